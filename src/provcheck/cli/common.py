@@ -1,0 +1,150 @@
+"""What every command shares: error-to-exit-code mapping, output files, progress on stderr."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+import tempfile
+import traceback
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from provcheck.errors import ExitCode, ProvcheckError, UsageError
+from provcheck.model import RecordError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def run_main(group: click.Group) -> None:
+    """Run the click group; every exit goes through one mapping of errors to codes."""
+    try:
+        group.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        stderr.print("provcheck: interrupted", markup=False)
+        sys.exit(ExitCode.INTERRUPTED)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(ExitCode.USAGE)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except ProvcheckError as exc:
+        report_error(exc)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        stderr.print("provcheck: interrupted", markup=False)
+        sys.exit(ExitCode.INTERRUPTED)
+    except BrokenPipeError:
+        # The reader of our output went away (e.g. `| head`); that is not an error of ours.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(ExitCode.OK)
+    except Exception:
+        if os.environ.get("PROVCHECK_DEBUG"):
+            traceback.print_exc()
+        stderr.print(
+            "provcheck: internal error (a bug). Please report it with the command line; "
+            "set PROVCHECK_DEBUG=1 to see the traceback.",
+            markup=False,
+        )
+        sys.exit(ExitCode.INTERNAL)
+
+
+def report_error(exc: ProvcheckError) -> None:
+    """Print an error the standard way."""
+    stderr.print(f"provcheck: error: {exc}", markup=False)
+
+
+def handle_errors(fn: F) -> F:
+    """Map ``ProvcheckError`` to its exit code inside a command (so CliRunner sees it too)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except ProvcheckError as exc:
+            report_error(exc)
+            sys.exit(exc.exit_code)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def write_output(path: str | None, text: str) -> None:
+    """Write to ``path`` atomically (temp file + rename), or to stdout."""
+    if path is None or path == "-":
+        click.echo(text, nl=False)
+        return
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise UsageError(f"--output {path}: directory {directory} does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=".provcheck-", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def format_error(e: RecordError) -> str:
+    """``path:line: kind: message``."""
+    field = f" (field {e.field})" if e.field else ""
+    return f"{e.where()}: {e.kind.value}: {e.message}{field}"
+
+
+class StderrProgress:
+    """Progress on stderr: a live bar on a terminal, nothing in CI or with --quiet."""
+
+    def __init__(self, enabled: bool, total_files: int = 0, label: str = "scanning") -> None:
+        self.enabled = enabled and sys.stderr.isatty()
+        self.errors_shown = 0
+        self._count = 0
+        self._bar: Progress | None = None
+        self._task: Any = None
+        if self.enabled:
+            self._bar = Progress(
+                TextColumn(f"{label} [progress.description]{{task.description}}"),
+                BarColumn(),
+                TextColumn("{task.completed:,} records"),
+                TextColumn("{task.fields[rate]}"),
+                TimeElapsedColumn(),
+                console=stderr,
+                transient=True,
+            )
+            self._bar.start()
+            self._task = self._bar.add_task("", total=None, rate="")
+
+    def file_started(self, path: str) -> None:
+        """Show the file."""
+        if self._bar is not None:
+            self._bar.update(self._task, description=os.path.basename(path))
+
+    def records(self, count: int) -> None:
+        """Advance."""
+        self._count += count
+        if self._bar is not None:
+            task = self._bar.tasks[0]
+            rate = f"{task.completed / task.elapsed:,.0f}/s" if task.elapsed else ""
+            self._bar.update(self._task, advance=count, rate=rate)
+
+    def error(self, error: RecordError) -> None:
+        """Errors are printed at the end with the summary."""
+
+    def file_done(self, path: str) -> None:
+        """Nothing to do."""
+
+    def close(self) -> None:
+        """Remove the bar."""
+        if self._bar is not None:
+            self._bar.stop()
+            self._bar = None

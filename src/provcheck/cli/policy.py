@@ -1,0 +1,88 @@
+"""``provcheck policy``: validate, explain and list policies."""
+
+from __future__ import annotations
+
+import click
+
+from provcheck.cli.common import handle_errors, stderr
+from provcheck.errors import PolicyError, UsageError
+from provcheck.policy import load_policy, validate
+from provcheck.policy.loader import packs_dir
+
+
+@click.group()
+def policy() -> None:
+    """Validate, explain and list policies and shipped policy packs."""
+
+
+@policy.command("validate")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option(
+    "--allow-include-outside",
+    is_flag=True,
+    help="Let policies include files outside their directory.",
+)
+@handle_errors
+def policy_validate(files: tuple[str, ...], allow_include_outside: bool) -> None:
+    """Check policy FILES; every problem is reported with file:line."""
+    problems = validate(list(files), allow_outside=allow_include_outside)
+    if problems:
+        raise PolicyError(problems)
+    stderr.print(f"{len(files)} policy file(s) valid", markup=False)
+
+
+@policy.command("list")
+@handle_errors
+def policy_list() -> None:
+    """The shipped policy packs (include them as provcheck:NAME)."""
+    for path in sorted(packs_dir().glob("*.yaml")):
+        pol = load_policy(str(path))
+        enabled = [r for r in pol.rules if r.enabled]
+        click.echo(f"provcheck:{path.stem:<20} {len(enabled):>3} rules  {pol.name or ''}")
+
+
+@policy.command("explain")
+@click.argument("rule_id")
+@click.option(
+    "-p",
+    "--policy",
+    "policy_path",
+    type=click.Path(dir_okay=False),
+    help="Policy to look in (default: the shipped default).",
+)
+@handle_errors
+def policy_explain(rule_id: str, policy_path: str | None) -> None:
+    """Show a rule: its condition, action, rationale and the clause it cites."""
+    path = policy_path or str(packs_dir() / "default.yaml")
+    pol = load_policy(path)
+    rule = pol.rule(rule_id)
+    if rule is None:
+        known = ", ".join(r.id for r in pol.rules)
+        raise UsageError(f"no rule {rule_id!r} in {path}; rules: {known}")
+    click.echo(f"{rule.id}: {rule.title}")
+    click.echo(f"  defined at   {rule.origin}")
+    click.echo(f"  action       {rule.action.value}{'' if rule.enabled else ' (disabled)'}")
+    click.echo(
+        f"  applies to   {rule.signal}es" if rule.signal == "match" else f"  applies to   {rule.signal}s"
+    )
+    click.echo(f"  when         {rule.when}")
+    if rule.rationale:
+        click.echo(f"  rationale    {rule.rationale}")
+    if rule.remediation:
+        click.echo(f"  remediation  {rule.remediation}")
+    if rule.clause is not None:
+        if rule.clause.inline is not None:
+            clauses = [rule.clause.inline]
+        else:
+            terms = pol.terms[rule.clause.terms or ""]
+            clauses = [c for v in terms.versions if (c := terms.clause(rule.clause.key or "", v.effective))]
+        seen = set()
+        for c in clauses:
+            if (c.effective, c.quote) in seen:
+                continue
+            seen.add((c.effective, c.quote))
+            click.echo(f"  clause       “{c.quote}”")
+            click.echo(
+                f"               {c.document}{' §' + c.section if c.section else ''}, effective "
+                f"{c.effective or '?'}, {c.url or ''} [{c.confidence or 'unrated'}]"
+            )

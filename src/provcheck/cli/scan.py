@@ -1,0 +1,213 @@
+"""``provcheck scan``: match datasets against an index and apply a policy."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+
+import click
+
+from provcheck import engine
+from provcheck.cli.common import StderrProgress, format_error, handle_errors, stderr, write_output
+from provcheck.cli.index import SCHEMA_CHOICES
+from provcheck.errors import ExitCode, UsageError
+from provcheck.formats import RecordOptions
+from provcheck.index import ReferenceIndex
+from provcheck.model import Action, ScanResult
+from provcheck.policy import default_policy, load_policy, use_from_words
+from provcheck.report import OutputFormat, ReportContext, formatter
+from provcheck.report.serialize import counts_by_action
+from provcheck.segment import RoleFilter
+
+FAIL_ON = ["block", "review", "warn", "info", "never"]
+ERRORS_SHOWN = 20
+
+
+def fail_on_actions(value: str) -> frozenset[Action]:
+    """``--fail-on review`` -> {block, review}: the action and every more severe one."""
+    if value == "never":
+        return frozenset()
+    threshold = Action(value).severity
+    return frozenset(a for a in Action if a.severity >= threshold)
+
+
+def pair_outputs(formats: tuple[str, ...], outputs: tuple[str, ...]) -> list[tuple[OutputFormat, str | None]]:
+    """``--format A --output a --format B --output b``: formats and outputs pair in order."""
+    fmts = [OutputFormat(f) for f in formats] or [OutputFormat.TEXT]
+    if not outputs:
+        if len(fmts) > 1:
+            raise UsageError("several --format values need one --output each (at most one may be '-')")
+        return [(fmts[0], None)]
+    if len(outputs) != len(fmts):
+        raise UsageError(
+            f"{len(fmts)} --format value(s) but {len(outputs)} --output value(s); give one output per format"
+        )
+    if sum(1 for o in outputs if o == "-") > 1:
+        raise UsageError("only one --output may be '-' (stdout)")
+    return list(zip(fmts, [None if o == "-" else o for o in outputs], strict=True))
+
+
+def summary(result: ScanResult, fail_on: frozenset[Action]) -> str:
+    """The one-paragraph verdict printed on stderr."""
+    counts = counts_by_action(result)
+    waived = sum(1 for f in result.findings if f.waived)
+    parts = [f"{n} {a}" for a, n in counts.items() if n]
+    s = result.stats
+    lines = [
+        f"scanned {s.records:,} records ({s.turns:,} turns) in {s.files} file(s) in {s.seconds:.1f} s: "
+        f"{s.matches} match(es); findings: {', '.join(parts) or 'none'}"
+        + (f"; {waived} waived" if waived else "")
+    ]
+    if result.errors:
+        lines.append(f"{len(result.errors)} unreadable record(s) or file(s): the scan is incomplete")
+    blocking = result.blocking(fail_on)
+    if blocking:
+        lines.append(
+            f"FAIL: {len(blocking)} finding(s) with action {'/'.join(sorted(a.value for a in fail_on))}"
+        )
+    elif result.errors:
+        lines.append("INCOMPLETE: no blocking finding in what could be read")
+    else:
+        lines.append("PASS: no blocking finding")
+    return "\n".join(lines)
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option(
+    "-i",
+    "--index",
+    "index_path",
+    required=True,
+    metavar="INDEX",
+    help="Reference index to match against.",
+)
+@click.option(
+    "-p",
+    "--policy",
+    "policy_path",
+    type=click.Path(dir_okay=False),
+    help="Policy file (default: every match is a review finding).",
+)
+@click.option(
+    "--use",
+    "uses",
+    multiple=True,
+    metavar="PURPOSE",
+    help="Intended use, overriding the policy's: a purpose (train-competing-model, fine-tune...) "
+    "or commercial, non-commercial, distributed, internal, research-only. Repeatable.",
+)
+@click.option(
+    "-f",
+    "--format",
+    "formats",
+    multiple=True,
+    type=click.Choice([f.value for f in OutputFormat]),
+    help="Report format (default text). Repeatable, paired with --output.",
+)
+@click.option(
+    "-o",
+    "--output",
+    "outputs",
+    multiple=True,
+    metavar="FILE",
+    help="Write the report here ('-' for stdout). Repeatable, paired with --format.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(FAIL_ON),
+    default="block",
+    show_default=True,
+    help="Exit 1 on findings with this action or a more severe one.",
+)
+@click.option(
+    "--schema",
+    type=SCHEMA_CHOICES,
+    default="auto",
+    show_default=True,
+    help="Record schema; detected per record by default.",
+)
+@click.option("--text-field", metavar="FIELD", help="Read only this (dotted) field as the text.")
+@click.option("--id-field", metavar="FIELD", help="Field holding record ids (default: id).")
+@click.option(
+    "--roles",
+    multiple=True,
+    metavar="R,...",
+    help="Scan only these turns (role names or kinds: system, user, assistant, tool, text).",
+)
+@click.option(
+    "--allow-include-outside",
+    is_flag=True,
+    help="Let the policy include files outside its directory.",
+)
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
+@handle_errors
+def scan(
+    paths: tuple[str, ...],
+    index_path: str,
+    policy_path: str | None,
+    uses: tuple[str, ...],
+    formats: tuple[str, ...],
+    outputs: tuple[str, ...],
+    fail_on: str,
+    schema: str,
+    text_field: str | None,
+    id_field: str | None,
+    roles: tuple[str, ...],
+    allow_include_outside: bool,
+    quiet: bool,
+) -> None:
+    """Scan dataset files or directories (PATHS) against INDEX.
+
+    Exit 0: no blocking finding. 1: blocking findings. 4: some input was unreadable (and
+    nothing blocks). Other codes: see README.
+    """
+    targets = pair_outputs(formats, outputs)
+    actions = fail_on_actions(fail_on)
+    policy = (
+        load_policy(policy_path, allow_outside=allow_include_outside) if policy_path else default_policy()
+    )
+    use = use_from_words(uses) if uses else policy.use
+    options = engine.ScanOptions(
+        records=RecordOptions(schema=schema, text_field=text_field, id_field=id_field),
+        roles=RoleFilter.parse(roles) if roles else None,
+    )
+    index = ReferenceIndex(index_path)
+    progress = StderrProgress(not quiet)
+    try:
+        result = engine.scan(
+            list(paths),
+            index,
+            policy,
+            use,
+            options,
+            progress,
+            run={
+                "command": ["provcheck", *sys.argv[1:]],
+                "fail_on": sorted(a.value for a in actions),
+                "use_declared_by": "command line" if uses else ("policy" if policy.use.declared else None),
+            },
+        )
+    finally:
+        progress.close()
+    width = shutil.get_terminal_size((120, 24)).columns
+    for fmt, out in targets:
+        color = out is None and fmt is OutputFormat.TEXT and sys.stdout.isatty()
+        text = formatter(fmt).render(result, ReportContext(fail_on=actions, color=color, width=width))
+        write_output(out, text)
+    if not quiet:
+        for err in result.errors[:ERRORS_SHOWN]:
+            stderr.print(format_error(err), markup=False)
+        if len(result.errors) > ERRORS_SHOWN:
+            stderr.print(
+                f"... and {len(result.errors) - ERRORS_SHOWN} more errors (all are in the json report)",
+                markup=False,
+            )
+        stderr.print(summary(result, actions), markup=False)
+        for fmt, out in targets:
+            if out is not None:
+                stderr.print(f"{fmt.value} report written to {out}", markup=False)
+    if result.blocking(actions):
+        sys.exit(ExitCode.FINDINGS)
+    if result.errors:
+        sys.exit(ExitCode.INPUT)

@@ -1,0 +1,102 @@
+"""Validated parameters of fingerprinting and matching.
+
+``FingerprintConfig`` shapes an index: it is stored in the index manifest and a scan refuses an
+index whose stored signature differs from what this version computes (datatrove's
+``MinhashConfig.__str__`` habit). ``MatchConfig`` only shapes a scan and may change per run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from provcheck.errors import UsageError
+
+TOKENIZER_VERSION = 1
+"""Bump when normalization or tokenization changes what tokens a text yields."""
+
+
+@dataclass(frozen=True, slots=True)
+class FingerprintConfig:
+    """How texts become anchors (windowed MinHash values)."""
+
+    shingle_size: int = 5
+    """Tokens per shingle. Words for spaced scripts; characters for CJK and Thai."""
+    window: int = 8
+    """Shingles per winnowing window: any shared run of ``shingle_size + window - 1`` tokens
+    is guaranteed to share an anchor."""
+    seed: int = 1
+    """Seed of the MinHash permutation (datasketch ``MinHash(seed=...)`` semantics)."""
+    tokenizer: int = TOKENIZER_VERSION
+    """Version of normalization + tokenization."""
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.shingle_size <= 16:
+            raise UsageError(
+                f"shingle size {self.shingle_size} is out of range; allowed: 1 to 16 tokens",
+                hint="the default is 5",
+            )
+        if not 1 <= self.window <= 64:
+            raise UsageError(
+                f"window {self.window} is out of range; allowed: 1 to 64 shingles",
+                hint="the default is 8",
+            )
+        if not 0 <= self.seed < 2**32:
+            raise UsageError(f"seed {self.seed} is out of range; allowed: 0 to 2**32-1")
+
+    @property
+    def signature(self) -> str:
+        """Stored with an index; two configs with equal signatures produce equal anchors."""
+        return f"wmh1-tok{self.tokenizer}-n{self.shingle_size}-w{self.window}-s{self.seed}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain form for manifests and reports."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> FingerprintConfig:
+        """Inverse of :meth:`to_dict`; unknown keys are an error of the caller's file."""
+        return cls(**data)
+
+
+@dataclass(frozen=True, slots=True)
+class MatchConfig:
+    """How candidates are chosen and when an alignment counts as a match.
+
+    Defaults were chosen on real model outputs (see README "How matching works" and
+    ``benchmarks/detection.py``).
+    """
+
+    min_tokens: int = 25
+    """No match with fewer aligned identical tokens: shorter evidence is coincidence-prone."""
+    min_similarity: float = 0.7
+    """Near-duplicate test: similarity of the aligned spans."""
+    min_coverage: float = 0.5
+    """Near-duplicate test: share of the candidate or of the reference that is aligned."""
+    excerpt_tokens: int = 40
+    """Excerpt test: aligned tokens in one span."""
+    excerpt_similarity: float = 0.9
+    """Excerpt test: similarity of that span."""
+    block_floor_tokens: int = 40
+    """Matches with fewer aligned tokens are ``short``: a policy never blocks on them alone."""
+    gap_penalty: float = 1.0
+    """Alignment chaining: score lost per unaligned token between two aligned runs."""
+    min_hits: int = 2
+    """Anchors a reference must share with a candidate to be verified."""
+    max_candidates: int = 16
+    """References verified per candidate turn (more for long turns)."""
+    max_postings: int = 256
+    """Anchors shared by more reference texts are boilerplate and ignored."""
+
+    def __post_init__(self) -> None:
+        for name in ("min_similarity", "min_coverage", "excerpt_similarity"):
+            value = getattr(self, name)
+            if not 0.0 <= value <= 1.0:
+                raise UsageError(f"{name.replace('_', '-')} {value} is out of range; allowed 0-1")
+        for name in ("min_tokens", "excerpt_tokens", "min_hits", "max_candidates", "max_postings"):
+            if getattr(self, name) < 1:
+                raise UsageError(f"{name.replace('_', '-')} must be at least 1")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain form for reports."""
+        return asdict(self)

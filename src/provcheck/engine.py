@@ -1,0 +1,257 @@
+"""Wires the stages: read -> segment -> fingerprint -> index -> verify -> policy -> result.
+
+The engine never prints and never exits; it reports progress through ``Progress`` and returns
+a ``ScanResult`` that every formatter renders.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import platform
+from importlib import metadata
+import time
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from provcheck import __version__
+from provcheck.config import MatchConfig
+from provcheck.fingerprint import Fingerprint, Fingerprinter
+from provcheck.formats import RecordOptions, to_record
+from provcheck.index import ReferenceIndex, TextKey
+from provcheck.model import (
+    Action,
+    FileSummary,
+    Finding,
+    Location,
+    Match,
+    MatchId,
+    Record,
+    RecordError,
+    RecordRef,
+    ScanResult,
+    ScanStats,
+)
+from provcheck.policy import Evaluator, Policy, Use
+from provcheck.progress import NullProgress, Progress
+from provcheck.readers import Limits, discover, read
+from provcheck.segment import RoleFilter, Segment, segments
+from provcheck.verify import align, evidence
+
+_REF_CACHE = 4096
+"""Reference fingerprints kept between candidates (popular references recur)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ScanOptions:
+    """How to read and match the scanned data."""
+
+    records: RecordOptions = RecordOptions()
+    roles: RoleFilter | None = None
+    """Turns to scan; None scans every turn."""
+    match: MatchConfig = MatchConfig()
+    limits: Limits = Limits()
+
+
+def match_id(ref: RecordRef, reference_key: Sequence[object]) -> MatchId:
+    """Digest of the candidate content and turn and the reference; never positions in files."""
+    digest = hashlib.blake2b(digest_size=10)
+    for part in (ref.content_hash, ref.turn.position, *reference_key):
+        digest.update(str(part).encode("utf-8", "surrogatepass"))
+        digest.update(b"\x1f")
+    return MatchId(digest.hexdigest())
+
+
+class Matcher:
+    """Finds verified matches of records against one index."""
+
+    def __init__(self, index: ReferenceIndex, config: MatchConfig) -> None:
+        self.index = index
+        self.config = config
+        self.fingerprinter = Fingerprinter(index.config)
+        self._refs: OrderedDict[TextKey, tuple[str, Fingerprint]] = OrderedDict()
+
+    def _reference(self, key: TextKey) -> tuple[str, Fingerprint]:
+        hit = self._refs.get(key)
+        if hit is not None:
+            self._refs.move_to_end(key)
+            return hit
+        text = self.index.text(key)
+        value = (text, self.fingerprinter.of_text(text))
+        self._refs[key] = value
+        if len(self._refs) > _REF_CACHE:
+            self._refs.popitem(last=False)
+        return value
+
+    def segment(self, seg: Segment) -> Iterator[tuple[TextKey, Match]]:
+        """Verified matches of one segment, each with the reference text it matched."""
+        fp = self.fingerprinter.of_text(seg.text)
+        if len(fp.tokens) < self.config.min_tokens:
+            return
+        for cand in self.index.candidates(fp.anchors, self.config):
+            ref_text, ref_fp = self._reference(cand.key)
+            alignment = align(fp, ref_fp, self.config)
+            if alignment is None:
+                continue
+            ev = evidence(alignment, fp, seg.text, ref_fp, ref_text, self.config, seg.offset)
+            record = RecordRef(
+                location=seg.record.location,
+                id=seg.record.id,
+                content_hash=seg.record.content_hash,
+                turn=seg.turn,
+            )
+            for reference in self.index.references(cand.key):
+                mid = match_id(record, (reference.source.name, reference.id, reference.turn.position))
+                yield cand.key, Match(id=mid, record=record, reference=reference, evidence=ev)
+
+    def record(self, record: Record, roles: RoleFilter | None) -> list[Match]:
+        """Verified matches of a record's turns; one per turn and reference (best chunk)."""
+        best: dict[tuple[int, str, str], Match] = {}
+        for seg in segments(record, roles):
+            for _, m in self.segment(seg):
+                key = (m.record.turn.position, m.reference.source.name, m.reference.id)
+                old = best.get(key)
+                if old is None or m.evidence.matched_tokens > old.evidence.matched_tokens:
+                    best[key] = m
+        return list(best.values())
+
+
+@dataclass(slots=True)
+class _Tally:
+    matches: list[Match] = field(default_factory=list)
+    errors: list[RecordError] = field(default_factory=list)
+    files: list[FileSummary] = field(default_factory=list)
+    records: int = 0
+    turns: int = 0
+
+
+def read_records(
+    paths: Iterable[tuple[str, str]],
+    options: ScanOptions,
+    tally: _Tally,
+    progress: Progress,
+) -> Iterator[Record]:
+    """Records of every file; errors and per-file summaries go to ``tally``."""
+    for display, fs_path in paths:
+        progress.file_started(display)
+        source, items = read(display, fs_path, options.limits)
+        records = errors = 0
+        schemas: dict[str, int] = {}
+        for item in items:
+            if isinstance(item, RecordError):
+                errors += 1
+                tally.errors.append(item)
+                progress.error(item)
+                continue
+            rec = to_record(item.data, Location(display, item.index, item.line), options.records)
+            if isinstance(rec, RecordError):
+                errors += 1
+                tally.errors.append(rec)
+                progress.error(rec)
+                continue
+            records += 1
+            schemas[rec.schema] = schemas.get(rec.schema, 0) + 1
+            yield rec
+        schema = max(schemas, key=lambda k: schemas[k]) if schemas else None
+        tally.files.append(FileSummary(display, schema, records, errors, source.sha256))
+        progress.file_done(display)
+
+
+def _versions() -> dict[str, str]:
+    out = {"provcheck": __version__, "python": platform.python_version()}
+    for dist in ("numpy", "rapidfuzz", "xxhash", "pyarrow"):
+        try:
+            out[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:  # pragma: no cover - declared dependencies
+            out[dist] = "missing"
+    return out
+
+
+def scan(
+    paths: Sequence[str],
+    index: ReferenceIndex,
+    policy: Policy,
+    use: Use,
+    options: ScanOptions = ScanOptions(),
+    progress: Progress | None = None,
+    run: dict[str, Any] | None = None,
+) -> ScanResult:
+    """Scan files and directories against ``index`` and evaluate ``policy`` for ``use``."""
+    progress = progress or NullProgress()
+    started = time.perf_counter()
+    started_at = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+    tally = _Tally()
+    files: list[tuple[str, str]] = []
+    for item in discover(list(paths)):
+        if isinstance(item, RecordError):
+            tally.errors.append(item)
+            progress.error(item)
+        else:
+            files.append(item)
+    matcher = Matcher(index, options.match)
+    for record in read_records(files, options, tally, progress):
+        tally.records += 1
+        tally.turns += len(record.turns)
+        tally.matches.extend(matcher.record(record, options.roles))
+        progress.records(1)
+    findings = Evaluator(policy, use, index.sources).matches(tally.matches)
+    findings.sort(key=_finding_order)
+    elapsed = time.perf_counter() - started
+    info: dict[str, Any] = {
+        "tool": {"name": "provcheck", "version": __version__},
+        "versions": _versions(),
+        "started_at": started_at,
+        "finished_at": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
+        "paths": list(paths),
+        "use": use.to_dict(),
+        "index": {
+            "path": index.path,
+            "digest": index.digest,
+            "signature": index.config.signature,
+            "fingerprint": index.config.to_dict(),
+            "sources": sorted(index.sources),
+        },
+        "policy": {
+            "path": policy.path or None,
+            "name": policy.name,
+            "digest": policy.digest or None,
+            "files": list(policy.files),
+        },
+        "match": options.match.to_dict(),
+        "roles": str(options.roles) if options.roles else None,
+        "schema": options.records.schema,
+    }
+    info.update(run or {})
+    stats = ScanStats(
+        files=len(tally.files),
+        records=tally.records,
+        turns=tally.turns,
+        matches=len(tally.matches),
+        findings=len(findings),
+        errors=len(tally.errors),
+        seconds=round(elapsed, 3),
+    )
+    return ScanResult(
+        matches=tuple(sorted(tally.matches, key=_match_order)),
+        findings=tuple(findings),
+        errors=tuple(tally.errors),
+        files=tuple(tally.files),
+        stats=stats,
+        run=info,
+    )
+
+
+def _match_order(m: Match) -> tuple[Any, ...]:
+    loc = m.record.location
+    return (loc.path, loc.index, m.record.turn.position, m.reference.source.name, m.reference.id)
+
+
+def _finding_order(f: Finding) -> tuple[Any, ...]:
+    rec = f.record
+    where = (rec.location.path, rec.location.index, rec.turn.position) if rec else (f.path, -1, -1)
+    return (-f.action.severity, *where, f.rule.id)
+
+
+__all__ = ["Action", "Matcher", "ScanOptions", "scan"]

@@ -1,0 +1,116 @@
+"""One error root that knows its exit code.
+
+Every error a user can cause is a ``ProvcheckError``; the CLI maps it to ``exit_code`` in one
+place. Exit code 1 is reserved for blocking findings and is never produced by an error.
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+@enum.unique
+class ExitCode(enum.IntEnum):
+    """Process exit codes. Documented in README.md; never renumber, only add."""
+
+    OK = 0
+    """The scan completed and no finding has an action in ``--fail-on``."""
+    FINDINGS = 1
+    """The scan completed and at least one finding blocks."""
+    USAGE = 2
+    """Bad command line (unknown option, missing argument, bad value)."""
+    POLICY = 3
+    """A policy or waivers file is invalid."""
+    INPUT = 4
+    """Input could not be read: a path is missing or a file or record is unreadable."""
+    INDEX = 5
+    """The reference index is missing, corrupt, locked or built with other parameters."""
+    CONFIG = 6
+    """A project configuration file (``.provcheck.yaml``) is invalid."""
+    INTERNAL = 10
+    """A bug in provcheck. Please report it with the command line."""
+    INTERRUPTED = 130
+    """Interrupted by the user (Ctrl-C)."""
+
+
+class ProvcheckError(Exception):
+    """Root of every error provcheck reports to a user.
+
+    The message has the shape: where (file:line), what was found, what is allowed, how to fix.
+    """
+
+    exit_code: ExitCode = ExitCode.INTERNAL
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        if self.hint:
+            return f"{self.message}\n  hint: {self.hint}"
+        return self.message
+
+
+class UsageError(ProvcheckError):
+    """A command-line argument or option has a value provcheck cannot use."""
+
+    exit_code = ExitCode.USAGE
+
+
+class InputError(ProvcheckError):
+    """An input path cannot be read at all (missing, unreadable, unsupported)."""
+
+    exit_code = ExitCode.INPUT
+
+
+class IndexError_(ProvcheckError):
+    """The reference index cannot be used."""
+
+    exit_code = ExitCode.INDEX
+
+
+class IndexMismatchError(IndexError_):
+    """The index was built with parameters this scan cannot use."""
+
+
+class IndexCorruptError(IndexError_):
+    """A file of the index is missing, truncated or fails its checksum."""
+
+
+class IndexLockedError(IndexError_):
+    """Another process is writing to the index."""
+
+
+class InvalidFileError(ProvcheckError):
+    """A file provcheck reads for instructions is invalid; carries every problem, each located."""
+
+    what = "file"
+
+    def __init__(self, problems: list[str], *, what: str | None = None, hint: str | None = None) -> None:
+        self.problems = list(problems)
+        what = what or self.what
+        count = len(self.problems)
+        head = f"invalid {what}" if count == 1 else f"invalid {what} ({count} problems)"
+        super().__init__(head + ":\n" + "\n".join(f"  {p}" for p in self.problems), hint=hint)
+
+
+class PolicyError(InvalidFileError):
+    """A policy or waivers file is invalid."""
+
+    exit_code = ExitCode.POLICY
+    what = "policy"
+
+
+class ConfigError(InvalidFileError):
+    """A project configuration file (``.provcheck.yaml``) is invalid."""
+
+    exit_code = ExitCode.CONFIG
+    what = "configuration"
+
+
+class SourcesError(InvalidFileError):
+    """A sources manifest given to ``index build`` is invalid (a usage error)."""
+
+    exit_code = ExitCode.USAGE
+    what = "sources manifest"

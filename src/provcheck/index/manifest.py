@@ -1,0 +1,225 @@
+"""The index manifest: parameters, sources and shards, written atomically.
+
+The manifest is the index's single point of truth. Shards are immutable directories; a write
+builds new shards beside the old ones and then replaces ``manifest.json`` in one ``rename``,
+so a reader sees either the old or the new index, and an interrupted write leaves the old one
+intact (its leftovers are removed by the next writer).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+import xxhash
+
+from provcheck.config import TOKENIZER_VERSION, FingerprintConfig
+from provcheck.errors import IndexCorruptError, IndexError_, IndexMismatchError, ProvcheckError
+from provcheck.model import SourceInfo, SourceName
+
+FORMAT = "provcheck-index"
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+
+
+@dataclass(slots=True)
+class FileEntry:
+    """One file of a shard, with what it must look like."""
+
+    size: int
+    xxh3: str
+
+
+@dataclass(slots=True)
+class ShardEntry:
+    """One immutable shard directory."""
+
+    name: str
+    texts: int
+    refs: int
+    anchors: int
+    files: dict[str, FileEntry]
+
+
+@dataclass(slots=True)
+class SourceEntry:
+    """A source and what has been added of it."""
+
+    info: SourceInfo
+    records: int = 0
+    turns: int = 0
+    files: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Manifest:
+    """Everything about an index except its arrays and texts."""
+
+    fingerprint: FingerprintConfig
+    created: str
+    updated: str
+    tool: str
+    sources: dict[str, SourceEntry] = field(default_factory=dict)
+    shards: list[ShardEntry] = field(default_factory=list)
+    generation: int = 0
+    """Incremented by every write; part of shard names."""
+
+    @property
+    def digest(self) -> str:
+        """Identifies the index content: equal digests, equal answers."""
+        h = xxhash.xxh3_128()
+        h.update(self.fingerprint.signature.encode())
+        for shard in self.shards:
+            for name in sorted(shard.files):
+                h.update(f"{shard.name}/{name}:{shard.files[name].xxh3}".encode())
+        h.update(json.dumps(_sources_json(self.sources), sort_keys=True).encode())
+        return h.hexdigest()
+
+    def to_json(self) -> dict[str, Any]:
+        """The manifest as stored, without its own checksum."""
+        return {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "tool": self.tool,
+            "created": self.created,
+            "updated": self.updated,
+            "generation": self.generation,
+            "fingerprint": self.fingerprint.to_dict(),
+            "signature": self.fingerprint.signature,
+            "sources": _sources_json(self.sources),
+            "shards": [
+                {
+                    "name": s.name,
+                    "texts": s.texts,
+                    "refs": s.refs,
+                    "anchors": s.anchors,
+                    "files": {n: {"size": f.size, "xxh3": f.xxh3} for n, f in s.files.items()},
+                }
+                for s in self.shards
+            ],
+        }
+
+
+def _sources_json(sources: dict[str, SourceEntry]) -> dict[str, Any]:
+    out = {}
+    for name, entry in sources.items():
+        info = entry.info
+        out[name] = {
+            "provider": info.provider,
+            "generator": info.generator,
+            "license": info.license,
+            "terms": info.terms,
+            "meta": dict(info.meta),
+            "records": entry.records,
+            "turns": entry.turns,
+            "files": entry.files,
+        }
+    return out
+
+
+def _checksum(body: dict[str, Any]) -> str:
+    return xxhash.xxh3_64_hexdigest(json.dumps(body, sort_keys=True).encode())
+
+
+def write(directory: str, manifest: Manifest) -> None:
+    """Replace the manifest atomically (write, fsync, rename, fsync the directory)."""
+    body = manifest.to_json()
+    body["checksum"] = _checksum(body)
+    tmp = os.path.join(directory, MANIFEST + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(body, fh, indent=1, sort_keys=False)
+        fh.write("\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, os.path.join(directory, MANIFEST))
+    fsync_dir(directory)
+
+
+def fsync_dir(directory: str) -> None:
+    """Make a rename in ``directory`` durable."""
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def read(directory: str) -> Manifest:
+    """Load and check the manifest of the index at ``directory``."""
+    path = os.path.join(directory, MANIFEST)
+    if not os.path.isdir(directory):
+        raise IndexError_(
+            f"{directory}: no index here (not a directory)",
+            hint=f"create one with: provcheck index add {directory} DATA --source NAME",
+        )
+    try:
+        with open(path, encoding="utf-8") as fh:
+            body = json.load(fh)
+    except FileNotFoundError:
+        raise IndexError_(
+            f"{directory}: not a provcheck index (no {MANIFEST})",
+            hint=f"create one with: provcheck index add {directory} DATA --source NAME",
+        ) from None
+    except (OSError, ValueError) as exc:
+        raise IndexCorruptError(f"{path}: unreadable manifest: {exc}") from exc
+    if not isinstance(body, dict) or body.get("format") != FORMAT:
+        raise IndexCorruptError(f"{path}: not a provcheck index manifest")
+    version = body.get("format_version")
+    if version != FORMAT_VERSION:
+        raise IndexMismatchError(
+            f"{directory}: index format version {version}; this provcheck reads version {FORMAT_VERSION}",
+            hint="rebuild the index with this version of provcheck",
+        )
+    stored = body.pop("checksum", None)
+    if stored != _checksum(body):
+        raise IndexCorruptError(
+            f"{path}: manifest checksum mismatch: the file was modified or damaged",
+            hint="restore the index from a backup or rebuild it",
+        )
+    try:
+        manifest = _parse(body)
+    except (KeyError, TypeError, ValueError, ProvcheckError) as exc:
+        raise IndexCorruptError(f"{path}: malformed manifest: {exc!r}") from exc
+    if manifest.fingerprint.tokenizer != TOKENIZER_VERSION:
+        raise IndexMismatchError(
+            f"{directory}: built with tokenizer version {manifest.fingerprint.tokenizer}; "
+            f"this provcheck tokenizes with version {TOKENIZER_VERSION}, so its fingerprints "
+            "would not match the index's",
+            hint="rebuild the index with this version of provcheck",
+        )
+    return manifest
+
+
+def _parse(body: dict[str, Any]) -> Manifest:
+    sources = {}
+    for name, s in body["sources"].items():
+        info = SourceInfo(
+            name=SourceName(name),
+            provider=s.get("provider"),
+            generator=s.get("generator"),
+            license=s.get("license"),
+            terms=s.get("terms"),
+            meta=dict(s.get("meta") or {}),
+        )
+        sources[name] = SourceEntry(info, int(s["records"]), int(s["turns"]), list(s["files"]))
+    shards = [
+        ShardEntry(
+            name=str(s["name"]),
+            texts=int(s["texts"]),
+            refs=int(s["refs"]),
+            anchors=int(s["anchors"]),
+            files={n: FileEntry(int(f["size"]), str(f["xxh3"])) for n, f in s["files"].items()},
+        )
+        for s in body["shards"]
+    ]
+    return Manifest(
+        fingerprint=FingerprintConfig.from_dict(body["fingerprint"]),
+        created=str(body["created"]),
+        updated=str(body["updated"]),
+        tool=str(body["tool"]),
+        sources=sources,
+        shards=shards,
+        generation=int(body.get("generation", 0)),
+    )

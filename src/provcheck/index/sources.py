@@ -1,0 +1,128 @@
+"""The sources manifest of ``provcheck index build``: several files and their sources in YAML.
+
+.. code-block:: yaml
+
+    sources:
+      - path: data/sharegpt.json      # relative to this file
+        source: sharegpt-dump
+        provider: openai
+        generator: gpt-3.5-turbo
+        license: LicenseRef-ShareGPT
+        terms: openai-terms-of-use
+        schema: sharegpt              # optional, default: detect per record
+        text_field: text              # optional
+        id_field: id                  # optional
+        roles: [gpt]                  # optional, default: the model's turns
+        meta: {origin: generated, date: 2023-04-01}
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from provcheck.errors import ProvcheckError, SourcesError
+from provcheck.formats import RecordOptions
+from provcheck.index.build import AddSpec
+from provcheck.model import SourceInfo, SourceName
+from provcheck.segment import MODEL_TURNS, RoleFilter
+from provcheck.yamlfile import LineDict, YamlProblem, line_of, load
+
+_KEYS = {
+    "path",
+    "source",
+    "provider",
+    "generator",
+    "license",
+    "terms",
+    "schema",
+    "text_field",
+    "id_field",
+    "roles",
+    "meta",
+}
+_REQUIRED = ("path", "source")
+
+
+def load_sources(path: str) -> list[AddSpec]:
+    """Parse and validate a sources manifest; all problems are reported at once."""
+    try:
+        doc = load(path)
+    except YamlProblem as exc:
+        raise SourcesError([str(exc)]) from None
+    problems: list[str] = []
+    base = os.path.dirname(os.path.abspath(path))
+    entries = doc.get("sources") if isinstance(doc, dict) else None
+    if not isinstance(entries, list) or not entries:
+        raise SourcesError([f"{path}:{line_of(doc) or 1}: expected a top-level 'sources:' list of entries"])
+    specs = []
+    for i, entry in enumerate(entries):
+        where = f"{path}:{line_of(entries, i)}"
+        if not isinstance(entry, LineDict):
+            problems.append(f"{where}: entry {i + 1} is not a mapping")
+            continue
+        for key in entry:
+            if key not in _KEYS:
+                problems.append(
+                    f"{path}:{entry.line_of(key)}: unknown key {key!r}; allowed: {', '.join(sorted(_KEYS))}"
+                )
+        for key in _REQUIRED:
+            if not isinstance(entry.get(key), str) or not entry[key].strip():
+                problems.append(f"{where}: '{key}' is required and must be a string")
+        strings = ("provider", "generator", "license", "terms", "schema", "text_field", "id_field")
+        for key in strings:
+            if key in entry and not isinstance(entry[key], str):
+                problems.append(f"{path}:{entry.line_of(key)}: '{key}' must be a string")
+        meta = entry.get("meta", {})
+        if not isinstance(meta, dict):
+            problems.append(f"{path}:{entry.line_of('meta')}: 'meta' must be a mapping")
+            meta = {}
+        roles = entry.get("roles")
+        if (
+            roles is not None
+            and not (isinstance(roles, list) and all(isinstance(r, str) for r in roles))
+            and not isinstance(roles, str)
+        ):
+            problems.append(f"{path}:{entry.line_of('roles')}: 'roles' must be a list of names")
+            roles = None
+        if problems:
+            continue
+        file_path = entry["path"]
+        if not os.path.isabs(file_path):
+            file_path = os.path.join(base, file_path)
+        try:
+            options = RecordOptions(
+                schema=entry.get("schema", "auto"),
+                text_field=entry.get("text_field"),
+                id_field=entry.get("id_field"),
+            )
+            role_filter = (
+                MODEL_TURNS
+                if roles is None
+                else RoleFilter.parse([roles] if isinstance(roles, str) else roles)
+            )
+        except ProvcheckError as exc:
+            problems.append(f"{where}: {exc.message}")
+            continue
+        specs.append(
+            AddSpec(
+                path=file_path,
+                source=SourceInfo(
+                    name=SourceName(entry["source"]),
+                    provider=entry.get("provider"),
+                    generator=entry.get("generator"),
+                    license=entry.get("license"),
+                    terms=entry.get("terms"),
+                    meta={str(k): _plain(v) for k, v in meta.items()},
+                ),
+                options=options,
+                roles=role_filter,
+            )
+        )
+    if problems:
+        raise SourcesError(problems)
+    return specs
+
+
+def _plain(value: Any) -> str:
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)

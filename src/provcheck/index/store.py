@@ -1,0 +1,307 @@
+"""Opening an index for queries, and writing to it under a lock."""
+
+from __future__ import annotations
+
+import datetime as dt
+import errno
+import fcntl
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from typing import Any
+
+from provcheck import __version__
+from provcheck.config import FingerprintConfig, MatchConfig
+from provcheck.errors import IndexLockedError, IndexMismatchError, UsageError
+from provcheck.fingerprint import U32
+from provcheck.index import manifest as mf
+from provcheck.index.manifest import Manifest, ShardEntry, SourceEntry
+from provcheck.index.shard import Shard, ShardBuilder
+from provcheck.model import Reference, ReferenceId, RoleKind, SourceInfo, SourceName, Turn
+
+SHARDS = "shards"
+TMP = "tmp"
+LOCK = "lock"
+
+
+def now() -> str:
+    """UTC timestamp, ISO 8601, seconds."""
+    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+
+
+@dataclass(frozen=True, slots=True)
+class TextKey:
+    """A distinct reference text: which shard, which text in it."""
+
+    shard: int
+    text: int
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A reference text worth verifying, and the anchors it shares with the query."""
+
+    key: TextKey
+    hits: int
+
+
+class ReferenceIndex:
+    """A read-only view of an index at one generation."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.manifest = mf.read(path)
+        self.config = self.manifest.fingerprint
+        self.shards = [Shard(os.path.join(path, SHARDS, entry.name), entry) for entry in self.manifest.shards]
+        self.sources: dict[str, SourceInfo] = {
+            name: entry.info for name, entry in self.manifest.sources.items()
+        }
+
+    @property
+    def digest(self) -> str:
+        """Identifies the index content."""
+        return self.manifest.digest
+
+    def check_config(self, wanted: FingerprintConfig | None) -> None:
+        """Refuse a scan asking for other fingerprint parameters than the index has."""
+        if wanted is not None and wanted.signature != self.config.signature:
+            raise IndexMismatchError(
+                f"{self.path}: the index was built with {self.config.signature}; this scan "
+                f"asks for {wanted.signature}",
+                hint="scan with the index's parameters (omit the fingerprint options) or "
+                "rebuild the index with the new ones",
+            )
+
+    def candidates(self, anchors: U32, config: MatchConfig) -> list[Candidate]:
+        """Reference texts sharing enough anchors with a query, best first."""
+        pairs: list[tuple[int, int, int]] = []
+        for s, shard in enumerate(self.shards):
+            hits = shard.lookup(anchors, config.max_postings)
+            if len(hits.text_ids):
+                pairs.extend((int(c), s, int(t)) for t, c in zip(hits.text_ids, hits.counts, strict=True))
+        if not pairs:
+            return []
+        need = min(config.min_hits, len(anchors))
+        limit = max(config.max_candidates, len(anchors) // 4)
+        pairs.sort(key=lambda p: (-p[0], p[1], p[2]))
+        return [Candidate(TextKey(s, t), c) for c, s, t in pairs[:limit] if c >= need]
+
+    def text(self, key: TextKey) -> str:
+        """The reference text."""
+        return self.shards[key.shard].text(key.text)
+
+    def references(self, key: TextKey) -> list[Reference]:
+        """Reference records carrying the text, one per source (first record, with a count)."""
+        text = self.text(key)
+        first: dict[str, dict[str, Any]] = {}
+        counts: dict[str, int] = {}
+        for ref in self.shards[key.shard].refs(key.text):
+            source = ref["source"]
+            counts[source] = counts.get(source, 0) + 1
+            first.setdefault(source, ref)
+        out = []
+        for source, ref in first.items():
+            info = self.sources.get(source) or SourceInfo(name=SourceName(source))
+            turn = Turn(
+                role=ref["role"],
+                kind=RoleKind(ref["kind"]),
+                position=ref["position"],
+                field=ref["field"],
+                text=text,
+            )
+            out.append(
+                Reference(
+                    id=ReferenceId(ref["id"]),
+                    source=info,
+                    turn=turn,
+                    path=ref.get("path"),
+                    index=ref.get("index"),
+                    duplicates=counts[source] - 1,
+                )
+            )
+        return out
+
+    def verify(self) -> list[str]:
+        """Full checksum verification; the damaged files (empty when sound)."""
+        return [bad for shard in self.shards for bad in shard.verify()]
+
+    def size_on_disk(self) -> int:
+        """Bytes of all shard files."""
+        return sum(f.size for s in self.manifest.shards for f in s.files.values())
+
+
+class _Lock:
+    """An exclusive ``flock`` on the index's lock file, waited for up to ``timeout`` seconds."""
+
+    def __init__(self, path: str, timeout: float) -> None:
+        self.path = path
+        self.timeout = timeout
+        self._fd: int | None = None
+
+    def __enter__(self) -> _Lock:
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        deadline = time.monotonic() + self.timeout
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as exc:
+                if exc.errno not in (errno.EAGAIN, errno.EACCES) or time.monotonic() > deadline:
+                    os.close(fd)
+                    holder = self._holder()
+                    raise IndexLockedError(
+                        f"{os.path.dirname(self.path)}: another provcheck process{holder} is "
+                        f"writing to this index (waited {self.timeout:g} s)",
+                        hint="wait for it to finish, then run the command again",
+                    ) from None
+                time.sleep(0.05)
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode())
+        self._fd = fd
+        return self
+
+    def _holder(self) -> str:
+        try:
+            with open(self.path) as fh:
+                pid = fh.read().strip()
+            return f" (pid {pid})" if pid else ""
+        except OSError:
+            return ""
+
+    def __exit__(self, *exc: object) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
+
+
+class IndexWriter:
+    """Adds shards to an index (creating it if needed); nothing is visible until ``commit``.
+
+    Use as a context manager: the lock is held from entry to exit, and leaving without commit
+    (an exception, Ctrl-C) discards what was built.
+    """
+
+    def __init__(
+        self, path: str, config: FingerprintConfig | None = None, *, lock_timeout: float = 10.0
+    ) -> None:
+        self.path = path
+        self._config = config
+        self._lock_timeout = lock_timeout
+        self._lock: _Lock | None = None
+        self.manifest: Manifest
+        self._new: list[tuple[str, ShardEntry]] = []
+        self._building: list[ShardBuilder] = []
+
+    def __enter__(self) -> IndexWriter:
+        exists = os.path.exists(os.path.join(self.path, mf.MANIFEST))
+        if not exists and os.path.exists(self.path) and not os.path.isdir(self.path):
+            raise UsageError(f"{self.path}: exists and is not a directory")
+        os.makedirs(os.path.join(self.path, SHARDS), exist_ok=True)
+        self._lock = _Lock(os.path.join(self.path, LOCK), self._lock_timeout)
+        self._lock.__enter__()
+        try:
+            if exists:
+                self.manifest = mf.read(self.path)
+                if self._config is not None and self._config != self.manifest.fingerprint:
+                    raise IndexMismatchError(
+                        f"{self.path}: the index was built with "
+                        f"{self.manifest.fingerprint.signature}; this command asks for "
+                        f"{self._config.signature}",
+                        hint="omit the fingerprint options to use the index's own",
+                    )
+            else:
+                stamp = now()
+                self.manifest = Manifest(
+                    fingerprint=self._config or FingerprintConfig(),
+                    created=stamp,
+                    updated=stamp,
+                    tool=f"provcheck {__version__}",
+                )
+            self._clean_leftovers()
+        except BaseException:
+            self._lock.__exit__()
+            raise
+        return self
+
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        for builder in self._building:
+            builder.abort()
+        shutil.rmtree(os.path.join(self.path, TMP), ignore_errors=True)
+        if exc_type is not None:
+            for name, _ in self._new:
+                shutil.rmtree(os.path.join(self.path, SHARDS, name), ignore_errors=True)
+        if self._lock is not None:
+            self._lock.__exit__()
+
+    @property
+    def config(self) -> FingerprintConfig:
+        """The index's fingerprint parameters."""
+        return self.manifest.fingerprint
+
+    def _clean_leftovers(self) -> None:
+        """Remove what an interrupted writer left: temp dirs and unreferenced shards."""
+        shutil.rmtree(os.path.join(self.path, TMP), ignore_errors=True)
+        live = {s.name for s in self.manifest.shards}
+        shard_dir = os.path.join(self.path, SHARDS)
+        for name in os.listdir(shard_dir):
+            if name not in live:
+                shutil.rmtree(os.path.join(shard_dir, name), ignore_errors=True)
+
+    def source(self, info: SourceInfo) -> SourceEntry:
+        """Register a source, or check that re-adding it does not contradict its facts."""
+        entry = self.manifest.sources.get(info.name)
+        if entry is None:
+            entry = SourceEntry(info)
+            self.manifest.sources[info.name] = entry
+            return entry
+        old = entry.info
+        merged = {}
+        for fieldname in ("provider", "generator", "license", "terms"):
+            a, b = getattr(old, fieldname), getattr(info, fieldname)
+            if a is not None and b is not None and a != b:
+                raise UsageError(
+                    f"source {info.name!r} is already in the index with {fieldname} {a!r}; "
+                    f"this command says {b!r}",
+                    hint="use another --source name, or the same facts",
+                )
+            merged[fieldname] = a if a is not None else b
+        entry.info = replace(old, **merged, meta={**old.meta, **info.meta})
+        return entry
+
+    def new_shard(self) -> ShardBuilder:
+        """A builder writing into a temp directory."""
+        builder = ShardBuilder(os.path.join(self.path, TMP, uuid.uuid4().hex))
+        self._building.append(builder)
+        return builder
+
+    def seal(self, builder: ShardBuilder) -> None:
+        """Finish a shard and move it into place (still invisible until commit)."""
+        self.manifest.generation += 1
+        name = f"{self.manifest.generation:06d}-{uuid.uuid4().hex[:8]}"
+        entry = builder.finish(name)
+        self._building.remove(builder)
+        target = os.path.join(self.path, SHARDS, name)
+        os.rename(builder.directory, target)
+        self._new.append((name, entry))
+
+    def commit(self) -> None:
+        """Make the new shards and source facts visible, atomically."""
+        self.manifest.shards.extend(entry for _, entry in self._new if entry.texts)
+        for name, entry in self._new:
+            if not entry.texts:
+                shutil.rmtree(os.path.join(self.path, SHARDS, name), ignore_errors=True)
+        mf.fsync_dir(os.path.join(self.path, SHARDS))
+        self.manifest.updated = now()
+        mf.write(self.path, self.manifest)
+        self._new = []
+
+
+def iter_texts(index: ReferenceIndex) -> Iterator[tuple[TextKey, str]]:
+    """Every distinct reference text (for compaction and tests)."""
+    for s, shard in enumerate(index.shards):
+        for t in range(len(shard.text_keys)):
+            yield TextKey(s, t), shard.text(t)

@@ -1,0 +1,446 @@
+"""Values that cross stage boundaries: records, references, matches, findings, results.
+
+All are frozen dataclasses. Stages hand these to the right and never mutate them.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import NewType
+
+ReferenceId = NewType("ReferenceId", str)
+"""Id of a reference record: its ``--id-field`` value, else ``<source>#<position>``."""
+SourceName = NewType("SourceName", str)
+"""Name of a reference source, unique within an index."""
+ContentHash = NewType("ContentHash", str)
+"""Hex digest of a record's or a text's content; independent of its position in a file."""
+MatchId = NewType("MatchId", str)
+"""Stable id of a match: candidate content, turn and reference, never positions."""
+FindingId = NewType("FindingId", str)
+"""Stable id of a finding: rule, record content, turn and reference, never line numbers."""
+
+
+@enum.unique
+class RoleKind(str, enum.Enum):
+    """What kind of speaker a turn has, whatever the schema calls it."""
+
+    SYSTEM = "system"
+    USER = "user"
+    ASSISTANT = "assistant"
+    TOOL = "tool"
+    TEXT = "text"
+    """A text field with no speaker (plain text records, unknown schemas)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Where a record is in its file."""
+
+    path: str
+    """The file path as given on the command line (joined under a given directory)."""
+    index: int
+    """0-based position of the record in its file."""
+    line: int | None = None
+    """1-based line where the record starts, where the container has lines."""
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """One text-carrying part of a record: a chat turn or a field."""
+
+    role: str
+    """The role as the data spells it (``gpt``, ``assistant``, ``output``, ``text`` ...)."""
+    kind: RoleKind
+    """The role's kind, independent of the schema's vocabulary."""
+    position: int
+    """0-based position of the turn in its record."""
+    field: str
+    """Path of the text in the record, e.g. ``conversations[3].value``."""
+    text: str
+    """The text (NFC-normalized)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """A record read from a dataset, with its text-carrying turns."""
+
+    location: Location
+    """Where the record is."""
+    id: str | None
+    """The record's own id (``id`` or ``--id-field``), if it has one."""
+    schema: str
+    """The schema its turns were read with (``sharegpt``, ``openai``, ``alpaca``, ``text``...)."""
+    turns: tuple[Turn, ...]
+    """Every text-carrying turn, in record order."""
+    content_hash: ContentHash
+    """Digest of the turns' roles and texts; identical records share it."""
+
+
+@enum.unique
+class ErrorKind(str, enum.Enum):
+    """What went wrong with a piece of input."""
+
+    FILE = "file"
+    """The file as a whole cannot be read (missing, binary, unsupported)."""
+    PARSE = "parse"
+    """A record is not valid in its container format (bad JSON, bad CSV row)."""
+    ENCODING = "encoding"
+    """Bytes that are not valid in the file's text encoding."""
+    SCHEMA = "schema"
+    """A record parses but has no text where its schema puts it."""
+    LIMIT = "limit"
+    """A documented size or depth limit was exceeded."""
+
+
+@dataclass(frozen=True, slots=True)
+class RecordError:
+    """Input that could not be read. Reported; the rest of the scan goes on."""
+
+    path: str
+    """The file, as given."""
+    kind: ErrorKind
+    """What kind of problem it is."""
+    message: str
+    """What was found and what was expected."""
+    line: int | None = None
+    """1-based line, where the container has lines."""
+    index: int | None = None
+    """0-based record position, where known."""
+    field: str | None = None
+    """The field concerned, where one is."""
+
+    def where(self) -> str:
+        """``path:line`` (or ``path record N``) for messages."""
+        if self.line is not None:
+            return f"{self.path}:{self.line}"
+        if self.index is not None:
+            return f"{self.path} record {self.index}"
+        return self.path
+
+
+@dataclass(frozen=True, slots=True)
+class SourceInfo:
+    """Facts about a reference source, stored with the index and attached to every match."""
+
+    name: SourceName
+    """Unique name of the source in its index."""
+    provider: str | None = None
+    """Who operates the model that produced the material (``openai``, ``anthropic``...)."""
+    generator: str | None = None
+    """The model that produced it (``gpt-4-0613``, ``text-davinci-003``...)."""
+    license: str | None = None
+    """SPDX id or ``LicenseRef-...`` of the material."""
+    terms: str | None = None
+    """Id of the terms of use the material is subject to."""
+    meta: Mapping[str, str] = field(default_factory=dict)
+    """Anything else given with ``--meta key=value`` (e.g. ``origin``, ``derived_from``, ``date``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """A reference record's turn that a candidate matched."""
+
+    id: ReferenceId
+    """Reference record id."""
+    source: SourceInfo
+    """Its source and the source's facts."""
+    turn: Turn
+    """The reference turn, with its text."""
+    path: str | None = None
+    """The file it was indexed from."""
+    index: int | None = None
+    """Its position in that file."""
+    duplicates: int = 0
+    """How many other records of the same source carry the same text."""
+
+
+@dataclass(frozen=True, slots=True)
+class CharSpan:
+    """A half-open character range ``[start, end)`` in a turn's text."""
+
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class AlignedSpan:
+    """A stretch of candidate text aligned to a stretch of reference text."""
+
+    candidate: CharSpan
+    """Range in the candidate turn's text."""
+    reference: CharSpan
+    """Range in the reference turn's text."""
+    matched_tokens: int
+    """Normalized tokens that are identical and in the same order in both ranges."""
+    similarity: float
+    """Token-level similarity of the two ranges, 0-1."""
+
+
+@enum.unique
+class MatchKind(str, enum.Enum):
+    """Which evidence test a match passed."""
+
+    NEAR_DUPLICATE = "near-duplicate"
+    """Most of the candidate or of the reference is a (possibly edited) copy of the other."""
+    EXCERPT = "excerpt"
+    """A long passage of the reference appears nearly verbatim inside the candidate."""
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """Why a candidate turn is said to copy a reference turn."""
+
+    kind: MatchKind
+    """Which test it passed."""
+    similarity: float
+    """Token-level similarity over the aligned spans, 0-1."""
+    containment: float
+    """Fraction of the reference's tokens found, aligned, in the candidate, 0-1."""
+    coverage: float
+    """Fraction of the candidate's tokens aligned to the reference, 0-1."""
+    matched_tokens: int
+    """Aligned identical tokens over all spans."""
+    char_similarity: float
+    """Character-level similarity (rapidfuzz ratio) of the aligned spans, 0-1."""
+    jaccard: float
+    """Exact Jaccard similarity of the two texts' shingle sets, 0-1."""
+    spans: tuple[AlignedSpan, ...]
+    """The aligned spans, in candidate order."""
+    short: bool
+    """True when the evidence is below the blocking floor: never blocks on its own."""
+
+
+@dataclass(frozen=True, slots=True)
+class RecordRef:
+    """The candidate side of a match: which record and which turn."""
+
+    location: Location
+    """Where the record is."""
+    id: str | None
+    """The record's own id, if any."""
+    content_hash: ContentHash
+    """The record's content digest."""
+    turn: Turn
+    """The matched turn, with its text."""
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """A verified match of a candidate turn against a reference turn, independent of policy."""
+
+    id: MatchId
+    """Stable id (see ``MatchId``)."""
+    record: RecordRef
+    """The candidate."""
+    reference: Reference
+    """The reference it copies."""
+    evidence: Evidence
+    """Scores and aligned spans."""
+
+
+@enum.unique
+class Action(str, enum.Enum):
+    """What a finding asks for, from most to least severe."""
+
+    BLOCK = "block"
+    REVIEW = "review"
+    WARN = "warn"
+    INFO = "info"
+
+    @property
+    def severity(self) -> int:
+        """Higher is more severe."""
+        return _SEVERITY[self]
+
+
+_SEVERITY = {Action.BLOCK: 3, Action.REVIEW: 2, Action.WARN: 1, Action.INFO: 0}
+
+
+@dataclass(frozen=True, slots=True)
+class Clause:
+    """The wording a rule rests on, cited by document, version and URL."""
+
+    quote: str
+    """The clause, verbatim."""
+    document: str
+    """The document's title, e.g. ``OpenAI Terms of Use``."""
+    url: str | None = None
+    """Where the document is published."""
+    effective: str | None = None
+    """ISO date the quoted version took effect."""
+    section: str | None = None
+    """Section or item number, as the document numbers it."""
+    confidence: str | None = None
+    """How the quote was verified (``V-P`` primary, ``V-S`` secondary)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RuleRef:
+    """What a finding says about the rule that produced it."""
+
+    id: str
+    title: str
+    rationale: str | None = None
+    remediation: str | None = None
+    clause: Clause | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Waiver:
+    """A reviewer's recorded decision to accept a finding."""
+
+    reason: str
+    approver: str
+    date: str
+    expires: str | None = None
+    ticket: str | None = None
+    placeholder: bool = False
+    """True while the reason is still the placeholder ``provcheck baseline`` wrote."""
+
+
+@enum.unique
+class WaiverState(str, enum.Enum):
+    """Whether a finding is waived."""
+
+    NONE = "none"
+    WAIVED = "waived"
+    EXPIRED = "expired"
+
+
+@dataclass(frozen=True, slots=True)
+class MarkerHit:
+    """Text in a record that marks model output by itself (no reference corpus needed)."""
+
+    marker: str
+    """Id of the marker (e.g. ``as-an-ai-language-model``)."""
+    label: str
+    """What the marker is, for people."""
+    record: RecordRef
+    """Where it was found (the turn carries the text)."""
+    span: CharSpan
+    """The matched text's range in the turn."""
+    text: str
+    """The matched text."""
+    provider: str | None = None
+    """The provider the marker points to, when it points to one."""
+
+
+@dataclass(frozen=True, slots=True)
+class Declaration:
+    """A fact a dataset declares about itself (dataset card, provenance manifest)."""
+
+    path: str
+    """The declaring file (``README.md`` front matter, ``provenance.yaml``)."""
+    line: int | None
+    """Line of the declaration in that file."""
+    key: str
+    """What is declared (``license``, ``source_datasets``...)."""
+    value: str
+    """The declared value."""
+    dataset: str
+    """The dataset files the declaration covers (a directory or a file)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A policy result: a rule applied to a signal (match, marker or declaration)."""
+
+    id: FindingId
+    """Stable id (see ``FindingId``)."""
+    rule: RuleRef
+    """The rule and its citation."""
+    action: Action
+    """The action, after waivers and the short-evidence cap."""
+    message: str
+    """What to tell the user."""
+    match: Match | None = None
+    """The reference match it rests on, for match rules."""
+    marker: MarkerHit | None = None
+    """The marker it rests on, for marker rules."""
+    declaration: Declaration | None = None
+    """The declaration it rests on, for dataset-level rules."""
+    source: SourceInfo | None = None
+    """The source whose facts made the rule apply (the matched source or an ancestor)."""
+    chain: tuple[SourceInfo, ...] = ()
+    """The matched or declared source and every source it derives from, nearest first."""
+    waiver: Waiver | None = None
+    """The waiver that applies, if any."""
+    waiver_state: WaiverState = WaiverState.NONE
+    """Whether the waiver is in force."""
+    downgraded_from: Action | None = None
+    """The rule's action when it was lowered (short evidence), else None."""
+
+    @property
+    def waived(self) -> bool:
+        """True when a waiver in force covers this finding."""
+        return self.waiver_state is WaiverState.WAIVED
+
+    @property
+    def path(self) -> str:
+        """The dataset file the finding is about."""
+        if self.match is not None:
+            return self.match.record.location.path
+        if self.marker is not None:
+            return self.marker.record.location.path
+        if self.declaration is not None:
+            return self.declaration.dataset
+        return ""
+
+    @property
+    def record(self) -> RecordRef | None:
+        """The record the finding is about, if it is about one."""
+        if self.match is not None:
+            return self.match.record
+        if self.marker is not None:
+            return self.marker.record
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class FileSummary:
+    """What was read from one input file."""
+
+    path: str
+    schema: str | None
+    """The schema detected (or forced) for the file's records; None if nothing was read."""
+    records: int
+    errors: int
+    sha256: str | None
+    """Digest of the file's bytes as stored (compressed if compressed)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ScanStats:
+    """Counts and timing of a scan."""
+
+    files: int
+    records: int
+    turns: int
+    matches: int
+    findings: int
+    errors: int
+    seconds: float
+
+    @property
+    def records_per_second(self) -> float:
+        """Throughput of the whole scan."""
+        return self.records / self.seconds if self.seconds > 0 else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class ScanResult:
+    """Everything a report needs; produced by the engine, consumed by formatters."""
+
+    matches: tuple[Match, ...]
+    findings: tuple[Finding, ...]
+    errors: tuple[RecordError, ...]
+    files: tuple[FileSummary, ...]
+    stats: ScanStats
+    run: Mapping[str, object]
+    """Parameters and versions needed to reproduce the run (index, policy, use, versions)."""
+
+    def blocking(self, fail_on: frozenset[Action]) -> tuple[Finding, ...]:
+        """Findings whose action is in ``fail_on`` and that are not waived."""
+        return tuple(f for f in self.findings if f.action in fail_on and not f.waived)

@@ -1,0 +1,336 @@
+"""A loaded policy: declared use, source facts, dated terms, rules with conditions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import fnmatch
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from provcheck.model import Action, Clause
+
+SIGNALS = ("match", "marker", "declaration")
+
+
+@dataclass(frozen=True, slots=True)
+class Use:
+    """The intended use of the data being scanned."""
+
+    purposes: frozenset[str] = frozenset()
+    """What the data is for, e.g. ``train-competing-model``, ``fine-tune``, ``evaluation``."""
+    commercial: bool | None = None
+    distributed: bool | None = None
+    """Whether the trained model (weights) is distributed or made available to third parties."""
+    research_only: bool | None = None
+
+    @property
+    def declared(self) -> bool:
+        """True when anything at all is declared."""
+        return bool(self.purposes) or any(
+            v is not None for v in (self.commercial, self.distributed, self.research_only)
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain form for reports."""
+        return {
+            "purpose": sorted(self.purposes),
+            "commercial": self.commercial,
+            "distributed": self.distributed,
+            "research_only": self.research_only,
+        }
+
+
+FLAG_WORDS = {
+    "commercial": ("commercial", True),
+    "non-commercial": ("commercial", False),
+    "noncommercial": ("commercial", False),
+    "distributed": ("distributed", True),
+    "internal": ("distributed", False),
+    "not-distributed": ("distributed", False),
+    "research-only": ("research_only", True),
+}
+"""``--use`` words that set a flag rather than name a purpose."""
+
+
+def use_from_words(words: Sequence[str]) -> Use:
+    """``--use train-competing-model --use commercial,distributed`` -> ``Use``."""
+    purposes: set[str] = set()
+    flags: dict[str, bool] = {}
+    for word in (w.strip().lower() for value in words for w in value.split(",")):
+        if not word:
+            continue
+        if word in FLAG_WORDS:
+            name, value = FLAG_WORDS[word]
+            flags[name] = value
+        else:
+            purposes.add(word)
+    return Use(
+        purposes=frozenset(purposes),
+        commercial=flags.get("commercial"),
+        distributed=flags.get("distributed"),
+        research_only=flags.get("research_only"),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFacts:
+    """What is known of a source, from the index and from the policy's ``sources:``."""
+
+    name: str
+    provider: str | None = None
+    generator: str | None = None
+    license: str | None = None
+    terms: str | None = None
+    origin: str | None = None
+    """``generated`` (by a model), ``human``, ``derived`` (from another source) or ``mixed``."""
+    derived_from: tuple[str, ...] = ()
+    date: dt.date | None = None
+    """When the material was generated or collected."""
+    url: str | None = None
+    meta: Mapping[str, str] = field(default_factory=dict)
+
+
+def overlay(old: SourceFacts, new: SourceFacts) -> SourceFacts:
+    """Facts of ``new`` where it gives them, else those of ``old``."""
+    values = {}
+    for name in ("provider", "generator", "license", "terms", "origin", "date", "url"):
+        values[name] = getattr(new, name) if getattr(new, name) is not None else getattr(old, name)
+    return replace(
+        old,
+        **values,
+        derived_from=new.derived_from or old.derived_from,
+        meta={**old.meta, **new.meta},
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class TermsVersion:
+    """One dated version of a terms document."""
+
+    effective: dt.date
+    url: str | None
+    clauses: Mapping[str, Mapping[str, str]]
+    """Clause key -> ``quote``, ``section``, ``confidence``."""
+
+
+@dataclass(frozen=True, slots=True)
+class Terms:
+    """A terms document with its versions, oldest first."""
+
+    id: str
+    document: str
+    url: str | None
+    versions: tuple[TermsVersion, ...]
+
+    def clause(self, key: str, on: dt.date | None) -> Clause | None:
+        """The clause as worded in the version in force ``on`` that date (latest if unknown)."""
+        having = [v for v in self.versions if key in v.clauses]
+        if not having:
+            return None
+        chosen = having[-1]
+        if on is not None:
+            earlier = [v for v in having if v.effective <= on]
+            chosen = earlier[-1] if earlier else having[0]
+        text = chosen.clauses[key]
+        return Clause(
+            quote=text["quote"],
+            document=self.document,
+            url=chosen.url or self.url,
+            effective=chosen.effective.isoformat(),
+            section=text.get("section"),
+            confidence=text.get("confidence"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ClauseRef:
+    """A rule's citation: a clause of a terms document, or an inline clause."""
+
+    terms: str | None = None
+    key: str | None = None
+    inline: Clause | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Test:
+    """One comparison of a field with a value."""
+
+    field: str
+    op: str
+    value: Any
+    line: int | None = None
+
+    def holds(self, ctx: Mapping[str, Any]) -> bool:
+        """True when the field's value in ``ctx`` passes the comparison."""
+        actual = ctx.get(self.field)
+        if self.op == "exists":
+            present = actual is not None and actual != () and actual != ""
+            return present is bool(self.value)
+        if actual is None:
+            return False
+        values = actual if isinstance(actual, (tuple, list, frozenset, set)) else (actual,)
+        return any(_compare(self.op, v, self.value) for v in values)
+
+
+def _fold(value: Any) -> Any:
+    return value.lower() if isinstance(value, str) else value
+
+
+def _compare(op: str, actual: Any, expected: Any) -> bool:
+    if op == "equals":
+        return bool(_fold(actual) == _fold(expected))
+    if op == "in":
+        return _fold(actual) in {_fold(e) for e in expected}
+    if op == "not_in":
+        return _fold(actual) not in {_fold(e) for e in expected}
+    if op == "glob":
+        patterns = expected if isinstance(expected, (list, tuple)) else [expected]
+        return any(glob_match(str(actual), p) for p in patterns)
+    if op == "regex":
+        return bool(expected.search(str(actual)))
+    if op == "contains":
+        return _fold(expected) in _fold(actual) if isinstance(actual, str) else False
+    try:
+        if op == "gte":
+            return bool(actual >= expected)
+        if op == "gt":
+            return bool(actual > expected)
+        if op == "lte":
+            return bool(actual <= expected)
+        if op == "lt":
+            return bool(actual < expected)
+    except TypeError:
+        return False
+    raise ValueError(f"unknown operator {op}")
+
+
+def glob_match(path: str, pattern: str) -> bool:
+    """Shell-style match where ``**`` spans directories and ``*`` does not."""
+    regex = _GLOBS.get(pattern)
+    if regex is None:
+        parts = []
+        i = 0
+        while i < len(pattern):
+            if pattern.startswith("**/", i):
+                parts.append("(?:.*/)?")
+                i += 3
+            elif pattern.startswith("**", i):
+                parts.append(".*")
+                i += 2
+            elif pattern[i] == "*":
+                parts.append("[^/]*")
+                i += 1
+            elif pattern[i] == "?":
+                parts.append("[^/]")
+                i += 1
+            else:
+                parts.append(re.escape(pattern[i]))
+                i += 1
+        regex = re.compile("".join(parts) + r"\Z")
+        _GLOBS[pattern] = regex
+    path = path.replace("\\", "/")
+    while path.startswith("./"):
+        path = path[2:]
+    return bool(regex.match(path)) or fnmatch.fnmatch(path, pattern)
+
+
+_GLOBS: dict[str, re.Pattern[str]] = {}
+
+
+@dataclass(frozen=True, slots=True)
+class All:
+    """Every condition holds (an empty list always holds)."""
+
+    items: tuple[Condition, ...]
+
+    def holds(self, ctx: Mapping[str, Any]) -> bool:
+        """Conjunction."""
+        return all(c.holds(ctx) for c in self.items)
+
+
+@dataclass(frozen=True, slots=True)
+class AnyOf:
+    """At least one condition holds."""
+
+    items: tuple[Condition, ...]
+
+    def holds(self, ctx: Mapping[str, Any]) -> bool:
+        """Disjunction."""
+        return any(c.holds(ctx) for c in self.items)
+
+
+@dataclass(frozen=True, slots=True)
+class Not:
+    """The condition does not hold."""
+
+    item: Condition
+
+    def holds(self, ctx: Mapping[str, Any]) -> bool:
+        """Negation."""
+        return not self.item.holds(ctx)
+
+
+Condition = Test | All | AnyOf | Not
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A rule: when its condition holds for a signal, it asks for an action."""
+
+    id: str
+    title: str
+    action: Action
+    message: str
+    when: Condition = All(())
+    signal: str = "match"
+    """Which signals the rule looks at: ``match``, ``marker`` or ``declaration``."""
+    rationale: str | None = None
+    remediation: str | None = None
+    clause: ClauseRef | None = None
+    enabled: bool = True
+    origin: str = ""
+    """``file:line`` where the rule is defined (for ``policy explain``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Marker:
+    """A phrase or pattern that marks model output without a reference corpus."""
+
+    id: str
+    label: str
+    pattern: re.Pattern[str]
+    provider: str | None = None
+    origin: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """A policy with its includes resolved and overrides applied."""
+
+    path: str
+    """The top-level file ('' for the built-in default)."""
+    files: tuple[str, ...]
+    """Every file that contributed, includes first."""
+    digest: str
+    """Digest of the contributing files' bytes."""
+    rules: tuple[Rule, ...]
+    use: Use = Use()
+    sources: Mapping[str, SourceFacts] = field(default_factory=dict)
+    terms: Mapping[str, Terms] = field(default_factory=dict)
+    markers: tuple[Marker, ...] = ()
+    name: str | None = None
+
+    def rule(self, rule_id: str) -> Rule | None:
+        """The rule with this id, if any."""
+        return next((r for r in self.rules if r.id == rule_id), None)
+
+    def clause_for(self, rule: Rule, on: dt.date | None) -> Clause | None:
+        """The clause a finding of ``rule`` cites for material generated ``on``."""
+        if rule.clause is None:
+            return None
+        if rule.clause.inline is not None:
+            return rule.clause.inline
+        terms = self.terms.get(rule.clause.terms or "")
+        return terms.clause(rule.clause.key or "", on) if terms else None

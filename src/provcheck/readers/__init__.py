@@ -1,0 +1,111 @@
+"""Container readers, chosen by file suffix, and discovery of dataset files under directories."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+from provcheck.errors import InputError
+from provcheck.model import ErrorKind, RecordError
+from provcheck.readers.base import ContainerReader, RawItem, RawRecord
+from provcheck.readers.csv_ import CsvReader
+from provcheck.readers.json_ import JsonReader
+from provcheck.readers.jsonl import JsonlReader
+from provcheck.readers.parquet import ParquetReader
+from provcheck.readers.source import InputSource, Limits, stripped_name
+from provcheck.readers.text import TextReader
+
+__all__ = [
+    "CONTAINERS",
+    "ContainerReader",
+    "InputSource",
+    "Limits",
+    "RawItem",
+    "RawRecord",
+    "discover",
+    "read",
+    "reader_for",
+]
+
+CONTAINERS: dict[str, ContainerReader] = {
+    ".jsonl": JsonlReader(),
+    ".ndjson": JsonlReader(),
+    ".json": JsonReader(),
+    ".csv": CsvReader(","),
+    ".tsv": CsvReader("\t"),
+    ".parquet": ParquetReader(),
+    ".txt": TextReader(),
+    ".md": TextReader(),
+}
+"""Reader per file suffix (after any compression suffix is stripped)."""
+
+_LFS_POINTER = b"version https://git-lfs.github.com/spec/"
+
+
+def reader_for(path: str) -> ContainerReader | None:
+    """The reader for ``path`` by its suffix, e.g. ``x.jsonl.zst`` -> JSON Lines."""
+    name, _ = stripped_name(path)
+    return CONTAINERS.get(os.path.splitext(name)[1].lower())
+
+
+def _supported() -> str:
+    return ", ".join(sorted(CONTAINERS)) + " (each optionally .gz, .xz, .bz2, .zst)"
+
+
+def discover(paths: list[str]) -> Iterator[tuple[str, str] | RecordError]:
+    """Expand ``paths`` into ``(display path, filesystem path)`` pairs of dataset files.
+
+    Directories are walked in sorted order without following directory symlinks (no loops);
+    hidden entries are skipped. A missing path raises ``InputError`` before anything is read.
+    """
+    for given in paths:
+        if not os.path.lexists(given):
+            raise InputError(f"{given}: no such file or directory")
+        if not os.path.isdir(given):
+            yield given, given
+            continue
+        found = 0
+        for root, dirs, files in os.walk(given, followlinks=False):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            for name in sorted(files):
+                full = os.path.join(root, name)
+                if name.startswith(".") or reader_for(name) is None or not os.path.isfile(full):
+                    continue
+                found += 1
+                yield full, full
+        if not found:
+            yield RecordError(
+                given,
+                ErrorKind.FILE,
+                f"no dataset files in this directory; supported: {_supported()}",
+            )
+
+
+def read(display: str, fs_path: str, limits: Limits) -> tuple[InputSource, Iterator[RawItem]]:
+    """The source and its record stream; unsupported or unreadable files yield one error."""
+    source = InputSource(path=display, fs_path=fs_path, limits=limits)
+    reader = reader_for(fs_path)
+    if reader is None:
+        message = f"unsupported file type; supported: {_supported()}"
+        return source, iter([RecordError(display, ErrorKind.FILE, message)])
+    return source, _guarded(source, reader)
+
+
+def _guarded(source: InputSource, reader: ContainerReader) -> Iterator[RawItem]:
+    try:
+        with open(source.fs_path, "rb") as probe:
+            head = probe.read(len(_LFS_POINTER))
+    except OSError as exc:
+        yield RecordError(source.path, ErrorKind.FILE, f"cannot open: {exc.strerror or exc}")
+        return
+    if head == _LFS_POINTER:
+        yield RecordError(
+            source.path,
+            ErrorKind.FILE,
+            "Git LFS pointer, content not present; run `git lfs pull` to scan the data",
+        )
+        return
+    try:
+        yield from reader.read(source)
+    except InputError as exc:
+        yield RecordError(source.path, ErrorKind.FILE, exc.message)

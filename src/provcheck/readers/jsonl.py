@@ -1,0 +1,110 @@
+"""JSON Lines: one JSON object per line; every bad line is a located error."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+
+from provcheck.model import ErrorKind, RecordError
+from provcheck.readers.base import RawItem, RawRecord, not_an_object
+from provcheck.readers.source import (
+    DecompressionFailed,
+    InputSource,
+    LimitExceeded,
+    looks_binary,
+    utf8_stream,
+)
+
+
+class JsonlReader:
+    """Reads ``.jsonl`` / ``.ndjson``."""
+
+    name = "jsonl"
+
+    def read(self, source: InputSource) -> Iterator[RawItem]:
+        """Yield one record per non-blank line."""
+        limit = source.limits.max_record_bytes
+        with source.open() as raw:
+            utf8, _ = utf8_stream(raw)
+            stream = utf8
+            if looks_binary(stream):
+                yield RecordError(
+                    source.path,
+                    ErrorKind.FILE,
+                    "binary data (NUL bytes) where JSON Lines text was expected",
+                )
+                return
+            yield from self._lines(source, stream, limit)
+
+    def _lines(self, source: InputSource, stream: io.BufferedReader, limit: int) -> Iterator[RawItem]:
+        index = 0
+        line_no = 0
+        try:
+            while True:
+                line = stream.readline(limit + 1)
+                if not line:
+                    break
+                line_no += 1
+                if len(line) > limit and not line.endswith(b"\n"):
+                    while True:  # skip the rest of the oversized line without keeping it
+                        rest = stream.readline(1 << 20)
+                        if not rest or rest.endswith(b"\n"):
+                            break
+                    yield RecordError(
+                        source.path,
+                        ErrorKind.LIMIT,
+                        f"record is larger than the {limit // 2**20} MiB limit; skipped",
+                        line=line_no,
+                        index=index,
+                    )
+                    index += 1
+                    continue
+                stripped = line.strip()
+                if not stripped:
+                    continue
+                yield self._parse(source, stripped, index, line_no)
+                index += 1
+        except (DecompressionFailed, LimitExceeded, UnicodeDecodeError, OSError) as exc:
+            kind = ErrorKind.LIMIT if isinstance(exc, LimitExceeded) else ErrorKind.FILE
+            yield RecordError(
+                source.path,
+                kind,
+                f"reading stopped: {exc}; {index} records before this point were read",
+                line=line_no + 1,
+            )
+
+    @staticmethod
+    def _parse(source: InputSource, data: bytes, index: int, line_no: int) -> RawItem:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            return RecordError(
+                source.path,
+                ErrorKind.ENCODING,
+                f"invalid UTF-8 at byte {exc.start + 1} of the line "
+                f"(0x{data[exc.start]:02x}); expected UTF-8 text",
+                line=line_no,
+                index=index,
+            )
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError as exc:
+            return RecordError(
+                source.path,
+                ErrorKind.PARSE,
+                f"invalid JSON at column {exc.colno}: {exc.msg}",
+                line=line_no,
+                index=index,
+            )
+        except RecursionError:
+            return RecordError(
+                source.path,
+                ErrorKind.LIMIT,
+                "JSON nested too deeply to read",
+                line=line_no,
+                index=index,
+            )
+        if not isinstance(value, dict):
+            return not_an_object(source, index, line_no, value)
+        return RawRecord(index=index, line=line_no, data=value)

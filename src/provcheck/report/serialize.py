@@ -1,0 +1,220 @@
+"""Plain-data views of results, shared by the machine-readable formatters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from provcheck.model import (
+    AlignedSpan,
+    Clause,
+    Evidence,
+    FileSummary,
+    Finding,
+    Match,
+    RecordError,
+    RecordRef,
+    Reference,
+    ScanResult,
+    SourceInfo,
+    Waiver,
+)
+
+SCHEMA_VERSION = "1.0"
+
+
+def source(info: SourceInfo) -> dict[str, Any]:
+    """A source's facts."""
+    return {
+        "name": info.name,
+        "provider": info.provider,
+        "generator": info.generator,
+        "license": info.license,
+        "terms": info.terms,
+        "meta": dict(info.meta),
+    }
+
+
+def record(ref: RecordRef) -> dict[str, Any]:
+    """Where the candidate is: file, record position, id, turn."""
+    loc = ref.location
+    return {
+        "path": loc.path,
+        "index": loc.index,
+        "line": loc.line,
+        "id": ref.id,
+        "content_hash": ref.content_hash,
+        "turn": {
+            "role": ref.turn.role,
+            "kind": ref.turn.kind.value,
+            "position": ref.turn.position,
+            "field": ref.turn.field,
+        },
+    }
+
+
+def reference(ref: Reference) -> dict[str, Any]:
+    """Which reference record and source was matched."""
+    return {
+        "id": ref.id,
+        "source": ref.source.name,
+        "provider": ref.source.provider,
+        "generator": ref.source.generator,
+        "license": ref.source.license,
+        "terms": ref.source.terms,
+        "meta": dict(ref.source.meta),
+        "path": ref.path,
+        "index": ref.index,
+        "duplicates": ref.duplicates,
+        "turn": {
+            "role": ref.turn.role,
+            "kind": ref.turn.kind.value,
+            "position": ref.turn.position,
+            "field": ref.turn.field,
+        },
+    }
+
+
+def span(s: AlignedSpan, cand_text: str, ref_text: str) -> dict[str, Any]:
+    """An aligned span with the text on both sides."""
+    return {
+        "candidate": {
+            "start": s.candidate.start,
+            "end": s.candidate.end,
+            "text": cand_text[s.candidate.start : s.candidate.end],
+        },
+        "reference": {
+            "start": s.reference.start,
+            "end": s.reference.end,
+            "text": ref_text[s.reference.start : s.reference.end],
+        },
+        "matched_tokens": s.matched_tokens,
+        "similarity": s.similarity,
+    }
+
+
+def scores(ev: Evidence) -> dict[str, Any]:
+    """Every score of a match."""
+    return {
+        "similarity": ev.similarity,
+        "containment": ev.containment,
+        "coverage": ev.coverage,
+        "matched_tokens": ev.matched_tokens,
+        "char_similarity": ev.char_similarity,
+        "jaccard": ev.jaccard,
+    }
+
+
+def match(m: Match) -> dict[str, Any]:
+    """A verified match with its evidence."""
+    return {
+        "id": m.id,
+        "kind": m.evidence.kind.value,
+        "short_evidence": m.evidence.short,
+        "record": record(m.record),
+        "reference": reference(m.reference),
+        "scores": scores(m.evidence),
+        "spans": [span(s, m.record.turn.text, m.reference.turn.text) for s in m.evidence.spans],
+    }
+
+
+def clause(c: Clause | None) -> dict[str, Any] | None:
+    """A cited clause."""
+    if c is None:
+        return None
+    return {
+        "quote": c.quote,
+        "document": c.document,
+        "url": c.url,
+        "effective": c.effective,
+        "section": c.section,
+        "confidence": c.confidence,
+    }
+
+
+def waiver(w: Waiver | None) -> dict[str, Any] | None:
+    """A waiver."""
+    if w is None:
+        return None
+    return {
+        "reason": w.reason,
+        "approver": w.approver,
+        "date": w.date,
+        "expires": w.expires,
+        "ticket": w.ticket,
+        "placeholder": w.placeholder,
+    }
+
+
+def finding(f: Finding) -> dict[str, Any]:
+    """A policy finding and what it rests on."""
+    out: dict[str, Any] = {
+        "id": f.id,
+        "rule": f.rule.id,
+        "title": f.rule.title,
+        "action": f.action.value,
+        "downgraded_from": f.downgraded_from.value if f.downgraded_from else None,
+        "message": f.message,
+        "path": f.path,
+        "match": f.match.id if f.match else None,
+        "record": record(f.record) if f.record else None,
+        "reference": reference(f.match.reference) if f.match else None,
+        "source": source(f.source) if f.source else None,
+        "chain": [source(s) for s in f.chain],
+        "rationale": f.rule.rationale,
+        "remediation": f.rule.remediation,
+        "clause": clause(f.rule.clause),
+        "waived": f.waived,
+        "waiver_state": f.waiver_state.value,
+        "waiver": waiver(f.waiver),
+    }
+    if f.marker is not None:
+        out["marker"] = {
+            "id": f.marker.marker,
+            "label": f.marker.label,
+            "provider": f.marker.provider,
+            "text": f.marker.text,
+            "start": f.marker.span.start,
+            "end": f.marker.span.end,
+        }
+    if f.declaration is not None:
+        d = f.declaration
+        out["declaration"] = {
+            "file": d.path,
+            "line": d.line,
+            "key": d.key,
+            "value": d.value,
+            "dataset": d.dataset,
+        }
+    return out
+
+
+def error(e: RecordError) -> dict[str, Any]:
+    """An input error."""
+    return {
+        "path": e.path,
+        "line": e.line,
+        "index": e.index,
+        "field": e.field,
+        "kind": e.kind.value,
+        "message": e.message,
+    }
+
+
+def file_summary(f: FileSummary) -> dict[str, Any]:
+    """What was read of a file."""
+    return {
+        "path": f.path,
+        "schema": f.schema,
+        "records": f.records,
+        "errors": f.errors,
+        "sha256": f.sha256,
+    }
+
+
+def counts_by_action(result: ScanResult) -> dict[str, int]:
+    """Findings per action, waived ones excluded."""
+    out = dict.fromkeys(("block", "review", "warn", "info"), 0)
+    for f in result.findings:
+        if not f.waived:
+            out[f.action.value] += 1
+    return out

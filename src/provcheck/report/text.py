@@ -1,0 +1,123 @@
+"""``--format text``: a findings table and the evidence of each finding, for a terminal."""
+
+from __future__ import annotations
+
+import io
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
+
+from provcheck.model import Action, Finding, ScanResult
+from provcheck.report.base import Formatter, ReportContext
+
+_STYLE = {
+    Action.BLOCK: "bold red",
+    Action.REVIEW: "yellow",
+    Action.WARN: "magenta",
+    Action.INFO: "cyan",
+}
+EVIDENCE_SHOWN = 20
+"""Findings whose evidence is printed in full; the rest are in the table only."""
+_EXCERPT = 320
+
+
+def where(f: Finding) -> str:
+    """``path:line`` (or ``path#index``) and the turn."""
+    rec = f.record
+    if rec is None:
+        return f.path
+    loc = rec.location
+    at = f"{loc.path}:{loc.line}" if loc.line else f"{loc.path}#{loc.index}"
+    return f"{at} record {loc.index} {rec.turn.role}[{rec.turn.position}]"
+
+
+def _clip(text: str, limit: int = _EXCERPT) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class TextFormatter(Formatter):
+    """Human-readable report."""
+
+    def render(self, result: ScanResult, context: ReportContext) -> str:
+        """Table of findings, then evidence blocks."""
+        out = io.StringIO()
+        console = Console(
+            file=out,
+            force_terminal=context.color,
+            no_color=not context.color,
+            width=context.width,
+            highlight=False,
+            soft_wrap=False,
+        )
+        if not result.findings:
+            console.print("No findings.")
+            return out.getvalue()
+        table = Table(show_lines=False, expand=False)
+        for name in ("action", "rule", "record", "source", "sim", "cont", "message"):
+            table.add_column(name, overflow="fold")
+        for f in result.findings:
+            action = f.action.value + (" (waived)" if f.waived else "")
+            src = f.source.name if f.source else ""
+            sim = f"{f.match.evidence.similarity:.2f}" if f.match else ""
+            cont = f"{f.match.evidence.containment:.2f}" if f.match else ""
+            table.add_row(
+                Text(action, style=_STYLE[f.action]),
+                escape(f.rule.id),
+                escape(where(f)),
+                escape(src),
+                sim,
+                cont,
+                escape(f.message),
+            )
+        console.print(table)
+        for f in result.findings[:EVIDENCE_SHOWN]:
+            self._evidence(console, f)
+        hidden = len(result.findings) - EVIDENCE_SHOWN
+        if hidden > 0:
+            console.print(f"\n… evidence of {hidden} more findings is in the json and html reports")
+        return out.getvalue()
+
+    @staticmethod
+    def _evidence(console: Console, f: Finding) -> None:
+        console.print()
+        console.print(Text(f"[{f.action.value}] {f.rule.id}: {where(f)}", style=_STYLE[f.action]))
+        if f.downgraded_from:
+            console.print(f"  (rule action {f.downgraded_from.value}; lowered: evidence is short)")
+        if f.match is not None:
+            m = f.match
+            ev = m.evidence
+            ref = m.reference
+            console.print(
+                f"  {ev.kind.value}: similarity {ev.similarity:.2f}, containment "
+                f"{ev.containment:.2f}, coverage {ev.coverage:.2f}, {ev.matched_tokens} tokens",
+                markup=False,
+            )
+            chain = " <- ".join(s.name for s in f.chain) or ref.source.name
+            console.print(
+                f"  reference {ref.id} of {chain} ({ref.source.provider or '?'}/"
+                f"{ref.source.generator or '?'})",
+                markup=False,
+            )
+            span = max(ev.spans, key=lambda s: s.matched_tokens)
+            cand = m.record.turn.text[span.candidate.start : span.candidate.end]
+            refx = ref.turn.text[span.reference.start : span.reference.end]
+            console.print(Text("  candidate: ", style="bold") + Text(_clip(cand)))
+            console.print(Text("  reference: ", style="bold") + Text(_clip(refx)))
+        if f.marker is not None:
+            console.print(Text("  marker: ", style="bold") + Text(f"{f.marker.label}: «{f.marker.text}»"))
+        if f.declaration is not None:
+            d = f.declaration
+            console.print(f"  declared in {d.path}:{d.line}: {d.key} = {d.value}", markup=False)
+        if f.rule.clause is not None:
+            c = f.rule.clause
+            console.print(Text("  clause: ", style="bold") + Text(f"“{_clip(c.quote, 400)}”"))
+            console.print(f"    {c.document}, effective {c.effective or '?'}, {c.url or ''}", markup=False)
+        if f.waiver is not None:
+            w = f.waiver
+            console.print(
+                f"  waiver ({f.waiver_state.value}): {w.reason} — {w.approver}, {w.date}",
+                markup=False,
+            )
