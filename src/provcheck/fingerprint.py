@@ -63,10 +63,9 @@ def _fmix32(x: U32) -> U32:
 
 
 def permutation(seed: int) -> tuple[np.uint32, np.uint32]:
-    """Parameters ``(a, b)`` of the first affine32 permutation of ``MinHash(seed=seed)``.
+    """Parameters ``(a, b)`` of the affine32 permutation of ``MinHash(num_perm=1, seed=seed)``.
 
-    Generated exactly as datasketch 2.x ``MinHash._init_permutations`` does, so anchors equal
-    the first hash value of a datasketch MinHash with the same seed.
+    Generated exactly as datasketch 2.x ``MinHash._init_permutations`` does.
     """
     gen = np.random.RandomState(seed)
     a = gen.randint(0, 1 << 31, 1, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
@@ -169,7 +168,9 @@ class Fingerprinter:
         """A ``datasketch.MinHash`` of the whole text over provcheck's shingles.
 
         For interoperability (e.g. feeding provcheck's shingling into an existing datasketch
-        LSH); its first hash value is the minimum of the text's anchors.
+        LSH). With ``num_perm=1`` its hash value is the minimum of the text's anchors
+        (datasketch draws all ``a`` parameters before the ``b`` ones, so permutation 0 of a
+        larger sketch differs).
         """
         from datasketch import MinHash  # imported lazily: ~0.45 s, never on the scan path
 

@@ -32,6 +32,9 @@ class RoleKind(str, enum.Enum):
     TOOL = "tool"
     TEXT = "text"
     """A text field with no speaker (plain text records, unknown schemas)."""
+    FIELD = "field"
+    """A string field outside the record's schema (metadata, extra columns): scanned, but never
+    reference material by default."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -64,7 +64,14 @@ def _count(node: yaml.Node, memo: dict[int, int], depth: int = 0) -> int:
     return total
 
 
+_PLAIN_TAGS = frozenset(
+    f"tag:yaml.org,2002:{t}" for t in ("map", "seq", "str", "int", "float", "bool", "null", "timestamp")
+)
+
+
 def _build(node: yaml.Node, path: str) -> Any:
+    if node.tag not in _PLAIN_TAGS:
+        raise YamlProblem(path, node.start_mark.line + 1, f"tag {node.tag!r} is not allowed: only plain data")
     if isinstance(node, yaml.MappingNode):
         out = LineDict()
         out.line = node.start_mark.line + 1
@@ -89,7 +96,10 @@ def _build(node: yaml.Node, path: str) -> Any:
             items.append(_build(item, path))
             items.item_lines.append(item.start_mark.line + 1)
         return items
-    return _SCALARS.construct_object(node)
+    try:
+        return _SCALARS.construct_object(node)
+    except ValueError:
+        return str(node.value)  # e.g. an impossible date: validators report it as text
 
 
 class _ScalarLoader(yaml.SafeLoader):

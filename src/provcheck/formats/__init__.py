@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,7 +12,7 @@ from provcheck.formats.base import RawTurn, Schema, SchemaError, role_kind
 from provcheck.formats.chat import OpenAIMessages, ShareGPT
 from provcheck.formats.fields import Alpaca, PromptResponse, TextField, lookup
 from provcheck.formats.generic import Generic
-from provcheck.model import ContentHash, ErrorKind, Location, Record, RecordError, Turn
+from provcheck.model import ContentHash, ErrorKind, Location, Record, RecordError, RoleKind, Turn
 from provcheck.normalize import canonical
 
 __all__ = ["SCHEMAS", "RecordOptions", "Schema", "to_record"]
@@ -21,6 +22,7 @@ SCHEMAS: dict[str, Schema] = {
 }
 """Schemas in detection order: the first that matches a record reads it."""
 
+_GENERIC = SCHEMAS["generic"]
 _HINT = (
     "expected one of: conversations (ShareGPT), messages (OpenAI), instruction/output (Alpaca), "
     "prompt/completion, text/content, or --text-field"
@@ -66,7 +68,7 @@ def _record_id(data: dict[str, Any], id_field: str | None) -> str | None:
     return None
 
 
-def content_hash(turns: tuple[Turn, ...] | list[RawTurn]) -> ContentHash:
+def content_hash(turns: Sequence[Turn | RawTurn]) -> ContentHash:
     """Digest of roles and texts; the same content in another file or order hashes the same."""
     digest = hashlib.blake2b(digest_size=16)
     for t in turns:
@@ -92,6 +94,17 @@ def to_record(data: dict[str, Any], location: Location, options: RecordOptions) 
     schema = options.resolve() or _detect(data)
     try:
         raw = schema.turns(data)
+        read = schema.keys(data) | ({options.id_field.split(".")[0]} if options.id_field else set())
+        # Strings outside the schema (extra columns, metadata) are scanned too: copied text
+        # hides anywhere. Forced --text-field reads only that field.
+        extra = (
+            []
+            if options.text_field
+            else [
+                RawTurn(t.role, t.field, t.text, None)
+                for t in _GENERIC.turns({k: v for k, v in data.items() if str(k) not in read})
+            ]
+        )
     except SchemaError as exc:
         return RecordError(
             location.path,
@@ -101,9 +114,16 @@ def to_record(data: dict[str, Any], location: Location, options: RecordOptions) 
             index=location.index,
             field=exc.field,
         )
+    count = len(raw)
     turns = tuple(
-        Turn(role=t.role, kind=role_kind(t.role), position=i, field=t.field, text=_clean(t.text))
-        for i, t in enumerate(raw)
+        Turn(
+            role=t.role,
+            kind=role_kind(t.role) if i < count or schema is _GENERIC else RoleKind.FIELD,
+            position=i if t.position is None else t.position,
+            field=t.field,
+            text=_clean(t.text),
+        )
+        for i, t in enumerate(raw + extra)
         if t.text.strip()
     )
     if not turns:
@@ -120,5 +140,6 @@ def to_record(data: dict[str, Any], location: Location, options: RecordOptions) 
         id=_record_id(data, options.id_field),
         schema=schema.name,
         turns=turns,
-        content_hash=content_hash(turns),
+        # Extra fields (timestamps, scores...) do not change what the record *is*.
+        content_hash=content_hash([t for t in turns if t.kind is not RoleKind.FIELD] or turns),
     )

@@ -55,6 +55,8 @@ class RawTurn:
     role: str
     field: str
     text: str
+    position: int | None = None
+    """Position in the record's own list of turns, when the schema has one."""
 
 
 class SchemaError(Exception):
@@ -77,6 +79,10 @@ class Schema(Protocol):
 
     def turns(self, data: dict[str, Any]) -> list[RawTurn]:
         """The record's turns; raises ``SchemaError`` when the shape is broken."""
+        ...
+
+    def keys(self, data: dict[str, Any]) -> set[str]:
+        """Top-level keys the schema reads (the rest are scanned as extra fields)."""
         ...
 
 

@@ -22,6 +22,11 @@ class ShareGPT:
 
     name = "sharegpt"
 
+    def keys(self, data: dict[str, Any]) -> set[str]:
+        """The conversation list."""
+        found = _turn_list(data, _SHAREGPT_KEYS, "from")
+        return {found[0]} if found else set()
+
     def matches(self, data: dict[str, Any]) -> bool:
         """Has a list of ``from``/``value`` turns."""
         return _turn_list(data, _SHAREGPT_KEYS, "from") is not None
@@ -41,7 +46,7 @@ class ShareGPT:
                 if "value" not in item:
                     raise SchemaError(f"turn {i} has no 'value'", f"{key}[{i}]")
                 continue
-            out.append(RawTurn(role=str(item.get("from", "")), field=f"{key}[{i}].value", text=text))
+            out.append(RawTurn(str(item.get("from", "")), f"{key}[{i}].value", text, i))
         return out
 
 
@@ -49,6 +54,11 @@ class OpenAIMessages:
     """OpenAI chat: ``{"messages": [{"role": "user", "content": "..."}, ...]}``."""
 
     name = "openai"
+
+    def keys(self, data: dict[str, Any]) -> set[str]:
+        """The message list, and tool definitions (not prose)."""
+        found = _turn_list(data, ("messages", "conversations", "conversation"), "role")
+        return ({found[0]} if found else set()) | {"tools", "functions"}
 
     def matches(self, data: dict[str, Any]) -> bool:
         """Has a list of ``role``/``content`` messages."""
@@ -69,5 +79,5 @@ class OpenAIMessages:
             text = text_of(item.get("content"))
             if text is None:
                 continue  # tool calls and empty assistant messages carry no prose
-            out.append(RawTurn(role=str(item.get("role", "")), field=f"{key}[{i}].content", text=text))
+            out.append(RawTurn(str(item.get("role", "")), f"{key}[{i}].content", text, i))
         return out

@@ -31,6 +31,10 @@ class Alpaca:
 
     name = "alpaca"
 
+    def keys(self, data: dict[str, Any]) -> set[str]:
+        """Instruction, input, outputs, system, history."""
+        return {"instruction", "input", "system", "history", *_ALPACA_OUT}
+
     def matches(self, data: dict[str, Any]) -> bool:
         """Has ``instruction`` and an output field."""
         return "instruction" in data and any(k in data for k in _ALPACA_OUT)
@@ -68,6 +72,10 @@ class PromptResponse:
 
     name = "prompt-response"
 
+    def keys(self, data: dict[str, Any]) -> set[str]:
+        """Every pair field."""
+        return {k for pair in _PAIRS for k in pair} | set(_PAIR_EXTRA)
+
     def matches(self, data: dict[str, Any]) -> bool:
         """Has one of the known pairs of string fields."""
         return any(isinstance(data.get(a), str) and b in data for a, b in _PAIRS)
@@ -102,6 +110,10 @@ class TextField:
     def __init__(self, fields: tuple[str, ...] = ("text", "content")) -> None:
         self.fields = fields
         self.name = "text"
+
+    def keys(self, data: dict[str, Any]) -> set[str]:
+        """The text field (its top-level key)."""
+        return {f.split(".")[0] for f in self.fields} | set(self.fields)
 
     def matches(self, data: dict[str, Any]) -> bool:
         """Has one of the fields as a string."""

@@ -42,6 +42,10 @@ class Generic:
         """Always: this is the fallback."""
         return True
 
+    def keys(self, data: dict[str, Any]) -> set[str]:
+        """Everything."""
+        return set(map(str, data))
+
     def turns(self, data: dict[str, Any]) -> list[RawTurn]:
         """String leaves in document order, with their paths."""
         out: list[RawTurn] = []

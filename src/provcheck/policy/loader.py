@@ -23,6 +23,7 @@ from provcheck.policy.model import (
     All,
     AnyOf,
     ClauseRef,
+    Comparison,
     Condition,
     Marker,
     Not,
@@ -31,7 +32,6 @@ from provcheck.policy.model import (
     SourceFacts,
     Terms,
     TermsVersion,
-    Test,
     Use,
     overlay,
 )
@@ -739,7 +739,7 @@ def _field_type(name: str) -> str | None:
     return FIELD_TYPES.get(name)
 
 
-def _tests(state: _State, display: str, line: int | None, name: str, raw: Any) -> list[Test]:
+def _tests(state: _State, display: str, line: int | None, name: str, raw: Any) -> list[Comparison]:
     ftype = _field_type(name)
     if ftype is None:
         state.problem(display, line, _unknown("field", name, [*FIELD_TYPES, "source.meta.KEY"]))
@@ -757,7 +757,7 @@ def _tests(state: _State, display: str, line: int | None, name: str, raw: Any) -
             continue
         checked = _operand(state, display, line, name, ftype, op, value)
         if checked is not _BAD:
-            tests.append(Test(name, op, checked, line))
+            tests.append(Comparison(name, op, checked, line))
     return tests
 
 

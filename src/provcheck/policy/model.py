@@ -154,13 +154,17 @@ class ClauseRef:
 
 
 @dataclass(frozen=True, slots=True)
-class Test:
+class Comparison:
     """One comparison of a field with a value."""
 
     field: str
     op: str
     value: Any
     line: int | None = None
+
+    def __str__(self) -> str:
+        value = self.value.pattern if isinstance(self.value, re.Pattern) else self.value
+        return f"{self.field} {_OP_WORDS.get(self.op, self.op)} {value!r}"
 
     def holds(self, ctx: Mapping[str, Any]) -> bool:
         """True when the field's value in ``ctx`` passes the comparison."""
@@ -172,6 +176,9 @@ class Test:
             return False
         values = actual if isinstance(actual, (tuple, list, frozenset, set)) else (actual,)
         return any(_compare(self.op, v, self.value) for v in values)
+
+
+_OP_WORDS = {"equals": "=", "gte": ">=", "gt": ">", "lte": "<=", "lt": "<", "not_in": "not in"}
 
 
 def _fold(value: Any) -> Any:
@@ -245,6 +252,11 @@ class All:
 
     items: tuple[Condition, ...]
 
+    def __str__(self) -> str:
+        if not self.items:
+            return "always"
+        return " and ".join(f"({i})" if isinstance(i, AnyOf) else str(i) for i in self.items)
+
     def holds(self, ctx: Mapping[str, Any]) -> bool:
         """Conjunction."""
         return all(c.holds(ctx) for c in self.items)
@@ -255,6 +267,9 @@ class AnyOf:
     """At least one condition holds."""
 
     items: tuple[Condition, ...]
+
+    def __str__(self) -> str:
+        return " or ".join(f"({i})" if isinstance(i, All) else str(i) for i in self.items)
 
     def holds(self, ctx: Mapping[str, Any]) -> bool:
         """Disjunction."""
@@ -267,12 +282,15 @@ class Not:
 
     item: Condition
 
+    def __str__(self) -> str:
+        return f"not ({self.item})"
+
     def holds(self, ctx: Mapping[str, Any]) -> bool:
         """Negation."""
         return not self.item.holds(ctx)
 
 
-Condition = Test | All | AnyOf | Not
+Condition = Comparison | All | AnyOf | Not
 
 
 @dataclass(frozen=True, slots=True)

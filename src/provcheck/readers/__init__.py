@@ -12,7 +12,13 @@ from provcheck.readers.csv_ import CsvReader
 from provcheck.readers.json_ import JsonReader
 from provcheck.readers.jsonl import JsonlReader
 from provcheck.readers.parquet import ParquetReader
-from provcheck.readers.source import InputSource, Limits, stripped_name
+from provcheck.readers.source import (
+    DecompressionFailed,
+    InputSource,
+    LimitExceeded,
+    Limits,
+    stripped_name,
+)
 from provcheck.readers.text import TextReader
 
 __all__ = [
@@ -109,3 +115,9 @@ def _guarded(source: InputSource, reader: ContainerReader) -> Iterator[RawItem]:
         yield from reader.read(source)
     except InputError as exc:
         yield RecordError(source.path, ErrorKind.FILE, exc.message)
+    except LimitExceeded as exc:
+        yield RecordError(source.path, ErrorKind.LIMIT, f"reading stopped: {exc}")
+    except (DecompressionFailed, OSError) as exc:
+        yield RecordError(source.path, ErrorKind.FILE, f"reading stopped: {exc}")
+    except UnicodeDecodeError as exc:
+        yield RecordError(source.path, ErrorKind.ENCODING, f"reading stopped: {exc}")

@@ -65,6 +65,8 @@ class JsonlReader:
                     continue
                 yield self._parse(source, stripped, index, line_no)
                 index += 1
+            if line_no == 0:
+                yield RecordError(source.path, ErrorKind.FILE, "empty file: no records")
         except (DecompressionFailed, LimitExceeded, UnicodeDecodeError, OSError) as exc:
             kind = ErrorKind.LIMIT if isinstance(exc, LimitExceeded) else ErrorKind.FILE
             yield RecordError(

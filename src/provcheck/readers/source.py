@@ -86,8 +86,12 @@ class _Bounded(io.RawIOBase):
         return True
 
     def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        # read1 (one underlying read at a time) hands over every byte decoded before a
+        # truncation; read(n) would discard them when it hits the early end of stream.
+        want = min(len(buffer), 1 << 16)
         try:
-            data = self._inner.read(len(buffer))
+            read1 = getattr(self._inner, "read1", None)
+            data = read1(want) if read1 is not None else self._inner.read(want)
         except (EOFError, OSError, lzma.LZMAError, ValueError) as exc:
             raise DecompressionFailed(
                 f"{self._kind} stream is corrupt or truncated after {self.produced:,} "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import io
 
 from rich.console import Console
@@ -36,6 +37,32 @@ def where(f: Finding) -> str:
 def _clip(text: str, limit: int = _EXCERPT) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def side_by_side(cand: str, ref: str, limit: int = _EXCERPT) -> tuple[Text, Text]:
+    """Both excerpts, starting a little before their first difference, differences styled."""
+    a, b = cand.split(), ref.split()
+    ops = difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
+    first = next((op for op in ops if op[0] != "equal"), None)
+    back = 12
+    start_a = max(0, first[1] - back) if first else 0
+    start_b = max(0, first[3] - back) if first else 0
+
+    def render(words: list[str], start: int, changed: set[int]) -> Text:
+        out = Text("… " if start else "")
+        used = len(out)
+        for i in range(start, len(words)):
+            if used + len(words[i]) + 1 > limit:
+                out.append("…")
+                break
+            out.append(words[i], style="bold red" if i in changed else "")
+            out.append(" ")
+            used += len(words[i]) + 1
+        return out
+
+    changed_a = {i for tag, i1, i2, _, _ in ops if tag != "equal" for i in range(i1, i2)}
+    changed_b = {j for tag, _, _, j1, j2 in ops if tag != "equal" for j in range(j1, j2)}
+    return render(a, start_a, changed_a), render(b, start_b, changed_b)
 
 
 class TextFormatter(Formatter):
@@ -102,10 +129,12 @@ class TextFormatter(Formatter):
                 markup=False,
             )
             span = max(ev.spans, key=lambda s: s.matched_tokens)
-            cand = m.record.turn.text[span.candidate.start : span.candidate.end]
-            refx = ref.turn.text[span.reference.start : span.reference.end]
-            console.print(Text("  candidate: ", style="bold") + Text(_clip(cand)))
-            console.print(Text("  reference: ", style="bold") + Text(_clip(refx)))
+            cand, refx = side_by_side(
+                m.record.turn.text[span.candidate.start : span.candidate.end],
+                ref.turn.text[span.reference.start : span.reference.end],
+            )
+            console.print(Text("  candidate: ", style="bold") + cand)
+            console.print(Text("  reference: ", style="bold") + refx)
         if f.marker is not None:
             console.print(Text("  marker: ", style="bold") + Text(f"{f.marker.label}: «{f.marker.text}»"))
         if f.declaration is not None:

@@ -1,0 +1,59 @@
+"""Fixtures shared by the tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from helpers import CORPORA, REFERENCE_TEXTS, run_cli, write_jsonl
+
+
+@pytest.fixture
+def reference_file(tmp_path: Path) -> Path:
+    """ShareGPT references: a prompt and a model answer each."""
+    return write_jsonl(
+        tmp_path / "refs" / "share.jsonl",
+        [
+            {
+                "id": f"ref-{i}",
+                "conversations": [
+                    {"from": "human", "value": f"question {i}"},
+                    {"from": "gpt", "value": text},
+                ],
+            }
+            for i, text in enumerate(REFERENCE_TEXTS)
+        ],
+    )
+
+
+@pytest.fixture
+def index_dir(tmp_path: Path, reference_file: Path) -> Path:
+    """An index with the reference file as source ``share`` (provider openai)."""
+    idx = tmp_path / "index"
+    run_cli(
+        [
+            "index",
+            "add",
+            idx,
+            reference_file,
+            "--source",
+            "share",
+            "--provider",
+            "openai",
+            "--generator",
+            "gpt-3.5-turbo",
+            "--license",
+            "LicenseRef-ShareGPT",
+            "-q",
+        ]
+    )
+    return idx
+
+
+@pytest.fixture
+def corpora() -> Path:
+    """The shared real corpora; tests using it skip when it is absent."""
+    if not (CORPORA / "alpacaeval" / "outputs.jsonl.xz").exists():
+        pytest.skip(f"shared corpora not found at {CORPORA}")
+    return CORPORA

@@ -1,0 +1,74 @@
+"""Anchors are datasketch MinHash values over windows, and shared runs share anchors."""
+
+from __future__ import annotations
+
+import numpy as np
+from datasketch import MinHash
+
+from helpers import REFERENCE_TEXTS, UNRELATED_TEXT
+from provcheck.config import FingerprintConfig
+from provcheck.fingerprint import Fingerprinter, permutation, shingle_hash32
+from provcheck.normalize import tokens
+
+
+def test_permutation_is_datasketchs_first_permutation() -> None:
+    for seed in (1, 7, 12345):
+        a, b = permutation(seed)
+        ds = MinHash(num_perm=1, seed=seed, scheme="affine32")
+        assert (int(a), int(b)) == (int(ds.permutations[0][0]), int(ds.permutations[1][0]))
+
+
+def test_anchors_equal_datasketch_minhash_of_each_window() -> None:
+    config = FingerprintConfig(shingle_size=5, window=8, seed=3)
+    toks = tokens(REFERENCE_TEXTS[0])
+    fp = Fingerprinter(config).of_tokens(toks)
+    shingles = [tuple(toks[i : i + 5]) for i in range(len(toks) - 4)]
+    expected = set()
+    for start in range(len(shingles) - 8 + 1):
+        mh = MinHash(num_perm=1, seed=3, hashfunc=shingle_hash32, scheme="affine32")
+        for sh in shingles[start : start + 8]:
+            mh.update(sh)
+        expected.add(int(mh.hashvalues[0]))
+    assert set(fp.anchors.tolist()) == expected
+    assert list(fp.anchors) == sorted(fp.anchors)
+
+
+def test_whole_text_datasketch_sketch_agrees_with_anchors() -> None:
+    fingerprinter = Fingerprinter(FingerprintConfig())
+    mh = fingerprinter.to_datasketch(REFERENCE_TEXTS[1], num_perm=1)
+    assert int(mh.hashvalues[0]) == int(fingerprinter.of_text(REFERENCE_TEXTS[1]).anchors.min())
+    a = fingerprinter.to_datasketch(REFERENCE_TEXTS[1], num_perm=128)
+    b = fingerprinter.to_datasketch(REFERENCE_TEXTS[1].replace("reliable", "dependable"), num_perm=128)
+    assert 0.6 < a.jaccard(b) < 1.0
+
+
+def test_a_shared_run_guarantees_a_shared_anchor_whatever_surrounds_it() -> None:
+    config = FingerprintConfig()
+    f = Fingerprinter(config)
+    run = " ".join(tokens(REFERENCE_TEXTS[2])[10 : 10 + config.shingle_size + config.window - 1])
+    a = f.of_text(UNRELATED_TEXT + " " + run + " " + UNRELATED_TEXT[::-1])
+    b = f.of_text("completely different words here " + run + " and more unrelated words")
+    assert len(np.intersect1d(a.anchors, b.anchors)) >= 1
+
+
+def test_unrelated_texts_share_almost_no_anchors() -> None:
+    f = Fingerprinter(FingerprintConfig())
+    a, b = f.of_text(REFERENCE_TEXTS[0]), f.of_text(UNRELATED_TEXT)
+    assert len(np.intersect1d(a.anchors, b.anchors)) == 0
+
+
+def test_short_and_empty_texts() -> None:
+    f = Fingerprinter(FingerprintConfig())
+    assert len(f.of_text("").anchors) == 0
+    assert len(f.of_text("two words").anchors) == 1
+
+
+def test_config_validation_and_signature() -> None:
+    assert FingerprintConfig().signature == "wmh1-tok1-n5-w8-s1"
+    for bad in ({"shingle_size": 0}, {"window": 100}, {"seed": -1}):
+        try:
+            FingerprintConfig(**bad)  # type: ignore[arg-type]
+        except Exception as exc:
+            assert "out of range" in str(exc)
+        else:
+            raise AssertionError(f"{bad} accepted")

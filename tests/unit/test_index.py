@@ -1,0 +1,253 @@
+"""The reference index: add, query, grow without rebuilding, refuse what it cannot serve."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from helpers import REFERENCE_TEXTS, UNRELATED_TEXT, write_jsonl
+from provcheck.config import FingerprintConfig, MatchConfig
+from provcheck.errors import (
+    IndexCorruptError,
+    IndexError_,
+    IndexLockedError,
+    IndexMismatchError,
+    UsageError,
+)
+from provcheck.fingerprint import Fingerprinter
+from provcheck.formats import RecordOptions
+from provcheck.index import AddSpec, IndexWriter, ReferenceIndex, add_file
+from provcheck.index import build as build_module
+from provcheck.model import SourceInfo, SourceName
+
+
+def spec(path: Path, name: str, **facts: str) -> AddSpec:
+    return AddSpec(path=str(path), source=SourceInfo(name=SourceName(name), **facts))  # type: ignore[arg-type]
+
+
+def refs_file(tmp_path: Path, name: str, texts: list[str], dupes: int = 0) -> Path:
+    rows = [{"id": f"{name}-{i}", "text": t} for i, t in enumerate(texts)]
+    rows += [{"text": texts[0]} for _ in range(dupes)]
+    return write_jsonl(tmp_path / f"{name}.jsonl", rows)
+
+
+def add(index: Path, *specs: AddSpec, config: FingerprintConfig | None = None) -> None:
+    with IndexWriter(str(index), config) as writer:
+        for s in specs:
+            report = add_file(writer, s)
+            assert not report.errors
+        writer.commit()
+
+
+def query(index: ReferenceIndex, text: str) -> list[str]:
+    fp = Fingerprinter(index.config).of_text(text)
+    return [index.text(c.key) for c in index.candidates(fp.anchors, MatchConfig())]
+
+
+def test_added_texts_are_found_and_identical_texts_stored_once(tmp_path: Path) -> None:
+    idx = tmp_path / "idx"
+    add(idx, spec(refs_file(tmp_path, "a", REFERENCE_TEXTS, dupes=3), "a", provider="openai"))
+    index = ReferenceIndex(str(idx))
+    assert index.manifest.shards[0].texts == 3 and index.manifest.shards[0].refs == 6
+    assert query(index, REFERENCE_TEXTS[1])[0] == REFERENCE_TEXTS[1]
+    assert query(index, UNRELATED_TEXT) == []
+    key = index.candidates(Fingerprinter(index.config).of_text(REFERENCE_TEXTS[0]).anchors, MatchConfig())[
+        0
+    ].key
+    (ref,) = index.references(key)
+    assert (ref.id, ref.source.provider, ref.duplicates, ref.index) == ("a-0", "openai", 3, 0)
+
+
+def test_default_reference_ids_are_source_and_position(tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "noid.jsonl", [{"text": t} for t in REFERENCE_TEXTS])
+    idx = tmp_path / "idx"
+    add(idx, spec(path, "noid"))
+    index = ReferenceIndex(str(idx))
+    fp = Fingerprinter(index.config).of_text(REFERENCE_TEXTS[2])
+    (ref,) = index.references(index.candidates(fp.anchors, MatchConfig())[0].key)
+    assert ref.id == "noid#2"
+
+
+def test_a_second_source_is_added_without_rebuilding(tmp_path: Path) -> None:
+    idx = tmp_path / "idx"
+    add(idx, spec(refs_file(tmp_path, "a", REFERENCE_TEXTS[:2]), "a"))
+    before = {p.name for p in (idx / "shards").iterdir()}
+    add(idx, spec(refs_file(tmp_path, "b", [REFERENCE_TEXTS[2], REFERENCE_TEXTS[0]]), "b", provider="x"))
+    after = {p.name for p in (idx / "shards").iterdir()}
+    assert before < after  # the first shard is untouched
+    index = ReferenceIndex(str(idx))
+    assert set(index.sources) == {"a", "b"}
+    fp = Fingerprinter(index.config).of_text(REFERENCE_TEXTS[0])
+    sources = sorted(
+        r.source.name for c in index.candidates(fp.anchors, MatchConfig()) for r in index.references(c.key)
+    )
+    assert sources == ["a", "b"]
+
+
+def test_source_facts_cannot_be_contradicted(tmp_path: Path) -> None:
+    idx = tmp_path / "idx"
+    path = refs_file(tmp_path, "a", REFERENCE_TEXTS[:1])
+    add(idx, spec(path, "a", provider="openai"))
+    with pytest.raises(UsageError, match="already in the index with provider 'openai'"):
+        add(idx, spec(path, "a", provider="anthropic"))
+    add(idx, spec(path, "a", generator="gpt-4"))  # new facts merge
+    assert ReferenceIndex(str(idx)).sources["a"].generator == "gpt-4"
+
+
+def test_parameters_are_stored_and_mismatches_refused(tmp_path: Path) -> None:
+    idx = tmp_path / "idx"
+    custom = FingerprintConfig(shingle_size=4, window=6, seed=9)
+    add(idx, spec(refs_file(tmp_path, "a", REFERENCE_TEXTS), "a"), config=custom)
+    index = ReferenceIndex(str(idx))
+    assert index.config == custom and query(index, REFERENCE_TEXTS[0])
+    with pytest.raises(IndexMismatchError, match="wmh1-tok1-n4-w6-s9"):
+        add(idx, spec(refs_file(tmp_path, "b", REFERENCE_TEXTS), "b"), config=FingerprintConfig())
+    with pytest.raises(IndexMismatchError):
+        index.check_config(FingerprintConfig())
+
+
+def test_missing_and_foreign_directories(tmp_path: Path) -> None:
+    with pytest.raises(IndexError_, match="not a directory"):
+        ReferenceIndex(str(tmp_path / "nope"))
+    with pytest.raises(IndexError_, match="not a provcheck index"):
+        ReferenceIndex(str(tmp_path))
+
+
+def built(tmp_path: Path) -> Path:
+    idx = tmp_path / "idx"
+    add(idx, spec(refs_file(tmp_path, "a", REFERENCE_TEXTS), "a"))
+    return idx
+
+
+def shard_file(idx: Path, name: str) -> Path:
+    (shard,) = (idx / "shards").iterdir()
+    return shard / name
+
+
+@pytest.mark.parametrize("name", ["anchors.npy", "texts.bin", "refs.jsonl"])
+def test_truncated_or_missing_files_are_detected_on_open(tmp_path: Path, name: str) -> None:
+    idx = built(tmp_path)
+    target = shard_file(idx, name)
+    target.write_bytes(target.read_bytes()[:-3])
+    with pytest.raises(IndexCorruptError, match="truncated or modified"):
+        ReferenceIndex(str(idx))
+    target.unlink()
+    with pytest.raises(IndexCorruptError, match="missing index file"):
+        ReferenceIndex(str(idx))
+
+
+def test_flipped_byte_is_found_by_verify(tmp_path: Path) -> None:
+    idx = built(tmp_path)
+    target = shard_file(idx, "texts.bin")
+    data = bytearray(target.read_bytes())
+    data[10] ^= 0x20
+    target.write_bytes(bytes(data))
+    assert ReferenceIndex(str(idx)).verify() == [str(target)]
+
+
+def test_edited_manifest_is_detected(tmp_path: Path) -> None:
+    idx = built(tmp_path)
+    manifest = idx / "manifest.json"
+    body = json.loads(manifest.read_text())
+    body["sources"]["a"]["provider"] = "someone-else"
+    manifest.write_text(json.dumps(body))
+    with pytest.raises(IndexCorruptError, match="checksum"):
+        ReferenceIndex(str(idx))
+
+
+def test_interrupted_add_leaves_the_previous_index_intact(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    idx = built(tmp_path)
+    digest = ReferenceIndex(str(idx)).digest
+    path = refs_file(tmp_path, "b", [UNRELATED_TEXT] * 50)
+
+    calls = {"n": 0}
+    real = build_module.Fingerprinter.of_text
+
+    def flaky(self: Fingerprinter, text: str) -> object:
+        calls["n"] += 1
+        if calls["n"] > 10:
+            raise KeyboardInterrupt
+        return real(self, text)
+
+    monkeypatch.setattr(build_module.Fingerprinter, "of_text", flaky)
+    with pytest.raises(KeyboardInterrupt), IndexWriter(str(idx)) as writer:
+        add_file(writer, spec(path, "b"))
+        writer.commit()
+    monkeypatch.undo()
+    index = ReferenceIndex(str(idx))
+    assert index.digest == digest and set(index.sources) == {"a"}
+    assert not (idx / "tmp").exists()
+    assert len(list((idx / "shards").iterdir())) == 1
+
+
+def test_leftovers_of_a_killed_writer_are_cleaned_by_the_next(tmp_path: Path) -> None:
+    idx = built(tmp_path)
+    (idx / "tmp" / "deadbeef").mkdir(parents=True)
+    (idx / "shards" / "000099-orphan").mkdir()
+    add(idx, spec(refs_file(tmp_path, "b", [UNRELATED_TEXT]), "b"))
+    assert not (idx / "shards" / "000099-orphan").exists()
+    assert len(ReferenceIndex(str(idx)).shards) == 2
+
+
+def _hold_lock(
+    path: str, ready: multiprocessing.synchronize.Event, release: multiprocessing.synchronize.Event
+) -> None:
+    with IndexWriter(path):
+        ready.set()
+        release.wait(10)
+
+
+def test_concurrent_writers_are_serialized(tmp_path: Path) -> None:
+    idx = built(tmp_path)
+    ctx = multiprocessing.get_context("fork")
+    ready, release = ctx.Event(), ctx.Event()
+    holder = ctx.Process(target=_hold_lock, args=(str(idx), ready, release))
+    holder.start()
+    try:
+        assert ready.wait(10)
+        started = time.monotonic()
+        with (
+            pytest.raises(IndexLockedError, match=f"pid {holder.pid}"),
+            IndexWriter(str(idx), lock_timeout=0.3),
+        ):
+            pass
+        assert time.monotonic() - started >= 0.3
+    finally:
+        release.set()
+        holder.join(10)
+    with IndexWriter(str(idx)) as writer:  # free again
+        writer.commit()
+
+
+def test_empty_reference_file_adds_no_shard(tmp_path: Path) -> None:
+    idx = built(tmp_path)
+    emoji = write_jsonl(tmp_path / "emoji.jsonl", [{"text": "🙂🙂"}])
+    add(idx, spec(emoji, "emoji"))
+    index = ReferenceIndex(str(idx))
+    assert len(index.shards) == 1 and index.manifest.sources["emoji"].records == 1
+
+
+def test_roles_choose_reference_turns(tmp_path: Path) -> None:
+    path = write_jsonl(
+        tmp_path / "chat.jsonl",
+        [
+            {
+                "conversations": [
+                    {"from": "human", "value": REFERENCE_TEXTS[0]},
+                    {"from": "gpt", "value": REFERENCE_TEXTS[1]},
+                ]
+            }
+        ],
+    )
+    idx = tmp_path / "idx"
+    add(idx, AddSpec(str(path), SourceInfo(SourceName("c")), RecordOptions()))
+    index = ReferenceIndex(str(idx))
+    assert query(index, REFERENCE_TEXTS[1]) and not query(index, REFERENCE_TEXTS[0])
+    assert os.path.isdir(idx / "shards")

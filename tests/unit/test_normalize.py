@@ -1,0 +1,58 @@
+"""Normalization: copies that differ only in form yield the same tokens; offsets are exact."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from provcheck.normalize import canonical, token_spans, tokens
+
+
+def test_case_whitespace_punctuation_and_quotes_do_not_change_tokens() -> None:
+    a = 'He said: "Don\'t panic!"  The answer is 42.'
+    b = "he said \u201cdon\u2019t PANIC\u201d\n\nthe answer is 42"
+    assert tokens(a) == tokens(b) == ["he", "said", "don", "t", "panic", "the", "answer", "is", "42"]
+
+
+def test_markdown_and_html_markup_do_not_change_tokens() -> None:
+    plain = "Use the requests library to fetch the page"
+    marked = "Use the **[requests](https://pypi.org/project/requests/)** library to <b>fetch</b> the `page`"
+    assert tokens(marked) == tokens(plain)
+
+
+def test_compatibility_forms_and_composition_fold_together() -> None:
+    assert tokens("ｆｕｌｌｗｉｄｔｈ ＴＥＸＴ") == ["fullwidth", "text"]
+    assert tokens("\ufb01nal") == ["final"]  # the fi ligature
+    nfd = unicodedata.normalize("NFD", "café crème")
+    assert tokens(nfd) == tokens("café crème") == ["café", "crème"]
+
+
+def test_unspaced_scripts_yield_one_token_per_character() -> None:
+    assert tokens("肾阳虚衰则温煦失责") == list("肾阳虚衰则温煦失责")
+    assert tokens("テスト です") == ["テ", "ス", "ト", "で", "す"]
+    assert tokens("GPT-4は強い") == ["gpt", "4", "は", "強", "い"]
+
+
+def test_only_whitespace_or_emoji_has_no_tokens() -> None:
+    assert tokens("   \n\t ") == []
+    assert tokens("🙂🎉🚀") == []
+
+
+def test_spans_point_at_the_tokens_in_the_canonical_text() -> None:
+    text = "The ﬁnal Straße, «quoted» — 東京タワー!"
+    toks, spans = token_spans(text)
+    base = canonical(text)
+    assert toks == tokens(text)
+    for tok, (start, end) in zip(toks, spans, strict=True):
+        piece = base[start:end]
+        assert tokens(piece) == [tok] or "".join(tokens(piece)) == tok
+
+
+@given(st.text(max_size=300))
+def test_fast_and_offset_paths_agree_on_any_text(text: str) -> None:
+    toks, spans = token_spans(text)
+    assert toks == tokens(text)
+    assert all(0 <= s <= e <= len(canonical(text)) for s, e in spans)
+    assert spans == sorted(spans)

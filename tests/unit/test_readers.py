@@ -1,0 +1,267 @@
+"""Containers: every format reads, compressed or not; every bad input is a located error."""
+
+from __future__ import annotations
+
+import bz2
+import csv
+import gzip
+import json
+import lzma
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+import zstandard
+
+from helpers import write_jsonl
+from provcheck.model import ErrorKind, RecordError
+from provcheck.readers import Limits, RawRecord, discover, read
+
+
+def read_all(path: Path, limits: Limits = Limits()) -> tuple[list[RawRecord], list[RecordError]]:
+    _, items = read(str(path), str(path), limits)
+    records, errors = [], []
+    for item in items:
+        (errors if isinstance(item, RecordError) else records).append(item)
+    return records, errors
+
+
+ROWS = [{"id": i, "text": f"record number {i} ✓"} for i in range(5)]
+
+
+def test_jsonl_records_have_positions_and_lines(tmp_path: Path) -> None:
+    p = tmp_path / "a.jsonl"
+    p.write_text('{"id": 0}\n\n{"id": 1}\n   \n{"id": 2}\n', encoding="utf-8")
+    records, errors = read_all(p)
+    assert not errors
+    assert [(r.index, r.line, r.data["id"]) for r in records] == [(0, 1, 0), (1, 3, 1), (2, 5, 2)]
+
+
+def test_jsonl_bad_lines_are_located_and_the_rest_is_read(tmp_path: Path) -> None:
+    p = tmp_path / "bad.jsonl"
+    p.write_bytes(b'{"id": 0}\n{"id": 1,,}\n[1, 2]\n{"text": "\xff\xfe oops"}\n{"id": 4}\n')
+    records, errors = read_all(p)
+    assert [r.data["id"] for r in records] == [0, 4]
+    assert [(e.line, e.index, e.kind) for e in errors] == [
+        (2, 1, ErrorKind.PARSE),
+        (3, 2, ErrorKind.SCHEMA),
+        (4, 3, ErrorKind.ENCODING),
+    ]
+    assert "column" in errors[0].message and "expected a JSON object" in errors[1].message
+    assert "invalid UTF-8 at byte 11" in errors[2].message
+
+
+@pytest.mark.parametrize(
+    ("encoding", "bom"), [("utf-8", b"\xef\xbb\xbf"), ("utf-16-le", b"\xff\xfe"), ("utf-16-be", b"\xfe\xff")]
+)
+def test_byte_order_marks_are_honoured(tmp_path: Path, encoding: str, bom: bytes) -> None:
+    p = tmp_path / "bom.jsonl"
+    body = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in ROWS)
+    p.write_bytes(bom + body.encode(encoding))
+    records, errors = read_all(p)
+    assert not errors and [r.data for r in records] == ROWS
+
+
+def test_binary_and_empty_files_are_reported(tmp_path: Path) -> None:
+    binary = tmp_path / "model.jsonl"
+    binary.write_bytes(b"\x00\x01\x02PK\x03\x04" * 100)
+    empty = tmp_path / "empty.jsonl"
+    empty.write_bytes(b"")
+    for path, words in ((binary, "binary"), (empty, "empty")):
+        records, errors = read_all(path)
+        assert not records and len(errors) == 1
+        assert words in errors[0].message and errors[0].kind is ErrorKind.FILE
+
+
+def test_oversized_line_is_skipped_and_reading_goes_on(tmp_path: Path) -> None:
+    p = tmp_path / "big.jsonl"
+    p.write_text('{"id": 0}\n{"text": "' + "x" * 5000 + '"}\n{"id": 2}\n')
+    records, errors = read_all(p, Limits(max_record_bytes=1000))
+    assert [r.data["id"] for r in records] == [0, 2]
+    assert errors[0].kind is ErrorKind.LIMIT and errors[0].line == 2
+    assert [r.line for r in records] == [1, 3]
+
+
+@pytest.mark.parametrize("suffix", [".gz", ".xz", ".bz2", ".zst"])
+def test_compressed_jsonl_reads_like_plain(tmp_path: Path, suffix: str) -> None:
+    body = "".join(json.dumps(r) + "\n" for r in ROWS).encode()
+    packed = {
+        ".gz": gzip.compress,
+        ".xz": lzma.compress,
+        ".bz2": bz2.compress,
+        ".zst": zstandard.ZstdCompressor().compress,
+    }[suffix](body)
+    p = tmp_path / f"data.jsonl{suffix}"
+    p.write_bytes(packed)
+    records, errors = read_all(p)
+    assert not errors and [r.data for r in records] == ROWS
+
+
+def test_compression_is_recognised_by_content_not_name(tmp_path: Path) -> None:
+    p = tmp_path / "actually-gzip.jsonl"
+    p.write_bytes(gzip.compress(b'{"id": 1}\n'))
+    records, errors = read_all(p)
+    assert not errors and records[0].data == {"id": 1}
+
+
+def test_truncated_archive_keeps_the_records_before_the_damage(tmp_path: Path) -> None:
+    body = "".join(json.dumps({"id": i, "pad": "y" * 200}) + "\n" for i in range(200)).encode()
+    packed = gzip.compress(body)
+    p = tmp_path / "cut.jsonl.gz"
+    p.write_bytes(packed[: len(packed) // 2])
+    records, errors = read_all(p)
+    assert 0 < len(records) < 200
+    assert [r.data["id"] for r in records] == list(range(len(records)))
+    assert len(errors) == 1 and "truncated" in errors[0].message
+
+
+def test_decompression_bomb_is_bounded(tmp_path: Path) -> None:
+    p = tmp_path / "bomb.jsonl.gz"
+    line = b'{"text": "' + b"a" * 10_000 + b'"}\n'
+    p.write_bytes(gzip.compress(line * 2000))  # 20 MB from a few KB
+    records, errors = read_all(p, Limits(min_decompressed=1_000_000, max_expansion=50))
+    assert len(records) < 200
+    assert errors[-1].kind is ErrorKind.LIMIT and "decompressed size exceeds" in errors[-1].message
+
+
+def test_json_array_elements_have_lines(tmp_path: Path) -> None:
+    p = tmp_path / "a.json"
+    p.write_text('[\n  {"id": 0},\n  {"id": 1,\n   "x": 2},\n  3\n]\n')
+    records, errors = read_all(p)
+    assert [(r.index, r.line) for r in records] == [(0, 2), (1, 3)]
+    assert errors[0].index == 2 and errors[0].line == 5
+
+
+def test_json_syntax_error_keeps_earlier_elements(tmp_path: Path) -> None:
+    p = tmp_path / "broken.json"
+    p.write_text('[{"id": 0},\n {"id": 1},\n {"id": 2 "oops": 1}, {"id": 3}]')
+    records, errors = read_all(p)
+    assert [r.data["id"] for r in records] == [0, 1]
+    assert errors[0].line == 3 and "reading stopped" in errors[0].message
+
+
+def test_json_large_array_streams_across_buffers(tmp_path: Path) -> None:
+    p = tmp_path / "large.json"
+    rows = [{"id": i, "text": "word " * 300} for i in range(3000)]  # ~4.5 MB, several buffers
+    p.write_text(json.dumps(rows, indent=1))
+    records, errors = read_all(p)
+    assert not errors and len(records) == 3000
+    assert records[-1].data["id"] == 2999 and records[1].line == 2 + 4  # indent=1: 4 lines per row
+
+
+def test_json_single_object_and_wrappers(tmp_path: Path) -> None:
+    one = tmp_path / "one.json"
+    one.write_text(json.dumps({"conversations": [{"from": "gpt", "value": "hi"}]}))
+    wrapped = tmp_path / "wrapped.json"
+    wrapped.write_text(json.dumps({"version": 2, "data": ROWS}))
+    lines = tmp_path / "lines.json"
+    lines.write_text("".join(json.dumps(r) + "\n" for r in ROWS))
+    assert len(read_all(one)[0]) == 1
+    assert [r.data for r in read_all(wrapped)[0]] == ROWS
+    records, errors = read_all(lines)
+    assert not errors and [r.data for r in records] == ROWS
+
+
+def test_deeply_nested_json_is_an_error_not_a_crash(tmp_path: Path) -> None:
+    p = tmp_path / "deep.jsonl"
+    p.write_text('{"a": ' + "[" * 100_000 + "]" * 100_000 + "}\n" + '{"id": 1}\n')
+    records, errors = read_all(p)
+    assert [r.data for r in records] == [{"id": 1}]
+    assert errors[0].kind is ErrorKind.LIMIT
+
+
+def test_csv_rows_and_errors(tmp_path: Path) -> None:
+    p = tmp_path / "d.csv"
+    with open(p, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["instruction", "output"])
+        w.writerow(["q1", "a multi\nline answer"])
+        w.writerow(["q2", "a2", "extra"])
+        w.writerow(["q3", "a3"])
+    with open(p, "ab") as fh:
+        fh.write(b"q4,\xff bad bytes\nq5,a5\n")
+    records, errors = read_all(p)
+    assert [(r.data["instruction"], r.line) for r in records] == [("q1", 2), ("q3", 5), ("q5", 7)]
+    assert [(e.line, e.kind) for e in errors] == [(4, ErrorKind.PARSE), (6, ErrorKind.ENCODING)]
+
+
+def test_csv_field_of_ten_megabytes_reads(tmp_path: Path) -> None:
+    p = tmp_path / "wide.csv"
+    p.write_text("text\n" + "w " * 5_000_000 + "\n")
+    records, errors = read_all(p)
+    assert not errors and len(records[0].data["text"]) == 10_000_000
+
+
+def test_tsv(tmp_path: Path) -> None:
+    p = tmp_path / "d.tsv"
+    p.write_text("prompt\tcompletion\nhello\tworld\n")
+    assert read_all(p)[0][0].data == {"prompt": "hello", "completion": "world"}
+
+
+def test_parquet_with_nested_chat_column(tmp_path: Path) -> None:
+    p = tmp_path / "chat.parquet"
+    table = pa.table(
+        {
+            "id": ["a", "b"],
+            "conversations": [
+                [{"from": "human", "value": "hi"}, {"from": "gpt", "value": "hello there"}],
+                [{"from": "human", "value": "bye"}],
+            ],
+        }
+    )
+    pq.write_table(table, p)
+    records, errors = read_all(p)
+    assert not errors
+    assert records[0].data["conversations"][1] == {"from": "gpt", "value": "hello there"}
+    assert [r.index for r in records] == [0, 1]
+
+
+def test_corrupt_parquet_is_a_file_error(tmp_path: Path) -> None:
+    p = tmp_path / "bad.parquet"
+    p.write_bytes(b"PAR1" + b"\x00garbage" * 50)
+    records, errors = read_all(p)
+    assert not records and errors[0].kind is ErrorKind.FILE and "Parquet" in errors[0].message
+
+
+def test_text_files_are_one_record(tmp_path: Path) -> None:
+    p = tmp_path / "note.md"
+    p.write_text("# Title\n\nSome text.\n")
+    records, _ = read_all(p)
+    assert records[0].data == {"text": "# Title\n\nSome text.\n"} and records[0].line == 1
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"line one\nline two \xc3\x28\n")
+    records, errors = read_all(bad)
+    assert not records and errors[0].line == 2 and errors[0].kind is ErrorKind.ENCODING
+
+
+def test_lfs_pointer_and_unsupported_files(tmp_path: Path) -> None:
+    lfs = tmp_path / "big.jsonl"
+    lfs.write_text("version https://git-lfs.github.com/spec/v1\noid sha256:abc\nsize 123\n")
+    assert "Git LFS pointer" in read_all(lfs)[1][0].message
+    other = tmp_path / "data.xlsx"
+    other.write_bytes(b"xx")
+    assert "unsupported file type" in read_all(other)[1][0].message
+
+
+def test_discover_walks_directories_without_following_link_loops(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    write_jsonl(data / "b.jsonl", ROWS)
+    write_jsonl(data / "sub" / "a.jsonl.gz", [])
+    (data / "README.txt").write_text("x")
+    (data / ".hidden.jsonl").write_text("{}")
+    (data / "notes.docx").write_text("x")
+    (data / "sub" / "loop").symlink_to(data, target_is_directory=True)
+    found = [item for item in discover([str(data)]) if not isinstance(item, RecordError)]
+    names = [Path(display).relative_to(data).as_posix() for display, _ in found]
+    assert names == ["README.txt", "b.jsonl", "sub/a.jsonl.gz"]
+
+
+def test_digest_covers_the_stored_bytes(tmp_path: Path) -> None:
+    import hashlib
+
+    p = tmp_path / "d.jsonl.gz"
+    p.write_bytes(gzip.compress(b'{"id": 1}\n' * 1000))
+    source, items = read(str(p), str(p), Limits())
+    list(items)
+    assert source.sha256 == hashlib.sha256(p.read_bytes()).hexdigest()
