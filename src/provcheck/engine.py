@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import platform
 import time
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
-from typing import Any
+from typing import Any, TypeVar
 
 from provcheck import __version__
 from provcheck.config import MatchConfig
+from provcheck.executors import Executor, InProcess, ProcessPool
 from provcheck.fingerprint import Fingerprint, Fingerprinter
 from provcheck.formats import RecordOptions, to_record
 from provcheck.index import ReferenceIndex, TextKey
@@ -40,6 +42,7 @@ from provcheck.readers import Limits, discover, read
 from provcheck.segment import RoleFilter, Segment, segments
 from provcheck.verify import align, evidence
 
+T = TypeVar("T")
 _REF_CACHE = 4096
 """Reference fingerprints kept between candidates (popular references recur)."""
 
@@ -53,6 +56,10 @@ class ScanOptions:
     """Turns to scan; None scans every turn."""
     match: MatchConfig = MatchConfig()
     limits: Limits = Limits()
+    workers: int = 1
+    """Processes matching records; 1 matches in this process."""
+    batch_size: int = 256
+    """Records per unit of work handed to a worker."""
 
 
 def match_id(ref: RecordRef, reference_key: Sequence[object]) -> MatchId:
@@ -116,6 +123,59 @@ class Matcher:
                 if old is None or m.evidence.matched_tokens > old.evidence.matched_tokens:
                     best[key] = m
         return list(best.values())
+
+
+@dataclass(frozen=True, slots=True)
+class BatchOutput:
+    """What matching one batch of records produced."""
+
+    matches: tuple[Match, ...]
+    records: int
+    turns: int
+
+
+@dataclass(frozen=True, slots=True)
+class BatchMatcher:
+    """A picklable recipe for the per-process function that matches a batch of records."""
+
+    index_path: str
+    match: MatchConfig
+    roles: RoleFilter | None
+
+    def __call__(self) -> Callable[[list[Record]], BatchOutput]:
+        """Open the index in this process and return the batch function."""
+        matcher = Matcher(ReferenceIndex(self.index_path), self.match)
+        roles = self.roles
+
+        def run(batch: list[Record]) -> BatchOutput:
+            matches: list[Match] = []
+            turns = 0
+            for record in batch:
+                turns += len(record.turns)
+                matches.extend(matcher.record(record, roles))
+            return BatchOutput(tuple(matches), len(batch), turns)
+
+        return run
+
+
+def batched(items: Iterator[T], size: int) -> Iterator[list[T]]:
+    """Consecutive lists of ``size`` items (the last may be shorter)."""
+    while batch := list(itertools.islice(items, size)):
+        yield batch
+
+
+def executor_for(
+    recipe: BatchMatcher, batches: Iterator[list[Record]], workers: int
+) -> tuple[Executor[list[Record], BatchOutput], Iterator[list[Record]]]:
+    """A process pool when there is more than one batch of work and more than one worker;
+    otherwise this process (a small scan never pays for starting workers)."""
+    if workers <= 1:
+        return InProcess(recipe), batches
+    first = list(itertools.islice(batches, 2))
+    rest = itertools.chain(first, batches)
+    if len(first) < 2:
+        return InProcess(recipe), rest
+    return ProcessPool(recipe, workers), rest
 
 
 @dataclass(slots=True)
@@ -190,12 +250,17 @@ def scan(
             progress.error(item)
         else:
             files.append(item)
-    matcher = Matcher(index, options.match)
-    for record in read_records(files, options, tally, progress):
-        tally.records += 1
-        tally.turns += len(record.turns)
-        tally.matches.extend(matcher.record(record, options.roles))
-        progress.records(1)
+    recipe = BatchMatcher(index.path, options.match, options.roles)
+    batches = batched(read_records(files, options, tally, progress), options.batch_size)
+    executor, batches = executor_for(recipe, batches, options.workers)
+    try:
+        for out in executor.map(batches):
+            tally.records += out.records
+            tally.turns += out.turns
+            tally.matches.extend(out.matches)
+            progress.records(out.records)
+    finally:
+        executor.close()
     findings = Evaluator(policy, use, index.sources).matches(tally.matches)
     findings.sort(key=_finding_order)
     elapsed = time.perf_counter() - started
@@ -220,6 +285,7 @@ def scan(
             "files": list(policy.files),
         },
         "match": options.match.to_dict(),
+        "workers": options.workers,
         "roles": str(options.roles) if options.roles else None,
         "schema": options.records.schema,
     }

@@ -11,6 +11,7 @@ from provcheck import engine
 from provcheck.cli.common import StderrProgress, format_error, handle_errors, stderr, write_output
 from provcheck.cli.index import SCHEMA_CHOICES
 from provcheck.errors import ExitCode, UsageError
+from provcheck.executors import default_workers
 from provcheck.formats import RecordOptions
 from provcheck.index import ReferenceIndex
 from provcheck.model import Action, ScanResult
@@ -140,6 +141,13 @@ def summary(result: ScanResult, fail_on: frozenset[Action]) -> str:
     is_flag=True,
     help="Let the policy include files outside its directory.",
 )
+@click.option(
+    "-j",
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes matching records (default: all cores; small scans use one).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
 @handle_errors
 def scan(
@@ -155,6 +163,7 @@ def scan(
     id_field: str | None,
     roles: tuple[str, ...],
     allow_include_outside: bool,
+    workers: int | None,
     quiet: bool,
 ) -> None:
     """Scan dataset files or directories (PATHS) against INDEX.
@@ -171,6 +180,7 @@ def scan(
     options = engine.ScanOptions(
         records=RecordOptions(schema=schema, text_field=text_field, id_field=id_field),
         roles=RoleFilter.parse(roles) if roles else None,
+        workers=workers or default_workers(),
     )
     index = ReferenceIndex(index_path)
     progress = StderrProgress(not quiet)
