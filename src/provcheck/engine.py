@@ -22,7 +22,7 @@ from provcheck.config import MatchConfig
 from provcheck.executors import Executor, InProcess, ProcessPool
 from provcheck.fingerprint import Fingerprint, Fingerprinter
 from provcheck.formats import RecordOptions, to_record
-from provcheck.index import ReferenceIndex, TextKey
+from provcheck.index import Candidate, ReferenceIndex, TextKey
 from provcheck.model import (
     Action,
     FileSummary,
@@ -36,6 +36,7 @@ from provcheck.model import (
     ScanResult,
     ScanStats,
 )
+from provcheck.normalize import Offsets, Tokens, token_offsets
 from provcheck.policy import Evaluator, Policy, Use
 from provcheck.progress import NullProgress, Progress
 from provcheck.readers import Limits, discover, read
@@ -71,39 +72,85 @@ def match_id(ref: RecordRef, reference_key: Sequence[object]) -> MatchId:
     return MatchId(digest.hexdigest())
 
 
+@dataclass(slots=True)
+class _Reference:
+    """A reference text ready for verification."""
+
+    text: str
+    fingerprint: Fingerprint
+    offsets: Offsets | None = None
+
+
 class Matcher:
-    """Finds verified matches of records against one index."""
+    """Finds verified matches of records against one index, a batch of records at a time."""
 
     def __init__(self, index: ReferenceIndex, config: MatchConfig) -> None:
         self.index = index
         self.config = config
         self.fingerprinter = Fingerprinter(index.config)
-        self._refs: OrderedDict[TextKey, tuple[str, Fingerprint]] = OrderedDict()
+        self._refs: OrderedDict[TextKey, _Reference] = OrderedDict()
 
-    def _reference(self, key: TextKey) -> tuple[str, Fingerprint]:
-        hit = self._refs.get(key)
-        if hit is not None:
-            self._refs.move_to_end(key)
-            return hit
-        text = self.index.text(key)
-        value = (text, self.fingerprinter.of_text(text))
-        self._refs[key] = value
-        if len(self._refs) > _REF_CACHE:
-            self._refs.popitem(last=False)
-        return value
+    def _load(self, keys: Iterable[TextKey]) -> None:
+        """Fingerprint the references not in the cache, all in one batch."""
+        needed = list(dict.fromkeys(keys))
+        missing = []
+        for key in needed:
+            if key in self._refs:
+                self._refs.move_to_end(key)
+            else:
+                missing.append(key)
+        texts = [self.index.text(k) for k in missing]
+        prints, toks = self.fingerprinter.with_tokens(texts)
+        for i, (key, text, fp) in enumerate(zip(missing, texts, prints, strict=True)):
+            offsets = toks.span_arrays(i) if toks.direct[i] else None
+            self._refs[key] = _Reference(text, fp, offsets)
+        while len(self._refs) > max(_REF_CACHE, len(needed)):
+            self._refs.popitem(last=False)  # the oldest are not needed by this batch
 
-    def segment(self, seg: Segment) -> Iterator[tuple[TextKey, Match]]:
-        """Verified matches of one segment, each with the reference text it matched."""
-        fp = self.fingerprinter.of_text(seg.text)
-        if len(fp.tokens) < self.config.min_tokens:
-            return
-        for cand in self.index.candidates(fp.anchors, self.config):
-            ref_text, ref_fp = self._reference(cand.key)
-            alignment = align(fp, ref_fp, self.config)
+    def records(self, records: Sequence[Record], roles: RoleFilter | None) -> list[Match]:
+        """Verified matches of the records' turns; one per turn and reference (best chunk)."""
+        segs = [seg for record in records for seg in segments(record, roles)]
+        prints, toks = self.fingerprinter.with_tokens([seg.text for seg in segs])
+        candidates = [
+            self.index.candidates(fp.anchors, self.config) if len(fp.tokens) >= self.config.min_tokens else []
+            for fp in prints
+        ]
+        self._load(c.key for cands in candidates for c in cands)
+        best: dict[tuple[int, int, str, str], Match] = {}
+        for i, (seg, fp, cands) in enumerate(zip(segs, prints, candidates, strict=True)):
+            for m in self._verify(seg, fp, cands, toks, i):
+                key = (id(seg.record), m.record.turn.position, m.reference.source.name, m.reference.id)
+                old = best.get(key)
+                if old is None or m.evidence.matched_tokens > old.evidence.matched_tokens:
+                    best[key] = m
+        return list(best.values())
+
+    def _verify(
+        self, seg: Segment, fp: Fingerprint, cands: list[Candidate], toks: Tokens, i: int
+    ) -> Iterator[Match]:
+        record: RecordRef | None = None
+        offsets: Offsets | None = None
+        for cand in cands:
+            ref = self._refs[cand.key]
+            alignment = align(fp, ref.fingerprint, self.config)
             if alignment is None:
                 continue
-            ev = evidence(alignment, fp, seg.text, ref_fp, ref_text, self.config, seg.offset)
-            record = RecordRef(
+            if offsets is None:
+                offsets = token_offsets(seg.text, toks, i)
+            if ref.offsets is None:
+                ref.offsets = token_offsets(ref.text)
+            ev = evidence(
+                alignment,
+                fp,
+                seg.text,
+                offsets,
+                ref.fingerprint,
+                ref.text,
+                ref.offsets,
+                self.config,
+                seg.offset,
+            )
+            record = record or RecordRef(
                 location=seg.record.location,
                 id=seg.record.id,
                 content_hash=seg.record.content_hash,
@@ -111,18 +158,7 @@ class Matcher:
             )
             for reference in self.index.references(cand.key):
                 mid = match_id(record, (reference.source.name, reference.id, reference.turn.position))
-                yield cand.key, Match(id=mid, record=record, reference=reference, evidence=ev)
-
-    def record(self, record: Record, roles: RoleFilter | None) -> list[Match]:
-        """Verified matches of a record's turns; one per turn and reference (best chunk)."""
-        best: dict[tuple[int, str, str], Match] = {}
-        for seg in segments(record, roles):
-            for _, m in self.segment(seg):
-                key = (m.record.turn.position, m.reference.source.name, m.reference.id)
-                old = best.get(key)
-                if old is None or m.evidence.matched_tokens > old.evidence.matched_tokens:
-                    best[key] = m
-        return list(best.values())
+                yield Match(id=mid, record=record, reference=reference, evidence=ev)
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,12 +184,8 @@ class BatchMatcher:
         roles = self.roles
 
         def run(batch: list[Record]) -> BatchOutput:
-            matches: list[Match] = []
-            turns = 0
-            for record in batch:
-                turns += len(record.turns)
-                matches.extend(matcher.record(record, roles))
-            return BatchOutput(tuple(matches), len(batch), turns)
+            matches = matcher.records(batch, roles)
+            return BatchOutput(tuple(matches), len(batch), sum(len(r.turns) for r in batch))
 
         return run
 

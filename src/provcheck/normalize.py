@@ -6,51 +6,96 @@ NFC/NFD composition yield the same tokens. Scripts written without spaces (Chine
 kana, Thai, Lao, Khmer, Myanmar) yield one token per character; every other script yields
 words (maximal runs of letters and digits).
 
-Two entry points must agree token for token: :func:`tokens` (fast, used on every text) and
-:func:`token_spans` (slower, also returns character offsets; used only to show evidence).
+The definition is :func:`reference_tokens`: fold every character with ``casefold(NFKC(c))``
+and cut the folded text with one regular expression. :func:`tokenize` computes the same
+tokens for a whole batch of texts with numpy, classifying each distinct character once (a
+cached table) instead of running the regex per text; texts holding a character that folds to
+several characters (``ß``, ``ﬁ``, ``½``...) take the reference path. Tests check that both
+agree on arbitrary text.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+I64 = npt.NDArray[np.int64]
+U32 = npt.NDArray[np.uint32]
+Offsets = tuple[I64, I64]
+"""Token start and end character offsets."""
 
 # Scripts written without spaces between words: each character is a token.
-_UNSPACED = (
-    "\u0e00-\u0eff"  # Thai, Lao
-    "\u1000-\u109f"  # Myanmar
-    "\u1780-\u17ff"  # Khmer
-    "\u2e80-\u2fdf"  # CJK radicals
-    "\u3005\u3007\u3021-\u3029\u3038-\u303b"  # CJK iteration marks and numerals
-    "\u3040-\u30ff"  # Hiragana, Katakana
-    "\u3100-\u312f\u31a0-\u31bf"  # Bopomofo
-    "\u31f0-\u31ff"  # Katakana extensions
-    "\u3400-\u4dbf"  # CJK extension A
-    "\u4e00-\u9fff"  # CJK unified ideographs
-    "\uf900-\ufaff"  # CJK compatibility ideographs
-    "\U00020000-\U0003134f"  # CJK extensions B-G
+_UNSPACED_RANGES = (
+    (0x0E00, 0x0EFF),  # Thai, Lao
+    (0x1000, 0x109F),  # Myanmar
+    (0x1780, 0x17FF),  # Khmer
+    (0x2E80, 0x2FDF),  # CJK radicals
+    (0x3005, 0x3005),
+    (0x3007, 0x3007),
+    (0x3021, 0x3029),
+    (0x3038, 0x303B),  # CJK iteration marks and numerals
+    (0x3040, 0x30FF),  # Hiragana, Katakana
+    (0x3100, 0x312F),
+    (0x31A0, 0x31BF),  # Bopomofo
+    (0x31F0, 0x31FF),  # Katakana extensions
+    (0x3400, 0x4DBF),  # CJK extension A
+    (0x4E00, 0x9FFF),  # CJK unified ideographs
+    (0xF900, 0xFAFF),  # CJK compatibility ideographs
+    (0x20000, 0x3134F),  # CJK extensions B-G
+)
+_UNSPACED = "".join(
+    f"{re.escape(chr(a))}-{re.escape(chr(b))}" if a != b else re.escape(chr(a)) for a, b in _UNSPACED_RANGES
 )
 _TOKEN_RE = re.compile(f"[{_UNSPACED}]|[^\\W_{_UNSPACED}]+")
-_ASCII_TOKEN_RE = re.compile(r"[a-z0-9]+")
 # Markup that reformatting adds or strips: HTML tags and markdown link targets. Blanked with
 # spaces of the same length so character offsets stay valid.
 _MARKUP_RE = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]{0,200})?/?>|\]\([^()\s]{0,500}\)")
+
+SEPARATOR, WORD, UNSPACED, IRREGULAR = 0, 1, 2, 3
+"""Character classes: not part of a token; part of a word; a token by itself; folds to other
+than exactly one character (its text takes the reference path)."""
+
+
+def _unspaced(codepoint: int) -> bool:
+    return any(a <= codepoint <= b for a, b in _UNSPACED_RANGES)
+
+
+class _CharTable(dict[int, tuple[int, int]]):
+    """Code point -> (class, folded code point), filled lazily, one entry per distinct char."""
+
+    def __missing__(self, codepoint: int) -> tuple[int, int]:
+        folded = unicodedata.normalize("NFKC", chr(codepoint)).casefold()
+        if len(folded) != 1:
+            value = (IRREGULAR, codepoint)
+        else:
+            f = ord(folded)
+            if _unspaced(f):
+                value = (UNSPACED, f)
+            elif folded.isalnum():
+                value = (WORD, f)
+            else:
+                value = (SEPARATOR, f)
+        self[codepoint] = value
+        return value
+
+
+_CHARS = _CharTable()
+_ASCII_CLASS = np.array([_CHARS[c][0] for c in range(128)], dtype=np.int8)
+_ASCII_FOLD = np.array([_CHARS[c][1] for c in range(128)], dtype=np.uint32)
 
 
 class _FoldTable(dict[int, "str | int"]):
     """``str.translate`` table: each character to casefold(NFKC(char)), filled lazily."""
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.irregular: set[int] = set()
-        """Code points that fold to other than exactly one character."""
-
     def __missing__(self, codepoint: int) -> str | int:
         char = chr(codepoint)
         folded = unicodedata.normalize("NFKC", char).casefold()
         value: str | int = codepoint if folded == char else folded
-        if len(folded) != 1:
-            self.irregular.add(codepoint)
         self[codepoint] = value
         return value
 
@@ -65,49 +110,150 @@ def canonical(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
-def _blank_markup(text: str) -> str:
+def prepare(text: str) -> str:
+    """``canonical(text)`` with markup blanked (same length): what tokens are cut from."""
+    text = canonical(text)
     if "<" not in text and "](" not in text:
         return text
     return _MARKUP_RE.sub(lambda m: " " * (m.end() - m.start()), text)
 
 
-def fold(text: str) -> str:
-    """Case- and compatibility-folded ``text`` with markup blanked; what tokens are cut from."""
-    text = _blank_markup(canonical(text))
-    if text.isascii():
-        return text.lower()
-    return text.translate(_FOLD)
+def _folds_to_one(char: str) -> bool:
+    value = _FOLD[ord(char)]
+    return isinstance(value, int) or len(value) == 1
 
 
-def tokens(text: str) -> list[str]:
-    """Normalized tokens of ``text``."""
-    text = _blank_markup(canonical(text))
-    if text.isascii():
-        return _ASCII_TOKEN_RE.findall(text.lower())
-    return _TOKEN_RE.findall(text.translate(_FOLD))
-
-
-def token_spans(text: str) -> tuple[list[str], list[tuple[int, int]]]:
-    """Tokens of ``text`` and each token's ``[start, end)`` offsets in ``canonical(text)``."""
-    base = _blank_markup(canonical(text))
-    if base.isascii():
-        found = list(_ASCII_TOKEN_RE.finditer(base.lower()))
-        return [m.group() for m in found], [m.span() for m in found]
+def reference_tokens(text: str) -> tuple[list[str], list[tuple[int, int]]]:
+    """The definition of tokens, and each token's offsets in ``canonical(text)``."""
+    base = prepare(text)
     folded = base.translate(_FOLD)
     found = list(_TOKEN_RE.finditer(folded))
     toks = [m.group() for m in found]
-    if not _FOLD.irregular.intersection(map(ord, set(base))):
-        # Every character folded to exactly one character: offsets carry over.
+    if len(folded) == len(base) and all(_folds_to_one(c) for c in set(base)):
         return toks, [m.span() for m in found]
-    # Map folded offsets back: folded position -> index of the base character it came from.
-    origin: list[int] = []
+    origin: list[int] = []  # folded position -> position of the base character it came from
     for i, char in enumerate(base):
         value = _FOLD[ord(char)]
         origin.extend([i] * (1 if isinstance(value, int) else len(value)))
     origin.append(len(base))
-    spans = []
-    for m in found:
-        start = origin[m.start()]
-        end = origin[m.end() - 1] + 1
-        spans.append((start, end))
-    return toks, spans
+    return toks, [(origin[m.start()], origin[m.end() - 1] + 1) for m in found]
+
+
+@dataclass(frozen=True, slots=True)
+class Tokens:
+    """Tokens of a batch of texts, as folded code points."""
+
+    chars: U32
+    """Folded code points of every text (or, for texts on the reference path, of their
+    tokens joined by spaces), each text followed by one separator."""
+    starts: I64
+    """Index in ``chars`` where each token starts."""
+    ends: I64
+    """Index in ``chars`` just past each token."""
+    bounds: I64
+    """Text ``i``'s tokens are ``starts[bounds[i]:bounds[i+1]]``."""
+    offsets: I64
+    """Index in ``chars`` where each text starts (``len(texts) + 1`` entries)."""
+    direct: npt.NDArray[np.bool_]
+    """True where a text's ``chars`` are its canonical text folded one for one (so token
+    positions are character offsets in the text)."""
+
+    def strings(self, i: int) -> list[str]:
+        """Text ``i``'s tokens as strings."""
+        lo, hi = int(self.bounds[i]), int(self.bounds[i + 1])
+        base = int(self.offsets[i])
+        text = self.chars[base : int(self.offsets[i + 1])].tobytes().decode("utf-32-le")
+        starts = (self.starts[lo:hi] - base).tolist()
+        ends = (self.ends[lo:hi] - base).tolist()
+        return [text[s:e] for s, e in zip(starts, ends, strict=True)]
+
+    def spans(self, i: int) -> list[tuple[int, int]]:
+        """Text ``i``'s token offsets in its ``chars`` (character offsets when ``direct``)."""
+        starts, ends = self.span_arrays(i)
+        return list(zip(starts.tolist(), ends.tolist(), strict=True))
+
+    def span_arrays(self, i: int) -> Offsets:
+        """Like :meth:`spans`, as two arrays (copies: they do not keep the batch alive)."""
+        lo, hi = int(self.bounds[i]), int(self.bounds[i + 1])
+        base = int(self.offsets[i])
+        return self.starts[lo:hi] - base, self.ends[lo:hi] - base
+
+
+def _classify(cps: U32) -> tuple[npt.NDArray[np.int8], U32]:
+    """Class and folded code point of every code point."""
+    ascii_mask = cps < 128
+    if ascii_mask.all():
+        return _ASCII_CLASS[cps], _ASCII_FOLD[cps]
+    cls = np.empty(len(cps), dtype=np.int8)
+    folded = np.empty(len(cps), dtype=np.uint32)
+    low = cps[ascii_mask]
+    cls[ascii_mask] = _ASCII_CLASS[low]
+    folded[ascii_mask] = _ASCII_FOLD[low]
+    high = cps[~ascii_mask]
+    distinct = np.unique(high)
+    table = [_CHARS[int(c)] for c in distinct]
+    where = np.searchsorted(distinct, high)
+    cls[~ascii_mask] = np.array([t[0] for t in table], dtype=np.int8)[where]
+    folded[~ascii_mask] = np.array([t[1] for t in table], dtype=np.uint32)[where]
+    return cls, folded
+
+
+def tokenize(texts: Sequence[str]) -> Tokens:
+    """Tokens of every text, computed together."""
+    prepared = [prepare(t) for t in texts]
+    direct = np.ones(len(texts), dtype=bool)
+    cls, folded, offsets = _encode(prepared)
+    if (cls == IRREGULAR).any():
+        owners = np.searchsorted(offsets, np.flatnonzero(cls == IRREGULAR), side="right") - 1
+        for i in np.unique(owners).tolist():
+            direct[i] = False
+            prepared[i] = " ".join(reference_tokens(prepared[i])[0])
+        cls, folded, offsets = _encode(prepared)
+    word = cls == WORD
+    single = cls == UNSPACED
+    prev_word = np.concatenate(([False], word[:-1]))
+    next_word = np.concatenate((word[1:], [False]))
+    starts = np.flatnonzero((word & ~prev_word) | single)
+    ends = np.flatnonzero((word & ~next_word) | single) + 1
+    bounds = np.searchsorted(starts, offsets, side="left").astype(np.int64)
+    return Tokens(folded, starts, ends, bounds, offsets, direct)
+
+
+def _encode(texts: list[str]) -> tuple[npt.NDArray[np.int8], U32, I64]:
+    # One NUL after every text keeps tokens from running across texts.
+    joined = "\x00".join(texts) + "\x00" if texts else ""
+    cps = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    cls, folded = _classify(cps)
+    offsets = np.zeros(len(texts) + 1, dtype=np.int64)
+    if texts:
+        np.cumsum([len(t) + 1 for t in texts], out=offsets[1:])
+    return cls, folded, offsets
+
+
+def tokens(text: str) -> list[str]:
+    """Normalized tokens of one text."""
+    return tokenize([text]).strings(0)
+
+
+def token_spans(text: str) -> tuple[list[str], list[tuple[int, int]]]:
+    """Tokens of ``text`` and each token's ``[start, end)`` offsets in ``canonical(text)``."""
+    batch = tokenize([text])
+    if not batch.direct[0]:
+        return reference_tokens(text)
+    return batch.strings(0), batch.spans(0)
+
+
+def token_offsets(text: str, batch: Tokens | None = None, i: int = 0) -> Offsets:
+    """Start and end offsets of each token in ``canonical(text)``, as two arrays.
+
+    ``batch`` may be the tokens ``text`` was fingerprinted with (``text`` is its ``i``-th).
+    """
+    if batch is None:
+        batch, i = tokenize([text]), 0
+    if not batch.direct[i]:
+        spans = reference_tokens(text)[1]
+        return (
+            np.array([s for s, _ in spans], dtype=np.int64),
+            np.array([e for _, e in spans], dtype=np.int64),
+        )
+    return batch.span_arrays(i)

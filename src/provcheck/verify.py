@@ -26,7 +26,7 @@ from rapidfuzz.distance import Indel
 from provcheck.config import MatchConfig
 from provcheck.fingerprint import Fingerprint
 from provcheck.model import AlignedSpan, CharSpan, Evidence, MatchKind
-from provcheck.normalize import token_spans
+from provcheck.normalize import Offsets, canonical
 
 _MIN_CHAIN_SCORE = 8.0
 """A local span must be worth this many tokens after gap penalties to count at all."""
@@ -64,46 +64,44 @@ class Alignment:
 def _chains(blocks: list[tuple[int, int, int]], gap_penalty: float) -> list[TokenSpan]:
     """Best-scoring local chains of identical runs (Kadane's scan with restarts)."""
     spans: list[TokenSpan] = []
-    score = 0.0
-    start = 0
-    best: tuple[float, int, int] | None = None
-
-    def close() -> None:
-        if best is not None and best[0] >= _MIN_CHAIN_SCORE:
-            _, first, last = best
-            spans.append(
-                TokenSpan(
-                    cand_start=blocks[first][0],
-                    cand_end=blocks[last][0] + blocks[last][2],
-                    ref_start=blocks[first][1],
-                    ref_end=blocks[last][1] + blocks[last][2],
-                    matched=sum(b[2] for b in blocks[first : last + 1]),
-                )
-            )
-
+    score = best = 0.0
+    first = last = start = 0
+    pc = pr = pl = 0
     for i, (c0, r0, length) in enumerate(blocks):
         if score > 0:
-            pc, pr, pl = blocks[i - 1]
-            score -= gap_penalty * max(c0 - (pc + pl), r0 - (pr + pl))
+            gap = c0 - pc - pl
+            other = r0 - pr - pl
+            score -= gap_penalty * (gap if gap > other else other)
         if score <= 0:
-            close()
-            score, start, best = 0.0, i, None
+            if best >= _MIN_CHAIN_SCORE:
+                spans.append(_span(blocks, first, last))
+            score = best = 0.0
+            start = i
         score += length
-        if best is None or score > best[0]:
-            best = (score, start, i)
-    close()
+        if score > best:
+            best, first, last = score, start, i
+        pc, pr, pl = c0, r0, length
+    if best >= _MIN_CHAIN_SCORE:
+        spans.append(_span(blocks, first, last))
     return spans
+
+
+def _span(blocks: list[tuple[int, int, int]], first: int, last: int) -> TokenSpan:
+    lc, lr, ll = blocks[last]
+    return TokenSpan(
+        cand_start=blocks[first][0],
+        cand_end=lc + ll,
+        ref_start=blocks[first][1],
+        ref_end=lr + ll,
+        matched=sum(b[2] for b in blocks[first : last + 1]),
+    )
 
 
 def align(cand: Fingerprint, ref: Fingerprint, config: MatchConfig) -> Alignment | None:
     """Align two fingerprinted texts; None unless the alignment passes a test."""
     if min(len(cand.tokens), len(ref.tokens)) < config.min_tokens:
         return None
-    blocks = [
-        (op.src_start, op.dest_start, op.src_end - op.src_start)
-        for op in Indel.opcodes(cand.tokens, ref.tokens)
-        if op.tag == "equal"
-    ]
+    blocks = [(b.a, b.b, b.size) for b in Indel.opcodes(cand.codes, ref.codes).as_matching_blocks() if b.size]
     spans = _chains(blocks, config.gap_penalty)
     matched = sum(s.matched for s in spans)
     if matched < config.min_tokens:
@@ -121,8 +119,13 @@ def align(cand: Fingerprint, ref: Fingerprint, config: MatchConfig) -> Alignment
     return Alignment(kind, tuple(spans), matched, similarity, containment, coverage)
 
 
+def _distinct(a: np.ndarray) -> np.ndarray:
+    a = np.sort(a)
+    return a[np.concatenate(([True], a[1:] != a[:-1]))] if len(a) else a
+
+
 def _jaccard(a: np.ndarray, b: np.ndarray) -> float:
-    ua, ub = np.unique(a), np.unique(b)
+    ua, ub = _distinct(a), _distinct(b)
     if len(ua) + len(ub) == 0:
         return 0.0
     inter = len(np.intersect1d(ua, ub, assume_unique=True))
@@ -133,35 +136,37 @@ def evidence(
     alignment: Alignment,
     cand: Fingerprint,
     cand_text: str,
+    cand_offsets: Offsets,
     ref: Fingerprint,
     ref_text: str,
+    ref_offsets: Offsets,
     config: MatchConfig,
-    cand_offset: int = 0,
+    cand_base: int = 0,
 ) -> Evidence:
     """Evidence a person can read: spans as character ranges, and every score.
 
-    ``cand_offset`` is added to candidate ranges when ``cand_text`` is a chunk of a longer text.
+    ``*_offsets`` are the texts' token offsets (``normalize.token_offsets``); ``cand_base`` is
+    added to candidate ranges when ``cand_text`` is a chunk of a longer turn.
     """
-    c_toks, c_spans = token_spans(cand_text)
-    r_toks, r_spans = token_spans(ref_text)
-    if len(c_toks) != len(cand.tokens) or len(r_toks) != len(ref.tokens):
+    if len(cand_offsets[0]) != len(cand.tokens) or len(ref_offsets[0]) != len(ref.tokens):
         raise AssertionError("tokenization of evidence differs from fingerprinting")
+    cand_canon, ref_canon = canonical(cand_text), canonical(ref_text)
     aligned = []
     cand_parts, ref_parts = [], []
     for s in alignment.spans:
+        c0, c1 = int(cand_offsets[0][s.cand_start]), int(cand_offsets[1][s.cand_end - 1])
+        r0, r1 = int(ref_offsets[0][s.ref_start]), int(ref_offsets[1][s.ref_end - 1])
         aligned.append(
             AlignedSpan(
-                candidate=CharSpan(
-                    cand_offset + c_spans[s.cand_start][0], cand_offset + c_spans[s.cand_end - 1][1]
-                ),
-                reference=CharSpan(r_spans[s.ref_start][0], r_spans[s.ref_end - 1][1]),
+                candidate=CharSpan(cand_base + c0, cand_base + c1),
+                reference=CharSpan(r0, r1),
                 matched_tokens=s.matched,
                 similarity=round(s.similarity, 4),
             )
         )
-        cand_parts.append(" ".join(cand.tokens[s.cand_start : s.cand_end]))
-        ref_parts.append(" ".join(ref.tokens[s.ref_start : s.ref_end]))
-    char_similarity = fuzz.ratio(" ".join(cand_parts), " ".join(ref_parts)) / 100.0
+        cand_parts.append(cand_canon[c0:c1])
+        ref_parts.append(ref_canon[r0:r1])
+    char_similarity = fuzz.ratio(" ".join(cand_parts), " ".join(ref_parts), processor=_fold) / 100.0
     return Evidence(
         kind=alignment.kind,
         similarity=round(alignment.similarity, 4),
@@ -173,3 +178,7 @@ def evidence(
         spans=tuple(aligned),
         short=alignment.matched < config.block_floor_tokens,
     )
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.casefold().split())

@@ -7,7 +7,7 @@ from datasketch import MinHash
 
 from helpers import REFERENCE_TEXTS, UNRELATED_TEXT
 from provcheck.config import FingerprintConfig
-from provcheck.fingerprint import Fingerprinter, permutation, shingle_hash32
+from provcheck.fingerprint import Fingerprinter, permutation, shingle_hash32, token_hash
 from provcheck.normalize import tokens
 
 
@@ -21,7 +21,7 @@ def test_permutation_is_datasketchs_first_permutation() -> None:
 def test_anchors_equal_datasketch_minhash_of_each_window() -> None:
     config = FingerprintConfig(shingle_size=5, window=8, seed=3)
     toks = tokens(REFERENCE_TEXTS[0])
-    fp = Fingerprinter(config).of_tokens(toks)
+    fp = Fingerprinter(config).of_text(REFERENCE_TEXTS[0])
     shingles = [tuple(toks[i : i + 5]) for i in range(len(toks) - 4)]
     expected = set()
     for start in range(len(shingles) - 8 + 1):
@@ -55,6 +55,23 @@ def test_unrelated_texts_share_almost_no_anchors() -> None:
     f = Fingerprinter(FingerprintConfig())
     a, b = f.of_text(REFERENCE_TEXTS[0]), f.of_text(UNRELATED_TEXT)
     assert len(np.intersect1d(a.anchors, b.anchors)) == 0
+
+
+def test_batched_token_hashes_equal_the_plain_python_definition() -> None:
+    texts = ["Ünïcode Straße ﬁnal", "", "ascii Words and 42 numbers", "東京タワー are tall", "🙂", "a"]
+    batch = Fingerprinter(FingerprintConfig()).of_texts(texts)
+    for text, fp in zip(texts, batch, strict=True):
+        assert fp.tokens.tolist() == [token_hash(t) for t in tokens(text)]
+    assert [len(fp.anchors) for fp in batch] == [1, 0, 1, 1, 0, 1]
+
+
+def test_a_batch_gives_the_same_fingerprints_as_one_text_at_a_time() -> None:
+    f = Fingerprinter(FingerprintConfig())
+    texts = [*REFERENCE_TEXTS, "", UNRELATED_TEXT, "short one", REFERENCE_TEXTS[0]]
+    for text, fp in zip(texts, f.of_texts(texts), strict=True):
+        one = f.of_text(text)
+        assert np.array_equal(fp.anchors, one.anchors) and np.array_equal(fp.shingles, one.shingles)
+    assert f.of_texts(texts)[0].key == f.of_texts(texts)[-1].key
 
 
 def test_short_and_empty_texts() -> None:

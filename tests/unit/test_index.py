@@ -7,6 +7,7 @@ import multiprocessing
 import os
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -22,7 +23,7 @@ from provcheck.errors import (
 from provcheck.fingerprint import Fingerprinter
 from provcheck.formats import RecordOptions
 from provcheck.index import AddSpec, IndexWriter, ReferenceIndex, add_file
-from provcheck.index import build as build_module
+from provcheck.index.shard import ShardBuilder
 from provcheck.model import SourceInfo, SourceName
 
 
@@ -168,15 +169,15 @@ def test_interrupted_add_leaves_the_previous_index_intact(
     path = refs_file(tmp_path, "b", [UNRELATED_TEXT] * 50)
 
     calls = {"n": 0}
-    real = build_module.Fingerprinter.of_text
+    real = ShardBuilder.add
 
-    def flaky(self: Fingerprinter, text: str) -> object:
+    def flaky(self: ShardBuilder, *args: Any) -> None:
         calls["n"] += 1
         if calls["n"] > 10:
             raise KeyboardInterrupt
-        return real(self, text)
+        real(self, *args)
 
-    monkeypatch.setattr(build_module.Fingerprinter, "of_text", flaky)
+    monkeypatch.setattr(ShardBuilder, "add", flaky)
     with pytest.raises(KeyboardInterrupt), IndexWriter(str(idx)) as writer:
         add_file(writer, spec(path, "b"))
         writer.commit()

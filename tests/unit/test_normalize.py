@@ -7,7 +7,7 @@ import unicodedata
 from hypothesis import given
 from hypothesis import strategies as st
 
-from provcheck.normalize import canonical, token_spans, tokens
+from provcheck.normalize import canonical, reference_tokens, token_spans, tokenize, tokens
 
 
 def test_case_whitespace_punctuation_and_quotes_do_not_change_tokens() -> None:
@@ -51,8 +51,15 @@ def test_spans_point_at_the_tokens_in_the_canonical_text() -> None:
 
 
 @given(st.text(max_size=300))
-def test_fast_and_offset_paths_agree_on_any_text(text: str) -> None:
+def test_the_batch_tokenizer_agrees_with_the_definition_on_any_text(text: str) -> None:
     toks, spans = token_spans(text)
+    assert (toks, spans) == reference_tokens(text)
     assert toks == tokens(text)
     assert all(0 <= s <= e <= len(canonical(text)) for s, e in spans)
     assert spans == sorted(spans)
+
+
+@given(st.lists(st.text(max_size=80), max_size=8))
+def test_a_batch_tokenizes_each_text_as_alone(texts: list[str]) -> None:
+    batch = tokenize(texts)
+    assert [batch.strings(i) for i in range(len(texts))] == [reference_tokens(t)[0] for t in texts]

@@ -8,6 +8,7 @@ from helpers import REFERENCE_TEXTS, UNRELATED_TEXT
 from provcheck.config import FingerprintConfig, MatchConfig
 from provcheck.fingerprint import Fingerprinter
 from provcheck.model import MatchKind
+from provcheck.normalize import token_offsets
 from provcheck.verify import align, evidence
 
 F = Fingerprinter(FingerprintConfig())
@@ -100,7 +101,7 @@ def test_evidence_spans_point_at_the_shared_text_in_both_texts() -> None:
     c_fp, r_fp = F.of_text(cand), F.of_text(ref)
     a = align(c_fp, r_fp, CFG)
     assert a is not None
-    ev = evidence(a, c_fp, cand, r_fp, ref, CFG, cand_offset=100)
+    ev = evidence(a, c_fp, cand, token_offsets(cand), r_fp, ref, token_offsets(ref), CFG, cand_base=100)
     assert ev.matched_tokens >= 70 and not ev.short
     assert 0.9 < ev.char_similarity <= 1.0 and 0.8 < ev.jaccard <= 1.0
     span = max(ev.spans, key=lambda s: s.matched_tokens)
@@ -116,4 +117,4 @@ def test_short_evidence_is_flagged() -> None:
     c_fp, r_fp = F.of_text(piece), F.of_text(ref)
     a = align(c_fp, r_fp, CFG)
     assert a is not None
-    assert evidence(a, c_fp, piece, r_fp, ref, CFG).short
+    assert evidence(a, c_fp, piece, token_offsets(piece), r_fp, ref, token_offsets(ref), CFG).short

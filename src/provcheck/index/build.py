@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-
-import xxhash
+from typing import Any
 
 from provcheck.fingerprint import Fingerprinter
 from provcheck.formats import RecordOptions, to_record
 from provcheck.index.store import IndexWriter, now
-from provcheck.model import Location, Record, RecordError, SourceInfo
+from provcheck.model import Location, Record, RecordError, SourceInfo, Turn
 from provcheck.progress import NullProgress, Progress
 from provcheck.readers import Limits, RawRecord, read
 from provcheck.segment import MODEL_TURNS, RoleFilter
@@ -44,6 +43,10 @@ class AddReport:
     errors: list[RecordError] = field(default_factory=list)
 
 
+_BATCH_TURNS = 2048
+"""Turns fingerprinted together (one numpy pass)."""
+
+
 def add_file(
     writer: IndexWriter,
     spec: AddSpec,
@@ -57,6 +60,24 @@ def add_file(
     fingerprinter = Fingerprinter(writer.config)
     report = AddReport(path=spec.path, source=name)
     builder = writer.new_shard()
+    pending: list[tuple[Turn, dict[str, Any]]] = []
+
+    def flush() -> None:
+        nonlocal builder
+        prints = fingerprinter.of_texts([turn.text for turn, _ in pending])
+        for (turn, ref), fp in zip(pending, prints, strict=True):
+            if not len(fp.tokens):
+                report.skipped += 1
+                continue
+            before = builder.texts
+            builder.add(fp.key, turn.text, fp.anchors, ref)
+            report.turns += 1
+            report.texts += builder.texts - before
+            if builder.texts >= _SHARD_TEXTS:
+                writer.seal(builder)
+                builder = writer.new_shard()
+        pending.clear()
+
     source, items = read(spec.path, spec.path, limits)
     progress.file_started(spec.path)
     for item in items:
@@ -72,35 +93,12 @@ def add_file(
         report.records += 1
         ref_id = record.id or f"{name}#{item.index}"
         for turn in record.turns:
-            if not spec.roles.accepts(turn):
-                continue
-            fp = fingerprinter.of_text(turn.text)
-            if not fp.tokens:
-                report.skipped += 1
-                continue
-            key = xxhash.xxh3_64_intdigest("\x1f".join(fp.tokens).encode())
-            before = builder.texts
-            builder.add(
-                key,
-                turn.text,
-                fp.anchors,
-                {
-                    "id": ref_id,
-                    "source": name,
-                    "role": turn.role,
-                    "kind": turn.kind.value,
-                    "position": turn.position,
-                    "field": turn.field,
-                    "path": spec.path,
-                    "index": item.index,
-                },
-            )
-            report.turns += 1
-            report.texts += builder.texts - before
-            if builder.texts >= _SHARD_TEXTS:
-                writer.seal(builder)
-                builder = writer.new_shard()
+            if spec.roles.accepts(turn):
+                pending.append((turn, _ref(ref_id, name, turn, spec.path, item.index)))
+        if len(pending) >= _BATCH_TURNS:
+            flush()
         progress.records(1)
+    flush()
     writer.seal(builder)
     entry.records += report.records
     entry.turns += report.turns
@@ -115,6 +113,20 @@ def add_file(
     )
     progress.file_done(spec.path)
     return report
+
+
+def _ref(ref_id: str, source: str, turn: Turn, path: str, index: int) -> dict[str, Any]:
+    """What the index stores about a reference turn."""
+    return {
+        "id": ref_id,
+        "source": source,
+        "role": turn.role,
+        "kind": turn.kind.value,
+        "position": turn.position,
+        "field": turn.field,
+        "path": path,
+        "index": index,
+    }
 
 
 def _record(item: RawRecord, spec: AddSpec) -> Record | RecordError:

@@ -69,8 +69,7 @@ class ShardBuilder:
         self._ids: dict[int, int] = {}
         self._keys: list[int] = []
         self._anchors: list[U32] = []
-        self._owners: list[U32] = []
-        self._refs: list[tuple[int, bytes]] = []
+        self._refs: list[tuple[int, dict[str, Any]]] = []
 
     @property
     def texts(self) -> int:
@@ -88,9 +87,7 @@ class ShardBuilder:
             self._texts.write(data)
             self._offsets.append(self._offsets[-1] + len(data))
             self._anchors.append(anchors)
-            self._owners.append(np.full(len(anchors), tid, dtype=np.uint32))
-        line = json.dumps(ref, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
-        self._refs.append((tid, line))
+        self._refs.append((tid, ref))
 
     def finish(self, name: str) -> ShardEntry:
         """Write every file, fsync it and return the shard's manifest entry."""
@@ -98,7 +95,8 @@ class ShardBuilder:
         os.fsync(self._texts.fileno())
         self._texts.close()
         anchors = np.concatenate(self._anchors) if self._anchors else np.zeros(0, np.uint32)
-        owners = np.concatenate(self._owners) if self._owners else np.zeros(0, np.uint32)
+        sizes = np.array([len(a) for a in self._anchors], dtype=np.int64)
+        owners = np.repeat(np.arange(len(sizes), dtype=np.uint32), sizes)
         order = np.argsort(anchors, kind="stable")
         _save(self.directory, ANCHORS, anchors[order])
         _save(self.directory, POSTINGS, owners[order])
@@ -111,7 +109,8 @@ class ShardBuilder:
         _save(self.directory, TEXT_REFS, text_refs)
         ref_offsets = [0]
         with open(os.path.join(self.directory, REFS), "wb") as fh:
-            for _, line in self._refs:
+            for _, ref in self._refs:
+                line = json.dumps(ref, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
                 fh.write(line)
                 ref_offsets.append(ref_offsets[-1] + len(line))
             fh.flush()

@@ -1,0 +1,536 @@
+"""Detection quality and speed on real model outputs, against a plain datasketch baseline.
+
+    python benchmarks/detection.py [--per-kind 400] [--negatives 4000] [--no-scale]
+
+References: every AlpacaEval output of an OpenAI generator (~15.3k texts), plus Chinese model
+answers (MedicalGPT) for the CJK case. Candidates: seeded edits of references, one kind at a
+time. Hard negatives: outputs of other generators for the same 805 instructions whose true
+overlap with every reference they could be confused with is below 0.2 (word 5-gram
+containment). Recall counts a candidate only when it is linked to its true reference.
+
+The baseline is what most users write with datasketch: word 5-grams of lower-cased text,
+``MinHash(num_perm=128)`` updated shingle by shingle, ``MinHashLSH(threshold=0.5)``, run in
+the same process on the same texts. provcheck runs as a user runs it (``provcheck index add``
+and ``provcheck scan`` as separate processes), so its figures include process start-up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import edits
+from common import (
+    PROVCHECK,
+    alpacaeval,
+    medical_answers,
+    peak_rss,
+    require_corpora,
+    run,
+    table,
+    write_jsonl,
+)
+from provcheck.config import FingerprintConfig
+from provcheck.fingerprint import Fingerprinter
+
+FLOOR_TOKENS = 60
+"""References shorter than this are not used to build candidates: an edited copy of a shorter
+text can fall under the 25-token evidence floor, which is by design, not a miss."""
+
+TARGETS = {
+    "verbatim": 0.99,
+    "reformatted": 0.99,
+    "chat-turn-5%": 0.99,
+    "alpaca-output-5%": 0.99,
+    "typos-2%": 0.97,
+    "words-5%": 0.99,
+    "words-10%": 0.97,
+    "sentences-dropped-25%": 0.97,
+    "first-half": 0.97,
+    "excerpt-60-words": 0.95,
+    "words-20%": 0.85,
+    "cjk-5%-deleted": 0.95,
+}
+
+
+def words5(text: str) -> set[str]:
+    w = " ".join(text.lower().split()).split(" ")
+    if len(w) < 5:
+        return {" ".join(w)}
+    return {" ".join(w[i : i + 5]) for i in range(len(w) - 4)}
+
+
+def overlap(a: set[str], b: set[str]) -> float:
+    """True overlap: shared 5-grams over the smaller set (containment either way)."""
+    return len(a & b) / min(len(a), len(b)) if a and b else 0.0
+
+
+def build_candidates(
+    refs: list[dict[str, Any]], pool: list[dict[str, Any]], cjk: list[str], per_kind: int, rng: random.Random
+) -> tuple[list[dict[str, Any]], dict[str, tuple[str, str]]]:
+    """Candidate records and, for each, (kind, id of its true reference)."""
+    f = Fingerprinter(FingerprintConfig())
+    sizes = [len(fp.tokens) for fp in f.of_texts([r["output"] for r in refs])]
+    eligible = [i for i, n in enumerate(sizes) if n >= FLOOR_TOKENS]
+    long = [i for i, n in enumerate(sizes) if n >= 2 * 60 + 20]
+    vocab = [w for r in rng.sample(pool, 500) for w in r["output"].split()]
+    out: list[dict[str, Any]] = []
+    truth: dict[str, tuple[str, str]] = {}
+
+    def add(kind: str, n: int, ref: dict[str, Any], record: dict[str, Any]) -> None:
+        record["id"] = f"cand/{kind}/{n}"
+        out.append(record)
+        truth[record["id"]] = (kind, ref["id"])
+
+    simple = {
+        "verbatim": lambda t: t,
+        "reformatted": lambda t: edits.reformat(t, rng),
+        "typos-2%": lambda t: edits.typos(t, rng, 0.02),
+        "words-5%": lambda t: edits.word_edits(t, rng, 0.05, vocab),
+        "words-10%": lambda t: edits.word_edits(t, rng, 0.10, vocab),
+        "words-20%": lambda t: edits.word_edits(t, rng, 0.20, vocab),
+        "sentences-dropped-25%": lambda t: edits.drop_sentences(t, rng),
+        "first-half": edits.first_half,
+    }
+    for kind, fn in simple.items():
+        n = 0
+        for i in rng.sample(eligible, len(eligible)):
+            text = fn(refs[i]["output"])
+            if text is None:
+                continue
+            add(kind, n, refs[i], {"text": text})
+            n += 1
+            if n == per_kind:
+                break
+    for n, i in enumerate(rng.sample(long, per_kind)):
+        filler = " ".join(rng.choice(pool)["output"] for _ in range(2))
+        text = edits.excerpt(refs[i]["output"], rng, filler)
+        assert text is not None
+        add("excerpt-60-words", n, refs[i], {"text": text})
+    for n, i in enumerate(rng.sample(eligible, per_kind)):
+        others = rng.sample(pool, 2)
+        add(
+            "chat-turn-5%",
+            n,
+            refs[i],
+            {
+                "conversations": [
+                    {"from": "human", "value": others[0]["instruction"]},
+                    {"from": "gpt", "value": others[0]["output"]},
+                    {"from": "human", "value": refs[i]["instruction"]},
+                    {"from": "gpt", "value": edits.word_edits(refs[i]["output"], rng, 0.05, vocab)},
+                    {"from": "human", "value": others[1]["instruction"]},
+                ]
+            },
+        )
+    for n, i in enumerate(rng.sample(eligible, per_kind)):
+        add(
+            "alpaca-output-5%",
+            n,
+            refs[i],
+            {
+                "instruction": refs[i]["instruction"],
+                "input": "",
+                "output": edits.word_edits(refs[i]["output"], rng, 0.05, vocab),
+            },
+        )
+    cjk_refs = [{"id": f"zh/{j}", "output": t} for j, t in enumerate(cjk)]
+    cjk_ok = [j for j, t in enumerate(cjk) if len(t) >= FLOOR_TOKENS]
+    for n, j in enumerate(rng.sample(cjk_ok, min(per_kind, len(cjk_ok)))):
+        add("cjk-5%-deleted", n, cjk_refs[j], {"text": edits.delete_chars(cjk[j], rng, 0.05)})
+    return out, truth
+
+
+def hard_negatives(
+    refs: list[dict[str, Any]], pool: list[dict[str, Any]], count: int, rng: random.Random
+) -> list[dict[str, Any]]:
+    """Outputs of non-indexed generators (>= 30 words) with low overlap to same-question refs."""
+    by_instruction: dict[str, list[set[str]]] = defaultdict(list)
+    for r in refs:
+        by_instruction[r["instruction"]].append(words5(r["output"]))
+    out = []
+    for r in rng.sample(pool, len(pool)):
+        if len(r["output"].split()) < 30:
+            continue
+        mine = words5(r["output"])
+        if max((overlap(mine, s) for s in by_instruction[r["instruction"]]), default=0) >= 0.2:
+            continue
+        out.append({"id": f"neg/{len(out)}", "text": r["output"], "_instruction": r["instruction"]})
+        if len(out) == count:
+            break
+    return out
+
+
+class Baseline:
+    """What most users write: naive datasketch MinHash + MinHashLSH(threshold=0.5)."""
+
+    def __init__(self) -> None:
+        from datasketch import MinHash, MinHashLSH
+
+        self.MinHash = MinHash
+        self.lsh = MinHashLSH(threshold=0.5, num_perm=128)
+
+    def sketch(self, text: str) -> Any:
+        m = self.MinHash(num_perm=128)
+        for s in words5(text):
+            m.update(s.encode("utf-8"))
+        return m
+
+    def insert(self, key: str, text: str) -> None:
+        self.lsh.insert(key, self.sketch(text))
+
+    def query(self, text: str) -> list[str]:
+        return list(self.lsh.query(self.sketch(text)))
+
+
+def record_texts(rec: dict[str, Any]) -> list[str]:
+    if "conversations" in rec:
+        return [t["value"] for t in rec["conversations"]]
+    if "output" in rec:
+        return [rec["instruction"], rec["output"]]
+    return [rec["text"]]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--per-kind", type=int, default=400)
+    parser.add_argument("--negatives", type=int, default=4000)
+    parser.add_argument("--seed", type=int, default=20261126)
+    parser.add_argument(
+        "--workers", type=int, default=1, help="provcheck scan workers (default 1: per-core figures)"
+    )
+    parser.add_argument("--no-scale", action="store_true", help="skip the 160k-document index figures")
+    parser.add_argument("--out", default="build/bench")
+    args = parser.parse_args()
+    require_corpora()
+    rng = random.Random(args.seed)
+    out_dir = Path(args.out)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="provcheck-bench-"))
+    print(f"working in {work}", file=sys.stderr)
+
+    rows, providers = alpacaeval()
+    refs = [
+        {"id": f"{r['generator']}/{i}", "instruction": r["instruction"], "output": r["output"]}
+        for i, r in enumerate(rows)
+        if providers.get(r["generator"]) == "openai" and r["output"].strip()
+    ]
+    pool = [r for r in rows if providers.get(r["generator"]) != "openai" and r["output"].strip()]
+    cjk = medical_answers()
+    print(f"references: {len(refs):,} OpenAI outputs + {len(cjk):,} Chinese answers", file=sys.stderr)
+
+    # ---- provcheck: index the references (whole process, as a user runs it)
+    write_jsonl(work / "refs.jsonl", refs)
+    write_jsonl(work / "refs_zh.jsonl", [{"id": f"zh/{j}", "text": t} for j, t in enumerate(cjk)])
+    index = work / "index"
+    _, build = peak_rss(
+        [
+            *PROVCHECK,
+            "index",
+            "add",
+            str(index),
+            str(work / "refs.jsonl"),
+            "--source",
+            "openai",
+            "--provider",
+            "openai",
+            "-q",
+        ]
+    )
+    assert build.code == 0, build.stderr
+    run([*PROVCHECK, "index", "add", str(index), str(work / "refs_zh.jsonl"), "--source", "medical-zh", "-q"])
+
+    # ---- candidates and hard negatives
+    candidates, truth = build_candidates(refs, pool, cjk, args.per_kind, rng)
+    negatives = hard_negatives(refs, pool, args.negatives, rng)
+    write_jsonl(work / "candidates.jsonl", candidates)
+    write_jsonl(work / "negatives.jsonl", [{"id": n["id"], "text": n["text"]} for n in negatives])
+    total_records = len(candidates) + len(negatives)
+
+    # ---- provcheck: scan (whole process, verification and policy on)
+    report = work / "scan.json"
+    # A fresh small parent measures the scan's own peak RSS (a child forked from this large
+    # process would start with this process's pages counted).
+    _, scan = peak_rss(
+        [
+            *PROVCHECK,
+            "scan",
+            str(work / "candidates.jsonl"),
+            str(work / "negatives.jsonl"),
+            "-i",
+            str(index),
+            "-f",
+            "json",
+            "-o",
+            str(report),
+            "--fail-on",
+            "never",
+            "-q",
+            "--workers",
+            str(args.workers),
+        ]
+    )
+    assert scan.code == 0, scan.stderr
+    doc = json.loads(report.read_text())
+
+    # True references: every reference id whose text tokenizes identically (the index stores
+    # identical texts once and reports the first record).
+    f = Fingerprinter(FingerprintConfig())
+    key_ids: dict[int, set[str]] = defaultdict(set)
+    all_refs = refs + [{"id": f"zh/{j}", "output": t} for j, t in enumerate(cjk)]
+    fps = f.of_texts([r["output"] for r in all_refs])
+    key_of = {}
+    for r, fp in zip(all_refs, fps, strict=True):
+        key_ids[fp.key].add(r["id"])
+        key_of[r["id"]] = fp.key
+    matched: dict[str, set[str]] = defaultdict(set)
+    for m in doc["matches"]:
+        matched[m["record"]["id"]].add(m["reference"]["id"])
+
+    # ---- baseline, same process, same texts
+    base = Baseline()
+    started = time.perf_counter()
+    for r in all_refs:
+        base.insert(r["id"], r["output"])
+    base_build = time.perf_counter() - started
+    started = time.perf_counter()
+    base_hits: dict[str, set[str]] = {}
+    for rec in candidates + negatives:
+        hits: set[str] = set()
+        for text in record_texts(rec):
+            hits.update(base.query(text))
+        base_hits[rec["id"]] = hits
+    base_query = time.perf_counter() - started
+
+    # ---- recall per kind
+    kinds = list(dict.fromkeys(kind for kind, _ in truth.values()))
+    recall_rows = []
+    results: dict[str, Any] = {"recall": {}, "baseline_recall": {}}
+    for kind in kinds:
+        ids = [cid for cid, (k, _) in truth.items() if k == kind]
+
+        def linked(hits: dict[str, set[str]], cid: str) -> bool:
+            target = truth[cid][1]
+            return bool(hits.get(cid, set()) & key_ids[key_of[target]])
+
+        ours = sum(linked(matched, c) for c in ids) / len(ids)
+        theirs = sum(linked(base_hits, c) for c in ids) / len(ids)
+        results["recall"][kind] = ours
+        results["baseline_recall"][kind] = theirs
+        target = TARGETS.get(kind)
+        recall_rows.append(
+            [
+                kind,
+                len(ids),
+                ours,
+                theirs,
+                f">= {target}" if target else "",
+                "met" if target and ours >= target else ("MISSED" if target else ""),
+            ]
+        )
+
+    # ---- false positives on hard negatives (true overlap re-checked for every matched pair)
+    refs_by_id = {r["id"]: r for r in all_refs}
+    fp_ours = fp_base = 0
+    excluded = 0
+    false_positives: list[dict[str, Any]] = []
+    for neg in negatives:
+        mine = words5(neg["text"])
+        got = matched.get(neg["id"], set())
+        if any(overlap(mine, words5(refs_by_id[rid]["output"])) >= 0.2 for rid in got):
+            excluded += 1  # a genuine copy we did not know of: not a hard negative
+            continue
+        fp_ours += bool(got)
+        fp_base += bool(base_hits[neg["id"]])
+        if got:
+            false_positives.append(
+                {
+                    "negative": neg["id"],
+                    "text": neg["text"][:600],
+                    "references": sorted(got),
+                    "matches": [m for m in doc["matches"] if m["record"]["id"] == neg["id"]],
+                }
+            )
+    n_neg = len(negatives) - excluded
+    results.update(
+        fp_rate=fp_ours / n_neg,
+        baseline_fp_rate=fp_base / n_neg,
+        negatives=n_neg,
+        negatives_excluded=excluded,
+    )
+
+    # ---- speed
+    ours_build = len(refs) / build.seconds
+    ours_scan = total_records / scan.seconds
+    results.update(
+        build_docs_per_s=ours_build,
+        baseline_build_docs_per_s=len(all_refs) / base_build,
+        scan_records_per_s=ours_scan,
+        baseline_query_records_per_s=total_records / base_query,
+        scan_peak_rss_mb=scan.peak_rss_mb,
+    )
+
+    print("\n## Recall per kind (linked to the true reference)\n")
+    print(table(["kind", "n", "provcheck", "datasketch LSH t=0.5", "target", ""], recall_rows))
+    print(
+        f"\nHard negatives (>= 30 words, true overlap < 0.2): {n_neg:,} "
+        f"({excluded} excluded after the check found a real copy)\n"
+    )
+    print(
+        table(
+            ["", "provcheck", "datasketch LSH t=0.5"],
+            [
+                ["records with any match", fp_ours, fp_base],
+                ["false-positive rate", fp_ours / n_neg, fp_base / n_neg],
+                ["target", "<= 0.002", ""],
+            ],
+        )
+    )
+    print("\n## Speed (this machine; provcheck figures are whole processes, start-up included)\n")
+    print(
+        table(
+            ["figure", "provcheck", "naive datasketch (same run)", "ratio", "target"],
+            [
+                [
+                    "index build, docs/s",
+                    ours_build,
+                    len(all_refs) / base_build,
+                    ours_build / (len(all_refs) / base_build),
+                    ">= 10x",
+                ],
+                [
+                    "scan, records/s (verification + policy on)",
+                    ours_scan,
+                    total_records / base_query,
+                    ours_scan / (total_records / base_query),
+                    ">= 5x",
+                ],
+                ["scan peak RSS, MB", scan.peak_rss_mb, "", "", ""],
+            ],
+        )
+    )
+    if not args.no_scale:
+        results["scale"] = scale(rows, work)
+    (out_dir / "detection.json").write_text(json.dumps(results, indent=2))
+    (out_dir / "false_positives.json").write_text(json.dumps(false_positives, indent=1, ensure_ascii=False))
+    print(f"\nfigures written to {out_dir / 'detection.json'}")
+
+
+def scale(rows: list[dict[str, Any]], work: Path) -> dict[str, Any]:
+    """Index of ~160k documents: build, open + scan 100 records, peak RSS."""
+    held_out = sorted({r["generator"] for r in rows})[-8:]
+    docs = [
+        {"id": f"{r['generator']}/{i}", "text": r["output"]}
+        for i, r in enumerate(rows)
+        if r["generator"] not in held_out and r["output"].strip()
+    ]
+    queries = [
+        {"id": f"q/{i}", "text": r["output"]} for i, r in enumerate(rows) if r["generator"] in held_out
+    ]
+    write_jsonl(work / "all.jsonl", docs)
+    write_jsonl(work / "small.jsonl", docs[:10_000])
+    write_jsonl(work / "q100.jsonl", queries[:100])
+    write_jsonl(work / "q5000.jsonl", queries[:5000])
+    big, small = work / "big", work / "small"
+    rss_build, build = peak_rss(
+        [*PROVCHECK, "index", "add", str(big), str(work / "all.jsonl"), "--source", "all", "-q"]
+    )
+    run([*PROVCHECK, "index", "add", str(small), str(work / "small.jsonl"), "--source", "small", "-q"])
+    figures: dict[str, Any] = {
+        "docs": len(docs),
+        "build_s": build.seconds,
+        "build_docs_per_s": len(docs) / build.seconds,
+        "build_peak_rss_mb": rss_build,
+    }
+    for name, idx in (("10k", small), ("160k", big)):
+        times, rss = [], []
+        for _ in range(5):
+            peak, r = peak_rss(
+                [
+                    *PROVCHECK,
+                    "scan",
+                    str(work / "q100.jsonl"),
+                    "-i",
+                    str(idx),
+                    "-q",
+                    "--fail-on",
+                    "never",
+                    "-f",
+                    "json",
+                    "-o",
+                    str(work / "q.json"),
+                ]
+            )
+            times.append(r.seconds)
+            rss.append(peak)
+        figures[f"open_scan_100_{name}_s"] = statistics.median(times)
+        figures[f"open_scan_100_{name}_rss_mb"] = max(rss)
+    peak, r = peak_rss(
+        [
+            *PROVCHECK,
+            "scan",
+            str(work / "q5000.jsonl"),
+            "-i",
+            str(big),
+            "-q",
+            "--fail-on",
+            "never",
+            "-f",
+            "json",
+            "-o",
+            str(work / "q5000.json"),
+        ]
+    )
+    figures["scan_5000_160k_s"] = r.seconds
+    figures["scan_5000_160k_peak_rss_mb"] = peak
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+    from provcheck.index import ReferenceIndex
+
+    opens = []
+    for _ in range(5):
+        started = time.perf_counter()
+        ReferenceIndex(str(big))
+        opens.append(time.perf_counter() - started)
+    figures["open_160k_ms"] = statistics.median(opens) * 1000
+    print(
+        f"\n## Index of {len(docs):,} documents "
+        f"(AlpacaEval, {len(held_out)} generators held out for queries)\n"
+    )
+    print(
+        table(
+            ["figure", "value", "target"],
+            [
+                ["index add, docs/s (whole process)", figures["build_docs_per_s"], ""],
+                ["index add peak RSS, MB", rss_build, ""],
+                ["open index (in process), ms", figures["open_160k_ms"], "flat in size"],
+                [
+                    "open + scan 100 records, 10k-doc index, s (whole process)",
+                    figures["open_scan_100_10k_s"],
+                    "",
+                ],
+                [
+                    "open + scan 100 records, 160k-doc index, s (whole process)",
+                    figures["open_scan_100_160k_s"],
+                    "<= 1 s",
+                ],
+                ["peak RSS, scan 100 against 160k, MB", figures["open_scan_100_160k_rss_mb"], ""],
+                ["peak RSS, scan 5,000 against 160k, MB", peak, "<= 1,024"],
+                ["scan 5,000 against 160k, records/s", 5000 / r.seconds, ""],
+            ],
+        )
+    )
+    return figures
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,5 @@
+"""``python -m provcheck``."""
+
+from provcheck.cli import main
+
+main()
