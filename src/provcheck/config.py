@@ -82,14 +82,18 @@ class MatchConfig:
     gap_penalty: float = 1.0
     """Alignment chaining: score lost per unaligned token between two aligned runs."""
     min_hits: int = 2
-    """Anchors a reference must share with a candidate to be verified."""
+    """Anchors a reference text must share with a candidate to be verified, at the least."""
+    min_hit_share: float = 0.1
+    """...and at least this share of the smaller text's anchors,"""
+    strong_hits: int = 5
+    """...unless it shares this many (a long shared passage in texts of any length)."""
     max_candidates: int = 16
     """References verified per candidate turn (more for long turns)."""
     max_postings: int = 256
     """Anchors shared by more reference texts are boilerplate and ignored."""
 
     def __post_init__(self) -> None:
-        for name in ("min_similarity", "min_coverage", "excerpt_similarity"):
+        for name in ("min_similarity", "min_coverage", "excerpt_similarity", "min_hit_share"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise UsageError(f"{name.replace('_', '-')} {value} is out of range; allowed 0-1")

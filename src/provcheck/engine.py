@@ -22,7 +22,7 @@ from provcheck.config import MatchConfig
 from provcheck.executors import Executor, InProcess, ProcessPool
 from provcheck.fingerprint import Fingerprint, Fingerprinter
 from provcheck.formats import RecordOptions, to_record
-from provcheck.index import Candidate, ReferenceIndex, TextKey
+from provcheck.index import ReferenceIndex, TextKey
 from provcheck.model import (
     Action,
     FileSummary,
@@ -36,15 +36,17 @@ from provcheck.model import (
     ScanResult,
     ScanStats,
 )
-from provcheck.normalize import Offsets, Tokens, token_offsets
+from provcheck.normalize import Offsets, token_offsets
 from provcheck.policy import Evaluator, Policy, Use
 from provcheck.progress import NullProgress, Progress
 from provcheck.readers import Limits, discover, read
-from provcheck.segment import RoleFilter, Segment, segments
-from provcheck.verify import align, evidence
+from provcheck.segment import RoleFilter, segments
+from provcheck.verify import Alignment, align, evidence
 
 T = TypeVar("T")
 _REF_CACHE = 4096
+_REF_BATCH = 512
+"""Matched references fingerprinted together (bounds the temporary arrays)."""
 """Reference fingerprints kept between candidates (popular references recur)."""
 
 
@@ -74,10 +76,11 @@ def match_id(ref: RecordRef, reference_key: Sequence[object]) -> MatchId:
 
 @dataclass(slots=True)
 class _Reference:
-    """A reference text ready for verification."""
+    """A reference text ready for verification; the rest is computed when it matches."""
 
-    text: str
-    fingerprint: Fingerprint
+    codes: str
+    text: str | None = None
+    fingerprint: Fingerprint | None = None
     offsets: Offsets | None = None
 
 
@@ -99,16 +102,29 @@ class Matcher:
                 self._refs.move_to_end(key)
             else:
                 missing.append(key)
-        texts = [self.index.text(k) for k in missing]
-        prints, toks = self.fingerprinter.with_tokens(texts)
-        for i, (key, text, fp) in enumerate(zip(missing, texts, prints, strict=True)):
-            offsets = toks.span_arrays(i) if toks.direct[i] else None
-            self._refs[key] = _Reference(text, fp, offsets)
+        for key in missing:
+            self._refs[key] = _Reference(self.index.codes(key))
         while len(self._refs) > max(_REF_CACHE, len(needed)):
             self._refs.popitem(last=False)  # the oldest are not needed by this batch
 
+    def _details(self, keys: Iterable[TextKey]) -> None:
+        """Text, fingerprint and token offsets of references that matched, in batches."""
+        todo = [k for k in dict.fromkeys(keys) if self._refs[k].fingerprint is None]
+        for start in range(0, len(todo), _REF_BATCH):
+            chunk = todo[start : start + _REF_BATCH]
+            texts = [self.index.text(k) for k in chunk]
+            prints, toks = self.fingerprinter.with_tokens(texts)
+            for i, (key, text, fp) in enumerate(zip(chunk, texts, prints, strict=True)):
+                ref = self._refs[key]
+                ref.text, ref.fingerprint = text, fp
+                ref.offsets = token_offsets(text, toks, i)
+
     def records(self, records: Sequence[Record], roles: RoleFilter | None) -> list[Match]:
-        """Verified matches of the records' turns; one per turn and reference (best chunk)."""
+        """Verified matches of the records' turns; one per turn and reference (best chunk).
+
+        Four passes over the batch, each vectorized or batched: fingerprint every segment, look
+        up every candidate, align every pair, then build evidence for the pairs that matched.
+        """
         segs = [seg for record in records for seg in segments(record, roles)]
         prints, toks = self.fingerprinter.with_tokens([seg.text for seg in segs])
         candidates = [
@@ -116,49 +132,47 @@ class Matcher:
             for fp in prints
         ]
         self._load(c.key for cands in candidates for c in cands)
+        aligned: list[tuple[int, TextKey, Alignment]] = []
+        for i, (fp, cands) in enumerate(zip(prints, candidates, strict=True)):
+            for cand in cands:
+                alignment = align(fp.codes, self._refs[cand.key].codes, self.config)
+                if alignment is not None:
+                    aligned.append((i, cand.key, alignment))
+        self._details(key for _, key, _ in aligned)
         best: dict[tuple[int, int, str, str], Match] = {}
-        for i, (seg, fp, cands) in enumerate(zip(segs, prints, candidates, strict=True)):
-            for m in self._verify(seg, fp, cands, toks, i):
-                key = (id(seg.record), m.record.turn.position, m.reference.source.name, m.reference.id)
-                old = best.get(key)
-                if old is None or m.evidence.matched_tokens > old.evidence.matched_tokens:
-                    best[key] = m
-        return list(best.values())
-
-    def _verify(
-        self, seg: Segment, fp: Fingerprint, cands: list[Candidate], toks: Tokens, i: int
-    ) -> Iterator[Match]:
-        record: RecordRef | None = None
-        offsets: Offsets | None = None
-        for cand in cands:
-            ref = self._refs[cand.key]
-            alignment = align(fp, ref.fingerprint, self.config)
-            if alignment is None:
-                continue
-            if offsets is None:
-                offsets = token_offsets(seg.text, toks, i)
-            if ref.offsets is None:
-                ref.offsets = token_offsets(ref.text)
+        offsets: dict[int, Offsets] = {}
+        records_of: dict[int, RecordRef] = {}
+        for i, key, alignment in aligned:
+            seg, fp, ref = segs[i], prints[i], self._refs[key]
+            if i not in offsets:
+                offsets[i] = token_offsets(seg.text, toks, i)
+                records_of[i] = RecordRef(
+                    location=seg.record.location,
+                    id=seg.record.id,
+                    content_hash=seg.record.content_hash,
+                    turn=seg.turn,
+                )
+            assert ref.text is not None and ref.fingerprint is not None and ref.offsets is not None
             ev = evidence(
                 alignment,
                 fp,
                 seg.text,
-                offsets,
+                offsets[i],
                 ref.fingerprint,
                 ref.text,
                 ref.offsets,
                 self.config,
                 seg.offset,
             )
-            record = record or RecordRef(
-                location=seg.record.location,
-                id=seg.record.id,
-                content_hash=seg.record.content_hash,
-                turn=seg.turn,
-            )
-            for reference in self.index.references(cand.key):
+            record = records_of[i]
+            for reference in self.index.references(key):
                 mid = match_id(record, (reference.source.name, reference.id, reference.turn.position))
-                yield Match(id=mid, record=record, reference=reference, evidence=ev)
+                m = Match(id=mid, record=record, reference=reference, evidence=ev)
+                slot = (id(seg.record), record.turn.position, reference.source.name, reference.id)
+                old = best.get(slot)
+                if old is None or ev.matched_tokens > old.evidence.matched_tokens:
+                    best[slot] = m
+        return list(best.values())
 
 
 @dataclass(frozen=True, slots=True)

@@ -97,19 +97,20 @@ def _span(blocks: list[tuple[int, int, int]], first: int, last: int) -> TokenSpa
     )
 
 
-def align(cand: Fingerprint, ref: Fingerprint, config: MatchConfig) -> Alignment | None:
-    """Align two fingerprinted texts; None unless the alignment passes a test."""
-    if min(len(cand.tokens), len(ref.tokens)) < config.min_tokens:
+def align(cand: str, ref: str, config: MatchConfig) -> Alignment | None:
+    """Align two texts given as token codes (``Fingerprint.codes``); None unless the alignment
+    passes a test."""
+    if min(len(cand), len(ref)) < config.min_tokens:
         return None
-    blocks = [(b.a, b.b, b.size) for b in Indel.opcodes(cand.codes, ref.codes).as_matching_blocks() if b.size]
+    blocks = [(b.a, b.b, b.size) for b in Indel.opcodes(cand, ref).as_matching_blocks() if b.size]
     spans = _chains(blocks, config.gap_penalty)
     matched = sum(s.matched for s in spans)
     if matched < config.min_tokens:
         return None
     lengths = sum((s.cand_end - s.cand_start) + (s.ref_end - s.ref_start) for s in spans)
     similarity = 2 * matched / lengths
-    containment = matched / len(ref.tokens)
-    coverage = matched / len(cand.tokens)
+    containment = matched / len(ref)
+    coverage = matched / len(cand)
     if max(containment, coverage) >= config.min_coverage and similarity >= config.min_similarity:
         kind = MatchKind.NEAR_DUPLICATE
     elif any(s.matched >= config.excerpt_tokens and s.similarity >= config.excerpt_similarity for s in spans):

@@ -49,7 +49,7 @@ def word_edits(text: str, rate: float, seed: int) -> str:
 
 
 def check(cand: str, ref: str) -> object:
-    return align(F.of_text(cand), F.of_text(ref), CFG)
+    return align(F.of_text(cand).codes, F.of_text(ref).codes, CFG)
 
 
 def test_verbatim_and_reformatted_copies_match_as_near_duplicates() -> None:
@@ -99,7 +99,7 @@ def test_evidence_spans_point_at_the_shared_text_in_both_texts() -> None:
     ref = REFERENCE_TEXTS[0]
     cand = "Intro sentence about bread. " + ref.replace("patience", "PATIENCE!")
     c_fp, r_fp = F.of_text(cand), F.of_text(ref)
-    a = align(c_fp, r_fp, CFG)
+    a = align(c_fp.codes, r_fp.codes, CFG)
     assert a is not None
     ev = evidence(a, c_fp, cand, token_offsets(cand), r_fp, ref, token_offsets(ref), CFG, cand_base=100)
     assert ev.matched_tokens >= 70 and not ev.short
@@ -115,6 +115,6 @@ def test_short_evidence_is_flagged() -> None:
     ref = REFERENCE_TEXTS[1]
     piece = " ".join(ref.split()[:32])
     c_fp, r_fp = F.of_text(piece), F.of_text(ref)
-    a = align(c_fp, r_fp, CFG)
+    a = align(c_fp.codes, r_fp.codes, CFG)
     assert a is not None
     assert evidence(a, c_fp, piece, token_offsets(piece), r_fp, ref, token_offsets(ref), CFG).short

@@ -70,7 +70,7 @@ def add_file(
                 report.skipped += 1
                 continue
             before = builder.texts
-            builder.add(fp.key, turn.text, fp.anchors, ref)
+            builder.add(fp.key, turn.text, fp.anchors, fp.codes, ref)
             report.turns += 1
             report.texts += builder.texts - before
             if builder.texts >= _SHARD_TEXTS:

@@ -4,8 +4,11 @@ Layout (all little-endian numpy ``.npy`` arrays, opened memory-mapped so opening
 for any size and several processes share the pages):
 
 * ``anchors.npy`` (uint32, sorted) and ``postings.npy`` (uint32): anchor -> text id;
+  ``anchor_counts.npy`` (uint32): how many anchors each text has;
 * ``texts.bin`` + ``texts.idx.npy`` (uint64 offsets): each distinct reference text, UTF-8;
 * ``text_keys.npy`` (uint64): a digest of each text's tokens (identical texts are stored once);
+* ``codes.bin`` + ``codes.idx.npy``: each text's token codes (UTF-32), so verification aligns a
+  reference without tokenizing it again;
 * ``refs.jsonl`` + ``refs.idx.npy`` (uint64 offsets) + ``text_refs.npy`` (uint32): the
   reference records (id, source, turn, file) of each text, grouped by text.
 
@@ -34,10 +37,13 @@ POSTINGS = "postings.npy"
 TEXTS = "texts.bin"
 TEXT_OFFSETS = "texts.idx.npy"
 TEXT_KEYS = "text_keys.npy"
+ANCHOR_COUNTS = "anchor_counts.npy"
+CODES = "codes.bin"
+CODE_OFFSETS = "codes.idx.npy"
 TEXT_REFS = "text_refs.npy"
 REFS = "refs.jsonl"
 REF_OFFSETS = "refs.idx.npy"
-FILES = (ANCHORS, POSTINGS, TEXTS, TEXT_OFFSETS, TEXT_KEYS, TEXT_REFS, REFS, REF_OFFSETS)
+FILES = (ANCHORS, POSTINGS, ANCHOR_COUNTS, TEXTS, TEXT_OFFSETS, TEXT_KEYS, TEXT_REFS, REFS, REF_OFFSETS)
 
 U32 = npt.NDArray[np.uint32]
 
@@ -65,7 +71,9 @@ class ShardBuilder:
         self.directory = directory
         os.makedirs(directory)
         self._texts = open(os.path.join(directory, TEXTS), "wb")  # noqa: SIM115 - closed in finish
+        self._codes = open(os.path.join(directory, CODES), "wb")  # noqa: SIM115 - closed in finish
         self._offsets = [0]
+        self._code_offsets = [0]
         self._ids: dict[int, int] = {}
         self._keys: list[int] = []
         self._anchors: list[U32] = []
@@ -76,7 +84,7 @@ class ShardBuilder:
         """Distinct texts so far."""
         return len(self._keys)
 
-    def add(self, key: int, text: str, anchors: U32, ref: dict[str, Any]) -> None:
+    def add(self, key: int, text: str, anchors: U32, codes: str, ref: dict[str, Any]) -> None:
         """Add a reference turn; its text is stored once however many records carry it."""
         tid = self._ids.get(key)
         if tid is None:
@@ -86,14 +94,17 @@ class ShardBuilder:
             data = text.encode("utf-8")
             self._texts.write(data)
             self._offsets.append(self._offsets[-1] + len(data))
+            self._codes.write(codes.encode("utf-32-le"))
+            self._code_offsets.append(self._code_offsets[-1] + len(codes))
             self._anchors.append(anchors)
         self._refs.append((tid, ref))
 
     def finish(self, name: str) -> ShardEntry:
         """Write every file, fsync it and return the shard's manifest entry."""
-        self._texts.flush()
-        os.fsync(self._texts.fileno())
-        self._texts.close()
+        for fh in (self._texts, self._codes):
+            fh.flush()
+            os.fsync(fh.fileno())
+            fh.close()
         anchors = np.concatenate(self._anchors) if self._anchors else np.zeros(0, np.uint32)
         sizes = np.array([len(a) for a in self._anchors], dtype=np.int64)
         owners = np.repeat(np.arange(len(sizes), dtype=np.uint32), sizes)
@@ -101,7 +112,9 @@ class ShardBuilder:
         _save(self.directory, ANCHORS, anchors[order])
         _save(self.directory, POSTINGS, owners[order])
         _save(self.directory, TEXT_OFFSETS, np.array(self._offsets, dtype=np.uint64))
+        _save(self.directory, CODE_OFFSETS, np.array(self._code_offsets, dtype=np.uint64))
         _save(self.directory, TEXT_KEYS, np.array(self._keys, dtype=np.uint64))
+        _save(self.directory, ANCHOR_COUNTS, sizes.astype(np.uint32))
         self._refs.sort(key=lambda r: r[0])  # stable: file order within a text
         counts = np.bincount(np.array([r[0] for r in self._refs], dtype=np.int64), minlength=len(self._keys))
         text_refs = np.zeros(len(self._keys) + 1, dtype=np.uint32)
@@ -133,8 +146,9 @@ class ShardBuilder:
 
     def abort(self) -> None:
         """Close files; the caller removes the directory."""
-        if not self._texts.closed:
-            self._texts.close()
+        for fh in (self._texts, self._codes):
+            if not fh.closed:
+                fh.close()
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +157,9 @@ class Hits:
 
     text_ids: npt.NDArray[np.int64]
     counts: npt.NDArray[np.int64]
+    """Anchors each text shares with the query."""
+    sizes: npt.NDArray[np.int64]
+    """Anchors each text has."""
 
 
 class Shard:
@@ -169,14 +186,17 @@ class Shard:
             self.postings = self._array(POSTINGS)
             self.text_offsets = self._array(TEXT_OFFSETS)
             self.text_keys = self._array(TEXT_KEYS)
+            self.anchor_counts = self._array(ANCHOR_COUNTS)
             self.text_refs = self._array(TEXT_REFS)
             self.ref_offsets = self._array(REF_OFFSETS)
+            self.code_offsets = self._array(CODE_OFFSETS)
         except ValueError as exc:
             raise IndexCorruptError(f"{directory}: unreadable array: {exc}") from exc
         if len(self.anchors) != entry.anchors or len(self.text_keys) != entry.texts:
             raise IndexCorruptError(f"{directory}: array lengths disagree with the manifest")
         self._texts = self._map(TEXTS)
         self._refs = self._map(REFS)
+        self._codes = self._map(CODES)
 
     def _array(self, name: str) -> np.ndarray:
         array: np.ndarray = np.load(os.path.join(self.directory, name), mmap_mode="r", allow_pickle=False)
@@ -202,9 +222,9 @@ class Shard:
 
         Anchors held by more than ``max_postings`` texts are boilerplate and skipped.
         """
+        empty = np.zeros(0, dtype=np.int64)
         if len(self.anchors) == 0 or len(query) == 0:
-            empty = np.zeros(0, dtype=np.int64)
-            return Hits(empty, empty)
+            return Hits(empty, empty, empty)
         lo = np.searchsorted(self.anchors, query, side="left")
         hi = np.searchsorted(self.anchors, query, side="right")
         lengths = hi - lo
@@ -212,17 +232,24 @@ class Shard:
         lo, lengths = lo[keep], lengths[keep]
         total = int(lengths.sum())
         if total == 0:
-            empty = np.zeros(0, dtype=np.int64)
-            return Hits(empty, empty)
+            return Hits(empty, empty, empty)
         # Concatenate the ranges [lo, lo + length) without a Python loop.
         starts = np.repeat(lo - np.cumsum(lengths) + lengths, lengths) + np.arange(total)
-        ids, counts = np.unique(np.asarray(self.postings[starts], dtype=np.int64), return_counts=True)
-        return Hits(ids, counts)
+        owners = np.sort(np.asarray(self.postings[starts], dtype=np.int64))
+        first = np.concatenate(([True], owners[1:] != owners[:-1]))
+        ids = owners[first]
+        counts = np.diff(np.append(np.flatnonzero(first), len(owners)))
+        return Hits(ids, counts, np.asarray(self.anchor_counts[ids], dtype=np.int64))
 
     def text(self, tid: int) -> str:
         """The stored text of text ``tid``."""
         start, end = int(self.text_offsets[tid]), int(self.text_offsets[tid + 1])
         return bytes(self._texts[start:end]).decode("utf-8")
+
+    def codes(self, tid: int) -> str:
+        """The token codes of text ``tid`` (``Fingerprint.codes``)."""
+        start, end = int(self.code_offsets[tid]) * 4, int(self.code_offsets[tid + 1]) * 4
+        return bytes(self._codes[start:end]).decode("utf-32-le")
 
     def refs(self, tid: int) -> list[dict[str, Any]]:
         """The reference records carrying text ``tid``, in the order they were added."""

@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
+import numpy as np
+
 from provcheck import __version__
 from provcheck.config import FingerprintConfig, MatchConfig
 from provcheck.errors import IndexLockedError, IndexMismatchError, UsageError
@@ -76,22 +78,37 @@ class ReferenceIndex:
             )
 
     def candidates(self, anchors: U32, config: MatchConfig) -> list[Candidate]:
-        """Reference texts sharing enough anchors with a query, best first."""
-        pairs: list[tuple[int, int, int]] = []
+        """Reference texts sharing enough anchors with a query, most shared first.
+
+        A text qualifies with ``strong_hits`` shared anchors (a long shared passage, whatever
+        the texts' lengths), or with ``min_hits`` that are at least ``min_hit_share`` of the
+        smaller text's anchors (a near-copy of a short text). Texts sharing a couple of stock
+        phrases with a long query are not worth aligning.
+        """
+        found: list[tuple[int, int, int]] = []
+        query_size = len(anchors)
         for s, shard in enumerate(self.shards):
             hits = shard.lookup(anchors, config.max_postings)
-            if len(hits.text_ids):
-                pairs.extend((int(c), s, int(t)) for t, c in zip(hits.text_ids, hits.counts, strict=True))
-        if not pairs:
-            return []
-        need = min(config.min_hits, len(anchors))
-        limit = max(config.max_candidates, len(anchors) // 4)
-        pairs.sort(key=lambda p: (-p[0], p[1], p[2]))
-        return [Candidate(TextKey(s, t), c) for c, s, t in pairs[:limit] if c >= need]
+            if not len(hits.text_ids):
+                continue
+            smaller = np.minimum(hits.sizes, query_size)
+            need = np.maximum(config.min_hits, np.ceil(config.min_hit_share * smaller))
+            need = np.minimum(np.minimum(need, config.strong_hits), np.maximum(smaller, 1))
+            keep = hits.counts >= need
+            found.extend(
+                (int(c), s, int(t)) for t, c in zip(hits.text_ids[keep], hits.counts[keep], strict=True)
+            )
+        found.sort(key=lambda p: (-p[0], p[1], p[2]))
+        limit = max(config.max_candidates, query_size // 4)
+        return [Candidate(TextKey(s, t), c) for c, s, t in found[:limit]]
 
     def text(self, key: TextKey) -> str:
         """The reference text."""
         return self.shards[key.shard].text(key.text)
+
+    def codes(self, key: TextKey) -> str:
+        """The reference text's token codes, as stored at indexing time."""
+        return self.shards[key.shard].codes(key.text)
 
     def references(self, key: TextKey) -> list[Reference]:
         """Reference records carrying the text, one per source (first record, with a count)."""

@@ -46,4 +46,6 @@ class JsonFormatter(Formatter):
             },
             "run": dict(result.run),
         }
-        return json.dumps(doc, indent=2, ensure_ascii=False, default=str) + "\n"
+        # Compact: reports with many matches are tens of MB and indenting triples the time to
+        # write them; `jq .` pretty-prints when a person reads one.
+        return json.dumps(doc, ensure_ascii=False, separators=(",", ":"), default=str) + "\n"
