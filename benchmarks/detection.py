@@ -83,7 +83,7 @@ def build_candidates(
     f = Fingerprinter(FingerprintConfig())
     sizes = [len(fp.tokens) for fp in f.of_texts([r["output"] for r in refs])]
     eligible = [i for i, n in enumerate(sizes) if n >= FLOOR_TOKENS]
-    long = [i for i, n in enumerate(sizes) if n >= 2 * 60 + 20]
+    long = [i for i, n in enumerate(sizes) if n >= 2 * 60 + 20 and len(refs[i]["output"].split()) >= 2 * 60]
     vocab = [w for r in rng.sample(pool, 500) for w in r["output"].split()]
     out: list[dict[str, Any]] = []
     truth: dict[str, tuple[str, str]] = {}
@@ -215,6 +215,7 @@ def main() -> None:
         "--workers", type=int, default=2, help="workers of the second, all-core scan (default 2)"
     )
     parser.add_argument("--no-scale", action="store_true", help="skip the 160k-document index figures")
+    parser.add_argument("--match", action="append", default=[], metavar="KEY=VALUE", help="passed to scan")
     parser.add_argument("--out", default="build/bench")
     args = parser.parse_args()
     require_corpora()
@@ -259,6 +260,7 @@ def main() -> None:
     candidates, truth = build_candidates(refs, pool, cjk, args.per_kind, rng)
     negatives = hard_negatives(refs, pool, args.negatives, rng)
     write_jsonl(work / "candidates.jsonl", candidates)
+    (work / "truth.json").write_text(json.dumps(truth))
     write_jsonl(work / "negatives.jsonl", [{"id": n["id"], "text": n["text"]} for n in negatives])
     total_records = len(candidates) + len(negatives)
 
@@ -279,6 +281,7 @@ def main() -> None:
         "--fail-on",
         "never",
         "-q",
+        *[f"--match={m}" for m in args.match],
     ]
     _, scan = peak_rss([*scan_args, "-o", str(report), "--workers", "1"])
     assert scan.code == 0, scan.stderr

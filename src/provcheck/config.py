@@ -7,7 +7,7 @@ index whose stored signature differs from what this version computes (datatrove'
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from provcheck.errors import UsageError
@@ -75,7 +75,7 @@ class MatchConfig:
     """Near-duplicate test: share of the candidate or of the reference that is aligned."""
     excerpt_tokens: int = 40
     """Excerpt test: aligned tokens in one span."""
-    excerpt_similarity: float = 0.9
+    excerpt_similarity: float = 0.93
     """Excerpt test: similarity of that span."""
     block_floor_tokens: int = 40
     """Matches with fewer aligned tokens are ``short``: a policy never blocks on them alone."""
@@ -104,3 +104,20 @@ class MatchConfig:
     def to_dict(self) -> dict[str, Any]:
         """Plain form for reports."""
         return asdict(self)
+
+    @classmethod
+    def with_overrides(cls, items: list[str]) -> MatchConfig:
+        """Defaults overridden by ``KEY=VALUE`` items (``scan --match``)."""
+        names = {f.name: f.type for f in fields(cls)}
+        values: dict[str, Any] = {}
+        for item in items:
+            key, sep, raw = item.partition("=")
+            key = key.strip().replace("-", "_")
+            if not sep or key not in names:
+                allowed = ", ".join(n.replace("_", "-") for n in names)
+                raise UsageError(f"--match {item!r}: expected KEY=VALUE with KEY one of: {allowed}")
+            try:
+                values[key] = float(raw) if names[key] in ("float", float) else int(raw)
+            except ValueError:
+                raise UsageError(f"--match {item!r}: {raw!r} is not a number") from None
+        return cls(**values)

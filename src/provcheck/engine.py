@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Any, TypeVar
 
+import numpy as np
+
 from provcheck import __version__
 from provcheck.config import MatchConfig
 from provcheck.executors import Executor, InProcess, ProcessPool
@@ -127,10 +129,11 @@ class Matcher:
         """
         segs = [seg for record in records for seg in segments(record, roles)]
         prints, toks = self.fingerprinter.with_tokens([seg.text for seg in segs])
-        candidates = [
-            self.index.candidates(fp.anchors, self.config) if len(fp.tokens) >= self.config.min_tokens else []
-            for fp in prints
-        ]
+        empty = np.zeros(0, dtype=np.uint32)
+        candidates = self.index.candidates_many(
+            [fp.anchors if len(fp.tokens) >= self.config.min_tokens else empty for fp in prints],
+            self.config,
+        )
         self._load(c.key for cands in candidates for c in cands)
         aligned: list[tuple[int, TextKey, Alignment]] = []
         for i, (fp, cands) in enumerate(zip(prints, candidates, strict=True)):

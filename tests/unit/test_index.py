@@ -252,3 +252,16 @@ def test_roles_choose_reference_turns(tmp_path: Path) -> None:
     index = ReferenceIndex(str(idx))
     assert query(index, REFERENCE_TEXTS[1]) and not query(index, REFERENCE_TEXTS[0])
     assert os.path.isdir(idx / "shards")
+
+
+def test_batched_lookup_equals_one_query_at_a_time(tmp_path: Path) -> None:
+    idx = tmp_path / "idx"
+    add(idx, spec(refs_file(tmp_path, "a", REFERENCE_TEXTS), "a"))
+    add(idx, spec(refs_file(tmp_path, "b", [REFERENCE_TEXTS[1], UNRELATED_TEXT]), "b"))
+    index = ReferenceIndex(str(idx))
+    f = Fingerprinter(index.config)
+    texts = [*REFERENCE_TEXTS, UNRELATED_TEXT, "", REFERENCE_TEXTS[0][:150] + " " + UNRELATED_TEXT]
+    queries = [fp.anchors for fp in f.of_texts(texts)]
+    config = MatchConfig()
+    assert index.candidates_many(queries, config) == [index.candidates(q, config) for q in queries]
+    assert sum(len(c) for c in index.candidates_many(queries, config)) >= 6

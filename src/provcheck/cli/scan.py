@@ -10,6 +10,7 @@ import click
 from provcheck import engine
 from provcheck.cli.common import StderrProgress, format_error, handle_errors, stderr, write_output
 from provcheck.cli.index import SCHEMA_CHOICES
+from provcheck.config import MatchConfig
 from provcheck.errors import ExitCode, UsageError
 from provcheck.executors import default_workers
 from provcheck.formats import RecordOptions
@@ -148,6 +149,13 @@ def summary(result: ScanResult, fail_on: frozenset[Action]) -> str:
     default=None,
     help="Processes matching records (default: all cores; small scans use one).",
 )
+@click.option(
+    "--match",
+    "match_options",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Advanced: override a matching threshold (see README, How matching works). Repeatable.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
 @handle_errors
 def scan(
@@ -164,6 +172,7 @@ def scan(
     roles: tuple[str, ...],
     allow_include_outside: bool,
     workers: int | None,
+    match_options: tuple[str, ...],
     quiet: bool,
 ) -> None:
     """Scan dataset files or directories (PATHS) against INDEX.
@@ -181,6 +190,7 @@ def scan(
         records=RecordOptions(schema=schema, text_field=text_field, id_field=id_field),
         roles=RoleFilter.parse(roles) if roles else None,
         workers=workers or default_workers(),
+        match=MatchConfig.with_overrides(list(match_options)),
     )
     index = ReferenceIndex(index_path)
     progress = StderrProgress(not quiet)

@@ -29,7 +29,7 @@ import numpy as np
 import numpy.typing as npt
 import xxhash
 
-from provcheck.errors import IndexCorruptError
+from provcheck.errors import IndexCorruptError, IndexMismatchError
 from provcheck.index.manifest import FileEntry, ShardEntry
 
 ANCHORS = "anchors.npy"
@@ -168,6 +168,12 @@ class Shard:
     def __init__(self, directory: str, entry: ShardEntry) -> None:
         self.directory = directory
         self.entry = entry
+        absent = [f for f in FILES if f not in entry.files]
+        if absent:
+            raise IndexMismatchError(
+                f"{directory}: this shard has no {', '.join(absent)}: it was written by an older provcheck",
+                hint="rebuild the index with this version of provcheck",
+            )
         for name, expected in entry.files.items():
             path = os.path.join(directory, name)
             try:
@@ -190,7 +196,7 @@ class Shard:
             self.text_refs = self._array(TEXT_REFS)
             self.ref_offsets = self._array(REF_OFFSETS)
             self.code_offsets = self._array(CODE_OFFSETS)
-        except ValueError as exc:
+        except (ValueError, OSError) as exc:
             raise IndexCorruptError(f"{directory}: unreadable array: {exc}") from exc
         if len(self.anchors) != entry.anchors or len(self.text_keys) != entry.texts:
             raise IndexCorruptError(f"{directory}: array lengths disagree with the manifest")
@@ -199,7 +205,10 @@ class Shard:
         self._codes = self._map(CODES)
 
     def _array(self, name: str) -> np.ndarray:
-        array: np.ndarray = np.load(os.path.join(self.directory, name), mmap_mode="r", allow_pickle=False)
+        mapped = np.load(os.path.join(self.directory, name), mmap_mode="r", allow_pickle=False)
+        # A plain ndarray view of the same pages: indexing a np.memmap builds a memmap object
+        # per slice, which costs more than the lookup itself.
+        array: np.ndarray = mapped.view(np.ndarray)
         return array
 
     def _map(self, name: str) -> mmap.mmap | bytes:
@@ -240,6 +249,35 @@ class Shard:
         ids = owners[first]
         counts = np.diff(np.append(np.flatnonzero(first), len(owners)))
         return Hits(ids, counts, np.asarray(self.anchor_counts[ids], dtype=np.int64))
+
+    def lookup_many(
+        self, queries: npt.NDArray[np.uint32], owners: npt.NDArray[np.int64], max_postings: int
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """:meth:`lookup` for many queries at once.
+
+        ``queries`` holds every query's anchors, ``owners`` the query each belongs to. Returns
+        parallel arrays (query, text id, shared anchors, text's anchors) for every pair that
+        shares at least one anchor, sorted by query then text.
+        """
+        empty = np.zeros(0, dtype=np.int64)
+        if len(self.anchors) == 0 or len(queries) == 0:
+            return empty, empty, empty, empty
+        lo = np.searchsorted(self.anchors, queries, side="left")
+        hi = np.searchsorted(self.anchors, queries, side="right")
+        lengths = hi - lo
+        keep = (lengths > 0) & (lengths <= max_postings)
+        lo, lengths, owners = lo[keep], lengths[keep], owners[keep]
+        total = int(lengths.sum())
+        if total == 0:
+            return empty, empty, empty, empty
+        starts = np.repeat(lo - np.cumsum(lengths) + lengths, lengths) + np.arange(total)
+        texts = np.asarray(self.postings[starts], dtype=np.int64)
+        pair = np.sort(np.repeat(owners, lengths) * len(self.anchor_counts) + texts)
+        first = np.concatenate(([True], pair[1:] != pair[:-1]))
+        keys = pair[first]
+        counts = np.diff(np.append(np.flatnonzero(first), len(pair)))
+        query, text = np.divmod(keys, len(self.anchor_counts))
+        return query, text, counts, np.asarray(self.anchor_counts[text], dtype=np.int64)
 
     def text(self, tid: int) -> str:
         """The stored text of text ``tid``."""

@@ -102,6 +102,31 @@ class ReferenceIndex:
         limit = max(config.max_candidates, query_size // 4)
         return [Candidate(TextKey(s, t), c) for c, s, t in found[:limit]]
 
+    def candidates_many(self, queries: list[U32], config: MatchConfig) -> list[list[Candidate]]:
+        """:meth:`candidates` of many queries, looked up together (one pass per shard)."""
+        out: list[list[tuple[int, int, int]]] = [[] for _ in queries]
+        if not queries:
+            return []
+        sizes = np.array([len(q) for q in queries], dtype=np.int64)
+        flat = np.concatenate(queries) if sizes.sum() else np.zeros(0, dtype=np.uint32)
+        owners = np.repeat(np.arange(len(queries), dtype=np.int64), sizes)
+        for s, shard in enumerate(self.shards):
+            query, text, counts, text_sizes = shard.lookup_many(flat, owners, config.max_postings)
+            if not len(query):
+                continue
+            smaller = np.minimum(text_sizes, sizes[query])
+            need = np.maximum(config.min_hits, np.ceil(config.min_hit_share * smaller))
+            need = np.minimum(np.minimum(need, config.strong_hits), np.maximum(smaller, 1))
+            keep = counts >= need
+            for q, t, c in zip(query[keep].tolist(), text[keep].tolist(), counts[keep].tolist(), strict=True):
+                out[q].append((c, s, t))
+        result = []
+        for q, found in enumerate(out):
+            found.sort(key=lambda p: (-p[0], p[1], p[2]))
+            limit = max(config.max_candidates, int(sizes[q]) // 4)
+            result.append([Candidate(TextKey(s, t), c) for c, s, t in found[:limit]])
+        return result
+
     def text(self, key: TextKey) -> str:
         """The reference text."""
         return self.shards[key.shard].text(key.text)
