@@ -11,7 +11,7 @@ import hashlib
 import itertools
 import platform
 import time
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -41,7 +41,7 @@ from provcheck.model import (
 from provcheck.normalize import Offsets, token_offsets
 from provcheck.policy import Evaluator, Policy, Use
 from provcheck.progress import NullProgress, Progress
-from provcheck.readers import Limits, discover, read
+from provcheck.readers import Limits, RawRecord, discover, read
 from provcheck.segment import RoleFilter, segments
 from provcheck.verify import Alignment, align, evidence
 
@@ -81,6 +81,7 @@ class _Reference:
     """A reference text ready for verification; the rest is computed when it matches."""
 
     codes: str
+    echoes: list[tuple[int, int]]
     text: str | None = None
     fingerprint: Fingerprint | None = None
     offsets: Offsets | None = None
@@ -105,7 +106,7 @@ class Matcher:
             else:
                 missing.append(key)
         for key in missing:
-            self._refs[key] = _Reference(self.index.codes(key))
+            self._refs[key] = _Reference(self.index.codes(key), self.index.echo(key))
         while len(self._refs) > max(_REF_CACHE, len(needed)):
             self._refs.popitem(last=False)  # the oldest are not needed by this batch
 
@@ -138,7 +139,8 @@ class Matcher:
         aligned: list[tuple[int, TextKey, Alignment]] = []
         for i, (fp, cands) in enumerate(zip(prints, candidates, strict=True)):
             for cand in cands:
-                alignment = align(fp.codes, self._refs[cand.key].codes, self.config)
+                ref = self._refs[cand.key]
+                alignment = align(fp.codes, ref.codes, self.config, ref.echoes)
                 if alignment is not None:
                     aligned.append((i, cand.key, alignment))
         self._details(key for _, key, _ in aligned)
@@ -178,31 +180,55 @@ class Matcher:
         return list(best.values())
 
 
+Pending = tuple[str, RawRecord]
+"""A record as read, with the path it was read from, before its schema is applied."""
+
+
 @dataclass(frozen=True, slots=True)
 class BatchOutput:
     """What matching one batch of records produced."""
 
     matches: tuple[Match, ...]
+    errors: tuple[RecordError, ...]
+    """Records whose schema could not be applied."""
     records: int
+    """Records read (valid or not)."""
     turns: int
+    schemas: tuple[tuple[str, str], ...]
+    """``(path, schema)`` of every valid record."""
 
 
 @dataclass(frozen=True, slots=True)
 class BatchMatcher:
-    """A picklable recipe for the per-process function that matches a batch of records."""
+    """A picklable recipe for the per-process function that matches a batch of records.
+
+    Schemas are applied in the worker too, so the reading process only parses containers.
+    """
 
     index_path: str
     match: MatchConfig
     roles: RoleFilter | None
+    records: RecordOptions = RecordOptions()
 
-    def __call__(self) -> Callable[[list[Record]], BatchOutput]:
+    def __call__(self) -> Callable[[list[Pending]], BatchOutput]:
         """Open the index in this process and return the batch function."""
         matcher = Matcher(ReferenceIndex(self.index_path), self.match)
-        roles = self.roles
+        roles, options = self.roles, self.records
 
-        def run(batch: list[Record]) -> BatchOutput:
-            matches = matcher.records(batch, roles)
-            return BatchOutput(tuple(matches), len(batch), sum(len(r.turns) for r in batch))
+        def run(batch: list[Pending]) -> BatchOutput:
+            records: list[Record] = []
+            errors: list[RecordError] = []
+            for path, raw in batch:
+                rec = to_record(raw.data, Location(path, raw.index, raw.line), options)
+                (errors if isinstance(rec, RecordError) else records).append(rec)  # type: ignore[arg-type]
+            matches = matcher.records(records, roles)
+            return BatchOutput(
+                tuple(matches),
+                tuple(errors),
+                len(batch),
+                sum(len(r.turns) for r in records),
+                tuple((r.location.path, r.schema) for r in records),
+            )
 
         return run
 
@@ -214,8 +240,8 @@ def batched(items: Iterator[T], size: int) -> Iterator[list[T]]:
 
 
 def executor_for(
-    recipe: BatchMatcher, batches: Iterator[list[Record]], workers: int
-) -> tuple[Executor[list[Record], BatchOutput], Iterator[list[Record]]]:
+    recipe: BatchMatcher, batches: Iterator[list[Pending]], workers: int
+) -> tuple[Executor[list[Pending], BatchOutput], Iterator[list[Pending]]]:
     """A process pool when there is more than one batch of work and more than one worker;
     otherwise this process (a small scan never pays for starting workers)."""
     if workers <= 1:
@@ -228,12 +254,44 @@ def executor_for(
 
 
 @dataclass(slots=True)
+class _FileTally:
+    path: str
+    records: int = 0
+    errors: int = 0
+    schemas: Counter[str] = field(default_factory=Counter)
+    sha256: str | None = None
+
+
+@dataclass(slots=True)
 class _Tally:
     matches: list[Match] = field(default_factory=list)
     errors: list[RecordError] = field(default_factory=list)
-    files: list[FileSummary] = field(default_factory=list)
+    files: dict[str, _FileTally] = field(default_factory=dict)
     records: int = 0
     turns: int = 0
+
+    def add(self, out: BatchOutput) -> None:
+        self.matches.extend(out.matches)
+        self.errors.extend(out.errors)
+        self.turns += out.turns
+        for err in out.errors:
+            self.files[err.path].errors += 1
+        for path, schema in out.schemas:
+            self.files[path].records += 1
+            self.files[path].schemas[schema] += 1
+        self.records += out.records - len(out.errors)
+
+    def summaries(self) -> tuple[FileSummary, ...]:
+        return tuple(
+            FileSummary(
+                f.path,
+                f.schemas.most_common(1)[0][0] if f.schemas else None,
+                f.records,
+                f.errors,
+                f.sha256,
+            )
+            for f in self.files.values()
+        )
 
 
 def read_records(
@@ -241,30 +299,20 @@ def read_records(
     options: ScanOptions,
     tally: _Tally,
     progress: Progress,
-) -> Iterator[Record]:
-    """Records of every file; errors and per-file summaries go to ``tally``."""
+) -> Iterator[Pending]:
+    """Raw records of every file; reading errors go to ``tally``."""
     for display, fs_path in paths:
         progress.file_started(display)
+        file = tally.files[display] = _FileTally(display)
         source, items = read(display, fs_path, options.limits)
-        records = errors = 0
-        schemas: dict[str, int] = {}
         for item in items:
             if isinstance(item, RecordError):
-                errors += 1
+                file.errors += 1
                 tally.errors.append(item)
                 progress.error(item)
                 continue
-            rec = to_record(item.data, Location(display, item.index, item.line), options.records)
-            if isinstance(rec, RecordError):
-                errors += 1
-                tally.errors.append(rec)
-                progress.error(rec)
-                continue
-            records += 1
-            schemas[rec.schema] = schemas.get(rec.schema, 0) + 1
-            yield rec
-        schema = max(schemas, key=lambda k: schemas[k]) if schemas else None
-        tally.files.append(FileSummary(display, schema, records, errors, source.sha256))
+            yield display, item
+        file.sha256 = source.sha256
         progress.file_done(display)
 
 
@@ -299,17 +347,16 @@ def scan(
             progress.error(item)
         else:
             files.append(item)
-    recipe = BatchMatcher(index.path, options.match, options.roles)
+    recipe = BatchMatcher(index.path, options.match, options.roles, options.records)
     batches = batched(read_records(files, options, tally, progress), options.batch_size)
     executor, batches = executor_for(recipe, batches, options.workers)
     try:
         for out in executor.map(batches):
-            tally.records += out.records
-            tally.turns += out.turns
-            tally.matches.extend(out.matches)
+            tally.add(out)
             progress.records(out.records)
     finally:
         executor.close()
+    tally.errors.sort(key=lambda e: (e.path, -1 if e.index is None else e.index, e.line or 0))
     findings = Evaluator(policy, use, index.sources).matches(tally.matches)
     findings.sort(key=_finding_order)
     elapsed = time.perf_counter() - started
@@ -352,7 +399,7 @@ def scan(
         matches=tuple(sorted(tally.matches, key=_match_order)),
         findings=tuple(findings),
         errors=tuple(tally.errors),
-        files=tuple(tally.files),
+        files=tally.summaries(),
         stats=stats,
         run=info,
     )

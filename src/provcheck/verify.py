@@ -17,6 +17,7 @@ set on real outputs of 200+ models (``benchmarks/detection.py``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -97,19 +98,43 @@ def _span(blocks: list[tuple[int, int, int]], first: int, last: int) -> TokenSpa
     )
 
 
-def align(cand: str, ref: str, config: MatchConfig) -> Alignment | None:
+def _without_echoes(
+    blocks: list[tuple[int, int, int]], echoes: Sequence[tuple[int, int]]
+) -> list[tuple[int, int, int]]:
+    """The identical runs minus the reference positions that only repeat its prompt."""
+    out = []
+    for c0, r0, length in blocks:
+        pos, end = r0, r0 + length
+        for a, b in echoes:
+            if b <= pos or a >= end:
+                continue
+            if a > pos:
+                out.append((c0 + pos - r0, pos, a - pos))
+            pos = max(pos, b)
+        if pos < end:
+            out.append((c0 + pos - r0, pos, end - pos))
+    return out
+
+
+def align(
+    cand: str, ref: str, config: MatchConfig, ref_echoes: Sequence[tuple[int, int]] = ()
+) -> Alignment | None:
     """Align two texts given as token codes (``Fingerprint.codes``); None unless the alignment
-    passes a test."""
-    if min(len(cand), len(ref)) < config.min_tokens:
+    passes a test. Reference tokens in ``ref_echoes`` (the reference repeating its own prompt)
+    are not evidence: whoever wrote the prompt wrote them."""
+    echoed = sum(b - a for a, b in ref_echoes)
+    if min(len(cand), len(ref) - echoed) < config.min_tokens:
         return None
     blocks = [(b.a, b.b, b.size) for b in Indel.opcodes(cand, ref).as_matching_blocks() if b.size]
+    if ref_echoes:
+        blocks = _without_echoes(blocks, ref_echoes)
     spans = _chains(blocks, config.gap_penalty)
     matched = sum(s.matched for s in spans)
     if matched < config.min_tokens:
         return None
     lengths = sum((s.cand_end - s.cand_start) + (s.ref_end - s.ref_start) for s in spans)
     similarity = 2 * matched / lengths
-    containment = matched / len(ref)
+    containment = matched / (len(ref) - echoed)
     coverage = matched / len(cand)
     if max(containment, coverage) >= config.min_coverage and similarity >= config.min_similarity:
         kind = MatchKind.NEAR_DUPLICATE

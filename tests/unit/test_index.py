@@ -265,3 +265,41 @@ def test_batched_lookup_equals_one_query_at_a_time(tmp_path: Path) -> None:
     config = MatchConfig()
     assert index.candidates_many(queries, config) == [index.candidates(q, config) for q in queries]
     assert sum(len(c) for c in index.candidates_many(queries, config)) >= 6
+
+
+def test_worker_processes_build_the_same_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from provcheck.index import build as build_module
+
+    monkeypatch.setattr(build_module, "_BATCH_RECORDS", 4)  # several batches, so the pool is used
+    rows = [{"id": f"r{i}", "text": f"{REFERENCE_TEXTS[i % 3]} variant {i}"} for i in range(30)]
+    path = write_jsonl(tmp_path / "many.jsonl", rows)
+    digests = []
+    for workers in (1, 2):
+        idx = tmp_path / f"idx{workers}"
+        with IndexWriter(str(idx)) as writer:
+            add_file(writer, spec(path, "many"), workers=workers)
+            writer.commit()
+        index = ReferenceIndex(str(idx))
+        shard = index.shards[0]
+        digests.append([f.xxh3 for name, f in sorted(shard.entry.files.items())])
+    assert digests[0] == digests[1]
+
+
+def test_reference_text_repeating_its_prompt_is_not_evidence(tmp_path: Path) -> None:
+    quoted = REFERENCE_TEXTS[2]
+    answer = "Here is a summary of the passage you gave me. " + quoted + " " + REFERENCE_TEXTS[0]
+    path = write_jsonl(tmp_path / "alpaca.jsonl", [{"instruction": "Summarize: " + quoted, "output": answer}])
+    idx = tmp_path / "idx"
+    add(idx, spec(path, "a"))
+    index = ReferenceIndex(str(idx))
+    key = index.candidates(Fingerprinter(index.config).of_text(answer).anchors, MatchConfig())[0].key
+    ((start, end),) = index.echo(key)
+    assert end - start >= 70  # the quoted passage
+    from provcheck.verify import align
+
+    f = Fingerprinter(index.config)
+    prompt_copy = f.of_text("Please summarize this: " + quoted)
+    answer_copy = f.of_text(REFERENCE_TEXTS[0])
+    assert align(prompt_copy.codes, index.codes(key), MatchConfig()) is not None  # without the echo
+    assert align(prompt_copy.codes, index.codes(key), MatchConfig(), index.echo(key)) is None
+    assert align(answer_copy.codes, index.codes(key), MatchConfig(), index.echo(key)) is not None

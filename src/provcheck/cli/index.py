@@ -16,12 +16,20 @@ from rich.table import Table
 from provcheck.cli.common import StderrProgress, format_error, handle_errors, stderr
 from provcheck.config import FingerprintConfig
 from provcheck.errors import ExitCode, IndexCorruptError, UsageError
+from provcheck.executors import default_workers
 from provcheck.formats import SCHEMAS, RecordOptions
 from provcheck.index import AddReport, AddSpec, IndexWriter, ReferenceIndex, add_file, load_sources
 from provcheck.model import SourceInfo, SourceName
 from provcheck.segment import MODEL_TURNS, RoleFilter
 
 SCHEMA_CHOICES = click.Choice(["auto", *SCHEMAS])
+WORKERS = click.option(
+    "-j",
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes computing fingerprints (default: all cores; small files use one).",
+)
 
 
 @click.group()
@@ -68,7 +76,9 @@ def _print_report(report: AddReport, seconds: float) -> None:
     )
 
 
-def _add(index_path: str, specs: list[AddSpec], config: FingerprintConfig | None, quiet: bool) -> None:
+def _add(
+    index_path: str, specs: list[AddSpec], config: FingerprintConfig | None, quiet: bool, workers: int
+) -> None:
     errors = 0
     with IndexWriter(index_path, config) as writer:
         for spec in specs:
@@ -77,7 +87,7 @@ def _add(index_path: str, specs: list[AddSpec], config: FingerprintConfig | None
             progress = StderrProgress(not quiet, label="indexing")
             started = time.perf_counter()
             try:
-                report = add_file(writer, spec, progress=progress)
+                report = add_file(writer, spec, progress=progress, workers=workers)
             finally:
                 progress.close()
             _print_report(report, time.perf_counter() - started)
@@ -124,6 +134,7 @@ def _add(index_path: str, specs: list[AddSpec], config: FingerprintConfig | None
 @click.option("--shingle-size", type=int, help="Tokens per shingle (new index only; default 5).")
 @click.option("--window", type=int, help="Shingles per winnowing window (new index only; default 8).")
 @click.option("--seed", type=int, help="MinHash seed (new index only; default 1).")
+@WORKERS
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @handle_errors
 def index_add(
@@ -142,6 +153,7 @@ def index_add(
     shingle_size: int | None,
     window: int | None,
     seed: int | None,
+    workers: int | None,
     quiet: bool,
 ) -> None:
     """Add every record of PATH to INDEX (created if missing) as material of a source."""
@@ -158,7 +170,13 @@ def index_add(
         options=RecordOptions(schema=schema, text_field=text_field, id_field=id_field),
         roles=RoleFilter.parse(roles) if roles else MODEL_TURNS,
     )
-    _add(index_path, [spec], _fingerprint_config(shingle_size, window, seed), quiet)
+    _add(
+        index_path,
+        [spec],
+        _fingerprint_config(shingle_size, window, seed),
+        quiet,
+        workers or default_workers(),
+    )
 
 
 @index.command("build")
@@ -173,6 +191,7 @@ def index_add(
 @click.option("--shingle-size", type=int, help="Tokens per shingle (new index only).")
 @click.option("--window", type=int, help="Shingles per winnowing window (new index only).")
 @click.option("--seed", type=int, help="MinHash seed (new index only).")
+@WORKERS
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @handle_errors
 def index_build(
@@ -181,11 +200,13 @@ def index_build(
     shingle_size: int | None,
     window: int | None,
     seed: int | None,
+    workers: int | None,
     quiet: bool,
 ) -> None:
     """Add every file listed in a sources manifest to INDEX."""
     specs = load_sources(sources_file)
-    _add(index_path, specs, _fingerprint_config(shingle_size, window, seed), quiet)
+    config = _fingerprint_config(shingle_size, window, seed)
+    _add(index_path, specs, config, quiet, workers or default_workers())
 
 
 def _info(idx: ReferenceIndex) -> dict[str, Any]:

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
-from provcheck.fingerprint import Fingerprinter
+from provcheck.config import FingerprintConfig
+from provcheck.executors import Executor, InProcess, ProcessPool
+from provcheck.fingerprint import U32, Fingerprinter, echoes
 from provcheck.formats import RecordOptions, to_record
 from provcheck.index.store import IndexWriter, now
-from provcheck.model import Location, Record, RecordError, SourceInfo, Turn
+from provcheck.model import Location, Record, RecordError, RoleKind, SourceInfo, Turn
 from provcheck.progress import NullProgress, Progress
-from provcheck.readers import Limits, RawRecord, read
+from provcheck.readers import Limits, RawItem, RawRecord, read
 from provcheck.segment import MODEL_TURNS, RoleFilter
 
+T = TypeVar("T")
 _SHARD_TEXTS = 1_000_000
 """Distinct texts per shard before a new one is started (bounds a shard's build memory)."""
 
@@ -43,8 +48,81 @@ class AddReport:
     errors: list[RecordError] = field(default_factory=list)
 
 
-_BATCH_TURNS = 2048
-"""Turns fingerprinted together (one numpy pass)."""
+_BATCH_RECORDS = 1024
+"""Records parsed and fingerprinted together (one numpy pass)."""
+_PROMPT_KINDS = (RoleKind.USER, RoleKind.SYSTEM, RoleKind.TOOL)
+"""Turns a model was given: what it repeats from them is not its output."""
+
+
+@dataclass(frozen=True, slots=True)
+class Fingerprinted:
+    """What the index stores of one reference turn."""
+
+    text: str
+    ref: dict[str, Any]
+    key: int
+    anchors: U32
+    codes: str
+    echoes: list[tuple[int, int]]
+    tokens: int
+
+
+@dataclass(frozen=True, slots=True)
+class BatchResult:
+    """A batch of raw records, fingerprinted."""
+
+    turns: list[Fingerprinted]
+    errors: list[RecordError]
+    records: int
+    """Records read successfully."""
+
+
+@dataclass(frozen=True, slots=True)
+class FingerprintJob:
+    """A picklable recipe: raw records -> fingerprinted reference turns, in any process.
+
+    Schemas are applied in the workers too: reading and parsing records costs as much as
+    fingerprinting them, so the reading process only parses the container.
+    """
+
+    config: FingerprintConfig
+    spec: AddSpec
+
+    def __call__(self) -> Callable[[list[RawRecord]], BatchResult]:
+        """The batch function."""
+        fingerprinter = Fingerprinter(self.config)
+        size = self.config.shingle_size
+        spec = self.spec
+        name = spec.source.name
+
+        def run(batch: list[RawRecord]) -> BatchResult:
+            turns: list[tuple[Turn, dict[str, Any], list[str]]] = []
+            errors: list[RecordError] = []
+            for item in batch:
+                record = _record(item, spec)
+                if isinstance(record, RecordError):
+                    errors.append(record)
+                    continue
+                ref_id = record.id or f"{name}#{item.index}"
+                prompts = [t.text for t in record.turns if t.kind in _PROMPT_KINDS]
+                turns.extend(
+                    (turn, _ref(ref_id, name, turn, spec.path, item.index), prompts)
+                    for turn in record.turns
+                    if spec.roles.accepts(turn)
+                )
+            texts = [turn.text for turn, _, _ in turns]
+            starts = [len(texts)]
+            for _, _, prompts in turns:
+                texts.extend(prompts)
+                starts.append(len(texts))
+            prints = fingerprinter.of_texts(texts)
+            out = []
+            for i, ((turn, ref, _), fp) in enumerate(zip(turns, prints, strict=False)):
+                echo = echoes(fp, prints[starts[i] : starts[i + 1]], size)
+                out.append(Fingerprinted(turn.text, ref, fp.key, fp.anchors, fp.codes, echo, len(fp.tokens)))
+            return BatchResult(out, errors, len(batch) - len(errors))
+
+        return run
 
 
 def add_file(
@@ -52,54 +130,46 @@ def add_file(
     spec: AddSpec,
     limits: Limits = Limits(),
     progress: Progress | None = None,
+    workers: int = 1,
 ) -> AddReport:
-    """Add every record of ``spec.path``; bad records are reported, the rest are added."""
+    """Add every record of ``spec.path``; bad records are reported, the rest are added.
+
+    Records are parsed and fingerprinted in ``workers`` processes; this process reads the
+    file and writes the shard.
+    """
     progress = progress or NullProgress()
     entry = writer.source(spec.source)
-    name = spec.source.name
-    fingerprinter = Fingerprinter(writer.config)
-    report = AddReport(path=spec.path, source=name)
-    builder = writer.new_shard()
-    pending: list[tuple[Turn, dict[str, Any]]] = []
-
-    def flush() -> None:
-        nonlocal builder
-        prints = fingerprinter.of_texts([turn.text for turn, _ in pending])
-        for (turn, ref), fp in zip(pending, prints, strict=True):
-            if not len(fp.tokens):
-                report.skipped += 1
-                continue
-            before = builder.texts
-            builder.add(fp.key, turn.text, fp.anchors, fp.codes, ref)
-            report.turns += 1
-            report.texts += builder.texts - before
-            if builder.texts >= _SHARD_TEXTS:
-                writer.seal(builder)
-                builder = writer.new_shard()
-        pending.clear()
-
+    report = AddReport(path=spec.path, source=spec.source.name)
     source, items = read(spec.path, spec.path, limits)
     progress.file_started(spec.path)
-    for item in items:
-        if isinstance(item, RecordError):
-            report.errors.append(item)
-            progress.error(item)
-            continue
-        record = _record(item, spec)
-        if isinstance(record, RecordError):
-            report.errors.append(record)
-            progress.error(record)
-            continue
-        report.records += 1
-        ref_id = record.id or f"{name}#{item.index}"
-        for turn in record.turns:
-            if spec.roles.accepts(turn):
-                pending.append((turn, _ref(ref_id, name, turn, spec.path, item.index)))
-        if len(pending) >= _BATCH_TURNS:
-            flush()
-        progress.records(1)
-    flush()
+    batches = batched(_raw_records(items, report, progress), _BATCH_RECORDS)
+    job = FingerprintJob(writer.config, spec)
+    first = list(itertools.islice(batches, 2))
+    executor: Executor[list[RawRecord], BatchResult]
+    executor = ProcessPool(job, workers) if workers > 1 and len(first) > 1 else InProcess(job)
+    builder = writer.new_shard()
+    try:
+        for result in executor.map(itertools.chain(first, batches)):
+            report.errors.extend(result.errors)
+            report.records += result.records
+            for err in result.errors:
+                progress.error(err)
+            for fp in result.turns:
+                if not fp.tokens:
+                    report.skipped += 1
+                    continue
+                before = builder.texts
+                builder.add(fp.key, fp.text, fp.anchors, fp.codes, fp.echoes, fp.ref)
+                report.turns += 1
+                report.texts += builder.texts - before
+                if builder.texts >= _SHARD_TEXTS:
+                    writer.seal(builder)
+                    builder = writer.new_shard()
+            progress.records(result.records + len(result.errors))
+    finally:
+        executor.close()
     writer.seal(builder)
+    report.errors.sort(key=lambda e: (-1 if e.index is None else e.index, e.line or 0))
     entry.records += report.records
     entry.turns += report.turns
     entry.files.append(
@@ -113,6 +183,21 @@ def add_file(
     )
     progress.file_done(spec.path)
     return report
+
+
+def _raw_records(items: Iterator[RawItem], report: AddReport, progress: Progress) -> Iterator[RawRecord]:
+    for item in items:
+        if isinstance(item, RecordError):
+            report.errors.append(item)
+            progress.error(item)
+        else:
+            yield item
+
+
+def batched(items: Iterator[T], size: int) -> Iterator[list[T]]:
+    """Consecutive lists of ``size`` items."""
+    while batch := list(itertools.islice(items, size)):
+        yield batch
 
 
 def _ref(ref_id: str, source: str, turn: Turn, path: str, index: int) -> dict[str, Any]:

@@ -9,6 +9,8 @@ for any size and several processes share the pages):
 * ``text_keys.npy`` (uint64): a digest of each text's tokens (identical texts are stored once);
 * ``codes.bin`` + ``codes.idx.npy``: each text's token codes (UTF-32), so verification aligns a
   reference without tokenizing it again;
+* ``echoes.npy`` + ``echoes.idx.npy``: token ranges of each text that repeat its record's prompt
+  (the model quoting its input is not the model's output);
 * ``refs.jsonl`` + ``refs.idx.npy`` (uint64 offsets) + ``text_refs.npy`` (uint32): the
   reference records (id, source, turn, file) of each text, grouped by text.
 
@@ -40,6 +42,8 @@ TEXT_KEYS = "text_keys.npy"
 ANCHOR_COUNTS = "anchor_counts.npy"
 CODES = "codes.bin"
 CODE_OFFSETS = "codes.idx.npy"
+ECHOES = "echoes.npy"
+ECHO_OFFSETS = "echoes.idx.npy"
 TEXT_REFS = "text_refs.npy"
 REFS = "refs.jsonl"
 REF_OFFSETS = "refs.idx.npy"
@@ -74,6 +78,8 @@ class ShardBuilder:
         self._codes = open(os.path.join(directory, CODES), "wb")  # noqa: SIM115 - closed in finish
         self._offsets = [0]
         self._code_offsets = [0]
+        self._echoes: list[tuple[int, int]] = []
+        self._echo_offsets = [0]
         self._ids: dict[int, int] = {}
         self._keys: list[int] = []
         self._anchors: list[U32] = []
@@ -84,7 +90,15 @@ class ShardBuilder:
         """Distinct texts so far."""
         return len(self._keys)
 
-    def add(self, key: int, text: str, anchors: U32, codes: str, ref: dict[str, Any]) -> None:
+    def add(
+        self,
+        key: int,
+        text: str,
+        anchors: U32,
+        codes: str,
+        echoes: list[tuple[int, int]],
+        ref: dict[str, Any],
+    ) -> None:
         """Add a reference turn; its text is stored once however many records carry it."""
         tid = self._ids.get(key)
         if tid is None:
@@ -96,6 +110,8 @@ class ShardBuilder:
             self._offsets.append(self._offsets[-1] + len(data))
             self._codes.write(codes.encode("utf-32-le"))
             self._code_offsets.append(self._code_offsets[-1] + len(codes))
+            self._echoes.extend(echoes)
+            self._echo_offsets.append(len(self._echoes))
             self._anchors.append(anchors)
         self._refs.append((tid, ref))
 
@@ -113,6 +129,8 @@ class ShardBuilder:
         _save(self.directory, POSTINGS, owners[order])
         _save(self.directory, TEXT_OFFSETS, np.array(self._offsets, dtype=np.uint64))
         _save(self.directory, CODE_OFFSETS, np.array(self._code_offsets, dtype=np.uint64))
+        _save(self.directory, ECHOES, np.array(self._echoes, dtype=np.uint32).reshape(-1, 2))
+        _save(self.directory, ECHO_OFFSETS, np.array(self._echo_offsets, dtype=np.uint64))
         _save(self.directory, TEXT_KEYS, np.array(self._keys, dtype=np.uint64))
         _save(self.directory, ANCHOR_COUNTS, sizes.astype(np.uint32))
         self._refs.sort(key=lambda r: r[0])  # stable: file order within a text
@@ -196,6 +214,8 @@ class Shard:
             self.text_refs = self._array(TEXT_REFS)
             self.ref_offsets = self._array(REF_OFFSETS)
             self.code_offsets = self._array(CODE_OFFSETS)
+            self.echoes = self._array(ECHOES)
+            self.echo_offsets = self._array(ECHO_OFFSETS)
         except (ValueError, OSError) as exc:
             raise IndexCorruptError(f"{directory}: unreadable array: {exc}") from exc
         if len(self.anchors) != entry.anchors or len(self.text_keys) != entry.texts:
@@ -288,6 +308,11 @@ class Shard:
         """The token codes of text ``tid`` (``Fingerprint.codes``)."""
         start, end = int(self.code_offsets[tid]) * 4, int(self.code_offsets[tid + 1]) * 4
         return bytes(self._codes[start:end]).decode("utf-32-le")
+
+    def echo(self, tid: int) -> list[tuple[int, int]]:
+        """Token ranges of text ``tid`` that repeat its record's prompt."""
+        first, last = int(self.echo_offsets[tid]), int(self.echo_offsets[tid + 1])
+        return [(int(a), int(b)) for a, b in self.echoes[first:last]]
 
     def refs(self, tid: int) -> list[dict[str, Any]]:
         """The reference records carrying text ``tid``, in the order they were added."""

@@ -135,6 +135,10 @@ class ReferenceIndex:
         """The reference text's token codes, as stored at indexing time."""
         return self.shards[key.shard].codes(key.text)
 
+    def echo(self, key: TextKey) -> list[tuple[int, int]]:
+        """Token ranges of the reference text that repeat its prompt."""
+        return self.shards[key.shard].echo(key.text)
+
     def references(self, key: TextKey) -> list[Reference]:
         """Reference records carrying the text, one per source (first record, with a count)."""
         text = self.text(key)
