@@ -25,7 +25,8 @@ from detection import build_candidates, hard_negatives, overlap, words5
 from provcheck import engine
 from provcheck.config import FingerprintConfig, MatchConfig
 from provcheck.fingerprint import Fingerprinter
-from provcheck.index import AddSpec, IndexWriter, ReferenceIndex, add_file
+from provcheck.index import IndexWriter, ReferenceIndex
+from provcheck.ingest import AddSpec, add_file
 from provcheck.model import SourceInfo, SourceName
 from provcheck.policy import Use, default_policy
 

@@ -73,6 +73,12 @@ class MatchConfig:
     """Near-duplicate test: similarity of the aligned spans."""
     min_coverage: float = 0.5
     """Near-duplicate test: share of the candidate or of the reference that is aligned."""
+    min_distinct_tokens: int = 12
+    """Distinct tokens the aligned runs need (low-entropy sequences such as digit grids align
+    by chance)."""
+    min_original_tokens: int = 10
+    """Aligned tokens a match needs outside the passages where the reference repeats its own
+    prompt (the model quoting its input did not write that text)."""
     excerpt_tokens: int = 40
     """Excerpt test: aligned tokens in one span."""
     excerpt_similarity: float = 0.93

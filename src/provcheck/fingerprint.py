@@ -277,29 +277,6 @@ def _token_hashes(batch: Tokens) -> U64:
     return _fmix64(raw ^ lengths)
 
 
-def echoes(output: Fingerprint, prompts: Sequence[Fingerprint], size: int) -> list[tuple[int, int]]:
-    """Token ranges of ``output`` that repeat its prompts (runs of ``size`` or more tokens).
-
-    A model restating the question or quoting the text it was asked to edit did not write that
-    text; a candidate sharing only those passages with the output has copied the prompt, not the
-    output.
-    """
-    if not prompts or len(output.tokens) < size:
-        return []
-    given = np.concatenate([p.shingles for p in prompts if len(p.tokens) >= size] or [np.zeros(0, np.uint64)])
-    if not len(given):
-        return []
-    hit = np.flatnonzero(np.isin(output.shingles, given))
-    if not len(hit):
-        return []
-    covered = np.zeros(len(output.tokens) + 1, dtype=np.int64)
-    np.add.at(covered, hit, 1)
-    np.add.at(covered, hit + size, -1)
-    mask = np.cumsum(covered)[:-1] > 0
-    edges = np.diff(mask.astype(np.int8), prepend=np.int8(0), append=np.int8(0))
-    return list(zip(np.flatnonzero(edges == 1).tolist(), np.flatnonzero(edges == -1).tolist(), strict=True))
-
-
 def _codes(th: U64) -> str:
     """Token hashes as characters: 20 bits each, shifted past controls and surrogates."""
     codes = (th >> np.uint64(44)).astype(np.uint32) + np.uint32(0x100)

@@ -62,7 +62,9 @@ class Alignment:
     coverage: float
 
 
-def _chains(blocks: list[tuple[int, int, int]], gap_penalty: float) -> list[TokenSpan]:
+def _chains(
+    blocks: list[tuple[int, int, int]], gap_penalty: float, min_score: float = _MIN_CHAIN_SCORE
+) -> list[TokenSpan]:
     """Best-scoring local chains of identical runs (Kadane's scan with restarts)."""
     spans: list[TokenSpan] = []
     score = best = 0.0
@@ -74,7 +76,7 @@ def _chains(blocks: list[tuple[int, int, int]], gap_penalty: float) -> list[Toke
             other = r0 - pr - pl
             score -= gap_penalty * (gap if gap > other else other)
         if score <= 0:
-            if best >= _MIN_CHAIN_SCORE:
+            if best >= min_score:
                 spans.append(_span(blocks, first, last))
             score = best = 0.0
             start = i
@@ -82,7 +84,7 @@ def _chains(blocks: list[tuple[int, int, int]], gap_penalty: float) -> list[Toke
         if score > best:
             best, first, last = score, start, i
         pc, pr, pl = c0, r0, length
-    if best >= _MIN_CHAIN_SCORE:
+    if best >= min_score:
         spans.append(_span(blocks, first, last))
     return spans
 
@@ -120,21 +122,30 @@ def align(
     cand: str, ref: str, config: MatchConfig, ref_echoes: Sequence[tuple[int, int]] = ()
 ) -> Alignment | None:
     """Align two texts given as token codes (``Fingerprint.codes``); None unless the alignment
-    passes a test. Reference tokens in ``ref_echoes`` (the reference repeating its own prompt)
-    are not evidence: whoever wrote the prompt wrote them."""
-    echoed = sum(b - a for a, b in ref_echoes)
-    if min(len(cand), len(ref) - echoed) < config.min_tokens:
+    passes a test.
+
+    Reference tokens in ``ref_echoes`` repeat the reference's own prompt: whoever wrote the
+    prompt wrote them, so a match needs ``min_original_tokens`` aligned tokens outside them (a
+    copy of a user's prompt is not a copy of the model's output).
+    """
+    if min(len(cand), len(ref)) < config.min_tokens:
         return None
     blocks = [(b.a, b.b, b.size) for b in Indel.opcodes(cand, ref).as_matching_blocks() if b.size]
-    if ref_echoes:
-        blocks = _without_echoes(blocks, ref_echoes)
     spans = _chains(blocks, config.gap_penalty)
     matched = sum(s.matched for s in spans)
     if matched < config.min_tokens:
         return None
+    inside = [b for b in blocks if any(s.cand_start <= b[0] < s.cand_end for s in spans)]
+    # A table of digits or a repeated list marker aligns by chance: few distinct tokens.
+    if len({cand[c0 + k] for c0, _, size in inside for k in range(size)}) < config.min_distinct_tokens:
+        return None
+    if ref_echoes:
+        original = sum(size for _, _, size in _without_echoes(inside, ref_echoes))
+        if original < config.min_original_tokens:
+            return None
     lengths = sum((s.cand_end - s.cand_start) + (s.ref_end - s.ref_start) for s in spans)
     similarity = 2 * matched / lengths
-    containment = matched / (len(ref) - echoed)
+    containment = matched / len(ref)
     coverage = matched / len(cand)
     if max(containment, coverage) >= config.min_coverage and similarity >= config.min_similarity:
         kind = MatchKind.NEAR_DUPLICATE
@@ -143,6 +154,35 @@ def align(
     else:
         return None
     return Alignment(kind, tuple(spans), matched, similarity, containment, coverage)
+
+
+ECHO_MIN_CHAIN = 5.0
+"""A passage counts as repeated from the prompt when its aligned runs are worth this many tokens."""
+
+
+def echoes(output: str, prompts: Sequence[str], gap_penalty: float = 1.0) -> list[tuple[int, int]]:
+    """Token ranges of ``output`` that repeat one of its ``prompts`` (both as token codes).
+
+    Only the identical runs of an aligned passage are marked, so a model's edits to a text it
+    was asked to rewrite stay its own, while the words it kept do not.
+    """
+    marked: list[tuple[int, int]] = []
+    for prompt in prompts:
+        if not prompt or not output:
+            continue
+        blocks = [(b.a, b.b, b.size) for b in Indel.opcodes(output, prompt).as_matching_blocks() if b.size]
+        for chain in _chains(blocks, gap_penalty, ECHO_MIN_CHAIN):
+            marked.extend(
+                (c0, c0 + size) for c0, _, size in blocks if chain.cand_start <= c0 < chain.cand_end
+            )
+    marked.sort()
+    merged: list[tuple[int, int]] = []
+    for a, b in marked:
+        if merged and a <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
+        else:
+            merged.append((a, b))
+    return merged
 
 
 def _distinct(a: np.ndarray) -> np.ndarray:

@@ -22,8 +22,9 @@ from provcheck.errors import (
 )
 from provcheck.fingerprint import Fingerprinter
 from provcheck.formats import RecordOptions
-from provcheck.index import AddSpec, IndexWriter, ReferenceIndex, add_file
+from provcheck.index import IndexWriter, ReferenceIndex
 from provcheck.index.shard import ShardBuilder
+from provcheck.ingest import AddSpec, add_file
 from provcheck.model import SourceInfo, SourceName
 
 
@@ -268,7 +269,7 @@ def test_batched_lookup_equals_one_query_at_a_time(tmp_path: Path) -> None:
 
 
 def test_worker_processes_build_the_same_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from provcheck.index import build as build_module
+    from provcheck.ingest import add as build_module
 
     monkeypatch.setattr(build_module, "_BATCH_RECORDS", 4)  # several batches, so the pool is used
     rows = [{"id": f"r{i}", "text": f"{REFERENCE_TEXTS[i % 3]} variant {i}"} for i in range(30)]

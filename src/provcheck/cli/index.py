@@ -18,7 +18,8 @@ from provcheck.config import FingerprintConfig
 from provcheck.errors import ExitCode, IndexCorruptError, UsageError
 from provcheck.executors import default_workers
 from provcheck.formats import SCHEMAS, RecordOptions
-from provcheck.index import AddReport, AddSpec, IndexWriter, ReferenceIndex, add_file, load_sources
+from provcheck.index import IndexWriter, ReferenceIndex
+from provcheck.ingest import AddReport, AddSpec, add_file, load_sources
 from provcheck.model import SourceInfo, SourceName
 from provcheck.segment import MODEL_TURNS, RoleFilter
 

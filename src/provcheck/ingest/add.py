@@ -9,13 +9,14 @@ from typing import Any, TypeVar
 
 from provcheck.config import FingerprintConfig
 from provcheck.executors import Executor, InProcess, ProcessPool
-from provcheck.fingerprint import U32, Fingerprinter, echoes
+from provcheck.fingerprint import U32, Fingerprinter
 from provcheck.formats import RecordOptions, to_record
 from provcheck.index.store import IndexWriter, now
 from provcheck.model import Location, Record, RecordError, RoleKind, SourceInfo, Turn
 from provcheck.progress import NullProgress, Progress
 from provcheck.readers import Limits, RawItem, RawRecord, read
 from provcheck.segment import MODEL_TURNS, RoleFilter
+from provcheck.verify import echoes
 
 T = TypeVar("T")
 _SHARD_TEXTS = 1_000_000
@@ -91,7 +92,6 @@ class FingerprintJob:
     def __call__(self) -> Callable[[list[RawRecord]], BatchResult]:
         """The batch function."""
         fingerprinter = Fingerprinter(self.config)
-        size = self.config.shingle_size
         spec = self.spec
         name = spec.source.name
 
@@ -118,7 +118,7 @@ class FingerprintJob:
             prints = fingerprinter.of_texts(texts)
             out = []
             for i, ((turn, ref, _), fp) in enumerate(zip(turns, prints, strict=False)):
-                echo = echoes(fp, prints[starts[i] : starts[i + 1]], size)
+                echo = echoes(fp.codes, [p.codes for p in prints[starts[i] : starts[i + 1]]])
                 out.append(Fingerprinted(turn.text, ref, fp.key, fp.anchors, fp.codes, echo, len(fp.tokens)))
             return BatchResult(out, errors, len(batch) - len(errors))
 

@@ -23,7 +23,7 @@ from typing import Any
 
 from provcheck.errors import ProvcheckError, SourcesError
 from provcheck.formats import RecordOptions
-from provcheck.index.build import AddSpec
+from provcheck.ingest.add import AddSpec
 from provcheck.model import SourceInfo, SourceName
 from provcheck.segment import MODEL_TURNS, RoleFilter
 from provcheck.yamlfile import LineDict, YamlProblem, line_of, load
