@@ -21,7 +21,7 @@ import numpy as np
 
 from provcheck import __version__
 from provcheck.config import MatchConfig
-from provcheck.executors import Executor, InProcess, ProcessPool
+from provcheck.executors import executor_for
 from provcheck.fingerprint import Fingerprint, Fingerprinter
 from provcheck.formats import RecordOptions, to_record
 from provcheck.index import ReferenceIndex, TextKey
@@ -46,6 +46,7 @@ from provcheck.segment import RoleFilter, segments
 from provcheck.verify import Alignment, align, evidence
 
 T = TypeVar("T")
+R = TypeVar("R")
 _REF_CACHE = 4096
 _REF_BATCH = 512
 """Matched references fingerprinted together (bounds the temporary arrays)."""
@@ -65,6 +66,10 @@ class ScanOptions:
     """Processes matching records; 1 matches in this process."""
     batch_size: int = 256
     """Records per unit of work handed to a worker."""
+    engine: str = "local"
+    """``local`` (this machine's processes) or ``ray`` (a Ray cluster)."""
+    address: str | None = None
+    """Ray cluster address (``auto``, ``HOST:PORT``); None starts a local Ray runtime."""
 
 
 def match_id(ref: RecordRef, reference_key: Sequence[object]) -> MatchId:
@@ -239,20 +244,6 @@ def batched(items: Iterator[T], size: int) -> Iterator[list[T]]:
         yield batch
 
 
-def executor_for(
-    recipe: BatchMatcher, batches: Iterator[list[Pending]], workers: int
-) -> tuple[Executor[list[Pending], BatchOutput], Iterator[list[Pending]]]:
-    """A process pool when there is more than one batch of work and more than one worker;
-    otherwise this process (a small scan never pays for starting workers)."""
-    if workers <= 1:
-        return InProcess(recipe), batches
-    first = list(itertools.islice(batches, 2))
-    rest = itertools.chain(first, batches)
-    if len(first) < 2:
-        return InProcess(recipe), rest
-    return ProcessPool(recipe, workers), rest
-
-
 @dataclass(slots=True)
 class _FileTally:
     path: str
@@ -349,7 +340,7 @@ def scan(
             files.append(item)
     recipe = BatchMatcher(index.path, options.match, options.roles, options.records)
     batches = batched(read_records(files, options, tally, progress), options.batch_size)
-    executor, batches = executor_for(recipe, batches, options.workers)
+    executor, batches = executor_for(recipe, batches, options.workers, options.engine, options.address)
     try:
         for out in executor.map(batches):
             tally.add(out)
@@ -382,6 +373,7 @@ def scan(
         },
         "match": options.match.to_dict(),
         "workers": options.workers,
+        "engine": options.engine,
         "roles": str(options.roles) if options.roles else None,
         "schema": options.records.schema,
     }

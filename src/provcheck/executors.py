@@ -7,13 +7,16 @@ flight, so memory stays bounded whatever the dataset's size.
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import os
 import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from typing import Generic, Protocol, TypeVar, cast
+from typing import Any, Generic, Protocol, TypeVar, cast
+
+from provcheck.errors import UsageError
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -88,6 +91,94 @@ class ProcessPool(Generic[T, R]):
     def close(self) -> None:
         """Stop the workers."""
         self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+class RayPool(Generic[T, R]):
+    """Runs batches on a Ray cluster: one actor per worker, each holding the batch function.
+
+    Every actor builds its function once (opening the index, which must be at a path all
+    nodes can read) and then serves batches. A batch whose actor dies is retried on a restarted
+    actor (``max_task_retries``); if it still fails, ``map`` raises and the scan fails rather
+    than report partial results as complete.
+    """
+
+    def __init__(
+        self, make: Callable[[], Callable[[T], R]], workers: int, address: str | None = None
+    ) -> None:
+        try:
+            import ray
+        except ImportError as exc:
+            raise ImportError("the Ray engine needs the ray package: pip install 'provcheck[ray]'") from exc
+        self._ray: Any = ray
+        self._owns = not self._ray.is_initialized()
+        if self._owns:
+            kwargs: dict[str, object] = {"include_dashboard": False, "log_to_driver": False}
+            if address:
+                kwargs["address"] = address
+            else:
+                kwargs["num_cpus"] = workers
+            self._ray.init(**kwargs)
+        # On a cluster, one actor per CPU the cluster has; locally, one per worker asked for.
+        size = max(1, int(self._ray.cluster_resources().get("CPU", workers))) if address else workers
+        actor: Any = self._ray.remote(num_cpus=1, max_restarts=2, max_task_retries=2)(_RayWorker)
+        self._actors: list[Any] = [actor.remote(make) for _ in range(size)]
+        self._depth = 2 * size
+
+    def map(self, batches: Iterable[T]) -> Iterator[R]:
+        """Results in order; batches go to actors round-robin, bounded in flight."""
+        pending: deque[object] = deque()
+        for i, batch in enumerate(batches):
+            actor = self._actors[i % len(self._actors)]
+            pending.append(actor.run.remote(batch))
+            if len(pending) >= self._depth:
+                yield self._ray.get(pending.popleft())
+        while pending:
+            yield self._ray.get(pending.popleft())
+
+    def close(self) -> None:
+        """Release the actors (and the local Ray runtime if this pool started it)."""
+        for actor in self._actors:
+            self._ray.kill(actor)
+        self._actors = []
+        if self._owns:
+            self._ray.shutdown()
+
+
+class _RayWorker:
+    """The actor: builds the batch function once, then runs batches."""
+
+    def __init__(self, make: Callable[[], Callable[[object], object]]) -> None:
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+        self._fn = make()
+
+    def run(self, batch: object) -> object:
+        return self._fn(batch)
+
+
+def executor_for(
+    recipe: Callable[[], Callable[[T], R]],
+    batches: Iterator[T],
+    workers: int,
+    engine: str = "local",
+    address: str | None = None,
+) -> tuple[Executor[T, R], Iterator[T]]:
+    """The executor for a run: Ray when asked; locally, a process pool when there is more than
+    one batch of work and more than one worker, else this process (a small scan never pays for
+    starting workers)."""
+    if engine == "ray":
+        try:
+            return RayPool(recipe, workers, address), batches
+        except ImportError as exc:
+            raise UsageError(str(exc), hint="or run with --engine local") from None
+    if engine != "local":
+        raise UsageError(f"unknown engine {engine!r}; allowed: local, ray")
+    if workers <= 1:
+        return InProcess(recipe), batches
+    first = list(itertools.islice(batches, 2))
+    rest = itertools.chain(first, batches)
+    if len(first) < 2:
+        return InProcess(recipe), rest
+    return ProcessPool(recipe, workers), rest
 
 
 def default_workers() -> int:

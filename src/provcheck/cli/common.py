@@ -22,6 +22,22 @@ F = TypeVar("F", bound=Callable[..., Any])
 stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
+ENGINE = click.option(
+    "--engine",
+    "engine_name",
+    type=click.Choice(["local", "ray"]),
+    default="local",
+    show_default=True,
+    help="Where the work runs: this machine's processes, or a Ray cluster (pip install 'provcheck[ray]').",
+)
+ADDRESS = click.option(
+    "--address",
+    metavar="ADDR",
+    default=None,
+    help="Ray cluster to join (HOST:PORT or auto); default: start Ray on this machine.",
+)
+
+
 def run_main(group: click.Group) -> None:
     """Run the click group; every exit goes through one mapping of errors to codes."""
     try:

@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from provcheck.cli.common import StderrProgress, format_error, handle_errors, stderr
+from provcheck.cli.common import ADDRESS, ENGINE, StderrProgress, format_error, handle_errors, stderr
 from provcheck.config import FingerprintConfig
 from provcheck.errors import ExitCode, IndexCorruptError, UsageError
 from provcheck.executors import default_workers
@@ -78,7 +78,13 @@ def _print_report(report: AddReport, seconds: float) -> None:
 
 
 def _add(
-    index_path: str, specs: list[AddSpec], config: FingerprintConfig | None, quiet: bool, workers: int
+    index_path: str,
+    specs: list[AddSpec],
+    config: FingerprintConfig | None,
+    quiet: bool,
+    workers: int,
+    engine: str = "local",
+    address: str | None = None,
 ) -> None:
     errors = 0
     with IndexWriter(index_path, config) as writer:
@@ -88,7 +94,9 @@ def _add(
             progress = StderrProgress(not quiet, label="indexing")
             started = time.perf_counter()
             try:
-                report = add_file(writer, spec, progress=progress, workers=workers)
+                report = add_file(
+                    writer, spec, progress=progress, workers=workers, engine=engine, address=address
+                )
             finally:
                 progress.close()
             _print_report(report, time.perf_counter() - started)
@@ -136,6 +144,8 @@ def _add(
 @click.option("--window", type=int, help="Shingles per winnowing window (new index only; default 8).")
 @click.option("--seed", type=int, help="MinHash seed (new index only; default 1).")
 @WORKERS
+@ENGINE
+@ADDRESS
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @handle_errors
 def index_add(
@@ -155,6 +165,8 @@ def index_add(
     window: int | None,
     seed: int | None,
     workers: int | None,
+    engine_name: str,
+    address: str | None,
     quiet: bool,
 ) -> None:
     """Add every record of PATH to INDEX (created if missing) as material of a source."""
@@ -193,6 +205,8 @@ def index_add(
 @click.option("--window", type=int, help="Shingles per winnowing window (new index only).")
 @click.option("--seed", type=int, help="MinHash seed (new index only).")
 @WORKERS
+@ENGINE
+@ADDRESS
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @handle_errors
 def index_build(
@@ -202,12 +216,14 @@ def index_build(
     window: int | None,
     seed: int | None,
     workers: int | None,
+    engine_name: str,
+    address: str | None,
     quiet: bool,
 ) -> None:
     """Add every file listed in a sources manifest to INDEX."""
     specs = load_sources(sources_file)
     config = _fingerprint_config(shingle_size, window, seed)
-    _add(index_path, specs, config, quiet, workers or default_workers())
+    _add(index_path, specs, config, quiet, workers or default_workers(), engine_name, address)
 
 
 def _info(idx: ReferenceIndex) -> dict[str, Any]:

@@ -8,7 +8,15 @@ import sys
 import click
 
 from provcheck import engine
-from provcheck.cli.common import StderrProgress, format_error, handle_errors, stderr, write_output
+from provcheck.cli.common import (
+    ADDRESS,
+    ENGINE,
+    StderrProgress,
+    format_error,
+    handle_errors,
+    stderr,
+    write_output,
+)
 from provcheck.cli.index import SCHEMA_CHOICES
 from provcheck.config import MatchConfig
 from provcheck.errors import ExitCode, UsageError
@@ -149,6 +157,8 @@ def summary(result: ScanResult, fail_on: frozenset[Action]) -> str:
     default=None,
     help="Processes matching records (default: all cores; small scans use one).",
 )
+@ENGINE
+@ADDRESS
 @click.option(
     "--match",
     "match_options",
@@ -172,6 +182,8 @@ def scan(
     roles: tuple[str, ...],
     allow_include_outside: bool,
     workers: int | None,
+    engine_name: str,
+    address: str | None,
     match_options: tuple[str, ...],
     quiet: bool,
 ) -> None:
@@ -191,6 +203,8 @@ def scan(
         roles=RoleFilter.parse(roles) if roles else None,
         workers=workers or default_workers(),
         match=MatchConfig.with_overrides(list(match_options)),
+        engine=engine_name,
+        address=address,
     )
     index = ReferenceIndex(index_path)
     progress = StderrProgress(not quiet)

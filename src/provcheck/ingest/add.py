@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from provcheck.config import FingerprintConfig
-from provcheck.executors import Executor, InProcess, ProcessPool
+from provcheck.executors import executor_for
 from provcheck.fingerprint import U32, Fingerprinter
 from provcheck.formats import RecordOptions, to_record
 from provcheck.index.store import IndexWriter, now
@@ -131,6 +131,8 @@ def add_file(
     limits: Limits = Limits(),
     progress: Progress | None = None,
     workers: int = 1,
+    engine: str = "local",
+    address: str | None = None,
 ) -> AddReport:
     """Add every record of ``spec.path``; bad records are reported, the rest are added.
 
@@ -144,12 +146,10 @@ def add_file(
     progress.file_started(spec.path)
     batches = batched(_raw_records(items, report, progress), _BATCH_RECORDS)
     job = FingerprintJob(writer.config, spec)
-    first = list(itertools.islice(batches, 2))
-    executor: Executor[list[RawRecord], BatchResult]
-    executor = ProcessPool(job, workers) if workers > 1 and len(first) > 1 else InProcess(job)
+    executor, batches = executor_for(job, batches, workers, engine, address)
     builder = writer.new_shard()
     try:
-        for result in executor.map(itertools.chain(first, batches)):
+        for result in executor.map(batches):
             report.errors.extend(result.errors)
             report.records += result.records
             for err in result.errors:

@@ -1,0 +1,96 @@
+"""The Ray engine on a real local Ray cluster: the same findings as the local engine."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from helpers import REFERENCE_TEXTS, UNRELATED_TEXT, run_cli, write_jsonl
+
+pytest.importorskip("ray")
+pytestmark = pytest.mark.ray
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def ray_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`ray start --head` on 127.0.0.1 with 2 CPUs; stopped afterwards."""
+    ray_bin = shutil.which("ray", path=os.path.dirname(sys.executable))
+    if ray_bin is None:
+        pytest.skip("the ray command is not installed")
+    port = _free_port()
+    temp = tmp_path_factory.mktemp("ray")
+    env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}
+    subprocess.run(
+        [
+            ray_bin,
+            "start",
+            "--head",
+            f"--port={port}",
+            "--node-ip-address=127.0.0.1",
+            "--num-cpus=2",
+            "--include-dashboard=false",
+            "--disable-usage-stats",
+            f"--temp-dir={temp}",
+        ],
+        check=True,
+        capture_output=True,
+        env=env,
+        timeout=180,
+    )
+    try:
+        yield f"127.0.0.1:{port}"
+    finally:
+        subprocess.run([ray_bin, "stop", "--force"], capture_output=True, env=env, timeout=120)
+
+
+def test_scan_on_a_ray_cluster_equals_the_local_engine(
+    tmp_path: Path, index_dir: Path, ray_cluster: str
+) -> None:
+    rows = [
+        {"id": f"r{i}", "text": (REFERENCE_TEXTS[i % 3] if i % 3 == 0 else UNRELATED_TEXT) + f" {i}"}
+        for i in range(60)
+    ]
+    data = write_jsonl(tmp_path / "d.jsonl", rows)
+    reports = {}
+    for engine in ("local", "ray"):
+        out = tmp_path / f"{engine}.json"
+        args = ["scan", data, "-i", index_dir, "-f", "json", "-o", out, "-q", "--engine", engine]
+        if engine == "ray":
+            args += ["--address", ray_cluster]
+        run_cli(args)
+        reports[engine] = json.loads(out.read_text())
+    local, ray = reports["local"], reports["ray"]
+    assert len(local["matches"]) == 20
+    assert [m["id"] for m in ray["matches"]] == [m["id"] for m in local["matches"]]
+    assert [f["id"] for f in ray["findings"]] == [f["id"] for f in local["findings"]]
+    assert ray["run"]["engine"] == "ray" and ray["stats"]["records"] == 60
+
+
+def test_index_build_on_a_ray_cluster_equals_the_local_build(tmp_path: Path, ray_cluster: str) -> None:
+    refs = write_jsonl(
+        tmp_path / "r.jsonl", [{"id": f"x{i}", "text": t} for i, t in enumerate(REFERENCE_TEXTS * 4)]
+    )
+    digests = []
+    for engine in ("local", "ray"):
+        idx = tmp_path / engine
+        args = ["index", "add", idx, refs, "--source", "s", "-q", "--engine", engine]
+        if engine == "ray":
+            args += ["--address", ray_cluster]
+        run_cli(args)
+        info = json.loads(run_cli(["index", "info", idx, "--format", "json"]).stdout)
+        digests.append((info["texts"], info["anchors"]))
+    assert digests[0] == digests[1]
