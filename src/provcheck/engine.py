@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import itertools
+import os
 import platform
 import time
 from collections import Counter, OrderedDict
@@ -41,7 +42,7 @@ from provcheck.model import (
 from provcheck.normalize import Offsets, token_offsets
 from provcheck.policy import Evaluator, Policy, Use
 from provcheck.progress import NullProgress, Progress
-from provcheck.readers import Limits, RawRecord, discover, read
+from provcheck.readers import InputSource, Limits, RawRecord, discover, read
 from provcheck.segment import RoleFilter, segments
 from provcheck.verify import Alignment, align, evidence
 
@@ -260,6 +261,14 @@ class _Tally:
     files: dict[str, _FileTally] = field(default_factory=dict)
     records: int = 0
     turns: int = 0
+    bytes_total: int = 0
+    bytes_done: int = 0
+    """Bytes of the files read to their end."""
+    reading: InputSource | None = None
+    """The file being read."""
+
+    def position(self) -> int:
+        return self.bytes_done + (self.reading.consumed if self.reading else 0)
 
     def add(self, out: BatchOutput) -> None:
         self.matches.extend(out.matches)
@@ -296,6 +305,7 @@ def read_records(
         progress.file_started(display)
         file = tally.files[display] = _FileTally(display)
         source, items = read(display, fs_path, options.limits)
+        tally.reading = source
         for item in items:
             if isinstance(item, RecordError):
                 file.errors += 1
@@ -304,7 +314,16 @@ def read_records(
                 continue
             yield display, item
         file.sha256 = source.sha256
+        tally.bytes_done += source.consumed
+        tally.reading = None
         progress.file_done(display)
+
+
+def _size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:  # URLs and vanished files: progress without an ETA
+        return 0
 
 
 def _versions() -> dict[str, str]:
@@ -338,6 +357,7 @@ def scan(
             progress.error(item)
         else:
             files.append(item)
+    tally.bytes_total = sum(_size(fs_path) for _, fs_path in files)
     recipe = BatchMatcher(index.path, options.match, options.roles, options.records)
     batches = batched(read_records(files, options, tally, progress), options.batch_size)
     executor, batches = executor_for(recipe, batches, options.workers, options.engine, options.address)
@@ -345,6 +365,7 @@ def scan(
         for out in executor.map(batches):
             tally.add(out)
             progress.records(out.records)
+            progress.position(tally.position(), tally.bytes_total)
     finally:
         executor.close()
     tally.errors.sort(key=lambda e: (e.path, -1 if e.index is None else e.index, e.line or 0))

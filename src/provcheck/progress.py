@@ -22,6 +22,9 @@ class Progress(Protocol):
     def file_done(self, path: str) -> None:
         """A file was read to its end."""
 
+    def position(self, done: int, total: int) -> None:
+        """``done`` of ``total`` input bytes are read (``total`` 0 when unknown)."""
+
 
 class NullProgress:
     """Ignores every event (library use, tests, ``--quiet``)."""
@@ -36,4 +39,7 @@ class NullProgress:
         """Ignored."""
 
     def file_done(self, path: str) -> None:
+        """Ignored."""
+
+    def position(self, done: int, total: int) -> None:
         """Ignored."""

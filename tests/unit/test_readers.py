@@ -265,3 +265,28 @@ def test_digest_covers_the_stored_bytes(tmp_path: Path) -> None:
     source, items = read(str(p), str(p), Limits())
     list(items)
     assert source.sha256 == hashlib.sha256(p.read_bytes()).hexdigest()
+
+
+def test_fsspec_urls_read_like_local_files(tmp_path: Path) -> None:
+    fsspec = pytest.importorskip("fsspec")
+    fs = fsspec.filesystem("memory")
+    body = "".join(json.dumps(r) + "\n" for r in ROWS).encode()
+    fs.pipe("/bucket/data/part-0.jsonl.gz", gzip.compress(body))
+    fs.pipe("/bucket/data/sub/part-1.jsonl", body)
+    fs.pipe("/bucket/data/notes.bin", b"\x00")
+    table = pa.table({"text": ["hello world"]})
+    buf = pa.BufferOutputStream()
+    pq.write_table(table, buf)
+    fs.pipe("/bucket/data/t.parquet", buf.getvalue().to_pybytes())
+    found = [item for item in discover(["memory://bucket/data"]) if not isinstance(item, RecordError)]
+    assert [d for d, _ in found] == [
+        "memory://bucket/data/part-0.jsonl.gz",
+        "memory://bucket/data/sub/part-1.jsonl",
+        "memory://bucket/data/t.parquet",
+    ]
+    for display, fs_path in found:
+        _, items = read(display, fs_path, Limits())
+        records = [i for i in items if not isinstance(i, RecordError)]
+        assert records and all(isinstance(r, RawRecord) for r in records)
+    with pytest.raises(Exception, match="no such file"):
+        list(discover(["memory://bucket/missing"]))

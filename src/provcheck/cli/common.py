@@ -12,7 +12,14 @@ from typing import Any, TypeVar
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    Progress,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 from provcheck.errors import ExitCode, ProvcheckError, UsageError
 from provcheck.model import RecordError
@@ -131,14 +138,15 @@ class StderrProgress:
             self._bar = Progress(
                 TextColumn(f"{label} [progress.description]{{task.description}}"),
                 BarColumn(),
-                TextColumn("{task.completed:,} records"),
-                TextColumn("{task.fields[rate]}"),
+                TaskProgressColumn(),
+                TextColumn("{task.fields[count]:,} records {task.fields[rate]}"),
                 TimeElapsedColumn(),
+                TimeRemainingColumn(),
                 console=stderr,
                 transient=True,
             )
             self._bar.start()
-            self._task = self._bar.add_task("", total=None, rate="")
+            self._task = self._bar.add_task("", total=None, rate="", count=0)
 
     def file_started(self, path: str) -> None:
         """Show the file."""
@@ -146,12 +154,17 @@ class StderrProgress:
             self._bar.update(self._task, description=os.path.basename(path))
 
     def records(self, count: int) -> None:
-        """Advance."""
+        """Advance the record count and rate."""
         self._count += count
         if self._bar is not None:
-            task = self._bar.tasks[0]
-            rate = f"{task.completed / task.elapsed:,.0f}/s" if task.elapsed else ""
-            self._bar.update(self._task, advance=count, rate=rate)
+            elapsed = self._bar.tasks[0].elapsed
+            rate = f"({self._count / elapsed:,.0f}/s)" if elapsed else ""
+            self._bar.update(self._task, count=self._count, rate=rate)
+
+    def position(self, done: int, total: int) -> None:
+        """Bytes read of the known total: the bar and the time remaining."""
+        if self._bar is not None and total:
+            self._bar.update(self._task, completed=done, total=total)
 
     def error(self, error: RecordError) -> None:
         """Errors are printed at the end with the summary."""

@@ -17,7 +17,10 @@ from provcheck.readers.source import (
     InputSource,
     LimitExceeded,
     Limits,
+    is_url,
+    open_binary,
     stripped_name,
+    url_fs,
 )
 from provcheck.readers.text import TextReader
 
@@ -65,6 +68,9 @@ def discover(paths: list[str]) -> Iterator[tuple[str, str] | RecordError]:
     hidden entries are skipped. A missing path raises ``InputError`` before anything is read.
     """
     for given in paths:
+        if is_url(given):
+            yield from _discover_url(given)
+            continue
         if not os.path.lexists(given):
             raise InputError(f"{given}: no such file or directory")
         if not os.path.isdir(given):
@@ -87,6 +93,28 @@ def discover(paths: list[str]) -> Iterator[tuple[str, str] | RecordError]:
             )
 
 
+def _discover_url(url: str) -> Iterator[tuple[str, str] | RecordError]:
+    """Files under an fsspec URL (a file or a prefix), sorted."""
+    fs, root = url_fs(url)
+    try:
+        if not fs.exists(root):
+            raise InputError(f"{url}: no such file or directory")
+        if not fs.isdir(root):
+            yield url, url
+            return
+        protocol = url.split("://", 1)[0]
+        found = sorted(
+            p for p in fs.find(root) if reader_for(p) is not None and not os.path.basename(p).startswith(".")
+        )
+    except OSError as exc:
+        raise InputError(f"{url}: cannot list: {exc}") from exc
+    if not found:
+        yield RecordError(url, ErrorKind.FILE, f"no dataset files here; supported: {_supported()}")
+    for path in found:
+        full = f"{protocol}://{path.lstrip('/')}" if protocol != "file" else f"file://{path}"
+        yield full, full
+
+
 def read(display: str, fs_path: str, limits: Limits) -> tuple[InputSource, Iterator[RawItem]]:
     """The source and its record stream; unsupported or unreadable files yield one error."""
     source = InputSource(path=display, fs_path=fs_path, limits=limits)
@@ -99,10 +127,10 @@ def read(display: str, fs_path: str, limits: Limits) -> tuple[InputSource, Itera
 
 def _guarded(source: InputSource, reader: ContainerReader) -> Iterator[RawItem]:
     try:
-        with open(source.fs_path, "rb") as probe:
+        with open_binary(source.fs_path, source.path) as probe:
             head = probe.read(len(_LFS_POINTER))
-    except OSError as exc:
-        yield RecordError(source.path, ErrorKind.FILE, f"cannot open: {exc.strerror or exc}")
+    except InputError as exc:
+        yield RecordError(source.path, ErrorKind.FILE, exc.message)
         return
     if head == _LFS_POINTER:
         yield RecordError(

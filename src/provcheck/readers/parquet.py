@@ -8,7 +8,13 @@ from typing import Any
 
 from provcheck.model import ErrorKind, RecordError
 from provcheck.readers.base import RawItem, RawRecord
-from provcheck.readers.source import DecompressionFailed, InputSource, LimitExceeded
+from provcheck.readers.source import (
+    DecompressionFailed,
+    InputSource,
+    LimitExceeded,
+    is_url,
+    open_binary,
+)
 
 _BATCH = 1024
 
@@ -25,8 +31,10 @@ class ParquetReader:
 
         with source.open() as stream:
             target: Any
-            if source.compression is None:
+            if source.compression is None and not is_url(source.fs_path):
                 target = source.fs_path
+            elif source.compression is None:
+                target = open_binary(source.fs_path, source.path)  # fsspec files can seek
             else:
                 try:
                     data = stream.read(source.limits.max_document_bytes + 1)

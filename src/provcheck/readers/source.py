@@ -18,7 +18,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import IO, BinaryIO, cast
+from typing import IO, Any, BinaryIO, cast
 
 from provcheck.errors import InputError
 
@@ -58,9 +58,10 @@ class DecompressionFailed(Exception):
 class _Hashing(io.RawIOBase):
     """Reads through to ``raw`` while hashing every byte, so digests cost no second pass."""
 
-    def __init__(self, raw: BinaryIO, digest: hashlib._Hash) -> None:
+    def __init__(self, raw: BinaryIO, digest: hashlib._Hash, source: InputSource) -> None:
         self._raw = raw
         self._digest = digest
+        self._source = source
 
     def readable(self) -> bool:
         return True
@@ -69,6 +70,7 @@ class _Hashing(io.RawIOBase):
         data = self._raw.read(len(buffer))
         self._digest.update(data)
         n = len(data)
+        self._source.consumed += n
         buffer[:n] = data
         return n
 
@@ -135,6 +137,48 @@ def stripped_name(path: str) -> tuple[str, str | None]:
     return (root, kind) if kind else (path, None)
 
 
+def is_url(path: str) -> bool:
+    """True for ``s3://bucket/x``, ``hf://datasets/...`` and other fsspec URLs."""
+    scheme, sep, _ = path.partition("://")
+    return bool(sep) and scheme.isidentifier() and len(scheme) > 1
+
+
+def _fsspec() -> Any:
+    try:
+        import fsspec
+    except ImportError:
+        raise InputError(
+            "reading URLs (s3://, gs://, hf://...) needs fsspec: pip install 'provcheck[cloud]' "
+            "and the filesystem's package (s3fs, gcsfs, huggingface_hub)"
+        ) from None
+    return fsspec
+
+
+def open_binary(fs_path: str, display: str) -> BinaryIO:
+    """A local path or an fsspec URL, opened for reading bytes."""
+    try:
+        if is_url(fs_path):
+            return cast(BinaryIO, _fsspec().open(fs_path, "rb").open())
+        return open(fs_path, "rb")
+    except (OSError, ValueError) as exc:
+        reason = getattr(exc, "strerror", None) or exc
+        raise InputError(f"{display}: cannot open: {reason}") from exc
+
+
+def _size(raw: BinaryIO) -> int:
+    try:
+        return os.fstat(raw.fileno()).st_size
+    except (OSError, AttributeError, io.UnsupportedOperation):
+        size = getattr(raw, "size", None)
+        return int(size) if isinstance(size, int) else 0
+
+
+def url_fs(url: str) -> tuple[Any, str]:
+    """The fsspec filesystem of ``url`` and the path within it."""
+    fs, path = _fsspec().core.url_to_fs(url)
+    return fs, path
+
+
 @dataclass(slots=True)
 class InputSource:
     """An input file with the means to open it decompressed, hashed and bounded."""
@@ -148,18 +192,19 @@ class InputSource:
     """Detected compression, set by :meth:`open`."""
     sha256: str | None = None
     """Digest of the stored bytes, set once the file has been read to the end."""
+    size: int = 0
+    """Stored size in bytes (0 when unknown), set by :meth:`open`."""
+    consumed: int = 0
+    """Stored bytes read so far (for progress)."""
 
     @contextmanager
     def open(self) -> Iterator[BinaryIO]:
         """The decompressed byte stream."""
-        try:
-            raw = open(self.fs_path, "rb")  # noqa: SIM115 - closed in finally
-        except OSError as exc:
-            raise InputError(f"{self.path}: cannot open: {exc.strerror or exc}") from exc
+        raw = open_binary(self.fs_path, self.path)
         digest = hashlib.sha256()
         try:
-            size = os.fstat(raw.fileno()).st_size
-            hashed = io.BufferedReader(_Hashing(raw, digest), buffer_size=1 << 20)
+            size = self.size = _size(raw)
+            hashed = io.BufferedReader(_Hashing(raw, digest, self), buffer_size=1 << 20)
             kind = sniff_compression(hashed.peek(8)[:8])
             self.compression = kind
             if kind is None:
