@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO   := build/demo
 
-.PHONY: demo test lint unit bench fuzz clean check-readme
+.PHONY: demo test lint unit bench bench-all fuzz clean check-readme
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ test: lint
 
 bench: $(STAMP)
 	$(PY) benchmarks/detection.py
+
+bench-all: bench
+	$(PY) benchmarks/parameters.py
+	$(PY) benchmarks/scale.py
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache
