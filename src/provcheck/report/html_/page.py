@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from collections import Counter
 from collections.abc import Mapping
 from importlib import resources
 
@@ -234,8 +235,9 @@ class HtmlFormatter(Formatter):
         for rule, groups in ov.groups(result.findings):
             every = [f for g in groups for f in g.findings]
             first = every[0]
-            by_action = ov.counts("waived" if f.waived else f.action.value for f in every)
-            tally = ", ".join(f"{n:,} {a}" for a, n in by_action)
+            by_action = Counter("waived" if f.waived else f.action.value for f in every)
+            order = [*(a.value for a in ov.ACTIONS), "waived"]
+            tally = ", ".join(f"{by_action[a]:,} {a}" for a in order if by_action[a])
             worst = groups[0].worst.value  # groups come most severe first
             clauses: list[str] = []
             for f in every:
