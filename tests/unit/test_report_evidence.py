@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from provcheck.model import CharSpan
 from provcheck.report.evidence import (
     CONTEXT,
@@ -83,3 +86,30 @@ def test_side_by_side_marks_the_same_span_on_both_sides() -> None:
 def test_a_marker_is_marked_in_its_turn() -> None:
     ps = marked("Sure. As an AI language model, I cannot.", CharSpan(6, 29))
     assert [p.text for p in ps if p.kind is PieceKind.SAME] == ["As an AI language model"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    text=st.text(alphabet=st.sampled_from("ab c\n界."), min_size=0, max_size=3000),
+    cuts=st.lists(st.integers(min_value=0, max_value=3000), max_size=8),
+)
+def test_pieces_account_for_every_character_in_order(text: str, cuts: list[int]) -> None:
+    points = sorted({min(c, len(text)) for c in cuts})
+    spans = [
+        (i, CharSpan(a, b), [(0, (b - a) // 2)] if b > a else [])
+        for i, (a, b) in enumerate(zip(points[::2], points[1::2], strict=False))
+    ]
+    ps = pieces(text, spans)
+    rebuilt, pos = [], 0
+    for p in ps:
+        if p.kind is PieceKind.FOLD:
+            assert p.hidden > 0
+            rebuilt.append(text[pos : pos + p.hidden])
+            pos += p.hidden
+        else:
+            assert text[pos : pos + len(p.text)] == p.text
+            rebuilt.append(p.text)
+            pos += len(p.text)
+    assert "".join(rebuilt) == text
+    inside = "".join(p.text for p in ps if p.kind in (PieceKind.SAME, PieceKind.CHANGED))
+    assert len(inside) <= sum(s.end - s.start for _, s, _ in spans)

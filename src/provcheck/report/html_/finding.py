@@ -8,7 +8,7 @@ from provcheck.model import Clause, Finding, Match, RecordRef, SourceInfo, Waive
 from provcheck.report import evidence
 from provcheck.report.evidence import Piece, PieceKind
 from provcheck.report.html_.markup import dl, esc, fmt_score, link
-from provcheck.report.overview import record_location, where
+from provcheck.report.overview import where
 
 
 def render_pieces(pieces: Sequence[Piece]) -> str:
@@ -213,11 +213,7 @@ def card(f: Finding, open_: bool) -> str:
     rows.append(("Finding id", f"<span class='mono'>{esc(f.id)}</span>"))
     if f.match is not None:
         rows.append(("Match id", f"<span class='mono'>{esc(f.match.id)}</span>"))
-    where_ = record_location(rec) if rec is not None else f.path
-    attrs = (
-        f'id="f-{esc(f.id)}" data-action="{esc(f.action.value)}" data-waived="{int(f.waived)}"'
-        f' data-where="{esc(where_)}"'
-    )
+    attrs = f'id="f-{esc(f.id)}" data-action="{esc(f.action.value)}" data-waived="{int(f.waived)}"'
     return (
         f'<details class="finding" {attrs}{" open" if open_ else ""}>'
         f"<summary>{summary_line(f)}</summary>"
