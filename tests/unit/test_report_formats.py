@@ -110,7 +110,7 @@ def test_html_is_self_contained_and_pins_its_script_by_hash() -> None:
     page = render(OutputFormat.HTML)
     parsed = parse(page)
     for tag, attrs in parsed.tags:
-        assert "src" not in attrs or tag == "img", (tag, attrs)
+        assert "src" not in attrs, (tag, attrs)
         if tag == "link":
             raise AssertionError(f"external resource: {attrs}")
         if tag == "a":
