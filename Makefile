@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO   := build/demo
 
-.PHONY: demo test lint unit bench bench-all fuzz clean check-readme
+.PHONY: demo test lint unit bench bench-all fuzz clean check-readme screenshot
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,9 +19,10 @@ demo: $(STAMP)
 	$(BIN)/provcheck index build $(DEMO)/index --sources fixtures/demo/sources.yaml --quiet
 	$(BIN)/provcheck index info $(DEMO)/index
 	-$(BIN)/provcheck scan fixtures/demo/dataset --index $(DEMO)/index \
-	    --policy fixtures/demo/policy.yaml --format text --format json \
-	    --output - --output $(DEMO)/report.json; \
+	    --policy fixtures/demo/policy.yaml --format text --format json --format html \
+	    --output - --output $(DEMO)/report.json --output $(DEMO)/report.html; \
 	  code=$$?; echo "provcheck scan exited with $$code (1 = blocking findings, as expected here)"; \
+	  echo "HTML report for reviewers: file://$(CURDIR)/$(DEMO)/report.html"; \
 	  test $$code -eq 1
 
 lint: $(STAMP)
@@ -35,6 +36,12 @@ unit: $(STAMP)
 
 test: lint
 	$(BIN)/pytest -q
+
+# The README's picture of the HTML report, taken by the browser test from the demo data.
+screenshot: $(STAMP)
+	$(BIN)/pytest -q tests/acceptance/test_html_browser.py -k demo_report
+	mkdir -p docs/img && cp build/test-artifacts/report.png docs/img/report.png
+	@echo "docs/img/report.png updated"
 
 bench: $(STAMP)
 	$(PY) benchmarks/detection.py

@@ -16,6 +16,10 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 SHARED = Path(os.environ.get("PROVCHECK_SHARED", ROOT.parent / "shared"))
 CORPORA = SHARED / "corpora"
+REPORT_SCHEMA = ROOT / "docs" / "report.schema.json"
+SARIF_SCHEMA = SHARED / "reference" / "sarif-schema-2.1.0.json"
+ARTIFACTS = ROOT / "build" / "test-artifacts"
+"""Screenshots and PDFs the browser tests leave for people to look at."""
 
 
 def run_cli(args: list[Any], code: int = 0, input: str | None = None) -> Result:
@@ -27,7 +31,75 @@ def run_cli(args: list[Any], code: int = 0, input: str | None = None) -> Result:
             f"provcheck {' '.join(map(str, args))} exited {result.exit_code}, expected {code}\n"
             f"--- stdout ---\n{result.stdout}\n--- stderr ---\n{result.stderr}"
         )
+    check_scan_reports([str(a) for a in args], result)
     return result
+
+
+def _validator(schema_path: Path) -> Any:
+    import jsonschema
+
+    schema = json.loads(schema_path.read_text(encoding="utf-8"))
+    cls = jsonschema.validators.validator_for(schema)
+    cls.check_schema(schema)
+    return cls(schema)
+
+
+def check_json_report(doc: Any) -> None:
+    """Fail unless ``doc`` is valid against the published schema (docs/report.schema.json)."""
+    errors = sorted(_validator(REPORT_SCHEMA).iter_errors(doc), key=lambda e: list(e.absolute_path))
+    if errors:
+        raise AssertionError(
+            "JSON report does not match docs/report.schema.json:\n"
+            + "\n".join(
+                f"  at {'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message[:300]}"
+                for e in errors[:20]
+            )
+        )
+
+
+def check_sarif(doc: Any) -> bool:
+    """Fail unless ``doc`` is valid SARIF 2.1.0; False when the official schema is absent."""
+    if not SARIF_SCHEMA.exists():
+        return False
+    errors = list(_validator(SARIF_SCHEMA).iter_errors(doc))
+    if errors:
+        raise AssertionError(
+            "SARIF log is not valid against the 2.1.0 schema:\n"
+            + "\n".join(f"  at {'/'.join(map(str, e.absolute_path))}: {e.message[:300]}" for e in errors[:20])
+        )
+    return True
+
+
+def scan_outputs(args: list[str]) -> list[tuple[str, str | None]]:
+    """The (format, output) pairs a ``scan`` command line asks for (None: stdout)."""
+    formats: list[str] = []
+    outputs: list[str] = []
+    it = iter(args)
+    for a in it:
+        for short, long_, into in (("-f", "--format", formats), ("-o", "--output", outputs)):
+            if a in (short, long_):
+                into.append(next(it, ""))
+            elif a.startswith(long_ + "="):
+                into.append(a.split("=", 1)[1])
+    formats = formats or ["text"]
+    if not outputs:
+        return [(formats[0], None)] if len(formats) == 1 else []
+    return [(f, None if o == "-" else o) for f, o in zip(formats, outputs, strict=False)]
+
+
+def check_scan_reports(args: list[str], result: Result) -> None:
+    """Validate every JSON report and SARIF log a successful ``scan`` wrote (stdout or files)."""
+    if not args or args[0] != "scan" or result.exit_code not in (0, 1, 4):
+        return
+    for fmt, out in scan_outputs(args):
+        if fmt not in ("json", "sarif"):
+            continue
+        text = result.stdout if out is None else Path(out).read_text(encoding="utf-8")
+        doc = json.loads(text)
+        if fmt == "json":
+            check_json_report(doc)
+        else:
+            check_sarif(doc)
 
 
 def write_jsonl(path: Path, records: Iterable[Any]) -> Path:

@@ -15,6 +15,11 @@ class OutputFormat(str, enum.Enum):
 
     TEXT = "text"
     JSON = "json"
+    HTML = "html"
+    SARIF = "sarif"
+    MARKDOWN = "markdown"
+    CSV = "csv"
+    JUNIT = "junit"
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,60 @@
+"""The measured error rates the HTML report states, read from ``method.json`` (package data).
+
+The figures come from ``benchmarks/detection.py``; ``method.json`` names the command and date
+of the run they were copied from, so a reader can reproduce them.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Recall:
+    """Recall on one kind of edited copy."""
+
+    kind: str
+    what: str
+    recall: float
+
+
+@dataclass(frozen=True, slots=True)
+class Measured:
+    """Detection error rates measured on real model outputs."""
+
+    command: str
+    date: str
+    version: str
+    references: str
+    negatives_description: str
+    candidates_per_kind: int
+    recall: tuple[Recall, ...]
+    false_positives: int
+    negatives: int
+
+    @property
+    def false_positive_rate(self) -> float:
+        """Share of hard negatives that matched anything."""
+        return self.false_positives / self.negatives if self.negatives else 0.0
+
+
+def measured() -> Measured:
+    """The figures shipped with this version."""
+    raw: dict[str, Any] = json.loads(
+        resources.files("provcheck.report").joinpath("method.json").read_text(encoding="utf-8")
+    )
+    bench = raw["benchmark"]
+    return Measured(
+        command=bench["command"],
+        date=bench["date"],
+        version=bench["provcheck_version"],
+        references=bench["references"],
+        negatives_description=bench["negatives"],
+        candidates_per_kind=int(raw["candidates_per_kind"]),
+        recall=tuple(Recall(r["kind"], r["what"], float(r["recall"])) for r in raw["recall"]),
+        false_positives=int(raw["false_positives"]),
+        negatives=int(raw["negatives"]),
+    )

@@ -1,0 +1,222 @@
+"""What the reports for people share: the verdict, counts, groups, locations and run facts."""
+
+from __future__ import annotations
+
+import shlex
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from provcheck.model import Action, Finding, RecordRef, ScanResult, SourceInfo
+from provcheck.policy.licenses import (
+    MODEL_TERMS,
+    NODERIVATIVES,
+    NONCOMMERCIAL,
+    PERMISSIVE,
+    PUBLIC_DOMAIN,
+    RESEARCH_ONLY,
+    SHAREALIKE,
+    traits,
+)
+
+ACTIONS = (Action.BLOCK, Action.REVIEW, Action.WARN, Action.INFO)
+"""Actions from most to least severe."""
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """Would this scan block, and is it complete."""
+
+    status: str
+    """``fail``, ``incomplete`` or ``pass``."""
+    headline: str
+    """One line for people."""
+    blocking: int
+    """Findings that make the scan fail (not waived, action in ``fail_on``)."""
+    fail_on: tuple[str, ...]
+
+
+def verdict(result: ScanResult, fail_on: frozenset[Action]) -> Verdict:
+    """The verdict the CLI's exit code gives, in words."""
+    blocking = len(result.blocking(fail_on))
+    names = tuple(a.value for a in ACTIONS if a in fail_on)
+    if blocking:
+        status = "fail"
+        headline = f"FAIL: {blocking:,} finding(s) with action {'/'.join(names)} would block this dataset"
+    elif result.errors:
+        status = "incomplete"
+        headline = (
+            f"INCOMPLETE: no blocking finding in what could be read; "
+            f"{len(result.errors):,} file(s) or record(s) could not be read"
+        )
+    else:
+        status = "pass"
+        headline = "PASS: no finding blocks this dataset under this policy and declared use"
+    return Verdict(status=status, headline=headline, blocking=blocking, fail_on=names)
+
+
+def record_location(rec: RecordRef) -> str:
+    """``path:line``, or ``path#index`` where the container has no lines."""
+    loc = rec.location
+    return f"{loc.path}:{loc.line}" if loc.line else f"{loc.path}#{loc.index}"
+
+
+def where(f: Finding) -> str:
+    """Where a finding is: record location and turn, or the declaring file."""
+    rec = f.record
+    if rec is not None:
+        return f"{record_location(rec)} record {rec.location.index} {rec.turn.role}[{rec.turn.position}]"
+    if f.declaration is not None:
+        d = f.declaration
+        return f"{d.path}:{d.line}" if d.line else d.path
+    return f.path
+
+
+def origin(f: Finding) -> str:
+    """What a finding rests on, for grouping: the matched source, a marker, or a declaration."""
+    if f.match is not None:
+        return f.match.reference.source.name
+    if f.marker is not None:
+        return f"marker: {f.marker.label}"
+    if f.declaration is not None:
+        return f"declared in {f.declaration.path}"
+    return f.source.name if f.source else "unknown"
+
+
+def source_of(f: Finding) -> SourceInfo | None:
+    """The source whose facts apply: the triggering source, else the matched one."""
+    if f.source is not None:
+        return f.source
+    if f.match is not None:
+        return f.match.reference.source
+    return None
+
+
+_CLASSES = (
+    (NONCOMMERCIAL, "non-commercial"),
+    (RESEARCH_ONLY, "research only"),
+    (NODERIVATIVES, "no derivatives"),
+    (SHAREALIKE, "share-alike"),
+    (MODEL_TERMS, "provider terms"),
+    (PUBLIC_DOMAIN, "public domain"),
+    (PERMISSIVE, "permissive"),
+)
+
+
+def licence_class(info: SourceInfo | None) -> str:
+    """The most restrictive trait of a source's licence, in words."""
+    if info is None:
+        return "no source"
+    found = traits(info.license)
+    for trait, label in _CLASSES:
+        if trait in found:
+            return label
+    if info.license:
+        return "other licence"
+    if info.terms:
+        return "provider terms"
+    return "no licence recorded"
+
+
+def counts(values: Iterable[str]) -> list[tuple[str, int]]:
+    """Value counts, largest first, ties by name."""
+    return sorted(Counter(values).items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def open_findings(result: ScanResult) -> list[Finding]:
+    """Findings not waived: what the counts and charts show."""
+    return [f for f in result.findings if not f.waived]
+
+
+def by_action(result: ScanResult) -> list[tuple[str, int]]:
+    """Open findings per action, most severe first, then the waived ones."""
+    c = Counter(f.action for f in open_findings(result))
+    out = [(a.value, c[a]) for a in ACTIONS]
+    out.append(("waived", sum(1 for f in result.findings if f.waived)))
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """Findings of one rule resting on one source (or marker, or declaration)."""
+
+    rule: str
+    origin: str
+    findings: tuple[Finding, ...]
+
+    @property
+    def worst(self) -> Action:
+        """The most severe action among open findings (the rule's action if all are waived)."""
+        open_ = [f.action for f in self.findings if not f.waived] or [f.action for f in self.findings]
+        return max(open_, key=lambda a: a.severity)
+
+
+def groups(findings: Iterable[Finding]) -> list[tuple[str, list[Group]]]:
+    """Findings grouped by rule, then by origin; most severe and largest groups first."""
+    by_rule: dict[str, dict[str, list[Finding]]] = {}
+    for f in findings:
+        by_rule.setdefault(f.rule.id, {}).setdefault(origin(f), []).append(f)
+    out: list[tuple[str, list[Group]]] = []
+    for rule, by_origin in by_rule.items():
+        gs = [Group(rule, o, tuple(fs)) for o, fs in by_origin.items()]
+        gs.sort(key=lambda g: (-g.worst.severity, -len(g.findings), g.origin))
+        out.append((rule, gs))
+    out.sort(
+        key=lambda kv: (-max(g.worst.severity for g in kv[1]), -sum(len(g.findings) for g in kv[1]), kv[0])
+    )
+    return out
+
+
+def unmatched(result: ScanResult) -> list[str]:
+    """Ids of matches no rule produced a finding for (shown so that nothing found is hidden)."""
+    used = {f.match.id for f in result.findings if f.match is not None}
+    return [m.id for m in result.matches if m.id not in used]
+
+
+def run_get(run: Mapping[str, object], *keys: str) -> object:
+    """A value in the run's nested mapping, or None."""
+    value: object = run
+    for key in keys:
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(key)
+    return value
+
+
+def run_text(run: Mapping[str, object], *keys: str) -> str:
+    """A run value as text (lists joined, None as empty)."""
+    value = run_get(run, *keys)
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def command_line(run: Mapping[str, object]) -> str:
+    """The command as a shell would take it."""
+    cmd = run_get(run, "command")
+    if isinstance(cmd, (list, tuple)):
+        return shlex.join(str(c) for c in cmd)
+    return str(cmd or "")
+
+
+def declared_use(run: Mapping[str, object]) -> str:
+    """The declared use in words, and who declared it."""
+    use = run_get(run, "use")
+    if not isinstance(use, Mapping):
+        return "not declared"
+    parts = [str(p) for p in use.get("purpose") or ()]
+    for key, yes, no in (
+        ("commercial", "commercial", "non-commercial"),
+        ("distributed", "distributed", "internal"),
+        ("research_only", "research only", None),
+    ):
+        value = use.get(key)
+        if value is True:
+            parts.append(yes)
+        elif value is False and no:
+            parts.append(no)
+    text = ", ".join(parts) or "not declared"
+    by = run_get(run, "use_declared_by")
+    return f"{text} (declared by the {by})" if by and parts else text

@@ -1,0 +1,68 @@
+"""Every report format through ``provcheck scan``, several in one run, as CI jobs use them."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from test_cli_scan import BLOCK_POLICY, dataset
+
+from helpers import SARIF_SCHEMA, check_json_report, check_sarif, run_cli
+from provcheck.report import OutputFormat
+
+
+def test_one_scan_writes_every_format(tmp_path: Path, index_dir: Path) -> None:
+    data = dataset(tmp_path)
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(BLOCK_POLICY)
+    out = tmp_path / "reports"
+    out.mkdir()
+    args: list[object] = ["scan", data, "-i", index_dir, "-p", policy, "-q"]
+    for fmt in OutputFormat:
+        args += ["--format", fmt.value, "--output", out / f"r.{fmt.value}"]
+    run_cli(args, 1)  # run_cli also validates the JSON report and the SARIF log
+    assert sorted(p.name for p in out.iterdir()) == sorted(f"r.{f.value}" for f in OutputFormat)
+
+    doc = json.loads((out / "r.json").read_text())
+    check_json_report(doc)
+    (finding,) = doc["findings"]
+    sarif = json.loads((out / "r.sarif").read_text())
+    (result,) = sarif["runs"][0]["results"]
+    assert result["partialFingerprints"]["provcheckFindingId/v1"] == finding["id"]
+    assert result["locations"][0]["physicalLocation"]["region"] == {"startLine": 2}
+    assert result["level"] == "error"
+
+    html = (out / "r.html").read_text()
+    assert html.startswith("<!DOCTYPE html>") and finding["id"] in html and 'class="verdict fail"' in html
+
+    (row,) = csv.DictReader(io.StringIO((out / "r.csv").read_text()))
+    assert row["finding_id"] == finding["id"] and row["line"] == "2" and row["action"] == "block"
+
+    suites = ET.fromstring((out / "r.junit").read_bytes())
+    assert suites.get("failures") == "1" and suites.get("tests") == "1"
+
+    md = (out / "r.markdown").read_text()
+    assert md.startswith("### provcheck: FAIL") and "openai-compete" in md
+
+
+@pytest.mark.parametrize("fmt", ["html", "sarif", "markdown", "csv", "junit"])
+def test_every_format_can_go_to_stdout(tmp_path: Path, index_dir: Path, fmt: str) -> None:
+    result = run_cli(["scan", dataset(tmp_path), "-i", index_dir, "-f", fmt, "-q"])
+    assert result.stdout.strip()
+
+
+def test_a_clean_scan_is_a_valid_report_in_every_format(tmp_path: Path, index_dir: Path) -> None:
+    clean = tmp_path / "clean.jsonl"
+    clean.write_text('{"text": "nothing copied here at all"}\n')
+    sarif = json.loads(run_cli(["scan", clean, "-i", index_dir, "-f", "sarif", "-q"]).stdout)
+    assert sarif["runs"][0]["results"] == []
+    if SARIF_SCHEMA.exists():
+        assert check_sarif(sarif)
+    html = run_cli(["scan", clean, "-i", index_dir, "-f", "html", "-q"]).stdout
+    assert 'class="verdict pass"' in html and "No findings" in html
+    junit = ET.fromstring(run_cli(["scan", clean, "-i", index_dir, "-f", "junit", "-q"]).stdout.encode())
+    assert junit.get("failures") == "0" and junit.get("tests") == "1"

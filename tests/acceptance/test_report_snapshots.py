@@ -1,0 +1,143 @@
+"""Golden files: every format of the demo scan and of the hand-built sample, volatile fields masked.
+
+A change to any report shows up here as a diff a reviewer reads. When the change is intended,
+regenerate the files and commit them with it:
+
+    PROVCHECK_UPDATE_SNAPSHOTS=1 .venv/bin/pytest tests/acceptance/test_report_snapshots.py
+
+Masked: times, tool and library versions, digests (index, policy, file sha256), the command
+line, the scan's duration, and the absolute paths of the checkout and of pytest's temporary
+directory (``<ROOT>``, ``<TMP>``).
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+
+from helpers import FIXTURES, ROOT, run_cli
+from provcheck import engine
+from provcheck.index import ReferenceIndex
+from provcheck.model import ScanResult
+from provcheck.policy import load_policy
+from provcheck.report import OutputFormat, ReportContext, formatter
+from report_samples import sample
+
+SNAPSHOTS = Path(__file__).resolve().parent.parent / "snapshots" / "reports"
+UPDATE = os.environ.get("PROVCHECK_UPDATE_SNAPSHOTS") == "1"
+SUFFIX = {
+    OutputFormat.TEXT: "txt",
+    OutputFormat.JSON: "json",
+    OutputFormat.HTML: "html",
+    OutputFormat.SARIF: "sarif",
+    OutputFormat.MARKDOWN: "md",
+    OutputFormat.CSV: "csv",
+    OutputFormat.JUNIT: "xml",
+}
+DEMO_COMMAND = [
+    "provcheck",
+    "scan",
+    "fixtures/demo/dataset",
+    "-i",
+    "demo-index",
+    "-p",
+    "fixtures/demo/policy.yaml",
+]
+
+
+def mask_result(result: ScanResult) -> ScanResult:
+    """The result with its volatile facts replaced by fixed placeholders."""
+    run: dict[str, Any] = dict(result.run)
+    run["tool"] = {**run["tool"], "version": "<version>"}
+    run["versions"] = dict.fromkeys(run["versions"], "<version>")
+    run["started_at"] = run["finished_at"] = "<time>"
+    run["index"] = {**run["index"], "digest": "<digest>"}
+    run["policy"] = {**run["policy"], "digest": "<digest>"}
+    run["command"] = DEMO_COMMAND
+    files = tuple(replace(f, sha256="<sha256>") for f in result.files)
+    return replace(result, run=run, files=files, stats=replace(result.stats, seconds=1.0))
+
+
+def mask_paths(text: str, tmp: Path) -> str:
+    """Absolute paths of this checkout and of the temporary directory as placeholders."""
+    for path, mark in ((tmp, "<TMP>"), (ROOT, "<ROOT>")):
+        text = text.replace(quote(str(path)), mark).replace(str(path), mark)
+    return text
+
+
+def check_snapshot(name: str, text: str) -> None:
+    """Compare with the golden file (or write it when PROVCHECK_UPDATE_SNAPSHOTS=1)."""
+    path = SNAPSHOTS / name
+    if UPDATE:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8", newline="")
+        return
+    if not path.exists():
+        raise AssertionError(f"{path} is missing; create it with PROVCHECK_UPDATE_SNAPSHOTS=1")
+    with open(path, encoding="utf-8", newline="") as fh:
+        expected = fh.read()
+    if text != expected:
+        diff = "".join(
+            list(
+                difflib.unified_diff(
+                    expected.splitlines(keepends=True), text.splitlines(keepends=True), str(path), "now", n=1
+                )
+            )[:60]
+        )
+        raise AssertionError(
+            f"{name} differs from its golden file; if the change is intended, run "
+            f"PROVCHECK_UPDATE_SNAPSHOTS=1 .venv/bin/pytest {Path(__file__).relative_to(ROOT)} "
+            f"and commit the files.\n{diff[:6000]}"
+        )
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[ScanResult, Path]:
+    tmp = tmp_path_factory.mktemp("demo")
+    index = tmp / "demo-index"
+    run_cli(["index", "build", index, "--sources", FIXTURES / "demo" / "sources.yaml", "-q"])
+    policy = load_policy(str(FIXTURES / "demo" / "policy.yaml"))
+    # Paths relative to the checkout, as the README's demo command gives them: the text report
+    # wraps long lines, so an absolute path would make the golden file depend on where the
+    # checkout is.
+    here = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        result = engine.scan(
+            [str((FIXTURES / "demo" / "dataset").relative_to(ROOT))],
+            ReferenceIndex(str(index)),
+            policy,
+            policy.use,
+            engine.ScanOptions(workers=1),
+            run={"command": DEMO_COMMAND, "fail_on": ["block"], "use_declared_by": "policy"},
+        )
+    finally:
+        os.chdir(here)
+    return mask_result(result), tmp
+
+
+@pytest.mark.parametrize("fmt", list(OutputFormat), ids=lambda f: f.value)
+def test_demo_scan_reports_match_their_golden_files(fmt: OutputFormat, demo: tuple[ScanResult, Path]) -> None:
+    result, tmp = demo
+    assert len(result.findings) == 5  # the demo data's findings, as the README describes them
+    text = formatter(fmt).render(result, ReportContext())
+    check_snapshot(f"demo.{SUFFIX[fmt]}", mask_paths(text, tmp))
+
+
+@pytest.mark.parametrize("fmt", list(OutputFormat), ids=lambda f: f.value)
+def test_sample_reports_match_their_golden_files(fmt: OutputFormat) -> None:
+    check_snapshot(f"sample.{SUFFIX[fmt]}", formatter(fmt).render(sample(), ReportContext()))
+
+
+def test_every_golden_file_belongs_to_a_test() -> None:
+    expected = {f"{kind}.{SUFFIX[f]}" for kind in ("demo", "sample") for f in OutputFormat}
+    if UPDATE:
+        for stale in {p.name for p in SNAPSHOTS.iterdir()} - expected:
+            (SNAPSHOTS / stale).unlink()
+    assert {p.name for p in SNAPSHOTS.iterdir()} == expected
