@@ -7,51 +7,39 @@ a ``ScanResult`` that every formatter renders.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import itertools
 import os
 import platform
 import time
-from collections import Counter, OrderedDict
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Any, TypeVar
 
-import numpy as np
-
 from provcheck import __version__
 from provcheck.config import MatchConfig
 from provcheck.executors import executor_for
-from provcheck.fingerprint import Fingerprint, Fingerprinter
 from provcheck.formats import RecordOptions, to_record
-from provcheck.index import ReferenceIndex, TextKey
+from provcheck.index import ReferenceIndex
+from provcheck.match import Matcher
 from provcheck.model import (
     Action,
     FileSummary,
     Finding,
     Location,
     Match,
-    MatchId,
     Record,
     RecordError,
-    RecordRef,
     ScanResult,
     ScanStats,
 )
-from provcheck.normalize import Offsets, token_offsets
 from provcheck.policy import Evaluator, Policy, Use
 from provcheck.progress import NullProgress, Progress
 from provcheck.readers import InputSource, Limits, RawRecord, discover, read
-from provcheck.segment import RoleFilter, segments
-from provcheck.verify import Alignment, align, evidence
+from provcheck.segment import RoleFilter
 
 T = TypeVar("T")
-R = TypeVar("R")
-_REF_CACHE = 4096
-_REF_BATCH = 512
-"""Matched references fingerprinted together (bounds the temporary arrays)."""
-"""Reference fingerprints kept between candidates (popular references recur)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,119 +59,6 @@ class ScanOptions:
     """``local`` (this machine's processes) or ``ray`` (a Ray cluster)."""
     address: str | None = None
     """Ray cluster address (``auto``, ``HOST:PORT``); None starts a local Ray runtime."""
-
-
-def match_id(ref: RecordRef, reference_key: Sequence[object]) -> MatchId:
-    """Digest of the candidate content and turn and the reference; never positions in files."""
-    digest = hashlib.blake2b(digest_size=10)
-    for part in (ref.content_hash, ref.turn.position, *reference_key):
-        digest.update(str(part).encode("utf-8", "surrogatepass"))
-        digest.update(b"\x1f")
-    return MatchId(digest.hexdigest())
-
-
-@dataclass(slots=True)
-class _Reference:
-    """A reference text ready for verification; the rest is computed when it matches."""
-
-    codes: str
-    echoes: list[tuple[int, int]]
-    text: str | None = None
-    fingerprint: Fingerprint | None = None
-    offsets: Offsets | None = None
-
-
-class Matcher:
-    """Finds verified matches of records against one index, a batch of records at a time."""
-
-    def __init__(self, index: ReferenceIndex, config: MatchConfig) -> None:
-        self.index = index
-        self.config = config
-        self.fingerprinter = Fingerprinter(index.config)
-        self._refs: OrderedDict[TextKey, _Reference] = OrderedDict()
-
-    def _load(self, keys: Iterable[TextKey]) -> None:
-        """Fingerprint the references not in the cache, all in one batch."""
-        needed = list(dict.fromkeys(keys))
-        missing = []
-        for key in needed:
-            if key in self._refs:
-                self._refs.move_to_end(key)
-            else:
-                missing.append(key)
-        for key in missing:
-            self._refs[key] = _Reference(self.index.codes(key), self.index.echo(key))
-        while len(self._refs) > max(_REF_CACHE, len(needed)):
-            self._refs.popitem(last=False)  # the oldest are not needed by this batch
-
-    def _details(self, keys: Iterable[TextKey]) -> None:
-        """Text, fingerprint and token offsets of references that matched, in batches."""
-        todo = [k for k in dict.fromkeys(keys) if self._refs[k].fingerprint is None]
-        for start in range(0, len(todo), _REF_BATCH):
-            chunk = todo[start : start + _REF_BATCH]
-            texts = [self.index.text(k) for k in chunk]
-            prints, toks = self.fingerprinter.with_tokens(texts)
-            for i, (key, text, fp) in enumerate(zip(chunk, texts, prints, strict=True)):
-                ref = self._refs[key]
-                ref.text, ref.fingerprint = text, fp
-                ref.offsets = token_offsets(text, toks, i)
-
-    def records(self, records: Sequence[Record], roles: RoleFilter | None) -> list[Match]:
-        """Verified matches of the records' turns; one per turn and reference (best chunk).
-
-        Four passes over the batch, each vectorized or batched: fingerprint every segment, look
-        up every candidate, align every pair, then build evidence for the pairs that matched.
-        """
-        segs = [seg for record in records for seg in segments(record, roles)]
-        prints, toks = self.fingerprinter.with_tokens([seg.text for seg in segs])
-        empty = np.zeros(0, dtype=np.uint32)
-        candidates = self.index.candidates_many(
-            [fp.anchors if len(fp.tokens) >= self.config.min_tokens else empty for fp in prints],
-            self.config,
-        )
-        self._load(c.key for cands in candidates for c in cands)
-        aligned: list[tuple[int, TextKey, Alignment]] = []
-        for i, (fp, cands) in enumerate(zip(prints, candidates, strict=True)):
-            for cand in cands:
-                ref = self._refs[cand.key]
-                alignment = align(fp.codes, ref.codes, self.config, ref.echoes)
-                if alignment is not None:
-                    aligned.append((i, cand.key, alignment))
-        self._details(key for _, key, _ in aligned)
-        best: dict[tuple[int, int, str, str], Match] = {}
-        offsets: dict[int, Offsets] = {}
-        records_of: dict[int, RecordRef] = {}
-        for i, key, alignment in aligned:
-            seg, fp, ref = segs[i], prints[i], self._refs[key]
-            if i not in offsets:
-                offsets[i] = token_offsets(seg.text, toks, i)
-                records_of[i] = RecordRef(
-                    location=seg.record.location,
-                    id=seg.record.id,
-                    content_hash=seg.record.content_hash,
-                    turn=seg.turn,
-                )
-            assert ref.text is not None and ref.fingerprint is not None and ref.offsets is not None
-            ev = evidence(
-                alignment,
-                fp,
-                seg.text,
-                offsets[i],
-                ref.fingerprint,
-                ref.text,
-                ref.offsets,
-                self.config,
-                seg.offset,
-            )
-            record = records_of[i]
-            for reference in self.index.references(key):
-                mid = match_id(record, (reference.source.name, reference.id, reference.turn.position))
-                m = Match(id=mid, record=record, reference=reference, evidence=ev)
-                slot = (id(seg.record), record.turn.position, reference.source.name, reference.id)
-                old = best.get(slot)
-                if old is None or ev.matched_tokens > old.evidence.matched_tokens:
-                    best[slot] = m
-        return list(best.values())
 
 
 Pending = tuple[str, RawRecord]
