@@ -9,6 +9,14 @@ import pytest
 from helpers import CORPORA, REFERENCE_TEXTS, run_cli, write_jsonl
 
 
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test gets its own provcheck cache directory (never the user's)."""
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("PROVCHECK_CACHE_DIR", str(cache))
+    return cache
+
+
 @pytest.fixture
 def reference_file(tmp_path: Path) -> Path:
     """ShareGPT references: a prompt and a model answer each."""

@@ -143,13 +143,38 @@ def test_truncated_or_missing_files_are_detected_on_open(tmp_path: Path, name: s
         ReferenceIndex(str(idx))
 
 
-def test_flipped_byte_is_found_by_verify(tmp_path: Path) -> None:
+@pytest.mark.parametrize("name", ["anchors.npy", "texts.bin", "codes.bin", "refs.jsonl"])
+def test_a_flipped_byte_is_detected_on_open(tmp_path: Path, name: str) -> None:
     idx = built(tmp_path)
-    target = shard_file(idx, "texts.bin")
+    ReferenceIndex(str(idx))  # sound, and remembered as verified
+    target = shard_file(idx, name)
     data = bytearray(target.read_bytes())
-    data[10] ^= 0x20
+    data[len(data) // 2] ^= 0x20
     target.write_bytes(bytes(data))
-    assert ReferenceIndex(str(idx)).verify() == [str(target)]
+    with pytest.raises(IndexCorruptError, match=f"{name}: checksum mismatch"):
+        ReferenceIndex(str(idx))
+    assert ReferenceIndex(str(idx), verify=False).verify() == [str(target)]
+
+
+def test_verified_files_are_not_read_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from provcheck.index import integrity
+
+    idx = built(tmp_path)
+    reads: list[str] = []
+    real = integrity.file_digest
+    monkeypatch.setattr(integrity, "file_digest", lambda p: reads.append(p) or real(p))
+    ReferenceIndex(str(idx))
+    assert reads == []  # the writer recorded what it wrote
+    (tmp_path / "cache" / "verified.json").unlink()
+    ReferenceIndex(str(idx))
+    assert len(reads) == len(integrity_files(idx))
+    ReferenceIndex(str(idx))
+    assert len(reads) == len(integrity_files(idx))
+
+
+def integrity_files(idx: Path) -> list[Path]:
+    (shard,) = (idx / "shards").iterdir()
+    return list(shard.iterdir())
 
 
 def test_edited_manifest_is_detected(tmp_path: Path) -> None:

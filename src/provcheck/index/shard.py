@@ -29,9 +29,10 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-import xxhash
 
 from provcheck.errors import IndexCorruptError, IndexMismatchError
+from provcheck.index import integrity
+from provcheck.index.integrity import file_digest
 from provcheck.index.manifest import FileEntry, ShardEntry
 
 ANCHORS = "anchors.npy"
@@ -47,18 +48,23 @@ ECHO_OFFSETS = "echoes.idx.npy"
 TEXT_REFS = "text_refs.npy"
 REFS = "refs.jsonl"
 REF_OFFSETS = "refs.idx.npy"
-FILES = (ANCHORS, POSTINGS, ANCHOR_COUNTS, TEXTS, TEXT_OFFSETS, TEXT_KEYS, TEXT_REFS, REFS, REF_OFFSETS)
+FILES = (
+    ANCHORS,
+    POSTINGS,
+    ANCHOR_COUNTS,
+    TEXTS,
+    TEXT_OFFSETS,
+    TEXT_KEYS,
+    CODES,
+    CODE_OFFSETS,
+    ECHOES,
+    ECHO_OFFSETS,
+    TEXT_REFS,
+    REFS,
+    REF_OFFSETS,
+)
 
 U32 = npt.NDArray[np.uint32]
-
-
-def file_digest(path: str) -> str:
-    """xxh3-64 of a file's bytes, hex."""
-    h = xxhash.xxh3_64()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 22):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _save(directory: str, name: str, array: np.ndarray) -> None:
@@ -183,7 +189,7 @@ class Hits:
 class Shard:
     """A shard opened for queries: arrays memory-mapped, nothing loaded whole."""
 
-    def __init__(self, directory: str, entry: ShardEntry) -> None:
+    def __init__(self, directory: str, entry: ShardEntry, verify: bool = True) -> None:
         self.directory = directory
         self.entry = entry
         absent = [f for f in FILES if f not in entry.files]
@@ -205,6 +211,8 @@ class Shard:
                     f"{path}: {size} bytes, the manifest says {expected.size}: truncated or modified",
                     hint="restore the index or rebuild it",
                 )
+        if verify:
+            integrity.verify((os.path.join(directory, n), f.xxh3) for n, f in entry.files.items())
         try:
             self.anchors = self._array(ANCHORS)
             self.postings = self._array(POSTINGS)

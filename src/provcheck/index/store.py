@@ -19,6 +19,7 @@ from provcheck import __version__
 from provcheck.config import FingerprintConfig, MatchConfig
 from provcheck.errors import IndexLockedError, IndexMismatchError, UsageError
 from provcheck.fingerprint import U32
+from provcheck.index import integrity
 from provcheck.index import manifest as mf
 from provcheck.index.manifest import Manifest, ShardEntry, SourceEntry
 from provcheck.index.shard import Shard, ShardBuilder
@@ -53,11 +54,13 @@ class Candidate:
 class ReferenceIndex:
     """A read-only view of an index at one generation."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, *, verify: bool = True) -> None:
         self.path = path
         self.manifest = mf.read(path)
         self.config = self.manifest.fingerprint
-        self.shards = [Shard(os.path.join(path, SHARDS, entry.name), entry) for entry in self.manifest.shards]
+        self.shards = [
+            Shard(os.path.join(path, SHARDS, entry.name), entry, verify) for entry in self.manifest.shards
+        ]
         self.sources: dict[str, SourceInfo] = {
             name: entry.info for name, entry in self.manifest.sources.items()
         }
@@ -333,6 +336,8 @@ class IndexWriter:
         target = os.path.join(self.path, SHARDS, name)
         os.rename(builder.directory, target)
         self._new.append((name, entry))
+        # The digests were just computed from these bytes: opening them need not read them again.
+        integrity.remember((os.path.join(target, n), f.xxh3) for n, f in entry.files.items())
 
     def commit(self) -> None:
         """Make the new shards and source facts visible, atomically."""

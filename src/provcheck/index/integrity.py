@@ -1,0 +1,99 @@
+"""Checksums of index files, verified on open without re-reading unchanged files.
+
+Every file's xxh3 digest is in the manifest. Opening an index verifies each file whose
+(size, modification time, inode) it has not verified before: a file changed by any write —
+one flipped byte included — is read and checked again, so damage is reported on open instead
+of becoming a wrong answer. Files verified once are remembered in a small stamp file under the
+user's cache directory (``$PROVCHECK_CACHE_DIR``, else ``$XDG_CACHE_HOME/provcheck``, else
+``~/.cache/provcheck``), keyed by the file's absolute path and expected digest, so the next
+open costs a ``stat`` per file. The writer records the files it has just written, so a fresh
+index opens without a full read. If the cache cannot be written, files are verified on every
+open (slower, never less safe).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterable
+
+import xxhash
+
+from provcheck.errors import IndexCorruptError
+
+_STAMPS = "verified.json"
+_MAX_STAMPS = 20_000
+
+
+def cache_dir() -> str:
+    """Where provcheck keeps per-user state."""
+    explicit = os.environ.get("PROVCHECK_CACHE_DIR")
+    if explicit:
+        return explicit
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "provcheck")
+
+
+def file_digest(path: str) -> str:
+    """xxh3-64 of a file's bytes, hex."""
+    h = xxhash.xxh3_64()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 22):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _stamp(path: str, digest: str) -> str | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return f"{os.path.abspath(path)}|{digest}|{st.st_size}|{st.st_mtime_ns}|{st.st_ino}"
+
+
+def _load() -> set[str]:
+    try:
+        with open(os.path.join(cache_dir(), _STAMPS), encoding="utf-8") as fh:
+            data = json.load(fh)
+        return set(data) if isinstance(data, list) else set()
+    except (OSError, ValueError):
+        return set()  # no cache yet, or a damaged one: verify, then rewrite it
+
+
+def _save(stamps: set[str]) -> None:
+    directory = cache_dir()
+    try:
+        os.makedirs(directory, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".verified-", dir=directory)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(sorted(stamps)[-_MAX_STAMPS:], fh)
+        os.replace(tmp, os.path.join(directory, _STAMPS))
+    except OSError:
+        pass  # an unwritable cache only costs a re-verification next time
+
+
+def remember(files: Iterable[tuple[str, str]]) -> None:
+    """Record ``(path, digest)`` pairs as verified (the writer has just computed them)."""
+    stamps = _load()
+    new = {s for path, digest in files if (s := _stamp(path, digest))}
+    if not new <= stamps:
+        _save(stamps | new)
+
+
+def verify(files: Iterable[tuple[str, str]]) -> None:
+    """Check ``(path, expected digest)`` pairs; raise on the first mismatch."""
+    stamps = _load()
+    verified: set[str] = set()
+    for path, digest in files:
+        stamp = _stamp(path, digest)
+        if stamp is None or stamp in stamps:
+            continue
+        if file_digest(path) != digest:
+            raise IndexCorruptError(
+                f"{path}: checksum mismatch: the file was modified or damaged since it was written",
+                hint="restore the index or rebuild it; `provcheck index verify` lists every damaged file",
+            )
+        verified.add(stamp)
+    if verified:
+        _save(stamps | verified)
