@@ -28,6 +28,7 @@ from provcheck.model import (
     FileSummary,
     Finding,
     Location,
+    MarkerHit,
     Match,
     MatchId,
     Record,
@@ -38,10 +39,13 @@ from provcheck.model import (
 )
 from provcheck.normalize import Offsets, token_offsets
 from provcheck.policy import Evaluator, Policy, Use
+from provcheck.policy.markers import MarkerScanner, MarkerSpec
 from provcheck.progress import NullProgress, Progress
 from provcheck.readers import Limits, discover, read
+from provcheck.readers.declared import declaring_dirs, is_card, read_declarations
 from provcheck.segment import RoleFilter, segments
 from provcheck.verify import Alignment, align, evidence
+from provcheck.waivers import Waivers, apply
 
 T = TypeVar("T")
 _REF_CACHE = 4096
@@ -182,6 +186,8 @@ class BatchOutput:
     matches: tuple[Match, ...]
     records: int
     turns: int
+    markers: tuple[MarkerHit, ...] = ()
+    """Model-output markers found in the batch's scanned turns."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,15 +197,19 @@ class BatchMatcher:
     index_path: str
     match: MatchConfig
     roles: RoleFilter | None
+    markers: tuple[MarkerSpec, ...] = ()
+    """The policy's markers, as plain data: each process compiles them once."""
 
     def __call__(self) -> Callable[[list[Record]], BatchOutput]:
         """Open the index in this process and return the batch function."""
         matcher = Matcher(ReferenceIndex(self.index_path), self.match)
+        scanner = MarkerScanner(self.markers)
         roles = self.roles
 
         def run(batch: list[Record]) -> BatchOutput:
             matches = matcher.records(batch, roles)
-            return BatchOutput(tuple(matches), len(batch), sum(len(r.turns) for r in batch))
+            hits = scanner.records(batch, roles) if scanner else []
+            return BatchOutput(tuple(matches), len(batch), sum(len(r.turns) for r in batch), tuple(hits))
 
         return run
 
@@ -227,6 +237,7 @@ def executor_for(
 @dataclass(slots=True)
 class _Tally:
     matches: list[Match] = field(default_factory=list)
+    markers: list[MarkerHit] = field(default_factory=list)
     errors: list[RecordError] = field(default_factory=list)
     files: list[FileSummary] = field(default_factory=list)
     records: int = 0
@@ -283,8 +294,13 @@ def scan(
     options: ScanOptions = ScanOptions(),
     progress: Progress | None = None,
     run: dict[str, Any] | None = None,
+    waivers: Waivers | None = None,
+    today: dt.date | None = None,
 ) -> ScanResult:
-    """Scan files and directories against ``index`` and evaluate ``policy`` for ``use``."""
+    """Scan files and directories against ``index`` and evaluate ``policy`` for ``use``.
+
+    ``waivers`` are applied to the findings as of ``today`` (default: the current UTC date).
+    """
     progress = progress or NullProgress()
     started = time.perf_counter()
     started_at = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
@@ -294,9 +310,17 @@ def scan(
         if isinstance(item, RecordError):
             tally.errors.append(item)
             progress.error(item)
+        elif is_card(item[1]) and item[0] not in paths:
+            continue  # a dataset card found in a directory is metadata: read as declarations
         else:
             files.append(item)
-    recipe = BatchMatcher(index.path, options.match, options.roles)
+    declarations, declaration_errors = read_declarations(declaring_dirs(files, paths))
+    for error in declaration_errors:
+        tally.errors.append(error)
+        progress.error(error)
+    recipe = BatchMatcher(
+        index.path, options.match, options.roles, tuple(MarkerSpec.of(m) for m in policy.markers)
+    )
     batches = batched(read_records(files, options, tally, progress), options.batch_size)
     executor, batches = executor_for(recipe, batches, options.workers)
     try:
@@ -304,10 +328,16 @@ def scan(
             tally.records += out.records
             tally.turns += out.turns
             tally.matches.extend(out.matches)
+            tally.markers.extend(out.markers)
             progress.records(out.records)
     finally:
         executor.close()
-    findings = Evaluator(policy, use, index.sources).matches(tally.matches)
+    evaluator = Evaluator(policy, use, index.sources)
+    findings = evaluator.matches(tally.matches)
+    findings += evaluator.markers(tally.markers)
+    findings += evaluator.declarations(declarations)
+    today = today or dt.datetime.now(dt.timezone.utc).date()
+    findings, waiver_report = apply(findings, waivers, today)
     findings.sort(key=_finding_order)
     elapsed = time.perf_counter() - started
     info: dict[str, Any] = {
@@ -330,6 +360,8 @@ def scan(
             "digest": policy.digest or None,
             "files": list(policy.files),
         },
+        "waivers": waivers.path if waivers is not None else None,
+        "markers": [m.id for m in policy.markers],
         "match": options.match.to_dict(),
         "workers": options.workers,
         "roles": str(options.roles) if options.roles else None,
@@ -352,6 +384,9 @@ def scan(
         files=tuple(tally.files),
         stats=stats,
         run=info,
+        waivers=waiver_report,
+        markers=len(tally.markers),
+        declarations=tuple(declarations),
     )
 
 
@@ -363,7 +398,7 @@ def _match_order(m: Match) -> tuple[Any, ...]:
 def _finding_order(f: Finding) -> tuple[Any, ...]:
     rec = f.record
     where = (rec.location.path, rec.location.index, rec.turn.position) if rec else (f.path, -1, -1)
-    return (-f.action.severity, *where, f.rule.id)
+    return (f.waived, -f.action.severity, *where, f.rule.id, f.id)
 
 
 __all__ = ["Action", "Matcher", "ScanOptions", "scan"]
