@@ -201,7 +201,13 @@ class Comparison:
     line: int | None = None
 
     def __str__(self) -> str:
+        if self.op == "exists":
+            return f"{self.field} is {'set' if self.value else 'missing'}"
         value = self.value.pattern if self.op == "regex" else self.value
+        if isinstance(value, dt.date):
+            return f"{self.field} {_OP_WORDS.get(self.op, self.op)} {value.isoformat()}"
+        if isinstance(value, list) and value and isinstance(value[0], dt.date):
+            value = [v.isoformat() for v in value]
         return f"{self.field} {_OP_WORDS.get(self.op, self.op)} {value!r}"
 
     def holds(self, ctx: Mapping[str, Any]) -> bool:
