@@ -268,15 +268,17 @@ class Evaluator:
         )
 
     def markers(self, hits: Iterable[MarkerHit]) -> list[Finding]:
-        """Findings of the marker rules: one per rule and marker hit."""
+        """Findings of the marker rules: one per rule and turn, resting on the turn's first hit
+        the rule accepts (several markers of one rule in one turn are one finding)."""
         rules = self._rules("marker")
-        findings: list[Finding] = []
+        findings: dict[tuple[str, str, str, int, int], Finding] = {}
         if not rules:
-            return findings
-        for hit in hits:
+            return []
+        for hit in sorted(hits, key=lambda h: h.span.start):
+            rec = hit.record
             ctx = {
                 **self._use_ctx,
-                **self._record_ctx(hit.record),
+                **self._record_ctx(rec),
                 "marker.id": hit.marker,
                 "marker.label": hit.label,
                 "marker.provider": hit.provider,
@@ -284,19 +286,17 @@ class Evaluator:
                 "marker.count": hit.count,
             }
             for rule in rules:
-                if not rule.when.holds(ctx):
+                slot = (rule.id, rec.location.path, rec.content_hash, rec.location.index, rec.turn.position)
+                if slot in findings or not rule.when.holds(ctx):
                     continue
-                rec = hit.record
-                findings.append(
-                    Finding(
-                        id=finding_id(rule.id, rec.content_hash, rec.turn.position, hit.marker),
-                        rule=self.rule_ref(rule, None),
-                        action=rule.action,
-                        message=self._message(rule, rule.action, ctx),
-                        marker=hit,
-                    )
+                findings[slot] = Finding(
+                    id=finding_id(rule.id, rec.content_hash, rec.turn.position, "marker"),
+                    rule=self.rule_ref(rule, None),
+                    action=rule.action,
+                    message=self._message(rule, rule.action, ctx),
+                    marker=hit,
                 )
-        return findings
+        return list(findings.values())
 
     def declarations(self, declared: Iterable[Declaration]) -> list[Finding]:
         """Findings of the declaration rules over what datasets declare about themselves.
