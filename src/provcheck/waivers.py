@@ -70,9 +70,13 @@ class WaiverEntry:
             if not any(glob_match(n.lower(), self.source.lower()) for n in names):
                 return False
         if self.path is not None:
-            candidates = [finding.path]
-            if base is not None and finding.path:
-                candidates.append(os.path.relpath(os.path.abspath(finding.path), base))
+            # A declaration's finding is about a directory; its declaring file is tried too.
+            paths = [finding.path]
+            if finding.declaration is not None:
+                paths.append(finding.declaration.path)
+            candidates = list(paths)
+            if base is not None:
+                candidates += [os.path.relpath(os.path.abspath(p), base) for p in paths if p]
             if not any(glob_match(c, self.path) for c in candidates):
                 return False
         return True
