@@ -75,8 +75,8 @@ class WaiverEntry:
             if finding.declaration is not None:
                 paths.append(finding.declaration.path)
             candidates = list(paths)
-            if base is not None:
-                candidates += [os.path.relpath(os.path.abspath(p), base) for p in paths if p]
+            for root in (base, os.getcwd()) if base is not None else (os.getcwd(),):
+                candidates += [os.path.relpath(os.path.abspath(p), root) for p in paths if p]
             if not any(glob_match(c, self.path) for c in candidates):
                 return False
         return True
