@@ -38,7 +38,7 @@ from provcheck.model import (
 )
 from provcheck.policy.catalogue import Catalogue, catalogue
 from provcheck.policy.licenses import license_ids, traits
-from provcheck.policy.model import Policy, Rule, SourceFacts, Use, overlay
+from provcheck.policy.model import Policy, Rule, SourceFacts, Use, comparisons, overlay
 
 _PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_.]*)\}")
 MAX_CHAIN = 16
@@ -114,6 +114,8 @@ class Evaluator:
         self.index_sources = index_sources
         self.known = known if known is not None else catalogue()
         self._chains: dict[str, tuple[SourceFacts, ...]] = {}
+        self._refs: dict[tuple[str, dt.date | None, str], RuleRef] = {}
+        self._info_cache: dict[str, tuple[SourceInfo]] = {}
         self._use_ctx = {
             "use.purpose": tuple(sorted(use.purposes)),
             "use.commercial": use.commercial,
@@ -222,16 +224,33 @@ class Evaluator:
         """Findings of the match rules."""
         rules = self._rules("match")
         findings: list[Finding] = []
+        if not rules:
+            return findings
+        # Most rules test only source facts and the declared use: their outcome is the same for
+        # every match of a source, so it is decided once per source and rule.
+        static = {
+            r.id: all(c.field.startswith(("source.", "use.")) for c in comparisons(r.when)) for r in rules
+        }
+        decided: dict[tuple[str, str], int] = {}
+        source_ctx: dict[str, dict[str, Any]] = {}
         for match in matches:
+            name = match.reference.source.name
             chain = self.chain(match.reference.source)
             base = self._match_ctx(match)
+            ctxs = []
+            for facts in chain:
+                if facts.name not in source_ctx:
+                    source_ctx[facts.name] = self._source_ctx(facts)
+                ctxs.append({**base, **source_ctx[facts.name]})
             for rule in rules:
-                for facts in chain:
-                    ctx = {**base, **self._source_ctx(facts)}
-                    if not rule.when.holds(ctx):
-                        continue
-                    findings.append(self._finding(rule, match, facts, chain, ctx))
-                    break
+                key = (rule.id, name)
+                which = decided.get(key) if static[rule.id] else None
+                if which is None:
+                    which = next((i for i, ctx in enumerate(ctxs) if rule.when.holds(ctx)), -1)
+                    if static[rule.id]:
+                        decided[key] = which
+                if which >= 0:
+                    findings.append(self._finding(rule, match, chain[which], chain, ctxs[which]))
         return findings
 
     def _finding(
@@ -258,14 +277,27 @@ class Evaluator:
                 ref.id,
                 ref.turn.position,
             ),
-            rule=self.rule_ref(rule, on, facts),
+            rule=self._rule_ref_cached(rule, on, facts),
             action=action,
             message=self._message(rule, action, ctx),
             match=match,
-            source=info_of(facts),
-            chain=tuple(info_of(f) for f in chain),
+            source=self._infos(facts)[0],
+            chain=tuple(self._infos(f)[0] for f in chain),
             downgraded_from=downgraded,
         )
+
+    def _rule_ref_cached(self, rule: Rule, on: dt.date | None, facts: SourceFacts) -> RuleRef:
+        key = (rule.id, on, facts.name)
+        ref = self._refs.get(key)
+        if ref is None:
+            ref = self._refs[key] = self.rule_ref(rule, on, facts)
+        return ref
+
+    def _infos(self, facts: SourceFacts) -> tuple[SourceInfo]:
+        info = self._info_cache.get(facts.name)
+        if info is None:
+            info = self._info_cache[facts.name] = (info_of(facts),)
+        return info
 
     def markers(self, hits: Iterable[MarkerHit]) -> list[Finding]:
         """Findings of the marker rules: one per rule and turn, resting on the turn's first hit

@@ -33,6 +33,7 @@ from provcheck.policy.model import (
     Terms,
     TermsVersion,
     Use,
+    comparisons,
     overlay,
 )
 from provcheck.policy.patterns import PatternError, compile_pattern, escape
@@ -693,20 +694,12 @@ def _rule(state: _State, display: str, line: int | None, raw: Any) -> Rule | Non
     )
 
 
-def _fields(cond: Condition) -> list[Comparison]:
-    if isinstance(cond, Comparison):
-        return [cond]
-    if isinstance(cond, Not):
-        return _fields(cond.item)
-    return [c for item in cond.items for c in _fields(item)]
-
-
 def _check_signal_fields(
     state: _State, display: str, raw: LineDict, rid: str, signal: str, when: Condition, message: str
 ) -> None:
     allowed = SIGNAL_FIELDS[signal]
     available = ", ".join(p + "*" for p in allowed)
-    for comparison in _fields(when):
+    for comparison in comparisons(when):
         if not comparison.field.startswith(allowed):
             state.problem(
                 display,

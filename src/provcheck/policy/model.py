@@ -345,6 +345,15 @@ class Not:
 Condition = Comparison | All | AnyOf | Not
 
 
+def comparisons(cond: Condition) -> list[Comparison]:
+    """Every comparison inside a condition."""
+    if isinstance(cond, Comparison):
+        return [cond]
+    if isinstance(cond, Not):
+        return comparisons(cond.item)
+    return [c for item in cond.items for c in comparisons(item)]
+
+
 @dataclass(frozen=True, slots=True)
 class Rule:
     """A rule: when its condition holds for a signal, it asks for an action."""
