@@ -19,15 +19,16 @@ demo: $(STAMP)
 	$(BIN)/provcheck index build $(DEMO)/index --sources fixtures/demo/sources.yaml --quiet
 	$(BIN)/provcheck index info $(DEMO)/index
 	-$(BIN)/provcheck scan fixtures/demo/dataset --index $(DEMO)/index \
-	    --policy fixtures/demo/policy.yaml --format text --format json --format html \
+	    --policy fixtures/demo/policy.yaml --waivers fixtures/demo/waivers.yaml \
+	    --format text --format json --format html \
 	    --output - --output $(DEMO)/report.json --output $(DEMO)/report.html; \
 	  code=$$?; echo "provcheck scan exited with $$code (1 = blocking findings, as expected here)"; \
 	  echo "HTML report for reviewers: file://$(CURDIR)/$(DEMO)/report.html"; \
 	  test $$code -eq 1
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/ruff format --check src tests benchmarks scripts
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 

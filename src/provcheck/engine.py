@@ -28,6 +28,7 @@ from provcheck.model import (
     FileSummary,
     Finding,
     Location,
+    MarkerHit,
     Match,
     Record,
     RecordError,
@@ -35,9 +36,12 @@ from provcheck.model import (
     ScanStats,
 )
 from provcheck.policy import Evaluator, Policy, Use
+from provcheck.policy.markers import MarkerScanner, MarkerSpec
 from provcheck.progress import NullProgress, Progress
 from provcheck.readers import InputSource, Limits, RawRecord, discover, read
+from provcheck.readers.declared import declaring_dirs, is_card, read_declarations
 from provcheck.segment import RoleFilter
+from provcheck.waivers import Waivers, apply
 
 T = TypeVar("T")
 
@@ -77,6 +81,8 @@ class BatchOutput:
     turns: int
     schemas: tuple[tuple[str, str], ...]
     """``(path, schema)`` of every valid record."""
+    markers: tuple[MarkerHit, ...] = ()
+    """Model-output markers found in the batch's scanned turns."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,10 +96,13 @@ class BatchMatcher:
     match: MatchConfig
     roles: RoleFilter | None
     records: RecordOptions = RecordOptions()
+    markers: tuple[MarkerSpec, ...] = ()
+    """The policy's markers, as plain data: each process compiles them once."""
 
     def __call__(self) -> Callable[[list[Pending]], BatchOutput]:
         """Open the index in this process and return the batch function."""
         matcher = Matcher(ReferenceIndex(self.index_path), self.match)
+        scanner = MarkerScanner(self.markers)
         roles, options = self.roles, self.records
 
         def run(batch: list[Pending]) -> BatchOutput:
@@ -103,12 +112,14 @@ class BatchMatcher:
                 rec = to_record(raw.data, Location(path, raw.index, raw.line), options)
                 (errors if isinstance(rec, RecordError) else records).append(rec)  # type: ignore[arg-type]
             matches = matcher.records(records, roles)
+            hits = scanner.records(records, roles) if scanner else []
             return BatchOutput(
                 tuple(matches),
                 tuple(errors),
                 len(batch),
                 sum(len(r.turns) for r in records),
                 tuple((r.location.path, r.schema) for r in records),
+                tuple(hits),
             )
 
         return run
@@ -132,6 +143,7 @@ class _FileTally:
 @dataclass(slots=True)
 class _Tally:
     matches: list[Match] = field(default_factory=list)
+    markers: list[MarkerHit] = field(default_factory=list)
     errors: list[RecordError] = field(default_factory=list)
     files: dict[str, _FileTally] = field(default_factory=dict)
     records: int = 0
@@ -147,6 +159,7 @@ class _Tally:
 
     def add(self, out: BatchOutput) -> None:
         self.matches.extend(out.matches)
+        self.markers.extend(out.markers)
         self.errors.extend(out.errors)
         self.turns += out.turns
         for err in out.errors:
@@ -219,8 +232,13 @@ def scan(
     options: ScanOptions = ScanOptions(),
     progress: Progress | None = None,
     run: dict[str, Any] | None = None,
+    waivers: Waivers | None = None,
+    today: dt.date | None = None,
 ) -> ScanResult:
-    """Scan files and directories against ``index`` and evaluate ``policy`` for ``use``."""
+    """Scan files and directories against ``index`` and evaluate ``policy`` for ``use``.
+
+    ``waivers`` are applied to the findings as of ``today`` (default: the current UTC date).
+    """
     progress = progress or NullProgress()
     started = time.perf_counter()
     started_at = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
@@ -230,10 +248,22 @@ def scan(
         if isinstance(item, RecordError):
             tally.errors.append(item)
             progress.error(item)
+        elif is_card(item[1]) and item[0] not in paths:
+            continue  # a dataset card found in a directory is metadata: read as declarations
         else:
             files.append(item)
+    declarations, declaration_errors = read_declarations(declaring_dirs(files, paths))
+    for error in declaration_errors:
+        tally.errors.append(error)
+        progress.error(error)
     tally.bytes_total = sum(_size(fs_path) for _, fs_path in files)
-    recipe = BatchMatcher(index.path, options.match, options.roles, options.records)
+    recipe = BatchMatcher(
+        index.path,
+        options.match,
+        options.roles,
+        options.records,
+        tuple(MarkerSpec.of(m) for m in policy.markers),
+    )
     batches = batched(read_records(files, options, tally, progress), options.batch_size)
     executor, batches = executor_for(recipe, batches, options.workers, options.engine, options.address)
     try:
@@ -244,7 +274,12 @@ def scan(
     finally:
         executor.close()
     tally.errors.sort(key=lambda e: (e.path, -1 if e.index is None else e.index, e.line or 0))
-    findings = Evaluator(policy, use, index.sources).matches(tally.matches)
+    evaluator = Evaluator(policy, use, index.sources)
+    findings = evaluator.matches(tally.matches)
+    findings += evaluator.markers(tally.markers)
+    findings += evaluator.declarations(declarations)
+    today = today or dt.datetime.now(dt.timezone.utc).date()
+    findings, waiver_report = apply(findings, waivers, today)
     findings.sort(key=_finding_order)
     elapsed = time.perf_counter() - started
     info: dict[str, Any] = {
@@ -267,6 +302,8 @@ def scan(
             "digest": policy.digest or None,
             "files": list(policy.files),
         },
+        "waivers": waivers.path if waivers is not None else None,
+        "markers": [m.id for m in policy.markers],
         "match": options.match.to_dict(),
         "workers": options.workers,
         "engine": options.engine,
@@ -290,6 +327,9 @@ def scan(
         files=tally.summaries(),
         stats=stats,
         run=info,
+        waivers=waiver_report,
+        markers=len(tally.markers),
+        declarations=tuple(declarations),
     )
 
 
@@ -301,7 +341,7 @@ def _match_order(m: Match) -> tuple[Any, ...]:
 def _finding_order(f: Finding) -> tuple[Any, ...]:
     rec = f.record
     where = (rec.location.path, rec.location.index, rec.turn.position) if rec else (f.path, -1, -1)
-    return (-f.action.severity, *where, f.rule.id)
+    return (f.waived, -f.action.severity, *where, f.rule.id, f.id)
 
 
 __all__ = ["Action", "Matcher", "ScanOptions", "scan"]

@@ -277,6 +277,9 @@ class Clause:
     """Section or item number, as the document numbers it."""
     confidence: str | None = None
     """How the quote was verified (``V-P`` primary, ``V-S`` secondary)."""
+    note: str | None = None
+    """Why this version is cited when it may not be the one in force (e.g. the material
+    predates it, or its date is unknown)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -301,6 +304,36 @@ class Waiver:
     ticket: str | None = None
     placeholder: bool = False
     """True while the reason is still the placeholder ``provcheck baseline`` wrote."""
+
+
+@dataclass(frozen=True, slots=True)
+class StaleWaiver:
+    """A waiver entry that matched no finding of the scan (reported so it can be removed)."""
+
+    file: str
+    line: int | None
+    id: str | None
+    rule: str | None
+    source: str | None
+    path: str | None
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class WaiverReport:
+    """What the waivers file did in a scan."""
+
+    file: str
+    entries: int
+    """Entries in the file."""
+    waived: int
+    """Findings a waiver in force covers."""
+    expired: int
+    """Findings whose only waivers have expired (re-opened)."""
+    placeholders: int
+    """Waived findings whose waiver still has ``provcheck baseline``'s placeholder reason."""
+    stale: tuple[StaleWaiver, ...]
+    """Entries that matched no finding."""
 
 
 @enum.unique
@@ -328,6 +361,8 @@ class MarkerHit:
     """The matched text."""
     provider: str | None = None
     """The provider the marker points to, when it points to one."""
+    count: int = 1
+    """How many times the marker occurs in the turn (the span is the first)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -443,6 +478,12 @@ class ScanResult:
     stats: ScanStats
     run: Mapping[str, object]
     """Parameters and versions needed to reproduce the run (index, policy, use, versions)."""
+    waivers: WaiverReport | None = None
+    """What the waivers file did; None when no waivers file was used."""
+    markers: int = 0
+    """Marker hits found (each may or may not be a finding, depending on the policy)."""
+    declarations: tuple[Declaration, ...] = ()
+    """What the scanned datasets declare about themselves (cards, provenance manifests)."""
 
     def blocking(self, fail_on: frozenset[Action]) -> tuple[Finding, ...]:
         """Findings whose action is in ``fail_on`` and that are not waived."""

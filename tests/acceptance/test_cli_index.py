@@ -31,7 +31,6 @@ def test_add_reports_counts_and_meta(tmp_path: Path, index_dir: Path) -> None:
             "origin=generated",
             "--meta",
             "date=2024-05-01",
-            "-q",
         ],
         4,
     )
@@ -39,6 +38,9 @@ def test_add_reports_counts_and_meta(tmp_path: Path, index_dir: Path) -> None:
     info = json.loads(run_cli(["index", "info", index_dir, "--format", "json"]).stdout)
     assert info["sources"]["plain"]["meta"] == {"origin": "generated", "date": "2024-05-01"}
     assert info["shards"] == 2
+    # --quiet keeps the errors and drops the summary.
+    again = run_cli(["index", "add", index_dir, more, "--source", "plain2", "-q"], 4)
+    assert "no text found" in again.stderr and "records" not in again.stderr
     run_cli(["index", "add", index_dir, more, "--source", "x", "--meta", "nokey"], 2)
 
 
@@ -69,7 +71,7 @@ def test_verify_and_parameter_options(tmp_path: Path, index_dir: Path) -> None:
     texts.write_bytes(bytes(data))
     assert "checksum mismatch" in run_cli(["index", "verify", index_dir], 5).stderr
     refs = write_jsonl(tmp_path / "r.jsonl", [{"text": REFERENCE_TEXTS[0]}])
-    result = run_cli(["index", "add", tmp_path / "new", refs, "--source", "s", "--shingle-size", "3", "-q"])
+    result = run_cli(["index", "add", tmp_path / "new", refs, "--source", "s", "--shingle-size", "3"])
     assert "1 records" in result.stderr
     result = run_cli(["index", "add", tmp_path / "new", refs, "--source", "s", "--window", "4", "-q"], 5)
     assert "wmh1-tok1-n3-w8-s1" in result.stderr

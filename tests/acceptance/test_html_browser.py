@@ -89,6 +89,8 @@ def test_demo_report_renders_with_evidence_highlighted(browser: Any, monkeypatch
             work / "demo-index",
             "-p",
             "fixtures/demo/policy.yaml",
+            "--waivers",
+            "fixtures/demo/waivers.yaml",
             "-f",
             "html",
             "-o",
@@ -102,9 +104,13 @@ def test_demo_report_renders_with_evidence_highlighted(browser: Any, monkeypatch
     page.open(report)
     p = page.page
     assert p.locator(".verdict.fail").inner_text().startswith("FAIL: 4 finding(s)")
-    assert p.locator("details.finding").count() == 5
+    # 5 matches, 2 dataset-card declarations and 1 waived marker.
+    assert p.locator("details.finding").count() == 8
+    assert p.locator("details.finding[data-waived='1']").count() == 1
     # Every match finding shows aligned text marked on both sides, and the edits inside it.
-    for card in p.locator("details.finding").all():
+    cards = [c for c in p.locator("details.finding").all() if c.locator(".txt.ref").count()]
+    assert len(cards) == 5
+    for card in cards:
         assert card.locator(".txt.cand mark.same").count() > 0
         assert card.locator(".txt.ref mark.same").count() > 0
         assert card.locator(".txt.cand mark.same").first.is_visible()

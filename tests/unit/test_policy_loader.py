@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from pathlib import Path
 
 import pytest
@@ -187,17 +188,45 @@ def test_python_object_tags_are_not_constructed(tmp_path: Path) -> None:
     assert any("python/object" in p or "could not determine a constructor" in p for p in found)
 
 
-def test_pathological_regex_is_refused(tmp_path: Path) -> None:
-    text = "\n".join(
-        problems(
-            tmp_path,
-            """\
+def test_backtracking_regexes_cannot_hang_a_scan(tmp_path: Path) -> None:
+    # RE2 matches in linear time: the classic catastrophic patterns load and run instantly on
+    # the inputs that make Python's backtracking `re` take exponential time.
+    pol = load_policy(
+        str(
+            write(
+                tmp_path,
+                """\
 rules:
   - id: r1
     title: t
     action: warn
-    when: {record.path: {regex: "(a+)+$"}}
+    when:
+      any:
+        - record.path: {regex: "(a+)+$"}
+        - record.id: {regex: "(a|aa)*b"}
 """,
+            )
         )
     )
-    assert "catastrophic backtracking" in text
+    hostile = {"record.path": "a" * 5000 + "!", "record.id": "a" * 5000}
+    started = time.perf_counter()
+    assert pol.rules[0].when.holds(hostile) is False
+    assert time.perf_counter() - started < 0.5
+
+
+def test_regexes_needing_backtracking_are_refused_with_their_line(tmp_path: Path) -> None:
+    found = problems(
+        tmp_path,
+        """\
+rules:
+  - id: r1
+    title: t
+    action: warn
+    when:
+      record.path: {regex: "(a)\\\\1"}
+      record.id: {regex: "x(?=y)"}
+""",
+    )
+    text = "\n".join(found)
+    assert "policy.yaml:6: invalid regex" in text and "no backreferences or lookaround" in text
+    assert "policy.yaml:7: invalid regex" in text

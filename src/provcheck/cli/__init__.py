@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from provcheck import __version__
+from provcheck.cli.baseline import baseline
 from provcheck.cli.common import run_main
 from provcheck.cli.index import index
 from provcheck.cli.policy import policy
@@ -24,6 +25,7 @@ def cli() -> None:
 cli.add_command(index)
 cli.add_command(scan)
 cli.add_command(policy)
+cli.add_command(baseline)
 
 
 def main() -> None:

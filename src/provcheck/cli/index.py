@@ -61,11 +61,13 @@ def _fingerprint_config(
     )
 
 
-def _print_report(report: AddReport, seconds: float) -> None:
+def _print_report(report: AddReport, seconds: float, quiet: bool) -> None:
     for err in report.errors[:50]:
         stderr.print(format_error(err), markup=False)
     if len(report.errors) > 50:
         stderr.print(f"... and {len(report.errors) - 50} more errors", markup=False)
+    if quiet:
+        return
     rate = report.records / seconds if seconds > 0 else 0
     stderr.print(
         f"added {report.path}: {report.records:,} records, {report.turns:,} reference turns "
@@ -99,7 +101,7 @@ def _add(
                 )
             finally:
                 progress.close()
-            _print_report(report, time.perf_counter() - started)
+            _print_report(report, time.perf_counter() - started, quiet)
             errors += len(report.errors)
         writer.commit()
     if errors:
@@ -146,7 +148,7 @@ def _add(
 @WORKERS
 @ENGINE
 @ADDRESS
-@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@click.option("-q", "--quiet", is_flag=True, help="Errors only: no progress bar, no summary.")
 @handle_errors
 def index_add(
     index_path: str,
@@ -207,7 +209,7 @@ def index_add(
 @WORKERS
 @ENGINE
 @ADDRESS
-@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@click.option("-q", "--quiet", is_flag=True, help="Errors only: no progress bar, no summary.")
 @handle_errors
 def index_build(
     index_path: str,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 
@@ -28,6 +29,8 @@ from provcheck.policy import default_policy, load_policy, use_from_words
 from provcheck.report import OutputFormat, ReportContext, formatter
 from provcheck.report.serialize import counts_by_action
 from provcheck.segment import RoleFilter
+from provcheck.waivers import DEFAULT_FILE as DEFAULT_WAIVERS
+from provcheck.waivers import Waivers, load_waivers
 
 FAIL_ON = ["block", "review", "warn", "info", "never"]
 ERRORS_SHOWN = 20
@@ -57,6 +60,35 @@ def pair_outputs(formats: tuple[str, ...], outputs: tuple[str, ...]) -> list[tup
     return list(zip(fmts, [None if o == "-" else o for o in outputs], strict=True))
 
 
+def waivers_for(path: str | None) -> Waivers | None:
+    """The waivers file given, else ``.provcheck-waivers.yaml`` in the current directory if any."""
+    if path is not None:
+        if not os.path.isfile(path):
+            raise UsageError(f"--waivers {path}: no such file")
+        return load_waivers(path)
+    return load_waivers(DEFAULT_WAIVERS) if os.path.isfile(DEFAULT_WAIVERS) else None
+
+
+def waiver_lines(result: ScanResult) -> list[str]:
+    """What the waivers did, for the summary: stale entries and placeholders are flagged."""
+    w = result.waivers
+    if w is None:
+        return []
+    lines = [
+        f"waivers ({w.file}): {w.waived} finding(s) waived, {w.expired} re-opened (expired), "
+        f"{len(w.stale)} stale entr{'y' if len(w.stale) == 1 else 'ies'}"
+    ]
+    if w.placeholders:
+        lines.append(
+            f"WARNING: {w.placeholders} waiver(s) still have the baseline placeholder reason or "
+            f"approver; fill them in in {w.file}"
+        )
+    for stale in w.stale[:ERRORS_SHOWN]:
+        what = f"id {stale.id}" if stale.id else f"rule {stale.rule}"
+        lines.append(f"{stale.file}:{stale.line}: stale waiver ({what}) matches no finding")
+    return lines
+
+
 def summary(result: ScanResult, fail_on: frozenset[Action]) -> str:
     """The one-paragraph verdict printed on stderr."""
     counts = counts_by_action(result)
@@ -68,6 +100,7 @@ def summary(result: ScanResult, fail_on: frozenset[Action]) -> str:
         f"{s.matches} match(es); findings: {', '.join(parts) or 'none'}"
         + (f"; {waived} waived" if waived else "")
     ]
+    lines.extend(waiver_lines(result))
     if result.errors:
         lines.append(f"{len(result.errors)} unreadable record(s) or file(s): the scan is incomplete")
     blocking = result.blocking(fail_on)
@@ -166,6 +199,13 @@ def summary(result: ScanResult, fail_on: frozenset[Action]) -> str:
     metavar="KEY=VALUE",
     help="Advanced: override a matching threshold (see README, How matching works). Repeatable.",
 )
+@click.option(
+    "--waivers",
+    "waivers_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help=f"Waivers file (default: {DEFAULT_WAIVERS} in the current directory, if present).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
 @handle_errors
 def scan(
@@ -185,6 +225,7 @@ def scan(
     engine_name: str,
     address: str | None,
     match_options: tuple[str, ...],
+    waivers_path: str | None,
     quiet: bool,
 ) -> None:
     """Scan dataset files or directories (PATHS) against INDEX.
@@ -198,6 +239,7 @@ def scan(
         load_policy(policy_path, allow_outside=allow_include_outside) if policy_path else default_policy()
     )
     use = use_from_words(uses) if uses else policy.use
+    waivers = waivers_for(waivers_path)
     options = engine.ScanOptions(
         records=RecordOptions(schema=schema, text_field=text_field, id_field=id_field),
         roles=RoleFilter.parse(roles) if roles else None,
@@ -216,6 +258,7 @@ def scan(
             use,
             options,
             progress,
+            waivers=waivers,
             run={
                 "command": ["provcheck", *sys.argv[1:]],
                 "fail_on": sorted(a.value for a in actions),

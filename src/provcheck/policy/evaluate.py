@@ -1,8 +1,18 @@
-"""Policy evaluation: signals + declared use -> findings. Pure: no I/O, no printing.
+"""Policy evaluation: signals + declared use -> findings. Pure: no printing, no scan I/O.
 
-A rule is tested against the matched source and, in turn, every source it derives from
-(``derived_from`` in the index's ``--meta`` or the policy's ``sources:``): restrictions of a
-parent apply to its copies, and the finding names the source that triggered and the chain.
+Three kinds of signal, each with its own rules (``signal:``):
+
+- a **match** of a record against a reference source: the rule is tested against the matched
+  source and, in turn, every source it derives from (``derived_from`` in the index's
+  ``--meta``, the policy's ``sources:``, or the catalogue of known datasets): restrictions of a
+  parent apply to its copies, and the finding names the source that triggered and the chain;
+- a **marker** in a turn (a phrase that marks model output);
+- a **declaration** a dataset makes about itself (dataset card, ``provenance.yaml``): a
+  declared licence, the declared provider/generator, and each declared source dataset, whose
+  catalogue facts and chain are tested like a matched source's.
+
+Every rule applies independently: a record matching several sources gets a finding per rule
+and source, and the most severe action among them decides (``ScanResult.blocking``).
 """
 
 from __future__ import annotations
@@ -11,19 +21,24 @@ import datetime as dt
 import hashlib
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from provcheck.model import (
     Action,
+    Declaration,
     Finding,
     FindingId,
+    MarkerHit,
     Match,
+    RecordRef,
     RuleRef,
     SourceInfo,
     SourceName,
 )
-from provcheck.policy.licenses import traits
-from provcheck.policy.model import Policy, Rule, SourceFacts, Use, overlay
+from provcheck.policy.catalogue import Catalogue, catalogue
+from provcheck.policy.licenses import license_ids, traits
+from provcheck.policy.model import Policy, Rule, SourceFacts, Use, comparisons, overlay
 
 _PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_.]*)\}")
 MAX_CHAIN = 16
@@ -87,11 +102,20 @@ def info_of(facts: SourceFacts) -> SourceInfo:
 class Evaluator:
     """Evaluates one policy for one declared use against signals."""
 
-    def __init__(self, policy: Policy, use: Use, index_sources: Mapping[str, SourceInfo]) -> None:
+    def __init__(
+        self,
+        policy: Policy,
+        use: Use,
+        index_sources: Mapping[str, SourceInfo],
+        known: Catalogue | None = None,
+    ) -> None:
         self.policy = policy
         self.use = use
         self.index_sources = index_sources
+        self.known = known if known is not None else catalogue()
         self._chains: dict[str, tuple[SourceFacts, ...]] = {}
+        self._refs: dict[tuple[str, dt.date | None, str], RuleRef] = {}
+        self._info_cache: dict[str, tuple[SourceInfo]] = {}
         self._use_ctx = {
             "use.purpose": tuple(sorted(use.purposes)),
             "use.commercial": use.commercial,
@@ -101,11 +125,14 @@ class Evaluator:
         }
 
     def facts(self, name: str, info: SourceInfo | None = None) -> SourceFacts:
-        """What is known of a source: the index's facts overlaid by the policy's."""
+        """What is known of a source: the index's facts overlaid by the policy's; for a name
+        neither knows, the catalogue's facts of a known dataset."""
         base = facts_of(info) if info is not None else None
         if base is None and name in self.index_sources:
             base = facts_of(self.index_sources[name])
         declared = self.policy.sources.get(name)
+        if base is None and declared is None:
+            return self.known.facts(name) or SourceFacts(name=name)
         if base is None:
             return declared or SourceFacts(name=name)
         if declared is None:
@@ -115,22 +142,24 @@ class Evaluator:
     def chain(self, info: SourceInfo) -> tuple[SourceFacts, ...]:
         """The source and its ancestors, nearest first, each once."""
         cached = self._chains.get(info.name)
-        if cached is not None:
-            return cached
+        if cached is None:
+            cached = self._chain_of(self.facts(info.name, info))
+            self._chains[info.name] = cached
+        return cached
+
+    def _chain_of(self, first: SourceFacts) -> tuple[SourceFacts, ...]:
         out: list[SourceFacts] = []
         seen: set[str] = set()
-        queue: list[tuple[str, SourceInfo | None]] = [(info.name, info)]
+        queue: list[SourceFacts | str] = [first]
         while queue and len(out) < MAX_CHAIN:
-            name, maybe_info = queue.pop(0)
-            if name in seen:
+            item = queue.pop(0)
+            facts = item if isinstance(item, SourceFacts) else self.facts(item)
+            if facts.name in seen:
                 continue
-            seen.add(name)
-            facts = self.facts(name, maybe_info)
+            seen.add(facts.name)
             out.append(facts)
-            queue.extend((parent, None) for parent in facts.derived_from)
-        result = tuple(out)
-        self._chains[info.name] = result
-        return result
+            queue.extend(facts.derived_from)
+        return tuple(out)
 
     @staticmethod
     def _source_ctx(facts: SourceFacts) -> dict[str, Any]:
@@ -138,7 +167,7 @@ class Evaluator:
             "source.name": facts.name,
             "source.provider": facts.provider,
             "source.generator": facts.generator,
-            "source.license": facts.license,
+            "source.license": license_ids(facts.license),
             "source.terms": facts.terms,
             "source.origin": facts.origin,
             "source.derived_from": facts.derived_from,
@@ -163,38 +192,65 @@ class Evaluator:
             "match.tokens": ev.matched_tokens,
             "match.kind": ev.kind.value,
             "match.short": ev.short,
-            "record.path": rec.location.path,
-            "record.role": rec.turn.role,
-            "record.kind": rec.turn.kind.value,
-            "record.id": rec.id,
+            **self._record_ctx(rec),
             "reference.id": match.reference.id,
             "reference.role": match.reference.turn.role,
         }
 
-    def rule_ref(self, rule: Rule, on: dt.date | None) -> RuleRef:
-        """What a finding says about its rule, citing the clause in force ``on``."""
+    def rule_ref(self, rule: Rule, on: dt.date | None, facts: SourceFacts | None = None) -> RuleRef:
+        """What a finding says about its rule, citing the clause that governs material of
+        ``facts`` generated ``on``."""
         return RuleRef(
             id=rule.id,
             title=rule.title,
             rationale=rule.rationale,
             remediation=rule.remediation,
-            clause=self.policy.clause_for(rule, on),
+            clause=self.policy.clause_for(rule, on, facts),
         )
+
+    def _rules(self, signal: str) -> list[Rule]:
+        return [r for r in self.policy.rules if r.enabled and r.signal == signal]
+
+    @staticmethod
+    def _record_ctx(rec: RecordRef) -> dict[str, Any]:
+        return {
+            "record.path": rec.location.path,
+            "record.role": rec.turn.role,
+            "record.kind": rec.turn.kind.value,
+            "record.id": rec.id,
+        }
 
     def matches(self, matches: Iterable[Match]) -> list[Finding]:
         """Findings of the match rules."""
-        rules = [r for r in self.policy.rules if r.enabled and r.signal == "match"]
+        rules = self._rules("match")
         findings: list[Finding] = []
+        if not rules:
+            return findings
+        # Most rules test only source facts and the declared use: their outcome is the same for
+        # every match of a source, so it is decided once per source and rule.
+        static = {
+            r.id: all(c.field.startswith(("source.", "use.")) for c in comparisons(r.when)) for r in rules
+        }
+        decided: dict[tuple[str, str], int] = {}
+        source_ctx: dict[str, dict[str, Any]] = {}
         for match in matches:
+            name = match.reference.source.name
             chain = self.chain(match.reference.source)
             base = self._match_ctx(match)
+            ctxs = []
+            for facts in chain:
+                if facts.name not in source_ctx:
+                    source_ctx[facts.name] = self._source_ctx(facts)
+                ctxs.append({**base, **source_ctx[facts.name]})
             for rule in rules:
-                for facts in chain:
-                    ctx = {**base, **self._source_ctx(facts)}
-                    if not rule.when.holds(ctx):
-                        continue
-                    findings.append(self._finding(rule, match, facts, chain, ctx))
-                    break
+                key = (rule.id, name)
+                which = decided.get(key) if static[rule.id] else None
+                if which is None:
+                    which = next((i for i, ctx in enumerate(ctxs) if rule.when.holds(ctx)), -1)
+                    if static[rule.id]:
+                        decided[key] = which
+                if which >= 0:
+                    findings.append(self._finding(rule, match, chain[which], chain, ctxs[which]))
         return findings
 
     def _finding(
@@ -221,17 +277,176 @@ class Evaluator:
                 ref.id,
                 ref.turn.position,
             ),
-            rule=self.rule_ref(rule, on),
+            rule=self._rule_ref_cached(rule, on, facts),
             action=action,
-            message=render(
-                rule.message,
-                {**ctx, "rule.id": rule.id, "rule.title": rule.title, "action": action.value},
-            ),
+            message=self._message(rule, action, ctx),
             match=match,
-            source=info_of(facts),
-            chain=tuple(info_of(f) for f in chain),
+            source=self._infos(facts)[0],
+            chain=tuple(self._infos(f)[0] for f in chain),
             downgraded_from=downgraded,
         )
+
+    def _rule_ref_cached(self, rule: Rule, on: dt.date | None, facts: SourceFacts) -> RuleRef:
+        key = (rule.id, on, facts.name)
+        ref = self._refs.get(key)
+        if ref is None:
+            ref = self._refs[key] = self.rule_ref(rule, on, facts)
+        return ref
+
+    def _infos(self, facts: SourceFacts) -> tuple[SourceInfo]:
+        info = self._info_cache.get(facts.name)
+        if info is None:
+            info = self._info_cache[facts.name] = (info_of(facts),)
+        return info
+
+    def markers(self, hits: Iterable[MarkerHit]) -> list[Finding]:
+        """Findings of the marker rules: one per rule and turn, resting on the turn's first hit
+        the rule accepts (several markers of one rule in one turn are one finding)."""
+        rules = self._rules("marker")
+        findings: dict[tuple[str, str, str, int, int], Finding] = {}
+        if not rules:
+            return []
+        for hit in sorted(hits, key=lambda h: h.span.start):
+            rec = hit.record
+            ctx = {
+                **self._use_ctx,
+                **self._record_ctx(rec),
+                "marker.id": hit.marker,
+                "marker.label": hit.label,
+                "marker.provider": hit.provider,
+                "marker.text": hit.text,
+                "marker.count": hit.count,
+            }
+            for rule in rules:
+                slot = (rule.id, rec.location.path, rec.content_hash, rec.location.index, rec.turn.position)
+                if slot in findings or not rule.when.holds(ctx):
+                    continue
+                findings[slot] = Finding(
+                    id=finding_id(rule.id, rec.content_hash, rec.turn.position, "marker"),
+                    rule=self.rule_ref(rule, None),
+                    action=rule.action,
+                    message=self._message(rule, rule.action, ctx),
+                    marker=hit,
+                )
+        return list(findings.values())
+
+    def declarations(self, declared: Iterable[Declaration]) -> list[Finding]:
+        """Findings of the declaration rules over what datasets declare about themselves.
+
+        Per declaring file: each declared licence is tested as the dataset's own licence; the
+        declared provider/generator/terms as the dataset's own origin; each declared source
+        dataset through its chain (catalogue facts, the models that generated it, upstream
+        datasets), like a matched source.
+        """
+        rules = self._rules("declaration")
+        findings: list[Finding] = []
+        if not rules:
+            return findings
+        by_file: dict[str, list[Declaration]] = {}
+        for d in declared:
+            by_file.setdefault(d.path, []).append(d)
+        for items in by_file.values():
+            own = _declared_facts(items)
+            for d in items:
+                if d.key == "license":
+                    chain: tuple[SourceFacts, ...] = (replace_license(own, d.value),)
+                elif d.key == "source_datasets":
+                    parent = self.facts(d.value)
+                    chain = self._chain_of(parent)
+                elif d.key == "provider" or (
+                    d.key == "generator" and not any(x.key == "provider" for x in items)
+                ):
+                    chain = (replace_license(own, None),)
+                else:
+                    continue
+                findings.extend(self._declared(rules, d, own, chain))
+        return findings
+
+    def _declared(
+        self,
+        rules: list[Rule],
+        d: Declaration,
+        own: SourceFacts,
+        chain: tuple[SourceFacts, ...],
+    ) -> list[Finding]:
+        known = self.known.key(d.value) if d.key == "source_datasets" else None
+        base = {
+            **self._use_ctx,
+            "declared.key": d.key,
+            "declared.value": d.value,
+            "declared.file": d.path,
+            "declared.dataset": d.dataset,
+            "declared.known": known is not None,
+            "declared.resolved": self.known.describe(d.value) if d.key == "source_datasets" else d.value,
+        }
+        out: list[Finding] = []
+        for rule in rules:
+            for facts in chain:
+                ctx = {**base, **self._source_ctx(facts)}
+                if not rule.when.holds(ctx):
+                    continue
+                on = facts.date or own.date or next((f.date for f in chain if f.date), None)
+                out.append(
+                    Finding(
+                        id=finding_id(rule.id, _norm(d.dataset), d.key, d.value.lower(), facts.name),
+                        rule=self.rule_ref(rule, on, facts),
+                        action=rule.action,
+                        message=self._message(rule, rule.action, ctx),
+                        declaration=d,
+                        source=info_of(facts),
+                        chain=tuple(info_of(f) for f in chain),
+                    )
+                )
+                break
+        return out
+
+    @staticmethod
+    def _message(rule: Rule, action: Action, ctx: Mapping[str, Any]) -> str:
+        return render(
+            rule.message, {**ctx, "rule.id": rule.id, "rule.title": rule.title, "action": action.value}
+        )
+
+
+def _norm(path: str) -> str:
+    path = path.replace("\\", "/")
+    while path.startswith("./"):
+        path = path[2:]
+    return path.rstrip("/") or "."
+
+
+def replace_license(facts: SourceFacts, license_id: str | None) -> SourceFacts:
+    """``facts`` with this licence only."""
+    return replace(facts, license=license_id)
+
+
+def _declared_facts(items: list[Declaration]) -> SourceFacts:
+    """The dataset's own facts from one declaring file."""
+    first = items[0]
+    values: dict[str, list[str]] = {}
+    for d in items:
+        values.setdefault(d.key, []).append(d.value)
+
+    def one(key: str) -> str | None:
+        found = values.get(key)
+        return found[0] if found else None
+
+    date = None
+    if one("date"):
+        try:
+            date = dt.date.fromisoformat(str(one("date"))[:10])
+        except ValueError:
+            date = None
+    return SourceFacts(
+        name=f"dataset:{_norm(first.dataset)}",
+        provider=one("provider"),
+        generator=one("generator"),
+        license=" AND ".join(values.get("license", [])) or None,
+        terms=one("terms"),
+        origin=one("origin"),
+        derived_from=tuple(values.get("source_datasets", [])),
+        date=date,
+        meta={"declared_in": first.path},
+    )
 
 
 def render(template: str, ctx: Mapping[str, Any]) -> str:

@@ -6,6 +6,8 @@ from each licence's definition (``../shared/reference/terms-and-licences.md`` §
 
 from __future__ import annotations
 
+import re
+
 NONCOMMERCIAL = "noncommercial"
 SHAREALIKE = "sharealike"
 NODERIVATIVES = "noderivatives"
@@ -15,6 +17,8 @@ PERMISSIVE = "permissive"
 PUBLIC_DOMAIN = "public-domain"
 MODEL_TERMS = "model-terms"
 """The material is governed by a model licence or a provider's terms, not a data licence."""
+NO_LICENSE = "no-license"
+"""Published without a licence: no permission to reuse was given."""
 
 _TRAITS: dict[str, frozenset[str]] = {
     "cc-by-4.0": frozenset({ATTRIBUTION, PERMISSIVE}),
@@ -38,18 +42,57 @@ _TRAITS: dict[str, frozenset[str]] = {
     "gpl-3.0-only": frozenset({ATTRIBUTION, SHAREALIKE}),
     "gpl-3.0-or-later": frozenset({ATTRIBUTION, SHAREALIKE}),
     "gpl-3.0": frozenset({ATTRIBUTION, SHAREALIKE}),
+    "gpl-2.0-only": frozenset({ATTRIBUTION, SHAREALIKE}),
+    "lgpl-2.1-only": frozenset({ATTRIBUTION, SHAREALIKE}),
+    "lgpl-3.0-only": frozenset({ATTRIBUTION, SHAREALIKE}),
+    "mpl-2.0": frozenset({ATTRIBUTION, SHAREALIKE}),
+    "epl-1.0": frozenset({ATTRIBUTION, SHAREALIKE}),
+    "bsd-2-clause": frozenset({ATTRIBUTION, PERMISSIVE}),
+    "isc": frozenset({ATTRIBUTION, PERMISSIVE}),
+    "artistic-2.0": frozenset({ATTRIBUTION, PERMISSIVE}),
+    "afl-3.0": frozenset({ATTRIBUTION, PERMISSIVE}),
+    "cc-by-2.0": frozenset({ATTRIBUTION, PERMISSIVE}),
+    "cc-by-2.5": frozenset({ATTRIBUTION, PERMISSIVE}),
+    "cc-by-sa-2.0": frozenset({ATTRIBUTION, SHAREALIKE}),
+    "cc-by-nc-2.0": frozenset({ATTRIBUTION, NONCOMMERCIAL}),
+    "cc-by-nc-nd-3.0": frozenset({ATTRIBUTION, NONCOMMERCIAL, NODERIVATIVES}),
+    "cdla-permissive-1.0": frozenset({ATTRIBUTION, PERMISSIVE}),
+    # Hugging Face card tags (lower-case SPDX-like spellings without the version suffix).
+    "apache2": frozenset({ATTRIBUTION, PERMISSIVE}),
+    "cc-by-nc-4.0-deed": frozenset({ATTRIBUTION, NONCOMMERCIAL}),
+    # Licences named by the shipped packs (../shared/reference/terms-and-licences.md §5, §7).
+    "licenseref-qwen-research": frozenset({MODEL_TERMS, NONCOMMERCIAL, RESEARCH_ONLY}),
+    "licenseref-c4ai-cc-by-nc": frozenset({MODEL_TERMS, ATTRIBUTION, NONCOMMERCIAL}),
+    "licenseref-mistral-mrl": frozenset({MODEL_TERMS, RESEARCH_ONLY}),
+    "licenseref-mistral-mnpl": frozenset({MODEL_TERMS, NONCOMMERCIAL}),
+    "licenseref-academic-research-only": frozenset({RESEARCH_ONLY, NONCOMMERCIAL}),
+    "licenseref-no-license": frozenset({NO_LICENSE}),
 }
 
 
+def license_ids(expression: str | None) -> tuple[str, ...]:
+    """The licence ids of an SPDX expression: ``MIT AND (CC-BY-4.0 OR X)`` -> MIT, CC-BY-4.0, X."""
+    if not expression:
+        return ()
+    words = _EXPRESSION.split(expression)
+    return tuple(dict.fromkeys(w for w in words if w and w.upper() not in _OPERATORS))
+
+
 def traits(license_id: str | None) -> frozenset[str]:
-    """Traits of a licence id; ``LicenseRef-`` names are read by convention."""
-    if not license_id:
-        return frozenset()
+    """Traits of a licence id or SPDX expression (every id's traits: the most restrictive
+    reading); ``LicenseRef-`` names and Hugging Face licence tags are read by convention."""
+    ids = license_ids(license_id)
+    if len(ids) > 1:
+        return frozenset().union(*(_one(i) for i in ids))
+    return _one(ids[0]) if ids else frozenset()
+
+
+def _one(license_id: str) -> frozenset[str]:
     key = license_id.strip().lower()
     if key in _TRAITS:
         return _TRAITS[key]
     found: set[str] = set()
-    if key.startswith("licenseref-"):
+    if key.startswith("licenseref-") or key in _MODEL_TAGS or key.startswith(("llama", "gemma")):
         found.add(MODEL_TERMS)
     if "-nc" in key or "noncommercial" in key or "non-commercial" in key:
         found.add(NONCOMMERCIAL)
@@ -58,3 +101,9 @@ def traits(license_id: str | None) -> frozenset[str]:
     if "-sa" in key or "sharealike" in key:
         found.add(SHAREALIKE)
     return frozenset(found)
+
+
+_EXPRESSION = re.compile(r"[\s()]+")
+_OPERATORS = {"AND", "OR", "WITH"}
+_MODEL_TAGS = {"openrail", "openrail++", "bigscience-openrail-m", "creativeml-openrail-m", "deepseek"}
+"""Hugging Face licence tags that name model licences rather than data licences."""

@@ -33,8 +33,10 @@ from provcheck.policy.model import (
     Terms,
     TermsVersion,
     Use,
+    comparisons,
     overlay,
 )
+from provcheck.policy.patterns import PatternError, compile_pattern, escape
 from provcheck.yamlfile import LineDict, LineList, YamlProblem, line_of, load
 
 PACK_PREFIX = "provcheck:"
@@ -46,7 +48,7 @@ FIELD_TYPES: dict[str, str] = {
     "source.name": "str",
     "source.provider": "str",
     "source.generator": "str",
-    "source.license": "str",
+    "source.license": "strs",
     "source.terms": "str",
     "source.origin": "str",
     "source.derived_from": "strs",
@@ -73,14 +75,25 @@ FIELD_TYPES: dict[str, str] = {
     "reference.id": "str",
     "reference.role": "str",
     "marker.id": "str",
+    "marker.label": "str",
     "marker.provider": "str",
     "marker.text": "str",
+    "marker.count": "num",
     "declared.key": "str",
     "declared.value": "str",
     "declared.file": "str",
+    "declared.dataset": "str",
+    "declared.known": "bool",
+    "declared.resolved": "str",
 }
 """Fields a condition can test, with their types. ``source.meta.KEY`` is also a string field."""
 _TEMPLATE_EXTRA = {"rule.id", "rule.title", "action"}
+SIGNAL_FIELDS: dict[str, tuple[str, ...]] = {
+    "match": ("source.", "use.", "match.", "record.", "reference."),
+    "marker": ("marker.", "use.", "record."),
+    "declaration": ("declared.", "source.", "use."),
+}
+"""Which fields each kind of signal sets: a rule may only test and show those."""
 OPS: dict[str, tuple[str, ...]] = {
     "str": ("equals", "in", "not_in", "glob", "regex", "contains", "exists"),
     "strs": ("equals", "in", "not_in", "glob", "regex", "contains", "exists"),
@@ -127,6 +140,7 @@ _SOURCE_KEYS = (
     "meta",
 )
 _ORIGINS = ("generated", "human", "derived", "mixed")
+_VERSION_KEYS = ("effective", "url", "document", "generators", "licenses", "clauses")
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9._/-]{0,99}$")
 _PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_.]*)\}")
 
@@ -442,12 +456,19 @@ def _merge_terms(state: _State, doc: LineDict, display: str) -> None:
                 state.problem(display, vline, "a terms version is a mapping with 'effective' and 'clauses'")
                 continue
             for key in v:
-                if key not in ("effective", "url", "clauses"):
-                    state.problem(
-                        display,
-                        v.line_of(key),
-                        _unknown("version key", key, ("effective", "url", "clauses")),
-                    )
+                if key not in _VERSION_KEYS:
+                    state.problem(display, v.line_of(key), _unknown("version key", key, _VERSION_KEYS))
+            selectors: dict[str, tuple[str, ...]] = {}
+            for key in ("generators", "licenses"):
+                raw = v.get(key, [])
+                if not isinstance(raw, list) or not all(isinstance(x, str) and x for x in raw):
+                    state.problem(display, v.line_of(key), f"'{key}' must be a list of strings")
+                    raw = []
+                selectors[key] = tuple(raw)
+            vdoc = v.get("document")
+            if vdoc is not None and not isinstance(vdoc, str):
+                state.problem(display, v.line_of("document"), "'document' must be a string (the title)")
+                vdoc = None
             effective = _date(state, display, v.line_of("effective"), v.get("effective"), "effective")
             clauses = v.get("clauses")
             if not isinstance(clauses, LineDict) or not clauses:
@@ -473,7 +494,16 @@ def _merge_terms(state: _State, doc: LineDict, display: str) -> None:
                 texts[key] = {k: str(clause[k]) for k in ("quote", "section", "confidence") if k in clause}
             if effective is not None:
                 url = v.get("url")
-                parsed.append(TermsVersion(effective, url if isinstance(url, str) else None, texts))
+                parsed.append(
+                    TermsVersion(
+                        effective,
+                        url if isinstance(url, str) else None,
+                        texts,
+                        document=vdoc,
+                        generators=selectors["generators"],
+                        licenses=selectors["licenses"],
+                    )
+                )
         parsed.sort(key=lambda tv: tv.effective)
         url = body.get("url")
         state.terms[tid] = Terms(tid, body["document"], url if isinstance(url, str) else None, tuple(parsed))
@@ -504,7 +534,12 @@ def _merge_markers(state: _State, doc: LineDict, display: str) -> None:
         if not isinstance(label, str):
             state.problem(display, line, f"marker {mid!r}: 'label' is required")
             continue
-        flags = 0 if m.get("case_sensitive") is True else re.IGNORECASE
+        case_sensitive = m.get("case_sensitive", False)
+        if not isinstance(case_sensitive, bool):
+            state.problem(
+                display, m.line_of("case_sensitive"), f"marker {mid!r}: 'case_sensitive' is true or false"
+            )
+            continue
         phrases, pattern = m.get("phrases"), m.get("pattern")
         if (phrases is None) == (pattern is None):
             state.problem(display, line, f"marker {mid!r}: give exactly one of 'phrases' or 'pattern'")
@@ -521,19 +556,27 @@ def _merge_markers(state: _State, doc: LineDict, display: str) -> None:
                     f"marker {mid!r}: 'phrases' must be a list of non-empty strings",
                 )
                 continue
-            regex_text: str | None = "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True))
+            regex_text: str | None = "|".join(escape(p) for p in sorted(phrases, key=len, reverse=True))
+            try:
+                compile_pattern(str(regex_text), case_sensitive=case_sensitive)
+            except PatternError as exc:
+                state.problem(display, m.line_of("phrases"), f"marker {mid!r}: {exc}")
+                continue
         else:
             regex_text = _regex_text(state, display, m.line_of("pattern"), pattern)
         if regex_text is None:
             continue
-        compiled = re.compile(regex_text, flags)
         provider = m.get("provider")
+        if provider is not None and not isinstance(provider, str):
+            state.problem(display, m.line_of("provider"), f"marker {mid!r}: 'provider' must be a string")
+            continue
         marker = Marker(
             mid,
             label,
-            compiled,
-            provider if isinstance(provider, str) else None,
+            regex_text,
+            provider,
             f"{display}:{line}",
+            case_sensitive,
         )
         state.markers = [x for x in state.markers if x.id != mid] + [marker]
 
@@ -545,18 +588,10 @@ def _regex_text(state: _State, display: str, line: int | None, value: Any) -> st
     if len(value) > MAX_REGEX:
         state.problem(display, line, f"regex longer than {MAX_REGEX} characters")
         return None
-    if re.search(r"\((?:[^()]*[+*}])\)[+*{]", value):
-        state.problem(
-            display,
-            line,
-            "regex has a repeated group containing a repetition "
-            "(catastrophic backtracking); rewrite it without nested quantifiers",
-        )
-        return None
     try:
-        re.compile(value)
-    except re.error as exc:
-        state.problem(display, line, f"invalid regex: {exc}")
+        compile_pattern(value)
+    except PatternError as exc:
+        state.problem(display, line, f"invalid regex {value!r}: {exc}")
         return None
     return value
 
@@ -640,6 +675,8 @@ def _rule(state: _State, display: str, line: int | None, raw: Any) -> Rule | Non
         parsed = _condition(state, display, raw.line_of("when"), raw["when"])
         when = parsed if parsed is not None else when
     clause = _clause(state, display, raw, rid) if "clause" in raw else None
+    if signal in SIGNALS and len(state.problems) == before:
+        _check_signal_fields(state, display, raw, rid, str(signal), when, message)
     if len(state.problems) > before or action is None:
         return None
     return Rule(
@@ -655,6 +692,29 @@ def _rule(state: _State, display: str, line: int | None, raw: Any) -> Rule | Non
         enabled=bool(enabled),
         origin=f"{display}:{line}",
     )
+
+
+def _check_signal_fields(
+    state: _State, display: str, raw: LineDict, rid: str, signal: str, when: Condition, message: str
+) -> None:
+    allowed = SIGNAL_FIELDS[signal]
+    available = ", ".join(p + "*" for p in allowed)
+    for comparison in comparisons(when):
+        if not comparison.field.startswith(allowed):
+            state.problem(
+                display,
+                comparison.line,
+                f"rule {rid!r}: {comparison.field} is never set for signal {signal!r}; "
+                f"available: {available}",
+            )
+    for name in _PLACEHOLDER.findall(message):
+        if name not in _TEMPLATE_EXTRA and not name.startswith(allowed):
+            state.problem(
+                display,
+                raw.line_of("message"),
+                f"rule {rid!r}: placeholder {{{name}}} is never set for signal {signal!r}; "
+                f"available: {available}",
+            )
 
 
 def _clause(state: _State, display: str, raw: LineDict, rid: str) -> ClauseRef | None:
@@ -782,11 +842,14 @@ def _operand(
         return value
     if op == "glob":
         if isinstance(value, str) or (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+            for pattern in [value] if isinstance(value, str) else value:
+                if len(pattern) > MAX_REGEX:
+                    return bad(f"a glob of at most {MAX_REGEX} characters")
             return value
         return bad("a glob pattern or a list of them")
     if op == "regex":
         text = _regex_text(state, display, line, value)
-        return _BAD if text is None else re.compile(text, re.IGNORECASE)
+        return _BAD if text is None else compile_pattern(text)
     if op == "contains":
         return value if isinstance(value, str) else bad("a string")
     if ftype == "num":

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import fnmatch
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from provcheck.model import Action, Clause
+from provcheck.policy.patterns import Pattern, compile_pattern, escape
 
 SIGNALS = ("match", "marker", "declaration")
+PATH_FIELDS = frozenset({"record.path", "declared.file", "declared.dataset"})
+"""Fields compared as file paths: globs on them are case-sensitive; on every other field not."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +115,23 @@ class TermsVersion:
     url: str | None
     clauses: Mapping[str, Mapping[str, str]]
     """Clause key -> ``quote``, ``section``, ``confidence``."""
+    document: str | None = None
+    """The version's own title, when it differs from the document's (a renamed or moved text)."""
+    generators: tuple[str, ...] = ()
+    """Globs of generators this version governs whatever the date (a model licence: Llama 2
+    outputs stay under the Llama 2 licence after Llama 3 is released)."""
+    licenses: tuple[str, ...] = ()
+    """Licence ids this version governs whatever the date."""
+
+    def governs(self, facts: SourceFacts | None) -> bool:
+        """True when the source's generator or licence names this version."""
+        if facts is None:
+            return False
+        generator = (facts.generator or "").lower()
+        if generator and any(glob_match(generator, g.lower()) for g in self.generators):
+            return True
+        license_id = (facts.license or "").lower()
+        return bool(license_id) and license_id in {x.lower() for x in self.licenses}
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,23 +143,42 @@ class Terms:
     url: str | None
     versions: tuple[TermsVersion, ...]
 
-    def clause(self, key: str, on: dt.date | None) -> Clause | None:
-        """The clause as worded in the version in force ``on`` that date (latest if unknown)."""
+    def clause(self, key: str, on: dt.date | None, facts: SourceFacts | None = None) -> Clause | None:
+        """The clause as worded in the version that governs the material.
+
+        A version that names the source's generator or licence governs it whatever the date;
+        otherwise the version in force ``on`` the date the material was generated (the latest
+        when the date is unknown). When the material predates every version having the clause,
+        the earliest is cited with a note saying so: earlier wording is not on record.
+        """
         having = [v for v in self.versions if key in v.clauses]
         if not having:
             return None
-        chosen = having[-1]
-        if on is not None:
+        note = None
+        named = [v for v in having if v.governs(facts)]
+        if named:
+            chosen = named[-1]
+        elif on is None:
+            chosen = having[-1]
+            if len(having) > 1:
+                note = "the material's date is unknown: the latest version is cited"
+        else:
             earlier = [v for v in having if v.effective <= on]
             chosen = earlier[-1] if earlier else having[0]
+            if not earlier:
+                note = (
+                    f"the material is dated {on.isoformat()}, before this version took effect; "
+                    "no earlier wording is on record"
+                )
         text = chosen.clauses[key]
         return Clause(
             quote=text["quote"],
-            document=self.document,
+            document=chosen.document or self.document,
             url=chosen.url or self.url,
             effective=chosen.effective.isoformat(),
             section=text.get("section"),
             confidence=text.get("confidence"),
+            note=note,
         )
 
 
@@ -163,11 +201,20 @@ class Comparison:
     line: int | None = None
 
     def __str__(self) -> str:
-        value = self.value.pattern if isinstance(self.value, re.Pattern) else self.value
+        if self.op == "exists":
+            return f"{self.field} is {'set' if self.value else 'missing'}"
+        value = self.value.pattern if self.op == "regex" else self.value
+        if isinstance(value, dt.date):
+            return f"{self.field} {_OP_WORDS.get(self.op, self.op)} {value.isoformat()}"
+        if isinstance(value, list) and value and isinstance(value[0], dt.date):
+            value = [v.isoformat() for v in value]
         return f"{self.field} {_OP_WORDS.get(self.op, self.op)} {value!r}"
 
     def holds(self, ctx: Mapping[str, Any]) -> bool:
-        """True when the field's value in ``ctx`` passes the comparison."""
+        """True when the field's value in ``ctx`` passes the comparison.
+
+        A missing value passes only ``exists: false``; a list passes when one item does.
+        """
         actual = ctx.get(self.field)
         if self.op == "exists":
             present = actual is not None and actual != () and actual != ""
@@ -175,6 +222,10 @@ class Comparison:
         if actual is None:
             return False
         values = actual if isinstance(actual, (tuple, list, frozenset, set)) else (actual,)
+        if self.op == "glob" and self.field not in PATH_FIELDS:
+            patterns = self.value if isinstance(self.value, (list, tuple)) else [self.value]
+            folded = [p.lower() for p in patterns]
+            return any(_compare("glob", str(v).lower(), folded) for v in values)
         return any(_compare(self.op, v, self.value) for v in values)
 
 
@@ -217,7 +268,7 @@ def glob_match(path: str, pattern: str) -> bool:
     """Shell-style match where ``**`` spans directories and ``*`` does not."""
     regex = _GLOBS.get(pattern)
     if regex is None:
-        parts = []
+        parts = ["^"]
         i = 0
         while i < len(pattern):
             if pattern.startswith("**/", i):
@@ -233,17 +284,18 @@ def glob_match(path: str, pattern: str) -> bool:
                 parts.append("[^/]")
                 i += 1
             else:
-                parts.append(re.escape(pattern[i]))
+                parts.append(escape(pattern[i]))
                 i += 1
-        regex = re.compile("".join(parts) + r"\Z")
+        regex = compile_pattern("".join(parts) + r"\z", case_sensitive=True)
         _GLOBS[pattern] = regex
     path = path.replace("\\", "/")
     while path.startswith("./"):
         path = path[2:]
-    return bool(regex.match(path)) or fnmatch.fnmatch(path, pattern)
+    return regex.search(path) is not None or fnmatch.fnmatch(path, pattern)
 
 
-_GLOBS: dict[str, re.Pattern[str]] = {}
+_GLOBS: dict[str, Pattern] = {}
+"""Compiled globs (a pure memo: a glob always compiles to the same pattern)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -293,6 +345,15 @@ class Not:
 Condition = Comparison | All | AnyOf | Not
 
 
+def comparisons(cond: Condition) -> list[Comparison]:
+    """Every comparison inside a condition."""
+    if isinstance(cond, Comparison):
+        return [cond]
+    if isinstance(cond, Not):
+        return comparisons(cond.item)
+    return [c for item in cond.items for c in comparisons(item)]
+
+
 @dataclass(frozen=True, slots=True)
 class Rule:
     """A rule: when its condition holds for a signal, it asks for an action."""
@@ -318,9 +379,11 @@ class Marker:
 
     id: str
     label: str
-    pattern: re.Pattern[str]
+    pattern: str
+    """RE2 pattern (phrases are escaped and joined); compiled where the scan runs."""
     provider: str | None = None
     origin: str = ""
+    case_sensitive: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -344,11 +407,11 @@ class Policy:
         """The rule with this id, if any."""
         return next((r for r in self.rules if r.id == rule_id), None)
 
-    def clause_for(self, rule: Rule, on: dt.date | None) -> Clause | None:
-        """The clause a finding of ``rule`` cites for material generated ``on``."""
+    def clause_for(self, rule: Rule, on: dt.date | None, facts: SourceFacts | None = None) -> Clause | None:
+        """The clause a finding of ``rule`` cites for material of ``facts`` generated ``on``."""
         if rule.clause is None:
             return None
         if rule.clause.inline is not None:
             return rule.clause.inline
         terms = self.terms.get(rule.clause.terms or "")
-        return terms.clause(rule.clause.key or "", on) if terms else None
+        return terms.clause(rule.clause.key or "", on, facts) if terms else None

@@ -34,6 +34,8 @@ class JsonFormatter(Formatter):
             "findings": [s.finding(f) for f in result.findings],
             "errors": [s.error(e) for e in result.errors],
             "files": [s.file_summary(f) for f in result.files],
+            "declarations": [s.declaration(d) for d in result.declarations],
+            "waivers": s.waivers(result.waivers),
             "stats": {
                 "files": result.stats.files,
                 "records": result.stats.records,
@@ -41,6 +43,7 @@ class JsonFormatter(Formatter):
                 "matches": result.stats.matches,
                 "findings": result.stats.findings,
                 "errors": result.stats.errors,
+                "markers": result.markers,
                 "seconds": result.stats.seconds,
                 "records_per_second": round(result.stats.records_per_second, 1),
             },

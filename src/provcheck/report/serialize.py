@@ -7,6 +7,7 @@ from typing import Any
 from provcheck.model import (
     AlignedSpan,
     Clause,
+    Declaration,
     Evidence,
     FileSummary,
     Finding,
@@ -17,6 +18,7 @@ from provcheck.model import (
     ScanResult,
     SourceInfo,
     Waiver,
+    WaiverReport,
 )
 
 SCHEMA_VERSION = "1.0"
@@ -128,6 +130,7 @@ def clause(c: Clause | None) -> dict[str, Any] | None:
         "effective": c.effective,
         "section": c.section,
         "confidence": c.confidence,
+        "note": c.note,
     }
 
 
@@ -175,17 +178,41 @@ def finding(f: Finding) -> dict[str, Any]:
             "text": f.marker.text,
             "start": f.marker.span.start,
             "end": f.marker.span.end,
+            "count": f.marker.count,
         }
     if f.declaration is not None:
-        d = f.declaration
-        out["declaration"] = {
-            "file": d.path,
-            "line": d.line,
-            "key": d.key,
-            "value": d.value,
-            "dataset": d.dataset,
-        }
+        out["declaration"] = declaration(f.declaration)
     return out
+
+
+def declaration(d: Declaration) -> dict[str, Any]:
+    """A fact a dataset declares about itself."""
+    return {"file": d.path, "line": d.line, "key": d.key, "value": d.value, "dataset": d.dataset}
+
+
+def waivers(w: WaiverReport | None) -> dict[str, Any] | None:
+    """What the waivers file did: counts and the stale entries."""
+    if w is None:
+        return None
+    return {
+        "file": w.file,
+        "entries": w.entries,
+        "waived": w.waived,
+        "expired": w.expired,
+        "placeholders": w.placeholders,
+        "stale": [
+            {
+                "file": s.file,
+                "line": s.line,
+                "id": s.id,
+                "rule": s.rule,
+                "source": s.source,
+                "path": s.path,
+                "reason": s.reason,
+            }
+            for s in w.stale
+        ],
+    }
 
 
 def error(e: RecordError) -> dict[str, Any]:

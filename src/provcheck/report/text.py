@@ -136,17 +136,32 @@ class TextFormatter(Formatter):
             console.print(Text("  candidate: ", style="bold") + cand)
             console.print(Text("  reference: ", style="bold") + refx)
         if f.marker is not None:
-            console.print(Text("  marker: ", style="bold") + Text(f"{f.marker.label}: «{f.marker.text}»"))
+            mk = f.marker
+            times = f", {mk.count} times in the turn" if mk.count > 1 else ""
+            console.print(
+                Text("  marker: ", style="bold")
+                + Text(f"{mk.label}: «{_clip(mk.text, 120)}» at {mk.span.start}-{mk.span.end}{times}")
+            )
         if f.declaration is not None:
             d = f.declaration
             console.print(f"  declared in {d.path}:{d.line}: {d.key} = {d.value}", markup=False)
+            if f.chain:
+                console.print(f"  resolves to {' <- '.join(s.name for s in f.chain)}", markup=False)
         if f.rule.clause is not None:
             c = f.rule.clause
             console.print(Text("  clause: ", style="bold") + Text(f"“{_clip(c.quote, 400)}”"))
-            console.print(f"    {c.document}, effective {c.effective or '?'}, {c.url or ''}", markup=False)
+            parts = [c.document, c.section, f"effective {c.effective or '?'}", c.url]
+            console.print(
+                "    " + ", ".join(p for p in parts if p) + f" [{c.confidence or 'unrated'}]",
+                markup=False,
+            )
+            if c.note:
+                console.print(f"    note: {c.note}", markup=False)
         if f.waiver is not None:
             w = f.waiver
+            flag = " (PLACEHOLDER: fill in reason and approver)" if w.placeholder else ""
+            until = f", until {w.expires}" if w.expires else ""
             console.print(
-                f"  waiver ({f.waiver_state.value}): {w.reason} — {w.approver}, {w.date}",
+                f"  waiver ({f.waiver_state.value}): {w.reason} — {w.approver}, {w.date}{until}{flag}",
                 markup=False,
             )

@@ -1,0 +1,121 @@
+"""``provcheck baseline``: accept every current finding, to adopt provcheck on an existing repo."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+
+import click
+
+from provcheck import engine
+from provcheck.cli.common import StderrProgress, handle_errors, stderr, write_output
+from provcheck.cli.index import SCHEMA_CHOICES
+from provcheck.cli.scan import waivers_for
+from provcheck.errors import ExitCode, UsageError
+from provcheck.executors import default_workers
+from provcheck.formats import RecordOptions
+from provcheck.index import ReferenceIndex
+from provcheck.policy import default_policy, load_policy, use_from_words
+from provcheck.segment import RoleFilter
+from provcheck.waivers import DEFAULT_FILE, appended, baseline_entries, dump
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("-i", "--index", "index_path", required=True, metavar="INDEX", help="Reference index.")
+@click.option("-p", "--policy", "policy_path", type=click.Path(dir_okay=False), help="Policy file.")
+@click.option("--use", "uses", multiple=True, metavar="PURPOSE", help="Intended use, as for scan.")
+@click.option(
+    "-o",
+    "--output",
+    "output",
+    type=click.Path(dir_okay=False),
+    default=DEFAULT_FILE,
+    show_default=True,
+    help="Waivers file to write; when it exists, new entries are appended to it.",
+)
+@click.option(
+    "--schema",
+    type=SCHEMA_CHOICES,
+    default="auto",
+    show_default=True,
+    help="Record schema; detected per record by default.",
+)
+@click.option("--text-field", metavar="FIELD", help="Read only this (dotted) field as the text.")
+@click.option("--id-field", metavar="FIELD", help="Field holding record ids (default: id).")
+@click.option("--roles", multiple=True, metavar="R,...", help="Scan only these turns.")
+@click.option(
+    "--allow-include-outside", is_flag=True, help="Let the policy include files outside its directory."
+)
+@click.option("-j", "--workers", type=click.IntRange(min=1), default=None, help="Processes matching records.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
+@handle_errors
+def baseline(
+    paths: tuple[str, ...],
+    index_path: str,
+    policy_path: str | None,
+    uses: tuple[str, ...],
+    output: str,
+    schema: str,
+    text_field: str | None,
+    id_field: str | None,
+    roles: tuple[str, ...],
+    allow_include_outside: bool,
+    workers: int | None,
+    quiet: bool,
+) -> None:
+    """Write a waiver for every current finding of a scan of PATHS.
+
+    Each entry waives one finding by id, with a placeholder reason and approver that reports
+    flag until a person fills them in. Findings already waived by OUTPUT are left alone; an
+    existing OUTPUT keeps its entries, comments and layout. The file is written atomically.
+    """
+    policy = (
+        load_policy(policy_path, allow_outside=allow_include_outside) if policy_path else default_policy()
+    )
+    existing = waivers_for(output) if os.path.isfile(output) else None
+    if os.path.isdir(output):
+        raise UsageError(f"--output {output} is a directory; give a file name")
+    options = engine.ScanOptions(
+        records=RecordOptions(schema=schema, text_field=text_field, id_field=id_field),
+        roles=RoleFilter.parse(roles) if roles else None,
+        workers=workers or default_workers(),
+    )
+    progress = StderrProgress(not quiet)
+    today = dt.datetime.now(dt.timezone.utc).date()
+    try:
+        result = engine.scan(
+            list(paths),
+            ReferenceIndex(index_path),
+            policy,
+            use_from_words(uses) if uses else policy.use,
+            options,
+            progress,
+            run={"command": ["provcheck", *sys.argv[1:]]},
+            waivers=existing,
+            today=today,
+        )
+    finally:
+        progress.close()
+    entries = baseline_entries(result.findings, today)
+    if existing is not None:
+        with open(output, encoding="utf-8") as fh:
+            text = appended(fh.read(), existing, entries)
+    else:
+        text = dump(entries)
+    if entries or existing is None:
+        write_output(output, text)
+    if not quiet:
+        already = sum(1 for f in result.findings if f.waived)
+        stderr.print(
+            f"{len(entries)} waiver(s) written to {output} ({already} finding(s) already waived); "
+            "each has a placeholder reason and approver: replace them before relying on the file",
+            markup=False,
+        )
+        if result.errors:
+            stderr.print(
+                f"{len(result.errors)} unreadable record(s) or file(s) were not scanned", markup=False
+            )
+    if result.errors:
+        sys.exit(ExitCode.INPUT)

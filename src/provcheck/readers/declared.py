@@ -1,0 +1,258 @@
+"""What a dataset declares about itself: a dataset card's front matter, a ``provenance.yaml``.
+
+Both are looked for beside the scanned data: in the directory of each scanned file and its
+parents up to the directory given on the command line (for a file given directly, its own
+directory only). A card is a ``README.md`` that starts with YAML front matter (the Hugging Face
+convention); its ``license`` (with ``license_name`` when it is ``other``) and
+``source_datasets`` are read, other keys ignored. ``provenance.yaml`` (or ``.yml``) is
+provcheck's own manifest and is checked strictly. A malformed file is a located
+``RecordError`` (the scan goes on); a valid one yields one ``Declaration`` per value.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from provcheck.model import Declaration, ErrorKind, RecordError
+from provcheck.yamlfile import LineDict, LineList, YamlProblem, load, loads
+
+CARD_NAMES = ("README.md", "readme.md", "README.MD")
+MANIFEST_NAMES = ("provenance.yaml", "provenance.yml")
+MAX_CARD_BYTES = 1 * 2**20
+"""Dataset cards are read up to this size (front matter is at the top)."""
+
+CARD_KEYS = ("license", "source_datasets")
+MANIFEST_KEYS = {
+    "license": "an SPDX id or a list of them (the data's licence)",
+    "source_datasets": "dataset ids the data was derived from (e.g. tatsu-lab/alpaca)",
+    "provider": "who operates the model that generated the data (openai, anthropic...)",
+    "generator": "the model that generated the data",
+    "terms": "id of the terms of use the generated data is subject to",
+    "origin": "generated, human, derived or mixed",
+    "date": "when the data was generated or collected (YYYY-MM-DD)",
+    "description": "free text (not evaluated)",
+}
+_ORIGINS = ("generated", "human", "derived", "mixed")
+
+
+def is_card(fs_path: str) -> bool:
+    """True for a ``README.md`` that opens with YAML front matter (metadata, not data)."""
+    if os.path.basename(fs_path) not in CARD_NAMES:
+        return False
+    try:
+        with open(fs_path, "rb") as fh:
+            head = fh.read(8)
+    except OSError:
+        return False
+    return head.removeprefix(b"\xef\xbb\xbf").startswith(b"---")
+
+
+def declaring_dirs(files: Iterable[tuple[str, str]], given: Sequence[str]) -> list[tuple[str, str]]:
+    """``(display, filesystem)`` directories whose declarations cover the scanned ``files``.
+
+    ``files`` are the scanned files as ``discover`` yields them; ``given`` the paths on the
+    command line. Directories are listed once, nearest to the root first.
+    """
+    roots = [(g, os.path.isdir(g)) for g in given]
+    found: dict[str, str] = {}
+    for display, fs_path in files:
+        root = next((g for g, is_dir in roots if is_dir and _under(display, g)), None)
+        d_display, d_fs = os.path.dirname(display) or ".", os.path.dirname(fs_path) or "."
+        while True:
+            found.setdefault(d_display, d_fs)
+            if root is None or os.path.normpath(d_display) == os.path.normpath(root):
+                break
+            parent = os.path.dirname(d_display)
+            if not parent or parent == d_display or not _under(parent, root):
+                break
+            d_display, d_fs = parent, os.path.dirname(d_fs)
+    return sorted(found.items(), key=lambda kv: (kv[0].count(os.sep), kv[0]))
+
+
+def _under(path: str, root: str) -> bool:
+    path, root = os.path.normpath(path), os.path.normpath(root)
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep) or root == "."
+
+
+def read_declarations(directories: Iterable[tuple[str, str]]) -> tuple[list[Declaration], list[RecordError]]:
+    """Declarations of the cards and manifests in ``directories``, and their problems."""
+    declarations: list[Declaration] = []
+    errors: list[RecordError] = []
+    for display, fs_dir in directories:
+        for name in CARD_NAMES:
+            if is_card(os.path.join(fs_dir, name)):
+                path = os.path.join(fs_dir, name)
+                _card(os.path.join(display, name), path, display, declarations, errors)
+                break
+        for name in MANIFEST_NAMES:
+            if os.path.isfile(os.path.join(fs_dir, name)):
+                _manifest(
+                    os.path.join(display, name), os.path.join(fs_dir, name), display, declarations, errors
+                )
+                break
+    return declarations, errors
+
+
+def _front_matter(fs_path: str) -> str | None:
+    with open(fs_path, "rb") as fh:
+        data = fh.read(MAX_CARD_BYTES)
+    text = data.decode("utf-8-sig", errors="replace")
+    lines = text.split("\n")
+    if not lines or lines[0].strip() != "---":
+        return None
+    for i in range(1, len(lines)):
+        if lines[i].strip() in ("---", "..."):
+            # Keep line numbers: the YAML starts on line 2 of the file.
+            return "\n" + "\n".join(lines[1:i]) + "\n"
+    return None
+
+
+def _card(
+    display: str, fs_path: str, dataset: str, out: list[Declaration], errors: list[RecordError]
+) -> None:
+    try:
+        text = _front_matter(fs_path)
+    except OSError as exc:
+        errors.append(RecordError(display, ErrorKind.FILE, f"cannot read: {exc.strerror or exc}"))
+        return
+    if text is None:
+        errors.append(
+            RecordError(display, ErrorKind.PARSE, "front matter opened with '---' is never closed", line=1)
+        )
+        return
+    try:
+        doc = loads(text, display)
+    except YamlProblem as exc:
+        errors.append(RecordError(display, ErrorKind.PARSE, exc.message, line=exc.line))
+        return
+    if doc is None:
+        return
+    if not isinstance(doc, LineDict):
+        errors.append(RecordError(display, ErrorKind.SCHEMA, "front matter is not a mapping", line=2))
+        return
+    license_value = doc.get("license")
+    if license_value == "other" and isinstance(doc.get("license_name"), str):
+        license_value = "LicenseRef-" + doc["license_name"]
+    for key, value in (("license", license_value), ("source_datasets", doc.get("source_datasets"))):
+        if value is None:
+            continue
+        values = _strings(value)
+        if values is None:
+            errors.append(
+                RecordError(
+                    display,
+                    ErrorKind.SCHEMA,
+                    f"'{key}' must be a string or a list of strings",
+                    line=doc.line_of(key),
+                    field=key,
+                )
+            )
+            continue
+        for i, v in enumerate(values):
+            if key == "source_datasets" and v in ("original", "extended"):
+                continue  # Hugging Face's words for "no upstream" / "extends another"
+            v = v.split("|", 1)[1] if key == "source_datasets" and v.startswith("extended|") else v
+            out.append(Declaration(display, _item_line(doc, key, value, i), key, v, dataset))
+
+
+def _manifest(
+    display: str, fs_path: str, dataset: str, out: list[Declaration], errors: list[RecordError]
+) -> None:
+    try:
+        doc = load(fs_path)
+    except YamlProblem as exc:
+        errors.append(RecordError(display, ErrorKind.PARSE, exc.message, line=exc.line))
+        return
+    if doc is None:
+        return
+    if not isinstance(doc, LineDict):
+        errors.append(RecordError(display, ErrorKind.SCHEMA, "provenance.yaml must be a mapping", line=1))
+        return
+    problems = 0
+    found: list[Declaration] = []
+    for key, value in doc.items():
+        line = doc.line_of(key)
+        if key not in MANIFEST_KEYS:
+            allowed = ", ".join(MANIFEST_KEYS)
+            errors.append(
+                RecordError(
+                    display,
+                    ErrorKind.SCHEMA,
+                    f"unknown key {key!r}; allowed: {allowed}",
+                    line=line,
+                    field=key,
+                )
+            )
+            problems += 1
+            continue
+        if key == "description":
+            continue
+        if key == "date":
+            date = _date(value)
+            if date is None:
+                errors.append(
+                    RecordError(
+                        display, ErrorKind.SCHEMA, f"date {value!r} is not YYYY-MM-DD", line=line, field=key
+                    )
+                )
+                problems += 1
+            else:
+                found.append(Declaration(display, line, key, date, dataset))
+            continue
+        values = _strings(value)
+        single = key in ("provider", "generator", "terms", "origin")
+        if values is None or (single and len(values) != 1):
+            what = "a string" if single else "a string or a list of strings"
+            errors.append(
+                RecordError(
+                    display,
+                    ErrorKind.SCHEMA,
+                    f"'{key}' must be {what}: {MANIFEST_KEYS[key]}",
+                    line=line,
+                    field=key,
+                )
+            )
+            problems += 1
+            continue
+        if key == "origin" and values[0] not in _ORIGINS:
+            errors.append(
+                RecordError(
+                    display,
+                    ErrorKind.SCHEMA,
+                    f"unknown origin {values[0]!r}; allowed: {', '.join(_ORIGINS)}",
+                    line=line,
+                    field=key,
+                )
+            )
+            problems += 1
+            continue
+        for i, v in enumerate(values):
+            found.append(Declaration(display, _item_line(doc, key, value, i), key, v, dataset))
+    if not problems:
+        out.extend(found)
+
+
+def _strings(value: Any) -> list[str] | None:
+    if isinstance(value, str) and value.strip():
+        return [value.strip()]
+    if isinstance(value, list) and value and all(isinstance(v, str) and v.strip() for v in value):
+        return [v.strip() for v in value]
+    return None
+
+
+def _item_line(doc: LineDict, key: str, value: Any, i: int) -> int:
+    if isinstance(value, LineList) and i < len(value.item_lines):
+        return value.item_lines[i]
+    return doc.line_of(key)
+
+
+def _date(value: Any) -> str | None:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    try:
+        return dt.date.fromisoformat(str(value).strip()).isoformat()
+    except ValueError:
+        return None

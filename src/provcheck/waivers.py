@@ -1,0 +1,327 @@
+"""Waivers: reviewers' recorded decisions to accept findings, kept in the dataset's repository.
+
+A waivers file (default ``.provcheck-waivers.yaml`` in the current directory) lists entries,
+each either for one finding (``id``: finding ids hash the rule, the record's content, the turn
+and the reference, so they survive re-ordering and re-formatting of files) or for a scope: a
+``rule`` (glob) with an optional ``source`` (glob over the finding's source and its chain) and
+``path`` (glob over the dataset file). Every entry says why (``reason``), who (``approver``),
+when (``date``), optionally until when (``expires``) and where it was decided (``ticket``/
+``link``).
+
+Applying waivers never hides a finding: a waived finding is reported as waived (and does not
+fail the scan); one whose waiver has expired is re-opened; an entry that matches no finding is
+reported as stale. ``provcheck baseline`` writes an entry per current finding with placeholder
+reason and approver, which reports flag until a person fills them in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import yaml
+
+from provcheck.errors import PolicyError
+from provcheck.model import Finding, StaleWaiver, Waiver, WaiverReport, WaiverState
+from provcheck.policy.model import glob_match
+from provcheck.yamlfile import LineDict, LineList, YamlProblem, line_of, load
+
+DEFAULT_FILE = ".provcheck-waivers.yaml"
+PLACEHOLDER_REASON = "TODO: say why this finding is acceptable (written by provcheck baseline)"
+PLACEHOLDER_APPROVER = "TODO"
+_KEYS = ("id", "rule", "source", "path", "reason", "approver", "ticket", "link", "date", "expires", "note")
+_ID = re.compile(r"^[0-9a-f]{20}$")
+
+
+@dataclass(frozen=True, slots=True)
+class WaiverEntry:
+    """One entry of a waivers file."""
+
+    waiver: Waiver
+    file: str
+    line: int | None
+    id: str | None = None
+    rule: str | None = None
+    source: str | None = None
+    path: str | None = None
+
+    def stale(self) -> StaleWaiver:
+        """This entry as reported when it matches nothing."""
+        return StaleWaiver(
+            self.file, self.line, self.id, self.rule, self.source, self.path, self.waiver.reason
+        )
+
+    def matches(self, finding: Finding, base: str | None) -> bool:
+        """True when this entry covers ``finding``."""
+        if self.id is not None:
+            return finding.id == self.id
+        if self.rule is not None and not glob_match(finding.rule.id, self.rule):
+            return False
+        if self.source is not None:
+            names = {s.name for s in finding.chain}
+            if finding.source is not None:
+                names.add(finding.source.name)
+            if finding.match is not None:
+                names.add(finding.match.reference.source.name)
+            if not any(glob_match(n.lower(), self.source.lower()) for n in names):
+                return False
+        if self.path is not None:
+            # A declaration's finding is about a directory; its declaring file is tried too.
+            paths = [finding.path]
+            if finding.declaration is not None:
+                paths.append(finding.declaration.path)
+            candidates = list(paths)
+            for root in (base, os.getcwd()) if base is not None else (os.getcwd(),):
+                candidates += [os.path.relpath(os.path.abspath(p), root) for p in paths if p]
+            if not any(glob_match(c, self.path) for c in candidates):
+                return False
+        return True
+
+    def in_force(self, today: dt.date) -> bool:
+        """False once ``expires`` has passed (the day it names is still covered)."""
+        return self.waiver.expires is None or dt.date.fromisoformat(self.waiver.expires) >= today
+
+
+@dataclass(frozen=True, slots=True)
+class Waivers:
+    """A loaded waivers file."""
+
+    path: str
+    entries: tuple[WaiverEntry, ...]
+
+    @property
+    def base(self) -> str:
+        """Directory that relative ``path`` globs are also tried against."""
+        return os.path.dirname(os.path.abspath(self.path))
+
+
+def load_waivers(path: str) -> Waivers:
+    """Read and validate a waivers file; every problem at once (``PolicyError``, exit 3)."""
+    try:
+        doc = load(path)
+    except YamlProblem as exc:
+        raise PolicyError([str(exc)], what="waivers file") from None
+    problems: list[str] = []
+
+    def problem(line: int | None, message: str) -> None:
+        problems.append(f"{path}:{line}: {message}" if line else f"{path}: {message}")
+
+    entries: list[WaiverEntry] = []
+    if doc is None:
+        return Waivers(path, ())
+    if not isinstance(doc, LineDict):
+        raise PolicyError([f"{path}:1: a waivers file is a mapping with 'waivers:'"], what="waivers file")
+    for key in doc:
+        if key not in ("version", "waivers"):
+            problem(doc.line_of(key), f"unknown key {key!r}; allowed: version, waivers")
+    if doc.get("version", 1) != 1:
+        problem(doc.line_of("version"), f"version {doc.get('version')!r}; allowed: 1")
+    raw = doc.get("waivers", [])
+    if raw is None:
+        raw = []
+    if not isinstance(raw, list):
+        problem(doc.line_of("waivers"), "'waivers' must be a list of entries")
+        raw = []
+    for i, item in enumerate(raw):
+        entry = _entry(path, line_of(raw, i) if isinstance(raw, LineList) else None, item, problem)
+        if entry is not None:
+            entries.append(entry)
+    if problems:
+        raise PolicyError(problems, what="waivers file")
+    return Waivers(path, tuple(entries))
+
+
+def _entry(path: str, line: int | None, item: Any, problem: Any) -> WaiverEntry | None:
+    if not isinstance(item, LineDict):
+        problem(line, "a waiver is a mapping with 'id' (or 'rule'), 'reason', 'approver' and 'date'")
+        return None
+    ok = True
+    for key in item:
+        if key not in _KEYS:
+            problem(item.line_of(key), f"unknown key {key!r}; allowed: {', '.join(_KEYS)}")
+            ok = False
+    strings: dict[str, str | None] = {}
+    for key in ("id", "rule", "source", "path", "reason", "approver", "ticket", "link", "note"):
+        value = item.get(key)
+        if value is None:
+            strings[key] = None
+        elif isinstance(value, (str, int)) and not isinstance(value, bool) and str(value).strip():
+            strings[key] = str(value).strip()
+        else:
+            problem(item.line_of(key), f"'{key}' must be a non-empty string, found {value!r}")
+            ok = False
+            strings[key] = None
+    fid, rule = strings["id"], strings["rule"]
+    if fid is None and rule is None:
+        problem(line, "give 'id' (one finding) or 'rule' (a scope, with optional 'source' and 'path')")
+        ok = False
+    if fid is not None and any(strings[k] is not None for k in ("rule", "source", "path")):
+        problem(line, "give either 'id' or a scope ('rule', 'source', 'path'), not both")
+        ok = False
+    if fid is not None and not _ID.match(fid.lower()):
+        problem(item.line_of("id"), f"'id' {fid!r} is not a finding id (20 hex digits, as reports show)")
+        ok = False
+    for key in ("reason", "approver"):
+        if strings[key] is None and key not in item:
+            problem(line, f"'{key}' is required")
+            ok = False
+    date = _date(item, "date", problem, required=True)
+    expires = _date(item, "expires", problem, required=False)
+    if date is None or ("expires" in item and expires is None):
+        ok = False
+    if date is not None and expires is not None and expires < date:
+        problem(item.line_of("expires"), f"'expires' {expires} is before 'date' {date}")
+        ok = False
+    if not ok:
+        return None
+    reason, approver = str(strings["reason"]), str(strings["approver"])
+    waiver = Waiver(
+        reason=reason,
+        approver=approver,
+        date=str(date),
+        expires=str(expires) if expires else None,
+        ticket=strings["ticket"] or strings["link"],
+        placeholder=reason == PLACEHOLDER_REASON or approver == PLACEHOLDER_APPROVER,
+    )
+    return WaiverEntry(
+        waiver=waiver,
+        file=path,
+        line=line,
+        id=fid.lower() if fid else None,
+        rule=rule,
+        source=strings["source"],
+        path=strings["path"],
+    )
+
+
+def _date(item: LineDict, key: str, problem: Any, *, required: bool) -> dt.date | None:
+    value = item.get(key)
+    if value is None:
+        if required:
+            problem(item.line, f"'{key}' is required (YYYY-MM-DD)")
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        problem(item.line_of(key), f"'{key}': {value!r} is not a date; expected YYYY-MM-DD")
+        return None
+
+
+def apply(
+    findings: Sequence[Finding], waivers: Waivers | None, today: dt.date
+) -> tuple[list[Finding], WaiverReport | None]:
+    """Findings with their waivers (waived, or expired and re-opened) and what happened."""
+    if waivers is None:
+        return list(findings), None
+    used: set[int] = set()
+    out: list[Finding] = []
+    waived = expired = placeholders = 0
+    base = waivers.base
+    for finding in findings:
+        matching = [(i, e) for i, e in enumerate(waivers.entries) if e.matches(finding, base)]
+        used.update(i for i, _ in matching)
+        if not matching:
+            out.append(finding)
+            continue
+        # In force before expired; a waiver for this very finding before a scope; then file order.
+        _, chosen = min(matching, key=lambda ie: (not ie[1].in_force(today), ie[1].id is None, ie[0]))
+        if chosen.in_force(today):
+            state = WaiverState.WAIVED
+            waived += 1
+            placeholders += chosen.waiver.placeholder
+        else:
+            state = WaiverState.EXPIRED
+            expired += 1
+        out.append(replace(finding, waiver=chosen.waiver, waiver_state=state))
+    stale = tuple(e.stale() for i, e in enumerate(waivers.entries) if i not in used)
+    report = WaiverReport(
+        file=waivers.path,
+        entries=len(waivers.entries),
+        waived=waived,
+        expired=expired,
+        placeholders=placeholders,
+        stale=stale,
+    )
+    return out, report
+
+
+def baseline_entries(findings: Iterable[Finding], today: dt.date) -> list[dict[str, Any]]:
+    """A waiver entry (placeholder reason and approver) per finding that no waiver covers."""
+    entries: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for f in findings:
+        if f.waived or f.id in seen:
+            continue
+        seen.add(f.id)
+        entries.append(
+            {
+                "id": f.id,
+                "reason": PLACEHOLDER_REASON,
+                "approver": PLACEHOLDER_APPROVER,
+                "date": today.isoformat(),
+                "note": describe(f),
+            }
+        )
+    return entries
+
+
+def describe(f: Finding) -> str:
+    """One line saying what a finding is, for people reading a waivers file."""
+    where = f.path
+    rec = f.record
+    if rec is not None:
+        where = f"{rec.location.path} record {rec.location.index} {rec.turn.role}[{rec.turn.position}]"
+    source = f" <- {f.source.name}" if f.source is not None else ""
+    if f.marker is not None:
+        source = f" marker {f.marker.marker}"
+    return f"{f.rule.id} ({f.action.value}): {where}{source}"
+
+
+def dump(entries: Sequence[dict[str, Any]], *, header: bool = True) -> str:
+    """YAML text of entries (with the file header when ``header``)."""
+    lines = []
+    if header:
+        lines += [
+            "# provcheck waivers: decisions to accept findings. See docs/policy.md#waivers.",
+            "# Entries written by `provcheck baseline` carry a placeholder reason and approver:",
+            "# reports flag them until a person replaces both.",
+            "version: 1",
+            "waivers:",
+        ]
+    for entry in entries:
+        text = yaml.safe_dump([entry], sort_keys=False, allow_unicode=True, width=1000)
+        lines += ["  " + line if line else line for line in text.rstrip("\n").split("\n")]
+    return "\n".join(lines) + "\n"
+
+
+def appended(existing: str, waivers: Waivers, entries: Sequence[dict[str, Any]]) -> str:
+    """``existing`` file text with ``entries`` added at the end of its ``waivers:`` list.
+
+    Text is appended (comments and layout of the file are kept); this needs ``waivers:`` to be
+    the file's last key, as a block list (or empty).
+    """
+    if not entries:
+        return existing
+    doc_lines = existing.split("\n")
+    waivers_line = next((i for i, s in enumerate(doc_lines) if s.startswith("waivers:")), None)
+    if waivers_line is None:
+        body = existing.rstrip("\n")
+        return (body + "\n" if body else "") + dump(entries, header=not body or "version:" not in body)
+    after = doc_lines[waivers_line + 1 :]
+    tail = doc_lines[waivers_line][len("waivers:") :].strip()
+    if tail not in ("", "[]") or any(s and not s.startswith((" ", "-", "#")) for s in after):
+        raise PolicyError(
+            [f"{waivers.path}: 'waivers:' must be the last key, a block list, for baseline to append"],
+            what="waivers file",
+        )
+    head = "\n".join(doc_lines[:waivers_line]) + ("\n" if waivers_line else "")
+    kept = "\n".join(after).rstrip("\n")
+    return head + "waivers:\n" + (kept + "\n" if kept.strip() else "") + dump(entries, header=False)
