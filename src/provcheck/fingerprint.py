@@ -180,6 +180,13 @@ class Fingerprinter:
         batch = tokenize(texts)
         return self._from_token_hashes(_token_hashes(batch), batch.bounds, len(texts)), batch
 
+    def codes_of(self, texts: Sequence[str]) -> list[str]:
+        """Only the token codes of many texts (what alignment needs; no shingles or anchors)."""
+        batch = tokenize(texts)
+        codes = _codes(_token_hashes(batch))
+        bounds = batch.bounds.tolist()
+        return [codes[bounds[i] : bounds[i + 1]] for i in range(len(texts))]
+
     def _from_token_hashes(self, th: U64, starts: I64, count: int) -> list[Fingerprint]:
         size, window = self.config.shingle_size, self.config.window
         lengths = np.diff(starts)

@@ -72,6 +72,9 @@ def test_a_batch_gives_the_same_fingerprints_as_one_text_at_a_time() -> None:
         one = f.of_text(text)
         assert np.array_equal(fp.anchors, one.anchors) and np.array_equal(fp.shingles, one.shingles)
     assert f.of_texts(texts)[0].key == f.of_texts(texts)[-1].key
+    # The codes-only path (prompts, for echo detection) gives the same codes.
+    assert f.codes_of(texts) == [fp.codes for fp in f.of_texts(texts)]
+    assert f.codes_of(texts)[3] == "" and len(f.codes_of(["two words"])[0]) == 2
 
 
 def test_short_and_empty_texts() -> None:

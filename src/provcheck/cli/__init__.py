@@ -2,17 +2,37 @@
 
 from __future__ import annotations
 
+import importlib
+
 import click
 
 from provcheck import __version__
-from provcheck.cli.baseline import baseline
-from provcheck.cli.common import run_main
-from provcheck.cli.index import index
-from provcheck.cli.policy import policy
-from provcheck.cli.scan import scan
+
+_COMMANDS = {
+    "index": "provcheck.cli.index:index",
+    "scan": "provcheck.cli.scan:scan",
+    "policy": "provcheck.cli.policy:policy",
+    "baseline": "provcheck.cli.baseline:baseline",
+}
+"""Subcommands, imported when used: a hook or ``index add`` does not pay for the others."""
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class _LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [*super().list_commands(ctx), *_COMMANDS]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = _COMMANDS.get(cmd_name)
+        if target is None:
+            return super().get_command(ctx, cmd_name)
+        module, attr = target.split(":")
+        command: click.Command = getattr(importlib.import_module(module), attr)
+        return command
+
+
+@click.group(
+    cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100}
+)
 @click.version_option(__version__, prog_name="provcheck")
 def cli() -> None:
     """Find model-generated and restricted material in training data, and say why it matters.
@@ -22,12 +42,8 @@ def cli() -> None:
     """
 
 
-cli.add_command(index)
-cli.add_command(scan)
-cli.add_command(policy)
-cli.add_command(baseline)
-
-
 def main() -> None:
     """Console entry point."""
+    from provcheck.cli.common import run_main
+
     run_main(cli)

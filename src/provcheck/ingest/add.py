@@ -110,15 +110,15 @@ class FingerprintJob:
                     for turn in record.turns
                     if spec.roles.accepts(turn)
                 )
-            texts = [turn.text for turn, _, _ in turns]
-            starts = [len(texts)]
+            prints = fingerprinter.of_texts([turn.text for turn, _, _ in turns])
+            # Prompts are only aligned against (echo detection): their codes suffice.
+            starts = [0]
             for _, _, prompts in turns:
-                texts.extend(prompts)
-                starts.append(len(texts))
-            prints = fingerprinter.of_texts(texts)
+                starts.append(starts[-1] + len(prompts))
+            prompt_codes = fingerprinter.codes_of([p for _, _, prompts in turns for p in prompts])
             out = []
-            for i, ((turn, ref, _), fp) in enumerate(zip(turns, prints, strict=False)):
-                echo = echoes(fp.codes, [p.codes for p in prints[starts[i] : starts[i + 1]]])
+            for i, ((turn, ref, _), fp) in enumerate(zip(turns, prints, strict=True)):
+                echo = echoes(fp.codes, prompt_codes[starts[i] : starts[i + 1]])
                 out.append(Fingerprinted(turn.text, ref, fp.key, fp.anchors, fp.codes, echo, len(fp.tokens)))
             return BatchResult(out, errors, len(batch) - len(errors))
 
