@@ -17,8 +17,10 @@ and ``provcheck scan`` as separate processes), so its figures include process st
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -217,13 +219,17 @@ def main() -> None:
     parser.add_argument("--no-scale", action="store_true", help="skip the 160k-document index figures")
     parser.add_argument("--match", action="append", default=[], metavar="KEY=VALUE", help="passed to scan")
     parser.add_argument("--out", default="build/bench")
+    parser.add_argument("--keep", action="store_true", help="keep the working directory (indexes, data)")
     args = parser.parse_args()
     require_corpora()
     rng = random.Random(args.seed)
     out_dir = Path(args.out)
     out_dir.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="provcheck-bench-"))
-    print(f"working in {work}", file=sys.stderr)
+    if not args.keep:
+        atexit.register(shutil.rmtree, work, True)
+    kept = "" if args.keep else " (removed at exit; --keep keeps it)"
+    print(f"working in {work}{kept}", file=sys.stderr)
 
     rows, providers = alpacaeval()
     refs = [

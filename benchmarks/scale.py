@@ -11,8 +11,10 @@ process (`provcheck ...` as a user runs it), wall clock and peak RSS.
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -54,10 +56,14 @@ def main() -> None:
         "--slice-mb", type=float, default=100, help="size of the file the worker runs compare"
     )
     parser.add_argument("--out", default="build/bench")
+    parser.add_argument("--keep", action="store_true", help="keep the working directory (indexes, data)")
     args = parser.parse_args()
     require_corpora()
     work = Path(tempfile.mkdtemp(prefix="provcheck-scale-"))
-    print(f"working in {work}", file=sys.stderr)
+    if not args.keep:
+        atexit.register(shutil.rmtree, work, True)
+    kept = "" if args.keep else " (removed at exit; --keep keeps it)"
+    print(f"working in {work}{kept}", file=sys.stderr)
     rows, _ = alpacaeval()
     held_out = set(sorted({r["generator"] for r in rows})[-8:])
     refs = [
