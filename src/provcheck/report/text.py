@@ -82,9 +82,13 @@ class TextFormatter(Formatter):
         if not result.findings:
             console.print("No findings.")
             return out.getvalue()
-        table = Table(show_lines=False, expand=False)
-        for name in ("action", "rule", "record", "source", "sim", "cont", "message"):
-            table.add_column(name, overflow="fold")
+        table = Table(show_lines=False, expand=True)
+        # The message says most: it gets the most room; scores never wrap.
+        for name, ratio in (("action", 1), ("rule", 2), ("record", 2), ("source", 2)):
+            table.add_column(name, overflow="fold", ratio=ratio)
+        for name in ("sim", "cont"):
+            table.add_column(name, no_wrap=True, justify="right")
+        table.add_column("message", overflow="fold", ratio=4)
         for f in result.findings:
             action = f.action.value + (" (waived)" if f.waived else "")
             src = f.source.name if f.source else ""
