@@ -84,8 +84,9 @@ class TextFormatter(Formatter):
             return out.getvalue()
         table = Table(show_lines=False, expand=True)
         # The message says most: it gets the most room; scores never wrap.
-        for name, ratio in (("action", 1), ("rule", 2), ("record", 2), ("source", 2)):
-            table.add_column(name, overflow="fold", ratio=ratio)
+        table.add_column("action", no_wrap=True)
+        for name in ("rule", "record", "source"):
+            table.add_column(name, overflow="fold", ratio=2)
         for name in ("sim", "cont"):
             table.add_column(name, no_wrap=True, justify="right")
         table.add_column("message", overflow="fold", ratio=4)
