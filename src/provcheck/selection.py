@@ -1,0 +1,431 @@
+"""Diff-aware reading: only records that are new relative to the base version are parsed.
+
+The work is proportional to what changed, by container:
+
+- **Line-oriented files** (JSON Lines) are compared line by line, by a 64-bit hash (xxh3) of
+  each raw line (without surrounding whitespace), before any JSON is parsed. Only the new
+  lines are copied to a scratch file and parsed; each keeps its record position and line in
+  the new file. When the base's bytes are exactly the start of the new version (rows were
+  appended: the common case) the base is never read at all: one hash of that many bytes of
+  the new file proves it (the git blob id, or a cached xxh3 digest of the base), and the lines
+  past that point are the new ones. Compressed files and files with a byte-order mark are
+  compared through the reader instead (same result, slower).
+- **Other containers** (JSON, CSV/TSV, Parquet, text) are parsed whole on both sides, and a
+  record is new when its scan key (a digest of every turn it has) is not in the base.
+
+The base's line hashes or record keys, and a digest of each version, are kept in the cache by
+blob id, so the next commit (whose base is this commit's new version) reads no base at all.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from array import array
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
+
+import xxhash
+
+from provcheck import readers
+from provcheck.cache import Cache, scan_key
+from provcheck.changes import FileChange, Version
+from provcheck.formats import RecordOptions, to_record
+from provcheck.git import Repo
+from provcheck.model import ErrorKind, Location, Record, RecordError
+from provcheck.readers import InputSource, Limits, RawItem, RawRecord
+from provcheck.readers.source import sniff_compression
+
+_BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)  # UTF-32 BOMs start like UTF-16's
+_CHUNK = 1 << 23
+_line_hash = xxhash.xxh3_64_intdigest
+
+
+@dataclass(slots=True)
+class FileStats:
+    """How one file was compared with its base."""
+
+    method: str
+    """``new file`` (every record), ``appended`` (base is a prefix), ``lines`` (line hashes),
+    ``records`` (record keys) or ``whole`` (scanned whole: not changed by this commit)."""
+    unchanged: int = 0
+    """Records recognised as already in the base and not scanned."""
+    partial: bool = False
+    """Only new lines were read: the file's digest in the report is not the whole file's."""
+
+
+class DiffSelector:
+    """The engine's ``RecordSelector`` for a ``ChangeSet``; use as a context manager."""
+
+    def __init__(
+        self,
+        changes: Sequence[FileChange],
+        repo: Repo,
+        records: RecordOptions,
+        cache: Cache | None = None,
+    ) -> None:
+        self.changes = {c.display: c for c in changes}
+        self.repo = repo
+        self.records = records
+        self.cache = cache
+        self.stats: dict[str, FileStats] = {}
+        self._keys: dict[str, frozenset[str]] = {}
+        self._tmp: str | None = None
+        self._count = 0
+
+    def __enter__(self) -> DiffSelector:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Remove scratch files (copies of blobs, extracted new lines)."""
+        if self._tmp is not None:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+            self._tmp = None
+
+    # --- RecordSelector -------------------------------------------------------------------
+
+    def discover(self, paths: list[str]) -> Iterator[tuple[str, str] | RecordError]:
+        """Every changed file (``paths`` were already resolved into changes)."""
+        for change in self.changes.values():
+            if change.error is not None:
+                yield RecordError(change.display, ErrorKind.FILE, change.error)
+            else:
+                yield change.display, change.display
+
+    def read(self, display: str, fs_path: str, limits: Limits) -> tuple[InputSource, Iterator[RawItem]]:
+        """The new version's records that are not in the base."""
+        change = self.changes[display]
+        path = self._local(change.new)
+        if change.base is None:
+            self.stats[display] = FileStats("new file" if change.status != "unchanged" else "whole")
+            return readers.read(display, path, limits, kind=change.path)
+        if readers.line_oriented(change.path):
+            if _plain(path):
+                return self._new_lines(change, path, limits)
+            return self._filtered_lines(change, path, limits)
+        self._keys[display] = self._record_keys(change, limits)
+        return readers.read(display, path, limits, kind=change.path)
+
+    def keep(self, display: str, record: Record) -> bool:
+        """False for a record whose scan key is in the base (non-line containers)."""
+        keys = self._keys.get(display)
+        if keys is None or scan_key(record) not in keys:
+            return True
+        self.stats[display].unchanged += 1
+        return False
+
+    # --- line-oriented files --------------------------------------------------------------
+
+    def _new_lines(
+        self, change: FileChange, path: str, limits: Limits
+    ) -> tuple[InputSource, Iterator[RawItem]]:
+        """Copy the new lines of a plain file to a scratch file and read only that."""
+        assert change.base is not None
+        stats = self.stats[change.display] = FileStats("lines", partial=True)
+        end = self._prefix_end(change.base, path)
+        old: frozenset[int] = frozenset()
+        if end is not None:
+            stats.method = "appended"
+        else:
+            old = self._line_keys(change.base, limits)
+        scratch = self._scratch()
+        found = _extract(path, scratch, end, old, remember=self._remembers(change.new))
+        stats.unchanged = found.unchanged
+        if self.cache is not None and change.new.ident is not None:
+            self.cache.put_keyset(f"lines:{change.new.ident}", found.hashes.tobytes())
+            self._put_digest(change.new.ident, found.size, found.digest)
+        source = InputSource(path=change.display, fs_path=scratch, limits=limits)
+        if not found.places:
+            return source, iter(())
+        source, items = readers.read(change.display, scratch, limits, kind=change.path)
+        return source, _relocated(items, found.places)
+
+    def _filtered_lines(
+        self, change: FileChange, path: str, limits: Limits
+    ) -> tuple[InputSource, Iterator[RawItem]]:
+        """Compressed or BOM-marked files: the reader hashes each decoded line and parses the new."""
+        assert change.base is not None
+        stats = self.stats[change.display] = FileStats("lines")
+        old = self._line_keys(change.base, limits)
+        seen = array("Q")
+
+        def new_line(line: bytes, offset: int) -> bool:
+            h = _line_hash(line)
+            seen.append(h)
+            if h in old:
+                stats.unchanged += 1
+                return False
+            return True
+
+        source, items = readers.read(change.display, path, limits, new_line, kind=change.path)
+        if self.cache is not None and change.new.ident is not None:
+            items = _then(items, lambda: self._put_lines(change.new, seen))
+        return source, items
+
+    def _put_lines(self, version: Version, hashes: array[int]) -> None:
+        if self.cache is not None and version.ident is not None:
+            self.cache.put_keyset(f"lines:{version.ident}", hashes.tobytes())
+
+    def _remembers(self, version: Version) -> bool:
+        return self.cache is not None and version.ident is not None
+
+    def _prefix_end(self, base: Version, path: str) -> int | None:
+        """``base.size`` when the base's bytes are the first bytes of ``path``, else None.
+
+        With a cached digest of the base, one xxh3 pass over that many bytes decides; else the
+        base's own id (git blob hash, or the LFS SHA-256) does, and the base's xxh3 digest is
+        kept for next time. The base is never read.
+        """
+        size = base.size
+        if size is None or base.ident is None:
+            return None
+        try:
+            if os.path.getsize(path) < size:
+                return None
+        except OSError:
+            return None
+        known = self._digest(base.ident)
+        if known is not None and known[0] == size:
+            return size if _head_digest(path, size, None) == (known[1], None) else None
+        if base.prefix_hash is None:
+            return None
+        name, header, expected = base.prefix_hash
+        fast, slow = _head_digest(path, size, (name, header))
+        if slow != expected:
+            return None
+        self._put_digest(base.ident, size, fast)
+        return size
+
+    def _digest(self, ident: str) -> tuple[int, str] | None:
+        if self.cache is None:
+            return None
+        data = self.cache.keyset(f"digest:{ident}")
+        if data is None:
+            return None
+        try:
+            value = json.loads(data)
+            return int(value["size"]), str(value["xxh3"])
+        except (ValueError, KeyError, TypeError):
+            return None
+
+    def _put_digest(self, ident: str | None, size: int, digest: str) -> None:
+        if self.cache is not None and ident is not None:
+            self.cache.put_keyset(f"digest:{ident}", json.dumps({"size": size, "xxh3": digest}).encode())
+
+    def _line_keys(self, version: Version, limits: Limits) -> frozenset[int]:
+        """Hashes of a version's lines, from the cache or by reading it once."""
+        ident = f"lines:{version.ident}" if version.ident else None
+        if ident and self.cache is not None:
+            stored = self.cache.keyset(ident)
+            if stored is not None:
+                return frozenset(array("Q", stored))
+        path = self._local(version)
+        if _plain(path):
+            found = _extract(path, None, None, frozenset(), remember=True)
+            hashes = found.hashes
+            self._put_digest(version.ident, found.size, found.digest)
+        else:
+            hashes = array("Q")
+
+            def collect(line: bytes, offset: int) -> bool:
+                hashes.append(_line_hash(line))
+                return False
+
+            _, items = readers.read("<base>", path, limits, collect, kind="base.jsonl")
+            for _ in items:  # only errors come out; the base's own problems are not this change's
+                pass
+        self._put_lines(version, hashes)
+        return frozenset(hashes)
+
+    # --- other containers -----------------------------------------------------------------
+
+    def _record_keys(self, change: FileChange, limits: Limits) -> frozenset[str]:
+        """Scan keys of the base version's records."""
+        base = change.base
+        assert base is not None
+        self.stats[change.display] = FileStats("records")
+        opts = self.records
+        ident = None
+        if base.ident and self.cache is not None:
+            ident = f"records:{opts.schema}:{opts.text_field}:{opts.id_field}:{base.ident}"
+            stored = self.cache.keyset(ident)
+            if stored is not None:
+                return frozenset(stored[i : i + 16].hex() for i in range(0, len(stored), 16))
+        keys: set[str] = set()
+        path = self._local(base)
+        _, items = readers.read("<base>", path, limits, kind=change.old_path or change.path)
+        for item in items:
+            if isinstance(item, RawRecord):
+                rec = to_record(item.data, Location("<base>", item.index, item.line), opts)
+                if isinstance(rec, Record):
+                    keys.add(scan_key(rec))
+        if ident and self.cache is not None:
+            self.cache.put_keyset(ident, b"".join(bytes.fromhex(k) for k in sorted(keys)))
+        return frozenset(keys)
+
+    # --- scratch files --------------------------------------------------------------------
+
+    def _scratch(self) -> str:
+        if self._tmp is None:
+            self._tmp = tempfile.mkdtemp(prefix="provcheck-")
+        self._count += 1
+        return os.path.join(self._tmp, f"{self._count}.part")
+
+    def _local(self, version: Version) -> str:
+        """A file holding the version's bytes: its own, or a copy of its blob."""
+        if version.path is not None:
+            return version.path
+        assert version.oid is not None, "a version has a local file or a blob"
+        target = self._scratch()
+        self.repo.blob_to_file(version.oid, target)
+        return target
+
+    def summary(self) -> dict[str, dict[str, object]]:
+        """Per file: status, versions compared, method, and records left out as unchanged."""
+        out: dict[str, dict[str, object]] = {}
+        for display, change in self.changes.items():
+            stats = self.stats.get(display)
+            out[display] = {
+                "status": change.status,
+                "renamed_from": change.old_path,
+                "version": change.new.ident,
+                "base_version": change.base.ident if change.base else None,
+                "method": stats.method if stats else None,
+                "unchanged_records": stats.unchanged if stats else 0,
+                "partial_read": bool(stats and stats.partial),
+                "note": change.note,
+            }
+        return out
+
+    def partial(self) -> set[str]:
+        """Files of which only new lines were read."""
+        return {d for d, s in self.stats.items() if s.partial}
+
+
+@dataclass(slots=True)
+class _Extracted:
+    places: list[tuple[int, int]]
+    """(record position, line) in the original file of each line copied out."""
+    hashes: array[int]
+    """Hash of every non-blank line of the file (when asked to remember them)."""
+    unchanged: int
+    size: int
+    digest: str
+    """xxh3-128 of the whole file."""
+
+
+def _extract(
+    path: str, scratch: str | None, end: int | None, old: frozenset[int], *, remember: bool
+) -> _Extracted:
+    """One pass over a plain JSON Lines file: copy its new lines to ``scratch``.
+
+    A line is old when it ends at or before byte ``end`` (the base is a prefix) or when its
+    hash is in ``old``. Positions follow the reader's rules: lines are split at ``\\n``, and a
+    line that is blank after stripping ASCII whitespace is not a record.
+    """
+    places: list[tuple[int, int]] = []
+    hashes = array("Q")
+    digest = xxhash.xxh3_128()
+    unchanged = index = line_no = offset = size = 0
+    carry = b""
+    ended = True
+    out = open(scratch, "wb") if scratch is not None else None  # noqa: SIM115 - closed below
+    try:
+        with open(path, "rb") as fh:
+            while True:
+                chunk = fh.read(_CHUNK)
+                size += len(chunk)
+                digest.update(chunk)
+                if chunk:
+                    data = carry + chunk
+                    cut = data.rfind(b"\n") + 1
+                    if cut == 0:
+                        carry = data
+                        continue
+                    carry = data[cut:]
+                    lines = data[:cut].split(b"\n")
+                    lines.pop()  # the empty string after the last newline
+                else:
+                    if not carry:
+                        break
+                    lines, carry, ended = [carry], b"", False  # a last line without a newline
+                for raw in lines:
+                    line_no += 1
+                    offset += len(raw) + ended
+                    stripped = raw.strip()
+                    if not stripped:
+                        continue
+                    h = _line_hash(stripped) if (remember or end is None) else 0
+                    if remember:
+                        hashes.append(h)
+                    if (end is not None and offset <= end) or (end is None and h in old):
+                        unchanged += 1
+                    else:
+                        places.append((index, line_no))
+                        if out is not None:
+                            out.write(stripped)
+                            out.write(b"\n")
+                    index += 1
+                if not chunk:
+                    break
+    finally:
+        if out is not None:
+            out.close()
+    return _Extracted(places, hashes, unchanged, size, digest.hexdigest())
+
+
+def _relocated(items: Iterator[RawItem], places: list[tuple[int, int]]) -> Iterator[RawItem]:
+    """Records of the scratch file at their place in the original file."""
+    for item in items:
+        if isinstance(item, RawRecord):
+            index, line = places[item.index]
+            yield RawRecord(index=index, line=line, data=item.data)
+        elif item.index is not None and 0 <= item.index < len(places):
+            index, line = places[item.index]
+            yield replace(item, index=index, line=line)
+        else:
+            yield replace(item, line=None)
+
+
+def _then(items: Iterator[RawItem], done: Callable[[], None]) -> Iterator[RawItem]:
+    """``items``, then ``done()`` once they were all read."""
+    yield from items
+    done()
+
+
+def _plain(path: str) -> bool:
+    """Uncompressed, no byte-order mark: raw lines are the lines the reader sees."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(4)
+    except OSError:
+        return False
+    return sniff_compression(head) is None and not head.startswith(_BOMS)
+
+
+def _head_digest(path: str, size: int, git: tuple[str, bytes] | None) -> tuple[str, str | None]:
+    """xxh3-128 of the first ``size`` bytes of ``path`` and, with ``git``, the hex digest of
+    ``header + those bytes`` under that hash (how git names a blob)."""
+    fast = xxhash.xxh3_128()
+    slow = None
+    if git is not None:
+        slow = hashlib.new(git[0])
+        slow.update(git[1])
+    left = size
+    with open(path, "rb") as fh:
+        while left > 0:
+            chunk = fh.read(min(left, _CHUNK))
+            if not chunk:
+                break
+            fast.update(chunk)
+            if slow is not None:
+                slow.update(chunk)
+            left -= len(chunk)
+    return fast.hexdigest(), (slow.hexdigest() if slow is not None and left == 0 else None)

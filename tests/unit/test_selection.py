@@ -1,0 +1,133 @@
+"""Diff-aware reading gives exactly the new records of a full read, at their true places."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, cast
+
+import pytest
+
+from provcheck import readers
+from provcheck.changes import FileChange, Version
+from provcheck.formats import RecordOptions
+from provcheck.git import Repo, blob_header
+from provcheck.model import RecordError
+from provcheck.readers import Limits, RawRecord
+from provcheck.selection import DiffSelector
+
+POOL = [
+    *(json.dumps({"id": i, "text": f"record {i}"}).encode() for i in range(30)),
+    b"",
+    b"   ",
+    b"\t",
+    b"not json",
+    b'{"id": "crlf", "text": "windows"}\r',
+    b"[1, 2]",
+]
+
+
+def as_bytes(lines: list[bytes], final_newline: bool = True) -> bytes:
+    return b"\n".join(lines) + (b"\n" if final_newline else b"")
+
+
+def items(found: Iterator[Any]) -> list[tuple[Any, ...]]:
+    out: list[tuple[Any, ...]] = []
+    for item in found:
+        if isinstance(item, RawRecord):
+            out.append(("record", item.index, item.line, item.data))
+        else:
+            assert isinstance(item, RecordError)
+            out.append(("error", item.index, item.line, item.kind))
+    return out
+
+
+def expected(new: bytes, base: bytes, tmp_path: Path) -> list[tuple[Any, ...]]:
+    """A full read of the new file, keeping what the base does not have (line by line)."""
+    old = {line.strip() for line in base.split(b"\n") if line.strip()}
+    path = tmp_path / "expected.jsonl"
+    path.write_bytes(new)
+    lines = new.split(b"\n")
+    full = items(readers.read("d.jsonl", str(path), Limits())[1])
+    return [i for i in full if i[2] is None or lines[i[2] - 1].strip() not in old]
+
+
+def diff_read(new: bytes, base: bytes, tmp_path: Path, *, git_id: bool = False) -> tuple[list[Any], str]:
+    new_path, base_path = tmp_path / "new.jsonl", tmp_path / "base.jsonl"
+    new_path.write_bytes(new)
+    base_path.write_bytes(base)
+    prefix = None
+    ident = "test:base"
+    if git_id:
+        oid = hashlib.sha1(blob_header(len(base)) + base).hexdigest()
+        prefix, ident = ("sha1", blob_header(len(base)), oid), f"git:{oid}"
+    change = FileChange(
+        display="d.jsonl",
+        path="d.jsonl",
+        status="modified",
+        new=Version(ident="test:new", size=len(new), path=str(new_path)),
+        base=Version(ident=ident, size=len(base), path=str(base_path), prefix_hash=prefix),
+    )
+    with DiffSelector([change], cast(Repo, None), RecordOptions()) as selector:
+        _, found = selector.read("d.jsonl", "d.jsonl", Limits())
+        result = items(found)
+        return result, selector.stats["d.jsonl"].method
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_new_lines_are_the_full_reads_new_records(tmp_path: Path, seed: int) -> None:
+    rng = random.Random(seed)
+    base = [rng.choice(POOL) for _ in range(rng.randrange(0, 15))]
+    new = list(base)
+    for _ in range(rng.randrange(1, 6)):
+        op = rng.random()
+        if op < 0.4 or not new:
+            new.insert(rng.randrange(len(new) + 1), rng.choice(POOL))
+        elif op < 0.7:
+            del new[rng.randrange(len(new))]
+        else:
+            new[rng.randrange(len(new))] = rng.choice(POOL)
+    final = rng.random() < 0.7
+    new_b, base_b = as_bytes(new, final), as_bytes(base)
+    got, method = diff_read(new_b, base_b, tmp_path)
+    assert method == "lines"
+    if not new_b:  # every record deleted: nothing new (a full read calls the file empty)
+        assert got == []
+    else:
+        assert got == expected(new_b, base_b, tmp_path)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_appended_lines_are_found_without_reading_the_base(tmp_path: Path, seed: int) -> None:
+    rng = random.Random(seed)
+    base = [rng.choice(POOL) for _ in range(rng.randrange(1, 15))]
+    added = [rng.choice(POOL) for _ in range(rng.randrange(1, 6))]
+    base_b = as_bytes(base)
+    new_b = base_b + as_bytes(added)
+    got, method = diff_read(new_b, base_b, tmp_path, git_id=True)
+    assert method == "appended"
+    # Positional: everything after the base is new, even a line equal to an old one.
+    path = tmp_path / "full.jsonl"
+    path.write_bytes(new_b)
+    full = items(readers.read("d.jsonl", str(path), Limits())[1])
+    first_new_line = len(base) + 1
+    assert got == [i for i in full if i[2] is not None and i[2] >= first_new_line]
+
+
+def test_a_base_whose_last_line_grew_rescans_that_line(tmp_path: Path) -> None:
+    base = b'{"id": 1, "text": "a"}\n{"id": 2, "te'
+    new = base + b'xt": "b"}\n{"id": 3, "text": "c"}\n'
+    got, method = diff_read(new, base, tmp_path, git_id=True)
+    assert method == "appended"
+    assert [(g[1], g[2], g[3]["id"]) for g in got] == [(1, 2, 2), (2, 3, 3)]
+
+
+def test_a_base_that_is_not_a_prefix_falls_back_to_line_hashes(tmp_path: Path) -> None:
+    base = b'{"id": 1, "text": "a"}\n{"id": 2, "text": "b"}\n'
+    new = b'{"id": 2, "text": "b"}\n{"id": 1, "text": "a"}\n{"id": 3, "text": "c"}\n'
+    got, method = diff_read(new, base, tmp_path, git_id=True)
+    assert method == "lines"  # re-ordered: no record is new but the third
+    assert [(g[1], g[2], g[3]["id"]) for g in got] == [(2, 3, 3)]
