@@ -53,6 +53,7 @@ KEEP_KEYSETS = 32
 """File versions whose line hashes or record keys are kept."""
 _MATCHING_CODE = (
     "engine.py",
+    "match.py",
     "verify.py",
     "fingerprint.py",
     "normalize.py",
