@@ -11,6 +11,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
 from gitrepo import (
     BLOCK_POLICY,
@@ -21,7 +22,7 @@ from gitrepo import (
     jsonl,
     restricted,
 )
-from helpers import REFERENCE_TEXTS
+from helpers import REFERENCE_TEXTS, check_json_report
 
 
 @pytest.fixture
@@ -53,8 +54,12 @@ def test_a_staged_restricted_record_is_refused_with_an_actionable_message(repo: 
     # The waiver to add names the finding by the id a full scan gives it.
     doc = json.loads(repo.provcheck("scan", "data/train.jsonl", "-f", "json", "-q", code=1).stdout)
     (finding,) = doc["findings"]
-    assert f"  - finding: {finding['id']}\n    rule: openai-compete\n" in err
-    assert ".provcheck-waivers.yaml" in err
+    assert f"  - id: {finding['id']}   # rule openai-compete, data/train.jsonl:7\n" in err
+    assert "record the decision in .provcheck-waivers.yaml:" in err
+    # The entry is YAML in the shape of a waivers file: id, reason, approver, date.
+    block = err[err.index("waivers:\n") : err.index("provcheck: scanned")]
+    (entry,) = yaml.safe_load(block)["waivers"]
+    assert set(entry) == {"id", "reason", "approver", "date"} and entry["id"] == finding["id"]
 
 
 def test_a_clean_commit_passes_and_only_new_records_are_scanned(repo: GitRepo) -> None:
@@ -314,6 +319,7 @@ def test_scan_changed_since_a_branch_point(repo: GitRepo) -> None:
     repo.commit("feature", "--no-verify")
     repo.write("data/untracked.jsonl", jsonl([restricted(2, "untracked-copy")]))
     doc = json.loads(repo.provcheck("scan", "--changed-since", "main", "-f", "json", "-q", code=1).stdout)
+    check_json_report(doc)
     found = {(f["record"]["path"], f["record"]["line"], f["record"]["id"]) for f in doc["findings"]}
     assert found == {("data/train.jsonl", 8, "on-branch"), ("data/untracked.jsonl", 1, "untracked-copy")}
     changes = doc["run"]["changes"]
@@ -323,7 +329,9 @@ def test_scan_changed_since_a_branch_point(repo: GitRepo) -> None:
     assert doc["stats"]["records"] == 3 and doc["run"]["changed_since"] == "main"
     # A second run reads the matches of every record from the cache.
     doc = json.loads(repo.provcheck("scan", "--changed-since", "main", "-f", "json", "-q", code=1).stdout)
+    check_json_report(doc)
     assert doc["run"]["cache"]["hits"] == 3
+    assert doc["files"][0]["sha256"] is None  # only its new lines were read
     repo.provcheck("scan", "--changed-since", "no-such-branch", "-q", code=2)
 
 

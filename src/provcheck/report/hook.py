@@ -26,11 +26,6 @@ def safe(text: object, limit: int = 80) -> str:
     return s if len(s) <= limit else s[: limit - 1] + "…"
 
 
-def _yaml_str(text: str) -> str:
-    """A YAML double-quoted scalar."""
-    return '"' + safe(text, 200).replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
 def where(finding: Finding) -> str:
     """``file:line`` (or ``file record N``) of a finding."""
     rec = finding.record
@@ -77,12 +72,11 @@ def describe(finding: Finding) -> list[str]:
 
 
 def waiver_entry(finding: Finding, today: str) -> list[str]:
-    """The waiver that accepts this finding (its id hashes content, not lines: it survives
-    re-ordering). Reason and approver are for a person to fill in."""
+    """The waivers-file entry that accepts this finding (``id``: the finding id hashes content,
+    not lines, so it survives re-ordering). Reason and approver are for a person to fill in."""
+    about = f"rule {finding.rule.id}, {where(finding)}"
     return [
-        f"  - finding: {finding.id}",
-        f"    rule: {safe(finding.rule.id, 100)}",
-        f"    path: {_yaml_str(finding.path)}",
+        f"  - id: {finding.id}   # {safe(about, 120)}",
         '    reason: "<why this use is acceptable>"',
         '    approver: "<who decided>"',
         f"    date: {today}",
