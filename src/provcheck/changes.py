@@ -68,13 +68,25 @@ class FileChange:
     """Something the user should know (e.g. the base LFS object is missing: whole file scanned)."""
 
 
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """A changed path that is not scanned."""
+
+    path: str
+    """As shown to the user."""
+    reason: str
+    notable: bool = False
+    """Worth saying even when not asked (data accepted unscanned, a conflict); the rest
+    (deleted files, files provcheck does not read, excluded files) is listed with --verbose."""
+
+
 @dataclass(slots=True)
 class ChangeSet:
     """The files to scan and those left out, with why."""
 
     files: list[FileChange] = field(default_factory=list)
-    skipped: list[tuple[str, str]] = field(default_factory=list)
-    """``(display path, reason)`` of changed paths that are not scanned."""
+    skipped: list[Skipped] = field(default_factory=list)
+    """Changed paths that are not scanned, with why."""
     base: str = ""
     """What the new versions are compared with (``HEAD``, a commit id, the empty tree)."""
 
@@ -123,14 +135,14 @@ class _Builder:
         """A dataset file the configuration selects; otherwise noted as skipped."""
         display = self.display(path)
         if reader_for(path) is None:
-            self.out.skipped.append((display, "not a dataset file provcheck reads"))
+            self.out.skipped.append(Skipped(display, "not a dataset file provcheck reads"))
             return False
         if (
             not named
             and self.config is not None
             and not self.config.selects(os.path.join(self.repo.root, path))
         ):
-            self.out.skipped.append((display, f"excluded by {self.config.path}"))
+            self.out.skipped.append(Skipped(display, f"excluded by {self.config.path}"))
             return False
         return True
 
@@ -150,7 +162,9 @@ class _Builder:
         """A new version that is an LFS pointer, handled by the LFS mode."""
         display = self.display(path)
         if self.lfs_mode == "skip":
-            self.out.skipped.append((display, f"Git LFS pointer ({pointer.short()}); lfs: skip"))
+            self.out.skipped.append(
+                Skipped(display, f"Git LFS pointer ({pointer.short()}) accepted unscanned (lfs: skip)", True)
+            )
             return
         if self.lfs_mode == "report":
             error = (
@@ -218,11 +232,11 @@ def staged(
         if named is not None and e.path not in named:
             continue
         if e.status == "D":
-            b.out.skipped.append((b.display(e.path), "deleted: nothing to scan"))
+            b.out.skipped.append(Skipped(b.display(e.path), "deleted: nothing to scan"))
         elif e.status == "U" or e.new_oid is None:
-            b.out.skipped.append((b.display(e.path), "unmerged: resolve the conflict first"))
+            b.out.skipped.append(Skipped(b.display(e.path), "unmerged: resolve the conflict first", True))
         elif e.new_mode not in REGULAR_MODES:
-            b.out.skipped.append((b.display(e.path), "not a regular file (symlink or submodule)"))
+            b.out.skipped.append(Skipped(b.display(e.path), "not a regular file (symlink or submodule)"))
         elif b.wanted(e.path, False):  # pre-commit hands over every staged file matching its pattern
             chosen.append(e)
     unchanged: list[tuple[str, str, str]] = []
@@ -310,9 +324,9 @@ def since(
     chosen: list[DiffEntry] = []
     for e in entries:
         if e.status == "D":
-            b.out.skipped.append((b.display(e.path), "deleted: nothing to scan"))
+            b.out.skipped.append(Skipped(b.display(e.path), "deleted: nothing to scan"))
         elif e.new_mode not in REGULAR_MODES:
-            b.out.skipped.append((b.display(e.path), "not a regular file (symlink or submodule)"))
+            b.out.skipped.append(Skipped(b.display(e.path), "not a regular file (symlink or submodule)"))
         elif b.wanted(e.path, e.path in exact):
             chosen.append(e)
     untracked = [p for p in repo.untracked([s or "." for s in scopes]) if b.wanted(p, p in exact)]
@@ -345,7 +359,10 @@ def _worktree_file(
         with open(full, "rb") as fh:
             head = fh.read(lfs.MAX_POINTER + 1) if size <= lfs.MAX_POINTER else b""
     except OSError as exc:
-        b.out.skipped.append((b.display(path), f"cannot read: {exc.strerror or exc}"))
+        error = f"cannot read: {exc.strerror or exc}"
+        b.out.files.append(
+            FileChange(b.display(path), path, status, Version(None, None), None, old_path, error)
+        )
         return
     pointer = lfs.parse(head) if head else None
     if pointer is not None:  # LFS content not checked out here

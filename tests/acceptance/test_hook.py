@@ -122,15 +122,16 @@ def test_a_deleted_file_has_nothing_to_scan(repo: GitRepo) -> None:
     repo.commit("old", "--no-verify")
     repo.git("rm", "-q", "data/old.jsonl")
     out = repo.provcheck("hook", "run")
+    assert "no staged dataset records to scan (1 changed path(s) not scanned; -v lists them)" in out.stderr
+    out = repo.provcheck("hook", "run", "-v")
     assert "data/old.jsonl: deleted: nothing to scan" in out.stderr
-    assert "no staged dataset records to scan" in out.stderr
 
 
 def test_binary_files(repo: GitRepo) -> None:
     # A file provcheck does not read is noted and left alone...
     repo.write("data/picture.png", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
     repo.git("add", "data")
-    out = repo.provcheck("hook", "run")
+    out = repo.provcheck("hook", "run", "--verbose")
     assert "data/picture.png: not a dataset file provcheck reads" in out.stderr
     # ...a dataset file that turns binary is unreadable input: the commit is refused (exit 4).
     repo.commit("picture")
@@ -163,7 +164,10 @@ def test_lfs_pointers_are_reported_scanned_or_skipped(repo: GitRepo) -> None:
     out = repo.provcheck("hook", "run", "--lfs", "scan", code=1)
     assert "data/big.jsonl:2: record 1 (id lfs-copy)" in out.stderr
     out = repo.provcheck("hook", "run", "--lfs", "skip")
-    assert "data/big.jsonl: Git LFS pointer" in out.stderr and "lfs: skip" in out.stderr
+    assert (
+        "data/big.jsonl: Git LFS pointer (sha256:" in out.stderr
+        and "accepted unscanned (lfs: skip)" in out.stderr
+    )
     # The configuration chooses too.
     repo.append(".provcheck.yaml", "lfs: scan\n")
     repo.provcheck("hook", "run", code=1)

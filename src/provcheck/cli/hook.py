@@ -62,6 +62,9 @@ def hook() -> None:
     "--cache-dir", metavar="DIR", help="Result cache directory [default: $XDG_CACHE_HOME/provcheck]."
 )
 @click.option("--no-cache", is_flag=True, help="Do not read or write the result cache.")
+@click.option(
+    "-v", "--verbose", is_flag=True, help="Also list the changed paths that are not scanned, and why."
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print only what refuses a commit.")
 @handle_errors
 def run(
@@ -74,6 +77,7 @@ def run(
     lfs_mode: str | None,
     cache_dir: str | None,
     no_cache: bool,
+    verbose: bool,
     quiet: bool,
 ) -> None:
     """Scan the new records of the staged dataset FILES (default: every staged file).
@@ -98,11 +102,14 @@ def run(
     actions = fail_on_actions(settings.fail_on)
     changes = changesets.staged(repo, list(files) if files else None, config, settings.lfs)
     if not quiet:
-        for path, reason in changes.skipped:
-            stderr.print(f"provcheck: {path}: {reason}", markup=False)
+        for skip in changes.skipped:
+            if verbose or skip.notable:
+                stderr.print(f"provcheck: {skip.path}: {skip.reason}", markup=False)
     if not changes.files:
         if not quiet:
-            stderr.print("provcheck: no staged dataset records to scan", markup=False)
+            others = sum(1 for k in changes.skipped if not k.notable)
+            more = f" ({others} changed path(s) not scanned; -v lists them)" if others and not verbose else ""
+            stderr.print(f"provcheck: no staged dataset records to scan{more}", markup=False)
         return
     progress = StderrProgress(False)
     result, cache = scan_changes(

@@ -232,7 +232,7 @@ def scan_changes(
     info["changes"] = {
         "base": changes.base,
         "files": files,
-        "skipped": [{"path": p, "reason": r} for p, r in changes.skipped],
+        "skipped": [{"path": k.path, "reason": k.reason} for k in changes.skipped],
     }
     return dataclasses.replace(result, run=info, files=summaries), cache
 

@@ -307,8 +307,8 @@ def scan(
             repo = Repo.discover(".")
             changes = changesets.since(repo, changed_since, list(paths), config, settings.lfs)
             if not quiet:
-                for path, reason in changes.skipped:
-                    stderr.print(f"{path}: not scanned: {reason}", markup=False)
+                for skip in changes.skipped:
+                    stderr.print(f"{skip.path}: not scanned: {skip.reason}", markup=False)
             run["changed_since"] = changed_since
             result, cache = scan_changes(settings, changes, repo, progress, run, waivers)
         else:
