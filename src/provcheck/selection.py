@@ -136,7 +136,10 @@ class DiffSelector:
         else:
             old = self._line_keys(change.base, limits)
         scratch = self._scratch()
-        found = _extract(path, scratch, end, old, remember=self._remembers(change.new))
+        try:
+            found = _extract(path, scratch, end, old, limits, remember=self._remembers(change.new))
+        except _LineTooLong:  # the reader skips it within bounds and reports it
+            return self._filtered_lines(change, path, limits)
         stats.unchanged = found.unchanged
         if self.cache is not None and change.new.ident is not None:
             self.cache.put_keyset(f"lines:{change.new.ident}", found.hashes.tobytes())
@@ -150,7 +153,8 @@ class DiffSelector:
     def _filtered_lines(
         self, change: FileChange, path: str, limits: Limits
     ) -> tuple[InputSource, Iterator[RawItem]]:
-        """Compressed or BOM-marked files: the reader hashes each decoded line and parses the new."""
+        """Compressed or BOM-marked files, or a line beyond the record limit: the reader hashes
+        each decoded line and parses the new ones."""
         assert change.base is not None
         stats = self.stats[change.display] = FileStats("lines")
         old = self._line_keys(change.base, limits)
@@ -227,12 +231,14 @@ class DiffSelector:
             if stored is not None:
                 return frozenset(array("Q", stored))
         path = self._local(version)
-        if _plain(path):
-            found = _extract(path, None, None, frozenset(), remember=True)
+        hashes = array("Q")
+        try:
+            if not _plain(path):
+                raise _LineTooLong  # not line-for-line: read through the reader
+            found = _extract(path, None, None, frozenset(), limits, remember=True)
             hashes = found.hashes
             self._put_digest(version.ident, found.size, found.digest)
-        else:
-            hashes = array("Q")
+        except _LineTooLong:
 
             def collect(line: bytes, offset: int) -> bool:
                 hashes.append(_line_hash(line))
@@ -309,6 +315,11 @@ class DiffSelector:
         return {d for d, s in self.stats.items() if s.partial}
 
 
+class _LineTooLong(Exception):
+    """A line longer than the record limit: the reader, which skips it in bounded memory,
+    takes over."""
+
+
 @dataclass(slots=True)
 class _Extracted:
     places: list[tuple[int, int]]
@@ -322,7 +333,7 @@ class _Extracted:
 
 
 def _extract(
-    path: str, scratch: str | None, end: int | None, old: frozenset[int], *, remember: bool
+    path: str, scratch: str | None, end: int | None, old: frozenset[int], limits: Limits, *, remember: bool
 ) -> _Extracted:
     """One pass over a plain JSON Lines file: copy its new lines to ``scratch``.
 
@@ -347,6 +358,8 @@ def _extract(
                     data = carry + chunk
                     cut = data.rfind(b"\n") + 1
                     if cut == 0:
+                        if len(data) > limits.max_record_bytes:
+                            raise _LineTooLong
                         carry = data
                         continue
                     carry = data[cut:]

@@ -11,11 +11,11 @@ from typing import Any, cast
 
 import pytest
 
-from provcheck import readers
+from provcheck import readers, selection
 from provcheck.changes import FileChange, Version
 from provcheck.formats import RecordOptions
 from provcheck.git import Repo, blob_header
-from provcheck.model import RecordError
+from provcheck.model import ErrorKind, RecordError
 from provcheck.readers import Limits, RawRecord
 from provcheck.selection import DiffSelector
 
@@ -55,7 +55,9 @@ def expected(new: bytes, base: bytes, tmp_path: Path) -> list[tuple[Any, ...]]:
     return [i for i in full if i[2] is None or lines[i[2] - 1].strip() not in old]
 
 
-def diff_read(new: bytes, base: bytes, tmp_path: Path, *, git_id: bool = False) -> tuple[list[Any], str]:
+def diff_read(
+    new: bytes, base: bytes, tmp_path: Path, *, git_id: bool = False, limits: Limits = Limits()
+) -> tuple[list[Any], str]:
     new_path, base_path = tmp_path / "new.jsonl", tmp_path / "base.jsonl"
     new_path.write_bytes(new)
     base_path.write_bytes(base)
@@ -72,7 +74,7 @@ def diff_read(new: bytes, base: bytes, tmp_path: Path, *, git_id: bool = False) 
         base=Version(ident=ident, size=len(base), path=str(base_path), prefix_hash=prefix),
     )
     with DiffSelector([change], cast(Repo, None), RecordOptions()) as selector:
-        _, found = selector.read("d.jsonl", "d.jsonl", Limits())
+        _, found = selector.read("d.jsonl", "d.jsonl", limits)
         result = items(found)
         return result, selector.stats["d.jsonl"].method
 
@@ -131,3 +133,18 @@ def test_a_base_that_is_not_a_prefix_falls_back_to_line_hashes(tmp_path: Path) -
     got, method = diff_read(new, base, tmp_path, git_id=True)
     assert method == "lines"  # re-ordered: no record is new but the third
     assert [(g[1], g[2], g[3]["id"]) for g in got] == [(2, 3, 3)]
+
+
+def test_a_line_beyond_the_record_limit_is_reported_in_bounded_memory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base = b'{"id": 1, "text": "a"}\n{"id": 2, "text": "b"}\n'
+    new = base + b'{"id": 3, "text": "' + b"x" * 300 + b'"}\n{"id": 4, "text": "d"}\n'
+    limits = Limits(max_record_bytes=100)
+    for chunk in (1 << 23, 64):  # the line fits a read chunk, or outgrows the limit across chunks
+        monkeypatch.setattr(selection, "_CHUNK", chunk)
+        for git_id in (False, True):
+            got, method = diff_read(new, base, tmp_path, git_id=git_id, limits=limits)
+            assert [g[:3] for g in got] == [("error", 2, 3), ("record", 3, 4)], (chunk, git_id)
+            assert got[0][3] is ErrorKind.LIMIT
+            assert method == ("appended" if git_id and chunk > 64 else "lines")
