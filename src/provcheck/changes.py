@@ -26,6 +26,7 @@ from provcheck.errors import UsageError
 from provcheck.git import REGULAR_MODES, DiffEntry, Repo, blob_header
 from provcheck.project import ProjectConfig
 from provcheck.readers import reader_for
+from provcheck.readers.declared import CARD_NAMES, MANIFEST_NAMES
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +86,9 @@ class ChangeSet:
     """The files to scan and those left out, with why."""
 
     files: list[FileChange] = field(default_factory=list)
+    declaring: list[FileChange] = field(default_factory=list)
+    """Changed dataset cards (``README.md`` with front matter) and ``provenance.yaml`` files:
+    metadata, read for what they declare, not scanned as records."""
     skipped: list[Skipped] = field(default_factory=list)
     """Changed paths that are not scanned, with why."""
     base: str = ""
@@ -134,7 +138,7 @@ class _Builder:
     def wanted(self, path: str, named: bool) -> bool:
         """A dataset file the configuration selects; otherwise noted as skipped."""
         display = self.display(path)
-        if reader_for(path) is None:
+        if reader_for(path) is None and os.path.basename(path) not in MANIFEST_NAMES:
             self.out.skipped.append(Skipped(display, "not a dataset file provcheck reads"))
             return False
         if (
@@ -145,6 +149,28 @@ class _Builder:
             self.out.skipped.append(Skipped(display, f"excluded by {self.config.path}"))
             return False
         return True
+
+    def add(self, change: FileChange) -> None:
+        """A readable new version: a dataset file, or a card or manifest (declarations)."""
+        name = os.path.basename(change.path)
+        if name in MANIFEST_NAMES or (name in CARD_NAMES and self._is_card(change.new)):
+            self.out.declaring.append(change)
+        else:
+            self.out.files.append(change)
+
+    def _is_card(self, version: Version) -> bool:
+        """A README.md that opens with YAML front matter (the Hugging Face convention)."""
+        try:
+            if version.path is not None:
+                with open(version.path, "rb") as fh:
+                    head = fh.read(8)
+            elif version.oid is not None:
+                head = self.repo.blob(version.oid)[:8]
+            else:
+                return False
+        except OSError:
+            return False
+        return head.removeprefix(b"\xef\xbb\xbf").startswith(b"---")
 
     def pointers(self, oids: Sequence[str], sizes: dict[str, int]) -> dict[str, lfs.Pointer]:
         """The LFS pointers among small blobs."""
@@ -186,7 +212,7 @@ class _Builder:
                 FileChange(display, path, status, Version(None, None), None, old_path, error)
             )
             return
-        self.out.files.append(FileChange(display, path, status, _lfs_version(pointer, local), base, old_path))
+        self.add(FileChange(display, path, status, _lfs_version(pointer, local), base, old_path))
 
     def base_version(
         self, oid: str, sizes: dict[str, int], pointers: dict[str, lfs.Pointer]
@@ -273,14 +299,14 @@ def staged(
             b.new_lfs(e.path, status, pointer, base, old_path)
             continue
         new = _blob_version(e.new_oid, sizes.get(e.new_oid), worktree(e.path, e.new_oid))
-        b.out.files.append(FileChange(b.display(e.path), e.path, status, new, base, old_path, note=note))
+        b.add(FileChange(b.display(e.path), e.path, status, new, base, old_path, note=note))
     for path, oid, _mode in unchanged:
         pointer = pointers.get(oid)
         if pointer is not None:
             b.new_lfs(path, "unchanged", pointer, None, None)
             continue
         new = _blob_version(oid, sizes.get(oid), worktree(path, oid))
-        b.out.files.append(FileChange(b.display(path), path, "unchanged", new))
+        b.add(FileChange(b.display(path), path, "unchanged", new))
     return b.out
 
 
@@ -369,4 +395,4 @@ def _worktree_file(
         b.new_lfs(path, status, pointer, base, old_path)
         return
     new = Version(ident=None, size=size, path=full)
-    b.out.files.append(FileChange(b.display(path), path, status, new, base, old_path, note=note))
+    b.add(FileChange(b.display(path), path, status, new, base, old_path, note=note))

@@ -61,6 +61,10 @@ class RecordSelector(Protocol):
         """False for a record known to be unchanged."""
         ...
 
+    def declaring(self, files: list[tuple[str, str]], paths: list[str]) -> list[tuple[str, str]]:
+        """Directories whose dataset cards and manifests are read (those that changed)."""
+        ...
+
 
 class ResultCache(Protocol):
     """Matches of records seen before (``provcheck.cache``); never changes what a scan finds."""
@@ -340,7 +344,11 @@ def scan(
             continue  # a dataset card found in a directory is metadata: read as declarations
         else:
             files.append(item)
-    declarations, declaration_errors = read_declarations(declaring_dirs(files, paths))
+    if options.selector is None:
+        directories = declaring_dirs(files, paths)
+    else:
+        directories = options.selector.declaring(files, list(paths))
+    declarations, declaration_errors = read_declarations(directories)
     for error in declaration_errors:
         tally.errors.append(error)
         progress.error(error)

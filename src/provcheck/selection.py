@@ -67,8 +67,10 @@ class DiffSelector:
         repo: Repo,
         records: RecordOptions,
         cache: Cache | None = None,
+        declaring: Sequence[FileChange] = (),
     ) -> None:
         self.changes = {c.display: c for c in changes}
+        self.declaring_files = list(declaring)
         self.repo = repo
         self.records = records
         self.cache = cache
@@ -112,6 +114,23 @@ class DiffSelector:
             return self._filtered_lines(change, path, limits)
         self._keys[display] = self._record_keys(change, limits)
         return readers.read(display, path, limits, kind=change.path)
+
+    def declaring(self, files: list[tuple[str, str]], paths: list[str]) -> list[tuple[str, str]]:
+        """The folders of the changed cards and manifests, each holding the new versions only
+        (an unchanged card's declarations are not this change's)."""
+        folders: dict[str, str] = {}
+        for change in self.declaring_files:
+            if change.error is not None:
+                continue
+            display_dir = os.path.dirname(change.display) or "."
+            if display_dir not in folders:
+                if self._tmp is None:
+                    self._tmp = tempfile.mkdtemp(prefix="provcheck-")
+                folders[display_dir] = os.path.join(self._tmp, f"declared-{len(folders)}")
+                os.mkdir(folders[display_dir])
+            target = os.path.join(folders[display_dir], os.path.basename(change.path))
+            shutil.copyfile(self._local(change.new), target)
+        return sorted(folders.items(), key=lambda kv: (kv[0].count(os.sep), kv[0]))
 
     def keep(self, display: str, record: Record) -> bool:
         """False for a record whose scan key is in the base (non-line containers)."""
@@ -307,6 +326,17 @@ class DiffSelector:
                 "unchanged_records": stats.unchanged if stats else 0,
                 "partial_read": bool(stats and stats.partial),
                 "note": change.note,
+            }
+        for change in self.declaring_files:
+            out[change.display] = {
+                "status": change.status,
+                "renamed_from": change.old_path,
+                "version": change.new.ident,
+                "base_version": change.base.ident if change.base else None,
+                "method": "declarations",
+                "unchanged_records": 0,
+                "partial_read": False,
+                "note": change.note or change.error,
             }
         return out
 

@@ -74,15 +74,89 @@ def test_a_clean_commit_passes_and_only_new_records_are_scanned(repo: GitRepo) -
     assert "findings: none" in out.stderr
 
 
-def test_a_non_blocking_finding_passes(repo: GitRepo) -> None:
-    # Stand-in for a waived finding until waivers land (issue 4): the finding is reported, the
-    # commit goes through, and a stricter threshold refuses it.
+def test_a_waived_finding_passes(repo: GitRepo) -> None:
+    repo.append("data/train.jsonl", jsonl([restricted(2, "accepted-copy")]))
+    repo.git("add", "data")
+    refused = repo.provcheck("hook", "run", code=1).stderr
+    # The entry the refusal suggests, filled in by a reviewer, is a valid waiver.
+    block = refused[refused.index("waivers:\n") : refused.index("provcheck: scanned")]
+    entry = yaml.safe_load(block)["waivers"][0]
+    entry.update(reason="licensed from the provider for this model", approver="counsel")
+    repo.write(".provcheck-waivers.yaml", yaml.safe_dump({"waivers": [entry]}))
+    out = repo.provcheck("hook", "run")
+    assert "findings: none; 1 waived" in out.stderr and "refused" not in out.stderr
+    assert "1 finding(s) waived" in out.stderr
+    # A waivers file named by the configuration is used instead of the default one.
+    (repo.path / ".provcheck-waivers.yaml").rename(repo.path / "decisions.yaml")
+    repo.provcheck("hook", "run", code=1)
+    repo.append(".provcheck.yaml", "waivers: decisions.yaml\n")
+    repo.provcheck("hook", "run")
+    # A non-blocking finding passes too, and a stricter threshold refuses it.
     repo.write("policy.yaml", REVIEW_POLICY)
-    repo.append("data/train.jsonl", jsonl([restricted(2)]))
-    repo.git("add", ".")
+    repo.write("decisions.yaml", "waivers: []\n")
     out = repo.provcheck("hook", "run")
     assert "findings: 1 review" in out.stderr and "refused" not in out.stderr
     repo.provcheck("hook", "run", "--fail-on", "review", code=1)
+
+
+DECLARATION_POLICY = """\
+use: {purpose: train-competing-model, commercial: true}
+rules:
+  - id: declared-nc
+    title: A non-commercial licence is declared
+    signal: declaration
+    when:
+      declared.key: license
+      source.license_traits: {contains: noncommercial}
+      use.commercial: true
+    action: block
+    message: "{declared.file} declares license {declared.value}"
+"""
+
+
+def test_a_changed_dataset_card_is_read_for_what_it_declares(repo: GitRepo) -> None:
+    repo.write("policy.yaml", DECLARATION_POLICY)
+    repo.write("data/README.md", "---\nlicense: cc-by-nc-4.0\n---\n# Training data\n")
+    repo.git("add", ".")
+    out = repo.provcheck("hook", "run", code=1)
+    assert "data/README.md:2: declares license = cc-by-nc-4.0 (for data)" in out.stderr
+    assert "rule declared-nc [block]" in out.stderr
+    repo.commit("card", "--no-verify")
+    # Records added beside an unchanged card: the card is not this commit's concern...
+    repo.append("data/train.jsonl", jsonl([clean(60)]))
+    repo.git("add", "data")
+    out = repo.provcheck("hook", "run")
+    assert "findings: none" in out.stderr
+    # ...a full scan still reports it.
+    repo.provcheck("scan", "data", "-q", code=1)
+
+
+def test_cached_records_still_get_the_policys_markers(repo: GitRepo) -> None:
+    repo.write(
+        "policy.yaml",
+        BLOCK_POLICY
+        + """\
+  - id: ai-phrase
+    title: AI self-reference
+    signal: marker
+    when: {marker.id: ai-phrase}
+    action: review
+markers:
+  - id: ai-phrase
+    label: AI self-reference
+    phrases: ["as an AI language model"]
+""",
+    )
+    marked = clean(50)
+    marked["conversations"][1]["value"] = "As an AI language model, I cannot garden."
+    repo.append("data/train.jsonl", jsonl([marked, restricted(1, "cached-copy")]))
+    runs = []
+    for _ in range(2):
+        out = repo.provcheck("scan", "--changed-since", "HEAD", "-f", "json", "-q", code=1)
+        runs.append(json.loads(out.stdout))
+    assert [r["run"]["cache"]["hits"] for r in runs] == [0, 2]
+    first, second = ({(f["rule"], f["id"]) for f in r["findings"]} for r in runs)
+    assert first == second and {rule for rule, _ in first} == {"openai-compete", "ai-phrase"}
 
 
 def test_staged_content_is_scanned_not_the_working_tree(repo: GitRepo) -> None:

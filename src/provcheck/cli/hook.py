@@ -11,7 +11,7 @@ from provcheck import changes as changesets
 from provcheck import githook, project
 from provcheck.cli.common import StderrProgress, format_error, handle_errors, stderr
 from provcheck.cli.project import resolve, scan_changes, unchanged_records, waivers_of
-from provcheck.cli.scan import fail_on_actions
+from provcheck.cli.scan import fail_on_actions, waiver_lines
 from provcheck.errors import ExitCode
 from provcheck.git import Repo
 from provcheck.project import FAIL_ON, LFS_MODES
@@ -105,7 +105,7 @@ def run(
         for skip in changes.skipped:
             if verbose or skip.notable:
                 stderr.print(f"provcheck: {skip.path}: {skip.reason}", markup=False)
-    if not changes.files:
+    if not changes.files and not changes.declaring:
         if not quiet:
             others = sum(1 for k in changes.skipped if not k.notable)
             more = f" ({others} changed path(s) not scanned; -v lists them)" if others and not verbose else ""
@@ -136,12 +136,18 @@ def run(
         stderr.print(line, markup=False)
     s = result.stats
     counts = ", ".join(f"{n} {a}" for a, n in counts_by_action(result).items() if n) or "none"
+    waived = sum(1 for f in result.findings if f.waived)
+    if waived:
+        counts += f"; {waived} waived"
     unchanged = unchanged_records(result)
     verdict = (
         f"provcheck: scanned {s.records:,} new record(s) in {s.files} file(s)"
         + (f" ({unchanged:,} unchanged skipped)" if unchanged else "")
         + f" against {changes.base} in {s.seconds:.2f} s; findings: {counts}"
     )
+    if not quiet:
+        for line in waiver_lines(result):
+            stderr.print(f"provcheck: {line}", markup=False)
     if cache is not None and cache.problem and not quiet:
         stderr.print(f"provcheck: note: {cache.problem}", markup=False)
     blocking = result.blocking(actions)

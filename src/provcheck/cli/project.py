@@ -222,7 +222,9 @@ def scan_changes(
     with contextlib.ExitStack() as stack:
         if cache is not None:
             stack.enter_context(cache)
-        selector = stack.enter_context(DiffSelector(changes.files, repo, settings.records, cache))
+        selector = stack.enter_context(
+            DiffSelector(changes.files, repo, settings.records, cache, changes.declaring)
+        )
         result = _scan(settings, [c.display for c in changes.files], selector, cache, progress, run, waivers)
         files = selector.summary()
         partial = selector.partial()

@@ -27,8 +27,11 @@ def safe(text: object, limit: int = 80) -> str:
 
 
 def where(finding: Finding) -> str:
-    """``file:line`` (or ``file record N``) of a finding."""
+    """``file:line`` (or ``file record N``) of a finding; a declaring file's for declarations."""
     rec = finding.record
+    d = finding.declaration
+    if rec is None and d is not None:
+        return f"{safe(d.path, 200)}:{d.line}" if d.line else safe(d.path, 200)
     if rec is None:
         return safe(finding.path, 200)
     loc = rec.location
@@ -49,7 +52,13 @@ def describe(finding: Finding) -> list[str]:
             f"record {rec.location.index}{ident}, turn {turn.position} "
             f"({safe(turn.role, 20)}, {safe(turn.field, 60)})"
         )
+    d = finding.declaration
+    if rec is None and d is not None:
+        head += f"declares {safe(d.key, 40)} = {safe(d.value, 80)} (for {safe(d.dataset, 80)})"
     lines.append(head)
+    if finding.marker is not None:
+        hit = finding.marker
+        lines.append(f"  marker {safe(hit.marker, 60)} ({safe(hit.label, 80)}): {safe(hit.text, 80)!s}")
     m = finding.match
     if m is not None:
         src = m.reference.source
