@@ -17,7 +17,6 @@ from typing import Any
 
 from provcheck import yamlfile
 from provcheck.errors import ConfigError
-from provcheck.formats import SCHEMAS
 
 FILENAME = ".provcheck.yaml"
 FAIL_ON = ("block", "review", "warn", "info", "never")
@@ -74,6 +73,14 @@ class ProjectConfig:
         if self.include and not any(glob_match(p, rel) for p in self.include):
             return False
         return not any(glob_match(p, rel) for p in self.exclude)
+
+
+def _schemas() -> tuple[str, ...]:
+    # Imported here: the schemas pull in the tokenizer (numpy), which `hook run` does not
+    # need when a commit has no dataset file.
+    from provcheck.formats import SCHEMAS
+
+    return ("auto", *SCHEMAS)
 
 
 def find(start: str = ".") -> str | None:
@@ -159,7 +166,7 @@ def load(path: str) -> ProjectConfig:
             else:
                 bad(key, _STR, value)
         elif name in ("fail_on", "lfs", "schema"):
-            allowed = {"fail_on": FAIL_ON, "lfs": LFS_MODES, "schema": ("auto", *SCHEMAS)}[name]
+            allowed = {"fail_on": FAIL_ON, "lfs": LFS_MODES, "schema": _schemas()}[name]
             if isinstance(value, str) and value in allowed:
                 values[name] = value
             else:

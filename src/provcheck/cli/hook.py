@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
 
 import click
 
 from provcheck import changes as changesets
 from provcheck import githook, project
-from provcheck.cli.common import StderrProgress, format_error, handle_errors, stderr
-from provcheck.cli.project import resolve, scan_changes, unchanged_records, waivers_of
-from provcheck.cli.scan import fail_on_actions, waiver_lines
-from provcheck.errors import ExitCode
+from provcheck.cli.common import handle_errors, stderr
 from provcheck.git import Repo
 from provcheck.project import FAIL_ON, LFS_MODES
-from provcheck.report.hook import refusal
-from provcheck.report.serialize import counts_by_action
-
-ERRORS_SHOWN = 20
 
 
 @click.group()
@@ -88,19 +80,8 @@ def run(
     """
     config = project.discover(config_path)
     repo = Repo.discover(".")
-    settings = resolve(
-        config,
-        index=index_path,
-        policy=policy_path,
-        uses=uses,
-        fail_on=fail_on,
-        lfs=lfs_mode,
-        cache_dir=cache_dir,
-        no_cache=no_cache,
-        cache_by_default=True,
-    )
-    actions = fail_on_actions(settings.fail_on)
-    changes = changesets.staged(repo, list(files) if files else None, config, settings.lfs)
+    lfs = lfs_mode or (config.lfs if config is not None and config.lfs else "report")
+    changes = changesets.staged(repo, list(files) if files else None, config, lfs)
     if not quiet:
         for skip in changes.skipped:
             if verbose or skip.notable:
@@ -111,60 +92,24 @@ def run(
             more = f" ({others} changed path(s) not scanned; -v lists them)" if others and not verbose else ""
             stderr.print(f"provcheck: no staged dataset records to scan{more}", markup=False)
         return
-    progress = StderrProgress(False)
-    result, cache = scan_changes(
-        settings,
+    # Matching needs numpy, the engine, the index and the report code: they are imported only
+    # when there is something to scan, so a commit without dataset files costs little more
+    # than starting Python.
+    from provcheck.cli.staged import scan_staged
+
+    scan_staged(
         changes,
         repo,
-        progress,
-        run={
-            "command": ["provcheck", *sys.argv[1:]],
-            "mode": "pre-commit",
-            "fail_on": sorted(a.value for a in actions),
-            "use_declared_by": settings.uses_from,
-        },
-        waivers=waivers_of(settings),
+        config,
+        index_path=index_path,
+        policy_path=policy_path,
+        uses=uses,
+        fail_on=fail_on,
+        lfs=lfs,
+        cache_dir=cache_dir,
+        no_cache=no_cache,
+        quiet=quiet,
     )
-    for err in result.errors[:ERRORS_SHOWN]:
-        stderr.print(f"provcheck: {format_error(err)}", markup=False)
-    if len(result.errors) > ERRORS_SHOWN:
-        stderr.print(
-            f"provcheck: ... and {len(result.errors) - ERRORS_SHOWN} more unreadable records", markup=False
-        )
-    lines = refusal(result, actions, waivers_file=settings.waivers_file(), today=dt.date.today().isoformat())
-    for line in lines:
-        stderr.print(line, markup=False)
-    s = result.stats
-    counts = ", ".join(f"{n} {a}" for a, n in counts_by_action(result).items() if n) or "none"
-    waived = sum(1 for f in result.findings if f.waived)
-    if waived:
-        counts += f"; {waived} waived"
-    unchanged = unchanged_records(result)
-    verdict = (
-        f"provcheck: scanned {s.records:,} new record(s) in {s.files} file(s)"
-        + (f" ({unchanged:,} unchanged skipped)" if unchanged else "")
-        + f" against {changes.base} in {s.seconds:.2f} s; findings: {counts}"
-    )
-    if not quiet:
-        for line in waiver_lines(result):
-            stderr.print(f"provcheck: {line}", markup=False)
-    if cache is not None and cache.problem and not quiet:
-        stderr.print(f"provcheck: note: {cache.problem}", markup=False)
-    blocking = result.blocking(actions)
-    if blocking:
-        stderr.print(verdict, markup=False)
-        stderr.print(f"provcheck: commit refused: {len(blocking)} blocking finding(s)", markup=False)
-        sys.exit(ExitCode.FINDINGS)
-    if result.errors:
-        stderr.print(verdict, markup=False)
-        stderr.print(
-            f"provcheck: commit refused: {len(result.errors)} staged dataset file(s) or record(s) "
-            "could not be read (fix them, or commit with --no-verify to skip the check)",
-            markup=False,
-        )
-        sys.exit(ExitCode.INPUT)
-    if not quiet:
-        stderr.print(verdict, markup=False)
 
 
 @hook.command("install")
