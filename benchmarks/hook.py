@@ -12,7 +12,8 @@ clock of whole processes (interpreter start-up, imports, git, index open, scan, 
   warm one (a repeated run);
 - ``git commit``: a real commit through the hook ``provcheck hook install`` wrote;
 - an edit in the middle of the file (the base must be read: no append shortcut), with an
-  empty and a warm cache.
+  empty and a warm cache;
+- a commit that changes no dataset file (what every commit pays with the plain git hook).
 
 Index open time is measured in a fresh process for indexes of several sizes, with the memory
 that opening costs (resident set before and after).
@@ -227,6 +228,11 @@ def main() -> None:
     git(repo, "add", "data")
     measure(f"hook run, edit in the middle + {args.added} appended, empty cache", cold=True)
     measure(f"hook run, edit in the middle + {args.added} appended, warm cache", cold=False)
+    git(repo, "reset", "-q", "--hard")
+    (repo / "tools").mkdir()
+    (repo / "tools" / "prepare.py").write_text("print('no dataset here')\n")
+    git(repo, "add", "tools")
+    measure("hook run, a commit without dataset files", cold=False)
     imports = statistics.median(
         run([sys.executable, "-c", "import provcheck.cli"]).seconds for _ in range(args.repeat)
     )

@@ -122,7 +122,8 @@ class Cache:
         """Why the cache was rebuilt or turned off in this run (for a note), else None."""
         self._db: sqlite3.Connection | None = None
         self._results: list[tuple[str, str, bytes]] = []
-        self._keysets: list[tuple[str, bytes]] = []
+        self._keysets: dict[str, bytes | None] = {}
+        """Key sets to write on ``close`` (None: only mark a stored one as used)."""
         self._contexts: set[str] = set()
         try:
             self._db = self._connect()
@@ -201,9 +202,12 @@ class Cache:
             self._results.append((context, key, data))
 
     def keyset(self, ident: str) -> bytes | None:
-        """The stored key set of a file version, or None."""
+        """The key set of a file version (stored, or put in this run), or None."""
         if self._db is None:
             return None
+        pending = self._keysets.get(ident)
+        if pending is not None:
+            return pending
         try:
             row = self._db.execute("SELECT data FROM keysets WHERE ident = ?", (ident,)).fetchone()
         except sqlite3.Error as exc:
@@ -211,13 +215,13 @@ class Cache:
             return None
         if row is None:
             return None
-        self._keysets.append((ident, b""))  # marks it used
+        self._keysets.setdefault(ident, None)  # marks it used
         return bytes(row[0])
 
     def put_keyset(self, ident: str, data: bytes) -> None:
         """Store the key set of a file version (written on ``close``)."""
         if self._db is not None:
-            self._keysets.append((ident, data))
+            self._keysets[ident] = data
 
     def close(self) -> None:
         """Write what this run learned in one transaction, prune old entries, close."""
@@ -231,11 +235,11 @@ class Cache:
             db.executemany(
                 "INSERT OR REPLACE INTO contexts VALUES (?, ?)", [(c, now) for c in self._contexts]
             )
-            for ident, data in self._keysets:
-                if data:
-                    db.execute("INSERT OR REPLACE INTO keysets VALUES (?, ?, ?)", (ident, data, now))
-                else:
+            for ident, data in self._keysets.items():
+                if data is None:
                     db.execute("UPDATE keysets SET used = ? WHERE ident = ?", (now, ident))
+                else:
+                    db.execute("INSERT OR REPLACE INTO keysets VALUES (?, ?, ?)", (ident, data, now))
             db.execute(
                 "DELETE FROM contexts WHERE context NOT IN "
                 "(SELECT context FROM contexts ORDER BY used DESC LIMIT ?)",

@@ -155,13 +155,21 @@ class DiffSelector:
         else:
             old = self._line_keys(change.base, limits)
         scratch = self._scratch()
+        # Appended rows: old lines are only counted. The new version's line hashes (for the
+        # next commit) are then the base's, when cached, plus those of the new lines.
+        remember = self._remembers(change.new) and end is None
         try:
-            found = _extract(path, scratch, end, old, limits, remember=self._remembers(change.new))
+            found = _extract(path, scratch, end, old, limits, remember=remember)
         except _LineTooLong:  # the reader skips it within bounds and reports it
             return self._filtered_lines(change, path, limits)
         stats.unchanged = found.unchanged
         if self.cache is not None and change.new.ident is not None:
-            self.cache.put_keyset(f"lines:{change.new.ident}", found.hashes.tobytes())
+            keys = found.hashes.tobytes()
+            if end is not None:
+                base_keys = self.cache.keyset(f"lines:{change.base.ident}")
+                keys = base_keys + found.hashes.tobytes() if base_keys is not None else b""
+            if keys:
+                self.cache.put_keyset(f"lines:{change.new.ident}", keys)
             self._put_digest(change.new.ident, found.size, found.digest)
         source = InputSource(path=change.display, fs_path=scratch, limits=limits)
         if not found.places:
@@ -355,7 +363,8 @@ class _Extracted:
     places: list[tuple[int, int]]
     """(record position, line) in the original file of each line copied out."""
     hashes: array[int]
-    """Hash of every non-blank line of the file (when asked to remember them)."""
+    """Hash of every non-blank line of the file when asked to remember them; with ``end``,
+    of the new lines only."""
     unchanged: int
     size: int
     digest: str
@@ -393,7 +402,16 @@ def _extract(
                         carry = data
                         continue
                     carry = data[cut:]
-                    lines = data[:cut].split(b"\n")
+                    block = data[:cut]
+                    if end is not None and not remember and offset + cut <= end and _no_blank_line(block):
+                        # All old, and one record per line: count them without splitting.
+                        count = block.count(b"\n")
+                        line_no += count
+                        index += count
+                        unchanged += count
+                        offset += cut
+                        continue
+                    lines = block.split(b"\n")
                     lines.pop()  # the empty string after the last newline
                 else:
                     if not carry:
@@ -411,6 +429,8 @@ def _extract(
                     if (end is not None and offset <= end) or (end is None and h in old):
                         unchanged += 1
                     else:
+                        if end is not None:  # a new line past the base: its hash extends the base's
+                            hashes.append(_line_hash(stripped))
                         places.append((index, line_no))
                         if out is not None:
                             out.write(stripped)
@@ -422,6 +442,20 @@ def _extract(
         if out is not None:
             out.close()
     return _Extracted(places, hashes, unchanged, size, digest.hexdigest())
+
+
+_WHITESPACE = b" \t\r\n\x0b\x0c"
+"""What ``bytes.strip()`` removes: a line of only these is blank (not a record)."""
+_BLANK_AFTER_NEWLINE = tuple(b"\n" + bytes([c]) for c in _WHITESPACE)
+
+
+def _no_blank_line(block: bytes) -> bool:
+    """True when no line of ``block`` (whole lines) starts with whitespace, so none is blank.
+
+    A few substring searches at C speed; a block where some line does start with whitespace
+    is walked line by line instead.
+    """
+    return block[:1] not in _WHITESPACE and not any(s in block for s in _BLANK_AFTER_NEWLINE)
 
 
 def _relocated(items: Iterator[RawItem], places: list[tuple[int, int]]) -> Iterator[RawItem]:

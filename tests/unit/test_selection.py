@@ -5,13 +5,16 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+from array import array
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, cast
 
 import pytest
+import xxhash
 
 from provcheck import readers, selection
+from provcheck.cache import Cache
 from provcheck.changes import FileChange, Version
 from provcheck.formats import RecordOptions
 from provcheck.git import Repo, blob_header
@@ -103,7 +106,11 @@ def test_new_lines_are_the_full_reads_new_records(tmp_path: Path, seed: int) -> 
 
 
 @pytest.mark.parametrize("seed", range(10))
-def test_appended_lines_are_found_without_reading_the_base(tmp_path: Path, seed: int) -> None:
+@pytest.mark.parametrize("chunk", [1 << 23, 7, 64])
+def test_appended_lines_are_found_without_reading_the_base(
+    tmp_path: Path, seed: int, chunk: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(selection, "_CHUNK", chunk)  # small reads: whole old blocks are only counted
     rng = random.Random(seed)
     base = [rng.choice(POOL) for _ in range(rng.randrange(1, 15))]
     added = [rng.choice(POOL) for _ in range(rng.randrange(1, 6))]
@@ -148,3 +155,37 @@ def test_a_line_beyond_the_record_limit_is_reported_in_bounded_memory(
             assert [g[:3] for g in got] == [("error", 2, 3), ("record", 3, 4)], (chunk, git_id)
             assert got[0][3] is ErrorKind.LIMIT
             assert method == ("appended" if git_id and chunk > 64 else "lines")
+
+
+def test_the_next_commits_base_keys_are_the_bases_plus_the_appended(tmp_path: Path) -> None:
+    base = b"".join(json.dumps({"id": i, "text": f"t{i}"}).encode() + b"\n" for i in range(50))
+    new = base + b'{"id": "a", "text": "new"}\n\n{"id": "b", "text": "newer"}\n'
+    (tmp_path / "base.jsonl").write_bytes(base)
+    (tmp_path / "new.jsonl").write_bytes(new)
+    oid = hashlib.sha1(blob_header(len(base)) + base).hexdigest()
+    new_oid = hashlib.sha1(blob_header(len(new)) + new).hexdigest()
+
+    def hashes(data: bytes) -> set[int]:
+        return {xxhash.xxh3_64_intdigest(line.strip()) for line in data.split(b"\n") if line.strip()}
+
+    change = FileChange(
+        display="d.jsonl",
+        path="d.jsonl",
+        status="modified",
+        new=Version(ident=f"git:{new_oid}", size=len(new), path=str(tmp_path / "new.jsonl")),
+        base=Version(
+            ident=f"git:{oid}",
+            size=len(base),
+            path=str(tmp_path / "base.jsonl"),
+            prefix_hash=("sha1", blob_header(len(base)), oid),
+        ),
+    )
+    with Cache(str(tmp_path / "cache")) as cache:
+        cache.put_keyset(f"lines:git:{oid}", array("Q", sorted(hashes(base))).tobytes())
+        with DiffSelector([change], cast(Repo, None), RecordOptions(), cache) as selector:
+            _, found = selector.read("d.jsonl", "d.jsonl", Limits())
+            assert [r[3]["id"] for r in items(found)] == ["a", "b"]
+            assert selector.stats["d.jsonl"].method == "appended"
+    with Cache(str(tmp_path / "cache")) as cache:
+        stored = cache.keyset(f"lines:git:{new_oid}")
+        assert stored is not None and set(array("Q", stored)) == hashes(new)
