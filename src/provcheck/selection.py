@@ -23,11 +23,13 @@ import codecs
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 from array import array
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 import xxhash
 
@@ -148,29 +150,32 @@ class DiffSelector:
         """Copy the new lines of a plain file to a scratch file and read only that."""
         assert change.base is not None
         stats = self.stats[change.display] = FileStats("lines", partial=True)
-        end = self._prefix_end(change.base, path)
-        old: frozenset[int] = frozenset()
-        if end is not None:
-            stats.method = "appended"
-        else:
-            old = self._line_keys(change.base, limits)
+        prefix = self._prefix(change.base, path)
         scratch = self._scratch()
-        # Appended rows: old lines are only counted. The new version's line hashes (for the
-        # next commit) are then the base's, when cached, plus those of the new lines.
-        remember = self._remembers(change.new) and end is None
         try:
-            found = _extract(path, scratch, end, old, limits, remember=remember)
+            if prefix is None:
+                old = self._line_keys(change.base, limits)
+                found = _extract(path, scratch, None, old, limits, remember=self._remembers(change.new))
+            elif prefix.counts is not None:
+                # Appended rows, counted while the prefix was hashed: read only the rest.
+                stats.method = "appended"
+                found = _extract(path, scratch, None, frozenset(), limits, remember=True, after=prefix)
+            else:  # appended, but the old lines must be walked to count records
+                stats.method = "appended"
+                found = _extract(path, scratch, prefix.end, frozenset(), limits, remember=False)
         except _LineTooLong:  # the reader skips it within bounds and reports it
             return self._filtered_lines(change, path, limits)
         stats.unchanged = found.unchanged
         if self.cache is not None and change.new.ident is not None:
             keys = found.hashes.tobytes()
-            if end is not None:
+            if prefix is not None:
+                # The new version's line hashes (the next commit's base): the base's, when
+                # cached, plus those of the new lines.
                 base_keys = self.cache.keyset(f"lines:{change.base.ident}")
-                keys = base_keys + found.hashes.tobytes() if base_keys is not None else b""
+                keys = base_keys + keys if base_keys is not None else b""
             if keys:
                 self.cache.put_keyset(f"lines:{change.new.ident}", keys)
-            self._put_digest(change.new.ident, found.size, found.digest)
+            self._put_digest(change.new.ident, found.size, found.digest, found.counts)
         source = InputSource(path=change.display, fs_path=scratch, limits=limits)
         if not found.places:
             return source, iter(())
@@ -207,12 +212,12 @@ class DiffSelector:
     def _remembers(self, version: Version) -> bool:
         return self.cache is not None and version.ident is not None
 
-    def _prefix_end(self, base: Version, path: str) -> int | None:
-        """``base.size`` when the base's bytes are the first bytes of ``path``, else None.
+    def _prefix(self, base: Version, path: str) -> _Prefix | None:
+        """Whether the base's bytes are the first bytes of ``path``, in one pass over them.
 
-        With a cached digest of the base, one xxh3 pass over that many bytes decides; else the
-        base's own id (git blob hash, or the LFS SHA-256) does, and the base's xxh3 digest is
-        kept for next time. The base is never read.
+        With a cached digest of the base, an xxh3 of that many bytes decides (and the cached
+        line counts say where the new lines start); else the base's own id (git blob hash, or
+        the LFS SHA-256) decides, and lines are counted on the way. The base is never read.
         """
         size = base.size
         if size is None or base.ident is None:
@@ -224,17 +229,23 @@ class DiffSelector:
             return None
         known = self._digest(base.ident)
         if known is not None and known[0] == size:
-            return size if _head_digest(path, size, None) == (known[1], None) else None
+            found = _scan_prefix(path, size, None, count=known[2] is None)
+            if found is None or found.digest.hexdigest() != known[1]:
+                return None
+            if known[2] is not None:
+                found.counts = known[2]
+            return found
         if base.prefix_hash is None:
             return None
         name, header, expected = base.prefix_hash
-        fast, slow = _head_digest(path, size, (name, header))
-        if slow != expected:
+        found = _scan_prefix(path, size, (name, header, expected), count=True)
+        if found is None:
             return None
-        self._put_digest(base.ident, size, fast)
-        return size
+        self._put_digest(base.ident, size, found.digest.hexdigest(), found.counts)
+        return found
 
-    def _digest(self, ident: str) -> tuple[int, str] | None:
+    def _digest(self, ident: str) -> tuple[int, str, tuple[int, int] | None] | None:
+        """Size, xxh3 digest and (lines, records) counts of a version, when cached."""
         if self.cache is None:
             return None
         data = self.cache.keyset(f"digest:{ident}")
@@ -242,13 +253,21 @@ class DiffSelector:
             return None
         try:
             value = json.loads(data)
-            return int(value["size"]), str(value["xxh3"])
-        except (ValueError, KeyError, TypeError):
+            counts = value.get("counts")
+            return (
+                int(value["size"]),
+                str(value["xxh3"]),
+                (int(counts[0]), int(counts[1])) if counts is not None else None,
+            )
+        except (ValueError, KeyError, TypeError, IndexError):
             return None
 
-    def _put_digest(self, ident: str | None, size: int, digest: str) -> None:
+    def _put_digest(
+        self, ident: str | None, size: int, digest: str, counts: tuple[int, int] | None = None
+    ) -> None:
         if self.cache is not None and ident is not None:
-            self.cache.put_keyset(f"digest:{ident}", json.dumps({"size": size, "xxh3": digest}).encode())
+            value = {"size": size, "xxh3": digest, "counts": list(counts) if counts else None}
+            self.cache.put_keyset(f"digest:{ident}", json.dumps(value).encode())
 
     def _line_keys(self, version: Version, limits: Limits) -> frozenset[int]:
         """Hashes of a version's lines, from the cache or by reading it once."""
@@ -264,7 +283,7 @@ class DiffSelector:
                 raise _LineTooLong  # not line-for-line: read through the reader
             found = _extract(path, None, None, frozenset(), limits, remember=True)
             hashes = found.hashes
-            self._put_digest(version.ident, found.size, found.digest)
+            self._put_digest(version.ident, found.size, found.digest, found.counts)
         except _LineTooLong:
 
             def collect(line: bytes, offset: int) -> bool:
@@ -369,26 +388,43 @@ class _Extracted:
     size: int
     digest: str
     """xxh3-128 of the whole file."""
+    counts: tuple[int, int] | None = None
+    """(lines, records) of the whole file when it ends with a newline (a future base's)."""
 
 
 def _extract(
-    path: str, scratch: str | None, end: int | None, old: frozenset[int], limits: Limits, *, remember: bool
+    path: str,
+    scratch: str | None,
+    end: int | None,
+    old: frozenset[int],
+    limits: Limits,
+    *,
+    remember: bool,
+    after: _Prefix | None = None,
 ) -> _Extracted:
     """One pass over a plain JSON Lines file: copy its new lines to ``scratch``.
 
     A line is old when it ends at or before byte ``end`` (the base is a prefix) or when its
-    hash is in ``old``. Positions follow the reader's rules: lines are split at ``\\n``, and a
-    line that is blank after stripping ASCII whitespace is not a record.
+    hash is in ``old``. With ``after`` (a counted prefix), reading starts where the prefix ends
+    and every line read is new. Positions follow the reader's rules: lines are split at
+    ``\\n``, and a line that is blank after stripping ASCII whitespace is not a record.
     """
     places: list[tuple[int, int]] = []
     hashes = array("Q")
     digest = xxhash.xxh3_128()
     unchanged = index = line_no = offset = size = 0
+    if after is not None:
+        assert after.counts is not None
+        digest = after.digest.copy()
+        line_no, index = after.counts
+        unchanged = index
+        offset = size = after.end
     carry = b""
     ended = True
     out = open(scratch, "wb") if scratch is not None else None  # noqa: SIM115 - closed below
     try:
         with open(path, "rb") as fh:
+            fh.seek(offset)
             while True:
                 chunk = fh.read(_CHUNK)
                 size += len(chunk)
@@ -441,21 +477,22 @@ def _extract(
     finally:
         if out is not None:
             out.close()
-    return _Extracted(places, hashes, unchanged, size, digest.hexdigest())
+    counts = (line_no, index) if ended else None
+    return _Extracted(places, hashes, unchanged, size, digest.hexdigest(), counts)
 
 
 _WHITESPACE = b" \t\r\n\x0b\x0c"
 """What ``bytes.strip()`` removes: a line of only these is blank (not a record)."""
-_BLANK_AFTER_NEWLINE = tuple(b"\n" + bytes([c]) for c in _WHITESPACE)
+_LINE_STARTS_BLANK = re.compile(rb"\n[ \t\r\n\x0b\x0c]")
 
 
 def _no_blank_line(block: bytes) -> bool:
     """True when no line of ``block`` (whole lines) starts with whitespace, so none is blank.
 
-    A few substring searches at C speed; a block where some line does start with whitespace
-    is walked line by line instead.
+    One regular-expression pass that stops at each newline only; a block where some line
+    does start with whitespace is walked line by line instead.
     """
-    return block[:1] not in _WHITESPACE and not any(s in block for s in _BLANK_AFTER_NEWLINE)
+    return block[:1] not in _WHITESPACE and _LINE_STARTS_BLANK.search(block) is None
 
 
 def _relocated(items: Iterator[RawItem], places: list[tuple[int, int]]) -> Iterator[RawItem]:
@@ -487,22 +524,49 @@ def _plain(path: str) -> bool:
     return sniff_compression(head) is None and not head.startswith(_BOMS)
 
 
-def _head_digest(path: str, size: int, git: tuple[str, bytes] | None) -> tuple[str, str | None]:
-    """xxh3-128 of the first ``size`` bytes of ``path`` and, with ``git``, the hex digest of
-    ``header + those bytes`` under that hash (how git names a blob)."""
+@dataclass(slots=True)
+class _Prefix:
+    """The base's bytes start the new version: where its new lines start, and how many lines
+    and records come before."""
+
+    end: int
+    """Bytes of the base."""
+    digest: Any
+    """xxh3-128 state over those bytes (continued over the rest: the new version's digest)."""
+    counts: tuple[int, int] | None
+    """(lines, records) before ``end`` when they are known, i.e. the base ends with a newline
+    and no line of it is blank; else None (the old lines are walked)."""
+
+
+def _scan_prefix(path: str, size: int, git: tuple[str, bytes, str] | None, *, count: bool) -> _Prefix | None:
+    """Hash the first ``size`` bytes of ``path`` (and check them against ``git``'s blob id when
+    given), counting newlines on the way when ``count``; None when the git check fails."""
     fast = xxhash.xxh3_128()
     slow = None
     if git is not None:
         slow = hashlib.new(git[0])
         slow.update(git[1])
+    lines = 0
+    plain = count
+    last = b"\n"
     left = size
     with open(path, "rb") as fh:
         while left > 0:
             chunk = fh.read(min(left, _CHUNK))
             if not chunk:
-                break
+                return None
             fast.update(chunk)
             if slow is not None:
                 slow.update(chunk)
+            if plain:
+                lines += chunk.count(b"\n")
+                # A line that starts with whitespace may be blank (not a record): count them
+                # line by line instead.
+                if (last == b"\n" and chunk[:1] in _WHITESPACE) or _LINE_STARTS_BLANK.search(chunk):
+                    plain = False
+                last = chunk[-1:]
             left -= len(chunk)
-    return fast.hexdigest(), (slow.hexdigest() if slow is not None and left == 0 else None)
+    if git is not None and (slow is None or slow.hexdigest() != git[2]):
+        return None
+    counts = (lines, lines) if plain and last == b"\n" else None
+    return _Prefix(size, fast, counts)

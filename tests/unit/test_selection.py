@@ -189,3 +189,46 @@ def test_the_next_commits_base_keys_are_the_bases_plus_the_appended(tmp_path: Pa
     with Cache(str(tmp_path / "cache")) as cache:
         stored = cache.keyset(f"lines:git:{new_oid}")
         assert stored is not None and set(array("Q", stored)) == hashes(new)
+
+
+def test_a_chain_of_appends_uses_the_cached_digest_and_counts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    proofs: list[str] = []
+    real = selection._scan_prefix
+
+    def spy(path: str, size: int, git: Any, *, count: bool) -> Any:
+        proofs.append("git id" if git is not None else "cached digest")
+        return real(path, size, git, count=count)
+
+    monkeypatch.setattr(selection, "_scan_prefix", spy)
+    versions = [b"".join(json.dumps({"id": i}).encode() + b"\n" for i in range(n)) for n in (30, 33, 40)]
+    versions[2] = versions[1] + b'\n  \n{"id": "after-blank"}\n' + versions[2][len(versions[1]) :]
+
+    def version(i: int) -> Version:
+        data = versions[i]
+        (tmp_path / f"v{i}.jsonl").write_bytes(data)
+        oid = hashlib.sha1(blob_header(len(data)) + data).hexdigest()
+        return Version(
+            ident=f"git:{oid}",
+            size=len(data),
+            path=str(tmp_path / f"v{i}.jsonl"),
+            prefix_hash=("sha1", blob_header(len(data)), oid),
+        )
+
+    for i in (1, 2):  # B -> N1, then N1 -> N2 with N1's digest and counts from the first run
+        change = FileChange("d.jsonl", "d.jsonl", "modified", version(i), version(i - 1))
+        with Cache(str(tmp_path / "cache")) as cache:
+            if i == 2:
+                assert cache.keyset(f"digest:{change.base.ident}") is not None  # type: ignore[union-attr]
+            with DiffSelector([change], cast(Repo, None), RecordOptions(), cache) as selector:
+                _, found = selector.read("d.jsonl", "d.jsonl", Limits())
+                got = items(found)
+                assert selector.stats["d.jsonl"].method == "appended"
+        path = tmp_path / "full.jsonl"
+        path.write_bytes(versions[i])
+        full = items(readers.read("d.jsonl", str(path), Limits())[1])
+        first_new = versions[i - 1].count(b"\n") + 1
+        assert got == [x for x in full if x[2] >= first_new]
+    assert [g[3]["id"] for g in got][:2] == ["after-blank", 33]
+    assert proofs == ["git id", "cached digest"]
