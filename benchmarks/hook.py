@@ -1,6 +1,6 @@
 """Speed of the pre-commit hook on a large dataset repository, and index open time vs size.
 
-    python benchmarks/hook.py [--workdir build/bench-hook] [--records 100000] [--added 100]
+    python benchmarks/hook.py [--workdir DIR | --keep] [--records 100000] [--added 100] [--repeat 3]
 
 Reference index: every AlpacaEval output (~166k distinct texts, built once and reused from the
 work directory). Dataset repository: a git repository with one JSON Lines file of ``--records``
@@ -22,6 +22,7 @@ that opening costs (resident set before and after).
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import lzma
 import os
@@ -30,11 +31,12 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from common import ALPACAEVAL, PROVCHECK, ROOT, require_corpora, run, table
+from common import ALPACAEVAL, PROVCHECK, require_corpora, run, table
 
 POLICY = """\
 use: {purpose: train-competing-model, commercial: true}
@@ -124,14 +126,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--workdir", default=str(ROOT / "build" / "bench-hook"))
+    parser.add_argument(
+        "--workdir", help="reuse this directory (indexes are built once and kept); default: a temporary one"
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the temporary working directory")
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--added", type=int, default=100)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     require_corpora()
-    work = Path(args.workdir)
-    work.mkdir(parents=True, exist_ok=True)
+    if args.workdir:
+        work = Path(args.workdir)
+        work.mkdir(parents=True, exist_ok=True)
+    else:
+        work = Path(tempfile.mkdtemp(prefix="provcheck-bench-hook-"))
+        if not args.keep:
+            atexit.register(shutil.rmtree, work, True)
+    print(f"working in {work}", file=sys.stderr)
     rows = outputs()
     rng = random.Random(6)
 
