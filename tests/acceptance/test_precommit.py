@@ -9,6 +9,7 @@ built from the manifest and ``pre-commit install`` + ``git commit``, once throug
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -54,6 +55,11 @@ def test_the_shipped_manifest_is_valid() -> None:
         == manifest_hook("provcheck-system")["entry"]
         == "provcheck hook run"
     )
+    files = re.compile(manifest_hook("provcheck")["files"])
+    for path in ("data/a.jsonl", "b.jsonl.zst", "c.parquet", "d.csv.gz", "README.md", "x/provenance.yaml"):
+        assert files.search(path), path
+    for path in ("image.png", "weights.safetensors", "myprovenance.yaml", "setup.py"):
+        assert not files.search(path), path
 
 
 def test_pre_commit_install_refuses_a_restricted_record_and_passes_a_clean_one(repo: GitRepo) -> None:
