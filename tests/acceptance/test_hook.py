@@ -89,6 +89,7 @@ def test_a_waived_finding_passes(repo: GitRepo) -> None:
     # A waivers file named by the configuration is used instead of the default one.
     (repo.path / ".provcheck-waivers.yaml").rename(repo.path / "decisions.yaml")
     repo.provcheck("hook", "run", code=1)
+    repo.provcheck("hook", "run", "--waivers", "decisions.yaml")
     repo.append(".provcheck.yaml", "waivers: decisions.yaml\n")
     repo.provcheck("hook", "run")
     # A non-blocking finding passes too, and a stricter threshold refuses it.

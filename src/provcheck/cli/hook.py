@@ -55,6 +55,12 @@ def hook() -> None:
 )
 @click.option("--no-cache", is_flag=True, help="Do not read or write the result cache.")
 @click.option(
+    "--waivers",
+    "waivers_path",
+    type=click.Path(dir_okay=False),
+    help="Waivers file (default: `waivers:` of the configuration, else .provcheck-waivers.yaml beside it).",
+)
+@click.option(
     "-v", "--verbose", is_flag=True, help="Also list the changed paths that are not scanned, and why."
 )
 @click.option("-q", "--quiet", is_flag=True, help="Print only what refuses a commit.")
@@ -69,6 +75,7 @@ def run(
     lfs_mode: str | None,
     cache_dir: str | None,
     no_cache: bool,
+    waivers_path: str | None,
     verbose: bool,
     quiet: bool,
 ) -> None:
@@ -108,6 +115,7 @@ def run(
         lfs=lfs,
         cache_dir=cache_dir,
         no_cache=no_cache,
+        waivers_path=waivers_path,
         quiet=quiet,
     )
 

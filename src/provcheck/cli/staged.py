@@ -30,6 +30,7 @@ def scan_staged(
     lfs: str,
     cache_dir: str | None,
     no_cache: bool,
+    waivers_path: str | None,
     quiet: bool,
 ) -> None:
     """Scan the new records of the staged changes; print what refuses the commit; exit."""
@@ -57,7 +58,7 @@ def scan_staged(
             "fail_on": sorted(a.value for a in actions),
             "use_declared_by": settings.uses_from,
         },
-        waivers=waivers_of(settings),
+        waivers=waivers_of(settings, waivers_path),
     )
     for err in result.errors[:ERRORS_SHOWN]:
         stderr.print(f"provcheck: {format_error(err)}", markup=False)
