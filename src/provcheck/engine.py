@@ -11,11 +11,11 @@ import itertools
 import os
 import platform
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from provcheck import __version__
 from provcheck.config import MatchConfig
@@ -38,12 +38,44 @@ from provcheck.model import (
 from provcheck.policy import Evaluator, Policy, Use
 from provcheck.policy.markers import MarkerScanner, MarkerSpec
 from provcheck.progress import NullProgress, Progress
-from provcheck.readers import InputSource, Limits, RawRecord, discover, read
+from provcheck.readers import InputSource, Limits, RawItem, RawRecord, discover, read
 from provcheck.readers.declared import declaring_dirs, is_card, read_declarations
 from provcheck.segment import RoleFilter
 from provcheck.waivers import Waivers, apply
 
 T = TypeVar("T")
+
+
+class RecordSelector(Protocol):
+    """Chooses what a scan reads: diff-aware scans read only new records (``provcheck.selection``)."""
+
+    def discover(self, paths: list[str]) -> Iterator[tuple[str, str] | RecordError]:
+        """The files to read, as ``(display path, filesystem path)``, or located errors."""
+        ...
+
+    def read(self, display: str, fs_path: str, limits: Limits) -> tuple[InputSource, Iterator[RawItem]]:
+        """A file's raw records; may leave out records known to be unchanged."""
+        ...
+
+    def keep(self, display: str, record: Record) -> bool:
+        """False for a record known to be unchanged."""
+        ...
+
+    def declaring(self, files: list[tuple[str, str]], paths: list[str]) -> list[tuple[str, str]]:
+        """Directories whose dataset cards and manifests are read (those that changed)."""
+        ...
+
+
+class ResultCache(Protocol):
+    """Matches of records seen before (``provcheck.cache``); never changes what a scan finds."""
+
+    def get(self, record: Record) -> list[Match] | None:
+        """The record's matches, located at this record, or None when not known."""
+        ...
+
+    def put(self, records: Sequence[Record], matches: Sequence[Match]) -> None:
+        """Remember the matches found for ``records`` (records without any too)."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +95,10 @@ class ScanOptions:
     """``local`` (this machine's processes) or ``ray`` (a Ray cluster)."""
     address: str | None = None
     """Ray cluster address (``auto``, ``HOST:PORT``); None starts a local Ray runtime."""
+    selector: RecordSelector | None = None
+    """Reads only some records (diff-aware scans); None reads every record of every file."""
+    cache: ResultCache | None = None
+    """Matches of records seen before; None matches every record."""
 
 
 Pending = tuple[str, RawRecord]
@@ -192,7 +228,10 @@ def read_records(
     for display, fs_path in paths:
         progress.file_started(display)
         file = tally.files[display] = _FileTally(display)
-        source, items = read(display, fs_path, options.limits)
+        if options.selector is None:
+            source, items = read(display, fs_path, options.limits)
+        else:
+            source, items = options.selector.read(display, fs_path, options.limits)
         tally.reading = source
         for item in items:
             if isinstance(item, RecordError):
@@ -205,6 +244,58 @@ def read_records(
         tally.bytes_done += source.consumed
         tally.reading = None
         progress.file_done(display)
+
+
+class _Prefilter:
+    """Applies the selector's record filter and the result cache before records are batched.
+
+    Both need the record, so its schema is applied here (workers apply it again to the few
+    records that go on); the records of batches in flight are kept for ``stored``. The cache
+    holds reference matches only: a record answered from it is still scanned for the policy's
+    markers here.
+    """
+
+    def __init__(self, options: ScanOptions, tally: _Tally, markers: tuple[MarkerSpec, ...]) -> None:
+        self.options = options
+        self.tally = tally
+        self.waiting: dict[tuple[str, int], Record] = {}
+        self.scanner = MarkerScanner(markers) if markers and options.cache is not None else None
+
+    def __call__(self, pending: Iterator[Pending]) -> Iterator[Pending]:
+        selector, cache = self.options.selector, self.options.cache
+        for path, raw in pending:
+            rec = to_record(raw.data, Location(path, raw.index, raw.line), self.options.records)
+            if isinstance(rec, RecordError):
+                yield path, raw  # the worker reports it, like any other
+                continue
+            if selector is not None and not selector.keep(path, rec):
+                continue
+            known = cache.get(rec) if cache is not None else None
+            if known is None:
+                self.waiting[(path, raw.index)] = rec
+                yield path, raw
+                continue
+            file = self.tally.files[path]
+            file.records += 1
+            file.schemas[rec.schema] += 1
+            self.tally.records += 1
+            self.tally.turns += len(rec.turns)
+            self.tally.matches.extend(known)
+            if self.scanner is not None:
+                self.tally.markers.extend(self.scanner.records([rec], self.options.roles))
+
+    def stored(self, batch: list[Pending], out: BatchOutput) -> None:
+        """Hand a matched batch's records and matches to the cache."""
+        records = [r for path, raw in batch if (r := self.waiting.pop((path, raw.index), None)) is not None]
+        if self.options.cache is not None:
+            self.options.cache.put(records, out.matches)
+
+
+def _remembered(batches: Iterator[list[T]], sent: deque[list[T]]) -> Iterator[list[T]]:
+    """Batches, each also queued in ``sent`` (executors answer in order)."""
+    for batch in batches:
+        sent.append(batch)
+        yield batch
 
 
 def _size(path: str) -> int:
@@ -244,7 +335,8 @@ def scan(
     started_at = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
     tally = _Tally()
     files: list[tuple[str, str]] = []
-    for item in discover(list(paths)):
+    found = options.selector.discover(list(paths)) if options.selector else discover(list(paths))
+    for item in found:
         if isinstance(item, RecordError):
             tally.errors.append(item)
             progress.error(item)
@@ -252,7 +344,11 @@ def scan(
             continue  # a dataset card found in a directory is metadata: read as declarations
         else:
             files.append(item)
-    declarations, declaration_errors = read_declarations(declaring_dirs(files, paths))
+    if options.selector is None:
+        directories = declaring_dirs(files, paths)
+    else:
+        directories = options.selector.declaring(files, list(paths))
+    declarations, declaration_errors = read_declarations(directories)
     for error in declaration_errors:
         tally.errors.append(error)
         progress.error(error)
@@ -264,11 +360,21 @@ def scan(
         options.records,
         tuple(MarkerSpec.of(m) for m in policy.markers),
     )
-    batches = batched(read_records(files, options, tally, progress), options.batch_size)
+    pending = read_records(files, options, tally, progress)
+    prefilter = None
+    sent: deque[list[Pending]] = deque()
+    if options.selector is not None or options.cache is not None:
+        prefilter = _Prefilter(options, tally, recipe.markers)
+        pending = prefilter(pending)
+    batches = batched(pending, options.batch_size)
+    if prefilter is not None:
+        batches = _remembered(batches, sent)
     executor, batches = executor_for(recipe, batches, options.workers, options.engine, options.address)
     try:
         for out in executor.map(batches):
             tally.add(out)
+            if prefilter is not None:
+                prefilter.stored(sent.popleft(), out)
             progress.records(out.records)
             progress.position(tally.position(), tally.bytes_total)
     finally:
@@ -344,4 +450,4 @@ def _finding_order(f: Finding) -> tuple[Any, ...]:
     return (f.waived, -f.action.severity, *where, f.rule.id, f.id)
 
 
-__all__ = ["Action", "Matcher", "ScanOptions", "scan"]
+__all__ = ["Action", "Matcher", "RecordSelector", "ResultCache", "ScanOptions", "scan"]

@@ -13,6 +13,7 @@ _COMMANDS = {
     "scan": "provcheck.cli.scan:scan",
     "policy": "provcheck.cli.policy:policy",
     "baseline": "provcheck.cli.baseline:baseline",
+    "hook": "provcheck.cli.hook:hook",
 }
 """Subcommands, imported when used: a hook or ``index add`` does not pay for the others."""
 

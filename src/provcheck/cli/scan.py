@@ -8,7 +8,8 @@ import sys
 
 import click
 
-from provcheck import engine
+from provcheck import changes as changesets
+from provcheck import project
 from provcheck.cli.common import (
     ADDRESS,
     ENGINE,
@@ -19,16 +20,14 @@ from provcheck.cli.common import (
     write_output,
 )
 from provcheck.cli.index import SCHEMA_CHOICES
+from provcheck.cli.project import expand, resolve, scan_changes, scan_paths, unchanged_records, waivers_of
 from provcheck.config import MatchConfig
 from provcheck.errors import ExitCode, UsageError
-from provcheck.executors import default_workers
-from provcheck.formats import RecordOptions
-from provcheck.index import ReferenceIndex
+from provcheck.git import Repo
 from provcheck.model import Action, ScanResult
-from provcheck.policy import default_policy, load_policy, use_from_words
+from provcheck.project import LFS_MODES
 from provcheck.report import OutputFormat, ReportContext, formatter
 from provcheck.report.serialize import counts_by_action
-from provcheck.segment import RoleFilter
 from provcheck.waivers import DEFAULT_FILE as DEFAULT_WAIVERS
 from provcheck.waivers import Waivers, load_waivers
 
@@ -101,6 +100,13 @@ def summary(result: ScanResult, fail_on: frozenset[Action]) -> str:
         + (f"; {waived} waived" if waived else "")
     ]
     lines.extend(waiver_lines(result))
+    if "changes" in result.run:
+        changes = result.run["changes"]
+        base = changes.get("base") if isinstance(changes, dict) else None
+        lines.append(
+            f"diff-aware: only records new since {base} were scanned; "
+            f"{unchanged_records(result):,} unchanged record(s) left out"
+        )
     if result.errors:
         lines.append(f"{len(result.errors)} unreadable record(s) or file(s): the scan is incomplete")
     blocking = result.blocking(fail_on)
@@ -116,14 +122,13 @@ def summary(result: ScanResult, fail_on: frozenset[Action]) -> str:
 
 
 @click.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.argument("paths", nargs=-1, type=click.Path())
 @click.option(
     "-i",
     "--index",
     "index_path",
-    required=True,
     metavar="INDEX",
-    help="Reference index to match against.",
+    help="Reference index to match against (required unless .provcheck.yaml sets `index:`).",
 )
 @click.option(
     "-p",
@@ -159,16 +164,14 @@ def summary(result: ScanResult, fail_on: frozenset[Action]) -> str:
 @click.option(
     "--fail-on",
     type=click.Choice(FAIL_ON),
-    default="block",
-    show_default=True,
-    help="Exit 1 on findings with this action or a more severe one.",
+    default=None,
+    help="Exit 1 on findings with this action or a more severe one.  [default: block]",
 )
 @click.option(
     "--schema",
     type=SCHEMA_CHOICES,
-    default="auto",
-    show_default=True,
-    help="Record schema; detected per record by default.",
+    default=None,
+    help="Record schema; detected per record by default.  [default: auto]",
 )
 @click.option("--text-field", metavar="FIELD", help="Read only this (dotted) field as the text.")
 @click.option("--id-field", metavar="FIELD", help="Field holding record ids (default: id).")
@@ -204,19 +207,45 @@ def summary(result: ScanResult, fail_on: frozenset[Action]) -> str:
     "waivers_path",
     type=click.Path(dir_okay=False),
     default=None,
-    help=f"Waivers file (default: {DEFAULT_WAIVERS} in the current directory, if present).",
+    help=f"Waivers file (default: `waivers:` of .provcheck.yaml, else {DEFAULT_WAIVERS} in its folder or "
+    "the current directory, if present).",
 )
+@click.option(
+    "--changed-since",
+    metavar="REV",
+    help="Scan only records that are new or changed in the working tree since git revision REV.",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    help=f"Project configuration (default: the nearest {project.FILENAME} from the working directory up).",
+)
+@click.option(
+    "--lfs",
+    "lfs_mode",
+    type=click.Choice(list(LFS_MODES)),
+    default=None,
+    help="With --changed-since, Git LFS pointers: report as unreadable, scan the local LFS object, "
+    "or skip.  [default: report]",
+)
+@click.option(
+    "--cache-dir",
+    metavar="DIR",
+    help="Cache per-record results here (default with --changed-since: $XDG_CACHE_HOME/provcheck).",
+)
+@click.option("--no-cache", is_flag=True, help="Do not read or write the result cache.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
 @handle_errors
 def scan(
     paths: tuple[str, ...],
-    index_path: str,
+    index_path: str | None,
     policy_path: str | None,
     uses: tuple[str, ...],
     formats: tuple[str, ...],
     outputs: tuple[str, ...],
-    fail_on: str,
-    schema: str,
+    fail_on: str | None,
+    schema: str | None,
     text_field: str | None,
     id_field: str | None,
     roles: tuple[str, ...],
@@ -226,47 +255,68 @@ def scan(
     address: str | None,
     match_options: tuple[str, ...],
     waivers_path: str | None,
+    changed_since: str | None,
+    config_path: str | None,
+    lfs_mode: str | None,
+    cache_dir: str | None,
+    no_cache: bool,
     quiet: bool,
 ) -> None:
     """Scan dataset files or directories (PATHS) against INDEX.
 
-    Exit 0: no blocking finding. 1: blocking findings. 4: some input was unreadable (and
-    nothing blocks). Other codes: see README.
+    Options left out are taken from .provcheck.yaml when there is one (PATHS default to its
+    folder). Exit 0: no blocking finding. 1: blocking findings. 4: some input was unreadable
+    (and nothing blocks). Other codes: see README.
     """
     targets = pair_outputs(formats, outputs)
-    actions = fail_on_actions(fail_on)
-    policy = (
-        load_policy(policy_path, allow_outside=allow_include_outside) if policy_path else default_policy()
-    )
-    use = use_from_words(uses) if uses else policy.use
-    waivers = waivers_for(waivers_path)
-    options = engine.ScanOptions(
-        records=RecordOptions(schema=schema, text_field=text_field, id_field=id_field),
-        roles=RoleFilter.parse(roles) if roles else None,
-        workers=workers or default_workers(),
+    config = project.discover(config_path)
+    settings = resolve(
+        config,
+        index=index_path,
+        policy=policy_path,
+        uses=uses,
+        fail_on=fail_on,
+        schema=schema,
+        text_field=text_field,
+        id_field=id_field,
+        roles=roles,
+        workers=workers,
+        allow_include_outside=allow_include_outside,
         match=MatchConfig.with_overrides(list(match_options)),
         engine=engine_name,
         address=address,
+        lfs=lfs_mode,
+        cache_dir=cache_dir,
+        no_cache=no_cache,
+        cache_by_default=changed_since is not None,
     )
-    index = ReferenceIndex(index_path)
+    if not paths:
+        if config is None:
+            raise UsageError("missing PATHS: name the dataset files or directories to scan")
+        paths = (config.root,)
+    actions = fail_on_actions(settings.fail_on)
+    waivers = waivers_of(settings, waivers_path)
+    run = {
+        "command": ["provcheck", *sys.argv[1:]],
+        "fail_on": sorted(a.value for a in actions),
+        "use_declared_by": settings.uses_from,
+    }
     progress = StderrProgress(not quiet)
     try:
-        result = engine.scan(
-            list(paths),
-            index,
-            policy,
-            use,
-            options,
-            progress,
-            waivers=waivers,
-            run={
-                "command": ["provcheck", *sys.argv[1:]],
-                "fail_on": sorted(a.value for a in actions),
-                "use_declared_by": "command line" if uses else ("policy" if policy.use.declared else None),
-            },
-        )
+        if changed_since is not None:
+            repo = Repo.discover(".")
+            changes = changesets.since(repo, changed_since, list(paths), config, settings.lfs)
+            if not quiet:
+                for skip in changes.skipped:
+                    stderr.print(f"{skip.path}: not scanned: {skip.reason}", markup=False)
+            run["changed_since"] = changed_since
+            result, cache = scan_changes(settings, changes, repo, progress, run, waivers)
+        else:
+            result, cache = scan_paths(settings, expand(paths, config), progress, run, waivers)
     finally:
         progress.close()
+    if cache is not None and cache.problem and not quiet:
+        stderr.print(f"note: {cache.problem}", markup=False)
     width = shutil.get_terminal_size((120, 24)).columns
     for fmt, out in targets:
         color = out is None and fmt is OutputFormat.TEXT and sys.stdout.isatty()

@@ -10,7 +10,7 @@ from provcheck.model import ErrorKind, RecordError
 from provcheck.readers.base import ContainerReader, RawItem, RawRecord
 from provcheck.readers.csv_ import CsvReader
 from provcheck.readers.json_ import JsonReader
-from provcheck.readers.jsonl import JsonlReader
+from provcheck.readers.jsonl import JsonlReader, LineFilter
 from provcheck.readers.parquet import ParquetReader
 from provcheck.readers.source import (
     DecompressionFailed,
@@ -29,9 +29,11 @@ __all__ = [
     "ContainerReader",
     "InputSource",
     "Limits",
+    "LineFilter",
     "RawItem",
     "RawRecord",
     "discover",
+    "line_oriented",
     "read",
     "reader_for",
 ]
@@ -55,6 +57,11 @@ def reader_for(path: str) -> ContainerReader | None:
     """The reader for ``path`` by its suffix, e.g. ``x.jsonl.zst`` -> JSON Lines."""
     name, _ = stripped_name(path)
     return CONTAINERS.get(os.path.splitext(name)[1].lower())
+
+
+def line_oriented(path: str) -> bool:
+    """True when ``path``'s container has one record per line (``read`` accepts ``keep``)."""
+    return isinstance(reader_for(path), JsonlReader)
 
 
 def _supported() -> str:
@@ -115,17 +122,24 @@ def _discover_url(url: str) -> Iterator[tuple[str, str] | RecordError]:
         yield full, full
 
 
-def read(display: str, fs_path: str, limits: Limits) -> tuple[InputSource, Iterator[RawItem]]:
-    """The source and its record stream; unsupported or unreadable files yield one error."""
+def read(
+    display: str, fs_path: str, limits: Limits, keep: LineFilter | None = None, *, kind: str | None = None
+) -> tuple[InputSource, Iterator[RawItem]]:
+    """The source and its record stream; unsupported or unreadable files yield one error.
+
+    The container is chosen by ``kind`` (a file name) when given, else by ``fs_path`` (a staged
+    copy in a temporary file is read as the file it stands for). ``keep`` filters the lines of
+    line-oriented containers (see ``line_oriented``) before they are parsed.
+    """
     source = InputSource(path=display, fs_path=fs_path, limits=limits)
-    reader = reader_for(fs_path)
+    reader = reader_for(kind or fs_path)
     if reader is None:
         message = f"unsupported file type; supported: {_supported()}"
         return source, iter([RecordError(display, ErrorKind.FILE, message)])
-    return source, _guarded(source, reader)
+    return source, _guarded(source, reader, keep)
 
 
-def _guarded(source: InputSource, reader: ContainerReader) -> Iterator[RawItem]:
+def _guarded(source: InputSource, reader: ContainerReader, keep: LineFilter | None) -> Iterator[RawItem]:
     try:
         with open_binary(source.fs_path, source.path) as probe:
             head = probe.read(len(_LFS_POINTER))
@@ -140,7 +154,10 @@ def _guarded(source: InputSource, reader: ContainerReader) -> Iterator[RawItem]:
         )
         return
     try:
-        yield from reader.read(source)
+        if keep is not None and isinstance(reader, JsonlReader):
+            yield from reader.read(source, keep)
+        else:
+            yield from reader.read(source)
     except InputError as exc:
         yield RecordError(source.path, ErrorKind.FILE, exc.message)
     except LimitExceeded as exc:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from provcheck.model import ErrorKind, RecordError
 from provcheck.readers.base import RawItem, RawRecord, not_an_object
@@ -16,14 +16,18 @@ from provcheck.readers.source import (
     utf8_stream,
 )
 
+LineFilter = Callable[[bytes, int], bool]
+"""``keep(line, end)``: the line without surrounding whitespace, and the offset just past it in
+the decoded stream; False skips the line unparsed (it still counts for record positions)."""
+
 
 class JsonlReader:
     """Reads ``.jsonl`` / ``.ndjson``."""
 
     name = "jsonl"
 
-    def read(self, source: InputSource) -> Iterator[RawItem]:
-        """Yield one record per non-blank line."""
+    def read(self, source: InputSource, keep: LineFilter | None = None) -> Iterator[RawItem]:
+        """Yield one record per non-blank line (per kept line with ``keep``)."""
         limit = source.limits.max_record_bytes
         with source.open() as raw:
             utf8, _ = utf8_stream(raw)
@@ -35,20 +39,25 @@ class JsonlReader:
                     "binary data (NUL bytes) where JSON Lines text was expected",
                 )
                 return
-            yield from self._lines(source, stream, limit)
+            yield from self._lines(source, stream, limit, keep)
 
-    def _lines(self, source: InputSource, stream: io.BufferedReader, limit: int) -> Iterator[RawItem]:
+    def _lines(
+        self, source: InputSource, stream: io.BufferedReader, limit: int, keep: LineFilter | None
+    ) -> Iterator[RawItem]:
         index = 0
         line_no = 0
+        offset = 0
         try:
             while True:
                 line = stream.readline(limit + 1)
                 if not line:
                     break
                 line_no += 1
+                offset += len(line)
                 if len(line) > limit and not line.endswith(b"\n"):
                     while True:  # skip the rest of the oversized line without keeping it
                         rest = stream.readline(1 << 20)
+                        offset += len(rest)
                         if not rest or rest.endswith(b"\n"):
                             break
                     yield RecordError(
@@ -62,6 +71,9 @@ class JsonlReader:
                     continue
                 stripped = line.strip()
                 if not stripped:
+                    continue
+                if keep is not None and not keep(stripped, offset):
+                    index += 1
                     continue
                 yield self._parse(source, stripped, index, line_no)
                 index += 1

@@ -1,0 +1,146 @@
+"""``provcheck hook``: the pre-commit gate (``run``) and a plain git hook (``install``/``uninstall``)."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from provcheck import changes as changesets
+from provcheck import githook, project
+from provcheck.cli.common import handle_errors, stderr
+from provcheck.git import Repo
+from provcheck.project import FAIL_ON, LFS_MODES
+
+
+@click.group()
+def hook() -> None:
+    """Check staged dataset files before each commit (pre-commit framework or plain git)."""
+
+
+@hook.command("run")
+@click.argument("files", nargs=-1, type=click.Path())
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    help=f"Project configuration (default: the nearest {project.FILENAME} from the working directory up).",
+)
+@click.option(
+    "-i",
+    "--index",
+    "index_path",
+    metavar="INDEX",
+    help="Reference index (default: `index:` of the configuration).",
+)
+@click.option("-p", "--policy", "policy_path", type=click.Path(dir_okay=False), help="Policy file.")
+@click.option(
+    "--use", "uses", multiple=True, metavar="PURPOSE", help="Intended use, overriding the policy's."
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(list(FAIL_ON)),
+    default=None,
+    help="Refuse the commit on findings with this action or a more severe one [default: block].",
+)
+@click.option(
+    "--lfs",
+    "lfs_mode",
+    type=click.Choice(list(LFS_MODES)),
+    default=None,
+    help="Git LFS pointers: report them as unreadable, scan the local LFS object, or skip [default: report].",
+)
+@click.option(
+    "--cache-dir", metavar="DIR", help="Result cache directory [default: $XDG_CACHE_HOME/provcheck]."
+)
+@click.option("--no-cache", is_flag=True, help="Do not read or write the result cache.")
+@click.option(
+    "--waivers",
+    "waivers_path",
+    type=click.Path(dir_okay=False),
+    help="Waivers file (default: `waivers:` of the configuration, else .provcheck-waivers.yaml beside it).",
+)
+@click.option(
+    "-v", "--verbose", is_flag=True, help="Also list the changed paths that are not scanned, and why."
+)
+@click.option("-q", "--quiet", is_flag=True, help="Print only what refuses a commit.")
+@handle_errors
+def run(
+    files: tuple[str, ...],
+    config_path: str | None,
+    index_path: str | None,
+    policy_path: str | None,
+    uses: tuple[str, ...],
+    fail_on: str | None,
+    lfs_mode: str | None,
+    cache_dir: str | None,
+    no_cache: bool,
+    waivers_path: str | None,
+    verbose: bool,
+    quiet: bool,
+) -> None:
+    """Scan the new records of the staged dataset FILES (default: every staged file).
+
+    What is scanned is the staged content (the index), compared with HEAD: only records that
+    are new or changed are parsed and matched. Exit 0: nothing blocks. 1: blocking findings
+    (the commit is refused). 4: a staged dataset file cannot be read. Other codes: see README.
+    """
+    config = project.discover(config_path)
+    repo = Repo.discover(".")
+    lfs = lfs_mode or (config.lfs if config is not None and config.lfs else "report")
+    changes = changesets.staged(repo, list(files) if files else None, config, lfs)
+    if not quiet:
+        for skip in changes.skipped:
+            if verbose or skip.notable:
+                stderr.print(f"provcheck: {skip.path}: {skip.reason}", markup=False)
+    if not changes.files and not changes.declaring:
+        if not quiet:
+            others = sum(1 for k in changes.skipped if not k.notable)
+            more = f" ({others} changed path(s) not scanned; -v lists them)" if others and not verbose else ""
+            stderr.print(f"provcheck: no staged dataset records to scan{more}", markup=False)
+        return
+    # Matching needs numpy, the engine, the index and the report code: they are imported only
+    # when there is something to scan, so a commit without dataset files costs little more
+    # than starting Python.
+    from provcheck.cli.staged import scan_staged
+
+    scan_staged(
+        changes,
+        repo,
+        config,
+        index_path=index_path,
+        policy_path=policy_path,
+        uses=uses,
+        fail_on=fail_on,
+        lfs=lfs,
+        cache_dir=cache_dir,
+        no_cache=no_cache,
+        waivers_path=waivers_path,
+        quiet=quiet,
+    )
+
+
+@hook.command("install")
+@click.option(
+    "--force", is_flag=True, help="Replace a pre-commit hook provcheck did not write (kept as a backup)."
+)
+@handle_errors
+def install(force: bool) -> None:
+    """Install a git pre-commit hook that runs `provcheck hook run` (no framework needed)."""
+    change = githook.install(Repo.discover("."), sys.executable, force=force)
+    if change.backup:
+        stderr.print(f"moved the existing hook to {change.backup}", markup=False)
+    stderr.print(f"{change.action} {change.path}", markup=False)
+
+
+@hook.command("uninstall")
+@handle_errors
+def uninstall() -> None:
+    """Remove provcheck's git pre-commit hook (any other hook is left alone)."""
+    change = githook.uninstall(Repo.discover("."))
+    if change.action == "absent":
+        stderr.print(f"no pre-commit hook at {change.path}; nothing to remove", markup=False)
+        return
+    stderr.print(f"removed {change.path}", markup=False)
+    if change.backup:
+        stderr.print(f"restored the previous hook from {change.backup}", markup=False)

@@ -1,0 +1,102 @@
+"""What ``provcheck hook run`` does once the commit has dataset files: scan, report, exit."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+
+from provcheck.changes import ChangeSet
+from provcheck.cli.common import StderrProgress, format_error, stderr
+from provcheck.cli.project import resolve, scan_changes, unchanged_records, waivers_of
+from provcheck.cli.scan import fail_on_actions, waiver_lines
+from provcheck.errors import ExitCode
+from provcheck.git import Repo
+from provcheck.project import ProjectConfig
+from provcheck.report.hook import refusal
+from provcheck.report.serialize import counts_by_action
+
+ERRORS_SHOWN = 20
+
+
+def scan_staged(
+    changes: ChangeSet,
+    repo: Repo,
+    config: ProjectConfig | None,
+    *,
+    index_path: str | None,
+    policy_path: str | None,
+    uses: tuple[str, ...],
+    fail_on: str | None,
+    lfs: str,
+    cache_dir: str | None,
+    no_cache: bool,
+    waivers_path: str | None,
+    quiet: bool,
+) -> None:
+    """Scan the new records of the staged changes; print what refuses the commit; exit."""
+    settings = resolve(
+        config,
+        index=index_path,
+        policy=policy_path,
+        uses=uses,
+        fail_on=fail_on,
+        lfs=lfs,
+        cache_dir=cache_dir,
+        no_cache=no_cache,
+        cache_by_default=True,
+    )
+    actions = fail_on_actions(settings.fail_on)
+    progress = StderrProgress(False)
+    result, cache = scan_changes(
+        settings,
+        changes,
+        repo,
+        progress,
+        run={
+            "command": ["provcheck", *sys.argv[1:]],
+            "mode": "pre-commit",
+            "fail_on": sorted(a.value for a in actions),
+            "use_declared_by": settings.uses_from,
+        },
+        waivers=waivers_of(settings, waivers_path),
+    )
+    for err in result.errors[:ERRORS_SHOWN]:
+        stderr.print(f"provcheck: {format_error(err)}", markup=False)
+    if len(result.errors) > ERRORS_SHOWN:
+        stderr.print(
+            f"provcheck: ... and {len(result.errors) - ERRORS_SHOWN} more unreadable records", markup=False
+        )
+    lines = refusal(result, actions, waivers_file=settings.waivers_file(), today=dt.date.today().isoformat())
+    for line in lines:
+        stderr.print(line, markup=False)
+    s = result.stats
+    counts = ", ".join(f"{n} {a}" for a, n in counts_by_action(result).items() if n) or "none"
+    waived = sum(1 for f in result.findings if f.waived)
+    if waived:
+        counts += f"; {waived} waived"
+    unchanged = unchanged_records(result)
+    verdict = (
+        f"provcheck: scanned {s.records:,} new record(s) in {s.files} file(s)"
+        + (f" ({unchanged:,} unchanged skipped)" if unchanged else "")
+        + f" against {changes.base} in {s.seconds:.2f} s; findings: {counts}"
+    )
+    if not quiet:
+        for line in waiver_lines(result):
+            stderr.print(f"provcheck: {line}", markup=False)
+    if cache is not None and cache.problem and not quiet:
+        stderr.print(f"provcheck: note: {cache.problem}", markup=False)
+    blocking = result.blocking(actions)
+    if blocking:
+        stderr.print(verdict, markup=False)
+        stderr.print(f"provcheck: commit refused: {len(blocking)} blocking finding(s)", markup=False)
+        sys.exit(ExitCode.FINDINGS)
+    if result.errors:
+        stderr.print(verdict, markup=False)
+        stderr.print(
+            f"provcheck: commit refused: {len(result.errors)} staged dataset file(s) or record(s) "
+            "could not be read (fix them, or commit with --no-verify to skip the check)",
+            markup=False,
+        )
+        sys.exit(ExitCode.INPUT)
+    if not quiet:
+        stderr.print(verdict, markup=False)

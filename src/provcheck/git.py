@@ -1,0 +1,235 @@
+"""Git plumbing for diff-aware scans and the pre-commit hook: one ``git`` call per question.
+
+Every call runs with literal pathspecs (file names are never patterns) and in the environment
+git gave us, so a hook honours ``GIT_INDEX_FILE`` (``git commit -a`` and ``git commit PATH``
+stage into a temporary index). Paths from git are repository-relative, POSIX, unquoted (``-z``).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from provcheck.errors import InputError, UsageError
+
+_ZERO = frozenset({"0" * 40, "0" * 64})
+REGULAR_MODES = frozenset({"100644", "100755"})
+"""Blob modes of regular files; symlinks (120000) and submodules (160000) hold no data."""
+
+
+class GitError(InputError):
+    """A git command failed, or git is missing."""
+
+
+@dataclass(frozen=True, slots=True)
+class DiffEntry:
+    """One changed path between a base tree and the index or the working tree."""
+
+    status: str
+    """``A`` added, ``M`` modified, ``D`` deleted, ``R`` renamed, ``C`` copied, ``T`` type changed."""
+    path: str
+    """Repository-relative path after the change (the old path for a deletion)."""
+    old_path: str | None
+    """Where the content was before: the same path, the rename/copy source, or None when added."""
+    old_oid: str | None
+    """Blob id in the base, None when added."""
+    new_oid: str | None
+    """Blob id after the change; None when deleted or when git did not hash the working tree."""
+    old_mode: str
+    new_mode: str
+
+
+def _git_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["GIT_LITERAL_PATHSPECS"] = "1"
+    env.pop("GIT_EXTERNAL_DIFF", None)
+    env.setdefault("LC_ALL", "C")
+    return env
+
+
+def run_git(args: Sequence[str], cwd: str, *, stdin: bytes | None = None, check: bool = True) -> bytes:
+    """Run ``git ARGS`` in ``cwd``; its stdout. A failure raises ``GitError`` with git's message."""
+    try:
+        proc = subprocess.run(
+            ["git", *args],
+            cwd=cwd,
+            input=stdin,
+            capture_output=True,
+            env=_git_env(),
+            check=False,
+        )
+    except FileNotFoundError:
+        raise GitError("git is not installed (or not on PATH)") from None
+    if check and proc.returncode != 0:
+        message = proc.stderr.decode("utf-8", "replace").strip() or f"exit {proc.returncode}"
+        raise GitError(f"git {' '.join(args[:3])}: {message}")
+    return proc.stdout
+
+
+class Repo:
+    """A git working tree: its top directory and the questions provcheck asks it."""
+
+    def __init__(self, root: str) -> None:
+        self.root = root
+
+    @classmethod
+    def discover(cls, cwd: str = ".") -> Repo:
+        """The repository containing ``cwd``; a usage error outside one."""
+        try:
+            out = run_git(["rev-parse", "--show-toplevel"], cwd)
+        except GitError as exc:
+            raise UsageError(
+                f"{os.path.abspath(cwd)}: not inside a git working tree ({exc.message})",
+                hint="run this in a git repository, or scan without --changed-since",
+            ) from None
+        return cls(out.decode("utf-8", "surrogateescape").strip())
+
+    def git(self, *args: str, stdin: bytes | None = None, check: bool = True) -> bytes:
+        """Run git at the top of the working tree."""
+        return run_git(list(args), self.root, stdin=stdin, check=check)
+
+    def git_path(self, name: str) -> str:
+        """Absolute path of ``name`` under the git directory (honours ``core.hooksPath``)."""
+        out = self.git("rev-parse", "--git-path", name).decode("utf-8", "surrogateescape").strip()
+        return os.path.normpath(os.path.join(self.root, out))
+
+    def common_dir(self) -> str:
+        """The git directory shared by all worktrees (where LFS keeps its objects)."""
+        out = self.git("rev-parse", "--git-common-dir").decode("utf-8", "surrogateescape").strip()
+        return os.path.normpath(os.path.join(self.root, out))
+
+    def config(self, key: str) -> str | None:
+        """A git config value, or None."""
+        out = self.git("config", "--get", key, check=False).decode("utf-8", "surrogateescape").strip()
+        return out or None
+
+    def has_head(self) -> bool:
+        """False before the first commit."""
+        return bool(self.git("rev-parse", "--verify", "--quiet", "HEAD^{commit}", check=False).strip())
+
+    def resolve(self, rev: str) -> str:
+        """The commit a revision names; a usage error when it names none."""
+        out = self.git(
+            "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}", check=False
+        )
+        if not out.strip():
+            raise UsageError(
+                f"--changed-since {rev}: not a commit in {self.root}",
+                hint="in CI, fetch the base branch first (e.g. actions/checkout with fetch-depth: 0)",
+            )
+        return out.decode().strip()
+
+    def empty_tree(self) -> str:
+        """The empty tree of this repository's hash function."""
+        return self.git("hash-object", "-t", "tree", "--stdin", stdin=b"").decode().strip()
+
+    def staged(self) -> list[DiffEntry]:
+        """What the commit being made changes: the index against HEAD (or the empty tree).
+
+        The whole tree is compared, then the caller filters paths: rename detection needs both
+        sides of a rename, and a pathspec would hide the old one.
+        """
+        base = "HEAD" if self.has_head() else self.empty_tree()
+        return parse_raw(self.git("diff", "--cached", "--raw", "--no-abbrev", "-z", "-M", base, "--"))
+
+    def changed_since(self, commit: str) -> list[DiffEntry]:
+        """What differs between ``commit`` and the working tree (tracked files)."""
+        return parse_raw(self.git("diff", "--raw", "--no-abbrev", "-z", "-M", commit, "--"))
+
+    def untracked(self, paths: Sequence[str]) -> list[str]:
+        """Untracked, not ignored files under ``paths`` (repository-relative)."""
+        out = self.git("ls-files", "--others", "--exclude-standard", "-z", "--full-name", "--", *paths)
+        return [p for p in out.decode("utf-8", "surrogateescape").split("\0") if p]
+
+    def unstaged(self) -> set[str]:
+        """Paths whose working-tree file differs from the index (git's racy-safe stat check)."""
+        out = self.git("diff", "--name-only", "-z", "--no-renames", "--")
+        return {p for p in out.decode("utf-8", "surrogateescape").split("\0") if p}
+
+    def filtered(self, paths: Iterable[str]) -> set[str]:
+        """Paths with a ``filter`` attribute (LFS, git-crypt...): their files are not their blobs."""
+        paths = list(paths)
+        if not paths:
+            return set()
+        out = self.git("check-attr", "-z", "--stdin", "filter", stdin="\0".join(paths).encode() + b"\0")
+        fields = out.decode("utf-8", "surrogateescape").split("\0")
+        found = set()
+        for i in range(0, len(fields) - 2, 3):
+            path, _, value = fields[i : i + 3]
+            if value not in ("unspecified", "unset", ""):
+                found.add(path)
+        return found
+
+    def sizes(self, oids: Iterable[str]) -> dict[str, int]:
+        """Sizes of blobs (missing objects are absent from the answer)."""
+        oids = list(dict.fromkeys(oids))
+        if not oids:
+            return {}
+        out = self.git(
+            "cat-file",
+            "--batch-check=%(objectname) %(objecttype) %(objectsize)",
+            stdin="\n".join(oids).encode() + b"\n",
+        )
+        sizes = {}
+        for line in out.decode().splitlines():
+            parts = line.split()
+            if len(parts) == 3 and parts[1] == "blob":
+                sizes[parts[0]] = int(parts[2])
+        return sizes
+
+    def blob(self, oid: str) -> bytes:
+        """A (small) blob's bytes."""
+        return self.git("cat-file", "blob", oid)
+
+    def blob_to_file(self, oid: str, path: str) -> None:
+        """Write a blob to ``path`` without holding it in memory."""
+        with open(path, "wb") as out:
+            try:
+                proc = subprocess.run(
+                    ["git", "cat-file", "blob", oid],
+                    cwd=self.root,
+                    stdout=out,
+                    stderr=subprocess.PIPE,
+                    env=_git_env(),
+                    check=False,
+                )
+            except FileNotFoundError:
+                raise GitError("git is not installed (or not on PATH)") from None
+        if proc.returncode != 0:
+            raise GitError(f"git cat-file blob {oid}: {proc.stderr.decode('utf-8', 'replace').strip()}")
+
+
+def parse_raw(out: bytes) -> list[DiffEntry]:
+    """Entries of ``git diff --raw -z`` output."""
+    fields = out.decode("utf-8", "surrogateescape").split("\0")
+    entries: list[DiffEntry] = []
+    i = 0
+    while i < len(fields) and fields[i]:
+        meta = fields[i].lstrip(":").split(" ")
+        old_mode, new_mode, old_oid, new_oid, status = meta[0], meta[1], meta[2], meta[3], meta[4]
+        kind = status[0]
+        if kind in ("R", "C"):
+            src, dst = fields[i + 1], fields[i + 2]
+            i += 3
+        else:
+            src = dst = fields[i + 1]
+            i += 2
+        entries.append(
+            DiffEntry(
+                status=kind,
+                path=dst,
+                old_path=None if kind == "A" else src,
+                old_oid=None if old_oid in _ZERO else old_oid,
+                new_oid=None if new_oid in _ZERO else new_oid,
+                old_mode=old_mode,
+                new_mode=new_mode,
+            )
+        )
+    return entries
+
+
+def blob_header(size: int) -> bytes:
+    """What git hashes before a blob's bytes: its object id is ``H(header + data)``."""
+    return b"blob %d\0" % size

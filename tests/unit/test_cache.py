@@ -1,0 +1,119 @@
+"""The result cache: exact round trips, keys that cover what a scan reads, failures never fatal."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from helpers import REFERENCE_TEXTS, UNRELATED_TEXT, write_jsonl
+from provcheck import cache as cachemod
+from provcheck import engine
+from provcheck.cache import Cache, context_digest, scan_key
+from provcheck.formats import RecordOptions, to_record
+from provcheck.index import ReferenceIndex
+from provcheck.model import Location, Record, ScanResult
+from provcheck.policy import Use, default_policy
+
+
+def dataset(tmp_path: Path) -> Path:
+    rows = [
+        {"id": f"r{i}", "text": REFERENCE_TEXTS[i % 3] if i % 2 else UNRELATED_TEXT + f" {i}"}
+        for i in range(8)
+    ]
+    return write_jsonl(tmp_path / "d.jsonl", rows)
+
+
+def scan(data: Path, index: ReferenceIndex, results: cachemod.Results | None) -> ScanResult:
+    options = engine.ScanOptions(workers=1, batch_size=3, cache=results)
+    return engine.scan([str(data)], index, default_policy(), Use(), options)
+
+
+def test_cached_matches_equal_computed_ones(tmp_path: Path, index_dir: Path) -> None:
+    index = ReferenceIndex(str(index_dir))
+    data = dataset(tmp_path)
+    context = context_digest(index.digest, "params")
+    with Cache(str(tmp_path / "c")) as c:
+        first = scan(data, index, c.results(context, index.sources))
+    with Cache(str(tmp_path / "c")) as c:
+        results = c.results(context, index.sources)
+        second = scan(data, index, results)
+    assert results.hits == 8 and len(first.matches) == 4
+    assert second.matches == first.matches and [f.id for f in second.findings] == [
+        f.id for f in first.findings
+    ]
+    assert second.stats.records == first.stats.records == 8
+    # Another context (other index or parameters) shares nothing.
+    with Cache(str(tmp_path / "c")) as c:
+        other = c.results(context_digest(index.digest, "other params"), index.sources)
+        scan(data, index, other)
+    assert other.hits == 0
+
+
+def test_a_cached_record_is_reported_at_its_new_place(tmp_path: Path, index_dir: Path) -> None:
+    index = ReferenceIndex(str(index_dir))
+    data = dataset(tmp_path)
+    context = context_digest(index.digest)
+    with Cache(str(tmp_path / "c")) as c:
+        first = scan(data, index, c.results(context, index.sources))
+    moved = write_jsonl(
+        tmp_path / "moved.jsonl",
+        [{"id": "x", "text": UNRELATED_TEXT}, {"id": "r1", "text": REFERENCE_TEXTS[1]}],
+    )
+    with Cache(str(tmp_path / "c")) as c:
+        results = c.results(context, index.sources)
+        again = scan(moved, index, results)
+    assert results.hits == 1  # the reference copy; the unrelated text is new
+    (m,) = again.matches
+    expected = next(x for x in first.matches if x.record.id == "r1")
+    assert m.record.location == Location(str(moved), 1, 2)
+    assert dataclasses.replace(m, record=expected.record) == expected
+
+
+def test_scan_keys_cover_extra_fields_that_content_hashes_ignore() -> None:
+    opts = RecordOptions()
+    a = to_record({"text": "same words", "note": "one"}, Location("a", 0), opts)
+    b = to_record({"text": "same words", "note": "two"}, Location("b", 5), opts)
+    c = to_record({"text": "same words", "note": "one"}, Location("c", 9), opts)
+    assert isinstance(a, Record) and isinstance(b, Record) and isinstance(c, Record)
+    assert a.content_hash == b.content_hash  # what the record is...
+    assert scan_key(a) != scan_key(b)  # ...is not all that is scanned
+    assert scan_key(a) == scan_key(c)  # positions do not count
+
+
+def test_an_unreadable_cache_file_is_rebuilt(tmp_path: Path) -> None:
+    directory = tmp_path / "c"
+    directory.mkdir()
+    (directory / cachemod.FILENAME).write_bytes(b"garbage" * 1000)
+    c = Cache(str(directory))
+    assert c.enabled and c.problem is not None and "rebuilt" in c.problem
+    c.put_keyset("k", b"\x01\x02")
+    c.close()
+    again = Cache(str(directory))
+    assert again.keyset("k") == b"\x01\x02" and again.problem is None
+    again.close()
+
+
+def test_a_cache_that_cannot_be_created_is_off_not_fatal(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    c = Cache(str(blocker / "cache"))
+    assert not c.enabled and c.problem is not None and "scanning without it" in c.problem
+    assert c.keyset("x") is None
+    c.put_keyset("x", b"1")
+    c.close()  # nothing to do, no error
+
+
+def test_old_contexts_and_key_sets_are_pruned(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cachemod, "KEEP_KEYSETS", 2)
+    monkeypatch.setattr(cachemod, "KEEP_CONTEXTS", 1)
+    for i in range(4):
+        with Cache(str(tmp_path)) as c:
+            c.put_keyset(f"k{i}", b"x")
+            c.results(f"ctx{i}", {}).put([], [])
+    with Cache(str(tmp_path)) as c:
+        assert [c.keyset(f"k{i}") for i in range(4)] == [None, None, b"x", b"x"]
+        db = c._db
+        assert db is not None
+        assert db.execute("SELECT context FROM contexts").fetchall() == [("ctx3",)]
