@@ -27,7 +27,6 @@ from provcheck.model import (
     Action,
     FileSummary,
     Finding,
-    Location,
     MarkerHit,
     Match,
     Record,
@@ -38,7 +37,7 @@ from provcheck.model import (
 from provcheck.policy import Evaluator, Policy, Use
 from provcheck.policy.markers import MarkerScanner, MarkerSpec
 from provcheck.progress import NullProgress, Progress
-from provcheck.readers import InputSource, Limits, RawItem, RawRecord, discover, read
+from provcheck.readers import InputSource, Limits, RawItem, RawRecord, UnparsedLine, discover, read_unparsed
 from provcheck.readers.declared import declaring_dirs, is_card, read_declarations
 from provcheck.segment import RoleFilter
 from provcheck.waivers import Waivers, apply
@@ -101,7 +100,7 @@ class ScanOptions:
     """Matches of records seen before; None matches every record."""
 
 
-Pending = tuple[str, RawRecord]
+Pending = tuple[str, RawRecord | UnparsedLine]
 """A record as read, with the path it was read from, before its schema is applied."""
 
 
@@ -144,8 +143,11 @@ class BatchMatcher:
         def run(batch: list[Pending]) -> BatchOutput:
             records: list[Record] = []
             errors: list[RecordError] = []
-            for path, raw in batch:
-                rec = to_record(raw.data, Location(path, raw.index, raw.line), options)
+            for path, item in batch:
+                raw = item.parse(path) if isinstance(item, UnparsedLine) else item
+                rec = (
+                    raw if isinstance(raw, RecordError) else to_record(raw.data, raw.location(path), options)
+                )
                 (errors if isinstance(rec, RecordError) else records).append(rec)  # type: ignore[arg-type]
             matches = matcher.records(records, roles)
             hits = scanner.records(records, roles) if scanner else []
@@ -229,7 +231,7 @@ def read_records(
         progress.file_started(display)
         file = tally.files[display] = _FileTally(display)
         if options.selector is None:
-            source, items = read(display, fs_path, options.limits)
+            source, items = read_unparsed(display, fs_path, options.limits)
         else:
             source, items = options.selector.read(display, fs_path, options.limits)
         tally.reading = source
@@ -263,10 +265,14 @@ class _Prefilter:
 
     def __call__(self, pending: Iterator[Pending]) -> Iterator[Pending]:
         selector, cache = self.options.selector, self.options.cache
-        for path, raw in pending:
-            rec = to_record(raw.data, Location(path, raw.index, raw.line), self.options.records)
+        for path, item in pending:
+            raw = item.parse(path) if isinstance(item, UnparsedLine) else item
+            if isinstance(raw, RecordError):
+                yield path, item  # the worker reports it, like any other
+                continue
+            rec = to_record(raw.data, raw.location(path), self.options.records)
             if isinstance(rec, RecordError):
-                yield path, raw  # the worker reports it, like any other
+                yield path, raw
                 continue
             if selector is not None and not selector.keep(path, rec):
                 continue

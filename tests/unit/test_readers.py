@@ -16,7 +16,7 @@ import zstandard
 
 from helpers import write_jsonl
 from provcheck.model import ErrorKind, RecordError
-from provcheck.readers import Limits, RawRecord, discover, read
+from provcheck.readers import Limits, RawRecord, UnparsedLine, discover, read, read_unparsed
 
 
 def read_all(path: Path, limits: Limits = Limits()) -> tuple[list[RawRecord], list[RecordError]]:
@@ -50,6 +50,26 @@ def test_jsonl_bad_lines_are_located_and_the_rest_is_read(tmp_path: Path) -> Non
     ]
     assert "column" in errors[0].message and "expected a JSON object" in errors[1].message
     assert "invalid UTF-8 at byte 11" in errors[2].message
+
+
+def test_unparsed_lines_parse_to_what_read_gives(tmp_path: Path) -> None:
+    # Scans leave JSON parsing to the workers: parsing there must give the same records and the
+    # same located errors, in the same order.
+    p = tmp_path / "bad.jsonl.gz"
+    p.write_bytes(gzip.compress(b'{"id": 0}\n\n{"id": 1,,}\n[1, 2]\n{"text": "\xff oops"}\n{"id": 4}\n'))
+    _, parsed = read(str(p), str(p), Limits())
+    _, unparsed = read_unparsed(str(p), str(p), Limits())
+    items = list(unparsed)
+    assert all(isinstance(i, UnparsedLine) for i in items)
+    assert [i.parse(str(p)) if isinstance(i, UnparsedLine) else i for i in items] == list(parsed)
+    # Other containers, and files that cannot be read at all, come as ``read`` gives them.
+    csv_file = tmp_path / "a.csv"
+    csv_file.write_text("text\nhello\n")
+    assert list(read_unparsed(str(csv_file), str(csv_file), Limits())[1]) == list(
+        read(str(csv_file), str(csv_file), Limits())[1]
+    )
+    missing = read_unparsed(str(tmp_path / "gone.jsonl"), str(tmp_path / "gone.jsonl"), Limits())[1]
+    assert [type(e) for e in missing] == [RecordError]
 
 
 @pytest.mark.parametrize(

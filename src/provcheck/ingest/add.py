@@ -12,9 +12,9 @@ from provcheck.executors import executor_for
 from provcheck.fingerprint import U32, Fingerprinter
 from provcheck.formats import RecordOptions, to_record
 from provcheck.index.store import IndexWriter, now
-from provcheck.model import Location, Record, RecordError, RoleKind, SourceInfo, Turn
+from provcheck.model import Record, RecordError, RoleKind, SourceInfo, Turn
 from provcheck.progress import NullProgress, Progress
-from provcheck.readers import Limits, RawItem, RawRecord, read
+from provcheck.readers import Limits, RawItem, RawRecord, UnparsedLine, read_unparsed
 from provcheck.segment import MODEL_TURNS, RoleFilter
 from provcheck.verify import echoes
 
@@ -89,13 +89,13 @@ class FingerprintJob:
     config: FingerprintConfig
     spec: AddSpec
 
-    def __call__(self) -> Callable[[list[RawRecord]], BatchResult]:
+    def __call__(self) -> Callable[[list[RawRecord | UnparsedLine]], BatchResult]:
         """The batch function."""
         fingerprinter = Fingerprinter(self.config)
         spec = self.spec
         name = spec.source.name
 
-        def run(batch: list[RawRecord]) -> BatchResult:
+        def run(batch: list[RawRecord | UnparsedLine]) -> BatchResult:
             turns: list[tuple[Turn, dict[str, Any], list[str]]] = []
             errors: list[RecordError] = []
             for item in batch:
@@ -142,7 +142,7 @@ def add_file(
     progress = progress or NullProgress()
     entry = writer.source(spec.source)
     report = AddReport(path=spec.path, source=spec.source.name)
-    source, items = read(spec.path, spec.path, limits)
+    source, items = read_unparsed(spec.path, spec.path, limits)
     progress.file_started(spec.path)
     batches = batched(_raw_records(items, report, progress), _BATCH_RECORDS)
     job = FingerprintJob(writer.config, spec)
@@ -185,7 +185,9 @@ def add_file(
     return report
 
 
-def _raw_records(items: Iterator[RawItem], report: AddReport, progress: Progress) -> Iterator[RawRecord]:
+def _raw_records(
+    items: Iterator[RawItem | UnparsedLine], report: AddReport, progress: Progress
+) -> Iterator[RawRecord | UnparsedLine]:
     for item in items:
         if isinstance(item, RecordError):
             report.errors.append(item)
@@ -214,6 +216,8 @@ def _ref(ref_id: str, source: str, turn: Turn, path: str, index: int) -> dict[st
     }
 
 
-def _record(item: RawRecord, spec: AddSpec) -> Record | RecordError:
-    location = Location(path=spec.path, index=item.index, line=item.line)
-    return to_record(item.data, location, spec.options)
+def _record(item: RawRecord | UnparsedLine, spec: AddSpec) -> Record | RecordError:
+    raw = item.parse(spec.path) if isinstance(item, UnparsedLine) else item
+    if isinstance(raw, RecordError):
+        return raw
+    return to_record(raw.data, raw.location(spec.path), spec.options)

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import TypeVar
 
 from provcheck.errors import InputError
 from provcheck.model import ErrorKind, RecordError
 from provcheck.readers.base import ContainerReader, RawItem, RawRecord
 from provcheck.readers.csv_ import CsvReader
 from provcheck.readers.json_ import JsonReader
-from provcheck.readers.jsonl import JsonlReader, LineFilter
+from provcheck.readers.jsonl import JsonlReader, LineFilter, UnparsedLine
 from provcheck.readers.parquet import ParquetReader
 from provcheck.readers.source import (
     DecompressionFailed,
@@ -32,9 +33,11 @@ __all__ = [
     "LineFilter",
     "RawItem",
     "RawRecord",
+    "UnparsedLine",
     "discover",
     "line_oriented",
     "read",
+    "read_unparsed",
     "reader_for",
 ]
 
@@ -50,6 +53,7 @@ CONTAINERS: dict[str, ContainerReader] = {
 }
 """Reader per file suffix (after any compression suffix is stripped)."""
 
+T = TypeVar("T")
 _LFS_POINTER = b"version https://git-lfs.github.com/spec/"
 
 
@@ -136,10 +140,28 @@ def read(
     if reader is None:
         message = f"unsupported file type; supported: {_supported()}"
         return source, iter([RecordError(display, ErrorKind.FILE, message)])
-    return source, _guarded(source, reader, keep)
+    if keep is not None and isinstance(reader, JsonlReader):
+        return source, _guarded(source, lambda: reader.read(source, keep))
+    return source, _guarded(source, lambda: reader.read(source))
 
 
-def _guarded(source: InputSource, reader: ContainerReader, keep: LineFilter | None) -> Iterator[RawItem]:
+def read_unparsed(
+    display: str, fs_path: str, limits: Limits
+) -> tuple[InputSource, Iterator[RawItem | UnparsedLine]]:
+    """Like ``read``, with JSON Lines records left unparsed for the caller's workers to parse.
+
+    Parsing JSON costs as much as fingerprinting: a process that only splits lines keeps up
+    with several workers.
+    """
+    reader = reader_for(fs_path)
+    if not isinstance(reader, JsonlReader):
+        return read(display, fs_path, limits)
+    source = InputSource(path=display, fs_path=fs_path, limits=limits)
+    return source, _guarded(source, lambda: reader.lines(source))
+
+
+def _guarded(source: InputSource, produce: Callable[[], Iterator[T]]) -> Iterator[T | RecordError]:
+    """``produce()``'s items; a file that cannot be opened or read ends in one located error."""
     try:
         with open_binary(source.fs_path, source.path) as probe:
             head = probe.read(len(_LFS_POINTER))
@@ -154,10 +176,7 @@ def _guarded(source: InputSource, reader: ContainerReader, keep: LineFilter | No
         )
         return
     try:
-        if keep is not None and isinstance(reader, JsonlReader):
-            yield from reader.read(source, keep)
-        else:
-            yield from reader.read(source)
+        yield from produce()
     except InputError as exc:
         yield RecordError(source.path, ErrorKind.FILE, exc.message)
     except LimitExceeded as exc:

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from provcheck.model import ErrorKind, RecordError
+from provcheck.model import ErrorKind, Location, RecordError
 from provcheck.readers.source import InputSource
 
 
@@ -20,6 +20,10 @@ class RawRecord:
     """1-based line where it starts, where the container has lines."""
     data: dict[str, Any]
     """The record's fields."""
+
+    def location(self, path: str) -> Location:
+        """Where the record is, in file ``path``."""
+        return Location(path, self.index, self.line)
 
 
 RawItem = RawRecord | RecordError
@@ -39,10 +43,10 @@ class ContainerReader(Protocol):
         ...
 
 
-def not_an_object(source: InputSource, index: int, line: int | None, value: Any) -> RecordError:
+def not_an_object(path: str, index: int, line: int | None, value: Any) -> RecordError:
     """The error for a record that is valid in its container but is not an object."""
     return RecordError(
-        path=source.path,
+        path=path,
         kind=ErrorKind.SCHEMA,
         message=f"expected a JSON object, found {type(value).__name__}",
         line=line,

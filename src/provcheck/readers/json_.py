@@ -174,7 +174,7 @@ class JsonReader:
             if isinstance(value, dict):
                 yield RawRecord(index=index, line=line, data=value)
             else:
-                yield not_an_object(source, index, line, value)
+                yield not_an_object(source.path, index, line, value)
             index += 1
             char = buf.skip_ws()
             if char == ",":
@@ -218,7 +218,7 @@ class JsonReader:
             if isinstance(item, dict):
                 yield RawRecord(index=index, line=None, data=item)
             else:
-                yield not_an_object(source, index, None, item)
+                yield not_an_object(source.path, index, None, item)
 
     @staticmethod
     def _syntax(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 from provcheck.model import ErrorKind, RecordError
 from provcheck.readers.base import RawItem, RawRecord, not_an_object
@@ -21,6 +22,26 @@ LineFilter = Callable[[bytes, int], bool]
 the decoded stream; False skips the line unparsed (it still counts for record positions)."""
 
 
+@dataclass(frozen=True, slots=True)
+class UnparsedLine:
+    """A JSON Lines record delimited but not yet parsed.
+
+    Decoding and parsing JSON costs as much as fingerprinting the record: a scan leaves it to
+    the worker processes, so the process that reads the file only splits lines.
+    """
+
+    index: int
+    """0-based position of the record in its file."""
+    line: int
+    """1-based line number."""
+    payload: bytes
+    """The line without surrounding whitespace."""
+
+    def parse(self, path: str) -> RawItem:
+        """The record, or the located error a bad line is."""
+        return parse_line(path, self.payload, self.index, self.line)
+
+
 class JsonlReader:
     """Reads ``.jsonl`` / ``.ndjson``."""
 
@@ -28,6 +49,13 @@ class JsonlReader:
 
     def read(self, source: InputSource, keep: LineFilter | None = None) -> Iterator[RawItem]:
         """Yield one record per non-blank line (per kept line with ``keep``)."""
+        for item in self.lines(source, keep):
+            yield item.parse(source.path) if isinstance(item, UnparsedLine) else item
+
+    def lines(
+        self, source: InputSource, keep: LineFilter | None = None
+    ) -> Iterator[UnparsedLine | RecordError]:
+        """Like ``read``, with records left unparsed (see ``UnparsedLine``)."""
         limit = source.limits.max_record_bytes
         with source.open() as raw:
             utf8, _ = utf8_stream(raw)
@@ -42,8 +70,12 @@ class JsonlReader:
             yield from self._lines(source, stream, limit, keep)
 
     def _lines(
-        self, source: InputSource, stream: io.BufferedReader, limit: int, keep: LineFilter | None
-    ) -> Iterator[RawItem]:
+        self,
+        source: InputSource,
+        stream: io.BufferedReader,
+        limit: int,
+        keep: LineFilter | None,
+    ) -> Iterator[UnparsedLine | RecordError]:
         index = 0
         line_no = 0
         offset = 0
@@ -75,7 +107,7 @@ class JsonlReader:
                 if keep is not None and not keep(stripped, offset):
                     index += 1
                     continue
-                yield self._parse(source, stripped, index, line_no)
+                yield UnparsedLine(index, line_no, stripped)
                 index += 1
             if line_no == 0:
                 yield RecordError(source.path, ErrorKind.FILE, "empty file: no records")
@@ -88,37 +120,38 @@ class JsonlReader:
                 line=line_no + 1,
             )
 
-    @staticmethod
-    def _parse(source: InputSource, data: bytes, index: int, line_no: int) -> RawItem:
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            return RecordError(
-                source.path,
-                ErrorKind.ENCODING,
-                f"invalid UTF-8 at byte {exc.start + 1} of the line "
-                f"(0x{data[exc.start]:02x}); expected UTF-8 text",
-                line=line_no,
-                index=index,
-            )
-        try:
-            value = json.loads(text)
-        except json.JSONDecodeError as exc:
-            return RecordError(
-                source.path,
-                ErrorKind.PARSE,
-                f"invalid JSON at column {exc.colno}: {exc.msg}",
-                line=line_no,
-                index=index,
-            )
-        except RecursionError:
-            return RecordError(
-                source.path,
-                ErrorKind.LIMIT,
-                "JSON nested too deeply to read",
-                line=line_no,
-                index=index,
-            )
-        if not isinstance(value, dict):
-            return not_an_object(source, index, line_no, value)
-        return RawRecord(index=index, line=line_no, data=value)
+
+def parse_line(path: str, data: bytes, index: int, line_no: int) -> RawItem:
+    """One line's record, or a located error."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return RecordError(
+            path,
+            ErrorKind.ENCODING,
+            f"invalid UTF-8 at byte {exc.start + 1} of the line "
+            f"(0x{data[exc.start]:02x}); expected UTF-8 text",
+            line=line_no,
+            index=index,
+        )
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return RecordError(
+            path,
+            ErrorKind.PARSE,
+            f"invalid JSON at column {exc.colno}: {exc.msg}",
+            line=line_no,
+            index=index,
+        )
+    except RecursionError:
+        return RecordError(
+            path,
+            ErrorKind.LIMIT,
+            "JSON nested too deeply to read",
+            line=line_no,
+            index=index,
+        )
+    if not isinstance(value, dict):
+        return not_an_object(path, index, line_no, value)
+    return RawRecord(index=index, line=line_no, data=value)
