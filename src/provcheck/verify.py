@@ -64,9 +64,10 @@ class Alignment:
 
 def _chains(
     blocks: list[tuple[int, int, int]], gap_penalty: float, min_score: float = _MIN_CHAIN_SCORE
-) -> list[TokenSpan]:
-    """Best-scoring local chains of identical runs (Kadane's scan with restarts)."""
-    spans: list[TokenSpan] = []
+) -> list[tuple[int, int]]:
+    """Best-scoring local chains of identical runs (Kadane's scan with restarts), as ranges
+    ``[first, last]`` of indices into ``blocks``."""
+    chains: list[tuple[int, int]] = []
     score = best = 0.0
     first = last = start = 0
     pc = pr = pl = 0
@@ -77,7 +78,7 @@ def _chains(
             score -= gap_penalty * (gap if gap > other else other)
         if score <= 0:
             if best >= min_score:
-                spans.append(_span(blocks, first, last))
+                chains.append((first, last))
             score = best = 0.0
             start = i
         score += length
@@ -85,8 +86,8 @@ def _chains(
             best, first, last = score, start, i
         pc, pr, pl = c0, r0, length
     if best >= min_score:
-        spans.append(_span(blocks, first, last))
-    return spans
+        chains.append((first, last))
+    return chains
 
 
 def _span(blocks: list[tuple[int, int, int]], first: int, last: int) -> TokenSpan:
@@ -131,13 +132,14 @@ def align(
     if min(len(cand), len(ref)) < config.min_tokens:
         return None
     blocks = [(b.a, b.b, b.size) for b in Indel.opcodes(cand, ref).as_matching_blocks() if b.size]
-    spans = _chains(blocks, config.gap_penalty)
+    chains = _chains(blocks, config.gap_penalty)
+    spans = [_span(blocks, first, last) for first, last in chains]
     matched = sum(s.matched for s in spans)
     if matched < config.min_tokens:
         return None
-    inside = [b for b in blocks if any(s.cand_start <= b[0] < s.cand_end for s in spans)]
+    inside = [b for first, last in chains for b in blocks[first : last + 1]]
     # A table of digits or a repeated list marker aligns by chance: few distinct tokens.
-    if len({cand[c0 + k] for c0, _, size in inside for k in range(size)}) < config.min_distinct_tokens:
+    if len(set().union(*(cand[c0 : c0 + size] for c0, _, size in inside))) < config.min_distinct_tokens:
         return None
     if ref_echoes:
         original = sum(size for _, _, size in _without_echoes(inside, ref_echoes))
@@ -171,10 +173,8 @@ def echoes(output: str, prompts: Sequence[str], gap_penalty: float = 1.0) -> lis
         if not prompt or not output:
             continue
         blocks = [(b.a, b.b, b.size) for b in Indel.opcodes(output, prompt).as_matching_blocks() if b.size]
-        for chain in _chains(blocks, gap_penalty, ECHO_MIN_CHAIN):
-            marked.extend(
-                (c0, c0 + size) for c0, _, size in blocks if chain.cand_start <= c0 < chain.cand_end
-            )
+        for first, last in _chains(blocks, gap_penalty, ECHO_MIN_CHAIN):
+            marked.extend((c0, c0 + size) for c0, _, size in blocks[first : last + 1])
     marked.sort()
     merged: list[tuple[int, int]] = []
     for a, b in marked:
