@@ -27,6 +27,9 @@ class ExitCode(enum.IntEnum):
     """The reference index is missing, corrupt, locked or built with other parameters."""
     CONFIG = 6
     """A project configuration file (``.provcheck.yaml``) is invalid."""
+    ENGINE = 7
+    """Workers failed (a process was killed, a Ray cluster lost a node beyond its retries):
+    the run is incomplete and no report was written."""
     INTERNAL = 10
     """A bug in provcheck. Please report it with the command line."""
     INTERRUPTED = 130
@@ -80,6 +83,12 @@ class IndexCorruptError(IndexError_):
 
 class IndexLockedError(IndexError_):
     """Another process is writing to the index."""
+
+
+class EngineError(ProvcheckError):
+    """The workers could not finish the run; nothing is reported as complete."""
+
+    exit_code = ExitCode.ENGINE
 
 
 class InvalidFileError(ProvcheckError):

@@ -14,9 +14,10 @@ import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Generic, Protocol, TypeVar, cast
 
-from provcheck.errors import UsageError
+from provcheck.errors import EngineError, UsageError
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -52,6 +53,8 @@ class InProcess(Generic[T, R]):
 
 
 _STATE: dict[str, Callable[..., object]] = {}
+_RAY_RETRIES = 2
+"""Restarts of a dead Ray actor, and retries of the batch it was running."""
 
 
 def _init(make: Callable[[], Callable[[object], object]]) -> None:
@@ -81,12 +84,19 @@ class ProcessPool(Generic[T, R]):
     def map(self, batches: Iterable[T]) -> Iterator[R]:
         """Results in order, submitting ahead while results are consumed."""
         pending: deque[Future[R]] = deque()
-        for batch in batches:
-            pending.append(cast("Future[R]", self._pool.submit(_run, batch)))
-            if len(pending) >= self._depth:
+        try:
+            for batch in batches:
+                pending.append(cast("Future[R]", self._pool.submit(_run, batch)))
+                if len(pending) >= self._depth:
+                    yield pending.popleft().result()
+            while pending:
                 yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
+        except BrokenProcessPool:
+            raise EngineError(
+                "a worker process died (killed by a signal or by the system, e.g. out of memory); "
+                "the run is incomplete and no report was written",
+                hint="rerun with fewer workers (-j) or with more memory",
+            ) from None
 
     def close(self) -> None:
         """Stop the workers."""
@@ -120,20 +130,29 @@ class RayPool(Generic[T, R]):
             self._ray.init(**kwargs)
         # On a cluster, one actor per CPU the cluster has; locally, one per worker asked for.
         size = max(1, int(self._ray.cluster_resources().get("CPU", workers))) if address else workers
-        actor: Any = self._ray.remote(num_cpus=1, max_restarts=2, max_task_retries=2)(_RayWorker)
+        actor: Any = self._ray.remote(num_cpus=1, max_restarts=_RAY_RETRIES, max_task_retries=_RAY_RETRIES)(
+            _RayWorker
+        )
         self._actors: list[Any] = [actor.remote(make) for _ in range(size)]
         self._depth = 2 * size
 
     def map(self, batches: Iterable[T]) -> Iterator[R]:
         """Results in order; batches go to actors round-robin, bounded in flight."""
         pending: deque[object] = deque()
-        for i, batch in enumerate(batches):
-            actor = self._actors[i % len(self._actors)]
-            pending.append(actor.run.remote(batch))
-            if len(pending) >= self._depth:
+        try:
+            for i, batch in enumerate(batches):
+                actor = self._actors[i % len(self._actors)]
+                pending.append(actor.run.remote(batch))
+                if len(pending) >= self._depth:
+                    yield self._ray.get(pending.popleft())
+            while pending:
                 yield self._ray.get(pending.popleft())
-        while pending:
-            yield self._ray.get(pending.popleft())
+        except self._ray.exceptions.RayActorError as exc:
+            raise EngineError(
+                f"a Ray worker died and its batch failed after {_RAY_RETRIES} retries: "
+                f"{str(exc).splitlines()[0]}; the run is incomplete and no report was written",
+                hint="check the cluster (ray status, ray logs) and rerun",
+            ) from None
 
     def close(self) -> None:
         """Release the actors (and the local Ray runtime if this pool started it)."""

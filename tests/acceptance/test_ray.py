@@ -8,12 +8,14 @@ import shutil
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from helpers import REFERENCE_TEXTS, UNRELATED_TEXT, run_cli, write_jsonl
+from provcheck.errors import EngineError
+from provcheck.executors import RayPool
 
 pytest.importorskip("ray")
 pytestmark = pytest.mark.ray
@@ -94,3 +96,39 @@ def test_index_build_on_a_ray_cluster_equals_the_local_build(tmp_path: Path, ray
         info = json.loads(run_cli(["index", "info", idx, "--format", "json"]).stdout)
         digests.append((info["texts"], info["anchors"]))
     assert digests[0] == digests[1]
+
+
+def _dying_recipe(flag: Path | None) -> Callable[[], Callable[[list[int]], list[int]]]:
+    """A batch function whose process dies on batch [3]: once (``flag`` marks that it did), or
+    every time (``flag`` None). Defined in a closure so Ray ships it by value."""
+
+    def make() -> Callable[[list[int]], list[int]]:
+        def run(batch: list[int]) -> list[int]:
+            if batch == [3] and (flag is None or not flag.exists()):
+                if flag is not None:
+                    flag.touch()
+                os._exit(1)  # the worker process dies, as under the OOM killer
+            return [x * 10 for x in batch]
+
+        return run
+
+    return make
+
+
+def test_a_dead_ray_worker_is_restarted_and_its_batch_retried(tmp_path: Path, ray_cluster: str) -> None:
+    pool = RayPool(_dying_recipe(tmp_path / "died"), 2, ray_cluster)
+    try:
+        results = list(pool.map([[i] for i in range(8)]))
+    finally:
+        pool.close()
+    assert (tmp_path / "died").exists()  # a worker did die
+    assert results == [[i * 10] for i in range(8)]  # and nothing was lost or reordered
+
+
+def test_a_batch_that_keeps_killing_its_worker_fails_the_run(ray_cluster: str) -> None:
+    pool = RayPool(_dying_recipe(None), 2, ray_cluster)
+    try:
+        with pytest.raises(EngineError, match="incomplete and no report was written"):
+            list(pool.map([[i] for i in range(8)]))
+    finally:
+        pool.close()
