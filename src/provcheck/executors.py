@@ -120,6 +120,8 @@ class RayPool(Generic[T, R]):
         except ImportError as exc:
             raise ImportError("the Ray engine needs the ray package: pip install 'provcheck[ray]'") from exc
         self._ray: Any = ray
+        # Inside a Ray job (``ray job submit``) the cluster's address is in RAY_ADDRESS.
+        address = address or os.environ.get("RAY_ADDRESS") or None
         self._owns = not self._ray.is_initialized()
         if self._owns:
             kwargs: dict[str, object] = {"include_dashboard": False, "log_to_driver": False}

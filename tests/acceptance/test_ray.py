@@ -132,3 +132,15 @@ def test_a_batch_that_keeps_killing_its_worker_fails_the_run(ray_cluster: str) -
             list(pool.map([[i] for i in range(8)]))
     finally:
         pool.close()
+
+
+def test_inside_a_ray_job_the_cluster_address_comes_from_the_environment(
+    tmp_path: Path, index_dir: Path, ray_cluster: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `ray job submit -- provcheck scan ... --engine ray` sets RAY_ADDRESS for the entrypoint.
+    monkeypatch.setenv("RAY_ADDRESS", ray_cluster)
+    data = write_jsonl(tmp_path / "d.jsonl", [{"text": REFERENCE_TEXTS[0]}, {"text": UNRELATED_TEXT}])
+    out = tmp_path / "r.json"
+    run_cli(["scan", data, "-i", index_dir, "-f", "json", "-o", out, "-q", "--engine", "ray"])
+    report = json.loads(out.read_text())
+    assert report["run"]["engine"] == "ray" and len(report["matches"]) == 1
