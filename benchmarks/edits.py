@@ -99,3 +99,26 @@ def excerpt(text: str, rng: random.Random, filler: str, words: int = 60) -> str 
 def delete_chars(text: str, rng: random.Random, rate: float = 0.05) -> str:
     """``rate`` of the characters deleted (the CJK case)."""
     return "".join(ch for ch in text if rng.random() >= rate)
+
+
+def shuffle_sentences(text: str, rng: random.Random) -> str | None:
+    """The sentences in a random order (needs at least four)."""
+    sentences = [s for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s]
+    if len(sentences) < 4:
+        return None
+    rng.shuffle(sentences)
+    return " ".join(sentences)
+
+
+_INVISIBLE = ("\u200b", "\u200c", "\u200d", "\u00ad", "\u2060")
+
+
+def invisible_chars(text: str, rng: random.Random, rate: float = 0.3) -> str:
+    """A zero-width character or soft hyphen inside ``rate`` of the words (defeats exact matching)."""
+    words = text.split(" ")
+    return " ".join(
+        w[: len(w) // 2] + rng.choice(_INVISIBLE) + w[len(w) // 2 :]
+        if len(w) > 3 and rng.random() < rate
+        else w
+        for w in words
+    )

@@ -61,6 +61,14 @@ SEPARATOR, WORD, UNSPACED, IRREGULAR = 0, 1, 2, 3
 than exactly one character (its text takes the reference path)."""
 
 
+def _fold_char(char: str) -> str:
+    """casefold(NFKC(char)); format characters (zero-width spaces and joiners, soft hyphens,
+    direction marks) fold to nothing: invisible, they are inserted to break exact matching."""
+    if unicodedata.category(char) == "Cf":
+        return ""
+    return unicodedata.normalize("NFKC", char).casefold()
+
+
 def _unspaced(codepoint: int) -> bool:
     return any(a <= codepoint <= b for a, b in _UNSPACED_RANGES)
 
@@ -69,7 +77,7 @@ class _CharTable(dict[int, tuple[int, int]]):
     """Code point -> (class, folded code point), filled lazily, one entry per distinct char."""
 
     def __missing__(self, codepoint: int) -> tuple[int, int]:
-        folded = unicodedata.normalize("NFKC", chr(codepoint)).casefold()
+        folded = _fold_char(chr(codepoint))
         if len(folded) != 1:
             value = (IRREGULAR, codepoint)
         else:
@@ -94,7 +102,7 @@ class _FoldTable(dict[int, "str | int"]):
 
     def __missing__(self, codepoint: int) -> str | int:
         char = chr(codepoint)
-        folded = unicodedata.normalize("NFKC", char).casefold()
+        folded = _fold_char(char)
         value: str | int = codepoint if folded == char else folded
         self[codepoint] = value
         return value

@@ -119,6 +119,60 @@ def _without_echoes(
     return out
 
 
+_PASSES = 6
+"""Alignment passes: each aligns what the previous ones left, so reordered passages count."""
+_REPASS_TOKENS = 10
+"""Another pass only after one that aligned at least this many tokens (real shared text)."""
+_EXPLAINED = 0.9
+"""No further pass once this share of either text is aligned: the evidence is complete enough."""
+_CAND_MASK, _REF_MASK = "\x01", "\x02"
+"""Stand-ins for aligned tokens in later passes; never token codes (those start at U+0100)."""
+
+
+def _blocks(cand: str, ref: str) -> list[tuple[int, int, int]]:
+    return [(b.a, b.b, b.size) for b in Indel.opcodes(cand, ref).as_matching_blocks() if b.size]
+
+
+def _masked(codes: str, ranges: list[tuple[int, int]], mask: str) -> str:
+    out, pos = [], 0
+    for a, b in sorted(ranges):
+        out += [codes[pos:a], mask * (b - a)]
+        pos = b
+    out.append(codes[pos:])
+    return "".join(out)
+
+
+def _passes(cand: str, ref: str, config: MatchConfig) -> tuple[list[TokenSpan], list[tuple[int, int, int]]]:
+    """Spans of up to ``_PASSES`` alignments, and the identical runs inside them.
+
+    A longest common subsequence is monotone: of two swapped paragraphs it aligns one. What
+    a pass aligned is masked on both sides and the rest aligned again, so reordered sentences
+    and paragraphs are found too; positions never move, so every span is in the texts' own
+    coordinates.
+    """
+    spans: list[TokenSpan] = []
+    inside: list[tuple[int, int, int]] = []
+    c, r = cand, ref
+    for n in range(_PASSES):
+        blocks = _blocks(c, r)
+        chains = _chains(blocks, config.gap_penalty)
+        found = [_span(blocks, first, last) for first, last in chains]
+        spans += found
+        inside += [b for first, last in chains for b in blocks[first : last + 1]]
+        matched = sum(s.matched for s in spans)
+        if (
+            n + 1 == _PASSES
+            or sum(s.matched for s in found) < _REPASS_TOKENS
+            or max(matched / len(cand), matched / len(ref)) >= _EXPLAINED
+        ):
+            break
+        c = _masked(c, [(s.cand_start, s.cand_end) for s in found], _CAND_MASK)
+        r = _masked(r, [(s.ref_start, s.ref_end) for s in found], _REF_MASK)
+    spans.sort(key=lambda s: s.cand_start)
+    inside.sort()
+    return spans, inside
+
+
 def align(
     cand: str, ref: str, config: MatchConfig, ref_echoes: Sequence[tuple[int, int]] = ()
 ) -> Alignment | None:
@@ -131,18 +185,15 @@ def align(
     """
     if min(len(cand), len(ref)) < config.min_tokens:
         return None
-    blocks = [(b.a, b.b, b.size) for b in Indel.opcodes(cand, ref).as_matching_blocks() if b.size]
-    chains = _chains(blocks, config.gap_penalty)
-    spans = [_span(blocks, first, last) for first, last in chains]
+    spans, inside = _passes(cand, ref, config)
     matched = sum(s.matched for s in spans)
     if matched < config.min_tokens:
         return None
-    inside = [b for first, last in chains for b in blocks[first : last + 1]]
     # A table of digits or a repeated list marker aligns by chance: few distinct tokens.
     if len(set().union(*(cand[c0 : c0 + size] for c0, _, size in inside))) < config.min_distinct_tokens:
         return None
     if ref_echoes:
-        original = sum(size for _, _, size in _without_echoes(inside, ref_echoes))
+        original = sum(size for _, _, size in _without_echoes(sorted(inside, key=lambda b: b[1]), ref_echoes))
         if original < config.min_original_tokens:
             return None
     lengths = sum((s.cand_end - s.cand_start) + (s.ref_end - s.ref_start) for s in spans)

@@ -63,3 +63,21 @@ def test_the_batch_tokenizer_agrees_with_the_definition_on_any_text(text: str) -
 def test_a_batch_tokenizes_each_text_as_alone(texts: list[str]) -> None:
     batch = tokenize(texts)
     assert [batch.strings(i) for i in range(len(texts))] == [reference_tokens(t)[0] for t in texts]
+
+
+def test_invisible_format_characters_do_not_split_words() -> None:
+    # Zero-width spaces and joiners, soft hyphens, direction marks and stray BOMs are inserted
+    # to defeat exact matching; they fold to nothing and the offsets still point at the text.
+    text = "hel\u200blo wor\u00adld \u200eok \ufeffBOM a\u2060b"
+    toks, spans = token_spans(text)
+    assert toks == ["hello", "world", "ok", "bom", "ab"]
+    assert [
+        text[a:b].replace("\u200b", "").replace("\u00ad", "").replace("\u2060", "") for a, b in spans
+    ] == [
+        "hello",
+        "world",
+        "ok",
+        "BOM",
+        "ab",
+    ]
+    assert tokens("hello world") == tokens("hel\u200blo wor\u200dld")
