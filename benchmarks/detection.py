@@ -105,16 +105,20 @@ def build_candidates(
         "sentences-dropped-25%": lambda t: edits.drop_sentences(t, rng),
         "first-half": edits.first_half,
     }
-    for kind, fn in simple.items():
-        n = 0
-        for i in rng.sample(eligible, len(eligible)):
-            text = fn(refs[i]["output"])
-            if text is None:
-                continue
-            add(kind, n, refs[i], {"text": text})
-            n += 1
-            if n == per_kind:
-                break
+
+    def edited(kinds: dict[str, Any], gen: random.Random) -> None:
+        for kind, fn in kinds.items():
+            n = 0
+            for i in gen.sample(eligible, len(eligible)):
+                text = fn(refs[i]["output"])
+                if text is None:
+                    continue
+                add(kind, n, refs[i], {"text": text})
+                n += 1
+                if n == per_kind:
+                    break
+
+    edited(simple, rng)
     for n, i in enumerate(rng.sample(long, per_kind)):
         filler = " ".join(rng.choice(pool)["output"] for _ in range(2))
         text = edits.excerpt(refs[i]["output"], rng, filler)
@@ -158,16 +162,7 @@ def build_candidates(
         "sentences-shuffled": lambda t: edits.shuffle_sentences(t, more),
         "invisible-chars-30%": lambda t: edits.invisible_chars(t, more),
     }
-    for kind, fn in extra.items():
-        n = 0
-        for i in more.sample(eligible, len(eligible)):
-            text = fn(refs[i]["output"])
-            if text is None:
-                continue
-            add(kind, n, refs[i], {"text": text})
-            n += 1
-            if n == per_kind:
-                break
+    edited(extra, more)
     return out, truth
 
 

@@ -6,7 +6,8 @@ import json
 import os
 import sys
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import click
 from rich.console import Console
@@ -108,6 +109,29 @@ def _add(
         sys.exit(ExitCode.INPUT)
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _building(fn: F) -> F:
+    """Options every command that writes an index takes: fingerprint parameters (a new index
+    only), where the work runs, and quiet."""
+    for option in reversed(
+        (
+            click.option("--shingle-size", type=int, help="Tokens per shingle (new index only; default 5)."),
+            click.option(
+                "--window", type=int, help="Shingles per winnowing window (new index only; default 8)."
+            ),
+            click.option("--seed", type=int, help="MinHash seed (new index only; default 1)."),
+            WORKERS,
+            ENGINE,
+            ADDRESS,
+            click.option("-q", "--quiet", is_flag=True, help="Errors only: no progress bar, no summary."),
+        )
+    ):
+        fn = option(fn)
+    return handle_errors(fn)
+
+
 @index.command("add")
 @click.argument("index_path", metavar="INDEX")
 @click.argument("path", type=click.Path(dir_okay=False))
@@ -142,14 +166,7 @@ def _add(
     metavar="R,...",
     help="Turns that are reference material (default: the model's turns).",
 )
-@click.option("--shingle-size", type=int, help="Tokens per shingle (new index only; default 5).")
-@click.option("--window", type=int, help="Shingles per winnowing window (new index only; default 8).")
-@click.option("--seed", type=int, help="MinHash seed (new index only; default 1).")
-@WORKERS
-@ENGINE
-@ADDRESS
-@click.option("-q", "--quiet", is_flag=True, help="Errors only: no progress bar, no summary.")
-@handle_errors
+@_building
 def index_add(
     index_path: str,
     path: str,
@@ -203,14 +220,7 @@ def index_add(
     type=click.Path(exists=True, dir_okay=False),
     help="YAML manifest of files and their sources.",
 )
-@click.option("--shingle-size", type=int, help="Tokens per shingle (new index only).")
-@click.option("--window", type=int, help="Shingles per winnowing window (new index only).")
-@click.option("--seed", type=int, help="MinHash seed (new index only).")
-@WORKERS
-@ENGINE
-@ADDRESS
-@click.option("-q", "--quiet", is_flag=True, help="Errors only: no progress bar, no summary.")
-@handle_errors
+@_building
 def index_build(
     index_path: str,
     sources_file: str,
