@@ -85,8 +85,9 @@ def _enum_reducer(member: Any) -> tuple[Any, ...]:
 class Spool(Sequence[T]):
     """Append-only sequence of picklable items stored in an anonymous temporary file."""
 
-    def __init__(self, reducers: Mapping[type, Reducer] | None = None, memory: int = MEMORY) -> None:
-        self._file: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=memory)  # noqa: SIM115
+    def __init__(self, reducers: Mapping[type, Reducer] | None = None, memory: int | None = None) -> None:
+        size = MEMORY if memory is None else memory
+        self._file: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=size)  # noqa: SIM115
         # The file is closed when the spool is collected or at exit, never left to the garbage
         # collector of the file object (which warns).
         self._closer = weakref.finalize(self, self._file.close)
