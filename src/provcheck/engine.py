@@ -26,7 +26,6 @@ from provcheck.match import Matcher
 from provcheck.model import (
     Action,
     FileSummary,
-    Finding,
     Location,
     MarkerHit,
     Match,
@@ -437,19 +436,6 @@ def scan(
         counts=collected.counts,
         unruled=collected.unruled,
     )
-
-
-def _match_order(m: Match) -> tuple[Any, ...]:
-    """The order of ``ScanResult.matches`` (``provcheck.results`` sorts by these keys, encoded)."""
-    loc = m.record.location
-    return (loc.path, loc.index, m.record.turn.position, m.reference.source.name, m.reference.id)
-
-
-def _finding_order(f: Finding) -> tuple[Any, ...]:
-    """The order of ``ScanResult.findings`` (``provcheck.results`` sorts by these keys, encoded)."""
-    rec = f.record
-    where = (rec.location.path, rec.location.index, rec.turn.position) if rec else (f.path, -1, -1)
-    return (f.waived, -f.action.severity, *where, f.rule.id, f.id)
 
 
 __all__ = ["Action", "Matcher", "RecordSelector", "ResultCache", "ScanOptions", "scan"]

@@ -496,6 +496,11 @@ class FindingCounts:
         """Waived findings, whatever their action."""
         return sum(self.waived.values())
 
+    @property
+    def total(self) -> int:
+        """Every finding counted."""
+        return sum(self.open.values()) + self.total_waived
+
 
 class _NotGiven(tuple):  # type: ignore[type-arg]
     """An empty tuple with its own identity: marks a field the result works out itself."""
@@ -531,17 +536,20 @@ class ScanResult:
     declarations: tuple[Declaration, ...] = ()
     """What the scanned datasets declare about themselves (cards, provenance manifests)."""
     counts: FindingCounts = _COUNT_FINDINGS
-    """Findings per action and waiver state; counted from ``findings`` when not given."""
+    """Findings per action and waiver state; counted from ``findings`` when not given (or
+    when they do not add up to the number of findings)."""
     unruled: Sequence[Match] = _FROM_FINDINGS
     """The matches no finding rests on (no rule applied to them), in match order; worked out
     from ``findings`` when not given."""
 
     def __post_init__(self) -> None:
         # The engine gives both (it knows them without reading its findings back); a result
-        # built by hand gets them here.
-        if self.counts is _COUNT_FINDINGS:
+        # built by hand gets them here, and so does a copy whose findings or matches were
+        # replaced (``dataclasses.replace``) when the counts no longer add up.
+        stale = self.counts.total != len(self.findings) or len(self.unruled) > len(self.matches)
+        if self.counts is _COUNT_FINDINGS or stale:
             object.__setattr__(self, "counts", FindingCounts.of(self.findings))
-        if self.unruled is _FROM_FINDINGS:
+        if self.unruled is _FROM_FINDINGS or stale:
             used = {f.match.id for f in self.findings if f.match is not None}
             object.__setattr__(self, "unruled", tuple(m for m in self.matches if m.id not in used))
 

@@ -55,6 +55,19 @@ Stub = tuple[Any, ...]
 finding's match is stored once, in the match spool)."""
 
 
+def match_order(m: Match) -> tuple[Any, ...]:
+    """The order of a scan's matches, as a key (``Collector`` sorts by integer encodings of it)."""
+    loc = m.record.location
+    return (loc.path, loc.index, m.record.turn.position, m.reference.source.name, m.reference.id)
+
+
+def finding_order(f: Finding) -> tuple[Any, ...]:
+    """The order of a scan's findings, as a key (``Collector`` sorts by integer encodings of it)."""
+    rec = f.record
+    where = (rec.location.path, rec.location.index, rec.turn.position) if rec else (f.path, -1, -1)
+    return (f.waived, -f.action.severity, *where, f.rule.id, f.id)
+
+
 class _Numbers:
     """Numbers strings as they come; ``ranks`` maps each number to the string's sorted rank."""
 
@@ -239,4 +252,4 @@ class _Rehydrate:
         return Finding(*values)
 
 
-__all__ = ["Collected", "Collector", "SpoolView"]
+__all__ = ["Collected", "Collector", "SpoolView", "finding_order", "match_order"]

@@ -17,6 +17,7 @@ from provcheck.model import FindingCounts, ScanResult
 from provcheck.policy import default_policy, load_policy
 from provcheck.report import ReportContext
 from provcheck.report.json_ import JsonFormatter
+from provcheck.results import finding_order, match_order
 from provcheck.spool import SpoolView
 from provcheck.waivers import load_waivers
 
@@ -74,8 +75,8 @@ def test_results_come_in_the_engines_order_with_their_counts(mixed_scan: ScanRes
     kinds = {("match" if f.match else "marker" if f.marker else "declaration") for f in findings}
     assert kinds == {"match", "marker", "declaration"}
     assert findings[-1].waived and not findings[0].waived
-    assert matches == sorted(matches, key=engine._match_order)
-    assert findings == sorted(findings, key=engine._finding_order)
+    assert matches == sorted(matches, key=match_order)
+    assert findings == sorted(findings, key=finding_order)
     assert result.stats.matches == len(matches) and result.stats.findings == len(findings)
     # Counts, and the matches no finding rests on, agree with the findings read back.
     assert result.counts == FindingCounts.of(findings)
@@ -156,3 +157,12 @@ def test_memory_does_not_grow_with_the_number_of_matches(
     assert text > 1500
     assert per_match < 600, f"{per_match:.0f} bytes per extra match (peaks {small:,} and {large:,})"
     assert large < 1.25 * small
+
+
+def test_a_copy_with_other_findings_counts_them_again(mixed_scan: ScanResult) -> None:
+    from dataclasses import replace
+
+    empty = replace(mixed_scan, findings=(), matches=())
+    assert empty.counts.total == 0 and tuple(empty.unruled) == ()
+    kept = replace(mixed_scan, run={"x": 1})
+    assert kept.counts is mixed_scan.counts and kept.unruled is mixed_scan.unruled
