@@ -1,11 +1,14 @@
 """Scaling on one machine: workers, index build, memory on a 1 GB input, and a cost model.
 
     python benchmarks/scale.py [--gigabytes 1.0] [--slice-mb 100]
+    python benchmarks/scale.py --memory 100,500     # only: time and peak RSS per input size
 
 Reference index: every AlpacaEval output except those of 8 held-out generators (~164k texts).
 Candidates: outputs of the held-out generators, as OpenAI-style chat records, repeated (each
 copy with its own id) until the file reaches the requested size. Every figure is a whole
-process (`provcheck ...` as a user runs it), wall clock and peak RSS.
+process (`provcheck ...` as a user runs it), wall clock and peak RSS (of the largest process:
+the main one or a worker). A scan's peak RSS should not depend on the input's size (results
+are kept on disk) and its time should grow linearly with it: ``--memory`` measures both.
 """
 
 from __future__ import annotations
@@ -14,13 +17,14 @@ import argparse
 import atexit
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
-from common import PROVCHECK, alpacaeval, peak_rss, require_corpora, table, write_jsonl
+from common import PROVCHECK, alpacaeval, peak_rss, require_corpora, run, table, write_jsonl
 
 
 def candidates(rows: list[dict[str, Any]], held_out: set[str], path: Path, size: int) -> int:
@@ -47,6 +51,67 @@ def candidates(rows: list[dict[str, Any]], held_out: set[str], path: Path, size:
     return count
 
 
+def report_stats(path: Path) -> dict[str, Any]:
+    """The ``stats`` of a JSON report, read from its end (a large report is not parsed)."""
+    with open(path, "rb") as fh:
+        fh.seek(max(0, path.stat().st_size - (1 << 16)))
+        tail = fh.read().decode("utf-8", "replace")
+    found = re.search(r'"stats":(\{[^{}]*\})', tail)
+    return json.loads(found.group(1)) if found else {}
+
+
+def scan_sizes(
+    rows: list[dict[str, Any]], held_out: set[str], index: Path, work: Path, sizes: list[float]
+) -> list[dict[str, Any]]:
+    """Scan candidate files of ``sizes`` MB with all cores, writing the JSON report."""
+    out = []
+    for mb in sizes:
+        data = work / f"candidates-{mb:g}mb.jsonl"
+        records = candidates(rows, held_out, data, int(mb * 2**20))
+        report = work / f"candidates-{mb:g}mb.json"
+        scan = ["scan", str(data), "-i", str(index), "-q", "--fail-on", "never"]
+        rss, r = peak_rss([*PROVCHECK, *scan, "-f", "json", "-o", str(report)])
+        assert r.code == 0, r.stderr
+        stats = report_stats(report)
+        size = data.stat().st_size / 2**20
+        out.append(
+            {
+                "mb": size,
+                "records": records,
+                "matches": stats.get("matches"),
+                "seconds": r.seconds,
+                "seconds_per_100mb": r.seconds / size * 100,
+                "peak_rss_mb": rss,
+                "report_mb": report.stat().st_size / 2**20,
+            }
+        )
+        data.unlink()
+        report.unlink()
+    return out
+
+
+def print_sizes(runs: list[dict[str, Any]]) -> None:
+    """The table of ``scan_sizes`` and how time and memory grow from the smallest to the largest."""
+    print("\n## Time and peak memory by input size (all cores, JSON report written)\n")
+    print(
+        table(
+            ["input MB", "records", "matches", "seconds", "s per 100 MB", "peak RSS MB", "report MB"],
+            [
+                [r[k] for k in ("mb", "records", "matches", "seconds", "seconds_per_100mb")]
+                + [r["peak_rss_mb"], r["report_mb"]]
+                for r in runs
+            ],
+        )
+    )
+    if len(runs) > 1:
+        small, large = runs[0], runs[-1]
+        print(
+            f"\n{large['mb'] / small['mb']:.1f}x the input: time per MB x"
+            f"{large['seconds_per_100mb'] / small['seconds_per_100mb']:.2f} (1.00 = linear), "
+            f"peak RSS x{large['peak_rss_mb'] / small['peak_rss_mb']:.2f} (1.00 = independent of size)"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -57,6 +122,11 @@ def main() -> None:
     )
     parser.add_argument("--out", default="build/bench")
     parser.add_argument("--keep", action="store_true", help="keep the working directory (indexes, data)")
+    parser.add_argument(
+        "--memory",
+        metavar="MB,MB...",
+        help="only scan candidate files of these sizes (MB) and report time and peak RSS per size",
+    )
     args = parser.parse_args()
     require_corpora()
     work = Path(tempfile.mkdtemp(prefix="provcheck-scale-"))
@@ -73,6 +143,18 @@ def main() -> None:
     ]
     write_jsonl(work / "refs.jsonl", refs)
     results: dict[str, Any] = {"references": len(refs), "cores": os.cpu_count()}
+    if args.memory:
+        index = work / "index"
+        r = run(
+            [*PROVCHECK, "index", "add", str(index), str(work / "refs.jsonl"), "--source", "alpacaeval", "-q"]
+        )
+        assert r.code == 0, r.stderr
+        sizes = scan_sizes(rows, held_out, index, work, [float(x) for x in args.memory.split(",")])
+        print_sizes(sizes)
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "scale-memory.json").write_text(json.dumps({**results, "sizes": sizes}, indent=2))
+        return
 
     build = {}
     for workers in (1, 2):
@@ -188,6 +270,19 @@ def main() -> None:
             ["seconds", "records/s", "peak RSS MB", "target"],
             [[big["seconds"], big["records_per_s"], big["peak_rss_mb"], "same as a small file"]],
         )
+    )
+    slice_2 = {
+        "mb": results["scan_slice"]["mb"],
+        "seconds": scan[2]["seconds"],
+        "peak_rss_mb": scan[2]["peak_rss_mb"],
+    }
+    large_all = {"mb": big["gb"] * 1024, "seconds": big["seconds"], "peak_rss_mb": big["peak_rss_mb"]}
+    for r in (slice_2, large_all):
+        r["seconds_per_100mb"] = r["seconds"] / r["mb"] * 100
+    print(
+        f"\nfrom the {slice_2['mb']:.0f} MB slice (2 workers) to the {large_all['mb']:.0f} MB file: "
+        f"time per MB x{large_all['seconds_per_100mb'] / slice_2['seconds_per_100mb']:.2f} (1.00 = linear), "
+        f"peak RSS x{large_all['peak_rss_mb'] / slice_2['peak_rss_mb']:.2f} (1.00 = independent of size)"
     )
     print("\n## Cost model\n")
     print(

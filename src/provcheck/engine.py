@@ -26,7 +26,6 @@ from provcheck.match import Matcher
 from provcheck.model import (
     Action,
     FileSummary,
-    Finding,
     MarkerHit,
     Match,
     Record,
@@ -39,8 +38,9 @@ from provcheck.policy.markers import MarkerScanner, MarkerSpec
 from provcheck.progress import NullProgress, Progress
 from provcheck.readers import InputSource, Limits, RawItem, RawRecord, UnparsedLine, discover, read_unparsed
 from provcheck.readers.declared import declaring_dirs, is_card, read_declarations
+from provcheck.results import Collector
 from provcheck.segment import RoleFilter
-from provcheck.waivers import Waivers, apply
+from provcheck.waivers import Applier, Waivers
 
 T = TypeVar("T")
 
@@ -180,8 +180,8 @@ class _FileTally:
 
 @dataclass(slots=True)
 class _Tally:
-    matches: list[Match] = field(default_factory=list)
-    markers: list[MarkerHit] = field(default_factory=list)
+    results: Collector
+    """Matches and findings go there as batches arrive (on disk, not in this tally)."""
     errors: list[RecordError] = field(default_factory=list)
     files: dict[str, _FileTally] = field(default_factory=dict)
     records: int = 0
@@ -196,8 +196,7 @@ class _Tally:
         return self.bytes_done + (self.reading.consumed if self.reading else 0)
 
     def add(self, out: BatchOutput) -> None:
-        self.matches.extend(out.matches)
-        self.markers.extend(out.markers)
+        self.results.add(out.matches, out.markers)
         self.errors.extend(out.errors)
         self.turns += out.turns
         for err in out.errors:
@@ -286,9 +285,8 @@ class _Prefilter:
             file.schemas[rec.schema] += 1
             self.tally.records += 1
             self.tally.turns += len(rec.turns)
-            self.tally.matches.extend(known)
-            if self.scanner is not None:
-                self.tally.markers.extend(self.scanner.records([rec], self.options.roles))
+            hits = self.scanner.records([rec], self.options.roles) if self.scanner is not None else []
+            self.tally.results.add(known, hits)
 
     def stored(self, batch: list[Pending], out: BatchOutput) -> None:
         """Hand a matched batch's records and matches to the cache."""
@@ -339,7 +337,11 @@ def scan(
     progress = progress or NullProgress()
     started = time.perf_counter()
     started_at = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
-    tally = _Tally()
+    today = today or dt.datetime.now(dt.timezone.utc).date()
+    # Findings are made batch by batch as matches arrive, so nothing grows with the dataset
+    # but the results' small sort keys (``provcheck.results``).
+    applier = Applier(waivers, today) if waivers is not None else None
+    tally = _Tally(Collector(Evaluator(policy, use, index.sources), applier))
     files: list[tuple[str, str]] = []
     found = options.selector.discover(list(paths)) if options.selector else discover(list(paths))
     for item in found:
@@ -386,13 +388,8 @@ def scan(
     finally:
         executor.close()
     tally.errors.sort(key=lambda e: (e.path, -1 if e.index is None else e.index, e.line or 0))
-    evaluator = Evaluator(policy, use, index.sources)
-    findings = evaluator.matches(tally.matches)
-    findings += evaluator.markers(tally.markers)
-    findings += evaluator.declarations(declarations)
-    today = today or dt.datetime.now(dt.timezone.utc).date()
-    findings, waiver_report = apply(findings, waivers, today)
-    findings.sort(key=_finding_order)
+    tally.results.declarations(declarations)
+    collected = tally.results.finish()
     elapsed = time.perf_counter() - started
     info: dict[str, Any] = {
         "tool": {"name": "provcheck", "version": __version__},
@@ -427,33 +424,24 @@ def scan(
         files=len(tally.files),
         records=tally.records,
         turns=tally.turns,
-        matches=len(tally.matches),
-        findings=len(findings),
+        matches=len(collected.matches),
+        findings=len(collected.findings),
         errors=len(tally.errors),
         seconds=round(elapsed, 3),
     )
     return ScanResult(
-        matches=tuple(sorted(tally.matches, key=_match_order)),
-        findings=tuple(findings),
+        matches=collected.matches,
+        findings=collected.findings,
         errors=tuple(tally.errors),
         files=tally.summaries(),
         stats=stats,
         run=info,
-        waivers=waiver_report,
-        markers=len(tally.markers),
+        waivers=collected.waivers,
+        markers=collected.markers,
         declarations=tuple(declarations),
+        counts=collected.counts,
+        unruled=collected.unruled,
     )
-
-
-def _match_order(m: Match) -> tuple[Any, ...]:
-    loc = m.record.location
-    return (loc.path, loc.index, m.record.turn.position, m.reference.source.name, m.reference.id)
-
-
-def _finding_order(f: Finding) -> tuple[Any, ...]:
-    rec = f.record
-    where = (rec.location.path, rec.location.index, rec.turn.position) if rec else (f.path, -1, -1)
-    return (f.waived, -f.action.severity, *where, f.rule.id, f.id)
 
 
 __all__ = ["Action", "Matcher", "RecordSelector", "ResultCache", "ScanOptions", "scan"]

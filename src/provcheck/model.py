@@ -6,7 +6,8 @@ All are frozen dataclasses. Stages hand these to the right and never mutate them
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import NewType
 
@@ -468,11 +469,61 @@ class ScanStats:
 
 
 @dataclass(frozen=True, slots=True)
-class ScanResult:
-    """Everything a report needs; produced by the engine, consumed by formatters."""
+class FindingCounts:
+    """Findings per action and waiver state: what verdicts and summaries count, known without
+    reading every finding back (a scan's findings may be on disk)."""
 
-    matches: tuple[Match, ...]
-    findings: tuple[Finding, ...]
+    open: Mapping[Action, int]
+    """Findings not waived (expired waivers included), per action."""
+    waived: Mapping[Action, int]
+    """Findings a waiver in force covers, per action."""
+
+    @classmethod
+    def of(cls, findings: Iterable[Finding]) -> FindingCounts:
+        """The counts of ``findings``."""
+        open_: Counter[Action] = Counter()
+        waived: Counter[Action] = Counter()
+        for f in findings:
+            (waived if f.waived else open_)[f.action] += 1
+        return cls(open_, waived)
+
+    def blocking(self, fail_on: frozenset[Action]) -> int:
+        """Findings whose action is in ``fail_on`` and that are not waived."""
+        return sum(self.open.get(a, 0) for a in fail_on)
+
+    @property
+    def total_waived(self) -> int:
+        """Waived findings, whatever their action."""
+        return sum(self.waived.values())
+
+    @property
+    def total(self) -> int:
+        """Every finding counted."""
+        return sum(self.open.values()) + self.total_waived
+
+
+class _NotGiven(tuple):  # type: ignore[type-arg]
+    """An empty tuple with its own identity: marks a field the result works out itself."""
+
+    __slots__ = ()
+
+
+_COUNT_FINDINGS = FindingCounts({}, {})
+_FROM_FINDINGS: Sequence[Match] = _NotGiven()
+
+
+@dataclass(frozen=True, slots=True)
+class ScanResult:
+    """Everything a report needs; produced by the engine, consumed by formatters.
+
+    ``matches`` and ``findings`` are sequences that may live on disk (``provcheck.spool``):
+    read them in order, or by position, rather than copying them into lists.
+    """
+
+    matches: Sequence[Match]
+    """Every verified match, by file, record, turn, source and reference."""
+    findings: Sequence[Finding]
+    """Every finding, blocking ones first (see ``engine``), then by place."""
     errors: tuple[RecordError, ...]
     files: tuple[FileSummary, ...]
     stats: ScanStats
@@ -484,7 +535,29 @@ class ScanResult:
     """Marker hits found (each may or may not be a finding, depending on the policy)."""
     declarations: tuple[Declaration, ...] = ()
     """What the scanned datasets declare about themselves (cards, provenance manifests)."""
+    counts: FindingCounts = _COUNT_FINDINGS
+    """Findings per action and waiver state; counted from ``findings`` when not given (or
+    when they do not add up to the number of findings)."""
+    unruled: Sequence[Match] = _FROM_FINDINGS
+    """The matches no finding rests on (no rule applied to them), in match order; worked out
+    from ``findings`` when not given."""
+
+    def __post_init__(self) -> None:
+        # The engine gives both (it knows them without reading its findings back); a result
+        # built by hand gets them here, and so does a copy whose findings or matches were
+        # replaced (``dataclasses.replace``) when the counts no longer add up.
+        stale = self.counts.total != len(self.findings) or len(self.unruled) > len(self.matches)
+        if self.counts is _COUNT_FINDINGS or stale:
+            object.__setattr__(self, "counts", FindingCounts.of(self.findings))
+        if self.unruled is _FROM_FINDINGS or stale:
+            used = {f.match.id for f in self.findings if f.match is not None}
+            object.__setattr__(self, "unruled", tuple(m for m in self.matches if m.id not in used))
+
+    def blocking_count(self, fail_on: frozenset[Action]) -> int:
+        """How many findings have an action in ``fail_on`` and are not waived."""
+        return self.counts.blocking(fail_on)
 
     def blocking(self, fail_on: frozenset[Action]) -> tuple[Finding, ...]:
-        """Findings whose action is in ``fail_on`` and that are not waived."""
+        """Findings whose action is in ``fail_on`` and that are not waived (read into memory:
+        prefer ``blocking_count`` and iterating ``findings`` for large scans)."""
         return tuple(f for f in self.findings if f.action in fail_on and not f.waived)

@@ -215,42 +215,56 @@ def _date(item: LineDict, key: str, problem: Any, *, required: bool) -> dt.date 
         return None
 
 
+class Applier:
+    """Applies waivers to findings one at a time (a scan's findings arrive batch by batch);
+    ``report`` says what the file did once every finding has been seen."""
+
+    def __init__(self, waivers: Waivers, today: dt.date) -> None:
+        self.waivers = waivers
+        self.today = today
+        self._base = waivers.base
+        self._used: set[int] = set()
+        self._waived = self._expired = self._placeholders = 0
+
+    def __call__(self, finding: Finding) -> Finding:
+        """``finding`` with its waiver (waived, or expired and re-opened), if one covers it."""
+        matching = [(i, e) for i, e in enumerate(self.waivers.entries) if e.matches(finding, self._base)]
+        self._used.update(i for i, _ in matching)
+        if not matching:
+            return finding
+        today = self.today
+        # In force before expired; a waiver for this very finding before a scope; then file order.
+        _, chosen = min(matching, key=lambda ie: (not ie[1].in_force(today), ie[1].id is None, ie[0]))
+        if chosen.in_force(today):
+            state = WaiverState.WAIVED
+            self._waived += 1
+            self._placeholders += chosen.waiver.placeholder
+        else:
+            state = WaiverState.EXPIRED
+            self._expired += 1
+        return replace(finding, waiver=chosen.waiver, waiver_state=state)
+
+    def report(self) -> WaiverReport:
+        """What the waivers did to the findings seen so far; unused entries are stale."""
+        entries = self.waivers.entries
+        return WaiverReport(
+            file=self.waivers.path,
+            entries=len(entries),
+            waived=self._waived,
+            expired=self._expired,
+            placeholders=self._placeholders,
+            stale=tuple(e.stale() for i, e in enumerate(entries) if i not in self._used),
+        )
+
+
 def apply(
     findings: Sequence[Finding], waivers: Waivers | None, today: dt.date
 ) -> tuple[list[Finding], WaiverReport | None]:
     """Findings with their waivers (waived, or expired and re-opened) and what happened."""
     if waivers is None:
         return list(findings), None
-    used: set[int] = set()
-    out: list[Finding] = []
-    waived = expired = placeholders = 0
-    base = waivers.base
-    for finding in findings:
-        matching = [(i, e) for i, e in enumerate(waivers.entries) if e.matches(finding, base)]
-        used.update(i for i, _ in matching)
-        if not matching:
-            out.append(finding)
-            continue
-        # In force before expired; a waiver for this very finding before a scope; then file order.
-        _, chosen = min(matching, key=lambda ie: (not ie[1].in_force(today), ie[1].id is None, ie[0]))
-        if chosen.in_force(today):
-            state = WaiverState.WAIVED
-            waived += 1
-            placeholders += chosen.waiver.placeholder
-        else:
-            state = WaiverState.EXPIRED
-            expired += 1
-        out.append(replace(finding, waiver=chosen.waiver, waiver_state=state))
-    stale = tuple(e.stale() for i, e in enumerate(waivers.entries) if i not in used)
-    report = WaiverReport(
-        file=waivers.path,
-        entries=len(waivers.entries),
-        waived=waived,
-        expired=expired,
-        placeholders=placeholders,
-        stale=stale,
-    )
-    return out, report
+    applier = Applier(waivers, today)
+    return [applier(f) for f in findings], applier.report()
 
 
 def baseline_entries(findings: Iterable[Finding], today: dt.date) -> list[dict[str, Any]]:

@@ -310,3 +310,64 @@ def test_markdown_lists_at_most_rows_findings() -> None:
     assert len([line for line in text.splitlines() if line.startswith("| **")]) == ROWS
     assert "… and 7 more findings" in text
     assert len(render(OutputFormat.MARKDOWN, many(5000))) < 65536  # a GitHub comment's limit
+
+
+# ---- streaming
+
+
+def test_streamed_json_and_sarif_are_laid_out_as_one_dump_of_the_document() -> None:
+    """Written a finding at a time, the documents are the text ``json.dumps`` gives for the
+    whole document (compact JSON; SARIF indented by one space at every depth)."""
+    result = many(130)
+    text = render(OutputFormat.JSON, result)
+    assert text == json.dumps(json.loads(text), ensure_ascii=False, separators=(",", ":")) + "\n"
+    assert len(json.loads(text)["findings"]) == 130 and len(json.loads(text)["matches"]) == 130
+    for r in (result, sample(), replace(sample(), findings=(), matches=())):
+        text = render(OutputFormat.SARIF, r)
+        doc = json.loads(text)
+        assert text == json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
+        assert len(doc["runs"][0]["results"]) == len(r.findings)
+
+
+def test_streamed_junit_is_indented_as_et_indent_indents_the_whole_tree() -> None:
+    for result in (many(70), sample(), replace(sample(), findings=(), errors=(), files=())):
+        text = render(OutputFormat.JUNIT, result)
+        head, body = text.split("\n", 1)
+        assert head == '<?xml version="1.0" encoding="UTF-8"?>'
+        root = ET.fromstring(body)
+        for element in root.iter():
+            for attr in ("text", "tail"):
+                if not (getattr(element, attr) or "x").strip():
+                    setattr(element, attr, None)
+        ET.indent(root)
+        assert body == ET.tostring(root, encoding="unicode") + "\n"
+
+
+def test_text_table_lists_the_first_findings_and_counts_the_rest() -> None:
+    from provcheck.report.text import TABLE_ROWS
+
+    result = many(TABLE_ROWS + 37)
+    text = render(OutputFormat.TEXT, result, replace(CTX, width=200))
+    listed = {f"(finding {i})" for i in range(TABLE_ROWS + 37) if f"(finding {i})" in text}
+    assert len(listed) == TABLE_ROWS
+    assert "… 37 more findings: see the json or html report" in text
+    assert "more findings: see" not in render(OutputFormat.TEXT, many(TABLE_ROWS))
+
+
+def test_a_report_that_fails_half_way_leaves_no_file(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from provcheck.cli.common import write_output
+
+    target = Path(str(tmp_path)) / "report.json"
+
+    def broken(out: io.TextIOBase) -> None:
+        out.write("[" + "1," * 100_000)
+        raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError):
+        write_output(str(target), broken)
+    assert list(target.parent.iterdir()) == []
+    write_output(str(target), lambda out: formatter(OutputFormat.JSON).write(many(3), CTX, out))
+    assert json.loads(target.read_text(encoding="utf-8"))["stats"]["findings"] == 3
+    assert [p.name for p in target.parent.iterdir()] == ["report.json"]

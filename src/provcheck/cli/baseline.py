@@ -107,7 +107,7 @@ def baseline(
     if entries or existing is None:
         write_output(output, text)
     if not quiet:
-        already = sum(1 for f in result.findings if f.waived)
+        already = result.counts.total_waived
         stderr.print(
             f"{len(entries)} waiver(s) written to {output} ({already} finding(s) already waived); "
             "each has a placeholder reason and approver: replace them before relying on the file",

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import functools
+import io
 import os
 import sys
 import tempfile
 import traceback
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TextIO, TypeVar
 
 import click
 from rich.console import Console
@@ -98,18 +99,25 @@ def handle_errors(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def write_output(path: str | None, text: str) -> None:
-    """Write to ``path`` atomically (temp file + rename), or to stdout."""
+def write_output(path: str | None, report: str | Callable[[TextIO], None]) -> None:
+    """Write ``report`` (text, or a function that writes to a stream) to ``path``, or to stdout.
+
+    A file is written atomically: to a temporary file in the same directory, renamed over
+    ``path`` once complete, so a failed or interrupted report never leaves half a file.
+    """
+    write = report if callable(report) else lambda out: out.write(report)
     if path is None or path == "-":
-        click.echo(text, nl=False)
+        stdout = _Echo()
+        write(stdout)
+        stdout.flush()
         return
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
         raise UsageError(f"--output {path}: directory {directory} does not exist")
     fd, tmp = tempfile.mkstemp(prefix=".provcheck-", dir=directory)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        with os.fdopen(fd, "w", encoding="utf-8", buffering=_BUFFER) as fh:
+            write(fh)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
@@ -117,6 +125,33 @@ def write_output(path: str | None, text: str) -> None:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+_BUFFER = 1 << 20
+"""Bytes of report text gathered before a write to the file or to stdout."""
+
+
+class _Echo(io.StringIO):
+    """A text stream to stdout through ``click.echo`` (which CliRunner captures and which
+    copes with the terminal's encoding), in pieces of about ``_BUFFER`` characters."""
+
+    def write(self, text: str) -> int:
+        n = super().write(text)
+        if self.tell() >= _BUFFER:
+            self.flush()
+        return n
+
+    def flush(self) -> None:
+        if not self.closed and self.tell():
+            click.echo(self.getvalue(), nl=False)
+            self.seek(0)
+            self.truncate()
+
+    def close(self) -> None:
+        # What was not flushed is dropped: a report that failed half-way is not completed.
+        self.seek(0)
+        self.truncate()
+        super().close()
 
 
 def format_error(e: RecordError) -> str:

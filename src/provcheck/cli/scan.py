@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import sys
@@ -91,7 +92,7 @@ def waiver_lines(result: ScanResult) -> list[str]:
 def summary(result: ScanResult, fail_on: frozenset[Action]) -> str:
     """The one-paragraph verdict printed on stderr."""
     counts = counts_by_action(result)
-    waived = sum(1 for f in result.findings if f.waived)
+    waived = result.counts.total_waived
     parts = [f"{n} {a}" for a, n in counts.items() if n]
     s = result.stats
     lines = [
@@ -109,11 +110,9 @@ def summary(result: ScanResult, fail_on: frozenset[Action]) -> str:
         )
     if result.errors:
         lines.append(f"{len(result.errors)} unreadable record(s) or file(s): the scan is incomplete")
-    blocking = result.blocking(fail_on)
+    blocking = result.blocking_count(fail_on)
     if blocking:
-        lines.append(
-            f"FAIL: {len(blocking)} finding(s) with action {'/'.join(sorted(a.value for a in fail_on))}"
-        )
+        lines.append(f"FAIL: {blocking} finding(s) with action {'/'.join(sorted(a.value for a in fail_on))}")
     elif result.errors:
         lines.append("INCOMPLETE: no blocking finding in what could be read")
     else:
@@ -320,8 +319,8 @@ def scan(
     width = shutil.get_terminal_size((120, 24)).columns
     for fmt, out in targets:
         color = out is None and fmt is OutputFormat.TEXT and sys.stdout.isatty()
-        text = formatter(fmt).render(result, ReportContext(fail_on=actions, color=color, width=width))
-        write_output(out, text)
+        context = ReportContext(fail_on=actions, color=color, width=width)
+        write_output(out, functools.partial(formatter(fmt).write, result, context))
     if not quiet:
         for err in result.errors[:ERRORS_SHOWN]:
             stderr.print(format_error(err), markup=False)
@@ -334,7 +333,7 @@ def scan(
         for fmt, out in targets:
             if out is not None:
                 stderr.print(f"{fmt.value} report written to {out}", markup=False)
-    if result.blocking(actions):
+    if result.blocking_count(actions):
         sys.exit(ExitCode.FINDINGS)
     if result.errors:
         sys.exit(ExitCode.INPUT)

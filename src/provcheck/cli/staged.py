@@ -71,7 +71,7 @@ def scan_staged(
         stderr.print(line, markup=False)
     s = result.stats
     counts = ", ".join(f"{n} {a}" for a, n in counts_by_action(result).items() if n) or "none"
-    waived = sum(1 for f in result.findings if f.waived)
+    waived = result.counts.total_waived
     if waived:
         counts += f"; {waived} waived"
     unchanged = unchanged_records(result)
@@ -85,10 +85,10 @@ def scan_staged(
             stderr.print(f"provcheck: {line}", markup=False)
     if cache is not None and cache.problem and not quiet:
         stderr.print(f"provcheck: note: {cache.problem}", markup=False)
-    blocking = result.blocking(actions)
+    blocking = result.blocking_count(actions)
     if blocking:
         stderr.print(verdict, markup=False)
-        stderr.print(f"provcheck: commit refused: {len(blocking)} blocking finding(s)", markup=False)
+        stderr.print(f"provcheck: commit refused: {blocking} blocking finding(s)", markup=False)
         sys.exit(ExitCode.FINDINGS)
     if result.errors:
         stderr.print(verdict, markup=False)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import abc
 import enum
+import io
 from dataclasses import dataclass
+from typing import TextIO
 
 from provcheck.model import Action, ScanResult
 
@@ -35,8 +37,20 @@ class ReportContext:
 
 
 class Formatter(abc.ABC):
-    """Renders a ``ScanResult``; pure: no I/O."""
+    """Renders a ``ScanResult``; its only I/O is writing to the stream it is given.
+
+    A scan's matches and findings may be more than memory holds (they are read back from
+    disk one at a time), so a formatter writes its report piece by piece, reading each
+    finding when it writes it; what it needs ahead (counts, groups, the rules of a SARIF
+    log) it gathers as counters or positions, never as lists of findings.
+    """
 
     @abc.abstractmethod
+    def write(self, result: ScanResult, context: ReportContext, out: TextIO) -> None:
+        """Write the report to ``out``."""
+
     def render(self, result: ScanResult, context: ReportContext) -> str:
-        """The report as text."""
+        """The report as one string (for small results and tests)."""
+        buffer = io.StringIO()
+        self.write(result, context, buffer)
+        return buffer.getvalue()

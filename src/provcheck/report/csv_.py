@@ -8,7 +8,7 @@ reviewer's spreadsheet (OWASP "CSV injection").
 from __future__ import annotations
 
 import csv
-import io
+from typing import TextIO
 
 from provcheck.model import Finding, ScanResult
 from provcheck.report import overview as ov
@@ -141,11 +141,9 @@ def row(f: Finding) -> list[str]:
 class CsvFormatter(Formatter):
     """RFC 4180 CSV (CRLF line ends), a header row, then one row per finding."""
 
-    def render(self, result: ScanResult, context: ReportContext) -> str:
-        """The table."""
-        out = io.StringIO()
+    def write(self, result: ScanResult, context: ReportContext, out: TextIO) -> None:
+        """The table, a row at a time."""
         writer = csv.writer(out, lineterminator="\r\n")
         writer.writerow(COLUMNS)
         for f in result.findings:
             writer.writerow(row(f))
-        return out.getvalue()

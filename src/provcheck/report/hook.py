@@ -8,7 +8,7 @@ comes from data is escaped (no terminal control characters) and shortened.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from itertools import islice
 
 from provcheck.model import Action, Finding, ScanResult
 
@@ -101,16 +101,17 @@ def refusal(
     shown: int = SHOWN,
 ) -> list[str]:
     """The message of a commit refused for blocking findings (empty when nothing blocks)."""
-    blocking: Sequence[Finding] = result.blocking(fail_on)
-    if not blocking:
+    total = result.blocking_count(fail_on)
+    if not total:
         return []
+    blocking = list(islice((f for f in result.findings if f.action in fail_on and not f.waived), shown))
     lines: list[str] = []
-    for finding in blocking[:shown]:
+    for finding in blocking:
         lines.extend(describe(finding))
         lines.append("")
-    if len(blocking) > shown:
+    if total > shown:
         lines.append(
-            f"... and {len(blocking) - shown} more blocking finding(s); "
+            f"... and {total - shown} more blocking finding(s); "
             "`provcheck scan FILE --format json` lists them all"
         )
         lines.append("")
@@ -119,6 +120,6 @@ def refusal(
         f"in {waivers_file}:"
     )
     lines.append("waivers:")
-    for finding in blocking[:shown]:
+    for finding in blocking:
         lines.extend(waiver_entry(finding, today))
     return lines

@@ -2,37 +2,57 @@
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Iterable
+from typing import Any, TextIO
 
 from provcheck.model import ScanResult
 from provcheck.report import serialize as s
 from provcheck.report.base import Formatter, ReportContext
 
+# Compact: reports with many matches are tens of MB and indenting triples the time to write
+# them; `jq .` pretty-prints when a person reads one.
+dumps = functools.partial(json.dumps, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def write_array(out: TextIO, items: Iterable[Any]) -> None:
+    """A JSON array written an item at a time (as ``dumps`` would write the whole list)."""
+    out.write("[")
+    for i, item in enumerate(items):
+        if i:
+            out.write(",")
+        out.write(dumps(item))
+    out.write("]")
+
 
 class JsonFormatter(Formatter):
     """The complete result as JSON."""
 
-    def render(self, result: ScanResult, context: ReportContext) -> str:
-        """Matches, findings, errors, files, stats and the run's parameters."""
-        blocking = result.blocking(context.fail_on)
-        doc = {
+    def write(self, result: ScanResult, context: ReportContext, out: TextIO) -> None:
+        """Matches, findings, errors, files, stats and the run's parameters.
+
+        The document is written key by key and item by item, in the order and with the
+        separators ``json.dumps`` uses for the whole document, so it is the same text.
+        """
+        blocking = result.blocking_count(context.fail_on)
+        head = {
             "schema_version": s.SCHEMA_VERSION,
             "tool": result.run.get("tool"),
             "verdict": {
-                "blocking": len(blocking) > 0,
-                "blocking_findings": len(blocking),
+                "blocking": blocking > 0,
+                "blocking_findings": blocking,
                 "fail_on": sorted(a.value for a in context.fail_on),
                 "complete": not result.errors,
             },
             "summary": {
                 "findings_by_action": s.counts_by_action(result),
-                "waived": sum(1 for f in result.findings if f.waived),
+                "waived": result.counts.total_waived,
                 "matches": len(result.matches),
                 "errors": len(result.errors),
             },
-            "matches": [s.match(m) for m in result.matches],
-            "findings": [s.finding(f) for f in result.findings],
-            "errors": [s.error(e) for e in result.errors],
+        }
+        tail = {
             "files": [s.file_summary(f) for f in result.files],
             "declarations": [s.declaration(d) for d in result.declarations],
             "waivers": s.waivers(result.waivers),
@@ -49,6 +69,11 @@ class JsonFormatter(Formatter):
             },
             "run": dict(result.run),
         }
-        # Compact: reports with many matches are tens of MB and indenting triples the time to
-        # write them; `jq .` pretty-prints when a person reads one.
-        return json.dumps(doc, ensure_ascii=False, separators=(",", ":"), default=str) + "\n"
+        out.write(dumps(head)[:-1])
+        out.write(',"matches":')
+        write_array(out, (s.match(m) for m in result.matches))
+        out.write(',"findings":')
+        write_array(out, (s.finding(f) for f in result.findings))
+        out.write(',"errors":')
+        write_array(out, (s.error(e) for e in result.errors))
+        out.write("," + dumps(tail)[1:] + "\n")

@@ -10,6 +10,10 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from array import array
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TextIO
 
 from provcheck.model import Finding, RecordError, ScanResult
 from provcheck.report import overview as ov
@@ -57,94 +61,140 @@ def detail(f: Finding) -> str:
     return "\n".join(lines)
 
 
+def _open_tag(tag: str, attrs: dict[str, str]) -> str:
+    """``<tag a="…">`` as ElementTree writes it (attributes in order, escaped its way)."""
+    element = ET.Element(tag, attrs)
+    element.text = "x"
+    text = ET.tostring(element, encoding="unicode")
+    return text[: -len(f"x</{tag}>")]
+
+
+def _xml(element: ET.Element, level: int, tail: str) -> str:
+    """``element`` indented as ``ET.indent`` indents it ``level`` deep in a document."""
+    ET.indent(element, space=_SPACE, level=level)
+    element.tail = tail
+    return ET.tostring(element, encoding="unicode")
+
+
+_SPACE = "  "
+_COUNTS = ("tests", "failures", "errors", "skipped")
+
+
+@dataclass(slots=True)
+class _Suite:
+    """One file's test suite: its findings (positions) and counts, known before it is written."""
+
+    findings: array[int] = field(default_factory=lambda: array("q"))
+    errors: list[RecordError] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(_COUNTS, 0))
+
+
 class JunitFormatter(Formatter):
     """JUnit XML with one suite per file."""
 
-    def render(self, result: ScanResult, context: ReportContext) -> str:
-        """The XML document."""
-        findings: dict[str, list[Finding]] = {}
-        errors: dict[str, list[RecordError]] = {}
-        paths: list[str] = [f.path for f in result.files]
-        for f in result.findings:
-            findings.setdefault(f.path, []).append(f)
+    def write(self, result: ScanResult, context: ReportContext, out: TextIO) -> None:
+        """The XML document, a test case at a time.
+
+        A suite's counts are attributes of its opening tag, so a first pass over the findings
+        counts them (and notes where each file's findings are); the second writes the cases.
+        The text is what ``ET.indent`` and ``ET.tostring`` give for the whole tree.
+        """
+        suites: dict[str, _Suite] = {f.path: _Suite() for f in result.files}
+        extra: dict[str, _Suite] = {}
+        for i, f in enumerate(result.findings):
+            suite = suites.get(f.path) or extra.setdefault(f.path, _Suite())
+            suite.findings.append(i)
+            suite.counts["tests"] += 1
+            if f.waived:
+                suite.counts["skipped"] += 1
+            elif f.action in context.fail_on:
+                suite.counts["failures"] += 1
         for e in result.errors:
-            errors.setdefault(e.path, []).append(e)
-        for p in (*findings, *errors):
-            if p not in paths:
-                paths.append(p)
+            suite = suites.get(e.path) or extra.setdefault(e.path, _Suite())
+            suite.errors.append(e)
+            suite.counts["tests"] += 1
+            suite.counts["errors"] += 1
+        suites.update(extra)
+        totals = dict.fromkeys(_COUNTS, 0)
+        for suite in suites.values():
+            suite.counts["tests"] = suite.counts["tests"] or 1  # the "no findings" case
+            for key, n in suite.counts.items():
+                totals[key] += n
         run = result.run
         stamp = _timestamp(ov.run_text(run, "started_at"))
-        root = ET.Element("testsuites", name="provcheck")
-        totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
-        for path in paths:
-            suite = ET.SubElement(root, "testsuite", name=xml_text(path))
-            counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
-            props = ET.SubElement(suite, "properties")
-            for name, value in (
-                ("provcheck.version", ov.run_text(run, "tool", "version")),
-                ("index.digest", ov.run_text(run, "index", "digest")),
-                ("policy.digest", ov.run_text(run, "policy", "digest")),
-                ("command", ov.command_line(run)),
-            ):
-                ET.SubElement(props, "property", name=name, value=xml_text(value))
-            for f in findings.get(path, []):
-                counts["tests"] += 1
-                rec = f.record
-                case = ET.SubElement(
-                    suite,
-                    "testcase",
-                    classname=xml_text(f"provcheck.{f.rule.id}"),
-                    name=xml_text(f"{f.rule.id}: {ov.where(f)}"),
-                    file=xml_text(path),
-                    time="0",
-                )
-                if rec is not None and rec.location.line:
-                    case.set("line", str(rec.location.line))
-                text = xml_text(detail(f))
-                if f.waived:
-                    counts["skipped"] += 1
-                    w = f.waiver
-                    reason = f"waived: {w.reason} ({w.approver})" if w else "waived"
-                    ET.SubElement(case, "skipped", message=xml_text(reason))
-                elif f.action in context.fail_on:
-                    counts["failures"] += 1
-                    failure = ET.SubElement(case, "failure", message=xml_text(f.message), type=f.action.value)
-                    failure.text = text
-                else:
-                    ET.SubElement(case, "system-out").text = text
-            for e in errors.get(path, []):
-                counts["tests"] += 1
-                counts["errors"] += 1
-                case = ET.SubElement(
-                    suite,
-                    "testcase",
-                    classname="provcheck.input",
-                    name=xml_text(f"unreadable: {e.where()}"),
-                    file=xml_text(path),
-                    time="0",
-                )
-                if e.line:
-                    case.set("line", str(e.line))
-                err = ET.SubElement(case, "error", message=xml_text(e.message), type=e.kind.value)
-                err.text = xml_text(f"{e.where()}: {e.kind.value}: {e.message}")
-            if counts["tests"] == 0:
-                counts["tests"] = 1
-                ET.SubElement(
-                    suite,
-                    "testcase",
-                    classname="provcheck.scan",
-                    name="no findings",
-                    file=xml_text(path),
-                    time="0",
-                )
-            for key, n in counts.items():
-                suite.set(key, str(n))
-                totals[key] += n
-            suite.set("time", "0")
+        properties = [
+            ("provcheck.version", ov.run_text(run, "tool", "version")),
+            ("index.digest", ov.run_text(run, "index", "digest")),
+            ("policy.digest", ov.run_text(run, "policy", "digest")),
+            ("command", ov.command_line(run)),
+        ]
+        root_attrs = {
+            "name": "provcheck",
+            **{k: str(n) for k, n in totals.items()},
+            "time": f"{result.stats.seconds:.3f}",
+        }
+        out.write('<?xml version="1.0" encoding="UTF-8"?>\n')
+        if not suites:
+            out.write(ET.tostring(ET.Element("testsuites", root_attrs), encoding="unicode") + "\n")
+            return
+        out.write(_open_tag("testsuites", root_attrs) + "\n" + _SPACE)
+        for n, (path, suite) in enumerate(suites.items()):
+            attrs = {"name": xml_text(path), **{k: str(v) for k, v in suite.counts.items()}, "time": "0"}
             if stamp:
-                suite.set("timestamp", stamp)
-        for key, n in totals.items():
-            root.set(key, str(n))
-        root.set("time", f"{result.stats.seconds:.3f}")
-        ET.indent(root)
-        return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+                attrs["timestamp"] = stamp
+            inner = "\n" + _SPACE * 2
+            out.write(_open_tag("testsuite", attrs) + inner)
+            props = ET.Element("properties")
+            for name, value in properties:
+                ET.SubElement(props, "property", name=name, value=xml_text(value))
+            out.write(_xml(props, 2, inner))
+            cases = self._cases(result, context, path, suite)
+            last = len(suite.findings) + len(suite.errors) or 1
+            for k, case in enumerate(cases, 1):
+                out.write(_xml(case, 2, inner if k < last else "\n" + _SPACE))
+            out.write("</testsuite>" + ("\n" + _SPACE if n + 1 < len(suites) else "\n"))
+        out.write("</testsuites>\n")
+
+    @staticmethod
+    def _cases(result: ScanResult, context: ReportContext, path: str, suite: _Suite) -> Iterator[ET.Element]:
+        """The suite's test cases: one per finding, one per unreadable input, else one passing."""
+        for i in suite.findings:
+            f = result.findings[i]
+            rec = f.record
+            case = ET.Element(
+                "testcase",
+                classname=xml_text(f"provcheck.{f.rule.id}"),
+                name=xml_text(f"{f.rule.id}: {ov.where(f)}"),
+                file=xml_text(path),
+                time="0",
+            )
+            if rec is not None and rec.location.line:
+                case.set("line", str(rec.location.line))
+            text = xml_text(detail(f))
+            if f.waived:
+                w = f.waiver
+                reason = f"waived: {w.reason} ({w.approver})" if w else "waived"
+                ET.SubElement(case, "skipped", message=xml_text(reason))
+            elif f.action in context.fail_on:
+                failure = ET.SubElement(case, "failure", message=xml_text(f.message), type=f.action.value)
+                failure.text = text
+            else:
+                ET.SubElement(case, "system-out").text = text
+            yield case
+        for e in suite.errors:
+            case = ET.Element(
+                "testcase",
+                classname="provcheck.input",
+                name=xml_text(f"unreadable: {e.where()}"),
+                file=xml_text(path),
+                time="0",
+            )
+            if e.line:
+                case.set("line", str(e.line))
+            err = ET.SubElement(case, "error", message=xml_text(e.message), type=e.kind.value)
+            err.text = xml_text(f"{e.where()}: {e.kind.value}: {e.message}")
+            yield case
+        if not suite.findings and not suite.errors:
+            yield ET.Element(
+                "testcase", classname="provcheck.scan", name="no findings", file=xml_text(path), time="0"
+            )

@@ -6,6 +6,9 @@ references (``#12``) can come from a dataset, and a cell never breaks its table.
 
 from __future__ import annotations
 
+from itertools import islice
+from typing import TextIO
+
 from provcheck.model import ScanResult
 from provcheck.report import overview as ov
 from provcheck.report.base import Formatter, ReportContext
@@ -44,8 +47,12 @@ def md(text: object, limit: int = CELL) -> str:
 class MarkdownFormatter(Formatter):
     """Summary, counts and the first findings, for a PR comment or a job summary."""
 
-    def render(self, result: ScanResult, context: ReportContext) -> str:
-        """The comment body."""
+    def write(self, result: ScanResult, context: ReportContext, out: TextIO) -> None:
+        """The comment body (a few KB whatever the scan's size)."""
+        out.write(self._body(result, context))
+
+    @staticmethod
+    def _body(result: ScanResult, context: ReportContext) -> str:
         run = result.run
         v = ov.verdict(result, context.fail_on)
         out = [f"### provcheck: {md(v.headline, 300)}", ""]
@@ -65,7 +72,7 @@ class MarkdownFormatter(Formatter):
                 "| action | rule | record | source | similarity | message |",
                 "|---|---|---|---|---:|---|",
             ]
-            for f in result.findings[:ROWS]:
+            for f in islice(result.findings, ROWS):
                 action = f"**{f.action.value}**" + (" (waived)" if f.waived else "")
                 sim = f"{f.match.evidence.similarity:.2f}" if f.match else ""
                 out.append(
@@ -78,14 +85,15 @@ class MarkdownFormatter(Formatter):
             out += ["<details><summary>Findings by rule</summary>", ""]
             out += ["| rule | findings | clause |", "|---|---:|---|"]
             for rule, groups in ov.groups(result.findings):
-                every = [f for g in groups for f in g.findings]
-                clause = every[0].rule.clause
+                first = result.findings[groups[0].positions[0]].rule
+                clause = first.clause
                 cite = ""
                 if clause is not None:
                     cite = md(clause.document) + (
                         f", effective {md(clause.effective)}" if clause.effective else ""
                     )
-                out.append(f"| {md(rule)}: {md(every[0].rule.title)} | {len(every):,} | {cite} |")
+                total = sum(g.size for g in groups)
+                out.append(f"| {md(rule)}: {md(first.title)} | {total:,} | {cite} |")
             out += ["", "</details>", ""]
         else:
             out += ["No findings.", ""]

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import shlex
+from array import array
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from provcheck.model import Action, Finding, RecordRef, ScanResult, SourceInfo
+from provcheck.model import Action, Finding, Match, RecordRef, ScanResult, SourceInfo
 from provcheck.policy.licenses import (
     MODEL_TERMS,
     NODERIVATIVES,
@@ -38,7 +39,7 @@ class Verdict:
 
 def verdict(result: ScanResult, fail_on: frozenset[Action]) -> Verdict:
     """The verdict the CLI's exit code gives, in words."""
-    blocking = len(result.blocking(fail_on))
+    blocking = result.blocking_count(fail_on)
     names = tuple(a.value for a in ACTIONS if a in fail_on)
     if blocking:
         status = "fail"
@@ -118,22 +119,19 @@ def licence_class(info: SourceInfo | None) -> str:
     return "no licence recorded"
 
 
-def counts(values: Iterable[str]) -> list[tuple[str, int]]:
-    """Value counts, largest first, ties by name."""
+def counts(values: Iterable[str] | Mapping[str, int]) -> list[tuple[str, int]]:
+    """Value counts (of values, or counted already), largest first, ties by name."""
     return sorted(Counter(values).items(), key=lambda kv: (-kv[1], kv[0]))
-
-
-def open_findings(result: ScanResult) -> list[Finding]:
-    """Findings not waived: what the counts and charts show."""
-    return [f for f in result.findings if not f.waived]
 
 
 def by_action(result: ScanResult) -> list[tuple[str, int]]:
     """Open findings per action, most severe first, then the waived ones."""
-    c = Counter(f.action for f in open_findings(result))
-    out = [(a.value, c[a]) for a in ACTIONS]
-    out.append(("waived", sum(1 for f in result.findings if f.waived)))
+    out = [(a.value, result.counts.open.get(a, 0)) for a in ACTIONS]
+    out.append(("waived", result.counts.total_waived))
     return out
+
+
+_BY_SEVERITY = {a.severity: a for a in Action}
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,35 +140,70 @@ class Group:
 
     rule: str
     origin: str
-    findings: tuple[Finding, ...]
+    positions: Sequence[int]
+    """Where its findings are in the sequence grouped (``ScanResult.findings``), in order."""
+    worst: Action
+    """The most severe action among open findings (the rule's action if all are waived)."""
 
     @property
-    def worst(self) -> Action:
-        """The most severe action among open findings (the rule's action if all are waived)."""
-        open_ = [f.action for f in self.findings if not f.waived] or [f.action for f in self.findings]
-        return max(open_, key=lambda a: a.severity)
+    def size(self) -> int:
+        """How many findings the group has."""
+        return len(self.positions)
+
+
+@dataclass(slots=True)
+class _GroupTally:
+    positions: array[int]
+    open_: int = -1
+    """Highest severity among open findings (-1: none)."""
+    any_: int = -1
+    """Highest severity among all."""
+
+
+class Grouper:
+    """Groups findings by rule, then by origin, keeping only their positions (8 bytes each):
+    a report reads each finding again when it writes it."""
+
+    def __init__(self) -> None:
+        self._by_rule: dict[str, dict[str, _GroupTally]] = {}
+
+    def add(self, position: int, f: Finding) -> None:
+        """Count the finding at ``position``."""
+        key = origin(f)
+        group = self._by_rule.setdefault(f.rule.id, {}).get(key)
+        if group is None:
+            group = self._by_rule[f.rule.id][key] = _GroupTally(array("q"))
+        group.positions.append(position)
+        severity = f.action.severity
+        group.any_ = max(group.any_, severity)
+        if not f.waived:
+            group.open_ = max(group.open_, severity)
+
+    def groups(self) -> list[tuple[str, list[Group]]]:
+        """The groups of every rule; most severe and largest groups (and rules) first."""
+        out: list[tuple[str, list[Group]]] = []
+        for rule, by_origin in self._by_rule.items():
+            gs = [
+                Group(rule, o, g.positions, _BY_SEVERITY[g.open_ if g.open_ >= 0 else g.any_])
+                for o, g in by_origin.items()
+            ]
+            gs.sort(key=lambda g: (-g.worst.severity, -g.size, g.origin))
+            out.append((rule, gs))
+        out.sort(key=lambda kv: (-max(g.worst.severity for g in kv[1]), -sum(g.size for g in kv[1]), kv[0]))
+        return out
 
 
 def groups(findings: Iterable[Finding]) -> list[tuple[str, list[Group]]]:
     """Findings grouped by rule, then by origin; most severe and largest groups first."""
-    by_rule: dict[str, dict[str, list[Finding]]] = {}
-    for f in findings:
-        by_rule.setdefault(f.rule.id, {}).setdefault(origin(f), []).append(f)
-    out: list[tuple[str, list[Group]]] = []
-    for rule, by_origin in by_rule.items():
-        gs = [Group(rule, o, tuple(fs)) for o, fs in by_origin.items()]
-        gs.sort(key=lambda g: (-g.worst.severity, -len(g.findings), g.origin))
-        out.append((rule, gs))
-    out.sort(
-        key=lambda kv: (-max(g.worst.severity for g in kv[1]), -sum(len(g.findings) for g in kv[1]), kv[0])
-    )
-    return out
+    grouper = Grouper()
+    for i, f in enumerate(findings):
+        grouper.add(i, f)
+    return grouper.groups()
 
 
-def unmatched(result: ScanResult) -> list[str]:
-    """Ids of matches no rule produced a finding for (shown so that nothing found is hidden)."""
-    used = {f.match.id for f in result.findings if f.match is not None}
-    return [m.id for m in result.matches if m.id not in used]
+def unmatched(result: ScanResult) -> Sequence[Match]:
+    """Matches no rule produced a finding for (shown so that nothing found is hidden)."""
+    return result.unruled
 
 
 def run_get(run: Mapping[str, object], *keys: str) -> object:

@@ -10,12 +10,15 @@ tracks a finding across runs even when the file is re-ordered; waived findings a
 from __future__ import annotations
 
 import json
+import uuid
 from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import PurePosixPath, PureWindowsPath
-from typing import Any
+from typing import Any, TextIO
 from urllib.parse import quote
 
-from provcheck.model import Action, Clause, Finding, RecordError, ScanResult, WaiverState
+from provcheck.model import Action, Clause, Finding, RecordError, RuleRef, ScanResult, WaiverState
 from provcheck.report import overview as ov
 from provcheck.report import serialize as s
 from provcheck.report.base import Formatter, ReportContext
@@ -52,14 +55,40 @@ def _clause_text(c: Clause) -> str:
     return f"“{c.quote}” ({', '.join(p for p in parts if p)}{'; ' + c.url if c.url else ''})"
 
 
-def rule_descriptor(rule_id: str, findings: list[Finding]) -> dict[str, Any]:
-    """A policy rule as a SARIF reporting descriptor, with help text and clause links."""
-    ref = findings[0].rule
-    clauses: list[Clause] = []
+@dataclass(slots=True)
+class RuleUse:
+    """What the findings of one rule say about it, gathered a finding at a time."""
+
+    ref: RuleRef
+    """The first finding's rule."""
+    clauses: list[Clause] = field(default_factory=list)
+    """Every clause cited, in order of first citation."""
+    actions: Counter[Action] = field(default_factory=Counter)
+    """The rule's action per finding (before the short-evidence cap)."""
+
+    def add(self, f: Finding) -> None:
+        """Count one more finding of the rule."""
+        if f.rule.clause is not None and f.rule.clause not in self.clauses:
+            self.clauses.append(f.rule.clause)
+        self.actions[f.downgraded_from or f.action] += 1
+
+
+def rule_uses(findings: Iterable[Finding]) -> dict[str, RuleUse]:
+    """Every rule with findings, in order of its first finding."""
+    out: dict[str, RuleUse] = {}
     for f in findings:
-        if f.rule.clause is not None and f.rule.clause not in clauses:
-            clauses.append(f.rule.clause)
-    usual = Counter(f.downgraded_from or f.action for f in findings).most_common(1)[0][0]
+        use = out.get(f.rule.id)
+        if use is None:
+            use = out[f.rule.id] = RuleUse(f.rule)
+        use.add(f)
+    return out
+
+
+def rule_descriptor(rule_id: str, use: RuleUse) -> dict[str, Any]:
+    """A policy rule as a SARIF reporting descriptor, with help text and clause links."""
+    ref = use.ref
+    clauses = use.clauses
+    usual = use.actions.most_common(1)[0][0]
     text = [ref.title + "."]
     md = [f"**{ref.title}**"]
     if ref.rationale:
@@ -196,15 +225,21 @@ def notification(e: RecordError) -> dict[str, Any]:
     }
 
 
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, indent=1, default=str)
+
+
 class SarifFormatter(Formatter):
     """SARIF 2.1.0 log with one run."""
 
-    def render(self, result: ScanResult, context: ReportContext) -> str:
-        """The log as JSON."""
+    def write(self, result: ScanResult, context: ReportContext, out: TextIO) -> None:
+        """The log as JSON.
+
+        Two passes over the findings: the rules first (the log lists them before the
+        results), then a result at a time, indented as ``json.dumps`` indents the whole log.
+        """
         run = result.run
-        by_rule: dict[str, list[Finding]] = {}
-        for f in result.findings:
-            by_rule.setdefault(f.rule.id, []).append(f)
+        by_rule = rule_uses(result.findings)
         rule_ids = sorted(by_rule)
         index_of = {r: i for i, r in enumerate(rule_ids)}
         version = ov.run_text(run, "tool", "version")
@@ -218,6 +253,7 @@ class SarifFormatter(Formatter):
             if stamp:
                 invocation[key] = stamp
         verdict = ov.verdict(result, context.fail_on)
+        placeholder = f"provcheck-results-{uuid.uuid4().hex}"  # unguessable: data cannot contain it
         doc = {
             "$schema": SARIF_SCHEMA,
             "version": "2.1.0",
@@ -240,7 +276,7 @@ class SarifFormatter(Formatter):
                         }
                         for f in result.files
                     ],
-                    "results": [result_of(f, index_of[f.rule.id]) for f in result.findings],
+                    "results": [placeholder] if result.findings else [],
                     "properties": {
                         "verdict": {"status": verdict.status, "blockingFindings": verdict.blocking},
                         "run": dict(run),
@@ -248,4 +284,16 @@ class SarifFormatter(Formatter):
                 }
             ],
         }
-        return json.dumps(doc, ensure_ascii=False, indent=1, default=str) + "\n"
+        skeleton = _dumps(doc)
+        if not result.findings:
+            out.write(skeleton + "\n")
+            return
+        # The results go where the placeholder is, each indented like it.
+        at = skeleton.index(_dumps(placeholder))
+        indent = skeleton[skeleton.rindex("\n", 0, at) + 1 : at]
+        out.write(skeleton[:at])
+        for i, f in enumerate(result.findings):
+            if i:
+                out.write(",\n" + indent)
+            out.write(_dumps(result_of(f, index_of[f.rule.id])).replace("\n", "\n" + indent))
+        out.write(skeleton[at + len(_dumps(placeholder)) :] + "\n")

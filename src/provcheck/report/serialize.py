@@ -241,7 +241,6 @@ def file_summary(f: FileSummary) -> dict[str, Any]:
 def counts_by_action(result: ScanResult) -> dict[str, int]:
     """Findings per action, waived ones excluded."""
     out = dict.fromkeys(("block", "review", "warn", "info"), 0)
-    for f in result.findings:
-        if not f.waived:
-            out[f.action.value] += 1
+    for action, n in result.counts.open.items():
+        out[action.value] += n
     return out

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import difflib
-import io
+from itertools import islice
+from typing import TextIO
 
 from rich.console import Console
 from rich.markup import escape
@@ -21,6 +22,9 @@ _STYLE = {
 }
 EVIDENCE_SHOWN = 20
 """Findings whose evidence is printed in full; the rest are in the table only."""
+TABLE_ROWS = 200
+"""Findings listed in the table (the most severe first); the rest are counted. A terminal is
+for people: every finding is in the json, html, csv and sarif reports."""
 _EXCERPT = 320
 
 
@@ -68,9 +72,8 @@ def side_by_side(cand: str, ref: str, limit: int = _EXCERPT) -> tuple[Text, Text
 class TextFormatter(Formatter):
     """Human-readable report."""
 
-    def render(self, result: ScanResult, context: ReportContext) -> str:
-        """Table of findings, then evidence blocks."""
-        out = io.StringIO()
+    def write(self, result: ScanResult, context: ReportContext, out: TextIO) -> None:
+        """Table of findings (the first ``TABLE_ROWS``), then evidence blocks."""
         console = Console(
             file=out,
             force_terminal=context.color,
@@ -81,7 +84,7 @@ class TextFormatter(Formatter):
         )
         if not result.findings:
             console.print("No findings.")
-            return out.getvalue()
+            return
         table = Table(show_lines=False, expand=True)
         # The message says most: it gets the most room; scores never wrap.
         table.add_column("action", no_wrap=True)
@@ -90,7 +93,7 @@ class TextFormatter(Formatter):
         for name in ("sim", "cont"):
             table.add_column(name, no_wrap=True, justify="right")
         table.add_column("message", overflow="fold", ratio=4)
-        for f in result.findings:
+        for f in islice(result.findings, TABLE_ROWS):
             action = f.action.value + (" (waived)" if f.waived else "")
             src = f.source.name if f.source else ""
             sim = f"{f.match.evidence.similarity:.2f}" if f.match else ""
@@ -105,12 +108,18 @@ class TextFormatter(Formatter):
                 escape(f.message),
             )
         console.print(table)
-        for f in result.findings[:EVIDENCE_SHOWN]:
+        unlisted = len(result.findings) - TABLE_ROWS
+        if unlisted > 0:
+            console.print(
+                f"… {unlisted:,} more findings: see the json or html report "
+                f"(this table lists the first {TABLE_ROWS}, most severe first)",
+                markup=False,
+            )
+        for f in islice(result.findings, EVIDENCE_SHOWN):
             self._evidence(console, f)
         hidden = len(result.findings) - EVIDENCE_SHOWN
         if hidden > 0:
             console.print(f"\n… evidence of {hidden} more findings is in the json and html reports")
-        return out.getvalue()
 
     @staticmethod
     def _evidence(console: Console, f: Finding) -> None:

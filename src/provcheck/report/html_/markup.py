@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import html
+import io
+from collections.abc import Iterable
+from typing import TextIO
 from urllib.parse import urlsplit
 
 
@@ -44,9 +47,18 @@ def dl(rows: list[tuple[str, str]], cls: str = "facts") -> str:
     return f'<dl class="{cls}">{items}</dl>'
 
 
-def table(head: list[str], rows: list[list[str]], cls: str = "") -> str:
+def table(head: list[str], rows: Iterable[list[str]], cls: str = "") -> str:
     """A table of already-escaped cells."""
+    out = io.StringIO()
+    write_table(out, head, rows, cls)
+    return out.getvalue()
+
+
+def write_table(out: TextIO, head: list[str], rows: Iterable[list[str]], cls: str = "") -> None:
+    """``table``, written a row at a time."""
     th = "".join(f"<th>{h}</th>" for h in head)
-    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
     klass = f' class="{cls}"' if cls else ""
-    return f"<table{klass}><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>"
+    out.write(f"<table{klass}><thead><tr>{th}</tr></thead><tbody>")
+    for row in rows:
+        out.write("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>")
+    out.write("</tbody></table>")

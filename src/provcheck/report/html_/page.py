@@ -9,16 +9,20 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from array import array
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from importlib import resources
+from itertools import islice
+from typing import TextIO
 
-from provcheck.model import ScanResult, WaiverState
+from provcheck.model import Clause, Finding, ScanResult, WaiverState
 from provcheck.report import overview as ov
 from provcheck.report.base import Formatter, ReportContext
 from provcheck.report.html_.charts import bar_chart
 from provcheck.report.html_.finding import card, clause_html
-from provcheck.report.html_.markup import dl, esc, fmt_score, table
+from provcheck.report.html_.markup import dl, esc, fmt_score, table, write_table
 from provcheck.report.method import measured
 
 PAGE = 50
@@ -57,34 +61,82 @@ def _mono(value: object) -> str:
     return f'<span class="mono">{esc(value)}</span>' if value not in (None, "") else ""
 
 
-def _paged(cards: list[str]) -> str:
+def _paged(out: TextIO, cards: Iterable[str], total: int) -> None:
     """The first page of cards as markup, the others as pages inside HTML comments.
 
     A browser builds no elements for a comment, so a report with 10,000 findings opens as fast
     as one with a few hundred; the script turns the next page into elements on "Show more" (or
     every page when the reader filters). The cards are this module's own escaped markup: data
-    cannot end a comment early, since every ``>`` in data is escaped.
+    cannot end a comment early, since every ``>`` in data is escaped. Cards are made as they
+    are written: one page at a time is in memory.
     """
-    out = cards[:PAGE]
-    for start in range(PAGE, len(cards), PAGE):
-        page = "".join(cards[start : start + PAGE])
+    cards = iter(cards)
+    for card_ in islice(cards, PAGE):
+        out.write(card_)
+    while page := "".join(islice(cards, PAGE)):
         if "-->" in page or "--!>" in page:  # pragma: no cover - escaping makes this impossible
-            out.append(page)
+            out.write(page)
         else:
-            out.append(f"<!--page {page}-->")
-    if len(cards) > PAGE:
-        out.append(
-            f'<noscript><p class="note">{len(cards) - PAGE:,} more finding(s) of this group are '
+            out.write(f"<!--page {page}-->")
+    if total > PAGE:
+        out.write(
+            f'<noscript><p class="note">{total - PAGE:,} more finding(s) of this group are '
             "shown with JavaScript enabled; all are in the JSON report.</p></noscript>"
         )
-    return "".join(out)
+
+
+@dataclass(slots=True)
+class _Overview:
+    """What the page shows ahead of the findings, from one pass over them: counts for the
+    charts, groups (positions of findings) and the clauses each group cites."""
+
+    groups: list[tuple[str, list[ov.Group]]]
+    by_rule: Counter[str]
+    by_source: Counter[str]
+    by_provider: Counter[str]
+    by_licence: Counter[str]
+    tally: dict[str, Counter[str]]
+    """Per rule: findings per action, waived ones apart."""
+    clauses: dict[tuple[str, str], list[str]]
+    """Per rule and origin: the clauses cited (as HTML), in order of first citation."""
+    waived: array[int] = field(default_factory=lambda: array("q"))
+    """Positions of the findings with a waiver (in force or not)."""
+
+    @classmethod
+    def of(cls, findings: Iterable[Finding]) -> _Overview:
+        grouper = ov.Grouper()
+        out = cls([], Counter(), Counter(), Counter(), Counter(), {}, {})
+        html_of: dict[Clause, str] = {}
+        for i, f in enumerate(findings):
+            grouper.add(i, f)
+            origin = ov.origin(f)
+            out.tally.setdefault(f.rule.id, Counter())["waived" if f.waived else f.action.value] += 1
+            if f.rule.clause is not None:
+                html_ = html_of.get(f.rule.clause)
+                if html_ is None:
+                    html_ = html_of[f.rule.clause] = clause_html(f.rule.clause)
+                cited = out.clauses.setdefault((f.rule.id, origin), [])
+                if html_ not in cited:
+                    cited.append(html_)
+            if f.waiver is not None:
+                out.waived.append(i)
+            if f.waived:
+                continue
+            src = ov.source_of(f)
+            out.by_rule[f.rule.id] += 1
+            out.by_source[origin] += 1
+            out.by_provider[src.provider if src and src.provider else "unknown"] += 1
+            out.by_licence[ov.licence_class(src)] += 1
+        out.groups = grouper.groups()
+        return out
 
 
 class HtmlFormatter(Formatter):
     """The report for people who decide: summary, evidence, method and manifest in one file."""
 
-    def render(self, result: ScanResult, context: ReportContext) -> str:
-        """The whole page."""
+    def write(self, result: ScanResult, context: ReportContext, out: TextIO) -> None:
+        """The whole page, a finding at a time (one pass over the findings comes first, for
+        the summary's counts and the groups)."""
         css = _asset("report.css")
         js = _asset("report.js")
         run = result.run
@@ -94,15 +146,7 @@ class HtmlFormatter(Formatter):
             f"default-src 'none'; style-src {_csp_hash(css)}; script-src {_csp_hash(js)}; "
             "base-uri 'none'; form-action 'none'"
         )
-        sections = [
-            self._summary(result, verdict),
-            self._findings(result),
-            self._unmatched(result),
-            self._waivers(result),
-            self._errors(result),
-            self._method(run),
-            self._manifest(result),
-        ]
+        overview = _Overview.of(result.findings)
         nav = [
             ("summary", "Summary"),
             ("findings", f"Findings ({len(result.findings):,})"),
@@ -113,7 +157,7 @@ class HtmlFormatter(Formatter):
         ]
         when = ov.run_text(run, "finished_at")
         version = ov.run_text(run, "tool", "version")
-        return (
+        out.write(
             "<!DOCTYPE html>\n"
             '<html lang="en"><head><meta charset="utf-8">'
             f'<meta http-equiv="Content-Security-Policy" content="{esc(csp)}">'
@@ -124,7 +168,17 @@ class HtmlFormatter(Formatter):
             f'<header class="top"><h1>provcheck report: {esc(paths)}</h1>'
             f"<p>{esc(verdict.headline)} · scanned {esc(when)} · provcheck {esc(version)}</p></header>"
             '<nav class="toc">' + "".join(f'<a href="#{a}">{esc(t)}</a>' for a, t in nav) + "</nav>"
-            "<main>" + "".join(sections) + "</main>"
+            "<main>"
+        )
+        out.write(self._summary(result, verdict, overview))
+        self._findings(result, overview, out)
+        out.write(self._unmatched(result))
+        self._waivers(result, overview, out)
+        out.write(self._errors(result))
+        out.write(self._method(run))
+        out.write(self._manifest(result))
+        out.write(
+            "</main>"
             "<footer>Generated by provcheck from one scan; its findings, matches and errors are all in "
             "the JSON report of the same scan. Not legal advice.</footer>"
             f"<script>{js}</script></body></html>\n"
@@ -133,10 +187,9 @@ class HtmlFormatter(Formatter):
     # ---- sections
 
     @staticmethod
-    def _summary(result: ScanResult, verdict: ov.Verdict) -> str:
+    def _summary(result: ScanResult, verdict: ov.Verdict, overview: _Overview) -> str:
         run = result.run
         s = result.stats
-        open_ = ov.open_findings(result)
         facts = dl(
             [
                 ("Dataset", _mono(ov.run_text(run, "paths"))),
@@ -167,7 +220,7 @@ class HtmlFormatter(Formatter):
                 ("Fails on", esc("/".join(verdict.fail_on) or "never")),
                 (
                     "Matches",
-                    f"{len(result.matches):,} verified match(es); {len(ov.unmatched(result)):,} with no rule",
+                    f"{len(result.matches):,} verified match(es); {len(result.unruled):,} with no rule",
                 ),
                 ("Scanned", esc(ov.run_text(run, "finished_at"))),
             ]
@@ -180,19 +233,10 @@ class HtmlFormatter(Formatter):
         charts = "".join(
             [
                 bar_chart("Findings by action", ov.by_action(result)),
-                bar_chart("By rule", ov.counts(f.rule.id for f in open_), note),
-                bar_chart("By source", ov.counts(ov.origin(f) for f in open_), note),
-                bar_chart(
-                    "By provider",
-                    ov.counts(
-                        (src.provider if src and src.provider else "unknown")
-                        for src in map(ov.source_of, open_)
-                    ),
-                    note,
-                ),
-                bar_chart(
-                    "By licence class", ov.counts(ov.licence_class(ov.source_of(f)) for f in open_), note
-                ),
+                bar_chart("By rule", ov.counts(overview.by_rule), note),
+                bar_chart("By source", ov.counts(overview.by_source), note),
+                bar_chart("By provider", ov.counts(overview.by_provider), note),
+                bar_chart("By licence class", ov.counts(overview.by_licence), note),
             ]
         )
         return (
@@ -206,12 +250,13 @@ class HtmlFormatter(Formatter):
         )
 
     @staticmethod
-    def _findings(result: ScanResult) -> str:
+    def _findings(result: ScanResult, overview: _Overview, out: TextIO) -> None:
         if not result.findings:
-            return (
+            out.write(
                 '<section id="findings"><h2>Findings</h2><p>No findings: no verified match that a '
                 "rule applies to.</p></section>"
             )
+            return
         open_cards = len(result.findings) <= OPEN_LIMIT
         actions = "".join(
             f'<label><input type="checkbox" data-action="{a}" checked> {a}</label>'
@@ -225,25 +270,24 @@ class HtmlFormatter(Formatter):
             '<button type="button" id="collapse-all">Collapse all</button>'
             '<span id="filter-status" class="note"></span></div>'
         )
-        parts = [
-            '<section id="findings"><h2>Findings</h2>',
+        out.write(
+            '<section id="findings"><h2>Findings</h2>'
             '<p class="note">Grouped by rule, then by the source copied from (or the marker or '
             "declaration). Each finding opens to show the record and the reference side by side with "
-            "the aligned text marked.</p>",
-            controls,
-        ]
-        for rule, groups in ov.groups(result.findings):
-            every = [f for g in groups for f in g.findings]
-            first = every[0]
-            by_action = Counter("waived" if f.waived else f.action.value for f in every)
+            "the aligned text marked.</p>" + controls
+        )
+        findings = result.findings
+        for rule, groups in overview.groups:
+            first = findings[groups[0].positions[0]]
+            by_action = overview.tally[rule]
             order = [*(a.value for a in ov.ACTIONS), "waived"]
             tally = ", ".join(f"{by_action[a]:,} {a}" for a in order if by_action[a])
             worst = groups[0].worst.value  # groups come most severe first
             clauses: list[str] = []
-            for f in every:
-                html_ = clause_html(f.rule.clause)
-                if f.rule.clause is not None and html_ not in clauses:
-                    clauses.append(html_)
+            for g in groups:
+                for html_ in overview.clauses.get((rule, g.origin), ()):
+                    if html_ not in clauses:
+                        clauses.append(html_)
             head = dl(
                 [
                     ("Why", esc(first.rule.rationale) if first.rule.rationale else ""),
@@ -251,32 +295,29 @@ class HtmlFormatter(Formatter):
                     ("Clause" + ("s" if len(clauses) > 1 else ""), "".join(clauses) or clause_html(None)),
                 ]
             )
-            parts.append(
+            out.write(
                 f'<details class="rule" open id="rule-{esc(rule)}"><summary>'
                 f'<span class="badge {esc(worst)}">{esc(worst)}</span> {esc(rule)}: {esc(first.rule.title)} '
                 f'<span class="count">({tally})</span></summary><div class="rule-body">{head}'
             )
             for g in groups:
-                parts.append(
-                    f'<div class="group"><h4>{esc(g.origin)} <span class="count">{len(g.findings):,} '
+                out.write(
+                    f'<div class="group"><h4>{esc(g.origin)} <span class="count">{g.size:,} '
                     f'finding(s)</span> <span class="shown count"></span></h4>'
-                    f'<div class="list" data-total="{len(g.findings)}">'
+                    f'<div class="list" data-total="{g.size}">'
                 )
-                parts.append(_paged([card(f, open_cards) for f in g.findings]))
-                parts.append("</div></div>")
-            parts.append("</div></details>")
-        parts.append("</section>")
-        return "".join(parts)
+                _paged(out, (card(findings[p], open_cards) for p in g.positions), g.size)
+                out.write("</div></div>")
+            out.write("</div></details>")
+        out.write("</section>")
 
     @staticmethod
     def _unmatched(result: ScanResult) -> str:
-        ids = set(ov.unmatched(result))
-        if not ids:
+        unruled = result.unruled
+        if not unruled:
             return ""
         rows: list[list[str]] = []
-        for m in (m for m in result.matches if m.id in ids):
-            if len(rows) == ROWS_SHOWN:
-                break
+        for m in islice(unruled, ROWS_SHOWN):
             rows.append(
                 [
                     _mono(ov.record_location(m.record)),
@@ -288,10 +329,10 @@ class HtmlFormatter(Formatter):
                     f"{m.evidence.matched_tokens:,}",
                 ]
             )
-        more = len(ids) - len(rows)
+        more = len(unruled) - len(rows)
         return (
             '<section id="unmatched"><h2>Matches no rule applies to</h2>'
-            f"<p>{len(ids):,} verified match(es) did not trigger any rule of this policy for this use. "
+            f"<p>{len(unruled):,} verified match(es) did not trigger any rule of this policy for this use. "
             "They are listed so that nothing found is hidden; a different policy or use may apply to them."
             "</p>"
             + table(["record", "turn", "reference", "source", "kind", "similarity", "tokens"], rows)
@@ -300,12 +341,19 @@ class HtmlFormatter(Formatter):
         )
 
     @staticmethod
-    def _waivers(result: ScanResult) -> str:
-        waived = [f for f in result.findings if f.waiver is not None]
-        if not waived:
-            return '<section id="waivers"><h2>Waiver register</h2><p>No finding is waived.</p></section>'
-        rows = []
-        for f in waived:
+    def _waivers(result: ScanResult, overview: _Overview, out: TextIO) -> None:
+        if not overview.waived:
+            out.write('<section id="waivers"><h2>Waiver register</h2><p>No finding is waived.</p></section>')
+            return
+        out.write('<section id="waivers"><h2>Waiver register</h2>')
+        head = ["state", "finding", "rule", "record", "approver", "date", "expires", "ticket", "reason"]
+        write_table(out, head, HtmlFormatter._waiver_rows(result, overview))
+        out.write("</section>")
+
+    @staticmethod
+    def _waiver_rows(result: ScanResult, overview: _Overview) -> Iterator[list[str]]:
+        for i in overview.waived:
+            f = result.findings[i]
             w = f.waiver
             assert w is not None
             state = {WaiverState.WAIVED: "in force", WaiverState.EXPIRED: "expired"}.get(
@@ -313,27 +361,17 @@ class HtmlFormatter(Formatter):
             )
             if w.placeholder:
                 state += " (placeholder reason)"
-            rows.append(
-                [
-                    esc(state),
-                    f'<a href="#f-{esc(f.id)}" class="mono">{esc(f.id)}</a>',
-                    esc(f.rule.id),
-                    _mono(ov.where(f)),
-                    esc(w.approver),
-                    esc(w.date),
-                    esc(w.expires or "never"),
-                    esc(w.ticket or ""),
-                    esc(w.reason),
-                ]
-            )
-        return (
-            '<section id="waivers"><h2>Waiver register</h2>'
-            + table(
-                ["state", "finding", "rule", "record", "approver", "date", "expires", "ticket", "reason"],
-                rows,
-            )
-            + "</section>"
-        )
+            yield [
+                esc(state),
+                f'<a href="#f-{esc(f.id)}" class="mono">{esc(f.id)}</a>',
+                esc(f.rule.id),
+                _mono(ov.where(f)),
+                esc(w.approver),
+                esc(w.date),
+                esc(w.expires or "never"),
+                esc(w.ticket or ""),
+                esc(w.reason),
+            ]
 
     @staticmethod
     def _errors(result: ScanResult) -> str:

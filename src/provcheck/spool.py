@@ -1,0 +1,246 @@
+"""A disk-backed, append-only sequence: how a scan keeps any number of matches and findings.
+
+Items are pickled one by one into an anonymous temporary file (held in memory until it
+passes a few MB), their offsets kept in an array of 8 bytes per item. The spool is a
+``collections.abc.Sequence``: ``len``, indexing, slices and iteration read items back from the
+file, so only the items in use are Python objects. ``view`` gives the items in another order
+(a permutation computed from small in-memory keys) without moving them.
+
+Why this is hand-written: what a scan needs is narrow (append, then read by position or in
+order, from a throwaway file the OS removes even if the process is killed), and the stock
+candidates each miss part of it. ``shelve`` is a dict keyed by strings over whichever ``dbm``
+the platform has (``dbm.dumb`` is slow, ``gdbm`` may be missing): no positions, no order, and
+a named file to clean up. ``sqlite3`` (a table of position and blob) would work, but costs an
+SQL round trip per item, a named file and journal to remove, and transactions a throwaway
+file does not need. ``diskcache`` is a third-party key-value cache over SQLite, with the same
+costs plus eviction to turn off. ``tempfile.SpooledTemporaryFile`` gives the anonymous
+memory-then-disk file this module is built on.
+"""
+
+from __future__ import annotations
+
+import copyreg
+import dataclasses
+import enum
+import io
+import operator
+import pickle
+import tempfile
+import weakref
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import IO, Any, Generic, TypeVar, Union, overload
+
+import numpy as np
+
+T = TypeVar("T")
+U = TypeVar("U")
+
+MEMORY = 4 << 20
+"""Bytes of pickled items kept in memory before the spool moves to a temporary file."""
+_FLUSH = 256 << 10
+"""Bytes of new items buffered before they are written to the spool's file."""
+_READ = 1 << 20
+"""Bytes read at once when items are read in order."""
+
+Order = Union[Sequence[int], "np.ndarray[Any, np.dtype[np.integer[Any]]]"]
+"""Positions in a spool: a range, a list, or an integer array (8 bytes per item)."""
+Reducer = Callable[[Any], tuple[Any, ...]]
+"""``copyreg``-style reducer: an object to ``(callable, args)``."""
+
+
+def constructor_reducers(*classes: type) -> dict[type, Reducer]:
+    """Reducers that pickle dataclass instances as ``cls(*fields)`` and enum members by name.
+
+    Pickle's default for a frozen, slotted dataclass restores each field through
+    ``__setstate__`` and ``dataclasses.fields``, which is several times slower than calling
+    the constructor; every field must be an ``__init__`` argument, in field order.
+    """
+    out: dict[type, Reducer] = {}
+    for cls in classes:
+        if isinstance(cls, enum.EnumMeta):
+            out[cls] = _enum_reducer
+            continue
+        if not dataclasses.is_dataclass(cls):
+            raise TypeError(f"{cls!r} is neither a dataclass nor an enum")
+        names = [f.name for f in dataclasses.fields(cls)]
+        if any(not f.init for f in dataclasses.fields(cls)):
+            raise TypeError(f"{cls.__name__} has fields that are not __init__ arguments")
+        out[cls] = _fields_reducer(cls, names)
+    return out
+
+
+def _fields_reducer(cls: type, names: list[str]) -> Reducer:
+    if len(names) == 1:
+        one = operator.attrgetter(names[0])
+        return lambda obj: (cls, (one(obj),))
+    many = operator.attrgetter(*names)
+    return lambda obj: (cls, many(obj))
+
+
+def _enum_reducer(member: Any) -> tuple[Any, ...]:
+    return getattr, (type(member), member.name)
+
+
+class Spool(Sequence[T]):
+    """Append-only sequence of picklable items stored in an anonymous temporary file."""
+
+    def __init__(self, reducers: Mapping[type, Reducer] | None = None, memory: int | None = None) -> None:
+        size = MEMORY if memory is None else memory
+        self._file: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=size)  # noqa: SIM115
+        # The file is closed when the spool is collected or at exit, never left to the garbage
+        # collector of the file object (which warns).
+        self._closer = weakref.finalize(self, self._file.close)
+        self._offsets = array("q")
+        self._size = 0
+        """Bytes written to the file."""
+        self._pending = io.BytesIO()
+        table = copyreg.dispatch_table.copy()
+        table.update(reducers or {})
+        self._pickler = pickle.Pickler(self._pending, protocol=pickle.HIGHEST_PROTOCOL)
+        self._pickler.dispatch_table = table
+
+    # ---- writing
+
+    def append(self, item: T) -> int:
+        """Store ``item`` at the end; returns its position."""
+        self._offsets.append(self._size + self._pending.tell())
+        self._pickler.clear_memo()  # every item loads on its own
+        self._pickler.dump(item)
+        if self._pending.tell() >= _FLUSH:
+            self._flush()
+        return len(self._offsets) - 1
+
+    def extend(self, items: Iterable[T]) -> None:
+        """Store every item, in order."""
+        for item in items:
+            self.append(item)
+
+    def _flush(self) -> None:
+        n = self._pending.tell()
+        if not n:
+            return
+        self._file.seek(self._size)
+        self._file.write(self._pending.getbuffer()[:n])
+        self._size += n
+        self._pending.seek(0)
+        self._pending.truncate()
+
+    def close(self) -> None:
+        """Release the file; the spool cannot be read afterwards."""
+        self._closer()
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of pickled items stored."""
+        return self._size + self._pending.tell()
+
+    # ---- reading
+
+    def _end(self, position: int) -> int:
+        return self._offsets[position + 1] if position + 1 < len(self._offsets) else self.nbytes
+
+    def _read(self, first: int, last: int) -> memoryview:
+        """The bytes of items ``first`` to ``last`` (inclusive)."""
+        self._flush()
+        start = self._offsets[first]
+        self._file.seek(start)
+        return memoryview(self._file.read(self._end(last) - start))
+
+    def _load(self, position: int) -> T:
+        item: T = pickle.loads(self._read(position, position))
+        return item
+
+    def _runs(self, positions: Iterable[int]) -> Iterator[T]:
+        """Items at ``positions``, in that order; runs of consecutive positions are read at once."""
+        run: list[int] = []
+        for p in positions:
+            if run and (p != run[-1] + 1 or self._end(p) - self._offsets[run[0]] > _READ):
+                yield from self._run(run)
+                run = []
+            run.append(p)
+        if run:
+            yield from self._run(run)
+
+    def _run(self, run: list[int]) -> Iterator[T]:
+        data = self._read(run[0], run[-1])
+        base = self._offsets[run[0]]
+        for p in run:
+            yield pickle.loads(data[self._offsets[p] - base : self._end(p) - base])
+
+    def __len__(self) -> int:
+        return len(self._offsets)
+
+    @overload
+    def __getitem__(self, index: int) -> T: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> SpoolView[T]: ...
+
+    def __getitem__(self, index: int | slice) -> T | SpoolView[T]:
+        if isinstance(index, slice):
+            return SpoolView(self, range(len(self))[index])
+        return self._load(range(len(self))[index])
+
+    def __iter__(self) -> Iterator[T]:
+        return self._runs(range(len(self)))
+
+    def view(self, order: Order, convert: Callable[[T], U] | None = None) -> SpoolView[U]:
+        """The items at the positions ``order`` (a permutation or a selection), each passed
+        through ``convert`` when it is given."""
+        return SpoolView(self, order, convert)
+
+    def __eq__(self, other: object) -> bool:
+        return _equal(self, other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"<Spool of {len(self)} items, {self.nbytes:,} bytes>"
+
+
+class SpoolView(Sequence[U], Generic[U]):
+    """Items of a spool in a given order, read on demand."""
+
+    def __init__(self, spool: Spool[Any], order: Order, convert: Callable[[Any], U] | None = None) -> None:
+        self._spool = spool
+        self._order = order
+        self._convert = convert
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    @overload
+    def __getitem__(self, index: int) -> U: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> SpoolView[U]: ...
+
+    def __getitem__(self, index: int | slice) -> U | SpoolView[U]:
+        if isinstance(index, slice):
+            return SpoolView(self._spool, self._order[index], self._convert)
+        item = self._spool._load(int(self._order[index]))
+        return item if self._convert is None else self._convert(item)
+
+    def __iter__(self) -> Iterator[U]:
+        items = self._spool._runs(int(p) for p in self._order)
+        if self._convert is None:
+            return items
+        return map(self._convert, items)
+
+    def __eq__(self, other: object) -> bool:
+        return _equal(self, other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"<SpoolView of {len(self)} items>"
+
+
+def _equal(a: Sequence[Any], b: object) -> bool:
+    """Sequences are equal when their items are (a tuple equals a spool with the same items)."""
+    if a is b:
+        return True
+    if not isinstance(b, Sequence) or isinstance(b, (str, bytes)):
+        return False
+    return len(a) == len(b) and all(x == y for x, y in zip(a, b, strict=True))

@@ -1,0 +1,168 @@
+"""A scan's results on disk: the engine's order, counts and unruled matches, in bounded memory."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+import random
+import tracemalloc
+from pathlib import Path
+
+import pytest
+
+from helpers import REFERENCE_TEXTS, ROOT, UNRELATED_TEXT, run_cli, write_jsonl
+from provcheck import engine, spool
+from provcheck.index import ReferenceIndex
+from provcheck.model import FindingCounts, ScanResult
+from provcheck.policy import default_policy, load_policy
+from provcheck.report import ReportContext
+from provcheck.report.json_ import JsonFormatter
+from provcheck.results import finding_order, match_order
+from provcheck.spool import SpoolView
+from provcheck.waivers import load_waivers
+
+MARKER = "As an AI language model, I cannot taste bread, but here is the method."
+
+
+def chat(rid: str, answer: str) -> dict[str, object]:
+    return {"id": rid, "conversations": [{"from": "human", "value": "q"}, {"from": "gpt", "value": answer}]}
+
+
+@pytest.fixture
+def mixed_scan(tmp_path: Path, index_dir: Path) -> ScanResult:
+    """Two files given in reverse order, several batches, markers, a dataset card, waivers, a
+    source no rule applies to, and records repeated (equal match ids at several places)."""
+    plain = write_jsonl(tmp_path / "refs" / "plain.jsonl", [{"id": "plain-0", "text": UNRELATED_TEXT}])
+    run_cli(["index", "add", index_dir, plain, "--source", "plain", "-q"])
+    data = tmp_path / "data"
+    rows = []
+    for i in range(30):
+        if i % 5 == 0:
+            rows.append(chat(f"u{i}", UNRELATED_TEXT))
+        elif i % 7 == 0:
+            rows.append(chat(f"m{i}", MARKER + " " + REFERENCE_TEXTS[i % 3]))
+        else:
+            rows.append(chat(f"r{i}", REFERENCE_TEXTS[i % 3]))
+    write_jsonl(data / "b.jsonl", rows)
+    write_jsonl(data / "a.jsonl", list(reversed(rows)))
+    (data / "README.md").write_text("---\nlicense: cc-by-nc-4.0\n---\n# data\n")
+    waivers = tmp_path / "waivers.yaml"
+    waivers.write_text(
+        "version: 1\nwaivers:\n"
+        "  - rule: openai-no-competing-models\n    path: '**/a.jsonl'\n    reason: r\n"
+        "    approver: a\n    date: 2024-01-01\n"
+        "  - id: 0123456789abcdef0123\n    reason: stale\n    approver: b\n    date: 2024-01-01\n"
+    )
+    policy = load_policy(str(ROOT / "policies" / "default.yaml"))
+    return engine.scan(
+        [str(data / "b.jsonl"), str(data / "a.jsonl")],
+        ReferenceIndex(str(index_dir)),
+        policy,
+        policy.use,
+        engine.ScanOptions(workers=2, batch_size=4),
+        waivers=load_waivers(str(waivers)),
+        today=dt.date(2025, 1, 1),
+    )
+
+
+def test_results_come_in_the_engines_order_with_their_counts(mixed_scan: ScanResult) -> None:
+    result = mixed_scan
+    assert isinstance(result.matches, SpoolView) and isinstance(result.findings, SpoolView)
+    matches, findings = list(result.matches), list(result.findings)
+    # The data is varied enough for the order to matter: b.jsonl was read first, a.jsonl sorts
+    # first; some findings are waived (they go last), markers and the card make findings too.
+    assert matches[0].record.location.path.endswith("a.jsonl")
+    kinds = {("match" if f.match else "marker" if f.marker else "declaration") for f in findings}
+    assert kinds == {"match", "marker", "declaration"}
+    assert findings[-1].waived and not findings[0].waived
+    assert matches == sorted(matches, key=match_order)
+    assert findings == sorted(findings, key=finding_order)
+    assert result.stats.matches == len(matches) and result.stats.findings == len(findings)
+    # Counts, and the matches no finding rests on, agree with the findings read back.
+    assert result.counts == FindingCounts.of(findings)
+    assert result.counts.total_waived == sum(f.waived for f in findings) > 0
+    used = {f.match.id for f in findings if f.match is not None}
+    unruled = list(result.unruled)
+    assert unruled == [m for m in matches if m.id not in used]
+    assert unruled and all(m.reference.source.name == "plain" for m in unruled)
+    # A finding's match is the match itself, read back from the match spool.
+    assert all(f.match in matches for f in findings if f.match is not None)
+    assert result.waivers is not None and len(result.waivers.stale) == 1
+    assert result.blocking_count(frozenset(a for a in {f.action for f in findings})) == sum(
+        not f.waived for f in findings
+    )
+
+
+def test_a_hand_built_result_counts_its_findings(mixed_scan: ScanResult) -> None:
+    again = ScanResult(
+        matches=tuple(mixed_scan.matches),
+        findings=tuple(mixed_scan.findings),
+        errors=(),
+        files=(),
+        stats=mixed_scan.stats,
+        run={},
+    )
+    assert again.counts == mixed_scan.counts
+    assert tuple(again.unruled) == tuple(mixed_scan.unruled)
+
+
+def _texts(rng: random.Random, n: int, words: int) -> list[str]:
+    vocab = [f"{a}{b}" for a in ("ka", "lo", "mi", "nu", "pe", "ri", "so", "tu") for b in "aeiou"] + [
+        f"w{i}" for i in range(400)
+    ]
+    return [" ".join(rng.choice(vocab) for _ in range(words)) + "." for _ in range(n)]
+
+
+def test_memory_does_not_grow_with_the_number_of_matches(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Scanning twice the matching records (and writing the JSON report) peaks at about the
+    same traced memory: only a few integers per match stay in memory, not the matches."""
+    monkeypatch.setattr(spool, "MEMORY", 128 << 10)  # the spool's in-memory start, made small
+    rng = random.Random(3)
+    refs = _texts(rng, 40, 340)
+    write_jsonl(tmp_path / "refs.jsonl", [{"id": f"ref-{i}", "text": t} for i, t in enumerate(refs)])
+    index = tmp_path / "index"
+    run_cli(["index", "add", index, tmp_path / "refs.jsonl", "--source", "synthetic", "-q"])
+
+    def data(n: int) -> Path:
+        rows = [{"id": f"c{i}", "text": f"record {i}: " + refs[i % len(refs)]} for i in range(n)]
+        return write_jsonl(tmp_path / f"data-{n}.jsonl", rows)
+
+    def peak(path: Path) -> tuple[int, int]:
+        gc.collect()
+        tracemalloc.start()
+        try:
+            result = engine.scan(
+                [str(path)], ReferenceIndex(str(index)), default_policy(), default_policy().use
+            )
+            with open(tmp_path / "report.json", "w", encoding="utf-8") as fh:
+                JsonFormatter().write(result, ReportContext(), fh)
+            matches = result.stats.matches
+            del result
+            return tracemalloc.get_traced_memory()[1], matches
+        finally:
+            tracemalloc.stop()
+
+    n = 800
+    peak(data(n))  # imports, packs and the fingerprinter's tables of a first scan are not measured
+    small, small_matches = peak(data(n))
+    large, large_matches = peak(data(2 * n))
+    assert small_matches == n and large_matches == 2 * n  # every record matches once
+    text = sum(len(r) for r in refs) / len(refs)
+    # Holding the matches would cost at least their two texts each (> 3 KB here; the engine
+    # used to keep ~11 KB of objects per match); what a match adds now is its sort keys and
+    # ids, and the sort's temporary arrays: a few hundred bytes.
+    per_match = (large - small) / n
+    assert text > 1500
+    assert per_match < 600, f"{per_match:.0f} bytes per extra match (peaks {small:,} and {large:,})"
+    assert large < 1.25 * small
+
+
+def test_a_copy_with_other_findings_counts_them_again(mixed_scan: ScanResult) -> None:
+    from dataclasses import replace
+
+    empty = replace(mixed_scan, findings=(), matches=())
+    assert empty.counts.total == 0 and tuple(empty.unruled) == ()
+    kept = replace(mixed_scan, run={"x": 1})
+    assert kept.counts is mixed_scan.counts and kept.unruled is mixed_scan.unruled

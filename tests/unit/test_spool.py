@@ -1,0 +1,133 @@
+"""The spool: a disk-backed sequence that gives back what was appended, in any order asked."""
+
+from __future__ import annotations
+
+import gc
+import pickle
+import random
+import tempfile
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from provcheck import spool as spool_module
+from provcheck.model import Action, Finding, Match
+from provcheck.results import REDUCERS
+from provcheck.spool import Spool, constructor_reducers
+from report_samples import many, sample
+
+
+def filled(items: list[object], **kwargs: object) -> Spool[object]:
+    s: Spool[object] = Spool(**kwargs)  # type: ignore[arg-type]
+    positions = [s.append(item) for item in items]
+    assert positions == list(range(len(items)))
+    return s
+
+
+def test_an_empty_spool_is_an_empty_sequence() -> None:
+    s = filled([])
+    assert len(s) == 0 and list(s) == [] and not s
+    assert list(s[:]) == [] and list(s.view([])) == [] and list(s.view(np.zeros(0, dtype=np.int64))) == []
+    with pytest.raises(IndexError):
+        s[0]
+    with pytest.raises(IndexError):
+        s[-1]
+    assert s == () and s == []
+
+
+def test_items_come_back_by_position_slice_and_iteration() -> None:
+    items = [{"n": i, "text": "x" * (i % 50), "tags": (i, str(i))} for i in range(1000)]
+    s = filled(items)
+    assert len(s) == 1000
+    assert list(s) == items
+    assert [s[i] for i in range(1000)] == items
+    assert s[-1] == items[-1] and s[-1000] == items[0]
+    with pytest.raises(IndexError):
+        s[1000]
+    for sl in (slice(10, 20), slice(None, None, -1), slice(5, 900, 7), slice(-30, None), slice(50, 10)):
+        assert list(s[sl]) == items[sl], sl
+    assert list(s[100:200][10:20]) == items[110:120]
+    assert s == tuple(items) and s != items[:-1] and s != "not a sequence"
+
+
+def test_a_view_gives_the_items_in_the_order_asked_and_converted() -> None:
+    items = [f"item {i}" for i in range(500)]
+    s = filled(items)
+    order = list(range(500))
+    random.Random(7).shuffle(order)
+    view = s.view(np.array(order, dtype=np.int64))
+    assert list(view) == [items[p] for p in order]
+    assert [view[i] for i in (0, 17, -1)] == [items[order[0]], items[order[17]], items[order[-1]]]
+    assert list(view[3:9]) == [items[p] for p in order[3:9]]
+    # A selection (not every position) and a conversion applied on the way out.
+    some = s.view([499, 0, 250, 250], convert=str.upper)
+    assert list(some) == ["ITEM 499", "ITEM 0", "ITEM 250", "ITEM 250"]
+    assert some[1] == "ITEM 0" and len(some) == 4
+
+
+def test_items_larger_than_memory_and_than_a_read_go_to_disk_and_come_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    big = "b" * (3 * spool_module._READ)
+    items: list[object] = ["small", big, *(f"s{i}" for i in range(2000)), big + "!", "last"]
+    s = filled(items, memory=64 << 10)
+    assert s.nbytes > 2 * len(big)
+    assert s._file._rolled  # type: ignore[attr-defined]  # on disk now, not in memory
+    assert s[1] == big and s[-2] == big + "!" and s[-1] == "last"
+    assert list(s) == items
+    assert list(s.view(range(len(items) - 1, -1, -1))) == items[::-1]
+    # The file is anonymous: nothing appears in the temporary directory, even while in use.
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_many_small_items_round_trip_and_order() -> None:
+    n = 200_000
+    s = filled(list(range(n)))
+    assert len(s) == n
+    assert sum(s) == n * (n - 1) // 2
+    order = np.argsort(np.array([(i * 7919) % n for i in range(n)]), kind="stable")
+    assert list(s.view(order)[:5]) == [int(p) for p in order[:5]]
+
+
+def test_closing_releases_the_file_and_dropping_it_does_not_warn(tmp_path: Path) -> None:
+    s = filled([b"x" * 1000 for _ in range(100)], memory=1024)
+    file = s._file
+    assert not file.closed
+    s.close()
+    assert file.closed
+    s.close()  # twice is fine
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        dropped = filled([b"y" * 1000 for _ in range(100)], memory=1024)
+        other = dropped._file
+        del dropped
+        gc.collect()
+        assert other.closed
+
+
+def test_model_values_round_trip_through_the_constructor_reducers() -> None:
+    result = sample()
+    for values in (list(result.matches), list(result.findings), list(many(30).findings)):
+        s = filled(values, reducers=REDUCERS)
+        assert list(s) == values
+        assert all(type(a) is type(b) for a, b in zip(s, values, strict=True))
+    f = result.findings[0]
+    s = filled([f], reducers=REDUCERS)
+    assert isinstance(s[0], Finding) and s[0].action is Action.BLOCK
+    if f.match is not None:
+        assert isinstance(s[0].match, Match)
+
+
+def test_constructor_reducers_pickle_as_constructor_calls() -> None:
+    table = constructor_reducers(Action, Match)
+    m = sample().matches[0]
+    fn, args = table[Match](m)
+    assert fn is Match and fn(*args) == m
+    fn, args = table[Action](Action.REVIEW)
+    assert fn(*args) is Action.REVIEW
+    with pytest.raises(TypeError):
+        constructor_reducers(dict)
+    assert pickle.loads(pickle.dumps(Action.WARN)) is Action.WARN
