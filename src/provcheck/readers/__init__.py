@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from provcheck.errors import InputError
 from provcheck.model import ErrorKind, RecordError
-from provcheck.readers.base import ContainerReader, RawItem, RawRecord
+from provcheck.readers.base import ContainerReader, RawItem, RawRecord, nested_too_deep, too_deep
 from provcheck.readers.csv_ import CsvReader
 from provcheck.readers.json_ import JsonReader
 from provcheck.readers.jsonl import JsonlReader, LineFilter
@@ -153,11 +153,17 @@ def _guarded(source: InputSource, reader: ContainerReader, keep: LineFilter | No
             "Git LFS pointer, content not present; run `git lfs pull` to scan the data",
         )
         return
+    if keep is not None and isinstance(reader, JsonlReader):
+        items = reader.read(source, keep)
+    else:
+        items = reader.read(source)
+    depth = source.limits.max_depth
     try:
-        if keep is not None and isinstance(reader, JsonlReader):
-            yield from reader.read(source, keep)
-        else:
-            yield from reader.read(source)
+        for item in items:
+            if isinstance(item, RawRecord) and too_deep(item.data, depth):
+                yield nested_too_deep(source, item.index, item.line)
+            else:
+                yield item
     except InputError as exc:
         yield RecordError(source.path, ErrorKind.FILE, exc.message)
     except LimitExceeded as exc:

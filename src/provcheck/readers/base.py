@@ -48,3 +48,30 @@ def not_an_object(source: InputSource, index: int, line: int | None, value: Any)
         line=line,
         index=index,
     )
+
+
+def too_deep(value: Any, limit: int) -> bool:
+    """True when ``value`` nests lists and objects more than ``limit`` levels deep.
+
+    Iterative, so it cannot itself hit Python's recursion limit: deeper records would make
+    every later stage that walks, copies or pickles them (to a worker process) fail.
+    """
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = item.values() if isinstance(item, dict) else item
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return False
+
+
+def nested_too_deep(source: InputSource, index: int | None, line: int | None) -> RecordError:
+    """The error for a record nested deeper than ``Limits.max_depth``."""
+    return RecordError(
+        path=source.path,
+        kind=ErrorKind.LIMIT,
+        message=f"nested more than {source.limits.max_depth} levels deep (the limit); skipped",
+        line=line,
+        index=index,
+    )

@@ -16,13 +16,13 @@ from collections.abc import Iterator
 from typing import Any
 
 from provcheck.model import ErrorKind, RecordError
-from provcheck.readers.base import RawItem, RawRecord, not_an_object
+from provcheck.readers.base import RawItem, RawRecord, nested_too_deep, not_an_object
 from provcheck.readers.jsonl import JsonlReader
 from provcheck.readers.source import (
     DecompressionFailed,
     InputSource,
     LimitExceeded,
-    looks_binary,
+    binary_content,
     utf8_stream,
 )
 
@@ -109,10 +109,9 @@ class JsonReader:
         with source.open() as raw:
             utf8, _ = utf8_stream(raw)
             stream = utf8
-            if looks_binary(stream):
-                yield RecordError(
-                    source.path, ErrorKind.FILE, "binary data (NUL bytes) where JSON was expected"
-                )
+            binary = binary_content(stream)
+            if binary:
+                yield RecordError(source.path, ErrorKind.FILE, f"{binary} where JSON was expected")
                 return
             text = io.TextIOWrapper(stream, encoding="utf-8", errors="strict")
             buf = _Buffer(text, source.limits.max_record_bytes)
@@ -136,7 +135,7 @@ class JsonReader:
                 kind = ErrorKind.LIMIT if isinstance(exc, LimitExceeded) else ErrorKind.FILE
                 if isinstance(exc, UnicodeDecodeError):
                     kind = ErrorKind.ENCODING
-                yield RecordError(source.path, kind, f"reading stopped: {exc}")
+                yield RecordError(source.path, kind, f"reading stopped: {exc}", line=buf.line_at(buf.pos))
 
     def _array(self, source: InputSource, buf: _Buffer) -> Iterator[RawItem]:
         index = 0
@@ -166,7 +165,8 @@ class JsonReader:
                 yield RecordError(
                     source.path,
                     ErrorKind.LIMIT,
-                    "JSON nested too deeply to read; reading stopped",
+                    f"nested more than {source.limits.max_depth} levels deep (the limit); reading "
+                    "stopped (JSON cannot resume after it)",
                     line=buf.line_at(buf.pos),
                     index=index,
                 )
@@ -204,7 +204,7 @@ class JsonReader:
             yield self._syntax(source, buf, exc.msg, exc.pos)
             return
         except RecursionError:
-            yield RecordError(source.path, ErrorKind.LIMIT, "JSON nested too deeply to read")
+            yield nested_too_deep(source, None, buf.line_at(buf.pos))
             return
         if buf.skip_ws() is not None:
             # More values follow: the file is JSON Lines with a .json name.

@@ -7,12 +7,12 @@ import json
 from collections.abc import Callable, Iterator
 
 from provcheck.model import ErrorKind, RecordError
-from provcheck.readers.base import RawItem, RawRecord, not_an_object
+from provcheck.readers.base import RawItem, RawRecord, nested_too_deep, not_an_object
 from provcheck.readers.source import (
     DecompressionFailed,
     InputSource,
     LimitExceeded,
-    looks_binary,
+    binary_content,
     utf8_stream,
 )
 
@@ -32,12 +32,9 @@ class JsonlReader:
         with source.open() as raw:
             utf8, _ = utf8_stream(raw)
             stream = utf8
-            if looks_binary(stream):
-                yield RecordError(
-                    source.path,
-                    ErrorKind.FILE,
-                    "binary data (NUL bytes) where JSON Lines text was expected",
-                )
+            binary = binary_content(stream)
+            if binary:
+                yield RecordError(source.path, ErrorKind.FILE, f"{binary} where JSON Lines text was expected")
                 return
             yield from self._lines(source, stream, limit, keep)
 
@@ -47,8 +44,10 @@ class JsonlReader:
         index = 0
         line_no = 0
         offset = 0
+        at = 1  # the line being read when reading stops
         try:
             while True:
+                at = line_no + 1
                 line = stream.readline(limit + 1)
                 if not line:
                     break
@@ -84,12 +83,21 @@ class JsonlReader:
             yield RecordError(
                 source.path,
                 kind,
-                f"reading stopped: {exc}; {index} records before this point were read",
-                line=line_no + 1,
+                f"reading stopped: {exc}; {index} record(s) before this point were read",
+                line=at,
             )
 
     @staticmethod
     def _parse(source: InputSource, data: bytes, index: int, line_no: int) -> RawItem:
+        nul = data.find(b"\x00")
+        if nul >= 0:
+            return RecordError(
+                source.path,
+                ErrorKind.ENCODING,
+                f"NUL byte at byte {nul + 1} of the line; expected JSON text",
+                line=line_no,
+                index=index,
+            )
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -112,13 +120,7 @@ class JsonlReader:
                 index=index,
             )
         except RecursionError:
-            return RecordError(
-                source.path,
-                ErrorKind.LIMIT,
-                "JSON nested too deeply to read",
-                line=line_no,
-                index=index,
-            )
+            return nested_too_deep(source, index, line_no)
         if not isinstance(value, dict):
             return not_an_object(source, index, line_no, value)
         return RawRecord(index=index, line=line_no, data=value)

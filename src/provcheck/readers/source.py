@@ -15,6 +15,7 @@ import hashlib
 import io
 import lzma
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -116,10 +117,59 @@ class _Bounded(io.RawIOBase):
         return n
 
 
-def _zstd_reader(raw: BinaryIO) -> IO[bytes]:
-    import zstandard
+class _Zstd(io.RawIOBase):
+    """zstd frames decoded one after another, failing on a frame cut short.
 
-    return cast(IO[bytes], zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True))
+    The library's stream reader ends quietly where a truncated file ends, which would pass a
+    damaged archive off as a complete one. Compressed input goes in 1 KiB at a time: one call's
+    output is then at most 32 MiB (zstd's densest blocks expand 32,768 times), so a bomb is
+    caught by ``_Bounded`` before it costs memory.
+    """
+
+    _STEP = 1024
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        import zstandard
+
+        self._raw = raw
+        self._decompressor = zstandard.ZstdDecompressor()
+        self._frame = self._decompressor.decompressobj()
+        self._fed = False
+        """Bytes of the current frame were given to the decompressor."""
+        self._pending = b""
+        self._at = 0
+        self._ended = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        while self._at >= len(self._pending):
+            if self._ended:
+                return 0
+            data = self._raw.read(self._STEP)
+            if not data:
+                self._ended = True
+                if self._fed and not self._frame.eof:
+                    raise EOFError("the last zstd frame ends early")
+                return 0
+            out = []
+            while data:
+                if self._frame.eof:
+                    self._frame = self._decompressor.decompressobj()
+                    self._fed = False
+                self._fed = True
+                out.append(self._frame.decompress(data))
+                data = self._frame.unused_data if self._frame.eof else b""
+            self._pending, self._at = b"".join(out), 0
+        n = min(len(buffer), len(self._pending) - self._at)
+        buffer[:n] = memoryview(self._pending)[self._at : self._at + n]
+        self._at += n
+        return n
+
+
+def _zstd_reader(raw: BinaryIO) -> IO[bytes]:
+    return cast(IO[bytes], io.BufferedReader(_Zstd(raw), buffer_size=1 << 16))
 
 
 def sniff_compression(head: bytes) -> str | None:
@@ -284,9 +334,53 @@ class _Transcoded(io.RawIOBase):
         return n
 
 
-def looks_binary(stream: BinaryIO) -> bool:
-    """True when the first 8 KiB hold a NUL byte (text formats never do)."""
+_CONTROL_BYTES = re.compile(rb"[\x01-\x08\x0e-\x1a\x1c-\x1f]")
+"""C0 control bytes text never holds (tab, newlines, form feed and escape are allowed)."""
+
+
+def binary_content(stream: BinaryIO) -> str | None:
+    """What the first 8 KiB are when they are not text, or None for text.
+
+    Binary data (archives, model weights, images, pickles) holds NUL bytes and, near its start,
+    control bytes or bytes that are not UTF-8, or many NUL bytes (a zero-filled file). A text
+    file with a few stray NUL bytes is not binary: each bad record is reported where it is and
+    the rest is read. UTF-16 and UTF-32 text without a byte-order mark is recognised by its
+    pattern of NUL bytes.
+    """
     peek = getattr(stream, "peek", None)
     if peek is None:
-        return False
-    return b"\x00" in peek(8192)[:8192]
+        return None
+    head: bytes = peek(8192)[:8192]
+    nuls = head.count(b"\x00")
+    if not nuls:
+        return None
+    wide = _unmarked_wide_text(head)
+    if wide:
+        return f"{wide} text without a byte-order mark (save it as UTF-8, or with a BOM)"
+    if nuls > max(16, len(head) // 100) or _CONTROL_BYTES.search(head):
+        return "binary data (NUL and control bytes)"
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.end < len(head) - 3 or exc.reason != "unexpected end of data":
+            return "binary data (NUL bytes and bytes that are not UTF-8)"
+    return None
+
+
+def _unmarked_wide_text(head: bytes) -> str | None:
+    """``UTF-16-LE``... when NUL bytes fall where ASCII text in that encoding has them."""
+    size = len(head) - len(head) % 4
+    if size < 8:
+        return None
+    head = head[:size]
+    for name, width, zero in (
+        ("UTF-32-LE", 4, (1, 2, 3)),
+        ("UTF-32-BE", 4, (0, 1, 2)),
+        ("UTF-16-LE", 2, (1,)),
+        ("UTF-16-BE", 2, (0,)),
+    ):
+        lanes = [head[i::width] for i in range(width)]
+        zeros = [lanes[i].count(0) / len(lanes[i]) for i in range(width)]
+        if all(zeros[i] > 0.9 for i in zero) and all(zeros[i] < 0.1 for i in range(width) if i not in zero):
+            return name
+    return None
