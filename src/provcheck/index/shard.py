@@ -21,6 +21,7 @@ document, 800 MB at 160k documents) that must be unpickled whole before the firs
 
 from __future__ import annotations
 
+import contextlib
 import json
 import mmap
 import os
@@ -172,7 +173,9 @@ class ShardBuilder:
         """Close files; the caller removes the directory."""
         for fh in (self._texts, self._codes):
             if not fh.closed:
-                fh.close()
+                # Closing flushes, which fails again on a full disk: the data is discarded anyway.
+                with contextlib.suppress(OSError):
+                    fh.close()
 
 
 @dataclass(frozen=True, slots=True)
