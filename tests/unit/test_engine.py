@@ -11,6 +11,7 @@ from helpers import REFERENCE_TEXTS, UNRELATED_TEXT, write_jsonl
 from provcheck import engine, match
 from provcheck.index import ReferenceIndex
 from provcheck.policy import Use, default_policy
+from provcheck.readers import Limits
 from provcheck.segment import Segment
 
 
@@ -71,3 +72,14 @@ def test_long_records_are_matched_in_bounded_groups_with_the_same_result(
     monkeypatch.setattr(match, "_GROUP_CHARS", 50_000)
     assert matches() == whole
     assert len(groups) > 5 and sum(groups) > 3 + len(long) // 40_000
+
+
+def test_errors_per_file_are_listed_up_to_the_limit(tmp_path: Path, index_dir: Path) -> None:
+    rows: list[object] = [{"n": 0}] * 40 + [{"text": REFERENCE_TEXTS[0]}] + [{"n": 1}] * 40
+    data = write_jsonl(tmp_path / "d.jsonl", rows)
+    options = engine.ScanOptions(limits=Limits(max_errors_per_file=25), batch_size=7)
+    result = engine.scan([str(data)], ReferenceIndex(str(index_dir)), default_policy(), Use(), options)
+    assert len(result.matches) == 1 and result.stats.records == 1
+    assert len(result.errors) == 26 and [e.index for e in result.errors[1:]] == list(range(25))
+    assert result.errors[0].message == "55 more records of this file could not be read (not listed)"
+    assert result.files[0].errors == 80

@@ -300,7 +300,10 @@ def test_a_stray_nul_byte_is_a_bad_record_not_a_binary_file(tmp_path: Path) -> N
     p.write_bytes(b'{"id": 0}\n{"text": "a\x00b"}\n\x00\n{"id": 3}\n')
     records, errors = read_all(p)
     assert [r.data["id"] for r in records] == [0, 3]
-    assert [(e.line, e.index, e.kind) for e in errors] == [(2, 1, ErrorKind.ENCODING), (3, 2, ErrorKind.ENCODING)]
+    assert [(e.line, e.index, e.kind) for e in errors] == [
+        (2, 1, ErrorKind.ENCODING),
+        (3, 2, ErrorKind.ENCODING),
+    ]
     assert errors[0].message == "NUL byte at byte 12 of the line; expected JSON text"
     csv_file = tmp_path / "nul.csv"
     csv_file.write_bytes(b"text,id\nfine,1\nab\x00c,2\nalso fine,3\n")
@@ -351,11 +354,15 @@ def test_nesting_deeper_than_the_limit_is_a_located_error(tmp_path: Path) -> Non
 def test_reading_stopped_inside_an_oversized_line_names_that_line(tmp_path: Path) -> None:
     p = tmp_path / "bomb.jsonl.gz"
     p.write_bytes(gzip.compress(b'{"id": 0}\n{"text": "' + b"a" * 3_000_000 + b'"}\n{"id": 2}\n'))
-    records, errors = read_all(p, Limits(max_record_bytes=100_000, min_decompressed=1_000_000, max_expansion=1))
+    records, errors = read_all(
+        p, Limits(max_record_bytes=100_000, min_decompressed=1_000_000, max_expansion=1)
+    )
     assert [r.data["id"] for r in records] == [0]
     (error,) = errors
     assert error.line == 2 and error.kind is ErrorKind.LIMIT
-    assert "decompressed size exceeds 1,000,000 bytes" in error.message and "1 record(s) before" in error.message
+    assert (
+        "decompressed size exceeds 1,000,000 bytes" in error.message and "1 record(s) before" in error.message
+    )
 
 
 COMPRESS = {
@@ -419,3 +426,33 @@ def test_parquet_binary_columns_holding_utf8_are_text(tmp_path: Path) -> None:
     records, errors = read_all(p)
     assert not errors
     assert [r.data["text"] for r in records] == ["caf\u00e9 text", b"\xff\xfe not utf-8", "more text"]
+
+
+def test_dataset_files_that_are_broken_links_are_reported(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    write_jsonl(data / "ok.jsonl", ROWS)
+    (data / "a.jsonl").symlink_to(data / "b.jsonl")
+    (data / "b.jsonl").symlink_to(data / "a.jsonl")
+    (data / "gone.jsonl").symlink_to(tmp_path / "missing.jsonl")
+    (data / "up").symlink_to(data, target_is_directory=True)  # directory links are not followed
+    items = list(discover([str(data)]))
+    errors = {Path(e.path).name: e.message for e in items if isinstance(e, RecordError)}
+    assert errors == {
+        "a.jsonl": "symbolic link loop; not scanned",
+        "b.jsonl": "symbolic link loop; not scanned",
+        "gone.jsonl": "symbolic link to nothing (No such file or directory); not scanned",
+    }
+    assert [Path(d).name for d, _ in (i for i in items if not isinstance(i, RecordError))] == ["ok.jsonl"]
+
+
+def test_errors_of_one_file_are_listed_up_to_a_limit_and_counted_beyond(tmp_path: Path) -> None:
+    p = tmp_path / "garbage.jsonl"
+    p.write_text("not json\n" * 50 + '{"id": 50}\n' + "still not json\n" * 50)
+    records, errors = read_all(p, Limits(max_errors_per_file=30))
+    assert [r.data["id"] for r in records] == [50]  # good records after the limit are still read
+    assert [e.line for e in errors[:30]] == list(range(1, 31))
+    assert len(errors) == 31 and errors[-1].kind is ErrorKind.LIMIT
+    assert (
+        errors[-1].message
+        == "70 more unreadable records in this file are not listed (only the first 30 are; 100 in all)"
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 from collections.abc import Iterator
 
@@ -88,8 +89,12 @@ def discover(paths: list[str]) -> Iterator[tuple[str, str] | RecordError]:
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
             for name in sorted(files):
                 full = os.path.join(root, name)
-                if name.startswith(".") or reader_for(name) is None or not os.path.isfile(full):
+                if name.startswith(".") or reader_for(name) is None:
                     continue
+                if not os.path.isfile(full):
+                    if os.path.islink(full):  # a dataset file that cannot be read is reported
+                        yield RecordError(full, ErrorKind.FILE, _broken_link(full))
+                    continue  # sockets, pipes, devices: not dataset files
                 found += 1
                 yield full, full
         if not found:
@@ -98,6 +103,16 @@ def discover(paths: list[str]) -> Iterator[tuple[str, str] | RecordError]:
                 ErrorKind.FILE,
                 f"no dataset files in this directory; supported: {_supported()}",
             )
+
+
+def _broken_link(path: str) -> str:
+    try:
+        os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "symbolic link loop; not scanned"
+        return f"symbolic link to nothing ({exc.strerror}); not scanned"
+    return "symbolic link to something that is not a file; not scanned"
 
 
 def _discover_url(url: str) -> Iterator[tuple[str, str] | RecordError]:
@@ -158,12 +173,16 @@ def _guarded(source: InputSource, reader: ContainerReader, keep: LineFilter | No
     else:
         items = reader.read(source)
     depth = source.limits.max_depth
+    errors, most = 0, source.limits.max_errors_per_file
     try:
         for item in items:
             if isinstance(item, RawRecord) and too_deep(item.data, depth):
-                yield nested_too_deep(source, item.index, item.line)
-            else:
-                yield item
+                item = nested_too_deep(source, item.index, item.line)
+            if isinstance(item, RecordError):
+                errors += 1
+                if errors > most:
+                    continue
+            yield item
     except InputError as exc:
         yield RecordError(source.path, ErrorKind.FILE, exc.message)
     except LimitExceeded as exc:
@@ -172,3 +191,10 @@ def _guarded(source: InputSource, reader: ContainerReader, keep: LineFilter | No
         yield RecordError(source.path, ErrorKind.FILE, f"reading stopped: {exc}")
     except UnicodeDecodeError as exc:
         yield RecordError(source.path, ErrorKind.ENCODING, f"reading stopped: {exc}")
+    if errors > most:
+        yield RecordError(
+            source.path,
+            ErrorKind.LIMIT,
+            f"{errors - most:,} more unreadable records in this file are not listed "
+            f"(only the first {most:,} are; {errors:,} in all)",
+        )

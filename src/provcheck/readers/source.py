@@ -46,6 +46,9 @@ class Limits:
     """Decompressed size always allowed, whatever the ratio."""
     max_depth: int = 200
     """Deepest nesting of JSON arrays and objects in a record."""
+    max_errors_per_file: int = 1000
+    """Unreadable records of one file reported one by one; the rest are counted in one error
+    (a huge file of bad lines would otherwise fill memory with errors)."""
 
 
 class LimitExceeded(Exception):
@@ -341,11 +344,11 @@ _CONTROL_BYTES = re.compile(rb"[\x01-\x08\x0e-\x1a\x1c-\x1f]")
 def binary_content(stream: BinaryIO) -> str | None:
     """What the first 8 KiB are when they are not text, or None for text.
 
-    Binary data (archives, model weights, images, pickles) holds NUL bytes and, near its start,
-    control bytes or bytes that are not UTF-8, or many NUL bytes (a zero-filled file). A text
-    file with a few stray NUL bytes is not binary: each bad record is reported where it is and
-    the rest is read. UTF-16 and UTF-32 text without a byte-order mark is recognised by its
-    pattern of NUL bytes.
+    Binary data (archives, model weights, images, pickles) holds NUL bytes and control bytes,
+    or bytes that are not UTF-8 in its first line, or many NUL bytes (a zero-filled file). A
+    text file with a few stray NUL bytes, or a later line in another encoding, is not binary:
+    each bad record is reported where it is and the rest is read. UTF-16 and UTF-32 text without
+    a byte-order mark is recognised by its pattern of NUL bytes.
     """
     peek = getattr(stream, "peek", None)
     if peek is None:
@@ -359,10 +362,11 @@ def binary_content(stream: BinaryIO) -> str | None:
         return f"{wide} text without a byte-order mark (save it as UTF-8, or with a BOM)"
     if nuls > max(16, len(head) // 100) or _CONTROL_BYTES.search(head):
         return "binary data (NUL and control bytes)"
+    start = head[:1024].split(b"\n", 1)[0]  # a later line in another encoding is a bad record
     try:
-        head.decode("utf-8")
+        start.decode("utf-8")
     except UnicodeDecodeError as exc:
-        if exc.end < len(head) - 3 or exc.reason != "unexpected end of data":
+        if exc.end < len(start) - 3 or exc.reason != "unexpected end of data":
             return "binary data (NUL bytes and bytes that are not UTF-8)"
     return None
 
