@@ -182,6 +182,14 @@ def build(root: Path) -> tuple[list[Bad], int]:
     write_jsonl(root / "sub" / "fine.jsonl", [{"text": UNRELATED_TEXT + " in a folder"}])
     good += 1
 
+    # Lone UTF-16 surrogates (valid JSON escapes, not Unicode) and a file name that is not UTF-8:
+    # read with U+FFFD in their place, so reports can be written and the copy is still found.
+    sur = '{"id": "\\udc80x", "text": "\\ud800 ' + REFERENCE_TEXTS[0] + '"}\n'
+    with open(os.path.join(os.fsencode(root), b"\xff\xfe-latin.jsonl"), "w") as fh:
+        fh.write(sur + "{oops\n")
+    bad.append(Bad(rel("\ufffd\ufffd-latin.jsonl"), 2, "parse", "invalid JSON", 1))
+    good += 1
+
     # A file name made of control characters, holding a bad record.
     odd_name = f"name{ESCAPES.replace('/', '-')}.jsonl"
     (root / odd_name).write_bytes(line(UNRELATED_TEXT + " odd name") + b"{oops\n")
@@ -253,6 +261,7 @@ def test_the_hostile_corpus_is_scanned_in_one_run(tmp_path: Path, index_dir: Pat
         (str(root / "utf16.jsonl"), None, "ref-1"),
         (str(root / "wide.csv"), "copy-1", "ref-1"),
         (str(root / "odd.parquet"), None, "ref-0"),
+        (str(root / "\ufffd\ufffd-latin.jsonl"), "\ufffdx", "ref-0"),
     }
 
     # Nothing from the data acts on whoever reads a report.
@@ -299,3 +308,19 @@ def test_a_configuration_path_outside_the_repository_stops_the_run(
     assert (
         "outside the repository" in result.stderr and "a relative path must stay inside it" in result.stderr
     )
+
+
+def test_records_nested_near_python_limits_do_not_break_worker_processes(
+    tmp_path: Path, index_dir: Path
+) -> None:
+    # Nesting that json can parse but that cannot be pickled to a worker process (it used to end
+    # the scan with an internal error under -j 2); the limit turns it into a located error.
+    rows = [json.dumps({"text": f"{UNRELATED_TEXT} {i}"}) for i in range(600)]
+    rows[300] = '{"text": "deep", "x": ' + "[" * 950 + "]" * 950 + "}"
+    rows[450] = json.dumps({"text": REFERENCE_TEXTS[0]})
+    data = tmp_path / "d.jsonl"
+    data.write_text("\n".join(rows) + "\n")
+    result = run_cli(["scan", data, "--index", index_dir, "-j", "2", "-f", "json", "-q"], 4)
+    report = json.loads(result.stdout)
+    assert [(e["line"], e["kind"]) for e in report["errors"]] == [(301, "limit")]
+    assert report["stats"]["records"] == 599 and [m["record"]["line"] for m in report["matches"]] == [451]

@@ -456,3 +456,24 @@ def test_errors_of_one_file_are_listed_up_to_a_limit_and_counted_beyond(tmp_path
         errors[-1].message
         == "70 more unreadable records in this file are not listed (only the first 30 are; 100 in all)"
     )
+
+
+def test_lone_surrogates_are_replaced_so_records_stay_unicode(tmp_path: Path) -> None:
+    p = tmp_path / "s.jsonl"
+    p.write_text('{"id": "\\udc80x", "\\ud800k": ["\\udfff", {"t": "ok \\ud83d\\ude00 \\ud83d"}]}\n')
+    (record,) = read_all(p)[0]
+    assert record.data == {"id": "\ufffdx", "\ufffdk": ["\ufffd", {"t": "ok \U0001f600 \ufffd"}]}
+    json.dumps(record.data, ensure_ascii=False).encode("utf-8")  # writable as UTF-8
+
+
+def test_a_file_name_that_is_not_utf8_is_shown_with_replacement_characters(tmp_path: Path) -> None:
+    import os
+
+    raw = os.path.join(os.fsencode(tmp_path), b"d\xe9j\xe0.jsonl")
+    with open(raw, "w") as fh:
+        fh.write('{"id": 1}\n')
+    (found,) = discover([str(tmp_path)])
+    assert isinstance(found, tuple)
+    display, fs_path = found
+    assert display == str(tmp_path / "d\ufffdj\ufffd.jsonl") and os.fsencode(fs_path) == raw
+    assert read_all(Path(fs_path))[0][0].data == {"id": 1}

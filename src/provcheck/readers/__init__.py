@@ -8,7 +8,14 @@ from collections.abc import Iterator
 
 from provcheck.errors import InputError
 from provcheck.model import ErrorKind, RecordError
-from provcheck.readers.base import ContainerReader, RawItem, RawRecord, nested_too_deep, too_deep
+from provcheck.readers.base import (
+    ContainerReader,
+    RawItem,
+    RawRecord,
+    checked,
+    nested_too_deep,
+    unicode_text,
+)
 from provcheck.readers.csv_ import CsvReader
 from provcheck.readers.json_ import JsonReader
 from provcheck.readers.jsonl import JsonlReader, LineFilter
@@ -82,7 +89,7 @@ def discover(paths: list[str]) -> Iterator[tuple[str, str] | RecordError]:
         if not os.path.lexists(given):
             raise InputError(f"{given}: no such file or directory")
         if not os.path.isdir(given):
-            yield given, given
+            yield unicode_text(given), given
             continue
         found = 0
         for root, dirs, files in os.walk(given, followlinks=False):
@@ -93,13 +100,13 @@ def discover(paths: list[str]) -> Iterator[tuple[str, str] | RecordError]:
                     continue
                 if not os.path.isfile(full):
                     if os.path.islink(full):  # a dataset file that cannot be read is reported
-                        yield RecordError(full, ErrorKind.FILE, _broken_link(full))
+                        yield RecordError(unicode_text(full), ErrorKind.FILE, _broken_link(full))
                     continue  # sockets, pipes, devices: not dataset files
                 found += 1
-                yield full, full
+                yield unicode_text(full), full  # a name that is not UTF-8 is shown with U+FFFD
         if not found:
             yield RecordError(
-                given,
+                unicode_text(given),
                 ErrorKind.FILE,
                 f"no dataset files in this directory; supported: {_supported()}",
             )
@@ -176,7 +183,7 @@ def _guarded(source: InputSource, reader: ContainerReader, keep: LineFilter | No
     errors, most = 0, source.limits.max_errors_per_file
     try:
         for item in items:
-            if isinstance(item, RawRecord) and too_deep(item.data, depth):
+            if isinstance(item, RawRecord) and not checked(item.data, depth):
                 item = nested_too_deep(source, item.index, item.line)
             if isinstance(item, RecordError):
                 errors += 1

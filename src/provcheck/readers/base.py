@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -50,8 +51,21 @@ def not_an_object(source: InputSource, index: int, line: int | None, value: Any)
     )
 
 
-def too_deep(value: Any, limit: int) -> bool:
-    """True when ``value`` nests lists and objects more than ``limit`` levels deep.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def unicode_text(text: str) -> str:
+    """``text`` with lone UTF-16 surrogates replaced by U+FFFD.
+
+    JSON may spell them (``"\\ud800"``) and undecodable file names carry them; they are not
+    Unicode, so no report could be written with them (UTF-8 cannot encode them).
+    """
+    return text if text.isascii() else _SURROGATE.sub("\ufffd", text)
+
+
+def checked(value: dict[str, Any], limit: int) -> bool:
+    """Make ``value``'s strings (keys too) Unicode in place; False when it nests more than
+    ``limit`` levels deep.
 
     Iterative, so it cannot itself hit Python's recursion limit: deeper records would make
     every later stage that walks, copies or pickles them (to a worker process) fail.
@@ -60,10 +74,23 @@ def too_deep(value: Any, limit: int) -> bool:
     while stack:
         item, depth = stack.pop()
         if depth > limit:
-            return True
-        children = item.values() if isinstance(item, dict) else item
-        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
-    return False
+            return False
+        if isinstance(item, dict):
+            if any(not k.isascii() and _SURROGATE.search(k) for k in item if isinstance(k, str)):
+                fixed = {unicode_text(k) if isinstance(k, str) else k: v for k, v in item.items()}
+                item.clear()
+                item.update(fixed)
+            keys: Any = item.keys()
+        else:
+            keys = range(len(item))
+        for key in keys:
+            child = item[key]
+            if isinstance(child, str):
+                if not child.isascii() and _SURROGATE.search(child):
+                    item[key] = unicode_text(child)
+            elif isinstance(child, (dict, list)):
+                stack.append((child, depth + 1))
+    return True
 
 
 def nested_too_deep(source: InputSource, index: int | None, line: int | None) -> RecordError:
