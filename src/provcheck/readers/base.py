@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -102,3 +103,11 @@ def nested_too_deep(source: InputSource, index: int | None, line: int | None) ->
         line=line,
         index=index,
     )
+
+
+def unreadable_value(exc: ValueError) -> str:
+    """What a ``ValueError`` that is not a JSON syntax error means (a JSON number too long)."""
+    if "integer string conversion" in str(exc):
+        digits = getattr(sys, "get_int_max_str_digits", lambda: 4300)()
+        return f"a number with more than {digits:,} digits (the most Python converts)"
+    return f"unreadable JSON value ({exc})"

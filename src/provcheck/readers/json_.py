@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from provcheck.model import ErrorKind, RecordError
-from provcheck.readers.base import RawItem, RawRecord, nested_too_deep, not_an_object
+from provcheck.readers.base import RawItem, RawRecord, nested_too_deep, not_an_object, unreadable_value
 from provcheck.readers.jsonl import JsonlReader
 from provcheck.readers.source import (
     DecompressionFailed,
@@ -171,6 +171,15 @@ class JsonReader:
                     index=index,
                 )
                 return
+            except ValueError as exc:  # an integer of more digits than Python converts
+                yield RecordError(
+                    source.path,
+                    ErrorKind.LIMIT,
+                    f"{unreadable_value(exc)}; reading stopped (JSON cannot resume after it)",
+                    line=buf.line_at(buf.pos),
+                    index=index,
+                )
+                return
             if isinstance(value, dict):
                 yield RawRecord(index=index, line=line, data=value)
             else:
@@ -205,6 +214,9 @@ class JsonReader:
             return
         except RecursionError:
             yield nested_too_deep(source, None, buf.line_at(buf.pos))
+            return
+        except ValueError as exc:  # an integer of more digits than Python converts
+            yield RecordError(source.path, ErrorKind.LIMIT, unreadable_value(exc), line=buf.line_at(buf.pos))
             return
         if buf.skip_ws() is not None:
             # More values follow: the file is JSON Lines with a .json name.

@@ -7,7 +7,7 @@ import json
 from collections.abc import Callable, Iterator
 
 from provcheck.model import ErrorKind, RecordError
-from provcheck.readers.base import RawItem, RawRecord, nested_too_deep, not_an_object
+from provcheck.readers.base import RawItem, RawRecord, nested_too_deep, not_an_object, unreadable_value
 from provcheck.readers.source import (
     DecompressionFailed,
     InputSource,
@@ -121,6 +121,10 @@ class JsonlReader:
             )
         except RecursionError:
             return nested_too_deep(source, index, line_no)
+        except ValueError as exc:  # an integer of more digits than Python converts
+            return RecordError(
+                source.path, ErrorKind.LIMIT, f"{unreadable_value(exc)}; skipped", line=line_no, index=index
+            )
         if not isinstance(value, dict):
             return not_an_object(source, index, line_no, value)
         return RawRecord(index=index, line=line_no, data=value)

@@ -16,6 +16,7 @@ import io
 import lzma
 import os
 import re
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -98,7 +99,7 @@ class _Bounded(io.RawIOBase):
         try:
             read1 = getattr(self._inner, "read1", None)
             data = read1(want) if read1 is not None else self._inner.read(want)
-        except (EOFError, OSError, lzma.LZMAError, ValueError) as exc:
+        except (EOFError, OSError, lzma.LZMAError, zlib.error, ValueError) as exc:
             raise DecompressionFailed(
                 f"{self._kind} stream is corrupt or truncated after {self.produced:,} "
                 f"decompressed bytes ({exc})"
