@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 
 from fuzzing import REGRESSIONS, check, fuzz_inputs, regression_suffix, save_regression
 
-EXAMPLES = int(os.environ.get("PROVCHECK_FUZZ_EXAMPLES", "400"))
+EXAMPLES = int(os.environ.get("PROVCHECK_FUZZ_EXAMPLES", "800"))
 SECONDS = float(os.environ.get("PROVCHECK_FUZZ_SECONDS", "0"))
 
 
