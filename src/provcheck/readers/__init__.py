@@ -80,7 +80,9 @@ def discover(paths: list[str]) -> Iterator[tuple[str, str] | RecordError]:
     """Expand ``paths`` into ``(display path, filesystem path)`` pairs of dataset files.
 
     Directories are walked in sorted order without following directory symlinks (no loops);
-    hidden entries are skipped. A missing path raises ``InputError`` before anything is read.
+    hidden entries are skipped, and a dataset file that is a broken or looping link is an error.
+    Display paths that are not UTF-8 show U+FFFD. A missing path raises ``InputError`` before
+    anything is read.
     """
     for given in paths:
         if is_url(given):
