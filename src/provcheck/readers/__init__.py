@@ -12,8 +12,6 @@ from provcheck.readers.base import (
     ContainerReader,
     RawItem,
     RawRecord,
-    checked,
-    nested_too_deep,
     unicode_text,
 )
 from provcheck.readers.csv_ import CsvReader
@@ -181,12 +179,9 @@ def _guarded(source: InputSource, reader: ContainerReader, keep: LineFilter | No
         items = reader.read(source, keep)
     else:
         items = reader.read(source)
-    depth = source.limits.max_depth
     errors, most = 0, source.limits.max_errors_per_file
     try:
         for item in items:
-            if isinstance(item, RawRecord) and not checked(item.data, depth):
-                item = nested_too_deep(source, item.index, item.line)
             if isinstance(item, RecordError):
                 errors += 1
                 if errors > most:

@@ -53,6 +53,9 @@ def not_an_object(source: InputSource, index: int, line: int | None, value: Any)
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+"""How JSON spells a UTF-16 surrogate (``\\ud800``); only these can put one in a record."""
+SURROGATE_ESCAPE_BYTES = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
 def unicode_text(text: str) -> str:
@@ -64,34 +67,63 @@ def unicode_text(text: str) -> str:
     return text if text.isascii() else _SURROGATE.sub("\ufffd", text)
 
 
-def checked(value: dict[str, Any], limit: int) -> bool:
-    """Make ``value``'s strings (keys too) Unicode in place; False when it nests more than
-    ``limit`` levels deep.
+def too_deep(value: Any, limit: int) -> bool:
+    """True when ``value`` nests lists and objects more than ``limit`` levels deep.
 
     Iterative, so it cannot itself hit Python's recursion limit: deeper records would make
-    every later stage that walks, copies or pickles them (to a worker process) fail.
+    every later stage that walks, copies or pickles them (to a worker process) fail. Readers
+    call it only when the record's text holds more than ``limit`` brackets.
     """
     stack: list[tuple[Any, int]] = [(value, 1)]
     while stack:
         item, depth = stack.pop()
         if depth > limit:
-            return False
-        if isinstance(item, dict):
-            if any(not k.isascii() and _SURROGATE.search(k) for k in item if isinstance(k, str)):
-                fixed = {unicode_text(k) if isinstance(k, str) else k: v for k, v in item.items()}
-                item.clear()
-                item.update(fixed)
-            keys: Any = item.keys()
+            return True
+        children = item.values() if isinstance(item, dict) else item
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return False
+
+
+def fix_surrogates(value: Any) -> Any:
+    """``value`` with every string (keys too) made Unicode (``unicode_text``)."""
+    if isinstance(value, str):
+        return unicode_text(value)
+    if isinstance(value, list):
+        return [fix_surrogates(v) for v in value]
+    if isinstance(value, dict):
+        return {fix_surrogates(k): fix_surrogates(v) for k, v in value.items()}
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class Screen:
+    """What a record's JSON text says it may need: a depth check, surrogates replaced.
+
+    Counting bytes costs little; walking every record would cost more than parsing it. Only
+    text with more brackets than the depth limit can nest too deep, and only a ``\\ud8``
+    to ``\\udf`` escape can put a lone surrogate in a record.
+    """
+
+    deep: bool
+    escaped: bool
+
+    @classmethod
+    def of(cls, raw: str | bytes, limit: int, start: int = 0, end: int | None = None) -> Screen:
+        """The screen of the JSON text ``raw[start:end]`` (not copied)."""
+        end = len(raw) if end is None else end
+        if isinstance(raw, bytes):
+            brackets = raw.count(b"[", start, end) + raw.count(b"{", start, end)
+            escaped = SURROGATE_ESCAPE_BYTES.search(raw, start, end) is not None
         else:
-            keys = range(len(item))
-        for key in keys:
-            child = item[key]
-            if isinstance(child, str):
-                if not child.isascii() and _SURROGATE.search(child):
-                    item[key] = unicode_text(child)
-            elif isinstance(child, (dict, list)):
-                stack.append((child, depth + 1))
-    return True
+            brackets = raw.count("[", start, end) + raw.count("{", start, end)
+            escaped = SURROGATE_ESCAPE.search(raw, start, end) is not None
+        return cls(brackets > limit, escaped)
+
+    def record(self, value: dict[str, Any], limit: int) -> dict[str, Any] | None:
+        """``value`` safe for every later stage, or None when it nests more than ``limit`` deep."""
+        if self.deep and too_deep(value, limit):
+            return None
+        return fix_surrogates(value) if self.escaped else value
 
 
 def nested_too_deep(source: InputSource, index: int | None, line: int | None) -> RecordError:

@@ -16,7 +16,14 @@ from collections.abc import Iterator
 from typing import Any
 
 from provcheck.model import ErrorKind, RecordError
-from provcheck.readers.base import RawItem, RawRecord, nested_too_deep, not_an_object, unreadable_value
+from provcheck.readers.base import (
+    RawItem,
+    RawRecord,
+    Screen,
+    nested_too_deep,
+    not_an_object,
+    unreadable_value,
+)
 from provcheck.readers.jsonl import JsonlReader
 from provcheck.readers.source import (
     DecompressionFailed,
@@ -81,8 +88,9 @@ class _Buffer:
             if not self.fill():
                 return None
 
-    def value(self) -> tuple[Any, int]:
-        """Decode the value at ``pos``; return it and the line it starts on."""
+    def value(self, depth: int) -> tuple[Any, int, Screen]:
+        """Decode the value at ``pos``; return it, the line it starts on and the screen of its
+        text (``depth``: the nesting limit)."""
         while True:
             try:
                 value, end = _DECODER.raw_decode(self.text, self.pos)
@@ -95,8 +103,9 @@ class _Buffer:
                     continue
                 raise
             line = self.line_at(self.pos)
+            screen = Screen.of(self.text, depth, self.pos, end)
             self.pos = end
-            return value, line
+            return value, line, screen
 
 
 class JsonReader:
@@ -139,6 +148,7 @@ class JsonReader:
 
     def _array(self, source: InputSource, buf: _Buffer) -> Iterator[RawItem]:
         index = 0
+        depth = source.limits.max_depth
         while True:
             char = buf.skip_ws()
             if char == "]" and index == 0:
@@ -147,7 +157,7 @@ class JsonReader:
                 yield self._syntax(source, buf, "the array is not closed: file ends early")
                 return
             try:
-                value, line = buf.value()
+                value, line, screen = buf.value(depth)
             except _Truncated:
                 yield RecordError(
                     source.path,
@@ -181,7 +191,7 @@ class JsonReader:
                 )
                 return
             if isinstance(value, dict):
-                yield RawRecord(index=index, line=line, data=value)
+                yield self._record(source, screen, value, index, line)
             else:
                 yield not_an_object(source, index, line, value)
             index += 1
@@ -200,7 +210,7 @@ class JsonReader:
     def _object(self, source: InputSource, buf: _Buffer) -> Iterator[RawItem]:
         buf.limit = source.limits.max_document_bytes
         try:
-            value, line = buf.value()
+            value, line, screen = buf.value(source.limits.max_depth)
         except _Truncated:
             yield RecordError(
                 source.path,
@@ -224,13 +234,22 @@ class JsonReader:
             return
         wrapped = _wrapped_records(value)
         if wrapped is None:
-            yield RawRecord(index=0, line=line, data=value)
+            yield self._record(source, screen, value, None, line)
             return
         for index, item in enumerate(wrapped):
             if isinstance(item, dict):
-                yield RawRecord(index=index, line=None, data=item)
+                yield self._record(source, screen, item, index, None)
             else:
                 yield not_an_object(source, index, None, item)
+
+    @staticmethod
+    def _record(
+        source: InputSource, screen: Screen, value: dict[str, Any], index: int | None, line: int | None
+    ) -> RawItem:
+        record = screen.record(value, source.limits.max_depth)
+        if record is None:
+            return nested_too_deep(source, index, line)
+        return RawRecord(index=index or 0, line=line, data=record)
 
     @staticmethod
     def _syntax(

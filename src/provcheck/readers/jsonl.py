@@ -7,7 +7,14 @@ import json
 from collections.abc import Callable, Iterator
 
 from provcheck.model import ErrorKind, RecordError
-from provcheck.readers.base import RawItem, RawRecord, nested_too_deep, not_an_object, unreadable_value
+from provcheck.readers.base import (
+    RawItem,
+    RawRecord,
+    Screen,
+    nested_too_deep,
+    not_an_object,
+    unreadable_value,
+)
 from provcheck.readers.source import (
     DecompressionFailed,
     InputSource,
@@ -127,4 +134,8 @@ class JsonlReader:
             )
         if not isinstance(value, dict):
             return not_an_object(source, index, line_no, value)
-        return RawRecord(index=index, line=line_no, data=value)
+        limit = source.limits.max_depth
+        record = Screen.of(data, limit).record(value, limit)
+        if record is None:
+            return nested_too_deep(source, index, line_no)
+        return RawRecord(index=index, line=line_no, data=record)
