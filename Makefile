@@ -38,6 +38,16 @@ unit: $(STAMP)
 test: lint
 	$(BIN)/pytest -q
 
+# Long, bounded robustness runs (issue 8): the readers fuzzed for FUZZ_SECONDS (a failing input is
+# saved to tests/regressions/), every property test on 3,000 inputs, `index add` killed KILLS times.
+FUZZ_SECONDS ?= 600
+KILLS ?= 150
+fuzz: $(STAMP)
+	PROVCHECK_FUZZ_SECONDS=$(FUZZ_SECONDS) PROVCHECK_FUZZ_EXAMPLES=2000 \
+	  $(BIN)/pytest -q -s tests/unit/test_fuzz.py -k survive
+	PROVCHECK_HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest -q tests/unit/test_properties.py
+	PROVCHECK_KILL_ITERATIONS=$(KILLS) $(BIN)/pytest -q -s tests/acceptance/test_index_faults.py -k killed
+
 # The README's picture of the HTML report, taken by the browser test from the demo data.
 screenshot: $(STAMP)
 	$(BIN)/pytest -q tests/acceptance/test_html_browser.py -k demo_report

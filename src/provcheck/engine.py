@@ -25,6 +25,7 @@ from provcheck.index import ReferenceIndex
 from provcheck.match import Matcher
 from provcheck.model import (
     Action,
+    ErrorKind,
     FileSummary,
     MarkerHit,
     Match,
@@ -191,16 +192,23 @@ class _Tally:
     """Bytes of the files read to their end."""
     reading: InputSource | None = None
     """The file being read."""
+    error_limit: int = Limits().max_errors_per_file
+    """Errors listed per file; more are counted (``unlisted``) so they cannot fill memory."""
+    unlisted: Counter[str] = field(default_factory=Counter)
 
     def position(self) -> int:
         return self.bytes_done + (self.reading.consumed if self.reading else 0)
 
     def add(self, out: BatchOutput) -> None:
         self.results.add(out.matches, out.markers)
-        self.errors.extend(out.errors)
         self.turns += out.turns
         for err in out.errors:
-            self.files[err.path].errors += 1
+            file = self.files[err.path]
+            file.errors += 1
+            if file.errors > self.error_limit:
+                self.unlisted[err.path] += 1
+            else:
+                self.errors.append(err)
         for path, schema in out.schemas:
             self.files[path].records += 1
             self.files[path].schemas[schema] += 1
@@ -341,7 +349,10 @@ def scan(
     # Findings are made batch by batch as matches arrive, so nothing grows with the dataset
     # but the results' small sort keys (``provcheck.results``).
     applier = Applier(waivers, today) if waivers is not None else None
-    tally = _Tally(Collector(Evaluator(policy, use, index.sources), applier))
+    tally = _Tally(
+        Collector(Evaluator(policy, use, index.sources), applier),
+        error_limit=options.limits.max_errors_per_file,
+    )
     files: list[tuple[str, str]] = []
     found = options.selector.discover(list(paths)) if options.selector else discover(list(paths))
     for item in found:
@@ -387,6 +398,12 @@ def scan(
             progress.position(tally.position(), tally.bytes_total)
     finally:
         executor.close()
+    for path, count in tally.unlisted.items():
+        tally.errors.append(
+            RecordError(
+                path, ErrorKind.LIMIT, f"{count:,} more records of this file could not be read (not listed)"
+            )
+        )
     tally.errors.sort(key=lambda e: (e.path, -1 if e.index is None else e.index, e.line or 0))
     tally.results.declarations(declarations)
     collected = tally.results.finish()

@@ -61,6 +61,10 @@ class UsageError(ProvcheckError):
     exit_code = ExitCode.USAGE
 
 
+class OutputError(UsageError):
+    """A report or other output file cannot be written (disk full, permissions)."""
+
+
 class InputError(ProvcheckError):
     """An input path cannot be read at all (missing, unreadable, unsupported)."""
 
@@ -83,6 +87,10 @@ class IndexCorruptError(IndexError_):
 
 class IndexLockedError(IndexError_):
     """Another process is writing to the index."""
+
+
+class IndexWriteError(IndexError_):
+    """The index cannot be written (disk full, permissions); the previous index is kept."""
 
 
 class EngineError(ProvcheckError):

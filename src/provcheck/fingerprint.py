@@ -288,7 +288,7 @@ def _codes(th: U64) -> str:
     """Token hashes as characters: 20 bits each, shifted past controls and surrogates."""
     codes = (th >> np.uint64(44)).astype(np.uint32) + np.uint32(0x100)
     codes[codes >= 0xD800] += np.uint32(0x800)
-    text: str = codes.tobytes().decode("utf-32-le")
+    text: str = codes.tobytes().decode("utf-32-le", "surrogatepass")
     return text
 
 

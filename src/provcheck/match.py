@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,13 +18,15 @@ from provcheck.fingerprint import Fingerprint, Fingerprinter
 from provcheck.index import ReferenceIndex, TextKey
 from provcheck.model import Match, MatchId, Record, RecordRef
 from provcheck.normalize import Offsets, token_offsets
-from provcheck.segment import RoleFilter, segments
+from provcheck.segment import RoleFilter, Segment, segments
 from provcheck.verify import Alignment, align, evidence
 
 _REF_CACHE = 4096
 """Reference texts kept between batches."""
 _REF_BATCH = 512
 """Matched references fingerprinted together (bounds the temporary arrays)."""
+_GROUP_CHARS = 4_000_000
+"""Characters of segments matched together (bounds the temporary arrays of a batch)."""
 
 
 def match_id(ref: RecordRef, reference_key: Sequence[object]) -> MatchId:
@@ -85,10 +87,18 @@ class Matcher:
     def records(self, records: Sequence[Record], roles: RoleFilter | None) -> list[Match]:
         """Verified matches of the records' turns; one per turn and reference (best chunk).
 
-        Four passes over the batch, each vectorized or batched: fingerprint every segment, look
-        up every candidate, align every pair, then build evidence for the pairs that matched.
+        Four passes over the segments, each vectorized or batched: fingerprint every segment,
+        look up every candidate, align every pair, then build evidence for the pairs that
+        matched. The segments go through in groups of at most ``_GROUP_CHARS`` characters: the
+        passes' arrays take dozens of bytes per character, and one record can be 64 MiB.
         """
-        segs = [seg for record in records for seg in segments(record, roles)]
+        best: dict[tuple[int, int, str, str], Match] = {}
+        for group in _groups((seg for record in records for seg in segments(record, roles)), _GROUP_CHARS):
+            self._segments(group, best)
+        return list(best.values())
+
+    def _segments(self, segs: list[Segment], best: dict[tuple[int, int, str, str], Match]) -> None:
+        """Match ``segs``, keeping in ``best`` the longest evidence per turn and reference."""
         prints, toks = self.fingerprinter.with_tokens([seg.text for seg in segs])
         empty = np.zeros(0, dtype=np.uint32)
         candidates = self.index.candidates_many(
@@ -104,7 +114,6 @@ class Matcher:
                 if alignment is not None:
                     aligned.append((i, cand.key, alignment))
         self._details(key for _, key, _ in aligned)
-        best: dict[tuple[int, int, str, str], Match] = {}
         offsets: dict[int, Offsets] = {}
         records_of: dict[int, RecordRef] = {}
         for i, key, alignment in aligned:
@@ -137,4 +146,17 @@ class Matcher:
                 old = best.get(slot)
                 if old is None or ev.matched_tokens > old.evidence.matched_tokens:
                     best[slot] = m
-        return list(best.values())
+
+
+def _groups(segs: Iterable[Segment], limit: int) -> Iterator[list[Segment]]:
+    """Consecutive segments, in lists of at most ``limit`` characters (at least one segment)."""
+    group: list[Segment] = []
+    size = 0
+    for seg in segs:
+        if group and size + len(seg.text) > limit:
+            yield group
+            group, size = [], 0
+        group.append(seg)
+        size += len(seg.text)
+    if group:
+        yield group

@@ -170,7 +170,7 @@ class Tokens:
         """Text ``i``'s tokens as strings."""
         lo, hi = int(self.bounds[i]), int(self.bounds[i + 1])
         base = int(self.offsets[i])
-        text = self.chars[base : int(self.offsets[i + 1])].tobytes().decode("utf-32-le")
+        text = self.chars[base : int(self.offsets[i + 1])].tobytes().decode("utf-32-le", "surrogatepass")
         starts = (self.starts[lo:hi] - base).tolist()
         ends = (self.ends[lo:hi] - base).tolist()
         return [text[s:e] for s, e in zip(starts, ends, strict=True)]

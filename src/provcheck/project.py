@@ -147,11 +147,29 @@ def load(path: str) -> ProjectConfig:
     def bad(key: str, expected: str, value: Any) -> None:
         problems.append(f"{where(key)}: {key}: expected {expected}, found {_type_name(value)}")
 
+    top = _repository_top(base)
+
+    def inside(key: str, value: str) -> str | None:
+        """The absolute path of ``value``; a relative one must stay inside the repository."""
+        full = os.path.normpath(os.path.join(base, os.path.expanduser(value)))
+        if top is None or os.path.isabs(os.path.expanduser(value)):
+            return full  # outside git there is no repository; an absolute path is explicit
+        real = os.path.realpath(full)
+        if real != top and not real.startswith(top + os.sep):
+            problems.append(
+                f"{where(key)}: {key}: {value!r} leads to {real}, outside the repository {top}; "
+                "a relative path must stay inside it (give an absolute path for a location "
+                "outside the repository)"
+            )
+            return None
+        return full
+
     for key, value in data.items():
         name = key.replace("-", "_")
         if name in ("index", "policy", "waivers"):
             if isinstance(value, str) and value.strip():
-                values[name] = os.path.normpath(os.path.join(base, os.path.expanduser(value)))
+                if (resolved := inside(key, value)) is not None:
+                    values[name] = resolved
             else:
                 bad(key, _PATH, value)
         elif name in ("use", "include", "exclude", "roles"):
@@ -176,7 +194,8 @@ def load(path: str) -> ProjectConfig:
             if isinstance(value, bool):
                 values[name] = value
             elif isinstance(value, str) and value.strip():
-                values[name] = os.path.normpath(os.path.join(base, os.path.expanduser(value)))
+                if (resolved := inside(key, value)) is not None:
+                    values[name] = resolved
             else:
                 bad(key, "true, false or a directory", value)
         elif name == "workers":
@@ -204,6 +223,18 @@ def load(path: str) -> ProjectConfig:
         )
     lines = {k.replace("-", "_"): line for k in data if (line := yamlfile.line_of(data, k))}
     return ProjectConfig(path=os.path.abspath(path), lines=lines, **values)
+
+
+def _repository_top(folder: str) -> str | None:
+    """The top of the git working tree holding ``folder`` (symlinks resolved), or None."""
+    here = os.path.realpath(folder)
+    while True:
+        if os.path.exists(os.path.join(here, ".git")):
+            return here
+        parent = os.path.dirname(here)
+        if parent == here:
+            return None
+        here = parent
 
 
 ALLOWED_KEYS = frozenset(
@@ -245,6 +276,8 @@ def glob_problem(pattern: str) -> str | None:
         return "'/' alone matches nothing; use '**' for everything"
     if pattern.count("[") != pattern.count("]"):
         return "unbalanced [ ]"
+    if ".." in pattern.replace("\\", "/").split("/"):
+        return "'..' cannot lead out of the configuration's folder (globs are relative to it)"
     return None
 
 

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+import pytest
+
 from helpers import REFERENCE_TEXTS, UNRELATED_TEXT, write_jsonl
-from provcheck import engine
+from provcheck import engine, match
 from provcheck.index import ReferenceIndex
 from provcheck.policy import Use, default_policy
+from provcheck.readers import Limits
+from provcheck.segment import Segment
 
 
 def test_worker_processes_give_the_same_result_as_one_process(tmp_path: Path, index_dir: Path) -> None:
@@ -37,3 +42,54 @@ def test_worker_processes_give_the_same_result_as_one_process(tmp_path: Path, in
         (43, 42, "encoding"),
     ]
     assert results[1].files[0].errors == 3 and results[1].files[0].records == 40
+
+
+def test_long_records_are_matched_in_bounded_groups_with_the_same_result(
+    tmp_path: Path, index_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A turn of hundreds of chunks (copies at its start, middle and end) and short records: the
+    # matches must not depend on how many characters one pass takes (the bound on its memory).
+    filler = " ".join(f"{UNRELATED_TEXT} {i}" for i in range(300))
+    long = f"{REFERENCE_TEXTS[0]} {filler} {REFERENCE_TEXTS[1]} {filler} {REFERENCE_TEXTS[2]}"
+    rows = [{"id": "long", "text": long}] + [{"id": f"s{i}", "text": REFERENCE_TEXTS[i]} for i in range(3)]
+    data = write_jsonl(tmp_path / "d.jsonl", rows)
+    index = ReferenceIndex(str(index_dir))
+
+    def matches() -> list[tuple[str, str, int, int]]:
+        result = engine.scan([str(data)], index, default_policy(), Use())
+        return [
+            (
+                m.record.id or "",
+                m.reference.id,
+                m.evidence.matched_tokens,
+                m.evidence.spans[0].candidate.start,
+            )
+            for m in result.matches
+        ]
+
+    whole = matches()
+    assert len(long) > 200_000 and {m[0] for m in whole} == {"long", "s0", "s1", "s2"}
+    assert len([m for m in whole if m[0] == "long"]) == 3
+    groups: list[int] = []
+    real = match._groups
+
+    def counted(segs: Iterable[Segment], limit: int) -> Iterator[list[Segment]]:
+        for group in real(segs, limit):
+            groups.append(len(group))
+            yield group
+
+    monkeypatch.setattr(match, "_groups", counted)
+    monkeypatch.setattr(match, "_GROUP_CHARS", 50_000)
+    assert matches() == whole
+    assert len(groups) > 5 and sum(groups) > 3 + len(long) // 40_000
+
+
+def test_errors_per_file_are_listed_up_to_the_limit(tmp_path: Path, index_dir: Path) -> None:
+    rows: list[object] = [{"n": 0}] * 40 + [{"text": REFERENCE_TEXTS[0]}] + [{"n": 1}] * 40
+    data = write_jsonl(tmp_path / "d.jsonl", rows)
+    options = engine.ScanOptions(limits=Limits(max_errors_per_file=25), batch_size=7)
+    result = engine.scan([str(data)], ReferenceIndex(str(index_dir)), default_policy(), Use(), options)
+    assert len(result.matches) == 1 and result.stats.records == 1
+    assert len(result.errors) == 26 and [e.index for e in result.errors[1:]] == list(range(25))
+    assert result.errors[0].message == "55 more records of this file could not be read (not listed)"
+    assert result.files[0].errors == 80

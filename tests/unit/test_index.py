@@ -18,12 +18,13 @@ from provcheck.errors import (
     IndexError_,
     IndexLockedError,
     IndexMismatchError,
+    IndexWriteError,
     UsageError,
 )
 from provcheck.fingerprint import Fingerprinter
 from provcheck.formats import RecordOptions
-from provcheck.index import IndexWriter, ReferenceIndex
-from provcheck.index.shard import ShardBuilder
+from provcheck.index import IndexWriter, ReferenceIndex, damaged
+from provcheck.index.shard import FILES, ShardBuilder
 from provcheck.ingest import AddSpec, add_file
 from provcheck.model import SourceInfo, SourceName
 
@@ -131,7 +132,7 @@ def shard_file(idx: Path, name: str) -> Path:
     return shard / name
 
 
-@pytest.mark.parametrize("name", ["anchors.npy", "texts.bin", "refs.jsonl"])
+@pytest.mark.parametrize("name", FILES)
 def test_truncated_or_missing_files_are_detected_on_open(tmp_path: Path, name: str) -> None:
     idx = built(tmp_path)
     target = shard_file(idx, name)
@@ -143,7 +144,7 @@ def test_truncated_or_missing_files_are_detected_on_open(tmp_path: Path, name: s
         ReferenceIndex(str(idx))
 
 
-@pytest.mark.parametrize("name", ["anchors.npy", "texts.bin", "codes.bin", "refs.jsonl"])
+@pytest.mark.parametrize("name", FILES)
 def test_a_flipped_byte_is_detected_on_open(tmp_path: Path, name: str) -> None:
     idx = built(tmp_path)
     ReferenceIndex(str(idx))  # sound, and remembered as verified
@@ -153,23 +154,47 @@ def test_a_flipped_byte_is_detected_on_open(tmp_path: Path, name: str) -> None:
     target.write_bytes(bytes(data))
     with pytest.raises(IndexCorruptError, match=f"{name}: checksum mismatch"):
         ReferenceIndex(str(idx))
-    assert ReferenceIndex(str(idx), verify=False).verify() == [str(target)]
+    assert damaged(str(idx)) == [str(target)]
 
 
 def test_verified_files_are_not_read_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from provcheck.index import integrity
 
     idx = built(tmp_path)
+    files = integrity_files(idx)
     reads: list[str] = []
     real = integrity.file_digest
     monkeypatch.setattr(integrity, "file_digest", lambda p: reads.append(p) or real(p))
+    # Just written: verified on every open until the files are older than a clock tick could hide.
     ReferenceIndex(str(idx))
-    assert reads == []  # the writer recorded what it wrote
+    ReferenceIndex(str(idx))
+    assert len(reads) == 2 * len(files)
+    settled = time.time() - integrity.RACY_SECONDS - 1
+    for f in files:
+        os.utime(f, (settled, settled))
+    ReferenceIndex(str(idx))
+    assert len(reads) == 3 * len(files)
+    ReferenceIndex(str(idx))
+    assert len(reads) == 3 * len(files)  # remembered
     (tmp_path / "cache" / "verified.json").unlink()
     ReferenceIndex(str(idx))
-    assert len(reads) == len(integrity_files(idx))
-    ReferenceIndex(str(idx))
-    assert len(reads) == len(integrity_files(idx))
+    assert len(reads) == 4 * len(files)
+
+
+def test_a_change_that_keeps_size_and_time_is_found_by_index_verify(tmp_path: Path) -> None:
+    from provcheck.index import integrity
+
+    idx = built(tmp_path)
+    target = shard_file(idx, "texts.bin")
+    settled = time.time() - integrity.RACY_SECONDS - 1
+    os.utime(target, (settled, settled))
+    ReferenceIndex(str(idx))  # verified and remembered by (size, time, inode)
+    data = bytearray(target.read_bytes())
+    data[5] ^= 0x01
+    with open(target, "r+b") as fh:  # same inode, same size, then the old time put back
+        fh.write(bytes(data))
+    os.utime(target, (settled, settled))
+    assert damaged(str(idx)) == [str(target)]
 
 
 def integrity_files(idx: Path) -> list[Path]:
@@ -214,12 +239,56 @@ def test_interrupted_add_leaves_the_previous_index_intact(
     assert len(list((idx / "shards").iterdir())) == 1
 
 
+def test_interrupted_just_after_the_manifest_was_replaced_keeps_the_new_index(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from provcheck.index import manifest as mf
+
+    idx = built(tmp_path)
+    real = mf.fsync_dir
+
+    def interrupted(directory: str) -> None:
+        if directory == str(idx):  # the manifest's rename, not the shards'
+            raise KeyboardInterrupt
+        real(directory)
+
+    monkeypatch.setattr(mf, "fsync_dir", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        add(idx, spec(refs_file(tmp_path, "b", [UNRELATED_TEXT]), "b"))
+    monkeypatch.undo()
+    index = ReferenceIndex(str(idx))  # the new manifest names the new shard: it must still exist
+    assert set(index.sources) == {"a", "b"} and len(index.shards) == 2 and damaged(str(idx)) == []
+
+
+def test_a_manifest_that_cannot_be_written_leaves_the_old_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    from provcheck.index import manifest as mf
+
+    idx = built(tmp_path)
+    digest = ReferenceIndex(str(idx)).digest
+
+    def full(src: str, dst: str) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), dst)
+
+    monkeypatch.setattr(mf.os, "replace", full)
+    with pytest.raises(IndexWriteError, match=r"No space left on device .*manifest\.json.*nothing was added"):
+        add(idx, spec(refs_file(tmp_path, "b", [UNRELATED_TEXT]), "b"))
+    monkeypatch.undo()
+    index = ReferenceIndex(str(idx))
+    assert index.digest == digest and len(list((idx / "shards").iterdir())) == 1
+    assert not (idx / "manifest.json.tmp").exists() and not (idx / "tmp").exists()
+
+
 def test_leftovers_of_a_killed_writer_are_cleaned_by_the_next(tmp_path: Path) -> None:
     idx = built(tmp_path)
     (idx / "tmp" / "deadbeef").mkdir(parents=True)
     (idx / "shards" / "000099-orphan").mkdir()
+    (idx / "manifest.json.tmp").write_text("{half a manifest")
     add(idx, spec(refs_file(tmp_path, "b", [UNRELATED_TEXT]), "b"))
-    assert not (idx / "shards" / "000099-orphan").exists()
+    assert not (idx / "shards" / "000099-orphan").exists() and not (idx / "manifest.json.tmp").exists()
     assert len(ReferenceIndex(str(idx)).shards) == 2
 
 

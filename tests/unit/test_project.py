@@ -108,3 +108,36 @@ def test_selects_applies_include_then_exclude_inside_the_folder_only(tmp_path: P
     assert not c.selects(str(root / "notes.jsonl"))
     assert c.selects(str(tmp_path / "elsewhere.jsonl"))  # outside the configuration's folder
     assert os.path.isabs(c.path) and c.root == str(root)
+
+
+def test_relative_paths_cannot_leave_the_repository(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (repo / "link").symlink_to(outside, target_is_directory=True)
+    cfg = write(
+        repo / "sub" / ".provcheck.yaml",
+        "index: ../idx\n"  # inside the repository (the folder above the config's)
+        "policy: ../../elsewhere/p.yaml\n"
+        "waivers: ../link/w.yaml\n"  # a symlink committed in the repository, pointing out
+        f"cache: {outside / 'cache'}\n"  # absolute: the operator's explicit choice
+        "exclude: ['../secrets/**']\n",
+    )
+    with pytest.raises(ConfigError) as err:
+        project.load(str(cfg))
+    real = os.path.realpath(repo)
+    assert err.value.problems == [
+        f"{cfg}:2: policy: '../../elsewhere/p.yaml' leads to {os.path.realpath(outside)}/p.yaml, outside the "
+        f"repository {real}; a relative path must stay inside it (give an absolute path for a location "
+        "outside the repository)",
+        f"{cfg}:3: waivers: '../link/w.yaml' leads to {os.path.realpath(outside)}/w.yaml, outside the "
+        f"repository {real}; a relative path must stay inside it (give an absolute path for a location "
+        "outside the repository)",
+        f"{cfg}:5: exclude: '../secrets/**': '..' cannot lead out of the configuration's folder (globs are "
+        "relative to it)",
+    ]
+    fixed = write(cfg, f"index: ../idx\npolicy: {outside / 'p.yaml'}\nwaivers: ../w.yaml\ncache: ../.cache\n")
+    loaded = project.load(str(fixed))
+    assert loaded.index == str(repo / "idx") and loaded.policy == str(outside / "p.yaml")
+    assert loaded.cache == str(repo / ".cache")

@@ -310,3 +310,190 @@ def test_fsspec_urls_read_like_local_files(tmp_path: Path) -> None:
         assert records and all(isinstance(r, RawRecord) for r in records)
     with pytest.raises(Exception, match="no such file"):
         list(discover(["memory://bucket/missing"]))
+
+
+# ---- hostile input (issue 8): each bad file or record is one located error, the rest is read
+
+
+def test_a_stray_nul_byte_is_a_bad_record_not_a_binary_file(tmp_path: Path) -> None:
+    p = tmp_path / "nul.jsonl"
+    p.write_bytes(b'{"id": 0}\n{"text": "a\x00b"}\n\x00\n{"id": 3}\n')
+    records, errors = read_all(p)
+    assert [r.data["id"] for r in records] == [0, 3]
+    assert [(e.line, e.index, e.kind) for e in errors] == [
+        (2, 1, ErrorKind.ENCODING),
+        (3, 2, ErrorKind.ENCODING),
+    ]
+    assert errors[0].message == "NUL byte at byte 12 of the line; expected JSON text"
+    csv_file = tmp_path / "nul.csv"
+    csv_file.write_bytes(b"text,id\nfine,1\nab\x00c,2\nalso fine,3\n")
+    records, errors = read_all(csv_file)
+    assert [r.data["id"] for r in records] == ["1", "3"]
+    assert [(e.line, e.index, e.kind) for e in errors] == [(3, 1, ErrorKind.ENCODING)]
+    assert "NUL byte" in errors[0].message
+
+
+@pytest.mark.parametrize(
+    ("head", "what"),
+    [
+        (b"\x10\x2c\x00\x00\x00\x00\x00\x00" + b'{"__metadata__": {"format": "pt"}}' * 200, "binary data"),
+        (b"\x93NUMPY\x01\x00v\x00{'descr': '<f4', 'fortran_order': False}" + b"\x00" * 5000, "binary data"),
+        (b"PK\x03\x04\x14\x00\x00\x00\x08\x00" + bytes(range(256)) * 20, "binary data"),
+        (b"\x00" * 10_000, "binary data"),
+        ('{"text": "hello"}\n'.encode("utf-16-le") * 50, "UTF-16-LE text without a byte-order mark"),
+        ('{"text": "hello"}\n'.encode("utf-16-be") * 50, "UTF-16-BE text without a byte-order mark"),
+        ('{"text": "hello"}\n'.encode("utf-32-le") * 50, "UTF-32-LE text without a byte-order mark"),
+    ],
+)
+def test_binary_content_is_one_file_error_that_names_it(tmp_path: Path, head: bytes, what: str) -> None:
+    for suffix in (".jsonl", ".json", ".csv", ".txt"):
+        p = tmp_path / f"weights{suffix}"
+        p.write_bytes(head + b'\n{"id": 1}\n')
+        records, errors = read_all(p)
+        assert not records and len(errors) == 1, (suffix, errors)
+        assert errors[0].kind is ErrorKind.FILE and errors[0].message.startswith(what), errors[0].message
+        assert errors[0].line is None
+
+
+def test_nesting_deeper_than_the_limit_is_a_located_error(tmp_path: Path) -> None:
+    def nested(depth: int) -> str:
+        return '{"text": "hi", "a": ' + "[" * depth + "1" + "]" * depth + "}"
+
+    p = tmp_path / "deep.jsonl"
+    p.write_text("\n".join([nested(150), nested(250), nested(5000), nested(10**6), '{"id": 4}']) + "\n")
+    records, errors = read_all(p)
+    assert [r.index for r in records] == [0, 4]
+    assert [(e.line, e.index, e.kind) for e in errors] == [(i + 1, i, ErrorKind.LIMIT) for i in (1, 2, 3)]
+    assert all("nested more than 200 levels deep" in e.message for e in errors)
+    array = tmp_path / "deep.json"
+    array.write_text("[" + nested(150) + ",\n" + nested(300) + "]")
+    records, errors = read_all(array)
+    assert [r.index for r in records] == [0] and [(e.line, e.index) for e in errors] == [(2, 1)]
+
+
+def test_reading_stopped_inside_an_oversized_line_names_that_line(tmp_path: Path) -> None:
+    p = tmp_path / "bomb.jsonl.gz"
+    p.write_bytes(gzip.compress(b'{"id": 0}\n{"text": "' + b"a" * 3_000_000 + b'"}\n{"id": 2}\n'))
+    records, errors = read_all(
+        p, Limits(max_record_bytes=100_000, min_decompressed=1_000_000, max_expansion=1)
+    )
+    assert [r.data["id"] for r in records] == [0]
+    (error,) = errors
+    assert error.line == 2 and error.kind is ErrorKind.LIMIT
+    assert (
+        "decompressed size exceeds 1,000,000 bytes" in error.message and "1 record(s) before" in error.message
+    )
+
+
+COMPRESS = {
+    "gz": gzip.compress,
+    "xz": lzma.compress,
+    "bz2": bz2.compress,
+    "zst": zstandard.ZstdCompressor().compress,
+}
+
+
+@pytest.mark.parametrize("suffix", sorted(COMPRESS))
+def test_truncated_archives_keep_the_records_before_the_damage(tmp_path: Path, suffix: str) -> None:
+    # bzip2 compresses 900 kB blocks: two of them, so the first is read before the damage.
+    body = "".join(json.dumps({"id": i, "pad": f"{i} " * 120}) + "\n" for i in range(3000)).encode()
+    packed = COMPRESS[suffix](body)
+    p = tmp_path / f"cut.jsonl.{suffix}"
+    p.write_bytes(packed[: len(packed) * 5 // 6])
+    records, errors = read_all(p)
+    assert [r.data["id"] for r in records] == list(range(len(records))) and 0 < len(records) < 3000
+    (error,) = errors
+    assert error.kind is ErrorKind.FILE and "corrupt or truncated" in error.message
+    assert error.line == len(records) + 1
+
+
+@pytest.mark.parametrize("suffix", sorted(COMPRESS))
+def test_decompression_bombs_of_every_format_are_bounded(tmp_path: Path, suffix: str) -> None:
+    # 64 concatenated members of 1 MiB of "a": 64 MiB from a few KiB. The limit here is 4 MiB.
+    member = COMPRESS[suffix](b"a" * 2**20)
+    p = tmp_path / f"bomb.jsonl.{suffix}"
+    p.write_bytes(COMPRESS[suffix](b'{"id": 0}\n') + member * 64)
+    limits = Limits(max_record_bytes=2**20, min_decompressed=4 * 2**20, max_expansion=10)
+    records, errors = read_all(p, limits)
+    assert [r.data["id"] for r in records] == [0]
+    (error,) = errors
+    assert error.kind is ErrorKind.LIMIT and error.line == 2
+    assert f"decompressed size exceeds {4 * 2**20:,} bytes" in error.message
+
+
+def test_a_field_over_the_record_limit_is_located_and_the_next_row_read(tmp_path: Path) -> None:
+    p = tmp_path / "wide.csv"
+    p.write_text('text,id\n"' + "w" * 300_000 + '",1\nnext row,2\n')
+    records, errors = read_all(p, Limits(max_record_bytes=100_000))
+    assert [r.data["id"] for r in records] == ["2"]
+    assert [(e.line, e.index, e.kind) for e in errors] == [(2, 0, ErrorKind.LIMIT)]
+    assert "record is larger than the 0 MiB limit" in errors[0].message
+
+
+def test_parquet_without_a_text_column_is_one_error(tmp_path: Path) -> None:
+    p = tmp_path / "numbers.parquet"
+    pq.write_table(pa.table({"x": list(range(5000)), "y": [0.5] * 5000}), p)
+    records, errors = read_all(p)
+    assert not records and len(errors) == 1
+    assert errors[0].kind is ErrorKind.SCHEMA and errors[0].index is None
+    assert errors[0].message.startswith("no column can hold text: x (int64), y (double)")
+
+
+def test_parquet_binary_columns_holding_utf8_are_text(tmp_path: Path) -> None:
+    p = tmp_path / "bytes.parquet"
+    values = ["caf\u00e9 text".encode(), b"\xff\xfe not utf-8", b"more text"]
+    pq.write_table(pa.table({"text": pa.array(values, type=pa.binary()), "n": [1, 2, 3]}), p)
+    records, errors = read_all(p)
+    assert not errors
+    assert [r.data["text"] for r in records] == ["caf\u00e9 text", b"\xff\xfe not utf-8", "more text"]
+
+
+def test_dataset_files_that_are_broken_links_are_reported(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    write_jsonl(data / "ok.jsonl", ROWS)
+    (data / "a.jsonl").symlink_to(data / "b.jsonl")
+    (data / "b.jsonl").symlink_to(data / "a.jsonl")
+    (data / "gone.jsonl").symlink_to(tmp_path / "missing.jsonl")
+    (data / "up").symlink_to(data, target_is_directory=True)  # directory links are not followed
+    items = list(discover([str(data)]))
+    errors = {Path(e.path).name: e.message for e in items if isinstance(e, RecordError)}
+    assert errors == {
+        "a.jsonl": "symbolic link loop; not scanned",
+        "b.jsonl": "symbolic link loop; not scanned",
+        "gone.jsonl": "symbolic link to nothing (No such file or directory); not scanned",
+    }
+    assert [Path(d).name for d, _ in (i for i in items if not isinstance(i, RecordError))] == ["ok.jsonl"]
+
+
+def test_errors_of_one_file_are_listed_up_to_a_limit_and_counted_beyond(tmp_path: Path) -> None:
+    p = tmp_path / "garbage.jsonl"
+    p.write_text("not json\n" * 50 + '{"id": 50}\n' + "still not json\n" * 50)
+    records, errors = read_all(p, Limits(max_errors_per_file=30))
+    assert [r.data["id"] for r in records] == [50]  # good records after the limit are still read
+    assert [e.line for e in errors[:30]] == list(range(1, 31))
+    assert len(errors) == 31 and errors[-1].kind is ErrorKind.LIMIT
+    assert (
+        errors[-1].message
+        == "70 more unreadable records in this file are not listed (only the first 30 are; 100 in all)"
+    )
+
+
+def test_lone_surrogates_are_replaced_so_records_stay_unicode(tmp_path: Path) -> None:
+    p = tmp_path / "s.jsonl"
+    p.write_text('{"id": "\\udc80x", "\\ud800k": ["\\udfff", {"t": "ok \\ud83d\\ude00 \\ud83d"}]}\n')
+    (record,) = read_all(p)[0]
+    assert record.data == {"id": "\ufffdx", "\ufffdk": ["\ufffd", {"t": "ok \U0001f600 \ufffd"}]}
+    json.dumps(record.data, ensure_ascii=False).encode("utf-8")  # writable as UTF-8
+
+
+def test_a_file_name_that_is_not_utf8_is_shown_with_replacement_characters(tmp_path: Path) -> None:
+    import os
+
+    raw = os.path.join(os.fsencode(tmp_path), b"d\xe9j\xe0.jsonl")
+    with open(raw, "w") as fh:
+        fh.write('{"id": 1}\n')
+    (found,) = discover([str(tmp_path)])
+    assert isinstance(found, tuple)
+    display, fs_path = found
+    assert display == str(tmp_path / "d\ufffdj\ufffd.jsonl") and os.fsencode(fs_path) == raw
+    assert read_all(Path(fs_path))[0][0].data == {"id": 1}

@@ -22,8 +22,9 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from provcheck.errors import ExitCode, ProvcheckError, UsageError
+from provcheck.errors import ExitCode, OutputError, ProvcheckError, UsageError
 from provcheck.model import RecordError
+from provcheck.report.terminal import printable
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -81,8 +82,9 @@ def run_main(group: click.Group) -> None:
 
 
 def report_error(exc: ProvcheckError) -> None:
-    """Print an error the standard way."""
-    stderr.print(f"provcheck: error: {exc}", markup=False)
+    """Print an error the standard way (its lines may quote data: control characters escaped)."""
+    text = "\n".join(printable(line) for line in str(exc).split("\n"))
+    stderr.print(f"provcheck: error: {text}", markup=False)
 
 
 def handle_errors(fn: F) -> F:
@@ -114,16 +116,23 @@ def write_output(path: str | None, report: str | Callable[[TextIO], None]) -> No
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
         raise UsageError(f"--output {path}: directory {directory} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=".provcheck-", dir=directory)
+    tmp = None
     try:
+        fd, tmp = tempfile.mkstemp(prefix=".provcheck-", dir=directory)
         with os.fdopen(fd, "w", encoding="utf-8", buffering=_BUFFER) as fh:
             write(fh)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
+    except BaseException as exc:
+        if tmp is not None and os.path.exists(tmp):
             os.unlink(tmp)
+        if isinstance(exc, OSError):
+            kept = "the previous file is unchanged" if os.path.exists(path) else "nothing was written"
+            raise OutputError(
+                f"--output {path}: cannot write: {exc.strerror or exc}; {kept}",
+                hint="free disk space or choose another --output",
+            ) from None
         raise
 
 
@@ -157,7 +166,7 @@ class _Echo(io.StringIO):
 def format_error(e: RecordError) -> str:
     """``path:line: kind: message``."""
     field = f" (field {e.field})" if e.field else ""
-    return f"{e.where()}: {e.kind.value}: {e.message}{field}"
+    return printable(f"{e.where()}: {e.kind.value}: {e.message}{field}")
 
 
 class StderrProgress:

@@ -11,6 +11,7 @@ from provcheck import githook, project
 from provcheck.cli.common import handle_errors, stderr
 from provcheck.git import Repo
 from provcheck.project import FAIL_ON, LFS_MODES
+from provcheck.report.terminal import printable
 
 
 @click.group()
@@ -92,7 +93,7 @@ def run(
     if not quiet:
         for skip in changes.skipped:
             if verbose or skip.notable:
-                stderr.print(f"provcheck: {skip.path}: {skip.reason}", markup=False)
+                stderr.print(printable(f"provcheck: {skip.path}: {skip.reason}"), markup=False)
     if not changes.files and not changes.declaring:
         if not quiet:
             others = sum(1 for k in changes.skipped if not k.notable)

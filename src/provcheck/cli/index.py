@@ -19,7 +19,7 @@ from provcheck.config import FingerprintConfig
 from provcheck.errors import ExitCode, IndexCorruptError, UsageError
 from provcheck.executors import default_workers
 from provcheck.formats import SCHEMAS, RecordOptions
-from provcheck.index import IndexWriter, ReferenceIndex
+from provcheck.index import IndexWriter, ReferenceIndex, damaged
 from provcheck.ingest import AddReport, AddSpec, add_file, load_sources
 from provcheck.model import SourceInfo, SourceName
 from provcheck.segment import MODEL_TURNS, RoleFilter
@@ -309,10 +309,10 @@ def index_info(index_path: str, fmt: str) -> None:
 @handle_errors
 def index_verify(index_path: str) -> None:
     """Recompute every checksum of INDEX; exit 5 if anything is damaged."""
-    idx = ReferenceIndex(index_path, verify=False)
-    bad = idx.verify()
+    bad = damaged(index_path)
     if bad:
         raise IndexCorruptError(
             "checksum mismatch: " + ", ".join(bad), hint="restore the index or rebuild it"
         )
+    idx = ReferenceIndex(index_path, verify=False)
     stderr.print(f"{index_path}: {len(idx.shards)} shard(s), every checksum matches", markup=False)

@@ -29,6 +29,7 @@ from provcheck.model import Action, ScanResult
 from provcheck.project import LFS_MODES
 from provcheck.report import OutputFormat, ReportContext, formatter
 from provcheck.report.serialize import counts_by_action
+from provcheck.report.terminal import printable
 from provcheck.waivers import DEFAULT_FILE as DEFAULT_WAIVERS
 from provcheck.waivers import Waivers, load_waivers
 
@@ -307,7 +308,7 @@ def scan(
             changes = changesets.since(repo, changed_since, list(paths), config, settings.lfs)
             if not quiet:
                 for skip in changes.skipped:
-                    stderr.print(f"{skip.path}: not scanned: {skip.reason}", markup=False)
+                    stderr.print(printable(f"{skip.path}: not scanned: {skip.reason}"), markup=False)
             run["changed_since"] = changed_since
             result, cache = scan_changes(settings, changes, repo, progress, run, waivers)
         else:

@@ -6,9 +6,14 @@ one flipped byte included — is read and checked again, so damage is reported o
 of becoming a wrong answer. Files verified once are remembered in a small stamp file under the
 user's cache directory (``$PROVCHECK_CACHE_DIR``, else ``$XDG_CACHE_HOME/provcheck``, else
 ``~/.cache/provcheck``), keyed by the file's absolute path and expected digest, so the next
-open costs a ``stat`` per file. The writer records the files it has just written, so a fresh
-index opens without a full read. If the cache cannot be written, files are verified on every
+open costs a ``stat`` per file. If the cache cannot be written, files are verified on every
 open (slower, never less safe).
+
+A file modified less than ``RACY_SECONDS`` before it was verified is not remembered (git's
+"racy clean" rule): file systems keep modification times in ticks of milliseconds to seconds,
+so a write just after the check could leave the same time behind. A fresh index is therefore
+read once more by the first open after it settles. ``provcheck index verify`` always reads
+every file: a change that also restores the old modification time is found only by it.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import time
 from collections.abc import Iterable
 
 import xxhash
@@ -44,12 +50,17 @@ def file_digest(path: str) -> str:
     return h.hexdigest()
 
 
-def _stamp(path: str, digest: str) -> str | None:
+RACY_SECONDS = 2
+"""Files modified this recently when verified are verified again next time."""
+
+
+def _stamp(path: str, digest: str) -> tuple[str, int] | None:
+    """The file's identity for the stamp cache, and its modification time (ns)."""
     try:
         st = os.stat(path)
     except OSError:
         return None
-    return f"{os.path.abspath(path)}|{digest}|{st.st_size}|{st.st_mtime_ns}|{st.st_ino}"
+    return f"{os.path.abspath(path)}|{digest}|{st.st_size}|{st.st_mtime_ns}|{st.st_ino}", st.st_mtime_ns
 
 
 def _load() -> set[str]:
@@ -73,27 +84,22 @@ def _save(stamps: set[str]) -> None:
         pass  # an unwritable cache only costs a re-verification next time
 
 
-def remember(files: Iterable[tuple[str, str]]) -> None:
-    """Record ``(path, digest)`` pairs as verified (the writer has just computed them)."""
-    stamps = _load()
-    new = {s for path, digest in files if (s := _stamp(path, digest))}
-    if not new <= stamps:
-        _save(stamps | new)
-
-
 def verify(files: Iterable[tuple[str, str]]) -> None:
     """Check ``(path, expected digest)`` pairs; raise on the first mismatch."""
     stamps = _load()
     verified: set[str] = set()
+    settled = time.time_ns() - RACY_SECONDS * 10**9
     for path, digest in files:
-        stamp = _stamp(path, digest)
-        if stamp is None or stamp in stamps:
+        found = _stamp(path, digest)
+        if found is None or found[0] in stamps:
             continue
         if file_digest(path) != digest:
             raise IndexCorruptError(
                 f"{path}: checksum mismatch: the file was modified or damaged since it was written",
                 hint="restore the index or rebuild it; `provcheck index verify` lists every damaged file",
             )
-        verified.add(stamp)
+        stamp, modified = found
+        if modified < settled:
+            verified.add(stamp)
     if verified:
         _save(stamps | verified)

@@ -158,6 +158,12 @@ def read(directory: str) -> Manifest:
         with open(path, encoding="utf-8") as fh:
             body = json.load(fh)
     except FileNotFoundError:
+        if os.path.isdir(os.path.join(directory, "shards")):
+            raise IndexError_(
+                f"{directory}: not a provcheck index yet (no {MANIFEST}): its first `index add` "
+                "did not finish",
+                hint=f"run that `provcheck index add {directory} ...` again",
+            ) from None
         raise IndexError_(
             f"{directory}: not a provcheck index (no {MANIFEST})",
             hint=f"create one with: provcheck index add {directory} DATA --source NAME",

@@ -21,6 +21,7 @@ document, 800 MB at 160k documents) that must be unpickled whole before the firs
 
 from __future__ import annotations
 
+import contextlib
 import json
 import mmap
 import os
@@ -114,7 +115,7 @@ class ShardBuilder:
             data = text.encode("utf-8")
             self._texts.write(data)
             self._offsets.append(self._offsets[-1] + len(data))
-            self._codes.write(codes.encode("utf-32-le"))
+            self._codes.write(codes.encode("utf-32-le", "surrogatepass"))
             self._code_offsets.append(self._code_offsets[-1] + len(codes))
             self._echoes.extend(echoes)
             self._echo_offsets.append(len(self._echoes))
@@ -172,7 +173,9 @@ class ShardBuilder:
         """Close files; the caller removes the directory."""
         for fh in (self._texts, self._codes):
             if not fh.closed:
-                fh.close()
+                # Closing flushes, which fails again on a full disk: the data is discarded anyway.
+                with contextlib.suppress(OSError):
+                    fh.close()
 
 
 @dataclass(frozen=True, slots=True)
@@ -315,7 +318,7 @@ class Shard:
     def codes(self, tid: int) -> str:
         """The token codes of text ``tid`` (``Fingerprint.codes``)."""
         start, end = int(self.code_offsets[tid]) * 4, int(self.code_offsets[tid + 1]) * 4
-        return bytes(self._codes[start:end]).decode("utf-32-le")
+        return bytes(self._codes[start:end]).decode("utf-32-le", "surrogatepass")
 
     def echo(self, tid: int) -> list[tuple[int, int]]:
         """Token ranges of text ``tid`` that repeat its record's prompt."""

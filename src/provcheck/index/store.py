@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import errno
 import fcntl
@@ -17,10 +18,16 @@ import numpy as np
 
 from provcheck import __version__
 from provcheck.config import FingerprintConfig, MatchConfig
-from provcheck.errors import IndexLockedError, IndexMismatchError, UsageError
+from provcheck.errors import (
+    IndexError_,
+    IndexLockedError,
+    IndexMismatchError,
+    IndexWriteError,
+    UsageError,
+)
 from provcheck.fingerprint import U32
-from provcheck.index import integrity
 from provcheck.index import manifest as mf
+from provcheck.index.integrity import file_digest
 from provcheck.index.manifest import Manifest, ShardEntry, SourceEntry
 from provcheck.index.shard import Shard, ShardBuilder
 from provcheck.model import Reference, ReferenceId, RoleKind, SourceInfo, SourceName, Turn
@@ -249,9 +256,15 @@ class IndexWriter:
         exists = os.path.exists(os.path.join(self.path, mf.MANIFEST))
         if not exists and os.path.exists(self.path) and not os.path.isdir(self.path):
             raise UsageError(f"{self.path}: exists and is not a directory")
-        os.makedirs(os.path.join(self.path, SHARDS), exist_ok=True)
-        self._lock = _Lock(os.path.join(self.path, LOCK), self._lock_timeout)
-        self._lock.__enter__()
+        try:
+            os.makedirs(os.path.join(self.path, SHARDS), exist_ok=True)
+            self._lock = _Lock(os.path.join(self.path, LOCK), self._lock_timeout)
+            self._lock.__enter__()
+        except OSError as exc:
+            raise IndexWriteError(
+                f"{self.path}: cannot create or lock the index: {_reason(exc)}",
+                hint="check the directory's permissions and free space",
+            ) from None
         try:
             if exists:
                 self.manifest = mf.read(self.path)
@@ -276,15 +289,49 @@ class IndexWriter:
             raise
         return self
 
-    def __exit__(self, exc_type: object, *exc: object) -> None:
-        for builder in self._building:
-            builder.abort()
-        shutil.rmtree(os.path.join(self.path, TMP), ignore_errors=True)
-        if exc_type is not None:
-            for name, _ in self._new:
+    def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> None:
+        kept = False
+        try:
+            for builder in self._building:
+                builder.abort()
+            shutil.rmtree(os.path.join(self.path, TMP), ignore_errors=True)
+            if exc_type is not None:
+                kept = self._discard()
+        finally:
+            if self._lock is not None:
+                self._lock.__exit__()
+        if isinstance(exc, OSError):
+            # Disk full, a file size limit, permissions: say what happened to the index.
+            state = (
+                "the index was updated, but the change may not be durable: run `provcheck index verify`"
+                if kept
+                else "nothing was added: the index is as it was before this command"
+            )
+            raise IndexWriteError(
+                f"{self.path}: cannot write the index: {_reason(exc)}; {state}",
+                hint="free disk space (or fix the cause above) and run the command again",
+            ) from exc
+
+    def _discard(self) -> bool:
+        """Remove the shards this writer made that the manifest on disk does not use.
+
+        The manifest is read back rather than assumed: an interruption inside ``commit`` may
+        come just after the new manifest replaced the old one, and its shards must then stay.
+        True when the manifest on disk uses this writer's shards (the commit happened).
+        """
+        try:
+            live = {s.name for s in mf.read(self.path).shards}
+        except IndexError_:
+            live = set()  # no manifest yet (a first add) or a damaged one: nothing of ours is used
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(os.path.join(self.path, mf.MANIFEST + ".tmp"))
+        kept = False
+        for name, _ in self._new:
+            if name in live:
+                kept = True
+            else:
                 shutil.rmtree(os.path.join(self.path, SHARDS, name), ignore_errors=True)
-        if self._lock is not None:
-            self._lock.__exit__()
+        return kept
 
     @property
     def config(self) -> FingerprintConfig:
@@ -292,8 +339,11 @@ class IndexWriter:
         return self.manifest.fingerprint
 
     def _clean_leftovers(self) -> None:
-        """Remove what an interrupted writer left: temp dirs and unreferenced shards."""
+        """Remove what an interrupted writer left: temp dirs, unreferenced shards, a manifest
+        that was being written."""
         shutil.rmtree(os.path.join(self.path, TMP), ignore_errors=True)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(os.path.join(self.path, mf.MANIFEST + ".tmp"))
         live = {s.name for s in self.manifest.shards}
         shard_dir = os.path.join(self.path, SHARDS)
         for name in os.listdir(shard_dir):
@@ -336,8 +386,6 @@ class IndexWriter:
         target = os.path.join(self.path, SHARDS, name)
         os.rename(builder.directory, target)
         self._new.append((name, entry))
-        # The digests were just computed from these bytes: opening them need not read them again.
-        integrity.remember((os.path.join(target, n), f.xxh3) for n, f in entry.files.items())
 
     def commit(self) -> None:
         """Make the new shards and source facts visible, atomically."""
@@ -349,6 +397,32 @@ class IndexWriter:
         self.manifest.updated = now()
         mf.write(self.path, self.manifest)
         self._new = []
+
+
+def damaged(path: str) -> list[str]:
+    """Every file of the index at ``path`` that is missing or fails its checksum.
+
+    Reads every file, and only the manifest besides: a file too damaged to open as an array
+    is listed like any other.
+    """
+    bad = []
+    for entry in mf.read(path).shards:
+        for name, expected in entry.files.items():
+            full = os.path.join(path, SHARDS, entry.name, name)
+            try:
+                sound = file_digest(full) == expected.xxh3
+            except OSError as exc:
+                bad.append(f"{full} ({exc.strerror or exc})")
+                continue
+            if not sound:
+                bad.append(full)
+    return bad
+
+
+def _reason(exc: OSError) -> str:
+    """``No space left on device (/idx/shards/x/texts.bin)``."""
+    reason = exc.strerror or str(exc)
+    return f"{reason} ({exc.filename})" if exc.filename else reason
 
 
 def iter_texts(index: ReferenceIndex) -> Iterator[tuple[TextKey, str]]:

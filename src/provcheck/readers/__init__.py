@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import errno
 import os
 from collections.abc import Callable, Iterator
 from typing import TypeVar
 
 from provcheck.errors import InputError
 from provcheck.model import ErrorKind, RecordError
-from provcheck.readers.base import ContainerReader, RawItem, RawRecord
+from provcheck.readers.base import (
+    ContainerReader,
+    RawItem,
+    RawRecord,
+    unicode_text,
+)
 from provcheck.readers.csv_ import CsvReader
 from provcheck.readers.json_ import JsonReader
 from provcheck.readers.jsonl import JsonlReader, LineFilter, UnparsedLine
@@ -76,7 +82,9 @@ def discover(paths: list[str]) -> Iterator[tuple[str, str] | RecordError]:
     """Expand ``paths`` into ``(display path, filesystem path)`` pairs of dataset files.
 
     Directories are walked in sorted order without following directory symlinks (no loops);
-    hidden entries are skipped. A missing path raises ``InputError`` before anything is read.
+    hidden entries are skipped, and a dataset file that is a broken or looping link is an error.
+    Display paths that are not UTF-8 show U+FFFD. A missing path raises ``InputError`` before
+    anything is read.
     """
     for given in paths:
         if is_url(given):
@@ -85,23 +93,37 @@ def discover(paths: list[str]) -> Iterator[tuple[str, str] | RecordError]:
         if not os.path.lexists(given):
             raise InputError(f"{given}: no such file or directory")
         if not os.path.isdir(given):
-            yield given, given
+            yield unicode_text(given), given
             continue
         found = 0
         for root, dirs, files in os.walk(given, followlinks=False):
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
             for name in sorted(files):
                 full = os.path.join(root, name)
-                if name.startswith(".") or reader_for(name) is None or not os.path.isfile(full):
+                if name.startswith(".") or reader_for(name) is None:
                     continue
+                if not os.path.isfile(full):
+                    if os.path.islink(full):  # a dataset file that cannot be read is reported
+                        yield RecordError(unicode_text(full), ErrorKind.FILE, _broken_link(full))
+                    continue  # sockets, pipes, devices: not dataset files
                 found += 1
-                yield full, full
+                yield unicode_text(full), full  # a name that is not UTF-8 is shown with U+FFFD
         if not found:
             yield RecordError(
-                given,
+                unicode_text(given),
                 ErrorKind.FILE,
                 f"no dataset files in this directory; supported: {_supported()}",
             )
+
+
+def _broken_link(path: str) -> str:
+    try:
+        os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "symbolic link loop; not scanned"
+        return f"symbolic link to nothing ({exc.strerror}); not scanned"
+    return "symbolic link to something that is not a file; not scanned"
 
 
 def _discover_url(url: str) -> Iterator[tuple[str, str] | RecordError]:
@@ -175,8 +197,14 @@ def _guarded(source: InputSource, produce: Callable[[], Iterator[T]]) -> Iterato
             "Git LFS pointer, content not present; run `git lfs pull` to scan the data",
         )
         return
+    errors, most = 0, source.limits.max_errors_per_file
     try:
-        yield from produce()
+        for item in produce():
+            if isinstance(item, RecordError):
+                errors += 1
+                if errors > most:
+                    continue
+            yield item
     except InputError as exc:
         yield RecordError(source.path, ErrorKind.FILE, exc.message)
     except LimitExceeded as exc:
@@ -185,3 +213,10 @@ def _guarded(source: InputSource, produce: Callable[[], Iterator[T]]) -> Iterato
         yield RecordError(source.path, ErrorKind.FILE, f"reading stopped: {exc}")
     except UnicodeDecodeError as exc:
         yield RecordError(source.path, ErrorKind.ENCODING, f"reading stopped: {exc}")
+    if errors > most:
+        yield RecordError(
+            source.path,
+            ErrorKind.LIMIT,
+            f"{errors - most:,} more unreadable records in this file are not listed "
+            f"(only the first {most:,} are; {errors:,} in all)",
+        )

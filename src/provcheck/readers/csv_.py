@@ -12,7 +12,7 @@ from provcheck.readers.source import (
     DecompressionFailed,
     InputSource,
     LimitExceeded,
-    looks_binary,
+    binary_content,
     utf8_stream,
 )
 
@@ -36,11 +36,10 @@ class CsvReader:
         with source.open() as raw:
             utf8, _ = utf8_stream(raw)
             stream = utf8
-            if looks_binary(stream):
+            binary = binary_content(stream)
+            if binary:
                 yield RecordError(
-                    source.path,
-                    ErrorKind.FILE,
-                    f"binary data (NUL bytes) where {self.name.upper()} text was expected",
+                    source.path, ErrorKind.FILE, f"{binary} where {self.name.upper()} text was expected"
                 )
                 return
             text = io.TextIOWrapper(stream, encoding="utf-8", errors="surrogateescape", newline="")
@@ -59,9 +58,10 @@ class CsvReader:
                 break
             except csv.Error as exc:
                 last_line = reader.line_num
+                too_large = "larger than field limit" in str(exc)
                 yield RecordError(
                     source.path,
-                    ErrorKind.PARSE,
+                    ErrorKind.LIMIT if too_large else ErrorKind.PARSE,
                     f"invalid {self.name.upper()} row: {exc}",
                     line=start,
                     index=None if header is None else index,
@@ -87,11 +87,22 @@ class CsvReader:
                 continue
             if not row or (len(row) == 1 and not row[0].strip()):
                 continue
-            if _has_surrogates(row):
+            if _has_surrogates(row) or any("\x00" in v for v in row):
+                what = "a NUL byte" if any("\x00" in v for v in row) else "invalid UTF-8"
                 yield RecordError(
                     source.path,
                     ErrorKind.ENCODING,
-                    "invalid UTF-8 in this row; expected UTF-8 text",
+                    f"{what} in this row; expected UTF-8 text",
+                    line=start,
+                    index=index,
+                )
+                index += 1
+                continue
+            if sum(map(len, row)) > source.limits.max_record_bytes:
+                yield RecordError(
+                    source.path,
+                    ErrorKind.LIMIT,
+                    f"record is larger than the {source.limits.max_record_bytes // 2**20} MiB limit; skipped",
                     line=start,
                     index=index,
                 )

@@ -16,13 +16,20 @@ from collections.abc import Iterator
 from typing import Any
 
 from provcheck.model import ErrorKind, RecordError
-from provcheck.readers.base import RawItem, RawRecord, not_an_object
+from provcheck.readers.base import (
+    RawItem,
+    RawRecord,
+    Screen,
+    nested_too_deep,
+    not_an_object,
+    unreadable_value,
+)
 from provcheck.readers.jsonl import JsonlReader
 from provcheck.readers.source import (
     DecompressionFailed,
     InputSource,
     LimitExceeded,
-    looks_binary,
+    binary_content,
     utf8_stream,
 )
 
@@ -81,8 +88,9 @@ class _Buffer:
             if not self.fill():
                 return None
 
-    def value(self) -> tuple[Any, int]:
-        """Decode the value at ``pos``; return it and the line it starts on."""
+    def value(self, depth: int) -> tuple[Any, int, Screen]:
+        """Decode the value at ``pos``; return it, the line it starts on and the screen of its
+        text (``depth``: the nesting limit)."""
         while True:
             try:
                 value, end = _DECODER.raw_decode(self.text, self.pos)
@@ -95,8 +103,9 @@ class _Buffer:
                     continue
                 raise
             line = self.line_at(self.pos)
+            screen = Screen.of(self.text, depth, self.pos, end)
             self.pos = end
-            return value, line
+            return value, line, screen
 
 
 class JsonReader:
@@ -109,10 +118,9 @@ class JsonReader:
         with source.open() as raw:
             utf8, _ = utf8_stream(raw)
             stream = utf8
-            if looks_binary(stream):
-                yield RecordError(
-                    source.path, ErrorKind.FILE, "binary data (NUL bytes) where JSON was expected"
-                )
+            binary = binary_content(stream)
+            if binary:
+                yield RecordError(source.path, ErrorKind.FILE, f"{binary} where JSON was expected")
                 return
             text = io.TextIOWrapper(stream, encoding="utf-8", errors="strict")
             buf = _Buffer(text, source.limits.max_record_bytes)
@@ -136,10 +144,11 @@ class JsonReader:
                 kind = ErrorKind.LIMIT if isinstance(exc, LimitExceeded) else ErrorKind.FILE
                 if isinstance(exc, UnicodeDecodeError):
                     kind = ErrorKind.ENCODING
-                yield RecordError(source.path, kind, f"reading stopped: {exc}")
+                yield RecordError(source.path, kind, f"reading stopped: {exc}", line=buf.line_at(buf.pos))
 
     def _array(self, source: InputSource, buf: _Buffer) -> Iterator[RawItem]:
         index = 0
+        depth = source.limits.max_depth
         while True:
             char = buf.skip_ws()
             if char == "]" and index == 0:
@@ -148,7 +157,7 @@ class JsonReader:
                 yield self._syntax(source, buf, "the array is not closed: file ends early")
                 return
             try:
-                value, line = buf.value()
+                value, line, screen = buf.value(depth)
             except _Truncated:
                 yield RecordError(
                     source.path,
@@ -166,13 +175,23 @@ class JsonReader:
                 yield RecordError(
                     source.path,
                     ErrorKind.LIMIT,
-                    "JSON nested too deeply to read; reading stopped",
+                    f"nested more than {source.limits.max_depth} levels deep (the limit); reading "
+                    "stopped (JSON cannot resume after it)",
+                    line=buf.line_at(buf.pos),
+                    index=index,
+                )
+                return
+            except ValueError as exc:  # an integer of more digits than Python converts
+                yield RecordError(
+                    source.path,
+                    ErrorKind.LIMIT,
+                    f"{unreadable_value(exc)}; reading stopped (JSON cannot resume after it)",
                     line=buf.line_at(buf.pos),
                     index=index,
                 )
                 return
             if isinstance(value, dict):
-                yield RawRecord(index=index, line=line, data=value)
+                yield self._record(source, screen, value, index, line)
             else:
                 yield not_an_object(source.path, index, line, value)
             index += 1
@@ -191,7 +210,7 @@ class JsonReader:
     def _object(self, source: InputSource, buf: _Buffer) -> Iterator[RawItem]:
         buf.limit = source.limits.max_document_bytes
         try:
-            value, line = buf.value()
+            value, line, screen = buf.value(source.limits.max_depth)
         except _Truncated:
             yield RecordError(
                 source.path,
@@ -204,7 +223,10 @@ class JsonReader:
             yield self._syntax(source, buf, exc.msg, exc.pos)
             return
         except RecursionError:
-            yield RecordError(source.path, ErrorKind.LIMIT, "JSON nested too deeply to read")
+            yield nested_too_deep(source.path, source.limits.max_depth, None, buf.line_at(buf.pos))
+            return
+        except ValueError as exc:  # an integer of more digits than Python converts
+            yield RecordError(source.path, ErrorKind.LIMIT, unreadable_value(exc), line=buf.line_at(buf.pos))
             return
         if buf.skip_ws() is not None:
             # More values follow: the file is JSON Lines with a .json name.
@@ -212,13 +234,22 @@ class JsonReader:
             return
         wrapped = _wrapped_records(value)
         if wrapped is None:
-            yield RawRecord(index=0, line=line, data=value)
+            yield self._record(source, screen, value, None, line)
             return
         for index, item in enumerate(wrapped):
             if isinstance(item, dict):
-                yield RawRecord(index=index, line=None, data=item)
+                yield self._record(source, screen, item, index, None)
             else:
                 yield not_an_object(source.path, index, None, item)
+
+    @staticmethod
+    def _record(
+        source: InputSource, screen: Screen, value: dict[str, Any], index: int | None, line: int | None
+    ) -> RawItem:
+        record = screen.record(value, source.limits.max_depth)
+        if record is None:
+            return nested_too_deep(source.path, source.limits.max_depth, index, line)
+        return RawRecord(index=index or 0, line=line, data=record)
 
     @staticmethod
     def _syntax(

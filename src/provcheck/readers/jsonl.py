@@ -8,12 +8,19 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from provcheck.model import ErrorKind, RecordError
-from provcheck.readers.base import RawItem, RawRecord, not_an_object
+from provcheck.readers.base import (
+    RawItem,
+    RawRecord,
+    Screen,
+    nested_too_deep,
+    not_an_object,
+    unreadable_value,
+)
 from provcheck.readers.source import (
     DecompressionFailed,
     InputSource,
     LimitExceeded,
-    looks_binary,
+    binary_content,
     utf8_stream,
 )
 
@@ -36,10 +43,12 @@ class UnparsedLine:
     """1-based line number."""
     payload: bytes
     """The line without surrounding whitespace."""
+    depth: int
+    """The nesting limit (``Limits.max_depth``) the record is held to."""
 
     def parse(self, path: str) -> RawItem:
         """The record, or the located error a bad line is."""
-        return parse_line(path, self.payload, self.index, self.line)
+        return parse_line(path, self.payload, self.index, self.line, self.depth)
 
 
 class JsonlReader:
@@ -60,12 +69,9 @@ class JsonlReader:
         with source.open() as raw:
             utf8, _ = utf8_stream(raw)
             stream = utf8
-            if looks_binary(stream):
-                yield RecordError(
-                    source.path,
-                    ErrorKind.FILE,
-                    "binary data (NUL bytes) where JSON Lines text was expected",
-                )
+            binary = binary_content(stream)
+            if binary:
+                yield RecordError(source.path, ErrorKind.FILE, f"{binary} where JSON Lines text was expected")
                 return
             yield from self._lines(source, stream, limit, keep)
 
@@ -79,8 +85,11 @@ class JsonlReader:
         index = 0
         line_no = 0
         offset = 0
+        depth = source.limits.max_depth
+        at = 1  # the line being read when reading stops
         try:
             while True:
+                at = line_no + 1
                 line = stream.readline(limit + 1)
                 if not line:
                     break
@@ -107,7 +116,7 @@ class JsonlReader:
                 if keep is not None and not keep(stripped, offset):
                     index += 1
                     continue
-                yield UnparsedLine(index, line_no, stripped)
+                yield UnparsedLine(index, line_no, stripped, depth)
                 index += 1
             if line_no == 0:
                 yield RecordError(source.path, ErrorKind.FILE, "empty file: no records")
@@ -116,13 +125,22 @@ class JsonlReader:
             yield RecordError(
                 source.path,
                 kind,
-                f"reading stopped: {exc}; {index} records before this point were read",
-                line=line_no + 1,
+                f"reading stopped: {exc}; {index} record(s) before this point were read",
+                line=at,
             )
 
 
-def parse_line(path: str, data: bytes, index: int, line_no: int) -> RawItem:
-    """One line's record, or a located error."""
+def parse_line(path: str, data: bytes, index: int, line_no: int, depth: int) -> RawItem:
+    """One line's record, or a located error (``depth``: the nesting limit)."""
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        return RecordError(
+            path,
+            ErrorKind.ENCODING,
+            f"NUL byte at byte {nul + 1} of the line; expected JSON text",
+            line=line_no,
+            index=index,
+        )
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -145,13 +163,14 @@ def parse_line(path: str, data: bytes, index: int, line_no: int) -> RawItem:
             index=index,
         )
     except RecursionError:
+        return nested_too_deep(path, depth, index, line_no)
+    except ValueError as exc:  # an integer of more digits than Python converts
         return RecordError(
-            path,
-            ErrorKind.LIMIT,
-            "JSON nested too deeply to read",
-            line=line_no,
-            index=index,
+            path, ErrorKind.LIMIT, f"{unreadable_value(exc)}; skipped", line=line_no, index=index
         )
     if not isinstance(value, dict):
         return not_an_object(path, index, line_no, value)
-    return RawRecord(index=index, line=line_no, data=value)
+    record = Screen.of(data, depth).record(value, depth)
+    if record is None:
+        return nested_too_deep(path, depth, index, line_no)
+    return RawRecord(index=index, line=line_no, data=record)

@@ -15,6 +15,8 @@ import hashlib
 import io
 import lzma
 import os
+import re
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -45,6 +47,9 @@ class Limits:
     """Decompressed size always allowed, whatever the ratio."""
     max_depth: int = 200
     """Deepest nesting of JSON arrays and objects in a record."""
+    max_errors_per_file: int = 1000
+    """Unreadable records of one file reported one by one; the rest are counted in one error
+    (a huge file of bad lines would otherwise fill memory with errors)."""
 
 
 class LimitExceeded(Exception):
@@ -94,7 +99,7 @@ class _Bounded(io.RawIOBase):
         try:
             read1 = getattr(self._inner, "read1", None)
             data = read1(want) if read1 is not None else self._inner.read(want)
-        except (EOFError, OSError, lzma.LZMAError, ValueError) as exc:
+        except (EOFError, OSError, lzma.LZMAError, zlib.error, ValueError) as exc:
             raise DecompressionFailed(
                 f"{self._kind} stream is corrupt or truncated after {self.produced:,} "
                 f"decompressed bytes ({exc})"
@@ -116,10 +121,59 @@ class _Bounded(io.RawIOBase):
         return n
 
 
-def _zstd_reader(raw: BinaryIO) -> IO[bytes]:
-    import zstandard
+class _Zstd(io.RawIOBase):
+    """zstd frames decoded one after another, failing on a frame cut short.
 
-    return cast(IO[bytes], zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True))
+    The library's stream reader ends quietly where a truncated file ends, which would pass a
+    damaged archive off as a complete one. Compressed input goes in 1 KiB at a time: one call's
+    output is then at most 32 MiB (zstd's densest blocks expand 32,768 times), so a bomb is
+    caught by ``_Bounded`` before it costs memory.
+    """
+
+    _STEP = 1024
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        import zstandard
+
+        self._raw = raw
+        self._decompressor = zstandard.ZstdDecompressor()
+        self._frame = self._decompressor.decompressobj()
+        self._fed = False
+        """Bytes of the current frame were given to the decompressor."""
+        self._pending = b""
+        self._at = 0
+        self._ended = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        while self._at >= len(self._pending):
+            if self._ended:
+                return 0
+            data = self._raw.read(self._STEP)
+            if not data:
+                self._ended = True
+                if self._fed and not self._frame.eof:
+                    raise EOFError("the last zstd frame ends early")
+                return 0
+            out = []
+            while data:
+                if self._frame.eof:
+                    self._frame = self._decompressor.decompressobj()
+                    self._fed = False
+                self._fed = True
+                out.append(self._frame.decompress(data))
+                data = self._frame.unused_data if self._frame.eof else b""
+            self._pending, self._at = b"".join(out), 0
+        n = min(len(buffer), len(self._pending) - self._at)
+        buffer[:n] = memoryview(self._pending)[self._at : self._at + n]
+        self._at += n
+        return n
+
+
+def _zstd_reader(raw: BinaryIO) -> IO[bytes]:
+    return cast(IO[bytes], io.BufferedReader(_Zstd(raw), buffer_size=1 << 16))
 
 
 def sniff_compression(head: bytes) -> str | None:
@@ -284,9 +338,54 @@ class _Transcoded(io.RawIOBase):
         return n
 
 
-def looks_binary(stream: BinaryIO) -> bool:
-    """True when the first 8 KiB hold a NUL byte (text formats never do)."""
+_CONTROL_BYTES = re.compile(rb"[\x01-\x08\x0e-\x1a\x1c-\x1f]")
+"""C0 control bytes text never holds (tab, newlines, form feed and escape are allowed)."""
+
+
+def binary_content(stream: BinaryIO) -> str | None:
+    """What the first 8 KiB are when they are not text, or None for text.
+
+    Binary data (archives, model weights, images, pickles) holds NUL bytes and control bytes,
+    or bytes that are not UTF-8 in its first line, or many NUL bytes (a zero-filled file). A
+    text file with a few stray NUL bytes, or a later line in another encoding, is not binary:
+    each bad record is reported where it is and the rest is read. UTF-16 and UTF-32 text without
+    a byte-order mark is recognised by its pattern of NUL bytes.
+    """
     peek = getattr(stream, "peek", None)
     if peek is None:
-        return False
-    return b"\x00" in peek(8192)[:8192]
+        return None
+    head: bytes = peek(8192)[:8192]
+    nuls = head.count(b"\x00")
+    if not nuls:
+        return None
+    wide = _unmarked_wide_text(head)
+    if wide:
+        return f"{wide} text without a byte-order mark (save it as UTF-8, or with a BOM)"
+    if nuls > max(16, len(head) // 100) or _CONTROL_BYTES.search(head):
+        return "binary data (NUL and control bytes)"
+    start = head[:1024].split(b"\n", 1)[0]  # a later line in another encoding is a bad record
+    try:
+        start.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.end < len(start) - 3 or exc.reason != "unexpected end of data":
+            return "binary data (NUL bytes and bytes that are not UTF-8)"
+    return None
+
+
+def _unmarked_wide_text(head: bytes) -> str | None:
+    """``UTF-16-LE``... when NUL bytes fall where ASCII text in that encoding has them."""
+    size = len(head) - len(head) % 4
+    if size < 8:
+        return None
+    head = head[:size]
+    for name, width, zero in (
+        ("UTF-32-LE", 4, (1, 2, 3)),
+        ("UTF-32-BE", 4, (0, 1, 2)),
+        ("UTF-16-LE", 2, (1,)),
+        ("UTF-16-BE", 2, (0,)),
+    ):
+        lanes = [head[i::width] for i in range(width)]
+        zeros = [lanes[i].count(0) / len(lanes[i]) for i in range(width)]
+        if all(zeros[i] > 0.9 for i in zero) and all(zeros[i] < 0.1 for i in range(width) if i not in zero):
+            return name
+    return None

@@ -10,7 +10,7 @@ from provcheck.readers.source import (
     DecompressionFailed,
     InputSource,
     LimitExceeded,
-    looks_binary,
+    binary_content,
     utf8_stream,
 )
 
@@ -27,16 +27,16 @@ class TextReader:
             try:
                 utf8, _ = utf8_stream(raw)
                 stream = utf8
-                if looks_binary(stream):
-                    yield RecordError(
-                        source.path,
-                        ErrorKind.FILE,
-                        "binary data (NUL bytes) where text was expected",
-                    )
+                binary = binary_content(stream)
+                if binary:
+                    yield RecordError(source.path, ErrorKind.FILE, f"{binary} where text was expected")
                     return
                 data = stream.read(limit + 1)
             except (DecompressionFailed, LimitExceeded, UnicodeDecodeError, OSError) as exc:
-                yield RecordError(source.path, ErrorKind.FILE, f"reading stopped: {exc}")
+                kind = ErrorKind.LIMIT if isinstance(exc, LimitExceeded) else ErrorKind.FILE
+                if isinstance(exc, UnicodeDecodeError):
+                    kind = ErrorKind.ENCODING
+                yield RecordError(source.path, kind, f"reading stopped: {exc}")
                 return
         if len(data) > limit:
             yield RecordError(

@@ -7,22 +7,18 @@ comes from data is escaped (no terminal control characters) and shortened.
 
 from __future__ import annotations
 
-import re
 from itertools import islice
 
 from provcheck.model import Action, Finding, ScanResult
+from provcheck.report.terminal import printable
 
 SHOWN = 20
 """Blocking findings described in full; the rest are counted."""
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 def safe(text: object, limit: int = 80) -> str:
     """One line of plain text: control and bidi characters escaped, long text shortened."""
-    s = _CONTROL.sub(
-        lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256 else f"\\u{ord(m.group()):04x}",
-        str(text),
-    )
+    s = printable(text)
     return s if len(s) <= limit else s[: limit - 1] + "…"
 
 

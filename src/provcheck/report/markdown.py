@@ -12,6 +12,7 @@ from typing import TextIO
 from provcheck.model import ScanResult
 from provcheck.report import overview as ov
 from provcheck.report.base import Formatter, ReportContext
+from provcheck.report.terminal import printable
 
 ROWS = 50
 """Findings listed in the table; the count of the rest is given (the full list is in the other formats)."""
@@ -37,8 +38,9 @@ _TABLE = str.maketrans(_ESCAPES)
 
 
 def md(text: object, limit: int = CELL) -> str:
-    """``text`` as inert Markdown on one line, clipped to ``limit`` characters."""
-    flat = " ".join(str(text or "").split())
+    """``text`` as inert Markdown on one line, clipped to ``limit`` characters (control and
+    bidi characters shown as escapes)."""
+    flat = printable(" ".join(str(text or "").split()))
     if len(flat) > limit:
         flat = flat[: limit - 1] + "…"
     return flat.translate(_TABLE)

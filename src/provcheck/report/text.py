@@ -13,6 +13,7 @@ from rich.text import Text
 
 from provcheck.model import Action, Finding, ScanResult
 from provcheck.report.base import Formatter, ReportContext
+from provcheck.report.terminal import printable
 
 _STYLE = {
     Action.BLOCK: "bold red",
@@ -32,20 +33,20 @@ def where(f: Finding) -> str:
     """``path:line`` (or ``path#index``) and the turn."""
     rec = f.record
     if rec is None:
-        return f.path
+        return printable(f.path)
     loc = rec.location
     at = f"{loc.path}:{loc.line}" if loc.line else f"{loc.path}#{loc.index}"
-    return f"{at} record {loc.index} {rec.turn.role}[{rec.turn.position}]"
+    return printable(f"{at} record {loc.index} {rec.turn.role}[{rec.turn.position}]")
 
 
 def _clip(text: str, limit: int = _EXCERPT) -> str:
-    text = " ".join(text.split())
+    text = printable(" ".join(text.split()))
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def side_by_side(cand: str, ref: str, limit: int = _EXCERPT) -> tuple[Text, Text]:
     """Both excerpts, starting a little before their first difference, differences styled."""
-    a, b = cand.split(), ref.split()
+    a, b = printable(cand).split(), printable(ref).split()
     ops = difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
     first = next((op for op in ops if op[0] != "equal"), None)
     back = 12
@@ -100,12 +101,12 @@ class TextFormatter(Formatter):
             cont = f"{f.match.evidence.containment:.2f}" if f.match else ""
             table.add_row(
                 Text(action, style=_STYLE[f.action]),
-                escape(f.rule.id),
+                escape(printable(f.rule.id)),
                 escape(where(f)),
-                escape(src),
+                escape(printable(src)),
                 sim,
                 cont,
-                escape(f.message),
+                escape(printable(f.message)),
             )
         console.print(table)
         unlisted = len(result.findings) - TABLE_ROWS
@@ -124,7 +125,7 @@ class TextFormatter(Formatter):
     @staticmethod
     def _evidence(console: Console, f: Finding) -> None:
         console.print()
-        console.print(Text(f"[{f.action.value}] {f.rule.id}: {where(f)}", style=_STYLE[f.action]))
+        console.print(Text(f"[{f.action.value}] {printable(f.rule.id)}: {where(f)}", style=_STYLE[f.action]))
         if f.downgraded_from:
             console.print(f"  (rule action {f.downgraded_from.value}; lowered: evidence is short)")
         if f.match is not None:
@@ -138,8 +139,10 @@ class TextFormatter(Formatter):
             )
             chain = " <- ".join(s.name for s in f.chain) or ref.source.name
             console.print(
-                f"  reference {ref.id} of {chain} ({ref.source.provider or '?'}/"
-                f"{ref.source.generator or '?'})",
+                printable(
+                    f"  reference {ref.id} of {chain} ({ref.source.provider or '?'}/"
+                    f"{ref.source.generator or '?'})"
+                ),
                 markup=False,
             )
             span = max(ev.spans, key=lambda s: s.matched_tokens)
@@ -154,28 +157,33 @@ class TextFormatter(Formatter):
             times = f", {mk.count} times in the turn" if mk.count > 1 else ""
             console.print(
                 Text("  marker: ", style="bold")
-                + Text(f"{mk.label}: «{_clip(mk.text, 120)}» at {mk.span.start}-{mk.span.end}{times}")
+                + Text(
+                    f"{printable(mk.label)}: «{_clip(mk.text, 120)}» at {mk.span.start}-{mk.span.end}{times}"
+                )
             )
         if f.declaration is not None:
             d = f.declaration
-            console.print(f"  declared in {d.path}:{d.line}: {d.key} = {d.value}", markup=False)
+            console.print(printable(f"  declared in {d.path}:{d.line}: {d.key} = {d.value}"), markup=False)
             if f.chain:
-                console.print(f"  resolves to {' <- '.join(s.name for s in f.chain)}", markup=False)
+                chain = " <- ".join(s.name for s in f.chain)
+                console.print(printable(f"  resolves to {chain}"), markup=False)
         if f.rule.clause is not None:
             c = f.rule.clause
             console.print(Text("  clause: ", style="bold") + Text(f"“{_clip(c.quote, 400)}”"))
             parts = [c.document, c.section, f"effective {c.effective or '?'}", c.url]
             console.print(
-                "    " + ", ".join(p for p in parts if p) + f" [{c.confidence or 'unrated'}]",
+                printable("    " + ", ".join(p for p in parts if p) + f" [{c.confidence or 'unrated'}]"),
                 markup=False,
             )
             if c.note:
-                console.print(f"    note: {c.note}", markup=False)
+                console.print(printable(f"    note: {c.note}"), markup=False)
         if f.waiver is not None:
             w = f.waiver
             flag = " (PLACEHOLDER: fill in reason and approver)" if w.placeholder else ""
             until = f", until {w.expires}" if w.expires else ""
             console.print(
-                f"  waiver ({f.waiver_state.value}): {w.reason} — {w.approver}, {w.date}{until}{flag}",
+                printable(
+                    f"  waiver ({f.waiver_state.value}): {w.reason} — {w.approver}, {w.date}{until}{flag}"
+                ),
                 markup=False,
             )
