@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import multiprocessing
 import os
+import signal
 import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -60,6 +61,11 @@ _RAY_RETRIES = 2
 def _init(make: Callable[[], Callable[[object], object]]) -> None:
     # Worker processes must not compete for the main thread's BLAS threads.
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    # Ctrl-C reaches the whole process group: the main process stops the pool (a worker would
+    # only print a traceback). SIGTERM ends a worker at once, as it would without provcheck's
+    # handler of the main process (inherited through fork).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _STATE["fn"] = make()
 
 

@@ -131,20 +131,37 @@ def _folds_to_one(char: str) -> bool:
     return isinstance(value, int) or len(value) == 1
 
 
+def _folded_tokens(base: str) -> tuple[str, list[re.Match[str]]]:
+    folded = base.translate(_FOLD)
+    return folded, list(_TOKEN_RE.finditer(folded))
+
+
+def fold_tokens(text: str) -> list[str]:
+    """The tokens of ``reference_tokens`` without their offsets (cheaper)."""
+    return _TOKEN_RE.findall(prepare(text).translate(_FOLD))
+
+
+def _fold_width(codepoint: int) -> int:
+    value = _FOLD[codepoint]
+    return 1 if isinstance(value, int) else len(value)
+
+
 def reference_tokens(text: str) -> tuple[list[str], list[tuple[int, int]]]:
     """The definition of tokens, and each token's offsets in ``canonical(text)``."""
     base = prepare(text)
-    folded = base.translate(_FOLD)
-    found = list(_TOKEN_RE.finditer(folded))
+    folded, found = _folded_tokens(base)
     toks = [m.group() for m in found]
     if len(folded) == len(base) and all(_folds_to_one(c) for c in set(base)):
         return toks, [m.span() for m in found]
-    origin: list[int] = []  # folded position -> position of the base character it came from
-    for i, char in enumerate(base):
-        value = _FOLD[ord(char)]
-        origin.extend([i] * (1 if isinstance(value, int) else len(value)))
-    origin.append(len(base))
-    return toks, [(origin[m.start()], origin[m.end() - 1] + 1) for m in found]
+    # Characters that fold to several (or none): map folded positions back to the base
+    # character each came from, per distinct character rather than per character.
+    cps = np.frombuffer(base.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    distinct, inverse = np.unique(cps, return_inverse=True)
+    widths = np.array([_fold_width(int(c)) for c in distinct], dtype=np.int64)[inverse]
+    origin = np.append(np.repeat(np.arange(len(base), dtype=np.int64), widths), len(base))
+    starts = np.array([m.start() for m in found], dtype=np.int64)
+    ends = np.array([m.end() for m in found], dtype=np.int64)
+    return toks, list(zip(origin[starts].tolist(), (origin[ends - 1] + 1).tolist(), strict=True))
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,22 +204,41 @@ class Tokens:
         return self.starts[lo:hi] - base, self.ends[lo:hi] - base
 
 
+_BMP = 0x10000
+_BMP_CLASS = np.full(_BMP, -1, dtype=np.int8)
+"""Class of each Basic Multilingual Plane code point (-1: not looked up yet): a gather per
+batch instead of sorting its distinct characters."""
+_BMP_FOLD = np.zeros(_BMP, dtype=np.uint32)
+_BMP_CLASS[:128], _BMP_FOLD[:128] = _ASCII_CLASS, _ASCII_FOLD
+
+
+def _classify_bmp(cps: U32) -> tuple[npt.NDArray[np.int8], U32]:
+    cls = _BMP_CLASS[cps]
+    missing = cls < 0
+    if missing.any():
+        for c in np.unique(cps[missing]).tolist():
+            _BMP_CLASS[c], _BMP_FOLD[c] = _CHARS[c]
+        cls = _BMP_CLASS[cps]
+    return cls, _BMP_FOLD[cps]
+
+
 def _classify(cps: U32) -> tuple[npt.NDArray[np.int8], U32]:
     """Class and folded code point of every code point."""
-    ascii_mask = cps < 128
-    if ascii_mask.all():
+    if not len(cps) or cps.max() < 128:
         return _ASCII_CLASS[cps], _ASCII_FOLD[cps]
+    astral = cps >= _BMP
+    if not astral.any():
+        return _classify_bmp(cps)
     cls = np.empty(len(cps), dtype=np.int8)
     folded = np.empty(len(cps), dtype=np.uint32)
-    low = cps[ascii_mask]
-    cls[ascii_mask] = _ASCII_CLASS[low]
-    folded[ascii_mask] = _ASCII_FOLD[low]
-    high = cps[~ascii_mask]
+    plane = ~astral
+    cls[plane], folded[plane] = _classify_bmp(cps[plane])
+    high = cps[astral]
     distinct = np.unique(high)
     table = [_CHARS[int(c)] for c in distinct]
     where = np.searchsorted(distinct, high)
-    cls[~ascii_mask] = np.array([t[0] for t in table], dtype=np.int8)[where]
-    folded[~ascii_mask] = np.array([t[1] for t in table], dtype=np.uint32)[where]
+    cls[astral] = np.array([t[0] for t in table], dtype=np.int8)[where]
+    folded[astral] = np.array([t[1] for t in table], dtype=np.uint32)[where]
     return cls, folded
 
 
@@ -215,7 +251,7 @@ def tokenize(texts: Sequence[str]) -> Tokens:
         owners = np.searchsorted(offsets, np.flatnonzero(cls == IRREGULAR), side="right") - 1
         for i in np.unique(owners).tolist():
             direct[i] = False
-            prepared[i] = " ".join(reference_tokens(prepared[i])[0])
+            prepared[i] = " ".join(fold_tokens(prepared[i]))
         cls, folded, offsets = _encode(prepared)
     word = cls == WORD
     single = cls == UNSPACED

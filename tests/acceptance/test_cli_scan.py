@@ -5,6 +5,11 @@ from __future__ import annotations
 import csv
 import gzip
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pyarrow as pa
@@ -262,3 +267,32 @@ def test_the_demo_data_blocks_openai_copies(tmp_path: Path) -> None:
     assert {r for r, _, _ in outcomes} >= {"conv-002", "conv-004", "conv-005"}
     assert not {"conv-001", "conv-003", "conv-006"} & {r for r, _, _ in outcomes}
     assert len(doc["errors"]) == 1 and doc["errors"][0]["line"] == 4
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_a_stopped_scan_exits_130_and_leaves_no_report(tmp_path: Path, index_dir: Path, sig: int) -> None:
+    # A scheduler's SIGTERM (Slurm, Kubernetes, a CI timeout) or Ctrl-C (SIGINT to the whole
+    # process group) while worker processes run: no traceback from any process, no report, no
+    # temporary file, and an earlier report is left as it was.
+    rows = [{"id": f"r{i}", "text": f"{UNRELATED_TEXT} number {i} " * 20} for i in range(40_000)]
+    data = write_jsonl(tmp_path / "big.jsonl", rows)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "report.json").write_text("earlier report", encoding="utf-8")
+    report = str(out / "report.json")
+    scan = ["scan", str(data), "-i", str(index_dir), "-j", "2", "-q", "-f", "json", "-o", report]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "provcheck", *scan],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    time.sleep(2.5)  # the workers are running by now
+    assert proc.poll() is None, proc.communicate()
+    os.killpg(proc.pid, sig) if sig == signal.SIGINT else proc.send_signal(sig)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "interrupted" in err and "Traceback" not in err
+    assert [p.name for p in out.iterdir()] == ["report.json"]
+    assert (out / "report.json").read_text(encoding="utf-8") == "earlier report"

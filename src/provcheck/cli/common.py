@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import io
 import os
+import signal
 import sys
 import tempfile
 import traceback
@@ -47,8 +48,15 @@ ADDRESS = click.option(
 )
 
 
+def _terminated(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def run_main(group: click.Group) -> None:
     """Run the click group; every exit goes through one mapping of errors to codes."""
+    # A scheduler's SIGTERM (Slurm, Kubernetes, CI timeouts) ends the run like Ctrl-C: temporary
+    # files are removed and no report is left half-written.
+    signal.signal(signal.SIGTERM, _terminated)
     try:
         group.main(standalone_mode=False)
     except click.exceptions.Abort:
