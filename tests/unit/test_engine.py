@@ -93,3 +93,16 @@ def test_errors_per_file_are_listed_up_to_the_limit(tmp_path: Path, index_dir: P
     assert len(result.errors) == 26 and [e.index for e in result.errors[1:]] == list(range(25))
     assert result.errors[0].message == "55 more records of this file could not be read (not listed)"
     assert result.files[0].errors == 80
+
+
+def test_matches_and_findings_survive_pickling_unchanged(tmp_path: Path, index_dir: Path) -> None:
+    # They cross process boundaries (workers) and go through the result spool as pickles,
+    # rebuilt by their constructors (``model._pickled_by_fields``).
+    import pickle
+
+    data = write_jsonl(tmp_path / "d.jsonl", [{"id": "c", "text": REFERENCE_TEXTS[0]}])
+    result = engine.scan([str(data)], ReferenceIndex(str(index_dir)), default_policy(), Use())
+    items = [*result.matches, *result.findings, *result.files]
+    assert items and result.matches
+    back = pickle.loads(pickle.dumps(items))
+    assert back == items and [hash(x.record) for x in back[:1]] == [hash(result.matches[0].record)]
