@@ -399,11 +399,12 @@ def scan(
     finally:
         executor.close()
     for path, count in tally.unlisted.items():
-        tally.errors.append(
-            RecordError(
-                path, ErrorKind.LIMIT, f"{count:,} more records of this file could not be read (not listed)"
-            )
+        most, total = tally.error_limit, tally.files[path].errors
+        message = (
+            f"{count:,} more unreadable records in this file are not listed "
+            f"(only the first {most:,} are; {total:,} in all)"
         )
+        tally.errors.append(RecordError(path, ErrorKind.LIMIT, message))
     tally.errors.sort(key=lambda e: (e.path, -1 if e.index is None else e.index, e.line or 0))
     tally.results.declarations(declarations)
     collected = tally.results.finish()

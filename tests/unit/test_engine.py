@@ -91,7 +91,9 @@ def test_errors_per_file_are_listed_up_to_the_limit(tmp_path: Path, index_dir: P
     result = engine.scan([str(data)], ReferenceIndex(str(index_dir)), default_policy(), Use(), options)
     assert len(result.matches) == 1 and result.stats.records == 1
     assert len(result.errors) == 26 and [e.index for e in result.errors[1:]] == list(range(25))
-    assert result.errors[0].message == "55 more records of this file could not be read (not listed)"
+    assert result.errors[0].message == (
+        "55 more unreadable records in this file are not listed (only the first 25 are; 80 in all)"
+    )
     assert result.files[0].errors == 80
 
 
