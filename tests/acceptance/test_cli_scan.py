@@ -287,6 +287,9 @@ def test_a_stopped_scan_exits_130_and_leaves_no_report(tmp_path: Path, index_dir
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
+        # A shell runs background jobs with SIGINT ignored, and Python keeps it ignored; a
+        # terminal's Ctrl-C reaches a process that has the default.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     time.sleep(2.5)  # the workers are running by now
     assert proc.poll() is None, proc.communicate()
