@@ -51,6 +51,9 @@ KEEP_CONTEXTS = 4
 """Result contexts (index × parameters) kept; older ones are pruned."""
 KEEP_KEYSETS = 32
 """File versions whose line hashes or record keys are kept."""
+FLUSH_RESULTS = 20_000
+"""Results gathered before they are written (one transaction each): a scan of any size holds
+at most this many in memory, and an interrupted scan keeps what it had learned."""
 _MATCHING_CODE = (
     "engine.py",
     "match.py",
@@ -200,6 +203,26 @@ class Cache:
     def store_result(self, context: str, key: str, data: bytes) -> None:
         if self._db is not None:
             self._results.append((context, key, data))
+            if len(self._results) >= FLUSH_RESULTS:
+                self._flush()
+
+    def _flush(self) -> None:
+        """Write the gathered results (and mark their contexts used) in one transaction."""
+        db = self._db
+        if db is None:
+            return
+        now = time.time()
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            db.executemany("INSERT OR REPLACE INTO results VALUES (?, ?, ?)", self._results)
+            db.executemany(
+                "INSERT OR REPLACE INTO contexts VALUES (?, ?)", [(c, now) for c in self._contexts]
+            )
+            db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            self._fail(exc)
+            return
+        self._results.clear()
 
     def keyset(self, ident: str) -> bytes | None:
         """The key set of a file version (stored, or put in this run), or None."""

@@ -117,3 +117,22 @@ def test_old_contexts_and_key_sets_are_pruned(tmp_path: Path, monkeypatch: pytes
         db = c._db
         assert db is not None
         assert db.execute("SELECT context FROM contexts").fetchall() == [("ctx3",)]
+
+
+def test_results_are_written_as_they_accumulate_not_only_at_the_end(
+    tmp_path: Path, index_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A scan of billions of records must not hold every record's entry until it ends, and an
+    # interrupted one keeps what it learned: the next run finds those records in the cache.
+    monkeypatch.setattr(cachemod, "FLUSH_RESULTS", 3)
+    index = ReferenceIndex(str(index_dir))
+    data = dataset(tmp_path)
+    context = context_digest(index.digest)
+    interrupted = Cache(str(tmp_path / "c"))
+    scan(data, index, interrupted.results(context, index.sources))
+    assert len(interrupted._results) < 3  # at most FLUSH_RESULTS - 1 waiting
+    # Not closed: as if the process had been killed here.
+    with Cache(str(tmp_path / "c")) as c:
+        results = c.results(context, index.sources)
+        again = scan(data, index, results)
+    assert results.hits >= 6 and again.stats.records == 8
