@@ -193,6 +193,18 @@ def test_directories_are_scanned_with_paths_as_given(tmp_path: Path, index_dir: 
     assert [f["path"] for f in doc["files"]] == paths[::-1] or len(doc["files"]) == 2
 
 
+def test_fsspec_urls_are_scanned_with_urls_as_paths(tmp_path: Path, index_dir: Path) -> None:
+    # Object stores go through fsspec; file:// needs no credentials and takes the same path.
+    pytest.importorskip("fsspec")
+    dataset(tmp_path)
+    write_jsonl(tmp_path / "data" / "more" / "extra.jsonl", [{"text": REFERENCE_TEXTS[2]}])
+    url = (tmp_path / "data").as_uri()
+    doc = scan_json([url, "-i", index_dir], 0)
+    paths = sorted(m["record"]["path"] for m in doc["matches"])
+    assert paths == [f"{url}/more/extra.jsonl", f"{url}/train.jsonl"]
+    assert all(f["sha256"] for f in doc["files"])
+
+
 def write_all_formats(base: Path) -> dict[str, Path]:
     """The edited reference as the model's answer, in every container and schema."""
     files: dict[str, Path] = {}
