@@ -161,6 +161,7 @@ def build_candidates(
     extra = {
         "sentences-shuffled": lambda t: edits.shuffle_sentences(t, more),
         "invisible-chars-30%": lambda t: edits.invisible_chars(t, more),
+        "homoglyphs-50%": lambda t: edits.homoglyphs(t, more),
     }
     edited(extra, more)
     return out, truth

@@ -122,3 +122,12 @@ def invisible_chars(text: str, rng: random.Random, rate: float = 0.3) -> str:
         else w
         for w in words
     )
+
+
+_LOOKALIKE = dict(zip("aceopxyiAO", "асеорхуіΑΟ", strict=True))
+"""Latin letters and a Cyrillic or Greek letter drawn the same."""
+
+
+def homoglyphs(text: str, rng: random.Random, rate: float = 0.5) -> str:
+    """``rate`` of the letters that have a lookalike in another script replaced by it."""
+    return "".join(_LOOKALIKE[c] if c in _LOOKALIKE and rng.random() < rate else c for c in text)

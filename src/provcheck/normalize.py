@@ -7,7 +7,8 @@ kana, Thai, Lao, Khmer, Myanmar) yield one token per character; every other scri
 words (maximal runs of letters and digits).
 
 The definition is :func:`reference_tokens`: fold every character with ``casefold(NFKC(c))``
-and cut the folded text with one regular expression. :func:`tokenize` computes the same
+(Latin lookalikes from other scripts made Latin, invisible format characters removed) and cut
+the folded text with one regular expression. :func:`tokenize` computes the same
 tokens for a whole batch of texts with numpy, classifying each distinct character once (a
 cached table) instead of running the regex per text; texts holding a character that folds to
 several characters (``ß``, ``ﬁ``, ``½``...) take the reference path. Tests check that both
@@ -61,12 +62,33 @@ SEPARATOR, WORD, UNSPACED, IRREGULAR = 0, 1, 2, 3
 than exactly one character (its text takes the reference path)."""
 
 
+# Letters of other scripts drawn like Latin ones (after casefold), as homoglyph substitution
+# uses them to defeat exact matching. Unicode's confusables data (UTS #39) is not in Python's
+# standard library and its packaged copies map whole strings, not the one-to-one character
+# table the tokenizer needs; these are the letters that render the same in common fonts.
+# Both sides of every comparison fold alike, so Cyrillic and Greek text still matches itself.
+_LOOKALIKES = str.maketrans(
+    {
+        # Cyrillic
+        "а": "a", "в": "b", "е": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p",
+        "с": "c", "т": "t", "у": "y", "х": "x", "ѕ": "s", "і": "i", "ј": "j", "ԁ": "d",
+        "һ": "h", "ԛ": "q", "ԝ": "w", "ӏ": "l", "ү": "y",
+        # Greek (capitals look Latin; casefold makes them these small letters)
+        "α": "a", "β": "b", "ε": "e", "ζ": "z", "η": "h", "ι": "i", "κ": "k", "μ": "m",
+        "ν": "n", "ο": "o", "ρ": "p", "τ": "t", "υ": "y", "χ": "x",
+        # Armenian and Latin letter variants
+        "օ": "o", "ս": "u", "ɑ": "a", "ɡ": "g", "ı": "i", "ȷ": "j",
+    }
+)  # fmt: skip
+
+
 def _fold_char(char: str) -> str:
-    """casefold(NFKC(char)); format characters (zero-width spaces and joiners, soft hyphens,
-    direction marks) fold to nothing: invisible, they are inserted to break exact matching."""
+    """casefold(NFKC(char)), Latin lookalikes made Latin; format characters (zero-width spaces
+    and joiners, soft hyphens, direction marks) fold to nothing: invisible, they are inserted
+    to break exact matching."""
     if unicodedata.category(char) == "Cf":
         return ""
-    return unicodedata.normalize("NFKC", char).casefold()
+    return unicodedata.normalize("NFKC", char).casefold().translate(_LOOKALIKES)
 
 
 def _unspaced(codepoint: int) -> bool:

@@ -81,3 +81,16 @@ def test_invisible_format_characters_do_not_split_words() -> None:
         "ab",
     ]
     assert tokens("hello world") == tokens("hel\u200blo wor\u200dld")
+
+
+def test_latin_lookalikes_from_other_scripts_fold_to_latin() -> None:
+    # Homoglyph substitution (Cyrillic а, е, о, р, с; Greek capitals) hides a copy from exact
+    # matching; the letters fold to the Latin ones they are drawn as, offsets unchanged.
+    latin = "Paris is the capital of France, a city on the river Seine."
+    mixed = "Раris is thе сарitаl оf Frаnсе, а сitу оn thе rivеr Sеinе."
+    greek_caps = "ΡΑRIS IS ΤΗΕ CAPITAL"
+    assert mixed != latin and tokens(mixed) == tokens(latin)
+    assert tokens(greek_caps) == tokens("paris is the capital")
+    assert token_spans(mixed)[1] == token_spans(latin)[1]
+    # Russian text still tokenizes into words of its own, the same on both sides.
+    assert tokens("Привет, мир") == tokens("ПРИВЕТ мир") and len(tokens("Привет, мир")) == 2
