@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Iterator, Mapping
+from typing import ClassVar
 
 from provcheck.report.base import Formatter, OutputFormat, ReportContext
 
@@ -16,7 +17,7 @@ class _Registry(Mapping[OutputFormat, type[Formatter]]):
     hook's run.
     """
 
-    _WHERE = {
+    _WHERE: ClassVar[dict[OutputFormat, tuple[str, str]]] = {
         OutputFormat.TEXT: ("text", "TextFormatter"),
         OutputFormat.JSON: ("json_", "JsonFormatter"),
         OutputFormat.HTML: ("html_", "HtmlFormatter"),
