@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib.util
 import json
 import os
 import sqlite3
@@ -55,15 +56,15 @@ FLUSH_RESULTS = 20_000
 """Results gathered before they are written (one transaction each): a scan of any size holds
 at most this many in memory, and an interrupted scan keeps what it had learned."""
 _MATCHING_CODE = (
-    "engine.py",
-    "match.py",
-    "verify.py",
-    "fingerprint.py",
-    "normalize.py",
-    "segment.py",
-    "config.py",
-    "index/store.py",
-    "index/shard.py",
+    "provcheck.engine",
+    "provcheck.match",
+    "provcheck.verify",
+    "provcheck.fingerprint",
+    "provcheck.normalize",
+    "provcheck.segment",
+    "provcheck.config",
+    "provcheck.index.store",
+    "provcheck.index.shard",
 )
 """Modules whose code decides what matches: a change to any of them invalidates results."""
 
@@ -96,13 +97,23 @@ def code_digest() -> str:
     """Digest of the provcheck version and of the code that decides matches."""
     digest = hashlib.blake2b(digest_size=16)
     digest.update(f"{__version__}/{CACHE_VERSION}".encode())
-    package = Path(__file__).resolve().parent
     for name in _MATCHING_CODE:
-        try:
-            digest.update((package / name).read_bytes())
-        except OSError:
-            digest.update(name.encode())
+        # By module name, never by file path: a module that moves is still found, and one that
+        # cannot be found is a bug (hashing its name instead would keep stale results forever).
+        for source in _module_sources(name):
+            digest.update(source.read_bytes())
     return digest.hexdigest()
+
+
+def _module_sources(name: str) -> list[Path]:
+    """The source files of a module, or of every module of a package, sorted."""
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.origin is None:
+        raise RuntimeError(f"the result cache cannot find the matching module {name}")
+    origin = Path(spec.origin)
+    if spec.submodule_search_locations is not None:
+        return sorted(origin.parent.rglob("*.py"))
+    return [origin]
 
 
 def context_digest(*parts: object) -> str:

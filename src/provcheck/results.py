@@ -38,7 +38,7 @@ REDUCERS = constructor_reducers(
         cls
         for cls in vars(model).values()
         if isinstance(cls, type)
-        and cls.__module__ == model.__name__
+        and (cls.__module__ == model.__name__ or cls.__module__.startswith(model.__name__ + "."))
         and (dataclasses.is_dataclass(cls) or issubclass(cls, enum.Enum))
     )
 )

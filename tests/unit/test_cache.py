@@ -136,3 +136,14 @@ def test_results_are_written_as_they_accumulate_not_only_at_the_end(
         results = c.results(context, index.sources)
         again = scan(data, index, results)
     assert results.hits >= 6 and again.stats.records == 8
+
+
+def test_code_digest_finds_every_matching_module_by_name() -> None:
+    """The cache key hashes the matching code by module name: a moved module is still found."""
+    from provcheck import cache
+
+    for name in cache._MATCHING_CODE:
+        files = cache._module_sources(name)
+        assert files and all(f.is_file() and f.suffix == ".py" for f in files), name
+    with pytest.raises(RuntimeError, match="cannot find"):
+        cache._module_sources("provcheck.no_such_module")

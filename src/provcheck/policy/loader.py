@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import provcheck
 from provcheck.errors import PolicyError
 from provcheck.model import Action, Clause
 from provcheck.policy.model import (
@@ -147,7 +148,8 @@ _PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_.]*)\}")
 
 def packs_dir() -> Path:
     """Where the shipped policy packs are: in the installed package, or in the source tree."""
-    here = Path(__file__).resolve().parent.parent
+    # Anchored on the package, not on this module, so that moving the module cannot lose the packs.
+    here = Path(provcheck.__file__).resolve().parent
     installed = here / "policies"
     if installed.is_dir():
         return installed
