@@ -40,9 +40,9 @@ from common import (
     table,
     write_jsonl,
 )
-from provcheck.config import FingerprintConfig
-from provcheck.fingerprint import Fingerprinter
-from provcheck.normalize import tokens
+from provcheck.matching.fingerprint import Fingerprinter
+from provcheck.matching.normalize import tokens
+from provcheck.matching.params import FingerprintConfig
 
 FLOOR_TOKENS = 60
 """References shorter than this are not used to build candidates: an edited copy of a shorter

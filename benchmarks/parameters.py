@@ -22,13 +22,13 @@ from typing import Any
 
 from common import alpacaeval, medical_answers, require_corpora, table, write_jsonl
 from detection import build_candidates, hard_negatives, overlap, words5
-from provcheck import engine
-from provcheck.config import FingerprintConfig, MatchConfig
-from provcheck.fingerprint import Fingerprinter
 from provcheck.index import IndexWriter, ReferenceIndex
 from provcheck.ingest import AddSpec, add_file
+from provcheck.matching.fingerprint import Fingerprinter
+from provcheck.matching.params import FingerprintConfig, MatchConfig
 from provcheck.model import SourceInfo, SourceName
 from provcheck.policy import Use, default_policy
+from provcheck.scan import engine
 
 KINDS = ("words-20%", "typos-2%", "first-half", "excerpt-60-words", "cjk-5%-deleted")
 

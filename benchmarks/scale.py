@@ -57,8 +57,8 @@ def driver_rate(path: Path) -> dict[str, float]:
     import pickle
     import time
 
-    from provcheck.engine import batched
-    from provcheck.readers import Limits, read_unparsed
+    from provcheck.inputs import Limits, read_unparsed
+    from provcheck.scan.engine import batched
 
     started = time.perf_counter()
     _, items = read_unparsed(str(path), str(path), Limits())

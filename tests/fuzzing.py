@@ -24,11 +24,11 @@ import zstandard
 from hypothesis import strategies as st
 
 from helpers import REFERENCE_TEXTS, ROOT
-from provcheck.formats import RecordOptions, to_record
+from provcheck.inputs import Limits, RawRecord, read
+from provcheck.inputs.schemas import RecordOptions, to_record
+from provcheck.matching.normalize import tokenize
+from provcheck.matching.segment import segments
 from provcheck.model import ErrorKind, Location, Record, RecordError
-from provcheck.normalize import tokenize
-from provcheck.readers import Limits, RawRecord, read
-from provcheck.segment import segments
 
 REGRESSIONS = ROOT / "tests" / "regressions"
 """Inputs that once broke a reader: ``<suffix>-<digest>.bin``, e.g. ``jsonl.gz-1a2b3c4d5e6f.bin``."""

@@ -517,7 +517,7 @@ _FROM_FINDINGS: Sequence[Match] = _NotGiven()
 class ScanResult:
     """Everything a report needs; produced by the engine, consumed by formatters.
 
-    ``matches`` and ``findings`` are sequences that may live on disk (``provcheck.spool``):
+    ``matches`` and ``findings`` are sequences that may live on disk (``provcheck.scan.spool``):
     read them in order, or by position, rather than copying them into lists.
     """
 

@@ -428,7 +428,7 @@ def test_a_corrupt_cache_is_rebuilt_never_fatal(repo: GitRepo, tmp_path: Path) -
 def test_only_the_staged_dataset_files_are_compared_with_the_working_tree(repo: GitRepo) -> None:
     # git re-hashes a file written in the second its index entry was: asking about every path
     # would hash unrelated large files on each commit; the hook asks about its own files only.
-    from provcheck.git import Repo
+    from provcheck.gitscan.repo import Repo
 
     repo.write("notes.txt", "one\n")
     repo.git("add", "notes.txt")

@@ -237,8 +237,8 @@ def test_readers_during_writes_see_the_old_or_the_new_index(tmp_path: Path, base
     writer = subprocess.Popen([sys.executable, "-c", f"import subprocess, sys; {script}"])
     states = []
     probe = REFERENCE_TEXTS[1]
-    from provcheck.config import MatchConfig
-    from provcheck.fingerprint import Fingerprinter
+    from provcheck.matching.fingerprint import Fingerprinter
+    from provcheck.matching.params import MatchConfig
 
     try:
         while writer.poll() is None:

@@ -15,7 +15,7 @@ import pytest
 
 from helpers import REFERENCE_TEXTS, UNRELATED_TEXT, run_cli, write_jsonl
 from provcheck.errors import EngineError
-from provcheck.executors import RayPool
+from provcheck.runtime.executors import RayPool
 
 pytest.importorskip("ray")
 pytestmark = pytest.mark.ray

@@ -23,11 +23,11 @@ from urllib.parse import quote
 import pytest
 
 from helpers import FIXTURES, ROOT, run_cli
-from provcheck import engine
 from provcheck.index import ReferenceIndex
 from provcheck.model import ScanResult
 from provcheck.policy import load_policy
 from provcheck.report import OutputFormat, ReportContext, formatter
+from provcheck.scan import engine
 from provcheck.waivers import load_waivers
 from report_samples import sample
 

@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 
 from helpers import REFERENCE_TEXTS, UNRELATED_TEXT, write_jsonl
-from provcheck import cache as cachemod
-from provcheck import engine
-from provcheck.cache import Cache, context_digest, scan_key
-from provcheck.formats import RecordOptions, to_record
 from provcheck.index import ReferenceIndex
+from provcheck.inputs.schemas import RecordOptions, to_record
 from provcheck.model import Location, Record, ScanResult
 from provcheck.policy import Use, default_policy
+from provcheck.scan import cache as cachemod
+from provcheck.scan import engine
+from provcheck.scan.cache import Cache, context_digest, scan_key
 
 
 def dataset(tmp_path: Path) -> Path:
@@ -140,7 +140,7 @@ def test_results_are_written_as_they_accumulate_not_only_at_the_end(
 
 def test_code_digest_finds_every_matching_module_by_name() -> None:
     """The cache key hashes the matching code by module name: a moved module is still found."""
-    from provcheck import cache
+    from provcheck.scan import cache
 
     for name in cache._MATCHING_CODE:
         files = cache._module_sources(name)

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from helpers import ROOT, run_cli
-from provcheck import project
+from provcheck import projectfile as project
 from provcheck.report import OutputFormat
 
 CI_FILES = [ROOT / "docs" / "ci" / "github-actions.yml", ROOT / "docs" / "ci" / "gitlab-ci.yml"]

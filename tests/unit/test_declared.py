@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from provcheck.inputs import discover
+from provcheck.inputs.declared import declaring_dirs, is_card, read_declarations
 from provcheck.model import ErrorKind
-from provcheck.readers import discover
-from provcheck.readers.declared import declaring_dirs, is_card, read_declarations
 
 CARD = """\
 ---

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from helpers import REFERENCE_TEXTS, UNRELATED_TEXT, write_jsonl
-from provcheck import engine, match
 from provcheck.index import ReferenceIndex
+from provcheck.inputs import Limits
+from provcheck.matching.segment import Segment
 from provcheck.policy import Use, default_policy
-from provcheck.readers import Limits
-from provcheck.segment import Segment
+from provcheck.scan import engine, match
 
 
 def test_worker_processes_give_the_same_result_as_one_process(tmp_path: Path, index_dir: Path) -> None:

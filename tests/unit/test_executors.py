@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import pytest
 
 from provcheck.errors import EngineError, ExitCode
-from provcheck.executors import InProcess, ProcessPool, executor_for
+from provcheck.runtime.executors import InProcess, ProcessPool, executor_for
 
 
 @dataclass(frozen=True)

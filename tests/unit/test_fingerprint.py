@@ -6,9 +6,9 @@ import numpy as np
 from datasketch import MinHash
 
 from helpers import REFERENCE_TEXTS, UNRELATED_TEXT
-from provcheck.config import FingerprintConfig
-from provcheck.fingerprint import Fingerprinter, permutation, shingle_hash32, token_hash
-from provcheck.normalize import tokens
+from provcheck.matching.fingerprint import Fingerprinter, permutation, shingle_hash32, token_hash
+from provcheck.matching.normalize import tokens
+from provcheck.matching.params import FingerprintConfig
 
 
 def test_permutation_is_datasketchs_first_permutation() -> None:

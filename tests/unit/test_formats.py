@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from provcheck.errors import UsageError
-from provcheck.formats import RecordOptions, to_record
+from provcheck.inputs.schemas import RecordOptions, to_record
 from provcheck.model import ErrorKind, Location, Record, RecordError, RoleKind
 
 LOC = Location("data.jsonl", 3, 4)

@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 
 from helpers import REFERENCE_TEXTS, UNRELATED_TEXT, write_jsonl
-from provcheck.config import FingerprintConfig, MatchConfig
 from provcheck.errors import (
     IndexCorruptError,
     IndexError_,
@@ -21,11 +20,12 @@ from provcheck.errors import (
     IndexWriteError,
     UsageError,
 )
-from provcheck.fingerprint import Fingerprinter
-from provcheck.formats import RecordOptions
 from provcheck.index import IndexWriter, ReferenceIndex, damaged
 from provcheck.index.shard import FILES, ShardBuilder
 from provcheck.ingest import AddSpec, add_file
+from provcheck.inputs.schemas import RecordOptions
+from provcheck.matching.fingerprint import Fingerprinter
+from provcheck.matching.params import FingerprintConfig, MatchConfig
 from provcheck.model import SourceInfo, SourceName
 
 
@@ -390,7 +390,7 @@ def test_reference_text_repeating_its_prompt_is_not_evidence(tmp_path: Path) -> 
     key = index.candidates(Fingerprinter(index.config).of_text(answer).anchors, MatchConfig())[0].key
     ((start, end),) = index.echo(key)
     assert end - start >= 70  # the quoted passage
-    from provcheck.verify import align
+    from provcheck.matching.verify import align
 
     f = Fingerprinter(index.config)
     prompt_copy = f.of_text("Please summarize this: " + quoted)

@@ -6,10 +6,10 @@ import time
 
 import pytest
 
+from provcheck.matching.segment import RoleFilter
 from provcheck.model import ContentHash, Location, Record, RoleKind, Turn
 from provcheck.policy.markers import MarkerScanner, MarkerSpec
 from provcheck.policy.patterns import PatternError, compile_pattern, escape
-from provcheck.segment import RoleFilter
 
 
 def spec(mid: str, pattern: str, case_sensitive: bool = False) -> MarkerSpec:

@@ -7,7 +7,7 @@ import unicodedata
 from hypothesis import given
 from hypothesis import strategies as st
 
-from provcheck.normalize import canonical, reference_tokens, token_spans, tokenize, tokens
+from provcheck.matching.normalize import canonical, reference_tokens, token_spans, tokenize, tokens
 
 
 def test_case_whitespace_punctuation_and_quotes_do_not_change_tokens() -> None:

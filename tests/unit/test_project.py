@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from provcheck import project
+from provcheck import projectfile as project
 from provcheck.errors import ConfigError, ExitCode
 
 

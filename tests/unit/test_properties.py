@@ -18,14 +18,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fuzzing import JSON_VALUES
-from provcheck import project, yamlfile
+from provcheck import projectfile as project
+from provcheck import yamlfile
 from provcheck.errors import ConfigError, PolicyError, SourcesError
-from provcheck.formats import SCHEMAS, RecordOptions, to_record
 from provcheck.ingest import load_sources
+from provcheck.inputs.schemas import SCHEMAS, RecordOptions, to_record
+from provcheck.matching.normalize import canonical, reference_tokens, tokenize, tokens
+from provcheck.matching.segment import CHUNK_CHARS, segments
 from provcheck.model import Location, Record, RecordError
-from provcheck.normalize import canonical, reference_tokens, tokenize, tokens
 from provcheck.policy import load_policy
-from provcheck.segment import CHUNK_CHARS, segments
 from provcheck.waivers import load_waivers
 
 settings.register_profile("fuzz", max_examples=3000, deadline=None)

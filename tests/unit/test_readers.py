@@ -15,8 +15,8 @@ import pytest
 import zstandard
 
 from helpers import write_jsonl
+from provcheck.inputs import Limits, RawRecord, UnparsedLine, discover, read, read_unparsed
 from provcheck.model import ErrorKind, RecordError
-from provcheck.readers import Limits, RawRecord, UnparsedLine, discover, read, read_unparsed
 
 
 def read_all(path: Path, limits: Limits = Limits()) -> tuple[list[RawRecord], list[RecordError]]:

@@ -17,7 +17,7 @@ from provcheck.cli.scan import scan as scan_command
 from provcheck.model import Action
 from provcheck.report import FORMATTERS, OutputFormat, ReportContext, formatter
 from provcheck.report.base import Formatter
-from provcheck.report.csv_ import COLUMNS
+from provcheck.report.csv import COLUMNS
 from provcheck.report.markdown import ROWS
 from provcheck.report.method import measured
 from provcheck.report.sarif import FINGERPRINT_KEY
@@ -259,7 +259,7 @@ def test_csv_has_one_row_per_finding_and_neutralizes_formulas() -> None:
 
 
 def test_csv_cells_starting_with_a_formula_character_get_a_quote() -> None:
-    from provcheck.report.csv_ import cell
+    from provcheck.report.csv import cell
 
     for bad in ("=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"):
         assert cell(bad) == "'" + bad

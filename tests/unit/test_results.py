@@ -11,14 +11,14 @@ from pathlib import Path
 import pytest
 
 from helpers import REFERENCE_TEXTS, ROOT, UNRELATED_TEXT, run_cli, write_jsonl
-from provcheck import engine, spool
 from provcheck.index import ReferenceIndex
 from provcheck.model import FindingCounts, ScanResult
 from provcheck.policy import default_policy, load_policy
 from provcheck.report import ReportContext
-from provcheck.report.json_ import JsonFormatter
-from provcheck.results import finding_order, match_order
-from provcheck.spool import SpoolView
+from provcheck.report.json import JsonFormatter
+from provcheck.scan import engine, spool
+from provcheck.scan.results import finding_order, match_order
+from provcheck.scan.spool import SpoolView
 from provcheck.waivers import load_waivers
 
 MARKER = "As an AI language model, I cannot taste bread, but here is the method."

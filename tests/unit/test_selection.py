@@ -13,14 +13,15 @@ from typing import Any, cast
 import pytest
 import xxhash
 
-from provcheck import readers, selection
-from provcheck.cache import Cache
-from provcheck.changes import FileChange, Version
-from provcheck.formats import RecordOptions
-from provcheck.git import Repo, blob_header
+from provcheck import inputs as readers
+from provcheck.gitscan import selection
+from provcheck.gitscan.changes import FileChange, Version
+from provcheck.gitscan.repo import Repo, blob_header
+from provcheck.gitscan.selection import DiffSelector
+from provcheck.inputs import Limits, RawRecord
+from provcheck.inputs.schemas import RecordOptions
 from provcheck.model import ErrorKind, RecordError
-from provcheck.readers import Limits, RawRecord
-from provcheck.selection import DiffSelector
+from provcheck.scan.cache import Cache
 
 POOL = [
     *(json.dumps({"id": i, "text": f"record {i}"}).encode() for i in range(30)),

@@ -12,10 +12,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from provcheck import spool as spool_module
 from provcheck.model import Action, Finding, Match
-from provcheck.results import REDUCERS
-from provcheck.spool import Spool, constructor_reducers
+from provcheck.scan import spool as spool_module
+from provcheck.scan.results import REDUCERS
+from provcheck.scan.spool import Spool, constructor_reducers
 from report_samples import many, sample
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import random
 
 from helpers import REFERENCE_TEXTS, UNRELATED_TEXT
-from provcheck.config import FingerprintConfig, MatchConfig
-from provcheck.fingerprint import Fingerprinter
+from provcheck.matching.fingerprint import Fingerprinter
+from provcheck.matching.normalize import token_offsets
+from provcheck.matching.params import FingerprintConfig, MatchConfig
+from provcheck.matching.verify import align, evidence
 from provcheck.model import MatchKind
-from provcheck.normalize import token_offsets
-from provcheck.verify import align, evidence
 
 F = Fingerprinter(FingerprintConfig())
 CFG = MatchConfig()

@@ -8,16 +8,16 @@ import sys
 
 import click
 
-from provcheck import engine
 from provcheck.cli.common import StderrProgress, handle_errors, stderr, write_output
 from provcheck.cli.index import SCHEMA_CHOICES
 from provcheck.cli.scan import waivers_for
 from provcheck.errors import ExitCode, UsageError
-from provcheck.executors import default_workers
-from provcheck.formats import RecordOptions
 from provcheck.index import ReferenceIndex
+from provcheck.inputs.schemas import RecordOptions
+from provcheck.matching.segment import RoleFilter
 from provcheck.policy import default_policy, load_policy, use_from_words
-from provcheck.segment import RoleFilter
+from provcheck.runtime.executors import default_workers
+from provcheck.scan import engine
 from provcheck.waivers import DEFAULT_FILE, appended, baseline_entries, dump
 
 

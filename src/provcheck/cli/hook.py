@@ -6,11 +6,12 @@ import sys
 
 import click
 
-from provcheck import changes as changesets
-from provcheck import githook, project
+from provcheck import projectfile as project
 from provcheck.cli.common import handle_errors, stderr
-from provcheck.git import Repo
-from provcheck.project import FAIL_ON, LFS_MODES
+from provcheck.gitscan import changes as changesets
+from provcheck.gitscan import hookscript as githook
+from provcheck.gitscan.repo import Repo
+from provcheck.projectfile import FAIL_ON, LFS_MODES
 from provcheck.report.terminal import printable
 
 

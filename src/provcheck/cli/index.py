@@ -15,14 +15,14 @@ from rich.markup import escape
 from rich.table import Table
 
 from provcheck.cli.common import ADDRESS, ENGINE, StderrProgress, format_error, handle_errors, stderr
-from provcheck.config import FingerprintConfig
 from provcheck.errors import ExitCode, IndexCorruptError, UsageError
-from provcheck.executors import default_workers
-from provcheck.formats import SCHEMAS, RecordOptions
 from provcheck.index import IndexWriter, ReferenceIndex, damaged
 from provcheck.ingest import AddReport, AddSpec, add_file, load_sources
+from provcheck.inputs.schemas import SCHEMAS, RecordOptions
+from provcheck.matching.params import FingerprintConfig
+from provcheck.matching.segment import MODEL_TURNS, RoleFilter
 from provcheck.model import SourceInfo, SourceName
-from provcheck.segment import MODEL_TURNS, RoleFilter
+from provcheck.runtime.executors import default_workers
 
 SCHEMA_CHOICES = click.Choice(["auto", *SCHEMAS])
 WORKERS = click.option(

@@ -9,8 +9,8 @@ import sys
 
 import click
 
-from provcheck import changes as changesets
-from provcheck import project
+from provcheck import projectfile as project
+from provcheck.api import expand, resolve, scan_changes, scan_paths, unchanged_records, waivers_of
 from provcheck.cli.common import (
     ADDRESS,
     ENGINE,
@@ -21,12 +21,12 @@ from provcheck.cli.common import (
     write_output,
 )
 from provcheck.cli.index import SCHEMA_CHOICES
-from provcheck.cli.project import expand, resolve, scan_changes, scan_paths, unchanged_records, waivers_of
-from provcheck.config import MatchConfig
 from provcheck.errors import ExitCode, UsageError
-from provcheck.git import Repo
+from provcheck.gitscan import changes as changesets
+from provcheck.gitscan.repo import Repo
+from provcheck.matching.params import MatchConfig
 from provcheck.model import Action, ScanResult
-from provcheck.project import LFS_MODES
+from provcheck.projectfile import LFS_MODES
 from provcheck.report import OutputFormat, ReportContext, formatter
 from provcheck.report.serialize import counts_by_action
 from provcheck.report.terminal import printable

@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import sys
 
-from provcheck.changes import ChangeSet
+from provcheck.api import resolve, scan_changes, unchanged_records, waivers_of
 from provcheck.cli.common import StderrProgress, format_error, stderr
-from provcheck.cli.project import resolve, scan_changes, unchanged_records, waivers_of
 from provcheck.cli.scan import fail_on_actions, waiver_lines
 from provcheck.errors import ExitCode
-from provcheck.git import Repo
-from provcheck.project import ProjectConfig
+from provcheck.gitscan.changes import ChangeSet
+from provcheck.gitscan.repo import Repo
+from provcheck.projectfile import ProjectConfig
 from provcheck.report.hook import refusal
 from provcheck.report.serialize import counts_by_action
 

@@ -15,8 +15,8 @@ from typing import Any
 
 import xxhash
 
-from provcheck.config import TOKENIZER_VERSION, FingerprintConfig
 from provcheck.errors import IndexCorruptError, IndexError_, IndexMismatchError, ProvcheckError
+from provcheck.matching.params import TOKENIZER_VERSION, FingerprintConfig
 from provcheck.model import SourceInfo, SourceName
 
 FORMAT = "provcheck-index"

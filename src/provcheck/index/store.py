@@ -17,7 +17,6 @@ from typing import Any
 import numpy as np
 
 from provcheck import __version__
-from provcheck.config import FingerprintConfig, MatchConfig
 from provcheck.errors import (
     IndexError_,
     IndexLockedError,
@@ -25,11 +24,12 @@ from provcheck.errors import (
     IndexWriteError,
     UsageError,
 )
-from provcheck.fingerprint import U32
 from provcheck.index import manifest as mf
 from provcheck.index.integrity import file_digest
 from provcheck.index.manifest import Manifest, ShardEntry, SourceEntry
 from provcheck.index.shard import Shard, ShardBuilder
+from provcheck.matching.fingerprint import U32
+from provcheck.matching.params import FingerprintConfig, MatchConfig
 from provcheck.model import Reference, ReferenceId, RoleKind, SourceInfo, SourceName, Turn
 
 SHARDS = "shards"

@@ -7,16 +7,16 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from provcheck.config import FingerprintConfig
-from provcheck.executors import executor_for
-from provcheck.fingerprint import U32, Fingerprinter
-from provcheck.formats import RecordOptions, to_record
 from provcheck.index.store import IndexWriter, now
+from provcheck.inputs import Limits, RawItem, RawRecord, UnparsedLine, read_unparsed
+from provcheck.inputs.schemas import RecordOptions, to_record
+from provcheck.matching.fingerprint import U32, Fingerprinter
+from provcheck.matching.params import FingerprintConfig
+from provcheck.matching.segment import MODEL_TURNS, RoleFilter
+from provcheck.matching.verify import echoes
 from provcheck.model import Record, RecordError, RoleKind, SourceInfo, Turn
-from provcheck.progress import NullProgress, Progress
-from provcheck.readers import Limits, RawItem, RawRecord, UnparsedLine, read_unparsed
-from provcheck.segment import MODEL_TURNS, RoleFilter
-from provcheck.verify import echoes
+from provcheck.runtime.executors import executor_for
+from provcheck.runtime.progress import NullProgress, Progress
 
 T = TypeVar("T")
 _SHARD_TEXTS = 1_000_000

@@ -22,10 +22,10 @@ import os
 from typing import Any
 
 from provcheck.errors import ProvcheckError, SourcesError
-from provcheck.formats import RecordOptions
 from provcheck.ingest.add import AddSpec
+from provcheck.inputs.schemas import RecordOptions
+from provcheck.matching.segment import MODEL_TURNS, RoleFilter
 from provcheck.model import SourceInfo, SourceName
-from provcheck.segment import MODEL_TURNS, RoleFilter
 from provcheck.yamlfile import LineDict, YamlProblem, line_of, load
 
 _KEYS = {

@@ -12,10 +12,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from provcheck.matching.segment import RoleFilter
 from provcheck.model import CharSpan, MarkerHit, Record, RecordRef
 from provcheck.policy.model import Marker
 from provcheck.policy.patterns import Pattern, PatternMatch, compile_pattern, compile_set
-from provcheck.segment import RoleFilter
 
 MAX_HITS_PER_TURN = 1000
 """Matches of one marker counted per turn; the count stops there."""

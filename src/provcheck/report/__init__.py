@@ -19,11 +19,11 @@ class _Registry(Mapping[OutputFormat, type[Formatter]]):
 
     _WHERE: ClassVar[dict[OutputFormat, tuple[str, str]]] = {
         OutputFormat.TEXT: ("text", "TextFormatter"),
-        OutputFormat.JSON: ("json_", "JsonFormatter"),
-        OutputFormat.HTML: ("html_", "HtmlFormatter"),
+        OutputFormat.JSON: ("json", "JsonFormatter"),
+        OutputFormat.HTML: ("html", "HtmlFormatter"),
         OutputFormat.SARIF: ("sarif", "SarifFormatter"),
         OutputFormat.MARKDOWN: ("markdown", "MarkdownFormatter"),
-        OutputFormat.CSV: ("csv_", "CsvFormatter"),
+        OutputFormat.CSV: ("csv", "CsvFormatter"),
         OutputFormat.JUNIT: ("junit", "JunitFormatter"),
     }
 

@@ -13,8 +13,8 @@ import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from provcheck.matching.normalize import reference_tokens
 from provcheck.model import CharSpan, Match
-from provcheck.normalize import reference_tokens
 
 CONTEXT = 240
 """Characters of unaligned text kept on each side of a span."""

@@ -1,0 +1,265 @@
+"""Settings from the command line over ``.provcheck.yaml``, and the diff-aware scan run.
+
+Explicit options always win; a setting the command line leaves out comes from the project
+configuration, else from the built-in default. Without a configuration file every command
+behaves exactly as its options say.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from provcheck.errors import UsageError
+from provcheck.gitscan.changes import ChangeSet
+from provcheck.gitscan.repo import Repo
+from provcheck.gitscan.selection import DiffSelector
+from provcheck.index import ReferenceIndex
+from provcheck.inputs import discover
+from provcheck.inputs.schemas import RecordOptions
+from provcheck.matching.params import MatchConfig
+from provcheck.matching.segment import RoleFilter
+from provcheck.model import ScanResult
+from provcheck.policy import Policy, Use, default_policy, load_policy, use_from_words
+from provcheck.projectfile import FILENAME, ProjectConfig
+from provcheck.runtime.executors import default_workers
+from provcheck.runtime.progress import Progress
+from provcheck.scan import engine
+from provcheck.scan.cache import Cache, context_digest, default_dir
+from provcheck.waivers import DEFAULT_FILE as DEFAULT_WAIVERS
+from provcheck.waivers import Waivers, load_waivers
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything a scan needs, after the command line and the configuration are merged."""
+
+    config: ProjectConfig | None
+    index: str
+    policy: str | None
+    uses: tuple[str, ...]
+    uses_from: str | None
+    """Who declared the use: ``command line``, ``configuration`` or None (the policy's)."""
+    fail_on: str
+    records: RecordOptions
+    roles: tuple[str, ...]
+    workers: int
+    allow_include_outside: bool
+    match: MatchConfig
+    engine: str
+    """``local`` or ``ray``."""
+    address: str | None
+    lfs: str
+    cache_dir: str | None
+    """None: no cache."""
+    waivers: str | None
+
+    def waivers_file(self) -> str:
+        """The waivers file of this project: the configuration's ``waivers:``, else
+        ``.provcheck-waivers.yaml`` in the configuration's folder (or the current directory)."""
+        if self.waivers:
+            return os.path.relpath(self.waivers)
+        root = self.config.root if self.config else "."
+        return os.path.relpath(os.path.join(root, DEFAULT_WAIVERS))
+
+    def load_policy(self) -> Policy:
+        """The policy file, or the default (every match a review finding)."""
+        if self.policy:
+            return load_policy(self.policy, allow_outside=self.allow_include_outside)
+        return default_policy()
+
+    def use(self, policy: Policy) -> Use:
+        """The declared use: options or configuration over the policy's."""
+        return use_from_words(self.uses) if self.uses else policy.use
+
+    def role_filter(self) -> RoleFilter | None:
+        """The turns to scan."""
+        return RoleFilter.parse(self.roles) if self.roles else None
+
+
+def resolve(
+    config: ProjectConfig | None,
+    *,
+    index: str | None,
+    policy: str | None = None,
+    uses: tuple[str, ...] = (),
+    fail_on: str | None = None,
+    schema: str | None = None,
+    text_field: str | None = None,
+    id_field: str | None = None,
+    roles: tuple[str, ...] = (),
+    workers: int | None = None,
+    allow_include_outside: bool = False,
+    match: MatchConfig | None = None,
+    engine: str = "local",
+    address: str | None = None,
+    lfs: str | None = None,
+    cache_dir: str | None = None,
+    no_cache: bool = False,
+    cache_by_default: bool = False,
+) -> Settings:
+    """Merge options (explicit values win) with the configuration and the defaults."""
+    c = config
+    index = index or (c.index if c else None)
+    if not index:
+        raise UsageError(
+            "no reference index: pass --index INDEX"
+            + (f" or set `index:` in {c.path}" if c else f" or create {FILENAME} with `index:`")
+        )
+    use_source = "command line" if uses else ("configuration" if c and c.use else None)
+    cache: str | None = None
+    if not no_cache:
+        configured = c.cache if c else None
+        if cache_dir:
+            cache = cache_dir
+        elif isinstance(configured, str):
+            cache = configured
+        elif configured is True or (configured is None and cache_by_default):
+            cache = default_dir()
+    return Settings(
+        config=c,
+        index=index,
+        policy=policy or (c.policy if c else None),
+        uses=uses or (c.use if c else ()),
+        uses_from=use_source,
+        fail_on=fail_on or (c.fail_on if c and c.fail_on else "block"),
+        records=RecordOptions(
+            schema=schema or (c.schema if c and c.schema else "auto"),
+            text_field=text_field or (c.text_field if c else None),
+            id_field=id_field or (c.id_field if c else None),
+        ),
+        roles=roles or (c.roles if c else ()),
+        workers=workers or (c.workers if c and c.workers else default_workers()),
+        allow_include_outside=allow_include_outside or bool(c and c.allow_include_outside),
+        match=match or MatchConfig(),
+        engine=engine,
+        address=address,
+        lfs=lfs or (c.lfs if c and c.lfs else "report"),
+        cache_dir=cache,
+        waivers=c.waivers if c else None,
+    )
+
+
+def waivers_of(settings: Settings, explicit: str | None = None) -> Waivers | None:
+    """The waivers to apply: ``--waivers FILE`` (which must exist), else the project's waivers
+    file when it exists (a configured file that does not exist yet holds no waivers)."""
+    if explicit is not None:
+        if not os.path.isfile(explicit):
+            raise UsageError(f"--waivers {explicit}: no such file")
+        return load_waivers(explicit)
+    path = settings.waivers_file()
+    return load_waivers(path) if os.path.isfile(path) else None
+
+
+def open_cache(settings: Settings) -> Cache | None:
+    """The result cache, when the settings ask for one."""
+    return Cache(settings.cache_dir) if settings.cache_dir else None
+
+
+def results_context(index: ReferenceIndex, options: engine.ScanOptions) -> str:
+    """What cached matches depend on besides the record itself."""
+    return context_digest(index.digest, index.config.signature, options.match.to_dict(), str(options.roles))
+
+
+def _scan(
+    settings: Settings,
+    paths: list[str],
+    selector: DiffSelector | None,
+    cache: Cache | None,
+    progress: Progress,
+    run: dict[str, Any],
+    waivers: Waivers | None,
+) -> ScanResult:
+    """``engine.scan`` with the settings, the cache's results and an optional selector."""
+    policy = settings.load_policy()
+    use = settings.use(policy)
+    if run.get("use_declared_by") is None and policy.use.declared:
+        run = {**run, "use_declared_by": "policy"}
+    index = ReferenceIndex(settings.index)
+    options = engine.ScanOptions(
+        records=settings.records,
+        roles=settings.role_filter(),
+        workers=settings.workers,
+        match=settings.match,
+        engine=settings.engine,
+        address=settings.address,
+        selector=selector,
+    )
+    if cache is None:
+        return engine.scan(paths, index, policy, use, options, progress, run=run, waivers=waivers)
+    results = cache.results(results_context(index, options), index.sources)
+    options = dataclasses.replace(options, cache=results)
+    result = engine.scan(paths, index, policy, use, options, progress, run=run, waivers=waivers)
+    info = {**result.run, "cache": {"path": cache.path, "hits": results.hits, "stored": results.stored}}
+    return dataclasses.replace(result, run=info)
+
+
+def scan_paths(
+    settings: Settings, paths: list[str], progress: Progress, run: dict[str, Any], waivers: Waivers | None
+) -> tuple[ScanResult, Cache | None]:
+    """A full scan of files and directories."""
+    cache = open_cache(settings)
+    if cache is None:
+        return _scan(settings, paths, None, None, progress, run, waivers), None
+    with cache:
+        return _scan(settings, paths, None, cache, progress, run, waivers), cache
+
+
+def scan_changes(
+    settings: Settings,
+    changes: ChangeSet,
+    repo: Repo,
+    progress: Progress,
+    run: dict[str, Any],
+    waivers: Waivers | None,
+) -> tuple[ScanResult, Cache | None]:
+    """Scan only the new records of ``changes``; the result's ``run`` says what was compared."""
+    cache = open_cache(settings)
+    with contextlib.ExitStack() as stack:
+        if cache is not None:
+            stack.enter_context(cache)
+        selector = stack.enter_context(
+            DiffSelector(changes.files, repo, settings.records, cache, changes.declaring)
+        )
+        result = _scan(settings, [c.display for c in changes.files], selector, cache, progress, run, waivers)
+        files = selector.summary()
+        partial = selector.partial()
+    # Only new lines of these files were read: the digest computed is not the file's.
+    summaries = tuple(dataclasses.replace(f, sha256=None) if f.path in partial else f for f in result.files)
+    info = dict(result.run)
+    info["changes"] = {
+        "base": changes.base,
+        "files": files,
+        "skipped": [{"path": k.path, "reason": k.reason} for k in changes.skipped],
+    }
+    return dataclasses.replace(result, run=info, files=summaries), cache
+
+
+def unchanged_records(result: ScanResult) -> int:
+    """Records a diff-aware scan recognised as already in the base."""
+    files = result.run.get("changes", {})
+    if not isinstance(files, dict):
+        return 0
+    return sum(int(f.get("unchanged_records") or 0) for f in files.get("files", {}).values())
+
+
+def expand(paths: Sequence[str], config: ProjectConfig | None) -> list[str]:
+    """Paths to scan with the configuration's globs applied to files found under directories
+    (files named on the command line are always scanned)."""
+    if config is None or not (config.include or config.exclude):
+        return list(paths)
+    out: list[str] = []
+    for given in paths:
+        if not os.path.isdir(given):
+            out.append(given)
+            continue
+        found = [item for item in discover([given]) if isinstance(item, tuple)]
+        if not found:
+            out.append(given)  # the engine reports the empty directory
+            continue
+        out.extend(display for display, _ in found if config.selects(display))
+    return out

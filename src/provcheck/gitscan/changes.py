@@ -1,0 +1,399 @@
+"""Which dataset files a commit (or a branch) changes, and where each version's bytes are.
+
+Two questions are answered from git, never from guesses:
+
+- ``staged``: the commit being made, i.e. the **index** against ``HEAD``. What is scanned is
+  what will be committed: with part of a file staged, the staged blob, not the working tree.
+- ``since``: the **working tree** against a revision (``scan --changed-since REV``).
+
+Each changed file gets its new version and its base version (None when the file is new). A
+rename keeps its base (only new records are scanned, reported at the new path); a deletion has
+nothing to scan; symlinks, submodules and files provcheck does not read are skipped with a note.
+A staged blob is read from the working-tree file when git says the two are the same (the
+cheap path); otherwise it is copied out of git when it is read. Git LFS pointers are handled
+by ``lfs`` mode: ``report`` (an unreadable input, the default), ``scan`` (the local LFS object)
+or ``skip``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from provcheck.errors import UsageError
+from provcheck.gitscan import lfs
+from provcheck.gitscan.repo import REGULAR_MODES, DiffEntry, Repo, blob_header
+from provcheck.inputs import reader_for
+from provcheck.inputs.declared import CARD_NAMES, MANIFEST_NAMES
+from provcheck.projectfile import ProjectConfig
+
+
+@dataclass(frozen=True, slots=True)
+class Version:
+    """One version of a file's bytes and how to get them."""
+
+    ident: str | None
+    """Identifies the bytes (``git:<blob id>`` or ``lfs:<sha256>``); None when unknown."""
+    size: int | None
+    """Size of the bytes, when known."""
+    path: str | None = None
+    """A local file holding exactly these bytes (working tree, LFS store), when known."""
+    oid: str | None = None
+    """The git blob to copy out when there is no such file."""
+    prefix_hash: tuple[str, bytes, str] | None = None
+    """``(hash name, header, hex digest)`` of the bytes: lets a cheap test prove that these
+    bytes are the start of another version (rows appended to a file)."""
+
+
+@dataclass(frozen=True, slots=True)
+class FileChange:
+    """A dataset file to scan: its new version and, when it existed, its base version."""
+
+    display: str
+    """Path as shown to the user (relative to the working directory)."""
+    path: str
+    """Repository-relative path (its suffix chooses the reader)."""
+    status: str
+    """``added``, ``modified``, ``renamed``, ``copied``, ``untracked`` or ``unchanged``
+    (named explicitly and scanned whole)."""
+    new: Version
+    base: Version | None = None
+    """None when every record is new."""
+    old_path: str | None = None
+    """The rename or copy source."""
+    error: str | None = None
+    """Why the new version cannot be read (an LFS pointer without its object): reported as
+    unreadable input."""
+    note: str | None = None
+    """Something the user should know (e.g. the base LFS object is missing: whole file scanned)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """A changed path that is not scanned."""
+
+    path: str
+    """As shown to the user."""
+    reason: str
+    notable: bool = False
+    """Worth saying even when not asked (data accepted unscanned, a conflict); the rest
+    (deleted files, files provcheck does not read, excluded files) is listed with --verbose."""
+
+
+@dataclass(slots=True)
+class ChangeSet:
+    """The files to scan and those left out, with why."""
+
+    files: list[FileChange] = field(default_factory=list)
+    declaring: list[FileChange] = field(default_factory=list)
+    """Changed dataset cards (``README.md`` with front matter) and ``provenance.yaml`` files:
+    metadata, read for what they declare, not scanned as records."""
+    skipped: list[Skipped] = field(default_factory=list)
+    """Changed paths that are not scanned, with why."""
+    base: str = ""
+    """What the new versions are compared with (``HEAD``, a commit id, the empty tree)."""
+
+
+_STATUS = {"A": "added", "M": "modified", "R": "renamed", "C": "copied", "T": "modified"}
+
+
+def _blob_version(oid: str, size: int | None, path: str | None = None) -> Version:
+    algo = "sha1" if len(oid) == 40 else "sha256"
+    prefix = (algo, blob_header(size), oid) if size is not None else None
+    return Version(ident=f"git:{oid}", size=size, path=path, oid=oid, prefix_hash=prefix)
+
+
+def _lfs_version(pointer: lfs.Pointer, path: str | None) -> Version:
+    return Version(
+        ident=f"lfs:{pointer.oid}",
+        size=pointer.size,
+        path=path,
+        prefix_hash=("sha256", b"", pointer.oid),
+    )
+
+
+class _Builder:
+    """Shared by ``staged`` and ``since``: filters, LFS, display paths."""
+
+    def __init__(self, repo: Repo, cwd: str, config: ProjectConfig | None, lfs_mode: str) -> None:
+        self.repo = repo
+        self.cwd = os.path.abspath(cwd)
+        self.config = config
+        self.lfs_mode = lfs_mode
+        self.out = ChangeSet()
+        self._storage: str | None = None
+
+    def display(self, path: str) -> str:
+        return os.path.relpath(os.path.join(self.repo.root, path), self.cwd)
+
+    def storage(self) -> str:
+        """The local LFS store (``lfs.storage`` or ``<git common dir>/lfs``)."""
+        if self._storage is None:
+            common = self.repo.common_dir()
+            configured = self.repo.config("lfs.storage")
+            self._storage = os.path.join(common, configured) if configured else os.path.join(common, "lfs")
+        return self._storage
+
+    def wanted(self, path: str, named: bool) -> bool:
+        """A dataset file the configuration selects; otherwise noted as skipped."""
+        display = self.display(path)
+        if reader_for(path) is None and os.path.basename(path) not in MANIFEST_NAMES:
+            self.out.skipped.append(Skipped(display, "not a dataset file provcheck reads"))
+            return False
+        if (
+            not named
+            and self.config is not None
+            and not self.config.selects(os.path.join(self.repo.root, path))
+        ):
+            self.out.skipped.append(Skipped(display, f"excluded by {self.config.path}"))
+            return False
+        return True
+
+    def add(self, change: FileChange) -> None:
+        """A readable new version: a dataset file, or a card or manifest (declarations)."""
+        name = os.path.basename(change.path)
+        if name in MANIFEST_NAMES or (name in CARD_NAMES and self._is_card(change.new)):
+            self.out.declaring.append(change)
+        else:
+            self.out.files.append(change)
+
+    def _is_card(self, version: Version) -> bool:
+        """A README.md that opens with YAML front matter (the Hugging Face convention)."""
+        try:
+            if version.path is not None:
+                with open(version.path, "rb") as fh:
+                    head = fh.read(8)
+            elif version.oid is not None:
+                head = self.repo.blob(version.oid)[:8]
+            else:
+                return False
+        except OSError:
+            return False
+        return head.removeprefix(b"\xef\xbb\xbf").startswith(b"---")
+
+    def pointers(self, oids: Sequence[str], sizes: dict[str, int]) -> dict[str, lfs.Pointer]:
+        """The LFS pointers among small blobs."""
+        found = {}
+        for oid in dict.fromkeys(oids):
+            if sizes.get(oid, lfs.MAX_POINTER + 1) <= lfs.MAX_POINTER:
+                pointer = lfs.parse(self.repo.blob(oid))
+                if pointer is not None:
+                    found[oid] = pointer
+        return found
+
+    def new_lfs(
+        self, path: str, status: str, pointer: lfs.Pointer, base: Version | None, old_path: str | None
+    ) -> None:
+        """A new version that is an LFS pointer, handled by the LFS mode."""
+        display = self.display(path)
+        if self.lfs_mode == "skip":
+            self.out.skipped.append(
+                Skipped(display, f"Git LFS pointer ({pointer.short()}) accepted unscanned (lfs: skip)", True)
+            )
+            return
+        if self.lfs_mode == "report":
+            error = (
+                f"Git LFS pointer ({pointer.short()}): the data is in Git LFS and was not scanned; "
+                "pass --lfs scan (or set `lfs: scan` in .provcheck.yaml) to scan the local LFS "
+                "object, or --lfs skip to accept LFS files unscanned"
+            )
+            self.out.files.append(
+                FileChange(display, path, status, Version(None, None), None, old_path, error)
+            )
+            return
+        local = lfs.locate(pointer, self.storage(), os.path.join(self.repo.root, path))
+        if local is None:
+            error = (
+                f"Git LFS object {pointer.short()} is not on this machine (not in "
+                f"{self.storage()} nor in the working tree); run `git lfs pull` to scan it"
+            )
+            self.out.files.append(
+                FileChange(display, path, status, Version(None, None), None, old_path, error)
+            )
+            return
+        self.add(FileChange(display, path, status, _lfs_version(pointer, local), base, old_path))
+
+    def base_version(
+        self, oid: str, sizes: dict[str, int], pointers: dict[str, lfs.Pointer]
+    ) -> tuple[Version | None, str | None]:
+        """The base version of a blob (its LFS object when it is a pointer) and a note."""
+        pointer = pointers.get(oid)
+        if pointer is None:
+            return _blob_version(oid, sizes.get(oid)), None
+        if self.lfs_mode != "scan":
+            return None, None
+        local = lfs.locate(pointer, self.storage(), None)
+        if local is None:
+            return None, f"base LFS object {pointer.short()} is not on this machine: every record is scanned"
+        return _lfs_version(pointer, local), None
+
+
+def _repo_path(repo: Repo, cwd: str, path: str) -> str:
+    full = os.path.normpath(os.path.join(cwd, path))
+    rel = os.path.relpath(full, repo.root)
+    if rel == ".." or rel.startswith(".." + os.sep):
+        raise UsageError(f"{path}: outside the git working tree {repo.root}")
+    return "" if rel == "." else rel.replace(os.sep, "/")
+
+
+def staged(
+    repo: Repo,
+    files: Sequence[str] | None,
+    config: ProjectConfig | None,
+    lfs_mode: str = "report",
+    cwd: str = ".",
+) -> ChangeSet:
+    """The dataset files of the commit being made (restricted to ``files`` when given).
+
+    A file named in ``files`` that the commit does not change (``pre-commit run --all-files``)
+    is scanned whole, from the index.
+    """
+    b = _Builder(repo, cwd, config, lfs_mode)
+    b.out.base = "HEAD" if repo.has_head() else "the empty tree (first commit)"
+    entries = repo.staged()
+    named = None if files is None else {_repo_path(repo, b.cwd, f) for f in files}
+    chosen: list[DiffEntry] = []
+    for e in entries:
+        if named is not None and e.path not in named:
+            continue
+        if e.status == "D":
+            b.out.skipped.append(Skipped(b.display(e.path), "deleted: nothing to scan"))
+        elif e.status == "U" or e.new_oid is None:
+            b.out.skipped.append(Skipped(b.display(e.path), "unmerged: resolve the conflict first", True))
+        elif e.new_mode not in REGULAR_MODES:
+            b.out.skipped.append(Skipped(b.display(e.path), "not a regular file (symlink or submodule)"))
+        elif b.wanted(e.path, False):  # pre-commit hands over every staged file matching its pattern
+            chosen.append(e)
+    unchanged: list[tuple[str, str, str]] = []
+    if named:
+        changed = {e.path for e in entries}
+        rest = sorted(named - changed)
+        if rest:
+            unchanged = [u for u in _index_entries(repo, rest) if b.wanted(u[0], False)]
+    oids = [e.new_oid for e in chosen if e.new_oid] + [e.old_oid for e in chosen if e.old_oid]
+    oids += [oid for _, oid, _ in unchanged]
+    sizes = repo.sizes(oids)
+    pointers = b.pointers(oids, sizes)
+    paths = [e.path for e in chosen] + [u[0] for u in unchanged]
+    dirty = (repo.unstaged(paths) | repo.filtered(paths)) if paths else set()
+
+    def worktree(path: str, oid: str) -> str | None:
+        """The working-tree file when git says it is the staged blob (and the sizes agree)."""
+        full = os.path.join(repo.root, path)
+        if path in dirty:
+            return None
+        try:
+            return full if os.path.getsize(full) == sizes.get(oid) else None
+        except OSError:
+            return None
+
+    for e in chosen:
+        assert e.new_oid is not None
+        base, note = (None, None)
+        if e.old_oid is not None and e.old_mode in REGULAR_MODES and e.status != "T":
+            base, note = b.base_version(e.old_oid, sizes, pointers)
+        status = _STATUS.get(e.status, "modified")
+        old_path = e.old_path if e.status in ("R", "C") else None
+        pointer = pointers.get(e.new_oid)
+        if pointer is not None:
+            b.new_lfs(e.path, status, pointer, base, old_path)
+            continue
+        new = _blob_version(e.new_oid, sizes.get(e.new_oid), worktree(e.path, e.new_oid))
+        b.add(FileChange(b.display(e.path), e.path, status, new, base, old_path, note=note))
+    for path, oid, _mode in unchanged:
+        pointer = pointers.get(oid)
+        if pointer is not None:
+            b.new_lfs(path, "unchanged", pointer, None, None)
+            continue
+        new = _blob_version(oid, sizes.get(oid), worktree(path, oid))
+        b.add(FileChange(b.display(path), path, "unchanged", new))
+    return b.out
+
+
+def _index_entries(repo: Repo, paths: Sequence[str]) -> list[tuple[str, str, str]]:
+    """``(path, blob id, mode)`` of index entries at ``paths`` (regular files only)."""
+    out = repo.git("ls-files", "-s", "-z", "--full-name", "--", *paths)
+    found = []
+    for item in out.decode("utf-8", "surrogateescape").split("\0"):
+        if not item:
+            continue
+        meta, path = item.split("\t", 1)
+        mode, oid, stage = meta.split()
+        if stage == "0" and mode in REGULAR_MODES:
+            found.append((path, oid, mode))
+    return found
+
+
+def since(
+    repo: Repo,
+    rev: str,
+    paths: Sequence[str],
+    config: ProjectConfig | None,
+    lfs_mode: str = "report",
+    cwd: str = ".",
+) -> ChangeSet:
+    """Dataset files under ``paths`` whose working-tree content differs from ``rev``.
+
+    Untracked files (not ignored) are new. Files named exactly are scanned even when the
+    configuration's globs exclude them; files found under a directory are filtered.
+    """
+    b = _Builder(repo, cwd, config, lfs_mode)
+    commit = repo.resolve(rev)
+    b.out.base = f"{rev} ({commit[:12]})"
+    scopes = [_repo_path(repo, b.cwd, p) for p in paths]
+    exact = {s for s, p in zip(scopes, paths, strict=True) if not os.path.isdir(os.path.join(b.cwd, p))}
+
+    def in_scope(path: str) -> bool:
+        return any(s == "" or path == s or path.startswith(s.rstrip("/") + "/") for s in scopes)
+
+    entries = [e for e in repo.changed_since(commit) if in_scope(e.path)]
+    chosen: list[DiffEntry] = []
+    for e in entries:
+        if e.status == "D":
+            b.out.skipped.append(Skipped(b.display(e.path), "deleted: nothing to scan"))
+        elif e.new_mode not in REGULAR_MODES:
+            b.out.skipped.append(Skipped(b.display(e.path), "not a regular file (symlink or submodule)"))
+        elif b.wanted(e.path, e.path in exact):
+            chosen.append(e)
+    untracked = [p for p in repo.untracked([s or "." for s in scopes]) if b.wanted(p, p in exact)]
+    olds = [e.old_oid for e in chosen if e.old_oid]
+    sizes = repo.sizes(olds)
+    pointers = b.pointers(olds, sizes)
+    for e in chosen:
+        base, note = (None, None)
+        if e.old_oid is not None and e.old_mode in REGULAR_MODES and e.status != "T":
+            base, note = b.base_version(e.old_oid, sizes, pointers)
+        _worktree_file(
+            b,
+            e.path,
+            _STATUS.get(e.status, "modified"),
+            base,
+            e.old_path if e.status in ("R", "C") else None,
+            note,
+        )
+    for path in untracked:
+        _worktree_file(b, path, "untracked", None, None, None)
+    return b.out
+
+
+def _worktree_file(
+    b: _Builder, path: str, status: str, base: Version | None, old_path: str | None, note: str | None
+) -> None:
+    full = os.path.join(b.repo.root, path)
+    try:
+        size = os.path.getsize(full)
+        with open(full, "rb") as fh:
+            head = fh.read(lfs.MAX_POINTER + 1) if size <= lfs.MAX_POINTER else b""
+    except OSError as exc:
+        error = f"cannot read: {exc.strerror or exc}"
+        b.out.files.append(
+            FileChange(b.display(path), path, status, Version(None, None), None, old_path, error)
+        )
+        return
+    pointer = lfs.parse(head) if head else None
+    if pointer is not None:  # LFS content not checked out here
+        b.new_lfs(path, status, pointer, base, old_path)
+        return
+    new = Version(ident=None, size=size, path=full)
+    b.add(FileChange(b.display(path), path, status, new, base, old_path, note=note))

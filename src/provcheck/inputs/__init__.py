@@ -1,0 +1,222 @@
+"""Container readers, chosen by file suffix, and discovery of dataset files under directories."""
+
+from __future__ import annotations
+
+import errno
+import os
+from collections.abc import Callable, Iterator
+from typing import TypeVar
+
+from provcheck.errors import InputError
+from provcheck.inputs.base import (
+    ContainerReader,
+    RawItem,
+    RawRecord,
+    unicode_text,
+)
+from provcheck.inputs.csv import CsvReader
+from provcheck.inputs.json import JsonReader
+from provcheck.inputs.jsonl import JsonlReader, LineFilter, UnparsedLine
+from provcheck.inputs.parquet import ParquetReader
+from provcheck.inputs.source import (
+    DecompressionFailed,
+    InputSource,
+    LimitExceeded,
+    Limits,
+    is_url,
+    open_binary,
+    stripped_name,
+    url_fs,
+)
+from provcheck.inputs.text import TextReader
+from provcheck.model import ErrorKind, RecordError
+
+__all__ = [
+    "CONTAINERS",
+    "ContainerReader",
+    "InputSource",
+    "Limits",
+    "LineFilter",
+    "RawItem",
+    "RawRecord",
+    "UnparsedLine",
+    "discover",
+    "line_oriented",
+    "read",
+    "read_unparsed",
+    "reader_for",
+]
+
+CONTAINERS: dict[str, ContainerReader] = {
+    ".jsonl": JsonlReader(),
+    ".ndjson": JsonlReader(),
+    ".json": JsonReader(),
+    ".csv": CsvReader(","),
+    ".tsv": CsvReader("\t"),
+    ".parquet": ParquetReader(),
+    ".txt": TextReader(),
+    ".md": TextReader(),
+}
+"""Reader per file suffix (after any compression suffix is stripped)."""
+
+T = TypeVar("T")
+_LFS_POINTER = b"version https://git-lfs.github.com/spec/"
+
+
+def reader_for(path: str) -> ContainerReader | None:
+    """The reader for ``path`` by its suffix, e.g. ``x.jsonl.zst`` -> JSON Lines."""
+    name, _ = stripped_name(path)
+    return CONTAINERS.get(os.path.splitext(name)[1].lower())
+
+
+def line_oriented(path: str) -> bool:
+    """True when ``path``'s container has one record per line (``read`` accepts ``keep``)."""
+    return isinstance(reader_for(path), JsonlReader)
+
+
+def _supported() -> str:
+    return ", ".join(sorted(CONTAINERS)) + " (each optionally .gz, .xz, .bz2, .zst)"
+
+
+def discover(paths: list[str]) -> Iterator[tuple[str, str] | RecordError]:
+    """Expand ``paths`` into ``(display path, filesystem path)`` pairs of dataset files.
+
+    Directories are walked in sorted order without following directory symlinks (no loops);
+    hidden entries are skipped, and a dataset file that is a broken or looping link is an error.
+    Display paths that are not UTF-8 show U+FFFD. A missing path raises ``InputError`` before
+    anything is read.
+    """
+    for given in paths:
+        if is_url(given):
+            yield from _discover_url(given)
+            continue
+        if not os.path.lexists(given):
+            raise InputError(f"{given}: no such file or directory")
+        if not os.path.isdir(given):
+            yield unicode_text(given), given
+            continue
+        found = 0
+        for root, dirs, files in os.walk(given, followlinks=False):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            for name in sorted(files):
+                full = os.path.join(root, name)
+                if name.startswith(".") or reader_for(name) is None:
+                    continue
+                if not os.path.isfile(full):
+                    if os.path.islink(full):  # a dataset file that cannot be read is reported
+                        yield RecordError(unicode_text(full), ErrorKind.FILE, _broken_link(full))
+                    continue  # sockets, pipes, devices: not dataset files
+                found += 1
+                yield unicode_text(full), full  # a name that is not UTF-8 is shown with U+FFFD
+        if not found:
+            yield RecordError(
+                unicode_text(given),
+                ErrorKind.FILE,
+                f"no dataset files in this directory; supported: {_supported()}",
+            )
+
+
+def _broken_link(path: str) -> str:
+    try:
+        os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "symbolic link loop; not scanned"
+        return f"symbolic link to nothing ({exc.strerror}); not scanned"
+    return "symbolic link to something that is not a file; not scanned"
+
+
+def _discover_url(url: str) -> Iterator[tuple[str, str] | RecordError]:
+    """Files under an fsspec URL (a file or a prefix), sorted."""
+    fs, root = url_fs(url)
+    try:
+        if not fs.exists(root):
+            raise InputError(f"{url}: no such file or directory")
+        if not fs.isdir(root):
+            yield url, url
+            return
+        protocol = url.split("://", 1)[0]
+        found = sorted(
+            p for p in fs.find(root) if reader_for(p) is not None and not os.path.basename(p).startswith(".")
+        )
+    except OSError as exc:
+        raise InputError(f"{url}: cannot list: {exc}") from exc
+    if not found:
+        yield RecordError(url, ErrorKind.FILE, f"no dataset files here; supported: {_supported()}")
+    for path in found:
+        full = f"{protocol}://{path.lstrip('/')}" if protocol != "file" else f"file://{path}"
+        yield full, full
+
+
+def read(
+    display: str, fs_path: str, limits: Limits, keep: LineFilter | None = None, *, kind: str | None = None
+) -> tuple[InputSource, Iterator[RawItem]]:
+    """The source and its record stream; unsupported or unreadable files yield one error.
+
+    The container is chosen by ``kind`` (a file name) when given, else by ``fs_path`` (a staged
+    copy in a temporary file is read as the file it stands for). ``keep`` filters the lines of
+    line-oriented containers (see ``line_oriented``) before they are parsed.
+    """
+    source = InputSource(path=display, fs_path=fs_path, limits=limits)
+    reader = reader_for(kind or fs_path)
+    if reader is None:
+        message = f"unsupported file type; supported: {_supported()}"
+        return source, iter([RecordError(display, ErrorKind.FILE, message)])
+    if keep is not None and isinstance(reader, JsonlReader):
+        return source, _guarded(source, lambda: reader.read(source, keep))
+    return source, _guarded(source, lambda: reader.read(source))
+
+
+def read_unparsed(
+    display: str, fs_path: str, limits: Limits
+) -> tuple[InputSource, Iterator[RawItem | UnparsedLine]]:
+    """Like ``read``, with JSON Lines records left unparsed for the caller's workers to parse.
+
+    Parsing JSON costs as much as fingerprinting: a process that only splits lines keeps up
+    with several workers.
+    """
+    reader = reader_for(fs_path)
+    if not isinstance(reader, JsonlReader):
+        return read(display, fs_path, limits)
+    source = InputSource(path=display, fs_path=fs_path, limits=limits)
+    return source, _guarded(source, lambda: reader.lines(source))
+
+
+def _guarded(source: InputSource, produce: Callable[[], Iterator[T]]) -> Iterator[T | RecordError]:
+    """``produce()``'s items; a file that cannot be opened or read ends in one located error."""
+    try:
+        with open_binary(source.fs_path, source.path) as probe:
+            head = probe.read(len(_LFS_POINTER))
+    except InputError as exc:
+        yield RecordError(source.path, ErrorKind.FILE, exc.message)
+        return
+    if head == _LFS_POINTER:
+        yield RecordError(
+            source.path,
+            ErrorKind.FILE,
+            "Git LFS pointer, content not present; run `git lfs pull` to scan the data",
+        )
+        return
+    errors, most = 0, source.limits.max_errors_per_file
+    try:
+        for item in produce():
+            if isinstance(item, RecordError):
+                errors += 1
+                if errors > most:
+                    continue
+            yield item
+    except InputError as exc:
+        yield RecordError(source.path, ErrorKind.FILE, exc.message)
+    except LimitExceeded as exc:
+        yield RecordError(source.path, ErrorKind.LIMIT, f"reading stopped: {exc}")
+    except (DecompressionFailed, OSError) as exc:
+        yield RecordError(source.path, ErrorKind.FILE, f"reading stopped: {exc}")
+    except UnicodeDecodeError as exc:
+        yield RecordError(source.path, ErrorKind.ENCODING, f"reading stopped: {exc}")
+    if errors > most:
+        yield RecordError(
+            source.path,
+            ErrorKind.LIMIT,
+            f"{errors - most:,} more unreadable records in this file are not listed "
+            f"(only the first {most:,} are; {errors:,} in all)",
+        )

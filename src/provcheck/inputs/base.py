@@ -1,0 +1,149 @@
+"""What a container reader yields: raw records, or located errors as data."""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from provcheck.inputs.source import InputSource
+from provcheck.model import ErrorKind, Location, RecordError
+
+
+@dataclass(frozen=True, slots=True)
+class RawRecord:
+    """A record as its container holds it, before any schema is applied."""
+
+    index: int
+    """0-based position of the record in its file."""
+    line: int | None
+    """1-based line where it starts, where the container has lines."""
+    data: dict[str, Any]
+    """The record's fields."""
+
+    def location(self, path: str) -> Location:
+        """Where the record is, in file ``path``."""
+        return Location(path, self.index, self.line)
+
+
+RawItem = RawRecord | RecordError
+
+
+class ContainerReader(Protocol):
+    """Reads one container format (JSONL, JSON, CSV, Parquet, text)."""
+
+    name: str
+    """Short name used in messages and reports."""
+
+    def read(self, source: InputSource) -> Iterator[RawItem]:
+        """Yield every record of ``source``; a bad record is a ``RecordError``, never a raise.
+
+        Errors that end the file early (truncated archive, file too large) are yielded last.
+        """
+        ...
+
+
+def not_an_object(path: str, index: int, line: int | None, value: Any) -> RecordError:
+    """The error for a record that is valid in its container but is not an object."""
+    return RecordError(
+        path=path,
+        kind=ErrorKind.SCHEMA,
+        message=f"expected a JSON object, found {type(value).__name__}",
+        line=line,
+        index=index,
+    )
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+"""How JSON spells a UTF-16 surrogate (``\\ud800``); only these can put one in a record."""
+SURROGATE_ESCAPE_BYTES = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def unicode_text(text: str) -> str:
+    """``text`` with lone UTF-16 surrogates replaced by U+FFFD.
+
+    JSON may spell them (``"\\ud800"``) and undecodable file names carry them; they are not
+    Unicode, so no report could be written with them (UTF-8 cannot encode them).
+    """
+    return text if text.isascii() else _SURROGATE.sub("\ufffd", text)
+
+
+def too_deep(value: Any, limit: int) -> bool:
+    """True when ``value`` nests lists and objects more than ``limit`` levels deep.
+
+    Iterative, so it cannot itself hit Python's recursion limit: deeper records would make
+    every later stage that walks, copies or pickles them (to a worker process) fail. Readers
+    call it only when the record's text holds more than ``limit`` brackets.
+    """
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = item.values() if isinstance(item, dict) else item
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return False
+
+
+def fix_surrogates(value: Any) -> Any:
+    """``value`` with every string (keys too) made Unicode (``unicode_text``)."""
+    if isinstance(value, str):
+        return unicode_text(value)
+    if isinstance(value, list):
+        return [fix_surrogates(v) for v in value]
+    if isinstance(value, dict):
+        return {fix_surrogates(k): fix_surrogates(v) for k, v in value.items()}
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class Screen:
+    """What a record's JSON text says it may need: a depth check, surrogates replaced.
+
+    Counting bytes costs little; walking every record would cost more than parsing it. Only
+    text with more brackets than the depth limit can nest too deep, and only a ``\\ud8``
+    to ``\\udf`` escape can put a lone surrogate in a record.
+    """
+
+    deep: bool
+    escaped: bool
+
+    @classmethod
+    def of(cls, raw: str | bytes, limit: int, start: int = 0, end: int | None = None) -> Screen:
+        """The screen of the JSON text ``raw[start:end]`` (not copied)."""
+        end = len(raw) if end is None else end
+        if isinstance(raw, bytes):
+            brackets = raw.count(b"[", start, end) + raw.count(b"{", start, end)
+            escaped = SURROGATE_ESCAPE_BYTES.search(raw, start, end) is not None
+        else:
+            brackets = raw.count("[", start, end) + raw.count("{", start, end)
+            escaped = SURROGATE_ESCAPE.search(raw, start, end) is not None
+        return cls(brackets > limit, escaped)
+
+    def record(self, value: dict[str, Any], limit: int) -> dict[str, Any] | None:
+        """``value`` safe for every later stage, or None when it nests more than ``limit`` deep."""
+        if self.deep and too_deep(value, limit):
+            return None
+        return fix_surrogates(value) if self.escaped else value
+
+
+def nested_too_deep(path: str, limit: int, index: int | None, line: int | None) -> RecordError:
+    """The error for a record nested deeper than ``limit`` (``Limits.max_depth``)."""
+    return RecordError(
+        path=path,
+        kind=ErrorKind.LIMIT,
+        message=f"nested more than {limit} levels deep (the limit); skipped",
+        line=line,
+        index=index,
+    )
+
+
+def unreadable_value(exc: ValueError) -> str:
+    """What a ``ValueError`` that is not a JSON syntax error means (a JSON number too long)."""
+    if "integer string conversion" in str(exc):
+        digits = getattr(sys, "get_int_max_str_digits", lambda: 4300)()
+        return f"a number with more than {digits:,} digits (the most Python converts)"
+    return f"unreadable JSON value ({exc})"

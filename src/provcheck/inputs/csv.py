@@ -1,0 +1,124 @@
+"""CSV and TSV: a header row, then one record per row."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+
+from provcheck.inputs.base import RawItem, RawRecord
+from provcheck.inputs.source import (
+    DecompressionFailed,
+    InputSource,
+    LimitExceeded,
+    binary_content,
+    utf8_stream,
+)
+from provcheck.model import ErrorKind, RecordError
+
+
+def _has_surrogates(values: list[str]) -> bool:
+    return any(any("\udc80" <= ch <= "\udcff" for ch in v) for v in values if not v.isascii())
+
+
+class CsvReader:
+    """Reads ``.csv`` (comma) and ``.tsv`` (tab)."""
+
+    def __init__(self, delimiter: str = ",") -> None:
+        self.delimiter = delimiter
+        self.name = "tsv" if delimiter == "\t" else "csv"
+
+    def read(self, source: InputSource) -> Iterator[RawItem]:
+        """Yield one record per data row, keyed by the header."""
+        # Field size is bounded by the record limit (the csv default of 128 KiB is too small
+        # for long chat transcripts). The setting is process-wide and only ever raised.
+        csv.field_size_limit(max(csv.field_size_limit(), source.limits.max_record_bytes))
+        with source.open() as raw:
+            utf8, _ = utf8_stream(raw)
+            stream = utf8
+            binary = binary_content(stream)
+            if binary:
+                yield RecordError(
+                    source.path, ErrorKind.FILE, f"{binary} where {self.name.upper()} text was expected"
+                )
+                return
+            text = io.TextIOWrapper(stream, encoding="utf-8", errors="surrogateescape", newline="")
+            reader = csv.reader(text, delimiter=self.delimiter)
+            yield from self._rows(source, reader)
+
+    def _rows(self, source: InputSource, reader: csv.Reader) -> Iterator[RawItem]:  # type: ignore[name-defined]
+        index = 0
+        header: list[str] | None = None
+        last_line = 0
+        while True:
+            start = last_line + 1
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                last_line = reader.line_num
+                too_large = "larger than field limit" in str(exc)
+                yield RecordError(
+                    source.path,
+                    ErrorKind.LIMIT if too_large else ErrorKind.PARSE,
+                    f"invalid {self.name.upper()} row: {exc}",
+                    line=start,
+                    index=None if header is None else index,
+                )
+                if header is not None:
+                    index += 1
+                continue
+            except (DecompressionFailed, LimitExceeded, OSError) as exc:
+                kind = ErrorKind.LIMIT if isinstance(exc, LimitExceeded) else ErrorKind.FILE
+                yield RecordError(source.path, kind, f"reading stopped: {exc}", line=start)
+                return
+            last_line = reader.line_num
+            if header is None:
+                if _has_surrogates(row):
+                    yield RecordError(
+                        source.path,
+                        ErrorKind.ENCODING,
+                        "invalid UTF-8 in the header row",
+                        line=start,
+                    )
+                    return
+                header = [h.strip() for h in row]
+                continue
+            if not row or (len(row) == 1 and not row[0].strip()):
+                continue
+            if _has_surrogates(row) or any("\x00" in v for v in row):
+                what = "a NUL byte" if any("\x00" in v for v in row) else "invalid UTF-8"
+                yield RecordError(
+                    source.path,
+                    ErrorKind.ENCODING,
+                    f"{what} in this row; expected UTF-8 text",
+                    line=start,
+                    index=index,
+                )
+                index += 1
+                continue
+            if sum(map(len, row)) > source.limits.max_record_bytes:
+                yield RecordError(
+                    source.path,
+                    ErrorKind.LIMIT,
+                    f"record is larger than the {source.limits.max_record_bytes // 2**20} MiB limit; skipped",
+                    line=start,
+                    index=index,
+                )
+                index += 1
+                continue
+            if len(row) > len(header):
+                yield RecordError(
+                    source.path,
+                    ErrorKind.PARSE,
+                    f"row has {len(row)} fields but the header has {len(header)}",
+                    line=start,
+                    index=index,
+                )
+                index += 1
+                continue
+            yield RawRecord(index=index, line=start, data=dict(zip(header, row, strict=False)))
+            index += 1
+        if header is None:
+            yield RecordError(source.path, ErrorKind.FILE, "empty file: no header row and no records")

@@ -1,0 +1,176 @@
+"""JSON Lines: one JSON object per line; every bad line is a located error."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from provcheck.inputs.base import (
+    RawItem,
+    RawRecord,
+    Screen,
+    nested_too_deep,
+    not_an_object,
+    unreadable_value,
+)
+from provcheck.inputs.source import (
+    DecompressionFailed,
+    InputSource,
+    LimitExceeded,
+    binary_content,
+    utf8_stream,
+)
+from provcheck.model import ErrorKind, RecordError
+
+LineFilter = Callable[[bytes, int], bool]
+"""``keep(line, end)``: the line without surrounding whitespace, and the offset just past it in
+the decoded stream; False skips the line unparsed (it still counts for record positions)."""
+
+
+@dataclass(frozen=True, slots=True)
+class UnparsedLine:
+    """A JSON Lines record delimited but not yet parsed.
+
+    Decoding and parsing JSON costs as much as fingerprinting the record: a scan leaves it to
+    the worker processes, so the process that reads the file only splits lines.
+    """
+
+    index: int
+    """0-based position of the record in its file."""
+    line: int
+    """1-based line number."""
+    payload: bytes
+    """The line without surrounding whitespace."""
+    depth: int
+    """The nesting limit (``Limits.max_depth``) the record is held to."""
+
+    def parse(self, path: str) -> RawItem:
+        """The record, or the located error a bad line is."""
+        return parse_line(path, self.payload, self.index, self.line, self.depth)
+
+
+class JsonlReader:
+    """Reads ``.jsonl`` / ``.ndjson``."""
+
+    name = "jsonl"
+
+    def read(self, source: InputSource, keep: LineFilter | None = None) -> Iterator[RawItem]:
+        """Yield one record per non-blank line (per kept line with ``keep``)."""
+        for item in self.lines(source, keep):
+            yield item.parse(source.path) if isinstance(item, UnparsedLine) else item
+
+    def lines(
+        self, source: InputSource, keep: LineFilter | None = None
+    ) -> Iterator[UnparsedLine | RecordError]:
+        """Like ``read``, with records left unparsed (see ``UnparsedLine``)."""
+        limit = source.limits.max_record_bytes
+        with source.open() as raw:
+            utf8, _ = utf8_stream(raw)
+            stream = utf8
+            binary = binary_content(stream)
+            if binary:
+                yield RecordError(source.path, ErrorKind.FILE, f"{binary} where JSON Lines text was expected")
+                return
+            yield from self._lines(source, stream, limit, keep)
+
+    def _lines(
+        self,
+        source: InputSource,
+        stream: io.BufferedReader,
+        limit: int,
+        keep: LineFilter | None,
+    ) -> Iterator[UnparsedLine | RecordError]:
+        index = 0
+        line_no = 0
+        offset = 0
+        depth = source.limits.max_depth
+        at = 1  # the line being read when reading stops
+        try:
+            while True:
+                at = line_no + 1
+                line = stream.readline(limit + 1)
+                if not line:
+                    break
+                line_no += 1
+                offset += len(line)
+                if len(line) > limit and not line.endswith(b"\n"):
+                    while True:  # skip the rest of the oversized line without keeping it
+                        rest = stream.readline(1 << 20)
+                        offset += len(rest)
+                        if not rest or rest.endswith(b"\n"):
+                            break
+                    yield RecordError(
+                        source.path,
+                        ErrorKind.LIMIT,
+                        f"record is larger than the {limit // 2**20} MiB limit; skipped",
+                        line=line_no,
+                        index=index,
+                    )
+                    index += 1
+                    continue
+                stripped = line.strip()
+                if not stripped:
+                    continue
+                if keep is not None and not keep(stripped, offset):
+                    index += 1
+                    continue
+                yield UnparsedLine(index, line_no, stripped, depth)
+                index += 1
+            if line_no == 0:
+                yield RecordError(source.path, ErrorKind.FILE, "empty file: no records")
+        except (DecompressionFailed, LimitExceeded, UnicodeDecodeError, OSError) as exc:
+            kind = ErrorKind.LIMIT if isinstance(exc, LimitExceeded) else ErrorKind.FILE
+            yield RecordError(
+                source.path,
+                kind,
+                f"reading stopped: {exc}; {index} record(s) before this point were read",
+                line=at,
+            )
+
+
+def parse_line(path: str, data: bytes, index: int, line_no: int, depth: int) -> RawItem:
+    """One line's record, or a located error (``depth``: the nesting limit)."""
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        return RecordError(
+            path,
+            ErrorKind.ENCODING,
+            f"NUL byte at byte {nul + 1} of the line; expected JSON text",
+            line=line_no,
+            index=index,
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return RecordError(
+            path,
+            ErrorKind.ENCODING,
+            f"invalid UTF-8 at byte {exc.start + 1} of the line "
+            f"(0x{data[exc.start]:02x}); expected UTF-8 text",
+            line=line_no,
+            index=index,
+        )
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return RecordError(
+            path,
+            ErrorKind.PARSE,
+            f"invalid JSON at column {exc.colno}: {exc.msg}",
+            line=line_no,
+            index=index,
+        )
+    except RecursionError:
+        return nested_too_deep(path, depth, index, line_no)
+    except ValueError as exc:  # an integer of more digits than Python converts
+        return RecordError(
+            path, ErrorKind.LIMIT, f"{unreadable_value(exc)}; skipped", line=line_no, index=index
+        )
+    if not isinstance(value, dict):
+        return not_an_object(path, index, line_no, value)
+    record = Screen.of(data, depth).record(value, depth)
+    if record is None:
+        return nested_too_deep(path, depth, index, line_no)
+    return RawRecord(index=index, line=line_no, data=record)

@@ -1,0 +1,149 @@
+"""Field schemas: Alpaca-style instruction data, prompt/response pairs, a plain text field."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from provcheck.inputs.schemas.base import RawTurn, SchemaError, maybe_json
+
+_ALPACA_OUT = ("output", "response", "completion")
+_PAIRS = (
+    ("prompt", "completion"),
+    ("prompt", "response"),
+    ("prompt", "chosen"),
+    ("question", "answer"),
+    ("query", "response"),
+    ("input", "output"),
+)
+_PAIR_EXTRA = ("chosen", "rejected")
+
+
+def _str_field(data: dict[str, Any], key: str) -> str | None:
+    value = data.get(key)
+    return value if isinstance(value, str) else None
+
+
+class Alpaca:
+    """Alpaca: ``instruction``, optional ``input``, and ``output`` (or ``response``).
+
+    LLaMA-Factory's ``system`` and ``history`` ([[prompt, answer], ...]) are read too.
+    """
+
+    name = "alpaca"
+
+    def keys(self, data: dict[str, Any]) -> set[str]:
+        """Instruction, input, outputs, system, history."""
+        return {"instruction", "input", "system", "history", *_ALPACA_OUT}
+
+    def matches(self, data: dict[str, Any]) -> bool:
+        """Has ``instruction`` and an output field."""
+        return "instruction" in data and any(k in data for k in _ALPACA_OUT)
+
+    def turns(self, data: dict[str, Any]) -> list[RawTurn]:
+        """System, history pairs, instruction, input, output — in that order."""
+        out = []
+        system = _str_field(data, "system")
+        if system:
+            out.append(RawTurn("system", "system", system))
+        history = maybe_json(data.get("history"))
+        if isinstance(history, list):
+            for i, pair in enumerate(history):
+                if isinstance(pair, list) and len(pair) == 2:
+                    for j, role in enumerate(("instruction", "output")):
+                        if isinstance(pair[j], str):
+                            out.append(RawTurn(role, f"history[{i}][{j}]", pair[j]))
+        for key in ("instruction", "input"):
+            text = _str_field(data, key)
+            if text:
+                out.append(RawTurn(key, key, text))
+        outputs = [k for k in _ALPACA_OUT if k in data]
+        for key in outputs:
+            value = data[key]
+            if isinstance(value, str):
+                out.append(RawTurn(key, key, value))
+            elif value is not None:
+                raise SchemaError(f"'{key}' is a {type(value).__name__}, expected a string", key)
+        return out
+
+
+class PromptResponse:
+    """Pairs: ``prompt``/``completion``, ``prompt``/``response``, ``question``/``answer``,
+    ``query``/``response``, ``input``/``output``, and preference data ``prompt``/``chosen``/``rejected``."""
+
+    name = "prompt-response"
+
+    def keys(self, data: dict[str, Any]) -> set[str]:
+        """Every pair field."""
+        return {k for pair in _PAIRS for k in pair} | set(_PAIR_EXTRA)
+
+    def matches(self, data: dict[str, Any]) -> bool:
+        """Has one of the known pairs of string fields."""
+        return any(isinstance(data.get(a), str) and b in data for a, b in _PAIRS)
+
+    def turns(self, data: dict[str, Any]) -> list[RawTurn]:
+        """Prompt first, then the answer fields."""
+        for prompt, answer in _PAIRS:
+            if isinstance(data.get(prompt), str) and answer in data:
+                keys = [prompt, answer] + [k for k in _PAIR_EXTRA if k in data and k != answer]
+                out = []
+                for key in keys:
+                    value = data[key]
+                    if isinstance(value, str):
+                        out.append(RawTurn(key, key, value))
+                    elif isinstance(value, list):  # chosen/rejected as message lists
+                        for i, msg in enumerate(value):
+                            if isinstance(msg, dict) and isinstance(msg.get("content"), str):
+                                out.append(
+                                    RawTurn(
+                                        str(msg.get("role", key)),
+                                        f"{key}[{i}].content",
+                                        msg["content"],
+                                    )
+                                )
+                return out
+        raise SchemaError("expected a prompt/response pair of string fields")
+
+
+class TextField:
+    """A single text field: ``text`` or ``content`` by default, any field with ``--text-field``."""
+
+    def __init__(self, fields: tuple[str, ...] = ("text", "content")) -> None:
+        self.fields = fields
+        self.name = "text"
+
+    def keys(self, data: dict[str, Any]) -> set[str]:
+        """The text field (its top-level key)."""
+        return {f.split(".")[0] for f in self.fields} | set(self.fields)
+
+    def matches(self, data: dict[str, Any]) -> bool:
+        """Has one of the fields as a string."""
+        return any(isinstance(_lookup(data, f), str) for f in self.fields)
+
+    def turns(self, data: dict[str, Any]) -> list[RawTurn]:
+        """The field's text."""
+        for f in self.fields:
+            value = _lookup(data, f)
+            if isinstance(value, str):
+                return [RawTurn("text", f, value)]
+            if value is not None:
+                raise SchemaError(f"'{f}' is a {type(value).__name__}, expected a string", f)
+        keys = ", ".join(sorted(map(str, data))[:20]) or "none"
+        raise SchemaError(
+            f"no field {' or '.join(repr(f) for f in self.fields)}; the record has: {keys}",
+            self.fields[0],
+        )
+
+
+def _lookup(data: dict[str, Any], dotted: str) -> Any:
+    """``a.b.c`` into nested objects (a literal key with dots wins)."""
+    if dotted in data:
+        return data[dotted]
+    value: Any = data
+    for part in dotted.split("."):
+        if not isinstance(value, dict) or part not in value:
+            return None
+        value = value[part]
+    return value
+
+
+lookup = _lookup

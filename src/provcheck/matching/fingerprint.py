@@ -1,0 +1,299 @@
+"""The only module that computes MinHash values: texts -> tokens -> shingles -> anchors.
+
+A text's *anchors* are windowed MinHash values (winnowing, Schleimer et al. 2003): the shingle
+sequence is cut into every window of ``window`` consecutive shingles and each window
+contributes its MinHash under one permutation of datasketch's ``affine32`` family. Two texts
+that share a run of ``shingle_size + window - 1`` tokens share at least one anchor, whatever
+surrounds the run, so excerpts inside longer texts and edited copies (whose unedited runs
+survive) are found, which a MinHash of the whole text cannot do (its Jaccard drops below 0.1
+for a 60-word excerpt of a 300-word text). Each anchor is exactly what
+``datasketch.MinHash(num_perm=1, seed=seed, hashfunc=shingle_hash32)`` gives for that window's
+shingles; ``tests/unit/test_fingerprint.py`` checks this bit for bit.
+
+Why not datasketch's own objects: constructing a ``MinHash`` per window and calling ``update``
+per shingle costs ~7 µs per shingle, and importing datasketch takes ~0.45 s (it pulls in
+scipy). This module computes the same values for a whole batch of texts at once with numpy:
+tokens come from :func:`provcheck.matching.normalize.tokenize` as folded code points, and token hashes
+from a polynomial rolling hash over them, so no Python code runs per token.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import xxhash
+
+from provcheck.matching.normalize import Tokens, tokenize, tokens
+from provcheck.matching.params import FingerprintConfig
+
+U64 = npt.NDArray[np.uint64]
+U32 = npt.NDArray[np.uint32]
+I64 = npt.NDArray[np.int64]
+
+_MASK64 = (1 << 64) - 1
+_BASE = 0x100000001B3  # odd, so it is invertible modulo 2**64
+_BASE_INV = pow(_BASE, -1, 1 << 64)
+_LEN_MIX = 0x9E3779B97F4A7C15
+_COMBINE = np.uint64(0x9E3779B97F4A7C15)  # folds token hashes into a shingle hash
+_M64_1 = np.uint64(0xFF51AFD7ED558CCD)
+_M64_2 = np.uint64(0xC4CEB9FE1A85EC53)
+_S33 = np.uint64(33)
+_LOW32 = np.uint64(0xFFFFFFFF)
+_M32_1 = np.uint32(0x85EBCA6B)
+_M32_2 = np.uint32(0xC2B2AE35)
+_S16 = np.uint32(16)
+_S13 = np.uint32(13)
+
+
+class _Powers:
+    """``BASE**t`` and ``BASE**-t`` modulo 2**64 for t < n, grown on demand."""
+
+    def __init__(self) -> None:
+        self.up: U64 = np.ones(1, dtype=np.uint64)
+        self.down: U64 = np.ones(1, dtype=np.uint64)
+
+    def ensure(self, n: int) -> None:
+        if len(self.up) >= n:
+            return
+        size = max(n, 2 * len(self.up))
+        up = np.full(size, _BASE, dtype=np.uint64)
+        up[0] = 1
+        down = np.full(size, _BASE_INV, dtype=np.uint64)
+        down[0] = 1
+        self.up = np.cumprod(up, dtype=np.uint64)
+        self.down = np.cumprod(down, dtype=np.uint64)
+
+
+_POWERS = _Powers()
+
+
+def _fmix64(x: U64) -> U64:
+    x = x ^ (x >> _S33)
+    x = x * _M64_1
+    x = x ^ (x >> _S33)
+    x = x * _M64_2
+    out: U64 = x ^ (x >> _S33)
+    return out
+
+
+def _fmix32(x: U32) -> U32:
+    # datasketch's affine32 pre-mix (MurmurHash3 finalizer); uint32 arithmetic wraps.
+    x = x ^ (x >> _S16)
+    x = x * _M32_1
+    x = x ^ (x >> _S13)
+    x = x * _M32_2
+    out: U32 = x ^ (x >> _S16)
+    return out
+
+
+def _fmix64_int(x: int) -> int:
+    x ^= x >> 33
+    x = (x * int(_M64_1)) & _MASK64
+    x ^= x >> 33
+    x = (x * int(_M64_2)) & _MASK64
+    return x ^ (x >> 33)
+
+
+def permutation(seed: int) -> tuple[np.uint32, np.uint32]:
+    """Parameters ``(a, b)`` of the affine32 permutation of ``MinHash(num_perm=1, seed=seed)``.
+
+    Generated exactly as datasketch 2.x ``MinHash._init_permutations`` does.
+    """
+    gen = np.random.RandomState(seed)
+    a = gen.randint(0, 1 << 31, 1, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, 1, dtype=np.uint32)
+    return np.uint32(a[0]), np.uint32(b[0])
+
+
+def token_hash(token: str) -> int:
+    """64-bit hash of one normalized token, in plain Python (the batch code's reference)."""
+    acc = 0
+    power = 1
+    for char in token:
+        acc = (acc + (ord(char) + 1) * power) & _MASK64
+        power = (power * _BASE) & _MASK64
+    return _fmix64_int(acc ^ ((len(token) * _LEN_MIX) & _MASK64))
+
+
+def shingle_hash32(shingle: Iterable[str]) -> int:
+    """The 32-bit hash of one shingle (a sequence of normalized tokens), in plain Python.
+
+    This is the ``hashfunc`` to give ``datasketch.MinHash`` to reproduce provcheck's values.
+    """
+    acc: int | None = None
+    for tok in shingle:
+        h = token_hash(tok)
+        acc = h if acc is None else (acc * int(_COMBINE) + h) & _MASK64
+    if acc is None:
+        raise ValueError("a shingle has at least one token")
+    return _fmix64_int(acc) & 0xFFFFFFFF
+
+
+def _permute(sh: U64, perm: tuple[np.uint32, np.uint32]) -> U32:
+    a, b = perm
+    out: U32 = (a * _fmix32((sh & _LOW32).astype(np.uint32)) + b).astype(np.uint32)
+    return out
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Fingerprint:
+    """What matching needs of one text."""
+
+    tokens: U64
+    """64-bit hash of each normalized token, in order."""
+    codes: str
+    """One character per token (20 bits of its hash): what verification aligns, because
+    rapidfuzz compares strings fastest. Two different tokens of a pair share a code with
+    probability ~n²/2²¹ for n distinct tokens, which can add one aligned token, rarely."""
+    shingles: U64
+    """64-bit shingle hashes, in order (exact Jaccard uses these)."""
+    anchors: U32
+    """Sorted distinct windowed MinHash values (the index is keyed by these)."""
+
+    @property
+    def key(self) -> int:
+        """Identifies the token sequence (identical texts after normalization share it)."""
+        return xxhash.xxh3_64_intdigest(self.tokens.tobytes())
+
+
+class Fingerprinter:
+    """Computes fingerprints for one :class:`FingerprintConfig`, a batch of texts at a time."""
+
+    def __init__(self, config: FingerprintConfig) -> None:
+        self.config = config
+        self._perm = permutation(config.seed)
+
+    def of_text(self, text: str) -> Fingerprint:
+        """Fingerprint of one text."""
+        return self.of_texts([text])[0]
+
+    def of_texts(self, texts: Sequence[str]) -> list[Fingerprint]:
+        """Fingerprints of many texts; one numpy pass over all of them."""
+        return self.with_tokens(texts)[0]
+
+    def with_tokens(self, texts: Sequence[str]) -> tuple[list[Fingerprint], Tokens]:
+        """Fingerprints of many texts, and their tokens (for evidence offsets)."""
+        batch = tokenize(texts)
+        return self._from_token_hashes(_token_hashes(batch), batch.bounds, len(texts)), batch
+
+    def codes_of(self, texts: Sequence[str]) -> list[str]:
+        """Only the token codes of many texts (what alignment needs; no shingles or anchors)."""
+        batch = tokenize(texts)
+        codes = _codes(_token_hashes(batch))
+        bounds = batch.bounds.tolist()
+        return [codes[bounds[i] : bounds[i + 1]] for i in range(len(texts))]
+
+    def _from_token_hashes(self, th: U64, starts: I64, count: int) -> list[Fingerprint]:
+        size, window = self.config.shingle_size, self.config.window
+        lengths = np.diff(starts)
+        # Shingles over the whole batch; a text's shingles are those inside its own tokens.
+        width = max(len(th) - size + 1, 0)
+        acc = th[:width].copy()
+        for j in range(1, size):
+            acc = acc * _COMBINE + th[j : j + width]
+        sh_all = _fmix64(acc)
+        shingles: list[U64] = []
+        for i in range(count):
+            a, n = int(starts[i]), int(lengths[i])
+            if n >= size:
+                shingles.append(sh_all[a : a + n - size + 1])
+            elif n:
+                shingles.append(_short_shingle(th[a : a + n]))
+            else:
+                shingles.append(np.zeros(0, dtype=np.uint64))
+        anchors = self._anchors(shingles, window)
+        codes = _codes(th)
+        bounds = starts.tolist()
+        return [
+            Fingerprint(
+                tokens=th[bounds[i] : bounds[i + 1]],
+                codes=codes[bounds[i] : bounds[i + 1]],
+                shingles=shingles[i],
+                anchors=anchors[i],
+            )
+            for i in range(count)
+        ]
+
+    def _anchors(self, shingles: list[U64], window: int) -> list[U32]:
+        """Distinct window minima of each text's permuted shingles, for all texts at once."""
+        counts = np.array([len(sh) for sh in shingles], dtype=np.int64)
+        total = int(counts.sum())
+        if total == 0:
+            return [np.zeros(0, dtype=np.uint32) for _ in shingles]
+        values = _permute(np.concatenate(shingles), self._perm)
+        offsets = np.zeros(len(shingles) + 1, dtype=np.int64)
+        np.cumsum(counts, out=offsets[1:])
+        # Window minima over the concatenation; keep the windows inside one text.
+        width = max(total - window + 1, 0)
+        mins = values[:width].copy()
+        for j in range(1, window):
+            np.minimum(mins, values[j : j + width], out=mins)
+        owner = np.repeat(np.arange(len(shingles), dtype=np.int64), counts)
+        inside = owner[:width] == owner[window - 1 : window - 1 + width]
+        key = (owner[:width][inside] << 32) | mins[inside].astype(np.int64)
+        # A minimum usually spans several windows: drop repeats before the (costly) sort.
+        if len(key) > 1:
+            key = key[np.concatenate(([True], key[1:] != key[:-1]))]
+        keys = [key]
+        # Texts with fewer shingles than a window have one anchor: their minimum.
+        short = np.flatnonzero((counts > 0) & (counts < window))
+        if len(short):
+            low = np.minimum.reduceat(values, offsets[:-1][counts > 0])
+            low_of = dict(zip(np.flatnonzero(counts > 0).tolist(), low.tolist(), strict=True))
+            keys.append(np.array([(int(i) << 32) | low_of[int(i)] for i in short], dtype=np.int64))
+        merged = np.sort(np.concatenate(keys))
+        if len(merged) > 1:
+            merged = merged[np.concatenate(([True], merged[1:] != merged[:-1]))]
+        bounds = np.searchsorted(merged >> 32, np.arange(len(shingles) + 1))
+        anchors = (merged & 0xFFFFFFFF).astype(np.uint32)
+        return [anchors[bounds[i] : bounds[i + 1]] for i in range(len(shingles))]
+
+    def to_datasketch(self, text: str, num_perm: int = 128) -> Any:
+        """A ``datasketch.MinHash`` of the whole text over provcheck's shingles.
+
+        For interoperability (e.g. feeding provcheck's shingling into an existing datasketch
+        LSH). With ``num_perm=1`` its hash value is the minimum of the text's anchors
+        (datasketch draws all ``a`` parameters before the ``b`` ones, so permutation 0 of a
+        larger sketch differs).
+        """
+        from datasketch import MinHash  # imported lazily: ~0.45 s, never on the scan path
+
+        toks = tokens(text)
+        size = min(self.config.shingle_size, len(toks)) or 1
+        mh = MinHash(num_perm=num_perm, seed=self.config.seed, hashfunc=shingle_hash32, scheme="affine32")
+        for i in range(max(len(toks) - size + 1, 0)):
+            mh.update(tuple(toks[i : i + size]))
+        return mh
+
+
+def _token_hashes(batch: Tokens) -> U64:
+    """Hash of every token: a polynomial over its code points, from prefix sums."""
+    n = len(batch.chars)
+    if len(batch.starts) == 0:
+        return np.zeros(0, dtype=np.uint64)
+    _POWERS.ensure(n + 1)
+    prefix = np.empty(n + 1, dtype=np.uint64)
+    prefix[0] = 0
+    np.cumsum((batch.chars.astype(np.uint64) + np.uint64(1)) * _POWERS.up[:n], out=prefix[1:])
+    raw = (prefix[batch.ends] - prefix[batch.starts]) * _POWERS.down[batch.starts]
+    lengths = (batch.ends - batch.starts).astype(np.uint64) * np.uint64(_LEN_MIX)
+    return _fmix64(raw ^ lengths)
+
+
+def _codes(th: U64) -> str:
+    """Token hashes as characters: 20 bits each, shifted past controls and surrogates."""
+    codes = (th >> np.uint64(44)).astype(np.uint32) + np.uint32(0x100)
+    codes[codes >= 0xD800] += np.uint32(0x800)
+    text: str = codes.tobytes().decode("utf-32-le", "surrogatepass")
+    return text
+
+
+def _short_shingle(toks: U64) -> U64:
+    acc = toks[:1].copy()
+    for j in range(1, len(toks)):
+        acc = acc * _COMBINE + toks[j : j + 1]
+    return _fmix64(acc)

@@ -1,0 +1,301 @@
+"""The only module that imports rapidfuzz: align a candidate with a reference and judge it.
+
+Alignment is a token-level longest common subsequence (rapidfuzz ``Indel.opcodes``, bit-parallel)
+whose identical runs are chained into local spans: a span extends over a gap while the
+identical tokens it gains outweigh ``gap_penalty`` per skipped token, so an edited copy stays
+one span while words shared by chance (``the``, ``of the``) do not join up. Two tests decide:
+
+* near-duplicate: the spans cover at least ``min_coverage`` of the candidate or of the reference
+  and their similarity is at least ``min_similarity`` (edited, truncated, re-wrapped copies);
+* excerpt: one span of at least ``excerpt_tokens`` tokens with similarity of at least
+  ``excerpt_similarity`` (a passage pasted into a longer text).
+
+Nothing below ``min_tokens`` aligned tokens is a match. Independent answers to the same question
+share topic words and stock phrases, but rarely long, dense, ordered runs; the thresholds were
+set on real outputs of 200+ models (``benchmarks/detection.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from rapidfuzz import fuzz
+from rapidfuzz.distance import Indel
+
+from provcheck.matching.fingerprint import Fingerprint
+from provcheck.matching.normalize import Offsets, canonical
+from provcheck.matching.params import MatchConfig
+from provcheck.model import AlignedSpan, CharSpan, Evidence, MatchKind
+
+_MIN_CHAIN_SCORE = 8.0
+"""A local span must be worth this many tokens after gap penalties to count at all."""
+
+
+@dataclass(frozen=True, slots=True)
+class TokenSpan:
+    """An aligned span in token positions."""
+
+    cand_start: int
+    cand_end: int
+    ref_start: int
+    ref_end: int
+    matched: int
+
+    @property
+    def similarity(self) -> float:
+        """Indel similarity of the two ranges."""
+        total = (self.cand_end - self.cand_start) + (self.ref_end - self.ref_start)
+        return 2 * self.matched / total if total else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Alignment:
+    """A judged alignment in token positions."""
+
+    kind: MatchKind
+    spans: tuple[TokenSpan, ...]
+    matched: int
+    similarity: float
+    containment: float
+    coverage: float
+
+
+def _chains(
+    blocks: list[tuple[int, int, int]], gap_penalty: float, min_score: float = _MIN_CHAIN_SCORE
+) -> list[tuple[int, int]]:
+    """Best-scoring local chains of identical runs (Kadane's scan with restarts), as ranges
+    ``[first, last]`` of indices into ``blocks``."""
+    chains: list[tuple[int, int]] = []
+    score = best = 0.0
+    first = last = start = 0
+    pc = pr = pl = 0
+    for i, (c0, r0, length) in enumerate(blocks):
+        if score > 0:
+            gap = c0 - pc - pl
+            other = r0 - pr - pl
+            score -= gap_penalty * (gap if gap > other else other)
+        if score <= 0:
+            if best >= min_score:
+                chains.append((first, last))
+            score = best = 0.0
+            start = i
+        score += length
+        if score > best:
+            best, first, last = score, start, i
+        pc, pr, pl = c0, r0, length
+    if best >= min_score:
+        chains.append((first, last))
+    return chains
+
+
+def _span(blocks: list[tuple[int, int, int]], first: int, last: int) -> TokenSpan:
+    lc, lr, ll = blocks[last]
+    return TokenSpan(
+        cand_start=blocks[first][0],
+        cand_end=lc + ll,
+        ref_start=blocks[first][1],
+        ref_end=lr + ll,
+        matched=sum(b[2] for b in blocks[first : last + 1]),
+    )
+
+
+def _without_echoes(
+    blocks: list[tuple[int, int, int]], echoes: Sequence[tuple[int, int]]
+) -> list[tuple[int, int, int]]:
+    """The identical runs minus the reference positions that only repeat its prompt."""
+    out = []
+    for c0, r0, length in blocks:
+        pos, end = r0, r0 + length
+        for a, b in echoes:
+            if b <= pos or a >= end:
+                continue
+            if a > pos:
+                out.append((c0 + pos - r0, pos, a - pos))
+            pos = max(pos, b)
+        if pos < end:
+            out.append((c0 + pos - r0, pos, end - pos))
+    return out
+
+
+_PASSES = 6
+"""Alignment passes: each aligns what the previous ones left, so reordered passages count."""
+_REPASS_TOKENS = 10
+"""Another pass only after one that aligned at least this many tokens (real shared text)."""
+_EXPLAINED = 0.9
+"""No further pass once this share of either text is aligned: the evidence is complete enough."""
+_CAND_MASK, _REF_MASK = "\x01", "\x02"
+"""Stand-ins for aligned tokens in later passes; never token codes (those start at U+0100)."""
+
+
+def _blocks(cand: str, ref: str) -> list[tuple[int, int, int]]:
+    return [(b.a, b.b, b.size) for b in Indel.opcodes(cand, ref).as_matching_blocks() if b.size]
+
+
+def _masked(codes: str, ranges: list[tuple[int, int]], mask: str) -> str:
+    out, pos = [], 0
+    for a, b in sorted(ranges):
+        out += [codes[pos:a], mask * (b - a)]
+        pos = b
+    out.append(codes[pos:])
+    return "".join(out)
+
+
+def _passes(cand: str, ref: str, config: MatchConfig) -> tuple[list[TokenSpan], list[tuple[int, int, int]]]:
+    """Spans of up to ``_PASSES`` alignments, and the identical runs inside them.
+
+    A longest common subsequence is monotone: of two swapped paragraphs it aligns one. What
+    a pass aligned is masked on both sides and the rest aligned again, so reordered sentences
+    and paragraphs are found too; positions never move, so every span is in the texts' own
+    coordinates.
+    """
+    spans: list[TokenSpan] = []
+    inside: list[tuple[int, int, int]] = []
+    c, r = cand, ref
+    for n in range(_PASSES):
+        blocks = _blocks(c, r)
+        chains = _chains(blocks, config.gap_penalty)
+        found = [_span(blocks, first, last) for first, last in chains]
+        spans += found
+        inside += [b for first, last in chains for b in blocks[first : last + 1]]
+        matched = sum(s.matched for s in spans)
+        if (
+            n + 1 == _PASSES
+            or sum(s.matched for s in found) < _REPASS_TOKENS
+            or max(matched / len(cand), matched / len(ref)) >= _EXPLAINED
+        ):
+            break
+        c = _masked(c, [(s.cand_start, s.cand_end) for s in found], _CAND_MASK)
+        r = _masked(r, [(s.ref_start, s.ref_end) for s in found], _REF_MASK)
+    spans.sort(key=lambda s: s.cand_start)
+    inside.sort()
+    return spans, inside
+
+
+def align(
+    cand: str, ref: str, config: MatchConfig, ref_echoes: Sequence[tuple[int, int]] = ()
+) -> Alignment | None:
+    """Align two texts given as token codes (``Fingerprint.codes``); None unless the alignment
+    passes a test.
+
+    Reference tokens in ``ref_echoes`` repeat the reference's own prompt: whoever wrote the
+    prompt wrote them, so a match needs ``min_original_tokens`` aligned tokens outside them (a
+    copy of a user's prompt is not a copy of the model's output).
+    """
+    if min(len(cand), len(ref)) < config.min_tokens:
+        return None
+    spans, inside = _passes(cand, ref, config)
+    matched = sum(s.matched for s in spans)
+    if matched < config.min_tokens:
+        return None
+    # A table of digits or a repeated list marker aligns by chance: few distinct tokens.
+    if len(set().union(*(cand[c0 : c0 + size] for c0, _, size in inside))) < config.min_distinct_tokens:
+        return None
+    if ref_echoes:
+        original = sum(size for _, _, size in _without_echoes(sorted(inside, key=lambda b: b[1]), ref_echoes))
+        if original < config.min_original_tokens:
+            return None
+    lengths = sum((s.cand_end - s.cand_start) + (s.ref_end - s.ref_start) for s in spans)
+    similarity = 2 * matched / lengths
+    containment = matched / len(ref)
+    coverage = matched / len(cand)
+    if max(containment, coverage) >= config.min_coverage and similarity >= config.min_similarity:
+        kind = MatchKind.NEAR_DUPLICATE
+    elif any(s.matched >= config.excerpt_tokens and s.similarity >= config.excerpt_similarity for s in spans):
+        kind = MatchKind.EXCERPT
+    else:
+        return None
+    return Alignment(kind, tuple(spans), matched, similarity, containment, coverage)
+
+
+ECHO_MIN_CHAIN = 5.0
+"""A passage counts as repeated from the prompt when its aligned runs are worth this many tokens."""
+
+
+def echoes(output: str, prompts: Sequence[str], gap_penalty: float = 1.0) -> list[tuple[int, int]]:
+    """Token ranges of ``output`` that repeat one of its ``prompts`` (both as token codes).
+
+    Only the identical runs of an aligned passage are marked, so a model's edits to a text it
+    was asked to rewrite stay its own, while the words it kept do not.
+    """
+    marked: list[tuple[int, int]] = []
+    for prompt in prompts:
+        if not prompt or not output:
+            continue
+        blocks = [(b.a, b.b, b.size) for b in Indel.opcodes(output, prompt).as_matching_blocks() if b.size]
+        for first, last in _chains(blocks, gap_penalty, ECHO_MIN_CHAIN):
+            marked.extend((c0, c0 + size) for c0, _, size in blocks[first : last + 1])
+    marked.sort()
+    merged: list[tuple[int, int]] = []
+    for a, b in marked:
+        if merged and a <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
+        else:
+            merged.append((a, b))
+    return merged
+
+
+def _distinct(a: np.ndarray) -> np.ndarray:
+    a = np.sort(a)
+    return a[np.concatenate(([True], a[1:] != a[:-1]))] if len(a) else a
+
+
+def _jaccard(a: np.ndarray, b: np.ndarray) -> float:
+    ua, ub = _distinct(a), _distinct(b)
+    if len(ua) + len(ub) == 0:
+        return 0.0
+    inter = len(np.intersect1d(ua, ub, assume_unique=True))
+    return inter / (len(ua) + len(ub) - inter)
+
+
+def evidence(
+    alignment: Alignment,
+    cand: Fingerprint,
+    cand_text: str,
+    cand_offsets: Offsets,
+    ref: Fingerprint,
+    ref_text: str,
+    ref_offsets: Offsets,
+    config: MatchConfig,
+    cand_base: int = 0,
+) -> Evidence:
+    """Evidence a person can read: spans as character ranges, and every score.
+
+    ``*_offsets`` are the texts' token offsets (``normalize.token_offsets``); ``cand_base`` is
+    added to candidate ranges when ``cand_text`` is a chunk of a longer turn.
+    """
+    if len(cand_offsets[0]) != len(cand.tokens) or len(ref_offsets[0]) != len(ref.tokens):
+        raise AssertionError("tokenization of evidence differs from fingerprinting")
+    cand_canon, ref_canon = canonical(cand_text), canonical(ref_text)
+    aligned = []
+    cand_parts, ref_parts = [], []
+    for s in alignment.spans:
+        c0, c1 = int(cand_offsets[0][s.cand_start]), int(cand_offsets[1][s.cand_end - 1])
+        r0, r1 = int(ref_offsets[0][s.ref_start]), int(ref_offsets[1][s.ref_end - 1])
+        aligned.append(
+            AlignedSpan(
+                candidate=CharSpan(cand_base + c0, cand_base + c1),
+                reference=CharSpan(r0, r1),
+                matched_tokens=s.matched,
+                similarity=round(s.similarity, 4),
+            )
+        )
+        cand_parts.append(cand_canon[c0:c1])
+        ref_parts.append(ref_canon[r0:r1])
+    char_similarity = fuzz.ratio(" ".join(cand_parts), " ".join(ref_parts), processor=_fold) / 100.0
+    return Evidence(
+        kind=alignment.kind,
+        similarity=round(alignment.similarity, 4),
+        containment=round(alignment.containment, 4),
+        coverage=round(alignment.coverage, 4),
+        matched_tokens=alignment.matched,
+        char_similarity=round(char_similarity, 4),
+        jaccard=round(_jaccard(cand.shingles, ref.shingles), 4),
+        spans=tuple(aligned),
+        short=alignment.matched < config.block_floor_tokens,
+    )
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.casefold().split())

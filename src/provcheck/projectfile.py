@@ -1,0 +1,327 @@
+"""The project configuration file, ``.provcheck.yaml``: defaults for a dataset repository.
+
+It is found by walking up from the working directory to the first folder that has one,
+stopping at the top of the git working tree (a folder holding ``.git``), like other tools'
+configuration files. Relative paths in it resolve from its own folder. Every problem is
+reported at once with its line (exit code 6).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from provcheck import yamlfile
+from provcheck.errors import ConfigError
+
+FILENAME = ".provcheck.yaml"
+FAIL_ON = ("block", "review", "warn", "info", "never")
+LFS_MODES = ("report", "scan", "skip")
+"""``report``: an LFS pointer is unreadable input; ``scan``: scan the local LFS object;
+``skip``: note the pointer and go on."""
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectConfig:
+    """Validated ``.provcheck.yaml``; paths are absolute."""
+
+    path: str
+    """The file itself."""
+    index: str | None = None
+    policy: str | None = None
+    use: tuple[str, ...] = ()
+    include: tuple[str, ...] = ()
+    """Globs of dataset files, relative to the file's folder; empty means every dataset file."""
+    exclude: tuple[str, ...] = ()
+    waivers: str | None = None
+    fail_on: str | None = None
+    lfs: str | None = None
+    cache: str | bool | None = None
+    """A cache directory, True for the default location, False for no cache."""
+    schema: str | None = None
+    text_field: str | None = None
+    id_field: str | None = None
+    roles: tuple[str, ...] = ()
+    workers: int | None = None
+    allow_include_outside: bool | None = None
+    lines: Mapping[str, int] = field(default_factory=dict)
+    """Line of each key, for messages about values used later."""
+
+    @property
+    def root(self) -> str:
+        """The folder relative paths and globs start from."""
+        return os.path.dirname(self.path)
+
+    def where(self, key: str) -> str:
+        """``file:line`` of a key."""
+        line = self.lines.get(key)
+        return f"{self.path}:{line}" if line else self.path
+
+    def selects(self, path: str) -> bool:
+        """True when ``path`` (a filesystem path) passes ``include`` and ``exclude``.
+
+        Files outside the configuration's folder are not subject to its globs.
+        """
+        rel = os.path.relpath(os.path.abspath(path), self.root)
+        if rel == ".." or rel.startswith(".." + os.sep):
+            return True
+        rel = rel.replace(os.sep, "/")
+        if self.include and not any(glob_match(p, rel) for p in self.include):
+            return False
+        return not any(glob_match(p, rel) for p in self.exclude)
+
+
+def _schemas() -> tuple[str, ...]:
+    # Imported here: the schemas pull in the tokenizer (numpy), which `hook run` does not
+    # need when a commit has no dataset file.
+    from provcheck.inputs.schemas import SCHEMAS
+
+    return ("auto", *SCHEMAS)
+
+
+def find(start: str = ".") -> str | None:
+    """The ``.provcheck.yaml`` governing ``start``, or None."""
+    here = os.path.abspath(start)
+    if os.path.isfile(here):
+        here = os.path.dirname(here)
+    while True:
+        candidate = os.path.join(here, FILENAME)
+        if os.path.isfile(candidate):
+            return candidate
+        parent = os.path.dirname(here)
+        if parent == here or os.path.exists(os.path.join(here, ".git")):
+            return None
+        here = parent
+
+
+_STR = "a string"
+_PATH = "a path (string)"
+_STRS = "a string or a list of strings"
+
+
+def _strings(value: Any) -> tuple[str, ...] | None:
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    return None
+
+
+def _type_name(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    for kind, name in (
+        (dict, "a mapping"),
+        (list, "a list"),
+        (bool, "a boolean"),
+        ((int, float), "a number"),
+    ):
+        if isinstance(value, kind):
+            return name
+    return type(value).__name__
+
+
+def load(path: str) -> ProjectConfig:
+    """Read and validate a configuration file; ``ConfigError`` lists every problem."""
+    try:
+        data = yamlfile.load(path)
+    except yamlfile.YamlProblem as exc:
+        raise ConfigError([str(exc)]) from None
+    if data is None:
+        data = yamlfile.LineDict()
+        data.line, data.key_lines = 1, {}
+    if not isinstance(data, dict):
+        raise ConfigError([f"{path}:1: expected a mapping of settings, found {_type_name(data)}"])
+    base = os.path.dirname(os.path.abspath(path))
+    problems: list[str] = []
+    values: dict[str, Any] = {}
+
+    def where(key: str) -> str:
+        line = yamlfile.line_of(data, key)
+        return f"{path}:{line}" if line else path
+
+    def bad(key: str, expected: str, value: Any) -> None:
+        problems.append(f"{where(key)}: {key}: expected {expected}, found {_type_name(value)}")
+
+    top = _repository_top(base)
+
+    def inside(key: str, value: str) -> str | None:
+        """The absolute path of ``value``; a relative one must stay inside the repository."""
+        full = os.path.normpath(os.path.join(base, os.path.expanduser(value)))
+        if top is None or os.path.isabs(os.path.expanduser(value)):
+            return full  # outside git there is no repository; an absolute path is explicit
+        real = os.path.realpath(full)
+        if real != top and not real.startswith(top + os.sep):
+            problems.append(
+                f"{where(key)}: {key}: {value!r} leads to {real}, outside the repository {top}; "
+                "a relative path must stay inside it (give an absolute path for a location "
+                "outside the repository)"
+            )
+            return None
+        return full
+
+    for key, value in data.items():
+        name = key.replace("-", "_")
+        if name in ("index", "policy", "waivers"):
+            if isinstance(value, str) and value.strip():
+                if (resolved := inside(key, value)) is not None:
+                    values[name] = resolved
+            else:
+                bad(key, _PATH, value)
+        elif name in ("use", "include", "exclude", "roles"):
+            strings = _strings(value)
+            if strings is None:
+                bad(key, _STRS, value)
+            else:
+                values[name] = strings
+        elif name in ("text_field", "id_field"):
+            if isinstance(value, str) and value.strip():
+                values[name] = value
+            else:
+                bad(key, _STR, value)
+        elif name in ("fail_on", "lfs", "schema"):
+            allowed = {"fail_on": FAIL_ON, "lfs": LFS_MODES, "schema": _schemas()}[name]
+            if isinstance(value, str) and value in allowed:
+                values[name] = value
+            else:
+                found = repr(value) if isinstance(value, str) else _type_name(value)
+                problems.append(f"{where(key)}: {key}: {found} is not allowed; allowed: {', '.join(allowed)}")
+        elif name == "cache":
+            if isinstance(value, bool):
+                values[name] = value
+            elif isinstance(value, str) and value.strip():
+                if (resolved := inside(key, value)) is not None:
+                    values[name] = resolved
+            else:
+                bad(key, "true, false or a directory", value)
+        elif name == "workers":
+            if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+                values[name] = value
+            else:
+                bad(key, "a whole number of at least 1", value)
+        elif name == "allow_include_outside":
+            if isinstance(value, bool):
+                values[name] = value
+            else:
+                bad(key, "true or false", value)
+        else:
+            problems.append(f"{where(key)}: unknown key {key!r}; allowed: {', '.join(sorted(ALLOWED_KEYS))}")
+    for key in ("include", "exclude"):
+        for i, pattern in enumerate(values.get(key, ())):
+            problem = glob_problem(pattern)
+            if problem:
+                item = data[key] if isinstance(data.get(key), list) else None
+                line = yamlfile.line_of(item, i) if item is not None else yamlfile.line_of(data, key)
+                problems.append(f"{path}:{line}: {key}: {pattern!r}: {problem}")
+    if problems:
+        raise ConfigError(
+            problems, hint=f"see README 'Use in a dataset repository' for the keys of {FILENAME}"
+        )
+    lines = {k.replace("-", "_"): line for k in data if (line := yamlfile.line_of(data, k))}
+    return ProjectConfig(path=os.path.abspath(path), lines=lines, **values)
+
+
+def _repository_top(folder: str) -> str | None:
+    """The top of the git working tree holding ``folder`` (symlinks resolved), or None."""
+    here = os.path.realpath(folder)
+    while True:
+        if os.path.exists(os.path.join(here, ".git")):
+            return here
+        parent = os.path.dirname(here)
+        if parent == here:
+            return None
+        here = parent
+
+
+ALLOWED_KEYS = frozenset(
+    {
+        "index",
+        "policy",
+        "use",
+        "include",
+        "exclude",
+        "waivers",
+        "fail_on",
+        "lfs",
+        "cache",
+        "schema",
+        "text_field",
+        "id_field",
+        "roles",
+        "workers",
+        "allow_include_outside",
+    }
+)
+
+
+def discover(explicit: str | None, start: str = ".") -> ProjectConfig | None:
+    """The configuration named by ``--config``, else the one found from ``start``, else None."""
+    if explicit is not None:
+        if not os.path.isfile(explicit):
+            raise ConfigError([f"{explicit}: no such configuration file"])
+        return load(explicit)
+    found = find(start)
+    return load(found) if found else None
+
+
+def glob_problem(pattern: str) -> str | None:
+    """Why a glob is unusable, or None."""
+    if not pattern.strip():
+        return "empty pattern"
+    if pattern.startswith("/") and len(pattern) == 1:
+        return "'/' alone matches nothing; use '**' for everything"
+    if pattern.count("[") != pattern.count("]"):
+        return "unbalanced [ ]"
+    if ".." in pattern.replace("\\", "/").split("/"):
+        return "'..' cannot lead out of the configuration's folder (globs are relative to it)"
+    return None
+
+
+@functools.lru_cache(maxsize=256)
+def _translate(pattern: str) -> re.Pattern[str]:
+    """gitignore-like: ``*`` within a folder, ``**`` across folders; a pattern without ``/``
+    matches a name at any depth; a matching folder matches everything under it."""
+    anchored = "/" in pattern.rstrip("/")
+    pat = pattern.strip("/") if anchored else pattern.rstrip("/")
+    out = []
+    i = 0
+    while i < len(pat):
+        c = pat[i]
+        if pat.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif pat.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif c == "*":
+            out.append("[^/]*")
+            i += 1
+        elif c == "?":
+            out.append("[^/]")
+            i += 1
+        elif c == "[":
+            end = pat.find("]", i + 1)
+            body = pat[i + 1 : end].replace("\\", "\\\\")
+            out.append("[^" + body[1:] + "]" if body.startswith("!") else "[" + body + "]")
+            i = end + 1
+        else:
+            out.append(re.escape(c))
+            i += 1
+    prefix = "" if anchored else "(?:.*/)?"
+    return re.compile(prefix + "".join(out) + "(?:/.*)?")
+
+
+def glob_match(pattern: str, rel: str) -> bool:
+    """True when the POSIX relative path ``rel`` matches ``pattern`` (see ``_translate``)."""
+    return _translate(pattern).fullmatch(rel) is not None
+
+
+def select(paths: Sequence[str], config: ProjectConfig | None) -> list[str]:
+    """``paths`` that the configuration's globs select (all of them without a configuration)."""
+    if config is None:
+        return list(paths)
+    return [p for p in paths if config.selects(p)]

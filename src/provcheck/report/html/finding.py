@@ -1,0 +1,221 @@
+"""One finding as a collapsible card: evidence side by side, location, provenance, clause, waiver."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from provcheck.model import Clause, Finding, Match, RecordRef, SourceInfo, WaiverState
+from provcheck.report import evidence
+from provcheck.report.evidence import Piece, PieceKind
+from provcheck.report.html.markup import dl, esc, fmt_score, link
+from provcheck.report.overview import where
+
+
+def render_pieces(pieces: Sequence[Piece]) -> str:
+    """Pieces of one text as escaped HTML: marks for aligned text, a note for each fold."""
+    out: list[str] = []
+    for p in pieces:
+        if p.kind is PieceKind.TEXT:
+            out.append(esc(p.text))
+        elif p.kind is PieceKind.FOLD:
+            out.append(f'<span class="fold">[… {p.hidden:,} characters not shown …]</span>')
+        else:
+            out.append(f'<mark class="{p.kind.value}" data-s="{p.span}">{esc(p.text)}</mark>')
+    return "".join(out)
+
+
+def source_facts(info: SourceInfo) -> str:
+    """A source's facts in one line."""
+    facts = [
+        f"provider {info.provider}" if info.provider else "",
+        f"generator {info.generator}" if info.generator else "",
+        f"licence {info.license}" if info.license else "",
+        f"terms {info.terms}" if info.terms else "",
+        *(f"{k} {v}" for k, v in sorted(info.meta.items())),
+    ]
+    return "; ".join(f for f in facts if f)
+
+
+def chain_html(f: Finding) -> str:
+    """The provenance chain, nearest source first; the source that triggered the rule in bold."""
+    chain = f.chain or ((f.match.reference.source,) if f.match else ())
+    if not chain:
+        return ""
+    trigger = f.source.name if f.source else None
+    items = []
+    for i, info in enumerate(chain):
+        rel = "matched source" if i == 0 else "derived from the one above"
+        cls = ' class="trigger"' if info.name == trigger else ""
+        note = " — the rule applies through this source" if info.name == trigger and len(chain) > 1 else ""
+        items.append(
+            f"<li{cls}><b>{esc(info.name)}</b> ({esc(rel)}): {esc(source_facts(info)) or 'no facts recorded'}"
+            f"{esc(note)}</li>"
+        )
+    return f'<ol class="chain">{"".join(items)}</ol>'
+
+
+def clause_html(c: Clause | None) -> str:
+    """The clause quoted with its document, section, effective date, URL and confidence."""
+    if c is None:
+        return '<span class="note">no clause cited by this rule</span>'
+    cite = [
+        esc(c.document),
+        f"section {esc(c.section)}" if c.section else "",
+        f"effective {esc(c.effective)}" if c.effective else "effective date not recorded",
+        link(c.url) if c.url else "",
+        f"quote confidence {esc(c.confidence)}" if c.confidence else "",
+    ]
+    return (
+        f'<blockquote class="clause">“{esc(c.quote)}”</blockquote>'
+        f'<div class="note">{" · ".join(x for x in cite if x)}</div>'
+    )
+
+
+def waiver_html(f: Finding) -> str:
+    """The waiver, its state and its terms."""
+    w = f.waiver
+    if w is None:
+        return ""
+    if f.waiver_state is WaiverState.WAIVED:
+        state = "Waived"
+    elif f.waiver_state is WaiverState.EXPIRED:
+        state = "Waiver expired: the finding counts again"
+    else:
+        state = "Waiver recorded but not in force"
+    parts = [
+        f"<b>{esc(state)}</b>",
+        f"approved by {esc(w.approver)} on {esc(w.date)}",
+        f"expires {esc(w.expires)}" if w.expires else "no expiry",
+        f"ticket {esc(w.ticket)}" if w.ticket else "",
+    ]
+    reason = f"reason: {esc(w.reason)}"
+    if w.placeholder:
+        reason += " <b>(placeholder written by provcheck baseline; not yet reviewed)</b>"
+    return f'<div class="waiver-box">{" · ".join(p for p in parts if p)}<br>{reason}</div>'
+
+
+def record_rows(rec: RecordRef) -> list[tuple[str, str]]:
+    """Where the candidate is."""
+    loc = rec.location
+    return [
+        ("File", f'<span class="mono">{esc(loc.path)}</span>'),
+        ("Line", esc(loc.line) if loc.line else "no lines in this container"),
+        ("Record", f"{loc.index:,} (0-based)"),
+        ("Record id", esc(rec.id) if rec.id else ""),
+        ("Turn", f"{esc(rec.turn.role)} ({esc(rec.turn.kind.value)}), position {rec.turn.position}"),
+        ("Field", f'<span class="mono">{esc(rec.turn.field)}</span>'),
+        ("Content hash", f'<span class="mono">{esc(rec.content_hash)}</span>'),
+    ]
+
+
+def evidence_html(m: Match) -> str:
+    """Candidate and reference side by side, then the scores and the reference's location."""
+    ev = m.evidence
+    ref = m.reference
+    sbs = evidence.side_by_side(m)
+    spans = f"{sbs.spans_shown} of {sbs.spans_total} aligned span(s) marked"
+    if sbs.spans_shown < sbs.spans_total:
+        spans += " (the longest; every span is in the JSON report)"
+    ref_where = f"{ref.path}#{ref.index}" if ref.path is not None else "not recorded"
+    scores = (
+        f"{esc(ev.kind.value)}; similarity {fmt_score(ev.similarity)}, containment "
+        f"{fmt_score(ev.containment)}, coverage {fmt_score(ev.coverage)}, {ev.matched_tokens:,} matched "
+        f"tokens, character similarity {fmt_score(ev.char_similarity)}, shingle Jaccard "
+        f"{fmt_score(ev.jaccard)}"
+    )
+    if ev.short:
+        scores += " — <b>short evidence</b> (below the blocking floor: never blocks on its own)"
+    return (
+        '<div class="sbs">'
+        f"<div><h5>Candidate: dataset record ({esc(m.record.turn.role)})</h5>"
+        f'<div class="txt cand">{render_pieces(sbs.candidate)}</div></div>'
+        f"<div><h5>Reference: {esc(ref.id)} of {esc(ref.source.name)} ({esc(ref.turn.role)})</h5>"
+        f'<div class="txt ref">{render_pieces(sbs.reference)}</div></div>'
+        "</div>"
+        f'<p class="legend"><mark class="same">aligned</mark> <mark class="changed">edited inside an '
+        f"aligned span</mark> {esc(spans)}</p>"
+        + dl(
+            [
+                ("Scores", scores),
+                (
+                    "Reference",
+                    f"{esc(ref.id)} in <span class='mono'>{esc(ref_where)}</span>, turn "
+                    f"{esc(ref.turn.role)} <span class='mono'>{esc(ref.turn.field)}</span>"
+                    + (f"; {ref.duplicates:,} identical copies in the source" if ref.duplicates else ""),
+                ),
+            ]
+        )
+    )
+
+
+def signal_html(f: Finding) -> str:
+    """What the finding rests on: a match, a marker or a declaration."""
+    if f.match is not None:
+        return evidence_html(f.match)
+    if f.marker is not None:
+        hit = f.marker
+        text = render_pieces(evidence.marked(hit.record.turn.text, hit.span))
+        return (
+            f"<div class='sbs'><div><h5>Marker “{esc(hit.label)}” in the record "
+            f"({esc(hit.record.turn.role)})</h5><div class='txt cand'>{text}</div></div>"
+            f"<div>{dl([('Marker', esc(hit.marker)), ('Points to', esc(hit.provider))])}</div></div>"
+        )
+    if f.declaration is not None:
+        d = f.declaration
+        return dl(
+            [
+                (
+                    "Declared in",
+                    f"<span class='mono'>{esc(d.path)}{':' + esc(d.line) if d.line else ''}</span>",
+                ),
+                ("Declares", f"<span class='mono'>{esc(d.key)}</span> = {esc(d.value)}"),
+                ("Covers", f"<span class='mono'>{esc(d.dataset)}</span>"),
+            ]
+        )
+    return ""
+
+
+def summary_line(f: Finding) -> str:
+    """The one line shown while the card is closed (also what the search box searches)."""
+    badge = "waived" if f.waived else f.action.value
+    score = ""
+    if f.match is not None:
+        ev = f.match.evidence
+        score = (
+            f"sim {fmt_score(ev.similarity)} · cont {fmt_score(ev.containment)} · {ev.matched_tokens:,} tok"
+        )
+    src = f.match.reference.id if f.match is not None else ""
+    return (
+        f'<span class="badge {badge}">{esc(badge)}</span>'
+        f'<span class="loc">{esc(where(f))}</span>'
+        f'<span class="src">{esc(src)}</span><span class="score">{esc(score)}</span>'
+        f'<span class="msg">{esc(f.message)}</span>'
+    )
+
+
+def card(f: Finding, open_: bool) -> str:
+    """The finding's card."""
+    rows: list[tuple[str, str]] = []
+    action = f"<span class='badge {f.action.value}'>{esc(f.action.value)}</span>"
+    if f.downgraded_from is not None:
+        action += f" lowered from {esc(f.downgraded_from.value)}: the evidence is below the blocking floor"
+    rows.append(("Action", action))
+    rows.append(("Rule", f"<b>{esc(f.rule.id)}</b>: {esc(f.rule.title)}"))
+    if f.rule.rationale:
+        rows.append(("Why", esc(f.rule.rationale)))
+    if f.rule.remediation:
+        rows.append(("What to do", esc(f.rule.remediation)))
+    rows.append(("Clause", clause_html(f.rule.clause)))
+    rows.append(("Provenance", chain_html(f)))
+    rec = f.record
+    if rec is not None:
+        rows.extend(record_rows(rec))
+    rows.append(("Finding id", f"<span class='mono'>{esc(f.id)}</span>"))
+    if f.match is not None:
+        rows.append(("Match id", f"<span class='mono'>{esc(f.match.id)}</span>"))
+    attrs = f'id="f-{esc(f.id)}" data-action="{esc(f.action.value)}" data-waived="{int(f.waived)}"'
+    return (
+        f'<details class="finding" {attrs}{" open" if open_ else ""}>'
+        f"<summary>{summary_line(f)}</summary>"
+        f'<div class="body">{waiver_html(f)}{signal_html(f)}{dl(rows)}</div></details>'
+    )

@@ -1,0 +1,503 @@
+"""``--format html``: one self-contained page for reviewers, counsel and archives.
+
+No network, no external assets: the stylesheet and the small script are inlined and pinned by
+a Content-Security-Policy hash, the charts are inline SVG. Every value from data is escaped.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from array import array
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from itertools import islice
+from typing import TextIO
+
+from provcheck.model import Clause, Finding, ScanResult, WaiverState
+from provcheck.report import overview as ov
+from provcheck.report.base import Formatter, ReportContext
+from provcheck.report.html.charts import bar_chart
+from provcheck.report.html.finding import card, clause_html
+from provcheck.report.html.markup import dl, esc, fmt_score, table, write_table
+from provcheck.report.method import measured
+
+PAGE = 50
+"""Findings shown per group before "Show more"."""
+OPEN_LIMIT = 20
+"""Reports with at most this many findings open every card (and so print without a script)."""
+ROWS_SHOWN = 1000
+"""Rows of the error and unmatched-match tables; all rows are in the JSON report."""
+
+MATCH_PARAMETERS = {
+    "min_tokens": "fewest aligned identical tokens for any match",
+    "min_similarity": "near-duplicate: similarity of the aligned spans, at least",
+    "min_coverage": "near-duplicate: share of the candidate or of the reference aligned, at least",
+    "excerpt_tokens": "excerpt: aligned tokens in one span, at least",
+    "excerpt_similarity": "excerpt: similarity of that span, at least",
+    "block_floor_tokens": "matches with fewer aligned tokens are short evidence and never block",
+    "gap_penalty": "alignment chaining: score lost per unaligned token between aligned runs",
+    "min_hits": "candidate selection: anchors a reference must share, at least",
+    "min_hit_share": "candidate selection: share of the smaller text's anchors, at least",
+    "strong_hits": "candidate selection: shared anchors that select a reference regardless of share",
+    "max_candidates": "candidate selection: references verified per candidate turn",
+    "max_postings": "anchors shared by more reference texts are ignored as boilerplate",
+}
+"""What each threshold in ``run.match`` means (unknown ones are shown with their name only)."""
+
+
+def _asset(name: str) -> str:
+    return resources.files("provcheck.report.html").joinpath(name).read_text(encoding="utf-8")
+
+
+def _csp_hash(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode() + "'"
+
+
+def _mono(value: object) -> str:
+    return f'<span class="mono">{esc(value)}</span>' if value not in (None, "") else ""
+
+
+def _paged(out: TextIO, cards: Iterable[str], total: int) -> None:
+    """The first page of cards as markup, the others as pages inside HTML comments.
+
+    A browser builds no elements for a comment, so a report with 10,000 findings opens as fast
+    as one with a few hundred; the script turns the next page into elements on "Show more" (or
+    every page when the reader filters). The cards are this module's own escaped markup: data
+    cannot end a comment early, since every ``>`` in data is escaped. Cards are made as they
+    are written: one page at a time is in memory.
+    """
+    cards = iter(cards)
+    for card_ in islice(cards, PAGE):
+        out.write(card_)
+    while page := "".join(islice(cards, PAGE)):
+        if "-->" in page or "--!>" in page:  # pragma: no cover - escaping makes this impossible
+            out.write(page)
+        else:
+            out.write(f"<!--page {page}-->")
+    if total > PAGE:
+        out.write(
+            f'<noscript><p class="note">{total - PAGE:,} more finding(s) of this group are '
+            "shown with JavaScript enabled; all are in the JSON report.</p></noscript>"
+        )
+
+
+@dataclass(slots=True)
+class _Overview:
+    """What the page shows ahead of the findings, from one pass over them: counts for the
+    charts, groups (positions of findings) and the clauses each group cites."""
+
+    groups: list[tuple[str, list[ov.Group]]]
+    by_rule: Counter[str]
+    by_source: Counter[str]
+    by_provider: Counter[str]
+    by_licence: Counter[str]
+    tally: dict[str, Counter[str]]
+    """Per rule: findings per action, waived ones apart."""
+    clauses: dict[tuple[str, str], list[str]]
+    """Per rule and origin: the clauses cited (as HTML), in order of first citation."""
+    waived: array[int] = field(default_factory=lambda: array("q"))
+    """Positions of the findings with a waiver (in force or not)."""
+
+    @classmethod
+    def of(cls, findings: Iterable[Finding]) -> _Overview:
+        grouper = ov.Grouper()
+        out = cls([], Counter(), Counter(), Counter(), Counter(), {}, {})
+        html_of: dict[Clause, str] = {}
+        for i, f in enumerate(findings):
+            grouper.add(i, f)
+            origin = ov.origin(f)
+            out.tally.setdefault(f.rule.id, Counter())["waived" if f.waived else f.action.value] += 1
+            if f.rule.clause is not None:
+                html_ = html_of.get(f.rule.clause)
+                if html_ is None:
+                    html_ = html_of[f.rule.clause] = clause_html(f.rule.clause)
+                cited = out.clauses.setdefault((f.rule.id, origin), [])
+                if html_ not in cited:
+                    cited.append(html_)
+            if f.waiver is not None:
+                out.waived.append(i)
+            if f.waived:
+                continue
+            src = ov.source_of(f)
+            out.by_rule[f.rule.id] += 1
+            out.by_source[origin] += 1
+            out.by_provider[src.provider if src and src.provider else "unknown"] += 1
+            out.by_licence[ov.licence_class(src)] += 1
+        out.groups = grouper.groups()
+        return out
+
+
+class HtmlFormatter(Formatter):
+    """The report for people who decide: summary, evidence, method and manifest in one file."""
+
+    def write(self, result: ScanResult, context: ReportContext, out: TextIO) -> None:
+        """The whole page, a finding at a time (one pass over the findings comes first, for
+        the summary's counts and the groups)."""
+        css = _asset("report.css")
+        js = _asset("report.js")
+        run = result.run
+        verdict = ov.verdict(result, context.fail_on)
+        paths = ov.run_text(run, "paths") or ", ".join(f.path for f in result.files)
+        csp = (
+            f"default-src 'none'; style-src {_csp_hash(css)}; script-src {_csp_hash(js)}; "
+            "base-uri 'none'; form-action 'none'"
+        )
+        overview = _Overview.of(result.findings)
+        nav = [
+            ("summary", "Summary"),
+            ("findings", f"Findings ({len(result.findings):,})"),
+            ("waivers", "Waivers"),
+            ("errors", f"Unreadable input ({len(result.errors):,})"),
+            ("method", "Method and limits"),
+            ("manifest", "Reproducibility"),
+        ]
+        when = ov.run_text(run, "finished_at")
+        version = ov.run_text(run, "tool", "version")
+        out.write(
+            "<!DOCTYPE html>\n"
+            '<html lang="en"><head><meta charset="utf-8">'
+            f'<meta http-equiv="Content-Security-Policy" content="{esc(csp)}">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            '<meta name="generator" content="provcheck">'
+            f"<title>provcheck report: {esc(paths)}</title><style>{css}</style></head>"
+            f'<body data-page="{PAGE}" class="{esc(verdict.status)}">'
+            f'<header class="top"><h1>provcheck report: {esc(paths)}</h1>'
+            f"<p>{esc(verdict.headline)} · scanned {esc(when)} · provcheck {esc(version)}</p></header>"
+            '<nav class="toc">' + "".join(f'<a href="#{a}">{esc(t)}</a>' for a, t in nav) + "</nav>"
+            "<main>"
+        )
+        out.write(self._summary(result, verdict, overview))
+        self._findings(result, overview, out)
+        out.write(self._unmatched(result))
+        self._waivers(result, overview, out)
+        out.write(self._errors(result))
+        out.write(self._method(run))
+        out.write(self._manifest(result))
+        out.write(
+            "</main>"
+            "<footer>Generated by provcheck from one scan; its findings, matches and errors are all in "
+            "the JSON report of the same scan. Not legal advice.</footer>"
+            f"<script>{js}</script></body></html>\n"
+        )
+
+    # ---- sections
+
+    @staticmethod
+    def _summary(result: ScanResult, verdict: ov.Verdict, overview: _Overview) -> str:
+        run = result.run
+        s = result.stats
+        facts = dl(
+            [
+                ("Dataset", _mono(ov.run_text(run, "paths"))),
+                (
+                    "Read",
+                    f"{s.records:,} records ({s.turns:,} turns) in {s.files:,} file(s); "
+                    f"{s.errors:,} unreadable file(s) or record(s)",
+                ),
+                ("Declared use", esc(ov.declared_use(run))),
+                (
+                    "Policy",
+                    esc(ov.run_text(run, "policy", "name") or "default (every match is a review finding)")
+                    + (
+                        f" ({_mono(ov.run_text(run, 'policy', 'path'))})"
+                        if ov.run_text(run, "policy", "path")
+                        else ""
+                    ),
+                ),
+                (
+                    "Reference index",
+                    _mono(ov.run_text(run, "index", "path"))
+                    + (
+                        f"; sources: {esc(ov.run_text(run, 'index', 'sources'))}"
+                        if ov.run_text(run, "index", "sources")
+                        else ""
+                    ),
+                ),
+                ("Fails on", esc("/".join(verdict.fail_on) or "never")),
+                (
+                    "Matches",
+                    f"{len(result.matches):,} verified match(es); {len(result.unruled):,} with no rule",
+                ),
+                ("Scanned", esc(ov.run_text(run, "finished_at"))),
+            ]
+        )
+        cards = "".join(
+            f'<div class="card {esc(label)}"><b>{n:,}</b>{esc(label)}</div>'
+            for label, n in ov.by_action(result)
+        )
+        note = "waived findings are not counted"
+        charts = "".join(
+            [
+                bar_chart("Findings by action", ov.by_action(result)),
+                bar_chart("By rule", ov.counts(overview.by_rule), note),
+                bar_chart("By source", ov.counts(overview.by_source), note),
+                bar_chart("By provider", ov.counts(overview.by_provider), note),
+                bar_chart("By licence class", ov.counts(overview.by_licence), note),
+            ]
+        )
+        return (
+            '<section id="summary"><h2>Summary</h2>'
+            f'<div class="verdict {esc(verdict.status)}">{esc(verdict.headline)}</div>'
+            '<p class="notice"><b>Not legal advice.</b> This report lists text in the dataset that '
+            "provcheck verified as copied from indexed sources, and what the policy says about it. "
+            "Whether a use is permitted is for counsel to decide; see "
+            '<a href="#method">Method and limits</a> for what a clean report does not prove.</p>'
+            f"{facts}<div class='cards'>{cards}</div><div class='charts'>{charts}</div></section>"
+        )
+
+    @staticmethod
+    def _findings(result: ScanResult, overview: _Overview, out: TextIO) -> None:
+        if not result.findings:
+            out.write(
+                '<section id="findings"><h2>Findings</h2><p>No findings: no verified match that a '
+                "rule applies to.</p></section>"
+            )
+            return
+        open_cards = len(result.findings) <= OPEN_LIMIT
+        actions = "".join(
+            f'<label><input type="checkbox" data-action="{a}" checked> {a}</label>'
+            for a in ("block", "review", "warn", "info", "waived")
+        )
+        controls = (
+            f'<div class="controls">{actions}'
+            '<input type="search" id="search" placeholder="Filter: file, record, source, message…" '
+            'aria-label="Filter findings">'
+            '<button type="button" id="expand-all">Expand shown</button>'
+            '<button type="button" id="collapse-all">Collapse all</button>'
+            '<span id="filter-status" class="note"></span></div>'
+        )
+        out.write(
+            '<section id="findings"><h2>Findings</h2>'
+            '<p class="note">Grouped by rule, then by the source copied from (or the marker or '
+            "declaration). Each finding opens to show the record and the reference side by side with "
+            "the aligned text marked.</p>" + controls
+        )
+        findings = result.findings
+        for rule, groups in overview.groups:
+            first = findings[groups[0].positions[0]]
+            by_action = overview.tally[rule]
+            order = [*(a.value for a in ov.ACTIONS), "waived"]
+            tally = ", ".join(f"{by_action[a]:,} {a}" for a in order if by_action[a])
+            worst = groups[0].worst.value  # groups come most severe first
+            clauses: list[str] = []
+            for g in groups:
+                for html_ in overview.clauses.get((rule, g.origin), ()):
+                    if html_ not in clauses:
+                        clauses.append(html_)
+            head = dl(
+                [
+                    ("Why", esc(first.rule.rationale) if first.rule.rationale else ""),
+                    ("What to do", esc(first.rule.remediation) if first.rule.remediation else ""),
+                    ("Clause" + ("s" if len(clauses) > 1 else ""), "".join(clauses) or clause_html(None)),
+                ]
+            )
+            out.write(
+                f'<details class="rule" open id="rule-{esc(rule)}"><summary>'
+                f'<span class="badge {esc(worst)}">{esc(worst)}</span> {esc(rule)}: {esc(first.rule.title)} '
+                f'<span class="count">({tally})</span></summary><div class="rule-body">{head}'
+            )
+            for g in groups:
+                out.write(
+                    f'<div class="group"><h4>{esc(g.origin)} <span class="count">{g.size:,} '
+                    f'finding(s)</span> <span class="shown count"></span></h4>'
+                    f'<div class="list" data-total="{g.size}">'
+                )
+                _paged(out, (card(findings[p], open_cards) for p in g.positions), g.size)
+                out.write("</div></div>")
+            out.write("</div></details>")
+        out.write("</section>")
+
+    @staticmethod
+    def _unmatched(result: ScanResult) -> str:
+        unruled = result.unruled
+        if not unruled:
+            return ""
+        rows: list[list[str]] = []
+        for m in islice(unruled, ROWS_SHOWN):
+            rows.append(
+                [
+                    _mono(ov.record_location(m.record)),
+                    esc(m.record.turn.role),
+                    esc(m.reference.id),
+                    esc(m.reference.source.name),
+                    esc(m.evidence.kind.value),
+                    fmt_score(m.evidence.similarity),
+                    f"{m.evidence.matched_tokens:,}",
+                ]
+            )
+        more = len(unruled) - len(rows)
+        return (
+            '<section id="unmatched"><h2>Matches no rule applies to</h2>'
+            f"<p>{len(unruled):,} verified match(es) did not trigger any rule of this policy for this use. "
+            "They are listed so that nothing found is hidden; a different policy or use may apply to them."
+            "</p>"
+            + table(["record", "turn", "reference", "source", "kind", "similarity", "tokens"], rows)
+            + (f'<p class="note">… and {more:,} more in the JSON report.</p>' if more > 0 else "")
+            + "</section>"
+        )
+
+    @staticmethod
+    def _waivers(result: ScanResult, overview: _Overview, out: TextIO) -> None:
+        if not overview.waived:
+            out.write('<section id="waivers"><h2>Waiver register</h2><p>No finding is waived.</p></section>')
+            return
+        out.write('<section id="waivers"><h2>Waiver register</h2>')
+        head = ["state", "finding", "rule", "record", "approver", "date", "expires", "ticket", "reason"]
+        write_table(out, head, HtmlFormatter._waiver_rows(result, overview))
+        out.write("</section>")
+
+    @staticmethod
+    def _waiver_rows(result: ScanResult, overview: _Overview) -> Iterator[list[str]]:
+        for i in overview.waived:
+            f = result.findings[i]
+            w = f.waiver
+            assert w is not None
+            state = {WaiverState.WAIVED: "in force", WaiverState.EXPIRED: "expired"}.get(
+                f.waiver_state, "not applied"
+            )
+            if w.placeholder:
+                state += " (placeholder reason)"
+            yield [
+                esc(state),
+                f'<a href="#f-{esc(f.id)}" class="mono">{esc(f.id)}</a>',
+                esc(f.rule.id),
+                _mono(ov.where(f)),
+                esc(w.approver),
+                esc(w.date),
+                esc(w.expires or "never"),
+                esc(w.ticket or ""),
+                esc(w.reason),
+            ]
+
+    @staticmethod
+    def _errors(result: ScanResult) -> str:
+        if not result.errors:
+            return (
+                '<section id="errors"><h2>Unreadable input</h2><p>Every file and record was read.</p>'
+                "</section>"
+            )
+        rows = [
+            [_mono(e.where()), esc(e.kind.value), _mono(e.field or ""), esc(e.message)]
+            for e in result.errors[:ROWS_SHOWN]
+        ]
+        more = len(result.errors) - len(rows)
+        return (
+            '<section id="errors"><h2>Unreadable input</h2>'
+            f"<p><b>{len(result.errors):,} file(s) or record(s) could not be read and were not scanned.</b> "
+            "The verdict covers only what was read.</p>"
+            + table(["where", "kind", "field", "problem"], rows)
+            + (f'<p class="note">… and {more:,} more in the JSON report.</p>' if more > 0 else "")
+            + "</section>"
+        )
+
+    @staticmethod
+    def _method(run: Mapping[str, object]) -> str:
+        fp = ov.run_get(run, "index", "fingerprint")
+        fp = fp if isinstance(fp, Mapping) else {}
+        n = fp.get("shingle_size", "?")
+        w = fp.get("window", "?")
+        run_len = (n + w - 1) if isinstance(n, int) and isinstance(w, int) else "?"
+        match = ov.run_get(run, "match")
+        match = match if isinstance(match, Mapping) else {}
+        thresholds = table(
+            ["parameter", "value used", "meaning"],
+            [[_mono(k), esc(v), esc(MATCH_PARAMETERS.get(str(k), ""))] for k, v in match.items()],
+        )
+        m = measured()
+        recall = table(
+            ["copy of a reference", "recall"],
+            [[esc(r.what), f"{r.recall:.3f}"] for r in m.recall],
+        )
+        return (
+            '<section id="method"><h2>Method and limits</h2>'
+            "<h3>How matching works</h3>"
+            "<p>Text is normalized (Unicode NFKC, case folding, markup and punctuation dropped) and cut into "
+            "tokens: words, or single characters in scripts written without spaces. Each text is "
+            f"fingerprinted by windowed MinHash over runs of {esc(n)} tokens (windows of {esc(w)}), so two "
+            f"texts that share a run of {esc(run_len)} tokens share a fingerprint wherever the run sits: "
+            "excerpts and edited copies are found, not only whole-text duplicates. Every candidate that "
+            "shares fingerprints with a reference is then verified by a token alignment; a match is "
+            "reported only when the aligned spans pass the thresholds below, and the report shows those "
+            "spans. A policy turns matches into findings from the facts of the source (provider, model, "
+            "licence, terms) and the declared use.</p>"
+            "<h3>Thresholds used in this scan</h3>" + thresholds + "<h3>Measured error rates</h3>"
+            f"<p>On real model outputs ({esc(m.references)}), {m.candidates_per_kind:,} edited copies per "
+            "kind, recall (copies linked to their true reference) was:</p>" + recall + f"<p>False "
+            f"positives: {m.false_positives:,} of {m.negatives:,} hard negatives "
+            f"({m.false_positive_rate:.2%}) matched a reference; hard negatives are "
+            f"{esc(m.negatives_description)}. "
+            f"Measured with provcheck {esc(m.version)} on {esc(m.date)} by "
+            f"<code>{esc(m.command)}</code>. These rates hold for text like that corpus at the default "
+            "thresholds; other thresholds, languages or kinds of text may differ.</p>"
+            "<h3>What a clean report does not prove</h3><ul>"
+            "<li><b>Paraphrase</b>: the same content in other words is not detected.</li>"
+            "<li><b>Translation</b>: a copy in another language is not detected.</li>"
+            "<li><b>Sources not in the index</b>: only the reference material indexed for this scan is "
+            "searched; a clean report says nothing about model output from other sources.</li>"
+            "<li><b>Short passages</b>: fewer aligned tokens than <code>min_tokens</code> are never a "
+            "match.</li><li><b>Unreadable input</b>: files and records listed under Unreadable input "
+            "were not scanned.</li>"
+            "</ul><p>It does not prove that the data was written by people, and findings are evidence for a "
+            "decision, not the decision.</p>"
+            '<p class="notice"><b>Not legal advice.</b> Clauses are quoted from the documents named, as '
+            "recorded in the policy with their effective dates and how each quote was verified; the policy "
+            "author chose which rules apply. Ask counsel whether a use is permitted.</p></section>"
+        )
+
+    @staticmethod
+    def _manifest(result: ScanResult) -> str:
+        run = result.run
+        versions = ov.run_get(run, "versions")
+        versions_text = (
+            ", ".join(f"{k} {v}" for k, v in versions.items()) if isinstance(versions, Mapping) else ""
+        )
+        fp = ov.run_get(run, "index", "fingerprint")
+        fp_text = ", ".join(f"{k}={v}" for k, v in fp.items()) if isinstance(fp, Mapping) else ""
+        facts = dl(
+            [
+                ("Tool", esc(f"provcheck {ov.run_text(run, 'tool', 'version')}")),
+                ("Libraries", esc(versions_text)),
+                ("Command", f"<code>{esc(ov.command_line(run))}</code>"),
+                ("Started", esc(ov.run_text(run, "started_at"))),
+                ("Finished", esc(ov.run_text(run, "finished_at"))),
+                ("Paths", _mono(ov.run_text(run, "paths"))),
+                ("Declared use", esc(ov.declared_use(run))),
+                ("Index", _mono(ov.run_text(run, "index", "path"))),
+                ("Index digest", _mono(ov.run_text(run, "index", "digest"))),
+                ("Index parameters", _mono(ov.run_text(run, "index", "signature")) + f" ({esc(fp_text)})"),
+                ("Index sources", esc(ov.run_text(run, "index", "sources"))),
+                ("Policy", _mono(ov.run_text(run, "policy", "path")) or "default policy"),
+                ("Policy digest", _mono(ov.run_text(run, "policy", "digest"))),
+                ("Policy files", _mono(ov.run_text(run, "policy", "files"))),
+                ("Fail on", esc(ov.run_text(run, "fail_on"))),
+                (
+                    "Record options",
+                    esc(
+                        f"schema {ov.run_text(run, 'schema') or 'auto'}; "
+                        f"roles {ov.run_text(run, 'roles') or 'all'}"
+                    ),
+                ),
+                ("Workers", esc(ov.run_text(run, "workers"))),
+            ]
+        )
+        files = table(
+            ["file", "schema", "records", "errors", "sha256"],
+            [
+                [_mono(f.path), esc(f.schema or ""), f"{f.records:,}", f"{f.errors:,}", _mono(f.sha256 or "")]
+                for f in result.files
+            ],
+        )
+        raw = json.dumps(dict(run), indent=2, ensure_ascii=False, default=str, sort_keys=True)
+        return (
+            '<section id="manifest"><h2>Reproducibility manifest</h2>'
+            "<p>Re-running the command with the same tool version, index (same digest), policy (same "
+            "digest) and dataset files (same digests) gives the same findings with the same ids.</p>"
+            f"{facts}<h3>Dataset files</h3>{files}"
+            "<details><summary>Run record (as in the JSON report)</summary>"
+            f'<pre class="block">{esc(raw)}</pre>'
+            "</details></section>"
+        )

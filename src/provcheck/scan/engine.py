@@ -1,0 +1,465 @@
+"""Wires the stages: read -> segment -> fingerprint -> index -> verify -> policy -> result.
+
+The engine never prints and never exits; it reports progress through ``Progress`` and returns
+a ``ScanResult`` that every formatter renders.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import os
+import platform
+import time
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from importlib import metadata
+from typing import Any, Protocol, TypeVar
+
+from provcheck import __version__
+from provcheck.index import ReferenceIndex
+from provcheck.inputs import InputSource, Limits, RawItem, RawRecord, UnparsedLine, discover, read_unparsed
+from provcheck.inputs.declared import declaring_dirs, is_card, read_declarations
+from provcheck.inputs.schemas import RecordOptions, to_record
+from provcheck.matching.params import MatchConfig
+from provcheck.matching.segment import RoleFilter
+from provcheck.model import (
+    Action,
+    ErrorKind,
+    FileSummary,
+    MarkerHit,
+    Match,
+    Record,
+    RecordError,
+    ScanResult,
+    ScanStats,
+)
+from provcheck.policy import Evaluator, Policy, Use
+from provcheck.policy.markers import MarkerScanner, MarkerSpec
+from provcheck.runtime.executors import executor_for
+from provcheck.runtime.progress import NullProgress, Progress
+from provcheck.scan.match import Matcher
+from provcheck.scan.results import Collector
+from provcheck.waivers import Applier, Waivers
+
+T = TypeVar("T")
+
+
+class RecordSelector(Protocol):
+    """Chooses what a scan reads: diff-aware scans read only new records (``provcheck.gitscan.selection``)."""
+
+    def discover(self, paths: list[str]) -> Iterator[tuple[str, str] | RecordError]:
+        """The files to read, as ``(display path, filesystem path)``, or located errors."""
+        ...
+
+    def read(self, display: str, fs_path: str, limits: Limits) -> tuple[InputSource, Iterator[RawItem]]:
+        """A file's raw records; may leave out records known to be unchanged."""
+        ...
+
+    def keep(self, display: str, record: Record) -> bool:
+        """False for a record known to be unchanged."""
+        ...
+
+    def declaring(self, files: list[tuple[str, str]], paths: list[str]) -> list[tuple[str, str]]:
+        """Directories whose dataset cards and manifests are read (those that changed)."""
+        ...
+
+
+class ResultCache(Protocol):
+    """Matches of records seen before (``provcheck.scan.cache``); never changes what a scan finds."""
+
+    def get(self, record: Record) -> list[Match] | None:
+        """The record's matches, located at this record, or None when not known."""
+        ...
+
+    def put(self, records: Sequence[Record], matches: Sequence[Match]) -> None:
+        """Remember the matches found for ``records`` (records without any too)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class ScanOptions:
+    """How to read and match the scanned data."""
+
+    records: RecordOptions = RecordOptions()
+    roles: RoleFilter | None = None
+    """Turns to scan; None scans every turn."""
+    match: MatchConfig = MatchConfig()
+    limits: Limits = Limits()
+    workers: int = 1
+    """Processes matching records; 1 matches in this process."""
+    batch_size: int = 256
+    """Records per unit of work handed to a worker."""
+    engine: str = "local"
+    """``local`` (this machine's processes) or ``ray`` (a Ray cluster)."""
+    address: str | None = None
+    """Ray cluster address (``auto``, ``HOST:PORT``); None starts a local Ray runtime."""
+    selector: RecordSelector | None = None
+    """Reads only some records (diff-aware scans); None reads every record of every file."""
+    cache: ResultCache | None = None
+    """Matches of records seen before; None matches every record."""
+
+
+Pending = tuple[str, RawRecord | UnparsedLine]
+"""A record as read, with the path it was read from, before its schema is applied."""
+
+
+@dataclass(frozen=True, slots=True)
+class BatchOutput:
+    """What matching one batch of records produced."""
+
+    matches: tuple[Match, ...]
+    errors: tuple[RecordError, ...]
+    """Records whose schema could not be applied."""
+    records: int
+    """Records read (valid or not)."""
+    turns: int
+    schemas: tuple[tuple[str, str], ...]
+    """``(path, schema)`` of every valid record."""
+    markers: tuple[MarkerHit, ...] = ()
+    """Model-output markers found in the batch's scanned turns."""
+
+
+@dataclass(frozen=True, slots=True)
+class BatchMatcher:
+    """A picklable recipe for the per-process function that matches a batch of records.
+
+    Schemas are applied in the worker too, so the reading process only parses containers.
+    """
+
+    index_path: str
+    match: MatchConfig
+    roles: RoleFilter | None
+    records: RecordOptions = RecordOptions()
+    markers: tuple[MarkerSpec, ...] = ()
+    """The policy's markers, as plain data: each process compiles them once."""
+
+    def __call__(self) -> Callable[[list[Pending]], BatchOutput]:
+        """Open the index in this process and return the batch function."""
+        matcher = Matcher(ReferenceIndex(self.index_path), self.match)
+        scanner = MarkerScanner(self.markers)
+        roles, options = self.roles, self.records
+
+        def run(batch: list[Pending]) -> BatchOutput:
+            records: list[Record] = []
+            errors: list[RecordError] = []
+            for path, item in batch:
+                raw = item.parse(path) if isinstance(item, UnparsedLine) else item
+                rec = (
+                    raw if isinstance(raw, RecordError) else to_record(raw.data, raw.location(path), options)
+                )
+                (errors if isinstance(rec, RecordError) else records).append(rec)  # type: ignore[arg-type]
+            matches = matcher.records(records, roles)
+            hits = scanner.records(records, roles) if scanner else []
+            return BatchOutput(
+                tuple(matches),
+                tuple(errors),
+                len(batch),
+                sum(len(r.turns) for r in records),
+                tuple((r.location.path, r.schema) for r in records),
+                tuple(hits),
+            )
+
+        return run
+
+
+def batched(items: Iterator[T], size: int) -> Iterator[list[T]]:
+    """Consecutive lists of ``size`` items (the last may be shorter)."""
+    while batch := list(itertools.islice(items, size)):
+        yield batch
+
+
+@dataclass(slots=True)
+class _FileTally:
+    path: str
+    records: int = 0
+    errors: int = 0
+    schemas: Counter[str] = field(default_factory=Counter)
+    sha256: str | None = None
+
+
+@dataclass(slots=True)
+class _Tally:
+    results: Collector
+    """Matches and findings go there as batches arrive (on disk, not in this tally)."""
+    errors: list[RecordError] = field(default_factory=list)
+    files: dict[str, _FileTally] = field(default_factory=dict)
+    records: int = 0
+    turns: int = 0
+    bytes_total: int = 0
+    bytes_done: int = 0
+    """Bytes of the files read to their end."""
+    reading: InputSource | None = None
+    """The file being read."""
+    error_limit: int = Limits().max_errors_per_file
+    """Errors listed per file; more are counted (``unlisted``) so they cannot fill memory."""
+    unlisted: Counter[str] = field(default_factory=Counter)
+
+    def position(self) -> int:
+        return self.bytes_done + (self.reading.consumed if self.reading else 0)
+
+    def add(self, out: BatchOutput) -> None:
+        self.results.add(out.matches, out.markers)
+        self.turns += out.turns
+        for err in out.errors:
+            file = self.files[err.path]
+            file.errors += 1
+            if file.errors > self.error_limit:
+                self.unlisted[err.path] += 1
+            else:
+                self.errors.append(err)
+        for path, schema in out.schemas:
+            self.files[path].records += 1
+            self.files[path].schemas[schema] += 1
+        self.records += out.records - len(out.errors)
+
+    def summaries(self) -> tuple[FileSummary, ...]:
+        return tuple(
+            FileSummary(
+                f.path,
+                f.schemas.most_common(1)[0][0] if f.schemas else None,
+                f.records,
+                f.errors,
+                f.sha256,
+            )
+            for f in self.files.values()
+        )
+
+
+def read_records(
+    paths: Iterable[tuple[str, str]],
+    options: ScanOptions,
+    tally: _Tally,
+    progress: Progress,
+) -> Iterator[Pending]:
+    """Raw records of every file; reading errors go to ``tally``."""
+    for display, fs_path in paths:
+        progress.file_started(display)
+        file = tally.files[display] = _FileTally(display)
+        if options.selector is None:
+            source, items = read_unparsed(display, fs_path, options.limits)
+        else:
+            source, items = options.selector.read(display, fs_path, options.limits)
+        tally.reading = source
+        for item in items:
+            if isinstance(item, RecordError):
+                file.errors += 1
+                tally.errors.append(item)
+                progress.error(item)
+                continue
+            yield display, item
+        file.sha256 = source.sha256
+        tally.bytes_done += source.consumed
+        tally.reading = None
+        progress.file_done(display)
+
+
+class _Prefilter:
+    """Applies the selector's record filter and the result cache before records are batched.
+
+    Both need the record, so its schema is applied here (workers apply it again to the few
+    records that go on); the records of batches in flight are kept for ``stored``. The cache
+    holds reference matches only: a record answered from it is still scanned for the policy's
+    markers here.
+    """
+
+    def __init__(self, options: ScanOptions, tally: _Tally, markers: tuple[MarkerSpec, ...]) -> None:
+        self.options = options
+        self.tally = tally
+        self.waiting: dict[tuple[str, int], Record] = {}
+        self.scanner = MarkerScanner(markers) if markers and options.cache is not None else None
+
+    def __call__(self, pending: Iterator[Pending]) -> Iterator[Pending]:
+        selector, cache = self.options.selector, self.options.cache
+        for path, item in pending:
+            raw = item.parse(path) if isinstance(item, UnparsedLine) else item
+            if isinstance(raw, RecordError):
+                yield path, item  # the worker reports it, like any other
+                continue
+            rec = to_record(raw.data, raw.location(path), self.options.records)
+            if isinstance(rec, RecordError):
+                yield path, raw
+                continue
+            if selector is not None and not selector.keep(path, rec):
+                continue
+            known = cache.get(rec) if cache is not None else None
+            if known is None:
+                self.waiting[(path, raw.index)] = rec
+                yield path, raw
+                continue
+            file = self.tally.files[path]
+            file.records += 1
+            file.schemas[rec.schema] += 1
+            self.tally.records += 1
+            self.tally.turns += len(rec.turns)
+            hits = self.scanner.records([rec], self.options.roles) if self.scanner is not None else []
+            self.tally.results.add(known, hits)
+
+    def stored(self, batch: list[Pending], out: BatchOutput) -> None:
+        """Hand a matched batch's records and matches to the cache."""
+        records = [r for path, raw in batch if (r := self.waiting.pop((path, raw.index), None)) is not None]
+        if self.options.cache is not None:
+            self.options.cache.put(records, out.matches)
+
+
+def _remembered(batches: Iterator[list[T]], sent: deque[list[T]]) -> Iterator[list[T]]:
+    """Batches, each also queued in ``sent`` (executors answer in order)."""
+    for batch in batches:
+        sent.append(batch)
+        yield batch
+
+
+def _size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:  # URLs and vanished files: progress without an ETA
+        return 0
+
+
+def _versions() -> dict[str, str]:
+    out = {"provcheck": __version__, "python": platform.python_version()}
+    for dist in ("numpy", "rapidfuzz", "xxhash", "pyarrow"):
+        try:
+            out[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:  # pragma: no cover - declared dependencies
+            out[dist] = "missing"
+    return out
+
+
+def scan(
+    paths: Sequence[str],
+    index: ReferenceIndex,
+    policy: Policy,
+    use: Use,
+    options: ScanOptions = ScanOptions(),
+    progress: Progress | None = None,
+    run: dict[str, Any] | None = None,
+    waivers: Waivers | None = None,
+    today: dt.date | None = None,
+) -> ScanResult:
+    """Scan files and directories against ``index`` and evaluate ``policy`` for ``use``.
+
+    ``waivers`` are applied to the findings as of ``today`` (default: the current UTC date).
+    """
+    progress = progress or NullProgress()
+    started = time.perf_counter()
+    started_at = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+    today = today or dt.datetime.now(dt.timezone.utc).date()
+    # Findings are made batch by batch as matches arrive, so nothing grows with the dataset
+    # but the results' small sort keys (``provcheck.scan.results``).
+    applier = Applier(waivers, today) if waivers is not None else None
+    tally = _Tally(
+        Collector(Evaluator(policy, use, index.sources), applier),
+        error_limit=options.limits.max_errors_per_file,
+    )
+    files: list[tuple[str, str]] = []
+    found = options.selector.discover(list(paths)) if options.selector else discover(list(paths))
+    for item in found:
+        if isinstance(item, RecordError):
+            tally.errors.append(item)
+            progress.error(item)
+        elif is_card(item[1]) and item[0] not in paths:
+            continue  # a dataset card found in a directory is metadata: read as declarations
+        else:
+            files.append(item)
+    if options.selector is None:
+        directories = declaring_dirs(files, paths)
+    else:
+        directories = options.selector.declaring(files, list(paths))
+    declarations, declaration_errors = read_declarations(directories)
+    for error in declaration_errors:
+        tally.errors.append(error)
+        progress.error(error)
+    tally.bytes_total = sum(_size(fs_path) for _, fs_path in files)
+    recipe = BatchMatcher(
+        index.path,
+        options.match,
+        options.roles,
+        options.records,
+        tuple(MarkerSpec.of(m) for m in policy.markers),
+    )
+    pending = read_records(files, options, tally, progress)
+    prefilter = None
+    sent: deque[list[Pending]] = deque()
+    if options.selector is not None or options.cache is not None:
+        prefilter = _Prefilter(options, tally, recipe.markers)
+        pending = prefilter(pending)
+    batches = batched(pending, options.batch_size)
+    if prefilter is not None:
+        batches = _remembered(batches, sent)
+    executor, batches = executor_for(recipe, batches, options.workers, options.engine, options.address)
+    try:
+        for out in executor.map(batches):
+            tally.add(out)
+            if prefilter is not None:
+                prefilter.stored(sent.popleft(), out)
+            progress.records(out.records)
+            progress.position(tally.position(), tally.bytes_total)
+    finally:
+        executor.close()
+    for path, count in tally.unlisted.items():
+        most, total = tally.error_limit, tally.files[path].errors
+        message = (
+            f"{count:,} more unreadable records in this file are not listed "
+            f"(only the first {most:,} are; {total:,} in all)"
+        )
+        tally.errors.append(RecordError(path, ErrorKind.LIMIT, message))
+    tally.errors.sort(key=lambda e: (e.path, -1 if e.index is None else e.index, e.line or 0))
+    tally.results.declarations(declarations)
+    collected = tally.results.finish()
+    elapsed = time.perf_counter() - started
+    info: dict[str, Any] = {
+        "tool": {"name": "provcheck", "version": __version__},
+        "versions": _versions(),
+        "started_at": started_at,
+        "finished_at": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
+        "paths": list(paths),
+        "use": use.to_dict(),
+        "index": {
+            "path": index.path,
+            "digest": index.digest,
+            "signature": index.config.signature,
+            "fingerprint": index.config.to_dict(),
+            "sources": sorted(index.sources),
+        },
+        "policy": {
+            "path": policy.path or None,
+            "name": policy.name,
+            "digest": policy.digest or None,
+            "files": list(policy.files),
+        },
+        "waivers": waivers.path if waivers is not None else None,
+        "markers": [m.id for m in policy.markers],
+        "match": options.match.to_dict(),
+        "workers": options.workers,
+        "engine": options.engine,
+        "roles": str(options.roles) if options.roles else None,
+        "schema": options.records.schema,
+    }
+    info.update(run or {})
+    stats = ScanStats(
+        files=len(tally.files),
+        records=tally.records,
+        turns=tally.turns,
+        matches=len(collected.matches),
+        findings=len(collected.findings),
+        errors=len(tally.errors),
+        seconds=round(elapsed, 3),
+    )
+    return ScanResult(
+        matches=collected.matches,
+        findings=collected.findings,
+        errors=tuple(tally.errors),
+        files=tally.summaries(),
+        stats=stats,
+        run=info,
+        waivers=collected.waivers,
+        markers=collected.markers,
+        declarations=tuple(declarations),
+        counts=collected.counts,
+        unruled=collected.unruled,
+    )
+
+
+__all__ = ["Action", "Matcher", "RecordSelector", "ResultCache", "ScanOptions", "scan"]

@@ -1,0 +1,162 @@
+"""Matching records against an index: candidates, alignment, evidence. Never prints.
+
+One ``Matcher`` per process keeps the reference texts it has aligned against in a small cache
+(popular references recur across records).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from provcheck.index import ReferenceIndex, TextKey
+from provcheck.matching.fingerprint import Fingerprint, Fingerprinter
+from provcheck.matching.normalize import Offsets, token_offsets
+from provcheck.matching.params import MatchConfig
+from provcheck.matching.segment import RoleFilter, Segment, segments
+from provcheck.matching.verify import Alignment, align, evidence
+from provcheck.model import Match, MatchId, Record, RecordRef
+
+_REF_CACHE = 4096
+"""Reference texts kept between batches."""
+_REF_BATCH = 512
+"""Matched references fingerprinted together (bounds the temporary arrays)."""
+_GROUP_CHARS = 4_000_000
+"""Characters of segments matched together (bounds the temporary arrays of a batch)."""
+
+
+def match_id(ref: RecordRef, reference_key: Sequence[object]) -> MatchId:
+    """Digest of the candidate content and turn and the reference; never positions in files."""
+    digest = hashlib.blake2b(digest_size=10)
+    for part in (ref.content_hash, ref.turn.position, *reference_key):
+        digest.update(str(part).encode("utf-8", "surrogatepass"))
+        digest.update(b"\x1f")
+    return MatchId(digest.hexdigest())
+
+
+@dataclass(slots=True)
+class _Reference:
+    """A reference text ready for verification; the rest is computed when it matches."""
+
+    codes: str
+    echoes: list[tuple[int, int]]
+    text: str | None = None
+    fingerprint: Fingerprint | None = None
+    offsets: Offsets | None = None
+
+
+class Matcher:
+    """Finds verified matches of records against one index, a batch of records at a time."""
+
+    def __init__(self, index: ReferenceIndex, config: MatchConfig) -> None:
+        self.index = index
+        self.config = config
+        self.fingerprinter = Fingerprinter(index.config)
+        self._refs: OrderedDict[TextKey, _Reference] = OrderedDict()
+
+    def _load(self, keys: Iterable[TextKey]) -> None:
+        """Fingerprint the references not in the cache, all in one batch."""
+        needed = list(dict.fromkeys(keys))
+        missing = []
+        for key in needed:
+            if key in self._refs:
+                self._refs.move_to_end(key)
+            else:
+                missing.append(key)
+        for key in missing:
+            self._refs[key] = _Reference(self.index.codes(key), self.index.echo(key))
+        while len(self._refs) > max(_REF_CACHE, len(needed)):
+            self._refs.popitem(last=False)  # the oldest are not needed by this batch
+
+    def _details(self, keys: Iterable[TextKey]) -> None:
+        """Text, fingerprint and token offsets of references that matched, in batches."""
+        todo = [k for k in dict.fromkeys(keys) if self._refs[k].fingerprint is None]
+        for start in range(0, len(todo), _REF_BATCH):
+            chunk = todo[start : start + _REF_BATCH]
+            texts = [self.index.text(k) for k in chunk]
+            prints, toks = self.fingerprinter.with_tokens(texts)
+            for i, (key, text, fp) in enumerate(zip(chunk, texts, prints, strict=True)):
+                ref = self._refs[key]
+                ref.text, ref.fingerprint = text, fp
+                ref.offsets = token_offsets(text, toks, i)
+
+    def records(self, records: Sequence[Record], roles: RoleFilter | None) -> list[Match]:
+        """Verified matches of the records' turns; one per turn and reference (best chunk).
+
+        Four passes over the segments, each vectorized or batched: fingerprint every segment,
+        look up every candidate, align every pair, then build evidence for the pairs that
+        matched. The segments go through in groups of at most ``_GROUP_CHARS`` characters: the
+        passes' arrays take dozens of bytes per character, and one record can be 64 MiB.
+        """
+        best: dict[tuple[int, int, str, str], Match] = {}
+        for group in _groups((seg for record in records for seg in segments(record, roles)), _GROUP_CHARS):
+            self._segments(group, best)
+        return list(best.values())
+
+    def _segments(self, segs: list[Segment], best: dict[tuple[int, int, str, str], Match]) -> None:
+        """Match ``segs``, keeping in ``best`` the longest evidence per turn and reference."""
+        prints, toks = self.fingerprinter.with_tokens([seg.text for seg in segs])
+        empty = np.zeros(0, dtype=np.uint32)
+        candidates = self.index.candidates_many(
+            [fp.anchors if len(fp.tokens) >= self.config.min_tokens else empty for fp in prints],
+            self.config,
+        )
+        self._load(c.key for cands in candidates for c in cands)
+        aligned: list[tuple[int, TextKey, Alignment]] = []
+        for i, (fp, cands) in enumerate(zip(prints, candidates, strict=True)):
+            for cand in cands:
+                ref = self._refs[cand.key]
+                alignment = align(fp.codes, ref.codes, self.config, ref.echoes)
+                if alignment is not None:
+                    aligned.append((i, cand.key, alignment))
+        self._details(key for _, key, _ in aligned)
+        offsets: dict[int, Offsets] = {}
+        records_of: dict[int, RecordRef] = {}
+        for i, key, alignment in aligned:
+            seg, fp, ref = segs[i], prints[i], self._refs[key]
+            if i not in offsets:
+                offsets[i] = token_offsets(seg.text, toks, i)
+                records_of[i] = RecordRef(
+                    location=seg.record.location,
+                    id=seg.record.id,
+                    content_hash=seg.record.content_hash,
+                    turn=seg.turn,
+                )
+            assert ref.text is not None and ref.fingerprint is not None and ref.offsets is not None
+            ev = evidence(
+                alignment,
+                fp,
+                seg.text,
+                offsets[i],
+                ref.fingerprint,
+                ref.text,
+                ref.offsets,
+                self.config,
+                seg.offset,
+            )
+            record = records_of[i]
+            for reference in self.index.references(key):
+                mid = match_id(record, (reference.source.name, reference.id, reference.turn.position))
+                m = Match(id=mid, record=record, reference=reference, evidence=ev)
+                slot = (id(seg.record), record.turn.position, reference.source.name, reference.id)
+                old = best.get(slot)
+                if old is None or ev.matched_tokens > old.evidence.matched_tokens:
+                    best[slot] = m
+
+
+def _groups(segs: Iterable[Segment], limit: int) -> Iterator[list[Segment]]:
+    """Consecutive segments, in lists of at most ``limit`` characters (at least one segment)."""
+    group: list[Segment] = []
+    size = 0
+    for seg in segs:
+        if group and size + len(seg.text) > limit:
+            yield group
+            group, size = [], 0
+        group.append(seg)
+        size += len(seg.text)
+    if group:
+        yield group

@@ -1,0 +1,255 @@
+"""A scan's matches and findings, collected as batches arrive and kept on disk.
+
+Each batch's matches go to a spool as they come; the policy is evaluated and the waivers are
+applied to them at once (both are per match and per finding), and the findings go to a second
+spool. What stays in memory is small and fixed per item: the sort keys as a few integers
+(strings such as paths and reference ids are numbered, and the numbers ranked at the end),
+10-byte match ids, and counts. So a scan's memory no longer grows with the size of what it
+finds, only by ~100 bytes per match, whatever the texts' length.
+
+The order is the one the engine has always given: matches by file, record, turn, source and
+reference; findings blocking first (not waived, most severe), then by file, record, turn, rule
+and id. Ties keep the order of arrival (the sorts are stable).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import hashlib
+import operator
+import re
+from array import array
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from provcheck import model
+from provcheck.model import Action, Declaration, Finding, FindingCounts, MarkerHit, Match, WaiverReport
+from provcheck.policy import Evaluator
+from provcheck.scan.spool import Spool, SpoolView, constructor_reducers
+from provcheck.waivers import Applier
+
+REDUCERS = constructor_reducers(
+    *(
+        cls
+        for cls in vars(model).values()
+        if isinstance(cls, type)
+        and (cls.__module__ == model.__name__ or cls.__module__.startswith(model.__name__ + "."))
+        and (dataclasses.is_dataclass(cls) or issubclass(cls, enum.Enum))
+    )
+)
+"""How the model's values are pickled into the spools (see ``spool.constructor_reducers``)."""
+
+_FINDING_FIELDS = [f.name for f in dataclasses.fields(Finding)]
+_MATCH_AT = _FINDING_FIELDS.index("match")
+_finding_values = operator.attrgetter(*_FINDING_FIELDS)
+
+_HEX_ID = re.compile(r"[0-9a-f]{20}")
+
+Stub = tuple[Any, ...]
+"""A finding as stored: its fields, with the position of its match in place of the match (a
+finding's match is stored once, in the match spool)."""
+
+
+def match_order(m: Match) -> tuple[Any, ...]:
+    """The order of a scan's matches, as a key (``Collector`` sorts by integer encodings of it)."""
+    loc = m.record.location
+    return (loc.path, loc.index, m.record.turn.position, m.reference.source.name, m.reference.id)
+
+
+def finding_order(f: Finding) -> tuple[Any, ...]:
+    """The order of a scan's findings, as a key (``Collector`` sorts by integer encodings of it)."""
+    rec = f.record
+    where = (rec.location.path, rec.location.index, rec.turn.position) if rec else (f.path, -1, -1)
+    return (f.waived, -f.action.severity, *where, f.rule.id, f.id)
+
+
+class _Numbers:
+    """Numbers strings as they come; ``ranks`` maps each number to the string's sorted rank."""
+
+    def __init__(self) -> None:
+        self._codes: dict[str, int] = {}
+
+    def __call__(self, value: str) -> int:
+        code = self._codes.get(value)
+        if code is None:
+            code = self._codes[value] = len(self._codes)
+        return code
+
+    def ranks(self) -> np.ndarray[Any, np.dtype[np.int64]]:
+        out = np.empty(len(self._codes), dtype=np.int64)
+        for rank, code in enumerate(sorted(self._codes.items())):
+            out[code[1]] = rank
+        return out
+
+
+def _columns(n: int, kind: str = "q") -> list[array[int]]:
+    return [array(kind) for _ in range(n)]
+
+
+def _digest(match_id: str) -> bytes:
+    """A match id as 10 bytes (ids are 20 hex digits; anything else is hashed to 10 bytes)."""
+    if len(match_id) == 20:
+        try:
+            return bytes.fromhex(match_id)
+        except ValueError:
+            pass
+    return hashlib.blake2b(match_id.encode("utf-8", "surrogatepass"), digest_size=10).digest()
+
+
+def _finding_id(fid: str) -> tuple[int, int]:
+    """A finding id (20 lowercase hex digits) as two integers that sort as the text does."""
+    if not _HEX_ID.fullmatch(fid):
+        raise ValueError(f"finding id {fid!r} is not 20 lowercase hex digits")
+    return int(fid[:4], 16), int(fid[4:], 16)
+
+
+@dataclass(frozen=True, slots=True)
+class Collected:
+    """What a scan found, in report order."""
+
+    matches: Sequence[Match]
+    findings: Sequence[Finding]
+    unruled: Sequence[Match]
+    """Matches no finding rests on, in match order."""
+    counts: FindingCounts
+    waivers: WaiverReport | None
+    markers: int
+    """Marker hits seen."""
+
+
+class Collector:
+    """Takes a scan's matches and marker hits batch by batch; ``finish`` gives them in order."""
+
+    def __init__(self, evaluator: Evaluator, waivers: Applier | None = None) -> None:
+        self.evaluator = evaluator
+        self.waivers = waivers
+        self._matches: Spool[Match] = Spool(REDUCERS)
+        self._findings: Spool[Stub] = Spool(REDUCERS)
+        self._paths = _Numbers()
+        self._sources = _Numbers()
+        self._references = _Numbers()
+        self._rules = _Numbers()
+        self._match_keys = _columns(5)
+        """path, record index, turn position, source, reference id."""
+        self._match_ids = bytearray()
+        self._finding_keys = _columns(6)
+        """waived, -severity, path, record index (-1), turn position (-1), rule."""
+        self._finding_ids = _columns(2, "Q")
+        self._used_ids = bytearray()
+        """Ids of the matches findings rest on."""
+        self._open: Counter[Action] = Counter()
+        self._waived: Counter[Action] = Counter()
+        self.markers = 0
+
+    @property
+    def match_count(self) -> int:
+        """Matches collected so far."""
+        return len(self._matches)
+
+    def add(self, matches: Sequence[Match], markers: Sequence[MarkerHit] = ()) -> None:
+        """Store a batch's matches and the findings the policy makes of them and of its markers."""
+        slots: dict[int, int] = {}
+        path, index, position, source, reference = self._match_keys
+        for m in matches:
+            slots[id(m)] = self._matches.append(m)
+            loc = m.record.location
+            path.append(self._paths(loc.path))
+            index.append(loc.index)
+            position.append(m.record.turn.position)
+            source.append(self._sources(m.reference.source.name))
+            reference.append(self._references(m.reference.id))
+            self._match_ids += _digest(m.id)
+        self.markers += len(markers)
+        self._add_findings(self.evaluator.matches(matches), slots)
+        if markers:
+            self._add_findings(self.evaluator.markers(markers), slots)
+
+    def declarations(self, declared: Iterable[Declaration]) -> None:
+        """Store the findings of what the datasets declare about themselves."""
+        self._add_findings(self.evaluator.declarations(declared), {})
+
+    def _add_findings(self, findings: Iterable[Finding], slots: dict[int, int]) -> None:
+        waived, severity, path, index, position, rule = self._finding_keys
+        high, low = self._finding_ids
+        for f in findings:
+            if self.waivers is not None:
+                f = self.waivers(f)
+            values = list(_finding_values(f))
+            if f.match is not None:
+                values[_MATCH_AT] = slots[id(f.match)]
+                self._used_ids += _digest(f.match.id)
+            self._findings.append(tuple(values))
+            (self._waived if f.waived else self._open)[f.action] += 1
+            rec = f.record
+            waived.append(f.waived)
+            severity.append(-f.action.severity)
+            if rec is not None:
+                path.append(self._paths(rec.location.path))
+                index.append(rec.location.index)
+                position.append(rec.turn.position)
+            else:
+                path.append(self._paths(f.path))
+                index.append(-1)
+                position.append(-1)
+            rule.append(self._rules(f.rule.id))
+            hi, lo = _finding_id(f.id)
+            high.append(hi)
+            low.append(lo)
+
+    def finish(self) -> Collected:
+        """Everything collected, sorted (the items stay on disk; only their order is computed)."""
+        paths = self._paths.ranks()
+        path, index, position, source, reference = (
+            np.frombuffer(c, dtype=np.int64) for c in self._match_keys
+        )
+        # np.lexsort sorts by the last key first and is stable: ties keep the order of arrival.
+        match_order = np.lexsort(
+            (
+                self._references.ranks()[reference],
+                self._sources.ranks()[source],
+                position,
+                index,
+                paths[path],
+            )
+        )
+        waived, severity, fpath, findex, fposition, rule = (
+            np.frombuffer(c, dtype=np.int64) for c in self._finding_keys
+        )
+        high, low = (np.frombuffer(c, dtype=np.uint64) for c in self._finding_ids)
+        finding_order = np.lexsort(
+            (low, high, self._rules.ranks()[rule], fposition, findex, paths[fpath], severity, waived)
+        )
+        ids = np.frombuffer(bytes(self._match_ids), dtype="S10")
+        used = np.frombuffer(bytes(self._used_ids), dtype="S10")
+        unruled = match_order[~np.isin(ids[match_order], used)]
+        matches = self._matches
+        return Collected(
+            matches=matches.view(match_order),
+            findings=self._findings.view(finding_order, _Rehydrate(matches)),
+            unruled=matches.view(unruled),
+            counts=FindingCounts(self._open, self._waived),
+            waivers=self.waivers.report() if self.waivers is not None else None,
+            markers=self.markers,
+        )
+
+
+class _Rehydrate:
+    """A stored finding back as a ``Finding``, its match read from the match spool."""
+
+    def __init__(self, matches: Spool[Match]) -> None:
+        self.matches = matches
+
+    def __call__(self, stub: Stub) -> Finding:
+        values = list(stub)
+        slot = values[_MATCH_AT]
+        if slot is not None:
+            values[_MATCH_AT] = self.matches[slot]
+        return Finding(*values)
+
+
+__all__ = ["Collected", "Collector", "SpoolView", "finding_order", "match_order"]
