@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import gzip
 import json
@@ -303,7 +304,7 @@ def test_a_stopped_scan_exits_130_and_leaves_no_report(tmp_path: Path, index_dir
         # terminal's Ctrl-C reaches a process that has the default.
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
-    time.sleep(2.5)  # the workers are running by now
+    _wait_for_workers(proc.pid)
     assert proc.poll() is None, proc.communicate()
     os.killpg(proc.pid, sig) if sig == signal.SIGINT else proc.send_signal(sig)
     _, err = proc.communicate(timeout=60)
@@ -311,3 +312,26 @@ def test_a_stopped_scan_exits_130_and_leaves_no_report(tmp_path: Path, index_dir
     assert "interrupted" in err and "Traceback" not in err
     assert [p.name for p in out.iterdir()] == ["report.json"]
     assert (out / "report.json").read_text(encoding="utf-8") == "earlier report"
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except FileNotFoundError:
+        return []
+    kids: list[int] = []
+    for tid in tasks:
+        with contextlib.suppress(OSError):
+            kids += [int(c) for c in Path(f"/proc/{pid}/task/{tid}/children").read_text().split()]
+    return kids
+
+
+def _wait_for_workers(pid: int, timeout: float = 60.0) -> None:
+    """Return once the scan has started its worker processes (a readiness signal, not a sleep)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if len(_children(pid)) >= 2:
+            time.sleep(0.2)  # the workers have been handed their first batches
+            return
+        time.sleep(0.02)
+    raise AssertionError("the scan never started its workers")
