@@ -38,6 +38,7 @@ from provcheck.policy.model import (
     overlay,
 )
 from provcheck.policy.patterns import PatternError, compile_pattern, escape
+from provcheck.support.dates import DateError, parse_date
 from provcheck.yamlfile import LineDict, LineList, YamlProblem, line_of, load
 
 PACK_PREFIX = "provcheck:"
@@ -126,6 +127,7 @@ _RULE_KEYS = (
     "clause",
     "enabled",
     "tags",
+    "action_before_wording",
 )
 _USE_KEYS = ("purpose", "commercial", "distributed", "research_only")
 _SOURCE_KEYS = (
@@ -347,17 +349,11 @@ def _merge_use(state: _State, doc: LineDict, display: str) -> None:
 
 
 def _date(state: _State, display: str, line: int | None, value: Any, what: str) -> dt.date | None:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value.strip())
-        except ValueError:
-            pass
-    state.problem(display, line, f"{what}: {value!r} is not a date; expected YYYY-MM-DD")
-    return None
+    try:
+        return parse_date(value)
+    except DateError as exc:
+        state.problem(display, line, f"{what}: {exc}")
+        return None
 
 
 def _merge_sources(state: _State, doc: LineDict, display: str) -> None:
@@ -627,7 +623,7 @@ def _rule(state: _State, display: str, line: int | None, raw: Any) -> Rule | Non
     if not isinstance(raw, LineDict):
         state.problem(display, line, "a rule is a mapping with 'id', 'title', 'action', 'message'")
         return None
-    before = len(state.problems)
+    before_count = len(state.problems)
     for key in raw:
         if key not in _RULE_KEYS:
             state.problem(display, raw.line_of(key), _unknown("rule key", key, _RULE_KEYS))
@@ -646,6 +642,20 @@ def _rule(state: _State, display: str, line: int | None, raw: Any) -> Rule | Non
             display,
             raw.line_of("action"),
             f"rule {rid!r}: " + _unknown("action", action_raw, actions),
+        )
+    before_raw = raw.get("action_before_wording", Action.REVIEW.value)
+    before = Action(before_raw) if before_raw in actions else None
+    if before is None:
+        state.problem(
+            display,
+            raw.line_of("action_before_wording"),
+            f"rule {rid!r}: 'action_before_wording' " + _unknown("action", before_raw, actions),
+        )
+    elif "action_before_wording" in raw and "clause" not in raw:
+        state.problem(
+            display,
+            raw.line_of("action_before_wording"),
+            f"rule {rid!r}: 'action_before_wording' needs a 'clause' (whose wording's dates it is about)",
         )
     signal = raw.get("signal", "match")
     if signal not in SIGNALS:
@@ -677,9 +687,9 @@ def _rule(state: _State, display: str, line: int | None, raw: Any) -> Rule | Non
         parsed = _condition(state, display, raw.line_of("when"), raw["when"])
         when = parsed if parsed is not None else when
     clause = _clause(state, display, raw, rid) if "clause" in raw else None
-    if signal in SIGNALS and len(state.problems) == before:
+    if signal in SIGNALS and len(state.problems) == before_count:
         _check_signal_fields(state, display, raw, rid, str(signal), when, message)
-    if len(state.problems) > before or action is None:
+    if len(state.problems) > before_count or action is None or before is None:
         return None
     return Rule(
         id=rid,
@@ -693,6 +703,7 @@ def _rule(state: _State, display: str, line: int | None, raw: Any) -> Rule | Non
         clause=clause,
         enabled=bool(enabled),
         origin=f"{display}:{line}",
+        action_before_wording=before,
     )
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from provcheck.model import Action, Clause
 from provcheck.policy.patterns import Pattern, compile_pattern, escape
+from provcheck.support.dates import parse_date
 
 SIGNALS = ("match", "marker", "declaration")
 PATH_FIELDS = frozenset({"record.path", "declared.file", "declared.dataset"})
@@ -144,7 +145,13 @@ class Terms:
     versions: tuple[TermsVersion, ...]
 
     def clause(self, key: str, on: dt.date | None, facts: SourceFacts | None = None) -> Clause | None:
-        """The clause as worded in the version that governs the material.
+        """The clause as worded in the version that governs the material (see ``cite``)."""
+        cited = self.cite(key, on, facts)
+        return cited.clause if cited else None
+
+    def cite(self, key: str, on: dt.date | None, facts: SourceFacts | None = None) -> Citation | None:
+        """The clause as worded in the version that governs the material, and whether the
+        material predates every wording on record.
 
         A version that names the source's generator or licence governs it whatever the date;
         otherwise the version in force ``on`` the date the material was generated (the latest
@@ -155,6 +162,7 @@ class Terms:
         if not having:
             return None
         note = None
+        predates = False
         named = [v for v in having if v.governs(facts)]
         if named:
             chosen = named[-1]
@@ -166,12 +174,13 @@ class Terms:
             earlier = [v for v in having if v.effective <= on]
             chosen = earlier[-1] if earlier else having[0]
             if not earlier:
+                predates = True
                 note = (
-                    f"the material is dated {on.isoformat()}, before this version took effect; "
-                    "no earlier wording is on record"
+                    f"the material is dated {on.isoformat()}, before this version took effect "
+                    f"({chosen.effective.isoformat()}); no earlier wording is on record"
                 )
         text = chosen.clauses[key]
-        return Clause(
+        clause = Clause(
             quote=text["quote"],
             document=chosen.document or self.document,
             url=chosen.url or self.url,
@@ -180,6 +189,17 @@ class Terms:
             confidence=text.get("confidence"),
             note=note,
         )
+        return Citation(clause, predates)
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """A clause as cited for some material."""
+
+    clause: Clause
+    predates: bool = False
+    """True when the material is dated before every wording of the clause on record: nothing
+    on record shows the restriction was in force when the material was made."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -371,6 +391,16 @@ class Rule:
     enabled: bool = True
     origin: str = ""
     """``file:line`` where the rule is defined (for ``policy explain``)."""
+    action_before_wording: Action = Action.REVIEW
+    """The action when the material is dated before every wording of the cited clause on
+    record (never more severe than ``action``): by default a reviewer decides whether the
+    restriction was in force then; a policy that knows it was raises this to ``block``."""
+
+    def action_for(self, predates: bool) -> Action:
+        """The finding's action, given whether the material predates the cited wording."""
+        if predates and self.action_before_wording.severity < self.action.severity:
+            return self.action_before_wording
+        return self.action
 
 
 @dataclass(frozen=True, slots=True)
@@ -409,9 +439,22 @@ class Policy:
 
     def clause_for(self, rule: Rule, on: dt.date | None, facts: SourceFacts | None = None) -> Clause | None:
         """The clause a finding of ``rule`` cites for material of ``facts`` generated ``on``."""
+        cited = self.cite(rule, on, facts)
+        return cited.clause if cited else None
+
+    def cite(self, rule: Rule, on: dt.date | None, facts: SourceFacts | None = None) -> Citation | None:
+        """``clause_for`` with whether the material predates every wording on record (an
+        inline clause's ``effective`` date counts as its only wording)."""
         if rule.clause is None:
             return None
-        if rule.clause.inline is not None:
-            return rule.clause.inline
+        inline = rule.clause.inline
+        if inline is not None:
+            if on is None or not inline.effective or parse_date(inline.effective) <= on:
+                return Citation(inline)
+            note = (
+                f"the material is dated {on.isoformat()}, before this version took effect "
+                f"({inline.effective}); no earlier wording is on record"
+            )
+            return Citation(replace(inline, note=note), predates=True)
         terms = self.terms.get(rule.clause.terms or "")
-        return terms.clause(rule.clause.key or "", on, facts) if terms else None
+        return terms.cite(rule.clause.key or "", on, facts) if terms else None
