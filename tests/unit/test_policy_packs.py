@@ -8,12 +8,14 @@ expected set is exact: a rule that fires and is not listed fails the case.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from provcheck.model import (
+    Action,
     AlignedSpan,
     CharSpan,
     ContentHash,
@@ -107,6 +109,17 @@ def _match(info: SourceInfo, tokens: int) -> Match:
 
 def _findings(pack: str, case: dict[str, Any]) -> list[Finding]:
     policy = _policy(pack)
+    overrides = case.get("override") or {}
+    if overrides:
+        # What a policy including the pack would say about one of its rules (fields of Rule).
+        rules = []
+        for rule in policy.rules:
+            changes = dict(overrides.get(rule.id) or {})
+            if "action_before_wording" in changes:
+                changes["action_before_wording"] = Action(changes["action_before_wording"])
+            rules.append(replace(rule, **changes))
+        assert set(overrides) <= {r.id for r in policy.rules}, case["file"]
+        policy = replace(policy, rules=tuple(rules))
     use = use_from_words(case["use"]) if "use" in case else policy.use
     index_sources = {n: _info(n, f) for n, f in (case.get("index") or {}).items()}
     ev = Evaluator(policy, use, index_sources)
@@ -154,6 +167,13 @@ def test_policy_pack_case(pack_case: tuple[str, dict[str, Any]]) -> None:
                 assert clause.note is None, case["file"]
             else:
                 assert e["clause_note"] in (clause.note or ""), case["file"]
+        for key in ("section", "url", "confidence"):
+            if f"clause_{key}" in e:
+                assert clause is not None and getattr(clause, key) == e[f"clause_{key}"], case["file"]
+        if "clause_quote_contains" in e:
+            assert clause is not None and e["clause_quote_contains"] in clause.quote, case["file"]
+        if "clause" in e and e["clause"] is None:
+            assert clause is None, case["file"]
         if "message_contains" in e:
             assert e["message_contains"] in f.message, f"{case['file']}: {f.message}"
         if "marker_text" in e:
