@@ -103,6 +103,16 @@ def _one(license_id: str) -> frozenset[str]:
     return frozenset(found)
 
 
+def legal_code_url(license_id: str) -> str | None:
+    """Where Creative Commons publishes the legal code of a CC licence id (``CC-BY-NC-4.0`` ->
+    https://creativecommons.org/licenses/by-nc/4.0/legalcode); None for other ids."""
+    m = _CC.fullmatch(license_id.strip().lower())
+    if m is None:
+        return None
+    return f"https://creativecommons.org/licenses/{m.group(1)}/{m.group(2)}/legalcode"
+
+
+_CC = re.compile(r"cc-(by(?:-nc)?(?:-sa|-nd)?)-(\d\.\d)")
 _EXPRESSION = re.compile(r"[\s()]+")
 _OPERATORS = {"AND", "OR", "WITH"}
 _MODEL_TAGS = {"openrail", "openrail++", "bigscience-openrail-m", "creativeml-openrail-m", "deepseek"}

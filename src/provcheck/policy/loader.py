@@ -143,7 +143,11 @@ _SOURCE_KEYS = (
     "meta",
 )
 _ORIGINS = ("generated", "human", "derived", "mixed")
-_VERSION_KEYS = ("effective", "url", "document", "generators", "licenses", "clauses")
+_VERSION_KEYS = ("effective", "url", "document", "generators", "licenses", "datasets", "clauses")
+_TERMS_KEYS = ("document", "url", "select", "versions")
+_SELECT = ("date", "licence")
+"""How a terms document's version is chosen: by the material's date (revisions of one text),
+or by the source's licence or name (texts of different licences; ``effective`` optional)."""
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9._/-]{0,99}$")
 _PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_.]*)\}")
 
@@ -430,12 +434,13 @@ def _merge_terms(state: _State, doc: LineDict, display: str) -> None:
             state.problem(display, line, f"terms {tid!r}: expected a mapping with 'document' and 'versions'")
             continue
         for key in body:
-            if key not in ("document", "url", "versions"):
-                state.problem(
-                    display,
-                    body.line_of(key),
-                    _unknown("terms key", key, ("document", "url", "versions")),
-                )
+            if key not in _TERMS_KEYS:
+                state.problem(display, body.line_of(key), _unknown("terms key", key, _TERMS_KEYS))
+        select = body.get("select", "date")
+        if select not in _SELECT:
+            state.problem(
+                display, body.line_of("select"), f"terms {tid!r}: " + _unknown("select", select, _SELECT)
+            )
         if not isinstance(body.get("document"), str):
             state.problem(display, line, f"terms {tid!r}: 'document' (its title) is required")
             continue
@@ -457,7 +462,7 @@ def _merge_terms(state: _State, doc: LineDict, display: str) -> None:
                 if key not in _VERSION_KEYS:
                     state.problem(display, v.line_of(key), _unknown("version key", key, _VERSION_KEYS))
             selectors: dict[str, tuple[str, ...]] = {}
-            for key in ("generators", "licenses"):
+            for key in ("generators", "licenses", "datasets"):
                 raw = v.get(key, [])
                 if not isinstance(raw, list) or not all(isinstance(x, str) and x for x in raw):
                     state.problem(display, v.line_of(key), f"'{key}' must be a list of strings")
@@ -467,7 +472,15 @@ def _merge_terms(state: _State, doc: LineDict, display: str) -> None:
             if vdoc is not None and not isinstance(vdoc, str):
                 state.problem(display, v.line_of("document"), "'document' must be a string (the title)")
                 vdoc = None
-            effective = _date(state, display, v.line_of("effective"), v.get("effective"), "effective")
+            effective = None
+            if select != "licence" or "effective" in v:
+                effective = _date(state, display, v.line_of("effective"), v.get("effective"), "effective")
+            if select == "licence" and not (selectors["licenses"] or selectors["datasets"]):
+                state.problem(
+                    display,
+                    vline,
+                    f"terms {tid!r}: with 'select: licence' a version names 'licenses' or 'datasets'",
+                )
             clauses = v.get("clauses")
             if not isinstance(clauses, LineDict) or not clauses:
                 state.problem(
@@ -490,7 +503,7 @@ def _merge_terms(state: _State, doc: LineDict, display: str) -> None:
                             _unknown("clause key", ck, ("quote", "section", "confidence")),
                         )
                 texts[key] = {k: str(clause[k]) for k in ("quote", "section", "confidence") if k in clause}
-            if effective is not None:
+            if effective is not None or select == "licence":
                 url = v.get("url")
                 parsed.append(
                     TermsVersion(
@@ -500,11 +513,14 @@ def _merge_terms(state: _State, doc: LineDict, display: str) -> None:
                         document=vdoc,
                         generators=selectors["generators"],
                         licenses=selectors["licenses"],
+                        datasets=selectors["datasets"],
                     )
                 )
-        parsed.sort(key=lambda tv: tv.effective)
+        parsed.sort(key=lambda tv: tv.effective or dt.date.min)
         url = body.get("url")
-        state.terms[tid] = Terms(tid, body["document"], url if isinstance(url, str) else None, tuple(parsed))
+        state.terms[tid] = Terms(
+            tid, body["document"], url if isinstance(url, str) else None, tuple(parsed), select == "licence"
+        )
 
 
 def _merge_markers(state: _State, doc: LineDict, display: str) -> None:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from provcheck.model import Action, Clause
+from provcheck.policy.licenses import legal_code_url, license_ids
 from provcheck.policy.patterns import Pattern, compile_pattern, escape
 from provcheck.support.dates import parse_date
 
@@ -112,7 +113,9 @@ def overlay(old: SourceFacts, new: SourceFacts) -> SourceFacts:
 class TermsVersion:
     """One dated version of a terms document."""
 
-    effective: dt.date
+    effective: dt.date | None
+    """When the version took effect (None only in a document selected by licence, whose
+    versions are texts of different licences rather than dated revisions)."""
     url: str | None
     clauses: Mapping[str, Mapping[str, str]]
     """Clause key -> ``quote``, ``section``, ``confidence``."""
@@ -122,17 +125,21 @@ class TermsVersion:
     """Globs of generators this version governs whatever the date (a model licence: Llama 2
     outputs stay under the Llama 2 licence after Llama 3 is released)."""
     licenses: tuple[str, ...] = ()
-    """Licence ids this version governs whatever the date."""
+    """Licence ids this version governs whatever the date (any id of an SPDX expression)."""
+    datasets: tuple[str, ...] = ()
+    """Source names this version governs whatever the date (a dataset's own licence wording)."""
 
     def governs(self, facts: SourceFacts | None) -> bool:
-        """True when the source's generator or licence names this version."""
+        """True when the source's name, generator or licence names this version."""
         if facts is None:
             return False
+        if facts.name.lower() in {d.lower() for d in self.datasets}:
+            return True
         generator = (facts.generator or "").lower()
         if generator and any(glob_match(generator, g.lower()) for g in self.generators):
             return True
-        license_id = (facts.license or "").lower()
-        return bool(license_id) and license_id in {x.lower() for x in self.licenses}
+        ids = {i.lower() for i in license_ids(facts.license)} | {(facts.license or "").lower()}
+        return bool(ids & {x.lower() for x in self.licenses})
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +150,9 @@ class Terms:
     document: str
     url: str | None
     versions: tuple[TermsVersion, ...]
+    by_licence: bool = False
+    """Versions are the texts of different licences (``select: licence``): one applies only to
+    the sources it names; for any other source no wording is on record."""
 
     def clause(self, key: str, on: dt.date | None, facts: SourceFacts | None = None) -> Clause | None:
         """The clause as worded in the version that governs the material (see ``cite``)."""
@@ -166,30 +176,49 @@ class Terms:
         named = [v for v in having if v.governs(facts)]
         if named:
             chosen = named[-1]
+        elif self.by_licence:
+            return Citation(self._no_wording(facts))
         elif on is None:
             chosen = having[-1]
             if len(having) > 1:
                 note = "the material's date is unknown: the latest version is cited"
         else:
-            earlier = [v for v in having if v.effective <= on]
+            earlier = [v for v in having if v.effective is not None and v.effective <= on]
             chosen = earlier[-1] if earlier else having[0]
             if not earlier:
                 predates = True
                 note = (
                     f"the material is dated {on.isoformat()}, before this version took effect "
-                    f"({chosen.effective.isoformat()}); no earlier wording is on record"
+                    f"({_iso(chosen.effective)}); no earlier wording is on record"
                 )
         text = chosen.clauses[key]
         clause = Clause(
             quote=text["quote"],
             document=chosen.document or self.document,
             url=chosen.url or self.url,
-            effective=chosen.effective.isoformat(),
+            effective=_iso(chosen.effective) or None,
             section=text.get("section"),
             confidence=text.get("confidence"),
             note=note,
         )
         return Citation(clause, predates)
+
+    def _no_wording(self, facts: SourceFacts | None) -> Clause:
+        """A citation that says no wording of the source's licence is on record: never a
+        quote of another licence's text."""
+        ids = license_ids(facts.license if facts else None)
+        named = " AND ".join(ids) or "the licence"
+        urls = [u for u in (legal_code_url(i) for i in ids) if u]
+        return Clause(
+            quote="",
+            document=f"{named} ({self.document})",
+            url=urls[0] if urls else (facts.url if facts else None),
+            note=f"no wording of {named} is on record; read the licence where it is published",
+        )
+
+
+def _iso(date: dt.date | None) -> str:
+    return date.isoformat() if date else ""
 
 
 @dataclass(frozen=True, slots=True)
