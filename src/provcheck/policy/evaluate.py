@@ -1,6 +1,6 @@
 """Policy evaluation: signals + declared use -> findings. Pure: no printing, no scan I/O.
 
-Three kinds of signal, each with its own rules (``signal:``):
+Four kinds of signal, each with its own rules (``signal:``):
 
 - a **match** of a record against a reference source: the rule is tested against the matched
   source and, in turn, every source it derives from (``derived_from`` in the index's
@@ -10,6 +10,8 @@ Three kinds of signal, each with its own rules (``signal:``):
 - a **declaration** a dataset makes about itself (dataset card, ``provenance.yaml``): a
   declared licence, the declared provider/generator, and each declared source dataset, whose
   catalogue facts and chain are tested like a matched source's.
+- a **conflict** between a licence a dataset declares and the sources its records matched
+  (``policy/conflicts.py``), tested once every match has been seen.
 
 Every rule applies independently: a record matching several sources gets a finding per rule
 and source, and the most severe action among them decides (``ScanResult.blocking``).
@@ -38,6 +40,7 @@ from provcheck.model import (
     SourceName,
 )
 from provcheck.policy.catalogue import Catalogue, catalogue
+from provcheck.policy.conflicts import MatchedSources, licence_declarations
 from provcheck.policy.licenses import license_ids, traits
 from provcheck.policy.model import Policy, Rule, SourceFacts, Use, comparisons, overlay
 from provcheck.support.dates import DATE_META_KEYS, date_problem, parse_date
@@ -124,6 +127,7 @@ class Evaluator:
         known: Catalogue | None = None,
     ) -> None:
         check_source_dates(index_sources)
+        self._matched = MatchedSources()
         self.policy = policy
         self.use = use
         self.index_sources = index_sources
@@ -138,6 +142,10 @@ class Evaluator:
             "use.research_only": use.research_only,
             "use.declared": use.declared,
         }
+
+    @property
+    def _conflict_rules(self) -> list[Rule]:
+        return self._rules("conflict")
 
     def facts(self, name: str, info: SourceInfo | None = None) -> SourceFacts:
         """What is known of a source: the index's facts overlaid by the policy's; for a name
@@ -255,6 +263,9 @@ class Evaluator:
     def matches(self, matches: Iterable[Match]) -> list[Finding]:
         """Findings of the match rules."""
         rules = self._rules("match")
+        if self._conflict_rules:
+            matches = list(matches)
+            self._matched.add(matches)
         findings: list[Finding] = []
         if not rules:
             return findings
@@ -372,11 +383,14 @@ class Evaluator:
         """
         rules = self._rules("declaration")
         findings: list[Finding] = []
-        if not rules:
-            return findings
         by_file: dict[str, list[Declaration]] = {}
         for d in declared:
             by_file.setdefault(d.path, []).append(d)
+        if self._conflict_rules:
+            for items in by_file.values():
+                findings.extend(self._conflicts(items))
+        if not rules:
+            return findings
         for items in by_file.values():
             own = _declared_facts(items)
             for d in items:
@@ -431,6 +445,52 @@ class Evaluator:
                     )
                 )
                 break
+        return out
+
+    def _conflicts(self, items: list[Declaration]) -> list[Finding]:
+        """Findings of the conflict rules for one declaring file: its declared licences
+        against each source the records under its dataset matched (and their ancestors)."""
+        licences = licence_declarations(items)
+        if not licences:
+            return []
+        d = licences[0]
+        declared = " AND ".join(x.value for x in licences)
+        base = {
+            **self._use_ctx,
+            "declared.key": "license",
+            "declared.value": declared,
+            "declared.file": d.path,
+            "declared.dataset": d.dataset,
+            "declared.license_traits": tuple(sorted(traits(declared))),
+        }
+        own = _declared_facts(items)
+        out: list[Finding] = []
+        for info, records, example in self._matched.under(d.dataset):
+            chain = self.chain(info)
+            for rule in self._conflict_rules:
+                for facts in chain:
+                    ctx = {
+                        **base,
+                        **self._source_ctx(facts),
+                        "conflict.records": records,
+                        "conflict.example": example,
+                    }
+                    if not rule.when.holds(ctx):
+                        continue
+                    on = facts.date or own.date or next((f.date for f in chain if f.date), None)
+                    ref, action = self.cited(rule, on, facts)
+                    out.append(
+                        Finding(
+                            id=finding_id(rule.id, _norm(d.dataset), "conflict", declared.lower(), info.name),
+                            rule=ref,
+                            action=action,
+                            message=self._message(rule, action, ctx),
+                            declaration=d,
+                            source=info_of(facts),
+                            chain=tuple(info_of(f) for f in chain),
+                        )
+                    )
+                    break
         return out
 
     @staticmethod

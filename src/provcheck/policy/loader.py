@@ -87,6 +87,9 @@ FIELD_TYPES: dict[str, str] = {
     "declared.dataset": "str",
     "declared.known": "bool",
     "declared.resolved": "str",
+    "declared.license_traits": "strs",
+    "conflict.records": "num",
+    "conflict.example": "str",
 }
 """Fields a condition can test, with their types. ``source.meta.KEY`` is also a string field."""
 _TEMPLATE_EXTRA = {"rule.id", "rule.title", "action"}
@@ -94,6 +97,7 @@ SIGNAL_FIELDS: dict[str, tuple[str, ...]] = {
     "match": ("source.", "use.", "match.", "record.", "reference."),
     "marker": ("marker.", "use.", "record."),
     "declaration": ("declared.", "source.", "use."),
+    "conflict": ("declared.", "source.", "use.", "conflict."),
 }
 """Which fields each kind of signal sets: a rule may only test and show those."""
 OPS: dict[str, tuple[str, ...]] = {

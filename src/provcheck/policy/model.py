@@ -13,7 +13,7 @@ from provcheck.policy.licenses import legal_code_url, license_ids
 from provcheck.policy.patterns import Pattern, compile_pattern, escape
 from provcheck.support.dates import parse_date
 
-SIGNALS = ("match", "marker", "declaration")
+SIGNALS = ("match", "marker", "declaration", "conflict")
 PATH_FIELDS = frozenset({"record.path", "declared.file", "declared.dataset"})
 """Fields compared as file paths: globs on them are case-sensitive; on every other field not."""
 
