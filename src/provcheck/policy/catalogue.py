@@ -86,7 +86,11 @@ def _dataset(key: str, raw: Mapping[str, Any]) -> SourceFacts:
         derived_from=tuple(str(d) for d in raw.get("derived_from") or []),
         date=_date(raw.get("date")),
         url=raw.get("url"),
-        meta={"catalogued": "true", "title": str(raw.get("name") or key)},
+        meta={
+            "catalogued": "true",
+            "title": str(raw.get("name") or key),
+            "facts_from": "; ".join(str(x) for x in raw.get("facts_from") or []),
+        },
     )
 
 

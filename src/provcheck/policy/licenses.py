@@ -66,6 +66,8 @@ _TRAITS: dict[str, frozenset[str]] = {
     "licenseref-mistral-mrl": frozenset({MODEL_TERMS, RESEARCH_ONLY}),
     "licenseref-mistral-mnpl": frozenset({MODEL_TERMS, NONCOMMERCIAL}),
     "licenseref-academic-research-only": frozenset({RESEARCH_ONLY, NONCOMMERCIAL}),
+    # UltraChat's README: MIT, "intended solely for research and educational purposes".
+    "licenseref-ultrachat-research-and-education-only": frozenset({RESEARCH_ONLY, NONCOMMERCIAL}),
     "licenseref-no-license": frozenset({NO_LICENSE}),
 }
 

@@ -124,7 +124,8 @@ class TextFormatter(Formatter):
             console.print(f"\n… evidence of {hidden} more findings is in the json and html reports")
         legend = clauses.legend_line(f.rule.clause for f in islice(result.findings, EVIDENCE_SHOWN))
         if legend:
-            console.print(printable("\n" + legend), markup=False)
+            console.print()
+            console.print(printable(legend), markup=False)
 
     @staticmethod
     def _evidence(console: Console, f: Finding) -> None:
