@@ -51,6 +51,15 @@ def legend(clauses: Iterable[Clause | None]) -> list[tuple[str, str]]:
     return out + ([("unrated", UNRATED)] if "" in used else [])
 
 
+def confidence(c: Clause) -> str | None:
+    """The clause's confidence label with its meaning (``V-S: verified in …``), for formats
+    that show it beside each quote rather than in a legend; None when no quote is shown."""
+    if not c.quote:
+        return None
+    ((label, meaning),) = legend([c])
+    return f"{label}: {meaning}"
+
+
 def legend_line(clauses: Iterable[Clause | None]) -> str | None:
     """The legend as one line (``Quote confidence: V-P = …; V-S = …``), or None."""
     items = legend(clauses)
