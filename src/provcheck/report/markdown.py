@@ -98,11 +98,13 @@ class MarkdownFormatter(Formatter):
                 cited = clauses.finding_clauses(result.findings[g.positions[0]] for g in groups)
                 shown += cited
                 cite = "<br>".join(
-                    md(c.document)
-                    + (f", effective {md(c.effective)}" if c.effective else "")
-                    + (f" [{md(c.confidence)}]" if c.confidence and c.quote else "")
-                    + ("" if c.quote else f" ({clauses.NO_WORDING})")
-                    for c in cited
+                    dict.fromkeys(
+                        md(c.document)
+                        + (f", effective {md(c.effective)}" if c.effective else "")
+                        + (f" [{md(c.confidence)}]" if c.confidence and c.quote else "")
+                        + ("" if c.quote else f" ({clauses.NO_WORDING})")
+                        for c in cited
+                    )
                 )
                 notes = clauses.notes(cited)
                 for note in notes[:NOTES]:
@@ -112,7 +114,7 @@ class MarkdownFormatter(Formatter):
                 total = sum(g.size for g in groups)
                 out.append(f"| {md(rule)}: {md(first.title)} | {total:,} | {cite} |")
             legend = clauses.legend_line(shown)
-            out += ["", md(legend, 1000) if legend else "", "</details>", ""]
+            out += ["", *([md(legend, 1000), ""] if legend else []), "</details>", ""]
         else:
             out += ["No findings.", ""]
         if result.errors:
