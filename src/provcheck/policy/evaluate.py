@@ -424,6 +424,7 @@ class Evaluator:
             "declared.dataset": d.dataset,
             "declared.known": known is not None,
             "declared.resolved": self.known.describe(d.value) if d.key == "source_datasets" else d.value,
+            "declared.license_traits": tuple(sorted(traits(d.value))) if d.key == "license" else (),
         }
         out: list[Finding] = []
         for rule in rules:
