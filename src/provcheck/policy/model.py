@@ -154,6 +154,28 @@ class Terms:
     """Versions are the texts of different licences (``select: licence``): one applies only to
     the sources it names; for any other source no wording is on record."""
 
+    def wordings(self, key: str) -> list[Clause]:
+        """Every wording of the clause on record, oldest first (for ``policy explain``); a
+        licence text's note says which licences or datasets it is the text of."""
+        out = []
+        for v in self.versions:
+            text = v.clauses.get(key)
+            if text is None:
+                continue
+            names = [*v.licenses, *v.datasets, *v.generators]
+            out.append(
+                Clause(
+                    quote=text["quote"],
+                    document=v.document or self.document,
+                    url=v.url or self.url,
+                    effective=_iso(v.effective) or None,
+                    section=text.get("section"),
+                    confidence=text.get("confidence"),
+                    note=f"the text for {', '.join(names)}" if names else None,
+                )
+            )
+        return out
+
     def clause(self, key: str, on: dt.date | None, facts: SourceFacts | None = None) -> Clause | None:
         """The clause as worded in the version that governs the material (see ``cite``)."""
         cited = self.cite(key, on, facts)
