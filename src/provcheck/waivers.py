@@ -28,6 +28,7 @@ import yaml
 from provcheck.errors import PolicyError
 from provcheck.model import Finding, StaleWaiver, Waiver, WaiverReport, WaiverState
 from provcheck.policy.model import glob_match
+from provcheck.support.dates import DateError, parse_date
 from provcheck.yamlfile import LineDict, LineList, YamlProblem, line_of, load
 
 DEFAULT_FILE = ".provcheck-waivers.yaml"
@@ -83,7 +84,7 @@ class WaiverEntry:
 
     def in_force(self, today: dt.date) -> bool:
         """False once ``expires`` has passed (the day it names is still covered)."""
-        return self.waiver.expires is None or dt.date.fromisoformat(self.waiver.expires) >= today
+        return self.waiver.expires is None or parse_date(self.waiver.expires) >= today
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,14 +205,10 @@ def _date(item: LineDict, key: str, problem: Any, *, required: bool) -> dt.date 
         if required:
             problem(item.line, f"'{key}' is required (YYYY-MM-DD)")
         return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
     try:
-        return dt.date.fromisoformat(str(value).strip())
-    except ValueError:
-        problem(item.line_of(key), f"'{key}': {value!r} is not a date; expected YYYY-MM-DD")
+        return parse_date(value)
+    except DateError as exc:
+        problem(item.line_of(key), f"'{key}': {exc}")
         return None
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from helpers import REFERENCE_TEXTS, run_cli, write_jsonl
 
 
@@ -61,6 +63,31 @@ def test_build_from_a_sources_manifest(tmp_path: Path) -> None:
     bad.write_text("sources:\n  - {path: a.jsonl, source: a, colour: red}\n  - {source: b}\n")
     result = run_cli(["index", "build", tmp_path / "idx2", "--sources", bad], 2)
     assert f"{bad}:2: unknown key 'colour'" in result.stderr and "'path' is required" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("value", "why"),
+    [
+        ("2025-10-32", "'2025-10-32' is not a date (day is out of range for month)"),
+        ("01/10/2025", "'01/10/2025' is not a date in ISO 8601 form"),
+    ],
+)
+def test_a_meta_date_is_an_iso_date_or_a_usage_error(tmp_path: Path, value: str, why: str) -> None:
+    """A date that is not one must not become "date unknown" (a dated rule would stop applying)."""
+    data = write_jsonl(tmp_path / "a.jsonl", [{"text": REFERENCE_TEXTS[0]}])
+    idx = tmp_path / "idx"
+    result = run_cli(["index", "add", idx, data, "--source", "claude", "--meta", f"date={value}"], 2)
+    assert f"--meta date: {why}; expected an ISO 8601 date, YYYY-MM-DD" in result.stderr
+    assert not idx.exists()  # nothing written half-way
+    run_cli(
+        ["index", "add", idx, data, "--source", "claude", "--meta", "generated=2025-10-01T09:30:00Z", "-q"]
+    )
+    info = json.loads(run_cli(["index", "info", idx, "--format", "json"]).stdout)
+    assert info["sources"]["claude"]["meta"] == {"generated": "2025-10-01"}
+    manifest = tmp_path / "sources.yaml"
+    manifest.write_text(f"sources:\n  - path: a.jsonl\n    source: s\n    meta:\n      date: {value}\n")
+    result = run_cli(["index", "build", tmp_path / "idx2", "--sources", manifest], 2)
+    assert f"{manifest}:5: meta date: {why}; expected an ISO 8601 date" in result.stderr
 
 
 def test_verify_and_parameter_options(tmp_path: Path, index_dir: Path) -> None:

@@ -58,7 +58,12 @@ def test_the_demo_blocks_allows_and_waives(tmp_path: Path) -> None:
     assert {(f["rule"], f["waiver_state"]) for f in card} == {
         ("declared-source-noncommercial", "expired"),
         ("openai-declared-source", "none"),
+        # The card says apache-2.0 over a row copied from CC BY-NC material.
+        ("declared-licence-contradicts-matched-noncommercial", "none"),
     }
+    (conflict,) = [f for f in card if f["rule"] == "declared-licence-contradicts-matched-noncommercial"]
+    assert conflict["action"] == "review" and conflict["source"]["name"] == "alpaca-style-nc"
+    assert conflict["clause"]["url"] == "https://creativecommons.org/licenses/by-nc/4.0/legalcode"
     assert doc["waivers"]["waived"] == 1 and doc["waivers"]["expired"] == 1 and doc["waivers"]["stale"] == []
     assert doc["summary"]["waived"] == 1
     nc = next(f for f in doc["findings"] if f["rule"] == "noncommercial-licence-in-commercial-use")

@@ -57,3 +57,74 @@ def test_a_catalogue_document_parses_into_source_facts() -> None:
         facts is not None and facts.license == "MIT AND CC-BY-NC-4.0" and facts.derived_from == ("model:x/y",)
     )
     assert cat.describe("o/d") == "y output, MIT AND CC-BY-NC-4.0"
+
+
+KNOWN = {
+    # key: (licences, generating models (catalogue nodes), origin), each from the dataset's own card
+    # or repository (../shared/reference/terms-and-licences.md §6; the build script's REFINEMENTS).
+    "tatsu-lab/alpaca": (["CC-BY-NC-4.0"], ["model:openai/text-davinci-003"], "generated"),
+    "sahil2801/CodeAlpaca-20k": (["CC-BY-NC-4.0"], ["model:openai/text-davinci-003"], "generated"),
+    "teknium/GPTeacher-General-Instruct": (["MIT"], ["model:openai/gpt-4"], "generated"),
+    "anon8231489123/ShareGPT_Vicuna_unfiltered": (
+        ["LicenseRef-No-License"],
+        ["model:openai/chatgpt"],
+        "generated",
+    ),
+    "databricks/databricks-dolly-15k": (["CC-BY-SA-3.0"], [], "human"),
+    "OpenAssistant/oasst1": (["Apache-2.0"], [], "human"),
+    "stingning/ultrachat": (
+        ["LicenseRef-UltraChat-Research-and-Education-Only", "MIT"],
+        ["model:openai/chatgpt"],
+        "generated",
+    ),
+    "allenai/WildChat": (
+        ["LicenseRef-AI2-ImpACT-License-Low-Risk"],
+        ["model:openai/gpt-3.5-turbo", "model:openai/gpt-4"],
+        "generated",
+    ),
+}
+
+
+def test_the_known_datasets_are_pinned_with_where_their_facts_come_from() -> None:
+    raw = json.loads(CATALOGUE_FILE.read_text())["datasets"]
+    for key, (licences, models, origin) in KNOWN.items():
+        entry = raw[key]
+        assert entry["license"] == licences, key
+        assert [d for d in entry["derived_from"] if d.startswith("model:")] == models, key
+        assert entry["origin"] == origin, key
+        assert entry["facts_from"][0].startswith("Data Provenance Initiative metadata, data_summaries/"), key
+    known = catalogue()
+    assert known.describe("sahil2801/CodeAlpaca-20k") == "text-davinci-003 output, CC-BY-NC-4.0"
+    assert known.describe("code_alpaca") == "text-davinci-003 output, CC-BY-NC-4.0"
+    facts = known.facts("sahil2801/CodeAlpaca-20k")
+    assert (
+        facts is not None
+        and "sahil280114/codealpaca (commit 2f78ddc): DATA_LICENSE is CC BY-NC 4.0"
+        in (facts.meta["facts_from"])
+    )
+
+
+def test_every_entry_cites_where_its_facts_come_from() -> None:
+    for key, entry in json.loads(CATALOGUE_FILE.read_text())["datasets"].items():
+        assert entry["facts_from"] and all(isinstance(x, str) and x for x in entry["facts_from"]), key
+
+
+def test_every_entry_agrees_with_its_card_or_says_why(corpora: Path) -> None:
+    """A licence the dataset's Hugging Face card states (as the metadata records it) is in the
+    entry, or the entry cites the dataset's own documentation that overrides it."""
+    script = _script()
+    raw = json.loads(CATALOGUE_FILE.read_text())["datasets"]
+    refined = set(json.loads(CATALOGUE_FILE.read_text())["about"]["refinements"])
+    checked = 0
+    for path in sorted((corpora / "provenance").glob("data_summaries__*.json")):
+        if "_template" in path.name:
+            continue
+        for entry in json.loads(path.read_text(encoding="utf-8")).values():
+            key = script.dataset_key(entry)
+            card = ((entry.get("Inferred Metadata") or {}).get("HF Yaml License") or "").strip()
+            if key is None or not card or card in script.NOT_LICENSES:
+                continue
+            spdx = script.LICENSES.get(card) or script._slug(card)
+            assert spdx in raw[key]["license"] or key in refined, (path.name, key, card)
+            checked += 1
+    assert checked > 100

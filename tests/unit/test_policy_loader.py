@@ -11,7 +11,7 @@ import pytest
 from provcheck.errors import PolicyError
 from provcheck.model import Action
 from provcheck.policy import load_policy
-from provcheck.policy.model import All, Comparison
+from provcheck.policy.model import All, Comparison, SourceFacts
 
 GOOD = """\
 version: 1
@@ -230,3 +230,125 @@ rules:
     text = "\n".join(found)
     assert "policy.yaml:6: invalid regex" in text and "no backreferences or lookaround" in text
     assert "policy.yaml:7: invalid regex" in text
+
+
+WORDING = """\
+terms:
+  t:
+    document: Terms
+    versions:
+      - effective: 2024-01-01
+        clauses: {c: {quote: "the only wording on record", confidence: V-P}}
+rules:
+  - id: raised
+    title: Raised
+    action: block
+    action_before_wording: block
+    clause: {terms: t, clause: c}
+  - id: default
+    title: Default
+    action: block
+    clause: {terms: t, clause: c}
+  - id: mild
+    title: Mild
+    action: warn
+    clause: {terms: t, clause: c}
+"""
+
+
+def test_material_older_than_every_wording_is_review_unless_the_rule_raises_it(tmp_path: Path) -> None:
+    policy = load_policy(str(write(tmp_path, WORDING)))
+    old, new = dt.date(2023, 6, 1), dt.date(2024, 6, 1)
+    raised, default, mild = (policy.rule(r) for r in ("raised", "default", "mild"))
+    assert raised is not None and default is not None and mild is not None
+    assert default.action_before_wording is Action.REVIEW and raised.action_before_wording is Action.BLOCK
+    cited = policy.cite(default, old)
+    assert (
+        cited is not None
+        and cited.predates
+        and "no earlier wording is on record" in (cited.clause.note or "")
+    )
+    assert default.action_for(True) is Action.REVIEW and default.action_for(False) is Action.BLOCK
+    assert raised.action_for(True) is Action.BLOCK
+    assert mild.action_for(True) is Action.WARN  # never raised above the rule's own action
+    later = policy.cite(default, new)
+    assert later is not None and not later.predates and later.clause.note is None
+    undated = policy.cite(default, None)
+    assert undated is not None and not undated.predates  # no date: the rule's action, latest wording
+
+
+def test_action_before_wording_and_licence_selection_are_checked(tmp_path: Path) -> None:
+    text = "\n".join(
+        problems(
+            tmp_path,
+            """\
+terms:
+  lic:
+    document: Licences
+    select: licence
+    versions:
+      - clauses: {c: {quote: "text"}}
+      - licenses: [CC-BY-NC-4.0]
+        clauses: {c: {quote: "text"}}
+  bad:
+    document: Other
+    select: newest
+    versions:
+      - effective: 2024-01-01
+        clauses: {c: {quote: "q"}}
+rules:
+  - id: a
+    title: A
+    action: block
+    action_before_wording: stop
+    clause: {terms: lic, clause: c}
+  - id: b
+    title: B
+    action: block
+    action_before_wording: block
+""",
+        )
+    )
+    assert (
+        "policy.yaml:6: terms 'lic': with 'select: licence' a version names 'licenses' or 'datasets'" in text
+    )
+    assert "policy.yaml:11: terms 'bad': unknown select 'newest'; allowed: date, licence" in text
+    assert "policy.yaml:19: rule 'a': 'action_before_wording' unknown action 'stop'" in text
+    assert "policy.yaml:24: rule 'b': 'action_before_wording' needs a 'clause'" in text
+    # A licence version needs no effective date; a dated document still does.
+    assert "effective" not in text.split("policy.yaml:11")[0]
+
+
+def test_licence_texts_are_chosen_by_licence_and_never_stand_in_for_another(tmp_path: Path) -> None:
+    policy = load_policy(
+        str(
+            write(
+                tmp_path,
+                """\
+terms:
+  lic:
+    document: Licences
+    select: licence
+    versions:
+      - licenses: [CC-BY-NC-4.0]
+        url: https://creativecommons.org/licenses/by-nc/4.0/legalcode
+        clauses: {c: {quote: "NC text", confidence: V-P}}
+      - datasets: [org/data]
+        clauses: {c: {quote: "the dataset's own words"}}
+""",
+            )
+        )
+    )
+    terms = policy.terms["lic"]
+    nc = terms.clause("c", dt.date(2020, 1, 1), SourceFacts(name="x", license="MIT AND CC-BY-NC-4.0"))
+    assert nc is not None and nc.quote == "NC text" and nc.effective is None and nc.note is None
+    own = terms.clause("c", None, SourceFacts(name="ORG/data", license="LicenseRef-Research"))
+    assert own is not None and own.quote == "the dataset's own words"
+    other = terms.clause("c", None, SourceFacts(name="y", license="CC-BY-NC-SA-4.0"))
+    assert other is not None and other.quote == "" and other.note is not None
+    assert "no wording of CC-BY-NC-SA-4.0 is on record" in other.note
+    assert other.url == "https://creativecommons.org/licenses/by-nc-sa/4.0/legalcode"
+    unknown = terms.clause(
+        "c", None, SourceFacts(name="z", license="LicenseRef-Custom", url="https://example.org/z")
+    )
+    assert unknown is not None and unknown.quote == "" and unknown.url == "https://example.org/z"

@@ -8,12 +8,16 @@ expected set is exact: a rule that fires and is not listed fails the case.
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from helpers import SHARED
 from provcheck.model import (
+    Action,
     AlignedSpan,
     CharSpan,
     ContentHash,
@@ -107,6 +111,17 @@ def _match(info: SourceInfo, tokens: int) -> Match:
 
 def _findings(pack: str, case: dict[str, Any]) -> list[Finding]:
     policy = _policy(pack)
+    overrides = case.get("override") or {}
+    if overrides:
+        # What a policy including the pack would say about one of its rules (fields of Rule).
+        rules = []
+        for rule in policy.rules:
+            changes = dict(overrides.get(rule.id) or {})
+            if "action_before_wording" in changes:
+                changes["action_before_wording"] = Action(changes["action_before_wording"])
+            rules.append(replace(rule, **changes))
+        assert set(overrides) <= {r.id for r in policy.rules}, case["file"]
+        policy = replace(policy, rules=tuple(rules))
     use = use_from_words(case["use"]) if "use" in case else policy.use
     index_sources = {n: _info(n, f) for n, f in (case.get("index") or {}).items()}
     ev = Evaluator(policy, use, index_sources)
@@ -154,6 +169,13 @@ def test_policy_pack_case(pack_case: tuple[str, dict[str, Any]]) -> None:
                 assert clause.note is None, case["file"]
             else:
                 assert e["clause_note"] in (clause.note or ""), case["file"]
+        for key in ("section", "url", "confidence", "quote"):
+            if f"clause_{key}" in e:
+                assert clause is not None and getattr(clause, key) == e[f"clause_{key}"], case["file"]
+        if "clause_quote_contains" in e:
+            assert clause is not None and e["clause_quote_contains"] in clause.quote, case["file"]
+        if "clause" in e and e["clause"] is None:
+            assert clause is None, case["file"]
         if "message_contains" in e:
             assert e["message_contains"] in f.message, f"{case['file']}: {f.message}"
         if "marker_text" in e:
@@ -177,3 +199,25 @@ def test_every_pack_has_a_case_file() -> None:
     packs = {p.stem for p in packs_dir().glob("*.yaml")}
     files = {p.stem for p in CASES.glob("*.yaml")}
     assert packs == files
+
+
+def test_licence_quotes_are_verbatim_from_the_legal_codes() -> None:
+    """Every quote of a Creative Commons legal code in a shipped pack is the licence's own text
+    (../shared/reference/licences), section by section ("[…]" separates quoted sections)."""
+    folder = SHARED / "reference" / "licences"
+    if not folder.is_dir():
+        pytest.skip(f"reference licences not found at {folder}")
+    checked = 0
+    for path in sorted(packs_dir().glob("*.yaml")):
+        for terms in load_policy(str(path)).terms.values():
+            for version in terms.versions:
+                url = version.url or terms.url or ""
+                m = re.fullmatch(r"https://creativecommons\.org/licenses/([a-z-]+)/(\d\.\d)/legalcode", url)
+                if m is None:
+                    continue
+                text = " ".join((folder / f"CC-{m.group(1).upper()}-{m.group(2)}.txt").read_text().split())
+                for clause in version.clauses.values():
+                    for piece in clause["quote"].split(" […] "):
+                        assert piece in text, f"{path.name}: {piece[:60]!r} is not in the {url} text"
+                        checked += 1
+    assert checked >= 3

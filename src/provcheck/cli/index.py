@@ -23,6 +23,7 @@ from provcheck.matching.params import FingerprintConfig
 from provcheck.matching.segment import MODEL_TURNS, RoleFilter
 from provcheck.model import SourceInfo, SourceName
 from provcheck.runtime.executors import default_workers
+from provcheck.support.dates import DATE_META_KEYS, DateError, parse_date
 
 SCHEMA_CHOICES = click.Choice(["auto", *SCHEMAS])
 WORKERS = click.option(
@@ -45,6 +46,11 @@ def _meta(values: tuple[str, ...]) -> dict[str, str]:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
             raise UsageError(f"--meta {item!r}: expected KEY=VALUE")
+        if key.strip() in DATE_META_KEYS:
+            try:
+                value = parse_date(value).isoformat()
+            except DateError as exc:
+                raise UsageError(f"--meta {key.strip()}: {exc}") from None
         out[key.strip()] = value.strip()
     return out
 

@@ -75,7 +75,7 @@ def policy_explain(rule_id: str, policy_path: str | None) -> None:
             clauses = [rule.clause.inline]
         else:
             terms = pol.terms[rule.clause.terms or ""]
-            clauses = [c for v in terms.versions if (c := terms.clause(rule.clause.key or "", v.effective))]
+            clauses = terms.wordings(rule.clause.key or "")
         seen = set()
         for c in clauses:
             if (c.effective, c.quote) in seen:
@@ -86,3 +86,9 @@ def policy_explain(rule_id: str, policy_path: str | None) -> None:
                 f"               {c.document}{' §' + c.section if c.section else ''}, effective "
                 f"{c.effective or '?'}, {c.url or ''} [{c.confidence or 'unrated'}]"
             )
+            if c.note:
+                click.echo(f"               {c.note}")
+        if rule.clause.inline is None and pol.terms[rule.clause.terms or ""].by_licence:
+            click.echo("               any other licence: no wording on record")
+        elif rule.action_before_wording is not rule.action:
+            click.echo(f"               material older than every wording: {rule.action_for(True).value}")

@@ -26,6 +26,7 @@ from provcheck.ingest.add import AddSpec
 from provcheck.inputs.schemas import RecordOptions
 from provcheck.matching.segment import MODEL_TURNS, RoleFilter
 from provcheck.model import SourceInfo, SourceName
+from provcheck.support.dates import DATE_META_KEYS, date_problem, parse_date
 from provcheck.yamlfile import LineDict, YamlProblem, line_of, load
 
 _KEYS = {
@@ -77,6 +78,11 @@ def load_sources(path: str) -> list[AddSpec]:
         if not isinstance(meta, dict):
             problems.append(f"{path}:{entry.line_of('meta')}: 'meta' must be a mapping")
             meta = {}
+        for key in sorted(DATE_META_KEYS & set(meta)):
+            why = date_problem(meta[key])
+            if why:
+                line = meta.line_of(key) if isinstance(meta, LineDict) else entry.line_of("meta")
+                problems.append(f"{path}:{line}: meta {key}: {why}")
         roles = entry.get("roles")
         if (
             roles is not None
@@ -113,7 +119,7 @@ def load_sources(path: str) -> list[AddSpec]:
                     generator=entry.get("generator"),
                     license=entry.get("license"),
                     terms=entry.get("terms"),
-                    meta={str(k): _plain(v) for k, v in meta.items()},
+                    meta={str(k): _meta_value(str(k), v) for k, v in meta.items()},
                 ),
                 options=options,
                 roles=role_filter,
@@ -122,6 +128,11 @@ def load_sources(path: str) -> list[AddSpec]:
     if problems:
         raise SourcesError(problems)
     return specs
+
+
+def _meta_value(key: str, value: Any) -> str:
+    # A date-time keeps its date only, as ``--meta`` stores it (checked above).
+    return parse_date(value).isoformat() if key in DATE_META_KEYS else _plain(value)
 
 
 def _plain(value: Any) -> str:

@@ -4,19 +4,20 @@ Both are looked for beside the scanned data: in the directory of each scanned fi
 parents up to the directory given on the command line (for a file given directly, its own
 directory only). A card is a ``README.md`` that starts with YAML front matter (the Hugging Face
 convention); its ``license`` (with ``license_name`` when it is ``other``) and
-``source_datasets`` are read, other keys ignored. ``provenance.yaml`` (or ``.yml``) is
+``source_datasets`` are read, and ``date`` (when the data was generated) where a card gives one;
+other keys are ignored. ``provenance.yaml`` (or ``.yml``) is
 provcheck's own manifest and is checked strictly. A malformed file is a located
 ``RecordError`` (the scan goes on); a valid one yields one ``Declaration`` per value.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from provcheck.model import Declaration, ErrorKind, RecordError
+from provcheck.support.dates import DateError, parse_date
 from provcheck.yamlfile import LineDict, LineList, YamlProblem, load, loads
 
 CARD_NAMES = ("README.md", "readme.md", "README.MD")
@@ -24,7 +25,7 @@ MANIFEST_NAMES = ("provenance.yaml", "provenance.yml")
 MAX_CARD_BYTES = 1 * 2**20
 """Dataset cards are read up to this size (front matter is at the top)."""
 
-CARD_KEYS = ("license", "source_datasets")
+CARD_KEYS = ("license", "source_datasets", "date")
 MANIFEST_KEYS = {
     "license": "an SPDX id or a list of them (the data's licence)",
     "source_datasets": "dataset ids the data was derived from (e.g. tatsu-lab/alpaca)",
@@ -156,6 +157,17 @@ def _card(
                 continue  # Hugging Face's words for "no upstream" / "extends another"
             v = v.split("|", 1)[1] if key == "source_datasets" and v.startswith("extended|") else v
             out.append(Declaration(display, _item_line(doc, key, value, i), key, v, dataset))
+    if "date" in doc:
+        try:
+            date = parse_date(doc["date"]).isoformat()
+        except DateError as exc:
+            errors.append(
+                RecordError(
+                    display, ErrorKind.SCHEMA, f"'date': {exc}", line=doc.line_of("date"), field="date"
+                )
+            )
+        else:
+            out.append(Declaration(display, doc.line_of("date"), "date", date, dataset))
 
 
 def _manifest(
@@ -191,13 +203,10 @@ def _manifest(
         if key == "description":
             continue
         if key == "date":
-            date = _date(value)
-            if date is None:
-                errors.append(
-                    RecordError(
-                        display, ErrorKind.SCHEMA, f"date {value!r} is not YYYY-MM-DD", line=line, field=key
-                    )
-                )
+            try:
+                date = parse_date(value).isoformat()
+            except DateError as exc:
+                errors.append(RecordError(display, ErrorKind.SCHEMA, f"'date': {exc}", line=line, field=key))
                 problems += 1
             else:
                 found.append(Declaration(display, line, key, date, dataset))
@@ -247,12 +256,3 @@ def _item_line(doc: LineDict, key: str, value: Any, i: int) -> int:
     if isinstance(value, LineList) and i < len(value.item_lines):
         return value.item_lines[i]
     return doc.line_of(key)
-
-
-def _date(value: Any) -> str | None:
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    try:
-        return dt.date.fromisoformat(str(value).strip()).isoformat()
-    except ValueError:
-        return None

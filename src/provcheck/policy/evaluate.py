@@ -1,6 +1,6 @@
 """Policy evaluation: signals + declared use -> findings. Pure: no printing, no scan I/O.
 
-Three kinds of signal, each with its own rules (``signal:``):
+Four kinds of signal, each with its own rules (``signal:``):
 
 - a **match** of a record against a reference source: the rule is tested against the matched
   source and, in turn, every source it derives from (``derived_from`` in the index's
@@ -10,6 +10,8 @@ Three kinds of signal, each with its own rules (``signal:``):
 - a **declaration** a dataset makes about itself (dataset card, ``provenance.yaml``): a
   declared licence, the declared provider/generator, and each declared source dataset, whose
   catalogue facts and chain are tested like a matched source's.
+- a **conflict** between a licence a dataset declares and the sources its records matched
+  (``policy/conflicts.py``), tested once every match has been seen.
 
 Every rule applies independently: a record matching several sources gets a finding per rule
 and source, and the most severe action among them decides (``ScanResult.blocking``).
@@ -24,6 +26,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
+from provcheck.errors import IndexError_
 from provcheck.model import (
     Action,
     Declaration,
@@ -37,8 +40,10 @@ from provcheck.model import (
     SourceName,
 )
 from provcheck.policy.catalogue import Catalogue, catalogue
+from provcheck.policy.conflicts import MatchedSources, licence_declarations
 from provcheck.policy.licenses import license_ids, traits
 from provcheck.policy.model import Policy, Rule, SourceFacts, Use, comparisons, overlay
+from provcheck.support.dates import DATE_META_KEYS, date_problem, parse_date
 
 _PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_.]*)\}")
 MAX_CHAIN = 16
@@ -53,13 +58,25 @@ def finding_id(rule_id: str, *parts: object) -> FindingId:
     return FindingId(digest.hexdigest())
 
 
-def _parse_date(value: str | None) -> dt.date | None:
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value.strip()[:10])
-    except ValueError:
-        return None
+def _meta_date(meta: Mapping[str, str]) -> dt.date | None:
+    value = meta.get("date") or meta.get("generated")
+    return parse_date(value) if value else None
+
+
+def check_source_dates(index_sources: Mapping[str, SourceInfo]) -> None:
+    """``IndexError_`` naming every source whose recorded date is not a date (an index built
+    before dates were checked): such a date must not silently become "unknown"."""
+    problems = []
+    for name, info in sorted(index_sources.items()):
+        for key in sorted(DATE_META_KEYS & set(info.meta)):
+            why = date_problem(info.meta[key])
+            if why:
+                problems.append(f"index source {name!r}: meta {key}: {why}")
+    if problems:
+        raise IndexError_(
+            "; ".join(problems),
+            hint="add the source again with a valid date (index add --meta date=YYYY-MM-DD)",
+        )
 
 
 def facts_of(info: SourceInfo) -> SourceFacts:
@@ -74,7 +91,7 @@ def facts_of(info: SourceInfo) -> SourceFacts:
         terms=info.terms,
         origin=meta.get("origin"),
         derived_from=tuple(p.strip() for p in parents.split(",") if p.strip()),
-        date=_parse_date(meta.get("date") or meta.get("generated")),
+        date=_meta_date(meta),
         url=meta.get("url"),
         meta=meta,
     )
@@ -109,12 +126,14 @@ class Evaluator:
         index_sources: Mapping[str, SourceInfo],
         known: Catalogue | None = None,
     ) -> None:
+        check_source_dates(index_sources)
+        self._matched = MatchedSources()
         self.policy = policy
         self.use = use
         self.index_sources = index_sources
         self.known = known if known is not None else catalogue()
         self._chains: dict[str, tuple[SourceFacts, ...]] = {}
-        self._refs: dict[tuple[str, dt.date | None, str], RuleRef] = {}
+        self._refs: dict[tuple[str, dt.date | None, str], tuple[RuleRef, Action]] = {}
         self._info_cache: dict[str, tuple[SourceInfo]] = {}
         self._use_ctx = {
             "use.purpose": tuple(sorted(use.purposes)),
@@ -123,6 +142,10 @@ class Evaluator:
             "use.research_only": use.research_only,
             "use.declared": use.declared,
         }
+
+    @property
+    def _conflict_rules(self) -> list[Rule]:
+        return self._rules("conflict")
 
     def facts(self, name: str, info: SourceInfo | None = None) -> SourceFacts:
         """What is known of a source: the index's facts overlaid by the policy's; for a name
@@ -200,13 +223,30 @@ class Evaluator:
     def rule_ref(self, rule: Rule, on: dt.date | None, facts: SourceFacts | None = None) -> RuleRef:
         """What a finding says about its rule, citing the clause that governs material of
         ``facts`` generated ``on``."""
-        return RuleRef(
+        return self.cited(rule, on, facts)[0]
+
+    def cited(
+        self, rule: Rule, on: dt.date | None, facts: SourceFacts | None = None
+    ) -> tuple[RuleRef, Action]:
+        """``rule_ref`` and the finding's action: ``action_before_wording`` (review unless the
+        policy raises it) when the material is dated before every wording on record."""
+        cited = self.policy.cite(rule, on, facts)
+        action = rule.action_for(cited is not None and cited.predates)
+        clause = cited.clause if cited else None
+        if clause is not None and action is not rule.action:
+            clause = replace(
+                clause,
+                note=f"{clause.note}: the finding is {action.value}, not {rule.action.value}, "
+                "until a reviewer confirms the restriction was in force then",
+            )
+        ref = RuleRef(
             id=rule.id,
             title=rule.title,
             rationale=rule.rationale,
             remediation=rule.remediation,
-            clause=self.policy.clause_for(rule, on, facts),
+            clause=clause,
         )
+        return ref, action
 
     def _rules(self, signal: str) -> list[Rule]:
         return [r for r in self.policy.rules if r.enabled and r.signal == signal]
@@ -223,6 +263,9 @@ class Evaluator:
     def matches(self, matches: Iterable[Match]) -> list[Finding]:
         """Findings of the match rules."""
         rules = self._rules("match")
+        if self._conflict_rules:
+            matches = list(matches)
+            self._matched.add(matches)
         findings: list[Finding] = []
         if not rules:
             return findings
@@ -262,7 +305,7 @@ class Evaluator:
         ctx: dict[str, Any],
     ) -> Finding:
         on = facts.date or next((f.date for f in chain if f.date), None)
-        action = rule.action
+        rule_ref, action = self._rule_ref_cached(rule, on, facts)
         downgraded = None
         if action is Action.BLOCK and match.evidence.short:
             action, downgraded = Action.REVIEW, Action.BLOCK
@@ -277,7 +320,7 @@ class Evaluator:
                 ref.id,
                 ref.turn.position,
             ),
-            rule=self._rule_ref_cached(rule, on, facts),
+            rule=rule_ref,
             action=action,
             message=self._message(rule, action, ctx),
             match=match,
@@ -286,11 +329,11 @@ class Evaluator:
             downgraded_from=downgraded,
         )
 
-    def _rule_ref_cached(self, rule: Rule, on: dt.date | None, facts: SourceFacts) -> RuleRef:
+    def _rule_ref_cached(self, rule: Rule, on: dt.date | None, facts: SourceFacts) -> tuple[RuleRef, Action]:
         key = (rule.id, on, facts.name)
         ref = self._refs.get(key)
         if ref is None:
-            ref = self._refs[key] = self.rule_ref(rule, on, facts)
+            ref = self._refs[key] = self.cited(rule, on, facts)
         return ref
 
     def _infos(self, facts: SourceFacts) -> tuple[SourceInfo]:
@@ -340,11 +383,14 @@ class Evaluator:
         """
         rules = self._rules("declaration")
         findings: list[Finding] = []
-        if not rules:
-            return findings
         by_file: dict[str, list[Declaration]] = {}
         for d in declared:
             by_file.setdefault(d.path, []).append(d)
+        if self._conflict_rules:
+            for items in by_file.values():
+                findings.extend(self._conflicts(items))
+        if not rules:
+            return findings
         for items in by_file.values():
             own = _declared_facts(items)
             for d in items:
@@ -378,6 +424,7 @@ class Evaluator:
             "declared.dataset": d.dataset,
             "declared.known": known is not None,
             "declared.resolved": self.known.describe(d.value) if d.key == "source_datasets" else d.value,
+            "declared.license_traits": tuple(sorted(traits(d.value))) if d.key == "license" else (),
         }
         out: list[Finding] = []
         for rule in rules:
@@ -386,18 +433,65 @@ class Evaluator:
                 if not rule.when.holds(ctx):
                     continue
                 on = facts.date or own.date or next((f.date for f in chain if f.date), None)
+                ref, action = self.cited(rule, on, facts)
                 out.append(
                     Finding(
                         id=finding_id(rule.id, _norm(d.dataset), d.key, d.value.lower(), facts.name),
-                        rule=self.rule_ref(rule, on, facts),
-                        action=rule.action,
-                        message=self._message(rule, rule.action, ctx),
+                        rule=ref,
+                        action=action,
+                        message=self._message(rule, action, ctx),
                         declaration=d,
                         source=info_of(facts),
                         chain=tuple(info_of(f) for f in chain),
                     )
                 )
                 break
+        return out
+
+    def _conflicts(self, items: list[Declaration]) -> list[Finding]:
+        """Findings of the conflict rules for one declaring file: its declared licences
+        against each source the records under its dataset matched (and their ancestors)."""
+        licences = licence_declarations(items)
+        if not licences:
+            return []
+        d = licences[0]
+        declared = " AND ".join(x.value for x in licences)
+        base = {
+            **self._use_ctx,
+            "declared.key": "license",
+            "declared.value": declared,
+            "declared.file": d.path,
+            "declared.dataset": d.dataset,
+            "declared.license_traits": tuple(sorted(traits(declared))),
+        }
+        own = _declared_facts(items)
+        out: list[Finding] = []
+        for info, records, example in self._matched.under(d.dataset):
+            chain = self.chain(info)
+            for rule in self._conflict_rules:
+                for facts in chain:
+                    ctx = {
+                        **base,
+                        **self._source_ctx(facts),
+                        "conflict.records": records,
+                        "conflict.example": example,
+                    }
+                    if not rule.when.holds(ctx):
+                        continue
+                    on = facts.date or own.date or next((f.date for f in chain if f.date), None)
+                    ref, action = self.cited(rule, on, facts)
+                    out.append(
+                        Finding(
+                            id=finding_id(rule.id, _norm(d.dataset), "conflict", declared.lower(), info.name),
+                            rule=ref,
+                            action=action,
+                            message=self._message(rule, action, ctx),
+                            declaration=d,
+                            source=info_of(facts),
+                            chain=tuple(info_of(f) for f in chain),
+                        )
+                    )
+                    break
         return out
 
     @staticmethod
@@ -430,12 +524,8 @@ def _declared_facts(items: list[Declaration]) -> SourceFacts:
         found = values.get(key)
         return found[0] if found else None
 
-    date = None
-    if one("date"):
-        try:
-            date = dt.date.fromisoformat(str(one("date"))[:10])
-        except ValueError:
-            date = None
+    # The readers refuse a malformed date with a located error, so one given here is valid.
+    date = parse_date(one("date")) if one("date") else None
     return SourceFacts(
         name=f"dataset:{_norm(first.dataset)}",
         provider=one("provider"),

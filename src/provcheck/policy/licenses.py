@@ -66,6 +66,8 @@ _TRAITS: dict[str, frozenset[str]] = {
     "licenseref-mistral-mrl": frozenset({MODEL_TERMS, RESEARCH_ONLY}),
     "licenseref-mistral-mnpl": frozenset({MODEL_TERMS, NONCOMMERCIAL}),
     "licenseref-academic-research-only": frozenset({RESEARCH_ONLY, NONCOMMERCIAL}),
+    # UltraChat's README: MIT, "intended solely for research and educational purposes".
+    "licenseref-ultrachat-research-and-education-only": frozenset({RESEARCH_ONLY, NONCOMMERCIAL}),
     "licenseref-no-license": frozenset({NO_LICENSE}),
 }
 
@@ -103,6 +105,16 @@ def _one(license_id: str) -> frozenset[str]:
     return frozenset(found)
 
 
+def legal_code_url(license_id: str) -> str | None:
+    """Where Creative Commons publishes the legal code of a CC licence id (``CC-BY-NC-4.0`` ->
+    https://creativecommons.org/licenses/by-nc/4.0/legalcode); None for other ids."""
+    m = _CC.fullmatch(license_id.strip().lower())
+    if m is None:
+        return None
+    return f"https://creativecommons.org/licenses/{m.group(1)}/{m.group(2)}/legalcode"
+
+
+_CC = re.compile(r"cc-(by(?:-nc)?(?:-sa|-nd)?)-(\d\.\d)")
 _EXPRESSION = re.compile(r"[\s()]+")
 _OPERATORS = {"AND", "OR", "WITH"}
 _MODEL_TAGS = {"openrail", "openrail++", "bigscience-openrail-m", "creativeml-openrail-m", "deepseek"}

@@ -38,6 +38,7 @@ from provcheck.policy.model import (
     overlay,
 )
 from provcheck.policy.patterns import PatternError, compile_pattern, escape
+from provcheck.support.dates import DateError, parse_date
 from provcheck.yamlfile import LineDict, LineList, YamlProblem, line_of, load
 
 PACK_PREFIX = "provcheck:"
@@ -86,6 +87,9 @@ FIELD_TYPES: dict[str, str] = {
     "declared.dataset": "str",
     "declared.known": "bool",
     "declared.resolved": "str",
+    "declared.license_traits": "strs",
+    "conflict.records": "num",
+    "conflict.example": "str",
 }
 """Fields a condition can test, with their types. ``source.meta.KEY`` is also a string field."""
 _TEMPLATE_EXTRA = {"rule.id", "rule.title", "action"}
@@ -93,6 +97,7 @@ SIGNAL_FIELDS: dict[str, tuple[str, ...]] = {
     "match": ("source.", "use.", "match.", "record.", "reference."),
     "marker": ("marker.", "use.", "record."),
     "declaration": ("declared.", "source.", "use."),
+    "conflict": ("declared.", "source.", "use.", "conflict."),
 }
 """Which fields each kind of signal sets: a rule may only test and show those."""
 OPS: dict[str, tuple[str, ...]] = {
@@ -126,6 +131,7 @@ _RULE_KEYS = (
     "clause",
     "enabled",
     "tags",
+    "action_before_wording",
 )
 _USE_KEYS = ("purpose", "commercial", "distributed", "research_only")
 _SOURCE_KEYS = (
@@ -141,7 +147,11 @@ _SOURCE_KEYS = (
     "meta",
 )
 _ORIGINS = ("generated", "human", "derived", "mixed")
-_VERSION_KEYS = ("effective", "url", "document", "generators", "licenses", "clauses")
+_VERSION_KEYS = ("effective", "url", "document", "generators", "licenses", "datasets", "clauses")
+_TERMS_KEYS = ("document", "url", "select", "versions")
+_SELECT = ("date", "licence")
+"""How a terms document's version is chosen: by the material's date (revisions of one text),
+or by the source's licence or name (texts of different licences; ``effective`` optional)."""
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9._/-]{0,99}$")
 _PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_.]*)\}")
 
@@ -347,17 +357,11 @@ def _merge_use(state: _State, doc: LineDict, display: str) -> None:
 
 
 def _date(state: _State, display: str, line: int | None, value: Any, what: str) -> dt.date | None:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value.strip())
-        except ValueError:
-            pass
-    state.problem(display, line, f"{what}: {value!r} is not a date; expected YYYY-MM-DD")
-    return None
+    try:
+        return parse_date(value)
+    except DateError as exc:
+        state.problem(display, line, f"{what}: {exc}")
+        return None
 
 
 def _merge_sources(state: _State, doc: LineDict, display: str) -> None:
@@ -434,12 +438,13 @@ def _merge_terms(state: _State, doc: LineDict, display: str) -> None:
             state.problem(display, line, f"terms {tid!r}: expected a mapping with 'document' and 'versions'")
             continue
         for key in body:
-            if key not in ("document", "url", "versions"):
-                state.problem(
-                    display,
-                    body.line_of(key),
-                    _unknown("terms key", key, ("document", "url", "versions")),
-                )
+            if key not in _TERMS_KEYS:
+                state.problem(display, body.line_of(key), _unknown("terms key", key, _TERMS_KEYS))
+        select = body.get("select", "date")
+        if select not in _SELECT:
+            state.problem(
+                display, body.line_of("select"), f"terms {tid!r}: " + _unknown("select", select, _SELECT)
+            )
         if not isinstance(body.get("document"), str):
             state.problem(display, line, f"terms {tid!r}: 'document' (its title) is required")
             continue
@@ -461,7 +466,7 @@ def _merge_terms(state: _State, doc: LineDict, display: str) -> None:
                 if key not in _VERSION_KEYS:
                     state.problem(display, v.line_of(key), _unknown("version key", key, _VERSION_KEYS))
             selectors: dict[str, tuple[str, ...]] = {}
-            for key in ("generators", "licenses"):
+            for key in ("generators", "licenses", "datasets"):
                 raw = v.get(key, [])
                 if not isinstance(raw, list) or not all(isinstance(x, str) and x for x in raw):
                     state.problem(display, v.line_of(key), f"'{key}' must be a list of strings")
@@ -471,7 +476,15 @@ def _merge_terms(state: _State, doc: LineDict, display: str) -> None:
             if vdoc is not None and not isinstance(vdoc, str):
                 state.problem(display, v.line_of("document"), "'document' must be a string (the title)")
                 vdoc = None
-            effective = _date(state, display, v.line_of("effective"), v.get("effective"), "effective")
+            effective = None
+            if select != "licence" or "effective" in v:
+                effective = _date(state, display, v.line_of("effective"), v.get("effective"), "effective")
+            if select == "licence" and not (selectors["licenses"] or selectors["datasets"]):
+                state.problem(
+                    display,
+                    vline,
+                    f"terms {tid!r}: with 'select: licence' a version names 'licenses' or 'datasets'",
+                )
             clauses = v.get("clauses")
             if not isinstance(clauses, LineDict) or not clauses:
                 state.problem(
@@ -494,7 +507,7 @@ def _merge_terms(state: _State, doc: LineDict, display: str) -> None:
                             _unknown("clause key", ck, ("quote", "section", "confidence")),
                         )
                 texts[key] = {k: str(clause[k]) for k in ("quote", "section", "confidence") if k in clause}
-            if effective is not None:
+            if effective is not None or select == "licence":
                 url = v.get("url")
                 parsed.append(
                     TermsVersion(
@@ -504,11 +517,14 @@ def _merge_terms(state: _State, doc: LineDict, display: str) -> None:
                         document=vdoc,
                         generators=selectors["generators"],
                         licenses=selectors["licenses"],
+                        datasets=selectors["datasets"],
                     )
                 )
-        parsed.sort(key=lambda tv: tv.effective)
+        parsed.sort(key=lambda tv: tv.effective or dt.date.min)
         url = body.get("url")
-        state.terms[tid] = Terms(tid, body["document"], url if isinstance(url, str) else None, tuple(parsed))
+        state.terms[tid] = Terms(
+            tid, body["document"], url if isinstance(url, str) else None, tuple(parsed), select == "licence"
+        )
 
 
 def _merge_markers(state: _State, doc: LineDict, display: str) -> None:
@@ -627,7 +643,7 @@ def _rule(state: _State, display: str, line: int | None, raw: Any) -> Rule | Non
     if not isinstance(raw, LineDict):
         state.problem(display, line, "a rule is a mapping with 'id', 'title', 'action', 'message'")
         return None
-    before = len(state.problems)
+    before_count = len(state.problems)
     for key in raw:
         if key not in _RULE_KEYS:
             state.problem(display, raw.line_of(key), _unknown("rule key", key, _RULE_KEYS))
@@ -646,6 +662,20 @@ def _rule(state: _State, display: str, line: int | None, raw: Any) -> Rule | Non
             display,
             raw.line_of("action"),
             f"rule {rid!r}: " + _unknown("action", action_raw, actions),
+        )
+    before_raw = raw.get("action_before_wording", Action.REVIEW.value)
+    before = Action(before_raw) if before_raw in actions else None
+    if before is None:
+        state.problem(
+            display,
+            raw.line_of("action_before_wording"),
+            f"rule {rid!r}: 'action_before_wording' " + _unknown("action", before_raw, actions),
+        )
+    elif "action_before_wording" in raw and "clause" not in raw:
+        state.problem(
+            display,
+            raw.line_of("action_before_wording"),
+            f"rule {rid!r}: 'action_before_wording' needs a 'clause' (whose wording's dates it is about)",
         )
     signal = raw.get("signal", "match")
     if signal not in SIGNALS:
@@ -677,9 +707,9 @@ def _rule(state: _State, display: str, line: int | None, raw: Any) -> Rule | Non
         parsed = _condition(state, display, raw.line_of("when"), raw["when"])
         when = parsed if parsed is not None else when
     clause = _clause(state, display, raw, rid) if "clause" in raw else None
-    if signal in SIGNALS and len(state.problems) == before:
+    if signal in SIGNALS and len(state.problems) == before_count:
         _check_signal_fields(state, display, raw, rid, str(signal), when, message)
-    if len(state.problems) > before or action is None:
+    if len(state.problems) > before_count or action is None or before is None:
         return None
     return Rule(
         id=rid,
@@ -693,6 +723,7 @@ def _rule(state: _State, display: str, line: int | None, raw: Any) -> Rule | Non
         clause=clause,
         enabled=bool(enabled),
         origin=f"{display}:{line}",
+        action_before_wording=before,
     )
 
 

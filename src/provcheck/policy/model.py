@@ -9,9 +9,11 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from provcheck.model import Action, Clause
+from provcheck.policy.licenses import legal_code_url, license_ids
 from provcheck.policy.patterns import Pattern, compile_pattern, escape
+from provcheck.support.dates import parse_date
 
-SIGNALS = ("match", "marker", "declaration")
+SIGNALS = ("match", "marker", "declaration", "conflict")
 PATH_FIELDS = frozenset({"record.path", "declared.file", "declared.dataset"})
 """Fields compared as file paths: globs on them are case-sensitive; on every other field not."""
 
@@ -111,7 +113,9 @@ def overlay(old: SourceFacts, new: SourceFacts) -> SourceFacts:
 class TermsVersion:
     """One dated version of a terms document."""
 
-    effective: dt.date
+    effective: dt.date | None
+    """When the version took effect (None only in a document selected by licence, whose
+    versions are texts of different licences rather than dated revisions)."""
     url: str | None
     clauses: Mapping[str, Mapping[str, str]]
     """Clause key -> ``quote``, ``section``, ``confidence``."""
@@ -121,17 +125,21 @@ class TermsVersion:
     """Globs of generators this version governs whatever the date (a model licence: Llama 2
     outputs stay under the Llama 2 licence after Llama 3 is released)."""
     licenses: tuple[str, ...] = ()
-    """Licence ids this version governs whatever the date."""
+    """Licence ids this version governs whatever the date (any id of an SPDX expression)."""
+    datasets: tuple[str, ...] = ()
+    """Source names this version governs whatever the date (a dataset's own licence wording)."""
 
     def governs(self, facts: SourceFacts | None) -> bool:
-        """True when the source's generator or licence names this version."""
+        """True when the source's name, generator or licence names this version."""
         if facts is None:
             return False
+        if facts.name.lower() in {d.lower() for d in self.datasets}:
+            return True
         generator = (facts.generator or "").lower()
         if generator and any(glob_match(generator, g.lower()) for g in self.generators):
             return True
-        license_id = (facts.license or "").lower()
-        return bool(license_id) and license_id in {x.lower() for x in self.licenses}
+        ids = {i.lower() for i in license_ids(facts.license)} | {(facts.license or "").lower()}
+        return bool(ids & {x.lower() for x in self.licenses})
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,9 +150,40 @@ class Terms:
     document: str
     url: str | None
     versions: tuple[TermsVersion, ...]
+    by_licence: bool = False
+    """Versions are the texts of different licences (``select: licence``): one applies only to
+    the sources it names; for any other source no wording is on record."""
+
+    def wordings(self, key: str) -> list[Clause]:
+        """Every wording of the clause on record, oldest first (for ``policy explain``); a
+        licence text's note says which licences or datasets it is the text of."""
+        out = []
+        for v in self.versions:
+            text = v.clauses.get(key)
+            if text is None:
+                continue
+            names = [*v.licenses, *v.datasets, *v.generators]
+            out.append(
+                Clause(
+                    quote=text["quote"],
+                    document=v.document or self.document,
+                    url=v.url or self.url,
+                    effective=_iso(v.effective) or None,
+                    section=text.get("section"),
+                    confidence=text.get("confidence"),
+                    note=f"the text for {', '.join(names)}" if names else None,
+                )
+            )
+        return out
 
     def clause(self, key: str, on: dt.date | None, facts: SourceFacts | None = None) -> Clause | None:
-        """The clause as worded in the version that governs the material.
+        """The clause as worded in the version that governs the material (see ``cite``)."""
+        cited = self.cite(key, on, facts)
+        return cited.clause if cited else None
+
+    def cite(self, key: str, on: dt.date | None, facts: SourceFacts | None = None) -> Citation | None:
+        """The clause as worded in the version that governs the material, and whether the
+        material predates every wording on record.
 
         A version that names the source's generator or licence governs it whatever the date;
         otherwise the version in force ``on`` the date the material was generated (the latest
@@ -155,31 +194,63 @@ class Terms:
         if not having:
             return None
         note = None
+        predates = False
         named = [v for v in having if v.governs(facts)]
         if named:
             chosen = named[-1]
+        elif self.by_licence:
+            return Citation(self._no_wording(facts))
         elif on is None:
             chosen = having[-1]
             if len(having) > 1:
                 note = "the material's date is unknown: the latest version is cited"
         else:
-            earlier = [v for v in having if v.effective <= on]
+            earlier = [v for v in having if v.effective is not None and v.effective <= on]
             chosen = earlier[-1] if earlier else having[0]
             if not earlier:
+                predates = True
                 note = (
-                    f"the material is dated {on.isoformat()}, before this version took effect; "
-                    "no earlier wording is on record"
+                    f"the material is dated {on.isoformat()}, before this version took effect "
+                    f"({_iso(chosen.effective)}); no earlier wording is on record"
                 )
         text = chosen.clauses[key]
-        return Clause(
+        clause = Clause(
             quote=text["quote"],
             document=chosen.document or self.document,
             url=chosen.url or self.url,
-            effective=chosen.effective.isoformat(),
+            effective=_iso(chosen.effective) or None,
             section=text.get("section"),
             confidence=text.get("confidence"),
             note=note,
         )
+        return Citation(clause, predates)
+
+    def _no_wording(self, facts: SourceFacts | None) -> Clause:
+        """A citation that says no wording of the source's licence is on record: never a
+        quote of another licence's text."""
+        ids = license_ids(facts.license if facts else None)
+        named = " AND ".join(ids) or "the licence"
+        urls = [u for u in (legal_code_url(i) for i in ids) if u]
+        return Clause(
+            quote="",
+            document=f"{named} ({self.document})",
+            url=urls[0] if urls else (facts.url if facts else None),
+            note=f"no wording of {named} is on record; read the licence where it is published",
+        )
+
+
+def _iso(date: dt.date | None) -> str:
+    return date.isoformat() if date else ""
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """A clause as cited for some material."""
+
+    clause: Clause
+    predates: bool = False
+    """True when the material is dated before every wording of the clause on record: nothing
+    on record shows the restriction was in force when the material was made."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -371,6 +442,16 @@ class Rule:
     enabled: bool = True
     origin: str = ""
     """``file:line`` where the rule is defined (for ``policy explain``)."""
+    action_before_wording: Action = Action.REVIEW
+    """The action when the material is dated before every wording of the cited clause on
+    record (never more severe than ``action``): by default a reviewer decides whether the
+    restriction was in force then; a policy that knows it was raises this to ``block``."""
+
+    def action_for(self, predates: bool) -> Action:
+        """The finding's action, given whether the material predates the cited wording."""
+        if predates and self.action_before_wording.severity < self.action.severity:
+            return self.action_before_wording
+        return self.action
 
 
 @dataclass(frozen=True, slots=True)
@@ -409,9 +490,22 @@ class Policy:
 
     def clause_for(self, rule: Rule, on: dt.date | None, facts: SourceFacts | None = None) -> Clause | None:
         """The clause a finding of ``rule`` cites for material of ``facts`` generated ``on``."""
+        cited = self.cite(rule, on, facts)
+        return cited.clause if cited else None
+
+    def cite(self, rule: Rule, on: dt.date | None, facts: SourceFacts | None = None) -> Citation | None:
+        """``clause_for`` with whether the material predates every wording on record (an
+        inline clause's ``effective`` date counts as its only wording)."""
         if rule.clause is None:
             return None
-        if rule.clause.inline is not None:
-            return rule.clause.inline
+        inline = rule.clause.inline
+        if inline is not None:
+            if on is None or not inline.effective or parse_date(inline.effective) <= on:
+                return Citation(inline)
+            note = (
+                f"the material is dated {on.isoformat()}, before this version took effect "
+                f"({inline.effective}); no earlier wording is on record"
+            )
+            return Citation(replace(inline, note=note), predates=True)
         terms = self.terms.get(rule.clause.terms or "")
-        return terms.clause(rule.clause.key or "", on, facts) if terms else None
+        return terms.cite(rule.clause.key or "", on, facts) if terms else None

@@ -13,6 +13,7 @@ from typing import TextIO
 from provcheck.model import Finding, ScanResult
 from provcheck.report import overview as ov
 from provcheck.report.base import Formatter, ReportContext
+from provcheck.report.clauses import confidence
 
 COLUMNS = (
     "finding_id",
@@ -49,6 +50,8 @@ COLUMNS = (
     "clause_effective",
     "clause_url",
     "clause_quote",
+    "clause_confidence",
+    "clause_note",
     "waiver_approver",
     "waiver_date",
     "waiver_expires",
@@ -126,6 +129,8 @@ def row(f: Finding) -> list[str]:
         c.effective if c else None,
         c.url if c else None,
         c.quote if c else None,
+        confidence(c) if c else None,
+        c.note if c else None,
         w.approver if w else None,
         w.date if w else None,
         w.expires if w else None,

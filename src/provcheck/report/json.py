@@ -7,7 +7,8 @@ import json
 from collections.abc import Iterable
 from typing import Any, TextIO
 
-from provcheck.model import ScanResult
+from provcheck.model import Clause, ScanResult
+from provcheck.report import clauses
 from provcheck.report import serialize as s
 from provcheck.report.base import Formatter, ReportContext
 
@@ -52,6 +53,14 @@ class JsonFormatter(Formatter):
                 "errors": len(result.errors),
             },
         }
+        cited: dict[Clause, None] = {}
+
+        def findings() -> Iterable[dict[str, Any]]:
+            for f in result.findings:
+                if f.rule.clause is not None:
+                    cited.setdefault(f.rule.clause, None)
+                yield s.finding(f)
+
         tail = {
             "files": [s.file_summary(f) for f in result.files],
             "declarations": [s.declaration(d) for d in result.declarations],
@@ -68,12 +77,14 @@ class JsonFormatter(Formatter):
                 "records_per_second": round(result.stats.records_per_second, 1),
             },
             "run": dict(result.run),
+            "quote_confidence": {},
         }
         out.write(dumps(head)[:-1])
         out.write(',"matches":')
         write_array(out, (s.match(m) for m in result.matches))
         out.write(',"findings":')
-        write_array(out, (s.finding(f) for f in result.findings))
+        write_array(out, findings())
         out.write(',"errors":')
         write_array(out, (s.error(e) for e in result.errors))
+        tail["quote_confidence"] = dict(clauses.legend(cited))
         out.write("," + dumps(tail)[1:] + "\n")

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import TextIO
 
 from provcheck.model import Finding, RecordError, ScanResult
+from provcheck.report import clauses
 from provcheck.report import overview as ov
 from provcheck.report.base import Formatter, ReportContext
 
@@ -49,9 +50,10 @@ def detail(f: Finding) -> str:
         lines.append("provenance: " + " <- ".join(s.name for s in f.chain))
     c = f.rule.clause
     if c is not None:
-        lines.append(
-            f"clause: “{c.quote}” — {c.document}, effective {c.effective or '?'} {c.url or ''}".rstrip()
-        )
+        lines.append(f"clause: {clauses.quote(c)} — {clauses.citation(c)}")
+        if c.note:
+            lines.append(f"note: {c.note}")
+        lines += [f"{label}: {meaning}" for label, meaning in clauses.legend([c])]
     if f.waiver is not None:
         w = f.waiver
         lines.append(f"waiver ({f.waiver_state.value}): {w.reason} — {w.approver}, {w.date}")

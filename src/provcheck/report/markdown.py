@@ -9,7 +9,8 @@ from __future__ import annotations
 from itertools import islice
 from typing import TextIO
 
-from provcheck.model import ScanResult
+from provcheck.model import Clause, ScanResult
+from provcheck.report import clauses
 from provcheck.report import overview as ov
 from provcheck.report.base import Formatter, ReportContext
 from provcheck.report.terminal import printable
@@ -35,6 +36,9 @@ _ESCAPES = {
     "#": "&#35;",
 }
 _TABLE = str.maketrans(_ESCAPES)
+
+NOTES = 3
+"""Clause notes shown per rule (a comment stays a few KB); every note is in the full reports."""
 
 
 def md(text: object, limit: int = CELL) -> str:
@@ -86,17 +90,31 @@ class MarkdownFormatter(Formatter):
             out.append("")
             out += ["<details><summary>Findings by rule</summary>", ""]
             out += ["| rule | findings | clause |", "|---|---:|---|"]
+            shown: list[Clause] = []
             for rule, groups in ov.groups(result.findings):
                 first = result.findings[groups[0].positions[0]].rule
-                clause = first.clause
-                cite = ""
-                if clause is not None:
-                    cite = md(clause.document) + (
-                        f", effective {md(clause.effective)}" if clause.effective else ""
+                # One finding per source stands for its group: the clause cited depends on the
+                # source (its date, its licence), not on the record.
+                cited = clauses.finding_clauses(result.findings[g.positions[0]] for g in groups)
+                shown += cited
+                cite = "<br>".join(
+                    dict.fromkeys(
+                        md(c.document)
+                        + (f", effective {md(c.effective)}" if c.effective else "")
+                        + (f" [{md(c.confidence)}]" if c.confidence and c.quote else "")
+                        + ("" if c.quote else f" ({clauses.NO_WORDING})")
+                        for c in cited
                     )
+                )
+                notes = clauses.notes(cited)
+                for note in notes[:NOTES]:
+                    cite += f"<br>Note: {md(note, 400)}"
+                if len(notes) > NOTES:
+                    cite += f"<br>… {len(notes) - NOTES:,} more notes in the full report"
                 total = sum(g.size for g in groups)
                 out.append(f"| {md(rule)}: {md(first.title)} | {total:,} | {cite} |")
-            out += ["", "</details>", ""]
+            legend = clauses.legend_line(shown)
+            out += ["", *([md(legend, 1000), ""] if legend else []), "</details>", ""]
         else:
             out += ["No findings.", ""]
         if result.errors:

@@ -19,6 +19,7 @@ from typing import Any, TextIO
 from urllib.parse import quote
 
 from provcheck.model import Action, Clause, Finding, RecordError, RuleRef, ScanResult, WaiverState
+from provcheck.report import clauses
 from provcheck.report import overview as ov
 from provcheck.report import serialize as s
 from provcheck.report.base import Formatter, ReportContext
@@ -52,7 +53,8 @@ def _clause_text(c: Clause) -> str:
         f"section {c.section}" if c.section else "",
         f"effective {c.effective}" if c.effective else "",
     ]
-    return f"“{c.quote}” ({', '.join(p for p in parts if p)}{'; ' + c.url if c.url else ''})"
+    note = f" Note: {c.note}." if c.note else ""
+    return f"{clauses.quote(c)} ({', '.join(p for p in parts if p)}{'; ' + c.url if c.url else ''}).{note}"
 
 
 @dataclass(slots=True)
@@ -87,7 +89,7 @@ def rule_uses(findings: Iterable[Finding]) -> dict[str, RuleUse]:
 def rule_descriptor(rule_id: str, use: RuleUse) -> dict[str, Any]:
     """A policy rule as a SARIF reporting descriptor, with help text and clause links."""
     ref = use.ref
-    clauses = use.clauses
+    clauses_ = use.clauses
     usual = use.actions.most_common(1)[0][0]
     text = [ref.title + "."]
     md = [f"**{ref.title}**"]
@@ -97,14 +99,20 @@ def rule_descriptor(rule_id: str, use: RuleUse) -> dict[str, Any]:
     if ref.remediation:
         text.append(f"What to do: {ref.remediation}")
         md.append(f"What to do: {ref.remediation}")
-    for c in clauses:
+    for c in clauses_:
         text.append(f"Clause: {_clause_text(c)}")
         cite = f"[{c.document}]({c.url})" if c.url else c.document
         md.append(
-            f"> {c.quote}\n\n{cite}"
+            (f"> {c.quote}\n\n" if c.quote else f"{clauses.NO_WORDING}: ")
+            + cite
             + (f", section {c.section}" if c.section else "")
             + (f", effective {c.effective}" if c.effective else "")
+            + (f"\n\nNote: {c.note}" if c.note else "")
         )
+    legend = clauses.legend_line(clauses_)
+    if legend:
+        text.append(legend)
+        md.append(f"_{legend}_")
     text.append("Not legal advice.")
     md.append("_Not legal advice._")
     out: dict[str, Any] = {
@@ -116,11 +124,11 @@ def rule_descriptor(rule_id: str, use: RuleUse) -> dict[str, Any]:
         "defaultConfiguration": {"level": LEVEL[usual]},
         "properties": {
             "action": usual.value,
-            "clauses": [s.clause(c) for c in clauses],
+            "clauses": [s.clause(c) for c in clauses_],
             "tags": ["provenance", "terms-of-use"],
         },
     }
-    url = next((c.url for c in clauses if c.url), None)
+    url = next((c.url for c in clauses_ if c.url), None)
     if url:
         out["helpUri"] = url
     return out

@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from provcheck.model import Action, Finding, ScanResult
+from provcheck.report import clauses
 from provcheck.report.base import Formatter, ReportContext
 from provcheck.report.terminal import printable
 
@@ -121,6 +122,10 @@ class TextFormatter(Formatter):
         hidden = len(result.findings) - EVIDENCE_SHOWN
         if hidden > 0:
             console.print(f"\n… evidence of {hidden} more findings is in the json and html reports")
+        legend = clauses.legend_line(f.rule.clause for f in islice(result.findings, EVIDENCE_SHOWN))
+        if legend:
+            console.print()
+            console.print(printable(legend), markup=False)
 
     @staticmethod
     def _evidence(console: Console, f: Finding) -> None:
@@ -169,12 +174,9 @@ class TextFormatter(Formatter):
                 console.print(printable(f"  resolves to {chain}"), markup=False)
         if f.rule.clause is not None:
             c = f.rule.clause
-            console.print(Text("  clause: ", style="bold") + Text(f"“{_clip(c.quote, 400)}”"))
-            parts = [c.document, c.section, f"effective {c.effective or '?'}", c.url]
-            console.print(
-                printable("    " + ", ".join(p for p in parts if p) + f" [{c.confidence or 'unrated'}]"),
-                markup=False,
-            )
+            shown = f"“{_clip(c.quote, 400)}”" if c.quote else clauses.NO_WORDING
+            console.print(Text("  clause: ", style="bold") + Text(shown))
+            console.print(printable("    " + clauses.citation(c)), markup=False)
             if c.note:
                 console.print(printable(f"    note: {c.note}"), markup=False)
         if f.waiver is not None:

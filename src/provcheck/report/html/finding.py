@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from provcheck.model import Clause, Finding, Match, RecordRef, SourceInfo, WaiverState
 from provcheck.report import evidence
+from provcheck.report.clauses import NO_WORDING, quote
 from provcheck.report.evidence import Piece, PieceKind
 from provcheck.report.html.markup import dl, esc, fmt_score, link
 from provcheck.report.overview import where
@@ -63,11 +64,13 @@ def clause_html(c: Clause | None) -> str:
         f"section {esc(c.section)}" if c.section else "",
         f"effective {esc(c.effective)}" if c.effective else "effective date not recorded",
         link(c.url) if c.url else "",
-        f"quote confidence {esc(c.confidence)}" if c.confidence else "",
+        f"quote confidence {esc(c.confidence)}" if c.confidence and c.quote else "",
     ]
+    quoted = f'<blockquote class="clause">{esc(quote(c))}</blockquote>' if c.quote else ""
     return (
-        f'<blockquote class="clause">“{esc(c.quote)}”</blockquote>'
-        f'<div class="note">{" · ".join(x for x in cite if x)}</div>'
+        (quoted or f'<p class="clause-missing">{esc(NO_WORDING)}</p>')
+        + f'<div class="note">{" · ".join(x for x in cite if x)}</div>'
+        + (f'<div class="note clause-note">Note: {esc(c.note)}</div>' if c.note else "")
     )
 
 

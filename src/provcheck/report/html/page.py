@@ -20,6 +20,7 @@ from typing import TextIO
 from provcheck.model import Clause, Finding, ScanResult, WaiverState
 from provcheck.report import overview as ov
 from provcheck.report.base import Formatter, ReportContext
+from provcheck.report.clauses import legend as quote_legend
 from provcheck.report.html.charts import bar_chart
 from provcheck.report.html.finding import card, clause_html
 from provcheck.report.html.markup import dl, esc, fmt_score, table, write_table
@@ -101,6 +102,8 @@ class _Overview:
     """Per rule and origin: the clauses cited (as HTML), in order of first citation."""
     waived: array[int] = field(default_factory=lambda: array("q"))
     """Positions of the findings with a waiver (in force or not)."""
+    legend: list[tuple[str, str]] = field(default_factory=list)
+    """Quote-confidence labels of the clauses cited, with their meaning."""
 
     @classmethod
     def of(cls, findings: Iterable[Finding]) -> _Overview:
@@ -128,6 +131,7 @@ class _Overview:
             out.by_provider[src.provider if src and src.provider else "unknown"] += 1
             out.by_licence[ov.licence_class(src)] += 1
         out.groups = grouper.groups()
+        out.legend = quote_legend(html_of)
         return out
 
 
@@ -270,11 +274,14 @@ class HtmlFormatter(Formatter):
             '<button type="button" id="collapse-all">Collapse all</button>'
             '<span id="filter-status" class="note"></span></div>'
         )
+        legend = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in overview.legend)
         out.write(
             '<section id="findings"><h2>Findings</h2>'
             '<p class="note">Grouped by rule, then by the source copied from (or the marker or '
             "declaration). Each finding opens to show the record and the reference side by side with "
-            "the aligned text marked.</p>" + controls
+            "the aligned text marked.</p>"
+            + (f'<dl class="legend" id="quote-confidence">Quote confidence: {legend}</dl>' if legend else "")
+            + controls
         )
         findings = result.findings
         for rule, groups in overview.groups:

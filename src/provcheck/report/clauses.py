@@ -1,0 +1,82 @@
+"""How every report words a cited clause: the quote (or that no wording is on record), the note
+on which version is cited and why, and the legend of quote-confidence labels.
+
+One definition, so that no format drops the note or explains a label differently. The labels
+are those of ../shared/reference/terms-and-licences.md ("How to read this report").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from provcheck.model import Clause, Finding
+
+CONFIDENCE: dict[str, str] = {
+    "V-P": "verified in a primary source: the provider's or licensor's own page or repository, "
+    "or a faithful snapshot of it",
+    "V-S": "verified in a secondary copy only: a third party quoting the wording "
+    "(consistent wherever it appeared more than once)",
+    "R": "recalled, not verified in stored text: not a quote to rely on",
+}
+"""Quote-confidence labels a policy may give a clause, and what each means."""
+UNRATED = "the policy gives no confidence for this quote"
+NO_WORDING = "no wording on record"
+"""What a citation without a quote says (a licence whose text provcheck does not hold)."""
+
+
+def quote(c: Clause) -> str:
+    """The quote between typographic quotes, or ``no wording on record``."""
+    return f"“{c.quote}”" if c.quote else NO_WORDING
+
+
+def citation(c: Clause) -> str:
+    """Document, section, effective date, URL and confidence label on one line."""
+    parts = [
+        c.document,
+        f"section {c.section}" if c.section else "",
+        f"effective {c.effective}" if c.effective else "effective date not recorded",
+        c.url or "",
+        f"quote confidence {c.confidence}" if c.confidence and c.quote else "",
+    ]
+    return ", ".join(p for p in parts if p)
+
+
+def legend(clauses: Iterable[Clause | None]) -> list[tuple[str, str]]:
+    """``(label, meaning)`` for every confidence label of the quotes shown (known labels first,
+    ``unrated`` last); empty when no quote is shown."""
+    used = set(dict.fromkeys(c.confidence or "" for c in clauses if c is not None and c.quote))
+    out = [(k, v) for k, v in CONFIDENCE.items() if k in used]
+    other = "a label this version of provcheck does not define"
+    out += [(u, other) for u in sorted(used - set(CONFIDENCE) - {""})]
+    return out + ([("unrated", UNRATED)] if "" in used else [])
+
+
+def confidence(c: Clause) -> str | None:
+    """The clause's confidence label with its meaning (``V-S: verified in …``), for formats
+    that show it beside each quote rather than in a legend; None when no quote is shown."""
+    if not c.quote:
+        return None
+    ((label, meaning),) = legend([c])
+    return f"{label}: {meaning}"
+
+
+def legend_line(clauses: Iterable[Clause | None]) -> str | None:
+    """The legend as one line (``Quote confidence: V-P = …; V-S = …``), or None."""
+    items = legend(clauses)
+    if not items:
+        return None
+    return "Quote confidence: " + "; ".join(f"{label} = {meaning}" for label, meaning in items) + "."
+
+
+def finding_clauses(findings: Iterable[Finding]) -> list[Clause]:
+    """The distinct clauses the findings cite, in order of first citation."""
+    seen: dict[Clause, None] = {}
+    for f in findings:
+        if f.rule.clause is not None:
+            seen.setdefault(f.rule.clause, None)
+    return list(seen)
+
+
+def notes(clauses: Iterable[Clause | None]) -> list[str]:
+    """The distinct notes of the clauses, in order."""
+    return list(dict.fromkeys(c.note for c in clauses if c is not None and c.note))
