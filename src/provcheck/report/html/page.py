@@ -155,7 +155,7 @@ def css_string(text: str) -> str:
     """``text`` as a CSS string literal: anything but letters, digits, space and plain
     punctuation is a hex escape, so data can neither end the string nor the style element."""
     safe = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,:;_-/#()+=@")
-    return '"' + "".join(c if c in safe else f"\\{ord(c):06x}" for c in text) + '"'
+    return '"' + "".join(c if c in safe else f"\\{ord(c):06x} " for c in text) + '"'
 
 
 def page_style(running: str) -> str:
