@@ -21,7 +21,7 @@ from provcheck.cli.common import (
     write_output,
 )
 from provcheck.cli.index import SCHEMA_CHOICES
-from provcheck.errors import ExitCode, UsageError
+from provcheck.errors import ExitCode, ProvcheckError, UsageError
 from provcheck.gitscan import changes as changesets
 from provcheck.gitscan.repo import Repo
 from provcheck.matching.params import MatchConfig
@@ -77,6 +77,22 @@ def check_decision(decision: Decision, result: ScanResult) -> None:
             ],
             hint="re-check the decision against this report, then update or remove 'report:'",
         )
+
+
+def git_facts() -> dict[str, str | None] | None:
+    """Where the scan runs in its git checkout, if it runs in one: the reports' paths are made
+    relative to the repository's top and linked to their lines at this commit. The remote's
+    address is kept without credentials (``web_url``)."""
+    from provcheck.report.locations import web_url
+
+    try:
+        repo = Repo.discover(".")
+        commit = repo.resolve("HEAD") if repo.has_head() else None
+        remote = repo.config("remote.origin.url")
+    except ProvcheckError:
+        return None
+    prefix = os.path.relpath(os.path.realpath("."), os.path.realpath(repo.root))
+    return {"root": repo.root, "prefix": prefix.replace(os.sep, "/"), "commit": commit, "web": web_url(remote)}
 
 
 def pair_outputs(formats: tuple[str, ...], outputs: tuple[str, ...]) -> list[tuple[OutputFormat, str | None]]:
@@ -351,6 +367,9 @@ def scan(
     }
     if decision is not None:
         run["decision"] = decision_path
+    git = git_facts()
+    if git is not None:
+        run["git"] = git
     progress = StderrProgress(not quiet)
     try:
         if changed_since is not None:
