@@ -303,7 +303,9 @@ def test_markdown_is_inert_and_keeps_the_table_intact() -> None:
     assert f.match is not None
     ref = replace(f.match.reference, id=f"{SCRIPT} @here #12 | x")  # data shown in the records table
     hostile = replace(f, match=replace(f.match, reference=ref))
-    text = render(OutputFormat.MARKDOWN, replace(result, findings=(result.findings[0], hostile, *result.findings[2:])))
+    text = render(
+        OutputFormat.MARKDOWN, replace(result, findings=(result.findings[0], hostile, *result.findings[2:]))
+    )
     table = [line for line in text.splitlines() if line.startswith("| **")]
     rows = json.loads(render(OutputFormat.JSON))["records"]
     assert len(table) == len(rows)  # one row per record

@@ -10,7 +10,7 @@ import sys
 import tempfile
 import traceback
 from collections.abc import Callable
-from typing import Any, TextIO, TypeVar
+from typing import Any, TypeVar
 
 import click
 from rich.console import Console
@@ -116,12 +116,18 @@ def write_output(path: str | None, report: str | Callable[[Any], None], binary: 
     ``path`` once complete, so a failed or interrupted report never leaves half a file.
     ``binary``: the function writes bytes (a PDF).
     """
-    write = report if callable(report) else lambda out: out.write(report)
+    if isinstance(report, str):
+        text = report
+
+        def write(out: Any) -> None:
+            out.write(text)
+    else:
+        write = report
     if path is None or path == "-":
         if binary:
-            stream = click.get_binary_stream("stdout")
-            write(stream)
-            stream.flush()
+            raw = click.get_binary_stream("stdout")
+            write(raw)
+            raw.flush()
             return
         stdout = _Echo()
         write(stdout)

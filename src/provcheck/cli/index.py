@@ -298,7 +298,9 @@ def index_info(index_path: str, fmt: str) -> None:
             ]
         )
         table.add_row(*(Text(c) for c in cells[-1]))
-    need = sum(max([len(str(c.header)), *(len(row[i]) for row in cells)]) + 3 for i, c in enumerate(table.columns))
+    need = sum(
+        max([len(str(c.header)), *(len(row[i]) for row in cells)]) + 3 for i, c in enumerate(table.columns)
+    )
     width = max(shutil.get_terminal_size((80, 24)).columns, need)
     console = Console(file=sys.stdout, highlight=False, soft_wrap=True, width=width)
     lines = [

@@ -92,7 +92,12 @@ def git_facts() -> dict[str, str | None] | None:
     except ProvcheckError:
         return None
     prefix = os.path.relpath(os.path.realpath("."), os.path.realpath(repo.root))
-    return {"root": repo.root, "prefix": prefix.replace(os.sep, "/"), "commit": commit, "web": web_url(remote)}
+    return {
+        "root": repo.root,
+        "prefix": prefix.replace(os.sep, "/"),
+        "commit": commit,
+        "web": web_url(remote),
+    }
 
 
 def pair_outputs(formats: tuple[str, ...], outputs: tuple[str, ...]) -> list[tuple[OutputFormat, str | None]]:
@@ -360,7 +365,7 @@ def scan(
         paths = (config.root,)
     actions = fail_on_actions(settings.fail_on)
     waivers = waivers_of(settings, waivers_path)
-    run = {
+    run: dict[str, object] = {
         "command": ["provcheck", *sys.argv[1:]],
         "fail_on": sorted(a.value for a in actions),
         "use_declared_by": settings.uses_from,

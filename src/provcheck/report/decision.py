@@ -151,7 +151,9 @@ def load_decision(path: str) -> Decision:
         else:
             conditions.append(text)
     if decision == "approve-with-conditions" and not conditions:
-        problems.append(f"{at('decision')}: approve-with-conditions needs at least one entry under 'conditions'")
+        problems.append(
+            f"{at('decision')}: approve-with-conditions needs at least one entry under 'conditions'"
+        )
     if decision in ("approve", "reject") and conditions:
         problems.append(
             f"{at('conditions')}: conditions are given but the decision is {decision!r}; "

@@ -56,7 +56,9 @@ def repo_path(path: str, run: Mapping[str, object]) -> str:
         if isinstance(root, str) and (p == root or p.startswith(root.rstrip("/") + "/")):
             return posixpath.relpath(p, root)
         return path
-    joined = posixpath.normpath(posixpath.join(prefix, p)) if prefix not in ("", ".") else posixpath.normpath(p)
+    joined = (
+        posixpath.normpath(posixpath.join(prefix, p)) if prefix not in ("", ".") else posixpath.normpath(p)
+    )
     return path if joined.startswith("../") or joined == ".." else joined
 
 

@@ -53,8 +53,8 @@ def verdict(result: ScanResult, fail_on: frozenset[Action]) -> Verdict:
     else:
         status = "pass"
         # Never "the data is clean": only what was checked, against what (issue 14).
-        names = run_get(result.run, "index", "sources")
-        n = len(names) if isinstance(names, (list, tuple)) else 0
+        listed = run_get(result.run, "index", "sources")
+        n = len(listed) if isinstance(listed, (list, tuple)) else 0
         headline = (
             f"NO BLOCKING FINDING against the {n:,} indexed source(s) under this policy and declared "
             "use; text from sources not in the index is not detected"

@@ -226,7 +226,12 @@ class RecordView:
         sources before markers and declarations; and the record counts."""
         rows = sorted(
             self.rows.values(),
-            key=lambda r: (-_RANK[r.worst or WAIVED], r.path, r.index if r.index is not None else -1, r.line or 0),
+            key=lambda r: (
+                -_RANK[r.worst or WAIVED],
+                r.path,
+                r.index if r.index is not None else -1,
+                r.line or 0,
+            ),
         )
         for name, src in self.sources.items():
             src.records = len(self._records.get(name, ()))
@@ -305,6 +310,14 @@ def record_view(
     for i, f in enumerate(result.findings if findings is None else findings):
         view.add(i, f)
     return summarize(view, result)
+
+
+def report_identity(result: ScanResult) -> ReportIdentity:
+    """The id and digest of ``result``'s report (one pass over its findings)."""
+    view = RecordView(result.run, frozenset())
+    for i, f in enumerate(result.findings):
+        view.add(i, f)
+    return view.identity(result)
 
 
 def record_verdict(counts: RecordCounts, verdict: ov.Verdict) -> str:

@@ -182,7 +182,9 @@ def _related(f: Finding, n: int, run: Mapping[str, object]) -> dict[str, Any] | 
     if f.match is not None:
         ref = f.match.reference
         name = f"{ref.source.name}/{ref.id}"
-        text = f"{turn} copies reference {ref.id} of source {ref.source.name} ({f.match.evidence.kind.value}, "
+        text = (
+            f"{turn} copies reference {ref.id} of source {ref.source.name} ({f.match.evidence.kind.value}, "
+        )
         text += f"similarity {f.match.evidence.similarity:.2f}, {f.match.evidence.matched_tokens} tokens)"
     elif f.marker is not None:
         name = f"marker/{f.marker.marker}"
@@ -195,7 +197,9 @@ def _related(f: Finding, n: int, run: Mapping[str, object]) -> dict[str, Any] | 
         if f.record.location.line:
             physical["region"] = {"startLine": f.record.location.line}
         out["physicalLocation"] = physical
-    out["logicalLocations"] = [{"name": name, "fullyQualifiedName": f"provcheck-index:{name}", "kind": "object"}]
+    out["logicalLocations"] = [
+        {"name": name, "fullyQualifiedName": f"provcheck-index:{name}", "kind": "object"}
+    ]
     out["message"] = {"text": text}
     return out
 
@@ -259,7 +263,9 @@ def result_of(findings: list[Finding], rule_index: int, run: Mapping[str, object
         d = f.declaration
         props["declaration"] = {"key": d.key, "value": d.value, "dataset": repo_path(d.dataset, run)}
     if not open_:
-        waivers = [x.waiver for x in findings if x.waiver is not None and x.waiver_state is WaiverState.WAIVED]
+        waivers = [
+            x.waiver for x in findings if x.waiver is not None and x.waiver_state is WaiverState.WAIVED
+        ]
         out["suppressions"] = [
             {
                 "kind": "external",

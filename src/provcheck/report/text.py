@@ -7,7 +7,6 @@ from itertools import islice
 from typing import TextIO
 
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -153,7 +152,10 @@ class TextFormatter(Formatter):
                 _cell(src.provider or ""),
                 _cell(src.license or ""),
                 _cell(src.terms or ""),
-                Text(texts + (" (empty)" if src.indexed and src.texts == 0 else ""), style="bold red" if src.texts == 0 else ""),
+                Text(
+                    texts + (" (empty)" if src.indexed and src.texts == 0 else ""),
+                    style="bold red" if src.texts == 0 else "",
+                ),
                 f"{src.records:,}",
                 f"{src.share:.1%}",
                 _cell(src.worst or "", _STYLE_OF.get(src.worst or "", "")),

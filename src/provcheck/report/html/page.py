@@ -81,9 +81,9 @@ def _paged(out: TextIO, cards: Iterable[str], total: int, for_print: bool = Fals
             out.write(card_)
         if total > PRINT_EVIDENCE:
             out.write(
-                f'<p class="note">{total - PRINT_EVIDENCE:,} more finding(s) of this group: their records are '
-                'in <a href="#records">Records with findings</a>, their evidence in the JSON and HTML '
-                "reports.</p>"
+                f'<p class="note">{total - PRINT_EVIDENCE:,} more finding(s) of this group: their records '
+                'are in <a href="#records">Records with findings</a>, their evidence in the JSON and '
+                "HTML reports.</p>"
             )
         return
     for card_ in islice(cards, PAGE):
@@ -165,7 +165,8 @@ def page_style(running: str) -> str:
         f" @top-left {{ content: {css_string(running)}; font: 8pt sans-serif; color: #475467; }}"
         ' @bottom-right { content: "page " counter(page) " of " counter(pages); font: 8pt sans-serif;'
         " color: #475467; } }"
-        f" @media print {{ .list > details.finding:nth-of-type(n+{PRINT_EVIDENCE + 1}) {{ display: none; }} }}"
+        " @media print { .list > details.finding:nth-of-type(n+"
+        f"{PRINT_EVIDENCE + 1}) {{ display: none; }} }}"
     )
 
 
@@ -274,8 +275,8 @@ class HtmlFormatter(Formatter):
         )
         out.write(
             '<section id="findings"><h2>Evidence</h2>'
-            '<p class="note">Every finding, grouped by rule, then by the source copied from (or the marker or '
-            "declaration). Each finding opens to show the record and the reference side by side with "
+            '<p class="note">Every finding, grouped by rule, then by the source copied from (or the marker '
+            "or declaration). Each finding opens to show the record and the reference side by side with "
             "the aligned text marked.</p>" + controls
         )
         findings = result.findings

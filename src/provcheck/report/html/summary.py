@@ -41,9 +41,7 @@ def not_scanned(result: ScanResult) -> list[str]:
     run = result.run
     out: list[str] = []
     if result.errors:
-        out.append(
-            f"{len(result.errors):,} unreadable file(s) or record(s) (listed under Unreadable input)"
-        )
+        out.append(f"{len(result.errors):,} unreadable file(s) or record(s) (listed under Unreadable input)")
     roles = ov.run_text(run, "roles")
     if roles:
         out.append(f"turns other than {roles} (--roles)")
@@ -104,7 +102,10 @@ def executive_summary(
                     else ""
                 ),
             ),
-            ("Not scanned", esc("; ".join(gaps)) if gaps else "nothing left out: every record given was read"),
+            (
+                "Not scanned",
+                esc("; ".join(gaps)) if gaps else "nothing left out: every record given was read",
+            ),
             ("Fails on", esc("/".join(verdict.fail_on) or "never")),
             ("Report", f"{_mono(rs.identity.id)}, digest {_mono(rs.identity.digest)}"),
         ]
@@ -180,7 +181,17 @@ def sources_table(rs: RecordSummary) -> str:
                 esc("; ".join(s.clauses)),
             ]
         )
-    head = ["source", "provider", "licence", "terms", "texts indexed", "records", "share", "worst action", "clause"]
+    head = [
+        "source",
+        "provider",
+        "licence",
+        "terms",
+        "texts indexed",
+        "records",
+        "share",
+        "worst action",
+        "clause",
+    ]
     return table(head, rows, "sources")
 
 
@@ -205,7 +216,9 @@ def record_charts(rs: RecordSummary) -> list[str]:
 
 
 def _record_cells(r_rules: list[str], refs: list[str]) -> tuple[str, str]:
-    return esc(", ".join(r_rules)), esc(", ".join(refs[:3]) + (f" (+{len(refs) - 3} more)" if len(refs) > 3 else ""))
+    return esc(", ".join(r_rules)), esc(
+        ", ".join(refs[:3]) + (f" (+{len(refs) - 3} more)" if len(refs) > 3 else "")
+    )
 
 
 def record_rows(rs: RecordSummary) -> Iterator[list[str]]:
@@ -271,7 +284,7 @@ def decision_block(decision: Decision | None, rs: RecordSummary, dataset: str) -
         '<section id="decision" class="decision"><h2>Decision</h2>'
         + ident
         + '<form class="decision-form" autocomplete="off">'
-        f'<fieldset><legend>Decision</legend>{options}</fieldset>'
+        f"<fieldset><legend>Decision</legend>{options}</fieldset>"
         '<label class="wide">Conditions<textarea name="conditions" rows="3"></textarea></label>'
         '<label>Name<input type="text" name="name"></label>'
         '<label>Role<input type="text" name="role"></label>'
