@@ -116,16 +116,15 @@ def write_output(path: str | None, report: str | Callable[[Any], None], binary: 
     ``path`` once complete, so a failed or interrupted report never leaves half a file.
     ``binary``: the function writes bytes (a PDF).
     """
+    write: Callable[[Any], None]
     if isinstance(report, str):
         text = report
-
-        def write(out: Any) -> None:
-            out.write(text)
-    else:
+        write = lambda out: out.write(text)  # noqa: E731
+    else:  # a function of a text or (``binary``) a byte stream
         write = report
     if path is None or path == "-":
         if binary:
-            raw = click.get_binary_stream("stdout")
+            raw = sys.stdout.buffer
             write(raw)
             raw.flush()
             return
