@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from typing import BinaryIO, TextIO
 
 from provcheck.errors import ExitCode, ProvcheckError
@@ -85,36 +86,40 @@ class PdfFormatter(Formatter):
     def write_bytes(self, result: ScanResult, context: ReportContext, out: BinaryIO) -> None:
         """Render the print HTML to a temporary file, print it, copy the PDF to ``out``."""
         check_available()
-        from playwright.sync_api import Error as PlaywrightError
-        from playwright.sync_api import sync_playwright
-
         with tempfile.TemporaryDirectory(prefix="provcheck-pdf-") as tmp:
             page_path = os.path.join(tmp, "report.html")
             pdf_path = os.path.join(tmp, "report.pdf")
             with open(page_path, "w", encoding="utf-8") as fh:
                 HtmlFormatter(for_print=True).write(result, context, fh)
-            url = "file://" + page_path
-            try:
-                with sync_playwright() as p:
-                    browser = p.chromium.launch(executable_path=chromium_path(), args=["--disable-gpu"])
-                    try:
-                        page = browser.new_page()
-                        page.route("**/*", lambda r: r.continue_() if r.request.url == url else r.abort())
-                        page.goto(url, wait_until="load", timeout=TIMEOUT_MS)
-                        page.emulate_media(media="print")
-                        page.pdf(
-                            path=pdf_path,
-                            prefer_css_page_size=True,
-                            print_background=True,
-                            outline=True,
-                            tagged=True,
-                        )
-                    finally:
-                        browser.close()
-            except PlaywrightError as exc:
-                raise PdfUnavailable(
-                    f"Chromium could not print the report: {str(exc).splitlines()[0]}",
-                    hint=f"check the browser ({CHROMIUM_ENV}) and that it runs headless here",
-                ) from None
+            # Playwright's synchronous API refuses to run in a thread with an asyncio loop (a
+            # notebook, an async application, another Playwright session): it gets a thread.
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="provcheck-pdf") as pool:
+                pool.submit(_print, page_path, pdf_path).result()
             with open(pdf_path, "rb") as fh:
                 shutil.copyfileobj(fh, out)
+
+
+def _print(page_path: str, pdf_path: str) -> None:
+    from playwright.sync_api import Error as PlaywrightError
+    from playwright.sync_api import sync_playwright
+
+    url = "file://" + page_path
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium_path(), args=["--disable-gpu"])
+            try:
+                page = browser.new_page()
+                # Nothing but the report itself is loaded (it asks for nothing; this makes sure).
+                page.route("**/*", lambda r: r.continue_() if r.request.url == url else r.abort())
+                page.goto(url, wait_until="load", timeout=TIMEOUT_MS)
+                page.emulate_media(media="print")
+                page.pdf(
+                    path=pdf_path, prefer_css_page_size=True, print_background=True, outline=True, tagged=True
+                )
+            finally:
+                browser.close()
+    except PlaywrightError as exc:
+        raise PdfUnavailable(
+            f"Chromium could not print the report: {str(exc).splitlines()[0]}",
+            hint=f"check the browser ({CHROMIUM_ENV}) and that it runs headless here",
+        ) from None

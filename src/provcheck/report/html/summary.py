@@ -170,7 +170,8 @@ def sources_table(rs: RecordSummary) -> str:
             texts = '<span class="flag">0: empty, matches nothing</span>'
         rows.append(
             [
-                _mono(s.source) + ("" if s.indexed else ' <span class="note">(not an indexed source)</span>'),
+                f'<span class="mono id">{esc(s.source)}</span>'
+                + ("" if s.indexed else ' <span class="note">(not an indexed source)</span>'),
                 esc(s.provider or ""),
                 esc(s.license or ""),
                 esc(s.terms or ""),
@@ -215,18 +216,19 @@ def record_charts(rs: RecordSummary) -> list[str]:
     ]
 
 
-def _record_cells(r_rules: list[str], refs: list[str]) -> tuple[str, str]:
-    return esc(", ".join(r_rules)), esc(
-        ", ".join(refs[:3]) + (f" (+{len(refs) - 3} more)" if len(refs) > 3 else "")
-    )
+def _ids(items: list[str], most: int | None = None) -> str:
+    """Identifiers that break between each other, never inside one."""
+    shown = items if most is None else items[:most]
+    out = ", ".join(f'<span class="id">{esc(i)}</span>' for i in shown)
+    return out + (f" (+{len(items) - len(shown)} more)" if len(items) > len(shown) else "")
 
 
 def record_rows(rs: RecordSummary) -> Iterator[list[str]]:
     """One row per record with findings: location, id, rules, references, worst action."""
     for r in rs.rows:
-        rules, refs = _record_cells(r.rules, r.references)
-        where = f'<a href="#f-{esc(r.first_id)}" class="mono">{esc(r.location)}</a>'
-        yield [where, esc(r.id or ""), rules, refs, f"{r.findings:,}", _badge(r.worst)]
+        where = f'<a href="#f-{esc(r.first_id)}" class="mono id">{esc(r.location)}</a>'
+        rid = f'<span class="id">{esc(r.id)}</span>' if r.id else ""
+        yield [where, rid, _ids(r.rules), _ids(r.references, 3), f"{r.findings:,}", _badge(r.worst)]
 
 
 def write_records(out: TextIO, rs: RecordSummary) -> None:
