@@ -8,9 +8,9 @@ installs Chromium, so CI always runs them. The screenshot and the printed PDF ar
 from __future__ import annotations
 
 import os
-import subprocess
 import re
 import shutil
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
