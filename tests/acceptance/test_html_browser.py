@@ -81,6 +81,12 @@ def test_demo_report_renders_with_evidence_highlighted(browser: Any, monkeypatch
     shutil.rmtree(work / "demo-index", ignore_errors=True)
     work.mkdir(parents=True, exist_ok=True)
     report = work / "report.html"
+    decision = work / "decision.yaml"
+    decision.write_text(
+        "decision: approve-with-conditions\n"
+        "conditions:\n  - Remove the 3 blocking records before training.\n"
+        "name: Jane Doe\nrole: Product counsel\ndate: 2026-12-05\nsignature: /s/ Jane Doe\n"
+    )
     run_cli(["index", "build", work / "demo-index", "--sources", "fixtures/demo/sources.yaml", "-q"])
     run_cli(
         [
@@ -96,15 +102,27 @@ def test_demo_report_renders_with_evidence_highlighted(browser: Any, monkeypatch
             "html",
             "-o",
             report,
+            "-f",
+            "pdf",
+            "-o",
+            work / "decided.pdf",
+            "--decision",
+            decision,
             "-q",
         ],
         1,
     )
+    # The signed record: the decision printed with the report it refers to.
+    signed = pdf_text(work / "decided.pdf")
+    assert "Approve with conditions" in signed and "Remove the 3 blocking records" in signed
+    assert "Jane Doe" in signed and "Product counsel" in signed and "2026-12-05" in signed
     report = report.resolve()
     page = Page(browser, height=1750)
     page.open(report)
     p = page.page
-    assert p.locator(".verdict.fail").inner_text().startswith("FAIL: 4 finding(s)")
+    assert p.locator(".verdict.fail").inner_text().startswith("Blocked: 3 of 11 records")
+    assert p.locator("table.records tbody tr").count() == 6
+    assert "Approve with conditions" in p.locator("#decision").inner_text()
     # 5 matches, 2 dataset-card declarations and 1 waived marker.
     assert p.locator("details.finding").count() == 8
     assert p.locator("details.finding[data-waived='1']").count() == 1
