@@ -219,7 +219,8 @@ def record_charts(rs: RecordSummary) -> list[str]:
 def _ids(items: list[str], most: int | None = None) -> str:
     """Identifiers that break between each other, never inside one."""
     shown = items if most is None else items[:most]
-    out = ", ".join(f'<span class="id">{esc(i)}</span>' for i in shown)
+    last = len(shown) - 1  # the comma stays with its identifier: a line never starts with one
+    out = " ".join(f'<span class="id">{esc(i)}{"," if k < last else ""}</span>' for k, i in enumerate(shown))
     return out + (f" (+{len(items) - len(shown)} more)" if len(items) > len(shown) else "")
 
 
