@@ -320,3 +320,25 @@ def test_a_large_report_states_records_and_prints_every_record(browser: Any, tmp
     )
     images = sorted(ARTIFACTS.glob("large-*.png"))
     assert len(images) == 3 and all(img.stat().st_size > 20_000 for img in images)
+
+
+def test_a_decision_filled_in_the_page_is_kept_when_printed(browser: Any, tmp_path: Path) -> None:
+    if shutil.which("pdftotext") is None:
+        pytest.skip("poppler-utils (pdftotext) not installed")
+    report = write_report(tmp_path / "decide.html", sample())
+    page = Page(browser)
+    page.open(report)
+    p = page.page
+    form = p.locator("#decision")
+    form.locator("input[value='reject']").check()
+    form.locator("textarea[name=conditions]").fill("Not before the licence is cleared.")
+    form.locator("input[name=name]").fill("Jane Doe")
+    form.locator("input[name=role]").fill("Product counsel")
+    form.locator("input[name=date]").fill("2026-12-05")
+    form.locator("input[name=name]").press("Enter")  # no submission: nothing is sent, nothing lost
+    assert form.locator("input[name=name]").input_value() == "Jane Doe"
+    pdf = tmp_path / "decide.pdf"
+    p.pdf(path=str(pdf), prefer_css_page_size=True, print_background=True)
+    text = pdf_text(pdf)
+    assert "Jane Doe" in text and "Product counsel" in text and "Not before the licence is cleared." in text
+    page.assert_clean(report)
