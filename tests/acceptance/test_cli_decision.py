@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from test_cli_scan import BLOCK_POLICY, dataset
 
 from helpers import REFERENCE_TEXTS, run_cli, write_jsonl
@@ -59,3 +60,13 @@ def test_index_info_never_cuts_a_source_name(tmp_path: Path) -> None:
     run_cli(["index", "add", idx, refs, "--source", name, "--provider", "openai-with-a-long-provider", "-q"])
     out = run_cli(["index", "info", idx]).stdout
     assert name in out and "openai-with-a-long-provider" in out
+
+
+def test_pdf_without_its_browser_is_refused_before_the_scan(
+    tmp_path: Path, index_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PROVCHECK_CHROMIUM", str(tmp_path / "no-such-browser"))
+    out = tmp_path / "r.pdf"
+    result = run_cli([*scan_args(tmp_path, index_dir), "-f", "pdf", "-o", out], 2)
+    assert "PROVCHECK_CHROMIUM" in result.stderr and "not an executable" in result.stderr
+    assert not out.exists() and "scanned" not in result.stderr
