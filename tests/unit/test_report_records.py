@@ -263,3 +263,13 @@ def test_paths_are_relative_to_the_repository_and_linked_to_their_lines() -> Non
 )
 def test_a_remote_becomes_a_web_address_without_credentials(remote: str | None, web: str | None) -> None:
     assert web_url(remote) == web
+
+
+def test_the_running_header_cannot_be_escaped_from_by_a_path() -> None:
+    result = sample()
+    hostile = 'data/"; } </style><script>alert(1)</script>\n'
+    html = formatter(OutputFormat.HTML).render(replace(result, run={**result.run, "paths": [hostile]}), CTX)
+    page_style = re.search(r"<style>(@page .*?)</style>", html)
+    assert page_style is not None
+    assert "<" not in page_style[1] and '"; }' not in page_style[1]
+    assert "<script>alert(1)" not in html
