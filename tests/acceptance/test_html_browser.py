@@ -198,6 +198,7 @@ def test_print_opens_the_evidence_of_what_is_shown(browser: Any, tmp_path: Path)
     page.open(report)
     p = page.page
     assert p.locator("details.finding[open]").count() == 0
+    assert p.locator("table.records tbody tr").count() == 60
     p.evaluate("window.dispatchEvent(new Event('beforeprint'))")
     assert p.locator("details.finding[open]").count() == 60
     p.evaluate("window.dispatchEvent(new Event('afterprint'))")
@@ -289,6 +290,9 @@ def test_a_large_report_states_records_and_prints_every_record(browser: Any, tmp
         assert cells.nth(5).inner_text() == f"{src['records']:,}"
         assert cells.nth(6).inner_text() == f"{src['share']:.1%}"
     assert "0: empty, matches nothing" in p.locator("table.sources").inner_text()
+    # 200 record rows are built when the page opens, the others on "Show all" and in print.
+    assert p.locator("table.records tbody tr").count() == 200
+    p.click("#all-records")
     assert p.locator("table.records tbody tr").count() == 600
     assert p.locator("#decision input[name=name]").count() == 1
     page.assert_clean(report)
@@ -341,4 +345,16 @@ def test_a_decision_filled_in_the_page_is_kept_when_printed(browser: Any, tmp_pa
     p.pdf(path=str(pdf), prefer_css_page_size=True, print_background=True)
     text = pdf_text(pdf)
     assert "Jane Doe" in text and "Product counsel" in text and "Not before the licence is cleared." in text
+    page.assert_clean(report)
+
+
+def test_printing_from_the_browser_lists_every_record(browser: Any, tmp_path: Path) -> None:
+    report = write_report(tmp_path / "records.html", many(450))
+    page = Page(browser)
+    page.open(report)
+    p = page.page
+    assert p.locator("table.records tbody tr").count() == 200
+    p.evaluate("window.dispatchEvent(new Event('beforeprint'))")
+    assert p.locator("table.records tbody tr").count() == 450
+    assert p.locator("#all-records").count() == 0
     page.assert_clean(report)

@@ -335,7 +335,9 @@ def scan(
     targets = pair_outputs(formats, outputs)
     decision = report_decision(decision_path, [fmt for fmt, _ in targets])
     if any(fmt is OutputFormat.PDF and out is None and sys.stdout.isatty() for fmt, out in targets):
-        raise UsageError("--format pdf writes a binary file: give it --output FILE.pdf, or pipe stdout to a file")
+        raise UsageError(
+            "--format pdf writes a binary file: give it --output FILE.pdf, or pipe stdout to a file"
+        )
     if any(fmt is OutputFormat.PDF for fmt, _ in targets):
         from provcheck.report.pdf import check_available  # loads the HTML report: only when asked
 

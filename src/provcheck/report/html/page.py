@@ -236,7 +236,7 @@ class HtmlFormatter(Formatter):
         )
         out.write(executive_summary(result, verdict, rs, evidence_note, record_charts(rs)))
         out.write(decision_block(context.decision, rs, paths))
-        write_records(out, rs)
+        write_records(out, rs, self.for_print)
         self._findings(result, overview, out)
         out.write(self._unmatched(result))
         self._waivers(result, overview, out)
