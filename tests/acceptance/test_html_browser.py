@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -80,6 +81,12 @@ def test_demo_report_renders_with_evidence_highlighted(browser: Any, monkeypatch
     shutil.rmtree(work / "demo-index", ignore_errors=True)
     work.mkdir(parents=True, exist_ok=True)
     report = work / "report.html"
+    decision = work / "decision.yaml"
+    decision.write_text(
+        "decision: approve-with-conditions\n"
+        "conditions:\n  - Remove the 3 blocking records before training.\n"
+        "name: Jane Doe\nrole: Product counsel\ndate: 2026-12-05\nsignature: /s/ Jane Doe\n"
+    )
     run_cli(["index", "build", work / "demo-index", "--sources", "fixtures/demo/sources.yaml", "-q"])
     run_cli(
         [
@@ -95,16 +102,28 @@ def test_demo_report_renders_with_evidence_highlighted(browser: Any, monkeypatch
             "html",
             "-o",
             report,
+            "-f",
+            "pdf",
+            "-o",
+            work / "decided.pdf",
+            "--decision",
+            decision,
             "-q",
         ],
         1,
     )
+    # The signed record: the decision printed with the report it refers to.
+    signed = pdf_text(work / "decided.pdf")
+    assert "Approve with conditions" in signed and "Remove the 3 blocking records" in signed
+    assert "Jane Doe" in signed and "Product counsel" in signed and "2026-12-05" in signed
     report = report.resolve()
     page = Page(browser, height=1750)
     page.open(report)
     p = page.page
     # Alpaca-style material predates OpenAI's earliest wording on record: review, not block.
-    assert p.locator(".verdict.fail").inner_text().startswith("FAIL: 3 finding(s)")
+    assert p.locator(".verdict.fail").inner_text().startswith("Blocked: 3 of 11 records")
+    assert p.locator("table.records tbody tr").count() == 6
+    assert "Approve with conditions" in p.locator("#decision").inner_text()
     # 5 matches, 2 dataset-card declarations, the card's licence conflict and 1 waived marker.
     assert p.locator("details.finding").count() == 9
     assert "Note: the material is dated 2023-03-13" in p.locator("#findings").inner_text()
@@ -182,10 +201,163 @@ def test_print_opens_the_evidence_of_what_is_shown(browser: Any, tmp_path: Path)
     page.open(report)
     p = page.page
     assert p.locator("details.finding[open]").count() == 0
+    assert p.locator("table.records tbody tr").count() == 60
     p.evaluate("window.dispatchEvent(new Event('beforeprint'))")
     assert p.locator("details.finding[open]").count() == 60
     p.evaluate("window.dispatchEvent(new Event('afterprint'))")
     assert p.locator("details.finding[open]").count() == 0
     p.emulate_media(media="print")
     assert p.locator("nav.toc").is_hidden() and p.locator(".controls").is_hidden()
+    page.assert_clean(report)
+
+
+# ---- complete in print (issue 14)
+
+
+def two_findings_a_record(n: int) -> Any:
+    """``many(n)`` with two findings (two rules) on each record, over 3 indexed sources and an
+    empty one: the report must count n / 2 records, not n findings."""
+    from dataclasses import replace
+
+    from provcheck.model import Location
+
+    result = many(n)
+    findings = []
+    matches = []
+    for i, f in enumerate(result.findings):
+        k = i // 2
+        m = f.match
+        rec = replace(
+            m.record,
+            location=Location(f"data/shard-{k % 7}.jsonl", k, k + 1),
+            id="记录-😀" if k == 3 else f"rec-{k}",  # a CJK and emoji id: printed with Noto fonts
+            content_hash=f"{k:032x}",
+        )
+        m = replace(m, record=rec)
+        matches.append(m)
+        findings.append(replace(f, match=m))
+    details = [
+        {
+            "name": s,
+            "provider": "openai",
+            "license": None,
+            "terms": "openai-terms-of-use",
+            "records": 9,
+            "texts": 9,
+        }
+        for s in ("sharegpt-dump", "mixed-sft", "gpt4-outputs")
+    ]
+    details.append({"name": "empty-source", "provider": "x", "records": 0, "texts": 0})
+    index = {**result.run["index"], "sources": [d["name"] for d in details], "source_details": details}
+    return replace(
+        result, findings=tuple(findings), matches=tuple(matches), run={**result.run, "index": index}
+    )
+
+
+def pdf_text(pdf: Path) -> str:
+    return subprocess.run(["pdftotext", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
+
+
+def test_a_large_report_states_records_and_prints_every_record(browser: Any, tmp_path: Path) -> None:
+    if shutil.which("pdftotext") is None or shutil.which("pdftoppm") is None:
+        pytest.skip("poppler-utils (pdftotext, pdftoppm) not installed")
+    import json
+
+    from provcheck.report.pdf import PdfFormatter
+
+    result = two_findings_a_record(1200)
+    doc = json.loads(formatter(OutputFormat.JSON).render(result, ReportContext()))
+    summary = doc["summary"]
+    assert len(result.findings) == 1200 and summary["records"]["scanned"] == 1200
+    assert summary["records"]["with_findings"] == len(doc["records"]) == 600
+    assert {s["source"] for s in summary["sources"] if s["records"]} >= {
+        "sharegpt-dump",
+        "mixed-sft",
+        "gpt4-outputs",
+    }
+
+    # The summary a reader sees says what the JSON says.
+    report = write_report(tmp_path / "large.html", result)
+    page = Page(browser)
+    page.open(report)
+    p = page.page
+    verdict = p.locator("#verdict").inner_text()
+    rec = summary["records"]
+    assert f"{rec['blocking']:,} of {rec['scanned']:,} records" in verdict
+    assert f"{rec['with_findings']:,} records" in verdict
+    rows = p.locator("table.sources tbody tr")
+    assert rows.count() == len(summary["sources"])
+    for i, src in enumerate(summary["sources"]):
+        cells = rows.nth(i).locator("td")
+        assert cells.nth(0).inner_text().split(" (")[0] == src["source"]
+        assert cells.nth(5).inner_text() == f"{src['records']:,}"
+        assert cells.nth(6).inner_text() == f"{src['share']:.1%}"
+    assert "0: empty, matches nothing" in p.locator("table.sources").inner_text()
+    # 200 record rows are built when the page opens, the others on "Show all" and in print.
+    assert p.locator("table.records tbody tr").count() == 200
+    p.click("#all-records")
+    assert p.locator("table.records tbody tr").count() == 600
+    assert p.locator("#decision input[name=name]").count() == 1
+    page.assert_clean(report)
+
+    # Printed, every record with a finding is in the PDF's text, with page numbers and the header.
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    pdf = ARTIFACTS / "large.pdf"
+    with pdf.open("wb") as fh:
+        PdfFormatter().write_bytes(result, ReportContext(), fh)
+    text = pdf_text(pdf)
+    pages = text.split("\f")
+    # A location never wraps (identifiers do not break), so it is one line of the text.
+    lines = {line.strip() for line in text.splitlines()}
+    missing = [r for r in doc["records"] if f"{r['path']}:{r['line']}" not in lines]
+    assert missing == []
+    first = pages[0]
+    assert re.search(
+        r"Evidence in print:.*first 5 findings of each rule and source, (\d[\d,]*) of 1,200 findings",
+        " ".join(first.split()),
+    )
+    assert doc["report"]["digest"] in re.sub(r"\s+", "", first)
+    n = len([pg for pg in pages if pg.strip()])
+    assert f"page 1 of {n}" in first and f"page {n} of {n}" in pages[n - 1]
+    assert all(doc["report"]["id"] in pg for pg in pages if pg.strip())  # running header
+    assert "记录-😀" in text
+    # Pages as images: the first pages are drawn (not blank), for people to look at.
+    subprocess.run(
+        ["pdftoppm", "-r", "60", "-png", "-f", "1", "-l", "3", str(pdf), str(ARTIFACTS / "large")], check=True
+    )
+    images = sorted(ARTIFACTS.glob("large-*.png"))
+    assert len(images) == 3 and all(img.stat().st_size > 20_000 for img in images)
+
+
+def test_a_decision_filled_in_the_page_is_kept_when_printed(browser: Any, tmp_path: Path) -> None:
+    if shutil.which("pdftotext") is None:
+        pytest.skip("poppler-utils (pdftotext) not installed")
+    report = write_report(tmp_path / "decide.html", sample())
+    page = Page(browser)
+    page.open(report)
+    p = page.page
+    form = p.locator("#decision")
+    form.locator("input[value='reject']").check()
+    form.locator("textarea[name=conditions]").fill("Not before the licence is cleared.")
+    form.locator("input[name=name]").fill("Jane Doe")
+    form.locator("input[name=role]").fill("Product counsel")
+    form.locator("input[name=date]").fill("2026-12-05")
+    form.locator("input[name=name]").press("Enter")  # no submission: nothing is sent, nothing lost
+    assert form.locator("input[name=name]").input_value() == "Jane Doe"
+    pdf = tmp_path / "decide.pdf"
+    p.pdf(path=str(pdf), prefer_css_page_size=True, print_background=True)
+    text = pdf_text(pdf)
+    assert "Jane Doe" in text and "Product counsel" in text and "Not before the licence is cleared." in text
+    page.assert_clean(report)
+
+
+def test_printing_from_the_browser_lists_every_record(browser: Any, tmp_path: Path) -> None:
+    report = write_report(tmp_path / "records.html", many(450))
+    page = Page(browser)
+    page.open(report)
+    p = page.page
+    assert p.locator("table.records tbody tr").count() == 200
+    p.evaluate("window.dispatchEvent(new Event('beforeprint'))")
+    assert p.locator("table.records tbody tr").count() == 450
+    assert p.locator("#all-records").count() == 0
     page.assert_clean(report)

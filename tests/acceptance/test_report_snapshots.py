@@ -41,7 +41,21 @@ SUFFIX = {
     OutputFormat.MARKDOWN: "md",
     OutputFormat.CSV: "csv",
     OutputFormat.JUNIT: "xml",
+    OutputFormat.PDF: "print.html",
 }
+"""The PDF's golden file is the page it prints (the PDF itself carries Chromium's dates and
+object ids); tests/acceptance/test_html_browser.py prints it and reads its text."""
+
+
+def render(fmt: OutputFormat, result: ScanResult) -> str:
+    """The report as text: for the PDF, the HTML written for print."""
+    if fmt is OutputFormat.PDF:
+        from provcheck.report.html.page import HtmlFormatter
+
+        return HtmlFormatter(for_print=True).render(result, ReportContext())
+    return formatter(fmt).render(result, ReportContext())
+
+
 DEMO_COMMAND = [
     "provcheck",
     "scan",
@@ -134,13 +148,13 @@ def test_demo_scan_reports_match_their_golden_files(fmt: OutputFormat, demo: tup
     # The demo data's findings, as the README describes them: 5 matches, 2 declarations, 1 marker,
     # and the card's apache-2.0 over rows copied from CC BY-NC material (a licence conflict).
     assert len(result.findings) == 9
-    text = formatter(fmt).render(result, ReportContext())
+    text = render(fmt, result)
     check_snapshot(f"demo.{SUFFIX[fmt]}", mask_paths(text, tmp))
 
 
 @pytest.mark.parametrize("fmt", list(OutputFormat), ids=lambda f: f.value)
 def test_sample_reports_match_their_golden_files(fmt: OutputFormat) -> None:
-    check_snapshot(f"sample.{SUFFIX[fmt]}", formatter(fmt).render(sample(), ReportContext()))
+    check_snapshot(f"sample.{SUFFIX[fmt]}", render(fmt, sample()))
 
 
 def test_every_golden_file_belongs_to_a_test() -> None:

@@ -21,7 +21,7 @@ from provcheck.report.csv import COLUMNS
 from provcheck.report.markdown import ROWS
 from provcheck.report.method import measured
 from provcheck.report.sarif import FINGERPRINT_KEY
-from report_samples import FORMULA, many, sample
+from report_samples import FORMULA, SCRIPT, many, sample
 
 CTX = ReportContext()
 
@@ -38,7 +38,10 @@ def test_every_format_has_exactly_one_formatter_and_the_cli_offers_it() -> None:
     assert sorted(choices) == sorted(f.value for f in OutputFormat)
 
 
-@pytest.mark.parametrize("fmt", list(OutputFormat))
+TEXT_FORMATS = [f for f in OutputFormat if not FORMATTERS[f].binary]
+
+
+@pytest.mark.parametrize("fmt", TEXT_FORMATS)
 def test_formatters_are_pure_and_deterministic(fmt: OutputFormat) -> None:
     result = sample()
     assert render(fmt, result) == render(fmt, result)
@@ -193,8 +196,12 @@ def test_sarif_is_valid_and_maps_findings_to_results() -> None:
     log = json.loads(render(OutputFormat.SARIF))
     assert check_sarif(log)
     (run,) = log["runs"]
-    results = {r["partialFingerprints"][FINGERPRINT_KEY]: r for r in run["results"]}
-    assert set(results) == {f.id for f in sample().findings}
+    # One result per record and rule: each carries the ids of the findings it groups, and every
+    # finding is in exactly one result.
+    grouped = [(x["id"], r) for r in run["results"] for x in r["properties"]["findings"]]
+    results = dict(grouped)
+    assert len(grouped) == len(results) and set(results) == {f.id for f in sample().findings}
+    assert len({r["partialFingerprints"][FINGERPRINT_KEY] for r in run["results"]}) == len(run["results"])
     block = results["f-block"]
     assert block["level"] == "error"
     assert block["locations"][0]["physicalLocation"] == {
@@ -294,20 +301,36 @@ def test_junit_fails_blocking_findings_skips_waived_and_errors_unreadable_input(
 
 
 def test_markdown_is_inert_and_keeps_the_table_intact() -> None:
-    text = render(OutputFormat.MARKDOWN)
+    result = sample()
+    f = result.findings[1]
+    assert f.match is not None
+    ref = replace(f.match.reference, id=f"{SCRIPT} @here #12 | x")  # data shown in the records table
+    hostile = replace(f, match=replace(f.match, reference=ref))
+    text = render(
+        OutputFormat.MARKDOWN, replace(result, findings=(result.findings[0], hostile, *result.findings[2:]))
+    )
     table = [line for line in text.splitlines() if line.startswith("| **")]
-    assert len(table) == len(sample().findings)
+    rows = json.loads(render(OutputFormat.JSON))["records"]
+    assert len(table) == len(rows)  # one row per record
     for line in table:
-        assert len(re.findall(r"(?<!\\)\|", line)) == 7, line  # 6 cells, pipes in data escaped
+        assert len(re.findall(r"(?<!\\)\|", line)) == 5, line  # 4 cells, pipes in data escaped
     assert "<script>" not in text and "&lt;script&gt;" in text
-    assert "copies mixed-sft" in text
     assert "@here" not in text and "#12" not in text and "&#64;here" in text
 
 
-def test_markdown_lists_at_most_rows_findings() -> None:
+def test_markdown_leads_with_the_source_table() -> None:
+    text = render(OutputFormat.MARKDOWN)
+    lines = text.splitlines()
+    sources = lines.index(next(line for line in lines if line.startswith("| source | provider |")))
+    records = lines.index(next(line for line in lines if line.startswith("| worst | record |")))
+    assert sources < records
+    assert "| sharegpt-dump |" in text and "| declared in data/README.md (not indexed) |" in text
+
+
+def test_markdown_lists_at_most_rows_records() -> None:
     text = render(OutputFormat.MARKDOWN, many(ROWS + 7))
     assert len([line for line in text.splitlines() if line.startswith("| **")]) == ROWS
-    assert "… and 7 more findings" in text
+    assert "… and 7 more records" in text
     assert len(render(OutputFormat.MARKDOWN, many(5000))) < 65536  # a GitHub comment's limit
 
 
@@ -342,15 +365,15 @@ def test_streamed_junit_is_indented_as_et_indent_indents_the_whole_tree() -> Non
         assert body == ET.tostring(root, encoding="unicode") + "\n"
 
 
-def test_text_table_lists_the_first_findings_and_counts_the_rest() -> None:
+def test_text_table_lists_the_first_records_and_counts_the_rest() -> None:
     from provcheck.report.text import TABLE_ROWS
 
     result = many(TABLE_ROWS + 37)
     text = render(OutputFormat.TEXT, result, replace(CTX, width=200))
-    listed = {f"(finding {i})" for i in range(TABLE_ROWS + 37) if f"(finding {i})" in text}
-    assert len(listed) == TABLE_ROWS
-    assert "… 37 more findings: see the json or html report" in text
-    assert "more findings: see" not in render(OutputFormat.TEXT, many(TABLE_ROWS))
+    rows = [line for line in text.splitlines() if re.match(r"│ (block|review|warn|info) ", line)]
+    assert len(rows) == TABLE_ROWS
+    assert "… 37 more records with findings: see the json or html report" in text
+    assert "more records with findings" not in render(OutputFormat.TEXT, many(TABLE_ROWS))
 
 
 def test_a_report_that_fails_half_way_leaves_no_file(tmp_path: object) -> None:

@@ -10,7 +10,7 @@ import sys
 import tempfile
 import traceback
 from collections.abc import Callable
-from typing import Any, TextIO, TypeVar
+from typing import Any, TypeVar
 
 import click
 from rich.console import Console
@@ -109,14 +109,25 @@ def handle_errors(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def write_output(path: str | None, report: str | Callable[[TextIO], None]) -> None:
+def write_output(path: str | None, report: str | Callable[[Any], None], binary: bool = False) -> None:
     """Write ``report`` (text, or a function that writes to a stream) to ``path``, or to stdout.
 
     A file is written atomically: to a temporary file in the same directory, renamed over
     ``path`` once complete, so a failed or interrupted report never leaves half a file.
+    ``binary``: the function writes bytes (a PDF).
     """
-    write = report if callable(report) else lambda out: out.write(report)
+    write: Callable[[Any], None]
+    if isinstance(report, str):
+        text = report
+        write = lambda out: out.write(text)  # noqa: E731
+    else:  # a function of a text or (``binary``) a byte stream
+        write = report
     if path is None or path == "-":
+        if binary:
+            raw = sys.stdout.buffer
+            write(raw)
+            raw.flush()
+            return
         stdout = _Echo()
         write(stdout)
         stdout.flush()
@@ -127,7 +138,12 @@ def write_output(path: str | None, report: str | Callable[[TextIO], None]) -> No
     tmp = None
     try:
         fd, tmp = tempfile.mkstemp(prefix=".provcheck-", dir=directory)
-        with os.fdopen(fd, "w", encoding="utf-8", buffering=_BUFFER) as fh:
+        stream: Any = (
+            os.fdopen(fd, "wb", buffering=_BUFFER)
+            if binary
+            else os.fdopen(fd, "w", encoding="utf-8", buffering=_BUFFER)
+        )
+        with stream as fh:
             write(fh)
             fh.flush()
             os.fsync(fh.fileno())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 import time
 from collections.abc import Callable
@@ -11,8 +12,8 @@ from typing import Any, TypeVar
 
 import click
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from provcheck.cli.common import ADDRESS, ENGINE, StderrProgress, format_error, handle_errors, stderr
 from provcheck.errors import ExitCode, IndexCorruptError, UsageError
@@ -22,6 +23,7 @@ from provcheck.inputs.schemas import SCHEMAS, RecordOptions
 from provcheck.matching.params import FingerprintConfig
 from provcheck.matching.segment import MODEL_TURNS, RoleFilter
 from provcheck.model import SourceInfo, SourceName
+from provcheck.report.terminal import printable
 from provcheck.runtime.executors import default_workers
 from provcheck.support.dates import DATE_META_KEYS, DateError, parse_date
 
@@ -285,7 +287,28 @@ def index_info(index_path: str, fmt: str) -> None:
     if fmt == "json":
         click.echo(json.dumps(info, indent=2))
         return
-    console = Console(file=sys.stdout, highlight=False, soft_wrap=True)
+    table = Table(show_edge=False)
+    for col in ("source", "provider", "generator", "license", "terms"):
+        # Names are identifiers: never folded or cut, whatever the terminal's width.
+        table.add_column(col, no_wrap=True)
+    for col in ("records", "turns"):
+        table.add_column(col, no_wrap=True, justify="right")
+    cells: list[list[str]] = []
+    for name, src in info["sources"].items():
+        cells.append(
+            [
+                printable(name),
+                *(printable(src[k] or "") for k in ("provider", "generator", "license", "terms")),
+                f"{src['records']:,}",
+                f"{src['turns']:,}",
+            ]
+        )
+        table.add_row(*(Text(c) for c in cells[-1]))
+    need = sum(
+        max([len(str(c.header)), *(len(row[i]) for row in cells)]) + 3 for i, c in enumerate(table.columns)
+    )
+    width = max(shutil.get_terminal_size((80, 24)).columns, need)
+    console = Console(file=sys.stdout, highlight=False, soft_wrap=True, width=width)
     lines = [
         f"index       {info['path']}",
         f"parameters  {info['signature']}",
@@ -296,17 +319,7 @@ def index_info(index_path: str, fmt: str) -> None:
         f"digest      {info['digest']}",
     ]
     for line in lines:
-        console.print(line, markup=False)
-    table = Table(show_edge=False)
-    for col in ("source", "provider", "generator", "license", "terms", "records", "turns"):
-        table.add_column(col)
-    for name, src in info["sources"].items():
-        table.add_row(
-            escape(name),
-            *(escape(src[k] or "") for k in ("provider", "generator", "license", "terms")),
-            f"{src['records']:,}",
-            f"{src['turns']:,}",
-        )
+        console.print(printable(line), markup=False)
     console.print(table)
 
 

@@ -21,13 +21,14 @@ from provcheck.cli.common import (
     write_output,
 )
 from provcheck.cli.index import SCHEMA_CHOICES
-from provcheck.errors import ExitCode, UsageError
+from provcheck.errors import ExitCode, ProvcheckError, UsageError
 from provcheck.gitscan import changes as changesets
 from provcheck.gitscan.repo import Repo
 from provcheck.matching.params import MatchConfig
 from provcheck.model import Action, ScanResult
 from provcheck.projectfile import LFS_MODES
 from provcheck.report import OutputFormat, ReportContext, formatter
+from provcheck.report.decision import Decision, DecisionError, load_decision
 from provcheck.report.serialize import counts_by_action
 from provcheck.report.terminal import printable
 from provcheck.waivers import DEFAULT_FILE as DEFAULT_WAIVERS
@@ -43,6 +44,60 @@ def fail_on_actions(value: str) -> frozenset[Action]:
         return frozenset()
     threshold = Action(value).severity
     return frozenset(a for a in Action if a.severity >= threshold)
+
+
+DECISION_FORMATS = (OutputFormat.HTML, OutputFormat.PDF, OutputFormat.JSON)
+
+
+def report_decision(path: str | None, formats: list[OutputFormat]) -> Decision | None:
+    """The ``--decision`` file, checked before the scan; refused when no report would show it."""
+    if path is None:
+        return None
+    if not any(f in DECISION_FORMATS for f in formats):
+        raise UsageError(
+            "--decision is shown only in html, pdf and json reports; add --format html (or pdf, json) "
+            "with an --output"
+        )
+    return load_decision(path)
+
+
+def check_decision(decision: Decision, result: ScanResult) -> None:
+    """A decision naming a report must name this one: a decision is never shown on a report it
+    was not made on."""
+    if decision.report is None:
+        return
+    from provcheck.report.records import report_identity
+
+    ident = report_identity(result)
+    if decision.report not in (ident.id, ident.digest):
+        raise DecisionError(
+            [
+                f"{decision.path}: report {decision.report!r} is not this scan's report ({ident.id}, "
+                f"digest {ident.digest}): the dataset, index, policy, use or findings differ"
+            ],
+            hint="re-check the decision against this report, then update or remove 'report:'",
+        )
+
+
+def git_facts() -> dict[str, str | None] | None:
+    """Where the scan runs in its git checkout, if it runs in one: the reports' paths are made
+    relative to the repository's top and linked to their lines at this commit. The remote's
+    address is kept without credentials (``web_url``)."""
+    from provcheck.report.locations import web_url
+
+    try:
+        repo = Repo.discover(".")
+        commit = repo.resolve("HEAD") if repo.has_head() else None
+        remote = repo.config("remote.origin.url")
+    except ProvcheckError:
+        return None
+    prefix = os.path.relpath(os.path.realpath("."), os.path.realpath(repo.root))
+    return {
+        "root": repo.root,
+        "prefix": prefix.replace(os.sep, "/"),
+        "commit": commit,
+        "web": web_url(remote),
+    }
 
 
 def pair_outputs(formats: tuple[str, ...], outputs: tuple[str, ...]) -> list[tuple[OutputFormat, str | None]]:
@@ -235,6 +290,14 @@ def summary(result: ScanResult, fail_on: frozenset[Action]) -> str:
     help="Cache per-record results here (default with --changed-since: $XDG_CACHE_HOME/provcheck).",
 )
 @click.option("--no-cache", is_flag=True, help="Do not read or write the result cache.")
+@click.option(
+    "--decision",
+    "decision_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Counsel's decision (YAML: decision, conditions, name, role, date) to show in the html, pdf "
+    "and json reports; see docs/report.md.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
 @handle_errors
 def scan(
@@ -260,6 +323,7 @@ def scan(
     lfs_mode: str | None,
     cache_dir: str | None,
     no_cache: bool,
+    decision_path: str | None,
     quiet: bool,
 ) -> None:
     """Scan dataset files or directories (PATHS) against INDEX.
@@ -269,6 +333,15 @@ def scan(
     (and nothing blocks). Other codes: see README.
     """
     targets = pair_outputs(formats, outputs)
+    decision = report_decision(decision_path, [fmt for fmt, _ in targets])
+    if any(fmt is OutputFormat.PDF and out is None and sys.stdout.isatty() for fmt, out in targets):
+        raise UsageError(
+            "--format pdf writes a binary file: give it --output FILE.pdf, or pipe stdout to a file"
+        )
+    if any(fmt is OutputFormat.PDF for fmt, _ in targets):
+        from provcheck.report.pdf import check_available  # loads the HTML report: only when asked
+
+        check_available()
     config = project.discover(config_path)
     settings = resolve(
         config,
@@ -296,11 +369,16 @@ def scan(
         paths = (config.root,)
     actions = fail_on_actions(settings.fail_on)
     waivers = waivers_of(settings, waivers_path)
-    run = {
+    run: dict[str, object] = {
         "command": ["provcheck", *sys.argv[1:]],
         "fail_on": sorted(a.value for a in actions),
         "use_declared_by": settings.uses_from,
     }
+    if decision is not None:
+        run["decision"] = decision_path
+    git = git_facts()
+    if git is not None:
+        run["git"] = git
     progress = StderrProgress(not quiet)
     try:
         if changed_since is not None:
@@ -318,10 +396,14 @@ def scan(
     if cache is not None and cache.problem and not quiet:
         stderr.print(f"note: {cache.problem}", markup=False)
     width = shutil.get_terminal_size((120, 24)).columns
+    if decision is not None:
+        check_decision(decision, result)
     for fmt, out in targets:
         color = out is None and fmt is OutputFormat.TEXT and sys.stdout.isatty()
-        context = ReportContext(fail_on=actions, color=color, width=width)
-        write_output(out, functools.partial(formatter(fmt).write, result, context))
+        context = ReportContext(fail_on=actions, color=color, width=width, decision=decision)
+        writer = formatter(fmt)
+        write = writer.write_bytes if writer.binary else writer.write
+        write_output(out, functools.partial(write, result, context), binary=writer.binary)
     if not quiet:
         for err in result.errors[:ERRORS_SHOWN]:
             stderr.print(format_error(err), markup=False)

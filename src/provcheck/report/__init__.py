@@ -25,6 +25,7 @@ class _Registry(Mapping[OutputFormat, type[Formatter]]):
         OutputFormat.MARKDOWN: ("markdown", "MarkdownFormatter"),
         OutputFormat.CSV: ("csv", "CsvFormatter"),
         OutputFormat.JUNIT: ("junit", "JunitFormatter"),
+        OutputFormat.PDF: ("pdf", "PdfFormatter"),
     }
 
     def __getitem__(self, fmt: OutputFormat) -> type[Formatter]:

@@ -6,9 +6,12 @@ import abc
 import enum
 import io
 from dataclasses import dataclass
-from typing import TextIO
+from typing import TYPE_CHECKING, BinaryIO, ClassVar, TextIO
 
 from provcheck.model import Action, ScanResult
+
+if TYPE_CHECKING:
+    from provcheck.report.decision import Decision
 
 
 @enum.unique
@@ -22,6 +25,7 @@ class OutputFormat(str, enum.Enum):
     MARKDOWN = "markdown"
     CSV = "csv"
     JUNIT = "junit"
+    PDF = "pdf"
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +38,8 @@ class ReportContext:
     """Terminal colour codes (text format only)."""
     width: int = 120
     """Terminal width (text format only)."""
+    decision: Decision | None = None
+    """Counsel's decision from ``--decision FILE`` (html, pdf and json reports)."""
 
 
 class Formatter(abc.ABC):
@@ -45,9 +51,16 @@ class Formatter(abc.ABC):
     log) it gathers as counters or positions, never as lists of findings.
     """
 
+    binary: ClassVar[bool] = False
+    """True for a format written as bytes (``write_bytes``), not text."""
+
     @abc.abstractmethod
     def write(self, result: ScanResult, context: ReportContext, out: TextIO) -> None:
         """Write the report to ``out``."""
+
+    def write_bytes(self, result: ScanResult, context: ReportContext, out: BinaryIO) -> None:
+        """Write a binary report to ``out`` (formats with ``binary``)."""
+        raise NotImplementedError(f"{type(self).__name__} writes text")
 
     def render(self, result: ScanResult, context: ReportContext) -> str:
         """The report as one string (for small results and tests)."""

@@ -11,6 +11,7 @@ from provcheck.model import Clause, ScanResult
 from provcheck.report import clauses
 from provcheck.report import serialize as s
 from provcheck.report.base import Formatter, ReportContext
+from provcheck.report.records import record_view
 
 # Compact: reports with many matches are tens of MB and indenting triples the time to write
 # them; `jq .` pretty-prints when a person reads one.
@@ -37,9 +38,11 @@ class JsonFormatter(Formatter):
         separators ``json.dumps`` uses for the whole document, so it is the same text.
         """
         blocking = result.blocking_count(context.fail_on)
+        rs = record_view(result, context.fail_on)
         head = {
             "schema_version": s.SCHEMA_VERSION,
             "tool": result.run.get("tool"),
+            "report": {"id": rs.identity.id, "digest": rs.identity.digest},
             "verdict": {
                 "blocking": blocking > 0,
                 "blocking_findings": blocking,
@@ -47,6 +50,8 @@ class JsonFormatter(Formatter):
                 "complete": not result.errors,
             },
             "summary": {
+                "records": s.record_counts(rs.counts),
+                "sources": [s.source_row(r) for r in rs.sources],
                 "findings_by_action": s.counts_by_action(result),
                 "waived": result.counts.total_waived,
                 "matches": len(result.matches),
@@ -76,10 +81,13 @@ class JsonFormatter(Formatter):
                 "seconds": result.stats.seconds,
                 "records_per_second": round(result.stats.records_per_second, 1),
             },
+            "decision": context.decision.to_dict() if context.decision else None,
             "run": dict(result.run),
             "quote_confidence": {},
         }
         out.write(dumps(head)[:-1])
+        out.write(',"records":')
+        write_array(out, (s.record_row(r) for r in rs.rows))
         out.write(',"matches":')
         write_array(out, (s.match(m) for m in result.matches))
         out.write(',"findings":')

@@ -6,17 +6,19 @@ references (``#12``) can come from a dataset, and a cell never breaks its table.
 
 from __future__ import annotations
 
-from itertools import islice
+from collections.abc import Mapping
 from typing import TextIO
 
 from provcheck.model import Clause, ScanResult
 from provcheck.report import clauses
 from provcheck.report import overview as ov
 from provcheck.report.base import Formatter, ReportContext
+from provcheck.report.locations import line_url, repo_path
+from provcheck.report.records import record_verdict, record_view
 from provcheck.report.terminal import printable
 
 ROWS = 50
-"""Findings listed in the table; the count of the rest is given (the full list is in the other formats)."""
+"""Records listed in the table; the count of the rest is given (the full list is in the other formats)."""
 CELL = 160
 """Characters of free text per cell."""
 _ESCAPES = {
@@ -50,6 +52,22 @@ def md(text: object, limit: int = CELL) -> str:
     return flat.translate(_TABLE)
 
 
+def _refs(refs: list[str]) -> str:
+    return ", ".join(refs[:3]) + (f" (+{len(refs) - 3} more)" if len(refs) > 3 else "")
+
+
+def _where(path: str, line: int | None, index: int | None, run: Mapping[str, object]) -> str:
+    """The record's repository-relative place, linked to its line when the repository is on
+    the web (the link's address is built from escaped parts and checked to be https)."""
+    rel = repo_path(path, run)
+    text = f"{rel}:{line}" if line else (f"{rel}#{index}" if index is not None else rel)
+    label = md(text)
+    url = line_url(path, line, run)
+    if url is None or not url.startswith("https://") or any(c in url for c in "()<> "):
+        return label
+    return f"[{label}]({url})"
+
+
 class MarkdownFormatter(Formatter):
     """Summary, counts and the first findings, for a PR comment or a job summary."""
 
@@ -61,32 +79,47 @@ class MarkdownFormatter(Formatter):
     def _body(result: ScanResult, context: ReportContext) -> str:
         run = result.run
         v = ov.verdict(result, context.fail_on)
-        out = [f"### provcheck: {md(v.headline, 300)}", ""]
+        rs = record_view(result, context.fail_on)
+        out = [f"### provcheck: {md(record_verdict(rs.counts, v), 400)}", ""]
         policy = ov.run_text(run, "policy", "name") or "default policy"
         out.append(
             f"**Dataset** {md(ov.run_text(run, 'paths'))} · **use** {md(ov.declared_use(run))} · "
-            f"**policy** {md(policy)} · {result.stats.records:,} records in {result.stats.files:,} file(s)"
+            f"**policy** {md(policy)} · {result.stats.records:,} records in {result.stats.files:,} file(s) · "
+            f"report {md(rs.identity.id)}"
         )
         out.append("")
+        out += [
+            "| source | provider | licence | terms | texts indexed | records | share | worst action |",
+            "|---|---|---|---|---:|---:|---:|---|",
+        ]
+        for src in rs.sources:
+            texts = "" if src.texts is None else f"{src.texts:,}" + (" (empty)" if src.texts == 0 else "")
+            name = md(src.source) + ("" if src.indexed else " (not indexed)")
+            worst = f"**{src.worst}**" if src.worst in ("block", "review") else md(src.worst or "")
+            out.append(
+                f"| {name} | {md(src.provider or '')} | {md(src.license or '')} | {md(src.terms or '')} | "
+                f"{texts} | {src.records:,} | {src.share:.1%} | {worst} |"
+            )
+        out.append("")
         counts = ov.by_action(result)
-        out.append("| " + " | ".join(a for a, _ in counts) + " | unreadable |")
+        out.append("| findings: " + " | ".join(a for a, _ in counts) + " | unreadable |")
         out.append("|" + "---:|" * (len(counts) + 1))
         out.append("| " + " | ".join(f"{n:,}" for _, n in counts) + f" | {len(result.errors):,} |")
         out.append("")
-        if result.findings:
+        if rs.rows:
             out += [
-                "| action | rule | record | source | similarity | message |",
-                "|---|---|---|---|---:|---|",
+                f"**Records with findings** ({len(rs.rows):,}; one row per record, most severe first)",
+                "",
+                "| worst | record | rules | references |",
+                "|---|---|---|---|",
             ]
-            for f in islice(result.findings, ROWS):
-                action = f"**{f.action.value}**" + (" (waived)" if f.waived else "")
-                sim = f"{f.match.evidence.similarity:.2f}" if f.match else ""
+            for r in rs.rows[:ROWS]:
                 out.append(
-                    f"| {action} | {md(f.rule.id)} | {md(ov.where(f))} | {md(ov.origin(f))} | {sim} | "
-                    f"{md(f.message)} |"
+                    f"| **{md(r.worst or '')}** | {_where(r.path, r.line, r.index, run)} | "
+                    f"{md(', '.join(r.rules))} | {md(_refs(r.references))} |"
                 )
-            if len(result.findings) > ROWS:
-                out += ["", f"… and {len(result.findings) - ROWS:,} more findings in the full report."]
+            if len(rs.rows) > ROWS:
+                out += ["", f"… and {len(rs.rows) - ROWS:,} more records in the full report."]
             out.append("")
             out += ["<details><summary>Findings by rule</summary>", ""]
             out += ["| rule | findings | clause |", "|---|---:|---|"]
@@ -116,7 +149,11 @@ class MarkdownFormatter(Formatter):
             legend = clauses.legend_line(shown)
             out += ["", *([md(legend, 1000), ""] if legend else []), "</details>", ""]
         else:
-            out += ["No findings.", ""]
+            out += [
+                "No findings: no record matched an indexed source under a rule that applies. Text from "
+                "sources not in the index is not detected.",
+                "",
+            ]
         if result.errors:
             out += [f"<details><summary>{len(result.errors):,} unreadable file(s) or record(s)</summary>", ""]
             for e in result.errors[:20]:
@@ -125,7 +162,8 @@ class MarkdownFormatter(Formatter):
                 out.append(f"- … and {len(result.errors) - 20:,} more")
             out += ["", "</details>", ""]
         out.append(
-            f"<sub>provcheck {md(ov.run_text(run, 'tool', 'version'))} · index digest "
+            f"<sub>provcheck {md(ov.run_text(run, 'tool', 'version'))} · report digest "
+            f"{md(rs.identity.digest)} · index digest "
             f"{md(ov.run_text(run, 'index', 'digest'))} · policy digest "
             f"{md(ov.run_text(run, 'policy', 'digest') or 'none')} · not legal advice</sub>"
         )

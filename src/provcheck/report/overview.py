@@ -52,7 +52,13 @@ def verdict(result: ScanResult, fail_on: frozenset[Action]) -> Verdict:
         )
     else:
         status = "pass"
-        headline = "PASS: no finding blocks this dataset under this policy and declared use"
+        # Never "the data is clean": only what was checked, against what (issue 14).
+        listed = run_get(result.run, "index", "sources")
+        n = len(listed) if isinstance(listed, (list, tuple)) else 0
+        headline = (
+            f"NO BLOCKING FINDING against the {n:,} indexed source(s) under this policy and declared "
+            "use; text from sources not in the index is not detected"
+        )
     return Verdict(status=status, headline=headline, blocking=blocking, fail_on=names)
 
 

@@ -1,18 +1,24 @@
 """``--format sarif``: SARIF 2.1.0 for code-scanning dashboards (GitHub, GitLab, Azure DevOps).
 
-One run; one rule per policy rule with its help text and clause link; one result per finding,
-located at the dataset file and the record's line (or, for containers without lines, a logical
-location naming the record); ``partialFingerprints`` carry the finding id, so a dashboard
-tracks a finding across runs even when the file is re-ordered; waived findings are
-``suppressions``.
+One run; one rule per policy rule with its help text and clause link; one result per record
+and rule (a record that copies several references, or several turns of one, is one alert, not
+one per finding), located at the dataset file and the record's line (or, for containers
+without lines, a logical location naming the record), relative to ``%SRCROOT%`` (the top of
+the repository when the scan ran in a git checkout); the references copied are related
+locations, named logically (an index's files are on the scanning machine, never a path in the
+repository). ``partialFingerprints`` hash the rule and the record's content, so a dashboard
+tracks an alert across runs even when the file is re-ordered; a result whose every finding is
+waived is a ``suppression``.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
+from array import array
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any, TextIO
@@ -23,17 +29,23 @@ from provcheck.report import clauses
 from provcheck.report import overview as ov
 from provcheck.report import serialize as s
 from provcheck.report.base import Formatter, ReportContext
+from provcheck.report.locations import repo_path
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-FINGERPRINT_KEY = "provcheckFindingId/v1"
-"""``partialFingerprints`` key holding the finding id."""
+FINGERPRINT_KEY = "provcheckRecordRule/v1"
+"""``partialFingerprints`` key: a hash of the rule and the record's content (a finding's id for
+dataset-level findings)."""
 SRCROOT = "%SRCROOT%"
 """Base of relative paths: the directory the scan ran in (dashboards map it to the repository)."""
 LEVEL = {Action.BLOCK: "error", Action.REVIEW: "warning", Action.WARN: "warning", Action.INFO: "note"}
 
 
-def artifact_location(path: str) -> dict[str, Any]:
-    """A path as given, as a SARIF artifact location: relative URIs under ``%SRCROOT%``."""
+def artifact_location(path: str, run: Mapping[str, object] | None = None) -> dict[str, Any]:
+    """A dataset path as a SARIF artifact location: relative to ``%SRCROOT%`` (the repository's
+    top when the scan ran in a checkout, else the directory it ran in); a file outside it as a
+    ``file:`` URI."""
+    if run is not None:
+        path = repo_path(path, run)
     for pure in (PurePosixPath(path), PureWindowsPath(path)):
         if pure.is_absolute():
             return {"uri": pure.as_uri()}
@@ -134,11 +146,11 @@ def rule_descriptor(rule_id: str, use: RuleUse) -> dict[str, Any]:
     return out
 
 
-def _location(f: Finding) -> dict[str, Any]:
+def _location(f: Finding, run: Mapping[str, object]) -> dict[str, Any]:
     rec = f.record
     if rec is not None:
         loc = rec.location
-        physical: dict[str, Any] = {"artifactLocation": artifact_location(loc.path)}
+        physical: dict[str, Any] = {"artifactLocation": artifact_location(loc.path, run)}
         if loc.line:
             physical["region"] = {"startLine": loc.line}
         return {
@@ -146,66 +158,122 @@ def _location(f: Finding) -> dict[str, Any]:
             "logicalLocations": [
                 {
                     "name": f"record {loc.index}",
-                    "fullyQualifiedName": f"{loc.path}#{loc.index}/{rec.turn.field}",
+                    "fullyQualifiedName": f"{repo_path(loc.path, run)}#{loc.index}",
                     "kind": "object",
                 }
             ],
         }
     if f.declaration is not None:
         d = f.declaration
-        physical = {"artifactLocation": artifact_location(d.path)}
+        physical = {"artifactLocation": artifact_location(d.path, run)}
         if d.line:
             physical["region"] = {"startLine": d.line}
         return {"physicalLocation": physical}
-    return {"physicalLocation": {"artifactLocation": artifact_location(f.path or ".")}}
+    return {"physicalLocation": {"artifactLocation": artifact_location(f.path or ".", run)}}
 
 
-def result_of(f: Finding, rule_index: int) -> dict[str, Any]:
-    """A finding as a SARIF result."""
-    message = f"{f.message} [{ov.where(f)}]"
+def group_key(f: Finding) -> str:
+    """What makes one result: the rule and the record (by content, so re-ordering a file keeps
+    it); a dataset-level finding is its own result."""
+    rec = f.record
+    if rec is None:
+        return f.id
+    digest = hashlib.sha256(f"{f.rule.id}\0{rec.location.path}\0{rec.content_hash}".encode()).hexdigest()
+    return digest[:32]
+
+
+def _related(f: Finding, n: int, run: Mapping[str, object]) -> dict[str, Any] | None:
+    """The turn of one finding of the result, in the dataset file (relative to ``%SRCROOT%``),
+    and the reference (or marker) it rests on, named logically: an index's files are on the
+    machine that scanned, never paths of the repository."""
+    turn = f"{f.record.turn.role}[{f.record.turn.position}]" if f.record is not None else ""
+    if f.match is not None:
+        ref = f.match.reference
+        name = f"{ref.source.name}/{ref.id}"
+        text = (
+            f"{turn} copies reference {ref.id} of source {ref.source.name} ({f.match.evidence.kind.value}, "
+        )
+        text += f"similarity {f.match.evidence.similarity:.2f}, {f.match.evidence.matched_tokens} tokens)"
+    elif f.marker is not None:
+        name = f"marker/{f.marker.marker}"
+        text = f"{turn} contains marker {f.marker.label!r}"
+    else:
+        return None
+    out: dict[str, Any] = {"id": n}
+    if f.record is not None:
+        physical: dict[str, Any] = {"artifactLocation": artifact_location(f.record.location.path, run)}
+        if f.record.location.line:
+            physical["region"] = {"startLine": f.record.location.line}
+        out["physicalLocation"] = physical
+    out["logicalLocations"] = [
+        {"name": name, "fullyQualifiedName": f"provcheck-index:{name}", "kind": "object"}
+    ]
+    out["message"] = {"text": text}
+    return out
+
+
+def result_of(findings: list[Finding], rule_index: int, run: Mapping[str, object]) -> dict[str, Any]:
+    """One record's findings of one rule (or one dataset-level finding) as a SARIF result."""
+    f = findings[0]
+    open_ = [x for x in findings if not x.waived]
+    worst = max(open_ or findings, key=lambda x: x.action.severity)
+    refs = [x.match.reference.id for x in findings if x.match is not None]
+    more = f" and {len(findings) - 1} more finding(s) of this rule in the record" if len(findings) > 1 else ""
+    message = f"{f.message}{more} [{ov.where(f)}]"
+    if len(refs) > 1:
+        message += f"; references: {', '.join(refs[:10])}" + (" …" if len(refs) > 10 else "")
     props: dict[str, Any] = {
-        "action": f.action.value,
-        "downgradedFrom": f.downgraded_from.value if f.downgraded_from else None,
-        "waiverState": f.waiver_state.value,
+        "action": worst.action.value,
+        "findings": [
+            {
+                "id": x.id,
+                "action": x.action.value,
+                "downgradedFrom": x.downgraded_from.value if x.downgraded_from else None,
+                "waiverState": x.waiver_state.value,
+                "waiver": s.waiver(x.waiver),
+                "turn": s.record(x.record)["turn"] if x.record is not None else None,
+                "match": (
+                    {
+                        "id": x.match.id,
+                        "kind": x.match.evidence.kind.value,
+                        "shortEvidence": x.match.evidence.short,
+                        "scores": s.scores(x.match.evidence),
+                        "reference": s.reference(x.match.reference),
+                    }
+                    if x.match is not None
+                    else None
+                ),
+            }
+            for x in findings
+        ],
+        "waiverState": f.waiver_state.value if len({x.waiver_state for x in findings}) == 1 else "mixed",
         "source": s.source(f.source) if f.source else None,
         "chain": [c.name for c in f.chain],
         "clause": s.clause(f.rule.clause),
     }
     if f.record is not None:
-        props["record"] = s.record(f.record)
+        props["record"] = {k: v for k, v in s.record(f.record).items() if k != "turn"}
+        props["record"]["path"] = repo_path(f.record.location.path, run)
     out: dict[str, Any] = {
         "ruleId": f.rule.id,
         "ruleIndex": rule_index,
-        "level": LEVEL[f.action],
+        "level": LEVEL[worst.action],
         "message": {"text": message},
-        "locations": [_location(f)],
-        "partialFingerprints": {FINGERPRINT_KEY: f.id},
+        "locations": [_location(f, run)],
+        "partialFingerprints": {FINGERPRINT_KEY: group_key(f)},
     }
-    if f.match is not None:
-        m = f.match
-        props["match"] = {"id": m.id, "kind": m.evidence.kind.value, "shortEvidence": m.evidence.short}
-        props["scores"] = s.scores(m.evidence)
-        props["reference"] = s.reference(m.reference)
-        if m.reference.path:
-            out["relatedLocations"] = [
-                {
-                    "id": 1,
-                    "physicalLocation": {"artifactLocation": artifact_location(m.reference.path)},
-                    "message": {
-                        "text": f"reference {m.reference.id} of source {m.reference.source.name} "
-                        f"(record {m.reference.index})"
-                    },
-                }
-            ]
+    related = [r for i, x in enumerate(findings) if (r := _related(x, i + 1, run)) is not None]
+    if related:
+        out["relatedLocations"] = related
     if f.marker is not None:
         props["marker"] = {"id": f.marker.marker, "label": f.marker.label, "text": f.marker.text}
     if f.declaration is not None:
         d = f.declaration
-        props["declaration"] = {"key": d.key, "value": d.value, "dataset": d.dataset}
-    if f.waiver is not None:
-        props["waiver"] = s.waiver(f.waiver)
-    if f.waiver is not None and f.waiver_state is WaiverState.WAIVED:
-        w = f.waiver
+        props["declaration"] = {"key": d.key, "value": d.value, "dataset": repo_path(d.dataset, run)}
+    if not open_:
+        waivers = [
+            x.waiver for x in findings if x.waiver is not None and x.waiver_state is WaiverState.WAIVED
+        ]
         out["suppressions"] = [
             {
                 "kind": "external",
@@ -215,14 +283,15 @@ def result_of(f: Finding, rule_index: int) -> dict[str, Any]:
                 + (f", ticket {w.ticket}" if w.ticket else "")
                 + ")",
             }
+            for w in dict.fromkeys(waivers)
         ]
     out["properties"] = props
     return out
 
 
-def notification(e: RecordError) -> dict[str, Any]:
+def notification(e: RecordError, run: Mapping[str, object]) -> dict[str, Any]:
     """An unreadable file or record as a tool execution notification."""
-    physical: dict[str, Any] = {"artifactLocation": artifact_location(e.path)}
+    physical: dict[str, Any] = {"artifactLocation": artifact_location(e.path, run)}
     if e.line:
         physical["region"] = {"startLine": e.line}
     return {
@@ -248,13 +317,17 @@ class SarifFormatter(Formatter):
         """
         run = result.run
         by_rule = rule_uses(result.findings)
+        # Positions of each result's findings (8 bytes a finding), in order of first finding.
+        grouped: dict[str, array[int]] = {}
+        for i, f in enumerate(result.findings):
+            grouped.setdefault(group_key(f), array("q")).append(i)
         rule_ids = sorted(by_rule)
         index_of = {r: i for i, r in enumerate(rule_ids)}
         version = ov.run_text(run, "tool", "version")
         invocation: dict[str, Any] = {
             "executionSuccessful": True,
             "commandLine": ov.command_line(run),
-            "toolExecutionNotifications": [notification(e) for e in result.errors],
+            "toolExecutionNotifications": [notification(e, run) for e in result.errors],
         }
         for key, name in (("startTimeUtc", "started_at"), ("endTimeUtc", "finished_at")):
             stamp = utc(ov.run_text(run, name))
@@ -278,7 +351,7 @@ class SarifFormatter(Formatter):
                     "invocations": [invocation],
                     "artifacts": [
                         {
-                            "location": artifact_location(f.path),
+                            "location": artifact_location(f.path, run),
                             **({"hashes": {"sha-256": f.sha256}} if f.sha256 else {}),
                             "properties": {"schema": f.schema, "records": f.records, "errors": f.errors},
                         }
@@ -300,8 +373,10 @@ class SarifFormatter(Formatter):
         at = skeleton.index(_dumps(placeholder))
         indent = skeleton[skeleton.rindex("\n", 0, at) + 1 : at]
         out.write(skeleton[:at])
-        for i, f in enumerate(result.findings):
+        for i, positions in enumerate(grouped.values()):
             if i:
                 out.write(",\n" + indent)
-            out.write(_dumps(result_of(f, index_of[f.rule.id])).replace("\n", "\n" + indent))
+            findings = [result.findings[p] for p in positions]
+            item = result_of(findings, index_of[findings[0].rule.id], run)
+            out.write(_dumps(item).replace("\n", "\n" + indent))
         out.write(skeleton[at + len(_dumps(placeholder)) :] + "\n")

@@ -20,6 +20,7 @@ from provcheck.model import (
     Waiver,
     WaiverReport,
 )
+from provcheck.report.records import RecordCounts, RecordRow, SourceRow
 
 SCHEMA_VERSION = "1.0"
 
@@ -244,3 +245,48 @@ def counts_by_action(result: ScanResult) -> dict[str, int]:
     for action, n in result.counts.open.items():
         out[action.value] += n
     return out
+
+
+def record_counts(c: RecordCounts) -> dict[str, Any]:
+    """Records scanned, with open findings, blocking (``summary.records``)."""
+    return {
+        "scanned": c.scanned,
+        "with_findings": c.with_findings,
+        "blocking": c.blocking,
+        "waived_only": c.waived_only,
+        "dataset_level": c.dataset_level,
+    }
+
+
+def source_row(r: SourceRow) -> dict[str, Any]:
+    """An indexed source (or a marker or declaration) and the records resting on it."""
+    return {
+        "source": r.source,
+        "indexed": r.indexed,
+        "provider": r.provider,
+        "generator": r.generator,
+        "license": r.license,
+        "terms": r.terms,
+        "texts": r.texts,
+        "records": r.records,
+        "share": round(r.share, 6),
+        "findings": r.findings,
+        "worst_action": r.worst,
+        "clauses": list(r.clauses),
+    }
+
+
+def record_row(r: RecordRow) -> dict[str, Any]:
+    """A record with findings: where, its rules, references and worst action."""
+    return {
+        "path": r.path,
+        "index": r.index,
+        "line": r.line,
+        "id": r.id,
+        "rules": list(r.rules),
+        "references": list(r.references),
+        "sources": list(r.sources),
+        "findings": r.findings,
+        "worst_action": r.worst,
+        "blocking": r.blocking,
+    }

@@ -13,11 +13,18 @@ import re
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
+NEWLINE = "⏎"
+"""How a line break in data is shown: a visible mark, so one record stays on its line(s)."""
+
+
 def _escape(match: re.Match[str]) -> str:
+    if match.group() == "\n":
+        return NEWLINE
     code = ord(match.group())
     return f"\\x{code:02x}" if code < 256 else f"\\u{code:04x}"
 
 
 def printable(text: object) -> str:
-    """``text`` on one line: control, line-separator and bidi characters shown as escapes."""
+    """``text`` on one line: line breaks shown as ``⏎``; other control, line-separator and bidi
+    characters shown as escapes (``\x0d``, ``\u202e``)."""
     return _CONTROL.sub(_escape, str(text))

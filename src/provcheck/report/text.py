@@ -7,13 +7,14 @@ from itertools import islice
 from typing import TextIO
 
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
 from provcheck.model import Action, Finding, ScanResult
 from provcheck.report import clauses
+from provcheck.report import overview as ov
 from provcheck.report.base import Formatter, ReportContext
+from provcheck.report.records import RecordSummary, record_verdict, record_view
 from provcheck.report.terminal import printable
 
 _STYLE = {
@@ -22,12 +23,24 @@ _STYLE = {
     Action.WARN: "magenta",
     Action.INFO: "cyan",
 }
+_STYLE_OF = {a.value: style for a, style in _STYLE.items()} | {"waived": "dim"}
 EVIDENCE_SHOWN = 20
 """Findings whose evidence is printed in full; the rest are in the table only."""
 TABLE_ROWS = 200
-"""Findings listed in the table (the most severe first); the rest are counted. A terminal is
-for people: every finding is in the json, html, csv and sarif reports."""
+"""Records listed in the table (the most severe first); the rest are counted. A terminal is
+for people: every record and finding is in the json, html, csv and sarif reports."""
 _EXCERPT = 320
+
+
+def _min_width(table: Table) -> int:
+    """Columns the table needs so that no cell is folded or cut (borders and padding counted)."""
+    widths = [0] * len(table.columns)
+    for i, col in enumerate(table.columns):
+        cells = [col.header, *col.cells]
+        for cell in cells:
+            text = cell.plain if isinstance(cell, Text) else str(cell)
+            widths[i] = max(widths[i], *(len(line) for line in text.split("\n")))
+    return sum(widths) + 3 * len(widths) + 1
 
 
 def where(f: Finding) -> str:
@@ -71,49 +84,50 @@ def side_by_side(cand: str, ref: str, limit: int = _EXCERPT) -> tuple[Text, Text
     return render(a, start_a, changed_a), render(b, start_b, changed_b)
 
 
+def _cell(text: str, style: str = "") -> Text:
+    return Text(printable(text), style=style)
+
+
+def _lines(items: list[str]) -> Text:
+    return Text("\n".join(printable(i) for i in items))
+
+
 class TextFormatter(Formatter):
-    """Human-readable report."""
+    """Human-readable report: verdict in records, sources, records with findings, evidence."""
 
     def write(self, result: ScanResult, context: ReportContext, out: TextIO) -> None:
-        """Table of findings (the first ``TABLE_ROWS``), then evidence blocks."""
-        console = Console(
-            file=out,
-            force_terminal=context.color,
-            no_color=not context.color,
-            width=context.width,
-            highlight=False,
-            soft_wrap=False,
+        """Sources and records tables first (records, not findings, are what is affected), then
+        the evidence of the first ``EVIDENCE_SHOWN`` findings."""
+        rs = record_view(result, context.fail_on)
+        verdict = ov.verdict(result, context.fail_on)
+        sources = self._sources(rs)
+        records = self._records(rs)
+        # Identifiers (paths, rule ids, source names) are never folded mid-word: the tables are
+        # as wide as their widest identifier needs, even when that is wider than the terminal.
+        need = max(_min_width(sources), _min_width(records) if records is not None else 0)
+        console, wide = (
+            Console(
+                file=out,
+                force_terminal=context.color,
+                no_color=not context.color,
+                width=width,
+                highlight=False,
+                soft_wrap=False,
+            )
+            for width in (context.width, max(context.width, need))
         )
-        if not result.findings:
+        console.print(record_verdict(rs.counts, verdict), markup=False)
+        console.print("\nBy source (records, not findings):", markup=False)
+        wide.print(sources)
+        if records is None:
             console.print("No findings.")
             return
-        table = Table(show_lines=False, expand=True)
-        # The message says most: it gets the most room; scores never wrap.
-        table.add_column("action", no_wrap=True)
-        for name in ("rule", "record", "source"):
-            table.add_column(name, overflow="fold", ratio=2)
-        for name in ("sim", "cont"):
-            table.add_column(name, no_wrap=True, justify="right")
-        table.add_column("message", overflow="fold", ratio=4)
-        for f in islice(result.findings, TABLE_ROWS):
-            action = f.action.value + (" (waived)" if f.waived else "")
-            src = f.source.name if f.source else ""
-            sim = f"{f.match.evidence.similarity:.2f}" if f.match else ""
-            cont = f"{f.match.evidence.containment:.2f}" if f.match else ""
-            table.add_row(
-                Text(action, style=_STYLE[f.action]),
-                escape(printable(f.rule.id)),
-                escape(where(f)),
-                escape(printable(src)),
-                sim,
-                cont,
-                escape(printable(f.message)),
-            )
-        console.print(table)
-        unlisted = len(result.findings) - TABLE_ROWS
+        console.print("Records with findings:", markup=False)
+        wide.print(records)
+        unlisted = len(rs.rows) - TABLE_ROWS
         if unlisted > 0:
             console.print(
-                f"… {unlisted:,} more findings: see the json or html report "
+                f"… {unlisted:,} more records with findings: see the json or html report "
                 f"(this table lists the first {TABLE_ROWS}, most severe first)",
                 markup=False,
             )
@@ -128,9 +142,58 @@ class TextFormatter(Formatter):
             console.print(printable(legend), markup=False)
 
     @staticmethod
+    def _sources(rs: RecordSummary) -> Table:
+        table = Table(expand=False)
+        table.add_column("source", no_wrap=True)
+        for name in ("provider", "licence", "terms"):
+            table.add_column(name, no_wrap=True)
+        for name in ("texts", "records", "share"):
+            table.add_column(name, no_wrap=True, justify="right")
+        table.add_column("worst", no_wrap=True)
+        for src in rs.sources:
+            texts = "" if src.texts is None else f"{src.texts:,}"
+            table.add_row(
+                _cell(src.source + ("" if src.indexed else " (not indexed)")),
+                _cell(src.provider or ""),
+                _cell(src.license or ""),
+                _cell(src.terms or ""),
+                Text(
+                    texts + (" (empty)" if src.indexed and src.texts == 0 else ""),
+                    style="bold red" if src.texts == 0 else "",
+                ),
+                f"{src.records:,}",
+                f"{src.share:.1%}",
+                _cell(src.worst or "", _STYLE_OF.get(src.worst or "", "")),
+            )
+        return table
+
+    @staticmethod
+    def _records(rs: RecordSummary) -> Table | None:
+        if not rs.rows:
+            return None
+        table = Table(expand=False)
+        table.add_column("worst", no_wrap=True)
+        table.add_column("record", no_wrap=True)
+        table.add_column("id", no_wrap=True)
+        table.add_column("rules", no_wrap=True)
+        table.add_column("sources", no_wrap=True)
+        table.add_column("findings", no_wrap=True, justify="right")
+        for r in rs.rows[:TABLE_ROWS]:
+            table.add_row(
+                _cell(r.worst or "", _STYLE_OF.get(r.worst or "", "")),
+                _cell(r.location),
+                _cell(r.id or ""),
+                _lines(r.rules),  # one identifier per line, never folded
+                _lines(r.sources),
+                f"{r.findings:,}",
+            )
+        return table
+
+    @staticmethod
     def _evidence(console: Console, f: Finding) -> None:
         console.print()
-        console.print(Text(f"[{f.action.value}] {printable(f.rule.id)}: {where(f)}", style=_STYLE[f.action]))
+        action = f"{f.action.value} (waived)" if f.waived else f.action.value
+        console.print(Text(f"[{action}] {printable(f.rule.id)}: {where(f)}", style=_STYLE[f.action]))
         if f.downgraded_from:
             console.print(f"  (rule action {f.downgraded_from.value}; lowered: evidence is short)")
         if f.match is not None:

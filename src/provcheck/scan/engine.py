@@ -422,6 +422,20 @@ def scan(
             "signature": index.config.signature,
             "fingerprint": index.config.to_dict(),
             "sources": sorted(index.sources),
+            # Reports list every indexed source, those the scan found nothing of included,
+            # with what it holds: a source of 0 texts cannot have been checked against.
+            "source_details": [
+                {
+                    "name": name,
+                    "provider": e.info.provider,
+                    "generator": e.info.generator,
+                    "license": e.info.license,
+                    "terms": e.info.terms,
+                    "records": e.records,
+                    "texts": e.turns,
+                }
+                for name, e in sorted(index.manifest.sources.items())
+            ],
         },
         "policy": {
             "path": policy.path or None,

@@ -17,14 +17,15 @@ from importlib import resources
 from itertools import islice
 from typing import TextIO
 
-from provcheck.model import Clause, Finding, ScanResult, WaiverState
+from provcheck.model import Action, Clause, ScanResult, WaiverState
 from provcheck.report import overview as ov
 from provcheck.report.base import Formatter, ReportContext
 from provcheck.report.clauses import legend as quote_legend
-from provcheck.report.html.charts import bar_chart
 from provcheck.report.html.finding import card, clause_html
 from provcheck.report.html.markup import dl, esc, fmt_score, table, write_table
+from provcheck.report.html.summary import decision_block, executive_summary, record_charts, write_records
 from provcheck.report.method import measured
+from provcheck.report.records import RecordSummary, RecordView, summarize
 
 PAGE = 50
 """Findings shown per group before "Show more"."""
@@ -32,6 +33,9 @@ OPEN_LIMIT = 20
 """Reports with at most this many findings open every card (and so print without a script)."""
 ROWS_SHOWN = 1000
 """Rows of the error and unmatched-match tables; all rows are in the JSON report."""
+PRINT_EVIDENCE = 5
+"""Findings per rule and source whose evidence is printed in full (every record with a finding
+is printed in the records list; the first page says how much evidence is printed)."""
 
 MATCH_PARAMETERS = {
     "min_tokens": "fewest aligned identical tokens for any match",
@@ -62,7 +66,7 @@ def _mono(value: object) -> str:
     return f'<span class="mono">{esc(value)}</span>' if value not in (None, "") else ""
 
 
-def _paged(out: TextIO, cards: Iterable[str], total: int) -> None:
+def _paged(out: TextIO, cards: Iterable[str], total: int, for_print: bool = False) -> None:
     """The first page of cards as markup, the others as pages inside HTML comments.
 
     A browser builds no elements for a comment, so a report with 10,000 findings opens as fast
@@ -72,6 +76,17 @@ def _paged(out: TextIO, cards: Iterable[str], total: int) -> None:
     are written: one page at a time is in memory.
     """
     cards = iter(cards)
+    if for_print:
+        # The PDF shows what its first page says it shows, with no script to expand anything.
+        for card_ in islice(cards, PRINT_EVIDENCE):
+            out.write(card_)
+        if total > PRINT_EVIDENCE:
+            out.write(
+                f'<p class="note">{total - PRINT_EVIDENCE:,} more finding(s) of this group: their records '
+                'are in <a href="#records">Records with findings</a>, their evidence in the JSON and '
+                "HTML reports.</p>"
+            )
+        return
     for card_ in islice(cards, PAGE):
         out.write(card_)
     while page := "".join(islice(cards, PAGE)):
@@ -92,10 +107,6 @@ class _Overview:
     charts, groups (positions of findings) and the clauses each group cites."""
 
     groups: list[tuple[str, list[ov.Group]]]
-    by_rule: Counter[str]
-    by_source: Counter[str]
-    by_provider: Counter[str]
-    by_licence: Counter[str]
     tally: dict[str, Counter[str]]
     """Per rule: findings per action, waived ones apart."""
     clauses: dict[tuple[str, str], list[str]]
@@ -104,14 +115,18 @@ class _Overview:
     """Positions of the findings with a waiver (in force or not)."""
     legend: list[tuple[str, str]] = field(default_factory=list)
     """Quote-confidence labels of the clauses cited, with their meaning."""
+    records: RecordSummary | None = None
+    """The result record first (rows, sources, counts, identity)."""
 
     @classmethod
-    def of(cls, findings: Iterable[Finding]) -> _Overview:
+    def of(cls, result: ScanResult, fail_on: frozenset[Action]) -> _Overview:
         grouper = ov.Grouper()
-        out = cls([], Counter(), Counter(), Counter(), Counter(), {}, {})
+        view = RecordView(result.run, fail_on)
+        out = cls([], {}, {})
         html_of: dict[Clause, str] = {}
-        for i, f in enumerate(findings):
+        for i, f in enumerate(result.findings):
             grouper.add(i, f)
+            view.add(i, f)
             origin = ov.origin(f)
             out.tally.setdefault(f.rule.id, Counter())["waived" if f.waived else f.action.value] += 1
             if f.rule.clause is not None:
@@ -123,58 +138,109 @@ class _Overview:
                     cited.append(html_)
             if f.waiver is not None:
                 out.waived.append(i)
-            if f.waived:
-                continue
-            src = ov.source_of(f)
-            out.by_rule[f.rule.id] += 1
-            out.by_source[origin] += 1
-            out.by_provider[src.provider if src and src.provider else "unknown"] += 1
-            out.by_licence[ov.licence_class(src)] += 1
         out.groups = grouper.groups()
         out.legend = quote_legend(html_of)
+        out.records = summarize(view, result)
         return out
+
+    @property
+    def rs(self) -> RecordSummary:
+        """The record summary (set by ``of``)."""
+        assert self.records is not None
+        return self.records
+
+    def printed(self) -> tuple[int, int]:
+        """Findings whose evidence is printed in full, of all findings."""
+        sizes = [g.size for _, gs in self.groups for g in gs]
+        return sum(min(n, PRINT_EVIDENCE) for n in sizes), sum(sizes)
+
+
+def css_string(text: str) -> str:
+    """``text`` as a CSS string literal: anything but letters, digits, space and plain
+    punctuation is a hex escape, so data can neither end the string nor the style element."""
+    safe = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,:;_-/#()+=@")
+    return '"' + "".join(c if c in safe else f"\\{ord(c):06x} " for c in text) + '"'
+
+
+def page_style(running: str) -> str:
+    """Print pages: a running header (report id, dataset, date) and page numbers."""
+    return (
+        "@page { size: A4; margin: 16mm 12mm 16mm 12mm;"
+        f" @top-left {{ content: {css_string(running)}; font: 8pt sans-serif; color: #475467; }}"
+        ' @bottom-right { content: "page " counter(page) " of " counter(pages); font: 8pt sans-serif;'
+        " color: #475467; } }"
+        " @media print { .list > details.finding:nth-of-type(n+"
+        f"{PRINT_EVIDENCE + 1}) {{ display: none; }} }}"
+    )
 
 
 class HtmlFormatter(Formatter):
     """The report for people who decide: summary, evidence, method and manifest in one file."""
 
+    def __init__(self, for_print: bool = False) -> None:
+        self.for_print = for_print
+        """Written to be printed (the PDF): evidence cards open, limited to ``PRINT_EVIDENCE``
+        per group, no controls and no script-held pages."""
+
     def write(self, result: ScanResult, context: ReportContext, out: TextIO) -> None:
         """The whole page, a finding at a time (one pass over the findings comes first, for
-        the summary's counts and the groups)."""
+        the summary's counts, the records and the groups)."""
         css = _asset("report.css")
         js = _asset("report.js")
         run = result.run
         verdict = ov.verdict(result, context.fail_on)
         paths = ov.run_text(run, "paths") or ", ".join(f.path for f in result.files)
+        overview = _Overview.of(result, context.fail_on)
+        rs = overview.rs
+        when = ov.run_text(run, "finished_at")
+        running = f"provcheck report {rs.identity.id} · {paths} · {when[:10]}"
+        pages = page_style(running)
         csp = (
-            f"default-src 'none'; style-src {_csp_hash(css)}; script-src {_csp_hash(js)}; "
-            "base-uri 'none'; form-action 'none'"
+            f"default-src 'none'; style-src {_csp_hash(css)} {_csp_hash(pages)}; "
+            f"script-src {_csp_hash(js)}; base-uri 'none'; form-action 'none'"
         )
-        overview = _Overview.of(result.findings)
         nav = [
             ("summary", "Summary"),
-            ("findings", f"Findings ({len(result.findings):,})"),
+            ("decision", "Decision"),
+            ("records", f"Records ({len(rs.rows):,})"),
+            ("findings", f"Evidence ({len(result.findings):,} findings)"),
             ("waivers", "Waivers"),
             ("errors", f"Unreadable input ({len(result.errors):,})"),
             ("method", "Method and limits"),
             ("manifest", "Reproducibility"),
         ]
-        when = ov.run_text(run, "finished_at")
         version = ov.run_text(run, "tool", "version")
+        shown, total = overview.printed()
+        evidence_note = (
+            f"<b>Evidence in print:</b> the full side-by-side evidence of the first {PRINT_EVIDENCE} "
+            f"findings of each rule and source, {shown:,} of {total:,} findings; every record with a "
+            "finding is listed under Records with findings. All findings with their evidence are in "
+            "the HTML report (on screen) and the JSON report of this scan, report "
+            f"<span class='mono'>{esc(rs.identity.id)}</span>, digest "
+            f"<span class='mono'>{esc(rs.identity.digest)}</span>."
+            if total > shown
+            else f"<b>Evidence in print:</b> the full evidence of all {total:,} findings is shown."
+        )
         out.write(
             "<!DOCTYPE html>\n"
             '<html lang="en"><head><meta charset="utf-8">'
             f'<meta http-equiv="Content-Security-Policy" content="{esc(csp)}">'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
             '<meta name="generator" content="provcheck">'
-            f"<title>provcheck report: {esc(paths)}</title><style>{css}</style></head>"
-            f'<body data-page="{PAGE}" class="{esc(verdict.status)}">'
+            f'<meta name="provcheck-report-id" content="{esc(rs.identity.id)}">'
+            f'<meta name="provcheck-report-digest" content="{esc(rs.identity.digest)}">'
+            f"<title>provcheck report {esc(rs.identity.id)}: {esc(paths)}</title>"
+            f"<style>{css}</style><style>{pages}</style></head>"
+            f'<body data-page="{PAGE}" data-print="{PRINT_EVIDENCE}" class="{esc(verdict.status)}'
+            f'{" for-print" if self.for_print else ""}">'
             f'<header class="top"><h1>provcheck report: {esc(paths)}</h1>'
-            f"<p>{esc(verdict.headline)} · scanned {esc(when)} · provcheck {esc(version)}</p></header>"
+            f"<p>Report {esc(rs.identity.id)} · scanned {esc(when)} · provcheck {esc(version)}</p></header>"
             '<nav class="toc">' + "".join(f'<a href="#{a}">{esc(t)}</a>' for a, t in nav) + "</nav>"
             "<main>"
         )
-        out.write(self._summary(result, verdict, overview))
+        out.write(executive_summary(result, verdict, rs, evidence_note, record_charts(rs)))
+        out.write(decision_block(context.decision, rs, paths))
+        write_records(out, rs, self.for_print)
         self._findings(result, overview, out)
         out.write(self._unmatched(result))
         self._waivers(result, overview, out)
@@ -184,84 +250,21 @@ class HtmlFormatter(Formatter):
         out.write(
             "</main>"
             "<footer>Generated by provcheck from one scan; its findings, matches and errors are all in "
-            "the JSON report of the same scan. Not legal advice.</footer>"
-            f"<script>{js}</script></body></html>\n"
+            f"the JSON report of the same scan (report {esc(rs.identity.id)}). Not legal advice.</footer>"
+            + ("" if self.for_print else f"<script>{js}</script>")
+            + "</body></html>\n"
         )
 
     # ---- sections
 
-    @staticmethod
-    def _summary(result: ScanResult, verdict: ov.Verdict, overview: _Overview) -> str:
-        run = result.run
-        s = result.stats
-        facts = dl(
-            [
-                ("Dataset", _mono(ov.run_text(run, "paths"))),
-                (
-                    "Read",
-                    f"{s.records:,} records ({s.turns:,} turns) in {s.files:,} file(s); "
-                    f"{s.errors:,} unreadable file(s) or record(s)",
-                ),
-                ("Declared use", esc(ov.declared_use(run))),
-                (
-                    "Policy",
-                    esc(ov.run_text(run, "policy", "name") or "default (every match is a review finding)")
-                    + (
-                        f" ({_mono(ov.run_text(run, 'policy', 'path'))})"
-                        if ov.run_text(run, "policy", "path")
-                        else ""
-                    ),
-                ),
-                (
-                    "Reference index",
-                    _mono(ov.run_text(run, "index", "path"))
-                    + (
-                        f"; sources: {esc(ov.run_text(run, 'index', 'sources'))}"
-                        if ov.run_text(run, "index", "sources")
-                        else ""
-                    ),
-                ),
-                ("Fails on", esc("/".join(verdict.fail_on) or "never")),
-                (
-                    "Matches",
-                    f"{len(result.matches):,} verified match(es); {len(result.unruled):,} with no rule",
-                ),
-                ("Scanned", esc(ov.run_text(run, "finished_at"))),
-            ]
-        )
-        cards = "".join(
-            f'<div class="card {esc(label)}"><b>{n:,}</b>{esc(label)}</div>'
-            for label, n in ov.by_action(result)
-        )
-        note = "waived findings are not counted"
-        charts = "".join(
-            [
-                bar_chart("Findings by action", ov.by_action(result)),
-                bar_chart("By rule", ov.counts(overview.by_rule), note),
-                bar_chart("By source", ov.counts(overview.by_source), note),
-                bar_chart("By provider", ov.counts(overview.by_provider), note),
-                bar_chart("By licence class", ov.counts(overview.by_licence), note),
-            ]
-        )
-        return (
-            '<section id="summary"><h2>Summary</h2>'
-            f'<div class="verdict {esc(verdict.status)}">{esc(verdict.headline)}</div>'
-            '<p class="notice"><b>Not legal advice.</b> This report lists text in the dataset that '
-            "provcheck verified as copied from indexed sources, and what the policy says about it. "
-            "Whether a use is permitted is for counsel to decide; see "
-            '<a href="#method">Method and limits</a> for what a clean report does not prove.</p>'
-            f"{facts}<div class='cards'>{cards}</div><div class='charts'>{charts}</div></section>"
-        )
-
-    @staticmethod
-    def _findings(result: ScanResult, overview: _Overview, out: TextIO) -> None:
+    def _findings(self, result: ScanResult, overview: _Overview, out: TextIO) -> None:
         if not result.findings:
             out.write(
-                '<section id="findings"><h2>Findings</h2><p>No findings: no verified match that a '
+                '<section id="findings"><h2>Evidence</h2><p>No findings: no verified match that a '
                 "rule applies to.</p></section>"
             )
             return
-        open_cards = len(result.findings) <= OPEN_LIMIT
+        open_cards = self.for_print or len(result.findings) <= OPEN_LIMIT
         actions = "".join(
             f'<label><input type="checkbox" data-action="{a}" checked> {a}</label>'
             for a in ("block", "review", "warn", "info", "waived")
@@ -276,9 +279,9 @@ class HtmlFormatter(Formatter):
         )
         legend = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in overview.legend)
         out.write(
-            '<section id="findings"><h2>Findings</h2>'
-            '<p class="note">Grouped by rule, then by the source copied from (or the marker or '
-            "declaration). Each finding opens to show the record and the reference side by side with "
+            '<section id="findings"><h2>Evidence</h2>'
+            '<p class="note">Every finding, grouped by rule, then by the source copied from (or the marker '
+            "or declaration). Each finding opens to show the record and the reference side by side with "
             "the aligned text marked.</p>"
             + (f'<dl class="legend" id="quote-confidence">Quote confidence: {legend}</dl>' if legend else "")
             + controls
@@ -313,7 +316,7 @@ class HtmlFormatter(Formatter):
                     f'finding(s)</span> <span class="shown count"></span></h4>'
                     f'<div class="list" data-total="{g.size}">'
                 )
-                _paged(out, (card(findings[p], open_cards) for p in g.positions), g.size)
+                _paged(out, (card(findings[p], open_cards) for p in g.positions), g.size, self.for_print)
                 out.write("</div></div>")
             out.write("</div></details>")
         out.write("</section>")

@@ -166,9 +166,33 @@
     }
   });
 
-  // Printing shows what is on screen with its evidence opened.
+  // Records with findings: the rows kept in comments become rows (all of them: the list is
+  // complete on "Show all" and in print).
+  function allRecords() {
+    var rows = document.querySelector("table.records tbody");
+    if (rows) {
+      Array.prototype.slice.call(rows.childNodes).forEach(function (n) {
+        if (n.nodeType === Node.COMMENT_NODE && n.data.lastIndexOf("rows ", 0) === 0) {
+          var t = document.createElement("template");
+          t.innerHTML = n.data.slice(5);
+          rows.replaceChild(t.content, n);
+        }
+      });
+    }
+    var button = document.getElementById("all-records");
+    if (button) {
+      button.parentNode.removeChild(button);
+    }
+  }
+  var allButton = document.getElementById("all-records");
+  if (allButton) {
+    allButton.addEventListener("click", allRecords);
+  }
+
+  // Printing shows what is on screen with its evidence opened, and every record.
   var opened = [];
   window.addEventListener("beforeprint", function () {
+    allRecords();
     opened = [];
     document.querySelectorAll("details.rule, details.finding").forEach(function (d) {
       if (!d.open && (!d.classList.contains("finding") || shown(d))) {

@@ -1,0 +1,175 @@
+"""Counsel's decision about a report: read from ``--decision FILE`` and shown in the report.
+
+The HTML report has a decision block to fill in by hand (and print); a decision written to a
+YAML file instead can be given back to ``provcheck scan --decision`` so that the signed record
+is regenerated with the report it refers to. The file is untrusted input: loaded safely, every
+key checked, unknown keys refused with the nearest known one.
+
+    decision: approve-with-conditions     # approve | approve-with-conditions | reject
+    conditions:
+      - Remove the 439 records listed under "Records with findings" before training.
+    name: Jane Doe
+    role: Product counsel
+    date: 2026-12-05
+    report: PC-3f2a9c1d7b4e           # optional: refused unless it is this report's id
+    signature: /s/ Jane Doe            # optional
+    notes: Reviewed with the data team. # optional
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from dataclasses import dataclass
+from typing import Any
+
+from provcheck import yamlfile
+from provcheck.errors import ExitCode, InvalidFileError
+
+DECISIONS = {
+    "approve": "Approve",
+    "approve-with-conditions": "Approve with conditions",
+    "reject": "Reject",
+}
+"""Allowed values of ``decision`` and how the report words them."""
+_REQUIRED = ("decision", "name", "role", "date")
+_OPTIONAL = ("conditions", "report", "signature", "notes")
+
+
+class DecisionError(InvalidFileError):
+    """A ``--decision`` file is invalid (a usage error: nothing was scanned yet)."""
+
+    exit_code = ExitCode.USAGE
+    what = "decision file"
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What counsel decided about one report."""
+
+    decision: str
+    """One of ``DECISIONS``."""
+    name: str
+    """Who decided."""
+    role: str
+    """In what capacity."""
+    date: str
+    """ISO date of the decision."""
+    conditions: tuple[str, ...] = ()
+    """Conditions of an approval (required for ``approve-with-conditions``, refused otherwise)."""
+    report: str | None = None
+    """The report id the decision was made on; checked against the report it is shown in."""
+    signature: str | None = None
+    """A typed signature (``/s/ name``); a blank line to sign is printed when absent."""
+    notes: str | None = None
+    path: str = ""
+    """The file it was read from."""
+
+    @property
+    def label(self) -> str:
+        """The decision in words."""
+        return DECISIONS[self.decision]
+
+    def to_dict(self) -> dict[str, Any]:
+        """As plain data (JSON report, run record)."""
+        return {
+            "decision": self.decision,
+            "conditions": list(self.conditions),
+            "name": self.name,
+            "role": self.role,
+            "date": self.date,
+            "report": self.report,
+            "signature": self.signature,
+            "notes": self.notes,
+            "file": self.path,
+        }
+
+
+def _text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        text = str(value).strip()
+        return text or None
+    return None
+
+
+def load_decision(path: str) -> Decision:
+    """Read and check a decision file; every problem is reported, each with its line."""
+    try:
+        data = yamlfile.load(path)
+    except yamlfile.YamlProblem as exc:
+        raise DecisionError([str(exc)]) from None
+    if not isinstance(data, dict):
+        raise DecisionError([f"{path}: expected a mapping of {', '.join(_REQUIRED)} (and optional keys)"])
+    problems: list[str] = []
+
+    def at(key: str) -> str:
+        line = yamlfile.line_of(data, key)
+        return f"{path}:{line}" if line else path
+
+    known = (*_REQUIRED, *_OPTIONAL)
+    for key in data:
+        if key not in known:
+            near = difflib.get_close_matches(str(key), known, n=1)
+            hint = f"; did you mean {near[0]!r}?" if near else f"; allowed: {', '.join(known)}"
+            problems.append(f"{at(str(key))}: unknown key {str(key)!r}{hint}")
+    values: dict[str, str | None] = {}
+    for key in (*_REQUIRED, "report", "signature", "notes"):
+        raw = data.get(key)
+        if key == "date" and isinstance(raw, dt.date):
+            raw = raw.isoformat()
+        values[key] = _text(raw)
+        if raw is not None and values[key] is None:
+            problems.append(f"{at(key)}: {key} must be text, got {type(raw).__name__}")
+        elif values[key] is None and key in _REQUIRED:
+            problems.append(f"{at(key)}: missing {key!r}")
+    decision = values["decision"]
+    if decision is not None and decision not in DECISIONS:
+        near = difflib.get_close_matches(decision, DECISIONS, n=1)
+        hint = f"; did you mean {near[0]!r}?" if near else ""
+        problems.append(f"{at('decision')}: decision {decision!r} is not one of {', '.join(DECISIONS)}{hint}")
+    date = values["date"]
+    if date is not None:
+        try:
+            dt.date.fromisoformat(date)
+        except ValueError:
+            problems.append(f"{at('date')}: date {date!r} is not an ISO date (YYYY-MM-DD)")
+    raw_conditions = data.get("conditions")
+    conditions: list[str] = []
+    if isinstance(raw_conditions, list):
+        for item in raw_conditions:
+            text = _text(item)
+            if text is None:
+                problems.append(f"{at('conditions')}: every condition must be non-empty text")
+            else:
+                conditions.append(text)
+    elif raw_conditions is not None:
+        text = _text(raw_conditions)
+        if text is None:
+            problems.append(f"{at('conditions')}: conditions must be text or a list of texts")
+        else:
+            conditions.append(text)
+    if decision == "approve-with-conditions" and not conditions:
+        problems.append(
+            f"{at('decision')}: approve-with-conditions needs at least one entry under 'conditions'"
+        )
+    if decision in ("approve", "reject") and conditions:
+        problems.append(
+            f"{at('conditions')}: conditions are given but the decision is {decision!r}; "
+            "use 'approve-with-conditions' (or remove the conditions)"
+        )
+    if problems:
+        raise DecisionError(problems, hint="see docs/report.md, The decision block")
+    assert decision is not None and date is not None
+    return Decision(
+        decision=decision,
+        name=values["name"] or "",
+        role=values["role"] or "",
+        date=date,
+        conditions=tuple(conditions),
+        report=values["report"],
+        signature=values["signature"],
+        notes=values["notes"],
+        path=path,
+    )

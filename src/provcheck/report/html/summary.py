@@ -1,0 +1,327 @@
+"""The first pages of the HTML report: executive summary and scope, sources, records, decision.
+
+Counsel reads these and decides; the evidence that follows backs them up. Everything counts
+records, not findings (``provcheck.report.records``). Every value from data is escaped.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from itertools import islice
+from typing import TextIO
+
+from provcheck.model import ScanResult
+from provcheck.report import overview as ov
+from provcheck.report.decision import DECISIONS, Decision
+from provcheck.report.html.charts import bar_chart
+from provcheck.report.html.markup import dl, esc, table
+from provcheck.report.method import measured
+from provcheck.report.records import WAIVED, RecordSummary, record_verdict
+
+EVIDENCE_NOTE = "evidence-note"
+"""Id of the paragraph that says how much evidence the document shows."""
+
+
+def _mono(value: object) -> str:
+    return f'<span class="mono">{esc(value)}</span>' if value not in (None, "") else ""
+
+
+def _badge(action: str | None) -> str:
+    if action is None:
+        return '<span class="none">none</span>'
+    return f'<span class="badge {esc(action)}">{esc(action)}</span>'
+
+
+def _pct(share: float) -> str:
+    return f"{share:.1%}"
+
+
+def not_scanned(result: ScanResult) -> list[str]:
+    """What the scan did not look at, in words (empty when it read everything it was given)."""
+    run = result.run
+    out: list[str] = []
+    if result.errors:
+        out.append(f"{len(result.errors):,} unreadable file(s) or record(s) (listed under Unreadable input)")
+    roles = ov.run_text(run, "roles")
+    if roles:
+        out.append(f"turns other than {roles} (--roles)")
+    since = ov.run_text(run, "changed_since")
+    if since:
+        out.append(f"records unchanged since {since} (--changed-since)")
+    return out
+
+
+def error_rates() -> str:
+    """The method's measured error rates with their definitions, in plain words."""
+    m = measured()
+    low = min(m.recall, key=lambda r: r.recall)
+    high = max(r.recall for r in m.recall)
+    return (
+        f"<p><b>Recall</b> (of texts copied from an indexed source, the share found): "
+        f"{low.recall:.1%}–{high:.1%} over {len(m.recall)} kinds of edited copy, lowest for "
+        f"{esc(low.what)}. <b>False-positive rate</b> (of independent texts written for the same "
+        f"prompts, the share wrongly matched): {m.false_positive_rate:.2%} "
+        f"({m.false_positives:,} of {m.negatives:,}). Both measured on {esc(m.references)} with "
+        f"provcheck {esc(m.version)} on {esc(m.date)}; other kinds of text may differ "
+        '(see <a href="#method">Method and limits</a>).</p>'
+    )
+
+
+def executive_summary(
+    result: ScanResult,
+    verdict: ov.Verdict,
+    rs: RecordSummary,
+    evidence_note: str,
+    charts: Iterable[str],
+) -> str:
+    """Verdict with record counts, scope, sources, what a clean result proves, error rates."""
+    run = result.run
+    c = rs.counts
+    indexed = [s for s in rs.sources if s.indexed]
+    empty = [s for s in indexed if s.texts == 0]
+    gaps = not_scanned(result)
+    policy = ov.run_text(run, "policy", "name") or "default (every match is a review finding)"
+    digest = ov.run_text(run, "policy", "digest")
+    scope = dl(
+        [
+            ("Dataset", _mono(ov.run_text(run, "paths"))),
+            (
+                "Read",
+                f"{c.scanned:,} records ({result.stats.turns:,} texts) in {result.stats.files:,} file(s)",
+            ),
+            ("Declared use", esc(ov.declared_use(run))),
+            ("Policy", esc(policy) + (f"; digest {_mono(digest)}" if digest else "")),
+            (
+                "Checked against",
+                f"{len(indexed):,} indexed source(s), {sum(s.texts or 0 for s in indexed):,} texts "
+                f"(index digest {_mono(ov.run_text(run, 'index', 'digest'))})"
+                + (
+                    f"; <b>{len(empty):,} source(s) hold no text and could match nothing</b>: "
+                    + esc(", ".join(s.source for s in empty))
+                    if empty
+                    else ""
+                ),
+            ),
+            (
+                "Not scanned",
+                esc("; ".join(gaps)) if gaps else "nothing left out: every record given was read",
+            ),
+            ("Fails on", esc("/".join(verdict.fail_on) or "never")),
+            ("Report", f"{_mono(rs.identity.id)}, digest {_mono(rs.identity.digest)}"),
+        ]
+    )
+    records_line = (
+        f"<p class='records-line'><b>{c.with_findings:,}</b> of <b>{c.scanned:,}</b> records have "
+        f"open findings; <b>{c.blocking:,}</b> block"
+        + (f"; {c.waived_only:,} more have only waived findings" if c.waived_only else "")
+        + (f"; {c.dataset_level:,} dataset-level finding row(s)" if c.dataset_level else "")
+        + f". {len(result.findings):,} findings in all (one record can carry several).</p>"
+    )
+    return (
+        '<section id="summary"><h2>Executive summary</h2>'
+        f'<div class="verdict {esc(verdict.status)}" id="verdict">{esc(record_verdict(c, verdict))}</div>'
+        + records_line
+        + '<p class="notice"><b>Not legal advice.</b> This report lists text in the dataset that provcheck '
+        "verified as copied from the indexed sources, and what the policy says about it. Whether a use "
+        "is permitted is for counsel to decide.</p>"
+        + f'<p class="note" id="{EVIDENCE_NOTE}">{evidence_note}</p>'
+        + "<h3>Scope</h3>"
+        + scope
+        + "<h3>By source</h3>"
+        + sources_table(rs)
+        + "<h3>What this result does and does not prove</h3>"
+        + _proves(result, c.with_findings, len(indexed))
+        + "<h3>Error rates of the method</h3>"
+        + error_rates()
+        + "<div class='charts'>"
+        + "".join(charts)
+        + "</div></section>"
+    )
+
+
+def _proves(result: ScanResult, with_findings: int, sources: int) -> str:
+    found = (
+        f"<li>It shows that {with_findings:,} record(s) contain text verified, by alignment, as copied "
+        "from an indexed source; each is listed with its evidence.</li>"
+        if with_findings
+        else "<li>It shows that no record was verified as copied from any of the indexed sources, under "
+        "the thresholds stated.</li>"
+    )
+    return (
+        "<ul class='proves'>"
+        + found
+        + f"<li>It checks only against the {sources:,} indexed source(s) above. Text written by other "
+        "models, or by these models but not in the index, is <b>not detected</b>: a clean result does "
+        "not show that the data was written by people.</li>"
+        "<li>Paraphrases, translations and passages shorter than the matching threshold are not "
+        "detected.</li>"
+        "<li>Files and records listed as not scanned were not checked.</li>"
+        "<li>Which rule applies, and its action, come from the policy named above and the declared use; "
+        "a different use may give a different result.</li></ul>"
+    )
+
+
+def sources_table(rs: RecordSummary) -> str:
+    """One row per indexed source (then markers and declarations): what counsel decides on."""
+    rows = []
+    for s in rs.sources:
+        texts = "" if s.texts is None else f"{s.texts:,}"
+        if s.indexed and s.texts == 0:
+            texts = '<span class="flag">0: empty, matches nothing</span>'
+        rows.append(
+            [
+                f'<span class="mono id">{esc(s.source)}</span>'
+                + ("" if s.indexed else ' <span class="note">(not an indexed source)</span>'),
+                esc(s.provider or ""),
+                esc(s.license or ""),
+                esc(s.terms or ""),
+                texts,
+                f"{s.records:,}",
+                _pct(s.share),
+                _badge(s.worst),
+                esc("; ".join(s.clauses)),
+            ]
+        )
+    head = [
+        "source",
+        "provider",
+        "licence",
+        "terms",
+        "texts indexed",
+        "records",
+        "share",
+        "worst action",
+        "clause",
+    ]
+    return table(head, rows, "sources")
+
+
+def record_charts(rs: RecordSummary) -> list[str]:
+    """Charts of records (never findings): by worst action, by source, by rule."""
+    worst = Counter(r.worst or WAIVED for r in rs.rows if r.index is not None)
+    order = ["block", "review", "warn", "info", WAIVED]
+    by_rule: Counter[str] = Counter()
+    for r in rs.rows:
+        if r.index is not None and r.worst != WAIVED:
+            by_rule.update(r.rules)
+    note = "records; waived-only records are not counted"
+    return [
+        bar_chart("Records by worst action", [(a, worst[a]) for a in order]),
+        bar_chart(
+            "Records by source",
+            [(s.source, s.records) for s in rs.sources if s.records],
+            note,
+        ),
+        bar_chart("Records by rule", ov.counts(by_rule), note),
+    ]
+
+
+def _ids(items: list[str], most: int | None = None) -> str:
+    """Identifiers that break between each other, never inside one."""
+    shown = items if most is None else items[:most]
+    last = len(shown) - 1  # the comma stays with its identifier: a line never starts with one
+    out = " ".join(f'<span class="id">{esc(i)}{"," if k < last else ""}</span>' for k, i in enumerate(shown))
+    return out + (f" (+{len(items) - len(shown)} more)" if len(items) > len(shown) else "")
+
+
+def record_rows(rs: RecordSummary) -> Iterator[list[str]]:
+    """One row per record with findings: location, id, rules, references, worst action."""
+    for r in rs.rows:
+        where = f'<a href="#f-{esc(r.first_id)}" class="mono id">{esc(r.location)}</a>'
+        rid = f'<span class="id">{esc(r.id)}</span>' if r.id else ""
+        yield [where, rid, _ids(r.rules), _ids(r.references, 3), f"{r.findings:,}", _badge(r.worst)]
+
+
+RECORD_ROWS = 200
+"""Rows of Records with findings built as elements when the page opens; the others are kept in
+HTML comments (a browser builds nothing for them) and become rows on "Show all" or when the
+page is printed: a table of 10,000 rows took the page from 1 s to 8 s to open."""
+_CHUNK = 1000
+
+
+def write_records(out: TextIO, rs: RecordSummary, for_print: bool = False) -> None:
+    """Every record with a finding, one line each (the printed document's appendix too)."""
+    out.write(
+        '<section id="records"><h2>Records with findings</h2>'
+        f"<p>Every record with a finding, one line each ({len(rs.rows):,} rows), most severe first. "
+        "This list is complete in print; the evidence of each finding follows.</p>"
+    )
+    if not rs.rows:
+        out.write("<p>No record has a finding.</p></section>")
+        return
+    head = "".join(
+        f"<th>{h}</th>" for h in ("record", "id", "rules", "references", "findings", "worst action")
+    )
+    out.write(f'<table class="records"><thead><tr>{head}</tr></thead><tbody>')
+    rows = ("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in record_rows(rs))
+    if for_print:
+        out.writelines(rows)
+        out.write("</tbody></table></section>")
+        return
+    out.writelines(islice(rows, RECORD_ROWS))
+    # Cells are this module's escaped markup: no ``>`` from data can end the comment early.
+    while chunk := "".join(islice(rows, _CHUNK)):
+        out.write(f"<!--rows {chunk}-->")
+    out.write("</tbody></table>")
+    if len(rs.rows) > RECORD_ROWS:
+        out.write(
+            f'<button type="button" id="all-records">Show all {len(rs.rows):,} records '
+            f"({len(rs.rows) - RECORD_ROWS:,} not shown)</button>"
+            f'<noscript><p class="note">{len(rs.rows) - RECORD_ROWS:,} more records are shown with '
+            "JavaScript enabled and in print; all are in the JSON report.</p></noscript>"
+        )
+    out.write("</section>")
+
+
+def decision_block(decision: Decision | None, rs: RecordSummary, dataset: str) -> str:
+    """Counsel's decision: fillable on screen, kept when printed, or filled from ``--decision``."""
+    ident = (
+        f"<p>This decision refers to report {_mono(rs.identity.id)} (digest {_mono(rs.identity.digest)}) "
+        f"of {_mono(dataset)}: {rs.counts.with_findings:,} of {rs.counts.scanned:,} records with open "
+        f"findings, {rs.counts.blocking:,} blocking.</p>"
+    )
+    if decision is not None:
+        chosen = decision.label
+        conditions = (
+            "<ol>" + "".join(f"<li>{esc(c)}</li>" for c in decision.conditions) + "</ol>"
+            if decision.conditions
+            else "none"
+        )
+        facts = dl(
+            [
+                ("Decision", f"<b>{esc(chosen)}</b>"),
+                ("Conditions", conditions),
+                ("Name", esc(decision.name)),
+                ("Role", esc(decision.role)),
+                ("Date", esc(decision.date)),
+                ("Notes", esc(decision.notes or "")),
+                ("Recorded in", _mono(decision.path)),
+            ]
+        )
+        sign = esc(decision.signature) if decision.signature else ""
+        return (
+            '<section id="decision" class="decision filled"><h2>Decision</h2>'
+            + ident
+            + facts
+            + f'<div class="signature"><span class="sig-line">{sign}</span>Signature</div></section>'
+        )
+    options = "".join(
+        f'<label><input type="radio" name="decision" value="{esc(k)}"> {esc(v)}</label>'
+        for k, v in DECISIONS.items()
+    )
+    return (
+        '<section id="decision" class="decision"><h2>Decision</h2>'
+        + ident
+        + '<form class="decision-form" autocomplete="off">'
+        f"<fieldset><legend>Decision</legend>{options}</fieldset>"
+        '<label class="wide">Conditions<textarea name="conditions" rows="3"></textarea></label>'
+        '<label>Name<input type="text" name="name"></label>'
+        '<label>Role<input type="text" name="role"></label>'
+        '<label>Date<input type="date" name="date"></label>'
+        "</form>"
+        '<div class="signature"><span class="sig-line"></span>Signature</div>'
+        '<p class="note noprint">Fill in and print (or save as PDF) to sign. To keep a decision with the '
+        "report, write it to a YAML file and give it to <code>provcheck scan --decision FILE</code>: "
+        "the report is regenerated with the decision in this block.</p></section>"
+    )

@@ -1,0 +1,344 @@
+"""The result seen record first: one row per record with findings, one per indexed source.
+
+Counsel decides about records and sources, not about findings: one record copied from one
+source may carry a finding per rule (a licence rule and a provider rule), and one record may
+match many references. Counting findings overstates what is affected; these views count
+records. They are gathered in one pass over the findings (which may be on disk), keeping a
+small tally per record with findings, never the findings themselves.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from provcheck.model import Action, Finding, ScanResult
+from provcheck.report import overview as ov
+
+WAIVED = "waived"
+"""The worst action of a record or source whose every finding is waived."""
+_RANK = {a.value: a.severity for a in Action} | {WAIVED: -1}
+
+
+def worse(a: str | None, b: str | None) -> str | None:
+    """The more severe of two actions (``waived`` below ``info``; None below all)."""
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return a if _RANK[a] >= _RANK[b] else b
+
+
+@dataclass(slots=True)
+class RecordRow:
+    """A record (or, for dataset-level findings, a declaring file) and what was found in it."""
+
+    path: str
+    """The dataset file."""
+    index: int | None
+    """0-based record position; None for a dataset-level finding (a declaration)."""
+    line: int | None
+    """1-based line of the record (or of the declaration)."""
+    id: str | None
+    """The record's own id."""
+    first: int
+    """Position of its first finding in ``ScanResult.findings``."""
+    first_id: str
+    """Id of that finding (the HTML report's anchor)."""
+    rules: list[str] = field(default_factory=list)
+    """Rule ids, in order of first finding."""
+    references: list[str] = field(default_factory=list)
+    """Reference ids matched (``source:id``), markers (``marker:id``) or declarations."""
+    sources: list[str] = field(default_factory=list)
+    """What the findings rest on (see ``origin_of``), in order of first finding."""
+    findings: int = 0
+    """Findings about it (waived ones included)."""
+    worst: str | None = None
+    """Most severe action among open findings; ``waived`` when all are waived."""
+    blocking: bool = False
+    """An open finding has an action the scan fails on."""
+
+    @property
+    def location(self) -> str:
+        """``path:line``, else ``path#index``, else the path."""
+        if self.line:
+            return f"{self.path}:{self.line}"
+        if self.index is not None:
+            return f"{self.path}#{self.index}"
+        return self.path
+
+
+@dataclass(slots=True)
+class SourceRow:
+    """An indexed source (or a marker or declaration a finding rests on) and its share."""
+
+    source: str
+    provider: str | None = None
+    generator: str | None = None
+    license: str | None = None
+    terms: str | None = None
+    texts: int | None = None
+    """Texts (turns) the index holds of it; None when it is not an indexed source."""
+    indexed: bool = True
+    """False for markers and declarations: what a finding rests on that is not in the index."""
+    records: int = 0
+    """Records with at least one open finding resting on it."""
+    findings: int = 0
+    """Its findings (waived ones included)."""
+    worst: str | None = None
+    """Most severe open action; ``waived`` if all are waived; None without findings."""
+    share: float = 0.0
+    """``records`` over the records scanned."""
+    clauses: list[str] = field(default_factory=list)
+    """Documents of the clauses cited about it (``document, effective date``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RecordCounts:
+    """Records scanned, with open findings, and blocking."""
+
+    scanned: int
+    with_findings: int
+    blocking: int
+    waived_only: int
+    """Records whose every finding is waived."""
+    dataset_level: int
+    """Rows that are not records (declarations about a dataset)."""
+
+
+def origin_of(f: Finding) -> str:
+    """The source a finding is counted for: the matched source, the declared source where a
+    declaration resolves to one, else the marker or declaring file (as ``overview.origin``)."""
+    if f.match is not None:
+        return f.match.reference.source.name
+    if f.declaration is not None and f.chain:
+        return f.chain[0].name
+    return ov.origin(f)
+
+
+def _reference(f: Finding) -> str:
+    if f.match is not None:
+        return f"{f.match.reference.source.name}:{f.match.reference.id}"
+    if f.marker is not None:
+        return f"marker:{f.marker.marker}"
+    if f.declaration is not None:
+        return f"{f.declaration.key}={f.declaration.value}"
+    return ""
+
+
+def _add_once(items: list[str], value: str) -> None:
+    if value and value not in items:
+        items.append(value)
+
+
+def indexed_sources(run: Mapping[str, object]) -> list[SourceRow]:
+    """The index's sources as the run record lists them (with their facts where recorded)."""
+    details = ov.run_get(run, "index", "source_details")
+    rows: list[SourceRow] = []
+    if isinstance(details, list):
+        for d in details:
+            if not isinstance(d, Mapping):
+                continue
+            texts = d.get("texts")
+            rows.append(
+                SourceRow(
+                    source=str(d.get("name")),
+                    provider=_opt(d.get("provider")),
+                    generator=_opt(d.get("generator")),
+                    license=_opt(d.get("license")),
+                    terms=_opt(d.get("terms")),
+                    texts=texts if isinstance(texts, int) else None,
+                )
+            )
+        return rows
+    names = ov.run_get(run, "index", "sources")
+    if isinstance(names, (list, tuple)):
+        rows = [SourceRow(source=str(n)) for n in names]
+    return rows
+
+
+def _opt(value: object) -> str | None:
+    return None if value in (None, "") else str(value)
+
+
+class RecordView:
+    """Records with findings and sources, gathered one finding at a time."""
+
+    def __init__(self, run: Mapping[str, object], fail_on: frozenset[Action]) -> None:
+        self.fail_on = frozenset(a.value for a in fail_on)
+        self.rows: dict[tuple[str, int | None, str], RecordRow] = {}
+        self._records: dict[str, set[tuple[str, int | None, str]]] = {}
+        self.sources: dict[str, SourceRow] = {s.source: s for s in indexed_sources(run)}
+        self.hash = hashlib.sha256()
+        """Over every finding's id, action and waiver state, in order (see ``identity``)."""
+
+    def add(self, position: int, f: Finding) -> None:
+        """Count the finding at ``position``."""
+        rec = f.record
+        if rec is not None:
+            key: tuple[str, int | None, str] = (rec.location.path, rec.location.index, "")
+            line, index, rid = rec.location.line, rec.location.index, rec.id
+        else:
+            d = f.declaration
+            path = d.path if d is not None else f.path
+            key = (path, None, f.path)
+            line, index, rid = (d.line if d is not None else None), None, None
+        row = self.rows.get(key)
+        if row is None:
+            row = self.rows[key] = RecordRow(key[0], index, line, rid, position, f.id)
+        action = WAIVED if f.waived else f.action.value
+        self.hash.update(f"{f.id}\t{f.action.value}\t{f.waiver_state.value}\n".encode())
+        row.findings += 1
+        row.worst = worse(row.worst, action)
+        row.blocking = row.blocking or action in self.fail_on
+        _add_once(row.rules, f.rule.id)
+        _add_once(row.references, _reference(f))
+        name = origin_of(f)
+        _add_once(row.sources, name)
+        src = self.sources.get(name)
+        if src is None:
+            info = ov.source_of(f)
+            indexed = f.match is not None
+            src = self.sources[name] = SourceRow(
+                source=name,
+                provider=info.provider if info and indexed else None,
+                generator=info.generator if info and indexed else None,
+                license=info.license if info and indexed else None,
+                terms=info.terms if info and indexed else None,
+                indexed=indexed,
+            )
+        src.findings += 1
+        src.worst = worse(src.worst, action)
+        if not f.waived and index is not None:  # a declaration is about a dataset, not a record
+            self._records.setdefault(name, set()).add(key)
+        c = f.rule.clause
+        if c is not None:
+            _add_once(src.clauses, c.document + (f", effective {c.effective}" if c.effective else ""))
+
+    def identity(self, result: ScanResult) -> ReportIdentity:
+        """The report's id and digest (call after every finding was added)."""
+        return identity(result, self.hash.hexdigest())
+
+    def finish(self, scanned: int) -> tuple[list[RecordRow], list[SourceRow], RecordCounts]:
+        """Rows most severe first (then by place); sources with most records first, indexed
+        sources before markers and declarations; and the record counts."""
+        rows = sorted(
+            self.rows.values(),
+            key=lambda r: (
+                -_RANK[r.worst or WAIVED],
+                r.path,
+                r.index if r.index is not None else -1,
+                r.line or 0,
+            ),
+        )
+        for name, src in self.sources.items():
+            src.records = len(self._records.get(name, ()))
+            src.share = src.records / scanned if scanned else 0.0
+        sources = sorted(
+            self.sources.values(),
+            key=lambda s: (not s.indexed, -s.records, -_RANK[s.worst] if s.worst else 2, s.source),
+        )
+        records = [r for r in rows if r.index is not None]
+        counts = RecordCounts(
+            scanned=scanned,
+            with_findings=sum(1 for r in records if r.worst != WAIVED),
+            blocking=sum(1 for r in records if r.blocking),
+            waived_only=sum(1 for r in records if r.worst == WAIVED),
+            dataset_level=len(rows) - len(records),
+        )
+        return rows, sources, counts
+
+
+@dataclass(frozen=True, slots=True)
+class ReportIdentity:
+    """What a decision refers to: the same inputs and findings give the same id and digest."""
+
+    id: str
+    """``PC-`` and the digest's first 12 hex digits."""
+    digest: str
+    """SHA-256 over what the findings rest on and the findings themselves (never times)."""
+
+
+_IDENTITY_KEYS = (("index", "digest"), ("index", "signature"), ("policy", "digest"), ("policy", "name"))
+
+
+def identity(result: ScanResult, findings_digest: str) -> ReportIdentity:
+    """The id and digest of ``result``: its inputs (file digests, index and policy digests,
+    declared use, thresholds, fail-on), its findings (ids, actions, waiver states) and its
+    error count. Re-running the scan on the same inputs gives the same identity, so a signed
+    decision can be regenerated with its report; times and the command line are left out."""
+    run = result.run
+    body = {
+        "files": [[f.path, f.sha256, f.records, f.errors] for f in result.files],
+        "inputs": {"/".join(k): ov.run_get(run, *k) for k in _IDENTITY_KEYS},
+        "use": ov.run_get(run, "use"),
+        "match": ov.run_get(run, "match"),
+        "fail_on": ov.run_get(run, "fail_on"),
+        "tool": ov.run_get(run, "tool", "version"),
+        "findings": findings_digest,
+        "errors": len(result.errors),
+        "records": result.stats.records,
+    }
+    digest = hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+    return ReportIdentity(id=f"PC-{digest[:12]}", digest=digest)
+
+
+@dataclass(frozen=True, slots=True)
+class RecordSummary:
+    """The result record first: rows, sources, counts and the report's identity."""
+
+    rows: list[RecordRow]
+    sources: list[SourceRow]
+    counts: RecordCounts
+    identity: ReportIdentity
+
+
+def summarize(view: RecordView, result: ScanResult) -> RecordSummary:
+    """The summary of a view every finding of ``result`` was added to."""
+    rows, sources, counts = view.finish(result.stats.records)
+    return RecordSummary(rows, sources, counts, view.identity(result))
+
+
+def record_view(
+    result: ScanResult, fail_on: frozenset[Action], findings: Iterable[Finding] | None = None
+) -> RecordSummary:
+    """The records with findings, the sources, the record counts and identity of ``result``
+    (one pass over its findings)."""
+    view = RecordView(result.run, fail_on)
+    for i, f in enumerate(result.findings if findings is None else findings):
+        view.add(i, f)
+    return summarize(view, result)
+
+
+def report_identity(result: ScanResult) -> ReportIdentity:
+    """The id and digest of ``result``'s report (one pass over its findings)."""
+    view = RecordView(result.run, frozenset())
+    for i, f in enumerate(result.findings):
+        view.add(i, f)
+    return view.identity(result)
+
+
+def record_verdict(counts: RecordCounts, verdict: ov.Verdict) -> str:
+    """The verdict in one sentence with the record counts, claiming no more than was checked."""
+    n = counts.scanned
+    if verdict.status == "fail":
+        return (
+            f"Blocked: {counts.blocking:,} of {n:,} records ({_pct(counts.blocking, n)}) have a finding "
+            f"with action {'/'.join(verdict.fail_on)}; {counts.with_findings:,} records "
+            f"({_pct(counts.with_findings, n)}) have at least one open finding."
+        )
+    found = (
+        f"{counts.with_findings:,} of {n:,} records ({_pct(counts.with_findings, n)}) have open findings "
+        "that do not block"
+        if counts.with_findings
+        else f"none of the {n:,} records read matched the indexed sources under a rule that applies"
+    )
+    if verdict.status == "incomplete":
+        return f"Incomplete: no blocking finding in what could be read; {found}; some input was not read."
+    return f"No blocking finding: {found}. This covers only the indexed sources, nothing else."
+
+
+def _pct(part: int, whole: int) -> str:
+    return f"{part / whole:.1%}" if whole else "0%"
