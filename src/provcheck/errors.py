@@ -34,6 +34,9 @@ class ExitCode(enum.IntEnum):
     """A bug in provcheck. Please report it with the command line."""
     INTERRUPTED = 130
     """Interrupted by the user (Ctrl-C)."""
+    BROKEN_PIPE = 141
+    """The reader of the output went away (``provcheck ... | head -1``): 128 + SIGPIPE, as a
+    shell reports a process killed by a closed pipe. Nothing is printed."""
 
 
 class ProvcheckError(Exception):

@@ -18,10 +18,12 @@ from provcheck.cli.common import ADDRESS, ENGINE, StderrProgress, format_error, 
 from provcheck.errors import ExitCode, IndexCorruptError, UsageError
 from provcheck.index import IndexWriter, ReferenceIndex, damaged
 from provcheck.ingest import AddReport, AddSpec, add_file, load_sources
+from provcheck.ingest.sources import source_problems
 from provcheck.inputs.schemas import SCHEMAS, RecordOptions
 from provcheck.matching.params import FingerprintConfig
 from provcheck.matching.segment import MODEL_TURNS, RoleFilter
 from provcheck.model import SourceInfo, SourceName
+from provcheck.report.terminal import printable
 from provcheck.runtime.executors import default_workers
 from provcheck.support.dates import DATE_META_KEYS, DateError, parse_date
 
@@ -68,7 +70,7 @@ def _fingerprint_config(
     )
 
 
-def _print_report(report: AddReport, seconds: float, quiet: bool) -> None:
+def _print_report(report: AddReport, seconds: float, quiet: bool, where: str) -> None:
     for err in report.errors[:50]:
         stderr.print(format_error(err), markup=False)
     if len(report.errors) > 50:
@@ -77,11 +79,11 @@ def _print_report(report: AddReport, seconds: float, quiet: bool) -> None:
         return
     rate = report.records / seconds if seconds > 0 else 0
     stderr.print(
-        f"added {report.path}: {report.records:,} records, {report.turns:,} reference turns "
+        printable(f"added {report.path}: {report.records:,} records, {report.turns:,} reference turns "
         f"({report.texts:,} distinct texts) to source {report.source!r}"
         + (f", {report.skipped} turns without words skipped" if report.skipped else "")
         + (f", {len(report.errors)} unreadable" if report.errors else "")
-        + f" in {seconds:.1f} s ({rate:,.0f} records/s)",
+        + f" in {seconds:.1f} s ({rate:,.0f} records/s) {where}"),
         markup=False,
     )
 
@@ -92,8 +94,8 @@ def _add(
     config: FingerprintConfig | None,
     quiet: bool,
     workers: int,
-    engine: str = "local",
-    address: str | None = None,
+    engine: str,
+    address: str | None,
 ) -> None:
     errors = 0
     with IndexWriter(index_path, config) as writer:
@@ -108,7 +110,8 @@ def _add(
                 )
             finally:
                 progress.close()
-            _print_report(report, time.perf_counter() - started, quiet)
+            where = f"on Ray ({address or 'a local instance'})" if engine == "ray" else "on this machine"
+            _print_report(report, time.perf_counter() - started, quiet, where)
             errors += len(report.errors)
         writer.commit()
     if errors:
@@ -195,6 +198,10 @@ def index_add(
     quiet: bool,
 ) -> None:
     """Add every record of PATH to INDEX (created if missing) as material of a source."""
+    facts = _meta(meta)
+    problems = source_problems(source, facts)
+    if problems:
+        raise UsageError(f"--source {source!r}: {problems[0]}")
     spec = AddSpec(
         path=path,
         source=SourceInfo(
@@ -203,7 +210,7 @@ def index_add(
             generator=generator,
             license=license_,
             terms=terms,
-            meta=_meta(meta),
+            meta=facts,
         ),
         options=RecordOptions(schema=schema, text_field=text_field, id_field=id_field),
         roles=RoleFilter.parse(roles) if roles else MODEL_TURNS,
@@ -214,6 +221,8 @@ def index_add(
         _fingerprint_config(shingle_size, window, seed),
         quiet,
         workers or default_workers(),
+        engine_name,
+        address,
     )
 
 
@@ -296,14 +305,14 @@ def index_info(index_path: str, fmt: str) -> None:
         f"digest      {info['digest']}",
     ]
     for line in lines:
-        console.print(line, markup=False)
+        console.print(printable(line), markup=False)
     table = Table(show_edge=False)
     for col in ("source", "provider", "generator", "license", "terms", "records", "turns"):
         table.add_column(col)
     for name, src in info["sources"].items():
         table.add_row(
-            escape(name),
-            *(escape(src[k] or "") for k in ("provider", "generator", "license", "terms")),
+            escape(printable(name)),
+            *(escape(printable(src[k] or "")) for k in ("provider", "generator", "license", "terms")),
             f"{src['records']:,}",
             f"{src['turns']:,}",
         )
@@ -321,4 +330,4 @@ def index_verify(index_path: str) -> None:
             "checksum mismatch: " + ", ".join(bad), hint="restore the index or rebuild it"
         )
     idx = ReferenceIndex(index_path, verify=False)
-    stderr.print(f"{index_path}: {len(idx.shards)} shard(s), every checksum matches", markup=False)
+    stderr.print(printable(f"{index_path}: {len(idx.shards)} shard(s), every checksum matches"), markup=False)

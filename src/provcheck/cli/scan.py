@@ -17,6 +17,8 @@ from provcheck.cli.common import (
     StderrProgress,
     format_error,
     handle_errors,
+    pair_outputs,
+    refuse_outputs_over_inputs,
     stderr,
     write_output,
 )
@@ -29,7 +31,7 @@ from provcheck.model import Action, ScanResult
 from provcheck.projectfile import LFS_MODES
 from provcheck.report import OutputFormat, ReportContext, formatter
 from provcheck.report.serialize import counts_by_action
-from provcheck.report.terminal import printable
+from provcheck.report.terminal import printable, printable_lines
 from provcheck.waivers import DEFAULT_FILE as DEFAULT_WAIVERS
 from provcheck.waivers import Waivers, load_waivers
 
@@ -43,22 +45,6 @@ def fail_on_actions(value: str) -> frozenset[Action]:
         return frozenset()
     threshold = Action(value).severity
     return frozenset(a for a in Action if a.severity >= threshold)
-
-
-def pair_outputs(formats: tuple[str, ...], outputs: tuple[str, ...]) -> list[tuple[OutputFormat, str | None]]:
-    """``--format A --output a --format B --output b``: formats and outputs pair in order."""
-    fmts = [OutputFormat(f) for f in formats] or [OutputFormat.TEXT]
-    if not outputs:
-        if len(fmts) > 1:
-            raise UsageError("several --format values need one --output each (at most one may be '-')")
-        return [(fmts[0], None)]
-    if len(outputs) != len(fmts):
-        raise UsageError(
-            f"{len(fmts)} --format value(s) but {len(outputs)} --output value(s); give one output per format"
-        )
-    if sum(1 for o in outputs if o == "-") > 1:
-        raise UsageError("only one --output may be '-' (stdout)")
-    return list(zip(fmts, [None if o == "-" else o for o in outputs], strict=True))
 
 
 def waivers_for(path: str | None) -> Waivers | None:
@@ -87,7 +73,8 @@ def waiver_lines(result: ScanResult) -> list[str]:
     for stale in w.stale[:ERRORS_SHOWN]:
         what = f"id {stale.id}" if stale.id else f"rule {stale.rule}"
         lines.append(f"{stale.file}:{stale.line}: stale waiver ({what}) matches no finding")
-    return lines
+    # A waiver's rule or id and its file's name are data: escaped on every path that prints them.
+    return [printable(line) for line in lines]
 
 
 def summary(result: ScanResult, fail_on: frozenset[Action]) -> str:
@@ -294,6 +281,8 @@ def scan(
         if config is None:
             raise UsageError("missing PATHS: name the dataset files or directories to scan")
         paths = (config.root,)
+    given = [*paths, *(p for p in (policy_path, waivers_path, config_path) if p)]
+    refuse_outputs_over_inputs([out for _, out in targets if out is not None], given)
     actions = fail_on_actions(settings.fail_on)
     waivers = waivers_of(settings, waivers_path)
     run = {
@@ -330,7 +319,7 @@ def scan(
                 f"... and {len(result.errors) - ERRORS_SHOWN} more errors (all are in the json report)",
                 markup=False,
             )
-        stderr.print(summary(result, actions), markup=False)
+        stderr.print(printable_lines(summary(result, actions)), markup=False)
         for fmt, out in targets:
             if out is not None:
                 stderr.print(f"{fmt.value} report written to {out}", markup=False)

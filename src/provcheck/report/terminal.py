@@ -21,3 +21,9 @@ def _escape(match: re.Match[str]) -> str:
 def printable(text: object) -> str:
     """``text`` on one line: control, line-separator and bidi characters shown as escapes."""
     return _CONTROL.sub(_escape, str(text))
+
+
+def printable_lines(text: object) -> str:
+    """``text`` with its line breaks kept and everything else as in ``printable`` (for a
+    multi-line rationale or an error message that quotes data)."""
+    return "\n".join(printable(line) for line in str(text).split("\n"))
