@@ -342,7 +342,12 @@ def appended(existing: str, waivers: Waivers, entries: Sequence[dict[str, Any]])
     indent = items[0][: len(items[0]) - len(items[0].lstrip())] if items else "  "
     head = "\n".join(doc_lines[:waivers_line]) + ("\n" if waivers_line else "")
     kept = "\n".join(after).rstrip("\n")
-    text = head + "waivers:\n" + (kept + "\n" if kept.strip() else "") + dump(entries, header=False, indent=indent)
+    text = (
+        head
+        + "waivers:\n"
+        + (kept + "\n" if kept.strip() else "")
+        + dump(entries, header=False, indent=indent)
+    )
     return _checked(existing, text, waivers, entries)
 
 
@@ -352,7 +357,9 @@ def _checked(existing: str, text: str, waivers: Waivers, entries: Sequence[dict[
     def items(doc: Any) -> tuple[dict[str, Any], list[Any]]:
         doc = doc if isinstance(doc, dict) else {}
         listed = doc.get("waivers") or []
-        return {k: v for k, v in doc.items() if k != "waivers"}, list(listed) if isinstance(listed, list) else []
+        return {k: v for k, v in doc.items() if k != "waivers"}, list(listed) if isinstance(
+            listed, list
+        ) else []
 
     try:
         before_rest, before = items(yaml.safe_load(existing))

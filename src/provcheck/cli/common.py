@@ -167,7 +167,9 @@ def write_output(path: str | None, report: str | Callable[[TextIO], None], what:
         atomic.write_atomic(path, write)
     except OSError as exc:
         kept = "the previous file is unchanged" if os.path.isfile(path) else "nothing was written"
-        raise OutputError(f"{what} {path}: cannot write: {exc.strerror or exc}; {kept}", hint=_hint(exc)) from None
+        raise OutputError(
+            f"{what} {path}: cannot write: {exc.strerror or exc}; {kept}", hint=_hint(exc)
+        ) from None
 
 
 def _hint(exc: OSError) -> str:

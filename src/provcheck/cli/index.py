@@ -79,11 +79,13 @@ def _print_report(report: AddReport, seconds: float, quiet: bool, where: str) ->
         return
     rate = report.records / seconds if seconds > 0 else 0
     stderr.print(
-        printable(f"added {report.path}: {report.records:,} records, {report.turns:,} reference turns "
-        f"({report.texts:,} distinct texts) to source {report.source!r}"
-        + (f", {report.skipped} turns without words skipped" if report.skipped else "")
-        + (f", {len(report.errors)} unreadable" if report.errors else "")
-        + f" in {seconds:.1f} s ({rate:,.0f} records/s) {where}"),
+        printable(
+            f"added {report.path}: {report.records:,} records, {report.turns:,} reference turns "
+            f"({report.texts:,} distinct texts) to source {report.source!r}"
+            + (f", {report.skipped} turns without words skipped" if report.skipped else "")
+            + (f", {len(report.errors)} unreadable" if report.errors else "")
+            + f" in {seconds:.1f} s ({rate:,.0f} records/s) {where}"
+        ),
         markup=False,
     )
 

@@ -62,9 +62,7 @@ def policy_explain(rule_id: str, policy_path: str | None) -> None:
     say(f"{rule.id}: {rule.title}")
     say(f"  defined at   {rule.origin}")
     say(f"  action       {rule.action.value}{'' if rule.enabled else ' (disabled)'}")
-    say(
-        f"  applies to   {rule.signal}es" if rule.signal == "match" else f"  applies to   {rule.signal}s"
-    )
+    say(f"  applies to   {rule.signal}es" if rule.signal == "match" else f"  applies to   {rule.signal}s")
     say(f"  when         {rule.when}")
     if rule.rationale:
         say(f"  rationale    {rule.rationale}", indent=15)

@@ -107,7 +107,8 @@ def load_sources(path: str) -> list[AddSpec]:
         if problems:
             continue
         for message in source_problems(entry["source"], meta):
-            problems.append(f"{path}:{entry.line_of('meta') if 'derived_from' in message else entry.line_of('source')}: {message}")
+            key = "meta" if "derived_from" in message else "source"
+            problems.append(f"{path}:{entry.line_of(key)}: {message}")
         file_path = entry["path"]
         if not os.path.isabs(file_path):
             file_path = os.path.join(base, file_path)

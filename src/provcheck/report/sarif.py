@@ -150,7 +150,13 @@ def _link_target(url: str | None) -> str | None:
     safe = safe_url(url)
     if safe is None:
         return None
-    return safe.replace(" ", "%20").replace("(", "%28").replace(")", "%29").replace("<", "%3C").replace(">", "%3E")
+    return (
+        safe.replace(" ", "%20")
+        .replace("(", "%28")
+        .replace(")", "%29")
+        .replace("<", "%3C")
+        .replace(">", "%3E")
+    )
 
 
 def _location(f: Finding) -> dict[str, Any]:

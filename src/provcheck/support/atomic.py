@@ -24,7 +24,7 @@ import stat
 from collections.abc import Callable
 from typing import IO, Any
 
-Writer = Callable[[IO[Any]], None]
+Writer = Callable[[Any], object]
 """Writes the content to an open stream (text or binary, as asked)."""
 
 _BUFFER = 1 << 20
@@ -120,3 +120,17 @@ def _write_in_place(target: str, write: Writer, binary: bool) -> None:
     with _open(fd, binary) as fh:
         write(fh)
         fh.flush()
+
+
+def leftovers(path: str) -> list[str]:
+    """Temporary files a killed writer of ``path`` left beside it (``write_atomic`` removes its
+    own on any error it sees; SIGKILL leaves them)."""
+    target = os.path.realpath(path)
+    prefix = f".{os.path.basename(target)}."
+    try:
+        names = os.listdir(os.path.dirname(target))
+    except OSError:
+        return []
+    return [
+        os.path.join(os.path.dirname(target), n) for n in names if n.startswith(prefix) and n.endswith(".tmp")
+    ]
