@@ -68,6 +68,12 @@ class OutputError(UsageError):
     """A report or other output file cannot be written (disk full, permissions)."""
 
 
+class ReaderGone(ProvcheckError):
+    """The reader of standard output closed it (``| head -1``): not an error to print."""
+
+    exit_code = ExitCode.BROKEN_PIPE
+
+
 class InputError(ProvcheckError):
     """An input path cannot be read at all (missing, unreadable, unsupported)."""
 

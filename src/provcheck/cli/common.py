@@ -24,7 +24,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from provcheck.errors import ExitCode, OutputError, ProvcheckError, UsageError
+from provcheck.errors import ExitCode, OutputError, ProvcheckError, ReaderGone, UsageError
 from provcheck.model import RecordError
 from provcheck.report import OutputFormat
 from provcheck.report.terminal import printable, printable_lines
@@ -84,6 +84,8 @@ def _run(group: click.Group) -> int | str | None:
         return ExitCode.USAGE
     except click.exceptions.Exit as exc:
         return exc.exit_code
+    except ReaderGone:
+        return _broken_pipe()
     except ProvcheckError as exc:
         report_error(exc)
         return exc.exit_code
@@ -132,6 +134,8 @@ def handle_errors(fn: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
+        except ReaderGone:
+            raise  # quietly, by run_main
         except ProvcheckError as exc:
             report_error(exc)
             sys.exit(exc.exit_code)
@@ -151,8 +155,6 @@ def write_output(path: str | None, report: str | Callable[[TextIO], None], what:
         try:
             write(stdout)
             stdout.flush()
-        except BrokenPipeError:
-            raise
         except OSError as exc:
             _silence_stdout()
             raise OutputError(
@@ -285,7 +287,12 @@ class _Echo(io.StringIO):
 
     def flush(self) -> None:
         if not self.closed and self.tell():
-            click.echo(self.getvalue(), nl=False)
+            try:
+                click.echo(self.getvalue(), nl=False)
+            except BrokenPipeError:
+                # Not an OSError any more: rich (the text table) and click would each turn a
+                # closed pipe into exit 1, the code of blocking findings.
+                raise ReaderGone("the reader of the output went away") from None
             self.seek(0)
             self.truncate()
 

@@ -49,6 +49,8 @@ from provcheck.model import (
 
 CACHE_VERSION = 1
 FILENAME = f"provcheck-cache-v{CACHE_VERSION}.sqlite"
+LOCK_WAIT = 5.0
+"""Seconds to wait for another process's lock on the cache before this run goes without it."""
 KEEP_CONTEXTS = 4
 """Result contexts (index × parameters) kept; older ones are pruned."""
 KEEP_KEYSETS = 32
@@ -146,7 +148,7 @@ class Cache:
 
     def _connect(self) -> sqlite3.Connection:
         os.makedirs(self.directory, exist_ok=True)
-        db = sqlite3.connect(self.path, timeout=5.0, isolation_level=None)
+        db = sqlite3.connect(self.path, timeout=LOCK_WAIT, isolation_level=None)
         try:
             db.execute("PRAGMA synchronous=NORMAL")
             db.execute(
