@@ -51,6 +51,15 @@ ADDRESS = click.option(
 )
 
 
+def check_engine(engine: str, address: str | None) -> None:
+    """``--address`` names a Ray cluster: without ``--engine ray`` it would be ignored."""
+    if address is not None and engine != "ray":
+        raise UsageError(
+            f"--address {address!r} names a Ray cluster, but the engine is {engine!r}",
+            hint="add --engine ray, or leave out --address",
+        )
+
+
 def _terminated(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 

@@ -14,12 +14,21 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from provcheck.cli.common import ADDRESS, ENGINE, StderrProgress, format_error, handle_errors, stderr
+from provcheck.cli import options
+from provcheck.cli.common import (
+    ADDRESS,
+    ENGINE,
+    StderrProgress,
+    check_engine,
+    format_error,
+    handle_errors,
+    stderr,
+)
 from provcheck.errors import ExitCode, IndexCorruptError, UsageError
 from provcheck.index import IndexWriter, ReferenceIndex, damaged
 from provcheck.ingest import AddReport, AddSpec, add_file, load_sources
 from provcheck.ingest.sources import source_problems
-from provcheck.inputs.schemas import SCHEMAS, RecordOptions
+from provcheck.inputs.schemas import RecordOptions
 from provcheck.matching.params import FingerprintConfig
 from provcheck.matching.segment import MODEL_TURNS, RoleFilter
 from provcheck.model import SourceInfo, SourceName
@@ -27,14 +36,7 @@ from provcheck.report.terminal import printable
 from provcheck.runtime.executors import default_workers
 from provcheck.support.dates import DATE_META_KEYS, DateError, parse_date
 
-SCHEMA_CHOICES = click.Choice(["auto", *SCHEMAS])
-WORKERS = click.option(
-    "-j",
-    "--workers",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Processes computing fingerprints (default: all cores; small files use one).",
-)
+WORKERS = options.workers("Processes computing fingerprints (default: all cores; small files use one).")
 
 
 @click.group()
@@ -99,6 +101,7 @@ def _add(
     engine: str,
     address: str | None,
 ) -> None:
+    check_engine(engine, address)
     errors = 0
     with IndexWriter(index_path, config) as writer:
         for spec in specs:
@@ -136,7 +139,7 @@ def _building(fn: F) -> F:
             WORKERS,
             ENGINE,
             ADDRESS,
-            click.option("-q", "--quiet", is_flag=True, help="Errors only: no progress bar, no summary."),
+            options.QUIET,
         )
     ):
         fn = option(fn)
@@ -162,21 +165,8 @@ def _building(fn: F) -> F:
     metavar="KEY=VALUE",
     help="Another fact (origin, derived_from, date, url...). Repeatable.",
 )
-@click.option(
-    "--schema",
-    type=SCHEMA_CHOICES,
-    default="auto",
-    show_default=True,
-    help="Record schema; detected per record by default.",
-)
-@click.option("--text-field", metavar="FIELD", help="Read only this (dotted) field as the text.")
-@click.option("--id-field", metavar="FIELD", help="Field holding record ids (default: id).")
-@click.option(
-    "--roles",
-    multiple=True,
-    metavar="R,...",
-    help="Turns that are reference material (default: the model's turns).",
-)
+@options.records
+@options.roles("Turns that are reference material (default: the model's turns).")
 @_building
 def index_add(
     index_path: str,
@@ -187,7 +177,7 @@ def index_add(
     license_: str | None,
     terms: str | None,
     meta: tuple[str, ...],
-    schema: str,
+    schema: str | None,
     text_field: str | None,
     id_field: str | None,
     roles: tuple[str, ...],
@@ -214,7 +204,7 @@ def index_add(
             terms=terms,
             meta=facts,
         ),
-        options=RecordOptions(schema=schema, text_field=text_field, id_field=id_field),
+        options=RecordOptions(schema=schema or "auto", text_field=text_field, id_field=id_field),
         roles=RoleFilter.parse(roles) if roles else MODEL_TURNS,
     )
     _add(

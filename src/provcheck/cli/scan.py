@@ -11,10 +11,12 @@ import click
 
 from provcheck import projectfile as project
 from provcheck.api import expand, resolve, scan_changes, scan_paths, unchanged_records, waivers_of
+from provcheck.cli import options
 from provcheck.cli.common import (
     ADDRESS,
     ENGINE,
     StderrProgress,
+    check_engine,
     format_error,
     handle_errors,
     pair_outputs,
@@ -22,7 +24,6 @@ from provcheck.cli.common import (
     stderr,
     write_output,
 )
-from provcheck.cli.index import SCHEMA_CHOICES
 from provcheck.errors import ExitCode, UsageError
 from provcheck.gitscan import changes as changesets
 from provcheck.gitscan.repo import Repo
@@ -154,32 +155,10 @@ def summary(result: ScanResult, fail_on: frozenset[Action]) -> str:
     default=None,
     help="Exit 1 on findings with this action or a more severe one.  [default: block]",
 )
-@click.option(
-    "--schema",
-    type=SCHEMA_CHOICES,
-    default=None,
-    help="Record schema; detected per record by default.  [default: auto]",
-)
-@click.option("--text-field", metavar="FIELD", help="Read only this (dotted) field as the text.")
-@click.option("--id-field", metavar="FIELD", help="Field holding record ids (default: id).")
-@click.option(
-    "--roles",
-    multiple=True,
-    metavar="R,...",
-    help="Scan only these turns (role names or kinds: system, user, assistant, tool, text).",
-)
-@click.option(
-    "--allow-include-outside",
-    is_flag=True,
-    help="Let the policy include files outside its directory.",
-)
-@click.option(
-    "-j",
-    "--workers",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Processes matching records (default: all cores; small scans use one).",
-)
+@options.records
+@options.roles("Scan only these turns (role names or kinds: system, user, assistant, tool, text).")
+@options.ALLOW_INCLUDE_OUTSIDE
+@options.workers("Processes matching records (default: all cores; small scans use one).")
 @ENGINE
 @ADDRESS
 @click.option(
@@ -222,7 +201,7 @@ def summary(result: ScanResult, fail_on: frozenset[Action]) -> str:
     help="Cache per-record results here (default with --changed-since: $XDG_CACHE_HOME/provcheck).",
 )
 @click.option("--no-cache", is_flag=True, help="Do not read or write the result cache.")
-@click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
+@options.QUIET
 @handle_errors
 def scan(
     paths: tuple[str, ...],
@@ -285,10 +264,20 @@ def scan(
     refuse_outputs_over_inputs([out for _, out in targets if out is not None], given)
     actions = fail_on_actions(settings.fail_on)
     waivers = waivers_of(settings, waivers_path)
+    check_engine(settings.engine, settings.address)
+    if lfs_mode is not None and changed_since is None:
+        raise UsageError(
+            "--lfs applies only with --changed-since (a scan of whole files reads no LFS pointer)"
+        )
     run = {
         "command": ["provcheck", *sys.argv[1:]],
         "fail_on": sorted(a.value for a in actions),
         "use_declared_by": settings.uses_from,
+        # Every setting that shapes the run, so that none is accepted and silently dropped.
+        "config": config.path if config is not None else None,
+        "allow_include_outside": settings.allow_include_outside,
+        "address": settings.address,
+        "lfs": settings.lfs if changed_since is not None else None,
     }
     progress = StderrProgress(not quiet)
     try:
