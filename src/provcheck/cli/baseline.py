@@ -22,6 +22,7 @@ from provcheck.index import ReferenceIndex
 from provcheck.inputs.schemas import RecordOptions
 from provcheck.matching.segment import RoleFilter
 from provcheck.policy import default_policy, load_policy, use_from_words
+from provcheck.report.terminal import printable
 from provcheck.runtime.executors import default_workers
 from provcheck.scan import engine
 from provcheck.waivers import DEFAULT_FILE, appended, baseline_entries, dump
@@ -106,8 +107,10 @@ def baseline(
     if not quiet:
         already = result.counts.total_waived
         stderr.print(
-            f"{len(entries)} waiver(s) written to {output} ({already} finding(s) already waived); "
-            "each has a placeholder reason and approver: replace them before relying on the file",
+            printable(
+                f"{len(entries)} waiver(s) written to {output} ({already} finding(s) already waived); "
+                "each has a placeholder reason and approver: replace them before relying on the file"
+            ),
             markup=False,
         )
         if result.errors:

@@ -294,7 +294,7 @@ def scan(
     finally:
         progress.close()
     if cache is not None and cache.problem and not quiet:
-        stderr.print(f"note: {cache.problem}", markup=False)
+        stderr.print(printable(f"note: {cache.problem}"), markup=False)
     width = shutil.get_terminal_size((120, 24)).columns
     for fmt, out in targets:
         color = out is None and fmt is OutputFormat.TEXT and sys.stdout.isatty()
@@ -311,7 +311,7 @@ def scan(
         stderr.print(printable_lines(summary(result, actions)), markup=False)
         for fmt, out in targets:
             if out is not None:
-                stderr.print(f"{fmt.value} report written to {out}", markup=False)
+                stderr.print(printable(f"{fmt.value} report written to {out}"), markup=False)
     if result.blocking_count(actions):
         sys.exit(ExitCode.FINDINGS)
     if result.errors:
