@@ -73,6 +73,19 @@ def test_an_output_onto_a_fifo_is_written_through_it(tmp_path: Path, index_dir: 
     assert json.loads(got[0])["stats"]["records"] == 2
 
 
+def test_an_output_through_a_link_to_a_pipe_reaches_the_pipe(tmp_path: Path, index_dir: Path) -> None:
+    # What `-o /dev/stdout` is when stdout is a pipe: a link to /proc/self/fd/1, whose target
+    # ("pipe:[123]") no path names. The link must be written through, never replaced.
+    link = tmp_path / "stdout"
+    link.symlink_to("/proc/self/fd/1")
+    proc = _run(
+        ["scan", _data(tmp_path), "-i", index_dir, "-f", "json", "-o", link, "-q"], capture_output=True
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["stats"]["records"] == 2
+    assert link.is_symlink() and os.readlink(link) == "/proc/self/fd/1"
+
+
 def test_an_output_that_is_a_scanned_input_is_refused(tmp_path: Path, index_dir: Path) -> None:
     data = _data(tmp_path)
     before = data.read_bytes()

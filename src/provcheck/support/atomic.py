@@ -62,12 +62,13 @@ def write_atomic(
     ``OSError`` (``IsADirectoryError`` for a directory) and whatever ``write`` raises; the
     target is then unchanged.
     """
-    target = os.path.realpath(path)
-    if os.path.isdir(target):
+    if os.path.isdir(path):
         raise IsADirectoryError(21, "Is a directory", path)
-    if is_special(target):
-        _write_in_place(target, write, binary)
+    if is_special(path):
+        # Opened by the name given: /dev/stdout on a pipe resolves to no path realpath can name.
+        _write_in_place(path, write, binary)
         return
+    target = os.path.realpath(path)
     directory = os.path.dirname(target)
     try:
         existing = stat.S_IMODE(os.stat(target).st_mode)
