@@ -168,7 +168,7 @@ def write_output(path: str | None, report: str | Callable[[TextIO], None], what:
             _silence_stdout()
             raise OutputError(
                 f"cannot write the report to standard output: {exc.strerror or exc}",
-                hint=_hint(exc),
+                hint="write it to a file with --output, on a disk with free space",
             ) from None
         return
     directory = os.path.dirname(os.path.abspath(path))
