@@ -139,7 +139,8 @@ def _building(fn: F) -> F:
             WORKERS,
             ENGINE,
             ADDRESS,
-            options.QUIET,
+            # Not options.QUIET: an index command still prints its record errors when quiet.
+            click.option("-q", "--quiet", is_flag=True, help="Errors only: no progress bar, no summary."),
         )
     ):
         fn = option(fn)

@@ -85,8 +85,8 @@ def policy_explain(rule_id: str, policy_path: str | None) -> None:
                 f"{c.effective or '?'}, {c.url or ''} [{c.confidence or 'unrated'}]"
             )
             if c.note:
-                click.echo(f"               {c.note}")
+                say(f"               {c.note}", indent=15)
         if rule.clause.inline is None and pol.terms[rule.clause.terms or ""].by_licence:
-            click.echo("               any other licence: no wording on record")
+            say("               any other licence: no wording on record")
         elif rule.action_before_wording is not rule.action:
-            click.echo(f"               material older than every wording: {rule.action_for(True).value}")
+            say(f"               material older than every wording: {rule.action_for(True).value}")
