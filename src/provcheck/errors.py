@@ -34,6 +34,9 @@ class ExitCode(enum.IntEnum):
     """A bug in provcheck. Please report it with the command line."""
     INTERRUPTED = 130
     """Interrupted by the user (Ctrl-C)."""
+    BROKEN_PIPE = 141
+    """The reader of the output went away (``provcheck ... | head -1``): 128 + SIGPIPE, as a
+    shell reports a process killed by a closed pipe. Nothing is printed."""
 
 
 class ProvcheckError(Exception):
@@ -63,6 +66,12 @@ class UsageError(ProvcheckError):
 
 class OutputError(UsageError):
     """A report or other output file cannot be written (disk full, permissions)."""
+
+
+class ReaderGone(ProvcheckError):
+    """The reader of standard output closed it (``| head -1``): not an error to print."""
+
+    exit_code = ExitCode.BROKEN_PIPE
 
 
 class InputError(ProvcheckError):

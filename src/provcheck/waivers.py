@@ -296,8 +296,9 @@ def describe(f: Finding) -> str:
     return f"{f.rule.id} ({f.action.value}): {where}{source}"
 
 
-def dump(entries: Sequence[dict[str, Any]], *, header: bool = True) -> str:
-    """YAML text of entries (with the file header when ``header``)."""
+def dump(entries: Sequence[dict[str, Any]], *, header: bool = True, indent: str = "  ") -> str:
+    """YAML text of entries (with the file header when ``header``); each list item starts with
+    ``indent`` (the existing file's, when appending)."""
     lines = []
     if header:
         lines += [
@@ -309,15 +310,17 @@ def dump(entries: Sequence[dict[str, Any]], *, header: bool = True) -> str:
         ]
     for entry in entries:
         text = yaml.safe_dump([entry], sort_keys=False, allow_unicode=True, width=1000)
-        lines += ["  " + line if line else line for line in text.rstrip("\n").split("\n")]
+        lines += [indent + line if line else line for line in text.rstrip("\n").split("\n")]
     return "\n".join(lines) + "\n"
 
 
 def appended(existing: str, waivers: Waivers, entries: Sequence[dict[str, Any]]) -> str:
     """``existing`` file text with ``entries`` added at the end of its ``waivers:`` list.
 
-    Text is appended (comments and layout of the file are kept); this needs ``waivers:`` to be
-    the file's last key, as a block list (or empty).
+    Text is appended (comments and layout of the file are kept, new items indented like the
+    existing ones); this needs ``waivers:`` to be the file's last key, as a block list (or
+    empty). The result is parsed again before it is returned: text that would not read back as
+    the old entries followed by the new ones is refused (``PolicyError``), never written.
     """
     if not entries:
         return existing
@@ -325,7 +328,8 @@ def appended(existing: str, waivers: Waivers, entries: Sequence[dict[str, Any]])
     waivers_line = next((i for i, s in enumerate(doc_lines) if s.startswith("waivers:")), None)
     if waivers_line is None:
         body = existing.rstrip("\n")
-        return (body + "\n" if body else "") + dump(entries, header=not body or "version:" not in body)
+        text = (body + "\n" if body else "") + dump(entries, header=not body or "version:" not in body)
+        return _checked(existing, text, waivers, entries)
     after = doc_lines[waivers_line + 1 :]
     tail = doc_lines[waivers_line][len("waivers:") :].strip()
     if tail not in ("", "[]") or any(s and not s.startswith((" ", "-", "#")) for s in after):
@@ -333,6 +337,43 @@ def appended(existing: str, waivers: Waivers, entries: Sequence[dict[str, Any]])
             [f"{waivers.path}: 'waivers:' must be the last key, a block list, for baseline to append"],
             what="waivers file",
         )
+    # The indentation of the list's items as written (PyYAML writes none, people 2 or 4).
+    items = [s for s in after if s.lstrip().startswith("-")]
+    indent = items[0][: len(items[0]) - len(items[0].lstrip())] if items else "  "
     head = "\n".join(doc_lines[:waivers_line]) + ("\n" if waivers_line else "")
     kept = "\n".join(after).rstrip("\n")
-    return head + "waivers:\n" + (kept + "\n" if kept.strip() else "") + dump(entries, header=False)
+    text = (
+        head
+        + "waivers:\n"
+        + (kept + "\n" if kept.strip() else "")
+        + dump(entries, header=False, indent=indent)
+    )
+    return _checked(existing, text, waivers, entries)
+
+
+def _checked(existing: str, text: str, waivers: Waivers, entries: Sequence[dict[str, Any]]) -> str:
+    """``text`` if it reads back as ``existing`` plus ``entries`` at the end of its list."""
+
+    def items(doc: Any) -> tuple[dict[str, Any], list[Any]]:
+        doc = doc if isinstance(doc, dict) else {}
+        listed = doc.get("waivers") or []
+        return {k: v for k, v in doc.items() if k != "waivers"}, list(listed) if isinstance(
+            listed, list
+        ) else []
+
+    try:
+        before_rest, before = items(yaml.safe_load(existing))
+        after_rest, after = items(yaml.safe_load(text))
+    except yaml.YAMLError:
+        after_rest, after, before_rest, before = {}, [], {"?": None}, []
+    wanted = yaml.safe_load(yaml.safe_dump(list(entries), sort_keys=False, allow_unicode=True))
+    if after_rest != before_rest or after != [*before, *wanted]:
+        raise PolicyError(
+            [
+                f"{waivers.path}: the new entries cannot be appended in this file's layout "
+                "without changing its meaning; the file is unchanged"
+            ],
+            what="waivers file",
+            hint="write the 'waivers:' list as a block list at the end of the file, or give another --output",
+        )
+    return text

@@ -15,6 +15,7 @@ import gzip
 import json
 import lzma
 import os
+import stat
 import subprocess
 import sys
 from collections.abc import Callable
@@ -223,6 +224,11 @@ def test_the_hostile_corpus_is_scanned_in_one_run(tmp_path: Path, index_dir: Pat
         args = [sys.executable, "-m", "provcheck", "scan", str(root), "--index", str(index_dir)]
         for fmt in formats:
             args += ["-f", fmt, "-o", str(out / f"report.{fmt}")]
+        # One more output onto a copy of /dev/null: written through, never replaced by a file.
+        null = tmp_path / "null"
+        if os.geteuid() == 0:
+            os.mknod(null, stat.S_IFCHR | 0o666, os.makedev(1, 3))
+            args += ["-f", "json", "-o", str(null)]
         with open(tmp_path / "stderr", "w+b") as err:
             proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=err)
             _, status, usage = os.wait4(proc.pid, 0)
@@ -233,6 +239,7 @@ def test_the_hostile_corpus_is_scanned_in_one_run(tmp_path: Path, index_dir: Pat
         (root / "one-long-line.jsonl").unlink(missing_ok=True)  # 500 MB: never leave it behind
     # Unreadable input (exit 4), no finding blocks without a policy, nothing crashed.
     assert proc.returncode == 4, stderr
+    assert not null.exists() or stat.S_ISCHR(os.stat(null).st_mode), "a device was replaced"
     peak_mib = usage.ru_maxrss / 1024
     print(f"\nhostile corpus scanned in one run; peak memory {peak_mib:.0f} MiB")
     assert peak_mib < 1200, "memory must stay bounded by the documented limits"

@@ -89,10 +89,13 @@ def test_index_build_on_a_ray_cluster_equals_the_local_build(tmp_path: Path, ray
     digests = []
     for engine in ("local", "ray"):
         idx = tmp_path / engine
-        args = ["index", "add", idx, refs, "--source", "s", "-q", "--engine", engine]
+        args = ["index", "add", idx, refs, "--source", "s", "--engine", engine]
         if engine == "ray":
             args += ["--address", ray_cluster]
-        run_cli(args)
+        result = run_cli(args)
+        # Which engine ran (`index add` once dropped --engine and ran locally).
+        where = f"on Ray ({ray_cluster})" if engine == "ray" else "on this machine"
+        assert where in result.stderr, result.stderr
         info = json.loads(run_cli(["index", "info", idx, "--format", "json"]).stdout)
         digests.append((info["texts"], info["anchors"]))
     assert digests[0] == digests[1]

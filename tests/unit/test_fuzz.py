@@ -14,9 +14,15 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
 
 from fuzzing import REGRESSIONS, check, fuzz_inputs, regression_suffix, save_regression
+from provcheck.errors import PolicyError
+from provcheck.report.markdown import md as markdown_text
+from provcheck.report.terminal import _CONTROL, printable, printable_lines
+from provcheck.waivers import appended, load_waivers
 
 EXAMPLES = int(os.environ.get("PROVCHECK_FUZZ_EXAMPLES", "800"))
 SECONDS = float(os.environ.get("PROVCHECK_FUZZ_SECONDS", "0"))
@@ -70,3 +76,60 @@ def test_inputs_that_once_broke_a_reader_are_read(path: Path, tmp_path: Path) ->
 
 def test_there_are_regression_inputs_to_replay() -> None:
     assert len(list(REGRESSIONS.glob("*.bin"))) >= 2
+
+
+# --- the second pass of issue 15: what data may not do to terminals, reports and waivers ------
+
+_TEXT = st.text(alphabet=st.characters(codec="utf-8"), max_size=80)
+"""Any text, control characters, bidi overrides, braces and Markdown included."""
+
+
+@settings(max_examples=EXAMPLES // 4, deadline=None, database=None, derandomize=True)
+@given(_TEXT)
+def test_printable_lets_no_control_character_through(text: str) -> None:
+    shown = printable(text)
+    assert not _CONTROL.search(shown), shown
+    lines = printable_lines(text)
+    assert lines.count("\n") == text.count("\n") and not _CONTROL.search(lines.replace("\n", ""))
+
+
+@settings(max_examples=EXAMPLES // 4, deadline=None, database=None, derandomize=True)
+@given(_TEXT)
+def test_sarif_help_markdown_is_inert(text: str) -> None:
+    out = markdown_text(text, limit=4000)
+    for raw in ("![", "](", "<", "`", "**", "@"):
+        assert raw not in out.replace("\\" + raw[0], ""), (raw, out)
+
+
+@settings(max_examples=EXAMPLES // 8, deadline=None, database=None, derandomize=True)
+@given(
+    st.sampled_from(["", "  ", "    ", "\t-"]),
+    st.lists(_TEXT, min_size=0, max_size=3),
+    st.lists(_TEXT, min_size=1, max_size=3),
+)
+def test_appending_to_a_waivers_file_never_corrupts_it(indent: str, old: list[str], new: list[str]) -> None:
+    def entry(i: int, note: str) -> dict[str, str]:
+        return {"id": f"{i:020x}", "reason": "r", "approver": "a", "date": "2026-01-01", "note": "n" + note}
+
+    before = [entry(i, n) for i, n in enumerate(old)]
+    items = "".join(
+        "".join((indent if indent != "\t-" else "") + li + "\n" for li in yaml.safe_dump([e]).splitlines())
+        for e in before
+    )
+    text = "version: 1\nwaivers:\n" + items if before else "version: 1\nwaivers: []\n"
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "w.yaml"
+        path.write_text(text)
+        try:
+            waivers = load_waivers(str(path))
+        except PolicyError:
+            return  # not a file a person could have written; nothing to append to
+        added = [entry(100 + i, n) for i, n in enumerate(new)]
+        try:
+            result = appended(text, waivers, added)
+        except PolicyError:
+            return  # refused: the file is left as it was
+        doc = yaml.safe_load(result)
+        assert doc["waivers"] == [*before, *added]
+        path.write_text(result)
+        load_waivers(str(path))  # and provcheck reads it back

@@ -242,17 +242,17 @@ def test_interrupted_add_leaves_the_previous_index_intact(
 def test_interrupted_just_after_the_manifest_was_replaced_keeps_the_new_index(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from provcheck.index import manifest as mf
+    from provcheck.support import atomic  # every atomic write's directory fsync, the manifest's too
 
     idx = built(tmp_path)
-    real = mf.fsync_dir
+    real = atomic.fsync_dir
 
     def interrupted(directory: str) -> None:
         if directory == str(idx):  # the manifest's rename, not the shards'
             raise KeyboardInterrupt
         real(directory)
 
-    monkeypatch.setattr(mf, "fsync_dir", interrupted)
+    monkeypatch.setattr(atomic, "fsync_dir", interrupted)
     with pytest.raises(KeyboardInterrupt):
         add(idx, spec(refs_file(tmp_path, "b", [UNRELATED_TEXT]), "b"))
     monkeypatch.undo()

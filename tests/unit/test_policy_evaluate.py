@@ -155,7 +155,7 @@ def test_index_metadata_feeds_the_facts(tmp_path: Path) -> None:
 def test_messages_render_only_known_placeholders() -> None:
     ctx = {"source.name": "s", "match.similarity": 0.91234, "source.date": dt.date(2024, 1, 2)}
     assert (
-        render("{source.name} {match.similarity} {source.date} {x.y} {{", ctx)
-        == "s 0.91 2024-01-02 unknown {{"
+        render("{source.name} {match.similarity} {source.date} {x.y} {{source.name}} {", ctx)
+        == "s 0.91 2024-01-02 unknown {source.name} {"
     )
     assert render("{__class__} {source.name.__class__}", ctx) == "unknown unknown"

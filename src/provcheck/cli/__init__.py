@@ -7,6 +7,7 @@ import importlib
 import click
 
 from provcheck import __version__
+from provcheck.errors import ReaderGone
 
 _COMMANDS = {
     "index": "provcheck.cli.index:index",
@@ -29,6 +30,13 @@ class _LazyGroup(click.Group):
         module, attr = target.split(":")
         command: click.Command = getattr(importlib.import_module(module), attr)
         return command
+
+    def invoke(self, ctx: click.Context) -> object:
+        # click turns a closed pipe into exit 1, the code of blocking findings: caught first.
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            raise ReaderGone("the reader of the output went away") from None
 
 
 @click.group(

@@ -8,14 +8,21 @@ import sys
 
 import click
 
-from provcheck.cli.common import StderrProgress, handle_errors, stderr, write_output
-from provcheck.cli.index import SCHEMA_CHOICES
+from provcheck.cli import options
+from provcheck.cli.common import (
+    StderrProgress,
+    handle_errors,
+    refuse_outputs_over_inputs,
+    stderr,
+    write_output,
+)
 from provcheck.cli.scan import waivers_for
 from provcheck.errors import ExitCode, UsageError
 from provcheck.index import ReferenceIndex
 from provcheck.inputs.schemas import RecordOptions
 from provcheck.matching.segment import RoleFilter
 from provcheck.policy import default_policy, load_policy, use_from_words
+from provcheck.report.terminal import printable
 from provcheck.runtime.executors import default_workers
 from provcheck.scan import engine
 from provcheck.waivers import DEFAULT_FILE, appended, baseline_entries, dump
@@ -35,21 +42,11 @@ from provcheck.waivers import DEFAULT_FILE, appended, baseline_entries, dump
     show_default=True,
     help="Waivers file to write; when it exists, new entries are appended to it.",
 )
-@click.option(
-    "--schema",
-    type=SCHEMA_CHOICES,
-    default="auto",
-    show_default=True,
-    help="Record schema; detected per record by default.",
-)
-@click.option("--text-field", metavar="FIELD", help="Read only this (dotted) field as the text.")
-@click.option("--id-field", metavar="FIELD", help="Field holding record ids (default: id).")
-@click.option("--roles", multiple=True, metavar="R,...", help="Scan only these turns.")
-@click.option(
-    "--allow-include-outside", is_flag=True, help="Let the policy include files outside its directory."
-)
-@click.option("-j", "--workers", type=click.IntRange(min=1), default=None, help="Processes matching records.")
-@click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
+@options.records
+@options.roles("Scan only these turns.")
+@options.ALLOW_INCLUDE_OUTSIDE
+@options.workers("Processes matching records.")
+@options.QUIET
 @handle_errors
 def baseline(
     paths: tuple[str, ...],
@@ -57,7 +54,7 @@ def baseline(
     policy_path: str | None,
     uses: tuple[str, ...],
     output: str,
-    schema: str,
+    schema: str | None,
     text_field: str | None,
     id_field: str | None,
     roles: tuple[str, ...],
@@ -74,11 +71,12 @@ def baseline(
     policy = (
         load_policy(policy_path, allow_outside=allow_include_outside) if policy_path else default_policy()
     )
+    refuse_outputs_over_inputs([output], [*paths, *([policy_path] if policy_path else [])])
     existing = waivers_for(output) if os.path.isfile(output) else None
     if os.path.isdir(output):
         raise UsageError(f"--output {output} is a directory; give a file name")
     options = engine.ScanOptions(
-        records=RecordOptions(schema=schema, text_field=text_field, id_field=id_field),
+        records=RecordOptions(schema=schema or "auto", text_field=text_field, id_field=id_field),
         roles=RoleFilter.parse(roles) if roles else None,
         workers=workers or default_workers(),
     )
@@ -109,8 +107,10 @@ def baseline(
     if not quiet:
         already = result.counts.total_waived
         stderr.print(
-            f"{len(entries)} waiver(s) written to {output} ({already} finding(s) already waived); "
-            "each has a placeholder reason and approver: replace them before relying on the file",
+            printable(
+                f"{len(entries)} waiver(s) written to {output} ({already} finding(s) already waived); "
+                "each has a placeholder reason and approver: replace them before relying on the file"
+            ),
             markup=False,
         )
         if result.errors:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import functools
 import io
 import os
 import signal
 import sys
-import tempfile
 import traceback
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -23,9 +24,11 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from provcheck.errors import ExitCode, OutputError, ProvcheckError, UsageError
+from provcheck.errors import ExitCode, OutputError, ProvcheckError, ReaderGone, UsageError
 from provcheck.model import RecordError
-from provcheck.report.terminal import printable
+from provcheck.report import OutputFormat
+from provcheck.report.terminal import printable, printable_lines
+from provcheck.support import atomic
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -48,6 +51,15 @@ ADDRESS = click.option(
 )
 
 
+def check_engine(engine: str, address: str | None) -> None:
+    """``--address`` names a Ray cluster: without ``--engine ray`` it would be ignored."""
+    if address is not None and engine != "ray":
+        raise UsageError(
+            f"--address {address!r} names a Ray cluster, but the engine is {engine!r}",
+            hint="add --engine ray, or leave out --address",
+        )
+
+
 def _terminated(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
@@ -57,27 +69,40 @@ def run_main(group: click.Group) -> None:
     # A scheduler's SIGTERM (Slurm, Kubernetes, CI timeouts) ends the run like Ctrl-C: temporary
     # files are removed and no report is left half-written.
     signal.signal(signal.SIGTERM, _terminated)
+    code = _run(group)
+    try:
+        # Flushed here, not at the interpreter's exit, so that a reader that went away after
+        # the last write (`scan | head -1` with findings, which exits 1) is still seen.
+        sys.stdout.flush()
+    except BrokenPipeError:
+        code = _broken_pipe()
+    sys.exit(code)
+
+
+def _run(group: click.Group) -> int | str | None:
+    """The exit code (or message) of one run of the group."""
     try:
         group.main(standalone_mode=False)
+    except SystemExit as exc:
+        return exc.code
     except click.exceptions.Abort:
         stderr.print("provcheck: interrupted", markup=False)
-        sys.exit(ExitCode.INTERRUPTED)
+        return ExitCode.INTERRUPTED
     except click.ClickException as exc:
         exc.show()
-        sys.exit(ExitCode.USAGE)
+        return ExitCode.USAGE
     except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
+        return exc.exit_code
+    except ReaderGone:
+        return _broken_pipe()
     except ProvcheckError as exc:
         report_error(exc)
-        sys.exit(exc.exit_code)
+        return exc.exit_code
     except KeyboardInterrupt:
         stderr.print("provcheck: interrupted", markup=False)
-        sys.exit(ExitCode.INTERRUPTED)
+        return ExitCode.INTERRUPTED
     except BrokenPipeError:
-        # The reader of our output went away (e.g. `| head`); that is not an error of ours.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        sys.exit(ExitCode.OK)
+        return _broken_pipe()
     except Exception:
         if os.environ.get("PROVCHECK_DEBUG"):
             traceback.print_exc()
@@ -86,13 +111,29 @@ def run_main(group: click.Group) -> None:
             "set PROVCHECK_DEBUG=1 to see the traceback.",
             markup=False,
         )
-        sys.exit(ExitCode.INTERNAL)
+        return ExitCode.INTERNAL
+    return ExitCode.OK
+
+
+def _broken_pipe() -> int:
+    """The reader of our output went away (`| head -1`): quietly, with the code a shell
+    reports for SIGPIPE, so that `set -o pipefail` pipelines see neither findings (1) nor a
+    bug (10), and without the interpreter's own complaint when it flushes stdout."""
+    _silence_stdout()
+    return ExitCode.BROKEN_PIPE
 
 
 def report_error(exc: ProvcheckError) -> None:
     """Print an error the standard way (its lines may quote data: control characters escaped)."""
-    text = "\n".join(printable(line) for line in str(exc).split("\n"))
-    stderr.print(f"provcheck: error: {text}", markup=False)
+    stderr.print(f"provcheck: error: {printable_lines(exc)}", markup=False)
+
+
+def say(text: object, indent: int = 0) -> None:
+    """Print data on stdout through the one printable filter: control characters escaped, and
+    the lines of a multi-line value indented by ``indent`` so that none can pass for a line of
+    provcheck's own."""
+    lines = str(text).rstrip("\n").split("\n")
+    click.echo("\n".join([printable(lines[0]), *(" " * indent + printable(li) for li in lines[1:])]))
 
 
 def handle_errors(fn: F) -> F:
@@ -102,6 +143,8 @@ def handle_errors(fn: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
+        except ReaderGone:
+            raise  # quietly, by run_main
         except ProvcheckError as exc:
             report_error(exc)
             sys.exit(exc.exit_code)
@@ -109,11 +152,13 @@ def handle_errors(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def write_output(path: str | None, report: str | Callable[[Any], None], binary: bool = False) -> None:
+def write_output(
+    path: str | None, report: str | Callable[[Any], None], binary: bool = False, what: str = "--output"
+) -> None:
     """Write ``report`` (text, or a function that writes to a stream) to ``path``, or to stdout.
 
-    A file is written atomically: to a temporary file in the same directory, renamed over
-    ``path`` once complete, so a failed or interrupted report never leaves half a file.
+    A file is written by ``support.atomic``: whole or not at all, a special file (``/dev/null``,
+    a FIFO) in place and never replaced, an existing file's mode kept, a new one under the umask.
     ``binary``: the function writes bytes (a PDF).
     """
     write: Callable[[Any], None]
@@ -129,35 +174,124 @@ def write_output(path: str | None, report: str | Callable[[Any], None], binary: 
             raw.flush()
             return
         stdout = _Echo()
-        write(stdout)
-        stdout.flush()
+        try:
+            write(stdout)
+            stdout.flush()
+        except OSError as exc:
+            _silence_stdout()
+            raise OutputError(
+                f"cannot write the report to standard output: {exc.strerror or exc}",
+                hint="write it to a file with --output, on a disk with free space",
+            ) from None
         return
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
-        raise UsageError(f"--output {path}: directory {directory} does not exist")
-    tmp = None
+        raise UsageError(f"{what} {path}: directory {directory} does not exist")
     try:
-        fd, tmp = tempfile.mkstemp(prefix=".provcheck-", dir=directory)
-        stream: Any = (
-            os.fdopen(fd, "wb", buffering=_BUFFER)
-            if binary
-            else os.fdopen(fd, "w", encoding="utf-8", buffering=_BUFFER)
+        atomic.write_atomic(path, write, binary=binary)
+    except OSError as exc:
+        kept = "the previous file is unchanged" if os.path.isfile(path) else "nothing was written"
+        raise OutputError(
+            f"{what} {path}: cannot write: {exc.strerror or exc}; {kept}", hint=_hint(exc)
+        ) from None
+
+
+def _hint(exc: OSError) -> str:
+    """What to do about an output error: only a full disk is helped by freeing space."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        return "free disk space or choose another --output"
+    if exc.errno == errno.EISDIR:
+        return "give a file name, not a directory"
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return "choose an --output you may write to"
+    return "choose another --output"
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so that the interpreter's last flush does not fail again."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+
+
+SUFFIX_FORMATS = {
+    ".txt": "text",
+    ".text": "text",
+    ".json": "json",
+    ".html": "html",
+    ".htm": "html",
+    ".sarif": "sarif",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".csv": "csv",
+    ".xml": "junit",
+    ".pdf": "pdf",
+    ".junit": "junit",
+}
+"""Output suffixes whose format is clear: ``-o r.json`` without ``-f`` writes JSON."""
+
+
+def pair_outputs(formats: tuple[str, ...], outputs: tuple[str, ...]) -> list[tuple[OutputFormat, str | None]]:
+    """``--format A --output a --format B --output b``: formats and outputs pair in order.
+
+    Without ``--format``, each output's format comes from its suffix (``r.json``, ``r.sarif``,
+    ``r.sarif.json``...); an output whose suffix says nothing is refused rather than given a
+    text table under a misleading name.
+    """
+    if not formats and outputs:
+        formats = tuple(_format_of(o) for o in outputs)
+    fmts = [OutputFormat(f) for f in formats] or [OutputFormat.TEXT]
+    if not outputs:
+        if len(fmts) > 1:
+            raise UsageError("several --format values need one --output each (at most one may be '-')")
+        return [(fmts[0], None)]
+    if len(outputs) != len(fmts):
+        raise UsageError(
+            f"{len(fmts)} --format value(s) but {len(outputs)} --output value(s); give one output per format"
         )
-        with stream as fh:
-            write(fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException as exc:
-        if tmp is not None and os.path.exists(tmp):
-            os.unlink(tmp)
-        if isinstance(exc, OSError):
-            kept = "the previous file is unchanged" if os.path.exists(path) else "nothing was written"
-            raise OutputError(
-                f"--output {path}: cannot write: {exc.strerror or exc}; {kept}",
-                hint="free disk space or choose another --output",
-            ) from None
-        raise
+    if sum(1 for o in outputs if o == "-") > 1:
+        raise UsageError("only one --output may be '-' (stdout)")
+    files = [o for o in outputs if o != "-"]
+    for i, a in enumerate(files):
+        for b in files[:i]:
+            if atomic.same_file(a, b) and not atomic.is_special(a):
+                raise UsageError(
+                    f"--output {b} and --output {a} are the same file: one report would replace the other",
+                    hint="give each --format its own --output",
+                )
+    return list(zip(fmts, [None if o == "-" else o for o in outputs], strict=True))
+
+
+def _format_of(output: str) -> str:
+    if output == "-":
+        return OutputFormat.TEXT.value
+    name = os.path.basename(output).lower()
+    if name.endswith(".sarif.json"):
+        return OutputFormat.SARIF.value
+    found = SUFFIX_FORMATS.get(os.path.splitext(name)[1])
+    if found is None and atomic.is_special(output):
+        return OutputFormat.TEXT.value  # -o /dev/stderr, a FIFO: the text table as on a terminal
+    if found is None:
+        raise UsageError(
+            f"--output {output}: cannot tell the report format from the name",
+            hint="give --format (text, json, html, sarif, markdown, csv, junit) or a name ending "
+            + ", ".join(sorted(SUFFIX_FORMATS)),
+        )
+    return found
+
+
+def refuse_outputs_over_inputs(outputs: list[str], inputs: list[str], what: str = "--output") -> None:
+    """No output may replace an input: ``-o data.jsonl`` where data.jsonl is scanned is refused."""
+    for out in outputs:
+        if atomic.is_special(out):
+            continue
+        for given in inputs:
+            if atomic.same_file(out, given):
+                raise UsageError(
+                    f"{what} {out} is an input of this run ({given}): the report would replace it",
+                    hint="write the report somewhere else",
+                )
 
 
 _BUFFER = 1 << 20
@@ -176,7 +310,12 @@ class _Echo(io.StringIO):
 
     def flush(self) -> None:
         if not self.closed and self.tell():
-            click.echo(self.getvalue(), nl=False)
+            try:
+                click.echo(self.getvalue(), nl=False)
+            except BrokenPipeError:
+                # Not an OSError any more: rich (the text table) and click would each turn a
+                # closed pipe into exit 1, the code of blocking findings.
+                raise ReaderGone("the reader of the output went away") from None
             self.seek(0)
             self.truncate()
 

@@ -131,8 +131,8 @@ def install(force: bool) -> None:
     """Install a git pre-commit hook that runs `provcheck hook run` (no framework needed)."""
     change = githook.install(Repo.discover("."), sys.executable, force=force)
     if change.backup:
-        stderr.print(f"moved the existing hook to {change.backup}", markup=False)
-    stderr.print(f"{change.action} {change.path}", markup=False)
+        stderr.print(printable(f"moved the existing hook to {change.backup}"), markup=False)
+    stderr.print(printable(f"{change.action} {change.path}"), markup=False)
 
 
 @hook.command("uninstall")
@@ -141,8 +141,8 @@ def uninstall() -> None:
     """Remove provcheck's git pre-commit hook (any other hook is left alone)."""
     change = githook.uninstall(Repo.discover("."))
     if change.action == "absent":
-        stderr.print(f"no pre-commit hook at {change.path}; nothing to remove", markup=False)
+        stderr.print(printable(f"no pre-commit hook at {change.path}; nothing to remove"), markup=False)
         return
-    stderr.print(f"removed {change.path}", markup=False)
+    stderr.print(printable(f"removed {change.path}"), markup=False)
     if change.backup:
-        stderr.print(f"restored the previous hook from {change.backup}", markup=False)
+        stderr.print(printable(f"restored the previous hook from {change.backup}"), markup=False)

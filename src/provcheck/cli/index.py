@@ -15,11 +15,21 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from provcheck.cli.common import ADDRESS, ENGINE, StderrProgress, format_error, handle_errors, stderr
+from provcheck.cli import options
+from provcheck.cli.common import (
+    ADDRESS,
+    ENGINE,
+    StderrProgress,
+    check_engine,
+    format_error,
+    handle_errors,
+    stderr,
+)
 from provcheck.errors import ExitCode, IndexCorruptError, UsageError
 from provcheck.index import IndexWriter, ReferenceIndex, damaged
 from provcheck.ingest import AddReport, AddSpec, add_file, load_sources
-from provcheck.inputs.schemas import SCHEMAS, RecordOptions
+from provcheck.ingest.sources import source_problems
+from provcheck.inputs.schemas import RecordOptions
 from provcheck.matching.params import FingerprintConfig
 from provcheck.matching.segment import MODEL_TURNS, RoleFilter
 from provcheck.model import SourceInfo, SourceName
@@ -27,14 +37,7 @@ from provcheck.report.terminal import printable
 from provcheck.runtime.executors import default_workers
 from provcheck.support.dates import DATE_META_KEYS, DateError, parse_date
 
-SCHEMA_CHOICES = click.Choice(["auto", *SCHEMAS])
-WORKERS = click.option(
-    "-j",
-    "--workers",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Processes computing fingerprints (default: all cores; small files use one).",
-)
+WORKERS = options.workers("Processes computing fingerprints (default: all cores; small files use one).")
 
 
 @click.group()
@@ -70,7 +73,7 @@ def _fingerprint_config(
     )
 
 
-def _print_report(report: AddReport, seconds: float, quiet: bool) -> None:
+def _print_report(report: AddReport, seconds: float, quiet: bool, where: str) -> None:
     for err in report.errors[:50]:
         stderr.print(format_error(err), markup=False)
     if len(report.errors) > 50:
@@ -79,11 +82,13 @@ def _print_report(report: AddReport, seconds: float, quiet: bool) -> None:
         return
     rate = report.records / seconds if seconds > 0 else 0
     stderr.print(
-        f"added {report.path}: {report.records:,} records, {report.turns:,} reference turns "
-        f"({report.texts:,} distinct texts) to source {report.source!r}"
-        + (f", {report.skipped} turns without words skipped" if report.skipped else "")
-        + (f", {len(report.errors)} unreadable" if report.errors else "")
-        + f" in {seconds:.1f} s ({rate:,.0f} records/s)",
+        printable(
+            f"added {report.path}: {report.records:,} records, {report.turns:,} reference turns "
+            f"({report.texts:,} distinct texts) to source {report.source!r}"
+            + (f", {report.skipped} turns without words skipped" if report.skipped else "")
+            + (f", {len(report.errors)} unreadable" if report.errors else "")
+            + f" in {seconds:.1f} s ({rate:,.0f} records/s) {where}"
+        ),
         markup=False,
     )
 
@@ -94,9 +99,10 @@ def _add(
     config: FingerprintConfig | None,
     quiet: bool,
     workers: int,
-    engine: str = "local",
-    address: str | None = None,
+    engine: str,
+    address: str | None,
 ) -> None:
+    check_engine(engine, address)
     errors = 0
     with IndexWriter(index_path, config) as writer:
         for spec in specs:
@@ -110,7 +116,8 @@ def _add(
                 )
             finally:
                 progress.close()
-            _print_report(report, time.perf_counter() - started, quiet)
+            where = f"on Ray ({address or 'a local instance'})" if engine == "ray" else "on this machine"
+            _print_report(report, time.perf_counter() - started, quiet, where)
             errors += len(report.errors)
         writer.commit()
     if errors:
@@ -133,6 +140,7 @@ def _building(fn: F) -> F:
             WORKERS,
             ENGINE,
             ADDRESS,
+            # Not options.QUIET: an index command still prints its record errors when quiet.
             click.option("-q", "--quiet", is_flag=True, help="Errors only: no progress bar, no summary."),
         )
     ):
@@ -159,21 +167,8 @@ def _building(fn: F) -> F:
     metavar="KEY=VALUE",
     help="Another fact (origin, derived_from, date, url...). Repeatable.",
 )
-@click.option(
-    "--schema",
-    type=SCHEMA_CHOICES,
-    default="auto",
-    show_default=True,
-    help="Record schema; detected per record by default.",
-)
-@click.option("--text-field", metavar="FIELD", help="Read only this (dotted) field as the text.")
-@click.option("--id-field", metavar="FIELD", help="Field holding record ids (default: id).")
-@click.option(
-    "--roles",
-    multiple=True,
-    metavar="R,...",
-    help="Turns that are reference material (default: the model's turns).",
-)
+@options.records
+@options.roles("Turns that are reference material (default: the model's turns).")
 @_building
 def index_add(
     index_path: str,
@@ -184,7 +179,7 @@ def index_add(
     license_: str | None,
     terms: str | None,
     meta: tuple[str, ...],
-    schema: str,
+    schema: str | None,
     text_field: str | None,
     id_field: str | None,
     roles: tuple[str, ...],
@@ -197,6 +192,10 @@ def index_add(
     quiet: bool,
 ) -> None:
     """Add every record of PATH to INDEX (created if missing) as material of a source."""
+    facts = _meta(meta)
+    problems = source_problems(source, facts)
+    if problems:
+        raise UsageError(f"--source {source!r}: {problems[0]}")
     spec = AddSpec(
         path=path,
         source=SourceInfo(
@@ -205,9 +204,9 @@ def index_add(
             generator=generator,
             license=license_,
             terms=terms,
-            meta=_meta(meta),
+            meta=facts,
         ),
-        options=RecordOptions(schema=schema, text_field=text_field, id_field=id_field),
+        options=RecordOptions(schema=schema or "auto", text_field=text_field, id_field=id_field),
         roles=RoleFilter.parse(roles) if roles else MODEL_TURNS,
     )
     _add(
@@ -216,6 +215,8 @@ def index_add(
         _fingerprint_config(shingle_size, window, seed),
         quiet,
         workers or default_workers(),
+        engine_name,
+        address,
     )
 
 
@@ -334,4 +335,4 @@ def index_verify(index_path: str) -> None:
             "checksum mismatch: " + ", ".join(bad), hint="restore the index or rebuild it"
         )
     idx = ReferenceIndex(index_path, verify=False)
-    stderr.print(f"{index_path}: {len(idx.shards)} shard(s), every checksum matches", markup=False)
+    stderr.print(printable(f"{index_path}: {len(idx.shards)} shard(s), every checksum matches"), markup=False)

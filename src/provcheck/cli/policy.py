@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from provcheck.cli.common import handle_errors, stderr
+from provcheck.cli.common import handle_errors, say, stderr
 from provcheck.errors import PolicyError, UsageError
 from provcheck.policy import load_policy, validate
 from provcheck.policy.loader import packs_dir
@@ -38,7 +38,7 @@ def policy_list() -> None:
     for path in sorted(packs_dir().glob("*.yaml")):
         pol = load_policy(str(path))
         enabled = [r for r in pol.rules if r.enabled]
-        click.echo(f"provcheck:{path.stem:<20} {len(enabled):>3} rules  {pol.name or ''}")
+        say(f"provcheck:{path.stem:<20} {len(enabled):>3} rules  {pol.name or ''}")
 
 
 @policy.command("explain")
@@ -59,17 +59,15 @@ def policy_explain(rule_id: str, policy_path: str | None) -> None:
     if rule is None:
         known = ", ".join(r.id for r in pol.rules)
         raise UsageError(f"no rule {rule_id!r} in {path}; rules: {known}")
-    click.echo(f"{rule.id}: {rule.title}")
-    click.echo(f"  defined at   {rule.origin}")
-    click.echo(f"  action       {rule.action.value}{'' if rule.enabled else ' (disabled)'}")
-    click.echo(
-        f"  applies to   {rule.signal}es" if rule.signal == "match" else f"  applies to   {rule.signal}s"
-    )
-    click.echo(f"  when         {rule.when}")
+    say(f"{rule.id}: {rule.title}")
+    say(f"  defined at   {rule.origin}")
+    say(f"  action       {rule.action.value}{'' if rule.enabled else ' (disabled)'}")
+    say(f"  applies to   {rule.signal}es" if rule.signal == "match" else f"  applies to   {rule.signal}s")
+    say(f"  when         {rule.when}")
     if rule.rationale:
-        click.echo(f"  rationale    {rule.rationale}")
+        say(f"  rationale    {rule.rationale}", indent=15)
     if rule.remediation:
-        click.echo(f"  remediation  {rule.remediation}")
+        say(f"  remediation  {rule.remediation}", indent=15)
     if rule.clause is not None:
         if rule.clause.inline is not None:
             clauses = [rule.clause.inline]
@@ -81,14 +79,14 @@ def policy_explain(rule_id: str, policy_path: str | None) -> None:
             if (c.effective, c.quote) in seen:
                 continue
             seen.add((c.effective, c.quote))
-            click.echo(f"  clause       “{c.quote}”")
-            click.echo(
+            say(f"  clause       “{c.quote}”", indent=15)
+            say(
                 f"               {c.document}{' §' + c.section if c.section else ''}, effective "
                 f"{c.effective or '?'}, {c.url or ''} [{c.confidence or 'unrated'}]"
             )
             if c.note:
-                click.echo(f"               {c.note}")
+                say(f"               {c.note}", indent=15)
         if rule.clause.inline is None and pol.terms[rule.clause.terms or ""].by_licence:
-            click.echo("               any other licence: no wording on record")
+            say("               any other licence: no wording on record")
         elif rule.action_before_wording is not rule.action:
-            click.echo(f"               material older than every wording: {rule.action_for(True).value}")
+            say(f"               material older than every wording: {rule.action_for(True).value}")

@@ -11,16 +11,19 @@ import click
 
 from provcheck import projectfile as project
 from provcheck.api import expand, resolve, scan_changes, scan_paths, unchanged_records, waivers_of
+from provcheck.cli import options
 from provcheck.cli.common import (
     ADDRESS,
     ENGINE,
     StderrProgress,
+    check_engine,
     format_error,
     handle_errors,
+    pair_outputs,
+    refuse_outputs_over_inputs,
     stderr,
     write_output,
 )
-from provcheck.cli.index import SCHEMA_CHOICES
 from provcheck.errors import ExitCode, ProvcheckError, UsageError
 from provcheck.gitscan import changes as changesets
 from provcheck.gitscan.repo import Repo
@@ -30,7 +33,7 @@ from provcheck.projectfile import LFS_MODES
 from provcheck.report import OutputFormat, ReportContext, formatter
 from provcheck.report.decision import Decision, DecisionError, load_decision
 from provcheck.report.serialize import counts_by_action
-from provcheck.report.terminal import printable
+from provcheck.report.terminal import printable, printable_lines
 from provcheck.waivers import DEFAULT_FILE as DEFAULT_WAIVERS
 from provcheck.waivers import Waivers, load_waivers
 
@@ -100,22 +103,6 @@ def git_facts() -> dict[str, str | None] | None:
     }
 
 
-def pair_outputs(formats: tuple[str, ...], outputs: tuple[str, ...]) -> list[tuple[OutputFormat, str | None]]:
-    """``--format A --output a --format B --output b``: formats and outputs pair in order."""
-    fmts = [OutputFormat(f) for f in formats] or [OutputFormat.TEXT]
-    if not outputs:
-        if len(fmts) > 1:
-            raise UsageError("several --format values need one --output each (at most one may be '-')")
-        return [(fmts[0], None)]
-    if len(outputs) != len(fmts):
-        raise UsageError(
-            f"{len(fmts)} --format value(s) but {len(outputs)} --output value(s); give one output per format"
-        )
-    if sum(1 for o in outputs if o == "-") > 1:
-        raise UsageError("only one --output may be '-' (stdout)")
-    return list(zip(fmts, [None if o == "-" else o for o in outputs], strict=True))
-
-
 def waivers_for(path: str | None) -> Waivers | None:
     """The waivers file given, else ``.provcheck-waivers.yaml`` in the current directory if any."""
     if path is not None:
@@ -142,7 +129,8 @@ def waiver_lines(result: ScanResult) -> list[str]:
     for stale in w.stale[:ERRORS_SHOWN]:
         what = f"id {stale.id}" if stale.id else f"rule {stale.rule}"
         lines.append(f"{stale.file}:{stale.line}: stale waiver ({what}) matches no finding")
-    return lines
+    # A waiver's rule or id and its file's name are data: escaped on every path that prints them.
+    return [printable(line) for line in lines]
 
 
 def summary(result: ScanResult, fail_on: frozenset[Action]) -> str:
@@ -222,32 +210,10 @@ def summary(result: ScanResult, fail_on: frozenset[Action]) -> str:
     default=None,
     help="Exit 1 on findings with this action or a more severe one.  [default: block]",
 )
-@click.option(
-    "--schema",
-    type=SCHEMA_CHOICES,
-    default=None,
-    help="Record schema; detected per record by default.  [default: auto]",
-)
-@click.option("--text-field", metavar="FIELD", help="Read only this (dotted) field as the text.")
-@click.option("--id-field", metavar="FIELD", help="Field holding record ids (default: id).")
-@click.option(
-    "--roles",
-    multiple=True,
-    metavar="R,...",
-    help="Scan only these turns (role names or kinds: system, user, assistant, tool, text).",
-)
-@click.option(
-    "--allow-include-outside",
-    is_flag=True,
-    help="Let the policy include files outside its directory.",
-)
-@click.option(
-    "-j",
-    "--workers",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Processes matching records (default: all cores; small scans use one).",
-)
+@options.records
+@options.roles("Scan only these turns (role names or kinds: system, user, assistant, tool, text).")
+@options.ALLOW_INCLUDE_OUTSIDE
+@options.workers("Processes matching records (default: all cores; small scans use one).")
 @ENGINE
 @ADDRESS
 @click.option(
@@ -298,7 +264,7 @@ def summary(result: ScanResult, fail_on: frozenset[Action]) -> str:
     help="Counsel's decision (YAML: decision, conditions, name, role, date) to show in the html, pdf "
     "and json reports; see docs/report.md.",
 )
-@click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary.")
+@options.QUIET
 @handle_errors
 def scan(
     paths: tuple[str, ...],
@@ -367,12 +333,24 @@ def scan(
         if config is None:
             raise UsageError("missing PATHS: name the dataset files or directories to scan")
         paths = (config.root,)
+    given = [*paths, *(p for p in (policy_path, waivers_path, config_path) if p)]
+    refuse_outputs_over_inputs([out for _, out in targets if out is not None], given)
     actions = fail_on_actions(settings.fail_on)
     waivers = waivers_of(settings, waivers_path)
+    check_engine(settings.engine, settings.address)
+    if lfs_mode is not None and changed_since is None:
+        raise UsageError(
+            "--lfs applies only with --changed-since (a scan of whole files reads no LFS pointer)"
+        )
     run: dict[str, object] = {
         "command": ["provcheck", *sys.argv[1:]],
         "fail_on": sorted(a.value for a in actions),
         "use_declared_by": settings.uses_from,
+        # Every setting that shapes the run, so that none is accepted and silently dropped.
+        "config": config.path if config is not None else None,
+        "allow_include_outside": settings.allow_include_outside,
+        "address": settings.address,
+        "lfs": settings.lfs if changed_since is not None else None,
     }
     if decision is not None:
         run["decision"] = decision_path
@@ -394,7 +372,7 @@ def scan(
     finally:
         progress.close()
     if cache is not None and cache.problem and not quiet:
-        stderr.print(f"note: {cache.problem}", markup=False)
+        stderr.print(printable(f"note: {cache.problem}"), markup=False)
     width = shutil.get_terminal_size((120, 24)).columns
     if decision is not None:
         check_decision(decision, result)
@@ -412,10 +390,10 @@ def scan(
                 f"... and {len(result.errors) - ERRORS_SHOWN} more errors (all are in the json report)",
                 markup=False,
             )
-        stderr.print(summary(result, actions), markup=False)
+        stderr.print(printable_lines(summary(result, actions)), markup=False)
         for fmt, out in targets:
             if out is not None:
-                stderr.print(f"{fmt.value} report written to {out}", markup=False)
+                stderr.print(printable(f"{fmt.value} report written to {out}"), markup=False)
     if result.blocking_count(actions):
         sys.exit(ExitCode.FINDINGS)
     if result.errors:

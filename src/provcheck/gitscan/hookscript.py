@@ -10,11 +10,11 @@ aside (``pre-commit.provcheck-backup``) and put back by ``uninstall``.
 from __future__ import annotations
 
 import os
-import tempfile
 from dataclasses import dataclass
 
 from provcheck.errors import UsageError
 from provcheck.gitscan.repo import Repo
+from provcheck.support import atomic
 
 MARKER = "# provcheck-hook: v1"
 BACKUP_SUFFIX = ".provcheck-backup"
@@ -109,18 +109,26 @@ def install(repo: Repo, python: str, *, force: bool = False) -> HookChange:
                 )
             os.replace(path, backup)
     directory = os.path.dirname(path)
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".provcheck-hook-", dir=directory)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(script(python))
-        os.chmod(tmp, 0o755)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+        os.makedirs(directory, exist_ok=True)
+        atomic.write_text(path, script(python), mode=0o755)
+    except OSError as exc:
+        raise UsageError(
+            f"cannot write the pre-commit hook {path}: {exc.strerror or exc}",
+            hint=_hooks_dir_hint(repo, directory),
+        ) from None
     return HookChange(path, action, backup)
+
+
+def _hooks_dir_hint(repo: Repo, directory: str) -> str:
+    """Why the hooks directory cannot hold a hook; ``core.hooksPath=/dev/null`` is how some
+    people turn hooks off."""
+    if os.path.exists(directory) and not os.path.isdir(directory):
+        return (
+            f"{directory} is not a directory (git config core.hooksPath points there, which turns "
+            "git hooks off); unset it (`git config --unset core.hooksPath`) or use the pre-commit framework"
+        )
+    return "check the permissions of the hooks directory (git config core.hooksPath)"
 
 
 def uninstall(repo: Repo) -> HookChange:

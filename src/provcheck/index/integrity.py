@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import time
 from collections.abc import Iterable
 
 import xxhash
 
 from provcheck.errors import IndexCorruptError
+from provcheck.support import atomic
 
 _STAMPS = "verified.json"
 _MAX_STAMPS = 20_000
@@ -76,10 +76,7 @@ def _save(stamps: set[str]) -> None:
     directory = cache_dir()
     try:
         os.makedirs(directory, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".verified-", dir=directory)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(sorted(stamps)[-_MAX_STAMPS:], fh)
-        os.replace(tmp, os.path.join(directory, _STAMPS))
+        atomic.write_text(os.path.join(directory, _STAMPS), json.dumps(sorted(stamps)[-_MAX_STAMPS:]))
     except OSError:
         pass  # an unwritable cache only costs a re-verification next time
 

@@ -18,6 +18,7 @@ import xxhash
 from provcheck.errors import IndexCorruptError, IndexError_, IndexMismatchError, ProvcheckError
 from provcheck.matching.params import TOKENIZER_VERSION, FingerprintConfig
 from provcheck.model import SourceInfo, SourceName
+from provcheck.support import atomic
 
 FORMAT = "provcheck-index"
 FORMAT_VERSION = 1
@@ -127,23 +128,11 @@ def write(directory: str, manifest: Manifest) -> None:
     """Replace the manifest atomically (write, fsync, rename, fsync the directory)."""
     body = manifest.to_json()
     body["checksum"] = _checksum(body)
-    tmp = os.path.join(directory, MANIFEST + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(body, fh, indent=1, sort_keys=False)
-        fh.write("\n")
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, os.path.join(directory, MANIFEST))
-    fsync_dir(directory)
+    text = json.dumps(body, indent=1, sort_keys=False) + "\n"
+    atomic.write_text(os.path.join(directory, MANIFEST), text, durable=True)
 
 
-def fsync_dir(directory: str) -> None:
-    """Make a rename in ``directory`` durable."""
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+fsync_dir = atomic.fsync_dir
 
 
 def read(directory: str) -> Manifest:

@@ -31,6 +31,7 @@ from provcheck.index.shard import Shard, ShardBuilder
 from provcheck.matching.fingerprint import U32
 from provcheck.matching.params import FingerprintConfig, MatchConfig
 from provcheck.model import Reference, ReferenceId, RoleKind, SourceInfo, SourceName, Turn
+from provcheck.support import atomic
 
 SHARDS = "shards"
 TMP = "tmp"
@@ -323,8 +324,7 @@ class IndexWriter:
             live = {s.name for s in mf.read(self.path).shards}
         except IndexError_:
             live = set()  # no manifest yet (a first add) or a damaged one: nothing of ours is used
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(os.path.join(self.path, mf.MANIFEST + ".tmp"))
+        self._remove_manifest_leftovers()
         kept = False
         for name, _ in self._new:
             if name in live:
@@ -332,6 +332,13 @@ class IndexWriter:
             else:
                 shutil.rmtree(os.path.join(self.path, SHARDS, name), ignore_errors=True)
         return kept
+
+    def _remove_manifest_leftovers(self) -> None:
+        """A manifest being written when its writer was killed (this and older versions' names)."""
+        manifest = os.path.join(self.path, mf.MANIFEST)
+        for tmp in [manifest + ".tmp", *atomic.leftovers(manifest)]:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
 
     @property
     def config(self) -> FingerprintConfig:
@@ -342,8 +349,7 @@ class IndexWriter:
         """Remove what an interrupted writer left: temp dirs, unreferenced shards, a manifest
         that was being written."""
         shutil.rmtree(os.path.join(self.path, TMP), ignore_errors=True)
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(os.path.join(self.path, mf.MANIFEST + ".tmp"))
+        self._remove_manifest_leftovers()
         live = {s.name for s in self.manifest.shards}
         shard_dir = os.path.join(self.path, SHARDS)
         for name in os.listdir(shard_dir):

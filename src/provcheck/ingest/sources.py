@@ -45,6 +45,19 @@ _KEYS = {
 _REQUIRED = ("path", "source")
 
 
+def source_problems(name: str, meta: dict[str, Any]) -> list[str]:
+    """What is wrong with a source's name and facts (one message each, without a location):
+    a blank name, or a ``derived_from`` that names the source itself (a cycle a report would
+    follow forever or show as its own origin)."""
+    problems = []
+    if not name.strip():
+        problems.append("the source name is empty; give a name that identifies the material")
+    derived = meta.get("derived_from")
+    if derived is not None and str(derived).strip() == name.strip() and name.strip():
+        problems.append(f"derived_from {derived!r} names the source itself; name the source it came from")
+    return problems
+
+
 def load_sources(path: str) -> list[AddSpec]:
     """Parse and validate a sources manifest; all problems are reported at once."""
     try:
@@ -93,9 +106,23 @@ def load_sources(path: str) -> list[AddSpec]:
             roles = None
         if problems:
             continue
+        for message in source_problems(entry["source"], meta):
+            key = "meta" if "derived_from" in message else "source"
+            problems.append(f"{path}:{entry.line_of(key)}: {message}")
         file_path = entry["path"]
         if not os.path.isabs(file_path):
             file_path = os.path.join(base, file_path)
+            # A manifest is often shared with its data; a relative path that climbs out of its
+            # folder (../../home/...) would index files the reader never saw listed.
+            real_base = os.path.realpath(base)
+            if os.path.commonpath([real_base, os.path.realpath(file_path)]) != real_base:
+                problems.append(
+                    f"{path}:{entry.line_of('path')}: path {entry['path']!r} leads outside the manifest's "
+                    f"folder {base}; write an absolute path to index a file elsewhere"
+                )
+                continue
+        if problems:
+            continue
         try:
             options = RecordOptions(
                 schema=entry.get("schema", "auto"),

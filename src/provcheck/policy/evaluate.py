@@ -45,7 +45,8 @@ from provcheck.policy.licenses import license_ids, traits
 from provcheck.policy.model import Policy, Rule, SourceFacts, Use, comparisons, overlay
 from provcheck.support.dates import DATE_META_KEYS, date_problem, parse_date
 
-_PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_.]*)\}")
+_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([a-z_][a-z0-9_.]*)\}")
+"""A ``{field}`` placeholder, or ``{{`` / ``}}`` for a literal brace."""
 MAX_CHAIN = 16
 
 
@@ -540,9 +541,12 @@ def _declared_facts(items: list[Declaration]) -> SourceFacts:
 
 
 def render(template: str, ctx: Mapping[str, Any]) -> str:
-    """Fill ``{field}`` placeholders from ``ctx``; nothing else of the template is interpreted."""
+    """Fill ``{field}`` placeholders from ``ctx``; ``{{`` and ``}}`` are literal braces; nothing
+    else of the template is interpreted."""
 
     def value(m: re.Match[str]) -> str:
+        if m.group(1) is None:
+            return m.group()[0]
         v = ctx.get(m.group(1))
         if v is None or v == ():
             return "unknown"

@@ -153,7 +153,8 @@ _SELECT = ("date", "licence")
 """How a terms document's version is chosen: by the material's date (revisions of one text),
 or by the source's licence or name (texts of different licences; ``effective`` optional)."""
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9._/-]{0,99}$")
-_PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_.]*)\}")
+_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([a-z_][a-z0-9_.]*)\}")
+"""``{field}`` placeholders of a message; ``{{`` and ``}}`` are a literal brace (findall: '')."""
 
 
 def packs_dir() -> Path:
@@ -183,6 +184,8 @@ class _State:
     rules: list[Rule] = field(default_factory=list)
     use: dict[str, Any] = field(default_factory=dict)
     sources: dict[str, SourceFacts] = field(default_factory=dict)
+    source_lines: dict[str, tuple[str, int | None]] = field(default_factory=dict)
+    """Where each source's ``derived_from`` (else its entry) was last given: cycles are located."""
     terms: dict[str, Terms] = field(default_factory=dict)
     markers: list[Marker] = field(default_factory=list)
     name: str | None = None
@@ -423,6 +426,8 @@ def _merge_sources(state: _State, doc: LineDict, display: str) -> None:
             meta={str(k): str(v) for k, v in meta.items()},
         )
         state.sources[name] = overlay(previous, new) if previous else new
+        if parents or name not in state.source_lines:
+            state.source_lines[name] = (display, facts.line_of("derived_from") if parents else line)
 
 
 def _merge_terms(state: _State, doc: LineDict, display: str) -> None:
@@ -687,7 +692,8 @@ def _rule(state: _State, display: str, line: int | None, raw: Any) -> Rule | Non
     else:
         for name in _PLACEHOLDER.findall(message):
             if (
-                name not in FIELD_TYPES
+                name
+                and name not in FIELD_TYPES
                 and name not in _TEMPLATE_EXTRA
                 and not name.startswith("source.meta.")
             ):
@@ -741,7 +747,7 @@ def _check_signal_fields(
                 f"available: {available}",
             )
     for name in _PLACEHOLDER.findall(message):
-        if name not in _TEMPLATE_EXTRA and not name.startswith(allowed):
+        if name and name not in _TEMPLATE_EXTRA and not name.startswith(allowed):
             state.problem(
                 display,
                 raw.line_of("message"),
@@ -940,8 +946,9 @@ def _check_source_cycles(state: _State) -> None:
         while frontier:
             parent = frontier.pop()
             if parent == start:
-                state.problems.append(
-                    f"sources: {start!r} derives from itself ({' -> '.join([*seen, parent])})"
+                where, line = state.source_lines.get(start, ("sources", None))
+                state.problem(
+                    where, line, f"sources: {start!r} derives from itself ({' -> '.join([*seen, parent])})"
                 )
                 break
             if parent in seen or parent not in state.sources:

@@ -29,9 +29,13 @@ from provcheck.report import clauses
 from provcheck.report import overview as ov
 from provcheck.report import serialize as s
 from provcheck.report.base import Formatter, ReportContext
+from provcheck.report.html.markup import safe_url
 from provcheck.report.locations import repo_path
+from provcheck.report.markdown import md as markdown_text
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+_HELP_CHARS = 4000
+"""Characters of one policy text (title, rationale, remediation, quote) in ``help.markdown``."""
 FINGERPRINT_KEY = "provcheckRecordRule/v1"
 """``partialFingerprints`` key: a hash of the rule and the record's content (a finding's id for
 dataset-level findings)."""
@@ -104,22 +108,25 @@ def rule_descriptor(rule_id: str, use: RuleUse) -> dict[str, Any]:
     clauses_ = use.clauses
     usual = use.actions.most_common(1)[0][0]
     text = [ref.title + "."]
-    md = [f"**{ref.title}**"]
+    # help.markdown is rendered by GitHub code scanning: everything from the policy is escaped
+    # as in the Markdown report (no images, HTML, links or mentions), links only to http(s).
+    md = [f"**{_md(ref.title)}**"]
     if ref.rationale:
         text.append(f"Why: {ref.rationale}")
-        md.append(f"Why: {ref.rationale}")
+        md.append(f"Why: {_md(ref.rationale)}")
     if ref.remediation:
         text.append(f"What to do: {ref.remediation}")
-        md.append(f"What to do: {ref.remediation}")
+        md.append(f"What to do: {_md(ref.remediation)}")
     for c in clauses_:
         text.append(f"Clause: {_clause_text(c)}")
-        cite = f"[{c.document}]({c.url})" if c.url else c.document
+        url = _link_target(c.url)
+        cite = f"[{_md(c.document)}]({url})" if url else _md(c.document)
         md.append(
-            (f"> {c.quote}\n\n" if c.quote else f"{clauses.NO_WORDING}: ")
+            (f"> {_md(c.quote)}\n\n" if c.quote else f"{clauses.NO_WORDING}: ")
             + cite
-            + (f", section {c.section}" if c.section else "")
-            + (f", effective {c.effective}" if c.effective else "")
-            + (f"\n\nNote: {c.note}" if c.note else "")
+            + (f", section {_md(c.section)}" if c.section else "")
+            + (f", effective {_md(c.effective)}" if c.effective else "")
+            + (f"\n\nNote: {_md(c.note)}" if c.note else "")
         )
     legend = clauses.legend_line(clauses_)
     if legend:
@@ -140,10 +147,28 @@ def rule_descriptor(rule_id: str, use: RuleUse) -> dict[str, Any]:
             "tags": ["provenance", "terms-of-use"],
         },
     }
-    url = next((c.url for c in clauses_ if c.url), None)
+    url = next((u for c in clauses_ if (u := safe_url(c.url))), None)
     if url:
         out["helpUri"] = url
     return out
+
+
+def _md(text: object) -> str:
+    return markdown_text(text, limit=_HELP_CHARS)
+
+
+def _link_target(url: str | None) -> str | None:
+    """An http(s) URL fit for a Markdown link target (parentheses and spaces encoded), else None."""
+    safe = safe_url(url)
+    if safe is None:
+        return None
+    return (
+        safe.replace(" ", "%20")
+        .replace("(", "%28")
+        .replace(")", "%29")
+        .replace("<", "%3C")
+        .replace(">", "%3E")
+    )
 
 
 def _location(f: Finding, run: Mapping[str, object]) -> dict[str, Any]:

@@ -28,3 +28,9 @@ def printable(text: object) -> str:
     """``text`` on one line: line breaks shown as ``⏎``; other control, line-separator and bidi
     characters shown as escapes (``\x0d``, ``\u202e``)."""
     return _CONTROL.sub(_escape, str(text))
+
+
+def printable_lines(text: object) -> str:
+    """``text`` with its line breaks kept and everything else as in ``printable`` (for a
+    multi-line rationale or an error message that quotes data)."""
+    return "\n".join(printable(line) for line in str(text).split("\n"))

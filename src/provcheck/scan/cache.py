@@ -10,7 +10,8 @@ Two kinds of entries live in one SQLite file (``<cache dir>/provcheck-cache-v1.s
 - **key sets**: the raw-line hashes or record keys of one version of a file (a git blob), the
   base a diff-aware scan compares new content with.
 
-Writes are transactions (atomic); a cache file that cannot be read is deleted and rebuilt, and
+Writes are transactions (atomic); a cache file that cannot be read is deleted and rebuilt (one
+that another process holds locked is left alone and skipped for the run), and
 any cache failure only turns the cache off for the run: it is never fatal. Nothing but plain
 data is stored (JSON), so a cache directory someone else wrote cannot run code.
 """
@@ -48,6 +49,8 @@ from provcheck.model import (
 
 CACHE_VERSION = 1
 FILENAME = f"provcheck-cache-v{CACHE_VERSION}.sqlite"
+LOCK_WAIT = 5.0
+"""Seconds to wait for another process's lock on the cache before this run goes without it."""
 KEEP_CONTEXTS = 4
 """Result contexts (index × parameters) kept; older ones are pruned."""
 KEEP_KEYSETS = 32
@@ -138,11 +141,14 @@ class Cache:
         try:
             self._db = self._connect()
         except (sqlite3.Error, OSError) as exc:
-            self._rebuild(exc)
+            if _busy(exc):
+                self._skip(exc)
+            else:
+                self._rebuild(exc)
 
     def _connect(self) -> sqlite3.Connection:
         os.makedirs(self.directory, exist_ok=True)
-        db = sqlite3.connect(self.path, timeout=5.0, isolation_level=None)
+        db = sqlite3.connect(self.path, timeout=LOCK_WAIT, isolation_level=None)
         try:
             db.execute("PRAGMA synchronous=NORMAL")
             db.execute(
@@ -170,8 +176,20 @@ class Cache:
             self._db = None
             self.problem = f"cache {self.path} cannot be used ({again}); scanning without it"
 
+    def _skip(self, exc: BaseException) -> None:
+        """Another process holds the cache (a long scan, a hook in another worktree): this run
+        goes without it. The file is never removed: it is alive and in use."""
+        self._results.clear()
+        self._keysets.clear()
+        self._close_db()
+        self.problem = f"cache {self.path} is in use by another process ({exc}); this run did not use it"
+
     def _fail(self, exc: BaseException) -> None:
-        """A failure mid-run: drop pending writes, turn the cache off, rebuild it next run."""
+        """A failure mid-run: drop pending writes, turn the cache off, rebuild it next run
+        (unless the cache is merely locked by another process: then it is left alone)."""
+        if _busy(exc):
+            self._skip(exc)
+            return
         self._results.clear()
         self._keysets.clear()
         self._close_db()
@@ -297,6 +315,18 @@ class Cache:
             self.close()
         else:
             self._close_db()
+
+
+_SQLITE_BUSY, _SQLITE_LOCKED = 5, 6
+"""SQLite's primary result codes for a lock held by another connection."""
+
+
+def _busy(exc: BaseException) -> bool:
+    """True when SQLite gave up waiting for another process's lock (not a damaged file)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return bool(code & 0xFF in (_SQLITE_BUSY, _SQLITE_LOCKED))
+    return isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc)
 
 
 class Results:

@@ -450,6 +450,8 @@ def scan(
         "engine": options.engine,
         "roles": str(options.roles) if options.roles else None,
         "schema": options.records.schema,
+        "text_field": options.records.text_field,
+        "id_field": options.records.id_field,
     }
     info.update(run or {})
     stats = ScanStats(
