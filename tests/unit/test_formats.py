@@ -66,9 +66,21 @@ def test_openai_messages_with_content_parts_and_tool_calls() -> None:
     assert rec.schema == "openai"
     assert [(t.kind, t.position, t.text) for t in rec.turns] == [
         (RoleKind.USER, 0, "part one\npart two"),
-        (RoleKind.TOOL, 2, "42"),
-        (RoleKind.ASSISTANT, 3, "The answer is 42."),
+        (RoleKind.TOOL, 1, "42"),
+        (RoleKind.ASSISTANT, 2, "The answer is 42."),
     ]
+    # Positions are the reading order; the field says which message a turn is.
+    assert [t.field for t in rec.turns] == ["messages[0].content", "messages[2].content", "messages[3].content"]
+    assert {(s.field, s.reason.value) for s in rec.skipped} == {
+        ("messages[0].role", "label"),
+        ("messages[0].content[0].type", "label"),
+        ("messages[0].content[1].type", "label"),
+        ("messages[0].content[2].type", "label"),
+        ("messages[1].role", "label"),
+        ("messages[1].tool_calls[0].id", "id"),
+        ("messages[2].role", "label"),
+        ("messages[3].role", "label"),
+    }
 
 
 def test_alpaca_with_system_and_history() -> None:
