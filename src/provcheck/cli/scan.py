@@ -28,6 +28,7 @@ from provcheck.matching.params import MatchConfig
 from provcheck.model import Action, ScanResult
 from provcheck.projectfile import LFS_MODES
 from provcheck.report import OutputFormat, ReportContext, formatter
+from provcheck.report.overview import coverage
 from provcheck.report.serialize import counts_by_action
 from provcheck.report.terminal import printable
 from provcheck.waivers import DEFAULT_FILE as DEFAULT_WAIVERS
@@ -101,6 +102,7 @@ def summary(result: ScanResult, fail_on: frozenset[Action]) -> str:
         f"{s.matches} match(es); findings: {', '.join(parts) or 'none'}"
         + (f"; {waived} waived" if waived else "")
     ]
+    lines.extend(line for line in [coverage(result)] if line)
     lines.extend(waiver_lines(result))
     if "changes" in result.run:
         changes = result.run["changes"]
@@ -179,7 +181,10 @@ def summary(result: ScanResult, fail_on: frozenset[Action]) -> str:
     "--roles",
     multiple=True,
     metavar="R,...",
-    help="Scan only these turns (role names or kinds: system, user, assistant, tool, text).",
+    help=(
+        "Scan only these turns (role names or kinds: system, user, assistant, reasoning, "
+        "tool_call, tool, text, field)."
+    ),
 )
 @click.option(
     "--allow-include-outside",

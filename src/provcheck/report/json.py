@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from typing import Any, TextIO
 
 from provcheck.model import ScanResult
+from provcheck.report import overview as ov
 from provcheck.report import serialize as s
 from provcheck.report.base import Formatter, ReportContext
 
@@ -50,6 +51,8 @@ class JsonFormatter(Formatter):
                 "waived": result.counts.total_waived,
                 "matches": len(result.matches),
                 "errors": len(result.errors),
+                "not_read": {reason.value: n for reason, n in ov.not_read(result).items()},
+                "coverage": ov.coverage(result),
             },
         }
         tail = {

@@ -69,6 +69,7 @@ class MarkdownFormatter(Formatter):
         out.append("|" + "---:|" * (len(counts) + 1))
         out.append("| " + " | ".join(f"{n:,}" for _, n in counts) + f" | {len(result.errors):,} |")
         out.append("")
+        out += [md(line, 600) + "\n" for line in [ov.coverage(result)] if line]
         if result.findings:
             out += [
                 "| action | rule | record | source | similarity | message |",

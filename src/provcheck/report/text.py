@@ -13,6 +13,7 @@ from rich.text import Text
 
 from provcheck.model import Action, Finding, ScanResult
 from provcheck.report.base import Formatter, ReportContext
+from provcheck.report.overview import coverage
 from provcheck.report.terminal import printable
 
 _STYLE = {
@@ -83,8 +84,11 @@ class TextFormatter(Formatter):
             highlight=False,
             soft_wrap=False,
         )
+        read = coverage(result)
         if not result.findings:
             console.print("No findings.")
+            if read:
+                console.print(read, markup=False)
             return
         table = Table(show_lines=False, expand=True)
         # The message says most: it gets the most room; scores never wrap.
@@ -121,6 +125,8 @@ class TextFormatter(Formatter):
         hidden = len(result.findings) - EVIDENCE_SHOWN
         if hidden > 0:
             console.print(f"\n… evidence of {hidden} more findings is in the json and html reports")
+        if read:
+            console.print("\n" + read, markup=False)
 
     @staticmethod
     def _evidence(console: Console, f: Finding) -> None:
