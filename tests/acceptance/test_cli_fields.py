@@ -79,7 +79,14 @@ def test_the_report_says_what_was_read_and_what_was_not(tmp_path: Path, index_di
     assert doc["summary"]["not_read"]["encoded"] == 2 and "not read" in doc["summary"]["coverage"]
     summary = run_cli(["scan", FORMATS / "anthropic_blocks.jsonl", "-i", index_dir], 0).stderr
     assert "Coverage:" in summary and "2 encoded or encrypted value(s)" in summary
-    for fmt, needle in (("markdown", "Coverage:"), ("html", "Coverage"), ("junit", "coverage"), ("sarif", "notRead")):
+    needles = {
+        "markdown": "Coverage:",
+        "html": "2 encoded or encrypted value(s)",
+        "junit": 'name="coverage"',
+        "sarif": '"notRead"',
+        "text": "Coverage:",
+    }
+    for fmt, needle in needles.items():
         out = tmp_path / f"report.{fmt}"
         run_cli(["scan", FORMATS / "anthropic_blocks.jsonl", "-i", index_dir, "-f", fmt, "-o", out, "-q"], 0)
         assert needle in out.read_text(encoding="utf-8"), fmt

@@ -70,7 +70,8 @@ def test_openai_messages_with_content_parts_and_tool_calls() -> None:
         (RoleKind.ASSISTANT, 2, "The answer is 42."),
     ]
     # Positions are the reading order; the field says which message a turn is.
-    assert [t.field for t in rec.turns] == ["messages[0].content", "messages[2].content", "messages[3].content"]
+    fields = ["messages[0].content", "messages[2].content", "messages[3].content"]
+    assert [t.field for t in rec.turns] == fields
     assert {(s.field, s.reason.value) for s in rec.skipped} == {
         ("messages[0].role", "label"),
         ("messages[0].content[0].type", "label"),

@@ -244,7 +244,9 @@ def field_counts(fields: FieldCounts) -> dict[str, Any]:
     """Per field path: turns read, and strings not read with their reason."""
     return {
         "read": [{"field": name, "count": n} for name, n in fields.read],
-        "skipped": [{"field": name, "reason": reason.value, "count": n} for name, reason, n in fields.skipped],
+        "skipped": [
+            {"field": name, "reason": reason.value, "count": n} for name, reason, n in fields.skipped
+        ],
     }
 
 

@@ -21,8 +21,8 @@ from provcheck.model import (
     Record,
     RecordError,
     RoleKind,
-    SkipReason,
     Skipped,
+    SkipReason,
     Turn,
 )
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from provcheck.inputs.schemas.base import Part, RawTurn
 from provcheck.inputs.schemas.walk import depth_of, leaves
-from provcheck.model import SkipReason, Skipped
+from provcheck.model import Skipped, SkipReason
 
 REASONING_KEYS = ("reasoning_content", "reasoning", "thinking")
 """Message fields holding a model's reasoning as a string (DeepSeek, OpenRouter, others)."""
@@ -40,7 +40,8 @@ def message_parts(msg: dict[str, Any], path: str, role: str, content_key: str = 
             if isinstance(call, dict):
                 function = call.get("function")
                 if isinstance(function, dict) and "arguments" in function:
-                    out.extend(call_parts(function["arguments"], f"{path}.tool_calls[{k}].function.arguments"))
+                    where = f"{path}.tool_calls[{k}].function.arguments"
+                    out.extend(call_parts(function["arguments"], where))
     legacy = msg.get("function_call")
     if isinstance(legacy, dict) and "arguments" in legacy:
         out.extend(call_parts(legacy["arguments"], f"{path}.function_call.arguments"))

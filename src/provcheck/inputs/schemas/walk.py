@@ -112,7 +112,7 @@ def classify(key: str, text: str) -> SkipReason | None:
 
 def _looks_encoded(value: str) -> bool:
     """Base64 mixes cases and digits; a long identifier in words (snake_case) does not."""
-    return any(c.isdigit() for c in value) and any(c.isupper() for c in value) and any(c.islower() for c in value)
+    return all(any(test(c) for c in value) for test in (str.isdigit, str.isupper, str.islower))
 
 
 def last_key(path: str) -> str:
