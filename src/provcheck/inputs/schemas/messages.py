@@ -64,9 +64,13 @@ def content_parts(value: Any, path: str, role: str) -> list[Part]:
             kind = block.get("type")
             if kind == "thinking" and isinstance(block.get("thinking"), str):
                 out.append(RawTurn("thinking", f"{here}.thinking", block["thinking"]))
-            elif kind == "redacted_thinking":
-                # Encrypted by the provider: no words to match, but the reader must know it is there.
-                if isinstance(block.get("data"), str):
+            elif kind == "redacted_thinking" and isinstance(block.get("data"), str):
+                # Encrypted by the provider: no words to match, but counted as not read. Data
+                # with spaces is not what the provider writes: read it, as reasoning.
+                data = block["data"]
+                if any(c.isspace() for c in data.strip()):
+                    out.append(RawTurn("redacted_thinking", f"{here}.data", data))
+                else:
                     out.append(Skipped(f"{here}.data", SkipReason.ENCODED))
             elif kind == "tool_use" and "input" in block:
                 out.extend(call_parts(block["input"], f"{here}.input", "tool_use"))

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from provcheck.matching.normalize import tokens
+from provcheck.matching.params import MatchConfig
 from provcheck.model import SkipReason
 
 MAX_DEPTH = 64
@@ -65,8 +66,10 @@ _LABEL_KEYS = frozenset(
     }
 )
 _ENCODED_KEYS = frozenset({"signature", "encrypted_content", "redacted_thinking"})
-LABEL_WORDS = 3
-"""A label-named field with more words than this is read: a long "source" may be a copy."""
+LABEL_TOKENS = 8
+"""A label-named field with more tokens than this is read: a long "source" may be a copy."""
+PROSE_TOKENS = MatchConfig().min_tokens
+"""Strings this long (in tokens) are read whatever their field: the shortest match reported."""
 _URL = re.compile(r"(?:[a-z][a-z0-9+.\-]*://|data:|mailto:|www\.)\S*", re.IGNORECASE)
 _NUMBER = re.compile(r"[\s+\-−$€£¥%#]*\d[\d\s.,:/%+\-−_TZtz]*[a-zA-Z]{0,3}")
 _HEX_ID = re.compile(r"(?=[^\s]*\d)[0-9a-fA-F][0-9a-fA-F\-_:]{15,}")
@@ -89,24 +92,29 @@ def classify(key: str, text: str) -> SkipReason | None:
 
     Value shapes decide alone (a URL is a URL wherever it is); a field's name only marks as a
     label or an id a value short enough to be one, so a long "source" or "id" is still read.
+    Text as long as the shortest match (``PROSE_TOKENS``) is always read, unless it is one
+    ASCII word (a URL, a digest, base64): no name or shape can hide a copy.
     """
     value = text.strip()
     if not value:
         return SkipReason.EMPTY
+    words = tokens(value)
+    if not words:
+        return SkipReason.NO_TOKENS
     spaced = any(c.isspace() for c in value)
+    if len(words) >= PROSE_TOKENS and (spaced or not value.isascii()):
+        return None
     if not spaced and _URL.fullmatch(value):
         return SkipReason.URL
     if _NUMBER.fullmatch(value) and sum(c.isalpha() for c in value) <= 3:
         return SkipReason.NUMBER
     name = key.lower()
-    if not spaced and (_is_id_key(name) or _HEX_ID.fullmatch(value)):
+    if not spaced and value.isascii() and (_is_id_key(name) or _HEX_ID.fullmatch(value)):
         return SkipReason.ID
     if not spaced and (name in _ENCODED_KEYS or (_ENCODED.fullmatch(value) and _looks_encoded(value))):
         return SkipReason.ENCODED
-    if name in _LABEL_KEYS and len(value.split()) <= LABEL_WORDS and len(value) <= 100:
+    if name in _LABEL_KEYS and len(words) <= LABEL_TOKENS and len(value) <= 100:
         return SkipReason.LABEL
-    if not tokens(value):
-        return SkipReason.NO_TOKENS
     return None
 
 
