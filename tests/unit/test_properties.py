@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fuzzing import JSON_VALUES
+from helpers import unread
 from provcheck import projectfile as project
 from provcheck import yamlfile
 from provcheck.errors import ConfigError, PolicyError, SourcesError
@@ -25,7 +26,7 @@ from provcheck.ingest import load_sources
 from provcheck.inputs.schemas import SCHEMAS, RecordOptions, to_record
 from provcheck.matching.normalize import canonical, reference_tokens, tokenize, tokens
 from provcheck.matching.segment import CHUNK_CHARS, segments
-from provcheck.model import ErrorKind, Location, Record, RecordError, RoleKind, SkipReason
+from provcheck.model import ErrorKind, Location, Record, RecordError, SkipReason
 from provcheck.policy import load_policy
 from provcheck.waivers import load_waivers
 
@@ -116,38 +117,19 @@ SHAPED_RECORDS = st.dictionaries(
 )
 
 
-def strings_of(value: Any, path: str = "") -> list[tuple[str, str]]:
-    """Every string value with its path, written as provcheck writes field paths."""
-    if isinstance(value, str):
-        return [(path, value)]
-    if isinstance(value, dict):
-        return [p for k, v in value.items() for p in strings_of(v, f"{path}.{k}" if path else str(k))]
-    if isinstance(value, list):
-        return [p for i, v in enumerate(value) for p in strings_of(v, f"{path}[{i}]")]
-    return []
-
-
 @given(SHAPED_RECORDS | RECORDS, OPTIONS)
 def test_every_string_long_enough_to_match_is_read_or_skipped_with_a_reason(
     data: dict[str, Any], options: RecordOptions
 ) -> None:
     rec = to_record(data, Location("d.jsonl", 0, 1), options)
-    long = [(p, s) for p, s in strings_of(data) if len(tokens(s)) >= 25]
     if isinstance(rec, RecordError):
         # The record as a whole is a located error (a forced schema that does not fit, or a
         # detected one whose shape is broken): counted, never silently passed.
         assert rec.kind is ErrorKind.SCHEMA and rec.line == 1 and rec.message
         return
-    skipped = {s.field: s.reason for s in rec.skipped}
-    for path, text in long:
-        if path in skipped:
-            # Text this long is only left out when the user chose another field.
-            assert skipped[path] is SkipReason.NOT_SELECTED and options.text_field, (path, skipped[path])
-            continue
-        turns = [t for t in rec.turns if path == t.field or path.startswith((t.field + "[", t.field + "."))]
-        assert turns, f"{path!r} is neither read nor skipped"
-        if all(t.kind is not RoleKind.TOOL_CALL for t in turns):  # tool call arguments are decoded
-            assert any(canonical(text).strip() in t.text for t in turns), path
+    for path, _, reason in unread(data, rec):
+        # Text this long is only left out when the user chose another field.
+        assert reason is SkipReason.NOT_SELECTED and options.text_field, (path, reason)
 
 
 LONG_TEXT = st.builds(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from provcheck.inputs.schemas.base import TOOL_CALL_ROLES, Part, RawTurn, SchemaError, maybe_json
+from provcheck.inputs.schemas.base import TOOL_CALL_ROLES, TOOL_ROLES, Part, RawTurn, SchemaError, maybe_json
 from provcheck.inputs.schemas.messages import call_parts, content_parts, message_parts
 
 SHAREGPT_KEYS = ("conversations", "conversation", "messages", "items")
@@ -23,8 +23,9 @@ def _turn_list(data: dict[str, Any], keys: tuple[str, ...], role_key: str) -> tu
 class ShareGPT:
     """ShareGPT: ``{"conversations": [{"from": "human", "value": "..."}, ...]}``.
 
-    A tool call's value (``from: function_call``, as in Glaive/LLaMA-Factory data) is read as
-    the strings of its JSON, so text in its arguments is matched as written.
+    A tool call's or a tool's value (``from: function_call`` / ``observation``, as in
+    Glaive/LLaMA-Factory data) is read as the strings of its JSON, so text in it is matched as
+    written, not as JSON escapes.
     """
 
     name = "sharegpt"
@@ -46,7 +47,7 @@ class ShareGPT:
             if "value" not in item:
                 raise SchemaError(f"turn {i} has no 'value'", f"{key}[{i}]")
             role = str(item.get("from", ""))
-            if role.strip().lower() in TOOL_CALL_ROLES:
+            if role.strip().lower() in TOOL_CALL_ROLES | TOOL_ROLES:
                 out.extend(call_parts(item["value"], f"{key}[{i}].value", role))
             else:
                 out.extend(content_parts(item["value"], f"{key}[{i}].value", role))

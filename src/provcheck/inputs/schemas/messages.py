@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from provcheck.inputs.schemas.base import Part, RawTurn
+from provcheck.inputs.schemas.base import TOOL_ROLES, Part, RawTurn
 from provcheck.inputs.schemas.walk import depth_of, leaves
 from provcheck.model import Skipped, SkipReason
 
@@ -33,7 +33,11 @@ def message_parts(msg: dict[str, Any], path: str, role: str, content_key: str = 
         value = msg.get(key)
         if isinstance(value, str):
             out.append(RawTurn(key, f"{path}.{key}", value))
-    out.extend(content_parts(msg.get(content_key), f"{path}.{content_key}", role))
+    content = msg.get(content_key)
+    if isinstance(content, str) and role.strip().lower() in TOOL_ROLES:
+        out.extend(call_parts(content, f"{path}.{content_key}", role))  # tool output is often JSON
+    else:
+        out.extend(content_parts(content, f"{path}.{content_key}", role))
     calls = msg.get("tool_calls")
     if isinstance(calls, list):
         for k, call in enumerate(calls):
@@ -86,8 +90,9 @@ def content_parts(value: Any, path: str, role: str) -> list[Part]:
 
 
 def call_parts(arguments: Any, path: str, role: str = "tool_call") -> list[Part]:
-    """A tool call's arguments as one turn: the strings of the (JSON-encoded) arguments joined,
-    so a text placed in them is matched as written, not as JSON escapes."""
+    """A tool call's arguments (or a tool's output) as one turn: the strings of the
+    JSON-encoded value joined, so a text placed in them is matched as written, not as JSON
+    escapes; a value that is not JSON is read as it is."""
     if isinstance(arguments, str):
         decoded: Any = None
         if arguments.lstrip()[:1] in ("{", "["):
