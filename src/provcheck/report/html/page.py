@@ -198,7 +198,7 @@ class HtmlFormatter(Formatter):
                     f"{s.records:,} records ({s.turns:,} turns) in {s.files:,} file(s); "
                     f"{s.errors:,} unreadable file(s) or record(s)",
                 ),
-                ("Coverage", esc(ov.coverage(result) or "not counted")),
+                *[("Coverage", esc(line)) for line in [ov.coverage(result)] if line],
                 ("Declared use", esc(ov.declared_use(run))),
                 (
                     "Policy",
