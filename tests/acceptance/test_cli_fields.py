@@ -101,3 +101,28 @@ def test_parts_nested_past_the_limit_are_located_errors(tmp_path: Path, index_di
     (error,) = doc["errors"]
     assert error["kind"] == "limit" and error["field"].startswith("meta.wrap.wrap") and error["line"] == 1
     assert doc["files"][0]["records"] == 1 and doc["summary"]["not_read"] == {"limit": 1}
+
+
+def test_field_counts_add_up_across_worker_processes(tmp_path: Path, index_dir: Path) -> None:
+    rows = [
+        {
+            "id": f"r{i}",
+            "messages": [
+                {"role": "user", "content": f"question {i}"},
+                {"role": "assistant", "reasoning_content": f"thinking about {i}", "content": "an answer"},
+            ],
+            "source": "gen-v1",
+            "link": f"https://example.com/{i}",
+        }
+        for i in range(700)  # three batches of 256: a pool of processes reads them
+    ]
+    data = write_jsonl(tmp_path / "d.jsonl", rows)
+    one, two = (scan_json([data, "-i", index_dir, "-j", n], 0) for n in (1, 2))
+    assert one["run"]["workers"] == 1 and two["run"]["workers"] == 2
+    assert one["files"] == two["files"] and one["summary"] == two["summary"]
+    fields = one["files"][0]["fields"]
+    assert {r["field"]: r["count"] for r in fields["read"]} == {
+        "messages[].content": 1400,
+        "messages[].reasoning_content": 700,
+    }
+    assert one["summary"]["not_read"] == {"id": 700, "url": 700, "label": 2100}
