@@ -101,6 +101,9 @@ def test_parts_nested_past_the_limit_are_located_errors(tmp_path: Path, index_di
     (error,) = doc["errors"]
     assert error["kind"] == "limit" and error["field"].startswith("meta.wrap.wrap") and error["line"] == 1
     assert doc["files"][0]["records"] == 1 and doc["summary"]["not_read"] == {"limit": 1}
+    # As reference material too: the part is an error, the rest of the record is added.
+    added = run_cli(["index", "add", tmp_path / "idx", path, "--source", "deep"], 4)
+    assert "nested deeper than 64 levels" in added.stderr and "1 records" in added.stderr
 
 
 def test_field_counts_add_up_across_worker_processes(tmp_path: Path, index_dir: Path) -> None:

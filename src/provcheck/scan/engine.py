@@ -21,7 +21,7 @@ from provcheck import __version__
 from provcheck.index import ReferenceIndex
 from provcheck.inputs import InputSource, Limits, RawItem, RawRecord, UnparsedLine, discover, read_unparsed
 from provcheck.inputs.declared import declaring_dirs, is_card, read_declarations
-from provcheck.inputs.schemas import MAX_DEPTH, RecordOptions, field_pattern, to_record
+from provcheck.inputs.schemas import RecordOptions, field_pattern, limit_errors, to_record
 from provcheck.matching.params import MatchConfig
 from provcheck.matching.segment import RoleFilter
 from provcheck.model import (
@@ -142,23 +142,6 @@ def count_fields(records: Iterable[Record], roles: RoleFilter | None, into: Coun
             into[(path, field_pattern(turn.field), "" if scanned else SkipReason.ROLE.value)] += 1
         for skip in rec.skipped:
             into[(path, field_pattern(skip.field), skip.reason.value)] += 1
-
-
-def limit_errors(records: Iterable[Record]) -> list[RecordError]:
-    """A located error for every part of a record nested beyond the walker's limit."""
-    return [
-        RecordError(
-            rec.location.path,
-            ErrorKind.LIMIT,
-            f"nested deeper than {MAX_DEPTH} levels: the strings in this part were not read",
-            line=rec.location.line,
-            index=rec.location.index,
-            field=skip.field,
-        )
-        for rec in records
-        for skip in rec.skipped
-        if skip.reason is SkipReason.LIMIT
-    ]
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,7 +26,7 @@ from provcheck.model import (
     Turn,
 )
 
-__all__ = ["MAX_DEPTH", "SCHEMAS", "RecordOptions", "Schema", "field_pattern", "to_record"]
+__all__ = ["MAX_DEPTH", "SCHEMAS", "RecordOptions", "Schema", "field_pattern", "limit_errors", "to_record"]
 
 SCHEMAS: dict[str, Schema] = {
     s.name: s for s in (ShareGPT(), OpenAIMessages(), Alpaca(), PromptResponse(), TextField(), Generic())
@@ -192,3 +192,21 @@ def to_record(data: dict[str, Any], location: Location, options: RecordOptions) 
         content_hash=content_hash([t for t in turns if t.kind is not RoleKind.FIELD] or turns),
         skipped=tuple(Skipped(path, reason) for path, reason in skipped.items()),
     )
+
+
+def limit_errors(records: Iterable[Record]) -> list[RecordError]:
+    """A located error for every part of a record nested past the walker's limit (its strings
+    were not read: the scan is incomplete, and says where)."""
+    return [
+        RecordError(
+            rec.location.path,
+            ErrorKind.LIMIT,
+            f"nested deeper than {MAX_DEPTH} levels: the strings in this part were not read",
+            line=rec.location.line,
+            index=rec.location.index,
+            field=skip.field,
+        )
+        for rec in records
+        for skip in rec.skipped
+        if skip.reason is SkipReason.LIMIT
+    ]
