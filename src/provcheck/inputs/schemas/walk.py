@@ -75,6 +75,7 @@ _NUMBER = re.compile(r"[\s+\-−$€£¥%#]*\d[\d\s.,:/%+\-−_TZtz]*[a-zA-Z]{0,
 _HEX_ID = re.compile(r"(?=[^\s]*\d)[0-9a-fA-F][0-9a-fA-F\-_:]{15,}")
 _ENCODED = re.compile(r"[A-Za-z0-9+/=_\-]{64,}")
 _INDEX = re.compile(r"\[\d+\]")
+_ALNUM = re.compile(r"[^\W_]+")
 
 
 def field_pattern(path: str) -> str:
@@ -98,11 +99,10 @@ def classify(key: str, text: str) -> SkipReason | None:
     value = text.strip()
     if not value:
         return SkipReason.EMPTY
-    words = tokens(value)
-    if not words:
+    if not any(c.isalnum() for c in value) and (value.isascii() or not tokens(value)):
         return SkipReason.NO_TOKENS
     spaced = any(c.isspace() for c in value)
-    if len(words) >= PROSE_TOKENS and (spaced or not value.isascii()):
+    if len(value) >= PROSE_TOKENS and (spaced or not value.isascii()) and _count(value) >= PROSE_TOKENS:
         return None
     if not spaced and _URL.fullmatch(value):
         return SkipReason.URL
@@ -113,9 +113,15 @@ def classify(key: str, text: str) -> SkipReason | None:
         return SkipReason.ID
     if not spaced and (name in _ENCODED_KEYS or (_ENCODED.fullmatch(value) and _looks_encoded(value))):
         return SkipReason.ENCODED
-    if name in _LABEL_KEYS and len(words) <= LABEL_TOKENS and len(value) <= 100:
+    if name in _LABEL_KEYS and len(value) <= 100 and _count(value) <= LABEL_TOKENS:
         return SkipReason.LABEL
     return None
+
+
+def _count(value: str) -> int:
+    """Tokens in ``value``: runs of letters and digits for ASCII (the tokenizer's numpy pass
+    costs more than the whole walk on short strings), the tokenizer's count otherwise."""
+    return len(_ALNUM.findall(value)) if value.isascii() else len(tokens(value))
 
 
 def _looks_encoded(value: str) -> bool:
