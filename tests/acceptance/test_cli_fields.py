@@ -129,3 +129,11 @@ def test_field_counts_add_up_across_worker_processes(tmp_path: Path, index_dir: 
         "messages[].reasoning_content": 700,
     }
     assert one["summary"]["not_read"] == {"id": 700, "url": 700, "label": 2100}
+
+
+def test_records_answered_from_the_cache_are_counted_the_same(tmp_path: Path, index_dir: Path) -> None:
+    data = FORMATS / "anthropic_blocks.jsonl"
+    args = [data, "-i", index_dir, "--cache-dir", tmp_path / "cache"]
+    first, second = scan_json(args, 0), scan_json(args, 0)
+    assert first["files"] == second["files"] and first["summary"] == second["summary"]
+    assert first["files"][0]["fields"]["skipped"] and len(second["matches"]) == 2
