@@ -137,3 +137,24 @@ def test_records_answered_from_the_cache_are_counted_the_same(tmp_path: Path, in
     first, second = scan_json(args, 0), scan_json(args, 0)
     assert first["files"] == second["files"] and first["summary"] == second["summary"]
     assert first["files"][0]["fields"]["skipped"] and len(second["matches"]) == 2
+
+
+def test_a_models_reasoning_and_tool_calls_are_reference_material_by_default(tmp_path: Path) -> None:
+    # DeepSeek: each answer and its reasoning; Anthropic: thinking, answers and the tool_use
+    # call, but not the tool_result (a tool's output is not the model's).
+    for fixture, turns in (("deepseek_reasoning.jsonl", 4), ("anthropic_blocks.jsonl", 5)):
+        out = run_cli(["index", "add", tmp_path / fixture, FORMATS / fixture, "--source", "s"]).stderr
+        assert f"2 records, {turns} reference turns" in out, out
+    only = run_cli(
+        [
+            "index",
+            "add",
+            tmp_path / "r",
+            FORMATS / "deepseek_reasoning.jsonl",
+            "--source",
+            "s",
+            "--roles",
+            "reasoning",
+        ]
+    ).stderr
+    assert "2 records, 2 reference turns" in only
