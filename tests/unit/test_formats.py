@@ -417,3 +417,10 @@ def lookup_path(data: Any, path: str) -> Any:
     for part in re.findall(r"[^.\[\]]+|\[\d+\]", path):
         data = data[int(part[1:-1])] if part.startswith("[") else data[part]
     return data
+
+
+def test_an_object_key_long_enough_to_be_text_is_read() -> None:
+    key = "this key is a whole sentence someone pasted"
+    rec = record({"text": "The record's own text.", "meta": {key: 1, "ok": 2}})
+    assert kinds(rec) == {"text": RoleKind.TEXT, f"meta.{key}#key": RoleKind.FIELD}
+    assert rec.turns[1].text == key
