@@ -11,6 +11,8 @@ from typing import Any
 from click.testing import CliRunner, Result
 
 from provcheck.cli import cli
+from provcheck.matching.normalize import canonical, tokens
+from provcheck.model import Record, RoleKind, SkipReason
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
@@ -99,6 +101,36 @@ def check_scan_reports(args: list[str], result: Result) -> None:
             check_json_report(doc)
         else:
             check_sarif(doc)
+
+
+def strings_of(value: Any, path: str = "") -> list[tuple[str, str]]:
+    """Every string value with its path, written as provcheck writes field paths."""
+    if isinstance(value, str):
+        return [(path, value)]
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in strings_of(v, f"{path}.{k}" if path else str(k))]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in strings_of(v, f"{path}[{i}]")]
+    return []
+
+
+def unread(data: dict[str, Any], rec: Record, min_tokens: int = 25) -> list[tuple[str, str, SkipReason]]:
+    """The strings of ``data`` of ``min_tokens`` tokens or more that ``rec`` did not read, with
+    the reason it gives. Fails if one is neither read (its text in the turn whose field holds
+    it) nor listed as skipped: nothing may be dropped silently."""
+    skipped = {s.field: s.reason for s in rec.skipped}
+    out = []
+    for path, text in strings_of(data):
+        if len(tokens(text)) < min_tokens:
+            continue
+        if path in skipped:
+            out.append((path, text, skipped[path]))
+            continue
+        turns = [t for t in rec.turns if path == t.field or path.startswith((t.field + "[", t.field + "."))]
+        assert turns, f"{path!r} is neither read nor skipped"
+        if all(t.kind not in (RoleKind.TOOL_CALL, RoleKind.TOOL) for t in turns):  # JSON is decoded
+            assert any(canonical(text).strip() in t.text for t in turns), path
+    return out
 
 
 def write_jsonl(path: Path, records: Iterable[Any]) -> Path:

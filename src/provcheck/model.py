@@ -32,11 +32,51 @@ class RoleKind(str, enum.Enum):
     USER = "user"
     ASSISTANT = "assistant"
     TOOL = "tool"
+    """Output of a tool the model called (tool messages, ``tool_result`` blocks, observations)."""
     TEXT = "text"
     """A text field with no speaker (plain text records, unknown schemas)."""
     FIELD = "field"
     """A string field outside the record's schema (metadata, extra columns): scanned, but never
     reference material by default."""
+    REASONING = "reasoning"
+    """A model's reasoning trace (``reasoning_content``, ``thinking`` blocks): model output."""
+    TOOL_CALL = "tool_call"
+    """A call the model made to a tool (``tool_calls`` arguments, ``tool_use`` input): model output."""
+
+
+@enum.unique
+class SkipReason(str, enum.Enum):
+    """Why a string in a record was not read as text (each is counted in the report)."""
+
+    EMPTY = "empty"
+    """Only whitespace."""
+    NO_TOKENS = "no-tokens"
+    """No word or character a match could use (only punctuation, symbols or emoji)."""
+    ID = "id"
+    """An identifier: an id-named field without spaces, a UUID or a hex digest."""
+    URL = "url"
+    """A URL or data URI."""
+    LABEL = "label"
+    """A short value of a label-named field (role, type, name, language, model, split ...)."""
+    NUMBER = "number"
+    """A number, date or time written as a string."""
+    ENCODED = "encoded"
+    """Encoded or encrypted data (base64 blobs, ``redacted_thinking`` data, signatures)."""
+    NOT_SELECTED = "not-selected"
+    """Outside the field chosen with ``--text-field``."""
+    ROLE = "role"
+    """A turn that ``--roles`` does not select (read, but not scanned)."""
+    LIMIT = "limit"
+    """Nested deeper than the documented limit (also reported as a located error)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """A string of a record that was not read as text, and why."""
+
+    field: str
+    """Path of the string (or of the container beyond the nesting limit) in the record."""
+    reason: SkipReason
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +121,8 @@ class Record:
     """Every text-carrying turn, in record order."""
     content_hash: ContentHash
     """Digest of the turns' roles and texts; identical records share it."""
+    skipped: tuple[Skipped, ...] = ()
+    """Every string of the record that no turn reads, with the reason it was not read."""
 
 
 @enum.unique
@@ -449,6 +491,25 @@ class FileSummary:
     errors: int
     sha256: str | None
     """Digest of the file's bytes as stored (compressed if compressed)."""
+    fields: FieldCounts | None = None
+    """What was read of the records' fields and what was not; None when not counted."""
+
+
+@dataclass(frozen=True, slots=True)
+class FieldCounts:
+    """Per field path (list indices as ``[]``): turns read, and strings not read by reason."""
+
+    read: tuple[tuple[str, int], ...] = ()
+    """``(field, turns)``, sorted by field."""
+    skipped: tuple[tuple[str, SkipReason, int], ...] = ()
+    """``(field, reason, strings)``, sorted by field then reason."""
+
+    def not_read(self) -> Counter[SkipReason]:
+        """Strings not read, per reason."""
+        out: Counter[SkipReason] = Counter()
+        for _, reason, count in self.skipped:
+            out[reason] += count
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -585,6 +646,7 @@ def _pickled_by_fields(cls: type) -> None:
 for _cls in (
     Location,
     Turn,
+    Skipped,
     Record,
     RecordError,
     SourceInfo,
@@ -601,6 +663,7 @@ for _cls in (
     Declaration,
     Finding,
     FileSummary,
+    FieldCounts,
 ):
     _pickled_by_fields(_cls)
 del _cls

@@ -63,7 +63,11 @@ def test_scan_on_a_ray_cluster_equals_the_local_engine(
     tmp_path: Path, index_dir: Path, ray_cluster: str
 ) -> None:
     rows = [
-        {"id": f"r{i}", "text": (REFERENCE_TEXTS[i % 3] if i % 3 == 0 else UNRELATED_TEXT) + f" {i}"}
+        {
+            "id": f"r{i}",
+            "text": (REFERENCE_TEXTS[i % 3] if i % 3 == 0 else UNRELATED_TEXT) + f" {i}",
+            "link": f"https://example.com/{i}",
+        }
         for i in range(60)
     ]
     data = write_jsonl(tmp_path / "d.jsonl", rows)
@@ -80,6 +84,8 @@ def test_scan_on_a_ray_cluster_equals_the_local_engine(
     assert [m["id"] for m in ray["matches"]] == [m["id"] for m in local["matches"]]
     assert [f["id"] for f in ray["findings"]] == [f["id"] for f in local["findings"]]
     assert ray["run"]["engine"] == "ray" and ray["stats"]["records"] == 60
+    # What was read and not read is counted in the workers, the same on either engine.
+    assert ray["files"] == local["files"] and ray["summary"]["not_read"] == {"id": 60, "url": 60}
 
 
 def test_index_build_on_a_ray_cluster_equals_the_local_build(tmp_path: Path, ray_cluster: str) -> None:

@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fuzzing import JSON_VALUES
+from helpers import unread
 from provcheck import projectfile as project
 from provcheck import yamlfile
 from provcheck.errors import ConfigError, PolicyError, SourcesError
@@ -25,7 +26,7 @@ from provcheck.ingest import load_sources
 from provcheck.inputs.schemas import SCHEMAS, RecordOptions, to_record
 from provcheck.matching.normalize import canonical, reference_tokens, tokenize, tokens
 from provcheck.matching.segment import CHUNK_CHARS, segments
-from provcheck.model import Location, Record, RecordError
+from provcheck.model import ErrorKind, Location, Record, RecordError, SkipReason
 from provcheck.policy import load_policy
 from provcheck.waivers import load_waivers
 
@@ -59,6 +60,76 @@ def test_any_json_object_is_a_record_or_a_located_error(
     assert all(isinstance(t.text, str) and t.text.strip() for t in rec.turns)
     assert [t.position for t in rec.turns] == sorted({t.position for t in rec.turns})
     assert isinstance(rec.content_hash, str) and rec.content_hash
+
+
+PROSE = st.lists(
+    st.sampled_from(["the", "model", "answer", "reasoning", "копия", "字", "données", "42", "tool", "x"]),
+    min_size=25,
+    max_size=40,
+).map(" ".join) | st.text(st.sampled_from("文字复制内容"), min_size=25, max_size=40)
+"""Text as long as the shortest match (25 tokens), spaced or written without spaces."""
+PARTS_KEYS = st.sampled_from(
+    [
+        "reasoning_content",
+        "thinking",
+        "tool_calls",
+        "function",
+        "arguments",
+        "tool_use",
+        "tool_result",
+        "redacted_thinking",
+        "chosen",
+        "rejected",
+        "system",
+        "source",
+        "label",
+        "name",
+        "signature",
+        "url",
+        "input",
+        "uuid",
+    ]
+)
+SHAPED_VALUES = st.recursive(
+    st.none()
+    | st.integers()
+    | PROSE
+    | st.text(max_size=30)
+    | st.sampled_from(
+        ["text", "thinking", "redacted_thinking", "tool_use", "tool_result", "user", "assistant"]
+    ),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(["type", "role", "content", "text", "from", "value"]) | PARTS_KEYS,
+            inner,
+            max_size=5,
+        )
+    ),
+    max_leaves=30,
+)
+SHAPED_RECORDS = st.dictionaries(
+    st.sampled_from(["messages", "conversations", "prompt", "chosen", "text", "instruction", "output"])
+    | PARTS_KEYS,
+    SHAPED_VALUES,
+    min_size=1,
+    max_size=5,
+)
+
+
+@given(SHAPED_RECORDS | RECORDS, OPTIONS)
+def test_every_string_long_enough_to_match_is_read_or_skipped_with_a_reason(
+    data: dict[str, Any], options: RecordOptions
+) -> None:
+    rec = to_record(data, Location("d.jsonl", 0, 1), options)
+    if isinstance(rec, RecordError):
+        # The record as a whole is a located error (a forced schema that does not fit, or a
+        # detected one whose shape is broken): counted, never silently passed.
+        assert rec.kind is ErrorKind.SCHEMA and rec.line == 1 and rec.message
+        return
+    for path, _, reason in unread(data, rec):
+        # Text this long is only left out when the user chose another field.
+        assert reason is SkipReason.NOT_SELECTED and options.text_field, (path, reason)
 
 
 LONG_TEXT = st.builds(

@@ -32,6 +32,7 @@ from provcheck.model import Action, ScanResult
 from provcheck.projectfile import LFS_MODES
 from provcheck.report import OutputFormat, ReportContext, formatter
 from provcheck.report.decision import Decision, DecisionError, load_decision
+from provcheck.report.overview import coverage
 from provcheck.report.serialize import counts_by_action
 from provcheck.report.terminal import printable, printable_lines
 from provcheck.waivers import DEFAULT_FILE as DEFAULT_WAIVERS
@@ -144,6 +145,7 @@ def summary(result: ScanResult, fail_on: frozenset[Action]) -> str:
         f"{s.matches} match(es); findings: {', '.join(parts) or 'none'}"
         + (f"; {waived} waived" if waived else "")
     ]
+    lines.extend(line for line in [coverage(result)] if line)
     lines.extend(waiver_lines(result))
     if "changes" in result.run:
         changes = result.run["changes"]
@@ -211,7 +213,10 @@ def summary(result: ScanResult, fail_on: frozenset[Action]) -> str:
     help="Exit 1 on findings with this action or a more severe one.  [default: block]",
 )
 @options.records
-@options.roles("Scan only these turns (role names or kinds: system, user, assistant, tool, text).")
+@options.roles(
+    "Scan only these turns (role names or kinds: system, user, assistant, reasoning, tool_call, tool, "
+    "text, field)."
+)
 @options.ALLOW_INCLUDE_OUTSIDE
 @options.workers("Processes matching records (default: all cores; small scans use one).")
 @ENGINE

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 from provcheck.index.store import IndexWriter, now
 from provcheck.inputs import Limits, RawItem, RawRecord, UnparsedLine, read_unparsed
-from provcheck.inputs.schemas import RecordOptions, to_record
+from provcheck.inputs.schemas import RecordOptions, limit_errors, to_record
 from provcheck.matching.fingerprint import U32, Fingerprinter
 from provcheck.matching.params import FingerprintConfig
 from provcheck.matching.segment import MODEL_TURNS, RoleFilter
@@ -76,6 +76,8 @@ class BatchResult:
     errors: list[RecordError]
     records: int
     """Records read successfully."""
+    size: int = 0
+    """Records in the batch, read or not (for progress)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,11 +100,14 @@ class FingerprintJob:
         def run(batch: list[RawRecord | UnparsedLine]) -> BatchResult:
             turns: list[tuple[Turn, dict[str, Any], list[str]]] = []
             errors: list[RecordError] = []
+            read = 0
             for item in batch:
                 record = _record(item, spec)
                 if isinstance(record, RecordError):
                     errors.append(record)
                     continue
+                read += 1
+                errors.extend(limit_errors([record]))  # parts nested too deep: said, not dropped
                 ref_id = record.id or f"{name}#{item.index}"
                 prompts = [t.text for t in record.turns if t.kind in _PROMPT_KINDS]
                 turns.extend(
@@ -120,7 +125,7 @@ class FingerprintJob:
             for i, ((turn, ref, _), fp) in enumerate(zip(turns, prints, strict=True)):
                 echo = echoes(fp.codes, prompt_codes[starts[i] : starts[i + 1]])
                 out.append(Fingerprinted(turn.text, ref, fp.key, fp.anchors, fp.codes, echo, len(fp.tokens)))
-            return BatchResult(out, errors, len(batch) - len(errors))
+            return BatchResult(out, errors, read, len(batch))
 
         return run
 
@@ -165,7 +170,7 @@ def add_file(
                 if builder.texts >= _SHARD_TEXTS:
                     writer.seal(builder)
                     builder = writer.new_shard()
-            progress.records(result.records + len(result.errors))
+            progress.records(result.size)
     finally:
         executor.close()
     writer.seal(builder)

@@ -30,7 +30,8 @@ class RoleFilter:
     """Which turns to use, by role name as the data spells it or by role kind.
 
     ``RoleFilter.parse("gpt,assistant")``; kinds are ``system``, ``user``, ``assistant``,
-    ``tool`` and ``text``.
+    ``reasoning`` (a model's reasoning trace), ``tool_call`` (a model's call to a tool),
+    ``tool`` (a tool's output), ``text`` and ``field`` (strings outside the record's schema).
     """
 
     def __init__(self, names: Iterable[str]) -> None:
@@ -51,8 +52,11 @@ class RoleFilter:
         return ",".join(sorted(self.names))
 
 
-MODEL_TURNS = RoleFilter([RoleKind.ASSISTANT.value, RoleKind.TEXT.value])
-"""Default for reference material: the model's turns (and unlabelled text), not prompts."""
+MODEL_TURNS = RoleFilter(
+    [RoleKind.ASSISTANT.value, RoleKind.REASONING.value, RoleKind.TOOL_CALL.value, RoleKind.TEXT.value]
+)
+"""Default for reference material: the model's output — its answers, its reasoning and its tool
+calls — (and unlabelled text), not prompts or tool results."""
 
 
 def _chunks(text: str) -> Iterator[tuple[int, str]]:

@@ -9,6 +9,7 @@ from typing import Any, TextIO
 
 from provcheck.model import Clause, ScanResult
 from provcheck.report import clauses
+from provcheck.report import overview as ov
 from provcheck.report import serialize as s
 from provcheck.report.base import Formatter, ReportContext
 from provcheck.report.records import record_view
@@ -56,6 +57,8 @@ class JsonFormatter(Formatter):
                 "waived": result.counts.total_waived,
                 "matches": len(result.matches),
                 "errors": len(result.errors),
+                "not_read": {reason.value: n for reason, n in ov.not_read(result).items()},
+                "coverage": ov.coverage(result),
             },
         }
         cited: dict[Clause, None] = {}

@@ -129,6 +129,7 @@ class JunitFormatter(Formatter):
             ("index.digest", ov.run_text(run, "index", "digest")),
             ("policy.digest", ov.run_text(run, "policy", "digest")),
             ("command", ov.command_line(run)),
+            *[("coverage", line) for line in [ov.coverage(result)] if line],
         ]
         root_attrs = {
             "name": "provcheck",

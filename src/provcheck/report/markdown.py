@@ -106,6 +106,9 @@ class MarkdownFormatter(Formatter):
         out.append("|" + "---:|" * (len(counts) + 1))
         out.append("| " + " | ".join(f"{n:,}" for _, n in counts) + f" | {len(result.errors):,} |")
         out.append("")
+        read = ov.coverage(result)
+        if read:
+            out += [md(read, 600), ""]
         if rs.rows:
             out += [
                 f"**Records with findings** ({len(rs.rows):,}; one row per record, most severe first)",

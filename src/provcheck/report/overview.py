@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from provcheck.model import Action, Finding, Match, RecordRef, ScanResult, SourceInfo
+from provcheck.model import Action, Finding, Match, RecordRef, ScanResult, SkipReason, SourceInfo
 from provcheck.policy.licenses import (
     MODEL_TERMS,
     NODERIVATIVES,
@@ -60,6 +60,47 @@ def verdict(result: ScanResult, fail_on: frozenset[Action]) -> Verdict:
             "use; text from sources not in the index is not detected"
         )
     return Verdict(status=status, headline=headline, blocking=blocking, fail_on=names)
+
+
+_NOT_READ = {
+    SkipReason.ID: "id(s)",
+    SkipReason.URL: "URL(s)",
+    SkipReason.LABEL: "label(s)",
+    SkipReason.NUMBER: "number(s) or date(s)",
+    SkipReason.ENCODED: "encoded or encrypted value(s)",
+    SkipReason.EMPTY: "empty string(s)",
+    SkipReason.NO_TOKENS: "string(s) without words",
+    SkipReason.NOT_SELECTED: "string(s) outside --text-field",
+    SkipReason.ROLE: "turn(s) outside --roles",
+    SkipReason.LIMIT: "part(s) nested past the depth limit",
+}
+"""How the coverage sentence names each reason, in the order it lists them."""
+
+
+def not_read(result: ScanResult) -> dict[SkipReason, int]:
+    """Strings (and turns left out by ``--roles``) not read, per reason, over every file."""
+    totals: Counter[SkipReason] = Counter()
+    for f in result.files:
+        if f.fields is not None:
+            totals.update(f.fields.not_read())
+    return {reason: totals[reason] for reason in _NOT_READ if totals[reason]}
+
+
+def coverage(result: ScanResult) -> str | None:
+    """One sentence for every format's summary: what was read of the records and what was not,
+    and why; None when the result does not say (built without field counts)."""
+    counted = [f.fields for f in result.files if f.fields is not None]
+    if not counted:
+        return None
+    scanned = sum(n for fields in counted for _, n in fields.read)
+    skipped = not_read(result)
+    if not skipped:
+        return f"Coverage: {scanned:,} turn(s) scanned; every string in the records was read."
+    listed = ", ".join(f"{n:,} {_NOT_READ[reason]}" for reason, n in skipped.items())
+    return (
+        f"Coverage: {scanned:,} turn(s) scanned; not read: {listed} "
+        "(per file and field in the JSON report, files[].fields)."
+    )
 
 
 def record_location(rec: RecordRef) -> str:

@@ -385,6 +385,8 @@ class SarifFormatter(Formatter):
                     "results": [placeholder] if result.findings else [],
                     "properties": {
                         "verdict": {"status": verdict.status, "blockingFindings": verdict.blocking},
+                        "coverage": ov.coverage(result),
+                        "notRead": {reason.value: n for reason, n in ov.not_read(result).items()},
                         "run": dict(run),
                     },
                 }

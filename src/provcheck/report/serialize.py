@@ -9,6 +9,7 @@ from provcheck.model import (
     Clause,
     Declaration,
     Evidence,
+    FieldCounts,
     FileSummary,
     Finding,
     Match,
@@ -22,7 +23,7 @@ from provcheck.model import (
 )
 from provcheck.report.records import RecordCounts, RecordRow, SourceRow
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 
 def source(info: SourceInfo) -> dict[str, Any]:
@@ -236,6 +237,17 @@ def file_summary(f: FileSummary) -> dict[str, Any]:
         "records": f.records,
         "errors": f.errors,
         "sha256": f.sha256,
+        "fields": field_counts(f.fields or FieldCounts()),
+    }
+
+
+def field_counts(fields: FieldCounts) -> dict[str, Any]:
+    """Per field path: turns read, and strings not read with their reason."""
+    return {
+        "read": [{"field": name, "count": n} for name, n in fields.read],
+        "skipped": [
+            {"field": name, "reason": reason.value, "count": n} for name, reason, n in fields.skipped
+        ],
     }
 
 

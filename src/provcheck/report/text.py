@@ -14,6 +14,7 @@ from provcheck.model import Action, Finding, ScanResult
 from provcheck.report import clauses
 from provcheck.report import overview as ov
 from provcheck.report.base import Formatter, ReportContext
+from provcheck.report.overview import coverage
 from provcheck.report.records import RecordSummary, record_verdict, record_view
 from provcheck.report.terminal import printable
 
@@ -116,11 +117,14 @@ class TextFormatter(Formatter):
             )
             for width in (context.width, max(context.width, need))
         )
+        read = coverage(result)
         console.print(record_verdict(rs.counts, verdict), markup=False)
         console.print("\nBy source (records, not findings):", markup=False)
         wide.print(sources)
         if records is None:
             console.print("No findings.")
+            if read:
+                console.print(read, markup=False)
             return
         console.print("Records with findings:", markup=False)
         wide.print(records)
@@ -140,6 +144,8 @@ class TextFormatter(Formatter):
         if legend:
             console.print()
             console.print(printable(legend), markup=False)
+        if read:
+            console.print("\n" + read, markup=False)
 
     @staticmethod
     def _sources(rs: RecordSummary) -> Table:

@@ -21,12 +21,13 @@ from provcheck import __version__
 from provcheck.index import ReferenceIndex
 from provcheck.inputs import InputSource, Limits, RawItem, RawRecord, UnparsedLine, discover, read_unparsed
 from provcheck.inputs.declared import declaring_dirs, is_card, read_declarations
-from provcheck.inputs.schemas import RecordOptions, to_record
+from provcheck.inputs.schemas import RecordOptions, field_pattern, limit_errors, to_record
 from provcheck.matching.params import MatchConfig
 from provcheck.matching.segment import RoleFilter
 from provcheck.model import (
     Action,
     ErrorKind,
+    FieldCounts,
     FileSummary,
     MarkerHit,
     Match,
@@ -34,6 +35,7 @@ from provcheck.model import (
     RecordError,
     ScanResult,
     ScanStats,
+    SkipReason,
 )
 from provcheck.policy import Evaluator, Policy, Use
 from provcheck.policy.markers import MarkerScanner, MarkerSpec
@@ -119,6 +121,27 @@ class BatchOutput:
     """``(path, schema)`` of every valid record."""
     markers: tuple[MarkerHit, ...] = ()
     """Model-output markers found in the batch's scanned turns."""
+    fields: tuple[tuple[str, str, str, int], ...] = ()
+    """``(path, field pattern, skip reason or "" for read, count)`` over the batch's records."""
+
+
+FieldKey = tuple[str, str, str]
+"""``(path, field pattern, skip reason or "" when read)``."""
+
+
+def count_fields(records: Iterable[Record], roles: RoleFilter | None, into: Counter[FieldKey]) -> None:
+    """Add to ``into`` the turns each record's fields gave and the strings it did not read.
+
+    Counted where records are read (in the workers), so that the totals do not depend on the
+    engine or the number of processes.
+    """
+    for rec in records:
+        path = rec.location.path
+        for turn in rec.turns:
+            scanned = roles is None or roles.accepts(turn)
+            into[(path, field_pattern(turn.field), "" if scanned else SkipReason.ROLE.value)] += 1
+        for skip in rec.skipped:
+            into[(path, field_pattern(skip.field), skip.reason.value)] += 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,13 +175,16 @@ class BatchMatcher:
                 (errors if isinstance(rec, RecordError) else records).append(rec)  # type: ignore[arg-type]
             matches = matcher.records(records, roles)
             hits = scanner.records(records, roles) if scanner else []
+            fields: Counter[FieldKey] = Counter()
+            count_fields(records, roles, fields)
             return BatchOutput(
                 tuple(matches),
-                tuple(errors),
+                tuple(errors + limit_errors(records)),
                 len(batch),
                 sum(len(r.turns) for r in records),
                 tuple((r.location.path, r.schema) for r in records),
                 tuple(hits),
+                tuple((path, field, reason, n) for (path, field, reason), n in fields.items()),
             )
 
         return run
@@ -177,6 +203,16 @@ class _FileTally:
     errors: int = 0
     schemas: Counter[str] = field(default_factory=Counter)
     sha256: str | None = None
+    read: Counter[str] = field(default_factory=Counter)
+    """Turns read per field pattern."""
+    skipped: Counter[tuple[str, str]] = field(default_factory=Counter)
+    """Strings not read per field pattern and reason."""
+
+    def fields(self) -> FieldCounts:
+        return FieldCounts(
+            read=tuple(sorted(self.read.items())),
+            skipped=tuple((f, SkipReason(r), n) for (f, r), n in sorted(self.skipped.items())),
+        )
 
 
 @dataclass(slots=True)
@@ -203,16 +239,28 @@ class _Tally:
         self.results.add(out.matches, out.markers)
         self.turns += out.turns
         for err in out.errors:
-            file = self.files[err.path]
-            file.errors += 1
-            if file.errors > self.error_limit:
-                self.unlisted[err.path] += 1
-            else:
-                self.errors.append(err)
+            self.add_error(err)
         for path, schema in out.schemas:
             self.files[path].records += 1
             self.files[path].schemas[schema] += 1
-        self.records += out.records - len(out.errors)
+        self.records += len(out.schemas)
+        self.count_fields(out.fields)
+
+    def count_fields(self, counts: Iterable[tuple[str, str, str, int]]) -> None:
+        for path, pattern, reason, n in counts:
+            file = self.files[path]
+            if reason:
+                file.skipped[(pattern, reason)] += n
+            else:
+                file.read[pattern] += n
+
+    def add_error(self, err: RecordError) -> None:
+        file = self.files[err.path]
+        file.errors += 1
+        if file.errors > self.error_limit:
+            self.unlisted[err.path] += 1
+        else:
+            self.errors.append(err)
 
     def summaries(self) -> tuple[FileSummary, ...]:
         return tuple(
@@ -222,6 +270,7 @@ class _Tally:
                 f.records,
                 f.errors,
                 f.sha256,
+                f.fields(),
             )
             for f in self.files.values()
         )
@@ -293,6 +342,11 @@ class _Prefilter:
             file.schemas[rec.schema] += 1
             self.tally.records += 1
             self.tally.turns += len(rec.turns)
+            fields: Counter[FieldKey] = Counter()
+            count_fields([rec], self.options.roles, fields)
+            self.tally.count_fields((p, f, r, n) for (p, f, r), n in fields.items())
+            for error in limit_errors([rec]):
+                self.tally.add_error(error)
             hits = self.scanner.records([rec], self.options.roles) if self.scanner is not None else []
             self.tally.results.add(known, hits)
 

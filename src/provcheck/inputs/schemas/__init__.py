@@ -3,19 +3,30 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from provcheck.errors import UsageError
-from provcheck.inputs.schemas.base import RawTurn, Schema, SchemaError, role_kind
-from provcheck.inputs.schemas.chat import OpenAIMessages, ShareGPT
+from provcheck.inputs.schemas.base import RawTurn, Schema, SchemaError, maybe_json, role_kind
+from provcheck.inputs.schemas.chat import MESSAGE_KEYS, SHAREGPT_KEYS, OpenAIMessages, ShareGPT
 from provcheck.inputs.schemas.fields import Alpaca, PromptResponse, TextField, lookup
 from provcheck.inputs.schemas.generic import Generic
+from provcheck.inputs.schemas.walk import MAX_DEPTH, classify, field_pattern, last_key, leaves
 from provcheck.matching.normalize import canonical
-from provcheck.model import ContentHash, ErrorKind, Location, Record, RecordError, RoleKind, Turn
+from provcheck.model import (
+    ContentHash,
+    ErrorKind,
+    Location,
+    Record,
+    RecordError,
+    RoleKind,
+    Skipped,
+    SkipReason,
+    Turn,
+)
 
-__all__ = ["SCHEMAS", "RecordOptions", "Schema", "to_record"]
+__all__ = ["MAX_DEPTH", "SCHEMAS", "RecordOptions", "Schema", "field_pattern", "limit_errors", "to_record"]
 
 SCHEMAS: dict[str, Schema] = {
     s.name: s for s in (ShareGPT(), OpenAIMessages(), Alpaca(), PromptResponse(), TextField(), Generic())
@@ -89,22 +100,36 @@ def _clean(text: str) -> str:
     return canonical(text)
 
 
+_DECODED = frozenset({*SHAREGPT_KEYS, *MESSAGE_KEYS, "history", "prompt", "completion", "chosen", "rejected"})
+"""Top-level fields that CSV cells and some exports hold as JSON-encoded lists."""
+
+
+def _decoded(data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` with JSON-encoded turn lists decoded, so schemas and walker see one structure."""
+    out = None
+    for key in _DECODED.intersection(map(str, data)) if data else ():
+        value = data[key]
+        if not isinstance(value, str) or value[:1] != "[":
+            continue
+        decoded = maybe_json(value)
+        turns = isinstance(decoded, list) and decoded and isinstance(decoded[0], dict)
+        pairs = key == "history" and isinstance(decoded, list) and decoded and isinstance(decoded[0], list)
+        if turns or pairs:
+            out = out if out is not None else dict(data)
+            out[key] = decoded
+    return data if out is None else out
+
+
 def to_record(data: dict[str, Any], location: Location, options: RecordOptions) -> Record | RecordError:
-    """Apply the forced or detected schema; a record with no text is a located error."""
+    """Apply the forced or detected schema, then walk every string the schema did not read.
+
+    A string is read as a turn (the schema's, or an extra field) or listed in
+    ``Record.skipped`` with a reason; a record with no text at all is a located error.
+    """
+    data = _decoded(data)
     schema = options.resolve() or _detect(data)
     try:
-        raw = schema.turns(data)
-        read = schema.keys(data) | ({options.id_field.split(".")[0]} if options.id_field else set())
-        # Strings outside the schema (extra columns, metadata) are scanned too: copied text
-        # hides anywhere. Forced --text-field reads only that field.
-        extra = (
-            []
-            if options.text_field
-            else [
-                RawTurn(t.role, t.field, t.text, None)
-                for t in _GENERIC.turns({k: v for k, v in data.items() if str(k) not in read})
-            ]
-        )
+        parts = schema.turns(data)
     except SchemaError as exc:
         return RecordError(
             location.path,
@@ -114,18 +139,41 @@ def to_record(data: dict[str, Any], location: Location, options: RecordOptions) 
             index=location.index,
             field=exc.field,
         )
-    count = len(raw)
-    turns = tuple(
-        Turn(
-            role=t.role,
-            kind=role_kind(t.role) if i < count or schema is _GENERIC else RoleKind.FIELD,
-            position=i if t.position is None else t.position,
-            field=t.field,
-            text=_clean(t.text),
-        )
-        for i, t in enumerate(raw + extra)
-        if t.text.strip()
-    )
+    raw: list[tuple[RawTurn, RoleKind]] = []
+    skipped: dict[str, SkipReason] = {}
+    claimed: set[str] = set()
+    for part in parts:
+        if isinstance(part, Skipped):
+            skipped[part.field] = part.reason
+        else:
+            raw.append((part, role_kind(part.role)))
+            claimed.update(part.paths())
+    # Strings outside the schema (extra columns, metadata, parts it does not know) are read
+    # too: copied text hides anywhere. Forced --text-field reads only that field.
+    generic = schema is _GENERIC
+    for path, text in leaves(data):
+        if path in claimed or path in skipped:
+            continue
+        if text is None:
+            skipped[path] = SkipReason.LIMIT
+        elif options.text_field:
+            skipped[path] = SkipReason.NOT_SELECTED
+        elif path == options.id_field:
+            skipped[path] = SkipReason.ID
+        else:
+            key = last_key(path)
+            reason = classify(key, text)
+            if reason is not None:
+                skipped[path] = reason
+            else:
+                raw.append((RawTurn(key, path, text), role_kind(key) if generic else RoleKind.FIELD))
+    turns: list[Turn] = []
+    for t, kind in raw:
+        text = _clean(t.text)
+        if not text.strip():
+            skipped.update(dict.fromkeys(t.paths(), SkipReason.EMPTY))
+            continue
+        turns.append(Turn(role=t.role, kind=kind, position=len(turns), field=t.field, text=text))
     if not turns:
         keys = ", ".join(sorted(map(str, data))[:20]) or "none"
         return RecordError(
@@ -139,7 +187,26 @@ def to_record(data: dict[str, Any], location: Location, options: RecordOptions) 
         location=location,
         id=_record_id(data, options.id_field),
         schema=schema.name,
-        turns=turns,
+        turns=tuple(turns),
         # Extra fields (timestamps, scores...) do not change what the record *is*.
         content_hash=content_hash([t for t in turns if t.kind is not RoleKind.FIELD] or turns),
+        skipped=tuple(Skipped(path, reason) for path, reason in skipped.items()),
     )
+
+
+def limit_errors(records: Iterable[Record]) -> list[RecordError]:
+    """A located error for every part of a record nested past the walker's limit (its strings
+    were not read: the scan is incomplete, and says where)."""
+    return [
+        RecordError(
+            rec.location.path,
+            ErrorKind.LIMIT,
+            f"nested deeper than {MAX_DEPTH} levels: the strings in this part were not read",
+            line=rec.location.line,
+            index=rec.location.index,
+            field=skip.field,
+        )
+        for rec in records
+        for skip in rec.skipped
+        if skip.reason is SkipReason.LIMIT
+    ]

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from provcheck.model import RoleKind
+from provcheck.model import RoleKind, Skipped
 
 ASSISTANT_ROLES = frozenset(
     {
@@ -29,9 +29,11 @@ ASSISTANT_ROLES = frozenset(
         "rejected",
     }
 )
+REASONING_ROLES = frozenset({"reasoning", "reasoning_content", "thinking", "redacted_thinking", "think"})
+TOOL_CALL_ROLES = frozenset({"tool_call", "tool_calls", "function_call", "tool_use"})
 USER_ROLES = frozenset({"human", "user", "prompter", "instruction", "input", "prompt", "question", "query"})
 SYSTEM_ROLES = frozenset({"system", "developer"})
-TOOL_ROLES = frozenset({"tool", "function", "function_call", "observation", "ipython", "tool_call"})
+TOOL_ROLES = frozenset({"tool", "function", "observation", "ipython", "tool_result", "function_response"})
 
 
 def role_kind(role: str) -> RoleKind:
@@ -39,6 +41,10 @@ def role_kind(role: str) -> RoleKind:
     name = role.strip().lower()
     if name in ASSISTANT_ROLES:
         return RoleKind.ASSISTANT
+    if name in REASONING_ROLES:
+        return RoleKind.REASONING
+    if name in TOOL_CALL_ROLES:
+        return RoleKind.TOOL_CALL
     if name in USER_ROLES:
         return RoleKind.USER
     if name in SYSTEM_ROLES:
@@ -55,8 +61,17 @@ class RawTurn:
     role: str
     field: str
     text: str
-    position: int | None = None
-    """Position in the record's own list of turns, when the schema has one."""
+    parts: tuple[str, ...] = ()
+    """Paths of the record's strings this turn's text is made of, when not just ``field``
+    (content parts joined, a tool call's arguments): each counts as read."""
+
+    def paths(self) -> tuple[str, ...]:
+        """The record strings this turn reads."""
+        return self.parts or (self.field,)
+
+
+Part = RawTurn | Skipped
+"""What a schema finds in a record: a turn to read, or a string it knows is not text."""
 
 
 class SchemaError(Exception):
@@ -77,12 +92,12 @@ class Schema(Protocol):
         """True when ``data`` has this schema's shape."""
         ...
 
-    def turns(self, data: dict[str, Any]) -> list[RawTurn]:
-        """The record's turns; raises ``SchemaError`` when the shape is broken."""
-        ...
+    def turns(self, data: dict[str, Any]) -> list[Part]:
+        """The turns of the parts the schema recognises (and strings it knows are not text,
+        such as encrypted reasoning); raises ``SchemaError`` when the shape is broken.
 
-    def keys(self, data: dict[str, Any]) -> set[str]:
-        """Top-level keys the schema reads (the rest are scanned as extra fields)."""
+        Every string the schema does not list is read by the generic walker (``walk``).
+        """
         ...
 
 
@@ -94,15 +109,3 @@ def maybe_json(value: Any) -> Any:
         except ValueError:
             return value
     return value
-
-
-def text_of(value: Any) -> str | None:
-    """The text of a content value: a string, or OpenAI-style content parts joined."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, list):
-        parts = [p.get("text") for p in value if isinstance(p, dict)]
-        texts = [p for p in parts if isinstance(p, str)]
-        if texts:
-            return "\n".join(texts)
-    return None

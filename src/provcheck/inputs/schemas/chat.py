@@ -1,12 +1,15 @@
-"""Chat schemas: ShareGPT (``conversations`` of ``from``/``value``) and OpenAI ``messages``."""
+"""Chat schemas: ShareGPT (``conversations`` of ``from``/``value``) and chat ``messages``
+(OpenAI, DeepSeek and Anthropic Messages: see ``messages``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from provcheck.inputs.schemas.base import RawTurn, SchemaError, maybe_json, text_of
+from provcheck.inputs.schemas.base import TOOL_CALL_ROLES, TOOL_ROLES, Part, RawTurn, SchemaError, maybe_json
+from provcheck.inputs.schemas.messages import call_parts, content_parts, message_parts
 
-_SHAREGPT_KEYS = ("conversations", "conversation", "messages", "items")
+SHAREGPT_KEYS = ("conversations", "conversation", "messages", "items")
+MESSAGE_KEYS = ("messages", "conversations", "conversation")
 
 
 def _turn_list(data: dict[str, Any], keys: tuple[str, ...], role_key: str) -> tuple[str, list[Any]] | None:
@@ -18,66 +21,77 @@ def _turn_list(data: dict[str, Any], keys: tuple[str, ...], role_key: str) -> tu
 
 
 class ShareGPT:
-    """ShareGPT: ``{"conversations": [{"from": "human", "value": "..."}, ...]}``."""
+    """ShareGPT: ``{"conversations": [{"from": "human", "value": "..."}, ...]}``.
+
+    A tool call's or a tool's value (``from: function_call`` / ``observation``, as in
+    Glaive/LLaMA-Factory data) is read as the strings of its JSON, so text in it is matched as
+    written, not as JSON escapes.
+    """
 
     name = "sharegpt"
 
-    def keys(self, data: dict[str, Any]) -> set[str]:
-        """The conversation list."""
-        found = _turn_list(data, _SHAREGPT_KEYS, "from")
-        return {found[0]} if found else set()
-
     def matches(self, data: dict[str, Any]) -> bool:
         """Has a list of ``from``/``value`` turns."""
-        return _turn_list(data, _SHAREGPT_KEYS, "from") is not None
+        return _turn_list(data, SHAREGPT_KEYS, "from") is not None
 
-    def turns(self, data: dict[str, Any]) -> list[RawTurn]:
+    def turns(self, data: dict[str, Any]) -> list[Part]:
         """One turn per conversation entry."""
-        found = _turn_list(data, _SHAREGPT_KEYS, "from")
+        found = _turn_list(data, SHAREGPT_KEYS, "from")
         if found is None:
             raise SchemaError("expected 'conversations': a list of {from, value} turns", "conversations")
         key, items = found
-        out = []
+        out: list[Part] = []
         for i, item in enumerate(items):
             if not isinstance(item, dict):
                 raise SchemaError(f"turn {i} is a {type(item).__name__}, expected an object", f"{key}[{i}]")
-            text = text_of(item.get("value"))
-            if text is None:
-                if "value" not in item:
-                    raise SchemaError(f"turn {i} has no 'value'", f"{key}[{i}]")
-                continue
-            out.append(RawTurn(str(item.get("from", "")), f"{key}[{i}].value", text, i))
+            if "value" not in item:
+                raise SchemaError(f"turn {i} has no 'value'", f"{key}[{i}]")
+            role = str(item.get("from", ""))
+            if role.strip().lower() in TOOL_CALL_ROLES | TOOL_ROLES:
+                out.extend(call_parts(item["value"], f"{key}[{i}].value", role))
+            else:
+                out.extend(content_parts(item["value"], f"{key}[{i}].value", role))
         return out
 
 
 class OpenAIMessages:
-    """OpenAI chat: ``{"messages": [{"role": "user", "content": "..."}, ...]}``."""
+    """Chat messages: ``{"messages": [{"role": "user", "content": "..."}, ...]}``, with content
+    parts or blocks, reasoning and tool calls; a top-level ``system`` (Anthropic) too."""
 
     name = "openai"
 
-    def keys(self, data: dict[str, Any]) -> set[str]:
-        """The message list, and tool definitions (not prose)."""
-        found = _turn_list(data, ("messages", "conversations", "conversation"), "role")
-        return ({found[0]} if found else set()) | {"tools", "functions"}
-
     def matches(self, data: dict[str, Any]) -> bool:
         """Has a list of ``role``/``content`` messages."""
-        return _turn_list(data, ("messages", "conversations", "conversation"), "role") is not None
+        return _turn_list(data, MESSAGE_KEYS, "role") is not None
 
-    def turns(self, data: dict[str, Any]) -> list[RawTurn]:
-        """One turn per message with text content."""
-        found = _turn_list(data, ("messages", "conversations", "conversation"), "role")
+    def turns(self, data: dict[str, Any]) -> list[Part]:
+        """The turns of every message, in order."""
+        found = _turn_list(data, MESSAGE_KEYS, "role")
         if found is None:
             raise SchemaError("expected 'messages': a list of {role, content}", "messages")
         key, items = found
-        out = []
+        out: list[Part] = content_parts(data.get("system"), "system", "system")
         for i, item in enumerate(items):
             if not isinstance(item, dict):
                 raise SchemaError(
                     f"message {i} is a {type(item).__name__}, expected an object", f"{key}[{i}]"
                 )
-            text = text_of(item.get("content"))
-            if text is None:
-                continue  # tool calls and empty assistant messages carry no prose
-            out.append(RawTurn(str(item.get("role", "")), f"{key}[{i}].content", text, i))
+            out.extend(message_parts(item, f"{key}[{i}]", str(item.get("role", ""))))
         return out
+
+
+def is_messages(value: Any) -> bool:
+    """A non-empty list of message objects with roles."""
+    return isinstance(value, list) and bool(value) and isinstance(value[0], dict) and "role" in value[0]
+
+
+def messages_parts(value: list[Any], key: str) -> list[Part]:
+    """The turns of a list of messages stored under ``key`` (DPO ``chosen``/``rejected``)."""
+    out: list[Part] = []
+    for i, msg in enumerate(value):
+        if isinstance(msg, dict):
+            out.extend(message_parts(msg, f"{key}[{i}]", str(msg.get("role", key))))
+    return out
+
+
+__all__ = ["OpenAIMessages", "RawTurn", "ShareGPT", "is_messages", "messages_parts"]

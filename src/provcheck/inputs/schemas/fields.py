@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from provcheck.inputs.schemas.base import RawTurn, SchemaError, maybe_json
+from provcheck.inputs.schemas.base import Part, RawTurn, SchemaError, maybe_json
+from provcheck.inputs.schemas.chat import is_messages, messages_parts
 
 _ALPACA_OUT = ("output", "response", "completion")
 _PAIRS = (
@@ -31,17 +32,14 @@ class Alpaca:
 
     name = "alpaca"
 
-    def keys(self, data: dict[str, Any]) -> set[str]:
-        """Instruction, input, outputs, system, history."""
-        return {"instruction", "input", "system", "history", *_ALPACA_OUT}
-
     def matches(self, data: dict[str, Any]) -> bool:
         """Has ``instruction`` and an output field."""
         return "instruction" in data and any(k in data for k in _ALPACA_OUT)
 
-    def turns(self, data: dict[str, Any]) -> list[RawTurn]:
-        """System, history pairs, instruction, input, output — in that order."""
-        out = []
+    def turns(self, data: dict[str, Any]) -> list[Part]:
+        """System, history pairs, instruction, input, output — in that order (history entries
+        of another shape are left to the generic walker)."""
+        out: list[Part] = []
         system = _str_field(data, "system")
         if system:
             out.append(RawTurn("system", "system", system))
@@ -72,36 +70,33 @@ class PromptResponse:
 
     name = "prompt-response"
 
-    def keys(self, data: dict[str, Any]) -> set[str]:
-        """Every pair field."""
-        return {k for pair in _PAIRS for k in pair} | set(_PAIR_EXTRA)
-
     def matches(self, data: dict[str, Any]) -> bool:
-        """Has one of the known pairs of string fields."""
-        return any(isinstance(data.get(a), str) and b in data for a, b in _PAIRS)
+        """Has one of the known pairs: a prompt (a string, or messages) and its answer field."""
+        return _pair(data) is not None
 
-    def turns(self, data: dict[str, Any]) -> list[RawTurn]:
-        """Prompt first, then the answer fields."""
-        for prompt, answer in _PAIRS:
-            if isinstance(data.get(prompt), str) and answer in data:
-                keys = [prompt, answer] + [k for k in _PAIR_EXTRA if k in data and k != answer]
-                out = []
-                for key in keys:
-                    value = data[key]
-                    if isinstance(value, str):
-                        out.append(RawTurn(key, key, value))
-                    elif isinstance(value, list):  # chosen/rejected as message lists
-                        for i, msg in enumerate(value):
-                            if isinstance(msg, dict) and isinstance(msg.get("content"), str):
-                                out.append(
-                                    RawTurn(
-                                        str(msg.get("role", key)),
-                                        f"{key}[{i}].content",
-                                        msg["content"],
-                                    )
-                                )
-                return out
-        raise SchemaError("expected a prompt/response pair of string fields")
+    def turns(self, data: dict[str, Any]) -> list[Part]:
+        """Prompt first, then the answer fields (strings, or messages as in TRL's
+        conversational preference data, with their reasoning and tool calls)."""
+        pair = _pair(data)
+        if pair is None:
+            raise SchemaError("expected a prompt/response pair of string fields")
+        prompt, answer = pair
+        out: list[Part] = []
+        for key in [prompt, answer] + [k for k in _PAIR_EXTRA if k in data and k != answer]:
+            value = data[key]
+            if isinstance(value, str):
+                out.append(RawTurn(key, key, value))
+            elif is_messages(value):
+                out.extend(messages_parts(value, key))
+        return out
+
+
+def _pair(data: dict[str, Any]) -> tuple[str, str] | None:
+    for prompt, answer in _PAIRS:
+        value = data.get(prompt)
+        if answer in data and (isinstance(value, str) or is_messages(value)):
+            return prompt, answer
+    return None
 
 
 class TextField:
@@ -111,15 +106,11 @@ class TextField:
         self.fields = fields
         self.name = "text"
 
-    def keys(self, data: dict[str, Any]) -> set[str]:
-        """The text field (its top-level key)."""
-        return {f.split(".")[0] for f in self.fields} | set(self.fields)
-
     def matches(self, data: dict[str, Any]) -> bool:
         """Has one of the fields as a string."""
         return any(isinstance(_lookup(data, f), str) for f in self.fields)
 
-    def turns(self, data: dict[str, Any]) -> list[RawTurn]:
+    def turns(self, data: dict[str, Any]) -> list[Part]:
         """The field's text."""
         for f in self.fields:
             value = _lookup(data, f)

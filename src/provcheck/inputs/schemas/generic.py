@@ -1,5 +1,7 @@
-"""Any other shape: every string value in the record is a turn, named by its path.
+"""Any other shape: the schema that recognises nothing, so the generic walker reads it all.
 
+Every string of the record is a turn named by its path, unless it is plainly not text (an id,
+a URL, a number, a short label: see ``walk.classify``), in which case it is counted as skipped.
 So no text is left unscanned when a dataset uses a schema provcheck does not know.
 """
 
@@ -7,34 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from provcheck.inputs.schemas.base import RawTurn
+from provcheck.inputs.schemas.base import Part
+from provcheck.inputs.schemas.walk import MAX_DEPTH
 
-_SKIP_KEYS = frozenset(
-    {
-        "id",
-        "_id",
-        "uuid",
-        "idx",
-        "index",
-        "source",
-        "url",
-        "lang",
-        "language",
-        "model",
-        "generator",
-        "dataset",
-        "license",
-        "split",
-        "category",
-        "label",
-    }
-)
-MAX_DEPTH = 64
-"""Deeper values are not read (hostile nesting must not exhaust the stack)."""
+__all__ = ["MAX_DEPTH", "Generic"]
 
 
 class Generic:
-    """Every string leaf of the record, except identifier-like fields."""
+    """Every string of the record (up to ``MAX_DEPTH`` levels), except those plainly not text."""
 
     name = "generic"
 
@@ -42,26 +24,6 @@ class Generic:
         """Always: this is the fallback."""
         return True
 
-    def keys(self, data: dict[str, Any]) -> set[str]:
-        """Everything."""
-        return set(map(str, data))
-
-    def turns(self, data: dict[str, Any]) -> list[RawTurn]:
-        """String leaves in document order, with their paths."""
-        out: list[RawTurn] = []
-        stack: list[tuple[str, Any, int]] = [("", data, 0)]
-        while stack:
-            path, value, depth = stack.pop()
-            if isinstance(value, str):
-                if path:
-                    out.append(RawTurn(path.rsplit(".", 1)[-1].split("[")[0] or "text", path, value))
-            elif depth < MAX_DEPTH and isinstance(value, dict):
-                items = [
-                    (k, v) for k, v in value.items() if not (depth == 0 and str(k).lower() in _SKIP_KEYS)
-                ]
-                for key, child in reversed(items):
-                    stack.append((f"{path}.{key}" if path else str(key), child, depth + 1))
-            elif depth < MAX_DEPTH and isinstance(value, list):
-                for i in reversed(range(len(value))):
-                    stack.append((f"{path}[{i}]", value[i], depth + 1))
-        return out
+    def turns(self, data: dict[str, Any]) -> list[Part]:
+        """Nothing of its own: the walker that follows every schema reads the whole record."""
+        return []

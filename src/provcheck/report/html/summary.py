@@ -90,6 +90,7 @@ def executive_summary(
                 "Read",
                 f"{c.scanned:,} records ({result.stats.turns:,} texts) in {result.stats.files:,} file(s)",
             ),
+            *[("Coverage", esc(line)) for line in [ov.coverage(result)] if line],
             ("Declared use", esc(ov.declared_use(run))),
             ("Policy", esc(policy) + (f"; digest {_mono(digest)}" if digest else "")),
             (

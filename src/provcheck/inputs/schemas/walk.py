@@ -1,0 +1,162 @@
+"""Every string of a record, by path, and the rule that decides which are text.
+
+Schemas read the parts they recognise; whatever they leave is walked here: a string is read as
+text unless it is plainly not prose (an id, a URL, a number, a short label, encoded data), in
+which case it is counted as skipped with that reason. Nothing is dropped without a count.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from provcheck.matching.normalize import tokens
+from provcheck.matching.params import MatchConfig
+from provcheck.model import SkipReason
+
+MAX_DEPTH = 64
+"""Containers nested deeper are not read: each is a ``limit`` skip and a located error (hostile
+nesting must not exhaust the stack)."""
+KEY_WORDS = 4
+"""An object key of this many words or more is read like a value: text can hide in keys."""
+
+_ID_KEYS = frozenset(
+    {"id", "_id", "uuid", "guid", "uid", "idx", "index", "key", "hash", "sha", "sha1", "sha256", "md5"}
+)
+_LABEL_KEYS = frozenset(
+    {
+        "role",
+        "from",
+        "type",
+        "name",
+        "lang",
+        "language",
+        "locale",
+        "model",
+        "generator",
+        "dataset",
+        "license",
+        "licence",
+        "split",
+        "category",
+        "categories",
+        "label",
+        "labels",
+        "tag",
+        "tags",
+        "source",
+        "status",
+        "finish_reason",
+        "stop_reason",
+        "object",
+        "mime_type",
+        "media_type",
+        "format",
+        "encoding",
+        "kind",
+        "task",
+        "domain",
+        "topic",
+        "difficulty",
+        "version",
+        "date",
+        "created",
+        "timestamp",
+    }
+)
+_ENCODED_KEYS = frozenset({"signature", "encrypted_content", "redacted_thinking"})
+LABEL_TOKENS = 8
+"""A label-named field with more tokens than this is read: a long "source" may be a copy."""
+PROSE_TOKENS = MatchConfig().min_tokens
+"""Strings this long (in tokens) are read whatever their field: the shortest match reported."""
+_URL = re.compile(r"(?:[a-z][a-z0-9+.\-]*://|data:|mailto:|www\.)\S*", re.IGNORECASE)
+_NUMBER = re.compile(r"[\s+\-−$€£¥%#]*\d[\d\s.,:/%+\-−_TZtz]*[a-zA-Z]{0,3}")
+_HEX_ID = re.compile(r"(?=[^\s]*\d)[0-9a-fA-F][0-9a-fA-F\-_:]{15,}")
+_ENCODED = re.compile(r"[A-Za-z0-9+/=_\-]{64,}")
+_INDEX = re.compile(r"\[\d+\]")
+_ALNUM = re.compile(r"[^\W_]+")
+
+
+def field_pattern(path: str) -> str:
+    """A field path with list indices as ``[]``: ``messages[3].content`` -> ``messages[].content``."""
+    return _INDEX.sub("[]", path)
+
+
+def _is_id_key(key: str) -> bool:
+    name = key.lower()
+    return name in _ID_KEYS or name.endswith(("_id", "_uuid", "_key", "_hash", "-id", "id_"))
+
+
+def classify(key: str, text: str) -> SkipReason | None:
+    """Why ``text`` (the value of ``key``) is not read, or None when it is read as text.
+
+    Value shapes decide alone (a URL is a URL wherever it is); a field's name only marks as a
+    label or an id a value short enough to be one, so a long "source" or "id" is still read.
+    Text as long as the shortest match (``PROSE_TOKENS``) is always read, unless it is one
+    ASCII word (a URL, a digest, base64): no name or shape can hide a copy.
+    """
+    value = text.strip()
+    if not value:
+        return SkipReason.EMPTY
+    if not any(c.isalnum() for c in value) and (value.isascii() or not tokens(value)):
+        return SkipReason.NO_TOKENS
+    spaced = any(c.isspace() for c in value)
+    if len(value) >= PROSE_TOKENS and (spaced or not value.isascii()) and _count(value) >= PROSE_TOKENS:
+        return None
+    if not spaced and _URL.fullmatch(value):
+        return SkipReason.URL
+    if _NUMBER.fullmatch(value) and sum(c.isalpha() for c in value) <= 3:
+        return SkipReason.NUMBER
+    name = key.lower()
+    if not spaced and value.isascii() and (_is_id_key(name) or _HEX_ID.fullmatch(value)):
+        return SkipReason.ID
+    if not spaced and (name in _ENCODED_KEYS or (_ENCODED.fullmatch(value) and _looks_encoded(value))):
+        return SkipReason.ENCODED
+    if name in _LABEL_KEYS and len(value) <= 100 and _count(value) <= LABEL_TOKENS:
+        return SkipReason.LABEL
+    return None
+
+
+def _count(value: str) -> int:
+    """Tokens in ``value``: runs of letters and digits for ASCII (the tokenizer's numpy pass
+    costs more than the whole walk on short strings), the tokenizer's count otherwise."""
+    return len(_ALNUM.findall(value)) if value.isascii() else len(tokens(value))
+
+
+def _looks_encoded(value: str) -> bool:
+    """Base64 mixes cases and digits; a long identifier in words (snake_case) does not."""
+    return all(any(test(c) for c in value) for test in (str.isdigit, str.isupper, str.islower))
+
+
+def last_key(path: str) -> str:
+    """The name of the field a path ends in (``a.b[2]`` -> ``b``), or ``text`` for none."""
+    return path.rsplit(".", 1)[-1].split("[")[0].split("#")[0] or "text"
+
+
+def depth_of(path: str) -> int:
+    """How deep ``leaves`` finds the value at ``path`` (one level per key or index)."""
+    return path.count(".") + path.count("[") + 1 if path else 0
+
+
+def leaves(value: Any, path: str = "", depth: int = 0) -> Iterator[tuple[str, str | None]]:
+    """``(path, string)`` for every string in ``value`` in document order, and ``(path, None)``
+    for every non-empty container nested beyond ``MAX_DEPTH`` (not read)."""
+    stack: list[tuple[str, Any, int]] = [(path, value, depth)]
+    while stack:
+        here, item, level = stack.pop()
+        if isinstance(item, str):
+            yield here, item
+        elif isinstance(item, (dict, list)) and item and level >= MAX_DEPTH:
+            yield here, None
+        elif isinstance(item, dict):
+            children: list[tuple[str, Any, int]] = []
+            for key, child in item.items():
+                name = str(key)
+                at = f"{here}.{name}" if here else name
+                if isinstance(key, str) and len(key.split()) >= KEY_WORDS:
+                    children.append((f"{at}#key", key, level + 1))
+                children.append((at, child, level + 1))
+            stack.extend(reversed(children))
+        elif isinstance(item, list):
+            stack.extend((f"{here}[{i}]", item[i], level + 1) for i in reversed(range(len(item))))
