@@ -78,6 +78,9 @@ def _print_report(report: AddReport, seconds: float, quiet: bool) -> None:
         + f" in {seconds:.1f} s ({rate:,.0f} records/s)",
         markup=False,
     )
+    capped = report.workers.sentence() if report.workers else None
+    if capped:
+        stderr.print(capped, markup=False)
 
 
 def _add(

@@ -30,6 +30,7 @@ from provcheck.projectfile import LFS_MODES
 from provcheck.report import OutputFormat, ReportContext, formatter
 from provcheck.report.serialize import counts_by_action
 from provcheck.report.terminal import printable
+from provcheck.runtime.executors import WorkerPlan
 from provcheck.waivers import DEFAULT_FILE as DEFAULT_WAIVERS
 from provcheck.waivers import Waivers, load_waivers
 
@@ -90,6 +91,14 @@ def waiver_lines(result: ScanResult) -> list[str]:
     return lines
 
 
+def worker_line(result: ScanResult) -> str | None:
+    """``64 workers requested, 2 used (2 usable CPUs (CPU affinity))`` when fewer were used."""
+    requested, used, limit = (result.run.get(k) for k in ("workers_requested", "workers", "workers_limit"))
+    if not isinstance(requested, int) or not isinstance(used, int):
+        return None
+    return WorkerPlan(requested, used, limit if isinstance(limit, str) else None).sentence()
+
+
 def summary(result: ScanResult, fail_on: frozenset[Action]) -> str:
     """The one-paragraph verdict printed on stderr."""
     counts = counts_by_action(result)
@@ -101,6 +110,9 @@ def summary(result: ScanResult, fail_on: frozenset[Action]) -> str:
         f"{s.matches} match(es); findings: {', '.join(parts) or 'none'}"
         + (f"; {waived} waived" if waived else "")
     ]
+    capped = worker_line(result)
+    if capped:
+        lines.append(capped)
     lines.extend(waiver_lines(result))
     if "changes" in result.run:
         changes = result.run["changes"]
