@@ -15,7 +15,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Generator, Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 from provcheck.inputs.base import (
     RawItem,
@@ -31,6 +31,8 @@ from provcheck.inputs.source import (
     InputSource,
     LimitExceeded,
     binary_content,
+    json_strings_over,
+    too_many_strings,
     utf8_stream,
 )
 from provcheck.model import ErrorKind, RecordError
@@ -51,15 +53,25 @@ class _Truncated(Exception):
     pass
 
 
+class _Decoded(NamedTuple):
+    value: Any
+    line: int
+    """Where the value starts."""
+    screen: Screen
+    strings: int | None
+    """Its strings when more than the limit (``Limits.max_record_strings``), else None."""
+
+
 class _Buffer:
     """Text read so far, and the line accounting for what was dropped from its front."""
 
-    def __init__(self, stream: io.TextIOBase, limit: int) -> None:
+    def __init__(self, stream: io.TextIOBase, limit: int, max_strings: int) -> None:
         self.stream = stream
         self.limit = limit
         self.text = ""
         self.pos = 0
         self.eof = False
+        self.max_strings = max_strings
         self.anchor: int | None = None
         """While set, text from here on is kept (a position the reader may return to)."""
         self._base_line = 1  # line number of text[0]
@@ -103,7 +115,7 @@ class _Buffer:
             if not self.fill():
                 return None
 
-    def value(self, depth: int) -> tuple[Any, int, Screen]:
+    def value(self, depth: int) -> _Decoded:
         """Decode the value at ``pos``; return it, the line it starts on and the screen of its
         text (``depth``: the nesting limit)."""
         while True:
@@ -119,8 +131,9 @@ class _Buffer:
                 raise
             line = self.line_at(self.pos)
             screen = Screen.of(self.text, depth, self.pos, end)
+            strings = json_strings_over(self.text, self.max_strings, self.pos, end)
             self.pos = end
-            return value, line, screen
+            return _Decoded(value, line, screen, strings)
 
 
 class JsonReader:
@@ -138,7 +151,7 @@ class JsonReader:
                 yield RecordError(source.path, ErrorKind.FILE, f"{binary} where JSON was expected")
                 return
             text = io.TextIOWrapper(stream, encoding="utf-8", errors="strict")
-            buf = _Buffer(text, source.limits.max_record_bytes)
+            buf = _Buffer(text, source.limits.max_record_bytes, source.limits.max_record_strings)
             try:
                 first = buf.skip_ws()
                 if first is None:
@@ -195,17 +208,16 @@ class JsonReader:
             if isinstance(got, RecordError):
                 yield got
                 return None
-            value, line, screen = got
-            yield self._item(source, screen, value, index, line)
+            yield self._item(source, got, index)
             index += 1
             after_element, first = True, False
 
-    def _item(self, source: InputSource, screen: Screen, value: Any, index: int, line: int) -> RawItem:
-        if isinstance(value, dict):
-            return self._record(source, screen, value, index, line)
-        return not_an_object(source.path, index, line, value)
+    def _item(self, source: InputSource, got: _Decoded, index: int) -> RawItem:
+        if isinstance(got.value, dict):
+            return self._record(source, got, got.value, index, got.line)
+        return not_an_object(source.path, index, got.line, got.value)
 
-    def _element(self, source: InputSource, buf: _Buffer, index: int) -> tuple[Any, int, Screen] | RecordError:
+    def _element(self, source: InputSource, buf: _Buffer, index: int) -> _Decoded | RecordError:
         """The array element at ``buf.pos``, or the error that ends the file there."""
         try:
             return buf.value(source.limits.max_depth)
@@ -263,7 +275,7 @@ class JsonReader:
             if char != '"':
                 break
             try:
-                key, _, _ = buf.value(depth)
+                key = buf.value(depth).value
             except (_Truncated, *_DECODE_ERRORS):
                 break
             if buf.skip_ws() != ":":
@@ -274,13 +286,13 @@ class JsonReader:
             if buf.pos < len(buf.text) and buf.text[at] == "[" and key in _WRAPPER_KEYS:
                 buf.pos += 1
                 head = self._head(buf, depth)
-                if head is not None and head[0] and all(isinstance(v, dict) for v, _, _ in head[0]):
+                if head is not None and head[0] and all(isinstance(d.value, dict) for d in head[0]):
                     if not streaming:
                         streaming = True
                         buf.anchor = None  # committed: what was read need not be kept
                         buf.limit = source.limits.max_record_bytes
-                    for value, line, screen in head[0]:
-                        yield self._item(source, screen, value, index, line)
+                    for decoded in head[0]:
+                        yield self._item(source, decoded, index)
                         index += 1
                     if not head[1]:
                         after = yield from self._items(source, buf, index, True)
@@ -317,10 +329,10 @@ class JsonReader:
         return True
 
     @staticmethod
-    def _head(buf: _Buffer, depth: int) -> tuple[list[tuple[Any, int, Screen]], bool] | None:
+    def _head(buf: _Buffer, depth: int) -> tuple[list[_Decoded], bool] | None:
         """Up to ``_HEAD`` elements of the array being read, and whether it ended; None when
         they cannot be read (the caller reads the whole object and reports the error)."""
-        head: list[tuple[Any, int, Screen]] = []
+        head: list[_Decoded] = []
         if buf.skip_ws() == "]":
             buf.pos += 1
             return head, True
@@ -373,7 +385,7 @@ class JsonReader:
             return
         buf.anchor = None
         try:
-            value, line, screen = buf.value(source.limits.max_depth)
+            got = buf.value(source.limits.max_depth)
         except _Truncated:
             yield RecordError(
                 source.path,
@@ -395,21 +407,22 @@ class JsonReader:
             # More values follow: the file is JSON Lines with a .json name.
             yield from JsonlReader().read(source)
             return
-        wrapped = _wrapped_records(value)
-        if wrapped is None:
-            yield self._record(source, screen, value, None, line)
-            return
-        for index, item in enumerate(wrapped):
-            if isinstance(item, dict):
-                yield self._record(source, screen, item, index, None)
-            else:
-                yield not_an_object(source.path, index, None, item)
+        # One object that wraps no record list (``_wrapper`` streams those): one record.
+        if isinstance(got.value, dict):
+            yield self._record(source, got, got.value, None, got.line)
+        else:  # pragma: no cover - the caller saw "{"
+            yield not_an_object(source.path, 0, got.line, got.value)
 
     @staticmethod
     def _record(
-        source: InputSource, screen: Screen, value: dict[str, Any], index: int | None, line: int | None
+        source: InputSource, got: _Decoded, value: dict[str, Any], index: int | None, line: int | None
     ) -> RawItem:
-        record = screen.record(value, source.limits.max_depth)
+        if got.strings is not None:
+            limit = source.limits.max_record_strings
+            return RecordError(
+                source.path, ErrorKind.LIMIT, too_many_strings(got.strings, limit), line=line, index=index
+            )
+        record = got.screen.record(value, source.limits.max_depth)
         if record is None:
             return nested_too_deep(source.path, source.limits.max_depth, index, line)
         return RawRecord(index=index or 0, line=line, data=record)
@@ -432,14 +445,3 @@ class JsonReader:
             line=line,
             index=index,
         )
-
-
-def _wrapped_records(value: dict[str, Any]) -> list[Any] | None:
-    """The record list of an export wrapper like ``{"version": 1, "data": [...]}``, if any."""
-    lists = [k for k in _WRAPPER_KEYS if isinstance(value.get(k), list)]
-    if len(lists) != 1:
-        return None
-    items = value[lists[0]]
-    if items and all(isinstance(i, dict) for i in items[:10]):
-        return items  # type: ignore[no-any-return]
-    return None

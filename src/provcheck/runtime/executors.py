@@ -314,7 +314,9 @@ def executor_for(
     return ProcessPool(recipe, n, WorkerPlan(workers, n, limit)), rest
 
 
-def usable_cpus(cgroup_root: str = "/sys/fs/cgroup", proc_cgroup: str = "/proc/self/cgroup") -> tuple[int, str]:
+def usable_cpus(
+    cgroup_root: str = "/sys/fs/cgroup", proc_cgroup: str = "/proc/self/cgroup"
+) -> tuple[int, str]:
     """The CPUs this process may use, and what bounds them: the CPU affinity mask (taskset,
     cpusets) and the cgroup CPU quota (``docker --cpus``, Kubernetes CPU limits), whichever is
     smaller."""
@@ -389,7 +391,10 @@ def _v2_quota(path: str) -> int | None:
 
 
 def _v1_quota(folder: str) -> int | None:
-    quota, period = _read(os.path.join(folder, "cpu.cfs_quota_us")), _read(os.path.join(folder, "cpu.cfs_period_us"))
+    quota, period = (
+        _read(os.path.join(folder, "cpu.cfs_quota_us")),
+        _read(os.path.join(folder, "cpu.cfs_period_us")),
+    )
     try:
         q, p = int(quota or "-1"), int(period or "0")
     except ValueError:
