@@ -78,7 +78,9 @@ def _print_report(report: AddReport, seconds: float, quiet: bool) -> None:
         + f" in {seconds:.1f} s ({rate:,.0f} records/s)",
         markup=False,
     )
-    capped = report.workers.sentence() if report.workers else None
+    # Fewer workers than -j asked for (the default, all usable CPUs, goes unsaid).
+    plan = report.workers
+    capped = plan.sentence() if plan is not None and plan.requested != default_workers() else None
     if capped:
         stderr.print(capped, markup=False)
 

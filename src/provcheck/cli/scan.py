@@ -92,9 +92,14 @@ def waiver_lines(result: ScanResult) -> list[str]:
 
 
 def worker_line(result: ScanResult) -> str | None:
-    """``64 workers requested, 2 used (2 usable CPUs (CPU affinity))`` when fewer were used."""
+    """``64 workers requested, 2 used (2 usable CPUs, by CPU affinity)`` when fewer were used
+    than ``-j`` or ``workers:`` asked for (the default, all usable CPUs, goes unsaid)."""
     requested, used, limit = (result.run.get(k) for k in ("workers_requested", "workers", "workers_limit"))
-    if not isinstance(requested, int) or not isinstance(used, int):
+    if (
+        not isinstance(requested, int)
+        or not isinstance(used, int)
+        or result.run.get("workers_from") == "default"
+    ):
         return None
     return WorkerPlan(requested, used, limit if isinstance(limit, str) else None).sentence()
 

@@ -16,6 +16,7 @@ import io
 import lzma
 import os
 import re
+import stat
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -247,15 +248,52 @@ def _fsspec() -> Any:
     return fsspec
 
 
+_SPECIAL = (
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def _kind(mode: int) -> str:
+    return next((name for test, name in _SPECIAL if test(mode)), "not a regular file")
+
+
+def not_regular(path: str) -> str | None:
+    """Why the local ``path`` (links followed) is not read: a FIFO, device or socket; None for a
+    regular file, a directory or a path that cannot be stat'ed (opening it reports that)."""
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
+        return None
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    return f"{_kind(mode)}, not a regular file: not read (only regular files are scanned)"
+
+
 def open_binary(fs_path: str, display: str) -> BinaryIO:
-    """A local path or an fsspec URL, opened for reading bytes."""
+    """A local path or an fsspec URL, opened for reading bytes.
+
+    A local path is opened without blocking and must be a regular file: opening a FIFO would
+    wait forever for a writer, and reading a device has no end.
+    """
     try:
         if is_url(fs_path):
             return cast(BinaryIO, _fsspec().open(fs_path, "rb").open())
-        return open(fs_path, "rb")
+        fd = os.open(fs_path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     except (OSError, ValueError) as exc:
         reason = getattr(exc, "strerror", None) or exc
         raise InputError(f"{display}: cannot open: {reason}") from exc
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise InputError(f"{display}: {_kind(mode)}, not a regular file: not read")
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def _size(raw: BinaryIO) -> int:
