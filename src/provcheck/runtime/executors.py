@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import ctypes
 import itertools
+import logging
 import math
 import multiprocessing
 import os
+import secrets
 import signal
 import sys
 import threading
@@ -215,13 +217,25 @@ class RayPool(Generic[T, R]):
         # Inside a Ray job (``ray job submit``) the cluster's address is in RAY_ADDRESS.
         address = address or os.environ.get("RAY_ADDRESS") or None
         self._owns = not self._ray.is_initialized()
+        self._restore: dict[str, str | None] = {}
         if self._owns:
-            kwargs: dict[str, object] = {"include_dashboard": False, "log_to_driver": False}
+            # The engine never prints: Ray's own INFO lines ("Started a local Ray instance")
+            # would reach the terminal even under -q. Its errors still raise.
+            kwargs: dict[str, object] = {
+                "include_dashboard": False,
+                "log_to_driver": False,
+                "logging_level": logging.ERROR,
+            }
             if address:
                 kwargs["address"] = address
             else:
                 kwargs["num_cpus"] = workers
-            self._ray.init(**kwargs)
+                self._restore = _private_token()
+            try:
+                self._ray.init(**kwargs)
+            except BaseException:
+                _set_env(self._restore)
+                raise
         # On a cluster, one actor per CPU the cluster has; locally, one per worker asked for.
         size = max(1, int(self._ray.cluster_resources().get("CPU", workers))) if address else workers
         actor: Any = self._ray.remote(num_cpus=1, max_restarts=_RAY_RETRIES, max_task_retries=_RAY_RETRIES)(
@@ -261,6 +275,45 @@ class RayPool(Generic[T, R]):
         self._actors = []
         if self._owns:
             self._ray.shutdown()
+            _set_env(self._restore)
+            self._restore = {}
+
+
+_AUTH_VARIABLES = ("RAY_AUTH_MODE", "RAY_AUTH_TOKEN", "RAY_AUTH_TOKEN_PATH")
+
+
+def _private_token() -> dict[str, str | None]:
+    """Token authentication with a token of this run only, for a local Ray instance this
+    process starts, unless the user chose a mode or a token (``RAY_AUTH_*``).
+
+    Left to itself, Ray's ``init`` enables token authentication for a new local instance and
+    writes a token to ``~/.ray/auth_token``, which changes how every later Ray program of the
+    user authenticates (clusters started without authentication then refuse it). The token
+    is passed in the environment instead, which the instance's processes inherit. The
+    variables as they were are returned, for ``close`` to restore.
+    """
+    if any(os.environ.get(name) for name in _AUTH_VARIABLES):
+        return {}
+    before = {name: os.environ.get(name) for name in _AUTH_VARIABLES}
+    _set_env({"RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": secrets.token_hex(32)})
+    return before
+
+
+def _set_env(values: dict[str, str | None]) -> None:
+    if not values:
+        return
+    for name, value in values.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+    # Ray reads its configuration and caches the token when it is imported: re-read them, as
+    # Ray itself does when it turns token authentication on.
+    raylet: Any = sys.modules.get("ray._raylet")
+    if raylet is None or not hasattr(raylet, "AuthenticationTokenLoader"):  # pragma: no cover - older Ray
+        return
+    raylet.Config.initialize("")
+    raylet.AuthenticationTokenLoader.instance().reset_cache()
 
 
 class _RayWorker:
