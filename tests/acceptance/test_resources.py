@@ -102,7 +102,19 @@ def _alive(pid: int) -> bool:
 def test_workers_end_when_their_parent_is_killed(tmp_path: Path, index_dir: Path, command: str) -> None:
     data = _records(tmp_path / "d.jsonl", 40_000)
     if command == "scan":
-        args = ["scan", str(data), "-i", str(index_dir), "-j", "2", "-q", "-f", "json", "-o", str(tmp_path / "r")]
+        args = [
+            "scan",
+            str(data),
+            "-i",
+            str(index_dir),
+            "-j",
+            "2",
+            "-q",
+            "-f",
+            "json",
+            "-o",
+            str(tmp_path / "r"),
+        ]
     else:
         args = ["index", "add", str(tmp_path / "idx"), str(data), "--source", "s", "-j", "2", "-q"]
     env = {**isolated_env(tmp_path), "PROVCHECK_CACHE_DIR": str(tmp_path / "cache")}
@@ -152,7 +164,9 @@ def test_scanning_a_fifo_is_a_located_error_not_a_hang(tmp_path: Path, index_dir
     assert "scanned 3 records" in proc.stderr
 
 
-def test_staged_small_blobs_are_read_by_one_git_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_staged_small_blobs_are_read_by_one_git_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     env = isolated_env(tmp_path)
     repo = GitRepo(tmp_path / "dataset", env)
     for i in range(40):
@@ -164,7 +178,9 @@ def test_staged_small_blobs_are_read_by_one_git_process(tmp_path: Path, monkeypa
     log = tmp_path / "git-calls"
     bindir = tmp_path / "bin"
     bindir.mkdir()
-    git = subprocess.run(["sh", "-c", "command -v git"], capture_output=True, text=True, check=True).stdout.strip()
+    git = subprocess.run(
+        ["sh", "-c", "command -v git"], capture_output=True, text=True, check=True
+    ).stdout.strip()
     wrapper = bindir / "git"
     wrapper.write_text(f'#!/bin/sh\necho "$*" >> "{log}"\nexec "{git}" "$@"\n')
     wrapper.chmod(wrapper.stat().st_mode | stat.S_IXUSR)

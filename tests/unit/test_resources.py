@@ -55,7 +55,9 @@ def test_sixty_workers_on_six_batches_start_no_more_than_the_usable_cpus(
     assert executor.plan.sentence() == "60 workers requested, 4 used (4 usable CPUs, by CPU affinity)"
 
 
-def test_workers_are_capped_at_the_batches_there_are(started: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_workers_are_capped_at_the_batches_there_are(
+    started: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(executors, "usable_cpus", lambda: (64, "CPU affinity"))
     executor, batches = executor_for(Times10(), iter([[i] for i in range(3)]), 40)
     try:
@@ -108,7 +110,10 @@ def test_cgroup_v1_quota(tmp_path: Path) -> None:
     root, proc = _cgroup(
         tmp_path,
         "4:memory:/x\n1:cpu,cpuacct:/docker/abc\n",
-        {"cpu,cpuacct/docker/abc/cpu.cfs_quota_us": "300000\n", "cpu,cpuacct/docker/abc/cpu.cfs_period_us": "100000\n"},
+        {
+            "cpu,cpuacct/docker/abc/cpu.cfs_quota_us": "300000\n",
+            "cpu,cpuacct/docker/abc/cpu.cfs_period_us": "100000\n",
+        },
     )
     assert cgroup_cpu_quota(root, proc) == 3
     root, proc = _cgroup(
@@ -166,7 +171,12 @@ def test_a_record_of_too_many_strings_is_a_located_limit_error(tmp_path: Path) -
     limits = Limits(max_record_strings=1000)
     jl = tmp_path / "wide.jsonl"
     jl.write_text(
-        json.dumps({"text": "a"}) + "\n" + json.dumps(_wide(600)) + "\n" + json.dumps({"text": 'b \\" "'}) + "\n"
+        json.dumps({"text": "a"})
+        + "\n"
+        + json.dumps(_wide(600))
+        + "\n"
+        + json.dumps({"text": 'b \\" "'})
+        + "\n"
     )
     _, items = read(str(jl), str(jl), limits)
     got = list(items)
