@@ -58,14 +58,15 @@ def test_workers_from_the_configuration_are_capped_too(
 ) -> None:
     project = tmp_path / "project"
     project.mkdir()
-    (project / ".provcheck.yaml").write_text(f"index: {index_dir}\nworkers: 5000\n")
+    # 40, not 5000: on the code before, this test forked every worker asked for.
+    (project / ".provcheck.yaml").write_text(f"index: {index_dir}\nworkers: 40\n")
     _records(project / "d.jsonl", 700)
     monkeypatch.chdir(project)
     result = run_cli(["scan", "d.jsonl", "-f", "json", "-o", "r.json"])
     run = json.loads((project / "r.json").read_text())["run"]
-    assert run["workers_requested"] == 5000 and run["workers_from"] == "configuration"
+    assert run["workers_requested"] == 40 and run["workers_from"] == "configuration"
     assert len(started) <= min(usable_cpus()[0], 3) and run["workers"] <= 3
-    assert "5000 workers requested" in result.stderr
+    assert "40 workers requested" in result.stderr
 
 
 def _children(pid: int) -> set[int]:
