@@ -244,7 +244,7 @@ def test_a_cluster_with_token_authentication(
             timeout=600,
         )
         assert proc.returncode == 0, proc.stderr
-        run_cli(["scan", *args[:-3], "-f", "json", "-o", tmp_path / "local.json", "-q"])
+        run_cli(["scan", data, "-i", index_dir, "-f", "json", "-o", tmp_path / "local.json", "-q"])
         ray, local = json.loads(out.read_text()), json.loads((tmp_path / "local.json").read_text())
         assert ray["run"]["engine"] == "ray" and len(local["matches"]) == 20
         assert [m["id"] for m in ray["matches"]] == [m["id"] for m in local["matches"]]
