@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import multiprocessing.context
 import os
+import re
 import signal
 import stat
 import subprocess
@@ -198,3 +199,23 @@ def test_staged_small_blobs_are_read_by_one_git_process(
     (lfs,) = [f for f in changes.files if f.error is not None]
     assert lfs.path == "data/lfs.jsonl" and "Git LFS pointer (sha256:aaaa" in lfs.error
     assert sys.executable  # the wrapper ran real git
+
+
+def test_index_add_says_how_many_of_the_workers_asked_for_it_used(tmp_path: Path, started: list[int]) -> None:
+    data = _records(tmp_path / "refs.jsonl", 2500)  # 3 batches of 1,024
+    result = run_cli(["index", "add", tmp_path / "idx", data, "--source", "s", "-j", "60"])
+    used = min(usable_cpus()[0], 3)
+    assert len(started) <= used
+    assert f"60 workers requested, {max(1, len(started))} used (" in result.stderr
+
+
+def test_the_hook_reports_the_time_of_the_whole_run(tmp_path: Path, index_dir: Path) -> None:
+    repo = GitRepo(tmp_path / "dataset", isolated_env(tmp_path))
+    repo.write(".provcheck.yaml", f"index: {index_dir}\n")
+    repo.write("data/a.jsonl", jsonl([clean(1)]))
+    repo.git("add", ".")
+    out = repo.provcheck("hook", "run")
+    # git's questions, the index's opening and the matching: the matching alone is shown apart.
+    line = next(x for x in out.stderr.splitlines() if "scanned 1 new record" in x)
+    total, matching = (float(v) for v in re.findall(r"([0-9.]+) s", line))
+    assert "(matching" in line and total >= matching
