@@ -11,6 +11,11 @@ Printed: the wall time of the whole hook process, the time the hook itself repor
 number of ``git`` processes it started (counted through a ``git`` wrapper put first on PATH).
 ``--src DIR`` runs the provcheck sources in DIR/src instead (e.g. a checkout of an older
 commit) to compare before and after with the same interpreter and repository.
+
+Measured 2026-12-05 (2 cores shared with other jobs, so wall times vary; git process counts
+do not), 10,000 staged one-record files: before (one ``git cat-file blob`` per file) 67 s
+wall, 10,008 git processes, the hook saying 4.93 s (the matching only); after (one
+``git cat-file --batch``) 19 s wall, 9 git processes, the hook saying 16.48 s (the whole run).
 """
 
 from __future__ import annotations
@@ -49,7 +54,9 @@ def make_repo(path: Path, files: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--files", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--src", type=Path, default=None, help="run the provcheck sources in SRC/src")
@@ -61,7 +68,15 @@ def main() -> None:
         work = Path(tmp)
         index = work / "index"
         subprocess.run(
-            [*PROVCHECK, "index", "build", str(index), "--sources", str(ROOT / "fixtures/demo/sources.yaml"), "-q"],
+            [
+                *PROVCHECK,
+                "index",
+                "build",
+                str(index),
+                "--sources",
+                str(ROOT / "fixtures/demo/sources.yaml"),
+                "-q",
+            ],
             check=True,
         )
         repo = work / "repo"
