@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,14 @@ def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     cache = tmp_path / "cache"
     monkeypatch.setenv("PROVCHECK_CACHE_DIR", str(cache))
     return cache
+
+
+@pytest.fixture(autouse=True)
+def no_user_ray_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test sees the user's Ray settings (a cluster address, an authentication mode or
+    token): the Ray tests set their own, with a HOME of their own (tests/acceptance/test_ray.py)."""
+    for name in [k for k in os.environ if k.startswith("RAY_")]:
+        monkeypatch.delenv(name)
 
 
 @pytest.fixture

@@ -57,6 +57,9 @@ class Settings:
     cache_dir: str | None
     """None: no cache."""
     waivers: str | None
+    workers_from: str = "default"
+    """Who asked for ``workers``: ``command line``, ``configuration`` or ``default`` (all usable
+    CPUs). A configuration's value comes with the repository: it is capped like ``-j``."""
 
     def waivers_file(self) -> str:
         """The waivers file of this project: the configuration's ``waivers:``, else
@@ -141,6 +144,7 @@ def resolve(
         lfs=lfs or (c.lfs if c and c.lfs else "report"),
         cache_dir=cache,
         waivers=c.waivers if c else None,
+        workers_from="command line" if workers else ("configuration" if c and c.workers else "default"),
     )
 
 
@@ -179,6 +183,7 @@ def _scan(
     use = settings.use(policy)
     if run.get("use_declared_by") is None and policy.use.declared:
         run = {**run, "use_declared_by": "policy"}
+    run = {**run, "workers_from": settings.workers_from}
     index = ReferenceIndex(settings.index)
     options = engine.ScanOptions(
         records=settings.records,

@@ -1,18 +1,23 @@
-"""The Ray engine on a real local Ray cluster: the same findings as the local engine."""
+"""The Ray engine on a real local Ray cluster: the same findings as the local engine, with and
+without token authentication, whatever Ray state the user's home directory holds."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from gitrepo import PROVCHECK
 from helpers import REFERENCE_TEXTS, UNRELATED_TEXT, run_cli, write_jsonl
 from provcheck.errors import EngineError
 from provcheck.runtime.executors import RayPool
@@ -27,16 +32,37 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _ray_env(home: Path, **ray: str) -> dict[str, str]:
+    """The environment of Ray processes here: no RAY_* of the caller's, ``home`` as HOME."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAY_")}
+    env.update(HOME=str(home), RAY_USAGE_STATS_ENABLED="0", **ray)
+    return env
+
+
 @pytest.fixture(scope="module")
-def ray_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`ray start --head` on 127.0.0.1 with 2 CPUs; stopped afterwards."""
-    ray_bin = shutil.which("ray", path=os.path.dirname(sys.executable))
-    if ray_bin is None:
-        pytest.skip("the ray command is not installed")
+def ray_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tests' HOME: never the user's. It holds what a local Ray instance of the user's
+    leaves behind (``~/.ray/auth_token``, which made these tests fail with InvalidAuthToken):
+    a cluster without authentication must ignore it."""
+    home = tmp_path_factory.mktemp("home")
+    (home / ".ray").mkdir()
+    (home / ".ray" / "auth_token").write_text("f" * 64)
+    return home
+
+
+@pytest.fixture(autouse=True)
+def ray_state(ray_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The in-process driver sees the isolated HOME and the cluster's authentication mode."""
+    for name in [k for k in os.environ if k.startswith("RAY_")]:
+        monkeypatch.delenv(name)
+    for name, value in _ray_env(ray_home, RAY_AUTH_MODE="disabled").items():
+        if os.environ.get(name) != value:
+            monkeypatch.setenv(name, value)
+
+
+def _start(ray_bin: str, temp: Path, env: dict[str, str]) -> str:
     port = _free_port()
-    temp = tmp_path_factory.mktemp("ray")
-    env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}
-    subprocess.run(
+    proc = subprocess.run(
         [
             ray_bin,
             "start",
@@ -48,29 +74,78 @@ def ray_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             "--disable-usage-stats",
             f"--temp-dir={temp}",
         ],
-        check=True,
+        check=False,
         capture_output=True,
+        text=True,
         env=env,
         timeout=180,
     )
+    if proc.returncode != 0:
+        raise AssertionError(
+            f"ray start failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+        )
+    return f"127.0.0.1:{port}"
+
+
+def _stop(temp: Path) -> None:
+    """Stop the cluster whose processes run in ``temp`` (``ray stop`` would stop every Ray
+    instance of the machine, other people's too)."""
+
+    def pids() -> list[int]:
+        found = []
+        for entry in os.listdir("/proc"):
+            try:
+                cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
+            except (OSError, ValueError):
+                continue
+            if entry.isdigit() and str(temp).encode() in cmdline and int(entry) != os.getpid():
+                found.append(int(entry))
+        return found
+
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        for pid in pids():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, sig)
+        deadline = time.monotonic() + 15
+        while pids() and time.monotonic() < deadline:
+            time.sleep(0.2)
+
+
+def _ray_bin() -> str:
+    ray_bin = shutil.which("ray", path=os.path.dirname(sys.executable))
+    if ray_bin is None:
+        pytest.skip("the ray command is not installed")
+    return ray_bin
+
+
+@pytest.fixture(scope="module")
+def ray_cluster(tmp_path_factory: pytest.TempPathFactory, ray_home: Path) -> Iterator[str]:
+    """`ray start --head` on 127.0.0.1 with 2 CPUs, without authentication; stopped afterwards."""
+    ray_bin = _ray_bin()
+    env = _ray_env(ray_home, RAY_AUTH_MODE="disabled")
+    temp = tmp_path_factory.mktemp("ray")
     try:
-        yield f"127.0.0.1:{port}"
+        yield _start(ray_bin, temp, env)
     finally:
-        subprocess.run([ray_bin, "stop", "--force"], capture_output=True, env=env, timeout=120)
+        _stop(temp)
+
+
+def _scan_rows(tmp_path: Path) -> Path:
+    rows = [
+        {
+            "id": f"r{i}",
+            "text": (REFERENCE_TEXTS[i % 3] if i % 3 == 0 else UNRELATED_TEXT) + f" {i}",
+            "link": f"https://example.com/{i}",  # a string not read (a URL): counted the same on Ray
+        }
+        for i in range(60)
+    ]
+    return write_jsonl(tmp_path / "d.jsonl", rows)
 
 
 def test_scan_on_a_ray_cluster_equals_the_local_engine(
     tmp_path: Path, index_dir: Path, ray_cluster: str
 ) -> None:
-    rows = [
-        {
-            "id": f"r{i}",
-            "text": (REFERENCE_TEXTS[i % 3] if i % 3 == 0 else UNRELATED_TEXT) + f" {i}",
-            "link": f"https://example.com/{i}",
-        }
-        for i in range(60)
-    ]
-    data = write_jsonl(tmp_path / "d.jsonl", rows)
+    data = _scan_rows(tmp_path)
     reports = {}
     for engine in ("local", "ray"):
         out = tmp_path / f"{engine}.json"
@@ -153,3 +228,73 @@ def test_inside_a_ray_job_the_cluster_address_comes_from_the_environment(
     run_cli(["scan", data, "-i", index_dir, "-f", "json", "-o", out, "-q", "--engine", "ray"])
     report = json.loads(out.read_text())
     assert report["run"]["engine"] == "ray" and len(report["matches"]) == 1
+
+
+def test_a_cluster_with_token_authentication(
+    tmp_path: Path, index_dir: Path, ray_home: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    # The driver is a real process: Ray reads its authentication settings once per process.
+    ray_bin = _ray_bin()
+    token = tmp_path / "token"
+    token.write_text("0123456789abcdef" * 4)
+    env = _ray_env(ray_home, RAY_AUTH_MODE="token", RAY_AUTH_TOKEN_PATH=str(token))
+    env["PROVCHECK_CACHE_DIR"] = str(tmp_path / "cache")
+    temp = tmp_path_factory.mktemp("ray")  # a short path: Ray's socket paths must fit 107 bytes
+    try:
+        address = _start(ray_bin, temp, env)
+        data = _scan_rows(tmp_path)
+        out = tmp_path / "ray.json"
+        args = [str(data), "-i", str(index_dir), "-f", "json", "-o", str(out), "-q"]
+        proc = subprocess.run(
+            [*PROVCHECK, "scan", *args, "--engine", "ray", "--address", address],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert proc.returncode == 0, proc.stderr
+        run_cli(["scan", data, "-i", index_dir, "-f", "json", "-o", tmp_path / "local.json", "-q"])
+        ray, local = json.loads(out.read_text()), json.loads((tmp_path / "local.json").read_text())
+        assert ray["run"]["engine"] == "ray" and len(local["matches"]) == 20
+        assert [m["id"] for m in ray["matches"]] == [m["id"] for m in local["matches"]]
+    finally:
+        _stop(temp)
+
+
+def test_a_local_ray_instance_leaves_no_token_and_q_keeps_its_log_off_the_terminal(
+    tmp_path: Path, index_dir: Path
+) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    env = _ray_env(home)  # no RAY_AUTH_MODE: Ray's default for a new local instance
+    env["PROVCHECK_CACHE_DIR"] = str(tmp_path / "cache")
+    data = _scan_rows(tmp_path)
+    out = tmp_path / "r.json"
+    proc = subprocess.run(
+        [
+            *PROVCHECK,
+            "scan",
+            str(data),
+            "-i",
+            str(index_dir),
+            "--engine",
+            "ray",
+            "-q",
+            "-f",
+            "json",
+            "-o",
+            str(out),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(out.read_text())
+    assert report["run"]["engine"] == "ray" and len(report["matches"]) == 20
+    # Ray would write ~/.ray/auth_token, and every later Ray program of the user's would
+    # then authenticate differently (what broke this test module).
+    assert not (home / ".ray").exists()
+    for line in ("Started a local Ray instance", "Token authentication", "auth_token", " INFO "):
+        assert line not in proc.stderr, proc.stderr

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import pytest
 
 from provcheck.errors import EngineError, ExitCode
+from provcheck.runtime import executors
 from provcheck.runtime.executors import InProcess, ProcessPool, executor_for
 
 
@@ -45,7 +46,9 @@ def test_a_dead_worker_process_is_an_engine_error_not_a_traceback() -> None:
     assert info.value.exit_code == ExitCode.ENGINE == 7
 
 
-def test_small_runs_stay_in_this_process() -> None:
+def test_small_runs_stay_in_this_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    # As on a machine of 2 CPUs or more (workers are capped at the usable CPUs).
+    monkeypatch.setattr(executors, "usable_cpus", lambda: (2, "CPU affinity"))
     executor, batches = executor_for(Recipe(), iter([[1]]), 2)
     assert isinstance(executor, InProcess) and list(executor.map(batches)) == [[10]]
     executor, batches = executor_for(Recipe(), iter([[1], [2]]), 2)

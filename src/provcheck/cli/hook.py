@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 
 import click
 
@@ -87,6 +88,7 @@ def run(
     are new or changed are parsed and matched. Exit 0: nothing blocks. 1: blocking findings
     (the commit is refused). 4: a staged dataset file cannot be read. Other codes: see README.
     """
+    started = time.perf_counter()  # the whole run is reported: git's part can be most of it
     config = project.discover(config_path)
     repo = Repo.discover(".")
     lfs = lfs_mode or (config.lfs if config is not None and config.lfs else "report")
@@ -119,6 +121,7 @@ def run(
         no_cache=no_cache,
         waivers_path=waivers_path,
         quiet=quiet,
+        started=started,
     )
 
 

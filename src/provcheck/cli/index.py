@@ -91,6 +91,11 @@ def _print_report(report: AddReport, seconds: float, quiet: bool, where: str) ->
         ),
         markup=False,
     )
+    # Fewer workers than -j asked for (the default, all usable CPUs, goes unsaid).
+    plan = report.workers
+    capped = plan.sentence() if plan is not None and plan.requested != default_workers() else None
+    if capped:
+        stderr.print(capped, markup=False)
 
 
 def _add(

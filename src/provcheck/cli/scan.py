@@ -35,6 +35,7 @@ from provcheck.report.decision import Decision, DecisionError, load_decision
 from provcheck.report.overview import coverage
 from provcheck.report.serialize import counts_by_action
 from provcheck.report.terminal import printable, printable_lines
+from provcheck.runtime.executors import WorkerPlan
 from provcheck.waivers import DEFAULT_FILE as DEFAULT_WAIVERS
 from provcheck.waivers import Waivers, load_waivers
 
@@ -134,6 +135,19 @@ def waiver_lines(result: ScanResult) -> list[str]:
     return [printable(line) for line in lines]
 
 
+def worker_line(result: ScanResult) -> str | None:
+    """``64 workers requested, 2 used (2 usable CPUs, by CPU affinity)`` when fewer were used
+    than ``-j`` or ``workers:`` asked for (the default, all usable CPUs, goes unsaid)."""
+    requested, used, limit = (result.run.get(k) for k in ("workers_requested", "workers", "workers_limit"))
+    if (
+        not isinstance(requested, int)
+        or not isinstance(used, int)
+        or result.run.get("workers_from") == "default"
+    ):
+        return None
+    return WorkerPlan(requested, used, limit if isinstance(limit, str) else None).sentence()
+
+
 def summary(result: ScanResult, fail_on: frozenset[Action]) -> str:
     """The one-paragraph verdict printed on stderr."""
     counts = counts_by_action(result)
@@ -146,6 +160,9 @@ def summary(result: ScanResult, fail_on: frozenset[Action]) -> str:
         + (f"; {waived} waived" if waived else "")
     ]
     lines.extend(line for line in [coverage(result)] if line)
+    capped = worker_line(result)
+    if capped:
+        lines.append(capped)
     lines.extend(waiver_lines(result))
     if "changes" in result.run:
         changes = result.run["changes"]

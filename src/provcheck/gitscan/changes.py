@@ -174,12 +174,12 @@ class _Builder:
 
     def pointers(self, oids: Sequence[str], sizes: dict[str, int]) -> dict[str, lfs.Pointer]:
         """The LFS pointers among small blobs."""
+        small = [oid for oid in dict.fromkeys(oids) if sizes.get(oid, lfs.MAX_POINTER + 1) <= lfs.MAX_POINTER]
         found = {}
-        for oid in dict.fromkeys(oids):
-            if sizes.get(oid, lfs.MAX_POINTER + 1) <= lfs.MAX_POINTER:
-                pointer = lfs.parse(self.repo.blob(oid))
-                if pointer is not None:
-                    found[oid] = pointer
+        for oid, data in self.repo.blobs(small).items():  # one git process for them all
+            pointer = lfs.parse(data)
+            if pointer is not None:
+                found[oid] = pointer
         return found
 
     def new_lfs(

@@ -190,6 +190,15 @@ class Repo:
         """A (small) blob's bytes."""
         return self.git("cat-file", "blob", oid)
 
+    def blobs(self, oids: Iterable[str]) -> dict[str, bytes]:
+        """Several small blobs' bytes from one ``git cat-file --batch`` process (one process per
+        blob cost 18 s for a commit of 10,000 files). Missing objects and objects that are not
+        blobs are absent from the answer. Only for small blobs: the answer is held in memory."""
+        oids = list(dict.fromkeys(oids))
+        if not oids:
+            return {}
+        return parse_batch(self.git("cat-file", "--batch", stdin="\n".join(oids).encode() + b"\n"))
+
     def blob_to_file(self, oid: str, path: str) -> None:
         """Write a blob to ``path`` without holding it in memory."""
         with open(path, "wb") as out:
@@ -235,6 +244,26 @@ def parse_raw(out: bytes) -> list[DiffEntry]:
             )
         )
     return entries
+
+
+def parse_batch(out: bytes) -> dict[str, bytes]:
+    """The blobs of ``git cat-file --batch`` output: ``OID TYPE SIZE\\n`` then SIZE bytes and a
+    newline per object, ``OID missing\\n`` for an absent one."""
+    found: dict[str, bytes] = {}
+    pos = 0
+    while pos < len(out):
+        end = out.find(b"\n", pos)
+        if end == -1:
+            break
+        header = out[pos:end].split()
+        pos = end + 1
+        if len(header) != 3:  # "<oid> missing" (or "ambiguous"): no content follows
+            continue
+        oid, kind, size = header[0].decode("ascii", "replace"), header[1], int(header[2])
+        if kind == b"blob":
+            found[oid] = out[pos : pos + size]
+        pos += size + 1
+    return found
 
 
 def blob_header(size: int) -> bytes:

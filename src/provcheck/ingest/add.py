@@ -15,7 +15,7 @@ from provcheck.matching.params import FingerprintConfig
 from provcheck.matching.segment import MODEL_TURNS, RoleFilter
 from provcheck.matching.verify import echoes
 from provcheck.model import Record, RecordError, RoleKind, SourceInfo, Turn
-from provcheck.runtime.executors import executor_for
+from provcheck.runtime.executors import WorkerPlan, executor_for
 from provcheck.runtime.progress import NullProgress, Progress
 
 T = TypeVar("T")
@@ -47,6 +47,8 @@ class AddReport:
     skipped: int = 0
     """Turns with no tokens (only punctuation, emoji or whitespace)."""
     errors: list[RecordError] = field(default_factory=list)
+    workers: WorkerPlan | None = None
+    """Workers asked for and used (None until the file is read)."""
 
 
 _BATCH_RECORDS = 1024
@@ -152,6 +154,7 @@ def add_file(
     batches = batched(_raw_records(items, report, progress), _BATCH_RECORDS)
     job = FingerprintJob(writer.config, spec)
     executor, batches = executor_for(job, batches, workers, engine, address)
+    report.workers = executor.plan
     builder = writer.new_shard()
     try:
         for result in executor.map(batches):

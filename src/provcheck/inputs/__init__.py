@@ -24,6 +24,7 @@ from provcheck.inputs.source import (
     LimitExceeded,
     Limits,
     is_url,
+    not_regular,
     open_binary,
     stripped_name,
     url_fs,
@@ -93,7 +94,12 @@ def discover(paths: list[str]) -> Iterator[tuple[str, str] | RecordError]:
         if not os.path.lexists(given):
             raise InputError(f"{given}: no such file or directory")
         if not os.path.isdir(given):
-            yield unicode_text(given), given
+            special = not_regular(given)  # a FIFO would block the scan forever
+            yield (
+                RecordError(unicode_text(given), ErrorKind.FILE, special)
+                if special
+                else (unicode_text(given), given)
+            )
             continue
         found = 0
         for root, dirs, files in os.walk(given, followlinks=False):

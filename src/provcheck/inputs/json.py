@@ -3,17 +3,19 @@
 Arrays are parsed element by element with ``json.JSONDecoder.raw_decode`` over a growing
 buffer, so a multi-gigabyte array needs memory for one element at a time and every element
 knows its line. A syntax error inside an array ends the file (JSON cannot be re-synchronized);
-the elements before it are scanned. A file that is one object is one record, unless it only
-wraps a list of records under a key such as ``data`` (a common export shape). A ``.json``
-file that is really JSON Lines is read as JSON Lines.
+the elements before it are scanned. A file that is one object is one record, unless it
+wraps lists of records under keys such as ``data`` (a common export shape,
+``{"version": 1, "data": [...]}``): those lists are streamed like a top-level array (the
+object's other members are metadata, decoded one at a time and not kept). A ``.json`` file
+that is really JSON Lines is read as JSON Lines.
 """
 
 from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Generator, Iterator
+from typing import Any, NamedTuple
 
 from provcheck.inputs.base import (
     RawItem,
@@ -29,6 +31,8 @@ from provcheck.inputs.source import (
     InputSource,
     LimitExceeded,
     binary_content,
+    json_strings_over,
+    too_many_strings,
     utf8_stream,
 )
 from provcheck.model import ErrorKind, RecordError
@@ -36,21 +40,40 @@ from provcheck.model import ErrorKind, RecordError
 _DECODER = json.JSONDecoder()
 _WS = " \t\r\n"
 _WRAPPER_KEYS = ("data", "rows", "records", "examples", "instances", "items", "train")
+_HEAD = 10
+"""Elements of a wrapper's list that must all be objects for the list to be records."""
+_DECODE_ERRORS = (json.JSONDecodeError, ValueError, RecursionError)
+_JSONL_PROBE = 1 << 20
+"""A ``.json`` file is taken for JSON Lines when its first line, up to this many characters,
+is a whole value followed by more. Looking further would hold a one-line wrapper of many
+megabytes in memory before its records could be streamed."""
 
 
 class _Truncated(Exception):
     pass
 
 
+class _Decoded(NamedTuple):
+    value: Any
+    line: int
+    """Where the value starts."""
+    screen: Screen
+    strings: int | None
+    """Its strings when more than the limit (``Limits.max_record_strings``), else None."""
+
+
 class _Buffer:
     """Text read so far, and the line accounting for what was dropped from its front."""
 
-    def __init__(self, stream: io.TextIOBase, limit: int) -> None:
+    def __init__(self, stream: io.TextIOBase, limit: int, max_strings: int) -> None:
         self.stream = stream
         self.limit = limit
         self.text = ""
         self.pos = 0
         self.eof = False
+        self.max_strings = max_strings
+        self.anchor: int | None = None
+        """While set, text from here on is kept (a position the reader may return to)."""
         self._base_line = 1  # line number of text[0]
         self._counted = 0  # newlines in text[:_counted] are in _lines
         self._lines = 0
@@ -63,10 +86,14 @@ class _Buffer:
         if not chunk:
             self.eof = True
             return False
-        if self.pos > (1 << 20):
-            self._base_line += self.text.count("\n", 0, self.pos)
-            self.text = self.text[self.pos :]
-            self.pos = self._counted = self._lines = 0
+        drop = self.pos if self.anchor is None else min(self.pos, self.anchor)
+        if drop > (1 << 20):
+            self._base_line += self.text.count("\n", 0, drop)
+            self.text = self.text[drop:]
+            self.pos -= drop
+            self._counted = self._lines = 0
+            if self.anchor is not None:
+                self.anchor -= drop
         self.text += chunk
         return True
 
@@ -88,7 +115,7 @@ class _Buffer:
             if not self.fill():
                 return None
 
-    def value(self, depth: int) -> tuple[Any, int, Screen]:
+    def value(self, depth: int) -> _Decoded:
         """Decode the value at ``pos``; return it, the line it starts on and the screen of its
         text (``depth``: the nesting limit)."""
         while True:
@@ -104,8 +131,9 @@ class _Buffer:
                 raise
             line = self.line_at(self.pos)
             screen = Screen.of(self.text, depth, self.pos, end)
+            strings = json_strings_over(self.text, self.max_strings, self.pos, end)
             self.pos = end
-            return value, line, screen
+            return _Decoded(value, line, screen, strings)
 
 
 class JsonReader:
@@ -123,7 +151,7 @@ class JsonReader:
                 yield RecordError(source.path, ErrorKind.FILE, f"{binary} where JSON was expected")
                 return
             text = io.TextIOWrapper(stream, encoding="utf-8", errors="strict")
-            buf = _Buffer(text, source.limits.max_record_bytes)
+            buf = _Buffer(text, source.limits.max_record_bytes, source.limits.max_record_strings)
             try:
                 first = buf.skip_ws()
                 if first is None:
@@ -147,70 +175,217 @@ class JsonReader:
                 yield RecordError(source.path, kind, f"reading stopped: {exc}", line=buf.line_at(buf.pos))
 
     def _array(self, source: InputSource, buf: _Buffer) -> Iterator[RawItem]:
-        index = 0
-        depth = source.limits.max_depth
+        if (yield from self._items(source, buf, 0, False)) is None:
+            return
+        if buf.skip_ws() is not None:
+            yield self._syntax(source, buf, "extra data after the array")
+
+    def _items(
+        self, source: InputSource, buf: _Buffer, index: int, after_element: bool
+    ) -> Generator[RawItem, None, int | None]:
+        """The elements of an array whose ``[`` (and, when ``after_element``, some elements)
+        was read; the next index, or None when reading stopped at an error (yielded)."""
+        first = not after_element
         while True:
+            if after_element:
+                char = buf.skip_ws()
+                if char == ",":
+                    buf.pos += 1
+                elif char == "]":
+                    buf.pos += 1
+                    return index
+                else:
+                    yield self._syntax(source, buf, "expected ',' or ']' after an array element", index=index)
+                    return None
             char = buf.skip_ws()
-            if char == "]" and index == 0:
-                return
+            if char == "]" and first:
+                buf.pos += 1
+                return index
             if char is None:
                 yield self._syntax(source, buf, "the array is not closed: file ends early")
-                return
-            try:
-                value, line, screen = buf.value(depth)
-            except _Truncated:
-                yield RecordError(
-                    source.path,
-                    ErrorKind.LIMIT,
-                    f"record is larger than the {buf.limit // 2**20} MiB limit; "
-                    "reading stopped (JSON cannot resume after a skipped element)",
-                    line=buf.line_at(buf.pos),
-                    index=index,
-                )
-                return
-            except json.JSONDecodeError as exc:
-                yield self._syntax(source, buf, exc.msg, exc.pos, index)
-                return
-            except RecursionError:
-                yield RecordError(
-                    source.path,
-                    ErrorKind.LIMIT,
-                    f"nested more than {source.limits.max_depth} levels deep (the limit); reading "
-                    "stopped (JSON cannot resume after it)",
-                    line=buf.line_at(buf.pos),
-                    index=index,
-                )
-                return
-            except ValueError as exc:  # an integer of more digits than Python converts
-                yield RecordError(
-                    source.path,
-                    ErrorKind.LIMIT,
-                    f"{unreadable_value(exc)}; reading stopped (JSON cannot resume after it)",
-                    line=buf.line_at(buf.pos),
-                    index=index,
-                )
-                return
-            if isinstance(value, dict):
-                yield self._record(source, screen, value, index, line)
-            else:
-                yield not_an_object(source.path, index, line, value)
+                return None
+            got = self._element(source, buf, index)
+            if isinstance(got, RecordError):
+                yield got
+                return None
+            yield self._item(source, got, index)
             index += 1
+            after_element, first = True, False
+
+    def _item(self, source: InputSource, got: _Decoded, index: int) -> RawItem:
+        if isinstance(got.value, dict):
+            return self._record(source, got, got.value, index, got.line)
+        return not_an_object(source.path, index, got.line, got.value)
+
+    def _element(self, source: InputSource, buf: _Buffer, index: int) -> _Decoded | RecordError:
+        """The array element at ``buf.pos``, or the error that ends the file there."""
+        try:
+            return buf.value(source.limits.max_depth)
+        except _Truncated:
+            return RecordError(
+                source.path,
+                ErrorKind.LIMIT,
+                f"record is larger than the {buf.limit // 2**20} MiB limit; "
+                "reading stopped (JSON cannot resume after a skipped element)",
+                line=buf.line_at(buf.pos),
+                index=index,
+            )
+        except json.JSONDecodeError as exc:
+            return self._syntax(source, buf, exc.msg, exc.pos, index)
+        except RecursionError:
+            return RecordError(
+                source.path,
+                ErrorKind.LIMIT,
+                f"nested more than {source.limits.max_depth} levels deep (the limit); reading "
+                "stopped (JSON cannot resume after it)",
+                line=buf.line_at(buf.pos),
+                index=index,
+            )
+        except ValueError as exc:  # an integer of more digits than Python converts
+            return RecordError(
+                source.path,
+                ErrorKind.LIMIT,
+                f"{unreadable_value(exc)}; reading stopped (JSON cannot resume after it)",
+                line=buf.line_at(buf.pos),
+                index=index,
+            )
+
+    def _wrapper(self, source: InputSource, buf: _Buffer) -> Generator[RawItem, None, bool]:
+        """Stream the record lists of the object at ``buf.pos`` (``{"data": [...]}``).
+
+        Nothing is yielded, and False returned with ``buf.pos`` back at the object, until a
+        wrapper key holds a list whose first elements are all objects: the text read until then
+        is kept (``anchor``) so that the caller can read the object whole instead. From then on
+        the lists are read element by element, bounded by the record limit, and True returned.
+        """
+        start = buf.pos
+        depth = source.limits.max_depth
+        buf.pos += 1
+        index = 0
+        streaming = False
+
+        def declined() -> bool:
+            buf.pos = start
+            return False
+
+        while True:
+            char = buf.skip_ws()
+            if char == "}" and not index and not streaming:
+                return declined()
+            if char != '"':
+                break
+            try:
+                key = buf.value(depth).value
+            except (_Truncated, *_DECODE_ERRORS):
+                break
+            if buf.skip_ws() != ":":
+                break
+            buf.pos += 1
+            buf.skip_ws()
+            at = buf.pos
+            if buf.pos < len(buf.text) and buf.text[at] == "[" and key in _WRAPPER_KEYS:
+                buf.pos += 1
+                head = self._head(buf, depth)
+                if head is not None and head[0] and all(isinstance(d.value, dict) for d in head[0]):
+                    if not streaming:
+                        streaming = True
+                        buf.anchor = None  # committed: what was read need not be kept
+                        buf.limit = source.limits.max_record_bytes
+                    for decoded in head[0]:
+                        yield self._item(source, decoded, index)
+                        index += 1
+                    if not head[1]:
+                        after = yield from self._items(source, buf, index, True)
+                        if after is None:
+                            return True
+                        index = after
+                else:  # not records: metadata, read whole below
+                    buf.pos = at
+            if buf.pos == at:
+                try:
+                    buf.value(depth)  # metadata: decoded to check it and dropped
+                except (_Truncated, *_DECODE_ERRORS):
+                    break
             char = buf.skip_ws()
             if char == ",":
                 buf.pos += 1
-            elif char == "]":
+                continue
+            if char == "}":
                 buf.pos += 1
+                if not streaming:
+                    return declined()
                 if buf.skip_ws() is not None:
-                    yield self._syntax(source, buf, "extra data after the array")
-                return
-            else:
-                yield self._syntax(source, buf, "expected ',' or ']' after an array element", index=index)
-                return
+                    yield self._syntax(
+                        source,
+                        buf,
+                        "extra data after the object (a .json file is read as JSON Lines only "
+                        f"when its first line is under {_JSONL_PROBE // 2**20} MiB; else name it .jsonl)",
+                    )
+                return True
+            break
+        if not streaming:
+            return declined()
+        yield self._syntax(source, buf, "invalid JSON object around the record list")
+        return True
+
+    @staticmethod
+    def _head(buf: _Buffer, depth: int) -> tuple[list[_Decoded], bool] | None:
+        """Up to ``_HEAD`` elements of the array being read, and whether it ended; None when
+        they cannot be read (the caller reads the whole object and reports the error)."""
+        head: list[_Decoded] = []
+        if buf.skip_ws() == "]":
+            buf.pos += 1
+            return head, True
+        while True:
+            buf.skip_ws()
+            try:
+                head.append(buf.value(depth))
+            except (_Truncated, *_DECODE_ERRORS):
+                return None
+            char = buf.skip_ws()
+            if char == "]":
+                buf.pos += 1
+                return head, True
+            if char != ",":
+                return None
+            if len(head) == _HEAD:
+                return head, False  # at the ',' before the next element
+            buf.pos += 1
+
+    @staticmethod
+    def _one_line_value(buf: _Buffer, limit: int) -> bool:
+        """True when the first line of the object at ``buf.pos`` is a whole JSON value followed
+        by more text: the file is JSON Lines (read as such), not one object. Only the first
+        ``limit`` characters are looked at."""
+        start = buf.pos
+        while True:
+            nl = buf.text.find("\n", start)
+            if nl != -1 or buf.eof or len(buf.text) - start > limit:
+                break
+            buf.fill()
+        if nl == -1:
+            return False
+        try:
+            _DECODER.raw_decode(buf.text[start:nl].rstrip())
+        except (*_DECODE_ERRORS,):
+            return False
+        rest = nl + 1
+        while True:
+            while rest < len(buf.text) and buf.text[rest] in _WS:
+                rest += 1
+            if rest < len(buf.text):
+                return True
+            if not buf.fill():
+                return False
 
     def _object(self, source: InputSource, buf: _Buffer) -> Iterator[RawItem]:
         buf.limit = source.limits.max_document_bytes
+        buf.anchor = buf.pos
+        if not self._one_line_value(buf, _JSONL_PROBE) and (yield from self._wrapper(source, buf)):
+            return
+        buf.anchor = None
         try:
-            value, line, screen = buf.value(source.limits.max_depth)
+            got = buf.value(source.limits.max_depth)
         except _Truncated:
             yield RecordError(
                 source.path,
@@ -232,21 +407,22 @@ class JsonReader:
             # More values follow: the file is JSON Lines with a .json name.
             yield from JsonlReader().read(source)
             return
-        wrapped = _wrapped_records(value)
-        if wrapped is None:
-            yield self._record(source, screen, value, None, line)
-            return
-        for index, item in enumerate(wrapped):
-            if isinstance(item, dict):
-                yield self._record(source, screen, item, index, None)
-            else:
-                yield not_an_object(source.path, index, None, item)
+        # One object that wraps no record list (``_wrapper`` streams those): one record.
+        if isinstance(got.value, dict):
+            yield self._record(source, got, got.value, None, got.line)
+        else:  # pragma: no cover - the caller saw "{"
+            yield not_an_object(source.path, 0, got.line, got.value)
 
     @staticmethod
     def _record(
-        source: InputSource, screen: Screen, value: dict[str, Any], index: int | None, line: int | None
+        source: InputSource, got: _Decoded, value: dict[str, Any], index: int | None, line: int | None
     ) -> RawItem:
-        record = screen.record(value, source.limits.max_depth)
+        if got.strings is not None:
+            limit = source.limits.max_record_strings
+            return RecordError(
+                source.path, ErrorKind.LIMIT, too_many_strings(got.strings, limit), line=line, index=index
+            )
+        record = got.screen.record(value, source.limits.max_depth)
         if record is None:
             return nested_too_deep(source.path, source.limits.max_depth, index, line)
         return RawRecord(index=index or 0, line=line, data=record)
@@ -269,14 +445,3 @@ class JsonReader:
             line=line,
             index=index,
         )
-
-
-def _wrapped_records(value: dict[str, Any]) -> list[Any] | None:
-    """The record list of an export wrapper like ``{"version": 1, "data": [...]}``, if any."""
-    lists = [k for k in _WRAPPER_KEYS if isinstance(value.get(k), list)]
-    if len(lists) != 1:
-        return None
-    items = value[lists[0]]
-    if items and all(isinstance(i, dict) for i in items[:10]):
-        return items  # type: ignore[no-any-return]
-    return None

@@ -20,6 +20,8 @@ from provcheck.inputs.source import (
     InputSource,
     LimitExceeded,
     binary_content,
+    json_strings_over,
+    too_many_strings,
     utf8_stream,
 )
 from provcheck.model import ErrorKind, RecordError
@@ -45,10 +47,12 @@ class UnparsedLine:
     """The line without surrounding whitespace."""
     depth: int
     """The nesting limit (``Limits.max_depth``) the record is held to."""
+    strings: int
+    """The string limit (``Limits.max_record_strings``) the record is held to."""
 
     def parse(self, path: str) -> RawItem:
         """The record, or the located error a bad line is."""
-        return parse_line(path, self.payload, self.index, self.line, self.depth)
+        return parse_line(path, self.payload, self.index, self.line, self.depth, self.strings)
 
 
 class JsonlReader:
@@ -116,7 +120,7 @@ class JsonlReader:
                 if keep is not None and not keep(stripped, offset):
                     index += 1
                     continue
-                yield UnparsedLine(index, line_no, stripped, depth)
+                yield UnparsedLine(index, line_no, stripped, depth, source.limits.max_record_strings)
                 index += 1
             if line_no == 0:
                 yield RecordError(source.path, ErrorKind.FILE, "empty file: no records")
@@ -130,8 +134,12 @@ class JsonlReader:
             )
 
 
-def parse_line(path: str, data: bytes, index: int, line_no: int, depth: int) -> RawItem:
-    """One line's record, or a located error (``depth``: the nesting limit)."""
+def parse_line(path: str, data: bytes, index: int, line_no: int, depth: int, strings: int) -> RawItem:
+    """One line's record, or a located error (``depth``: the nesting limit; ``strings``: the
+    most strings a record may hold, checked before parsing, which would cost the memory)."""
+    count = json_strings_over(data, strings)
+    if count is not None:
+        return RecordError(path, ErrorKind.LIMIT, too_many_strings(count, strings), line=line_no, index=index)
     nul = data.find(b"\x00")
     if nul >= 0:
         return RecordError(

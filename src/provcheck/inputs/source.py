@@ -16,6 +16,7 @@ import io
 import lzma
 import os
 import re
+import stat
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -47,9 +48,48 @@ class Limits:
     """Decompressed size always allowed, whatever the ratio."""
     max_depth: int = 200
     """Deepest nesting of JSON arrays and objects in a record."""
+    max_record_strings: int = 100_000
+    """Most JSON strings (keys and values) in one record. Every string may be a turn to match:
+    a 34 MB line of 1.5 million tiny fields cost 1.1 GB and half a minute without this bound;
+    real records have hundreds."""
     max_errors_per_file: int = 1000
     """Unreadable records of one file reported one by one; the rest are counted in one error
     (a huge file of bad lines would otherwise fill memory with errors)."""
+
+
+_ESCAPES = re.compile(r"\\[\s\S]")
+_ESCAPES_BYTES = re.compile(rb"\\[\s\S]")
+
+
+def json_strings_over(raw: str | bytes, limit: int, start: int = 0, end: int | None = None) -> int | None:
+    """How many strings (keys and values) the JSON text ``raw[start:end]`` holds, when that is
+    more than ``limit``; None when it is not.
+
+    Counting quotes costs a scan in C; escaped quotes (``\\"``) are only looked for when the
+    quotes alone exceed the limit. Outside strings valid JSON has no backslash, so every quote
+    that is not escaped opens or closes a string.
+    """
+    end = len(raw) if end is None else end
+    if isinstance(raw, bytes):
+        quotes = raw.count(b'"', start, end)
+        if quotes // 2 <= limit:
+            return None
+        escaped = sum(1 for m in _ESCAPES_BYTES.finditer(raw, start, end) if m.group() == b'\\"')
+    else:
+        quotes = raw.count('"', start, end)
+        if quotes // 2 <= limit:
+            return None
+        escaped = sum(1 for m in _ESCAPES.finditer(raw, start, end) if m.group() == '\\"')
+    strings = (quotes - escaped) // 2
+    return strings if strings > limit else None
+
+
+def too_many_strings(count: int, limit: int) -> str:
+    """The message for a record over ``Limits.max_record_strings``."""
+    return (
+        f"record has {count:,} JSON strings (keys and values), more than the limit of {limit:,}; "
+        "skipped (split it into smaller records)"
+    )
 
 
 class LimitExceeded(Exception):
@@ -208,15 +248,52 @@ def _fsspec() -> Any:
     return fsspec
 
 
+_SPECIAL = (
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def _kind(mode: int) -> str:
+    return next((name for test, name in _SPECIAL if test(mode)), "not a regular file")
+
+
+def not_regular(path: str) -> str | None:
+    """Why the local ``path`` (links followed) is not read: a FIFO, device or socket; None for a
+    regular file, a directory or a path that cannot be stat'ed (opening it reports that)."""
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
+        return None
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    return f"{_kind(mode)}, not a regular file: not read (only regular files are scanned)"
+
+
 def open_binary(fs_path: str, display: str) -> BinaryIO:
-    """A local path or an fsspec URL, opened for reading bytes."""
+    """A local path or an fsspec URL, opened for reading bytes.
+
+    A local path is opened without blocking and must be a regular file: opening a FIFO would
+    wait forever for a writer, and reading a device has no end.
+    """
     try:
         if is_url(fs_path):
             return cast(BinaryIO, _fsspec().open(fs_path, "rb").open())
-        return open(fs_path, "rb")
+        fd = os.open(fs_path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     except (OSError, ValueError) as exc:
         reason = getattr(exc, "strerror", None) or exc
         raise InputError(f"{display}: cannot open: {reason}") from exc
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise InputError(f"{display}: {_kind(mode)}, not a regular file: not read")
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def _size(raw: BinaryIO) -> int:
