@@ -24,7 +24,15 @@ from provcheck.inputs.schemas import RecordOptions
 from provcheck.matching.params import MatchConfig
 from provcheck.matching.segment import RoleFilter
 from provcheck.model import ScanResult
-from provcheck.policy import Policy, Use, default_policy, load_policy, use_from_words
+from provcheck.policy import (
+    EffectiveUse,
+    Policy,
+    UseLayer,
+    default_policy,
+    load_policy,
+    merge_use,
+    use_from_words,
+)
 from provcheck.projectfile import FILENAME, ProjectConfig
 from provcheck.runtime.executors import default_workers
 from provcheck.runtime.progress import Progress
@@ -42,8 +50,9 @@ class Settings:
     index: str
     policy: str | None
     uses: tuple[str, ...]
-    uses_from: str | None
-    """Who declared the use: ``command line``, ``configuration`` or None (the policy's)."""
+    """``--use`` words (added to the configuration's and the policy's declared use)."""
+    use_only: bool
+    """``--use-only``: the ``--use`` words replace the declared use instead of adding to it."""
     fail_on: str
     records: RecordOptions
     roles: tuple[str, ...]
@@ -72,9 +81,28 @@ class Settings:
             return load_policy(self.policy, allow_outside=self.allow_include_outside)
         return default_policy()
 
-    def use(self, policy: Policy) -> Use:
-        """The declared use: options or configuration over the policy's."""
-        return use_from_words(self.uses) if self.uses else policy.use
+    def use(self, policy: Policy) -> EffectiveUse:
+        """The declared use: the policy's, plus the configuration's, plus ``--use``.
+
+        Each layer adds to the ones before it; a contradiction is an error unless the layer
+        replaces (``--use-only``, ``use_only: true``). Every word is checked against the
+        purposes the policy knows, so a typo cannot quietly leave a purpose undeclared.
+        """
+        known = policy.purposes()
+        layers: list[UseLayer] = []
+        if policy.use.declared:
+            where = f"{policy.path or 'the default policy'}: use"
+            use_from_words(sorted(policy.use.purposes), known, where)  # unknown purposes raise
+            layers.append(UseLayer("policy", policy.path or "default policy", policy.use))
+        c = self.config
+        if c is not None and c.use:
+            where = f"{c.where('use')}: use"
+            layers.append(UseLayer("configuration", where, use_from_words(c.use, known, where), c.use_only))
+        if self.uses:
+            layers.append(UseLayer("command line", "--use", use_from_words(self.uses, known), self.use_only))
+        elif self.use_only:
+            raise UsageError("--use-only replaces the declared use with the --use values: give --use too")
+        return merge_use(layers)
 
     def role_filter(self) -> RoleFilter | None:
         """The turns to scan."""
@@ -87,6 +115,7 @@ def resolve(
     index: str | None,
     policy: str | None = None,
     uses: tuple[str, ...] = (),
+    use_only: bool = False,
     fail_on: str | None = None,
     schema: str | None = None,
     text_field: str | None = None,
@@ -110,7 +139,6 @@ def resolve(
             "no reference index: pass --index INDEX"
             + (f" or set `index:` in {c.path}" if c else f" or create {FILENAME} with `index:`")
         )
-    use_source = "command line" if uses else ("configuration" if c and c.use else None)
     cache: str | None = None
     if not no_cache:
         configured = c.cache if c else None
@@ -124,8 +152,8 @@ def resolve(
         config=c,
         index=index,
         policy=policy or (c.policy if c else None),
-        uses=uses or (c.use if c else ()),
-        uses_from=use_source,
+        uses=uses,
+        use_only=use_only,
         fail_on=fail_on or (c.fail_on if c and c.fail_on else "block"),
         records=RecordOptions(
             schema=schema or (c.schema if c and c.schema else "auto"),
@@ -176,9 +204,9 @@ def _scan(
 ) -> ScanResult:
     """``engine.scan`` with the settings, the cache's results and an optional selector."""
     policy = settings.load_policy()
-    use = settings.use(policy)
-    if run.get("use_declared_by") is None and policy.use.declared:
-        run = {**run, "use_declared_by": "policy"}
+    effective = settings.use(policy)
+    use = effective.use
+    run = {**run, "use_origin": effective.origin_dict(), "use_declared_by": effective.declared_by()}
     index = ReferenceIndex(settings.index)
     options = engine.ScanOptions(
         records=settings.records,
@@ -190,12 +218,32 @@ def _scan(
         selector=selector,
     )
     if cache is None:
-        return engine.scan(paths, index, policy, use, options, progress, run=run, waivers=waivers)
+        result = engine.scan(paths, index, policy, use, options, progress, run=run, waivers=waivers)
+        _check_roles(settings, result)
+        return result
     results = cache.results(results_context(index, options), index.sources)
     options = dataclasses.replace(options, cache=results)
     result = engine.scan(paths, index, policy, use, options, progress, run=run, waivers=waivers)
+    _check_roles(settings, result)
     info = {**result.run, "cache": {"path": cache.path, "hits": results.hits, "stored": results.stored}}
     return dataclasses.replace(result, run=info)
+
+
+def _check_roles(settings: Settings, result: ScanResult) -> None:
+    """``--roles`` that select no turn of any record read: a misspelt role would otherwise
+    scan nothing and pass."""
+    if not settings.roles or not result.stats.records or result.run.get("turns_selected"):
+        return
+    where = "--roles" if settings.config is None or settings.roles != settings.config.roles else None
+    if where is None and settings.config is not None:
+        where = f"{settings.config.where('roles')}: roles"
+    seen = result.run.get("roles_seen") or []
+    have = ", ".join(repr(r) for r in seen) if isinstance(seen, list) and seen else "none"
+    raise UsageError(
+        f"{where} {','.join(settings.roles)}: no turn of the {result.stats.records:,} record(s) read "
+        f"has one of these roles; the data's roles are: {have}",
+        hint="give role names as the data spells them, or kinds: system, user, assistant, tool, text",
+    )
 
 
 def scan_paths(

@@ -16,7 +16,7 @@ import zstandard
 
 from helpers import write_jsonl
 from provcheck.inputs import Limits, RawRecord, UnparsedLine, discover, read, read_unparsed
-from provcheck.model import ErrorKind, RecordError
+from provcheck.model import ErrorKind, NotScanned, RecordError
 
 
 def read_all(path: Path, limits: Limits = Limits()) -> tuple[list[RawRecord], list[RecordError]]:
@@ -272,9 +272,11 @@ def test_discover_walks_directories_without_following_link_loops(tmp_path: Path)
     (data / ".hidden.jsonl").write_text("{}")
     (data / "notes.docx").write_text("x")
     (data / "sub" / "loop").symlink_to(data, target_is_directory=True)
-    found = [item for item in discover([str(data)]) if not isinstance(item, RecordError)]
+    found = [item for item in discover([str(data)]) if isinstance(item, tuple)]
     names = [Path(display).relative_to(data).as_posix() for display, _ in found]
     assert names == ["README.txt", "b.jsonl", "sub/a.jsonl.gz"]
+    others = [item for item in discover([str(data)]) if isinstance(item, NotScanned)]
+    assert [(Path(n.path).name, n.reason, n.kind) for n in others] == [("notes.docx", "unsupported type", ".docx")]
 
 
 def test_digest_covers_the_stored_bytes(tmp_path: Path) -> None:

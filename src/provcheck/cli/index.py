@@ -166,6 +166,11 @@ def _building(fn: F) -> F:
     metavar="R,...",
     help="Turns that are reference material (default: the model's turns).",
 )
+@click.option(
+    "--allow-no-turns",
+    is_flag=True,
+    help="Add the source even when PATH yields no reference turn (otherwise an input error, exit 4).",
+)
 @_building
 def index_add(
     index_path: str,
@@ -180,6 +185,7 @@ def index_add(
     text_field: str | None,
     id_field: str | None,
     roles: tuple[str, ...],
+    allow_no_turns: bool,
     shingle_size: int | None,
     window: int | None,
     seed: int | None,
@@ -201,6 +207,7 @@ def index_add(
         ),
         options=RecordOptions(schema=schema, text_field=text_field, id_field=id_field),
         roles=RoleFilter.parse(roles) if roles else MODEL_TURNS,
+        allow_no_turns=allow_no_turns,
     )
     _add(
         index_path,

@@ -6,6 +6,7 @@ import functools
 import os
 import shutil
 import sys
+from typing import Any
 
 import click
 
@@ -14,6 +15,8 @@ from provcheck.api import expand, resolve, scan_changes, scan_paths, unchanged_r
 from provcheck.cli.common import (
     ADDRESS,
     ENGINE,
+    USE,
+    USE_ONLY,
     StderrProgress,
     format_error,
     handle_errors,
@@ -28,6 +31,7 @@ from provcheck.matching.params import MatchConfig
 from provcheck.model import Action, ScanResult
 from provcheck.projectfile import LFS_MODES
 from provcheck.report import OutputFormat, ReportContext, formatter
+from provcheck.report import overview as ov
 from provcheck.report.serialize import counts_by_action
 from provcheck.report.terminal import printable
 from provcheck.waivers import DEFAULT_FILE as DEFAULT_WAIVERS
@@ -101,6 +105,7 @@ def summary(result: ScanResult, fail_on: frozenset[Action]) -> str:
         f"{s.matches} match(es); findings: {', '.join(parts) or 'none'}"
         + (f"; {waived} waived" if waived else "")
     ]
+    lines.extend(printable(line) for line in ov.summary_lines(result))
     lines.extend(waiver_lines(result))
     if "changes" in result.run:
         changes = result.run["changes"]
@@ -137,14 +142,8 @@ def summary(result: ScanResult, fail_on: frozenset[Action]) -> str:
     type=click.Path(dir_okay=False),
     help="Policy file (default: every match is a review finding).",
 )
-@click.option(
-    "--use",
-    "uses",
-    multiple=True,
-    metavar="PURPOSE",
-    help="Intended use, overriding the policy's: a purpose (train-competing-model, fine-tune...) "
-    "or commercial, non-commercial, distributed, internal, research-only. Repeatable.",
-)
+@USE
+@USE_ONLY
 @click.option(
     "-f",
     "--format",
@@ -242,6 +241,7 @@ def scan(
     index_path: str | None,
     policy_path: str | None,
     uses: tuple[str, ...],
+    use_only: bool,
     formats: tuple[str, ...],
     outputs: tuple[str, ...],
     fail_on: str | None,
@@ -275,6 +275,7 @@ def scan(
         index=index_path,
         policy=policy_path,
         uses=uses,
+        use_only=use_only,
         fail_on=fail_on,
         schema=schema,
         text_field=text_field,
@@ -296,10 +297,9 @@ def scan(
         paths = (config.root,)
     actions = fail_on_actions(settings.fail_on)
     waivers = waivers_of(settings, waivers_path)
-    run = {
+    run: dict[str, Any] = {
         "command": ["provcheck", *sys.argv[1:]],
         "fail_on": sorted(a.value for a in actions),
-        "use_declared_by": settings.uses_from,
     }
     progress = StderrProgress(not quiet)
     try:

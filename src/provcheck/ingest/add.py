@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from provcheck.errors import InputError
 from provcheck.index.store import IndexWriter, now
 from provcheck.inputs import Limits, RawItem, RawRecord, UnparsedLine, read_unparsed
 from provcheck.inputs.schemas import RecordOptions, to_record
@@ -31,6 +32,9 @@ class AddSpec:
     source: SourceInfo
     options: RecordOptions = RecordOptions()
     roles: RoleFilter = MODEL_TURNS
+    allow_no_turns: bool = False
+    """Accept a file that yields no reference turn (``--allow-no-turns``); otherwise that is an
+    input error: a source that adds nothing would be reported as searched."""
 
 
 @dataclass(slots=True)
@@ -76,6 +80,8 @@ class BatchResult:
     errors: list[RecordError]
     records: int
     """Records read successfully."""
+    roles: frozenset[str] = frozenset()
+    """``role (kind)`` of every turn of the batch's records, for the message when none is taken."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,11 +104,13 @@ class FingerprintJob:
         def run(batch: list[RawRecord | UnparsedLine]) -> BatchResult:
             turns: list[tuple[Turn, dict[str, Any], list[str]]] = []
             errors: list[RecordError] = []
+            seen: set[str] = set()
             for item in batch:
                 record = _record(item, spec)
                 if isinstance(record, RecordError):
                     errors.append(record)
                     continue
+                seen.update(f"{t.role} ({t.kind.value})" for t in record.turns)
                 ref_id = record.id or f"{name}#{item.index}"
                 prompts = [t.text for t in record.turns if t.kind in _PROMPT_KINDS]
                 turns.extend(
@@ -120,7 +128,7 @@ class FingerprintJob:
             for i, ((turn, ref, _), fp) in enumerate(zip(turns, prints, strict=True)):
                 echo = echoes(fp.codes, prompt_codes[starts[i] : starts[i + 1]])
                 out.append(Fingerprinted(turn.text, ref, fp.key, fp.anchors, fp.codes, echo, len(fp.tokens)))
-            return BatchResult(out, errors, len(batch) - len(errors))
+            return BatchResult(out, errors, len(batch) - len(errors), frozenset(seen))
 
         return run
 
@@ -148,8 +156,10 @@ def add_file(
     job = FingerprintJob(writer.config, spec)
     executor, batches = executor_for(job, batches, workers, engine, address)
     builder = writer.new_shard()
+    roles: set[str] = set()
     try:
         for result in executor.map(batches):
+            roles.update(result.roles)
             report.errors.extend(result.errors)
             report.records += result.records
             for err in result.errors:
@@ -168,6 +178,17 @@ def add_file(
             progress.records(result.records + len(result.errors))
     finally:
         executor.close()
+    if not report.turns and not spec.allow_no_turns:
+        found = ", ".join(sorted(roles)[:20]) or "none"
+        raise InputError(
+            f"{spec.path}: no reference turn to add for source {spec.source.name!r}: "
+            f"{report.records:,} record(s) read; roles taken: {spec.roles}"
+            + (f"; {report.skipped:,} turn(s) taken had no words" if report.skipped else "")
+            + f"; roles found: {found}",
+            hint="pass --roles with the roles that hold the model's output (`roles:` in a sources "
+            "manifest), or --allow-no-turns to record the source with nothing to match; nothing was "
+            "added to the index",
+        )
     writer.seal(builder)
     report.errors.sort(key=lambda e: (-1 if e.index is None else e.index, e.line or 0))
     entry.records += report.records

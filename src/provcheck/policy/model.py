@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import fnmatch
-from collections.abc import Mapping, Sequence
+import difflib
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from provcheck.errors import UsageError
 from provcheck.model import Action, Clause
-from provcheck.policy.patterns import Pattern, compile_pattern, escape
+from provcheck.support.globs import name_match, path_match
 
 SIGNALS = ("match", "marker", "declaration")
 PATH_FIELDS = frozenset({"record.path", "declared.file", "declared.dataset"})
@@ -52,28 +53,149 @@ FLAG_WORDS = {
     "internal": ("distributed", False),
     "not-distributed": ("distributed", False),
     "research-only": ("research_only", True),
+    "not-research-only": ("research_only", False),
 }
 """``--use`` words that set a flag rather than name a purpose."""
 
+FLAGS = ("commercial", "distributed", "research_only")
+_FLAG_NAMES = {
+    ("commercial", True): "commercial",
+    ("commercial", False): "non-commercial",
+    ("distributed", True): "distributed",
+    ("distributed", False): "internal",
+    ("research_only", True): "research-only",
+    ("research_only", False): "not-research-only",
+}
 
-def use_from_words(words: Sequence[str]) -> Use:
-    """``--use train-competing-model --use commercial,distributed`` -> ``Use``."""
+PURPOSES = frozenset(
+    {
+        "train-model",
+        "train-competing-model",
+        "fine-tune",
+        "fine-tune-provider-model",
+        "distill",
+        "train-classifier",
+        "train-embedding-model",
+        "evaluation",
+        "research",
+    }
+)
+"""Purposes the shipped packs know (a test checks every pack's ``use.purpose`` is here). A
+policy's own rules may name more; any other word is refused as a probable typo."""
+
+
+def flag_word(name: str, value: bool) -> str:
+    """``("commercial", False)`` -> ``non-commercial``."""
+    return _FLAG_NAMES[(name, value)]
+
+
+def use_from_words(words: Sequence[str], known: frozenset[str] | None = None, where: str = "--use") -> Use:
+    """``--use train-competing-model --use commercial,distributed`` -> ``Use``.
+
+    With ``known`` (the purposes the loaded policy knows), an unknown word or two words that
+    contradict each other (``commercial,non-commercial``) raise ``UsageError`` naming ``where``.
+    """
     purposes: set[str] = set()
-    flags: dict[str, bool] = {}
+    flags: dict[str, tuple[bool, str]] = {}
     for word in (w.strip().lower() for value in words for w in value.split(",")):
         if not word:
             continue
         if word in FLAG_WORDS:
             name, value = FLAG_WORDS[word]
-            flags[name] = value
+            if name in flags and flags[name][0] != value:
+                raise UsageError(f"{where}: {word!r} contradicts {flags[name][1]!r}; give one of them")
+            flags[name] = (value, word)
+        elif known is not None and word not in known:
+            raise UsageError(
+                f"{where}: unknown purpose {word!r}{did_you_mean(word, [*known, *FLAG_WORDS])}; "
+                f"purposes: {', '.join(sorted(known))}; flags: {', '.join(FLAG_WORDS)}"
+            )
         else:
             purposes.add(word)
     return Use(
         purposes=frozenset(purposes),
-        commercial=flags.get("commercial"),
-        distributed=flags.get("distributed"),
-        research_only=flags.get("research_only"),
+        commercial=flags["commercial"][0] if "commercial" in flags else None,
+        distributed=flags["distributed"][0] if "distributed" in flags else None,
+        research_only=flags["research_only"][0] if "research_only" in flags else None,
     )
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """`` (did you mean 'x'?)`` for the closest choice, or nothing."""
+    close = difflib.get_close_matches(word, sorted(set(choices)), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+@dataclass(frozen=True, slots=True)
+class UseLayer:
+    """One declaration of the intended use, with where it comes from."""
+
+    origin: str
+    """``policy``, ``configuration`` or ``command line``."""
+    where: str
+    """What to name in a message: the policy file, ``.provcheck.yaml:LINE``, ``--use``."""
+    use: Use
+    replace: bool = False
+    """Replace the layers before it (``--use-only``, ``use_only: true``) instead of adding."""
+
+
+@dataclass(frozen=True, slots=True)
+class EffectiveUse:
+    """The declared use after every layer is merged, and which layer declared each part."""
+
+    use: Use
+    origins: Mapping[str, str]
+    """Part (a purpose, or ``commercial``/``distributed``/``research_only``) -> origin."""
+
+    def declared_by(self) -> str | None:
+        """Who declared the use, in layer order: ``policy, command line``; None if nobody."""
+        order = ("policy", "configuration", "command line")
+        found = set(self.origins.values())
+        return ", ".join(o for o in order if o in found) or None
+
+    def origin_dict(self) -> dict[str, Any]:
+        """Plain form for the run record: ``{"purpose": {p: origin}, flag: origin}``."""
+        out: dict[str, Any] = {"purpose": {p: self.origins[p] for p in sorted(self.use.purposes)}}
+        for name in FLAGS:
+            out[name] = self.origins.get(name) if getattr(self.use, name) is not None else None
+        return out
+
+
+def merge_use(layers: Sequence[UseLayer]) -> EffectiveUse:
+    """Layers in order (policy, configuration, command line): each adds to those before it.
+
+    A flag that contradicts one an earlier layer set (``non-commercial`` over the policy's
+    ``commercial: true``) is a ``UsageError``, unless the layer replaces (``--use-only``): a
+    plausible option must never quietly weaken the declared use.
+    """
+    purposes: dict[str, str] = {}
+    flags: dict[str, tuple[bool, UseLayer]] = {}
+    for layer in layers:
+        if layer.replace:
+            purposes.clear()
+            flags.clear()
+        for purpose in sorted(layer.use.purposes):
+            purposes.setdefault(purpose, layer.origin)
+        for name in FLAGS:
+            value = getattr(layer.use, name)
+            if value is None:
+                continue
+            if name in flags and flags[name][0] != value:
+                before = flags[name][1]
+                raise UsageError(
+                    f"{layer.where}: {flag_word(name, value)!r} contradicts {flag_word(name, not value)!r} "
+                    f"declared by the {before.origin} ({before.where})",
+                    hint="the declared use can only be added to; to replace it, pass --use-only "
+                    "(or set `use_only: true` in .provcheck.yaml)",
+                )
+            flags.setdefault(name, (value, layer))
+    use = Use(
+        purposes=frozenset(purposes),
+        **{name: flags[name][0] if name in flags else None for name in FLAGS},
+    )
+    origins = dict(purposes)
+    origins.update({name: layer.origin for name, (_, layer) in flags.items()})
+    return EffectiveUse(use, origins)
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +250,7 @@ class TermsVersion:
         if facts is None:
             return False
         generator = (facts.generator or "").lower()
-        if generator and any(glob_match(generator, g.lower()) for g in self.generators):
+        if generator and any(name_match(generator, g) for g in self.generators):
             return True
         license_id = (facts.license or "").lower()
         return bool(license_id) and license_id in {x.lower() for x in self.licenses}
@@ -222,10 +344,10 @@ class Comparison:
         if actual is None:
             return False
         values = actual if isinstance(actual, (tuple, list, frozenset, set)) else (actual,)
-        if self.op == "glob" and self.field not in PATH_FIELDS:
+        if self.op == "glob":
             patterns = self.value if isinstance(self.value, (list, tuple)) else [self.value]
-            folded = [p.lower() for p in patterns]
-            return any(_compare("glob", str(v).lower(), folded) for v in values)
+            match = path_match if self.field in PATH_FIELDS else name_match
+            return any(match(str(v), str(p)) for v in values for p in patterns)
         return any(_compare(self.op, v, self.value) for v in values)
 
 
@@ -243,9 +365,6 @@ def _compare(op: str, actual: Any, expected: Any) -> bool:
         return _fold(actual) in {_fold(e) for e in expected}
     if op == "not_in":
         return _fold(actual) not in {_fold(e) for e in expected}
-    if op == "glob":
-        patterns = expected if isinstance(expected, (list, tuple)) else [expected]
-        return any(glob_match(str(actual), p) for p in patterns)
     if op == "regex":
         return bool(expected.search(str(actual)))
     if op == "contains":
@@ -262,40 +381,6 @@ def _compare(op: str, actual: Any, expected: Any) -> bool:
     except TypeError:
         return False
     raise ValueError(f"unknown operator {op}")
-
-
-def glob_match(path: str, pattern: str) -> bool:
-    """Shell-style match where ``**`` spans directories and ``*`` does not."""
-    regex = _GLOBS.get(pattern)
-    if regex is None:
-        parts = ["^"]
-        i = 0
-        while i < len(pattern):
-            if pattern.startswith("**/", i):
-                parts.append("(?:.*/)?")
-                i += 3
-            elif pattern.startswith("**", i):
-                parts.append(".*")
-                i += 2
-            elif pattern[i] == "*":
-                parts.append("[^/]*")
-                i += 1
-            elif pattern[i] == "?":
-                parts.append("[^/]")
-                i += 1
-            else:
-                parts.append(escape(pattern[i]))
-                i += 1
-        regex = compile_pattern("".join(parts) + r"\z", case_sensitive=True)
-        _GLOBS[pattern] = regex
-    path = path.replace("\\", "/")
-    while path.startswith("./"):
-        path = path[2:]
-    return regex.search(path) is not None or fnmatch.fnmatch(path, pattern)
-
-
-_GLOBS: dict[str, Pattern] = {}
-"""Compiled globs (a pure memo: a glob always compiles to the same pattern)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -402,6 +487,16 @@ class Policy:
     terms: Mapping[str, Terms] = field(default_factory=dict)
     markers: tuple[Marker, ...] = ()
     name: str | None = None
+
+    def purposes(self) -> frozenset[str]:
+        """Purposes this policy knows: the shipped vocabulary and every purpose its rules name."""
+        named: set[str] = set()
+        for rule in self.rules:
+            for c in comparisons(rule.when):
+                if c.field == "use.purpose" and c.op in ("equals", "in", "not_in"):
+                    values = c.value if isinstance(c.value, (list, tuple)) else [c.value]
+                    named.update(str(v).lower() for v in values)
+        return PURPOSES | named
 
     def rule(self, rule_id: str) -> Rule | None:
         """The rule with this id, if any."""

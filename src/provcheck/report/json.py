@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from typing import Any, TextIO
 
 from provcheck.model import ScanResult
+from provcheck.report import overview as ov
 from provcheck.report import serialize as s
 from provcheck.report.base import Formatter, ReportContext
 
@@ -50,10 +51,13 @@ class JsonFormatter(Formatter):
                 "waived": result.counts.total_waived,
                 "matches": len(result.matches),
                 "errors": len(result.errors),
+                "not_scanned": len(result.not_scanned),
+                "declared_use": ov.declared_use(result.run),
             },
         }
         tail = {
             "files": [s.file_summary(f) for f in result.files],
+            "not_scanned": [{"path": n.path, "reason": n.reason, "kind": n.kind} for n in result.not_scanned],
             "declarations": [s.declaration(d) for d in result.declarations],
             "waivers": s.waivers(result.waivers),
             "stats": {

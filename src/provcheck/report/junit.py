@@ -127,6 +127,8 @@ class JunitFormatter(Formatter):
             ("index.digest", ov.run_text(run, "index", "digest")),
             ("policy.digest", ov.run_text(run, "policy", "digest")),
             ("command", ov.command_line(run)),
+            ("declared_use", ov.declared_use(run)),
+            ("not_scanned", ov.not_scanned_line(result) or "none"),
         ]
         root_attrs = {
             "name": "provcheck",

@@ -63,6 +63,8 @@ class MarkdownFormatter(Formatter):
             f"**Dataset** {md(ov.run_text(run, 'paths'))} · **use** {md(ov.declared_use(run))} · "
             f"**policy** {md(policy)} · {result.stats.records:,} records in {result.stats.files:,} file(s)"
         )
+        if line := ov.not_scanned_line(result):
+            out.append(f"<br>{md(line, 500)}")
         out.append("")
         counts = ov.by_action(result)
         out.append("| " + " | ".join(a for a, _ in counts) + " | unreadable |")

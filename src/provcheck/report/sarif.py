@@ -279,6 +279,10 @@ class SarifFormatter(Formatter):
                     "results": [placeholder] if result.findings else [],
                     "properties": {
                         "verdict": {"status": verdict.status, "blockingFindings": verdict.blocking},
+                        "summary": ov.summary_lines(result),
+                        "notScanned": [
+                            {"path": n.path, "reason": n.reason, "kind": n.kind} for n in result.not_scanned
+                        ],
                         "run": dict(run),
                     },
                 }

@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from provcheck.model import Action, Finding, ScanResult
+from provcheck.report import overview as ov
 from provcheck.report.base import Formatter, ReportContext
 from provcheck.report.terminal import printable
 
@@ -83,6 +84,7 @@ class TextFormatter(Formatter):
             highlight=False,
             soft_wrap=False,
         )
+        console.print(printable("provcheck report · " + " · ".join(ov.summary_lines(result))), markup=False)
         if not result.findings:
             console.print("No findings.")
             return

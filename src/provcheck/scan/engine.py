@@ -19,7 +19,16 @@ from typing import Any, Protocol, TypeVar
 
 from provcheck import __version__
 from provcheck.index import ReferenceIndex
-from provcheck.inputs import InputSource, Limits, RawItem, RawRecord, UnparsedLine, discover, read_unparsed
+from provcheck.inputs import (
+    Found,
+    InputSource,
+    Limits,
+    RawItem,
+    RawRecord,
+    UnparsedLine,
+    discover,
+    read_unparsed,
+)
 from provcheck.inputs.declared import declaring_dirs, is_card, read_declarations
 from provcheck.inputs.schemas import RecordOptions, to_record
 from provcheck.matching.params import MatchConfig
@@ -30,6 +39,7 @@ from provcheck.model import (
     FileSummary,
     MarkerHit,
     Match,
+    NotScanned,
     Record,
     RecordError,
     ScanResult,
@@ -49,7 +59,7 @@ T = TypeVar("T")
 class RecordSelector(Protocol):
     """Chooses what a scan reads: diff-aware scans read only new records (``provcheck.gitscan.selection``)."""
 
-    def discover(self, paths: list[str]) -> Iterator[tuple[str, str] | RecordError]:
+    def discover(self, paths: list[str]) -> Iterator[Found]:
         """The files to read, as ``(display path, filesystem path)``, or located errors."""
         ...
 
@@ -119,6 +129,11 @@ class BatchOutput:
     """``(path, schema)`` of every valid record."""
     markers: tuple[MarkerHit, ...] = ()
     """Model-output markers found in the batch's scanned turns."""
+    roles: frozenset[str] = frozenset()
+    """Role names of the batch's turns, as the data spells them (to name them when ``--roles``
+    selects none)."""
+    selected: int = 0
+    """Turns ``--roles`` accepted (every turn without it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +167,7 @@ class BatchMatcher:
                 (errors if isinstance(rec, RecordError) else records).append(rec)  # type: ignore[arg-type]
             matches = matcher.records(records, roles)
             hits = scanner.records(records, roles) if scanner else []
+            seen, selected = role_tally(records, roles)
             return BatchOutput(
                 tuple(matches),
                 tuple(errors),
@@ -159,9 +175,18 @@ class BatchMatcher:
                 sum(len(r.turns) for r in records),
                 tuple((r.location.path, r.schema) for r in records),
                 tuple(hits),
+                seen,
+                selected,
             )
 
         return run
+
+
+def role_tally(records: Sequence[Record], roles: RoleFilter | None) -> tuple[frozenset[str], int]:
+    """The role names of the records' turns, and how many turns ``roles`` accepts."""
+    seen = frozenset(t.role for r in records for t in r.turns)
+    selected = sum(1 for r in records for t in r.turns if roles is None or roles.accepts(t))
+    return seen, selected
 
 
 def batched(items: Iterator[T], size: int) -> Iterator[list[T]]:
@@ -187,6 +212,9 @@ class _Tally:
     files: dict[str, _FileTally] = field(default_factory=dict)
     records: int = 0
     turns: int = 0
+    roles: set[str] = field(default_factory=set)
+    selected: int = 0
+    """Turns the role filter accepted."""
     bytes_total: int = 0
     bytes_done: int = 0
     """Bytes of the files read to their end."""
@@ -202,6 +230,8 @@ class _Tally:
     def add(self, out: BatchOutput) -> None:
         self.results.add(out.matches, out.markers)
         self.turns += out.turns
+        self.roles.update(out.roles)
+        self.selected += out.selected
         for err in out.errors:
             file = self.files[err.path]
             file.errors += 1
@@ -293,6 +323,9 @@ class _Prefilter:
             file.schemas[rec.schema] += 1
             self.tally.records += 1
             self.tally.turns += len(rec.turns)
+            seen, selected = role_tally([rec], self.options.roles)
+            self.tally.roles.update(seen)
+            self.tally.selected += selected
             hits = self.scanner.records([rec], self.options.roles) if self.scanner is not None else []
             self.tally.results.add(known, hits)
 
@@ -354,9 +387,12 @@ def scan(
         error_limit=options.limits.max_errors_per_file,
     )
     files: list[tuple[str, str]] = []
+    not_scanned: list[NotScanned] = []
     found = options.selector.discover(list(paths)) if options.selector else discover(list(paths))
     for item in found:
-        if isinstance(item, RecordError):
+        if isinstance(item, NotScanned):
+            not_scanned.append(item)
+        elif isinstance(item, RecordError):
             tally.errors.append(item)
             progress.error(item)
         elif is_card(item[1]) and item[0] not in paths:
@@ -435,6 +471,8 @@ def scan(
         "workers": options.workers,
         "engine": options.engine,
         "roles": str(options.roles) if options.roles else None,
+        "turns_selected": tally.selected,
+        "roles_seen": sorted(tally.roles)[:50],
         "schema": options.records.schema,
     }
     info.update(run or {})
@@ -459,6 +497,7 @@ def scan(
         declarations=tuple(declarations),
         counts=collected.counts,
         unruled=collected.unruled,
+        not_scanned=tuple(not_scanned),
     )
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import fnmatch
 import functools
 import re
+from typing import Any
 
 from wcmatch import glob as _wc
 
@@ -35,7 +36,7 @@ def normalize_path(path: str) -> str:
 
 
 @functools.lru_cache(maxsize=512)
-def _compiled_path(pattern: str) -> _wc.WcRegexp[str]:
+def _compiled_path(pattern: str) -> Any:
     return _wc.compile(pattern, flags=_PATH_FLAGS)
 
 

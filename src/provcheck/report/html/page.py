@@ -198,6 +198,7 @@ class HtmlFormatter(Formatter):
                     f"{s.records:,} records ({s.turns:,} turns) in {s.files:,} file(s); "
                     f"{s.errors:,} unreadable file(s) or record(s)",
                 ),
+                ("Not scanned", esc(ov.not_scanned_line(result) or "nothing: every file found was read")),
                 ("Declared use", esc(ov.declared_use(run))),
                 (
                     "Policy",
