@@ -83,9 +83,9 @@ def scan_staged(
         + (f" ({unchanged:,} unchanged skipped)" if unchanged else "")
         + f" against {changes.base} in {s.seconds:.2f} s; findings: {counts}"
     )
+    # What the verdict is for (the declared use) and what was left out go with it, always.
+    verdict += "".join(f"\nprovcheck: {printable(line)}" for line in summary_lines(result))
     if not quiet:
-        for line in summary_lines(result):
-            stderr.print(printable(f"provcheck: {line}"), markup=False)
         for line in waiver_lines(result):
             stderr.print(f"provcheck: {line}", markup=False)
     if cache is not None and cache.problem and not quiet:
