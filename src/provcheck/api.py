@@ -284,7 +284,8 @@ def scan_changes(
         "files": files,
         "skipped": [{"path": k.path, "reason": k.reason} for k in changes.skipped],
     }
-    return dataclasses.replace(result, run=info, files=summaries), cache
+    not_scanned = result.not_scanned + tuple(changes.not_scanned)
+    return dataclasses.replace(result, run=info, files=summaries, not_scanned=not_scanned), cache
 
 
 def unchanged_records(result: ScanResult) -> int:

@@ -276,7 +276,9 @@ def test_discover_walks_directories_without_following_link_loops(tmp_path: Path)
     names = [Path(display).relative_to(data).as_posix() for display, _ in found]
     assert names == ["README.txt", "b.jsonl", "sub/a.jsonl.gz"]
     others = [item for item in discover([str(data)]) if isinstance(item, NotScanned)]
-    assert [(Path(n.path).name, n.reason, n.kind) for n in others] == [("notes.docx", "unsupported type", ".docx")]
+    assert [(Path(n.path).name, n.reason, n.kind) for n in others] == [
+        ("notes.docx", "unsupported type", ".docx")
+    ]
 
 
 def test_digest_covers_the_stored_bytes(tmp_path: Path) -> None:

@@ -21,7 +21,7 @@ def hook() -> None:
 
 
 @hook.command("run")
-@click.argument("files", nargs=-1, type=click.Path())
+@click.argument("files", nargs=-1, type=click.Path(readable=False))
 @click.option(
     "--config",
     "config_path",

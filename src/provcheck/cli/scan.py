@@ -127,7 +127,7 @@ def summary(result: ScanResult, fail_on: frozenset[Action]) -> str:
 
 
 @click.command()
-@click.argument("paths", nargs=-1, type=click.Path())
+@click.argument("paths", nargs=-1, type=click.Path(readable=False))
 @click.option(
     "-i",
     "--index",

@@ -134,9 +134,12 @@ def discover(paths: list[str]) -> Iterator[Found]:
                     continue
                 found += 1
                 yield unicode_text(full), full  # a name that is not UTF-8 is shown with U+FFFD
+        blocked = False
         while unreadable:
-            yield _unlistable(unreadable.pop(0))
-        if not found:
+            error = _unlistable(unreadable.pop(0))
+            blocked = blocked or error.path == unicode_text(given)
+            yield error
+        if not found and not blocked:
             yield RecordError(
                 unicode_text(given),
                 ErrorKind.FILE,

@@ -84,7 +84,9 @@ class TextFormatter(Formatter):
             highlight=False,
             soft_wrap=False,
         )
-        console.print(printable("provcheck report · " + " · ".join(ov.summary_lines(result))), markup=False)
+        # One line, never wrapped: own_report() recognises a text report by its start.
+        heading = printable("provcheck report · " + " · ".join(ov.summary_lines(result)))
+        console.print(heading, markup=False, soft_wrap=True)
         if not result.findings:
             console.print("No findings.")
             return
