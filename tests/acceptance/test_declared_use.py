@@ -182,3 +182,16 @@ def test_index_add_of_a_source_without_reference_turns_is_an_input_error(tmp_pat
     assert not (idx / "manifest.json").exists() or "h" not in (idx / "manifest.json").read_text()
     run_cli(["index", "add", idx, humans, "--source", "h", "--allow-no-turns", "-q"], 0)
     run_cli(["index", "add", idx, humans, "--source", "h2", "--roles", "human", "-q"], 0)
+
+
+def test_a_sources_manifest_entry_may_accept_a_source_without_turns(tmp_path: Path) -> None:
+    humans = tmp_path / "humans.jsonl"
+    humans.write_text(jsonl([{"conversations": [{"from": "human", "value": REFERENCE_TEXTS[0]}]}]))
+    manifest = tmp_path / "sources.yaml"
+    manifest.write_text("sources:\n  - path: humans.jsonl\n    source: h\n")
+    assert (
+        "roles found: human (user)"
+        in run_cli(["index", "build", tmp_path / "i", "--sources", manifest], 4).stderr
+    )
+    manifest.write_text("sources:\n  - path: humans.jsonl\n    source: h\n    allow_no_turns: true\n")
+    run_cli(["index", "build", tmp_path / "i", "--sources", manifest, "-q"], 0)

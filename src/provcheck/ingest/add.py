@@ -185,9 +185,9 @@ def add_file(
             f"{report.records:,} record(s) read; roles taken: {spec.roles}"
             + (f"; {report.skipped:,} turn(s) taken had no words" if report.skipped else "")
             + f"; roles found: {found}",
-            hint="pass --roles with the roles that hold the model's output (`roles:` in a sources "
-            "manifest), or --allow-no-turns to record the source with nothing to match; nothing was "
-            "added to the index",
+            hint="give the roles that hold the model's output (--roles; `roles:` in a sources "
+            "manifest), or accept a source with nothing to match (--allow-no-turns; "
+            "`allow_no_turns: true`); nothing was added to the index",
         )
     writer.seal(builder)
     report.errors.sort(key=lambda e: (-1 if e.index is None else e.index, e.line or 0))
