@@ -23,7 +23,7 @@ from provcheck.inputs import discover
 from provcheck.inputs.schemas import RecordOptions
 from provcheck.matching.params import MatchConfig
 from provcheck.matching.segment import RoleFilter
-from provcheck.model import ScanResult
+from provcheck.model import NotScanned, RecordError, ScanResult
 from provcheck.policy import (
     EffectiveUse,
     Policy,
@@ -247,14 +247,29 @@ def _check_roles(settings: Settings, result: ScanResult) -> None:
 
 
 def scan_paths(
-    settings: Settings, paths: list[str], progress: Progress, run: dict[str, Any], waivers: Waivers | None
+    settings: Settings,
+    paths: list[str],
+    progress: Progress,
+    run: dict[str, Any],
+    waivers: Waivers | None,
+    extras: Sequence[RecordError | NotScanned] = (),
 ) -> tuple[ScanResult, Cache | None]:
-    """A full scan of files and directories."""
+    """A full scan of files and directories; ``extras`` (from ``expand_found``) join the result."""
     cache = open_cache(settings)
     if cache is None:
-        return _scan(settings, paths, None, None, progress, run, waivers), None
+        return _with_extras(_scan(settings, paths, None, None, progress, run, waivers), extras), None
     with cache:
-        return _scan(settings, paths, None, cache, progress, run, waivers), cache
+        return _with_extras(_scan(settings, paths, None, cache, progress, run, waivers), extras), cache
+
+
+def _with_extras(result: ScanResult, extras: Sequence[RecordError | NotScanned]) -> ScanResult:
+    if not extras:
+        return result
+    errors = [*result.errors, *(e for e in extras if isinstance(e, RecordError))]
+    errors.sort(key=lambda e: (e.path, -1 if e.index is None else e.index, e.line or 0))
+    not_scanned = (*result.not_scanned, *(n for n in extras if isinstance(n, NotScanned)))
+    stats = dataclasses.replace(result.stats, errors=len(errors))
+    return dataclasses.replace(result, errors=tuple(errors), not_scanned=not_scanned, stats=stats)
 
 
 def scan_changes(
@@ -296,19 +311,28 @@ def unchanged_records(result: ScanResult) -> int:
     return sum(int(f.get("unchanged_records") or 0) for f in files.get("files", {}).values())
 
 
-def expand(paths: Sequence[str], config: ProjectConfig | None) -> list[str]:
+def expand_found(
+    paths: Sequence[str], config: ProjectConfig | None
+) -> tuple[list[str], list[RecordError | NotScanned]]:
     """Paths to scan with the configuration's globs applied to files found under directories
-    (files named on the command line are always scanned)."""
+    (files named on the command line are always scanned), and what discovery found besides
+    dataset files there: unreadable directories (always) and files not read that the globs select. The
+    engine sees only the selected files, so these are handed on (``scan_paths(extras=...)``)
+    rather than dropped."""
     if config is None or not (config.include or config.exclude):
-        return list(paths)
+        return list(paths), []
     out: list[str] = []
+    extras: list[RecordError | NotScanned] = []
     for given in paths:
         if not os.path.isdir(given):
             out.append(given)
             continue
-        found = [item for item in discover([given]) if isinstance(item, tuple)]
+        items = list(discover([given]))
+        found = [item for item in items if isinstance(item, tuple)]
+        extras += [i for i in items if isinstance(i, NotScanned) and config.selects(i.path)]
         if not found:
-            out.append(given)  # the engine reports the empty directory
+            out.append(given)  # the engine reports the empty or unreadable directory
             continue
+        extras += [i for i in items if isinstance(i, RecordError)]
         out.extend(display for display, _ in found if config.selects(display))
-    return out
+    return out, extras

@@ -199,3 +199,29 @@ def test_compressed_arrow_is_read(tmp_path: Path, index_dir: Path) -> None:
     packed = tmp_path / "shard.arrow.gz"
     packed.write_bytes(gzip.compress(shard.read_bytes()))
     assert len(scan([packed, "-i", index_dir], 0)["matches"]) == 1
+
+
+def test_with_include_globs_nothing_found_is_dropped_either(
+    tmp_path: Path, index_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "repo"
+    (root / "data" / "locked").mkdir(parents=True)
+    (root / "notes").mkdir()
+    (root / "data" / "train.jsonl").write_text(jsonl([clean(1)]))
+    (root / "data" / "more.zip").write_bytes(b"PK\x03\x04")
+    (root / "notes" / "todo.docx").write_bytes(b"x")  # not selected by include: not counted
+    (root / ".provcheck.yaml").write_text(f"index: {index_dir}\ninclude: ['data/**']\n")
+    monkeypatch.chdir(root)
+    locked = str(root / "data" / "locked")
+    real_scandir = os.scandir
+
+    def scandir(path: Any = ".") -> Any:
+        if os.path.abspath(os.fspath(path)) == locked:
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    doc = scan([], 4)
+    assert [Path(n["path"]).name for n in doc["not_scanned"]] == ["more.zip"]
+    assert len(doc["errors"]) == 1 and "cannot read this directory" in doc["errors"][0]["message"]
+    assert doc["stats"]["errors"] == 1

@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from provcheck import projectfile as project
-from provcheck.api import expand, resolve, scan_changes, scan_paths, unchanged_records, waivers_of
+from provcheck.api import expand_found, resolve, scan_changes, scan_paths, unchanged_records, waivers_of
 from provcheck.cli.common import (
     ADDRESS,
     ENGINE,
@@ -312,7 +312,8 @@ def scan(
             run["changed_since"] = changed_since
             result, cache = scan_changes(settings, changes, repo, progress, run, waivers)
         else:
-            result, cache = scan_paths(settings, expand(paths, config), progress, run, waivers)
+            selected, extras = expand_found(paths, config)
+            result, cache = scan_paths(settings, selected, progress, run, waivers, extras)
     finally:
         progress.close()
     if cache is not None and cache.problem and not quiet:
