@@ -82,31 +82,39 @@ class Settings:
         return default_policy()
 
     def use(self, policy: Policy) -> EffectiveUse:
-        """The declared use: the policy's, plus the configuration's, plus ``--use``.
-
-        Each layer adds to the ones before it; a contradiction is an error unless the layer
-        replaces (``--use-only``, ``use_only: true``). Every word is checked against the
-        purposes the policy knows, so a typo cannot quietly leave a purpose undeclared.
-        """
-        known = policy.purposes()
-        layers: list[UseLayer] = []
-        if policy.use.declared:
-            where = f"{policy.path or 'the default policy'}: use"
-            use_from_words(sorted(policy.use.purposes), known, where)  # unknown purposes raise
-            layers.append(UseLayer("policy", policy.path or "default policy", policy.use))
-        c = self.config
-        if c is not None and c.use:
-            where = f"{c.where('use')}: use"
-            layers.append(UseLayer("configuration", where, use_from_words(c.use, known, where), c.use_only))
-        if self.uses:
-            layers.append(UseLayer("command line", "--use", use_from_words(self.uses, known), self.use_only))
-        elif self.use_only:
-            raise UsageError("--use-only replaces the declared use with the --use values: give --use too")
-        return merge_use(layers)
+        """The declared use: the policy's, plus the configuration's, plus ``--use``."""
+        return effective_use(policy, self.config, self.uses, self.use_only)
 
     def role_filter(self) -> RoleFilter | None:
         """The turns to scan."""
         return RoleFilter.parse(self.roles) if self.roles else None
+
+
+def effective_use(
+    policy: Policy, config: ProjectConfig | None, uses: Sequence[str], use_only: bool = False
+) -> EffectiveUse:
+    """The declared use: the policy's, plus the configuration's, plus ``--use``.
+
+    Each layer adds to the ones before it; a contradiction is an error unless the layer
+    replaces (``--use-only``, ``use_only: true``). Every word is checked against the purposes
+    the policy knows, so a typo cannot quietly leave a purpose undeclared.
+    """
+    known = policy.purposes()
+    layers: list[UseLayer] = []
+    if policy.use.declared:
+        where = f"{policy.path or 'the default policy'}: use"
+        use_from_words(sorted(policy.use.purposes), known, where)  # unknown purposes raise
+        layers.append(UseLayer("policy", policy.path or "default policy", policy.use))
+    if config is not None and config.use:
+        where = f"{config.where('use')}: use"
+        layers.append(
+            UseLayer("configuration", where, use_from_words(config.use, known, where), config.use_only)
+        )
+    if uses:
+        layers.append(UseLayer("command line", "--use", use_from_words(uses, known), use_only))
+    elif use_only:
+        raise UsageError("--use-only replaces the declared use with the --use values: give --use too")
+    return merge_use(layers)
 
 
 def resolve(

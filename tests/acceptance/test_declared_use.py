@@ -195,3 +195,13 @@ def test_a_sources_manifest_entry_may_accept_a_source_without_turns(tmp_path: Pa
     )
     manifest.write_text("sources:\n  - path: humans.jsonl\n    source: h\n    allow_no_turns: true\n")
     run_cli(["index", "build", tmp_path / "i", "--sources", manifest, "-q"], 0)
+
+
+def test_baseline_merges_the_declared_use_like_scan(
+    project: tuple[Path, Path], index_dir: Path, tmp_path: Path
+) -> None:
+    data, policy = project
+    out = tmp_path / "w.yaml"
+    run_cli(["baseline", data, "-i", index_dir, "-p", policy, "--use", "non-commercial", "-o", out], 2)
+    run_cli(["baseline", data, "-i", index_dir, "-p", policy, "--use", "fine-tune", "-o", out, "-q"], 0)
+    assert out.read_text().count("- id:") == 3  # every block of the policy's use, none dropped

@@ -8,14 +8,15 @@ import sys
 
 import click
 
-from provcheck.cli.common import StderrProgress, handle_errors, stderr, write_output
+from provcheck.api import effective_use
+from provcheck.cli.common import USE, USE_ONLY, StderrProgress, handle_errors, stderr, write_output
 from provcheck.cli.index import SCHEMA_CHOICES
 from provcheck.cli.scan import waivers_for
 from provcheck.errors import ExitCode, UsageError
 from provcheck.index import ReferenceIndex
 from provcheck.inputs.schemas import RecordOptions
 from provcheck.matching.segment import RoleFilter
-from provcheck.policy import default_policy, load_policy, use_from_words
+from provcheck.policy import default_policy, load_policy
 from provcheck.runtime.executors import default_workers
 from provcheck.scan import engine
 from provcheck.waivers import DEFAULT_FILE, appended, baseline_entries, dump
@@ -25,7 +26,8 @@ from provcheck.waivers import DEFAULT_FILE, appended, baseline_entries, dump
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("-i", "--index", "index_path", required=True, metavar="INDEX", help="Reference index.")
 @click.option("-p", "--policy", "policy_path", type=click.Path(dir_okay=False), help="Policy file.")
-@click.option("--use", "uses", multiple=True, metavar="PURPOSE", help="Intended use, as for scan.")
+@USE
+@USE_ONLY
 @click.option(
     "-o",
     "--output",
@@ -56,6 +58,7 @@ def baseline(
     index_path: str,
     policy_path: str | None,
     uses: tuple[str, ...],
+    use_only: bool,
     output: str,
     schema: str,
     text_field: str | None,
@@ -74,6 +77,7 @@ def baseline(
     policy = (
         load_policy(policy_path, allow_outside=allow_include_outside) if policy_path else default_policy()
     )
+    declared = effective_use(policy, None, uses, use_only)
     existing = waivers_for(output) if os.path.isfile(output) else None
     if os.path.isdir(output):
         raise UsageError(f"--output {output} is a directory; give a file name")
@@ -89,10 +93,10 @@ def baseline(
             list(paths),
             ReferenceIndex(index_path),
             policy,
-            use_from_words(uses) if uses else policy.use,
+            declared.use,
             options,
             progress,
-            run={"command": ["provcheck", *sys.argv[1:]]},
+            run={"command": ["provcheck", *sys.argv[1:]], "use_origin": declared.origin_dict()},
             waivers=existing,
             today=today,
         )
