@@ -211,7 +211,7 @@ def _broken_link(path: str) -> str:
     return "symbolic link to something that is not a file; not scanned"
 
 
-def _discover_url(url: str) -> Iterator[tuple[str, str] | RecordError]:
+def _discover_url(url: str) -> Iterator[Found]:
     """Files under an fsspec URL (a file or a prefix), sorted."""
     fs, root = url_fs(url)
     try:
@@ -221,16 +221,22 @@ def _discover_url(url: str) -> Iterator[tuple[str, str] | RecordError]:
             yield url, url
             return
         protocol = url.split("://", 1)[0]
-        found = sorted(
-            p for p in fs.find(root) if reader_for(p) is not None and not os.path.basename(p).startswith(".")
-        )
+        listed = sorted(p for p in fs.find(root) if not os.path.basename(p).startswith("."))
     except OSError as exc:
         raise InputError(f"{url}: cannot list: {exc}") from exc
+
+    def full(path: str) -> str:
+        return f"{protocol}://{path.lstrip('/')}" if protocol != "file" else f"file://{path}"
+
+    found = [p for p in listed if reader_for(p) is not None]
+    for path in listed:
+        name = os.path.basename(path)
+        if reader_for(path) is None and name not in MANIFEST_NAMES:
+            yield NotScanned(full(path), UNSUPPORTED, suffix_of(name))  # counted, never dropped
     if not found:
         yield RecordError(url, ErrorKind.FILE, f"no dataset files here; supported: {_supported()}")
     for path in found:
-        full = f"{protocol}://{path.lstrip('/')}" if protocol != "file" else f"file://{path}"
-        yield full, full
+        yield full(path), full(path)
 
 
 def read(
