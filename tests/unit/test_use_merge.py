@@ -8,7 +8,8 @@ import pytest
 
 from provcheck.errors import UsageError
 from provcheck.policy import PURPOSES, Use, UseLayer, load_policy, merge_use, use_from_words
-from provcheck.policy.model import FLAG_WORDS, comparisons
+from provcheck.policy.model import comparisons
+from provcheck.policy.use import FLAG_WORDS
 
 POLICIES = Path(__file__).resolve().parents[2] / "policies"
 

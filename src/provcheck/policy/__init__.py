@@ -2,16 +2,8 @@
 
 from provcheck.policy.evaluate import Evaluator, evaluate, finding_id
 from provcheck.policy.loader import default_policy, load_policy, validate
-from provcheck.policy.model import (
-    PURPOSES,
-    EffectiveUse,
-    Policy,
-    Rule,
-    Use,
-    UseLayer,
-    merge_use,
-    use_from_words,
-)
+from provcheck.policy.model import Policy, Rule
+from provcheck.policy.use import PURPOSES, EffectiveUse, Use, UseLayer, merge_use, use_from_words
 
 __all__ = [
     "PURPOSES",
