@@ -23,8 +23,16 @@ from provcheck.inputs import discover
 from provcheck.inputs.schemas import RecordOptions
 from provcheck.matching.params import MatchConfig
 from provcheck.matching.segment import RoleFilter
-from provcheck.model import ScanResult
-from provcheck.policy import Policy, Use, default_policy, load_policy, use_from_words
+from provcheck.model import NotScanned, RecordError, RoleKind, ScanResult
+from provcheck.policy import (
+    EffectiveUse,
+    Policy,
+    UseLayer,
+    default_policy,
+    load_policy,
+    merge_use,
+    use_from_words,
+)
 from provcheck.projectfile import FILENAME, ProjectConfig
 from provcheck.runtime.executors import default_workers
 from provcheck.runtime.progress import Progress
@@ -42,8 +50,9 @@ class Settings:
     index: str
     policy: str | None
     uses: tuple[str, ...]
-    uses_from: str | None
-    """Who declared the use: ``command line``, ``configuration`` or None (the policy's)."""
+    """``--use`` words (added to the configuration's and the policy's declared use)."""
+    use_only: bool
+    """``--use-only``: the ``--use`` words replace the declared use instead of adding to it."""
     fail_on: str
     records: RecordOptions
     roles: tuple[str, ...]
@@ -75,13 +84,40 @@ class Settings:
             return load_policy(self.policy, allow_outside=self.allow_include_outside)
         return default_policy()
 
-    def use(self, policy: Policy) -> Use:
-        """The declared use: options or configuration over the policy's."""
-        return use_from_words(self.uses) if self.uses else policy.use
+    def use(self, policy: Policy) -> EffectiveUse:
+        """The declared use: the policy's, plus the configuration's, plus ``--use``."""
+        return effective_use(policy, self.config, self.uses, self.use_only)
 
     def role_filter(self) -> RoleFilter | None:
         """The turns to scan."""
         return RoleFilter.parse(self.roles) if self.roles else None
+
+
+def effective_use(
+    policy: Policy, config: ProjectConfig | None, uses: Sequence[str], use_only: bool = False
+) -> EffectiveUse:
+    """The declared use: the policy's, plus the configuration's, plus ``--use``.
+
+    Each layer adds to the ones before it; a contradiction is an error unless the layer
+    replaces (``--use-only``, ``use_only: true``). Every word is checked against the purposes
+    the policy knows, so a typo cannot quietly leave a purpose undeclared.
+    """
+    known = policy.purposes()
+    layers: list[UseLayer] = []
+    if policy.use.declared:
+        where = f"{policy.path or 'the default policy'}: use"
+        use_from_words(sorted(policy.use.purposes), known, where)  # unknown purposes raise
+        layers.append(UseLayer("policy", policy.path or "default policy", policy.use))
+    if config is not None and config.use:
+        where = f"{config.where('use')}: use"
+        layers.append(
+            UseLayer("configuration", where, use_from_words(config.use, known, where), config.use_only)
+        )
+    if uses:
+        layers.append(UseLayer("command line", "--use", use_from_words(uses, known), use_only))
+    elif use_only:
+        raise UsageError("--use-only replaces the declared use with the --use values: give --use too")
+    return merge_use(layers)
 
 
 def resolve(
@@ -90,6 +126,7 @@ def resolve(
     index: str | None,
     policy: str | None = None,
     uses: tuple[str, ...] = (),
+    use_only: bool = False,
     fail_on: str | None = None,
     schema: str | None = None,
     text_field: str | None = None,
@@ -113,7 +150,6 @@ def resolve(
             "no reference index: pass --index INDEX"
             + (f" or set `index:` in {c.path}" if c else f" or create {FILENAME} with `index:`")
         )
-    use_source = "command line" if uses else ("configuration" if c and c.use else None)
     cache: str | None = None
     if not no_cache:
         configured = c.cache if c else None
@@ -127,8 +163,8 @@ def resolve(
         config=c,
         index=index,
         policy=policy or (c.policy if c else None),
-        uses=uses or (c.use if c else ()),
-        uses_from=use_source,
+        uses=uses,
+        use_only=use_only,
         fail_on=fail_on or (c.fail_on if c and c.fail_on else "block"),
         records=RecordOptions(
             schema=schema or (c.schema if c and c.schema else "auto"),
@@ -180,10 +216,14 @@ def _scan(
 ) -> ScanResult:
     """``engine.scan`` with the settings, the cache's results and an optional selector."""
     policy = settings.load_policy()
-    use = settings.use(policy)
-    if run.get("use_declared_by") is None and policy.use.declared:
-        run = {**run, "use_declared_by": "policy"}
-    run = {**run, "workers_from": settings.workers_from}
+    effective = settings.use(policy)
+    use = effective.use
+    run = {
+        **run,
+        "use_origin": effective.origin_dict(),
+        "use_declared_by": effective.declared_by(),
+        "workers_from": settings.workers_from,
+    }
     index = ReferenceIndex(settings.index)
     options = engine.ScanOptions(
         records=settings.records,
@@ -195,23 +235,58 @@ def _scan(
         selector=selector,
     )
     if cache is None:
-        return engine.scan(paths, index, policy, use, options, progress, run=run, waivers=waivers)
+        result = engine.scan(paths, index, policy, use, options, progress, run=run, waivers=waivers)
+        _check_roles(settings, result)
+        return result
     results = cache.results(results_context(index, options), index.sources)
     options = dataclasses.replace(options, cache=results)
     result = engine.scan(paths, index, policy, use, options, progress, run=run, waivers=waivers)
+    _check_roles(settings, result)
     info = {**result.run, "cache": {"path": cache.path, "hits": results.hits, "stored": results.stored}}
     return dataclasses.replace(result, run=info)
 
 
+def _check_roles(settings: Settings, result: ScanResult) -> None:
+    """``--roles`` that select no turn of any record read: a misspelt role would otherwise
+    scan nothing and pass."""
+    if not settings.roles or not result.stats.records or result.run.get("turns_selected"):
+        return
+    where = "--roles" if settings.config is None or settings.roles != settings.config.roles else None
+    if where is None and settings.config is not None:
+        where = f"{settings.config.where('roles')}: roles"
+    seen = result.run.get("roles_seen") or []
+    have = ", ".join(repr(r) for r in seen) if isinstance(seen, list) and seen else "none"
+    raise UsageError(
+        f"{where} {','.join(settings.roles)}: no turn of the {result.stats.records:,} record(s) read "
+        f"has one of these roles; the data's roles are: {have}",
+        hint="give role names as the data spells them, or kinds: " + ", ".join(k.value for k in RoleKind),
+    )
+
+
 def scan_paths(
-    settings: Settings, paths: list[str], progress: Progress, run: dict[str, Any], waivers: Waivers | None
+    settings: Settings,
+    paths: list[str],
+    progress: Progress,
+    run: dict[str, Any],
+    waivers: Waivers | None,
+    extras: Sequence[RecordError | NotScanned] = (),
 ) -> tuple[ScanResult, Cache | None]:
-    """A full scan of files and directories."""
+    """A full scan of files and directories; ``extras`` (from ``expand_found``) join the result."""
     cache = open_cache(settings)
     if cache is None:
-        return _scan(settings, paths, None, None, progress, run, waivers), None
+        return _with_extras(_scan(settings, paths, None, None, progress, run, waivers), extras), None
     with cache:
-        return _scan(settings, paths, None, cache, progress, run, waivers), cache
+        return _with_extras(_scan(settings, paths, None, cache, progress, run, waivers), extras), cache
+
+
+def _with_extras(result: ScanResult, extras: Sequence[RecordError | NotScanned]) -> ScanResult:
+    if not extras:
+        return result
+    errors = [*result.errors, *(e for e in extras if isinstance(e, RecordError))]
+    errors.sort(key=lambda e: (e.path, -1 if e.index is None else e.index, e.line or 0))
+    not_scanned = (*result.not_scanned, *(n for n in extras if isinstance(n, NotScanned)))
+    stats = dataclasses.replace(result.stats, errors=len(errors))
+    return dataclasses.replace(result, errors=tuple(errors), not_scanned=not_scanned, stats=stats)
 
 
 def scan_changes(
@@ -241,7 +316,8 @@ def scan_changes(
         "files": files,
         "skipped": [{"path": k.path, "reason": k.reason} for k in changes.skipped],
     }
-    return dataclasses.replace(result, run=info, files=summaries), cache
+    not_scanned = result.not_scanned + tuple(changes.not_scanned)
+    return dataclasses.replace(result, run=info, files=summaries, not_scanned=not_scanned), cache
 
 
 def unchanged_records(result: ScanResult) -> int:
@@ -252,19 +328,28 @@ def unchanged_records(result: ScanResult) -> int:
     return sum(int(f.get("unchanged_records") or 0) for f in files.get("files", {}).values())
 
 
-def expand(paths: Sequence[str], config: ProjectConfig | None) -> list[str]:
+def expand_found(
+    paths: Sequence[str], config: ProjectConfig | None
+) -> tuple[list[str], list[RecordError | NotScanned]]:
     """Paths to scan with the configuration's globs applied to files found under directories
-    (files named on the command line are always scanned)."""
+    (files named on the command line are always scanned), and what discovery found besides
+    dataset files there: unreadable directories (always) and files not read that the globs select. The
+    engine sees only the selected files, so these are handed on (``scan_paths(extras=...)``)
+    rather than dropped."""
     if config is None or not (config.include or config.exclude):
-        return list(paths)
+        return list(paths), []
     out: list[str] = []
+    extras: list[RecordError | NotScanned] = []
     for given in paths:
         if not os.path.isdir(given):
             out.append(given)
             continue
-        found = [item for item in discover([given]) if isinstance(item, tuple)]
+        items = list(discover([given]))
+        found = [item for item in items if isinstance(item, tuple)]
+        extras += [i for i in items if isinstance(i, NotScanned) and config.selects(i.path)]
         if not found:
-            out.append(given)  # the engine reports the empty directory
+            out.append(given)  # the engine reports the empty or unreadable directory
             continue
+        extras += [i for i in items if isinstance(i, RecordError)]
         out.extend(display for display, _ in found if config.selects(display))
-    return out
+    return out, extras

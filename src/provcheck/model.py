@@ -513,6 +513,21 @@ class FieldCounts:
 
 
 @dataclass(frozen=True, slots=True)
+class NotScanned:
+    """A file found under a scanned directory (or changed in a diff) that is not read, and why.
+
+    Not an error: it is listed by name in the JSON report and counted in every summary, so
+    that nothing given is dropped without a word.
+    """
+
+    path: str
+    reason: str
+    """``unsupported type`` or ``provcheck report`` (an earlier report written beside the data)."""
+    kind: str
+    """What to group by in a summary: the suffix (``.zip``, ``.tar.gz``) or, without one, the name."""
+
+
+@dataclass(frozen=True, slots=True)
 class ScanStats:
     """Counts and timing of a scan."""
 
@@ -603,6 +618,8 @@ class ScanResult:
     unruled: Sequence[Match] = _FROM_FINDINGS
     """The matches no finding rests on (no rule applied to them), in match order; worked out
     from ``findings`` when not given."""
+    not_scanned: tuple[NotScanned, ...] = ()
+    """Files found but not read: unsupported types and provcheck's own reports."""
 
     def __post_init__(self) -> None:
         # The engine gives both (it knows them without reading its findings back); a result

@@ -8,15 +8,14 @@ reported at once with its line (exit code 6).
 
 from __future__ import annotations
 
-import functools
 import os
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from provcheck import yamlfile
 from provcheck.errors import ConfigError
+from provcheck.support.globs import path_glob_problem, path_match
 
 FILENAME = ".provcheck.yaml"
 FAIL_ON = ("block", "review", "warn", "info", "never")
@@ -34,6 +33,8 @@ class ProjectConfig:
     index: str | None = None
     policy: str | None = None
     use: tuple[str, ...] = ()
+    use_only: bool = False
+    """``use`` replaces the policy's declared use instead of adding to it."""
     include: tuple[str, ...] = ()
     """Globs of dataset files, relative to the file's folder; empty means every dataset file."""
     exclude: tuple[str, ...] = ()
@@ -62,7 +63,8 @@ class ProjectConfig:
         return f"{self.path}:{line}" if line else self.path
 
     def selects(self, path: str) -> bool:
-        """True when ``path`` (a filesystem path) passes ``include`` and ``exclude``.
+        """True when ``path`` (a filesystem path) passes ``include`` and ``exclude``
+        (path globs, docs/globs.md: ``*`` stays within a folder, ``**`` spans folders).
 
         Files outside the configuration's folder are not subject to its globs.
         """
@@ -70,9 +72,9 @@ class ProjectConfig:
         if rel == ".." or rel.startswith(".." + os.sep):
             return True
         rel = rel.replace(os.sep, "/")
-        if self.include and not any(glob_match(p, rel) for p in self.include):
+        if self.include and not any(path_match(rel, p) for p in self.include):
             return False
-        return not any(glob_match(p, rel) for p in self.exclude)
+        return not any(path_match(rel, p) for p in self.exclude)
 
 
 def _schemas() -> tuple[str, ...]:
@@ -176,6 +178,9 @@ def load(path: str) -> ProjectConfig:
             strings = _strings(value)
             if strings is None:
                 bad(key, _STRS, value)
+            elif name in ("include", "exclude"):
+                # Globs are relative to this file's folder: a leading '/' says so, and is dropped.
+                values[name] = tuple(p[1:] if p.startswith("/") and len(p) > 1 else p for p in strings)
             else:
                 values[name] = strings
         elif name in ("text_field", "id_field"):
@@ -203,7 +208,7 @@ def load(path: str) -> ProjectConfig:
                 values[name] = value
             else:
                 bad(key, "a whole number of at least 1", value)
-        elif name == "allow_include_outside":
+        elif name in ("allow_include_outside", "use_only"):
             if isinstance(value, bool):
                 values[name] = value
             else:
@@ -212,11 +217,15 @@ def load(path: str) -> ProjectConfig:
             problems.append(f"{where(key)}: unknown key {key!r}; allowed: {', '.join(sorted(ALLOWED_KEYS))}")
     for key in ("include", "exclude"):
         for i, pattern in enumerate(values.get(key, ())):
-            problem = glob_problem(pattern)
+            problem = path_glob_problem(pattern)
             if problem:
                 item = data[key] if isinstance(data.get(key), list) else None
                 line = yamlfile.line_of(item, i) if item is not None else yamlfile.line_of(data, key)
                 problems.append(f"{path}:{line}: {key}: {pattern!r}: {problem}")
+    if values.get("use_only") and not values.get("use"):
+        problems.append(
+            f"{where('use_only')}: use_only: true replaces the declared use with `use:`; set `use:` too"
+        )
     if problems:
         raise ConfigError(
             problems, hint=f"see README 'Use in a dataset repository' for the keys of {FILENAME}"
@@ -254,6 +263,7 @@ ALLOWED_KEYS = frozenset(
         "roles",
         "workers",
         "allow_include_outside",
+        "use_only",
     }
 )
 
@@ -266,58 +276,6 @@ def discover(explicit: str | None, start: str = ".") -> ProjectConfig | None:
         return load(explicit)
     found = find(start)
     return load(found) if found else None
-
-
-def glob_problem(pattern: str) -> str | None:
-    """Why a glob is unusable, or None."""
-    if not pattern.strip():
-        return "empty pattern"
-    if pattern.startswith("/") and len(pattern) == 1:
-        return "'/' alone matches nothing; use '**' for everything"
-    if pattern.count("[") != pattern.count("]"):
-        return "unbalanced [ ]"
-    if ".." in pattern.replace("\\", "/").split("/"):
-        return "'..' cannot lead out of the configuration's folder (globs are relative to it)"
-    return None
-
-
-@functools.lru_cache(maxsize=256)
-def _translate(pattern: str) -> re.Pattern[str]:
-    """gitignore-like: ``*`` within a folder, ``**`` across folders; a pattern without ``/``
-    matches a name at any depth; a matching folder matches everything under it."""
-    anchored = "/" in pattern.rstrip("/")
-    pat = pattern.strip("/") if anchored else pattern.rstrip("/")
-    out = []
-    i = 0
-    while i < len(pat):
-        c = pat[i]
-        if pat.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-        elif pat.startswith("**", i):
-            out.append(".*")
-            i += 2
-        elif c == "*":
-            out.append("[^/]*")
-            i += 1
-        elif c == "?":
-            out.append("[^/]")
-            i += 1
-        elif c == "[":
-            end = pat.find("]", i + 1)
-            body = pat[i + 1 : end].replace("\\", "\\\\")
-            out.append("[^" + body[1:] + "]" if body.startswith("!") else "[" + body + "]")
-            i = end + 1
-        else:
-            out.append(re.escape(c))
-            i += 1
-    prefix = "" if anchored else "(?:.*/)?"
-    return re.compile(prefix + "".join(out) + "(?:/.*)?")
-
-
-def glob_match(pattern: str, rel: str) -> bool:
-    """True when the POSIX relative path ``rel`` matches ``pattern`` (see ``_translate``)."""
-    return _translate(pattern).fullmatch(rel) is not None
 
 
 def select(paths: Sequence[str], config: ProjectConfig | None) -> list[str]:

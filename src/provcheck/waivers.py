@@ -27,8 +27,8 @@ import yaml
 
 from provcheck.errors import PolicyError
 from provcheck.model import Finding, StaleWaiver, Waiver, WaiverReport, WaiverState
-from provcheck.policy.model import glob_match
 from provcheck.support.dates import DateError, parse_date
+from provcheck.support.globs import name_match, path_match
 from provcheck.yamlfile import LineDict, LineList, YamlProblem, line_of, load
 
 DEFAULT_FILE = ".provcheck-waivers.yaml"
@@ -60,7 +60,7 @@ class WaiverEntry:
         """True when this entry covers ``finding``."""
         if self.id is not None:
             return finding.id == self.id
-        if self.rule is not None and not glob_match(finding.rule.id, self.rule):
+        if self.rule is not None and not name_match(finding.rule.id, self.rule):
             return False
         if self.source is not None:
             names = {s.name for s in finding.chain}
@@ -68,7 +68,7 @@ class WaiverEntry:
                 names.add(finding.source.name)
             if finding.match is not None:
                 names.add(finding.match.reference.source.name)
-            if not any(glob_match(n.lower(), self.source.lower()) for n in names):
+            if not any(name_match(n, self.source) for n in names):
                 return False
         if self.path is not None:
             # A declaration's finding is about a directory; its declaring file is tried too.
@@ -78,7 +78,7 @@ class WaiverEntry:
             candidates = list(paths)
             for root in (base, os.getcwd()) if base is not None else (os.getcwd(),):
                 candidates += [os.path.relpath(os.path.abspath(p), root) for p in paths if p]
-            if not any(glob_match(c, self.path) for c in candidates):
+            if not any(path_match(c, self.path) for c in candidates):
                 return False
         return True
 

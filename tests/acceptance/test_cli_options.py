@@ -84,7 +84,7 @@ def _cases(t: Path) -> dict[str, Case]:
         "schema": Case(["--schema", "generic"], lambda run, r, t: run["schema"] == "generic"),
         "text_field": Case(["--text-field", "text"], lambda run, r, t: run["text_field"] == "text"),
         "id_field": Case(["--id-field", "key"], lambda run, r, t: run["id_field"] == "key"),
-        "roles": Case(["--roles", "user"], lambda run, r, t: "user" in str(run["roles"])),
+        "roles": Case(["--roles", "text"], lambda run, r, t: "text" in str(run["roles"])),
         "allow_include_outside": Case(
             ["--allow-include-outside"], lambda run, r, t: run["allow_include_outside"]
         ),
@@ -107,6 +107,11 @@ def _cases(t: Path) -> dict[str, Case]:
         ),
         "no_cache": Case(["--cache-dir", str(t / "c"), "--no-cache"], lambda run, r, t: "cache" not in run),
         "quiet": Case(["-q"], lambda run, r, t: r.stderr == ""),
+        # The policy declares a commercial competing use; --use-only replaces it with the command line's.
+        "use_only": Case(
+            ["-p", str(t / "pu.yaml"), "--use-only", "--use", "fine-tune"],
+            lambda run, r, t: run["use"]["purpose"] == ["fine-tune"] and run["use"]["commercial"] is None,
+        ),
         "decision_path": Case(
             ["--decision", str(t / "dec.yaml")], lambda run, r, t: run["decision"] == str(t / "dec.yaml")
         ),
@@ -129,6 +134,10 @@ def project(tmp_path: Path, reference_file: Path, monkeypatch: pytest.MonkeyPatc
     )
     (root / "w.yaml").write_text("version: 1\nwaivers: []\n")
     (root / "c.yaml").write_text("index: idx\n")
+    (root / "pu.yaml").write_text(
+        "use: {purpose: train-competing-model, commercial: true}\n"
+        "rules:\n  - id: r\n    title: T\n    when: {source.provider: openai}\n    action: warn\n"
+    )
     (root / "dec.yaml").write_text("decision: reject\nname: A. Counsel\nrole: Counsel\ndate: 2026-12-05\n")
     for args in (
         ["init", "-q"],

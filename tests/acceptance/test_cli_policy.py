@@ -178,7 +178,7 @@ def test_declared_metadata_is_read_and_a_bad_manifest_is_an_input_error(
         "dataset": str(root),
     }
     (root / "train" / "provenance.yaml").write_text("license: mit\nvendor: acme\n")
-    doc = scan_json([root, "-i", index_dir, "-p", policy, "--use", "non-commercial"], 4)
+    doc = scan_json([root, "-i", index_dir, "-p", policy, "--use-only", "--use", "non-commercial"], 4)
     assert doc["errors"][0]["path"] == os.path.join(str(root / "train"), "provenance.yaml")
     assert doc["errors"][0]["line"] == 2 and "unknown key 'vendor'" in doc["errors"][0]["message"]
 

@@ -100,7 +100,9 @@ def test_blocking_findings_exit_1_and_fail_on_sets_the_threshold(tmp_path: Path,
     doc = scan_json([data, "-i", index_dir, "-p", policy], 1)
     assert [f["action"] for f in doc["findings"]] == ["block"] and doc["verdict"]["blocking"]
     run_cli(["scan", data, "-i", index_dir, "-p", policy, "--fail-on", "never", "-q"], 0)
-    run_cli(["scan", data, "-i", index_dir, "-p", policy, "--use", "fine-tune", "-q"], 0)
+    # --use adds to the policy's train-competing-model; --use-only replaces it.
+    run_cli(["scan", data, "-i", index_dir, "-p", policy, "--use", "fine-tune", "-q"], 1)
+    run_cli(["scan", data, "-i", index_dir, "-p", policy, "--use-only", "--use", "fine-tune", "-q"], 0)
     run_cli(["scan", data, "-i", index_dir, "--fail-on", "review", "-q"], 1)  # default policy: review
 
 
@@ -263,9 +265,11 @@ def test_schema_and_role_options(tmp_path: Path, index_dir: Path) -> None:
     path = write_jsonl(tmp_path / "x.jsonl", [{"body": {"answer": EDITED}, "text": UNRELATED_TEXT}])
     assert scan_json([path, "-i", index_dir], 0)["matches"][0]["record"]["turn"]["field"] == "body.answer"
     assert scan_json([path, "-i", index_dir, "--text-field", "text"], 0)["matches"] == []
-    chat = write_jsonl(tmp_path / "c.jsonl", [{"conversations": [{"from": "human", "value": EDITED}]}])
+    turns = [{"from": "human", "value": EDITED}, {"from": "gpt", "value": UNRELATED_TEXT}]
+    chat = write_jsonl(tmp_path / "c.jsonl", [{"conversations": turns}])
     assert len(scan_json([chat, "-i", index_dir], 0)["matches"]) == 1
-    assert scan_json([chat, "-i", index_dir, "--roles", "assistant"], 0)["matches"] == []
+    doc = scan_json([chat, "-i", index_dir, "--roles", "assistant"], 0)
+    assert doc["matches"] == [] and doc["run"]["turns_selected"] == 1
 
 
 def test_the_demo_data_blocks_openai_copies(tmp_path: Path) -> None:

@@ -25,7 +25,7 @@ import pytest
 from helpers import FIXTURES, ROOT, run_cli
 from provcheck.index import ReferenceIndex
 from provcheck.model import ScanResult
-from provcheck.policy import load_policy
+from provcheck.policy import UseLayer, load_policy, merge_use
 from provcheck.report import OutputFormat, ReportContext, formatter
 from provcheck.scan import engine
 from provcheck.waivers import load_waivers
@@ -133,7 +133,12 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[ScanResult, Path]:
             policy,
             policy.use,
             engine.ScanOptions(workers=1),
-            run={"command": DEMO_COMMAND, "fail_on": ["block"], "use_declared_by": "policy"},
+            run={
+                "command": DEMO_COMMAND,
+                "fail_on": ["block"],
+                "use_declared_by": "policy",
+                "use_origin": merge_use([UseLayer("policy", "policy.yaml", policy.use)]).origin_dict(),
+            },
             waivers=load_waivers("fixtures/demo/waivers.yaml"),
             today=dt.date(2026, 11, 26),  # the waivers' expiry dates are judged on a fixed day
         )

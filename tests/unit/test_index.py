@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import multiprocessing
 import os
@@ -18,6 +19,7 @@ from provcheck.errors import (
     IndexLockedError,
     IndexMismatchError,
     IndexWriteError,
+    InputError,
     UsageError,
 )
 from provcheck.index import IndexWriter, ReferenceIndex, damaged
@@ -325,9 +327,24 @@ def test_concurrent_writers_are_serialized(tmp_path: Path) -> None:
 def test_empty_reference_file_adds_no_shard(tmp_path: Path) -> None:
     idx = built(tmp_path)
     emoji = write_jsonl(tmp_path / "emoji.jsonl", [{"text": "🙂🙂"}])
-    add(idx, spec(emoji, "emoji"))
+    with pytest.raises(InputError, match=r"no reference turn .* 1 turn\(s\) taken had no words"):
+        add(idx, spec(emoji, "emoji"))
+    assert "emoji" not in ReferenceIndex(str(idx)).manifest.sources  # nothing was added
+    add(idx, dataclasses.replace(spec(emoji, "emoji"), allow_no_turns=True))  # the explicit opt-out
     index = ReferenceIndex(str(idx))
     assert len(index.shards) == 1 and index.manifest.sources["emoji"].records == 1
+
+
+def test_a_source_with_only_prompts_is_an_input_error_naming_the_roles(tmp_path: Path) -> None:
+    humans = write_jsonl(
+        tmp_path / "humans.jsonl",
+        [{"conversations": [{"from": "human", "value": REFERENCE_TEXTS[0]}]}],
+    )
+    idx = tmp_path / "idx"
+    with pytest.raises(InputError) as err:
+        add(idx, AddSpec(str(humans), SourceInfo(SourceName("h")), RecordOptions()))
+    assert err.value.exit_code == 4
+    assert "roles found: human (user)" in err.value.message and "--roles" in str(err.value)
 
 
 def test_roles_choose_reference_turns(tmp_path: Path) -> None:

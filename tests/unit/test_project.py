@@ -75,30 +75,6 @@ def test_discovery_walks_up_and_stops_at_the_repository_top(tmp_path: Path) -> N
         project.discover(str(tmp_path / "missing.yaml"))
 
 
-@pytest.mark.parametrize(
-    ("pattern", "path", "expected"),
-    [
-        ("data/**", "data/a.jsonl", True),
-        ("data/**", "data/x/y/a.jsonl", True),
-        ("data/**", "other/data/a.jsonl", False),
-        ("*.jsonl", "deep/dir/a.jsonl", True),
-        ("*.jsonl", "a.csv", False),
-        ("data/raw", "data/raw/x.jsonl", True),
-        ("data/raw/", "data/raw/x.jsonl", True),
-        ("data/raw", "data/rawer/x.jsonl", False),
-        ("**/test_*.csv", "a/b/test_1.csv", True),
-        ("**/test_*.csv", "test_1.csv", True),
-        ("data/?.jsonl", "data/ab.jsonl", False),
-        ("data/[ab].jsonl", "data/b.jsonl", True),
-        ("data/[!ab].jsonl", "data/b.jsonl", False),
-        ("/top.jsonl", "top.jsonl", True),
-        ("/top.jsonl", "sub/top.jsonl", False),
-    ],
-)
-def test_globs(pattern: str, path: str, expected: bool) -> None:
-    assert project.glob_match(pattern, path) is expected
-
-
 def test_selects_applies_include_then_exclude_inside_the_folder_only(tmp_path: Path) -> None:
     cfg = write(tmp_path / "repo" / ".provcheck.yaml", "include: ['data/**']\nexclude: ['data/raw/**']\n")
     c = project.load(str(cfg))

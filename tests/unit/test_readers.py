@@ -16,7 +16,7 @@ import zstandard
 
 from helpers import write_jsonl
 from provcheck.inputs import Limits, RawRecord, UnparsedLine, discover, read, read_unparsed
-from provcheck.model import ErrorKind, RecordError
+from provcheck.model import ErrorKind, NotScanned, RecordError
 
 
 def read_all(path: Path, limits: Limits = Limits()) -> tuple[list[RawRecord], list[RecordError]]:
@@ -272,9 +272,13 @@ def test_discover_walks_directories_without_following_link_loops(tmp_path: Path)
     (data / ".hidden.jsonl").write_text("{}")
     (data / "notes.docx").write_text("x")
     (data / "sub" / "loop").symlink_to(data, target_is_directory=True)
-    found = [item for item in discover([str(data)]) if not isinstance(item, RecordError)]
+    found = [item for item in discover([str(data)]) if isinstance(item, tuple)]
     names = [Path(display).relative_to(data).as_posix() for display, _ in found]
     assert names == ["README.txt", "b.jsonl", "sub/a.jsonl.gz"]
+    others = [item for item in discover([str(data)]) if isinstance(item, NotScanned)]
+    assert [(Path(n.path).name, n.reason, n.kind) for n in others] == [
+        ("notes.docx", "unsupported type", ".docx")
+    ]
 
 
 def test_digest_covers_the_stored_bytes(tmp_path: Path) -> None:
@@ -298,7 +302,9 @@ def test_fsspec_urls_read_like_local_files(tmp_path: Path) -> None:
     buf = pa.BufferOutputStream()
     pq.write_table(table, buf)
     fs.pipe("/bucket/data/t.parquet", buf.getvalue().to_pybytes())
-    found = [item for item in discover(["memory://bucket/data"]) if not isinstance(item, RecordError)]
+    items = list(discover(["memory://bucket/data"]))
+    assert [n.path for n in items if isinstance(n, NotScanned)] == ["memory://bucket/data/notes.bin"]
+    found = [item for item in items if isinstance(item, tuple)]
     assert [d for d, _ in found] == [
         "memory://bucket/data/part-0.jsonl.gz",
         "memory://bucket/data/sub/part-1.jsonl",

@@ -219,3 +219,43 @@ def test_baseline_appends_to_an_existing_file_keeping_its_comments(tmp_path: Pat
     with pytest.raises(PolicyError, match="must be the last key"):
         appended(trailing, load_waivers(write(tmp_path, trailing)), baseline_entries([finding(B)], TODAY))
     assert loads(dump([])) == {"version": 1, "waivers": None}
+
+
+def test_a_path_glob_star_never_crosses_a_folder(tmp_path: Path) -> None:
+    w = load_waivers(
+        write(
+            tmp_path,
+            """\
+version: 1
+waivers:
+  - rule: "*"
+    path: "ds4/*.jsonl"
+    reason: the top of ds4 is licensed
+    approver: legal
+    date: 2025-01-01
+""",
+        )
+    )
+    top, deep = finding(A, path="ds4/top.jsonl"), finding(B, path="ds4/sub/deep.jsonl")
+    out, _ = apply([top, deep], w, TODAY)
+    # On the code before, fnmatch was OR-ed in and `*` silenced ds4/sub/deep.jsonl too.
+    assert [f.waiver_state for f in out] == [WaiverState.WAIVED, WaiverState.NONE]
+
+
+def test_source_and_rule_globs_are_name_globs(tmp_path: Path) -> None:
+    w = load_waivers(
+        write(
+            tmp_path,
+            """\
+version: 1
+waivers:
+  - rule: "OPENAI-*"
+    source: "meta-llama/*"
+    reason: r
+    approver: a
+    date: 2025-01-01
+""",
+        )
+    )
+    out, _ = apply([finding(A, source="meta-llama/Llama-2-7b-chat-hf")], w, TODAY)
+    assert out[0].waiver_state is WaiverState.WAIVED

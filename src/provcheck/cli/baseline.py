@@ -8,8 +8,11 @@ import sys
 
 import click
 
+from provcheck.api import effective_use
 from provcheck.cli import options
 from provcheck.cli.common import (
+    USE,
+    USE_ONLY,
     StderrProgress,
     handle_errors,
     refuse_outputs_over_inputs,
@@ -21,7 +24,7 @@ from provcheck.errors import ExitCode, UsageError
 from provcheck.index import ReferenceIndex
 from provcheck.inputs.schemas import RecordOptions
 from provcheck.matching.segment import RoleFilter
-from provcheck.policy import default_policy, load_policy, use_from_words
+from provcheck.policy import default_policy, load_policy
 from provcheck.report.terminal import printable
 from provcheck.runtime.executors import default_workers
 from provcheck.scan import engine
@@ -32,7 +35,8 @@ from provcheck.waivers import DEFAULT_FILE, appended, baseline_entries, dump
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("-i", "--index", "index_path", required=True, metavar="INDEX", help="Reference index.")
 @click.option("-p", "--policy", "policy_path", type=click.Path(dir_okay=False), help="Policy file.")
-@click.option("--use", "uses", multiple=True, metavar="PURPOSE", help="Intended use, as for scan.")
+@USE
+@USE_ONLY
 @click.option(
     "-o",
     "--output",
@@ -53,6 +57,7 @@ def baseline(
     index_path: str,
     policy_path: str | None,
     uses: tuple[str, ...],
+    use_only: bool,
     output: str,
     schema: str | None,
     text_field: str | None,
@@ -72,10 +77,11 @@ def baseline(
         load_policy(policy_path, allow_outside=allow_include_outside) if policy_path else default_policy()
     )
     refuse_outputs_over_inputs([output], [*paths, *([policy_path] if policy_path else [])])
+    declared = effective_use(policy, None, uses, use_only)
     existing = waivers_for(output) if os.path.isfile(output) else None
     if os.path.isdir(output):
         raise UsageError(f"--output {output} is a directory; give a file name")
-    options = engine.ScanOptions(
+    scan_options = engine.ScanOptions(
         records=RecordOptions(schema=schema or "auto", text_field=text_field, id_field=id_field),
         roles=RoleFilter.parse(roles) if roles else None,
         workers=workers or default_workers(),
@@ -87,10 +93,10 @@ def baseline(
             list(paths),
             ReferenceIndex(index_path),
             policy,
-            use_from_words(uses) if uses else policy.use,
-            options,
+            declared.use,
+            scan_options,
             progress,
-            run={"command": ["provcheck", *sys.argv[1:]]},
+            run={"command": ["provcheck", *sys.argv[1:]], "use_origin": declared.origin_dict()},
             waivers=existing,
             today=today,
         )

@@ -8,7 +8,7 @@ import time
 import click
 
 from provcheck import projectfile as project
-from provcheck.cli.common import handle_errors, stderr
+from provcheck.cli.common import USE, USE_ONLY, handle_errors, stderr
 from provcheck.gitscan import changes as changesets
 from provcheck.gitscan import hookscript as githook
 from provcheck.gitscan.repo import Repo
@@ -22,7 +22,7 @@ def hook() -> None:
 
 
 @hook.command("run")
-@click.argument("files", nargs=-1, type=click.Path())
+@click.argument("files", nargs=-1, type=click.Path(readable=False))
 @click.option(
     "--config",
     "config_path",
@@ -37,9 +37,8 @@ def hook() -> None:
     help="Reference index (default: `index:` of the configuration).",
 )
 @click.option("-p", "--policy", "policy_path", type=click.Path(dir_okay=False), help="Policy file.")
-@click.option(
-    "--use", "uses", multiple=True, metavar="PURPOSE", help="Intended use, overriding the policy's."
-)
+@USE
+@USE_ONLY
 @click.option(
     "--fail-on",
     type=click.Choice(list(FAIL_ON)),
@@ -74,6 +73,7 @@ def run(
     index_path: str | None,
     policy_path: str | None,
     uses: tuple[str, ...],
+    use_only: bool,
     fail_on: str | None,
     lfs_mode: str | None,
     cache_dir: str | None,
@@ -115,6 +115,7 @@ def run(
         index_path=index_path,
         policy_path=policy_path,
         uses=uses,
+        use_only=use_only,
         fail_on=fail_on,
         lfs=lfs,
         cache_dir=cache_dir,

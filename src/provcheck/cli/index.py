@@ -173,7 +173,15 @@ def _building(fn: F) -> F:
     help="Another fact (origin, derived_from, date, url...). Repeatable.",
 )
 @options.records
-@options.roles("Turns that are reference material (default: the model's turns).")
+@options.roles(
+    "Turns that are reference material (default: the model's output: assistant, reasoning, tool_call and "
+    "plain text turns)."
+)
+@click.option(
+    "--allow-no-turns",
+    is_flag=True,
+    help="Add the source even when PATH yields no reference turn (otherwise an input error, exit 4).",
+)
 @_building
 def index_add(
     index_path: str,
@@ -188,6 +196,7 @@ def index_add(
     text_field: str | None,
     id_field: str | None,
     roles: tuple[str, ...],
+    allow_no_turns: bool,
     shingle_size: int | None,
     window: int | None,
     seed: int | None,
@@ -213,6 +222,7 @@ def index_add(
         ),
         options=RecordOptions(schema=schema or "auto", text_field=text_field, id_field=id_field),
         roles=RoleFilter.parse(roles) if roles else MODEL_TURNS,
+        allow_no_turns=allow_no_turns,
     )
     _add(
         index_path,

@@ -6,15 +6,18 @@ import functools
 import os
 import shutil
 import sys
+from typing import Any
 
 import click
 
 from provcheck import projectfile as project
-from provcheck.api import expand, resolve, scan_changes, scan_paths, unchanged_records, waivers_of
+from provcheck.api import expand_found, resolve, scan_changes, scan_paths, unchanged_records, waivers_of
 from provcheck.cli import options
 from provcheck.cli.common import (
     ADDRESS,
     ENGINE,
+    USE,
+    USE_ONLY,
     StderrProgress,
     check_engine,
     format_error,
@@ -31,6 +34,7 @@ from provcheck.matching.params import MatchConfig
 from provcheck.model import Action, ScanResult
 from provcheck.projectfile import LFS_MODES
 from provcheck.report import OutputFormat, ReportContext, formatter
+from provcheck.report import overview as ov
 from provcheck.report.decision import Decision, DecisionError, load_decision
 from provcheck.report.overview import coverage
 from provcheck.report.serialize import counts_by_action
@@ -159,6 +163,7 @@ def summary(result: ScanResult, fail_on: frozenset[Action]) -> str:
         f"{s.matches} match(es); findings: {', '.join(parts) or 'none'}"
         + (f"; {waived} waived" if waived else "")
     ]
+    lines.extend(printable(line) for line in ov.summary_lines(result))
     lines.extend(line for line in [coverage(result)] if line)
     capped = worker_line(result)
     if capped:
@@ -184,7 +189,7 @@ def summary(result: ScanResult, fail_on: frozenset[Action]) -> str:
 
 
 @click.command()
-@click.argument("paths", nargs=-1, type=click.Path())
+@click.argument("paths", nargs=-1, type=click.Path(readable=False))
 @click.option(
     "-i",
     "--index",
@@ -199,14 +204,8 @@ def summary(result: ScanResult, fail_on: frozenset[Action]) -> str:
     type=click.Path(dir_okay=False),
     help="Policy file (default: every match is a review finding).",
 )
-@click.option(
-    "--use",
-    "uses",
-    multiple=True,
-    metavar="PURPOSE",
-    help="Intended use, overriding the policy's: a purpose (train-competing-model, fine-tune...) "
-    "or commercial, non-commercial, distributed, internal, research-only. Repeatable.",
-)
+@USE
+@USE_ONLY
 @click.option(
     "-f",
     "--format",
@@ -293,6 +292,7 @@ def scan(
     index_path: str | None,
     policy_path: str | None,
     uses: tuple[str, ...],
+    use_only: bool,
     formats: tuple[str, ...],
     outputs: tuple[str, ...],
     fail_on: str | None,
@@ -336,6 +336,7 @@ def scan(
         index=index_path,
         policy=policy_path,
         uses=uses,
+        use_only=use_only,
         fail_on=fail_on,
         schema=schema,
         text_field=text_field,
@@ -364,10 +365,9 @@ def scan(
         raise UsageError(
             "--lfs applies only with --changed-since (a scan of whole files reads no LFS pointer)"
         )
-    run: dict[str, object] = {
+    run: dict[str, Any] = {
         "command": ["provcheck", *sys.argv[1:]],
         "fail_on": sorted(a.value for a in actions),
-        "use_declared_by": settings.uses_from,
         # Every setting that shapes the run, so that none is accepted and silently dropped.
         "config": config.path if config is not None else None,
         "allow_include_outside": settings.allow_include_outside,
@@ -390,7 +390,8 @@ def scan(
             run["changed_since"] = changed_since
             result, cache = scan_changes(settings, changes, repo, progress, run, waivers)
         else:
-            result, cache = scan_paths(settings, expand(paths, config), progress, run, waivers)
+            selected, extras = expand_found(paths, config)
+            result, cache = scan_paths(settings, selected, progress, run, waivers, extras)
     finally:
         progress.close()
     if cache is not None and cache.problem and not quiet:

@@ -14,7 +14,9 @@ from provcheck.gitscan.changes import ChangeSet
 from provcheck.gitscan.repo import Repo
 from provcheck.projectfile import ProjectConfig
 from provcheck.report.hook import refusal
+from provcheck.report.overview import summary_lines
 from provcheck.report.serialize import counts_by_action
+from provcheck.report.terminal import printable
 
 ERRORS_SHOWN = 20
 
@@ -27,6 +29,7 @@ def scan_staged(
     index_path: str | None,
     policy_path: str | None,
     uses: tuple[str, ...],
+    use_only: bool,
     fail_on: str | None,
     lfs: str,
     cache_dir: str | None,
@@ -45,6 +48,7 @@ def scan_staged(
         index=index_path,
         policy=policy_path,
         uses=uses,
+        use_only=use_only,
         fail_on=fail_on,
         lfs=lfs,
         cache_dir=cache_dir,
@@ -62,7 +66,6 @@ def scan_staged(
             "command": ["provcheck", *sys.argv[1:]],
             "mode": "pre-commit",
             "fail_on": sorted(a.value for a in actions),
-            "use_declared_by": settings.uses_from,
         },
         waivers=waivers_of(settings, waivers_path),
     )
@@ -87,6 +90,8 @@ def scan_staged(
         + f" against {changes.base} in {time.perf_counter() - (started or begun):.2f} s"
         + f" (matching {s.seconds:.2f} s); findings: {counts}"
     )
+    # What the verdict is for (the declared use) and what was left out go with it, always.
+    verdict += "".join(f"\nprovcheck: {printable(line)}" for line in summary_lines(result))
     if not quiet:
         for line in waiver_lines(result):
             stderr.print(f"provcheck: {line}", markup=False)

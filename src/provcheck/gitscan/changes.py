@@ -24,8 +24,9 @@ from dataclasses import dataclass, field
 from provcheck.errors import UsageError
 from provcheck.gitscan import lfs
 from provcheck.gitscan.repo import REGULAR_MODES, DiffEntry, Repo, blob_header
-from provcheck.inputs import reader_for
+from provcheck.inputs import REPORT, UNSUPPORTED, own_report, reader_for, suffix_of
 from provcheck.inputs.declared import CARD_NAMES, MANIFEST_NAMES
+from provcheck.model import NotScanned
 from provcheck.projectfile import ProjectConfig
 
 
@@ -91,6 +92,9 @@ class ChangeSet:
     metadata, read for what they declare, not scanned as records."""
     skipped: list[Skipped] = field(default_factory=list)
     """Changed paths that are not scanned, with why."""
+    not_scanned: list[NotScanned] = field(default_factory=list)
+    """Changed files of types provcheck does not read, and its own reports: counted in every
+    summary like those a full scan finds."""
     base: str = ""
     """What the new versions are compared with (``HEAD``, a commit id, the empty tree)."""
 
@@ -138,8 +142,15 @@ class _Builder:
     def wanted(self, path: str, named: bool) -> bool:
         """A dataset file the configuration selects; otherwise noted as skipped."""
         display = self.display(path)
-        if reader_for(path) is None and os.path.basename(path) not in MANIFEST_NAMES:
+        name = os.path.basename(path)
+        if reader_for(path) is None and name not in MANIFEST_NAMES:
             self.out.skipped.append(Skipped(display, "not a dataset file provcheck reads"))
+            if self.selects(path):
+                self.out.not_scanned.append(NotScanned(display, UNSUPPORTED, suffix_of(name)))
+            return False
+        if own_report(os.path.join(self.repo.root, path)):
+            self.out.skipped.append(Skipped(display, "a report provcheck wrote"))
+            self.out.not_scanned.append(NotScanned(display, REPORT, suffix_of(name)))
             return False
         if (
             not named
@@ -149,6 +160,29 @@ class _Builder:
             self.out.skipped.append(Skipped(display, f"excluded by {self.config.path}"))
             return False
         return True
+
+    def selects(self, path: str) -> bool:
+        """True when the configuration's globs select the repository path (or there is none)."""
+        return self.config is None or self.config.selects(os.path.join(self.repo.root, path))
+
+    def scanned_before(self, e: DiffEntry) -> bool:
+        """True when the base version of ``e`` was itself subject to the scan: a file moved or
+        copied from a path the configuration does not select (or that provcheck does not read)
+        was never checked, so every record of it is new."""
+        if e.status not in ("R", "C") or e.old_path is None or e.old_path == e.path:
+            return True
+        return reader_for(e.old_path) is not None and self.selects(e.old_path)
+
+    def inside(self, link: str, target: str) -> str | None:
+        """The repository path a symlink at ``link`` points to, or None when it leads outside."""
+        if os.path.isabs(target):
+            full = os.path.normpath(target)
+        else:
+            full = os.path.normpath(os.path.join(self.repo.root, os.path.dirname(link), target))
+        rel = os.path.relpath(full, self.repo.root)
+        if rel == "." or rel == ".." or rel.startswith(".." + os.sep):
+            return None
+        return rel.replace(os.sep, "/")
 
     def add(self, change: FileChange) -> None:
         """A readable new version: a dataset file, or a card or manifest (declarations)."""
@@ -254,6 +288,8 @@ def staged(
     entries = repo.staged()
     named = None if files is None else {_repo_path(repo, b.cwd, f) for f in files}
     chosen: list[DiffEntry] = []
+    links: list[tuple[str, str]] = []
+    """``(link path, target path)`` of staged symlinks to files in the repository."""
     for e in entries:
         if named is not None and e.path not in named:
             continue
@@ -261,8 +297,12 @@ def staged(
             b.out.skipped.append(Skipped(b.display(e.path), "deleted: nothing to scan"))
         elif e.status == "U" or e.new_oid is None:
             b.out.skipped.append(Skipped(b.display(e.path), "unmerged: resolve the conflict first", True))
+        elif e.new_mode == SYMLINK_MODE:
+            target = _link_target(b, e.path, repo.blob(e.new_oid).decode("utf-8", "surrogateescape"))
+            if target is not None and b.wanted(e.path, False):
+                links.append((e.path, target))
         elif e.new_mode not in REGULAR_MODES:
-            b.out.skipped.append(Skipped(b.display(e.path), "not a regular file (symlink or submodule)"))
+            b.out.skipped.append(Skipped(b.display(e.path), "not a regular file (submodule)"))
         elif b.wanted(e.path, False):  # pre-commit hands over every staged file matching its pattern
             chosen.append(e)
     unchanged: list[tuple[str, str, str]] = []
@@ -271,6 +311,23 @@ def staged(
         rest = sorted(named - changed)
         if rest:
             unchanged = [u for u in _index_entries(repo, rest) if b.wanted(u[0], False)]
+    # A link is scanned whole through the staged version of its target (once, if the target
+    # is not scanned already for its own change).
+    linked: list[tuple[str, str, str, str]] = []
+    if links:
+        scanned = {e.path for e in chosen} | {u[0] for u in unchanged}
+        found = {path: (oid, mode) for path, oid, mode in _index_entries(repo, [t for _, t in links])}
+        for link, target in links:
+            if target in scanned:
+                continue
+            if target not in found:
+                b.out.skipped.append(
+                    Skipped(b.display(link), f"symbolic link to {target}, which is not a staged file", True)
+                )
+                continue
+            linked.append((link, target, *found[target]))
+            scanned.add(target)
+        unchanged += [(target, oid, mode) for _, target, oid, mode in linked]
     oids = [e.new_oid for e in chosen if e.new_oid] + [e.old_oid for e in chosen if e.old_oid]
     oids += [oid for _, oid, _ in unchanged]
     sizes = repo.sizes(oids)
@@ -292,7 +349,10 @@ def staged(
         assert e.new_oid is not None
         base, note = (None, None)
         if e.old_oid is not None and e.old_mode in REGULAR_MODES and e.status != "T":
-            base, note = b.base_version(e.old_oid, sizes, pointers)
+            if b.scanned_before(e):
+                base, note = b.base_version(e.old_oid, sizes, pointers)
+            else:
+                note = f"moved from {e.old_path}, which is not scanned: every record is scanned"
         status = _STATUS.get(e.status, "modified")
         old_path = e.old_path if e.status in ("R", "C") else None
         pointer = pointers.get(e.new_oid)
@@ -301,14 +361,31 @@ def staged(
             continue
         new = _blob_version(e.new_oid, sizes.get(e.new_oid), worktree(e.path, e.new_oid))
         b.add(FileChange(b.display(e.path), e.path, status, new, base, old_path, note=note))
+    via = {target: link for link, target, _, _ in linked}
     for path, oid, _mode in unchanged:
         pointer = pointers.get(oid)
         if pointer is not None:
             b.new_lfs(path, "unchanged", pointer, None, None)
             continue
         new = _blob_version(oid, sizes.get(oid), worktree(path, oid))
-        b.add(FileChange(b.display(path), path, "unchanged", new))
+        via_link = via.get(path)
+        note = f"symbolic link {b.display(via_link)} to this file: scanned whole" if via_link else None
+        status = "linked" if via_link else "unchanged"
+        b.add(FileChange(b.display(path), path, status, new, note=note))
     return b.out
+
+
+SYMLINK_MODE = "120000"
+
+
+def _link_target(b: _Builder, link: str, target: str) -> str | None:
+    """The repository path a symlink leads to; a link leading outside is noted and skipped."""
+    inside = b.inside(link, target)
+    if inside is None:
+        b.out.skipped.append(
+            Skipped(b.display(link), f"symbolic link to {target}, outside the repository: not scanned", True)
+        )
+    return inside
 
 
 def _index_entries(repo: Repo, paths: Sequence[str]) -> list[tuple[str, str, str]]:
@@ -349,9 +426,13 @@ def since(
 
     entries = [e for e in repo.changed_since(commit) if in_scope(e.path)]
     chosen: list[DiffEntry] = []
+    links: list[str] = []
     for e in entries:
         if e.status == "D":
             b.out.skipped.append(Skipped(b.display(e.path), "deleted: nothing to scan"))
+        elif e.new_mode == SYMLINK_MODE:
+            if _worktree_link(b, e.path) and b.wanted(e.path, e.path in exact):
+                links.append(e.path)
         elif e.new_mode not in REGULAR_MODES:
             b.out.skipped.append(Skipped(b.display(e.path), "not a regular file (symlink or submodule)"))
         elif b.wanted(e.path, e.path in exact):
@@ -363,7 +444,10 @@ def since(
     for e in chosen:
         base, note = (None, None)
         if e.old_oid is not None and e.old_mode in REGULAR_MODES and e.status != "T":
-            base, note = b.base_version(e.old_oid, sizes, pointers)
+            if b.scanned_before(e):
+                base, note = b.base_version(e.old_oid, sizes, pointers)
+            else:
+                note = f"moved from {e.old_path}, which is not scanned: every record is scanned"
         _worktree_file(
             b,
             e.path,
@@ -373,8 +457,29 @@ def since(
             note,
         )
     for path in untracked:
+        if os.path.islink(os.path.join(repo.root, path)) and not _worktree_link(b, path):
+            continue
         _worktree_file(b, path, "untracked", None, None, None)
+    for path in links:  # read through the link: the target's content, scanned whole
+        _worktree_file(b, path, "linked", None, None, "symbolic link: its target is scanned whole")
     return b.out
+
+
+def _worktree_link(b: _Builder, path: str) -> bool:
+    """True when the working-tree symlink at ``path`` leads to a file inside the repository."""
+    full = os.path.join(b.repo.root, path)
+    real = os.path.realpath(full)
+    root = os.path.realpath(b.repo.root)
+    display = b.display(path)
+    if real != root and not real.startswith(root + os.sep):
+        b.out.skipped.append(Skipped(display, "symbolic link outside the repository: not scanned", True))
+        return False
+    if not os.path.isfile(real):
+        b.out.skipped.append(
+            Skipped(display, "symbolic link to something that is not a file: not scanned", True)
+        )
+        return False
+    return True
 
 
 def _worktree_file(

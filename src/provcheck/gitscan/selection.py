@@ -108,7 +108,9 @@ class DiffSelector:
         change = self.changes[display]
         path = self._local(change.new)
         if change.base is None:
-            self.stats[display] = FileStats("new file" if change.status != "unchanged" else "whole")
+            self.stats[display] = FileStats(
+                "whole" if change.status in ("unchanged", "linked") else "new file"
+            )
             return readers.read(display, path, limits, kind=change.path)
         if readers.line_oriented(change.path):
             if _plain(path):

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from provcheck.errors import InputError
 from provcheck.index.store import IndexWriter, now
 from provcheck.inputs import Limits, RawItem, RawRecord, UnparsedLine, read_unparsed
 from provcheck.inputs.schemas import RecordOptions, limit_errors, to_record
@@ -31,6 +32,9 @@ class AddSpec:
     source: SourceInfo
     options: RecordOptions = RecordOptions()
     roles: RoleFilter = MODEL_TURNS
+    allow_no_turns: bool = False
+    """Accept a file that yields no reference turn (``--allow-no-turns``); otherwise that is an
+    input error: a source that adds nothing would be reported as searched."""
 
 
 @dataclass(slots=True)
@@ -80,6 +84,8 @@ class BatchResult:
     """Records read successfully."""
     size: int = 0
     """Records in the batch, read or not (for progress)."""
+    roles: frozenset[str] = frozenset()
+    """``role (kind)`` of every turn of the batch's records, for the message when none is taken."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +109,7 @@ class FingerprintJob:
             turns: list[tuple[Turn, dict[str, Any], list[str]]] = []
             errors: list[RecordError] = []
             read = 0
+            seen: set[str] = set()
             for item in batch:
                 record = _record(item, spec)
                 if isinstance(record, RecordError):
@@ -110,6 +117,7 @@ class FingerprintJob:
                     continue
                 read += 1
                 errors.extend(limit_errors([record]))  # parts nested too deep: said, not dropped
+                seen.update(f"{t.role} ({t.kind.value})" for t in record.turns)
                 ref_id = record.id or f"{name}#{item.index}"
                 prompts = [t.text for t in record.turns if t.kind in _PROMPT_KINDS]
                 turns.extend(
@@ -127,7 +135,7 @@ class FingerprintJob:
             for i, ((turn, ref, _), fp) in enumerate(zip(turns, prints, strict=True)):
                 echo = echoes(fp.codes, prompt_codes[starts[i] : starts[i + 1]])
                 out.append(Fingerprinted(turn.text, ref, fp.key, fp.anchors, fp.codes, echo, len(fp.tokens)))
-            return BatchResult(out, errors, read, len(batch))
+            return BatchResult(out, errors, read, len(batch), frozenset(seen))
 
         return run
 
@@ -156,8 +164,10 @@ def add_file(
     executor, batches = executor_for(job, batches, workers, engine, address)
     report.workers = executor.plan
     builder = writer.new_shard()
+    roles: set[str] = set()
     try:
         for result in executor.map(batches):
+            roles.update(result.roles)
             report.errors.extend(result.errors)
             report.records += result.records
             for err in result.errors:
@@ -176,6 +186,17 @@ def add_file(
             progress.records(result.size)
     finally:
         executor.close()
+    if not report.turns and not spec.allow_no_turns:
+        found = ", ".join(sorted(roles)[:20]) or "none"
+        raise InputError(
+            f"{spec.path}: no reference turn to add for source {spec.source.name!r}: "
+            f"{report.records:,} record(s) read; roles taken: {spec.roles}"
+            + (f"; {report.skipped:,} turn(s) taken had no words" if report.skipped else "")
+            + f"; roles found: {found}",
+            hint="give the roles that hold the model's output (--roles; `roles:` in a sources "
+            "manifest), or accept a source with nothing to match (--allow-no-turns; "
+            "`allow_no_turns: true`); nothing was added to the index",
+        )
     writer.seal(builder)
     report.errors.sort(key=lambda e: (-1 if e.index is None else e.index, e.line or 0))
     entry.records += report.records

@@ -13,6 +13,7 @@
         text_field: text              # optional
         id_field: id                  # optional
         roles: [gpt]                  # optional, default: the model's turns
+        allow_no_turns: true          # optional: a file without reference turns is not an error
         meta: {origin: generated, date: 2023-04-01}
 """
 
@@ -40,6 +41,7 @@ _KEYS = {
     "text_field",
     "id_field",
     "roles",
+    "allow_no_turns",
     "meta",
 }
 _REQUIRED = ("path", "source")
@@ -104,6 +106,11 @@ def load_sources(path: str) -> list[AddSpec]:
         ):
             problems.append(f"{path}:{entry.line_of('roles')}: 'roles' must be a list of names")
             roles = None
+        allow_no_turns = entry.get("allow_no_turns", False)
+        if not isinstance(allow_no_turns, bool):
+            problems.append(
+                f"{path}:{entry.line_of('allow_no_turns')}: 'allow_no_turns' must be true or false"
+            )
         if problems:
             continue
         for message in source_problems(entry["source"], meta):
@@ -150,6 +157,7 @@ def load_sources(path: str) -> list[AddSpec]:
                 ),
                 options=options,
                 roles=role_filter,
+                allow_no_turns=allow_no_turns,
             )
         )
     if problems:

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from typing import TypeVar
 
 from provcheck.errors import InputError
+from provcheck.inputs.arrow import ArrowReader
 from provcheck.inputs.base import (
     ContainerReader,
     RawItem,
@@ -15,6 +16,7 @@ from provcheck.inputs.base import (
     unicode_text,
 )
 from provcheck.inputs.csv import CsvReader
+from provcheck.inputs.declared import MANIFEST_NAMES
 from provcheck.inputs.json import JsonReader
 from provcheck.inputs.jsonl import JsonlReader, LineFilter, UnparsedLine
 from provcheck.inputs.parquet import ParquetReader
@@ -30,11 +32,12 @@ from provcheck.inputs.source import (
     url_fs,
 )
 from provcheck.inputs.text import TextReader
-from provcheck.model import ErrorKind, RecordError
+from provcheck.model import ErrorKind, NotScanned, RecordError
 
 __all__ = [
     "CONTAINERS",
     "ContainerReader",
+    "Found",
     "InputSource",
     "Limits",
     "LineFilter",
@@ -43,9 +46,11 @@ __all__ = [
     "UnparsedLine",
     "discover",
     "line_oriented",
+    "own_report",
     "read",
     "read_unparsed",
     "reader_for",
+    "suffix_of",
 ]
 
 CONTAINERS: dict[str, ContainerReader] = {
@@ -55,6 +60,7 @@ CONTAINERS: dict[str, ContainerReader] = {
     ".csv": CsvReader(","),
     ".tsv": CsvReader("\t"),
     ".parquet": ParquetReader(),
+    ".arrow": ArrowReader(),
     ".txt": TextReader(),
     ".md": TextReader(),
 }
@@ -79,13 +85,19 @@ def _supported() -> str:
     return ", ".join(sorted(CONTAINERS)) + " (each optionally .gz, .xz, .bz2, .zst)"
 
 
-def discover(paths: list[str]) -> Iterator[tuple[str, str] | RecordError]:
+Found = tuple[str, str] | RecordError | NotScanned
+"""What discovery yields: a dataset file ``(display, path)``, an error, or a file not read."""
+
+
+def discover(paths: list[str]) -> Iterator[Found]:
     """Expand ``paths`` into ``(display path, filesystem path)`` pairs of dataset files.
 
     Directories are walked in sorted order without following directory symlinks (no loops);
-    hidden entries are skipped, and a dataset file that is a broken or looping link is an error.
-    Display paths that are not UTF-8 show U+FFFD. A missing path raises ``InputError`` before
-    anything is read.
+    hidden entries are skipped, and a dataset file that is a broken or looping link is an error,
+    and so is a directory that cannot be listed. Files of types provcheck does not read, and
+    provcheck's own reports, are yielded as ``NotScanned`` (counted in every summary, never
+    dropped in silence). Display paths that are not UTF-8 show U+FFFD. A missing path raises
+    ``InputError`` before anything is read.
     """
     for given in paths:
         if is_url(given):
@@ -102,24 +114,97 @@ def discover(paths: list[str]) -> Iterator[tuple[str, str] | RecordError]:
             )
             continue
         found = 0
-        for root, dirs, files in os.walk(given, followlinks=False):
+        unreadable: list[OSError] = []
+        for root, dirs, files in os.walk(given, followlinks=False, onerror=unreadable.append):
+            while unreadable:
+                yield _unlistable(unreadable.pop(0))
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            arrow = any(n.endswith(".arrow") for n in files)
             for name in sorted(files):
                 full = os.path.join(root, name)
-                if name.startswith(".") or reader_for(name) is None:
+                if name.startswith(".") or name in MANIFEST_NAMES:
+                    continue  # hidden files; manifests are read as declarations
+                if name == "dataset_dict.json" or (arrow and name in _HF_SIDECARS):
+                    yield NotScanned(unicode_text(full), HF_METADATA, name)
+                    continue
+                if reader_for(name) is None:
+                    if os.path.isfile(full):
+                        yield _not_scanned(full, name)
                     continue
                 if not os.path.isfile(full):
                     if os.path.islink(full):  # a dataset file that cannot be read is reported
                         yield RecordError(unicode_text(full), ErrorKind.FILE, _broken_link(full))
                     continue  # sockets, pipes, devices: not dataset files
+                if own_report(full):
+                    yield NotScanned(unicode_text(full), REPORT, suffix_of(name))
+                    continue
                 found += 1
                 yield unicode_text(full), full  # a name that is not UTF-8 is shown with U+FFFD
-        if not found:
+        blocked = False
+        while unreadable:
+            error = _unlistable(unreadable.pop(0))
+            blocked = blocked or error.path == unicode_text(given)
+            yield error
+        if not found and not blocked:
             yield RecordError(
                 unicode_text(given),
                 ErrorKind.FILE,
                 f"no dataset files in this directory; supported: {_supported()}",
             )
+
+
+UNSUPPORTED = "unsupported type"
+REPORT = "provcheck report"
+HF_METADATA = "Hugging Face dataset metadata"
+_HF_SIDECARS = frozenset({"state.json", "dataset_info.json"})
+"""What ``save_to_disk`` writes beside its ``.arrow`` files: metadata, not records."""
+
+
+def _unlistable(exc: OSError) -> RecordError:
+    where = unicode_text(str(exc.filename)) if exc.filename is not None else "?"
+    return RecordError(
+        where,
+        ErrorKind.FILE,
+        f"cannot read this directory ({exc.strerror or exc}); nothing in it was scanned",
+    )
+
+
+def _not_scanned(full: str, name: str) -> NotScanned:
+    return NotScanned(unicode_text(full), REPORT if own_report(full) else UNSUPPORTED, suffix_of(name))
+
+
+def suffix_of(name: str) -> str:
+    """``x.tar.gz`` -> ``.tar.gz``; ``data.jsonlines`` -> ``.jsonlines``; ``LICENSE`` -> ``LICENSE``."""
+    stem, compression = stripped_name(name)
+    compressed = name[len(stem) :] if compression else ""
+    ext = os.path.splitext(stem)[1]
+    return (ext + compressed).lower() if ext or compressed else name
+
+
+_REPORT_HEADS = (
+    b"### provcheck: ",  # markdown
+    b"provcheck report",  # text
+    b"finding_id,action,waived,",  # csv
+)
+_REPORT_MARKS = (
+    b'"tool":{"name":"provcheck"',  # json
+    b'"name": "provcheck"',  # sarif (indented)
+    b'"name":"provcheck"',
+    b'<meta name="generator" content="provcheck',  # html
+    b'<testsuites name="provcheck',  # junit
+)
+
+
+def own_report(path: str) -> bool:
+    """True when ``path`` is a report provcheck wrote (by its first bytes): a report written
+    beside the data must not be scanned as data on the next run."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(4096)
+    except OSError:
+        return False
+    head = head.removeprefix(b"\xef\xbb\xbf")
+    return head.startswith(_REPORT_HEADS) or any(mark in head for mark in _REPORT_MARKS)
 
 
 def _broken_link(path: str) -> str:
@@ -132,7 +217,7 @@ def _broken_link(path: str) -> str:
     return "symbolic link to something that is not a file; not scanned"
 
 
-def _discover_url(url: str) -> Iterator[tuple[str, str] | RecordError]:
+def _discover_url(url: str) -> Iterator[Found]:
     """Files under an fsspec URL (a file or a prefix), sorted."""
     fs, root = url_fs(url)
     try:
@@ -142,16 +227,22 @@ def _discover_url(url: str) -> Iterator[tuple[str, str] | RecordError]:
             yield url, url
             return
         protocol = url.split("://", 1)[0]
-        found = sorted(
-            p for p in fs.find(root) if reader_for(p) is not None and not os.path.basename(p).startswith(".")
-        )
+        listed = sorted(p for p in fs.find(root) if not os.path.basename(p).startswith("."))
     except OSError as exc:
         raise InputError(f"{url}: cannot list: {exc}") from exc
+
+    def full(path: str) -> str:
+        return f"{protocol}://{path.lstrip('/')}" if protocol != "file" else f"file://{path}"
+
+    found = [p for p in listed if reader_for(p) is not None]
+    for path in listed:
+        name = os.path.basename(path)
+        if reader_for(path) is None and name not in MANIFEST_NAMES:
+            yield NotScanned(full(path), UNSUPPORTED, suffix_of(name))  # counted, never dropped
     if not found:
         yield RecordError(url, ErrorKind.FILE, f"no dataset files here; supported: {_supported()}")
     for path in found:
-        full = f"{protocol}://{path.lstrip('/')}" if protocol != "file" else f"file://{path}"
-        yield full, full
+        yield full(path), full(path)
 
 
 def read(

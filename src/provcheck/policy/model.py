@@ -3,79 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-import fnmatch
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from provcheck.model import Action, Clause
 from provcheck.policy.licenses import legal_code_url, license_ids
-from provcheck.policy.patterns import Pattern, compile_pattern, escape
+from provcheck.policy.use import PURPOSES
+from provcheck.policy.use import Use as Use  # re-exported: a policy declares a use
 from provcheck.support.dates import parse_date
+from provcheck.support.globs import name_match, path_match
 
 SIGNALS = ("match", "marker", "declaration", "conflict")
 PATH_FIELDS = frozenset({"record.path", "declared.file", "declared.dataset"})
 """Fields compared as file paths: globs on them are case-sensitive; on every other field not."""
-
-
-@dataclass(frozen=True, slots=True)
-class Use:
-    """The intended use of the data being scanned."""
-
-    purposes: frozenset[str] = frozenset()
-    """What the data is for, e.g. ``train-competing-model``, ``fine-tune``, ``evaluation``."""
-    commercial: bool | None = None
-    distributed: bool | None = None
-    """Whether the trained model (weights) is distributed or made available to third parties."""
-    research_only: bool | None = None
-
-    @property
-    def declared(self) -> bool:
-        """True when anything at all is declared."""
-        return bool(self.purposes) or any(
-            v is not None for v in (self.commercial, self.distributed, self.research_only)
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain form for reports."""
-        return {
-            "purpose": sorted(self.purposes),
-            "commercial": self.commercial,
-            "distributed": self.distributed,
-            "research_only": self.research_only,
-        }
-
-
-FLAG_WORDS = {
-    "commercial": ("commercial", True),
-    "non-commercial": ("commercial", False),
-    "noncommercial": ("commercial", False),
-    "distributed": ("distributed", True),
-    "internal": ("distributed", False),
-    "not-distributed": ("distributed", False),
-    "research-only": ("research_only", True),
-}
-"""``--use`` words that set a flag rather than name a purpose."""
-
-
-def use_from_words(words: Sequence[str]) -> Use:
-    """``--use train-competing-model --use commercial,distributed`` -> ``Use``."""
-    purposes: set[str] = set()
-    flags: dict[str, bool] = {}
-    for word in (w.strip().lower() for value in words for w in value.split(",")):
-        if not word:
-            continue
-        if word in FLAG_WORDS:
-            name, value = FLAG_WORDS[word]
-            flags[name] = value
-        else:
-            purposes.add(word)
-    return Use(
-        purposes=frozenset(purposes),
-        commercial=flags.get("commercial"),
-        distributed=flags.get("distributed"),
-        research_only=flags.get("research_only"),
-    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +77,7 @@ class TermsVersion:
         if facts.name.lower() in {d.lower() for d in self.datasets}:
             return True
         generator = (facts.generator or "").lower()
-        if generator and any(glob_match(generator, g.lower()) for g in self.generators):
+        if generator and any(name_match(generator, g) for g in self.generators):
             return True
         ids = {i.lower() for i in license_ids(facts.license)} | {(facts.license or "").lower()}
         return bool(ids & {x.lower() for x in self.licenses})
@@ -293,10 +234,10 @@ class Comparison:
         if actual is None:
             return False
         values = actual if isinstance(actual, (tuple, list, frozenset, set)) else (actual,)
-        if self.op == "glob" and self.field not in PATH_FIELDS:
+        if self.op == "glob":
             patterns = self.value if isinstance(self.value, (list, tuple)) else [self.value]
-            folded = [p.lower() for p in patterns]
-            return any(_compare("glob", str(v).lower(), folded) for v in values)
+            match = path_match if self.field in PATH_FIELDS else name_match
+            return any(match(str(v), str(p)) for v in values for p in patterns)
         return any(_compare(self.op, v, self.value) for v in values)
 
 
@@ -314,9 +255,6 @@ def _compare(op: str, actual: Any, expected: Any) -> bool:
         return _fold(actual) in {_fold(e) for e in expected}
     if op == "not_in":
         return _fold(actual) not in {_fold(e) for e in expected}
-    if op == "glob":
-        patterns = expected if isinstance(expected, (list, tuple)) else [expected]
-        return any(glob_match(str(actual), p) for p in patterns)
     if op == "regex":
         return bool(expected.search(str(actual)))
     if op == "contains":
@@ -333,40 +271,6 @@ def _compare(op: str, actual: Any, expected: Any) -> bool:
     except TypeError:
         return False
     raise ValueError(f"unknown operator {op}")
-
-
-def glob_match(path: str, pattern: str) -> bool:
-    """Shell-style match where ``**`` spans directories and ``*`` does not."""
-    regex = _GLOBS.get(pattern)
-    if regex is None:
-        parts = ["^"]
-        i = 0
-        while i < len(pattern):
-            if pattern.startswith("**/", i):
-                parts.append("(?:.*/)?")
-                i += 3
-            elif pattern.startswith("**", i):
-                parts.append(".*")
-                i += 2
-            elif pattern[i] == "*":
-                parts.append("[^/]*")
-                i += 1
-            elif pattern[i] == "?":
-                parts.append("[^/]")
-                i += 1
-            else:
-                parts.append(escape(pattern[i]))
-                i += 1
-        regex = compile_pattern("".join(parts) + r"\z", case_sensitive=True)
-        _GLOBS[pattern] = regex
-    path = path.replace("\\", "/")
-    while path.startswith("./"):
-        path = path[2:]
-    return regex.search(path) is not None or fnmatch.fnmatch(path, pattern)
-
-
-_GLOBS: dict[str, Pattern] = {}
-"""Compiled globs (a pure memo: a glob always compiles to the same pattern)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -483,6 +387,16 @@ class Policy:
     terms: Mapping[str, Terms] = field(default_factory=dict)
     markers: tuple[Marker, ...] = ()
     name: str | None = None
+
+    def purposes(self) -> frozenset[str]:
+        """Purposes this policy knows: the shipped vocabulary and every purpose its rules name."""
+        named: set[str] = set()
+        for rule in self.rules:
+            for c in comparisons(rule.when):
+                if c.field == "use.purpose" and c.op in ("equals", "in", "not_in"):
+                    values = c.value if isinstance(c.value, (list, tuple)) else [c.value]
+                    named.update(str(v).lower() for v in values)
+        return PURPOSES | named
 
     def rule(self, rule_id: str) -> Rule | None:
         """The rule with this id, if any."""

@@ -59,6 +59,8 @@ class JsonFormatter(Formatter):
                 "errors": len(result.errors),
                 "not_read": {reason.value: n for reason, n in ov.not_read(result).items()},
                 "coverage": ov.coverage(result),
+                "not_scanned": len(result.not_scanned),
+                "declared_use": ov.declared_use(result.run),
             },
         }
         cited: dict[Clause, None] = {}
@@ -71,6 +73,7 @@ class JsonFormatter(Formatter):
 
         tail = {
             "files": [s.file_summary(f) for f in result.files],
+            "not_scanned": [{"path": n.path, "reason": n.reason, "kind": n.kind} for n in result.not_scanned],
             "declarations": [s.declaration(d) for d in result.declarations],
             "waivers": s.waivers(result.waivers),
             "stats": {

@@ -130,6 +130,8 @@ class JunitFormatter(Formatter):
             ("policy.digest", ov.run_text(run, "policy", "digest")),
             ("command", ov.command_line(run)),
             *[("coverage", line) for line in [ov.coverage(result)] if line],
+            ("declared_use", ov.declared_use(run)),
+            ("not_scanned", ov.not_scanned_line(result) or "none"),
         ]
         root_attrs = {
             "name": "provcheck",

@@ -87,6 +87,8 @@ class MarkdownFormatter(Formatter):
             f"**policy** {md(policy)} · {result.stats.records:,} records in {result.stats.files:,} file(s) · "
             f"report {md(rs.identity.id)}"
         )
+        if line := ov.not_scanned_line(result):
+            out.append(f"<br>{md(line, 500)}")
         out.append("")
         out += [
             "| source | provider | licence | terms | texts indexed | records | share | worst action |",

@@ -282,21 +282,67 @@ def command_line(run: Mapping[str, object]) -> str:
 
 
 def declared_use(run: Mapping[str, object]) -> str:
-    """The declared use in words, and who declared it."""
+    """The effective declared use in words, each part with where it came from.
+
+    ``train-competing-model (policy), commercial (policy), fine-tune (command line)``: every
+    format's summary and the terminal say it the same way (they all call this).
+    """
     use = run_get(run, "use")
     if not isinstance(use, Mapping):
         return "not declared"
-    parts = [str(p) for p in use.get("purpose") or ()]
+    origin = run_get(run, "use_origin")
+    origins = origin if isinstance(origin, Mapping) else {}
+    purpose_origins = origins.get("purpose")
+    by_purpose = purpose_origins if isinstance(purpose_origins, Mapping) else {}
+
+    def said(word: str, by: object) -> str:
+        return f"{word} ({by})" if by else word
+
+    parts = [said(str(p), by_purpose.get(p)) for p in use.get("purpose") or ()]
     for key, yes, no in (
         ("commercial", "commercial", "non-commercial"),
         ("distributed", "distributed", "internal"),
-        ("research_only", "research only", None),
+        ("research_only", "research only", "not research only"),
     ):
         value = use.get(key)
         if value is True:
-            parts.append(yes)
-        elif value is False and no:
-            parts.append(no)
-    text = ", ".join(parts) or "not declared"
-    by = run_get(run, "use_declared_by")
-    return f"{text} (declared by the {by})" if by and parts else text
+            parts.append(said(yes, origins.get(key)))
+        elif value is False:
+            parts.append(said(no, origins.get(key)))
+    if not parts:
+        return "not declared"
+    if origins:
+        return ", ".join(parts)
+    by = run_get(run, "use_declared_by")  # a run record from before origins were recorded
+    return f"{', '.join(parts)} (declared by the {by})" if by else ", ".join(parts)
+
+
+def use_line(run: Mapping[str, object]) -> str:
+    """The summary line every format shows: ``declared use: ...``."""
+    return f"declared use: {declared_use(run)}"
+
+
+def not_scanned_line(result: ScanResult) -> str | None:
+    """``3 files not scanned: unsupported type (.zip, .png, LICENSE)``, or None when every file
+    found was read. Every format's summary and the terminal show it (they all call this)."""
+    items = result.not_scanned
+    if not items:
+        return None
+    groups: dict[str, list[str]] = {}
+    for item in items:
+        kinds = groups.setdefault(item.reason, [])
+        if item.kind not in kinds:
+            kinds.append(item.kind)
+    shown = 6
+    parts = []
+    for reason, kinds in groups.items():
+        more = f", +{len(kinds) - shown} more" if len(kinds) > shown else ""
+        parts.append(f"{reason} ({', '.join(kinds[:shown])}{more})")
+    noun = "file" if len(items) == 1 else "files"
+    return f"{len(items):,} {noun} not scanned: {'; '.join(parts)}"
+
+
+def summary_lines(result: ScanResult) -> list[str]:
+    """The lines about what was checked and for which use, shared by every format."""
+    line = not_scanned_line(result)
+    return [use_line(result.run), *([line] if line else [])]

@@ -387,6 +387,10 @@ class SarifFormatter(Formatter):
                         "verdict": {"status": verdict.status, "blockingFindings": verdict.blocking},
                         "coverage": ov.coverage(result),
                         "notRead": {reason.value: n for reason, n in ov.not_read(result).items()},
+                        "summary": ov.summary_lines(result),
+                        "notScanned": [
+                            {"path": n.path, "reason": n.reason, "kind": n.kind} for n in result.not_scanned
+                        ],
                         "run": dict(run),
                     },
                 }

@@ -118,6 +118,9 @@ class TextFormatter(Formatter):
             for width in (context.width, max(context.width, need))
         )
         read = coverage(result)
+        # One line, never wrapped: own_report() recognises a text report by its start.
+        heading = printable("provcheck report · " + " · ".join(ov.summary_lines(result)))
+        console.print(heading, markup=False, soft_wrap=True)
         console.print(record_verdict(rs.counts, verdict), markup=False)
         console.print("\nBy source (records, not findings):", markup=False)
         wide.print(sources)

@@ -19,7 +19,16 @@ from typing import Any, Protocol, TypeVar
 
 from provcheck import __version__
 from provcheck.index import ReferenceIndex
-from provcheck.inputs import InputSource, Limits, RawItem, RawRecord, UnparsedLine, discover, read_unparsed
+from provcheck.inputs import (
+    Found,
+    InputSource,
+    Limits,
+    RawItem,
+    RawRecord,
+    UnparsedLine,
+    discover,
+    read_unparsed,
+)
 from provcheck.inputs.declared import declaring_dirs, is_card, read_declarations
 from provcheck.inputs.schemas import RecordOptions, field_pattern, limit_errors, to_record
 from provcheck.matching.params import MatchConfig
@@ -31,6 +40,7 @@ from provcheck.model import (
     FileSummary,
     MarkerHit,
     Match,
+    NotScanned,
     Record,
     RecordError,
     ScanResult,
@@ -51,7 +61,7 @@ T = TypeVar("T")
 class RecordSelector(Protocol):
     """Chooses what a scan reads: diff-aware scans read only new records (``provcheck.gitscan.selection``)."""
 
-    def discover(self, paths: list[str]) -> Iterator[tuple[str, str] | RecordError]:
+    def discover(self, paths: list[str]) -> Iterator[Found]:
         """The files to read, as ``(display path, filesystem path)``, or located errors."""
         ...
 
@@ -124,6 +134,12 @@ class BatchOutput:
     fields: tuple[tuple[str, str, str, int], ...] = ()
     """``(path, field pattern, skip reason or "" for read, count)`` over the batch's records."""
 
+    roles: frozenset[str] = frozenset()
+    """Role names of the batch's turns, as the data spells them (to name them when ``--roles``
+    selects none)."""
+    selected: int = 0
+    """Turns ``--roles`` accepted (every turn without it)."""
+
 
 FieldKey = tuple[str, str, str]
 """``(path, field pattern, skip reason or "" when read)``."""
@@ -177,6 +193,7 @@ class BatchMatcher:
             hits = scanner.records(records, roles) if scanner else []
             fields: Counter[FieldKey] = Counter()
             count_fields(records, roles, fields)
+            seen, selected = role_tally(records, roles)
             return BatchOutput(
                 tuple(matches),
                 tuple(errors + limit_errors(records)),
@@ -185,9 +202,18 @@ class BatchMatcher:
                 tuple((r.location.path, r.schema) for r in records),
                 tuple(hits),
                 tuple((path, field, reason, n) for (path, field, reason), n in fields.items()),
+                seen,
+                selected,
             )
 
         return run
+
+
+def role_tally(records: Sequence[Record], roles: RoleFilter | None) -> tuple[frozenset[str], int]:
+    """The role names of the records' turns, and how many turns ``roles`` accepts."""
+    seen = frozenset(t.role for r in records for t in r.turns)
+    selected = sum(1 for r in records for t in r.turns if roles is None or roles.accepts(t))
+    return seen, selected
 
 
 def batched(items: Iterator[T], size: int) -> Iterator[list[T]]:
@@ -223,6 +249,9 @@ class _Tally:
     files: dict[str, _FileTally] = field(default_factory=dict)
     records: int = 0
     turns: int = 0
+    roles: set[str] = field(default_factory=set)
+    selected: int = 0
+    """Turns the role filter accepted."""
     bytes_total: int = 0
     bytes_done: int = 0
     """Bytes of the files read to their end."""
@@ -238,6 +267,8 @@ class _Tally:
     def add(self, out: BatchOutput) -> None:
         self.results.add(out.matches, out.markers)
         self.turns += out.turns
+        self.roles.update(out.roles)
+        self.selected += out.selected
         for err in out.errors:
             self.add_error(err)
         for path, schema in out.schemas:
@@ -347,6 +378,9 @@ class _Prefilter:
             self.tally.count_fields((p, f, r, n) for (p, f, r), n in fields.items())
             for error in limit_errors([rec]):
                 self.tally.add_error(error)
+            seen, selected = role_tally([rec], self.options.roles)
+            self.tally.roles.update(seen)
+            self.tally.selected += selected
             hits = self.scanner.records([rec], self.options.roles) if self.scanner is not None else []
             self.tally.results.add(known, hits)
 
@@ -408,9 +442,12 @@ def scan(
         error_limit=options.limits.max_errors_per_file,
     )
     files: list[tuple[str, str]] = []
+    not_scanned: list[NotScanned] = []
     found = options.selector.discover(list(paths)) if options.selector else discover(list(paths))
     for item in found:
-        if isinstance(item, RecordError):
+        if isinstance(item, NotScanned):
+            not_scanned.append(item)
+        elif isinstance(item, RecordError):
             tally.errors.append(item)
             progress.error(item)
         elif is_card(item[1]) and item[0] not in paths:
@@ -505,6 +542,8 @@ def scan(
         "workers_limit": executor.plan.limit,
         "engine": options.engine,
         "roles": str(options.roles) if options.roles else None,
+        "turns_selected": tally.selected,
+        "roles_seen": sorted(tally.roles)[:50],
         "schema": options.records.schema,
         "text_field": options.records.text_field,
         "id_field": options.records.id_field,
@@ -531,6 +570,7 @@ def scan(
         declarations=tuple(declarations),
         counts=collected.counts,
         unruled=collected.unruled,
+        not_scanned=tuple(not_scanned),
     )
 
 

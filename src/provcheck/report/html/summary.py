@@ -43,6 +43,9 @@ def not_scanned(result: ScanResult) -> list[str]:
     out: list[str] = []
     if result.errors:
         out.append(f"{len(result.errors):,} unreadable file(s) or record(s) (listed under Unreadable input)")
+    files = ov.not_scanned_line(result)
+    if files:
+        out.append(files)
     roles = ov.run_text(run, "roles")
     if roles:
         out.append(f"turns other than {roles} (--roles)")

@@ -1,0 +1,196 @@
+"""The declared use: what the scanned data is for, and how its declarations merge.
+
+A policy's ``use:``, ``.provcheck.yaml``'s ``use:`` and ``--use`` are layers that add to each
+other (docs/policy.md, Declared use); every word is checked, so a typo never quietly leaves a
+purpose or flag undeclared.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from provcheck.errors import UsageError
+
+
+@dataclass(frozen=True, slots=True)
+class Use:
+    """The intended use of the data being scanned."""
+
+    purposes: frozenset[str] = frozenset()
+    """What the data is for, e.g. ``train-competing-model``, ``fine-tune``, ``evaluation``."""
+    commercial: bool | None = None
+    distributed: bool | None = None
+    """Whether the trained model (weights) is distributed or made available to third parties."""
+    research_only: bool | None = None
+
+    @property
+    def declared(self) -> bool:
+        """True when anything at all is declared."""
+        return bool(self.purposes) or any(
+            v is not None for v in (self.commercial, self.distributed, self.research_only)
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain form for reports."""
+        return {
+            "purpose": sorted(self.purposes),
+            "commercial": self.commercial,
+            "distributed": self.distributed,
+            "research_only": self.research_only,
+        }
+
+
+FLAG_WORDS = {
+    "commercial": ("commercial", True),
+    "non-commercial": ("commercial", False),
+    "noncommercial": ("commercial", False),
+    "distributed": ("distributed", True),
+    "internal": ("distributed", False),
+    "not-distributed": ("distributed", False),
+    "research-only": ("research_only", True),
+    "not-research-only": ("research_only", False),
+}
+"""``--use`` words that set a flag rather than name a purpose."""
+
+FLAGS = ("commercial", "distributed", "research_only")
+_FLAG_NAMES = {
+    ("commercial", True): "commercial",
+    ("commercial", False): "non-commercial",
+    ("distributed", True): "distributed",
+    ("distributed", False): "internal",
+    ("research_only", True): "research-only",
+    ("research_only", False): "not-research-only",
+}
+
+PURPOSES = frozenset(
+    {
+        "train-model",
+        "train-competing-model",
+        "fine-tune",
+        "fine-tune-provider-model",
+        "distill",
+        "train-classifier",
+        "train-embedding-model",
+        "evaluation",
+        "research",
+    }
+)
+"""Purposes the shipped packs know (a test checks every pack's ``use.purpose`` is here). A
+policy's own rules may name more; any other word is refused as a probable typo."""
+
+
+def flag_word(name: str, value: bool) -> str:
+    """``("commercial", False)`` -> ``non-commercial``."""
+    return _FLAG_NAMES[(name, value)]
+
+
+def use_from_words(words: Sequence[str], known: frozenset[str] | None = None, where: str = "--use") -> Use:
+    """``--use train-competing-model --use commercial,distributed`` -> ``Use``.
+
+    With ``known`` (the purposes the loaded policy knows), an unknown word or two words that
+    contradict each other (``commercial,non-commercial``) raise ``UsageError`` naming ``where``.
+    """
+    purposes: set[str] = set()
+    flags: dict[str, tuple[bool, str]] = {}
+    for word in (w.strip().lower() for value in words for w in value.split(",")):
+        if not word:
+            continue
+        if word in FLAG_WORDS:
+            name, value = FLAG_WORDS[word]
+            if name in flags and flags[name][0] != value:
+                raise UsageError(f"{where}: {word!r} contradicts {flags[name][1]!r}; give one of them")
+            flags[name] = (value, word)
+        elif known is not None and word not in known:
+            raise UsageError(
+                f"{where}: unknown purpose {word!r}{did_you_mean(word, [*known, *FLAG_WORDS])}; "
+                f"purposes: {', '.join(sorted(known))}; flags: {', '.join(FLAG_WORDS)}"
+            )
+        else:
+            purposes.add(word)
+    return Use(
+        purposes=frozenset(purposes),
+        commercial=flags["commercial"][0] if "commercial" in flags else None,
+        distributed=flags["distributed"][0] if "distributed" in flags else None,
+        research_only=flags["research_only"][0] if "research_only" in flags else None,
+    )
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """`` (did you mean 'x'?)`` for the closest choice, or nothing."""
+    close = difflib.get_close_matches(word, sorted(set(choices)), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+@dataclass(frozen=True, slots=True)
+class UseLayer:
+    """One declaration of the intended use, with where it comes from."""
+
+    origin: str
+    """``policy``, ``configuration`` or ``command line``."""
+    where: str
+    """What to name in a message: the policy file, ``.provcheck.yaml:LINE``, ``--use``."""
+    use: Use
+    replace: bool = False
+    """Replace the layers before it (``--use-only``, ``use_only: true``) instead of adding."""
+
+
+@dataclass(frozen=True, slots=True)
+class EffectiveUse:
+    """The declared use after every layer is merged, and which layer declared each part."""
+
+    use: Use
+    origins: Mapping[str, str]
+    """Part (a purpose, or ``commercial``/``distributed``/``research_only``) -> origin."""
+
+    def declared_by(self) -> str | None:
+        """Who declared the use, in layer order: ``policy, command line``; None if nobody."""
+        order = ("policy", "configuration", "command line")
+        found = set(self.origins.values())
+        return ", ".join(o for o in order if o in found) or None
+
+    def origin_dict(self) -> dict[str, Any]:
+        """Plain form for the run record: ``{"purpose": {p: origin}, flag: origin}``."""
+        out: dict[str, Any] = {"purpose": {p: self.origins[p] for p in sorted(self.use.purposes)}}
+        for name in FLAGS:
+            out[name] = self.origins.get(name) if getattr(self.use, name) is not None else None
+        return out
+
+
+def merge_use(layers: Sequence[UseLayer]) -> EffectiveUse:
+    """Layers in order (policy, configuration, command line): each adds to those before it.
+
+    A flag that contradicts one an earlier layer set (``non-commercial`` over the policy's
+    ``commercial: true``) is a ``UsageError``, unless the layer replaces (``--use-only``): a
+    plausible option must never quietly weaken the declared use.
+    """
+    purposes: dict[str, str] = {}
+    flags: dict[str, tuple[bool, UseLayer]] = {}
+    for layer in layers:
+        if layer.replace:
+            purposes.clear()
+            flags.clear()
+        for purpose in sorted(layer.use.purposes):
+            purposes.setdefault(purpose, layer.origin)
+        for name in FLAGS:
+            value = getattr(layer.use, name)
+            if value is None:
+                continue
+            if name in flags and flags[name][0] != value:
+                before = flags[name][1]
+                raise UsageError(
+                    f"{layer.where}: {flag_word(name, value)!r} contradicts {flag_word(name, not value)!r} "
+                    f"declared by the {before.origin} ({before.where})",
+                    hint="the declared use can only be added to; to replace it, pass --use-only "
+                    "(or set `use_only: true` in .provcheck.yaml)",
+                )
+            flags.setdefault(name, (value, layer))
+    use = Use(
+        purposes=frozenset(purposes),
+        **{name: flags[name][0] if name in flags else None for name in FLAGS},
+    )
+    origins = dict(purposes)
+    origins.update({name: layer.origin for name, (_, layer) in flags.items()})
+    return EffectiveUse(use, origins)
