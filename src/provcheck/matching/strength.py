@@ -1,0 +1,163 @@
+"""How strongly a verified match shows derivation, and whether it looks like convergence. Pure.
+
+Verification (``verify.align``) says two texts share long, dense, ordered runs of tokens. Two
+things produce that: copying, and *convergence* — independent answers to the same request that
+share a classic recipe's ingredient list, a textbook function, a letter template or a famous
+citation. This module tells them apart with signals that do not depend on one threshold:
+
+* ``common-passage``: most anchors the two texts share also occur in several other reference
+  texts of the index (their document frequency, counted over every shard, so it stays right as
+  sources and shards are added); what many independent texts contain shows copying of none
+  (MOSS discounts passages common to many submissions the same way);
+* ``crowd``: the same candidate turn matches references of several sources, none clearly
+  more than the others; a copy matches its original much better than the original's peers;
+* structure (``list``, ``code``, ``template``, ``recipe``, ``citation``): the shared passage is
+  of a kind independent answers share, and the match is not a near-verbatim whole copy.
+
+A convergent match stays a match (nothing found is hidden), but never blocks. Every match also
+gets a calibrated probability of derivation (``calibration.MODEL``); blocking needs it to reach
+``calibration.BLOCK_PROBABILITY``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from provcheck.matching.calibration import BLOCK_PROBABILITY, FEATURES, MODEL
+from provcheck.model import Evidence, MatchKind, Strength
+
+COMMON_DF = 3
+"""An anchor held by this many distinct reference texts (the matched one included) is common."""
+COMMON_SHARE = 0.5
+"""A match whose shared anchors are at least this share common is a ``common-passage``."""
+CROWD_LEAD = 1.5
+"""A match leads a crowd when it aligns this many times the tokens of any other source's match."""
+WHOLE_EXTENT = 0.8
+WHOLE_SIMILARITY = 0.9
+"""A near-verbatim whole copy: this share of either text aligned at this similarity."""
+
+_CODE_LINE = re.compile(
+    r"^\s*(def |class |import |from \S+ import|return\b|for\b.*[:{]\s*$|if\b.*[:{]\s*$|while\b.*[:{]\s*$|"
+    r"#include|public |private |function\b|const |let |var |SELECT\b|<\w+[^>]*>|[{}]\s*$|.*;\s*$)",
+    re.MULTILINE,
+)
+_RECIPE = re.compile(
+    r"\b(\d+(/\d+)?\s*(cups?|tbsp|tsp|tablespoons?|teaspoons?|grams?|oz|ounces?|ml|pounds?|lbs?)\b)",
+    re.IGNORECASE,
+)
+_CITATION = re.compile(r"(\bet al\.|\bdoi\b|\(\d{4}\)[.,]|\bjournal of\b|\bvol\. \d|\bpp\. \d)", re.IGNORECASE)
+_TEMPLATE = re.compile(
+    r"(\[[A-Z][A-Za-z' ]{1,30}\]|\{\{?\s*\w+\s*\}?\}|^dear\b|^subject:|\bsincerely,|\bbest regards,)",
+    re.IGNORECASE | re.MULTILINE,
+)
+_LIST_LINE = re.compile(r"^\s*([-*+\u2022]|\d+[.)]|\|)\s*\S", re.MULTILINE)
+
+_WHY = {
+    "common-passage": "most of the shared passage also occurs in {df}+ other reference texts, so it "
+    "shows no copying of this one",
+    "crowd": "the same passage matches references of {n} sources about equally, as independent "
+    "answers to one request do",
+    "list": "the shared passage is a list, of a kind independent answers to the same request share",
+    "code": "the shared passage is code of a kind independent solutions share (a textbook idiom)",
+    "template": "the shared passage is a template (placeholders, letter form) that independent "
+    "answers share",
+    "recipe": "the shared passage is an ingredient list that independent recipes share",
+    "citation": "the shared passage is a citation that independent answers share",
+}
+
+
+def structure(text: str) -> str | None:
+    """The kind of structure independent answers converge on, if ``text`` has one."""
+    if text.count("```") >= 2 or len(_CODE_LINE.findall(text)) >= 3:
+        return "code"
+    if len(_RECIPE.findall(text)) >= 3:
+        return "recipe"
+    if _CITATION.search(text):
+        return "citation"
+    if _TEMPLATE.search(text):
+        return "template"
+    if len(_LIST_LINE.findall(text)) >= 3:
+        return "list"
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Signals:
+    """What the strength of one match is judged on."""
+
+    evidence: Evidence
+    """The verified evidence."""
+    common_share: float
+    """Share of the anchors the two texts share that ``COMMON_DF`` or more reference texts hold."""
+    structure: str | None
+    """Structure of the candidate's aligned passage (``structure``)."""
+    source: str
+    """The matched reference's source."""
+
+
+def features(s: Signals, crowd: int) -> list[float]:
+    """The model's inputs, in ``calibration.FEATURES`` order."""
+    ev = s.evidence
+    longest = max((sp.matched_tokens for sp in ev.spans), default=0)
+    whole = max(ev.coverage, ev.containment)
+    values = {
+        "log_tokens": math.log(max(ev.matched_tokens, 1)),
+        "similarity": ev.similarity,
+        "extent": whole,
+        "longest_share": longest / max(ev.matched_tokens, 1),
+        "excerpt": 1.0 if ev.kind is MatchKind.EXCERPT else 0.0,
+        "common_share": s.common_share,
+        "crowd": math.log1p(crowd),
+        "structured": 1.0 if s.structure else 0.0,
+    }
+    return [values[name] for name in FEATURES]
+
+
+def probability(s: Signals, crowd: int) -> float:
+    """Calibrated probability that the candidate derives from the reference."""
+    z = MODEL["intercept"] + sum(w * x for w, x in zip(MODEL["weights"], features(s, crowd), strict=True))
+    return 1.0 / (1.0 + math.exp(-max(min(z, 40.0), -40.0)))
+
+
+def _whole(ev: Evidence) -> bool:
+    return max(ev.coverage, ev.containment) >= WHOLE_EXTENT and ev.similarity >= WHOLE_SIMILARITY
+
+
+def judge(s: Signals, peers: Sequence[Signals]) -> Strength:
+    """The strength of one match, given the other matches of the same candidate turn."""
+    ev = s.evidence
+    others = [p for p in peers if p.source != s.source]
+    sources = tuple(dict.fromkeys([s.source, *(p.source for p in peers)]))
+    leads = all(ev.matched_tokens >= CROWD_LEAD * p.evidence.matched_tokens for p in others)
+    crowd = len({p.source for p in others})
+    convergence: str | None = None
+    if s.common_share >= COMMON_SHARE:
+        convergence = "common-passage"
+    elif crowd >= 2 and not leads:
+        convergence = "crowd"
+    elif s.structure is not None and not _whole(ev):
+        convergence = s.structure
+    p = probability(s, 0 if leads else crowd)
+    verified = (
+        f"{round(100 * ev.similarity)}% similarity over {ev.matched_tokens} aligned tokens, "
+        f"{round(100 * ev.coverage)}% of the candidate and {round(100 * ev.containment)}% of the reference"
+    )
+    if convergence is not None:
+        why = _WHY[convergence].format(df=COMMON_DF - 1, n=crowd + 1)
+        reason = f"{verified}; likely convergence, not treated as a copy: {why}"
+    elif ev.short:
+        reason = f"{verified}; short evidence: below the blocking floor"
+    elif p < BLOCK_PROBABILITY:
+        reason = f"{verified}; estimated probability of derivation {p:.0%}, below {BLOCK_PROBABILITY:.0%}"
+    else:
+        reason = f"{verified}; estimated probability of derivation {p:.0%}"
+    return Strength(
+        probability=round(p, 4),
+        convergence=convergence,
+        reason=reason,
+        sources=sources,
+        can_block=convergence is None and not ev.short and p >= BLOCK_PROBABILITY,
+    )
