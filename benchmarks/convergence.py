@@ -10,7 +10,7 @@ does not grade provcheck with its own rules:
   lines), else ``prose``. The first rule that applies wins, in that order.
 * ``is_copy(a, b)`` is the labelling rule of the unfiltered set: a character-level longest
   common subsequence (case and whitespace folded) whose identical runs of at least 8
-  characters cover at least 90% of the shorter text. Independent answers share words and
+  characters cover at least 90% of the shorter text, which has at least 150 characters. Independent answers share words and
   phrases, never 90% of a text in long identical runs; a copy, even lightly edited, does.
 """
 
@@ -59,6 +59,9 @@ COPY_SHARE = 0.9
 """Share of the shorter text that identical character runs must cover for a copy."""
 COPY_RUN = 8
 """Shortest identical character run that counts (shorter runs are shared letters and words)."""
+COPY_MIN_CHARS = 150
+"""A shorter text under this many characters (about 25 words) is never a copy: covering a
+one-line answer shows nothing."""
 
 
 def _fold(text: str) -> str:
@@ -69,7 +72,7 @@ def copy_share(a: str, b: str) -> float:
     """Share of the shorter text covered by identical character runs of >= ``COPY_RUN``."""
     fa, fb = _fold(a), _fold(b)
     shorter = min(len(fa), len(fb))
-    if not shorter:
+    if shorter < COPY_MIN_CHARS:
         return 0.0
     blocks = Indel.opcodes(fa, fb).as_matching_blocks()
     return sum(blk.size for blk in blocks if blk.size >= COPY_RUN) / shorter

@@ -31,6 +31,7 @@ import argparse
 import atexit
 import json
 import random
+import re
 import shutil
 import sys
 import tempfile
@@ -52,6 +53,9 @@ HELD_OUT = (
     "Yi-34B-Chat",
 )
 """Candidates: six original models of six providers, never indexed."""
+FAMILIES = re.compile(r"claude|llama-?3|mixtral|qwen|gemma|yi-", re.IGNORECASE)
+"""Generators of the held-out models' families (fine-tunes, _concise/_verbose variants of the
+same model) are left out of every index too: their shared text is real, not convergence."""
 TEN = (
     "text_davinci_003",
     "text_davinci_001",
@@ -80,6 +84,16 @@ MIN_WORDS = 30
 FILTER = 0.2
 
 
+def indexable(generator: str) -> bool:
+    """Whether the crowded index may hold this generator's answers (not a held-out family)."""
+    return generator not in HELD_OUT and generator != "NullModel" and not FAMILIES.search(generator)
+
+
+def sample_instructions(rows: list[dict[str, Any]], n: int, seed: int) -> list[str]:
+    """The benchmark's instructions (``calibrate.py`` takes the others)."""
+    return random.Random(seed).sample(sorted({r["instruction"] for r in rows}), n)
+
+
 def build_index(
     work: Path, name: str, rows: list[dict[str, Any]], providers: dict[str, str]
 ) -> tuple[Path, float]:
@@ -93,7 +107,10 @@ def build_index(
     for n, (gen, items) in enumerate(sorted(by_gen.items())):
         path = write_jsonl(
             data / f"{n}.jsonl",
-            [{"id": r["id"], "instruction": r["instruction"], "input": "", "output": r["output"]} for r in items],
+            [
+                {"id": r["id"], "instruction": r["instruction"], "input": "", "output": r["output"]}
+                for r in items
+            ],
         )
         lines += [
             f"  - path: {json.dumps(str(path))}",
@@ -110,7 +127,9 @@ def build_index(
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--instructions", type=int, default=200, help="instructions sampled (default 200)")
     parser.add_argument("--seed", type=int, default=20261205)
     parser.add_argument("--match", action="append", default=[], metavar="KEY=VALUE", help="passed to scan")
@@ -119,7 +138,6 @@ def main() -> None:
     args = parser.parse_args()
     require_corpora()
     started = time.perf_counter()
-    rng = random.Random(args.seed)
     out_dir = Path(args.out)
     out_dir.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="provcheck-precision-"))
@@ -128,7 +146,7 @@ def main() -> None:
     print(f"working in {work}", file=sys.stderr)
 
     rows, providers = alpacaeval()
-    instructions = rng.sample(sorted({r["instruction"] for r in rows}), args.instructions)
+    instructions = sample_instructions(rows, args.instructions, args.seed)
     chosen = set(instructions)
     rows = [
         {**r, "id": f"{r['generator']}/{i}"}
@@ -140,12 +158,15 @@ def main() -> None:
     sizes = {
         "1": [r for r in rows if r["generator"] == "text_davinci_003"],
         "10": [r for r in rows if r["generator"] in TEN],
-        "100+": [r for r in rows if r["generator"] not in held and r["generator"] != "NullModel"],
+        "100+": [r for r in rows if indexable(r["generator"])],
     }
     (work / "policy.yaml").write_text(POLICY)
     write_jsonl(
         work / "candidates.jsonl",
-        [{"id": c["id"], "instruction": c["instruction"], "input": "", "output": c["output"]} for c in candidates],
+        [
+            {"id": c["id"], "instruction": c["instruction"], "input": "", "output": c["output"]}
+            for c in candidates
+        ],
     )
     cand_kind = {c["id"]: kind(c["output"]) for c in candidates}
     cand_by_id = {c["id"]: c for c in candidates}
@@ -207,7 +228,9 @@ def main() -> None:
             got = matches.get(cid, [])
             pairs = {rid for rid in same if overlap(mine, shingles[rid]) >= 0.1}
             pairs |= {m["reference"]["id"] for m in got}
-            labels = {rid: is_copy(c["output"], refs_by_id[rid]["output"]) for rid in pairs if rid in refs_by_id}
+            labels = {
+                rid: is_copy(c["output"], refs_by_id[rid]["output"]) for rid in pairs if rid in refs_by_id
+            }
             is_a_copy = any(labels.values())
             blocks = [m for m in got if m["id"] in blocked]
             # (a): every match is false (no real shared text); (b): unless the pair is a copy.
@@ -245,17 +268,14 @@ def main() -> None:
                             {
                                 "reference": m["reference"]["id"],
                                 "source": m["reference"]["source"],
+                                "turn": m["record"]["turn"]["role"],
                                 "blocks": m in blocks,
                                 "copy_share": round(
                                     copy_share(c["output"], refs_by_id[m["reference"]["id"]]["output"]), 3
                                 ),
                                 "kind": m["kind"],
                                 "scores": m["scores"],
-                                **{
-                                    key: m[key]
-                                    for key in ("probability", "convergence", "sources")
-                                    if key in m
-                                },
+                                "strength": m.get("strength"),
                                 "reference_text": refs_by_id[m["reference"]["id"]]["output"][:800],
                             }
                             for m in shown
@@ -314,7 +334,17 @@ def main() -> None:
     )
     print(
         table(
-            ["refs", "per instr.", "set", "records", "false match", "rate", "can block", "rate", "target (a)"],
+            [
+                "refs",
+                "per instr.",
+                "set",
+                "records",
+                "false match",
+                "rate",
+                "can block",
+                "rate",
+                "target (a)",
+            ],
             summary_rows,
         )
     )
@@ -325,7 +355,12 @@ def main() -> None:
         table(
             ["refs", "copies", "matched", "blocked"],
             [
-                [size, f["copies"].get("copies", 0), f["copies"].get("copies_matched", 0), f["copies"].get("copies_blocked", 0)]
+                [
+                    size,
+                    f["copies"].get("copies", 0),
+                    f["copies"].get("copies_matched", 0),
+                    f["copies"].get("copies_blocked", 0),
+                ]
                 for size, f in results["sizes"].items()
             ],
         )

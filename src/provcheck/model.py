@@ -241,7 +241,7 @@ class Strength:
     see ``provcheck.matching.calibration``)."""
     convergence: str | None
     """Why the match looks like independent convergence rather than a copy (``common-passage``,
-    ``crowd``, ``list``, ``code``, ``template``, ``recipe``, ``citation``), or None."""
+    ``crowd``, ``prompt``, ``list``, ``code``, ``template``, ``recipe``, ``citation``), or None."""
     reason: str
     """What was verified and, for a convergent match, why it is not treated as a copy, in words."""
     sources: tuple[str, ...]
@@ -249,6 +249,8 @@ class Strength:
     can_block: bool
     """False when a policy must not block on this match (short, convergent or improbable
     evidence): a ``block`` rule is lowered to ``review``."""
+    features: Mapping[str, float] = field(default_factory=dict)
+    """The model's inputs (what the probability rests on), by name."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -310,6 +310,14 @@ class Shard:
         query, text = np.divmod(keys, len(self.anchor_counts))
         return query, text, counts, np.asarray(self.anchor_counts[text], dtype=np.int64)
 
+    def frequency(self, anchors: U32) -> npt.NDArray[np.int64]:
+        """How many of this shard's texts hold each anchor (its document frequency)."""
+        if len(self.anchors) == 0 or len(anchors) == 0:
+            return np.zeros(len(anchors), dtype=np.int64)
+        lo = np.searchsorted(self.anchors, anchors, side="left")
+        hi = np.searchsorted(self.anchors, anchors, side="right")
+        return np.asarray(hi - lo, dtype=np.int64)
+
     def text(self, tid: int) -> str:
         """The stored text of text ``tid``."""
         start, end = int(self.text_offsets[tid]), int(self.text_offsets[tid + 1])

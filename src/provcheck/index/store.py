@@ -137,6 +137,17 @@ class ReferenceIndex:
             result.append([Candidate(TextKey(s, t), c) for c, s, t in found[:limit]])
         return result
 
+    def frequency(self, anchors: U32) -> np.ndarray:
+        """Document frequency of each anchor: the reference texts holding it, over every shard.
+
+        Computed from the postings at query time, so it stays right as sources and shards are
+        added (a text added twice, in two shards, counts twice).
+        """
+        total = np.zeros(len(anchors), dtype=np.int64)
+        for shard in self.shards:
+            total += shard.frequency(anchors)
+        return total
+
     def text(self, key: TextKey) -> str:
         """The reference text."""
         return self.shards[key.shard].text(key.text)

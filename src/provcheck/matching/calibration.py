@@ -20,10 +20,11 @@ FEATURES = (
     "common_share",
     "crowd",
     "structured",
+    "echo_share",
 )
 MODEL: dict[str, Any] = {
     "intercept": -14.0,
-    "weights": [1.5, 8.0, 4.0, 1.0, 0.0, -4.0, -1.0, -1.0],
+    "weights": [1.5, 8.0, 4.0, 1.0, 0.0, -4.0, -1.0, -1.0, -4.0],
 }
 BLOCK_PROBABILITY = 0.5
 """Blocking needs at least this estimated probability of derivation."""

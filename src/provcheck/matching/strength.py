@@ -11,6 +11,8 @@ citation. This module tells them apart with signals that do not depend on one th
   (MOSS discounts passages common to many submissions the same way);
 * ``crowd``: the same candidate turn matches references of several sources, none clearly
   more than the others; a copy matches its original much better than the original's peers;
+* ``prompt``: most of the reference's aligned text repeats the reference's own prompt (its
+  echoes, kept in the index): two answers quoting the same request share that text;
 * structure (``list``, ``code``, ``template``, ``recipe``, ``citation``): the shared passage is
   of a kind independent answers share, and the match is not a near-verbatim whole copy.
 
@@ -33,6 +35,8 @@ COMMON_DF = 3
 """An anchor held by this many distinct reference texts (the matched one included) is common."""
 COMMON_SHARE = 0.5
 """A match whose shared anchors are at least this share common is a ``common-passage``."""
+ECHO_SHARE = 0.5
+"""A match whose reference side is at least this share prompt echo is ``prompt`` convergence."""
 CROWD_LEAD = 1.5
 """A match leads a crowd when it aligns this many times the tokens of any other source's match."""
 WHOLE_EXTENT = 0.8
@@ -48,7 +52,9 @@ _RECIPE = re.compile(
     r"\b(\d+(/\d+)?\s*(cups?|tbsp|tsp|tablespoons?|teaspoons?|grams?|oz|ounces?|ml|pounds?|lbs?)\b)",
     re.IGNORECASE,
 )
-_CITATION = re.compile(r"(\bet al\.|\bdoi\b|\(\d{4}\)[.,]|\bjournal of\b|\bvol\. \d|\bpp\. \d)", re.IGNORECASE)
+_CITATION = re.compile(
+    r"(\bet al\.|\bdoi\b|\(\d{4}\)[.,]|\bjournal of\b|\bvol\. \d|\bpp\. \d)", re.IGNORECASE
+)
 _TEMPLATE = re.compile(
     r"(\[[A-Z][A-Za-z' ]{1,30}\]|\{\{?\s*\w+\s*\}?\}|^dear\b|^subject:|\bsincerely,|\bbest regards,)",
     re.IGNORECASE | re.MULTILINE,
@@ -60,10 +66,11 @@ _WHY = {
     "shows no copying of this one",
     "crowd": "the same passage matches references of {n} sources about equally, as independent "
     "answers to one request do",
+    "prompt": "most of the shared passage repeats the reference's own prompt: answers quoting the "
+    "same request share it",
     "list": "the shared passage is a list, of a kind independent answers to the same request share",
     "code": "the shared passage is code of a kind independent solutions share (a textbook idiom)",
-    "template": "the shared passage is a template (placeholders, letter form) that independent "
-    "answers share",
+    "template": "the shared passage is a template (placeholders, letter form) that independent answers share",
     "recipe": "the shared passage is an ingredient list that independent recipes share",
     "citation": "the shared passage is a citation that independent answers share",
 }
@@ -96,10 +103,12 @@ class Signals:
     """Structure of the candidate's aligned passage (``structure``)."""
     source: str
     """The matched reference's source."""
+    echo_share: float = 0.0
+    """Share of the reference's aligned tokens that repeat the reference's own prompt."""
 
 
-def features(s: Signals, crowd: int) -> list[float]:
-    """The model's inputs, in ``calibration.FEATURES`` order."""
+def features(s: Signals, crowd: int) -> dict[str, float]:
+    """The model's inputs, by name."""
     ev = s.evidence
     longest = max((sp.matched_tokens for sp in ev.spans), default=0)
     whole = max(ev.coverage, ev.containment)
@@ -112,13 +121,14 @@ def features(s: Signals, crowd: int) -> list[float]:
         "common_share": s.common_share,
         "crowd": math.log1p(crowd),
         "structured": 1.0 if s.structure else 0.0,
+        "echo_share": s.echo_share,
     }
-    return [values[name] for name in FEATURES]
+    return {name: round(values[name], 4) for name in FEATURES}
 
 
-def probability(s: Signals, crowd: int) -> float:
-    """Calibrated probability that the candidate derives from the reference."""
-    z = MODEL["intercept"] + sum(w * x for w, x in zip(MODEL["weights"], features(s, crowd), strict=True))
+def probability(values: dict[str, float]) -> float:
+    """Calibrated probability that the candidate derives from the reference (``features``)."""
+    z = MODEL["intercept"] + sum(w * values[name] for w, name in zip(MODEL["weights"], FEATURES, strict=True))
     return 1.0 / (1.0 + math.exp(-max(min(z, 40.0), -40.0)))
 
 
@@ -134,13 +144,16 @@ def judge(s: Signals, peers: Sequence[Signals]) -> Strength:
     leads = all(ev.matched_tokens >= CROWD_LEAD * p.evidence.matched_tokens for p in others)
     crowd = len({p.source for p in others})
     convergence: str | None = None
-    if s.common_share >= COMMON_SHARE:
+    if s.echo_share >= ECHO_SHARE:
+        convergence = "prompt"
+    elif s.common_share >= COMMON_SHARE:
         convergence = "common-passage"
     elif crowd >= 2 and not leads:
         convergence = "crowd"
     elif s.structure is not None and not _whole(ev):
         convergence = s.structure
-    p = probability(s, 0 if leads else crowd)
+    values = features(s, 0 if leads else crowd)
+    p = probability(values)
     verified = (
         f"{round(100 * ev.similarity)}% similarity over {ev.matched_tokens} aligned tokens, "
         f"{round(100 * ev.coverage)}% of the candidate and {round(100 * ev.containment)}% of the reference"
@@ -160,4 +173,5 @@ def judge(s: Signals, peers: Sequence[Signals]) -> Strength:
         reason=reason,
         sources=sources,
         can_block=convergence is None and not ev.short and p >= BLOCK_PROBABILITY,
+        features=values,
     )

@@ -69,6 +69,8 @@ FIELD_TYPES: dict[str, str] = {
     "match.tokens": "num",
     "match.kind": "str",
     "match.short": "bool",
+    "match.probability": "num",
+    "match.convergence": "str",
     "record.path": "str",
     "record.role": "str",
     "record.kind": "str",
