@@ -31,16 +31,15 @@ import random
 import shutil
 import sys
 import tempfile
-from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-import edits
 import numpy as np
+
+import edits
 from common import PROVCHECK, ROOT, alpacaeval, require_corpora, run, table, write_jsonl
 from convergence import is_copy
 from precision import HELD_OUT, TEN, build_index, indexable, sample_instructions
-
 from provcheck.matching.calibration import FEATURES
 
 CALIBRATION = ROOT / "src" / "provcheck" / "matching" / "calibration.py"
@@ -219,13 +218,13 @@ def main() -> None:
     fitted_on = {
         "command": f"python benchmarks/calibrate.py --instructions {args.instructions} --write",
         "date": dt.date.today().isoformat(),
-        "data": f"AlpacaEval, {args.instructions} instructions disjoint from benchmarks/precision.py's; indexes of 10 "
-        "OpenAI generators and of every generator but six held out",
+        "data": f"AlpacaEval, {args.instructions} instructions disjoint from benchmarks/precision.py's; "
+        "indexes of 10 OpenAI generators and of every generator but six held out (and their families)",
         "positives": "seeded edits of indexed answers (verbatim, reformatted, typos 2%, word edits 5-20%, "
         "sentences dropped, first half, 60-word excerpt), as Alpaca outputs",
-        "negatives": f"answers of {', '.join(HELD_OUT)} to the same instructions; a match is a copy only when "
-        "identical character runs (>= 8 chars) cover >= 90% of the shorter text",
-        "matches": int(len(y)),
+        "negatives": f"answers of {', '.join(HELD_OUT)} to the same instructions; a match is a copy "
+        "only when identical character runs (>= 8 chars) cover >= 90% of the shorter text",
+        "matches": len(y),
         "copies": int(y.sum()),
         "prior": "balanced classes: equal prior odds of copy and convergence among verified matches",
     }
@@ -240,7 +239,8 @@ def main() -> None:
             + f"MODEL: dict[str, Any] = {pprint.pformat(model, width=100, sort_dicts=False)}\n"
             + tail
             + f"FITTED_ON: dict[str, Any] = {pprint.pformat(fitted_on, width=100, sort_dicts=False)}\n"
-            + f"RELIABILITY: list[dict[str, Any]] = {pprint.pformat(table_rows, width=100, sort_dicts=False)}\n"
+            + "RELIABILITY: list[dict[str, Any]] = "
+            + f"{pprint.pformat(table_rows, width=90, sort_dicts=False)}\n"
             + '"""Predicted vs observed share of copies per probability bin, on the held-out half."""\n'
         )
         print(f"\nwritten to {CALIBRATION}")

@@ -10,8 +10,9 @@ does not grade provcheck with its own rules:
   lines), else ``prose``. The first rule that applies wins, in that order.
 * ``is_copy(a, b)`` is the labelling rule of the unfiltered set: a character-level longest
   common subsequence (case and whitespace folded) whose identical runs of at least 8
-  characters cover at least 90% of the shorter text, which has at least 150 characters. Independent answers share words and
-  phrases, never 90% of a text in long identical runs; a copy, even lightly edited, does.
+  characters cover at least 90% of the shorter text, which has at least 150 characters.
+  Independent answers share words and phrases, never 90% of a text in long identical runs; a
+  copy, even lightly edited, does.
 """
 
 from __future__ import annotations

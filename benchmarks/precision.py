@@ -169,7 +169,6 @@ def main() -> None:
         ],
     )
     cand_kind = {c["id"]: kind(c["output"]) for c in candidates}
-    cand_by_id = {c["id"]: c for c in candidates}
     shingles = {r["id"]: words5(r["output"]) for r in rows}
 
     results: dict[str, Any] = {

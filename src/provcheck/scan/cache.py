@@ -34,7 +34,6 @@ from provcheck.model import (
     AlignedSpan,
     CharSpan,
     Evidence,
-    Strength,
     Match,
     MatchId,
     MatchKind,
@@ -44,6 +43,7 @@ from provcheck.model import (
     ReferenceId,
     RoleKind,
     SourceInfo,
+    Strength,
     Turn,
 )
 
