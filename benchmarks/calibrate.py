@@ -29,6 +29,7 @@ import math
 import pprint
 import random
 import shutil
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -66,7 +67,7 @@ def positives(
     eligible = [r for r in refs if len(r["output"].split()) >= 60]
     out = []
     names = list(kinds)
-    for n, ref in enumerate(rng.sample(eligible, len(eligible))):
+    for n, ref in enumerate(rng.sample(eligible, min(POSITIVES, len(eligible)))):
         name = names[n % len(names)]
         text = kinds[name](ref["output"])
         if text is None:
@@ -102,7 +103,9 @@ def predict(intercept: float, weights: np.ndarray, x: np.ndarray) -> np.ndarray:
 
 
 def reliability(p: np.ndarray, y: np.ndarray) -> list[dict[str, Any]]:
-    """Predicted vs observed share of copies in ten probability bins."""
+    """Predicted vs observed share of copies in ten probability bins, the classes weighted
+    equally as in the fit (the probability's stated prior)."""
+    w = np.where(y == 1, 0.5 / max(y.sum(), 1), 0.5 / max((1 - y).sum(), 1))
     rows = []
     for lo in np.arange(0, 1, 0.1):
         hi = lo + 0.1
@@ -113,7 +116,8 @@ def reliability(p: np.ndarray, y: np.ndarray) -> list[dict[str, Any]]:
                     "bin": f"{lo:.1f}-{hi:.1f}",
                     "matches": int(sel.sum()),
                     "predicted": round(float(p[sel].mean()), 3),
-                    "observed": round(float(y[sel].mean()), 3),
+                    "observed": round(float((w[sel] * y[sel]).sum() / w[sel].sum()), 3),
+                    "copies": int(y[sel].sum()),
                 }
             )
     return rows
@@ -243,6 +247,7 @@ def main() -> None:
             + f"{pprint.pformat(table_rows, width=90, sort_dicts=False)}\n"
             + '"""Predicted vs observed share of copies per probability bin, on the held-out half."""\n'
         )
+        subprocess.run([sys.executable, "-m", "ruff", "format", "-q", str(CALIBRATION)], check=False)
         print(f"\nwritten to {CALIBRATION}")
     assert all(math.isfinite(float(w)) for w in weights)
 
