@@ -46,6 +46,10 @@ from provcheck.matching.calibration import FEATURES
 CALIBRATION = ROOT / "src" / "provcheck" / "matching" / "calibration.py"
 
 
+POSITIVES = 1200
+"""Edited copies per index (one edit each of that many indexed answers)."""
+
+
 def positives(
     refs: list[dict[str, Any]], pool: list[dict[str, Any]], rng: random.Random
 ) -> list[dict[str, Any]]:
