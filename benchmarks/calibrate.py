@@ -38,9 +38,9 @@ from typing import Any
 import numpy as np
 
 import edits
-from common import PROVCHECK, ROOT, alpacaeval, require_corpora, run, table, write_jsonl
+from common import PROVCHECK, ROOT, providers_of, require_corpora, run, table, write_jsonl
 from convergence import is_copy
-from precision import HELD_OUT, TEN, build_index, indexable, sample_instructions
+from precision import HELD_OUT, TEN, build_index, indexable, load, sample_instructions
 from provcheck.matching.calibration import FEATURES
 
 CALIBRATION = ROOT / "src" / "provcheck" / "matching" / "calibration.py"
@@ -141,15 +141,9 @@ def main() -> None:
     rng = random.Random(args.seed + 1)
     work = Path(tempfile.mkdtemp(prefix="provcheck-calibrate-"))
     atexit.register(shutil.rmtree, work, True)
-    rows, providers = alpacaeval()
-    taken = set(sample_instructions(rows, 200, args.seed))
-    free = sorted({r["instruction"] for r in rows} - taken)
-    chosen = set(rng.sample(free, args.instructions))
-    rows = [
-        {**r, "id": f"{r['generator']}/{i}"}
-        for i, r in enumerate(rows)
-        if r["instruction"] in chosen and r["output"].strip()
-    ]
+    providers = providers_of()
+    _, free = sample_instructions(200, args.seed)
+    rows = load(set(rng.sample(free, args.instructions)))
     held = set(HELD_OUT)
     negatives = [r for r in rows if r["generator"] in held and len(r["output"].split()) >= 30]
     by_id = {r["id"]: r for r in rows}

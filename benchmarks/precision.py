@@ -40,7 +40,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
-from common import PROVCHECK, alpacaeval, require_corpora, run, table, write_jsonl
+from common import PROVCHECK, alpacaeval_rows, providers_of, require_corpora, run, table, write_jsonl
 from convergence import KINDS, copy_share, is_copy, kind
 from detection import overlap, words5
 
@@ -89,9 +89,21 @@ def indexable(generator: str) -> bool:
     return generator not in HELD_OUT and generator != "NullModel" and not FAMILIES.search(generator)
 
 
-def sample_instructions(rows: list[dict[str, Any]], n: int, seed: int) -> list[str]:
-    """The benchmark's instructions (``calibrate.py`` takes the others)."""
-    return random.Random(seed).sample(sorted({r["instruction"] for r in rows}), n)
+def sample_instructions(n: int, seed: int) -> tuple[list[str], list[str]]:
+    """The benchmark's instructions, and the others (``calibrate.py`` takes those)."""
+    every = sorted({r["instruction"] for r in alpacaeval_rows()})
+    chosen = random.Random(seed).sample(every, n)
+    taken = set(chosen)
+    return chosen, [i for i in every if i not in taken]
+
+
+def load(instructions: set[str]) -> list[dict[str, Any]]:
+    """The outputs (non-empty) for these instructions, with ids ``generator/position``."""
+    return [
+        {**r, "id": f"{r['generator']}/{i}"}
+        for i, r in enumerate(alpacaeval_rows())
+        if r["instruction"] in instructions and r["output"].strip()
+    ]
 
 
 def build_index(
@@ -145,14 +157,9 @@ def main() -> None:
         atexit.register(shutil.rmtree, work, True)
     print(f"working in {work}", file=sys.stderr)
 
-    rows, providers = alpacaeval()
-    instructions = sample_instructions(rows, args.instructions, args.seed)
-    chosen = set(instructions)
-    rows = [
-        {**r, "id": f"{r['generator']}/{i}"}
-        for i, r in enumerate(rows)
-        if r["instruction"] in chosen and r["output"].strip()
-    ]
+    providers = providers_of()
+    instructions, _ = sample_instructions(args.instructions, args.seed)
+    rows = load(set(instructions))
     held = set(HELD_OUT)
     candidates = [r for r in rows if r["generator"] in held and len(r["output"].split()) >= MIN_WORDS]
     sizes = {
