@@ -398,3 +398,17 @@ def test_reference_text_repeating_its_prompt_is_not_evidence(tmp_path: Path) -> 
     assert align(prompt_copy.codes, index.codes(key), MatchConfig()) is not None  # without the echo
     assert align(prompt_copy.codes, index.codes(key), MatchConfig(), index.echo(key)) is None
     assert align(answer_copy.codes, index.codes(key), MatchConfig(), index.echo(key)) is not None
+
+
+def test_anchor_document_frequency_counts_every_shard(tmp_path: Path) -> None:
+    """The frequency convergence rests on stays right as sources and shards are added."""
+    idx = tmp_path / "idx"
+    add(idx, spec(refs_file(tmp_path, "a", REFERENCE_TEXTS[:2]), "a"))
+    anchors = Fingerprinter(ReferenceIndex(str(idx)).config).of_text(REFERENCE_TEXTS[0]).anchors
+    once = ReferenceIndex(str(idx)).frequency(anchors)
+    assert once.min() >= 1 and len(once) == len(anchors)
+    add(idx, spec(refs_file(tmp_path, "b", [REFERENCE_TEXTS[0]]), "b"))
+    twice = ReferenceIndex(str(idx)).frequency(anchors)
+    assert (twice == once + 1).all()
+    unrelated = Fingerprinter(ReferenceIndex(str(idx)).config).of_text(UNRELATED_TEXT).anchors
+    assert not ReferenceIndex(str(idx)).frequency(unrelated).any()
