@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from pathlib import Path
 
 from provcheck.model import (
@@ -162,8 +163,6 @@ def test_messages_render_only_known_placeholders() -> None:
 
 
 def _with_strength(m: Match, probability: float, convergence: str | None, can_block: bool) -> Match:
-    from dataclasses import replace
-
     from provcheck.model import Strength
 
     return replace(
@@ -186,8 +185,16 @@ def test_probability_and_convergence_are_condition_fields(tmp_path: Path) -> Non
         "rules:\n"
         "  - {id: likely, title: t, when: {match.probability: {gte: 0.9}}, action: warn}\n"
         "  - {id: conv, title: t, when: {match.convergence: list}, action: review}\n"
+        "  - {id: rel, title: t, when: {match.relation: copies}, action: info,"
+        ' message: "{match.relation} it"}\n'
     )
     ev = Evaluator(load_policy(str(p)), use_from_words(["research"]), {})
     m = make_match("x")
-    assert [f.rule.id for f in ev.matches([_with_strength(m, 0.95, None, True)])] == ["likely"]
-    assert [f.rule.id for f in ev.matches([_with_strength(m, 0.5, "list", False)])] == ["conv"]
+    assert [f.rule.id for f in ev.matches([_with_strength(m, 0.95, None, True)])] == ["likely", "rel"]
+    assert [f.rule.id for f in ev.matches([_with_strength(m, 0.5, "list", False)])] == ["conv", "rel"]
+    # An excerpt is not a whole copy: the relation says so.
+    partial = make_match("x", kind=MatchKind.EXCERPT)
+    partial = _with_strength(
+        replace(partial, evidence=replace(partial.evidence, coverage=0.2, containment=0.1)), 0.9, None, True
+    )
+    assert [f.rule.id for f in ev.matches([partial])] == ["likely"]

@@ -79,3 +79,12 @@ def test_structure_kinds() -> None:
     assert structure("2 cups flour, 1 tsp salt, 3 tbsp sugar") == "recipe"
     assert structure("Vaswani et al. (2017). Attention is all you need.") == "citation"
     assert structure("Plain prose about a topic.") is None
+
+
+def test_copies_is_said_only_of_a_near_verbatim_whole_copy() -> None:
+    assert judge(sig(ev()), []).reason.startswith(
+        "Copies the reference: 97% similarity over 200 aligned tokens"
+    )
+    partial = judge(sig(ev(tokens=60, extent=0.3, similarity=0.95)), [])
+    assert partial.reason.startswith("Shares aligned passages with the reference")
+    assert judge(sig(ev(tokens=500, similarity=1.0, extent=1.0)), []).reason.endswith("derivation over 99%")

@@ -132,6 +132,20 @@ def probability(values: dict[str, float]) -> float:
     return 1.0 / (1.0 + math.exp(-max(min(z, 40.0), -40.0)))
 
 
+def relation(ev: Evidence) -> str:
+    """What the evidence shows, in words: ``copies`` only for a near-verbatim whole copy."""
+    return "copies" if _whole(ev) else "shares aligned passages with"
+
+
+def _pct(p: float) -> str:
+    """A probability for people: never 0% or 100%, which the model cannot know."""
+    if p >= 0.995:
+        return "over 99%"
+    if p < 0.005:
+        return "under 1%"
+    return f"{p:.0%}"
+
+
 def _whole(ev: Evidence) -> bool:
     return max(ev.coverage, ev.containment) >= WHOLE_EXTENT and ev.similarity >= WHOLE_SIMILARITY
 
@@ -158,15 +172,16 @@ def judge(s: Signals, peers: Sequence[Signals]) -> Strength:
         f"{round(100 * ev.similarity)}% similarity over {ev.matched_tokens} aligned tokens, "
         f"{round(100 * ev.coverage)}% of the candidate and {round(100 * ev.containment)}% of the reference"
     )
+    verified = f"{relation(ev).capitalize()} the reference: {verified}"
     if convergence is not None:
         why = _WHY[convergence].format(df=COMMON_DF - 1, n=crowd + 1)
         reason = f"{verified}; likely convergence, not treated as a copy: {why}"
     elif ev.short:
         reason = f"{verified}; short evidence: below the blocking floor"
     elif p < BLOCK_PROBABILITY:
-        reason = f"{verified}; estimated probability of derivation {p:.0%}, below {BLOCK_PROBABILITY:.0%}"
+        reason = f"{verified}; estimated probability of derivation {_pct(p)}, below {BLOCK_PROBABILITY:.0%}"
     else:
-        reason = f"{verified}; estimated probability of derivation {p:.0%}"
+        reason = f"{verified}; estimated probability of derivation {_pct(p)}"
     return Strength(
         probability=round(p, 4),
         convergence=convergence,

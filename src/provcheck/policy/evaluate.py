@@ -24,6 +24,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
+from provcheck.matching.strength import relation
 from provcheck.model import (
     Action,
     Declaration,
@@ -194,6 +195,7 @@ class Evaluator:
             "match.short": ev.short,
             "match.probability": match.strength.probability if match.strength else None,
             "match.convergence": (match.strength.convergence or "none") if match.strength else None,
+            "match.relation": relation(ev),
             **self._record_ctx(rec),
             "reference.id": match.reference.id,
             "reference.role": match.reference.turn.role,

@@ -71,6 +71,7 @@ FIELD_TYPES: dict[str, str] = {
     "match.short": "bool",
     "match.probability": "num",
     "match.convergence": "str",
+    "match.relation": "str",
     "record.path": "str",
     "record.role": "str",
     "record.kind": "str",
