@@ -57,6 +57,8 @@ COLUMNS = (
     "marker",
     "declaration",
     "evidence",
+    "probability",
+    "convergence",
 )
 EVIDENCE_CHARS = 500
 """Characters of the longest aligned candidate span in the ``evidence`` column."""
@@ -134,6 +136,8 @@ def row(f: Finding) -> list[str]:
         f.marker.marker if f.marker else None,
         declaration,
         evidence,
+        m.strength.probability if m and m.strength else None,
+        m.strength.convergence if m and m.strength else None,
     ]
     return [cell(v) for v in values]
 

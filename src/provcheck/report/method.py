@@ -34,6 +34,8 @@ class SamePrompt:
     """Records with a false verified match."""
     blocking: int
     """Records with a false match that could block."""
+    not_convergent: int = 0
+    """Records with a false match the scan did not mark as convergence."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -176,6 +176,9 @@ def result_of(f: Finding, rule_index: int) -> dict[str, Any]:
     if f.match is not None:
         m = f.match
         props["match"] = {"id": m.id, "kind": m.evidence.kind.value, "shortEvidence": m.evidence.short}
+        if m.strength is not None:
+            props["match"]["probability"] = m.strength.probability
+            props["match"]["convergence"] = m.strength.convergence
         props["scores"] = s.scores(m.evidence)
         props["reference"] = s.reference(m.reference)
         if m.reference.path:

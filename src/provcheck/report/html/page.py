@@ -515,13 +515,21 @@ def _same_prompt(m: Measured) -> str:
         return ""
     sets = "".join(f"<li><b>({esc(k)})</b> {esc(v)}</li>" for k, v in m.same_prompt_sets)
     rows = table(
-        ["same-prompt references", "set", "records", "false match", "false match that could block"],
+        [
+            "same-prompt references",
+            "set",
+            "records",
+            "false match (any, convergent included)",
+            "false match not marked convergence",
+            "false match that could block",
+        ],
         [
             [
                 esc(r.refs),
                 esc(r.set),
                 f"{r.records:,}",
                 f"{r.matched:,} ({r.matched / max(r.records, 1):.2%})",
+                f"{r.not_convergent:,} ({r.not_convergent / max(r.records, 1):.2%})",
                 f"{r.blocking:,} ({r.blocking / max(r.records, 1):.2%})",
             ]
             for r in m.same_prompt
