@@ -84,7 +84,7 @@ def test_short_and_empty_texts() -> None:
 
 
 def test_config_validation_and_signature() -> None:
-    assert FingerprintConfig().signature == "wmh1-tok4-n5-w8-s1"
+    assert FingerprintConfig().signature == "wmh1-tok3-n5-w8-s1"
     for bad in ({"shingle_size": 0}, {"window": 100}, {"seed": -1}):
         try:
             FingerprintConfig(**bad)  # type: ignore[arg-type]

@@ -22,22 +22,6 @@ def test_markdown_and_html_markup_do_not_change_tokens() -> None:
     assert tokens(marked) == tokens(plain)
 
 
-def test_markup_that_is_content_keeps_its_tokens() -> None:
-    """Elements and attributes of a JSX component, an HTML snippet or a C++ include are the
-    text of code, not formatting of prose."""
-    jsx = '<div className="counter"><button onClick={inc}>+</button></div>'
-    assert tokens(jsx) == ["div", "classname", "counter", "button", "onclick", "inc", "button", "div"]
-    assert tokens("#include <iostream>\nstd::vector<int> v;") == [
-        "include",
-        "iostream",
-        "std",
-        "vector",
-        "int",
-        "v",
-    ]
-    assert tokens('<P CLASS="x">Hello</P> <EM>there</EM>') == ["hello", "there"]
-
-
 def test_compatibility_forms_and_composition_fold_together() -> None:
     assert tokens("ｆｕｌｌｗｉｄｔｈ ＴＥＸＴ") == ["fullwidth", "text"]
     assert tokens("\ufb01nal") == ["final"]  # the fi ligature

@@ -53,17 +53,9 @@ _UNSPACED = "".join(
     f"{re.escape(chr(a))}-{re.escape(chr(b))}" if a != b else re.escape(chr(a)) for a, b in _UNSPACED_RANGES
 )
 _TOKEN_RE = re.compile(f"[{_UNSPACED}]|[^\\W_{_UNSPACED}]+")
-# Markup that reformatting adds or strips: HTML formatting tags of prose (emphasis,
-# paragraphs, lists, headings, links) and markdown link targets. Blanked with spaces of the same
-# length so character offsets stay valid. Other tags are content, not formatting: the elements
-# and attributes of a JSX component or an HTML/CSS snippet, ``#include <iostream>``,
-# ``vector<int>``; blanking them left short markup under the token floors (tokenizer 4).
-_MARKUP_RE = re.compile(
-    r"</?(?:a|abbr|b|big|blockquote|br|center|cite|code|dd|del|dfn|dl|dt|em|font|h[1-6]|hr|i|ins|kbd|"
-    r"li|mark|ol|p|pre|q|s|samp|small|span|strike|strong|sub|sup|tt|u|ul|var)(?:\s[^<>]{0,200})?/?>"
-    r"|\]\([^()\s]{0,500}\)",
-    re.IGNORECASE,
-)
+# Markup that reformatting adds or strips: HTML tags and markdown link targets. Blanked with
+# spaces of the same length so character offsets stay valid.
+_MARKUP_RE = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]{0,200})?/?>|\]\([^()\s]{0,500}\)")
 
 SEPARATOR, WORD, UNSPACED, IRREGULAR = 0, 1, 2, 3
 """Character classes: not part of a token; part of a word; a token by itself; folds to other

@@ -12,7 +12,7 @@ from typing import Any
 
 from provcheck.errors import UsageError
 
-TOKENIZER_VERSION = 4
+TOKENIZER_VERSION = 3
 """Bump when normalization or tokenization changes what tokens a text yields."""
 
 
