@@ -18,7 +18,7 @@ from provcheck.matching.fingerprint import Fingerprint, Fingerprinter
 from provcheck.matching.normalize import Offsets, token_offsets
 from provcheck.matching.params import MatchConfig
 from provcheck.matching.segment import RoleFilter, Segment, segments
-from provcheck.matching.strength import COMMON_DF, Signals, judge, structure
+from provcheck.matching.strength import COMMON_DF, Signals, is_whole, judge, structure
 from provcheck.matching.verify import Alignment, align, evidence
 from provcheck.model import Match, MatchId, Record, RecordRef
 
@@ -145,10 +145,15 @@ class Matcher:
             record = records_of[i]
             shared = np.intersect1d(fp.anchors, ref.fingerprint.anchors, assume_unique=True)
             common = float(np.mean(self.index.frequency(shared) >= COMMON_DF)) if len(shared) else 0.0
-            passage = "\n".join(
-                seg.text[sp.candidate.start - seg.offset : sp.candidate.end - seg.offset] for sp in ev.spans
-            )
-            shape = structure(passage)
+            # The structure only matters for a partial match (a whole near-verbatim copy is
+            # never convergence by structure); reading it costs ~0.1 ms, so skip it there.
+            shape = None
+            if not is_whole(ev):
+                passage = "\n".join(
+                    seg.text[sp.candidate.start - seg.offset : sp.candidate.end - seg.offset]
+                    for sp in ev.spans
+                )
+                shape = structure(passage)
             echo = _echo_share(alignment, ref.echoes)
             for reference in self.index.references(key):
                 mid = match_id(record, (reference.source.name, reference.id, reference.turn.position))
