@@ -40,3 +40,13 @@ def test_the_html_method_section_shows_calibration() -> None:
     html = _same_prompt(measured())
     assert "Independent answers to the same prompts" in html and "Strength of a match" in html
     assert RELIABILITY and all(f">{r['bin']}<" in html for r in RELIABILITY)
+
+
+def test_every_same_prompt_column_is_read_from_method_json() -> None:
+    import json
+
+    raw = json.loads((ROOT / "src" / "provcheck" / "report" / "method.json").read_text(encoding="utf-8"))
+    rows = raw["same_prompt"]["rows"]
+    assert [(r.matched, r.not_convergent, r.blocking) for r in measured().same_prompt] == [
+        (r["matched"], r["not_convergent"], r["blocking"]) for r in rows
+    ]

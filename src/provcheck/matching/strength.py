@@ -175,7 +175,7 @@ def relation(ev: Evidence) -> str:
     return "copies" if is_whole(ev) else "shares aligned passages with"
 
 
-def _pct(p: float) -> str:
+def percent(p: float) -> str:
     """A probability for people: never 0% or 100%, which the model cannot know."""
     if p >= 0.995:
         return "over 99%"
@@ -218,9 +218,11 @@ def judge(s: Signals, peers: Sequence[Signals]) -> Strength:
     elif ev.short:
         reason = f"{verified}; short evidence: below the blocking floor"
     elif p < BLOCK_PROBABILITY:
-        reason = f"{verified}; estimated probability of derivation {_pct(p)}, below {BLOCK_PROBABILITY:.0%}"
+        reason = (
+            f"{verified}; estimated probability of derivation {percent(p)}, below {BLOCK_PROBABILITY:.0%}"
+        )
     else:
-        reason = f"{verified}; estimated probability of derivation {_pct(p)}"
+        reason = f"{verified}; estimated probability of derivation {percent(p)}"
     return Strength(
         probability=round(p, 4),
         convergence=convergence,

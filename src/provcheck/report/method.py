@@ -83,7 +83,12 @@ def measured() -> Measured:
         same_prompt_sets=tuple((str(k), str(v)) for k, v in same.get("sets", {}).items()),
         same_prompt=tuple(
             SamePrompt(
-                str(r["refs"]), str(r["set"]), int(r["records"]), int(r["matched"]), int(r["blocking"])
+                str(r["refs"]),
+                str(r["set"]),
+                int(r["records"]),
+                int(r["matched"]),
+                int(r["blocking"]),
+                int(r.get("not_convergent", r["matched"])),
             )
             for r in same.get("rows", [])
         ),

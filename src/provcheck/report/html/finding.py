@@ -128,10 +128,10 @@ def evidence_html(m: Match) -> str:
     rows = [("Scores", scores)]
     if m.strength is not None:
         st = m.strength
-        what = f"estimated probability of derivation {st.probability:.0%}"
+        what = esc(st.reason)
         if st.convergence:
-            what += f" — <b>likely convergence ({esc(st.convergence)})</b>, never blocks"
-        rows.append(("Strength", f"{what}. {esc(st.reason)}"))
+            what = f"<b>likely convergence ({esc(st.convergence)})</b>, never blocks. {what}"
+        rows.append(("Strength", what))
         if len(st.sources) > 1:
             rows.append(("Also matches", esc(", ".join(st.sources[1:]))))
     return (
