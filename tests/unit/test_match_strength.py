@@ -65,3 +65,12 @@ def test_min_probability_leaves_out_weaker_matches(tmp_path: Path) -> None:
     assert m.strength is not None
     above = MatchConfig(min_probability=min(1.0, m.strength.probability + 0.0001))
     assert Matcher(index, above).records([record(COMMON)], None) == []
+
+
+def test_the_same_text_in_several_sources_is_one_text_not_a_crowd(tmp_path: Path) -> None:
+    index = index_of(tmp_path, {name: [COMMON] for name in "abc"})
+    matches = Matcher(index, MatchConfig()).records([record(COMMON)], None)
+    assert len(matches) == 3
+    for m in matches:
+        assert m.strength is not None and m.strength.convergence is None and m.strength.can_block
+        assert set(m.strength.sources) == {"a", "b", "c"}

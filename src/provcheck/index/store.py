@@ -138,15 +138,19 @@ class ReferenceIndex:
         return result
 
     def frequency(self, anchors: U32) -> np.ndarray:
-        """Document frequency of each anchor: the reference texts holding it, over every shard.
+        """Document frequency of each anchor: the distinct reference texts holding it, over
+        every shard (a text added twice, in two shards or by two sources, counts once).
 
         Computed from the postings at query time, so it stays right as sources and shards are
-        added (a text added twice, in two shards, counts twice).
+        added; nothing is stored for it.
         """
-        total = np.zeros(len(anchors), dtype=np.int64)
-        for shard in self.shards:
-            total += shard.frequency(anchors)
-        return total
+        parts = [shard.holders(anchors) for shard in self.shards]
+        which = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, dtype=np.int64)
+        keys = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, dtype=np.uint64)
+        if not len(which):
+            return np.zeros(len(anchors), dtype=np.int64)
+        pairs = np.unique(np.stack([which.astype(np.uint64), keys]), axis=1)
+        return np.bincount(pairs[0].astype(np.int64), minlength=len(anchors))
 
     def text(self, key: TextKey) -> str:
         """The reference text."""

@@ -143,6 +143,9 @@ class Signals:
     """The matched reference's source."""
     echo_share: float = 0.0
     """Share of the reference's aligned tokens that repeat the reference's own prompt."""
+    text: object = None
+    """Identifies the reference text: the same text held by several sources is one text, not
+    a crowd of independent ones."""
 
 
 def features(s: Signals, crowd: int) -> dict[str, float]:
@@ -192,7 +195,7 @@ def is_whole(ev: Evidence) -> bool:
 def judge(s: Signals, peers: Sequence[Signals]) -> Strength:
     """The strength of one match, given the other matches of the same candidate turn."""
     ev = s.evidence
-    others = [p for p in peers if p.source != s.source]
+    others = [p for p in peers if p.source != s.source and (p.text is None or p.text != s.text)]
     sources = tuple(dict.fromkeys([s.source, *(p.source for p in peers)]))
     leads = all(ev.matched_tokens >= CROWD_LEAD * p.evidence.matched_tokens for p in others)
     crowd = len({p.source for p in others})

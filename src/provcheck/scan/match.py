@@ -155,13 +155,15 @@ class Matcher:
                 )
                 shape = structure(passage)
             echo = _echo_share(alignment, ref.echoes)
+            # Identical texts in several shards (sources) share this digest: one text, not a crowd.
+            digest = int(self.index.shards[key.shard].text_keys[key.text])
             for reference in self.index.references(key):
                 mid = match_id(record, (reference.source.name, reference.id, reference.turn.position))
                 m = Match(id=mid, record=record, reference=reference, evidence=ev)
                 slot = (id(seg.record), record.turn.position, reference.source.name, reference.id)
                 old = best.get(slot)
                 if old is None or ev.matched_tokens > old[0].evidence.matched_tokens:
-                    best[slot] = (m, Signals(ev, common, shape, reference.source.name, echo))
+                    best[slot] = (m, Signals(ev, common, shape, reference.source.name, echo, digest))
 
 
 def _echo_share(alignment: Alignment, echoes: list[tuple[int, int]]) -> float:
