@@ -144,13 +144,20 @@ class ReferenceIndex:
         Computed from the postings at query time, so it stays right as sources and shards are
         added; nothing is stored for it.
         """
+        if len(self.shards) == 1:
+            # A shard stores identical texts once: its postings count distinct texts already.
+            shard = self.shards[0]
+            lo = np.searchsorted(shard.anchors, anchors, side="left")
+            return np.asarray(np.searchsorted(shard.anchors, anchors, side="right") - lo, dtype=np.int64)
         parts = [shard.holders(anchors) for shard in self.shards]
-        which = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, dtype=np.int64)
-        keys = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, dtype=np.uint64)
+        which = np.concatenate([p[0] for p in parts])
+        keys = np.concatenate([p[1] for p in parts])
         if not len(which):
             return np.zeros(len(anchors), dtype=np.int64)
-        pairs = np.unique(np.stack([which.astype(np.uint64), keys]), axis=1)
-        return np.bincount(pairs[0].astype(np.int64), minlength=len(anchors))
+        order = np.lexsort((keys, which))
+        which, keys = which[order], keys[order]
+        first = np.concatenate(([True], (which[1:] != which[:-1]) | (keys[1:] != keys[:-1])))
+        return np.bincount(which[first], minlength=len(anchors))
 
     def text(self, key: TextKey) -> str:
         """The reference text."""
