@@ -56,6 +56,8 @@ screenshot: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/detection.py
+	$(PY) benchmarks/precision.py
+	$(PY) benchmarks/code.py
 
 bench-all: bench
 	$(PY) benchmarks/parameters.py

@@ -40,6 +40,22 @@ def alpacaeval() -> tuple[list[dict[str, Any]], dict[str, str]]:
     return rows, providers
 
 
+def alpacaeval_rows() -> Iterator[dict[str, Any]]:
+    """AlpacaEval outputs one at a time (the whole corpus takes ~2.5 GB as Python objects)."""
+    with lzma.open(ALPACAEVAL / "outputs.jsonl.xz", "rt", encoding="utf-8") as fh:
+        for line in fh:
+            yield json.loads(line)
+
+
+def providers_of() -> dict[str, str]:
+    """Generator -> provider."""
+    providers = {}
+    for line in (ALPACAEVAL / "generators.csv").read_text().splitlines()[1:]:
+        name, provider = line.split(",")[:2]
+        providers[name] = provider
+    return providers
+
+
 def medical_answers() -> list[str]:
     """Chinese model answers (MedicalGPT SFT data)."""
     out = []

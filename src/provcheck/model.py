@@ -274,6 +274,28 @@ class RecordRef:
 
 
 @dataclass(frozen=True, slots=True)
+class Strength:
+    """How strongly a match shows that the candidate derives from the reference."""
+
+    probability: float
+    """Estimated probability, 0-1, that the candidate derives from the reference (a logistic
+    model over the evidence, fitted on benchmark copies and independent same-prompt answers;
+    see ``provcheck.matching.calibration``)."""
+    convergence: str | None
+    """Why the match looks like independent convergence rather than a copy (``common-passage``,
+    ``crowd``, ``prompt``, ``list``, ``code``, ``template``, ``recipe``, ``citation``), or None."""
+    reason: str
+    """What was verified and, for a convergent match, why it is not treated as a copy, in words."""
+    sources: tuple[str, ...]
+    """Every index source the same candidate turn matches (this match's source first)."""
+    can_block: bool
+    """False when a policy must not block on this match (short, convergent or improbable
+    evidence): a ``block`` rule is lowered to ``review``."""
+    features: Mapping[str, float] = field(default_factory=dict)
+    """The model's inputs (what the probability rests on), by name."""
+
+
+@dataclass(frozen=True, slots=True)
 class Match:
     """A verified match of a candidate turn against a reference turn, independent of policy."""
 
@@ -282,9 +304,11 @@ class Match:
     record: RecordRef
     """The candidate."""
     reference: Reference
-    """The reference it copies."""
+    """The reference it matches."""
     evidence: Evidence
     """Scores and aligned spans."""
+    strength: Strength | None = None
+    """Calibrated strength and convergence class (None only for matches built by hand)."""
 
 
 @enum.unique

@@ -112,6 +112,9 @@ def _cases(t: Path) -> dict[str, Case]:
             ["-p", str(t / "pu.yaml"), "--use-only", "--use", "fine-tune"],
             lambda run, r, t: run["use"]["purpose"] == ["fine-tune"] and run["use"]["commercial"] is None,
         ),
+        "min_probability": Case(
+            ["--min-probability", "0.42"], lambda run, r, t: run["match"]["min_probability"] == 0.42
+        ),
         "decision_path": Case(
             ["--decision", str(t / "dec.yaml")], lambda run, r, t: run["decision"] == str(t / "dec.yaml")
         ),

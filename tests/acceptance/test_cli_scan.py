@@ -339,3 +339,24 @@ def _wait_for_workers(pid: int, timeout: float = 60.0) -> None:
             return
         time.sleep(0.02)
     raise AssertionError("the scan never started its workers")
+
+
+def test_every_match_carries_its_strength_and_min_probability_filters(
+    tmp_path: Path, index_dir: Path
+) -> None:
+    data = dataset(tmp_path)
+    doc = scan_json([data, "--index", index_dir], 0)
+    (match,) = doc["matches"]
+    strength = match["strength"]
+    assert 0.0 <= strength["probability"] <= 1.0 and strength["sources"] == ["share"]
+    assert "aligned tokens" in strength["reason"] and strength["convergence"] is None
+    above = min(1.0, strength["probability"] + 0.001)
+    assert scan_json([data, "--index", index_dir, "--min-probability", above], 0)["matches"] == []
+    kept = scan_json([data, "--index", index_dir, "--min-probability", strength["probability"]], 0)
+    assert len(kept["matches"]) == 1 and kept["run"]["match"]["min_probability"] == strength["probability"]
+    result = run_cli(["scan", data, "-i", index_dir, "--min-probability", "1.5"], 2)
+    assert "1.5" in result.stderr
+    both = run_cli(
+        ["scan", data, "-i", index_dir, "--min-probability", "0.5", "--match", "min-probability=0.2"], 2
+    )
+    assert "both given" in both.stderr

@@ -415,3 +415,19 @@ def test_reference_text_repeating_its_prompt_is_not_evidence(tmp_path: Path) -> 
     assert align(prompt_copy.codes, index.codes(key), MatchConfig()) is not None  # without the echo
     assert align(prompt_copy.codes, index.codes(key), MatchConfig(), index.echo(key)) is None
     assert align(answer_copy.codes, index.codes(key), MatchConfig(), index.echo(key)) is not None
+
+
+def test_anchor_document_frequency_counts_every_shard(tmp_path: Path) -> None:
+    """The frequency convergence rests on stays right as sources and shards are added, and
+    counts distinct texts: the same text in two shards or sources is one text."""
+    idx = tmp_path / "idx"
+    add(idx, spec(refs_file(tmp_path, "a", REFERENCE_TEXTS[:2]), "a"))
+    anchors = Fingerprinter(ReferenceIndex(str(idx)).config).of_text(REFERENCE_TEXTS[0]).anchors
+    once = ReferenceIndex(str(idx)).frequency(anchors)
+    assert once.min() >= 1 and len(once) == len(anchors)
+    add(idx, spec(refs_file(tmp_path, "b", [REFERENCE_TEXTS[0]]), "b"))
+    assert (ReferenceIndex(str(idx)).frequency(anchors) == once).all()
+    add(idx, spec(refs_file(tmp_path, "c", [REFERENCE_TEXTS[0] + " And one more sentence at the end."]), "c"))
+    assert (ReferenceIndex(str(idx)).frequency(anchors) >= once + 1).sum() >= len(anchors) // 2
+    unrelated = Fingerprinter(ReferenceIndex(str(idx)).config).of_text(UNRELATED_TEXT).anchors
+    assert not ReferenceIndex(str(idx)).frequency(unrelated).any()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from pathlib import Path
 
 from provcheck.model import (
@@ -159,3 +160,41 @@ def test_messages_render_only_known_placeholders() -> None:
         == "s 0.91 2024-01-02 unknown {source.name} {"
     )
     assert render("{__class__} {source.name.__class__}", ctx) == "unknown unknown"
+
+
+def _with_strength(m: Match, probability: float, convergence: str | None, can_block: bool) -> Match:
+    from provcheck.model import Strength
+
+    return replace(
+        m, strength=Strength(probability, convergence, "why", (m.reference.source.name,), can_block)
+    )
+
+
+def test_convergent_or_improbable_evidence_never_blocks(tmp_path: Path) -> None:
+    base = make_match("x", provider="openai")
+    (strong,) = evaluator(tmp_path).matches([_with_strength(base, 0.99, None, True)])
+    assert strong.action is Action.BLOCK and strong.downgraded_from is None
+    for p, conv in ((0.99, "crowd"), (0.2, None)):
+        (f,) = evaluator(tmp_path).matches([_with_strength(base, p, conv, False)])
+        assert f.action is Action.REVIEW and f.downgraded_from is Action.BLOCK
+
+
+def test_probability_and_convergence_are_condition_fields(tmp_path: Path) -> None:
+    p = tmp_path / "p.yaml"
+    p.write_text(
+        "rules:\n"
+        "  - {id: likely, title: t, when: {match.probability: {gte: 0.9}}, action: warn}\n"
+        "  - {id: conv, title: t, when: {match.convergence: list}, action: review}\n"
+        "  - {id: rel, title: t, when: {match.relation: copies}, action: info,"
+        ' message: "{match.relation} it"}\n'
+    )
+    ev = Evaluator(load_policy(str(p)), use_from_words(["research"]), {})
+    m = make_match("x")
+    assert [f.rule.id for f in ev.matches([_with_strength(m, 0.95, None, True)])] == ["likely", "rel"]
+    assert [f.rule.id for f in ev.matches([_with_strength(m, 0.5, "list", False)])] == ["conv", "rel"]
+    # An excerpt is not a whole copy: the relation says so.
+    partial = make_match("x", kind=MatchKind.EXCERPT)
+    partial = _with_strength(
+        replace(partial, evidence=replace(partial.evidence, coverage=0.2, containment=0.1)), 0.9, None, True
+    )
+    assert [f.rule.id for f in ev.matches([partial])] == ["likely"]

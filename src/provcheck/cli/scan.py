@@ -245,6 +245,14 @@ def summary(result: ScanResult, fail_on: frozenset[Action]) -> str:
     help="Advanced: override a matching threshold (see README, How matching works). Repeatable.",
 )
 @click.option(
+    "--min-probability",
+    type=click.FloatRange(0.0, 1.0),
+    default=None,
+    metavar="P",
+    help="Report only matches whose estimated probability of derivation is at least P (0-1; "
+    "default 0: every verified match). Same as --match min-probability=P.",
+)
+@click.option(
     "--waivers",
     "waivers_path",
     type=click.Path(dir_okay=False),
@@ -305,6 +313,7 @@ def scan(
     engine_name: str,
     address: str | None,
     match_options: tuple[str, ...],
+    min_probability: float | None,
     waivers_path: str | None,
     changed_since: str | None,
     config_path: str | None,
@@ -330,6 +339,10 @@ def scan(
         from provcheck.report.pdf import check_available  # loads the HTML report: only when asked
 
         check_available()
+    if min_probability is not None and any(
+        o.partition("=")[0].strip().replace("_", "-") == "min-probability" for o in match_options
+    ):
+        raise UsageError("--min-probability and --match min-probability=... both given; give one of them")
     config = project.discover(config_path)
     settings = resolve(
         config,
@@ -344,7 +357,9 @@ def scan(
         roles=roles,
         workers=workers,
         allow_include_outside=allow_include_outside,
-        match=MatchConfig.with_overrides(list(match_options)),
+        match=MatchConfig.with_overrides(
+            [*match_options, *([f"min-probability={min_probability}"] if min_probability is not None else [])]
+        ),
         engine=engine_name,
         address=address,
         lfs=lfs_mode,

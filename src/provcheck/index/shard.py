@@ -310,6 +310,23 @@ class Shard:
         query, text = np.divmod(keys, len(self.anchor_counts))
         return query, text, counts, np.asarray(self.anchor_counts[text], dtype=np.int64)
 
+    def holders(self, anchors: U32) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.uint64]]:
+        """For each posting of ``anchors``: which anchor (its position in ``anchors``) and the
+        token digest of the text holding it (``text_keys``: identical texts share it)."""
+        empty = np.zeros(0, dtype=np.int64)
+        if len(self.anchors) == 0 or len(anchors) == 0:
+            return empty, np.zeros(0, dtype=np.uint64)
+        lo = np.searchsorted(self.anchors, anchors, side="left")
+        hi = np.searchsorted(self.anchors, anchors, side="right")
+        lengths = hi - lo
+        total = int(lengths.sum())
+        if total == 0:
+            return empty, np.zeros(0, dtype=np.uint64)
+        starts = np.repeat(lo - np.cumsum(lengths) + lengths, lengths) + np.arange(total)
+        texts = np.asarray(self.postings[starts], dtype=np.int64)
+        which = np.repeat(np.arange(len(anchors), dtype=np.int64), lengths)
+        return which, np.asarray(self.text_keys[texts], dtype=np.uint64)
+
     def text(self, tid: int) -> str:
         """The stored text of text ``tid``."""
         start, end = int(self.text_offsets[tid]), int(self.text_offsets[tid + 1])

@@ -138,6 +138,28 @@ class ReferenceIndex:
             result.append([Candidate(TextKey(s, t), c) for c, s, t in found[:limit]])
         return result
 
+    def frequency(self, anchors: U32) -> np.ndarray:
+        """Document frequency of each anchor: the distinct reference texts holding it, over
+        every shard (a text added twice, in two shards or by two sources, counts once).
+
+        Computed from the postings at query time, so it stays right as sources and shards are
+        added; nothing is stored for it.
+        """
+        if len(self.shards) == 1:
+            # A shard stores identical texts once: its postings count distinct texts already.
+            shard = self.shards[0]
+            lo = np.searchsorted(shard.anchors, anchors, side="left")
+            return np.asarray(np.searchsorted(shard.anchors, anchors, side="right") - lo, dtype=np.int64)
+        parts = [shard.holders(anchors) for shard in self.shards]
+        which = np.concatenate([p[0] for p in parts])
+        keys = np.concatenate([p[1] for p in parts])
+        if not len(which):
+            return np.zeros(len(anchors), dtype=np.int64)
+        order = np.lexsort((keys, which))
+        which, keys = which[order], keys[order]
+        first = np.concatenate(([True], (which[1:] != which[:-1]) | (keys[1:] != keys[:-1])))
+        return np.bincount(which[first], minlength=len(anchors))
+
     def text(self, key: TextKey) -> str:
         """The reference text."""
         return self.shards[key.shard].text(key.text)

@@ -97,9 +97,18 @@ class MatchConfig:
     """References verified per candidate turn (more for long turns)."""
     max_postings: int = 256
     """Anchors shared by more reference texts are boilerplate and ignored."""
+    min_probability: float = 0.0
+    """Matches whose estimated probability of derivation is below this are left out
+    (``scan --min-probability``); 0 keeps every verified match."""
 
     def __post_init__(self) -> None:
-        for name in ("min_similarity", "min_coverage", "excerpt_similarity", "min_hit_share"):
+        for name in (
+            "min_similarity",
+            "min_coverage",
+            "excerpt_similarity",
+            "min_hit_share",
+            "min_probability",
+        ):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise UsageError(f"{name.replace('_', '-')} {value} is out of range; allowed 0-1")

@@ -27,6 +27,7 @@ from dataclasses import replace
 from typing import Any
 
 from provcheck.errors import IndexError_
+from provcheck.matching.strength import relation
 from provcheck.model import (
     Action,
     Declaration,
@@ -216,6 +217,9 @@ class Evaluator:
             "match.tokens": ev.matched_tokens,
             "match.kind": ev.kind.value,
             "match.short": ev.short,
+            "match.probability": match.strength.probability if match.strength else None,
+            "match.convergence": (match.strength.convergence or "none") if match.strength else None,
+            "match.relation": relation(ev),
             **self._record_ctx(rec),
             "reference.id": match.reference.id,
             "reference.role": match.reference.turn.role,
@@ -308,7 +312,10 @@ class Evaluator:
         on = facts.date or next((f.date for f in chain if f.date), None)
         rule_ref, action = self._rule_ref_cached(rule, on, facts)
         downgraded = None
-        if action is Action.BLOCK and match.evidence.short:
+        # Blocking rests on the match's strength: short, convergent or improbable evidence is
+        # review at most (``Strength.can_block``).
+        weak = match.evidence.short or (match.strength is not None and not match.strength.can_block)
+        if action is Action.BLOCK and weak:
             action, downgraded = Action.REVIEW, Action.BLOCK
         rec = match.record
         ref = match.reference

@@ -60,6 +60,8 @@ COLUMNS = (
     "marker",
     "declaration",
     "evidence",
+    "probability",
+    "convergence",
 )
 EVIDENCE_CHARS = 500
 """Characters of the longest aligned candidate span in the ``evidence`` column."""
@@ -139,6 +141,8 @@ def row(f: Finding) -> list[str]:
         f.marker.marker if f.marker else None,
         declaration,
         evidence,
+        m.strength.probability if m and m.strength else None,
+        m.strength.convergence if m and m.strength else None,
     ]
     return [cell(v) for v in values]
 

@@ -38,7 +38,13 @@ def detail(f: Finding) -> str:
     """The body of a failure or of system-out: enough to act without opening another report."""
     lines = [f"{f.action.value}: {f.message}", f"rule: {f.rule.id} — {f.rule.title}", f"where: {ov.where(f)}"]
     if f.downgraded_from is not None:
-        lines.append(f"lowered from {f.downgraded_from.value}: short evidence")
+        st = f.match.strength if f.match is not None else None
+        why = (
+            st.reason
+            if st is not None and not (f.match is not None and f.match.evidence.short)
+            else "short evidence"
+        )
+        lines.append(f"lowered from {f.downgraded_from.value}: {why}")
     if f.match is not None:
         ev = f.match.evidence
         ref = f.match.reference

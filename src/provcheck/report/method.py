@@ -22,6 +22,23 @@ class Recall:
 
 
 @dataclass(frozen=True, slots=True)
+class SamePrompt:
+    """False matches on one same-prompt negative set at one index size."""
+
+    refs: str
+    """Same-prompt references per candidate (``1``, ``10``, ``100+``)."""
+    set: str
+    """``a`` (filtered) or ``b`` (unfiltered, labelled)."""
+    records: int
+    matched: int
+    """Records with a false verified match."""
+    blocking: int
+    """Records with a false match that could block."""
+    not_convergent: int = 0
+    """Records with a false match the scan did not mark as convergence."""
+
+
+@dataclass(frozen=True, slots=True)
 class Measured:
     """Detection error rates measured on real model outputs."""
 
@@ -34,6 +51,10 @@ class Measured:
     recall: tuple[Recall, ...]
     false_positives: int
     negatives: int
+    same_prompt_command: str = ""
+    same_prompt_sets: tuple[tuple[str, str], ...] = ()
+    """(set, definition) of each same-prompt negative set."""
+    same_prompt: tuple[SamePrompt, ...] = ()
 
     @property
     def false_positive_rate(self) -> float:
@@ -47,6 +68,7 @@ def measured() -> Measured:
         resources.files("provcheck.report").joinpath("method.json").read_text(encoding="utf-8")
     )
     bench = raw["benchmark"]
+    same = raw.get("same_prompt", {})
     return Measured(
         command=bench["command"],
         date=bench["date"],
@@ -57,4 +79,17 @@ def measured() -> Measured:
         recall=tuple(Recall(r["kind"], r["what"], float(r["recall"])) for r in raw["recall"]),
         false_positives=int(raw["false_positives"]),
         negatives=int(raw["negatives"]),
+        same_prompt_command=str(same.get("command", "")),
+        same_prompt_sets=tuple((str(k), str(v)) for k, v in same.get("sets", {}).items()),
+        same_prompt=tuple(
+            SamePrompt(
+                str(r["refs"]),
+                str(r["set"]),
+                int(r["records"]),
+                int(r["matched"]),
+                int(r["blocking"]),
+                int(r.get("not_convergent", r["matched"])),
+            )
+            for r in same.get("rows", [])
+        ),
     )

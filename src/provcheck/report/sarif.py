@@ -262,6 +262,8 @@ def result_of(findings: list[Finding], rule_index: int, run: Mapping[str, object
                         "id": x.match.id,
                         "kind": x.match.evidence.kind.value,
                         "shortEvidence": x.match.evidence.short,
+                        "probability": x.match.strength.probability if x.match.strength else None,
+                        "convergence": x.match.strength.convergence if x.match.strength else None,
                         "scores": s.scores(x.match.evidence),
                         "reference": s.reference(x.match.reference),
                     }

@@ -18,6 +18,7 @@ from provcheck.model import (
     Reference,
     ScanResult,
     SourceInfo,
+    Strength,
     Waiver,
     WaiverReport,
 )
@@ -118,6 +119,21 @@ def match(m: Match) -> dict[str, Any]:
         "reference": reference(m.reference),
         "scores": scores(m.evidence),
         "spans": [span(s, m.record.turn.text, m.reference.turn.text) for s in m.evidence.spans],
+        "strength": strength(m.strength),
+    }
+
+
+def strength(s: Strength | None) -> dict[str, Any] | None:
+    """Calibrated probability of derivation and convergence class, with the reason in words."""
+    if s is None:
+        return None
+    return {
+        "probability": s.probability,
+        "convergence": s.convergence,
+        "reason": s.reason,
+        "sources": list(s.sources),
+        "can_block": s.can_block,
+        "features": dict(s.features),
     }
 
 

@@ -204,7 +204,17 @@ class TextFormatter(Formatter):
         action = f"{f.action.value} (waived)" if f.waived else f.action.value
         console.print(Text(f"[{action}] {printable(f.rule.id)}: {where(f)}", style=_STYLE[f.action]))
         if f.downgraded_from:
-            console.print(f"  (rule action {f.downgraded_from.value}; lowered: evidence is short)")
+            st = f.match.strength if f.match is not None else None
+            why = (
+                "evidence is short"
+                if st is None or (f.match is not None and f.match.evidence.short)
+                else (
+                    f"likely convergence ({st.convergence})"
+                    if st.convergence
+                    else "probability of derivation too low"
+                )
+            )
+            console.print(f"  (rule action {f.downgraded_from.value}; lowered: {why})", markup=False)
         if f.match is not None:
             m = f.match
             ev = m.evidence
@@ -214,6 +224,12 @@ class TextFormatter(Formatter):
                 f"{ev.containment:.2f}, coverage {ev.coverage:.2f}, {ev.matched_tokens} tokens",
                 markup=False,
             )
+            if m.strength is not None:
+                console.print(printable(f"  {m.strength.reason}"), markup=False)
+                if len(m.strength.sources) > 1:
+                    console.print(
+                        printable(f"  also matches: {', '.join(m.strength.sources[1:])}"), markup=False
+                    )
             chain = " <- ".join(s.name for s in f.chain) or ref.source.name
             console.print(
                 printable(

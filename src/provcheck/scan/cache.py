@@ -44,6 +44,7 @@ from provcheck.model import (
     ReferenceId,
     RoleKind,
     SourceInfo,
+    Strength,
     Turn,
 )
 
@@ -404,6 +405,7 @@ def encode(record: Record, matches: Iterable[Match]) -> bytes:
                         for s in ev.spans
                     ],
                 ],
+                "st": _strength(m.strength),
             }
         )
     if not items:
@@ -444,5 +446,25 @@ def decode(data: bytes, record: Record, sources: Mapping[str, SourceInfo]) -> li
             content_hash=record.content_hash,
             turn=record.turns[item["turn"]],
         )
-        out.append(Match(id=MatchId(item["id"]), record=candidate, reference=reference, evidence=evidence))
+        strength = None
+        if item.get("st") is not None:
+            prob, conv, reason, names, can_block, feats = item["st"]
+            strength = Strength(prob, conv, reason, tuple(names), can_block, feats)
+        out.append(
+            Match(
+                id=MatchId(item["id"]),
+                record=candidate,
+                reference=reference,
+                evidence=evidence,
+                strength=strength,
+            )
+        )
     return out
+
+
+def _strength(s: Strength | None) -> list[Any] | None:
+    """A match's strength as plain values (``decode`` restores it: a cached match that lost it
+    would block on the old rule)."""
+    if s is None:
+        return None
+    return [s.probability, s.convergence, s.reason, list(s.sources), s.can_block, dict(s.features)]

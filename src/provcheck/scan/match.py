@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -18,8 +18,12 @@ from provcheck.matching.fingerprint import Fingerprint, Fingerprinter
 from provcheck.matching.normalize import Offsets, token_offsets
 from provcheck.matching.params import MatchConfig
 from provcheck.matching.segment import RoleFilter, Segment, segments
+from provcheck.matching.strength import COMMON_DF, Signals, is_whole, judge, structure
 from provcheck.matching.verify import Alignment, align, evidence
 from provcheck.model import Match, MatchId, Record, RecordRef
+
+_Slot = tuple[int, int, str, str]
+"""A match's place: candidate record (object id), turn, reference source and id."""
 
 _REF_CACHE = 4096
 """Reference texts kept between batches."""
@@ -92,12 +96,12 @@ class Matcher:
         matched. The segments go through in groups of at most ``_GROUP_CHARS`` characters: the
         passes' arrays take dozens of bytes per character, and one record can be 64 MiB.
         """
-        best: dict[tuple[int, int, str, str], Match] = {}
+        best: dict[_Slot, tuple[Match, Signals]] = {}
         for group in _groups((seg for record in records for seg in segments(record, roles)), _GROUP_CHARS):
             self._segments(group, best)
-        return list(best.values())
+        return _judged(best, self.config.min_probability)
 
-    def _segments(self, segs: list[Segment], best: dict[tuple[int, int, str, str], Match]) -> None:
+    def _segments(self, segs: list[Segment], best: dict[_Slot, tuple[Match, Signals]]) -> None:
         """Match ``segs``, keeping in ``best`` the longest evidence per turn and reference."""
         prints, toks = self.fingerprinter.with_tokens([seg.text for seg in segs])
         empty = np.zeros(0, dtype=np.uint32)
@@ -139,13 +143,53 @@ class Matcher:
                 seg.offset,
             )
             record = records_of[i]
+            shared = np.intersect1d(fp.anchors, ref.fingerprint.anchors, assume_unique=True)
+            common = float(np.mean(self.index.frequency(shared) >= COMMON_DF)) if len(shared) else 0.0
+            # The structure only matters for a partial match (a whole near-verbatim copy is
+            # never convergence by structure); reading it costs ~0.1 ms, so skip it there.
+            shape = None
+            if not is_whole(ev):
+                passage = "\n".join(
+                    seg.text[sp.candidate.start - seg.offset : sp.candidate.end - seg.offset]
+                    for sp in ev.spans
+                )
+                shape = structure(passage)
+            echo = _echo_share(alignment, ref.echoes)
+            # Identical texts in several shards (sources) share this digest: one text, not a crowd.
+            digest = int(self.index.shards[key.shard].text_keys[key.text])
             for reference in self.index.references(key):
                 mid = match_id(record, (reference.source.name, reference.id, reference.turn.position))
                 m = Match(id=mid, record=record, reference=reference, evidence=ev)
                 slot = (id(seg.record), record.turn.position, reference.source.name, reference.id)
                 old = best.get(slot)
-                if old is None or ev.matched_tokens > old.evidence.matched_tokens:
-                    best[slot] = m
+                if old is None or ev.matched_tokens > old[0].evidence.matched_tokens:
+                    best[slot] = (m, Signals(ev, common, shape, reference.source.name, echo, digest))
+
+
+def _echo_share(alignment: Alignment, echoes: list[tuple[int, int]]) -> float:
+    """Share of the reference's aligned token ranges that repeat its own prompt."""
+    total = inside = 0
+    for sp in alignment.spans:
+        total += sp.ref_end - sp.ref_start
+        for a, b in echoes:
+            inside += max(0, min(b, sp.ref_end) - max(a, sp.ref_start))
+    return inside / total if total else 0.0
+
+
+def _judged(best: dict[_Slot, tuple[Match, Signals]], min_probability: float) -> list[Match]:
+    """The matches with their strength, judged per candidate turn against the turn's other
+    matches; those below ``min_probability`` are left out (the scan option asked for it)."""
+    turns: dict[tuple[int, int], list[tuple[Match, Signals]]] = {}
+    for slot, pair in best.items():
+        turns.setdefault(slot[:2], []).append(pair)
+    out = []
+    for pairs in turns.values():
+        for n, (m, signals) in enumerate(pairs):
+            peers = [p for k, (_, p) in enumerate(pairs) if k != n]
+            strength = judge(signals, peers)
+            if strength.probability >= min_probability:
+                out.append(replace(m, strength=strength))
+    return out
 
 
 def _groups(segs: Iterable[Segment], limit: int) -> Iterator[list[Segment]]:

@@ -128,6 +128,15 @@ def evidence_html(m: Match) -> str:
     )
     if ev.short:
         scores += " — <b>short evidence</b> (below the blocking floor: never blocks on its own)"
+    rows = [("Scores", scores)]
+    if m.strength is not None:
+        st = m.strength
+        what = esc(st.reason)
+        if st.convergence:
+            what = f"<b>likely convergence ({esc(st.convergence)})</b>, never blocks. {what}"
+        rows.append(("Strength", what))
+        if len(st.sources) > 1:
+            rows.append(("Also matches", esc(", ".join(st.sources[1:]))))
     return (
         '<div class="sbs">'
         f"<div><h5>Candidate: dataset record ({esc(m.record.turn.role)})</h5>"
@@ -139,7 +148,7 @@ def evidence_html(m: Match) -> str:
         f"aligned span</mark> {esc(spans)}</p>"
         + dl(
             [
-                ("Scores", scores),
+                *rows,
                 (
                     "Reference",
                     f"{esc(ref.id)} in <span class='mono'>{esc(ref_where)}</span>, turn "

@@ -17,6 +17,7 @@ from importlib import resources
 from itertools import islice
 from typing import TextIO
 
+from provcheck.matching.calibration import BLOCK_PROBABILITY, FITTED_ON, RELIABILITY
 from provcheck.model import Action, Clause, ScanResult, WaiverState
 from provcheck.report import overview as ov
 from provcheck.report.base import Formatter, ReportContext
@@ -24,7 +25,7 @@ from provcheck.report.clauses import legend as quote_legend
 from provcheck.report.html.finding import card, clause_html
 from provcheck.report.html.markup import dl, esc, fmt_score, table, write_table
 from provcheck.report.html.summary import decision_block, executive_summary, record_charts, write_records
-from provcheck.report.method import measured
+from provcheck.report.method import Measured, measured
 from provcheck.report.records import RecordSummary, RecordView, summarize
 
 PAGE = 50
@@ -443,13 +444,17 @@ class HtmlFormatter(Formatter):
             f"Measured with provcheck {esc(m.version)} on {esc(m.date)} by "
             f"<code>{esc(m.command)}</code>. These rates hold for text like that corpus at the default "
             "thresholds; other thresholds, languages or kinds of text may differ.</p>"
-            "<h3>What a clean report does not prove</h3><ul>"
+            + _same_prompt(m)
+            + "<h3>What a clean report does not prove</h3><ul>"
             "<li><b>Paraphrase</b>: the same content in other words is not detected.</li>"
             "<li><b>Translation</b>: a copy in another language is not detected.</li>"
             "<li><b>Sources not in the index</b>: only the reference material indexed for this scan is "
             "searched; a clean report says nothing about model output from other sources.</li>"
             "<li><b>Short passages</b>: fewer aligned tokens than <code>min_tokens</code> are never a "
-            "match.</li><li><b>Unreadable input</b>: files and records listed under Unreadable input "
+            "match.</li><li><b>What a match establishes</b>: that the texts share the aligned passages "
+            "shown, not who wrote them first; a match marked as convergence shares a passage that "
+            "independent answers also share, and is not treated as a copy.</li>"
+            "<li><b>Unreadable input</b>: files and records listed under Unreadable input "
             "were not scanned.</li>"
             "</ul><p>It does not prove that the data was written by people, and findings are evidence for a "
             "decision, not the decision.</p>"
@@ -511,3 +516,51 @@ class HtmlFormatter(Formatter):
             f'<pre class="block">{esc(raw)}</pre>'
             "</details></section>"
         )
+
+
+def _same_prompt(m: Measured) -> str:
+    """False matches on independent answers to the indexed prompts, and the strength model's
+    calibration: what a match's probability and a block rest on."""
+    if not m.same_prompt:
+        return ""
+    sets = "".join(f"<li><b>({esc(k)})</b> {esc(v)}</li>" for k, v in m.same_prompt_sets)
+    rows = table(
+        [
+            "same-prompt references",
+            "set",
+            "records",
+            "false match (any, convergent included)",
+            "false match not marked convergence",
+            "false match that could block",
+        ],
+        [
+            [
+                esc(r.refs),
+                esc(r.set),
+                f"{r.records:,}",
+                f"{r.matched:,} ({r.matched / max(r.records, 1):.2%})",
+                f"{r.not_convergent:,} ({r.not_convergent / max(r.records, 1):.2%})",
+                f"{r.blocking:,} ({r.blocking / max(r.records, 1):.2%})",
+            ]
+            for r in m.same_prompt
+        ],
+    )
+    reliability = table(
+        ["estimated probability", "matches", "mean estimate", "observed share of copies"],
+        [
+            [esc(r["bin"]), f"{r['matches']:,}", f"{r['predicted']:.3f}", f"{r['observed']:.3f}"]
+            for r in RELIABILITY
+        ],
+    )
+    return (
+        "<h3>Independent answers to the same prompts</h3><p>Answers of models left out of the index to "
+        "instructions the index's references also answer: the hardest negatives (they share topic, "
+        f"structure and stock passages). Measured by <code>{esc(m.same_prompt_command)}</code>:</p>"
+        f"<ul>{sets}</ul>" + rows + "<h3>Strength of a match</h3><p>Every match carries an estimated "
+        "probability that the candidate derives from the reference: a logistic model over the evidence "
+        "(aligned tokens, similarity, share aligned, longest span, how common the shared passage is in the "
+        f"index, other sources matched), fitted on {esc(FITTED_ON.get('positives', ''))} and "
+        f"{esc(FITTED_ON.get('negatives', ''))}, assuming {esc(FITTED_ON.get('prior', ''))}. A rule's "
+        f"<code>block</code> needs at least {BLOCK_PROBABILITY:.0%} and no sign of convergence; otherwise it "
+        "is lowered to review. Calibration on instructions the fit did not see:</p>" + reliability
+    )

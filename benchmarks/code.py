@@ -1,0 +1,242 @@
+"""Recall on copies of code and markup: verbatim, re-indented, identifiers renamed.
+
+    python benchmarks/code.py [--per-kind 300]
+
+References: GPTeacher Codegen responses (GPT-4), Code Alpaca outputs (text-davinci-003) and the
+fenced code blocks of AlpacaEval OpenAI outputs, each of at least 40 words (whitespace-split).
+Candidates, as Alpaca records whose output wraps the copy in a sentence before and after:
+
+* ``code-verbatim``, ``code-reindented`` (indentation halved or made tabs, blank lines
+  dropped), ``code-renamed`` (the three most frequent identifiers renamed throughout);
+* ``markup-verbatim``, ``markup-reindented``: references holding HTML/JSX tags, CSS rules,
+  LaTeX commands or a Markdown table, per subtype.
+
+A candidate counts when it is linked to its true reference (or one with identical tokens).
+False positives on textbook code shared by independent answers are measured by
+``precision.py`` (kind ``code``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import atexit
+import json
+import random
+import re
+import shutil
+import sys
+import tempfile
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any
+
+from common import CORPORA, PROVCHECK, alpacaeval_rows, providers_of, require_corpora, run, table, write_jsonl
+from provcheck.matching.fingerprint import Fingerprinter
+from provcheck.matching.params import FingerprintConfig
+
+INSTRUCT = CORPORA / "instruct"
+MIN_WORDS = 40
+_FENCE = re.compile(r"```[\w+-]*\n(.*?)```", re.DOTALL)
+_IDENT = re.compile(r"\b[A-Za-z_][A-Za-z0-9_]{2,}\b")
+_KEYWORDS = {
+    "def",
+    "class",
+    "return",
+    "import",
+    "from",
+    "for",
+    "while",
+    "if",
+    "else",
+    "elif",
+    "try",
+    "except",
+    "with",
+    "as",
+    "and",
+    "or",
+    "not",
+    "in",
+    "is",
+    "None",
+    "True",
+    "False",
+    "print",
+    "self",
+    "int",
+    "str",
+    "float",
+    "list",
+    "dict",
+    "set",
+    "const",
+    "let",
+    "var",
+    "function",
+    "new",
+    "this",
+    "public",
+    "private",
+    "static",
+    "void",
+    "include",
+    "using",
+    "namespace",
+    "std",
+    "main",
+    "true",
+    "false",
+    "null",
+    "String",
+    "System",
+    "out",
+    "println",
+    "div",
+    "span",
+    "className",
+    "style",
+}
+MARKUP = {
+    "html/jsx": re.compile(r"<(?!(?:b|i|p|a|em|strong|br|span)\b)[A-Za-z][\w.-]*(?:\s[^<>]*)?/?>"),
+    "css": re.compile(r"[.#]?[\w-]+\s*\{[^{}]*:[^{}]*;[^{}]*\}"),
+    "latex": re.compile(r"\\(begin|frac|section|documentclass|end|textbf)\b"),
+    "markdown-table": re.compile(r"^\s*\|?\s*:?-{3,}:?\s*\|", re.MULTILINE),
+}
+TARGET = 0.99
+
+
+def markup_kind(text: str) -> str | None:
+    """The markup a reference holds, if any (first that applies)."""
+    for name, pattern in MARKUP.items():
+        if pattern.search(text):
+            return name
+    return None
+
+
+def reindent(text: str, rng: random.Random) -> str:
+    """Indentation halved, or made tabs; blank lines dropped."""
+    tabs = rng.random() < 0.5
+    out = []
+    for line in text.split("\n"):
+        if not line.strip():
+            continue
+        stripped = line.lstrip(" ")
+        depth = len(line) - len(stripped)
+        out.append(("\t" * (depth // 4) if tabs else " " * (depth // 2)) + stripped)
+    return "\n".join(out)
+
+
+def rename(text: str) -> str:
+    """The three most frequent identifiers (not keywords) renamed throughout."""
+    counts = Counter(w for w in _IDENT.findall(text) if w not in _KEYWORDS)
+    mapping = {w: f"{w[:1]}renamed{n}" for n, (w, _) in enumerate(counts.most_common(3))}
+    return _IDENT.sub(lambda m: mapping.get(m.group(0), m.group(0)), text)
+
+
+def references() -> list[dict[str, Any]]:
+    """Code and markup references of at least ``MIN_WORDS`` words."""
+    out = []
+    gpteacher = json.loads((INSTRUCT / "teknium1__GPTeacher__Codegen__codegen-instruct.json").read_text())
+    for i, r in enumerate(gpteacher):
+        out.append({"id": f"gpteacher/{i}", "source": "gpteacher-codegen", "text": r["response"]})
+    alpaca = json.loads((INSTRUCT / "sahil280114__codealpaca__data__code_alpaca_2k.json").read_text())
+    for i, r in enumerate(alpaca):
+        out.append({"id": f"codealpaca/{i}", "source": "code-alpaca", "text": r["output"]})
+    providers = providers_of()
+    for i, r in enumerate(alpacaeval_rows()):
+        if providers.get(r["generator"]) == "openai":
+            for j, block in enumerate(_FENCE.findall(r["output"])):
+                out.append({"id": f"alpacaeval/{i}/{j}", "source": "alpacaeval-code", "text": block})
+    return [r for r in out if len(r["text"].split()) >= MIN_WORDS]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--per-kind", type=int, default=300)
+    parser.add_argument("--seed", type=int, default=20261205)
+    parser.add_argument("--out", default="build/bench")
+    args = parser.parse_args()
+    require_corpora()
+    rng = random.Random(args.seed)
+    work = Path(tempfile.mkdtemp(prefix="provcheck-code-"))
+    atexit.register(shutil.rmtree, work, True)
+    refs = references()
+    index = work / "index"
+    for source in sorted({r["source"] for r in refs}):
+        path = write_jsonl(
+            work / f"{source}.jsonl",
+            [{"id": r["id"], "text": r["text"]} for r in refs if r["source"] == source],
+        )
+        res = run([*PROVCHECK, "index", "add", str(index), str(path), "--source", source, "-q"])
+        assert res.code == 0, res.stderr
+    code = [r for r in refs if markup_kind(r["text"]) is None]
+    markup = [r for r in refs if markup_kind(r["text"]) is not None]
+    kinds = {
+        "code-verbatim": (code, lambda t: t),
+        "code-reindented": (code, lambda t: reindent(t, rng)),
+        "code-renamed": (code, rename),
+        "markup-verbatim": (markup, lambda t: t),
+        "markup-reindented": (markup, lambda t: reindent(t, rng)),
+    }
+    candidates = []
+    truth: dict[str, tuple[str, str, str]] = {}
+    for kind, (pool, edit) in kinds.items():
+        for n, ref in enumerate(rng.sample(pool, min(args.per_kind, len(pool)))):
+            cid = f"{kind}/{n}"
+            text = f"Here is the code you asked for:\n\n{edit(ref['text'])}\n\nLet me know if it helps."
+            candidates.append({"id": cid, "instruction": "Write the code.", "input": "", "output": text})
+            truth[cid] = (kind, ref["id"], markup_kind(ref["text"]) or "code")
+    data = write_jsonl(work / "candidates.jsonl", candidates)
+    report = work / "scan.json"
+    res = run(
+        [
+            *PROVCHECK,
+            "scan",
+            str(data),
+            "-i",
+            str(index),
+            "-f",
+            "json",
+            "-o",
+            str(report),
+            "--fail-on",
+            "never",
+            "-q",
+        ]
+    )
+    assert res.code == 0, res.stderr
+    matched: dict[str, set[str]] = defaultdict(set)
+    for m in json.loads(report.read_text())["matches"]:
+        matched[m["record"]["id"]].add(m["reference"]["id"])
+    fps = Fingerprinter(FingerprintConfig()).of_texts([r["text"] for r in refs])
+    key_of = {r["id"]: fp.key for r, fp in zip(refs, fps, strict=True)}
+    same: dict[int, set[str]] = defaultdict(set)
+    for rid, key in key_of.items():
+        same[key].add(rid)
+    found: dict[tuple[str, str], list[bool]] = defaultdict(list)
+    for cid, (kind, rid, sub) in truth.items():
+        hit = bool(matched.get(cid, set()) & same[key_of[rid]])
+        found[(kind, "all")].append(hit)
+        if kind.startswith("markup"):
+            found[(kind, sub)].append(hit)
+    rows = []
+    results: dict[str, Any] = {"references": len(refs), "code_refs": len(code), "markup_refs": len(markup)}
+    for (kind, sub), hits in found.items():
+        recall = sum(hits) / len(hits)
+        results[f"{kind}/{sub}"] = {"n": len(hits), "recall": recall}
+        rows.append([kind, sub, len(hits), recall, f">= {TARGET}" if sub == "all" else ""])
+    print(
+        f"\n## Code and markup copies ({len(refs):,} references: {len(code):,} code, {len(markup):,} markup; "
+        f"scan {res.seconds:.1f} s)\n"
+    )
+    print(table(["kind", "subtype", "n", "recall", "target"], rows))
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "code.json").write_text(json.dumps(results, indent=2))
+    print(f"\nfigures in {out / 'code.json'}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

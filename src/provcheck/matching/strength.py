@@ -1,0 +1,236 @@
+"""How strongly a verified match shows derivation, and whether it looks like convergence. Pure.
+
+Verification (``verify.align``) says two texts share long, dense, ordered runs of tokens. Two
+things produce that: copying, and *convergence* — independent answers to the same request that
+share a classic recipe's ingredient list, a textbook function, a letter template or a famous
+citation. This module tells them apart with signals that do not depend on one threshold:
+
+* ``common-passage``: most anchors the two texts share also occur in several other reference
+  texts of the index (their document frequency, counted over every shard, so it stays right as
+  sources and shards are added); what many independent texts contain shows copying of none
+  (MOSS discounts passages common to many submissions the same way);
+* ``crowd``: the same candidate turn matches references of several sources, none clearly
+  more than the others; a copy matches its original much better than the original's peers;
+* ``prompt``: most of the reference's aligned text repeats the reference's own prompt (its
+  echoes, kept in the index): two answers quoting the same request share that text;
+* structure (``list``, ``code``, ``template``, ``recipe``, ``citation``): the shared passage is
+  of a kind independent answers share, and the match is not a near-verbatim whole copy.
+
+A convergent match stays a match (nothing found is hidden), but never blocks. Every match also
+gets a calibrated probability of derivation (``calibration.MODEL``); blocking needs it to reach
+``calibration.BLOCK_PROBABILITY``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from provcheck.matching.calibration import BLOCK_PROBABILITY, FEATURES, MODEL
+from provcheck.model import Evidence, MatchKind, Strength
+
+COMMON_DF = 3
+"""An anchor held by this many distinct reference texts (the matched one included) is common."""
+COMMON_SHARE = 0.5
+"""A match whose shared anchors are at least this share common is a ``common-passage``."""
+ECHO_SHARE = 0.5
+"""A match whose reference side is at least this share prompt echo is ``prompt`` convergence."""
+CROWD_LEAD = 1.5
+"""A match leads a crowd when it aligns this many times the tokens of any other source's match."""
+WHOLE_EXTENT = 0.8
+WHOLE_SIMILARITY = 0.9
+"""A near-verbatim whole copy: this share of either text aligned at this similarity."""
+
+_CODE_STARTS = (
+    "def ",
+    "class ",
+    "import ",
+    "from ",
+    "return",
+    "#include",
+    "public ",
+    "private ",
+    "function",
+    "const ",
+    "let ",
+    "var ",
+    "select ",
+    "<",
+)
+_BLOCK_STARTS = ("for ", "if ", "elif ", "else", "while ", "try", "except", "with ", "switch")
+_RECIPE = re.compile(
+    r"\b(\d+(/\d+)?\s*(cups?|tbsp|tsp|tablespoons?|teaspoons?|grams?|oz|ounces?|ml|pounds?|lbs?)\b)",
+    re.IGNORECASE,
+)
+_CITATION = re.compile(r"(\bet al\.|\bdoi\b|\bjournal of\b|\bvol\. \d|\bpp\. \d)", re.IGNORECASE)
+_CITATION_WORDS = ("et al.", "doi", "journal of", "vol. ", "pp. ")
+_YEAR_CITED = re.compile(r"\(\d{4}\)[.,]")
+_TEMPLATE = re.compile(
+    r"(\[[A-Z][A-Za-z' ]{1,30}\]|\{\{?\s*\w+\s*\}?\}|^dear\b|^subject:|\bsincerely,|\bbest regards,)",
+    re.IGNORECASE | re.MULTILINE,
+)
+_TEMPLATE_HINTS = ("[", "{", "dear", "subject:", "sincerely,", "best regards,")
+_LIST_LINE = re.compile(r"^\s*([-*+\u2022]|\d+[.)]|\|)\s*\S", re.MULTILINE)
+
+_WHY = {
+    "common-passage": "most of the shared passage also occurs in {df}+ other reference texts, so it "
+    "shows no copying of this one",
+    "crowd": "the same passage matches references of {n} sources about equally, as independent "
+    "answers to one request do",
+    "prompt": "most of the shared passage repeats the reference's own prompt: answers quoting the "
+    "same request share it",
+    "list": "the shared passage is a list, of a kind independent answers to the same request share",
+    "code": "the shared passage is code of a kind independent solutions share (a textbook idiom)",
+    "template": "the shared passage is a template (placeholders, letter form) that independent answers share",
+    "recipe": "the shared passage is an ingredient list that independent recipes share",
+    "citation": "the shared passage is a citation that independent answers share",
+}
+
+
+def structure(text: str) -> str | None:
+    """The kind of structure independent answers converge on, if ``text`` has one."""
+    if text.count("```") >= 2 or _code_lines(text) >= 3:
+        return "code"
+    if len(_RECIPE.findall(text)) >= 3:
+        return "recipe"
+    # The regular expressions run only where a literal they need occurs (each cost 0.1-0.3 ms
+    # on every match's passage otherwise); the result is the same.
+    low = text.lower()
+    if (any(w in low for w in _CITATION_WORDS) and _CITATION.search(text)) or (
+        "(" in text and _YEAR_CITED.search(text)
+    ):
+        return "citation"
+    if any(h in low for h in _TEMPLATE_HINTS) and _TEMPLATE.search(text):
+        return "template"
+    if len(_LIST_LINE.findall(text)) >= 3:
+        return "list"
+    return None
+
+
+def _code_lines(text: str) -> int:
+    """Lines that read as code, counted up to 3 (string tests: a regular expression over every
+    line cost a millisecond per match)."""
+    n = 0
+    for line in text.splitlines():
+        s = line.strip()
+        if not s:
+            continue
+        low = s.lower()
+        if (
+            s.endswith((";", "{", "}"))
+            or low.startswith(_CODE_STARTS)
+            or (s.endswith(":") and low.startswith(_BLOCK_STARTS))
+        ):
+            n += 1
+            if n == 3:
+                break
+    return n
+
+
+@dataclass(frozen=True, slots=True)
+class Signals:
+    """What the strength of one match is judged on."""
+
+    evidence: Evidence
+    """The verified evidence."""
+    common_share: float
+    """Share of the anchors the two texts share that ``COMMON_DF`` or more reference texts hold."""
+    structure: str | None
+    """Structure of the candidate's aligned passage (``structure``)."""
+    source: str
+    """The matched reference's source."""
+    echo_share: float = 0.0
+    """Share of the reference's aligned tokens that repeat the reference's own prompt."""
+    text: object = None
+    """Identifies the reference text: the same text held by several sources is one text, not
+    a crowd of independent ones."""
+
+
+def features(s: Signals, crowd: int) -> dict[str, float]:
+    """The model's inputs, by name."""
+    ev = s.evidence
+    longest = max((sp.matched_tokens for sp in ev.spans), default=0)
+    whole = max(ev.coverage, ev.containment)
+    values = {
+        "log_tokens": math.log(max(ev.matched_tokens, 1)),
+        "similarity": ev.similarity,
+        "extent": whole,
+        "longest_share": longest / max(ev.matched_tokens, 1),
+        "excerpt": 1.0 if ev.kind is MatchKind.EXCERPT else 0.0,
+        "common_share": s.common_share,
+        "crowd": math.log1p(crowd),
+        "structured": 1.0 if s.structure else 0.0,
+        "echo_share": s.echo_share,
+    }
+    return {name: round(values[name], 4) for name in FEATURES}
+
+
+def probability(values: dict[str, float]) -> float:
+    """Calibrated probability that the candidate derives from the reference (``features``)."""
+    z = MODEL["intercept"] + sum(w * values[name] for w, name in zip(MODEL["weights"], FEATURES, strict=True))
+    return 1.0 / (1.0 + math.exp(-max(min(z, 40.0), -40.0)))
+
+
+def relation(ev: Evidence) -> str:
+    """What the evidence shows, in words: ``copies`` only for a near-verbatim whole copy."""
+    return "copies" if is_whole(ev) else "shares aligned passages with"
+
+
+def percent(p: float) -> str:
+    """A probability for people: never 0% or 100%, which the model cannot know."""
+    if p >= 0.995:
+        return "over 99%"
+    if p < 0.005:
+        return "under 1%"
+    return f"{p:.0%}"
+
+
+def is_whole(ev: Evidence) -> bool:
+    """A near-verbatim whole copy: most of either text aligned at high similarity."""
+    return max(ev.coverage, ev.containment) >= WHOLE_EXTENT and ev.similarity >= WHOLE_SIMILARITY
+
+
+def judge(s: Signals, peers: Sequence[Signals]) -> Strength:
+    """The strength of one match, given the other matches of the same candidate turn."""
+    ev = s.evidence
+    others = [p for p in peers if p.source != s.source and (p.text is None or p.text != s.text)]
+    sources = tuple(dict.fromkeys([s.source, *(p.source for p in peers)]))
+    leads = all(ev.matched_tokens >= CROWD_LEAD * p.evidence.matched_tokens for p in others)
+    crowd = len({p.source for p in others})
+    convergence: str | None = None
+    if s.echo_share >= ECHO_SHARE:
+        convergence = "prompt"
+    elif s.common_share >= COMMON_SHARE:
+        convergence = "common-passage"
+    elif crowd >= 2 and not leads:
+        convergence = "crowd"
+    elif s.structure is not None and not is_whole(ev):
+        convergence = s.structure
+    values = features(s, 0 if leads else crowd)
+    p = probability(values)
+    verified = (
+        f"{round(100 * ev.similarity)}% similarity over {ev.matched_tokens} aligned tokens, "
+        f"{round(100 * ev.coverage)}% of the candidate and {round(100 * ev.containment)}% of the reference"
+    )
+    verified = f"{relation(ev).capitalize()} the reference: {verified}"
+    if convergence is not None:
+        why = _WHY[convergence].format(df=COMMON_DF - 1, n=crowd + 1)
+        reason = f"{verified}; likely convergence, not treated as a copy: {why}"
+    elif ev.short:
+        reason = f"{verified}; short evidence: below the blocking floor"
+    elif p < BLOCK_PROBABILITY:
+        reason = (
+            f"{verified}; estimated probability of derivation {percent(p)}, below {BLOCK_PROBABILITY:.0%}"
+        )
+    else:
+        reason = f"{verified}; estimated probability of derivation {percent(p)}"
+    return Strength(
+        probability=round(p, 4),
+        convergence=convergence,
+        reason=reason,
+        sources=sources,
+        can_block=convergence is None and not ev.short and p >= BLOCK_PROBABILITY,
+        features=values,
+    )

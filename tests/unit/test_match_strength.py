@@ -1,0 +1,76 @@
+"""The matcher judges every match's strength: a passage many indexed texts share is convergence."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from helpers import REFERENCE_TEXTS, write_jsonl
+from provcheck.index import IndexWriter, ReferenceIndex
+from provcheck.ingest import AddSpec, add_file
+from provcheck.inputs.schemas import RecordOptions, to_record
+from provcheck.matching.params import MatchConfig
+from provcheck.model import Location, Record, SourceInfo, SourceName
+from provcheck.scan.match import Matcher
+
+COMMON = REFERENCE_TEXTS[0]
+
+
+def index_of(tmp_path: Path, sources: dict[str, list[str]]) -> ReferenceIndex:
+    path = tmp_path / "idx"
+    with IndexWriter(str(path), None) as writer:
+        for name, texts in sources.items():
+            data = write_jsonl(
+                tmp_path / f"{name}.jsonl", [{"id": f"{name}-{i}", "text": t} for i, t in enumerate(texts)]
+            )
+            report = add_file(writer, AddSpec(path=str(data), source=SourceInfo(name=SourceName(name))))
+            assert not report.errors
+        writer.commit()
+    return ReferenceIndex(str(path))
+
+
+def record(text: str) -> Record:
+    rec = to_record({"text": text}, Location("d.jsonl", 0, 1), RecordOptions())
+    assert isinstance(rec, Record)
+    return rec
+
+
+def test_a_copy_of_one_reference_is_likely_and_can_block(tmp_path: Path) -> None:
+    index = index_of(tmp_path, {"a": [COMMON, REFERENCE_TEXTS[1]]})
+    (m,) = Matcher(index, MatchConfig()).records([record(COMMON)], None)
+    assert m.strength is not None and m.strength.convergence is None and m.strength.can_block
+    assert m.strength.probability > 0.9 and m.strength.sources == ("a",)
+
+
+def test_a_passage_held_by_many_indexed_texts_is_convergence_listing_every_source(tmp_path: Path) -> None:
+    # Three sources hold the same passage inside their own, different texts.
+    index = index_of(
+        tmp_path,
+        {
+            name: [f"{other} {COMMON}"]
+            for name, other in zip("abc", [*REFERENCE_TEXTS[1:], REFERENCE_TEXTS[1][::-1]], strict=False)
+        },
+    )
+    matches = Matcher(index, MatchConfig()).records([record(COMMON)], None)
+    assert len(matches) == 3
+    for m in matches:
+        assert m.strength is not None and not m.strength.can_block
+        assert m.strength.convergence in ("common-passage", "crowd")
+        assert set(m.strength.sources) == {"a", "b", "c"}
+        assert "not treated as a copy" in m.strength.reason
+
+
+def test_min_probability_leaves_out_weaker_matches(tmp_path: Path) -> None:
+    index = index_of(tmp_path, {"a": [COMMON]})
+    (m,) = Matcher(index, MatchConfig()).records([record(COMMON)], None)
+    assert m.strength is not None
+    above = MatchConfig(min_probability=min(1.0, m.strength.probability + 0.0001))
+    assert Matcher(index, above).records([record(COMMON)], None) == []
+
+
+def test_the_same_text_in_several_sources_is_one_text_not_a_crowd(tmp_path: Path) -> None:
+    index = index_of(tmp_path, {name: [COMMON] for name in "abc"})
+    matches = Matcher(index, MatchConfig()).records([record(COMMON)], None)
+    assert len(matches) == 3
+    for m in matches:
+        assert m.strength is not None and m.strength.convergence is None and m.strength.can_block
+        assert set(m.strength.sources) == {"a", "b", "c"}

@@ -1,0 +1,90 @@
+"""Match strength: convergence classes, probability, blocking eligibility, reasons in words."""
+
+from __future__ import annotations
+
+from provcheck.matching.calibration import BLOCK_PROBABILITY, FEATURES, MODEL
+from provcheck.matching.strength import Signals, judge, probability, structure
+from provcheck.model import AlignedSpan, CharSpan, Evidence, MatchKind
+
+
+def ev(tokens: int = 200, similarity: float = 0.97, extent: float = 0.95, short: bool = False) -> Evidence:
+    return Evidence(
+        MatchKind.NEAR_DUPLICATE,
+        similarity,
+        extent,
+        extent,
+        tokens,
+        similarity,
+        0.8,
+        (AlignedSpan(CharSpan(0, 10), CharSpan(0, 10), tokens, similarity),),
+        short,
+    )
+
+
+def sig(
+    e: Evidence, source: str = "a", common: float = 0.0, shape: str | None = None, echo: float = 0.0
+) -> Signals:
+    return Signals(e, common, shape, source, echo)
+
+
+def test_a_whole_near_verbatim_copy_is_likely_and_can_block() -> None:
+    s = judge(sig(ev()), [])
+    assert s.convergence is None and s.can_block and s.probability >= BLOCK_PROBABILITY
+    assert "200 aligned tokens" in s.reason and "97% similarity" in s.reason
+    assert set(s.features) == set(FEATURES) and s.sources == ("a",)
+
+
+def test_a_passage_many_reference_texts_hold_is_common_and_never_blocks() -> None:
+    s = judge(sig(ev(), common=0.8), [])
+    assert s.convergence == "common-passage" and not s.can_block
+    assert "not treated as a copy" in s.reason
+
+
+def test_a_crowd_of_sources_matched_about_equally_is_convergence() -> None:
+    me = sig(ev(tokens=60, extent=0.5, similarity=0.85), "a")
+    peers = [sig(ev(tokens=55, extent=0.5), "b"), sig(ev(tokens=50, extent=0.5), "c")]
+    s = judge(me, peers)
+    assert s.convergence == "crowd" and not s.can_block and s.sources == ("a", "b", "c")
+    # The same crowd behind one match that clearly leads it: that one is not convergent.
+    lead = judge(sig(ev(tokens=200), "a"), peers)
+    assert lead.convergence is None
+
+
+def test_structure_counts_only_for_partial_matches() -> None:
+    partial = sig(ev(tokens=60, extent=0.4, similarity=0.85), shape="list")
+    assert judge(partial, []).convergence == "list"
+    assert judge(sig(ev(), shape="list"), []).convergence is None
+
+
+def test_prompt_echo_is_convergence() -> None:
+    assert judge(sig(ev(), echo=0.7), []).convergence == "prompt"
+
+
+def test_short_evidence_never_blocks() -> None:
+    s = judge(sig(ev(tokens=30, short=True)), [])
+    assert not s.can_block and "short evidence" in s.reason
+
+
+def test_probability_grows_with_evidence() -> None:
+    weak = judge(sig(ev(tokens=40, extent=0.3, similarity=0.8)), []).features
+    strong = judge(sig(ev(tokens=300, extent=0.98, similarity=0.99)), []).features
+    assert probability(strong) > probability(weak)
+    assert len(MODEL["weights"]) == len(FEATURES)
+
+
+def test_structure_kinds() -> None:
+    assert structure("def f(x):\n    return x\nimport os\nfor i in x:\n") == "code"
+    assert structure("- a\n- b\n- c\n") == "list"
+    assert structure("Dear [Name],\nthanks") == "template"
+    assert structure("2 cups flour, 1 tsp salt, 3 tbsp sugar") == "recipe"
+    assert structure("Vaswani et al. (2017). Attention is all you need.") == "citation"
+    assert structure("Plain prose about a topic.") is None
+
+
+def test_copies_is_said_only_of_a_near_verbatim_whole_copy() -> None:
+    assert judge(sig(ev()), []).reason.startswith(
+        "Copies the reference: 97% similarity over 200 aligned tokens"
+    )
+    partial = judge(sig(ev(tokens=60, extent=0.3, similarity=0.95)), [])
+    assert partial.reason.startswith("Shares aligned passages with the reference")
+    assert judge(sig(ev(tokens=500, similarity=1.0, extent=1.0)), []).reason.endswith("derivation over 99%")
