@@ -227,9 +227,7 @@ def load(path: str) -> ProjectConfig:
             f"{where('use_only')}: use_only: true replaces the declared use with `use:`; set `use:` too"
         )
     if problems:
-        raise ConfigError(
-            problems, hint=f"see README 'Use in a dataset repository' for the keys of {FILENAME}"
-        )
+        raise ConfigError(problems, hint=f"see docs/repository.md for the keys of {FILENAME}")
     lines = {k.replace("-", "_"): line for k in data if (line := yamlfile.line_of(data, k))}
     return ProjectConfig(path=os.path.abspath(path), lines=lines, **values)
 

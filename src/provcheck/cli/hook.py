@@ -86,7 +86,7 @@ def run(
 
     What is scanned is the staged content (the index), compared with HEAD: only records that
     are new or changed are parsed and matched. Exit 0: nothing blocks. 1: blocking findings
-    (the commit is refused). 4: a staged dataset file cannot be read. Other codes: see README.
+    (the commit is refused). 4: a staged dataset file cannot be read. Other codes: docs/exit-codes.md.
     """
     started = time.perf_counter()  # the whole run is reported: git's part can be most of it
     config = project.discover(config_path)

@@ -242,7 +242,7 @@ def summary(result: ScanResult, fail_on: frozenset[Action]) -> str:
     "match_options",
     multiple=True,
     metavar="KEY=VALUE",
-    help="Advanced: override a matching threshold (see README, How matching works). Repeatable.",
+    help="Advanced: override a matching threshold (see docs/matching.md). Repeatable.",
 )
 @click.option(
     "--min-probability",
@@ -327,7 +327,7 @@ def scan(
 
     Options left out are taken from .provcheck.yaml when there is one (PATHS default to its
     folder). Exit 0: no blocking finding. 1: blocking findings. 4: some input was unreadable
-    (and nothing blocks). Other codes: see README.
+    (and nothing blocks). Other codes: docs/exit-codes.md.
     """
     targets = pair_outputs(formats, outputs)
     decision = report_decision(decision_path, [fmt for fmt, _ in targets])

@@ -63,7 +63,7 @@ class FingerprintConfig:
 class MatchConfig:
     """How candidates are chosen and when an alignment counts as a match.
 
-    Defaults were chosen on real model outputs (see README "How matching works" and
+    Defaults were chosen on real model outputs (see docs/matching.md and
     ``benchmarks/detection.py``).
     """
 
