@@ -60,6 +60,7 @@ FLUSH_RESULTS = 20_000
 """Results gathered before they are written (one transaction each): a scan of any size holds
 at most this many in memory, and an interrupted scan keeps what it had learned."""
 _MATCHING_CODE = (
+    "provcheck.model",  # cached matches are these values: a change to their shape invalidates them
     "provcheck.matching",
     "provcheck.index",
     "provcheck.scan.engine",

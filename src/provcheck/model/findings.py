@@ -1,0 +1,209 @@
+"""Findings: a rule applied to a match, a marker or a declaration, with its clause and waiver."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from provcheck.model.ids import (
+    FindingId,
+)
+from provcheck.model.matches import (
+    CharSpan,
+    Match,
+    RecordRef,
+    SourceInfo,
+)
+
+
+@enum.unique
+class Action(str, enum.Enum):
+    """What a finding asks for, from most to least severe."""
+
+    BLOCK = "block"
+    REVIEW = "review"
+    WARN = "warn"
+    INFO = "info"
+
+    @property
+    def severity(self) -> int:
+        """Higher is more severe."""
+        return _SEVERITY[self]
+
+
+_SEVERITY = {Action.BLOCK: 3, Action.REVIEW: 2, Action.WARN: 1, Action.INFO: 0}
+
+
+@dataclass(frozen=True, slots=True)
+class Clause:
+    """The wording a rule rests on, cited by document, version and URL."""
+
+    quote: str
+    """The clause, verbatim."""
+    document: str
+    """The document's title, e.g. ``OpenAI Terms of Use``."""
+    url: str | None = None
+    """Where the document is published."""
+    effective: str | None = None
+    """ISO date the quoted version took effect."""
+    section: str | None = None
+    """Section or item number, as the document numbers it."""
+    confidence: str | None = None
+    """How the quote was verified (``V-P`` primary, ``V-S`` secondary)."""
+    note: str | None = None
+    """Why this version is cited when it may not be the one in force (e.g. the material
+    predates it, or its date is unknown)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RuleRef:
+    """What a finding says about the rule that produced it."""
+
+    id: str
+    title: str
+    rationale: str | None = None
+    remediation: str | None = None
+    clause: Clause | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Waiver:
+    """A reviewer's recorded decision to accept a finding."""
+
+    reason: str
+    approver: str
+    date: str
+    expires: str | None = None
+    ticket: str | None = None
+    placeholder: bool = False
+    """True while the reason is still the placeholder ``provcheck baseline`` wrote."""
+
+
+@dataclass(frozen=True, slots=True)
+class StaleWaiver:
+    """A waiver entry that matched no finding of the scan (reported so it can be removed)."""
+
+    file: str
+    line: int | None
+    id: str | None
+    rule: str | None
+    source: str | None
+    path: str | None
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class WaiverReport:
+    """What the waivers file did in a scan."""
+
+    file: str
+    entries: int
+    """Entries in the file."""
+    waived: int
+    """Findings a waiver in force covers."""
+    expired: int
+    """Findings whose only waivers have expired (re-opened)."""
+    placeholders: int
+    """Waived findings whose waiver still has ``provcheck baseline``'s placeholder reason."""
+    stale: tuple[StaleWaiver, ...]
+    """Entries that matched no finding."""
+
+
+@enum.unique
+class WaiverState(str, enum.Enum):
+    """Whether a finding is waived."""
+
+    NONE = "none"
+    WAIVED = "waived"
+    EXPIRED = "expired"
+
+
+@dataclass(frozen=True, slots=True)
+class MarkerHit:
+    """Text in a record that marks model output by itself (no reference corpus needed)."""
+
+    marker: str
+    """Id of the marker (e.g. ``as-an-ai-language-model``)."""
+    label: str
+    """What the marker is, for people."""
+    record: RecordRef
+    """Where it was found (the turn carries the text)."""
+    span: CharSpan
+    """The matched text's range in the turn."""
+    text: str
+    """The matched text."""
+    provider: str | None = None
+    """The provider the marker points to, when it points to one."""
+    count: int = 1
+    """How many times the marker occurs in the turn (the span is the first)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Declaration:
+    """A fact a dataset declares about itself (dataset card, provenance manifest)."""
+
+    path: str
+    """The declaring file (``README.md`` front matter, ``provenance.yaml``)."""
+    line: int | None
+    """Line of the declaration in that file."""
+    key: str
+    """What is declared (``license``, ``source_datasets``...)."""
+    value: str
+    """The declared value."""
+    dataset: str
+    """The dataset files the declaration covers (a directory or a file)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A policy result: a rule applied to a signal (match, marker or declaration)."""
+
+    id: FindingId
+    """Stable id (see ``FindingId``)."""
+    rule: RuleRef
+    """The rule and its citation."""
+    action: Action
+    """The action, after waivers and the short-evidence cap."""
+    message: str
+    """What to tell the user."""
+    match: Match | None = None
+    """The reference match it rests on, for match rules."""
+    marker: MarkerHit | None = None
+    """The marker it rests on, for marker rules."""
+    declaration: Declaration | None = None
+    """The declaration it rests on, for dataset-level rules."""
+    source: SourceInfo | None = None
+    """The source whose facts made the rule apply (the matched source or an ancestor)."""
+    chain: tuple[SourceInfo, ...] = ()
+    """The matched or declared source and every source it derives from, nearest first."""
+    waiver: Waiver | None = None
+    """The waiver that applies, if any."""
+    waiver_state: WaiverState = WaiverState.NONE
+    """Whether the waiver is in force."""
+    downgraded_from: Action | None = None
+    """The rule's action when it was lowered (short evidence), else None."""
+
+    @property
+    def waived(self) -> bool:
+        """True when a waiver in force covers this finding."""
+        return self.waiver_state is WaiverState.WAIVED
+
+    @property
+    def path(self) -> str:
+        """The dataset file the finding is about."""
+        if self.match is not None:
+            return self.match.record.location.path
+        if self.marker is not None:
+            return self.marker.record.location.path
+        if self.declaration is not None:
+            return self.declaration.dataset
+        return ""
+
+    @property
+    def record(self) -> RecordRef | None:
+        """The record the finding is about, if it is about one."""
+        if self.match is not None:
+            return self.match.record
+        if self.marker is not None:
+            return self.marker.record
+        return None
