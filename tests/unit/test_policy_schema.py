@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from helpers import FIXTURES, ROOT
-from provcheck.policy import loader
+from provcheck.policy import loadstate as loader
 
 SCHEMA = json.loads((ROOT / "policies" / "policy.schema.json").read_text())
 PACKS = sorted((ROOT / "policies").glob("*.yaml"))
@@ -58,11 +58,11 @@ def test_the_schema_rejects_what_the_loader_rejects() -> None:
 def test_the_schema_knows_every_field_and_key_the_loader_knows() -> None:
     condition = SCHEMA["$defs"]["condition"]["oneOf"][1]["properties"]
     assert set(condition) - {"all", "any", "not"} == set(loader.FIELD_TYPES)
-    assert set(SCHEMA["properties"]) == set(loader._TOP_KEYS)
-    assert set(SCHEMA["$defs"]["rule"]["properties"]) == set(loader._RULE_KEYS)
-    assert set(SCHEMA["$defs"]["source"]["properties"]) == set(loader._SOURCE_KEYS)
+    assert set(SCHEMA["properties"]) == set(loader.TOP_KEYS)
+    assert set(SCHEMA["$defs"]["rule"]["properties"]) == set(loader.RULE_KEYS)
+    assert set(SCHEMA["$defs"]["source"]["properties"]) == set(loader.SOURCE_KEYS)
     assert set(SCHEMA["$defs"]["terms"]["properties"]["versions"]["items"]["properties"]) == set(
-        loader._VERSION_KEYS
+        loader.VERSION_KEYS
     )
     for ftype, ops in loader.OPS.items():
         assert set(SCHEMA["$defs"][f"op_{ftype}"]["properties"]) == set(ops)

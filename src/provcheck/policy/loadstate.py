@@ -1,0 +1,172 @@
+"""What loading a policy accumulates, shared by the loader and its section readers: the
+merged state, every problem with its place, and the tables of keys each section allows."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from provcheck.policy.model import (
+    Marker,
+    Rule,
+    SourceFacts,
+    Terms,
+)
+from provcheck.support.dates import DateError, parse_date
+
+PACK_PREFIX = "provcheck:"
+MAX_INCLUDE_DEPTH = 16
+MAX_REGEX = 500
+"""Longest regular expression accepted in a rule or marker."""
+
+FIELD_TYPES: dict[str, str] = {
+    "source.name": "str",
+    "source.provider": "str",
+    "source.generator": "str",
+    "source.license": "strs",
+    "source.terms": "str",
+    "source.origin": "str",
+    "source.derived_from": "strs",
+    "source.date": "date",
+    "source.url": "str",
+    "source.license_traits": "strs",
+    "use.purpose": "strs",
+    "use.commercial": "bool",
+    "use.distributed": "bool",
+    "use.research_only": "bool",
+    "use.declared": "bool",
+    "match.similarity": "num",
+    "match.containment": "num",
+    "match.coverage": "num",
+    "match.char_similarity": "num",
+    "match.jaccard": "num",
+    "match.tokens": "num",
+    "match.kind": "str",
+    "match.short": "bool",
+    "match.probability": "num",
+    "match.convergence": "str",
+    "match.relation": "str",
+    "record.path": "str",
+    "record.role": "str",
+    "record.kind": "str",
+    "record.id": "str",
+    "reference.id": "str",
+    "reference.role": "str",
+    "marker.id": "str",
+    "marker.label": "str",
+    "marker.provider": "str",
+    "marker.text": "str",
+    "marker.count": "num",
+    "declared.key": "str",
+    "declared.value": "str",
+    "declared.file": "str",
+    "declared.dataset": "str",
+    "declared.known": "bool",
+    "declared.resolved": "str",
+    "declared.license_traits": "strs",
+    "conflict.records": "num",
+    "conflict.example": "str",
+}
+"""Fields a condition can test, with their types. ``source.meta.KEY`` is also a string field."""
+TEMPLATE_EXTRA = {"rule.id", "rule.title", "action"}
+SIGNAL_FIELDS: dict[str, tuple[str, ...]] = {
+    "match": ("source.", "use.", "match.", "record.", "reference."),
+    "marker": ("marker.", "use.", "record."),
+    "declaration": ("declared.", "source.", "use."),
+    "conflict": ("declared.", "source.", "use.", "conflict."),
+}
+"""Which fields each kind of signal sets: a rule may only test and show those."""
+OPS: dict[str, tuple[str, ...]] = {
+    "str": ("equals", "in", "not_in", "glob", "regex", "contains", "exists"),
+    "strs": ("equals", "in", "not_in", "glob", "regex", "contains", "exists"),
+    "num": ("equals", "gte", "gt", "lte", "lt", "exists"),
+    "bool": ("equals", "exists"),
+    "date": ("equals", "gte", "gt", "lte", "lt", "exists"),
+}
+TOP_KEYS = (
+    "version",
+    "name",
+    "description",
+    "include",
+    "use",
+    "sources",
+    "terms",
+    "rules",
+    "markers",
+    "disable",
+)
+RULE_KEYS = (
+    "id",
+    "title",
+    "when",
+    "signal",
+    "action",
+    "message",
+    "rationale",
+    "remediation",
+    "clause",
+    "enabled",
+    "tags",
+    "action_before_wording",
+)
+USE_KEYS = ("purpose", "commercial", "distributed", "research_only")
+SOURCE_KEYS = (
+    "provider",
+    "generator",
+    "license",
+    "terms",
+    "origin",
+    "derived_from",
+    "date",
+    "url",
+    "description",
+    "meta",
+)
+ORIGINS = ("generated", "human", "derived", "mixed")
+VERSION_KEYS = ("effective", "url", "document", "generators", "licenses", "datasets", "clauses")
+TERMS_KEYS = ("document", "url", "select", "versions")
+SELECT = ("date", "licence")
+"""How a terms document's version is chosen: by the material's date (revisions of one text),
+or by the source's licence or name (texts of different licences; ``effective`` optional)."""
+ID_RE = re.compile(r"^[a-z0-9][a-z0-9._/-]{0,99}$")
+PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([a-z_][a-z0-9_.]*)\}")
+"""``{field}`` placeholders of a message; ``{{`` and ``}}`` are a literal brace (findall: '')."""
+
+
+@dataclass
+class LoadState:
+    """Accumulates the merged policy and every problem while files are read."""
+
+    roots: list[Path]
+    allow_outside: bool
+    problems: list[str] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+    digest: Any = field(default_factory=lambda: hashlib.sha256())
+    rules: list[Rule] = field(default_factory=list)
+    use: dict[str, Any] = field(default_factory=dict)
+    sources: dict[str, SourceFacts] = field(default_factory=dict)
+    source_lines: dict[str, tuple[str, int | None]] = field(default_factory=dict)
+    """Where each source's ``derived_from`` (else its entry) was last given: cycles are located."""
+    terms: dict[str, Terms] = field(default_factory=dict)
+    markers: list[Marker] = field(default_factory=list)
+    name: str | None = None
+    stack: list[Path] = field(default_factory=list)
+
+    def problem(self, path: str, line: int | None, message: str) -> None:
+        self.problems.append(f"{path}:{line}: {message}" if line else f"{path}: {message}")
+
+
+def unknown(what: str, value: Any, allowed: tuple[str, ...] | list[str]) -> str:
+    return f"unknown {what} {value!r}; allowed: {', '.join(allowed)}"
+
+
+def policy_date(state: LoadState, display: str, line: int | None, value: Any, what: str) -> dt.date | None:
+    try:
+        return parse_date(value)
+    except DateError as exc:
+        state.problem(display, line, f"{what}: {exc}")
+        return None
