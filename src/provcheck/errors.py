@@ -80,25 +80,25 @@ class InputError(ProvcheckError):
     exit_code = ExitCode.INPUT
 
 
-class IndexError_(ProvcheckError):
+class ReferenceIndexError(ProvcheckError):
     """The reference index cannot be used."""
 
     exit_code = ExitCode.INDEX
 
 
-class IndexMismatchError(IndexError_):
+class IndexMismatchError(ReferenceIndexError):
     """The index was built with parameters this scan cannot use."""
 
 
-class IndexCorruptError(IndexError_):
+class IndexCorruptError(ReferenceIndexError):
     """A file of the index is missing, truncated or fails its checksum."""
 
 
-class IndexLockedError(IndexError_):
+class IndexLockedError(ReferenceIndexError):
     """Another process is writing to the index."""
 
 
-class IndexWriteError(IndexError_):
+class IndexWriteError(ReferenceIndexError):
     """The index cannot be written (disk full, permissions); the previous index is kept."""
 
 

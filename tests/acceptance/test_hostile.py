@@ -31,6 +31,8 @@ import zstandard
 
 from helpers import REFERENCE_TEXTS, UNRELATED_TEXT, check_json_report, run_cli, write_jsonl
 
+pytestmark = pytest.mark.slow  # whole processes, real repositories or kills: `make unit` skips them
+
 ESCAPES = "\x1b[2J\x1b[1A\x1b]8;;https://evil.example\x07click\x1b]8;;\x07\u202eevil\r"
 """Terminal control a record carries: clear screen, cursor up, a hyperlink, a bidi override."""
 SCRIPT = '<script>alert("pwned")</script><img src=x onerror=alert(2)>'

@@ -24,7 +24,7 @@ from report_samples import SCRIPT, many, sample
 
 expect = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed").expect
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 CHROMIUM = os.environ.get("PROVCHECK_CHROMIUM", "/usr/bin/chromium")
 LOAD_BUDGET_S = 5.0

@@ -23,6 +23,8 @@ import pytest
 from helpers import REFERENCE_TEXTS, run_cli, write_jsonl
 from provcheck.index import ReferenceIndex
 
+pytestmark = pytest.mark.slow  # whole processes, real repositories or kills: `make unit` skips them
+
 KILL_ITERATIONS = int(os.environ.get("PROVCHECK_KILL_ITERATIONS", "20"))
 WORDS = [
     *("river", "stone", "light", "north", "paper", "garden", "window", "silver", "market", "winter"),

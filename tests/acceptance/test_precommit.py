@@ -21,6 +21,8 @@ import yaml
 from gitrepo import BLOCK_POLICY, GitRepo, clean, isolated_env, jsonl, restricted
 from helpers import ROOT
 
+pytestmark = pytest.mark.slow  # whole processes, real repositories or kills: `make unit` skips them
+
 pytest.importorskip("pre_commit")
 
 PRE_COMMIT = [sys.executable, "-m", "pre_commit"]

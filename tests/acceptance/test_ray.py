@@ -23,7 +23,7 @@ from provcheck.errors import EngineError
 from provcheck.runtime.executors import RayPool
 
 pytest.importorskip("ray")
-pytestmark = pytest.mark.ray
+pytestmark = [pytest.mark.ray, pytest.mark.slow]
 
 
 def _free_port() -> int:

@@ -22,6 +22,8 @@ from provcheck.gitscan import changes as changesets
 from provcheck.gitscan.repo import Repo
 from provcheck.runtime.executors import usable_cpus
 
+pytestmark = pytest.mark.slow  # whole processes, real repositories or kills: `make unit` skips them
+
 
 @pytest.fixture
 def started(monkeypatch: pytest.MonkeyPatch) -> list[int]:

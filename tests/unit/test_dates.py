@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from provcheck.errors import IndexError_
+from provcheck.errors import ReferenceIndexError
 from provcheck.inputs.declared import read_declarations
 from provcheck.model import SourceInfo, SourceName
 from provcheck.policy import Evaluator, default_policy, use_from_words
@@ -57,7 +57,7 @@ def test_an_index_source_with_a_malformed_date_is_an_index_error() -> None:
     bad = SourceInfo(SourceName("claude"), provider="anthropic", meta={"date": "01/10/2025"})
     worse = SourceInfo(SourceName("old"), meta={"generated": "2025-10-32"})
     good = SourceInfo(SourceName("ok"), meta={"date": "2025-10-01"})
-    with pytest.raises(IndexError_) as err:
+    with pytest.raises(ReferenceIndexError) as err:
         Evaluator(default_policy(), use_from_words(["fine-tune"]), {"claude": bad, "old": worse, "ok": good})
     message = str(err.value)
     assert "index source 'claude': meta date: '01/10/2025' is not a date in ISO 8601 form" in message

@@ -15,11 +15,11 @@ import pytest
 from helpers import REFERENCE_TEXTS, UNRELATED_TEXT, write_jsonl
 from provcheck.errors import (
     IndexCorruptError,
-    IndexError_,
     IndexLockedError,
     IndexMismatchError,
     IndexWriteError,
     InputError,
+    ReferenceIndexError,
     UsageError,
 )
 from provcheck.index import IndexWriter, ReferenceIndex, damaged
@@ -117,9 +117,9 @@ def test_parameters_are_stored_and_mismatches_refused(tmp_path: Path) -> None:
 
 
 def test_missing_and_foreign_directories(tmp_path: Path) -> None:
-    with pytest.raises(IndexError_, match="not a directory"):
+    with pytest.raises(ReferenceIndexError, match="not a directory"):
         ReferenceIndex(str(tmp_path / "nope"))
-    with pytest.raises(IndexError_, match="not a provcheck index"):
+    with pytest.raises(ReferenceIndexError, match="not a provcheck index"):
         ReferenceIndex(str(tmp_path))
 
 

@@ -26,7 +26,7 @@ from collections.abc import Iterable
 import xxhash
 
 from provcheck.errors import IndexCorruptError
-from provcheck.support import atomic
+from provcheck.support import atomic, paths
 
 _STAMPS = "verified.json"
 _MAX_STAMPS = 20_000
@@ -34,11 +34,7 @@ _MAX_STAMPS = 20_000
 
 def cache_dir() -> str:
     """Where provcheck keeps per-user state."""
-    explicit = os.environ.get("PROVCHECK_CACHE_DIR")
-    if explicit:
-        return explicit
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "provcheck")
+    return paths.cache_dir()
 
 
 def file_digest(path: str) -> str:

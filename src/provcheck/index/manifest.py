@@ -15,7 +15,7 @@ from typing import Any
 
 import xxhash
 
-from provcheck.errors import IndexCorruptError, IndexError_, IndexMismatchError, ProvcheckError
+from provcheck.errors import IndexCorruptError, IndexMismatchError, ProvcheckError, ReferenceIndexError
 from provcheck.matching.params import TOKENIZER_VERSION, FingerprintConfig
 from provcheck.model import SourceInfo, SourceName
 from provcheck.support import atomic
@@ -139,7 +139,7 @@ def read(directory: str) -> Manifest:
     """Load and check the manifest of the index at ``directory``."""
     path = os.path.join(directory, MANIFEST)
     if not os.path.isdir(directory):
-        raise IndexError_(
+        raise ReferenceIndexError(
             f"{directory}: no index here (not a directory)",
             hint=f"create one with: provcheck index add {directory} DATA --source NAME",
         )
@@ -148,12 +148,12 @@ def read(directory: str) -> Manifest:
             body = json.load(fh)
     except FileNotFoundError:
         if os.path.isdir(os.path.join(directory, "shards")):
-            raise IndexError_(
+            raise ReferenceIndexError(
                 f"{directory}: not a provcheck index yet (no {MANIFEST}): its first `index add` "
                 "did not finish",
                 hint=f"run that `provcheck index add {directory} ...` again",
             ) from None
-        raise IndexError_(
+        raise ReferenceIndexError(
             f"{directory}: not a provcheck index (no {MANIFEST})",
             hint=f"create one with: provcheck index add {directory} DATA --source NAME",
         ) from None

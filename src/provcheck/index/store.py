@@ -18,10 +18,10 @@ import numpy as np
 
 from provcheck import __version__
 from provcheck.errors import (
-    IndexError_,
     IndexLockedError,
     IndexMismatchError,
     IndexWriteError,
+    ReferenceIndexError,
     UsageError,
 )
 from provcheck.index import manifest as mf
@@ -344,7 +344,7 @@ class IndexWriter:
         """
         try:
             live = {s.name for s in mf.read(self.path).shards}
-        except IndexError_:
+        except ReferenceIndexError:
             live = set()  # no manifest yet (a first add) or a damaged one: nothing of ours is used
         self._remove_manifest_leftovers()
         kept = False

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -18,6 +17,7 @@ from provcheck.matching.verify import echoes
 from provcheck.model import Record, RecordError, RoleKind, SourceInfo, Turn
 from provcheck.runtime.executors import WorkerPlan, executor_for
 from provcheck.runtime.progress import NullProgress, Progress
+from provcheck.support.batching import batched
 
 T = TypeVar("T")
 _SHARD_TEXTS = 1_000_000
@@ -223,12 +223,6 @@ def _raw_records(
             progress.error(item)
         else:
             yield item
-
-
-def batched(items: Iterator[T], size: int) -> Iterator[list[T]]:
-    """Consecutive lists of ``size`` items."""
-    while batch := list(itertools.islice(items, size)):
-        yield batch
 
 
 def _ref(ref_id: str, source: str, turn: Turn, path: str, index: int) -> dict[str, Any]:

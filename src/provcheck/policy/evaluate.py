@@ -26,7 +26,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
-from provcheck.errors import IndexError_
+from provcheck.errors import ReferenceIndexError
 from provcheck.matching.strength import relation
 from provcheck.model import (
     Action,
@@ -66,7 +66,7 @@ def _meta_date(meta: Mapping[str, str]) -> dt.date | None:
 
 
 def check_source_dates(index_sources: Mapping[str, SourceInfo]) -> None:
-    """``IndexError_`` naming every source whose recorded date is not a date (an index built
+    """``ReferenceIndexError`` naming every source whose recorded date is not a date (an index built
     before dates were checked): such a date must not silently become "unknown"."""
     problems = []
     for name, info in sorted(index_sources.items()):
@@ -75,7 +75,7 @@ def check_source_dates(index_sources: Mapping[str, SourceInfo]) -> None:
             if why:
                 problems.append(f"index source {name!r}: meta {key}: {why}")
     if problems:
-        raise IndexError_(
+        raise ReferenceIndexError(
             "; ".join(problems),
             hint="add the source again with a valid date (index add --meta date=YYYY-MM-DD)",
         )

@@ -47,6 +47,7 @@ from provcheck.model import (
     Strength,
     Turn,
 )
+from provcheck.support import paths
 
 CACHE_VERSION = 1
 FILENAME = f"provcheck-cache-v{CACHE_VERSION}.sqlite"
@@ -72,11 +73,7 @@ invalidates cached results (a package counts every module in it, new ones includ
 
 def default_dir() -> str:
     """``$PROVCHECK_CACHE_DIR``, else ``$XDG_CACHE_HOME/provcheck``, else ``~/.cache/provcheck``."""
-    explicit = os.environ.get("PROVCHECK_CACHE_DIR")
-    if explicit:
-        return explicit
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "provcheck")
+    return paths.cache_dir()
 
 
 def scan_key(record: Record) -> str:

@@ -7,7 +7,6 @@ a ``ScanResult`` that every formatter renders.
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import os
 import platform
 import time
@@ -53,6 +52,7 @@ from provcheck.runtime.executors import executor_for
 from provcheck.runtime.progress import NullProgress, Progress
 from provcheck.scan.match import Matcher
 from provcheck.scan.results import Collector
+from provcheck.support.batching import batched
 from provcheck.waivers import Applier, Waivers
 
 T = TypeVar("T")
@@ -214,12 +214,6 @@ def role_tally(records: Sequence[Record], roles: RoleFilter | None) -> tuple[fro
     seen = frozenset(t.role for r in records for t in r.turns)
     selected = sum(1 for r in records for t in r.turns if roles is None or roles.accepts(t))
     return seen, selected
-
-
-def batched(items: Iterator[T], size: int) -> Iterator[list[T]]:
-    """Consecutive lists of ``size`` items (the last may be shorter)."""
-    while batch := list(itertools.islice(items, size)):
-        yield batch
 
 
 @dataclass(slots=True)
