@@ -98,6 +98,21 @@ def test_an_output_that_is_a_scanned_input_is_refused(tmp_path: Path, index_dir:
     assert data.read_bytes() == before
 
 
+def test_an_output_onto_a_dataset_file_inside_a_scanned_directory_is_refused(
+    tmp_path: Path, index_dir: Path
+) -> None:
+    data = _data(tmp_path / "ds")
+    other = data.parent / "other.jsonl"
+    other.write_text(data.read_text())
+    before = other.read_bytes()
+    result = run_cli(["scan", data.parent, "-i", index_dir, "-f", "json", "-o", other], 2)
+    assert "would replace a dataset file" in result.stderr and other.read_bytes() == before
+    # A new report there, and a report provcheck wrote before, are fine (never scanned as data).
+    report = data.parent / "report.json"
+    run_cli(["scan", data.parent, "-i", index_dir, "-f", "json", "-o", report, "-q"], 0)
+    run_cli(["scan", data.parent, "-i", index_dir, "-f", "json", "-o", report, "-q"], 0)
+
+
 def test_two_outputs_on_one_file_are_refused(tmp_path: Path, index_dir: Path) -> None:
     out = tmp_path / "r"
     args = ["scan", _data(tmp_path), "-i", index_dir, "-f", "json", "-o", out, "-f", "html", "-o"]

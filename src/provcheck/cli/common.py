@@ -307,6 +307,25 @@ def refuse_outputs_over_inputs(outputs: list[str], inputs: list[str], what: str 
                     f"{what} {out} is an input of this run ({given}): the report would replace it",
                     hint="write the report somewhere else",
                 )
+            if _replaces_data_under(out, given):
+                raise UsageError(
+                    f"{what} {out} is a file under the scanned directory {given} and not a provcheck "
+                    "report: the report would replace a dataset file",
+                    hint="write the report somewhere else (a report provcheck wrote there before may be "
+                    "replaced: it is recognised and never scanned)",
+                )
+
+
+def _replaces_data_under(out: str, directory: str) -> bool:
+    """True when ``out`` is an existing file inside the scanned ``directory`` that provcheck did
+    not write: a file found there is data to scan, and a report must never replace it."""
+    from provcheck.inputs import own_report  # the readers: only when an output is checked
+
+    if "://" in directory or not os.path.isdir(directory) or not os.path.isfile(out):
+        return False
+    root = os.path.realpath(directory)
+    target = os.path.realpath(out)
+    return os.path.commonpath([root, target]) == root and not own_report(target)
 
 
 _BUFFER = 1 << 20
