@@ -110,6 +110,32 @@ def test_a_clean_result_says_what_was_checked_and_never_pass() -> None:
     assert "No blocking finding" in text and "only the indexed sources" in text
 
 
+def test_convergent_matches_and_markers_are_never_called_copied() -> None:
+    from provcheck.model import Strength
+
+    base = sample()
+    conv = Strength(0.1, "common-passage", "shares a common passage", ("sharegpt-dump",), False)
+    findings = tuple(
+        replace(f, match=replace(f.match, strength=conv)) if f.match is not None else f for f in base.findings
+    )
+    html = formatter(OutputFormat.HTML).render(replace(base, findings=findings), CTX)
+    assert "as copied" not in html
+    summary = html[html.index('<section id="summary">') : html.index('<section id="decision"')]
+    assert "suggest it derives" not in summary  # no record rests on a match that asserts derivation
+    assert "are not evidence of copying" in summary and "marker phrase" in summary
+
+
+def test_the_summary_error_rates_include_the_hardest_same_prompt_set() -> None:
+    from provcheck.report.html.summary import error_rates
+    from provcheck.report.method import measured
+
+    hardest = max((r for r in measured().same_prompt if r.set == "a"), key=lambda r: r.matched / r.records)
+    text = error_rates()
+    assert f"holding {hardest.refs} answers to each prompt" in text
+    assert f"{hardest.matched:,} of {hardest.records:,} ({hardest.matched / hardest.records:.2%})" in text
+    assert "sharing little wording with the references" in text  # the 0.12% set is filtered
+
+
 def test_charts_count_records_and_never_cut_a_label() -> None:
     long = "alpacaeval-gpt4-1106-preview-outputs"
     result = many(40)
