@@ -125,6 +125,17 @@ def test_convergent_matches_and_markers_are_never_called_copied() -> None:
     assert "are not evidence of copying" in summary and "marker phrase" in summary
 
 
+def test_the_markdown_source_table_names_the_clause_in_force() -> None:
+    rs = record_view(sample(), frozenset({Action.BLOCK}))
+    cited = next(s for s in rs.sources if s.source == "sharegpt-dump").clauses
+    assert cited  # the sample cites OpenAI's terms for this source
+    md = formatter(OutputFormat.MARKDOWN).render(sample(), CTX)
+    header = next(line for line in md.splitlines() if line.startswith("| source |"))
+    assert header.rstrip().endswith("| worst action | clause |")
+    row = next(line for line in md.splitlines() if line.startswith("| sharegpt-dump |"))
+    assert row.rstrip().endswith(f"| {cited[0]} |")
+
+
 def test_the_summary_error_rates_include_the_hardest_same_prompt_set() -> None:
     from provcheck.report.html.summary import error_rates
     from provcheck.report.method import measured

@@ -91,8 +91,8 @@ class MarkdownFormatter(Formatter):
             out.append(f"<br>{md(line, 500)}")
         out.append("")
         out += [
-            "| source | provider | licence | terms | texts indexed | records | share | worst action |",
-            "|---|---|---|---|---:|---:|---:|---|",
+            "| source | provider | licence | terms | texts indexed | records | share | worst action | clause |",
+            "|---|---|---|---|---:|---:|---:|---|---|",
         ]
         for src in rs.sources:
             texts = "" if src.texts is None else f"{src.texts:,}" + (" (empty)" if src.texts == 0 else "")
@@ -100,7 +100,7 @@ class MarkdownFormatter(Formatter):
             worst = f"**{src.worst}**" if src.worst in ("block", "review") else md(src.worst or "")
             out.append(
                 f"| {name} | {md(src.provider or '')} | {md(src.license or '')} | {md(src.terms or '')} | "
-                f"{texts} | {src.records:,} | {src.share:.1%} | {worst} |"
+                f"{texts} | {src.records:,} | {src.share:.1%} | {worst} | {md('; '.join(src.clauses))} |"
             )
         out.append("")
         counts = ov.by_action(result)
