@@ -147,6 +147,18 @@ def test_the_summary_error_rates_include_the_hardest_same_prompt_set() -> None:
     assert "sharing little wording with the references" in text  # the 0.12% set is filtered
 
 
+def test_a_result_without_findings_never_says_no_record_matched_when_some_did() -> None:
+    base = sample()
+    matched = tuple(f.match for f in base.findings if f.match is not None)
+    quiet = replace(base, findings=(), matches=matched, unruled=matched, errors=())
+    html = formatter(OutputFormat.HTML).render(quiet, CTX)
+    proves = html[html.index("<ul class='proves'>") :]
+    assert "no record matched" not in proves[: proves.index("</ul>")]
+    records = len({(m.record.location.path, m.record.location.index) for m in matched})
+    assert f"{records:,} record(s) did match an indexed source" in proves
+    assert 'href="#unmatched"' in proves and '<section id="unmatched">' in html
+
+
 def test_charts_count_records_and_never_cut_a_label() -> None:
     long = "alpacaeval-gpt4-1106-preview-outputs"
     result = many(40)

@@ -189,6 +189,20 @@ def _evidence_kinds(result: ScanResult) -> tuple[int, int, int]:
     return len(asserts), len(convergent), len(other)
 
 
+def _no_finding(result: ScanResult) -> str:
+    """What a result without findings shows: "no record matched" only when none did; matches
+    that no rule applies to are still matches (listed under Matches no rule applies to)."""
+    matched = {(m.record.location.path, m.record.location.index) for m in result.unruled}
+    if not matched:
+        return "<li>It shows that no record matched any of the indexed sources, under the thresholds stated.</li>"
+    return (
+        f"<li>It shows that no rule of this policy applies, for the declared use, to any record that "
+        f"matched; {len(matched):,} record(s) did match an indexed source and are listed under "
+        '<a href="#unmatched">Matches no rule applies to</a>: a different policy or use may apply to '
+        "them.</li>"
+    )
+
+
 def _proves(result: ScanResult, with_findings: int, sources: int) -> str:
     asserts, convergent, other = _evidence_kinds(result)
     parts = []
@@ -212,8 +226,7 @@ def _proves(result: ScanResult, with_findings: int, sources: int) -> str:
         if with_findings and parts
         else f"<li>{with_findings:,} record(s) have open findings; each is listed with its evidence.</li>"
         if with_findings
-        else "<li>It shows that no record matched any of the indexed sources, under the thresholds "
-        "stated.</li>"
+        else _no_finding(result)
     )
     return (
         "<ul class='proves'>"
