@@ -91,7 +91,8 @@ class MarkdownFormatter(Formatter):
             out.append(f"<br>{md(line, 500)}")
         out.append("")
         out += [
-            "| source | provider | licence | terms | texts indexed | records | share | worst action | clause |",
+            "| source | provider | licence | terms | texts indexed | records | share | worst action "
+            "| clause |",
             "|---|---|---|---|---:|---:|---:|---|---|",
         ]
         for src in rs.sources:

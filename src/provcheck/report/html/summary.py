@@ -194,7 +194,10 @@ def _no_finding(result: ScanResult) -> str:
     that no rule applies to are still matches (listed under Matches no rule applies to)."""
     matched = {(m.record.location.path, m.record.location.index) for m in result.unruled}
     if not matched:
-        return "<li>It shows that no record matched any of the indexed sources, under the thresholds stated.</li>"
+        return (
+            "<li>It shows that no record matched any of the indexed sources, "
+            "under the thresholds stated.</li>"
+        )
     return (
         f"<li>It shows that no rule of this policy applies, for the declared use, to any record that "
         f"matched; {len(matched):,} record(s) did match an indexed source and are listed under "
