@@ -136,6 +136,21 @@ def test_the_markdown_source_table_names_the_clause_in_force() -> None:
     assert row.rstrip().endswith(f"| {cited[0]} |")
 
 
+def test_the_markdown_says_what_a_match_does_and_does_not_establish() -> None:
+    from provcheck.model import Strength
+
+    base = sample()
+    conv = Strength(0.1, "common-passage", "shares a common passage", ("sharegpt-dump",), False)
+    findings = tuple(
+        replace(f, match=replace(f.match, strength=conv)) if f.match is not None else f for f in base.findings
+    )
+    md = formatter(OutputFormat.MARKDOWN).render(replace(base, findings=findings), CTX)
+    assert "not who wrote it first" in md and "text from other sources is not detected" in md
+    assert "marked as likely convergence" in md and "not evidence of copying" in md
+    plain = formatter(OutputFormat.MARKDOWN).render(base, CTX)
+    assert "not who wrote it first" in plain and "likely convergence" not in plain
+
+
 def test_the_summary_error_rates_include_the_hardest_same_prompt_set() -> None:
     from provcheck.report.html.summary import error_rates
     from provcheck.report.method import measured

@@ -17,7 +17,7 @@ from provcheck.report.decision import DECISIONS, Decision
 from provcheck.report.html.charts import bar_chart
 from provcheck.report.html.markup import dl, esc, table
 from provcheck.report.method import Measured, measured
-from provcheck.report.records import WAIVED, RecordSummary, record_verdict
+from provcheck.report.records import WAIVED, RecordSummary, evidence_kinds, record_verdict
 
 EVIDENCE_NOTE = "evidence-note"
 """Id of the paragraph that says how much evidence the document shows."""
@@ -164,31 +164,6 @@ def executive_summary(
     )
 
 
-def _evidence_kinds(result: ScanResult) -> tuple[int, int, int]:
-    """Records with open findings by what they rest on: a match that asserts derivation, only
-    matches marked as likely convergence, and no match at all (markers, declarations).
-
-    A convergent match or a marker phrase is not evidence of copying, so a report must not
-    count such records as "copied" (counsel read six independent answers as copies)."""
-    asserts: set[tuple[str, int]] = set()
-    convergent: set[tuple[str, int]] = set()
-    other: set[tuple[str, int]] = set()
-    for f in result.findings:
-        if f.waived:
-            continue
-        if f.match is not None:
-            loc = f.match.record.location
-            key = (loc.path, loc.index)
-            strength = f.match.strength
-            (convergent if strength is not None and strength.convergence else asserts).add(key)
-        elif f.marker is not None:
-            loc = f.marker.record.location
-            other.add((loc.path, loc.index))
-    convergent -= asserts
-    other -= asserts | convergent
-    return len(asserts), len(convergent), len(other)
-
-
 def _no_finding(result: ScanResult) -> str:
     """What a result without findings shows: "no record matched" only when none did; matches
     that no rule applies to are still matches (listed under Matches no rule applies to)."""
@@ -207,7 +182,7 @@ def _no_finding(result: ScanResult) -> str:
 
 
 def _proves(result: ScanResult, with_findings: int, sources: int) -> str:
-    asserts, convergent, other = _evidence_kinds(result)
+    asserts, convergent, other = evidence_kinds(result)
     parts = []
     if asserts:
         parts.append(
