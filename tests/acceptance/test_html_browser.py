@@ -351,6 +351,23 @@ def test_a_decision_filled_in_the_page_is_kept_when_printed(browser: Any, tmp_pa
     page.assert_clean(report)
 
 
+def test_each_decision_choice_sits_beside_its_words_in_print(browser: Any, tmp_path: Path) -> None:
+    """Counsel ticks a box next to "Reject", not one at the far side of the form (seen in the PDF)."""
+    report = write_report(tmp_path / "choices.html", sample())
+    page = Page(browser, width=794)  # A4 at 96 dpi
+    page.open(report)
+    p = page.page
+    p.emulate_media(media="print")
+    for value in ("approve", "approve-with-conditions", "reject"):
+        radio = p.locator(f"#decision input[value='{value}']").bounding_box()
+        label = p.locator(f"#decision label:has(input[value='{value}'])").bounding_box()
+        assert radio is not None and label is not None
+        # The radio opens its label's line: on the same line, at its left edge.
+        assert abs(radio["x"] - label["x"]) < 12 and radio["width"] < 40, (value, radio, label)
+        assert label["height"] < 2.5 * radio["height"], (value, radio, label)
+    page.assert_clean(report)
+
+
 def test_printing_from_the_browser_lists_every_record(browser: Any, tmp_path: Path) -> None:
     report = write_report(tmp_path / "records.html", many(450))
     page = Page(browser)

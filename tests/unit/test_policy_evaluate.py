@@ -191,7 +191,8 @@ def test_probability_and_convergence_are_condition_fields(tmp_path: Path) -> Non
     ev = Evaluator(load_policy(str(p)), use_from_words(["research"]), {})
     m = make_match("x")
     assert [f.rule.id for f in ev.matches([_with_strength(m, 0.95, None, True)])] == ["likely", "rel"]
-    assert [f.rule.id for f in ev.matches([_with_strength(m, 0.5, "list", False)])] == ["conv", "rel"]
+    # A whole match marked as convergence is not called a copy: the relation says so.
+    assert [f.rule.id for f in ev.matches([_with_strength(m, 0.5, "list", False)])] == ["conv"]
     # An excerpt is not a whole copy: the relation says so.
     partial = make_match("x", kind=MatchKind.EXCERPT)
     partial = _with_strength(

@@ -221,3 +221,16 @@ def test_licence_quotes_are_verbatim_from_the_legal_codes() -> None:
                         assert piece in text, f"{path.name}: {piece[:60]!r} is not in the {url} text"
                         checked += 1
     assert checked >= 3
+
+
+def test_shipped_match_messages_never_say_copies_of_a_partial_or_convergent_match() -> None:
+    """A pack's message says what the evidence shows (``{match.relation}``), never a fixed
+    "copies": counsel read "copies output of gpt-4" on a 15% common passage."""
+    root = Path(__file__).resolve().parents[2] / "policies"
+    fixed = [
+        f"{p.name}:{n}"
+        for p in sorted(root.glob("*.yaml"))
+        for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+        if re.match(r'\s*message:\s*"?copies\b', line)
+    ]
+    assert fixed == []

@@ -110,6 +110,70 @@ def test_a_clean_result_says_what_was_checked_and_never_pass() -> None:
     assert "No blocking finding" in text and "only the indexed sources" in text
 
 
+def test_convergent_matches_and_markers_are_never_called_copied() -> None:
+    from provcheck.model import Strength
+
+    base = sample()
+    conv = Strength(0.1, "common-passage", "shares a common passage", ("sharegpt-dump",), False)
+    findings = tuple(
+        replace(f, match=replace(f.match, strength=conv)) if f.match is not None else f for f in base.findings
+    )
+    html = formatter(OutputFormat.HTML).render(replace(base, findings=findings), CTX)
+    assert "as copied" not in html
+    summary = html[html.index('<section id="summary">') : html.index('<section id="decision"')]
+    assert "suggest it derives" not in summary  # no record rests on a match that asserts derivation
+    assert "are not evidence of copying" in summary and "marker phrase" in summary
+
+
+def test_the_markdown_source_table_names_the_clause_in_force() -> None:
+    rs = record_view(sample(), frozenset({Action.BLOCK}))
+    cited = next(s for s in rs.sources if s.source == "sharegpt-dump").clauses
+    assert cited  # the sample cites OpenAI's terms for this source
+    md = formatter(OutputFormat.MARKDOWN).render(sample(), CTX)
+    header = next(line for line in md.splitlines() if line.startswith("| source |"))
+    assert header.rstrip().endswith("| worst action | clause |")
+    row = next(line for line in md.splitlines() if line.startswith("| sharegpt-dump |"))
+    assert row.rstrip().endswith(f"| {cited[0]} |")
+
+
+def test_the_markdown_says_what_a_match_does_and_does_not_establish() -> None:
+    from provcheck.model import Strength
+
+    base = sample()
+    conv = Strength(0.1, "common-passage", "shares a common passage", ("sharegpt-dump",), False)
+    findings = tuple(
+        replace(f, match=replace(f.match, strength=conv)) if f.match is not None else f for f in base.findings
+    )
+    md = formatter(OutputFormat.MARKDOWN).render(replace(base, findings=findings), CTX)
+    assert "not who wrote it first" in md and "text from other sources is not detected" in md
+    assert "marked as likely convergence" in md and "not evidence of copying" in md
+    plain = formatter(OutputFormat.MARKDOWN).render(base, CTX)
+    assert "not who wrote it first" in plain and "likely convergence" not in plain
+
+
+def test_the_summary_error_rates_include_the_hardest_same_prompt_set() -> None:
+    from provcheck.report.html.summary import error_rates
+    from provcheck.report.method import measured
+
+    hardest = max((r for r in measured().same_prompt if r.set == "a"), key=lambda r: r.matched / r.records)
+    text = error_rates()
+    assert f"holding {hardest.refs} answers to each prompt" in text
+    assert f"{hardest.matched:,} of {hardest.records:,} ({hardest.matched / hardest.records:.2%})" in text
+    assert "sharing little wording with the references" in text  # the 0.12% set is filtered
+
+
+def test_a_result_without_findings_never_says_no_record_matched_when_some_did() -> None:
+    base = sample()
+    matched = tuple(f.match for f in base.findings if f.match is not None)
+    quiet = replace(base, findings=(), matches=matched, unruled=matched, errors=())
+    html = formatter(OutputFormat.HTML).render(quiet, CTX)
+    proves = html[html.index("<ul class='proves'>") :]
+    assert "no record matched" not in proves[: proves.index("</ul>")]
+    records = len({(m.record.location.path, m.record.location.index) for m in matched})
+    assert f"{records:,} record(s) did match an indexed source" in proves
+    assert 'href="#unmatched"' in proves and '<section id="unmatched">' in html
+
+
 def test_charts_count_records_and_never_cut_a_label() -> None:
     long = "alpacaeval-gpt4-1106-preview-outputs"
     result = many(40)

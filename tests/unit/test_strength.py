@@ -38,6 +38,8 @@ def test_a_passage_many_reference_texts_hold_is_common_and_never_blocks() -> Non
     s = judge(sig(ev(), common=0.8), [])
     assert s.convergence == "common-passage" and not s.can_block
     assert "not treated as a copy" in s.reason
+    # The whole reference aligned, yet convergent: never "copies" beside "not treated as a copy".
+    assert s.reason.startswith("Shares aligned passages with the reference")
 
 
 def test_a_crowd_of_sources_matched_about_equally_is_convergence() -> None:

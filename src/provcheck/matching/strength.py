@@ -173,9 +173,11 @@ def probability(values: dict[str, float]) -> float:
     return 1.0 / (1.0 + math.exp(-max(min(z, 40.0), -40.0)))
 
 
-def relation(ev: Evidence) -> str:
-    """What the evidence shows, in words: ``copies`` only for a near-verbatim whole copy."""
-    return "copies" if is_whole(ev) else "shares aligned passages with"
+def relation(ev: Evidence, convergence: str | None = None) -> str:
+    """What the evidence shows, in words: ``copies`` only for a near-verbatim whole copy that is
+    not marked as likely convergence (a whole short reference inside a common passage is not
+    called a copy in the same sentence that says it is not treated as one)."""
+    return "copies" if is_whole(ev) and convergence is None else "shares aligned passages with"
 
 
 def percent(p: float) -> str:
@@ -214,7 +216,7 @@ def judge(s: Signals, peers: Sequence[Signals]) -> Strength:
         f"{round(100 * ev.similarity)}% similarity over {ev.matched_tokens} aligned tokens, "
         f"{round(100 * ev.coverage)}% of the candidate and {round(100 * ev.containment)}% of the reference"
     )
-    verified = f"{relation(ev).capitalize()} the reference: {verified}"
+    verified = f"{relation(ev, convergence).capitalize()} the reference: {verified}"
     if convergence is not None:
         why = _WHY[convergence].format(df=COMMON_DF - 1, n=crowd + 1)
         reason = f"{verified}; likely convergence, not treated as a copy: {why}"

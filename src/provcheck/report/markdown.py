@@ -14,7 +14,7 @@ from provcheck.report import clauses
 from provcheck.report import overview as ov
 from provcheck.report.base import Formatter, ReportContext
 from provcheck.report.locations import line_url, repo_path
-from provcheck.report.records import record_verdict, record_view
+from provcheck.report.records import evidence_kinds, record_verdict, record_view
 from provcheck.report.terminal import printable
 
 ROWS = 50
@@ -91,8 +91,9 @@ class MarkdownFormatter(Formatter):
             out.append(f"<br>{md(line, 500)}")
         out.append("")
         out += [
-            "| source | provider | licence | terms | texts indexed | records | share | worst action |",
-            "|---|---|---|---|---:|---:|---:|---|",
+            "| source | provider | licence | terms | texts indexed | records | share | worst action "
+            "| clause |",
+            "|---|---|---|---|---:|---:|---:|---|---|",
         ]
         for src in rs.sources:
             texts = "" if src.texts is None else f"{src.texts:,}" + (" (empty)" if src.texts == 0 else "")
@@ -100,7 +101,7 @@ class MarkdownFormatter(Formatter):
             worst = f"**{src.worst}**" if src.worst in ("block", "review") else md(src.worst or "")
             out.append(
                 f"| {name} | {md(src.provider or '')} | {md(src.license or '')} | {md(src.terms or '')} | "
-                f"{texts} | {src.records:,} | {src.share:.1%} | {worst} |"
+                f"{texts} | {src.records:,} | {src.share:.1%} | {worst} | {md('; '.join(src.clauses))} |"
             )
         out.append("")
         counts = ov.by_action(result)
@@ -125,7 +126,7 @@ class MarkdownFormatter(Formatter):
                 )
             if len(rs.rows) > ROWS:
                 out += ["", f"… and {len(rs.rows) - ROWS:,} more records in the full report."]
-            out.append("")
+            out += ["", _what_a_match_shows(result), ""]
             out += ["<details><summary>Findings by rule</summary>", ""]
             out += ["| rule | findings | clause |", "|---|---:|---|"]
             shown: list[Clause] = []
@@ -173,3 +174,15 @@ class MarkdownFormatter(Formatter):
             f"{md(ov.run_text(run, 'policy', 'digest') or 'none')} · not legal advice</sub>"
         )
         return "\n".join(out) + "\n"
+
+
+def _what_a_match_shows(result: ScanResult) -> str:
+    """What the findings establish and what they do not, in one paragraph (as the HTML says)."""
+    _, convergent, _ = evidence_kinds(result)
+    line = "A match shows that a record and a reference share the aligned text, not who wrote it first"
+    if convergent:
+        line += (
+            f"; {convergent:,} record(s) match only in ways independent answers also do (marked as "
+            "likely convergence): listed for review, not evidence of copying"
+        )
+    return line + ". Only the indexed sources were checked: text from other sources is not detected."

@@ -342,3 +342,28 @@ def record_verdict(counts: RecordCounts, verdict: ov.Verdict) -> str:
 
 def _pct(part: int, whole: int) -> str:
     return f"{part / whole:.1%}" if whole else "0%"
+
+
+def evidence_kinds(result: ScanResult) -> tuple[int, int, int]:
+    """Records with open findings by what they rest on: a match that asserts derivation, only
+    matches marked as likely convergence, and no match at all (markers, declarations).
+
+    A convergent match or a marker phrase is not evidence of copying, so a report must not
+    count such records as "copied" (counsel read six independent answers as copies)."""
+    asserts: set[tuple[str, int]] = set()
+    convergent: set[tuple[str, int]] = set()
+    other: set[tuple[str, int]] = set()
+    for f in result.findings:
+        if f.waived:
+            continue
+        if f.match is not None:
+            loc = f.match.record.location
+            key = (loc.path, loc.index)
+            strength = f.match.strength
+            (convergent if strength is not None and strength.convergence else asserts).add(key)
+        elif f.marker is not None:
+            loc = f.marker.record.location
+            other.add((loc.path, loc.index))
+    convergent -= asserts
+    other -= asserts | convergent
+    return len(asserts), len(convergent), len(other)

@@ -16,8 +16,8 @@ from provcheck.report import overview as ov
 from provcheck.report.decision import DECISIONS, Decision
 from provcheck.report.html.charts import bar_chart
 from provcheck.report.html.markup import dl, esc, table
-from provcheck.report.method import measured
-from provcheck.report.records import WAIVED, RecordSummary, record_verdict
+from provcheck.report.method import Measured, measured
+from provcheck.report.records import WAIVED, RecordSummary, evidence_kinds, record_verdict
 
 EVIDENCE_NOTE = "evidence-note"
 """Id of the paragraph that says how much evidence the document shows."""
@@ -64,10 +64,28 @@ def error_rates() -> str:
         f"<p><b>Recall</b> (of texts copied from an indexed source, the share found): "
         f"{low.recall:.1%}–{high:.1%} over {len(m.recall)} kinds of edited copy, lowest for "
         f"{esc(low.what)}. <b>False-positive rate</b> (of independent texts written for the same "
-        f"prompts, the share wrongly matched): {m.false_positive_rate:.2%} "
+        f"prompts and sharing little wording with the references, the share wrongly matched): "
+        f"{m.false_positive_rate:.2%} "
         f"({m.false_positives:,} of {m.negatives:,}). Both measured on {esc(m.references)} with "
         f"provcheck {esc(m.version)} on {esc(m.date)}; other kinds of text may differ "
-        '(see <a href="#method">Method and limits</a>).</p>'
+        '(see <a href="#method">Method and limits</a>).</p>' + _same_prompt_line(m)
+    )
+
+
+def _same_prompt_line(m: Measured) -> str:
+    """The hardest same-prompt negative set measured, so that the summary's false-positive rate
+    is not read as the rate for an index holding many answers to the same prompts (it is not)."""
+    filtered = [r for r in m.same_prompt if r.set == "a" and r.records]
+    if not filtered:
+        return ""
+    worst = max(filtered, key=lambda r: r.matched / r.records)
+    share = worst.matched / worst.records
+    return (
+        f"<p><b>Independent answers to the same prompts</b>, against an index holding {esc(worst.refs)} "
+        f"answers to each prompt (the hardest case measured): {worst.matched:,} of {worst.records:,} "
+        f"({share:.2%}) matched some reference, {worst.not_convergent:,} "
+        f"({worst.not_convergent / worst.records:.2%}) without being marked as likely convergence, "
+        f"and {worst.blocking:,} could block. Such matches are reported for review, not as copies.</p>"
     )
 
 
@@ -127,7 +145,9 @@ def executive_summary(
         f'<div class="verdict {esc(verdict.status)}" id="verdict">{esc(record_verdict(c, verdict))}</div>'
         + records_line
         + '<p class="notice"><b>Not legal advice.</b> This report lists text in the dataset that provcheck '
-        "verified as copied from the indexed sources, and what the policy says about it. Whether a use "
+        "verified, by alignment, as matching the indexed sources (or a marker phrase), and what the "
+        "policy says about it; a match is evidence of shared text, not by itself proof of copying. "
+        "Whether a use "
         "is permitted is for counsel to decide.</p>"
         + f'<p class="note" id="{EVIDENCE_NOTE}">{evidence_note}</p>'
         + "<h3>Scope</h3>"
@@ -144,13 +164,47 @@ def executive_summary(
     )
 
 
+def _no_finding(result: ScanResult) -> str:
+    """What a result without findings shows: "no record matched" only when none did; matches
+    that no rule applies to are still matches (listed under Matches no rule applies to)."""
+    matched = {(m.record.location.path, m.record.location.index) for m in result.unruled}
+    if not matched:
+        return (
+            "<li>It shows that no record matched any of the indexed sources, "
+            "under the thresholds stated.</li>"
+        )
+    return (
+        f"<li>It shows that no rule of this policy applies, for the declared use, to any record that "
+        f"matched; {len(matched):,} record(s) did match an indexed source and are listed under "
+        '<a href="#unmatched">Matches no rule applies to</a>: a different policy or use may apply to '
+        "them.</li>"
+    )
+
+
 def _proves(result: ScanResult, with_findings: int, sources: int) -> str:
+    asserts, convergent, other = evidence_kinds(result)
+    parts = []
+    if asserts:
+        parts.append(
+            f"{asserts:,} record(s) contain text verified, by alignment, to match text of an indexed "
+            "source closely enough to suggest it derives from it"
+        )
+    if convergent:
+        parts.append(
+            f"{convergent:,} record(s) match an indexed source only in ways that independent answers "
+            "also do (a common passage, the prompt's own words, code or a template); these are listed "
+            "for review and are not evidence of copying"
+        )
+    if other:
+        parts.append(
+            f"{other:,} record(s) carry no match but a marker phrase or declaration the policy names"
+        )
     found = (
-        f"<li>It shows that {with_findings:,} record(s) contain text verified, by alignment, as copied "
-        "from an indexed source; each is listed with its evidence.</li>"
+        "<li>It shows that " + "; ".join(parts) + ". Each is listed with its evidence.</li>"
+        if with_findings and parts
+        else f"<li>{with_findings:,} record(s) have open findings; each is listed with its evidence.</li>"
         if with_findings
-        else "<li>It shows that no record was verified as copied from any of the indexed sources, under "
-        "the thresholds stated.</li>"
+        else _no_finding(result)
     )
     return (
         "<ul class='proves'>"
