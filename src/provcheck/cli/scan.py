@@ -184,7 +184,14 @@ def summary(result: ScanResult, fail_on: frozenset[Action]) -> str:
     elif result.errors:
         lines.append("INCOMPLETE: no blocking finding in what could be read")
     else:
-        lines.append("PASS: no blocking finding")
+        # Never a bare "PASS": a clean gate says what it checked against, nothing more.
+        index = result.run.get("index")
+        sources = index.get("sources") if isinstance(index, dict) else None
+        n = len(sources) if isinstance(sources, list) else 0
+        lines.append(
+            f"no blocking finding: checked against the {n} indexed source(s) only; material from "
+            "sources not in the index, paraphrases and translations are not detected"
+        )
     return "\n".join(lines)
 
 
