@@ -98,6 +98,18 @@ def test_a_contradiction_is_refused_unless_use_only_replaces(
     run_cli(["scan", data, "-i", index_dir, "-p", policy, "--use-only"], 2)  # replaces with nothing?
 
 
+@pytest.mark.parametrize("value", ["", " ", ",", " , "])
+def test_an_empty_use_value_is_refused_not_skipped(
+    project: tuple[Path, Path], index_dir: Path, value: str
+) -> None:
+    """`--use-only --use "$PURPOSE"` with the variable unset replaced the declared use with
+    nothing and the copy passed (exit 0); an empty value is a usage error."""
+    data, policy = project
+    out = run_cli(["scan", data, "-i", index_dir, "-p", policy, "--use-only", "--use", value], 2)
+    assert "declares nothing" in out.stderr
+    run_cli(["scan", data, "-i", index_dir, "-p", policy, "--use", value], 2)
+
+
 @pytest.mark.parametrize(
     ("word", "suggestion"),
     [
