@@ -95,12 +95,12 @@ def use_from_words(words: Sequence[str], known: frozenset[str] | None = None, wh
     """
     purposes: set[str] = set()
     flags: dict[str, tuple[bool, str]] = {}
-    for value in words:
-        if not value.replace(",", "").strip():
+    for given in words:
+        if not given.replace(",", "").strip():
             # `--use "$PURPOSE"` with the variable unset: with --use-only it wiped the declared
             # use and the gate passed. A value that declares nothing is refused, not skipped.
             raise UsageError(
-                f"{where}: empty value {value!r} declares nothing; give a purpose "
+                f"{where}: empty value {given!r} declares nothing; give a purpose "
                 f"({', '.join(sorted(known or PURPOSES))}) or a flag ({', '.join(FLAG_WORDS)})"
             )
     for word in (w.strip().lower() for value in words for w in value.split(",")):
