@@ -217,3 +217,22 @@ def test_baseline_merges_the_declared_use_like_scan(
     run_cli(["baseline", data, "-i", index_dir, "-p", policy, "--use", "non-commercial", "-o", out], 2)
     run_cli(["baseline", data, "-i", index_dir, "-p", policy, "--use", "fine-tune", "-o", out, "-q"], 0)
     assert out.read_text().count("- id:") == 3  # every block of the policy's use, none dropped
+
+
+def test_a_misspelt_role_beside_a_valid_one_is_refused(tmp_path: Path, index_dir: Path) -> None:
+    """`--roles assistant,gtp`: the valid name selected turns, so the typo passed unnoticed and
+    the data's `gpt` turns (the copy) were never scanned (exit 0)."""
+    data = tmp_path / "mix"
+    data.mkdir()
+    (data / "a.jsonl").write_text(jsonl([chat("a", REFERENCE_TEXTS[1])]))  # ShareGPT: gpt turns
+    (data / "b.jsonl").write_text(
+        json.dumps(
+            {"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]}
+        )
+        + "\n"
+    )
+    out = run_cli(["scan", data, "-i", index_dir, "--roles", "assistant,gtp"], 2)
+    assert "--roles gtp: no turn of the 2 record(s) read has this role" in out.stderr
+    assert "(did you mean 'gpt'?)" in out.stderr
+    # Kinds and role names provcheck knows stay accepted even when this data lacks them.
+    assert len(scan([data, "-i", index_dir, "--roles", "gpt,assistant,claude,reasoning"], 0)["matches"]) == 1
