@@ -90,7 +90,14 @@ _WHY = {
 
 
 def structure(text: str) -> str | None:
-    """The kind of structure independent answers converge on, if ``text`` has one."""
+    """The kind of structure independent answers converge on, if ``text`` has one.
+
+    A passage that holds ``PROSE_RUN`` sentences of plain prose has none, whatever markers sit
+    beside them: one ``[Your Name]``, ``(2020).``, three quantities or a few code lines put into
+    a copied passage must not make it "convergence" that can never block.
+    """
+    if _prose_sentences(text) >= PROSE_RUN:
+        return None
     if text.count("```") >= 2 or _code_lines(text) >= 3:
         return "code"
     if len(_RECIPE.findall(text)) >= 3:
@@ -104,9 +111,53 @@ def structure(text: str) -> str | None:
         return "citation"
     if any(h in low for h in _TEMPLATE_HINTS) and _TEMPLATE.search(text):
         return "template"
-    if len(_LIST_LINE.findall(text)) >= 3:
+    if len(_LIST_LINE.findall(text)) >= 3 and _list_items(text) >= 3:
         return "list"
     return None
+
+
+PROSE_WORDS = 12
+"""A line of more than this many words, nearly all of them words, is a sentence: put in a list or
+ended with ``;`` it is still prose, not the short items (films, ingredients) or code lines that
+independent answers converge on (else a copy bulleted line by line was never blocked)."""
+
+
+def _prose(line: str) -> bool:
+    words = line.split()
+    if len(words) <= PROSE_WORDS:
+        return False
+    plain = sum(1 for w in words if w.strip(".,;:!?\"'()[]{}-*+").isalpha())
+    return plain >= 0.8 * len(words)
+
+
+PROSE_RUN = 3
+"""Sentences of plain prose (``_prose``, no structure marker in them) that make a passage prose."""
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n")
+_MARKS = ("[", "{", "<", "`", "|", "=", "et al.", "doi")
+
+
+def _prose_sentences(text: str) -> int:
+    """Sentences of plain prose in ``text``, counted up to ``PROSE_RUN``."""
+    n = 0
+    for sentence in _SENTENCE_END.split(text):
+        low = sentence.lower()
+        if _prose(sentence) and not any(m in low for m in _MARKS) and not _RECIPE.search(sentence):
+            n += 1
+            if n == PROSE_RUN:
+                break
+    return n
+
+
+def _list_items(text: str) -> int:
+    """List lines whose item is not a sentence of prose, counted up to 3."""
+    n = 0
+    for m in _LIST_LINE.finditer(text):
+        end = text.find("\n", m.start())
+        if not _prose(text[m.start() : end if end >= 0 else len(text)]):
+            n += 1
+            if n == 3:
+                break
+    return n
 
 
 def _code_lines(text: str) -> int:
@@ -115,7 +166,7 @@ def _code_lines(text: str) -> int:
     n = 0
     for line in text.splitlines():
         s = line.strip()
-        if not s:
+        if not s or _prose(s):
             continue
         low = s.lower()
         if (

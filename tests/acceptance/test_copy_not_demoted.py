@@ -1,0 +1,51 @@
+"""A real copy cannot be demoted to "convergence" by its formatting (adversarial pass): a verbatim
+excerpt of a reference, bulleted, numbered, ended with ';' or given one placeholder or citation,
+still blocks under a blocking policy."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from gitrepo import BLOCK_POLICY, chat, jsonl
+from helpers import run_cli
+
+DEMO_REFS = Path(__file__).resolve().parents[2] / "fixtures" / "demo" / "references" / "chatgpt_share.jsonl"
+REFERENCE = json.loads(DEMO_REFS.read_text().splitlines()[0])["conversations"][1]["value"]
+SENTENCES = re.split(r"(?<=\.) ", REFERENCE)
+OWN = "Here is some other advice about bread baking in general, which I wrote myself. " * 3
+
+
+def excerpt(form: str) -> str:
+    """Four middle sentences of the reference (about 60% of it: not a whole copy), in ``form``."""
+    assert len(SENTENCES) == 7
+    body = SENTENCES[1:5]
+    if form == "bullets":
+        return OWN + "\n" + "\n".join("- " + s for s in body)
+    if form == "numbered":
+        return OWN + "\n" + "\n".join(f"{i}. {s}" for i, s in enumerate(body, 1))
+    if form == "semicolons":
+        return OWN + "\n" + "\n".join(s[:-1] + ";" for s in body)
+    marker = {
+        "placeholder": "[Your Name]",
+        "citation": "(Smith et al., 2020).",
+        "recipe": "2 cups, 3 tsp, 4 oz.",
+    }
+    return OWN + "\n" + " ".join([body[0], marker[form], *body[1:]])
+
+
+@pytest.mark.parametrize("form", ["bullets", "numbered", "semicolons", "placeholder", "citation", "recipe"])
+def test_a_formatted_verbatim_excerpt_still_blocks(tmp_path: Path, form: str) -> None:
+    index_dir = tmp_path / "index"
+    run_cli(["index", "add", index_dir, DEMO_REFS, "--source", "share", "--provider", "openai", "-q"])
+    data = tmp_path / "d.jsonl"
+    data.write_text(jsonl([chat("x", excerpt(form), "How do I keep sourdough starter healthy?")]))
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(BLOCK_POLICY)
+    doc = json.loads(run_cli(["scan", data, "-i", index_dir, "-p", policy, "-f", "json", "-q"], 1).stdout)
+    (match,) = doc["matches"]
+    assert match["strength"]["convergence"] is None and match["strength"]["can_block"]
+    assert [f["action"] for f in doc["findings"]] == ["block"]
