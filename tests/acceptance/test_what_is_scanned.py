@@ -277,6 +277,8 @@ def test_hidden_files_and_directories_are_listed_not_dropped(tmp_path: Path, ind
     (data / "train.jsonl").write_text(jsonl([clean(1)]))
     (data / ".h.jsonl").write_text(jsonl([restricted(1)]))
     (data / ".cache" / "x.jsonl").write_text(jsonl([restricted(2)]))
+    (data / ".git").mkdir()  # version control and provcheck's own files are not data: not listed
+    (data / ".provcheck.yaml").write_text("exclude: []\n")
     doc = scan([data, "-i", index_dir], 0)
     listed = {(Path(n["path"]).name, n["reason"], n["kind"]) for n in doc["not_scanned"]}
     assert listed == {(".cache", "hidden", ".cache/"), (".h.jsonl", "hidden", ".h.jsonl")}

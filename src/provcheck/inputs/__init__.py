@@ -122,7 +122,7 @@ def discover(paths: list[str]) -> Iterator[Found]:
                 yield _unlistable(unreadable.pop(0))
             # Hidden entries (.git, .cache, .venv, a ".copy.jsonl") are not walked, but each is
             # listed and counted: a dataset file put out of sight must not pass in silence.
-            for hidden in sorted(d for d in dirs if d.startswith(".")):
+            for hidden in sorted(d for d in dirs if d.startswith(".") and d not in _NOT_DATA):
                 yield NotScanned(unicode_text(os.path.join(root, hidden)), HIDDEN, hidden + "/")
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
             arrow = any(n.endswith(".arrow") for n in files)
@@ -131,7 +131,8 @@ def discover(paths: list[str]) -> Iterator[Found]:
                 if name in MANIFEST_NAMES:
                     continue  # manifests are read as declarations
                 if name.startswith("."):
-                    yield NotScanned(unicode_text(full), HIDDEN, name)
+                    if name not in _NOT_DATA:
+                        yield NotScanned(unicode_text(full), HIDDEN, name)
                     continue
                 if name == "dataset_dict.json" or (arrow and name in _HF_SIDECARS):
                     yield NotScanned(unicode_text(full), HF_METADATA, name)
@@ -165,6 +166,11 @@ def discover(paths: list[str]) -> Iterator[Found]:
 UNSUPPORTED = "unsupported type"
 REPORT = "provcheck report"
 HIDDEN = "hidden"
+_NOT_DATA = frozenset(
+    {".git", ".hg", ".svn", ".gitattributes", ".gitignore", ".provcheck.yaml", ".provcheck-waivers.yaml"}
+)
+"""Hidden entries that are never data (version control, provcheck's own configuration and
+waivers): not listed, so that a scan of a repository's root does not report them every time."""
 HF_METADATA = "Hugging Face dataset metadata"
 _HF_SIDECARS = frozenset({"state.json", "dataset_info.json"})
 """What ``save_to_disk`` writes beside its ``.arrow`` files: metadata, not records."""
