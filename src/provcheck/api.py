@@ -24,7 +24,7 @@ from provcheck.inputs.schemas import RecordOptions
 from provcheck.inputs.schemas.base import role_kind
 from provcheck.matching.params import MatchConfig
 from provcheck.matching.segment import RoleFilter
-from provcheck.model import NotScanned, RecordError, RoleKind, ScanResult
+from provcheck.model import ErrorKind, NotScanned, RecordError, RoleKind, ScanResult
 from provcheck.policy import (
     EffectiveUse,
     Policy,
@@ -375,5 +375,16 @@ def expand_found(
             out.append(given)  # the engine reports the empty or unreadable directory
             continue
         extras += [i for i in items if isinstance(i, RecordError)]
-        out.extend(display for display, _ in found if config.selects(display))
+        selected = [display for display, _ in found if config.selects(display)]
+        if not selected:
+            # `scan data` read nothing and passed (exit 0) when the globs excluded every file.
+            extras.append(
+                RecordError(
+                    given,
+                    ErrorKind.FILE,
+                    f"the include/exclude globs of {config.path} select none of the {len(found)} dataset "
+                    "file(s) in this directory; nothing in it was scanned (name a file to scan it anyway)",
+                )
+            )
+        out.extend(selected)
     return out, extras

@@ -285,3 +285,21 @@ def test_hidden_files_and_directories_are_listed_not_dropped(tmp_path: Path, ind
     assert doc["summary"]["not_scanned"] == 2
     result = run_cli(["scan", data, "-i", index_dir], 0)
     assert "2 files not scanned: hidden (.cache/, .h.jsonl)" in result.stderr
+
+
+def test_a_directory_whose_every_file_the_globs_exclude_is_not_a_pass(
+    tmp_path: Path, index_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`scan data` with `exclude: ['data/*.jsonl']` read 0 records and passed (exit 0)."""
+    root = tmp_path / "repo"
+    (root / "data").mkdir(parents=True)
+    (root / "ok").mkdir()
+    (root / "data" / "train.jsonl").write_text(jsonl([restricted(1)]))
+    (root / "ok" / "a.jsonl").write_text(jsonl([clean(1)]))
+    (root / ".provcheck.yaml").write_text(f"index: {index_dir}\nexclude: ['data/*.jsonl']\n")
+    monkeypatch.chdir(root)
+    doc = scan(["data", "ok"], 4)
+    (error,) = doc["errors"]
+    assert error["path"] == "data" and "select none of the 1 dataset file(s)" in error["message"]
+    assert scan(["ok"], 0)["errors"] == []  # a directory with a selected file is scanned as before
+    assert len(scan(["data/train.jsonl"], 0)["matches"]) == 1  # a file named is always scanned
