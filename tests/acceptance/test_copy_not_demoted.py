@@ -49,3 +49,34 @@ def test_a_formatted_verbatim_excerpt_still_blocks(tmp_path: Path, form: str) ->
     (match,) = doc["matches"]
     assert match["strength"]["convergence"] is None and match["strength"]["can_block"]
     assert [f["action"] for f in doc["findings"]] == ["block"]
+
+
+def test_whole_copies_of_three_sources_in_one_answer_all_block(tmp_path: Path) -> None:
+    """Pasting copies of three sources' outputs into one answer made every match "crowd"
+    convergence: no block, exit 0."""
+    refs = DEMO_REFS.parent
+    index_dir = tmp_path / "index"
+    run_cli(["index", "build", index_dir, "--sources", refs.parent / "sources.yaml", "-q"])
+    alpaca = json.loads((refs / "alpaca_nc.json").read_text())[0]["output"]
+    deepseek = json.loads((refs / "deepseek_chat.jsonl").read_text().splitlines()[0])["messages"][1][
+        "content"
+    ]
+    data = tmp_path / "d.jsonl"
+    data.write_text(jsonl([chat("x", "\n\n".join([REFERENCE, alpaca, deepseek]))]))
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(
+        BLOCK_POLICY
+        + "  - id: nc\n    title: nc\n    when: {source.license: CC-BY-NC-4.0}\n    action: block\n"
+    )
+    doc = json.loads(run_cli(["scan", data, "-i", index_dir, "-p", policy, "-f", "json", "-q"], 1).stdout)
+    assert sorted(m["reference"]["source"] for m in doc["matches"]) == [
+        "alpaca-style-nc",
+        "deepseek-chat-outputs",
+        "sharegpt-dump",
+    ]
+    assert all(m["strength"]["convergence"] is None for m in doc["matches"])
+    assert sorted(f["rule"] for f in doc["findings"] if f["action"] == "block") == [
+        "nc",
+        "openai-compete",
+        "openai-compete",
+    ]

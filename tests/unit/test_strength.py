@@ -132,3 +132,29 @@ def test_short_structured_passages_stay_convergent() -> None:
     assert structure("Dear [Hiring Manager],\nI am writing to apply for the [Position] role.") == "template"
     assert structure("1 cup flour\n2 tsp salt\n3 tbsp sugar\n") == "recipe"
     assert structure("def search(a, x):\n    lo = 0\n    return lo\nimport os\n") == "code"
+
+
+def _at(e: Evidence, start: int, end: int) -> Evidence:
+    span = AlignedSpan(CharSpan(start, end), CharSpan(0, end - start), e.matched_tokens, e.similarity)
+    return Evidence(
+        e.kind,
+        e.similarity,
+        e.containment,
+        e.coverage,
+        e.matched_tokens,
+        e.char_similarity,
+        e.jaccard,
+        (span,),
+        e.short,
+    )
+
+
+def test_copies_of_several_sources_in_one_turn_are_not_a_crowd() -> None:
+    """Three whole copies of three sources pasted into one answer were all "crowd" (none blocked):
+    a crowd is one passage matching many sources."""
+    a, b, c = (_at(ev(tokens=150, extent=0.4), x, x + 900) for x in (0, 1000, 2000))
+    s = judge(sig(a, "a"), [sig(b, "b"), sig(c, "c")])
+    assert s.convergence is None and s.can_block and s.sources == ("a", "b", "c")
+    # The same three matches over one passage stay a crowd.
+    same = [sig(_at(ev(tokens=150, extent=0.4), 0, 900), n) for n in "bc"]
+    assert judge(sig(a, "a"), same).convergence == "crowd"

@@ -243,10 +243,35 @@ def is_whole(ev: Evidence) -> bool:
     return max(ev.coverage, ev.containment) >= WHOLE_EXTENT and ev.similarity >= WHOLE_SIMILARITY
 
 
+CROWD_OVERLAP = 0.5
+"""A peer is part of the crowd only when its aligned candidate passage covers this share of the
+match's own: a crowd is one passage matching many sources, not one turn holding copies of many
+(three whole copies of three sources pasted into one answer were all "crowd", and none blocked)."""
+
+
+def shared_passage(a: Evidence, b: Evidence) -> float:
+    """Share of ``a``'s aligned candidate characters that ``b``'s aligned candidate spans cover."""
+    total = sum(max(0, x.candidate.end - x.candidate.start) for x in a.spans)
+    if total == 0:
+        return 1.0  # nothing to locate: judged as the same passage, as before
+    covered = sum(
+        max(0, min(x.candidate.end, y.candidate.end) - max(x.candidate.start, y.candidate.start))
+        for x in a.spans
+        for y in b.spans
+    )
+    return min(1.0, covered / total)
+
+
 def judge(s: Signals, peers: Sequence[Signals]) -> Strength:
     """The strength of one match, given the other matches of the same candidate turn."""
     ev = s.evidence
-    others = [p for p in peers if p.source != s.source and (p.text is None or p.text != s.text)]
+    others = [
+        p
+        for p in peers
+        if p.source != s.source
+        and (p.text is None or p.text != s.text)
+        and shared_passage(ev, p.evidence) >= CROWD_OVERLAP
+    ]
     sources = tuple(dict.fromkeys([s.source, *(p.source for p in peers)]))
     leads = all(ev.matched_tokens >= CROWD_LEAD * p.evidence.matched_tokens for p in others)
     crowd = len({p.source for p in others})
