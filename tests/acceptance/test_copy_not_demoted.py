@@ -80,3 +80,25 @@ def test_whole_copies_of_three_sources_in_one_answer_all_block(tmp_path: Path) -
         "openai-compete",
         "openai-compete",
     ]
+
+
+def test_a_copy_of_an_answer_the_index_holds_near_duplicates_of_still_blocks(tmp_path: Path) -> None:
+    """ShareGPT dumps hold many near-copies of popular answers; indexed, they made every anchor
+    of that answer "common", and a verbatim copy of it passed as common-passage (exit 0)."""
+    refs = tmp_path / "dump.jsonl"
+    refs.write_text(
+        jsonl(
+            [
+                chat(f"d{i}", REFERENCE.replace("routine", word) + " Good luck!" * i)
+                for i, word in enumerate(["routine", "schedule", "rhythm"])
+            ]
+        )
+    )
+    index_dir = tmp_path / "index"
+    run_cli(["index", "add", index_dir, refs, "--source", "dump", "--provider", "openai", "-q"])
+    data = tmp_path / "d.jsonl"
+    data.write_text(jsonl([chat("x", REFERENCE, "How do I keep sourdough starter healthy?")]))
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(BLOCK_POLICY)
+    doc = json.loads(run_cli(["scan", data, "-i", index_dir, "-p", policy, "-f", "json", "-q"], 1).stdout)
+    assert doc["matches"] and all(m["strength"]["convergence"] is None for m in doc["matches"])

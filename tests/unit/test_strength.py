@@ -158,3 +158,15 @@ def test_copies_of_several_sources_in_one_turn_are_not_a_crowd() -> None:
     # The same three matches over one passage stay a crowd.
     same = [sig(_at(ev(tokens=150, extent=0.4), 0, 900), n) for n in "bc"]
     assert judge(sig(a, "a"), same).convergence == "crowd"
+
+
+def test_near_duplicates_within_the_matched_source_are_not_a_common_passage() -> None:
+    """A dump holding three near-copies of a popular answer made its anchors "common": a verbatim
+    copy of it was common-passage and never blocked."""
+    e = _at(ev(), 0, 900)
+    mine = Signals(e, 0.9, None, "dump", 0.0, 1)
+    dups = [Signals(e, 0.9, None, "dump", 0.0, t) for t in (2, 3)]
+    s = judge(mine, [mine, *dups])
+    assert s.convergence is None and s.can_block
+    # Common anchors held by other sources' texts are still a common passage.
+    assert judge(mine, [mine]).convergence == "common-passage"

@@ -275,10 +275,23 @@ def judge(s: Signals, peers: Sequence[Signals]) -> Strength:
     sources = tuple(dict.fromkeys([s.source, *(p.source for p in peers)]))
     leads = all(ev.matched_tokens >= CROWD_LEAD * p.evidence.matched_tokens for p in others)
     crowd = len({p.source for p in others})
+    # Near-duplicates of the matched text in its own source (a ShareGPT dump holds many copies
+    # of a popular answer) make its anchors "common" without any independent author: a verbatim
+    # copy of such an answer was common-passage and never blocked.
+    duplicates = {
+        p.text
+        for p in peers
+        if p is not s
+        and p.source == s.source
+        and p.text is not None
+        and p.text != s.text
+        and shared_passage(ev, p.evidence) >= CROWD_OVERLAP
+    }
+    duplicated = not others and len(duplicates) + 1 >= COMMON_DF
     convergence: str | None = None
     if s.echo_share >= ECHO_SHARE:
         convergence = "prompt"
-    elif s.common_share >= COMMON_SHARE:
+    elif s.common_share >= COMMON_SHARE and not duplicated:
         convergence = "common-passage"
     elif crowd >= 2 and not leads:
         convergence = "crowd"
