@@ -21,9 +21,10 @@ from provcheck.gitscan.selection import DiffSelector
 from provcheck.index import ReferenceIndex
 from provcheck.inputs import discover
 from provcheck.inputs.schemas import RecordOptions
+from provcheck.inputs.schemas.base import role_kind
 from provcheck.matching.params import MatchConfig
 from provcheck.matching.segment import RoleFilter
-from provcheck.model import NotScanned, RecordError, RoleKind, ScanResult
+from provcheck.model import ErrorKind, NotScanned, RecordError, RoleKind, ScanResult
 from provcheck.policy import (
     EffectiveUse,
     Policy,
@@ -33,6 +34,7 @@ from provcheck.policy import (
     merge_use,
     use_from_words,
 )
+from provcheck.policy.use import did_you_mean
 from provcheck.projectfile import FILENAME, ProjectConfig
 from provcheck.runtime.executors import default_workers
 from provcheck.runtime.progress import Progress
@@ -249,9 +251,13 @@ def _scan(
 def _check_roles(settings: Settings, result: ScanResult) -> None:
     """``--roles`` that select no turn of any record read: a misspelt role would otherwise
     scan nothing and pass."""
-    if not settings.roles or not result.stats.records or result.run.get("turns_selected"):
+    if not settings.roles or not result.stats.records:
         return
     where = "--roles" if settings.config is None or settings.roles != settings.config.roles else None
+    if result.run.get("turns_selected"):
+        if where == "--roles":
+            _check_role_names(settings, result)
+        return
     if where is None and settings.config is not None:
         where = f"{settings.config.where('roles')}: roles"
     seen = result.run.get("roles_seen") or []
@@ -261,6 +267,24 @@ def _check_roles(settings: Settings, result: ScanResult) -> None:
         f"has one of these roles; the data's roles are: {have}",
         hint="give role names as the data spells them, or kinds: " + ", ".join(k.value for k in RoleKind),
     )
+
+
+def _check_role_names(settings: Settings, result: ScanResult) -> None:
+    """``--roles assistant,gtp``: the valid name selected turns, so the typo went unnoticed and
+    the data's ``gpt`` turns were not scanned. A name given on the command line that is neither a
+    kind, nor a role name provcheck knows, nor a role of the data read is refused."""
+    seen = result.run.get("roles_seen") or []
+    have = {str(r).strip().lower() for r in seen} if isinstance(seen, list) else set()
+    kinds = {k.value for k in RoleKind}
+    for name in RoleFilter.parse(settings.roles).names:
+        if name in kinds or name in have or role_kind(name) is not RoleKind.TEXT:
+            continue
+        raise UsageError(
+            f"--roles {name}: no turn of the {result.stats.records:,} record(s) read has this role, "
+            f"and it is not a role kind{did_you_mean(name, [*kinds, *have])}; the data's roles are: "
+            + (", ".join(repr(r) for r in sorted(have)) or "none"),
+            hint="give role names as the data spells them, or kinds: " + ", ".join(sorted(kinds)),
+        )
 
 
 def scan_paths(
@@ -351,5 +375,16 @@ def expand_found(
             out.append(given)  # the engine reports the empty or unreadable directory
             continue
         extras += [i for i in items if isinstance(i, RecordError)]
-        out.extend(display for display, _ in found if config.selects(display))
+        selected = [display for display, _ in found if config.selects(display)]
+        if not selected:
+            # `scan data` read nothing and passed (exit 0) when the globs excluded every file.
+            extras.append(
+                RecordError(
+                    given,
+                    ErrorKind.FILE,
+                    f"the include/exclude globs of {config.path} select none of the {len(found)} dataset "
+                    "file(s) in this directory; nothing in it was scanned (name a file to scan it anyway)",
+                )
+            )
+        out.extend(selected)
     return out, extras

@@ -158,3 +158,29 @@ def test_a_models_reasoning_and_tool_calls_are_reference_material_by_default(tmp
         ]
     ).stderr
     assert "2 records, 2 reference turns" in only
+
+
+@pytest.mark.parametrize("container", ["parquet", "arrow"])
+def test_a_copy_in_an_arrow_map_column_is_read(tmp_path: Path, index_dir: Path, container: str) -> None:
+    """Arrow map values come out as ``(key, value)`` tuples, which the walker did not enter: a
+    copy in a map column beside a clean text column passed (exit 0, "every string was read")."""
+    import pyarrow as pa
+    import pyarrow.feather as feather
+    import pyarrow.parquet as pq
+
+    table = pa.table(
+        {
+            "text": ["a short clean note about tomato plants"],
+            "extra": pa.array([[("answer", REFERENCE_TEXTS[1])]], type=pa.map_(pa.string(), pa.string())),
+        }
+    )
+    data = tmp_path / f"d.{container}"
+    if container == "parquet":
+        pq.write_table(table, data)
+    else:
+        feather.write_feather(table, data, compression="uncompressed")
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(BLOCK_POLICY)
+    doc = scan_json([data, "-i", index_dir, "-p", policy], 1)
+    (match,) = doc["matches"]
+    assert match["record"]["turn"]["field"].startswith("extra")

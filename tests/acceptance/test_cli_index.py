@@ -90,6 +90,20 @@ def test_a_meta_date_is_an_iso_date_or_a_usage_error(tmp_path: Path, value: str,
     assert f"{manifest}:5: meta date: {why}; expected an ISO 8601 date" in result.stderr
 
 
+@pytest.mark.parametrize("key", ["Date", "DATE", "Generated"])
+def test_a_meta_date_key_spelt_otherwise_is_refused(tmp_path: Path, key: str) -> None:
+    """`--meta Date=2025-10-32` was stored unchecked and never read as the material's date."""
+    data = write_jsonl(tmp_path / "a.jsonl", [{"text": REFERENCE_TEXTS[0]}])
+    idx = tmp_path / "idx"
+    result = run_cli(["index", "add", idx, data, "--source", "c", "--meta", f"{key}=2025-10-32"], 2)
+    assert f"--meta {key}: did you mean {key.lower()!r}?" in result.stderr
+    assert not idx.exists()
+    manifest = tmp_path / "sources.yaml"
+    manifest.write_text(f"sources:\n  - path: a.jsonl\n    source: s\n    meta:\n      {key}: 2025-10-01\n")
+    result = run_cli(["index", "build", tmp_path / "idx2", "--sources", manifest], 2)
+    assert f"{manifest}:5: meta {key}: did you mean {key.lower()!r}?" in result.stderr
+
+
 def test_verify_and_parameter_options(tmp_path: Path, index_dir: Path) -> None:
     assert "every checksum matches" in run_cli(["index", "verify", index_dir]).stderr
     texts = next((index_dir / "shards").iterdir()) / "texts.bin"

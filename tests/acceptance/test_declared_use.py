@@ -98,6 +98,18 @@ def test_a_contradiction_is_refused_unless_use_only_replaces(
     run_cli(["scan", data, "-i", index_dir, "-p", policy, "--use-only"], 2)  # replaces with nothing?
 
 
+@pytest.mark.parametrize("value", ["", " ", ",", " , "])
+def test_an_empty_use_value_is_refused_not_skipped(
+    project: tuple[Path, Path], index_dir: Path, value: str
+) -> None:
+    """`--use-only --use "$PURPOSE"` with the variable unset replaced the declared use with
+    nothing and the copy passed (exit 0); an empty value is a usage error."""
+    data, policy = project
+    out = run_cli(["scan", data, "-i", index_dir, "-p", policy, "--use-only", "--use", value], 2)
+    assert "declares nothing" in out.stderr
+    run_cli(["scan", data, "-i", index_dir, "-p", policy, "--use", value], 2)
+
+
 @pytest.mark.parametrize(
     ("word", "suggestion"),
     [
@@ -205,3 +217,22 @@ def test_baseline_merges_the_declared_use_like_scan(
     run_cli(["baseline", data, "-i", index_dir, "-p", policy, "--use", "non-commercial", "-o", out], 2)
     run_cli(["baseline", data, "-i", index_dir, "-p", policy, "--use", "fine-tune", "-o", out, "-q"], 0)
     assert out.read_text().count("- id:") == 3  # every block of the policy's use, none dropped
+
+
+def test_a_misspelt_role_beside_a_valid_one_is_refused(tmp_path: Path, index_dir: Path) -> None:
+    """`--roles assistant,gtp`: the valid name selected turns, so the typo passed unnoticed and
+    the data's `gpt` turns (the copy) were never scanned (exit 0)."""
+    data = tmp_path / "mix"
+    data.mkdir()
+    (data / "a.jsonl").write_text(jsonl([chat("a", REFERENCE_TEXTS[1])]))  # ShareGPT: gpt turns
+    (data / "b.jsonl").write_text(
+        json.dumps(
+            {"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]}
+        )
+        + "\n"
+    )
+    out = run_cli(["scan", data, "-i", index_dir, "--roles", "assistant,gtp"], 2)
+    assert "--roles gtp: no turn of the 2 record(s) read has this role" in out.stderr
+    assert "(did you mean 'gpt'?)" in out.stderr
+    # Kinds and role names provcheck knows stay accepted even when this data lacks them.
+    assert len(scan([data, "-i", index_dir, "--roles", "gpt,assistant,claude,reasoning"], 0)["matches"]) == 1

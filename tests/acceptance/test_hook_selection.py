@@ -85,3 +85,18 @@ def test_unsupported_staged_files_under_include_are_counted(repo: GitRepo) -> No
     assert "provcheck: 2 files not scanned: unsupported type (LICENSE, .zip)" in out
     doc = json.loads(repo.provcheck("scan", "--changed-since", "HEAD", "-f", "json", "-q").stdout)
     assert sorted(n["path"] for n in doc["not_scanned"]) == ["data/LICENSE", "data/archive.zip"]
+
+
+def test_a_staged_dataset_overwritten_by_a_report_in_the_working_tree_is_scanned(repo: GitRepo) -> None:
+    """What is committed is the staged blob: a report written over the working-tree file after
+    `git add` must not make the hook skip the dataset as "a report provcheck wrote"."""
+    repo.write("data/new.jsonl", jsonl([restricted(1)]))
+    repo.git("add", "data/new.jsonl")
+    report = repo.provcheck("scan", "data/new.jsonl", "-f", "json", "-q", code=1).stdout
+    repo.write("data/new.jsonl", report)
+    refused = repo.provcheck("hook", "run", code=1).stderr
+    assert "commit refused: 1 blocking finding(s)" in refused
+    # A report that is staged as such is still recognised and left out.
+    repo.git("add", "data/new.jsonl")
+    skipped = repo.provcheck("hook", "run", "-v", code=0).stderr
+    assert "a report provcheck wrote" in skipped

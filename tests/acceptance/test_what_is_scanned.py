@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from gitrepo import clean, jsonl, restricted
+from gitrepo import REFERENCE_TEXTS, clean, jsonl, restricted
 from helpers import check_json_report, run_cli
 
 
@@ -231,3 +231,75 @@ def test_with_include_globs_nothing_found_is_dropped_either(
     assert [Path(n["path"]).name for n in doc["not_scanned"]] == ["more.zip"]
     assert len(doc["errors"]) == 1 and "cannot read this directory" in doc["errors"][0]["message"]
     assert doc["stats"]["errors"] == 1
+
+
+@pytest.mark.parametrize(
+    ("head", "code"),
+    [
+        # a tool-calling record that names a tool "provcheck" (was skipped: a marker anywhere)
+        ({"tools": [{"name": "provcheck", "description": "checks data"}], **clean(3)}, 0),
+        # a first line that copies the opening of a JSON report (a located schema error, exit 4)
+        ({"schema_version": "1.1", "tool": {"name": "provcheck", "version": "0"}, "report": {}}, 4),
+    ],
+)
+def test_a_dataset_that_looks_like_a_report_at_its_start_is_still_scanned(
+    tmp_path: Path, index_dir: Path, head: dict[str, Any], code: int
+) -> None:
+    """Skipping a file as "provcheck report" reads none of it: a record must not be able to
+    trigger that (fail-open: the copy after it passed with exit 0)."""
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "clean.jsonl").write_text(jsonl([clean(1)]))
+    for name, sep in (("spaced.jsonl", (", ", ": ")), ("compact.jsonl", (",", ":"))):
+        (data / name).write_text(json.dumps(head, separators=sep) + "\n" + jsonl([restricted(1)]))
+    doc = scan([data, "-i", index_dir], code)
+    assert doc["not_scanned"] == []
+    assert len(doc["matches"]) == 2
+
+
+def test_a_text_file_starting_with_the_words_provcheck_report_is_scanned(
+    tmp_path: Path, index_dir: Path
+) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "clean.jsonl").write_text(jsonl([clean(1)]))
+    (data / "notes.txt").write_text("provcheck report\n\n" + REFERENCE_TEXTS[1] + "\n")
+    doc = scan([data, "-i", index_dir], 0)
+    assert doc["not_scanned"] == []
+    assert len(doc["matches"]) == 1
+
+
+def test_hidden_files_and_directories_are_listed_not_dropped(tmp_path: Path, index_dir: Path) -> None:
+    """A copy in ``.h.jsonl`` or ``.cache/x.jsonl`` beside a clean file passed with exit 0 and
+    no word; hidden entries stay unwalked (``.git``, ``.venv``) but are listed and counted."""
+    data = tmp_path / "data"
+    (data / ".cache").mkdir(parents=True)
+    (data / "train.jsonl").write_text(jsonl([clean(1)]))
+    (data / ".h.jsonl").write_text(jsonl([restricted(1)]))
+    (data / ".cache" / "x.jsonl").write_text(jsonl([restricted(2)]))
+    (data / ".git").mkdir()  # version control and provcheck's own files are not data: not listed
+    (data / ".provcheck.yaml").write_text("exclude: []\n")
+    doc = scan([data, "-i", index_dir], 0)
+    listed = {(Path(n["path"]).name, n["reason"], n["kind"]) for n in doc["not_scanned"]}
+    assert listed == {(".cache", "hidden", ".cache/"), (".h.jsonl", "hidden", ".h.jsonl")}
+    assert doc["summary"]["not_scanned"] == 2
+    result = run_cli(["scan", data, "-i", index_dir], 0)
+    assert "2 files not scanned: hidden (.cache/, .h.jsonl)" in result.stderr
+
+
+def test_a_directory_whose_every_file_the_globs_exclude_is_not_a_pass(
+    tmp_path: Path, index_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`scan data` with `exclude: ['data/*.jsonl']` read 0 records and passed (exit 0)."""
+    root = tmp_path / "repo"
+    (root / "data").mkdir(parents=True)
+    (root / "ok").mkdir()
+    (root / "data" / "train.jsonl").write_text(jsonl([restricted(1)]))
+    (root / "ok" / "a.jsonl").write_text(jsonl([clean(1)]))
+    (root / ".provcheck.yaml").write_text(f"index: {index_dir}\nexclude: ['data/*.jsonl']\n")
+    monkeypatch.chdir(root)
+    doc = scan(["data", "ok"], 4)
+    (error,) = doc["errors"]
+    assert error["path"] == "data" and "select none of the 1 dataset file(s)" in error["message"]
+    assert scan(["ok"], 0)["errors"] == []  # a directory with a selected file is scanned as before
+    assert len(scan(["data/train.jsonl"], 0)["matches"]) == 1  # a file named is always scanned

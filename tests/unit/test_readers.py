@@ -277,7 +277,8 @@ def test_discover_walks_directories_without_following_link_loops(tmp_path: Path)
     assert names == ["README.txt", "b.jsonl", "sub/a.jsonl.gz"]
     others = [item for item in discover([str(data)]) if isinstance(item, NotScanned)]
     assert [(Path(n.path).name, n.reason, n.kind) for n in others] == [
-        ("notes.docx", "unsupported type", ".docx")
+        (".hidden.jsonl", "hidden", ".hidden.jsonl"),  # listed, not dropped in silence
+        ("notes.docx", "unsupported type", ".docx"),
     ]
 
 

@@ -90,3 +90,85 @@ def test_copies_is_said_only_of_a_near_verbatim_whole_copy() -> None:
     partial = judge(sig(ev(tokens=60, extent=0.3, similarity=0.95)), [])
     assert partial.reason.startswith("Shares aligned passages with the reference")
     assert judge(sig(ev(tokens=500, similarity=1.0, extent=1.0)), []).reason.endswith("derivation over 99%")
+
+
+# A copied passage of prose with one structure marker put into it, or its sentences bulleted or
+# ended with ';', was "convergence" and could never block (exit 0 on a 99-token verbatim excerpt).
+_PROSE = (
+    "Feed it at the same time every day with equal weights of flour and water, discarding all but a "
+    "spoonful of the old starter before each feeding so the yeast always has fresh food.",
+    "Keep it somewhere between 24 and 27 degrees Celsius because colder kitchens slow fermentation "
+    "and let acid producing bacteria take over.",
+    "Whole rye or whole wheat flour gives the microbes more nutrients than white flour, so mixing in "
+    "a little can revive a sluggish culture.",
+    "A healthy starter should roughly double in size within four to eight hours of feeding and smell "
+    "pleasantly sour.",
+)
+
+
+def test_prose_sentences_in_list_or_code_form_are_not_structure() -> None:
+    assert structure("\n".join("- " + s for s in _PROSE)) is None
+    assert structure("\n".join(f"{i}. {s}" for i, s in enumerate(_PROSE, 1))) is None
+    assert structure("\n".join(s[:-1] + ";" for s in _PROSE)) is None
+    assert structure("\n".join(s + " {" for s in _PROSE)) is None
+
+
+def test_one_marker_in_copied_prose_is_not_structure() -> None:
+    first, *rest = _PROSE
+    for marker in ("[Your Name]", "(Smith et al., 2020).", "(2020).", "2 cups, 3 tsp, 4 oz."):
+        assert structure(" ".join([first, marker, *rest])) is None, marker
+    assert structure("x = 1;\ny = 2;\nz = 3;\n" + " ".join(_PROSE)) is None
+
+
+def test_short_structured_passages_stay_convergent() -> None:
+    films = "\n".join(
+        f"- {t} ({y})"
+        for t, y in (
+            ("She's Gotta Have It", 1986),
+            ("Do the Right Thing", 1989),
+            ("Malcolm X", 1992),
+            ("Inside Man", 2006),
+        )
+    )
+    assert structure(films) == "list"
+    assert structure("Dear [Hiring Manager],\nI am writing to apply for the [Position] role.") == "template"
+    assert structure("1 cup flour\n2 tsp salt\n3 tbsp sugar\n") == "recipe"
+    assert structure("def search(a, x):\n    lo = 0\n    return lo\nimport os\n") == "code"
+
+
+def _at(e: Evidence, start: int, end: int) -> Evidence:
+    span = AlignedSpan(CharSpan(start, end), CharSpan(0, end - start), e.matched_tokens, e.similarity)
+    return Evidence(
+        e.kind,
+        e.similarity,
+        e.containment,
+        e.coverage,
+        e.matched_tokens,
+        e.char_similarity,
+        e.jaccard,
+        (span,),
+        e.short,
+    )
+
+
+def test_copies_of_several_sources_in_one_turn_are_not_a_crowd() -> None:
+    """Three whole copies of three sources pasted into one answer were all "crowd" (none blocked):
+    a crowd is one passage matching many sources."""
+    a, b, c = (_at(ev(tokens=150, extent=0.4), x, x + 900) for x in (0, 1000, 2000))
+    s = judge(sig(a, "a"), [sig(b, "b"), sig(c, "c")])
+    assert s.convergence is None and s.can_block and s.sources == ("a", "b", "c")
+    # The same three matches over one passage stay a crowd.
+    same = [sig(_at(ev(tokens=150, extent=0.4), 0, 900), n) for n in "bc"]
+    assert judge(sig(a, "a"), same).convergence == "crowd"
+
+
+def test_near_duplicates_within_the_matched_source_are_not_a_common_passage() -> None:
+    """A dump holding three near-copies of a popular answer made its anchors "common": a verbatim
+    copy of it was common-passage and never blocked."""
+    e = _at(ev(), 0, 900)
+    mine = Signals(e, 0.9, None, "dump", 0.0, 1)
+    dups = [Signals(e, 0.9, None, "dump", 0.0, t) for t in (2, 3)]
+    s = judge(mine, [mine, *dups])
+    assert s.convergence is None and s.can_block
+    # Common anchors held by other sources' texts are still a common passage.
+    assert judge(mine, [mine]).convergence == "common-passage"

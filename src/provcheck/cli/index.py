@@ -51,6 +51,10 @@ def _meta(values: tuple[str, ...]) -> dict[str, str]:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
             raise UsageError(f"--meta {item!r}: expected KEY=VALUE")
+        near = key.strip().lower().replace("_", "").replace("-", "")
+        if near in DATE_META_KEYS and key.strip() not in DATE_META_KEYS:
+            # `Date=2025-10-32` was stored unchecked and never read as the material's date.
+            raise UsageError(f"--meta {key.strip()}: did you mean {near!r}? dates are read from {near!r}")
         if key.strip() in DATE_META_KEYS:
             try:
                 value = parse_date(value).isoformat()

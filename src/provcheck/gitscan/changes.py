@@ -18,10 +18,11 @@ or ``skip``.
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from provcheck.errors import UsageError
+from provcheck.errors import InputError, UsageError
 from provcheck.gitscan import lfs
 from provcheck.gitscan.repo import REGULAR_MODES, DiffEntry, Repo, blob_header
 from provcheck.inputs import REPORT, UNSUPPORTED, own_report, reader_for, suffix_of
@@ -139,8 +140,9 @@ class _Builder:
             self._storage = os.path.join(common, configured) if configured else os.path.join(common, "lfs")
         return self._storage
 
-    def wanted(self, path: str, named: bool) -> bool:
-        """A dataset file the configuration selects; otherwise noted as skipped."""
+    def wanted(self, path: str, named: bool, oid: str | None = None) -> bool:
+        """A dataset file the configuration selects; otherwise noted as skipped. ``oid`` is the
+        staged blob that will be scanned, when it is not the working-tree file."""
         display = self.display(path)
         name = os.path.basename(path)
         if reader_for(path) is None and name not in MANIFEST_NAMES:
@@ -148,7 +150,7 @@ class _Builder:
             if self.selects(path):
                 self.out.not_scanned.append(NotScanned(display, UNSUPPORTED, suffix_of(name)))
             return False
-        if own_report(os.path.join(self.repo.root, path)):
+        if own_report(os.path.join(self.repo.root, path)) and (oid is None or self._blob_is_report(oid)):
             self.out.skipped.append(Skipped(display, "a report provcheck wrote"))
             self.out.not_scanned.append(NotScanned(display, REPORT, suffix_of(name)))
             return False
@@ -160,6 +162,17 @@ class _Builder:
             self.out.skipped.append(Skipped(display, f"excluded by {self.config.path}"))
             return False
         return True
+
+    def _blob_is_report(self, oid: str) -> bool:
+        """The staged blob is a report too: a dataset staged and then overwritten in the working
+        tree by a report must not be skipped (what is committed is the dataset)."""
+        with tempfile.TemporaryDirectory(prefix="provcheck-blob-") as tmp:
+            copy = os.path.join(tmp, "blob")
+            try:
+                self.repo.blob_to_file(oid, copy)
+            except (OSError, InputError):
+                return False  # scanned, and the scan reports what cannot be read
+            return own_report(copy)
 
     def selects(self, path: str) -> bool:
         """True when the configuration's globs select the repository path (or there is none)."""
@@ -303,14 +316,14 @@ def staged(
                 links.append((e.path, target))
         elif e.new_mode not in REGULAR_MODES:
             b.out.skipped.append(Skipped(b.display(e.path), "not a regular file (submodule)"))
-        elif b.wanted(e.path, False):  # pre-commit hands over every staged file matching its pattern
+        elif b.wanted(e.path, False, e.new_oid):  # pre-commit hands over every staged file it matches
             chosen.append(e)
     unchanged: list[tuple[str, str, str]] = []
     if named:
         changed = {e.path for e in entries}
         rest = sorted(named - changed)
         if rest:
-            unchanged = [u for u in _index_entries(repo, rest) if b.wanted(u[0], False)]
+            unchanged = [u for u in _index_entries(repo, rest) if b.wanted(u[0], False, u[1])]
     # A link is scanned whole through the staged version of its target (once, if the target
     # is not scanned already for its own change).
     linked: list[tuple[str, str, str, str]] = []

@@ -93,6 +93,10 @@ def load_sources(path: str) -> list[AddSpec]:
         if not isinstance(meta, dict):
             problems.append(f"{path}:{entry.line_of('meta')}: 'meta' must be a mapping")
             meta = {}
+        for key in sorted(k for k in meta if isinstance(k, str) and k not in DATE_META_KEYS):
+            if key.strip().lower() in DATE_META_KEYS:  # `Date:` would be stored, never read
+                line = meta.line_of(key) if isinstance(meta, LineDict) else entry.line_of("meta")
+                problems.append(f"{path}:{line}: meta {key}: did you mean {key.strip().lower()!r}?")
         for key in sorted(DATE_META_KEYS & set(meta)):
             why = date_problem(meta[key])
             if why:

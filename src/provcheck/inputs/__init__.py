@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import errno
+import json as _json
 import os
+import re
 from collections.abc import Callable, Iterator
 from typing import TypeVar
 
@@ -118,12 +120,20 @@ def discover(paths: list[str]) -> Iterator[Found]:
         for root, dirs, files in os.walk(given, followlinks=False, onerror=unreadable.append):
             while unreadable:
                 yield _unlistable(unreadable.pop(0))
+            # Hidden entries (.git, .cache, .venv, a ".copy.jsonl") are not walked, but each is
+            # listed and counted: a dataset file put out of sight must not pass in silence.
+            for hidden in sorted(d for d in dirs if d.startswith(".") and d not in _NOT_DATA):
+                yield NotScanned(unicode_text(os.path.join(root, hidden)), HIDDEN, hidden + "/")
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
             arrow = any(n.endswith(".arrow") for n in files)
             for name in sorted(files):
                 full = os.path.join(root, name)
-                if name.startswith(".") or name in MANIFEST_NAMES:
-                    continue  # hidden files; manifests are read as declarations
+                if name in MANIFEST_NAMES:
+                    continue  # manifests are read as declarations
+                if name.startswith("."):
+                    if name not in _NOT_DATA:
+                        yield NotScanned(unicode_text(full), HIDDEN, name)
+                    continue
                 if name == "dataset_dict.json" or (arrow and name in _HF_SIDECARS):
                     yield NotScanned(unicode_text(full), HF_METADATA, name)
                     continue
@@ -155,6 +165,12 @@ def discover(paths: list[str]) -> Iterator[Found]:
 
 UNSUPPORTED = "unsupported type"
 REPORT = "provcheck report"
+HIDDEN = "hidden"
+_NOT_DATA = frozenset(
+    {".git", ".hg", ".svn", ".gitattributes", ".gitignore", ".provcheck.yaml", ".provcheck-waivers.yaml"}
+)
+"""Hidden entries that are never data (version control, provcheck's own configuration and
+waivers): not listed, so that a scan of a repository's root does not report them every time."""
 HF_METADATA = "Hugging Face dataset metadata"
 _HF_SIDECARS = frozenset({"state.json", "dataset_info.json"})
 """What ``save_to_disk`` writes beside its ``.arrow`` files: metadata, not records."""
@@ -183,28 +199,61 @@ def suffix_of(name: str) -> str:
 
 _REPORT_HEADS = (
     b"### provcheck: ",  # markdown
-    b"provcheck report",  # text
-    b"finding_id,action,waived,",  # csv
+    b"provcheck report \xc2\xb7 declared use: ",  # text
+    b"finding_id,action,waived,waiver_state,",  # csv
 )
-_REPORT_MARKS = (
-    b'"tool":{"name":"provcheck"',  # json
-    b'"name": "provcheck"',  # sarif (indented)
-    b'"name":"provcheck"',
-    b'<meta name="generator" content="provcheck',  # html
-    b'<testsuites name="provcheck',  # junit
+_MARKUP_HEAD = re.compile(
+    rb'\A(?:<!DOCTYPE html>\s*<html[^>]*>\s*<head>.{0,4000}?<meta name="generator" content="provcheck'
+    rb'|<\?xml [^>]*\?>\s*<testsuites name="provcheck")',
+    re.DOTALL,
 )
+_JSON_HEAD = re.compile(
+    rb'\A\{\s*(?:"schema_version"\s*:\s*"[^"]*"\s*,\s*"tool"\s*:\s*\{\s*"name"\s*:\s*"provcheck"'
+    rb'|"\$schema"\s*:\s*"[^"]*sarif[^"]*")'
+)
+_REPORT_JSON_LIMIT = 512 * 1024 * 1024
+"""Reports larger than this are scanned as data rather than parsed whole to recognise them."""
 
 
 def own_report(path: str) -> bool:
-    """True when ``path`` is a report provcheck wrote (by its first bytes): a report written
-    beside the data must not be scanned as data on the next run."""
+    """True when ``path`` is a report provcheck wrote: a report written beside the data must not
+    be scanned as data on the next run.
+
+    A file skipped here is never read, so recognition must not be something a dataset can put in
+    a record: a report is recognised by how it *starts* (not by a marker anywhere in its first
+    bytes, which a record naming a tool "provcheck" carries), and a JSON or SARIF report only when
+    the whole file is that one document (a JSONL file whose first line copies a report's opening
+    has more lines, and is scanned).
+    """
     try:
         with open(path, "rb") as fh:
-            head = fh.read(4096)
+            head = fh.read(8192)
     except OSError:
         return False
     head = head.removeprefix(b"\xef\xbb\xbf")
-    return head.startswith(_REPORT_HEADS) or any(mark in head for mark in _REPORT_MARKS)
+    if head.startswith(_REPORT_HEADS) or _MARKUP_HEAD.match(head):
+        return True
+    return _JSON_HEAD.match(head) is not None and _whole_json_report(path)
+
+
+def _whole_json_report(path: str) -> bool:
+    try:
+        if os.path.getsize(path) > _REPORT_JSON_LIMIT:
+            return False
+        with open(path, "rb") as fh:
+            doc = _json.loads(fh.read().removeprefix(b"\xef\xbb\xbf"))
+    except (OSError, ValueError, RecursionError):
+        return False
+    if not isinstance(doc, dict):
+        return False
+    tool = doc.get("tool")
+    if isinstance(tool, dict):  # the JSON report
+        return tool.get("name") == "provcheck" and "report" in doc
+    runs = doc.get("runs")  # SARIF
+    if not isinstance(runs, list) or not runs or not isinstance(runs[0], dict):
+        return False
+    driver = runs[0].get("tool", {}).get("driver") if isinstance(runs[0].get("tool"), dict) else None
+    return isinstance(driver, dict) and driver.get("name") == "provcheck"
 
 
 def _broken_link(path: str) -> str:

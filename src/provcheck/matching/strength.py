@@ -90,7 +90,14 @@ _WHY = {
 
 
 def structure(text: str) -> str | None:
-    """The kind of structure independent answers converge on, if ``text`` has one."""
+    """The kind of structure independent answers converge on, if ``text`` has one.
+
+    A passage that holds ``PROSE_RUN`` sentences of plain prose has none, whatever markers sit
+    beside them: one ``[Your Name]``, ``(2020).``, three quantities or a few code lines put into
+    a copied passage must not make it "convergence" that can never block.
+    """
+    if _prose_sentences(text) >= PROSE_RUN:
+        return None
     if text.count("```") >= 2 or _code_lines(text) >= 3:
         return "code"
     if len(_RECIPE.findall(text)) >= 3:
@@ -104,9 +111,53 @@ def structure(text: str) -> str | None:
         return "citation"
     if any(h in low for h in _TEMPLATE_HINTS) and _TEMPLATE.search(text):
         return "template"
-    if len(_LIST_LINE.findall(text)) >= 3:
+    if len(_LIST_LINE.findall(text)) >= 3 and _list_items(text) >= 3:
         return "list"
     return None
+
+
+PROSE_WORDS = 12
+"""A line of more than this many words, nearly all of them words, is a sentence: put in a list or
+ended with ``;`` it is still prose, not the short items (films, ingredients) or code lines that
+independent answers converge on (else a copy bulleted line by line was never blocked)."""
+
+
+def _prose(line: str) -> bool:
+    words = line.split()
+    if len(words) <= PROSE_WORDS:
+        return False
+    plain = sum(1 for w in words if w.strip(".,;:!?\"'()[]{}-*+").isalpha())
+    return plain >= 0.8 * len(words)
+
+
+PROSE_RUN = 3
+"""Sentences of plain prose (``_prose``, no structure marker in them) that make a passage prose."""
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n")
+_MARKS = ("[", "{", "<", "`", "|", "=", "et al.", "doi")
+
+
+def _prose_sentences(text: str) -> int:
+    """Sentences of plain prose in ``text``, counted up to ``PROSE_RUN``."""
+    n = 0
+    for sentence in _SENTENCE_END.split(text):
+        low = sentence.lower()
+        if _prose(sentence) and not any(m in low for m in _MARKS) and not _RECIPE.search(sentence):
+            n += 1
+            if n == PROSE_RUN:
+                break
+    return n
+
+
+def _list_items(text: str) -> int:
+    """List lines whose item is not a sentence of prose, counted up to 3."""
+    n = 0
+    for m in _LIST_LINE.finditer(text):
+        end = text.find("\n", m.start())
+        if not _prose(text[m.start() : end if end >= 0 else len(text)]):
+            n += 1
+            if n == 3:
+                break
+    return n
 
 
 def _code_lines(text: str) -> int:
@@ -115,7 +166,7 @@ def _code_lines(text: str) -> int:
     n = 0
     for line in text.splitlines():
         s = line.strip()
-        if not s:
+        if not s or _prose(s):
             continue
         low = s.lower()
         if (
@@ -194,17 +245,55 @@ def is_whole(ev: Evidence) -> bool:
     return max(ev.coverage, ev.containment) >= WHOLE_EXTENT and ev.similarity >= WHOLE_SIMILARITY
 
 
+CROWD_OVERLAP = 0.5
+"""A peer is part of the crowd only when its aligned candidate passage covers this share of the
+match's own: a crowd is one passage matching many sources, not one turn holding copies of many
+(three whole copies of three sources pasted into one answer were all "crowd", and none blocked)."""
+
+
+def shared_passage(a: Evidence, b: Evidence) -> float:
+    """Share of ``a``'s aligned candidate characters that ``b``'s aligned candidate spans cover."""
+    total = sum(max(0, x.candidate.end - x.candidate.start) for x in a.spans)
+    if total == 0:
+        return 1.0  # nothing to locate: judged as the same passage, as before
+    covered = sum(
+        max(0, min(x.candidate.end, y.candidate.end) - max(x.candidate.start, y.candidate.start))
+        for x in a.spans
+        for y in b.spans
+    )
+    return min(1.0, covered / total)
+
+
 def judge(s: Signals, peers: Sequence[Signals]) -> Strength:
     """The strength of one match, given the other matches of the same candidate turn."""
     ev = s.evidence
-    others = [p for p in peers if p.source != s.source and (p.text is None or p.text != s.text)]
+    others = [
+        p
+        for p in peers
+        if p.source != s.source
+        and (p.text is None or p.text != s.text)
+        and shared_passage(ev, p.evidence) >= CROWD_OVERLAP
+    ]
     sources = tuple(dict.fromkeys([s.source, *(p.source for p in peers)]))
     leads = all(ev.matched_tokens >= CROWD_LEAD * p.evidence.matched_tokens for p in others)
     crowd = len({p.source for p in others})
+    # Near-duplicates of the matched text in its own source (a ShareGPT dump holds many copies
+    # of a popular answer) make its anchors "common" without any independent author: a verbatim
+    # copy of such an answer was common-passage and never blocked.
+    duplicates = {
+        p.text
+        for p in peers
+        if p is not s
+        and p.source == s.source
+        and p.text is not None
+        and p.text != s.text
+        and shared_passage(ev, p.evidence) >= CROWD_OVERLAP
+    }
+    duplicated = not others and len(duplicates) + 1 >= COMMON_DF
     convergence: str | None = None
     if s.echo_share >= ECHO_SHARE:
         convergence = "prompt"
-    elif s.common_share >= COMMON_SHARE:
+    elif s.common_share >= COMMON_SHARE and not duplicated:
         convergence = "common-passage"
     elif crowd >= 2 and not leads:
         convergence = "crowd"

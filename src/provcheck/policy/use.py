@@ -95,6 +95,14 @@ def use_from_words(words: Sequence[str], known: frozenset[str] | None = None, wh
     """
     purposes: set[str] = set()
     flags: dict[str, tuple[bool, str]] = {}
+    for given in words:
+        if not given.replace(",", "").strip():
+            # `--use "$PURPOSE"` with the variable unset: with --use-only it wiped the declared
+            # use and the gate passed. A value that declares nothing is refused, not skipped.
+            raise UsageError(
+                f"{where}: empty value {given!r} declares nothing; give a purpose "
+                f"({', '.join(sorted(known or PURPOSES))}) or a flag ({', '.join(FLAG_WORDS)})"
+            )
     for word in (w.strip().lower() for value in words for w in value.split(",")):
         if not word:
             continue

@@ -147,7 +147,7 @@ def leaves(value: Any, path: str = "", depth: int = 0) -> Iterator[tuple[str, st
         here, item, level = stack.pop()
         if isinstance(item, str):
             yield here, item
-        elif isinstance(item, (dict, list)) and item and level >= MAX_DEPTH:
+        elif isinstance(item, (dict, list, tuple)) and item and level >= MAX_DEPTH:
             yield here, None
         elif isinstance(item, dict):
             children: list[tuple[str, Any, int]] = []
@@ -158,5 +158,5 @@ def leaves(value: Any, path: str = "", depth: int = 0) -> Iterator[tuple[str, st
                     children.append((f"{at}#key", key, level + 1))
                 children.append((at, child, level + 1))
             stack.extend(reversed(children))
-        elif isinstance(item, list):
+        elif isinstance(item, (list, tuple)):  # tuples: Arrow map entries, (key, value)
             stack.extend((f"{here}[{i}]", item[i], level + 1) for i in reversed(range(len(item))))
