@@ -7,8 +7,8 @@ from ``provcheck.model``.
 
 from __future__ import annotations
 
-import operator
-from dataclasses import fields
+import dataclasses
+import enum
 
 from provcheck.model.findings import (
     Action,
@@ -58,6 +58,7 @@ from provcheck.model.results import (
     ScanResult,
     ScanStats,
 )
+from provcheck.support.pickling import by_constructor
 
 __all__ = [
     "Action",
@@ -101,45 +102,13 @@ __all__ = [
 ]
 
 
-def _pickled_by_fields(cls: type) -> None:
-    """Pickle ``cls`` as its constructor and field values.
-
-    Matches and findings are pickled to and from worker processes and the result spool, tens
-    of thousands per scan. The default for a frozen slotted dataclass restores each object
-    through a Python-level ``__setstate__`` that looks up its fields every time, which cost
-    more than the scan's policy evaluation; calling the class with its values costs a third.
-    """
-    names = tuple(f.name for f in fields(cls))
-    get = operator.attrgetter(*names)
-
-    def __reduce__(self: object) -> tuple[type, tuple[object, ...]]:
-        values = get(self)
-        return cls, (values if len(names) > 1 else (values,))
-
-    cls.__reduce__ = __reduce__  # type: ignore[method-assign,assignment]
-
-
-for _cls in (
-    Location,
-    Turn,
-    Skipped,
-    Record,
-    RecordError,
-    SourceInfo,
-    Reference,
-    CharSpan,
-    AlignedSpan,
-    Evidence,
-    RecordRef,
-    Match,
-    Clause,
-    RuleRef,
-    Waiver,
-    MarkerHit,
-    Declaration,
-    Finding,
-    FileSummary,
-    FieldCounts,
-):
-    _pickled_by_fields(_cls)
-del _cls
+# Every dataclass and enum of the model pickles as a constructor call (see support/pickling.py);
+# found by walking the package, so a new value type cannot be left on the slow default path.
+for _value in list(globals().values()):
+    if (
+        isinstance(_value, type)
+        and _value.__module__.startswith(__name__ + ".")
+        and (dataclasses.is_dataclass(_value) or issubclass(_value, enum.Enum))
+    ):
+        by_constructor(_value)
+del _value

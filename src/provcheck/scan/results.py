@@ -15,7 +15,6 @@ and id. Ties keep the order of arrival (the sorts are stable).
 from __future__ import annotations
 
 import dataclasses
-import enum
 import hashlib
 import operator
 import re
@@ -27,22 +26,10 @@ from typing import Any
 
 import numpy as np
 
-from provcheck import model
 from provcheck.model import Action, Declaration, Finding, FindingCounts, MarkerHit, Match, WaiverReport
 from provcheck.policy import Evaluator
-from provcheck.scan.spool import Spool, SpoolView, constructor_reducers
+from provcheck.scan.spool import Spool, SpoolView
 from provcheck.waivers import Applier
-
-REDUCERS = constructor_reducers(
-    *(
-        cls
-        for cls in vars(model).values()
-        if isinstance(cls, type)
-        and (cls.__module__ == model.__name__ or cls.__module__.startswith(model.__name__ + "."))
-        and (dataclasses.is_dataclass(cls) or issubclass(cls, enum.Enum))
-    )
-)
-"""How the model's values are pickled into the spools (see ``spool.constructor_reducers``)."""
 
 _FINDING_FIELDS = [f.name for f in dataclasses.fields(Finding)]
 _MATCH_AT = _FINDING_FIELDS.index("match")
@@ -128,8 +115,8 @@ class Collector:
     def __init__(self, evaluator: Evaluator, waivers: Applier | None = None) -> None:
         self.evaluator = evaluator
         self.waivers = waivers
-        self._matches: Spool[Match] = Spool(REDUCERS)
-        self._findings: Spool[Stub] = Spool(REDUCERS)
+        self._matches: Spool[Match] = Spool()
+        self._findings: Spool[Stub] = Spool()
         self._paths = _Numbers()
         self._sources = _Numbers()
         self._references = _Numbers()

@@ -19,16 +19,12 @@ memory-then-disk file this module is built on.
 
 from __future__ import annotations
 
-import copyreg
-import dataclasses
-import enum
 import io
-import operator
 import pickle
 import tempfile
 import weakref
 from array import array
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import IO, Any, Generic, TypeVar, Union, overload
 
 import numpy as np
@@ -45,47 +41,12 @@ _READ = 1 << 20
 
 Order = Union[Sequence[int], "np.ndarray[Any, np.dtype[np.integer[Any]]]"]
 """Positions in a spool: a range, a list, or an integer array (8 bytes per item)."""
-Reducer = Callable[[Any], tuple[Any, ...]]
-"""``copyreg``-style reducer: an object to ``(callable, args)``."""
-
-
-def constructor_reducers(*classes: type) -> dict[type, Reducer]:
-    """Reducers that pickle dataclass instances as ``cls(*fields)`` and enum members by name.
-
-    Pickle's default for a frozen, slotted dataclass restores each field through
-    ``__setstate__`` and ``dataclasses.fields``, which is several times slower than calling
-    the constructor; every field must be an ``__init__`` argument, in field order.
-    """
-    out: dict[type, Reducer] = {}
-    for cls in classes:
-        if isinstance(cls, enum.EnumMeta):
-            out[cls] = _enum_reducer
-            continue
-        if not dataclasses.is_dataclass(cls):
-            raise TypeError(f"{cls!r} is neither a dataclass nor an enum")
-        names = [f.name for f in dataclasses.fields(cls)]
-        if any(not f.init for f in dataclasses.fields(cls)):
-            raise TypeError(f"{cls.__name__} has fields that are not __init__ arguments")
-        out[cls] = _fields_reducer(cls, names)
-    return out
-
-
-def _fields_reducer(cls: type, names: list[str]) -> Reducer:
-    if len(names) == 1:
-        one = operator.attrgetter(names[0])
-        return lambda obj: (cls, (one(obj),))
-    many = operator.attrgetter(*names)
-    return lambda obj: (cls, many(obj))
-
-
-def _enum_reducer(member: Any) -> tuple[Any, ...]:
-    return getattr, (type(member), member.name)
 
 
 class Spool(Sequence[T]):
     """Append-only sequence of picklable items stored in an anonymous temporary file."""
 
-    def __init__(self, reducers: Mapping[type, Reducer] | None = None, memory: int | None = None) -> None:
+    def __init__(self, memory: int | None = None) -> None:
         size = MEMORY if memory is None else memory
         self._file: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=size)  # noqa: SIM115
         # The file is closed when the spool is collected or at exit, never left to the garbage
@@ -95,10 +56,8 @@ class Spool(Sequence[T]):
         self._size = 0
         """Bytes written to the file."""
         self._pending = io.BytesIO()
-        table = copyreg.dispatch_table.copy()
-        table.update(reducers or {})
+        # Model values pickle as constructor calls by their own __reduce__ (support/pickling.py).
         self._pickler = pickle.Pickler(self._pending, protocol=pickle.HIGHEST_PROTOCOL)
-        self._pickler.dispatch_table = table
 
     # ---- writing
 
