@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import errno
-import fcntl
 import os
 import shutil
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
+from filelock import FileLock, Timeout
 
 from provcheck import __version__
 from provcheck.errors import (
@@ -213,48 +211,44 @@ class ReferenceIndex:
 
 
 class _Lock:
-    """An exclusive ``flock`` on the index's lock file, waited for up to ``timeout`` seconds."""
+    """An exclusive lock on the index's lock file (``filelock``), waited for up to ``timeout`` s.
+
+    The holder writes its pid beside the lock so that the one waiting can name it.
+    """
 
     def __init__(self, path: str, timeout: float) -> None:
         self.path = path
         self.timeout = timeout
-        self._fd: int | None = None
+        self._lock = FileLock(path, timeout=timeout, thread_local=False)
 
     def __enter__(self) -> _Lock:
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        deadline = time.monotonic() + self.timeout
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except OSError as exc:
-                if exc.errno not in (errno.EAGAIN, errno.EACCES) or time.monotonic() > deadline:
-                    os.close(fd)
-                    holder = self._holder()
-                    raise IndexLockedError(
-                        f"{os.path.dirname(self.path)}: another provcheck process{holder} is "
-                        f"writing to this index (waited {self.timeout:g} s)",
-                        hint="wait for it to finish, then run the command again",
-                    ) from None
-                time.sleep(0.05)
-        os.ftruncate(fd, 0)
-        os.write(fd, str(os.getpid()).encode())
-        self._fd = fd
+        try:
+            self._lock.acquire(poll_interval=0.05)
+        except Timeout:
+            raise IndexLockedError(
+                f"{os.path.dirname(self.path)}: another provcheck process{self._holder()} is "
+                f"writing to this index (waited {self.timeout:g} s)",
+                hint="wait for it to finish, then run the command again",
+            ) from None
+        try:
+            with open(self.path + ".pid", "w") as fh:
+                fh.write(str(os.getpid()))
+        except OSError:
+            self._lock.release()
+            raise
         return self
 
     def _holder(self) -> str:
         try:
-            with open(self.path) as fh:
+            with open(self.path + ".pid") as fh:
                 pid = fh.read().strip()
             return f" (pid {pid})" if pid else ""
         except OSError:
             return ""
 
     def __exit__(self, *exc: object) -> None:
-        if self._fd is not None:
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
-            os.close(self._fd)
-            self._fd = None
+        if self._lock.is_locked:
+            self._lock.release()
 
 
 class IndexWriter:
