@@ -40,6 +40,7 @@ from provcheck.runtime.executors import default_workers
 from provcheck.runtime.progress import Progress
 from provcheck.scan import engine
 from provcheck.scan.cache import Cache, context_digest, default_dir
+from provcheck.scan.partial import Shard
 from provcheck.waivers import DEFAULT_FILE as DEFAULT_WAIVERS
 from provcheck.waivers import Waivers, load_waivers
 
@@ -71,6 +72,8 @@ class Settings:
     workers_from: str = "default"
     """Who asked for ``workers``: ``command line``, ``configuration`` or ``default`` (all usable
     CPUs). A configuration's value comes with the repository: it is capped like ``-j``."""
+    shard: Shard | None = None
+    """``--shard I/N``: scan this share of the files only (``provcheck.scan.partial``)."""
 
     def waivers_file(self) -> str:
         """The waivers file of this project: the configuration's ``waivers:``, else
@@ -235,6 +238,7 @@ def _scan(
         engine=settings.engine,
         address=settings.address,
         selector=selector,
+        shard=settings.shard,
     )
     if cache is None:
         result = engine.scan(paths, index, policy, use, options, progress, run=run, waivers=waivers)

@@ -51,6 +51,7 @@ from provcheck.policy.markers import MarkerScanner, MarkerSpec
 from provcheck.runtime.executors import executor_for
 from provcheck.runtime.progress import NullProgress, Progress
 from provcheck.scan.match import Matcher
+from provcheck.scan.partial import Shard, share
 from provcheck.scan.results import Collector
 from provcheck.support.batching import batched
 from provcheck.waivers import Applier, Waivers
@@ -111,6 +112,8 @@ class ScanOptions:
     """Reads only some records (diff-aware scans); None reads every record of every file."""
     cache: ResultCache | None = None
     """Matches of records seen before; None matches every record."""
+    shard: Shard | None = None
+    """Scan only this share of the files found (``scan --shard I/N``); None scans them all."""
 
 
 Pending = tuple[str, RawRecord | UnparsedLine]
@@ -453,6 +456,13 @@ def scan(
     else:
         directories = options.selector.declaring(files, list(paths))
     declarations, declaration_errors = read_declarations(directories)
+    shard_info: dict[str, Any] | None = None
+    if options.shard is not None:
+        # What every share sees (discovery, dataset cards) belongs to the first share only, so
+        # that a merge counts it once; the files themselves are dealt out (``scan.partial``).
+        files, shard_info = share(files, options.shard, _size)
+        if options.shard.index != 1:
+            not_scanned, tally.errors, declarations, declaration_errors = [], [], [], []
     for error in declaration_errors:
         tally.errors.append(error)
         progress.error(error)
@@ -542,6 +552,8 @@ def scan(
         "text_field": options.records.text_field,
         "id_field": options.records.id_field,
     }
+    if shard_info is not None:
+        info["shard"] = shard_info
     info.update(run or {})
     stats = ScanStats(
         files=len(tally.files),
