@@ -226,3 +226,37 @@ def test_partial_options_are_checked_before_the_scan(
     r = run_cli(["merge", part, "-f", "json", "-o", part], code=2)
     assert "partial being merged" in r.stderr and part.read_bytes() == before
     assert os.path.getsize(part) > 0
+
+
+def test_waivers_are_counted_over_every_share(
+    tmp_path: Path, index_dir: Path, dataset: Path, policy: Path
+) -> None:
+    """A waiver used by one share is not stale in the merge; one no share used is."""
+    full = tmp_path / "full.json"
+    _scan(index_dir, dataset, policy, "-f", "json", "-o", full, code=1)
+    last = json.loads(full.read_text())["findings"][-1]["id"]
+    waivers = tmp_path / "w.yaml"
+    waivers.write_text(
+        "version: 1\nwaivers:\n"
+        f"  - id: {last}\n    reason: reviewed\n    approver: jane\n    date: 2025-01-01\n"
+        "  - id: 0123456789abcdef0123\n    reason: gone\n    approver: jane\n    date: 2025-01-01\n"
+    )
+    _scan(index_dir, dataset, policy, "--waivers", waivers, "-f", "json", "-o", full, code=1)
+    parts = []
+    for i in (1, 2, 3):
+        part = tmp_path / f"w{i}.partial"
+        _scan(
+            index_dir, dataset, policy, "--waivers", waivers, "--shard", f"{i}/3", "--partial", part, code=-1
+        )
+        parts.append(part)
+    merged = tmp_path / "m.json"
+    run_cli(["merge", *parts, "-f", "json", "-o", merged, "-q"], code=1)
+    one, many = json.loads(full.read_text()), json.loads(merged.read_text())
+    assert one["waivers"]["waived"] >= 1 and len(one["waivers"]["stale"]) == 1
+    assert _stable(many) == _stable(one)
+    # Another waivers file: another run.
+    waivers.write_text("version: 1\nwaivers: []\n")
+    other = tmp_path / "other.partial"
+    _scan(index_dir, dataset, policy, "--waivers", waivers, "--shard", "3/3", "--partial", other, code=-1)
+    r = run_cli(["merge", parts[0], parts[1], other], code=2)
+    assert "waivers_digest differs" in r.stderr and str(other) in r.stderr

@@ -48,10 +48,11 @@ from provcheck.model import (
 )
 from provcheck.policy import Evaluator, Policy, Use
 from provcheck.policy.markers import MarkerScanner, MarkerSpec
-from provcheck.runtime.executors import executor_for
+from provcheck.runtime.executors import WorkerPlan, executor_for
 from provcheck.runtime.progress import NullProgress, Progress
 from provcheck.scan.match import Matcher
 from provcheck.scan.partial import Shard, share
+from provcheck.scan.remote import scan_on_workers
 from provcheck.scan.results import Collector
 from provcheck.support.batching import batched
 from provcheck.waivers import Applier, Waivers
@@ -412,6 +413,36 @@ def _versions() -> dict[str, str]:
     return out
 
 
+def _read_and_match(
+    files: list[tuple[str, str]],
+    recipe: BatchMatcher,
+    options: ScanOptions,
+    tally: _Tally,
+    progress: Progress,
+) -> WorkerPlan:
+    """Read the files here and match their records in the executor's workers."""
+    pending = read_records(files, options, tally, progress)
+    prefilter = None
+    sent: deque[list[Pending]] = deque()
+    if options.selector is not None or options.cache is not None:
+        prefilter = _Prefilter(options, tally, recipe.markers)
+        pending = prefilter(pending)
+    batches = batched(pending, options.batch_size)
+    if prefilter is not None:
+        batches = _remembered(batches, sent)
+    executor, batches = executor_for(recipe, batches, options.workers, options.engine, options.address)
+    try:
+        for out in executor.map(batches):
+            tally.add(out)
+            if prefilter is not None:
+                prefilter.stored(sent.popleft(), out)
+            progress.records(out.records)
+            progress.position(tally.position(), tally.bytes_total)
+    finally:
+        executor.close()
+    return executor.plan
+
+
 def scan(
     paths: Sequence[str],
     index: ReferenceIndex,
@@ -474,25 +505,10 @@ def scan(
         options.records,
         tuple(MarkerSpec.of(m) for m in policy.markers),
     )
-    pending = read_records(files, options, tally, progress)
-    prefilter = None
-    sent: deque[list[Pending]] = deque()
-    if options.selector is not None or options.cache is not None:
-        prefilter = _Prefilter(options, tally, recipe.markers)
-        pending = prefilter(pending)
-    batches = batched(pending, options.batch_size)
-    if prefilter is not None:
-        batches = _remembered(batches, sent)
-    executor, batches = executor_for(recipe, batches, options.workers, options.engine, options.address)
-    try:
-        for out in executor.map(batches):
-            tally.add(out)
-            if prefilter is not None:
-                prefilter.stored(sent.popleft(), out)
-            progress.records(out.records)
-            progress.position(tally.position(), tally.bytes_total)
-    finally:
-        executor.close()
+    if options.engine == "ray" and options.selector is None and options.cache is None:  # scan.remote
+        plan, reading = scan_on_workers(files, recipe, options, tally, progress), "workers"
+    else:
+        plan, reading = _read_and_match(files, recipe, options, tally, progress), "driver"
     for path, count in tally.unlisted.items():
         most, total = tally.error_limit, tally.files[path].errors
         message = (
@@ -541,10 +557,11 @@ def scan(
         "waivers": waivers.path if waivers is not None else None,
         "markers": [m.id for m in policy.markers],
         "match": options.match.to_dict(),
-        "workers": executor.plan.used,
-        "workers_requested": executor.plan.requested,
-        "workers_limit": executor.plan.limit,
+        "workers": plan.used,
+        "workers_requested": plan.requested,
+        "workers_limit": plan.limit,
         "engine": options.engine,
+        "reading": reading,
         "roles": str(options.roles) if options.roles else None,
         "turns_selected": tally.selected,
         "roles_seen": sorted(tally.roles)[:50],
