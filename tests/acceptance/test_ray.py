@@ -357,3 +357,34 @@ def test_workers_read_their_own_files_and_the_reports_equal_the_local_engine(
     assert ray["run"]["reading"] == "workers" and local["run"]["reading"] == "driver"
     assert len(local["files"]) == 12 and len(local["matches"]) >= 30 and local["errors"]
     assert _stable(ray) == _stable(local)
+
+
+def test_split_files_are_read_in_byte_ranges_by_several_workers_with_the_same_results(
+    tmp_path: Path, index_dir: Path, ray_cluster: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Large JSON Lines files are cut into byte ranges (here: 2 KB) read by different actors;
+    lines, record positions, matches, errors and digests are those of one reader."""
+    import provcheck.scan.remote as remote
+
+    data = tmp_path / "big"
+    rows = [
+        {"id": f"r{i}", "text": (REFERENCE_TEXTS[i % 3] if i % 3 == 0 else UNRELATED_TEXT) + f" {i}"}
+        for i in range(45)
+    ]
+    write_jsonl(data / "a.jsonl", rows)
+    with open(data / "a.jsonl", "a", encoding="utf-8") as fh:
+        fh.write("\n{broken\n" + json.dumps({"text": REFERENCE_TEXTS[2]}))
+    write_jsonl(data / "b.jsonl", rows[:10])
+    monkeypatch.setattr(remote, "SPLIT_BYTES", 2048)
+    assert remote.splittable(str(data / "a.jsonl"), 2048) >= 8
+    reports = {}
+    for engine in ("local", "ray"):
+        out = tmp_path / f"{engine}.json"
+        args = ["scan", data, "-i", index_dir, "-f", "json", "-o", out, "-q", "--engine", engine]
+        if engine == "ray":
+            args += ["--address", ray_cluster]
+        run_cli(args, code=4)
+        reports[engine] = json.loads(out.read_text())
+    local, ray = reports["local"], reports["ray"]
+    assert ray["run"]["reading"] == "workers" and len(local["matches"]) == 20
+    assert _stable(ray) == _stable(local)

@@ -19,13 +19,19 @@ both need every record on the driver, so those scans keep the driver's reader.
 
 from __future__ import annotations
 
+import hashlib
+import io
+import math
+import os
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
-from provcheck.inputs import Limits, read_unparsed
-from provcheck.model import MarkerHit, Match, RecordError
+from provcheck.inputs import Limits, read_unparsed, reader_for
+from provcheck.inputs.jsonl import JsonlReader
+from provcheck.inputs.source import InputSource, binary_content, is_url, sniff_compression
+from provcheck.model import ErrorKind, MarkerHit, Match, RecordError
 from provcheck.runtime.executors import WorkerPlan, executor_for
 from provcheck.support.batching import batched
 
@@ -36,12 +42,27 @@ if TYPE_CHECKING:  # the engine imports this module: its types only for the chec
 
 @dataclass(frozen=True, slots=True)
 class WorkUnit:
-    """What one actor reads: a whole file."""
+    """What one actor does: read a whole file, or a byte range of a JSON Lines file.
+
+    A range ``[start, end)`` holds the lines that *begin* in it (a line cut by ``start``
+    belongs to the range before), so that the ranges of a file hold each line once whatever
+    the cuts. ``kind``: ``read`` (read and match), ``count`` (lines and records of the range,
+    to number the next ranges' lines as one reader would) or ``digest`` (the whole file's
+    sha256, which no range sees).
+    """
 
     display: str
     """The path as the report shows it."""
     fs_path: str
     """What to open (a path or an fsspec URL every node can read)."""
+    kind: str = "read"
+    start: int = 0
+    end: int | None = None
+    """None: the whole file (through its reader, whatever the format)."""
+    first_line: int = 0
+    """Lines of the file before the range."""
+    first_index: int = 0
+    """Records of the file before the range."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,8 +101,15 @@ class UnitMatcher:
         run = self.batch()
         limits, size = self.limits, self.batch_size
 
-        def read_and_match(unit: WorkUnit) -> UnitOutput:
-            source, items = read_unparsed(unit.display, unit.fs_path, limits)
+        def read_and_match(unit: WorkUnit) -> Any:
+            if unit.kind == "count":
+                return count_range(unit, limits)
+            if unit.kind == "digest":
+                return file_sha256(unit.fs_path)
+            if unit.end is None:
+                source, items = read_unparsed(unit.display, unit.fs_path, limits)
+            else:
+                source, items = read_range(unit, limits)
             read_errors: list[RecordError] = []
 
             def pending() -> Iterator[Any]:
@@ -129,47 +157,242 @@ class UnitMatcher:
         return read_and_match
 
 
+SPLIT_BYTES = 256 << 20
+"""Plain JSON Lines files larger than this are read as byte ranges of about this size, by
+several actors at once; smaller files, compressed files and other containers whole."""
+
+
+def _aligned(fh: BinaryIO, offset: int, size: int) -> int:
+    """The start of the first line that begins at or after ``offset``."""
+    if offset <= 0:
+        return 0
+    if offset >= size:
+        return size
+    fh.seek(offset - 1)
+    while True:
+        chunk = fh.read(1 << 16)
+        if not chunk:
+            return size
+        cut = chunk.find(b"\n")
+        if cut >= 0:
+            return fh.tell() - len(chunk) + cut + 1
+    # unreachable
+
+
+class _Window(io.RawIOBase):
+    """Bytes ``[start, end)`` of an open file, as a stream."""
+
+    def __init__(self, fh: BinaryIO, start: int, end: int) -> None:
+        fh.seek(start)
+        self._fh, self._left = fh, end - start
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        n = min(len(buffer), self._left)
+        if n <= 0:
+            return 0
+        data = self._fh.read(n)
+        buffer[: len(data)] = data
+        self._left -= len(data)
+        return len(data)
+
+
+def _bounds(unit: WorkUnit, fh: BinaryIO) -> tuple[int, int]:
+    size = os.fstat(fh.fileno()).st_size
+    end = size if unit.end is None else unit.end
+    return _aligned(fh, unit.start, size), _aligned(fh, end, size)
+
+
+def count_range(unit: WorkUnit, limits: Limits) -> tuple[int, int]:
+    """Lines, and records as the JSON Lines reader numbers them, of the range's lines."""
+    with open(unit.fs_path, "rb") as fh:
+        start, end = _bounds(unit, fh)
+        lines = last = 0
+        window = _Window(fh, start, end)
+        while chunk := window.read(1 << 20):
+            lines += chunk.count(b"\n")
+            last = chunk[-1]
+        lines += 1 if end > start and last != ord("\n") else 0
+        records = 0
+
+        def keep(line: bytes, offset: int) -> bool:
+            nonlocal records
+            records += 1
+            return False
+
+        source = InputSource(path=unit.display, fs_path=unit.fs_path, limits=limits)
+        stream = io.BufferedReader(_Window(fh, start, end), buffer_size=1 << 20)
+        # Oversized lines are records too (an error each): counted from what the reader yields
+        # (``first_line=1``: a range with no line is not an "empty file").
+        for item in JsonlReader()._lines(
+            source, cast(io.BufferedReader, stream), limits.max_record_bytes, keep, first_line=1
+        ):
+            records += 1 if item.index is not None else 0
+    return lines, records
+
+
+def read_range(unit: WorkUnit, limits: Limits) -> tuple[InputSource, Iterator[Any]]:
+    """The range's records, numbered as a reader of the whole file numbers them."""
+    source = InputSource(path=unit.display, fs_path=unit.fs_path, limits=limits)
+
+    def items() -> Iterator[Any]:
+        try:
+            with open(unit.fs_path, "rb") as fh:
+                start, end = _bounds(unit, fh)
+                stream = io.BufferedReader(_Window(fh, start, end), buffer_size=1 << 20)
+                yield from JsonlReader()._lines(
+                    source,
+                    cast(io.BufferedReader, stream),
+                    limits.max_record_bytes,
+                    None,
+                    unit.first_line,
+                    unit.first_index,
+                )
+                source.consumed = end - start
+        except OSError as exc:
+            yield RecordError(unit.display, ErrorKind.FILE, f"reading stopped: {exc}")
+
+    return source, items()
+
+
+def file_sha256(path: str) -> str:
+    """The sha256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def splittable(fs_path: str, split_bytes: int) -> int:
+    """The number of ranges a file is read in: 1 unless it is plain JSON Lines (a local file,
+    no compression, no byte-order mark, text) larger than ``split_bytes``."""
+    if split_bytes <= 0 or is_url(fs_path) or not isinstance(reader_for(fs_path), JsonlReader):
+        return 1
+    try:
+        size = os.path.getsize(fs_path)
+        if size <= split_bytes:
+            return 1
+        with open(fs_path, "rb") as fh:
+            head = io.BufferedReader(cast(io.RawIOBase, fh))
+            first = head.peek(8192)[:8192]
+            if (
+                sniff_compression(first[:8]) is not None
+                or first.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff"))
+                or first.startswith(b"version https://git-lfs")
+                or binary_content(cast(BinaryIO, head)) is not None
+            ):
+                return 1
+    except OSError:
+        return 1  # the whole-file reader reports it, located
+    return math.ceil(size / split_bytes)
+
+
+def plan_units(
+    files: list[tuple[str, str]], parts: list[int], run: Callable[[list[WorkUnit]], list[Any]]
+) -> list[list[WorkUnit]]:
+    """The units of each file: the whole file, or ``parts`` byte ranges whose first line and
+    record numbers come from a first pass of counts (``run`` runs units on the workers and
+    returns their results in order), then the file's digest."""
+    counts: list[WorkUnit] = []
+    cuts: list[list[int]] = []
+    for (display, fs_path), k in zip(files, parts, strict=True):
+        size = os.path.getsize(fs_path) if k > 1 else 0
+        cuts.append([size * i // k for i in range(k + 1)])
+        counts += [WorkUnit(display, fs_path, "count", cuts[-1][i], cuts[-1][i + 1]) for i in range(k - 1)]
+    counted = iter(run(counts))
+    out: list[list[WorkUnit]] = []
+    for (display, fs_path), k, at in zip(files, parts, cuts, strict=True):
+        if k == 1:
+            out.append([WorkUnit(display, fs_path)])
+            continue
+        units, line, index = [], 0, 0
+        for i in range(k):
+            units.append(WorkUnit(display, fs_path, "read", at[i], at[i + 1], line, index))
+            if i < k - 1:
+                lines, records = next(counted)
+                line, index = line + lines, index + records
+        out.append([*units, WorkUnit(display, fs_path, "digest")])
+    return out
+
+
 def scan_on_workers(
     files: list[tuple[str, str]],
     recipe: BatchMatcher,
     options: ScanOptions,
     tally: _Tally,
     progress: Progress,
+    split_bytes: int | None = None,
 ) -> WorkerPlan:
     """Read and match ``files`` on Ray actors; their results go to ``tally`` in file order."""
-    from provcheck.scan.engine import _FileTally
-
-    units = [WorkUnit(display, fs_path) for display, fs_path in files]
+    parts = [splittable(fs_path, SPLIT_BYTES if split_bytes is None else split_bytes) for _, fs_path in files]
     make = UnitMatcher(recipe, options.limits, options.batch_size)
-    # The same sizing as the driver's batches get (CPUs, the cluster), with units for batches.
-    pool, sent = executor_for(make, iter(units), options.workers, "ray", options.address)
+    # Sized as the driver's batches would be (usable CPUs, or the cluster), with units for batches.
+    nominal = iter(range(sum(parts)))
+    pool, _ = executor_for(make, nominal, options.workers, "ray", options.address)  # type: ignore[arg-type]
     try:
-        for unit, out in zip(units, pool.map(sent), strict=True):
-            progress.file_started(unit.display)
-            file = tally.files[unit.display] = _FileTally(unit.display)
-            for err in out.read_errors:
-                file.errors += 1
-                tally.errors.append(err)
-                progress.error(err)
-            tally.results.add(out.matches, out.markers)
-            tally.turns += out.turns
-            tally.roles.update(out.roles)
-            tally.selected += out.selected
-            for err in out.errors:
-                tally.add_error(err)
-            for schema, n in out.schemas:
-                file.records += n
-                file.schemas[schema] += n
-                tally.records += n
-            tally.count_fields(out.fields)
-            file.sha256 = out.sha256
-            tally.bytes_done += out.consumed
-            progress.records(out.records)
-            progress.position(tally.position(), tally.bytes_total)
-            progress.file_done(unit.display)
+        groups = plan_units(files, parts, lambda units: list(pool.map(iter(units))))
+        flat = [u for group in groups for u in group]
+        outputs = pool.map(iter(flat))
+        for group in groups:
+            _add_file(group, [next(outputs) for _ in group], tally, progress, options.limits)
     finally:
         pool.close()
     return pool.plan
+
+
+def _add_file(
+    group: list[WorkUnit], outs: list[Any], tally: _Tally, progress: Progress, limits: Limits
+) -> None:
+    """One file's results into the tally, as the driver's own reading would have added them."""
+    from provcheck.scan.engine import _FileTally
+
+    display = group[0].display
+    progress.file_started(display)
+    file = tally.files[display] = _FileTally(display)
+    split = len(group) > 1
+    listed = 0
+    for unit, out in zip(group, outs, strict=True):
+        if unit.kind == "digest":
+            file.sha256 = out
+            continue
+        for err in out.read_errors:
+            listed += 1
+            if split and listed > limits.max_errors_per_file:
+                continue  # the whole-file reader lists as many (``inputs._guarded``)
+            file.errors += 1
+            tally.errors.append(err)
+            progress.error(err)
+        tally.results.add(out.matches, out.markers)
+        tally.turns += out.turns
+        tally.roles.update(out.roles)
+        tally.selected += out.selected
+        for err in out.errors:
+            tally.add_error(err)
+        for schema, n in out.schemas:
+            file.records += n
+            file.schemas[schema] += n
+            tally.records += n
+        tally.count_fields(out.fields)
+        if not split:
+            file.sha256 = out.sha256
+        tally.bytes_done += out.consumed
+        progress.records(out.records)
+        progress.position(tally.position(), tally.bytes_total)
+    most = limits.max_errors_per_file
+    if split and listed > most:
+        file.errors += 1
+        tally.errors.append(
+            RecordError(
+                display,
+                ErrorKind.LIMIT,
+                f"{listed - most:,} more unreadable records in this file are not listed "
+                f"(only the first {most:,} are; {listed:,} in all)",
+            )
+        )
+    progress.file_done(display)
 
 
 __all__ = ["UnitMatcher", "UnitOutput", "WorkUnit", "scan_on_workers"]
