@@ -19,6 +19,7 @@ from provcheck.gitscan.changes import ChangeSet
 from provcheck.gitscan.repo import Repo
 from provcheck.gitscan.selection import DiffSelector
 from provcheck.index import ReferenceIndex
+from provcheck.index.remote import is_remote, local_index
 from provcheck.inputs import discover
 from provcheck.inputs.schemas import RecordOptions
 from provcheck.inputs.schemas.base import role_kind
@@ -229,7 +230,9 @@ def _scan(
         "use_declared_by": effective.declared_by(),
         "workers_from": settings.workers_from,
     }
-    index = ReferenceIndex(settings.index)
+    index = ReferenceIndex(local_index(settings.index))  # a URL: fetched once per node (index.remote)
+    if is_remote(settings.index):
+        run["index_fetched"] = {"url": settings.index, "copy": index.path}
     options = engine.ScanOptions(
         records=settings.records,
         roles=settings.role_filter(),
@@ -239,6 +242,7 @@ def _scan(
         address=settings.address,
         selector=selector,
         shard=settings.shard,
+        index_url=settings.index if is_remote(settings.index) else None,
     )
     if cache is None:
         result = engine.scan(paths, index, policy, use, options, progress, run=run, waivers=waivers)

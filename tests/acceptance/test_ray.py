@@ -388,3 +388,35 @@ def test_split_files_are_read_in_byte_ranges_by_several_workers_with_the_same_re
     local, ray = reports["local"], reports["ray"]
     assert ray["run"]["reading"] == "workers" and len(local["matches"]) == 20
     assert _stable(ray) == _stable(local)
+
+
+def test_an_index_url_is_fetched_by_each_node(
+    tmp_path: Path, index_dir: Path, ray_cluster: str, ray_home: Path
+) -> None:
+    """The actors get the URL, not the driver's copy: each node fetches the index into its own
+    cache (here the cluster's HOME) and the findings are the local engine's."""
+    data = _scan_rows(tmp_path)
+    out = {e: tmp_path / f"{e}.json" for e in ("local", "ray")}
+    run_cli(["scan", data, "-i", index_dir, "-f", "json", "-o", out["local"], "-q"])
+    url = f"file://{index_dir}"
+    run_cli(
+        [
+            "scan",
+            data,
+            "-i",
+            url,
+            "-f",
+            "json",
+            "-o",
+            out["ray"],
+            "-q",
+            "--engine",
+            "ray",
+            "--address",
+            ray_cluster,
+        ]
+    )
+    local, ray = (json.loads(p.read_text()) for p in out.values())
+    assert [f["id"] for f in ray["findings"]] == [f["id"] for f in local["findings"]]
+    digest = local["run"]["index"]["digest"]
+    assert (ray_home / ".cache" / "provcheck" / "indexes" / digest / "manifest.json").is_file()

@@ -7,7 +7,6 @@ a ``ScanResult`` that every formatter renders.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import platform
 import time
 from collections import Counter, deque
@@ -18,6 +17,7 @@ from typing import Any, Protocol, TypeVar
 
 from provcheck import __version__
 from provcheck.index import ReferenceIndex
+from provcheck.index.remote import local_index
 from provcheck.inputs import (
     Found,
     InputSource,
@@ -51,7 +51,7 @@ from provcheck.policy.markers import MarkerScanner, MarkerSpec
 from provcheck.runtime.executors import WorkerPlan, executor_for
 from provcheck.runtime.progress import NullProgress, Progress
 from provcheck.scan.match import Matcher
-from provcheck.scan.partial import Shard, share
+from provcheck.scan.partial import Shard, file_size, share
 from provcheck.scan.remote import scan_on_workers
 from provcheck.scan.results import Collector
 from provcheck.support.batching import batched
@@ -115,6 +115,8 @@ class ScanOptions:
     """Matches of records seen before; None matches every record."""
     shard: Shard | None = None
     """Scan only this share of the files found (``scan --shard I/N``); None scans them all."""
+    index_url: str | None = None
+    """The index's URL when it was fetched (``index.remote``): each worker's node fetches it."""
 
 
 Pending = tuple[str, RawRecord | UnparsedLine]
@@ -180,7 +182,7 @@ class BatchMatcher:
 
     def __call__(self) -> Callable[[list[Pending]], BatchOutput]:
         """Open the index in this process and return the batch function."""
-        matcher = Matcher(ReferenceIndex(self.index_path), self.match)
+        matcher = Matcher(ReferenceIndex(local_index(self.index_path)), self.match)
         scanner = MarkerScanner(self.markers)
         roles, options = self.roles, self.records
 
@@ -396,13 +398,6 @@ def _remembered(batches: Iterator[list[T]], sent: deque[list[T]]) -> Iterator[li
         yield batch
 
 
-def _size(path: str) -> int:
-    try:
-        return os.path.getsize(path)
-    except OSError:  # URLs and vanished files: progress without an ETA
-        return 0
-
-
 def _versions() -> dict[str, str]:
     out = {"provcheck": __version__, "python": platform.python_version()}
     for dist in ("numpy", "rapidfuzz", "xxhash", "pyarrow"):
@@ -491,15 +486,15 @@ def scan(
     if options.shard is not None:
         # What every share sees (discovery, dataset cards) belongs to the first share only, so
         # that a merge counts it once; the files themselves are dealt out (``scan.partial``).
-        files, shard_info = share(files, options.shard, _size)
+        files, shard_info = share(files, options.shard, file_size)
         if options.shard.index != 1:
             not_scanned, tally.errors, declarations, declaration_errors = [], [], [], []
     for error in declaration_errors:
         tally.errors.append(error)
         progress.error(error)
-    tally.bytes_total = sum(_size(fs_path) for _, fs_path in files)
+    tally.bytes_total = sum(file_size(fs_path) for _, fs_path in files)
     recipe = BatchMatcher(
-        index.path,
+        options.index_url or index.path,
         options.match,
         options.roles,
         options.records,

@@ -118,6 +118,14 @@ def deal(sizes: Sequence[int], count: int) -> list[int]:
     return out
 
 
+def file_size(path: str) -> int:
+    """A file's size; 0 for URLs and vanished files (progress without an ETA, dealt as empty)."""
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
+
+
 def share(
     files: list[tuple[str, str]], shard: Shard, size: Callable[[str], int]
 ) -> tuple[list[tuple[str, str]], dict[str, Any]]:
