@@ -362,8 +362,9 @@ def test_workers_read_their_own_files_and_the_reports_equal_the_local_engine(
 def test_split_files_are_read_in_byte_ranges_by_several_workers_with_the_same_results(
     tmp_path: Path, index_dir: Path, ray_cluster: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Large JSON Lines files are cut into byte ranges (here: 2 KB) read by different actors;
-    lines, record positions, matches, errors and digests are those of one reader."""
+    """Large JSON Lines files are cut into byte ranges (here: 2 KB), Parquet files into runs of
+    row groups, read by different actors; lines, record positions, matches, errors and digests
+    are those of one reader."""
     import provcheck.scan.remote as remote
 
     data = tmp_path / "big"
@@ -375,8 +376,13 @@ def test_split_files_are_read_in_byte_ranges_by_several_workers_with_the_same_re
     with open(data / "a.jsonl", "a", encoding="utf-8") as fh:
         fh.write("\n{broken\n" + json.dumps({"text": REFERENCE_TEXTS[2]}))
     write_jsonl(data / "b.jsonl", rows[:10])
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table({"text": [r["text"] for r in rows]}), data / "c.parquet", row_group_size=4)
     monkeypatch.setattr(remote, "SPLIT_BYTES", 2048)
     assert remote.splittable(str(data / "a.jsonl"), 2048) >= 8
+    assert len(remote.row_group_units(str(data / "c.parquet"), str(data / "c.parquet"), 2048) or []) >= 4
     reports = {}
     for engine in ("local", "ray"):
         out = tmp_path / f"{engine}.json"
@@ -386,7 +392,7 @@ def test_split_files_are_read_in_byte_ranges_by_several_workers_with_the_same_re
         run_cli(args, code=4)
         reports[engine] = json.loads(out.read_text())
     local, ray = reports["local"], reports["ray"]
-    assert ray["run"]["reading"] == "workers" and len(local["matches"]) == 20
+    assert ray["run"]["reading"] == "workers" and len(local["matches"]) == 35
     assert _stable(ray) == _stable(local)
 
 

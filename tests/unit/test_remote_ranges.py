@@ -105,3 +105,28 @@ def test_a_unit_matcher_reads_ranges_without_ray(tmp_path: Path, index_dir: Path
     assert [m.id for m in matches] == [m.id for m in whole.matches] and len(matches) == 8
     assert [m.record.location for m in matches] == [m.record.location for m in whole.matches]
     assert outs[-1] == whole.sha256
+
+
+def test_parquet_row_groups_read_as_the_whole_file(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from provcheck.scan.remote import read_row_groups, row_group_units
+
+    path = tmp_path / "rows.parquet"
+    texts = [f"text number {i} " + "z" * (i % 13) for i in range(300)]
+    blobs = [t.encode() if i % 7 else b"\xff\xfe not utf-8" for i, t in enumerate(texts)]
+    pq.write_table(pa.table({"text": texts, "blob": blobs}), path, row_group_size=37)
+    whole = list(read_unparsed(str(path), str(path), Limits())[1])
+    units = row_group_units(str(path), str(path), 1500)
+    assert units is not None and len(units) > 3 and units[-1].kind == "digest"
+    got = [item for u in units[:-1] for item in read_row_groups(u, Limits())[1]]
+    assert got == whole and len(got) == 300
+    assert row_group_units(str(path), str(path), 10**9) is None
+    numbers = tmp_path / "numbers.parquet"
+    pq.write_table(pa.table({"n": list(range(100))}), numbers, row_group_size=10)
+    units = row_group_units(str(numbers), str(numbers), 100)
+    assert units is not None
+    first = list(read_row_groups(units[0], Limits())[1])
+    assert len(first) == 1 and "no column can hold text" in first[0].message
+    assert list(read_row_groups(units[1], Limits())[1]) == []

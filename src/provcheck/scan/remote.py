@@ -29,7 +29,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
 from provcheck.inputs import Limits, read_unparsed, reader_for
+from provcheck.inputs.base import RawRecord
 from provcheck.inputs.jsonl import JsonlReader
+from provcheck.inputs.parquet import ParquetReader
 from provcheck.inputs.source import InputSource, binary_content, is_url, sniff_compression
 from provcheck.model import ErrorKind, MarkerHit, Match, RecordError
 from provcheck.runtime.executors import WorkerPlan, executor_for
@@ -63,6 +65,8 @@ class WorkUnit:
     """Lines of the file before the range."""
     first_index: int = 0
     """Records of the file before the range."""
+    groups: tuple[int, ...] = ()
+    """Parquet: the row groups to read (``start``/``end`` unused); empty for other files."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +110,9 @@ class UnitMatcher:
                 return count_range(unit, limits)
             if unit.kind == "digest":
                 return file_sha256(unit.fs_path)
-            if unit.end is None:
+            if unit.groups:
+                source, items = read_row_groups(unit, limits)
+            elif unit.end is None:
                 source, items = read_unparsed(unit.display, unit.fs_path, limits)
             else:
                 source, items = read_range(unit, limits)
@@ -257,6 +263,79 @@ def read_range(unit: WorkUnit, limits: Limits) -> tuple[InputSource, Iterator[An
     return source, items()
 
 
+def read_row_groups(unit: WorkUnit, limits: Limits) -> tuple[InputSource, Iterator[Any]]:
+    """Rows of some row groups of a Parquet file, numbered as the whole-file reader numbers
+    them (``inputs.parquet``: the same conversion of each value). The file-level check (a
+    column that can hold text) is the first unit's, so that it is reported once."""
+    source = InputSource(path=unit.display, fs_path=unit.fs_path, limits=limits)
+
+    def items() -> Iterator[Any]:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        from provcheck.inputs import parquet as pqr
+
+        index = unit.first_index
+        try:
+            parquet = pq.ParquetFile(unit.fs_path)
+            if not any(pqr._may_hold_text(f.type) for f in parquet.schema_arrow):
+                if unit.groups[0] == 0:
+                    yield from ParquetReader().read(source)  # its located error, as a whole-file read
+                return
+            for batch in parquet.iter_batches(batch_size=pqr._BATCH, row_groups=list(unit.groups)):
+                batch, raw = pqr._as_text(batch)
+                for row in batch.to_pylist():
+                    for name in raw:
+                        row[name] = pqr._decoded(row[name])
+                    yield RawRecord(index=index, line=None, data=row)
+                    index += 1
+            source.consumed = sum(parquet.metadata.row_group(g).total_byte_size for g in unit.groups)
+        except (pa.ArrowException, OSError, ValueError) as exc:
+            where = "the file" if index == 0 else f"row {index}"
+            yield RecordError(
+                unit.display,
+                ErrorKind.FILE,
+                f"not a readable Parquet file at {where}: {exc}",
+                index=index if index else None,
+            )
+
+    return source, items()
+
+
+def row_group_units(display: str, fs_path: str, split_bytes: int) -> list[WorkUnit] | None:
+    """A large, plain, local Parquet file as units of consecutive row groups of about
+    ``split_bytes`` (from its footer only), then its digest; None to read it whole."""
+    if split_bytes <= 0 or is_url(fs_path) or not isinstance(reader_for(fs_path), ParquetReader):
+        return None
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        if os.path.getsize(fs_path) <= split_bytes:
+            return None
+        with open(fs_path, "rb") as fh:
+            if sniff_compression(fh.read(8)) is not None:
+                return None
+        meta = pq.ParquetFile(fs_path).metadata
+    except (OSError, ValueError, pa.ArrowException):
+        return None  # the whole-file reader reports it, located
+    if meta.num_row_groups < 2:
+        return None
+    units: list[WorkUnit] = []
+    groups: list[int] = []
+    size = first = rows = 0
+    for g in range(meta.num_row_groups):
+        group = meta.row_group(g)
+        if groups and size + group.total_byte_size > split_bytes:
+            units.append(WorkUnit(display, fs_path, first_index=first, groups=tuple(groups)))
+            groups, size, first = [], 0, rows
+        groups.append(g)
+        size += group.total_byte_size
+        rows += group.num_rows
+    units.append(WorkUnit(display, fs_path, first_index=first, groups=tuple(groups)))
+    return [*units, WorkUnit(display, fs_path, "digest")] if len(units) > 1 else None
+
+
 def file_sha256(path: str) -> str:
     """The sha256 of a file's bytes."""
     digest = hashlib.sha256()
@@ -291,7 +370,10 @@ def splittable(fs_path: str, split_bytes: int) -> int:
 
 
 def plan_units(
-    files: list[tuple[str, str]], parts: list[int], run: Callable[[list[WorkUnit]], list[Any]]
+    files: list[tuple[str, str]],
+    parts: list[int],
+    run: Callable[[list[WorkUnit]], list[Any]],
+    row_groups: list[list[WorkUnit] | None] | None = None,
 ) -> list[list[WorkUnit]]:
     """The units of each file: the whole file, or ``parts`` byte ranges whose first line and
     record numbers come from a first pass of counts (``run`` runs units on the workers and
@@ -304,9 +386,10 @@ def plan_units(
         counts += [WorkUnit(display, fs_path, "count", cuts[-1][i], cuts[-1][i + 1]) for i in range(k - 1)]
     counted = iter(run(counts))
     out: list[list[WorkUnit]] = []
-    for (display, fs_path), k, at in zip(files, parts, cuts, strict=True):
+    for i, ((display, fs_path), k, at) in enumerate(zip(files, parts, cuts, strict=True)):
         if k == 1:
-            out.append([WorkUnit(display, fs_path)])
+            groups = row_groups[i] if row_groups else None
+            out.append(groups or [WorkUnit(display, fs_path)])
             continue
         units, line, index = [], 0, 0
         for i in range(k):
@@ -327,13 +410,17 @@ def scan_on_workers(
     split_bytes: int | None = None,
 ) -> WorkerPlan:
     """Read and match ``files`` on Ray actors; their results go to ``tally`` in file order."""
-    parts = [splittable(fs_path, SPLIT_BYTES if split_bytes is None else split_bytes) for _, fs_path in files]
+    size = SPLIT_BYTES if split_bytes is None else split_bytes
+    parts = [splittable(fs_path, size) for _, fs_path in files]
+    row_groups = [
+        row_group_units(d, f, size) if k == 1 else None for (d, f), k in zip(files, parts, strict=True)
+    ]
     make = UnitMatcher(recipe, options.limits, options.batch_size)
     # Sized as the driver's batches would be (usable CPUs, or the cluster), with units for batches.
-    nominal = iter(range(sum(parts)))
+    nominal = iter(range(sum(parts) + sum(len(u) - 1 for u in row_groups if u)))
     pool, _ = executor_for(make, nominal, options.workers, "ray", options.address)  # type: ignore[arg-type]
     try:
-        groups = plan_units(files, parts, lambda units: list(pool.map(iter(units))))
+        groups = plan_units(files, parts, lambda units: list(pool.map(iter(units))), row_groups)
         flat = [u for group in groups for u in group]
         outputs = pool.map(iter(flat))
         for group in groups:
