@@ -111,7 +111,9 @@ def measured_scan(index: Path, data: Path, address: str, workers: int, driver_re
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--files", type=int, default=12, help="small files (each read whole by one actor)")
     parser.add_argument("--file-mb", type=float, default=1.0)
     parser.add_argument("--big-mb", type=float, default=4.0, help="one large file, read in byte ranges")
@@ -135,7 +137,9 @@ def main() -> None:
     ][: args.refs]
     write_jsonl(work / "refs.jsonl", refs)
     index = work / "index"
-    r = run([*PROVCHECK, "index", "add", str(index), str(work / "refs.jsonl"), "--source", "alpacaeval", "-q"])
+    r = run(
+        [*PROVCHECK, "index", "add", str(index), str(work / "refs.jsonl"), "--source", "alpacaeval", "-q"]
+    )
     assert r.code == 0, r.stderr
     data = work / "data"
     data.mkdir()
@@ -181,7 +185,8 @@ def main() -> None:
         ("rchar_per_input_mb", "bytes read by driver per input MB"),
     ]
     print(
-        f"\n## {args.nodes} Ray nodes x {args.cpus} CPU, {before['input_mb']:.1f} MB in {args.files + 1} files "
+        f"\n## {args.nodes} Ray nodes x {args.cpus} CPU, {before['input_mb']:.1f} MB "
+        f"in {args.files + 1} files "
         f"({before['records']:,} records, {before['matches']:,} matches), index of {len(refs):,} texts\n"
     )
     print(table([c[1] for c in cols], [[run_[k] for k, _ in cols] for run_ in (before, after)]))
