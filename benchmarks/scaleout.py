@@ -110,6 +110,21 @@ def measured_scan(index: Path, data: Path, address: str, workers: int, driver_re
     }
 
 
+def unrelated(rows: list[dict[str, Any]], held_out: set[str], path: Path, size: int) -> int:
+    """Records that match nothing in the index: each instruction with a number, repeated."""
+    count = written = 0
+    with open(path, "w", encoding="utf-8") as fh:
+        while written < size:
+            for r in rows:
+                line = json.dumps({"id": f"u{count}", "text": f"{r['instruction']} ({count})"}) + "\n"
+                fh.write(line)
+                written += len(line.encode())
+                count += 1
+                if written >= size:
+                    break
+    return count
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -121,6 +136,12 @@ def main() -> None:
     parser.add_argument("--nodes", type=int, default=3, help="Ray nodes (the head included)")
     parser.add_argument("--cpus", type=int, default=1, help="CPUs per node")
     parser.add_argument("--refs", type=int, default=20000, help="reference texts in the index")
+    parser.add_argument(
+        "--unrelated",
+        action="store_true",
+        help="candidates that do not match: the instructions alone (the index holds the answers), "
+        "to see the driver's cost without matches",
+    )
     parser.add_argument("--out", default="build/bench")
     args = parser.parse_args()
     require_corpora()
@@ -143,9 +164,10 @@ def main() -> None:
     assert r.code == 0, r.stderr
     data = work / "data"
     data.mkdir()
+    make = unrelated if args.unrelated else candidates
     for i in range(args.files):
-        candidates(rows, held_out, data / f"part-{i:03d}.jsonl", int(args.file_mb * 2**20))
-    candidates(rows, held_out, data / "big.jsonl", int(args.big_mb * 2**20))
+        make(rows, held_out, data / f"part-{i:03d}.jsonl", int(args.file_mb * 2**20))
+    make(rows, held_out, data / "big.jsonl", int(args.big_mb * 2**20))
 
     import ray
     from ray.cluster_utils import Cluster
@@ -198,7 +220,9 @@ def main() -> None:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     summary = {"args": vars(args), "before": before, "after": after, "identical": identical}
-    (out / "scaleout.json").write_text(json.dumps(summary, indent=2))
+    (out / ("scaleout-unrelated.json" if args.unrelated else "scaleout.json")).write_text(
+        json.dumps(summary, indent=2)
+    )
     sys.exit(0 if identical else 1)
 
 
