@@ -260,3 +260,22 @@ def test_waivers_are_counted_over_every_share(
     _scan(index_dir, dataset, policy, "--waivers", waivers, "--shard", "3/3", "--partial", other, code=-1)
     r = run_cli(["merge", parts[0], parts[1], other], code=2)
     assert "waivers_digest differs" in r.stderr and str(other) in r.stderr
+
+
+def test_a_partial_with_values_of_the_wrong_type_is_refused(
+    tmp_path: Path, index_dir: Path, dataset: Path, policy: Path
+) -> None:
+    """A hand-edited partial (a number where a path goes, a string where a record goes) is a
+    located error, not a traceback in a report."""
+    (part,) = _shards(tmp_path, index_dir, dataset, policy, 1, [1])
+    lines = gzip.decompress(part.read_bytes()).decode().splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith('{"match"'))
+    for position, value in ((0, 12345), (1, "oops")):  # the id a number; the record a string
+        item = json.loads(lines[at])
+        item["match"]["f"][position] = value
+        broken = tmp_path / "broken.partial"
+        broken.write_bytes(
+            gzip.compress("\n".join([*lines[:at], json.dumps(item), *lines[at + 1 :]]).encode())
+        )
+        r = run_cli(["merge", broken], code=2)
+        assert f"{broken}:{at + 1}: invalid partial" in r.stderr and "Traceback" not in r.stderr

@@ -29,10 +29,13 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import functools
 import gzip
 import hashlib
 import json
 import os
+import types
+import typing
 import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -188,7 +191,32 @@ def decode(data: Any) -> Any:
         raise ValueError(f"unknown value type {name!r}")
     if "$e" in data:
         return cls(data["v"])
-    return cls(*(decode(v) for v in data["f"]))
+    values = [decode(v) for v in data["f"]]
+    for (field_name, allowed), value in zip(_simple_fields(cls), values, strict=False):
+        if allowed and not isinstance(value, allowed):
+            raise ValueError(f"{name}.{field_name}: {type(value).__name__} where {allowed} was expected")
+    return cls(*values)
+
+
+_SIMPLE = {str: (str,), int: (int,), float: (int, float), bool: (bool,), type(None): (type(None),)}
+
+
+@functools.cache
+def _simple_fields(cls: type) -> tuple[tuple[str, tuple[type, ...]], ...]:
+    """Per field, the types it accepts when they are plain (str, int, float, bool, None), model
+    values or enums, or unions of these; () for anything else (tuples, mappings: not checked)."""
+    hints = typing.get_type_hints(cls)
+    out = []
+    for f in dataclasses.fields(cls):
+        hint = hints.get(f.name)
+        parts = typing.get_args(hint) if isinstance(hint, types.UnionType) else (hint,)
+        # NewType ids are their base type; an enum must be its own class, not a lookalike string.
+        base = [getattr(p, "__supertype__", None) or typing.get_origin(p) or p for p in parts]
+        models = set(_CLASSES.values())
+        simple = all(b in _SIMPLE or b in models for b in base)
+        allowed = tuple(t for b in base for t in _SIMPLE.get(b, (b,))) if simple else ()
+        out.append((f.name, allowed))
+    return tuple(out)
 
 
 # --- writing -------------------------------------------------------------------------------
