@@ -106,7 +106,9 @@ def merge(
         from provcheck.report.pdf import check_available
 
         check_available()
-    result = merge_partials([read_partial(p) for p in partials])
+    # Every partial's run record and file list are checked before any body is read.
+    heads = [read_partial(p, body=False) for p in partials]
+    result = merge_partials(heads, load=lambda head: read_partial(head.path))
     given = result.run.get("fail_on")
     if fail_on is None:
         # The shards' own threshold, as they recorded it ([] for never).

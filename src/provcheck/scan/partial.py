@@ -306,8 +306,11 @@ class Partial:
         return Shard(int(info["index"]), int(info["count"]))
 
 
-def read_partial(path: str) -> Partial:
-    """A partial file, checked; any fault is a ``MergeError`` naming the file and line."""
+def read_partial(path: str, body: bool = True) -> Partial:
+    """A partial file, checked; any fault is a ``MergeError`` naming the file and line.
+
+    ``body=False`` leaves out the matches and findings (the bulk of a partial): what ``merge``
+    checks first, for every partial, before it reads their bodies one at a time."""
     line_no = 0
     try:
         with gzip.open(path, "rb") as fh:
@@ -338,13 +341,18 @@ def read_partial(path: str) -> Partial:
                 elif "stats" in item:
                     top = item
                 elif "finding" in item:
-                    parts["finding"].append((decode(item["finding"]), item.get("match_at")))
+                    if body:
+                        parts["finding"].append((decode(item["finding"]), item.get("match_at")))
                 else:
                     (kind,) = item.keys()
-                    parts[kind].append(decode(item[kind]))
+                    if body or kind != "match":
+                        parts[kind].append(decode(item[kind]))
             if not ended:
                 raise ValueError("the file ends before its end mark (cut short)")
             matches = tuple(parts["match"])
+            for _, at in parts["finding"]:
+                if at is not None and not (isinstance(at, int) and 0 <= at < len(matches)):
+                    raise ValueError(f"a finding names match {at!r} of {len(matches)}")
             findings = tuple(
                 f if at is None else dataclasses.replace(f, match=matches[at]) for f, at in parts["finding"]
             )
@@ -418,16 +426,22 @@ def _short(value: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-def merge(partials: Sequence[Partial]) -> ScanResult:
-    """One ``ScanResult`` from the shares of a run, as one scan of everything gives it."""
+def merge(partials: Sequence[Partial], load: Callable[[Partial], Partial] | None = None) -> ScanResult:
+    """One ``ScanResult`` from the shares of a run, as one scan of everything gives it.
+
+    ``load``: reads a partial's body when ``partials`` were read without (``body=False``), so
+    that one partial's matches are in memory at a time (the collector spools them to disk)."""
     check_set(partials)
     ordered = sorted(partials, key=lambda p: p.shard.index)
     replay = _Replay()
     collector = Collector(replay)  # type: ignore[arg-type]  # replays stored findings
-    for p in ordered:
+    declared: list[Finding] = []
+    for head in ordered:
+        p = load(head) if load is not None else head
         replay.findings = [f for f in p.findings if f.declaration is None]
+        declared += [f for f in p.findings if f.declaration is not None]
         collector.add(p.matches, ())
-    replay.findings = [f for p in ordered for f in p.findings if f.declaration is not None]
+    replay.findings = declared
     collector.declarations(())
     collected = collector.finish()
     order = {path: i for i, (path, _, _) in enumerate(ordered[0].run["shard"]["files"])}
