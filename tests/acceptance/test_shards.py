@@ -279,3 +279,61 @@ def test_a_partial_with_values_of_the_wrong_type_is_refused(
         )
         r = run_cli(["merge", broken], code=2)
         assert f"{broken}:{at + 1}: invalid partial" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_dataset_cards_are_judged_against_every_shares_matches(tmp_path: Path) -> None:
+    """The demo's card declares apache-2.0 while a record in another share copies CC-BY-NC
+    material: the card's finding needs every share's matches, so the merge evaluates cards
+    (with the policy and waivers read again and checked against the run record)."""
+    from helpers import ROOT
+
+    demo = ROOT / "fixtures" / "demo"
+    index = tmp_path / "index"
+    run_cli(["index", "build", index, "--sources", demo / "sources.yaml", "-q"])
+    base = [
+        "scan",
+        demo / "dataset",
+        "-i",
+        index,
+        "-p",
+        demo / "policy.yaml",
+        "--waivers",
+        demo / "waivers.yaml",
+        "-q",
+    ]
+    full = tmp_path / "full.json"
+    run_cli([*base, "-f", "json", "-o", full], code=1)
+    one = json.loads(full.read_text())
+    assert "declared-licence-contradicts-matched-noncommercial" in {f["rule"] for f in one["findings"]}
+    parts = []
+    for i in (1, 2):
+        parts.append(tmp_path / f"d{i}.partial")
+        _scan_args = [*base, "--shard", f"{i}/2", "--partial", parts[-1]]
+        result = CliRunner().invoke(cli, [str(a) for a in _scan_args], catch_exceptions=False)
+        assert result.exit_code in (0, 1, 4), result.stderr
+    merged = tmp_path / "merged.json"
+    run_cli(["merge", *parts, "-f", "json", "-o", merged, "-q"], code=1)
+    assert _stable(json.loads(merged.read_text())) == _stable(one)
+    # A policy edited after the shards ran is refused.
+    edited = tmp_path / "policy.yaml"
+    edited.write_text((demo / "policy.yaml").read_text())
+    parts2 = []
+    for i in (1, 2):
+        parts2.append(tmp_path / f"e{i}.partial")
+        args = [
+            "scan",
+            demo / "dataset",
+            "-i",
+            index,
+            "-p",
+            edited,
+            "-q",
+            "--shard",
+            f"{i}/2",
+            "--partial",
+            parts2[-1],
+        ]
+        assert CliRunner().invoke(cli, [str(a) for a in args]).exit_code in (0, 1, 4)
+    edited.write_text(edited.read_text() + "\n# edited\n")
+    r = run_cli(["merge", *parts2, "-q"], code=2)
+    assert "changed since the shards ran" in r.stderr

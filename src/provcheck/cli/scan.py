@@ -447,7 +447,7 @@ def scan(
         stderr.print(printable(f"note: {cache.problem}"), markup=False)
     width = shutil.get_terminal_size((120, 24)).columns
     if partial_path is not None:
-        write_partial(partial_path, result)
+        write_partial(partial_path, result, settings.index)
         if not quiet:
             stderr.print(printable(f"partial of shard {shard} written to {partial_path}"), markup=False)
     if decision is not None:

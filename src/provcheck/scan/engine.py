@@ -512,7 +512,8 @@ def scan(
         )
         tally.errors.append(RecordError(path, ErrorKind.LIMIT, message))
     tally.errors.sort(key=lambda e: (e.path, -1 if e.index is None else e.index, e.line or 0))
-    tally.results.declarations(declarations)
+    if options.shard is None:  # a share's: evaluated by the merge, over every share's matches
+        tally.results.declarations(declarations)
     collected = tally.results.finish()
     elapsed = time.perf_counter() - started
     info: dict[str, Any] = {

@@ -20,44 +20,36 @@ byte ranges are left to the Ray engine).
 What every share sees alike — files found but not read, discovery errors, dataset cards and
 their findings — belongs to share 1 only, so that the merge counts it once.
 
-The partial is gzip-compressed JSON Lines of plain data: the model's dataclasses are written
-as ``{"$d": name, "f": [fields]}`` and read back only for names of ``provcheck.model``, so a
-partial someone else wrote cannot run code (unlike pickle).
+The partial is gzip-compressed JSON Lines of plain data (``scan.plaindata``): a partial
+someone else wrote cannot run code (unlike pickle), and values of the wrong type are refused.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import enum
-import functools
+import datetime as dt
 import gzip
 import hashlib
 import json
 import os
-import types
-import typing
 import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
 
 from provcheck import model
-from provcheck.errors import UsageError
+from provcheck.errors import ProvcheckError, UsageError
+from provcheck.index import ReferenceIndex
+from provcheck.index.remote import local_index
 from provcheck.model import Finding, Match, ScanResult, ScanStats, WaiverReport
+from provcheck.policy import Evaluator, Use, default_policy, load_policy
+from provcheck.scan.plaindata import decode, encode
 from provcheck.scan.results import Collector
 from provcheck.support.atomic import is_special, same_file, write_atomic
+from provcheck.waivers import Applier, load_waivers
 
 FORMAT = "provcheck-partial"
 VERSION = 1
-
-_CLASSES: dict[str, type] = {
-    name: cls
-    for name, cls in vars(model).items()
-    if isinstance(cls, type)
-    and (cls.__module__ == model.__name__ or cls.__module__.startswith(model.__name__ + "."))
-    and (dataclasses.is_dataclass(cls) or issubclass(cls, enum.Enum))
-}
-"""The only classes a partial may name: the model's values."""
 
 SAME_RUN = (
     ("versions",),
@@ -148,77 +140,6 @@ def share(
     return mine, info
 
 
-# --- the codec -----------------------------------------------------------------------------
-
-
-def encode(value: Any) -> Any:
-    """A model value as plain JSON data (tuples, sets and enums marked, so they come back)."""
-    if value is None or (isinstance(value, (bool, int, float, str)) and not isinstance(value, enum.Enum)):
-        return value
-    if isinstance(value, enum.Enum):
-        return {"$e": type(value).__name__, "v": value.value}
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {
-            "$d": type(value).__name__,
-            "f": [encode(getattr(value, f.name)) for f in dataclasses.fields(value)],
-        }
-    if isinstance(value, tuple):
-        return {"$t": [encode(v) for v in value]}
-    if isinstance(value, (frozenset, set)):
-        return {"$s": sorted((encode(v) for v in value), key=repr)}
-    if isinstance(value, list):
-        return [encode(v) for v in value]
-    if isinstance(value, Mapping):
-        return {"$m": [[encode(k), encode(v)] for k, v in value.items()]}
-    raise TypeError(f"cannot write a {type(value).__name__} into a partial")
-
-
-def decode(data: Any) -> Any:
-    """The inverse of ``encode``; only the model's classes are built."""
-    if isinstance(data, list):
-        return [decode(v) for v in data]
-    if not isinstance(data, dict):
-        return data
-    if "$t" in data:
-        return tuple(decode(v) for v in data["$t"])
-    if "$s" in data:
-        return frozenset(decode(v) for v in data["$s"])
-    if "$m" in data:
-        return {decode(k): decode(v) for k, v in data["$m"]}
-    name = data.get("$d", data.get("$e"))
-    cls = _CLASSES.get(name) if isinstance(name, str) else None
-    if cls is None:
-        raise ValueError(f"unknown value type {name!r}")
-    if "$e" in data:
-        return cls(data["v"])
-    values = [decode(v) for v in data["f"]]
-    for (field_name, allowed), value in zip(_simple_fields(cls), values, strict=False):
-        if allowed and not isinstance(value, allowed):
-            raise ValueError(f"{name}.{field_name}: {type(value).__name__} where {allowed} was expected")
-    return cls(*values)
-
-
-_SIMPLE = {str: (str,), int: (int,), float: (int, float), bool: (bool,), type(None): (type(None),)}
-
-
-@functools.cache
-def _simple_fields(cls: type) -> tuple[tuple[str, tuple[type, ...]], ...]:
-    """Per field, the types it accepts when they are plain (str, int, float, bool, None), model
-    values or enums, or unions of these; () for anything else (tuples, mappings: not checked)."""
-    hints = typing.get_type_hints(cls)
-    out = []
-    for f in dataclasses.fields(cls):
-        hint = hints.get(f.name)
-        parts = typing.get_args(hint) if isinstance(hint, types.UnionType) else (hint,)
-        # NewType ids are their base type; an enum must be its own class, not a lookalike string.
-        base = [getattr(p, "__supertype__", None) or typing.get_origin(p) or p for p in parts]
-        models = set(_CLASSES.values())
-        simple = all(b in _SIMPLE or b in models for b in base)
-        allowed = tuple(t for b in base for t in _SIMPLE.get(b, (b,))) if simple else ()
-        out.append((f.name, allowed))
-    return tuple(out)
-
-
 # --- writing -------------------------------------------------------------------------------
 
 
@@ -239,8 +160,13 @@ def run_record(run: Mapping[str, object]) -> Any:
     return json.loads(json.dumps(run, default=str))
 
 
-def write_partial(path: str, result: ScanResult) -> None:
-    """Write ``result`` (a scan with ``ScanOptions.shard``) as a partial, atomically."""
+def write_partial(path: str, result: ScanResult, index: str) -> None:
+    """Write ``result`` (a scan with ``ScanOptions.shard`` against ``index``) as a partial,
+    atomically. The index's sources go with it: the merge evaluates the dataset cards."""
+    opened = ReferenceIndex(local_index(index))
+    if opened.digest != _entry(result.run, ("index", "digest")):
+        raise UsageError(f"--index {index} changed during the scan; the partial was not written")
+    sources = opened.sources
     run = dict(run_record(result.run))
     if "shard" not in run:
         raise UsageError("--partial needs --shard I/N (a partial is one share of a run)")
@@ -248,7 +174,12 @@ def write_partial(path: str, result: ScanResult) -> None:
 
     def lines() -> Iterator[Any]:
         yield {"format": FORMAT, "version": VERSION, "run": run}
-        yield {"stats": encode(result.stats), "markers": result.markers, "waivers": encode(result.waivers)}
+        yield {
+            "stats": encode(result.stats),
+            "markers": result.markers,
+            "waivers": encode(result.waivers),
+            "sources": encode(dict(sources)),
+        }
         for summary in result.files:
             yield {"file": encode(summary)}
         for e in result.errors:
@@ -299,6 +230,8 @@ class Partial:
     declarations: tuple[model.Declaration, ...]
     matches: tuple[Match, ...]
     findings: tuple[Finding, ...]
+    sources: Mapping[str, model.SourceInfo]
+    """The index's sources (for the evaluation of dataset cards at the merge)."""
 
     @property
     def shard(self) -> Shard:
@@ -368,6 +301,7 @@ def read_partial(path: str, body: bool = True) -> Partial:
                 declarations=tuple(parts["declaration"]),
                 matches=matches,
                 findings=findings,
+                sources=_sources(decode(top.get("sources", {"$m": []}))),
             )
     except OSError as exc:
         raise MergeError(f"{path}: cannot read the partial: {exc.strerror or exc}") from None
@@ -375,6 +309,14 @@ def read_partial(path: str, body: bool = True) -> Partial:
         raise MergeError(f"{path}: not a complete partial (cut short or not gzip): {exc}") from None
     except (ValueError, KeyError, TypeError, IndexError) as exc:
         raise MergeError(f"{path}:{line_no}: invalid partial: {exc}") from None
+
+
+def _sources(value: Any) -> dict[str, model.SourceInfo]:
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and isinstance(v, model.SourceInfo) for k, v in value.items()
+    ):
+        raise ValueError("the index sources are not a map of names to sources")
+    return value
 
 
 def _entry(run: Mapping[str, Any], keys: tuple[str, ...]) -> Any:
@@ -435,13 +377,15 @@ def merge(partials: Sequence[Partial], load: Callable[[Partial], Partial] | None
     ordered = sorted(partials, key=lambda p: p.shard.index)
     replay = _Replay()
     collector = Collector(replay)  # type: ignore[arg-type]  # replays stored findings
-    declared: list[Finding] = []
+    declarations = [d for p in ordered for d in p.declarations]
+    cards = _Cards(ordered[0]) if declarations else None
     for head in ordered:
         p = load(head) if load is not None else head
-        replay.findings = [f for f in p.findings if f.declaration is None]
-        declared += [f for f in p.findings if f.declaration is not None]
+        replay.findings = list(p.findings)
         collector.add(p.matches, ())
-    replay.findings = declared
+        if cards is not None:
+            cards.evaluator.matches(p.matches)  # what the cards' rules compare with
+    replay.findings = cards.findings(declarations) if cards is not None else []
     collector.declarations(())
     collected = collector.finish()
     order = {path: i for i, (path, _, _) in enumerate(ordered[0].run["shard"]["files"])}
@@ -467,13 +411,64 @@ def merge(partials: Sequence[Partial], load: Callable[[Partial], Partial] | None
         files=files,
         stats=stats,
         run=_merged_run(ordered),
-        waivers=_merged_waivers([p.waivers for p in ordered]),
+        waivers=_merged_waivers(
+            [p.waivers for p in ordered] + ([cards.report()] if cards is not None else [])
+        ),
         markers=sum(p.markers for p in ordered),
         declarations=tuple(d for p in ordered for d in p.declarations),
         counts=collected.counts,
         unruled=collected.unruled,
         not_scanned=tuple(n for p in ordered for n in p.not_scanned),
     )
+
+
+class _Cards:
+    """Evaluates the dataset cards of a run at its merge: their rules compare what a card
+    declares with what every share's records matched, which no share saw alone. The policy and
+    the waivers file are read again from where the shares read them, and refused if they
+    changed since (their digests are in the run record)."""
+
+    def __init__(self, first: Partial) -> None:
+        run = first.run
+        policy_info: dict[str, Any] = run["policy"] if isinstance(run.get("policy"), dict) else {}
+        path = policy_info.get("path")
+        try:
+            policy = (
+                load_policy(path, allow_outside=bool(run.get("allow_include_outside")))
+                if path
+                else default_policy()
+            )
+        except ProvcheckError as exc:
+            raise MergeError(
+                f"{first.path}: the run's policy {path} cannot be read again for its dataset cards: "
+                f"{exc.message}",
+                hint="run merge where the shards ran (paths in the run record are relative to it)",
+            ) from None
+        if (policy.digest or None) != policy_info.get("digest"):
+            raise MergeError(f"{first.path}: the policy {path} changed since the shards ran (digest differs)")
+        u: dict[str, Any] = run["use"] if isinstance(run.get("use"), dict) else {}
+        use = Use(
+            frozenset(u.get("purpose") or ()),
+            u.get("commercial"),
+            u.get("distributed"),
+            u.get("research_only"),
+        )
+        self.evaluator = Evaluator(policy, use, dict(first.sources))
+        self.applier: Applier | None = None
+        waivers = run.get("waivers")
+        if isinstance(waivers, str):
+            if not os.path.isfile(waivers) or file_digest(waivers) != run.get("waivers_digest"):
+                raise MergeError(
+                    f"{first.path}: the waivers file {waivers} is missing or changed since the shards ran"
+                )
+            self.applier = Applier(load_waivers(waivers), dt.datetime.now(dt.timezone.utc).date())
+
+    def findings(self, declarations: Sequence[model.Declaration]) -> list[Finding]:
+        found = self.evaluator.declarations(declarations)
+        return [self.applier(f) for f in found] if self.applier is not None else found
+
+    def report(self) -> WaiverReport | None:
+        return self.applier.report() if self.applier is not None else None
 
 
 class _Replay:
