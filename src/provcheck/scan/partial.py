@@ -17,8 +17,9 @@ the partial records: a file that changed size between two shares' runs makes the
 and the merge refuses them. A file is never split across shares (see docs/scale.md for why
 byte ranges are left to the Ray engine).
 
-What every share sees alike — files found but not read, discovery errors, dataset cards and
-their findings — belongs to share 1 only, so that the merge counts it once.
+What every share sees alike — files found but not read, discovery errors, dataset cards —
+belongs to share 1 only, so that the merge counts it once. The cards' findings are made by the
+merge (``_Cards``): their rules compare a card with what every share's records matched.
 
 The partial is gzip-compressed JSON Lines of plain data (``scan.plaindata``): a partial
 someone else wrote cannot run code (unlike pickle), and values of the wrong type are refused.
