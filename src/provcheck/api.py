@@ -19,6 +19,7 @@ from provcheck.gitscan.changes import ChangeSet
 from provcheck.gitscan.repo import Repo
 from provcheck.gitscan.selection import DiffSelector
 from provcheck.index import ReferenceIndex
+from provcheck.index.remote import is_remote, local_index
 from provcheck.inputs import discover
 from provcheck.inputs.schemas import RecordOptions
 from provcheck.inputs.schemas.base import role_kind
@@ -40,6 +41,7 @@ from provcheck.runtime.executors import default_workers
 from provcheck.runtime.progress import Progress
 from provcheck.scan import engine
 from provcheck.scan.cache import Cache, context_digest, default_dir
+from provcheck.scan.partial import Shard
 from provcheck.waivers import DEFAULT_FILE as DEFAULT_WAIVERS
 from provcheck.waivers import Waivers, load_waivers
 
@@ -71,6 +73,8 @@ class Settings:
     workers_from: str = "default"
     """Who asked for ``workers``: ``command line``, ``configuration`` or ``default`` (all usable
     CPUs). A configuration's value comes with the repository: it is capped like ``-j``."""
+    shard: Shard | None = None
+    """``--shard I/N``: scan this share of the files only (``provcheck.scan.partial``)."""
 
     def waivers_file(self) -> str:
         """The waivers file of this project: the configuration's ``waivers:``, else
@@ -226,7 +230,9 @@ def _scan(
         "use_declared_by": effective.declared_by(),
         "workers_from": settings.workers_from,
     }
-    index = ReferenceIndex(settings.index)
+    index = ReferenceIndex(local_index(settings.index))  # a URL: fetched once per node (index.remote)
+    if is_remote(settings.index):
+        run["index_fetched"] = {"url": settings.index, "copy": index.path}
     options = engine.ScanOptions(
         records=settings.records,
         roles=settings.role_filter(),
@@ -235,6 +241,8 @@ def _scan(
         engine=settings.engine,
         address=settings.address,
         selector=selector,
+        shard=settings.shard,
+        index_url=settings.index if is_remote(settings.index) else None,
     )
     if cache is None:
         result = engine.scan(paths, index, policy, use, options, progress, run=run, waivers=waivers)

@@ -118,6 +118,11 @@ def _cases(t: Path) -> dict[str, Case]:
         "decision_path": Case(
             ["--decision", str(t / "dec.yaml")], lambda run, r, t: run["decision"] == str(t / "dec.yaml")
         ),
+        "shard_text": Case(
+            ["--shard", "1/1", "--partial", str(t / "s.partial")],
+            lambda run, r, t: run["shard"]["count"] == 1 and (t / "s.partial").stat().st_size > 0,
+        ),
+        "partial_path": Case(["--partial", str(t / "p.partial")], refused=True),  # without --shard
     }
 
 

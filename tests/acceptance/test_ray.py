@@ -298,3 +298,131 @@ def test_a_local_ray_instance_leaves_no_token_and_q_keeps_its_log_off_the_termin
     assert not (home / ".ray").exists()
     for line in ("Started a local Ray instance", "Token authentication", "auth_token", " INFO "):
         assert line not in proc.stderr, proc.stderr
+
+
+def _many_files(tmp_path: Path) -> Path:
+    """Twelve files of every container, with copies, unrelated records and unreadable lines."""
+    import gzip
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    data = tmp_path / "many"
+    for i in range(9):
+        rows = [
+            {
+                "id": f"f{i}r{j}",
+                "text": (REFERENCE_TEXTS[(i + j) % 3] if j % 4 == 0 else UNRELATED_TEXT) + f" {j}",
+            }
+            for j in range(5 + i)
+        ]
+        write_jsonl(data / f"part-{i}.jsonl", rows)
+    with open(data / "part-3.jsonl", "a", encoding="utf-8") as fh:
+        fh.write("{broken\n")
+    (data / "zipped.jsonl.gz").write_bytes(
+        gzip.compress("".join(json.dumps({"text": t}) + "\n" for t in REFERENCE_TEXTS).encode())
+    )
+    table = pa.table({"text": [REFERENCE_TEXTS[1], UNRELATED_TEXT] * 20})
+    pq.write_table(table, data / "rows.parquet", row_group_size=7)
+    (data / "rows.csv").write_text("text\n" + "\n".join(json.dumps(t) for t in REFERENCE_TEXTS) + "\n")
+    return data
+
+
+def _stable(doc: object) -> object:
+    volatile = {"started_at", "finished_at", "command", "seconds", "records_per_second", "engine", "reading"}
+    volatile |= {"address", "workers", "workers_requested", "workers_limit", "workers_from"}
+    if isinstance(doc, dict):
+        return {k: _stable(v) for k, v in doc.items() if k not in volatile}
+    if isinstance(doc, list):
+        return [_stable(v) for v in doc]
+    return doc
+
+
+def test_workers_read_their_own_files_and_the_reports_equal_the_local_engine(
+    tmp_path: Path, index_dir: Path, ray_cluster: str
+) -> None:
+    """With --engine ray the actors open the files themselves: the driver sends file names and
+    gets back matches and counts; every report field that is not a time or a worker count is
+    the local engine's."""
+    data = _many_files(tmp_path)
+    reports = {}
+    for engine in ("local", "ray"):
+        out = tmp_path / f"{engine}.json"
+        args = ["scan", data, "-i", index_dir, "-f", "json", "-o", out, "-q", "--engine", engine, "-j", "2"]
+        if engine == "ray":
+            args += ["--address", ray_cluster]
+        run_cli(args, code=4)  # the broken line
+        reports[engine] = json.loads(out.read_text())
+    local, ray = reports["local"], reports["ray"]
+    assert ray["run"]["reading"] == "workers" and local["run"]["reading"] == "driver"
+    assert len(local["files"]) == 12 and len(local["matches"]) >= 30 and local["errors"]
+    assert _stable(ray) == _stable(local)
+
+
+def test_split_files_are_read_in_byte_ranges_by_several_workers_with_the_same_results(
+    tmp_path: Path, index_dir: Path, ray_cluster: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Large JSON Lines files are cut into byte ranges (here: 2 KB), Parquet files into runs of
+    row groups, read by different actors; lines, record positions, matches, errors and digests
+    are those of one reader."""
+    import provcheck.scan.remote as remote
+
+    data = tmp_path / "big"
+    rows = [
+        {"id": f"r{i}", "text": (REFERENCE_TEXTS[i % 3] if i % 3 == 0 else UNRELATED_TEXT) + f" {i}"}
+        for i in range(45)
+    ]
+    write_jsonl(data / "a.jsonl", rows)
+    with open(data / "a.jsonl", "a", encoding="utf-8") as fh:
+        fh.write("\n{broken\n" + json.dumps({"text": REFERENCE_TEXTS[2]}))
+    write_jsonl(data / "b.jsonl", rows[:10])
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table({"text": [r["text"] for r in rows]}), data / "c.parquet", row_group_size=4)
+    monkeypatch.setattr(remote, "SPLIT_BYTES", 2048)
+    assert remote.splittable(str(data / "a.jsonl"), 2048) >= 8
+    assert len(remote.row_group_units(str(data / "c.parquet"), str(data / "c.parquet"), 2048) or []) >= 4
+    reports = {}
+    for engine in ("local", "ray"):
+        out = tmp_path / f"{engine}.json"
+        args = ["scan", data, "-i", index_dir, "-f", "json", "-o", out, "-q", "--engine", engine]
+        if engine == "ray":
+            args += ["--address", ray_cluster]
+        run_cli(args, code=4)
+        reports[engine] = json.loads(out.read_text())
+    local, ray = reports["local"], reports["ray"]
+    assert ray["run"]["reading"] == "workers" and len(local["matches"]) == 35
+    assert _stable(ray) == _stable(local)
+
+
+def test_an_index_url_is_fetched_by_each_node(
+    tmp_path: Path, index_dir: Path, ray_cluster: str, ray_home: Path
+) -> None:
+    """The actors get the URL, not the driver's copy: each node fetches the index into its own
+    cache (here the cluster's HOME) and the findings are the local engine's."""
+    data = _scan_rows(tmp_path)
+    out = {e: tmp_path / f"{e}.json" for e in ("local", "ray")}
+    run_cli(["scan", data, "-i", index_dir, "-f", "json", "-o", out["local"], "-q"])
+    url = f"file://{index_dir}"
+    run_cli(
+        [
+            "scan",
+            data,
+            "-i",
+            url,
+            "-f",
+            "json",
+            "-o",
+            out["ray"],
+            "-q",
+            "--engine",
+            "ray",
+            "--address",
+            ray_cluster,
+        ]
+    )
+    local, ray = (json.loads(p.read_text()) for p in out.values())
+    assert [f["id"] for f in ray["findings"]] == [f["id"] for f in local["findings"]]
+    digest = local["run"]["index"]["digest"]
+    assert (ray_home / ".cache" / "provcheck" / "indexes" / digest / "manifest.json").is_file()

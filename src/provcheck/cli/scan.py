@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 import shutil
@@ -27,6 +28,7 @@ from provcheck.cli.common import (
     stderr,
     write_output,
 )
+from provcheck.cli.merge import check_shard_options
 from provcheck.errors import ExitCode, ProvcheckError, UsageError
 from provcheck.gitscan import changes as changesets
 from provcheck.gitscan.repo import Repo
@@ -40,6 +42,7 @@ from provcheck.report.overview import coverage
 from provcheck.report.serialize import counts_by_action
 from provcheck.report.terminal import printable, printable_lines
 from provcheck.runtime.executors import WorkerPlan
+from provcheck.scan.partial import write_partial
 from provcheck.waivers import DEFAULT_FILE as DEFAULT_WAIVERS
 from provcheck.waivers import Waivers, load_waivers
 
@@ -300,6 +303,21 @@ def summary(result: ScanResult, fail_on: frozenset[Action]) -> str:
     help="Counsel's decision (YAML: decision, conditions, name, role, date) to show in the html, pdf "
     "and json reports; see docs/report.md.",
 )
+@click.option(
+    "--shard",
+    "shard_text",
+    metavar="I/N",
+    default=None,
+    help="Scan only share I of N of the files found (dealt by size, the same in every share); "
+    "needs --partial. Merge the N partials with `provcheck merge`.",
+)
+@click.option(
+    "--partial",
+    "partial_path",
+    metavar="FILE",
+    default=None,
+    help="With --shard: write this share's results here for `provcheck merge` (see docs/scale.md).",
+)
 @options.QUIET
 @handle_errors
 def scan(
@@ -328,6 +346,8 @@ def scan(
     cache_dir: str | None,
     no_cache: bool,
     decision_path: str | None,
+    shard_text: str | None,
+    partial_path: str | None,
     quiet: bool,
 ) -> None:
     """Scan dataset files or directories (PATHS) against INDEX.
@@ -337,6 +357,7 @@ def scan(
     (and nothing blocks). Other codes: docs/exit-codes.md.
     """
     targets = pair_outputs(formats, outputs)
+    shard = check_shard_options(shard_text, partial_path, changed_since, [o for _, o in targets])
     decision = report_decision(decision_path, [fmt for fmt, _ in targets])
     if any(fmt is OutputFormat.PDF and out is None and sys.stdout.isatty() for fmt, out in targets):
         raise UsageError(
@@ -380,6 +401,10 @@ def scan(
         paths = (config.root,)
     given = [*paths, *(p for p in (policy_path, waivers_path, config_path) if p)]
     refuse_outputs_over_inputs([out for _, out in targets if out is not None], given)
+    if partial_path is not None:
+        refuse_outputs_over_inputs([partial_path], given, what="--partial")
+    if shard is not None:
+        settings = dataclasses.replace(settings, shard=shard)
     actions = fail_on_actions(settings.fail_on)
     waivers = waivers_of(settings, waivers_path)
     check_engine(settings.engine, settings.address)
@@ -413,12 +438,18 @@ def scan(
             result, cache = scan_changes(settings, changes, repo, progress, run, waivers)
         else:
             selected, extras = expand_found(paths, config)
+            if shard is not None and shard.index != 1:
+                extras = []  # what every share finds alike is share 1's (scan.partial)
             result, cache = scan_paths(settings, selected, progress, run, waivers, extras)
     finally:
         progress.close()
     if cache is not None and cache.problem and not quiet:
         stderr.print(printable(f"note: {cache.problem}"), markup=False)
     width = shutil.get_terminal_size((120, 24)).columns
+    if partial_path is not None:
+        write_partial(partial_path, result, settings.index)
+        if not quiet:
+            stderr.print(printable(f"partial of shard {shard} written to {partial_path}"), markup=False)
     if decision is not None:
         check_decision(decision, result)
     for fmt, out in targets:

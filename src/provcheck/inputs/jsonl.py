@@ -85,9 +85,13 @@ class JsonlReader:
         stream: io.BufferedReader,
         limit: int,
         keep: LineFilter | None,
+        first_line: int = 0,
+        first_index: int = 0,
     ) -> Iterator[UnparsedLine | RecordError]:
-        index = 0
-        line_no = 0
+        # ``first_line``/``first_index``: lines and records before ``stream`` (a byte range of
+        # the file read on its own, ``scan.remote``); 0 when the stream is the whole file.
+        index = first_index
+        line_no = first_line
         offset = 0
         depth = source.limits.max_depth
         at = 1  # the line being read when reading stops

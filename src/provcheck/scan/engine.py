@@ -7,7 +7,6 @@ a ``ScanResult`` that every formatter renders.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import platform
 import time
 from collections import Counter, deque
@@ -18,6 +17,7 @@ from typing import Any, Protocol, TypeVar
 
 from provcheck import __version__
 from provcheck.index import ReferenceIndex
+from provcheck.index.remote import local_index
 from provcheck.inputs import (
     Found,
     InputSource,
@@ -48,9 +48,11 @@ from provcheck.model import (
 )
 from provcheck.policy import Evaluator, Policy, Use
 from provcheck.policy.markers import MarkerScanner, MarkerSpec
-from provcheck.runtime.executors import executor_for
+from provcheck.runtime.executors import WorkerPlan, executor_for
 from provcheck.runtime.progress import NullProgress, Progress
 from provcheck.scan.match import Matcher
+from provcheck.scan.partial import Shard, file_size, share
+from provcheck.scan.remote import scan_on_workers
 from provcheck.scan.results import Collector
 from provcheck.support.batching import batched
 from provcheck.waivers import Applier, Waivers
@@ -111,6 +113,10 @@ class ScanOptions:
     """Reads only some records (diff-aware scans); None reads every record of every file."""
     cache: ResultCache | None = None
     """Matches of records seen before; None matches every record."""
+    shard: Shard | None = None
+    """Scan only this share of the files found (``scan --shard I/N``); None scans them all."""
+    index_url: str | None = None
+    """The index's URL when it was fetched (``index.remote``): each worker's node fetches it."""
 
 
 Pending = tuple[str, RawRecord | UnparsedLine]
@@ -176,7 +182,7 @@ class BatchMatcher:
 
     def __call__(self) -> Callable[[list[Pending]], BatchOutput]:
         """Open the index in this process and return the batch function."""
-        matcher = Matcher(ReferenceIndex(self.index_path), self.match)
+        matcher = Matcher(ReferenceIndex(local_index(self.index_path)), self.match)
         scanner = MarkerScanner(self.markers)
         roles, options = self.roles, self.records
 
@@ -392,13 +398,6 @@ def _remembered(batches: Iterator[list[T]], sent: deque[list[T]]) -> Iterator[li
         yield batch
 
 
-def _size(path: str) -> int:
-    try:
-        return os.path.getsize(path)
-    except OSError:  # URLs and vanished files: progress without an ETA
-        return 0
-
-
 def _versions() -> dict[str, str]:
     out = {"provcheck": __version__, "python": platform.python_version()}
     for dist in ("numpy", "rapidfuzz", "xxhash", "pyarrow"):
@@ -407,6 +406,36 @@ def _versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:  # pragma: no cover - declared dependencies
             out[dist] = "missing"
     return out
+
+
+def _read_and_match(
+    files: list[tuple[str, str]],
+    recipe: BatchMatcher,
+    options: ScanOptions,
+    tally: _Tally,
+    progress: Progress,
+) -> WorkerPlan:
+    """Read the files here and match their records in the executor's workers."""
+    pending = read_records(files, options, tally, progress)
+    prefilter = None
+    sent: deque[list[Pending]] = deque()
+    if options.selector is not None or options.cache is not None:
+        prefilter = _Prefilter(options, tally, recipe.markers)
+        pending = prefilter(pending)
+    batches = batched(pending, options.batch_size)
+    if prefilter is not None:
+        batches = _remembered(batches, sent)
+    executor, batches = executor_for(recipe, batches, options.workers, options.engine, options.address)
+    try:
+        for out in executor.map(batches):
+            tally.add(out)
+            if prefilter is not None:
+                prefilter.stored(sent.popleft(), out)
+            progress.records(out.records)
+            progress.position(tally.position(), tally.bytes_total)
+    finally:
+        executor.close()
+    return executor.plan
 
 
 def scan(
@@ -453,36 +482,28 @@ def scan(
     else:
         directories = options.selector.declaring(files, list(paths))
     declarations, declaration_errors = read_declarations(directories)
+    shard_info: dict[str, Any] | None = None
+    if options.shard is not None:
+        # What every share sees (discovery, dataset cards) belongs to the first share only, so
+        # that a merge counts it once; the files themselves are dealt out (``scan.partial``).
+        files, shard_info = share(files, options.shard, file_size)
+        if options.shard.index != 1:
+            not_scanned, tally.errors, declarations, declaration_errors = [], [], [], []
     for error in declaration_errors:
         tally.errors.append(error)
         progress.error(error)
-    tally.bytes_total = sum(_size(fs_path) for _, fs_path in files)
+    tally.bytes_total = sum(file_size(fs_path) for _, fs_path in files)
     recipe = BatchMatcher(
-        index.path,
+        options.index_url or index.path,
         options.match,
         options.roles,
         options.records,
         tuple(MarkerSpec.of(m) for m in policy.markers),
     )
-    pending = read_records(files, options, tally, progress)
-    prefilter = None
-    sent: deque[list[Pending]] = deque()
-    if options.selector is not None or options.cache is not None:
-        prefilter = _Prefilter(options, tally, recipe.markers)
-        pending = prefilter(pending)
-    batches = batched(pending, options.batch_size)
-    if prefilter is not None:
-        batches = _remembered(batches, sent)
-    executor, batches = executor_for(recipe, batches, options.workers, options.engine, options.address)
-    try:
-        for out in executor.map(batches):
-            tally.add(out)
-            if prefilter is not None:
-                prefilter.stored(sent.popleft(), out)
-            progress.records(out.records)
-            progress.position(tally.position(), tally.bytes_total)
-    finally:
-        executor.close()
+    if options.engine == "ray" and options.selector is None and options.cache is None:  # scan.remote
+        plan, reading = scan_on_workers(files, recipe, options, tally, progress), "workers"
+    else:
+        plan, reading = _read_and_match(files, recipe, options, tally, progress), "driver"
     for path, count in tally.unlisted.items():
         most, total = tally.error_limit, tally.files[path].errors
         message = (
@@ -491,7 +512,8 @@ def scan(
         )
         tally.errors.append(RecordError(path, ErrorKind.LIMIT, message))
     tally.errors.sort(key=lambda e: (e.path, -1 if e.index is None else e.index, e.line or 0))
-    tally.results.declarations(declarations)
+    if options.shard is None:  # a share's: evaluated by the merge, over every share's matches
+        tally.results.declarations(declarations)
     collected = tally.results.finish()
     elapsed = time.perf_counter() - started
     info: dict[str, Any] = {
@@ -531,10 +553,11 @@ def scan(
         "waivers": waivers.path if waivers is not None else None,
         "markers": [m.id for m in policy.markers],
         "match": options.match.to_dict(),
-        "workers": executor.plan.used,
-        "workers_requested": executor.plan.requested,
-        "workers_limit": executor.plan.limit,
+        "workers": plan.used,
+        "workers_requested": plan.requested,
+        "workers_limit": plan.limit,
         "engine": options.engine,
+        "reading": reading,
         "roles": str(options.roles) if options.roles else None,
         "turns_selected": tally.selected,
         "roles_seen": sorted(tally.roles)[:50],
@@ -542,6 +565,8 @@ def scan(
         "text_field": options.records.text_field,
         "id_field": options.records.id_field,
     }
+    if shard_info is not None:
+        info["shard"] = shard_info
     info.update(run or {})
     stats = ScanStats(
         files=len(tally.files),

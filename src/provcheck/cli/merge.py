@@ -1,0 +1,160 @@
+"""``provcheck merge``: the reports and exit code of one scan, from the partials of its shards.
+
+``scan --shard I/N --partial FILE`` scans one share of a run's files; ``merge`` checks that
+the partials are all N shares of one run (``provcheck.scan.partial``) and writes what one scan
+of everything would: the same reports, finding ids and exit code.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import sys
+
+import click
+
+from provcheck.cli import options
+from provcheck.cli.common import format_error, handle_errors, pair_outputs, stderr, write_output
+from provcheck.errors import ExitCode, UsageError
+from provcheck.model import ScanResult
+from provcheck.report import OutputFormat, ReportContext, formatter
+from provcheck.report.terminal import printable, printable_lines
+from provcheck.scan.partial import Shard, read_partial, refuse_inputs
+from provcheck.scan.partial import merge as merge_partials
+from provcheck.support import atomic
+
+
+def check_shard_options(
+    shard: str | None, partial: str | None, changed_since: str | None, outputs: list[str | None]
+) -> Shard | None:
+    """``scan --shard I/N --partial FILE``: both or neither, never over another output."""
+    if shard is None and partial is None:
+        return None
+    if shard is None:
+        raise UsageError("--partial needs --shard I/N: a partial is one share of a run")
+    if partial is None:
+        raise UsageError(
+            "--shard needs --partial FILE: the share's results are merged from it (provcheck merge)"
+        )
+    parsed = Shard.parse(shard)
+    if changed_since is not None:
+        raise UsageError("--shard cannot be combined with --changed-since (a diff-aware scan is not sharded)")
+    if partial == "-" or atomic.is_special(partial):
+        raise UsageError(f"--partial {partial}: give a regular file (the partial is gzip data)")
+    if os.path.isdir(partial):
+        raise UsageError(f"--partial {partial} is a directory: give a file name")
+    for out in outputs:
+        if out is not None and out != "-" and atomic.same_file(out, partial):
+            raise UsageError(f"--partial {partial} is also an --output: they would replace each other")
+    return parsed
+
+
+@click.command()
+@click.argument("partials", nargs=-1, required=True, metavar="PARTIAL...")
+@click.option(
+    "-f",
+    "--format",
+    "formats",
+    multiple=True,
+    type=click.Choice([f.value for f in OutputFormat]),
+    help="Report format (default text). Repeatable, paired with --output.",
+)
+@click.option(
+    "-o",
+    "--output",
+    "outputs",
+    multiple=True,
+    metavar="FILE",
+    help="Write the report here ('-' for stdout). Repeatable, paired with --format.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["block", "review", "warn", "info", "never"]),
+    default=None,
+    help="Exit 1 on findings with this action or a more severe one.  [default: the shards' --fail-on]",
+)
+@click.option(
+    "--decision",
+    "decision_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Counsel's decision to show in the html, pdf and json reports (as for scan).",
+)
+@options.QUIET
+@handle_errors
+def merge(
+    partials: tuple[str, ...],
+    formats: tuple[str, ...],
+    outputs: tuple[str, ...],
+    fail_on: str | None,
+    decision_path: str | None,
+    quiet: bool,
+) -> None:
+    """Merge the partials of `scan --shard I/N --partial FILE` (all N of one run) into the
+    reports and exit code one scan of everything gives.
+
+    Exit codes as for scan (docs/exit-codes.md); partials that are not the N shares of one run
+    (missing, given twice, another run) are refused with exit 2.
+    """
+    from provcheck.cli.scan import ERRORS_SHOWN, check_decision, fail_on_actions, report_decision, summary
+
+    targets = pair_outputs(formats, outputs)
+    refuse_inputs([o for _, o in targets if o is not None], list(partials))
+    decision = report_decision(decision_path, [fmt for fmt, _ in targets])
+    if any(fmt is OutputFormat.PDF for fmt, _ in targets):
+        from provcheck.report.pdf import check_available
+
+        check_available()
+    # Every partial's run record and file list are checked before any body is read.
+    heads = [read_partial(p, body=False) for p in partials]
+    result = merge_partials(heads, load=lambda head: read_partial(head.path))
+    given = result.run.get("fail_on")
+    if fail_on is None:
+        # The shards' own threshold, as they recorded it ([] for never).
+        actions = fail_on_actions(_threshold(given))
+    else:
+        actions = fail_on_actions(fail_on)
+        result = _with_fail_on(result, actions)
+    if decision is not None:
+        check_decision(decision, result)
+    width = shutil.get_terminal_size((120, 24)).columns
+    for fmt, out in targets:
+        color = out is None and fmt is OutputFormat.TEXT and sys.stdout.isatty()
+        context = ReportContext(fail_on=actions, color=color, width=width, decision=decision)
+        writer = formatter(fmt)
+        write = writer.write_bytes if writer.binary else writer.write
+        write_output(out, functools.partial(write, result, context), binary=writer.binary)
+    if not quiet:
+        for err in result.errors[:ERRORS_SHOWN]:
+            stderr.print(format_error(err), markup=False)
+        if len(result.errors) > ERRORS_SHOWN:
+            stderr.print(
+                f"... and {len(result.errors) - ERRORS_SHOWN} more errors (all are in the json report)",
+                markup=False,
+            )
+        stderr.print(printable(f"merged {len(partials)} partial(s)"), markup=False)
+        stderr.print(printable_lines(summary(result, actions)), markup=False)
+        for fmt, out in targets:
+            if out is not None:
+                stderr.print(printable(f"{fmt.value} report written to {out}"), markup=False)
+    if result.blocking_count(actions):
+        sys.exit(ExitCode.FINDINGS)
+    if result.errors:
+        sys.exit(ExitCode.INPUT)
+
+
+def _threshold(recorded: object) -> str:
+    """The ``--fail-on`` word a scan's recorded ``fail_on`` (the actions it blocks on) stands for."""
+    if not isinstance(recorded, list) or not recorded:
+        return "never"
+    order = ["info", "warn", "review", "block"]
+    return next(word for word in order if word in recorded)
+
+
+def _with_fail_on(result: ScanResult, actions: frozenset[object]) -> ScanResult:
+    """The run record says which threshold the merge applied."""
+    import dataclasses
+
+    run = {**result.run, "fail_on": sorted(str(getattr(a, "value", a)) for a in actions)}
+    return dataclasses.replace(result, run=run)
