@@ -96,7 +96,6 @@ def baseline(
             declared.use,
             scan_options,
             progress,
-            run={"command": ["provcheck", *sys.argv[1:]], "use_origin": declared.origin_dict()},
             waivers=existing,
             today=today,
         )

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 import shutil
 import sys
-from typing import Any
 
 import click
 
@@ -31,7 +31,7 @@ from provcheck.errors import ExitCode, ProvcheckError, UsageError
 from provcheck.gitscan import changes as changesets
 from provcheck.gitscan.repo import Repo
 from provcheck.matching.params import MatchConfig
-from provcheck.model import Action, ScanResult
+from provcheck.model import ABSENT, Action, GitFacts, ScanResult
 from provcheck.projectfile import LFS_MODES
 from provcheck.report import OutputFormat, ReportContext, formatter
 from provcheck.report import overview as ov
@@ -88,7 +88,7 @@ def check_decision(decision: Decision, result: ScanResult) -> None:
         )
 
 
-def git_facts() -> dict[str, str | None] | None:
+def git_facts() -> GitFacts | None:
     """Where the scan runs in its git checkout, if it runs in one: the reports' paths are made
     relative to the repository's top and linked to their lines at this commit. The remote's
     address is kept without credentials (``web_url``)."""
@@ -101,12 +101,7 @@ def git_facts() -> dict[str, str | None] | None:
     except ProvcheckError:
         return None
     prefix = os.path.relpath(os.path.realpath("."), os.path.realpath(repo.root))
-    return {
-        "root": repo.root,
-        "prefix": prefix.replace(os.sep, "/"),
-        "commit": commit,
-        "web": web_url(remote),
-    }
+    return GitFacts(root=repo.root, prefix=prefix.replace(os.sep, "/"), commit=commit, web=web_url(remote))
 
 
 def waivers_for(path: str | None) -> Waivers | None:
@@ -142,14 +137,11 @@ def waiver_lines(result: ScanResult) -> list[str]:
 def worker_line(result: ScanResult) -> str | None:
     """``64 workers requested, 2 used (2 usable CPUs, by CPU affinity)`` when fewer were used
     than ``-j`` or ``workers:`` asked for (the default, all usable CPUs, goes unsaid)."""
-    requested, used, limit = (result.run.get(k) for k in ("workers_requested", "workers", "workers_limit"))
-    if (
-        not isinstance(requested, int)
-        or not isinstance(used, int)
-        or result.run.get("workers_from") == "default"
-    ):
+    run = result.run
+    if run.workers_requested is ABSENT or run.workers_from == "default":
         return None
-    return WorkerPlan(requested, used, limit if isinstance(limit, str) else None).sentence()
+    limit = run.workers_limit if isinstance(run.workers_limit, str) else None
+    return WorkerPlan(run.workers_requested, run.workers, limit).sentence()
 
 
 def summary(result: ScanResult, fail_on: frozenset[Action]) -> str:
@@ -169,11 +161,9 @@ def summary(result: ScanResult, fail_on: frozenset[Action]) -> str:
     if capped:
         lines.append(capped)
     lines.extend(waiver_lines(result))
-    if "changes" in result.run:
-        changes = result.run["changes"]
-        base = changes.get("base") if isinstance(changes, dict) else None
+    if result.run.changes:
         lines.append(
-            f"diff-aware: only records new since {base} were scanned; "
+            f"diff-aware: only records new since {result.run.changes.base} were scanned; "
             f"{unchanged_records(result):,} unchanged record(s) left out"
         )
     if result.errors:
@@ -185,9 +175,7 @@ def summary(result: ScanResult, fail_on: frozenset[Action]) -> str:
         lines.append("INCOMPLETE: no blocking finding in what could be read")
     else:
         # Never a bare "PASS": a clean gate says what it checked against, nothing more.
-        index = result.run.get("index")
-        sources = index.get("sources") if isinstance(index, dict) else None
-        n = len(sources) if isinstance(sources, list) else 0
+        n = len(result.run.index.sources)
         lines.append(
             f"no blocking finding: checked against the {n} indexed source(s) only; material from "
             "sources not in the index, paraphrases and translations are not detected"
@@ -387,20 +375,7 @@ def scan(
         raise UsageError(
             "--lfs applies only with --changed-since (a scan of whole files reads no LFS pointer)"
         )
-    run: dict[str, Any] = {
-        "command": ["provcheck", *sys.argv[1:]],
-        "fail_on": sorted(a.value for a in actions),
-        # Every setting that shapes the run, so that none is accepted and silently dropped.
-        "config": config.path if config is not None else None,
-        "allow_include_outside": settings.allow_include_outside,
-        "address": settings.address,
-        "lfs": settings.lfs if changed_since is not None else None,
-    }
-    if decision is not None:
-        run["decision"] = decision_path
     git = git_facts()
-    if git is not None:
-        run["git"] = git
     progress = StderrProgress(not quiet)
     try:
         if changed_since is not None:
@@ -409,13 +384,26 @@ def scan(
             if not quiet:
                 for skip in changes.skipped:
                     stderr.print(printable(f"{skip.path}: not scanned: {skip.reason}"), markup=False)
-            run["changed_since"] = changed_since
-            result, cache = scan_changes(settings, changes, repo, progress, run, waivers)
+            result, cache = scan_changes(settings, changes, repo, progress, waivers)
         else:
             selected, extras = expand_found(paths, config)
-            result, cache = scan_paths(settings, selected, progress, run, waivers, extras)
+            result, cache = scan_paths(settings, selected, progress, waivers, extras)
     finally:
         progress.close()
+    run = dataclasses.replace(
+        result.run,
+        command=("provcheck", *sys.argv[1:]),
+        fail_on=tuple(sorted(a.value for a in actions)),
+        # Every setting that shapes the run, so that none is accepted and silently dropped.
+        config=config.path if config is not None else None,
+        allow_include_outside=settings.allow_include_outside,
+        address=settings.address,
+        lfs=settings.lfs if changed_since is not None else None,
+        decision=decision_path if decision is not None and decision_path is not None else ABSENT,
+        git=git if git is not None else ABSENT,
+        changed_since=changed_since if changed_since is not None else ABSENT,
+    )
+    result = dataclasses.replace(result, run=run)
     if cache is not None and cache.problem and not quiet:
         stderr.print(printable(f"note: {cache.problem}"), markup=False)
     width = shutil.get_terminal_size((120, 24)).columns

@@ -1,7 +1,8 @@
-"""Values that cross stage boundaries: records, references, matches, findings, results.
+"""Values that cross stage boundaries: records, references, matches, findings, results, the
+run record.
 
 All are frozen dataclasses (one module per concept: ``ids``, ``records``, ``matches``,
-``findings``, ``results``). Stages hand these to the right and never mutate them; import them
+``findings``, ``results``, ``run``). Stages hand these to the right and never mutate them; import them
 from ``provcheck.model``.
 """
 
@@ -58,11 +59,32 @@ from provcheck.model.results import (
     ScanResult,
     ScanStats,
 )
+from provcheck.model.run import (
+    ABSENT,
+    Absent,
+    CacheFacts,
+    ChangedFile,
+    ChangeFacts,
+    GitFacts,
+    IndexFacts,
+    PolicyFacts,
+    RunRecord,
+    SkippedPath,
+    SourceFacts,
+    ToolFacts,
+    UseFacts,
+    UseOrigin,
+)
 from provcheck.support.pickling import by_constructor
 
 __all__ = [
+    "ABSENT",
+    "Absent",
     "Action",
     "AlignedSpan",
+    "CacheFacts",
+    "ChangeFacts",
+    "ChangedFile",
     "CharSpan",
     "Clause",
     "ContentHash",
@@ -74,12 +96,15 @@ __all__ = [
     "Finding",
     "FindingCounts",
     "FindingId",
+    "GitFacts",
+    "IndexFacts",
     "Location",
     "MarkerHit",
     "Match",
     "MatchId",
     "MatchKind",
     "NotScanned",
+    "PolicyFacts",
     "Record",
     "RecordError",
     "RecordRef",
@@ -87,15 +112,21 @@ __all__ = [
     "ReferenceId",
     "RoleKind",
     "RuleRef",
+    "RunRecord",
     "ScanResult",
     "ScanStats",
     "SkipReason",
     "Skipped",
+    "SkippedPath",
+    "SourceFacts",
     "SourceInfo",
     "SourceName",
     "StaleWaiver",
     "Strength",
+    "ToolFacts",
     "Turn",
+    "UseFacts",
+    "UseOrigin",
     "Waiver",
     "WaiverReport",
     "WaiverState",
