@@ -14,10 +14,6 @@ from provcheck import projectfile as project
 from provcheck.api import expand_found, resolve, scan_changes, scan_paths, unchanged_records, waivers_of
 from provcheck.cli import options
 from provcheck.cli.common import (
-    ADDRESS,
-    ENGINE,
-    USE,
-    USE_ONLY,
     StderrProgress,
     check_engine,
     format_error,
@@ -32,7 +28,6 @@ from provcheck.gitscan import changes as changesets
 from provcheck.gitscan.repo import Repo
 from provcheck.matching.params import MatchConfig
 from provcheck.model import ABSENT, Action, GitFacts, ScanResult
-from provcheck.projectfile import LFS_MODES
 from provcheck.report import OutputFormat, ReportContext, formatter
 from provcheck.report import overview as ov
 from provcheck.report.decision import Decision, DecisionError, load_decision
@@ -185,22 +180,10 @@ def summary(result: ScanResult, fail_on: frozenset[Action]) -> str:
 
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path(readable=False))
-@click.option(
-    "-i",
-    "--index",
-    "index_path",
-    metavar="INDEX",
-    help="Reference index to match against (required unless .provcheck.yaml sets `index:`).",
-)
-@click.option(
-    "-p",
-    "--policy",
-    "policy_path",
-    type=click.Path(dir_okay=False),
-    help="Policy file (default: every match is a review finding).",
-)
-@USE
-@USE_ONLY
+@options.INDEX
+@options.POLICY
+@options.USE
+@options.USE_ONLY
 @click.option(
     "-f",
     "--format",
@@ -217,21 +200,13 @@ def summary(result: ScanResult, fail_on: frozenset[Action]) -> str:
     metavar="FILE",
     help="Write the report here ('-' for stdout). Repeatable, paired with --format.",
 )
-@click.option(
-    "--fail-on",
-    type=click.Choice(FAIL_ON),
-    default=None,
-    help="Exit 1 on findings with this action or a more severe one.  [default: block]",
-)
+@options.FAIL_ON
 @options.records
-@options.roles(
-    "Scan only these turns (role names or kinds: system, user, assistant, reasoning, tool_call, tool, "
-    "text, field)."
-)
+@options.SCAN_ROLES
 @options.ALLOW_INCLUDE_OUTSIDE
-@options.workers("Processes matching records (default: all cores; small scans use one).")
-@ENGINE
-@ADDRESS
+@options.SCAN_WORKERS
+@options.ENGINE
+@options.ADDRESS
 @click.option(
     "--match",
     "match_options",
@@ -247,39 +222,16 @@ def summary(result: ScanResult, fail_on: frozenset[Action]) -> str:
     help="Report only matches whose estimated probability of derivation is at least P (0-1; "
     "default 0: every verified match). Same as --match min-probability=P.",
 )
-@click.option(
-    "--waivers",
-    "waivers_path",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help=f"Waivers file (default: `waivers:` of .provcheck.yaml, else {DEFAULT_WAIVERS} in its folder or "
-    "the current directory, if present).",
-)
+@options.WAIVERS
 @click.option(
     "--changed-since",
     metavar="REV",
     help="Scan only records that are new or changed in the working tree since git revision REV.",
 )
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False),
-    help=f"Project configuration (default: the nearest {project.FILENAME} from the working directory up).",
-)
-@click.option(
-    "--lfs",
-    "lfs_mode",
-    type=click.Choice(list(LFS_MODES)),
-    default=None,
-    help="With --changed-since, Git LFS pointers: report as unreadable, scan the local LFS object, "
-    "or skip.  [default: report]",
-)
-@click.option(
-    "--cache-dir",
-    metavar="DIR",
-    help="Cache per-record results here (default with --changed-since: $XDG_CACHE_HOME/provcheck).",
-)
-@click.option("--no-cache", is_flag=True, help="Do not read or write the result cache.")
+@options.CONFIG
+@options.LFS
+@options.CACHE_DIR
+@options.NO_CACHE
 @click.option(
     "--decision",
     "decision_path",
