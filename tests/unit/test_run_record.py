@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import pickle
 from typing import Any
 
 import jsonschema
@@ -27,6 +28,7 @@ from provcheck.model import (
     UseFacts,
     UseOrigin,
 )
+from provcheck.model import run as run_module
 
 NOT_IN_SCHEMA = {"waivers", "markers", "decision", "git"}
 """Run record keys the published schema does not describe yet (it lets unknown keys through:
@@ -132,7 +134,7 @@ def test_the_full_record_gives_every_field() -> None:
 
 def test_every_field_is_serialized_and_read_back() -> None:
     plain = FULL.to_dict()
-    assert list(plain) == [f.name for f in dataclasses.fields(RunRecord)]
+    assert list(plain) == list(RunRecord.KEYS)
     # Through JSON text, as a report or a merged result carries it.
     again = RunRecord.from_dict(json.loads(json.dumps(plain)))
     assert again == FULL
@@ -233,3 +235,25 @@ def test_a_missing_required_key_is_refused() -> None:
 def test_ints_stay_ints() -> None:
     again = RunRecord.from_dict(FULL.to_dict())
     assert type(again.match["min_tokens"]) is int and type(again.match["min_similarity"]) is float
+
+
+def _facts(value: object) -> list[object]:
+    if isinstance(value, (tuple, list)):
+        return [x for v in value for x in _facts(v)]
+    if isinstance(value, dict):
+        return [x for v in value.values() for x in _facts(v)]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return [value, *(x for f in dataclasses.fields(value) for x in _facts(getattr(value, f.name)))]
+    return []
+
+
+def test_every_fact_is_built_back_from_its_values_in_field_order() -> None:
+    # The model's values pickle as positional constructor calls (to and from workers, the
+    # spool, a merge of partial results): each run-record class must take its fields in order.
+    facts = _facts(FULL)
+    classes = {c for c in vars(run_module).values() if isinstance(c, type) and dataclasses.is_dataclass(c)}
+    assert {type(f) for f in facts} == classes
+    for fact in facts:
+        again = type(fact)(*(getattr(fact, f.name) for f in dataclasses.fields(fact)))
+        assert again == fact
+    assert pickle.loads(pickle.dumps(FULL)) == FULL

@@ -29,7 +29,7 @@ import types
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Final, Literal, TypeVar, Union
+from typing import Any, ClassVar, Final, Literal, TypeVar, Union
 
 
 class Absent(enum.Enum):
@@ -48,7 +48,7 @@ ABSENT: Final = Absent.ABSENT
 """A fact the record does not hold: the key is left out of the serialized record."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True)
 class ToolFacts:
     """The program that wrote the record."""
 
@@ -56,7 +56,7 @@ class ToolFacts:
     version: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True)
 class UseFacts:
     """The declared use the policy was evaluated for."""
 
@@ -67,21 +67,31 @@ class UseFacts:
     research_only: bool | None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True)
 class SourceFacts:
     """An indexed source with its facts and how much the index holds of it."""
 
+    KEYS: ClassVar[tuple[str, ...]] = (
+        "name",
+        "provider",
+        "generator",
+        "license",
+        "terms",
+        "records",
+        "texts",
+    )
+
     name: str
+    records: int
+    texts: int
+    """Turns indexed."""
     provider: str | Absent | None = ABSENT
     generator: str | Absent | None = ABSENT
     license: str | Absent | None = ABSENT
     terms: str | Absent | None = ABSENT
-    records: int
-    texts: int
-    """Turns indexed."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True)
 class IndexFacts:
     """The reference index matched against."""
 
@@ -96,7 +106,7 @@ class IndexFacts:
     """Every indexed source with its facts, those the scan found nothing of included."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True)
 class PolicyFacts:
     """The policy evaluated."""
 
@@ -107,7 +117,7 @@ class PolicyFacts:
     """The policy file and every file it includes."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True)
 class GitFacts:
     """Where the scan ran in its git checkout: report paths are made relative to ``root``
     (via ``prefix``) and linked to their lines at ``commit`` on ``web``."""
@@ -119,7 +129,7 @@ class GitFacts:
     """The remote's web address, without credentials."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True)
 class UseOrigin:
     """Where each part of the declared use came from (``policy``, ``configuration``,
     ``command line``); null for a flag not declared."""
@@ -131,7 +141,7 @@ class UseOrigin:
     research_only: str | None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True)
 class CacheFacts:
     """The result cache a scan used."""
 
@@ -142,23 +152,34 @@ class CacheFacts:
     """Records stored in it."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True)
 class ChangedFile:
     """One changed file of a diff-aware scan: what was compared with what, and how."""
 
+    KEYS: ClassVar[tuple[str, ...]] = (
+        "status",
+        "renamed_from",
+        "version",
+        "base_version",
+        "method",
+        "unchanged_records",
+        "partial_read",
+        "note",
+    )
+
     status: str
-    renamed_from: str | Absent | None = ABSENT
-    version: str | Absent | None = ABSENT
-    """``git:<blob id>`` or ``lfs:<sha256>`` of the scanned version; null for a working-tree file."""
-    base_version: str | Absent | None = ABSENT
     method: str | None
     unchanged_records: int
     partial_read: bool
     """Only new lines were read: the file's digest in the report is null."""
+    renamed_from: str | Absent | None = ABSENT
+    version: str | Absent | None = ABSENT
+    """``git:<blob id>`` or ``lfs:<sha256>`` of the scanned version; null for a working-tree file."""
+    base_version: str | Absent | None = ABSENT
     note: str | Absent | None = ABSENT
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True)
 class SkippedPath:
     """A changed path a diff-aware scan did not read, and why."""
 
@@ -166,7 +187,7 @@ class SkippedPath:
     reason: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True)
 class ChangeFacts:
     """What a diff-aware scan (``hook run``, ``scan --changed-since``) compared."""
 
@@ -181,15 +202,58 @@ class ChangeFacts:
         return sum(f.unchanged_records for f in self.files.values())
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(frozen=True, slots=True)
 class RunRecord:
-    """What reproduces a scan. Field order is the order of the serialized keys.
+    """What reproduces a scan.
 
     The fields without a default are the ones the report schema requires; the engine fills
-    every engine fact (``waivers`` .. ``id_field``); the scan service and the command line add
-    the rest with ``dataclasses.replace``.
+    every engine fact; the scan service and the command line add the rest with
+    ``dataclasses.replace``. ``KEYS`` orders the serialized keys (fields with defaults must
+    follow those without, and the model's values pickle as positional constructor calls, so
+    the class cannot keep the report's order itself).
     """
 
+    KEYS: ClassVar[tuple[str, ...]] = (
+        "tool",
+        "versions",
+        "started_at",
+        "finished_at",
+        "paths",
+        "use",
+        "index",
+        "policy",
+        "waivers",
+        "markers",
+        "match",
+        "workers",
+        "workers_requested",
+        "workers_limit",
+        "engine",
+        "roles",
+        "turns_selected",
+        "roles_seen",
+        "schema",
+        "text_field",
+        "id_field",
+        "command",
+        "mode",
+        "fail_on",
+        "config",
+        "allow_include_outside",
+        "address",
+        "lfs",
+        "decision",
+        "git",
+        "changed_since",
+        "use_declared_by",
+        "use_origin",
+        "workers_from",
+        "cache",
+        "changes",
+    )
+    """The serialized keys in their order (the required fields come first in the class)."""
+
+    # What the schema requires: every record has it.
     tool: ToolFacts
     versions: Mapping[str, str]
     """Versions of provcheck, Python and the libraries that shape results."""
@@ -200,28 +264,30 @@ class RunRecord:
     use: UseFacts
     index: IndexFacts
     policy: PolicyFacts
-    waivers: str | Absent | None = ABSENT
-    """The waivers file applied, or null."""
-    markers: tuple[str, ...] | Absent = ABSENT
-    """Ids of the policy's model-output markers."""
     match: Mapping[str, float]
     """Match thresholds used (ints stay ints)."""
     workers: int
     """Workers that ran batches (1: the provcheck process itself)."""
+    roles: str | None
+    """The role filter (``--roles``), or null."""
+    schema: str
+    # What the engine knows besides.
+    waivers: str | Absent | None = ABSENT
+    """The waivers file applied, or null."""
+    markers: tuple[str, ...] | Absent = ABSENT
+    """Ids of the policy's model-output markers."""
     workers_requested: int | Absent = ABSENT
     workers_limit: str | Absent | None = ABSENT
     """Why fewer workers were used than requested, or null."""
     engine: str | Absent = ABSENT
     """``local`` or ``ray``."""
-    roles: str | None
-    """The role filter (``--roles``), or null."""
     turns_selected: int | Absent = ABSENT
     """Turns the role filter accepted; every turn without one."""
     roles_seen: tuple[str, ...] | Absent = ABSENT
     """Role names of the turns read, as the data spells them (at most 50)."""
-    schema: str
     text_field: str | Absent | None = ABSENT
     id_field: str | Absent | None = ABSENT
+    # What the command and the scan service add.
     command: tuple[str, ...] | Absent = ABSENT
     """The command line (argv)."""
     mode: str | Absent = ABSENT
@@ -260,13 +326,18 @@ class RunRecord:
         return _read(cls, data, "run")
 
 
+def _keys(cls: type) -> tuple[str, ...]:
+    """The serialized keys of a dataclass, in order: its ``KEYS`` or its fields."""
+    names = tuple(f.name for f in dataclasses.fields(cls))
+    keys: tuple[str, ...] = getattr(cls, "KEYS", names)
+    if sorted(keys) != sorted(names):  # pragma: no cover - checked when the module loads
+        raise TypeError(f"{cls.__name__}.KEYS must name every field once")
+    return keys
+
+
 def _plain(value: object) -> object:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {
-            f.name: _plain(v)
-            for f in dataclasses.fields(value)
-            if (v := getattr(value, f.name)) is not ABSENT
-        }
+        return {key: _plain(v) for key in _keys(type(value)) if (v := getattr(value, key)) is not ABSENT}
     if isinstance(value, Mapping):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, tuple):
@@ -289,6 +360,8 @@ def _read(cls: type[T], data: object, where: str) -> T:
     if not isinstance(data, Mapping):
         raise ValueError(f"{where}: expected an object, got {_shown(data)}")
     known = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    # Read in key order, so that an error names the first bad key as the report lists them.
+    known = {k: known[k] for k in _keys(cls)}
     unknown = [k for k in data if k not in known]
     if unknown:
         raise ValueError(f"{where}: unknown key {unknown[0]!r}; known: {', '.join(known)}")
@@ -354,6 +427,10 @@ def _shown(data: object) -> str:
     text = repr(data)
     return text if len(text) <= 60 else text[:57] + "..."
 
+
+for _cls in (SourceFacts, ChangedFile, RunRecord):
+    _keys(_cls)  # a KEYS that misses or repeats a field fails here, at import
+del _cls
 
 __all__ = [
     "ABSENT",
