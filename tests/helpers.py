@@ -58,6 +58,13 @@ def check_json_report(doc: Any) -> None:
                 for e in errors[:20]
             )
         )
+    # The run record reads back as written (``RunRecord.from_dict``, which a merge of partial
+    # results uses): every key known, every type right, the same text in the same key order.
+    from provcheck.model import RunRecord
+
+    if isinstance(doc, dict) and "run" in doc:
+        again = RunRecord.from_dict(doc["run"]).to_dict()
+        assert json.dumps(again) == json.dumps(doc["run"]), "the run record does not read back as written"
 
 
 def check_sarif(doc: Any) -> bool:

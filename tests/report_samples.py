@@ -34,6 +34,7 @@ from provcheck.model import (
     ReferenceId,
     RoleKind,
     RuleRef,
+    RunRecord,
     ScanResult,
     ScanStats,
     SourceInfo,
@@ -84,59 +85,66 @@ NONCOMMERCIAL = RuleRef(
 MARKER_RULE = RuleRef(id="ai-disclaimer-marker", title="Text says it was written by an AI model")
 DECLARED_RULE = RuleRef(id="declared-noncommercial", title="Dataset card declares a non-commercial licence")
 
-RUN: dict[str, Any] = {
-    "tool": {"name": "provcheck", "version": "0.0.0-test"},
-    "versions": {"provcheck": "0.0.0-test", "python": "3.x"},
-    "started_at": "2026-01-02T03:04:05+00:00",
-    "finished_at": "2026-01-02T03:04:06+00:00",
-    "paths": ["data/"],
-    "use": {
-        "purpose": ["train-competing-model"],
-        "commercial": True,
-        "distributed": None,
-        "research_only": None,
-    },
-    "index": {
-        "path": "refs/",
-        "digest": "0123456789abcdef0123456789abcdef",
-        "signature": "wmh1-tok1-n5-w8-s1",
-        "fingerprint": {"shingle_size": 5, "window": 8, "seed": 1, "tokenizer": 1},
-        "sources": ["mixed-sft", "sharegpt-dump"],
-    },
-    "policy": {"path": "policy.yaml", "name": "test policy", "digest": "f" * 64, "files": ["policy.yaml"]},
-    "match": {
-        "min_tokens": 25,
-        "min_similarity": 0.7,
-        "min_coverage": 0.5,
-        "excerpt_tokens": 40,
-        "excerpt_similarity": 0.9,
-        "block_floor_tokens": 40,
-        "gap_penalty": 1.0,
-        "min_hits": 2,
-        "min_hit_share": 0.1,
-        "strong_hits": 5,
-        "max_candidates": 16,
-        "max_postings": 256,
-    },
-    "workers": 1,
-    "roles": None,
-    "schema": "auto",
-    "command": [
-        "provcheck",
-        "scan",
-        "data/",
-        "-i",
-        "refs/",
-        "-p",
-        "policy.yaml",
-        "-f",
-        "html",
-        "-o",
-        "r.html",
-    ],
-    "fail_on": ["block"],
-    "use_declared_by": "policy",
-}
+RUN = RunRecord.from_dict(
+    {
+        "tool": {"name": "provcheck", "version": "0.0.0-test"},
+        "versions": {"provcheck": "0.0.0-test", "python": "3.x"},
+        "started_at": "2026-01-02T03:04:05+00:00",
+        "finished_at": "2026-01-02T03:04:06+00:00",
+        "paths": ["data/"],
+        "use": {
+            "purpose": ["train-competing-model"],
+            "commercial": True,
+            "distributed": None,
+            "research_only": None,
+        },
+        "index": {
+            "path": "refs/",
+            "digest": "0123456789abcdef0123456789abcdef",
+            "signature": "wmh1-tok1-n5-w8-s1",
+            "fingerprint": {"shingle_size": 5, "window": 8, "seed": 1, "tokenizer": 1},
+            "sources": ["mixed-sft", "sharegpt-dump"],
+        },
+        "policy": {
+            "path": "policy.yaml",
+            "name": "test policy",
+            "digest": "f" * 64,
+            "files": ["policy.yaml"],
+        },
+        "match": {
+            "min_tokens": 25,
+            "min_similarity": 0.7,
+            "min_coverage": 0.5,
+            "excerpt_tokens": 40,
+            "excerpt_similarity": 0.9,
+            "block_floor_tokens": 40,
+            "gap_penalty": 1.0,
+            "min_hits": 2,
+            "min_hit_share": 0.1,
+            "strong_hits": 5,
+            "max_candidates": 16,
+            "max_postings": 256,
+        },
+        "workers": 1,
+        "roles": None,
+        "schema": "auto",
+        "command": [
+            "provcheck",
+            "scan",
+            "data/",
+            "-i",
+            "refs/",
+            "-p",
+            "policy.yaml",
+            "-f",
+            "html",
+            "-o",
+            "r.html",
+        ],
+        "fail_on": ["block"],
+        "use_declared_by": "policy",
+    }
+)
 
 
 def turn(text: str, role: str = "gpt", position: int = 1) -> Turn:
@@ -347,3 +355,9 @@ def many(n: int) -> ScanResult:
         stats=ScanStats(files=7, records=n, turns=2 * n, matches=n, findings=n, errors=0, seconds=10.0),
         run=RUN,
     )
+
+
+def with_run(result: ScanResult, **facts: Any) -> ScanResult:
+    """``result`` with its run record's facts replaced, given in their serialized form (read
+    back by ``RunRecord.from_dict``, so a wrong key or type fails the test that gives it)."""
+    return replace(result, run=RunRecord.from_dict({**result.run.to_dict(), **facts}))

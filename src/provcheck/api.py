@@ -12,7 +12,6 @@ import dataclasses
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from provcheck.errors import UsageError
 from provcheck.gitscan.changes import ChangeSet
@@ -25,7 +24,19 @@ from provcheck.inputs.schemas import RecordOptions
 from provcheck.inputs.schemas.base import role_kind
 from provcheck.matching.params import MatchConfig
 from provcheck.matching.segment import RoleFilter
-from provcheck.model import ErrorKind, NotScanned, RecordError, RoleKind, ScanResult
+from provcheck.model import (
+    ABSENT,
+    CacheFacts,
+    ChangeFacts,
+    ErrorKind,
+    FetchedIndex,
+    NotScanned,
+    RecordError,
+    RoleKind,
+    ScanResult,
+    SkippedPath,
+    UseOrigin,
+)
 from provcheck.policy import (
     EffectiveUse,
     Policy,
@@ -217,22 +228,13 @@ def _scan(
     selector: DiffSelector | None,
     cache: Cache | None,
     progress: Progress,
-    run: dict[str, Any],
     waivers: Waivers | None,
 ) -> ScanResult:
     """``engine.scan`` with the settings, the cache's results and an optional selector."""
     policy = settings.load_policy()
     effective = settings.use(policy)
     use = effective.use
-    run = {
-        **run,
-        "use_origin": effective.origin_dict(),
-        "use_declared_by": effective.declared_by(),
-        "workers_from": settings.workers_from,
-    }
     index = ReferenceIndex(local_index(settings.index))  # a URL: fetched once per node (index.remote)
-    if is_remote(settings.index):
-        run["index_fetched"] = {"url": settings.index, "copy": index.path}
     options = engine.ScanOptions(
         records=settings.records,
         roles=settings.role_filter(),
@@ -244,16 +246,36 @@ def _scan(
         shard=settings.shard,
         index_url=settings.index if is_remote(settings.index) else None,
     )
-    if cache is None:
-        result = engine.scan(paths, index, policy, use, options, progress, run=run, waivers=waivers)
-        _check_roles(settings, result)
-        return result
-    results = cache.results(results_context(index, options), index.sources)
-    options = dataclasses.replace(options, cache=results)
-    result = engine.scan(paths, index, policy, use, options, progress, run=run, waivers=waivers)
+    results = cache.results(results_context(index, options), index.sources) if cache is not None else None
+    if results is not None:
+        options = dataclasses.replace(options, cache=results)
+    result = engine.scan(paths, index, policy, use, options, progress, waivers=waivers)
     _check_roles(settings, result)
-    info = {**result.run, "cache": {"path": cache.path, "hits": results.hits, "stored": results.stored}}
-    return dataclasses.replace(result, run=info)
+    run = dataclasses.replace(
+        result.run,
+        use_declared_by=effective.declared_by(),
+        use_origin=use_origin(effective),
+        workers_from=settings.workers_from,
+        index_fetched=FetchedIndex(url=settings.index, copy=index.path)
+        if is_remote(settings.index)
+        else ABSENT,
+    )
+    if cache is not None and results is not None:
+        run = dataclasses.replace(
+            run, cache=CacheFacts(path=cache.path, hits=results.hits, stored=results.stored)
+        )
+    return dataclasses.replace(result, run=run)
+
+
+def use_origin(effective: EffectiveUse) -> UseOrigin:
+    """Where each part of the declared use came from, for the run record."""
+    plain = effective.origin_dict()
+    return UseOrigin(
+        purpose=plain["purpose"],
+        commercial=plain["commercial"],
+        distributed=plain["distributed"],
+        research_only=plain["research_only"],
+    )
 
 
 def _check_roles(settings: Settings, result: ScanResult) -> None:
@@ -262,14 +284,14 @@ def _check_roles(settings: Settings, result: ScanResult) -> None:
     if not settings.roles or not result.stats.records:
         return
     where = "--roles" if settings.config is None or settings.roles != settings.config.roles else None
-    if result.run.get("turns_selected"):
+    if result.run.turns_selected:
         if where == "--roles":
             _check_role_names(settings, result)
         return
     if where is None and settings.config is not None:
         where = f"{settings.config.where('roles')}: roles"
-    seen = result.run.get("roles_seen") or []
-    have = ", ".join(repr(r) for r in seen) if isinstance(seen, list) and seen else "none"
+    seen = result.run.roles_seen or ()
+    have = ", ".join(repr(r) for r in seen) if seen else "none"
     raise UsageError(
         f"{where} {','.join(settings.roles)}: no turn of the {result.stats.records:,} record(s) read "
         f"has one of these roles; the data's roles are: {have}",
@@ -281,8 +303,7 @@ def _check_role_names(settings: Settings, result: ScanResult) -> None:
     """``--roles assistant,gtp``: the valid name selected turns, so the typo went unnoticed and
     the data's ``gpt`` turns were not scanned. A name given on the command line that is neither a
     kind, nor a role name provcheck knows, nor a role of the data read is refused."""
-    seen = result.run.get("roles_seen") or []
-    have = {str(r).strip().lower() for r in seen} if isinstance(seen, list) else set()
+    have = {r.strip().lower() for r in result.run.roles_seen or ()}
     kinds = {k.value for k in RoleKind}
     for name in RoleFilter.parse(settings.roles).names:
         if name in kinds or name in have or role_kind(name) is not RoleKind.TEXT:
@@ -299,16 +320,15 @@ def scan_paths(
     settings: Settings,
     paths: list[str],
     progress: Progress,
-    run: dict[str, Any],
     waivers: Waivers | None,
     extras: Sequence[RecordError | NotScanned] = (),
 ) -> tuple[ScanResult, Cache | None]:
     """A full scan of files and directories; ``extras`` (from ``expand_found``) join the result."""
     cache = open_cache(settings)
     if cache is None:
-        return _with_extras(_scan(settings, paths, None, None, progress, run, waivers), extras), None
+        return _with_extras(_scan(settings, paths, None, None, progress, waivers), extras), None
     with cache:
-        return _with_extras(_scan(settings, paths, None, cache, progress, run, waivers), extras), cache
+        return _with_extras(_scan(settings, paths, None, cache, progress, waivers), extras), cache
 
 
 def _with_extras(result: ScanResult, extras: Sequence[RecordError | NotScanned]) -> ScanResult:
@@ -326,7 +346,6 @@ def scan_changes(
     changes: ChangeSet,
     repo: Repo,
     progress: Progress,
-    run: dict[str, Any],
     waivers: Waivers | None,
 ) -> tuple[ScanResult, Cache | None]:
     """Scan only the new records of ``changes``; the result's ``run`` says what was compared."""
@@ -337,27 +356,26 @@ def scan_changes(
         selector = stack.enter_context(
             DiffSelector(changes.files, repo, settings.records, cache, changes.declaring)
         )
-        result = _scan(settings, [c.display for c in changes.files], selector, cache, progress, run, waivers)
+        result = _scan(settings, [c.display for c in changes.files], selector, cache, progress, waivers)
         files = selector.summary()
         partial = selector.partial()
     # Only new lines of these files were read: the digest computed is not the file's.
     summaries = tuple(dataclasses.replace(f, sha256=None) if f.path in partial else f for f in result.files)
-    info = dict(result.run)
-    info["changes"] = {
-        "base": changes.base,
-        "files": files,
-        "skipped": [{"path": k.path, "reason": k.reason} for k in changes.skipped],
-    }
+    info = dataclasses.replace(
+        result.run,
+        changes=ChangeFacts(
+            base=changes.base,
+            files=files,
+            skipped=tuple(SkippedPath(path=k.path, reason=k.reason) for k in changes.skipped),
+        ),
+    )
     not_scanned = result.not_scanned + tuple(changes.not_scanned)
     return dataclasses.replace(result, run=info, files=summaries, not_scanned=not_scanned), cache
 
 
 def unchanged_records(result: ScanResult) -> int:
     """Records a diff-aware scan recognised as already in the base."""
-    files = result.run.get("changes", {})
-    if not isinstance(files, dict):
-        return 0
-    return sum(int(f.get("unchanged_records") or 0) for f in files.get("files", {}).values())
+    return result.run.changes.unchanged_records if result.run.changes else 0
 
 
 def expand_found(

@@ -20,7 +20,7 @@ import pytest
 
 from helpers import ARTIFACTS, ROOT, run_cli
 from provcheck.report import OutputFormat, ReportContext, formatter
-from report_samples import SCRIPT, many, sample
+from report_samples import SCRIPT, many, sample, with_run
 
 expect = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed").expect
 
@@ -248,10 +248,12 @@ def two_findings_a_record(n: int) -> Any:
         for s in ("sharegpt-dump", "mixed-sft", "gpt4-outputs")
     ]
     details.append({"name": "empty-source", "provider": "x", "records": 0, "texts": 0})
-    index = {**result.run["index"], "sources": [d["name"] for d in details], "source_details": details}
-    return replace(
-        result, findings=tuple(findings), matches=tuple(matches), run={**result.run, "index": index}
-    )
+    index = {
+        **result.run.to_dict()["index"],
+        "sources": [d["name"] for d in details],
+        "source_details": details,
+    }
+    return with_run(replace(result, findings=tuple(findings), matches=tuple(matches)), index=index)
 
 
 def pdf_text(pdf: Path) -> str:

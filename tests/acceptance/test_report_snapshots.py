@@ -17,12 +17,12 @@ import difflib
 import os
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote
 
 import pytest
 
 from helpers import FIXTURES, ROOT, run_cli
+from provcheck.api import use_origin
 from provcheck.index import ReferenceIndex
 from provcheck.model import ScanResult
 from provcheck.policy import UseLayer, load_policy, merge_use
@@ -71,13 +71,16 @@ DEMO_COMMAND = [
 
 def mask_result(result: ScanResult) -> ScanResult:
     """The result with its volatile facts replaced by fixed placeholders."""
-    run: dict[str, Any] = dict(result.run)
-    run["tool"] = {**run["tool"], "version": "<version>"}
-    run["versions"] = dict.fromkeys(run["versions"], "<version>")
-    run["started_at"] = run["finished_at"] = "<time>"
-    run["index"] = {**run["index"], "digest": "<digest>"}
-    run["policy"] = {**run["policy"], "digest": "<digest>"}
-    run["command"] = DEMO_COMMAND
+    run = replace(
+        result.run,
+        tool=replace(result.run.tool, version="<version>"),
+        versions=dict.fromkeys(result.run.versions, "<version>"),
+        started_at="<time>",
+        finished_at="<time>",
+        index=replace(result.run.index, digest="<digest>"),
+        policy=replace(result.run.policy, digest="<digest>"),
+        command=tuple(DEMO_COMMAND),
+    )
     files = tuple(replace(f, sha256="<sha256>") for f in result.files)
     return replace(result, run=run, files=files, stats=replace(result.stats, seconds=1.0))
 
@@ -133,17 +136,19 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[ScanResult, Path]:
             policy,
             policy.use,
             engine.ScanOptions(workers=1),
-            run={
-                "command": DEMO_COMMAND,
-                "fail_on": ["block"],
-                "use_declared_by": "policy",
-                "use_origin": merge_use([UseLayer("policy", "policy.yaml", policy.use)]).origin_dict(),
-            },
             waivers=load_waivers("fixtures/demo/waivers.yaml"),
             today=dt.date(2026, 11, 26),  # the waivers' expiry dates are judged on a fixed day
         )
     finally:
         os.chdir(here)
+    run = replace(
+        result.run,
+        command=tuple(DEMO_COMMAND),
+        fail_on=("block",),
+        use_declared_by="policy",
+        use_origin=use_origin(merge_use([UseLayer("policy", "policy.yaml", policy.use)])),
+    )
+    result = replace(result, run=run)
     return mask_result(result), tmp
 
 

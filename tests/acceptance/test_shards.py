@@ -186,7 +186,9 @@ def test_missing_duplicated_and_foreign_shards_are_refused_by_name(
     assert str(late) in r.stderr and "shard.inputs differs" in r.stderr
 
 
-def test_corrupt_and_foreign_files_are_refused_with_their_place(tmp_path: Path) -> None:
+def test_corrupt_and_foreign_files_are_refused_with_their_place(
+    tmp_path: Path, index_dir: Path, dataset: Path, policy: Path
+) -> None:
     cut = tmp_path / "cut.partial"
     cut.write_bytes(
         gzip.compress(b'{"format": "provcheck-partial", "version": 1, "run": {"shard": {}}}\n')[:-9]
@@ -197,8 +199,18 @@ def test_corrupt_and_foreign_files_are_refused_with_their_place(tmp_path: Path) 
     plain.write_bytes(gzip.compress(b'{"findings": []}\n'))
     r = run_cli(["merge", plain], code=2)
     assert f"{plain}:1" in r.stderr and "not a provcheck partial" in r.stderr
-    evil = tmp_path / "evil.partial"
+    # A run record of the wrong shape is refused before any body is read.
+    bad_run = tmp_path / "bad-run.partial"
     head = {"format": "provcheck-partial", "version": 1, "run": {"shard": {"index": 1, "count": 1}}}
+    bad_run.write_bytes(gzip.compress((json.dumps(head) + "\n").encode()))
+    r = run_cli(["merge", bad_run], code=2)
+    assert f"{bad_run}:1" in r.stderr and "run: missing required key 'tool'" in r.stderr
+    # A real share's head followed by a value of a type partials never hold.
+    real = tmp_path / "real.partial"
+    _scan(index_dir, dataset, policy, "--shard", "1/1", "--partial", real, code=-1)
+    with gzip.open(real, "rt", encoding="utf-8") as fh:
+        head = json.loads(fh.readline())
+    evil = tmp_path / "evil.partial"
     body = {"file": {"$d": "Popen", "f": [["touch", str(tmp_path / "pwned")]]}}
     evil.write_bytes(gzip.compress((json.dumps(head) + "\n" + json.dumps(body) + "\n").encode()))
     r = run_cli(["merge", evil], code=2)

@@ -145,9 +145,8 @@ def test_html_shows_the_evidence_side_by_side_with_edits_marked() -> None:
 
 def test_html_states_the_thresholds_used_and_the_measured_error_rates() -> None:
     result = sample()
-    run = dict(result.run)
-    run["match"] = {**run["match"], "min_similarity": 0.83, "excerpt_tokens": 57}  # type: ignore[dict-item]
-    page = render(OutputFormat.HTML, replace(result, run=run))
+    match = {**result.run.match, "min_similarity": 0.83, "excerpt_tokens": 57}
+    page = render(OutputFormat.HTML, replace(result, run=replace(result.run, match=match)))
     method = page[page.index('id="method"') : page.index('id="manifest"')]
     assert "<td>0.83</td>" in method and "<td>57</td>" in method
     m = measured()

@@ -18,7 +18,7 @@ from provcheck.report.locations import line_url, repo_path, web_url
 from provcheck.report.records import record_view, report_identity
 from provcheck.report.sarif import FINGERPRINT_KEY
 from provcheck.report.terminal import printable
-from report_samples import many, sample
+from report_samples import many, sample, with_run
 
 CTX = ReportContext()
 
@@ -79,14 +79,14 @@ def test_every_indexed_source_is_listed_and_an_empty_one_is_flagged() -> None:
         },
         {"name": "empty", "provider": None, "license": None, "terms": None, "records": 0, "texts": 0},
     ]
-    run = {**result.run, "index": {**result.run["index"], "source_details": details}}  # type: ignore[dict-item]
-    rs = record_view(replace(result, run=run), frozenset({Action.BLOCK}))
+    result = with_run(result, index={**result.run.to_dict()["index"], "source_details": details})
+    rs = record_view(result, frozenset({Action.BLOCK}))
     by_name = {s.source: s for s in rs.sources}
     assert by_name["never-matched"].records == 0 and by_name["never-matched"].worst is None
     assert by_name["never-matched"].license == "MIT" and by_name["empty"].texts == 0
-    html = formatter(OutputFormat.HTML).render(replace(result, run=run), CTX)
+    html = formatter(OutputFormat.HTML).render(result, CTX)
     assert "0: empty, matches nothing" in html and "could match nothing" in html
-    doc = json.loads(formatter(OutputFormat.JSON).render(replace(result, run=run), CTX))
+    doc = json.loads(formatter(OutputFormat.JSON).render(result, CTX))
     assert {s["source"] for s in doc["summary"]["sources"]} >= {"never-matched", "empty"}
 
 
@@ -202,11 +202,11 @@ def test_charts_count_records_and_never_cut_a_label() -> None:
 def test_the_report_id_depends_on_findings_and_inputs_not_on_time() -> None:
     result = sample()
     ident = report_identity(result)
-    later = replace(result, run={**result.run, "finished_at": "2030-01-01T00:00:00+00:00", "command": ["x"]})
+    later = with_run(result, finished_at="2030-01-01T00:00:00+00:00", command=["x"])
     assert report_identity(later) == ident
     fewer = replace(result, findings=result.findings[1:])
     assert report_identity(fewer).digest != ident.digest
-    other_index = replace(result, run={**result.run, "index": {**result.run["index"], "digest": "0" * 32}})  # type: ignore[dict-item]
+    other_index = with_run(result, index={**result.run.to_dict()["index"], "digest": "0" * 32})
     assert report_identity(other_index).id != ident.id
     doc = json.loads(formatter(OutputFormat.JSON).render(result, CTX))
     assert doc["report"] == {"id": ident.id, "digest": ident.digest}
@@ -302,7 +302,7 @@ def test_paths_are_relative_to_the_repository_and_linked_to_their_lines() -> Non
         "commit": "abc123",
         "web": "https://github.com/o/r",
     }
-    run = {"git": git}
+    run = with_run(sample(), git=git).run
     assert repo_path("data/x.jsonl", run) == "sub/data/x.jsonl"
     assert repo_path("/w/repo/data/x.jsonl", run) == "data/x.jsonl"
     assert repo_path("/elsewhere/x.jsonl", run) == "/elsewhere/x.jsonl"
@@ -310,7 +310,7 @@ def test_paths_are_relative_to_the_repository_and_linked_to_their_lines() -> Non
     assert line_url("data/x y.jsonl", 7, run) == "https://github.com/o/r/blob/abc123/sub/data/x%20y.jsonl#L7"
     assert line_url("/elsewhere/x.jsonl", 7, run) is None
     result = sample()
-    md = formatter(OutputFormat.MARKDOWN).render(replace(result, run={**result.run, "git": git}), CTX)
+    md = formatter(OutputFormat.MARKDOWN).render(with_run(result, git=git), CTX)
     assert "[sub/data/train.jsonl:1](https://github.com/o/r/blob/abc123/sub/data/train.jsonl#L1)" in md
 
 
@@ -332,7 +332,7 @@ def test_a_remote_becomes_a_web_address_without_credentials(remote: str | None, 
 def test_the_running_header_cannot_be_escaped_from_by_a_path() -> None:
     result = sample()
     hostile = 'data/"; } </style><script>alert(1)</script>\n'
-    html = formatter(OutputFormat.HTML).render(replace(result, run={**result.run, "paths": [hostile]}), CTX)
+    html = formatter(OutputFormat.HTML).render(with_run(result, paths=[hostile]), CTX)
     page_style = re.search(r"<style>(@page .*?)</style>", html)
     assert page_style is not None
     assert "<" not in page_style[1] and '"; }' not in page_style[1]

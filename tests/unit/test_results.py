@@ -100,7 +100,7 @@ def test_a_hand_built_result_counts_its_findings(mixed_scan: ScanResult) -> None
         errors=(),
         files=(),
         stats=mixed_scan.stats,
-        run={},
+        run=mixed_scan.run,
     )
     assert again.counts == mixed_scan.counts
     assert tuple(again.unruled) == tuple(mixed_scan.unruled)
@@ -164,5 +164,5 @@ def test_a_copy_with_other_findings_counts_them_again(mixed_scan: ScanResult) ->
 
     empty = replace(mixed_scan, findings=(), matches=())
     assert empty.counts.total == 0 and tuple(empty.unruled) == ()
-    kept = replace(mixed_scan, run={"x": 1})
+    kept = replace(mixed_scan, run=replace(mixed_scan.run, command=("x",)))
     assert kept.counts is mixed_scan.counts and kept.unruled is mixed_scan.unruled

@@ -11,8 +11,6 @@ import click
 from provcheck.api import effective_use
 from provcheck.cli import options
 from provcheck.cli.common import (
-    USE,
-    USE_ONLY,
     StderrProgress,
     handle_errors,
     refuse_outputs_over_inputs,
@@ -35,8 +33,8 @@ from provcheck.waivers import DEFAULT_FILE, appended, baseline_entries, dump
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("-i", "--index", "index_path", required=True, metavar="INDEX", help="Reference index.")
 @click.option("-p", "--policy", "policy_path", type=click.Path(dir_okay=False), help="Policy file.")
-@USE
-@USE_ONLY
+@options.USE
+@options.USE_ONLY
 @click.option(
     "-o",
     "--output",
@@ -47,9 +45,9 @@ from provcheck.waivers import DEFAULT_FILE, appended, baseline_entries, dump
     help="Waivers file to write; when it exists, new entries are appended to it.",
 )
 @options.records
-@options.roles("Scan only these turns.")
+@options.SCAN_ROLES
 @options.ALLOW_INCLUDE_OUTSIDE
-@options.workers("Processes matching records.")
+@options.SCAN_WORKERS
 @options.QUIET
 @handle_errors
 def baseline(
@@ -96,7 +94,6 @@ def baseline(
             declared.use,
             scan_options,
             progress,
-            run={"command": ["provcheck", *sys.argv[1:]], "use_origin": declared.origin_dict()},
             waivers=existing,
             today=today,
         )

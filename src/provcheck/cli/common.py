@@ -43,21 +43,6 @@ ENGINE = click.option(
     show_default=True,
     help="Where the work runs: this machine's processes, or a Ray cluster (pip install 'provcheck[ray]').",
 )
-USE = click.option(
-    "--use",
-    "uses",
-    multiple=True,
-    metavar="PURPOSE",
-    help="Intended use, added to the policy's and .provcheck.yaml's: a purpose (train-competing-model, "
-    "fine-tune...) or commercial, non-commercial, distributed, internal, research-only. Repeatable. "
-    "A value that contradicts the declared use is an error unless --use-only is given.",
-)
-USE_ONLY = click.option(
-    "--use-only",
-    is_flag=True,
-    help="The --use values replace the declared use (of the policy and .provcheck.yaml) "
-    "instead of adding to it.",
-)
 ADDRESS = click.option(
     "--address",
     metavar="ADDR",

@@ -8,11 +8,11 @@ import time
 import click
 
 from provcheck import projectfile as project
-from provcheck.cli.common import USE, USE_ONLY, handle_errors, stderr
+from provcheck.cli import options
+from provcheck.cli.common import handle_errors, stderr
 from provcheck.gitscan import changes as changesets
 from provcheck.gitscan import hookscript as githook
 from provcheck.gitscan.repo import Repo
-from provcheck.projectfile import FAIL_ON, LFS_MODES
 from provcheck.report.terminal import printable
 
 
@@ -23,48 +23,20 @@ def hook() -> None:
 
 @hook.command("run")
 @click.argument("files", nargs=-1, type=click.Path(readable=False))
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False),
-    help=f"Project configuration (default: the nearest {project.FILENAME} from the working directory up).",
-)
-@click.option(
-    "-i",
-    "--index",
-    "index_path",
-    metavar="INDEX",
-    help="Reference index (default: `index:` of the configuration).",
-)
-@click.option("-p", "--policy", "policy_path", type=click.Path(dir_okay=False), help="Policy file.")
-@USE
-@USE_ONLY
-@click.option(
-    "--fail-on",
-    type=click.Choice(list(FAIL_ON)),
-    default=None,
-    help="Refuse the commit on findings with this action or a more severe one [default: block].",
-)
-@click.option(
-    "--lfs",
-    "lfs_mode",
-    type=click.Choice(list(LFS_MODES)),
-    default=None,
-    help="Git LFS pointers: report them as unreadable, scan the local LFS object, or skip [default: report].",
-)
-@click.option(
-    "--cache-dir", metavar="DIR", help="Result cache directory [default: $XDG_CACHE_HOME/provcheck]."
-)
-@click.option("--no-cache", is_flag=True, help="Do not read or write the result cache.")
-@click.option(
-    "--waivers",
-    "waivers_path",
-    type=click.Path(dir_okay=False),
-    help="Waivers file (default: `waivers:` of the configuration, else .provcheck-waivers.yaml beside it).",
-)
+@options.CONFIG
+@options.INDEX
+@options.POLICY
+@options.USE
+@options.USE_ONLY
+@options.FAIL_ON
+@options.LFS
+@options.CACHE_DIR
+@options.NO_CACHE
+@options.WAIVERS
 @click.option(
     "-v", "--verbose", is_flag=True, help="Also list the changed paths that are not scanned, and why."
 )
+# Not options.QUIET: the hook still prints what refuses a commit when quiet.
 @click.option("-q", "--quiet", is_flag=True, help="Print only what refuses a commit.")
 @handle_errors
 def run(

@@ -109,7 +109,7 @@ def merge(
     # Every partial's run record and file list are checked before any body is read.
     heads = [read_partial(p, body=False) for p in partials]
     result = merge_partials(heads, load=lambda head: read_partial(head.path))
-    given = result.run.get("fail_on")
+    given = result.run.fail_on
     if fail_on is None:
         # The shards' own threshold, as they recorded it ([] for never).
         actions = fail_on_actions(_threshold(given))
@@ -146,7 +146,7 @@ def merge(
 
 def _threshold(recorded: object) -> str:
     """The ``--fail-on`` word a scan's recorded ``fail_on`` (the actions it blocks on) stands for."""
-    if not isinstance(recorded, list) or not recorded:
+    if not isinstance(recorded, (list, tuple)) or not recorded:
         return "never"
     order = ["info", "warn", "review", "block"]
     return next(word for word in order if word in recorded)
@@ -156,5 +156,5 @@ def _with_fail_on(result: ScanResult, actions: frozenset[object]) -> ScanResult:
     """The run record says which threshold the merge applied."""
     import dataclasses
 
-    run = {**result.run, "fail_on": sorted(str(getattr(a, "value", a)) for a in actions)}
+    run = dataclasses.replace(result.run, fail_on=tuple(sorted(str(getattr(a, "value", a)) for a in actions)))
     return dataclasses.replace(result, run=run)

@@ -7,7 +7,6 @@ import functools
 import os
 import shutil
 import sys
-from typing import Any
 
 import click
 
@@ -15,10 +14,6 @@ from provcheck import projectfile as project
 from provcheck.api import expand_found, resolve, scan_changes, scan_paths, unchanged_records, waivers_of
 from provcheck.cli import options
 from provcheck.cli.common import (
-    ADDRESS,
-    ENGINE,
-    USE,
-    USE_ONLY,
     StderrProgress,
     check_engine,
     format_error,
@@ -33,8 +28,7 @@ from provcheck.errors import ExitCode, ProvcheckError, UsageError
 from provcheck.gitscan import changes as changesets
 from provcheck.gitscan.repo import Repo
 from provcheck.matching.params import MatchConfig
-from provcheck.model import Action, ScanResult
-from provcheck.projectfile import LFS_MODES
+from provcheck.model import ABSENT, Action, GitFacts, ScanResult
 from provcheck.report import OutputFormat, ReportContext, formatter
 from provcheck.report import overview as ov
 from provcheck.report.decision import Decision, DecisionError, load_decision
@@ -91,7 +85,7 @@ def check_decision(decision: Decision, result: ScanResult) -> None:
         )
 
 
-def git_facts() -> dict[str, str | None] | None:
+def git_facts() -> GitFacts | None:
     """Where the scan runs in its git checkout, if it runs in one: the reports' paths are made
     relative to the repository's top and linked to their lines at this commit. The remote's
     address is kept without credentials (``web_url``)."""
@@ -104,12 +98,7 @@ def git_facts() -> dict[str, str | None] | None:
     except ProvcheckError:
         return None
     prefix = os.path.relpath(os.path.realpath("."), os.path.realpath(repo.root))
-    return {
-        "root": repo.root,
-        "prefix": prefix.replace(os.sep, "/"),
-        "commit": commit,
-        "web": web_url(remote),
-    }
+    return GitFacts(root=repo.root, prefix=prefix.replace(os.sep, "/"), commit=commit, web=web_url(remote))
 
 
 def waivers_for(path: str | None) -> Waivers | None:
@@ -145,14 +134,11 @@ def waiver_lines(result: ScanResult) -> list[str]:
 def worker_line(result: ScanResult) -> str | None:
     """``64 workers requested, 2 used (2 usable CPUs, by CPU affinity)`` when fewer were used
     than ``-j`` or ``workers:`` asked for (the default, all usable CPUs, goes unsaid)."""
-    requested, used, limit = (result.run.get(k) for k in ("workers_requested", "workers", "workers_limit"))
-    if (
-        not isinstance(requested, int)
-        or not isinstance(used, int)
-        or result.run.get("workers_from") == "default"
-    ):
+    run = result.run
+    if run.workers_requested is ABSENT or run.workers_from == "default":
         return None
-    return WorkerPlan(requested, used, limit if isinstance(limit, str) else None).sentence()
+    limit = run.workers_limit if isinstance(run.workers_limit, str) else None
+    return WorkerPlan(run.workers_requested, run.workers, limit).sentence()
 
 
 def summary(result: ScanResult, fail_on: frozenset[Action]) -> str:
@@ -172,11 +158,9 @@ def summary(result: ScanResult, fail_on: frozenset[Action]) -> str:
     if capped:
         lines.append(capped)
     lines.extend(waiver_lines(result))
-    if "changes" in result.run:
-        changes = result.run["changes"]
-        base = changes.get("base") if isinstance(changes, dict) else None
+    if result.run.changes:
         lines.append(
-            f"diff-aware: only records new since {base} were scanned; "
+            f"diff-aware: only records new since {result.run.changes.base} were scanned; "
             f"{unchanged_records(result):,} unchanged record(s) left out"
         )
     if result.errors:
@@ -188,9 +172,7 @@ def summary(result: ScanResult, fail_on: frozenset[Action]) -> str:
         lines.append("INCOMPLETE: no blocking finding in what could be read")
     else:
         # Never a bare "PASS": a clean gate says what it checked against, nothing more.
-        index = result.run.get("index")
-        sources = index.get("sources") if isinstance(index, dict) else None
-        n = len(sources) if isinstance(sources, list) else 0
+        n = len(result.run.index.sources)
         lines.append(
             f"no blocking finding: checked against the {n} indexed source(s) only; material from "
             "sources not in the index, paraphrases and translations are not detected"
@@ -200,22 +182,10 @@ def summary(result: ScanResult, fail_on: frozenset[Action]) -> str:
 
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path(readable=False))
-@click.option(
-    "-i",
-    "--index",
-    "index_path",
-    metavar="INDEX",
-    help="Reference index to match against (required unless .provcheck.yaml sets `index:`).",
-)
-@click.option(
-    "-p",
-    "--policy",
-    "policy_path",
-    type=click.Path(dir_okay=False),
-    help="Policy file (default: every match is a review finding).",
-)
-@USE
-@USE_ONLY
+@options.INDEX
+@options.POLICY
+@options.USE
+@options.USE_ONLY
 @click.option(
     "-f",
     "--format",
@@ -232,21 +202,13 @@ def summary(result: ScanResult, fail_on: frozenset[Action]) -> str:
     metavar="FILE",
     help="Write the report here ('-' for stdout). Repeatable, paired with --format.",
 )
-@click.option(
-    "--fail-on",
-    type=click.Choice(FAIL_ON),
-    default=None,
-    help="Exit 1 on findings with this action or a more severe one.  [default: block]",
-)
+@options.FAIL_ON
 @options.records
-@options.roles(
-    "Scan only these turns (role names or kinds: system, user, assistant, reasoning, tool_call, tool, "
-    "text, field)."
-)
+@options.SCAN_ROLES
 @options.ALLOW_INCLUDE_OUTSIDE
-@options.workers("Processes matching records (default: all cores; small scans use one).")
-@ENGINE
-@ADDRESS
+@options.SCAN_WORKERS
+@options.ENGINE
+@options.ADDRESS
 @click.option(
     "--match",
     "match_options",
@@ -262,39 +224,16 @@ def summary(result: ScanResult, fail_on: frozenset[Action]) -> str:
     help="Report only matches whose estimated probability of derivation is at least P (0-1; "
     "default 0: every verified match). Same as --match min-probability=P.",
 )
-@click.option(
-    "--waivers",
-    "waivers_path",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help=f"Waivers file (default: `waivers:` of .provcheck.yaml, else {DEFAULT_WAIVERS} in its folder or "
-    "the current directory, if present).",
-)
+@options.WAIVERS
 @click.option(
     "--changed-since",
     metavar="REV",
     help="Scan only records that are new or changed in the working tree since git revision REV.",
 )
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(dir_okay=False),
-    help=f"Project configuration (default: the nearest {project.FILENAME} from the working directory up).",
-)
-@click.option(
-    "--lfs",
-    "lfs_mode",
-    type=click.Choice(list(LFS_MODES)),
-    default=None,
-    help="With --changed-since, Git LFS pointers: report as unreadable, scan the local LFS object, "
-    "or skip.  [default: report]",
-)
-@click.option(
-    "--cache-dir",
-    metavar="DIR",
-    help="Cache per-record results here (default with --changed-since: $XDG_CACHE_HOME/provcheck).",
-)
-@click.option("--no-cache", is_flag=True, help="Do not read or write the result cache.")
+@options.CONFIG
+@options.LFS
+@options.CACHE_DIR
+@options.NO_CACHE
 @click.option(
     "--decision",
     "decision_path",
@@ -412,20 +351,7 @@ def scan(
         raise UsageError(
             "--lfs applies only with --changed-since (a scan of whole files reads no LFS pointer)"
         )
-    run: dict[str, Any] = {
-        "command": ["provcheck", *sys.argv[1:]],
-        "fail_on": sorted(a.value for a in actions),
-        # Every setting that shapes the run, so that none is accepted and silently dropped.
-        "config": config.path if config is not None else None,
-        "allow_include_outside": settings.allow_include_outside,
-        "address": settings.address,
-        "lfs": settings.lfs if changed_since is not None else None,
-    }
-    if decision is not None:
-        run["decision"] = decision_path
     git = git_facts()
-    if git is not None:
-        run["git"] = git
     progress = StderrProgress(not quiet)
     try:
         if changed_since is not None:
@@ -434,15 +360,28 @@ def scan(
             if not quiet:
                 for skip in changes.skipped:
                     stderr.print(printable(f"{skip.path}: not scanned: {skip.reason}"), markup=False)
-            run["changed_since"] = changed_since
-            result, cache = scan_changes(settings, changes, repo, progress, run, waivers)
+            result, cache = scan_changes(settings, changes, repo, progress, waivers)
         else:
             selected, extras = expand_found(paths, config)
             if shard is not None and shard.index != 1:
                 extras = []  # what every share finds alike is share 1's (scan.partial)
-            result, cache = scan_paths(settings, selected, progress, run, waivers, extras)
+            result, cache = scan_paths(settings, selected, progress, waivers, extras)
     finally:
         progress.close()
+    run = dataclasses.replace(
+        result.run,
+        command=("provcheck", *sys.argv[1:]),
+        fail_on=tuple(sorted(a.value for a in actions)),
+        # Every setting that shapes the run, so that none is accepted and silently dropped.
+        config=config.path if config is not None else None,
+        allow_include_outside=settings.allow_include_outside,
+        address=settings.address,
+        lfs=settings.lfs if changed_since is not None else None,
+        decision=decision_path if decision is not None and decision_path is not None else ABSENT,
+        git=git if git is not None else ABSENT,
+        changed_since=changed_since if changed_since is not None else ABSENT,
+    )
+    result = dataclasses.replace(result, run=run)
     if cache is not None and cache.problem and not quiet:
         stderr.print(printable(f"note: {cache.problem}"), markup=False)
     width = shutil.get_terminal_size((120, 24)).columns

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import sys
 import time
@@ -62,13 +63,15 @@ def scan_staged(
         changes,
         repo,
         progress,
-        run={
-            "command": ["provcheck", *sys.argv[1:]],
-            "mode": "pre-commit",
-            "fail_on": sorted(a.value for a in actions),
-        },
         waivers=waivers_of(settings, waivers_path),
     )
+    run = dataclasses.replace(
+        result.run,
+        command=("provcheck", *sys.argv[1:]),
+        mode="pre-commit",
+        fail_on=tuple(sorted(a.value for a in actions)),
+    )
+    result = dataclasses.replace(result, run=run)
     for err in result.errors[:ERRORS_SHOWN]:
         stderr.print(f"provcheck: {format_error(err)}", markup=False)
     if len(result.errors) > ERRORS_SHOWN:

@@ -39,7 +39,7 @@ from provcheck.gitscan.repo import Repo
 from provcheck.inputs import InputSource, Limits, RawItem, RawRecord
 from provcheck.inputs.schemas import RecordOptions, to_record
 from provcheck.inputs.source import sniff_compression
-from provcheck.model import ErrorKind, Location, Record, RecordError
+from provcheck.model import ChangedFile, ErrorKind, Location, Record, RecordError
 from provcheck.scan.cache import Cache, scan_key
 
 _BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)  # UTF-32 BOMs start like UTF-16's
@@ -341,32 +341,32 @@ class DiffSelector:
         self.repo.blob_to_file(version.oid, target)
         return target
 
-    def summary(self) -> dict[str, dict[str, object]]:
+    def summary(self) -> dict[str, ChangedFile]:
         """Per file: status, versions compared, method, and records left out as unchanged."""
-        out: dict[str, dict[str, object]] = {}
+        out: dict[str, ChangedFile] = {}
         for display, change in self.changes.items():
             stats = self.stats.get(display)
-            out[display] = {
-                "status": change.status,
-                "renamed_from": change.old_path,
-                "version": change.new.ident,
-                "base_version": change.base.ident if change.base else None,
-                "method": stats.method if stats else None,
-                "unchanged_records": stats.unchanged if stats else 0,
-                "partial_read": bool(stats and stats.partial),
-                "note": change.note,
-            }
+            out[display] = ChangedFile(
+                status=change.status,
+                renamed_from=change.old_path,
+                version=change.new.ident,
+                base_version=change.base.ident if change.base else None,
+                method=stats.method if stats else None,
+                unchanged_records=stats.unchanged if stats else 0,
+                partial_read=bool(stats and stats.partial),
+                note=change.note,
+            )
         for change in self.declaring_files:
-            out[change.display] = {
-                "status": change.status,
-                "renamed_from": change.old_path,
-                "version": change.new.ident,
-                "base_version": change.base.ident if change.base else None,
-                "method": "declarations",
-                "unchanged_records": 0,
-                "partial_read": False,
-                "note": change.note or change.error,
-            }
+            out[change.display] = ChangedFile(
+                status=change.status,
+                renamed_from=change.old_path,
+                version=change.new.ident,
+                base_version=change.base.ident if change.base else None,
+                method="declarations",
+                unchanged_records=0,
+                partial_read=False,
+                note=change.note or change.error,
+            )
         return out
 
     def partial(self) -> set[str]:

@@ -19,6 +19,7 @@ from provcheck.model.records import (
     RecordError,
     SkipReason,
 )
+from provcheck.model.run import RunRecord
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +146,7 @@ class ScanResult:
     errors: tuple[RecordError, ...]
     files: tuple[FileSummary, ...]
     stats: ScanStats
-    run: Mapping[str, object]
+    run: RunRecord
     """Parameters and versions needed to reproduce the run (index, policy, use, versions)."""
     waivers: WaiverReport | None = None
     """What the waivers file did; None when no waivers file was used."""

@@ -40,9 +40,10 @@ class JsonFormatter(Formatter):
         """
         blocking = result.blocking_count(context.fail_on)
         rs = record_view(result, context.fail_on)
+        run = result.run.to_dict()
         head = {
             "schema_version": s.SCHEMA_VERSION,
-            "tool": result.run.get("tool"),
+            "tool": run["tool"],
             "report": {"id": rs.identity.id, "digest": rs.identity.digest},
             "verdict": {
                 "blocking": blocking > 0,
@@ -88,7 +89,7 @@ class JsonFormatter(Formatter):
                 "records_per_second": round(result.stats.records_per_second, 1),
             },
             "decision": context.decision.to_dict() if context.decision else None,
-            "run": dict(result.run),
+            "run": run,
             "quote_confidence": {},
         }
         out.write(dumps(head)[:-1])

@@ -129,11 +129,11 @@ class JunitFormatter(Formatter):
             for key, n in suite.counts.items():
                 totals[key] += n
         run = result.run
-        stamp = _timestamp(ov.run_text(run, "started_at"))
+        stamp = _timestamp(ov.fact_text(run.started_at))
         properties = [
-            ("provcheck.version", ov.run_text(run, "tool", "version")),
-            ("index.digest", ov.run_text(run, "index", "digest")),
-            ("policy.digest", ov.run_text(run, "policy", "digest")),
+            ("provcheck.version", ov.fact_text(run.tool.version)),
+            ("index.digest", ov.fact_text(run.index.digest)),
+            ("policy.digest", ov.fact_text(run.policy.digest)),
             ("command", ov.command_line(run)),
             *[("coverage", line) for line in [ov.coverage(result)] if line],
             ("declared_use", ov.declared_use(run)),

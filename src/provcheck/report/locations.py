@@ -1,6 +1,6 @@
 """Dataset paths as a repository sees them: relative to its top, with links to file lines.
 
-A scan run inside a git checkout records ``run["git"]`` (the command line fills it in: the
+A scan run inside a git checkout records ``run.git`` (the command line fills it in: the
 directory the scan ran in relative to the top of the working tree, the commit checked out and
 the web address of the ``origin`` remote, credentials removed). Pull-request comments and
 SARIF logs then name files as the repository does, whatever directory the scan ran in, and
@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Mapping
 from urllib.parse import quote, urlsplit
 
-from provcheck.report import overview as ov
+from provcheck.model import RunRecord
 
 _SCP = re.compile(r"^(?:[\w.-]+@)?(?P<host>[\w.-]+):(?P<path>(?!/)[\w./-]+?)(?:\.git)?/?$")
 """``git@github.com:owner/repo.git``: the scp-like form of an ssh remote."""
@@ -44,16 +43,15 @@ def web_url(remote: str | None) -> str | None:
     return f"https://{parts.hostname}{path}"
 
 
-def repo_path(path: str, run: Mapping[str, object]) -> str:
+def repo_path(path: str, run: RunRecord) -> str:
     """``path`` (as given to the scan) relative to the top of the repository the scan ran in;
     unchanged outside a checkout, or for a path outside the repository."""
-    prefix = ov.run_get(run, "git", "prefix")
-    root = ov.run_get(run, "git", "root")
-    if not isinstance(prefix, str):
+    if not run.git:
         return path
+    prefix, root = run.git.prefix, run.git.root
     p = path.replace("\\", "/")
     if posixpath.isabs(p):
-        if isinstance(root, str) and (p == root or p.startswith(root.rstrip("/") + "/")):
+        if p == root or p.startswith(root.rstrip("/") + "/"):
             return posixpath.relpath(p, root)
         return path
     joined = (
@@ -62,12 +60,11 @@ def repo_path(path: str, run: Mapping[str, object]) -> str:
     return path if joined.startswith("../") or joined == ".." else joined
 
 
-def line_url(path: str, line: int | None, run: Mapping[str, object]) -> str | None:
+def line_url(path: str, line: int | None, run: RunRecord) -> str | None:
     """A link to ``path`` (at ``line``) at the commit scanned, when the repository is on the web."""
-    base = ov.run_get(run, "git", "web")
-    commit = ov.run_get(run, "git", "commit")
-    if not isinstance(base, str) or not isinstance(commit, str):
+    if not run.git or run.git.web is None or run.git.commit is None:
         return None
+    base, commit = run.git.web, run.git.commit
     rel = repo_path(path, run)
     if rel == path and posixpath.isabs(path.replace("\\", "/")):
         return None

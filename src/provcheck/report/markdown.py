@@ -6,10 +6,9 @@ references (``#12``) can come from a dataset, and a cell never breaks its table.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TextIO
 
-from provcheck.model import Clause, ScanResult
+from provcheck.model import Clause, RunRecord, ScanResult
 from provcheck.report import clauses
 from provcheck.report import overview as ov
 from provcheck.report.base import Formatter, ReportContext
@@ -56,7 +55,7 @@ def _refs(refs: list[str]) -> str:
     return ", ".join(refs[:3]) + (f" (+{len(refs) - 3} more)" if len(refs) > 3 else "")
 
 
-def _where(path: str, line: int | None, index: int | None, run: Mapping[str, object]) -> str:
+def _where(path: str, line: int | None, index: int | None, run: RunRecord) -> str:
     """The record's repository-relative place, linked to its line when the repository is on
     the web (the link's address is built from escaped parts and checked to be https)."""
     rel = repo_path(path, run)
@@ -81,9 +80,9 @@ class MarkdownFormatter(Formatter):
         v = ov.verdict(result, context.fail_on)
         rs = record_view(result, context.fail_on)
         out = [f"### provcheck: {md(record_verdict(rs.counts, v), 400)}", ""]
-        policy = ov.run_text(run, "policy", "name") or "default policy"
+        policy = ov.fact_text(run.policy.name) or "default policy"
         out.append(
-            f"**Dataset** {md(ov.run_text(run, 'paths'))} · **use** {md(ov.declared_use(run))} · "
+            f"**Dataset** {md(ov.fact_text(run.paths))} · **use** {md(ov.declared_use(run))} · "
             f"**policy** {md(policy)} · {result.stats.records:,} records in {result.stats.files:,} file(s) · "
             f"report {md(rs.identity.id)}"
         )
@@ -168,10 +167,10 @@ class MarkdownFormatter(Formatter):
                 out.append(f"- … and {len(result.errors) - 20:,} more")
             out += ["", "</details>", ""]
         out.append(
-            f"<sub>provcheck {md(ov.run_text(run, 'tool', 'version'))} · report digest "
+            f"<sub>provcheck {md(ov.fact_text(run.tool.version))} · report digest "
             f"{md(rs.identity.digest)} · index digest "
-            f"{md(ov.run_text(run, 'index', 'digest'))} · policy digest "
-            f"{md(ov.run_text(run, 'policy', 'digest') or 'none')} · not legal advice</sub>"
+            f"{md(ov.fact_text(run.index.digest))} · policy digest "
+            f"{md(ov.fact_text(run.policy.digest) or 'none')} · not legal advice</sub>"
         )
         return "\n".join(out) + "\n"
 

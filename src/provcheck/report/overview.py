@@ -8,7 +8,17 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from provcheck.model import Action, Finding, Match, RecordRef, ScanResult, SkipReason, SourceInfo
+from provcheck.model import (
+    ABSENT,
+    Action,
+    Finding,
+    Match,
+    RecordRef,
+    RunRecord,
+    ScanResult,
+    SkipReason,
+    SourceInfo,
+)
 from provcheck.policy.licenses import (
     MODEL_TERMS,
     NODERIVATIVES,
@@ -53,8 +63,7 @@ def verdict(result: ScanResult, fail_on: frozenset[Action]) -> Verdict:
     else:
         status = "pass"
         # Never "the data is clean": only what was checked, against what (issue 14).
-        listed = run_get(result.run, "index", "sources")
-        n = len(listed) if isinstance(listed, (list, tuple)) else 0
+        n = len(result.run.index.sources)
         headline = (
             f"NO BLOCKING FINDING against the {n:,} indexed source(s) under this policy and declared "
             "use; text from sources not in the index is not detected"
@@ -253,71 +262,54 @@ def unmatched(result: ScanResult) -> Sequence[Match]:
     return result.unruled
 
 
-def run_get(run: Mapping[str, object], *keys: str) -> object:
-    """A value in the run's nested mapping, or None."""
-    value: object = run
-    for key in keys:
-        if not isinstance(value, Mapping):
-            return None
-        value = value.get(key)
-    return value
-
-
-def run_text(run: Mapping[str, object], *keys: str) -> str:
-    """A run value as text (lists joined, None as empty)."""
-    value = run_get(run, *keys)
-    if value is None:
+def fact_text(value: object) -> str:
+    """A run fact as text (lists joined, null and absent as empty)."""
+    if value is None or value is ABSENT:
         return ""
     if isinstance(value, (list, tuple)):
         return ", ".join(str(v) for v in value)
     return str(value)
 
 
-def command_line(run: Mapping[str, object]) -> str:
+def command_line(run: RunRecord) -> str:
     """The command as a shell would take it."""
-    cmd = run_get(run, "command")
-    if isinstance(cmd, (list, tuple)):
-        return shlex.join(str(c) for c in cmd)
-    return str(cmd or "")
+    return shlex.join(run.command) if run.command else ""
 
 
-def declared_use(run: Mapping[str, object]) -> str:
+def declared_use(run: RunRecord) -> str:
     """The effective declared use in words, each part with where it came from.
 
     ``train-competing-model (policy), commercial (policy), fine-tune (command line)``: every
     format's summary and the terminal say it the same way (they all call this).
     """
-    use = run_get(run, "use")
-    if not isinstance(use, Mapping):
-        return "not declared"
-    origin = run_get(run, "use_origin")
-    origins = origin if isinstance(origin, Mapping) else {}
-    purpose_origins = origins.get("purpose")
-    by_purpose = purpose_origins if isinstance(purpose_origins, Mapping) else {}
+    use = run.use
+    origin = run.use_origin or None
+    by_purpose: Mapping[str, str] = origin.purpose if origin is not None else {}
 
     def said(word: str, by: object) -> str:
         return f"{word} ({by})" if by else word
 
-    parts = [said(str(p), by_purpose.get(p)) for p in use.get("purpose") or ()]
+    parts = [said(str(p), by_purpose.get(p)) for p in use.purpose]
     for key, yes, no in (
         ("commercial", "commercial", "non-commercial"),
         ("distributed", "distributed", "internal"),
         ("research_only", "research only", "not research only"),
     ):
-        value = use.get(key)
+        value = getattr(use, key)
+        by = getattr(origin, key) if origin is not None else None
         if value is True:
-            parts.append(said(yes, origins.get(key)))
+            parts.append(said(yes, by))
         elif value is False:
-            parts.append(said(no, origins.get(key)))
+            parts.append(said(no, by))
     if not parts:
         return "not declared"
-    if origins:
+    if origin is not None:
         return ", ".join(parts)
-    by = run_get(run, "use_declared_by")  # a run record from before origins were recorded
+    by = run.use_declared_by  # a run record from before origins were recorded
     return f"{', '.join(parts)} (declared by the {by})" if by else ", ".join(parts)
 
 
-def use_line(run: Mapping[str, object]) -> str:
+def use_line(run: RunRecord) -> str:
     """The summary line every format shows: ``declared use: ...``."""
     return f"declared use: {declared_use(run)}"
 

@@ -13,8 +13,9 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
-from provcheck.model import Action, Finding, ScanResult
+from provcheck.model import ABSENT, Absent, Action, Finding, RunRecord, ScanResult
 from provcheck.report import overview as ov
 
 WAIVED = "waived"
@@ -133,40 +134,32 @@ def _add_once(items: list[str], value: str) -> None:
         items.append(value)
 
 
-def indexed_sources(run: Mapping[str, object]) -> list[SourceRow]:
+def indexed_sources(run: RunRecord) -> list[SourceRow]:
     """The index's sources as the run record lists them (with their facts where recorded)."""
-    details = ov.run_get(run, "index", "source_details")
-    rows: list[SourceRow] = []
-    if isinstance(details, list):
-        for d in details:
-            if not isinstance(d, Mapping):
-                continue
-            texts = d.get("texts")
-            rows.append(
-                SourceRow(
-                    source=str(d.get("name")),
-                    provider=_opt(d.get("provider")),
-                    generator=_opt(d.get("generator")),
-                    license=_opt(d.get("license")),
-                    terms=_opt(d.get("terms")),
-                    texts=texts if isinstance(texts, int) else None,
-                )
-            )
-        return rows
-    names = ov.run_get(run, "index", "sources")
-    if isinstance(names, (list, tuple)):
-        rows = [SourceRow(source=str(n)) for n in names]
-    return rows
+    details = run.index.source_details
+    if details is ABSENT:
+        return [SourceRow(source=n) for n in run.index.sources]
+    return [
+        SourceRow(
+            source=d.name,
+            provider=_opt(d.provider),
+            generator=_opt(d.generator),
+            license=_opt(d.license),
+            terms=_opt(d.terms),
+            texts=d.texts,
+        )
+        for d in details
+    ]
 
 
-def _opt(value: object) -> str | None:
-    return None if value in (None, "") else str(value)
+def _opt(value: str | Absent | None) -> str | None:
+    return value or None
 
 
 class RecordView:
     """Records with findings and sources, gathered one finding at a time."""
 
-    def __init__(self, run: Mapping[str, object], fail_on: frozenset[Action]) -> None:
+    def __init__(self, run: RunRecord, fail_on: frozenset[Action]) -> None:
         self.fail_on = frozenset(a.value for a in fail_on)
         self.rows: dict[tuple[str, int | None, str], RecordRow] = {}
         self._records: dict[str, set[tuple[str, int | None, str]]] = {}
@@ -264,19 +257,28 @@ class ReportIdentity:
 _IDENTITY_KEYS = (("index", "digest"), ("index", "signature"), ("policy", "digest"), ("policy", "name"))
 
 
+def _get(plain: Mapping[str, Any], *keys: str) -> object:
+    value: object = plain
+    for key in keys:
+        value = value.get(key) if isinstance(value, Mapping) else None
+    return value
+
+
 def identity(result: ScanResult, findings_digest: str) -> ReportIdentity:
     """The id and digest of ``result``: its inputs (file digests, index and policy digests,
     declared use, thresholds, fail-on), its findings (ids, actions, waiver states) and its
     error count. Re-running the scan on the same inputs gives the same identity, so a signed
     decision can be regenerated with its report; times and the command line are left out."""
-    run = result.run
+    # Digested in its serialized form, so that an identity computed from a run record read
+    # back (``RunRecord.from_dict``) is the same.
+    run = result.run.to_dict()
     body = {
         "files": [[f.path, f.sha256, f.records, f.errors] for f in result.files],
-        "inputs": {"/".join(k): ov.run_get(run, *k) for k in _IDENTITY_KEYS},
-        "use": ov.run_get(run, "use"),
-        "match": ov.run_get(run, "match"),
-        "fail_on": ov.run_get(run, "fail_on"),
-        "tool": ov.run_get(run, "tool", "version"),
+        "inputs": {"/".join(k): _get(run, *k) for k in _IDENTITY_KEYS},
+        "use": _get(run, "use"),
+        "match": _get(run, "match"),
+        "fail_on": _get(run, "fail_on"),
+        "tool": _get(run, "tool", "version"),
         "findings": findings_digest,
         "errors": len(result.errors),
         "records": result.stats.records,

@@ -18,13 +18,13 @@ import json
 import uuid
 from array import array
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any, TextIO
 from urllib.parse import quote
 
-from provcheck.model import Action, Clause, Finding, RecordError, RuleRef, ScanResult, WaiverState
+from provcheck.model import Action, Clause, Finding, RecordError, RuleRef, RunRecord, ScanResult, WaiverState
 from provcheck.report import clauses
 from provcheck.report import overview as ov
 from provcheck.report import serialize as s
@@ -44,7 +44,7 @@ SRCROOT = "%SRCROOT%"
 LEVEL = {Action.BLOCK: "error", Action.REVIEW: "warning", Action.WARN: "warning", Action.INFO: "note"}
 
 
-def artifact_location(path: str, run: Mapping[str, object] | None = None) -> dict[str, Any]:
+def artifact_location(path: str, run: RunRecord | None = None) -> dict[str, Any]:
     """A dataset path as a SARIF artifact location: relative to ``%SRCROOT%`` (the repository's
     top when the scan ran in a checkout, else the directory it ran in); a file outside it as a
     ``file:`` URI."""
@@ -171,7 +171,7 @@ def _link_target(url: str | None) -> str | None:
     )
 
 
-def _location(f: Finding, run: Mapping[str, object]) -> dict[str, Any]:
+def _location(f: Finding, run: RunRecord) -> dict[str, Any]:
     rec = f.record
     if rec is not None:
         loc = rec.location
@@ -207,7 +207,7 @@ def group_key(f: Finding) -> str:
     return digest[:32]
 
 
-def _related(f: Finding, n: int, run: Mapping[str, object]) -> dict[str, Any] | None:
+def _related(f: Finding, n: int, run: RunRecord) -> dict[str, Any] | None:
     """The turn of one finding of the result, in the dataset file (relative to ``%SRCROOT%``),
     and the reference (or marker) it rests on, named logically: an index's files are on the
     machine that scanned, never paths of the repository."""
@@ -237,7 +237,7 @@ def _related(f: Finding, n: int, run: Mapping[str, object]) -> dict[str, Any] | 
     return out
 
 
-def result_of(findings: list[Finding], rule_index: int, run: Mapping[str, object]) -> dict[str, Any]:
+def result_of(findings: list[Finding], rule_index: int, run: RunRecord) -> dict[str, Any]:
     """One record's findings of one rule (or one dataset-level finding) as a SARIF result."""
     f = findings[0]
     open_ = [x for x in findings if not x.waived]
@@ -316,7 +316,7 @@ def result_of(findings: list[Finding], rule_index: int, run: Mapping[str, object
     return out
 
 
-def notification(e: RecordError, run: Mapping[str, object]) -> dict[str, Any]:
+def notification(e: RecordError, run: RunRecord) -> dict[str, Any]:
     """An unreadable file or record as a tool execution notification."""
     physical: dict[str, Any] = {"artifactLocation": artifact_location(e.path, run)}
     if e.line:
@@ -350,14 +350,14 @@ class SarifFormatter(Formatter):
             grouped.setdefault(group_key(f), array("q")).append(i)
         rule_ids = sorted(by_rule)
         index_of = {r: i for i, r in enumerate(rule_ids)}
-        version = ov.run_text(run, "tool", "version")
+        version = ov.fact_text(run.tool.version)
         invocation: dict[str, Any] = {
             "executionSuccessful": True,
             "commandLine": ov.command_line(run),
             "toolExecutionNotifications": [notification(e, run) for e in result.errors],
         }
-        for key, name in (("startTimeUtc", "started_at"), ("endTimeUtc", "finished_at")):
-            stamp = utc(ov.run_text(run, name))
+        for key, when in (("startTimeUtc", run.started_at), ("endTimeUtc", run.finished_at)):
+            stamp = utc(when)
             if stamp:
                 invocation[key] = stamp
         verdict = ov.verdict(result, context.fail_on)
@@ -393,7 +393,7 @@ class SarifFormatter(Formatter):
                         "notScanned": [
                             {"path": n.path, "reason": n.reason, "kind": n.kind} for n in result.not_scanned
                         ],
-                        "run": dict(run),
+                        "run": run.to_dict(),
                     },
                 }
             ],

@@ -13,7 +13,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
-from typing import Any, Protocol, TypeVar
+from typing import Protocol, TypeVar
 
 from provcheck import __version__
 from provcheck.index import ReferenceIndex
@@ -33,18 +33,26 @@ from provcheck.inputs.schemas import RecordOptions, field_pattern, limit_errors,
 from provcheck.matching.params import MatchConfig
 from provcheck.matching.segment import RoleFilter
 from provcheck.model import (
+    ABSENT,
     Action,
     ErrorKind,
     FieldCounts,
     FileSummary,
+    IndexFacts,
     MarkerHit,
     Match,
     NotScanned,
+    PolicyFacts,
     Record,
     RecordError,
+    RunRecord,
     ScanResult,
     ScanStats,
+    ShardFacts,
     SkipReason,
+    SourceFacts,
+    ToolFacts,
+    UseFacts,
 )
 from provcheck.policy import Evaluator, Policy, Use
 from provcheck.policy.markers import MarkerScanner, MarkerSpec
@@ -445,7 +453,6 @@ def scan(
     use: Use,
     options: ScanOptions = ScanOptions(),
     progress: Progress | None = None,
-    run: dict[str, Any] | None = None,
     waivers: Waivers | None = None,
     today: dt.date | None = None,
 ) -> ScanResult:
@@ -482,7 +489,7 @@ def scan(
     else:
         directories = options.selector.declaring(files, list(paths))
     declarations, declaration_errors = read_declarations(directories)
-    shard_info: dict[str, Any] | None = None
+    shard_info: ShardFacts | None = None
     if options.shard is not None:
         # What every share sees (discovery, dataset cards) belongs to the first share only, so
         # that a merge counts it once; the files themselves are dealt out (``scan.partial``).
@@ -516,58 +523,61 @@ def scan(
         tally.results.declarations(declarations)
     collected = tally.results.finish()
     elapsed = time.perf_counter() - started
-    info: dict[str, Any] = {
-        "tool": {"name": "provcheck", "version": __version__},
-        "versions": _versions(),
-        "started_at": started_at,
-        "finished_at": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
-        "paths": list(paths),
-        "use": use.to_dict(),
-        "index": {
-            "path": index.path,
-            "digest": index.digest,
-            "signature": index.config.signature,
-            "fingerprint": index.config.to_dict(),
-            "sources": sorted(index.sources),
+    info = RunRecord(
+        tool=ToolFacts(name="provcheck", version=__version__),
+        versions=_versions(),
+        started_at=started_at,
+        finished_at=dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
+        paths=tuple(paths),
+        use=UseFacts(
+            purpose=tuple(sorted(use.purposes)),
+            commercial=use.commercial,
+            distributed=use.distributed,
+            research_only=use.research_only,
+        ),
+        index=IndexFacts(
+            path=index.path,
+            digest=index.digest,
+            signature=index.config.signature,
+            fingerprint=index.config.to_dict(),
+            sources=tuple(sorted(index.sources)),
             # Reports list every indexed source, those the scan found nothing of included,
             # with what it holds: a source of 0 texts cannot have been checked against.
-            "source_details": [
-                {
-                    "name": name,
-                    "provider": e.info.provider,
-                    "generator": e.info.generator,
-                    "license": e.info.license,
-                    "terms": e.info.terms,
-                    "records": e.records,
-                    "texts": e.turns,
-                }
+            source_details=tuple(
+                SourceFacts(
+                    name=name,
+                    provider=e.info.provider,
+                    generator=e.info.generator,
+                    license=e.info.license,
+                    terms=e.info.terms,
+                    records=e.records,
+                    texts=e.turns,
+                )
                 for name, e in sorted(index.manifest.sources.items())
-            ],
-        },
-        "policy": {
-            "path": policy.path or None,
-            "name": policy.name,
-            "digest": policy.digest or None,
-            "files": list(policy.files),
-        },
-        "waivers": waivers.path if waivers is not None else None,
-        "markers": [m.id for m in policy.markers],
-        "match": options.match.to_dict(),
-        "workers": plan.used,
-        "workers_requested": plan.requested,
-        "workers_limit": plan.limit,
-        "engine": options.engine,
-        "reading": reading,
-        "roles": str(options.roles) if options.roles else None,
-        "turns_selected": tally.selected,
-        "roles_seen": sorted(tally.roles)[:50],
-        "schema": options.records.schema,
-        "text_field": options.records.text_field,
-        "id_field": options.records.id_field,
-    }
-    if shard_info is not None:
-        info["shard"] = shard_info
-    info.update(run or {})
+            ),
+        ),
+        policy=PolicyFacts(
+            path=policy.path or None,
+            name=policy.name,
+            digest=policy.digest or None,
+            files=tuple(policy.files),
+        ),
+        waivers=waivers.path if waivers is not None else None,
+        markers=tuple(m.id for m in policy.markers),
+        match=options.match.to_dict(),
+        workers=plan.used,
+        workers_requested=plan.requested,
+        workers_limit=plan.limit,
+        engine=options.engine,
+        reading=reading,
+        roles=str(options.roles) if options.roles else None,
+        turns_selected=tally.selected,
+        roles_seen=tuple(sorted(tally.roles)[:50]),
+        schema=options.records.schema,
+        text_field=options.records.text_field,
+        id_field=options.records.id_field,
+        shard=shard_info if shard_info is not None else ABSENT,
+    )
     stats = ScanStats(
         files=len(tally.files),
         records=tally.records,

@@ -42,7 +42,17 @@ from provcheck import model
 from provcheck.errors import ProvcheckError, UsageError
 from provcheck.index import ReferenceIndex
 from provcheck.index.remote import local_index
-from provcheck.model import Finding, Match, ScanResult, ScanStats, WaiverReport
+from provcheck.model import (
+    ABSENT,
+    Finding,
+    Match,
+    RunRecord,
+    ScanResult,
+    ScanStats,
+    ShardFacts,
+    ShareFile,
+    WaiverReport,
+)
 from provcheck.policy import Evaluator, Use, default_policy, load_policy
 from provcheck.scan.plaindata import decode, encode
 from provcheck.scan.results import Collector
@@ -124,20 +134,22 @@ def file_size(path: str) -> int:
 
 def share(
     files: list[tuple[str, str]], shard: Shard, size: Callable[[str], int]
-) -> tuple[list[tuple[str, str]], dict[str, Any]]:
+) -> tuple[list[tuple[str, str]], ShardFacts]:
     """The files of ``shard``, and the run-record entry that lets a merge check the set."""
     sizes = [size(fs_path) for _, fs_path in files]
     owners = deal(sizes, shard.count)
     inputs = [[display, n, owner] for (display, _), n, owner in zip(files, sizes, owners, strict=True)]
     digest = hashlib.sha256(json.dumps(inputs, ensure_ascii=True).encode()).hexdigest()
     mine = [f for f, owner in zip(files, owners, strict=True) if owner == shard.index]
-    info = {
-        "index": shard.index,
-        "count": shard.count,
-        "inputs": digest,
-        "files": inputs,
-        "bytes": sum(n for n, owner in zip(sizes, owners, strict=True) if owner == shard.index),
-    }
+    info = ShardFacts(
+        index=shard.index,
+        count=shard.count,
+        inputs=digest,
+        files=tuple(
+            ShareFile(path=d, bytes=n, share=o) for (d, _), n, o in zip(files, sizes, owners, strict=True)
+        ),
+        bytes=sum(n for n, owner in zip(sizes, owners, strict=True) if owner == shard.index),
+    )
     return mine, info
 
 
@@ -155,23 +167,17 @@ def file_digest(path: str | None) -> str | None:
     return h.hexdigest()
 
 
-def run_record(run: Mapping[str, object]) -> Any:
-    """The run record as plain data: the one place it is serialized for a partial (to be
-    pointed at the run record's own serializer once it has one)."""
-    return json.loads(json.dumps(run, default=str))
-
-
 def write_partial(path: str, result: ScanResult, index: str) -> None:
     """Write ``result`` (a scan with ``ScanOptions.shard`` against ``index``) as a partial,
     atomically. The index's sources go with it: the merge evaluates the dataset cards."""
     opened = ReferenceIndex(local_index(index))
-    if opened.digest != _entry(result.run, ("index", "digest")):
+    if opened.digest != result.run.index.digest:
         raise UsageError(f"--index {index} changed during the scan; the partial was not written")
     sources = opened.sources
-    run = dict(run_record(result.run))
-    if "shard" not in run:
+    if result.run.shard is ABSENT:
         raise UsageError("--partial needs --shard I/N (a partial is one share of a run)")
-    run["waivers_digest"] = file_digest(result.waivers.file) if result.waivers is not None else None
+    digest = file_digest(result.waivers.file) if result.waivers is not None else None
+    run = dataclasses.replace(result.run, waivers_digest=digest).to_dict()  # the one serializer
 
     def lines() -> Iterator[Any]:
         yield {"format": FORMAT, "version": VERSION, "run": run}
@@ -258,7 +264,7 @@ def read_partial(path: str, body: bool = True) -> Partial:
                     f"partial format version {head.get('version')!r}; this provcheck reads {VERSION}"
                 )
             run = head["run"]
-            if not isinstance(run, dict) or not isinstance(run.get("shard"), dict):
+            if RunRecord.from_dict(run).shard is ABSENT:  # every value type-checked, or refused
                 raise ValueError("the run record has no shard")
             parts: dict[str, list[Any]] = {
                 k: [] for k in ("file", "error", "not_scanned", "declaration", "match", "finding")
@@ -355,7 +361,7 @@ def check_set(partials: Sequence[Partial]) -> None:
             hint="scan the missing share with --shard and the same options, then merge all of them",
         )
     for p in partials:
-        expected = [f[0] for f in p.run["shard"]["files"] if f[2] == p.shard.index]
+        expected = [f["path"] for f in p.run["shard"]["files"] if f["share"] == p.shard.index]
         got = [f.path for f in p.files]
         if got != expected:
             raise MergeError(
@@ -389,7 +395,7 @@ def merge(partials: Sequence[Partial], load: Callable[[Partial], Partial] | None
     replay.findings = cards.findings(declarations) if cards is not None else []
     collector.declarations(())
     collected = collector.finish()
-    order = {path: i for i, (path, _, _) in enumerate(ordered[0].run["shard"]["files"])}
+    order = {f["path"]: i for i, f in enumerate(ordered[0].run["shard"]["files"])}
     files = tuple(sorted((f for p in ordered for f in p.files), key=lambda f: order.get(f.path, len(order))))
     errors = sorted(
         (e for p in ordered for e in p.errors),
@@ -488,7 +494,7 @@ class _Replay:
         return self.findings
 
 
-def _merged_run(ordered: Sequence[Partial]) -> dict[str, Any]:
+def _merged_run(ordered: Sequence[Partial]) -> RunRecord:
     run = dict(ordered[0].run)
     run.pop("shard", None)
     run.pop("waivers_digest", None)
@@ -510,7 +516,7 @@ def _merged_run(ordered: Sequence[Partial]) -> dict[str, Any]:
             for p in ordered
         ],
     }
-    return run
+    return RunRecord.from_dict(run)
 
 
 def _merged_waivers(reports: Sequence[WaiverReport | None]) -> WaiverReport | None:

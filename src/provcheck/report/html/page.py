@@ -11,14 +11,14 @@ import hashlib
 import json
 from array import array
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from itertools import islice
 from typing import TextIO
 
 from provcheck.matching.calibration import BLOCK_PROBABILITY, FITTED_ON, RELIABILITY
-from provcheck.model import Action, Clause, ScanResult, WaiverState
+from provcheck.model import Action, Clause, RunRecord, ScanResult, WaiverState
 from provcheck.report import overview as ov
 from provcheck.report.base import Formatter, ReportContext
 from provcheck.report.clauses import legend as quote_legend
@@ -190,10 +190,10 @@ class HtmlFormatter(Formatter):
         js = _asset("report.js")
         run = result.run
         verdict = ov.verdict(result, context.fail_on)
-        paths = ov.run_text(run, "paths") or ", ".join(f.path for f in result.files)
+        paths = ov.fact_text(run.paths) or ", ".join(f.path for f in result.files)
         overview = _Overview.of(result, context.fail_on)
         rs = overview.rs
-        when = ov.run_text(run, "finished_at")
+        when = ov.fact_text(run.finished_at)
         running = f"provcheck report {rs.identity.id} · {paths} · {when[:10]}"
         pages = page_style(running)
         csp = (
@@ -210,7 +210,7 @@ class HtmlFormatter(Formatter):
             ("method", "Method and limits"),
             ("manifest", "Reproducibility"),
         ]
-        version = ov.run_text(run, "tool", "version")
+        version = ov.fact_text(run.tool.version)
         shown, total = overview.printed()
         evidence_note = (
             f"<b>Evidence in print:</b> the full side-by-side evidence of the first {PRINT_EVIDENCE} "
@@ -406,14 +406,12 @@ class HtmlFormatter(Formatter):
         )
 
     @staticmethod
-    def _method(run: Mapping[str, object]) -> str:
-        fp = ov.run_get(run, "index", "fingerprint")
-        fp = fp if isinstance(fp, Mapping) else {}
+    def _method(run: RunRecord) -> str:
+        fp = run.index.fingerprint
         n = fp.get("shingle_size", "?")
         w = fp.get("window", "?")
         run_len = (n + w - 1) if isinstance(n, int) and isinstance(w, int) else "?"
-        match = ov.run_get(run, "match")
-        match = match if isinstance(match, Mapping) else {}
+        match = run.match
         thresholds = table(
             ["parameter", "value used", "meaning"],
             [[_mono(k), esc(v), esc(MATCH_PARAMETERS.get(str(k), ""))] for k, v in match.items()],
@@ -466,37 +464,33 @@ class HtmlFormatter(Formatter):
     @staticmethod
     def _manifest(result: ScanResult) -> str:
         run = result.run
-        versions = ov.run_get(run, "versions")
-        versions_text = (
-            ", ".join(f"{k} {v}" for k, v in versions.items()) if isinstance(versions, Mapping) else ""
-        )
-        fp = ov.run_get(run, "index", "fingerprint")
-        fp_text = ", ".join(f"{k}={v}" for k, v in fp.items()) if isinstance(fp, Mapping) else ""
+        versions_text = ", ".join(f"{k} {v}" for k, v in run.versions.items())
+        fp_text = ", ".join(f"{k}={v}" for k, v in run.index.fingerprint.items())
         facts = dl(
             [
-                ("Tool", esc(f"provcheck {ov.run_text(run, 'tool', 'version')}")),
+                ("Tool", esc(f"provcheck {ov.fact_text(run.tool.version)}")),
                 ("Libraries", esc(versions_text)),
                 ("Command", f"<code>{esc(ov.command_line(run))}</code>"),
-                ("Started", esc(ov.run_text(run, "started_at"))),
-                ("Finished", esc(ov.run_text(run, "finished_at"))),
-                ("Paths", _mono(ov.run_text(run, "paths"))),
+                ("Started", esc(ov.fact_text(run.started_at))),
+                ("Finished", esc(ov.fact_text(run.finished_at))),
+                ("Paths", _mono(ov.fact_text(run.paths))),
                 ("Declared use", esc(ov.declared_use(run))),
-                ("Index", _mono(ov.run_text(run, "index", "path"))),
-                ("Index digest", _mono(ov.run_text(run, "index", "digest"))),
-                ("Index parameters", _mono(ov.run_text(run, "index", "signature")) + f" ({esc(fp_text)})"),
-                ("Index sources", esc(ov.run_text(run, "index", "sources"))),
-                ("Policy", _mono(ov.run_text(run, "policy", "path")) or "default policy"),
-                ("Policy digest", _mono(ov.run_text(run, "policy", "digest"))),
-                ("Policy files", _mono(ov.run_text(run, "policy", "files"))),
-                ("Fail on", esc(ov.run_text(run, "fail_on"))),
+                ("Index", _mono(ov.fact_text(run.index.path))),
+                ("Index digest", _mono(ov.fact_text(run.index.digest))),
+                ("Index parameters", _mono(ov.fact_text(run.index.signature)) + f" ({esc(fp_text)})"),
+                ("Index sources", esc(ov.fact_text(run.index.sources))),
+                ("Policy", _mono(ov.fact_text(run.policy.path)) or "default policy"),
+                ("Policy digest", _mono(ov.fact_text(run.policy.digest))),
+                ("Policy files", _mono(ov.fact_text(run.policy.files))),
+                ("Fail on", esc(ov.fact_text(run.fail_on))),
                 (
                     "Record options",
                     esc(
-                        f"schema {ov.run_text(run, 'schema') or 'auto'}; "
-                        f"roles {ov.run_text(run, 'roles') or 'all'}"
+                        f"schema {ov.fact_text(run.schema) or 'auto'}; "
+                        f"roles {ov.fact_text(run.roles) or 'all'}"
                     ),
                 ),
-                ("Workers", esc(ov.run_text(run, "workers"))),
+                ("Workers", esc(ov.fact_text(run.workers))),
             ]
         )
         files = table(
@@ -506,7 +500,7 @@ class HtmlFormatter(Formatter):
                 for f in result.files
             ],
         )
-        raw = json.dumps(dict(run), indent=2, ensure_ascii=False, default=str, sort_keys=True)
+        raw = json.dumps(run.to_dict(), indent=2, ensure_ascii=False, default=str, sort_keys=True)
         return (
             '<section id="manifest"><h2>Reproducibility manifest</h2>'
             "<p>Re-running the command with the same tool version, index (same digest), policy (same "

@@ -46,10 +46,10 @@ def not_scanned(result: ScanResult) -> list[str]:
     files = ov.not_scanned_line(result)
     if files:
         out.append(files)
-    roles = ov.run_text(run, "roles")
+    roles = ov.fact_text(run.roles)
     if roles:
         out.append(f"turns other than {roles} (--roles)")
-    since = ov.run_text(run, "changed_since")
+    since = ov.fact_text(run.changed_since)
     if since:
         out.append(f"records unchanged since {since} (--changed-since)")
     return out
@@ -102,11 +102,11 @@ def executive_summary(
     indexed = [s for s in rs.sources if s.indexed]
     empty = [s for s in indexed if s.texts == 0]
     gaps = not_scanned(result)
-    policy = ov.run_text(run, "policy", "name") or "default (every match is a review finding)"
-    digest = ov.run_text(run, "policy", "digest")
+    policy = ov.fact_text(run.policy.name) or "default (every match is a review finding)"
+    digest = ov.fact_text(run.policy.digest)
     scope = dl(
         [
-            ("Dataset", _mono(ov.run_text(run, "paths"))),
+            ("Dataset", _mono(ov.fact_text(run.paths))),
             (
                 "Read",
                 f"{c.scanned:,} records ({result.stats.turns:,} texts) in {result.stats.files:,} file(s)",
@@ -117,7 +117,7 @@ def executive_summary(
             (
                 "Checked against",
                 f"{len(indexed):,} indexed source(s), {sum(s.texts or 0 for s in indexed):,} texts "
-                f"(index digest {_mono(ov.run_text(run, 'index', 'digest'))})"
+                f"(index digest {_mono(ov.fact_text(run.index.digest))})"
                 + (
                     f"; <b>{len(empty):,} source(s) hold no text and could match nothing</b>: "
                     + esc(", ".join(s.source for s in empty))

@@ -1,0 +1,517 @@
+"""The run record: what reproduces a scan (index, policy, declared use, options, versions).
+
+The engine builds a ``RunRecord`` once, with everything it knows; the scan service and the
+command line add what only they know (the command, the result cache, the diff compared) with
+``dataclasses.replace``. Reports read attributes, so mypy catches a renamed or retyped fact.
+
+One serializer and one deserializer, inverse of each other:
+
+- ``RunRecord.to_dict()`` gives the JSON report's ``run`` object (``docs/report.schema.json``,
+  ``$defs/run``): keys in the order of the fields below, tuples as lists.
+- ``RunRecord.from_dict(data)`` reads such an object back (a merged or cached result), checking
+  every key and type: an unknown key or a value of the wrong type is a ``ValueError`` naming
+  its place (``run.index.digest: expected a string, got 3``), never dropped.
+
+``from_dict(r.to_dict()) == r`` for every record, and ``to_dict(from_dict(d)) == d`` for every
+valid ``d`` (tests/unit/test_run_record.py).
+
+**Absent is not null.** The schema requires a few keys; the others appear only when the run
+that wrote the record knew them (a pre-commit hook has no ``--config`` fact; a record written
+by hand or by an older provcheck lacks the newer keys). A field left ``ABSENT`` is not written;
+a field set to ``None`` is written as ``null``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar, Final, Literal, TypeVar, Union
+
+
+class Absent(enum.Enum):
+    """The type of ``ABSENT``: a fact the run record does not hold (not the same as null)."""
+
+    ABSENT = "absent"
+
+    def __bool__(self) -> Literal[False]:
+        return False
+
+    def __repr__(self) -> str:
+        return "ABSENT"
+
+
+ABSENT: Final = Absent.ABSENT
+"""A fact the record does not hold: the key is left out of the serialized record."""
+
+
+@dataclass(frozen=True, slots=True)
+class ToolFacts:
+    """The program that wrote the record."""
+
+    name: str
+    version: str
+
+
+@dataclass(frozen=True, slots=True)
+class UseFacts:
+    """The declared use the policy was evaluated for."""
+
+    purpose: tuple[str, ...]
+    """Purposes, sorted."""
+    commercial: bool | None
+    distributed: bool | None
+    research_only: bool | None
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFacts:
+    """An indexed source with its facts and how much the index holds of it."""
+
+    KEYS: ClassVar[tuple[str, ...]] = (
+        "name",
+        "provider",
+        "generator",
+        "license",
+        "terms",
+        "records",
+        "texts",
+    )
+
+    name: str
+    records: int
+    texts: int
+    """Turns indexed."""
+    provider: str | Absent | None = ABSENT
+    generator: str | Absent | None = ABSENT
+    license: str | Absent | None = ABSENT
+    terms: str | Absent | None = ABSENT
+
+
+@dataclass(frozen=True, slots=True)
+class IndexFacts:
+    """The reference index matched against."""
+
+    path: str
+    digest: str
+    signature: str
+    fingerprint: Mapping[str, int]
+    """Fingerprint parameters stored with the index."""
+    sources: tuple[str, ...]
+    """Every indexed source, sorted."""
+    source_details: tuple[SourceFacts, ...] | Absent = ABSENT
+    """Every indexed source with its facts, those the scan found nothing of included."""
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyFacts:
+    """The policy evaluated."""
+
+    path: str | None
+    name: str | None
+    digest: str | None
+    files: tuple[str, ...]
+    """The policy file and every file it includes."""
+
+
+@dataclass(frozen=True, slots=True)
+class GitFacts:
+    """Where the scan ran in its git checkout: report paths are made relative to ``root``
+    (via ``prefix``) and linked to their lines at ``commit`` on ``web``."""
+
+    root: str
+    prefix: str
+    commit: str | None
+    web: str | None
+    """The remote's web address, without credentials."""
+
+
+@dataclass(frozen=True, slots=True)
+class UseOrigin:
+    """Where each part of the declared use came from (``policy``, ``configuration``,
+    ``command line``); null for a flag not declared."""
+
+    purpose: Mapping[str, str]
+    """Purpose -> origin."""
+    commercial: str | None
+    distributed: str | None
+    research_only: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CacheFacts:
+    """The result cache a scan used."""
+
+    path: str
+    hits: int
+    """Records whose matches came from the cache."""
+    stored: int
+    """Records stored in it."""
+
+
+@dataclass(frozen=True, slots=True)
+class ChangedFile:
+    """One changed file of a diff-aware scan: what was compared with what, and how."""
+
+    KEYS: ClassVar[tuple[str, ...]] = (
+        "status",
+        "renamed_from",
+        "version",
+        "base_version",
+        "method",
+        "unchanged_records",
+        "partial_read",
+        "note",
+    )
+
+    status: str
+    method: str | None
+    unchanged_records: int
+    partial_read: bool
+    """Only new lines were read: the file's digest in the report is null."""
+    renamed_from: str | Absent | None = ABSENT
+    version: str | Absent | None = ABSENT
+    """``git:<blob id>`` or ``lfs:<sha256>`` of the scanned version; null for a working-tree file."""
+    base_version: str | Absent | None = ABSENT
+    note: str | Absent | None = ABSENT
+
+
+@dataclass(frozen=True, slots=True)
+class SkippedPath:
+    """A changed path a diff-aware scan did not read, and why."""
+
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeFacts:
+    """What a diff-aware scan (``hook run``, ``scan --changed-since``) compared."""
+
+    base: str
+    """What new versions were compared with (HEAD, a revision, the empty tree)."""
+    files: Mapping[str, ChangedFile]
+    skipped: tuple[SkippedPath, ...]
+
+    @property
+    def unchanged_records(self) -> int:
+        """Records recognised as already in the base, over every file."""
+        return sum(f.unchanged_records for f in self.files.values())
+
+
+@dataclass(frozen=True, slots=True)
+class FetchedIndex:
+    """An index given as a URL (``fsspec``): where it was fetched from and the local copy used."""
+
+    url: str
+    copy: str
+
+
+@dataclass(frozen=True, slots=True)
+class ShareFile:
+    """One input file of a sharded run: its size and the share that scans it."""
+
+    path: str
+    bytes: int
+    share: int
+
+
+@dataclass(frozen=True, slots=True)
+class ShardFacts:
+    """``scan --shard I/N``: which share this run is, and how the run's files were dealt."""
+
+    index: int
+    count: int
+    inputs: str
+    """sha256 of the dealt file list: equal in every share of one run."""
+    files: tuple[ShareFile, ...]
+    bytes: int
+    """Bytes of this share's files."""
+
+
+@dataclass(frozen=True, slots=True)
+class PartialFacts:
+    """One partial a merge read."""
+
+    path: str
+    shard: str
+    seconds: float
+    command: tuple[str, ...] | Absent | None = ABSENT
+
+
+@dataclass(frozen=True, slots=True)
+class MergeFacts:
+    """``provcheck merge``: the shares the result was put together from."""
+
+    shards: int
+    inputs: str
+    partials: tuple[PartialFacts, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RunRecord:
+    """What reproduces a scan.
+
+    The fields without a default are the ones the report schema requires; the engine fills
+    every engine fact; the scan service and the command line add the rest with
+    ``dataclasses.replace``. ``KEYS`` orders the serialized keys (fields with defaults must
+    follow those without, and the model's values pickle as positional constructor calls, so
+    the class cannot keep the report's order itself).
+    """
+
+    KEYS: ClassVar[tuple[str, ...]] = (
+        "tool",
+        "versions",
+        "started_at",
+        "finished_at",
+        "paths",
+        "use",
+        "index",
+        "policy",
+        "waivers",
+        "markers",
+        "match",
+        "workers",
+        "workers_requested",
+        "workers_limit",
+        "engine",
+        "reading",
+        "roles",
+        "turns_selected",
+        "roles_seen",
+        "schema",
+        "text_field",
+        "id_field",
+        "command",
+        "mode",
+        "fail_on",
+        "config",
+        "allow_include_outside",
+        "address",
+        "lfs",
+        "decision",
+        "git",
+        "changed_since",
+        "use_declared_by",
+        "use_origin",
+        "workers_from",
+        "cache",
+        "changes",
+        "index_fetched",
+        "shard",
+        "waivers_digest",
+        "merged",
+    )
+    """The serialized keys in their order (the required fields come first in the class)."""
+
+    # What the schema requires: every record has it.
+    tool: ToolFacts
+    versions: Mapping[str, str]
+    """Versions of provcheck, Python and the libraries that shape results."""
+    started_at: str
+    finished_at: str
+    paths: tuple[str, ...]
+    """The paths given to the engine."""
+    use: UseFacts
+    index: IndexFacts
+    policy: PolicyFacts
+    match: Mapping[str, float]
+    """Match thresholds used (ints stay ints)."""
+    workers: int
+    """Workers that ran batches (1: the provcheck process itself)."""
+    roles: str | None
+    """The role filter (``--roles``), or null."""
+    schema: str
+    # What the engine knows besides.
+    waivers: str | Absent | None = ABSENT
+    """The waivers file applied, or null."""
+    markers: tuple[str, ...] | Absent = ABSENT
+    """Ids of the policy's model-output markers."""
+    workers_requested: int | Absent = ABSENT
+    workers_limit: str | Absent | None = ABSENT
+    """Why fewer workers were used than requested, or null."""
+    engine: str | Absent = ABSENT
+    """``local`` or ``ray``."""
+    turns_selected: int | Absent = ABSENT
+    """Turns the role filter accepted; every turn without one."""
+    roles_seen: tuple[str, ...] | Absent = ABSENT
+    """Role names of the turns read, as the data spells them (at most 50)."""
+    text_field: str | Absent | None = ABSENT
+    id_field: str | Absent | None = ABSENT
+    # What the command and the scan service add.
+    command: tuple[str, ...] | Absent = ABSENT
+    """The command line (argv)."""
+    mode: str | Absent = ABSENT
+    """``pre-commit`` when ``provcheck hook run`` ran the scan."""
+    fail_on: tuple[str, ...] | Absent = ABSENT
+    config: str | Absent | None = ABSENT
+    """The .provcheck.yaml the run used, or null."""
+    allow_include_outside: bool | Absent = ABSENT
+    address: str | Absent | None = ABSENT
+    """The Ray cluster joined, or null."""
+    lfs: str | Absent | None = ABSENT
+    """``--lfs`` mode of a diff-aware scan, or null."""
+    decision: str | Absent = ABSENT
+    """The counsel's decision file shown in the reports."""
+    git: GitFacts | Absent = ABSENT
+    changed_since: str | Absent = ABSENT
+    """The revision given to ``scan --changed-since``."""
+    use_declared_by: str | Absent | None = ABSENT
+    """Who declared the use, in layer order (``policy, command line``), or null."""
+    use_origin: UseOrigin | Absent = ABSENT
+    workers_from: str | Absent = ABSENT
+    """``command line``, ``configuration`` or ``default``."""
+    cache: CacheFacts | Absent = ABSENT
+    changes: ChangeFacts | Absent = ABSENT
+    # Scale-out (docs/scale.md): who read the inputs, an index fetched from a URL, one share of a
+    # sharded run (``waivers_digest``: the waivers file a merge must find unchanged), a merge.
+    reading: str | Absent = ABSENT
+    """``workers`` (Ray actors read their own inputs) or ``driver``."""
+    index_fetched: FetchedIndex | Absent = ABSENT
+    shard: ShardFacts | Absent = ABSENT
+    waivers_digest: str | Absent | None = ABSENT
+    merged: MergeFacts | Absent = ABSENT
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON report's ``run`` object (the one serializer)."""
+        out = _plain(self)
+        assert isinstance(out, dict)
+        return out
+
+    @classmethod
+    def from_dict(cls, data: object) -> RunRecord:
+        """A record from its serialized form (the one deserializer); ``ValueError`` naming the
+        place of an unknown key, a missing required key or a value of the wrong type."""
+        return _read(cls, data, "run")
+
+
+def _keys(cls: type) -> tuple[str, ...]:
+    """The serialized keys of a dataclass, in order: its ``KEYS`` or its fields."""
+    names = tuple(f.name for f in dataclasses.fields(cls))
+    keys: tuple[str, ...] = getattr(cls, "KEYS", names)
+    if sorted(keys) != sorted(names):  # pragma: no cover - checked when the module loads
+        raise TypeError(f"{cls.__name__}.KEYS must name every field once")
+    return keys
+
+
+def _plain(value: object) -> object:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {key: _plain(v) for key in _keys(type(value)) if (v := getattr(value, key)) is not ABSENT}
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+T = TypeVar("T")
+
+_HINTS: dict[type, dict[str, Any]] = {}
+
+
+def _hints(cls: type) -> dict[str, Any]:
+    if cls not in _HINTS:
+        _HINTS[cls] = typing.get_type_hints(cls)
+    return _HINTS[cls]
+
+
+def _read(cls: type[T], data: object, where: str) -> T:
+    if not isinstance(data, Mapping):
+        raise ValueError(f"{where}: expected an object, got {_shown(data)}")
+    known = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    # Read in key order, so that an error names the first bad key as the report lists them.
+    known = {k: known[k] for k in _keys(cls)}
+    unknown = [k for k in data if k not in known]
+    if unknown:
+        raise ValueError(f"{where}: unknown key {unknown[0]!r}; known: {', '.join(known)}")
+    hints = _hints(cls)
+    values: dict[str, object] = {}
+    for name, field in known.items():
+        if name in data:
+            values[name] = _value(hints[name], data[name], f"{where}.{name}")
+        elif field.default is dataclasses.MISSING:
+            raise ValueError(f"{where}: missing required key {name!r}")
+    return cls(**values)
+
+
+def _value(hint: Any, data: object, where: str) -> object:
+    origin = typing.get_origin(hint)
+    if origin in (Union, types.UnionType):
+        options = [a for a in typing.get_args(hint) if a is not Absent]
+        if data is None:
+            if type(None) in options:
+                return None
+            raise ValueError(f"{where}: must not be null")
+        problems = []
+        for option in options:
+            if option is type(None):
+                continue
+            try:
+                return _value(option, data, where)
+            except ValueError as e:
+                problems.append(str(e))
+        raise ValueError(problems[0] if len(problems) == 1 else f"{where}: unexpected {_shown(data)}")
+    if origin is tuple:
+        item = typing.get_args(hint)[0]
+        if not isinstance(data, list):
+            raise ValueError(f"{where}: expected a list, got {_shown(data)}")
+        return tuple(_value(item, v, f"{where}[{i}]") for i, v in enumerate(data))
+    if origin is Mapping:
+        item = typing.get_args(hint)[1]
+        if not isinstance(data, Mapping):
+            raise ValueError(f"{where}: expected an object, got {_shown(data)}")
+        return {str(k): _value(item, v, f"{where}.{k}") for k, v in data.items()}
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        return _read(hint, data, where)
+    if hint is bool:
+        if isinstance(data, bool):
+            return data
+        raise ValueError(f"{where}: expected true or false, got {_shown(data)}")
+    if hint is int:
+        if isinstance(data, int) and not isinstance(data, bool):
+            return data
+        raise ValueError(f"{where}: expected an integer, got {_shown(data)}")
+    if hint is float:
+        if isinstance(data, (int, float)) and not isinstance(data, bool):
+            return data
+        raise ValueError(f"{where}: expected a number, got {_shown(data)}")
+    if hint is str:
+        if isinstance(data, str):
+            return data
+        raise ValueError(f"{where}: expected a string, got {_shown(data)}")
+    raise TypeError(f"{where}: no reader for {hint!r}")  # pragma: no cover - a new field's type
+
+
+def _shown(data: object) -> str:
+    text = repr(data)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+for _cls in (SourceFacts, ChangedFile, RunRecord):
+    _keys(_cls)  # a KEYS that misses or repeats a field fails here, at import
+del _cls
+
+__all__ = [
+    "ABSENT",
+    "Absent",
+    "CacheFacts",
+    "ChangeFacts",
+    "ChangedFile",
+    "FetchedIndex",
+    "GitFacts",
+    "IndexFacts",
+    "MergeFacts",
+    "PartialFacts",
+    "PolicyFacts",
+    "RunRecord",
+    "ShardFacts",
+    "ShareFile",
+    "SkippedPath",
+    "SourceFacts",
+    "ToolFacts",
+    "UseFacts",
+    "UseOrigin",
+]
