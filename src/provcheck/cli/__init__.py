@@ -15,6 +15,7 @@ _COMMANDS = {
     "policy": "provcheck.cli.policy:policy",
     "baseline": "provcheck.cli.baseline:baseline",
     "hook": "provcheck.cli.hook:hook",
+    "pack": "provcheck.cli.pack:pack",
 }
 """Subcommands, imported when used: a hook or ``index add`` does not pay for the others."""
 

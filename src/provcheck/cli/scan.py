@@ -202,7 +202,9 @@ def summary(result: ScanResult, fail_on: frozenset[Action]) -> str:
     "--index",
     "index_path",
     metavar="INDEX",
-    help="Reference index to match against (required unless .provcheck.yaml sets `index:`).",
+    multiple=True,
+    help="Reference index or fingerprint pack to match against (required unless .provcheck.yaml "
+    "sets `index:`); repeat to match against several as one (docs/packs.md).",
 )
 @click.option(
     "-p",
@@ -304,7 +306,7 @@ def summary(result: ScanResult, fail_on: frozenset[Action]) -> str:
 @handle_errors
 def scan(
     paths: tuple[str, ...],
-    index_path: str | None,
+    index_path: tuple[str, ...],
     policy_path: str | None,
     uses: tuple[str, ...],
     use_only: bool,
@@ -353,7 +355,8 @@ def scan(
     config = project.discover(config_path)
     settings = resolve(
         config,
-        index=index_path,
+        index=index_path[0] if index_path else None,
+        more_indexes=index_path[1:],
         policy=policy_path,
         uses=uses,
         use_only=use_only,

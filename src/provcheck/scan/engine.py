@@ -17,7 +17,7 @@ from importlib import metadata
 from typing import Any, Protocol, TypeVar
 
 from provcheck import __version__
-from provcheck.index import ReferenceIndex
+from provcheck.index.combined import Index, IndexSet, open_index, paths_of
 from provcheck.inputs import (
     Found,
     InputSource,
@@ -173,10 +173,12 @@ class BatchMatcher:
     records: RecordOptions = RecordOptions()
     markers: tuple[MarkerSpec, ...] = ()
     """The policy's markers, as plain data: each process compiles them once."""
+    more_indexes: tuple[str, ...] = ()
+    """Further indexes and packs matched with ``index_path`` as one set (``--index`` repeated)."""
 
     def __call__(self) -> Callable[[list[Pending]], BatchOutput]:
         """Open the index in this process and return the batch function."""
-        matcher = Matcher(ReferenceIndex(self.index_path), self.match)
+        matcher = Matcher(open_index((self.index_path, *self.more_indexes)), self.match)
         scanner = MarkerScanner(self.markers)
         roles, options = self.roles, self.records
 
@@ -411,7 +413,7 @@ def _versions() -> dict[str, str]:
 
 def scan(
     paths: Sequence[str],
-    index: ReferenceIndex,
+    index: Index,
     policy: Policy,
     use: Use,
     options: ScanOptions = ScanOptions(),
@@ -463,6 +465,7 @@ def scan(
         options.roles,
         options.records,
         tuple(MarkerSpec.of(m) for m in policy.markers),
+        paths_of(index)[1:],
     )
     pending = read_records(files, options, tally, progress)
     prefilter = None
@@ -507,6 +510,7 @@ def scan(
             "signature": index.config.signature,
             "fingerprint": index.config.to_dict(),
             "sources": sorted(index.sources),
+            **({"members": index.members_json()} if isinstance(index, IndexSet) else {}),
             # Reports list every indexed source, those the scan found nothing of included,
             # with what it holds: a source of 0 texts cannot have been checked against.
             "source_details": [
