@@ -244,3 +244,11 @@ def test_pack_info_shows_publisher_date_digest_and_sources(tmp_path: Path, index
     assert info["sources"]["share"]["provider"] == "openai"
     text = run_cli(["pack", "info", pack]).stdout
     assert "Acme Models" in text and info["digest"] in text and "no reference text" in text
+
+
+def test_baseline_accepts_a_pack(tmp_path: Path, index_dir: Path) -> None:
+    data = _dataset(tmp_path)
+    pack = _pack(index_dir, tmp_path / "refs.pack")
+    out = tmp_path / "waivers.yaml"
+    run_cli(["baseline", data, "--index", pack, "-o", out, "-q"])
+    assert out.read_text().count("<- share") == 3  # c1, c2, c3 matched through the pack

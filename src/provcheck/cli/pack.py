@@ -43,8 +43,7 @@ def pack() -> None:
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 @handle_errors
 def pack_create(index_path: str, out: str, publisher: str, ngram: int, keyed: bool, quiet: bool) -> None:
-    """Write the fingerprint pack of INDEX to PACK: anchors, hashed token n-grams, source facts,
-    no reference text."""
+    """Write the fingerprint pack of INDEX to PACK: what matching needs, and no reference text."""
     key = None
     if keyed:
         key = env_key()
