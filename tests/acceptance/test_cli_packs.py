@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import hashlib
 import io
 import json
 import re
@@ -12,6 +13,7 @@ import zipfile
 import zlib
 from pathlib import Path
 
+import numpy as np
 import pytest
 import zstandard
 
@@ -252,3 +254,38 @@ def test_baseline_accepts_a_pack(tmp_path: Path, index_dir: Path) -> None:
     out = tmp_path / "waivers.yaml"
     run_cli(["baseline", data, "--index", pack, "-o", out, "-q"])
     assert out.read_text().count("<- share") == 3  # c1, c2, c3 matched through the pack
+
+
+def _forged(pack: Path, out: Path, edit: str) -> Path:
+    """A pack whose manifest digest is recomputed after the edit: damage a digest cannot see."""
+    with zipfile.ZipFile(pack) as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    body = json.loads(members.pop("pack.json"))
+    if edit == "postings":
+        buf = io.BytesIO()
+        np.save(buf, np.full(body["anchors"], 10**6, dtype=np.uint32))
+        members["postings.npy"] = buf.getvalue()
+    elif edit == "refs":
+        members["refs.jsonl"] = b"[1, 2]\n" * body["refs"]
+    elif edit == "fields":
+        del body["ngram"]
+    body["files"] = {n: {"size": len(b), "sha256": hashlib.sha256(b).hexdigest()} for n, b in members.items()}
+    body.pop("digest")
+    body["digest"] = hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=True).encode()).hexdigest()
+    members["pack.json"] = json.dumps(body).encode()
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for n, b in members.items():
+            zf.writestr(n, b)
+    out.write_bytes(buf.getvalue())
+    return out
+
+
+@pytest.mark.parametrize("edit", ["postings", "refs", "fields"])
+def test_a_forged_pack_with_a_valid_digest_is_an_index_error_not_a_traceback(
+    tmp_path: Path, index_dir: Path, edit: str
+) -> None:
+    pack = _pack(index_dir, tmp_path / "refs.pack")
+    bad = _forged(pack, tmp_path / "forged.pack", edit)
+    result = run_cli(["scan", _dataset(tmp_path), "--index", bad, "-q", "-j", "1"], 5)
+    assert "forged.pack" in result.stderr and "Traceback" not in result.stderr

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from provcheck.errors import IndexMismatchError, UsageError
+from provcheck.errors import IndexCorruptError, IndexMismatchError, UsageError
 from provcheck.index.manifest import Manifest, SourceEntry
 from provcheck.index.pack import Pack, env_key, is_pack
 from provcheck.index.shard import Shard
@@ -200,10 +200,23 @@ class IndexSet:
         text = "" if isinstance(store, Pack) else store.text(key.text)
         first: dict[str, dict[str, object]] = {}
         counts: dict[str, int] = {}
-        for ref in store.refs(key.text):
-            source = str(ref["source"])
-            counts[source] = counts.get(source, 0) + 1
-            first.setdefault(source, ref)
+        try:
+            for ref in store.refs(key.text):
+                source = str(ref["source"])
+                counts[source] = counts.get(source, 0) + 1
+                first.setdefault(source, ref)
+            return self._references(first, counts, text, withheld)
+        except (KeyError, TypeError, ValueError) as exc:
+            where = store.path if isinstance(store, Pack) else store.directory
+            raise IndexCorruptError(f"{where}: malformed reference record: {exc!r}") from None
+
+    def _references(
+        self,
+        first: dict[str, dict[str, object]],
+        counts: dict[str, int],
+        text: str,
+        withheld: str | None,
+    ) -> list[Reference]:
         out = []
         for source, ref in first.items():
             info = self.sources.get(source) or SourceInfo(name=SourceName(source))

@@ -70,6 +70,12 @@ _ARRAYS = (
     "text_refs",
 )
 REFS = "refs.jsonl"
+_MAX_RATIO = 64
+_SLACK = 64 << 20
+
+
+def _opt(value: object) -> str | None:
+    return None if value is None else str(value)
 
 
 def is_pack(path: str) -> bool:
@@ -279,9 +285,15 @@ class Pack:
         self.path = path
         try:
             with zipfile.ZipFile(path) as zf:
-                names = set(zf.namelist())
-                if MANIFEST not in names:
-                    raise IndexCorruptError(f"{path}: not a provcheck pack (no {MANIFEST})")
+                infos = zf.infolist()
+                names = {i.filename for i in infos}
+                if MANIFEST not in names or len(names) != len(infos):
+                    raise IndexCorruptError(
+                        f"{path}: not a provcheck pack (no {MANIFEST}, or a member twice)"
+                    )
+                # Hashes do not compress: a member far larger than the file is a zip bomb.
+                if sum(i.file_size for i in infos) > _MAX_RATIO * os.path.getsize(path) + _SLACK:
+                    raise IndexCorruptError(f"{path}: its members claim far more bytes than a pack holds")
                 body = json.loads(zf.read(MANIFEST))
                 data = {n: zf.read(n) for n in names if n != MANIFEST}
         except (OSError, zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, KeyError, EOFError) as exc:
@@ -291,9 +303,15 @@ class Pack:
         self.body = self._check(body, data)
         self.key = self._check_key(key)
         try:
-            arrays = {n: np.load(io.BytesIO(data[f"{n}.npy"]), allow_pickle=False) for n in _ARRAYS}
-        except (ValueError, OSError) as exc:
-            raise IndexCorruptError(f"{path}: unreadable array: {exc}") from None
+            self._load(data)
+        except (KeyError, TypeError, ValueError, OSError) as exc:
+            raise IndexCorruptError(
+                f"{path}: malformed pack: {exc!r}", hint="ask the publisher for a pack made by provcheck"
+            ) from None
+
+    def _load(self, data: dict[str, bytes]) -> None:
+        path = self.path
+        arrays = {n: np.load(io.BytesIO(data[f"{n}.npy"]), allow_pickle=False) for n in _ARRAYS}
         self.anchors: U32 = arrays["anchors"]
         self.postings: U32 = arrays["postings"]
         self.anchor_counts = arrays["anchor_counts"]
@@ -305,31 +323,55 @@ class Pack:
         self._text_refs = arrays["text_refs"]
         self._refs = data[REFS].splitlines()
         texts = int(self.body["texts"])
-        if (
-            len(self.anchors) != int(self.body["anchors"])
-            or len(self.text_keys) != texts
-            or len(self._code_offsets) != texts + 1
-            or len(self._refs) != int(self.body["refs"])
-        ):
-            raise IndexCorruptError(f"{path}: array lengths disagree with the pack's manifest")
+        self._consistent(texts)
         self.config = FingerprintConfig.from_dict(dict(self.body["fingerprint"]))
         self.ngram = int(self.body["ngram"])
+        if not 1 <= self.ngram <= 16:
+            raise IndexCorruptError(f"{path}: n-gram size {self.ngram} out of range")
         self.publisher = str(self.body["publisher"])
         self.sources = {
             name: SourceEntry(
                 SourceInfo(
                     name=SourceName(name),
-                    provider=s.get("provider"),
-                    generator=s.get("generator"),
-                    license=s.get("license"),
-                    terms=s.get("terms"),
-                    meta=dict(s.get("meta") or {}),
+                    provider=_opt(s.get("provider")),
+                    generator=_opt(s.get("generator")),
+                    license=_opt(s.get("license")),
+                    terms=_opt(s.get("terms")),
+                    meta={str(k): str(v) for k, v in dict(s.get("meta") or {}).items()},
                 ),
                 int(s.get("records", 0)),
                 int(s.get("turns", 0)),
             )
             for name, s in dict(self.body["sources"]).items()
         }
+
+    def _consistent(self, texts: int) -> None:
+        """Every offset and id inside its array: a pack that passes is safe to index into."""
+
+        def offsets(name: str, array: np.ndarray, total: int) -> None:
+            if (
+                array.ndim != 1
+                or len(array) != texts + 1
+                or (len(array) and (int(array[0]) != 0 or int(array[-1]) != total))
+                or bool(np.any(np.diff(array.astype(np.int64)) < 0))
+            ):
+                raise IndexCorruptError(f"{self.path}: {name} disagree with the pack's manifest")
+
+        if (
+            len(self.anchors) != int(self.body["anchors"])
+            or len(self.postings) != len(self.anchors)
+            or len(self.text_keys) != texts
+            or len(self.anchor_counts) != texts
+            or len(self._refs) != int(self.body["refs"])
+            or self._echoes.ndim != 2
+            or (len(self.postings) and int(self.postings.max()) >= texts)
+            or bool(np.any(np.diff(self.anchors.astype(np.int64)) < 0))
+            or self._codes.dtype != np.uint16
+        ):
+            raise IndexCorruptError(f"{self.path}: array lengths disagree with the pack's manifest")
+        offsets("code offsets", self._code_offsets, len(self._codes))
+        offsets("echo offsets", self._echo_offsets, len(self._echoes))
+        offsets("reference offsets", self._text_refs, len(self._refs))
 
     def _check(self, body: Any, data: dict[str, bytes]) -> dict[str, Any]:
         path = self.path
