@@ -73,6 +73,32 @@ def quality(
     }
 
 
+def size_all(rows: list[dict[str, Any]], work: Path) -> dict[str, Any]:
+    """Bytes a document of the pack and of the index with text, over every AlpacaEval output."""
+    everything = [
+        {"id": f"{r['generator']}/{i}", "text": r["output"]}
+        for i, r in enumerate(rows)
+        if r["output"].strip()
+    ]
+    write_jsonl(work / "all.jsonl", everything)
+    big, big_pack = work / "all-index", work / "all.pack"
+    r = run([*PROVCHECK, "index", "add", str(big), str(work / "all.jsonl"), "--source", "alpacaeval", "-q"])
+    assert r.code == 0, r.stderr
+    r = run([*PROVCHECK, "pack", "create", str(big), "-o", str(big_pack), "--publisher", "bench"])
+    assert r.code == 0, r.stderr
+    index_bytes = sum(os.path.getsize(p) for p in big.rglob("*") if p.is_file())
+    out = {
+        "documents": len(everything),
+        "pack_bytes_per_document": big_pack.stat().st_size / len(everything),
+        "index_bytes_per_document": index_bytes / len(everything),
+    }
+    print(
+        f"\nAll AlpacaEval ({len(everything):,} outputs): pack {out['pack_bytes_per_document']:,.0f} bytes a "
+        f"document, index with text {out['index_bytes_per_document']:,.0f}"
+    )
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -83,6 +109,7 @@ def main() -> None:
     parser.add_argument("--ngram", type=int, default=3)
     parser.add_argument("--keyed", action="store_true", help="also scan a keyed pack (random key)")
     parser.add_argument("--size-all", action="store_true", help="also pack all 170k AlpacaEval outputs")
+    parser.add_argument("--size-only", action="store_true", help="only pack all 170k AlpacaEval outputs")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--out", default="build/bench")
     parser.add_argument("--keep", action="store_true")
@@ -97,6 +124,9 @@ def main() -> None:
     print(f"working in {work}", file=sys.stderr)
 
     rows, providers = alpacaeval()
+    if args.size_only:
+        (out_dir / "packs-size.json").write_text(json.dumps(size_all(rows, work), indent=2))
+        return
     refs = [
         {"id": f"{r['generator']}/{i}", "instruction": r["instruction"], "output": r["output"]}
         for i, r in enumerate(rows)
@@ -220,30 +250,7 @@ def main() -> None:
         )
     )
     if args.size_all:
-        everything = [
-            {"id": f"{r['generator']}/{i}", "output": r["output"]}
-            for i, r in enumerate(rows)
-            if r["output"].strip()
-        ]
-        write_jsonl(work / "all.jsonl", everything)
-        big, big_pack = work / "all-index", work / "all.pack"
-        r = run(
-            [*PROVCHECK, "index", "add", str(big), str(work / "all.jsonl"), "--source", "alpacaeval", "-q"]
-        )
-        assert r.code == 0, r.stderr
-        r = run([*PROVCHECK, "pack", "create", str(big), "-o", str(big_pack), "--publisher", "bench"])
-        assert r.code == 0, r.stderr
-        index_bytes = sum(os.path.getsize(p) for p in big.rglob("*") if p.is_file())
-        results["alpacaeval_all"] = {
-            "documents": len(everything),
-            "pack_bytes_per_document": big_pack.stat().st_size / len(everything),
-            "index_bytes_per_document": index_bytes / len(everything),
-        }
-        print(
-            f"\nAll AlpacaEval ({len(everything):,} outputs): pack "
-            f"{results['alpacaeval_all']['pack_bytes_per_document']:,.0f} bytes a document, index with text "
-            f"{results['alpacaeval_all']['index_bytes_per_document']:,.0f}"
-        )
+        results["alpacaeval_all"] = size_all(rows, work)
     (out_dir / "packs.json").write_text(json.dumps(results, indent=2))
     print(f"\nfigures written to {out_dir / 'packs.json'}")
 
