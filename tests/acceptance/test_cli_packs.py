@@ -289,3 +289,12 @@ def test_a_forged_pack_with_a_valid_digest_is_an_index_error_not_a_traceback(
     bad = _forged(pack, tmp_path / "forged.pack", edit)
     result = run_cli(["scan", _dataset(tmp_path), "--index", bad, "-q", "-j", "1"], 5)
     assert "forged.pack" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_one_source_name_with_two_sets_of_facts_is_refused(tmp_path: Path, index_dir: Path) -> None:
+    pack = _pack(index_dir, tmp_path / "refs.pack")
+    other = tmp_path / "other-index"
+    refs = write_jsonl(tmp_path / "other.jsonl", [{"id": "tides", "text": UNRELATED_TEXT}])
+    run_cli(["index", "add", other, refs, "--source", "share", "--provider", "anthropic", "-q"])
+    result = run_cli(["scan", _dataset(tmp_path), "--index", pack, "--index", other, "-q"], 2)
+    assert "source 'share'" in result.stderr
