@@ -17,7 +17,7 @@ from provcheck.errors import UsageError
 from provcheck.gitscan.changes import ChangeSet
 from provcheck.gitscan.repo import Repo
 from provcheck.gitscan.selection import DiffSelector
-from provcheck.index import ReferenceIndex
+from provcheck.index.combined import Index, open_index
 from provcheck.index.remote import is_remote, local_index
 from provcheck.inputs import discover
 from provcheck.inputs.schemas import RecordOptions
@@ -81,6 +81,8 @@ class Settings:
     cache_dir: str | None
     """None: no cache."""
     waivers: str | None
+    more_indexes: tuple[str, ...] = ()
+    """Further indexes and packs given with ``--index`` (matched with ``index`` as one set)."""
     workers_from: str = "default"
     """Who asked for ``workers``: ``command line``, ``configuration`` or ``default`` (all usable
     CPUs). A configuration's value comes with the repository: it is capped like ``-j``."""
@@ -141,6 +143,7 @@ def resolve(
     config: ProjectConfig | None,
     *,
     index: str | None,
+    more_indexes: tuple[str, ...] = (),
     policy: str | None = None,
     uses: tuple[str, ...] = (),
     use_only: bool = False,
@@ -197,6 +200,7 @@ def resolve(
         lfs=lfs or (c.lfs if c and c.lfs else "report"),
         cache_dir=cache,
         waivers=c.waivers if c else None,
+        more_indexes=more_indexes,
         workers_from="command line" if workers else ("configuration" if c and c.workers else "default"),
     )
 
@@ -217,7 +221,7 @@ def open_cache(settings: Settings) -> Cache | None:
     return Cache(settings.cache_dir) if settings.cache_dir else None
 
 
-def results_context(index: ReferenceIndex, options: engine.ScanOptions) -> str:
+def results_context(index: Index, options: engine.ScanOptions) -> str:
     """What cached matches depend on besides the record itself."""
     return context_digest(index.digest, index.config.signature, options.match.to_dict(), str(options.roles))
 
@@ -234,7 +238,8 @@ def _scan(
     policy = settings.load_policy()
     effective = settings.use(policy)
     use = effective.use
-    index = ReferenceIndex(local_index(settings.index))  # a URL: fetched once per node (index.remote)
+    first = local_index(settings.index)  # a URL: fetched once per node (index.remote)
+    index = open_index((first, *settings.more_indexes))
     options = engine.ScanOptions(
         records=settings.records,
         roles=settings.role_filter(),
@@ -256,9 +261,7 @@ def _scan(
         use_declared_by=effective.declared_by(),
         use_origin=use_origin(effective),
         workers_from=settings.workers_from,
-        index_fetched=FetchedIndex(url=settings.index, copy=index.path)
-        if is_remote(settings.index)
-        else ABSENT,
+        index_fetched=FetchedIndex(url=settings.index, copy=first) if is_remote(settings.index) else ABSENT,
     )
     if cache is not None and results is not None:
         run = dataclasses.replace(

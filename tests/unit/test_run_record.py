@@ -21,6 +21,7 @@ from provcheck.model import (
     FetchedIndex,
     GitFacts,
     IndexFacts,
+    IndexMember,
     MergeFacts,
     PartialFacts,
     PolicyFacts,
@@ -55,6 +56,17 @@ FULL = RunRecord(
         sources=("a",),
         source_details=(
             SourceFacts(name="a", provider="p", generator="g", license="MIT", terms="t", records=2, texts=3),
+        ),
+        members=(
+            IndexMember(
+                path="p.pack",
+                kind="pack",
+                digest="1" * 32,
+                publisher="Acme",
+                created="2026-01-01T00:00:00+00:00",
+                keyed=True,
+                ngram=3,
+            ),
         ),
     ),
     policy=PolicyFacts(path="policy.yaml", name="p", digest="f" * 64, files=("policy.yaml",)),
@@ -195,6 +207,8 @@ def test_nested_facts_match_their_schema_objects(key: str, cls: type) -> None:
     names = {f.name for f in dataclasses.fields(cls)}
     assert set(schema["properties"]) == names
     if key == "index":
+        member = schema["properties"]["members"]["items"]["properties"]
+        assert set(member) == {f.name for f in dataclasses.fields(IndexMember)}
         source = schema["properties"]["source_details"]["items"]["properties"]
         assert set(source) == {f.name for f in dataclasses.fields(SourceFacts)}
     if key == "shard":

@@ -16,6 +16,7 @@ _COMMANDS = {
     "baseline": "provcheck.cli.baseline:baseline",
     "hook": "provcheck.cli.hook:hook",
     "merge": "provcheck.cli.merge:merge",
+    "pack": "provcheck.cli.pack:pack",
 }
 """Subcommands, imported when used: a hook or ``index add`` does not pay for the others."""
 

@@ -19,7 +19,7 @@ from provcheck.cli.common import (
 )
 from provcheck.cli.scan import waivers_for
 from provcheck.errors import ExitCode, UsageError
-from provcheck.index import ReferenceIndex
+from provcheck.index.combined import open_index
 from provcheck.inputs.schemas import RecordOptions
 from provcheck.matching.segment import RoleFilter
 from provcheck.policy import default_policy, load_policy
@@ -89,7 +89,7 @@ def baseline(
     try:
         result = engine.scan(
             list(paths),
-            ReferenceIndex(index_path),
+            open_index((index_path,)),
             policy,
             declared.use,
             scan_options,

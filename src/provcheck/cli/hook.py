@@ -24,7 +24,7 @@ def hook() -> None:
 @hook.command("run")
 @click.argument("files", nargs=-1, type=click.Path(readable=False))
 @options.CONFIG
-@options.INDEX
+@options.INDEXES
 @options.POLICY
 @options.USE
 @options.USE_ONLY
@@ -42,7 +42,7 @@ def hook() -> None:
 def run(
     files: tuple[str, ...],
     config_path: str | None,
-    index_path: str | None,
+    index_path: tuple[str, ...],
     policy_path: str | None,
     uses: tuple[str, ...],
     use_only: bool,

@@ -60,13 +60,16 @@ CONFIG = click.option(
     type=click.Path(dir_okay=False),
     help=f"Project configuration (default: the nearest {FILENAME} from the working directory up).",
 )
-INDEX = click.option(
+INDEXES = click.option(
     "-i",
     "--index",
     "index_path",
     metavar="INDEX",
-    help=f"Reference index to match against (required unless {FILENAME} sets `index:`).",
+    multiple=True,
+    help=f"Reference index or fingerprint pack to match against (required unless {FILENAME} sets "
+    "`index:`); repeat to match against several as one (docs/packs.md).",
 )
+"""``scan``'s ``--index``: repeatable, so that indexes and packs are matched as one."""
 POLICY = click.option(
     "-p",
     "--policy",

@@ -182,7 +182,7 @@ def summary(result: ScanResult, fail_on: frozenset[Action]) -> str:
 
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path(readable=False))
-@options.INDEX
+@options.INDEXES
 @options.POLICY
 @options.USE
 @options.USE_ONLY
@@ -261,7 +261,7 @@ def summary(result: ScanResult, fail_on: frozenset[Action]) -> str:
 @handle_errors
 def scan(
     paths: tuple[str, ...],
-    index_path: str | None,
+    index_path: tuple[str, ...],
     policy_path: str | None,
     uses: tuple[str, ...],
     use_only: bool,
@@ -313,7 +313,8 @@ def scan(
     config = project.discover(config_path)
     settings = resolve(
         config,
-        index=index_path,
+        index=index_path[0] if index_path else None,
+        more_indexes=index_path[1:],
         policy=policy_path,
         uses=uses,
         use_only=use_only,

@@ -27,7 +27,7 @@ def scan_staged(
     repo: Repo,
     config: ProjectConfig | None,
     *,
-    index_path: str | None,
+    index_path: tuple[str, ...],
     policy_path: str | None,
     uses: tuple[str, ...],
     use_only: bool,
@@ -46,7 +46,8 @@ def scan_staged(
     begun = time.perf_counter()
     settings = resolve(
         config,
-        index=index_path,
+        index=index_path[0] if index_path else None,
+        more_indexes=index_path[1:],
         policy=policy_path,
         uses=uses,
         use_only=use_only,

@@ -129,8 +129,32 @@ _CAND_MASK, _REF_MASK = "\x01", "\x02"
 """Stand-ins for aligned tokens in later passes; never token codes (those start at U+0100)."""
 
 
-def _blocks(cand: str, ref: str) -> list[tuple[int, int, int]]:
-    return [(b.a, b.b, b.size) for b in Indel.opcodes(cand, ref).as_matching_blocks() if b.size]
+def _blocks(cand: str, ref: str, extend: int = 0) -> list[tuple[int, int, int]]:
+    blocks = [(b.a, b.b, b.size) for b in Indel.opcodes(cand, ref).as_matching_blocks() if b.size]
+    if extend:
+        blocks = _extended(blocks, extend, cand, ref)
+    return blocks
+
+
+def _extended(
+    blocks: list[tuple[int, int, int]], extend: int, cand: str, ref: str
+) -> list[tuple[int, int, int]]:
+    """Runs of identical n-gram codes as the runs of identical tokens they prove.
+
+    ``k`` equal codes of n-grams (``hashed.ngram_codes``) mean ``k + n - 1`` equal tokens:
+    each run is lengthened by ``extend = n - 1``, never into the next run, into what an
+    earlier pass aligned (masked) or past a text's end.
+    """
+    out = []
+    for i, (c0, r0, size) in enumerate(blocks):
+        limit = min(len(cand) - c0, len(ref) - r0, size + extend)
+        if i + 1 < len(blocks):
+            limit = min(limit, blocks[i + 1][0] - c0, blocks[i + 1][1] - r0)
+        grown = size
+        while grown < limit and cand[c0 + grown] != _CAND_MASK and ref[r0 + grown] != _REF_MASK:
+            grown += 1
+        out.append((c0, r0, grown))
+    return out
 
 
 def _masked(codes: str, ranges: list[tuple[int, int]], mask: str) -> str:
@@ -142,7 +166,9 @@ def _masked(codes: str, ranges: list[tuple[int, int]], mask: str) -> str:
     return "".join(out)
 
 
-def _passes(cand: str, ref: str, config: MatchConfig) -> tuple[list[TokenSpan], list[tuple[int, int, int]]]:
+def _passes(
+    cand: str, ref: str, config: MatchConfig, extend: int = 0
+) -> tuple[list[TokenSpan], list[tuple[int, int, int]]]:
     """Spans of up to ``_PASSES`` alignments, and the identical runs inside them.
 
     A longest common subsequence is monotone: of two swapped paragraphs it aligns one. What
@@ -154,7 +180,7 @@ def _passes(cand: str, ref: str, config: MatchConfig) -> tuple[list[TokenSpan], 
     inside: list[tuple[int, int, int]] = []
     c, r = cand, ref
     for n in range(_PASSES):
-        blocks = _blocks(c, r)
+        blocks = _blocks(c, r, extend)
         chains = _chains(blocks, config.gap_penalty)
         found = [_span(blocks, first, last) for first, last in chains]
         spans += found
@@ -174,7 +200,11 @@ def _passes(cand: str, ref: str, config: MatchConfig) -> tuple[list[TokenSpan], 
 
 
 def align(
-    cand: str, ref: str, config: MatchConfig, ref_echoes: Sequence[tuple[int, int]] = ()
+    cand: str,
+    ref: str,
+    config: MatchConfig,
+    ref_echoes: Sequence[tuple[int, int]] = (),
+    ngram: int = 1,
 ) -> Alignment | None:
     """Align two texts given as token codes (``Fingerprint.codes``); None unless the alignment
     passes a test.
@@ -182,10 +212,13 @@ def align(
     Reference tokens in ``ref_echoes`` repeat the reference's own prompt: whoever wrote the
     prompt wrote them, so a match needs ``min_original_tokens`` aligned tokens outside them (a
     copy of a user's prompt is not a copy of the model's output).
+
+    ``ngram > 1``: the codes are hashed n-grams (``hashed.ngram_codes``, a pack's references),
+    one a token position; identical runs are counted in the tokens they prove.
     """
     if min(len(cand), len(ref)) < config.min_tokens:
         return None
-    spans, inside = _passes(cand, ref, config)
+    spans, inside = _passes(cand, ref, config, ngram - 1)
     matched = sum(s.matched for s in spans)
     if matched < config.min_tokens:
         return None

@@ -52,6 +52,10 @@ class Reference:
     """Its position in that file."""
     duplicates: int = 0
     """How many other records of the same source carry the same text."""
+    withheld: str | None = None
+    """Set when the reference text is not available (matched through a fingerprint pack): who
+    withholds it. ``turn.text`` is then empty and the reference side of every aligned span is a
+    range of token positions, not of characters."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +73,7 @@ class AlignedSpan:
     candidate: CharSpan
     """Range in the candidate turn's text."""
     reference: CharSpan
-    """Range in the reference turn's text."""
+    """Range in the reference turn's text (token positions when the reference is withheld)."""
     matched_tokens: int
     """Normalized tokens that are identical and in the same order in both ranges."""
     similarity: float

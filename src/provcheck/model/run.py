@@ -92,6 +92,20 @@ class SourceFacts:
 
 
 @dataclass(frozen=True, slots=True)
+class IndexMember:
+    """One of several indexes and fingerprint packs matched as one (``--index`` repeated)."""
+
+    path: str
+    kind: str
+    """``index`` or ``pack``."""
+    digest: str
+    publisher: str | Absent = ABSENT
+    created: str | Absent | None = ABSENT
+    keyed: bool | Absent = ABSENT
+    ngram: int | Absent = ABSENT
+
+
+@dataclass(frozen=True, slots=True)
 class IndexFacts:
     """The reference index matched against."""
 
@@ -103,6 +117,8 @@ class IndexFacts:
     sources: tuple[str, ...]
     """Every indexed source, sorted."""
     source_details: tuple[SourceFacts, ...] | Absent = ABSENT
+    members: tuple[IndexMember, ...] | Absent = ABSENT
+    """Present when several indexes or packs were matched as one."""
     """Every indexed source with its facts, those the scan found nothing of included."""
 
 
@@ -503,6 +519,7 @@ __all__ = [
     "FetchedIndex",
     "GitFacts",
     "IndexFacts",
+    "IndexMember",
     "MergeFacts",
     "PartialFacts",
     "PolicyFacts",

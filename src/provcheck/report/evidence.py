@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from provcheck.matching.normalize import reference_tokens
-from provcheck.model import CharSpan, Match
+from provcheck.model import CharSpan, Match, Reference
 
 CONTEXT = 240
 """Characters of unaligned text kept on each side of a span."""
@@ -27,6 +27,8 @@ MAX_SPANS = 12
 DIFF_TOKENS = 3000
 """Spans with more tokens than this are marked as aligned without the word-level diff (the
 diff is quadratic in the worst case)."""
+WITHHELD = "reference text withheld by the pack's publisher"
+"""What every report says where a fingerprint pack's reference text would be."""
 _SNAP = 30
 """How far a fold boundary moves to land on whitespace instead of inside a word."""
 
@@ -186,8 +188,34 @@ def pieces(text: str, spans: Sequence[tuple[int, CharSpan, list[tuple[int, int]]
     return tuple(out)
 
 
+def withheld_note(ref: Reference) -> str | None:
+    """``reference text withheld by the pack's publisher (Acme)``, or None when the text is here."""
+    return f"{WITHHELD} ({ref.withheld})" if ref.withheld else None
+
+
+def token_ranges(match: Match) -> str:
+    """The reference's aligned token positions (what locates a withheld reference's side)."""
+    return ", ".join(f"{s.reference.start}-{s.reference.end}" for s in match.evidence.spans)
+
+
 def side_by_side(match: Match) -> SideBySide:
-    """The candidate and reference texts of ``match`` with its aligned spans marked."""
+    """The candidate and reference texts of ``match`` with its aligned spans marked.
+
+    A withheld reference (a fingerprint pack's) has no text: the candidate is shown with its
+    aligned regions, and the reference side says who withholds it and which of its token
+    positions aligned.
+    """
+    note = withheld_note(match.reference)
+    if note is not None:
+        spans = list(enumerate(match.evidence.spans))
+        if len(spans) > MAX_SPANS:
+            spans = sorted(sorted(spans, key=lambda s: -s[1].matched_tokens)[:MAX_SPANS])
+        return SideBySide(
+            candidate=pieces(match.record.turn.text, [(n, s.candidate, []) for n, s in spans]),
+            reference=(Piece(PieceKind.TEXT, f"{note}; aligned reference tokens {token_ranges(match)}"),),
+            spans_shown=len(spans),
+            spans_total=len(match.evidence.spans),
+        )
     cand_text = match.record.turn.text
     ref_text = match.reference.turn.text
     spans = list(enumerate(match.evidence.spans))

@@ -12,6 +12,7 @@ from provcheck.model import Clause, RunRecord, ScanResult
 from provcheck.report import clauses
 from provcheck.report import overview as ov
 from provcheck.report.base import Formatter, ReportContext
+from provcheck.report.evidence import WITHHELD
 from provcheck.report.locations import line_url, repo_path
 from provcheck.report.records import evidence_kinds, record_verdict, record_view
 from provcheck.report.terminal import printable
@@ -183,5 +184,17 @@ def _what_a_match_shows(result: ScanResult) -> str:
         line += (
             f"; {convergent:,} record(s) match only in ways independent answers also do (marked as "
             "likely convergence): listed for review, not evidence of copying"
+        )
+    withheld = sorted(
+        {
+            f.match.reference.withheld
+            for f in result.findings
+            if f.match is not None and f.match.reference.withheld
+        }
+    )
+    if withheld:
+        line += (
+            f"; {WITHHELD} ({', '.join(md(p) for p in withheld)}) for matches against its fingerprint pack: "
+            "the aligned regions are located in the records only"
         )
     return line + ". Only the indexed sources were checked: text from other sources is not detected."

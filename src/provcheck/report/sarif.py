@@ -29,6 +29,7 @@ from provcheck.report import clauses
 from provcheck.report import overview as ov
 from provcheck.report import serialize as s
 from provcheck.report.base import Formatter, ReportContext
+from provcheck.report.evidence import WITHHELD
 from provcheck.report.html.markup import safe_url
 from provcheck.report.locations import repo_path
 from provcheck.report.markdown import md as markdown_text
@@ -219,6 +220,8 @@ def _related(f: Finding, n: int, run: RunRecord) -> dict[str, Any] | None:
             f"{turn} copies reference {ref.id} of source {ref.source.name} ({f.match.evidence.kind.value}, "
         )
         text += f"similarity {f.match.evidence.similarity:.2f}, {f.match.evidence.matched_tokens} tokens)"
+        if ref.withheld:
+            text += f"; {WITHHELD} ({ref.withheld})"
     elif f.marker is not None:
         name = f"marker/{f.marker.marker}"
         text = f"{turn} contains marker {f.marker.label!r}"

@@ -76,11 +76,25 @@ def reference(ref: Reference) -> dict[str, Any]:
             "position": ref.turn.position,
             "field": ref.turn.field,
         },
+        # Only for a pack's reference, so reports of indexes with text stay as they were.
+        **({"withheld": ref.withheld} if ref.withheld else {}),
     }
 
 
-def span(s: AlignedSpan, cand_text: str, ref_text: str) -> dict[str, Any]:
-    """An aligned span with the text on both sides."""
+def span(s: AlignedSpan, cand_text: str, ref_text: str, withheld: bool = False) -> dict[str, Any]:
+    """An aligned span with the text on both sides (the candidate's only when the reference is
+    withheld: its range is then in token positions)."""
+    if withheld:
+        return {
+            "candidate": {
+                "start": s.candidate.start,
+                "end": s.candidate.end,
+                "text": cand_text[s.candidate.start : s.candidate.end],
+            },
+            "reference": {"start": s.reference.start, "end": s.reference.end, "text": "", "unit": "token"},
+            "matched_tokens": s.matched_tokens,
+            "similarity": s.similarity,
+        }
     return {
         "candidate": {
             "start": s.candidate.start,
@@ -118,7 +132,10 @@ def match(m: Match) -> dict[str, Any]:
         "record": record(m.record),
         "reference": reference(m.reference),
         "scores": scores(m.evidence),
-        "spans": [span(s, m.record.turn.text, m.reference.turn.text) for s in m.evidence.spans],
+        "spans": [
+            span(s, m.record.turn.text, m.reference.turn.text, bool(m.reference.withheld))
+            for s in m.evidence.spans
+        ],
         "strength": strength(m.strength),
     }
 

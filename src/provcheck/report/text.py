@@ -14,6 +14,7 @@ from provcheck.model import Action, Finding, ScanResult
 from provcheck.report import clauses
 from provcheck.report import overview as ov
 from provcheck.report.base import Formatter, ReportContext
+from provcheck.report.evidence import token_ranges, withheld_note
 from provcheck.report.overview import coverage
 from provcheck.report.records import RecordSummary, record_verdict, record_view
 from provcheck.report.terminal import printable
@@ -239,10 +240,16 @@ class TextFormatter(Formatter):
                 markup=False,
             )
             span = max(ev.spans, key=lambda s: s.matched_tokens)
-            cand, refx = side_by_side(
-                m.record.turn.text[span.candidate.start : span.candidate.end],
-                ref.turn.text[span.reference.start : span.reference.end],
-            )
+            note = withheld_note(ref)
+            if note is not None:
+                # No reference text to compare: the candidate's aligned passage, and who withholds the rest.
+                cand = Text(_clip(m.record.turn.text[span.candidate.start : span.candidate.end]))
+                refx = Text(printable(f"{note}; aligned tokens {token_ranges(m)}"))
+            else:
+                cand, refx = side_by_side(
+                    m.record.turn.text[span.candidate.start : span.candidate.end],
+                    ref.turn.text[span.reference.start : span.reference.end],
+                )
             console.print(Text("  candidate: ", style="bold") + cand)
             console.print(Text("  reference: ", style="bold") + refx)
         if f.marker is not None:

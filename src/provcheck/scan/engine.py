@@ -16,7 +16,7 @@ from importlib import metadata
 from typing import Protocol, TypeVar
 
 from provcheck import __version__
-from provcheck.index import ReferenceIndex
+from provcheck.index.combined import Index, IndexSet, open_index, paths_of
 from provcheck.index.remote import local_index
 from provcheck.inputs import (
     Found,
@@ -187,10 +187,13 @@ class BatchMatcher:
     records: RecordOptions = RecordOptions()
     markers: tuple[MarkerSpec, ...] = ()
     """The policy's markers, as plain data: each process compiles them once."""
+    more_indexes: tuple[str, ...] = ()
+    """Further indexes and packs matched with ``index_path`` as one set (``--index`` repeated)."""
 
     def __call__(self) -> Callable[[list[Pending]], BatchOutput]:
         """Open the index in this process and return the batch function."""
-        matcher = Matcher(ReferenceIndex(local_index(self.index_path)), self.match)
+        # The first index may be a URL: each worker fetches it once (index.remote).
+        matcher = Matcher(open_index((local_index(self.index_path), *self.more_indexes)), self.match)
         scanner = MarkerScanner(self.markers)
         roles, options = self.roles, self.records
 
@@ -448,7 +451,7 @@ def _read_and_match(
 
 def scan(
     paths: Sequence[str],
-    index: ReferenceIndex,
+    index: Index,
     policy: Policy,
     use: Use,
     options: ScanOptions = ScanOptions(),
@@ -506,6 +509,7 @@ def scan(
         options.roles,
         options.records,
         tuple(MarkerSpec.of(m) for m in policy.markers),
+        paths_of(index)[1:],
     )
     if options.engine == "ray" and options.selector is None and options.cache is None:  # scan.remote
         plan, reading = scan_on_workers(files, recipe, options, tally, progress), "workers"
@@ -541,6 +545,7 @@ def scan(
             signature=index.config.signature,
             fingerprint=index.config.to_dict(),
             sources=tuple(sorted(index.sources)),
+            members=index.member_facts() if isinstance(index, IndexSet) else ABSENT,
             # Reports list every indexed source, those the scan found nothing of included,
             # with what it holds: a source of 0 texts cannot have been checked against.
             source_details=tuple(

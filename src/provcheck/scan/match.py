@@ -13,8 +13,11 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from provcheck.index import ReferenceIndex, TextKey
+from provcheck.index import TextKey
+from provcheck.index.combined import Index, IndexSet
+from provcheck.index.pack import Pack
 from provcheck.matching.fingerprint import Fingerprint, Fingerprinter
+from provcheck.matching.hashed import withheld_evidence
 from provcheck.matching.normalize import Offsets, token_offsets
 from provcheck.matching.params import MatchConfig
 from provcheck.matching.segment import RoleFilter, Segment, segments
@@ -56,7 +59,7 @@ class _Reference:
 class Matcher:
     """Finds verified matches of records against one index, a batch of records at a time."""
 
-    def __init__(self, index: ReferenceIndex, config: MatchConfig) -> None:
+    def __init__(self, index: Index, config: MatchConfig) -> None:
         self.index = index
         self.config = config
         self.fingerprinter = Fingerprinter(index.config)
@@ -78,10 +81,14 @@ class Matcher:
 
     def _details(self, keys: Iterable[TextKey]) -> None:
         """Text, fingerprint and token offsets of references that matched, in batches."""
-        todo = [k for k in dict.fromkeys(keys) if self._refs[k].fingerprint is None]
+        todo = [
+            k
+            for k in dict.fromkeys(keys)
+            if self._refs[k].fingerprint is None and _pack(self.index, k) is None
+        ]
         for start in range(0, len(todo), _REF_BATCH):
             chunk = todo[start : start + _REF_BATCH]
-            texts = [self.index.text(k) for k in chunk]
+            texts = [t for k in chunk if (t := self.index.text(k)) is not None]
             prints, toks = self.fingerprinter.with_tokens(texts)
             for i, (key, text, fp) in enumerate(zip(chunk, texts, prints, strict=True)):
                 ref = self._refs[key]
@@ -111,10 +118,19 @@ class Matcher:
         )
         self._load(c.key for cands in candidates for c in cands)
         aligned: list[tuple[int, TextKey, Alignment]] = []
+        hashed: dict[tuple[int, int], str] = {}
         for i, (fp, cands) in enumerate(zip(prints, candidates, strict=True)):
             for cand in cands:
                 ref = self._refs[cand.key]
-                alignment = align(fp.codes, ref.codes, self.config, ref.echoes)
+                pack = _pack(self.index, cand.key)
+                if pack is not None:
+                    # A pack's reference is aligned on hashed n-grams: the candidate is hashed alike.
+                    codes = hashed.get((i, id(pack)))
+                    if codes is None:
+                        codes = hashed[(i, id(pack))] = pack.query_codes(fp.tokens)
+                    alignment = align(codes, ref.codes, self.config, ref.echoes, pack.ngram)
+                else:
+                    alignment = align(fp.codes, ref.codes, self.config, ref.echoes)
                 if alignment is not None:
                     aligned.append((i, cand.key, alignment))
         self._details(key for _, key, _ in aligned)
@@ -130,20 +146,28 @@ class Matcher:
                     content_hash=seg.record.content_hash,
                     turn=seg.turn,
                 )
-            assert ref.text is not None and ref.fingerprint is not None and ref.offsets is not None
-            ev = evidence(
-                alignment,
-                fp,
-                seg.text,
-                offsets[i],
-                ref.fingerprint,
-                ref.text,
-                ref.offsets,
-                self.config,
-                seg.offset,
-            )
+            pack = _pack(self.index, key)
+            if pack is not None:
+                assert isinstance(self.index, IndexSet)
+                ev = withheld_evidence(
+                    alignment, offsets[i], hashed[(i, id(pack))], ref.codes, self.config, seg.offset
+                )
+                shared = self.index.shared_anchors(key, fp.anchors)
+            else:
+                assert ref.text is not None and ref.fingerprint is not None and ref.offsets is not None
+                ev = evidence(
+                    alignment,
+                    fp,
+                    seg.text,
+                    offsets[i],
+                    ref.fingerprint,
+                    ref.text,
+                    ref.offsets,
+                    self.config,
+                    seg.offset,
+                )
+                shared = np.intersect1d(fp.anchors, ref.fingerprint.anchors, assume_unique=True)
             record = records_of[i]
-            shared = np.intersect1d(fp.anchors, ref.fingerprint.anchors, assume_unique=True)
             common = float(np.mean(self.index.frequency(shared) >= COMMON_DF)) if len(shared) else 0.0
             # The structure only matters for a partial match (a whole near-verbatim copy is
             # never convergence by structure); reading it costs ~0.1 ms, so skip it there.
@@ -156,7 +180,11 @@ class Matcher:
                 shape = structure(passage)
             echo = _echo_share(alignment, ref.echoes)
             # Identical texts in several shards (sources) share this digest: one text, not a crowd.
-            digest = int(self.index.shards[key.shard].text_keys[key.text])
+            digest = (
+                self.index.text_digest(key)
+                if isinstance(self.index, IndexSet)
+                else int(self.index.shards[key.shard].text_keys[key.text])
+            )
             for reference in self.index.references(key):
                 mid = match_id(record, (reference.source.name, reference.id, reference.turn.position))
                 m = Match(id=mid, record=record, reference=reference, evidence=ev)
@@ -164,6 +192,11 @@ class Matcher:
                 old = best.get(slot)
                 if old is None or ev.matched_tokens > old[0].evidence.matched_tokens:
                     best[slot] = (m, Signals(ev, common, shape, reference.source.name, echo, digest))
+
+
+def _pack(index: Index, key: TextKey) -> Pack | None:
+    """The pack holding a reference text (its text withheld), or None."""
+    return index.pack_of(key) if isinstance(index, IndexSet) else None
 
 
 def _echo_share(alignment: Alignment, echoes: list[tuple[int, int]]) -> float:

@@ -155,6 +155,16 @@ def evidence_html(m: Match) -> str:
                     f"{esc(ref.turn.role)} <span class='mono'>{esc(ref.turn.field)}</span>"
                     + (f"; {ref.duplicates:,} identical copies in the source" if ref.duplicates else ""),
                 ),
+                *(
+                    [
+                        (
+                            "Reference text",
+                            f"{esc(note)}: aligned reference tokens {esc(evidence.token_ranges(m))}",
+                        )
+                    ]
+                    if (note := evidence.withheld_note(ref)) is not None
+                    else []
+                ),
             ]
         )
     )
