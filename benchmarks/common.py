@@ -84,6 +84,9 @@ class Run:
     code: int
     stdout: str
     stderr: str
+    cpu_seconds: float = 0.0
+    """User + system CPU time of the command (``peak_rss`` only): unlike wall time, it hardly
+    moves when other processes load the machine."""
 
 
 def run(args: list[str], env: dict[str, str] | None = None) -> Run:
@@ -110,8 +113,9 @@ def peak_rss(args: list[str]) -> tuple[float, Run]:
         "import resource,subprocess,sys,time,json;"
         "t=time.perf_counter();p=subprocess.run(sys.argv[1:],capture_output=True,text=True);"
         "w=time.perf_counter()-t;"
-        "r=resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss/1024;"
-        "print(json.dumps({'rss':r,'s':w,'code':p.returncode,'out':p.stdout,'err':p.stderr}))"
+        "u=resource.getrusage(resource.RUSAGE_CHILDREN);r=u.ru_maxrss/1024;"
+        "print(json.dumps({'rss':r,'s':w,'cpu':u.ru_utime+u.ru_stime,'code':p.returncode,"
+        "'out':p.stdout,'err':p.stderr}))"
     )
     res = subprocess.run(
         [sys.executable, "-c", wrapper, *args],
@@ -121,7 +125,7 @@ def peak_rss(args: list[str]) -> tuple[float, Run]:
         check=True,
     )
     data = json.loads(res.stdout)
-    return data["rss"], Run(data["s"], data["rss"], data["code"], data["out"], data["err"])
+    return data["rss"], Run(data["s"], data["rss"], data["code"], data["out"], data["err"], data["cpu"])
 
 
 def table(headers: list[str], rows: list[list[Any]]) -> str:

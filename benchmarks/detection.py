@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import atexit
 import json
+import os
 import random
 import shutil
 import statistics
@@ -30,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import edits
+import stages
 from common import (
     PROVCHECK,
     alpacaeval,
@@ -233,6 +235,9 @@ def main() -> None:
     parser.add_argument("--match", action="append", default=[], metavar="KEY=VALUE", help="passed to scan")
     parser.add_argument("--out", default="build/bench")
     parser.add_argument("--keep", action="store_true", help="keep the working directory (indexes, data)")
+    parser.add_argument(
+        "--no-stages", action="store_true", help="skip the profiled scan that gives the stage breakdown"
+    )
     args = parser.parse_args()
     require_corpora()
     rng = random.Random(args.seed)
@@ -328,7 +333,7 @@ def main() -> None:
     for r in all_refs:
         base.insert(r["id"], r["output"])
     base_build = time.perf_counter() - started
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     base_hits: dict[str, set[str]] = {}
     for rec in candidates + negatives:
         hits: set[str] = set()
@@ -336,6 +341,7 @@ def main() -> None:
             hits.update(base.query(text))
         base_hits[rec["id"]] = hits
     base_query = time.perf_counter() - started
+    base_query_cpu = time.process_time() - cpu_started
 
     # ---- recall per kind
     kinds = list(dict.fromkeys(kind for kind, _ in truth.values()))
@@ -405,6 +411,9 @@ def main() -> None:
         scan_all_cores_records_per_s=ours_scan_all,
         baseline_query_records_per_s=total_records / base_query,
         scan_peak_rss_mb=scan.peak_rss_mb,
+        scan_records_per_cpu_s=total_records / scan.cpu_seconds,
+        baseline_query_records_per_cpu_s=total_records / base_query_cpu,
+        load_average=os.getloadavg(),
     )
 
     print("\n## Recall per kind (linked to the true reference)\n")
@@ -449,10 +458,27 @@ def main() -> None:
                     ours_scan_all / (total_records / base_query),
                     ">= 5x",
                 ],
+                [
+                    "scan, records per CPU second, 1 worker (steadier on a loaded machine)",
+                    total_records / scan.cpu_seconds,
+                    total_records / base_query_cpu,
+                    base_query_cpu / scan.cpu_seconds,
+                    "",
+                ],
                 ["scan peak RSS, MB (1 worker / all)", scan.peak_rss_mb, scan_all.peak_rss_mb, "", ""],
             ],
         )
     )
+    print("\nload average (1, 5, 15 min) at the end: " + ", ".join(f"{x:.2f}" for x in os.getloadavg()))
+    if not args.no_stages:
+        stage_rows = stages.breakdown([*scan_args, "-o", str(work / "scan-profiled.json"), "--workers", "1"])
+        results["stages"] = dict(stage_rows)
+        print(
+            "\n## Where the scan's time goes (1 worker; shares from a profiled run, spread over the "
+            "unprofiled run's CPU time)\n"
+        )
+        shares = stages.table_rows(stage_rows, total_records, scan.cpu_seconds)
+        print(table(["stage", "share", "µs per record"], shares))
     if not args.no_scale:
         results["scale"] = scale(rows, work)
     (out_dir / "detection.json").write_text(json.dumps(results, indent=2))

@@ -16,14 +16,14 @@ import numpy as np
 from provcheck.index import TextKey
 from provcheck.index.combined import Index, IndexSet
 from provcheck.index.pack import Pack
-from provcheck.matching.fingerprint import Fingerprint, Fingerprinter
+from provcheck.matching.fingerprint import U32, Fingerprint, Fingerprinter
 from provcheck.matching.hashed import withheld_evidence
 from provcheck.matching.normalize import Offsets, token_offsets
 from provcheck.matching.params import MatchConfig
 from provcheck.matching.segment import RoleFilter, Segment, segments
 from provcheck.matching.strength import COMMON_DF, Signals, is_whole, judge, structure
-from provcheck.matching.verify import Alignment, align, evidence
-from provcheck.model import Match, MatchId, Record, RecordRef
+from provcheck.matching.verify import Alignment, align, distinct, evidence
+from provcheck.model import Match, MatchId, Record, RecordRef, Reference
 
 _Slot = tuple[int, int, str, str]
 """A match's place: candidate record (object id), turn, reference source and id."""
@@ -54,6 +54,10 @@ class _Reference:
     text: str | None = None
     fingerprint: Fingerprint | None = None
     offsets: Offsets | None = None
+    shingles: np.ndarray | None = None
+    """Distinct shingle hashes (the Jaccard figure of every match against this text)."""
+    references: list[Reference] | None = None
+    """The reference records carrying the text (read from the index once, not per match)."""
 
 
 class Matcher:
@@ -93,6 +97,7 @@ class Matcher:
             for i, (key, text, fp) in enumerate(zip(chunk, texts, prints, strict=True)):
                 ref = self._refs[key]
                 ref.text, ref.fingerprint = text, fp
+                ref.shingles = distinct(fp.shingles)
                 ref.offsets = token_offsets(text, toks, i)
 
     def records(self, records: Sequence[Record], roles: RoleFilter | None) -> list[Match]:
@@ -134,12 +139,15 @@ class Matcher:
                 if alignment is not None:
                     aligned.append((i, cand.key, alignment))
         self._details(key for _, key, _ in aligned)
+        commons = self._common_shares([self._shared(prints[i].anchors, key) for i, key, _ in aligned])
         offsets: dict[int, Offsets] = {}
+        shingles: dict[int, np.ndarray] = {}
         records_of: dict[int, RecordRef] = {}
-        for i, key, alignment in aligned:
+        for (i, key, alignment), common in zip(aligned, commons, strict=True):
             seg, fp, ref = segs[i], prints[i], self._refs[key]
             if i not in offsets:
                 offsets[i] = token_offsets(seg.text, toks, i)
+                shingles[i] = distinct(fp.shingles)
                 records_of[i] = RecordRef(
                     location=seg.record.location,
                     id=seg.record.id,
@@ -152,7 +160,6 @@ class Matcher:
                 ev = withheld_evidence(
                     alignment, offsets[i], hashed[(i, id(pack))], ref.codes, self.config, seg.offset
                 )
-                shared = self.index.shared_anchors(key, fp.anchors)
             else:
                 assert ref.text is not None and ref.fingerprint is not None and ref.offsets is not None
                 ev = evidence(
@@ -165,10 +172,9 @@ class Matcher:
                     ref.offsets,
                     self.config,
                     seg.offset,
+                    distinct_shingles=(shingles[i], ref.shingles),
                 )
-                shared = np.intersect1d(fp.anchors, ref.fingerprint.anchors, assume_unique=True)
             record = records_of[i]
-            common = float(np.mean(self.index.frequency(shared) >= COMMON_DF)) if len(shared) else 0.0
             # The structure only matters for a partial match (a whole near-verbatim copy is
             # never convergence by structure); reading it costs ~0.1 ms, so skip it there.
             shape = None
@@ -185,13 +191,37 @@ class Matcher:
                 if isinstance(self.index, IndexSet)
                 else int(self.index.shards[key.shard].text_keys[key.text])
             )
-            for reference in self.index.references(key):
+            if ref.references is None:
+                ref.references = self.index.references(key)
+            for reference in ref.references:
                 mid = match_id(record, (reference.source.name, reference.id, reference.turn.position))
                 m = Match(id=mid, record=record, reference=reference, evidence=ev)
                 slot = (id(seg.record), record.turn.position, reference.source.name, reference.id)
                 old = best.get(slot)
                 if old is None or ev.matched_tokens > old[0].evidence.matched_tokens:
                     best[slot] = (m, Signals(ev, common, shape, reference.source.name, echo, digest))
+
+    def _shared(self, anchors: U32, key: TextKey) -> U32:
+        """The anchors a candidate shares with the reference text it matched."""
+        if isinstance(self.index, IndexSet) and self.index.pack_of(key) is not None:
+            return self.index.shared_anchors(key, anchors)
+        fp = self._refs[key].fingerprint
+        assert fp is not None
+        return np.intersect1d(anchors, fp.anchors, assume_unique=True)
+
+    def _common_shares(self, shared: Sequence[U32]) -> list[float]:
+        """For each matched pair's shared anchors, the share that are common in the index
+        (``COMMON_DF`` texts or more).
+
+        The document frequencies of every pair's shared anchors are looked up in one call:
+        per match, the lookup's fixed cost (a pass over every shard) was ~0.1 ms, more than
+        the alignment of a short pair.
+        """
+        if not shared:
+            return []
+        every = np.unique(np.concatenate(shared))
+        common = self.index.frequency(every) >= COMMON_DF
+        return [float(np.mean(common[np.searchsorted(every, s)])) if len(s) else 0.0 for s in shared]
 
 
 def _pack(index: Index, key: TextKey) -> Pack | None:

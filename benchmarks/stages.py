@@ -1,0 +1,108 @@
+"""Where a scan's time goes: one scan run under cProfile, its CPU time grouped into stages.
+
+    stages = breakdown([*PROVCHECK, "scan", ..., "--workers", "1"])
+
+The scan runs as its own process (one worker, so every stage runs in it) under cProfile. The
+profiler slows Python-heavy code more than code in C (numpy, rapidfuzz), and on a loaded
+machine its clock counts waiting too, so only the *shares* are used: the caller spreads the
+CPU time of an unprofiled run of the same scan over them (``per_record``). Stages are the
+cumulative time of named functions, chosen so that none contains another; what is left
+(start-up, the reading loop, batching) is ``other``. (A CPU-time clock for the profiler
+would be a system call per function call, which distorts far more.)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+STAGES: list[tuple[str, list[tuple[str, str, str | None]]]] = [
+    # (stage, [(file suffix, function, only when called from this function or None)])
+    (
+        "read/parse records",
+        [("inputs/jsonl.py", "parse", None), ("inputs/schemas/__init__.py", "to_record", None)],
+    ),
+    ("fingerprint candidates", [("matching/fingerprint.py", "with_tokens", "_segments")]),
+    (
+        "anchor lookup + reference codes",
+        [("index/store.py", "candidates_many", None), ("scan/match.py", "_load", None)],
+    ),
+    ("prefilter", [("matching/verify.py", "prefilter", None)]),
+    ("alignment", [("matching/verify.py", "align", None)]),
+    (
+        "evidence + strength",
+        [
+            ("matching/verify.py", "evidence", None),
+            ("scan/match.py", "_details", None),
+            ("scan/match.py", "_common_shares", None),
+            ("matching/normalize.py", "token_offsets", "_segments"),
+            ("matching/strength.py", "structure", None),
+            ("index/store.py", "references", None),
+            ("scan/match.py", "_judged", None),
+        ],
+    ),
+    ("policy + result spool", [("scan/results.py", "add", None)]),
+    ("report", [("cli/common.py", "write_output", None)]),
+]
+
+_RUNNER = """
+import cProfile, sys
+from provcheck.cli import cli
+profile = cProfile.Profile()
+profile.enable()
+try:
+    cli.main(sys.argv[2:], prog_name="provcheck", standalone_mode=False)
+finally:
+    profile.disable()
+    profile.dump_stats(sys.argv[1])
+"""
+
+
+def breakdown(scan: list[str]) -> list[tuple[str, float]]:
+    """Profiled seconds per stage (and ``other`` and ``total``) of ``provcheck scan`` with
+    ``scan``'s arguments (everything after ``scan`` included; give ``--workers 1``)."""
+    import pstats
+
+    args = scan[scan.index("scan") :]
+    with tempfile.TemporaryDirectory(prefix="provcheck-stages-") as tmp:
+        out = Path(tmp) / "scan.prof"
+        subprocess.run(
+            [sys.executable, "-c", _RUNNER, str(out), *args],
+            check=True,
+            capture_output=True,
+            env={**os.environ, "OPENBLAS_NUM_THREADS": "1"},
+        )
+        stats: dict[Any, Any] = pstats.Stats(str(out)).stats  # type: ignore[attr-defined]
+    total = max(ct for (_, _, _, ct, _) in stats.values())
+    rows = []
+    for stage, functions in STAGES:
+        seconds = 0.0
+        for suffix, name, caller in functions:
+            for (path, _, func), (_, _, _, ct, callers) in stats.items():
+                if func != name or not path.endswith(suffix):
+                    continue
+                if caller is None:
+                    seconds += ct
+                else:
+                    seconds += sum(c[3] for (_, _, f), c in callers.items() if f == caller)
+        rows.append((stage, seconds))
+    rows.append(("other (start-up, reading loop, batching)", total - sum(s for _, s in rows)))
+    rows.append(("total", total))
+    return rows
+
+
+def table_rows(rows: list[tuple[str, float]], records: int, cpu_seconds: float) -> list[list[Any]]:
+    """Rows for ``common.table``: stage, share of the profiled run, and that share of
+    ``cpu_seconds`` (an unprofiled run's CPU time) in µs per record."""
+    total = rows[-1][1] or 1.0
+    per_record = cpu_seconds / records * 1e6
+    return [[stage, f"{s / total:.1%}", f"{s / total * per_record:,.0f}"] for stage, s in rows]
+
+
+if __name__ == "__main__":  # python benchmarks/stages.py scan FILE... -i INDEX ... --workers 1
+    print(json.dumps(breakdown(sys.argv[1:]), indent=1))
