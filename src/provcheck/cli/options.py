@@ -168,7 +168,7 @@ __all__ = [
     "CONFIG",
     "ENGINE",
     "FAIL_ON",
-    "INDEX",
+    "INDEXES",
     "LFS",
     "NO_CACHE",
     "POLICY",
