@@ -7,7 +7,7 @@ fenced code blocks of AlpacaEval OpenAI outputs, each of at least 40 words (whit
 Candidates, as Alpaca records whose output wraps the copy in a sentence before and after:
 
 * ``code-verbatim``, ``code-reindented`` (indentation halved or made tabs, blank lines
-  dropped), ``code-renamed`` (the three most frequent identifiers renamed throughout);
+  dropped), ``code-renamed`` (the three most frequent identifiers renamed throughout, reserved words left);
 * ``markup-verbatim``, ``markup-reindented``: references holding HTML/JSX tags, CSS rules,
   LaTeX commands or a Markdown table, per subtype.
 
@@ -96,6 +96,17 @@ _KEYWORDS = {
     "className",
     "style",
 }
+_RESERVED = set(
+    """
+    case switch default break continue throw throws catch finally elif then fi done esac do
+    echo await async yield lambda typeof instanceof extends implements interface package
+    struct enum match impl mut pub fn func goto delete export raise pass assert global
+    nonlocal del foreach unsigned signed char long short double float boolean bool void
+    """.split()
+)
+"""Reserved words of common languages the first list lacks: renaming one does not rename an
+identifier (it breaks the code), so ``rename`` leaves them (until 2026-12-05 it renamed
+``case``, ``then``, ``echo``, which no copier can do; see docs/matching.md)."""
 MARKUP = {
     "html/jsx": re.compile(r"<(?!(?:b|i|p|a|em|strong|br|span)\b)[A-Za-z][\w.-]*(?:\s[^<>]*)?/?>"),
     "css": re.compile(r"[.#]?[\w-]+\s*\{[^{}]*:[^{}]*;[^{}]*\}"),
@@ -128,7 +139,7 @@ def reindent(text: str, rng: random.Random) -> str:
 
 def rename(text: str) -> str:
     """The three most frequent identifiers (not keywords) renamed throughout."""
-    counts = Counter(w for w in _IDENT.findall(text) if w not in _KEYWORDS)
+    counts = Counter(w for w in _IDENT.findall(text) if w not in _KEYWORDS and w not in _RESERVED)
     mapping = {w: f"{w[:1]}renamed{n}" for n, (w, _) in enumerate(counts.most_common(3))}
     return _IDENT.sub(lambda m: mapping.get(m.group(0), m.group(0)), text)
 

@@ -18,12 +18,13 @@ set on real outputs of 200+ models (``benchmarks/detection.py``).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Indel
 
+from provcheck.matching.code import RENAMED_MIN_TOKENS
 from provcheck.matching.fingerprint import Fingerprint
 from provcheck.matching.normalize import Offsets, canonical
 from provcheck.matching.params import MatchConfig
@@ -60,6 +61,8 @@ class Alignment:
     similarity: float
     containment: float
     coverage: float
+    renamed: bool = False
+    """Holds only on the identifier-insensitive streams of code (``align_renamed``)."""
 
 
 def _chains(
@@ -174,14 +177,20 @@ def _passes(cand: str, ref: str, config: MatchConfig) -> tuple[list[TokenSpan], 
 
 
 def align(
-    cand: str, ref: str, config: MatchConfig, ref_echoes: Sequence[tuple[int, int]] = ()
+    cand: str,
+    ref: str,
+    config: MatchConfig,
+    ref_echoes: Sequence[tuple[int, int]] = (),
+    cand_plain: str | None = None,
 ) -> Alignment | None:
     """Align two texts given as token codes (``Fingerprint.codes``); None unless the alignment
     passes a test.
 
     Reference tokens in ``ref_echoes`` repeat the reference's own prompt: whoever wrote the
     prompt wrote them, so a match needs ``min_original_tokens`` aligned tokens outside them (a
-    copy of a user's prompt is not a copy of the model's output).
+    copy of a user's prompt is not a copy of the model's output). ``cand_plain``: the
+    candidate's plain codes when ``cand`` is another stream of the same tokens, for counting
+    distinct tokens (abstracted identifiers all look alike).
     """
     if min(len(cand), len(ref)) < config.min_tokens:
         return None
@@ -190,7 +199,8 @@ def align(
     if matched < config.min_tokens:
         return None
     # A table of digits or a repeated list marker aligns by chance: few distinct tokens.
-    if len(set().union(*(cand[c0 : c0 + size] for c0, _, size in inside))) < config.min_distinct_tokens:
+    plain = cand if cand_plain is None else cand_plain
+    if len(set().union(*(plain[c0 : c0 + size] for c0, _, size in inside))) < config.min_distinct_tokens:
         return None
     if ref_echoes:
         original = sum(size for _, _, size in _without_echoes(sorted(inside, key=lambda b: b[1]), ref_echoes))
@@ -207,6 +217,19 @@ def align(
     else:
         return None
     return Alignment(kind, tuple(spans), matched, similarity, containment, coverage)
+
+
+def align_renamed(
+    cand: str, ref: str, config: MatchConfig, ref_echoes: Sequence[tuple[int, int]], cand_plain: str
+) -> Alignment | None:
+    """``align`` over the identifier-insensitive token codes of two texts holding code
+    (``Fingerprint.renamed``), with the stricter floor ``RENAMED_MIN_TOKENS``: independent
+    solutions of a textbook task look alike once names are abstracted, so this evidence needs
+    more aligned tokens than plain text. Distinct tokens are counted on the candidate's plain
+    codes (``cand_plain``): its real names, not their abstraction."""
+    stricter = replace(config, min_tokens=max(config.min_tokens, RENAMED_MIN_TOKENS))
+    found = align(cand, ref, stricter, ref_echoes, cand_plain)
+    return None if found is None else replace(found, renamed=True)
 
 
 ECHO_MIN_CHAIN = 5.0

@@ -19,7 +19,7 @@ from provcheck.matching.normalize import Offsets, token_offsets
 from provcheck.matching.params import MatchConfig
 from provcheck.matching.segment import RoleFilter, Segment, segments
 from provcheck.matching.strength import COMMON_DF, Signals, is_whole, judge, structure
-from provcheck.matching.verify import Alignment, align, evidence
+from provcheck.matching.verify import Alignment, align, align_renamed, evidence
 from provcheck.model import Match, MatchId, Record, RecordRef
 
 _Slot = tuple[int, int, str, str]
@@ -88,6 +88,24 @@ class Matcher:
                 ref.text, ref.fingerprint = text, fp
                 ref.offsets = token_offsets(text, toks, i)
 
+    def _renamed(
+        self, prints: list[Fingerprint], pairs: list[tuple[int, TextKey]]
+    ) -> list[tuple[int, TextKey, Alignment]]:
+        """Code the plain alignment rejected, aligned again with identifiers abstracted (the
+        reference's stream is computed from its text: the index stores plain codes only)."""
+        if not pairs:
+            return []
+        self._details(key for _, key in pairs)
+        out = []
+        for i, key in pairs:
+            ref, cand = self._refs[key].fingerprint, prints[i].renamed
+            if ref is None or ref.renamed is None or cand is None:
+                continue
+            alignment = align_renamed(cand, ref.renamed, self.config, self._refs[key].echoes, prints[i].codes)
+            if alignment is not None:
+                out.append((i, key, alignment))
+        return out
+
     def records(self, records: Sequence[Record], roles: RoleFilter | None) -> list[Match]:
         """Verified matches of the records' turns; one per turn and reference (best chunk).
 
@@ -111,12 +129,16 @@ class Matcher:
         )
         self._load(c.key for cands in candidates for c in cands)
         aligned: list[tuple[int, TextKey, Alignment]] = []
+        code: list[tuple[int, TextKey]] = []
         for i, (fp, cands) in enumerate(zip(prints, candidates, strict=True)):
             for cand in cands:
                 ref = self._refs[cand.key]
                 alignment = align(fp.codes, ref.codes, self.config, ref.echoes)
                 if alignment is not None:
                     aligned.append((i, cand.key, alignment))
+                elif fp.renamed is not None:
+                    code.append((i, cand.key))
+        aligned += self._renamed(prints, code)
         self._details(key for _, key, _ in aligned)
         offsets: dict[int, Offsets] = {}
         records_of: dict[int, RecordRef] = {}
@@ -163,7 +185,10 @@ class Matcher:
                 slot = (id(seg.record), record.turn.position, reference.source.name, reference.id)
                 old = best.get(slot)
                 if old is None or ev.matched_tokens > old[0].evidence.matched_tokens:
-                    best[slot] = (m, Signals(ev, common, shape, reference.source.name, echo, digest))
+                    best[slot] = (
+                        m,
+                        Signals(ev, common, shape, reference.source.name, echo, digest, alignment.renamed),
+                    )
 
 
 def _echo_share(alignment: Alignment, echoes: list[tuple[int, int]]) -> float:

@@ -1,0 +1,168 @@
+"""Code in a text, and a token stream of it that renaming identifiers does not change. Pure.
+
+A copy of code often has its identifiers renamed (``arr`` -> ``numbers``, ``helper`` ->
+``compute``): every occurrence of a name changes, so in a short function a quarter of the tokens
+differ and the identical runs that anchors and alignment need are broken. Plagiarism detectors
+for code (MOSS, JPlag, Dolos) fingerprint a token stream where identifiers are abstracted. A
+single class token for every identifier keeps too little (``ID = ID ( ID )``: every loop looks
+alike), so this module uses Baker's *parameterized* encoding instead: an identifier becomes the
+number of identifier occurrences since the previous occurrence of the same name (0 for the first
+in reach). Renaming consistently, as a copier does, changes no value; two independent solutions
+that name things alike but use them differently still differ.
+
+The encoded stream has exactly one value per token of the text (the tokens of ``normalize``),
+so alignment positions, evidence offsets and spans are those of the plain tokens. Only tokens
+on lines that read as code are encoded; keywords, builtins and numbers keep their own hash, and
+prose lines are untouched, so a text without code yields its plain stream.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import numpy.typing as npt
+
+U64 = npt.NDArray[np.uint64]
+I64 = npt.NDArray[np.int64]
+
+MIN_CODE_LINES = 3
+"""A text is code (gets an encoded stream) when at least this many of its lines read as code."""
+RENAMED_MIN_TOKENS = 25
+"""Aligned tokens a match needs when it holds only with identifiers abstracted (plain text
+needs ``MatchConfig.min_tokens``, 25): short functions with names abstracted are what
+independent solutions look like."""
+REACH = 64
+"""Identifier occurrences looked back over: a name last seen further back counts as new (0)."""
+
+# Reserved words of the languages models write most (Python, JavaScript/TypeScript, Java,
+# C/C++, C#, Go, Rust, PHP, shell) and a few builtins nobody names a variable after: a copier
+# cannot or does not rename them, so they keep their own hash and give the encoded stream its
+# shape. Words that are keywords somewhere but common names elsewhere (``left``, ``key``,
+# ``count``, ``string``, ``list``, SQL's words) are identifiers here: treating a renamed name
+# as a keyword on one side breaks every run it sits in. Case-folded, as tokens are.
+KEYWORDS = frozenset(
+    """
+    and as assert async await break case catch class const continue def default del delete do elif
+    else enum except export extends false final finally fn for foreach from func function if impl
+    implements import in instanceof interface is lambda let loop mod mut namespace new nil none
+    nonlocal not null or package pass private protected pub public raise return self static struct
+    super switch this throw throws true try typeof use var void while with yield undefined
+    int float double bool boolean unsigned void size_t
+    print println printf console len range append isinstance std cout cin endl include define
+    echo fi then done esac
+    """.split()
+)
+
+_FENCE = re.compile(r"^\s*(```|~~~)")
+_CODE_START = re.compile(
+    r"^(def|class|return|import|from|for|while|if|elif|else|try|except|with|const|let|var|"
+    r"function|public|private|protected|static|int|void|#include|using|package|fn|func|"
+    r"select|insert|update|@|//|/\*|\*|#)(\W|$)",
+    re.IGNORECASE,
+)
+_CODE_END = (";", "{", "}", ":", ")", "(", ",", "[", "]", "=", "=>", "->")
+_PROSE_WORDS = 12
+
+
+def _prose(line: str) -> bool:
+    """A sentence: more than ``_PROSE_WORDS`` words, nearly all of them plain words."""
+    words = line.split()
+    if len(words) <= _PROSE_WORDS:
+        return False
+    plain = sum(1 for w in words if w.strip(".,;:!?\"'()[]{}-*+").isalpha())
+    return plain >= 0.8 * len(words)
+
+
+def _code_line(line: str) -> bool:
+    s = line.strip()
+    if not s or _prose(s):
+        return False
+    if s.endswith(_CODE_END) or _CODE_START.match(s):
+        return True
+    # An assignment or a call: ``x = f(y)``, ``total += n``, ``foo(bar)``.
+    return ("=" in s or ("(" in s and s.endswith(")"))) and len(s.split()) <= _PROSE_WORDS
+
+
+def code_lines(text: str) -> list[tuple[int, int]]:
+    """Character ranges of the lines of ``text`` that read as code (inside a fence, or by their
+    form); empty unless there are at least ``MIN_CODE_LINES`` of them."""
+    if text.count("\n") + 1 < MIN_CODE_LINES:
+        return []
+    out: list[tuple[int, int]] = []
+    fenced = False
+    pos = 0
+    for line in text.split("\n"):
+        end = pos + len(line)
+        if _FENCE.match(line):
+            fenced = not fenced
+        elif fenced or _code_line(line):
+            out.append((pos, end))
+        pos = end + 1
+    return out if len(out) >= MIN_CODE_LINES else []
+
+
+def _hash(tag: int) -> np.uint64:
+    # splitmix64 of a tag far from token hashes' domain: a distinct 64-bit value per tag.
+    x = (0xA0761D6478BD642F + tag * 0x9E3779B97F4A7C15) & ((1 << 64) - 1)
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & ((1 << 64) - 1)
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & ((1 << 64) - 1)
+    return np.uint64(x ^ (x >> 31))
+
+
+_DISTANCE = np.array([_hash(d) for d in range(REACH + 1)], dtype=np.uint64)
+_CONTINUED = _hash(REACH + 1)
+"""The second and later tokens of one identifier (``binary_search`` is two tokens)."""
+
+
+def renamed_hashes(text: str, starts: I64, ends: I64, hashes: U64) -> U64 | None:
+    """Token hashes with the identifiers of code lines parameterized, or None when ``text``
+    has no code (or nothing to encode).
+
+    ``starts``/``ends`` are the tokens' character offsets in ``text`` (its canonical form) and
+    ``hashes`` their plain hashes, one per token.
+    """
+    lines = code_lines(text)
+    if not lines or not len(starts):
+        return None
+    line_starts = np.array([a for a, _ in lines], dtype=np.int64)
+    line_ends = np.array([b for _, b in lines], dtype=np.int64)
+    where = np.searchsorted(line_starts, starts, side="right") - 1
+    on_code = (where >= 0) & (starts < line_ends[np.maximum(where, 0)])
+    out = hashes.copy()
+    last: dict[str, int] = {}
+    seen = 0
+    changed = False
+    prev_end = -2
+    name = ""
+    first = -1
+    for i in np.flatnonzero(on_code).tolist():
+        s, e = int(starts[i]), int(ends[i])
+        tok = text[s:e].casefold()
+        joined = s == prev_end + 1 and text[prev_end] == "_" and first >= 0
+        prev_end = e
+        if joined:
+            # One identifier written with underscores: encode it once, by its whole name.
+            name += "_" + tok
+            out[i] = _CONTINUED
+            _set(out, first, name, last, seen)
+            changed = True
+            continue
+        if first >= 0:
+            last[name] = seen
+            seen += 1
+            first = -1
+        # ``$char`` (PHP, shell) is a variable whatever its name.
+        sigil = s > 0 and text[s - 1] == "$"
+        if tok[:1].isdigit() or (tok in KEYWORDS and not sigil) or not tok.isascii():
+            continue
+        first, name = i, tok
+        _set(out, i, name, last, seen)
+        changed = True
+    return out if changed else None
+
+
+def _set(out: U64, i: int, name: str, last: dict[str, int], seen: int) -> None:
+    before = last.get(name)
+    distance = seen - before if before is not None and seen - before <= REACH else 0
+    out[i] = _DISTANCE[distance]
