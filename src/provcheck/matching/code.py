@@ -10,8 +10,9 @@ number of identifier occurrences since the previous occurrence of the same name 
 in reach). Renaming consistently, as a copier does, changes no value; two independent solutions
 that name things alike but use them differently still differ.
 
-The encoded stream has exactly one value per token of the text (the tokens of ``normalize``),
-so alignment positions, evidence offsets and spans are those of the plain tokens. Only tokens
+The encoded stream has one value per token of the text (the tokens of ``normalize``), but for
+the second and later tokens of an underscored name, and records each value's plain token
+position, so alignment spans map back to the plain tokens and evidence offsets are theirs. Only tokens
 on lines that read as code are encoded; keywords, builtins and numbers keep their own hash, and
 prose lines are untouched, so a text without code yields its plain stream.
 """
@@ -36,11 +37,12 @@ REACH = 64
 """Identifier occurrences looked back over: a name last seen further back counts as new (0)."""
 
 # Reserved words of the languages models write most (Python, JavaScript/TypeScript, Java,
-# C/C++, C#, Go, Rust, PHP, shell) and a few builtins nobody names a variable after: a copier
-# cannot or does not rename them, so they keep their own hash and give the encoded stream its
-# shape. Words that are keywords somewhere but common names elsewhere (``left``, ``key``,
-# ``count``, ``string``, ``list``, SQL's words) are identifiers here: treating a renamed name
-# as a keyword on one side breaks every run it sits in. Case-folded, as tokens are.
+# C/C++, C#, Go, Rust, PHP, shell): a copier cannot rename them, so they keep their own hash
+# and give the encoded stream its shape. Builtins (``len``, ``print``) and words that are
+# keywords somewhere but common names elsewhere (``left``, ``key``, ``count``, ``string``,
+# ``char``, SQL's words) are identifiers here: a name treated as a keyword on one side and
+# renamed on the other breaks every run it sits in (a variable called ``len``, renamed, was
+# missed), while a keyword treated as a name only costs a little shape. Case-folded.
 KEYWORDS = frozenset(
     """
     and as assert async await break case catch class const continue def default del delete do elif
@@ -48,8 +50,8 @@ KEYWORDS = frozenset(
     implements import in instanceof interface is lambda let loop mod mut namespace new nil none
     nonlocal not null or package pass private protected pub public raise return self static struct
     super switch this throw throws true try typeof use var void while with yield undefined
-    int float double bool boolean unsigned void size_t
-    print println printf console len range append isinstance std cout cin endl include define
+    int float unsigned void
+    include define
     echo fi then done esac
     """.split()
 )
@@ -111,16 +113,17 @@ def _hash(tag: int) -> np.uint64:
 
 
 _DISTANCE = np.array([_hash(d) for d in range(REACH + 1)], dtype=np.uint64)
-_CONTINUED = _hash(REACH + 1)
-"""The second and later tokens of one identifier (``binary_search`` is two tokens)."""
 
 
-def renamed_hashes(text: str, starts: I64, ends: I64, hashes: U64) -> U64 | None:
-    """Token hashes with the identifiers of code lines parameterized, or None when ``text``
-    has no code (or nothing to encode).
+def renamed_hashes(text: str, starts: I64, ends: I64, hashes: U64) -> tuple[U64, I64] | None:
+    """Token hashes with the identifiers of code lines parameterized, and the position of each
+    among the plain tokens; None when ``text`` has no code (or nothing to encode).
 
-    ``starts``/``ends`` are the tokens' character offsets in ``text`` (its canonical form) and
-    ``hashes`` their plain hashes, one per token.
+    An identifier written with underscores (``binary_search``) is several tokens but one name:
+    it keeps one value, at its first token, and its other tokens are left out of the stream
+    (renamed ``bs`` or ``binarySearch`` it is one token, and every occurrence would otherwise
+    cost a gap). ``starts``/``ends`` are the tokens' character offsets in ``text`` (its
+    canonical form) and ``hashes`` their plain hashes, one per token.
     """
     lines = code_lines(text)
     if not lines or not len(starts):
@@ -130,6 +133,7 @@ def renamed_hashes(text: str, starts: I64, ends: I64, hashes: U64) -> U64 | None
     where = np.searchsorted(line_starts, starts, side="right") - 1
     on_code = (where >= 0) & (starts < line_ends[np.maximum(where, 0)])
     out = hashes.copy()
+    keep = np.ones(len(hashes), dtype=bool)
     last: dict[str, int] = {}
     seen = 0
     changed = False
@@ -144,7 +148,7 @@ def renamed_hashes(text: str, starts: I64, ends: I64, hashes: U64) -> U64 | None
         if joined:
             # One identifier written with underscores: encode it once, by its whole name.
             name += "_" + tok
-            out[i] = _CONTINUED
+            keep[i] = False
             _set(out, first, name, last, seen)
             changed = True
             continue
@@ -159,7 +163,7 @@ def renamed_hashes(text: str, starts: I64, ends: I64, hashes: U64) -> U64 | None
         first, name = i, tok
         _set(out, i, name, last, seen)
         changed = True
-    return out if changed else None
+    return (out[keep], np.flatnonzero(keep).astype(np.int64)) if changed else None
 
 
 def _set(out: U64, i: int, name: str, last: dict[str, int], seen: int) -> None:

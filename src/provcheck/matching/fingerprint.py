@@ -156,8 +156,10 @@ class Fingerprint:
     """Sorted distinct windowed MinHash values (the index is keyed by these); for a text
     holding code, those of its identifier-insensitive stream too (``matching/code.py``)."""
     renamed: str | None = None
-    """Token codes of the identifier-insensitive stream (same positions as ``codes``), for a
-    text holding code; None otherwise."""
+    """Token codes of the identifier-insensitive stream, for a text holding code; None
+    otherwise."""
+    renamed_at: I64 | None = None
+    """Position among the plain tokens of each value of ``renamed``."""
 
     @property
     def key(self) -> int:
@@ -194,6 +196,7 @@ class Fingerprinter:
         stream (one value per token, so positions are shared with the plain stream)."""
         which: list[int] = []
         streams: list[U64] = []
+        positions: list[I64] = []
         for i, text in enumerate(texts):
             if not batch.direct[i] or "\n" not in text:
                 continue
@@ -202,13 +205,14 @@ class Fingerprinter:
             renamed = renamed_hashes(canonical(text), starts, ends, th[lo:hi])
             if renamed is not None:
                 which.append(i)
-                streams.append(renamed)
+                streams.append(renamed[0])
+                positions.append(renamed[1])
         if not which:
             return
         bounds = np.zeros(len(streams) + 1, dtype=np.int64)
         np.cumsum([len(x) for x in streams], out=bounds[1:])
         extra = self._from_token_hashes(np.concatenate(streams), bounds, len(streams))
-        for i, fp in zip(which, extra, strict=True):
+        for i, fp, at in zip(which, extra, positions, strict=True):
             old = prints[i]
             prints[i] = Fingerprint(
                 tokens=old.tokens,
@@ -216,6 +220,7 @@ class Fingerprinter:
                 shingles=old.shingles,
                 anchors=np.union1d(old.anchors, fp.anchors).astype(np.uint32),
                 renamed=fp.codes,
+                renamed_at=at,
             )
 
     def codes_of(self, texts: Sequence[str]) -> list[str]:

@@ -220,16 +220,34 @@ def align(
 
 
 def align_renamed(
-    cand: str, ref: str, config: MatchConfig, ref_echoes: Sequence[tuple[int, int]], cand_plain: str
+    cand: Fingerprint, ref: Fingerprint, config: MatchConfig, ref_echoes: Sequence[tuple[int, int]] = ()
 ) -> Alignment | None:
-    """``align`` over the identifier-insensitive token codes of two texts holding code
-    (``Fingerprint.renamed``), with the stricter floor ``RENAMED_MIN_TOKENS``: independent
-    solutions of a textbook task look alike once names are abstracted, so this evidence needs
-    more aligned tokens than plain text. Distinct tokens are counted on the candidate's plain
-    codes (``cand_plain``): its real names, not their abstraction."""
+    """``align`` over the identifier-insensitive streams of two texts holding code
+    (``Fingerprint.renamed``), with the stricter floor ``RENAMED_MIN_TOKENS``; spans come back
+    in plain token positions. Distinct tokens are counted on the candidate's plain codes (its
+    real names, not their abstraction)."""
+    if cand.renamed is None or ref.renamed is None or cand.renamed_at is None or ref.renamed_at is None:
+        return None
+    c_at, r_at = cand.renamed_at, ref.renamed_at
+    echoes = [
+        (int(np.searchsorted(r_at, a)), int(np.searchsorted(r_at, b))) for a, b in ref_echoes
+    ]
+    plain = "".join(cand.codes[p] for p in c_at.tolist())
     stricter = replace(config, min_tokens=max(config.min_tokens, RENAMED_MIN_TOKENS))
-    found = align(cand, ref, stricter, ref_echoes, cand_plain)
-    return None if found is None else replace(found, renamed=True)
+    found = align(cand.renamed, ref.renamed, stricter, [e for e in echoes if e[0] < e[1]], plain)
+    if found is None:
+        return None
+    spans = tuple(
+        TokenSpan(
+            cand_start=int(c_at[s.cand_start]),
+            cand_end=int(c_at[s.cand_end - 1]) + 1,
+            ref_start=int(r_at[s.ref_start]),
+            ref_end=int(r_at[s.ref_end - 1]) + 1,
+            matched=s.matched,
+        )
+        for s in found.spans
+    )
+    return replace(found, spans=spans, renamed=True)
 
 
 ECHO_MIN_CHAIN = 5.0

@@ -98,10 +98,10 @@ class Matcher:
         self._details(key for _, key in pairs)
         out = []
         for i, key in pairs:
-            ref, cand = self._refs[key].fingerprint, prints[i].renamed
-            if ref is None or ref.renamed is None or cand is None:
+            ref = self._refs[key].fingerprint
+            if ref is None:
                 continue
-            alignment = align_renamed(cand, ref.renamed, self.config, self._refs[key].echoes, prints[i].codes)
+            alignment = align_renamed(prints[i], ref, self.config, self._refs[key].echoes)
             if alignment is not None:
                 out.append((i, key, alignment))
         return out
