@@ -96,14 +96,13 @@ _KEYWORDS = {
     "className",
     "style",
 }
-_RESERVED = set(
-    """
+_RESERVED_LIST = """
     case switch default break continue throw throws catch finally elif then fi done esac do
     echo await async yield lambda typeof instanceof extends implements interface package
     struct enum match impl mut pub fn func goto delete export raise pass assert global
     nonlocal del foreach unsigned signed char long short double float boolean bool void
-    """.split()
-)
+    """
+_RESERVED = set(_RESERVED_LIST.split())
 """Reserved words of common languages the first list lacks: renaming one does not rename an
 identifier (it breaks the code), so ``rename`` leaves them (until 2026-12-05 it renamed
 ``case``, ``then``, ``echo``, which no copier can do; see docs/matching.md)."""

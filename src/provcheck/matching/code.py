@@ -43,18 +43,17 @@ REACH = 64
 # ``char``, SQL's words) are identifiers here: a name treated as a keyword on one side and
 # renamed on the other breaks every run it sits in (a variable called ``len``, renamed, was
 # missed), while a keyword treated as a name only costs a little shape. Case-folded.
-KEYWORDS = frozenset(
-    """
+_KEYWORD_LIST = """
     and as assert async await break case catch class const continue def default del delete do elif
     else enum except export extends false final finally fn for foreach from func function if impl
     implements import in instanceof interface is lambda let loop mod mut namespace new nil none
     nonlocal not null or package pass private protected pub public raise return self static struct
     super switch this throw throws true try typeof use var void while with yield undefined
-    int float unsigned void
+    int float unsigned
     include define
     echo fi then done esac
-    """.split()
-)
+    """
+KEYWORDS = frozenset(_KEYWORD_LIST.split())
 
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _CODE_START = re.compile(
@@ -109,7 +108,8 @@ def _hash(tag: int) -> np.uint64:
     x = (0xA0761D6478BD642F + tag * 0x9E3779B97F4A7C15) & ((1 << 64) - 1)
     x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & ((1 << 64) - 1)
     x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & ((1 << 64) - 1)
-    return np.uint64(x ^ (x >> 31))
+    out: np.uint64 = np.uint64(x ^ (x >> 31))
+    return out
 
 
 _DISTANCE = np.array([_hash(d) for d in range(REACH + 1)], dtype=np.uint64)

@@ -229,9 +229,7 @@ def align_renamed(
     if cand.renamed is None or ref.renamed is None or cand.renamed_at is None or ref.renamed_at is None:
         return None
     c_at, r_at = cand.renamed_at, ref.renamed_at
-    echoes = [
-        (int(np.searchsorted(r_at, a)), int(np.searchsorted(r_at, b))) for a, b in ref_echoes
-    ]
+    echoes = [(int(np.searchsorted(r_at, a)), int(np.searchsorted(r_at, b))) for a, b in ref_echoes]
     plain = "".join(cand.codes[p] for p in c_at.tolist())
     stricter = replace(config, min_tokens=max(config.min_tokens, RENAMED_MIN_TOKENS))
     found = align(cand.renamed, ref.renamed, stricter, [e for e in echoes if e[0] < e[1]], plain)
