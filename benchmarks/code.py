@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from common import CORPORA, PROVCHECK, alpacaeval_rows, providers_of, require_corpora, run, table, write_jsonl
+from detection import overlap, words5
 from provcheck.matching.fingerprint import Fingerprinter
 from provcheck.matching.params import FingerprintConfig
 
@@ -160,8 +161,21 @@ def rename(text: str) -> str:
     return _IDENT.sub(lambda m: mapping.get(m.group(0), m.group(0)), text)
 
 
-def references() -> list[dict[str, Any]]:
-    """Code and markup references of at least ``MIN_WORDS`` words."""
+def _independent() -> set[str]:
+    """Generators that are their provider's own model, of providers other than OpenAI (no
+    fine-tune or distillation of OpenAI outputs): their code is written independently."""
+    out = set()
+    for line in (CORPORA / "alpacaeval" / "generators.csv").read_text().splitlines()[1:]:
+        name, provider, relation = line.split(",")[:3]
+        if provider != "openai" and relation == "original":
+            out.add(name)
+    return out
+
+
+def references(negatives: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Code and markup references of at least ``MIN_WORDS`` words; fills ``negatives`` with
+    the fenced code blocks (as long) of independent generators' AlpacaEval answers."""
+    independent = _independent()
     out = []
     gpteacher = json.loads((INSTRUCT / "teknium1__GPTeacher__Codegen__codegen-instruct.json").read_text())
     for i, r in enumerate(gpteacher):
@@ -173,8 +187,79 @@ def references() -> list[dict[str, Any]]:
     for i, r in enumerate(alpacaeval_rows()):
         if providers.get(r["generator"]) == "openai":
             for j, block in enumerate(_FENCE.findall(r["output"])):
-                out.append({"id": f"alpacaeval/{i}/{j}", "source": "alpacaeval-code", "text": block})
+                out.append(
+                    {
+                        "id": f"alpacaeval/{i}/{j}",
+                        "source": "alpacaeval-code",
+                        "text": block,
+                        "instruction": r["instruction"],
+                    }
+                )
+        elif r["generator"] in independent:
+            for j, block in enumerate(_FENCE.findall(r["output"])):
+                if len(block.split()) >= MIN_WORDS:
+                    negatives.append({"id": f"neg/{i}/{j}", "text": block, "instruction": r["instruction"]})
     return [r for r in out if len(r["text"].split()) >= MIN_WORDS]
+
+
+def same_prompt_negatives(
+    refs: list[dict[str, Any]],
+    negatives: list[dict[str, Any]],
+    index: Path,
+    work: Path,
+    rng: random.Random,
+    n: int,
+) -> dict[str, Any]:
+    """Code written independently for instructions the index's code also answers: every match
+    is false. (a) keeps the blocks whose word 5-gram containment in every same-instruction
+    reference block is below 0.2 (no real shared text), as precision.py does."""
+    by_instruction: dict[str, list[set[tuple[str, ...]]]] = defaultdict(list)
+    for r in refs:
+        if "instruction" in r:
+            by_instruction[r["instruction"]].append(words5(r["text"]))
+    pool = [c for c in negatives if c["instruction"] in by_instruction]
+    sample = rng.sample(pool, min(n, len(pool)))
+    filtered = {
+        c["id"]
+        for c in sample
+        if max(overlap(words5(c["text"]), ref) for ref in by_instruction[c["instruction"]]) < 0.2
+    }
+    data = write_jsonl(
+        work / "negatives.jsonl",
+        [{"id": c["id"], "instruction": c["instruction"], "input": "", "output": c["text"]} for c in sample],
+    )
+    report = work / "negatives.json"
+    res = run([*PROVCHECK, "scan", str(data), "-i", str(index), "-f", "json", "-o", str(report), *_QUIET])
+    assert res.code == 0, res.stderr
+    any_match: dict[str, set[str]] = {"a": set(), "b": set()}
+    counts: dict[str, Counter[str]] = {"a": Counter(), "b": Counter()}
+    kept = []
+    for m in json.loads(report.read_text())["matches"]:
+        rid = m["record"]["id"]
+        strength = m.get("strength") or {}
+        for name in ("a", "b") if rid in filtered else ("b",):
+            any_match[name].add(rid)
+            if "with identifiers renamed" in strength.get("reason", ""):
+                counts[name][f"renamed:{rid}"] = 1
+            if strength.get("convergence") is None:
+                counts[name][f"asserts:{rid}"] = 1
+            if strength.get("can_block"):
+                counts[name][f"block:{rid}"] = 1
+        kept.append({"record": rid, "reference": m["reference"]["id"], "strength": strength})
+    out: dict[str, Any] = {"false_matches": kept}
+    for name, size in (("a", len(filtered)), ("b", len(sample))):
+        c = counts[name]
+        out[name] = {
+            "records": size,
+            "any": len(any_match[name]),
+            "renamed_only": sum(1 for k in c if k.startswith("renamed:")),
+            "asserts_derivation": sum(1 for k in c if k.startswith("asserts:")),
+            "can_block": sum(1 for k in c if k.startswith("block:")),
+        }
+    return out
+
+
+_QUIET = ["--fail-on", "never", "-q"]
 
 
 def main() -> None:
@@ -182,6 +267,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--per-kind", type=int, default=300)
+    parser.add_argument("--negatives", type=int, default=1000, help="same-prompt negatives scanned")
     parser.add_argument("--seed", type=int, default=20261205)
     parser.add_argument("--out", default="build/bench")
     args = parser.parse_args()
@@ -189,7 +275,8 @@ def main() -> None:
     rng = random.Random(args.seed)
     work = Path(tempfile.mkdtemp(prefix="provcheck-code-"))
     atexit.register(shutil.rmtree, work, True)
-    refs = references()
+    negatives: list[dict[str, Any]] = []
+    refs = references(negatives)
     index = work / "index"
     for source in sorted({r["source"] for r in refs}):
         path = write_jsonl(
@@ -256,6 +343,7 @@ def main() -> None:
             found[(kind, sub)].append(hit)
     rows = []
     results: dict[str, Any] = {"references": len(refs), "code_refs": len(code), "markup_refs": len(markup)}
+    results["negatives"] = same_prompt_negatives(refs, negatives, index, work, rng, args.negatives)
     for (kind, sub), hits in found.items():
         recall = sum(hits) / len(hits)
         results[f"{kind}/{sub}"] = {"n": len(hits), "recall": recall}
@@ -265,8 +353,31 @@ def main() -> None:
         f"scan {res.seconds:.1f} s)\n"
     )
     print(table(["kind", "subtype", "n", "recall", "target"], rows))
+    neg = results["negatives"]
+    print(
+        "\n## Same-prompt negatives: code blocks of independent generators' answers to instructions "
+        "the index's code answers (every match is false; (a) = word 5-gram containment < 0.2)\n"
+    )
+    print(
+        table(
+            ["set", "records", "any match", "identifiers renamed", "asserts derivation", "can block"],
+            [
+                [
+                    k,
+                    neg[k]["records"],
+                    neg[k]["any"],
+                    neg[k]["renamed_only"],
+                    neg[k]["asserts_derivation"],
+                    neg[k]["can_block"],
+                ]
+                for k in ("a", "b")
+            ],
+        )
+    )
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    neg = results["negatives"]
+    (out / "code_false_positives.json").write_text(json.dumps(neg.pop("false_matches"), indent=2))
     (out / "code.json").write_text(json.dumps(results, indent=2))
     (out / "code_misses.json").write_text(json.dumps(misses, indent=2))
     print(f"\nfigures in {out / 'code.json'}", file=sys.stderr)
