@@ -15,6 +15,9 @@ citation. This module tells them apart with signals that do not depend on one th
   echoes, kept in the index): two answers quoting the same request share that text;
 * structure (``list``, ``code``, ``template``, ``recipe``, ``citation``): the shared passage is
   of a kind independent answers share, and the match is not a near-verbatim whole copy.
+* identifiers renamed (class ``code``): the match holds only on the identifier-insensitive
+  streams of code (``matching/code.py``), where a renamed copy and an independent textbook
+  solution look the same.
 
 A convergent match stays a match (nothing found is hidden), but never blocks. Every match also
 gets a calibrated probability of derivation (``calibration.MODEL``); blocking needs it to reach
