@@ -7,7 +7,7 @@ fenced code blocks of AlpacaEval OpenAI outputs, each of at least 40 words (whit
 Candidates, as Alpaca records whose output wraps the copy in a sentence before and after:
 
 * ``code-verbatim``, ``code-reindented`` (indentation halved or made tabs, blank lines
-  dropped), ``code-renamed`` (the three most frequent identifiers renamed throughout);
+  dropped), ``code-renamed`` (the three most frequent identifiers renamed throughout, reserved words left);
 * ``markup-verbatim``, ``markup-reindented``: references holding HTML/JSX tags, CSS rules,
   LaTeX commands or a Markdown table, per subtype.
 
@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from common import CORPORA, PROVCHECK, alpacaeval_rows, providers_of, require_corpora, run, table, write_jsonl
+from detection import overlap, words5
 from provcheck.matching.fingerprint import Fingerprinter
 from provcheck.matching.params import FingerprintConfig
 
@@ -96,6 +97,16 @@ _KEYWORDS = {
     "className",
     "style",
 }
+_RESERVED_LIST = """
+    case switch default break continue throw throws catch finally elif then fi done esac do
+    echo await async yield lambda typeof instanceof extends implements interface package
+    struct enum match impl mut pub fn func goto delete export raise pass assert global
+    nonlocal del foreach unsigned signed char long short double float boolean bool void
+    """
+_RESERVED = set(_RESERVED_LIST.split())
+"""Reserved words of common languages the first list lacks: renaming one does not rename an
+identifier (it breaks the code), so ``rename`` leaves them (until 2026-12-05 it renamed
+``case``, ``then``, ``echo``, which no copier can do; see docs/matching.md)."""
 MARKUP = {
     "html/jsx": re.compile(r"<(?!(?:b|i|p|a|em|strong|br|span)\b)[A-Za-z][\w.-]*(?:\s[^<>]*)?/?>"),
     "css": re.compile(r"[.#]?[\w-]+\s*\{[^{}]*:[^{}]*;[^{}]*\}"),
@@ -126,15 +137,45 @@ def reindent(text: str, rng: random.Random) -> str:
     return "\n".join(out)
 
 
+def _used_as_code(text: str, word: str) -> bool:
+    """``word`` stands somewhere in code syntax: called, indexed, assigned, an attribute's
+    owner, or a ``$variable``. Prose words ("the", "number") never are, and renaming them is
+    not renaming an identifier (until 2026-12-05 the explanations of Code Alpaca had their most
+    frequent words renamed, which breaks every 12-word run; see docs/matching.md)."""
+    w = re.escape(word)
+    code_use = (
+        rf"\$\b{w}\b|\b{w}(\s*[(\[]|\s*[-+*/]?=|\s*[!<>]=|\.[A-Za-z_])|[=<>]\s*{w}\b"
+        rf"|\bfor\s+{w}\b|\bin\s+{w}\s*:|[(,]\s*{w}\s*[,)]"
+    )
+    return re.search(code_use, text) is not None
+
+
 def rename(text: str) -> str:
-    """The three most frequent identifiers (not keywords) renamed throughout."""
-    counts = Counter(w for w in _IDENT.findall(text) if w not in _KEYWORDS)
+    """The three most frequent identifiers (names used as code, not keywords) renamed throughout."""
+    counts = Counter(
+        w
+        for w in _IDENT.findall(text)
+        if w not in _KEYWORDS and w not in _RESERVED and _used_as_code(text, w)
+    )
     mapping = {w: f"{w[:1]}renamed{n}" for n, (w, _) in enumerate(counts.most_common(3))}
     return _IDENT.sub(lambda m: mapping.get(m.group(0), m.group(0)), text)
 
 
-def references() -> list[dict[str, Any]]:
-    """Code and markup references of at least ``MIN_WORDS`` words."""
+def _independent() -> set[str]:
+    """Generators that are their provider's own model, of providers other than OpenAI (no
+    fine-tune or distillation of OpenAI outputs): their code is written independently."""
+    out = set()
+    for line in (CORPORA / "alpacaeval" / "generators.csv").read_text().splitlines()[1:]:
+        name, provider, relation = line.split(",")[:3]
+        if provider != "openai" and relation == "original":
+            out.add(name)
+    return out
+
+
+def references(negatives: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Code and markup references of at least ``MIN_WORDS`` words; fills ``negatives`` with
+    the fenced code blocks (as long) of independent generators' AlpacaEval answers."""
+    independent = _independent()
     out = []
     gpteacher = json.loads((INSTRUCT / "teknium1__GPTeacher__Codegen__codegen-instruct.json").read_text())
     for i, r in enumerate(gpteacher):
@@ -146,8 +187,79 @@ def references() -> list[dict[str, Any]]:
     for i, r in enumerate(alpacaeval_rows()):
         if providers.get(r["generator"]) == "openai":
             for j, block in enumerate(_FENCE.findall(r["output"])):
-                out.append({"id": f"alpacaeval/{i}/{j}", "source": "alpacaeval-code", "text": block})
+                out.append(
+                    {
+                        "id": f"alpacaeval/{i}/{j}",
+                        "source": "alpacaeval-code",
+                        "text": block,
+                        "instruction": r["instruction"],
+                    }
+                )
+        elif r["generator"] in independent:
+            for j, block in enumerate(_FENCE.findall(r["output"])):
+                if len(block.split()) >= MIN_WORDS:
+                    negatives.append({"id": f"neg/{i}/{j}", "text": block, "instruction": r["instruction"]})
     return [r for r in out if len(r["text"].split()) >= MIN_WORDS]
+
+
+def same_prompt_negatives(
+    refs: list[dict[str, Any]],
+    negatives: list[dict[str, Any]],
+    index: Path,
+    work: Path,
+    rng: random.Random,
+    n: int,
+) -> dict[str, Any]:
+    """Code written independently for instructions the index's code also answers: every match
+    is false. (a) keeps the blocks whose word 5-gram containment in every same-instruction
+    reference block is below 0.2 (no real shared text), as precision.py does."""
+    by_instruction: dict[str, list[set[tuple[str, ...]]]] = defaultdict(list)
+    for r in refs:
+        if "instruction" in r:
+            by_instruction[r["instruction"]].append(words5(r["text"]))
+    pool = [c for c in negatives if c["instruction"] in by_instruction]
+    sample = rng.sample(pool, min(n, len(pool)))
+    filtered = {
+        c["id"]
+        for c in sample
+        if max(overlap(words5(c["text"]), ref) for ref in by_instruction[c["instruction"]]) < 0.2
+    }
+    data = write_jsonl(
+        work / "negatives.jsonl",
+        [{"id": c["id"], "instruction": c["instruction"], "input": "", "output": c["text"]} for c in sample],
+    )
+    report = work / "negatives.json"
+    res = run([*PROVCHECK, "scan", str(data), "-i", str(index), "-f", "json", "-o", str(report), *_QUIET])
+    assert res.code == 0, res.stderr
+    any_match: dict[str, set[str]] = {"a": set(), "b": set()}
+    counts: dict[str, Counter[str]] = {"a": Counter(), "b": Counter()}
+    kept = []
+    for m in json.loads(report.read_text())["matches"]:
+        rid = m["record"]["id"]
+        strength = m.get("strength") or {}
+        for name in ("a", "b") if rid in filtered else ("b",):
+            any_match[name].add(rid)
+            if "with identifiers renamed" in strength.get("reason", ""):
+                counts[name][f"renamed:{rid}"] = 1
+            if strength.get("convergence") is None:
+                counts[name][f"asserts:{rid}"] = 1
+            if strength.get("can_block"):
+                counts[name][f"block:{rid}"] = 1
+        kept.append({"record": rid, "reference": m["reference"]["id"], "strength": strength})
+    out: dict[str, Any] = {"false_matches": kept}
+    for name, size in (("a", len(filtered)), ("b", len(sample))):
+        c = counts[name]
+        out[name] = {
+            "records": size,
+            "any": len(any_match[name]),
+            "renamed_only": sum(1 for k in c if k.startswith("renamed:")),
+            "asserts_derivation": sum(1 for k in c if k.startswith("asserts:")),
+            "can_block": sum(1 for k in c if k.startswith("block:")),
+        }
+    return out
+
+
+_QUIET = ["--fail-on", "never", "-q"]
 
 
 def main() -> None:
@@ -155,6 +267,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--per-kind", type=int, default=300)
+    parser.add_argument("--negatives", type=int, default=1000, help="same-prompt negatives scanned")
     parser.add_argument("--seed", type=int, default=20261205)
     parser.add_argument("--out", default="build/bench")
     args = parser.parse_args()
@@ -162,7 +275,8 @@ def main() -> None:
     rng = random.Random(args.seed)
     work = Path(tempfile.mkdtemp(prefix="provcheck-code-"))
     atexit.register(shutil.rmtree, work, True)
-    refs = references()
+    negatives: list[dict[str, Any]] = []
+    refs = references(negatives)
     index = work / "index"
     for source in sorted({r["source"] for r in refs}):
         path = write_jsonl(
@@ -187,7 +301,10 @@ def main() -> None:
             cid = f"{kind}/{n}"
             text = f"Here is the code you asked for:\n\n{edit(ref['text'])}\n\nLet me know if it helps."
             candidates.append({"id": cid, "instruction": "Write the code.", "input": "", "output": text})
-            truth[cid] = (kind, ref["id"], markup_kind(ref["text"]) or "code")
+            sub = markup_kind(ref["text"]) or "code"
+            if kind == "code-renamed":
+                sub = "identifiers changed" if edit(ref["text"]) != ref["text"] else "nothing to rename"
+            truth[cid] = (kind, ref["id"], sub)
     data = write_jsonl(work / "candidates.jsonl", candidates)
     report = work / "scan.json"
     res = run(
@@ -216,13 +333,17 @@ def main() -> None:
     for rid, key in key_of.items():
         same[key].add(rid)
     found: dict[tuple[str, str], list[bool]] = defaultdict(list)
+    misses: list[dict[str, Any]] = []
     for cid, (kind, rid, sub) in truth.items():
         hit = bool(matched.get(cid, set()) & same[key_of[rid]])
+        if not hit:
+            misses.append({"candidate": cid, "reference": rid, "matched": sorted(matched.get(cid, set()))})
         found[(kind, "all")].append(hit)
-        if kind.startswith("markup"):
+        if kind.startswith("markup") or kind == "code-renamed":
             found[(kind, sub)].append(hit)
     rows = []
     results: dict[str, Any] = {"references": len(refs), "code_refs": len(code), "markup_refs": len(markup)}
+    results["negatives"] = same_prompt_negatives(refs, negatives, index, work, rng, args.negatives)
     for (kind, sub), hits in found.items():
         recall = sum(hits) / len(hits)
         results[f"{kind}/{sub}"] = {"n": len(hits), "recall": recall}
@@ -232,9 +353,33 @@ def main() -> None:
         f"scan {res.seconds:.1f} s)\n"
     )
     print(table(["kind", "subtype", "n", "recall", "target"], rows))
+    neg = results["negatives"]
+    print(
+        "\n## Same-prompt negatives: code blocks of independent generators' answers to instructions "
+        "the index's code answers (every match is false; (a) = word 5-gram containment < 0.2)\n"
+    )
+    print(
+        table(
+            ["set", "records", "any match", "identifiers renamed", "asserts derivation", "can block"],
+            [
+                [
+                    k,
+                    neg[k]["records"],
+                    neg[k]["any"],
+                    neg[k]["renamed_only"],
+                    neg[k]["asserts_derivation"],
+                    neg[k]["can_block"],
+                ]
+                for k in ("a", "b")
+            ],
+        )
+    )
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    neg = results["negatives"]
+    (out / "code_false_positives.json").write_text(json.dumps(neg.pop("false_matches"), indent=2))
     (out / "code.json").write_text(json.dumps(results, indent=2))
+    (out / "code_misses.json").write_text(json.dumps(misses, indent=2))
     print(f"\nfigures in {out / 'code.json'}", file=sys.stderr)
 
 

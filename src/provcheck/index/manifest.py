@@ -16,7 +16,7 @@ from typing import Any
 import xxhash
 
 from provcheck.errors import IndexCorruptError, IndexMismatchError, ProvcheckError, ReferenceIndexError
-from provcheck.matching.params import TOKENIZER_VERSION, FingerprintConfig
+from provcheck.matching.params import CODE_VERSION, TOKENIZER_VERSION, FingerprintConfig
 from provcheck.model import SourceInfo, SourceName
 from provcheck.support import atomic
 
@@ -182,6 +182,13 @@ def read(directory: str) -> Manifest:
             f"{directory}: built with tokenizer version {manifest.fingerprint.tokenizer}; "
             f"this provcheck tokenizes with version {TOKENIZER_VERSION}, so its fingerprints "
             "would not match the index's",
+            hint="rebuild the index with this version of provcheck",
+        )
+    if manifest.fingerprint.code != CODE_VERSION:
+        raise IndexMismatchError(
+            f"{directory}: built with code anchors version {manifest.fingerprint.code}; this "
+            f"provcheck fingerprints code with version {CODE_VERSION} (copies with identifiers "
+            "renamed are found only through them)",
             hint="rebuild the index with this version of provcheck",
         )
     return manifest

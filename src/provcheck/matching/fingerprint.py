@@ -27,7 +27,8 @@ import numpy as np
 import numpy.typing as npt
 import xxhash
 
-from provcheck.matching.normalize import Tokens, tokenize, tokens
+from provcheck.matching.code import renamed_hashes
+from provcheck.matching.normalize import Tokens, canonical, tokenize, tokens
 from provcheck.matching.params import FingerprintConfig
 
 U64 = npt.NDArray[np.uint64]
@@ -152,7 +153,13 @@ class Fingerprint:
     shingles: U64
     """64-bit shingle hashes, in order (exact Jaccard uses these)."""
     anchors: U32
-    """Sorted distinct windowed MinHash values (the index is keyed by these)."""
+    """Sorted distinct windowed MinHash values (the index is keyed by these); for a text
+    holding code, those of its identifier-insensitive stream too (``matching/code.py``)."""
+    renamed: str | None = None
+    """Token codes of the identifier-insensitive stream, for a text holding code; None
+    otherwise."""
+    renamed_at: I64 | None = None
+    """Position among the plain tokens of each value of ``renamed``."""
 
     @property
     def key(self) -> int:
@@ -178,7 +185,43 @@ class Fingerprinter:
     def with_tokens(self, texts: Sequence[str]) -> tuple[list[Fingerprint], Tokens]:
         """Fingerprints of many texts, and their tokens (for evidence offsets)."""
         batch = tokenize(texts)
-        return self._from_token_hashes(_token_hashes(batch), batch.bounds, len(texts)), batch
+        th = _token_hashes(batch)
+        prints = self._from_token_hashes(th, batch.bounds, len(texts))
+        if self.config.code:
+            self._add_code(prints, texts, batch, th)
+        return prints, batch
+
+    def _add_code(self, prints: list[Fingerprint], texts: Sequence[str], batch: Tokens, th: U64) -> None:
+        """Give texts holding code the anchors and codes of their identifier-insensitive
+        stream (one value per token, so positions are shared with the plain stream)."""
+        which: list[int] = []
+        streams: list[U64] = []
+        positions: list[I64] = []
+        for i, text in enumerate(texts):
+            if not batch.direct[i] or "\n" not in text:
+                continue
+            lo, hi = int(batch.bounds[i]), int(batch.bounds[i + 1])
+            starts, ends = batch.span_arrays(i)
+            renamed = renamed_hashes(canonical(text), starts, ends, th[lo:hi])
+            if renamed is not None:
+                which.append(i)
+                streams.append(renamed[0])
+                positions.append(renamed[1])
+        if not which:
+            return
+        bounds = np.zeros(len(streams) + 1, dtype=np.int64)
+        np.cumsum([len(x) for x in streams], out=bounds[1:])
+        extra = self._from_token_hashes(np.concatenate(streams), bounds, len(streams))
+        for i, fp, at in zip(which, extra, positions, strict=True):
+            old = prints[i]
+            prints[i] = Fingerprint(
+                tokens=old.tokens,
+                codes=old.codes,
+                shingles=old.shingles,
+                anchors=np.union1d(old.anchors, fp.anchors).astype(np.uint32),
+                renamed=fp.codes,
+                renamed_at=at,
+            )
 
     def codes_of(self, texts: Sequence[str]) -> list[str]:
         """Only the token codes of many texts (what alignment needs; no shingles or anchors)."""

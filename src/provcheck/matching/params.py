@@ -15,6 +15,10 @@ from provcheck.errors import UsageError
 TOKENIZER_VERSION = 3
 """Bump when normalization or tokenization changes what tokens a text yields."""
 
+CODE_VERSION = 1
+"""Version of the identifier-insensitive anchors of code (``matching/code.py``); 0 = none.
+Bump when they change: an index stores it, and one built otherwise is refused."""
+
 
 @dataclass(frozen=True, slots=True)
 class FingerprintConfig:
@@ -29,6 +33,9 @@ class FingerprintConfig:
     """Seed of the MinHash permutation (datasketch ``MinHash(seed=...)`` semantics)."""
     tokenizer: int = TOKENIZER_VERSION
     """Version of normalization + tokenization."""
+    code: int = CODE_VERSION
+    """Version of the code anchors (identifiers parameterized) added for texts holding code;
+    0 for indexes built before them (manifests without the key)."""
 
     def __post_init__(self) -> None:
         if not 1 <= self.shingle_size <= 16:
@@ -47,7 +54,8 @@ class FingerprintConfig:
     @property
     def signature(self) -> str:
         """Stored with an index; two configs with equal signatures produce equal anchors."""
-        return f"wmh1-tok{self.tokenizer}-n{self.shingle_size}-w{self.window}-s{self.seed}"
+        base = f"wmh1-tok{self.tokenizer}-n{self.shingle_size}-w{self.window}-s{self.seed}"
+        return f"{base}-code{self.code}" if self.code else base
 
     def to_dict(self) -> dict[str, Any]:
         """Plain form for manifests and reports."""
@@ -55,8 +63,9 @@ class FingerprintConfig:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> FingerprintConfig:
-        """Inverse of :meth:`to_dict`; unknown keys are an error of the caller's file."""
-        return cls(**data)
+        """Inverse of :meth:`to_dict`; unknown keys are an error of the caller's file. A
+        manifest without ``code`` predates code anchors (version 0)."""
+        return cls(**{"code": 0, **data})
 
 
 @dataclass(frozen=True, slots=True)

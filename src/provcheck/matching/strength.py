@@ -15,6 +15,9 @@ citation. This module tells them apart with signals that do not depend on one th
   echoes, kept in the index): two answers quoting the same request share that text;
 * structure (``list``, ``code``, ``template``, ``recipe``, ``citation``): the shared passage is
   of a kind independent answers share, and the match is not a near-verbatim whole copy.
+* identifiers renamed (class ``code``): the match holds only on the identifier-insensitive
+  streams of code (``matching/code.py``), where a renamed copy and an independent textbook
+  solution look the same.
 
 A convergent match stays a match (nothing found is hidden), but never blocks. Every match also
 gets a calibrated probability of derivation (``calibration.MODEL``); blocking needs it to reach
@@ -87,6 +90,10 @@ _WHY = {
     "recipe": "the shared passage is an ingredient list that independent recipes share",
     "citation": "the shared passage is a citation that independent answers share",
 }
+_RENAMED_WHY = (
+    "the code matches only with identifiers renamed, and independent solutions of one task "
+    "look alike once names are set aside (a reviewer decides whether it was copied)"
+)
 
 
 def structure(text: str) -> str | None:
@@ -197,6 +204,8 @@ class Signals:
     text: object = None
     """Identifies the reference text: the same text held by several sources is one text, not
     a crowd of independent ones."""
+    renamed: bool = False
+    """The match holds only with identifiers abstracted (``matching/code.py``)."""
 
 
 def features(s: Signals, crowd: int) -> dict[str, float]:
@@ -299,15 +308,21 @@ def judge(s: Signals, peers: Sequence[Signals]) -> Strength:
         convergence = "crowd"
     elif s.structure is not None and not is_whole(ev):
         convergence = s.structure
+    elif s.renamed:
+        # Never blocks on its own: on names-abstracted code, a textbook function written
+        # twice independently and a renamed copy look the same (docs/matching.md).
+        convergence = "code"
     values = features(s, 0 if leads else crowd)
     p = probability(values)
     verified = (
         f"{round(100 * ev.similarity)}% similarity over {ev.matched_tokens} aligned tokens, "
         f"{round(100 * ev.coverage)}% of the candidate and {round(100 * ev.containment)}% of the reference"
     )
-    verified = f"{relation(ev, convergence).capitalize()} the reference: {verified}"
+    renamed = " with identifiers renamed" if s.renamed else ""
+    verified = f"{relation(ev, convergence).capitalize()} the reference{renamed}: {verified}"
     if convergence is not None:
-        why = _WHY[convergence].format(df=COMMON_DF - 1, n=crowd + 1)
+        why = _RENAMED_WHY if s.renamed and convergence == "code" else ""
+        why = why or _WHY[convergence].format(df=COMMON_DF - 1, n=crowd + 1)
         reason = f"{verified}; likely convergence, not treated as a copy: {why}"
     elif ev.short:
         reason = f"{verified}; short evidence: below the blocking floor"

@@ -18,12 +18,13 @@ set on real outputs of 200+ models (``benchmarks/detection.py``).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Indel
 
+from provcheck.matching.code import RENAMED_MIN_TOKENS
 from provcheck.matching.fingerprint import Fingerprint
 from provcheck.matching.normalize import Offsets, canonical
 from provcheck.matching.params import MatchConfig
@@ -60,6 +61,8 @@ class Alignment:
     similarity: float
     containment: float
     coverage: float
+    renamed: bool = False
+    """Holds only on the identifier-insensitive streams of code (``align_renamed``)."""
 
 
 def _chains(
@@ -205,13 +208,16 @@ def align(
     config: MatchConfig,
     ref_echoes: Sequence[tuple[int, int]] = (),
     ngram: int = 1,
+    cand_plain: str | None = None,
 ) -> Alignment | None:
     """Align two texts given as token codes (``Fingerprint.codes``); None unless the alignment
     passes a test.
 
     Reference tokens in ``ref_echoes`` repeat the reference's own prompt: whoever wrote the
     prompt wrote them, so a match needs ``min_original_tokens`` aligned tokens outside them (a
-    copy of a user's prompt is not a copy of the model's output).
+    copy of a user's prompt is not a copy of the model's output). ``cand_plain``: the
+    candidate's plain codes when ``cand`` is another stream of the same tokens, for counting
+    distinct tokens (abstracted identifiers all look alike).
 
     ``ngram > 1``: the codes are hashed n-grams (``hashed.ngram_codes``, a pack's references),
     one a token position; identical runs are counted in the tokens they prove.
@@ -223,7 +229,8 @@ def align(
     if matched < config.min_tokens:
         return None
     # A table of digits or a repeated list marker aligns by chance: few distinct tokens.
-    if len(set().union(*(cand[c0 : c0 + size] for c0, _, size in inside))) < config.min_distinct_tokens:
+    plain = cand if cand_plain is None else cand_plain
+    if len(set().union(*(plain[c0 : c0 + size] for c0, _, size in inside))) < config.min_distinct_tokens:
         return None
     if ref_echoes:
         original = sum(size for _, _, size in _without_echoes(sorted(inside, key=lambda b: b[1]), ref_echoes))
@@ -240,6 +247,35 @@ def align(
     else:
         return None
     return Alignment(kind, tuple(spans), matched, similarity, containment, coverage)
+
+
+def align_renamed(
+    cand: Fingerprint, ref: Fingerprint, config: MatchConfig, ref_echoes: Sequence[tuple[int, int]] = ()
+) -> Alignment | None:
+    """``align`` over the identifier-insensitive streams of two texts holding code
+    (``Fingerprint.renamed``), with the stricter floor ``RENAMED_MIN_TOKENS``; spans come back
+    in plain token positions. Distinct tokens are counted on the candidate's plain codes (its
+    real names, not their abstraction)."""
+    if cand.renamed is None or ref.renamed is None or cand.renamed_at is None or ref.renamed_at is None:
+        return None
+    c_at, r_at = cand.renamed_at, ref.renamed_at
+    echoes = [(int(np.searchsorted(r_at, a)), int(np.searchsorted(r_at, b))) for a, b in ref_echoes]
+    plain = "".join(cand.codes[p] for p in c_at.tolist())
+    stricter = replace(config, min_tokens=max(config.min_tokens, RENAMED_MIN_TOKENS))
+    found = align(cand.renamed, ref.renamed, stricter, [e for e in echoes if e[0] < e[1]], cand_plain=plain)
+    if found is None:
+        return None
+    spans = tuple(
+        TokenSpan(
+            cand_start=int(c_at[s.cand_start]),
+            cand_end=int(c_at[s.cand_end - 1]) + 1,
+            ref_start=int(r_at[s.ref_start]),
+            ref_end=int(r_at[s.ref_end - 1]) + 1,
+            matched=s.matched,
+        )
+        for s in found.spans
+    )
+    return replace(found, spans=spans, renamed=True)
 
 
 ECHO_MIN_CHAIN = 5.0

@@ -22,7 +22,7 @@ from provcheck.matching.normalize import Offsets, token_offsets
 from provcheck.matching.params import MatchConfig
 from provcheck.matching.segment import RoleFilter, Segment, segments
 from provcheck.matching.strength import COMMON_DF, Signals, is_whole, judge, structure
-from provcheck.matching.verify import Alignment, align, distinct, evidence
+from provcheck.matching.verify import Alignment, align, align_renamed, distinct, evidence
 from provcheck.model import Match, MatchId, Record, RecordRef, Reference
 
 _Slot = tuple[int, int, str, str]
@@ -100,6 +100,24 @@ class Matcher:
                 ref.shingles = distinct(fp.shingles)
                 ref.offsets = token_offsets(text, toks, i)
 
+    def _renamed(
+        self, prints: list[Fingerprint], pairs: list[tuple[int, TextKey]]
+    ) -> list[tuple[int, TextKey, Alignment]]:
+        """Code the plain alignment rejected, aligned again with identifiers abstracted (the
+        reference's stream is computed from its text: the index stores plain codes only)."""
+        if not pairs:
+            return []
+        self._details(key for _, key in pairs)
+        out = []
+        for i, key in pairs:
+            ref = self._refs[key].fingerprint
+            if ref is None:
+                continue
+            alignment = align_renamed(prints[i], ref, self.config, self._refs[key].echoes)
+            if alignment is not None:
+                out.append((i, key, alignment))
+        return out
+
     def records(self, records: Sequence[Record], roles: RoleFilter | None) -> list[Match]:
         """Verified matches of the records' turns; one per turn and reference (best chunk).
 
@@ -124,6 +142,7 @@ class Matcher:
         self._load(c.key for cands in candidates for c in cands)
         aligned: list[tuple[int, TextKey, Alignment]] = []
         hashed: dict[tuple[int, int], str] = {}
+        code: list[tuple[int, TextKey]] = []
         for i, (fp, cands) in enumerate(zip(prints, candidates, strict=True)):
             for cand in cands:
                 ref = self._refs[cand.key]
@@ -138,6 +157,9 @@ class Matcher:
                     alignment = align(fp.codes, ref.codes, self.config, ref.echoes)
                 if alignment is not None:
                     aligned.append((i, cand.key, alignment))
+                elif fp.renamed is not None:
+                    code.append((i, cand.key))
+        aligned += self._renamed(prints, code)
         self._details(key for _, key, _ in aligned)
         commons = self._common_shares([self._shared(prints[i].anchors, key) for i, key, _ in aligned])
         offsets: dict[int, Offsets] = {}
@@ -199,7 +221,10 @@ class Matcher:
                 slot = (id(seg.record), record.turn.position, reference.source.name, reference.id)
                 old = best.get(slot)
                 if old is None or ev.matched_tokens > old[0].evidence.matched_tokens:
-                    best[slot] = (m, Signals(ev, common, shape, reference.source.name, echo, digest))
+                    best[slot] = (
+                        m,
+                        Signals(ev, common, shape, reference.source.name, echo, digest, alignment.renamed),
+                    )
 
     def _shared(self, anchors: U32, key: TextKey) -> U32:
         """The anchors a candidate shares with the reference text it matched."""

@@ -1,0 +1,199 @@
+"""Code in a text, and a token stream of it that renaming identifiers does not change. Pure.
+
+A copy of code often has its identifiers renamed (``arr`` -> ``numbers``, ``helper`` ->
+``compute``): every occurrence of a name changes, so in a short function a quarter of the tokens
+differ and the identical runs that anchors and alignment need are broken. Plagiarism detectors
+for code (MOSS, JPlag, Dolos) fingerprint a token stream where identifiers are abstracted. A
+single class token for every identifier keeps too little (``ID = ID ( ID )``: every loop looks
+alike), so this module uses Baker's *parameterized* encoding instead: an identifier becomes the
+number of identifier occurrences since the previous occurrence of the same name (0 for the first
+in reach). Renaming consistently, as a copier does, changes no value; two independent solutions
+that name things alike but use them differently still differ.
+
+The encoded stream has one value per token of the text (the tokens of ``normalize``), but for
+the second and later tokens of an underscored name, and records each value's plain token
+position, so alignment spans map back to the plain tokens and evidence offsets are theirs. Only tokens
+on lines that read as code are encoded; keywords, builtins and numbers keep their own hash, and
+prose lines are untouched, so a text without code yields its plain stream.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import numpy.typing as npt
+
+U64 = npt.NDArray[np.uint64]
+I64 = npt.NDArray[np.int64]
+
+MIN_CODE_LINES = 3
+"""A text is code (gets an encoded stream) when at least this many of its lines read as code."""
+RENAMED_MIN_TOKENS = 25
+"""Aligned tokens a match needs when it holds only with identifiers abstracted (plain text
+needs ``MatchConfig.min_tokens``, 25): short functions with names abstracted are what
+independent solutions look like."""
+REACH = 64
+"""Identifier occurrences looked back over: a name last seen further back counts as new (0)."""
+
+# Reserved words of the languages models write most (Python, JavaScript/TypeScript, Java,
+# C/C++, C#, Go, Rust, PHP, shell): a copier cannot rename them, so they keep their own hash
+# and give the encoded stream its shape. Builtins (``len``, ``print``) and words that are
+# keywords somewhere but common names elsewhere (``left``, ``key``, ``count``, ``string``,
+# ``char``, SQL's words) are identifiers here: a name treated as a keyword on one side and
+# renamed on the other breaks every run it sits in (a variable called ``len``, renamed, was
+# missed), while a keyword treated as a name only costs a little shape. Case-folded.
+_KEYWORD_LIST = """
+    and as assert async await break case catch class const continue def default del delete do elif
+    else enum except export extends false final finally fn for foreach from func function if impl
+    implements import in instanceof interface is lambda let loop mod mut namespace new nil none
+    nonlocal not null or package pass private protected pub public raise return self static struct
+    super switch this throw throws true try typeof use var void while with yield undefined
+    int float unsigned
+    include define
+    echo fi then done esac
+    """
+KEYWORDS = frozenset(_KEYWORD_LIST.split())
+
+_FENCE = re.compile(r"^\s*(```|~~~)")
+# What only code looks like (case-sensitive: sentences start with a capital, code with a
+# lowercase keyword): a statement start, a block header ending with ':', an assignment or a
+# call written without a space before its parenthesis. A line ending with ':' or ',' alone is
+# not code: "Here are the steps:" and list items end that way.
+_CODE_FORMS = (
+    r"(?:def|class|return|import|from|const|let|var|function|public|private|protected|static|"
+    r"using|package|fn|func|#include|#define|SELECT|INSERT|UPDATE|CREATE)\b",
+    r"(?:if|elif|else|for|while|try|except|finally|with|switch|case)\b.*:$",
+    r"[A-Za-z_$][\w$.\[\], ]*?\s*(?:[-+*/%|&^]?=|\+\+|--)(?!=)",
+    r"[A-Za-z_$][\w$.]*\(.*\)[;,]?$",
+    r".*[;{}]$",
+)
+_CODE_LINE = re.compile("^(?:" + "|".join(_CODE_FORMS) + ")")
+_CODE_ANYWHERE = tuple(re.compile(r"\n[ \t]*" + form, re.MULTILINE) for form in _CODE_FORMS)
+"""Each form at any line of a text: separate scans with a literal first are ~3x faster than
+one scan of the alternation, and rule out most prose before any per-line work."""
+_HINTS = ("=", ";", "{", "}", "```", "~~~", "def ", "return", "import ", "#include", "SELECT ", "++")
+"""Something a fence or most code lines hold: texts with none of them (most prose) are ruled
+out by substring searches (a regular expression of them costs three times as much)."""
+_COMMENT = ("#", "//", "/*", "*", "--")
+_PROSE_WORDS = 12
+
+
+def _prose(line: str) -> bool:
+    """A sentence: more than ``_PROSE_WORDS`` words, nearly all of them plain words."""
+    words = line.split()
+    if len(words) <= _PROSE_WORDS:
+        return False
+    plain = sum(1 for w in words if w.strip(".,;:!?\"'()[]{}-*+").isalpha())
+    return plain >= 0.8 * len(words)
+
+
+def code_lines(text: str) -> list[tuple[int, int]]:
+    """Character ranges of the lines of ``text`` that read as code: inside a fence, or of a
+    form only code has (``_CODE_LINE``, not a sentence), and comment lines between such lines;
+    empty unless at least ``MIN_CODE_LINES`` lines are code by fence or form."""
+    if text.count("\n") + 1 < MIN_CODE_LINES or not any(h in text for h in _HINTS):
+        return []
+    if "```" not in text and "~~~" not in text:
+        # A line may take several forms: the sum over forms is an upper bound on code lines.
+        padded = "\n" + text
+        bound = 0
+        for form in _CODE_ANYWHERE:
+            bound += sum(1 for _ in zip(range(MIN_CODE_LINES), form.finditer(padded), strict=False))
+            if bound >= MIN_CODE_LINES:
+                break
+        else:
+            return []
+    lines: list[tuple[int, int, int]] = []  # start, end, 2 code / 1 comment / 0 other
+    fenced = False
+    pos = 0
+    strong = 0
+    for line in text.split("\n"):
+        end = pos + len(line)
+        stripped = line.strip()
+        kind = 0
+        if _FENCE.match(line):
+            fenced = not fenced
+        elif fenced:
+            kind = 2 if stripped else 0
+        elif stripped.startswith(_COMMENT):
+            kind = 1
+        elif _CODE_LINE.match(stripped) and not _prose(stripped):
+            kind = 2
+        strong += kind == 2
+        lines.append((pos, end, kind))
+        pos = end + 1
+    if strong < MIN_CODE_LINES:
+        return []
+    code = [i for i, (_, _, k) in enumerate(lines) if k == 2]
+    first, last = code[0], code[-1]
+    return [(a, b) for i, (a, b, k) in enumerate(lines) if k == 2 or (k == 1 and first < i < last)]
+
+
+def _hash(tag: int) -> np.uint64:
+    # splitmix64 of a tag far from token hashes' domain: a distinct 64-bit value per tag.
+    x = (0xA0761D6478BD642F + tag * 0x9E3779B97F4A7C15) & ((1 << 64) - 1)
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & ((1 << 64) - 1)
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & ((1 << 64) - 1)
+    out: np.uint64 = np.uint64(x ^ (x >> 31))
+    return out
+
+
+_DISTANCE = np.array([_hash(d) for d in range(REACH + 1)], dtype=np.uint64)
+
+
+def renamed_hashes(text: str, starts: I64, ends: I64, hashes: U64) -> tuple[U64, I64] | None:
+    """Token hashes with the identifiers of code lines parameterized, and the position of each
+    among the plain tokens; None when ``text`` has no code (or nothing to encode).
+
+    An identifier written with underscores (``binary_search``) is several tokens but one name:
+    it keeps one value, at its first token, and its other tokens are left out of the stream
+    (renamed ``bs`` or ``binarySearch`` it is one token, and every occurrence would otherwise
+    cost a gap). ``starts``/``ends`` are the tokens' character offsets in ``text`` (its
+    canonical form) and ``hashes`` their plain hashes, one per token.
+    """
+    lines = code_lines(text)
+    if not lines or not len(starts):
+        return None
+    line_starts = np.array([a for a, _ in lines], dtype=np.int64)
+    line_ends = np.array([b for _, b in lines], dtype=np.int64)
+    where = np.searchsorted(line_starts, starts, side="right") - 1
+    on_code = (where >= 0) & (starts < line_ends[np.maximum(where, 0)])
+    out = hashes.copy()
+    keep = np.ones(len(hashes), dtype=bool)
+    last: dict[str, int] = {}
+    seen = 0
+    changed = False
+    prev_end = -2
+    name = ""
+    first = -1
+    for i in np.flatnonzero(on_code).tolist():
+        s, e = int(starts[i]), int(ends[i])
+        tok = text[s:e].casefold()
+        joined = s == prev_end + 1 and text[prev_end] == "_" and first >= 0
+        prev_end = e
+        if joined:
+            # One identifier written with underscores: encode it once, by its whole name.
+            name += "_" + tok
+            keep[i] = False
+            _set(out, first, name, last, seen)
+            changed = True
+            continue
+        if first >= 0:
+            last[name] = seen
+            seen += 1
+            first = -1
+        # ``$char`` (PHP, shell) is a variable whatever its name.
+        sigil = s > 0 and text[s - 1] == "$"
+        if tok[:1].isdigit() or (tok in KEYWORDS and not sigil) or not tok.isascii():
+            continue
+        first, name = i, tok
+        _set(out, i, name, last, seen)
+        changed = True
+    return (out[keep], np.flatnonzero(keep).astype(np.int64)) if changed else None
+
+
+def _set(out: U64, i: int, name: str, last: dict[str, int], seen: int) -> None:
+    before = last.get(name)
+    distance = seen - before if before is not None and seen - before <= REACH else 0
+    out[i] = _DISTANCE[distance]
