@@ -47,6 +47,7 @@ rules:
     message: "copies an output of {source.name}"
 """
 
+INDEX_OPTIONS = ("--provider", "mixed", "--text-field", "output", "-q")
 HEAVY = ("numpy", "pyarrow", "rich", "rapidfuzz", "jsonschema", "datasketch", "fastjsonschema")
 
 
@@ -82,6 +83,24 @@ def importtime(cmd: list[str], cwd: Path | None, env: dict[str, str], top: int =
     return [[name, f"{us / 1000:.1f}"] for us, name in rows[:top]]
 
 
+def heavy_modules(cmd: list[str], cwd: Path | None, env: dict[str, str]) -> list[str]:
+    """Which of the modules that a start-up should not pay for a provcheck command imported."""
+    code = (
+        "import runpy, sys\n"
+        "sys.argv = ['provcheck', *sys.argv[1:]]\n"
+        "try:\n"
+        "    runpy.run_module('provcheck', run_name='__main__')\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        f"print(' '.join(sorted(m for m in {HEAVY!r} if m in sys.modules)), file=sys.__stderr__)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, *cmd[3:]], cwd=cwd, env=env, capture_output=True, text=True
+    )
+    lines = out.stderr.strip().splitlines()
+    return lines[-1].split() if lines else ["?"]
+
+
 def git(repo: Path, *args: str) -> None:
     subprocess.run(["git", *args], cwd=repo, capture_output=True, check=True, env=child_env())
 
@@ -103,8 +122,7 @@ def build(work: Path, records: int, added: int, refs: int) -> Path:
             for row in rows[:refs]:
                 fh.write(json.dumps({"output": row["output"]}, ensure_ascii=False) + "\n")
         subprocess.run(
-            [*PROVCHECK, "index", "add", str(index), str(src), "--source", "alpacaeval"]
-            + ["--provider", "mixed", "--text-field", "output", "-q"],
+            [*PROVCHECK, "index", "add", str(index), str(src), "--source", "alpacaeval", *INDEX_OPTIONS],
             check=True,
         )
         src.unlink()
@@ -170,33 +188,34 @@ def main() -> None:
             ),
         ]
         results = []
+        details = []
         for label, cmd, cwd in commands:
             times, code = timed(cmd, cwd, args.repeat, env)
             results.append([label, f"{statistics.median(times):.3f}", f"{min(times):.3f}", code])
+            if cmd[:3] == PROVCHECK:
+                details.append((label, heavy_modules(cmd, cwd, env), importtime(cmd, cwd, env)))
         # A commit that touches no dataset file: what every commit pays with the plain git hook.
         git(repo, "commit", "-q", "--no-verify", "-m", "added")
         (repo / "notes.txt").write_text("no dataset here\n")
         git(repo, "add", "notes.txt")
         times, code = timed([*PROVCHECK, "hook", "run", "-q"], repo, args.repeat, env)
         results.append(
-            ["provcheck hook run, no dataset file staged", f"{statistics.median(times):.3f}", f"{min(times):.3f}", code]
+            [
+                "provcheck hook run, no dataset file staged",
+                f"{statistics.median(times):.3f}",
+                f"{min(times):.3f}",
+                code,
+            ]
         )
-        print(f"# provcheck start-up ({time.strftime('%Y-%m-%d')}, {os.cpu_count()} CPUs, load "
-              f"{os.getloadavg()[0]:.1f}, Python {sys.version.split()[0]}, compiled bytecode, "
-              f"median and best of {args.repeat} after one warm-up run)\n")
+        print(
+            f"# provcheck start-up ({time.strftime('%Y-%m-%d')}, {os.cpu_count()} CPUs, load "
+            f"{os.getloadavg()[0]:.1f}, Python {sys.version.split()[0]}, compiled bytecode, "
+            f"median and best of {args.repeat} after one warm-up run)\n"
+        )
         print(table(["command", "median s", "best s", "exit"], results))
-        for label, cmd, cwd in commands[2:]:
-            check = subprocess.run(
-                [sys.executable, "-c", "import runpy,sys; sys.argv=['provcheck',*sys.argv[1:]]\n"
-                 "try: runpy.run_module('provcheck', run_name='__main__')\n"
-                 "except SystemExit: pass\n"
-                 f"print(sorted(m for m in {HEAVY!r} if m in sys.modules), file=sys.__stderr__)",
-                 *cmd[3:]],
-                cwd=cwd, env=env, capture_output=True, text=True,
-            )
-            heavy = check.stderr.strip().splitlines()[-1] if check.stderr.strip() else "?"
-            print(f"\n## {label}: heavy modules imported: {heavy}; slowest imports (cumulative ms)\n")
-            print(table(["module", "ms"], importtime(cmd, cwd, env)))
+        for label, heavy, slowest in details:
+            print(f"\n## {label}\n\nheavy modules imported: {', '.join(heavy) or 'none'}\n")
+            print(table(["slowest imports", "cumulative ms"], slowest))
     finally:
         if not args.workdir:
             shutil.rmtree(work, ignore_errors=True)
