@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-import provcheck
 from provcheck.errors import PolicyError
 from provcheck.model import Action
 from provcheck.policy.load_rules import merge_markers, merge_rules
@@ -22,9 +21,9 @@ from provcheck.policy.loadstate import (
     ORIGINS,
     PACK_PREFIX,
     SOURCE_KEYS,
-    TOP_KEYS,
     USE_KEYS,
     LoadState,
+    packs_dir,
     policy_date,
     unknown,
 )
@@ -35,17 +34,10 @@ from provcheck.policy.model import (
     Use,
     overlay,
 )
+from provcheck.policy.schema import structure_problems
 from provcheck.yamlfile import LineDict, LineList, YamlProblem, line_of, load
 
-
-def packs_dir() -> Path:
-    """Where the shipped policy packs are: in the installed package, or in the source tree."""
-    # Anchored on the package, not on this module, so that moving the module cannot lose the packs.
-    here = Path(provcheck.__file__).resolve().parent
-    installed = here / "policies"
-    if installed.is_dir():
-        return installed
-    return here.parent.parent / "policies"
+__all__ = ["default_policy", "load_policy", "pack_path", "packs_dir", "validate"]
 
 
 def pack_path(name: str) -> Path:
@@ -119,15 +111,14 @@ def _load_file(state: LoadState, path: Path, included_from: tuple[str, int | Non
     if doc is None:
         doc = LineDict()
         doc.line, doc.key_lines = 1, {}
+    broken = structure_problems(doc)
+    for _, line, message in broken:
+        state.problem(display, line, message)
     if not isinstance(doc, LineDict):
-        state.problem(display, 1, "a policy file is a mapping with keys such as 'rules:'")
         return
-    for key in doc:
-        if key not in TOP_KEYS:
-            state.problem(display, doc.line_of(key), unknown("key", key, TOP_KEYS))
-    version = doc.get("version", 1)
-    if version != 1:
-        state.problem(display, doc.line_of("version"), f"version {version!r}; allowed: 1")
+    # What the schema refused is left out (and reported above); the rest is still read, so that
+    # its own problems (dates, regexes, references) are reported in the same run.
+    _drop(state, doc, {path[:2] for path, _, _ in broken})
     if isinstance(doc.get("name"), str) and included_from is None:
         state.name = doc["name"]
     state.stack.append(resolved)
@@ -142,6 +133,27 @@ def _load_file(state: LoadState, path: Path, included_from: tuple[str, int | Non
     merge_markers(state, doc, display)
     merge_rules(state, doc, display)
     _apply_disable(state, doc, display)
+
+
+def _drop(state: LoadState, doc: LineDict, paths: set[tuple[str | int, ...]]) -> None:
+    def order(path: tuple[str | int, ...]) -> tuple[int, str, int]:
+        return len(path), str(path[0]), path[-1] if isinstance(path[-1], int) else 0
+
+    # Later list items first, so that each deletion leaves the earlier indexes valid.
+    for path in sorted(paths, key=order, reverse=True):
+        if len(path) == 1:
+            doc.pop(str(path[0]), None)
+            continue
+        container = doc.get(str(path[0]))
+        step = path[1]
+        if isinstance(container, LineList) and isinstance(step, int) and 0 <= step < len(container):
+            item = container[step]
+            if path[0] == "rules" and isinstance(item, dict) and isinstance(item.get("id"), str):
+                state.broken_rules.add(item["id"])  # `disable:` of it is not a second problem
+            del container[step]
+            del container.item_lines[step]
+        elif isinstance(container, LineDict) and isinstance(step, str):
+            container.pop(step, None)
 
 
 def _includes(state: LoadState, doc: LineDict, display: str) -> list[tuple[Path, int | None]]:
@@ -285,7 +297,7 @@ def _apply_disable(state: LoadState, doc: LineDict, display: str) -> None:
         return
     known = {r.id for r in state.rules}
     for i, rid in enumerate(ids):
-        if rid not in known:
+        if rid not in known and rid not in state.broken_rules:
             state.problem(display, line_of(ids, i), f"disable: no rule {rid!r} is defined")
     state.rules = [replace(r, enabled=False) if r.id in ids else r for r in state.rules]
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import provcheck
 from provcheck.policy.model import (
     Marker,
     Rule,
@@ -17,6 +18,18 @@ from provcheck.policy.model import (
     Terms,
 )
 from provcheck.support.dates import DateError, parse_date
+
+
+def packs_dir() -> Path:
+    """Where the shipped policy packs (and the policy schema) are: in the installed package, or
+    in the source tree."""
+    # Anchored on the package, not on this module, so that moving the module cannot lose the packs.
+    here = Path(provcheck.__file__).resolve().parent
+    installed = here / "policies"
+    if installed.is_dir():
+        return installed
+    return here.parent.parent / "policies"
+
 
 PACK_PREFIX = "provcheck:"
 MAX_INCLUDE_DEPTH = 16
@@ -155,6 +168,8 @@ class LoadState:
     markers: list[Marker] = field(default_factory=list)
     name: str | None = None
     stack: list[Path] = field(default_factory=list)
+    broken_rules: set[str] = field(default_factory=set)
+    """Ids of rules the schema refused (already reported)."""
 
     def problem(self, path: str, line: int | None, message: str) -> None:
         self.problems.append(f"{path}:{line}: {message}" if line else f"{path}: {message}")
