@@ -113,6 +113,7 @@ def _leaves(errors: Iterator[ValidationError], best_match: Any) -> Iterator[Vali
             yield error
             continue
         leaf = best_match([error])
+        assert leaf is not None
         child = leaf
         while child.parent is not None and child.parent is not error:
             child = child.parent
@@ -128,12 +129,14 @@ def _leaves(errors: Iterator[ValidationError], best_match: Any) -> Iterator[Vali
 def _messages(error: ValidationError, kinds: dict[int, str]) -> Iterator[tuple[tuple[str | int, ...], str]]:
     path = tuple(error.absolute_path)
     name = str(path[-1]) if path else "the policy"
-    value = error.instance
-    kind = error.validator
+    value: Any = error.instance
+    kind: Any = error.validator
+    spec: Any = error.schema
+    limit: Any = error.validator_value
     if kind == "additionalProperties" and isinstance(value, dict):
-        allowed = list(error.schema.get("properties", {}))
-        patterns = [re.compile(p) for p in error.schema.get("patternProperties", {})]
-        what = kinds.get(id(error.schema), "key")
+        allowed = list(spec.get("properties", {}))
+        patterns = [re.compile(p) for p in spec.get("patternProperties", {})]
+        what = kinds.get(id(spec), "key")
         shown = [*allowed, "source.meta.KEY"] if patterns else allowed
         for key in value:
             if key in allowed or any(p.search(key) for p in patterns):
@@ -143,37 +146,38 @@ def _messages(error: ValidationError, kinds: dict[int, str]) -> Iterator[tuple[t
             owner = f"{path[-1]}: " if what == "operator" and path else ""
             yield (*path, key), f"{owner}unknown {what} {key!r}{hint} allowed: {', '.join(shown)}"
     elif kind == "enum":
-        options = ", ".join(str(v) for v in error.validator_value)
-        close = difflib.get_close_matches(str(value), [str(v) for v in error.validator_value], n=1)
+        options = ", ".join(str(v) for v in limit)
+        close = difflib.get_close_matches(str(value), [str(v) for v in limit], n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ";"
         yield path, f"unknown {name} {value!r}{hint} allowed: {options}"
     elif kind == "const":
-        yield path, f"{name} {value!r}; allowed: {error.validator_value!r}"
+        yield path, f"{name} {value!r}; allowed: {limit!r}"
     elif kind == "type":
-        wanted = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
-        expected = " or ".join(_TYPES.get(t, t) for t in wanted)
+        wanted = limit if isinstance(limit, list) else [limit]
+        expected = " or ".join(_TYPES.get(str(t), str(t)) for t in wanted)
         yield path, f"{_label(path)}: expected {expected}, found {value!r}"
     elif kind == "required" and isinstance(value, dict):
-        for key in error.validator_value:
+        for key in limit:
             if key not in value:
                 yield path, f"'{key}' is required"
     elif kind == "pattern" and path and path[-1] == "id":
         yield path, f"'id' {value!r}: lowercase letters, digits, . _ / - (at most 100)"
     elif kind == "pattern":
-        yield path, f"{_label(path)}: {value!r} is not of the form {error.validator_value}"
+        yield path, f"{_label(path)}: {value!r} is not of the form {limit}"
     elif kind in ("minItems", "minProperties"):
         yield path, f"{_label(path)}: must not be empty"
     elif kind == "minLength":
         yield path, f"{_label(path)}: must not be an empty string"
     elif kind == "maxLength":
-        yield path, f"{_label(path)}: longer than {error.validator_value} characters"
+        yield path, f"{_label(path)}: longer than {limit} characters"
     elif kind in ("oneOf", "anyOf") and error.context:
         # No branch went further than another: name what each would have taken.
-        forms = []
+        forms: list[str] = []
         for e in error.context:
             if e.validator == "type":
-                wanted = e.validator_value if isinstance(e.validator_value, list) else [e.validator_value]
-                forms.extend(_TYPES.get(t, t) for t in wanted)
+                given: Any = e.validator_value
+                wanted = given if isinstance(given, list) else [given]
+                forms.extend(_TYPES.get(str(t), str(t)) for t in wanted)
             else:
                 forms.append(f"a value that {e.message}")
         expected = " or ".join(dict.fromkeys(forms))
@@ -195,7 +199,7 @@ def _context(doc: Any, path: tuple[str | int, ...]) -> str:
     """``rule 'r1': `` when the problem is inside an entry that has a name."""
     if len(path) < 2 or path[0] not in _SECTIONS or not isinstance(doc, dict):
         return ""
-    section = doc.get(str(path[0]))
+    section: Any = doc.get(str(path[0]))
     try:
         entry = section[path[1]]
     except (KeyError, IndexError, TypeError):
