@@ -12,7 +12,9 @@ import pytest
 import yaml
 
 from helpers import FIXTURES, ROOT
+from provcheck.policy import load_policy
 from provcheck.policy import loadstate as loader
+from provcheck.policy.model import comparisons
 
 SCHEMA = json.loads((ROOT / "policies" / "policy.schema.json").read_text())
 PACKS = sorted((ROOT / "policies").glob("*.yaml"))
@@ -55,14 +57,129 @@ def test_the_schema_rejects_what_the_loader_rejects() -> None:
     assert ("rules", 0, "action") in paths and ("rules", 1, "when") in paths and ("rules", 2, "when") in paths
 
 
-def test_the_schema_knows_every_field_and_key_the_loader_knows() -> None:
-    condition = SCHEMA["$defs"]["condition"]["oneOf"][1]["properties"]
-    assert set(condition) - {"all", "any", "not"} == set(loader.FIELD_TYPES)
-    assert set(SCHEMA["properties"]) == set(loader.TOP_KEYS)
-    assert set(SCHEMA["$defs"]["rule"]["properties"]) == set(loader.RULE_KEYS)
-    assert set(SCHEMA["$defs"]["source"]["properties"]) == set(loader.SOURCE_KEYS)
-    assert set(SCHEMA["$defs"]["terms"]["properties"]["versions"]["items"]["properties"]) == set(
-        loader.VERSION_KEYS
+def _sample(ftype: str, op: str) -> Any:
+    if op == "exists":
+        return True
+    if op in ("in", "not_in"):
+        return ["x", "y"]
+    if op in ("glob", "regex", "contains"):
+        return "x*" if op == "glob" else "x"
+    return {"num": 0.5, "bool": True, "date": "2024-01-01"}.get(ftype, "x")
+
+
+def _signal_of(field: str) -> str:
+    return next(s for s, prefixes in loader.SIGNAL_FIELDS.items() if field.startswith(prefixes))
+
+
+def test_the_schema_and_the_loader_know_the_same_fields() -> None:
+    condition = SCHEMA["$defs"]["condition"]["oneOf"][1]
+    assert set(condition["properties"]) - {"all", "any", "not"} == set(loader.FIELD_TYPES)
+    for field, ftype in loader.FIELD_TYPES.items():
+        forms = condition["properties"][field]["oneOf"]
+        assert {"$ref": f"#/$defs/op_{ftype}"} in forms, field
+        ops = SCHEMA["$defs"][f"op_{ftype}"]["properties"]
+        # A plain list means `in` (policy/load_rules.py): allowed only where `in` is an operator.
+        assert any(f.get("type") == "array" for f in forms) == ("in" in ops), field
+
+
+@pytest.mark.parametrize("field", sorted(loader.FIELD_TYPES))
+def test_every_operator_the_schema_allows_loads_and_evaluates(field: str, tmp_path: Path) -> None:
+    """Stronger than comparing key tables: each field with each of its operators (and its
+    plain forms) is accepted by the loader and evaluated without error."""
+    ftype = loader.FIELD_TYPES[field]
+    ops = list(SCHEMA["$defs"][f"op_{ftype}"]["properties"])
+    plain = _sample(ftype, "equals")
+    conditions = [{field: {op: _sample(ftype, op)}} for op in ops] + [{field: plain}]
+    if "in" in ops:
+        conditions.append({field: ["x", "y"]})
+    doc = {
+        "rules": [
+            {"id": f"r{i}", "title": "t", "action": "warn", "signal": _signal_of(field), "when": when}
+            for i, when in enumerate(conditions)
+        ]
+    }
+    path = tmp_path / "policy.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    policy = load_policy(str(path))
+    value = {"num": 0.7, "bool": False, "date": dt.date(2024, 6, 1)}.get(ftype, "xy")
+    for rule in policy.rules:
+        for comparison in comparisons(rule.when):
+            assert comparison.holds({field: value}) in (True, False)
+
+
+def test_a_policy_using_every_key_of_the_schema_loads(tmp_path: Path) -> None:
+    """Every key the schema allows is one the loader reads (or knowingly keeps as text)."""
+    defs = SCHEMA["$defs"]
+    full = {
+        "version": 1,
+        "name": "all keys",
+        "description": "d",
+        "include": [],
+        "use": {"purpose": ["fine-tune"], "commercial": True, "distributed": False, "research_only": False},
+        "sources": {
+            "s": {
+                "provider": "p",
+                "generator": "g",
+                "license": "MIT",
+                "terms": "t",
+                "origin": "generated",
+                "derived_from": [],
+                "date": "2024-01-01",
+                "url": "https://example.org",
+                "description": "d",
+                "meta": {"k": "v"},
+            }
+        },
+        "terms": {
+            "t": {
+                "document": "T",
+                "url": "https://example.org",
+                "select": "date",
+                "versions": [
+                    {
+                        "effective": "2024-01-01",
+                        "url": "https://example.org",
+                        "document": "T v1",
+                        "generators": ["g"],
+                        "licenses": ["MIT"],
+                        "datasets": ["d"],
+                        "clauses": {"c": {"quote": "q", "section": "1", "confidence": "verbatim"}},
+                    }
+                ],
+            }
+        },
+        "markers": [
+            {"id": "m", "label": "M", "phrases": ["as an ai"], "provider": "p", "case_sensitive": False}
+        ],
+        "rules": [
+            {
+                "id": "r",
+                "title": "R",
+                "when": {"source.name": "s"},
+                "signal": "match",
+                "action": "block",
+                "action_before_wording": "review",
+                "message": "m {source.name}",
+                "rationale": "r",
+                "remediation": "r",
+                "clause": {"terms": "t", "clause": "c"},
+                "enabled": True,
+                "tags": ["x"],
+            }
+        ],
+        "disable": [],
+    }
+    assert set(full) == set(SCHEMA["properties"])
+    assert set(full["rules"][0]) == set(defs["rule"]["properties"])
+    assert set(full["sources"]["s"]) == set(defs["source"]["properties"])
+    assert set(full["terms"]["t"]) == set(defs["terms"]["properties"])
+    assert set(full["terms"]["t"]["versions"][0]) == set(
+        defs["terms"]["properties"]["versions"]["items"]["properties"]
     )
-    for ftype, ops in loader.OPS.items():
-        assert set(SCHEMA["$defs"][f"op_{ftype}"]["properties"]) == set(ops)
+    assert set(full["markers"][0]) | {"pattern"} == set(defs["marker"]["properties"])
+    assert set(full["use"]) == set(defs["use"]["properties"])
+    path = tmp_path / "policy.yaml"
+    path.write_text(yaml.safe_dump(full))
+    policy = load_policy(str(path))
+    assert policy.name == "all keys" and policy.sources["s"].meta == {"k": "v"}
+    assert policy.terms["t"].versions[0].datasets == ("d",) and policy.markers[0].provider == "p"

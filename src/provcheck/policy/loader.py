@@ -18,10 +18,7 @@ from provcheck.policy.load_rules import merge_markers, merge_rules
 from provcheck.policy.load_terms import merge_terms
 from provcheck.policy.loadstate import (
     MAX_INCLUDE_DEPTH,
-    ORIGINS,
     PACK_PREFIX,
-    SOURCE_KEYS,
-    USE_KEYS,
     LoadState,
     packs_dir,
     policy_date,
@@ -119,7 +116,7 @@ def _load_file(state: LoadState, path: Path, included_from: tuple[str, int | Non
     # What the schema refused is left out (and reported above); the rest is still read, so that
     # its own problems (dates, regexes, references) are reported in the same run.
     _drop(state, doc, {path[:2] for path, _, _ in broken})
-    if isinstance(doc.get("name"), str) and included_from is None:
+    if "name" in doc and included_from is None:
         state.name = doc["name"]
     state.stack.append(resolved)
     try:
@@ -157,18 +154,13 @@ def _drop(state: LoadState, doc: LineDict, paths: set[tuple[str | int, ...]]) ->
 
 
 def _includes(state: LoadState, doc: LineDict, display: str) -> list[tuple[Path, int | None]]:
-    raw = doc.get("include")
-    if raw is None:
-        return []
+    raw = doc.get("include", [])
     items = [raw] if isinstance(raw, str) else raw
-    if not isinstance(items, list):
-        state.problem(display, doc.line_of("include"), "'include' must be a list of paths")
-        return []
     out = []
     base = Path(display).resolve().parent
     for i, item in enumerate(items):
         line = line_of(items, i) if isinstance(items, LineList) else doc.line_of("include")
-        if not isinstance(item, str) or not item.strip():
+        if not item.strip():
             state.problem(display, line, "an include is a file path or provcheck:PACK")
             continue
         if item.startswith(PACK_PREFIX):
@@ -203,73 +195,26 @@ def _within(path: Path, root: Path) -> bool:
 
 
 def _merge_use(state: LoadState, doc: LineDict, display: str) -> None:
-    use = doc.get("use")
-    if use is None:
-        return
-    if not isinstance(use, LineDict):
-        state.problem(display, doc.line_of("use"), "'use' must be a mapping")
-        return
-    for key, value in use.items():
-        line = use.line_of(key)
-        if key not in USE_KEYS:
-            state.problem(display, line, unknown("use key", key, USE_KEYS))
-        elif key == "purpose":
+    # Keys and types are the schema's (policy/schema.py).
+    for key, value in doc.get("use", {}).items():
+        if key == "purpose":
             purposes = [value] if isinstance(value, str) else value
-            if not isinstance(purposes, list) or not all(isinstance(p, str) for p in purposes):
-                state.problem(display, line, "'purpose' must be a string or a list of strings")
-            else:
-                state.use["purpose"] = [p.lower() for p in purposes]
-        elif not isinstance(value, bool):
-            state.problem(display, line, f"'{key}' must be true or false, found {value!r}")
+            state.use["purpose"] = [p.lower() for p in purposes]
         else:
             state.use[key] = value
 
 
 def _merge_sources(state: LoadState, doc: LineDict, display: str) -> None:
-    sources = doc.get("sources")
-    if sources is None:
-        return
-    if not isinstance(sources, LineDict):
-        state.problem(display, doc.line_of("sources"), "'sources' must map source names to facts")
-        return
+    # Keys, types and origins are the schema's; dates are checked here.
+    sources = doc.get("sources", {})
     for name, facts in sources.items():
-        line = sources.line_of(name)
-        if not isinstance(facts, LineDict):
-            state.problem(display, line, f"source {name!r}: facts must be a mapping")
-            continue
-        ok = True
-        for key in facts:
-            if key not in SOURCE_KEYS:
-                state.problem(display, facts.line_of(key), unknown("source key", key, SOURCE_KEYS))
-                ok = False
-        strings = ("provider", "generator", "license", "terms", "origin", "url", "description")
-        for key in strings:
-            if key in facts and not isinstance(facts[key], str):
-                state.problem(display, facts.line_of(key), f"source {name!r}: '{key}' must be a string")
-                ok = False
-        if isinstance(facts.get("origin"), str) and facts["origin"] not in ORIGINS:
-            state.problem(display, facts.line_of("origin"), unknown("origin", facts["origin"], ORIGINS))
-            ok = False
         parents = facts.get("derived_from", [])
         parents = [parents] if isinstance(parents, str) else parents
-        if not isinstance(parents, list) or not all(isinstance(p, str) for p in parents):
-            state.problem(
-                display,
-                facts.line_of("derived_from"),
-                "'derived_from' must be a source name or a list of them",
-            )
-            ok = False
-            parents = []
         date = None
         if "date" in facts:
             date = policy_date(state, display, facts.line_of("date"), facts["date"], f"source {name!r} date")
-            ok = ok and date is not None
-        meta = facts.get("meta", {})
-        if not isinstance(meta, dict):
-            state.problem(display, facts.line_of("meta"), "'meta' must be a mapping")
-            ok = False
-        if not ok:
-            continue
+            if date is None:
+                continue
         previous = state.sources.get(name)
         new = SourceFacts(
             name=name,
@@ -281,20 +226,16 @@ def _merge_sources(state: LoadState, doc: LineDict, display: str) -> None:
             derived_from=tuple(parents),
             date=date,
             url=facts.get("url"),
-            meta={str(k): str(v) for k, v in meta.items()},
+            meta={str(k): str(v) for k, v in facts.get("meta", {}).items()},
         )
         state.sources[name] = overlay(previous, new) if previous else new
         if parents or name not in state.source_lines:
+            line = sources.line_of(name)
             state.source_lines[name] = (display, facts.line_of("derived_from") if parents else line)
 
 
 def _apply_disable(state: LoadState, doc: LineDict, display: str) -> None:
-    ids = doc.get("disable")
-    if ids is None:
-        return
-    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
-        state.problem(display, doc.line_of("disable"), "'disable' must be a list of rule ids")
-        return
+    ids = doc.get("disable", [])
     known = {r.id for r in state.rules}
     for i, rid in enumerate(ids):
         if rid not in known and rid not in state.broken_rules:

@@ -33,8 +33,6 @@ def packs_dir() -> Path:
 
 PACK_PREFIX = "provcheck:"
 MAX_INCLUDE_DEPTH = 16
-MAX_REGEX = 500
-"""Longest regular expression accepted in a rule or marker."""
 
 FIELD_TYPES: dict[str, str] = {
     "source.name": "str",
@@ -93,59 +91,8 @@ SIGNAL_FIELDS: dict[str, tuple[str, ...]] = {
     "conflict": ("declared.", "source.", "use.", "conflict."),
 }
 """Which fields each kind of signal sets: a rule may only test and show those."""
-OPS: dict[str, tuple[str, ...]] = {
-    "str": ("equals", "in", "not_in", "glob", "regex", "contains", "exists"),
-    "strs": ("equals", "in", "not_in", "glob", "regex", "contains", "exists"),
-    "num": ("equals", "gte", "gt", "lte", "lt", "exists"),
-    "bool": ("equals", "exists"),
-    "date": ("equals", "gte", "gt", "lte", "lt", "exists"),
-}
-TOP_KEYS = (
-    "version",
-    "name",
-    "description",
-    "include",
-    "use",
-    "sources",
-    "terms",
-    "rules",
-    "markers",
-    "disable",
-)
-RULE_KEYS = (
-    "id",
-    "title",
-    "when",
-    "signal",
-    "action",
-    "message",
-    "rationale",
-    "remediation",
-    "clause",
-    "enabled",
-    "tags",
-    "action_before_wording",
-)
-USE_KEYS = ("purpose", "commercial", "distributed", "research_only")
-SOURCE_KEYS = (
-    "provider",
-    "generator",
-    "license",
-    "terms",
-    "origin",
-    "derived_from",
-    "date",
-    "url",
-    "description",
-    "meta",
-)
-ORIGINS = ("generated", "human", "derived", "mixed")
-VERSION_KEYS = ("effective", "url", "document", "generators", "licenses", "datasets", "clauses")
-TERMS_KEYS = ("document", "url", "select", "versions")
-SELECT = ("date", "licence")
-"""How a terms document's version is chosen: by the material's date (revisions of one text),
-or by the source's licence or name (texts of different licences; ``effective`` optional)."""
-ID_RE = re.compile(r"^[a-z0-9][a-z0-9._/-]{0,99}$")
+# Which keys each section allows, their types, the operators of each type of field: the schema
+# (policies/policy.schema.json, checked by policy/schema.py) says it, and only it.
 PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([a-z_][a-z0-9_.]*)\}")
 """``{field}`` placeholders of a message; ``{{`` and ``}}`` are a literal brace (findall: '')."""
 
