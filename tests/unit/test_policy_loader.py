@@ -372,3 +372,20 @@ terms:
         "c", None, SourceFacts(name="z", license="LicenseRef-Custom", url="https://example.org/z")
     )
     assert unknown is not None and unknown.quote == "" and unknown.url == "https://example.org/z"
+
+
+def test_a_yaml_date_is_a_date_only_where_the_language_takes_one(tmp_path: Path) -> None:
+    # YAML reads 2024-01-01 as a date: the schema sees it as text only where a date belongs.
+    found = problems(tmp_path, "rules:\n  - {id: r, title: 2024-01-01, action: warn}\n")
+    assert len(found) == 1 and "policy.yaml:2: rule 'r': title: expected a string" in found[0]
+    text = "\n".join(
+        problems(tmp_path, "rules:\n  - {id: r, title: t, action: warn, when: {source.name: 2024-01-01}}\n")
+    )
+    assert "expected a string or a number" in text
+    pol = load_policy(str(write(tmp_path, "sources:\n  s: {date: 2024-01-01}\n")))
+    assert pol.sources["s"].date == dt.date(2024, 1, 1)
+
+
+def test_an_include_name_the_file_system_cannot_hold_is_a_located_problem(tmp_path: Path) -> None:
+    (problem,) = problems(tmp_path, f"include: [{'x' * 600}.yaml]\n")
+    assert problem.startswith(f"{tmp_path / 'policy.yaml'}:1: include 'xxx") and "cannot be read" in problem

@@ -163,27 +163,37 @@ def _includes(state: LoadState, doc: LineDict, display: str) -> list[tuple[Path,
         if not item.strip():
             state.problem(display, line, "an include is a file path or provcheck:PACK")
             continue
-        if item.startswith(PACK_PREFIX):
-            target = pack_path(item[len(PACK_PREFIX) :])
-            if not target.is_file():
-                packs = sorted(p.stem for p in packs_dir().glob("*.yaml"))
-                state.problem(display, line, unknown("pack", item, [PACK_PREFIX + p for p in packs]))
-                continue
-        else:
-            target = (base / item).resolve()
-            if not state.allow_outside and not any(_within(target, r) for r in state.roots):
-                state.problem(
-                    display,
-                    line,
-                    f"include {item!r} is outside the policy's directory; "
-                    "pass --allow-include-outside to permit it",
-                )
-                continue
-            if not target.is_file():
-                state.problem(display, line, f"include {item!r}: no such file")
-                continue
-        out.append((target, line))
+        try:
+            target = _include_target(state, display, line, base, item)
+        except (OSError, ValueError) as exc:  # a name too long for the file system, a NUL
+            state.problem(display, line, f"include {item[:80]!r}: cannot be read ({exc.__class__.__name__})")
+            continue
+        if target is not None:
+            out.append((target, line))
     return out
+
+
+def _include_target(state: LoadState, display: str, line: int | None, base: Path, item: str) -> Path | None:
+    if item.startswith(PACK_PREFIX):
+        target = pack_path(item[len(PACK_PREFIX) :])
+        if not target.is_file():
+            packs = sorted(p.stem for p in packs_dir().glob("*.yaml"))
+            state.problem(display, line, unknown("pack", item, [PACK_PREFIX + p for p in packs]))
+            return None
+    else:
+        target = (base / item).resolve()
+        if not state.allow_outside and not any(_within(target, r) for r in state.roots):
+            state.problem(
+                display,
+                line,
+                f"include {item!r} is outside the policy's directory; "
+                "pass --allow-include-outside to permit it",
+            )
+            return None
+        if not target.is_file():
+            state.problem(display, line, f"include {item!r}: no such file")
+            return None
+    return target
 
 
 def _within(path: Path, root: Path) -> bool:

@@ -75,15 +75,25 @@ def _validator() -> tuple[Draft202012Validator, dict[int, str]]:
     return Draft202012Validator(spec), kinds
 
 
-def plain(value: Any) -> Any:
-    """The loaded YAML as JSON: dates as the ISO text written (the schema checks their shape)."""
+def plain(value: Any, path: tuple[str | int, ...] = ()) -> Any:
+    """The loaded YAML as the schema sees it.
+
+    YAML reads ``2024-01-01`` as a date. Where the language takes a date (a source's ``date``,
+    an ``effective``, the operands of ``source.date``) it becomes the ISO text an editor's schema
+    plugin sees, which the schema checks; anywhere else it stays a date object, which no
+    ``"type": "string"`` accepts, so that ``title: 2024-01-01`` is refused, not read as a title.
+    """
     if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
+        return {str(k): plain(v, (*path, str(k))) for k, v in value.items()}
     if isinstance(value, list):
-        return [plain(v) for v in value]
-    if isinstance(value, (dt.date, dt.datetime)):
+        return [plain(v, (*path, i)) for i, v in enumerate(value)]
+    if isinstance(value, (dt.date, dt.datetime)) and _takes_date(path):
         return value.isoformat()
     return value
+
+
+def _takes_date(path: tuple[str | int, ...]) -> bool:
+    return bool(path) and (path[-1] in ("date", "effective") or "source.date" in path[-2:])
 
 
 def structure_problems(doc: Any) -> list[tuple[tuple[str | int, ...], int | None, str]]:
