@@ -238,7 +238,7 @@ def _classify_bmp(cps: U32) -> tuple[npt.NDArray[np.int8], U32]:
     cls = _BMP_CLASS[cps]
     missing = cls < 0
     if missing.any():
-        for c in set(cps[missing].tolist()):  # not np.unique: it imports numpy.ma (start-up)
+        for c in np.unique(cps[missing]).tolist():
             _BMP_CLASS[c], _BMP_FOLD[c] = _CHARS[c]
         cls = _BMP_CLASS[cps]
     return cls, _BMP_FOLD[cps]
