@@ -100,17 +100,19 @@ rules:
     )
     text = "\n".join(found)
     # Structure, from policies/policy.schema.json (wording changed with the schema-driven check:
-    # unknown keys and fields now say "did you mean", values are named by their path in the rule).
-    assert "policy.yaml:2: unknown key 'colour'; allowed: version, name" in text
-    assert "policy.yaml:6: rule 'r1': unknown action 'explode'; allowed: block, review, warn, info" in text
+    # unknown keys and fields now say "did you mean", values are named by their path in the rule,
+    # and the place has a column: of the key or list item the problem is about).
+    assert "policy.yaml:2:1: unknown key 'colour'; allowed: version, name" in text
+    assert "policy.yaml:6:5: rule 'r1': unknown action 'explode'; allowed: block, review, warn, info" in text
     assert (
-        "policy.yaml:11: rule 'r2': unknown field 'source.provder'; did you mean 'source.provider'?" in text
+        "policy.yaml:11:7: rule 'r2': unknown field 'source.provder'; did you mean 'source.provider'?" in text
     )
-    assert "policy.yaml:12: rule 'r2': when match.similarity gte: expected a number, found 'high'" in text
+    assert "policy.yaml:12:26: rule 'r2': when match.similarity gte: expected a number, found 'high'" in text
     assert (
-        "policy.yaml:13: rule 'r2': use.commercial: unknown operator 'glob'; allowed: equals, exists" in text
+        "policy.yaml:13:24: rule 'r2': use.commercial: unknown operator 'glob'; allowed: equals, exists"
+        in text
     )
-    assert "policy.yaml:14: 'id' 'Bad Id': lowercase letters, digits" in text
+    assert "policy.yaml:14:5: 'id' 'Bad Id': lowercase letters, digits" in text
     # Meaning, from the loader: a rule whose structure is right is checked further in the same run.
     assert "policy.yaml:20: rule 'r4': unknown placeholder {nonsense.field}" in text
     assert "policy.yaml:21: source.date: '2023-13-45' is not a date" in text
@@ -332,8 +334,8 @@ rules:
     assert (
         "policy.yaml:6: terms 'lic': with 'select: licence' a version names 'licenses' or 'datasets'" in text
     )
-    assert "policy.yaml:11: terms 'bad': unknown select 'newest'; allowed: date, licence" in text
-    assert "policy.yaml:19: rule 'a': unknown action_before_wording 'stop'; allowed: block" in text
+    assert "policy.yaml:11:5: terms 'bad': unknown select 'newest'; allowed: date, licence" in text
+    assert "policy.yaml:19:5: rule 'a': unknown action_before_wording 'stop'; allowed: block" in text
     assert "policy.yaml:24: rule 'b': 'action_before_wording' needs a 'clause'" in text
     # A licence version needs no effective date; a dated document still does.
     assert "effective" not in text.split("policy.yaml:11")[0]
@@ -377,7 +379,7 @@ terms:
 def test_a_yaml_date_is_a_date_only_where_the_language_takes_one(tmp_path: Path) -> None:
     # YAML reads 2024-01-01 as a date: the schema sees it as text only where a date belongs.
     found = problems(tmp_path, "rules:\n  - {id: r, title: 2024-01-01, action: warn}\n")
-    assert len(found) == 1 and "policy.yaml:2: rule 'r': title: expected a string" in found[0]
+    assert len(found) == 1 and "policy.yaml:2:13: rule 'r': title: expected a string" in found[0]
     text = "\n".join(
         problems(tmp_path, "rules:\n  - {id: r, title: t, action: warn, when: {source.name: 2024-01-01}}\n")
     )

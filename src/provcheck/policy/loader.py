@@ -109,8 +109,8 @@ def _load_file(state: LoadState, path: Path, included_from: tuple[str, int | Non
         doc = LineDict()
         doc.line, doc.key_lines = 1, {}
     broken = structure_problems(doc)
-    for _, line, message in broken:
-        state.problem(display, line, message)
+    for _, (line, column), message in broken:
+        state.problem(display, line, message, column)
     if not isinstance(doc, LineDict):
         return
     # What the schema refused is left out (and reported above); the rest is still read, so that
@@ -149,6 +149,7 @@ def _drop(state: LoadState, doc: LineDict, paths: set[tuple[str | int, ...]]) ->
                 state.broken_rules.add(item["id"])  # `disable:` of it is not a second problem
             del container[step]
             del container.item_lines[step]
+            del container.item_columns[step]
         elif isinstance(container, LineDict) and isinstance(step, str):
             container.pop(step, None)
 

@@ -118,8 +118,9 @@ class LoadState:
     broken_rules: set[str] = field(default_factory=set)
     """Ids of rules the schema refused (already reported)."""
 
-    def problem(self, path: str, line: int | None, message: str) -> None:
-        self.problems.append(f"{path}:{line}: {message}" if line else f"{path}: {message}")
+    def problem(self, path: str, line: int | None, message: str, column: int | None = None) -> None:
+        where = f"{path}:{line}:{column}" if line and column else f"{path}:{line}" if line else path
+        self.problems.append(f"{where}: {message}")
 
 
 def unknown(what: str, value: Any, allowed: tuple[str, ...] | list[str]) -> str:

@@ -96,21 +96,25 @@ def _takes_date(path: tuple[str | int, ...]) -> bool:
     return bool(path) and (path[-1] in ("date", "effective") or "source.date" in path[-2:])
 
 
-def structure_problems(doc: Any) -> list[tuple[tuple[str | int, ...], int | None, str]]:
-    """Every structural problem of a policy document: (path of the value, line, message)."""
+Place = tuple[int | None, int | None]
+"""Line and column (from 1) in the file."""
+
+
+def structure_problems(doc: Any) -> list[tuple[tuple[str | int, ...], Place, str]]:
+    """Every structural problem of a policy document: (path of the value, place, message)."""
     from jsonschema.exceptions import best_match
 
     validator, kinds = _validator()
-    out: list[tuple[tuple[str | int, ...], int | None, str]] = []
-    seen: set[tuple[int | None, str]] = set()
+    out: list[tuple[tuple[str | int, ...], Place, str]] = []
+    seen: set[tuple[Place, str]] = set()
     for error in _leaves(validator.iter_errors(plain(doc)), best_match):
         for path, message in _messages(error, kinds):
-            line = _line(doc, path)
-            key = (line, message)
+            place = _place(doc, path)
+            key = (place, message)
             if key not in seen:
                 seen.add(key)
-                out.append((path, line, _context(doc, path) + message))
-    out.sort(key=lambda p: p[1] or 0)
+                out.append((path, place, _context(doc, path) + message))
+    out.sort(key=lambda p: (p[1][0] or 0, p[1][1] or 0))
     return out
 
 
@@ -220,17 +224,17 @@ def _context(doc: Any, path: tuple[str | int, ...]) -> str:
     return f"{_SECTIONS[str(path[0])]} {name!r}: " if isinstance(name, str) else ""
 
 
-def _line(doc: Any, path: tuple[str | int, ...]) -> int | None:
-    """The line of the value at ``path`` (of the nearest enclosing value that has one)."""
-    line = getattr(doc, "line", None) or 1
+def _place(doc: Any, path: tuple[str | int, ...]) -> Place:
+    """Line and column of the key (or list item) at ``path``, or of the nearest enclosing one."""
+    line, column = getattr(doc, "line", None) or 1, None
     node = doc
     for step in path:
         if isinstance(node, LineDict) and isinstance(step, str) and step in node:
-            line = node.line_of(step)
+            line, column = node.line_of(step), node.column_of(step)
             node = node[step]
         elif isinstance(node, LineList) and isinstance(step, int) and 0 <= step < len(node):
-            line = node.item_lines[step]
+            line, column = node.item_lines[step], node.item_columns[step]
             node = node[step]
         else:
             break
-    return line
+    return line, column
