@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
+import random
+import re
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +15,7 @@ import pytest
 import yaml
 
 from helpers import FIXTURES, ROOT
+from provcheck.errors import PolicyError
 from provcheck.policy import load_policy
 from provcheck.policy import loadstate as loader
 from provcheck.policy.model import comparisons
@@ -183,3 +187,82 @@ def test_a_policy_using_every_key_of_the_schema_loads(tmp_path: Path) -> None:
     policy = load_policy(str(path))
     assert policy.name == "all keys" and policy.sources["s"].meta == {"k": "v"}
     assert policy.terms["t"].versions[0].datasets == ("d",) and policy.markers[0].provider == "p"
+
+
+_ODD_VALUES: list[Any] = [
+    None,
+    1,
+    1.5,
+    True,
+    "",
+    "  ",
+    [],
+    ["x"],
+    [1],
+    {},
+    {"a": 1},
+    "2024-02-30",
+    dt.date(2024, 1, 1),
+    "Bad Id",
+    "x" * 600,
+    [{}],
+    {"gte": "high"},
+    {"in": []},
+]
+_ODD_KEYS = [
+    "colour",
+    "id",
+    "when",
+    "all",
+    "not",
+    "source.name",
+    "match.similarity",
+    "source.date",
+    "in",
+    "glob",
+    "effective",
+    "select",
+    "quote",
+    "versions",
+    "phrases",
+    "pattern",
+    "clause",
+]
+
+
+def _nodes(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    out = [path] if path else []
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else []
+    for key, child in items:
+        out.extend(_nodes(child, (*path, key)))
+    return out
+
+
+def test_mutated_packs_load_or_are_refused_with_located_problems(tmp_path: Path) -> None:
+    """Damage the shipped packs at random (a wrong value, a missing or an unknown key): each
+    either loads or is refused with every problem located; never a traceback. (A run of 1,500
+    such files against main's loader also showed that each one it refused is still refused.)"""
+    rng = random.Random(16)
+    packs = [yaml.safe_load(p.read_text()) for p in PACKS]
+    for n in range(80):
+        doc = copy.deepcopy(rng.choice([p for p in packs if p]))
+        for _ in range(rng.randint(1, 2)):
+            path = rng.choice(_nodes(doc))
+            parent = doc
+            for step in path[:-1]:
+                parent = parent[step]
+            roll = rng.random()
+            if roll < 0.5 or not isinstance(parent, dict):
+                parent[path[-1]] = rng.choice(_ODD_VALUES)
+            elif roll < 0.7:
+                del parent[path[-1]]
+            else:
+                parent[rng.choice(_ODD_KEYS)] = rng.choice(_ODD_VALUES)
+        target = tmp_path / f"p{n}.yaml"
+        target.write_text(yaml.safe_dump(doc, allow_unicode=True))
+        try:
+            load_policy(str(target))
+        except PolicyError as exc:
+            assert exc.problems
+            for problem in exc.problems:
+                assert re.match(rf"{re.escape(str(tmp_path))}/[^:]+\.yaml:\d+(:\d+)?: ", problem), problem
