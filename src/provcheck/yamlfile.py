@@ -33,10 +33,16 @@ class LineDict(dict[str, Any]):
 
     line: int = 0
     key_lines: dict[str, int]
+    key_columns: dict[str, int]
 
     def line_of(self, key: str) -> int:
         """Line of ``key`` (or of the mapping when absent)."""
         return self.key_lines.get(key, self.line)
+
+    def column_of(self, key: str) -> int | None:
+        """Column (from 1) of ``key``; None when unknown (a mapping not read from YAML)."""
+        columns: dict[str, int] = getattr(self, "key_columns", {})
+        return columns.get(key)
 
 
 class LineList(list[Any]):
@@ -44,6 +50,7 @@ class LineList(list[Any]):
 
     line: int = 0
     item_lines: list[int]
+    item_columns: list[int]
 
 
 def _count(node: yaml.Node, memo: dict[int, int], depth: int = 0) -> int:
@@ -76,6 +83,7 @@ def _build(node: yaml.Node, path: str) -> Any:
         out = LineDict()
         out.line = node.start_mark.line + 1
         out.key_lines = {}
+        out.key_columns = {}
         for knode, vnode in node.value:
             if knode.tag == "tag:yaml.org,2002:merge":
                 raise YamlProblem(path, knode.start_mark.line + 1, "merge keys (<<) are not supported")
@@ -87,14 +95,17 @@ def _build(node: yaml.Node, path: str) -> Any:
                 raise YamlProblem(path, knode.start_mark.line + 1, f"duplicate key {skey!r}")
             out[skey] = _build(vnode, path)
             out.key_lines[skey] = knode.start_mark.line + 1
+            out.key_columns[skey] = knode.start_mark.column + 1
         return out
     if isinstance(node, yaml.SequenceNode):
         items = LineList()
         items.line = node.start_mark.line + 1
         items.item_lines = []
+        items.item_columns = []
         for item in node.value:
             items.append(_build(item, path))
             items.item_lines.append(item.start_mark.line + 1)
+            items.item_columns.append(item.start_mark.column + 1)
         return items
     try:
         return _SCALARS.construct_object(node)

@@ -81,7 +81,6 @@ rules:
   - id: r1
     title: t
     action: explode
-    message: hi {nonsense.field}
   - id: r2
     title: t
     action: warn
@@ -89,22 +88,45 @@ rules:
       source.provder: openai
       match.similarity: {gte: high}
       use.commercial: {glob: "x"}
-      source.date: {gte: 2023-13-45}
   - id: Bad Id
     title: t
     action: warn
+  - id: r4
+    title: t
+    action: warn
+    message: hi {nonsense.field}
+    when: {source.date: {gte: 2023-13-45}}
 """,
     )
     text = "\n".join(found)
-    assert "policy.yaml:2: unknown key 'colour'" in text
-    assert "policy.yaml:6: rule 'r1': unknown action 'explode'; allowed: block, review, warn, info" in text
-    assert "unknown placeholder {nonsense.field}" in text
-    assert "policy.yaml:12: unknown field 'source.provder'" in text
-    assert "policy.yaml:13: match.similarity gte: expected a number, found 'high'" in text
-    assert "policy.yaml:14: use.commercial: unknown operator 'glob'; allowed: equals, exists" in text
-    assert "not a date" in text
-    assert "rule 'id' 'Bad Id'" in text
+    # Structure, from policies/policy.schema.json (wording changed with the schema-driven check:
+    # unknown keys and fields now say "did you mean", values are named by their path in the rule,
+    # and the place has a column: of the key or list item the problem is about).
+    assert "policy.yaml:2:1: unknown key 'colour'; allowed: version, name" in text
+    assert "policy.yaml:6:5: rule 'r1': unknown action 'explode'; allowed: block, review, warn, info" in text
+    assert (
+        "policy.yaml:11:7: rule 'r2': unknown field 'source.provder'; did you mean 'source.provider'?" in text
+    )
+    assert "policy.yaml:12:26: rule 'r2': when match.similarity gte: expected a number, found 'high'" in text
+    assert (
+        "policy.yaml:13:24: rule 'r2': use.commercial: unknown operator 'glob'; allowed: equals, exists"
+        in text
+    )
+    assert "policy.yaml:14:5: 'id' 'Bad Id': lowercase letters, digits" in text
+    # Meaning, from the loader: a rule whose structure is right is checked further in the same run.
+    assert "policy.yaml:20: rule 'r4': unknown placeholder {nonsense.field}" in text
+    assert "policy.yaml:21: source.date: '2023-13-45' is not a date" in text
     assert len(found) == 8
+
+
+def test_an_entry_with_a_structural_problem_is_not_read_further(tmp_path: Path) -> None:
+    # The schema's problem is reported; the rule's other (semantic) problems show once it is fixed,
+    # and a `disable:` of the refused rule is not a second problem.
+    found = problems(
+        tmp_path,
+        "rules:\n  - {id: r1, title: t, action: explode, message: 'hi {nonsense.x}'}\ndisable: [r1]\n",
+    )
+    assert len(found) == 1 and "unknown action 'explode'" in found[0]
 
 
 def test_unknown_terms_and_clauses_are_reported(tmp_path: Path) -> None:
@@ -312,8 +334,8 @@ rules:
     assert (
         "policy.yaml:6: terms 'lic': with 'select: licence' a version names 'licenses' or 'datasets'" in text
     )
-    assert "policy.yaml:11: terms 'bad': unknown select 'newest'; allowed: date, licence" in text
-    assert "policy.yaml:19: rule 'a': 'action_before_wording' unknown action 'stop'" in text
+    assert "policy.yaml:11:5: terms 'bad': unknown select 'newest'; allowed: date, licence" in text
+    assert "policy.yaml:19:5: rule 'a': unknown action_before_wording 'stop'; allowed: block" in text
     assert "policy.yaml:24: rule 'b': 'action_before_wording' needs a 'clause'" in text
     # A licence version needs no effective date; a dated document still does.
     assert "effective" not in text.split("policy.yaml:11")[0]
@@ -352,3 +374,20 @@ terms:
         "c", None, SourceFacts(name="z", license="LicenseRef-Custom", url="https://example.org/z")
     )
     assert unknown is not None and unknown.quote == "" and unknown.url == "https://example.org/z"
+
+
+def test_a_yaml_date_is_a_date_only_where_the_language_takes_one(tmp_path: Path) -> None:
+    # YAML reads 2024-01-01 as a date: the schema sees it as text only where a date belongs.
+    found = problems(tmp_path, "rules:\n  - {id: r, title: 2024-01-01, action: warn}\n")
+    assert len(found) == 1 and "policy.yaml:2:13: rule 'r': title: expected a string" in found[0]
+    text = "\n".join(
+        problems(tmp_path, "rules:\n  - {id: r, title: t, action: warn, when: {source.name: 2024-01-01}}\n")
+    )
+    assert "expected a string or a number" in text
+    pol = load_policy(str(write(tmp_path, "sources:\n  s: {date: 2024-01-01}\n")))
+    assert pol.sources["s"].date == dt.date(2024, 1, 1)
+
+
+def test_an_include_name_the_file_system_cannot_hold_is_a_located_problem(tmp_path: Path) -> None:
+    (problem,) = problems(tmp_path, f"include: [{'x' * 600}.yaml]\n")
+    assert problem.startswith(f"{tmp_path / 'policy.yaml'}:1: include 'xxx") and "cannot be read" in problem

@@ -9,16 +9,36 @@ import click
 from provcheck import __version__
 from provcheck.errors import ReaderGone
 
-_COMMANDS = {
-    "index": "provcheck.cli.index:index",
-    "scan": "provcheck.cli.scan:scan",
-    "policy": "provcheck.cli.policy:policy",
-    "baseline": "provcheck.cli.baseline:baseline",
-    "hook": "provcheck.cli.hook:hook",
-    "merge": "provcheck.cli.merge:merge",
-    "pack": "provcheck.cli.pack:pack",
+_COMMANDS: dict[str, tuple[str, str]] = {
+    "index": (
+        "provcheck.cli.index:index",
+        "Build and inspect reference indexes (directories of fingerprinted known sources).",
+    ),
+    "scan": ("provcheck.cli.scan:scan", "Scan dataset files or directories (PATHS) against INDEX."),
+    "policy": (
+        "provcheck.cli.policy:policy",
+        "Validate, explain and list policies and shipped policy packs.",
+    ),
+    "baseline": (
+        "provcheck.cli.baseline:baseline",
+        "Write a waiver for every current finding of a scan of PATHS.",
+    ),
+    "hook": (
+        "provcheck.cli.hook:hook",
+        "Check staged dataset files before each commit (pre-commit framework or plain git).",
+    ),
+    "merge": (
+        "provcheck.cli.merge:merge",
+        "Merge the N partials of `scan --shard I/N --partial FILE` into one scan's reports and exit code.",
+    ),
+    "pack": (
+        "provcheck.cli.pack:pack",
+        "Fingerprint packs: match against references whose text is never shared (docs/packs.md).",
+    ),
 }
-"""Subcommands, imported when used: a hook or ``index add`` does not pay for the others."""
+"""Subcommands, imported when used: a hook or ``index add`` does not pay for the others, and
+``provcheck --help`` lists them with the first sentence of their help written here instead of
+importing every command (tests/unit/test_startup.py checks it against the commands' own)."""
 
 
 class _LazyGroup(click.Group):
@@ -26,12 +46,25 @@ class _LazyGroup(click.Group):
         return [*super().list_commands(ctx), *_COMMANDS]
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        target = _COMMANDS.get(cmd_name)
-        if target is None:
+        entry = _COMMANDS.get(cmd_name)
+        if entry is None:
             return super().get_command(ctx, cmd_name)
-        module, attr = target.split(":")
+        module, attr = entry[0].split(":")
         command: click.Command = getattr(importlib.import_module(module), attr)
         return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # click's own version calls get_command for every subcommand: all of them imported.
+        names = [name for name in self.list_commands(ctx) if name in _COMMANDS]
+        if names:
+            limit = formatter.width - 6 - max(len(name) for name in names)  # as click computes it
+            # A stand-in command shortens the sentence exactly as click shortens a command's help.
+            rows = [
+                (name, click.Command(name, help=_COMMANDS[name][1]).get_short_help_str(limit))
+                for name in names
+            ]
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context) -> object:
         # click turns a closed pipe into exit 1, the code of blocking findings: caught first.

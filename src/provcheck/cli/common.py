@@ -11,28 +11,45 @@ import signal
 import sys
 import traceback
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    Progress,
-    TaskProgressColumn,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 
 from provcheck.errors import ExitCode, OutputError, ProvcheckError, ReaderGone, UsageError
-from provcheck.model import RecordError
-from provcheck.report import OutputFormat
-from provcheck.report.terminal import printable, printable_lines
 from provcheck.support import atomic
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from provcheck.model import RecordError
+    from provcheck.report import OutputFormat
+
+# rich, the report registry and the record model are imported where they are used, not here:
+# every command imports this module, and `provcheck --help` should cost little more than click
+# (tests/unit/test_startup.py).
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+
+class _Stderr:
+    """rich's console on stderr, built on first use (importing rich costs ~40 ms)."""
+
+    _console: Console | None = None
+
+    @property
+    def console(self) -> Console:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(stderr=True, highlight=False, soft_wrap=True)
+        return self._console
+
+    def print(self, *objects: Any, **kwargs: Any) -> None:
+        self.console.print(*objects, **kwargs)
+
+
+stderr = _Stderr()
 
 
 ENGINE = click.option(
@@ -125,6 +142,8 @@ def _broken_pipe() -> int:
 
 def report_error(exc: ProvcheckError) -> None:
     """Print an error the standard way (its lines may quote data: control characters escaped)."""
+    from provcheck.report.terminal import printable_lines
+
     stderr.print(f"provcheck: error: {printable_lines(exc)}", markup=False)
 
 
@@ -132,6 +151,8 @@ def say(text: object, indent: int = 0) -> None:
     """Print data on stdout through the one printable filter: control characters escaped, and
     the lines of a multi-line value indented by ``indent`` so that none can pass for a line of
     provcheck's own."""
+    from provcheck.report.terminal import printable
+
     lines = str(text).rstrip("\n").split("\n")
     click.echo("\n".join([printable(lines[0]), *(" " * indent + printable(li) for li in lines[1:])]))
 
@@ -241,6 +262,8 @@ def pair_outputs(formats: tuple[str, ...], outputs: tuple[str, ...]) -> list[tup
     """
     if not formats and outputs:
         formats = tuple(_format_of(o) for o in outputs)
+    from provcheck.report import OutputFormat
+
     fmts = [OutputFormat(f) for f in formats] or [OutputFormat.TEXT]
     if not outputs:
         if len(fmts) > 1:
@@ -264,6 +287,8 @@ def pair_outputs(formats: tuple[str, ...], outputs: tuple[str, ...]) -> list[tup
 
 
 def _format_of(output: str) -> str:
+    from provcheck.report import OutputFormat
+
     if output == "-":
         return OutputFormat.TEXT.value
     name = os.path.basename(output).lower()
@@ -347,6 +372,8 @@ class _Echo(io.StringIO):
 
 def format_error(e: RecordError) -> str:
     """``path:line: kind: message``."""
+    from provcheck.report.terminal import printable
+
     field = f" (field {e.field})" if e.field else ""
     return printable(f"{e.where()}: {e.kind.value}: {e.message}{field}")
 
@@ -361,6 +388,15 @@ class StderrProgress:
         self._bar: Progress | None = None
         self._task: Any = None
         if self.enabled:
+            from rich.progress import (
+                BarColumn,
+                Progress,
+                TaskProgressColumn,
+                TextColumn,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
+            )
+
             self._bar = Progress(
                 TextColumn(f"{label} [progress.description]{{task.description}}"),
                 BarColumn(),
@@ -368,7 +404,7 @@ class StderrProgress:
                 TextColumn("{task.fields[count]:,} records {task.fields[rate]}"),
                 TimeElapsedColumn(),
                 TimeRemainingColumn(),
-                console=stderr,
+                console=stderr.console,
                 transient=True,
             )
             self._bar.start()

@@ -91,8 +91,7 @@ def merge(
     decision_path: str | None,
     quiet: bool,
 ) -> None:
-    """Merge the partials of `scan --shard I/N --partial FILE` (all N of one run) into the
-    reports and exit code one scan of everything gives.
+    """Merge the N partials of `scan --shard I/N --partial FILE` into one scan's reports and exit code.
 
     Exit codes as for scan (docs/exit-codes.md); partials that are not the N shares of one run
     (missing, given twice, another run) are refused with exit 2.

@@ -12,19 +12,15 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-import provcheck
 from provcheck.errors import PolicyError
 from provcheck.model import Action
 from provcheck.policy.load_rules import merge_markers, merge_rules
 from provcheck.policy.load_terms import merge_terms
 from provcheck.policy.loadstate import (
     MAX_INCLUDE_DEPTH,
-    ORIGINS,
     PACK_PREFIX,
-    SOURCE_KEYS,
-    TOP_KEYS,
-    USE_KEYS,
     LoadState,
+    packs_dir,
     policy_date,
     unknown,
 )
@@ -35,17 +31,10 @@ from provcheck.policy.model import (
     Use,
     overlay,
 )
+from provcheck.policy.schema import structure_problems
 from provcheck.yamlfile import LineDict, LineList, YamlProblem, line_of, load
 
-
-def packs_dir() -> Path:
-    """Where the shipped policy packs are: in the installed package, or in the source tree."""
-    # Anchored on the package, not on this module, so that moving the module cannot lose the packs.
-    here = Path(provcheck.__file__).resolve().parent
-    installed = here / "policies"
-    if installed.is_dir():
-        return installed
-    return here.parent.parent / "policies"
+__all__ = ["default_policy", "load_policy", "pack_path", "packs_dir", "validate"]
 
 
 def pack_path(name: str) -> Path:
@@ -119,16 +108,15 @@ def _load_file(state: LoadState, path: Path, included_from: tuple[str, int | Non
     if doc is None:
         doc = LineDict()
         doc.line, doc.key_lines = 1, {}
+    broken = structure_problems(doc)
+    for _, (line, column), message in broken:
+        state.problem(display, line, message, column)
     if not isinstance(doc, LineDict):
-        state.problem(display, 1, "a policy file is a mapping with keys such as 'rules:'")
         return
-    for key in doc:
-        if key not in TOP_KEYS:
-            state.problem(display, doc.line_of(key), unknown("key", key, TOP_KEYS))
-    version = doc.get("version", 1)
-    if version != 1:
-        state.problem(display, doc.line_of("version"), f"version {version!r}; allowed: 1")
-    if isinstance(doc.get("name"), str) and included_from is None:
+    # What the schema refused is left out (and reported above); the rest is still read, so that
+    # its own problems (dates, regexes, references) are reported in the same run.
+    _drop(state, doc, {path[:2] for path, _, _ in broken})
+    if "name" in doc and included_from is None:
         state.name = doc["name"]
     state.stack.append(resolved)
     try:
@@ -144,42 +132,69 @@ def _load_file(state: LoadState, path: Path, included_from: tuple[str, int | Non
     _apply_disable(state, doc, display)
 
 
+def _drop(state: LoadState, doc: LineDict, paths: set[tuple[str | int, ...]]) -> None:
+    def order(path: tuple[str | int, ...]) -> tuple[int, str, int]:
+        return len(path), str(path[0]), path[-1] if isinstance(path[-1], int) else 0
+
+    # Later list items first, so that each deletion leaves the earlier indexes valid.
+    for path in sorted(paths, key=order, reverse=True):
+        if len(path) == 1:
+            doc.pop(str(path[0]), None)
+            continue
+        container = doc.get(str(path[0]))
+        step = path[1]
+        if isinstance(container, LineList) and isinstance(step, int) and 0 <= step < len(container):
+            item = container[step]
+            if path[0] == "rules" and isinstance(item, dict) and isinstance(item.get("id"), str):
+                state.broken_rules.add(item["id"])  # `disable:` of it is not a second problem
+            del container[step]
+            del container.item_lines[step]
+            del container.item_columns[step]
+        elif isinstance(container, LineDict) and isinstance(step, str):
+            container.pop(step, None)
+
+
 def _includes(state: LoadState, doc: LineDict, display: str) -> list[tuple[Path, int | None]]:
-    raw = doc.get("include")
-    if raw is None:
-        return []
+    raw = doc.get("include", [])
     items = [raw] if isinstance(raw, str) else raw
-    if not isinstance(items, list):
-        state.problem(display, doc.line_of("include"), "'include' must be a list of paths")
-        return []
     out = []
     base = Path(display).resolve().parent
     for i, item in enumerate(items):
         line = line_of(items, i) if isinstance(items, LineList) else doc.line_of("include")
-        if not isinstance(item, str) or not item.strip():
+        if not item.strip():
             state.problem(display, line, "an include is a file path or provcheck:PACK")
             continue
-        if item.startswith(PACK_PREFIX):
-            target = pack_path(item[len(PACK_PREFIX) :])
-            if not target.is_file():
-                packs = sorted(p.stem for p in packs_dir().glob("*.yaml"))
-                state.problem(display, line, unknown("pack", item, [PACK_PREFIX + p for p in packs]))
-                continue
-        else:
-            target = (base / item).resolve()
-            if not state.allow_outside and not any(_within(target, r) for r in state.roots):
-                state.problem(
-                    display,
-                    line,
-                    f"include {item!r} is outside the policy's directory; "
-                    "pass --allow-include-outside to permit it",
-                )
-                continue
-            if not target.is_file():
-                state.problem(display, line, f"include {item!r}: no such file")
-                continue
-        out.append((target, line))
+        try:
+            target = _include_target(state, display, line, base, item)
+        except (OSError, ValueError) as exc:  # a name too long for the file system, a NUL
+            state.problem(display, line, f"include {item[:80]!r}: cannot be read ({exc.__class__.__name__})")
+            continue
+        if target is not None:
+            out.append((target, line))
     return out
+
+
+def _include_target(state: LoadState, display: str, line: int | None, base: Path, item: str) -> Path | None:
+    if item.startswith(PACK_PREFIX):
+        target = pack_path(item[len(PACK_PREFIX) :])
+        if not target.is_file():
+            packs = sorted(p.stem for p in packs_dir().glob("*.yaml"))
+            state.problem(display, line, unknown("pack", item, [PACK_PREFIX + p for p in packs]))
+            return None
+    else:
+        target = (base / item).resolve()
+        if not state.allow_outside and not any(_within(target, r) for r in state.roots):
+            state.problem(
+                display,
+                line,
+                f"include {item!r} is outside the policy's directory; "
+                "pass --allow-include-outside to permit it",
+            )
+            return None
+        if not target.is_file():
+            state.problem(display, line, f"include {item!r}: no such file")
+            return None
+    return target
 
 
 def _within(path: Path, root: Path) -> bool:
@@ -191,73 +206,26 @@ def _within(path: Path, root: Path) -> bool:
 
 
 def _merge_use(state: LoadState, doc: LineDict, display: str) -> None:
-    use = doc.get("use")
-    if use is None:
-        return
-    if not isinstance(use, LineDict):
-        state.problem(display, doc.line_of("use"), "'use' must be a mapping")
-        return
-    for key, value in use.items():
-        line = use.line_of(key)
-        if key not in USE_KEYS:
-            state.problem(display, line, unknown("use key", key, USE_KEYS))
-        elif key == "purpose":
+    # Keys and types are the schema's (policy/schema.py).
+    for key, value in doc.get("use", {}).items():
+        if key == "purpose":
             purposes = [value] if isinstance(value, str) else value
-            if not isinstance(purposes, list) or not all(isinstance(p, str) for p in purposes):
-                state.problem(display, line, "'purpose' must be a string or a list of strings")
-            else:
-                state.use["purpose"] = [p.lower() for p in purposes]
-        elif not isinstance(value, bool):
-            state.problem(display, line, f"'{key}' must be true or false, found {value!r}")
+            state.use["purpose"] = [p.lower() for p in purposes]
         else:
             state.use[key] = value
 
 
 def _merge_sources(state: LoadState, doc: LineDict, display: str) -> None:
-    sources = doc.get("sources")
-    if sources is None:
-        return
-    if not isinstance(sources, LineDict):
-        state.problem(display, doc.line_of("sources"), "'sources' must map source names to facts")
-        return
+    # Keys, types and origins are the schema's; dates are checked here.
+    sources = doc.get("sources", {})
     for name, facts in sources.items():
-        line = sources.line_of(name)
-        if not isinstance(facts, LineDict):
-            state.problem(display, line, f"source {name!r}: facts must be a mapping")
-            continue
-        ok = True
-        for key in facts:
-            if key not in SOURCE_KEYS:
-                state.problem(display, facts.line_of(key), unknown("source key", key, SOURCE_KEYS))
-                ok = False
-        strings = ("provider", "generator", "license", "terms", "origin", "url", "description")
-        for key in strings:
-            if key in facts and not isinstance(facts[key], str):
-                state.problem(display, facts.line_of(key), f"source {name!r}: '{key}' must be a string")
-                ok = False
-        if isinstance(facts.get("origin"), str) and facts["origin"] not in ORIGINS:
-            state.problem(display, facts.line_of("origin"), unknown("origin", facts["origin"], ORIGINS))
-            ok = False
         parents = facts.get("derived_from", [])
         parents = [parents] if isinstance(parents, str) else parents
-        if not isinstance(parents, list) or not all(isinstance(p, str) for p in parents):
-            state.problem(
-                display,
-                facts.line_of("derived_from"),
-                "'derived_from' must be a source name or a list of them",
-            )
-            ok = False
-            parents = []
         date = None
         if "date" in facts:
             date = policy_date(state, display, facts.line_of("date"), facts["date"], f"source {name!r} date")
-            ok = ok and date is not None
-        meta = facts.get("meta", {})
-        if not isinstance(meta, dict):
-            state.problem(display, facts.line_of("meta"), "'meta' must be a mapping")
-            ok = False
-        if not ok:
-            continue
+            if date is None:
+                continue
         previous = state.sources.get(name)
         new = SourceFacts(
             name=name,
@@ -269,23 +237,19 @@ def _merge_sources(state: LoadState, doc: LineDict, display: str) -> None:
             derived_from=tuple(parents),
             date=date,
             url=facts.get("url"),
-            meta={str(k): str(v) for k, v in meta.items()},
+            meta={str(k): str(v) for k, v in facts.get("meta", {}).items()},
         )
         state.sources[name] = overlay(previous, new) if previous else new
         if parents or name not in state.source_lines:
+            line = sources.line_of(name)
             state.source_lines[name] = (display, facts.line_of("derived_from") if parents else line)
 
 
 def _apply_disable(state: LoadState, doc: LineDict, display: str) -> None:
-    ids = doc.get("disable")
-    if ids is None:
-        return
-    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
-        state.problem(display, doc.line_of("disable"), "'disable' must be a list of rule ids")
-        return
+    ids = doc.get("disable", [])
     known = {r.id for r in state.rules}
     for i, rid in enumerate(ids):
-        if rid not in known:
+        if rid not in known and rid not in state.broken_rules:
             state.problem(display, line_of(ids, i), f"disable: no rule {rid!r} is defined")
     state.rules = [replace(r, enabled=False) if r.id in ids else r for r in state.rules]
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import provcheck
 from provcheck.policy.model import (
     Marker,
     Rule,
@@ -18,10 +19,20 @@ from provcheck.policy.model import (
 )
 from provcheck.support.dates import DateError, parse_date
 
+
+def packs_dir() -> Path:
+    """Where the shipped policy packs (and the policy schema) are: in the installed package, or
+    in the source tree."""
+    # Anchored on the package, not on this module, so that moving the module cannot lose the packs.
+    here = Path(provcheck.__file__).resolve().parent
+    installed = here / "policies"
+    if installed.is_dir():
+        return installed
+    return here.parent.parent / "policies"
+
+
 PACK_PREFIX = "provcheck:"
 MAX_INCLUDE_DEPTH = 16
-MAX_REGEX = 500
-"""Longest regular expression accepted in a rule or marker."""
 
 FIELD_TYPES: dict[str, str] = {
     "source.name": "str",
@@ -80,59 +91,8 @@ SIGNAL_FIELDS: dict[str, tuple[str, ...]] = {
     "conflict": ("declared.", "source.", "use.", "conflict."),
 }
 """Which fields each kind of signal sets: a rule may only test and show those."""
-OPS: dict[str, tuple[str, ...]] = {
-    "str": ("equals", "in", "not_in", "glob", "regex", "contains", "exists"),
-    "strs": ("equals", "in", "not_in", "glob", "regex", "contains", "exists"),
-    "num": ("equals", "gte", "gt", "lte", "lt", "exists"),
-    "bool": ("equals", "exists"),
-    "date": ("equals", "gte", "gt", "lte", "lt", "exists"),
-}
-TOP_KEYS = (
-    "version",
-    "name",
-    "description",
-    "include",
-    "use",
-    "sources",
-    "terms",
-    "rules",
-    "markers",
-    "disable",
-)
-RULE_KEYS = (
-    "id",
-    "title",
-    "when",
-    "signal",
-    "action",
-    "message",
-    "rationale",
-    "remediation",
-    "clause",
-    "enabled",
-    "tags",
-    "action_before_wording",
-)
-USE_KEYS = ("purpose", "commercial", "distributed", "research_only")
-SOURCE_KEYS = (
-    "provider",
-    "generator",
-    "license",
-    "terms",
-    "origin",
-    "derived_from",
-    "date",
-    "url",
-    "description",
-    "meta",
-)
-ORIGINS = ("generated", "human", "derived", "mixed")
-VERSION_KEYS = ("effective", "url", "document", "generators", "licenses", "datasets", "clauses")
-TERMS_KEYS = ("document", "url", "select", "versions")
-SELECT = ("date", "licence")
-"""How a terms document's version is chosen: by the material's date (revisions of one text),
-or by the source's licence or name (texts of different licences; ``effective`` optional)."""
-ID_RE = re.compile(r"^[a-z0-9][a-z0-9._/-]{0,99}$")
+# Which keys each section allows, their types, the operators of each type of field: the schema
+# (policies/policy.schema.json, checked by policy/schema.py) says it, and only it.
 PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([a-z_][a-z0-9_.]*)\}")
 """``{field}`` placeholders of a message; ``{{`` and ``}}`` are a literal brace (findall: '')."""
 
@@ -155,9 +115,12 @@ class LoadState:
     markers: list[Marker] = field(default_factory=list)
     name: str | None = None
     stack: list[Path] = field(default_factory=list)
+    broken_rules: set[str] = field(default_factory=set)
+    """Ids of rules the schema refused (already reported)."""
 
-    def problem(self, path: str, line: int | None, message: str) -> None:
-        self.problems.append(f"{path}:{line}: {message}" if line else f"{path}: {message}")
+    def problem(self, path: str, line: int | None, message: str, column: int | None = None) -> None:
+        where = f"{path}:{line}:{column}" if line and column else f"{path}:{line}" if line else path
+        self.problems.append(f"{where}: {message}")
 
 
 def unknown(what: str, value: Any, allowed: tuple[str, ...] | list[str]) -> str:

@@ -1,0 +1,57 @@
+"""Start-up: a command imports what it uses and nothing else (behaviour, not time: the time is
+measured by benchmarks/startup.py)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+
+from provcheck.cli import _COMMANDS, cli
+
+HEAVY = ("numpy", "pyarrow", "rapidfuzz", "rich", "datasketch", "jsonschema")
+"""Libraries whose import costs tens of milliseconds each: loaded only by the code that uses them."""
+
+
+def _imported(args: list[str], cwd: Path) -> tuple[int, list[str]]:
+    """Run ``provcheck ARGS`` in a fresh interpreter; its exit code and the heavy modules it loaded."""
+    code = (
+        "import json, sys\n"
+        "from provcheck.cli import main\n"
+        "sys.argv = ['provcheck', *sys.argv[1:]]\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit as exc:\n"
+        "    rc = exc.code\n"
+        f"print(json.dumps([rc, sorted(m for m in {HEAVY!r} if m in sys.modules)]), file=sys.__stderr__)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PROVCHECK_", "GIT_"))}
+    env["HOME"] = str(cwd)
+    proc = subprocess.run(
+        [sys.executable, "-c", code, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=60
+    )
+    rc, heavy = json.loads(proc.stderr.strip().splitlines()[-1])
+    return rc, heavy
+
+
+@pytest.mark.parametrize("args", [["--help"], ["--version"], ["hook", "--help"], ["policy", "--help"]])
+def test_help_imports_no_heavy_library(args: list[str], tmp_path: Path) -> None:
+    rc, heavy = _imported(args, tmp_path)
+    assert rc == 0
+    assert heavy == []
+
+
+def test_help_lists_every_command_with_its_own_first_sentence() -> None:
+    ctx = click.Context(cli)
+    for name, (_, sentence) in _COMMANDS.items():
+        command = cli.get_command(ctx, name)
+        assert command is not None and command.help is not None
+        assert command.help.split("\n\n")[0].strip() == sentence, name
+        for limit in (30, 45, 80):
+            stand_in = click.Command(name, help=sentence).get_short_help_str(limit)
+            assert stand_in == command.get_short_help_str(limit)
