@@ -7,16 +7,14 @@ a ``ScanResult`` that every formatter renders.
 from __future__ import annotations
 
 import datetime as dt
-import platform
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from importlib import metadata
 from typing import Protocol, TypeVar
 
 from provcheck import __version__
-from provcheck.index.combined import Index, IndexSet, open_index, paths_of
+from provcheck.index.combined import Index, open_index, paths_of
 from provcheck.index.remote import local_index
 from provcheck.inputs import (
     Found,
@@ -38,11 +36,9 @@ from provcheck.model import (
     ErrorKind,
     FieldCounts,
     FileSummary,
-    IndexFacts,
     MarkerHit,
     Match,
     NotScanned,
-    PolicyFacts,
     Record,
     RecordError,
     RunRecord,
@@ -50,14 +46,13 @@ from provcheck.model import (
     ScanStats,
     ShardFacts,
     SkipReason,
-    SourceFacts,
     ToolFacts,
-    UseFacts,
 )
 from provcheck.policy import Evaluator, Policy, Use
 from provcheck.policy.markers import MarkerScanner, MarkerSpec
 from provcheck.runtime.executors import WorkerPlan, executor_for
 from provcheck.runtime.progress import NullProgress, Progress
+from provcheck.scan.facts import index_facts, policy_facts, use_facts, versions
 from provcheck.scan.match import Matcher
 from provcheck.scan.partial import Shard, file_size, share
 from provcheck.scan.remote import scan_on_workers
@@ -409,16 +404,6 @@ def _remembered(batches: Iterator[list[T]], sent: deque[list[T]]) -> Iterator[li
         yield batch
 
 
-def _versions() -> dict[str, str]:
-    out = {"provcheck": __version__, "python": platform.python_version()}
-    for dist in ("numpy", "rapidfuzz", "xxhash", "pyarrow"):
-        try:
-            out[dist] = metadata.version(dist)
-        except metadata.PackageNotFoundError:  # pragma: no cover - declared dependencies
-            out[dist] = "missing"
-    return out
-
-
 def _read_and_match(
     files: list[tuple[str, str]],
     recipe: BatchMatcher,
@@ -529,44 +514,13 @@ def scan(
     elapsed = time.perf_counter() - started
     info = RunRecord(
         tool=ToolFacts(name="provcheck", version=__version__),
-        versions=_versions(),
+        versions=versions(),
         started_at=started_at,
         finished_at=dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
         paths=tuple(paths),
-        use=UseFacts(
-            purpose=tuple(sorted(use.purposes)),
-            commercial=use.commercial,
-            distributed=use.distributed,
-            research_only=use.research_only,
-        ),
-        index=IndexFacts(
-            path=index.path,
-            digest=index.digest,
-            signature=index.config.signature,
-            fingerprint=index.config.to_dict(),
-            sources=tuple(sorted(index.sources)),
-            members=index.member_facts() if isinstance(index, IndexSet) else ABSENT,
-            # Reports list every indexed source, those the scan found nothing of included,
-            # with what it holds: a source of 0 texts cannot have been checked against.
-            source_details=tuple(
-                SourceFacts(
-                    name=name,
-                    provider=e.info.provider,
-                    generator=e.info.generator,
-                    license=e.info.license,
-                    terms=e.info.terms,
-                    records=e.records,
-                    texts=e.turns,
-                )
-                for name, e in sorted(index.manifest.sources.items())
-            ),
-        ),
-        policy=PolicyFacts(
-            path=policy.path or None,
-            name=policy.name,
-            digest=policy.digest or None,
-            files=tuple(policy.files),
-        ),
+        use=use_facts(use),
+        index=index_facts(index),
+        policy=policy_facts(policy),
         waivers=waivers.path if waivers is not None else None,
         markers=tuple(m.id for m in policy.markers),
         match=options.match.to_dict(),
