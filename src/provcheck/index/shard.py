@@ -64,6 +64,22 @@ FILES = (
     REFS,
     REF_OFFSETS,
 )
+COMPONENTS = {
+    ANCHORS: "anchors",
+    POSTINGS: "anchors",
+    ANCHOR_COUNTS: "anchors",
+    TEXT_KEYS: "anchors",
+    TEXTS: "text",
+    TEXT_OFFSETS: "text",
+    CODES: "codes",
+    CODE_OFFSETS: "codes",
+    ECHOES: "echoes",
+    ECHO_OFFSETS: "echoes",
+    TEXT_REFS: "refs",
+    REFS: "refs",
+    REF_OFFSETS: "refs",
+}
+"""What each file holds, for sizes by component (``provcheck index info``, the benchmark)."""
 
 U32 = npt.NDArray[np.uint32]
 

@@ -27,7 +27,7 @@ from provcheck.errors import (
 from provcheck.index import manifest as mf
 from provcheck.index.integrity import file_digest
 from provcheck.index.manifest import Manifest, ShardEntry, SourceEntry
-from provcheck.index.shard import Shard, ShardBuilder
+from provcheck.index.shard import COMPONENTS, Shard, ShardBuilder
 from provcheck.matching.fingerprint import U32
 from provcheck.matching.params import FingerprintConfig, MatchConfig
 from provcheck.model import Reference, ReferenceId, RoleKind, SourceInfo, SourceName, Turn
@@ -210,6 +210,15 @@ class ReferenceIndex:
     def size_on_disk(self) -> int:
         """Bytes of all shard files."""
         return sum(f.size for s in self.manifest.shards for f in s.files.values())
+
+    def size_by_component(self) -> dict[str, int]:
+        """Bytes on disk of each component (text, codes, anchors, echoes, refs), all shards."""
+        out: dict[str, int] = dict.fromkeys(dict.fromkeys(COMPONENTS.values()), 0)
+        for s in self.manifest.shards:
+            for name, f in s.files.items():
+                component = COMPONENTS.get(name, "other")
+                out[component] = out.get(component, 0) + f.size
+        return out
 
 
 class _Lock:
