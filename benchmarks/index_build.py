@@ -35,7 +35,9 @@ def build(index: Path, data: Path, workers: int) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--docs", type=int, default=150_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--baseline-docs", type=int, default=5000)
@@ -51,7 +53,10 @@ def main() -> None:
             if len(docs) == args.docs:
                 break
     data = write_jsonl(work / "refs.jsonl", docs)
-    print(f"{len(docs):,} AlpacaEval outputs, {data.stat().st_size / 2**20:,.1f} MiB of JSON Lines", file=sys.stderr)
+    print(
+        f"{len(docs):,} AlpacaEval outputs, {data.stat().st_size / 2**20:,.1f} MiB of JSON Lines",
+        file=sys.stderr,
+    )
 
     # ---- naive datasketch anchor, same process, a sample of the same texts
     step = max(1, len(docs) // args.baseline_docs)
@@ -81,7 +86,10 @@ def main() -> None:
     refs = sum(s.refs for s in idx.manifest.shards)
     components = idx.size_by_component()
 
-    print(f"\n## `provcheck index add`, {len(docs):,} AlpacaEval outputs (whole process, median of {args.repeat})\n")
+    print(
+        f"\n## `provcheck index add`, {len(docs):,} AlpacaEval outputs "
+        f"(whole process, median of {args.repeat})\n"
+    )
     rows: list[list[object]] = [
         [f"naive datasketch anchor (same run, {len(sample):,} docs)", base_rate, 1.0, ""]
     ]
