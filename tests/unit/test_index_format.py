@@ -165,3 +165,28 @@ def test_index_info_shows_bytes_per_reference_by_component(tmp_path: Path) -> No
     assert set(parts) == {"anchors", "text", "codes", "echoes", "refs"}
     assert sum(parts.values()) == info["size_bytes"]
     assert "bytes per reference" in run_cli(["index", "info", idx]).stdout
+
+
+def test_a_full_verification_cache_keeps_the_newest_stamps(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Stamps of other indexes whose paths sort after this one's fill the cache: cutting the
+    # sorted list dropped this index's stamps, and every open read every file again.
+    from provcheck.index import integrity
+
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("PROVCHECK_CACHE_DIR", str(cache))
+    cache.mkdir()
+    (cache / "verified.json").write_text(json.dumps([f"~/zz/{i}" for i in range(integrity._MAX_STAMPS)]))
+    idx = tmp_path / "idx"
+    refs = write_jsonl(tmp_path / "refs.jsonl", [{"text": "a reference text with enough words to index"}])
+    run_cli(["index", "add", idx, refs, "--source", "s", "-q"])
+    settled = __import__("time").time() - integrity.RACY_SECONDS - 1
+    for f in (idx / "shards").glob("*/*"):
+        os.utime(f, (settled, settled))
+    ReferenceIndex(str(idx))
+    reads: list[str] = []
+    real = integrity.file_digest
+    monkeypatch.setattr(integrity, "file_digest", lambda p: reads.append(p) or real(p))
+    ReferenceIndex(str(idx))
+    assert reads == []
