@@ -7,7 +7,7 @@ opening costs the same for any size and several processes share the pages):
   ``anchor_counts.npy`` (uint32): how many anchors each text has;
 * ``texts.zst`` + ``texts.blocks.npy`` (uint64 offsets of its zstd blocks) + ``texts.idx.npy``
   (uint32 ``(n, 3)``: block, start, end): each distinct reference text, UTF-8, in blocks of
-  ~32 KiB (:mod:`provcheck.index.blocks`), so reading one text decompresses one block;
+  ~16 KiB (:mod:`provcheck.index.blocks`), so reading one text decompresses one block;
 * ``text_keys.npy`` (uint64): a digest of each text's tokens (identical texts are stored once);
 * ``codes.bin`` (uint16) + ``codes_hi.bin`` (4 bits a code) + ``codes.idx.npy`` (uint64 offsets,
   in codes): each text's 20-bit token codes, so verification aligns a reference without
@@ -45,10 +45,9 @@ from provcheck.index.blocks import (
     BlockReader,
     BlockWriter,
     Locations,
-    join_codes,
+    join_packed,
     pack_nibbles,
     split_codes,
-    unpack_nibbles,
 )
 from provcheck.index.integrity import file_digest
 from provcheck.index.manifest import FileEntry, ShardEntry
@@ -496,7 +495,7 @@ class Shard:
         packed = np.frombuffer(
             self._codes_high, dtype=np.uint8, count=(end + 1) // 2 - start // 2, offset=start // 2
         )
-        return join_codes(low, unpack_nibbles(packed, start & 1, end - start))
+        return join_packed(low, packed, start & 1)
 
     def echo(self, tid: int) -> list[tuple[int, int]]:
         """Token ranges of text ``tid`` that repeat its record's prompt."""
