@@ -54,6 +54,8 @@ _HIGH = (np.array([[b & 15, b >> 4] for b in range(256)], dtype=np.uint32) << np
     _CODE_BASE
 )
 """Each byte of packed high bits -> its two codes' high bits in place, plus the code base."""
+_PAST_SURROGATES = np.where(np.arange(1 << 10) >= _SURROGATES >> 11, _SHIFT, 0).astype(np.uint32)
+"""Code >> 11 -> the shift past the surrogates (0xD800 is a multiple of 2**11)."""
 
 
 def join_codes(low: U16, high: U8) -> str:
@@ -69,8 +71,9 @@ def join_packed(low: U16, packed: U8, first: int) -> str:
     """:func:`join_codes` from the packed high bits (``pack_nibbles``), starting at nibble
     ``first`` of ``packed``: one table lookup instead of unpacking (``Shard.codes`` is on
     the scan's path)."""
-    v = _HIGH[packed].reshape(-1)[first : first + len(low)] + low
-    v[v >= _SURROGATES] += np.uint32(_SHIFT)
+    v = _HIGH.take(packed, axis=0).reshape(-1)[first : first + len(low)]
+    v += low
+    v += _PAST_SURROGATES.take(v >> np.uint32(11))  # cheaper than a masked add
     text: str = v.tobytes().decode("utf-32-le")
     return text
 
