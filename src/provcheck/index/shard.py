@@ -19,7 +19,7 @@ opening costs the same for any size and several processes share the pages):
   by text (``refs.idx.npy`` is in text order, the blocks in the order records were read).
 
 Format 1 (provcheck before this layout) stored texts and records uncompressed and codes as
-UTF-32: 3,100 bytes a reference on AlpacaEval against about 1,600 now; it is refused with a
+UTF-32: 3,100 bytes a reference on AlpacaEval against 1,700 now; it is refused with a
 request to rebuild (``manifest.FORMAT_VERSION``).
 
 Why not datasketch's ``MinHashLSH``: it keeps the index in a Python dict (about 5 KB a
