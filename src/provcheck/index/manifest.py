@@ -171,7 +171,7 @@ def read(directory: str) -> Manifest:
             f"{FORMAT_VERSION}" + (" (it stores texts compressed and token codes packed)" if older else ""),
             hint="rebuild the index with this version of provcheck: `provcheck index add NEW_INDEX "
             "FILE --source NAME` for each file (the old index's manifest.json lists them under "
-            "'sources'), or `provcheck index build NEW_INDEX SOURCES.yaml`"
+            "'sources'), or `provcheck index build NEW_INDEX --sources SOURCES.yaml`"
             if older
             else "use the provcheck version that wrote this index, or rebuild the index",
         )
