@@ -106,7 +106,7 @@ def test_a_meta_date_key_spelt_otherwise_is_refused(tmp_path: Path, key: str) ->
 
 def test_verify_and_parameter_options(tmp_path: Path, index_dir: Path) -> None:
     assert "every checksum matches" in run_cli(["index", "verify", index_dir]).stderr
-    texts = next((index_dir / "shards").iterdir()) / "texts.bin"
+    texts = next((index_dir / "shards").iterdir()) / "texts.zst"
     data = bytearray(texts.read_bytes())
     data[5] ^= 1
     texts.write_bytes(bytes(data))

@@ -276,9 +276,9 @@ def test_damage_is_reported_on_open_by_scan_and_listed_by_verify(
     assert "hint: restore the index or rebuild it" in scan.stderr
     verify = run_cli(["index", "verify", idx], 5)
     assert f"checksum mismatch: {target}" in verify.stderr
-    (shard / "texts.bin").unlink()
+    (shard / "texts.zst").unlink()
     verify = run_cli(["index", "verify", idx], 5)
-    assert f"{shard / 'texts.bin'} (No such file or directory)" in verify.stderr
+    assert f"{shard / 'texts.zst'} (No such file or directory)" in verify.stderr
     manifest = idx / "manifest.json"
     manifest.write_bytes(manifest.read_bytes()[:-40])
     for args in (["scan", data, "--index", idx, "-q"], ["index", "verify", idx], ["index", "info", idx]):

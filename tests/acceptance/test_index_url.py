@@ -49,7 +49,7 @@ def test_an_index_at_a_url_is_fetched_once_and_gives_the_local_results(
     assert copy.parent == private_cache / "indexes" and copy.name == one["run"]["index"]["digest"]
     # Fetched once: damage at the URL after the fetch is not read again (the digest is the same).
     fs = fsspec.filesystem("memory")
-    fs.pipe(_shard_file(url, "texts.bin"), b"damaged")
+    fs.pipe(_shard_file(url, "texts.zst"), b"damaged")
     run_cli(["scan", data, "-i", url, "-f", "json", "-o", remote, "-q"])
     assert json.loads(remote.read_text())["run"]["index_fetched"]["copy"] == str(copy)
 
@@ -59,14 +59,14 @@ def test_a_damaged_or_missing_download_is_an_index_error_naming_the_file(
 ) -> None:
     url = _upload(index_dir)
     fs = fsspec.filesystem("memory")
-    path = _shard_file(url, "texts.bin")
+    path = _shard_file(url, "texts.zst")
     good = fs.cat_file(path)
     fs.pipe(path, good[:-1] + bytes([good[-1] ^ 1]))  # one flipped bit, same size
     r = run_cli(["scan", data, "-i", url, "-q"], code=5)
-    assert "texts.bin" in r.stderr and "digest" in r.stderr
+    assert "texts.zst" in r.stderr and "digest" in r.stderr
     fs.pipe(path, good[:-3])  # cut short
     r = run_cli(["scan", data, "-i", url, "-q"], code=5)
-    assert "texts.bin" in r.stderr and "bytes" in r.stderr
+    assert "texts.zst" in r.stderr and "bytes" in r.stderr
     fs.rm(path)
     r = run_cli(["scan", data, "-i", url, "-q"], code=5)
     assert "missing" in r.stderr

@@ -187,7 +187,7 @@ def test_a_change_that_keeps_size_and_time_is_found_by_index_verify(tmp_path: Pa
     from provcheck.index import integrity
 
     idx = built(tmp_path)
-    target = shard_file(idx, "texts.bin")
+    target = shard_file(idx, "texts.zst")
     settled = time.time() - integrity.RACY_SECONDS - 1
     os.utime(target, (settled, settled))
     ReferenceIndex(str(idx))  # verified and remembered by (size, time, inode)
@@ -219,18 +219,18 @@ def test_interrupted_add_leaves_the_previous_index_intact(
 ) -> None:
     idx = built(tmp_path)
     digest = ReferenceIndex(str(idx)).digest
-    path = refs_file(tmp_path, "b", [UNRELATED_TEXT] * 50)
+    path = refs_file(tmp_path, "b", [UNRELATED_TEXT] * 2500)  # 3 batches of 1,024 records
 
     calls = {"n": 0}
-    real = ShardBuilder.add
+    real = ShardBuilder.add_chunk
 
-    def flaky(self: ShardBuilder, *args: Any) -> None:
+    def flaky(self: ShardBuilder, *args: Any) -> int:
         calls["n"] += 1
-        if calls["n"] > 10:
+        if calls["n"] > 1:
             raise KeyboardInterrupt
-        real(self, *args)
+        return real(self, *args)
 
-    monkeypatch.setattr(ShardBuilder, "add", flaky)
+    monkeypatch.setattr(ShardBuilder, "add_chunk", flaky)
     with pytest.raises(KeyboardInterrupt), IndexWriter(str(idx)) as writer:
         add_file(writer, spec(path, "b"))
         writer.commit()

@@ -65,6 +65,17 @@ def test_a_batch_tokenizes_each_text_as_alone(texts: list[str]) -> None:
     assert [batch.strings(i) for i in range(len(texts))] == [reference_tokens(t)[0] for t in texts]
 
 
+def test_only_the_texts_with_a_character_folding_to_several_leave_the_direct_path() -> None:
+    # The batch keeps its other texts' arrays when one text is re-encoded (first, middle and
+    # last position), and a character outside the BMP costs no text its direct path.
+    texts = ["Straße eins", "plain words here", "emoji 😀 and 𝐁𝐨𝐥𝐝", "… trailing ellipsis", "ﬁnal ½"]
+    batch = tokenize(texts)
+    assert batch.direct.tolist() == [False, True, True, False, False]
+    assert [batch.strings(i) for i in range(len(texts))] == [reference_tokens(t)[0] for t in texts]
+    assert batch.spans(2) == reference_tokens(texts[2])[1]
+    assert batch.strings(2) == ["emoji", "and", "bold"]
+
+
 def test_invisible_format_characters_do_not_split_words() -> None:
     # Zero-width spaces and joiners, soft hyphens, direction marks and stray BOMs are inserted
     # to defeat exact matching; they fold to nothing and the offsets still point at the text.

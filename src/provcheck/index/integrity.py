@@ -59,20 +59,23 @@ def _stamp(path: str, digest: str) -> tuple[str, int] | None:
     return f"{os.path.abspath(path)}|{digest}|{st.st_size}|{st.st_mtime_ns}|{st.st_ino}", st.st_mtime_ns
 
 
-def _load() -> set[str]:
+def _load() -> dict[str, None]:
+    """The stamps, oldest first (an ordered set)."""
     try:
         with open(os.path.join(cache_dir(), _STAMPS), encoding="utf-8") as fh:
             data = json.load(fh)
-        return set(data) if isinstance(data, list) else set()
+        return dict.fromkeys(str(s) for s in data) if isinstance(data, list) else {}
     except (OSError, ValueError):
-        return set()  # no cache yet, or a damaged one: verify, then rewrite it
+        return {}  # no cache yet, or a damaged one: verify, then rewrite it
 
 
-def _save(stamps: set[str]) -> None:
+def _save(stamps: list[str]) -> None:
     directory = cache_dir()
     try:
         os.makedirs(directory, exist_ok=True)
-        atomic.write_text(os.path.join(directory, _STAMPS), json.dumps(sorted(stamps)[-_MAX_STAMPS:]))
+        # The newest are kept: cutting the sorted list instead dropped the stamps of paths that
+        # sort first, so a full cache re-read those indexes on every open.
+        atomic.write_text(os.path.join(directory, _STAMPS), json.dumps(stamps[-_MAX_STAMPS:]))
     except OSError:
         pass  # an unwritable cache only costs a re-verification next time
 
@@ -80,7 +83,7 @@ def _save(stamps: set[str]) -> None:
 def verify(files: Iterable[tuple[str, str]]) -> None:
     """Check ``(path, expected digest)`` pairs; raise on the first mismatch."""
     stamps = _load()
-    verified: set[str] = set()
+    verified: dict[str, None] = {}
     settled = time.time_ns() - RACY_SECONDS * 10**9
     for path, digest in files:
         found = _stamp(path, digest)
@@ -93,6 +96,6 @@ def verify(files: Iterable[tuple[str, str]]) -> None:
             )
         stamp, modified = found
         if modified < settled:
-            verified.add(stamp)
+            verified[stamp] = None
     if verified:
-        _save(stamps | verified)
+        _save([*stamps, *(v for v in verified if v not in stamps)])

@@ -21,7 +21,9 @@ from provcheck.model import SourceInfo, SourceName
 from provcheck.support import atomic
 
 FORMAT = "provcheck-index"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+"""2: texts and reference records in zstd blocks, token codes in 2.5 bytes (``shard``); an
+index of version 1 is refused with a request to rebuild it."""
 MANIFEST = "manifest.json"
 
 
@@ -163,9 +165,15 @@ def read(directory: str) -> Manifest:
         raise IndexCorruptError(f"{path}: not a provcheck index manifest")
     version = body.get("format_version")
     if version != FORMAT_VERSION:
+        older = isinstance(version, int) and version < FORMAT_VERSION
         raise IndexMismatchError(
-            f"{directory}: index format version {version}; this provcheck reads version {FORMAT_VERSION}",
-            hint="rebuild the index with this version of provcheck",
+            f"{directory}: index format version {version}; this provcheck reads version "
+            f"{FORMAT_VERSION}" + (" (it stores texts compressed and token codes packed)" if older else ""),
+            hint="rebuild the index with this version of provcheck: `provcheck index add NEW_INDEX "
+            "FILE --source NAME` for each file (the old index's manifest.json lists them under "
+            "'sources'), or `provcheck index build NEW_INDEX --sources SOURCES.yaml`"
+            if older
+            else "use the provcheck version that wrote this index, or rebuild the index",
         )
     stored = body.pop("checksum", None)
     if stored != _checksum(body):

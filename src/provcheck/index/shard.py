@@ -1,18 +1,26 @@
 """One immutable shard of an index: sorted anchor table, texts and reference records.
 
-Layout (all little-endian numpy ``.npy`` arrays, opened memory-mapped so opening costs the same
-for any size and several processes share the pages):
+Layout (format 2; arrays are little-endian numpy ``.npy`` files, opened memory-mapped so
+opening costs the same for any size and several processes share the pages):
 
 * ``anchors.npy`` (uint32, sorted) and ``postings.npy`` (uint32): anchor -> text id;
   ``anchor_counts.npy`` (uint32): how many anchors each text has;
-* ``texts.bin`` + ``texts.idx.npy`` (uint64 offsets): each distinct reference text, UTF-8;
+* ``texts.zst`` + ``texts.blocks.npy`` (uint64 offsets of its zstd blocks) + ``texts.idx.npy``
+  (uint32 ``(n, 3)``: block, start, end): each distinct reference text, UTF-8, in blocks of
+  ~16 KiB (:mod:`provcheck.index.blocks`), so reading one text decompresses one block;
 * ``text_keys.npy`` (uint64): a digest of each text's tokens (identical texts are stored once);
-* ``codes.bin`` + ``codes.idx.npy``: each text's token codes (UTF-32), so verification aligns a
-  reference without tokenizing it again;
+* ``codes.bin`` (uint16) + ``codes_hi.bin`` (4 bits a code) + ``codes.idx.npy`` (uint64 offsets,
+  in codes): each text's 20-bit token codes, so verification aligns a reference without
+  tokenizing it again;
 * ``echoes.npy`` + ``echoes.idx.npy``: token ranges of each text that repeat its record's prompt
   (the model quoting its input is not the model's output);
-* ``refs.jsonl`` + ``refs.idx.npy`` (uint64 offsets) + ``text_refs.npy`` (uint32): the
-  reference records (id, source, turn, file) of each text, grouped by text.
+* ``refs.zst`` + ``refs.blocks.npy`` + ``refs.idx.npy`` (as the texts) + ``text_refs.npy``
+  (uint32): the reference records (id, source, turn, file; compact JSON) of each text, grouped
+  by text (``refs.idx.npy`` is in text order, the blocks in the order records were read).
+
+Format 1 (provcheck before this layout) stored texts and records uncompressed and codes as
+UTF-32: 3,100 bytes a reference on AlpacaEval against 1,700 now; it is refused with a
+request to rebuild (``manifest.FORMAT_VERSION``).
 
 Why not datasketch's ``MinHashLSH``: it keeps the index in a Python dict (about 5 KB a
 document, 800 MB at 160k documents) that must be unpickled whole before the first query
@@ -33,39 +41,74 @@ import numpy.typing as npt
 
 from provcheck.errors import IndexCorruptError, IndexMismatchError
 from provcheck.index import integrity
+from provcheck.index.blocks import (
+    BlockReader,
+    BlockWriter,
+    Locations,
+    join_packed,
+    pack_nibbles,
+    split_codes,
+)
 from provcheck.index.integrity import file_digest
 from provcheck.index.manifest import FileEntry, ShardEntry
 
 ANCHORS = "anchors.npy"
 POSTINGS = "postings.npy"
-TEXTS = "texts.bin"
-TEXT_OFFSETS = "texts.idx.npy"
+TEXTS = "texts.zst"
+TEXT_BLOCKS = "texts.blocks.npy"
+TEXT_LOCATIONS = "texts.idx.npy"
 TEXT_KEYS = "text_keys.npy"
 ANCHOR_COUNTS = "anchor_counts.npy"
 CODES = "codes.bin"
+CODES_HIGH = "codes_hi.bin"
 CODE_OFFSETS = "codes.idx.npy"
 ECHOES = "echoes.npy"
 ECHO_OFFSETS = "echoes.idx.npy"
 TEXT_REFS = "text_refs.npy"
-REFS = "refs.jsonl"
-REF_OFFSETS = "refs.idx.npy"
+REFS = "refs.zst"
+REF_BLOCKS = "refs.blocks.npy"
+REF_LOCATIONS = "refs.idx.npy"
 FILES = (
     ANCHORS,
     POSTINGS,
     ANCHOR_COUNTS,
     TEXTS,
-    TEXT_OFFSETS,
+    TEXT_BLOCKS,
+    TEXT_LOCATIONS,
     TEXT_KEYS,
     CODES,
+    CODES_HIGH,
     CODE_OFFSETS,
     ECHOES,
     ECHO_OFFSETS,
     TEXT_REFS,
     REFS,
-    REF_OFFSETS,
+    REF_BLOCKS,
+    REF_LOCATIONS,
 )
+COMPONENTS = {
+    ANCHORS: "anchors",
+    POSTINGS: "anchors",
+    ANCHOR_COUNTS: "anchors",
+    TEXT_KEYS: "anchors",
+    TEXTS: "text",
+    TEXT_BLOCKS: "text",
+    TEXT_LOCATIONS: "text",
+    CODES: "codes",
+    CODES_HIGH: "codes",
+    CODE_OFFSETS: "codes",
+    ECHOES: "echoes",
+    ECHO_OFFSETS: "echoes",
+    TEXT_REFS: "refs",
+    REFS: "refs",
+    REF_BLOCKS: "refs",
+    REF_LOCATIONS: "refs",
+}
+"""What each file holds, for sizes by component (``provcheck index info``, the benchmark)."""
 
 U32 = npt.NDArray[np.uint32]
+U64 = npt.NDArray[np.uint64]
+I64 = npt.NDArray[np.int64]
 
 
 def _save(directory: str, name: str, array: np.ndarray) -> None:
@@ -75,85 +118,187 @@ def _save(directory: str, name: str, array: np.ndarray) -> None:
         os.fsync(fh.fileno())
 
 
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """A batch of reference turns encoded for a shard, made where they were fingerprinted.
+
+    It holds what the writing process does not have (the records were parsed in a worker):
+    texts and records already compressed, codes already packed, so the writer only decides
+    which texts are new and appends bytes. Turn ``i``'s parts are at index ``i`` of every
+    per-turn array.
+    """
+
+    keys: U64
+    """Token digest of each turn's text (``Fingerprint.key``)."""
+    anchor_counts: I64
+    anchors: U32
+    """Every turn's anchors, concatenated."""
+    code_counts: I64
+    codes_low: npt.NDArray[np.uint16]
+    codes_high: npt.NDArray[np.uint8]
+    """Every turn's codes (low 16 and high 4 bits), concatenated."""
+    echo_counts: I64
+    echoes: U32
+    """``(k, 2)``: every turn's echo ranges, concatenated."""
+    text_blocks: list[bytes]
+    text_locations: Locations
+    ref_blocks: list[bytes]
+    ref_locations: Locations
+
+    @classmethod
+    def build(
+        cls,
+        keys: list[int],
+        texts: list[str],
+        anchors: list[U32],
+        codes: list[str],
+        echoes: list[list[tuple[int, int]]],
+        refs: list[dict[str, Any]],
+    ) -> Chunk:
+        """Encode turns (parallel lists, one entry a turn)."""
+        text_writer, ref_writer = BlockWriter(), BlockWriter()
+        for text in texts:
+            text_writer.add(text.encode("utf-8"))
+        for ref in refs:
+            ref_writer.add(json.dumps(ref, ensure_ascii=False, separators=(",", ":")).encode())
+        text_blocks, text_locations = text_writer.finish()
+        ref_blocks, ref_locations = ref_writer.finish()
+        low, high = split_codes("".join(codes))
+        flat_echoes = [e for turn in echoes for e in turn]
+        return cls(
+            keys=np.array(keys, dtype=np.uint64),
+            anchor_counts=np.array([len(a) for a in anchors], dtype=np.int64),
+            anchors=np.concatenate(anchors) if anchors else np.zeros(0, np.uint32),
+            code_counts=np.array([len(c) for c in codes], dtype=np.int64),
+            codes_low=low,
+            codes_high=high,
+            echo_counts=np.array([len(e) for e in echoes], dtype=np.int64),
+            echoes=np.array(flat_echoes, dtype=np.uint32).reshape(-1, 2),
+            text_blocks=text_blocks,
+            text_locations=text_locations,
+            ref_blocks=ref_blocks,
+            ref_locations=ref_locations,
+        )
+
+
+class _BlockFile:
+    """A block file being written: blocks appended, their offsets kept."""
+
+    def __init__(self, path: str) -> None:
+        self.fh = open(path, "wb")  # noqa: SIM115 - closed by the builder
+        self.offsets = [0]
+
+    def append(self, blocks: list[bytes], locations: Locations) -> Locations:
+        """Write ``blocks``; ``locations`` (in them) made locations in the file."""
+        base = len(self.offsets) - 1
+        for block in blocks:
+            self.fh.write(block)
+            self.offsets.append(self.offsets[-1] + len(block))
+        shifted: Locations = locations.copy()
+        shifted[:, 0] += np.uint32(base)
+        return shifted
+
+
 class ShardBuilder:
     """Accumulates reference texts and writes a shard into a fresh directory."""
 
     def __init__(self, directory: str) -> None:
         self.directory = directory
         os.makedirs(directory)
-        self._texts = open(os.path.join(directory, TEXTS), "wb")  # noqa: SIM115 - closed in finish
+        self._texts = _BlockFile(os.path.join(directory, TEXTS))
+        self._refs = _BlockFile(os.path.join(directory, REFS))
         self._codes = open(os.path.join(directory, CODES), "wb")  # noqa: SIM115 - closed in finish
-        self._offsets = [0]
-        self._code_offsets = [0]
-        self._echoes: list[tuple[int, int]] = []
-        self._echo_offsets = [0]
+        self._codes_high = open(os.path.join(directory, CODES_HIGH), "wb")  # noqa: SIM115 - closed in finish
+        self._files = (self._texts.fh, self._refs.fh, self._codes, self._codes_high)
+        self._odd_nibble: npt.NDArray[np.uint8] = np.zeros(0, np.uint8)
+        self._code_offsets: list[I64] = [np.zeros(1, np.int64)]
+        self._codes_total = 0
+        self._echoes: list[U32] = []
+        self._echo_counts: list[I64] = []
         self._ids: dict[int, int] = {}
         self._keys: list[int] = []
         self._anchors: list[U32] = []
-        self._refs: list[tuple[int, dict[str, Any]]] = []
+        self._anchor_counts: list[I64] = []
+        self._ref_tids: list[int] = []
+        self._text_locations: list[Locations] = []
+        self._ref_locations: list[Locations] = []
 
     @property
     def texts(self) -> int:
         """Distinct texts so far."""
         return len(self._keys)
 
-    def add(
-        self,
-        key: int,
-        text: str,
-        anchors: U32,
-        codes: str,
-        echoes: list[tuple[int, int]],
-        ref: dict[str, Any],
-    ) -> None:
-        """Add a reference turn; its text is stored once however many records carry it."""
-        tid = self._ids.get(key)
-        if tid is None:
-            tid = len(self._keys)
-            self._ids[key] = tid
-            self._keys.append(key)
-            data = text.encode("utf-8")
-            self._texts.write(data)
-            self._offsets.append(self._offsets[-1] + len(data))
-            self._codes.write(codes.encode("utf-32-le", "surrogatepass"))
-            self._code_offsets.append(self._code_offsets[-1] + len(codes))
-            self._echoes.extend(echoes)
-            self._echo_offsets.append(len(self._echoes))
-            self._anchors.append(anchors)
-        self._refs.append((tid, ref))
+    def add_chunk(self, chunk: Chunk) -> int:
+        """Add a chunk's turns; a text is stored once however many records carry it (the
+        first turn carrying it gives the stored text). Returns how many texts were new."""
+        ids, keys = self._ids, self._keys
+        new = np.zeros(len(chunk.keys), dtype=bool)
+        tids = []
+        for i, key in enumerate(chunk.keys.tolist()):
+            tid = ids.get(key)
+            if tid is None:
+                tid = ids[key] = len(keys)
+                keys.append(key)
+                new[i] = True
+            tids.append(tid)
+        self._ref_tids.extend(tids)
+        self._ref_locations.append(self._refs.append(chunk.ref_blocks, chunk.ref_locations))
+        # Every block is kept: a text repeated inside one costs its bytes there, unreferenced.
+        every = bool(new.all())
+        located = self._texts.append(chunk.text_blocks, chunk.text_locations)
+        self._text_locations.append(located if every else located[new])
+        self._anchor_counts.append(chunk.anchor_counts[new])
+        self._anchors.append(chunk.anchors if every else chunk.anchors[np.repeat(new, chunk.anchor_counts)])
+        self._echo_counts.append(chunk.echo_counts[new])
+        self._echoes.append(chunk.echoes if every else chunk.echoes[np.repeat(new, chunk.echo_counts)])
+        code_mask = None if every else np.repeat(new, chunk.code_counts)
+        low = chunk.codes_low if code_mask is None else chunk.codes_low[code_mask]
+        high = chunk.codes_high if code_mask is None else chunk.codes_high[code_mask]
+        counts = chunk.code_counts[new]
+        self._code_offsets.append(self._codes_total + np.cumsum(counts))
+        self._codes_total += int(counts.sum())
+        self._codes.write(low.astype("<u2").tobytes())
+        high = np.concatenate((self._odd_nibble, high))
+        even = len(high) & ~1
+        self._codes_high.write(pack_nibbles(high[:even]))
+        self._odd_nibble = high[even:]
+        return int(new.sum())
 
     def finish(self, name: str) -> ShardEntry:
         """Write every file, fsync it and return the shard's manifest entry."""
-        for fh in (self._texts, self._codes):
+        if len(self._odd_nibble):
+            self._codes_high.write(pack_nibbles(np.append(self._odd_nibble, np.uint8(0))))
+        for fh in self._files:
             fh.flush()
             os.fsync(fh.fileno())
             fh.close()
         anchors = np.concatenate(self._anchors) if self._anchors else np.zeros(0, np.uint32)
-        sizes = np.array([len(a) for a in self._anchors], dtype=np.int64)
-        owners = np.repeat(np.arange(len(sizes), dtype=np.uint32), sizes)
-        order = np.argsort(anchors, kind="stable")
-        _save(self.directory, ANCHORS, anchors[order])
-        _save(self.directory, POSTINGS, owners[order])
-        _save(self.directory, TEXT_OFFSETS, np.array(self._offsets, dtype=np.uint64))
-        _save(self.directory, CODE_OFFSETS, np.array(self._code_offsets, dtype=np.uint64))
-        _save(self.directory, ECHOES, np.array(self._echoes, dtype=np.uint32).reshape(-1, 2))
-        _save(self.directory, ECHO_OFFSETS, np.array(self._echo_offsets, dtype=np.uint64))
+        sizes = np.concatenate(self._anchor_counts) if self._anchor_counts else np.zeros(0, np.int64)
+        owners = np.repeat(np.arange(len(sizes), dtype=np.uint64), sizes)
+        # Sorting (anchor, text) pairs as one uint64 orders postings as a stable sort by
+        # anchor would, at the cost of one unstable numeric sort.
+        pairs = np.sort((anchors.astype(np.uint64) << np.uint64(32)) | owners)
+        _save(self.directory, ANCHORS, (pairs >> np.uint64(32)).astype(np.uint32))
+        _save(self.directory, POSTINGS, (pairs & np.uint64(0xFFFFFFFF)).astype(np.uint32))
+        del pairs, owners
+        _save(self.directory, TEXT_BLOCKS, np.array(self._texts.offsets, dtype=np.uint64))
+        _save(self.directory, TEXT_LOCATIONS, _concat(self._text_locations, (0, 3)))
+        _save(self.directory, CODE_OFFSETS, np.concatenate(self._code_offsets).astype(np.uint64))
+        echo_counts = np.concatenate(self._echo_counts) if self._echo_counts else np.zeros(0, np.int64)
+        echo_offsets = np.zeros(len(echo_counts) + 1, dtype=np.uint64)
+        np.cumsum(echo_counts, out=echo_offsets[1:])
+        _save(self.directory, ECHOES, _concat(self._echoes, (0, 2)))
+        _save(self.directory, ECHO_OFFSETS, echo_offsets)
         _save(self.directory, TEXT_KEYS, np.array(self._keys, dtype=np.uint64))
         _save(self.directory, ANCHOR_COUNTS, sizes.astype(np.uint32))
-        self._refs.sort(key=lambda r: r[0])  # stable: file order within a text
-        counts = np.bincount(np.array([r[0] for r in self._refs], dtype=np.int64), minlength=len(self._keys))
+        ref_tids = np.array(self._ref_tids, dtype=np.int64)
+        order = np.argsort(ref_tids, kind="stable")  # file order within a text
+        counts = np.bincount(ref_tids, minlength=len(self._keys))
         text_refs = np.zeros(len(self._keys) + 1, dtype=np.uint32)
         np.cumsum(counts, out=text_refs[1:])
         _save(self.directory, TEXT_REFS, text_refs)
-        ref_offsets = [0]
-        with open(os.path.join(self.directory, REFS), "wb") as fh:
-            for _, ref in self._refs:
-                line = json.dumps(ref, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
-                fh.write(line)
-                ref_offsets.append(ref_offsets[-1] + len(line))
-            fh.flush()
-            os.fsync(fh.fileno())
-        _save(self.directory, REF_OFFSETS, np.array(ref_offsets, dtype=np.uint64))
+        _save(self.directory, REF_BLOCKS, np.array(self._refs.offsets, dtype=np.uint64))
+        _save(self.directory, REF_LOCATIONS, _concat(self._ref_locations, (0, 3))[order])
         files = {
             f: FileEntry(
                 os.path.getsize(os.path.join(self.directory, f)),
@@ -164,18 +309,22 @@ class ShardBuilder:
         return ShardEntry(
             name=name,
             texts=len(self._keys),
-            refs=len(self._refs),
+            refs=len(ref_tids),
             anchors=len(anchors),
             files=files,
         )
 
     def abort(self) -> None:
         """Close files; the caller removes the directory."""
-        for fh in (self._texts, self._codes):
+        for fh in self._files:
             if not fh.closed:
                 # Closing flushes, which fails again on a full disk: the data is discarded anyway.
                 with contextlib.suppress(OSError):
                     fh.close()
+
+
+def _concat(parts: list[np.ndarray], empty: tuple[int, int]) -> np.ndarray:
+    return np.concatenate(parts) if parts else np.zeros(empty, np.uint32)
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,21 +368,27 @@ class Shard:
         try:
             self.anchors = self._array(ANCHORS)
             self.postings = self._array(POSTINGS)
-            self.text_offsets = self._array(TEXT_OFFSETS)
             self.text_keys = self._array(TEXT_KEYS)
             self.anchor_counts = self._array(ANCHOR_COUNTS)
             self.text_refs = self._array(TEXT_REFS)
-            self.ref_offsets = self._array(REF_OFFSETS)
             self.code_offsets = self._array(CODE_OFFSETS)
             self.echoes = self._array(ECHOES)
             self.echo_offsets = self._array(ECHO_OFFSETS)
+            text_blocks, text_locations = self._array(TEXT_BLOCKS), self._array(TEXT_LOCATIONS)
+            ref_blocks, ref_locations = self._array(REF_BLOCKS), self._array(REF_LOCATIONS)
         except (ValueError, OSError) as exc:
             raise IndexCorruptError(f"{directory}: unreadable array: {exc}") from exc
-        if len(self.anchors) != entry.anchors or len(self.text_keys) != entry.texts:
+        if (
+            len(self.anchors) != entry.anchors
+            or len(self.text_keys) != entry.texts
+            or len(text_locations) != entry.texts
+            or len(ref_locations) != entry.refs
+        ):
             raise IndexCorruptError(f"{directory}: array lengths disagree with the manifest")
-        self._texts = self._map(TEXTS)
-        self._refs = self._map(REFS)
+        self._texts = BlockReader(self._map(TEXTS), text_blocks, text_locations)
+        self._refs = BlockReader(self._map(REFS), ref_blocks, ref_locations)
         self._codes = self._map(CODES)
+        self._codes_high = self._map(CODES_HIGH)
 
     def _array(self, name: str) -> np.ndarray:
         mapped = np.load(os.path.join(self.directory, name), mmap_mode="r", allow_pickle=False)
@@ -329,24 +484,27 @@ class Shard:
 
     def text(self, tid: int) -> str:
         """The stored text of text ``tid``."""
-        start, end = int(self.text_offsets[tid]), int(self.text_offsets[tid + 1])
-        return bytes(self._texts[start:end]).decode("utf-8")
+        return self._texts.item(tid).decode("utf-8")
 
     def codes(self, tid: int) -> str:
         """The token codes of text ``tid`` (``Fingerprint.codes``)."""
-        start, end = int(self.code_offsets[tid]) * 4, int(self.code_offsets[tid + 1]) * 4
-        return bytes(self._codes[start:end]).decode("utf-32-le", "surrogatepass")
+        start, end = int(self.code_offsets[tid]), int(self.code_offsets[tid + 1])
+        if end == start:
+            return ""
+        low = np.frombuffer(self._codes, dtype="<u2", count=end - start, offset=2 * start)
+        packed = np.frombuffer(
+            self._codes_high, dtype=np.uint8, count=(end + 1) // 2 - start // 2, offset=start // 2
+        )
+        return join_packed(low, packed, start & 1)
 
     def echo(self, tid: int) -> list[tuple[int, int]]:
         """Token ranges of text ``tid`` that repeat its record's prompt."""
         first, last = int(self.echo_offsets[tid]), int(self.echo_offsets[tid + 1])
-        return [(int(a), int(b)) for a, b in self.echoes[first:last]]
+        if first == last:
+            return []
+        return [(a, b) for a, b in self.echoes[first:last].tolist()]
 
     def refs(self, tid: int) -> list[dict[str, Any]]:
         """The reference records carrying text ``tid``, in the order they were added."""
         first, last = int(self.text_refs[tid]), int(self.text_refs[tid + 1])
-        out = []
-        for r in range(first, last):
-            start, end = int(self.ref_offsets[r]), int(self.ref_offsets[r + 1])
-            out.append(json.loads(bytes(self._refs[start:end])))
-        return out
+        return [json.loads(self._refs.item(r)) for r in range(first, last)]

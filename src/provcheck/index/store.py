@@ -25,7 +25,7 @@ from provcheck.errors import (
 from provcheck.index import manifest as mf
 from provcheck.index.integrity import file_digest
 from provcheck.index.manifest import Manifest, ShardEntry, SourceEntry
-from provcheck.index.shard import Shard, ShardBuilder
+from provcheck.index.shard import COMPONENTS, Shard, ShardBuilder
 from provcheck.matching.fingerprint import U32
 from provcheck.matching.params import FingerprintConfig, MatchConfig
 from provcheck.model import Reference, ReferenceId, RoleKind, SourceInfo, SourceName, Turn
@@ -208,6 +208,15 @@ class ReferenceIndex:
     def size_on_disk(self) -> int:
         """Bytes of all shard files."""
         return sum(f.size for s in self.manifest.shards for f in s.files.values())
+
+    def size_by_component(self) -> dict[str, int]:
+        """Bytes on disk of each component (text, codes, anchors, echoes, refs), all shards."""
+        out: dict[str, int] = dict.fromkeys(dict.fromkeys(COMPONENTS.values()), 0)
+        for s in self.manifest.shards:
+            for name, f in s.files.items():
+                component = COMPONENTS.get(name, "other")
+                out[component] = out.get(component, 0) + f.size
+        return out
 
 
 class _Lock:
@@ -442,7 +451,7 @@ def damaged(path: str) -> list[str]:
 
 
 def _reason(exc: OSError) -> str:
-    """``No space left on device (/idx/shards/x/texts.bin)``."""
+    """``No space left on device (/idx/shards/x/texts.zst)``."""
     reason = exc.strerror or str(exc)
     return f"{reason} ({exc.filename})" if exc.filename else reason
 

@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from provcheck.errors import InputError
+from provcheck.index.shard import Chunk
 from provcheck.index.store import IndexWriter, now
 from provcheck.inputs import Limits, RawItem, RawRecord, UnparsedLine, read_unparsed
 from provcheck.inputs.schemas import RecordOptions, limit_errors, to_record
-from provcheck.matching.fingerprint import U32, Fingerprinter
+from provcheck.matching.fingerprint import Fingerprinter
 from provcheck.matching.params import FingerprintConfig
 from provcheck.matching.segment import MODEL_TURNS, RoleFilter
 from provcheck.matching.verify import echoes
@@ -21,7 +22,8 @@ from provcheck.support.batching import batched
 
 T = TypeVar("T")
 _SHARD_TEXTS = 1_000_000
-"""Distinct texts per shard before a new one is started (bounds a shard's build memory)."""
+"""Distinct texts per shard before a new one is started, after the batch that reaches it
+(bounds a shard's build memory)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,23 +64,13 @@ _PROMPT_KINDS = (RoleKind.USER, RoleKind.SYSTEM, RoleKind.TOOL)
 
 
 @dataclass(frozen=True, slots=True)
-class Fingerprinted:
-    """What the index stores of one reference turn."""
-
-    text: str
-    ref: dict[str, Any]
-    key: int
-    anchors: U32
-    codes: str
-    echoes: list[tuple[int, int]]
-    tokens: int
-
-
-@dataclass(frozen=True, slots=True)
 class BatchResult:
-    """A batch of raw records, fingerprinted."""
+    """A batch of raw records, fingerprinted and encoded for the shard."""
 
-    turns: list[Fingerprinted]
+    chunk: Chunk
+    """The reference turns with words, encoded (texts compressed where they were read)."""
+    skipped: int
+    """Turns taken that had no tokens (only punctuation, emoji or whitespace)."""
     errors: list[RecordError]
     records: int
     """Records read successfully."""
@@ -131,11 +123,17 @@ class FingerprintJob:
             for _, _, prompts in turns:
                 starts.append(starts[-1] + len(prompts))
             prompt_codes = fingerprinter.codes_of([p for _, _, prompts in turns for p in prompts])
-            out = []
-            for i, ((turn, ref, _), fp) in enumerate(zip(turns, prints, strict=True)):
-                echo = echoes(fp.codes, prompt_codes[starts[i] : starts[i + 1]])
-                out.append(Fingerprinted(turn.text, ref, fp.key, fp.anchors, fp.codes, echo, len(fp.tokens)))
-            return BatchResult(out, errors, read, len(batch), frozenset(seen))
+            kept = [i for i, fp in enumerate(prints) if len(fp.tokens)]
+            chunk = Chunk.build(
+                keys=[prints[i].key for i in kept],
+                texts=[turns[i][0].text for i in kept],
+                anchors=[prints[i].anchors for i in kept],
+                codes=[prints[i].codes for i in kept],
+                echoes=[echoes(prints[i].codes, prompt_codes[starts[i] : starts[i + 1]]) for i in kept],
+                refs=[turns[i][1] for i in kept],
+            )
+            skipped = len(prints) - len(kept)
+            return BatchResult(chunk, skipped, errors, read, len(batch), frozenset(seen))
 
         return run
 
@@ -172,17 +170,12 @@ def add_file(
             report.records += result.records
             for err in result.errors:
                 progress.error(err)
-            for fp in result.turns:
-                if not fp.tokens:
-                    report.skipped += 1
-                    continue
-                before = builder.texts
-                builder.add(fp.key, fp.text, fp.anchors, fp.codes, fp.echoes, fp.ref)
-                report.turns += 1
-                report.texts += builder.texts - before
-                if builder.texts >= _SHARD_TEXTS:
-                    writer.seal(builder)
-                    builder = writer.new_shard()
+            report.skipped += result.skipped
+            report.turns += len(result.chunk.keys)
+            report.texts += builder.add_chunk(result.chunk)
+            if builder.texts >= _SHARD_TEXTS:
+                writer.seal(builder)
+                builder = writer.new_shard()
             progress.records(result.size)
     finally:
         executor.close()

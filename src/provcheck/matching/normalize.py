@@ -248,17 +248,16 @@ def _classify(cps: U32) -> tuple[npt.NDArray[np.int8], U32]:
     """Class and folded code point of every code point."""
     if not len(cps) or cps.max() < 128:
         return _ASCII_CLASS[cps], _ASCII_FOLD[cps]
-    astral = cps >= _BMP
-    if not astral.any():
+    astral = np.flatnonzero(cps >= _BMP)
+    if not len(astral):
         return _classify_bmp(cps)
-    cls = np.empty(len(cps), dtype=np.int8)
-    folded = np.empty(len(cps), dtype=np.uint32)
-    plane = ~astral
-    cls[plane], folded[plane] = _classify_bmp(cps[plane])
+    # Characters outside the BMP (emoji, mostly) are rare even where a batch holds some: look
+    # every position up in the BMP table (astral ones clipped to a placeholder), then correct
+    # only the astral positions, instead of masking and copying the whole batch.
+    cls, folded = _classify_bmp(np.minimum(cps, np.uint32(_BMP - 1)))
     high = cps[astral]
-    distinct = np.unique(high)
-    table = [_CHARS[int(c)] for c in distinct]
-    where = np.searchsorted(distinct, high)
+    distinct, where = np.unique(high, return_inverse=True)
+    table = [_CHARS[int(c)] for c in distinct.tolist()]
     cls[astral] = np.array([t[0] for t in table], dtype=np.int8)[where]
     folded[astral] = np.array([t[1] for t in table], dtype=np.uint32)[where]
     return cls, folded
@@ -269,12 +268,11 @@ def tokenize(texts: Sequence[str]) -> Tokens:
     prepared = [prepare(t) for t in texts]
     direct = np.ones(len(texts), dtype=bool)
     cls, folded, offsets = _encode(prepared)
-    if (cls == IRREGULAR).any():
-        owners = np.searchsorted(offsets, np.flatnonzero(cls == IRREGULAR), side="right") - 1
-        for i in np.unique(owners).tolist():
-            direct[i] = False
-            prepared[i] = " ".join(fold_tokens(prepared[i]))
-        cls, folded, offsets = _encode(prepared)
+    irregular = np.flatnonzero(cls == IRREGULAR)
+    if len(irregular):
+        owners = np.unique(np.searchsorted(offsets, irregular, side="right") - 1).tolist()
+        cls, folded, offsets = _replace(cls, folded, offsets, prepared, owners)
+        direct[owners] = False
     word = cls == WORD
     single = cls == UNSPACED
     prev_word = np.concatenate(([False], word[:-1]))
@@ -283,6 +281,32 @@ def tokenize(texts: Sequence[str]) -> Tokens:
     ends = np.flatnonzero((word & ~next_word) | single) + 1
     bounds = np.searchsorted(starts, offsets, side="left").astype(np.int64)
     return Tokens(folded, starts, ends, bounds, offsets, direct)
+
+
+def _replace(
+    cls: npt.NDArray[np.int8], folded: U32, offsets: I64, prepared: list[str], owners: list[int]
+) -> tuple[npt.NDArray[np.int8], U32, I64]:
+    """The batch's arrays with texts ``owners`` (holding a character that folds to other than
+    one character) replaced by their reference tokens joined by spaces; the other texts'
+    arrays are kept, not encoded again."""
+    cls_parts: list[npt.NDArray[np.int8]] = []
+    fold_parts: list[U32] = []
+    lengths = np.diff(offsets)
+    done = 0
+    for i in owners:
+        cls_parts.append(cls[offsets[done] : offsets[i]])
+        fold_parts.append(folded[offsets[done] : offsets[i]])
+        text = " ".join(fold_tokens(prepared[i]))
+        c, f, _ = _encode([text])
+        cls_parts.append(c)
+        fold_parts.append(f)
+        lengths[i] = len(text) + 1
+        done = i + 1
+    cls_parts.append(cls[offsets[done] :])
+    fold_parts.append(folded[offsets[done] :])
+    new_offsets = np.zeros(len(offsets), dtype=np.int64)
+    np.cumsum(lengths, out=new_offsets[1:])
+    return np.concatenate(cls_parts), np.concatenate(fold_parts), new_offsets
 
 
 def _encode(texts: list[str]) -> tuple[npt.NDArray[np.int8], U32, I64]:

@@ -1,0 +1,251 @@
+"""`provcheck index add` speed against the naive datasketch anchor, scaling to two workers, and
+the index's size on disk by component.
+
+    python benchmarks/index_build.py [--docs 150000] [--repeat 3] [--baseline-docs 5000]
+
+References: the first ``--docs`` non-blank AlpacaEval outputs (``{"id", "text"}`` JSON Lines).
+provcheck runs as a user runs it: ``provcheck index add`` as its own process, start-up
+included, with ``-j 1`` and ``-j 2``; the median of ``--repeat`` runs. The anchor is what most
+users write with datasketch (``benchmarks/detection.py``'s ``Baseline``: word 5-grams,
+``MinHash(num_perm=128)`` updated shingle by shingle, ``MinHashLSH(threshold=0.5)`` insert),
+timed in this process on ``--baseline-docs`` documents spread evenly over the same texts (its
+cost is per document, so a sample gives its rate; the whole corpus would take ~6 minutes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import atexit
+import os
+import resource
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from common import PROVCHECK, alpacaeval_rows, require_corpora, run, table, write_jsonl
+from detection import Baseline
+
+
+def build(index: Path, data: Path, workers: int) -> tuple[float, float]:
+    """Wall seconds and CPU seconds (user + system, workers included) of one `index add`."""
+    shutil.rmtree(index, ignore_errors=True)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    r = run([*PROVCHECK, "index", "add", str(index), str(data), "--source", "ref", "-q", "-j", str(workers)])
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    assert r.code == 0, r.stderr
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return r.seconds, cpu
+
+
+def worker_stages(batches: list[Any], spec: Any, config: Any) -> dict[str, float]:
+    """The workers' part of ``FingerprintJob``, step by step (what it does, in its order)."""
+    from provcheck.index.shard import Chunk
+    from provcheck.ingest.add import _PROMPT_KINDS, _ref
+    from provcheck.inputs.schemas import to_record
+    from provcheck.matching.fingerprint import Fingerprinter
+    from provcheck.matching.verify import echoes
+
+    clock = time.process_time
+    out = dict.fromkeys(
+        [
+            "JSON parse (workers)",
+            "record schema (workers)",
+            "fingerprint (workers)",
+            "encode chunk (workers)",
+        ],
+        0.0,
+    )
+    fingerprinter = Fingerprinter(config)
+    for batch in batches:
+        started = clock()
+        raws = [item.parse(spec.path) for item in batch]
+        out["JSON parse (workers)"] += clock() - started
+        started = clock()
+        records = [to_record(raw.data, raw.location(spec.path), spec.options) for raw in raws]
+        turns = [
+            (
+                t,
+                _ref(r.id or "", "ref", t, spec.path, i),
+                [p.text for p in r.turns if p.kind in _PROMPT_KINDS],
+            )
+            for i, r in enumerate(records)
+            for t in r.turns
+            if spec.roles.accepts(t)
+        ]
+        out["record schema (workers)"] += clock() - started
+        started = clock()
+        prints = fingerprinter.of_texts([t.text for t, _, _ in turns])
+        starts = [0]
+        for _, _, p in turns:
+            starts.append(starts[-1] + len(p))
+        codes = fingerprinter.codes_of([p for _, _, ps in turns for p in ps])
+        echo = [echoes(fp.codes, codes[starts[i] : starts[i + 1]]) for i, fp in enumerate(prints)]
+        out["fingerprint (workers)"] += clock() - started
+        started = clock()
+        Chunk.build(
+            [fp.key for fp in prints],
+            [t.text for t, _, _ in turns],
+            [fp.anchors for fp in prints],
+            [fp.codes for fp in prints],
+            echo,
+            [ref for _, ref, _ in turns],
+        )
+        out["encode chunk (workers)"] += clock() - started
+    return out
+
+
+def stages(data: Path, work: Path) -> dict[str, float]:
+    """CPU seconds of each stage of `index add`, in this process (``time.process_time``).
+
+    ``read``, ``send``, ``receive`` and ``shard`` run in the main process whatever the workers;
+    ``fingerprint`` (parse records, tokenize, fingerprint, encode the chunk) runs in the workers.
+    The main process's share bounds what more workers can give.
+    """
+    import pickle
+
+    from provcheck.index.store import IndexWriter
+    from provcheck.ingest.add import _BATCH_RECORDS, AddSpec, FingerprintJob
+    from provcheck.inputs import Limits, read_unparsed
+    from provcheck.model import SourceInfo, SourceName
+    from provcheck.support.batching import batched
+
+    out: dict[str, float] = {}
+    clock = time.process_time
+    started = clock()
+    _, items = read_unparsed(str(data), str(data), Limits())
+    batches = list(batched(iter(items), _BATCH_RECORDS))
+    out["read (main)"] = clock() - started
+    started = clock()
+    sent = [pickle.dumps(b, protocol=pickle.HIGHEST_PROTOCOL) for b in batches]
+    out["send batches (main)"] = clock() - started
+    del sent
+    with IndexWriter(str(work / "stages")) as writer:
+        spec = AddSpec(path=str(data), source=SourceInfo(name=SourceName("ref")))
+        run = FingerprintJob(writer.config, spec)()
+        out.update(worker_stages(batches, spec, writer.config))
+        results = [run(b) for b in batches]
+        started = clock()
+        for r in results:
+            pickle.loads(pickle.dumps(r, protocol=pickle.HIGHEST_PROTOCOL))
+        out["results across processes (main + workers)"] = clock() - started
+        started = clock()
+        builder = writer.new_shard()
+        for r in results:
+            builder.add_chunk(r.chunk)
+        writer.seal(builder)
+        out["shard build and write (main)"] = clock() - started
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--docs", type=int, default=150_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--baseline-docs", type=int, default=5000)
+    parser.add_argument("--workers", default="1,2", help="worker counts to time (default 1,2)")
+    parser.add_argument("--stage-docs", type=int, default=30_000, help="documents of the stage breakdown")
+    args = parser.parse_args()
+    require_corpora()
+    work = Path(tempfile.mkdtemp(prefix="provcheck-index-bench-"))
+    atexit.register(shutil.rmtree, work, True)
+    docs = []
+    for row in alpacaeval_rows():
+        if row["output"].strip():
+            docs.append({"id": f"{row['generator']}/{len(docs)}", "text": row["output"]})
+            if len(docs) == args.docs:
+                break
+    data = write_jsonl(work / "refs.jsonl", docs)
+    print(
+        f"{len(docs):,} AlpacaEval outputs, {data.stat().st_size / 2**20:,.1f} MiB of JSON Lines",
+        file=sys.stderr,
+    )
+
+    # ---- naive datasketch anchor, same process, a sample of the same texts
+    step = max(1, len(docs) // args.baseline_docs)
+    sample = docs[::step][: args.baseline_docs]
+    base = Baseline()
+    started, cpu = time.perf_counter(), time.process_time()
+    for d in sample:
+        base.insert(d["id"], d["text"])
+    base_rate = len(sample) / (time.perf_counter() - started)
+    base_cpu_rate = len(sample) / (time.process_time() - cpu)
+
+    # ---- provcheck, whole processes
+    index = work / "index"
+    rates: dict[int, float] = {}
+    cpu_rates: dict[int, float] = {}
+    for workers in (int(w) for w in args.workers.split(",")):
+        runs = [build(index, data, workers) for _ in range(args.repeat)]
+        rates[workers] = len(docs) / statistics.median(t for t, _ in runs)
+        cpu_rates[workers] = len(docs) / statistics.median(c for _, c in runs)
+        print(f"-j {workers}: {', '.join(f'{t:.2f} s ({c:.2f} CPU s)' for t, c in runs)}", file=sys.stderr)
+
+    from provcheck.index import ReferenceIndex
+
+    os.environ["PROVCHECK_CACHE_DIR"] = str(work / "cache")  # the user's stamps are not this run's
+
+    time.sleep(3)  # files younger than integrity.RACY_SECONDS are verified on every open
+    opens = []
+    for _ in range(7):
+        started = time.perf_counter()
+        idx = ReferenceIndex(str(index))
+        opens.append(time.perf_counter() - started)
+    refs = sum(s.refs for s in idx.manifest.shards)
+    components = idx.size_by_component()
+
+    print(
+        f"\n## `provcheck index add`, {len(docs):,} AlpacaEval outputs "
+        f"(whole process, median of {args.repeat})\n"
+    )
+    # On a shared machine wall clock moves with other load; CPU seconds much less, so the
+    # anchor is compared both ways.
+    rows: list[list[object]] = [
+        [f"naive datasketch anchor (same run, {len(sample):,} docs)", base_rate, 1.0, "", base_cpu_rate, 1.0]
+    ]
+    one = rates.get(1)
+    for workers, rate in rates.items():
+        scaling = f"{rate / one:.2f}x one worker" if one and workers != 1 else ""
+        cpu_rate = cpu_rates[workers]
+        rows.append(
+            [
+                f"provcheck index add -j {workers}",
+                rate,
+                rate / base_rate,
+                scaling,
+                cpu_rate,
+                cpu_rate / base_cpu_rate,
+            ]
+        )
+    headers = ["", "docs/s (wall)", "x anchor", "scaling", "docs per CPU-second", "x anchor (CPU)"]
+    print(table(headers, rows))
+    print(
+        f"\nload average at the end: {', '.join(f'{x:.1f}' for x in os.getloadavg())} ({os.cpu_count()} CPUs)"
+    )
+    print(f"\n## Index on disk: {refs:,} references, {idx.size_on_disk() / 2**20:,.1f} MiB\n")
+    size_rows: list[list[object]] = [[name, size / refs] for name, size in components.items()]
+    size_rows.append(["total", idx.size_on_disk() / refs])
+    print(table(["component", "bytes per reference"], size_rows))
+    print(f"\nopen (in process, verified stamps cached): {statistics.median(opens[1:]) * 1000:.1f} ms")
+    cut = Path(work / "stages.jsonl")
+    with open(data, encoding="utf-8") as src, open(cut, "w", encoding="utf-8") as dst:
+        for _, line in zip(range(args.stage_docs), src, strict=False):
+            dst.write(line)
+    parts = stages(cut, work)
+    print(f"\n## Stages, CPU seconds per 10,000 documents (in process, {args.stage_docs:,} documents)\n")
+    total = sum(parts.values())
+    print(
+        table(
+            ["stage", "CPU s / 10k docs", "share"],
+            [[k, v * 10_000 / args.stage_docs, f"{v / total:.0%}"] for k, v in parts.items()],
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,149 @@
+"""Compact encodings of a shard's texts, reference records and token codes.
+
+Texts and reference records are stored in zstd frames of about ``BLOCK_BYTES`` each (a
+*block*); an item is located by ``(block, start, end)`` in its block's decompressed bytes, so
+one text is read by decompressing one block, never the shard. Blocks are compressed where
+the batch was fingerprinted (a worker process), so the process writing the shard only appends
+bytes. 16 KiB blocks at zstd level 3 store AlpacaEval's outputs in 42% of their UTF-8 size
+and decompress in about 20 microseconds; 32 KiB blocks gain 4% and double the cost of every
+read (a scan reads the text of every reference it matches).
+
+Token codes (``Fingerprint.codes``) carry 20 bits each: they are stored as their low 16 bits
+(``uint16``) and their high 4 bits (two a byte), 2.5 bytes a token instead of UTF-32's 4.
+"""
+
+from __future__ import annotations
+
+import mmap
+from collections import OrderedDict
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+BLOCK_BYTES = 16 << 10
+"""Decompressed bytes a block holds before the next is started (an item is never split)."""
+LEVEL = 3
+"""zstd level: higher levels gain ~4% here at three times the compression time."""
+_CACHED_BLOCKS = 16
+"""Decompressed blocks a reader keeps (a scan reads the texts of its matches, often together)."""
+
+U8 = npt.NDArray[np.uint8]
+U16 = npt.NDArray[np.uint16]
+U32 = npt.NDArray[np.uint32]
+Locations = npt.NDArray[np.uint32]
+"""``(n, 3)``: block, start, end of each item."""
+
+_CODE_BASE = 0x100
+_SURROGATES = 0xD800
+_SHIFT = 0x800
+
+
+def split_codes(codes: str) -> tuple[U16, U8]:
+    """Token codes (``Fingerprint.codes`` characters) as their 20-bit values' low 16 bits and
+    high 4 bits (inverse of the shift in ``fingerprint._codes``)."""
+    v = np.frombuffer(codes.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).copy()
+    v[v >= _SURROGATES + _SHIFT] -= np.uint32(_SHIFT)
+    v -= np.uint32(_CODE_BASE)
+    if len(v) and int(v.max()) >= 1 << 20:
+        raise ValueError("a token code outside the 20-bit range")
+    return (v & 0xFFFF).astype(np.uint16), (v >> 16).astype(np.uint8)
+
+
+_HIGH = (np.array([[b & 15, b >> 4] for b in range(256)], dtype=np.uint32) << np.uint32(16)) + np.uint32(
+    _CODE_BASE
+)
+"""Each byte of packed high bits -> its two codes' high bits in place, plus the code base."""
+_PAST_SURROGATES = np.where(np.arange(1 << 10) >= _SURROGATES >> 11, _SHIFT, 0).astype(np.uint32)
+"""Code >> 11 -> the shift past the surrogates (0xD800 is a multiple of 2**11)."""
+
+
+def join_codes(low: U16, high: U8) -> str:
+    """Inverse of :func:`split_codes`."""
+    v = low.astype(np.uint32) | (high.astype(np.uint32) << np.uint32(16))
+    v += np.uint32(_CODE_BASE)
+    v[v >= _SURROGATES] += np.uint32(_SHIFT)
+    text: str = v.tobytes().decode("utf-32-le")
+    return text
+
+
+def join_packed(low: U16, packed: U8, first: int) -> str:
+    """:func:`join_codes` from the packed high bits (``pack_nibbles``), starting at nibble
+    ``first`` of ``packed``: one table lookup instead of unpacking (``Shard.codes`` is on
+    the scan's path)."""
+    v = _HIGH.take(packed, axis=0).reshape(-1)[first : first + len(low)]
+    v += low
+    v += _PAST_SURROGATES.take(v >> np.uint32(11))  # cheaper than a masked add
+    text: str = v.tobytes().decode("utf-32-le")
+    return text
+
+
+def pack_nibbles(high: U8) -> bytes:
+    """Two 4-bit values a byte, the first in the low half (``high`` of even length)."""
+    packed: bytes = (high[0::2] | (high[1::2] << np.uint8(4))).astype(np.uint8).tobytes()
+    return packed
+
+
+class BlockWriter:
+    """Collects items (bytes) into zstd blocks; where each item went."""
+
+    def __init__(self) -> None:
+        import zstandard  # imported where blocks are written or read, not by every command
+
+        self._zstd = zstandard.ZstdCompressor(level=LEVEL)
+        self.blocks: list[bytes] = []
+        self._pending: list[bytes] = []
+        self._size = 0
+        self.locations: list[tuple[int, int, int]] = []
+
+    def add(self, item: bytes) -> None:
+        """Append an item; it is located at the next index of ``locations``."""
+        self.locations.append((len(self.blocks), self._size, self._size + len(item)))
+        self._pending.append(item)
+        self._size += len(item)
+        if self._size >= BLOCK_BYTES:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._pending:
+            self.blocks.append(self._zstd.compress(b"".join(self._pending)))
+            self._pending, self._size = [], 0
+
+    def finish(self) -> tuple[list[bytes], Locations]:
+        """The compressed blocks and the ``(n, 3)`` locations of the items."""
+        self._flush()
+        return self.blocks, np.array(self.locations, dtype=np.uint32).reshape(-1, 3)
+
+
+class BlockReader:
+    """Items of a block file (memory-mapped), decompressing one block per read at most."""
+
+    def __init__(
+        self, data: mmap.mmap | bytes, offsets: npt.NDArray[np.uint64], locations: Locations
+    ) -> None:
+        self._data = data
+        self._offsets = offsets
+        self.locations = locations
+        self._cache: OrderedDict[int, bytes] = OrderedDict()
+        self._zstd: Any = None
+
+    def block(self, b: int) -> bytes:
+        """Block ``b``, decompressed."""
+        found = self._cache.get(b)
+        if found is not None:
+            self._cache.move_to_end(b)
+            return found
+        if self._zstd is None:
+            import zstandard
+
+            self._zstd = zstandard.ZstdDecompressor()
+        raw: bytes = self._zstd.decompress(self._data[int(self._offsets[b]) : int(self._offsets[b + 1])])
+        self._cache[b] = raw
+        if len(self._cache) > _CACHED_BLOCKS:
+            self._cache.popitem(last=False)
+        return raw
+
+    def item(self, i: int) -> bytes:
+        """Item ``i``'s bytes."""
+        b, start, end = (int(x) for x in self.locations[i])
+        return self.block(b)[start:end]
