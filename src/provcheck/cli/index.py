@@ -363,5 +363,5 @@ def index_verify(index_path: str) -> None:
         raise IndexCorruptError(
             "checksum mismatch: " + ", ".join(bad), hint="restore the index or rebuild it"
         )
-    idx = ReferenceIndex(index_path, verify=False)
+    idx = ReferenceIndex(index_path, check_digests=False)
     stderr.print(printable(f"{index_path}: {len(idx.shards)} shard(s), every checksum matches"), markup=False)

@@ -80,7 +80,7 @@ def _save(stamps: list[str]) -> None:
         pass  # an unwritable cache only costs a re-verification next time
 
 
-def verify(files: Iterable[tuple[str, str]]) -> None:
+def check(files: Iterable[tuple[str, str]]) -> None:
     """Check ``(path, expected digest)`` pairs; raise on the first mismatch."""
     stamps = _load()
     verified: dict[str, None] = {}

@@ -341,7 +341,7 @@ class Hits:
 class Shard:
     """A shard opened for queries: arrays memory-mapped, nothing loaded whole."""
 
-    def __init__(self, directory: str, entry: ShardEntry, verify: bool = True) -> None:
+    def __init__(self, directory: str, entry: ShardEntry, check_digests: bool = True) -> None:
         self.directory = directory
         self.entry = entry
         absent = [f for f in FILES if f not in entry.files]
@@ -363,8 +363,8 @@ class Shard:
                     f"{path}: {size} bytes, the manifest says {expected.size}: truncated or modified",
                     hint="restore the index or rebuild it",
                 )
-        if verify:
-            integrity.verify((os.path.join(directory, n), f.xxh3) for n, f in entry.files.items())
+        if check_digests:
+            integrity.check((os.path.join(directory, n), f.xxh3) for n, f in entry.files.items())
         try:
             self.anchors = self._array(ANCHORS)
             self.postings = self._array(POSTINGS)
@@ -404,7 +404,7 @@ class Shard:
         with open(path, "rb") as fh:
             return mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
 
-    def verify(self) -> list[str]:
+    def damaged_files(self) -> list[str]:
         """Recompute every file's checksum; the names of files that differ."""
         bad = []
         for name, expected in self.entry.files.items():

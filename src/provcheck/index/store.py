@@ -60,12 +60,12 @@ class Candidate:
 class ReferenceIndex:
     """A read-only view of an index at one generation."""
 
-    def __init__(self, path: str, *, verify: bool = True) -> None:
+    def __init__(self, path: str, *, check_digests: bool = True) -> None:
         self.path = path
         self.manifest = mf.read(path)
         self.config = self.manifest.fingerprint
         self.shards = [
-            Shard(os.path.join(path, SHARDS, entry.name), entry, verify) for entry in self.manifest.shards
+            Shard(os.path.join(path, SHARDS, entry.name), entry, check_digests) for entry in self.manifest.shards
         ]
         self.sources: dict[str, SourceInfo] = {
             name: entry.info for name, entry in self.manifest.sources.items()
@@ -201,9 +201,9 @@ class ReferenceIndex:
             )
         return out
 
-    def verify(self) -> list[str]:
+    def damaged_files(self) -> list[str]:
         """Full checksum verification; the damaged files (empty when sound)."""
-        return [bad for shard in self.shards for bad in shard.verify()]
+        return [bad for shard in self.shards for bad in shard.damaged_files()]
 
     def size_on_disk(self) -> int:
         """Bytes of all shard files."""
