@@ -65,7 +65,8 @@ class ReferenceIndex:
         self.manifest = mf.read(path)
         self.config = self.manifest.fingerprint
         self.shards = [
-            Shard(os.path.join(path, SHARDS, entry.name), entry, check_digests) for entry in self.manifest.shards
+            Shard(os.path.join(path, SHARDS, entry.name), entry, check_digests)
+            for entry in self.manifest.shards
         ]
         self.sources: dict[str, SourceInfo] = {
             name: entry.info for name, entry in self.manifest.sources.items()
