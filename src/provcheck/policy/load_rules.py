@@ -207,4 +207,19 @@ def _operand(
         return _BAD if date is None else date
     if op == "equals" and ftype in ("str", "strs"):
         return str(value)  # `record.id: 12` tests the text "12"
+    if op in ("in", "not_in", "glob") and ftype in ("str", "strs") and isinstance(value, list):
+        # The schema leaves list items untyped: an item no text can equal (a mapping, a
+        # list, a date, true) would make the rule never fire (or a set of them fail to hash).
+        if op == "glob" and not value:
+            state.problem(display, line, f"{name} glob: an empty list matches nothing")
+            return _BAD
+        wrong = [v for v in value if isinstance(v, bool) or not isinstance(v, (str, int, float))]
+        if wrong:
+            state.problem(
+                display,
+                line,
+                f"{name} {op}: {wrong[0]!r} is not a text or a number (quote it if it is a text)",
+            )
+            return _BAD
+        return [str(v) for v in value]  # as `equals`: `record.id: [12, 13]` tests "12", "13"
     return value
