@@ -4,11 +4,17 @@ something they gave was ignored or mis-read."""
 
 from __future__ import annotations
 
+import gzip
+import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
+from click.testing import CliRunner
 
+from helpers import REFERENCE_TEXTS, UNRELATED_TEXT, run_cli, write_jsonl
+from provcheck.cli import cli
 from provcheck.errors import PolicyError
 from provcheck.policy import load_policy
 from provcheck.policy.model import comparisons
@@ -51,3 +57,82 @@ def test_numbers_in_a_text_list_are_compared_as_text_like_equals_does(tmp_path: 
     (comparison,) = comparisons(policy.rules[0].when)
     assert comparison.holds({"record.id": "12"})
     assert not comparison.holds({"record.id": "14"})
+
+
+# --- shards that merge ------------------------------------------------------------------------
+
+
+def _two_shards(tmp_path: Path, index_dir: Path) -> tuple[list[Path], Path]:
+    """Two shares of a scan: one file with a copy (a blocking finding), one without."""
+    data = tmp_path / "data"
+    write_jsonl(data / "copy.jsonl", [{"text": REFERENCE_TEXTS[0]}] * 3)
+    write_jsonl(data / "clean.jsonl", [{"text": UNRELATED_TEXT}])
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(
+        "rules:\n  - id: block-openai\n    title: OpenAI output\n    when: {source.provider: openai}\n"
+        "    action: block\n"
+    )
+    parts = []
+    for i in (1, 2):
+        part = tmp_path / f"p{i}.partial"
+        result = CliRunner().invoke(
+            cli,
+            [
+                str(a)
+                for a in (
+                    "scan",
+                    data,
+                    "-i",
+                    index_dir,
+                    "-p",
+                    policy,
+                    "-q",
+                    "-j",
+                    "1",
+                    "--shard",
+                    f"{i}/2",
+                    "--partial",
+                    part,
+                )
+            ],
+            catch_exceptions=False,
+        )
+        assert result.exit_code in (0, 1), result.output
+        parts.append(part)
+    return parts, data
+
+
+def _lines(part: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in gzip.decompress(part.read_bytes()).splitlines()]
+
+
+def _write(part: Path, lines: list[dict[str, Any]]) -> None:
+    part.write_bytes(gzip.compress(b"".join(json.dumps(x).encode() + b"\n" for x in lines)))
+
+
+def _with_findings(parts: list[Path]) -> tuple[Path, Path]:
+    first, second = parts
+    return (first, second) if any("finding" in x for x in _lines(first)) else (second, first)
+
+
+def test_merge_of_untouched_shards_fails_as_one_scan(tmp_path: Path, index_dir: Path) -> None:
+    parts, _ = _two_shards(tmp_path, index_dir)
+    run_cli(["merge", *parts], code=1)
+
+
+def test_a_partial_whose_file_list_was_cut_is_refused(tmp_path: Path, index_dir: Path) -> None:
+    """Its run record's file list was the only one checked against its own files, and the other
+    shares' lists were compared by their digest only: a partial that left a file (and its
+    findings) out of its own list merged into a clean report, exit 0."""
+    parts, _ = _two_shards(tmp_path, index_dir)
+    bad, _ = _with_findings(parts)
+    lines = _lines(bad)
+    shard = lines[0]["run"]["shard"]
+    mine = shard["index"]
+    shard["files"] = [f for f in shard["files"] if f["share"] != mine]
+    kept = [x for x in lines if not {"file", "match", "finding", "error", "declaration"} & set(x)]
+    stats = kept[1]["stats"]["f"]
+    stats[0:6] = [0, 0, 0, 0, 0, 0]
+    _write(bad, kept)
+    r = run_cli(["merge", *parts], code=2)
+    assert str(bad) in r.stderr

@@ -138,8 +138,9 @@ def share(
     """The files of ``shard``, and the run-record entry that lets a merge check the set."""
     sizes = [size(fs_path) for _, fs_path in files]
     owners = deal(sizes, shard.count)
-    inputs = [[display, n, owner] for (display, _), n, owner in zip(files, sizes, owners, strict=True)]
-    digest = hashlib.sha256(json.dumps(inputs, ensure_ascii=True).encode()).hexdigest()
+    digest = _inputs_digest(
+        [(display, n, owner) for (display, _), n, owner in zip(files, sizes, owners, strict=True)]
+    )
     mine = [f for f, owner in zip(files, owners, strict=True) if owner == shard.index]
     info = ShardFacts(
         index=shard.index,
@@ -151,6 +152,12 @@ def share(
         bytes=sum(n for n, owner in zip(sizes, owners, strict=True) if owner == shard.index),
     )
     return mine, info
+
+
+def _inputs_digest(inputs: Sequence[tuple[str, int, int]]) -> str:
+    """Identifies a run's file list: each file's path, size and share."""
+    listed = [[path, size, owner] for path, size, owner in inputs]
+    return hashlib.sha256(json.dumps(listed, ensure_ascii=True).encode()).hexdigest()
 
 
 # --- writing -------------------------------------------------------------------------------
@@ -361,6 +368,10 @@ def check_set(partials: Sequence[Partial]) -> None:
             hint="scan the missing share with --shard and the same options, then merge all of them",
         )
     for p in partials:
+        _check_file_list(p)
+        if p.run["shard"]["files"] != first.run["shard"]["files"]:
+            raise MergeError(f"{p.path}: its run's file list differs from that of {first.path}")
+    for p in partials:
         expected = [f["path"] for f in p.run["shard"]["files"] if f["share"] == p.shard.index]
         got = [f.path for f in p.files]
         if got != expected:
@@ -368,6 +379,19 @@ def check_set(partials: Sequence[Partial]) -> None:
                 f"{p.path}: shard {p.shard} read {len(got)} file(s) but its share is {len(expected)}; "
                 "the partial is not what its run record says"
             )
+
+
+def _check_file_list(p: Partial) -> None:
+    """The file list a partial's run record holds is the one its digest names, dealt as
+    ``deal`` deals it: a list edited to leave a file out (or to move it) is refused."""
+    shard = p.run["shard"]
+    listed = [(str(f["path"]), int(f["bytes"]), int(f["share"])) for f in shard["files"]]
+    if _inputs_digest(listed) != shard["inputs"]:
+        raise MergeError(f"{p.path}: its run's file list does not match its digest: the partial was edited")
+    if [owner for _, _, owner in listed] != deal([size for _, size, _ in listed], p.shard.count):
+        raise MergeError(
+            f"{p.path}: its run's file list is not dealt as a scan deals it: the partial was edited"
+        )
 
 
 def _short(value: Any) -> str:
