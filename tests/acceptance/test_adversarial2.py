@@ -136,3 +136,17 @@ def test_a_partial_whose_file_list_was_cut_is_refused(tmp_path: Path, index_dir:
     _write(bad, kept)
     r = run_cli(["merge", *parts], code=2)
     assert str(bad) in r.stderr
+
+
+def test_a_partial_missing_findings_or_matches_its_counts_name_is_refused(
+    tmp_path: Path, index_dir: Path
+) -> None:
+    """A partial holds its share's counts; findings or matches removed from it (by an edit, or
+    a tool that filters JSON lines) merged into a smaller verdict without a word."""
+    parts, _ = _two_shards(tmp_path, index_dir)
+    bad, _ = _with_findings(parts)
+    lines = _lines(bad)
+    for drop in ("finding", "match"):
+        _write(bad, [x for x in lines if drop not in x and not (drop == "match" and "finding" in x)])
+        r = run_cli(["merge", *parts], code=2)
+        assert str(bad) in r.stderr and "Traceback" not in r.stderr

@@ -303,14 +303,27 @@ def read_partial(path: str, body: bool = True) -> Partial:
             findings = tuple(
                 f if at is None else dataclasses.replace(f, match=matches[at]) for f, at in parts["finding"]
             )
+            stats = decode(top["stats"])
+            errors = tuple(parts["error"])
+            # The share's own counts name what it holds: lines removed from a partial (an
+            # edit, a tool filtering JSON lines) would merge into a smaller verdict.
+            held = {"errors": len(errors)}
+            if body:
+                held.update(matches=len(matches), findings=len(findings))
+            for what, n in held.items():
+                if not isinstance(stats, ScanStats) or getattr(stats, what) != n:
+                    raise ValueError(
+                        f"it holds {n} {what} but its counts say {getattr(stats, what, None)!r}: "
+                        "lines were removed or added"
+                    )
             return Partial(
                 path=path,
                 run=run,
-                stats=decode(top["stats"]),
+                stats=stats,
                 markers=int(top["markers"]),
                 waivers=decode(top["waivers"]),
                 files=tuple(parts["file"]),
-                errors=tuple(parts["error"]),
+                errors=errors,
                 not_scanned=tuple(parts["not_scanned"]),
                 declarations=tuple(parts["declaration"]),
                 matches=matches,
