@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -150,3 +151,23 @@ def test_a_partial_missing_findings_or_matches_its_counts_name_is_refused(
         _write(bad, [x for x in lines if drop not in x and not (drop == "match" and "finding" in x)])
         r = run_cli(["merge", *parts], code=2)
         assert str(bad) in r.stderr and "Traceback" not in r.stderr
+
+
+# --- indexes and packs together ---------------------------------------------------------------
+
+
+def test_the_same_index_or_pack_given_twice_is_refused(tmp_path: Path, index_dir: Path) -> None:
+    """Given twice (the same path, or a copy), every source's texts and records were counted
+    twice in the reports' source table (6 texts shown for 3), and the scan exited as usual."""
+    data = tmp_path / "data"
+    write_jsonl(data / "d.jsonl", [{"text": REFERENCE_TEXTS[0]}])
+    copy = tmp_path / "copy-of-index"
+    shutil.copytree(index_dir, copy)
+    pack = tmp_path / "refs.pack"
+    run_cli(["pack", "create", index_dir, "-o", pack, "--publisher", "Acme", "-q"])
+    pack_copy = tmp_path / "refs-copy.pack"
+    shutil.copyfile(pack, pack_copy)
+    for first, second in ((index_dir, index_dir), (index_dir, copy), (pack, pack_copy)):
+        r = run_cli(["scan", data, "-i", first, "-i", second, "-q", "--no-cache"], 2)
+        assert "given twice" in r.stderr and str(second) in r.stderr
+    run_cli(["scan", data, "-i", index_dir, "-q", "--no-cache", "--fail-on", "never"], 0)
