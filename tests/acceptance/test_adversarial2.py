@@ -171,3 +171,30 @@ def test_the_same_index_or_pack_given_twice_is_refused(tmp_path: Path, index_dir
         r = run_cli(["scan", data, "-i", first, "-i", second, "-q", "--no-cache"], 2)
         assert "given twice" in r.stderr and str(second) in r.stderr
     run_cli(["scan", data, "-i", index_dir, "-q", "--no-cache", "--fail-on", "never"], 0)
+
+
+# --- outputs over inputs ----------------------------------------------------------------------
+
+
+def test_no_output_replaces_a_file_of_the_index(tmp_path: Path, index_dir: Path) -> None:
+    """``--partial INDEX/manifest.json`` (and ``-o`` there) replaced the index's manifest: the
+    index was an input the output checks did not know of."""
+    data = tmp_path / "data"
+    write_jsonl(data / "d.jsonl", [{"text": UNRELATED_TEXT}])
+    manifest = index_dir / "manifest.json"
+    before = manifest.read_bytes()
+    base = ["scan", data, "-i", index_dir, "-q", "--no-cache"]
+    for extra in (
+        ["-f", "json", "-o", manifest],
+        ["--shard", "1/2", "--partial", manifest],
+    ):
+        r = run_cli([*base, *extra], 2)
+        assert "index" in r.stderr
+        assert manifest.read_bytes() == before
+    pack = tmp_path / "refs.pack"
+    run_cli(["pack", "create", index_dir, "-o", pack, "--publisher", "Acme", "-q"])
+    pack_bytes = pack.read_bytes()
+    run_cli(["scan", data, "-i", pack, "-q", "--no-cache", "-f", "json", "-o", pack], 2)
+    assert pack.read_bytes() == pack_bytes
+    run_cli(["pack", "create", index_dir, "-o", manifest, "--publisher", "Acme", "-q"], 2)
+    assert manifest.read_bytes() == before

@@ -339,7 +339,9 @@ def scan(
         if config is None:
             raise UsageError("missing PATHS: name the dataset files or directories to scan")
         paths = (config.root,)
-    given = [*paths, *(p for p in (policy_path, waivers_path, config_path) if p)]
+    given = [*paths, *(p for p in (policy_path, waivers_path, config_path, decision_path) if p)]
+    # The indexes and the policy (from the command line or the configuration) are inputs too.
+    given += [p for p in (settings.index, *settings.more_indexes, settings.policy) if p]
     refuse_outputs_over_inputs([out for _, out in targets if out is not None], given)
     if partial_path is not None:
         refuse_outputs_over_inputs([partial_path], given, what="--partial")
