@@ -198,3 +198,17 @@ def test_no_output_replaces_a_file_of_the_index(tmp_path: Path, index_dir: Path)
     assert pack.read_bytes() == pack_bytes
     run_cli(["pack", "create", index_dir, "-o", manifest, "--publisher", "Acme", "-q"], 2)
     assert manifest.read_bytes() == before
+
+
+def test_merge_never_writes_over_the_runs_policy_or_data(tmp_path: Path, index_dir: Path) -> None:
+    """merge protected only its partials: ``-o policy.yaml`` replaced the run's policy (which
+    merge reads again for dataset cards) and ``-o data/x.jsonl`` a dataset file."""
+    parts, data = _two_shards(tmp_path, index_dir)
+    policy = tmp_path / "policy.yaml"
+    before = policy.read_bytes()
+    r = run_cli(["merge", *parts, "-f", "json", "-o", policy], 2)
+    assert "input" in r.stderr and policy.read_bytes() == before
+    target = data / "clean.jsonl"
+    kept = target.read_bytes()
+    run_cli(["merge", *parts, "-f", "json", "-o", target], 2)
+    assert target.read_bytes() == kept
