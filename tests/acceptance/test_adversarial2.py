@@ -212,3 +212,23 @@ def test_merge_never_writes_over_the_runs_policy_or_data(tmp_path: Path, index_d
     kept = target.read_bytes()
     run_cli(["merge", *parts, "-f", "json", "-o", target], 2)
     assert target.read_bytes() == kept
+
+
+@pytest.mark.parametrize("text", ["1/1000000000", "1/99999999999999"])
+def test_an_absurd_shard_count_is_refused_not_a_memory_error(
+    tmp_path: Path, index_dir: Path, text: str
+) -> None:
+    """N was used as a list size: 1/1000000000 took 8 GB and minutes, 1/99999999999999 was an
+    internal error (exit 10)."""
+    data = tmp_path / "data"
+    write_jsonl(data / "d.jsonl", [{"text": UNRELATED_TEXT}])
+    r = run_cli(["scan", data, "-i", index_dir, "--shard", text, "--partial", tmp_path / "p"], 2)
+    assert "--shard" in r.stderr
+
+
+def test_more_shards_than_files_deal_as_before_and_fast() -> None:
+    from provcheck.scan.partial import deal
+
+    assert deal([5, 0, 0, 7, 1], 100_000) == deal([5, 0, 0, 7, 1], 5) == [2, 4, 4, 1, 3]
+    assert deal([5, 0, 0, 7, 1], 2) == [2, 2, 2, 1, 2]
+    assert deal([3, 3, 3, 3], 3) == [1, 2, 3, 1]

@@ -11,7 +11,7 @@ import functools
 import os
 import shutil
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import click
@@ -29,7 +29,7 @@ from provcheck.errors import ExitCode, UsageError
 from provcheck.model import ScanResult
 from provcheck.report import OutputFormat, ReportContext, formatter
 from provcheck.report.terminal import printable, printable_lines
-from provcheck.scan.partial import Shard, read_partial, refuse_inputs
+from provcheck.scan.partial import Shard, read_partial
 from provcheck.scan.partial import merge as merge_partials
 from provcheck.support import atomic
 
@@ -154,6 +154,16 @@ def merge(
         sys.exit(ExitCode.FINDINGS)
     if result.errors:
         sys.exit(ExitCode.INPUT)
+
+
+def refuse_inputs(outputs: Sequence[str], partials: Sequence[str]) -> None:
+    """A report of ``merge`` never replaces one of its partials."""
+    for out in outputs:
+        if atomic.is_special(out):
+            continue
+        for p in partials:
+            if os.path.exists(p) and atomic.same_file(out, p):
+                raise UsageError(f"--output {out} is a partial being merged ({p}): it would be replaced")
 
 
 def run_inputs(run: Mapping[str, Any]) -> list[str]:

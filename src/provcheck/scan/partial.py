@@ -31,6 +31,7 @@ import dataclasses
 import datetime as dt
 import gzip
 import hashlib
+import heapq
 import json
 import os
 import zlib
@@ -56,7 +57,7 @@ from provcheck.model import (
 from provcheck.policy import Evaluator, Use, default_policy, load_policy
 from provcheck.scan.plaindata import decode, encode
 from provcheck.scan.results import Collector
-from provcheck.support.atomic import is_special, same_file, write_atomic
+from provcheck.support.atomic import write_atomic
 from provcheck.waivers import Applier, load_waivers
 
 FORMAT = "provcheck-partial"
@@ -84,6 +85,10 @@ SAME_RUN = (
 """Run-record entries that must be equal in every share of one run (a missing one is None)."""
 
 
+MAX_SHARDS = 100_000
+"""Shares a run may be cut into (a job array's size; more would be empty shares)."""
+
+
 class MergeError(UsageError):
     """Partials that are not the shares of one run, or a partial that cannot be read."""
 
@@ -103,9 +108,10 @@ class Shard:
             index, count = int(left), int(right)
         except ValueError:
             index = count = 0
-        if not sep or count < 1 or not 1 <= index <= count:
+        if not sep or not 1 <= count <= MAX_SHARDS or not 1 <= index <= count:
             raise UsageError(
-                f"--shard {text}: expected I/N with 1 <= I <= N (e.g. --shard 1/4 ... --shard 4/4)"
+                f"--shard {text}: expected I/N with 1 <= I <= N <= {MAX_SHARDS:,} "
+                "(e.g. --shard 1/4 ... --shard 4/4)"
             )
         return cls(index, count)
 
@@ -115,11 +121,15 @@ class Shard:
 
 def deal(sizes: Sequence[int], count: int) -> list[int]:
     """The share (1-based) of each file: largest first to the share with the fewest bytes so far."""
-    load = [0] * count
+    # Only the first len(sizes) shares can receive a file (before every file is placed, one
+    # of them is still empty and comes first), so N never sizes a list: --shard 1/100000 of a
+    # few files costs what 1/3 costs. A heap of (load, share) keeps "fewest bytes, then the
+    # lowest share" at O(log N) a file.
+    heap = [(0, s) for s in range(min(count, len(sizes)))]
     out = [0] * len(sizes)
     for i in sorted(range(len(sizes)), key=lambda i: (-sizes[i], i)):
-        target = min(range(count), key=lambda s: (load[s], s))
-        load[target] += sizes[i]
+        load, target = heapq.heappop(heap)
+        heapq.heappush(heap, (load + sizes[i], target))
         out[i] = target + 1
     return out
 
@@ -271,8 +281,11 @@ def read_partial(path: str, body: bool = True) -> Partial:
                     f"partial format version {head.get('version')!r}; this provcheck reads {VERSION}"
                 )
             run = head["run"]
-            if RunRecord.from_dict(run).shard is ABSENT:  # every value type-checked, or refused
+            shard = RunRecord.from_dict(run).shard  # every value type-checked, or refused
+            if shard is ABSENT:
                 raise ValueError("the run record has no shard")
+            if not 1 <= shard.index <= shard.count <= MAX_SHARDS:
+                raise ValueError(f"shard {shard.index}/{shard.count} is out of range")
             parts: dict[str, list[Any]] = {
                 k: [] for k in ("file", "error", "not_scanned", "declaration", "match", "finding")
             }
@@ -570,16 +583,6 @@ def _merged_waivers(reports: Sequence[WaiverReport | None]) -> WaiverReport | No
         placeholders=sum(r.placeholders for r in given),
         stale=tuple(stale),
     )
-
-
-def refuse_inputs(outputs: Sequence[str], partials: Sequence[str]) -> None:
-    """A report of ``merge`` never replaces one of its partials."""
-    for out in outputs:
-        if is_special(out):
-            continue
-        for p in partials:
-            if os.path.exists(p) and same_file(out, p):
-                raise UsageError(f"--output {out} is a partial being merged ({p}): it would be replaced")
 
 
 __all__ = [
