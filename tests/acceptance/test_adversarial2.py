@@ -232,3 +232,27 @@ def test_more_shards_than_files_deal_as_before_and_fast() -> None:
     assert deal([5, 0, 0, 7, 1], 100_000) == deal([5, 0, 0, 7, 1], 5) == [2, 4, 4, 1, 3]
     assert deal([5, 0, 0, 7, 1], 2) == [2, 2, 2, 1, 2]
     assert deal([3, 3, 3, 3], 3) == [1, 2, 3, 1]
+
+
+def test_shards_scan_against_a_pack_and_several_indexes(tmp_path: Path, index_dir: Path) -> None:
+    """``--shard`` with a pack, or with two --index, scanned its share and then failed to write
+    the partial (exit 5 "no index here", or exit 2 "--index changed during the scan"): the
+    partial re-opened only the first --index, as a plain index."""
+    data = tmp_path / "data"
+    write_jsonl(data / "copy.jsonl", [{"text": REFERENCE_TEXTS[0]}] * 2)
+    write_jsonl(data / "clean.jsonl", [{"text": UNRELATED_TEXT}])
+    pack = tmp_path / "refs.pack"
+    run_cli(["pack", "create", index_dir, "-o", pack, "--publisher", "Acme", "-q"])
+    other = tmp_path / "other-index"
+    refs = write_jsonl(tmp_path / "other.jsonl", [{"id": "tides", "text": UNRELATED_TEXT}])
+    run_cli(["index", "add", other, refs, "--source", "tides-src", "--provider", "example", "-q"])
+    for indexes in ([pack], [index_dir, other], [other, pack]):
+        given = [a for i in indexes for a in ("-i", i)]
+        base = ["scan", data, *given, "-q", "--no-cache", "--fail-on", "never", "-j", "1"]
+        single = json.loads(run_cli([*base, "-f", "json"], 0).stdout)
+        parts = [tmp_path / f"s{i}.partial" for i in (1, 2)]
+        for i, part in enumerate(parts, 1):
+            run_cli([*base, "--shard", f"{i}/2", "--partial", part], 0)
+        merged = json.loads(run_cli(["merge", *parts, "-f", "json"], 0).stdout)
+        assert len(merged["matches"]) == len(single["matches"]) > 0
+        assert merged["run"]["index"]["digest"] == single["run"]["index"]["digest"]

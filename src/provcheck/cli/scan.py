@@ -389,7 +389,7 @@ def scan(
         stderr.print(printable(f"note: {cache.problem}"), markup=False)
     width = shutil.get_terminal_size((120, 24)).columns
     if partial_path is not None:
-        write_partial(partial_path, result, settings.index)
+        write_partial(partial_path, result, (settings.index, *settings.more_indexes))
         if not quiet:
             stderr.print(printable(f"partial of shard {shard} written to {partial_path}"), markup=False)
     if decision is not None:

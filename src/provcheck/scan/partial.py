@@ -41,7 +41,7 @@ from typing import IO, Any
 
 from provcheck import model
 from provcheck.errors import ProvcheckError, UsageError
-from provcheck.index import ReferenceIndex
+from provcheck.index.combined import open_index
 from provcheck.index.remote import local_index
 from provcheck.model import (
     ABSENT,
@@ -184,12 +184,12 @@ def file_digest(path: str | None) -> str | None:
     return h.hexdigest()
 
 
-def write_partial(path: str, result: ScanResult, index: str) -> None:
-    """Write ``result`` (a scan with ``ScanOptions.shard`` against ``index``) as a partial,
-    atomically. The index's sources go with it: the merge evaluates the dataset cards."""
-    opened = ReferenceIndex(local_index(index))
+def write_partial(path: str, result: ScanResult, indexes: Sequence[str]) -> None:
+    """Write ``result`` (a scan with ``ScanOptions.shard`` against ``indexes``, packs included)
+    as a partial, atomically. Their sources go with it: the merge evaluates the dataset cards."""
+    opened = open_index([local_index(i) for i in indexes])
     if opened.digest != result.run.index.digest:
-        raise UsageError(f"--index {index} changed during the scan; the partial was not written")
+        raise UsageError(f"--index {', '.join(indexes)} changed during the scan; the partial was not written")
     sources = opened.sources
     if result.run.shard is ABSENT:
         raise UsageError("--partial needs --shard I/N (a partial is one share of a run)")
