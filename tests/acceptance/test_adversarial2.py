@@ -256,3 +256,20 @@ def test_shards_scan_against_a_pack_and_several_indexes(tmp_path: Path, index_di
         merged = json.loads(run_cli(["merge", *parts, "-f", "json"], 0).stdout)
         assert len(merged["matches"]) == len(single["matches"]) > 0
         assert merged["run"]["index"]["digest"] == single["run"]["index"]["digest"]
+
+
+def test_an_index_at_a_url_may_be_any_of_the_indexes_given(
+    tmp_path: Path, index_dir: Path, private_cache: Path
+) -> None:
+    """Only the first --index was fetched: ``-i LOCAL -i URL`` was exit 5 ("no index here")
+    where ``-i URL -i LOCAL`` worked."""
+    data = tmp_path / "data"
+    write_jsonl(data / "d.jsonl", [{"text": REFERENCE_TEXTS[0]}])
+    other = tmp_path / "other-index"
+    refs = write_jsonl(tmp_path / "other.jsonl", [{"id": "tides", "text": UNRELATED_TEXT}])
+    run_cli(["index", "add", other, refs, "--source", "tides-src", "--provider", "example", "-q"])
+    url = f"file://{index_dir}"
+    base = ["scan", data, "-q", "--no-cache", "--fail-on", "never", "-j", "1", "-f", "json"]
+    first = json.loads(run_cli([*base, "-i", url, "-i", other], 0).stdout)
+    later = json.loads(run_cli([*base, "-i", other, "-i", url], 0).stdout)
+    assert len(first["matches"]) == len(later["matches"]) == 1

@@ -188,7 +188,8 @@ class BatchMatcher:
     def __call__(self) -> Callable[[list[Pending]], BatchOutput]:
         """Open the index in this process and return the batch function."""
         # The first index may be a URL: each worker fetches it once (index.remote).
-        matcher = Matcher(open_index((local_index(self.index_path), *self.more_indexes)), self.match)
+        paths = (self.index_path, *self.more_indexes)
+        matcher = Matcher(open_index([local_index(p) for p in paths]), self.match)
         scanner = MarkerScanner(self.markers)
         roles, options = self.roles, self.records
 
