@@ -273,3 +273,12 @@ def test_an_index_at_a_url_may_be_any_of_the_indexes_given(
     first = json.loads(run_cli([*base, "-i", url, "-i", other], 0).stdout)
     later = json.loads(run_cli([*base, "-i", other, "-i", url], 0).stdout)
     assert len(first["matches"]) == len(later["matches"]) == 1
+
+
+@pytest.mark.parametrize("when", [{"any": []}, {"not": {}}, {"not": []}, {"all": [{"any": []}]}])
+def test_a_condition_that_can_never_hold_is_refused(tmp_path: Path, when: object) -> None:
+    """``any: []`` is false and ``not: {}`` is not(true): a block rule written so never fired,
+    and the policy validated."""
+    with pytest.raises(PolicyError) as caught:
+        load_policy(str(_policy(tmp_path, when)))
+    assert "policy.yaml:" in caught.value.message and "never" in caught.value.message

@@ -159,6 +159,13 @@ def _condition(state: LoadState, display: str, line: int | None, raw: Any) -> Co
     parts: list[Condition] = []
     for key, value in raw.items():
         kline = raw.line_of(key)
+        # An empty `any` is false and `not` of an empty condition is not(true): the rule
+        # could never fire, which is never what its author meant.
+        if (key == "any" and value == []) or (key == "not" and value in ({}, [])):
+            state.problem(
+                display, kline, f"{key}: an empty condition here never holds (the rule would never fire)"
+            )
+            continue
         if key in ("all", "any"):
             items = tuple(_condition(state, display, line_of(value, i), c) for i, c in enumerate(value))
             parts.append(All(items) if key == "all" else AnyOf(items))
