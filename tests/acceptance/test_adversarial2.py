@@ -282,3 +282,14 @@ def test_a_condition_that_can_never_hold_is_refused(tmp_path: Path, when: object
     with pytest.raises(PolicyError) as caught:
         load_policy(str(_policy(tmp_path, when)))
     assert "policy.yaml:" in caught.value.message and "never" in caught.value.message
+
+
+def test_a_bad_counts_line_is_located_at_its_own_line(tmp_path: Path, index_dir: Path) -> None:
+    """The counts line (line 2) was decoded after the whole file: its fault was reported at
+    the last line."""
+    parts, _ = _two_shards(tmp_path, index_dir)
+    lines = _lines(parts[0])
+    lines[1]["stats"] = {"$d": "NoSuchThing", "f": []}
+    _write(parts[0], lines)
+    r = run_cli(["merge", *parts], 2)
+    assert f"{parts[0]}:2: invalid partial" in r.stderr

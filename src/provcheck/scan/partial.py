@@ -121,10 +121,8 @@ class Shard:
 
 def deal(sizes: Sequence[int], count: int) -> list[int]:
     """The share (1-based) of each file: largest first to the share with the fewest bytes so far."""
-    # Only the first len(sizes) shares can receive a file (before every file is placed, one
-    # of them is still empty and comes first), so N never sizes a list: --shard 1/100000 of a
-    # few files costs what 1/3 costs. A heap of (load, share) keeps "fewest bytes, then the
-    # lowest share" at O(log N) a file.
+    # Only the first len(sizes) shares can get a file (one of them is empty, and first, until
+    # every file is placed): N never sizes a list. The heap orders (bytes, share).
     heap = [(0, s) for s in range(min(count, len(sizes)))]
     out = [0] * len(sizes)
     for i in sorted(range(len(sizes)), key=lambda i: (-sizes[i], i)):
@@ -299,7 +297,12 @@ def read_partial(path: str, body: bool = True) -> Partial:
                 if "end" in item:
                     ended = True
                 elif "stats" in item:
-                    top = item
+                    top = {  # decoded here, so that a fault names this line
+                        "stats": decode(item["stats"]),
+                        "markers": int(item["markers"]),
+                        "waivers": decode(item["waivers"]),
+                        "sources": _sources(decode(item.get("sources", {"$m": []}))),
+                    }
                 elif "finding" in item:
                     if body:
                         parts["finding"].append((decode(item["finding"]), item.get("match_at")))
@@ -316,10 +319,9 @@ def read_partial(path: str, body: bool = True) -> Partial:
             findings = tuple(
                 f if at is None else dataclasses.replace(f, match=matches[at]) for f, at in parts["finding"]
             )
-            stats = decode(top["stats"])
+            stats = top["stats"]
             errors = tuple(parts["error"])
-            # The share's own counts name what it holds: lines removed from a partial (an
-            # edit, a tool filtering JSON lines) would merge into a smaller verdict.
+            # Lines removed from a partial (an edit, a filter) would merge into a smaller verdict.
             held = {"errors": len(errors)}
             if body:
                 held.update(matches=len(matches), findings=len(findings))
@@ -333,15 +335,15 @@ def read_partial(path: str, body: bool = True) -> Partial:
                 path=path,
                 run=run,
                 stats=stats,
-                markers=int(top["markers"]),
-                waivers=decode(top["waivers"]),
+                markers=top["markers"],
+                waivers=top["waivers"],
                 files=tuple(parts["file"]),
                 errors=errors,
                 not_scanned=tuple(parts["not_scanned"]),
                 declarations=tuple(parts["declaration"]),
                 matches=matches,
                 findings=findings,
-                sources=_sources(decode(top.get("sources", {"$m": []}))),
+                sources=top["sources"],
             )
     except OSError as exc:
         raise MergeError(f"{path}: cannot read the partial: {exc.strerror or exc}") from None
