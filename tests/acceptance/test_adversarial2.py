@@ -293,3 +293,14 @@ def test_a_bad_counts_line_is_located_at_its_own_line(tmp_path: Path, index_dir:
     _write(parts[0], lines)
     r = run_cli(["merge", *parts], 2)
     assert f"{parts[0]}:2: invalid partial" in r.stderr
+
+
+@pytest.mark.parametrize("name", ["Acme\x1b[31m Models", "Acme\u202e sledoM", "Acme\nModels"])
+def test_a_publisher_name_with_control_characters_is_refused(
+    tmp_path: Path, index_dir: Path, name: str
+) -> None:
+    """The publisher goes into every report of every scan against the pack; a terminal
+    escape or a bidi override in it reached the HTML report raw."""
+    out = tmp_path / "p.pack"
+    r = run_cli(["pack", "create", index_dir, "-o", out, "--publisher", name, "-q"], 2)
+    assert "--publisher" in r.stderr and "\x1b" not in r.stderr and not out.exists()
