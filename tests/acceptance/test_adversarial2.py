@@ -304,3 +304,15 @@ def test_a_publisher_name_with_control_characters_is_refused(
     out = tmp_path / "p.pack"
     r = run_cli(["pack", "create", index_dir, "-o", out, "--publisher", name, "-q"], 2)
     assert "--publisher" in r.stderr and "\x1b" not in r.stderr and not out.exists()
+
+
+def test_a_partial_inside_the_scanned_directory_is_refused(tmp_path: Path, index_dir: Path) -> None:
+    """``--partial data/part-1.jsonl.gz``: the next share scanned share 1's partial (gzip JSON
+    lines, with the matched texts in it) as data, and the merge then refused the pair with only
+    two differing digests to say why."""
+    data = tmp_path / "data"
+    write_jsonl(data / "d.jsonl", [{"text": UNRELATED_TEXT}])
+    part = data / "sub" / "part-1.jsonl.gz"
+    (data / "sub").mkdir()
+    r = run_cli(["scan", data, "-i", index_dir, "-q", "--shard", "1/2", "--partial", part], 2)
+    assert "--partial" in r.stderr and not part.exists()

@@ -156,6 +156,20 @@ def merge(
         sys.exit(ExitCode.INPUT)
 
 
+def refuse_partial_inside(partial: str, paths: Sequence[str]) -> None:
+    """A partial written inside a scanned directory would be scanned by the next share."""
+    target = os.path.realpath(partial)
+    for given in paths:
+        if "://" not in given and os.path.isdir(given):
+            root = os.path.realpath(given)
+            if os.path.commonpath([root, target]) == root:
+                raise UsageError(
+                    f"--partial {partial} is inside the scanned directory {given}: the other shares "
+                    "would scan it as data",
+                    hint="write partials outside the data (e.g. --partial ../parts/part-1.pcp)",
+                )
+
+
 def refuse_inputs(outputs: Sequence[str], partials: Sequence[str]) -> None:
     """A report of ``merge`` never replaces one of its partials."""
     for out in outputs:

@@ -23,7 +23,7 @@ from provcheck.cli.common import (
     stderr,
     write_output,
 )
-from provcheck.cli.merge import check_shard_options
+from provcheck.cli.merge import check_shard_options, refuse_partial_inside
 from provcheck.errors import ExitCode, ProvcheckError, UsageError
 from provcheck.gitscan import changes as changesets
 from provcheck.gitscan.repo import Repo
@@ -345,6 +345,7 @@ def scan(
     refuse_outputs_over_inputs([out for _, out in targets if out is not None], given)
     if partial_path is not None:
         refuse_outputs_over_inputs([partial_path], given, what="--partial")
+        refuse_partial_inside(partial_path, paths)
     if shard is not None:
         settings = dataclasses.replace(settings, shard=shard)
     actions = fail_on_actions(settings.fail_on)
