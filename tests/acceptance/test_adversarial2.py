@@ -316,3 +316,20 @@ def test_a_partial_inside_the_scanned_directory_is_refused(tmp_path: Path, index
     (data / "sub").mkdir()
     r = run_cli(["scan", data, "-i", index_dir, "-q", "--shard", "1/2", "--partial", part], 2)
     assert "--partial" in r.stderr and not part.exists()
+
+
+@pytest.mark.parametrize(
+    "when",
+    [
+        {"match.kind": "near-duplcate"},
+        {"match.kind": ["excerpt", "near_duplicate"]},
+        {"record.kind": {"in": ["assistent"]}},
+        {"record.kind": {"not_in": ["tool-call"]}},
+    ],
+)
+def test_a_value_outside_a_closed_vocabulary_is_refused(tmp_path: Path, when: object) -> None:
+    """match.kind and record.kind take a few fixed words; a misspelt one
+    validated and made the rule never fire (or, with not_in, always)."""
+    with pytest.raises(PolicyError) as caught:
+        load_policy(str(_policy(tmp_path, when)))
+    assert "policy.yaml:" in caught.value.message and "allowed:" in caught.value.message

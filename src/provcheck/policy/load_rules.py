@@ -3,9 +3,10 @@ and the fields a condition may test."""
 
 from __future__ import annotations
 
+import difflib
 from typing import Any
 
-from provcheck.model import Action
+from provcheck.model import Action, MatchKind, RoleKind
 from provcheck.policy.load_terms import clause_ref
 from provcheck.policy.loadstate import (
     FIELD_TYPES,
@@ -201,6 +202,11 @@ def _tests(state: LoadState, display: str, line: int | None, name: str, raw: Any
 
 
 _BAD = object()
+CLOSED = {
+    "match.kind": frozenset(k.value for k in MatchKind),
+    "record.kind": frozenset(k.value for k in RoleKind),
+}
+"""Fields whose values are a fixed set of words: a misspelt word would never match."""
 
 
 def _operand(
@@ -212,6 +218,19 @@ def _operand(
     if ftype == "date" and op != "exists":
         date = policy_date(state, display, line, value, name)
         return _BAD if date is None else date
+    words = CLOSED.get(name)
+    if words is not None and op in ("equals", "in", "not_in"):
+        given = value if isinstance(value, list) else [value]
+        wrong = [str(v) for v in given if str(v).lower() not in words]
+        if wrong:
+            close = difflib.get_close_matches(wrong[0].lower(), sorted(words), n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            state.problem(
+                display,
+                line,
+                f"{name}: unknown value {wrong[0]!r}; {hint}allowed: {', '.join(sorted(words))}",
+            )
+            return _BAD
     if op == "equals" and ftype in ("str", "strs"):
         return str(value)  # `record.id: 12` tests the text "12"
     if op in ("in", "not_in", "glob") and ftype in ("str", "strs") and isinstance(value, list):
