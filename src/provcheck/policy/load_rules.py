@@ -239,7 +239,7 @@ def _operand(
         if op == "glob" and not value:
             state.problem(display, line, f"{name} glob: an empty list matches nothing")
             return _BAD
-        wrong = [v for v in value if isinstance(v, bool) or not isinstance(v, (str, int, float))]
+        wrong: list[Any] = [v for v in value if isinstance(v, bool) or not isinstance(v, (str, int, float))]
         if wrong:
             state.problem(
                 display,
