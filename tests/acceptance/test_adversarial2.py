@@ -333,3 +333,30 @@ def test_a_value_outside_a_closed_vocabulary_is_refused(tmp_path: Path, when: ob
     with pytest.raises(PolicyError) as caught:
         load_policy(str(_policy(tmp_path, when)))
     assert "policy.yaml:" in caught.value.message and "allowed:" in caught.value.message
+
+
+def test_a_worker_refuses_an_index_at_a_url_that_changed_since_the_scan_began(
+    tmp_path: Path, index_dir: Path, private_cache: Path
+) -> None:
+    """Each worker process fetches a URL index again: one that changed at the URL mid-scan was
+    matched by the workers while the run record named the version the driver opened."""
+    fsspec = pytest.importorskip("fsspec")
+    from provcheck.errors import ReferenceIndexError
+    from provcheck.index.combined import open_index
+    from provcheck.index.remote import local_index
+    from provcheck.matching.params import MatchConfig
+    from provcheck.scan.engine import BatchMatcher
+
+    url = "memory://adv2-changing-index"
+    fs = fsspec.filesystem("memory")
+    fs.put(str(index_dir), url.removeprefix("memory://"), recursive=True)
+    opened = open_index([local_index(url)])
+    recipe = BatchMatcher(url, MatchConfig(), None, digest=opened.digest)
+    recipe()  # the same index: fine
+    other = tmp_path / "other-index"
+    refs = write_jsonl(tmp_path / "other.jsonl", [{"id": "tides", "text": UNRELATED_TEXT}])
+    run_cli(["index", "add", other, refs, "--source", "tides-src", "--provider", "example", "-q"])
+    fs.rm(url.removeprefix("memory://"), recursive=True)
+    fs.put(str(other), url.removeprefix("memory://"), recursive=True)
+    with pytest.raises(ReferenceIndexError, match="changed"):
+        recipe()
