@@ -221,14 +221,14 @@ def _operand(
     words = CLOSED.get(name)
     if words is not None and op in ("equals", "in", "not_in"):
         given = value if isinstance(value, list) else [value]
-        wrong = [str(v) for v in given if str(v).lower() not in words]
-        if wrong:
-            close = difflib.get_close_matches(wrong[0].lower(), sorted(words), n=1)
+        unknown = [str(v) for v in given if str(v).lower() not in words]
+        if unknown:
+            close = difflib.get_close_matches(unknown[0].lower(), sorted(words), n=1)
             hint = f"did you mean {close[0]!r}? " if close else ""
             state.problem(
                 display,
                 line,
-                f"{name}: unknown value {wrong[0]!r}; {hint}allowed: {', '.join(sorted(words))}",
+                f"{name}: unknown value {unknown[0]!r}; {hint}allowed: {', '.join(sorted(words))}",
             )
             return _BAD
     if op == "equals" and ftype in ("str", "strs"):
