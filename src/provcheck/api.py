@@ -238,8 +238,10 @@ def _scan(
     policy = settings.load_policy()
     effective = settings.use(policy)
     use = effective.use
-    first = local_index(settings.index)  # a URL: fetched once per node (index.remote)
-    index = open_index((first, *settings.more_indexes))
+    # Any of them may be a URL: fetched once per node (index.remote).
+    local = [local_index(i) for i in (settings.index, *settings.more_indexes)]
+    first = local[0]
+    index = open_index(local)
     options = engine.ScanOptions(
         records=settings.records,
         roles=settings.role_filter(),

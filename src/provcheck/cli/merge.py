@@ -11,16 +11,25 @@ import functools
 import os
 import shutil
 import sys
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import click
 
 from provcheck.cli import options
-from provcheck.cli.common import format_error, handle_errors, pair_outputs, stderr, write_output
+from provcheck.cli.common import (
+    format_error,
+    handle_errors,
+    pair_outputs,
+    refuse_outputs_over_inputs,
+    stderr,
+    write_output,
+)
 from provcheck.errors import ExitCode, UsageError
 from provcheck.model import ScanResult
 from provcheck.report import OutputFormat, ReportContext, formatter
 from provcheck.report.terminal import printable, printable_lines
-from provcheck.scan.partial import Shard, read_partial, refuse_inputs
+from provcheck.scan.partial import Shard, read_partial
 from provcheck.scan.partial import merge as merge_partials
 from provcheck.support import atomic
 
@@ -107,6 +116,10 @@ def merge(
         check_available()
     # Every partial's run record and file list are checked before any body is read.
     heads = [read_partial(p, body=False) for p in partials]
+    refuse_outputs_over_inputs(
+        [o for _, o in targets if o is not None],
+        [*run_inputs(heads[0].run), *([decision_path] if decision_path else [])],
+    )
     result = merge_partials(heads, load=lambda head: read_partial(head.path))
     given = result.run.fail_on
     if fail_on is None:
@@ -141,6 +154,46 @@ def merge(
         sys.exit(ExitCode.FINDINGS)
     if result.errors:
         sys.exit(ExitCode.INPUT)
+
+
+def refuse_partial_inside(partial: str, paths: Sequence[str]) -> None:
+    """A partial written inside a scanned directory would be scanned by the next share."""
+    target = os.path.realpath(partial)
+    for given in paths:
+        if "://" not in given and os.path.isdir(given):
+            root = os.path.realpath(given)
+            if os.path.commonpath([root, target]) == root:
+                raise UsageError(
+                    f"--partial {partial} is inside the scanned directory {given}: the other shares "
+                    "would scan it as data",
+                    hint="write partials outside the data (e.g. --partial ../parts/part-1.pcp)",
+                )
+
+
+def refuse_inputs(outputs: Sequence[str], partials: Sequence[str]) -> None:
+    """A report of ``merge`` never replaces one of its partials."""
+    for out in outputs:
+        if atomic.is_special(out):
+            continue
+        for p in partials:
+            if os.path.exists(p) and atomic.same_file(out, p):
+                raise UsageError(f"--output {out} is a partial being merged ({p}): it would be replaced")
+
+
+def run_inputs(run: Mapping[str, Any]) -> list[str]:
+    """What the shards read, as their run record names it (relative to where they ran): the
+    data, the policy and its included files, the waivers file, the indexes and packs."""
+    found: list[Any] = [*(run.get("paths") or ()), run.get("waivers")]
+    policy = run.get("policy")
+    if isinstance(policy, Mapping):
+        found += [policy.get("path"), *(policy.get("files") or ())]
+    index = run.get("index")
+    if isinstance(index, Mapping):
+        found += [
+            index.get("path"),
+            *(m.get("path") for m in index.get("members") or () if isinstance(m, Mapping)),
+        ]
+    return [p for p in found if isinstance(p, str) and p and "://" not in p]
 
 
 def _threshold(recorded: object) -> str:

@@ -59,6 +59,10 @@ def pack_create(index_path: str, out: str, publisher: str, ngram: int, keyed: bo
         )
     if os.path.exists(out) and (os.path.isdir(out) or atomic.same_file(out, index_path)):
         raise UsageError(f"--output {out}: is a directory (an index?); give a new file name for the pack")
+    if os.path.isfile(out) and os.path.isdir(index_path):
+        root, target = os.path.realpath(index_path), os.path.realpath(out)
+        if os.path.commonpath([root, target]) == root:
+            raise UsageError(f"--output {out} is a file of the index {index_path}: the pack would replace it")
     if is_pack(index_path):
         raise UsageError(f"{index_path}: is a pack already; `pack create` reads an index")
     index = ReferenceIndex(index_path)

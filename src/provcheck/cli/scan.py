@@ -23,7 +23,7 @@ from provcheck.cli.common import (
     stderr,
     write_output,
 )
-from provcheck.cli.merge import check_shard_options
+from provcheck.cli.merge import check_shard_options, refuse_partial_inside
 from provcheck.errors import ExitCode, ProvcheckError, UsageError
 from provcheck.gitscan import changes as changesets
 from provcheck.gitscan.repo import Repo
@@ -339,10 +339,13 @@ def scan(
         if config is None:
             raise UsageError("missing PATHS: name the dataset files or directories to scan")
         paths = (config.root,)
-    given = [*paths, *(p for p in (policy_path, waivers_path, config_path) if p)]
+    given = [*paths, *(p for p in (policy_path, waivers_path, config_path, decision_path) if p)]
+    # The indexes and the policy (from the command line or the configuration) are inputs too.
+    given += [p for p in (settings.index, *settings.more_indexes, settings.policy) if p]
     refuse_outputs_over_inputs([out for _, out in targets if out is not None], given)
     if partial_path is not None:
         refuse_outputs_over_inputs([partial_path], given, what="--partial")
+        refuse_partial_inside(partial_path, paths)
     if shard is not None:
         settings = dataclasses.replace(settings, shard=shard)
     actions = fail_on_actions(settings.fail_on)
@@ -387,7 +390,7 @@ def scan(
         stderr.print(printable(f"note: {cache.problem}"), markup=False)
     width = shutil.get_terminal_size((120, 24)).columns
     if partial_path is not None:
-        write_partial(partial_path, result, settings.index)
+        write_partial(partial_path, result, (settings.index, *settings.more_indexes))
         if not quiet:
             stderr.print(printable(f"partial of shard {shard} written to {partial_path}"), markup=False)
     if decision is not None:

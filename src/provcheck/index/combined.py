@@ -47,6 +47,16 @@ class IndexSet:
             Pack(p, key) if is_pack(p) else ReferenceIndex(p) for p in self.paths
         ]
         self.config: FingerprintConfig = self.members[0].config
+        seen: dict[str, str] = {}
+        for path, m in zip(self.paths, self.members, strict=True):
+            # The same content twice (one path twice, or a copy) would count every text twice.
+            if m.digest in seen:
+                raise UsageError(
+                    f"--index {path}: the same {'pack' if isinstance(m, Pack) else 'index'} as "
+                    f"--index {seen[m.digest]} (same digest): given twice",
+                    hint="give each index or pack once",
+                )
+            seen[m.digest] = path
         for path, m in zip(self.paths, self.members, strict=True):
             if m.config.signature != self.config.signature:
                 raise IndexMismatchError(

@@ -28,6 +28,7 @@ import hashlib
 import io
 import json
 import os
+import unicodedata
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -170,6 +171,9 @@ def create(
         )
     if not publisher.strip():
         raise UsageError("--publisher must name who publishes the pack")
+    if any(unicodedata.category(c) in ("Cc", "Cf") for c in publisher):
+        # Shown in every report of every scan against the pack: no escapes, no bidi overrides.
+        raise UsageError(f"--publisher {publisher!r}: control or formatting characters are not allowed")
     fingerprinter = Fingerprinter(index.config)
     ids: dict[int, int] = {}
     keys: list[int] = []

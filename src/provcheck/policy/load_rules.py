@@ -3,9 +3,10 @@ and the fields a condition may test."""
 
 from __future__ import annotations
 
+import difflib
 from typing import Any
 
-from provcheck.model import Action
+from provcheck.model import Action, MatchKind, RoleKind
 from provcheck.policy.load_terms import clause_ref
 from provcheck.policy.loadstate import (
     FIELD_TYPES,
@@ -159,6 +160,13 @@ def _condition(state: LoadState, display: str, line: int | None, raw: Any) -> Co
     parts: list[Condition] = []
     for key, value in raw.items():
         kline = raw.line_of(key)
+        # An empty `any` is false and `not` of an empty condition is not(true): the rule
+        # could never fire, which is never what its author meant.
+        if (key == "any" and value == []) or (key == "not" and value in ({}, [])):
+            state.problem(
+                display, kline, f"{key}: an empty condition here never holds (the rule would never fire)"
+            )
+            continue
         if key in ("all", "any"):
             items = tuple(_condition(state, display, line_of(value, i), c) for i, c in enumerate(value))
             parts.append(All(items) if key == "all" else AnyOf(items))
@@ -194,6 +202,11 @@ def _tests(state: LoadState, display: str, line: int | None, name: str, raw: Any
 
 
 _BAD = object()
+CLOSED = {
+    "match.kind": frozenset(k.value for k in MatchKind),
+    "record.kind": frozenset(k.value for k in RoleKind),
+}
+"""Fields whose values are a fixed set of words: a misspelt word would never match."""
 
 
 def _operand(
@@ -205,6 +218,34 @@ def _operand(
     if ftype == "date" and op != "exists":
         date = policy_date(state, display, line, value, name)
         return _BAD if date is None else date
+    words = CLOSED.get(name)
+    if words is not None and op in ("equals", "in", "not_in"):
+        given = value if isinstance(value, list) else [value]
+        unknown = [str(v) for v in given if str(v).lower() not in words]
+        if unknown:
+            close = difflib.get_close_matches(unknown[0].lower(), sorted(words), n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            state.problem(
+                display,
+                line,
+                f"{name}: unknown value {unknown[0]!r}; {hint}allowed: {', '.join(sorted(words))}",
+            )
+            return _BAD
     if op == "equals" and ftype in ("str", "strs"):
         return str(value)  # `record.id: 12` tests the text "12"
+    if op in ("in", "not_in", "glob") and ftype in ("str", "strs") and isinstance(value, list):
+        # The schema leaves list items untyped: an item no text can equal (a mapping, a
+        # list, a date, true) would make the rule never fire (or a set of them fail to hash).
+        if op == "glob" and not value:
+            state.problem(display, line, f"{name} glob: an empty list matches nothing")
+            return _BAD
+        wrong: list[Any] = [v for v in value if isinstance(v, bool) or not isinstance(v, (str, int, float))]
+        if wrong:
+            state.problem(
+                display,
+                line,
+                f"{name} {op}: {wrong[0]!r} is not a text or a number (quote it if it is a text)",
+            )
+            return _BAD
+        return [str(v) for v in value]  # as `equals`: `record.id: [12, 13]` tests "12", "13"
     return value

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
 
 from provcheck import __version__
+from provcheck.errors import ReferenceIndexError
 from provcheck.index.combined import Index, open_index, paths_of
 from provcheck.index.remote import local_index
 from provcheck.inputs import (
@@ -184,11 +185,21 @@ class BatchMatcher:
     """The policy's markers, as plain data: each process compiles them once."""
     more_indexes: tuple[str, ...] = ()
     """Further indexes and packs matched with ``index_path`` as one set (``--index`` repeated)."""
+    digest: str | None = None
+    """The digest of the set the driver opened (and the run record names)."""
 
     def __call__(self) -> Callable[[list[Pending]], BatchOutput]:
         """Open the index in this process and return the batch function."""
-        # The first index may be a URL: each worker fetches it once (index.remote).
-        matcher = Matcher(open_index((local_index(self.index_path), *self.more_indexes)), self.match)
+        # Any index may be a URL: each worker fetches it once (index.remote), and refuses a
+        # version other than the driver's (one replaced at the URL since the scan began).
+        index = open_index([local_index(p) for p in (self.index_path, *self.more_indexes)])
+        if self.digest is not None and index.digest != self.digest:
+            raise ReferenceIndexError(
+                f"--index {self.index_path} changed since the scan began (digest {index.digest}, "
+                f"the scan's {self.digest}): no result is given against two versions",
+                hint="scan again when the index is not being replaced",
+            )
+        matcher = Matcher(index, self.match)
         scanner = MarkerScanner(self.markers)
         roles, options = self.roles, self.records
 
@@ -495,6 +506,7 @@ def scan(
         options.records,
         tuple(MarkerSpec.of(m) for m in policy.markers),
         paths_of(index)[1:],
+        digest=index.digest,
     )
     if options.engine == "ray" and options.selector is None and options.cache is None:  # scan.remote
         plan, reading = scan_on_workers(files, recipe, options, tally, progress), "workers"

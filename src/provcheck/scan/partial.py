@@ -31,6 +31,7 @@ import dataclasses
 import datetime as dt
 import gzip
 import hashlib
+import heapq
 import json
 import os
 import zlib
@@ -40,7 +41,7 @@ from typing import IO, Any
 
 from provcheck import model
 from provcheck.errors import ProvcheckError, UsageError
-from provcheck.index import ReferenceIndex
+from provcheck.index.combined import open_index
 from provcheck.index.remote import local_index
 from provcheck.model import (
     ABSENT,
@@ -56,7 +57,7 @@ from provcheck.model import (
 from provcheck.policy import Evaluator, Use, default_policy, load_policy
 from provcheck.scan.plaindata import decode, encode
 from provcheck.scan.results import Collector
-from provcheck.support.atomic import is_special, same_file, write_atomic
+from provcheck.support.atomic import write_atomic
 from provcheck.waivers import Applier, load_waivers
 
 FORMAT = "provcheck-partial"
@@ -84,6 +85,10 @@ SAME_RUN = (
 """Run-record entries that must be equal in every share of one run (a missing one is None)."""
 
 
+MAX_SHARDS = 100_000
+"""Shares a run may be cut into (a job array's size; more would be empty shares)."""
+
+
 class MergeError(UsageError):
     """Partials that are not the shares of one run, or a partial that cannot be read."""
 
@@ -103,9 +108,10 @@ class Shard:
             index, count = int(left), int(right)
         except ValueError:
             index = count = 0
-        if not sep or count < 1 or not 1 <= index <= count:
+        if not sep or not 1 <= count <= MAX_SHARDS or not 1 <= index <= count:
             raise UsageError(
-                f"--shard {text}: expected I/N with 1 <= I <= N (e.g. --shard 1/4 ... --shard 4/4)"
+                f"--shard {text}: expected I/N with 1 <= I <= N <= {MAX_SHARDS:,} "
+                "(e.g. --shard 1/4 ... --shard 4/4)"
             )
         return cls(index, count)
 
@@ -115,11 +121,13 @@ class Shard:
 
 def deal(sizes: Sequence[int], count: int) -> list[int]:
     """The share (1-based) of each file: largest first to the share with the fewest bytes so far."""
-    load = [0] * count
+    # Only the first len(sizes) shares can get a file (one of them is empty, and first, until
+    # every file is placed): N never sizes a list. The heap orders (bytes, share).
+    heap = [(0, s) for s in range(min(count, len(sizes)))]
     out = [0] * len(sizes)
     for i in sorted(range(len(sizes)), key=lambda i: (-sizes[i], i)):
-        target = min(range(count), key=lambda s: (load[s], s))
-        load[target] += sizes[i]
+        load, target = heapq.heappop(heap)
+        heapq.heappush(heap, (load + sizes[i], target))
         out[i] = target + 1
     return out
 
@@ -138,8 +146,9 @@ def share(
     """The files of ``shard``, and the run-record entry that lets a merge check the set."""
     sizes = [size(fs_path) for _, fs_path in files]
     owners = deal(sizes, shard.count)
-    inputs = [[display, n, owner] for (display, _), n, owner in zip(files, sizes, owners, strict=True)]
-    digest = hashlib.sha256(json.dumps(inputs, ensure_ascii=True).encode()).hexdigest()
+    digest = _inputs_digest(
+        [(display, n, owner) for (display, _), n, owner in zip(files, sizes, owners, strict=True)]
+    )
     mine = [f for f, owner in zip(files, owners, strict=True) if owner == shard.index]
     info = ShardFacts(
         index=shard.index,
@@ -151,6 +160,12 @@ def share(
         bytes=sum(n for n, owner in zip(sizes, owners, strict=True) if owner == shard.index),
     )
     return mine, info
+
+
+def _inputs_digest(inputs: Sequence[tuple[str, int, int]]) -> str:
+    """Identifies a run's file list: each file's path, size and share."""
+    listed = [[path, size, owner] for path, size, owner in inputs]
+    return hashlib.sha256(json.dumps(listed, ensure_ascii=True).encode()).hexdigest()
 
 
 # --- writing -------------------------------------------------------------------------------
@@ -167,12 +182,12 @@ def file_digest(path: str | None) -> str | None:
     return h.hexdigest()
 
 
-def write_partial(path: str, result: ScanResult, index: str) -> None:
-    """Write ``result`` (a scan with ``ScanOptions.shard`` against ``index``) as a partial,
-    atomically. The index's sources go with it: the merge evaluates the dataset cards."""
-    opened = ReferenceIndex(local_index(index))
+def write_partial(path: str, result: ScanResult, indexes: Sequence[str]) -> None:
+    """Write ``result`` (a scan with ``ScanOptions.shard`` against ``indexes``, packs included)
+    as a partial, atomically. Their sources go with it: the merge evaluates the dataset cards."""
+    opened = open_index([local_index(i) for i in indexes])
     if opened.digest != result.run.index.digest:
-        raise UsageError(f"--index {index} changed during the scan; the partial was not written")
+        raise UsageError(f"--index {', '.join(indexes)} changed during the scan; the partial was not written")
     sources = opened.sources
     if result.run.shard is ABSENT:
         raise UsageError("--partial needs --shard I/N (a partial is one share of a run)")
@@ -264,8 +279,11 @@ def read_partial(path: str, body: bool = True) -> Partial:
                     f"partial format version {head.get('version')!r}; this provcheck reads {VERSION}"
                 )
             run = head["run"]
-            if RunRecord.from_dict(run).shard is ABSENT:  # every value type-checked, or refused
+            shard = RunRecord.from_dict(run).shard  # every value type-checked, or refused
+            if shard is ABSENT:
                 raise ValueError("the run record has no shard")
+            if not 1 <= shard.index <= shard.count <= MAX_SHARDS:
+                raise ValueError(f"shard {shard.index}/{shard.count} is out of range")
             parts: dict[str, list[Any]] = {
                 k: [] for k in ("file", "error", "not_scanned", "declaration", "match", "finding")
             }
@@ -279,7 +297,12 @@ def read_partial(path: str, body: bool = True) -> Partial:
                 if "end" in item:
                     ended = True
                 elif "stats" in item:
-                    top = item
+                    top = {  # decoded here, so that a fault names this line
+                        "stats": decode(item["stats"]),
+                        "markers": int(item["markers"]),
+                        "waivers": decode(item["waivers"]),
+                        "sources": _sources(decode(item.get("sources", {"$m": []}))),
+                    }
                 elif "finding" in item:
                     if body:
                         parts["finding"].append((decode(item["finding"]), item.get("match_at")))
@@ -296,19 +319,31 @@ def read_partial(path: str, body: bool = True) -> Partial:
             findings = tuple(
                 f if at is None else dataclasses.replace(f, match=matches[at]) for f, at in parts["finding"]
             )
+            stats = top["stats"]
+            errors = tuple(parts["error"])
+            # Lines removed from a partial (an edit, a filter) would merge into a smaller verdict.
+            held = {"errors": len(errors)}
+            if body:
+                held.update(matches=len(matches), findings=len(findings))
+            for what, n in held.items():
+                if not isinstance(stats, ScanStats) or getattr(stats, what) != n:
+                    raise ValueError(
+                        f"it holds {n} {what} but its counts say {getattr(stats, what, None)!r}: "
+                        "lines were removed or added"
+                    )
             return Partial(
                 path=path,
                 run=run,
-                stats=decode(top["stats"]),
-                markers=int(top["markers"]),
-                waivers=decode(top["waivers"]),
+                stats=stats,
+                markers=top["markers"],
+                waivers=top["waivers"],
                 files=tuple(parts["file"]),
-                errors=tuple(parts["error"]),
+                errors=errors,
                 not_scanned=tuple(parts["not_scanned"]),
                 declarations=tuple(parts["declaration"]),
                 matches=matches,
                 findings=findings,
-                sources=_sources(decode(top.get("sources", {"$m": []}))),
+                sources=top["sources"],
             )
     except OSError as exc:
         raise MergeError(f"{path}: cannot read the partial: {exc.strerror or exc}") from None
@@ -361,6 +396,10 @@ def check_set(partials: Sequence[Partial]) -> None:
             hint="scan the missing share with --shard and the same options, then merge all of them",
         )
     for p in partials:
+        _check_file_list(p)
+        if p.run["shard"]["files"] != first.run["shard"]["files"]:
+            raise MergeError(f"{p.path}: its run's file list differs from that of {first.path}")
+    for p in partials:
         expected = [f["path"] for f in p.run["shard"]["files"] if f["share"] == p.shard.index]
         got = [f.path for f in p.files]
         if got != expected:
@@ -368,6 +407,19 @@ def check_set(partials: Sequence[Partial]) -> None:
                 f"{p.path}: shard {p.shard} read {len(got)} file(s) but its share is {len(expected)}; "
                 "the partial is not what its run record says"
             )
+
+
+def _check_file_list(p: Partial) -> None:
+    """The file list a partial's run record holds is the one its digest names, dealt as
+    ``deal`` deals it: a list edited to leave a file out (or to move it) is refused."""
+    shard = p.run["shard"]
+    listed = [(str(f["path"]), int(f["bytes"]), int(f["share"])) for f in shard["files"]]
+    if _inputs_digest(listed) != shard["inputs"]:
+        raise MergeError(f"{p.path}: its run's file list does not match its digest: the partial was edited")
+    if [owner for _, _, owner in listed] != deal([size for _, size, _ in listed], p.shard.count):
+        raise MergeError(
+            f"{p.path}: its run's file list is not dealt as a scan deals it: the partial was edited"
+        )
 
 
 def _short(value: Any) -> str:
@@ -533,16 +585,6 @@ def _merged_waivers(reports: Sequence[WaiverReport | None]) -> WaiverReport | No
         placeholders=sum(r.placeholders for r in given),
         stale=tuple(stale),
     )
-
-
-def refuse_inputs(outputs: Sequence[str], partials: Sequence[str]) -> None:
-    """A report of ``merge`` never replaces one of its partials."""
-    for out in outputs:
-        if is_special(out):
-            continue
-        for p in partials:
-            if os.path.exists(p) and same_file(out, p):
-                raise UsageError(f"--output {out} is a partial being merged ({p}): it would be replaced")
 
 
 __all__ = [
