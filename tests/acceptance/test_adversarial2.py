@@ -360,3 +360,23 @@ def test_a_worker_refuses_an_index_at_a_url_that_changed_since_the_scan_began(
     fs.put(str(other), url.removeprefix("memory://"), recursive=True)
     with pytest.raises(ReferenceIndexError, match="changed"):
         recipe()
+
+
+@pytest.mark.parametrize(
+    ("when", "meant"),
+    [
+        ({"use.purpose": "train-competing-modle"}, "train-competing-model"),
+        ({"use.purpose": {"in": ["research", "fine-tune-provider-models"]}}, "fine-tune-provider-model"),
+    ],
+)
+def test_a_near_miss_of_a_shipped_purpose_is_refused(tmp_path: Path, when: object, meant: str) -> None:
+    """The purpose vocabulary is open, so a misspelt shipped purpose was taken as a purpose of
+    the policy's own: the rule never fired for the declared use it was written for."""
+    with pytest.raises(PolicyError) as caught:
+        load_policy(str(_policy(tmp_path, when)))
+    assert "policy.yaml:" in caught.value.message and f"did you mean {meant!r}" in caught.value.message
+
+
+def test_a_purpose_of_the_policys_own_is_still_accepted(tmp_path: Path) -> None:
+    policy = load_policy(str(_policy(tmp_path, {"use.purpose": "train-reward-model"})))
+    assert "train-reward-model" in policy.purposes()

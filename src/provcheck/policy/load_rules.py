@@ -27,6 +27,7 @@ from provcheck.policy.model import (
     comparisons,
 )
 from provcheck.policy.patterns import PatternError, compile_pattern, escape
+from provcheck.policy.use import PURPOSES
 from provcheck.yamlfile import LineDict, line_of
 
 
@@ -231,6 +232,21 @@ def _operand(
                 f"{name}: unknown value {unknown[0]!r}; {hint}allowed: {', '.join(sorted(words))}",
             )
             return _BAD
+    if name == "use.purpose" and op in ("equals", "in", "not_in"):
+        # The purpose vocabulary is open (a policy may name its own), so an unknown word cannot
+        # simply be refused; but a near miss of a shipped purpose (`train-competing-modle`) is a
+        # typo that would make the rule never fire: the stricter reading wins.
+        for v in value if isinstance(value, list) else [value]:
+            word = str(v).lower()
+            close = difflib.get_close_matches(word, sorted(PURPOSES), n=1, cutoff=0.85)
+            if word not in PURPOSES and close:
+                state.problem(
+                    display,
+                    line,
+                    f"use.purpose: {word!r} is not a shipped purpose; did you mean {close[0]!r}? "
+                    "(a purpose of your own must not be a near-spelling of a shipped one)",
+                )
+                return _BAD
     if op == "equals" and ftype in ("str", "strs"):
         return str(value)  # `record.id: 12` tests the text "12"
     if op in ("in", "not_in", "glob") and ftype in ("str", "strs") and isinstance(value, list):
