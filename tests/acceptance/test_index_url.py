@@ -103,3 +103,22 @@ def test_a_file_url_works_and_local_paths_never_touch_fsspec(
     assert local_index(str(index_dir), root=str(tmp_path / "nowhere")) == str(index_dir)
     assert not (tmp_path / "nowhere").exists()
     run_cli(["scan", data, "-i", f"file://{index_dir}", "-q"])
+
+
+def test_a_damaged_cached_copy_is_fetched_again(
+    tmp_path: Path, index_dir: Path, data: Path, private_cache: Path
+) -> None:
+    """A cached copy damaged after its fetch was refused on every run (exit 5, "restore or
+    rebuild") although the index at the URL was sound: the user was stuck with it."""
+    url = _upload(index_dir)
+    out = tmp_path / "r.json"
+    run_cli(["scan", data, "-i", url, "-f", "json", "-o", out, "-q"])
+    first = json.loads(out.read_text())
+    copy = Path(first["run"]["index_fetched"]["copy"])
+    (damaged,) = list(copy.rglob("texts.zst"))
+    damaged.write_bytes(b"damaged in the cache")
+    run_cli(["scan", data, "-i", url, "-f", "json", "-o", out, "-q"])
+    again = json.loads(out.read_text())
+    assert [f["id"] for f in again["findings"]] == [f["id"] for f in first["findings"]]
+    assert again["run"]["index_fetched"]["copy"] == str(copy)
+    assert damaged.read_bytes() != b"damaged in the cache"

@@ -25,6 +25,7 @@ import shutil
 from typing import Any
 
 from provcheck.errors import IndexCorruptError, ReferenceIndexError, UsageError
+from provcheck.index import integrity
 from provcheck.index import manifest as mf
 from provcheck.index.integrity import file_digest
 from provcheck.support import paths
@@ -65,9 +66,13 @@ def local_index(path: str, root: str | None = None) -> str:
         manifest = _fetch_manifest(fs, base, path, work)
         dest = os.path.join(root, manifest.digest)
         if os.path.isfile(os.path.join(dest, mf.MANIFEST)):
-            with contextlib.suppress(OSError):
-                os.utime(dest)  # recently used: kept by ``prune``
-            return dest  # fetched before; opening it verifies the files again
+            if _sound(dest, manifest):
+                with contextlib.suppress(OSError):
+                    os.utime(dest)  # recently used: kept by ``prune``
+                return dest  # fetched before, and its files still match the manifest
+            # A cached copy damaged since it was fetched (disk, a stray write) is not the
+            # index at the URL: it is thrown away and fetched again, never opened.
+            shutil.rmtree(dest, ignore_errors=True)
         for shard in manifest.shards:
             for name, entry in sorted(shard.files.items()):
                 _fetch_file(fs, base, path, f"{SHARDS}/{shard.name}/{name}", work, entry.size, entry.xxh3)
@@ -80,6 +85,22 @@ def local_index(path: str, root: str | None = None) -> str:
         return dest
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _sound(dest: str, manifest: mf.Manifest) -> bool:
+    """The cached copy's files match the fetched manifest (checked through the digest cache,
+    so a copy verified before costs a ``stat`` per file)."""
+    try:
+        if mf.read(dest).digest != manifest.digest:
+            return False
+        integrity.check(
+            (os.path.join(dest, SHARDS, shard.name, name), entry.xxh3)
+            for shard in manifest.shards
+            for name, entry in shard.files.items()
+        )
+    except (IndexCorruptError, ReferenceIndexError, OSError):
+        return False
+    return True
 
 
 def _fetch_manifest(fs: Any, base: str, url: str, work: str) -> mf.Manifest:
