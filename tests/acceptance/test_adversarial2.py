@@ -173,6 +173,35 @@ def test_the_same_index_or_pack_given_twice_is_refused(tmp_path: Path, index_dir
     run_cli(["scan", data, "-i", index_dir, "-q", "--no-cache", "--fail-on", "never"], 0)
 
 
+@pytest.mark.parametrize("keyed", [False, True])
+def test_a_pack_beside_the_index_it_was_made_from_is_refused(
+    tmp_path: Path, index_dir: Path, monkeypatch: pytest.MonkeyPatch, keyed: bool
+) -> None:
+    """A pack and its own index hold the same texts: every source's texts and records were
+    counted twice in the source table (and, keyed, every anchor's frequency)."""
+    if keyed:
+        monkeypatch.setenv("PROVCHECK_PACK_KEY", "ab" * 32)
+    data = tmp_path / "data"
+    write_jsonl(data / "d.jsonl", [{"text": REFERENCE_TEXTS[0]}])
+    pack = tmp_path / "refs.pack"
+    run_cli(
+        [
+            "pack",
+            "create",
+            index_dir,
+            "-o",
+            pack,
+            "--publisher",
+            "Acme",
+            "-q",
+            *(["--keyed"] if keyed else []),
+        ]
+    )
+    for first, second in ((index_dir, pack), (pack, index_dir)):
+        r = run_cli(["scan", data, "-i", first, "-i", second, "-q", "--no-cache"], 2)
+        assert "made from" in r.stderr and "given twice" in r.stderr
+
+
 # --- outputs over inputs ----------------------------------------------------------------------
 
 

@@ -58,6 +58,15 @@ class IndexSet:
                 )
             seen[m.digest] = path
         for path, m in zip(self.paths, self.members, strict=True):
+            # A pack beside the index it was made from holds the same texts again: every source's
+            # counts (and, keyed, every anchor's frequency) would be doubled.
+            if isinstance(m, Pack) and m.index_digest in seen:
+                raise UsageError(
+                    f"--index {path}: this pack was made from --index {seen[m.index_digest]}: "
+                    "the same texts given twice",
+                    hint="give the index or its pack, not both",
+                )
+        for path, m in zip(self.paths, self.members, strict=True):
             if m.config.signature != self.config.signature:
                 raise IndexMismatchError(
                     f"{path}: built with {m.config.signature}; {self.path} with "

@@ -260,6 +260,8 @@ def create(
         "tool": f"provcheck {__version__}",
         "fingerprint": index.config.to_dict(),
         "signature": index.config.signature,
+        # The index the pack was made from: a scan given both would count its texts twice.
+        "index_digest": index.digest,
         "ngram": ngram,
         "code_bits": CODE_BITS,
         "keyed": key is not None,
@@ -333,6 +335,7 @@ class Pack:
         if not 1 <= self.ngram <= 16:
             raise IndexCorruptError(f"{path}: n-gram size {self.ngram} out of range")
         self.publisher = str(self.body["publisher"])
+        self.index_digest = str(self.body.get("index_digest") or "")
         self.sources = {
             name: SourceEntry(
                 SourceInfo(
