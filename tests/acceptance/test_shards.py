@@ -177,6 +177,22 @@ def test_missing_duplicated_and_foreign_shards_are_refused_by_name(
     _scan(index_dir, dataset, policy, "--shard", "2/4", "--partial", four, code=-1)
     r = run_cli(["merge", parts[0], four, parts[2]], code=2)
     assert str(four) in r.stderr and "shard.count differs" in r.stderr
+    # Another matching option: the message names the option, not the whole matching object.
+    stricter = tmp_path / "stricter.partial"
+    _scan(
+        index_dir,
+        dataset,
+        policy,
+        "--shard",
+        "2/3",
+        "--partial",
+        stricter,
+        "--min-probability",
+        "0.9",
+        code=-1,
+    )
+    r = run_cli(["merge", parts[0], stricter, parts[2]], code=2)
+    assert str(stricter) in r.stderr and "match.min_probability differs (0.9 vs" in r.stderr
     # A data file that changed between two shares' runs: the file lists differ.
     with open(dataset / "part-0.jsonl", "a", encoding="utf-8") as fh:
         fh.write(json.dumps({"text": "new"}) + "\n")

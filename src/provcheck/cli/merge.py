@@ -29,8 +29,8 @@ from provcheck.errors import ExitCode, UsageError
 from provcheck.model import ScanResult
 from provcheck.report import OutputFormat, ReportContext, formatter
 from provcheck.report.terminal import printable, printable_lines
+from provcheck.scan.merging import merge as merge_partials
 from provcheck.scan.partial import Shard, read_partial
-from provcheck.scan.partial import merge as merge_partials
 from provcheck.support import atomic
 
 

@@ -28,7 +28,6 @@ someone else wrote cannot run code (unlike pickle), and values of the wrong type
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import gzip
 import hashlib
 import heapq
@@ -40,7 +39,7 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from provcheck import model
-from provcheck.errors import ProvcheckError, UsageError
+from provcheck.errors import UsageError
 from provcheck.index.combined import open_index
 from provcheck.index.remote import local_index
 from provcheck.model import (
@@ -54,35 +53,11 @@ from provcheck.model import (
     ShareFile,
     WaiverReport,
 )
-from provcheck.policy import Evaluator, Use, default_policy, load_policy
 from provcheck.scan.plaindata import decode, encode
-from provcheck.scan.results import Collector
 from provcheck.support.atomic import write_atomic
-from provcheck.waivers import Applier, load_waivers
 
 FORMAT = "provcheck-partial"
 VERSION = 1
-
-SAME_RUN = (
-    ("versions",),
-    ("paths",),
-    ("use",),
-    ("index", "digest"),
-    ("index", "signature"),
-    ("policy", "digest"),
-    ("policy", "name"),
-    ("markers",),
-    ("match",),
-    ("roles",),
-    ("schema",),
-    ("text_field",),
-    ("id_field",),
-    ("fail_on",),
-    ("waivers_digest",),
-    ("shard", "count"),
-    ("shard", "inputs"),
-)
-"""Run-record entries that must be equal in every share of one run (a missing one is None)."""
 
 
 MAX_SHARDS = 100_000
@@ -146,7 +121,7 @@ def share(
     """The files of ``shard``, and the run-record entry that lets a merge check the set."""
     sizes = [size(fs_path) for _, fs_path in files]
     owners = deal(sizes, shard.count)
-    digest = _inputs_digest(
+    digest = inputs_digest(
         [(display, n, owner) for (display, _), n, owner in zip(files, sizes, owners, strict=True)]
     )
     mine = [f for f, owner in zip(files, owners, strict=True) if owner == shard.index]
@@ -162,7 +137,7 @@ def share(
     return mine, info
 
 
-def _inputs_digest(inputs: Sequence[tuple[str, int, int]]) -> str:
+def inputs_digest(inputs: Sequence[tuple[str, int, int]]) -> str:
     """Identifies a run's file list: each file's path, size and share."""
     listed = [[path, size, owner] for path, size, owner in inputs]
     return hashlib.sha256(json.dumps(listed, ensure_ascii=True).encode()).hexdigest()
@@ -361,239 +336,11 @@ def _sources(value: Any) -> dict[str, model.SourceInfo]:
     return value
 
 
-def _entry(run: Mapping[str, Any], keys: tuple[str, ...]) -> Any:
-    value: Any = run
-    for k in keys:
-        value = value.get(k) if isinstance(value, Mapping) else None
-    return value
-
-
-def check_set(partials: Sequence[Partial]) -> None:
-    """The partials are the N shares of one run, each once; else a located error."""
-    if not partials:
-        raise MergeError("no partial given: name the files written by scan --shard I/N --partial FILE")
-    first = partials[0]
-    for p in partials[1:]:
-        for keys in SAME_RUN:
-            if _entry(p.run, keys) != _entry(first.run, keys):
-                name = ".".join(keys)
-                raise MergeError(
-                    f"{p.path}: not a share of the same run as {first.path}: {name} differs "
-                    f"({_short(_entry(p.run, keys))} vs {_short(_entry(first.run, keys))})",
-                    hint="merge only the partials of one scan: same inputs, index, policy, use and options",
-                )
-    count = first.shard.count
-    seen: dict[int, str] = {}
-    for p in partials:
-        i = p.shard.index
-        if i in seen:
-            raise MergeError(f"{p.path}: shard {i}/{count} given twice (also {seen[i]})")
-        seen[i] = p.path
-    missing = [f"{i}/{count}" for i in range(1, count + 1) if i not in seen]
-    if missing:
-        raise MergeError(
-            f"shard {', '.join(missing)} missing: {len(partials)} of {count} partials given",
-            hint="scan the missing share with --shard and the same options, then merge all of them",
-        )
-    for p in partials:
-        _check_file_list(p)
-        if p.run["shard"]["files"] != first.run["shard"]["files"]:
-            raise MergeError(f"{p.path}: its run's file list differs from that of {first.path}")
-    for p in partials:
-        expected = [f["path"] for f in p.run["shard"]["files"] if f["share"] == p.shard.index]
-        got = [f.path for f in p.files]
-        if got != expected:
-            raise MergeError(
-                f"{p.path}: shard {p.shard} read {len(got)} file(s) but its share is {len(expected)}; "
-                "the partial is not what its run record says"
-            )
-
-
-def _check_file_list(p: Partial) -> None:
-    """The file list a partial's run record holds is the one its digest names, dealt as
-    ``deal`` deals it: a list edited to leave a file out (or to move it) is refused."""
-    shard = p.run["shard"]
-    listed = [(str(f["path"]), int(f["bytes"]), int(f["share"])) for f in shard["files"]]
-    if _inputs_digest(listed) != shard["inputs"]:
-        raise MergeError(f"{p.path}: its run's file list does not match its digest: the partial was edited")
-    if [owner for _, _, owner in listed] != deal([size for _, size, _ in listed], p.shard.count):
-        raise MergeError(
-            f"{p.path}: its run's file list is not dealt as a scan deals it: the partial was edited"
-        )
-
-
-def _short(value: Any) -> str:
-    text = json.dumps(value, default=str)
-    return text if len(text) <= 80 else text[:77] + "..."
-
-
-def merge(partials: Sequence[Partial], load: Callable[[Partial], Partial] | None = None) -> ScanResult:
-    """One ``ScanResult`` from the shares of a run, as one scan of everything gives it.
-
-    ``load``: reads a partial's body when ``partials`` were read without (``body=False``), so
-    that one partial's matches are in memory at a time (the collector spools them to disk)."""
-    check_set(partials)
-    ordered = sorted(partials, key=lambda p: p.shard.index)
-    replay = _Replay()
-    collector = Collector(replay)  # type: ignore[arg-type]  # replays stored findings
-    declarations = [d for p in ordered for d in p.declarations]
-    cards = _Cards(ordered[0]) if declarations else None
-    for head in ordered:
-        p = load(head) if load is not None else head
-        replay.findings = list(p.findings)
-        collector.add(p.matches, ())
-        if cards is not None:
-            cards.evaluator.matches(p.matches)  # what the cards' rules compare with
-    replay.findings = cards.findings(declarations) if cards is not None else []
-    collector.declarations(())
-    collected = collector.finish()
-    order = {f["path"]: i for i, f in enumerate(ordered[0].run["shard"]["files"])}
-    files = tuple(sorted((f for p in ordered for f in p.files), key=lambda f: order.get(f.path, len(order))))
-    errors = sorted(
-        (e for p in ordered for e in p.errors),
-        key=lambda e: (e.path, -1 if e.index is None else e.index, e.line or 0),
-    )
-    seconds = max(p.stats.seconds for p in ordered)
-    stats = ScanStats(
-        files=sum(p.stats.files for p in ordered),
-        records=sum(p.stats.records for p in ordered),
-        turns=sum(p.stats.turns for p in ordered),
-        matches=len(collected.matches),
-        findings=len(collected.findings),
-        errors=len(errors),
-        seconds=seconds,
-    )
-    return ScanResult(
-        matches=collected.matches,
-        findings=collected.findings,
-        errors=tuple(errors),
-        files=files,
-        stats=stats,
-        run=_merged_run(ordered),
-        waivers=_merged_waivers(
-            [p.waivers for p in ordered] + ([cards.report()] if cards is not None else [])
-        ),
-        markers=sum(p.markers for p in ordered),
-        declarations=tuple(d for p in ordered for d in p.declarations),
-        counts=collected.counts,
-        unruled=collected.unruled,
-        not_scanned=tuple(n for p in ordered for n in p.not_scanned),
-    )
-
-
-class _Cards:
-    """Evaluates the dataset cards of a run at its merge: their rules compare what a card
-    declares with what every share's records matched, which no share saw alone. The policy and
-    the waivers file are read again from where the shares read them, and refused if they
-    changed since (their digests are in the run record)."""
-
-    def __init__(self, first: Partial) -> None:
-        run = first.run
-        policy_info: dict[str, Any] = run["policy"] if isinstance(run.get("policy"), dict) else {}
-        path = policy_info.get("path")
-        try:
-            policy = (
-                load_policy(path, allow_outside=bool(run.get("allow_include_outside")))
-                if path
-                else default_policy()
-            )
-        except ProvcheckError as exc:
-            raise MergeError(
-                f"{first.path}: the run's policy {path} cannot be read again for its dataset cards: "
-                f"{exc.message}",
-                hint="run merge where the shards ran (paths in the run record are relative to it)",
-            ) from None
-        if (policy.digest or None) != policy_info.get("digest"):
-            raise MergeError(f"{first.path}: the policy {path} changed since the shards ran (digest differs)")
-        u: dict[str, Any] = run["use"] if isinstance(run.get("use"), dict) else {}
-        use = Use(
-            frozenset(u.get("purpose") or ()),
-            u.get("commercial"),
-            u.get("distributed"),
-            u.get("research_only"),
-        )
-        self.evaluator = Evaluator(policy, use, dict(first.sources))
-        self.applier: Applier | None = None
-        waivers = run.get("waivers")
-        if isinstance(waivers, str):
-            if not os.path.isfile(waivers) or file_digest(waivers) != run.get("waivers_digest"):
-                raise MergeError(
-                    f"{first.path}: the waivers file {waivers} is missing or changed since the shards ran"
-                )
-            self.applier = Applier(load_waivers(waivers), dt.datetime.now(dt.timezone.utc).date())
-
-    def findings(self, declarations: Sequence[model.Declaration]) -> list[Finding]:
-        found = self.evaluator.declarations(declarations)
-        return [self.applier(f) for f in found] if self.applier is not None else found
-
-    def report(self) -> WaiverReport | None:
-        return self.applier.report() if self.applier is not None else None
-
-
-class _Replay:
-    """Stands in for the policy evaluator: gives back the findings a share already made."""
-
-    def __init__(self) -> None:
-        self.findings: list[Finding] = []
-
-    def matches(self, matches: Sequence[Match]) -> list[Finding]:
-        return self.findings
-
-    def markers(self, markers: Sequence[object]) -> list[Finding]:  # pragma: no cover - never given
-        return []
-
-    def declarations(self, declared: object) -> list[Finding]:
-        return self.findings
-
-
-def _merged_run(ordered: Sequence[Partial]) -> RunRecord:
-    run = dict(ordered[0].run)
-    run.pop("shard", None)
-    run.pop("waivers_digest", None)
-    run["started_at"] = min(str(p.run.get("started_at")) for p in ordered)
-    run["finished_at"] = max(str(p.run.get("finished_at")) for p in ordered)
-    run["turns_selected"] = sum(int(p.run.get("turns_selected") or 0) for p in ordered)
-    roles = sorted({str(r) for p in ordered for r in p.run.get("roles_seen") or []})
-    run["roles_seen"] = roles[:50]
-    run["merged"] = {
-        "shards": len(ordered),
-        "inputs": ordered[0].run["shard"]["inputs"],
-        "partials": [
-            {
-                "path": p.path,
-                "shard": str(p.shard),
-                "command": p.run.get("command"),
-                "seconds": p.stats.seconds,
-            }
-            for p in ordered
-        ],
-    }
-    return RunRecord.from_dict(run)
-
-
-def _merged_waivers(reports: Sequence[WaiverReport | None]) -> WaiverReport | None:
-    """Counts add up; an entry is stale when no share used it."""
-    given = [r for r in reports if r is not None]
-    if not given:
-        return None
-    stale = [s for s in given[0].stale if all(s in r.stale for r in given[1:])]
-    return WaiverReport(
-        file=given[0].file,
-        entries=given[0].entries,
-        waived=sum(r.waived for r in given),
-        expired=sum(r.expired for r in given),
-        placeholders=sum(r.placeholders for r in given),
-        stale=tuple(stale),
-    )
-
-
 __all__ = [
     "MergeError",
     "Partial",
     "Shard",
-    "check_set",
     "deal",
-    "merge",
     "read_partial",
     "share",
     "write_partial",
