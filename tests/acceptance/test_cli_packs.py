@@ -249,6 +249,19 @@ def test_pack_info_shows_publisher_date_digest_and_sources(tmp_path: Path, index
     assert "Acme Models" in text and info["digest"] in text and "no reference text" in text
 
 
+def test_index_commands_given_a_pack_point_to_pack_info(tmp_path: Path, index_dir: Path) -> None:
+    pack = _pack(index_dir, tmp_path / "refs.pack")
+    for args, code in (
+        (["index", "info", pack], 5),
+        (["index", "verify", pack], 5),
+        (["index", "add", pack, _dataset(tmp_path), "--source", "more"], 2),
+    ):
+        err = run_cli(args, code).stderr
+        assert "fingerprint pack" in err, err
+    assert "provcheck pack info" in run_cli(["index", "info", pack], 5).stderr
+    assert zipfile.is_zipfile(pack)  # not written to
+
+
 def test_baseline_accepts_a_pack(tmp_path: Path, index_dir: Path) -> None:
     data = _dataset(tmp_path)
     pack = _pack(index_dir, tmp_path / "refs.pack")

@@ -137,10 +137,27 @@ def write(directory: str, manifest: Manifest) -> None:
 fsync_dir = atomic.fsync_dir
 
 
+def is_zip(path: str) -> bool:
+    """A file that is a zip, as a fingerprint pack is: named in the errors of commands that
+    take an index directory, so that ``index info PACK`` points to ``pack info``."""
+    import zipfile  # stdlib; only on this error path
+
+    try:
+        return os.path.isfile(path) and zipfile.is_zipfile(path)
+    except OSError:
+        return False
+
+
 def read(directory: str) -> Manifest:
     """Load and check the manifest of the index at ``directory``."""
     path = os.path.join(directory, MANIFEST)
     if not os.path.isdir(directory):
+        if is_zip(directory):
+            raise ReferenceIndexError(
+                f"{directory}: a fingerprint pack (a zip file), not an index directory",
+                hint=f"show what it holds with: provcheck pack info {directory}; "
+                f"scan with it: provcheck scan DATA --index {directory}",
+            )
         raise ReferenceIndexError(
             f"{directory}: no index here (not a directory)",
             hint=f"create one with: provcheck index add {directory} DATA --source NAME",

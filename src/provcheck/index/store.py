@@ -282,6 +282,12 @@ class IndexWriter:
     def __enter__(self) -> IndexWriter:
         exists = os.path.exists(os.path.join(self.path, mf.MANIFEST))
         if not exists and os.path.exists(self.path) and not os.path.isdir(self.path):
+            if mf.is_zip(self.path):
+                raise UsageError(
+                    f"{self.path}: a fingerprint pack, not an index directory: a pack is not added to",
+                    hint="add to the index the pack was made from, then make the pack again with "
+                    "provcheck pack create",
+                )
             raise UsageError(f"{self.path}: exists and is not a directory")
         try:
             os.makedirs(os.path.join(self.path, SHARDS), exist_ok=True)
