@@ -264,8 +264,9 @@ def test_the_prefix_proof_counts_lines_as_the_reader_does_across_reads(
     path = tmp_path / "new.jsonl"
     path.write_bytes(new)
     oid = hashlib.sha1(blob_header(len(base)) + base).hexdigest()
-    for chunk in (1, 2, 3, 7, 64, 1 << 23):
+    for chunk, parallel in [(1, 0), (2, 1 << 22), (3, 0), (7, 1 << 22), (64, 0), (1 << 23, 1 << 22)]:
         monkeypatch.setattr(prefix, "CHUNK", chunk)
+        monkeypatch.setattr(prefix, "PARALLEL", parallel)  # 0: the git hash in its own thread
         found = prefix.scan_prefix(str(path), len(base), ("sha1", blob_header(len(base)), oid), count=True)
         assert found is not None and found.end == len(base), chunk
         assert found.counts == _reference_prefix(base), (chunk, base)
