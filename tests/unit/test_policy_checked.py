@@ -138,3 +138,17 @@ def test_an_included_file_is_remembered_on_its_own(tmp_path: Path, checks: list[
         load_policy(str(top))
     assert any("unknown action 'blok'" in p for p in exc.value.problems)
     assert checks[2:] == ["blok"]
+
+
+def test_a_checker_that_cannot_be_identified_checks_every_time(
+    tmp_path: Path, checks: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def unknown() -> str:
+        raise OSError("no source files in this install")
+
+    monkeypatch.setattr(checked, "checker_digest", unknown)
+    path = tmp_path / "policy.yaml"
+    path.write_text(GOOD)
+    load_policy(str(path))
+    load_policy(str(path))
+    assert checks == ["block", "block"]

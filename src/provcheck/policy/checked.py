@@ -73,13 +73,18 @@ class Stamps:
 
     def passed(self, data: bytes) -> bool:
         """True when these bytes passed the structure check under the current checker."""
+        stamp = _key_or_none(data)
+        if stamp is None:
+            return False
         if self._known is None:
             self._known = _load()
-        return key(data) in self._known
+        return stamp in self._known
 
     def remember(self, data: bytes) -> None:
         """These bytes passed the structure check (written by ``save``)."""
-        stamp = key(data)
+        stamp = _key_or_none(data)
+        if stamp is None:
+            return
         if self._known is None:
             self._known = _load()
         if stamp not in self._known and stamp not in self._new:
@@ -98,6 +103,15 @@ class Stamps:
         except OSError:
             pass  # an unwritable cache only costs a check next time
         self._new = []
+
+
+def _key_or_none(data: bytes) -> str | None:
+    """The stamp, or None when the checker cannot be identified (an install without the
+    sources, jsonschema not found): then every load checks, as it would without stamps."""
+    try:
+        return key(data)
+    except (OSError, RuntimeError):
+        return None
 
 
 def _load() -> dict[str, None]:
