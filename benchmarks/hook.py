@@ -257,7 +257,10 @@ def main() -> None:
         run([sys.executable, "-c", "import provcheck.cli"]).seconds for _ in range(args.repeat)
     )
 
-    print(f"# provcheck hook benchmark ({time.strftime('%Y-%m-%d')}, {os.cpu_count()} CPUs)\n")
+    print(
+        f"# provcheck hook benchmark ({time.strftime('%Y-%m-%d')}, {os.cpu_count()} CPUs, "
+        f"load {os.getloadavg()[0]:.1f})\n"
+    )
     print(
         f"index: {info['references']:,} reference outputs, {info['texts']:,} distinct texts, "
         f"{info['size_bytes'] / 2**20:,.0f} MiB ({big})"
