@@ -157,11 +157,20 @@ def loads(text: str, path: str = "<string>") -> Any:
 
 def load(path: str) -> Any:
     """Read and parse a YAML file."""
+    return parse(read(path), path)
+
+
+def read(path: str) -> bytes:
+    """A YAML file's bytes (at most one more than ``MAX_BYTES``: ``parse`` refuses them)."""
     try:
         with open(path, "rb") as fh:
-            data = fh.read(MAX_BYTES + 1)
+            return fh.read(MAX_BYTES + 1)
     except OSError as exc:
         raise YamlProblem(path, None, f"cannot read: {exc.strerror or exc}") from None
+
+
+def parse(data: bytes, path: str = "<bytes>") -> Any:
+    """Parse the bytes of a YAML file (``read``) into plain data with line information."""
     if len(data) > MAX_BYTES:
         raise YamlProblem(path, None, f"larger than {MAX_BYTES // 2**20} MiB")
     try:

@@ -14,7 +14,7 @@ import pytest
 import xxhash
 
 from provcheck import inputs as readers
-from provcheck.gitscan import selection
+from provcheck.gitscan import prefix, selection
 from provcheck.gitscan.changes import FileChange, Version
 from provcheck.gitscan.repo import Repo, blob_header
 from provcheck.gitscan.selection import DiffSelector
@@ -111,7 +111,9 @@ def test_new_lines_are_the_full_reads_new_records(tmp_path: Path, seed: int) -> 
 def test_appended_lines_are_found_without_reading_the_base(
     tmp_path: Path, seed: int, chunk: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(selection, "_CHUNK", chunk)  # small reads: whole old blocks are only counted
+    # Small reads: whole old blocks are only counted, and the prefix is proved across reads.
+    monkeypatch.setattr(selection, "CHUNK", chunk)
+    monkeypatch.setattr(prefix, "CHUNK", chunk)
     rng = random.Random(seed)
     base = [rng.choice(POOL) for _ in range(rng.randrange(1, 15))]
     added = [rng.choice(POOL) for _ in range(rng.randrange(1, 6))]
@@ -150,7 +152,8 @@ def test_a_line_beyond_the_record_limit_is_reported_in_bounded_memory(
     new = base + b'{"id": 3, "text": "' + b"x" * 300 + b'"}\n{"id": 4, "text": "d"}\n'
     limits = Limits(max_record_bytes=100)
     for chunk in (1 << 23, 64):  # the line fits a read chunk, or outgrows the limit across chunks
-        monkeypatch.setattr(selection, "_CHUNK", chunk)
+        monkeypatch.setattr(selection, "CHUNK", chunk)
+        monkeypatch.setattr(prefix, "CHUNK", chunk)
         for git_id in (False, True):
             got, method = diff_read(new, base, tmp_path, git_id=git_id, limits=limits)
             assert [g[:3] for g in got] == [("error", 2, 3), ("record", 3, 4)], (chunk, git_id)
@@ -196,13 +199,13 @@ def test_a_chain_of_appends_uses_the_cached_digest_and_counts(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     proofs: list[str] = []
-    real = selection._scan_prefix
+    real = selection.scan_prefix
 
     def spy(path: str, size: int, git: Any, *, count: bool) -> Any:
         proofs.append("git id" if git is not None else "cached digest")
         return real(path, size, git, count=count)
 
-    monkeypatch.setattr(selection, "_scan_prefix", spy)
+    monkeypatch.setattr(selection, "scan_prefix", spy)
     versions = [b"".join(json.dumps({"id": i}).encode() + b"\n" for i in range(n)) for n in (30, 33, 40)]
     versions[2] = versions[1] + b'\n  \n{"id": "after-blank"}\n' + versions[2][len(versions[1]) :]
 
@@ -233,3 +236,42 @@ def test_a_chain_of_appends_uses_the_cached_digest_and_counts(
         assert got == [x for x in full if x[2] >= first_new]
     assert [g[3]["id"] for g in got][:2] == ["after-blank", 33]
     assert proofs == ["git id", "cached digest"]
+
+
+def _reference_prefix(data: bytes) -> tuple[int, int] | None:
+    """What ``scan_prefix`` must count: (lines, records) of ``data`` when it ends with a newline
+    and no line starts with whitespace (such a line may be blank), else None."""
+    if not data.endswith(b"\n") and data:
+        return None
+    lines = data.split(b"\n")[:-1]
+    if any(line[:1] in b" \t\r\n\x0b\x0c" for line in lines):  # b"" too: an empty line
+        return None
+    return (len(lines), len(lines))
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_the_prefix_proof_counts_lines_as_the_reader_does_across_reads(
+    tmp_path: Path, seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rng = random.Random(seed)
+    parts = [b'{"id": 1}', b"", b" ", b"\t{}", b"x", b'{"a": "\\n"}', b"\r", b"\x0c{}"]
+    weights = [8, 1, 1, 1, 4, 4, 1, 1]
+    lines = [rng.choices(parts, weights)[0] for _ in range(rng.randrange(0, 30))]
+    base = b"".join(line + b"\n" for line in lines)
+    if lines and rng.random() < 0.2:
+        base = base[:-1]  # no final newline: the last line may still grow
+    new = base + b'{"id": "new"}\n'
+    path = tmp_path / "new.jsonl"
+    path.write_bytes(new)
+    oid = hashlib.sha1(blob_header(len(base)) + base).hexdigest()
+    for chunk, parallel in [(1, 0), (2, 1 << 22), (3, 0), (7, 1 << 22), (64, 0), (1 << 23, 1 << 22)]:
+        monkeypatch.setattr(prefix, "CHUNK", chunk)
+        monkeypatch.setattr(prefix, "PARALLEL", parallel)  # 0: the git hash in its own thread
+        found = prefix.scan_prefix(str(path), len(base), ("sha1", blob_header(len(base)), oid), count=True)
+        assert found is not None and found.end == len(base), chunk
+        assert found.counts == _reference_prefix(base), (chunk, base)
+        assert found.digest.hexdigest() == xxhash.xxh3_128(base).hexdigest()
+        wrong = ("sha1", blob_header(len(base)), "0" * 40)
+        assert prefix.scan_prefix(str(path), len(base), wrong, count=True) is None
+        shorter = prefix.scan_prefix(str(path), len(new) + 1, None, count=True)
+        assert shorter is None  # the file is shorter than the base: not a prefix

@@ -75,12 +75,24 @@ _PATHSPEC_LIMIT = 1000
 class Repo:
     """A git working tree: its top directory and the questions provcheck asks it."""
 
-    def __init__(self, root: str) -> None:
+    def __init__(self, root: str, head: bool | None = None) -> None:
         self.root = root
+        self._head = head
+        """Whether HEAD names a commit, when already asked (it does not change during a run)."""
 
     @classmethod
     def discover(cls, cwd: str = ".") -> Repo:
         """The repository containing ``cwd``; a usage error outside one."""
+        # One process asks for the top and for HEAD (a hook asks both); only when that fails
+        # (no commit yet, or not a repository) is the top asked alone, for git's own message.
+        try:
+            both = run_git(["rev-parse", "--show-toplevel", "--verify", "--quiet", "HEAD^{commit}"], cwd)
+        except GitError:
+            pass
+        else:
+            top, _, head = both.rstrip(b"\n").rpartition(b"\n")
+            if top and head:
+                return cls(top.decode("utf-8", "surrogateescape").strip(), head=True)
         try:
             out = run_git(["rev-parse", "--show-toplevel"], cwd)
         except GitError as exc:
@@ -111,7 +123,11 @@ class Repo:
 
     def has_head(self) -> bool:
         """False before the first commit."""
-        return bool(self.git("rev-parse", "--verify", "--quiet", "HEAD^{commit}", check=False).strip())
+        if self._head is None:
+            self._head = bool(
+                self.git("rev-parse", "--verify", "--quiet", "HEAD^{commit}", check=False).strip()
+            )
+        return self._head
 
     def resolve(self, rev: str) -> str:
         """The commit a revision names; a usage error when it names none."""
@@ -135,8 +151,9 @@ class Repo:
         The whole tree is compared, then the caller filters paths: rename detection needs both
         sides of a rename, and a pathspec would hide the old one.
         """
-        base = "HEAD" if self.has_head() else self.empty_tree()
-        return parse_raw(self.git("diff", "--cached", "--raw", "--no-abbrev", "-z", "-M", base, "--"))
+        # No commit named: git compares with HEAD, or before the first commit with nothing
+        # (every staged file added), so one process answers both (git diff --cached).
+        return parse_raw(self.git("diff", "--cached", "--raw", "--no-abbrev", "-z", "-M", "--"))
 
     def changed_since(self, commit: str) -> list[DiffEntry]:
         """What differs between ``commit`` and the working tree (tracked files)."""

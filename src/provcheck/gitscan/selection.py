@@ -20,7 +20,6 @@ blob id, so the next commit (whose base is this commit's new version) reads no b
 from __future__ import annotations
 
 import codecs
-import hashlib
 import json
 import os
 import re
@@ -29,12 +28,12 @@ import tempfile
 from array import array
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
 
 import xxhash
 
 from provcheck import inputs as readers
 from provcheck.gitscan.changes import FileChange, Version
+from provcheck.gitscan.prefix import CHUNK, WHITESPACE, Prefix, scan_prefix
 from provcheck.gitscan.repo import Repo
 from provcheck.inputs import InputSource, Limits, RawItem, RawRecord
 from provcheck.inputs.schemas import RecordOptions, to_record
@@ -43,7 +42,6 @@ from provcheck.model import ChangedFile, ErrorKind, Location, Record, RecordErro
 from provcheck.scan.cache import Cache, scan_key
 
 _BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)  # UTF-32 BOMs start like UTF-16's
-_CHUNK = 1 << 23
 _line_hash = xxhash.xxh3_64_intdigest
 
 
@@ -214,7 +212,7 @@ class DiffSelector:
     def _remembers(self, version: Version) -> bool:
         return self.cache is not None and version.ident is not None
 
-    def _prefix(self, base: Version, path: str) -> _Prefix | None:
+    def _prefix(self, base: Version, path: str) -> Prefix | None:
         """Whether the base's bytes are the first bytes of ``path``, in one pass over them.
 
         With a cached digest of the base, an xxh3 of that many bytes decides (and the cached
@@ -231,7 +229,7 @@ class DiffSelector:
             return None
         known = self._digest(base.ident)
         if known is not None and known[0] == size:
-            found = _scan_prefix(path, size, None, count=known[2] is None)
+            found = scan_prefix(path, size, None, count=known[2] is None)
             if found is None or found.digest.hexdigest() != known[1]:
                 return None
             if known[2] is not None:
@@ -240,7 +238,7 @@ class DiffSelector:
         if base.prefix_hash is None:
             return None
         name, header, expected = base.prefix_hash
-        found = _scan_prefix(path, size, (name, header, expected), count=True)
+        found = scan_prefix(path, size, (name, header, expected), count=True)
         if found is None:
             return None
         self._put_digest(base.ident, size, found.digest.hexdigest(), found.counts)
@@ -402,7 +400,7 @@ def _extract(
     limits: Limits,
     *,
     remember: bool,
-    after: _Prefix | None = None,
+    after: Prefix | None = None,
 ) -> _Extracted:
     """One pass over a plain JSON Lines file: copy its new lines to ``scratch``.
 
@@ -428,7 +426,7 @@ def _extract(
         with open(path, "rb") as fh:
             fh.seek(offset)
             while True:
-                chunk = fh.read(_CHUNK)
+                chunk = fh.read(CHUNK)
                 size += len(chunk)
                 digest.update(chunk)
                 if chunk:
@@ -483,8 +481,6 @@ def _extract(
     return _Extracted(places, hashes, unchanged, size, digest.hexdigest(), counts)
 
 
-_WHITESPACE = b" \t\r\n\x0b\x0c"
-"""What ``bytes.strip()`` removes: a line of only these is blank (not a record)."""
 _LINE_STARTS_BLANK = re.compile(rb"\n[ \t\r\n\x0b\x0c]")
 
 
@@ -494,7 +490,7 @@ def _no_blank_line(block: bytes) -> bool:
     One regular-expression pass that stops at each newline only; a block where some line
     does start with whitespace is walked line by line instead.
     """
-    return block[:1] not in _WHITESPACE and _LINE_STARTS_BLANK.search(block) is None
+    return block[:1] not in WHITESPACE and _LINE_STARTS_BLANK.search(block) is None
 
 
 def _relocated(items: Iterator[RawItem], places: list[tuple[int, int]]) -> Iterator[RawItem]:
@@ -524,51 +520,3 @@ def _plain(path: str) -> bool:
     except OSError:
         return False
     return sniff_compression(head) is None and not head.startswith(_BOMS)
-
-
-@dataclass(slots=True)
-class _Prefix:
-    """The base's bytes start the new version: where its new lines start, and how many lines
-    and records come before."""
-
-    end: int
-    """Bytes of the base."""
-    digest: Any
-    """xxh3-128 state over those bytes (continued over the rest: the new version's digest)."""
-    counts: tuple[int, int] | None
-    """(lines, records) before ``end`` when they are known, i.e. the base ends with a newline
-    and no line of it is blank; else None (the old lines are walked)."""
-
-
-def _scan_prefix(path: str, size: int, git: tuple[str, bytes, str] | None, *, count: bool) -> _Prefix | None:
-    """Hash the first ``size`` bytes of ``path`` (and check them against ``git``'s blob id when
-    given), counting newlines on the way when ``count``; None when the git check fails."""
-    fast = xxhash.xxh3_128()
-    slow = None
-    if git is not None:
-        slow = hashlib.new(git[0])
-        slow.update(git[1])
-    lines = 0
-    plain = count
-    last = b"\n"
-    left = size
-    with open(path, "rb") as fh:
-        while left > 0:
-            chunk = fh.read(min(left, _CHUNK))
-            if not chunk:
-                return None
-            fast.update(chunk)
-            if slow is not None:
-                slow.update(chunk)
-            if plain:
-                lines += chunk.count(b"\n")
-                # A line that starts with whitespace may be blank (not a record): count them
-                # line by line instead.
-                if (last == b"\n" and chunk[:1] in _WHITESPACE) or _LINE_STARTS_BLANK.search(chunk):
-                    plain = False
-                last = chunk[-1:]
-            left -= len(chunk)
-    if git is not None and (slow is None or slow.hexdigest() != git[2]):
-        return None
-    counts = (lines, lines) if plain and last == b"\n" else None
-    return _Prefix(size, fast, counts)

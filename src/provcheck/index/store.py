@@ -9,10 +9,9 @@ import shutil
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from filelock import FileLock, Timeout
 
 from provcheck import __version__
 from provcheck.errors import (
@@ -30,6 +29,9 @@ from provcheck.matching.fingerprint import U32
 from provcheck.matching.params import FingerprintConfig, MatchConfig
 from provcheck.model import Reference, ReferenceId, RoleKind, SourceInfo, SourceName, Turn
 from provcheck.support import atomic
+
+if TYPE_CHECKING:
+    from filelock import FileLock
 
 SHARDS = "shards"
 TMP = "tmp"
@@ -229,9 +231,14 @@ class _Lock:
     def __init__(self, path: str, timeout: float) -> None:
         self.path = path
         self.timeout = timeout
-        self._lock = FileLock(path, timeout=timeout, thread_local=False)
+        # Imported by writers only: filelock (asyncio and all) costs a reader ~20 ms of start-up.
+        from filelock import FileLock
+
+        self._lock: FileLock = FileLock(path, timeout=timeout, thread_local=False)
 
     def __enter__(self) -> _Lock:
+        from filelock import Timeout
+
         try:
             self._lock.acquire(poll_interval=0.05)
         except Timeout:

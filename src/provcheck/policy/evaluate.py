@@ -133,7 +133,7 @@ class Evaluator:
         self.policy = policy
         self.use = use
         self.index_sources = index_sources
-        self.known = known if known is not None else catalogue()
+        self._known = known
         self._chains: dict[str, tuple[SourceFacts, ...]] = {}
         self._refs: dict[tuple[str, dt.date | None, str], tuple[RuleRef, Action]] = {}
         self._info_cache: dict[str, tuple[SourceInfo]] = {}
@@ -144,6 +144,14 @@ class Evaluator:
             "use.research_only": use.research_only,
             "use.declared": use.declared,
         }
+
+    @property
+    def known(self) -> Catalogue:
+        """The catalogue of known datasets, read when first needed: parsing it costs ~20 ms,
+        which a hook whose findings name only indexed sources need not pay."""
+        if self._known is None:
+            self._known = catalogue()
+        return self._known
 
     @property
     def _conflict_rules(self) -> list[Rule]:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from provcheck.errors import PolicyError
 from provcheck.model import Action
+from provcheck.policy.checked import Stamps
 from provcheck.policy.load_rules import merge_markers, merge_rules
 from provcheck.policy.load_terms import merge_terms
 from provcheck.policy.loadstate import (
@@ -32,7 +33,7 @@ from provcheck.policy.model import (
     overlay,
 )
 from provcheck.policy.schema import structure_problems
-from provcheck.yamlfile import LineDict, LineList, YamlProblem, line_of, load
+from provcheck.yamlfile import LineDict, LineList, YamlProblem, line_of, parse, read
 
 __all__ = ["default_policy", "load_policy", "pack_path", "packs_dir", "validate"]
 
@@ -46,7 +47,9 @@ def load_policy(path: str, *, allow_outside: bool = False) -> Policy:
     """Load, merge and validate a policy file and everything it includes."""
     top = Path(path)
     state = LoadState(roots=[top.resolve().parent, packs_dir().resolve()], allow_outside=allow_outside)
-    _load_file(state, top, None)
+    stamps = Stamps()
+    _load_file(state, top, None, stamps)
+    stamps.save()
     if state.problems:
         raise PolicyError(state.problems)
     _check_references(state)
@@ -82,7 +85,9 @@ def validate(paths: list[str], *, allow_outside: bool = False) -> list[str]:
     return problems
 
 
-def _load_file(state: LoadState, path: Path, included_from: tuple[str, int | None] | None) -> None:
+def _load_file(
+    state: LoadState, path: Path, included_from: tuple[str, int | None] | None, stamps: Stamps
+) -> None:
     resolved = path.resolve()
     if resolved in state.stack:
         cycle = " -> ".join(str(p) for p in [*state.stack, resolved])
@@ -95,20 +100,21 @@ def _load_file(state: LoadState, path: Path, included_from: tuple[str, int | Non
         return
     display = str(path)
     try:
-        doc = load(display)
-        with open(path, "rb") as fh:
-            state.digest.update(fh.read())
+        # The bytes parsed are the bytes digested and stamped: one read, no window between.
+        data = read(display)
+        doc = parse(data, display)
     except YamlProblem as exc:
         state.problems.append(str(exc))
         return
-    except OSError as exc:
-        state.problem(display, None, f"cannot read: {exc.strerror or exc}")
-        return
+    state.digest.update(data)
     state.files.append(display)
     if doc is None:
         doc = LineDict()
         doc.line, doc.key_lines = 1, {}
-    broken = structure_problems(doc)
+    # Bytes that passed the schema once pass again (policy/checked.py): no jsonschema import.
+    broken = [] if stamps.passed(data) else structure_problems(doc)
+    if not broken:
+        stamps.remember(data)
     for _, (line, column), message in broken:
         state.problem(display, line, message, column)
     if not isinstance(doc, LineDict):
@@ -121,7 +127,7 @@ def _load_file(state: LoadState, path: Path, included_from: tuple[str, int | Non
     state.stack.append(resolved)
     try:
         for include, line in _includes(state, doc, display):
-            _load_file(state, include, (display, line))
+            _load_file(state, include, (display, line), stamps)
     finally:
         state.stack.pop()
     _merge_use(state, doc, display)

@@ -19,7 +19,6 @@ import ctypes
 import itertools
 import logging
 import math
-import multiprocessing
 import os
 import secrets
 import signal
@@ -28,8 +27,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar, cast
 
@@ -160,6 +158,10 @@ class ProcessPool(Generic[T, R]):
         # manager thread exists), from this thread: ``executor_for`` sizes the pool to the
         # work, and ``die_with_parent`` ties them to this thread's process. (With forkserver
         # the workers' parent would be the fork server, which itself ends with this process.)
+        # Imported here: a run in this process (a hook's small change) need not pay for them.
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
         method = "fork" if sys.platform.startswith("linux") else "spawn"
         init: Callable[..., None] = _init
         self._pool = ProcessPoolExecutor(
@@ -173,6 +175,8 @@ class ProcessPool(Generic[T, R]):
 
     def map(self, batches: Iterable[T]) -> Iterator[R]:
         """Results in order, submitting ahead while results are consumed."""
+        from concurrent.futures.process import BrokenProcessPool
+
         pending: deque[Future[R]] = deque()
         try:
             for batch in batches:

@@ -1,0 +1,83 @@
+"""What `provcheck hook run` imports on a small staged change, in a real repository (behaviour,
+not time: benchmarks/startup.py measures the time). A policy that passed the schema check is
+not checked again, so jsonschema is not loaded; a changed policy is checked and refused."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from gitrepo import BLOCK_POLICY, GitRepo, clean, isolated_env, jsonl, restricted
+
+UNUSED = (
+    "jsonschema",
+    "pyarrow",
+    "datasketch",
+    "filelock",
+    "multiprocessing",
+    "concurrent.futures.process",
+)
+"""Libraries a hook run on a small change in one process has no use for once its policy is known."""
+
+
+def _hook(repo: GitRepo) -> tuple[int, list[str], str]:
+    """``provcheck hook run`` in a fresh interpreter: exit code, the modules of ``UNUSED`` it
+    imported, stderr."""
+    code = (
+        "import json, sys\n"
+        "from provcheck.cli import main\n"
+        "sys.argv = ['provcheck', 'hook', 'run', '--no-cache']\n"
+        "rc = 0\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit as exc:\n"
+        "    rc = exc.code\n"
+        f"print(json.dumps([rc, sorted(m for m in {UNUSED!r} if m in sys.modules)]), file=sys.__stderr__)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=repo.path, env=repo.env, capture_output=True, text=True, timeout=120
+    )
+    rc, loaded = json.loads(proc.stderr.strip().splitlines()[-1])
+    return rc, loaded, proc.stderr
+
+
+def _untimed(err: str) -> str:
+    """The hook's output without its timings and the test's own last line."""
+    return re.sub(r"in [0-9.]+ s \(matching [0-9.]+ s\)", "in T", err.rsplit("\n", 2)[0])
+
+
+@pytest.fixture
+def repo(tmp_path: Path, index_dir: Path) -> GitRepo:
+    r = GitRepo(tmp_path / "dataset", isolated_env(tmp_path))
+    r.write("policy.yaml", BLOCK_POLICY)
+    r.write(".provcheck.yaml", f"index: {index_dir}\npolicy: policy.yaml\ninclude: ['data/**']\n")
+    r.write("data/train.jsonl", jsonl(clean(i) for i in range(5)))
+    r.git("add", ".")
+    r.commit("dataset")
+    r.append("data/train.jsonl", jsonl([clean(5), restricted(1, "copy-1")]))
+    r.git("add", "data")
+    return r
+
+
+def test_a_known_policy_is_not_checked_again_and_a_changed_one_is(repo: GitRepo) -> None:
+    rc, loaded, err = _hook(repo)
+    assert rc == 1 and "commit refused: 1 blocking finding" in err
+    assert loaded == ["jsonschema"]  # the first run checks the policy's structure
+    rc, loaded, again = _hook(repo)
+    assert rc == 1 and loaded == []
+    assert _untimed(again) == _untimed(err)  # the same findings and verdict, word for word
+    # An edit the schema refuses is checked (jsonschema again) and stops the hook, every time.
+    repo.write("policy.yaml", BLOCK_POLICY.replace("action: block", "action: blok"))
+    for _ in range(2):
+        rc, loaded, err = _hook(repo)
+        assert rc == 3 and loaded == ["jsonschema"]
+        assert "policy.yaml:6" in err and "unknown action 'blok'" in err
+    # A valid edit is checked once, then known.
+    repo.write("policy.yaml", BLOCK_POLICY.replace("action: block", "action: review"))
+    assert _hook(repo)[:2] == (0, ["jsonschema"])
+    assert _hook(repo)[:2] == (0, [])
