@@ -42,7 +42,7 @@ class _Stderr:
         if self._console is None:
             from rich.console import Console
 
-            self._console = Console(stderr=True, highlight=False, soft_wrap=True)
+            self._console = Console(stderr=True, highlight=False, emoji=False, soft_wrap=True)
         return self._console
 
     def print(self, *objects: Any, **kwargs: Any) -> None:
@@ -398,7 +398,9 @@ class StderrProgress:
             )
 
             self._bar = Progress(
-                TextColumn(f"{label} [progress.description]{{task.description}}"),
+                TextColumn(label, markup=False),
+                # A file name is data: "[red]" or ":smile:" in it is text, neither markup nor emoji.
+                TextColumn("{task.description}", markup=False, style="progress.description"),
                 BarColumn(),
                 TaskProgressColumn(),
                 TextColumn("{task.fields[count]:,} records {task.fields[rate]}"),
@@ -413,7 +415,9 @@ class StderrProgress:
     def file_started(self, path: str) -> None:
         """Show the file."""
         if self._bar is not None:
-            self._bar.update(self._task, description=os.path.basename(path))
+            from provcheck.report.terminal import printable
+
+            self._bar.update(self._task, description=printable(os.path.basename(path)))
 
     def records(self, count: int) -> None:
         """Advance the record count and rate."""

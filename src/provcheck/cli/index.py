@@ -338,7 +338,7 @@ def index_info(index_path: str, fmt: str) -> None:
         max([len(str(c.header)), *(len(row[i]) for row in cells)]) + 3 for i, c in enumerate(table.columns)
     )
     width = max(shutil.get_terminal_size((80, 24)).columns, need)
-    console = Console(file=sys.stdout, highlight=False, soft_wrap=True, width=width)
+    console = Console(file=sys.stdout, highlight=False, emoji=False, soft_wrap=True, width=width)
     lines = [
         f"index       {info['path']}",
         f"parameters  {info['signature']}",

@@ -114,6 +114,7 @@ class TextFormatter(Formatter):
                 no_color=not context.color,
                 width=width,
                 highlight=False,
+                emoji=False,  # data is shown as written: ":warning:" in a record stays text
                 soft_wrap=False,
             )
             for width in (context.width, max(context.width, need))
