@@ -23,6 +23,7 @@ import re
 
 import numpy as np
 import numpy.typing as npt
+import xxhash
 
 U64 = npt.NDArray[np.uint64]
 I64 = npt.NDArray[np.int64]
@@ -197,3 +198,125 @@ def _set(out: U64, i: int, name: str, last: dict[str, int], seen: int) -> None:
     before = last.get(name)
     distance = seen - before if before is not None and seen - before <= REACH else 0
     out[i] = _DISTANCE[distance]
+
+
+# --- The literal stream: code and markup with their symbols -------------------------------
+#
+# Normalization keeps letters and digits only: punctuation goes, and markup (HTML/JSX tags) is
+# blanked, because in prose those are formatting that a copier adds or strips. In code and
+# markup they are content: a 60-word JSX component or HTML page keeps 15-20 tokens, a Markdown
+# table loses its cells' boundaries, and a Sudoku grid written with ``_`` for blanks keeps only
+# its digits (20 tokens of 9 distinct values), all under the token floors. The literal stream
+# keeps, on lines that read as code, markup, a table, LaTeX or a grid, every symbol (a run of
+# one repeated symbol, ``---`` or ``**``, is one token: its length is layout) and the words
+# inside tags, beside the plain tokens. Nothing is abstracted: a match on it is a literal copy.
+
+_TAG = re.compile(r"</?[A-Za-z][\w.:-]*(?:\s[^<>]*)?/?>")
+_LATEX_LINE = re.compile(r"^\\[A-Za-z]+|\\\\$")
+_LETTERS = re.compile(r"[^\W\d_]{2}")
+_EXTRA = re.compile(r"[^\W_]+|([^\w\s]|_)\1*")
+"""What the literal stream adds where no plain token stands: words (inside blanked markup),
+and runs of one repeated symbol (``_`` standing alone is a symbol: a blank cell)."""
+GRID_ROWS = 3
+"""Consecutive lines of one width (items separated by spaces, no words) that make a grid."""
+
+
+def _grid_rows(lines: list[str]) -> set[int]:
+    """Indices of lines in a grid: ``GRID_ROWS``+ consecutive lines without a word (two
+    letters in a row), each of the same number (3+) of space-separated items; blank lines
+    and rule lines (``------+------``) between rows do not break it."""
+    out: set[int] = set()
+    run: list[int] = []
+    width = 0
+    for i, line in enumerate(lines):
+        items = line.split()
+        if not items or (len(items) == 1 and not any(c.isalnum() for c in items[0])):
+            continue
+        row = len(items) >= 3 and _LETTERS.search(line) is None
+        if row and run and len(items) == width:
+            run.append(i)
+            continue
+        if len(run) >= GRID_ROWS:
+            out.update(range(run[0], run[-1] + 1))
+        run, width = ([i], len(items)) if row else ([], 0)
+    if len(run) >= GRID_ROWS:
+        out.update(range(run[0], run[-1] + 1))
+    return out
+
+
+def literal_lines(text: str) -> list[tuple[int, int]]:
+    """Character ranges of the lines of ``text`` whose symbols are content: code lines
+    (:func:`code_lines`), lines holding a markup tag, Markdown table rows (``|`` first and
+    last), LaTeX lines (a command first, or ``\\\\`` last) and grid rows; empty unless at
+    least ``MIN_CODE_LINES`` lines are such. A sentence (``_prose``) is never one."""
+    if text.count("\n") + 1 < MIN_CODE_LINES:
+        return []
+    code = set(code_lines(text))
+    raw = text.split("\n")
+    grid = _grid_rows(raw) if any(c.isdigit() for c in text) else set()
+    out = []
+    pos = 0
+    for i, line in enumerate(raw):
+        end = pos + len(line)
+        stripped = line.strip()
+        if stripped and (
+            (pos, end) in code
+            or i in grid
+            or (
+                not _prose(stripped)
+                and (
+                    ("<" in stripped and _TAG.search(stripped) is not None)
+                    or (len(stripped) > 1 and stripped[0] == "|" and stripped[-1] == "|")
+                    or ("\\" in stripped and _LATEX_LINE.search(stripped) is not None)
+                )
+            )
+        ):
+            out.append((pos, end))
+        pos = end + 1
+    return out if len(out) >= MIN_CODE_LINES else []
+
+
+def _extra_hash(token: str) -> np.uint64:
+    # A symbol or a word of markup: hashed apart from plain tokens (a tag word ``div`` is not
+    # the word "div" of a sentence).
+    data = token.casefold().encode("utf-8", "surrogatepass")
+    value: np.uint64 = np.uint64(xxhash.xxh3_64_intdigest(data, seed=0x5C0DE))
+    return value
+
+
+def literal_hashes(text: str, starts: I64, ends: I64, hashes: U64) -> tuple[U64, I64] | None:
+    """The literal stream of ``text``: its plain token hashes with, on the lines of
+    :func:`literal_lines`, every symbol run and every word of markup inserted where it
+    stands; None when ``text`` has no such lines (or they add nothing).
+
+    Also returns, per value, a ``(2, n)`` array: the plain token range ``[first, end)`` it maps
+    to (a plain token maps to itself; an added one to the empty range before the next plain
+    token), so aligned spans map back to plain token positions and evidence offsets are those
+    of the text. ``starts``/``ends``/``hashes`` as for :func:`renamed_hashes`.
+    """
+    lines = literal_lines(text)
+    if not lines:
+        return None
+    extra_at: list[int] = []
+    extra_hash: list[np.uint64] = []
+    for a, b in lines:
+        first = int(np.searchsorted(starts, a, side="left"))
+        last = int(np.searchsorted(starts, b, side="left"))
+        chars = list(text[a:b])
+        for k in range(first, last):
+            s, e = int(starts[k]) - a, min(int(ends[k]), b) - a
+            chars[s:e] = " " * (e - s)
+        for m in _EXTRA.finditer("".join(chars)):
+            extra_at.append(a + m.start())
+            extra_hash.append(_extra_hash(m.group(1) or m.group(0)))
+    if not extra_at:
+        return None
+    at = np.asarray(extra_at, dtype=np.int64)
+    nxt = np.searchsorted(starts, at, side="left")
+    # Plain token k sorts at 2k+1, an added value before it at 2k (stable among themselves).
+    order = np.argsort(np.concatenate([2 * np.arange(len(starts)) + 1, 2 * nxt]), kind="stable")
+    values = np.concatenate([hashes, np.asarray(extra_hash, dtype=np.uint64)])[order]
+    plain = np.arange(len(starts), dtype=np.int64)
+    first_at = np.concatenate([plain, nxt.astype(np.int64)])[order]
+    end_at = np.concatenate([plain + 1, nxt.astype(np.int64)])[order]
+    return values, np.stack([first_at, end_at])
