@@ -28,9 +28,9 @@ import json
 import random
 import re
 import shutil
-import textwrap
 import sys
 import tempfile
+import textwrap
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
