@@ -70,7 +70,14 @@ _CODE_FORMS = (
     r".*[;{}]$",
 )
 _CODE_LINE = re.compile("^(?:" + "|".join(_CODE_FORMS) + ")")
-_CODE_ANYWHERE = tuple(re.compile(r"\n[ \t]*" + form, re.MULTILINE) for form in _CODE_FORMS)
+_TRAILING_COMMENT = re.compile(r"\s+(?://|#(?=\s|$)).*$")
+"""A comment after a statement (``return 1; // proper``): the statement's form is what is
+tested (until 2026-12-05 such a line's form was hidden by its comment's last word)."""
+_LINE_END = r"(?:\s+(?://|#(?=\s|$)).*)?[ \t\r]*$"
+_CODE_ANYWHERE = tuple(
+    re.compile(r"\n[ \t]*" + (form[:-1] + _LINE_END if form.endswith("$") else form), re.MULTILINE)
+    for form in _CODE_FORMS
+)
 """Each form at any line of a text: separate scans with a literal first are ~3x faster than
 one scan of the alternation, and rule out most prose before any per-line work."""
 _HINTS = ("=", ";", "{", "}", "```", "~~~", "def ", "return", "import ", "#include", "SELECT ", "++")
@@ -119,7 +126,7 @@ def code_lines(text: str) -> list[tuple[int, int]]:
             kind = 2 if stripped else 0
         elif stripped.startswith(_COMMENT):
             kind = 1
-        elif _CODE_LINE.match(stripped) and not _prose(stripped):
+        elif _CODE_LINE.match(_TRAILING_COMMENT.sub("", stripped)) and not _prose(stripped):
             kind = 2
         strong += kind == 2
         lines.append((pos, end, kind))
