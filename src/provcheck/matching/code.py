@@ -19,6 +19,7 @@ prose lines are untouched, so a text without code yields its plain stream.
 
 from __future__ import annotations
 
+import functools
 import re
 
 import numpy as np
@@ -138,6 +139,13 @@ def code_lines(text: str) -> list[tuple[int, int]]:
     return [(a, b) for i, (a, b, k) in enumerate(lines) if k == 2 or (k == 1 and first < i < last)]
 
 
+@functools.lru_cache(maxsize=4)
+def _code_lines(text: str) -> tuple[tuple[int, int], ...]:
+    """:func:`code_lines`, kept for the last texts: a text's identifier-insensitive and
+    literal streams are computed one after the other, and both need its code lines."""
+    return tuple(code_lines(text))
+
+
 def _hash(tag: int) -> np.uint64:
     # splitmix64 of a tag far from token hashes' domain: a distinct 64-bit value per tag.
     x = (0xA0761D6478BD642F + tag * 0x9E3779B97F4A7C15) & ((1 << 64) - 1)
@@ -160,7 +168,7 @@ def renamed_hashes(text: str, starts: I64, ends: I64, hashes: U64) -> tuple[U64,
     cost a gap). ``starts``/``ends`` are the tokens' character offsets in ``text`` (its
     canonical form) and ``hashes`` their plain hashes, one per token.
     """
-    lines = code_lines(text)
+    lines = _code_lines(text)
     if not lines or not len(starts):
         return None
     line_starts = np.array([a for a, _ in lines], dtype=np.int64)
@@ -221,6 +229,8 @@ def _set(out: U64, i: int, name: str, last: dict[str, int], seen: int) -> None:
 _TAG = re.compile(r"</?[A-Za-z][\w.:-]*(?:\s[^<>]*)?/?>")
 _LATEX_LINE = re.compile(r"^\\[A-Za-z]+|\\\\$")
 _LETTERS = re.compile(r"[^\W\d_]{2}")
+_GRID_HINT = re.compile(r"^[ \t]*[^\sA-Za-z]+(?:[ \t]+[^\sA-Za-z]+){2,}[ \t]*$", re.MULTILINE)
+"""A line of 3+ items without a Latin letter: a grid needs ``GRID_ROWS`` of them."""
 _EXTRA = re.compile(r"[^\W_]+|([^\w\s]|_)\1*")
 """What the literal stream adds where no plain token stands: words (inside blanked markup),
 and runs of one repeated symbol (``_`` standing alone is a symbol: a blank cell)."""
@@ -258,9 +268,14 @@ def literal_lines(text: str) -> list[tuple[int, int]]:
     least ``MIN_CODE_LINES`` lines are such. A sentence (``_prose``) is never one."""
     if text.count("\n") + 1 < MIN_CODE_LINES:
         return []
-    code = set(code_lines(text))
+    code = set(_code_lines(text))
+    # Most texts have none of these: ruled out by substring and one regex search.
+    markup = "<" in text or "|" in text or "\\" in text
+    gridlike = sum(1 for _ in zip(range(GRID_ROWS), _GRID_HINT.finditer(text), strict=False)) >= GRID_ROWS
+    if not code and not markup and not gridlike:
+        return []
     raw = text.split("\n")
-    grid = _grid_rows(raw) if any(c.isdigit() for c in text) else set()
+    grid = _grid_rows(raw) if gridlike else set()
     out = []
     pos = 0
     for i, line in enumerate(raw):
@@ -283,6 +298,7 @@ def literal_lines(text: str) -> list[tuple[int, int]]:
     return out if len(out) >= MIN_CODE_LINES else []
 
 
+@functools.lru_cache(maxsize=4096)
 def _extra_hash(token: str) -> np.uint64:
     # A symbol or a word of markup: hashed apart from plain tokens (a tag word ``div`` is not
     # the word "div" of a sentence).
@@ -305,19 +321,24 @@ def literal_hashes(text: str, starts: I64, ends: I64, hashes: U64) -> tuple[U64,
     if not lines:
         return None
     extra_at: list[int] = []
-    extra_hash: list[np.uint64] = []
+    extra_tok: list[str] = []
     for a, b in lines:
-        first = int(np.searchsorted(starts, a, side="left"))
-        last = int(np.searchsorted(starts, b, side="left"))
-        chars = list(text[a:b])
-        for k in range(first, last):
-            s, e = int(starts[k]) - a, min(int(ends[k]), b) - a
-            chars[s:e] = " " * (e - s)
-        for m in _EXTRA.finditer("".join(chars)):
-            extra_at.append(a + m.start())
-            extra_hash.append(_extra_hash(m.group(1) or m.group(0)))
+        for m in _EXTRA.finditer(text, a, b):
+            extra_at.append(m.start())
+            extra_tok.append(m.group(1) or m.group(0))
     if not extra_at:
         return None
+    # What a plain token already stands for (a word outside markup) is not added again.
+    where = np.asarray(extra_at, dtype=np.int64)
+    inside = np.searchsorted(starts, where, side="right") - 1
+    covered = np.zeros(len(where), dtype=bool)
+    if len(starts):
+        covered = (inside >= 0) & (where < ends[np.maximum(inside, 0)])
+    keep = np.flatnonzero(~covered).tolist()
+    if not keep:
+        return None
+    extra_at = [extra_at[k] for k in keep]
+    extra_hash = [_extra_hash(extra_tok[k]) for k in keep]
     at = np.asarray(extra_at, dtype=np.int64)
     nxt = np.searchsorted(starts, at, side="left")
     # Plain token k sorts at 2k+1, an added value before it at 2k (stable among themselves).
