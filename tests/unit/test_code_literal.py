@@ -200,3 +200,43 @@ def test_a_copied_page_is_reported_as_a_literal_match_not_a_renamed_one(tmp_path
     for m in matches:
         assert "renamed" not in m["strength"]["reason"]
         assert all(0 < s["similarity"] <= 1 for s in m["spans"])
+
+
+def test_a_shared_textbook_loop_inside_longer_code_is_not_a_literal_match() -> None:
+    # Two independent programs sharing the textbook bounds check of a primality test: in
+    # plain tokens it is under 25 words; with its symbols it is 45 literal tokens. Both texts
+    # have the plain tokens to be judged on, so the literal stream is not consulted.
+    js = """function printPrimes(values) {
+  for (const value of values) {
+    if (isPrime(value)) {
+      console.log(value);
+    }
+  }
+}
+
+function isPrime(n) {
+  if (n < 2) return false;
+  for (let i = 2; i <= Math.sqrt(n); i++) {
+    if (n % i === 0) return false;
+  }
+  return true;
+}
+"""
+    java = """public class Primes {
+  public static boolean isPrime(int n) {
+    if (n <= 1) {
+      return false;
+    }
+    for (int i = 2; i <= Math.sqrt(n); i++) {
+      if (n % i == 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+}
+"""
+    a, b = F.of_texts([js, java])
+    assert min(len(a.codes), len(b.codes)) >= CONFIG.min_tokens
+    assert align(a.codes, b.codes, CONFIG) is None
+    assert align_literal(a, b, CONFIG) is None

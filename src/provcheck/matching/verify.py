@@ -299,7 +299,13 @@ def align_literal(
     (``Fingerprint.literal``: symbols and the words of tags counted as tokens, nothing
     abstracted), with the same tests; spans come back in plain token positions. A text
     without a literal stream takes its plain codes (a copy may have lost its fences)."""
-    if cand.literal is None and ref.literal is None:
+    if (cand.literal is None and ref.literal is None) or min(
+        len(cand.codes), len(ref.codes)
+    ) >= config.min_tokens:
+        # Both texts have the plain tokens to be judged on: its verdict stands. Symbols and
+        # punctuation are shared by independent code as much as by copies (the bounds check of
+        # a textbook ``is_prime`` is 17 words and 45 literal tokens), so they only count for a
+        # text that normalization leaves under the token floor.
         return None
     c_codes, c_at = _literal(cand)
     r_codes, r_at = _literal(ref)
