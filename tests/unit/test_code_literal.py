@@ -240,3 +240,27 @@ function isPrime(n) {
     assert min(len(a.codes), len(b.codes)) >= CONFIG.min_tokens
     assert align(a.codes, b.codes, CONFIG) is None
     assert align_literal(a, b, CONFIG) is None
+
+
+def test_a_boxed_grid_at_the_floor_is_found_through_its_symbols() -> None:
+    # 25 digits of 8 values: at the plain floor, too few distinct tokens, and 22 distinct
+    # 4-token orderings, so the plain tests cannot judge it; its bars and rules can.
+    grid = """   -------------------------
+   | 2 |   |   | 7 | 9 |   |
+   |   | 5 |   |   | 3 | 8 |
+   |   |   | 6 |   |   | 2 |
+   -------------------------
+   |   | 2 | 5 |   | 6 |   |
+   | 3 |   |   | 5 |   | 9 |
+   |   | 6 |   | 2 | 7 |   |
+   -------------------------
+   | 5 |   |   | 2 |   |   |
+   | 9 | 2 |   |   | 5 |   |
+   |   | 3 | 7 |   |   | 6 |
+   -------------------------
+"""
+    fp = F.of_text(grid)
+    assert len(fp.codes) == CONFIG.min_tokens and len(set(fp.codes)) < CONFIG.min_distinct_tokens
+    cand, ref = F.of_texts([_wrapped(grid), grid])
+    assert align(cand.codes, ref.codes, CONFIG) is None
+    assert align_literal(cand, ref, CONFIG) is not None

@@ -299,13 +299,15 @@ def align_literal(
     (``Fingerprint.literal``: symbols and the words of tags counted as tokens, nothing
     abstracted), with the same tests; spans come back in plain token positions. A text
     without a literal stream takes its plain codes (a copy may have lost its fences)."""
-    if (cand.literal is None and ref.literal is None) or min(
-        len(cand.codes), len(ref.codes)
-    ) >= config.min_tokens:
-        # Both texts have the plain tokens to be judged on: its verdict stands. Symbols and
-        # punctuation are shared by independent code as much as by copies (the bounds check of
-        # a textbook ``is_prime`` is 17 words and 45 literal tokens), so they only count for a
-        # text that normalization leaves under the token floor.
+    if cand.literal is None and ref.literal is None:
+        return None
+    # Symbols and punctuation are shared by independent code as much as by copies (the bounds
+    # check of a textbook ``is_prime`` is 17 words and 45 literal tokens), so they only count
+    # for a text the plain tests cannot judge: under the token floor, or of fewer distinct
+    # tokens than the distinct-token test asks (a grid of digits). Elsewhere the plain
+    # verdict stands.
+    sparse = min(len(set(cand.codes)), len(set(ref.codes))) < config.min_distinct_tokens
+    if min(len(cand.codes), len(ref.codes)) >= config.min_tokens and not sparse:
         return None
     c_codes, c_at = _literal(cand)
     r_codes, r_at = _literal(ref)
@@ -322,10 +324,9 @@ def align_literal(
         # In plain tokens, at the span's literal similarity (symbols are not plain tokens).
         matched = min(round(s.similarity * ((c1 - c0) + (r1 - r0)) / 2), c1 - c0, r1 - r0)
         spans.append(TokenSpan(cand_start=c0, cand_end=c1, ref_start=r0, ref_end=r1, matched=matched))
-    if words >= config.min_tokens:
-        # The plain alignment had enough tokens here and rejected them: symbols, which
-        # independent code shares as much as copies do, may not outvote its tests. The literal
-        # stream is for code and markup that normalization leaves under the token floors.
+    if words >= config.min_tokens and not sparse:
+        # The plain alignment had enough tokens here and rejected them: symbols may not
+        # outvote its tests.
         return None
     return replace(found, spans=tuple(spans))
 
