@@ -1,19 +1,23 @@
-"""Recall on copies of code and markup: verbatim, re-indented, identifiers renamed.
+"""Recall on copies of code and markup: verbatim, re-indented, re-wrapped, identifiers renamed.
 
     python benchmarks/code.py [--per-kind 300]
 
-References: GPTeacher Codegen responses (GPT-4), Code Alpaca outputs (text-davinci-003) and the
-fenced code blocks of AlpacaEval OpenAI outputs, each of at least 40 words (whitespace-split).
+References: GPTeacher Codegen responses (GPT-4), Code Alpaca outputs (text-davinci-003), the
+fenced code blocks of AlpacaEval OpenAI outputs, and the Markdown tables and LaTeX display
+blocks those outputs write outside fences; each of at least 40 words (whitespace-split).
 Candidates, as Alpaca records whose output wraps the copy in a sentence before and after:
 
 * ``code-verbatim``, ``code-reindented`` (indentation halved or made tabs, blank lines
-  dropped), ``code-renamed`` (the three most frequent identifiers renamed throughout, reserved words left);
-* ``markup-verbatim``, ``markup-reindented``: references holding HTML/JSX tags, CSS rules,
-  LaTeX commands or a Markdown table, per subtype.
+  dropped), ``code-rewrapped`` (long lines broken at 40 or 60 characters, or line pairs
+  joined), ``code-renamed`` (the three most frequent identifiers renamed throughout, reserved
+  words left);
+* ``markup-verbatim``, ``markup-reindented``, ``markup-rewrapped``: references holding HTML/JSX
+  tags, CSS rules, LaTeX or a Markdown table, sampled in equal shares per subtype (HTML/JSX
+  takes what the small subtypes leave) and reported per subtype.
 
 A candidate counts when it is linked to its true reference (or one with identical tokens).
-False positives on textbook code shared by independent answers are measured by
-``precision.py`` (kind ``code``).
+False positives on textbook code shared by independent answers are measured here (same-prompt
+negatives) and by ``precision.py`` (kind ``code``).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import re
 import shutil
 import sys
 import tempfile
+import textwrap
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
@@ -110,10 +115,24 @@ identifier (it breaks the code), so ``rename`` leaves them (until 2026-12-05 it 
 MARKUP = {
     "html/jsx": re.compile(r"<(?!(?:b|i|p|a|em|strong|br|span)\b)[A-Za-z][\w.-]*(?:\s[^<>]*)?/?>"),
     "css": re.compile(r"[.#]?[\w-]+\s*\{[^{}]*:[^{}]*;[^{}]*\}"),
-    "latex": re.compile(r"\\(begin|frac|section|documentclass|end|textbf)\b"),
+    "latex": re.compile(r"\\(begin|frac|section|documentclass|end|textbf)\b|\\\[|\$\$"),
     "markdown-table": re.compile(r"^\s*\|?\s*:?-{3,}:?\s*\|", re.MULTILINE),
 }
 TARGET = 0.99
+
+
+_TABLE_BLOCK = re.compile(r"(?:^[ \t]*\|.*\|[ \t]*(?:\n|$)){3,}", re.MULTILINE)
+_LATEX_BLOCK = re.compile(r"\\\[.*?\\\]|\$\$.*?\$\$|\\begin\{(\w+\*?)\}.*?\\end\{\1\}", re.DOTALL)
+
+
+def unfenced_markup(output: str) -> list[str]:
+    """Markdown tables (3+ rows) and LaTeX display blocks (``\\[...\\]``, ``$$...$$``,
+    ``\\begin{x}...\\end{x}``) written outside code fences: the markup models put in
+    prose answers (the fenced blocks are taken whole)."""
+    prose = _FENCE.sub("", output)
+    found = [m.group(0).strip("\n") for m in _TABLE_BLOCK.finditer(prose)]
+    found += [m.group(0) for m in _LATEX_BLOCK.finditer(prose)]
+    return found
 
 
 def markup_kind(text: str) -> str | None:
@@ -135,6 +154,52 @@ def reindent(text: str, rng: random.Random) -> str:
         depth = len(line) - len(stripped)
         out.append(("\t" * (depth // 4) if tabs else " " * (depth // 2)) + stripped)
     return "\n".join(out)
+
+
+def rewrap(text: str, rng: random.Random) -> str:
+    """Lines longer than a width (40 or 60 characters) broken at spaces, each continuation
+    indented four more than its line (as an editor or a formatter re-wraps); or, with equal
+    chance, every two consecutive non-blank lines joined into one (as minified markup)."""
+    lines = text.split("\n")
+    if rng.random() < 0.5:
+        joined = []
+        for line in lines:
+            if joined and joined[-1].strip() and line.strip() and not joined[-1].endswith("\x00"):
+                joined[-1] = joined[-1] + " " + line.strip() + "\x00"
+            else:
+                joined.append(line)
+        return "\n".join(line.rstrip("\x00") for line in joined)
+    width = rng.choice([40, 60])
+    out = []
+    for line in lines:
+        indent = line[: len(line) - len(line.lstrip())]
+        if len(line) <= width or not line.strip():
+            out.append(line)
+            continue
+        out += textwrap.wrap(
+            line.strip(),
+            width=max(width - len(indent), 20),
+            initial_indent=indent,
+            subsequent_indent=indent + "    ",
+            break_long_words=False,
+            break_on_hyphens=False,
+        )
+    return "\n".join(out)
+
+
+def stratified(pool: list[dict[str, Any]], n: int, rng: random.Random) -> list[dict[str, Any]]:
+    """``n`` references of ``pool``, an equal share of each markup subtype (all of a subtype
+    smaller than its share), the rest from the largest: HTML/JSX is 9 in 10 of the pool, and a
+    plain sample would measure it alone."""
+    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in pool:
+        groups[markup_kind(r["text"]) or "code"].append(r)
+    share = n // len(groups)
+    out: list[dict[str, Any]] = []
+    for name in sorted(groups, key=lambda g: len(groups[g])):
+        want = share if name != max(groups, key=lambda g: len(groups[g])) else n - len(out)
+        out += rng.sample(groups[name], min(want, len(groups[name])))
+    return out
 
 
 def _used_as_code(text: str, word: str) -> bool:
@@ -195,6 +260,8 @@ def references(negatives: list[dict[str, Any]]) -> list[dict[str, Any]]:
                         "instruction": r["instruction"],
                     }
                 )
+            for j, block in enumerate(unfenced_markup(r["output"])):
+                out.append({"id": f"alpacaeval-markup/{i}/{j}", "source": "alpacaeval-markup", "text": block})
         elif r["generator"] in independent:
             for j, block in enumerate(_FENCE.findall(r["output"])):
                 if len(block.split()) >= MIN_WORDS:
@@ -290,14 +357,21 @@ def main() -> None:
     kinds = {
         "code-verbatim": (code, lambda t: t),
         "code-reindented": (code, lambda t: reindent(t, rng)),
+        "code-rewrapped": (code, lambda t: rewrap(t, rng)),
         "code-renamed": (code, rename),
         "markup-verbatim": (markup, lambda t: t),
         "markup-reindented": (markup, lambda t: reindent(t, rng)),
+        "markup-rewrapped": (markup, lambda t: rewrap(t, rng)),
     }
     candidates = []
     truth: dict[str, tuple[str, str, str]] = {}
     for kind, (pool, edit) in kinds.items():
-        for n, ref in enumerate(rng.sample(pool, min(args.per_kind, len(pool)))):
+        sample = (
+            stratified(pool, args.per_kind, rng)
+            if pool is markup
+            else rng.sample(pool, min(args.per_kind, len(pool)))
+        )
+        for n, ref in enumerate(sample):
             cid = f"{kind}/{n}"
             text = f"Here is the code you asked for:\n\n{edit(ref['text'])}\n\nLet me know if it helps."
             candidates.append({"id": cid, "instruction": "Write the code.", "input": "", "output": text})

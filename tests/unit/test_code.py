@@ -153,3 +153,21 @@ def test_an_index_without_code_anchors_is_refused(tmp_path: Path) -> None:
     data = write_jsonl(tmp_path / "data.jsonl", [{"text": RENAMED}])
     result = run_cli(["scan", data, "-i", index, "-q"], int(ExitCode.INDEX))
     assert "rebuild the index" in result.stderr
+
+
+def test_a_trailing_comment_does_not_hide_a_lines_code_form() -> None:
+    # Every statement line ends in a comment, and one Python line ends in spaces: the forms
+    # that test a line's end (``;``, ``:``) saw the comment's last word instead.
+    java = """public static int kind(int num, int den) {
+    if ( num == den ) return 0; // 0 for equal
+    else if ( num < den ) return 1; // 1 for proper
+    else return 2; // 2 for improper
+}
+"""
+    python = "best = ''\nfor ch in text: \n    if ch not in best: \n        best += ch  # grow\n"
+    assert len(code_lines(java)) == 5 and len(code_lines(python)) == 4
+    renamed = java.replace("num", "a").replace("den", "b").replace("kind", "classify")
+    a, b = F.of_texts([_wrapped(renamed), java])
+    assert align(a.codes, b.codes, MatchConfig()) is None
+    found = align_renamed(a, b, MatchConfig())
+    assert found is not None and found.renamed

@@ -19,10 +19,12 @@ prose lines are untouched, so a text without code yields its plain stream.
 
 from __future__ import annotations
 
+import functools
 import re
 
 import numpy as np
 import numpy.typing as npt
+import xxhash
 
 U64 = npt.NDArray[np.uint64]
 I64 = npt.NDArray[np.int64]
@@ -69,7 +71,14 @@ _CODE_FORMS = (
     r".*[;{}]$",
 )
 _CODE_LINE = re.compile("^(?:" + "|".join(_CODE_FORMS) + ")")
-_CODE_ANYWHERE = tuple(re.compile(r"\n[ \t]*" + form, re.MULTILINE) for form in _CODE_FORMS)
+_TRAILING_COMMENT = re.compile(r"\s+(?://|#(?=\s|$)).*$")
+"""A comment after a statement (``return 1; // proper``): the statement's form is what is
+tested (until 2026-12-05 such a line's form was hidden by its comment's last word)."""
+_LINE_END = r"(?:\s+(?://|#(?=\s|$)).*)?[ \t\r]*$"
+_CODE_ANYWHERE = tuple(
+    re.compile(r"\n[ \t]*" + (form[:-1] + _LINE_END if form.endswith("$") else form), re.MULTILINE)
+    for form in _CODE_FORMS
+)
 """Each form at any line of a text: separate scans with a literal first are ~3x faster than
 one scan of the alternation, and rule out most prose before any per-line work."""
 _HINTS = ("=", ";", "{", "}", "```", "~~~", "def ", "return", "import ", "#include", "SELECT ", "++")
@@ -118,7 +127,7 @@ def code_lines(text: str) -> list[tuple[int, int]]:
             kind = 2 if stripped else 0
         elif stripped.startswith(_COMMENT):
             kind = 1
-        elif _CODE_LINE.match(stripped) and not _prose(stripped):
+        elif _CODE_LINE.match(_TRAILING_COMMENT.sub("", stripped)) and not _prose(stripped):
             kind = 2
         strong += kind == 2
         lines.append((pos, end, kind))
@@ -128,6 +137,13 @@ def code_lines(text: str) -> list[tuple[int, int]]:
     code = [i for i, (_, _, k) in enumerate(lines) if k == 2]
     first, last = code[0], code[-1]
     return [(a, b) for i, (a, b, k) in enumerate(lines) if k == 2 or (k == 1 and first < i < last)]
+
+
+@functools.lru_cache(maxsize=4)
+def _code_lines(text: str) -> tuple[tuple[int, int], ...]:
+    """:func:`code_lines`, kept for the last texts: a text's identifier-insensitive and
+    literal streams are computed one after the other, and both need its code lines."""
+    return tuple(code_lines(text))
 
 
 def _hash(tag: int) -> np.uint64:
@@ -152,7 +168,7 @@ def renamed_hashes(text: str, starts: I64, ends: I64, hashes: U64) -> tuple[U64,
     cost a gap). ``starts``/``ends`` are the tokens' character offsets in ``text`` (its
     canonical form) and ``hashes`` their plain hashes, one per token.
     """
-    lines = code_lines(text)
+    lines = _code_lines(text)
     if not lines or not len(starts):
         return None
     line_starts = np.array([a for a, _ in lines], dtype=np.int64)
@@ -197,3 +213,138 @@ def _set(out: U64, i: int, name: str, last: dict[str, int], seen: int) -> None:
     before = last.get(name)
     distance = seen - before if before is not None and seen - before <= REACH else 0
     out[i] = _DISTANCE[distance]
+
+
+# --- The literal stream: code and markup with their symbols -------------------------------
+#
+# Normalization keeps letters and digits only: punctuation goes, and markup (HTML/JSX tags) is
+# blanked, because in prose those are formatting that a copier adds or strips. In code and
+# markup they are content: a 60-word JSX component or HTML page keeps 15-20 tokens, a Markdown
+# table loses its cells' boundaries, and a Sudoku grid written with ``_`` for blanks keeps only
+# its digits (20 tokens of 9 distinct values), all under the token floors. The literal stream
+# keeps, on lines that read as code, markup, a table, LaTeX or a grid, every symbol (a run of
+# one repeated symbol, ``---`` or ``**``, is one token: its length is layout) and the words
+# inside tags, beside the plain tokens. Nothing is abstracted: a match on it is a literal copy.
+
+_TAG = re.compile(r"</?[A-Za-z][\w.:-]*(?:\s[^<>]*)?/?>")
+_LATEX_LINE = re.compile(r"^\\[A-Za-z]+|\\\\$")
+_LETTERS = re.compile(r"[^\W\d_]{2}")
+_GRID_HINT = re.compile(r"^[ \t]*[^\sA-Za-z]+(?:[ \t]+[^\sA-Za-z]+){2,}[ \t]*$", re.MULTILINE)
+"""A line of 3+ items without a Latin letter: a grid needs ``GRID_ROWS`` of them."""
+_EXTRA = re.compile(r"[^\W_]+|([^\w\s]|_)\1*")
+"""What the literal stream adds where no plain token stands: words (inside blanked markup),
+and runs of one repeated symbol (``_`` standing alone is a symbol: a blank cell)."""
+GRID_ROWS = 3
+"""Consecutive lines of one width (items separated by spaces, no words) that make a grid."""
+
+
+def _grid_rows(lines: list[str]) -> set[int]:
+    """Indices of lines in a grid: ``GRID_ROWS``+ consecutive lines without a word (two
+    letters in a row), each of the same number (3+) of space-separated items; blank lines
+    and rule lines (``------+------``) between rows do not break it."""
+    out: set[int] = set()
+    run: list[int] = []
+    width = 0
+    for i, line in enumerate(lines):
+        items = line.split()
+        if not items or (len(items) == 1 and not any(c.isalnum() for c in items[0])):
+            continue
+        row = len(items) >= 3 and _LETTERS.search(line) is None
+        if row and run and len(items) == width:
+            run.append(i)
+            continue
+        if len(run) >= GRID_ROWS:
+            out.update(range(run[0], run[-1] + 1))
+        run, width = ([i], len(items)) if row else ([], 0)
+    if len(run) >= GRID_ROWS:
+        out.update(range(run[0], run[-1] + 1))
+    return out
+
+
+def literal_lines(text: str) -> list[tuple[int, int]]:
+    """Character ranges of the lines of ``text`` whose symbols are content: code lines
+    (:func:`code_lines`), lines holding a markup tag, Markdown table rows (``|`` first and
+    last), LaTeX lines (a command first, or ``\\\\`` last) and grid rows; empty unless at
+    least ``MIN_CODE_LINES`` lines are such. A sentence (``_prose``) is never one."""
+    if text.count("\n") + 1 < MIN_CODE_LINES:
+        return []
+    code = set(_code_lines(text))
+    # Most texts have none of these: ruled out by substring and one regex search.
+    markup = "<" in text or "|" in text or "\\" in text
+    gridlike = sum(1 for _ in zip(range(GRID_ROWS), _GRID_HINT.finditer(text), strict=False)) >= GRID_ROWS
+    if not code and not markup and not gridlike:
+        return []
+    raw = text.split("\n")
+    grid = _grid_rows(raw) if gridlike else set()
+    out = []
+    pos = 0
+    for i, line in enumerate(raw):
+        end = pos + len(line)
+        stripped = line.strip()
+        if stripped and (
+            (pos, end) in code
+            or i in grid
+            or (
+                not _prose(stripped)
+                and (
+                    ("<" in stripped and _TAG.search(stripped) is not None)
+                    or (len(stripped) > 1 and stripped[0] == "|" and stripped[-1] == "|")
+                    or ("\\" in stripped and _LATEX_LINE.search(stripped) is not None)
+                )
+            )
+        ):
+            out.append((pos, end))
+        pos = end + 1
+    return out if len(out) >= MIN_CODE_LINES else []
+
+
+@functools.lru_cache(maxsize=4096)
+def _extra_hash(token: str) -> np.uint64:
+    # A symbol or a word of markup: hashed apart from plain tokens (a tag word ``div`` is not
+    # the word "div" of a sentence).
+    data = token.casefold().encode("utf-8", "surrogatepass")
+    value: np.uint64 = np.uint64(xxhash.xxh3_64_intdigest(data, seed=0x5C0DE))
+    return value
+
+
+def literal_hashes(text: str, starts: I64, ends: I64, hashes: U64) -> tuple[U64, I64] | None:
+    """The literal stream of ``text``: its plain token hashes with, on the lines of
+    :func:`literal_lines`, every symbol run and every word of markup inserted where it
+    stands; None when ``text`` has no such lines (or they add nothing).
+
+    Also returns, per value, a ``(2, n)`` array: the plain token range ``[first, end)`` it maps
+    to (a plain token maps to itself; an added one to the empty range before the next plain
+    token), so aligned spans map back to plain token positions and evidence offsets are those
+    of the text. ``starts``/``ends``/``hashes`` as for :func:`renamed_hashes`.
+    """
+    lines = literal_lines(text)
+    if not lines:
+        return None
+    extra_at: list[int] = []
+    extra_tok: list[str] = []
+    for a, b in lines:
+        for m in _EXTRA.finditer(text, a, b):
+            extra_at.append(m.start())
+            extra_tok.append(m.group(1) or m.group(0))
+    if not extra_at:
+        return None
+    # What a plain token already stands for (a word outside markup) is not added again.
+    where = np.asarray(extra_at, dtype=np.int64)
+    inside = np.searchsorted(starts, where, side="right") - 1
+    covered = np.zeros(len(where), dtype=bool)
+    if len(starts):
+        covered = (inside >= 0) & (where < ends[np.maximum(inside, 0)])
+    keep = np.flatnonzero(~covered).tolist()
+    if not keep:
+        return None
+    extra_at = [extra_at[k] for k in keep]
+    extra_hash = [_extra_hash(extra_tok[k]) for k in keep]
+    at = np.asarray(extra_at, dtype=np.int64)
+    nxt = np.searchsorted(starts, at, side="left")
+    # Plain token k sorts at 2k+1, an added value before it at 2k (stable among themselves).
+    order = np.argsort(np.concatenate([2 * np.arange(len(starts)) + 1, 2 * nxt]), kind="stable")
+    values = np.concatenate([hashes, np.asarray(extra_hash, dtype=np.uint64)])[order]
+    plain = np.arange(len(starts), dtype=np.int64)
+    first_at = np.concatenate([plain, nxt.astype(np.int64)])[order]
+    end_at = np.concatenate([plain + 1, nxt.astype(np.int64)])[order]
+    return values, np.stack([first_at, end_at])

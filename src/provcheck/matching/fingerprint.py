@@ -20,14 +20,14 @@ from a polynomial rolling hash over them, so no Python code runs per token.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import xxhash
 
-from provcheck.matching.code import renamed_hashes
+from provcheck.matching.code import literal_hashes, renamed_hashes
 from provcheck.matching.normalize import Tokens, canonical, tokenize, tokens
 from provcheck.matching.params import FingerprintConfig
 
@@ -160,6 +160,12 @@ class Fingerprint:
     otherwise."""
     renamed_at: I64 | None = None
     """Position among the plain tokens of each value of ``renamed``."""
+    literal: str | None = None
+    """Token codes of the literal stream (plain tokens with the symbols and markup of code,
+    markup, table and grid lines, ``code.literal_hashes``); None for a text without such lines.
+    Verification only: it adds no anchors (the index is unchanged)."""
+    literal_at: I64 | None = None
+    """Per value of ``literal``, the plain token range ``[first, end)`` it maps to (shape 2×n)."""
 
     @property
     def key(self) -> int:
@@ -197,16 +203,23 @@ class Fingerprinter:
         which: list[int] = []
         streams: list[U64] = []
         positions: list[I64] = []
+        literal: dict[int, tuple[str, I64]] = {}
         for i, text in enumerate(texts):
             if not batch.direct[i] or "\n" not in text:
                 continue
             lo, hi = int(batch.bounds[i]), int(batch.bounds[i + 1])
             starts, ends = batch.span_arrays(i)
-            renamed = renamed_hashes(canonical(text), starts, ends, th[lo:hi])
+            canon = canonical(text)
+            renamed = renamed_hashes(canon, starts, ends, th[lo:hi])
             if renamed is not None:
                 which.append(i)
                 streams.append(renamed[0])
                 positions.append(renamed[1])
+            lit = literal_hashes(canon, starts, ends, th[lo:hi])
+            if lit is not None:
+                literal[i] = (_codes(lit[0]), lit[1])
+        for i, (codes, at) in literal.items():
+            prints[i] = replace(prints[i], literal=codes, literal_at=at)
         if not which:
             return
         bounds = np.zeros(len(streams) + 1, dtype=np.int64)
@@ -221,6 +234,8 @@ class Fingerprinter:
                 anchors=np.union1d(old.anchors, fp.anchors).astype(np.uint32),
                 renamed=fp.codes,
                 renamed_at=at,
+                literal=old.literal,
+                literal_at=old.literal_at,
             )
 
     def codes_of(self, texts: Sequence[str]) -> list[str]:

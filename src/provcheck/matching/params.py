@@ -15,9 +15,10 @@ from provcheck.errors import UsageError
 TOKENIZER_VERSION = 3
 """Bump when normalization or tokenization changes what tokens a text yields."""
 
-CODE_VERSION = 1
+CODE_VERSION = 2
 """Version of the identifier-insensitive anchors of code (``matching/code.py``); 0 = none.
-Bump when they change: an index stores it, and one built otherwise is refused."""
+Bump when they change: an index stores it, and one built otherwise is refused. 2: a line's
+trailing comment no longer hides its code form, so more texts have code anchors."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -228,9 +228,10 @@ def align(
     matched = sum(s.matched for s in spans)
     if matched < config.min_tokens:
         return None
-    # A table of digits or a repeated list marker aligns by chance: few distinct tokens.
+    # A table of digits or a repeated list marker aligns by chance: few distinct tokens...
     plain = cand if cand_plain is None else cand_plain
-    if len(set().union(*(plain[c0 : c0 + size] for c0, _, size in inside))) < config.min_distinct_tokens:
+    runs = [plain[c0 : c0 + size] for c0, _, size in inside]
+    if len(set().union(*runs)) < config.min_distinct_tokens and _orderings(runs) < config.min_tokens:
         return None
     if ref_echoes:
         original = sum(size for _, _, size in _without_echoes(sorted(inside, key=lambda b: b[1]), ref_echoes))
@@ -247,6 +248,19 @@ def align(
     else:
         return None
     return Alignment(kind, tuple(spans), matched, similarity, containment, coverage)
+
+
+_ORDER_NGRAM = 4
+"""Length of the token n-grams :func:`_orderings` counts."""
+
+
+def _orderings(runs: list[str]) -> int:
+    """Distinct token ``_ORDER_NGRAM``-grams inside identical runs: ...unless they share many
+    distinct orderings of them. Two independent grids of nine digits align by chance in runs
+    of one to three tokens; a copied grid is one run holding one distinct 4-gram a cell. A
+    repeated marker or a two-symbol pattern has few however long it is."""
+    n = _ORDER_NGRAM
+    return len({run[k : k + n] for run in runs for k in range(len(run) - n + 1)})
 
 
 def align_renamed(
@@ -276,6 +290,59 @@ def align_renamed(
         for s in found.spans
     )
     return replace(found, spans=spans, renamed=True)
+
+
+def align_literal(
+    cand: Fingerprint, ref: Fingerprint, config: MatchConfig, ref_echoes: Sequence[tuple[int, int]] = ()
+) -> Alignment | None:
+    """``align`` over the literal streams of two texts holding code or markup
+    (``Fingerprint.literal``: symbols and the words of tags counted as tokens, nothing
+    abstracted), with the same tests; spans come back in plain token positions. A text
+    without a literal stream takes its plain codes (a copy may have lost its fences)."""
+    if cand.literal is None and ref.literal is None:
+        return None
+    # Symbols and punctuation are shared by independent code as much as by copies (the bounds
+    # check of a textbook ``is_prime`` is 17 words and 45 literal tokens), so they only count
+    # for a text the plain tests cannot judge: under the token floor, or of fewer distinct
+    # tokens than the distinct-token test asks (a grid of digits). Elsewhere the plain
+    # verdict stands.
+    sparse = min(len(set(cand.codes)), len(set(ref.codes))) < config.min_distinct_tokens
+    if min(len(cand.codes), len(ref.codes)) >= config.min_tokens and not sparse:
+        return None
+    c_codes, c_at = _literal(cand)
+    r_codes, r_at = _literal(ref)
+    echoes = [(int(np.searchsorted(r_at[0], a)), int(np.searchsorted(r_at[0], b))) for a, b in ref_echoes]
+    found = align(c_codes, r_codes, config, [e for e in echoes if e[0] < e[1]])
+    if found is None:
+        return None
+    spans = []
+    words = 0
+    for s in found.spans:
+        c0, c1 = _plain_range(c_at, s.cand_start, s.cand_end, len(cand.codes))
+        r0, r1 = _plain_range(r_at, s.ref_start, s.ref_end, len(ref.codes))
+        words += min(c1 - c0, r1 - r0)
+        # In plain tokens, at the span's literal similarity (symbols are not plain tokens).
+        matched = min(round(s.similarity * ((c1 - c0) + (r1 - r0)) / 2), c1 - c0, r1 - r0)
+        spans.append(TokenSpan(cand_start=c0, cand_end=c1, ref_start=r0, ref_end=r1, matched=matched))
+    if words >= config.min_tokens and not sparse:
+        # The plain alignment had enough tokens here and rejected them: symbols may not
+        # outvote its tests.
+        return None
+    return replace(found, spans=tuple(spans))
+
+
+def _literal(fp: Fingerprint) -> tuple[str, np.ndarray]:
+    if fp.literal is not None and fp.literal_at is not None:
+        return fp.literal, fp.literal_at
+    plain = np.arange(len(fp.codes), dtype=np.int64)
+    return fp.codes, np.stack([plain, plain + 1])
+
+
+def _plain_range(at: np.ndarray, start: int, end: int, plain: int) -> tuple[int, int]:
+    """The plain token range of literal values ``[start, end)``: at least one token (a span
+    of symbols only stands at the plain token after it), inside the text."""
+    first = min(int(at[0][start]), max(plain - 1, 0))
+    return first, min(max(int(at[1][end - 1]), first + 1), plain)
 
 
 ECHO_MIN_CHAIN = 5.0

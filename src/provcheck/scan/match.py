@@ -22,7 +22,7 @@ from provcheck.matching.normalize import Offsets, token_offsets
 from provcheck.matching.params import MatchConfig
 from provcheck.matching.segment import RoleFilter, Segment, segments
 from provcheck.matching.strength import COMMON_DF, Signals, is_whole, judge, structure
-from provcheck.matching.verify import Alignment, align, align_renamed, distinct, evidence
+from provcheck.matching.verify import Alignment, align, align_literal, align_renamed, distinct, evidence
 from provcheck.model import Match, MatchId, Record, RecordRef, Reference
 
 _Slot = tuple[int, int, str, str]
@@ -113,7 +113,10 @@ class Matcher:
             ref = self._refs[key].fingerprint
             if ref is None:
                 continue
-            alignment = align_renamed(prints[i], ref, self.config, self._refs[key].echoes)
+            # Literal first (symbols and markup as tokens): a copy found so is not "renamed".
+            alignment = align_literal(prints[i], ref, self.config, self._refs[key].echoes)
+            if alignment is None:
+                alignment = align_renamed(prints[i], ref, self.config, self._refs[key].echoes)
             if alignment is not None:
                 out.append((i, key, alignment))
         return out
@@ -136,7 +139,7 @@ class Matcher:
         prints, toks = self.fingerprinter.with_tokens([seg.text for seg in segs])
         empty = np.zeros(0, dtype=np.uint32)
         candidates = self.index.candidates_many(
-            [fp.anchors if len(fp.tokens) >= self.config.min_tokens else empty for fp in prints],
+            [fp.anchors if _length(fp) >= self.config.min_tokens else empty for fp in prints],
             self.config,
         )
         self._load(c.key for cands in candidates for c in cands)
@@ -157,7 +160,7 @@ class Matcher:
                     alignment = align(fp.codes, ref.codes, self.config, ref.echoes)
                 if alignment is not None:
                     aligned.append((i, cand.key, alignment))
-                elif fp.renamed is not None:
+                elif fp.renamed is not None or fp.literal is not None:
                     code.append((i, cand.key))
         aligned += self._renamed(prints, code)
         self._details(key for _, key, _ in aligned)
@@ -292,3 +295,8 @@ def _groups(segs: Iterable[Segment], limit: int) -> Iterator[list[Segment]]:
         size += len(seg.text)
     if group:
         yield group
+
+
+def _length(fp: Fingerprint) -> int:
+    """Tokens of a text's longest stream: code and markup count their symbols."""
+    return max(len(fp.tokens), len(fp.literal or ""))
