@@ -75,6 +75,28 @@ one scan of the alternation, and rule out most prose before any per-line work.""
 _HINTS = ("=", ";", "{", "}", "```", "~~~", "def ", "return", "import ", "#include", "SELECT ", "++")
 """Something a fence or most code lines hold: texts with none of them (most prose) are ruled
 out by substring searches (a regular expression of them costs three times as much)."""
+_GATED_HINTS = tuple((h[0] if not h[0].isalnum() and len(h) > 1 else "", h) for h in _HINTS)
+"""Each hint with a character it starts with, searched first when the hint is longer: a
+one-character search costs a tenth of a longer one, and prose rarely holds a backtick."""
+_ENDS_FORM = len(_CODE_FORMS) - 1
+"""``.*[;{}]$``: a line ending with ``;``, ``{`` or ``}``; counted with substring counts (the
+regular expression backtracks over every line)."""
+_SCAN_ORDER = tuple(_CODE_ANYWHERE[i] for i in sorted(range(_ENDS_FORM), key=lambda i: i == 2))
+"""The other forms, the assignment form (the costliest scan) last: the bound is a sum, so
+the order only decides how soon it is reached."""
+
+
+def _has_hint(text: str) -> bool:
+    """``any(h in text for h in _HINTS)``, each longer hint gated by its first character."""
+    return any((not gate or gate in text) and hint in text for gate, hint in _GATED_HINTS)
+
+
+def _lines_ending_code(text: str) -> int:
+    """Lines of ``text`` ending with ``;``, ``{`` or ``}`` (the matches of ``_ENDS_FORM``)."""
+    last = 1 if text.endswith((";", "{", "}")) else 0
+    return text.count(";\n") + text.count("{\n") + text.count("}\n") + last
+
+
 _COMMENT = ("#", "//", "/*", "*", "--")
 _PROSE_WORDS = 12
 
@@ -88,22 +110,29 @@ def _prose(line: str) -> bool:
     return plain >= 0.8 * len(words)
 
 
+def may_be_code(text: str) -> bool:
+    """False when ``text`` surely has fewer than ``MIN_CODE_LINES`` code lines (most prose):
+    enough lines, a hint, and a fence or at least that many lines of code forms."""
+    if text.count("\n") + 1 < MIN_CODE_LINES or not _has_hint(text):
+        return False
+    if "```" in text or "~~~" in text:
+        return True
+    # A line may take several forms: the sum over forms is an upper bound on code lines.
+    padded = "\n" + text
+    bound = min(MIN_CODE_LINES, _lines_ending_code(text))
+    for form in _SCAN_ORDER:
+        if bound >= MIN_CODE_LINES:
+            return True
+        bound += sum(1 for _ in zip(range(MIN_CODE_LINES), form.finditer(padded), strict=False))
+    return bound >= MIN_CODE_LINES
+
+
 def code_lines(text: str) -> list[tuple[int, int]]:
     """Character ranges of the lines of ``text`` that read as code: inside a fence, or of a
     form only code has (``_CODE_LINE``, not a sentence), and comment lines between such lines;
     empty unless at least ``MIN_CODE_LINES`` lines are code by fence or form."""
-    if text.count("\n") + 1 < MIN_CODE_LINES or not any(h in text for h in _HINTS):
+    if not may_be_code(text):
         return []
-    if "```" not in text and "~~~" not in text:
-        # A line may take several forms: the sum over forms is an upper bound on code lines.
-        padded = "\n" + text
-        bound = 0
-        for form in _CODE_ANYWHERE:
-            bound += sum(1 for _ in zip(range(MIN_CODE_LINES), form.finditer(padded), strict=False))
-            if bound >= MIN_CODE_LINES:
-                break
-        else:
-            return []
     lines: list[tuple[int, int, int]] = []  # start, end, 2 code / 1 comment / 0 other
     fenced = False
     pos = 0
