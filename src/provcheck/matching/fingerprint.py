@@ -27,7 +27,7 @@ import numpy as np
 import numpy.typing as npt
 import xxhash
 
-from provcheck.matching.code import renamed_hashes
+from provcheck.matching.code import may_be_code, renamed_hashes
 from provcheck.matching.normalize import Tokens, canonical, tokenize, tokens
 from provcheck.matching.params import FingerprintConfig
 
@@ -197,12 +197,16 @@ class Fingerprinter:
         which: list[int] = []
         streams: list[U64] = []
         positions: list[I64] = []
+        direct = batch.direct.tolist()
         for i, text in enumerate(texts):
-            if not batch.direct[i] or "\n" not in text:
+            if not direct[i] or "\n" not in text:
+                continue
+            text = canonical(text)
+            if not may_be_code(text):  # most texts: no token offsets to slice
                 continue
             lo, hi = int(batch.bounds[i]), int(batch.bounds[i + 1])
             starts, ends = batch.span_arrays(i)
-            renamed = renamed_hashes(canonical(text), starts, ends, th[lo:hi])
+            renamed = renamed_hashes(text, starts, ends, th[lo:hi])
             if renamed is not None:
                 which.append(i)
                 streams.append(renamed[0])
