@@ -158,3 +158,23 @@ def test_screen_prefilter_agrees_with_the_regex(text: bytes) -> None:
     assert Screen.of(text, DEPTH).escaped == (SURROGATE_ESCAPE_BYTES.search(text) is not None)
     decoded = text.decode()
     assert Screen.of(decoded, DEPTH).escaped == (SURROGATE_ESCAPE.search(decoded) is not None)
+
+
+def test_reference_records_are_written_as_json_wrote_them() -> None:
+    import sys
+
+    from provcheck.index.shard import _ref_json
+
+    def reference(ref: dict[str, Any]) -> bytes:
+        return json.dumps(ref, ensure_ascii=False, separators=(",", ":")).encode()
+
+    base = {"id": "x", "source": "s", "role": "gpt", "kind": "assistant", "position": 0, "field": "f"}
+    for c in range(sys.maxunicode + 1):
+        if 0xD800 <= c <= 0xDFFF:
+            continue
+        ref = {**base, "path": f"a{chr(c)}b", "index": c, "extra": None}
+        assert _ref_json(ref) == reference(ref), hex(c)
+    for big in (2**64, -(2**63) - 1):  # past orjson's range: json writes them
+        assert _ref_json({**base, "index": big}) == reference({**base, "index": big})
+    with pytest.raises(UnicodeEncodeError):  # a lone surrogate fails as it always did
+        _ref_json({**base, "path": "bad\udc80name"})
