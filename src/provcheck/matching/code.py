@@ -188,25 +188,26 @@ def renamed_hashes(text: str, starts: I64, ends: I64, hashes: U64) -> tuple[U64,
     line_ends = np.array([b for _, b in lines], dtype=np.int64)
     where = np.searchsorted(line_starts, starts, side="right") - 1
     on_code = (where >= 0) & (starts < line_ends[np.maximum(where, 0)])
-    out = hashes.copy()
-    keep = np.ones(len(hashes), dtype=bool)
+    # Plain lists and ints in the loop (a numpy scalar per token cost more than the rest);
+    # the distances are written once at the end, the last one for a position winning.
+    starts_at, ends_at = starts.tolist(), ends.tolist()
+    distances: dict[int, int] = {}
+    dropped: list[int] = []
     last: dict[str, int] = {}
     seen = 0
-    changed = False
     prev_end = -2
     name = ""
     first = -1
     for i in np.flatnonzero(on_code).tolist():
-        s, e = int(starts[i]), int(ends[i])
+        s, e = starts_at[i], ends_at[i]
         tok = text[s:e].casefold()
         joined = s == prev_end + 1 and text[prev_end] == "_" and first >= 0
         prev_end = e
         if joined:
             # One identifier written with underscores: encode it once, by its whole name.
             name += "_" + tok
-            keep[i] = False
-            _set(out, first, name, last, seen)
-            changed = True
+            dropped.append(i)
+            distances[first] = _distance(last.get(name), seen)
             continue
         if first >= 0:
             last[name] = seen
@@ -217,12 +218,18 @@ def renamed_hashes(text: str, starts: I64, ends: I64, hashes: U64) -> tuple[U64,
         if tok[:1].isdigit() or (tok in KEYWORDS and not sigil) or not tok.isascii():
             continue
         first, name = i, tok
-        _set(out, i, name, last, seen)
-        changed = True
-    return (out[keep], np.flatnonzero(keep).astype(np.int64)) if changed else None
+        distances[i] = _distance(last.get(name), seen)
+    if not distances:
+        return None
+    out = hashes.copy()
+    out[np.fromiter(distances, dtype=np.int64, count=len(distances))] = _DISTANCE[
+        np.fromiter(distances.values(), dtype=np.int64, count=len(distances))
+    ]
+    keep = np.ones(len(hashes), dtype=bool)
+    keep[dropped] = False
+    return out[keep], np.flatnonzero(keep).astype(np.int64)
 
 
-def _set(out: U64, i: int, name: str, last: dict[str, int], seen: int) -> None:
-    before = last.get(name)
-    distance = seen - before if before is not None and seen - before <= REACH else 0
-    out[i] = _DISTANCE[distance]
+def _distance(before: int | None, seen: int) -> int:
+    """Identifier occurrences since the name was last seen; 0 for new or out of reach."""
+    return seen - before if before is not None and seen - before <= REACH else 0
