@@ -81,8 +81,14 @@ one-character search costs a tenth of a longer one, and prose rarely holds a bac
 _ENDS_FORM = len(_CODE_FORMS) - 1
 """``.*[;{}]$``: a line ending with ``;``, ``{`` or ``}``; counted with substring counts (the
 regular expression backtracks over every line)."""
-_SCAN_ORDER = tuple(_CODE_ANYWHERE[i] for i in sorted(range(_ENDS_FORM), key=lambda i: i == 2))
-"""The other forms, the assignment form (the costliest scan) last: the bound is a sum, so
+_ENDS_COUNTED = _CODE_ANYWHERE[_ENDS_FORM].pattern == "\\n[ \\t]*.*[;{}]$"
+"""Whether ``_lines_ending_code`` is that form's exact count; a form written otherwise is
+scanned with its regular expression like the others."""
+_SCAN_ORDER = tuple(
+    _CODE_ANYWHERE[i]
+    for i in sorted(range(_ENDS_FORM if _ENDS_COUNTED else len(_CODE_FORMS)), key=lambda i: i == 2)
+)
+"""The forms scanned, the assignment form (the costliest scan) last: the bound is a sum, so
 the order only decides how soon it is reached."""
 
 
@@ -119,7 +125,7 @@ def may_be_code(text: str) -> bool:
         return True
     # A line may take several forms: the sum over forms is an upper bound on code lines.
     padded = "\n" + text
-    bound = min(MIN_CODE_LINES, _lines_ending_code(text))
+    bound = min(MIN_CODE_LINES, _lines_ending_code(text)) if _ENDS_COUNTED else 0
     for form in _SCAN_ORDER:
         if bound >= MIN_CODE_LINES:
             return True
@@ -233,3 +239,9 @@ def renamed_hashes(text: str, starts: I64, ends: I64, hashes: U64) -> tuple[U64,
 def _distance(before: int | None, seen: int) -> int:
     """Identifier occurrences since the name was last seen; 0 for new or out of reach."""
     return seen - before if before is not None and seen - before <= REACH else 0
+
+
+def _set(out: U64, i: int, name: str, last: dict[str, int], seen: int) -> None:
+    before = last.get(name)
+    distance = seen - before if before is not None and seen - before <= REACH else 0
+    out[i] = _DISTANCE[distance]
