@@ -46,7 +46,8 @@ def worker_stages(batches: list[Any], spec: Any, config: Any) -> dict[str, float
     from provcheck.index.shard import Chunk
     from provcheck.ingest.add import _PROMPT_KINDS, _ref
     from provcheck.inputs.schemas import to_record
-    from provcheck.matching.fingerprint import Fingerprinter
+    from provcheck.matching.fingerprint import Fingerprinter, _token_hashes
+    from provcheck.matching.normalize import tokenize
     from provcheck.matching.verify import echoes
 
     clock = time.process_time
@@ -54,7 +55,10 @@ def worker_stages(batches: list[Any], spec: Any, config: Any) -> dict[str, float
         [
             "JSON parse (workers)",
             "record schema (workers)",
-            "fingerprint (workers)",
+            "tokenize (workers)",
+            "hash, shingle, anchors (workers)",
+            "code stream (workers)",
+            "prompt echoes (workers)",
             "encode chunk (workers)",
         ],
         0.0,
@@ -77,14 +81,26 @@ def worker_stages(batches: list[Any], spec: Any, config: Any) -> dict[str, float
             if spec.roles.accepts(t)
         ]
         out["record schema (workers)"] += clock() - started
+        # Fingerprinter.with_tokens, step by step.
+        texts = [t.text for t, _, _ in turns]
         started = clock()
-        prints = fingerprinter.of_texts([t.text for t, _, _ in turns])
+        tokens = tokenize(texts)
+        out["tokenize (workers)"] += clock() - started
+        started = clock()
+        th = _token_hashes(tokens)
+        prints = fingerprinter._from_token_hashes(th, tokens.bounds, len(texts))
+        out["hash, shingle, anchors (workers)"] += clock() - started
+        started = clock()
+        if fingerprinter.config.code:
+            fingerprinter._add_code(prints, texts, tokens, th)
+        out["code stream (workers)"] += clock() - started
+        started = clock()
         starts = [0]
         for _, _, p in turns:
             starts.append(starts[-1] + len(p))
         codes = fingerprinter.codes_of([p for _, _, ps in turns for p in ps])
         echo = [echoes(fp.codes, codes[starts[i] : starts[i + 1]]) for i, fp in enumerate(prints)]
-        out["fingerprint (workers)"] += clock() - started
+        out["prompt echoes (workers)"] += clock() - started
         started = clock()
         Chunk.build(
             [fp.key for fp in prints],

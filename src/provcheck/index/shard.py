@@ -38,6 +38,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import orjson
 
 from provcheck.errors import IndexCorruptError, IndexMismatchError
 from provcheck.index import integrity
@@ -160,7 +161,7 @@ class Chunk:
         for text in texts:
             text_writer.add(text.encode("utf-8"))
         for ref in refs:
-            ref_writer.add(json.dumps(ref, ensure_ascii=False, separators=(",", ":")).encode())
+            ref_writer.add(_ref_json(ref))
         text_blocks, text_locations = text_writer.finish()
         ref_blocks, ref_locations = ref_writer.finish()
         low, high = split_codes("".join(codes))
@@ -179,6 +180,20 @@ class Chunk:
             ref_blocks=ref_blocks,
             ref_locations=ref_locations,
         )
+
+
+def _ref_json(ref: dict[str, Any]) -> bytes:
+    """``json.dumps(ref, ensure_ascii=False, separators=(",", ":")).encode()``, by orjson.
+
+    The bytes are the same for every value a reference holds (strings, integers, None; the
+    test compares every code point), at a fifteenth of the cost. orjson refuses a lone
+    surrogate and an integer past 64 bits (a ``TypeError``): those take ``json``, which
+    writes or refuses them as it always has.
+    """
+    try:
+        return orjson.dumps(ref)
+    except TypeError:
+        return json.dumps(ref, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 class _BlockFile:

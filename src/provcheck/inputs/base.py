@@ -115,12 +115,18 @@ class Screen:
     def of(cls, raw: str | bytes, limit: int, start: int = 0, end: int | None = None) -> Screen:
         """The screen of the JSON text ``raw[start:end]`` (not copied)."""
         end = len(raw) if end is None else end
+        # A substring search (C, vectorised) rules out most texts before the regex, which
+        # tries every position: 4 µs of a 2 KB line, more than parsing it with orjson.
         if isinstance(raw, bytes):
             brackets = raw.count(b"[", start, end) + raw.count(b"{", start, end)
-            escaped = SURROGATE_ESCAPE_BYTES.search(raw, start, end) is not None
+            escaped = (raw.find(b"\\ud", start, end) >= 0 or raw.find(b"\\uD", start, end) >= 0) and (
+                SURROGATE_ESCAPE_BYTES.search(raw, start, end) is not None
+            )
         else:
             brackets = raw.count("[", start, end) + raw.count("{", start, end)
-            escaped = SURROGATE_ESCAPE.search(raw, start, end) is not None
+            escaped = (raw.find("\\ud", start, end) >= 0 or raw.find("\\uD", start, end) >= 0) and (
+                SURROGATE_ESCAPE.search(raw, start, end) is not None
+            )
         return cls(brackets > limit, escaped)
 
     def record(self, value: dict[str, Any], limit: int) -> dict[str, Any] | None:

@@ -84,6 +84,34 @@ one scan of the alternation, and rule out most prose before any per-line work.""
 _HINTS = ("=", ";", "{", "}", "```", "~~~", "def ", "return", "import ", "#include", "SELECT ", "++")
 """Something a fence or most code lines hold: texts with none of them (most prose) are ruled
 out by substring searches (a regular expression of them costs three times as much)."""
+_GATED_HINTS = tuple((h[0] if not h[0].isalnum() and len(h) > 1 else "", h) for h in _HINTS)
+"""Each hint with a character it starts with, searched first when the hint is longer: a
+one-character search costs a tenth of a longer one, and prose rarely holds a backtick."""
+_ENDS_FORM = len(_CODE_FORMS) - 1
+"""``.*[;{}]$``: a line ending with ``;``, ``{`` or ``}``; counted with substring counts (the
+regular expression backtracks over every line)."""
+_ENDS_COUNTED = _CODE_ANYWHERE[_ENDS_FORM].pattern == "\\n[ \\t]*.*[;{}]$"
+"""Whether ``_lines_ending_code`` is that form's exact count; a form written otherwise is
+scanned with its regular expression like the others."""
+_SCAN_ORDER = tuple(
+    _CODE_ANYWHERE[i]
+    for i in sorted(range(_ENDS_FORM if _ENDS_COUNTED else len(_CODE_FORMS)), key=lambda i: i == 2)
+)
+"""The forms scanned, the assignment form (the costliest scan) last: the bound is a sum, so
+the order only decides how soon it is reached."""
+
+
+def _has_hint(text: str) -> bool:
+    """``any(h in text for h in _HINTS)``, each longer hint gated by its first character."""
+    return any((not gate or gate in text) and hint in text for gate, hint in _GATED_HINTS)
+
+
+def _lines_ending_code(text: str) -> int:
+    """Lines of ``text`` ending with ``;``, ``{`` or ``}`` (the matches of ``_ENDS_FORM``)."""
+    last = 1 if text.endswith((";", "{", "}")) else 0
+    return text.count(";\n") + text.count("{\n") + text.count("}\n") + last
+
+
 _COMMENT = ("#", "//", "/*", "*", "--")
 _PROSE_WORDS = 12
 
@@ -97,22 +125,29 @@ def _prose(line: str) -> bool:
     return plain >= 0.8 * len(words)
 
 
+def may_be_code(text: str) -> bool:
+    """False when ``text`` surely has fewer than ``MIN_CODE_LINES`` code lines (most prose):
+    enough lines, a hint, and a fence or at least that many lines of code forms."""
+    if text.count("\n") + 1 < MIN_CODE_LINES or not _has_hint(text):
+        return False
+    if "```" in text or "~~~" in text:
+        return True
+    # A line may take several forms: the sum over forms is an upper bound on code lines.
+    padded = "\n" + text
+    bound = min(MIN_CODE_LINES, _lines_ending_code(text)) if _ENDS_COUNTED else 0
+    for form in _SCAN_ORDER:
+        if bound >= MIN_CODE_LINES:
+            return True
+        bound += sum(1 for _ in zip(range(MIN_CODE_LINES), form.finditer(padded), strict=False))
+    return bound >= MIN_CODE_LINES
+
+
 def code_lines(text: str) -> list[tuple[int, int]]:
     """Character ranges of the lines of ``text`` that read as code: inside a fence, or of a
     form only code has (``_CODE_LINE``, not a sentence), and comment lines between such lines;
     empty unless at least ``MIN_CODE_LINES`` lines are code by fence or form."""
-    if text.count("\n") + 1 < MIN_CODE_LINES or not any(h in text for h in _HINTS):
+    if not may_be_code(text):
         return []
-    if "```" not in text and "~~~" not in text:
-        # A line may take several forms: the sum over forms is an upper bound on code lines.
-        padded = "\n" + text
-        bound = 0
-        for form in _CODE_ANYWHERE:
-            bound += sum(1 for _ in zip(range(MIN_CODE_LINES), form.finditer(padded), strict=False))
-            if bound >= MIN_CODE_LINES:
-                break
-        else:
-            return []
     lines: list[tuple[int, int, int]] = []  # start, end, 2 code / 1 comment / 0 other
     fenced = False
     pos = 0
@@ -175,25 +210,26 @@ def renamed_hashes(text: str, starts: I64, ends: I64, hashes: U64) -> tuple[U64,
     line_ends = np.array([b for _, b in lines], dtype=np.int64)
     where = np.searchsorted(line_starts, starts, side="right") - 1
     on_code = (where >= 0) & (starts < line_ends[np.maximum(where, 0)])
-    out = hashes.copy()
-    keep = np.ones(len(hashes), dtype=bool)
+    # Plain lists and ints in the loop (a numpy scalar per token cost more than the rest);
+    # the distances are written once at the end, the last one for a position winning.
+    starts_at, ends_at = starts.tolist(), ends.tolist()
+    distances: dict[int, int] = {}
+    dropped: list[int] = []
     last: dict[str, int] = {}
     seen = 0
-    changed = False
     prev_end = -2
     name = ""
     first = -1
     for i in np.flatnonzero(on_code).tolist():
-        s, e = int(starts[i]), int(ends[i])
+        s, e = starts_at[i], ends_at[i]
         tok = text[s:e].casefold()
         joined = s == prev_end + 1 and text[prev_end] == "_" and first >= 0
         prev_end = e
         if joined:
             # One identifier written with underscores: encode it once, by its whole name.
             name += "_" + tok
-            keep[i] = False
-            _set(out, first, name, last, seen)
-            changed = True
+            dropped.append(i)
+            distances[first] = _distance(last.get(name), seen)
             continue
         if first >= 0:
             last[name] = seen
@@ -204,9 +240,21 @@ def renamed_hashes(text: str, starts: I64, ends: I64, hashes: U64) -> tuple[U64,
         if tok[:1].isdigit() or (tok in KEYWORDS and not sigil) or not tok.isascii():
             continue
         first, name = i, tok
-        _set(out, i, name, last, seen)
-        changed = True
-    return (out[keep], np.flatnonzero(keep).astype(np.int64)) if changed else None
+        distances[i] = _distance(last.get(name), seen)
+    if not distances:
+        return None
+    out = hashes.copy()
+    out[np.fromiter(distances, dtype=np.int64, count=len(distances))] = _DISTANCE[
+        np.fromiter(distances.values(), dtype=np.int64, count=len(distances))
+    ]
+    keep = np.ones(len(hashes), dtype=bool)
+    keep[dropped] = False
+    return out[keep], np.flatnonzero(keep).astype(np.int64)
+
+
+def _distance(before: int | None, seen: int) -> int:
+    """Identifier occurrences since the name was last seen; 0 for new or out of reach."""
+    return seen - before if before is not None and seen - before <= REACH else 0
 
 
 def _set(out: U64, i: int, name: str, last: dict[str, int], seen: int) -> None:

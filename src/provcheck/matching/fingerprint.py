@@ -27,7 +27,7 @@ import numpy as np
 import numpy.typing as npt
 import xxhash
 
-from provcheck.matching.code import literal_hashes, renamed_hashes
+from provcheck.matching.code import literal_hashes, may_be_code, renamed_hashes
 from provcheck.matching.normalize import Tokens, canonical, tokenize, tokens
 from provcheck.matching.params import FingerprintConfig
 
@@ -204,13 +204,17 @@ class Fingerprinter:
         streams: list[U64] = []
         positions: list[I64] = []
         literal: dict[int, tuple[str, I64]] = {}
+        direct = batch.direct.tolist()
         for i, text in enumerate(texts):
-            if not batch.direct[i] or "\n" not in text:
+            if not direct[i] or "\n" not in text:
                 continue
             lo, hi = int(batch.bounds[i]), int(batch.bounds[i + 1])
             starts, ends = batch.span_arrays(i)
             canon = canonical(text)
-            renamed = renamed_hashes(canon, starts, ends, th[lo:hi])
+            # Only texts that may be code have an identifier-insensitive stream (most texts:
+            # no offsets to slice for it); the literal stream (markup, tables, grids) is not
+            # code-only, so every multi-line text is offered to it.
+            renamed = renamed_hashes(canon, starts, ends, th[lo:hi]) if may_be_code(canon) else None
             if renamed is not None:
                 which.append(i)
                 streams.append(renamed[0])

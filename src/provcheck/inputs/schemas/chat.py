@@ -14,7 +14,10 @@ MESSAGE_KEYS = ("messages", "conversations", "conversation")
 
 def _turn_list(data: dict[str, Any], keys: tuple[str, ...], role_key: str) -> tuple[str, list[Any]] | None:
     for key in keys:
-        value = maybe_json(data.get(key))
+        value = data.get(key)
+        if value is None:  # most records have none of the keys: no call per key
+            continue
+        value = maybe_json(value)
         if isinstance(value, list) and value and isinstance(value[0], dict) and role_key in value[0]:
             return key, value
     return None

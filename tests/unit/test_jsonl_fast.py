@@ -1,0 +1,180 @@
+"""JSON Lines records parsed by orjson are exactly what the reference path (``json``) gives.
+
+``inputs/jsonl.py`` parses a line with orjson when orjson's answer cannot differ from
+``json.loads`` followed by ``Screen``; every other line takes the reference path with its
+located messages. These tests pin both halves: which lines take the fast path, and that
+records and errors are the same either way.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import pytest
+
+from provcheck.inputs.base import RawRecord, Screen
+from provcheck.inputs.jsonl import _fast_record, parse_line
+from provcheck.model import RecordError
+
+DEPTH = 200
+STRINGS = 100_000
+
+
+def _reference(data: bytes) -> RawRecord | RecordError:
+    """What parse_line gave before the fast path: json.loads, then Screen."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr("provcheck.inputs.jsonl._fast_record", lambda data, depth: None)
+        return parse_line("f.jsonl", data, 3, 4, DEPTH, STRINGS)
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal values of equal types all the way down (1 == 1.0 is not the same record)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return list(a) == list(b) and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, float) and math.isnan(a):
+        return math.isnan(b)
+    return bool(a == b)
+
+
+FAST = [
+    b'{"id": "a", "text": "plain words"}',
+    b'{"id": 123456789012345678, "text": "18 digits fit in 64 bits"}',
+    b'{"a": 1, "b": 2, "a": 3}',  # duplicate key: last value, first position
+    b'{"t": "\\ud83d\\ude00 escaped pair"}',
+    b'{"t": "\\\\ud800 an escaped backslash, not a surrogate"}',
+    b'{"v": -0, "w": -0.0, "x": 1E5, "y": 5e-324, "z": 2.2250738585072011e-308}',
+    b'{"t": "x\x7f\xc3\x9f\xe2\x80\xa6 \xf0\x9f\x98\x80"}',
+    b'{"n": null, "b": [true, false], "o": {"k": [1, [2, [3]]]}}',
+    b'{"t": "\\u0000 escaped NUL"}',
+    b'{"x": ' + b"[" * 150 + b'"deep but within the limit"' + b"]" * 150 + b"}",
+]
+
+REFERENCE = [
+    b'{"id": 9223372036854775807, "t": "largest int64: 19 digits could be past 64 bits"}',
+    b'{"id": 123456789012345678901234567890, "t": "big int stays an int"}',
+    b'{"id": 18446744073709551616, "t": "past uint64"}',
+    b'{"id": -9223372036854775809, "t": "below int64"}',
+    b'{"v": 12345678901234567890.5}',
+    b'{"v": NaN}',
+    b'{"v": Infinity, "w": -Infinity}',
+    b'{"v": 1e400}',
+    b'{"t": "lone \\ud800 surrogate"}',
+    b'{"t": "reversed \\udc00\\ud800 pair"}',
+    b"\xef\xbb\xbf" + b'{"t": "BOM"}',
+    b'{"t": "unterminated}',
+    b'{"t": "control \x01 char"}',
+    b'{"t": "NUL \x00 byte"}',
+    b'{"t": "bad \xff byte"}',
+    b'{"t": "encoded surrogate \xed\xa0\x80"}',
+    b"[1, 2]",
+    b'"a string"',
+    b'{"x": ' + b"[" * 300 + b"]" * 300 + b"}",
+    b'{"a": 1} trailing',
+]
+
+
+@pytest.mark.parametrize("line", FAST)
+def test_plain_lines_take_the_fast_path_and_equal_the_reference(line: bytes) -> None:
+    assert _fast_record(line, DEPTH) is not None
+    got = parse_line("f.jsonl", line, 3, 4, DEPTH, STRINGS)
+    want = _reference(line)
+    assert isinstance(got, RawRecord) and isinstance(want, RawRecord)
+    assert _same(got.data, want.data)
+    assert (got.index, got.line) == (want.index, want.line)
+
+
+@pytest.mark.parametrize("line", REFERENCE)
+def test_lines_orjson_reads_otherwise_take_the_reference_path(line: bytes) -> None:
+    assert _fast_record(line, DEPTH) is None
+    got = parse_line("f.jsonl", line, 3, 4, DEPTH, STRINGS)
+    want = _reference(line)
+    assert type(got) is type(want)
+    if isinstance(got, RecordError):
+        assert got == want  # same kind, message, line and index
+    else:
+        assert isinstance(want, RawRecord) and _same(got.data, want.data)
+
+
+def test_big_integer_id_stays_an_exact_integer() -> None:
+    got = parse_line("f.jsonl", REFERENCE[1], 0, 1, DEPTH, STRINGS)
+    assert isinstance(got, RawRecord)
+    assert got.data["id"] == 123456789012345678901234567890 and type(got.data["id"]) is int
+
+
+def test_reference_messages_are_unchanged() -> None:
+    bom = parse_line("f.jsonl", REFERENCE[10], 0, 7, DEPTH, STRINGS)
+    assert isinstance(bom, RecordError)
+    assert bom.message == "invalid JSON at column 1: Unexpected UTF-8 BOM (decode using utf-8-sig)"
+    nan = parse_line("f.jsonl", REFERENCE[5], 0, 1, DEPTH, STRINGS)
+    assert isinstance(nan, RawRecord) and math.isnan(nan.data["v"])
+    lone = parse_line("f.jsonl", REFERENCE[8], 0, 1, DEPTH, STRINGS)
+    assert isinstance(lone, RawRecord) and lone.data["t"] == "lone \ufffd surrogate"
+
+
+def test_a_high_depth_limit_leaves_deep_records_to_the_reference_path() -> None:
+    # json may hit Python's recursion limit where orjson (1024) does not: records nested
+    # near it must fail or pass as they always have.
+    line = b'{"x": ' + b"[" * 600 + b"]" * 600 + b"}"
+    assert _fast_record(line, 5000) is None
+
+
+def test_random_records_parse_alike() -> None:
+    import random
+
+    rng = random.Random(7)
+    alphabet = ["a", "ß", "…", "\u2028", '"', "\\", "\n", "😀", "\t", "é", "ﬁ", " "]
+    for _ in range(300):
+        record: dict[str, Any] = {
+            "id": rng.choice([rng.randrange(-(10**20), 10**20), "x", 1.5, None, True]),
+            "text": "".join(rng.choice(alphabet) for _ in range(rng.randrange(40))),
+            "n": [rng.random() * 10 ** rng.randrange(-30, 30) for _ in range(3)],
+        }
+        line = json.dumps(record, ensure_ascii=rng.random() < 0.5).encode()
+        got = parse_line("f.jsonl", line, 0, 1, DEPTH, STRINGS)
+        want = _reference(line)
+        assert isinstance(got, RawRecord) and isinstance(want, RawRecord)
+        assert _same(got.data, want.data), line
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        b'{"t": "no escapes"}',
+        b'{"t": "\\u00e9 escaped but not a surrogate"}',
+        b'{"t": "\\ud800"}',
+        b'{"t": "\\uDBFF\\uDFFF"}',
+        b'{"t": "\\\\ud8 literal"}',
+    ],
+)
+def test_screen_prefilter_agrees_with_the_regex(text: bytes) -> None:
+    from provcheck.inputs.base import SURROGATE_ESCAPE, SURROGATE_ESCAPE_BYTES
+
+    assert Screen.of(text, DEPTH).escaped == (SURROGATE_ESCAPE_BYTES.search(text) is not None)
+    decoded = text.decode()
+    assert Screen.of(decoded, DEPTH).escaped == (SURROGATE_ESCAPE.search(decoded) is not None)
+
+
+def test_reference_records_are_written_as_json_wrote_them() -> None:
+    import sys
+
+    from provcheck.index.shard import _ref_json
+
+    def reference(ref: dict[str, Any]) -> bytes:
+        return json.dumps(ref, ensure_ascii=False, separators=(",", ":")).encode()
+
+    base = {"id": "x", "source": "s", "role": "gpt", "kind": "assistant", "position": 0, "field": "f"}
+    for c in range(sys.maxunicode + 1):
+        if 0xD800 <= c <= 0xDFFF:
+            continue
+        ref = {**base, "path": f"a{chr(c)}b", "index": c, "extra": None}
+        assert _ref_json(ref) == reference(ref), hex(c)
+    for big in (2**64, -(2**63) - 1):  # past orjson's range: json writes them
+        assert _ref_json({**base, "index": big}) == reference({**base, "index": big})
+    with pytest.raises(UnicodeEncodeError):  # a lone surrogate fails as it always did
+        _ref_json({**base, "path": "bad\udc80name"})
