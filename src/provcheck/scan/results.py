@@ -15,6 +15,7 @@ and id. Ties keep the order of arrival (the sorts are stable).
 from __future__ import annotations
 
 import dataclasses
+import enum
 import hashlib
 import operator
 import re
@@ -26,10 +27,22 @@ from typing import Any
 
 import numpy as np
 
+from provcheck import model
 from provcheck.model import Action, Declaration, Finding, FindingCounts, MarkerHit, Match, WaiverReport
 from provcheck.policy import Evaluator
-from provcheck.scan.spool import Spool, SpoolView
+from provcheck.scan.spool import Spool, SpoolView, compact
 from provcheck.waivers import Applier
+
+# Matches and findings are model values: stored compactly (read back ~3x faster; spool.compact).
+compact(
+    *(
+        v
+        for v in vars(model).values()
+        if isinstance(v, type)
+        and v.__module__.startswith(model.__name__ + ".")
+        and (dataclasses.is_dataclass(v) or issubclass(v, enum.Enum))
+    )
+)
 
 _FINDING_FIELDS = [f.name for f in dataclasses.fields(Finding)]
 _MATCH_AT = _FINDING_FIELDS.index("match")
