@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import gc
 import random
@@ -12,7 +13,7 @@ import pytest
 
 from helpers import REFERENCE_TEXTS, ROOT, UNRELATED_TEXT, run_cli, write_jsonl
 from provcheck.index import ReferenceIndex
-from provcheck.model import FindingCounts, ScanResult
+from provcheck.model import Finding, FindingCounts, ScanResult
 from provcheck.policy import default_policy, load_policy
 from provcheck.report import ReportContext
 from provcheck.report.json import JsonFormatter
@@ -20,6 +21,7 @@ from provcheck.scan import engine, spool
 from provcheck.scan.results import finding_order, match_order
 from provcheck.scan.spool import SpoolView
 from provcheck.waivers import load_waivers
+from report_samples import many
 
 MARKER = "As an AI language model, I cannot taste bread, but here is the method."
 
@@ -119,6 +121,7 @@ def test_memory_does_not_grow_with_the_number_of_matches(
     """Scanning twice the matching records (and writing the JSON report) peaks at about the
     same traced memory: only a few integers per match stay in memory, not the matches."""
     monkeypatch.setattr(spool, "MEMORY", 128 << 10)  # the spool's in-memory start, made small
+    monkeypatch.setattr(spool, "KEEP", 256 << 10)  # and the matches kept once read
     rng = random.Random(3)
     refs = _texts(rng, 40, 340)
     write_jsonl(tmp_path / "refs.jsonl", [{"id": f"ref-{i}", "text": t} for i, t in enumerate(refs)])
@@ -166,3 +169,47 @@ def test_a_copy_with_other_findings_counts_them_again(mixed_scan: ScanResult) ->
     assert empty.counts.total == 0 and tuple(empty.unruled) == ()
     kept = replace(mixed_scan, run=replace(mixed_scan.run, command=("x",)))
     assert kept.counts is mixed_scan.counts and kept.unruled is mixed_scan.unruled
+
+
+class _Given:
+    """An evaluator that gives the findings it was made with, for the matches they rest on."""
+
+    def __init__(self, findings: list[Finding]) -> None:
+        self.findings = findings
+
+    def matches(self, matches: object) -> list[Finding]:
+        return [f for f in self.findings if f.match is not None]
+
+    def markers(self, markers: object) -> list[Finding]:
+        return [f for f in self.findings if f.marker is not None]
+
+    def declarations(self, declared: object) -> list[Finding]:
+        return [f for f in self.findings if f.match is None and f.marker is None]
+
+
+@pytest.mark.parametrize("table", [4096, 1])
+def test_a_rule_and_sources_shared_by_findings_are_stored_once(
+    table: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The citation and source facts many findings share are kept once, in memory, and each
+    finding stores a number; a full table stores them with the finding: both read back equal."""
+    from provcheck.scan import results
+
+    monkeypatch.setattr(results, "_SHARED", table)
+    findings = [dataclasses.replace(f, id=f"{i:020x}") for i, f in enumerate(many(40).findings)]
+    matches = list({f.match.id: f.match for f in findings if f.match is not None}.values())
+    collector = results.Collector(_Given(findings))  # type: ignore[arg-type]
+    collector.add(matches)
+    collected = collector.finish()
+    assert sorted(collected.findings, key=lambda f: f.id) == sorted(findings, key=lambda f: f.id)
+    shared = {id(f.rule) for f in findings} | {id(f.source) for f in findings}
+    chains = {tuple(map(id, f.chain)) for f in findings}
+    assert len(collector._shared) == min(table, len(shared) + len(chains))
+    stubs = list(collector._findings)
+    if table > 1:
+        assert all(type(stub[i]) is int for stub in stubs for i in results._SHARED_AT)
+        assert len(collector._shared) < len(findings)  # shared, not one per finding
+    else:
+        numbers = [stub[i] for stub in stubs for i in results._SHARED_AT]
+        assert {n for n in numbers if type(n) is int} == {0}  # the one value the table holds
+        assert any(type(n) is not int for n in numbers)  # the others stored with each finding
