@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import gc
+import io
 import random
 import tracemalloc
 from pathlib import Path
@@ -213,3 +214,54 @@ def test_a_rule_and_sources_shared_by_findings_are_stored_once(
         numbers = [stub[i] for stub in stubs for i in results._SHARED_AT]
         assert {n for n in numbers if type(n) is int} == {0}  # the one value the table holds
         assert any(type(n) is not int for n in numbers)  # the others stored with each finding
+
+
+def test_json_report_of_a_scan_with_many_matches_is_its_document_in_one_dump(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A benchmark-like scan (hundreds of matches of real length, on disk, some kept once read
+    and some not, findings encoded to a temporary file): the JSON report is laid out as one
+    ``json.dumps`` of the document, and that document holds every match, finding and record
+    row as read from the result in its own order (what the report was before it was
+    written in one pass)."""
+    import json
+
+    from provcheck.report import json as report_json
+    from provcheck.report import serialize as s
+    from provcheck.report.records import record_view
+
+    monkeypatch.setattr(spool, "MEMORY", 64 << 10)
+    monkeypatch.setattr(spool, "KEEP", 256 << 10)  # part of the matches kept, not all
+    monkeypatch.setattr(report_json, "_MEMORY", 32 << 10)  # the findings' text goes to a file
+    rng = random.Random(11)
+    refs = _texts(rng, 30, 300)
+    write_jsonl(tmp_path / "refs.jsonl", [{"id": f"ref-{i}", "text": t} for i, t in enumerate(refs)])
+    index = tmp_path / "index"
+    run_cli(["index", "add", index, tmp_path / "refs.jsonl", "--source", "synthetic", "-q"])
+    rows = [{"id": f"c{i}", "text": f"record {i}: " + refs[(i * 7) % len(refs)]} for i in range(700)]
+    rows += [{"id": f"n{i}", "text": t} for i, t in enumerate(_texts(rng, 100, 120))]
+    rng.shuffle(rows)
+    data = write_jsonl(tmp_path / "data.jsonl", rows)
+    policy = default_policy()
+    result = engine.scan(
+        [str(data)], ReferenceIndex(str(index)), policy, policy.use, engine.ScanOptions(batch_size=64)
+    )
+    assert result.stats.matches == 700 and result.stats.findings == 700
+    context = ReportContext()
+    out = io.StringIO()
+    JsonFormatter().write(result, context, out)
+    text = out.getvalue()
+    assert text == json.dumps(json.loads(text), ensure_ascii=False, separators=(",", ":")) + "\n"
+    doc = json.loads(text)
+    findings = list(result.findings)
+    rs = record_view(result, context.fail_on, findings)
+    assert doc["matches"] == [s.match(m) for m in result.matches]
+    assert doc["findings"] == [s.finding(f) for f in findings]
+    assert doc["records"] == [s.record_row(r) for r in rs.rows]
+    assert doc["summary"]["sources"] == [s.source_row(r) for r in rs.sources]
+    assert doc["summary"]["records"] == s.record_counts(rs.counts)
+    assert doc["report"] == {"id": rs.identity.id, "digest": rs.identity.digest}
+    assert [m["id"] for m in doc["matches"]] != sorted(m["id"] for m in doc["matches"])  # a real order
+    again = io.StringIO()
+    JsonFormatter().write(result, context, again)  # kept and not kept matches read again
+    assert again.getvalue() == text

@@ -77,10 +77,10 @@ def compact(*types: type) -> None:
         if cls in _REDUCERS:
             continue
         code = len(_FACTORIES)
-        if isinstance(cls, enum.EnumMeta):
+        if issubclass(cls, enum.Enum):
             if issubclass(cls, enum.Flag):  # a combination of flags has no name of its own
                 raise TypeError(f"{cls!r} is a Flag")
-            _FACTORIES.append(cls._member_map_.__getitem__)
+            _FACTORIES.append(cls.__members__.__getitem__)
             _REDUCERS[cls] = functools.partial(_member, code)
             continue
         if not dataclasses.is_dataclass(cls):
