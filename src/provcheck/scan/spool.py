@@ -120,9 +120,9 @@ class Spool(Sequence[T]):
         self._size = 0
         """Bytes written to the file."""
         self._pending = io.BytesIO()
-        # Model values pickle as constructor calls by their own __reduce__ (support/pickling.py).
+        # Model values pickle as constructor calls by their own __reduce__ (support/pickling.py);
+        # here, the types given to ``compact`` (registered by then) as ``_build`` calls.
         self._pickler = pickle.Pickler(self._pending, protocol=pickle.HIGHEST_PROTOCOL)
-        # The types given to ``compact`` (a copy, so types registered later apply to later spools).
         self._pickler.dispatch_table = {**copyreg.dispatch_table, **_REDUCERS}
         self._kept: dict[int, T] = {}
         """Items already read, by position, while their pickled sizes add up to ``keep`` bytes:
