@@ -199,3 +199,45 @@ def test_probability_and_convergence_are_condition_fields(tmp_path: Path) -> Non
         replace(partial, evidence=replace(partial.evidence, coverage=0.2, containment=0.1)), 0.9, None, True
     )
     assert [f.rule.id for f in ev.matches([partial])] == ["likely"]
+
+
+def test_a_message_template_is_parsed_once_and_renders_as_placeholder_substitution() -> None:
+    """``render`` parses a template once (a message is rendered for every finding) and gives
+    what substituting each placeholder in turn gives, on every mix of placeholders, escaped
+    braces, lone braces and text."""
+    import datetime as dt
+    import random
+    import re
+    import sys
+
+    evaluate = sys.modules[render.__module__]  # the module (the package exports a function of its name)
+
+    def substituted(template: str, ctx: dict[str, object]) -> str:
+        def value(m: re.Match[str]) -> str:
+            if m.group(1) is None:
+                return m.group()[0]
+            v = ctx.get(m.group(1))
+            if v is None or v == ():
+                return "unknown"
+            if isinstance(v, (tuple, list)):
+                return ", ".join(map(str, v))
+            if isinstance(v, float):
+                return f"{v:.2f}"
+            if isinstance(v, dt.date):
+                return v.isoformat()
+            return str(v)
+
+        return re.sub(r"\{\{|\}\}|\{([a-z_][a-z0-9_.]*)\}", value, template)
+
+    ctx: dict[str, object] = {"a": 1.234, "b": (1, "x"), "c": None, "d": dt.date(2024, 1, 2), "e": "{e}"}
+    ctx |= {"f": (), "g": True, "h.i": 3, "j": ["y"]}
+    pieces = ["{a}", "{b}", "{c}", "{d}", "{e}", "{f}", "{g}", "{h.i}", "{j}", "{{", "}}", "{", "}"]
+    pieces += ["{A}", "{ a}", "text ", "é", "{{a}}", "{zz}", "{a.}", ""]
+    rng = random.Random(5)
+    for _ in range(3000):
+        template = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 8)))
+        assert render(template, ctx) == substituted(template, ctx), template
+    evaluate._parts.cache_clear()
+    for _ in range(3):
+        render("{a} and {b}", ctx)
+    assert evaluate._parts.cache_info().misses == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -113,3 +114,20 @@ def test_pieces_account_for_every_character_in_order(text: str, cuts: list[int])
     assert "".join(rebuilt) == text
     inside = "".join(p.text for p in ps if p.kind in (PieceKind.SAME, PieceKind.CHANGED))
     assert len(inside) <= sum(s.end - s.start for _, s, _ in spans)
+
+
+def test_spans_with_the_same_tokens_are_not_diffed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A copy's aligned spans mostly hold the same tokens on both sides: nothing is marked,
+    and the quadratic diff (most of an HTML report's time) is not run for them."""
+    from provcheck.report import evidence
+
+    a = "The quick brown fox jumps over the lazy dog, twice."
+    b = "the  QUICK brown fox jumps over the lazy dog twice"  # other case, spacing, punctuation
+    changed = evidence.changed_ranges(a, b.replace("lazy", "sleepy"))
+    assert changed[0] and changed[1]  # a real difference is still found
+
+    def refused(*args: object, **kwargs: object) -> None:
+        raise AssertionError("diffed")
+
+    monkeypatch.setattr(evidence.difflib, "SequenceMatcher", refused)
+    assert evidence.changed_ranges(a, b) == ([], [])

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import gc
+import io
 import random
 import tracemalloc
 from pathlib import Path
@@ -12,7 +14,7 @@ import pytest
 
 from helpers import REFERENCE_TEXTS, ROOT, UNRELATED_TEXT, run_cli, write_jsonl
 from provcheck.index import ReferenceIndex
-from provcheck.model import FindingCounts, ScanResult
+from provcheck.model import Finding, FindingCounts, ScanResult
 from provcheck.policy import default_policy, load_policy
 from provcheck.report import ReportContext
 from provcheck.report.json import JsonFormatter
@@ -20,6 +22,7 @@ from provcheck.scan import engine, spool
 from provcheck.scan.results import finding_order, match_order
 from provcheck.scan.spool import SpoolView
 from provcheck.waivers import load_waivers
+from report_samples import many
 
 MARKER = "As an AI language model, I cannot taste bread, but here is the method."
 
@@ -119,6 +122,7 @@ def test_memory_does_not_grow_with_the_number_of_matches(
     """Scanning twice the matching records (and writing the JSON report) peaks at about the
     same traced memory: only a few integers per match stay in memory, not the matches."""
     monkeypatch.setattr(spool, "MEMORY", 128 << 10)  # the spool's in-memory start, made small
+    monkeypatch.setattr(spool, "KEEP", 256 << 10)  # and the matches kept once read
     rng = random.Random(3)
     refs = _texts(rng, 40, 340)
     write_jsonl(tmp_path / "refs.jsonl", [{"id": f"ref-{i}", "text": t} for i, t in enumerate(refs)])
@@ -166,3 +170,98 @@ def test_a_copy_with_other_findings_counts_them_again(mixed_scan: ScanResult) ->
     assert empty.counts.total == 0 and tuple(empty.unruled) == ()
     kept = replace(mixed_scan, run=replace(mixed_scan.run, command=("x",)))
     assert kept.counts is mixed_scan.counts and kept.unruled is mixed_scan.unruled
+
+
+class _Given:
+    """An evaluator that gives the findings it was made with, for the matches they rest on."""
+
+    def __init__(self, findings: list[Finding]) -> None:
+        self.findings = findings
+
+    def matches(self, matches: object) -> list[Finding]:
+        return [f for f in self.findings if f.match is not None]
+
+    def markers(self, markers: object) -> list[Finding]:
+        return [f for f in self.findings if f.marker is not None]
+
+    def declarations(self, declared: object) -> list[Finding]:
+        return [f for f in self.findings if f.match is None and f.marker is None]
+
+
+@pytest.mark.parametrize("table", [4096, 1])
+def test_a_rule_and_sources_shared_by_findings_are_stored_once(
+    table: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The citation and source facts many findings share are kept once, in memory, and each
+    finding stores a number; a full table stores them with the finding: both read back equal."""
+    from provcheck.scan import results
+
+    monkeypatch.setattr(results, "_SHARED", table)
+    findings = [dataclasses.replace(f, id=f"{i:020x}") for i, f in enumerate(many(40).findings)]
+    matches = list({f.match.id: f.match for f in findings if f.match is not None}.values())
+    collector = results.Collector(_Given(findings))  # type: ignore[arg-type]
+    collector.add(matches)
+    collected = collector.finish()
+    assert sorted(collected.findings, key=lambda f: f.id) == sorted(findings, key=lambda f: f.id)
+    shared = {id(f.rule) for f in findings} | {id(f.source) for f in findings}
+    chains = {tuple(map(id, f.chain)) for f in findings}
+    assert len(collector._shared) == min(table, len(shared) + len(chains))
+    stubs = list(collector._findings)
+    if table > 1:
+        assert all(type(stub[i]) is int for stub in stubs for i in results._SHARED_AT)
+        assert len(collector._shared) < len(findings)  # shared, not one per finding
+    else:
+        numbers = [stub[i] for stub in stubs for i in results._SHARED_AT]
+        assert {n for n in numbers if type(n) is int} == {0}  # the one value the table holds
+        assert any(type(n) is not int for n in numbers)  # the others stored with each finding
+
+
+def test_json_report_of_a_scan_with_many_matches_is_its_document_in_one_dump(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A benchmark-like scan (hundreds of matches of real length, on disk, some kept once read
+    and some not, findings encoded to a temporary file): the JSON report is laid out as one
+    ``json.dumps`` of the document, and that document holds every match, finding and record
+    row as read from the result in its own order (what the report was before it was
+    written in one pass)."""
+    import json
+
+    from provcheck.report import json as report_json
+    from provcheck.report import serialize as s
+    from provcheck.report.records import record_view
+
+    monkeypatch.setattr(spool, "MEMORY", 64 << 10)
+    monkeypatch.setattr(spool, "KEEP", 256 << 10)  # part of the matches kept, not all
+    monkeypatch.setattr(report_json, "_MEMORY", 32 << 10)  # the findings' text goes to a file
+    rng = random.Random(11)
+    refs = _texts(rng, 30, 300)
+    write_jsonl(tmp_path / "refs.jsonl", [{"id": f"ref-{i}", "text": t} for i, t in enumerate(refs)])
+    index = tmp_path / "index"
+    run_cli(["index", "add", index, tmp_path / "refs.jsonl", "--source", "synthetic", "-q"])
+    rows = [{"id": f"c{i}", "text": f"record {i}: " + refs[(i * 7) % len(refs)]} for i in range(700)]
+    rows += [{"id": f"n{i}", "text": t} for i, t in enumerate(_texts(rng, 100, 120))]
+    rng.shuffle(rows)
+    data = write_jsonl(tmp_path / "data.jsonl", rows)
+    policy = default_policy()
+    result = engine.scan(
+        [str(data)], ReferenceIndex(str(index)), policy, policy.use, engine.ScanOptions(batch_size=64)
+    )
+    assert result.stats.matches == 700 and result.stats.findings == 700
+    context = ReportContext()
+    out = io.StringIO()
+    JsonFormatter().write(result, context, out)
+    text = out.getvalue()
+    assert text == json.dumps(json.loads(text), ensure_ascii=False, separators=(",", ":")) + "\n"
+    doc = json.loads(text)
+    findings = list(result.findings)
+    rs = record_view(result, context.fail_on, findings)
+    assert doc["matches"] == [s.match(m) for m in result.matches]
+    assert doc["findings"] == [s.finding(f) for f in findings]
+    assert doc["records"] == [s.record_row(r) for r in rs.rows]
+    assert doc["summary"]["sources"] == [s.source_row(r) for r in rs.sources]
+    assert doc["summary"]["records"] == s.record_counts(rs.counts)
+    assert doc["report"] == {"id": rs.identity.id, "digest": rs.identity.digest}
+    assert [m["id"] for m in doc["matches"]] != sorted(m["id"] for m in doc["matches"])  # a real order
+    again = io.StringIO()
+    JsonFormatter().write(result, context, again)  # kept and not kept matches read again
+    assert again.getvalue() == text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import enum
 import gc
 import pickle
 import random
@@ -144,3 +145,64 @@ def test_every_model_value_pickles_as_a_constructor_call() -> None:
 
     with pytest.raises(TypeError, match="not __init__ arguments"):
         by_constructor(Derived)
+
+
+def test_items_read_once_are_kept_up_to_the_budget_and_not_decoded_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    items = [{"n": i, "text": "t" * 100} for i in range(200)]
+    size = len(pickle.dumps(items[0], protocol=pickle.HIGHEST_PROTOCOL))
+    s = filled(items, keep=50 * size)  # room for the first 50 items read
+    loads = []
+    real = pickle.loads
+    monkeypatch.setattr(spool_module.pickle, "loads", lambda data: loads.append(1) or real(data))
+    order = list(range(200))
+    random.Random(3).shuffle(order)
+    first = [s[p] for p in order[:60]]  # read by position: 50 are kept, 10 are not
+    assert first == [items[p] for p in order[:60]] and len(loads) == 60
+    assert sorted(s._kept) == sorted(order[:50])
+    loads.clear()
+    assert list(s) == items  # in order: only the 150 not kept are decoded
+    assert len(loads) == 150
+    assert all(s[p] is first[i] for i, p in enumerate(order[:50]))  # the very values kept
+    loads.clear()
+    assert list(s.view(order[::-1])) == [items[p] for p in order[::-1]] and len(loads) == 150
+    assert sum(s._end(p) - s._offsets[p] for p in s._kept) <= 50 * size  # never past the budget
+    s.close()
+    assert not s._kept
+    # Without a budget (the default) nothing is kept.
+    plain = filled(items)
+    assert list(plain) == items and not plain._kept
+
+
+def test_compact_types_are_stored_by_number_and_come_back_equal() -> None:
+    from provcheck.scan import results  # registers every model type (as a scan does)
+
+    assert Match in spool_module._REDUCERS and Action in spool_module._REDUCERS, results
+    result = sample()
+    matches, findings = list(result.matches), list(result.findings)
+    s = filled([*matches, *findings])
+    assert list(s) == [*matches, *findings]
+    assert all(type(a) is type(b) for a, b in zip(s, [*matches, *findings], strict=True))
+    assert s[len(matches)].action is findings[0].action  # enum members, not copies
+    # The stored bytes name one function, not the model's classes (resolved through the import
+    # system on every read, which made a match ~3x slower to read back).
+    s._flush()
+    s._file.seek(0)
+    stored = s._file.read()
+    assert b"_build" in stored and b"Match" not in stored and b"provcheck.model" not in stored
+    # A plain pickle of the same values still names them (the compact form is the spool's only).
+    assert b"Match" in pickle.dumps(matches[0])
+
+    class Kind(enum.Flag):
+        A = 1
+        B = 2
+
+    @dataclasses.dataclass(frozen=True)
+    class Derived:
+        a: int
+        b: int = dataclasses.field(init=False, default=0)
+
+    for refused in (Kind, Derived, dict):
+        with pytest.raises(TypeError):
+            spool_module.compact(refused)

@@ -83,7 +83,8 @@ def changed_ranges(a: str, b: str) -> tuple[list[tuple[int, int]], list[tuple[in
     """Character ranges of the tokens of ``a`` and of ``b`` that the other side lacks."""
     ta, oa = reference_tokens(a)
     tb, ob = reference_tokens(b)
-    if len(ta) > DIFF_TOKENS or len(tb) > DIFF_TOKENS:
+    if len(ta) > DIFF_TOKENS or len(tb) > DIFF_TOKENS or ta == tb:
+        # Equal tokens: the diff would be one "equal" run (most aligned spans of a copy are).
         return [], []
     out_a: list[tuple[int, int]] = []
     out_b: list[tuple[int, int]] = []

@@ -2,30 +2,46 @@
 
 from __future__ import annotations
 
-import functools
 import json
-from collections.abc import Iterable
-from typing import Any, TextIO
+import shutil
+import tempfile
+from collections.abc import Iterable, Iterator
+from itertools import islice
+from typing import IO, Any, TextIO
 
 from provcheck.model import Clause, ScanResult
 from provcheck.report import clauses
 from provcheck.report import overview as ov
 from provcheck.report import serialize as s
 from provcheck.report.base import Formatter, ReportContext
-from provcheck.report.records import record_view
+from provcheck.report.records import RecordSummary, RecordView, summarize
 
 # Compact: reports with many matches are tens of MB and indenting triples the time to write
-# them; `jq .` pretty-prints when a person reads one.
-dumps = functools.partial(json.dumps, ensure_ascii=False, separators=(",", ":"), default=str)
+# them; `jq .` pretty-prints when a person reads one. One encoder for every call: this is
+# what ``json.dumps`` does with these arguments, without building an encoder each time.
+dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
+
+_BATCH = 256
+"""Items encoded by one ``dumps`` call (a list's text is its items' texts joined by commas)."""
+_MEMORY = 8 << 20
+"""Characters of encoded findings held in memory before they go to a temporary file."""
+
+
+def _pieces(items: Iterable[Any]) -> Iterator[str]:
+    """The text of the JSON array of ``items`` without its brackets, a batch of items at a time."""
+    it = iter(items)
+    first = True
+    while batch := list(islice(it, _BATCH)):
+        text = dumps(batch)[1:-1]
+        yield text if first else "," + text
+        first = False
 
 
 def write_array(out: TextIO, items: Iterable[Any]) -> None:
-    """A JSON array written an item at a time (as ``dumps`` would write the whole list)."""
+    """A JSON array written a batch of items at a time (as ``dumps`` would write the whole list)."""
     out.write("[")
-    for i, item in enumerate(items):
-        if i:
-            out.write(",")
-        out.write(dumps(item))
+    for piece in _pieces(items):
+        out.write(piece)
     out.write("]")
 
 
@@ -39,7 +55,37 @@ class JsonFormatter(Formatter):
         separators ``json.dumps`` uses for the whole document, so it is the same text.
         """
         blocking = result.blocking_count(context.fail_on)
-        rs = record_view(result, context.fail_on)
+        # One pass over the findings (each read back from disk with its match) counts the
+        # records and sources for the head and encodes the findings.
+        view = RecordView(result.run, context.fail_on)
+        cited: dict[Clause, None] = {}
+
+        def findings() -> Iterable[dict[str, Any]]:
+            for i, f in enumerate(result.findings):
+                view.add(i, f)
+                if f.rule.clause is not None:
+                    cited.setdefault(f.rule.clause, None)
+                yield s.finding(f)
+
+        # What the head says needs every finding: they are encoded first, into a temporary
+        # file (memory for a small report), and copied to their place after the matches.
+        with tempfile.SpooledTemporaryFile(
+            max_size=_MEMORY, mode="w+", encoding="utf-8", errors="surrogatepass", newline=""
+        ) as encoded:
+            for piece in _pieces(findings()):
+                encoded.write(piece)
+            self._write(result, context, out, blocking, summarize(view, result), cited, encoded)
+
+    def _write(
+        self,
+        result: ScanResult,
+        context: ReportContext,
+        out: TextIO,
+        blocking: int,
+        rs: RecordSummary,
+        cited: dict[Clause, None],
+        encoded: IO[str],
+    ) -> None:
         run = result.run.to_dict()
         head = {
             "schema_version": s.SCHEMA_VERSION,
@@ -64,14 +110,6 @@ class JsonFormatter(Formatter):
                 "declared_use": ov.declared_use(result.run),
             },
         }
-        cited: dict[Clause, None] = {}
-
-        def findings() -> Iterable[dict[str, Any]]:
-            for f in result.findings:
-                if f.rule.clause is not None:
-                    cited.setdefault(f.rule.clause, None)
-                yield s.finding(f)
-
         tail = {
             "files": [s.file_summary(f) for f in result.files],
             "not_scanned": [{"path": n.path, "reason": n.reason, "kind": n.kind} for n in result.not_scanned],
@@ -97,8 +135,10 @@ class JsonFormatter(Formatter):
         write_array(out, (s.record_row(r) for r in rs.rows))
         out.write(',"matches":')
         write_array(out, (s.match(m) for m in result.matches))
-        out.write(',"findings":')
-        write_array(out, findings())
+        out.write(',"findings":[')
+        encoded.seek(0)
+        shutil.copyfileobj(encoded, out, 1 << 20)
+        out.write("]")
         out.write(',"errors":')
         write_array(out, (s.error(e) for e in result.errors))
         tail["quote_confidence"] = dict(clauses.legend(cited))

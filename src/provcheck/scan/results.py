@@ -15,31 +15,51 @@ and id. Ties keep the order of arrival (the sorts are stable).
 from __future__ import annotations
 
 import dataclasses
+import enum
 import hashlib
 import operator
 import re
 from array import array
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from provcheck import model
 from provcheck.model import Action, Declaration, Finding, FindingCounts, MarkerHit, Match, WaiverReport
 from provcheck.policy import Evaluator
-from provcheck.scan.spool import Spool, SpoolView
+from provcheck.scan import spool
+from provcheck.scan.spool import Spool, SpoolView, compact
 from provcheck.waivers import Applier
+
+# Matches and findings are model values: stored compactly (read back ~3x faster; spool.compact).
+compact(
+    *(
+        v
+        for v in vars(model).values()
+        if isinstance(v, type)
+        and v.__module__.startswith(model.__name__ + ".")
+        and (dataclasses.is_dataclass(v) or issubclass(v, enum.Enum))
+    )
+)
 
 _FINDING_FIELDS = [f.name for f in dataclasses.fields(Finding)]
 _MATCH_AT = _FINDING_FIELDS.index("match")
+_SHARED_AT = tuple(_FINDING_FIELDS.index(name) for name in ("rule", "source", "chain"))
+"""Fields whose values the policy evaluator reuses for many findings (a rule's citation, a
+source's facts): stored once, in memory, and by number in each finding."""
+_SHARED = 4096
+"""Shared values held at most per scan; past this a value is stored with each finding."""
 _finding_values = operator.attrgetter(*_FINDING_FIELDS)
 
 _HEX_ID = re.compile(r"[0-9a-f]{20}")
 
 Stub = tuple[Any, ...]
 """A finding as stored: its fields, with the position of its match in place of the match (a
-finding's match is stored once, in the match spool)."""
+finding's match is stored once, in the match spool) and shared values (``_SHARED_AT``) by
+their number in ``Collector._shared``."""
 
 
 def match_order(m: Match) -> tuple[Any, ...]:
@@ -115,7 +135,8 @@ class Collector:
     def __init__(self, evaluator: Evaluator, waivers: Applier | None = None) -> None:
         self.evaluator = evaluator
         self.waivers = waivers
-        self._matches: Spool[Match] = Spool()
+        # Reports read every match at least twice (with its findings, then in match order).
+        self._matches: Spool[Match] = Spool(keep=spool.KEEP)
         self._findings: Spool[Stub] = Spool()
         self._paths = _Numbers()
         self._sources = _Numbers()
@@ -129,6 +150,9 @@ class Collector:
         self._finding_ids = _columns(2, "Q")
         self._used_ids = bytearray()
         """Ids of the matches findings rest on."""
+        self._shared: list[Any] = []
+        """Values of the ``_SHARED_AT`` fields, by number (kept alive: numbered by identity)."""
+        self._shared_ids: dict[Hashable, int] = {}
         self._open: Counter[Action] = Counter()
         self._waived: Counter[Action] = Counter()
         self.markers = 0
@@ -167,6 +191,11 @@ class Collector:
             if self.waivers is not None:
                 f = self.waivers(f)
             values = list(_finding_values(f))
+            at_rule, at_source, at_chain = _SHARED_AT
+            values[at_rule] = self._share(f.rule, id(f.rule))
+            values[at_source] = self._share(f.source, id(f.source))
+            # A chain is a new tuple for each finding, of values shared by many.
+            values[at_chain] = self._share(f.chain, tuple(map(id, f.chain)))
             if f.match is not None:
                 values[_MATCH_AT] = slots[id(f.match)]
                 self._used_ids += _digest(f.match.id)
@@ -187,6 +216,17 @@ class Collector:
             hi, lo = _finding_id(f.id)
             high.append(hi)
             low.append(lo)
+
+    def _share(self, value: Any, key: Hashable) -> Any:
+        """``value``'s number in ``_shared`` (an int), or ``value`` when the table is full.
+        ``key``: the identity of the value (or of its parts), valid while it is held here."""
+        number = self._shared_ids.get(key)
+        if number is None:
+            if len(self._shared) >= _SHARED:
+                return value
+            number = self._shared_ids[key] = len(self._shared)
+            self._shared.append(value)
+        return number
 
     def finish(self) -> Collected:
         """Everything collected, sorted (the items stay on disk; only their order is computed)."""
@@ -217,7 +257,7 @@ class Collector:
         matches = self._matches
         return Collected(
             matches=matches.view(match_order),
-            findings=self._findings.view(finding_order, _Rehydrate(matches)),
+            findings=self._findings.view(finding_order, _Rehydrate(matches, self._shared)),
             unruled=matches.view(unruled),
             counts=FindingCounts(self._open, self._waived),
             waivers=self.waivers.report() if self.waivers is not None else None,
@@ -226,16 +266,21 @@ class Collector:
 
 
 class _Rehydrate:
-    """A stored finding back as a ``Finding``, its match read from the match spool."""
+    """A stored finding back as a ``Finding``, its match read from the match spool and its
+    shared values from the table."""
 
-    def __init__(self, matches: Spool[Match]) -> None:
+    def __init__(self, matches: Spool[Match], shared: list[Any]) -> None:
         self.matches = matches
+        self.shared = shared
 
     def __call__(self, stub: Stub) -> Finding:
         values = list(stub)
         slot = values[_MATCH_AT]
         if slot is not None:
             values[_MATCH_AT] = self.matches[slot]
+        for at in _SHARED_AT:
+            if type(values[at]) is int:
+                values[at] = self.shared[values[at]]
         return Finding(*values)
 
 
