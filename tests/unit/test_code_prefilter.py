@@ -47,13 +47,6 @@ def test_may_be_code_equals_the_plain_formula(text: str) -> None:
     assert may_be_code(text) == _reference(text)
 
 
-def test_lines_ending_with_a_brace_or_semicolon_are_counted_as_the_regex_finds_them() -> None:
-    form = code._CODE_ANYWHERE[code._ENDS_FORM]
-    for text in ["a;\nb{\nc}", "a;\r\nb;", ";;\n;", "", "}", "x\n\n;\n", " ;\n\t{\n"]:
-        want = sum(1 for _ in form.finditer("\n" + text))
-        assert code._lines_ending_code(text) == want, text
-
-
 def test_prose_with_hints_is_ruled_out_and_code_is_not() -> None:
     prose = "Step one: set x = 2.\nThen return to the start.\nDone, as the SELECT committee said."
     assert not may_be_code(prose) and not _reference(prose)

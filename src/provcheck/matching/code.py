@@ -87,16 +87,7 @@ out by substring searches (a regular expression of them costs three times as muc
 _GATED_HINTS = tuple((h[0] if not h[0].isalnum() and len(h) > 1 else "", h) for h in _HINTS)
 """Each hint with a character it starts with, searched first when the hint is longer: a
 one-character search costs a tenth of a longer one, and prose rarely holds a backtick."""
-_ENDS_FORM = len(_CODE_FORMS) - 1
-"""``.*[;{}]$``: a line ending with ``;``, ``{`` or ``}``; counted with substring counts (the
-regular expression backtracks over every line)."""
-_ENDS_COUNTED = _CODE_ANYWHERE[_ENDS_FORM].pattern == "\\n[ \\t]*.*[;{}]$"
-"""Whether ``_lines_ending_code`` is that form's exact count; a form written otherwise is
-scanned with its regular expression like the others."""
-_SCAN_ORDER = tuple(
-    _CODE_ANYWHERE[i]
-    for i in sorted(range(_ENDS_FORM if _ENDS_COUNTED else len(_CODE_FORMS)), key=lambda i: i == 2)
-)
+_SCAN_ORDER = tuple(_CODE_ANYWHERE[i] for i in sorted(range(len(_CODE_FORMS)), key=lambda i: i == 2))
 """The forms scanned, the assignment form (the costliest scan) last: the bound is a sum, so
 the order only decides how soon it is reached."""
 
@@ -104,12 +95,6 @@ the order only decides how soon it is reached."""
 def _has_hint(text: str) -> bool:
     """``any(h in text for h in _HINTS)``, each longer hint gated by its first character."""
     return any((not gate or gate in text) and hint in text for gate, hint in _GATED_HINTS)
-
-
-def _lines_ending_code(text: str) -> int:
-    """Lines of ``text`` ending with ``;``, ``{`` or ``}`` (the matches of ``_ENDS_FORM``)."""
-    last = 1 if text.endswith((";", "{", "}")) else 0
-    return text.count(";\n") + text.count("{\n") + text.count("}\n") + last
 
 
 _COMMENT = ("#", "//", "/*", "*", "--")
@@ -134,7 +119,7 @@ def may_be_code(text: str) -> bool:
         return True
     # A line may take several forms: the sum over forms is an upper bound on code lines.
     padded = "\n" + text
-    bound = min(MIN_CODE_LINES, _lines_ending_code(text)) if _ENDS_COUNTED else 0
+    bound = 0
     for form in _SCAN_ORDER:
         if bound >= MIN_CODE_LINES:
             return True
@@ -255,12 +240,6 @@ def renamed_hashes(text: str, starts: I64, ends: I64, hashes: U64) -> tuple[U64,
 def _distance(before: int | None, seen: int) -> int:
     """Identifier occurrences since the name was last seen; 0 for new or out of reach."""
     return seen - before if before is not None and seen - before <= REACH else 0
-
-
-def _set(out: U64, i: int, name: str, last: dict[str, int], seen: int) -> None:
-    before = last.get(name)
-    distance = seen - before if before is not None and seen - before <= REACH else 0
-    out[i] = _DISTANCE[distance]
 
 
 # --- The literal stream: code and markup with their symbols -------------------------------
