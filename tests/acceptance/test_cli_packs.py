@@ -4,6 +4,7 @@ what a pack holds (no reference text), tampering, the keyed variant, packs besid
 from __future__ import annotations
 
 import contextlib
+import csv
 import gzip
 import hashlib
 import io
@@ -100,6 +101,14 @@ def test_every_report_shows_the_candidate_and_says_the_reference_is_withheld(
         assert 'class="same"' in out  # the candidate's aligned regions are marked
     elif fmt in ("text", "markdown"):
         assert "withheld by the pack's publisher (Acme" in out
+    elif fmt == "junit":
+        assert "withheld by the pack&apos;s publisher (Acme &lt;Models&gt;)" in out or (
+            "withheld by the pack's publisher (Acme &lt;Models&gt;)" in out
+        )
+    elif fmt == "csv":
+        header, *rows = csv.reader(io.StringIO(out))
+        at = header.index("reference_withheld")
+        assert rows and all(r[at] == "Acme <Models>" for r in rows if r[header.index("match_id")])
     if fmt in ("text", "html", "csv"):
         assert "three-way" in out  # the candidate's aligned text is shown
 

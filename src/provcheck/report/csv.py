@@ -62,6 +62,7 @@ COLUMNS = (
     "evidence",
     "probability",
     "convergence",
+    "reference_withheld",
 )
 EVIDENCE_CHARS = 500
 """Characters of the longest aligned candidate span in the ``evidence`` column."""
@@ -143,6 +144,7 @@ def row(f: Finding) -> list[str]:
         evidence,
         m.strength.probability if m and m.strength else None,
         m.strength.convergence if m and m.strength else None,
+        m.reference.withheld if m else None,  # the pack publisher who withheld the text
     ]
     return [cell(v) for v in values]
 

@@ -19,6 +19,7 @@ from provcheck.model import Finding, RecordError, ScanResult
 from provcheck.report import clauses
 from provcheck.report import overview as ov
 from provcheck.report.base import Formatter, ReportContext
+from provcheck.report.evidence import withheld_note
 
 _NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 """Characters XML 1.0 cannot hold, even escaped (control characters, lone surrogates)."""
@@ -52,6 +53,8 @@ def detail(f: Finding) -> str:
             f"reference: {ref.id} of {ref.source.name}; {ev.kind.value}, similarity {ev.similarity:.2f}, "
             f"containment {ev.containment:.2f}, {ev.matched_tokens} tokens"
         )
+        if (note := withheld_note(ref)) is not None:
+            lines.append(note)
     if f.chain:
         lines.append("provenance: " + " <- ".join(s.name for s in f.chain))
     c = f.rule.clause
