@@ -253,8 +253,14 @@ def main() -> None:
                 # A match the scan itself marks as convergence says "not a copy": it is kept in
                 # the report for review, but asserts no derivation.
                 asserted = [m for m in wrong if not (m.get("strength") or {}).get("convergence")]
+                # A match the scan marks as explained by convergence (what is left once common
+                # and prompt text are set aside fails the verification tests) is listed in the
+                # report but is not a verified match.
+                verified = [m for m in wrong if not (m.get("strength") or {}).get("explained")]
                 per_set[name]["n"] += 1
                 per_set[name]["any"] += bool(wrong)
+                per_set[name]["verified"] += bool(verified)
+                per_kind[name][k]["verified"] += bool(verified)
                 per_set[name]["asserted"] += bool(asserted)
                 per_kind[name][k]["asserted"] += bool(asserted)
                 per_set[name]["block"] += bool(wrong_block)
@@ -316,13 +322,15 @@ def main() -> None:
                     s["n"],
                     s["any"],
                     f"{s['any'] / n:.2%}",
+                    s["verified"],
+                    f"{s['verified'] / n:.2%}",
                     s["asserted"],
                     f"{s['asserted'] / n:.2%}",
                     s["block"],
                     f"{s['block'] / n:.2%}",
                     (
                         "met"
-                        if s["asserted"] / n <= TARGET_ANY and s["block"] / n <= TARGET_BLOCK
+                        if s["verified"] / n <= TARGET_ANY and s["block"] / n <= TARGET_BLOCK
                         else "MISSED"
                     )
                     if name == "a"
@@ -340,6 +348,7 @@ def main() -> None:
                             kc["n"],
                             kc["any"],
                             f"{kc['any'] / kc['n']:.2%}",
+                            kc["verified"],
                             kc["asserted"],
                             kc["block"],
                         ]
@@ -357,7 +366,10 @@ def main() -> None:
     print(
         "(a) = word 5-gram containment < 0.2 in every same-instruction reference; (b) = all, a match "
         "is false unless identical character runs (>= 8 chars) cover >= 90% of the shorter text. "
-        "'not convergent' = a false match the scan did not mark as convergence (it asserts derivation); "
+        "'listed' = any false match in the report's matches; 'verified' = one the scan did not mark "
+        "as explained by convergence (what is left once text several other references hold and the "
+        "reference's prompt are set aside still passes the verification tests); 'not convergent' = "
+        "a false match the scan did not mark as convergence at all (it asserts derivation); "
         "'can block' = a block finding survives under a policy that blocks every match.\n"
     )
     print(
@@ -367,7 +379,9 @@ def main() -> None:
                 "per instr.",
                 "set",
                 "records",
-                "false match",
+                "false match listed",
+                "rate",
+                "verified",
                 "rate",
                 "not convergent",
                 "rate",
@@ -381,7 +395,7 @@ def main() -> None:
     print("\n### Per kind of convergence\n")
     print(
         table(
-            ["refs", "set", "kind", "records", "false match", "rate", "not convergent", "can block"],
+            ["refs", "set", "kind", "records", "listed", "rate", "verified", "not convergent", "can block"],
             kind_rows,
         )
     )

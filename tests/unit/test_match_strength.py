@@ -74,3 +74,23 @@ def test_the_same_text_in_several_sources_is_one_text_not_a_crowd(tmp_path: Path
     for m in matches:
         assert m.strength is not None and m.strength.convergence is None and m.strength.can_block
         assert set(m.strength.sources) == {"a", "b", "c"}
+
+
+def test_a_passage_many_texts_hold_is_listed_but_explained_by_convergence(tmp_path: Path) -> None:
+    """Every aligned token is text three indexed texts hold: once it is set aside nothing is left
+    to verify, so the matches are explained by convergence, yet all stay listed."""
+    index = index_of(
+        tmp_path,
+        {
+            name: [f"{other} {COMMON}"]
+            for name, other in zip("abc", [*REFERENCE_TEXTS[1:], REFERENCE_TEXTS[1][::-1]], strict=False)
+        },
+    )
+    matches = Matcher(index, MatchConfig()).records([record(COMMON)], None)
+    assert len(matches) == 3
+    for m in matches:
+        assert m.strength is not None and m.strength.explained and not m.strength.can_block
+        assert "not a verified match" in m.strength.reason
+    # One text holding the passage: a verified match that can block.
+    (one,) = Matcher(index_of(tmp_path / "one", {"a": [COMMON]}), MatchConfig()).records([record(COMMON)], None)
+    assert one.strength is not None and not one.strength.explained and one.strength.can_block

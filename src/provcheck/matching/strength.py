@@ -32,6 +32,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from provcheck.matching.calibration import BLOCK_PROBABILITY, FEATURES, MODEL
+from provcheck.matching.convergence import residual
+from provcheck.matching.params import MatchConfig
 from provcheck.model import Evidence, MatchKind, Strength
 
 COMMON_DF = 3
@@ -273,8 +275,12 @@ def shared_passage(a: Evidence, b: Evidence) -> float:
     return min(1.0, covered / total)
 
 
-def judge(s: Signals, peers: Sequence[Signals]) -> Strength:
-    """The strength of one match, given the other matches of the same candidate turn."""
+def judge(s: Signals, peers: Sequence[Signals], config: MatchConfig | None = None) -> Strength:
+    """The strength of one match, given the other matches of the same candidate turn.
+
+    With ``config`` (the scan's verification tests), a match whose evidence is explained by
+    convergence (``convergence.residual``) is marked ``explained``.
+    """
     ev = s.evidence
     others = [
         p
@@ -312,6 +318,17 @@ def judge(s: Signals, peers: Sequence[Signals]) -> Strength:
         # Never blocks on its own: on names-abstracted code, a textbook function written
         # twice independently and a renamed copy look the same (docs/matching.md).
         convergence = "code"
+    left = None
+    if config is not None:
+        # Near-duplicates in the matched text's own source explain its anchors' frequency
+        # without any independent author (see ``duplicated``): not set aside then.
+        common = 0.0 if duplicated else s.common_share
+        left = residual(ev, common, s.echo_share, config, s.renamed)
+        if left.passes:
+            left = None
+        else:
+            # The class names what explains the evidence (the larger share set aside).
+            convergence = "prompt" if s.echo_share > common else "common-passage"
     values = features(s, 0 if leads else crowd)
     p = probability(values)
     verified = (
@@ -320,7 +337,14 @@ def judge(s: Signals, peers: Sequence[Signals]) -> Strength:
     )
     renamed = " with identifiers renamed" if s.renamed else ""
     verified = f"{relation(ev, convergence).capitalize()} the reference{renamed}: {verified}"
-    if convergence is not None:
+    if left is not None:
+        reason = (
+            f"{verified}; likely convergence, not treated as a copy, and not a verified match: "
+            f"once the text that {COMMON_DF - 1}+ other reference texts hold and the text the "
+            f"reference repeats from its own prompt are set aside ({round(100 * left.discount)}% of "
+            f"the aligned text), {left.tokens} aligned tokens are left, which fail the tests that verify a match"
+        )
+    elif convergence is not None:
         why = _RENAMED_WHY if s.renamed and convergence == "code" else ""
         why = why or _WHY[convergence].format(df=COMMON_DF - 1, n=crowd + 1)
         reason = f"{verified}; likely convergence, not treated as a copy: {why}"
@@ -339,4 +363,5 @@ def judge(s: Signals, peers: Sequence[Signals]) -> Strength:
         sources=sources,
         can_block=convergence is None and not ev.short and p >= BLOCK_PROBABILITY,
         features=values,
+        explained=left is not None,
     )

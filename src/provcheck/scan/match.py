@@ -129,7 +129,7 @@ class Matcher:
         best: dict[_Slot, tuple[Match, Signals]] = {}
         for group in _groups((seg for record in records for seg in segments(record, roles)), _GROUP_CHARS):
             self._segments(group, best)
-        return _judged(best, self.config.min_probability)
+        return _judged(best, self.config)
 
     def _segments(self, segs: list[Segment], best: dict[_Slot, tuple[Match, Signals]]) -> None:
         """Match ``segs``, keeping in ``best`` the longest evidence per turn and reference."""
@@ -264,9 +264,10 @@ def _echo_share(alignment: Alignment, echoes: list[tuple[int, int]]) -> float:
     return inside / total if total else 0.0
 
 
-def _judged(best: dict[_Slot, tuple[Match, Signals]], min_probability: float) -> list[Match]:
+def _judged(best: dict[_Slot, tuple[Match, Signals]], config: MatchConfig) -> list[Match]:
     """The matches with their strength, judged per candidate turn against the turn's other
-    matches; those below ``min_probability`` are left out (the scan option asked for it)."""
+    matches and the verification tests of ``config``; those below ``config.min_probability``
+    are left out (the scan option asked for it)."""
     turns: dict[tuple[int, int], list[tuple[Match, Signals]]] = {}
     for slot, pair in best.items():
         turns.setdefault(slot[:2], []).append(pair)
@@ -274,8 +275,8 @@ def _judged(best: dict[_Slot, tuple[Match, Signals]], min_probability: float) ->
     for pairs in turns.values():
         for n, (m, signals) in enumerate(pairs):
             peers = [p for k, (_, p) in enumerate(pairs) if k != n]
-            strength = judge(signals, peers)
-            if strength.probability >= min_probability:
+            strength = judge(signals, peers, config)
+            if strength.probability >= config.min_probability:
                 out.append(replace(m, strength=strength))
     return out
 
