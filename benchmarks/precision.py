@@ -20,9 +20,15 @@ Two negative sets per index:
   rule of ``convergence.is_copy`` holds for the pair (identical character runs of >= 8
   characters over >= 90% of the shorter text), else it is false.
 
-A record "can block" when the scan under a policy that blocks every match (written here)
-reports a ``block`` finding, i.e. no downgrade applied. Figures per set, per index and per kind
-of convergence (``convergence.kind``); every false positive is written for reading.
+Every false match the report lists counts as "listed". A listed match is "verified" unless the
+scan marks it ``explained`` by convergence (``matching/convergence.py``: once the text that
+several other reference texts hold and the reference's own prompt are set aside, what is left
+fails the verification tests); explained matches stay in the report, so both counts are shown
+and the targets of issue 12 (<= 0.2% of set (a) with a verified match, <= 0.05% able to block)
+are judged on verified ones. A record "can block" when the scan under a policy that blocks
+every match (written here) reports a ``block`` finding, i.e. no downgrade applied. Figures per
+set, per index and per kind of convergence (``convergence.kind``); every false positive is
+written for reading.
 """
 
 from __future__ import annotations
@@ -270,6 +276,10 @@ def main() -> None:
             if is_a_copy:
                 copies["copies"] += 1
                 copies["copies_matched"] += any(labels.get(m["reference"]["id"], False) for m in got)
+                copies["copies_verified"] += any(
+                    labels.get(m["reference"]["id"], False) and not (m.get("strength") or {}).get("explained")
+                    for m in got
+                )
                 copies["copies_blocked"] += any(labels.get(m["reference"]["id"], False) for m in blocks)
             shown = false["a"] or false["b"]
             if shown:
@@ -402,12 +412,13 @@ def main() -> None:
     print("\n### Real copies in set (b) (labelling rule)\n")
     print(
         table(
-            ["refs", "copies", "matched", "blocked"],
+            ["refs", "copies", "matched (listed)", "verified", "blocked"],
             [
                 [
                     size,
                     f["copies"].get("copies", 0),
                     f["copies"].get("copies_matched", 0),
+                    f["copies"].get("copies_verified", 0),
                     f["copies"].get("copies_blocked", 0),
                 ]
                 for size, f in results["sizes"].items()

@@ -8,7 +8,9 @@ from provcheck.matching.params import MatchConfig
 from provcheck.model import AlignedSpan, CharSpan, Evidence, MatchKind
 
 
-def ev(tokens: int, extent: float, similarity: float = 0.97, kind: MatchKind = MatchKind.NEAR_DUPLICATE) -> Evidence:
+def ev(
+    tokens: int, extent: float, similarity: float = 0.97, kind: MatchKind = MatchKind.NEAR_DUPLICATE
+) -> Evidence:
     span = AlignedSpan(CharSpan(0, 10), CharSpan(0, 10), tokens, similarity)
     return Evidence(kind, similarity, extent, extent, tokens, similarity, 0.5, (span,), tokens < 40)
 

@@ -92,5 +92,6 @@ def test_a_passage_many_texts_hold_is_listed_but_explained_by_convergence(tmp_pa
         assert m.strength is not None and m.strength.explained and not m.strength.can_block
         assert "not a verified match" in m.strength.reason
     # One text holding the passage: a verified match that can block.
-    (one,) = Matcher(index_of(tmp_path / "one", {"a": [COMMON]}), MatchConfig()).records([record(COMMON)], None)
+    alone = index_of(tmp_path / "one", {"a": [COMMON]})
+    (one,) = Matcher(alone, MatchConfig()).records([record(COMMON)], None)
     assert one.strength is not None and not one.strength.explained and one.strength.can_block

@@ -342,7 +342,8 @@ def judge(s: Signals, peers: Sequence[Signals], config: MatchConfig | None = Non
             f"{verified}; likely convergence, not treated as a copy, and not a verified match: "
             f"once the text that {COMMON_DF - 1}+ other reference texts hold and the text the "
             f"reference repeats from its own prompt are set aside ({round(100 * left.discount)}% of "
-            f"the aligned text), {left.tokens} aligned tokens are left, which fail the tests that verify a match"
+            f"the aligned text), {left.tokens} aligned tokens are left, which fail the tests that "
+            "verify a match"
         )
     elif convergence is not None:
         why = _RENAMED_WHY if s.renamed and convergence == "code" else ""

@@ -465,4 +465,5 @@ def _strength(s: Strength | None) -> list[Any] | None:
     would block on the old rule)."""
     if s is None:
         return None
-    return [s.probability, s.convergence, s.reason, list(s.sources), s.can_block, dict(s.features), s.explained]
+    features = dict(s.features)
+    return [s.probability, s.convergence, s.reason, list(s.sources), s.can_block, features, s.explained]
