@@ -4,22 +4,23 @@ many references share, and the reference's own prompt, are set aside. Pure.
 Verification (``verify.align``) counts every aligned token as evidence of copying. Two kinds of
 aligned text show no copying of *this* reference, whoever wrote the candidate:
 
-* text that several other reference texts of the index hold too (anchors of document frequency
-  ``strength.COMMON_DF`` or more): a passage many independent texts contain is what
-  independent answers converge on, and shows copying of none of them (MOSS, Schleimer et al.
-  2003, ignores passages common to many submissions the same way);
+* text that texts of several *other sources* of the index hold too (``FOREIGN_SOURCES``): a
+  passage many independent texts contain is what independent answers converge on, and shows
+  copying of none of them (MOSS, Schleimer et al. 2003, ignores passages common to many
+  submissions the same way);
 * text the reference repeats from its own prompt (its echoes): an answer quoting the request
   shares that text with every other answer quoting it, and with the request itself (a
   candidate's instruction turn is the same request).
 
-Both are estimated as shares of the match's aligned text (``Signals.common_share`` over the
+Both are estimated as shares of the match's aligned text (``Signals.foreign_share`` over the
 shared anchors, ``Signals.echo_share`` over the reference's aligned ranges); the larger one is
-set aside from every span (the two overlap: references quoting one prompt all hold its
-passages, so adding them would count that text twice). What is left must still pass the tests
-that verify a match (``MatchConfig``: ``min_tokens``, and the near-duplicate or the excerpt
-test). A match whose residual fails them is *explained by convergence*: it stays in the
-report's matches with its class (nothing found is hidden) but is not a verified match and never
-blocks.
+set aside from every span and from the texts (the two overlap: references quoting one prompt
+all hold its passages, so adding them would count that text twice). What is left must still
+pass the tests that verify a match (``MatchConfig``): ``min_tokens`` aligned tokens, and either
+the near-duplicate test (of what is left of the texts, ``min_coverage`` aligned) or the excerpt
+test (one span keeping ``excerpt_tokens``). A match whose residual fails them is *explained by
+convergence*: it stays in the report's matches with its class (nothing found is hidden) but is
+not a verified match and never blocks.
 """
 
 from __future__ import annotations
@@ -29,6 +30,17 @@ from dataclasses import dataclass
 from provcheck.matching.code import RENAMED_MIN_TOKENS
 from provcheck.matching.params import MatchConfig
 from provcheck.model import Evidence
+
+FOREIGN_SOURCES = 2
+"""An anchor is common across sources when texts of this many sources other than the matched
+reference's own hold it (with the reference: three sources, as ``strength.COMMON_DF`` counts
+three texts). Texts of the reference's own source do not count: a model repeating itself, or a
+dump holding many copies of one answer, is not an independent author, and a copy of such text
+is still a copy of that source (in a one-source index of OpenAI outputs, counting texts set
+aside 5-7% of the 60-word excerpts and first halves copied from it)."""
+HOLDERS_READ = 64
+"""Holders read per anchor and shard when counting their sources (bounds the cost for a
+passage that millions of texts hold; a few other sources are all the rule needs)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,8 +70,13 @@ def residual(
     # A small tolerance: the shares are rounded to 4 places in the evidence, and a match with
     # nothing set aside must pass exactly as it passed verification.
     eps = 1e-6
+    # The set-aside text leaves the texts as well as the alignment: of what remains of a text,
+    # the share still aligned (a whole copy of a half-common reference is still a whole copy).
+    extent = max(ev.coverage, ev.containment)
+    rest = 1.0 - extent * discount
     near_duplicate = (
-        max(ev.coverage, ev.containment) * keep + eps >= config.min_coverage
+        rest > 0
+        and extent * keep / rest + eps >= config.min_coverage
         and ev.similarity + eps >= config.min_similarity
     )
     excerpt = any(

@@ -208,6 +208,10 @@ class Signals:
     a crowd of independent ones."""
     renamed: bool = False
     """The match holds only with identifiers abstracted (``matching/code.py``)."""
+    foreign_share: float | None = None
+    """Share of the shared anchors that texts of ``convergence.FOREIGN_SOURCES`` or more other
+    sources hold (what ``convergence.residual`` sets aside); None when not looked up (the
+    text-frequency share, less same-source duplicates, is used then)."""
 
 
 def features(s: Signals, crowd: int) -> dict[str, float]:
@@ -320,9 +324,11 @@ def judge(s: Signals, peers: Sequence[Signals], config: MatchConfig | None = Non
         convergence = "code"
     left = None
     if config is not None:
-        # Near-duplicates in the matched text's own source explain its anchors' frequency
-        # without any independent author (see ``duplicated``): not set aside then.
-        common = 0.0 if duplicated else s.common_share
+        # Text the matched reference's own source repeats has no independent author: only
+        # text other sources hold is set aside (``foreign_share``, looked up by the matcher
+        # where it matters; else the text share, less same-source duplicates).
+        text_share = 0.0 if duplicated else s.common_share
+        common = text_share if s.foreign_share is None else s.foreign_share
         left = residual(ev, common, s.echo_share, config, s.renamed)
         if left.passes:
             left = None

@@ -16,6 +16,8 @@ import numpy as np
 from provcheck.index import TextKey
 from provcheck.index.combined import Index, IndexSet
 from provcheck.index.pack import Pack
+from provcheck.index.shard import Shard
+from provcheck.matching.convergence import FOREIGN_SOURCES, HOLDERS_READ, residual
 from provcheck.matching.fingerprint import U32, Fingerprint, Fingerprinter
 from provcheck.matching.hashed import withheld_evidence
 from provcheck.matching.normalize import Offsets, token_offsets
@@ -68,6 +70,8 @@ class Matcher:
         self.config = config
         self.fingerprinter = Fingerprinter(index.config)
         self._refs: OrderedDict[TextKey, _Reference] = OrderedDict()
+        self._sources: dict[tuple[int, int], frozenset[str]] = {}
+        """Sources of the reference records of a text (shard or part, text id)."""
 
     def _load(self, keys: Iterable[TextKey]) -> None:
         """Fingerprint the references not in the cache, all in one batch."""
@@ -161,11 +165,12 @@ class Matcher:
                     code.append((i, cand.key))
         aligned += self._renamed(prints, code)
         self._details(key for _, key, _ in aligned)
-        commons = self._common_shares([self._shared(prints[i].anchors, key) for i, key, _ in aligned])
+        shared = [self._shared(prints[i].anchors, key) for i, key, _ in aligned]
+        commons = self._common_shares(shared)
         offsets: dict[int, Offsets] = {}
         shingles: dict[int, np.ndarray] = {}
         records_of: dict[int, RecordRef] = {}
-        for (i, key, alignment), common in zip(aligned, commons, strict=True):
+        for (i, key, alignment), common, anchors in zip(aligned, commons, shared, strict=True):
             seg, fp, ref = segs[i], prints[i], self._refs[key]
             if i not in offsets:
                 offsets[i] = token_offsets(seg.text, toks, i)
@@ -215,6 +220,12 @@ class Matcher:
             )
             if ref.references is None:
                 ref.references = self.index.references(key)
+            foreign = None
+            if common > 0 and not residual(ev, common, echo, self.config, alignment.renamed).passes:
+                # Only where the text-frequency discount would explain the match away is it
+                # worth asking which sources hold the common anchors (reading records' sources).
+                own = frozenset(r.source.name for r in ref.references)
+                foreign = self._foreign_share(anchors, own)
             for reference in ref.references:
                 mid = match_id(record, (reference.source.name, reference.id, reference.turn.position))
                 m = Match(id=mid, record=record, reference=reference, evidence=ev)
@@ -223,7 +234,9 @@ class Matcher:
                 if old is None or ev.matched_tokens > old[0].evidence.matched_tokens:
                     best[slot] = (
                         m,
-                        Signals(ev, common, shape, reference.source.name, echo, digest, alignment.renamed),
+                        Signals(
+                            ev, common, shape, reference.source.name, echo, digest, alignment.renamed, foreign
+                        ),
                     )
 
     def _shared(self, anchors: U32, key: TextKey) -> U32:
@@ -233,6 +246,44 @@ class Matcher:
         fp = self._refs[key].fingerprint
         assert fp is not None
         return np.intersect1d(anchors, fp.anchors, assume_unique=True)
+
+    def _foreign_share(self, anchors: U32, own: frozenset[str]) -> float:
+        """Share of ``anchors`` that texts of ``FOREIGN_SOURCES`` or more sources other than
+        ``own`` hold (MOSS-style: what independent sources share shows copying of none).
+
+        Up to ``HOLDERS_READ`` holders are read per anchor and shard: enough to find a few other
+        sources, and bounded for a passage millions of texts hold. Texts of packs (withheld,
+        hashed anchors) are not read: they never make an anchor foreign (the stricter reading,
+        which keeps a copy verified).
+        """
+        if not len(anchors):
+            return 0.0
+        parts: list[tuple[int, Shard]]
+        if isinstance(self.index, IndexSet):
+            parts = [(n, p.store) for n, p in enumerate(self.index.parts) if isinstance(p.store, Shard)]
+        else:
+            parts = list(enumerate(self.index.shards))
+        others: list[set[str]] = [set() for _ in range(len(anchors))]
+        for n, shard in parts:
+            if not len(shard.anchors):
+                continue
+            lo = np.searchsorted(shard.anchors, anchors, side="left")
+            hi = np.minimum(np.searchsorted(shard.anchors, anchors, side="right"), lo + HOLDERS_READ)
+            for a in np.flatnonzero(hi > lo).tolist():
+                if len(others[a]) >= FOREIGN_SOURCES:
+                    continue
+                for tid in shard.postings[lo[a] : hi[a]].tolist():
+                    others[a] |= self._sources_of(n, shard, int(tid)) - own
+        return sum(len(o) >= FOREIGN_SOURCES for o in others) / len(anchors)
+
+    def _sources_of(self, part: int, shard: Shard, tid: int) -> frozenset[str]:
+        """The sources of the records carrying one reference text (cached)."""
+        got = self._sources.get((part, tid))
+        if got is None:
+            if len(self._sources) >= _REF_CACHE * 16:
+                self._sources.clear()
+            got = self._sources[(part, tid)] = frozenset(r["source"] for r in shard.refs(tid))
+        return got
 
     def _common_shares(self, shared: Sequence[U32]) -> list[float]:
         """For each matched pair's shared anchors, the share that are common in the index
