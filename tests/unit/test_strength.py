@@ -183,8 +183,12 @@ def test_evidence_explained_by_common_text_is_listed_but_not_verified() -> None:
     s = judge(sig(quoted, common=1.0, echo=0.4), [], MatchConfig())
     assert s.explained and not s.can_block and s.convergence == "common-passage"
     assert "not a verified match" in s.reason and "not treated as a copy" in s.reason
-    # Mostly the reference's own prompt: the class says so.
-    assert judge(sig(quoted, common=0.2, echo=0.9), [], MatchConfig()).convergence == "prompt"
+    # A request matching mostly what the reference repeats of its own request: class "prompt".
+    asked = Signals(quoted, 0.2, None, "a", 0.9, prompt_turn=True)
+    assert judge(asked, [], MatchConfig()).explained
+    assert judge(asked, [], MatchConfig()).convergence == "prompt"
+    # An answer copying an answer that quotes its request: the quote is not set aside.
+    assert not judge(sig(quoted, common=0.2, echo=0.9), [], MatchConfig()).explained
     # Without the scan's tests nothing is judged explained (matches built by hand).
     assert not judge(sig(quoted, common=1.0), []).explained
 

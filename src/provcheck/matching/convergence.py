@@ -8,9 +8,11 @@ aligned text show no copying of *this* reference, whoever wrote the candidate:
   passage many independent texts contain is what independent answers converge on, and shows
   copying of none of them (MOSS, Schleimer et al. 2003, ignores passages common to many
   submissions the same way);
-* text the reference repeats from its own prompt (its echoes): an answer quoting the request
-  shares that text with every other answer quoting it, and with the request itself (a
-  candidate's instruction turn is the same request).
+* when the candidate turn is itself a request (user, system, tool turn), the text the
+  reference repeats from its own prompt (its echoes): the two share a request, not the model's
+  output. For any other candidate turn the echo is not set aside: a copy of an answer that
+  quotes its request copies the answer (setting it aside lost 2% of the first halves copied
+  in the recall benchmark, whose openings restate the question).
 
 Both are estimated as shares of the match's aligned text (``Signals.foreign_share`` over the
 shared anchors, ``Signals.echo_share`` over the reference's aligned ranges); the larger one is

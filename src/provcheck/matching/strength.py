@@ -208,6 +208,9 @@ class Signals:
     a crowd of independent ones."""
     renamed: bool = False
     """The match holds only with identifiers abstracted (``matching/code.py``)."""
+    prompt_turn: bool = False
+    """The candidate turn is a request (user, system, tool turn): the text the reference repeats
+    from its own request is then explained by the two sharing a request, and set aside."""
     foreign_share: float | None = None
     """Share of the shared anchors that texts of ``convergence.FOREIGN_SOURCES`` or more other
     sources hold (what ``convergence.residual`` sets aside); None when not looked up (the
@@ -329,12 +332,13 @@ def judge(s: Signals, peers: Sequence[Signals], config: MatchConfig | None = Non
         # where it matters; else the text share, less same-source duplicates).
         text_share = 0.0 if duplicated else s.common_share
         common = text_share if s.foreign_share is None else s.foreign_share
-        left = residual(ev, common, s.echo_share, config, s.renamed)
+        echo = s.echo_share if s.prompt_turn else 0.0
+        left = residual(ev, common, echo, config, s.renamed)
         if left.passes:
             left = None
         else:
             # The class names what explains the evidence (the larger share set aside).
-            convergence = "prompt" if s.echo_share > common else "common-passage"
+            convergence = "prompt" if echo > common else "common-passage"
     values = features(s, 0 if leads else crowd)
     p = probability(values)
     verified = (

@@ -25,11 +25,13 @@ from provcheck.matching.params import MatchConfig
 from provcheck.matching.segment import RoleFilter, Segment, segments
 from provcheck.matching.strength import COMMON_DF, Signals, is_whole, judge, structure
 from provcheck.matching.verify import Alignment, align, align_renamed, distinct, evidence
-from provcheck.model import Match, MatchId, Record, RecordRef, Reference
+from provcheck.model import Match, MatchId, Record, RecordRef, Reference, RoleKind
 
 _Slot = tuple[int, int, str, str]
 """A match's place: candidate record (object id), turn, reference source and id."""
 
+_PROMPT_KINDS = (RoleKind.USER, RoleKind.SYSTEM, RoleKind.TOOL)
+"""Candidate turns that are requests (``Signals.prompt_turn``)."""
 _REF_CACHE = 4096
 """Reference texts kept between batches."""
 _REF_BATCH = 512
@@ -221,7 +223,11 @@ class Matcher:
             if ref.references is None:
                 ref.references = self.index.references(key)
             foreign = None
-            if common > 0 and not residual(ev, common, echo, self.config, alignment.renamed).passes:
+            asked = seg.turn.kind in _PROMPT_KINDS
+            if (
+                common > 0
+                and not residual(ev, common, echo if asked else 0.0, self.config, alignment.renamed).passes
+            ):
                 # Only where the text-frequency discount would explain the match away is it
                 # worth asking which sources hold the common anchors (reading records' sources).
                 own = frozenset(r.source.name for r in ref.references)
@@ -235,7 +241,15 @@ class Matcher:
                     best[slot] = (
                         m,
                         Signals(
-                            ev, common, shape, reference.source.name, echo, digest, alignment.renamed, foreign
+                            ev,
+                            common,
+                            shape,
+                            reference.source.name,
+                            echo,
+                            digest,
+                            alignment.renamed,
+                            asked,
+                            foreign,
                         ),
                     )
 
