@@ -32,7 +32,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from provcheck.matching.calibration import BLOCK_PROBABILITY, FEATURES, MODEL
-from provcheck.matching.convergence import residual
+from provcheck.matching.convergence import FOREIGN_SOURCES, residual
 from provcheck.matching.params import MatchConfig
 from provcheck.model import Evidence, MatchKind, Strength
 
@@ -350,10 +350,10 @@ def judge(s: Signals, peers: Sequence[Signals], config: MatchConfig | None = Non
     if left is not None:
         reason = (
             f"{verified}; likely convergence, not treated as a copy, and not a verified match: "
-            f"once the text that {COMMON_DF - 1}+ other reference texts hold and the text the "
-            f"reference repeats from its own prompt are set aside ({round(100 * left.discount)}% of "
-            f"the aligned text), {left.tokens} aligned tokens are left, which fail the tests that "
-            "verify a match"
+            f"once the text that texts of {FOREIGN_SOURCES}+ other sources hold"
+            f"{' and the text the reference repeats from the same request' if echo > 0 else ''} "
+            f"are set aside ({round(100 * left.discount)}% of the aligned text), {left.tokens} "
+            "aligned tokens are left, which fail the tests that verify a match"
         )
     elif convergence is not None:
         why = _RENAMED_WHY if s.renamed and convergence == "code" else ""
