@@ -152,13 +152,12 @@ def test_code_digest_finds_every_matching_module_by_name() -> None:
 def test_a_match_explained_by_convergence_stays_so_through_the_cache(tmp_path: Path) -> None:
     """``Strength.explained`` is part of a match: a cached result must not turn a listed,
     convergence-explained match back into a verified one."""
-    from test_match_strength import COMMON, index_of, record
+    from test_match_strength import COMMON, FOUR, index_of, record
 
     from provcheck.matching.params import MatchConfig
     from provcheck.scan.match import Matcher
 
-    others = [*REFERENCE_TEXTS[1:], "x y z"]
-    texts = {name: [f"{other} {COMMON}"] for name, other in zip("abc", others, strict=False)}
+    texts = {name: [f"{other} {COMMON}"] for name, other in zip("abcd", FOUR, strict=True)}
     index = index_of(tmp_path, texts)
     rec = record(COMMON)
     matches = Matcher(index, MatchConfig()).records([rec], None)
