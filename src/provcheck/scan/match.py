@@ -32,6 +32,9 @@ _Slot = tuple[int, int, str, str]
 
 _PROMPT_KINDS = (RoleKind.USER, RoleKind.SYSTEM, RoleKind.TOOL)
 """Candidate turns that are requests (``Signals.prompt_turn``)."""
+_SOURCES_ENOUGH = FOREIGN_SOURCES + 8
+"""Sources read per anchor before stopping: enough to leave ``FOREIGN_SOURCES`` others once the
+matched text's own sources are taken out."""
 _REF_CACHE = 4096
 """Reference texts kept between batches."""
 _REF_BATCH = 512
@@ -74,6 +77,10 @@ class Matcher:
         self._refs: OrderedDict[TextKey, _Reference] = OrderedDict()
         self._sources: dict[tuple[int, int], frozenset[str]] = {}
         """Sources of the reference records of a text (shard or part, text id)."""
+        self._anchor_sources: dict[int, frozenset[str]] = {}
+        """Sources of the texts holding an anchor (as far as read, ``_holder_sources``)."""
+        self._freq: tuple[U32, np.ndarray] = (np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=np.int64))
+        """This batch's shared anchors and their document frequencies (``_common_shares``)."""
 
     def _load(self, keys: Iterable[TextKey]) -> None:
         """Fingerprint the references not in the cache, all in one batch."""
@@ -265,30 +272,48 @@ class Matcher:
         """Share of ``anchors`` that texts of ``FOREIGN_SOURCES`` or more sources other than
         ``own`` hold (MOSS-style: what independent sources share shows copying of none).
 
-        Up to ``HOLDERS_READ`` holders are read per anchor and shard: enough to find a few other
-        sources, and bounded for a passage millions of texts hold. Texts of packs (withheld,
+        Only anchors held by ``FOREIGN_SOURCES + 1`` texts or more (frequencies of this batch,
+        ``_common_shares``) can qualify; their holders' sources are read once per anchor
+        (cached: a candidate's matches share most anchors), up to ``HOLDERS_READ`` holders per
+        anchor and shard, stopping at ``_SOURCES_ENOUGH`` sources. Texts of packs (withheld,
         hashed anchors) are not read: they never make an anchor foreign (the stricter reading,
         which keeps a copy verified).
         """
         if not len(anchors):
             return 0.0
+        every, freq = self._freq
+        at = np.minimum(np.searchsorted(every, anchors), len(every) - 1)
+        known = every[at] == anchors
+        held = anchors[known & (freq[at] >= FOREIGN_SOURCES + 1)]
+        self._holder_sources([int(a) for a in held.tolist() if int(a) not in self._anchor_sources])
+        foreign = sum(len(self._anchor_sources[int(a)] - own) >= FOREIGN_SOURCES for a in held.tolist())
+        return foreign / len(anchors)
+
+    def _holder_sources(self, todo: list[int]) -> None:
+        """Read the sources of the texts holding each anchor of ``todo`` into the cache."""
+        if not todo:
+            return
+        if len(self._anchor_sources) >= _REF_CACHE * 64:
+            self._anchor_sources.clear()
+        query = np.array(sorted(todo), dtype=np.uint32)
+        found: list[set[str]] = [set() for _ in range(len(query))]
         parts: list[tuple[int, Shard]]
         if isinstance(self.index, IndexSet):
             parts = [(n, p.store) for n, p in enumerate(self.index.parts) if isinstance(p.store, Shard)]
         else:
             parts = list(enumerate(self.index.shards))
-        others: list[set[str]] = [set() for _ in range(len(anchors))]
         for n, shard in parts:
             if not len(shard.anchors):
                 continue
-            lo = np.searchsorted(shard.anchors, anchors, side="left")
-            hi = np.minimum(np.searchsorted(shard.anchors, anchors, side="right"), lo + HOLDERS_READ)
+            lo = np.searchsorted(shard.anchors, query, side="left")
+            hi = np.minimum(np.searchsorted(shard.anchors, query, side="right"), lo + HOLDERS_READ)
             for a in np.flatnonzero(hi > lo).tolist():
-                if len(others[a]) >= FOREIGN_SOURCES:
+                if len(found[a]) >= _SOURCES_ENOUGH:
                     continue
                 for tid in shard.postings[lo[a] : hi[a]].tolist():
-                    others[a] |= self._sources_of(n, shard, int(tid)) - own
-        return sum(len(o) >= FOREIGN_SOURCES for o in others) / len(anchors)
+                    found[a] |= self._sources_of(n, shard, int(tid))
+        for value, sources in zip(query.tolist(), found, strict=True):
+            self._anchor_sources[int(value)] = frozenset(sources)
 
     def _sources_of(self, part: int, shard: Shard, tid: int) -> frozenset[str]:
         """The sources of the records carrying one reference text (cached)."""
@@ -310,7 +335,9 @@ class Matcher:
         if not shared:
             return []
         every = np.unique(np.concatenate(shared))
-        common = self.index.frequency(every) >= COMMON_DF
+        freq = self.index.frequency(every)
+        self._freq = (every, freq)  # ``_foreign_share`` reads them for the same batch
+        common = freq >= COMMON_DF
         return [float(np.mean(common[np.searchsorted(every, s)])) if len(s) else 0.0 for s in shared]
 
 
