@@ -56,3 +56,12 @@ def test_a_whole_copy_of_a_text_mostly_quoting_its_prompt_stays_a_near_duplicate
     that text, 1 in 400 reformatted copies in the recall benchmark)."""
     left = residual(ev(61, 1.0, 1.0), 0.36, 0.56, MatchConfig())
     assert left.passes and left.tokens == 26
+
+
+def test_nothing_set_aside_never_undoes_verification() -> None:
+    """A renamed-code match's evidence spans are in plain positions, so their similarity can be
+    under the excerpt test's although the alignment passed it: with nothing set aside such a
+    match was "explained" (a Godot script in the recall benchmark's hard negatives)."""
+    span = AlignedSpan(CharSpan(0, 10), CharSpan(0, 10), 67, 0.8)
+    e = Evidence(MatchKind.EXCERPT, 0.8, 0.17, 0.3, 67, 0.8, 0.2, (span,), False)
+    assert residual(e, 0.0, 0.0, MatchConfig(), renamed=True).passes

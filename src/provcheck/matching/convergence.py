@@ -68,6 +68,10 @@ def residual(
     ``RENAMED_MIN_TOKENS`` (as in ``verify.align_renamed``).
     """
     discount = min(1.0, max(common_share, echo_share, 0.0))
+    if discount <= 0.0:
+        # Nothing set aside: verification stands (its tests ran on the alignment, whose spans can
+        # differ from the evidence's, e.g. on the identifier-insensitive stream of code).
+        return Residual(discount=0.0, tokens=ev.matched_tokens, passes=True)
     keep = 1.0 - discount
     tokens = ev.matched_tokens * keep
     floor = max(config.min_tokens, RENAMED_MIN_TOKENS) if renamed else config.min_tokens
