@@ -204,3 +204,13 @@ def test_same_source_near_duplicates_do_not_explain_a_copy_away() -> None:
     dups = [Signals(e, 0.9, None, "dump", 0.0, t) for t in (2, 3)]
     s = judge(mine, [mine, *dups], MatchConfig())
     assert not s.explained and s.can_block
+
+
+def test_only_text_other_sources_hold_is_set_aside() -> None:
+    """Text the matched reference's own source repeats (a model repeating itself) is no
+    independent author: when the matcher found that no anchor is held by three other sources,
+    a match whose anchors are all "common" by text count stays verified."""
+    e = ev(tokens=60, extent=0.6, similarity=0.9)
+    own = Signals(e, 1.0, None, "openai", 0.0, foreign_share=0.0)
+    assert not judge(own, [], MatchConfig()).explained
+    assert judge(Signals(e, 1.0, None, "openai", 0.0, foreign_share=1.0), [], MatchConfig()).explained
