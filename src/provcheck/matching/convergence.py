@@ -29,7 +29,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from provcheck.matching.code import RENAMED_MIN_TOKENS
 from provcheck.matching.params import MatchConfig
 from provcheck.model import Evidence
 
@@ -74,7 +73,13 @@ def residual(
         return Residual(discount=0.0, tokens=ev.matched_tokens, passes=True)
     keep = 1.0 - discount
     tokens = ev.matched_tokens * keep
-    floor = max(config.min_tokens, RENAMED_MIN_TOKENS) if renamed else config.min_tokens
+    floor = config.min_tokens
+    if renamed:
+        # Imported here: ``matching.code`` loads numpy, which ``policy --help`` must not pay for
+        # (this module is reached through ``strength`` from the policy layer).
+        from provcheck.matching.code import RENAMED_MIN_TOKENS
+
+        floor = max(floor, RENAMED_MIN_TOKENS)
     # A small tolerance: the shares are rounded to 4 places in the evidence, and a match with
     # nothing set aside must pass exactly as it passed verification.
     eps = 1e-6
