@@ -20,9 +20,15 @@ Two negative sets per index:
   rule of ``convergence.is_copy`` holds for the pair (identical character runs of >= 8
   characters over >= 90% of the shorter text), else it is false.
 
-A record "can block" when the scan under a policy that blocks every match (written here)
-reports a ``block`` finding, i.e. no downgrade applied. Figures per set, per index and per kind
-of convergence (``convergence.kind``); every false positive is written for reading.
+Every false match the report lists counts as "listed". A listed match is "verified" unless the
+scan marks it ``explained`` by convergence (``matching/convergence.py``: once the text that
+several other reference texts hold and the reference's own prompt are set aside, what is left
+fails the verification tests); explained matches stay in the report, so both counts are shown
+and the targets of issue 12 (<= 0.2% of set (a) with a verified match, <= 0.05% able to block)
+are judged on verified ones. A record "can block" when the scan under a policy that blocks
+every match (written here) reports a ``block`` finding, i.e. no downgrade applied. Figures per
+set, per index and per kind of convergence (``convergence.kind``); every false positive is
+written for reading.
 """
 
 from __future__ import annotations
@@ -253,8 +259,14 @@ def main() -> None:
                 # A match the scan itself marks as convergence says "not a copy": it is kept in
                 # the report for review, but asserts no derivation.
                 asserted = [m for m in wrong if not (m.get("strength") or {}).get("convergence")]
+                # A match the scan marks as explained by convergence (what is left once common
+                # and prompt text are set aside fails the verification tests) is listed in the
+                # report but is not a verified match.
+                verified = [m for m in wrong if not (m.get("strength") or {}).get("explained")]
                 per_set[name]["n"] += 1
                 per_set[name]["any"] += bool(wrong)
+                per_set[name]["verified"] += bool(verified)
+                per_kind[name][k]["verified"] += bool(verified)
                 per_set[name]["asserted"] += bool(asserted)
                 per_kind[name][k]["asserted"] += bool(asserted)
                 per_set[name]["block"] += bool(wrong_block)
@@ -264,6 +276,10 @@ def main() -> None:
             if is_a_copy:
                 copies["copies"] += 1
                 copies["copies_matched"] += any(labels.get(m["reference"]["id"], False) for m in got)
+                copies["copies_verified"] += any(
+                    labels.get(m["reference"]["id"], False) and not (m.get("strength") or {}).get("explained")
+                    for m in got
+                )
                 copies["copies_blocked"] += any(labels.get(m["reference"]["id"], False) for m in blocks)
             shown = false["a"] or false["b"]
             if shown:
@@ -316,13 +332,15 @@ def main() -> None:
                     s["n"],
                     s["any"],
                     f"{s['any'] / n:.2%}",
+                    s["verified"],
+                    f"{s['verified'] / n:.2%}",
                     s["asserted"],
                     f"{s['asserted'] / n:.2%}",
                     s["block"],
                     f"{s['block'] / n:.2%}",
                     (
                         "met"
-                        if s["asserted"] / n <= TARGET_ANY and s["block"] / n <= TARGET_BLOCK
+                        if s["verified"] / n <= TARGET_ANY and s["block"] / n <= TARGET_BLOCK
                         else "MISSED"
                     )
                     if name == "a"
@@ -340,6 +358,7 @@ def main() -> None:
                             kc["n"],
                             kc["any"],
                             f"{kc['any'] / kc['n']:.2%}",
+                            kc["verified"],
                             kc["asserted"],
                             kc["block"],
                         ]
@@ -357,7 +376,10 @@ def main() -> None:
     print(
         "(a) = word 5-gram containment < 0.2 in every same-instruction reference; (b) = all, a match "
         "is false unless identical character runs (>= 8 chars) cover >= 90% of the shorter text. "
-        "'not convergent' = a false match the scan did not mark as convergence (it asserts derivation); "
+        "'listed' = any false match in the report's matches; 'verified' = one the scan did not mark "
+        "as explained by convergence (what is left once text several other references hold and the "
+        "reference's prompt are set aside still passes the verification tests); 'not convergent' = "
+        "a false match the scan did not mark as convergence at all (it asserts derivation); "
         "'can block' = a block finding survives under a policy that blocks every match.\n"
     )
     print(
@@ -367,7 +389,9 @@ def main() -> None:
                 "per instr.",
                 "set",
                 "records",
-                "false match",
+                "false match listed",
+                "rate",
+                "verified",
                 "rate",
                 "not convergent",
                 "rate",
@@ -381,19 +405,20 @@ def main() -> None:
     print("\n### Per kind of convergence\n")
     print(
         table(
-            ["refs", "set", "kind", "records", "false match", "rate", "not convergent", "can block"],
+            ["refs", "set", "kind", "records", "listed", "rate", "verified", "not convergent", "can block"],
             kind_rows,
         )
     )
     print("\n### Real copies in set (b) (labelling rule)\n")
     print(
         table(
-            ["refs", "copies", "matched", "blocked"],
+            ["refs", "copies", "matched (listed)", "verified", "blocked"],
             [
                 [
                     size,
                     f["copies"].get("copies", 0),
                     f["copies"].get("copies_matched", 0),
+                    f["copies"].get("copies_verified", 0),
                     f["copies"].get("copies_blocked", 0),
                 ]
                 for size, f in results["sizes"].items()

@@ -147,3 +147,20 @@ def test_code_digest_finds_every_matching_module_by_name() -> None:
         assert files and all(f.is_file() and f.suffix == ".py" for f in files), name
     with pytest.raises(RuntimeError, match="cannot find"):
         cache._module_sources("provcheck.no_such_module")
+
+
+def test_a_match_explained_by_convergence_stays_so_through_the_cache(tmp_path: Path) -> None:
+    """``Strength.explained`` is part of a match: a cached result must not turn a listed,
+    convergence-explained match back into a verified one."""
+    from test_match_strength import COMMON, FOUR, index_of, record
+
+    from provcheck.matching.params import MatchConfig
+    from provcheck.scan.match import Matcher
+
+    texts = {name: [f"{other} {COMMON}"] for name, other in zip("abcd", FOUR, strict=True)}
+    index = index_of(tmp_path, texts)
+    rec = record(COMMON)
+    matches = Matcher(index, MatchConfig()).records([rec], None)
+    assert matches and all(m.strength is not None and m.strength.explained for m in matches)
+    back = cachemod.decode(cachemod.encode(rec, matches), rec, index.sources)
+    assert back == matches

@@ -74,3 +74,46 @@ def test_the_same_text_in_several_sources_is_one_text_not_a_crowd(tmp_path: Path
     for m in matches:
         assert m.strength is not None and m.strength.convergence is None and m.strength.can_block
         assert set(m.strength.sources) == {"a", "b", "c"}
+
+
+FOUR = [*REFERENCE_TEXTS[1:], REFERENCE_TEXTS[1][::-1], REFERENCE_TEXTS[2][::-1]]
+"""Four different texts to put a common passage in."""
+
+
+def test_a_passage_many_sources_hold_is_listed_but_explained_by_convergence(tmp_path: Path) -> None:
+    """Every aligned token is text that texts of three other sources hold: once it is set aside
+    nothing is left to verify, so the matches are explained by convergence, yet all stay listed."""
+    index = index_of(
+        tmp_path, {name: [f"{other} {COMMON}"] for name, other in zip("abcd", FOUR, strict=True)}
+    )
+    matches = Matcher(index, MatchConfig()).records([record(COMMON)], None)
+    assert len(matches) == 4
+    for m in matches:
+        assert m.strength is not None and m.strength.explained and not m.strength.can_block
+        assert "not a verified match" in m.strength.reason
+    # One text holding the passage: a verified match that can block.
+    alone = index_of(tmp_path / "one", {"a": [COMMON]})
+    (one,) = Matcher(alone, MatchConfig()).records([record(COMMON)], None)
+    assert one.strength is not None and not one.strength.explained and one.strength.can_block
+
+
+def test_text_one_source_repeats_is_not_set_aside(tmp_path: Path) -> None:
+    """Four texts of one source holding the passage are that source repeating itself, not
+    independent authors: a copy of one of them stays a verified match (counting texts set aside
+    5-7% of the excerpts and first halves copied from a one-source index of OpenAI outputs)."""
+    index = index_of(tmp_path, {"a": [f"{other} {COMMON}" for other in FOUR]})
+    matches = Matcher(index, MatchConfig()).records([record(COMMON)], None)
+    assert matches
+    for m in matches:
+        assert m.strength is not None and not m.strength.explained
+
+
+def test_a_passage_two_other_sources_hold_stays_verified(tmp_path: Path) -> None:
+    """Three sources holding one snippet (a textbook function in three code datasets) are too few
+    to call it common: a copy of it stays verified (``FOREIGN_SOURCES`` is 3)."""
+    index = index_of(
+        tmp_path, {name: [f"{other} {COMMON}"] for name, other in zip("abc", FOUR, strict=False)}
+    )
+    matches = Matcher(index, MatchConfig()).records([record(COMMON)], None)
+    assert len(matches) == 3
+    assert all(m.strength is not None and not m.strength.explained for m in matches)

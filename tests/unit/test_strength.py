@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from provcheck.matching.calibration import BLOCK_PROBABILITY, FEATURES, MODEL
+from provcheck.matching.params import MatchConfig
 from provcheck.matching.strength import Signals, judge, probability, structure
 from provcheck.model import AlignedSpan, CharSpan, Evidence, MatchKind
 
@@ -172,3 +173,44 @@ def test_near_duplicates_within_the_matched_source_are_not_a_common_passage() ->
     assert s.convergence is None and s.can_block
     # Common anchors held by other sources' texts are still a common passage.
     assert judge(mine, [mine]).convergence == "common-passage"
+
+
+def test_evidence_explained_by_common_text_is_listed_but_not_verified() -> None:
+    """An independent answer quoting the same request as many references matched them on text
+    every one of them holds: it was a verified match (4.2% of same-prompt answers at 150
+    references). Once that text is set aside what is left fails the verification tests."""
+    quoted = ev(tokens=85, extent=0.7, similarity=1.0)
+    s = judge(sig(quoted, common=1.0, echo=0.4), [], MatchConfig())
+    assert s.explained and not s.can_block and s.convergence == "common-passage"
+    assert "not a verified match" in s.reason and "not treated as a copy" in s.reason
+    # A request matching mostly what the reference repeats of its own request: class "prompt".
+    asked = Signals(quoted, 0.2, None, "a", 0.9, prompt_turn=True)
+    assert judge(asked, [], MatchConfig()).explained
+    assert judge(asked, [], MatchConfig()).convergence == "prompt"
+    # An answer copying an answer that quotes its request: the quote is not set aside.
+    assert not judge(sig(quoted, common=0.2, echo=0.9), [], MatchConfig()).explained
+    # Without the scan's tests nothing is judged explained (matches built by hand).
+    assert not judge(sig(quoted, common=1.0), []).explained
+
+
+def test_a_copy_with_some_common_text_stays_verified() -> None:
+    s = judge(sig(ev(tokens=300, extent=0.98, similarity=0.99), common=0.3), [], MatchConfig())
+    assert not s.explained and s.convergence is None and s.can_block
+
+
+def test_same_source_near_duplicates_do_not_explain_a_copy_away() -> None:
+    e = _at(ev(), 0, 900)
+    mine = Signals(e, 0.9, None, "dump", 0.0, 1)
+    dups = [Signals(e, 0.9, None, "dump", 0.0, t) for t in (2, 3)]
+    s = judge(mine, [mine, *dups], MatchConfig())
+    assert not s.explained and s.can_block
+
+
+def test_only_text_other_sources_hold_is_set_aside() -> None:
+    """Text the matched reference's own source repeats (a model repeating itself) is no
+    independent author: when the matcher found that no anchor is held by three other sources,
+    a match whose anchors are all "common" by text count stays verified."""
+    e = ev(tokens=60, extent=0.6, similarity=0.9)
+    own = Signals(e, 1.0, None, "openai", 0.0, foreign_share=0.0)
+    assert not judge(own, [], MatchConfig()).explained
+    assert judge(Signals(e, 1.0, None, "openai", 0.0, foreign_share=1.0), [], MatchConfig()).explained

@@ -32,6 +32,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from provcheck.matching.calibration import BLOCK_PROBABILITY, FEATURES, MODEL
+from provcheck.matching.convergence import FOREIGN_SOURCES, residual
+from provcheck.matching.params import MatchConfig
 from provcheck.model import Evidence, MatchKind, Strength
 
 COMMON_DF = 3
@@ -206,6 +208,13 @@ class Signals:
     a crowd of independent ones."""
     renamed: bool = False
     """The match holds only with identifiers abstracted (``matching/code.py``)."""
+    prompt_turn: bool = False
+    """The candidate turn is a request (user, system, tool turn): the text the reference repeats
+    from its own request is then explained by the two sharing a request, and set aside."""
+    foreign_share: float | None = None
+    """Share of the shared anchors that texts of ``convergence.FOREIGN_SOURCES`` or more other
+    sources hold (what ``convergence.residual`` sets aside); None when not looked up (the
+    text-frequency share, less same-source duplicates, is used then)."""
 
 
 def features(s: Signals, crowd: int) -> dict[str, float]:
@@ -273,8 +282,12 @@ def shared_passage(a: Evidence, b: Evidence) -> float:
     return min(1.0, covered / total)
 
 
-def judge(s: Signals, peers: Sequence[Signals]) -> Strength:
-    """The strength of one match, given the other matches of the same candidate turn."""
+def judge(s: Signals, peers: Sequence[Signals], config: MatchConfig | None = None) -> Strength:
+    """The strength of one match, given the other matches of the same candidate turn.
+
+    With ``config`` (the scan's verification tests), a match whose evidence is explained by
+    convergence (``convergence.residual``) is marked ``explained``.
+    """
     ev = s.evidence
     others = [
         p
@@ -312,6 +325,20 @@ def judge(s: Signals, peers: Sequence[Signals]) -> Strength:
         # Never blocks on its own: on names-abstracted code, a textbook function written
         # twice independently and a renamed copy look the same (docs/matching.md).
         convergence = "code"
+    left = None
+    if config is not None:
+        # Text the matched reference's own source repeats has no independent author: only
+        # text other sources hold is set aside (``foreign_share``, looked up by the matcher
+        # where it matters; else the text share, less same-source duplicates).
+        text_share = 0.0 if duplicated else s.common_share
+        common = text_share if s.foreign_share is None else s.foreign_share
+        echo = s.echo_share if s.prompt_turn else 0.0
+        left = residual(ev, common, echo, config, s.renamed)
+        if left.passes:
+            left = None
+        else:
+            # The class names what explains the evidence (the larger share set aside).
+            convergence = "prompt" if echo > common else "common-passage"
     values = features(s, 0 if leads else crowd)
     p = probability(values)
     verified = (
@@ -320,7 +347,15 @@ def judge(s: Signals, peers: Sequence[Signals]) -> Strength:
     )
     renamed = " with identifiers renamed" if s.renamed else ""
     verified = f"{relation(ev, convergence).capitalize()} the reference{renamed}: {verified}"
-    if convergence is not None:
+    if left is not None:
+        reason = (
+            f"{verified}; likely convergence, not treated as a copy, and not a verified match: "
+            f"once the text that texts of {FOREIGN_SOURCES}+ other sources hold"
+            f"{' and the text the reference repeats from the same request' if echo > 0 else ''} "
+            f"are set aside ({round(100 * left.discount)}% of the aligned text), {left.tokens} "
+            "aligned tokens are left, which fail the tests that verify a match"
+        )
+    elif convergence is not None:
         why = _RENAMED_WHY if s.renamed and convergence == "code" else ""
         why = why or _WHY[convergence].format(df=COMMON_DF - 1, n=crowd + 1)
         reason = f"{verified}; likely convergence, not treated as a copy: {why}"
@@ -339,4 +374,5 @@ def judge(s: Signals, peers: Sequence[Signals]) -> Strength:
         sources=sources,
         can_block=convergence is None and not ev.short and p >= BLOCK_PROBABILITY,
         features=values,
+        explained=left is not None,
     )

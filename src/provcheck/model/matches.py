@@ -148,6 +148,11 @@ class Strength:
     evidence): a ``block`` rule is lowered to ``review``."""
     features: Mapping[str, float] = field(default_factory=dict)
     """The model's inputs (what the probability rests on), by name."""
+    explained: bool = False
+    """True when the evidence is explained by convergence: once the text that several other
+    reference texts hold and the reference's own prompt are set aside, what is left fails the
+    tests that verify a match (``matching/convergence.py``). The match stays listed with its
+    class (nothing found is hidden), but it is not a verified match and never blocks."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -151,6 +151,7 @@ def strength(s: Strength | None) -> dict[str, Any] | None:
         "sources": list(s.sources),
         "can_block": s.can_block,
         "features": dict(s.features),
+        "explained": s.explained,
     }
 
 

@@ -446,8 +446,8 @@ def decode(data: bytes, record: Record, sources: Mapping[str, SourceInfo]) -> li
         )
         strength = None
         if item.get("st") is not None:
-            prob, conv, reason, names, can_block, feats = item["st"]
-            strength = Strength(prob, conv, reason, tuple(names), can_block, feats)
+            prob, conv, reason, names, can_block, feats, *rest = item["st"]
+            strength = Strength(prob, conv, reason, tuple(names), can_block, feats, bool(rest and rest[0]))
         out.append(
             Match(
                 id=MatchId(item["id"]),
@@ -465,4 +465,5 @@ def _strength(s: Strength | None) -> list[Any] | None:
     would block on the old rule)."""
     if s is None:
         return None
-    return [s.probability, s.convergence, s.reason, list(s.sources), s.can_block, dict(s.features)]
+    features = dict(s.features)
+    return [s.probability, s.convergence, s.reason, list(s.sources), s.can_block, features, s.explained]

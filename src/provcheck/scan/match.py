@@ -16,6 +16,8 @@ import numpy as np
 from provcheck.index import TextKey
 from provcheck.index.combined import Index, IndexSet
 from provcheck.index.pack import Pack
+from provcheck.index.shard import Shard
+from provcheck.matching.convergence import FOREIGN_SOURCES, HOLDERS_READ, residual
 from provcheck.matching.fingerprint import U32, Fingerprint, Fingerprinter
 from provcheck.matching.hashed import withheld_evidence
 from provcheck.matching.normalize import Offsets, token_offsets
@@ -23,11 +25,16 @@ from provcheck.matching.params import MatchConfig
 from provcheck.matching.segment import RoleFilter, Segment, segments
 from provcheck.matching.strength import COMMON_DF, Signals, is_whole, judge, structure
 from provcheck.matching.verify import Alignment, align, align_literal, align_renamed, distinct, evidence
-from provcheck.model import Match, MatchId, Record, RecordRef, Reference
+from provcheck.model import Match, MatchId, Record, RecordRef, Reference, RoleKind
 
 _Slot = tuple[int, int, str, str]
 """A match's place: candidate record (object id), turn, reference source and id."""
 
+_PROMPT_KINDS = (RoleKind.USER, RoleKind.SYSTEM, RoleKind.TOOL)
+"""Candidate turns that are requests (``Signals.prompt_turn``)."""
+_SOURCES_ENOUGH = FOREIGN_SOURCES + 8
+"""Sources read per anchor before stopping: enough to leave ``FOREIGN_SOURCES`` others once the
+matched text's own sources are taken out."""
 _REF_CACHE = 4096
 """Reference texts kept between batches."""
 _REF_BATCH = 512
@@ -68,6 +75,12 @@ class Matcher:
         self.config = config
         self.fingerprinter = Fingerprinter(index.config)
         self._refs: OrderedDict[TextKey, _Reference] = OrderedDict()
+        self._sources: dict[tuple[int, int], frozenset[str]] = {}
+        """Sources of the reference records of a text (shard or part, text id)."""
+        self._anchor_sources: dict[int, frozenset[str]] = {}
+        """Sources of the texts holding an anchor (as far as read, ``_holder_sources``)."""
+        self._freq: tuple[U32, np.ndarray] = (np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=np.int64))
+        """This batch's shared anchors and their document frequencies (``_common_shares``)."""
 
     def _load(self, keys: Iterable[TextKey]) -> None:
         """Fingerprint the references not in the cache, all in one batch."""
@@ -132,7 +145,7 @@ class Matcher:
         best: dict[_Slot, tuple[Match, Signals]] = {}
         for group in _groups((seg for record in records for seg in segments(record, roles)), _GROUP_CHARS):
             self._segments(group, best)
-        return _judged(best, self.config.min_probability)
+        return _judged(best, self.config)
 
     def _segments(self, segs: list[Segment], best: dict[_Slot, tuple[Match, Signals]]) -> None:
         """Match ``segs``, keeping in ``best`` the longest evidence per turn and reference."""
@@ -164,11 +177,12 @@ class Matcher:
                     code.append((i, cand.key))
         aligned += self._renamed(prints, code)
         self._details(key for _, key, _ in aligned)
-        commons = self._common_shares([self._shared(prints[i].anchors, key) for i, key, _ in aligned])
+        shared = [self._shared(prints[i].anchors, key) for i, key, _ in aligned]
+        commons = self._common_shares(shared)
         offsets: dict[int, Offsets] = {}
         shingles: dict[int, np.ndarray] = {}
         records_of: dict[int, RecordRef] = {}
-        for (i, key, alignment), common in zip(aligned, commons, strict=True):
+        for (i, key, alignment), common, anchors in zip(aligned, commons, shared, strict=True):
             seg, fp, ref = segs[i], prints[i], self._refs[key]
             if i not in offsets:
                 offsets[i] = token_offsets(seg.text, toks, i)
@@ -218,6 +232,16 @@ class Matcher:
             )
             if ref.references is None:
                 ref.references = self.index.references(key)
+            foreign = None
+            asked = seg.turn.kind in _PROMPT_KINDS
+            if (
+                common > 0
+                and not residual(ev, common, echo if asked else 0.0, self.config, alignment.renamed).passes
+            ):
+                # Only where the text-frequency discount would explain the match away is it
+                # worth asking which sources hold the common anchors (reading records' sources).
+                own = frozenset(r.source.name for r in ref.references)
+                foreign = self._foreign_share(anchors, own)
             for reference in ref.references:
                 mid = match_id(record, (reference.source.name, reference.id, reference.turn.position))
                 m = Match(id=mid, record=record, reference=reference, evidence=ev)
@@ -226,7 +250,17 @@ class Matcher:
                 if old is None or ev.matched_tokens > old[0].evidence.matched_tokens:
                     best[slot] = (
                         m,
-                        Signals(ev, common, shape, reference.source.name, echo, digest, alignment.renamed),
+                        Signals(
+                            ev,
+                            common,
+                            shape,
+                            reference.source.name,
+                            echo,
+                            digest,
+                            alignment.renamed,
+                            asked,
+                            foreign,
+                        ),
                     )
 
     def _shared(self, anchors: U32, key: TextKey) -> U32:
@@ -236,6 +270,62 @@ class Matcher:
         fp = self._refs[key].fingerprint
         assert fp is not None
         return np.intersect1d(anchors, fp.anchors, assume_unique=True)
+
+    def _foreign_share(self, anchors: U32, own: frozenset[str]) -> float:
+        """Share of ``anchors`` that texts of ``FOREIGN_SOURCES`` or more sources other than
+        ``own`` hold (MOSS-style: what independent sources share shows copying of none).
+
+        Only anchors held by ``FOREIGN_SOURCES + 1`` texts or more (frequencies of this batch,
+        ``_common_shares``) can qualify; their holders' sources are read once per anchor
+        (cached: a candidate's matches share most anchors), up to ``HOLDERS_READ`` holders per
+        anchor and shard, stopping at ``_SOURCES_ENOUGH`` sources. Texts of packs (withheld,
+        hashed anchors) are not read: they never make an anchor foreign (the stricter reading,
+        which keeps a copy verified).
+        """
+        if not len(anchors):
+            return 0.0
+        every, freq = self._freq
+        at = np.minimum(np.searchsorted(every, anchors), len(every) - 1)
+        known = every[at] == anchors
+        held = anchors[known & (freq[at] >= FOREIGN_SOURCES + 1)]
+        self._holder_sources([int(a) for a in held.tolist() if int(a) not in self._anchor_sources])
+        foreign = sum(len(self._anchor_sources[int(a)] - own) >= FOREIGN_SOURCES for a in held.tolist())
+        return foreign / len(anchors)
+
+    def _holder_sources(self, todo: list[int]) -> None:
+        """Read the sources of the texts holding each anchor of ``todo`` into the cache."""
+        if not todo:
+            return
+        if len(self._anchor_sources) >= _REF_CACHE * 64:
+            self._anchor_sources.clear()
+        query = np.array(sorted(todo), dtype=np.uint32)
+        found: list[set[str]] = [set() for _ in range(len(query))]
+        parts: list[tuple[int, Shard]]
+        if isinstance(self.index, IndexSet):
+            parts = [(n, p.store) for n, p in enumerate(self.index.parts) if isinstance(p.store, Shard)]
+        else:
+            parts = list(enumerate(self.index.shards))
+        for n, shard in parts:
+            if not len(shard.anchors):
+                continue
+            lo = np.searchsorted(shard.anchors, query, side="left")
+            hi = np.minimum(np.searchsorted(shard.anchors, query, side="right"), lo + HOLDERS_READ)
+            for a in np.flatnonzero(hi > lo).tolist():
+                if len(found[a]) >= _SOURCES_ENOUGH:
+                    continue
+                for tid in shard.postings[lo[a] : hi[a]].tolist():
+                    found[a] |= self._sources_of(n, shard, int(tid))
+        for value, sources in zip(query.tolist(), found, strict=True):
+            self._anchor_sources[int(value)] = frozenset(sources)
+
+    def _sources_of(self, part: int, shard: Shard, tid: int) -> frozenset[str]:
+        """The sources of the records carrying one reference text (cached)."""
+        got = self._sources.get((part, tid))
+        if got is None:
+            if len(self._sources) >= _REF_CACHE * 16:
+                self._sources.clear()
+            got = self._sources[(part, tid)] = frozenset(r["source"] for r in shard.refs(tid))
+        return got
 
     def _common_shares(self, shared: Sequence[U32]) -> list[float]:
         """For each matched pair's shared anchors, the share that are common in the index
@@ -248,7 +338,9 @@ class Matcher:
         if not shared:
             return []
         every = np.unique(np.concatenate(shared))
-        common = self.index.frequency(every) >= COMMON_DF
+        freq = self.index.frequency(every)
+        self._freq = (every, freq)  # ``_foreign_share`` reads them for the same batch
+        common = freq >= COMMON_DF
         return [float(np.mean(common[np.searchsorted(every, s)])) if len(s) else 0.0 for s in shared]
 
 
@@ -267,9 +359,10 @@ def _echo_share(alignment: Alignment, echoes: list[tuple[int, int]]) -> float:
     return inside / total if total else 0.0
 
 
-def _judged(best: dict[_Slot, tuple[Match, Signals]], min_probability: float) -> list[Match]:
+def _judged(best: dict[_Slot, tuple[Match, Signals]], config: MatchConfig) -> list[Match]:
     """The matches with their strength, judged per candidate turn against the turn's other
-    matches; those below ``min_probability`` are left out (the scan option asked for it)."""
+    matches and the verification tests of ``config``; those below ``config.min_probability``
+    are left out (the scan option asked for it)."""
     turns: dict[tuple[int, int], list[tuple[Match, Signals]]] = {}
     for slot, pair in best.items():
         turns.setdefault(slot[:2], []).append(pair)
@@ -277,8 +370,8 @@ def _judged(best: dict[_Slot, tuple[Match, Signals]], min_probability: float) ->
     for pairs in turns.values():
         for n, (m, signals) in enumerate(pairs):
             peers = [p for k, (_, p) in enumerate(pairs) if k != n]
-            strength = judge(signals, peers)
-            if strength.probability >= min_probability:
+            strength = judge(signals, peers, config)
+            if strength.probability >= config.min_probability:
                 out.append(replace(m, strength=strength))
     return out
 
