@@ -171,9 +171,13 @@ class ReferenceIndex:
         """Token ranges of the reference text that repeat its prompt."""
         return self.shards[key.shard].echo(key.text)
 
-    def references(self, key: TextKey) -> list[Reference]:
-        """Reference records carrying the text, one per source (first record, with a count)."""
-        text = self.text(key)
+    def references(self, key: TextKey, text: str | None = None) -> list[Reference]:
+        """Reference records carrying the text, one per source (first record, with a count).
+
+        ``text``: the text of ``key`` when the caller has read it already (reading it again
+        decompresses its block again: the block cache rarely still holds it by then)."""
+        if text is None:
+            text = self.text(key)
         first: dict[str, dict[str, Any]] = {}
         counts: dict[str, int] = {}
         for ref in self.shards[key.shard].refs(key.text):

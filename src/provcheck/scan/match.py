@@ -214,7 +214,7 @@ class Matcher:
                 else int(self.index.shards[key.shard].text_keys[key.text])
             )
             if ref.references is None:
-                ref.references = self.index.references(key)
+                ref.references = self.index.references(key, ref.text)
             for reference in ref.references:
                 mid = match_id(record, (reference.source.name, reference.id, reference.turn.position))
                 m = Match(id=mid, record=record, reference=reference, evidence=ev)
