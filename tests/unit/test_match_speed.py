@@ -7,14 +7,17 @@ from typing import Any
 
 import numpy as np
 import pytest
+from test_code import PROSE, RENAMED, SOURCE, _wrapped
 from test_match_strength import COMMON, index_of, record
 
 from helpers import REFERENCE_TEXTS
 from provcheck.index import ReferenceIndex
+from provcheck.index.store import held_anchors
 from provcheck.matching.fingerprint import Fingerprinter
 from provcheck.matching.params import MatchConfig
 from provcheck.matching.strength import COMMON_DF
 from provcheck.matching.verify import distinct
+from provcheck.model import Record
 from provcheck.scan.match import Matcher
 
 
@@ -80,3 +83,45 @@ def test_distinct_is_sorted_and_unique() -> None:
     values = np.array([5, 1, 5, 3, 1], dtype=np.uint64)
     assert distinct(values).tolist() == [1, 3, 5]
     assert len(distinct(np.zeros(0, dtype=np.uint64))) == 0
+
+
+def test_anchors_a_pair_shares_are_read_from_the_postings_exactly(tmp_path: Path) -> None:
+    # The matcher no longer fingerprints a reference's code stream to learn the anchors a pair
+    # shares: the shard's postings give them. Both must agree, for prose and for code (whose
+    # anchors include those of its identifier-insensitive stream).
+    texts = [SOURCE, _wrapped(SOURCE), PROSE, COMMON, *REFERENCE_TEXTS[:3]]
+    index = index_of(tmp_path, {"a": texts})
+    (shard,) = index.shards
+    full = Fingerprinter(index.config)
+    queries = full.of_texts([RENAMED, _wrapped(RENAMED), SOURCE, COMMON, PROSE + COMMON])
+    pairs, expected = [], []
+    for tid in range(len(shard.text_keys)):
+        ref = full.of_text(shard.text(tid))
+        for q in queries:
+            pairs.append((tid, q.anchors))
+            expected.append(np.intersect1d(q.anchors, ref.anchors, assume_unique=True))
+    found = held_anchors(shard, pairs)
+    assert [f.tolist() for f in found] == [e.tolist() for e in expected]
+    assert all(f.dtype == np.uint32 for f in found)
+    assert sum(len(e) for e in expected) > 0 and any(len(e) == 0 for e in expected)  # both cases
+
+
+def test_matches_do_not_depend_on_what_the_reference_cache_already_holds(tmp_path: Path) -> None:
+    # References are fingerprinted without their code stream until a renamed alignment needs
+    # it; a plain match first (cache holds the plain fingerprint), a renamed one first, one
+    # batch or several, a warm or a cold matcher: the same matches, to the byte.
+    index = index_of(tmp_path, {"a": [SOURCE, COMMON, REFERENCE_TEXTS[1]]})
+    plain, renamed, common = record(_wrapped(SOURCE)), record(_wrapped(RENAMED)), record(COMMON)
+
+    def run(batches: list[list[Record]], matcher: Matcher | None = None) -> list[str]:
+        matcher = matcher or Matcher(index, MatchConfig())
+        out = [m for batch in batches for m in matcher.records(batch, None)]
+        return sorted(repr(m) for m in out)
+
+    together = run([[plain, renamed, common]])
+    assert len(together) == 3 and any("with identifiers renamed" in m for m in together)
+    assert run([[plain], [renamed], [common]]) == together
+    assert run([[renamed], [plain], [common]]) == together
+    warm = Matcher(index, MatchConfig())
+    run([[plain, renamed, common]], warm)
+    assert run([[common, renamed, plain]], warm) == together

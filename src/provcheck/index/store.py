@@ -57,6 +57,39 @@ class Candidate:
     hits: int
 
 
+def held_anchors(shard: Shard, pairs: list[tuple[int, U32]]) -> list[U32]:
+    """For each ``(text id, query anchors)``: the query's anchors (sorted, distinct) that the
+    text holds, read from the shard's postings, all pairs in one pass.
+
+    The postings hold exactly the anchors fingerprinting the stored text gives (an index
+    built with other fingerprint parameters, tokenizer or code-anchor version is refused), so
+    this equals intersecting with a fresh fingerprint's anchors, without fingerprinting a
+    reference's code stream again only to learn which anchors it shares.
+    """
+    sizes = np.array([len(a) for _, a in pairs], dtype=np.int64)
+    total = int(sizes.sum())
+    if total == 0 or len(shard.anchors) == 0:
+        return [a[:0] for _, a in pairs]
+    flat = np.concatenate([a for _, a in pairs])
+    tids = np.repeat(np.array([t for t, _ in pairs], dtype=np.int64), sizes)
+    # Looked up in sorted order (each search starts where the last ended: twice as fast).
+    order = np.argsort(flat)
+    keys = flat[order]
+    lo = np.empty(total, dtype=np.int64)
+    lengths = np.empty(total, dtype=np.int64)
+    lo[order] = found = np.searchsorted(shard.anchors, keys, side="left")
+    lengths[order] = np.searchsorted(shard.anchors, keys, side="right") - found
+    postings = int(lengths.sum())
+    # Every posting of every query anchor (the ranges [lo, lo + length) without a loop).
+    starts = np.repeat(lo - np.cumsum(lengths) + lengths, lengths) + np.arange(postings)
+    which = np.repeat(np.arange(total, dtype=np.int64), lengths)
+    held = np.zeros(total, dtype=bool)
+    held[which[np.asarray(shard.postings[starts], dtype=np.int64) == tids[which]]] = True
+    bounds = np.zeros(len(pairs) + 1, dtype=np.int64)
+    np.cumsum(sizes, out=bounds[1:])
+    return [flat[a:b][held[a:b]] for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True)]
+
+
 class ReferenceIndex:
     """A read-only view of an index at one generation."""
 

@@ -361,14 +361,15 @@ _WIDTH_BMP = np.full(_BMP, -1, dtype=np.int8)
 
 def _per_char(cps: U32, table: npt.NDArray[np.int8], value: Callable[[int], int]) -> I64:
     """``value`` of every code point, through ``table`` (filled on first sight) for the BMP."""
-    out = table[np.minimum(cps, np.uint32(_BMP - 1))].astype(np.int64)
+    out: I64 = table[np.minimum(cps, np.uint32(_BMP - 1))].astype(np.int64)
     todo = (out < 0) | (cps >= _BMP)
     if todo.any():
-        for c in np.unique(cps[todo]).tolist():
-            v = value(c)
+        distinct, where = np.unique(cps[todo], return_inverse=True)
+        values = [value(c) for c in distinct.tolist()]
+        for c, v in zip(distinct.tolist(), values, strict=True):
             if c < _BMP:
                 table[c] = v
-            out[cps == c] = v
+        out[todo] = np.array(values, dtype=np.int64)[where.reshape(-1)]
     return out
 
 
@@ -385,7 +386,9 @@ def _reference_offsets(text: str) -> Offsets:
     base = prepare(text)
     folded = base.translate(_FOLD)
     classes = _per_char(
-        np.frombuffer(folded.encode("utf-32-le", "surrogatepass"), dtype=np.uint32), _FOLDED_BMP, _folded_class
+        np.frombuffer(folded.encode("utf-32-le", "surrogatepass"), dtype=np.uint32),
+        _FOLDED_BMP,
+        _folded_class,
     )
     word = classes == WORD
     single = classes == UNSPACED

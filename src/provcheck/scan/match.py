@@ -16,6 +16,8 @@ import numpy as np
 from provcheck.index import TextKey
 from provcheck.index.combined import Index, IndexSet
 from provcheck.index.pack import Pack
+from provcheck.index.shard import Shard
+from provcheck.index.store import held_anchors
 from provcheck.matching.fingerprint import U32, Fingerprint, Fingerprinter
 from provcheck.matching.hashed import withheld_evidence
 from provcheck.matching.normalize import Offsets, token_offsets
@@ -58,6 +60,9 @@ class _Reference:
     """Distinct shingle hashes (the Jaccard figure of every match against this text)."""
     references: list[Reference] | None = None
     """The reference records carrying the text (read from the index once, not per match)."""
+    coded: bool = False
+    """``fingerprint`` holds the identifier-insensitive stream of code (``align_renamed`` needs
+    it); without it, it holds everything evidence needs."""
 
 
 class Matcher:
@@ -67,6 +72,12 @@ class Matcher:
         self.index = index
         self.config = config
         self.fingerprinter = Fingerprinter(index.config)
+        # References are fingerprinted for evidence (offsets, shingles) without their code
+        # stream: it was half of that cost, and only ``align_renamed`` reads it (the anchors a
+        # pair shares come from the index's postings, ``_shared``).
+        self._plain = (
+            Fingerprinter(replace(index.config, code=0)) if index.config.code else self.fingerprinter
+        )
         self._refs: OrderedDict[TextKey, _Reference] = OrderedDict()
 
     def _load(self, keys: Iterable[TextKey]) -> None:
@@ -83,20 +94,29 @@ class Matcher:
         while len(self._refs) > max(_REF_CACHE, len(needed)):
             self._refs.popitem(last=False)  # the oldest are not needed by this batch
 
-    def _details(self, keys: Iterable[TextKey]) -> None:
-        """Text, fingerprint and token offsets of references that matched, in batches."""
+    def _details(self, keys: Iterable[TextKey], code: bool = False) -> None:
+        """Text, fingerprint and token offsets of references that matched, in batches;
+        ``code``: with the code stream (``_Reference.coded``)."""
         todo = [
             k
             for k in dict.fromkeys(keys)
-            if self._refs[k].fingerprint is None and _pack(self.index, k) is None
+            if (self._refs[k].fingerprint is None or (code and not self._refs[k].coded))
+            and _pack(self.index, k) is None
         ]
+        fingerprinter = self.fingerprinter if code else self._plain
         for start in range(0, len(todo), _REF_BATCH):
             chunk = todo[start : start + _REF_BATCH]
-            texts = [t for k in chunk if (t := self.index.text(k)) is not None]
-            prints, toks = self.fingerprinter.with_tokens(texts)
+            texts = [
+                t
+                for k in chunk
+                if (t := self._refs[k].text if self._refs[k].text is not None else self.index.text(k))
+                is not None
+            ]
+            prints, toks = fingerprinter.with_tokens(texts)
             for i, (key, text, fp) in enumerate(zip(chunk, texts, prints, strict=True)):
                 ref = self._refs[key]
                 ref.text, ref.fingerprint = text, fp
+                ref.coded = fingerprinter is self.fingerprinter
                 ref.shingles = distinct(fp.shingles)
                 ref.offsets = token_offsets(text, toks, i)
 
@@ -107,7 +127,7 @@ class Matcher:
         reference's stream is computed from its text: the index stores plain codes only)."""
         if not pairs:
             return []
-        self._details(key for _, key in pairs)
+        self._details((key for _, key in pairs), code=True)
         out = []
         for i, key in pairs:
             ref = self._refs[key].fingerprint
@@ -161,7 +181,7 @@ class Matcher:
                     code.append((i, cand.key))
         aligned += self._renamed(prints, code)
         self._details(key for _, key, _ in aligned)
-        commons = self._common_shares([self._shared(prints[i].anchors, key) for i, key, _ in aligned])
+        commons = self._common_shares(self._shared([(prints[i].anchors, key) for i, key, _ in aligned]))
         offsets: dict[int, Offsets] = {}
         shingles: dict[int, np.ndarray] = {}
         records_of: dict[int, RecordRef] = {}
@@ -226,13 +246,27 @@ class Matcher:
                         Signals(ev, common, shape, reference.source.name, echo, digest, alignment.renamed),
                     )
 
-    def _shared(self, anchors: U32, key: TextKey) -> U32:
-        """The anchors a candidate shares with the reference text it matched."""
-        if isinstance(self.index, IndexSet) and self.index.pack_of(key) is not None:
-            return self.index.shared_anchors(key, anchors)
-        fp = self._refs[key].fingerprint
-        assert fp is not None
-        return np.intersect1d(anchors, fp.anchors, assume_unique=True)
+    def _shared(self, pairs: list[tuple[U32, TextKey]]) -> list[U32]:
+        """For each (candidate anchors, reference text it matched): the anchors both hold,
+        read from the index's postings (``held_anchors``), one pass per shard."""
+        out: list[U32] = [anchors[:0] for anchors, _ in pairs]
+        by_shard: dict[int, list[int]] = {}
+        for n, (anchors, key) in enumerate(pairs):
+            if isinstance(self.index, IndexSet) and self.index.pack_of(key) is not None:
+                out[n] = self.index.shared_anchors(key, anchors)
+            else:
+                by_shard.setdefault(key.shard, []).append(n)
+        for number, members in by_shard.items():
+            shard = (
+                self.index.parts[number].store
+                if isinstance(self.index, IndexSet)
+                else self.index.shards[number]
+            )
+            assert isinstance(shard, Shard)
+            held = held_anchors(shard, [(pairs[n][1].text, pairs[n][0]) for n in members])
+            for n, found in zip(members, held, strict=True):
+                out[n] = found
+        return out
 
     def _common_shares(self, shared: Sequence[U32]) -> list[float]:
         """For each matched pair's shared anchors, the share that are common in the index
