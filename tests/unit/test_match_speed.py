@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from test_code import PROSE, RENAMED, SOURCE, _wrapped
 from test_match_strength import COMMON, index_of, record
 
@@ -16,7 +18,7 @@ from provcheck.index.store import held_anchors
 from provcheck.matching.fingerprint import Fingerprinter
 from provcheck.matching.params import MatchConfig
 from provcheck.matching.strength import COMMON_DF
-from provcheck.matching.verify import distinct
+from provcheck.matching.verify import _jaccard, distinct
 from provcheck.model import Record
 from provcheck.scan.match import Matcher
 
@@ -125,3 +127,10 @@ def test_matches_do_not_depend_on_what_the_reference_cache_already_holds(tmp_pat
     warm = Matcher(index, MatchConfig())
     run([[plain, renamed, common]], warm)
     assert run([[common, renamed, plain]], warm) == together
+
+
+@given(st.lists(st.integers(0, 60)), st.lists(st.integers(0, 60)))
+def test_jaccard_by_lookup_equals_the_set_figure(a: list[int], b: list[int]) -> None:
+    ua, ub = distinct(np.array(a, dtype=np.uint64)), distinct(np.array(b, dtype=np.uint64))
+    union = len(set(a) | set(b))
+    assert _jaccard(ua, ub) == (len(set(a) & set(b)) / union if union else 0.0)

@@ -104,6 +104,9 @@ class Matcher:
             and _pack(self.index, k) is None
         ]
         fingerprinter = self.fingerprinter if code else self._plain
+        # In index order: texts stored in the same zstd block are read one after the other,
+        # so the block is decompressed once (the reader keeps the last few).
+        todo.sort(key=lambda k: (k.shard, k.text))
         for start in range(0, len(todo), _REF_BATCH):
             chunk = todo[start : start + _REF_BATCH]
             texts = [
@@ -182,6 +185,10 @@ class Matcher:
         aligned += self._renamed(prints, code)
         self._details(key for _, key, _ in aligned)
         commons = self._common_shares(self._shared([(prints[i].anchors, key) for i, key, _ in aligned]))
+        for key in sorted({key for _, key, _ in aligned}, key=lambda k: (k.shard, k.text)):
+            # Read in index order: reference records of nearby texts share a zstd block.
+            if self._refs[key].references is None:
+                self._refs[key].references = self.index.references(key, self._refs[key].text)
         offsets: dict[int, Offsets] = {}
         shingles: dict[int, np.ndarray] = {}
         records_of: dict[int, RecordRef] = {}
