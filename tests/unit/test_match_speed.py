@@ -134,3 +134,28 @@ def test_jaccard_by_lookup_equals_the_set_figure(a: list[int], b: list[int]) -> 
     ua, ub = distinct(np.array(a, dtype=np.uint64)), distinct(np.array(b, dtype=np.uint64))
     union = len(set(a) | set(b))
     assert _jaccard(ua, ub) == (len(set(a) & set(b)) / union if union else 0.0)
+
+
+def test_frequency_counts_distinct_texts_over_shards_as_a_brute_force_count(tmp_path: Path) -> None:
+    # Anchors held in one shard are counted from that shard's postings; only those held in
+    # several are counted by token digest (one text added to two shards counts once).
+    index = index_of(
+        tmp_path,
+        {"a": [REFERENCE_TEXTS[0], COMMON], "b": [REFERENCE_TEXTS[0], REFERENCE_TEXTS[1]], "c": [PROSE]},
+    )
+    assert len(index.shards) == 3
+    texts = [*REFERENCE_TEXTS[:3], COMMON, PROSE]
+    anchors = np.unique(np.concatenate([fp.anchors for fp in Fingerprinter(index.config).of_texts(texts)]))
+    holders, shards_holding = [], []
+    for a in anchors.tolist():
+        keys: set[int] = set()
+        held_in = 0
+        for shard in index.shards:
+            lo, hi = np.searchsorted(shard.anchors, a, "left"), np.searchsorted(shard.anchors, a, "right")
+            keys |= {int(shard.text_keys[t]) for t in shard.postings[lo:hi].tolist()}
+            held_in += hi > lo
+        holders.append(len(keys))
+        shards_holding.append(held_in)
+    assert index.frequency(anchors).tolist() == holders
+    assert {0, 1} < set(shards_holding) and max(shards_holding) >= 2  # every case occurs
+    assert any(n >= 2 and h == 1 for n, h in zip(shards_holding, holders, strict=True))  # one text twice

@@ -177,20 +177,28 @@ class ReferenceIndex:
         Computed from the postings at query time, so it stays right as sources and shards are
         added; nothing is stored for it.
         """
-        if len(self.shards) == 1:
-            # A shard stores identical texts once: its postings count distinct texts already.
-            shard = self.shards[0]
-            lo = np.searchsorted(shard.anchors, anchors, side="left")
-            return np.asarray(np.searchsorted(shard.anchors, anchors, side="right") - lo, dtype=np.int64)
-        parts = [shard.holders(anchors) for shard in self.shards]
+        # A shard stores identical texts once: its postings count distinct texts already.
+        per_shard = [
+            np.searchsorted(shard.anchors, anchors, side="right")
+            - np.searchsorted(shard.anchors, anchors, side="left")
+            for shard in self.shards
+        ]
+        if not per_shard:
+            return np.zeros(len(anchors), dtype=np.int64)
+        total = np.asarray(np.sum(per_shard, axis=0), dtype=np.int64)
+        # Only an anchor held in several shards may be held by one text twice (a text added
+        # to two shards): count its distinct texts by their token digests.
+        several = np.flatnonzero(np.count_nonzero(per_shard, axis=0) > 1)
+        if not len(several):
+            return total
+        parts = [shard.holders(anchors[several]) for shard in self.shards]
         which = np.concatenate([p[0] for p in parts])
         keys = np.concatenate([p[1] for p in parts])
-        if not len(which):
-            return np.zeros(len(anchors), dtype=np.int64)
         order = np.lexsort((keys, which))
         which, keys = which[order], keys[order]
         first = np.concatenate(([True], (which[1:] != which[:-1]) | (keys[1:] != keys[:-1])))
-        return np.bincount(which[first], minlength=len(anchors))
+        total[several] = np.bincount(which[first], minlength=len(several))
+        return total
 
     def text(self, key: TextKey) -> str:
         """The reference text."""
