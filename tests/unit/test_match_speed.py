@@ -13,7 +13,8 @@ from test_code import PROSE, RENAMED, SOURCE, _wrapped
 from test_match_strength import COMMON, index_of, record
 
 from helpers import REFERENCE_TEXTS
-from provcheck.index import ReferenceIndex
+from provcheck.index import ReferenceIndex, TextKey
+from provcheck.index.combined import IndexSet
 from provcheck.index.store import held_anchors
 from provcheck.matching.fingerprint import Fingerprinter
 from provcheck.matching.params import MatchConfig
@@ -159,3 +160,21 @@ def test_frequency_counts_distinct_texts_over_shards_as_a_brute_force_count(tmp_
     assert index.frequency(anchors).tolist() == holders
     assert {0, 1} < set(shards_holding) and max(shards_holding) >= 2  # every case occurs
     assert any(n >= 2 and h == 1 for n, h in zip(shards_holding, holders, strict=True))  # one text twice
+
+
+def test_shared_anchors_of_a_set_of_indexes_equal_a_fresh_fingerprint_s(tmp_path: Path) -> None:
+    # With several indexes (IndexSet), each part is a shard: the postings answer there too.
+    one = index_of(tmp_path / "one", {"a": [SOURCE, COMMON]})
+    two = index_of(tmp_path / "two", {"b": [_wrapped(SOURCE), REFERENCE_TEXTS[1]]})
+    both = IndexSet([one.path, two.path])
+    full = Fingerprinter(both.config)
+    queries = full.of_texts([_wrapped(RENAMED), COMMON, REFERENCE_TEXTS[1]])
+    keys = [TextKey(s, t) for s, part in enumerate(both.parts) for t in range(len(part.store.text_keys))]
+    pairs = [(q.anchors, key) for q in queries for key in keys]
+    found = Matcher(both, MatchConfig())._shared(pairs)
+    expected = [
+        np.intersect1d(anchors, full.of_text(both.text(key) or "").anchors, assume_unique=True)
+        for anchors, key in pairs
+    ]
+    assert [f.tolist() for f in found] == [e.tolist() for e in expected]
+    assert any(len(e) for e in expected) and any(not len(e) for e in expected)
