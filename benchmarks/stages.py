@@ -40,6 +40,7 @@ STAGES: list[tuple[str, list[tuple[str, str, str | None]]]] = [
             ("matching/verify.py", "evidence", None),
             ("scan/match.py", "_details", None),
             ("scan/match.py", "_common_shares", None),
+            ("scan/match.py", "_shared", None),
             ("matching/normalize.py", "token_offsets", "_segments"),
             ("matching/strength.py", "structure", None),
             ("index/store.py", "references", None),

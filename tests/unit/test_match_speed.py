@@ -7,14 +7,20 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from test_code import PROSE, RENAMED, SOURCE, _wrapped
 from test_match_strength import COMMON, index_of, record
 
 from helpers import REFERENCE_TEXTS
-from provcheck.index import ReferenceIndex
+from provcheck.index import ReferenceIndex, TextKey
+from provcheck.index.combined import IndexSet
+from provcheck.index.store import held_anchors
 from provcheck.matching.fingerprint import Fingerprinter
 from provcheck.matching.params import MatchConfig
 from provcheck.matching.strength import COMMON_DF
-from provcheck.matching.verify import distinct
+from provcheck.matching.verify import _jaccard, distinct
+from provcheck.model import Record
 from provcheck.scan.match import Matcher
 
 
@@ -80,3 +86,95 @@ def test_distinct_is_sorted_and_unique() -> None:
     values = np.array([5, 1, 5, 3, 1], dtype=np.uint64)
     assert distinct(values).tolist() == [1, 3, 5]
     assert len(distinct(np.zeros(0, dtype=np.uint64))) == 0
+
+
+def test_anchors_a_pair_shares_are_read_from_the_postings_exactly(tmp_path: Path) -> None:
+    # The matcher no longer fingerprints a reference's code stream to learn the anchors a pair
+    # shares: the shard's postings give them. Both must agree, for prose and for code (whose
+    # anchors include those of its identifier-insensitive stream).
+    texts = [SOURCE, _wrapped(SOURCE), PROSE, COMMON, *REFERENCE_TEXTS[:3]]
+    index = index_of(tmp_path, {"a": texts})
+    (shard,) = index.shards
+    full = Fingerprinter(index.config)
+    queries = full.of_texts([RENAMED, _wrapped(RENAMED), SOURCE, COMMON, PROSE + COMMON])
+    pairs, expected = [], []
+    for tid in range(len(shard.text_keys)):
+        ref = full.of_text(shard.text(tid))
+        for q in queries:
+            pairs.append((tid, q.anchors))
+            expected.append(np.intersect1d(q.anchors, ref.anchors, assume_unique=True))
+    found = held_anchors(shard, pairs)
+    assert [f.tolist() for f in found] == [e.tolist() for e in expected]
+    assert all(f.dtype == np.uint32 for f in found)
+    assert sum(len(e) for e in expected) > 0 and any(len(e) == 0 for e in expected)  # both cases
+
+
+def test_matches_do_not_depend_on_what_the_reference_cache_already_holds(tmp_path: Path) -> None:
+    # References are fingerprinted without their code stream until a renamed alignment needs
+    # it; a plain match first (cache holds the plain fingerprint), a renamed one first, one
+    # batch or several, a warm or a cold matcher: the same matches, to the byte.
+    index = index_of(tmp_path, {"a": [SOURCE, COMMON, REFERENCE_TEXTS[1]]})
+    plain, renamed, common = record(_wrapped(SOURCE)), record(_wrapped(RENAMED)), record(COMMON)
+
+    def run(batches: list[list[Record]], matcher: Matcher | None = None) -> list[str]:
+        matcher = matcher or Matcher(index, MatchConfig())
+        out = [m for batch in batches for m in matcher.records(batch, None)]
+        return sorted(repr(m) for m in out)
+
+    together = run([[plain, renamed, common]])
+    assert len(together) == 3 and any("with identifiers renamed" in m for m in together)
+    assert run([[plain], [renamed], [common]]) == together
+    assert run([[renamed], [plain], [common]]) == together
+    warm = Matcher(index, MatchConfig())
+    run([[plain, renamed, common]], warm)
+    assert run([[common, renamed, plain]], warm) == together
+
+
+@given(st.lists(st.integers(0, 60)), st.lists(st.integers(0, 60)))
+def test_jaccard_by_lookup_equals_the_set_figure(a: list[int], b: list[int]) -> None:
+    ua, ub = distinct(np.array(a, dtype=np.uint64)), distinct(np.array(b, dtype=np.uint64))
+    union = len(set(a) | set(b))
+    assert _jaccard(ua, ub) == (len(set(a) & set(b)) / union if union else 0.0)
+
+
+def test_frequency_counts_distinct_texts_over_shards_as_a_brute_force_count(tmp_path: Path) -> None:
+    # Anchors held in one shard are counted from that shard's postings; only those held in
+    # several are counted by token digest (one text added to two shards counts once).
+    index = index_of(
+        tmp_path,
+        {"a": [REFERENCE_TEXTS[0], COMMON], "b": [REFERENCE_TEXTS[0], REFERENCE_TEXTS[1]], "c": [PROSE]},
+    )
+    assert len(index.shards) == 3
+    texts = [*REFERENCE_TEXTS[:3], COMMON, PROSE]
+    anchors = np.unique(np.concatenate([fp.anchors for fp in Fingerprinter(index.config).of_texts(texts)]))
+    holders, shards_holding = [], []
+    for a in anchors.tolist():
+        keys: set[int] = set()
+        held_in = 0
+        for shard in index.shards:
+            lo, hi = np.searchsorted(shard.anchors, a, "left"), np.searchsorted(shard.anchors, a, "right")
+            keys |= {int(shard.text_keys[t]) for t in shard.postings[lo:hi].tolist()}
+            held_in += hi > lo
+        holders.append(len(keys))
+        shards_holding.append(held_in)
+    assert index.frequency(anchors).tolist() == holders
+    assert {0, 1} < set(shards_holding) and max(shards_holding) >= 2  # every case occurs
+    assert any(n >= 2 and h == 1 for n, h in zip(shards_holding, holders, strict=True))  # one text twice
+
+
+def test_shared_anchors_of_a_set_of_indexes_equal_a_fresh_fingerprint_s(tmp_path: Path) -> None:
+    # With several indexes (IndexSet), each part is a shard: the postings answer there too.
+    one = index_of(tmp_path / "one", {"a": [SOURCE, COMMON]})
+    two = index_of(tmp_path / "two", {"b": [_wrapped(SOURCE), REFERENCE_TEXTS[1]]})
+    both = IndexSet([one.path, two.path])
+    full = Fingerprinter(both.config)
+    queries = full.of_texts([_wrapped(RENAMED), COMMON, REFERENCE_TEXTS[1]])
+    keys = [TextKey(s, t) for s, part in enumerate(both.parts) for t in range(len(part.store.text_keys))]
+    pairs = [(q.anchors, key) for q in queries for key in keys]
+    found = Matcher(both, MatchConfig())._shared(pairs)
+    expected = [
+        np.intersect1d(anchors, full.of_text(both.text(key) or "").anchors, assume_unique=True)
+        for anchors, key in pairs
+    ]
+    assert [f.tolist() for f in found] == [e.tolist() for e in expected]
+    assert any(len(e) for e in expected) and any(not len(e) for e in expected)

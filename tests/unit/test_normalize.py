@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import unicodedata
 
+import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from provcheck.matching.normalize import canonical, reference_tokens, token_spans, tokenize, tokens
+from provcheck.matching.normalize import (
+    canonical,
+    reference_tokens,
+    token_offsets,
+    token_spans,
+    tokenize,
+    tokens,
+)
 
 
 def test_case_whitespace_punctuation_and_quotes_do_not_change_tokens() -> None:
@@ -57,6 +65,22 @@ def test_the_batch_tokenizer_agrees_with_the_definition_on_any_text(text: str) -
     assert toks == tokens(text)
     assert all(0 <= s <= e <= len(canonical(text)) for s, e in spans)
     assert spans == sorted(spans)
+
+
+SEVERAL = ["ß", "…", "ﬁ", "½", "\u200b", "İ", "ﷺ"]
+"""Characters folding to other than one character (or to none)."""
+
+
+@given(st.text(max_size=200), st.sampled_from(SEVERAL), st.text(max_size=200))
+def test_offsets_off_the_direct_path_agree_with_the_definition(head: str, several: str, tail: str) -> None:
+    # A character folding to other than one character sends the text off the batch's direct
+    # path; its offsets come from arrays (token_offsets), not the definition's match objects.
+    text = head + several + tail
+    batch = tokenize([text])
+    assert not batch.direct[0]
+    starts, ends = token_offsets(text, batch, 0)
+    assert list(zip(starts.tolist(), ends.tolist(), strict=True)) == reference_tokens(text)[1]
+    assert starts.dtype == ends.dtype == np.int64
 
 
 @given(st.lists(st.text(max_size=80), max_size=8))

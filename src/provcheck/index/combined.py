@@ -212,12 +212,16 @@ class IndexSet:
         out: U32 = anchors[held]
         return out
 
-    def references(self, key: TextKey) -> list[Reference]:
-        """Reference records carrying the text, one per source (first record, with a count)."""
+    def references(self, key: TextKey, text: str | None = None) -> list[Reference]:
+        """Reference records carrying the text, one per source (first record, with a count);
+        ``text``: the text of ``key`` when the caller has read it already."""
         part = self.parts[key.shard]
         store = part.store
         withheld = store.publisher if isinstance(store, Pack) else None
-        text = "" if isinstance(store, Pack) else store.text(key.text)
+        if isinstance(store, Pack):
+            text = ""
+        elif text is None:
+            text = store.text(key.text)
         first: dict[str, dict[str, object]] = {}
         counts: dict[str, int] = {}
         try:

@@ -17,6 +17,7 @@ from provcheck.index import TextKey
 from provcheck.index.combined import Index, IndexSet
 from provcheck.index.pack import Pack
 from provcheck.index.shard import Shard
+from provcheck.index.store import held_anchors
 from provcheck.matching.convergence import FOREIGN_SOURCES, HOLDERS_READ, residual
 from provcheck.matching.fingerprint import U32, Fingerprint, Fingerprinter
 from provcheck.matching.hashed import withheld_evidence
@@ -65,6 +66,9 @@ class _Reference:
     """Distinct shingle hashes (the Jaccard figure of every match against this text)."""
     references: list[Reference] | None = None
     """The reference records carrying the text (read from the index once, not per match)."""
+    coded: bool = False
+    """``fingerprint`` holds the identifier-insensitive stream of code (``align_renamed`` needs
+    it); without it, it holds everything evidence needs."""
 
 
 class Matcher:
@@ -74,6 +78,12 @@ class Matcher:
         self.index = index
         self.config = config
         self.fingerprinter = Fingerprinter(index.config)
+        # References are fingerprinted for evidence (offsets, shingles) without their code
+        # stream: it was half of that cost, and only ``align_renamed`` reads it (the anchors a
+        # pair shares come from the index's postings, ``_shared``).
+        self._plain = (
+            Fingerprinter(replace(index.config, code=0)) if index.config.code else self.fingerprinter
+        )
         self._refs: OrderedDict[TextKey, _Reference] = OrderedDict()
         self._sources: dict[tuple[int, int], frozenset[str]] = {}
         """Sources of the reference records of a text (shard or part, text id)."""
@@ -96,20 +106,32 @@ class Matcher:
         while len(self._refs) > max(_REF_CACHE, len(needed)):
             self._refs.popitem(last=False)  # the oldest are not needed by this batch
 
-    def _details(self, keys: Iterable[TextKey]) -> None:
-        """Text, fingerprint and token offsets of references that matched, in batches."""
+    def _details(self, keys: Iterable[TextKey], code: bool = False) -> None:
+        """Text, fingerprint and token offsets of references that matched, in batches;
+        ``code``: with the code stream (``_Reference.coded``)."""
         todo = [
             k
             for k in dict.fromkeys(keys)
-            if self._refs[k].fingerprint is None and _pack(self.index, k) is None
+            if (self._refs[k].fingerprint is None or (code and not self._refs[k].coded))
+            and _pack(self.index, k) is None
         ]
+        fingerprinter = self.fingerprinter if code else self._plain
+        # In index order: texts stored in the same zstd block are read one after the other,
+        # so the block is decompressed once (the reader keeps the last few).
+        todo.sort(key=lambda k: (k.shard, k.text))
         for start in range(0, len(todo), _REF_BATCH):
             chunk = todo[start : start + _REF_BATCH]
-            texts = [t for k in chunk if (t := self.index.text(k)) is not None]
-            prints, toks = self.fingerprinter.with_tokens(texts)
+            texts = [
+                t
+                for k in chunk
+                if (t := self._refs[k].text if self._refs[k].text is not None else self.index.text(k))
+                is not None
+            ]
+            prints, toks = fingerprinter.with_tokens(texts)
             for i, (key, text, fp) in enumerate(zip(chunk, texts, prints, strict=True)):
                 ref = self._refs[key]
                 ref.text, ref.fingerprint = text, fp
+                ref.coded = fingerprinter is self.fingerprinter
                 ref.shingles = distinct(fp.shingles)
                 ref.offsets = token_offsets(text, toks, i)
 
@@ -120,7 +142,7 @@ class Matcher:
         reference's stream is computed from its text: the index stores plain codes only)."""
         if not pairs:
             return []
-        self._details(key for _, key in pairs)
+        self._details((key for _, key in pairs), code=True)
         out = []
         for i, key in pairs:
             ref = self._refs[key].fingerprint
@@ -177,8 +199,12 @@ class Matcher:
                     code.append((i, cand.key))
         aligned += self._renamed(prints, code)
         self._details(key for _, key, _ in aligned)
-        shared = [self._shared(prints[i].anchors, key) for i, key, _ in aligned]
+        shared = self._shared([(prints[i].anchors, key) for i, key, _ in aligned])
         commons = self._common_shares(shared)
+        for key in sorted({key for _, key, _ in aligned}, key=lambda k: (k.shard, k.text)):
+            # Read in index order: reference records of nearby texts share a zstd block.
+            if self._refs[key].references is None:
+                self._refs[key].references = self.index.references(key, self._refs[key].text)
         offsets: dict[int, Offsets] = {}
         shingles: dict[int, np.ndarray] = {}
         records_of: dict[int, RecordRef] = {}
@@ -231,7 +257,7 @@ class Matcher:
                 else int(self.index.shards[key.shard].text_keys[key.text])
             )
             if ref.references is None:
-                ref.references = self.index.references(key)
+                ref.references = self.index.references(key, ref.text)
             foreign = None
             asked = seg.turn.kind in _PROMPT_KINDS
             if (
@@ -263,13 +289,27 @@ class Matcher:
                         ),
                     )
 
-    def _shared(self, anchors: U32, key: TextKey) -> U32:
-        """The anchors a candidate shares with the reference text it matched."""
-        if isinstance(self.index, IndexSet) and self.index.pack_of(key) is not None:
-            return self.index.shared_anchors(key, anchors)
-        fp = self._refs[key].fingerprint
-        assert fp is not None
-        return np.intersect1d(anchors, fp.anchors, assume_unique=True)
+    def _shared(self, pairs: list[tuple[U32, TextKey]]) -> list[U32]:
+        """For each (candidate anchors, reference text it matched): the anchors both hold,
+        read from the index's postings (``held_anchors``), one pass per shard."""
+        out: list[U32] = [anchors[:0] for anchors, _ in pairs]
+        by_shard: dict[int, list[int]] = {}
+        for n, (anchors, key) in enumerate(pairs):
+            if isinstance(self.index, IndexSet) and self.index.pack_of(key) is not None:
+                out[n] = self.index.shared_anchors(key, anchors)
+            else:
+                by_shard.setdefault(key.shard, []).append(n)
+        for number, members in by_shard.items():
+            shard = (
+                self.index.parts[number].store
+                if isinstance(self.index, IndexSet)
+                else self.index.shards[number]
+            )
+            assert isinstance(shard, Shard)
+            held = held_anchors(shard, [(pairs[n][1].text, pairs[n][0]) for n in members])
+            for n, found in zip(members, held, strict=True):
+                out[n] = found
+        return out
 
     def _foreign_share(self, anchors: U32, own: frozenset[str]) -> float:
         """Share of ``anchors`` that texts of ``FOREIGN_SOURCES`` or more sources other than
@@ -337,11 +377,16 @@ class Matcher:
         """
         if not shared:
             return []
-        every = np.unique(np.concatenate(shared))
+        flat = np.concatenate(shared)
+        every = np.unique(flat)
         freq = self.index.frequency(every)
         self._freq = (every, freq)  # ``_foreign_share`` reads them for the same batch
         common = freq >= COMMON_DF
-        return [float(np.mean(common[np.searchsorted(every, s)])) if len(s) else 0.0 for s in shared]
+        # Common anchors counted per pair in one pass (a mean per pair cost more than the lookup).
+        sizes = [len(s) for s in shared]
+        owners = np.repeat(np.arange(len(shared)), sizes)
+        counts = np.bincount(owners[common[np.searchsorted(every, flat)]], minlength=len(shared))
+        return [c / n if n else 0.0 for c, n in zip(counts.tolist(), sizes, strict=True)]
 
 
 def _pack(index: Index, key: TextKey) -> Pack | None:
