@@ -47,6 +47,15 @@ def test_every_same_prompt_column_is_read_from_method_json() -> None:
 
     raw = json.loads((ROOT / "src" / "provcheck" / "report" / "method.json").read_text(encoding="utf-8"))
     rows = raw["same_prompt"]["rows"]
-    assert [(r.matched, r.not_convergent, r.blocking) for r in measured().same_prompt] == [
-        (r["matched"], r["not_convergent"], r["blocking"]) for r in rows
+    assert [(r.matched, r.verified, r.not_convergent, r.blocking) for r in measured().same_prompt] == [
+        (r["matched"], r["verified"], r["not_convergent"], r["blocking"]) for r in rows
     ]
+    assert all(r.blocking <= r.verified <= r.matched for r in measured().same_prompt)
+
+
+def test_the_method_section_says_what_explained_means_and_shows_verified_figures() -> None:
+    from provcheck.report.html.page import _same_prompt
+
+    html = _same_prompt(measured())
+    assert "explained by convergence" in html and "listed, not verified" in html
+    assert "false match verified (not explained by convergence)" in html

@@ -31,11 +31,13 @@ class SamePrompt:
     """``a`` (filtered) or ``b`` (unfiltered, labelled)."""
     records: int
     matched: int
-    """Records with a false verified match."""
+    """Records with a false match listed in the report (explained ones included)."""
     blocking: int
     """Records with a false match that could block."""
     not_convergent: int = 0
     """Records with a false match the scan did not mark as convergence."""
+    verified: int = 0
+    """Records with a false match not explained by convergence (a verified match)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +91,7 @@ def measured() -> Measured:
                 int(r["matched"]),
                 int(r["blocking"]),
                 int(r.get("not_convergent", r["matched"])),
+                int(r.get("verified", r["matched"])),
             )
             for r in same.get("rows", [])
         ),

@@ -523,7 +523,8 @@ def _same_prompt(m: Measured) -> str:
             "same-prompt references",
             "set",
             "records",
-            "false match (any, convergent included)",
+            "false match listed (any, explained included)",
+            "false match verified (not explained by convergence)",
             "false match not marked convergence",
             "false match that could block",
         ],
@@ -533,6 +534,7 @@ def _same_prompt(m: Measured) -> str:
                 esc(r.set),
                 f"{r.records:,}",
                 f"{r.matched:,} ({r.matched / max(r.records, 1):.2%})",
+                f"{r.verified:,} ({r.verified / max(r.records, 1):.2%})",
                 f"{r.not_convergent:,} ({r.not_convergent / max(r.records, 1):.2%})",
                 f"{r.blocking:,} ({r.blocking / max(r.records, 1):.2%})",
             ]
@@ -550,7 +552,13 @@ def _same_prompt(m: Measured) -> str:
         "<h3>Independent answers to the same prompts</h3><p>Answers of models left out of the index to "
         "instructions the index's references also answer: the hardest negatives (they share topic, "
         f"structure and stock passages). Measured by <code>{esc(m.same_prompt_command)}</code>:</p>"
-        f"<ul>{sets}</ul>" + rows + "<h3>Strength of a match</h3><p>Every match carries an estimated "
+        f"<ul>{sets}</ul><p>A match is <i>explained by convergence</i> when, once the aligned text that "
+        "texts of three or more other sources hold (and, for a request turn, the text the reference repeats "
+        "from its own request) is set aside, what is left no longer passes the verification tests: it stays "
+        "listed in the report, marked explained, and never blocks. A real copy of text that many sources "
+        "share is therefore listed, not verified.</p>"
+        + rows
+        + "<h3>Strength of a match</h3><p>Every match carries an estimated "
         "probability that the candidate derives from the reference: a logistic model over the evidence "
         "(aligned tokens, similarity, share aligned, longest span, how common the shared passage is in the "
         f"index, other sources matched), fitted on {esc(FITTED_ON.get('positives', ''))} and "

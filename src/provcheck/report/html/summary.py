@@ -83,9 +83,11 @@ def _same_prompt_line(m: Measured) -> str:
     return (
         f"<p><b>Independent answers to the same prompts</b>, against an index holding {esc(worst.refs)} "
         f"answers to each prompt (the hardest case measured): {worst.matched:,} of {worst.records:,} "
-        f"({share:.2%}) matched some reference, {worst.not_convergent:,} "
-        f"({worst.not_convergent / worst.records:.2%}) without being marked as likely convergence, "
-        f"and {worst.blocking:,} could block. Such matches are reported for review, not as copies.</p>"
+        f"({share:.2%}) matched some reference, {worst.verified:,} "
+        f"({worst.verified / worst.records:.2%}) with a match not explained by convergence, "
+        f"{worst.not_convergent:,} ({worst.not_convergent / worst.records:.2%}) without being marked as "
+        f"likely convergence, and {worst.blocking:,} could block. Such matches are reported for review, "
+        "not as copies.</p>"
     )
 
 
