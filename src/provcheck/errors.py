@@ -68,6 +68,23 @@ class OutputError(UsageError):
     """A report or other output file cannot be written (disk full, permissions)."""
 
 
+class TempSpaceError(OutputError):
+    """A temporary file provcheck needs (a scan's results past memory, a report's findings
+    being encoded) cannot be written: $TMPDIR is full, gone or read-only. Named as such, since
+    another ``--output`` would fail the same way."""
+
+    @classmethod
+    def of(cls, exc: OSError) -> TempSpaceError:
+        """The error for ``exc``, raised writing a temporary file."""
+        import tempfile  # only on this path: the hook's start-up does not need it
+
+        where = f" in {tempfile.tempdir}" if tempfile.tempdir else ""
+        return cls(
+            f"cannot write a temporary file{where}: {exc.strerror or exc}; no report was written",
+            hint="set TMPDIR to a directory with free space that you may write to",
+        )
+
+
 class ReaderGone(ProvcheckError):
     """The reader of standard output closed it (``| head -1``): not an error to print."""
 

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator
 from itertools import islice
 from typing import IO, Any, TextIO
 
+from provcheck.errors import TempSpaceError
 from provcheck.model import Clause, ScanResult
 from provcheck.report import clauses
 from provcheck.report import overview as ov
@@ -72,8 +73,11 @@ class JsonFormatter(Formatter):
         with tempfile.SpooledTemporaryFile(
             max_size=_MEMORY, mode="w+", encoding="utf-8", errors="surrogatepass", newline=""
         ) as encoded:
-            for piece in _pieces(findings()):
-                encoded.write(piece)
+            try:
+                for piece in _pieces(findings()):
+                    encoded.write(piece)
+            except OSError as exc:  # past _MEMORY, in $TMPDIR; nothing is written to ``out`` yet
+                raise TempSpaceError.of(exc) from None
             self._write(result, context, out, blocking, summarize(view, result), cited, encoded)
 
     def _write(

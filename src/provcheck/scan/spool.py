@@ -34,6 +34,8 @@ from typing import IO, Any, Generic, TypeVar, Union, overload
 
 import numpy as np
 
+from provcheck.errors import TempSpaceError
+
 T = TypeVar("T")
 U = TypeVar("U")
 
@@ -151,8 +153,11 @@ class Spool(Sequence[T]):
         n = self._pending.tell()
         if not n:
             return
-        self._file.seek(self._size)
-        self._file.write(self._pending.getbuffer()[:n])
+        try:
+            self._file.seek(self._size)
+            self._file.write(self._pending.getbuffer()[:n])
+        except OSError as exc:  # past memory, in $TMPDIR: full, gone or read-only
+            raise TempSpaceError.of(exc) from None
         self._size += n
         self._pending.seek(0)
         self._pending.truncate()
