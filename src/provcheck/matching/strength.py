@@ -91,6 +91,8 @@ _WHY = {
     "template": "the shared passage is a template (placeholders, letter form) that independent answers share",
     "recipe": "the shared passage is an ingredient list that independent recipes share",
     "citation": "the shared passage is a citation that independent answers share",
+    "grid": "the texts are grids of a few symbols (a solved puzzle, a board), and every correct "
+    "solution of one puzzle is the same grid (a reviewer decides whether it was copied)",
 }
 _RENAMED_WHY = (
     "the code matches only with identifiers renamed, and independent solutions of one task "
@@ -228,6 +230,8 @@ class Signals:
     """Share of the shared anchors that texts of ``convergence.FOREIGN_SOURCES`` or more other
     sources hold (what ``convergence.residual`` sets aside); None when not looked up (the
     text-frequency share, less same-source duplicates, is used then)."""
+    grid: bool = False
+    """The match holds on texts of a few distinct tokens (``Alignment.few_distinct``)."""
 
 
 def features(s: Signals, crowd: int) -> dict[str, float]:
@@ -338,6 +342,10 @@ def judge(s: Signals, peers: Sequence[Signals], config: MatchConfig | None = Non
         # Never blocks on its own: on names-abstracted code, a textbook function written
         # twice independently and a renamed copy look the same (docs/matching.md).
         convergence = "code"
+    elif s.grid:
+        # Never blocks on its own: a puzzle has one solution, so every correct answer to the
+        # same Sudoku is the same grid, copied or not (independent random grids never match).
+        convergence = "grid"
     left = None
     if config is not None:
         # Text the matched reference's own source repeats has no independent author: only

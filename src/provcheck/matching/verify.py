@@ -63,6 +63,9 @@ class Alignment:
     coverage: float
     renamed: bool = False
     """Holds only on the identifier-insensitive streams of code (``align_renamed``)."""
+    few_distinct: bool = False
+    """Passed on the distinct orderings of fewer distinct tokens than ``min_distinct_tokens``
+    (a grid of digits): a copy, or the one solution of a puzzle solved again (``strength``)."""
 
 
 def _chains(
@@ -231,7 +234,8 @@ def align(
     # A table of digits or a repeated list marker aligns by chance: few distinct tokens...
     plain = cand if cand_plain is None else cand_plain
     runs = [plain[c0 : c0 + size] for c0, _, size in inside]
-    if len(set().union(*runs)) < config.min_distinct_tokens and _orderings(runs) < config.min_tokens:
+    few = len(set().union(*runs)) < config.min_distinct_tokens
+    if few and _orderings(runs) < config.min_tokens:
         return None
     if ref_echoes:
         original = sum(size for _, _, size in _without_echoes(sorted(inside, key=lambda b: b[1]), ref_echoes))
@@ -247,7 +251,7 @@ def align(
         kind = MatchKind.EXCERPT
     else:
         return None
-    return Alignment(kind, tuple(spans), matched, similarity, containment, coverage)
+    return Alignment(kind, tuple(spans), matched, similarity, containment, coverage, few_distinct=few)
 
 
 _ORDER_NGRAM = 4

@@ -286,6 +286,7 @@ class Matcher:
                             alignment.renamed,
                             asked,
                             foreign,
+                            alignment.few_distinct,
                         ),
                     )
 
