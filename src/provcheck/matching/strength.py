@@ -18,6 +18,9 @@ citation. This module tells them apart with signals that do not depend on one th
 * identifiers renamed (class ``code``): the match holds only on the identifier-insensitive
   streams of code (``matching/code.py``), where a renamed copy and an independent textbook
   solution look the same.
+* ``grid``: the match holds on texts of fewer distinct tokens than ``min_distinct_tokens`` (a
+  solved Sudoku, a board); a puzzle has one solution, so a copy and an independent solver
+  give the same grid.
 
 A convergent match stays a match (nothing found is hidden), but never blocks. Every match also
 gets a calibrated probability of derivation (``calibration.MODEL``); blocking needs it to reach
