@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from provcheck.matching.calibration import BLOCK_PROBABILITY, FEATURES, MODEL
 from provcheck.matching.params import MatchConfig
-from provcheck.matching.strength import Signals, judge, probability, structure
+from provcheck.matching.strength import Signals, judge, probability, relation, structure
 from provcheck.model import AlignedSpan, CharSpan, Evidence, MatchKind
 
 
@@ -91,6 +91,16 @@ def test_copies_is_said_only_of_a_near_verbatim_whole_copy() -> None:
     partial = judge(sig(ev(tokens=60, extent=0.3, similarity=0.95)), [])
     assert partial.reason.startswith("Shares aligned passages with the reference")
     assert judge(sig(ev(tokens=500, similarity=1.0, extent=1.0)), []).reason.endswith("derivation over 99%")
+
+
+def test_a_whole_copy_below_even_odds_is_not_worded_copies() -> None:
+    # A short page that aligns whole (e.g. two independent HTML5 boilerplate pages): the model
+    # gives it a low probability, and the words must not say more than the estimate.
+    low = judge(sig(ev(tokens=10, similarity=0.9, extent=0.95)), [])
+    assert low.probability < 0.5 and low.convergence is None
+    assert low.reason.startswith("Shares aligned passages with the reference"), low.reason
+    assert relation(ev(tokens=10, similarity=0.9), None, low.probability) == "shares aligned passages with"
+    assert relation(ev(tokens=30), None, 0.9) == "copies" and relation(ev(tokens=30)) == "copies"
 
 
 # A copied passage of prose with one structure marker put into it, or its sentences bulleted or

@@ -262,11 +262,19 @@ def probability(values: dict[str, float]) -> float:
     return 1.0 / (1.0 + math.exp(-max(min(z, 40.0), -40.0)))
 
 
-def relation(ev: Evidence, convergence: str | None = None) -> str:
+COPIES_PROBABILITY = 0.5
+"""The least estimated probability of derivation at which a whole copy is worded "copies": below
+even odds the tool's own estimate does not support the word (an independent HTML5 boilerplate
+page aligns whole with another at similarity 0.97, probability 1%, and was worded "Copies")."""
+
+
+def relation(ev: Evidence, convergence: str | None = None, probability: float | None = None) -> str:
     """What the evidence shows, in words: ``copies`` only for a near-verbatim whole copy that is
     not marked as likely convergence (a whole short reference inside a common passage is not
-    called a copy in the same sentence that says it is not treated as one)."""
-    return "copies" if is_whole(ev) and convergence is None else "shares aligned passages with"
+    called a copy in the same sentence that says it is not treated as one) and whose estimated
+    probability of derivation, when known, is at least ``COPIES_PROBABILITY``."""
+    likely = probability is None or probability >= COPIES_PROBABILITY
+    return "copies" if is_whole(ev) and convergence is None and likely else "shares aligned passages with"
 
 
 def percent(p: float) -> str:
@@ -370,7 +378,7 @@ def judge(s: Signals, peers: Sequence[Signals], config: MatchConfig | None = Non
         f"{round(100 * ev.coverage)}% of the candidate and {round(100 * ev.containment)}% of the reference"
     )
     renamed = " with identifiers renamed" if s.renamed else ""
-    verified = f"{relation(ev, convergence).capitalize()} the reference{renamed}: {verified}"
+    verified = f"{relation(ev, convergence, p).capitalize()} the reference{renamed}: {verified}"
     if left is not None:
         reason = (
             f"{verified}; likely convergence, not treated as a copy, and not a verified match: "

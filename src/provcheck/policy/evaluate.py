@@ -228,7 +228,11 @@ class Evaluator:
             "match.short": ev.short,
             "match.probability": match.strength.probability if match.strength else None,
             "match.convergence": (match.strength.convergence or "none") if match.strength else None,
-            "match.relation": relation(ev, match.strength.convergence if match.strength else None),
+            "match.relation": relation(
+                ev,
+                match.strength.convergence if match.strength else None,
+                match.strength.probability if match.strength else None,
+            ),
             **self._record_ctx(rec),
             "reference.id": match.reference.id,
             "reference.role": match.reference.turn.role,
