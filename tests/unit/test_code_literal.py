@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import random
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -264,3 +265,27 @@ def test_a_boxed_grid_at_the_floor_is_found_through_its_symbols() -> None:
     cand, ref = F.of_texts([_wrapped(grid), grid])
     assert align(cand.codes, ref.codes, CONFIG) is None
     assert align_literal(cand, ref, CONFIG) is not None
+
+
+def test_index_building_skips_the_literal_stream_and_changes_nothing_else(
+    monkeypatch: Any, tmp_path: Path
+) -> None:
+    # The literal stream verifies at scan time and is not stored: an index or pack build that
+    # computed it spent ~a quarter of its CPU for nothing.
+    plain = Fingerprinter(FingerprintConfig(), literal=False)
+    for text in (JSX, HTML):
+        full, lean = F.of_text(text), plain.of_text(text)
+        assert full.literal is not None and lean.literal is None and lean.literal_at is None
+        for name in ("tokens", "codes", "shingles", "anchors", "renamed", "renamed_at"):
+            a, b = getattr(full, name), getattr(lean, name)
+            assert (a is None and b is None) or np.array_equal(a, b), name
+
+    from provcheck.matching import fingerprint
+
+    def never(*args: Any) -> None:
+        raise AssertionError("the literal stream was computed while building an index")
+
+    monkeypatch.setattr(fingerprint, "literal_hashes", never)
+    data = write_jsonl(tmp_path / "refs.jsonl", [{"text": JSX}, {"text": HTML}])
+    run_cli(["index", "add", tmp_path / "idx", data, "--source", "s", "-q", "-j", "1"])
+    run_cli(["pack", "create", tmp_path / "idx", "-o", tmp_path / "p.zip", "--publisher", "P", "-q"])

@@ -174,7 +174,7 @@ def create(
     if any(unicodedata.category(c) in ("Cc", "Cf") for c in publisher):
         # Shown in every report of every scan against the pack: no escapes, no bidi overrides.
         raise UsageError(f"--publisher {publisher!r}: control or formatting characters are not allowed")
-    fingerprinter = Fingerprinter(index.config)
+    fingerprinter = Fingerprinter(index.config, literal=False)  # not stored in a pack
     ids: dict[int, int] = {}
     keys: list[int] = []
     refs: list[list[dict[str, Any]]] = []

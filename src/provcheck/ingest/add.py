@@ -93,7 +93,7 @@ class FingerprintJob:
 
     def __call__(self) -> Callable[[list[RawRecord | UnparsedLine]], BatchResult]:
         """The batch function."""
-        fingerprinter = Fingerprinter(self.config)
+        fingerprinter = Fingerprinter(self.config, literal=False)  # not stored in an index
         spec = self.spec
         name = spec.source.name
 

@@ -176,8 +176,12 @@ class Fingerprint:
 class Fingerprinter:
     """Computes fingerprints for one :class:`FingerprintConfig`, a batch of texts at a time."""
 
-    def __init__(self, config: FingerprintConfig) -> None:
+    def __init__(self, config: FingerprintConfig, literal: bool = True) -> None:
+        """``literal=False``: no literal stream (``Fingerprint.literal`` stays None). It is used
+        only to verify a candidate against a reference at scan time and is not stored in an
+        index, so building an index or a pack need not compute it."""
         self.config = config
+        self.literal = literal
         self._perm = permutation(config.seed)
 
     def of_text(self, text: str) -> Fingerprint:
@@ -219,7 +223,7 @@ class Fingerprinter:
                 which.append(i)
                 streams.append(renamed[0])
                 positions.append(renamed[1])
-            lit = literal_hashes(canon, starts, ends, th[lo:hi])
+            lit = literal_hashes(canon, starts, ends, th[lo:hi]) if self.literal else None
             if lit is not None:
                 literal[i] = (_codes(lit[0]), lit[1])
         for i, (codes, at) in literal.items():
