@@ -241,3 +241,22 @@ def test_a_message_template_is_parsed_once_and_renders_as_placeholder_substituti
     for _ in range(3):
         render("{a} and {b}", ctx)
     assert evaluate._parts.cache_info().misses == 1
+
+
+def test_explained_is_a_condition_field(tmp_path: Path) -> None:
+    """A policy can tell explained matches (listed, not verified) from verified ones."""
+    from provcheck.model import Strength
+
+    p = tmp_path / "p.yaml"
+    p.write_text(
+        "rules:\n"
+        "  - {id: verified, title: t, when: {match.explained: false}, action: warn}\n"
+        "  - {id: listed, title: t, when: {match.explained: true}, action: info}\n"
+    )
+    ev = Evaluator(load_policy(str(p)), use_from_words(["research"]), {})
+    m = make_match("x")
+    explained = replace(
+        m, strength=Strength(0.1, "common-passage", "why", ("x",), False, explained=True)
+    )
+    assert [f.rule.id for f in ev.matches([explained])] == ["listed"]
+    assert [f.rule.id for f in ev.matches([_with_strength(m, 0.95, None, True)])] == ["verified"]

@@ -228,6 +228,7 @@ class Evaluator:
             "match.short": ev.short,
             "match.probability": match.strength.probability if match.strength else None,
             "match.convergence": (match.strength.convergence or "none") if match.strength else None,
+            "match.explained": match.strength.explained if match.strength else None,
             "match.relation": relation(
                 ev,
                 match.strength.convergence if match.strength else None,

@@ -60,6 +60,7 @@ FIELD_TYPES: dict[str, str] = {
     "match.short": "bool",
     "match.probability": "num",
     "match.convergence": "str",
+    "match.explained": "bool",
     "match.relation": "str",
     "record.path": "str",
     "record.role": "str",
