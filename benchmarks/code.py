@@ -312,7 +312,9 @@ def same_prompt_negatives(
                 counts[name][f"asserts:{rid}"] = 1
             if strength.get("can_block"):
                 counts[name][f"block:{rid}"] = 1
-        kept.append({"record": rid, "set_a": rid in filtered, "reference": m["reference"]["id"], "strength": strength})
+        kept.append(
+            {"record": rid, "set_a": rid in filtered, "reference": m["reference"]["id"], "strength": strength}
+        )
     out: dict[str, Any] = {"false_matches": kept}
     for name, size in (("a", len(filtered)), ("b", len(sample))):
         c = counts[name]
