@@ -255,8 +255,6 @@ def test_explained_is_a_condition_field(tmp_path: Path) -> None:
     )
     ev = Evaluator(load_policy(str(p)), use_from_words(["research"]), {})
     m = make_match("x")
-    explained = replace(
-        m, strength=Strength(0.1, "common-passage", "why", ("x",), False, explained=True)
-    )
+    explained = replace(m, strength=Strength(0.1, "common-passage", "why", ("x",), False, explained=True))
     assert [f.rule.id for f in ev.matches([explained])] == ["listed"]
     assert [f.rule.id for f in ev.matches([_with_strength(m, 0.95, None, True)])] == ["verified"]

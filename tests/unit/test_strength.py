@@ -224,3 +224,26 @@ def test_only_text_other_sources_hold_is_set_aside() -> None:
     own = Signals(e, 1.0, None, "openai", 0.0, foreign_share=0.0)
     assert not judge(own, [], MatchConfig()).explained
     assert judge(Signals(e, 1.0, None, "openai", 0.0, foreign_share=1.0), [], MatchConfig()).explained
+
+
+def test_formula_is_mathematical_notation_not_code_or_paths() -> None:
+    """``formula`` (convergence even for a whole match) takes LaTeX notation only: code with
+    escapes and regular expressions, Windows paths and prose mentioning ``$x$`` keep their
+    class."""
+    from provcheck.matching.strength import is_formula
+
+    maxwell = (
+        "\\nabla \\cdot \\mathbf{E} &= \\frac{\\rho}{\\varepsilon_0} \\\\ \\nabla \\cdot \\mathbf{B} &= 0"
+    )
+    assert is_formula(maxwell, "$$\\begin{aligned}" + maxwell + "\\end{aligned}$$")
+    assert not is_formula(maxwell)  # no delimiter anywhere: not known to be notation
+    regex_code = 'pattern = re.compile(r"\\d+\\s*\\w+\\b")\nprint("a\\n", "b\\t", "$x")\nreturn m.group(1)'
+    assert not is_formula(regex_code)
+    paths = "Copy C:\\Users\\Admin\\Documents\\Reports to $HOME and C:\\Program\\Files\\Tools\\Backup"
+    assert not is_formula(paths)
+    prose = (
+        "The derivative of $x^2$ is $2x$, which \\emph{every} student learns \\textbf{early}; the "
+        "\\textit{chain rule} and the \\underline{product rule} follow soon after in most courses."
+    )
+    assert not is_formula(prose)
+    assert structure(maxwell, "$$" + maxwell + "$$") == "formula"

@@ -21,6 +21,9 @@ citation. This module tells them apart with signals that do not depend on one th
 * ``grid``: the match holds on texts of fewer distinct tokens than ``min_distinct_tokens`` (a
   solved Sudoku, a board); a puzzle has one solution, so a copy and an independent solver
   give the same grid.
+* ``formula``: the shared passage is mathematical notation (LaTeX), whole or not: a standard
+  formula (Maxwell's equations, the quadratic formula) has one usual way of being written, so
+  independent answers write it identically.
 
 A convergent match stays a match (nothing found is hidden), but never blocks. Every match also
 gets a calibrated probability of derivation (``calibration.MODEL``); blocking needs it to reach
@@ -96,6 +99,9 @@ _WHY = {
     "citation": "the shared passage is a citation that independent answers share",
     "grid": "the texts are grids of a few symbols (a solved puzzle, a board), and every correct "
     "solution of one puzzle is the same grid (a reviewer decides whether it was copied)",
+    "formula": "the shared passage is mathematical notation, and a standard formula has one usual "
+    "way of being written, so independent answers write it identically (a reviewer decides "
+    "whether it was copied)",
 }
 _RENAMED_WHY = (
     "the code matches only with identifiers renamed, and independent solutions of one task "
@@ -103,7 +109,7 @@ _RENAMED_WHY = (
 )
 
 
-def structure(text: str) -> str | None:
+def structure(text: str, context: str | None = None) -> str | None:
     """The kind of structure independent answers converge on, if ``text`` has one.
 
     A passage that holds ``PROSE_RUN`` sentences of plain prose has none, whatever markers sit
@@ -112,6 +118,8 @@ def structure(text: str) -> str | None:
     """
     if _prose_sentences(text) >= PROSE_RUN:
         return None
+    if is_formula(text, context):
+        return "formula"
     if text.count("```") >= 2 or _code_lines(text) >= 3:
         return "code"
     if len(_RECIPE.findall(text)) >= 3:
@@ -128,6 +136,36 @@ def structure(text: str) -> str | None:
     if len(_LIST_LINE.findall(text)) >= 3 and _list_items(text) >= 3:
         return "list"
     return None
+
+
+FORMULA_COMMANDS = 4
+"""LaTeX commands (``\\frac``, ``\\nabla``) a passage needs to be mathematical notation..."""
+FORMULA_SHARE = 0.5
+"""...and the share of its words they and the symbols between them must be: a paragraph of
+prose mentioning ``$x$`` twice is prose."""
+_LATEX_COMMAND = re.compile(r"\\[A-Za-z]{2,}")
+_MATH_OPENERS = ("$$", "\\[", "\\(", "\\begin{")
+_INLINE_MATH = re.compile(r"\$[^$\n]*\\[A-Za-z]{2,}[^$\n]*\$")
+"""``$...$`` holding a command (``$HOME`` or a price is no math)."""
+
+
+def is_formula(text: str, context: str | None = None) -> bool:
+    """Whether ``text`` is mostly mathematical notation (LaTeX): a math delimiter (``$$``,
+    ``\\[``, ``\\(``, ``\\begin{``, or ``$...$`` around a command), at least
+    ``FORMULA_COMMANDS`` commands of two letters or more (not ``\\n`` or ``\\d`` of code and
+    regular expressions), and at least
+    ``FORMULA_SHARE`` of its whitespace-separated words holding a command, a delimiter or no
+    letter at all (``=``, ``0``, ``&``). ``context``: the whole text the passage was cut from,
+    where its delimiter is looked for (an aligned passage starts at its first aligned token,
+    past the ``\\begin{align}`` or ``$$`` that opened it)."""
+    where = context or text
+    if "\\" not in text or not (any(m in where for m in _MATH_OPENERS) or _INLINE_MATH.search(where)):
+        return False
+    if len(_LATEX_COMMAND.findall(text)) < FORMULA_COMMANDS:
+        return False
+    words = text.split()
+    math = sum(1 for w in words if "\\" in w or "$" in w or not any(c.isalpha() for c in w))
+    return math >= FORMULA_SHARE * len(words)
 
 
 PROSE_WORDS = 12
@@ -347,6 +385,9 @@ def judge(s: Signals, peers: Sequence[Signals], config: MatchConfig | None = Non
         convergence = "common-passage"
     elif crowd >= 2 and not leads:
         convergence = "crowd"
+    elif s.structure == "formula":
+        # Whole or not: a whole standard formula is what independent answers write alike.
+        convergence = s.structure
     elif s.structure is not None and not is_whole(ev):
         convergence = s.structure
     elif s.renamed:

@@ -24,7 +24,7 @@ from provcheck.matching.hashed import withheld_evidence
 from provcheck.matching.normalize import Offsets, token_offsets
 from provcheck.matching.params import MatchConfig
 from provcheck.matching.segment import RoleFilter, Segment, segments
-from provcheck.matching.strength import COMMON_DF, Signals, is_whole, judge, structure
+from provcheck.matching.strength import COMMON_DF, Signals, is_formula, is_whole, judge, structure
 from provcheck.matching.verify import Alignment, align, align_literal, align_renamed, distinct, evidence
 from provcheck.model import Match, MatchId, Record, RecordRef, Reference, RoleKind
 
@@ -241,14 +241,19 @@ class Matcher:
                 )
             record = records_of[i]
             # The structure only matters for a partial match (a whole near-verbatim copy is
-            # never convergence by structure); reading it costs ~0.1 ms, so skip it there.
+            # never convergence by structure, but for a formula); reading it costs ~0.1 ms, so
+            # a whole match is only checked for notation, and only when it holds a backslash.
             shape = None
-            if not is_whole(ev):
+            whole = is_whole(ev)
+            if not whole or "\\" in seg.text:
                 passage = "\n".join(
                     seg.text[sp.candidate.start - seg.offset : sp.candidate.end - seg.offset]
                     for sp in ev.spans
                 )
-                shape = structure(passage)
+                if not whole:
+                    shape = structure(passage, seg.text)
+                elif is_formula(passage, seg.text):
+                    shape = "formula"
             echo = _echo_share(alignment, ref.echoes)
             # Identical texts in several shards (sources) share this digest: one text, not a crowd.
             digest = (
