@@ -66,3 +66,19 @@ def test_a_clean_scan_is_a_valid_report_in_every_format(tmp_path: Path, index_di
     assert 'class="verdict pass"' in html and "No findings" in html
     junit = ET.fromstring(run_cli(["scan", clean, "-i", index_dir, "-f", "junit", "-q"]).stdout.encode())
     assert junit.get("failures") == "0" and junit.get("tests") == "1"
+
+
+def test_a_clean_html_report_says_what_share_of_copies_can_block(tmp_path: Path, index_dir: Path) -> None:
+    """A gate that fails on ``block`` passes review findings: counsel's report shows, per kind of
+    copy, the share whose match can block, and says what a report without blocks does not
+    prove (figures from method.json)."""
+    from provcheck.report.method import measured
+
+    clean = tmp_path / "clean.jsonl"
+    clean.write_text('{"text": "nothing copied here at all"}\n')
+    html = run_cli(["scan", clean, "-i", index_dir, "-f", "html", "-q"]).stdout
+    m = measured()
+    assert all(r.can_block is not None and 0.0 <= r.can_block <= r.recall for r in m.recall)
+    low = min(r.can_block for r in m.recall if r.can_block is not None)
+    assert "of them, can block" in html and "A report without blocking findings" in html
+    assert f"{low:.1%}" in html and "fail on <code>review</code>" in html

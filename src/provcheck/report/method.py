@@ -19,6 +19,10 @@ class Recall:
     kind: str
     what: str
     recall: float
+    can_block: float | None = None
+    """Share of the copies whose match to their reference can block (the rest are review
+    findings: short or convergent evidence, or an estimated probability of derivation below
+    the blocking floor); None when not measured."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +82,15 @@ def measured() -> Measured:
         references=bench["references"],
         negatives_description=bench["negatives"],
         candidates_per_kind=int(raw["candidates_per_kind"]),
-        recall=tuple(Recall(r["kind"], r["what"], float(r["recall"])) for r in raw["recall"]),
+        recall=tuple(
+            Recall(
+                r["kind"],
+                r["what"],
+                float(r["recall"]),
+                float(r["can_block"]) if r.get("can_block") is not None else None,
+            )
+            for r in raw["recall"]
+        ),
         false_positives=int(raw["false_positives"]),
         negatives=int(raw["negatives"]),
         same_prompt_command=str(same.get("command", "")),

@@ -418,9 +418,13 @@ class HtmlFormatter(Formatter):
         )
         m = measured()
         recall = table(
-            ["copy of a reference", "recall"],
-            [[esc(r.what), f"{r.recall:.3f}"] for r in m.recall],
+            ["copy of a reference", "recall", "of them, can block"],
+            [
+                [esc(r.what), f"{r.recall:.3f}", "" if r.can_block is None else f"{r.can_block:.3f}"]
+                for r in m.recall
+            ],
         )
+        blockable = [r.can_block for r in m.recall if r.can_block is not None]
         return (
             '<section id="method"><h2>Method and limits</h2>'
             "<h3>How matching works</h3>"
@@ -435,7 +439,8 @@ class HtmlFormatter(Formatter):
             "licence, terms) and the declared use.</p>"
             "<h3>Thresholds used in this scan</h3>" + thresholds + "<h3>Measured error rates</h3>"
             f"<p>On real model outputs ({esc(m.references)}), {m.candidates_per_kind:,} edited copies per "
-            "kind, recall (copies linked to their true reference) was:</p>" + recall + f"<p>False "
+            "kind, recall (copies linked to their true reference) and the share whose match can block "
+            "under a blocking rule were:</p>" + recall + f"<p>False "
             f"positives: {m.false_positives:,} of {m.negatives:,} hard negatives "
             f"({m.false_positive_rate:.2%}) matched a reference; hard negatives are "
             f"{esc(m.negatives_description)}. "
@@ -452,7 +457,18 @@ class HtmlFormatter(Formatter):
             "match.</li><li><b>What a match establishes</b>: that the texts share the aligned passages "
             "shown, not who wrote them first; a match marked as convergence shares a passage that "
             "independent answers also share, and is not treated as a copy.</li>"
-            "<li><b>Unreadable input</b>: files and records listed under Unreadable input "
+            + (
+                "<li><b>A report without blocking findings</b>: blocking needs strong evidence (not "
+                "short, not convergent, estimated probability of derivation of at least "
+                f"{BLOCK_PROBABILITY:.0%}); of the "
+                f"edited copies measured above, {min(blockable):.1%}–{max(blockable):.1%} per kind had "
+                "a match that can block, and the others are review findings. A gate that fails only "
+                "on <code>block</code> passes them: read the review findings, or fail on "
+                "<code>review</code>.</li>"
+                if blockable
+                else ""
+            )
+            + "<li><b>Unreadable input</b>: files and records listed under Unreadable input "
             "were not scanned.</li>"
             "</ul><p>It does not prove that the data was written by people, and findings are evidence for a "
             "decision, not the decision.</p>"
