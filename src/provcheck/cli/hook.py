@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 
@@ -12,6 +13,7 @@ from provcheck.cli import options
 from provcheck.cli.common import handle_errors, stderr
 from provcheck.gitscan import changes as changesets
 from provcheck.gitscan import hookscript as githook
+from provcheck.gitscan.prefix import start_proofs
 from provcheck.gitscan.repo import Repo
 from provcheck.report.terminal import printable
 
@@ -75,6 +77,14 @@ def run(
             more = f" ({others} changed path(s) not scanned; -v lists them)" if others and not verbose else ""
             stderr.print(f"provcheck: no staged dataset records to scan{more}", markup=False)
         return
+    if no_cache or (not cache_dir and config is not None and config.cache is False):
+        # Without the result cache, the first thing the scan does is to prove that rows were
+        # appended (a hash of the old size of each file): it runs in a background thread
+        # while the matcher is imported below.
+        changes.files = start_proofs(changes.files)
+    # The hook does no linear algebra: the thread pool OpenBLAS starts when numpy is imported
+    # costs ~60 ms of CPU (its threads spin) and takes the core the proofs run on.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     # Matching needs numpy, the engine, the index and the report code: they are imported only
     # when there is something to scan, so a commit without dataset files costs little more
     # than starting Python.

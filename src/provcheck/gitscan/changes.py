@@ -21,6 +21,7 @@ import os
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from provcheck.errors import InputError, UsageError
 from provcheck.gitscan import lfs
@@ -29,6 +30,9 @@ from provcheck.inputs import REPORT, UNSUPPORTED, own_report, reader_for, suffix
 from provcheck.inputs.declared import CARD_NAMES, MANIFEST_NAMES
 from provcheck.model import NotScanned
 from provcheck.projectfile import ProjectConfig
+
+if TYPE_CHECKING:
+    from provcheck.gitscan.prefix import Proof
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +73,9 @@ class FileChange:
     unreadable input."""
     note: str | None = None
     """Something the user should know (e.g. the base LFS object is missing: whole file scanned)."""
+    proof: Proof | None = field(default=None, compare=False, repr=False)
+    """The proof that ``base`` starts ``new``, started early in a background thread
+    (``prefix.start_proofs``); None: the selector makes it when it reads the file."""
 
 
 @dataclass(frozen=True, slots=True)
