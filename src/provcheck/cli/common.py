@@ -59,7 +59,7 @@ def _plain(text: object) -> bool:
     """Text that rich prints unchanged (no markup, no highlighting, soft wrap): printable
     lines, which rich neither strips (``\\r``, ``\\b``...) nor expands (tabs), in an encoding
     that holds them."""
-    if not isinstance(text, str) or not text.replace("\n", "").isprintable():
+    if sys.stderr is None or not isinstance(text, str) or not text.replace("\n", "").isprintable():
         return False
     return text.isascii() or (getattr(sys.stderr, "encoding", None) or "").lower().replace("-", "") == "utf8"
 
