@@ -172,7 +172,9 @@ def _newlines(chunk: memoryview, after_newline: bool) -> tuple[int, bool]:
     too, when the chunk starts a line)."""
     global _WHITESPACE_TABLE
     # numpy is imported here, not with the module: the hook imports this module before it
-    # needs numpy, and starts a proof in a background thread that may import it first.
+    # needs numpy, and starts a proof in a background thread that may import it first while
+    # the main thread imports the matcher. They cannot wait on each other's import locks:
+    # numpy imports only numpy and the standard library, none of which imports provcheck.
     import numpy as np
 
     if _WHITESPACE_TABLE is None:
