@@ -12,7 +12,6 @@ from provcheck import projectfile as project
 from provcheck.cli import options
 from provcheck.cli.common import handle_errors, stderr
 from provcheck.gitscan import changes as changesets
-from provcheck.gitscan import hookscript as githook
 from provcheck.gitscan.prefix import start_proofs
 from provcheck.gitscan.repo import Repo
 from provcheck.report.terminal import printable
@@ -115,6 +114,8 @@ def run(
 @handle_errors
 def install(force: bool) -> None:
     """Install a git pre-commit hook that runs `provcheck hook run` (no framework needed)."""
+    from provcheck.gitscan import hookscript as githook  # not on `hook run`'s path
+
     change = githook.install(Repo.discover("."), sys.executable, force=force)
     if change.backup:
         stderr.print(printable(f"moved the existing hook to {change.backup}"), markup=False)
@@ -125,6 +126,8 @@ def install(force: bool) -> None:
 @handle_errors
 def uninstall() -> None:
     """Remove provcheck's git pre-commit hook (any other hook is left alone)."""
+    from provcheck.gitscan import hookscript as githook
+
     change = githook.uninstall(Repo.discover("."))
     if change.action == "absent":
         stderr.print(printable(f"no pre-commit hook at {change.path}; nothing to remove"), markup=False)
