@@ -90,16 +90,21 @@ def test_a_known_policy_is_not_checked_again_and_a_changed_one_is(repo: GitRepo)
 
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="counts threads through Linux's /proc")
 def test_numpy_starts_no_thread_pool_in_the_hook(repo: GitRepo) -> None:
-    """OpenBLAS starts a spinning thread per CPU when numpy is imported (~60 ms of CPU); the hook
-    does no linear algebra. At the end only the main thread is left (the early proof is done)."""
+    """OpenBLAS starts a pool of threads (one per CPU, spinning) when numpy is imported (~60 ms of
+    CPU); the hook does no linear algebra. At the end only the main thread is left: the early
+    proof's thread is done (it may take a moment to leave the task list), a pool would stay."""
     code = (
-        "import os, sys\n"
+        "import os, sys, time\n"
         "from provcheck.cli import main\n"
         "sys.argv = ['provcheck', 'hook', 'run', '--no-cache']\n"
         "try:\n"
         "    main()\n"
         "except SystemExit:\n"
         "    pass\n"
+        "for _ in range(100):\n"
+        "    if len(os.listdir('/proc/self/task')) == 1:\n"
+        "        break\n"
+        "    time.sleep(0.02)\n"
         "print('numpy' in sys.modules, len(os.listdir('/proc/self/task')), file=sys.__stderr__)\n"
     )
     env = {k: v for k, v in repo.env.items() if not k.endswith("_NUM_THREADS")}
