@@ -1,6 +1,7 @@
 """Start-up cost of the commands people run most often, against Python's own start-up.
 
     python benchmarks/startup.py [--workdir DIR] [--records 20000] [--added 100] [--refs 20000] [--repeat 7]
+                                 [--baseline SRC]
 
 Whole processes, wall clock, median (and best) of ``--repeat`` runs, each figure beside the
 baselines measured in the same run on the same machine:
@@ -16,6 +17,11 @@ baselines measured in the same run on the same machine:
   with the policy known to pass its schema check (the warm-up run checked it), then the same
   with the policy checked on every run (as after an edit of it);
 - a commit that changes no dataset file.
+
+``--baseline SRC`` (the ``src`` folder of another checkout, e.g. ``git worktree add --detach
+/tmp/old main``) times each provcheck command of that code too, run for run alternately with
+this one (``PYTHONPATH=SRC``), so that both see the same machine load: on a shared machine
+only such interleaved figures compare two versions.
 
 Bytecode: the environment may set ``PYTHONDONTWRITEBYTECODE=1`` (this sandbox does), which
 makes every start compile the whole package again. The benchmark unsets it for its children
@@ -67,24 +73,42 @@ def child_env() -> dict[str, str]:
 
 
 def timed(
-    cmd: list[str], cwd: Path | None, repeat: int, env: dict[str, str], forget: Path | None = None
-) -> tuple[list[float], list[float], int]:
-    """Wall seconds and CPU seconds (user + system, the process and its children: git) of
-    ``repeat`` runs after one warm-up run, and the exit code. On a shared machine the CPU time
+    cmd: list[str],
+    cwd: Path | None,
+    repeat: int,
+    envs: list[dict[str, str]],
+    forget: Path | None = None,
+) -> list[tuple[list[float], list[float], int]]:
+    """Per environment: wall seconds and CPU seconds (user + system, the process and its
+    children: git) of ``repeat`` runs after one warm-up run, and the exit code. The
+    environments take turns, run for run (interleaved A/B). On a shared machine the CPU time
     varies less than the wall time: both are printed. ``forget``: a file removed before each
     run (the policy-check stamps, to time a policy that is checked)."""
-    code = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True).returncode
-    times, cpu = [], []
+    codes = [subprocess.run(cmd, cwd=cwd, env=env, capture_output=True).returncode for env in envs]
+    times: list[list[float]] = [[] for _ in envs]
+    cpu: list[list[float]] = [[] for _ in envs]
     for _ in range(repeat):
-        if forget is not None:
-            forget.unlink(missing_ok=True)
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        t = time.perf_counter()
-        code = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True).returncode
-        times.append(time.perf_counter() - t)
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpu.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
-    return times, cpu, code
+        for i, env in enumerate(envs):
+            if forget is not None:
+                forget.unlink(missing_ok=True)
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            t = time.perf_counter()
+            codes[i] = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True).returncode
+            times[i].append(time.perf_counter() - t)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu[i].append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return list(zip(times, cpu, codes, strict=True))
+
+
+def row(label: str, times: list[float], cpu: list[float], code: int) -> list[object]:
+    """A table row: median and best wall time, median CPU time, exit code."""
+    return [
+        label,
+        f"{statistics.median(times):.3f}",
+        f"{min(times):.3f}",
+        f"{statistics.median(cpu):.3f}",
+        code,
+    ]
 
 
 def importtime(cmd: list[str], cwd: Path | None, env: dict[str, str], top: int = 8) -> list[list[object]]:
@@ -184,6 +208,9 @@ def main() -> None:
     parser.add_argument("--added", type=int, default=100)
     parser.add_argument("--refs", type=int, default=20_000)
     parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument(
+        "--baseline", metavar="SRC", help="also time the provcheck code in SRC, interleaved with this one"
+    )
     args = parser.parse_args()
     require_corpora()
     assert ALPACAEVAL.exists()
@@ -215,21 +242,22 @@ def main() -> None:
             )
         )
         stamps = work / "cache" / "policy-checked.json"
+        load_before = os.getloadavg()[0]
         results = []
         details = []
+        envs = [env]
+        if args.baseline:
+            baseline = dict(env)
+            baseline["PYTHONPATH"] = str(Path(args.baseline).resolve())
+            envs.append(baseline)
         for label, cmd, cwd in commands:
             forget = stamps if label.startswith("the same, the policy checked") else None
-            times, cpu, code = timed(cmd, cwd, args.repeat, env, forget)
-            results.append(
-                [
-                    label,
-                    f"{statistics.median(times):.3f}",
-                    f"{min(times):.3f}",
-                    f"{statistics.median(cpu):.3f}",
-                    code,
-                ]
-            )
-            if cmd[:3] == PROVCHECK and forget is None:
+            ours = cmd[:3] == PROVCHECK
+            runs = timed(cmd, cwd, args.repeat, envs if ours else [env], forget)
+            results.append(row(label, *runs[0]))
+            if len(runs) > 1:
+                results.append(row(f"... baseline {args.baseline}", *runs[1]))
+            if ours and forget is None:
                 details.append((label, heavy_modules(cmd, cwd, env), importtime(cmd, cwd, env)))
         # A commit that touches no dataset file: what every commit pays with the plain git hook.
         # In a clone, so that the repository keeps its staged change for the next run (--workdir).
@@ -239,19 +267,14 @@ def main() -> None:
         (quiet / "notes.txt").write_text("no dataset here\n")
         git(quiet, "add", "notes.txt")
         repo = quiet
-        times, cpu, code = timed([*PROVCHECK, "hook", "run", "-q"], repo, args.repeat, env)
-        results.append(
-            [
-                "provcheck hook run, no dataset file staged",
-                f"{statistics.median(times):.3f}",
-                f"{min(times):.3f}",
-                f"{statistics.median(cpu):.3f}",
-                code,
-            ]
-        )
+        runs = timed([*PROVCHECK, "hook", "run", "-q"], repo, args.repeat, envs)
+        results.append(row("provcheck hook run, no dataset file staged", *runs[0]))
+        if len(runs) > 1:
+            results.append(row(f"... baseline {args.baseline}", *runs[1]))
         print(
-            f"# provcheck start-up ({time.strftime('%Y-%m-%d')}, {os.cpu_count()} CPUs, load "
-            f"{os.getloadavg()[0]:.1f}, Python {sys.version.split()[0]}, compiled bytecode, "
+            f"# provcheck start-up ({time.strftime('%Y-%m-%d')}, {os.cpu_count()} CPUs, load average "
+            f"{load_before:.1f} at the start and {os.getloadavg()[0]:.1f} at the end, "
+            f"Python {sys.version.split()[0]}, compiled bytecode, "
             f"median and best of {args.repeat} after one warm-up run)\n"
         )
         print(table(["command", "median s", "best s", "median CPU s", "exit"], results))

@@ -21,8 +21,13 @@ UNUSED = (
     "filelock",
     "multiprocessing",
     "concurrent.futures.process",
+    "rich",
+    "provcheck.cli.scan",
+    "provcheck.scan.remote",
 )
-"""Libraries a hook run on a small change in one process has no use for once its policy is known."""
+"""Libraries a hook run on a small change in one process has no use for once its policy is known
+(rich: the hook's lines are plain text, written as rich would write them; the scan command and
+the Ray scan are not the hook's)."""
 
 
 def _hook(repo: GitRepo) -> tuple[int, list[str], str]:
@@ -81,3 +86,30 @@ def test_a_known_policy_is_not_checked_again_and_a_changed_one_is(repo: GitRepo)
     repo.write("policy.yaml", BLOCK_POLICY.replace("action: block", "action: review"))
     assert _hook(repo)[:2] == (0, ["jsonschema"])
     assert _hook(repo)[:2] == (0, [])
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="counts threads through Linux's /proc")
+def test_numpy_starts_no_thread_pool_in_the_hook(repo: GitRepo) -> None:
+    """OpenBLAS starts a pool of threads (one per CPU, spinning) when numpy is imported (~60 ms of
+    CPU); the hook does no linear algebra. At the end only the main thread is left: the early
+    proof's thread is done (it may take a moment to leave the task list), a pool would stay."""
+    code = (
+        "import os, sys, time\n"
+        "from provcheck.cli import main\n"
+        "sys.argv = ['provcheck', 'hook', 'run', '--no-cache']\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "for _ in range(100):\n"
+        "    if len(os.listdir('/proc/self/task')) == 1:\n"
+        "        break\n"
+        "    time.sleep(0.02)\n"
+        "print('numpy' in sys.modules, len(os.listdir('/proc/self/task')), file=sys.__stderr__)\n"
+    )
+    env = {k: v for k, v in repo.env.items() if not k.endswith("_NUM_THREADS")}
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=repo.path, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert "commit refused: 1 blocking finding" in proc.stderr
+    assert proc.stderr.strip().splitlines()[-1] == "True 1"

@@ -7,6 +7,7 @@ import json
 import random
 from array import array
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, cast
 
@@ -275,3 +276,83 @@ def test_the_prefix_proof_counts_lines_as_the_reader_does_across_reads(
         assert prefix.scan_prefix(str(path), len(base), wrong, count=True) is None
         shorter = prefix.scan_prefix(str(path), len(new) + 1, None, count=True)
         assert shorter is None  # the file is shorter than the base: not a prefix
+
+
+def _appended(tmp_path: Path, base: bytes, new: bytes, name: str = "d.jsonl") -> FileChange:
+    """A staged change of ``name`` whose base is ``base`` (a git blob) and new version ``new``."""
+    (tmp_path / name).write_bytes(new)
+    oid = hashlib.sha1(blob_header(len(base)) + base).hexdigest()
+    old = Version(
+        ident=f"git:{oid}", size=len(base), oid=oid, prefix_hash=("sha1", blob_header(len(base)), oid)
+    )
+    new_oid = hashlib.sha1(blob_header(len(new)) + new).hexdigest()
+    return FileChange(name, name, "modified", Version(f"git:{new_oid}", len(new), str(tmp_path / name)), old)
+
+
+@pytest.mark.parametrize("chunk", [3, 1 << 23])
+def test_a_proof_started_early_is_taken_instead_of_hashing_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
+) -> None:
+    monkeypatch.setattr(prefix, "CHUNK", chunk)
+    base = as_bytes([json.dumps({"id": i}).encode() for i in range(40)])
+    new = base + b'{"id": "new"}\n\n{"id": "newer"}\n'
+    change = _appended(tmp_path, base, new)
+    calls: list[int] = []
+    real = selection.scan_prefix
+
+    def spy(path: str, size: int, git: Any, *, count: bool) -> Any:
+        calls.append(size)
+        return real(path, size, git, count=count)
+
+    monkeypatch.setattr(selection, "scan_prefix", spy)
+    with DiffSelector([change], cast(Repo, None), RecordOptions()) as selector:
+        _, found = selector.read("d.jsonl", "d.jsonl", Limits())
+        hashed = items(found)
+    assert calls == [len(base)]  # the selector proved it itself
+    (started,) = prefix.start_proofs([change])
+    assert started.proof is not None and started == change  # the proof is not part of the change
+    with DiffSelector([started], cast(Repo, None), RecordOptions()) as selector:
+        _, found = selector.read("d.jsonl", "d.jsonl", Limits())
+        assert items(found) == hashed == expected(new, base, tmp_path)
+        assert selector.stats["d.jsonl"].method == "appended"
+    assert calls == [len(base)]  # taken from the early proof, not hashed again
+
+
+def test_a_proof_of_other_bytes_is_not_taken(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    base = as_bytes([json.dumps({"id": i}).encode() for i in range(10)])
+    new = base + b'{"id": "new"}\n'
+    change = _appended(tmp_path, base, new)
+    assert change.base is not None and change.base.prefix_hash is not None
+    other = tmp_path / "other.jsonl"
+    other.write_bytes(b"x" * len(new))  # a proof of another file: says "not a prefix"
+    wrong = prefix.Proof(str(other), len(base), change.base.prefix_hash)
+    assert wrong.result() is None
+    calls: list[int] = []
+    real = selection.scan_prefix
+
+    def spy(path: str, size: int, git: Any, *, count: bool) -> Any:
+        calls.append(size)
+        return real(path, size, git, count=count)
+
+    monkeypatch.setattr(selection, "scan_prefix", spy)
+    with DiffSelector([replace(change, proof=wrong)], cast(Repo, None), RecordOptions()) as selector:
+        _, found = selector.read("d.jsonl", "d.jsonl", Limits())
+        assert [i[3]["id"] for i in items(found)] == ["new"]
+        assert selector.stats["d.jsonl"].method == "appended"
+    assert calls == [len(base)]
+
+
+def test_proofs_start_only_where_the_selector_would_prove(tmp_path: Path) -> None:
+    import gzip
+
+    base = as_bytes([json.dumps({"id": i}).encode() for i in range(10)])
+    appended = _appended(tmp_path, base, base + b'{"id": "new"}\n')
+    shorter = _appended(tmp_path, base, base[:10], "short.jsonl")
+    csv = _appended(tmp_path, b"a\n1\n", b"a\n1\n2\n", "d.csv")
+    packed = _appended(tmp_path, base, gzip.compress(base + b"{}\n"), "p.jsonl")
+    blob_only = replace(appended, new=replace(appended.new, path=None))
+    added = replace(appended, base=None)
+    unreadable = replace(appended, error="Git LFS pointer")
+    out = prefix.start_proofs([appended, shorter, csv, packed, blob_only, added, unreadable])
+    assert [c.proof is not None for c in out] == [True, False, False, False, False, False, False]
+    assert out[0].proof is not None and out[0].proof.result() is not None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 
@@ -11,7 +12,7 @@ from provcheck import projectfile as project
 from provcheck.cli import options
 from provcheck.cli.common import handle_errors, stderr
 from provcheck.gitscan import changes as changesets
-from provcheck.gitscan import hookscript as githook
+from provcheck.gitscan.prefix import start_proofs
 from provcheck.gitscan.repo import Repo
 from provcheck.report.terminal import printable
 
@@ -75,6 +76,14 @@ def run(
             more = f" ({others} changed path(s) not scanned; -v lists them)" if others and not verbose else ""
             stderr.print(f"provcheck: no staged dataset records to scan{more}", markup=False)
         return
+    if no_cache or (not cache_dir and config is not None and config.cache is False):
+        # Without the result cache, the first thing the scan does is to prove that rows were
+        # appended (a hash of the old size of each file): it runs in a background thread
+        # while the matcher is imported below.
+        changes.files = start_proofs(changes.files)
+    # The hook does no linear algebra: the thread pool OpenBLAS starts when numpy is imported
+    # costs ~60 ms of CPU (its threads spin) and takes the core the proofs run on.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     # Matching needs numpy, the engine, the index and the report code: they are imported only
     # when there is something to scan, so a commit without dataset files costs little more
     # than starting Python.
@@ -105,6 +114,8 @@ def run(
 @handle_errors
 def install(force: bool) -> None:
     """Install a git pre-commit hook that runs `provcheck hook run` (no framework needed)."""
+    from provcheck.gitscan import hookscript as githook  # not on `hook run`'s path
+
     change = githook.install(Repo.discover("."), sys.executable, force=force)
     if change.backup:
         stderr.print(printable(f"moved the existing hook to {change.backup}"), markup=False)
@@ -115,6 +126,8 @@ def install(force: bool) -> None:
 @handle_errors
 def uninstall() -> None:
     """Remove provcheck's git pre-commit hook (any other hook is left alone)."""
+    from provcheck.gitscan import hookscript as githook
+
     change = githook.uninstall(Repo.discover("."))
     if change.action == "absent":
         stderr.print(printable(f"no pre-commit hook at {change.path}; nothing to remove"), markup=False)

@@ -105,7 +105,8 @@ def merge(
     Exit codes as for scan (docs/exit-codes.md); partials that are not the N shares of one run
     (missing, given twice, another run) are refused with exit 2.
     """
-    from provcheck.cli.scan import ERRORS_SHOWN, check_decision, fail_on_actions, report_decision, summary
+    from provcheck.cli.scan import check_decision, report_decision, summary
+    from provcheck.cli.verdict import ERRORS_SHOWN, fail_on_actions
 
     targets = pair_outputs(formats, outputs)
     refuse_inputs([o for _, o in targets if o is not None], list(partials))

@@ -24,6 +24,7 @@ from provcheck.cli.common import (
     write_output,
 )
 from provcheck.cli.merge import check_shard_options, refuse_partial_inside
+from provcheck.cli.verdict import ERRORS_SHOWN, fail_on_actions, waiver_lines
 from provcheck.errors import ExitCode, ProvcheckError, UsageError
 from provcheck.gitscan import changes as changesets
 from provcheck.gitscan.repo import Repo
@@ -41,15 +42,6 @@ from provcheck.waivers import DEFAULT_FILE as DEFAULT_WAIVERS
 from provcheck.waivers import Waivers, load_waivers
 
 FAIL_ON = ["block", "review", "warn", "info", "never"]
-ERRORS_SHOWN = 20
-
-
-def fail_on_actions(value: str) -> frozenset[Action]:
-    """``--fail-on review`` -> {block, review}: the action and every more severe one."""
-    if value == "never":
-        return frozenset()
-    threshold = Action(value).severity
-    return frozenset(a for a in Action if a.severity >= threshold)
 
 
 DECISION_FORMATS = (OutputFormat.HTML, OutputFormat.PDF, OutputFormat.JSON)
@@ -108,27 +100,6 @@ def waivers_for(path: str | None) -> Waivers | None:
             raise UsageError(f"--waivers {path}: no such file")
         return load_waivers(path)
     return load_waivers(DEFAULT_WAIVERS) if os.path.isfile(DEFAULT_WAIVERS) else None
-
-
-def waiver_lines(result: ScanResult) -> list[str]:
-    """What the waivers did, for the summary: stale entries and placeholders are flagged."""
-    w = result.waivers
-    if w is None:
-        return []
-    lines = [
-        f"waivers ({w.file}): {w.waived} finding(s) waived, {w.expired} re-opened (expired), "
-        f"{len(w.stale)} stale entr{'y' if len(w.stale) == 1 else 'ies'}"
-    ]
-    if w.placeholders:
-        lines.append(
-            f"WARNING: {w.placeholders} waiver(s) still have the baseline placeholder reason or "
-            f"approver; fill them in in {w.file}"
-        )
-    for stale in w.stale[:ERRORS_SHOWN]:
-        what = f"id {stale.id}" if stale.id else f"rule {stale.rule}"
-        lines.append(f"{stale.file}:{stale.line}: stale waiver ({what}) matches no finding")
-    # A waiver's rule or id and its file's name are data: escaped on every path that prints them.
-    return [printable(line) for line in lines]
 
 
 def worker_line(result: ScanResult) -> str | None:

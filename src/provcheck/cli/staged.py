@@ -9,7 +9,7 @@ import time
 
 from provcheck.api import resolve, scan_changes, unchanged_records, waivers_of
 from provcheck.cli.common import StderrProgress, format_error, stderr
-from provcheck.cli.scan import fail_on_actions, waiver_lines
+from provcheck.cli.verdict import ERRORS_SHOWN, fail_on_actions, waiver_lines
 from provcheck.errors import ExitCode
 from provcheck.gitscan.changes import ChangeSet
 from provcheck.gitscan.repo import Repo
@@ -18,8 +18,6 @@ from provcheck.report.hook import refusal
 from provcheck.report.overview import summary_lines
 from provcheck.report.serialize import counts_by_action
 from provcheck.report.terminal import printable
-
-ERRORS_SHOWN = 20
 
 
 def scan_staged(

@@ -21,14 +21,27 @@ import os
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from provcheck.errors import InputError, UsageError
 from provcheck.gitscan import lfs
-from provcheck.gitscan.repo import REGULAR_MODES, DiffEntry, Repo, blob_header
+from provcheck.gitscan.repo import (
+    REGULAR_MODES,
+    DiffEntry,
+    Repo,
+    answers,
+    blob_header,
+    parse_filtered,
+    parse_names,
+    parse_sizes,
+)
 from provcheck.inputs import REPORT, UNSUPPORTED, own_report, reader_for, suffix_of
 from provcheck.inputs.declared import CARD_NAMES, MANIFEST_NAMES
 from provcheck.model import NotScanned
 from provcheck.projectfile import ProjectConfig
+
+if TYPE_CHECKING:
+    from provcheck.gitscan.prefix import Proof
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +82,9 @@ class FileChange:
     unreadable input."""
     note: str | None = None
     """Something the user should know (e.g. the base LFS object is missing: whole file scanned)."""
+    proof: Proof | None = field(default=None, compare=False, repr=False)
+    """The proof that ``base`` starts ``new``, started early in a background thread
+    (``prefix.start_proofs``); None: the selector makes it when it reads the file."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -343,10 +359,17 @@ def staged(
         unchanged += [(target, oid, mode) for _, target, oid, mode in linked]
     oids = [e.new_oid for e in chosen if e.new_oid] + [e.old_oid for e in chosen if e.old_oid]
     oids += [oid for _, oid, _ in unchanged]
-    sizes = repo.sizes(oids)
-    pointers = b.pointers(oids, sizes)
     paths = [e.path for e in chosen] + [u[0] for u in unchanged]
-    dirty = (repo.unstaged(paths) | repo.filtered(paths)) if paths else set()
+    sizes: dict[str, int] = {}
+    dirty: set[str] = set()
+    if paths:
+        # Three questions that do not wait for each other's answers: asked at once.
+        blobs, unstaged, filtered = answers(
+            repo.ask_sizes(list(dict.fromkeys(oids))), repo.ask_unstaged(paths), repo.ask_filtered(paths)
+        )
+        sizes = parse_sizes(blobs)
+        dirty = parse_names(unstaged) | parse_filtered(filtered)
+    pointers = b.pointers(oids, sizes)
 
     def worktree(path: str, oid: str) -> str | None:
         """The working-tree file when git says it is the staged blob (and the sizes agree)."""

@@ -51,21 +51,68 @@ def _git_env() -> dict[str, str]:
 
 def run_git(args: Sequence[str], cwd: str, *, stdin: bytes | None = None, check: bool = True) -> bytes:
     """Run ``git ARGS`` in ``cwd``; its stdout. A failure raises ``GitError`` with git's message."""
+    return Pending(args, cwd, stdin=stdin, check=check).result()
+
+
+class Pending:
+    """A git process started now and answered later: questions that do not depend on each
+    other's answers run at the same time (the hook asks three after the staged diff).
+
+    ``result()`` must be called, or ``close()`` when the answer is no longer wanted (an
+    earlier question failed): either waits for the process, so none is left behind.
+    """
+
+    def __init__(
+        self, args: Sequence[str], cwd: str, *, stdin: bytes | None = None, check: bool = True
+    ) -> None:
+        self.args = list(args)
+        self._stdin = stdin
+        self._check = check
+        try:
+            self._proc: subprocess.Popen[bytes] | None = subprocess.Popen(
+                ["git", *args],
+                cwd=cwd,
+                stdin=subprocess.PIPE if stdin is not None else None,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                env=_git_env(),
+            )
+        except FileNotFoundError:
+            raise GitError("git is not installed (or not on PATH)") from None
+
+    def result(self) -> bytes:
+        """The process's stdout; ``GitError`` with git's message when it failed."""
+        proc = self._proc
+        assert proc is not None, "the answer was already taken"
+        self._proc = None
+        with proc:
+            out, err = proc.communicate(self._stdin)
+        if self._check and proc.returncode != 0:
+            message = err.decode("utf-8", "replace").strip() or f"exit {proc.returncode}"
+            raise GitError(f"git {' '.join(self.args[:3])}: {message}")
+        return out
+
+    def close(self) -> None:
+        """Stop waiting for the answer: the process is ended and reaped."""
+        proc, self._proc = self._proc, None
+        if proc is not None:
+            with proc:
+                if proc.poll() is None:
+                    proc.kill()
+                proc.communicate()
+
+
+def answers(*pending: Pending) -> list[bytes]:
+    """The answers of processes started together, in order; when one fails, the others are
+    ended before its error is raised."""
+    out = []
     try:
-        proc = subprocess.run(
-            ["git", *args],
-            cwd=cwd,
-            input=stdin,
-            capture_output=True,
-            env=_git_env(),
-            check=False,
-        )
-    except FileNotFoundError:
-        raise GitError("git is not installed (or not on PATH)") from None
-    if check and proc.returncode != 0:
-        message = proc.stderr.decode("utf-8", "replace").strip() or f"exit {proc.returncode}"
-        raise GitError(f"git {' '.join(args[:3])}: {message}")
-    return proc.stdout
+        for p in pending:
+            out.append(p.result())
+    finally:
+        for p in pending:
+            p.close()
+    return out
 
 
 _PATHSPEC_LIMIT = 1000
@@ -168,40 +215,40 @@ class Repo:
         """Paths (of ``paths``, default all) whose working-tree file differs from the index
         (git's racy-safe stat check: a file written in the second the index was may be hashed
         again, so naming the paths keeps unrelated large files out of it)."""
+        return parse_names(self.ask_unstaged(paths).result())
+
+    def ask_unstaged(self, paths: Sequence[str] | None = None) -> Pending:
+        """``unstaged``'s git process, started (its answer: ``parse_names``)."""
         named = [] if paths is None or len(paths) > _PATHSPEC_LIMIT else list(paths)
-        out = self.git("diff", "--name-only", "-z", "--no-renames", "--", *named)
-        return {p for p in out.decode("utf-8", "surrogateescape").split("\0") if p}
+        return self.ask("diff", "--name-only", "-z", "--no-renames", "--", *named)
 
     def filtered(self, paths: Iterable[str]) -> set[str]:
         """Paths with a ``filter`` attribute (LFS, git-crypt...): their files are not their blobs."""
         paths = list(paths)
-        if not paths:
-            return set()
-        out = self.git("check-attr", "-z", "--stdin", "filter", stdin="\0".join(paths).encode() + b"\0")
-        fields = out.decode("utf-8", "surrogateescape").split("\0")
-        found = set()
-        for i in range(0, len(fields) - 2, 3):
-            path, _, value = fields[i : i + 3]
-            if value not in ("unspecified", "unset", ""):
-                found.add(path)
-        return found
+        return parse_filtered(self.ask_filtered(paths).result()) if paths else set()
+
+    def ask_filtered(self, paths: Sequence[str]) -> Pending:
+        """``filtered``'s git process for one or more ``paths``, started (its answer:
+        ``parse_filtered``)."""
+        return self.ask("check-attr", "-z", "--stdin", "filter", stdin="\0".join(paths).encode() + b"\0")
 
     def sizes(self, oids: Iterable[str]) -> dict[str, int]:
         """Sizes of blobs (missing objects are absent from the answer)."""
         oids = list(dict.fromkeys(oids))
-        if not oids:
-            return {}
-        out = self.git(
+        return parse_sizes(self.ask_sizes(oids).result()) if oids else {}
+
+    def ask_sizes(self, oids: Sequence[str]) -> Pending:
+        """``sizes``'s git process for one or more distinct ``oids``, started (its answer:
+        ``parse_sizes``)."""
+        return self.ask(
             "cat-file",
             "--batch-check=%(objectname) %(objecttype) %(objectsize)",
             stdin="\n".join(oids).encode() + b"\n",
         )
-        sizes = {}
-        for line in out.decode().splitlines():
-            parts = line.split()
-            if len(parts) == 3 and parts[1] == "blob":
-                sizes[parts[0]] = int(parts[2])
-        return sizes
+
+    def ask(self, *args: str, stdin: bytes | None = None, check: bool = True) -> Pending:
+        """Start git at the top of the working tree; its answer is read later."""
+        return Pending(list(args), self.root, stdin=stdin, check=check)
 
     def blob(self, oid: str) -> bytes:
         """A (small) blob's bytes."""
@@ -286,3 +333,29 @@ def parse_batch(out: bytes) -> dict[str, bytes]:
 def blob_header(size: int) -> bytes:
     """What git hashes before a blob's bytes: its object id is ``H(header + data)``."""
     return b"blob %d\0" % size
+
+
+def parse_names(out: bytes) -> set[str]:
+    """Paths of ``git diff --name-only -z`` output."""
+    return {p for p in out.decode("utf-8", "surrogateescape").split("\0") if p}
+
+
+def parse_filtered(out: bytes) -> set[str]:
+    """Paths of ``git check-attr -z filter`` output whose filter attribute is set."""
+    fields = out.decode("utf-8", "surrogateescape").split("\0")
+    found = set()
+    for i in range(0, len(fields) - 2, 3):
+        path, _, value = fields[i : i + 3]
+        if value not in ("unspecified", "unset", ""):
+            found.add(path)
+    return found
+
+
+def parse_sizes(out: bytes) -> dict[str, int]:
+    """Blob sizes of ``git cat-file --batch-check`` output (missing objects are absent)."""
+    sizes = {}
+    for line in out.decode().splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[1] == "blob":
+            sizes[parts[0]] = int(parts[2])
+    return sizes

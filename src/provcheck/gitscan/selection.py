@@ -19,7 +19,6 @@ blob id, so the next commit (whose base is this commit's new version) reads no b
 
 from __future__ import annotations
 
-import codecs
 import json
 import os
 import re
@@ -33,15 +32,13 @@ import xxhash
 
 from provcheck import inputs as readers
 from provcheck.gitscan.changes import FileChange, Version
-from provcheck.gitscan.prefix import CHUNK, WHITESPACE, Prefix, scan_prefix
+from provcheck.gitscan.prefix import CHUNK, WHITESPACE, Prefix, plain, scan_prefix
 from provcheck.gitscan.repo import Repo
 from provcheck.inputs import InputSource, Limits, RawItem, RawRecord
 from provcheck.inputs.schemas import RecordOptions, to_record
-from provcheck.inputs.source import sniff_compression
 from provcheck.model import ChangedFile, ErrorKind, Location, Record, RecordError
 from provcheck.scan.cache import Cache, scan_key
 
-_BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)  # UTF-32 BOMs start like UTF-16's
 _line_hash = xxhash.xxh3_64_intdigest
 
 
@@ -111,7 +108,7 @@ class DiffSelector:
             )
             return readers.read(display, path, limits, kind=change.path)
         if readers.line_oriented(change.path):
-            if _plain(path):
+            if plain(path):
                 return self._new_lines(change, path, limits)
             return self._filtered_lines(change, path, limits)
         self._keys[display] = self._record_keys(change, limits)
@@ -150,7 +147,7 @@ class DiffSelector:
         """Copy the new lines of a plain file to a scratch file and read only that."""
         assert change.base is not None
         stats = self.stats[change.display] = FileStats("lines", partial=True)
-        prefix = self._prefix(change.base, path)
+        prefix = self._prefix(change.base, path, change)
         scratch = self._scratch()
         try:
             if prefix is None:
@@ -212,7 +209,7 @@ class DiffSelector:
     def _remembers(self, version: Version) -> bool:
         return self.cache is not None and version.ident is not None
 
-    def _prefix(self, base: Version, path: str) -> Prefix | None:
+    def _prefix(self, base: Version, path: str, change: FileChange | None = None) -> Prefix | None:
         """Whether the base's bytes are the first bytes of ``path``, in one pass over them.
 
         With a cached digest of the base, an xxh3 of that many bytes decides (and the cached
@@ -238,7 +235,12 @@ class DiffSelector:
         if base.prefix_hash is None:
             return None
         name, header, expected = base.prefix_hash
-        found = scan_prefix(path, size, (name, header, expected), count=True)
+        git = (name, header, expected)
+        proof = change.proof if change is not None else None
+        if proof is not None and proof.args == (path, size, git):
+            found = proof.result()  # the same call, started early (prefix.start_proofs)
+        else:
+            found = scan_prefix(path, size, git, count=True)
         if found is None:
             return None
         self._put_digest(base.ident, size, found.digest.hexdigest(), found.counts)
@@ -279,7 +281,7 @@ class DiffSelector:
         path = self._local(version)
         hashes = array("Q")
         try:
-            if not _plain(path):
+            if not plain(path):
                 raise _LineTooLong  # not line-for-line: read through the reader
             found = _extract(path, None, None, frozenset(), limits, remember=True)
             hashes = found.hashes
@@ -510,13 +512,3 @@ def _then(items: Iterator[RawItem], done: Callable[[], None]) -> Iterator[RawIte
     """``items``, then ``done()`` once they were all read."""
     yield from items
     done()
-
-
-def _plain(path: str) -> bool:
-    """Uncompressed, no byte-order mark: raw lines are the lines the reader sees."""
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(4)
-    except OSError:
-        return False
-    return sniff_compression(head) is None and not head.startswith(_BOMS)

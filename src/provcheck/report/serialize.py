@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from provcheck.model import (
     AlignedSpan,
@@ -22,7 +22,9 @@ from provcheck.model import (
     Waiver,
     WaiverReport,
 )
-from provcheck.report.records import RecordCounts, RecordRow, SourceRow
+
+if TYPE_CHECKING:  # annotations only: the hook prints counts without the report's record rows
+    from provcheck.report.records import RecordCounts, RecordRow, SourceRow
 
 SCHEMA_VERSION = "1.1"
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import ctypes
 import itertools
-import logging
 import math
 import os
 import secrets
@@ -27,11 +26,13 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import Any, Generic, Protocol, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, cast
 
 from provcheck.errors import EngineError, UsageError
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -223,6 +224,8 @@ class RayPool(Generic[T, R]):
         self._owns = not self._ray.is_initialized()
         self._restore: dict[str, str | None] = {}
         if self._owns:
+            import logging  # only for Ray: a scan in one process has no use for it
+
             # The engine never prints: Ray's own INFO lines ("Started a local Ray instance")
             # would reach the terminal even under -q. Its errors still raise.
             kwargs: dict[str, object] = {

@@ -56,7 +56,6 @@ from provcheck.runtime.progress import NullProgress, Progress
 from provcheck.scan.facts import index_facts, policy_facts, use_facts, versions
 from provcheck.scan.match import Matcher
 from provcheck.scan.partial import Shard, file_size, share
-from provcheck.scan.remote import scan_on_workers
 from provcheck.scan.results import Collector
 from provcheck.support.batching import batched
 from provcheck.waivers import Applier, Waivers
@@ -509,6 +508,8 @@ def scan(
         digest=index.digest,
     )
     if options.engine == "ray" and options.selector is None and options.cache is None:  # scan.remote
+        from provcheck.scan.remote import scan_on_workers  # Ray only: not on a local scan's path
+
         plan, reading = scan_on_workers(files, recipe, options, tally, progress), "workers"
     else:
         plan, reading = _read_and_match(files, recipe, options, tally, progress), "driver"
