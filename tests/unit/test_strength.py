@@ -247,3 +247,33 @@ def test_formula_is_mathematical_notation_not_code_or_paths() -> None:
     )
     assert not is_formula(prose)
     assert structure(maxwell, "$$" + maxwell + "$$") == "formula"
+
+
+def _spans_evidence(spans: list[tuple[int, int]]) -> Evidence:
+    """A whole verbatim match made of spans (candidate order) of (reference position, tokens)."""
+    aligned, pos = [], 0
+    for ref_at, tokens in spans:
+        aligned.append(
+            AlignedSpan(CharSpan(pos, pos + 6 * tokens), CharSpan(ref_at, ref_at + 6 * tokens), tokens, 1.0)
+        )
+        pos += 6 * tokens + 1
+    total = sum(t for _, t in spans)
+    return Evidence(MatchKind.NEAR_DUPLICATE, 1.0, 0.97, 0.97, total, 1.0, 0.8, tuple(aligned), False)
+
+
+def test_a_copy_with_its_sentences_reordered_can_block_as_the_same_copy_in_order() -> None:
+    """Nine sentences of 20 tokens: in order the alignment would give one span; reordered it
+    gives nine. Measured on the longest span alone, the reordered copy was estimated about
+    50% derived and could not block; runs that stand in another order count together."""
+    reordered = _spans_evidence([(6 * 21 * k, 20) for k in (3, 0, 7, 1, 8, 2, 5, 4, 6)])
+    whole = judge(sig(_spans_evidence([(0, 180)])), [])
+    moved = judge(sig(reordered), [])
+    assert moved.features["longest_share"] == whole.features["longest_share"] == 1.0
+    assert moved.can_block and moved.probability >= BLOCK_PROBABILITY
+
+
+def test_runs_in_the_same_order_keep_the_longest_span() -> None:
+    """Two answers sharing a sentence of facts and, further on, a quotation (in order in both)
+    are no rearranged copy: the longest span's share stands."""
+    in_order = _spans_evidence([(0, 40), (900, 60)])
+    assert judge(sig(in_order), []).features["longest_share"] == 0.6
