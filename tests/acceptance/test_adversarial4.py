@@ -1,0 +1,58 @@
+"""Adversarial pass 4: plausible command lines, configuration files, policies and inputs that
+made the gate stop looking or pass, and reports that told counsel something else than was
+checked. Each test is a way a realistic user met a wrong answer."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from helpers import REFERENCE_TEXTS, run_cli, write_jsonl
+
+
+def _copies(path: Path) -> Path:
+    """A dataset whose records copy every reference (one match each)."""
+    return write_jsonl(
+        path,
+        [
+            {"id": f"copy-{i}", "conversations": [{"from": "human", "value": "q"}, {"from": "gpt", "value": t}]}
+            for i, t in enumerate(REFERENCE_TEXTS)
+        ],
+    )
+
+
+BLOCKING_POLICY = """\
+include: [provcheck:openai]
+use: {purpose: train-competing-model, commercial: true}
+"""
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "# the policy, to be written\n", "{}\n", "use: {commercial: true}\n", "rules: []\n"],
+    ids=["empty", "comments", "empty-mapping", "use-only", "no-rules"],
+)
+def test_a_policy_without_a_rule_is_refused_not_a_clean_pass(
+    tmp_path: Path, index_dir: Path, text: str
+) -> None:
+    # A policy file with no rule (empty, truncated, comments only, `use:` alone) turned every
+    # verified copy into no finding at all: exit 0 and "none of the records matched under a rule
+    # that applies", where leaving --policy out reports each match for review.
+    data = _copies(tmp_path / "data" / "train.jsonl")
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(text)
+    result = run_cli(["scan", data, "-i", index_dir, "-p", policy, "-q", "--no-cache"], code=3)
+    assert f"{policy}:1:" in result.stderr and "no rules" in result.stderr
+    result = run_cli(["policy", "validate", policy], code=3)
+    assert "no match would ever be a finding" in result.output
+
+
+def test_a_policy_whose_every_rule_is_disabled_is_refused(tmp_path: Path, index_dir: Path) -> None:
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(
+        "rules:\n  - {id: mine, title: Any copy, action: block}\ndisable: [mine]\n", encoding="utf-8"
+    )
+    result = run_cli(["scan", _copies(tmp_path / "d.jsonl"), "-i", index_dir, "-p", policy, "-q"], code=3)
+    assert "every rule it defines or includes is disabled" in result.stderr
