@@ -56,3 +56,16 @@ def test_a_policy_whose_every_rule_is_disabled_is_refused(tmp_path: Path, index_
     )
     result = run_cli(["scan", _copies(tmp_path / "d.jsonl"), "-i", index_dir, "-p", policy, "-q"], code=3)
     assert "every rule it defines or includes is disabled" in result.stderr
+
+
+def test_counsels_report_names_an_unnamed_policy_file_not_the_default(tmp_path: Path, index_dir: Path) -> None:
+    # A policy without `name:` (as the README's example) was shown in the HTML, PDF and Markdown
+    # reports as "default (every match is a review finding)" while its rules blocked records.
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(BLOCKING_POLICY, encoding="utf-8")
+    html, md = tmp_path / "r.html", tmp_path / "r.md"
+    args = ["scan", _copies(tmp_path / "d.jsonl"), "-i", index_dir, "-p", policy, "-q"]
+    run_cli([*args, "-f", "html", "-o", html, "-f", "markdown", "-o", md], code=1)
+    for report in (html.read_text(encoding="utf-8"), md.read_text(encoding="utf-8")):
+        assert "default (every match" not in report and "default policy" not in report
+        assert "policy.yaml" in report

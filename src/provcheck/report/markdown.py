@@ -81,7 +81,7 @@ class MarkdownFormatter(Formatter):
         v = ov.verdict(result, context.fail_on)
         rs = record_view(result, context.fail_on)
         out = [f"### provcheck: {md(record_verdict(rs.counts, v), 400)}", ""]
-        policy = ov.fact_text(run.policy.name) or "default policy"
+        policy = ov.policy_label(run, "default policy")
         out.append(
             f"**Dataset** {md(ov.fact_text(run.paths))} · **use** {md(ov.declared_use(run))} · "
             f"**policy** {md(policy)} · {result.stats.records:,} records in {result.stats.files:,} file(s) · "

@@ -262,6 +262,13 @@ def unmatched(result: ScanResult) -> Sequence[Match]:
     return result.unruled
 
 
+def policy_label(run: RunRecord, default: str) -> str:
+    """The policy as a reader names it: its ``name:``, else the file it was read from; ``default``
+    only when no policy file was given (an unnamed file was shown as the default policy, one
+    that blocks nothing, while its rules blocked)."""
+    return fact_text(run.policy.name) or fact_text(run.policy.path) or default
+
+
 def fact_text(value: object) -> str:
     """A run fact as text (lists joined, null and absent as empty)."""
     if value is None or value is ABSENT:

@@ -104,7 +104,7 @@ def executive_summary(
     indexed = [s for s in rs.sources if s.indexed]
     empty = [s for s in indexed if s.texts == 0]
     gaps = not_scanned(result)
-    policy = ov.fact_text(run.policy.name) or "default (every match is a review finding)"
+    policy = ov.policy_label(run, "default (every match is a review finding)")
     digest = ov.fact_text(run.policy.digest)
     scope = dl(
         [
