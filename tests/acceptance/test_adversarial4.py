@@ -5,6 +5,7 @@ checked. Each test is a way a realistic user met a wrong answer."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,10 @@ def _copies(path: Path) -> Path:
     return write_jsonl(
         path,
         [
-            {"id": f"copy-{i}", "conversations": [{"from": "human", "value": "q"}, {"from": "gpt", "value": t}]}
+            {
+                "id": f"copy-{i}",
+                "conversations": [{"from": "human", "value": "q"}, {"from": "gpt", "value": t}],
+            }
             for i, t in enumerate(REFERENCE_TEXTS)
         ],
     )
@@ -58,7 +62,9 @@ def test_a_policy_whose_every_rule_is_disabled_is_refused(tmp_path: Path, index_
     assert "every rule it defines or includes is disabled" in result.stderr
 
 
-def test_counsels_report_names_an_unnamed_policy_file_not_the_default(tmp_path: Path, index_dir: Path) -> None:
+def test_counsels_report_names_an_unnamed_policy_file_not_the_default(
+    tmp_path: Path, index_dir: Path
+) -> None:
     # A policy without `name:` (as the README's example) was shown in the HTML, PDF and Markdown
     # reports as "default (every match is a review finding)" while its rules blocked records.
     policy = tmp_path / "policy.yaml"
@@ -69,3 +75,28 @@ def test_counsels_report_names_an_unnamed_policy_file_not_the_default(tmp_path: 
     for report in (html.read_text(encoding="utf-8"), md.read_text(encoding="utf-8")):
         assert "default (every match" not in report and "default policy" not in report
         assert "policy.yaml" in report
+
+
+def test_a_linked_folder_and_a_named_pipe_under_a_scanned_folder_are_not_dropped(
+    tmp_path: Path, index_dir: Path
+) -> None:
+    # `data/part-2 -> elsewhere` (a dataset spread over disks) and `data/late.jsonl` as a named
+    # pipe were dropped without a word: exit 0, "nothing left out", no file counted.
+    elsewhere = tmp_path / "elsewhere"
+    _copies(elsewhere / "train.jsonl")
+    data = tmp_path / "data"
+    write_jsonl(data / "own.jsonl", [{"id": "own", "text": "an answer nobody indexed, in words of its own"}])
+    (data / "part-2").symlink_to(elsewhere, target_is_directory=True)
+    out = tmp_path / "r.json"
+    run_cli(["scan", data, "-i", index_dir, "-q", "--no-cache", "-o", out])
+    doc = json.loads(out.read_text())
+    assert doc["summary"]["not_scanned"] == 1
+    assert "symbolic link to a folder" in doc["not_scanned"][0]["reason"]
+    assert doc["not_scanned"][0]["path"] == str(data / "part-2")
+    os.mkfifo(data / "late.jsonl")
+    os.mkfifo(data / "pipe")  # not a dataset file's name: listed, and never opened
+    run_cli(["scan", data, "-i", index_dir, "-q", "--no-cache", "-o", out], code=4)
+    doc = json.loads(out.read_text())
+    assert [e["path"] for e in doc["errors"]] == [str(data / "late.jsonl")]
+    assert "named pipe" in doc["errors"][0]["message"]
+    assert str(data / "pipe") in {n["path"] for n in doc["not_scanned"]}
