@@ -100,3 +100,15 @@ def test_a_linked_folder_and_a_named_pipe_under_a_scanned_folder_are_not_dropped
     assert [e["path"] for e in doc["errors"]] == [str(data / "late.jsonl")]
     assert "named pipe" in doc["errors"][0]["message"]
     assert str(data / "pipe") in {n["path"] for n in doc["not_scanned"]}
+
+
+def test_one_setting_spelt_two_ways_in_the_project_file_is_refused(tmp_path: Path, index_dir: Path) -> None:
+    # `fail_on: block` and, further down, `fail-on: never` (both spellings are accepted): the
+    # later silently won, and a blocking copy passed with exit 0.
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(BLOCKING_POLICY, encoding="utf-8")
+    config = tmp_path / ".provcheck.yaml"
+    config.write_text(f"index: {index_dir}\npolicy: {policy}\nfail_on: block\nfail-on: never\n")
+    data = _copies(tmp_path / "d.jsonl")
+    result = run_cli(["scan", data, "--config", config, "-q", "--no-cache"], code=6)
+    assert f"{config}:4: 'fail-on' sets 'fail_on' a second time" in result.stderr
