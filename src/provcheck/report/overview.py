@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from provcheck.matching.params import MatchConfig
 from provcheck.model import (
     ABSENT,
     Action,
@@ -260,6 +261,14 @@ def groups(findings: Iterable[Finding]) -> list[tuple[str, list[Group]]]:
 def unmatched(result: ScanResult) -> Sequence[Match]:
     """Matches no rule produced a finding for (shown so that nothing found is hidden)."""
     return result.unruled
+
+
+def changed_thresholds(run: RunRecord) -> list[str]:
+    """``min_tokens 100000 (default 25)`` for each matching threshold this scan changed: the
+    error rates a report states were measured at the defaults and say nothing of other values."""
+    defaults = MatchConfig().to_dict()
+    used = run.match if isinstance(run.match, Mapping) else {}
+    return [f"{k} {used[k]:g} (default {d:g})" for k, d in defaults.items() if k in used and used[k] != d]
 
 
 def policy_label(run: RunRecord, default: str) -> str:

@@ -55,12 +55,20 @@ def not_scanned(result: ScanResult) -> list[str]:
     return out
 
 
-def error_rates() -> str:
+def error_rates(result: ScanResult) -> str:
     """The method's measured error rates with their definitions, in plain words."""
     m = measured()
+    changed = ov.changed_thresholds(result.run)
+    caveat = (
+        f'<p class="notice"><b>This scan did not use the default thresholds</b> '
+        f"({esc('; '.join(changed))}): the rates below were measured at the defaults and do not "
+        "describe it (a higher threshold finds fewer copies).</p>"
+        if changed
+        else ""
+    )
     low = min(m.recall, key=lambda r: r.recall)
     high = max(r.recall for r in m.recall)
-    return (
+    return caveat + (
         f"<p><b>Recall</b> (of texts copied from an indexed source, the share found): "
         f"{low.recall:.1%}–{high:.1%} over {len(m.recall)} kinds of edited copy, lowest for "
         f"{esc(low.what)}. <b>False-positive rate</b> (of independent texts written for the same "
@@ -159,7 +167,7 @@ def executive_summary(
         + "<h3>What this result does and does not prove</h3>"
         + _proves(result, c.with_findings, len(indexed))
         + "<h3>Error rates of the method</h3>"
-        + error_rates()
+        + error_rates(result)
         + "<div class='charts'>"
         + "".join(charts)
         + "</div></section>"
