@@ -127,3 +127,23 @@ def test_counsels_report_says_its_error_rates_do_not_hold_for_changed_thresholds
     assert "This scan did not use the default thresholds" in page and "min_tokens 100000 (default 25)" in page
     run_cli(["scan", data, "-i", index_dir, "-q", "-f", "html", "-o", html])
     assert "did not use the default thresholds" not in html.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "twice",
+    [["-p", "{policy}", "-p", "{lax}"], ["--fail-on", "block", "--fail-on=never"]],
+    ids=["policy", "fail-on"],
+)
+def test_an_option_of_one_value_given_twice_is_refused(
+    tmp_path: Path, index_dir: Path, twice: list[str]
+) -> None:
+    # click keeps the last value: `-p strict.yaml -p lax.yaml` (a wrapper adding its own) or a CI
+    # template's `--fail-on block` then a job's `--fail-on never` passed a blocking copy, exit 0.
+    policy, lax = tmp_path / "policy.yaml", tmp_path / "lax.yaml"
+    policy.write_text(BLOCKING_POLICY, encoding="utf-8")
+    lax.write_text("rules:\n  - {id: note, title: Note, action: info}\n", encoding="utf-8")
+    args = [a.format(policy=policy, lax=lax) for a in twice]
+    data = _copies(tmp_path / "d.jsonl")
+    result = run_cli(["scan", data, "-i", index_dir, "-q", "--no-cache", *args], code=2)
+    assert "given twice" in result.stderr
+    run_cli(["scan", data, "-i", index_dir, "-p", policy, "-p", policy, "-q", "--no-cache"], code=1)
