@@ -147,3 +147,20 @@ def test_an_option_of_one_value_given_twice_is_refused(
     result = run_cli(["scan", data, "-i", index_dir, "-q", "--no-cache", *args], code=2)
     assert "given twice" in result.stderr
     run_cli(["scan", data, "-i", index_dir, "-p", policy, "-p", policy, "-q", "--no-cache"], code=1)
+
+
+def test_fail_on_never_does_not_tell_counsel_there_is_no_blocking_finding(
+    tmp_path: Path, index_dir: Path
+) -> None:
+    # `--fail-on never` (a report-only CI job) printed "No blocking finding: 3 of 3 records have
+    # open findings that do not block" in every report while the three findings' action was block.
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(BLOCKING_POLICY, encoding="utf-8")
+    md, html = tmp_path / "r.md", tmp_path / "r.html"
+    data = _copies(tmp_path / "d.jsonl")
+    args = ["scan", data, "-i", index_dir, "-p", policy, "--fail-on", "never", "--no-cache"]
+    result = run_cli([*args, "-f", "markdown", "-o", md, "-f", "html", "-o", html])
+    assert "NOT GATED: 3 finding(s) with action block" in result.stderr
+    for report in (md.read_text(encoding="utf-8"), html.read_text(encoding="utf-8")):
+        assert "No blocking finding" not in report
+        assert "Not gated: 3 finding(s) have action block" in report

@@ -166,8 +166,11 @@ def summary(result: ScanResult, fail_on: frozenset[Action]) -> str:
     if result.errors:
         lines.append(f"{len(result.errors)} unreadable record(s) or file(s): the scan is incomplete")
     blocking = result.blocking_count(fail_on)
+    verdict = ov.verdict(result, fail_on)
     if blocking:
         lines.append(f"FAIL: {blocking} finding(s) with action {'/'.join(sorted(a.value for a in fail_on))}")
+    elif verdict.ungated:
+        lines.append(verdict.headline)
     elif result.errors:
         lines.append("INCOMPLETE: no blocking finding in what could be read")
     else:

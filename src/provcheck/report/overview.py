@@ -46,6 +46,8 @@ class Verdict:
     blocking: int
     """Findings that make the scan fail (not waived, action in ``fail_on``)."""
     fail_on: tuple[str, ...]
+    ungated: int = 0
+    """Open findings with action ``block`` that this scan does not fail on (``fail_on: never``)."""
 
 
 def verdict(result: ScanResult, fail_on: frozenset[Action]) -> Verdict:
@@ -69,7 +71,15 @@ def verdict(result: ScanResult, fail_on: frozenset[Action]) -> Verdict:
             f"NO BLOCKING FINDING against the {n:,} indexed source(s) under this policy and declared "
             "use; text from sources not in the index is not detected"
         )
-    return Verdict(status=status, headline=headline, blocking=blocking, fail_on=names)
+    # Under `--fail-on never` a finding whose action is block does not fail the scan, and the
+    # words "no blocking finding" said there was none.
+    ungated = 0 if Action.BLOCK in fail_on else result.blocking_count(frozenset({Action.BLOCK}))
+    if ungated and not blocking:
+        headline = (
+            f"NOT GATED: {ungated:,} finding(s) with action block, but this scan fails on nothing "
+            "(fail-on never)" + ("; some input could not be read" if result.errors else "")
+        )
+    return Verdict(status=status, headline=headline, blocking=blocking, fail_on=names, ungated=ungated)
 
 
 _NOT_READ = {

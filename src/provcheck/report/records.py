@@ -331,6 +331,13 @@ def record_verdict(counts: RecordCounts, verdict: ov.Verdict) -> str:
             f"with action {'/'.join(verdict.fail_on)}; {counts.with_findings:,} records "
             f"({_pct(counts.with_findings, n)}) have at least one open finding."
         )
+    if verdict.ungated:
+        return (
+            f"Not gated: {verdict.ungated:,} finding(s) have action block, but this scan fails on "
+            f"nothing (fail-on never); {counts.with_findings:,} of {n:,} records "
+            f"({_pct(counts.with_findings, n)}) have open findings"
+            + ("; some input was not read." if verdict.status == "incomplete" else ".")
+        )
     found = (
         f"{counts.with_findings:,} of {n:,} records ({_pct(counts.with_findings, n)}) have open findings "
         "that do not block"
