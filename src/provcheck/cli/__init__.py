@@ -90,10 +90,10 @@ def _refuse_repeated(command: click.Command, ctx: click.Context, args: list[str]
     Repeatable options (``--index``, ``--use``, ``-f``) and flags are not concerned.
     """
     takes_value: dict[str, click.Option] = {}
-    for param in command.get_params(ctx):
-        if isinstance(param, click.Option) and not param.is_flag and not param.count:
-            for opt in param.opts + param.secondary_opts:
-                takes_value[opt] = param
+    for declared in command.get_params(ctx):
+        if isinstance(declared, click.Option) and not declared.is_flag and not declared.count:
+            for opt in declared.opts + declared.secondary_opts:
+                takes_value[opt] = declared
     given: dict[str, tuple[str, str]] = {}
     tokens = iter(args)
     for token in tokens:
@@ -105,14 +105,14 @@ def _refuse_repeated(command: click.Command, ctx: click.Context, args: list[str]
             opt, value, eq = token[:2], token[2:], token[2:]
         else:
             continue
-        param = takes_value.get(opt)
-        if param is None:
+        option = takes_value.get(opt)
+        if option is None:
             continue
         if not eq:
             value = next(tokens, "")
-        if param.multiple or param.name is None:
+        if option.multiple or option.name is None:
             continue
-        first = given.setdefault(param.name, (opt, value))
+        first = given.setdefault(option.name, (opt, value))
         if first[1] != value:
             raise click.UsageError(
                 f"{first[0]} given twice ({first[1]!r}, then {opt} {value!r}): give it once; "
