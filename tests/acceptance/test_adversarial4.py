@@ -164,3 +164,70 @@ def test_fail_on_never_does_not_tell_counsel_there_is_no_blocking_finding(
     for report in (md.read_text(encoding="utf-8"), html.read_text(encoding="utf-8")):
         assert "No blocking finding" not in report
         assert "Not gated: 3 finding(s) have action block" in report
+
+
+APACHE = (
+    'Licensed under the Apache License, Version 2.0 (the "License");\nyou may not use this file except in '
+    "compliance with the License.\nYou may obtain a copy of the License at\n\n    "
+    "http://www.apache.org/licenses/LICENSE-2.0\n\nUnless required by applicable law or agreed to in "
+    'writing, software\ndistributed under the License is distributed on an "AS IS" BASIS,\nWITHOUT '
+    "WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.\nSee the License for the specific "
+    "language governing permissions and\nlimitations under the License."
+)
+GETTYSBURG = (
+    '"Four score and seven years ago our fathers brought forth on this continent, a new nation, '
+    "conceived in Liberty, and dedicated to the proposition that all men are created equal. Now we "
+    "are engaged in a great civil war, testing whether that nation, or any nation so conceived and so "
+    'dedicated, can long endure."'
+)
+ANSWER = REFERENCE_TEXTS[0]
+
+
+def _third_party_index(tmp_path: Path) -> Path:
+    """References that reproduce a licence notice, a quotation, and an answer of their own."""
+    refs = write_jsonl(
+        tmp_path / "refs.jsonl",
+        [
+            {"id": "notice", "text": "Here is the header for your file:\n\n" + APACHE.replace("\n", " ")},
+            {
+                "id": "speech",
+                "text": f"Lincoln's address opens with these words: {GETTYSBURG} It lasted two minutes.",
+            },
+            {"id": "answer", "text": ANSWER},
+        ],
+    )
+    idx = tmp_path / "index"
+    run_cli(["index", "add", idx, refs, "--source", "chat", "--provider", "openai", "-q"])
+    return idx
+
+
+def _actions(tmp_path: Path, idx: Path, texts: dict[str, str]) -> dict[str, str]:
+    data = write_jsonl(tmp_path / "d.jsonl", [{"id": k, "text": v} for k, v in texts.items()])
+    policy, out = tmp_path / "policy.yaml", tmp_path / "r.json"
+    policy.write_text(BLOCKING_POLICY, encoding="utf-8")
+    run_cli(["scan", data, "-i", idx, "-p", policy, "-q", "--no-cache", "-o", out, "--fail-on", "never"])
+    worst: dict[str, str] = {}
+    for f in json.loads(out.read_text())["findings"]:
+        rid = f["record"]["id"]
+        worst[rid] = "block" if "block" in (f["action"], worst.get(rid)) else f["action"]
+    return worst
+
+
+def test_a_licence_header_or_a_famous_quotation_two_texts_share_does_not_block(tmp_path: Path) -> None:
+    # An independent source file's Apache header and an independent answer quoting the Gettysburg
+    # Address were blocking copies of a model's output: the shared text is a third party's.
+    idx = _third_party_index(tmp_path)
+    code = "# Copyright 2024 Example Corp.\n#\n# " + APACHE.replace("\n", "\n# ") + "\nimport os\n"
+    speech = f"The Gettysburg Address begins: {GETTYSBURG} It is among the best-known speeches in English."
+    assert _actions(tmp_path, idx, {"header": code, "speech": speech}) == {
+        "header": "review",
+        "speech": "review",
+    }
+
+
+def test_a_copy_in_quotation_marks_or_under_a_licence_header_still_blocks(tmp_path: Path) -> None:
+    # Only text *both* sides quote is set aside: quoting a copied answer does not hide it, and a
+    # licence header above a copied answer leaves the answer to verify.
+    idx = _third_party_index(tmp_path)
+    texts = {"quoted": f'As the assistant put it: "{ANSWER}"', "headed": APACHE + "\n\n" + ANSWER}
+    assert _actions(tmp_path, idx, texts) == {"quoted": "block", "headed": "block"}

@@ -138,7 +138,8 @@ class Strength:
     see ``provcheck.matching.calibration``)."""
     convergence: str | None
     """Why the match looks like independent convergence rather than a copy (``common-passage``,
-    ``crowd``, ``prompt``, ``list``, ``code``, ``template``, ``recipe``, ``citation``, ``grid``), or None."""
+    ``crowd``, ``prompt``, ``list``, ``code``, ``template``, ``recipe``, ``citation``, ``grid``,
+    ``licence-notice``, ``quotation``), or None."""
     reason: str
     """What was verified and, for a convergent match, why it is not treated as a copy, in words."""
     sources: tuple[str, ...]

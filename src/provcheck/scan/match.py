@@ -18,6 +18,7 @@ from provcheck.index.combined import Index, IndexSet
 from provcheck.index.pack import Pack
 from provcheck.index.shard import Shard
 from provcheck.index.store import held_anchors
+from provcheck.matching.attributed import attributed
 from provcheck.matching.convergence import FOREIGN_SOURCES, HOLDERS_READ, residual
 from provcheck.matching.fingerprint import U32, Fingerprint, Fingerprinter
 from provcheck.matching.hashed import withheld_evidence
@@ -249,6 +250,13 @@ class Matcher:
                     for sp in ev.spans
                 )
                 shape = structure(passage)
+            # A licence notice or quotation both passages reproduce (set aside by ``judge``).
+            third, third_share = attributed(
+                seg.text,
+                [(sp.candidate.start - seg.offset, sp.candidate.end - seg.offset) for sp in ev.spans],
+                ref.text if ref.text else None,
+                [(sp.reference.start, sp.reference.end) for sp in ev.spans],
+            )
             echo = _echo_share(alignment, ref.echoes)
             # Identical texts in several shards (sources) share this digest: one text, not a crowd.
             digest = (
@@ -287,6 +295,8 @@ class Matcher:
                             asked,
                             foreign,
                             alignment.few_distinct,
+                            third,
+                            third_share,
                         ),
                     )
 
