@@ -231,3 +231,18 @@ def test_a_copy_in_quotation_marks_or_under_a_licence_header_still_blocks(tmp_pa
     idx = _third_party_index(tmp_path)
     texts = {"quoted": f'As the assistant put it: "{ANSWER}"', "headed": APACHE + "\n\n" + ANSWER}
     assert _actions(tmp_path, idx, texts) == {"quoted": "block", "headed": "block"}
+
+
+def test_a_decision_that_names_no_report_is_not_shown_as_made_on_this_one(
+    tmp_path: Path, index_dir: Path
+) -> None:
+    # A decision file kept beside the data without `report:` ("approve", signed) filled the
+    # decision block of every later report, headed "This decision refers to report PC-...", even
+    # after new blocking records came in: nothing said it was never checked against them.
+    policy, decision, html = tmp_path / "policy.yaml", tmp_path / "decision.yaml", tmp_path / "r.html"
+    policy.write_text(BLOCKING_POLICY, encoding="utf-8")
+    decision.write_text("decision: approve\nname: Jane Doe\nrole: Counsel\ndate: 2026-12-01\n")
+    args = ["scan", _copies(tmp_path / "d.jsonl"), "-i", index_dir, "-p", policy, "--no-cache"]
+    result = run_cli([*args, "--decision", decision, "-f", "html", "-o", html], code=1)
+    block = html.read_text(encoding="utf-8").split('<section id="decision"', 1)[1].split("</section>", 1)[0]
+    assert "Not checked against this report" in block and "names no report" in result.stderr

@@ -368,9 +368,19 @@ def decision_block(decision: Decision | None, rs: RecordSummary, dataset: str) -
             ]
         )
         sign = esc(decision.signature) if decision.signature else ""
+        # A decision file without `report:` was shown on any later report as if made on it (an
+        # "Approve" kept in the repository signed reports with new blocking records).
+        unchecked = (
+            ""
+            if decision.report
+            else '<p class="notice"><b>Not checked against this report:</b> the decision file names no '
+            f"report (<code>report:</code>), so nothing shows that this decision was made on report "
+            f"{_mono(rs.identity.id)}; add <code>report: {esc(rs.identity.id)}</code> to it once checked.</p>"
+        )
         return (
             '<section id="decision" class="decision filled"><h2>Decision</h2>'
             + ident
+            + unchecked
             + facts
             + f'<div class="signature"><span class="sig-line">{sign}</span>Signature</div></section>'
         )
