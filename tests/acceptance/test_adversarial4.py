@@ -246,3 +246,28 @@ def test_a_decision_that_names_no_report_is_not_shown_as_made_on_this_one(
     result = run_cli([*args, "--decision", decision, "-f", "html", "-o", html], code=1)
     block = html.read_text(encoding="utf-8").split('<section id="decision"', 1)[1].split("</section>", 1)[0]
     assert "Not checked against this report" in block and "names no report" in result.stderr
+
+
+def test_every_split_of_a_json_export_is_read_not_only_the_one_under_a_known_key(
+    tmp_path: Path, index_dir: Path
+) -> None:
+    # `{"train": [...], "test": [...]}`: the train split was streamed and the test split, under a
+    # key not in the wrapper list, decoded as metadata and dropped: its copies passed, exit 0,
+    # "every string in the records was read".
+    rows = [
+        {"id": f"r-{i}", "conversations": [{"from": "human", "value": "q"}, {"from": "gpt", "value": t}]}
+        for i, t in enumerate(REFERENCE_TEXTS)
+    ]
+    clean = {"id": "own", "text": "an answer of its own, in words nobody indexed anywhere"}
+    policy, out = tmp_path / "policy.yaml", tmp_path / "r.json"
+    policy.write_text(BLOCKING_POLICY, encoding="utf-8")
+    for layout in (
+        {"test": rows, "train": [clean]},
+        {"train": [clean], "validation": rows[:1], "test": rows[1:]},
+    ):
+        data = tmp_path / "export.json"
+        data.write_text(json.dumps({"version": 1, **layout}, indent=1), encoding="utf-8")
+        run_cli(["scan", data, "-i", index_dir, "-p", policy, "-q", "--no-cache", "-o", out], code=1)
+        doc = json.loads(out.read_text())
+        assert doc["summary"]["records"]["scanned"] == len(rows) + 1
+        assert doc["summary"]["records"]["blocking"] == len(rows)
