@@ -271,3 +271,22 @@ def test_every_split_of_a_json_export_is_read_not_only_the_one_under_a_known_key
         doc = json.loads(out.read_text())
         assert doc["summary"]["records"]["scanned"] == len(rows) + 1
         assert doc["summary"]["records"]["blocking"] == len(rows)
+
+
+DEMO = Path(__file__).resolve().parents[2] / "fixtures" / "demo"
+
+
+def test_a_clause_note_in_the_markdown_comment_names_the_findings_it_is_about(tmp_path: Path) -> None:
+    # The demo's rule openai-no-competing-models has three findings, two blocking; its row read
+    # "Note: the material is dated 2023-03-13, before this version took effect ...: the finding is
+    # review, not block", true of the one alpaca-style-nc finding only.
+    index, md = tmp_path / "index", tmp_path / "r.md"
+    run_cli(["index", "build", index, "--sources", DEMO / "sources.yaml", "-q"])
+    policy = DEMO / "policy.yaml"
+    run_cli(
+        ["scan", DEMO / "dataset", "-i", index, "-p", policy, "-q", "--no-cache", "-f", "markdown", "-o", md],
+        1,
+    )
+    text = md.read_text(encoding="utf-8")
+    assert "<br>Note: " not in text
+    assert "Note (alpaca-style-nc: 1 finding(s)): the material is dated 2023-03-13" in text
