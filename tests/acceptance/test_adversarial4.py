@@ -290,3 +290,15 @@ def test_a_clause_note_in_the_markdown_comment_names_the_findings_it_is_about(tm
     text = md.read_text(encoding="utf-8")
     assert "<br>Note: " not in text
     assert "Note (alpaca-style-nc: 1 finding(s)): the material is dated 2023-03-13" in text
+
+
+@pytest.mark.parametrize("when", ["{match.probability: {gte: 80}}", "{match.coverage: {lt: 50}}"])
+def test_a_share_written_as_a_percentage_in_a_policy_is_refused(tmp_path: Path, when: str) -> None:
+    # `match.probability: {gte: 80}` (meaning 80%) is never reached: the block rule never fired,
+    # and every copy passed; `lt: 50` held for every match.
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(
+        f"rules:\n  - id: r\n    title: t\n    action: block\n    when: {when}\n", encoding="utf-8"
+    )
+    result = run_cli(["policy", "validate", policy], code=3)
+    assert "is outside 0-1" in result.output and "policy.yaml:5" in result.output
