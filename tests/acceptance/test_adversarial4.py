@@ -302,3 +302,39 @@ def test_a_share_written_as_a_percentage_in_a_policy_is_refused(tmp_path: Path, 
     )
     result = run_cli(["policy", "validate", policy], code=3)
     assert "is outside 0-1" in result.output and "policy.yaml:5" in result.output
+
+
+@pytest.mark.parametrize(
+    ("sources", "said"),
+    [
+        ("  shar: {provider: openai}\n", "'shar' is not a source of the index; did you mean 'share'?"),
+        ("  share: {derived_from: chatgtp}\n  chatgtp-dump: {provider: x}\n", "derives from 'chatgtp'"),
+        ("  share: {derived_from: gpt4-outputs}\n", "derives from 'gpt4-outputs'"),
+    ],
+    ids=["near-miss-of-an-index-source", "misspelt-parent", "unknown-parent"],
+)
+def test_source_facts_that_name_a_source_nobody_has_are_refused(
+    tmp_path: Path, reference_file: Path, sources: str, said: str
+) -> None:
+    # The index's source has no provider; the policy gives it one, or a parent with one. Facts
+    # for `shar` (the source is `share`) or a parent misspelt applied to nothing: no finding,
+    # exit 0, for every copy.
+    idx = tmp_path / "idx"
+    run_cli(["index", "add", idx, reference_file, "--source", "share", "-q"])
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(BLOCKING_POLICY + "sources:\n" + sources, encoding="utf-8")
+    data = _copies(tmp_path / "d.jsonl")
+    result = run_cli(["scan", data, "-i", idx, "-p", policy, "-q", "--no-cache"], code=3)
+    assert said in result.stderr and f"{policy}:" in result.stderr
+
+
+def test_source_facts_for_the_indexed_source_or_a_catalogued_parent_still_apply(
+    tmp_path: Path, reference_file: Path
+) -> None:
+    idx = tmp_path / "idx"
+    run_cli(["index", "add", idx, reference_file, "--source", "share", "-q"])
+    policy = tmp_path / "policy.yaml"
+    data = _copies(tmp_path / "d.jsonl")
+    for sources in ("  share: {provider: openai}\n", "  share: {derived_from: tatsu-lab/alpaca}\n"):
+        policy.write_text(BLOCKING_POLICY + "sources:\n" + sources, encoding="utf-8")
+        run_cli(["scan", data, "-i", idx, "-p", policy, "-q", "--no-cache", "--fail-on", "review"], code=1)

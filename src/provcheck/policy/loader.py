@@ -72,6 +72,7 @@ def load_policy(path: str, *, allow_outside: bool = False) -> Policy:
         terms=dict(state.terms),
         markers=tuple(state.markers),
         name=state.name,
+        source_lines=dict(state.source_lines),
     )
 
 
