@@ -181,6 +181,16 @@ GETTYSBURG = (
     'dedicated, can long endure."'
 )
 ANSWER = REFERENCE_TEXTS[0]
+LOREM = (
+    "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore et "
+    "dolore magna aliqua. Ut enim ad minim veniam, quis nostrud exercitation ullamco laboris nisi ut aliquip "
+    "ex ea commodo consequat."
+)
+SONNET = (
+    "> Shall I compare thee to a summer's day?\n> Thou art more lovely and more temperate:\n"
+    "> Rough winds do shake the darling buds of May,\n> And summer's lease hath all too short a date;\n"
+    "> Sometime too hot the eye of heaven shines,\n> And often is his gold complexion dimm'd;\n"
+)
 
 
 def _third_party_index(tmp_path: Path) -> Path:
@@ -194,6 +204,11 @@ def _third_party_index(tmp_path: Path) -> Path:
                 "text": f"Lincoln's address opens with these words: {GETTYSBURG} It lasted two minutes.",
             },
             {"id": "answer", "text": ANSWER},
+            {
+                "id": "mockup",
+                "text": f"Here is placeholder text for your page:\n\n{LOREM}\n\nReplace it later.",
+            },
+            {"id": "poem", "text": f"Sonnet 18 opens:\n\n{SONNET}\nThe poem then promises permanence."},
         ],
     )
     idx = tmp_path / "index"
@@ -213,24 +228,29 @@ def _actions(tmp_path: Path, idx: Path, texts: dict[str, str]) -> dict[str, str]
     return worst
 
 
-def test_a_licence_header_or_a_famous_quotation_two_texts_share_does_not_block(tmp_path: Path) -> None:
-    # An independent source file's Apache header and an independent answer quoting the Gettysburg
-    # Address were blocking copies of a model's output: the shared text is a third party's.
+def test_a_licence_header_placeholder_or_quotation_two_texts_share_does_not_block(tmp_path: Path) -> None:
+    # An independent source file's Apache header, a mock-up's Lorem ipsum, and answers quoting the
+    # Gettysburg Address or block-quoting Sonnet 18 were blocking copies of a model's output: the
+    # shared text is a third party's.
     idx = _third_party_index(tmp_path)
     code = "# Copyright 2024 Example Corp.\n#\n# " + APACHE.replace("\n", "\n# ") + "\nimport os\n"
     speech = f"The Gettysburg Address begins: {GETTYSBURG} It is among the best-known speeches in English."
-    assert _actions(tmp_path, idx, {"header": code, "speech": speech}) == {
-        "header": "review",
-        "speech": "review",
-    }
+    page = f'<div class="hero">\n  <h1>Welcome</h1>\n  <p>{LOREM}</p>\n</div>'
+    poem = f"The first lines of Shakespeare's Sonnet 18:\n\n{SONNET}\nHe finds the summer wanting."
+    texts = {"header": code, "speech": speech, "page": page, "poem": poem}
+    assert _actions(tmp_path, idx, texts) == dict.fromkeys(texts, "review")
 
 
 def test_a_copy_in_quotation_marks_or_under_a_licence_header_still_blocks(tmp_path: Path) -> None:
     # Only text *both* sides quote is set aside: quoting a copied answer does not hide it, and a
     # licence header above a copied answer leaves the answer to verify.
     idx = _third_party_index(tmp_path)
-    texts = {"quoted": f'As the assistant put it: "{ANSWER}"', "headed": APACHE + "\n\n" + ANSWER}
-    assert _actions(tmp_path, idx, texts) == {"quoted": "block", "headed": "block"}
+    texts = {
+        "quoted": f'As the assistant put it: "{ANSWER}"',
+        "block-quoted": "The assistant wrote:\n\n> " + ANSWER,
+        "headed": APACHE + "\n\n" + ANSWER,
+    }
+    assert _actions(tmp_path, idx, texts) == dict.fromkeys(texts, "block")
 
 
 def test_a_decision_that_names_no_report_is_not_shown_as_made_on_this_one(

@@ -1,5 +1,6 @@
-"""Text two answers share because both reproduce a third party's words: a standard licence
-notice, or a quotation both put in quotation marks. Pure, no numpy (``strength`` is reached
+"""Text two answers share because both reproduce a third party's words: standard boilerplate (a
+licence notice, the Lorem ipsum placeholder), or a quotation both put in quotation marks or in
+a Markdown block quote. Pure, no numpy (``strength`` is reached
 from the policy layer, whose ``--help`` must stay light).
 
 A file header "Licensed under the Apache License, Version 2.0 ..." or the opening of the
@@ -71,6 +72,14 @@ NOTICES = (
     "THIS SOFTWARE, EVEN IF ADVISED OF THE POSSIBILITY OF SUCH DAMAGE.",
 )
 """Standard notices that files carry verbatim (their wording is the licences' own)."""
+PLACEHOLDERS = (
+    "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut "
+    "labore et dolore magna aliqua. Ut enim ad minim veniam, quis nostrud exercitation ullamco "
+    "laboris nisi ut aliquip ex ea commodo consequat. Duis aute irure dolor in reprehenderit in "
+    "voluptate velit esse cillum dolore eu fugiat nulla pariatur. Excepteur sint occaecat cupidatat "
+    "non proident, sunt in culpa qui officia deserunt mollit anim id est laborum.",
+)
+"""Placeholder text every mock-up and template carries."""
 
 NOTICE_RUN = 6
 """Words in a row that must occur in a notice for them to count as the notice's (comment
@@ -78,28 +87,30 @@ markers, line breaks and a changed year or name between runs do not matter)."""
 QUOTE_WORDS = 8
 """Fewest words inside quotation marks that count as a quotation (a quoted term is not one)."""
 
-_NOTICE_KEYS = ("license", "licence", "warrant", "redistribution", "permission")
-"""Words every notice above holds: a passage without any of them is not looked up word by word."""
+_NOTICE_KEYS = ("license", "licence", "warrant", "redistribution", "permission", "lorem", "dolor")
+"""Words every text above holds: a passage without any of them is not looked up word by word."""
 _WORD = re.compile(r"\w+")
 _QUOTED = re.compile(
     r'"([^"]+)"|\u201c([^\u201d]+)\u201d|\u00ab([^\u00bb]+)\u00bb|\u201e([^\u201c\u201d]+)[\u201c\u201d]'
 )
 
 
-_QUOTE_MARKS = ('"', "\u201c", "\u00ab", "\u201e")
+_QUOTE_MARKS = ('"', "\u201c", "\u00ab", "\u201e", ">")
+_BLOCK_QUOTE = re.compile(r"(?m)(?:^[ \t]*>.*(?:\n|$))+")
 
 
 @lru_cache(maxsize=1)
 def _notice_runs() -> frozenset[tuple[str, ...]]:
     runs: set[tuple[str, ...]] = set()
-    for notice in NOTICES:
+    for notice in (*NOTICES, *PLACEHOLDERS):
         words = _WORD.findall(notice.lower())
         runs.update(tuple(words[i : i + NOTICE_RUN]) for i in range(len(words) - NOTICE_RUN + 1))
     return frozenset(runs)
 
 
 def notice_share(text: str) -> float:
-    """Share of the words of ``text`` that lie in a run of ``NOTICE_RUN`` words of a notice."""
+    """Share of the words of ``text`` that lie in a run of ``NOTICE_RUN`` words of a notice or
+    placeholder."""
     low = text.lower()
     if not any(k in low for k in _NOTICE_KEYS):
         return 0.0  # the common case, without a lookup per word
@@ -120,6 +131,10 @@ def _quoted_regions(text: str) -> list[tuple[int, int]]:
         group = next(g for g in range(1, 5) if m.group(g) is not None)
         if len(_WORD.findall(m.group(group))) >= QUOTE_WORDS:
             regions.append((m.start(group), m.end(group)))
+    if ">" in text:  # Markdown block quotes: runs of lines starting with '>'
+        for m in _BLOCK_QUOTE.finditer(text):
+            if len(_WORD.findall(m.group(0))) >= QUOTE_WORDS:
+                regions.append((m.start(), m.end()))
     return regions
 
 
@@ -145,7 +160,7 @@ def attributed(
     reference_ranges: Sequence[tuple[int, int]],
 ) -> tuple[str | None, float]:
     """What both aligned passages reproduce from a third party, and its share of the aligned
-    text: ``("licence-notice", share)``, ``("quotation", share)`` or ``(None, 0.0)``.
+    text: ``("boilerplate", share)``, ``("quotation", share)`` or ``(None, 0.0)``.
 
     ``reference`` is the reference's text (None when a pack withholds it: a quotation then
     cannot be shown to be quoted on both sides and is not set aside).
@@ -156,4 +171,4 @@ def attributed(
         quoted = min(quoted_share(candidate, candidate_ranges), quoted_share(reference, reference_ranges))
     if notice <= 0.0 and quoted <= 0.0:
         return None, 0.0
-    return ("licence-notice", notice) if notice >= quoted else ("quotation", quoted)
+    return ("boilerplate", notice) if notice >= quoted else ("quotation", quoted)

@@ -98,11 +98,12 @@ _WHY = {
     "solution of one puzzle is the same grid (a reviewer decides whether it was copied)",
 }
 _ATTRIBUTED = {
-    "licence-notice": "standard licence notice",
+    "boilerplate": "standard boilerplate (licence notice, placeholder text)",
     "quotation": "quotation (in quotation marks in both)",
 }
-_WHY["licence-notice"] = (
-    "most of the shared passage is a standard licence notice, which files carry verbatim whoever wrote them"
+_WHY["boilerplate"] = (
+    "most of the shared passage is standard boilerplate (a licence notice, the Lorem ipsum "
+    "placeholder) that files carry verbatim whoever wrote them"
 )
 _WHY["quotation"] = (
     "most of the shared passage is a quotation both texts put in quotation marks: both reproduce "
@@ -247,7 +248,7 @@ class Signals:
     grid: bool = False
     """The match holds on texts of a few distinct tokens (``Alignment.few_distinct``)."""
     attributed: str | None = None
-    """What both aligned passages reproduce from a third party (``licence-notice``,
+    """What both aligned passages reproduce from a third party (``boilerplate``,
     ``quotation``; ``matching.attributed``), set aside like common text."""
     attributed_share: float = 0.0
     """Share of the aligned text that is ``attributed``."""
