@@ -174,41 +174,27 @@ APACHE = (
     "WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.\nSee the License for the specific "
     "language governing permissions and\nlimitations under the License."
 )
-GETTYSBURG = (
-    '"Four score and seven years ago our fathers brought forth on this continent, a new nation, '
-    "conceived in Liberty, and dedicated to the proposition that all men are created equal. Now we "
-    "are engaged in a great civil war, testing whether that nation, or any nation so conceived and so "
-    'dedicated, can long endure."'
-)
 ANSWER = REFERENCE_TEXTS[0]
 LOREM = (
     "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore et "
     "dolore magna aliqua. Ut enim ad minim veniam, quis nostrud exercitation ullamco laboris nisi ut aliquip "
     "ex ea commodo consequat."
 )
-SONNET = (
-    "> Shall I compare thee to a summer's day?\n> Thou art more lovely and more temperate:\n"
-    "> Rough winds do shake the darling buds of May,\n> And summer's lease hath all too short a date;\n"
-    "> Sometime too hot the eye of heaven shines,\n> And often is his gold complexion dimm'd;\n"
-)
 
 
 def _third_party_index(tmp_path: Path) -> Path:
-    """References that reproduce a licence notice, a quotation, and an answer of their own."""
+    """References that reproduce a licence notice, a placeholder, and answers of their own (one
+    presented in quotation marks, as models present slogans and pitches)."""
     refs = write_jsonl(
         tmp_path / "refs.jsonl",
         [
             {"id": "notice", "text": "Here is the header for your file:\n\n" + APACHE.replace("\n", " ")},
-            {
-                "id": "speech",
-                "text": f"Lincoln's address opens with these words: {GETTYSBURG} It lasted two minutes.",
-            },
+            {"id": "slogan", "text": '"' + REFERENCE_TEXTS[1] + '"'},
             {"id": "answer", "text": ANSWER},
             {
                 "id": "mockup",
                 "text": f"Here is placeholder text for your page:\n\n{LOREM}\n\nReplace it later.",
             },
-            {"id": "poem", "text": f"Sonnet 18 opens:\n\n{SONNET}\nThe poem then promises permanence."},
         ],
     )
     idx = tmp_path / "index"
@@ -228,27 +214,24 @@ def _actions(tmp_path: Path, idx: Path, texts: dict[str, str]) -> dict[str, str]
     return worst
 
 
-def test_a_licence_header_placeholder_or_quotation_two_texts_share_does_not_block(tmp_path: Path) -> None:
-    # An independent source file's Apache header, a mock-up's Lorem ipsum, and answers quoting the
-    # Gettysburg Address or block-quoting Sonnet 18 were blocking copies of a model's output: the
-    # shared text is a third party's.
+def test_a_licence_header_or_placeholder_two_texts_share_does_not_block(tmp_path: Path) -> None:
+    # An independent source file's Apache header and a mock-up's Lorem ipsum were blocking copies
+    # of a model's output (probability 0.9996 and 0.999): the shared text is standard boilerplate.
     idx = _third_party_index(tmp_path)
     code = "# Copyright 2024 Example Corp.\n#\n# " + APACHE.replace("\n", "\n# ") + "\nimport os\n"
-    speech = f"The Gettysburg Address begins: {GETTYSBURG} It is among the best-known speeches in English."
     page = f'<div class="hero">\n  <h1>Welcome</h1>\n  <p>{LOREM}</p>\n</div>'
-    poem = f"The first lines of Shakespeare's Sonnet 18:\n\n{SONNET}\nHe finds the summer wanting."
-    texts = {"header": code, "speech": speech, "page": page, "poem": poem}
+    texts = {"header": code, "page": page}
     assert _actions(tmp_path, idx, texts) == dict.fromkeys(texts, "review")
 
 
-def test_a_copy_in_quotation_marks_or_under_a_licence_header_still_blocks(tmp_path: Path) -> None:
-    # Only text *both* sides quote is set aside: quoting a copied answer does not hide it, and a
-    # licence header above a copied answer leaves the answer to verify.
+def test_a_copy_under_a_licence_header_or_of_a_quoted_answer_still_blocks(tmp_path: Path) -> None:
+    # Only boilerplate is set aside: a licence header above a copied answer leaves the answer to
+    # verify, and a copy of an answer the model gave in quotation marks is a copy.
     idx = _third_party_index(tmp_path)
     texts = {
-        "quoted": f'As the assistant put it: "{ANSWER}"',
-        "block-quoted": "The assistant wrote:\n\n> " + ANSWER,
         "headed": APACHE + "\n\n" + ANSWER,
+        "quoted": f'Tagline for the launch: "{REFERENCE_TEXTS[1]}"',
+        "block-quoted": "The assistant wrote:\n\n> " + ANSWER,
     }
     assert _actions(tmp_path, idx, texts) == dict.fromkeys(texts, "block")
 

@@ -1,16 +1,17 @@
-"""Text two answers share because both reproduce a third party's words: standard boilerplate (a
-licence notice, the Lorem ipsum placeholder), or a quotation both put in quotation marks or in
-a Markdown block quote. Pure, no numpy (``strength`` is reached
-from the policy layer, whose ``--help`` must stay light).
+"""Text two answers share because both reproduce standard boilerplate: a licence notice or the
+Lorem ipsum placeholder. Pure, no numpy (``strength`` is reached from the policy layer, whose
+``--help`` must stay light).
 
-A file header "Licensed under the Apache License, Version 2.0 ..." or the opening of the
-Gettysburg Address quoted by two independent answers aligns verbatim over 60-90 tokens, and
-was a blocking copy of whichever reference held it. Such text shows that both reproduce the
-same notice or quotation, not that one copied the other: ``strength.judge`` sets it aside like
-text common to many sources (``convergence.residual``), and what is left must still verify.
+A file header "Licensed under the Apache License, Version 2.0 ..." or a mock-up's Lorem ipsum
+aligns verbatim over 60-90 tokens with any reference that holds it, and was a blocking copy of
+that reference. Such text shows that both reproduce the same standard text, not that one copied
+the other: ``strength.judge`` sets it aside like text common to many sources
+(``convergence.residual``), and what is left must still verify.
 
-A quotation counts only when *both* texts quote it: wrapping a copied answer in quotation
-marks does not set it aside (the original answer is not in quotation marks).
+Quotations are not set aside: 2.4% of the 170,623 AlpacaEval outputs are at least half inside
+quotation marks, most of them the model's own text presented in quotes (a slogan, a pitch, a
+resume line); setting quoted text aside would have let copies of them pass. A famous text two
+answers quote is convergence only by the common-passage test (other sources holding it).
 """
 
 from __future__ import annotations
@@ -84,19 +85,9 @@ PLACEHOLDERS = (
 NOTICE_RUN = 6
 """Words in a row that must occur in a notice for them to count as the notice's (comment
 markers, line breaks and a changed year or name between runs do not matter)."""
-QUOTE_WORDS = 8
-"""Fewest words inside quotation marks that count as a quotation (a quoted term is not one)."""
-
 _NOTICE_KEYS = ("license", "licence", "warrant", "redistribution", "permission", "lorem", "dolor")
 """Words every text above holds: a passage without any of them is not looked up word by word."""
 _WORD = re.compile(r"\w+")
-_QUOTED = re.compile(
-    r'"([^"]+)"|\u201c([^\u201d]+)\u201d|\u00ab([^\u00bb]+)\u00bb|\u201e([^\u201c\u201d]+)[\u201c\u201d]'
-)
-
-
-_QUOTE_MARKS = ('"', "\u201c", "\u00ab", "\u201e", ">")
-_BLOCK_QUOTE = re.compile(r"(?m)(?:^[ \t]*>.*(?:\n|$))+")
 
 
 @lru_cache(maxsize=1)
@@ -125,50 +116,8 @@ def notice_share(text: str) -> float:
     return sum(covered) / len(words)
 
 
-def _quoted_regions(text: str) -> list[tuple[int, int]]:
-    regions = []
-    for m in _QUOTED.finditer(text):
-        group = next(g for g in range(1, 5) if m.group(g) is not None)
-        if len(_WORD.findall(m.group(group))) >= QUOTE_WORDS:
-            regions.append((m.start(group), m.end(group)))
-    if ">" in text:  # Markdown block quotes: runs of lines starting with '>'
-        for m in _BLOCK_QUOTE.finditer(text):
-            if len(_WORD.findall(m.group(0))) >= QUOTE_WORDS:
-                regions.append((m.start(), m.end()))
-    return regions
-
-
-def quoted_share(text: str, ranges: Sequence[tuple[int, int]]) -> float:
-    """Share of the words in ``ranges`` of ``text`` (the aligned passage) that lie inside
-    quotation marks, in quotations of ``QUOTE_WORDS`` words or more (the marks themselves may
-    lie outside the aligned ranges)."""
-    if not any(q in text for q in _QUOTE_MARKS):
-        return 0.0
-    regions = _quoted_regions(text)
-    total = inside = 0
-    for start, end in ranges:
-        for w in _WORD.finditer(text, start, end):
-            total += 1
-            inside += any(a <= w.start() < b for a, b in regions)
-    return inside / total if total else 0.0
-
-
-def attributed(
-    candidate: str,
-    candidate_ranges: Sequence[tuple[int, int]],
-    reference: str | None,
-    reference_ranges: Sequence[tuple[int, int]],
-) -> tuple[str | None, float]:
-    """What both aligned passages reproduce from a third party, and its share of the aligned
-    text: ``("boilerplate", share)``, ``("quotation", share)`` or ``(None, 0.0)``.
-
-    ``reference`` is the reference's text (None when a pack withholds it: a quotation then
-    cannot be shown to be quoted on both sides and is not set aside).
-    """
-    notice = notice_share(" ".join(candidate[a:b] for a, b in candidate_ranges))
-    quoted = 0.0
-    if reference is not None:
-        quoted = min(quoted_share(candidate, candidate_ranges), quoted_share(reference, reference_ranges))
-    if notice <= 0.0 and quoted <= 0.0:
-        return None, 0.0
-    return ("boilerplate", notice) if notice >= quoted else ("quotation", quoted)
+def attributed(candidate: str, ranges: Sequence[tuple[int, int]]) -> tuple[str | None, float]:
+    """``("boilerplate", share)`` when the aligned ``ranges`` of ``candidate`` hold standard
+    boilerplate (its share of their words), else ``(None, 0.0)``."""
+    share = notice_share(" ".join(candidate[a:b] for a, b in ranges))
+    return ("boilerplate", share) if share > 0.0 else (None, 0.0)

@@ -97,17 +97,10 @@ _WHY = {
     "grid": "the texts are grids of a few symbols (a solved puzzle, a board), and every correct "
     "solution of one puzzle is the same grid (a reviewer decides whether it was copied)",
 }
-_ATTRIBUTED = {
-    "boilerplate": "standard boilerplate (licence notice, placeholder text)",
-    "quotation": "quotation (in quotation marks in both)",
-}
+_ATTRIBUTED = {"boilerplate": "standard boilerplate (licence notice, placeholder text)"}
 _WHY["boilerplate"] = (
     "most of the shared passage is standard boilerplate (a licence notice, the Lorem ipsum "
     "placeholder) that files carry verbatim whoever wrote them"
-)
-_WHY["quotation"] = (
-    "most of the shared passage is a quotation both texts put in quotation marks: both reproduce "
-    "a third party's words"
 )
 _RENAMED_WHY = (
     "the code matches only with identifiers renamed, and independent solutions of one task "
@@ -248,8 +241,8 @@ class Signals:
     grid: bool = False
     """The match holds on texts of a few distinct tokens (``Alignment.few_distinct``)."""
     attributed: str | None = None
-    """What both aligned passages reproduce from a third party (``boilerplate``,
-    ``quotation``; ``matching.attributed``), set aside like common text."""
+    """``boilerplate`` when the aligned passage holds standard boilerplate (``matching.attributed``),
+    set aside like common text."""
     attributed_share: float = 0.0
     """Share of the aligned text that is ``attributed``."""
 
@@ -384,7 +377,7 @@ def judge(s: Signals, peers: Sequence[Signals], config: MatchConfig | None = Non
         text_share = 0.0 if duplicated else s.common_share
         common = text_share if s.foreign_share is None else s.foreign_share
         echo = s.echo_share if s.prompt_turn else 0.0
-        # A licence notice or a quotation both texts reproduce is set aside like common text.
+        # Standard boilerplate (a licence notice, Lorem ipsum) is set aside like common text.
         third = s.attributed_share if s.attributed is not None else 0.0
         left = residual(ev, max(common, third), echo, config, s.renamed)
         if left.passes:

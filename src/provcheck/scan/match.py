@@ -250,12 +250,10 @@ class Matcher:
                     for sp in ev.spans
                 )
                 shape = structure(passage)
-            # A licence notice or quotation both passages reproduce (set aside by ``judge``).
+            # Standard boilerplate (a licence notice, Lorem ipsum): set aside by ``judge``.
             third, third_share = attributed(
                 seg.text,
                 [(sp.candidate.start - seg.offset, sp.candidate.end - seg.offset) for sp in ev.spans],
-                ref.text if ref.text else None,
-                [(sp.reference.start, sp.reference.end) for sp in ev.spans],
             )
             echo = _echo_share(alignment, ref.echoes)
             # Identical texts in several shards (sources) share this digest: one text, not a crowd.
