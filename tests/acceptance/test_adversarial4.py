@@ -164,6 +164,9 @@ def test_fail_on_never_does_not_tell_counsel_there_is_no_blocking_finding(
     for report in (md.read_text(encoding="utf-8"), html.read_text(encoding="utf-8")):
         assert "No blocking finding" not in report
         assert "Not gated: 3 finding(s) have action block" in report
+    # The decision block, what counsel signs, said "3 of 3 records with open findings, 0 blocking."
+    block = html.read_text(encoding="utf-8").split('<section id="decision"', 1)[1].split("</section>", 1)[0]
+    assert "0 blocking (this scan fails on nothing, but 3 finding(s) have action block)" in block
 
 
 APACHE = (

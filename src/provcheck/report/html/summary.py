@@ -342,12 +342,17 @@ def write_records(out: TextIO, rs: RecordSummary, for_print: bool = False) -> No
     out.write("</section>")
 
 
-def decision_block(decision: Decision | None, rs: RecordSummary, dataset: str) -> str:
-    """Counsel's decision: fillable on screen, kept when printed, or filled from ``--decision``."""
+def decision_block(decision: Decision | None, rs: RecordSummary, dataset: str, ungated: int = 0) -> str:
+    """Counsel's decision: fillable on screen, kept when printed, or filled from ``--decision``.
+    ``ungated``: findings with action block that the scan does not fail on (``Verdict.ungated``)."""
+    # Under fail-on never, "0 blocking" alone was what counsel signed for, beside block findings.
+    unblocked = (
+        f" (this scan fails on nothing, but {ungated:,} finding(s) have action block)" if ungated else ""
+    )
     ident = (
         f"<p>This decision refers to report {_mono(rs.identity.id)} (digest {_mono(rs.identity.digest)}) "
         f"of {_mono(dataset)}: {rs.counts.with_findings:,} of {rs.counts.scanned:,} records with open "
-        f"findings, {rs.counts.blocking:,} blocking.</p>"
+        f"findings, {rs.counts.blocking:,} blocking{unblocked}.</p>"
     )
     if decision is not None:
         chosen = decision.label
