@@ -344,3 +344,20 @@ def test_source_facts_for_the_indexed_source_or_a_catalogued_parent_still_apply(
     for sources in ("  share: {provider: openai}\n", "  share: {derived_from: tatsu-lab/alpaca}\n"):
         policy.write_text(BLOCKING_POLICY + "sources:\n" + sources, encoding="utf-8")
         run_cli(["scan", data, "-i", idx, "-p", policy, "-q", "--no-cache", "--fail-on", "review"], code=1)
+
+
+def test_a_csv_without_a_header_row_is_not_read_as_no_record(tmp_path: Path, index_dir: Path) -> None:
+    # A one-row CSV without a header: its row became the column names, never scanned as text,
+    # and the scan said "0 records, every string read", exit 0, over a copy.
+    data = tmp_path / "one.csv"
+    data.write_text(f'conv-1,"{REFERENCE_TEXTS[0]}"\n', encoding="utf-8")
+    out = tmp_path / "r.json"
+    run_cli(["scan", data, "-i", index_dir, "-q", "--no-cache", "-o", out], code=4)
+    (error,) = json.loads(out.read_text())["errors"]
+    assert error["line"] == 1 and "first record unread; add a header row" in error["message"]
+    # A header of column names, even long survey questions, is a header.
+    survey = tmp_path / "survey.csv"
+    question = "How did you hear about us and what made you decide to sign up for the service today"
+    survey.write_text(f'id,"{question}"\n1,"{REFERENCE_TEXTS[0]}"\n', encoding="utf-8")
+    run_cli(["scan", survey, "-i", index_dir, "-q", "--no-cache", "-o", out])
+    assert json.loads(out.read_text())["errors"] == []
