@@ -361,3 +361,23 @@ def test_a_csv_without_a_header_row_is_not_read_as_no_record(tmp_path: Path, ind
     survey.write_text(f'id,"{question}"\n1,"{REFERENCE_TEXTS[0]}"\n', encoding="utf-8")
     run_cli(["scan", survey, "-i", index_dir, "-q", "--no-cache", "-o", out])
     assert json.loads(out.read_text())["errors"] == []
+
+
+def test_a_scan_whose_every_finding_is_waived_does_not_say_nothing_matched(
+    tmp_path: Path, index_dir: Path
+) -> None:
+    # A scope waiver covering every finding: the verdict read "none of the 3 records read
+    # matched the indexed sources under a rule that applies" while all three copied a reference.
+    policy, waivers, md = tmp_path / "policy.yaml", tmp_path / "w.yaml", tmp_path / "r.md"
+    policy.write_text(BLOCKING_POLICY, encoding="utf-8")
+    waivers.write_text(
+        'waivers:\n  - rule: "*"\n    reason: licensed\n    approver: counsel@example.com\n'
+        "    date: 2025-01-01\n"
+    )
+    data = _copies(tmp_path / "d.jsonl")
+    run_cli(
+        ["scan", data, "-i", index_dir, "-p", policy, "--waivers", waivers, "-q", "-f", "markdown", "-o", md]
+    )
+    verdict = md.read_text(encoding="utf-8").splitlines()[0]
+    assert "matched the indexed sources" not in verdict
+    assert "3 record(s) have findings, all of them waived" in verdict
