@@ -331,12 +331,24 @@ def record_verdict(counts: RecordCounts, verdict: ov.Verdict) -> str:
             f"with action {'/'.join(verdict.fail_on)}; {counts.with_findings:,} records "
             f"({_pct(counts.with_findings, n)}) have at least one open finding."
         )
+    if verdict.ungated:
+        return (
+            f"Not gated: {verdict.ungated:,} finding(s) have action block, but this scan fails on "
+            f"nothing (fail-on never); {counts.with_findings:,} of {n:,} records "
+            f"({_pct(counts.with_findings, n)}) have open findings"
+            + ("; some input was not read." if verdict.status == "incomplete" else ".")
+        )
     found = (
         f"{counts.with_findings:,} of {n:,} records ({_pct(counts.with_findings, n)}) have open findings "
         "that do not block"
         if counts.with_findings
+        else "no record has an open finding"
+        if counts.waived_only
         else f"none of the {n:,} records read matched the indexed sources under a rule that applies"
     )
+    if counts.waived_only:
+        # Every finding waived read "none of the records matched the indexed sources": they did.
+        found += f"; {counts.waived_only:,} record(s) have findings, all of them waived (see Waivers)"
     if verdict.status == "incomplete":
         return f"Incomplete: no blocking finding in what could be read; {found}; some input was not read."
     return f"No blocking finding: {found}. This covers only the indexed sources, nothing else."
