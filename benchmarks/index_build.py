@@ -63,7 +63,7 @@ def worker_stages(batches: list[Any], spec: Any, config: Any) -> dict[str, float
         ],
         0.0,
     )
-    fingerprinter = Fingerprinter(config)
+    fingerprinter = Fingerprinter(config, literal=False)  # as FingerprintJob: not stored
     for batch in batches:
         started = clock()
         raws = [item.parse(spec.path) for item in batch]
