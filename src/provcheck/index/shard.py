@@ -48,7 +48,6 @@ from provcheck.index.blocks import (
     Locations,
     join_packed,
     pack_nibbles,
-    split_codes,
 )
 from provcheck.index.integrity import file_digest
 from provcheck.index.manifest import FileEntry, ShardEntry
@@ -152,11 +151,12 @@ class Chunk:
         keys: list[int],
         texts: list[str],
         anchors: list[U32],
-        codes: list[str],
+        tokens: list[U64],
         echoes: list[list[tuple[int, int]]],
         refs: list[dict[str, Any]],
     ) -> Chunk:
-        """Encode turns (parallel lists, one entry a turn)."""
+        """Encode turns (parallel lists, one entry a turn); ``tokens`` are each turn's token
+        hashes (``Fingerprint.tokens``), whose top 20 bits are its token codes."""
         text_writer, ref_writer = BlockWriter(), BlockWriter()
         for text in texts:
             text_writer.add(text.encode("utf-8"))
@@ -164,13 +164,17 @@ class Chunk:
             ref_writer.add(_ref_json(ref))
         text_blocks, text_locations = text_writer.finish()
         ref_blocks, ref_locations = ref_writer.finish()
-        low, high = split_codes("".join(codes))
+        # The codes' 20-bit values straight from the hashes (``fingerprint._codes`` takes the
+        # top 20 bits): no string of codes to join and decode again.
+        hashes = np.concatenate(tokens) if tokens else np.zeros(0, np.uint64)
+        low = (hashes >> np.uint64(44)).astype(np.uint16)
+        high = (hashes >> np.uint64(60)).astype(np.uint8)
         flat_echoes = [e for turn in echoes for e in turn]
         return cls(
             keys=np.array(keys, dtype=np.uint64),
             anchor_counts=np.array([len(a) for a in anchors], dtype=np.int64),
             anchors=np.concatenate(anchors) if anchors else np.zeros(0, np.uint32),
-            code_counts=np.array([len(c) for c in codes], dtype=np.int64),
+            code_counts=np.array([len(t) for t in tokens], dtype=np.int64),
             codes_low=low,
             codes_high=high,
             echo_counts=np.array([len(e) for e in echoes], dtype=np.int64),

@@ -197,6 +197,12 @@ def _code_lines(text: str) -> tuple[tuple[int, int], ...]:
     return tuple(code_lines(text))
 
 
+def has_code(text: str) -> bool:
+    """Whether ``text`` has code lines (``code_lines``), kept for :func:`renamed_hashes` and
+    :func:`literal_hashes` of the same text, which read them next."""
+    return bool(_code_lines(text))
+
+
 def _hash(tag: int) -> np.uint64:
     # splitmix64 of a tag far from token hashes' domain: a distinct 64-bit value per tag.
     x = (0xA0761D6478BD642F + tag * 0x9E3779B97F4A7C15) & ((1 << 64) - 1)

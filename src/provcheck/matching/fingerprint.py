@@ -27,7 +27,7 @@ import numpy as np
 import numpy.typing as npt
 import xxhash
 
-from provcheck.matching.code import literal_hashes, may_be_code, renamed_hashes
+from provcheck.matching.code import has_code, literal_hashes, renamed_hashes
 from provcheck.matching.normalize import Tokens, canonical, tokenize, tokens
 from provcheck.matching.params import FingerprintConfig
 
@@ -218,7 +218,8 @@ class Fingerprinter:
             # Only texts that may be code have an identifier-insensitive stream; the literal
             # stream (markup, tables, grids) is not code-only, so every multi-line text is
             # offered to it. Without it (an index build) most texts need no offsets at all.
-            code = may_be_code(canon)
+            # ``renamed_hashes`` reads the code lines this keeps: the prefilter runs once.
+            code = has_code(canon)
             if not code and not self.literal:
                 continue
             lo, hi = bounds[i], bounds[i + 1]

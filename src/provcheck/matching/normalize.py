@@ -322,10 +322,18 @@ def _replace(
     return np.concatenate(cls_parts), np.concatenate(fold_parts), new_offsets
 
 
+_NUL32 = "\x00".encode("utf-32-le")
+
+
 def _encode(texts: list[str]) -> tuple[npt.NDArray[np.int8], U32, I64]:
-    # One NUL after every text keeps tokens from running across texts.
-    joined = "\x00".join(texts) + "\x00" if texts else ""
-    cps = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    # One NUL after every text keeps tokens from running across texts. Each text is encoded
+    # alone and the bytes joined: joining the strings first widens every text to the batch's
+    # widest character size (one emoji makes the whole batch 4 bytes a character) and copies
+    # it once more.
+    parts = [t.encode("utf-32-le", "surrogatepass") for t in texts]
+    if parts:
+        parts.append(b"")
+    cps = np.frombuffer(_NUL32.join(parts), dtype=np.uint32)
     cls, folded = _classify(cps)
     offsets = np.zeros(len(texts) + 1, dtype=np.int64)
     if texts:
