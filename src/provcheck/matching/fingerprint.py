@@ -60,13 +60,29 @@ class _Powers:
     def ensure(self, n: int) -> None:
         if len(self.up) >= n:
             return
-        size = max(n, 2 * len(self.up))
-        up = np.full(size, _BASE, dtype=np.uint64)
-        up[0] = 1
-        down = np.full(size, _BASE_INV, dtype=np.uint64)
-        down[0] = 1
-        self.up = np.cumprod(up, dtype=np.uint64)
-        self.down = np.cumprod(down, dtype=np.uint64)
+        # A quarter more than asked: batches vary in size (doubling kept up to twice the
+        # largest batch, two uint64 tables of it, in every worker).
+        size = max(n, len(self.up) + len(self.up) // 4)
+        self.up = _extend_powers(self.up, size, _BASE)
+        self.down = _extend_powers(self.down, size, _BASE_INV)
+
+
+def _extend_powers(table: U64, size: int, base: int) -> U64:
+    """``table`` (``base**t`` for t < len(table)) extended to ``size`` entries.
+
+    By doubling, ``base**(t + k) = base**t * base**k`` modulo 2**64 (the same values as a
+    running product, which waits on one multiplication per entry): each step multiplies the
+    entries already there by one power.
+    """
+    out = np.empty(size, dtype=np.uint64)
+    have = len(table)
+    out[:have] = table
+    while have < size:
+        step = min(have, size - have)
+        power = np.uint64(int(out[have - 1]) * base & _MASK64)  # base**have
+        np.multiply(out[:step], power, out=out[have : have + step])
+        have += step
+    return out
 
 
 _POWERS = _Powers()
@@ -270,14 +286,14 @@ class Fingerprinter:
             acc += th[j : j + width]
         sh_all = _fmix64(acc)
         shingles: list[U64] = []
-        for i in range(count):
-            a, n = int(starts[i]), int(lengths[i])
+        empty = np.zeros(0, dtype=np.uint64)
+        for a, n in zip(starts.tolist(), lengths.tolist(), strict=False):  # count of them
             if n >= size:
                 shingles.append(sh_all[a : a + n - size + 1])
             elif n:
                 shingles.append(_short_shingle(th[a : a + n]))
             else:
-                shingles.append(np.zeros(0, dtype=np.uint64))
+                shingles.append(empty)
         anchors = self._anchors(shingles, window)
         codes = _codes(th)
         bounds = starts.tolist()
