@@ -130,3 +130,45 @@ def test_a_failed_fsync_of_a_shard_file_adds_nothing(tmp_path: Path, monkeypatch
     index = ReferenceIndex(str(idx))
     assert index.digest == digest and set(index.sources) == {"a"}
     assert not (idx / "tmp").exists() and len(list((idx / "shards").iterdir())) == 1
+
+
+def _plain_code_lines(text: str) -> list[tuple[int, int]]:
+    """``code.code_lines`` without the substring tests before its regular expressions."""
+    if not code.may_be_code(text):
+        return []
+    lines: list[tuple[int, int, int]] = []
+    fenced, pos, strong = False, 0, 0
+    for line in text.split("\n"):
+        end = pos + len(line)
+        stripped = line.strip()
+        kind = 0
+        if code._FENCE.match(line):
+            fenced = not fenced
+        elif fenced:
+            kind = 2 if stripped else 0
+        elif stripped.startswith(code._COMMENT):
+            kind = 1
+        elif code._CODE_LINE.match(code._TRAILING_COMMENT.sub("", stripped)) and not code._prose(stripped):
+            kind = 2
+        strong += kind == 2
+        lines.append((pos, end, kind))
+        pos = end + 1
+    if strong < code.MIN_CODE_LINES:
+        return []
+    kinds = [i for i, (_, _, k) in enumerate(lines) if k == 2]
+    first, last = kinds[0], kinds[-1]
+    return [(a, b) for i, (a, b, k) in enumerate(lines) if k == 2 or (k == 1 and first < i < last)]
+
+
+_LINES = [
+    "\n", "\n", "```", "```py", " ~~~", "x = 1", "x = 1  # set", "x = 1 // set", "y = f(x)#c", "# note",
+    "// note", "return x;", "def f(a):", "  if a:", "a/b",
+    "The quick brown fox jumps over the lazy dog and more words.", "#include <x>", "\t", " ", "é",
+    ";", "{", "}", "path/to # not a comment", "x = 'a#b'",
+]  # fmt: skip
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(_LINES), max_size=30).map("".join))
+def test_code_lines_equal_the_plain_loop(text: str) -> None:
+    assert code.code_lines(text) == _plain_code_lines(text)

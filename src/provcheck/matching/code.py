@@ -168,17 +168,21 @@ def code_lines(text: str) -> list[tuple[int, int]]:
     fenced = False
     pos = 0
     strong = 0
+    # The fence and the trailing comment need a character most lines lack: a substring
+    # test before each regular expression (same answers) spares two calls on most lines.
     for line in text.split("\n"):
         end = pos + len(line)
         stripped = line.strip()
         kind = 0
-        if _FENCE.match(line):
+        if ("`" in line or "~" in line) and _FENCE.match(line):
             fenced = not fenced
         elif fenced:
             kind = 2 if stripped else 0
         elif stripped.startswith(_COMMENT):
             kind = 1
-        elif _CODE_LINE.match(_TRAILING_COMMENT.sub("", stripped)) and not _prose(stripped):
+        elif _CODE_LINE.match(
+            _TRAILING_COMMENT.sub("", stripped) if "#" in stripped or "/" in stripped else stripped
+        ) and not _prose(stripped):
             kind = 2
         strong += kind == 2
         lines.append((pos, end, kind))
