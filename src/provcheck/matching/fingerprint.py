@@ -60,9 +60,9 @@ class _Powers:
     def ensure(self, n: int) -> None:
         if len(self.up) >= n:
             return
-        # A quarter more than asked: batches vary in size (doubling kept up to twice the
-        # largest batch, two uint64 tables of it, in every worker).
-        size = max(n, len(self.up) + len(self.up) // 4)
+        # Doubled: batches vary in size, and a table grown by less is grown again by the next
+        # larger batch (a scan's memory must not grow with its input).
+        size = max(n, 2 * len(self.up))
         self.up = _extend_powers(self.up, size, _BASE)
         self.down = _extend_powers(self.down, size, _BASE_INV)
 
