@@ -6,6 +6,7 @@ references (``#12``) can come from a dataset, and a cell never breaks its table.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TextIO
 
 from provcheck.model import Clause, RunRecord, ScanResult
@@ -52,7 +53,7 @@ def md(text: object, limit: int = CELL) -> str:
     return flat.translate(_TABLE)
 
 
-def _refs(refs: list[str]) -> str:
+def _refs(refs: Sequence[str]) -> str:
     return ", ".join(refs[:3]) + (f" (+{len(refs) - 3} more)" if len(refs) > 3 else "")
 
 

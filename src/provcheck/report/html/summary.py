@@ -7,7 +7,7 @@ records, not findings (``provcheck.report.records``). Every value from data is e
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
 from typing import TextIO
 
@@ -285,7 +285,7 @@ def record_charts(rs: RecordSummary) -> list[str]:
     ]
 
 
-def _ids(items: list[str], most: int | None = None) -> str:
+def _ids(items: Sequence[str], most: int | None = None) -> str:
     """Identifiers that break between each other, never inside one."""
     shown = items if most is None else items[:most]
     last = len(shown) - 1  # the comma stays with its identifier: a line never starts with one
