@@ -63,7 +63,7 @@ def worker_stages(batches: list[Any], spec: Any, config: Any) -> dict[str, float
         ],
         0.0,
     )
-    fingerprinter = Fingerprinter(config)
+    fingerprinter = Fingerprinter(config, literal=False)  # as FingerprintJob: not stored
     for batch in batches:
         started = clock()
         raws = [item.parse(spec.path) for item in batch]
@@ -106,7 +106,7 @@ def worker_stages(batches: list[Any], spec: Any, config: Any) -> dict[str, float
             [fp.key for fp in prints],
             [t.text for t, _, _ in turns],
             [fp.anchors for fp in prints],
-            [fp.codes for fp in prints],
+            [fp.tokens for fp in prints],
             echo,
             [ref for _, ref, _ in turns],
         )

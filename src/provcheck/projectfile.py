@@ -166,8 +166,14 @@ def load(path: str) -> ProjectConfig:
             return None
         return full
 
+    spelt: dict[str, str] = {}
     for key, value in data.items():
         name = key.replace("-", "_")
+        if name in spelt:
+            # `fail_on: block` then `fail-on: never`: one setting twice, the later silently won.
+            problems.append(f"{where(key)}: {key!r} sets {spelt[name]!r} a second time; keep one of them")
+            continue
+        spelt[name] = key
         if name in ("index", "policy", "waivers"):
             if isinstance(value, str) and value.strip():
                 if (resolved := inside(key, value)) is not None:

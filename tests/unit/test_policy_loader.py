@@ -13,6 +13,8 @@ from provcheck.model import Action
 from provcheck.policy import load_policy
 from provcheck.policy.model import All, Comparison, SourceFacts
 
+A_RULE = "rules:\n  - {id: any-match, title: Any match, action: review}\n"
+"""A rule for policies written to test something else (a policy without one is refused)."""
 GOOD = """\
 version: 1
 name: test policy
@@ -159,7 +161,7 @@ rules:
 
 def test_disable_turns_rules_off_and_checks_ids(tmp_path: Path) -> None:
     write(tmp_path, GOOD, "base.yaml")
-    pol = load_policy(str(write(tmp_path, "include: [base.yaml]\ndisable: [r1]\n")))
+    pol = load_policy(str(write(tmp_path, "include: [base.yaml]\ndisable: [r1]\n" + A_RULE)))
     assert not pol.rules[0].enabled
     text = "\n".join(problems(tmp_path, "include: [base.yaml]\ndisable: [r9]\n"))
     assert "policy.yaml:2: disable: no rule 'r9' is defined" in text
@@ -357,7 +359,8 @@ terms:
         clauses: {c: {quote: "NC text", confidence: V-P}}
       - datasets: [org/data]
         clauses: {c: {quote: "the dataset's own words"}}
-""",
+"""
+                + A_RULE,
             )
         )
     )
@@ -384,7 +387,7 @@ def test_a_yaml_date_is_a_date_only_where_the_language_takes_one(tmp_path: Path)
         problems(tmp_path, "rules:\n  - {id: r, title: t, action: warn, when: {source.name: 2024-01-01}}\n")
     )
     assert "expected a string or a number" in text
-    pol = load_policy(str(write(tmp_path, "sources:\n  s: {date: 2024-01-01}\n")))
+    pol = load_policy(str(write(tmp_path, "sources:\n  s: {date: 2024-01-01}\n" + A_RULE)))
     assert pol.sources["s"].date == dt.date(2024, 1, 1)
 
 

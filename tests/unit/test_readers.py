@@ -15,7 +15,7 @@ import pytest
 import zstandard
 
 from helpers import write_jsonl
-from provcheck.inputs import Limits, RawRecord, UnparsedLine, discover, read, read_unparsed
+from provcheck.inputs import LINKED_DIR, Limits, RawRecord, UnparsedLine, discover, read, read_unparsed
 from provcheck.model import ErrorKind, NotScanned, RecordError
 
 
@@ -279,6 +279,7 @@ def test_discover_walks_directories_without_following_link_loops(tmp_path: Path)
     assert [(Path(n.path).name, n.reason, n.kind) for n in others] == [
         (".hidden.jsonl", "hidden", ".hidden.jsonl"),  # listed, not dropped in silence
         ("notes.docx", "unsupported type", ".docx"),
+        ("loop", LINKED_DIR, "loop/"),  # not followed, but listed
     ]
 
 
@@ -469,7 +470,8 @@ def test_dataset_files_that_are_broken_links_are_reported(tmp_path: Path) -> Non
         "b.jsonl": "symbolic link loop; not scanned",
         "gone.jsonl": "symbolic link to nothing (No such file or directory); not scanned",
     }
-    assert [Path(d).name for d, _ in (i for i in items if not isinstance(i, RecordError))] == ["ok.jsonl"]
+    assert [Path(d).name for d, _ in (i for i in items if isinstance(i, tuple))] == ["ok.jsonl"]
+    assert [Path(n.path).name for n in items if isinstance(n, NotScanned)] == ["up"]
 
 
 def test_errors_of_one_file_are_listed_up_to_a_limit_and_counted_beyond(tmp_path: Path) -> None:

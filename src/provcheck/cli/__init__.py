@@ -53,6 +53,14 @@ class _LazyGroup(click.Group):
         command: click.Command = getattr(importlib.import_module(module), attr)
         return command
 
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        name, command, rest = super().resolve_command(ctx, args)
+        if command is not None and not isinstance(command, click.Group):
+            _refuse_repeated(command, ctx, rest)
+        return name, command, rest
+
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         # click's own version calls get_command for every subcommand: all of them imported.
         names = [name for name in self.list_commands(ctx) if name in _COMMANDS]
@@ -72,6 +80,45 @@ class _LazyGroup(click.Group):
             return super().invoke(ctx)
         except BrokenPipeError:
             raise ReaderGone("the reader of the output went away") from None
+
+
+def _refuse_repeated(command: click.Command, ctx: click.Context, args: list[str]) -> None:
+    """Refuse an option that takes one value given twice with different values.
+
+    click keeps the last: ``-p strict.yaml ... -p lax.yaml`` or a CI template's ``--fail-on
+    block`` followed by a job's ``--fail-on never`` dropped the first without a word.
+    Repeatable options (``--index``, ``--use``, ``-f``) and flags are not concerned.
+    """
+    takes_value: dict[str, click.Option] = {}
+    for declared in command.get_params(ctx):
+        if isinstance(declared, click.Option) and not declared.is_flag and not declared.count:
+            for opt in declared.opts + declared.secondary_opts:
+                takes_value[opt] = declared
+    given: dict[str, tuple[str, str]] = {}
+    tokens = iter(args)
+    for token in tokens:
+        if token == "--":
+            break
+        if token.startswith("--"):
+            opt, eq, value = token.partition("=")
+        elif token.startswith("-") and len(token) > 1:
+            opt, value, eq = token[:2], token[2:], token[2:]
+        else:
+            continue
+        option = takes_value.get(opt)
+        if option is None:
+            continue
+        if not eq:
+            value = next(tokens, "")
+        if option.multiple or option.name is None:
+            continue
+        first = given.setdefault(option.name, (opt, value))
+        if first[1] != value:
+            raise click.UsageError(
+                f"{first[0]} given twice ({first[1]!r}, then {opt} {value!r}): give it once; "
+                "the second would silently replace the first",
+                ctx,
+            )
 
 
 @click.group(

@@ -62,11 +62,19 @@ def report_decision(path: str | None, formats: list[OutputFormat]) -> Decision |
 def check_decision(decision: Decision, result: ScanResult) -> None:
     """A decision naming a report must name this one: a decision is never shown on a report it
     was not made on."""
-    if decision.report is None:
-        return
     from provcheck.report.records import report_identity
 
     ident = report_identity(result)
+    if decision.report is None:
+        # Shown, with a notice in the decision block: nothing ties it to this report.
+        stderr.print(
+            printable(
+                f"note: {decision.path} names no report: the decision is shown as not checked against "
+                f"this report; add 'report: {ident.id}' once it is"
+            ),
+            markup=False,
+        )
+        return
     if decision.report not in (ident.id, ident.digest):
         raise DecisionError(
             [
@@ -137,8 +145,11 @@ def summary(result: ScanResult, fail_on: frozenset[Action]) -> str:
     if result.errors:
         lines.append(f"{len(result.errors)} unreadable record(s) or file(s): the scan is incomplete")
     blocking = result.blocking_count(fail_on)
+    verdict = ov.verdict(result, fail_on)
     if blocking:
         lines.append(f"FAIL: {blocking} finding(s) with action {'/'.join(sorted(a.value for a in fail_on))}")
+    elif verdict.ungated:
+        lines.append(verdict.headline)
     elif result.errors:
         lines.append("INCOMPLETE: no blocking finding in what could be read")
     else:

@@ -33,12 +33,14 @@ import contextlib
 import json
 import mmap
 import os
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 import numpy.typing as npt
 import orjson
+import xxhash
 
 from provcheck.errors import IndexCorruptError, IndexMismatchError
 from provcheck.index import integrity
@@ -48,7 +50,6 @@ from provcheck.index.blocks import (
     Locations,
     join_packed,
     pack_nibbles,
-    split_codes,
 )
 from provcheck.index.integrity import file_digest
 from provcheck.index.manifest import FileEntry, ShardEntry
@@ -112,11 +113,22 @@ U64 = npt.NDArray[np.uint64]
 I64 = npt.NDArray[np.int64]
 
 
-def _save(directory: str, name: str, array: np.ndarray) -> None:
-    with open(os.path.join(directory, name), "wb") as fh:
-        np.save(fh, array, allow_pickle=False)
-        fh.flush()
-        os.fsync(fh.fileno())
+class _Sink:
+    """A shard file being written, digested as it is written (``integrity.file_digest`` of
+    its bytes, without reading them back)."""
+
+    def __init__(self, path: str) -> None:
+        self.fh = open(path, "wb")  # noqa: SIM115 - closed by the builder
+        self._digest = xxhash.xxh3_64()
+
+    def write(self, data: bytes | memoryview) -> int:
+        """Write and digest ``data`` (``np.save`` writes through this)."""
+        self._digest.update(data)
+        return self.fh.write(data)
+
+    def hexdigest(self) -> str:
+        """The digest of everything written."""
+        return self._digest.hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,11 +164,12 @@ class Chunk:
         keys: list[int],
         texts: list[str],
         anchors: list[U32],
-        codes: list[str],
+        tokens: list[U64],
         echoes: list[list[tuple[int, int]]],
         refs: list[dict[str, Any]],
     ) -> Chunk:
-        """Encode turns (parallel lists, one entry a turn)."""
+        """Encode turns (parallel lists, one entry a turn); ``tokens`` are each turn's token
+        hashes (``Fingerprint.tokens``), whose top 20 bits are its token codes."""
         text_writer, ref_writer = BlockWriter(), BlockWriter()
         for text in texts:
             text_writer.add(text.encode("utf-8"))
@@ -164,13 +177,17 @@ class Chunk:
             ref_writer.add(_ref_json(ref))
         text_blocks, text_locations = text_writer.finish()
         ref_blocks, ref_locations = ref_writer.finish()
-        low, high = split_codes("".join(codes))
+        # The codes' 20-bit values straight from the hashes (``fingerprint._codes`` takes the
+        # top 20 bits): no string of codes to join and decode again.
+        hashes = np.concatenate(tokens) if tokens else np.zeros(0, np.uint64)
+        low = (hashes >> np.uint64(44)).astype(np.uint16)
+        high = (hashes >> np.uint64(60)).astype(np.uint8)
         flat_echoes = [e for turn in echoes for e in turn]
         return cls(
             keys=np.array(keys, dtype=np.uint64),
             anchor_counts=np.array([len(a) for a in anchors], dtype=np.int64),
             anchors=np.concatenate(anchors) if anchors else np.zeros(0, np.uint32),
-            code_counts=np.array([len(c) for c in codes], dtype=np.int64),
+            code_counts=np.array([len(t) for t in tokens], dtype=np.int64),
             codes_low=low,
             codes_high=high,
             echo_counts=np.array([len(e) for e in echoes], dtype=np.int64),
@@ -196,18 +213,18 @@ def _ref_json(ref: dict[str, Any]) -> bytes:
         return json.dumps(ref, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-class _BlockFile:
+class _BlockFile(_Sink):
     """A block file being written: blocks appended, their offsets kept."""
 
     def __init__(self, path: str) -> None:
-        self.fh = open(path, "wb")  # noqa: SIM115 - closed by the builder
+        super().__init__(path)
         self.offsets = [0]
 
     def append(self, blocks: list[bytes], locations: Locations) -> Locations:
         """Write ``blocks``; ``locations`` (in them) made locations in the file."""
         base = len(self.offsets) - 1
         for block in blocks:
-            self.fh.write(block)
+            self.write(block)
             self.offsets.append(self.offsets[-1] + len(block))
         shifted: Locations = locations.copy()
         shifted[:, 0] += np.uint32(base)
@@ -222,9 +239,15 @@ class ShardBuilder:
         os.makedirs(directory)
         self._texts = _BlockFile(os.path.join(directory, TEXTS))
         self._refs = _BlockFile(os.path.join(directory, REFS))
-        self._codes = open(os.path.join(directory, CODES), "wb")  # noqa: SIM115 - closed in finish
-        self._codes_high = open(os.path.join(directory, CODES_HIGH), "wb")  # noqa: SIM115 - closed in finish
-        self._files = (self._texts.fh, self._refs.fh, self._codes, self._codes_high)
+        self._codes = _Sink(os.path.join(directory, CODES))
+        self._codes_high = _Sink(os.path.join(directory, CODES_HIGH))
+        self._sinks: dict[str, _Sink] = {
+            TEXTS: self._texts,
+            REFS: self._refs,
+            CODES: self._codes,
+            CODES_HIGH: self._codes_high,
+        }
+        self._files = tuple(sink.fh for sink in self._sinks.values())
         self._odd_nibble: npt.NDArray[np.uint8] = np.zeros(0, np.uint8)
         self._code_offsets: list[I64] = [np.zeros(1, np.int64)]
         self._codes_total = 0
@@ -280,45 +303,71 @@ class ShardBuilder:
         return int(new.sum())
 
     def finish(self, name: str) -> ShardEntry:
-        """Write every file, fsync it and return the shard's manifest entry."""
+        """Write every file, fsync it and return the shard's manifest entry.
+
+        The files are fsynced by threads while the anchor table is sorted and the arrays are
+        written (an fsync waits for the disk, not for this process): the shard's last step
+        ran alone while every worker had finished.
+        """
         if len(self._odd_nibble):
             self._codes_high.write(pack_nibbles(np.append(self._odd_nibble, np.uint8(0))))
         for fh in self._files:
             fh.flush()
-            os.fsync(fh.fileno())
+        with ThreadPoolExecutor(max_workers=4, thread_name_prefix="provcheck-fsync") as pool:
+            synced = [pool.submit(os.fsync, fh.fileno()) for fh in self._files]
+            try:
+                entry = self._write_arrays(name, synced, pool)
+            finally:
+                wait(synced)
+            for done in synced:
+                done.result()  # raises the first failure (a full disk) as fsync raised it
+        for fh in self._files:
             fh.close()
+        return entry
+
+    def _write_arrays(self, name: str, synced: list[Future[None]], pool: ThreadPoolExecutor) -> ShardEntry:
+        """The arrays of the shard, written and handed to ``pool`` to fsync."""
+
+        def save(file: str, array: np.ndarray) -> None:
+            sink = _Sink(os.path.join(self.directory, file))
+            try:
+                np.save(sink, array, allow_pickle=False)
+                sink.fh.flush()
+            except BaseException:
+                sink.fh.close()
+                raise
+            self._sinks[file] = sink
+            synced.append(pool.submit(_sync_and_close, sink.fh))
+
         anchors = np.concatenate(self._anchors) if self._anchors else np.zeros(0, np.uint32)
         sizes = np.concatenate(self._anchor_counts) if self._anchor_counts else np.zeros(0, np.int64)
         owners = np.repeat(np.arange(len(sizes), dtype=np.uint64), sizes)
         # Sorting (anchor, text) pairs as one uint64 orders postings as a stable sort by
         # anchor would, at the cost of one unstable numeric sort.
         pairs = np.sort((anchors.astype(np.uint64) << np.uint64(32)) | owners)
-        _save(self.directory, ANCHORS, (pairs >> np.uint64(32)).astype(np.uint32))
-        _save(self.directory, POSTINGS, (pairs & np.uint64(0xFFFFFFFF)).astype(np.uint32))
+        save(ANCHORS, (pairs >> np.uint64(32)).astype(np.uint32))
+        save(POSTINGS, (pairs & np.uint64(0xFFFFFFFF)).astype(np.uint32))
         del pairs, owners
-        _save(self.directory, TEXT_BLOCKS, np.array(self._texts.offsets, dtype=np.uint64))
-        _save(self.directory, TEXT_LOCATIONS, _concat(self._text_locations, (0, 3)))
-        _save(self.directory, CODE_OFFSETS, np.concatenate(self._code_offsets).astype(np.uint64))
+        save(TEXT_BLOCKS, np.array(self._texts.offsets, dtype=np.uint64))
+        save(TEXT_LOCATIONS, _concat(self._text_locations, (0, 3)))
+        save(CODE_OFFSETS, np.concatenate(self._code_offsets).astype(np.uint64))
         echo_counts = np.concatenate(self._echo_counts) if self._echo_counts else np.zeros(0, np.int64)
         echo_offsets = np.zeros(len(echo_counts) + 1, dtype=np.uint64)
         np.cumsum(echo_counts, out=echo_offsets[1:])
-        _save(self.directory, ECHOES, _concat(self._echoes, (0, 2)))
-        _save(self.directory, ECHO_OFFSETS, echo_offsets)
-        _save(self.directory, TEXT_KEYS, np.array(self._keys, dtype=np.uint64))
-        _save(self.directory, ANCHOR_COUNTS, sizes.astype(np.uint32))
+        save(ECHOES, _concat(self._echoes, (0, 2)))
+        save(ECHO_OFFSETS, echo_offsets)
+        save(TEXT_KEYS, np.array(self._keys, dtype=np.uint64))
+        save(ANCHOR_COUNTS, sizes.astype(np.uint32))
         ref_tids = np.array(self._ref_tids, dtype=np.int64)
         order = np.argsort(ref_tids, kind="stable")  # file order within a text
         counts = np.bincount(ref_tids, minlength=len(self._keys))
         text_refs = np.zeros(len(self._keys) + 1, dtype=np.uint32)
         np.cumsum(counts, out=text_refs[1:])
-        _save(self.directory, TEXT_REFS, text_refs)
-        _save(self.directory, REF_BLOCKS, np.array(self._refs.offsets, dtype=np.uint64))
-        _save(self.directory, REF_LOCATIONS, _concat(self._ref_locations, (0, 3))[order])
+        save(TEXT_REFS, text_refs)
+        save(REF_BLOCKS, np.array(self._refs.offsets, dtype=np.uint64))
+        save(REF_LOCATIONS, _concat(self._ref_locations, (0, 3))[order])
         files = {
-            f: FileEntry(
-                os.path.getsize(os.path.join(self.directory, f)),
-                file_digest(os.path.join(self.directory, f)),
-            )
+            f: FileEntry(os.path.getsize(os.path.join(self.directory, f)), self._sinks[f].hexdigest())
             for f in FILES
         }
         return ShardEntry(
@@ -336,6 +385,13 @@ class ShardBuilder:
                 # Closing flushes, which fails again on a full disk: the data is discarded anyway.
                 with contextlib.suppress(OSError):
                     fh.close()
+
+
+def _sync_and_close(fh: BinaryIO) -> None:
+    try:
+        os.fsync(fh.fileno())
+    finally:
+        fh.close()
 
 
 def _concat(parts: list[np.ndarray], empty: tuple[int, int]) -> np.ndarray:

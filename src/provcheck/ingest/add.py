@@ -128,7 +128,7 @@ class FingerprintJob:
                 keys=[prints[i].key for i in kept],
                 texts=[turns[i][0].text for i in kept],
                 anchors=[prints[i].anchors for i in kept],
-                codes=[prints[i].codes for i in kept],
+                tokens=[prints[i].tokens for i in kept],
                 echoes=[echoes(prints[i].codes, prompt_codes[starts[i] : starts[i + 1]]) for i in kept],
                 refs=[turns[i][1] for i in kept],
             )

@@ -124,6 +124,12 @@ def discover(paths: list[str]) -> Iterator[Found]:
             # listed and counted: a dataset file put out of sight must not pass in silence.
             for hidden in sorted(d for d in dirs if d.startswith(".") and d not in _NOT_DATA):
                 yield NotScanned(unicode_text(os.path.join(root, hidden)), HIDDEN, hidden + "/")
+            # A link to a folder is not walked (no loops), but it is listed: a dataset kept as
+            # `data/part-2 -> /mnt/big/part-2` passed with part 2 unread and not a word.
+            for linked in sorted(
+                d for d in dirs if not d.startswith(".") and os.path.islink(os.path.join(root, d))
+            ):
+                yield NotScanned(unicode_text(os.path.join(root, linked)), LINKED_DIR, linked + "/")
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
             arrow = any(n.endswith(".arrow") for n in files)
             for name in sorted(files):
@@ -138,13 +144,14 @@ def discover(paths: list[str]) -> Iterator[Found]:
                     yield NotScanned(unicode_text(full), HF_METADATA, name)
                     continue
                 if reader_for(name) is None:
-                    if os.path.isfile(full):
-                        yield _not_scanned(full, name)
+                    yield _not_scanned(full, name)  # listed whatever it is: a file, a pipe, a link
                     continue
                 if not os.path.isfile(full):
-                    if os.path.islink(full):  # a dataset file that cannot be read is reported
-                        yield RecordError(unicode_text(full), ErrorKind.FILE, _broken_link(full))
-                    continue  # sockets, pipes, devices: not dataset files
+                    # A dataset file that cannot be read is reported (a named pipe or device as
+                    # when it is named on the command line: it was dropped without a word).
+                    special = None if os.path.islink(full) else not_regular(full)
+                    yield RecordError(unicode_text(full), ErrorKind.FILE, special or _broken_link(full))
+                    continue
                 if own_report(full):
                     yield NotScanned(unicode_text(full), REPORT, suffix_of(name))
                     continue
@@ -166,6 +173,7 @@ def discover(paths: list[str]) -> Iterator[Found]:
 UNSUPPORTED = "unsupported type"
 REPORT = "provcheck report"
 HIDDEN = "hidden"
+LINKED_DIR = "symbolic link to a folder, not followed (name its target to scan it)"
 _NOT_DATA = frozenset(
     {".git", ".hg", ".svn", ".gitattributes", ".gitignore", ".provcheck.yaml", ".provcheck-waivers.yaml"}
 )
@@ -186,7 +194,9 @@ def _unlistable(exc: OSError) -> RecordError:
 
 
 def _not_scanned(full: str, name: str) -> NotScanned:
-    return NotScanned(unicode_text(full), REPORT if own_report(full) else UNSUPPORTED, suffix_of(name))
+    # Only a regular file is opened to look at its head: opening a named pipe waits forever.
+    report = os.path.isfile(full) and own_report(full)
+    return NotScanned(unicode_text(full), REPORT if report else UNSUPPORTED, suffix_of(name))
 
 
 def suffix_of(name: str) -> str:

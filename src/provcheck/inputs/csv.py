@@ -21,6 +21,11 @@ def _has_surrogates(values: list[str]) -> bool:
     return any(any("\udc80" <= ch <= "\udcff" for ch in v) for v in values if not v.isascii())
 
 
+HEADER_WORDS = 40
+"""Words from which a header cell is text, not a column name (survey exports name columns by
+questions of a dozen or two words)."""
+
+
 class CsvReader:
     """Reads ``.csv`` (comma) and ``.tsv`` (tab)."""
 
@@ -84,6 +89,18 @@ class CsvReader:
                     )
                     return
                 header = [h.strip() for h in row]
+                prose = next((h for h in header if len(h.split()) >= HEADER_WORDS), None)
+                if prose is not None:
+                    # A file without a header row: its first record became the column names,
+                    # never scanned as text (a one-row file read as no record, exit 0).
+                    yield RecordError(
+                        source.path,
+                        ErrorKind.PARSE,
+                        f"the first row is read as the header, but one of its names is "
+                        f"{len(prose.split())} words of text: a file without a header row has its "
+                        "first record unread; add a header row",
+                        line=start,
+                    )
                 continue
             if not row or (len(row) == 1 and not row[0].strip()):
                 continue

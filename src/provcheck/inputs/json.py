@@ -263,6 +263,10 @@ class JsonReader:
         buf.pos += 1
         index = 0
         streaming = False
+        # Once one member is a record list under a wrapper key, the object is read again from its
+        # start and a record list under *any* key is streamed: `{"train": [...], "test": [...]}`
+        # read only the train split, and dropped the test split as metadata without a word.
+        known = False
 
         def declined() -> bool:
             buf.pos = start
@@ -283,10 +287,14 @@ class JsonReader:
             buf.pos += 1
             buf.skip_ws()
             at = buf.pos
-            if buf.pos < len(buf.text) and buf.text[at] == "[" and key in _WRAPPER_KEYS:
+            if buf.pos < len(buf.text) and buf.text[at] == "[" and (known or key in _WRAPPER_KEYS):
                 buf.pos += 1
                 head = self._head(buf, depth)
                 if head is not None and head[0] and all(isinstance(d.value, dict) for d in head[0]):
+                    if not known:  # the text since the object's start is kept (anchor)
+                        known = True
+                        buf.pos = start + 1
+                        continue
                     if not streaming:
                         streaming = True
                         buf.anchor = None  # committed: what was read need not be kept

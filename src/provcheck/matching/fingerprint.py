@@ -27,7 +27,7 @@ import numpy as np
 import numpy.typing as npt
 import xxhash
 
-from provcheck.matching.code import literal_hashes, may_be_code, renamed_hashes
+from provcheck.matching.code import has_code, literal_hashes, renamed_hashes
 from provcheck.matching.normalize import Tokens, canonical, tokenize, tokens
 from provcheck.matching.params import FingerprintConfig
 
@@ -60,25 +60,42 @@ class _Powers:
     def ensure(self, n: int) -> None:
         if len(self.up) >= n:
             return
+        # Doubled: batches vary in size, and a table grown by less is grown again by the next
+        # larger batch (a scan's memory must not grow with its input).
         size = max(n, 2 * len(self.up))
-        up = np.full(size, _BASE, dtype=np.uint64)
-        up[0] = 1
-        down = np.full(size, _BASE_INV, dtype=np.uint64)
-        down[0] = 1
-        self.up = np.cumprod(up, dtype=np.uint64)
-        self.down = np.cumprod(down, dtype=np.uint64)
+        self.up = _extend_powers(self.up, size, _BASE)
+        self.down = _extend_powers(self.down, size, _BASE_INV)
+
+
+def _extend_powers(table: U64, size: int, base: int) -> U64:
+    """``table`` (``base**t`` for t < len(table)) extended to ``size`` entries.
+
+    By doubling, ``base**(t + k) = base**t * base**k`` modulo 2**64 (the same values as a
+    running product, which waits on one multiplication per entry): each step multiplies the
+    entries already there by one power.
+    """
+    out = np.empty(size, dtype=np.uint64)
+    have = len(table)
+    out[:have] = table
+    while have < size:
+        step = min(have, size - have)
+        power = np.uint64(int(out[have - 1]) * base & _MASK64)  # base**have
+        np.multiply(out[:step], power, out=out[have : have + step])
+        have += step
+    return out
 
 
 _POWERS = _Powers()
 
 
 def _fmix64(x: U64) -> U64:
-    x = x ^ (x >> _S33)
-    x = x * _M64_1
-    x = x ^ (x >> _S33)
-    x = x * _M64_2
-    out: U64 = x ^ (x >> _S33)
-    return out
+    """MurmurHash3's 64-bit finalizer of every value (in place: ``x`` is overwritten)."""
+    x ^= x >> _S33
+    x *= _M64_1
+    x ^= x >> _S33
+    x *= _M64_2
+    x ^= x >> _S33
+    return x
 
 
 def _fmix32(x: U32) -> U32:
@@ -209,16 +226,21 @@ class Fingerprinter:
         positions: list[I64] = []
         literal: dict[int, tuple[str, I64]] = {}
         direct = batch.direct.tolist()
+        bounds = batch.bounds.tolist()
         for i, text in enumerate(texts):
             if not direct[i] or "\n" not in text:
                 continue
-            lo, hi = int(batch.bounds[i]), int(batch.bounds[i + 1])
-            starts, ends = batch.span_arrays(i)
             canon = canonical(text)
-            # Only texts that may be code have an identifier-insensitive stream (most texts:
-            # no offsets to slice for it); the literal stream (markup, tables, grids) is not
-            # code-only, so every multi-line text is offered to it.
-            renamed = renamed_hashes(canon, starts, ends, th[lo:hi]) if may_be_code(canon) else None
+            # Only texts that may be code have an identifier-insensitive stream; the literal
+            # stream (markup, tables, grids) is not code-only, so every multi-line text is
+            # offered to it. Without it (an index build) most texts need no offsets at all.
+            # ``renamed_hashes`` reads the code lines this keeps: the prefilter runs once.
+            code = has_code(canon)
+            if not code and not self.literal:
+                continue
+            lo, hi = bounds[i], bounds[i + 1]
+            starts, ends = batch.span_arrays(i)
+            renamed = renamed_hashes(canon, starts, ends, th[lo:hi]) if code else None
             if renamed is not None:
                 which.append(i)
                 streams.append(renamed[0])
@@ -260,17 +282,18 @@ class Fingerprinter:
         width = max(len(th) - size + 1, 0)
         acc = th[:width].copy()
         for j in range(1, size):
-            acc = acc * _COMBINE + th[j : j + width]
+            acc *= _COMBINE
+            acc += th[j : j + width]
         sh_all = _fmix64(acc)
         shingles: list[U64] = []
-        for i in range(count):
-            a, n = int(starts[i]), int(lengths[i])
+        empty = np.zeros(0, dtype=np.uint64)
+        for a, n in zip(starts.tolist(), lengths.tolist(), strict=False):  # count of them
             if n >= size:
                 shingles.append(sh_all[a : a + n - size + 1])
             elif n:
                 shingles.append(_short_shingle(th[a : a + n]))
             else:
-                shingles.append(np.zeros(0, dtype=np.uint64))
+                shingles.append(empty)
         anchors = self._anchors(shingles, window)
         codes = _codes(th)
         bounds = starts.tolist()
@@ -295,9 +318,7 @@ class Fingerprinter:
         np.cumsum(counts, out=offsets[1:])
         # Window minima over the concatenation; keep the windows inside one text.
         width = max(total - window + 1, 0)
-        mins = values[:width].copy()
-        for j in range(1, window):
-            np.minimum(mins, values[j : j + width], out=mins)
+        mins = _window_minima(values, window)
         owner = np.repeat(np.arange(len(shingles), dtype=np.int64), counts)
         inside = owner[:width] == owner[window - 1 : window - 1 + width]
         key = (owner[:width][inside] << 32) | mins[inside].astype(np.int64)
@@ -336,18 +357,45 @@ class Fingerprinter:
         return mh
 
 
+def _window_minima(values: U32, window: int) -> U32:
+    """``min(values[i : i + window])`` for every ``i`` (``len(values) - window + 1`` of them).
+
+    By doubling: minima of runs of 2, 4, 8... values, then the window as two overlapping
+    runs; log2(window) passes over the batch instead of ``window - 1``.
+    """
+    width = max(len(values) - window + 1, 0)
+    run = 1
+    mins = values
+    while 2 * run <= window:
+        mins = np.minimum(mins[:-run], mins[run:])
+        run *= 2
+    if run == window:
+        out: U32 = mins[:width] if mins is not values else values[:width].copy()
+        return out
+    return np.minimum(mins[:width], mins[window - run : window - run + width])
+
+
 def _token_hashes(batch: Tokens) -> U64:
     """Hash of every token: a polynomial over its code points, from prefix sums."""
     n = len(batch.chars)
     if len(batch.starts) == 0:
         return np.zeros(0, dtype=np.uint64)
     _POWERS.ensure(n + 1)
+    # In place: a batch holds millions of characters, and every temporary of that size is
+    # memory the system must hand over page by page.
     prefix = np.empty(n + 1, dtype=np.uint64)
     prefix[0] = 0
-    np.cumsum((batch.chars.astype(np.uint64) + np.uint64(1)) * _POWERS.up[:n], out=prefix[1:])
-    raw = (prefix[batch.ends] - prefix[batch.starts]) * _POWERS.down[batch.starts]
-    lengths = (batch.ends - batch.starts).astype(np.uint64) * np.uint64(_LEN_MIX)
-    return _fmix64(raw ^ lengths)
+    terms = prefix[1:]
+    terms[:] = batch.chars
+    terms += np.uint64(1)
+    terms *= _POWERS.up[:n]
+    np.cumsum(terms, out=terms)
+    raw = prefix[batch.ends]
+    raw -= prefix[batch.starts]
+    raw *= _POWERS.down[batch.starts]
+    lengths = batch.ends - batch.starts
+    raw ^= lengths.astype(np.uint64) * np.uint64(_LEN_MIX)
+    return _fmix64(raw)
 
 
 def _codes(th: U64) -> str:

@@ -115,8 +115,6 @@ class _CharTable(dict[int, tuple[int, int]]):
 
 
 _CHARS = _CharTable()
-_ASCII_CLASS = np.array([_CHARS[c][0] for c in range(128)], dtype=np.int8)
-_ASCII_FOLD = np.array([_CHARS[c][1] for c in range(128)], dtype=np.uint32)
 
 
 class _FoldTable(dict[int, "str | int"]):
@@ -227,39 +225,44 @@ class Tokens:
 
 
 _BMP = 0x10000
-_BMP_CLASS = np.full(_BMP, -1, dtype=np.int8)
-"""Class of each Basic Multilingual Plane code point (-1: not looked up yet): a gather per
-batch instead of sorting its distinct characters."""
-_BMP_FOLD = np.zeros(_BMP, dtype=np.uint32)
-_BMP_CLASS[:128], _BMP_FOLD[:128] = _ASCII_CLASS, _ASCII_FOLD
+_CLASS_SHIFT = np.uint32(24)
+_FOLD_MASK = np.uint32((1 << 24) - 1)
+_BMP_TABLE = np.zeros(_BMP, dtype=np.uint32)
+"""Class and folded code point of each Basic Multilingual Plane code point in one word
+(``fold | (class + 1) << 24``; 0: not looked up yet): one gather per batch gives both, instead
+of sorting its distinct characters or gathering twice."""
 
 
-def _classify_bmp(cps: U32) -> tuple[npt.NDArray[np.int8], U32]:
-    cls = _BMP_CLASS[cps]
-    missing = cls < 0
-    if missing.any():
-        for c in np.unique(cps[missing]).tolist():
-            _BMP_CLASS[c], _BMP_FOLD[c] = _CHARS[c]
-        cls = _BMP_CLASS[cps]
-    return cls, _BMP_FOLD[cps]
+def _entry(codepoint: int) -> int:
+    cls, fold = _CHARS[codepoint]
+    return fold | (cls + 1) << 24
+
+
+_BMP_TABLE[:128] = [_entry(c) for c in range(128)]
 
 
 def _classify(cps: U32) -> tuple[npt.NDArray[np.int8], U32]:
     """Class and folded code point of every code point."""
-    if not len(cps) or cps.max() < 128:
-        return _ASCII_CLASS[cps], _ASCII_FOLD[cps]
-    astral = np.flatnonzero(cps >= _BMP)
-    if not len(astral):
-        return _classify_bmp(cps)
     # Characters outside the BMP (emoji, mostly) are rare even where a batch holds some: look
     # every position up in the BMP table (astral ones clipped to a placeholder), then correct
     # only the astral positions, instead of masking and copying the whole batch.
-    cls, folded = _classify_bmp(np.minimum(cps, np.uint32(_BMP - 1)))
-    high = cps[astral]
-    distinct, where = np.unique(high, return_inverse=True)
-    table = [_CHARS[int(c)] for c in distinct.tolist()]
-    cls[astral] = np.array([t[0] for t in table], dtype=np.int8)[where]
-    folded[astral] = np.array([t[1] for t in table], dtype=np.uint32)[where]
+    astral = np.flatnonzero(cps >= _BMP)
+    index = np.minimum(cps, np.uint32(_BMP - 1)) if len(astral) else cps
+    both = _BMP_TABLE.take(index)
+    if not both.all():
+        for c in np.unique(index[both == 0]).tolist():
+            _BMP_TABLE[c] = _entry(c)
+        both = _BMP_TABLE.take(index)
+    cls = (both >> _CLASS_SHIFT).astype(np.int8)
+    cls -= 1
+    both &= _FOLD_MASK
+    folded: U32 = both
+    if len(astral):
+        high = cps[astral]
+        distinct, where = np.unique(high, return_inverse=True)
+        table = [_CHARS[int(c)] for c in distinct.tolist()]
+        cls[astral] = np.array([t[0] for t in table], dtype=np.int8)[where]
+        folded[astral] = np.array([t[1] for t in table], dtype=np.uint32)[where]
     return cls, folded
 
 
@@ -273,14 +276,24 @@ def tokenize(texts: Sequence[str]) -> Tokens:
         owners = np.unique(np.searchsorted(offsets, irregular, side="right") - 1).tolist()
         cls, folded, offsets = _replace(cls, folded, offsets, prepared, owners)
         direct[owners] = False
-    word = cls == WORD
-    single = cls == UNSPACED
-    prev_word = np.concatenate(([False], word[:-1]))
-    next_word = np.concatenate((word[1:], [False]))
-    starts = np.flatnonzero((word & ~prev_word) | single)
-    ends = np.flatnonzero((word & ~next_word) | single) + 1
+    starts, ends = _cut(cls)
     bounds = np.searchsorted(starts, offsets, side="left").astype(np.int64)
     return Tokens(folded, starts, ends, bounds, offsets, direct)
+
+
+def _cut(cls: npt.NDArray[np.int8]) -> Offsets:
+    """Token starts and ends: every maximal run of word characters, every unspaced character
+    alone (in place on boolean masks: a batch holds millions of characters)."""
+    word = cls == WORD
+    other = ~word
+    head = word.copy()
+    head[1:] &= other[:-1]
+    word[:-1] &= other[1:]  # now: the last character of each run
+    single = cls == UNSPACED
+    if single.any():
+        head |= single
+        word |= single
+    return np.flatnonzero(head), np.flatnonzero(word) + 1
 
 
 def _replace(
@@ -309,10 +322,18 @@ def _replace(
     return np.concatenate(cls_parts), np.concatenate(fold_parts), new_offsets
 
 
+_NUL32 = "\x00".encode("utf-32-le")
+
+
 def _encode(texts: list[str]) -> tuple[npt.NDArray[np.int8], U32, I64]:
-    # One NUL after every text keeps tokens from running across texts.
-    joined = "\x00".join(texts) + "\x00" if texts else ""
-    cps = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    # One NUL after every text keeps tokens from running across texts. Each text is encoded
+    # alone and the bytes joined: joining the strings first widens every text to the batch's
+    # widest character size (one emoji makes the whole batch 4 bytes a character) and copies
+    # it once more.
+    parts = [t.encode("utf-32-le", "surrogatepass") for t in texts]
+    if parts:
+        parts.append(b"")
+    cps = np.frombuffer(_NUL32.join(parts), dtype=np.uint32)
     cls, folded = _classify(cps)
     offsets = np.zeros(len(texts) + 1, dtype=np.int64)
     if texts:

@@ -104,6 +104,11 @@ _WHY = {
     "way of being written, so independent answers write it identically (a reviewer decides "
     "whether it was copied)",
 }
+_ATTRIBUTED = {"boilerplate": "standard boilerplate (licence notice, placeholder text)"}
+_WHY["boilerplate"] = (
+    "most of the shared passage is standard boilerplate (a licence notice, the Lorem ipsum "
+    "placeholder) that files carry verbatim whoever wrote them"
+)
 _RENAMED_WHY = (
     "the code matches only with identifiers renamed, and independent solutions of one task "
     "look alike once names are set aside (a reviewer decides whether it was copied)"
@@ -274,6 +279,11 @@ class Signals:
     text-frequency share, less same-source duplicates, is used then)."""
     grid: bool = False
     """The match holds on texts of a few distinct tokens (``Alignment.few_distinct``)."""
+    attributed: str | None = None
+    """``boilerplate`` when the aligned passage holds standard boilerplate (``matching.attributed``),
+    set aside like common text."""
+    attributed_share: float = 0.0
+    """Share of the aligned text that is ``attributed``."""
 
 
 RUN_TOKENS = 20
@@ -403,6 +413,8 @@ def judge(s: Signals, peers: Sequence[Signals], config: MatchConfig | None = Non
         convergence = "prompt"
     elif s.common_share >= COMMON_SHARE and not duplicated:
         convergence = "common-passage"
+    elif s.attributed is not None and s.attributed_share >= COMMON_SHARE:
+        convergence = s.attributed
     elif crowd >= 2 and not leads:
         convergence = "crowd"
     elif s.structure == "formula":
@@ -426,12 +438,17 @@ def judge(s: Signals, peers: Sequence[Signals], config: MatchConfig | None = Non
         text_share = 0.0 if duplicated else s.common_share
         common = text_share if s.foreign_share is None else s.foreign_share
         echo = s.echo_share if s.prompt_turn else 0.0
-        left = residual(ev, common, echo, config, s.renamed)
+        # Standard boilerplate (a licence notice, Lorem ipsum) is set aside like common text.
+        third = s.attributed_share if s.attributed is not None else 0.0
+        left = residual(ev, max(common, third), echo, config, s.renamed)
         if left.passes:
             left = None
         else:
             # The class names what explains the evidence (the larger share set aside).
-            convergence = "prompt" if echo > common else "common-passage"
+            largest = max(echo, common, third)
+            convergence = (
+                "prompt" if echo == largest else s.attributed if third == largest else "common-passage"
+            )
     values = features(s, 0 if leads else crowd)
     p = probability(values)
     verified = (
@@ -440,7 +457,14 @@ def judge(s: Signals, peers: Sequence[Signals], config: MatchConfig | None = Non
     )
     renamed = " with identifiers renamed" if s.renamed else ""
     verified = f"{relation(ev, convergence, p).capitalize()} the reference{renamed}: {verified}"
-    if left is not None:
+    if left is not None and convergence in _ATTRIBUTED:
+        reason = (
+            f"{verified}; likely convergence, not treated as a copy, and not a verified match: "
+            f"once the {_ATTRIBUTED[convergence]} both texts reproduce is set aside "
+            f"({round(100 * left.discount)}% of the aligned text), {left.tokens} aligned tokens are "
+            "left, which fail the tests that verify a match"
+        )
+    elif left is not None:
         reason = (
             f"{verified}; likely convergence, not treated as a copy, and not a verified match: "
             f"once the text that texts of {FOREIGN_SOURCES}+ other sources hold"

@@ -27,7 +27,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
-from provcheck.errors import ReferenceIndexError
 from provcheck.matching.strength import relation
 from provcheck.model import (
     Action,
@@ -45,7 +44,8 @@ from provcheck.policy.catalogue import Catalogue, catalogue
 from provcheck.policy.conflicts import MatchedSources, licence_declarations
 from provcheck.policy.licenses import license_ids, traits
 from provcheck.policy.model import Policy, Rule, SourceFacts, Use, comparisons, overlay
-from provcheck.support.dates import DATE_META_KEYS, date_problem, parse_date
+from provcheck.policy.sourcecheck import check_source_dates, check_source_names
+from provcheck.support.dates import parse_date
 
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([a-z_][a-z0-9_.]*)\}")
 """A ``{field}`` placeholder, or ``{{`` / ``}}`` for a literal brace."""
@@ -64,22 +64,6 @@ def finding_id(rule_id: str, *parts: object) -> FindingId:
 def _meta_date(meta: Mapping[str, str]) -> dt.date | None:
     value = meta.get("date") or meta.get("generated")
     return parse_date(value) if value else None
-
-
-def check_source_dates(index_sources: Mapping[str, SourceInfo]) -> None:
-    """``ReferenceIndexError`` naming every source whose recorded date is not a date (an index built
-    before dates were checked): such a date must not silently become "unknown"."""
-    problems = []
-    for name, info in sorted(index_sources.items()):
-        for key in sorted(DATE_META_KEYS & set(info.meta)):
-            why = date_problem(info.meta[key])
-            if why:
-                problems.append(f"index source {name!r}: meta {key}: {why}")
-    if problems:
-        raise ReferenceIndexError(
-            "; ".join(problems),
-            hint="add the source again with a valid date (index add --meta date=YYYY-MM-DD)",
-        )
 
 
 def facts_of(info: SourceInfo) -> SourceFacts:
@@ -130,11 +114,12 @@ class Evaluator:
         known: Catalogue | None = None,
     ) -> None:
         check_source_dates(index_sources)
+        self._known = known
+        check_source_names(policy, index_sources, lambda: self.known)
         self._matched = MatchedSources()
         self.policy = policy
         self.use = use
         self.index_sources = index_sources
-        self._known = known
         self._chains: dict[str, tuple[SourceFacts, ...]] = {}
         self._refs: dict[tuple[str, dt.date | None, str], tuple[RuleRef, Action]] = {}
         self._info_cache: dict[str, tuple[SourceInfo]] = {}

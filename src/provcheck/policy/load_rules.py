@@ -208,6 +208,17 @@ CLOSED = {
     "record.kind": frozenset(k.value for k in RoleKind),
 }
 """Fields whose values are a fixed set of words: a misspelt word would never match."""
+FRACTIONS = frozenset(
+    {
+        "match.similarity",
+        "match.containment",
+        "match.coverage",
+        "match.char_similarity",
+        "match.jaccard",
+        "match.probability",
+    }
+)
+"""Fields that are shares from 0 to 1 (never percentages)."""
 
 
 def _operand(
@@ -247,6 +258,21 @@ def _operand(
                     "(a purpose of your own must not be a near-spelling of a shipped one)",
                 )
                 return _BAD
+    if name in FRACTIONS and op not in ("exists",):
+        # A share written as a percentage (`match.probability: {gte: 80}`) is never reached (or,
+        # with lte, always): the rule never fires, or fires on everything, without a word.
+        given = value if isinstance(value, list) else [value]
+        outside = [
+            v for v in given if isinstance(v, (int, float)) and not isinstance(v, bool) and not 0 <= v <= 1
+        ]
+        if outside:
+            state.problem(
+                display,
+                line,
+                f"{name} {op}: {outside[0]!r} is outside 0-1; {name} is a share from 0 to 1 "
+                f"(write {outside[0] / 100:g} for {outside[0]:g}%)",
+            )
+            return _BAD
     if op == "equals" and ftype in ("str", "strs"):
         return str(value)  # `record.id: 12` tests the text "12"
     if op in ("in", "not_in", "glob") and ftype in ("str", "strs") and isinstance(value, list):

@@ -53,6 +53,7 @@ def load_policy(path: str, *, allow_outside: bool = False) -> Policy:
     if state.problems:
         raise PolicyError(state.problems)
     _check_references(state)
+    _check_some_rule(state, str(path))
     if state.problems:
         raise PolicyError(state.problems)
     use = state.use
@@ -71,6 +72,7 @@ def load_policy(path: str, *, allow_outside: bool = False) -> Policy:
         terms=dict(state.terms),
         markers=tuple(state.markers),
         name=state.name,
+        source_lines=dict(state.source_lines),
     )
 
 
@@ -278,6 +280,26 @@ def _check_references(state: LoadState) -> None:
                 f"{ref.terms!r} does not have; it has: {', '.join(keys)}"
             )
     _check_source_cycles(state)
+
+
+def _check_some_rule(state: LoadState, display: str) -> None:
+    """A policy under which no match can ever be a finding is refused: an empty file, one of
+    comments or of ``use:`` alone, or one whose every rule is disabled made every verified copy
+    pass without a word, whereas leaving ``--policy`` out reports each for review."""
+    if any(r.enabled for r in state.rules):
+        return
+    what = (
+        "every rule it defines or includes is disabled"
+        if state.rules
+        else "it defines no rules and includes no pack that does"
+    )
+    state.problem(
+        display,
+        1,
+        f"{what}: no match would ever be a finding and every copy would pass; include a pack "
+        "(`include: [provcheck:default]`), write `rules:`, or leave --policy out to report every "
+        "match for review",
+    )
 
 
 def _check_source_cycles(state: LoadState) -> None:

@@ -387,6 +387,9 @@ class Policy:
     terms: Mapping[str, Terms] = field(default_factory=dict)
     markers: tuple[Marker, ...] = ()
     name: str | None = None
+    source_lines: Mapping[str, tuple[str, int | None]] = field(default_factory=dict)
+    """Where each of ``sources`` is defined (file, line), for errors found when the policy meets
+    an index."""
 
     def purposes(self) -> frozenset[str]:
         """Purposes this policy knows: the shipped vocabulary and every purpose its rules name."""

@@ -75,8 +75,3 @@ def finding_clauses(findings: Iterable[Finding]) -> list[Clause]:
         if f.rule.clause is not None:
             seen.setdefault(f.rule.clause, None)
     return list(seen)
-
-
-def notes(clauses: Iterable[Clause | None]) -> list[str]:
-    """The distinct notes of the clauses, in order."""
-    return list(dict.fromkeys(c.note for c in clauses if c is not None and c.note))

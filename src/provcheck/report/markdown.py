@@ -6,6 +6,7 @@ references (``#12``) can come from a dataset, and a cell never breaks its table.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TextIO
 
 from provcheck.model import Clause, RunRecord, ScanResult
@@ -52,7 +53,7 @@ def md(text: object, limit: int = CELL) -> str:
     return flat.translate(_TABLE)
 
 
-def _refs(refs: list[str]) -> str:
+def _refs(refs: Sequence[str]) -> str:
     return ", ".join(refs[:3]) + (f" (+{len(refs) - 3} more)" if len(refs) > 3 else "")
 
 
@@ -81,7 +82,7 @@ class MarkdownFormatter(Formatter):
         v = ov.verdict(result, context.fail_on)
         rs = record_view(result, context.fail_on)
         out = [f"### provcheck: {md(record_verdict(rs.counts, v), 400)}", ""]
-        policy = ov.fact_text(run.policy.name) or "default policy"
+        policy = ov.policy_label(run, "default policy")
         out.append(
             f"**Dataset** {md(ov.fact_text(run.paths))} · **use** {md(ov.declared_use(run))} · "
             f"**policy** {md(policy)} · {result.stats.records:,} records in {result.stats.files:,} file(s) · "
@@ -145,9 +146,17 @@ class MarkdownFormatter(Formatter):
                         for c in cited
                     )
                 )
-                notes = clauses.notes(cited)
+                # A note (an older wording, a date before the clause took effect) holds for the
+                # sources it was written for: unattributed, "the finding is review, not block"
+                # read as said of every finding of the rule, blocking ones included.
+                by_note: dict[str, list[str]] = {}
+                for g in groups:
+                    clause = result.findings[g.positions[0]].rule.clause
+                    if clause is not None and clause.note:
+                        by_note.setdefault(clause.note, []).append(f"{g.origin}: {g.size:,}")
+                notes = list(by_note)
                 for note in notes[:NOTES]:
-                    cite += f"<br>Note: {md(note, 400)}"
+                    cite += f"<br>Note ({md(', '.join(by_note[note]), 200)} finding(s)): {md(note, 400)}"
                 if len(notes) > NOTES:
                     cite += f"<br>… {len(notes) - NOTES:,} more notes in the full report"
                 total = sum(g.size for g in groups)

@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from provcheck.matching.params import MatchConfig
 from provcheck.model import (
     ABSENT,
     Action,
@@ -45,6 +46,8 @@ class Verdict:
     blocking: int
     """Findings that make the scan fail (not waived, action in ``fail_on``)."""
     fail_on: tuple[str, ...]
+    ungated: int = 0
+    """Open findings with action ``block`` that this scan does not fail on (``fail_on: never``)."""
 
 
 def verdict(result: ScanResult, fail_on: frozenset[Action]) -> Verdict:
@@ -68,7 +71,15 @@ def verdict(result: ScanResult, fail_on: frozenset[Action]) -> Verdict:
             f"NO BLOCKING FINDING against the {n:,} indexed source(s) under this policy and declared "
             "use; text from sources not in the index is not detected"
         )
-    return Verdict(status=status, headline=headline, blocking=blocking, fail_on=names)
+    # Under `--fail-on never` a finding whose action is block does not fail the scan, and the
+    # words "no blocking finding" said there was none.
+    ungated = 0 if Action.BLOCK in fail_on else result.blocking_count(frozenset({Action.BLOCK}))
+    if ungated and not blocking:
+        headline = (
+            f"NOT GATED: {ungated:,} finding(s) with action block, but this scan fails on nothing "
+            "(fail-on never)" + ("; some input could not be read" if result.errors else "")
+        )
+    return Verdict(status=status, headline=headline, blocking=blocking, fail_on=names, ungated=ungated)
 
 
 _NOT_READ = {
@@ -260,6 +271,21 @@ def groups(findings: Iterable[Finding]) -> list[tuple[str, list[Group]]]:
 def unmatched(result: ScanResult) -> Sequence[Match]:
     """Matches no rule produced a finding for (shown so that nothing found is hidden)."""
     return result.unruled
+
+
+def changed_thresholds(run: RunRecord) -> list[str]:
+    """``min_tokens 100000 (default 25)`` for each matching threshold this scan changed: the
+    error rates a report states were measured at the defaults and say nothing of other values."""
+    defaults = MatchConfig().to_dict()
+    used = run.match if isinstance(run.match, Mapping) else {}
+    return [f"{k} {used[k]:g} (default {d:g})" for k, d in defaults.items() if k in used and used[k] != d]
+
+
+def policy_label(run: RunRecord, default: str) -> str:
+    """The policy as a reader names it: its ``name:``, else the file it was read from; ``default``
+    only when no policy file was given (an unnamed file was shown as the default policy, one
+    that blocks nothing, while its rules blocked)."""
+    return fact_text(run.policy.name) or fact_text(run.policy.path) or default
 
 
 def fact_text(value: object) -> str:

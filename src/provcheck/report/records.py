@@ -48,11 +48,13 @@ class RecordRow:
     """Position of its first finding in ``ScanResult.findings``."""
     first_id: str
     """Id of that finding (the HTML report's anchor)."""
-    rules: list[str] = field(default_factory=list)
+    # Tuples, not lists: a row is kept for every record with a finding, and most hold one
+    # rule, one reference and one source (a list of one costs twice a tuple of one).
+    rules: tuple[str, ...] = ()
     """Rule ids, in order of first finding."""
-    references: list[str] = field(default_factory=list)
+    references: tuple[str, ...] = ()
     """Reference ids matched (``source:id``), markers (``marker:id``) or declarations."""
-    sources: list[str] = field(default_factory=list)
+    sources: tuple[str, ...] = ()
     """What the findings rest on (see ``origin_of``), in order of first finding."""
     findings: int = 0
     """Findings about it (waived ones included)."""
@@ -129,6 +131,10 @@ def _reference(f: Finding) -> str:
     return ""
 
 
+def _with(items: tuple[str, ...], value: str) -> tuple[str, ...]:
+    return (*items, value) if value and value not in items else items
+
+
 def _add_once(items: list[str], value: str) -> None:
     if value and value not in items:
         items.append(value)
@@ -166,12 +172,18 @@ class RecordView:
         self.sources: dict[str, SourceRow] = {s.source: s for s in indexed_sources(run)}
         self.hash = hashlib.sha256()
         """Over every finding's id, action and waiver state, in order (see ``identity``)."""
+        self._strings: dict[str, str] = {}
+        """One copy of each path, rule id, source and reference name: a row is kept for every
+        record with a finding, and each finding read back from the spool brings its own copies."""
+
+    def _one(self, s: str) -> str:
+        return self._strings.setdefault(s, s)
 
     def add(self, position: int, f: Finding) -> None:
         """Count the finding at ``position``."""
         rec = f.record
         if rec is not None:
-            key: tuple[str, int | None, str] = (rec.location.path, rec.location.index, "")
+            key: tuple[str, int | None, str] = (self._one(rec.location.path), rec.location.index, "")
             line, index, rid = rec.location.line, rec.location.index, rec.id
         else:
             d = f.declaration
@@ -186,10 +198,10 @@ class RecordView:
         row.findings += 1
         row.worst = worse(row.worst, action)
         row.blocking = row.blocking or action in self.fail_on
-        _add_once(row.rules, f.rule.id)
-        _add_once(row.references, _reference(f))
-        name = origin_of(f)
-        _add_once(row.sources, name)
+        row.rules = _with(row.rules, self._one(f.rule.id))
+        row.references = _with(row.references, self._one(_reference(f)))
+        name = self._one(origin_of(f))
+        row.sources = _with(row.sources, name)
         src = self.sources.get(name)
         if src is None:
             info = ov.source_of(f)
@@ -331,12 +343,24 @@ def record_verdict(counts: RecordCounts, verdict: ov.Verdict) -> str:
             f"with action {'/'.join(verdict.fail_on)}; {counts.with_findings:,} records "
             f"({_pct(counts.with_findings, n)}) have at least one open finding."
         )
+    if verdict.ungated:
+        return (
+            f"Not gated: {verdict.ungated:,} finding(s) have action block, but this scan fails on "
+            f"nothing (fail-on never); {counts.with_findings:,} of {n:,} records "
+            f"({_pct(counts.with_findings, n)}) have open findings"
+            + ("; some input was not read." if verdict.status == "incomplete" else ".")
+        )
     found = (
         f"{counts.with_findings:,} of {n:,} records ({_pct(counts.with_findings, n)}) have open findings "
         "that do not block"
         if counts.with_findings
+        else "no record has an open finding"
+        if counts.waived_only
         else f"none of the {n:,} records read matched the indexed sources under a rule that applies"
     )
+    if counts.waived_only:
+        # Every finding waived read "none of the records matched the indexed sources": they did.
+        found += f"; {counts.waived_only:,} record(s) have findings, all of them waived (see Waivers)"
     if verdict.status == "incomplete":
         return f"Incomplete: no blocking finding in what could be read; {found}; some input was not read."
     return f"No blocking finding: {found}. This covers only the indexed sources, nothing else."

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Sequence
 from itertools import islice
 from typing import TextIO
 
@@ -90,7 +91,7 @@ def _cell(text: str, style: str = "") -> Text:
     return Text(printable(text), style=style)
 
 
-def _lines(items: list[str]) -> Text:
+def _lines(items: Sequence[str]) -> Text:
     return Text("\n".join(printable(i) for i in items))
 
 

@@ -18,6 +18,7 @@ from provcheck.index.combined import Index, IndexSet
 from provcheck.index.pack import Pack
 from provcheck.index.shard import Shard
 from provcheck.index.store import held_anchors
+from provcheck.matching.attributed import attributed
 from provcheck.matching.convergence import FOREIGN_SOURCES, HOLDERS_READ, residual
 from provcheck.matching.fingerprint import U32, Fingerprint, Fingerprinter
 from provcheck.matching.hashed import withheld_evidence
@@ -254,6 +255,11 @@ class Matcher:
                     shape = structure(passage, seg.text)
                 elif is_formula(passage, seg.text):
                     shape = "formula"
+            # Standard boilerplate (a licence notice, Lorem ipsum): set aside by ``judge``.
+            third, third_share = attributed(
+                seg.text,
+                [(sp.candidate.start - seg.offset, sp.candidate.end - seg.offset) for sp in ev.spans],
+            )
             echo = _echo_share(alignment, ref.echoes)
             # Identical texts in several shards (sources) share this digest: one text, not a crowd.
             digest = (
@@ -292,6 +298,8 @@ class Matcher:
                             asked,
                             foreign,
                             alignment.few_distinct,
+                            third,
+                            third_share,
                         ),
                     )
 

@@ -7,7 +7,7 @@ records, not findings (``provcheck.report.records``). Every value from data is e
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
 from typing import TextIO
 
@@ -55,12 +55,20 @@ def not_scanned(result: ScanResult) -> list[str]:
     return out
 
 
-def error_rates() -> str:
+def error_rates(result: ScanResult) -> str:
     """The method's measured error rates with their definitions, in plain words."""
     m = measured()
+    changed = ov.changed_thresholds(result.run)
+    caveat = (
+        f'<p class="notice"><b>This scan did not use the default thresholds</b> '
+        f"({esc('; '.join(changed))}): the rates below were measured at the defaults and do not "
+        "describe it (a higher threshold finds fewer copies).</p>"
+        if changed
+        else ""
+    )
     low = min(m.recall, key=lambda r: r.recall)
     high = max(r.recall for r in m.recall)
-    return (
+    return caveat + (
         f"<p><b>Recall</b> (of texts copied from an indexed source, the share found): "
         f"{low.recall:.1%}–{high:.1%} over {len(m.recall)} kinds of edited copy, lowest for "
         f"{esc(low.what)}. <b>False-positive rate</b> (of independent texts written for the same "
@@ -104,7 +112,7 @@ def executive_summary(
     indexed = [s for s in rs.sources if s.indexed]
     empty = [s for s in indexed if s.texts == 0]
     gaps = not_scanned(result)
-    policy = ov.fact_text(run.policy.name) or "default (every match is a review finding)"
+    policy = ov.policy_label(run, "default (every match is a review finding)")
     digest = ov.fact_text(run.policy.digest)
     scope = dl(
         [
@@ -159,7 +167,7 @@ def executive_summary(
         + "<h3>What this result does and does not prove</h3>"
         + _proves(result, c.with_findings, len(indexed))
         + "<h3>Error rates of the method</h3>"
-        + error_rates()
+        + error_rates(result)
         + "<div class='charts'>"
         + "".join(charts)
         + "</div></section>"
@@ -277,7 +285,7 @@ def record_charts(rs: RecordSummary) -> list[str]:
     ]
 
 
-def _ids(items: list[str], most: int | None = None) -> str:
+def _ids(items: Sequence[str], most: int | None = None) -> str:
     """Identifiers that break between each other, never inside one."""
     shown = items if most is None else items[:most]
     last = len(shown) - 1  # the comma stays with its identifier: a line never starts with one
@@ -334,12 +342,17 @@ def write_records(out: TextIO, rs: RecordSummary, for_print: bool = False) -> No
     out.write("</section>")
 
 
-def decision_block(decision: Decision | None, rs: RecordSummary, dataset: str) -> str:
-    """Counsel's decision: fillable on screen, kept when printed, or filled from ``--decision``."""
+def decision_block(decision: Decision | None, rs: RecordSummary, dataset: str, ungated: int = 0) -> str:
+    """Counsel's decision: fillable on screen, kept when printed, or filled from ``--decision``.
+    ``ungated``: findings with action block that the scan does not fail on (``Verdict.ungated``)."""
+    # Under fail-on never, "0 blocking" alone was what counsel signed for, beside block findings.
+    unblocked = (
+        f" (this scan fails on nothing, but {ungated:,} finding(s) have action block)" if ungated else ""
+    )
     ident = (
         f"<p>This decision refers to report {_mono(rs.identity.id)} (digest {_mono(rs.identity.digest)}) "
         f"of {_mono(dataset)}: {rs.counts.with_findings:,} of {rs.counts.scanned:,} records with open "
-        f"findings, {rs.counts.blocking:,} blocking.</p>"
+        f"findings, {rs.counts.blocking:,} blocking{unblocked}.</p>"
     )
     if decision is not None:
         chosen = decision.label
@@ -360,9 +373,19 @@ def decision_block(decision: Decision | None, rs: RecordSummary, dataset: str) -
             ]
         )
         sign = esc(decision.signature) if decision.signature else ""
+        # A decision file without `report:` was shown on any later report as if made on it (an
+        # "Approve" kept in the repository signed reports with new blocking records).
+        unchecked = (
+            ""
+            if decision.report
+            else '<p class="notice"><b>Not checked against this report:</b> the decision file names no '
+            f"report (<code>report:</code>), so nothing shows that this decision was made on report "
+            f"{_mono(rs.identity.id)}; add <code>report: {esc(rs.identity.id)}</code> to it once checked.</p>"
+        )
         return (
             '<section id="decision" class="decision filled"><h2>Decision</h2>'
             + ident
+            + unchecked
             + facts
             + f'<div class="signature"><span class="sig-line">{sign}</span>Signature</div></section>'
         )

@@ -1,0 +1,94 @@
+"""Checks of the sources a policy and an index name, made when the two meet (a scan, a merge).
+
+A fact that names a source nobody has leads nowhere: ``sources: {my-dump: {provider: openai}}``
+for an index source ``mydump``, or ``derived_from: chatgtp``, left the copied source without its
+provider, and every copy of it passed without a word. Such names are refused, located.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Mapping
+
+from provcheck.errors import PolicyError, ReferenceIndexError
+from provcheck.model import SourceInfo
+from provcheck.policy.catalogue import Catalogue
+from provcheck.policy.model import Policy
+from provcheck.support.dates import DATE_META_KEYS, date_problem
+
+NEAR = 0.8
+"""How close a name must be to a known one to be taken for its misspelling."""
+
+
+def check_source_dates(index_sources: Mapping[str, SourceInfo]) -> None:
+    """``ReferenceIndexError`` naming every source whose recorded date is not a date (an index built
+    before dates were checked): such a date must not silently become "unknown"."""
+    problems = []
+    for name, info in sorted(index_sources.items()):
+        for key in sorted(DATE_META_KEYS & set(info.meta)):
+            why = date_problem(info.meta[key])
+            if why:
+                problems.append(f"index source {name!r}: meta {key}: {why}")
+    if problems:
+        raise ReferenceIndexError(
+            "; ".join(problems),
+            hint="add the source again with a valid date (index add --meta date=YYYY-MM-DD)",
+        )
+
+
+def check_source_names(
+    policy: Policy, index_sources: Mapping[str, SourceInfo], known: Callable[[], Catalogue]
+) -> None:
+    """Refuse a policy source that is a near miss of an index source, and a ``derived_from``
+    parent (of the policy or of an index source) that neither the policy, the index nor the
+    catalogue of known datasets knows (``known``: the catalogue, read only when needed)."""
+    indexed = sorted(index_sources)
+    problems: list[str] = []
+
+    def where(name: str) -> str:
+        path, line = policy.source_lines.get(name, (policy.path or "policy", None))
+        return f"{path}:{line}" if line else path
+
+    for name in sorted(policy.sources):
+        if name in index_sources:
+            continue
+        close = difflib.get_close_matches(name, indexed, n=1, cutoff=NEAR)
+        if close:
+            problems.append(
+                f"{where(name)}: sources: {name!r} is not a source of the index; did you mean "
+                f"{close[0]!r}? (its facts would apply to nothing)"
+            )
+
+    def unknown(parent: str) -> bool:
+        return parent not in policy.sources and parent not in index_sources and known().facts(parent) is None
+
+    def hint(parent: str) -> str:
+        names = sorted({*policy.sources, *indexed})
+        close = difflib.get_close_matches(parent, names, n=1, cutoff=NEAR)
+        return f"; did you mean {close[0]!r}?" if close else ""
+
+    for name in sorted(policy.sources):
+        for parent in policy.sources[name].derived_from:
+            if unknown(parent):
+                problems.append(
+                    f"{where(name)}: sources: {name!r} derives from {parent!r}, which neither the policy, "
+                    f"the index nor the catalogue of known datasets knows{hint(parent)} (its restrictions "
+                    "would apply to nothing)"
+                )
+    if problems:
+        raise PolicyError(problems)
+    index_problems = []
+    for name in indexed:
+        parents = index_sources[name].meta.get("derived_from", "")
+        for parent in (p.strip() for p in parents.split(",") if p.strip()):
+            if unknown(parent):
+                index_problems.append(
+                    f"index source {name!r}: meta derived_from {parent!r} names no source the policy, the "
+                    f"index or the catalogue of known datasets knows{hint(parent)}"
+                )
+    if index_problems:
+        raise ReferenceIndexError(
+            "; ".join(index_problems),
+            hint="define that source in the policy's sources:, or add the source again with the right "
+            "--meta derived_from=NAME",
+        )

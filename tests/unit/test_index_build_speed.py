@@ -1,0 +1,174 @@
+"""The faster forms of the index build give what the plain ones gave, and keep its guarantees.
+
+Window minima by doubling, power tables grown by multiplication, and the code prefilter's
+narrowed scan of ``.*[;{}]$`` equal their plain formulas; shard files digested as they are
+written carry the digests of the files on disk, every one of them is fsynced before the shard
+is sealed, and a failed fsync still fails the add with the index as it was.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from helpers import REFERENCE_TEXTS, UNRELATED_TEXT, write_jsonl
+from provcheck.errors import IndexWriteError
+from provcheck.index import IndexWriter, ReferenceIndex, damaged
+from provcheck.index.integrity import file_digest
+from provcheck.index.shard import FILES
+from provcheck.ingest import AddSpec, add_file
+from provcheck.matching import code
+from provcheck.matching import fingerprint as fp
+from provcheck.model import SourceInfo, SourceName
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(0, 2**32 - 1), max_size=70), st.integers(1, 64))
+def test_window_minima_equal_the_plain_minimum_of_every_window(values: list[int], window: int) -> None:
+    array = np.array(values, dtype=np.uint32)
+    plain = [min(values[i : i + window]) for i in range(len(values) - window + 1)]
+    got = fp._window_minima(array, window)
+    assert got.dtype == np.uint32 and got.tolist() == plain
+
+
+def test_power_tables_equal_the_running_product() -> None:
+    powers = fp._Powers()
+    for n in (1, 2, 3, 7, 64, 1000, 4097, 100_000):
+        powers.ensure(n)
+        size = len(powers.up)
+        assert size >= n and len(powers.down) == size
+        for table, base in ((powers.up, fp._BASE), (powers.down, fp._BASE_INV)):
+            plain = np.full(size, base, dtype=np.uint64)
+            plain[0] = 1
+            assert np.array_equal(table, np.cumprod(plain, dtype=np.uint64))
+    assert np.all(powers.up * powers.down == 1)  # inverse powers, modulo 2**64
+
+
+_PIECES = [
+    "\n", "\n", "\r\n", " ", "\t", "x", "y = 1", ";", "{", "}", "x;", "};", "{ ", "#", "# c",
+    "// c", "/* c */", "a;b", ";;", "int x;", "foo();", "return x; // done", "\n# note",
+    "\n// note;", "é;", "x;\t", "The end; really.", "é", "😀", ":",
+]  # fmt: skip
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=40).map("".join), st.sampled_from([1, 3, 10**6]))
+def test_the_semicolon_form_counted_on_its_lines_equals_finditer(text: str, limit: int) -> None:
+    # Lines without ';', '{' or '}' are skipped; a match that runs on into a comment line
+    # (the trailing-comment form's whitespace crosses lines) consumes it as finditer does.
+    form, needs = next((f, n) for f, n in code._SCAN_ORDER if n is not None)
+    padded = "\n" + text
+    plain = sum(1 for _ in zip(range(limit), form.finditer(padded), strict=False))
+    assert code._count_on_lines(form, needs, padded, limit) == plain
+
+
+def _spec(path: Path, name: str) -> AddSpec:
+    return AddSpec(path=str(path), source=SourceInfo(name=SourceName(name)))
+
+
+def _refs(tmp_path: Path, name: str) -> Path:
+    rows = [{"id": f"{name}-{i}", "text": t} for i, t in enumerate([*REFERENCE_TEXTS, UNRELATED_TEXT])]
+    return write_jsonl(tmp_path / f"{name}.jsonl", rows)
+
+
+_PROC = pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="names open files through /proc")
+
+
+@_PROC
+def test_every_shard_file_is_fsynced_and_its_digest_is_that_of_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    synced: list[str] = []
+    real = os.fsync
+
+    def recording(fd: int) -> None:
+        synced.append(os.readlink(f"/proc/self/fd/{fd}"))
+        real(fd)
+
+    monkeypatch.setattr(os, "fsync", recording)
+    idx = tmp_path / "idx"
+    with IndexWriter(str(idx)) as writer:
+        add_file(writer, _spec(_refs(tmp_path, "a"), "a"))
+        writer.commit()
+    monkeypatch.undo()
+    index = ReferenceIndex(str(idx))
+    (shard,) = index.manifest.shards
+    # Written in the builder's temporary directory, then renamed: compare file names.
+    assert {os.path.basename(p) for p in synced} >= set(FILES)
+    for name in FILES:
+        path = idx / "shards" / shard.name / name
+        assert shard.files[name].xxh3 == file_digest(str(path))
+        assert shard.files[name].size == path.stat().st_size
+    assert damaged(str(idx)) == []
+
+
+@_PROC
+def test_a_failed_fsync_of_a_shard_file_adds_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    idx = tmp_path / "idx"
+    with IndexWriter(str(idx)) as writer:
+        add_file(writer, _spec(_refs(tmp_path, "a"), "a"))
+        writer.commit()
+    digest = ReferenceIndex(str(idx)).digest
+    real = os.fsync
+
+    def full(fd: int) -> None:
+        if os.readlink(f"/proc/self/fd/{fd}").endswith("postings.npy"):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        real(fd)
+
+    monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(IndexWriteError, match="No space left on device"), IndexWriter(str(idx)) as writer:
+        add_file(writer, _spec(_refs(tmp_path, "b"), "b"))
+        writer.commit()
+    monkeypatch.undo()
+    index = ReferenceIndex(str(idx))
+    assert index.digest == digest and set(index.sources) == {"a"}
+    assert not (idx / "tmp").exists() and len(list((idx / "shards").iterdir())) == 1
+
+
+def _plain_code_lines(text: str) -> list[tuple[int, int]]:
+    """``code.code_lines`` without the substring tests before its regular expressions."""
+    if not code.may_be_code(text):
+        return []
+    lines: list[tuple[int, int, int]] = []
+    fenced, pos, strong = False, 0, 0
+    for line in text.split("\n"):
+        end = pos + len(line)
+        stripped = line.strip()
+        kind = 0
+        if code._FENCE.match(line):
+            fenced = not fenced
+        elif fenced:
+            kind = 2 if stripped else 0
+        elif stripped.startswith(code._COMMENT):
+            kind = 1
+        elif code._CODE_LINE.match(code._TRAILING_COMMENT.sub("", stripped)) and not code._prose(stripped):
+            kind = 2
+        strong += kind == 2
+        lines.append((pos, end, kind))
+        pos = end + 1
+    if strong < code.MIN_CODE_LINES:
+        return []
+    kinds = [i for i, (_, _, k) in enumerate(lines) if k == 2]
+    first, last = kinds[0], kinds[-1]
+    return [(a, b) for i, (a, b, k) in enumerate(lines) if k == 2 or (k == 1 and first < i < last)]
+
+
+_LINES = [
+    "\n", "\n", "```", "```py", " ~~~", "x = 1", "x = 1  # set", "x = 1 // set", "y = f(x)#c", "# note",
+    "// note", "return x;", "def f(a):", "  if a:", "a/b",
+    "The quick brown fox jumps over the lazy dog and more words.", "#include <x>", "\t", " ", "é",
+    ";", "{", "}", "path/to # not a comment", "x = 'a#b'",
+]  # fmt: skip
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(_LINES), max_size=30).map("".join))
+def test_code_lines_equal_the_plain_loop(text: str) -> None:
+    assert code.code_lines(text) == _plain_code_lines(text)
