@@ -70,12 +70,14 @@ class Alignment:
 
 def _chains(
     blocks: list[tuple[int, int, int]], gap_penalty: float, min_score: float = _MIN_CHAIN_SCORE
-) -> list[tuple[int, int]]:
-    """Best-scoring local chains of identical runs (Kadane's scan with restarts), as ranges
-    ``[first, last]`` of indices into ``blocks``."""
-    chains: list[tuple[int, int]] = []
+) -> list[tuple[int, int, int]]:
+    """Best-scoring local chains of identical runs (Kadane's scan with restarts), as
+    ``(first, last, matched)``: a range ``[first, last]`` of indices into ``blocks`` and the
+    tokens of its runs."""
+    chains: list[tuple[int, int, int]] = []
     score = best = 0.0
     first = last = start = 0
+    total = kept = 0
     pc = pr = pl = 0
     for i, (c0, r0, length) in enumerate(blocks):
         if score > 0:
@@ -84,27 +86,18 @@ def _chains(
             score -= gap_penalty * (gap if gap > other else other)
         if score <= 0:
             if best >= min_score:
-                chains.append((first, last))
+                chains.append((first, last, kept))
             score = best = 0.0
+            total = 0
             start = i
         score += length
+        total += length
         if score > best:
-            best, first, last = score, start, i
+            best, first, last, kept = score, start, i, total
         pc, pr, pl = c0, r0, length
     if best >= min_score:
-        chains.append((first, last))
+        chains.append((first, last, kept))
     return chains
-
-
-def _span(blocks: list[tuple[int, int, int]], first: int, last: int) -> TokenSpan:
-    lc, lr, ll = blocks[last]
-    return TokenSpan(
-        cand_start=blocks[first][0],
-        cand_end=lc + ll,
-        ref_start=blocks[first][1],
-        ref_end=lr + ll,
-        matched=sum(b[2] for b in blocks[first : last + 1]),
-    )
 
 
 def _without_echoes(
@@ -172,37 +165,51 @@ def _masked(codes: str, ranges: list[tuple[int, int]], mask: str) -> str:
     return "".join(out)
 
 
+_Span = tuple[int, int, int, int, int]
+"""A span while aligning: ``(cand_start, cand_end, ref_start, ref_end, matched)``; a
+``TokenSpan`` is built only for an alignment that passes (most pairs are rejected)."""
+
+
 def _passes(
     cand: str, ref: str, config: MatchConfig, extend: int = 0
-) -> tuple[list[TokenSpan], list[tuple[int, int, int]]]:
-    """Spans of up to ``_PASSES`` alignments, and the identical runs inside them.
+) -> tuple[list[_Span], list[tuple[list[tuple[int, int, int]], list[tuple[int, int, int]]]]]:
+    """Spans of up to ``_PASSES`` alignments (sorted by candidate position), and each pass's
+    identical runs with the chains over them (the runs inside spans are read from these only
+    when the tests that need them are reached).
 
     A longest common subsequence is monotone: of two swapped paragraphs it aligns one. What
     a pass aligned is masked on both sides and the rest aligned again, so reordered sentences
     and paragraphs are found too; positions never move, so every span is in the texts' own
     coordinates.
     """
-    spans: list[TokenSpan] = []
-    inside: list[tuple[int, int, int]] = []
+    spans: list[_Span] = []
+    chained: list[tuple[list[tuple[int, int, int]], list[tuple[int, int, int]]]] = []
+    shorter = min(len(cand), len(ref))
     c, r = cand, ref
+    matched = 0
     for n in range(_PASSES):
         blocks = _blocks(c, r, extend)
         chains = _chains(blocks, config.gap_penalty)
-        found = [_span(blocks, first, last) for first, last in chains]
-        spans += found
-        inside += [b for first, last in chains for b in blocks[first : last + 1]]
-        matched = sum(s.matched for s in spans)
-        if (
-            n + 1 == _PASSES
-            or sum(s.matched for s in found) < _REPASS_TOKENS
-            or max(matched / len(cand), matched / len(ref)) >= _EXPLAINED
-        ):
+        if not chains:
             break
-        c = _masked(c, [(s.cand_start, s.cand_end) for s in found], _CAND_MASK)
-        r = _masked(r, [(s.ref_start, s.ref_end) for s in found], _REF_MASK)
-    spans.sort(key=lambda s: s.cand_start)
-    inside.sort()
-    return spans, inside
+        chained.append((blocks, chains))
+        found = []
+        aligned = 0
+        for first, last, size in chains:
+            c0, r0, _ = blocks[first]
+            lc, lr, ll = blocks[last]
+            found.append((c0, lc + ll, r0, lr + ll, size))
+            aligned += size
+        spans += found
+        matched += aligned
+        # ``matched / shorter`` is ``max(matched / len(cand), matched / len(ref))``.
+        if n + 1 == _PASSES or aligned < _REPASS_TOKENS or matched / shorter >= _EXPLAINED:
+            break
+        c = _masked(c, [(s[0], s[1]) for s in found], _CAND_MASK)
+        r = _masked(r, [(s[2], s[3]) for s in found], _REF_MASK)
+    # Spans hold disjoint candidate positions: their starts differ, so the order is total.
+    spans.sort()
+    return spans, chained
 
 
 def align(
@@ -227,10 +234,27 @@ def align(
     """
     if min(len(cand), len(ref)) < config.min_tokens:
         return None
-    spans, inside = _passes(cand, ref, config, ngram - 1)
-    matched = sum(s.matched for s in spans)
+    spans, chained = _passes(cand, ref, config, ngram - 1)
+    matched = sum(s[4] for s in spans)
     if matched < config.min_tokens:
         return None
+    # The near-duplicate and excerpt tests first: most pairs fail them, and they need only the
+    # spans (the tests below need every identical run; each test only rejects, so the order
+    # changes no result).
+    lengths = sum((c1 - c0) + (r1 - r0) for c0, c1, r0, r1, _ in spans)
+    similarity = 2 * matched / lengths
+    containment = matched / len(ref)
+    coverage = matched / len(cand)
+    if max(containment, coverage) >= config.min_coverage and similarity >= config.min_similarity:
+        kind = MatchKind.NEAR_DUPLICATE
+    elif any(
+        m >= config.excerpt_tokens and 2 * m / ((c1 - c0) + (r1 - r0)) >= config.excerpt_similarity
+        for c0, c1, r0, r1, m in spans
+    ):
+        kind = MatchKind.EXCERPT
+    else:
+        return None
+    inside = [b for blocks, chains in chained for first, last, _ in chains for b in blocks[first : last + 1]]
     # A table of digits or a repeated list marker aligns by chance: few distinct tokens...
     plain = cand if cand_plain is None else cand_plain
     runs = [plain[c0 : c0 + size] for c0, _, size in inside]
@@ -238,20 +262,18 @@ def align(
     if few and _orderings(runs) < config.min_tokens:
         return None
     if ref_echoes:
-        original = sum(size for _, _, size in _without_echoes(sorted(inside, key=lambda b: b[1]), ref_echoes))
+        original = sum(size for _, _, size in _without_echoes(inside, ref_echoes))
         if original < config.min_original_tokens:
             return None
-    lengths = sum((s.cand_end - s.cand_start) + (s.ref_end - s.ref_start) for s in spans)
-    similarity = 2 * matched / lengths
-    containment = matched / len(ref)
-    coverage = matched / len(cand)
-    if max(containment, coverage) >= config.min_coverage and similarity >= config.min_similarity:
-        kind = MatchKind.NEAR_DUPLICATE
-    elif any(s.matched >= config.excerpt_tokens and s.similarity >= config.excerpt_similarity for s in spans):
-        kind = MatchKind.EXCERPT
-    else:
-        return None
-    return Alignment(kind, tuple(spans), matched, similarity, containment, coverage, few_distinct=few)
+    return Alignment(
+        kind,
+        tuple(TokenSpan(c0, c1, r0, r1, m) for c0, c1, r0, r1, m in spans),
+        matched,
+        similarity,
+        containment,
+        coverage,
+        few_distinct=few,
+    )
 
 
 _ORDER_NGRAM = 4
@@ -364,7 +386,7 @@ def echoes(output: str, prompts: Sequence[str], gap_penalty: float = 1.0) -> lis
         if not prompt or not output:
             continue
         blocks = [(b.a, b.b, b.size) for b in Indel.opcodes(output, prompt).as_matching_blocks() if b.size]
-        for first, last in _chains(blocks, gap_penalty, ECHO_MIN_CHAIN):
+        for first, last, _ in _chains(blocks, gap_penalty, ECHO_MIN_CHAIN):
             marked.extend((c0, c0 + size) for c0, _, size in blocks[first : last + 1])
     marked.sort()
     merged: list[tuple[int, int]] = []
