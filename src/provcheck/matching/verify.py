@@ -327,14 +327,9 @@ def align_literal(
     without a literal stream takes its plain codes (a copy may have lost its fences)."""
     if cand.literal is None and ref.literal is None:
         return None
-    # Symbols and punctuation are shared by independent code as much as by copies (the bounds
-    # check of a textbook ``is_prime`` is 17 words and 45 literal tokens), so they only count
-    # for a text the plain tests cannot judge: under the token floor, or of fewer distinct
-    # tokens than the distinct-token test asks (a grid of digits). Elsewhere the plain
-    # verdict stands.
-    sparse = min(len(set(cand.codes)), len(set(ref.codes))) < config.min_distinct_tokens
-    if min(len(cand.codes), len(ref.codes)) >= config.min_tokens and not sparse:
+    if not literal_may_judge(cand.codes, ref.codes, config):
         return None
+    sparse = _sparse(cand.codes, ref.codes, config)
     c_codes, c_at = _literal(cand)
     r_codes, r_at = _literal(ref)
     echoes = [(int(np.searchsorted(r_at[0], a)), int(np.searchsorted(r_at[0], b))) for a, b in ref_echoes]
@@ -355,6 +350,33 @@ def align_literal(
         # outvote its tests.
         return None
     return replace(found, spans=tuple(spans))
+
+
+def _sparse(cand_codes: str, ref_codes: str, config: MatchConfig) -> bool:
+    return min(len(set(cand_codes)), len(set(ref_codes))) < config.min_distinct_tokens
+
+
+def literal_may_judge(cand_codes: str, ref_codes: str, config: MatchConfig) -> bool:
+    """Whether :func:`align_literal` may align a pair, from the plain codes alone (so a caller
+    can skip fingerprinting a reference with its literal stream when it may not).
+
+    Symbols and punctuation are shared by independent code as much as by copies (the bounds
+    check of a textbook ``is_prime`` is 17 words and 45 literal tokens), so they only count
+    for a text the plain tests cannot judge: under the token floor, or of fewer distinct
+    tokens than the distinct-token test asks (a grid of digits). Elsewhere the plain verdict
+    stands.
+    """
+    return min(len(cand_codes), len(ref_codes)) < config.min_tokens or _sparse(cand_codes, ref_codes, config)
+
+
+def renamed_may_align(cand: Fingerprint, ref_codes: str, config: MatchConfig) -> bool:
+    """Whether :func:`align_renamed` may find a match, before the reference's
+    identifier-insensitive stream is computed: the candidate needs the stream, and the floor
+    of ``RENAMED_MIN_TOKENS`` aligned tokens needs that many values on both sides (a text's
+    stream has at most one value per plain token, ``ref_codes``). The reference needs the
+    stream too: its caller asks whether its text may hold code."""
+    floor = max(config.min_tokens, RENAMED_MIN_TOKENS)
+    return cand.renamed is not None and min(len(cand.renamed), len(ref_codes)) >= floor
 
 
 def _literal(fp: Fingerprint) -> tuple[str, np.ndarray]:

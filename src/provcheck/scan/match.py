@@ -18,14 +18,24 @@ from provcheck.index.combined import Index, IndexSet
 from provcheck.index.pack import Pack
 from provcheck.index.shard import Shard
 from provcheck.index.store import held_anchors
+from provcheck.matching.code import may_be_code
 from provcheck.matching.convergence import FOREIGN_SOURCES, HOLDERS_READ, residual
 from provcheck.matching.fingerprint import U32, Fingerprint, Fingerprinter
 from provcheck.matching.hashed import withheld_evidence
-from provcheck.matching.normalize import Offsets, token_offsets
+from provcheck.matching.normalize import Offsets, canonical, token_offsets
 from provcheck.matching.params import MatchConfig
 from provcheck.matching.segment import RoleFilter, Segment, segments
 from provcheck.matching.strength import COMMON_DF, Signals, is_whole, judge, structure
-from provcheck.matching.verify import Alignment, align, align_literal, align_renamed, distinct, evidence
+from provcheck.matching.verify import (
+    Alignment,
+    align,
+    align_literal,
+    align_renamed,
+    distinct,
+    evidence,
+    literal_may_judge,
+    renamed_may_align,
+)
 from provcheck.model import Match, MatchId, Record, RecordRef, Reference, RoleKind
 
 _Slot = tuple[int, int, str, str]
@@ -140,6 +150,11 @@ class Matcher:
     ) -> list[tuple[int, TextKey, Alignment]]:
         """Code the plain alignment rejected, aligned again with identifiers abstracted (the
         reference's stream is computed from its text: the index stores plain codes only)."""
+        # Pairs where neither stream can match are left out before their references are
+        # fingerprinted with the code streams (most of this path's cost; many of these pairs
+        # are code against prose). Exact: both tests are necessary conditions of
+        # ``align_literal`` and ``align_renamed`` (tests/unit/test_align_exact.py).
+        pairs = [(i, key) for i, key in pairs if self._code_may_match(prints[i], key)]
         if not pairs:
             return []
         self._details((key for _, key in pairs), code=True)
@@ -155,6 +170,21 @@ class Matcher:
             if alignment is not None:
                 out.append((i, key, alignment))
         return out
+
+    def _code_may_match(self, cand: Fingerprint, key: TextKey) -> bool:
+        """Whether ``align_literal`` or ``align_renamed`` may match ``cand`` with the reference
+        text ``key``, from its plain codes and text, before it is fingerprinted with its code
+        streams. A pack's texts are withheld and never aligned so."""
+        if _pack(self.index, key) is not None:
+            return False
+        ref = self._refs[key]
+        if literal_may_judge(cand.codes, ref.codes, self.config):
+            return True
+        if not renamed_may_align(cand, ref.codes, self.config):
+            return False
+        if ref.text is None:
+            ref.text = self.index.text(key)
+        return ref.text is not None and may_have_code_stream(ref.text)
 
     def records(self, records: Sequence[Record], roles: RoleFilter | None) -> list[Match]:
         """Verified matches of the records' turns; one per turn and reference (best chunk).
@@ -434,6 +464,12 @@ def _groups(segs: Iterable[Segment], limit: int) -> Iterator[list[Segment]]:
         size += len(seg.text)
     if group:
         yield group
+
+
+def may_have_code_stream(text: str) -> bool:
+    """False when fingerprinting ``text`` surely gives no identifier-insensitive stream
+    (``Fingerprinter._add_code``: only a multi-line text that may be code has one)."""
+    return "\n" in text and may_be_code(canonical(text))
 
 
 def _length(fp: Fingerprint) -> int:
