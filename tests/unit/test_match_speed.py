@@ -178,3 +178,55 @@ def test_shared_anchors_of_a_set_of_indexes_equal_a_fresh_fingerprint_s(tmp_path
     ]
     assert [f.tolist() for f in found] == [e.tolist() for e in expected]
     assert any(len(e) for e in expected) and any(not len(e) for e in expected)
+
+
+def _counting_module(monkeypatch: pytest.MonkeyPatch, name: str) -> list[Any]:
+    import provcheck.scan.match as scan_match
+
+    calls: list[Any] = []
+    original = getattr(scan_match, name)
+
+    def wrapper(*args: Any) -> Any:
+        calls.append(args)
+        return original(*args)
+
+    monkeypatch.setattr(scan_match, name, wrapper)
+    return calls
+
+
+def test_a_recurring_turn_is_aligned_once_per_reference_with_the_same_matches(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index = index_of(tmp_path, {"a": [REFERENCE_TEXTS[0], REFERENCE_TEXTS[1] + " " + COMMON]})
+    calls = _counting_module(monkeypatch, "align")
+    texts = [REFERENCE_TEXTS[0], REFERENCE_TEXTS[1], REFERENCE_TEXTS[2] + " " + COMMON[:300]]
+    fresh = [Matcher(index, MatchConfig()).records([record(t)], None) for t in texts]
+    aligned = len({(c[0], c[1]) for c in calls})
+    assert aligned == len(calls) >= len(texts)  # every text met a reference, no pair twice
+    calls.clear()
+    matcher = Matcher(index, MatchConfig())
+    # The same turns again and again (an instruction asked in many records), in one batch and
+    # across batches: aligned once per reference, matches as when each is scanned afresh.
+    first = matcher.records([record(t) for t in texts + texts], None)
+    again = matcher.records([record(t) for t in texts], None)
+    assert len(calls) == aligned
+    expected = sorted(repr(m) for ms in fresh for m in ms)
+    assert sorted(repr(m) for m in again) == expected
+    assert sorted(repr(m) for m in first) == sorted(expected + expected)
+
+
+def test_a_recurring_code_turn_is_aligned_on_its_code_streams_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index = index_of(tmp_path, {"a": [SOURCE, PROSE]})
+    calls = _counting_module(monkeypatch, "align_renamed")
+    copy = _wrapped(RENAMED)
+    alone = Matcher(index, MatchConfig()).records([record(copy)], None)
+    assert alone and len(calls) == 1  # the renamed copy is found on the renamed stream
+    calls.clear()
+    matcher = Matcher(index, MatchConfig())
+    first = matcher.records([record(copy), record(copy)], None)
+    again = matcher.records([record(copy)], None)
+    assert len(calls) == 1
+    assert [repr(m) for m in again] == [repr(m) for m in alone]
+    assert [repr(m) for m in first] == [repr(m) for m in alone + alone]

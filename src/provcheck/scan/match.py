@@ -50,6 +50,13 @@ _REF_CACHE = 4096
 """Reference texts kept between batches."""
 _REF_BATCH = 512
 """Matched references fingerprinted together (bounds the temporary arrays)."""
+_VERDICTS = 1 << 16
+"""Pair verdicts kept (``Matcher._verdicts``); the memos start again when full..."""
+_VERDICT_CHARS = 1 << 25
+"""...or when the candidate texts and codes of their keys add up to this many characters
+(counted per entry, so a text shared by several entries is counted more than once)."""
+_UNSEEN = object()
+_Verdicts = dict[tuple[str, TextKey], Alignment | None]
 _GROUP_CHARS = 4_000_000
 """Characters of segments matched together (bounds the temporary arrays of a batch)."""
 
@@ -100,6 +107,16 @@ class Matcher:
         self._anchor_sources: dict[int, frozenset[str]] = {}
         """Sources of the texts holding an anchor (as far as read, ``_holder_sources``)."""
         self._freq: tuple[U32, np.ndarray] = (np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=np.int64))
+        self._verdicts: _Verdicts = {}
+        """``align``'s verdict per (candidate codes, reference text) already aligned in this
+        process. A turn that recurs (an instruction asked again, a system prompt, a duplicated
+        record) meets the same references, and the verdict is a function of the two codes
+        alone (the reference's echoes come with its key, the configuration is the matcher's),
+        so it is looked up, not computed again."""
+        self._code_verdicts: _Verdicts = {}
+        """The same for ``align_literal``/``align_renamed`` (``_renamed``), per candidate text:
+        their streams are a function of the text, not of its plain codes."""
+        self._verdict_chars = 0
         """This batch's shared anchors and their document frequencies (``_common_shares``)."""
 
     def _load(self, keys: Iterable[TextKey]) -> None:
@@ -146,7 +163,7 @@ class Matcher:
                 ref.offsets = token_offsets(text, toks, i)
 
     def _renamed(
-        self, prints: list[Fingerprint], pairs: list[tuple[int, TextKey]]
+        self, prints: list[Fingerprint], pairs: list[tuple[int, TextKey]], texts: list[str]
     ) -> list[tuple[int, TextKey, Alignment]]:
         """Code the plain alignment rejected, aligned again with identifiers abstracted (the
         reference's stream is computed from its text: the index stores plain codes only)."""
@@ -155,21 +172,43 @@ class Matcher:
         # are code against prose). Exact: both tests are necessary conditions of
         # ``align_literal`` and ``align_renamed`` (tests/unit/test_align_exact.py).
         pairs = [(i, key) for i, key in pairs if self._code_may_match(prints[i], key)]
-        if not pairs:
-            return []
-        self._details((key for _, key in pairs), code=True)
-        out = []
+        # Verdicts in this call's order (of two chunks of a turn matching a reference equally
+        # well, the first is kept), each text and reference computed once.
+        got: dict[tuple[str, TextKey], Alignment | None] = {}
+        todo: dict[tuple[str, TextKey], int] = {}
         for i, key in pairs:
-            ref = self._refs[key].fingerprint
-            if ref is None:
+            seen = (texts[i], key)
+            if seen in got or seen in todo:
                 continue
-            # Literal first (symbols and markup as tokens): a copy found so is not "renamed".
-            alignment = align_literal(prints[i], ref, self.config, self._refs[key].echoes)
-            if alignment is None:
-                alignment = align_renamed(prints[i], ref, self.config, self._refs[key].echoes)
-            if alignment is not None:
-                out.append((i, key, alignment))
-        return out
+            found = self._code_verdicts.get(seen, _UNSEEN)
+            if found is _UNSEEN:
+                todo[seen] = i
+            else:
+                assert found is None or isinstance(found, Alignment)
+                got[seen] = found
+        if todo:
+            self._details((key for _, key in todo), code=True)
+        for (text, key), i in todo.items():
+            ref = self._refs[key].fingerprint
+            alignment = None
+            if ref is not None:
+                # Literal first (symbols and markup as tokens): a copy found so is not "renamed".
+                alignment = align_literal(prints[i], ref, self.config, self._refs[key].echoes)
+                if alignment is None:
+                    alignment = align_renamed(prints[i], ref, self.config, self._refs[key].echoes)
+            got[(text, key)] = alignment
+            self._remember(self._code_verdicts, (text, key), alignment)
+        return [(i, key, found) for i, key in pairs if (found := got[(texts[i], key)]) is not None]
+
+    def _remember(self, memo: _Verdicts, key: tuple[str, TextKey], found: Alignment | None) -> None:
+        """Keep a verdict; both memos start again when they hold ``_VERDICTS`` entries or
+        ``_VERDICT_CHARS`` characters of keys (they keep the candidate texts alive)."""
+        if len(memo) >= _VERDICTS or self._verdict_chars + len(key[0]) > _VERDICT_CHARS:
+            self._verdicts.clear()
+            self._code_verdicts.clear()
+            self._verdict_chars = 0
+        memo[key] = found
+        self._verdict_chars += len(key[0])
 
     def _code_may_match(self, cand: Fingerprint, key: TextKey) -> bool:
         """Whether ``align_literal`` or ``align_renamed`` may match ``cand`` with the reference
@@ -215,19 +254,23 @@ class Matcher:
             for cand in cands:
                 ref = self._refs[cand.key]
                 pack = _pack(self.index, cand.key)
+                codes = fp.codes
                 if pack is not None:
                     # A pack's reference is aligned on hashed n-grams: the candidate is hashed alike.
-                    codes = hashed.get((i, id(pack)))
-                    if codes is None:
+                    codes = hashed.get((i, id(pack)), "")
+                    if not codes:
                         codes = hashed[(i, id(pack))] = pack.query_codes(fp.tokens)
-                    alignment = align(codes, ref.codes, self.config, ref.echoes, pack.ngram)
-                else:
-                    alignment = align(fp.codes, ref.codes, self.config, ref.echoes)
+                found = self._verdicts.get((codes, cand.key), _UNSEEN)
+                if found is _UNSEEN:
+                    found = align(codes, ref.codes, self.config, ref.echoes, pack.ngram if pack else 1)
+                    self._remember(self._verdicts, (codes, cand.key), found)
+                assert found is None or isinstance(found, Alignment)
+                alignment = found
                 if alignment is not None:
                     aligned.append((i, cand.key, alignment))
                 elif fp.renamed is not None or fp.literal is not None:
                     code.append((i, cand.key))
-        aligned += self._renamed(prints, code)
+        aligned += self._renamed(prints, code, [seg.text for seg in segs])
         self._details(key for _, key, _ in aligned)
         shared = self._shared([(prints[i].anchors, key) for i, key, _ in aligned])
         commons = self._common_shares(shared)
