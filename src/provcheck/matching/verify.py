@@ -17,7 +17,8 @@ set on real outputs of 200+ models (``benchmarks/detection.py``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -218,7 +219,7 @@ def align(
     config: MatchConfig,
     ref_echoes: Sequence[tuple[int, int]] = (),
     ngram: int = 1,
-    cand_plain: str | None = None,
+    cand_plain: str | Callable[[], str] | None = None,
 ) -> Alignment | None:
     """Align two texts given as token codes (``Fingerprint.codes``); None unless the alignment
     passes a test.
@@ -227,7 +228,8 @@ def align(
     prompt wrote them, so a match needs ``min_original_tokens`` aligned tokens outside them (a
     copy of a user's prompt is not a copy of the model's output). ``cand_plain``: the
     candidate's plain codes when ``cand`` is another stream of the same tokens, for counting
-    distinct tokens (abstracted identifiers all look alike).
+    distinct tokens (abstracted identifiers all look alike); a function giving them is called
+    only when that test is reached (most pairs fail before).
 
     ``ngram > 1``: the codes are hashed n-grams (``hashed.ngram_codes``, a pack's references),
     one a token position; identical runs are counted in the tokens they prove.
@@ -256,7 +258,7 @@ def align(
         return None
     inside = [b for blocks, chains in chained for first, last, _ in chains for b in blocks[first : last + 1]]
     # A table of digits or a repeated list marker aligns by chance: few distinct tokens...
-    plain = cand if cand_plain is None else cand_plain
+    plain = cand if cand_plain is None else cand_plain if isinstance(cand_plain, str) else cand_plain()
     runs = [plain[c0 : c0 + size] for c0, _, size in inside]
     few = len(set().union(*runs)) < config.min_distinct_tokens
     if few and _orderings(runs) < config.min_tokens:
@@ -300,9 +302,13 @@ def align_renamed(
         return None
     c_at, r_at = cand.renamed_at, ref.renamed_at
     echoes = [(int(np.searchsorted(r_at, a)), int(np.searchsorted(r_at, b))) for a, b in ref_echoes]
-    plain = "".join(cand.codes[p] for p in c_at.tolist())
-    stricter = replace(config, min_tokens=max(config.min_tokens, RENAMED_MIN_TOKENS))
-    found = align(cand.renamed, ref.renamed, stricter, [e for e in echoes if e[0] < e[1]], cand_plain=plain)
+    codes = cand.codes
+
+    def plain() -> str:
+        return "".join(codes[p] for p in c_at.tolist())
+
+    kept = [e for e in echoes if e[0] < e[1]]
+    found = align(cand.renamed, ref.renamed, _stricter(config), kept, cand_plain=plain)
     if found is None:
         return None
     spans = tuple(
@@ -316,6 +322,12 @@ def align_renamed(
         for s in found.spans
     )
     return replace(found, spans=spans, renamed=True)
+
+
+@functools.lru_cache(maxsize=8)
+def _stricter(config: MatchConfig) -> MatchConfig:
+    """``config`` with the renamed floor (built once per configuration, not per pair)."""
+    return replace(config, min_tokens=max(config.min_tokens, RENAMED_MIN_TOKENS))
 
 
 def align_literal(

@@ -83,6 +83,8 @@ class _Reference:
     """Distinct shingle hashes (the Jaccard figure of every match against this text)."""
     references: list[Reference] | None = None
     """The reference records carrying the text (read from the index once, not per match)."""
+    code_stream: bool | None = None
+    """False when the text surely has no identifier-insensitive stream (``_code_may_match``)."""
     coded: bool = False
     """``fingerprint`` holds the identifier-insensitive stream of code (``align_renamed`` needs
     it); without it, it holds everything evidence needs."""
@@ -171,7 +173,6 @@ class Matcher:
         # fingerprinted with the code streams (most of this path's cost; many of these pairs
         # are code against prose). Exact: both tests are necessary conditions of
         # ``align_literal`` and ``align_renamed`` (tests/unit/test_align_exact.py).
-        pairs = [(i, key) for i, key in pairs if self._code_may_match(prints[i], key)]
         # Verdicts in this call's order (of two chunks of a turn matching a reference equally
         # well, the first is kept), each text and reference computed once.
         got: dict[tuple[str, TextKey], Alignment | None] = {}
@@ -181,11 +182,14 @@ class Matcher:
             if seen in got or seen in todo:
                 continue
             found = self._code_verdicts.get(seen, _UNSEEN)
-            if found is _UNSEEN:
-                todo[seen] = i
-            else:
+            if found is not _UNSEEN:
                 assert found is None or isinstance(found, Alignment)
                 got[seen] = found
+            elif self._code_may_match(prints[i], key):
+                todo[seen] = i
+            else:
+                got[seen] = None
+                self._remember(self._code_verdicts, seen, None)
         if todo:
             self._details((key for _, key in todo), code=True)
         for (text, key), i in todo.items():
@@ -221,9 +225,11 @@ class Matcher:
             return True
         if not renamed_may_align(cand, ref.codes, self.config):
             return False
-        if ref.text is None:
-            ref.text = self.index.text(key)
-        return ref.text is not None and may_have_code_stream(ref.text)
+        if ref.code_stream is None:
+            if ref.text is None:
+                ref.text = self.index.text(key)
+            ref.code_stream = ref.text is not None and may_have_code_stream(ref.text)
+        return ref.code_stream
 
     def records(self, records: Sequence[Record], roles: RoleFilter | None) -> list[Match]:
         """Verified matches of the records' turns; one per turn and reference (best chunk).
