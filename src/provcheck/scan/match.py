@@ -50,13 +50,10 @@ _REF_CACHE = 4096
 """Reference texts kept between batches."""
 _REF_BATCH = 512
 """Matched references fingerprinted together (bounds the temporary arrays)."""
-_VERDICTS = 1 << 16
-"""Pair verdicts kept (``Matcher._verdicts``); the memos start again when full..."""
-_VERDICT_CHARS = 1 << 25
-"""...or when the candidate texts and codes of their keys add up to this many characters
-(counted per entry, so a text shared by several entries is counted more than once)."""
-_UNSEEN = object()
-_Verdicts = dict[tuple[str, TextKey], Alignment | None]
+_VERDICT_CHARS = 1 << 21
+"""Characters of candidate codes or texts a memo of rejections may hold, counted per entry (a
+text in several entries is counted each time), the least recently used dropped first: a
+bound that does not grow with the records scanned (at most ~8 MB a memo, typically a few)."""
 _GROUP_CHARS = 4_000_000
 """Characters of segments matched together (bounds the temporary arrays of a batch)."""
 
@@ -90,6 +87,29 @@ class _Reference:
     it); without it, it holds everything evidence needs."""
 
 
+class _Rejections:
+    """Pairs (candidate codes or text, reference text) known to fail, least recently used
+    dropped first once the keys hold ``limit`` characters (counted per entry)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.chars = 0
+        self._keys: OrderedDict[tuple[str, TextKey], None] = OrderedDict()
+
+    def holds(self, key: tuple[str, TextKey]) -> bool:
+        if key in self._keys:
+            self._keys.move_to_end(key)
+            return True
+        return False
+
+    def add(self, key: tuple[str, TextKey]) -> None:
+        self._keys[key] = None
+        self.chars += len(key[0])
+        while self.chars > self.limit and len(self._keys) > 1:
+            old, _ = self._keys.popitem(last=False)
+            self.chars -= len(old[0])
+
+
 class Matcher:
     """Finds verified matches of records against one index, a batch of records at a time."""
 
@@ -109,16 +129,16 @@ class Matcher:
         self._anchor_sources: dict[int, frozenset[str]] = {}
         """Sources of the texts holding an anchor (as far as read, ``_holder_sources``)."""
         self._freq: tuple[U32, np.ndarray] = (np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=np.int64))
-        self._verdicts: _Verdicts = {}
-        """``align``'s verdict per (candidate codes, reference text) already aligned in this
-        process. A turn that recurs (an instruction asked again, a system prompt, a duplicated
-        record) meets the same references, and the verdict is a function of the two codes
-        alone (the reference's echoes come with its key, the configuration is the matcher's),
-        so it is looked up, not computed again."""
-        self._code_verdicts: _Verdicts = {}
+        self._verdicts = _Rejections(_VERDICT_CHARS)
+        """(Candidate codes, reference text) pairs that ``align`` rejected in this process. A
+        turn that recurs (an instruction asked again, a system prompt, a duplicated record)
+        meets the same references, and the verdict is a function of the two codes alone (the
+        reference's echoes come with its key, the configuration is the matcher's), so it is
+        looked up, not computed again. Only rejections are kept (most pairs; a kept pair's
+        alignment would hold memory per match)."""
+        self._code_verdicts = _Rejections(_VERDICT_CHARS)
         """The same for ``align_literal``/``align_renamed`` (``_renamed``), per candidate text:
         their streams are a function of the text, not of its plain codes."""
-        self._verdict_chars = 0
         """This batch's shared anchors and their document frequencies (``_common_shares``)."""
 
     def _load(self, keys: Iterable[TextKey]) -> None:
@@ -181,15 +201,13 @@ class Matcher:
             seen = (texts[i], key)
             if seen in got or seen in todo:
                 continue
-            found = self._code_verdicts.get(seen, _UNSEEN)
-            if found is not _UNSEEN:
-                assert found is None or isinstance(found, Alignment)
-                got[seen] = found
+            if self._code_verdicts.holds(seen):
+                got[seen] = None
             elif self._code_may_match(prints[i], key):
                 todo[seen] = i
             else:
                 got[seen] = None
-                self._remember(self._code_verdicts, seen, None)
+                self._code_verdicts.add(seen)
         if todo:
             self._details((key for _, key in todo), code=True)
         for (text, key), i in todo.items():
@@ -201,18 +219,9 @@ class Matcher:
                 if alignment is None:
                     alignment = align_renamed(prints[i], ref, self.config, self._refs[key].echoes)
             got[(text, key)] = alignment
-            self._remember(self._code_verdicts, (text, key), alignment)
+            if alignment is None:
+                self._code_verdicts.add((text, key))
         return [(i, key, found) for i, key in pairs if (found := got[(texts[i], key)]) is not None]
-
-    def _remember(self, memo: _Verdicts, key: tuple[str, TextKey], found: Alignment | None) -> None:
-        """Keep a verdict; both memos start again when they hold ``_VERDICTS`` entries or
-        ``_VERDICT_CHARS`` characters of keys (they keep the candidate texts alive)."""
-        if len(memo) >= _VERDICTS or self._verdict_chars + len(key[0]) > _VERDICT_CHARS:
-            self._verdicts.clear()
-            self._code_verdicts.clear()
-            self._verdict_chars = 0
-        memo[key] = found
-        self._verdict_chars += len(key[0])
 
     def _code_may_match(self, cand: Fingerprint, key: TextKey) -> bool:
         """Whether ``align_literal`` or ``align_renamed`` may match ``cand`` with the reference
@@ -266,12 +275,11 @@ class Matcher:
                     codes = hashed.get((i, id(pack)), "")
                     if not codes:
                         codes = hashed[(i, id(pack))] = pack.query_codes(fp.tokens)
-                found = self._verdicts.get((codes, cand.key), _UNSEEN)
-                if found is _UNSEEN:
-                    found = align(codes, ref.codes, self.config, ref.echoes, pack.ngram if pack else 1)
-                    self._remember(self._verdicts, (codes, cand.key), found)
-                assert found is None or isinstance(found, Alignment)
-                alignment = found
+                alignment = None
+                if not self._verdicts.holds((codes, cand.key)):
+                    alignment = align(codes, ref.codes, self.config, ref.echoes, pack.ngram if pack else 1)
+                    if alignment is None:
+                        self._verdicts.add((codes, cand.key))
                 if alignment is not None:
                     aligned.append((i, cand.key, alignment))
                 elif fp.renamed is not None or fp.literal is not None:
