@@ -178,3 +178,67 @@ def test_shared_anchors_of_a_set_of_indexes_equal_a_fresh_fingerprint_s(tmp_path
     ]
     assert [f.tolist() for f in found] == [e.tolist() for e in expected]
     assert any(len(e) for e in expected) and any(not len(e) for e in expected)
+
+
+def _counting_module(monkeypatch: pytest.MonkeyPatch, name: str) -> list[tuple[Any, bool]]:
+    """Calls of ``provcheck.scan.match.<name>`` with whether each found a match."""
+    import provcheck.scan.match as scan_match
+
+    calls: list[tuple[Any, bool]] = []
+    original = getattr(scan_match, name)
+
+    def wrapper(*args: Any) -> Any:
+        found = original(*args)
+        calls.append((args, found is not None))
+        return found
+
+    monkeypatch.setattr(scan_match, name, wrapper)
+    return calls
+
+
+def test_a_recurring_turn_is_not_aligned_again_where_it_failed_and_matches_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index = index_of(tmp_path, {"a": [REFERENCE_TEXTS[0], REFERENCE_TEXTS[1] + " " + COMMON]})
+    calls = _counting_module(monkeypatch, "align")
+    texts = [
+        REFERENCE_TEXTS[0],
+        REFERENCE_TEXTS[2] + " " + COMMON[:120],
+        REFERENCE_TEXTS[2] + " " + COMMON[:300],
+    ]
+    fresh = [Matcher(index, MatchConfig()).records([record(t)], None) for t in texts]
+    rejected = {(args[0], args[1]) for args, found in calls if not found}
+    kept = {(args[0], args[1]) for args, found in calls if found}
+    assert rejected and kept  # both kinds of pairs occur
+    calls.clear()
+    matcher = Matcher(index, MatchConfig())
+    # The same turns again and again (an instruction asked in many records), in one batch and
+    # across batches: a pair that failed is aligned once, and the matches are those of each
+    # text scanned afresh.
+    first = matcher.records([record(t) for t in texts + texts], None)
+    again = matcher.records([record(t) for t in texts], None)
+    failed = [(args[0], args[1]) for args, found in calls if not found]
+    assert sorted(failed) == sorted(rejected)  # each once
+    assert {(args[0], args[1]) for args, found in calls if found} == kept
+    expected = sorted(repr(m) for ms in fresh for m in ms)
+    assert sorted(repr(m) for m in again) == expected
+    assert sorted(repr(m) for m in first) == sorted(expected + expected)
+
+
+def test_a_recurring_code_turn_matches_the_same_on_its_code_streams(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index = index_of(tmp_path, {"a": [SOURCE, PROSE]})
+    plain = _counting_module(monkeypatch, "align")
+    renamed = _counting_module(monkeypatch, "align_renamed")
+    copy = _wrapped(RENAMED)
+    alone = Matcher(index, MatchConfig()).records([record(copy)], None)
+    # The plain alignment fails, the renamed stream matches.
+    assert alone and [f for _, f in plain] == [False] and [f for _, f in renamed] == [True]
+    plain.clear()
+    matcher = Matcher(index, MatchConfig())
+    first = matcher.records([record(copy), record(copy)], None)
+    again = matcher.records([record(copy)], None)
+    assert len(plain) == 1  # the failed plain alignment is not done again
+    assert [repr(m) for m in again] == [repr(m) for m in alone]
+    assert [repr(m) for m in first] == [repr(m) for m in alone + alone]

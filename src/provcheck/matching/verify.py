@@ -17,7 +17,8 @@ set on real outputs of 200+ models (``benchmarks/detection.py``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -70,12 +71,14 @@ class Alignment:
 
 def _chains(
     blocks: list[tuple[int, int, int]], gap_penalty: float, min_score: float = _MIN_CHAIN_SCORE
-) -> list[tuple[int, int]]:
-    """Best-scoring local chains of identical runs (Kadane's scan with restarts), as ranges
-    ``[first, last]`` of indices into ``blocks``."""
-    chains: list[tuple[int, int]] = []
+) -> list[tuple[int, int, int]]:
+    """Best-scoring local chains of identical runs (Kadane's scan with restarts), as
+    ``(first, last, matched)``: a range ``[first, last]`` of indices into ``blocks`` and the
+    tokens of its runs."""
+    chains: list[tuple[int, int, int]] = []
     score = best = 0.0
     first = last = start = 0
+    total = kept = 0
     pc = pr = pl = 0
     for i, (c0, r0, length) in enumerate(blocks):
         if score > 0:
@@ -84,27 +87,18 @@ def _chains(
             score -= gap_penalty * (gap if gap > other else other)
         if score <= 0:
             if best >= min_score:
-                chains.append((first, last))
+                chains.append((first, last, kept))
             score = best = 0.0
+            total = 0
             start = i
         score += length
+        total += length
         if score > best:
-            best, first, last = score, start, i
+            best, first, last, kept = score, start, i, total
         pc, pr, pl = c0, r0, length
     if best >= min_score:
-        chains.append((first, last))
+        chains.append((first, last, kept))
     return chains
-
-
-def _span(blocks: list[tuple[int, int, int]], first: int, last: int) -> TokenSpan:
-    lc, lr, ll = blocks[last]
-    return TokenSpan(
-        cand_start=blocks[first][0],
-        cand_end=lc + ll,
-        ref_start=blocks[first][1],
-        ref_end=lr + ll,
-        matched=sum(b[2] for b in blocks[first : last + 1]),
-    )
 
 
 def _without_echoes(
@@ -172,37 +166,51 @@ def _masked(codes: str, ranges: list[tuple[int, int]], mask: str) -> str:
     return "".join(out)
 
 
+_Span = tuple[int, int, int, int, int]
+"""A span while aligning: ``(cand_start, cand_end, ref_start, ref_end, matched)``; a
+``TokenSpan`` is built only for an alignment that passes (most pairs are rejected)."""
+
+
 def _passes(
     cand: str, ref: str, config: MatchConfig, extend: int = 0
-) -> tuple[list[TokenSpan], list[tuple[int, int, int]]]:
-    """Spans of up to ``_PASSES`` alignments, and the identical runs inside them.
+) -> tuple[list[_Span], list[tuple[list[tuple[int, int, int]], list[tuple[int, int, int]]]]]:
+    """Spans of up to ``_PASSES`` alignments (sorted by candidate position), and each pass's
+    identical runs with the chains over them (the runs inside spans are read from these only
+    when the tests that need them are reached).
 
     A longest common subsequence is monotone: of two swapped paragraphs it aligns one. What
     a pass aligned is masked on both sides and the rest aligned again, so reordered sentences
     and paragraphs are found too; positions never move, so every span is in the texts' own
     coordinates.
     """
-    spans: list[TokenSpan] = []
-    inside: list[tuple[int, int, int]] = []
+    spans: list[_Span] = []
+    chained: list[tuple[list[tuple[int, int, int]], list[tuple[int, int, int]]]] = []
+    shorter = min(len(cand), len(ref))
     c, r = cand, ref
+    matched = 0
     for n in range(_PASSES):
         blocks = _blocks(c, r, extend)
         chains = _chains(blocks, config.gap_penalty)
-        found = [_span(blocks, first, last) for first, last in chains]
-        spans += found
-        inside += [b for first, last in chains for b in blocks[first : last + 1]]
-        matched = sum(s.matched for s in spans)
-        if (
-            n + 1 == _PASSES
-            or sum(s.matched for s in found) < _REPASS_TOKENS
-            or max(matched / len(cand), matched / len(ref)) >= _EXPLAINED
-        ):
+        if not chains:
             break
-        c = _masked(c, [(s.cand_start, s.cand_end) for s in found], _CAND_MASK)
-        r = _masked(r, [(s.ref_start, s.ref_end) for s in found], _REF_MASK)
-    spans.sort(key=lambda s: s.cand_start)
-    inside.sort()
-    return spans, inside
+        chained.append((blocks, chains))
+        found = []
+        aligned = 0
+        for first, last, size in chains:
+            c0, r0, _ = blocks[first]
+            lc, lr, ll = blocks[last]
+            found.append((c0, lc + ll, r0, lr + ll, size))
+            aligned += size
+        spans += found
+        matched += aligned
+        # ``matched / shorter`` is ``max(matched / len(cand), matched / len(ref))``.
+        if n + 1 == _PASSES or aligned < _REPASS_TOKENS or matched / shorter >= _EXPLAINED:
+            break
+        c = _masked(c, [(s[0], s[1]) for s in found], _CAND_MASK)
+        r = _masked(r, [(s[2], s[3]) for s in found], _REF_MASK)
+    # Spans hold disjoint candidate positions: their starts differ, so the order is total.
+    spans.sort()
+    return spans, chained
 
 
 def align(
@@ -211,7 +219,7 @@ def align(
     config: MatchConfig,
     ref_echoes: Sequence[tuple[int, int]] = (),
     ngram: int = 1,
-    cand_plain: str | None = None,
+    cand_plain: str | Callable[[], str] | None = None,
 ) -> Alignment | None:
     """Align two texts given as token codes (``Fingerprint.codes``); None unless the alignment
     passes a test.
@@ -220,38 +228,54 @@ def align(
     prompt wrote them, so a match needs ``min_original_tokens`` aligned tokens outside them (a
     copy of a user's prompt is not a copy of the model's output). ``cand_plain``: the
     candidate's plain codes when ``cand`` is another stream of the same tokens, for counting
-    distinct tokens (abstracted identifiers all look alike).
+    distinct tokens (abstracted identifiers all look alike); a function giving them is called
+    only when that test is reached (most pairs fail before).
 
     ``ngram > 1``: the codes are hashed n-grams (``hashed.ngram_codes``, a pack's references),
     one a token position; identical runs are counted in the tokens they prove.
     """
     if min(len(cand), len(ref)) < config.min_tokens:
         return None
-    spans, inside = _passes(cand, ref, config, ngram - 1)
-    matched = sum(s.matched for s in spans)
+    spans, chained = _passes(cand, ref, config, ngram - 1)
+    matched = sum(s[4] for s in spans)
     if matched < config.min_tokens:
         return None
-    # A table of digits or a repeated list marker aligns by chance: few distinct tokens...
-    plain = cand if cand_plain is None else cand_plain
-    runs = [plain[c0 : c0 + size] for c0, _, size in inside]
-    few = len(set().union(*runs)) < config.min_distinct_tokens
-    if few and _orderings(runs) < config.min_tokens:
-        return None
-    if ref_echoes:
-        original = sum(size for _, _, size in _without_echoes(sorted(inside, key=lambda b: b[1]), ref_echoes))
-        if original < config.min_original_tokens:
-            return None
-    lengths = sum((s.cand_end - s.cand_start) + (s.ref_end - s.ref_start) for s in spans)
+    # The near-duplicate and excerpt tests first: most pairs fail them, and they need only the
+    # spans (the tests below need every identical run; each test only rejects, so the order
+    # changes no result).
+    lengths = sum((c1 - c0) + (r1 - r0) for c0, c1, r0, r1, _ in spans)
     similarity = 2 * matched / lengths
     containment = matched / len(ref)
     coverage = matched / len(cand)
     if max(containment, coverage) >= config.min_coverage and similarity >= config.min_similarity:
         kind = MatchKind.NEAR_DUPLICATE
-    elif any(s.matched >= config.excerpt_tokens and s.similarity >= config.excerpt_similarity for s in spans):
+    elif any(
+        m >= config.excerpt_tokens and 2 * m / ((c1 - c0) + (r1 - r0)) >= config.excerpt_similarity
+        for c0, c1, r0, r1, m in spans
+    ):
         kind = MatchKind.EXCERPT
     else:
         return None
-    return Alignment(kind, tuple(spans), matched, similarity, containment, coverage, few_distinct=few)
+    inside = [b for blocks, chains in chained for first, last, _ in chains for b in blocks[first : last + 1]]
+    # A table of digits or a repeated list marker aligns by chance: few distinct tokens...
+    plain = cand if cand_plain is None else cand_plain if isinstance(cand_plain, str) else cand_plain()
+    runs = [plain[c0 : c0 + size] for c0, _, size in inside]
+    few = len(set().union(*runs)) < config.min_distinct_tokens
+    if few and _orderings(runs) < config.min_tokens:
+        return None
+    if ref_echoes:
+        original = sum(size for _, _, size in _without_echoes(inside, ref_echoes))
+        if original < config.min_original_tokens:
+            return None
+    return Alignment(
+        kind,
+        tuple(TokenSpan(c0, c1, r0, r1, m) for c0, c1, r0, r1, m in spans),
+        matched,
+        similarity,
+        containment,
+        coverage,
+        few_distinct=few,
+    )
 
 
 _ORDER_NGRAM = 4
@@ -278,9 +302,13 @@ def align_renamed(
         return None
     c_at, r_at = cand.renamed_at, ref.renamed_at
     echoes = [(int(np.searchsorted(r_at, a)), int(np.searchsorted(r_at, b))) for a, b in ref_echoes]
-    plain = "".join(cand.codes[p] for p in c_at.tolist())
-    stricter = replace(config, min_tokens=max(config.min_tokens, RENAMED_MIN_TOKENS))
-    found = align(cand.renamed, ref.renamed, stricter, [e for e in echoes if e[0] < e[1]], cand_plain=plain)
+    codes = cand.codes
+
+    def plain() -> str:
+        return "".join(codes[p] for p in c_at.tolist())
+
+    kept = [e for e in echoes if e[0] < e[1]]
+    found = align(cand.renamed, ref.renamed, _stricter(config), kept, cand_plain=plain)
     if found is None:
         return None
     spans = tuple(
@@ -296,6 +324,12 @@ def align_renamed(
     return replace(found, spans=spans, renamed=True)
 
 
+@functools.lru_cache(maxsize=8)
+def _stricter(config: MatchConfig) -> MatchConfig:
+    """``config`` with the renamed floor (built once per configuration, not per pair)."""
+    return replace(config, min_tokens=max(config.min_tokens, RENAMED_MIN_TOKENS))
+
+
 def align_literal(
     cand: Fingerprint, ref: Fingerprint, config: MatchConfig, ref_echoes: Sequence[tuple[int, int]] = ()
 ) -> Alignment | None:
@@ -305,14 +339,9 @@ def align_literal(
     without a literal stream takes its plain codes (a copy may have lost its fences)."""
     if cand.literal is None and ref.literal is None:
         return None
-    # Symbols and punctuation are shared by independent code as much as by copies (the bounds
-    # check of a textbook ``is_prime`` is 17 words and 45 literal tokens), so they only count
-    # for a text the plain tests cannot judge: under the token floor, or of fewer distinct
-    # tokens than the distinct-token test asks (a grid of digits). Elsewhere the plain
-    # verdict stands.
-    sparse = min(len(set(cand.codes)), len(set(ref.codes))) < config.min_distinct_tokens
-    if min(len(cand.codes), len(ref.codes)) >= config.min_tokens and not sparse:
+    if not literal_may_judge(cand.codes, ref.codes, config):
         return None
+    sparse = _sparse(cand.codes, ref.codes, config)
     c_codes, c_at = _literal(cand)
     r_codes, r_at = _literal(ref)
     echoes = [(int(np.searchsorted(r_at[0], a)), int(np.searchsorted(r_at[0], b))) for a, b in ref_echoes]
@@ -333,6 +362,33 @@ def align_literal(
         # outvote its tests.
         return None
     return replace(found, spans=tuple(spans))
+
+
+def _sparse(cand_codes: str, ref_codes: str, config: MatchConfig) -> bool:
+    return min(len(set(cand_codes)), len(set(ref_codes))) < config.min_distinct_tokens
+
+
+def literal_may_judge(cand_codes: str, ref_codes: str, config: MatchConfig) -> bool:
+    """Whether :func:`align_literal` may align a pair, from the plain codes alone (so a caller
+    can skip fingerprinting a reference with its literal stream when it may not).
+
+    Symbols and punctuation are shared by independent code as much as by copies (the bounds
+    check of a textbook ``is_prime`` is 17 words and 45 literal tokens), so they only count
+    for a text the plain tests cannot judge: under the token floor, or of fewer distinct
+    tokens than the distinct-token test asks (a grid of digits). Elsewhere the plain verdict
+    stands.
+    """
+    return min(len(cand_codes), len(ref_codes)) < config.min_tokens or _sparse(cand_codes, ref_codes, config)
+
+
+def renamed_may_align(cand: Fingerprint, ref_codes: str, config: MatchConfig) -> bool:
+    """Whether :func:`align_renamed` may find a match, before the reference's
+    identifier-insensitive stream is computed: the candidate needs the stream, and the floor
+    of ``RENAMED_MIN_TOKENS`` aligned tokens needs that many values on both sides (a text's
+    stream has at most one value per plain token, ``ref_codes``). The reference needs the
+    stream too: its caller asks whether its text may hold code."""
+    floor = max(config.min_tokens, RENAMED_MIN_TOKENS)
+    return cand.renamed is not None and min(len(cand.renamed), len(ref_codes)) >= floor
 
 
 def _literal(fp: Fingerprint) -> tuple[str, np.ndarray]:
@@ -364,7 +420,7 @@ def echoes(output: str, prompts: Sequence[str], gap_penalty: float = 1.0) -> lis
         if not prompt or not output:
             continue
         blocks = [(b.a, b.b, b.size) for b in Indel.opcodes(output, prompt).as_matching_blocks() if b.size]
-        for first, last in _chains(blocks, gap_penalty, ECHO_MIN_CHAIN):
+        for first, last, _ in _chains(blocks, gap_penalty, ECHO_MIN_CHAIN):
             marked.extend((c0, c0 + size) for c0, _, size in blocks[first : last + 1])
     marked.sort()
     merged: list[tuple[int, int]] = []

@@ -19,14 +19,24 @@ from provcheck.index.pack import Pack
 from provcheck.index.shard import Shard
 from provcheck.index.store import held_anchors
 from provcheck.matching.attributed import attributed
+from provcheck.matching.code import may_be_code
 from provcheck.matching.convergence import FOREIGN_SOURCES, HOLDERS_READ, residual
 from provcheck.matching.fingerprint import U32, Fingerprint, Fingerprinter
 from provcheck.matching.hashed import withheld_evidence
-from provcheck.matching.normalize import Offsets, token_offsets
+from provcheck.matching.normalize import Offsets, canonical, token_offsets
 from provcheck.matching.params import MatchConfig
 from provcheck.matching.segment import RoleFilter, Segment, segments
 from provcheck.matching.strength import COMMON_DF, Signals, is_formula, is_whole, judge, structure
-from provcheck.matching.verify import Alignment, align, align_literal, align_renamed, distinct, evidence
+from provcheck.matching.verify import (
+    Alignment,
+    align,
+    align_literal,
+    align_renamed,
+    distinct,
+    evidence,
+    literal_may_judge,
+    renamed_may_align,
+)
 from provcheck.model import Match, MatchId, Record, RecordRef, Reference, RoleKind
 
 _Slot = tuple[int, int, str, str]
@@ -41,6 +51,10 @@ _REF_CACHE = 4096
 """Reference texts kept between batches."""
 _REF_BATCH = 512
 """Matched references fingerprinted together (bounds the temporary arrays)."""
+_VERDICT_CHARS = 1 << 21
+"""Characters of candidate codes or texts a memo of rejections may hold, counted per entry (a
+text in several entries is counted each time), the least recently used dropped first: a
+bound that does not grow with the records scanned (at most ~8 MB a memo, typically a few)."""
 _GROUP_CHARS = 4_000_000
 """Characters of segments matched together (bounds the temporary arrays of a batch)."""
 
@@ -67,9 +81,34 @@ class _Reference:
     """Distinct shingle hashes (the Jaccard figure of every match against this text)."""
     references: list[Reference] | None = None
     """The reference records carrying the text (read from the index once, not per match)."""
+    code_stream: bool | None = None
+    """False when the text surely has no identifier-insensitive stream (``_code_may_match``)."""
     coded: bool = False
     """``fingerprint`` holds the identifier-insensitive stream of code (``align_renamed`` needs
     it); without it, it holds everything evidence needs."""
+
+
+class _Rejections:
+    """Pairs (candidate codes or text, reference text) known to fail, least recently used
+    dropped first once the keys hold ``limit`` characters (counted per entry)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.chars = 0
+        self._keys: OrderedDict[tuple[str, TextKey], None] = OrderedDict()
+
+    def holds(self, key: tuple[str, TextKey]) -> bool:
+        if key in self._keys:
+            self._keys.move_to_end(key)
+            return True
+        return False
+
+    def add(self, key: tuple[str, TextKey]) -> None:
+        self._keys[key] = None
+        self.chars += len(key[0])
+        while self.chars > self.limit and len(self._keys) > 1:
+            old, _ = self._keys.popitem(last=False)
+            self.chars -= len(old[0])
 
 
 class Matcher:
@@ -91,6 +130,16 @@ class Matcher:
         self._anchor_sources: dict[int, frozenset[str]] = {}
         """Sources of the texts holding an anchor (as far as read, ``_holder_sources``)."""
         self._freq: tuple[U32, np.ndarray] = (np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=np.int64))
+        self._verdicts = _Rejections(_VERDICT_CHARS)
+        """(Candidate codes, reference text) pairs that ``align`` rejected in this process. A
+        turn that recurs (an instruction asked again, a system prompt, a duplicated record)
+        meets the same references, and the verdict is a function of the two codes alone (the
+        reference's echoes come with its key, the configuration is the matcher's), so it is
+        looked up, not computed again. Only rejections are kept (most pairs; a kept pair's
+        alignment would hold memory per match)."""
+        self._code_verdicts = _Rejections(_VERDICT_CHARS)
+        """The same for ``align_literal``/``align_renamed`` (``_renamed``), per candidate text:
+        their streams are a function of the text, not of its plain codes."""
         """This batch's shared anchors and their document frequencies (``_common_shares``)."""
 
     def _load(self, keys: Iterable[TextKey]) -> None:
@@ -137,25 +186,60 @@ class Matcher:
                 ref.offsets = token_offsets(text, toks, i)
 
     def _renamed(
-        self, prints: list[Fingerprint], pairs: list[tuple[int, TextKey]]
+        self, prints: list[Fingerprint], pairs: list[tuple[int, TextKey]], texts: list[str]
     ) -> list[tuple[int, TextKey, Alignment]]:
         """Code the plain alignment rejected, aligned again with identifiers abstracted (the
         reference's stream is computed from its text: the index stores plain codes only)."""
-        if not pairs:
-            return []
-        self._details((key for _, key in pairs), code=True)
-        out = []
+        # Pairs where neither stream can match are left out before their references are
+        # fingerprinted with the code streams (most of this path's cost; many of these pairs
+        # are code against prose). Exact: both tests are necessary conditions of
+        # ``align_literal`` and ``align_renamed`` (tests/unit/test_align_exact.py).
+        # Verdicts in this call's order (of two chunks of a turn matching a reference equally
+        # well, the first is kept), each text and reference computed once.
+        got: dict[tuple[str, TextKey], Alignment | None] = {}
+        todo: dict[tuple[str, TextKey], int] = {}
         for i, key in pairs:
-            ref = self._refs[key].fingerprint
-            if ref is None:
+            seen = (texts[i], key)
+            if seen in got or seen in todo:
                 continue
-            # Literal first (symbols and markup as tokens): a copy found so is not "renamed".
-            alignment = align_literal(prints[i], ref, self.config, self._refs[key].echoes)
+            if self._code_verdicts.holds(seen):
+                got[seen] = None
+            elif self._code_may_match(prints[i], key):
+                todo[seen] = i
+            else:
+                got[seen] = None
+                self._code_verdicts.add(seen)
+        if todo:
+            self._details((key for _, key in todo), code=True)
+        for (text, key), i in todo.items():
+            ref = self._refs[key].fingerprint
+            alignment = None
+            if ref is not None:
+                # Literal first (symbols and markup as tokens): a copy found so is not "renamed".
+                alignment = align_literal(prints[i], ref, self.config, self._refs[key].echoes)
+                if alignment is None:
+                    alignment = align_renamed(prints[i], ref, self.config, self._refs[key].echoes)
+            got[(text, key)] = alignment
             if alignment is None:
-                alignment = align_renamed(prints[i], ref, self.config, self._refs[key].echoes)
-            if alignment is not None:
-                out.append((i, key, alignment))
-        return out
+                self._code_verdicts.add((text, key))
+        return [(i, key, found) for i, key in pairs if (found := got[(texts[i], key)]) is not None]
+
+    def _code_may_match(self, cand: Fingerprint, key: TextKey) -> bool:
+        """Whether ``align_literal`` or ``align_renamed`` may match ``cand`` with the reference
+        text ``key``, from its plain codes and text, before it is fingerprinted with its code
+        streams. A pack's texts are withheld and never aligned so."""
+        if _pack(self.index, key) is not None:
+            return False
+        ref = self._refs[key]
+        if literal_may_judge(cand.codes, ref.codes, self.config):
+            return True
+        if not renamed_may_align(cand, ref.codes, self.config):
+            return False
+        if ref.code_stream is None:
+            if ref.text is None:
+                ref.text = self.index.text(key)
+            ref.code_stream = ref.text is not None and may_have_code_stream(ref.text)
+        return ref.code_stream
 
     def records(self, records: Sequence[Record], roles: RoleFilter | None) -> list[Match]:
         """Verified matches of the records' turns; one per turn and reference (best chunk).
@@ -186,19 +270,22 @@ class Matcher:
             for cand in cands:
                 ref = self._refs[cand.key]
                 pack = _pack(self.index, cand.key)
+                codes = fp.codes
                 if pack is not None:
                     # A pack's reference is aligned on hashed n-grams: the candidate is hashed alike.
-                    codes = hashed.get((i, id(pack)))
-                    if codes is None:
+                    codes = hashed.get((i, id(pack)), "")
+                    if not codes:
                         codes = hashed[(i, id(pack))] = pack.query_codes(fp.tokens)
-                    alignment = align(codes, ref.codes, self.config, ref.echoes, pack.ngram)
-                else:
-                    alignment = align(fp.codes, ref.codes, self.config, ref.echoes)
+                alignment = None
+                if not self._verdicts.holds((codes, cand.key)):
+                    alignment = align(codes, ref.codes, self.config, ref.echoes, pack.ngram if pack else 1)
+                    if alignment is None:
+                        self._verdicts.add((codes, cand.key))
                 if alignment is not None:
                     aligned.append((i, cand.key, alignment))
                 elif fp.renamed is not None or fp.literal is not None:
                     code.append((i, cand.key))
-        aligned += self._renamed(prints, code)
+        aligned += self._renamed(prints, code, [seg.text for seg in segs])
         self._details(key for _, key, _ in aligned)
         shared = self._shared([(prints[i].anchors, key) for i, key, _ in aligned])
         commons = self._common_shares(shared)
@@ -447,6 +534,12 @@ def _groups(segs: Iterable[Segment], limit: int) -> Iterator[list[Segment]]:
         size += len(seg.text)
     if group:
         yield group
+
+
+def may_have_code_stream(text: str) -> bool:
+    """False when fingerprinting ``text`` surely gives no identifier-insensitive stream
+    (``Fingerprinter._add_code``: only a multi-line text that may be code has one)."""
+    return "\n" in text and may_be_code(canonical(text))
 
 
 def _length(fp: Fingerprint) -> int:
