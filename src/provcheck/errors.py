@@ -119,6 +119,13 @@ class IndexWriteError(ReferenceIndexError):
     """The index cannot be written (disk full, permissions); the previous index is kept."""
 
 
+class GateChangeError(ProvcheckError):
+    """A commit changes the configuration the pre-commit gate runs under together with the
+    dataset records it would check under that configuration."""
+
+    exit_code = ExitCode.CONFIG
+
+
 class EngineError(ProvcheckError):
     """The workers could not finish the run; nothing is reported as complete."""
 

@@ -117,6 +117,8 @@ rules:
 
 def test_a_changed_dataset_card_is_read_for_what_it_declares(repo: GitRepo) -> None:
     repo.write("policy.yaml", DECLARATION_POLICY)
+    repo.git("add", ".")
+    repo.commit("policy")  # on its own: a commit changing the gate and more is refused
     repo.write("data/README.md", "---\nlicense: cc-by-nc-4.0\n---\n# Training data\n")
     repo.git("add", ".")
     out = repo.provcheck("hook", "run", code=1)
@@ -443,3 +445,41 @@ def test_only_the_staged_dataset_files_are_compared_with_the_working_tree(repo: 
     repo.git("checkout", "--", "data/train.jsonl")
     out = repo.provcheck("hook", "run")
     assert "no staged dataset records to scan" in out.stderr
+
+
+def test_a_commit_that_changes_the_gate_and_adds_records_is_refused(repo: GitRepo) -> None:
+    """A commit staging a looser ``.provcheck.yaml`` (an exclude over the new file) or a softened
+    policy together with a copy passed: the hook read the configuration being committed. It is
+    refused (exit 6) with the way out; committed on its own first, the change then governs."""
+    repo.append(".provcheck.yaml", "exclude: ['data/extra.jsonl']\n")
+    repo.write("data/extra.jsonl", jsonl([restricted(1, "copy-1")]))
+    repo.git("add", ".")
+    out = repo.provcheck("hook", "run", code=6)
+    assert "changes the configuration the gate runs under (.provcheck.yaml)" in out.stderr
+    assert "commit the configuration change on its own first" in out.stderr
+    repo.git("restore", "--staged", "--worktree", ".provcheck.yaml")
+    repo.write("policy.yaml", REVIEW_POLICY)  # a softened rule, staged with the copy
+    repo.git("add", "policy.yaml")
+    out = repo.provcheck("hook", "run", code=6)
+    assert "(policy.yaml)" in out.stderr
+    # The configuration committed on its own: the next commit runs under it.
+    repo.git("restore", "--staged", "data")
+    repo.commit("soften the policy")
+    repo.git("add", "data")
+    out = repo.provcheck("hook", "run")
+    assert "findings: 1 review" in out.stderr
+
+
+def test_the_first_configuration_and_records_may_be_committed_together(
+    tmp_path: Path, env: dict[str, str], index_dir: Path
+) -> None:
+    r = GitRepo(tmp_path / "fresh", env)
+    r.write("README.md", "a dataset\n")
+    r.git("add", ".")
+    r.commit("start")
+    r.write("policy.yaml", BLOCK_POLICY)
+    r.write(".provcheck.yaml", f"index: {index_dir}\npolicy: policy.yaml\n")
+    r.write("data/train.jsonl", jsonl([restricted(1, "copy-1")]))
+    r.git("add", ".")
+    out = r.provcheck("hook", "run", code=1)  # checked under the new gate: nothing weakened
+    assert "commit refused: 1 blocking finding" in out.stderr

@@ -66,6 +66,8 @@ def run(
     repo = Repo.discover(".")
     lfs = lfs_mode or (config.lfs if config is not None and config.lfs else "report")
     changes = changesets.staged(repo, list(files) if files else None, config, lfs)
+    # Before anything is skipped: a loosened configuration may be what skips the new records.
+    _refuse_gate_changes(repo, config, changes, policy_path)
     if not quiet:
         for skip in changes.skipped:
             if verbose or skip.notable:
@@ -105,6 +107,51 @@ def run(
         quiet=quiet,
         started=started,
     )
+
+
+def _refuse_gate_changes(
+    repo: Repo,
+    config: project.ProjectConfig | None,
+    changes: changesets.ChangeSet,
+    policy_path: str | None,
+) -> None:
+    """Refuse a commit that changes the gate's own configuration (``.provcheck.yaml``, or the
+    policy file it runs under) together with anything else.
+
+    The hook reads the configuration being committed: a commit that loosens it (an ``exclude:``
+    over the new file, a softened rule) and adds a copy would be checked under
+    the looser gate and pass, and an exclude over the new file makes it look like no dataset
+    change at all, so any other path in the commit counts. Judging the commit under both
+    configurations would be the complete answer; refusing the mix is the strict one, and the
+    way out is plain: commit the configuration change on its own, then the rest is checked
+    under the gate in force. A
+    configuration that did not exist before (the first ``.provcheck.yaml``) weakens nothing.
+    Waivers are left out: committing a reviewed waiver with the records it covers is the
+    documented way to record a decision, and each waiver names one finding and its approver.
+    """
+    gate = []
+    for path in (
+        config.path if config is not None else None,
+        policy_path or (config.policy if config is not None else None),
+    ):
+        if path and not path.startswith("provcheck:"):  # a shipped pack is no file of the repository
+            rel = os.path.relpath(os.path.realpath(path), os.path.realpath(repo.root)).replace(os.sep, "/")
+            if not rel.startswith("../"):
+                gate.append(rel)
+    changed = sorted({p for p in gate if p in changes.changed_before})
+    others = sorted(changes.staged_paths - set(gate))
+    if changed and others:
+        from provcheck.errors import GateChangeError
+
+        raise GateChangeError(
+            f"this commit changes the configuration the gate runs under ({', '.join(changed)}) "
+            f"together with {len(others)} other path(s) ({', '.join(others[:3])}"
+            f"{', ...' if len(others) > 3 else ''}): they would be checked under the configuration "
+            "being committed, which could be the one that lets them through",
+            hint="commit the configuration change on its own first (git restore --staged the "
+            "other paths, commit, then stage them again): they are then checked under the gate "
+            "in force",
+        )
 
 
 @hook.command("install")

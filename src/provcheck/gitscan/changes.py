@@ -114,6 +114,12 @@ class ChangeSet:
     summary like those a full scan finds."""
     base: str = ""
     """What the new versions are compared with (``HEAD``, a commit id, the empty tree)."""
+    changed_before: frozenset[str] = frozenset()
+    """Every path the commit changes that existed in the base (modified, deleted, renamed or
+    copied from, type changed), whether scanned or not: the gate's own configuration among
+    them is a change to the gate (``cli/hook.py``)."""
+    staged_paths: frozenset[str] = frozenset()
+    """Every path the commit adds, changes or removes, whether scanned or not."""
 
 
 _STATUS = {"A": "added", "M": "modified", "R": "renamed", "C": "copied", "T": "modified"}
@@ -315,6 +321,10 @@ def staged(
     b = _Builder(repo, cwd, config, lfs_mode)
     b.out.base = "HEAD" if repo.has_head() else "the empty tree (first commit)"
     entries = repo.staged()
+    b.out.changed_before = frozenset(
+        e.old_path for e in entries if e.old_path is not None and e.status != "C"
+    )
+    b.out.staged_paths = frozenset(e.path for e in entries) | b.out.changed_before
     named = None if files is None else {_repo_path(repo, b.cwd, f) for f in files}
     chosen: list[DiffEntry] = []
     links: list[tuple[str, str]] = []
