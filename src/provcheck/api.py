@@ -280,6 +280,7 @@ def use_origin(effective: EffectiveUse) -> UseOrigin:
         commercial=plain["commercial"],
         distributed=plain["distributed"],
         research_only=plain["research_only"],
+        replaced=effective.replaced or ABSENT,
     )
 
 

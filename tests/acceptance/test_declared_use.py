@@ -94,7 +94,36 @@ def test_a_contradiction_is_refused_unless_use_only_replaces(
     doc = scan([data, "-i", index_dir, "-p", policy, "--use-only", "--use", "non-commercial"], 0)
     assert doc["run"]["use"]["commercial"] is False and doc["run"]["use"]["purpose"] == []
     assert doc["run"]["use_origin"]["commercial"] == "command line"
-    assert doc["summary"]["declared_use"] == "non-commercial (command line)"
+    # What --use-only dropped is said, not only what took its place (a reader of the report saw
+    # "non-commercial (command line)" and could not tell the policy declared otherwise).
+    assert doc["run"]["use_origin"]["replaced"] == [
+        "train-competing-model (policy)",
+        "commercial (policy)",
+        "distributed (policy)",
+    ]
+    assert doc["summary"]["declared_use"] == (
+        "non-commercial (command line); replacing train-competing-model (policy), "
+        "commercial (policy), distributed (policy)"
+    )
+    html = run_cli(
+        [
+            "scan",
+            data,
+            "-i",
+            index_dir,
+            "-p",
+            policy,
+            "--use-only",
+            "--use",
+            "non-commercial",
+            "-f",
+            "html",
+            "-q",
+        ]
+    ).stdout
+    assert "replacing train-competing-model (policy)" in html
+    # Nothing replaced, nothing said: the key is absent.
+    assert "replaced" not in scan([data, "-i", index_dir, "-p", policy], 1)["run"]["use_origin"]
     run_cli(["scan", data, "-i", index_dir, "-p", policy, "--use-only"], 2)  # replaces with nothing?
 
 

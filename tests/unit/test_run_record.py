@@ -98,6 +98,7 @@ FULL = RunRecord(
         commercial="policy",
         distributed="configuration",
         research_only=None,
+        replaced=("train-competing-model (policy)",),
     ),
     workers_from="command line",
     cache=CacheFacts(path="/c/results.sqlite", hits=1, stored=2),

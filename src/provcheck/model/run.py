@@ -155,6 +155,9 @@ class UseOrigin:
     commercial: str | None
     distributed: str | None
     research_only: str | None
+    replaced: tuple[str, ...] | Absent = ABSENT
+    """What ``--use-only`` (or ``use_only: true``) dropped from the use declared before it,
+    each part with its origin; absent when nothing was replaced."""
 
 
 @dataclass(frozen=True, slots=True)

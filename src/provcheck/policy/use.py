@@ -152,6 +152,10 @@ class EffectiveUse:
     use: Use
     origins: Mapping[str, str]
     """Part (a purpose, or ``commercial``/``distributed``/``research_only``) -> origin."""
+    replaced: tuple[str, ...] = ()
+    """What a replacing layer (``--use-only``) dropped, each part with its origin
+    (``train-competing-model (policy)``): reports say the declared use was replaced, not only
+    what it became."""
 
     def declared_by(self) -> str | None:
         """Who declared the use, in layer order: ``policy, command line``; None if nobody."""
@@ -176,8 +180,11 @@ def merge_use(layers: Sequence[UseLayer]) -> EffectiveUse:
     """
     purposes: dict[str, str] = {}
     flags: dict[str, tuple[bool, UseLayer]] = {}
+    dropped: dict[tuple[str, object], str] = {}
     for layer in layers:
         if layer.replace:
+            dropped.update({(p, None): f"{p} ({origin})" for p, origin in purposes.items()})
+            dropped.update({(n, v): f"{flag_word(n, v)} ({lay.origin})" for n, (v, lay) in flags.items()})
             purposes.clear()
             flags.clear()
         for purpose in sorted(layer.use.purposes):
@@ -201,4 +208,5 @@ def merge_use(layers: Sequence[UseLayer]) -> EffectiveUse:
     )
     origins = dict(purposes)
     origins.update({name: layer.origin for name, (_, layer) in flags.items()})
-    return EffectiveUse(use, origins)
+    kept = {(p, None) for p in purposes} | {(n, v) for n, (v, _) in flags.items()}
+    return EffectiveUse(use, origins, tuple(text for key, text in dropped.items() if key not in kept))

@@ -327,10 +327,14 @@ def declared_use(run: RunRecord) -> str:
             parts.append(said(yes, by))
         elif value is False:
             parts.append(said(no, by))
+    replaced = origin.replaced if origin is not None and origin.replaced else ()
+    # Replaced by --use-only: what it dropped is said, so a reader sees the policy's use was set
+    # aside, not only what took its place.
+    tail = f"; replacing {', '.join(replaced)}" if replaced else ""
     if not parts:
-        return "not declared"
+        return f"not declared{tail}"
     if origin is not None:
-        return ", ".join(parts)
+        return ", ".join(parts) + tail
     by = run.use_declared_by  # a run record from before origins were recorded
     return f"{', '.join(parts)} (declared by the {by})" if by else ", ".join(parts)
 
