@@ -10,7 +10,9 @@ Candidates, as Alpaca records whose output wraps the copy in a sentence before a
 * ``code-verbatim``, ``code-reindented`` (indentation halved or made tabs, blank lines
   dropped), ``code-rewrapped`` (long lines broken at 40 or 60 characters, or line pairs
   joined), ``code-renamed`` (the three most frequent identifiers renamed throughout, reserved
-  words left);
+  words left), ``code-renamed-same-request`` (the same, in a record holding the reference's own
+  request, as a copy in a fine-tuning mix does: independent answers to the same request are
+  judged differently, ``matching/request.py``);
 * ``markup-verbatim``, ``markup-reindented``, ``markup-rewrapped``: references holding HTML/JSX
   tags, CSS rules, LaTeX or a Markdown table, sampled in equal shares per subtype (HTML/JSX
   takes what the small subtypes leave) and reported per subtype.
@@ -35,8 +37,10 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
+from rapidfuzz.distance import Indel
+
 from common import CORPORA, PROVCHECK, alpacaeval_rows, providers_of, require_corpora, run, table, write_jsonl
-from convergence import is_copy
+from convergence import COPY_RUN, is_copy
 from detection import overlap, words5
 from provcheck.matching.fingerprint import Fingerprinter
 from provcheck.matching.params import FingerprintConfig
@@ -295,12 +299,21 @@ def references(negatives: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 REQUEST_SHARE = 0.5
-"""A reference repeats its request when this share of its word 5-grams occur in the request."""
+"""A reference repeats its request when this share of it repeats the request: of its word
+5-grams, or of its characters in identical runs of ``COPY_RUN``+ characters (the labelling
+rule's runs: code and grids of digits repeat a request without any word 5-gram)."""
 
 
 def _repeats_request(ref: dict[str, Any]) -> bool:
-    text = words5(ref["text"])
-    return bool(text) and len(text & words5(ref.get("prompt") or "")) / len(text) >= REQUEST_SHARE
+    text, prompt = ref["text"], ref.get("prompt") or ""
+    grams = words5(text)
+    if grams and len(grams & words5(prompt)) / len(grams) >= REQUEST_SHARE:
+        return True
+    a, b = " ".join(text.casefold().split()), " ".join(prompt.casefold().split())
+    if not a or not b:
+        return False
+    runs = sum(blk.size for blk in Indel.opcodes(a, b).as_matching_blocks() if blk.size >= COPY_RUN)
+    return runs / len(a) >= REQUEST_SHARE
 
 
 def build_index(refs: list[dict[str, Any]], work: Path, per_generator: bool, bare: bool) -> Path:
@@ -454,6 +467,9 @@ def main() -> None:
         "code-reindented": (code, lambda t: reindent(t, rng)),
         "code-rewrapped": (code, lambda t: rewrap(t, rng)),
         "code-renamed": (code, rename),
+        # As a copy in a fine-tuning mix holds it: under the reference's own request, which an
+        # independent answer to that request also holds (``matching.request``).
+        "code-renamed-same-request": (code, rename),
         "markup-verbatim": (markup, lambda t: t),
         "markup-reindented": (markup, lambda t: reindent(t, rng)),
         "markup-rewrapped": (markup, lambda t: rewrap(t, rng)),
@@ -469,9 +485,10 @@ def main() -> None:
         for n, ref in enumerate(sample):
             cid = f"{kind}/{n}"
             text = f"Here is the code you asked for:\n\n{edit(ref['text'])}\n\nLet me know if it helps."
-            candidates.append({"id": cid, "instruction": "Write the code.", "input": "", "output": text})
+            request = ref["prompt"] if kind.endswith("-same-request") else "Write the code."
+            candidates.append({"id": cid, "instruction": request, "input": "", "output": text})
             sub = markup_kind(ref["text"]) or "code"
-            if kind == "code-renamed":
+            if kind.startswith("code-renamed"):
                 sub = "identifiers changed" if edit(ref["text"]) != ref["text"] else "nothing to rename"
             truth[cid] = (kind, ref["id"], sub)
     data = write_jsonl(work / "candidates.jsonl", candidates)
@@ -525,7 +542,7 @@ def main() -> None:
             )
         found[(kind, "all")].append(hit)
         found[(kind, "repeats its request" if echoed[rid] else "model-written")].append(hit)
-        if kind.startswith("markup") or kind == "code-renamed":
+        if kind.startswith(("markup", "code-renamed")):
             found[(kind, sub)].append(hit)
     rows = []
     results: dict[str, Any] = {

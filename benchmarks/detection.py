@@ -81,9 +81,15 @@ def overlap(a: set[tuple[str, ...]], b: set[tuple[str, ...]]) -> float:
 
 
 def build_candidates(
-    refs: list[dict[str, Any]], pool: list[dict[str, Any]], cjk: list[str], per_kind: int, rng: random.Random
+    refs: list[dict[str, Any]],
+    pool: list[dict[str, Any]],
+    cjk: list[str],
+    per_kind: int,
+    rng: random.Random,
+    same_request: bool = False,
 ) -> tuple[list[dict[str, Any]], dict[str, tuple[str, str]]]:
-    """Candidate records and, for each, (kind, id of its true reference)."""
+    """Candidate records and, for each, (kind, id of its true reference); ``same_request``:
+    every bare copy as the output of an Alpaca record holding its reference's instruction."""
     f = Fingerprinter(FingerprintConfig())
     sizes = [len(fp.tokens) for fp in f.of_texts([r["output"] for r in refs])]
     eligible = [i for i, n in enumerate(sizes) if n >= FLOOR_TOKENS]
@@ -93,6 +99,8 @@ def build_candidates(
     truth: dict[str, tuple[str, str]] = {}
 
     def add(kind: str, n: int, ref: dict[str, Any], record: dict[str, Any]) -> None:
+        if same_request and "text" in record and ref.get("instruction"):
+            record = {"instruction": ref["instruction"], "input": "", "output": record["text"]}
         record["id"] = f"cand/{kind}/{n}"
         out.append(record)
         truth[record["id"]] = (kind, ref["id"])
@@ -238,6 +246,12 @@ def main() -> None:
     parser.add_argument(
         "--no-stages", action="store_true", help="skip the profiled scan that gives the stage breakdown"
     )
+    parser.add_argument(
+        "--same-request",
+        action="store_true",
+        help="every copy and hard negative as an Alpaca record holding the instruction its "
+        "reference answers (default: bare texts, but for the chat and Alpaca kinds)",
+    )
     args = parser.parse_args()
     require_corpora()
     rng = random.Random(args.seed)
@@ -281,11 +295,19 @@ def main() -> None:
     run([*PROVCHECK, "index", "add", str(index), str(work / "refs_zh.jsonl"), "--source", "medical-zh", "-q"])
 
     # ---- candidates and hard negatives
-    candidates, truth = build_candidates(refs, pool, cjk, args.per_kind, rng)
+    candidates, truth = build_candidates(refs, pool, cjk, args.per_kind, rng, args.same_request)
     negatives = hard_negatives(refs, pool, args.negatives, rng)
     write_jsonl(work / "candidates.jsonl", candidates)
     (work / "truth.json").write_text(json.dumps(truth))
-    write_jsonl(work / "negatives.jsonl", [{"id": n["id"], "text": n["text"]} for n in negatives])
+    write_jsonl(
+        work / "negatives.jsonl",
+        [
+            {"id": n["id"], "instruction": n["_instruction"], "input": "", "output": n["text"]}
+            if args.same_request
+            else {"id": n["id"], "text": n["text"]}
+            for n in negatives
+        ],
+    )
     total_records = len(candidates) + len(negatives)
 
     # ---- provcheck: scan (whole process, verification and policy on)

@@ -212,6 +212,16 @@ class IndexSet:
         out: U32 = anchors[held]
         return out
 
+    def requests(self, key: TextKey) -> frozenset[str]:
+        """Keys of the requests the reference records carrying a text answer (``Index.requests``)."""
+        try:
+            refs = self.parts[key.shard].store.refs(key.text)
+        except (KeyError, TypeError, ValueError):
+            return frozenset()  # ``references`` says the record is malformed
+        return frozenset(
+            r["request"] for r in refs if isinstance(r, dict) and isinstance(r.get("request"), str)
+        )
+
     def references(self, key: TextKey, text: str | None = None) -> list[Reference]:
         """Reference records carrying the text, one per source (first record, with a count);
         ``text``: the text of ``key`` when the caller has read it already."""

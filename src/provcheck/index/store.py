@@ -214,6 +214,13 @@ class ReferenceIndex:
         """Token ranges of the reference text that repeat its prompt."""
         return self.shards[key.shard].echo(key.text)
 
+    def requests(self, key: TextKey) -> frozenset[str]:
+        """Keys of the requests the reference records carrying the text answer
+        (``matching.request``; none from an index built before they were kept)."""
+        return frozenset(
+            r["request"] for r in self.shards[key.shard].refs(key.text) if isinstance(r.get("request"), str)
+        )
+
     def references(self, key: TextKey, text: str | None = None) -> list[Reference]:
         """Reference records carrying the text, one per source (first record, with a count).
 

@@ -13,6 +13,7 @@ from provcheck.inputs import Limits, RawItem, RawRecord, UnparsedLine, read_unpa
 from provcheck.inputs.schemas import RecordOptions, limit_errors, to_record
 from provcheck.matching.fingerprint import Fingerprinter
 from provcheck.matching.params import FingerprintConfig
+from provcheck.matching.request import request_key
 from provcheck.matching.segment import MODEL_TURNS, RoleFilter
 from provcheck.matching.verify import echoes
 from provcheck.model import Record, RecordError, RoleKind, SourceInfo, Turn
@@ -112,8 +113,9 @@ class FingerprintJob:
                 seen.update(f"{t.role} ({t.kind.value})" for t in record.turns)
                 ref_id = record.id or f"{name}#{item.index}"
                 prompts = [t.text for t in record.turns if t.kind in _PROMPT_KINDS]
+                request = request_key(prompts)
                 turns.extend(
-                    (turn, _ref(ref_id, name, turn, spec.path, item.index), prompts)
+                    (turn, _ref(ref_id, name, turn, spec.path, item.index, request), prompts)
                     for turn in record.turns
                     if spec.roles.accepts(turn)
                 )
@@ -218,9 +220,12 @@ def _raw_records(
             yield item
 
 
-def _ref(ref_id: str, source: str, turn: Turn, path: str, index: int) -> dict[str, Any]:
-    """What the index stores about a reference turn."""
-    return {
+def _ref(
+    ref_id: str, source: str, turn: Turn, path: str, index: int, request: str | None = None
+) -> dict[str, Any]:
+    """What the index stores about a reference turn; ``request``: the key of the request its
+    record holds (``matching.request``), left out when it holds none."""
+    out: dict[str, Any] = {
         "id": ref_id,
         "source": source,
         "role": turn.role,
@@ -230,6 +235,9 @@ def _ref(ref_id: str, source: str, turn: Turn, path: str, index: int) -> dict[st
         "path": path,
         "index": index,
     }
+    if request is not None:
+        out["request"] = request
+    return out
 
 
 def _record(item: RawRecord | UnparsedLine, spec: AddSpec) -> Record | RecordError:

@@ -284,6 +284,14 @@ class Signals:
     set aside like common text."""
     attributed_share: float = 0.0
     """Share of the aligned text that is ``attributed``."""
+    same_request: bool = False
+    """The candidate's record holds the request a record of the reference answers
+    (``matching.request``): independent answers to one request converge more."""
+    code: bool = False
+    """The candidate turn holds code (it has an identifier-insensitive stream, ``matching.code``)."""
+    code_whole: bool = False
+    """With ``same_request``: the candidate aligns with the reference's whole code once
+    identifiers are abstracted (how a renamed copy looks; independent solutions share parts)."""
 
 
 RUN_TOKENS = 20
@@ -449,6 +457,20 @@ def judge(s: Signals, peers: Sequence[Signals], config: MatchConfig | None = Non
             convergence = (
                 "prompt" if echo == largest else s.attributed if third == largest else "common-passage"
             )
+    # Code in an answer to the same request: a partial match already marked as convergence
+    # (a textbook idiom, a passage other answers share) is explained by the shared request. Not
+    # a whole near-verbatim copy, nor one taking the reference's whole code with names aside (a
+    # renamed copy does; an answer writing the same textbook function takes a part of it). Code
+    # only: applied to prose, it lost 9% of the 20%-edited copies held as Alpaca records.
+    # Measured: docs/matching.md, "Code in answers to the same request".
+    same = (
+        left is None
+        and s.same_request
+        and s.code
+        and convergence is not None
+        and not is_whole(ev)
+        and not s.code_whole
+    )
     values = features(s, 0 if leads else crowd)
     p = probability(values)
     verified = (
@@ -465,17 +487,27 @@ def judge(s: Signals, peers: Sequence[Signals], config: MatchConfig | None = Non
             "left, which fail the tests that verify a match"
         )
     elif left is not None:
+        aside = [f"the text that texts of {FOREIGN_SOURCES}+ other sources hold"] if common > 0 else []
+        if echo > 0:
+            aside.append("the text the reference repeats from its request, which the candidate asks too,")
+        aside = aside or ["the shared text"]
         reason = (
             f"{verified}; likely convergence, not treated as a copy, and not a verified match: "
-            f"once the text that texts of {FOREIGN_SOURCES}+ other sources hold"
-            f"{' and the text the reference repeats from the same request' if echo > 0 else ''} "
-            f"are set aside ({round(100 * left.discount)}% of the aligned text), {left.tokens} "
+            f"once {' and '.join(aside)} {'is' if len(aside) == 1 else 'are'} set aside "
+            f"({round(100 * left.discount)}% of the aligned text), {left.tokens} "
             "aligned tokens are left, which fail the tests that verify a match"
         )
     elif convergence is not None:
         why = _RENAMED_WHY if s.renamed and convergence == "code" else ""
         why = why or _WHY[convergence].format(df=COMMON_DF - 1, n=crowd + 1)
-        reason = f"{verified}; likely convergence, not treated as a copy: {why}"
+        if same:
+            reason = (
+                f"{verified}; likely convergence, not treated as a copy, and not a verified match: "
+                "the candidate's record holds the request the reference answers, and independent "
+                f"answers to one request converge: {why}"
+            )
+        else:
+            reason = f"{verified}; likely convergence, not treated as a copy: {why}"
     elif ev.short:
         reason = f"{verified}; short evidence: below the blocking floor"
     elif p < BLOCK_PROBABILITY:
@@ -491,5 +523,5 @@ def judge(s: Signals, peers: Sequence[Signals], config: MatchConfig | None = Non
         sources=sources,
         can_block=convergence is None and not ev.short and p >= BLOCK_PROBABILITY,
         features=values,
-        explained=left is not None,
+        explained=left is not None or same,
     )

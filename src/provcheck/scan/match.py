@@ -25,8 +25,18 @@ from provcheck.matching.fingerprint import U32, Fingerprint, Fingerprinter
 from provcheck.matching.hashed import withheld_evidence
 from provcheck.matching.normalize import Offsets, canonical, token_offsets
 from provcheck.matching.params import MatchConfig
+from provcheck.matching.request import request_key
 from provcheck.matching.segment import RoleFilter, Segment, segments
-from provcheck.matching.strength import COMMON_DF, Signals, is_formula, is_whole, judge, structure
+from provcheck.matching.strength import (
+    COMMON_DF,
+    WHOLE_EXTENT,
+    WHOLE_SIMILARITY,
+    Signals,
+    is_formula,
+    is_whole,
+    judge,
+    structure,
+)
 from provcheck.matching.verify import (
     Alignment,
     align,
@@ -81,6 +91,8 @@ class _Reference:
     """Distinct shingle hashes (the Jaccard figure of every match against this text)."""
     references: list[Reference] | None = None
     """The reference records carrying the text (read from the index once, not per match)."""
+    requests: frozenset[str] | None = None
+    """Keys of the requests those records answer (``matching.request``), read with them."""
     code_stream: bool | None = None
     """False when the text surely has no identifier-insensitive stream (``_code_may_match``)."""
     coded: bool = False
@@ -224,6 +236,22 @@ class Matcher:
                 self._code_verdicts.add((text, key))
         return [(i, key, found) for i, key in pairs if (found := got[(texts[i], key)]) is not None]
 
+    def _code_whole(self, cand: Fingerprint, key: TextKey, alignment: Alignment) -> bool:
+        """Whether ``cand`` takes the reference text's whole code once identifiers are
+        abstracted (``Signals.code_whole``): a renamed copy does, an answer writing the same
+        textbook function takes a part of it. The plain alignment cannot tell: renamed names
+        break a copy's plain alignment into the passages that still read alike."""
+        found: Alignment | None = alignment
+        if not alignment.renamed:
+            if _pack(self.index, key) is not None:
+                return False
+            self._details([key], code=True)
+            ref = self._refs[key].fingerprint
+            found = None if ref is None else align_renamed(cand, ref, self.config, self._refs[key].echoes)
+        return (
+            found is not None and found.containment >= WHOLE_EXTENT and found.similarity >= WHOLE_SIMILARITY
+        )
+
     def _code_may_match(self, cand: Fingerprint, key: TextKey) -> bool:
         """Whether ``align_literal`` or ``align_renamed`` may match ``cand`` with the reference
         text ``key``, from its plain codes and text, before it is fingerprinted with its code
@@ -293,6 +321,9 @@ class Matcher:
             # Read in index order: reference records of nearby texts share a zstd block.
             if self._refs[key].references is None:
                 self._refs[key].references = self.index.references(key, self._refs[key].text)
+            if self._refs[key].requests is None:
+                self._refs[key].requests = self.index.requests(key)
+        requests: dict[int, str | None] = {}
         offsets: dict[int, Offsets] = {}
         shingles: dict[int, np.ndarray] = {}
         records_of: dict[int, RecordRef] = {}
@@ -307,6 +338,15 @@ class Matcher:
                     content_hash=seg.record.content_hash,
                     turn=seg.turn,
                 )
+            if id(seg.record) not in requests:
+                requests[id(seg.record)] = request_key(
+                    t.text for t in seg.record.turns if t.kind in _PROMPT_KINDS
+                )
+            mine = requests[id(seg.record)]
+            same_request = mine is not None and mine in (ref.requests or ())
+            # Only where the shared request may explain a match of code does the code's whole
+            # decide (aligning the code streams again).
+            code_whole = same_request and fp.renamed is not None and self._code_whole(fp, key, alignment)
             pack = _pack(self.index, key)
             if pack is not None:
                 assert isinstance(self.index, IndexSet)
@@ -387,6 +427,9 @@ class Matcher:
                             alignment.few_distinct,
                             third,
                             third_share,
+                            same_request,
+                            fp.renamed is not None,
+                            code_whole,
                         ),
                     )
 

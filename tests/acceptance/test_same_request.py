@@ -1,0 +1,168 @@
+"""Answers to the same request converge: the shared request explains what looks convergent (issue 12).
+
+An independent answer written for the request a reference answers writes the same textbook code.
+Before, such a match was a verified match (class ``code``), counted against the precision
+targets as a false "verified" match. The index now keeps the key of each reference record's
+request (``matching.request``); a partial match of code in a record holding the same request is
+explained (listed, reviewed, not verified). A whole function with its names changed, which is how
+a renamed copy looks, stays verified; so does anything under another request (the stricter
+reading) and prose; blocking is unchanged."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from helpers import run_cli, write_jsonl
+from provcheck.matching.request import request_key
+
+PARAGRAPH = (
+    "their going to the market tomorow morning because the fridge are empty and the kids wants "
+    "pancakes for breakfast, but the store close early on sundays so they needs to leave before "
+    "nine oclock or they will miss it and have to drive accross town to the other supermarket "
+    "which is more expensive and alot further away from there house"
+)
+CORRECTED = (
+    "They're going to the market tomorrow morning because the fridge is empty and the kids want "
+    "pancakes for breakfast, but the store closes early on Sundays, so they need to leave before "
+    "nine o'clock or they will miss it and have to drive across town to the other supermarket, "
+    "which is more expensive and a lot further away from their house."
+)
+MERGE_SORT = """def merge_sort(values):
+    if len(values) <= 1:
+        return values
+    middle = len(values) // 2
+    left = merge_sort(values[:middle])
+    right = merge_sort(values[middle:])
+    merged = []
+    i = j = 0
+    while i < len(left) and j < len(right):
+        if left[i] <= right[j]:
+            merged.append(left[i])
+            i += 1
+        else:
+            merged.append(right[j])
+            j += 1
+    merged.extend(left[i:])
+    merged.extend(right[j:])
+    return merged"""
+RENAMED = (
+    MERGE_SORT.replace("merge_sort", "msort")
+    .replace("values", "arr")
+    .replace("merged", "out")
+    .replace("middle", "mid")
+)
+REFERENCE_CODE = f"""Here is merge sort in Python:
+
+```python
+{MERGE_SORT}
+
+
+class Timer:
+    def __enter__(self):
+        import time
+        self.start = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc):
+        import time
+        self.elapsed = time.perf_counter() - self.start
+
+
+if __name__ == "__main__":
+    import random
+    sample = [random.randint(0, 1000) for _ in range(10000)]
+    with Timer() as t:
+        result = merge_sort(sample)
+    assert result == sorted(sample)
+    print(f"sorted {{len(sample)}} numbers in {{t.elapsed:.3f}} s")
+```
+
+Merge sort is stable and always runs in O(n log n) time."""
+OWN_CODE = f"""Merge sort splits the list, sorts the halves and merges them:
+
+```python
+{RENAMED}
+
+print(msort([5, 2, 9, 1, 5, 6]))
+```
+
+It needs O(n) extra memory for the merged lists."""
+BLOCK_ALL = """\
+name: block every match
+rules:
+  - id: any-match
+    title: Any match
+    signal: match
+    when: {match.similarity: {gte: 0}}
+    action: block
+"""
+
+
+def scan(tmp_path: Path, request: str, reference: str, rows: list[tuple[str, str, str]]) -> dict[str, dict]:
+    """Index one Alpaca record, scan ``rows`` (id, instruction, output); each record's match."""
+    refs = write_jsonl(
+        tmp_path / "refs.jsonl", [{"id": "ref", "instruction": request, "input": "", "output": reference}]
+    )
+    data = write_jsonl(
+        tmp_path / "data.jsonl", [{"id": i, "instruction": q, "input": "", "output": a} for i, q, a in rows]
+    )
+    index = tmp_path / "index"
+    run_cli(["index", "add", index, refs, "--source", "gpt", "--provider", "openai", "-q"])
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(BLOCK_ALL)
+    out = tmp_path / "r.json"
+    run_cli(
+        ["scan", "-i", index, data, "-p", policy, "-f", "json", "-o", out, "--no-cache", "--fail-on", "never"]
+    )
+    doc = json.loads(out.read_text())
+    matches = {m["record"]["id"]: m for m in doc["matches"]}
+    assert set(matches) == {i for i, _, _ in rows}, "every answer is still found and listed"
+    actions = {f["record"]["id"]: f["action"] for f in doc["findings"]}
+    assert all(a == "review" for a in actions.values()), actions  # convergent: review at most
+    return matches
+
+
+def test_prose_under_the_same_request_stays_verified(tmp_path: Path) -> None:
+    """The rule is for code: applied to prose (here two answers repeating the request's text), it
+    cost 9% of the 20%-edited copies held as Alpaca records. The request turn, as before, is
+    explained by the text the reference repeats from it."""
+    request = f"Correct the spelling and grammar of this paragraph:\n\n{PARAGRAPH}"
+    own = "Corrected version:\n\n" + CORRECTED.replace("a lot further", "much further")
+    matches = scan(
+        tmp_path, request, f"Here is the corrected paragraph:\n\n{CORRECTED}", [("same", request, own)]
+    )
+    strength = matches["same"]["strength"]
+    assert strength["convergence"] == "prompt" and not strength["explained"]
+    assert "holds the request" not in strength["reason"]
+
+
+def test_textbook_code_in_an_answer_to_the_same_request_is_not_a_verified_match(tmp_path: Path) -> None:
+    request = "Implement merge sort in Python."
+    matches = scan(
+        tmp_path,
+        request,
+        REFERENCE_CODE,
+        [("same", request, OWN_CODE), ("other", "Show me some Python.", OWN_CODE)],
+    )
+    same, other = matches["same"]["strength"], matches["other"]["strength"]
+    assert same["convergence"] == "code" and same["explained"]
+    assert "holds the request the reference answers" in same["reason"]
+    assert other["convergence"] == "code" and not other["explained"]
+    assert "same request" not in other["reason"]
+
+
+def test_a_whole_renamed_copy_under_the_same_request_stays_verified(tmp_path: Path) -> None:
+    request = "Implement merge sort in Python."
+    reference = f"Here is merge sort:\n\n```python\n{MERGE_SORT}\n```"
+    matches = scan(tmp_path, request, reference, [("copy", request, f"```python\n{RENAMED}\n```")])
+    strength = matches["copy"]["strength"]
+    assert not strength["explained"], strength["reason"]
+
+
+def test_the_request_key_reads_tokens_not_layout() -> None:
+    alpaca = request_key(["Fix this code.", "def f(x):\n    return x"])
+    merged = request_key(["fix THIS code!\n\ndef f(x): return x"])
+    assert alpaca == merged and alpaca is not None
+    assert request_key(["Fix this code.", "def f(y):\n    return y"]) != alpaca
+    assert request_key(["", "  \n"]) is None
