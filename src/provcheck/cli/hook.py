@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
+import threading
 import time
 
 import click
@@ -65,7 +67,9 @@ def run(
     config = project.discover(config_path)
     repo = Repo.discover(".")
     lfs = lfs_mode or (config.lfs if config is not None and config.lfs else "report")
-    changes = changesets.staged(repo, list(files) if files else None, config, lfs)
+    changes = changesets.staged(
+        repo, list(files) if files else None, config, lfs, on_dataset=_start_matcher_import
+    )
     # Before anything is skipped: a loosened configuration may be what skips the new records.
     _refuse_gate_changes(repo, config, changes, policy_path)
     if not quiet:
@@ -152,6 +156,27 @@ def _refuse_gate_changes(
             "other paths, commit, then stage them again): they are then checked under the gate "
             "in force",
         )
+
+
+def _start_matcher_import() -> None:
+    """Import the matcher (numpy, rapidfuzz, the engine, the index and policy code: ~0.2 s of
+    CPU) in a background thread, from the moment git has named a staged dataset file.
+
+    The main thread then mostly waits for git (three processes) and reads the files' sizes:
+    waits that release the GIL, during which the import runs instead of after them. A commit
+    without dataset files never starts it. The thread is a daemon: an error raised before the
+    scan (a refused configuration change) exits without waiting for it.
+    """
+    # Before numpy is imported (see the same line in ``run``).
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    threading.Thread(target=_import_matcher, name="provcheck-import", daemon=True).start()
+
+
+def _import_matcher() -> None:
+    try:
+        importlib.import_module("provcheck.cli.staged")
+    except Exception:  # noqa: BLE001, S110 - the main thread imports it again and reports what fails
+        pass
 
 
 @hook.command("install")
