@@ -12,7 +12,7 @@ import click
 
 from provcheck import projectfile as project
 from provcheck.cli import options
-from provcheck.cli.common import handle_errors, stderr
+from provcheck.cli.common import collector_paused, handle_errors, stderr
 from provcheck.gitscan import changes as changesets
 from provcheck.gitscan.prefix import start_proofs
 from provcheck.gitscan.repo import Repo
@@ -93,7 +93,8 @@ def run(
     # Matching needs numpy, the engine, the index and the report code: they are imported only
     # when there is something to scan, so a commit without dataset files costs little more
     # than starting Python.
-    from provcheck.cli.staged import scan_staged
+    with collector_paused():
+        from provcheck.cli.staged import scan_staged
 
     scan_staged(
         changes,
@@ -174,7 +175,8 @@ def _start_matcher_import() -> None:
 
 def _import_matcher() -> None:
     try:
-        importlib.import_module("provcheck.cli.staged")
+        with collector_paused():
+            importlib.import_module("provcheck.cli.staged")
     except Exception:  # noqa: BLE001, S110 - the main thread imports it again and reports what fails
         pass
 
