@@ -16,6 +16,7 @@ from provcheck.cli.common import collector_paused, handle_errors, stderr
 from provcheck.gitscan import changes as changesets
 from provcheck.gitscan.prefix import start_proofs
 from provcheck.gitscan.repo import Repo
+from provcheck.inputs import reader_for
 from provcheck.report.terminal import printable
 
 
@@ -65,11 +66,14 @@ def run(
     """
     started = time.perf_counter()  # the whole run is reported: git's part can be most of it
     config = project.discover(config_path)
+    preload = _MatcherImport()
+    if any(reader_for(f) is not None and (config is None or config.selects(f)) for f in files):
+        # The pre-commit framework names the staged files: one of them is a dataset file, so
+        # the import can start before git is asked anything.
+        preload()
     repo = Repo.discover(".")
     lfs = lfs_mode or (config.lfs if config is not None and config.lfs else "report")
-    changes = changesets.staged(
-        repo, list(files) if files else None, config, lfs, on_dataset=_start_matcher_import
-    )
+    changes = changesets.staged(repo, list(files) if files else None, config, lfs, on_dataset=preload)
     # Before anything is skipped: a loosened configuration may be what skips the new records.
     _refuse_gate_changes(repo, config, changes, policy_path)
     if not quiet:
@@ -159,18 +163,28 @@ def _refuse_gate_changes(
         )
 
 
-def _start_matcher_import() -> None:
+class _MatcherImport:
     """Import the matcher (numpy, rapidfuzz, the engine, the index and policy code: ~0.2 s of
-    CPU) in a background thread, from the moment git has named a staged dataset file.
+    CPU) in a background thread, from the moment a staged dataset file is known: named by the
+    pre-commit framework, else listed by git.
 
-    The main thread then mostly waits for git (three processes) and reads the files' sizes:
-    waits that release the GIL, during which the import runs instead of after them. A commit
-    without dataset files never starts it. The thread is a daemon: an error raised before the
-    scan (a refused configuration change) exits without waiting for it.
+    The main thread then mostly waits for git (two to five processes) and reads the files'
+    sizes: waits that release the GIL, during which the import runs instead of after them. A
+    commit without dataset files never starts it. The thread is a daemon: an error raised
+    before the scan (a refused configuration change) exits without waiting for it. Called
+    more than once, it starts one thread.
     """
-    # Before numpy is imported (see the same line in ``run``).
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-    threading.Thread(target=_import_matcher, name="provcheck-import", daemon=True).start()
+
+    def __init__(self) -> None:
+        self.started = False
+
+    def __call__(self) -> None:
+        if self.started:
+            return
+        self.started = True
+        # Before numpy is imported (see the same line in ``run``).
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+        threading.Thread(target=_import_matcher, name="provcheck-import", daemon=True).start()
 
 
 def _import_matcher() -> None:
