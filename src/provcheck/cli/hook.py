@@ -191,7 +191,7 @@ def _import_matcher() -> None:
     try:
         with collector_paused():
             importlib.import_module("provcheck.cli.staged")
-    except Exception:  # noqa: BLE001, S110 - the main thread imports it again and reports what fails
+    except Exception:  # the main thread imports it again and reports what fails
         pass
 
 

@@ -155,6 +155,7 @@ def _messages(error: ValidationError, kinds: dict[int, str]) -> Iterator[tuple[t
             if key in allowed or any(p.search(key) for p in patterns):
                 continue
             import difflib  # a misspelling's hint only: not on every policy load's path
+
             close = difflib.get_close_matches(key, allowed, n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ";"
             owner = f"{path[-1]}: " if what == "operator" and path else ""
@@ -162,6 +163,7 @@ def _messages(error: ValidationError, kinds: dict[int, str]) -> Iterator[tuple[t
     elif kind == "enum":
         options = ", ".join(str(v) for v in limit)
         import difflib  # a misspelling's hint only: not on every policy load's path
+
         close = difflib.get_close_matches(str(value), [str(v) for v in limit], n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ";"
         yield path, f"unknown {name} {value!r}{hint} allowed: {options}"

@@ -52,6 +52,7 @@ def check_source_names(
         if name in index_sources:
             continue
         import difflib  # a misspelling's hint only: not on every policy load's path
+
         close = difflib.get_close_matches(name, indexed, n=1, cutoff=NEAR)
         if close:
             problems.append(
@@ -65,6 +66,7 @@ def check_source_names(
     def hint(parent: str) -> str:
         names = sorted({*policy.sources, *indexed})
         import difflib  # a misspelling's hint only: not on every policy load's path
+
         close = difflib.get_close_matches(parent, names, n=1, cutoff=NEAR)
         return f"; did you mean {close[0]!r}?" if close else ""
 
