@@ -14,8 +14,10 @@ baselines measured in the same run on the same machine:
   Alpaca-style records, with ``--added`` records appended and staged (a tenth of them copies
   of indexed outputs, so the commit is refused as it should be), a policy of one rule, a
   reference index of ``--refs`` AlpacaEval outputs, and **no result cache** (``--no-cache``),
-  with the policy known to pass its schema check (the warm-up run checked it), then the same
-  with the policy checked on every run (as after an edit of it);
+  with the policy known to pass its schema check (the warm-up run checked it), the same with
+  the staged file named on the command line (as the pre-commit framework runs the hook: the
+  matcher's import then starts before git is asked anything), then the same with the policy
+  checked on every run (as after an edit of it);
 - a commit that changes no dataset file.
 
 ``--baseline SRC`` (the ``src`` folder of another checkout, e.g. ``git worktree add --detach
@@ -234,6 +236,13 @@ def main() -> None:
                 repo,
             ),
         ]
+        commands.append(
+            (
+                "the same, the staged file named (as the pre-commit framework runs it)",
+                [*PROVCHECK, "hook", "run", "--no-cache", "-q", "data/train.jsonl"],
+                repo,
+            )
+        )
         commands.append(
             (
                 "the same, the policy checked again (as after an edit of it: jsonschema)",

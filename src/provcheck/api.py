@@ -12,6 +12,7 @@ import dataclasses
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from provcheck.errors import UsageError
 from provcheck.gitscan.changes import ChangeSet
@@ -51,10 +52,12 @@ from provcheck.projectfile import FILENAME, ProjectConfig
 from provcheck.runtime.executors import default_workers
 from provcheck.runtime.progress import Progress
 from provcheck.scan import engine
-from provcheck.scan.cache import Cache, context_digest, default_dir
 from provcheck.scan.partial import Shard
 from provcheck.waivers import DEFAULT_FILE as DEFAULT_WAIVERS
 from provcheck.waivers import Waivers, load_waivers
+
+if TYPE_CHECKING:
+    from provcheck.scan.cache import Cache
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,6 +181,8 @@ def resolve(
         elif isinstance(configured, str):
             cache = configured
         elif configured is True or (configured is None and cache_by_default):
+            from provcheck.scan.cache import default_dir
+
             cache = default_dir()
     return Settings(
         config=c,
@@ -218,11 +223,17 @@ def waivers_of(settings: Settings, explicit: str | None = None) -> Waivers | Non
 
 def open_cache(settings: Settings) -> Cache | None:
     """The result cache, when the settings ask for one."""
-    return Cache(settings.cache_dir) if settings.cache_dir else None
+    if not settings.cache_dir:
+        return None  # sqlite3 and the cache code not imported (docs/startup.md)
+    from provcheck.scan.cache import Cache
+
+    return Cache(settings.cache_dir)
 
 
 def results_context(index: Index, options: engine.ScanOptions) -> str:
     """What cached matches depend on besides the record itself."""
+    from provcheck.scan.cache import context_digest
+
     return context_digest(index.digest, index.config.signature, options.match.to_dict(), str(options.roles))
 
 

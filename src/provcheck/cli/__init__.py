@@ -50,7 +50,10 @@ class _LazyGroup(click.Group):
         if entry is None:
             return super().get_command(ctx, cmd_name)
         module, attr = entry[0].split(":")
-        command: click.Command = getattr(importlib.import_module(module), attr)
+        from provcheck.cli.common import collector_paused
+
+        with collector_paused():
+            command: click.Command = getattr(importlib.import_module(module), attr)
         return command
 
     def resolve_command(

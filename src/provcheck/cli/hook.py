@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
+import threading
 import time
 
 import click
 
 from provcheck import projectfile as project
 from provcheck.cli import options
-from provcheck.cli.common import handle_errors, stderr
+from provcheck.cli.common import collector_paused, handle_errors, stderr
 from provcheck.gitscan import changes as changesets
 from provcheck.gitscan.prefix import start_proofs
 from provcheck.gitscan.repo import Repo
+from provcheck.inputs import reader_for
 from provcheck.report.terminal import printable
 
 
@@ -63,9 +66,14 @@ def run(
     """
     started = time.perf_counter()  # the whole run is reported: git's part can be most of it
     config = project.discover(config_path)
+    preload = _MatcherImport()
+    if any(reader_for(f) is not None and (config is None or config.selects(f)) for f in files):
+        # The pre-commit framework names the staged files: one of them is a dataset file, so
+        # the import can start before git is asked anything.
+        preload()
     repo = Repo.discover(".")
     lfs = lfs_mode or (config.lfs if config is not None and config.lfs else "report")
-    changes = changesets.staged(repo, list(files) if files else None, config, lfs)
+    changes = changesets.staged(repo, list(files) if files else None, config, lfs, on_dataset=preload)
     # Before anything is skipped: a loosened configuration may be what skips the new records.
     _refuse_gate_changes(repo, config, changes, policy_path)
     if not quiet:
@@ -89,7 +97,8 @@ def run(
     # Matching needs numpy, the engine, the index and the report code: they are imported only
     # when there is something to scan, so a commit without dataset files costs little more
     # than starting Python.
-    from provcheck.cli.staged import scan_staged
+    with collector_paused():
+        from provcheck.cli.staged import scan_staged
 
     scan_staged(
         changes,
@@ -152,6 +161,38 @@ def _refuse_gate_changes(
             "other paths, commit, then stage them again): they are then checked under the gate "
             "in force",
         )
+
+
+class _MatcherImport:
+    """Import the matcher (numpy, rapidfuzz, the engine, the index and policy code: ~0.2 s of
+    CPU) in a background thread, from the moment a staged dataset file is known: named by the
+    pre-commit framework, else listed by git.
+
+    The main thread then mostly waits for git (two to five processes) and reads the files'
+    sizes: waits that release the GIL, during which the import runs instead of after them. A
+    commit without dataset files never starts it. The thread is a daemon: an error raised
+    before the scan (a refused configuration change) exits without waiting for it. Called
+    more than once, it starts one thread.
+    """
+
+    def __init__(self) -> None:
+        self.started = False
+
+    def __call__(self) -> None:
+        if self.started:
+            return
+        self.started = True
+        # Before numpy is imported (see the same line in ``run``).
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+        threading.Thread(target=_import_matcher, name="provcheck-import", daemon=True).start()
+
+
+def _import_matcher() -> None:
+    try:
+        with collector_paused():
+            importlib.import_module("provcheck.cli.staged")
+    except Exception:  # the main thread imports it again and reports what fails
+        pass
 
 
 @hook.command("install")

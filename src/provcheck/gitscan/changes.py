@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -312,11 +312,14 @@ def staged(
     config: ProjectConfig | None,
     lfs_mode: str = "report",
     cwd: str = ".",
+    on_dataset: Callable[[], object] | None = None,
 ) -> ChangeSet:
     """The dataset files of the commit being made (restricted to ``files`` when given).
 
     A file named in ``files`` that the commit does not change (``pre-commit run --all-files``)
-    is scanned whole, from the index.
+    is scanned whole, from the index. ``on_dataset`` is called once, as soon as the staged
+    paths show a dataset file, before git is asked about its blobs: the hook starts importing
+    the matcher then, while git works (docs/startup.md).
     """
     b = _Builder(repo, cwd, config, lfs_mode)
     b.out.base = "HEAD" if repo.has_head() else "the empty tree (first commit)"
@@ -373,6 +376,8 @@ def staged(
     sizes: dict[str, int] = {}
     dirty: set[str] = set()
     if paths:
+        if on_dataset is not None:
+            on_dataset()
         # Three questions that do not wait for each other's answers: asked at once.
         blobs, unstaged, filtered = answers(
             repo.ask_sizes(list(dict.fromkeys(oids))), repo.ask_unstaged(paths), repo.ask_filtered(paths)

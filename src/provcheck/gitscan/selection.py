@@ -27,6 +27,7 @@ import tempfile
 from array import array
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import xxhash
 
@@ -37,7 +38,10 @@ from provcheck.gitscan.repo import Repo
 from provcheck.inputs import InputSource, Limits, RawItem, RawRecord
 from provcheck.inputs.schemas import RecordOptions, to_record
 from provcheck.model import ChangedFile, ErrorKind, Location, Record, RecordError
-from provcheck.scan.cache import Cache, scan_key
+
+if TYPE_CHECKING:
+    # sqlite3 and the cache code are imported only when a result cache is used.
+    from provcheck.scan.cache import Cache
 
 _line_hash = xxhash.xxh3_64_intdigest
 
@@ -134,7 +138,11 @@ class DiffSelector:
     def keep(self, display: str, record: Record) -> bool:
         """False for a record whose scan key is in the base (non-line containers)."""
         keys = self._keys.get(display)
-        if keys is None or scan_key(record) not in keys:
+        if keys is None:
+            return True
+        from provcheck.scan.cache import scan_key
+
+        if scan_key(record) not in keys:
             return True
         self.stats[display].unchanged += 1
         return False
@@ -312,6 +320,8 @@ class DiffSelector:
             stored = self.cache.keyset(ident)
             if stored is not None:
                 return frozenset(stored[i : i + 16].hex() for i in range(0, len(stored), 16))
+        from provcheck.scan.cache import scan_key
+
         keys: set[str] = set()
         path = self._local(base)
         _, items = readers.read("<base>", path, limits, kind=change.old_path or change.path)

@@ -33,9 +33,8 @@ import contextlib
 import json
 import mmap
 import os
-from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import numpy as np
 import numpy.typing as npt
@@ -53,6 +52,9 @@ from provcheck.index.blocks import (
 )
 from provcheck.index.integrity import file_digest
 from provcheck.index.manifest import FileEntry, ShardEntry
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ThreadPoolExecutor
 
 ANCHORS = "anchors.npy"
 POSTINGS = "postings.npy"
@@ -313,6 +315,10 @@ class ShardBuilder:
             self._codes_high.write(pack_nibbles(np.append(self._odd_nibble, np.uint8(0))))
         for fh in self._files:
             fh.flush()
+        # Imported here: concurrent.futures brings logging, and a scan that only reads shards
+        # (the pre-commit hook) has no use for either (docs/startup.md).
+        from concurrent.futures import ThreadPoolExecutor, wait
+
         with ThreadPoolExecutor(max_workers=4, thread_name_prefix="provcheck-fsync") as pool:
             synced = [pool.submit(os.fsync, fh.fileno()) for fh in self._files]
             try:

@@ -3,7 +3,6 @@ and the fields a condition may test."""
 
 from __future__ import annotations
 
-import difflib
 from typing import Any
 
 from provcheck.model import Action, MatchKind, RoleKind
@@ -235,6 +234,8 @@ def _operand(
         given = value if isinstance(value, list) else [value]
         unknown = [str(v) for v in given if str(v).lower() not in words]
         if unknown:
+            import difflib  # a misspelling's hint only: not on every policy load's path
+
             close = difflib.get_close_matches(unknown[0].lower(), sorted(words), n=1)
             hint = f"did you mean {close[0]!r}? " if close else ""
             state.problem(
@@ -249,8 +250,12 @@ def _operand(
         # typo that would make the rule never fire: the stricter reading wins.
         for v in value if isinstance(value, list) else [value]:
             word = str(v).lower()
+            if word in PURPOSES:
+                continue
+            import difflib  # a misspelling's hint only: not on every policy load's path
+
             close = difflib.get_close_matches(word, sorted(PURPOSES), n=1, cutoff=0.85)
-            if word not in PURPOSES and close:
+            if close:
                 state.problem(
                     display,
                     line,

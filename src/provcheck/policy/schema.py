@@ -15,7 +15,6 @@ the loader reports every problem of a file at once.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import functools
 import json
 import re
@@ -155,12 +154,16 @@ def _messages(error: ValidationError, kinds: dict[int, str]) -> Iterator[tuple[t
         for key in value:
             if key in allowed or any(p.search(key) for p in patterns):
                 continue
+            import difflib  # a misspelling's hint only: not on every policy load's path
+
             close = difflib.get_close_matches(key, allowed, n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ";"
             owner = f"{path[-1]}: " if what == "operator" and path else ""
             yield (*path, key), f"{owner}unknown {what} {key!r}{hint} allowed: {', '.join(shown)}"
     elif kind == "enum":
         options = ", ".join(str(v) for v in limit)
+        import difflib  # a misspelling's hint only: not on every policy load's path
+
         close = difflib.get_close_matches(str(value), [str(v) for v in limit], n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ";"
         yield path, f"unknown {name} {value!r}{hint} allowed: {options}"

@@ -7,7 +7,6 @@ provider, and every copy of it passed without a word. Such names are refused, lo
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Mapping
 
 from provcheck.errors import PolicyError, ReferenceIndexError
@@ -52,6 +51,8 @@ def check_source_names(
     for name in sorted(policy.sources):
         if name in index_sources:
             continue
+        import difflib  # a misspelling's hint only: not on every policy load's path
+
         close = difflib.get_close_matches(name, indexed, n=1, cutoff=NEAR)
         if close:
             problems.append(
@@ -64,6 +65,8 @@ def check_source_names(
 
     def hint(parent: str) -> str:
         names = sorted({*policy.sources, *indexed})
+        import difflib  # a misspelling's hint only: not on every policy load's path
+
         close = difflib.get_close_matches(parent, names, n=1, cutoff=NEAR)
         return f"; did you mean {close[0]!r}?" if close else ""
 

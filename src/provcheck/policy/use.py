@@ -7,7 +7,6 @@ purpose or flag undeclared.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -128,6 +127,8 @@ def use_from_words(words: Sequence[str], known: frozenset[str] | None = None, wh
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """`` (did you mean 'x'?)`` for the closest choice, or nothing."""
+    import difflib  # a misspelling's hint only: not on every policy load's path
+
     close = difflib.get_close_matches(word, sorted(set(choices)), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
