@@ -31,6 +31,20 @@ class RawRecord:
 RawItem = RawRecord | RecordError
 
 
+class WrapperMember(dict[str, Any]):
+    """``RawRecord.data`` of a member that a JSON wrapper object holds beside its record lists
+    (``{"description": "...", "data": [...]}``): ``{key: value}``.
+
+    Read as a record by the generic walker whatever ``--schema`` says (it is not a record of the
+    data's schema), so that text hidden there is scanned and located; holding nothing readable
+    (``"version": "1.0"``) is not an error, its strings are counted as not read. A type rather
+    than a field of ``RawRecord`` so that every reader of records (scan, hook, ``index add``)
+    keeps the distinction without a new argument.
+    """
+
+    __slots__ = ()
+
+
 class ContainerReader(Protocol):
     """Reads one container format (JSONL, JSON, CSV, Parquet, text)."""
 

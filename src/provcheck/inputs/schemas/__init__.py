@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from provcheck.errors import UsageError
+from provcheck.inputs.base import WrapperMember
 from provcheck.inputs.schemas.base import RawTurn, Schema, SchemaError, maybe_json, role_kind
 from provcheck.inputs.schemas.chat import MESSAGE_KEYS, SHAREGPT_KEYS, OpenAIMessages, ShareGPT
 from provcheck.inputs.schemas.fields import Alpaca, PromptResponse, TextField, lookup
@@ -124,8 +125,10 @@ def to_record(data: dict[str, Any], location: Location, options: RecordOptions) 
     A string is read as a turn (the schema's, or an extra field) or listed in
     ``Record.skipped`` with a reason; a record with no text at all is a located error.
     """
+    # A wrapper's member beside its record lists is walked, whatever the data's schema.
+    member = isinstance(data, WrapperMember)
     data = _decoded(data)
-    schema = options.resolve() or _detect(data)
+    schema = _GENERIC if member else options.resolve() or _detect(data)
     try:
         parts = schema.turns(data)
     except SchemaError as exc:
@@ -172,7 +175,7 @@ def to_record(data: dict[str, Any], location: Location, options: RecordOptions) 
             skipped.update(dict.fromkeys(t.paths(), SkipReason.EMPTY))
             continue
         turns.append(Turn(role=t.role, kind=kind, position=len(turns), field=t.field, text=text))
-    if not turns:
+    if not turns and not member:
         keys = ", ".join(sorted(map(str, data))[:20]) or "none"
         return RecordError(
             location.path,
