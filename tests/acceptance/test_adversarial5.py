@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from gitrepo import BLOCK_POLICY, GitRepo, clean, isolated_env, jsonl
 from helpers import REFERENCE_TEXTS, run_cli
 
 BLOCKING_POLICY = """\
@@ -69,3 +70,40 @@ def test_metadata_of_a_json_wrapper_without_text_is_neither_an_error_nor_dropped
         assert report["summary"]["errors"] == 0
         skipped = {s["field"] for s in report["files"][0]["fields"]["skipped"]}
         assert {"version", "license", "id"} <= skipped
+
+
+def test_a_dataset_cards_body_is_counted_as_not_scanned_and_scanned_when_named(
+    tmp_path: Path, index_dir: Path
+) -> None:
+    # A README.md opening with front matter under a scanned folder was read for its licence and
+    # dropped: a copy pasted into its body (an "example record") passed, and no summary said the
+    # file was there. It is counted now; named on the command line it is scanned as text.
+    data, out = tmp_path / "ds", tmp_path / "r.json"
+    data.mkdir()
+    (data / "train.jsonl").write_text(json.dumps({"text": CLEAN}) + "\n", encoding="utf-8")
+    card = data / "README.md"
+    card.write_text(f"---\nlicense: mit\n---\n# Example\n\n{REFERENCE_TEXTS[0]}\n", encoding="utf-8")
+    policy = _policy(tmp_path)
+    result = run_cli(["scan", data, "-i", index_dir, "-p", policy, "--no-cache", "-o", out])
+    report = _report(out)
+    assert [(n["path"], n["kind"]) for n in report["not_scanned"]] == [(str(card), "README.md")]
+    assert "1 file not scanned: dataset card, only its front matter read" in result.stderr
+    run_cli(["scan", data, card, "-i", index_dir, "-p", policy, "-q", "--no-cache", "-o", out], code=1)
+    assert _report(out)["summary"]["records"]["blocking"] == 1
+
+
+def test_a_staged_dataset_card_is_counted_by_the_hook_too(tmp_path: Path, index_dir: Path) -> None:
+    # The hook read a changed card's front matter and said nothing of the rest of it.
+    repo = GitRepo(tmp_path / "dataset", isolated_env(tmp_path))
+    repo.write("policy.yaml", BLOCK_POLICY)
+    repo.write(".provcheck.yaml", f"index: {index_dir}\npolicy: policy.yaml\ninclude: ['data/**']\n")
+    repo.write("data/train.jsonl", jsonl(clean(i) for i in range(2)))
+    repo.git("add", ".")
+    repo.commit("dataset")
+    repo.write("data/README.md", f"---\nlicense: mit\n---\n# Data\n\n{REFERENCE_TEXTS[0]}\n")
+    repo.write("data/more.jsonl", jsonl([clean(5)]))
+    repo.git("add", "data")
+    out = repo.provcheck("hook", "run", code=0).stderr
+    assert "1 file not scanned: dataset card, only its front matter read" in out
+    doc = json.loads(repo.provcheck("scan", "--changed-since", "HEAD", "-f", "json", "-q").stdout)
+    assert [n["path"] for n in doc["not_scanned"]] == ["data/README.md"]

@@ -7,6 +7,7 @@ a ``ScanResult`` that every formatter renders.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -27,7 +28,7 @@ from provcheck.inputs import (
     discover,
     read_unparsed,
 )
-from provcheck.inputs.declared import declaring_dirs, is_card, read_declarations
+from provcheck.inputs.declared import CARD_BODY, declaring_dirs, is_card, read_declarations
 from provcheck.inputs.schemas import RecordOptions, field_pattern, limit_errors, to_record
 from provcheck.matching.params import MatchConfig
 from provcheck.matching.segment import RoleFilter
@@ -479,7 +480,9 @@ def scan(
             tally.errors.append(item)
             progress.error(item)
         elif is_card(item[1]) and item[0] not in paths:
-            continue  # a dataset card found in a directory is metadata: read as declarations
+            # A dataset card found in a directory is metadata, read as declarations; its body
+            # is counted as not scanned (it was dropped without a word).
+            not_scanned.append(NotScanned(item[0], CARD_BODY, os.path.basename(item[0])))
         else:
             files.append(item)
     if options.selector is None:
