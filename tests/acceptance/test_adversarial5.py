@@ -107,3 +107,69 @@ def test_a_staged_dataset_card_is_counted_by_the_hook_too(tmp_path: Path, index_
     assert "1 file not scanned: dataset card, only its front matter read" in out
     doc = json.loads(repo.provcheck("scan", "--changed-since", "HEAD", "-f", "json", "-q").stdout)
     assert [n["path"] for n in doc["not_scanned"]] == ["data/README.md"]
+
+
+def _blocks_the_copy(tmp_path: Path, index_dir: Path, data: Path, copies: int = 1) -> dict:  # type: ignore[type-arg]
+    out = tmp_path / "r.json"
+    run_cli(["scan", data, "-i", index_dir, "-p", _policy(tmp_path), "-q", "--no-cache", "-o", out], code=1)
+    report = _report(out)
+    assert report["summary"]["errors"] == 0
+    assert report["summary"]["records"]["blocking"] == copies
+    return report
+
+
+def test_a_column_name_given_twice_keeps_both_columns(tmp_path: Path, index_dir: Path) -> None:
+    # Rows became dicts keyed by column name: of `instruction,output,output` (a CSV header, or a
+    # Parquet table built with repeated names) only the last `output` was kept, and a copy in the
+    # first passed with exit 0.
+    import csv
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = tmp_path / "dup.csv"
+    with open(table, "w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows([["instruction", "output", "output"], ["q", REFERENCE_TEXTS[0], CLEAN]])
+    report = _blocks_the_copy(tmp_path, index_dir, table)
+    (summary,) = report["files"]
+    assert {"field": "output (column 3)", "count": 1} in summary["fields"]["read"]
+    columns = [pa.array(["q"]), pa.array([REFERENCE_TEXTS[1]]), pa.array([CLEAN])]
+    parquet = tmp_path / "dup.parquet"
+    pq.write_table(pa.Table.from_arrays(columns, names=["instruction", "output", "output"]), parquet)
+    _blocks_the_copy(tmp_path, index_dir, parquet)
+
+
+def test_text_stored_as_bytes_inside_a_nested_column_is_read(tmp_path: Path, index_dir: Path) -> None:
+    # Older writers store text as `binary`; a top-level binary column was decoded, but bytes inside
+    # a list or struct column were neither read nor counted: the copy passed beside a clean text.
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    parquet = tmp_path / "nested.parquet"
+    table = pa.table(
+        {
+            "text": [CLEAN],
+            "extra": pa.array([[REFERENCE_TEXTS[0].encode()]], type=pa.list_(pa.binary())),
+            "meta": pa.array([{"note": REFERENCE_TEXTS[1].encode()}], type=pa.struct([("note", pa.binary())])),
+        }
+    )
+    pq.write_table(table, parquet)
+    report = _blocks_the_copy(tmp_path, index_dir, parquet)
+    fields = {f["field"] for f in report["files"][0]["fields"]["read"]}
+    assert {"extra[]", "meta.note"} <= fields
+
+
+def test_string_view_columns_polars_writes_are_read_not_refused(tmp_path: Path, index_dir: Path) -> None:
+    # Arrow's view layouts (`string_view`, what Polars writes) were not taken for text: a file of
+    # them was refused as "no column can hold text" (exit 4, nothing scanned).
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.table({"text": pa.array([REFERENCE_TEXTS[0], CLEAN], type=pa.string_view())})
+    arrow = tmp_path / "views.arrow"
+    with pa.ipc.new_file(str(arrow), table.schema) as writer:
+        writer.write_table(table)
+    _blocks_the_copy(tmp_path, index_dir, arrow)
+    parquet = tmp_path / "views.parquet"
+    pq.write_table(table, parquet)
+    _blocks_the_copy(tmp_path, index_dir, parquet)

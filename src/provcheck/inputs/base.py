@@ -59,6 +59,28 @@ class ContainerReader(Protocol):
         ...
 
 
+def unique_names(names: list[str]) -> list[str]:
+    """Column names made unique: a name that comes again is ``name (column N)`` (1-based).
+
+    Rows become dicts keyed by column name, where a repeated name kept only its last column: a
+    copy in the first of two ``text`` columns was dropped without a word.
+    """
+    seen = set(names)
+    if len(seen) == len(names):
+        return names
+    out: list[str] = []
+    used: set[str] = set()
+    for n, name in enumerate(names, 1):
+        unique = name
+        if name in used:
+            unique = f"{name} (column {n})" if name else f"(column {n})"
+            while unique in seen or unique in used:
+                unique += "'"
+        used.add(unique)
+        out.append(unique)
+    return out
+
+
 def not_an_object(path: str, index: int, line: int | None, value: Any) -> RecordError:
     """The error for a record that is valid in its container but is not an object."""
     return RecordError(

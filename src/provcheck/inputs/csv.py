@@ -6,7 +6,7 @@ import csv
 import io
 from collections.abc import Iterator
 
-from provcheck.inputs.base import RawItem, RawRecord
+from provcheck.inputs.base import RawItem, RawRecord, unique_names
 from provcheck.inputs.source import (
     DecompressionFailed,
     InputSource,
@@ -88,7 +88,7 @@ class CsvReader:
                         line=start,
                     )
                     return
-                header = [h.strip() for h in row]
+                header = unique_names([h.strip() for h in row])  # `text,text`: both read
                 prose = next((h for h in header if len(h.split()) >= HEADER_WORDS), None)
                 if prose is not None:
                     # A file without a header row: its first record became the column names,
