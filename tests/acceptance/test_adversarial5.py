@@ -173,3 +173,13 @@ def test_string_view_columns_polars_writes_are_read_not_refused(tmp_path: Path, 
     parquet = tmp_path / "views.parquet"
     pq.write_table(table, parquet)
     _blocks_the_copy(tmp_path, index_dir, parquet)
+
+
+def test_json_lines_files_joined_with_their_byte_order_marks_are_read(tmp_path: Path, index_dir: Path) -> None:
+    # `cat a.jsonl b.jsonl` of files a Windows tool wrote with a BOM keeps the second BOM at the
+    # start of a line: that record was refused ("Unexpected UTF-8 BOM"), the copy in it unread.
+    bom = b"\xef\xbb\xbf"
+    part = [bom + (json.dumps({"text": t}) + "\n").encode() for t in (CLEAN, REFERENCE_TEXTS[0])]
+    data = tmp_path / "joined.jsonl"
+    data.write_bytes(b"".join(part))
+    _blocks_the_copy(tmp_path, index_dir, data)
