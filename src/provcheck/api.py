@@ -19,7 +19,7 @@ from provcheck.gitscan.repo import Repo
 from provcheck.gitscan.selection import DiffSelector
 from provcheck.index.combined import Index, open_index
 from provcheck.index.remote import is_remote, local_index
-from provcheck.inputs import discover
+from provcheck.inputs import discover, suffix_of
 from provcheck.inputs.schemas import RecordOptions
 from provcheck.inputs.schemas.base import role_kind
 from provcheck.matching.params import MatchConfig
@@ -419,4 +419,23 @@ def expand_found(
                 )
             )
         out.extend(selected)
+        extras += _beside_selected(found, selected, config)
     return out, extras
+
+
+NOT_INCLUDED = "beside selected files, not matched by include"
+
+
+def _beside_selected(
+    found: list[tuple[str, str]], selected: list[str], config: ProjectConfig
+) -> list[NotScanned]:
+    """Dataset files that ``include`` misses in a folder where it selects others, counted (not
+    those an ``exclude`` glob names: left out on purpose). ``include: ['data/*.jsonl']`` read
+    ``data/a.jsonl`` and dropped ``data/b.jsonl.gz`` and ``data/c.JSONL`` without a word."""
+    chosen = set(selected)
+    folders = {os.path.dirname(d) for d in selected}
+    return [
+        NotScanned(display, NOT_INCLUDED, suffix_of(os.path.basename(display)))
+        for display, _ in found
+        if display not in chosen and os.path.dirname(display) in folders and not config.excluded(display)
+    ]

@@ -68,13 +68,24 @@ class ProjectConfig:
 
         Files outside the configuration's folder are not subject to its globs.
         """
-        rel = os.path.relpath(os.path.abspath(path), self.root)
-        if rel == ".." or rel.startswith(".." + os.sep):
+        rel = self._relative(path)
+        if rel is None:
             return True
-        rel = rel.replace(os.sep, "/")
         if self.include and not any(path_match(rel, p) for p in self.include):
             return False
         return not any(path_match(rel, p) for p in self.exclude)
+
+    def excluded(self, path: str) -> bool:
+        """True when an ``exclude`` glob matches ``path`` (left out on purpose)."""
+        rel = self._relative(path)
+        return rel is not None and any(path_match(rel, p) for p in self.exclude)
+
+    def _relative(self, path: str) -> str | None:
+        """``path`` relative to the configuration's folder with ``/``, or None outside it."""
+        rel = os.path.relpath(os.path.abspath(path), self.root)
+        if rel == ".." or rel.startswith(".." + os.sep):
+            return None
+        return rel.replace(os.sep, "/")
 
 
 def _schemas() -> tuple[str, ...]:

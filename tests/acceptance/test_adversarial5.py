@@ -5,8 +5,11 @@ its fix."""
 
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
+
+import pytest
 
 from gitrepo import BLOCK_POLICY, GitRepo, clean, isolated_env, jsonl
 from helpers import REFERENCE_TEXTS, run_cli
@@ -150,7 +153,9 @@ def test_text_stored_as_bytes_inside_a_nested_column_is_read(tmp_path: Path, ind
         {
             "text": [CLEAN],
             "extra": pa.array([[REFERENCE_TEXTS[0].encode()]], type=pa.list_(pa.binary())),
-            "meta": pa.array([{"note": REFERENCE_TEXTS[1].encode()}], type=pa.struct([("note", pa.binary())])),
+            "meta": pa.array(
+                [{"note": REFERENCE_TEXTS[1].encode()}], type=pa.struct([("note", pa.binary())])
+            ),
         }
     )
     pq.write_table(table, parquet)
@@ -175,7 +180,9 @@ def test_string_view_columns_polars_writes_are_read_not_refused(tmp_path: Path, 
     _blocks_the_copy(tmp_path, index_dir, parquet)
 
 
-def test_json_lines_files_joined_with_their_byte_order_marks_are_read(tmp_path: Path, index_dir: Path) -> None:
+def test_json_lines_files_joined_with_their_byte_order_marks_are_read(
+    tmp_path: Path, index_dir: Path
+) -> None:
     # `cat a.jsonl b.jsonl` of files a Windows tool wrote with a BOM keeps the second BOM at the
     # start of a line: that record was refused ("Unexpected UTF-8 BOM"), the copy in it unread.
     bom = b"\xef\xbb\xbf"
@@ -183,3 +190,44 @@ def test_json_lines_files_joined_with_their_byte_order_marks_are_read(tmp_path: 
     data = tmp_path / "joined.jsonl"
     data.write_bytes(b"".join(part))
     _blocks_the_copy(tmp_path, index_dir, data)
+
+
+def test_an_id_field_holding_text_is_read_as_text(tmp_path: Path, index_dir: Path) -> None:
+    # `--id-field notes` (or `id_field: notes` in .provcheck.yaml) made every value of `notes` an
+    # id, never read: a copy there passed as "1 id not read", although a copy "cannot hide in a
+    # field named id" (docs/inputs.md). Prose is read whatever the field is; short ids stay ids.
+    data, out = tmp_path / "d.jsonl", tmp_path / "r.json"
+    rows = [{"text": CLEAN, "notes": REFERENCE_TEXTS[0]}, {"text": CLEAN + " again", "notes": "row-7"}]
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    args = ["scan", data, "-i", index_dir, "-p", _policy(tmp_path), "-q", "--no-cache", "-o", out]
+    run_cli([*args, "--id-field", "notes"], code=1)
+    report = _report(out)
+    assert report["summary"]["records"]["blocking"] == 1
+    assert report["summary"]["not_read"] == {"id": 1}  # row-7
+    assert [r["id"] for r in report["records"]] == [None]  # an answer is no record's id
+
+
+def test_dataset_files_include_misses_beside_the_ones_it_selects_are_counted(
+    tmp_path: Path, index_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `include: ['data/*.jsonl']` read data/a.jsonl and dropped, without a word, the compressed
+    # and upper-case copies beside it (data/b.jsonl.gz, data/c.JSONL), which provcheck reads when
+    # named. Files an `exclude` glob names stay left out on purpose, uncounted.
+    root = tmp_path / "repo"
+    (root / "data").mkdir(parents=True)
+    (root / "data" / "a.jsonl").write_text(json.dumps({"text": CLEAN}) + "\n")
+    (root / "data" / "b.jsonl.gz").write_bytes(
+        gzip.compress((json.dumps({"text": REFERENCE_TEXTS[0]}) + "\n").encode())
+    )
+    (root / "data" / "c.JSONL").write_text(json.dumps({"text": REFERENCE_TEXTS[1]}) + "\n")
+    (root / "data" / "old.jsonl.bak.jsonl").write_text(json.dumps({"text": CLEAN}) + "\n")
+    (root / ".provcheck.yaml").write_text(
+        f"index: {index_dir}\ninclude: ['data/*.jsonl']\nexclude: ['data/old.*']\n", encoding="utf-8"
+    )
+    monkeypatch.chdir(root)
+    result = run_cli(["scan", "data", "--no-cache", "-f", "json"])
+    doc = json.loads(result.stdout)
+    listed = sorted((n["path"], n["reason"]) for n in doc["not_scanned"])
+    reason = "beside selected files, not matched by include"
+    assert listed == [("data/b.jsonl.gz", reason), ("data/c.JSONL", reason)]
+    assert "2 files not scanned: beside selected files, not matched by include" in result.stderr

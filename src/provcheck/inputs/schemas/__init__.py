@@ -13,7 +13,7 @@ from provcheck.inputs.schemas.base import RawTurn, Schema, SchemaError, maybe_js
 from provcheck.inputs.schemas.chat import MESSAGE_KEYS, SHAREGPT_KEYS, OpenAIMessages, ShareGPT
 from provcheck.inputs.schemas.fields import Alpaca, PromptResponse, TextField, lookup
 from provcheck.inputs.schemas.generic import Generic
-from provcheck.inputs.schemas.walk import MAX_DEPTH, classify, field_pattern, last_key, leaves
+from provcheck.inputs.schemas.walk import MAX_DEPTH, classify, field_pattern, is_prose, last_key, leaves
 from provcheck.matching.normalize import canonical
 from provcheck.model import (
     ContentHash,
@@ -75,6 +75,8 @@ def _record_id(data: dict[str, Any], id_field: str | None) -> str | None:
     value = lookup(data, id_field) if id_field else data.get("id")
     if isinstance(value, bool) or value is None:
         return None
+    if isinstance(value, str) and is_prose(value):
+        return None  # text, read as text, is no one's id (a report's id column held a whole answer)
     if isinstance(value, (str, int)):
         return str(value)
     return None
@@ -159,7 +161,8 @@ def to_record(data: dict[str, Any], location: Location, options: RecordOptions) 
             skipped[path] = SkipReason.LIMIT
         elif options.text_field:
             skipped[path] = SkipReason.NOT_SELECTED
-        elif path == options.id_field:
+        elif path == options.id_field and not is_prose(text):
+            # `--id-field notes` made a copy in `notes` an "id", never read.
             skipped[path] = SkipReason.ID
         else:
             key = last_key(path)
