@@ -231,3 +231,21 @@ def test_dataset_files_include_misses_beside_the_ones_it_selects_are_counted(
     reason = "beside selected files, not matched by include"
     assert listed == [("data/b.jsonl.gz", reason), ("data/c.JSONL", reason)]
     assert "2 files not scanned: beside selected files, not matched by include" in result.stderr
+
+
+def test_a_dataset_card_is_counted_the_same_with_include_globs(
+    tmp_path: Path, index_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # With `include:` globs the files found were handed to the engine as if named on the command
+    # line, so a card was scanned as text there and only counted without globs: one dataset, two
+    # answers depending on the configuration.
+    root = tmp_path / "repo"
+    (root / "data").mkdir(parents=True)
+    (root / "data" / "a.jsonl").write_text(json.dumps({"text": CLEAN}) + "\n")
+    (root / "data" / "README.md").write_text("---\nlicense: mit\n---\n# Card\n\nSome words.\n")
+    (root / ".provcheck.yaml").write_text(f"index: {index_dir}\ninclude: ['data/**']\n", encoding="utf-8")
+    monkeypatch.chdir(root)
+    doc = json.loads(run_cli(["scan", "--no-cache", "-f", "json", "-q"]).stdout)
+    assert [Path(f["path"]).name for f in doc["files"]] == ["a.jsonl"]
+    assert [(Path(n["path"]).name, n["kind"]) for n in doc["not_scanned"]] == [("README.md", "README.md")]
+    assert [d["key"] for d in doc["declarations"]] == ["license"]
