@@ -52,6 +52,7 @@ def test_text_beside_the_record_list_of_a_json_wrapper_is_scanned_and_located(
     assert report["summary"]["records"]["blocking"] == 2
     fields = sorted(f["record"]["turn"]["field"] for f in report["findings"])
     assert fields == ["description", "meta.notes[0]"]
+    assert {f["record"]["turn"]["kind"] for f in report["findings"]} == {"field"}  # beside the records
     lines = {f["record"]["turn"]["field"]: f["record"]["line"] for f in report["findings"]}
     assert lines["description"] == 3  # located at the member's line
     (summary,) = report["files"]

@@ -153,7 +153,9 @@ def to_record(data: dict[str, Any], location: Location, options: RecordOptions) 
             claimed.update(part.paths())
     # Strings outside the schema (extra columns, metadata, parts it does not know) are read
     # too: copied text hides anywhere. Forced --text-field reads only that field.
-    generic = schema is _GENERIC
+    # A wrapper's member is metadata beside the records: its strings are extra fields (kind
+    # `field`: not indexed by `index add`'s default roles, not taken for a model's answer).
+    generic = schema is _GENERIC and not member
     for path, text in leaves(data):
         if path in claimed or path in skipped:
             continue
