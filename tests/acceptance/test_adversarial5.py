@@ -250,3 +250,19 @@ def test_a_dataset_card_is_counted_the_same_with_include_globs(
     assert [Path(f["path"]).name for f in doc["files"]] == ["a.jsonl"]
     assert [(Path(n["path"]).name, n["kind"]) for n in doc["not_scanned"]] == [("README.md", "README.md")]
     assert [d["key"] for d in doc["declarations"]] == ["license"]
+
+
+def test_a_match_threshold_or_meta_key_given_two_values_is_refused(
+    tmp_path: Path, index_dir: Path, reference_file: Path
+) -> None:
+    # `--match min-tokens=25 ... --match min_tokens=1000` (a CI template's, then a job's) kept the
+    # last: the copy passed, exit 0. `index add --meta date=... --meta date=...` likewise.
+    data = tmp_path / "d.jsonl"
+    data.write_text(json.dumps({"text": REFERENCE_TEXTS[0]}) + "\n", encoding="utf-8")
+    args = ["scan", data, "-i", index_dir, "-p", _policy(tmp_path), "-q", "--no-cache"]
+    result = run_cli([*args, "--match", "min-tokens=25", "--match", "min_tokens=1000"], code=2)
+    assert "--match min_tokens given twice" in result.stderr
+    run_cli([*args, "--match", "min-tokens=25", "--match", "min_tokens=25"], code=1)  # one value
+    add = ["index", "add", tmp_path / "idx", reference_file, "--source", "s", "--provider", "openai"]
+    result = run_cli([*add, "--meta", "date=2023-01-01", "--meta", "date=2025-01-01"], code=2)
+    assert "--meta date given twice" in result.stderr
