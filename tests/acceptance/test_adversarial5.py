@@ -266,3 +266,20 @@ def test_a_match_threshold_or_meta_key_given_two_values_is_refused(
     add = ["index", "add", tmp_path / "idx", reference_file, "--source", "s", "--provider", "openai"]
     result = run_cli([*add, "--meta", "date=2023-01-01", "--meta", "date=2025-01-01"], code=2)
     assert "--meta date given twice" in result.stderr
+
+
+def test_a_file_given_twice_is_read_once_and_said_so(
+    tmp_path: Path, index_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `scan data ./data` (a script joining two path lists) or `scan a.jsonl a.jsonl` read the file
+    # twice: "Blocked: 2 of 2 records" for a file of one record, every figure counted twice.
+    (tmp_path / "data").mkdir()
+    rows = [{"text": REFERENCE_TEXTS[0]}, {"text": CLEAN}]
+    (tmp_path / "data" / "a.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    policy = _policy(tmp_path)
+    for paths in (["data", "./data"], ["data/a.jsonl", "data/a.jsonl"], ["data", "data/a.jsonl"]):
+        result = run_cli(["scan", *paths, "-i", index_dir, "-p", policy, "--no-cache", "-f", "json"], code=1)
+        doc = json.loads(result.stdout)
+        assert doc["summary"]["records"]["scanned"] == 2 and doc["summary"]["records"]["blocking"] == 1
+        assert [n["reason"] for n in doc["not_scanned"]] == ["given twice (read once)"]

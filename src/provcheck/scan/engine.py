@@ -27,6 +27,7 @@ from provcheck.inputs import (
     UnparsedLine,
     discover,
     read_unparsed,
+    suffix_of,
 )
 from provcheck.inputs.declared import CARD_BODY, declaring_dirs, is_card, read_declarations
 from provcheck.inputs.schemas import RecordOptions, field_pattern, limit_errors, to_record
@@ -445,6 +446,15 @@ def _read_and_match(
     return executor.plan
 
 
+GIVEN_TWICE = "given twice (read once)"
+
+
+def _same_path(fs_path: str) -> str:
+    """One spelling of a path: ``./data/a.jsonl`` and ``data/a.jsonl`` are one file (links and
+    copies stay files of their own: a trainer reading the folder reads them too)."""
+    return fs_path if "://" in fs_path else os.path.normpath(os.path.abspath(fs_path))
+
+
 def scan(
     paths: Sequence[str],
     index: Index,
@@ -473,18 +483,25 @@ def scan(
     files: list[tuple[str, str]] = []
     not_scanned: list[NotScanned] = []
     found = options.selector.discover(list(paths)) if options.selector else discover(list(paths))
+    read_once: set[str] = set()
     for item in found:
         if isinstance(item, NotScanned):
             not_scanned.append(item)
         elif isinstance(item, RecordError):
             tally.errors.append(item)
             progress.error(item)
-        elif is_card(item[1]) and item[0] not in paths:
-            # A dataset card found in a directory is metadata, read as declarations; its body
-            # is counted as not scanned (it was dropped without a word).
-            not_scanned.append(NotScanned(item[0], CARD_BODY, os.path.basename(item[0])))
+        elif _same_path(item[1]) in read_once:
+            # `scan data ./data` or `scan a.jsonl a.jsonl` read the file twice: every record and
+            # finding counted twice, the shares of the summary wrong.
+            not_scanned.append(NotScanned(item[0], GIVEN_TWICE, suffix_of(os.path.basename(item[0]))))
         else:
-            files.append(item)
+            read_once.add(_same_path(item[1]))
+            if is_card(item[1]) and item[0] not in paths:
+                # A dataset card found in a directory is metadata, read as declarations; its
+                # body is counted as not scanned (it was dropped without a word).
+                not_scanned.append(NotScanned(item[0], CARD_BODY, os.path.basename(item[0])))
+            else:
+                files.append(item)
     if options.selector is None:
         directories = declaring_dirs(files, paths)
     else:
