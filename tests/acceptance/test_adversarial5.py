@@ -8,6 +8,7 @@ from __future__ import annotations
 import gzip
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -28,8 +29,9 @@ def _policy(tmp_path: Path) -> Path:
     return policy
 
 
-def _report(path: Path) -> dict:  # type: ignore[type-arg]
-    return json.loads(path.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+def _report(path: Path) -> dict[str, Any]:
+    doc: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return doc
 
 
 def test_text_beside_the_record_list_of_a_json_wrapper_is_scanned_and_located(
@@ -113,7 +115,7 @@ def test_a_staged_dataset_card_is_counted_by_the_hook_too(tmp_path: Path, index_
     assert [n["path"] for n in doc["not_scanned"]] == ["data/README.md"]
 
 
-def _blocks_the_copy(tmp_path: Path, index_dir: Path, data: Path, copies: int = 1) -> dict:  # type: ignore[type-arg]
+def _blocks_the_copy(tmp_path: Path, index_dir: Path, data: Path, copies: int = 1) -> dict[str, Any]:
     out = tmp_path / "r.json"
     run_cli(["scan", data, "-i", index_dir, "-p", _policy(tmp_path), "-q", "--no-cache", "-o", out], code=1)
     report = _report(out)
@@ -283,3 +285,13 @@ def test_a_file_given_twice_is_read_once_and_said_so(
         doc = json.loads(result.stdout)
         assert doc["summary"]["records"]["scanned"] == 2 and doc["summary"]["records"]["blocking"] == 1
         assert [n["reason"] for n in doc["not_scanned"]] == ["given twice (read once)"]
+
+
+def test_a_csv_export_separated_by_semicolons_is_read(tmp_path: Path, index_dir: Path) -> None:
+    # Excel in a European locale writes `;` between fields: every row was refused ("row has 17
+    # fields but the header has 1"), exit 4 with nothing read, the copy never looked at.
+    data = tmp_path / "export.csv"
+    rows = ["instruction;output", f'q1;"{REFERENCE_TEXTS[0]}"', f"q2;{CLEAN}"]
+    data.write_text("\r\n".join(rows) + "\r\n", encoding="utf-8")
+    report = _blocks_the_copy(tmp_path, index_dir, data)
+    assert report["files"][0]["schema"] == "alpaca"
