@@ -295,3 +295,20 @@ def test_a_csv_export_separated_by_semicolons_is_read(tmp_path: Path, index_dir:
     data.write_text("\r\n".join(rows) + "\r\n", encoding="utf-8")
     report = _blocks_the_copy(tmp_path, index_dir, data)
     assert report["files"][0]["schema"] == "alpaca"
+
+
+def test_a_wrapper_member_over_the_record_limit_is_a_located_limit_error(tmp_path: Path) -> None:
+    # Past the record lists, a member larger than the record limit ended the file with "invalid
+    # JSON object around the record list", a syntax error the file does not have.
+    from provcheck.inputs import Limits, RawRecord, RecordError, read
+    from provcheck.model import ErrorKind
+
+    data = tmp_path / "w.json"
+    rows = [{"text": f"{CLEAN} {i}"} for i in range(3)]
+    data.write_text(json.dumps({"data": rows, "notes": "word " * 4_000_000}, indent=1), encoding="utf-8")
+    _, items = read(str(data), str(data), Limits(max_record_bytes=2**20))
+    got = list(items)
+    assert [type(i) for i in got] == [RawRecord] * 3 + [RecordError]
+    error = got[-1]
+    assert isinstance(error, RecordError) and error.kind is ErrorKind.LIMIT
+    assert "'notes'" in error.message and "record limit" in error.message and error.line == 13
