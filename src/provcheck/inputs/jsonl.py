@@ -127,7 +127,7 @@ class JsonlReader:
                     )
                     index += 1
                     continue
-                stripped = line.strip()
+                stripped = line.removeprefix(_BOM).strip()  # `cat` of files with marks
                 if not stripped:
                     continue
                 if keep is not None and not keep(stripped, offset):
