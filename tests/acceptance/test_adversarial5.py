@@ -312,3 +312,17 @@ def test_a_wrapper_member_over_the_record_limit_is_a_located_limit_error(tmp_pat
     error = got[-1]
     assert isinstance(error, RecordError) and error.kind is ErrorKind.LIMIT
     assert "'notes'" in error.message and "record limit" in error.message and error.line == 13
+
+
+def test_a_misspelt_configuration_key_or_value_gets_a_did_you_mean(tmp_path: Path, index_dir: Path) -> None:
+    # `inclde:` or `fail_on: blok` were refused with the whole list of keys or values and no
+    # pointer to the one meant (the project's rule: refused with a "did you mean").
+    root = tmp_path / "repo"
+    root.mkdir()
+    data = root / "d.jsonl"
+    data.write_text(json.dumps({"text": CLEAN}) + "\n", encoding="utf-8")
+    config = root / ".provcheck.yaml"
+    config.write_text(f"index: {index_dir}\ninclde: ['data/**']\nfail-on: blok\n", encoding="utf-8")
+    result = run_cli(["scan", data, "--config", config, "--no-cache", "-q"], code=6)
+    assert f"{config}:2: unknown key 'inclde' (did you mean 'include'?)" in result.stderr
+    assert f"{config}:3: fail-on: 'blok' is not allowed (did you mean 'block'?)" in result.stderr
