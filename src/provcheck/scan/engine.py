@@ -19,6 +19,7 @@ from provcheck.errors import ReferenceIndexError
 from provcheck.index.combined import Index, open_index, paths_of
 from provcheck.index.remote import local_index
 from provcheck.inputs import (
+    GIVEN_TWICE,
     Found,
     InputSource,
     Limits,
@@ -27,6 +28,7 @@ from provcheck.inputs import (
     UnparsedLine,
     discover,
     read_unparsed,
+    same_path,
     suffix_of,
 )
 from provcheck.inputs.declared import CARD_BODY, declaring_dirs, is_card, read_declarations
@@ -446,15 +448,6 @@ def _read_and_match(
     return executor.plan
 
 
-GIVEN_TWICE = "given twice (read once)"
-
-
-def _same_path(fs_path: str) -> str:
-    """One spelling of a path: ``./data/a.jsonl`` and ``data/a.jsonl`` are one file (links and
-    copies stay files of their own: a trainer reading the folder reads them too)."""
-    return fs_path if "://" in fs_path else os.path.normpath(os.path.abspath(fs_path))
-
-
 def scan(
     paths: Sequence[str],
     index: Index,
@@ -490,12 +483,12 @@ def scan(
         elif isinstance(item, RecordError):
             tally.errors.append(item)
             progress.error(item)
-        elif _same_path(item[1]) in read_once:
+        elif same_path(item[1]) in read_once:
             # `scan data ./data` or `scan a.jsonl a.jsonl` read the file twice: every record and
             # finding counted twice, the shares of the summary wrong.
             not_scanned.append(NotScanned(item[0], GIVEN_TWICE, suffix_of(os.path.basename(item[0]))))
         else:
-            read_once.add(_same_path(item[1]))
+            read_once.add(same_path(item[1]))
             if is_card(item[1]) and item[0] not in paths:
                 # A dataset card found in a directory is metadata, read as declarations; its
                 # body is counted as not scanned (it was dropped without a word).
