@@ -326,3 +326,19 @@ def test_a_misspelt_configuration_key_or_value_gets_a_did_you_mean(tmp_path: Pat
     result = run_cli(["scan", data, "--config", config, "--no-cache", "-q"], code=6)
     assert f"{config}:2: unknown key 'inclde' (did you mean 'include'?)" in result.stderr
     assert f"{config}:3: fail-on: 'blok' is not allowed (did you mean 'block'?)" in result.stderr
+
+
+def test_the_hook_refuses_a_copy_added_to_a_json_wrappers_metadata(tmp_path: Path, index_dir: Path) -> None:
+    # A committed `{"version": ..., "data": [...]}` export: a copy written into its description
+    # in a later commit was decoded and dropped by the hook as by the scan.
+    repo = GitRepo(tmp_path / "dataset", isolated_env(tmp_path))
+    repo.write("policy.yaml", BLOCK_POLICY)
+    repo.write(".provcheck.yaml", f"index: {index_dir}\npolicy: policy.yaml\ninclude: ['data/**']\n")
+    export = {"version": "1", "description": "our data", "data": [clean(i) for i in range(3)]}
+    repo.write("data/export.json", json.dumps(export, indent=1))
+    repo.git("add", ".")
+    repo.commit("dataset")
+    repo.write("data/export.json", json.dumps({**export, "description": REFERENCE_TEXTS[2]}, indent=1))
+    repo.git("add", "data")
+    refused = repo.provcheck("hook", "run", code=1).stderr
+    assert "commit refused: 1 blocking finding(s)" in refused and "data/export.json:3" in refused
