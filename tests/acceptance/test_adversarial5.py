@@ -342,3 +342,16 @@ def test_the_hook_refuses_a_copy_added_to_a_json_wrappers_metadata(tmp_path: Pat
     repo.git("add", "data")
     refused = repo.provcheck("hook", "run", code=1).stderr
     assert "commit refused: 1 blocking finding(s)" in refused and "data/export.json:3" in refused
+
+
+def test_records_that_are_strings_are_read_as_text(tmp_path: Path, index_dir: Path) -> None:
+    # `["an answer", "another"]` or JSON Lines of quoted strings (a list of generated answers): each
+    # was refused as "expected a JSON object, found str", exit 4 with the copies never looked at.
+    array = tmp_path / "answers.json"
+    array.write_text(json.dumps([CLEAN, REFERENCE_TEXTS[0], CLEAN + " too"], indent=1), encoding="utf-8")
+    report = _blocks_the_copy(tmp_path, index_dir, array)
+    assert report["summary"]["records"]["scanned"] == 3
+    assert report["records"][0]["line"] == 3
+    lines = tmp_path / "answers.jsonl"
+    lines.write_text("".join(json.dumps(t) + "\n" for t in (CLEAN, REFERENCE_TEXTS[1])), encoding="utf-8")
+    _blocks_the_copy(tmp_path, index_dir, lines)

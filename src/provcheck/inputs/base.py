@@ -81,6 +81,15 @@ def unique_names(names: list[str]) -> list[str]:
     return out
 
 
+def string_or_error(path: str, index: int, line: int | None, value: Any) -> RawItem:
+    """A record that is a JSON string (``["an answer", ...]``, a JSON Lines line ``"an answer"``)
+    read as text, like a ``.txt`` file; any other value that is not an object is an error. Each
+    string was refused ("expected a JSON object, found str"), its text never scanned."""
+    if isinstance(value, str):
+        return RawRecord(index=index, line=line, data={"text": unicode_text(value)})
+    return not_an_object(path, index, line, value)
+
+
 def not_an_object(path: str, index: int, line: int | None, value: Any) -> RecordError:
     """The error for a record that is valid in its container but is not an object."""
     return RecordError(

@@ -25,6 +25,7 @@ from provcheck.inputs.base import (
     WrapperMember,
     nested_too_deep,
     not_an_object,
+    string_or_error,
     unreadable_value,
 )
 from provcheck.inputs.jsonl import JsonlReader
@@ -238,7 +239,7 @@ class JsonReader:
     def _item(self, source: InputSource, got: _Decoded, index: int) -> RawItem:
         if isinstance(got.value, dict):
             return self._record(source, got, got.value, index, got.line)
-        return not_an_object(source.path, index, got.line, got.value)
+        return string_or_error(source.path, index, got.line, got.value)
 
     def _element(self, source: InputSource, buf: _Buffer, index: int) -> _Decoded | RecordError:
         """The array element at ``buf.pos``, or the error that ends the file there."""

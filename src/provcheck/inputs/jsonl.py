@@ -15,7 +15,7 @@ from provcheck.inputs.base import (
     RawRecord,
     Screen,
     nested_too_deep,
-    not_an_object,
+    string_or_error,
     unreadable_value,
 )
 from provcheck.inputs.source import (
@@ -231,7 +231,7 @@ def parse_line(path: str, data: bytes, index: int, line_no: int, depth: int, str
             path, ErrorKind.LIMIT, f"{unreadable_value(exc)}; skipped", line=line_no, index=index
         )
     if not isinstance(value, dict):
-        return not_an_object(path, index, line_no, value)
+        return string_or_error(path, index, line_no, value)
     record = Screen.of(data, depth).record(value, depth)
     if record is None:
         return nested_too_deep(path, depth, index, line_no)
