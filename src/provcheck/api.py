@@ -20,7 +20,8 @@ from provcheck.gitscan.repo import Repo
 from provcheck.gitscan.selection import DiffSelector
 from provcheck.index.combined import Index, open_index
 from provcheck.index.remote import is_remote, local_index
-from provcheck.inputs import discover
+from provcheck.inputs import discover, suffix_of
+from provcheck.inputs.declared import CARD_BODY, is_card
 from provcheck.inputs.schemas import RecordOptions
 from provcheck.inputs.schemas.base import role_kind
 from provcheck.matching.params import MatchConfig
@@ -413,10 +414,15 @@ def expand_found(
             continue
         items = list(discover([given]))
         found = [item for item in items if isinstance(item, tuple)]
+        # A dataset card is metadata whatever the globs say: passed on as a named file it was
+        # scanned as text (a full scan without globs counts it as not scanned).
+        cards = [display for display, fs_path in found if is_card(fs_path)]
+        found = [item for item in found if item[0] not in cards]
         extras += [i for i in items if isinstance(i, NotScanned) and config.selects(i.path)]
         if not found:
             out.append(given)  # the engine reports the empty or unreadable directory
             continue
+        extras += [NotScanned(card, CARD_BODY, os.path.basename(card)) for card in cards]
         extras += [i for i in items if isinstance(i, RecordError)]
         selected = [display for display, _ in found if config.selects(display)]
         if not selected:
@@ -430,4 +436,23 @@ def expand_found(
                 )
             )
         out.extend(selected)
+        extras += _beside_selected(found, selected, config)
     return out, extras
+
+
+NOT_INCLUDED = "beside selected files, not matched by include"
+
+
+def _beside_selected(
+    found: list[tuple[str, str]], selected: list[str], config: ProjectConfig
+) -> list[NotScanned]:
+    """Dataset files that ``include`` misses in a folder where it selects others, counted (not
+    those an ``exclude`` glob names: left out on purpose). ``include: ['data/*.jsonl']`` read
+    ``data/a.jsonl`` and dropped ``data/b.jsonl.gz`` and ``data/c.JSONL`` without a word."""
+    chosen = set(selected)
+    folders = {os.path.dirname(d) for d in selected}
+    return [
+        NotScanned(display, NOT_INCLUDED, suffix_of(os.path.basename(display)))
+        for display, _ in found
+        if display not in chosen and os.path.dirname(display) in folders and not config.excluded(display)
+    ]

@@ -8,8 +8,9 @@ reported at once with its line (exit code 6).
 
 from __future__ import annotations
 
+import difflib
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -68,13 +69,24 @@ class ProjectConfig:
 
         Files outside the configuration's folder are not subject to its globs.
         """
-        rel = os.path.relpath(os.path.abspath(path), self.root)
-        if rel == ".." or rel.startswith(".." + os.sep):
+        rel = self._relative(path)
+        if rel is None:
             return True
-        rel = rel.replace(os.sep, "/")
         if self.include and not any(path_match(rel, p) for p in self.include):
             return False
         return not any(path_match(rel, p) for p in self.exclude)
+
+    def excluded(self, path: str) -> bool:
+        """True when an ``exclude`` glob matches ``path`` (left out on purpose)."""
+        rel = self._relative(path)
+        return rel is not None and any(path_match(rel, p) for p in self.exclude)
+
+    def _relative(self, path: str) -> str | None:
+        """``path`` relative to the configuration's folder with ``/``, or None outside it."""
+        rel = os.path.relpath(os.path.abspath(path), self.root)
+        if rel == ".." or rel.startswith(".." + os.sep):
+            return None
+        return rel.replace(os.sep, "/")
 
 
 def _schemas() -> tuple[str, ...]:
@@ -200,7 +212,10 @@ def load(path: str) -> ProjectConfig:
                 values[name] = value
             else:
                 found = repr(value) if isinstance(value, str) else _type_name(value)
-                problems.append(f"{where(key)}: {key}: {found} is not allowed; allowed: {', '.join(allowed)}")
+                near = _near(value, allowed) if isinstance(value, str) else ""
+                problems.append(
+                    f"{where(key)}: {key}: {found} is not allowed{near}; allowed: {', '.join(allowed)}"
+                )
         elif name == "cache":
             if isinstance(value, bool):
                 values[name] = value
@@ -220,7 +235,10 @@ def load(path: str) -> ProjectConfig:
             else:
                 bad(key, "true or false", value)
         else:
-            problems.append(f"{where(key)}: unknown key {key!r}; allowed: {', '.join(sorted(ALLOWED_KEYS))}")
+            near = _near(name, ALLOWED_KEYS)
+            problems.append(
+                f"{where(key)}: unknown key {key!r}{near}; allowed: {', '.join(sorted(ALLOWED_KEYS))}"
+            )
     for key in ("include", "exclude"):
         for i, pattern in enumerate(values.get(key, ())):
             problem = path_glob_problem(pattern)
@@ -236,6 +254,12 @@ def load(path: str) -> ProjectConfig:
         raise ConfigError(problems, hint=f"see docs/repository.md for the keys of {FILENAME}")
     lines = {k.replace("-", "_"): line for k in data if (line := yamlfile.line_of(data, k))}
     return ProjectConfig(path=os.path.abspath(path), lines=lines, **values)
+
+
+def _near(word: str, allowed: Iterable[str]) -> str:
+    """`` (did you mean 'include'?)`` for a near miss (``inclde``, ``fail_on: blok``), else ''."""
+    close = difflib.get_close_matches(word.lower(), sorted(allowed), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _repository_top(folder: str) -> str | None:

@@ -481,3 +481,24 @@ class StderrProgress:
         if self._bar is not None:
             self._bar.stop()
             self._bar = None
+
+
+def refuse_repeated_keys(option: str, items: tuple[str, ...] | list[str]) -> None:
+    """Refuse ``KEY=VALUE`` items of a repeatable option that give one key two values.
+
+    ``--match min-tokens=25 --match min_tokens=1000`` (a CI template's, then a job's) kept the
+    last without a word, as click does with a one-value option given twice (``cli._refuse_repeated``).
+    Keys are compared as the option reads them: ``-`` and ``_`` alike, case and spaces ignored.
+    """
+    seen: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep:
+            continue  # the option's own check says what is wrong
+        name = key.strip().lower().replace("-", "_")
+        first = seen.setdefault(name, item)
+        if first.partition("=")[2].strip() != value.strip():
+            raise UsageError(
+                f"{option} {key.strip()} given twice ({first!r}, then {item!r}): give it once; "
+                "the second would silently replace the first"
+            )

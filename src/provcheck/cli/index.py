@@ -23,6 +23,7 @@ from provcheck.cli.common import (
     check_engine,
     format_error,
     handle_errors,
+    refuse_repeated_keys,
     stderr,
 )
 from provcheck.errors import ExitCode, IndexCorruptError, UsageError
@@ -46,6 +47,7 @@ def index() -> None:
 
 
 def _meta(values: tuple[str, ...]) -> dict[str, str]:
+    refuse_repeated_keys("--meta", values)
     out = {}
     for item in values:
         key, sep, value = item.partition("=")

@@ -20,6 +20,7 @@ from provcheck.cli.common import (
     handle_errors,
     pair_outputs,
     refuse_outputs_over_inputs,
+    refuse_repeated_keys,
     stderr,
     write_output,
 )
@@ -307,9 +308,7 @@ def scan(
         roles=roles,
         workers=workers,
         allow_include_outside=allow_include_outside,
-        match=MatchConfig.with_overrides(
-            [*match_options, *([f"min-probability={min_probability}"] if min_probability is not None else [])]
-        ),
+        match=_match_config(match_options, min_probability),
         engine=engine_name,
         address=address,
         lfs=lfs_mode,
@@ -399,3 +398,11 @@ def scan(
         sys.exit(ExitCode.FINDINGS)
     if result.errors:
         sys.exit(ExitCode.INPUT)
+
+
+def _match_config(items: tuple[str, ...], min_probability: float | None) -> MatchConfig:
+    """``--match`` overrides, with ``--min-probability P`` as ``min-probability=P``; a key given
+    two values (twice, or by both options) is refused."""
+    given = [*items, *([f"min-probability={min_probability}"] if min_probability is not None else [])]
+    refuse_repeated_keys("--match", given)
+    return MatchConfig.with_overrides(given)

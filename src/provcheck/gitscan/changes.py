@@ -36,7 +36,7 @@ from provcheck.gitscan.repo import (
     parse_sizes,
 )
 from provcheck.inputs import REPORT, UNSUPPORTED, own_report, reader_for, suffix_of
-from provcheck.inputs.declared import CARD_NAMES, MANIFEST_NAMES
+from provcheck.inputs.declared import CARD_BODY, CARD_NAMES, MANIFEST_NAMES
 from provcheck.model import NotScanned
 from provcheck.projectfile import ProjectConfig
 
@@ -224,6 +224,8 @@ class _Builder:
         name = os.path.basename(change.path)
         if name in MANIFEST_NAMES or (name in CARD_NAMES and self._is_card(change.new)):
             self.out.declaring.append(change)
+            if name in CARD_NAMES:  # its body is counted as not scanned, as a full scan does
+                self.out.not_scanned.append(NotScanned(change.display, CARD_BODY, name))
         else:
             self.out.files.append(change)
 

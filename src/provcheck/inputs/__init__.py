@@ -38,6 +38,7 @@ from provcheck.model import ErrorKind, NotScanned, RecordError
 
 __all__ = [
     "CONTAINERS",
+    "GIVEN_TWICE",
     "ContainerReader",
     "Found",
     "InputSource",
@@ -52,6 +53,7 @@ __all__ = [
     "read",
     "read_unparsed",
     "reader_for",
+    "same_path",
     "suffix_of",
 ]
 
@@ -168,6 +170,15 @@ def discover(paths: list[str]) -> Iterator[Found]:
                 ErrorKind.FILE,
                 f"no dataset files in this directory; supported: {_supported()}",
             )
+
+
+GIVEN_TWICE = "given twice (read once)"
+
+
+def same_path(fs_path: str) -> str:
+    """One spelling of a path: ``./data/a.jsonl`` and ``data/a.jsonl`` are one file, read once
+    (links and copies stay files of their own: a trainer reading the folder reads them too)."""
+    return fs_path if is_url(fs_path) else os.path.normpath(os.path.abspath(fs_path))
 
 
 UNSUPPORTED = "unsupported type"

@@ -31,6 +31,20 @@ class RawRecord:
 RawItem = RawRecord | RecordError
 
 
+class WrapperMember(dict[str, Any]):
+    """``RawRecord.data`` of a member that a JSON wrapper object holds beside its record lists
+    (``{"description": "...", "data": [...]}``): ``{key: value}``.
+
+    Read as a record by the generic walker whatever ``--schema`` says (it is not a record of the
+    data's schema), so that text hidden there is scanned and located; holding nothing readable
+    (``"version": "1.0"``) is not an error, its strings are counted as not read. A type rather
+    than a field of ``RawRecord`` so that every reader of records (scan, hook, ``index add``)
+    keeps the distinction without a new argument.
+    """
+
+    __slots__ = ()
+
+
 class ContainerReader(Protocol):
     """Reads one container format (JSONL, JSON, CSV, Parquet, text)."""
 
@@ -43,6 +57,37 @@ class ContainerReader(Protocol):
         Errors that end the file early (truncated archive, file too large) are yielded last.
         """
         ...
+
+
+def unique_names(names: list[str]) -> list[str]:
+    """Column names made unique: a name that comes again is ``name (column N)`` (1-based).
+
+    Rows become dicts keyed by column name, where a repeated name kept only its last column: a
+    copy in the first of two ``text`` columns was dropped without a word.
+    """
+    seen = set(names)
+    if len(seen) == len(names):
+        return names
+    out: list[str] = []
+    used: set[str] = set()
+    for n, name in enumerate(names, 1):
+        unique = name
+        if name in used:
+            unique = f"{name} (column {n})" if name else f"(column {n})"
+            while unique in seen or unique in used:
+                unique += "'"
+        used.add(unique)
+        out.append(unique)
+    return out
+
+
+def string_or_error(path: str, index: int, line: int | None, value: Any) -> RawItem:
+    """A record that is a JSON string (``["an answer", ...]``, a JSON Lines line ``"an answer"``)
+    read as text, like a ``.txt`` file; any other value that is not an object is an error. Each
+    string was refused ("expected a JSON object, found str"), its text never scanned."""
+    if isinstance(value, str):
+        return RawRecord(index=index, line=line, data={"text": unicode_text(value)})
+    return not_an_object(path, index, line, value)
 
 
 def not_an_object(path: str, index: int, line: int | None, value: Any) -> RecordError:

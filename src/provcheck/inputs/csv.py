@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 from collections.abc import Iterator
 
-from provcheck.inputs.base import RawItem, RawRecord
+from provcheck.inputs.base import RawItem, RawRecord, unique_names
 from provcheck.inputs.source import (
     DecompressionFailed,
     InputSource,
@@ -24,6 +25,20 @@ def _has_surrogates(values: list[str]) -> bool:
 HEADER_WORDS = 40
 """Words from which a header cell is text, not a column name (survey exports name columns by
 questions of a dozen or two words)."""
+
+
+_OTHER_DELIMITERS = (";", "\t", "|")
+
+
+def _delimiter(header: str, delimiter: str) -> str:
+    """``delimiter``, unless the header line is one name by it and holds another delimiter: an
+    Excel export in a European locale separates with ``;``, and every row was refused ("row has
+    17 fields but the header has 1"), nothing read."""
+    if delimiter != "," or "," in header:
+        return delimiter
+    counts = {d: header.count(d) for d in _OTHER_DELIMITERS}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else delimiter
 
 
 class CsvReader:
@@ -48,7 +63,12 @@ class CsvReader:
                 )
                 return
             text = io.TextIOWrapper(stream, encoding="utf-8", errors="surrogateescape", newline="")
-            reader = csv.reader(text, delimiter=self.delimiter)
+            try:
+                first = text.readline()  # as csv would read it: a line is held whole either way
+            except (DecompressionFailed, LimitExceeded, OSError):
+                first = ""  # reading it again reports the error at line 1
+            lines = itertools.chain([first], text) if first else text
+            reader = csv.reader(lines, delimiter=_delimiter(first, self.delimiter))
             yield from self._rows(source, reader)
 
     def _rows(self, source: InputSource, reader: csv.Reader) -> Iterator[RawItem]:  # type: ignore[name-defined]
@@ -88,7 +108,7 @@ class CsvReader:
                         line=start,
                     )
                     return
-                header = [h.strip() for h in row]
+                header = unique_names([h.strip() for h in row])  # `text,text`: both read
                 prose = next((h for h in header if len(h.split()) >= HEADER_WORDS), None)
                 if prose is not None:
                     # A file without a header row: its first record became the column names,

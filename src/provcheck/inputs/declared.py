@@ -25,6 +25,12 @@ MANIFEST_NAMES = ("provenance.yaml", "provenance.yml")
 MAX_CARD_BYTES = 1 * 2**20
 """Dataset cards are read up to this size (front matter is at the top)."""
 
+CARD_BODY = "dataset card, only its front matter read (name it to scan the rest)"
+"""Why a card found under a scanned folder is listed in ``not_scanned``: its text is not read as
+data (a card quoting the phrases its builders filtered out, as ShareGPT's does, would be a
+marker finding on every scan), but it is counted, so that text kept there is not dropped in
+silence. A card named on the command line is scanned as text."""
+
 CARD_KEYS = ("license", "source_datasets", "date")
 MANIFEST_KEYS = {
     "license": "an SPDX id or a list of them (the data's licence)",

@@ -5,8 +5,9 @@ buffer, so a multi-gigabyte array needs memory for one element at a time and eve
 knows its line. A syntax error inside an array ends the file (JSON cannot be re-synchronized);
 the elements before it are scanned. A file that is one object is one record, unless it
 wraps lists of records under keys such as ``data`` (a common export shape,
-``{"version": 1, "data": [...]}``): those lists are streamed like a top-level array (the
-object's other members are metadata, decoded one at a time and not kept). A ``.json`` file
+``{"version": 1, "data": [...]}``): those lists are streamed like a top-level array, and each
+other member that may hold text (``"description": "..."``) is read as one record ``{key: value}``
+(``WrapperMember``), numbered with the records in reading order. A ``.json`` file
 that is really JSON Lines is read as JSON Lines.
 """
 
@@ -21,8 +22,10 @@ from provcheck.inputs.base import (
     RawItem,
     RawRecord,
     Screen,
+    WrapperMember,
     nested_too_deep,
     not_an_object,
+    string_or_error,
     unreadable_value,
 )
 from provcheck.inputs.jsonl import JsonlReader
@@ -136,6 +139,27 @@ class _Buffer:
             return _Decoded(value, line, screen, strings)
 
 
+def _holds_text(key: str, value: Any) -> bool:
+    """True when a wrapper's member ``key: value`` holds a string the generic walker reads or
+    counts: a string anywhere in the value, or a key of several words (the walker reads long
+    keys). ``"version": 1`` or ``"meta": {"n": 3}`` holds none and makes no record.
+
+    Iterative, like ``too_deep``: the value may nest as deep as the reader allows.
+    """
+    stack: list[Any] = [{key: value}]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            return True
+        if isinstance(item, dict):
+            if any(any(c.isspace() for c in k) for k in item):
+                return True
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
 class JsonReader:
     """Reads ``.json``."""
 
@@ -215,7 +239,7 @@ class JsonReader:
     def _item(self, source: InputSource, got: _Decoded, index: int) -> RawItem:
         if isinstance(got.value, dict):
             return self._record(source, got, got.value, index, got.line)
-        return not_an_object(source.path, index, got.line, got.value)
+        return string_or_error(source.path, index, got.line, got.value)
 
     def _element(self, source: InputSource, buf: _Buffer, index: int) -> _Decoded | RecordError:
         """The array element at ``buf.pos``, or the error that ends the file there."""
@@ -311,9 +335,27 @@ class JsonReader:
                     buf.pos = at
             if buf.pos == at:
                 try:
-                    buf.value(depth)  # metadata: decoded to check it and dropped
-                except (_Truncated, *_DECODE_ERRORS):
+                    member = buf.value(depth)
+                except _Truncated:
+                    if not streaming:
+                        break  # the object is read whole and refused as too large
+                    yield RecordError(
+                        source.path,
+                        ErrorKind.LIMIT,
+                        f"the member {key[:80]!r} beside the record lists is larger than the "
+                        f"{buf.limit // 2**20} MiB record limit; reading stopped",
+                        line=buf.line_at(buf.pos),
+                    )
+                    return True
+                except _DECODE_ERRORS:
                     break
+                # A member beside the record lists (``"description": "..."``) is not dropped: a
+                # copy put there passed unread. Once the object is known to wrap records, each
+                # member that holds text is one record, ``{key: value}``, located at its line and
+                # read like any record (its strings by the generic walker, ids and labels counted).
+                if known and _holds_text(key, member.value):
+                    yield self._record(source, member, WrapperMember({key: member.value}), index, member.line)
+                    index += 1
             char = buf.skip_ws()
             if char == ",":
                 buf.pos += 1
@@ -433,6 +475,8 @@ class JsonReader:
         record = got.screen.record(value, source.limits.max_depth)
         if record is None:
             return nested_too_deep(source.path, source.limits.max_depth, index, line)
+        if isinstance(value, WrapperMember) and not isinstance(record, WrapperMember):
+            record = WrapperMember(record)  # surrogates replaced in a copy: still a member
         return RawRecord(index=index or 0, line=line, data=record)
 
     @staticmethod

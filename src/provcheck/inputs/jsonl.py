@@ -15,7 +15,7 @@ from provcheck.inputs.base import (
     RawRecord,
     Screen,
     nested_too_deep,
-    not_an_object,
+    string_or_error,
     unreadable_value,
 )
 from provcheck.inputs.source import (
@@ -127,7 +127,7 @@ class JsonlReader:
                     )
                     index += 1
                     continue
-                stripped = line.strip()
+                stripped = line.removeprefix(_BOM).strip()  # `cat` of files with marks
                 if not stripped:
                     continue
                 if keep is not None and not keep(stripped, offset):
@@ -156,6 +156,9 @@ _FAST_DEPTH = 500
 where orjson (limit 1024) does not, and the record must fail as it always has."""
 
 
+_BOM = b"\xef\xbb\xbf"
+
+
 def _fast_record(data: bytes, depth: int) -> dict[str, Any] | None:
     """The record exactly as the reference path (``json.loads``, then ``Screen``) gives it,
     parsed by orjson (3x faster); None when orjson's answer could differ, or is an error.
@@ -181,6 +184,10 @@ def _fast_record(data: bytes, depth: int) -> dict[str, Any] | None:
 def parse_line(path: str, data: bytes, index: int, line_no: int, depth: int, strings: int) -> RawItem:
     """One line's record, or a located error (``depth``: the nesting limit; ``strings``: the
     most strings a record may hold, checked before parsing, which would cost the memory)."""
+    if data[:3] == _BOM:
+        # Files with byte-order marks joined with `cat` keep one at the start of each part: a
+        # valid record was refused ("Unexpected UTF-8 BOM") and the scan ended incomplete.
+        data = data[3:]
     count = json_strings_over(data, strings)
     if count is not None:
         return RecordError(path, ErrorKind.LIMIT, too_many_strings(count, strings), line=line_no, index=index)
@@ -224,7 +231,7 @@ def parse_line(path: str, data: bytes, index: int, line_no: int, depth: int, str
             path, ErrorKind.LIMIT, f"{unreadable_value(exc)}; skipped", line=line_no, index=index
         )
     if not isinstance(value, dict):
-        return not_an_object(path, index, line_no, value)
+        return string_or_error(path, index, line_no, value)
     record = Screen.of(data, depth).record(value, depth)
     if record is None:
         return nested_too_deep(path, depth, index, line_no)

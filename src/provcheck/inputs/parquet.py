@@ -6,7 +6,7 @@ import io
 from collections.abc import Iterator
 from typing import Any
 
-from provcheck.inputs.base import RawItem, RawRecord
+from provcheck.inputs.base import RawItem, RawRecord, unique_names
 from provcheck.inputs.source import (
     DecompressionFailed,
     InputSource,
@@ -81,7 +81,8 @@ class ParquetReader:
 
 
 def _may_hold_text(kind: Any) -> bool:
-    """True for string and binary columns and nested ones (which may hold strings)."""
+    """True for string and binary columns (view and fixed-size layouts too: Polars writes
+    ``string_view``) and nested ones (which may hold strings)."""
     import pyarrow as pa
 
     if pa.types.is_dictionary(kind):
@@ -89,39 +90,85 @@ def _may_hold_text(kind: Any) -> bool:
     return bool(
         pa.types.is_string(kind)
         or pa.types.is_large_string(kind)
-        or pa.types.is_binary(kind)
-        or pa.types.is_large_binary(kind)
+        or pa.types.is_string_view(kind)
+        or _is_binary(kind)
         or pa.types.is_nested(kind)
     )
 
 
-def _as_text(batch: Any) -> tuple[Any, list[str]]:
-    """``batch`` with binary columns that hold UTF-8 read as text (older writers store text so),
-    and the names of binary columns with some values that are not UTF-8 (decoded value by value)."""
+def _is_binary(kind: Any) -> bool:
     import pyarrow as pa
 
+    return bool(
+        pa.types.is_binary(kind)
+        or pa.types.is_large_binary(kind)
+        or pa.types.is_binary_view(kind)
+        or pa.types.is_fixed_size_binary(kind)
+    )
+
+
+def _holds_binary(kind: Any) -> bool:
+    """True for a nested type with a binary value anywhere inside (a list of ``binary``, a struct
+    with a ``binary`` field, a map to ``binary``): its values arrive as bytes."""
+    import pyarrow as pa
+
+    if _is_binary(kind):
+        return True
+    if pa.types.is_dictionary(kind):
+        return _holds_binary(kind.value_type)
+    if pa.types.is_map(kind):
+        return _holds_binary(kind.key_type) or _holds_binary(kind.item_type)
+    if pa.types.is_struct(kind):
+        return any(_holds_binary(kind.field(i).type) for i in range(kind.num_fields))
+    if pa.types.is_nested(kind) and hasattr(kind, "value_type"):  # lists of every layout
+        return _holds_binary(kind.value_type)
+    return False
+
+
+def _as_text(batch: Any) -> tuple[Any, list[str]]:
+    """``batch`` with binary columns that hold UTF-8 read as text (older writers store text so)
+    and repeated column names made unique, and the names of columns whose values may hold bytes
+    (binary columns with some values that are not UTF-8, nested columns with binary inside),
+    decoded value by value."""
+    import pyarrow as pa
+
+    names = unique_names(list(batch.schema.names))
     columns = []
     raw = []
-    changed = False
-    for name, column in zip(batch.schema.names, batch.columns, strict=True):
+    changed = names != batch.schema.names
+    for name, column in zip(names, batch.columns, strict=True):
         kind = column.type
-        if pa.types.is_binary(kind) or pa.types.is_large_binary(kind):
+        if _is_binary(kind):
+            target = pa.large_string() if pa.types.is_large_binary(kind) else pa.string()
+            if pa.types.is_binary_view(kind):
+                target = pa.string_view()
             try:
-                column = column.cast(pa.large_string() if pa.types.is_large_binary(kind) else pa.string())
+                if pa.types.is_fixed_size_binary(kind):
+                    column = column.cast(pa.binary())
+                column = column.cast(target)
                 changed = True
             except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
                 raw.append(name)
+        elif _holds_binary(kind):
+            raw.append(name)
         columns.append(column)
     if changed:
-        batch = pa.RecordBatch.from_arrays(columns, names=batch.schema.names)
+        batch = pa.RecordBatch.from_arrays(columns, names=names)
     return batch, raw
 
 
 def _decoded(value: Any) -> Any:
-    """A bytes value as text when it is UTF-8; other bytes (images, blobs) stay bytes."""
+    """Bytes as text when they are UTF-8, inside lists, maps and structs too; other bytes
+    (images, blobs) stay bytes."""
     if isinstance(value, bytes):
         try:
             return value.decode("utf-8")
         except UnicodeDecodeError:
             return value
+    if isinstance(value, list):
+        return [_decoded(v) for v in value]
+    if isinstance(value, tuple):  # a map entry
+        return tuple(_decoded(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _decoded(v) for k, v in value.items()}
     return value

@@ -7,6 +7,7 @@ a ``ScanResult`` that every formatter renders.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -18,6 +19,7 @@ from provcheck.errors import ReferenceIndexError
 from provcheck.index.combined import Index, open_index, paths_of
 from provcheck.index.remote import local_index
 from provcheck.inputs import (
+    GIVEN_TWICE,
     Found,
     InputSource,
     Limits,
@@ -26,8 +28,10 @@ from provcheck.inputs import (
     UnparsedLine,
     discover,
     read_unparsed,
+    same_path,
+    suffix_of,
 )
-from provcheck.inputs.declared import declaring_dirs, is_card, read_declarations
+from provcheck.inputs.declared import CARD_BODY, declaring_dirs, is_card, read_declarations
 from provcheck.inputs.schemas import RecordOptions, field_pattern, limit_errors, to_record
 from provcheck.matching.params import MatchConfig
 from provcheck.matching.segment import RoleFilter
@@ -472,16 +476,25 @@ def scan(
     files: list[tuple[str, str]] = []
     not_scanned: list[NotScanned] = []
     found = options.selector.discover(list(paths)) if options.selector else discover(list(paths))
+    read_once: set[str] = set()
     for item in found:
         if isinstance(item, NotScanned):
             not_scanned.append(item)
         elif isinstance(item, RecordError):
             tally.errors.append(item)
             progress.error(item)
-        elif is_card(item[1]) and item[0] not in paths:
-            continue  # a dataset card found in a directory is metadata: read as declarations
+        elif same_path(item[1]) in read_once:
+            # `scan data ./data` or `scan a.jsonl a.jsonl` read the file twice: every record and
+            # finding counted twice, the shares of the summary wrong.
+            not_scanned.append(NotScanned(item[0], GIVEN_TWICE, suffix_of(os.path.basename(item[0]))))
         else:
-            files.append(item)
+            read_once.add(same_path(item[1]))
+            if is_card(item[1]) and item[0] not in paths:
+                # A dataset card found in a directory is metadata, read as declarations; its
+                # body is counted as not scanned (it was dropped without a word).
+                not_scanned.append(NotScanned(item[0], CARD_BODY, os.path.basename(item[0])))
+            else:
+                files.append(item)
     if options.selector is None:
         directories = declaring_dirs(files, paths)
     else:

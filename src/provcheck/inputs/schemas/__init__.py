@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from provcheck.errors import UsageError
+from provcheck.inputs.base import WrapperMember
 from provcheck.inputs.schemas.base import RawTurn, Schema, SchemaError, maybe_json, role_kind
 from provcheck.inputs.schemas.chat import MESSAGE_KEYS, SHAREGPT_KEYS, OpenAIMessages, ShareGPT
 from provcheck.inputs.schemas.fields import Alpaca, PromptResponse, TextField, lookup
 from provcheck.inputs.schemas.generic import Generic
-from provcheck.inputs.schemas.walk import MAX_DEPTH, classify, field_pattern, last_key, leaves
+from provcheck.inputs.schemas.walk import MAX_DEPTH, classify, field_pattern, is_prose, last_key, leaves
 from provcheck.matching.normalize import canonical
 from provcheck.model import (
     ContentHash,
@@ -74,6 +75,8 @@ def _record_id(data: dict[str, Any], id_field: str | None) -> str | None:
     value = lookup(data, id_field) if id_field else data.get("id")
     if isinstance(value, bool) or value is None:
         return None
+    if isinstance(value, str) and is_prose(value):
+        return None  # text, read as text, is no one's id (a report's id column held a whole answer)
     if isinstance(value, (str, int)):
         return str(value)
     return None
@@ -124,8 +127,10 @@ def to_record(data: dict[str, Any], location: Location, options: RecordOptions) 
     A string is read as a turn (the schema's, or an extra field) or listed in
     ``Record.skipped`` with a reason; a record with no text at all is a located error.
     """
+    # A wrapper's member beside its record lists is walked, whatever the data's schema.
+    member = isinstance(data, WrapperMember)
     data = _decoded(data)
-    schema = options.resolve() or _detect(data)
+    schema = _GENERIC if member else options.resolve() or _detect(data)
     try:
         parts = schema.turns(data)
     except SchemaError as exc:
@@ -148,7 +153,9 @@ def to_record(data: dict[str, Any], location: Location, options: RecordOptions) 
             claimed.update(part.paths())
     # Strings outside the schema (extra columns, metadata, parts it does not know) are read
     # too: copied text hides anywhere. Forced --text-field reads only that field.
-    generic = schema is _GENERIC
+    # A wrapper's member is metadata beside the records: its strings are extra fields (kind
+    # `field`: not indexed by `index add`'s default roles, not taken for a model's answer).
+    generic = schema is _GENERIC and not member
     for path, text in leaves(data):
         if path in claimed or path in skipped:
             continue
@@ -156,7 +163,8 @@ def to_record(data: dict[str, Any], location: Location, options: RecordOptions) 
             skipped[path] = SkipReason.LIMIT
         elif options.text_field:
             skipped[path] = SkipReason.NOT_SELECTED
-        elif path == options.id_field:
+        elif path == options.id_field and not is_prose(text):
+            # `--id-field notes` made a copy in `notes` an "id", never read.
             skipped[path] = SkipReason.ID
         else:
             key = last_key(path)
@@ -172,7 +180,7 @@ def to_record(data: dict[str, Any], location: Location, options: RecordOptions) 
             skipped.update(dict.fromkeys(t.paths(), SkipReason.EMPTY))
             continue
         turns.append(Turn(role=t.role, kind=kind, position=len(turns), field=t.field, text=text))
-    if not turns:
+    if not turns and not member:
         keys = ", ".join(sorted(map(str, data))[:20]) or "none"
         return RecordError(
             location.path,

@@ -107,7 +107,7 @@ def classify(key: str, text: str) -> SkipReason | None:
     if not HAS_ALNUM.search(value) and (value.isascii() or not tokens(value)):
         return SkipReason.NO_TOKENS
     spaced = HAS_SPACE.search(value) is not None
-    if len(value) >= PROSE_TOKENS and (spaced or not value.isascii()) and _count(value) >= PROSE_TOKENS:
+    if is_prose(value):
         return None
     if not spaced and _URL.fullmatch(value):
         return SkipReason.URL
@@ -121,6 +121,14 @@ def classify(key: str, text: str) -> SkipReason | None:
     if name in _LABEL_KEYS and len(value) <= 100 and _count(value) <= LABEL_TOKENS:
         return SkipReason.LABEL
     return None
+
+
+def is_prose(text: str) -> bool:
+    """True for text as long as the shortest match (``PROSE_TOKENS``) that is not one ASCII word:
+    read whatever its field is called (``--id-field`` included)."""
+    value = text.strip()
+    spaced = HAS_SPACE.search(value) is not None
+    return len(value) >= PROSE_TOKENS and (spaced or not value.isascii()) and _count(value) >= PROSE_TOKENS
 
 
 def _count(value: str) -> int:
