@@ -381,6 +381,13 @@ def literal_may_judge(cand_codes: str, ref_codes: str, config: MatchConfig) -> b
     return min(len(cand_codes), len(ref_codes)) < config.min_tokens or _sparse(cand_codes, ref_codes, config)
 
 
+def literal_judgeable(codes: str, config: MatchConfig) -> bool:
+    """Whether one text alone makes :func:`literal_may_judge` hold, whatever the other:
+    ``literal_may_judge(a, b)`` is ``literal_judgeable(a) or literal_judgeable(b)`` (a
+    caller testing many pairs computes each text's half once)."""
+    return len(codes) < config.min_tokens or len(set(codes)) < config.min_distinct_tokens
+
+
 def renamed_may_align(cand: Fingerprint, ref_codes: str, config: MatchConfig) -> bool:
     """Whether :func:`align_renamed` may find a match, before the reference's
     identifier-insensitive stream is computed: the candidate needs the stream, and the floor

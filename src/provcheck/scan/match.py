@@ -23,7 +23,7 @@ from provcheck.matching.code import may_be_code
 from provcheck.matching.convergence import FOREIGN_SOURCES, HOLDERS_READ, residual
 from provcheck.matching.fingerprint import U32, Fingerprint, Fingerprinter
 from provcheck.matching.hashed import withheld_evidence
-from provcheck.matching.normalize import Offsets, canonical, token_offsets
+from provcheck.matching.normalize import Offsets, Tokens, canonical, token_offsets
 from provcheck.matching.params import MatchConfig
 from provcheck.matching.segment import RoleFilter, Segment, segments
 from provcheck.matching.strength import COMMON_DF, Signals, is_formula, is_whole, judge, structure
@@ -34,6 +34,7 @@ from provcheck.matching.verify import (
     align_renamed,
     distinct,
     evidence,
+    literal_judgeable,
     literal_may_judge,
     renamed_may_align,
 )
@@ -83,6 +84,8 @@ class _Reference:
     """The reference records carrying the text (read from the index once, not per match)."""
     code_stream: bool | None = None
     """False when the text surely has no identifier-insensitive stream (``_code_may_match``)."""
+    judgeable: bool | None = None
+    """``literal_judgeable`` of ``codes`` (computed once, when first needed)."""
     coded: bool = False
     """``fingerprint`` holds the identifier-insensitive stream of code (``align_renamed`` needs
     it); without it, it holds everything evidence needs."""
@@ -123,6 +126,12 @@ class Matcher:
         # pair shares come from the index's postings, ``_shared``).
         self._plain = (
             Fingerprinter(replace(index.config, code=0)) if index.config.code else self.fingerprinter
+        )
+        # Candidates are fingerprinted without their literal stream: only a pair that
+        # ``literal_may_judge`` admits reads it (a short or sparse text), and computing it for
+        # every multi-line candidate was a third of fingerprinting them (``_with_literal``).
+        self._candidates = (
+            Fingerprinter(index.config, literal=False) if index.config.code else self.fingerprinter
         )
         self._refs: OrderedDict[TextKey, _Reference] = OrderedDict()
         self._sources: dict[tuple[int, int], frozenset[str]] = {}
@@ -185,8 +194,32 @@ class Matcher:
                 ref.shingles = distinct(fp.shingles)
                 ref.offsets = token_offsets(text, toks, i)
 
+    def _may_judge(self, codes: str, ref: _Reference, judgeable: dict[int, bool], i: int) -> bool:
+        """``literal_may_judge(codes, ref.codes)``, each side's half computed once."""
+        if ref.judgeable is None:
+            ref.judgeable = literal_judgeable(ref.codes, self.config)
+        if ref.judgeable:
+            return True
+        got = judgeable.get(i)
+        if got is None:
+            got = judgeable[i] = literal_judgeable(codes, self.config)
+        return got
+
+    def _with_literal(
+        self, prints: list[Fingerprint], segs: list[Segment], toks: Tokens, lazy: set[int], i: int
+    ) -> Fingerprint:
+        """``prints[i]`` with its literal stream (computed once, when first needed)."""
+        if i in lazy:
+            lazy.discard(i)
+            prints[i] = self._candidates.with_literal(prints[i], segs[i].text, toks, i)
+        return prints[i]
+
     def _renamed(
-        self, prints: list[Fingerprint], pairs: list[tuple[int, TextKey]], texts: list[str]
+        self,
+        prints: list[Fingerprint],
+        pairs: list[tuple[int, TextKey]],
+        texts: list[str],
+        literal: tuple[list[Segment], Tokens, set[int]],
     ) -> list[tuple[int, TextKey, Alignment]]:
         """Code the plain alignment rejected, aligned again with identifiers abstracted (the
         reference's stream is computed from its text: the index stores plain codes only)."""
@@ -215,6 +248,8 @@ class Matcher:
             ref = self._refs[key].fingerprint
             alignment = None
             if ref is not None:
+                if literal_may_judge(prints[i].codes, ref.codes, self.config):
+                    self._with_literal(prints, *literal, i)  # else ``align_literal`` reads none
                 # Literal first (symbols and markup as tokens): a copy found so is not "renamed".
                 alignment = align_literal(prints[i], ref, self.config, self._refs[key].echoes)
                 if alignment is None:
@@ -256,7 +291,17 @@ class Matcher:
 
     def _segments(self, segs: list[Segment], best: dict[_Slot, tuple[Match, Signals]]) -> None:
         """Match ``segs``, keeping in ``best`` the longest evidence per turn and reference."""
-        prints, toks = self.fingerprinter.with_tokens([seg.text for seg in segs])
+        prints, toks = self._candidates.with_tokens([seg.text for seg in segs])
+        # Texts whose literal stream is still to be computed (``_with_literal``). A text under
+        # the token floor needs it now: its literal length decides whether it is looked up.
+        lazy: set[int] = set()
+        judgeable: dict[int, bool] = {}
+        if self._candidates is not self.fingerprinter:
+            for i, (seg, fp) in enumerate(zip(segs, prints, strict=True)):
+                if len(fp.tokens) < self.config.min_tokens:
+                    prints[i] = self._candidates.with_literal(fp, seg.text, toks, i)
+                else:
+                    lazy.add(i)
         empty = np.zeros(0, dtype=np.uint32)
         candidates = self.index.candidates_many(
             [fp.anchors if _length(fp) >= self.config.min_tokens else empty for fp in prints],
@@ -283,9 +328,16 @@ class Matcher:
                         self._verdicts.add((codes, cand.key))
                 if alignment is not None:
                     aligned.append((i, cand.key, alignment))
-                elif fp.renamed is not None or fp.literal is not None:
+                elif fp.renamed is not None:
                     code.append((i, cand.key))
-        aligned += self._renamed(prints, code, [seg.text for seg in segs])
+                elif pack is None and (i not in lazy or self._may_judge(fp.codes, ref, judgeable, i)):
+                    # Without the identifier-insensitive stream only ``align_literal`` may
+                    # match, and only where ``literal_may_judge`` admits the pair (else
+                    # ``_code_may_match`` rejects it, as it rejects a pack's text).
+                    fp = prints[i] = self._with_literal(prints, segs, toks, lazy, i)
+                    if fp.literal is not None:
+                        code.append((i, cand.key))
+        aligned += self._renamed(prints, code, [seg.text for seg in segs], (segs, toks, lazy))
         self._details(key for _, key, _ in aligned)
         shared = self._shared([(prints[i].anchors, key) for i, key, _ in aligned])
         commons = self._common_shares(shared)
