@@ -377,6 +377,8 @@ def test_a_literal_stream_computed_on_demand_is_the_one_computed_with_the_finger
     with_stream = 0
     for i, (text, want, got) in enumerate(zip(texts, eager, prints, strict=True)):
         assert got.literal is None
+        alone = lazy.with_literal(got, text)  # the text tokenized again, alone
+        assert alone.literal == want.literal
         got = lazy.with_literal(got, text, batch, i)
         assert got.literal == want.literal and got.renamed == want.renamed and got.codes == want.codes
         if want.literal_at is None:

@@ -268,12 +268,19 @@ class Fingerprinter:
                 literal_at=old.literal_at,
             )
 
-    def with_literal(self, fp: Fingerprint, text: str, batch: Tokens, i: int) -> Fingerprint:
+    def with_literal(
+        self, fp: Fingerprint, text: str, batch: Tokens | None = None, i: int = 0
+    ) -> Fingerprint:
         """``fp``, text ``i`` of ``batch`` fingerprinted with ``literal=False``, with the literal
         stream a ``literal=True`` fingerprinter gives it (the same test and values as
-        ``_add_code``). A scan computes it only for the texts whose alignment may read it
-        (``verify.literal_may_judge``): it was a third of fingerprinting a candidate."""
-        if not self.config.code or not batch.direct[i] or "\n" not in text:
+        ``_add_code``); without ``batch``, ``text`` is tokenized again. A scan computes it only
+        for the texts whose alignment may read it (``verify.literal_may_judge``): it was a
+        third of fingerprinting a candidate."""
+        if not self.config.code or "\n" not in text:
+            return fp
+        if batch is None:
+            batch, i = tokenize([text]), 0
+        if not batch.direct[i]:
             return fp
         starts, ends = batch.span_arrays(i)
         lit = literal_hashes(canonical(text), starts, ends, fp.tokens)

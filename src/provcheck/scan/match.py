@@ -86,6 +86,9 @@ class _Reference:
     """False when the text surely has no identifier-insensitive stream (``_code_may_match``)."""
     judgeable: bool | None = None
     """``literal_judgeable`` of ``codes`` (computed once, when first needed)."""
+    literal_pending: bool = False
+    """``fingerprint`` holds the code streams but not yet the literal stream
+    (``Matcher._renamed`` adds it when a pair may read it)."""
     coded: bool = False
     """``fingerprint`` holds the identifier-insensitive stream of code (``align_renamed`` needs
     it); without it, it holds everything evidence needs."""
@@ -174,7 +177,8 @@ class Matcher:
             if (self._refs[k].fingerprint is None or (code and not self._refs[k].coded))
             and _pack(self.index, k) is None
         ]
-        fingerprinter = self.fingerprinter if code else self._plain
+        # With the code streams but not the literal one: few pairs read it (``_renamed``).
+        fingerprinter = self._candidates if code else self._plain
         # In index order: texts stored in the same zstd block are read one after the other,
         # so the block is decompressed once (the reader keeps the last few).
         todo.sort(key=lambda k: (k.shard, k.text))
@@ -190,7 +194,8 @@ class Matcher:
             for i, (key, text, fp) in enumerate(zip(chunk, texts, prints, strict=True)):
                 ref = self._refs[key]
                 ref.text, ref.fingerprint = text, fp
-                ref.coded = fingerprinter is self.fingerprinter
+                ref.coded = code or self._plain is self.fingerprinter
+                ref.literal_pending = code and self._candidates is not self.fingerprinter
                 ref.shingles = distinct(fp.shingles)
                 ref.offsets = token_offsets(text, toks, i)
 
@@ -249,7 +254,12 @@ class Matcher:
             alignment = None
             if ref is not None:
                 if literal_may_judge(prints[i].codes, ref.codes, self.config):
-                    self._with_literal(prints, *literal, i)  # else ``align_literal`` reads none
+                    # Else ``align_literal`` reads neither text's literal stream.
+                    self._with_literal(prints, *literal, i)
+                    held = self._refs[key]
+                    if held.literal_pending and held.text is not None:
+                        held.literal_pending = False
+                        ref = held.fingerprint = self._candidates.with_literal(ref, held.text)
                 # Literal first (symbols and markup as tokens): a copy found so is not "renamed".
                 alignment = align_literal(prints[i], ref, self.config, self._refs[key].echoes)
                 if alignment is None:
