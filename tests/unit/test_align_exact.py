@@ -391,7 +391,9 @@ def test_a_literal_stream_computed_on_demand_is_the_one_computed_with_the_finger
 
 
 def test_literal_may_judge_is_either_texts_half() -> None:
-    codes = [fp.codes for fp in F.of_texts(_code_texts())] + ["", "ab" * 20]
+    # Sparse, sparse only in its first tokens, and plain texts.
+    late = "ab" * 40 + "".join(chr(0x100 + k) for k in range(30))
+    codes = [fp.codes for fp in F.of_texts(_code_texts())] + ["", "ab" * 20, late]
     for config in (CONFIG, MatchConfig(min_tokens=12, min_distinct_tokens=40)):
         both = seen = 0
         for a, b in itertools.product(codes, repeat=2):

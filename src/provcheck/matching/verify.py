@@ -385,7 +385,11 @@ def literal_judgeable(codes: str, config: MatchConfig) -> bool:
     """Whether one text alone makes :func:`literal_may_judge` hold, whatever the other:
     ``literal_may_judge(a, b)`` is ``literal_judgeable(a) or literal_judgeable(b)`` (a
     caller testing many pairs computes each text's half once)."""
-    return len(codes) < config.min_tokens or len(set(codes)) < config.min_distinct_tokens
+    floor = config.min_distinct_tokens
+    # A prefix with enough distinct tokens settles it for most texts without a set of all.
+    return len(codes) < config.min_tokens or (
+        len(set(codes[: 4 * floor])) < floor and len(set(codes)) < floor
+    )
 
 
 def renamed_may_align(cand: Fingerprint, ref_codes: str, config: MatchConfig) -> bool:
