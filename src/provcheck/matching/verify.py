@@ -260,7 +260,9 @@ def align(
     # A table of digits or a repeated list marker aligns by chance: few distinct tokens...
     plain = cand if cand_plain is None else cand_plain if isinstance(cand_plain, str) else cand_plain()
     runs = [plain[c0 : c0 + size] for c0, _, size in inside]
-    few = len(set().union(*runs)) < config.min_distinct_tokens
+    floor = config.min_distinct_tokens
+    # The runs' first tokens settle it for most pairs (a set of every aligned token cost more).
+    few = len(set().union(*(run[: 4 * floor] for run in runs))) < floor and len(set().union(*runs)) < floor
     if few and _orderings(runs) < config.min_tokens:
         return None
     if ref_echoes:
