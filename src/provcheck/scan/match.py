@@ -87,8 +87,7 @@ class _Reference:
     judgeable: bool | None = None
     """``literal_judgeable`` of ``codes`` (computed once, when first needed)."""
     literal_pending: bool = False
-    """``fingerprint`` holds the code streams but not yet the literal stream
-    (``Matcher._renamed`` adds it when a pair may read it)."""
+    """``fingerprint`` holds the code streams, not yet the literal one (``Matcher._renamed``)."""
     coded: bool = False
     """``fingerprint`` holds the identifier-insensitive stream of code (``align_renamed`` needs
     it); without it, it holds everything evidence needs."""
@@ -131,11 +130,12 @@ class Matcher:
             Fingerprinter(replace(index.config, code=0)) if index.config.code else self.fingerprinter
         )
         # Candidates are fingerprinted without their literal stream: only a pair that
-        # ``literal_may_judge`` admits reads it (a short or sparse text), and computing it for
-        # every multi-line candidate was a third of fingerprinting them (``_with_literal``).
+        # ``literal_may_judge`` admits reads it, and it was a third of fingerprinting them.
         self._candidates = (
             Fingerprinter(index.config, literal=False) if index.config.code else self.fingerprinter
         )
+        self._lazy: tuple[list[Segment], Tokens, set[int]] | None = None
+        """This batch's segments, tokens, and texts without their literal stream yet."""
         self._refs: OrderedDict[TextKey, _Reference] = OrderedDict()
         self._sources: dict[tuple[int, int], frozenset[str]] = {}
         """Sources of the reference records of a text (shard or part, text id)."""
@@ -203,28 +203,21 @@ class Matcher:
         """``literal_may_judge(codes, ref.codes)``, each side's half computed once."""
         if ref.judgeable is None:
             ref.judgeable = literal_judgeable(ref.codes, self.config)
-        if ref.judgeable:
-            return True
-        got = judgeable.get(i)
-        if got is None:
-            got = judgeable[i] = literal_judgeable(codes, self.config)
-        return got
+        if i not in judgeable and not ref.judgeable:
+            judgeable[i] = literal_judgeable(codes, self.config)
+        return ref.judgeable or judgeable[i]
 
-    def _with_literal(
-        self, prints: list[Fingerprint], segs: list[Segment], toks: Tokens, lazy: set[int], i: int
-    ) -> Fingerprint:
+    def _with_literal(self, prints: list[Fingerprint], i: int) -> Fingerprint:
         """``prints[i]`` with its literal stream (computed once, when first needed)."""
+        assert self._lazy is not None
+        segs, toks, lazy = self._lazy
         if i in lazy:
             lazy.discard(i)
             prints[i] = self._candidates.with_literal(prints[i], segs[i].text, toks, i)
         return prints[i]
 
     def _renamed(
-        self,
-        prints: list[Fingerprint],
-        pairs: list[tuple[int, TextKey]],
-        texts: list[str],
-        literal: tuple[list[Segment], Tokens, set[int]],
+        self, prints: list[Fingerprint], pairs: list[tuple[int, TextKey]], texts: list[str]
     ) -> list[tuple[int, TextKey, Alignment]]:
         """Code the plain alignment rejected, aligned again with identifiers abstracted (the
         reference's stream is computed from its text: the index stores plain codes only)."""
@@ -253,9 +246,8 @@ class Matcher:
             ref = self._refs[key].fingerprint
             alignment = None
             if ref is not None:
-                if literal_may_judge(prints[i].codes, ref.codes, self.config):
-                    # Else ``align_literal`` reads neither text's literal stream.
-                    self._with_literal(prints, *literal, i)
+                if literal_may_judge(prints[i].codes, ref.codes, self.config):  # else read by none
+                    self._with_literal(prints, i)
                     held = self._refs[key]
                     if held.literal_pending and held.text is not None:
                         held.literal_pending = False
@@ -302,16 +294,15 @@ class Matcher:
     def _segments(self, segs: list[Segment], best: dict[_Slot, tuple[Match, Signals]]) -> None:
         """Match ``segs``, keeping in ``best`` the longest evidence per turn and reference."""
         prints, toks = self._candidates.with_tokens([seg.text for seg in segs])
-        # Texts whose literal stream is still to be computed (``_with_literal``). A text under
-        # the token floor needs it now: its literal length decides whether it is looked up.
+        # A text under the token floor needs its literal stream now: its literal length decides
+        # whether it is looked up. The others get it when a pair may read it (``_with_literal``).
         lazy: set[int] = set()
         judgeable: dict[int, bool] = {}
+        self._lazy = (segs, toks, lazy)
         if self._candidates is not self.fingerprinter:
-            for i, (seg, fp) in enumerate(zip(segs, prints, strict=True)):
-                if len(fp.tokens) < self.config.min_tokens:
-                    prints[i] = self._candidates.with_literal(fp, seg.text, toks, i)
-                else:
-                    lazy.add(i)
+            lazy.update(range(len(segs)))
+            for i in [i for i, fp in enumerate(prints) if len(fp.tokens) < self.config.min_tokens]:
+                self._with_literal(prints, i)
         empty = np.zeros(0, dtype=np.uint32)
         candidates = self.index.candidates_many(
             [fp.anchors if _length(fp) >= self.config.min_tokens else empty for fp in prints],
@@ -341,13 +332,13 @@ class Matcher:
                 elif fp.renamed is not None:
                     code.append((i, cand.key))
                 elif pack is None and (i not in lazy or self._may_judge(fp.codes, ref, judgeable, i)):
-                    # Without the identifier-insensitive stream only ``align_literal`` may
-                    # match, and only where ``literal_may_judge`` admits the pair (else
-                    # ``_code_may_match`` rejects it, as it rejects a pack's text).
-                    fp = prints[i] = self._with_literal(prints, segs, toks, lazy, i)
+                    # Without the identifier-insensitive stream only ``align_literal`` may match,
+                    # where ``literal_may_judge`` admits the pair (else ``_code_may_match`` rejects it).
+                    fp = self._with_literal(prints, i)
                     if fp.literal is not None:
                         code.append((i, cand.key))
-        aligned += self._renamed(prints, code, [seg.text for seg in segs], (segs, toks, lazy))
+        aligned += self._renamed(prints, code, [seg.text for seg in segs])
+        self._lazy = None  # the batch's tokens are not kept past it
         self._details(key for _, key, _ in aligned)
         shared = self._shared([(prints[i].anchors, key) for i, key, _ in aligned])
         commons = self._common_shares(shared)
