@@ -27,18 +27,27 @@ STAGES: list[tuple[str, list[tuple[str, str, str | None]]]] = [
         "read/parse records",
         [("inputs/jsonl.py", "parse", None), ("inputs/schemas/__init__.py", "to_record", None)],
     ),
-    ("fingerprint candidates", [("matching/fingerprint.py", "with_tokens", "_segments")]),
+    (
+        "fingerprint candidates",
+        [
+            ("matching/fingerprint.py", "with_tokens", "_segments"),
+            # The literal stream, computed only for the candidates a pair may read it of.
+            ("matching/fingerprint.py", "with_literal", "_segments"),
+            ("matching/fingerprint.py", "with_literal", "_with_literal"),
+        ],
+    ),
     (
         "anchor lookup + reference codes",
         [("index/store.py", "candidates_many", None), ("scan/match.py", "_load", None)],
     ),
-    ("prefilter", [("matching/verify.py", "prefilter", None)]),
+    ("prefilter", [("matching/verify.py", "prefilter", None), ("scan/match.py", "_may_judge", None)]),
     ("alignment", [("matching/verify.py", "align", None)]),
     (
         "evidence + strength",
         [
             ("matching/verify.py", "evidence", None),
             ("scan/match.py", "_details", None),
+            ("matching/fingerprint.py", "with_literal", "_renamed"),
             ("scan/match.py", "_common_shares", None),
             ("scan/match.py", "_shared", None),
             ("matching/normalize.py", "token_offsets", "_segments"),

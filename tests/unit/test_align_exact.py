@@ -30,6 +30,7 @@ from provcheck.matching.verify import (
     align_literal,
     align_renamed,
     echoes,
+    literal_judgeable,
     literal_may_judge,
     renamed_may_align,
 )
@@ -350,3 +351,54 @@ def test_a_text_without_a_code_stream_is_known_from_its_text() -> None:
             assert may_have_code_stream(text)
             assert len(fp.renamed) <= len(fp.codes)  # ``renamed_may_align``'s length bound
     assert not may_have_code_stream(REFERENCE_TEXTS[0]) and may_have_code_stream(_CODE)
+
+
+def _code_texts() -> list[str]:
+    return [
+        _CODE,
+        _RENAMED,
+        _GRID,
+        _OTHER_GRID,
+        "<ul>\n  <li>a</li>\n  <li>b</li>\n</ul>\n",
+        "| a | b |\n|---|---|\n| 1 | 2 |\n",
+        UNRELATED_TEXT + "\n" + _CODE,
+        "short\nlines",
+        *_texts(),
+    ]
+
+
+def test_a_literal_stream_computed_on_demand_is_the_one_computed_with_the_fingerprint() -> None:
+    # The scan fingerprints candidates without the literal stream and adds it to the few
+    # whose pairs may read it (``Matcher._with_literal``).
+    texts = _code_texts()
+    eager = F.of_texts(texts)
+    prints, batch = Fingerprinter(FingerprintConfig(), literal=False).with_tokens(texts)
+    lazy = Fingerprinter(FingerprintConfig(), literal=False)
+    with_stream = 0
+    for i, (text, want, got) in enumerate(zip(texts, eager, prints, strict=True)):
+        assert got.literal is None
+        alone = lazy.with_literal(got, text)  # the text tokenized again, alone
+        assert alone.literal == want.literal
+        got = lazy.with_literal(got, text, batch, i)
+        assert got.literal == want.literal and got.renamed == want.renamed and got.codes == want.codes
+        if want.literal_at is None:
+            assert got.literal_at is None
+        else:
+            with_stream += 1
+            assert got.literal_at is not None and (got.literal_at == want.literal_at).all()
+        assert (got.anchors == want.anchors).all() and (got.shingles == want.shingles).all()
+    assert with_stream >= 3
+
+
+def test_literal_may_judge_is_either_texts_half() -> None:
+    # Sparse, sparse only in its first tokens, and plain texts.
+    late = "ab" * 40 + "".join(chr(0x100 + k) for k in range(30))
+    codes = [fp.codes for fp in F.of_texts(_code_texts())] + ["", "ab" * 20, late]
+    for config in (CONFIG, MatchConfig(min_tokens=12, min_distinct_tokens=40)):
+        both = seen = 0
+        for a, b in itertools.product(codes, repeat=2):
+            want = literal_may_judge(a, b, config)
+            assert want == (literal_judgeable(a, config) or literal_judgeable(b, config))
+            seen += want
+            both += not want
+        assert seen and both

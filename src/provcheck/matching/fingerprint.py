@@ -268,6 +268,24 @@ class Fingerprinter:
                 literal_at=old.literal_at,
             )
 
+    def with_literal(
+        self, fp: Fingerprint, text: str, batch: Tokens | None = None, i: int = 0
+    ) -> Fingerprint:
+        """``fp``, text ``i`` of ``batch`` fingerprinted with ``literal=False``, with the literal
+        stream a ``literal=True`` fingerprinter gives it (the same test and values as
+        ``_add_code``); without ``batch``, ``text`` is tokenized again. A scan computes it only
+        for the texts whose alignment may read it (``verify.literal_may_judge``): it was a
+        third of fingerprinting a candidate."""
+        if not self.config.code or "\n" not in text:
+            return fp
+        if batch is None:
+            batch, i = tokenize([text]), 0
+        if not batch.direct[i]:
+            return fp
+        starts, ends = batch.span_arrays(i)
+        lit = literal_hashes(canonical(text), starts, ends, fp.tokens)
+        return fp if lit is None else replace(fp, literal=_codes(lit[0]), literal_at=lit[1])
+
     def codes_of(self, texts: Sequence[str]) -> list[str]:
         """Only the token codes of many texts (what alignment needs; no shingles or anchors)."""
         batch = tokenize(texts)

@@ -260,7 +260,9 @@ def align(
     # A table of digits or a repeated list marker aligns by chance: few distinct tokens...
     plain = cand if cand_plain is None else cand_plain if isinstance(cand_plain, str) else cand_plain()
     runs = [plain[c0 : c0 + size] for c0, _, size in inside]
-    few = len(set().union(*runs)) < config.min_distinct_tokens
+    floor = config.min_distinct_tokens
+    # The runs' first tokens settle it for most pairs (a set of every aligned token cost more).
+    few = len(set().union(*(run[: 4 * floor] for run in runs))) < floor and len(set().union(*runs)) < floor
     if few and _orderings(runs) < config.min_tokens:
         return None
     if ref_echoes:
@@ -379,6 +381,17 @@ def literal_may_judge(cand_codes: str, ref_codes: str, config: MatchConfig) -> b
     stands.
     """
     return min(len(cand_codes), len(ref_codes)) < config.min_tokens or _sparse(cand_codes, ref_codes, config)
+
+
+def literal_judgeable(codes: str, config: MatchConfig) -> bool:
+    """Whether one text alone makes :func:`literal_may_judge` hold, whatever the other:
+    ``literal_may_judge(a, b)`` is ``literal_judgeable(a) or literal_judgeable(b)`` (a
+    caller testing many pairs computes each text's half once)."""
+    floor = config.min_distinct_tokens
+    # A prefix with enough distinct tokens settles it for most texts without a set of all.
+    return len(codes) < config.min_tokens or (
+        len(set(codes[: 4 * floor])) < floor and len(set(codes)) < floor
+    )
 
 
 def renamed_may_align(cand: Fingerprint, ref_codes: str, config: MatchConfig) -> bool:

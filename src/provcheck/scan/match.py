@@ -23,7 +23,7 @@ from provcheck.matching.code import may_be_code
 from provcheck.matching.convergence import FOREIGN_SOURCES, HOLDERS_READ, residual
 from provcheck.matching.fingerprint import U32, Fingerprint, Fingerprinter
 from provcheck.matching.hashed import withheld_evidence
-from provcheck.matching.normalize import Offsets, canonical, token_offsets
+from provcheck.matching.normalize import Offsets, Tokens, canonical, token_offsets
 from provcheck.matching.params import MatchConfig
 from provcheck.matching.request import request_key
 from provcheck.matching.segment import RoleFilter, Segment, segments
@@ -44,6 +44,7 @@ from provcheck.matching.verify import (
     align_renamed,
     distinct,
     evidence,
+    literal_judgeable,
     literal_may_judge,
     renamed_may_align,
 )
@@ -95,6 +96,10 @@ class _Reference:
     """Keys of the requests those records answer (``matching.request``), read with them."""
     code_stream: bool | None = None
     """False when the text surely has no identifier-insensitive stream (``_code_may_match``)."""
+    judgeable: bool | None = None
+    """``literal_judgeable`` of ``codes`` (computed once, when first needed)."""
+    literal_pending: bool = False
+    """``fingerprint`` holds the code streams, not yet the literal one (``Matcher._renamed``)."""
     coded: bool = False
     """``fingerprint`` holds the identifier-insensitive stream of code (``align_renamed`` needs
     it); without it, it holds everything evidence needs."""
@@ -136,6 +141,13 @@ class Matcher:
         self._plain = (
             Fingerprinter(replace(index.config, code=0)) if index.config.code else self.fingerprinter
         )
+        # Candidates are fingerprinted without their literal stream: only a pair that
+        # ``literal_may_judge`` admits reads it, and it was a third of fingerprinting them.
+        self._candidates = (
+            Fingerprinter(index.config, literal=False) if index.config.code else self.fingerprinter
+        )
+        self._lazy: tuple[list[Segment], Tokens, set[int]] | None = None
+        """This batch's segments, tokens, and texts without their literal stream yet."""
         self._refs: OrderedDict[TextKey, _Reference] = OrderedDict()
         self._sources: dict[tuple[int, int], frozenset[str]] = {}
         """Sources of the reference records of a text (shard or part, text id)."""
@@ -177,7 +189,8 @@ class Matcher:
             if (self._refs[k].fingerprint is None or (code and not self._refs[k].coded))
             and _pack(self.index, k) is None
         ]
-        fingerprinter = self.fingerprinter if code else self._plain
+        # With the code streams but not the literal one: few pairs read it (``_renamed``).
+        fingerprinter = self._candidates if code else self._plain
         # In index order: texts stored in the same zstd block are read one after the other,
         # so the block is decompressed once (the reader keeps the last few).
         todo.sort(key=lambda k: (k.shard, k.text))
@@ -193,9 +206,27 @@ class Matcher:
             for i, (key, text, fp) in enumerate(zip(chunk, texts, prints, strict=True)):
                 ref = self._refs[key]
                 ref.text, ref.fingerprint = text, fp
-                ref.coded = fingerprinter is self.fingerprinter
+                ref.coded = code or self._plain is self.fingerprinter
+                ref.literal_pending = code and self._candidates is not self.fingerprinter
                 ref.shingles = distinct(fp.shingles)
                 ref.offsets = token_offsets(text, toks, i)
+
+    def _may_judge(self, codes: str, ref: _Reference, judgeable: dict[int, bool], i: int) -> bool:
+        """``literal_may_judge(codes, ref.codes)``, each side's half computed once."""
+        if ref.judgeable is None:
+            ref.judgeable = literal_judgeable(ref.codes, self.config)
+        if i not in judgeable and not ref.judgeable:
+            judgeable[i] = literal_judgeable(codes, self.config)
+        return ref.judgeable or judgeable[i]
+
+    def _with_literal(self, prints: list[Fingerprint], i: int) -> Fingerprint:
+        """``prints[i]`` with its literal stream (computed once, when first needed)."""
+        assert self._lazy is not None
+        segs, toks, lazy = self._lazy
+        if i in lazy:
+            lazy.discard(i)
+            prints[i] = self._candidates.with_literal(prints[i], segs[i].text, toks, i)
+        return prints[i]
 
     def _renamed(
         self, prints: list[Fingerprint], pairs: list[tuple[int, TextKey]], texts: list[str]
@@ -227,6 +258,12 @@ class Matcher:
             ref = self._refs[key].fingerprint
             alignment = None
             if ref is not None:
+                if literal_may_judge(prints[i].codes, ref.codes, self.config):  # else read by none
+                    self._with_literal(prints, i)
+                    held = self._refs[key]
+                    if held.literal_pending and held.text is not None:
+                        held.literal_pending = False
+                        ref = held.fingerprint = self._candidates.with_literal(ref, held.text)
                 # Literal first (symbols and markup as tokens): a copy found so is not "renamed".
                 alignment = align_literal(prints[i], ref, self.config, self._refs[key].echoes)
                 if alignment is None:
@@ -284,7 +321,16 @@ class Matcher:
 
     def _segments(self, segs: list[Segment], best: dict[_Slot, tuple[Match, Signals]]) -> None:
         """Match ``segs``, keeping in ``best`` the longest evidence per turn and reference."""
-        prints, toks = self.fingerprinter.with_tokens([seg.text for seg in segs])
+        prints, toks = self._candidates.with_tokens([seg.text for seg in segs])
+        # A text under the token floor needs its literal stream now: its literal length decides
+        # whether it is looked up. The others get it when a pair may read it (``_with_literal``).
+        lazy: set[int] = set()
+        judgeable: dict[int, bool] = {}
+        self._lazy = (segs, toks, lazy)
+        if self._candidates is not self.fingerprinter:
+            lazy.update(range(len(segs)))
+            for i in [i for i, fp in enumerate(prints) if len(fp.tokens) < self.config.min_tokens]:
+                self._with_literal(prints, i)
         empty = np.zeros(0, dtype=np.uint32)
         candidates = self.index.candidates_many(
             [fp.anchors if _length(fp) >= self.config.min_tokens else empty for fp in prints],
@@ -311,9 +357,16 @@ class Matcher:
                         self._verdicts.add((codes, cand.key))
                 if alignment is not None:
                     aligned.append((i, cand.key, alignment))
-                elif fp.renamed is not None or fp.literal is not None:
+                elif fp.renamed is not None:
                     code.append((i, cand.key))
+                elif pack is None and (i not in lazy or self._may_judge(fp.codes, ref, judgeable, i)):
+                    # Without the identifier-insensitive stream only ``align_literal`` may match,
+                    # where ``literal_may_judge`` admits the pair (else ``_code_may_match`` rejects it).
+                    fp = self._with_literal(prints, i)
+                    if fp.literal is not None:
+                        code.append((i, cand.key))
         aligned += self._renamed(prints, code, [seg.text for seg in segs])
+        self._lazy = None  # the batch's tokens are not kept past it
         self._details(key for _, key, _ in aligned)
         shared = self._shared([(prints[i].anchors, key) for i, key, _ in aligned])
         commons = self._common_shares(shared)
