@@ -16,19 +16,16 @@ import numpy as np
 from provcheck.index import TextKey
 from provcheck.index.combined import Index, IndexSet
 from provcheck.index.pack import Pack
-from provcheck.index.shard import Shard
-from provcheck.index.store import held_anchors
 from provcheck.matching.attributed import attributed
 from provcheck.matching.code import may_be_code
-from provcheck.matching.convergence import FOREIGN_SOURCES, HOLDERS_READ, residual
-from provcheck.matching.fingerprint import U32, Fingerprint, Fingerprinter
+from provcheck.matching.convergence import residual
+from provcheck.matching.fingerprint import Fingerprint, Fingerprinter
 from provcheck.matching.hashed import withheld_evidence
 from provcheck.matching.normalize import Offsets, Tokens, canonical, token_offsets
 from provcheck.matching.params import MatchConfig
 from provcheck.matching.request import request_key
 from provcheck.matching.segment import RoleFilter, Segment, segments
 from provcheck.matching.strength import (
-    COMMON_DF,
     WHOLE_EXTENT,
     WHOLE_SIMILARITY,
     Signals,
@@ -49,15 +46,13 @@ from provcheck.matching.verify import (
     renamed_may_align,
 )
 from provcheck.model import Match, MatchId, Record, RecordRef, Reference, RoleKind
+from provcheck.scan.holders import Holders
 
 _Slot = tuple[int, int, str, str]
 """A match's place: candidate record (object id), turn, reference source and id."""
 
 _PROMPT_KINDS = (RoleKind.USER, RoleKind.SYSTEM, RoleKind.TOOL)
 """Candidate turns that are requests (``Signals.prompt_turn``)."""
-_SOURCES_ENOUGH = FOREIGN_SOURCES + 8
-"""Sources read per anchor before stopping: enough to leave ``FOREIGN_SOURCES`` others once the
-matched text's own sources are taken out."""
 _REF_CACHE = 4096
 """Reference texts kept between batches."""
 _REF_BATCH = 512
@@ -149,11 +144,7 @@ class Matcher:
         self._lazy: tuple[list[Segment], Tokens, set[int]] | None = None
         """This batch's segments, tokens, and texts without their literal stream yet."""
         self._refs: OrderedDict[TextKey, _Reference] = OrderedDict()
-        self._sources: dict[tuple[int, int], frozenset[str]] = {}
-        """Sources of the reference records of a text (shard or part, text id)."""
-        self._anchor_sources: dict[int, frozenset[str]] = {}
-        """Sources of the texts holding an anchor (as far as read, ``_holder_sources``)."""
-        self._freq: tuple[U32, np.ndarray] = (np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=np.int64))
+        self._holders = Holders(index)
         self._verdicts = _Rejections(_VERDICT_CHARS)
         """(Candidate codes, reference text) pairs that ``align`` rejected in this process. A
         turn that recurs (an instruction asked again, a system prompt, a duplicated record)
@@ -164,7 +155,6 @@ class Matcher:
         self._code_verdicts = _Rejections(_VERDICT_CHARS)
         """The same for ``align_literal``/``align_renamed`` (``_renamed``), per candidate text:
         their streams are a function of the text, not of its plain codes."""
-        """This batch's shared anchors and their document frequencies (``_common_shares``)."""
 
     def _load(self, keys: Iterable[TextKey]) -> None:
         """Fingerprint the references not in the cache, all in one batch."""
@@ -368,8 +358,8 @@ class Matcher:
         aligned += self._renamed(prints, code, [seg.text for seg in segs])
         self._lazy = None  # the batch's tokens are not kept past it
         self._details(key for _, key, _ in aligned)
-        shared = self._shared([(prints[i].anchors, key) for i, key, _ in aligned])
-        commons = self._common_shares(shared)
+        shared = self._holders.shared([(prints[i].anchors, key) for i, key, _ in aligned])
+        commons = self._holders.common_shares(shared)
         for key in sorted({key for _, key, _ in aligned}, key=lambda k: (k.shard, k.text)):
             # Read in index order: reference records of nearby texts share a zstd block.
             if self._refs[key].references is None:
@@ -458,7 +448,7 @@ class Matcher:
                 # Only where the text-frequency discount would explain the match away is it
                 # worth asking which sources hold the common anchors (reading records' sources).
                 own = frozenset(r.source.name for r in ref.references)
-                foreign = self._foreign_share(anchors, own)
+                foreign = self._holders.foreign_share(anchors, own)
             for reference in ref.references:
                 mid = match_id(record, (reference.source.name, reference.id, reference.turn.position))
                 m = Match(id=mid, record=record, reference=reference, evidence=ev)
@@ -485,105 +475,6 @@ class Matcher:
                             code_whole,
                         ),
                     )
-
-    def _shared(self, pairs: list[tuple[U32, TextKey]]) -> list[U32]:
-        """For each (candidate anchors, reference text it matched): the anchors both hold,
-        read from the index's postings (``held_anchors``), one pass per shard."""
-        out: list[U32] = [anchors[:0] for anchors, _ in pairs]
-        by_shard: dict[int, list[int]] = {}
-        for n, (anchors, key) in enumerate(pairs):
-            if isinstance(self.index, IndexSet) and self.index.pack_of(key) is not None:
-                out[n] = self.index.shared_anchors(key, anchors)
-            else:
-                by_shard.setdefault(key.shard, []).append(n)
-        for number, members in by_shard.items():
-            shard = (
-                self.index.parts[number].store
-                if isinstance(self.index, IndexSet)
-                else self.index.shards[number]
-            )
-            assert isinstance(shard, Shard)
-            held = held_anchors(shard, [(pairs[n][1].text, pairs[n][0]) for n in members])
-            for n, found in zip(members, held, strict=True):
-                out[n] = found
-        return out
-
-    def _foreign_share(self, anchors: U32, own: frozenset[str]) -> float:
-        """Share of ``anchors`` that texts of ``FOREIGN_SOURCES`` or more sources other than
-        ``own`` hold (MOSS-style: what independent sources share shows copying of none).
-
-        Only anchors held by ``FOREIGN_SOURCES + 1`` texts or more (frequencies of this batch,
-        ``_common_shares``) can qualify; their holders' sources are read once per anchor
-        (cached: a candidate's matches share most anchors), up to ``HOLDERS_READ`` holders per
-        anchor and shard, stopping at ``_SOURCES_ENOUGH`` sources. Texts of packs (withheld,
-        hashed anchors) are not read: they never make an anchor foreign (the stricter reading,
-        which keeps a copy verified).
-        """
-        if not len(anchors):
-            return 0.0
-        every, freq = self._freq
-        at = np.minimum(np.searchsorted(every, anchors), len(every) - 1)
-        known = every[at] == anchors
-        held = anchors[known & (freq[at] >= FOREIGN_SOURCES + 1)]
-        self._holder_sources([int(a) for a in held.tolist() if int(a) not in self._anchor_sources])
-        foreign = sum(len(self._anchor_sources[int(a)] - own) >= FOREIGN_SOURCES for a in held.tolist())
-        return foreign / len(anchors)
-
-    def _holder_sources(self, todo: list[int]) -> None:
-        """Read the sources of the texts holding each anchor of ``todo`` into the cache."""
-        if not todo:
-            return
-        if len(self._anchor_sources) >= _REF_CACHE * 64:
-            self._anchor_sources.clear()
-        query = np.array(sorted(todo), dtype=np.uint32)
-        found: list[set[str]] = [set() for _ in range(len(query))]
-        parts: list[tuple[int, Shard]]
-        if isinstance(self.index, IndexSet):
-            parts = [(n, p.store) for n, p in enumerate(self.index.parts) if isinstance(p.store, Shard)]
-        else:
-            parts = list(enumerate(self.index.shards))
-        for n, shard in parts:
-            if not len(shard.anchors):
-                continue
-            lo = np.searchsorted(shard.anchors, query, side="left")
-            hi = np.minimum(np.searchsorted(shard.anchors, query, side="right"), lo + HOLDERS_READ)
-            for a in np.flatnonzero(hi > lo).tolist():
-                if len(found[a]) >= _SOURCES_ENOUGH:
-                    continue
-                for tid in shard.postings[lo[a] : hi[a]].tolist():
-                    found[a] |= self._sources_of(n, shard, int(tid))
-        for value, sources in zip(query.tolist(), found, strict=True):
-            self._anchor_sources[int(value)] = frozenset(sources)
-
-    def _sources_of(self, part: int, shard: Shard, tid: int) -> frozenset[str]:
-        """The sources of the records carrying one reference text (cached)."""
-        got = self._sources.get((part, tid))
-        if got is None:
-            if len(self._sources) >= _REF_CACHE * 16:
-                self._sources.clear()
-            got = self._sources[(part, tid)] = frozenset(r["source"] for r in shard.refs(tid))
-        return got
-
-    def _common_shares(self, shared: Sequence[U32]) -> list[float]:
-        """For each matched pair's shared anchors, the share that are common in the index
-        (``COMMON_DF`` texts or more).
-
-        The document frequencies of every pair's shared anchors are looked up in one call:
-        per match, the lookup's fixed cost (a pass over every shard) was ~0.1 ms, more than
-        the alignment of a short pair.
-        """
-        if not shared:
-            return []
-        flat = np.concatenate(shared)
-        every = np.unique(flat)
-        freq = self.index.frequency(every)
-        self._freq = (every, freq)  # ``_foreign_share`` reads them for the same batch
-        common = freq >= COMMON_DF
-        # Common anchors counted per pair in one pass (a mean per pair cost more than the lookup).
-        sizes = [len(s) for s in shared]
-        owners = np.repeat(np.arange(len(shared)), sizes)
-        counts = np.bincount(owners[common[np.searchsorted(every, flat)]], minlength=len(shared))
-        return [c / n if n else 0.0 for c, n in zip(counts.tolist(), sizes, strict=True)]
 
 
 def _pack(index: Index, key: TextKey) -> Pack | None:
