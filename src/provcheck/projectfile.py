@@ -8,7 +8,6 @@ reported at once with its line (exit code 6).
 
 from __future__ import annotations
 
-import difflib
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -258,6 +257,8 @@ def load(path: str) -> ProjectConfig:
 
 def _near(word: str, allowed: Iterable[str]) -> str:
     """`` (did you mean 'include'?)`` for a near miss (``inclde``, ``fail_on: blok``), else ''."""
+    import difflib  # a misspelling's hint only: not on every configuration load's path
+
     close = difflib.get_close_matches(word.lower(), sorted(allowed), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
