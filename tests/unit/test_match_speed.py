@@ -21,6 +21,7 @@ from provcheck.matching.params import MatchConfig
 from provcheck.matching.strength import COMMON_DF
 from provcheck.matching.verify import _jaccard, distinct
 from provcheck.model import Record
+from provcheck.scan.holders import Holders
 from provcheck.scan.match import Matcher
 
 
@@ -65,7 +66,7 @@ def test_batched_common_share_equals_the_per_match_figure(tmp_path: Path) -> Non
     refs = f.of_texts([f"{REFERENCE_TEXTS[1]} {COMMON}", REFERENCE_TEXTS[0], REFERENCE_TEXTS[2]])
     shared = [np.intersect1d(c.anchors, r.anchors, assume_unique=True) for c in cands for r in refs]
     expected = [float(np.mean(index.frequency(s) >= COMMON_DF)) if len(s) else 0.0 for s in shared]
-    assert matcher._common_shares(shared) == expected
+    assert matcher._holders.common_shares(shared) == expected
     assert max(expected) > 0.0 and min(expected) == 0.0  # both cases occur
 
 
@@ -171,7 +172,7 @@ def test_shared_anchors_of_a_set_of_indexes_equal_a_fresh_fingerprint_s(tmp_path
     queries = full.of_texts([_wrapped(RENAMED), COMMON, REFERENCE_TEXTS[1]])
     keys = [TextKey(s, t) for s, part in enumerate(both.parts) for t in range(len(part.store.text_keys))]
     pairs = [(q.anchors, key) for q in queries for key in keys]
-    found = Matcher(both, MatchConfig())._shared(pairs)
+    found = Holders(both).shared(pairs)
     expected = [
         np.intersect1d(anchors, full.of_text(both.text(key) or "").anchors, assume_unique=True)
         for anchors, key in pairs
