@@ -45,7 +45,7 @@ def worker_stages(batches: list[Any], spec: Any, config: Any) -> dict[str, float
     """The workers' part of ``FingerprintJob``, step by step (what it does, in its order)."""
     from provcheck.index.shard import Chunk
     from provcheck.ingest.add import _PROMPT_KINDS, _ref
-    from provcheck.inputs.schemas import to_record
+    from provcheck.inputs.schemas import to_turns
     from provcheck.matching.fingerprint import Fingerprinter, _token_hashes
     from provcheck.matching.normalize import tokenize
     from provcheck.matching.verify import echoes
@@ -69,7 +69,7 @@ def worker_stages(batches: list[Any], spec: Any, config: Any) -> dict[str, float
         raws = [item.parse(spec.path) for item in batch]
         out["JSON parse (workers)"] += clock() - started
         started = clock()
-        records = [to_record(raw.data, raw.location(spec.path), spec.options) for raw in raws]
+        records = [to_turns(raw.data, raw.location(spec.path), spec.options) for raw in raws]
         turns = [
             (
                 t,

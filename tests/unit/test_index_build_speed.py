@@ -23,9 +23,10 @@ from provcheck.index import IndexWriter, ReferenceIndex, damaged
 from provcheck.index.integrity import file_digest
 from provcheck.index.shard import FILES
 from provcheck.ingest import AddSpec, add_file
+from provcheck.inputs import schemas
 from provcheck.matching import code
 from provcheck.matching import fingerprint as fp
-from provcheck.model import SourceInfo, SourceName
+from provcheck.model import Location, Record, RecordError, RoleKind, SourceInfo, SourceName
 
 
 @settings(max_examples=300, deadline=None)
@@ -172,3 +173,53 @@ _LINES = [
 @given(st.lists(st.sampled_from(_LINES), max_size=30).map("".join))
 def test_code_lines_equal_the_plain_loop(text: str) -> None:
     assert code.code_lines(text) == _plain_code_lines(text)
+
+
+def test_index_add_digests_no_record_and_stores_what_it_stored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A record's content hash (what a scan reports and caches by) is not what an index keys
+    # texts by: building one does not compute it, and the shard is the same without it.
+    refs = _refs(tmp_path, "a")
+    with IndexWriter(str(tmp_path / "with")) as writer:
+        add_file(writer, _spec(refs, "a"))
+        writer.commit()
+
+    def refused(turns: object) -> str:
+        raise AssertionError("index add computed a content hash")
+
+    monkeypatch.setattr(schemas, "content_hash", refused)
+    with IndexWriter(str(tmp_path / "without")) as writer:
+        add_file(writer, _spec(refs, "a"))
+        writer.commit()
+    (one,) = ReferenceIndex(str(tmp_path / "with")).manifest.shards
+    (two,) = ReferenceIndex(str(tmp_path / "without")).manifest.shards
+    assert {n: f.xxh3 for n, f in one.files.items()} == {n: f.xxh3 for n, f in two.files.items()}
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.dictionaries(
+        st.sampled_from(["text", "id", "note", "instruction", "output", "prompt", "completion"]),
+        st.text(max_size=30),
+        min_size=1,
+    )
+)
+def test_a_record_is_its_turns_and_their_digest(data: dict[str, str]) -> None:
+    loc = Location("d.jsonl", 0, 1)
+    options = schemas.RecordOptions()
+    record, turns = schemas.to_record(data, loc, options), schemas.to_turns(data, loc, options)
+    if isinstance(turns, RecordError):
+        assert record == turns
+        return
+    assert isinstance(record, Record)
+    assert record == turns.record()
+    assert (record.location, record.id, record.schema, record.turns, record.skipped) == (
+        turns.location,
+        turns.id,
+        turns.schema,
+        turns.turns,
+        turns.skipped,
+    )
+    kept = [t for t in record.turns if t.kind is not RoleKind.FIELD] or record.turns
+    assert record.content_hash == schemas.content_hash(kept)

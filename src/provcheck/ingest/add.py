@@ -10,12 +10,12 @@ from provcheck.errors import InputError
 from provcheck.index.shard import Chunk
 from provcheck.index.store import IndexWriter, now
 from provcheck.inputs import Limits, RawItem, RawRecord, UnparsedLine, read_unparsed
-from provcheck.inputs.schemas import RecordOptions, limit_errors, to_record
+from provcheck.inputs.schemas import RecordOptions, RecordTurns, limit_errors, to_turns
 from provcheck.matching.fingerprint import Fingerprinter
 from provcheck.matching.params import FingerprintConfig
 from provcheck.matching.segment import MODEL_TURNS, RoleFilter
 from provcheck.matching.verify import echoes
-from provcheck.model import Record, RecordError, RoleKind, SourceInfo, Turn
+from provcheck.model import RecordError, RoleKind, SourceInfo, Turn
 from provcheck.runtime.executors import WorkerPlan, executor_for
 from provcheck.runtime.progress import NullProgress, Progress
 from provcheck.support.batching import batched
@@ -232,8 +232,9 @@ def _ref(ref_id: str, source: str, turn: Turn, path: str, index: int) -> dict[st
     }
 
 
-def _record(item: RawRecord | UnparsedLine, spec: AddSpec) -> Record | RecordError:
+def _record(item: RawRecord | UnparsedLine, spec: AddSpec) -> RecordTurns | RecordError:
     raw = item.parse(spec.path) if isinstance(item, UnparsedLine) else item
     if isinstance(raw, RecordError):
         return raw
-    return to_record(raw.data, raw.location(spec.path), spec.options)
+    # Without a content hash: an index keys texts by their tokens, not records by content.
+    return to_turns(raw.data, raw.location(spec.path), spec.options)
