@@ -63,7 +63,7 @@ _PIECES = [
 def test_the_semicolon_form_counted_on_its_lines_equals_finditer(text: str, limit: int) -> None:
     # Lines without ';', '{' or '}' are skipped; a match that runs on into a comment line
     # (the trailing-comment form's whitespace crosses lines) consumes it as finditer does.
-    form, needs = next((f, n) for f, n in code._SCAN_ORDER if n is not None)
+    form, needs = next((f, n) for f, n, _ in code._SCAN_ORDER if n is not None)
     padded = "\n" + text
     plain = sum(1 for _ in zip(range(limit), form.finditer(padded), strict=False))
     assert code._count_on_lines(form, needs, padded, limit) == plain
