@@ -9,6 +9,7 @@ is sealed, and a failed fsync still fails the add with the index as it was.
 from __future__ import annotations
 
 import errno
+import gc
 import os
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from provcheck.ingest import AddSpec, add_file
 from provcheck.inputs import schemas
 from provcheck.matching import code
 from provcheck.matching import fingerprint as fp
+from provcheck.matching.fingerprint import Fingerprinter
 from provcheck.model import Location, Record, RecordError, RoleKind, SourceInfo, SourceName
 
 
@@ -223,3 +225,38 @@ def test_a_record_is_its_turns_and_their_digest(data: dict[str, str]) -> None:
     )
     kept = [t for t in record.turns if t.kind is not RoleKind.FIELD] or record.turns
     assert record.content_hash == schemas.content_hash(kept)
+
+
+def test_a_batch_is_fingerprinted_without_cycle_collection_and_gives_it_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    states: list[bool] = []
+    real = Fingerprinter.of_texts
+
+    def recording(self: Fingerprinter, texts: list[str]) -> list[fp.Fingerprint]:
+        states.append(gc.isenabled())
+        return real(self, texts)
+
+    monkeypatch.setattr(Fingerprinter, "of_texts", recording)
+    refs = _refs(tmp_path, "a")
+    assert gc.isenabled()
+    with IndexWriter(str(tmp_path / "idx")) as writer:
+        add_file(writer, _spec(refs, "a"))
+        writer.commit()
+    assert states == [False] and gc.isenabled()
+    # A caller that turned collection off keeps it off; a failing batch gives it back.
+    gc.disable()
+    try:
+        with IndexWriter(str(tmp_path / "idx2")) as writer:
+            add_file(writer, _spec(refs, "a"))
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+    def failing(self: Fingerprinter, texts: list[str]) -> list[fp.Fingerprint]:
+        raise ValueError("boom")
+
+    monkeypatch.setattr(Fingerprinter, "of_texts", failing)
+    with pytest.raises(ValueError, match="boom"), IndexWriter(str(tmp_path / "idx3")) as writer:
+        add_file(writer, _spec(refs, "a"))
+    assert gc.isenabled()
