@@ -11,6 +11,8 @@ from __future__ import annotations
 import errno
 import gc
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -24,10 +26,13 @@ from provcheck.index import IndexWriter, ReferenceIndex, damaged
 from provcheck.index.integrity import file_digest
 from provcheck.index.shard import FILES
 from provcheck.ingest import AddSpec, add_file
+from provcheck.ingest import add as add_module
+from provcheck.ingest.add import FingerprintJob
 from provcheck.inputs import schemas
 from provcheck.matching import code
 from provcheck.matching import fingerprint as fp
 from provcheck.matching.fingerprint import Fingerprinter
+from provcheck.matching.params import FingerprintConfig
 from provcheck.model import Location, Record, RecordError, RoleKind, SourceInfo, SourceName
 
 
@@ -260,3 +265,46 @@ def test_a_batch_is_fingerprinted_without_cycle_collection_and_gives_it_back(
     with pytest.raises(ValueError, match="boom"), IndexWriter(str(tmp_path / "idx3")) as writer:
         add_file(writer, _spec(refs, "a"))
     assert gc.isenabled()
+
+
+_FAULTS = """
+import resource, sys
+from provcheck.ingest.add import keep_batch_memory
+from provcheck.matching.fingerprint import Fingerprinter
+from provcheck.matching.params import FingerprintConfig
+from provcheck.matching.params import FingerprintConfig
+if sys.argv[1] == "keep":
+    assert keep_batch_memory()
+texts = [" ".join(f"word{(i * 7 + j) % 977}" for j in range(300)) + f"\\nx = {i};" for i in range(1024)]
+fp = Fingerprinter(FingerprintConfig(), literal=False)
+fp.of_texts(texts)
+before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+for _ in range(3):
+    fp.of_texts(texts)
+print(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
+"""
+
+
+@pytest.mark.skipif(
+    not sys.platform.startswith("linux") or not os.confstr("CS_GNU_LIBC_VERSION"), reason="glibc's mallopt"
+)
+def test_a_process_fingerprinting_batches_reuses_their_memory(tmp_path: Path) -> None:
+    # Page faults of three more batches after the first, in a fresh process each way: by
+    # default the freed arrays go back to the system and come back as fresh pages.
+    def faults(mode: str) -> int:
+        out = subprocess.run(
+            [sys.executable, "-c", _FAULTS, mode],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "HOME": str(tmp_path)},
+        )
+        return int(out.stdout)
+
+    assert faults("keep") * 2 < faults("default")
+    # Every index build's batch function asks for it, in each worker and in process.
+    called: list[bool] = []
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(add_module, "keep_batch_memory", lambda: called.append(True) or True)
+        FingerprintJob(FingerprintConfig(), _spec(tmp_path / "a.jsonl", "a"))()
+    assert called == [True]
