@@ -30,22 +30,23 @@ from common import PROVCHECK, alpacaeval_rows, require_corpora, run, table, writ
 from detection import Baseline
 
 
-def build(index: Path, data: Path, workers: int) -> tuple[float, float]:
-    """Wall seconds and CPU seconds (user + system, workers included) of one `index add`."""
+def build(index: Path, data: Path, workers: int) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds (user + system, workers included) and system seconds of one
+    `index add` (system time is mostly page faults: batches that take fresh pages show there)."""
     shutil.rmtree(index, ignore_errors=True)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     r = run([*PROVCHECK, "index", "add", str(index), str(data), "--source", "ref", "-q", "-j", str(workers)])
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     assert r.code == 0, r.stderr
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return r.seconds, cpu
+    system = after.ru_stime - before.ru_stime
+    return r.seconds, (after.ru_utime - before.ru_utime) + system, system
 
 
 def worker_stages(batches: list[Any], spec: Any, config: Any) -> dict[str, float]:
     """The workers' part of ``FingerprintJob``, step by step (what it does, in its order)."""
     from provcheck.index.shard import Chunk
     from provcheck.ingest.add import _PROMPT_KINDS, _ref
-    from provcheck.inputs.schemas import to_record
+    from provcheck.inputs.schemas import to_turns
     from provcheck.matching.fingerprint import Fingerprinter, _token_hashes
     from provcheck.matching.normalize import tokenize
     from provcheck.matching.verify import echoes
@@ -69,7 +70,7 @@ def worker_stages(batches: list[Any], spec: Any, config: Any) -> dict[str, float
         raws = [item.parse(spec.path) for item in batch]
         out["JSON parse (workers)"] += clock() - started
         started = clock()
-        records = [to_record(raw.data, raw.location(spec.path), spec.options) for raw in raws]
+        records = [to_turns(raw.data, raw.location(spec.path), spec.options) for raw in raws]
         turns = [
             (
                 t,
@@ -198,9 +199,12 @@ def main() -> None:
     cpu_rates: dict[int, float] = {}
     for workers in (int(w) for w in args.workers.split(",")):
         runs = [build(index, data, workers) for _ in range(args.repeat)]
-        rates[workers] = len(docs) / statistics.median(t for t, _ in runs)
-        cpu_rates[workers] = len(docs) / statistics.median(c for _, c in runs)
-        print(f"-j {workers}: {', '.join(f'{t:.2f} s ({c:.2f} CPU s)' for t, c in runs)}", file=sys.stderr)
+        rates[workers] = len(docs) / statistics.median(t for t, _, _ in runs)
+        cpu_rates[workers] = len(docs) / statistics.median(c for _, c, _ in runs)
+        print(
+            f"-j {workers}: {', '.join(f'{t:.2f} s ({c:.2f} CPU s, {s:.2f} system)' for t, c, s in runs)}",
+            file=sys.stderr,
+        )
 
     from provcheck.index import ReferenceIndex
 

@@ -9,7 +9,10 @@ is sealed, and a failed fsync still fails the add with the index as it was.
 from __future__ import annotations
 
 import errno
+import gc
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -23,9 +26,14 @@ from provcheck.index import IndexWriter, ReferenceIndex, damaged
 from provcheck.index.integrity import file_digest
 from provcheck.index.shard import FILES
 from provcheck.ingest import AddSpec, add_file
+from provcheck.ingest import add as add_module
+from provcheck.ingest.add import FingerprintJob
+from provcheck.inputs import schemas
 from provcheck.matching import code
 from provcheck.matching import fingerprint as fp
-from provcheck.model import SourceInfo, SourceName
+from provcheck.matching.fingerprint import Fingerprinter
+from provcheck.matching.params import FingerprintConfig
+from provcheck.model import Location, Record, RecordError, RoleKind, SourceInfo, SourceName
 
 
 @settings(max_examples=300, deadline=None)
@@ -62,7 +70,7 @@ _PIECES = [
 def test_the_semicolon_form_counted_on_its_lines_equals_finditer(text: str, limit: int) -> None:
     # Lines without ';', '{' or '}' are skipped; a match that runs on into a comment line
     # (the trailing-comment form's whitespace crosses lines) consumes it as finditer does.
-    form, needs = next((f, n) for f, n in code._SCAN_ORDER if n is not None)
+    form, needs = next((f, n) for f, n, _ in code._SCAN_ORDER if n is not None)
     padded = "\n" + text
     plain = sum(1 for _ in zip(range(limit), form.finditer(padded), strict=False))
     assert code._count_on_lines(form, needs, padded, limit) == plain
@@ -172,3 +180,131 @@ _LINES = [
 @given(st.lists(st.sampled_from(_LINES), max_size=30).map("".join))
 def test_code_lines_equal_the_plain_loop(text: str) -> None:
     assert code.code_lines(text) == _plain_code_lines(text)
+
+
+def test_index_add_digests_no_record_and_stores_what_it_stored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A record's content hash (what a scan reports and caches by) is not what an index keys
+    # texts by: building one does not compute it, and the shard is the same without it.
+    refs = _refs(tmp_path, "a")
+    with IndexWriter(str(tmp_path / "with")) as writer:
+        add_file(writer, _spec(refs, "a"))
+        writer.commit()
+
+    def refused(turns: object) -> str:
+        raise AssertionError("index add computed a content hash")
+
+    monkeypatch.setattr(schemas, "content_hash", refused)
+    with IndexWriter(str(tmp_path / "without")) as writer:
+        add_file(writer, _spec(refs, "a"))
+        writer.commit()
+    (one,) = ReferenceIndex(str(tmp_path / "with")).manifest.shards
+    (two,) = ReferenceIndex(str(tmp_path / "without")).manifest.shards
+    assert {n: f.xxh3 for n, f in one.files.items()} == {n: f.xxh3 for n, f in two.files.items()}
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.dictionaries(
+        st.sampled_from(["text", "id", "note", "instruction", "output", "prompt", "completion"]),
+        st.text(max_size=30),
+        min_size=1,
+    )
+)
+def test_a_record_is_its_turns_and_their_digest(data: dict[str, str]) -> None:
+    loc = Location("d.jsonl", 0, 1)
+    options = schemas.RecordOptions()
+    record, turns = schemas.to_record(data, loc, options), schemas.to_turns(data, loc, options)
+    if isinstance(turns, RecordError):
+        assert record == turns
+        return
+    assert isinstance(record, Record)
+    assert record == turns.record()
+    assert (record.location, record.id, record.schema, record.turns, record.skipped) == (
+        turns.location,
+        turns.id,
+        turns.schema,
+        turns.turns,
+        turns.skipped,
+    )
+    kept = [t for t in record.turns if t.kind is not RoleKind.FIELD] or record.turns
+    assert record.content_hash == schemas.content_hash(kept)
+
+
+def test_a_batch_is_fingerprinted_without_cycle_collection_and_gives_it_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    states: list[bool] = []
+    real = Fingerprinter.of_texts
+
+    def recording(self: Fingerprinter, texts: list[str]) -> list[fp.Fingerprint]:
+        states.append(gc.isenabled())
+        return real(self, texts)
+
+    monkeypatch.setattr(Fingerprinter, "of_texts", recording)
+    refs = _refs(tmp_path, "a")
+    assert gc.isenabled()
+    with IndexWriter(str(tmp_path / "idx")) as writer:
+        add_file(writer, _spec(refs, "a"))
+        writer.commit()
+    assert states == [False] and gc.isenabled()
+    # A caller that turned collection off keeps it off; a failing batch gives it back.
+    gc.disable()
+    try:
+        with IndexWriter(str(tmp_path / "idx2")) as writer:
+            add_file(writer, _spec(refs, "a"))
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+    def failing(self: Fingerprinter, texts: list[str]) -> list[fp.Fingerprint]:
+        raise ValueError("boom")
+
+    monkeypatch.setattr(Fingerprinter, "of_texts", failing)
+    with pytest.raises(ValueError, match="boom"), IndexWriter(str(tmp_path / "idx3")) as writer:
+        add_file(writer, _spec(refs, "a"))
+    assert gc.isenabled()
+
+
+_FAULTS = """
+import resource, sys
+from provcheck.ingest.add import keep_batch_memory
+from provcheck.matching.fingerprint import Fingerprinter
+from provcheck.matching.params import FingerprintConfig
+from provcheck.matching.params import FingerprintConfig
+if sys.argv[1] == "keep":
+    assert keep_batch_memory()
+texts = [" ".join(f"word{(i * 7 + j) % 977}" for j in range(300)) + f"\\nx = {i};" for i in range(1024)]
+fp = Fingerprinter(FingerprintConfig(), literal=False)
+fp.of_texts(texts)
+before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+for _ in range(3):
+    fp.of_texts(texts)
+print(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
+"""
+
+
+@pytest.mark.skipif(
+    not sys.platform.startswith("linux") or not os.confstr("CS_GNU_LIBC_VERSION"), reason="glibc's mallopt"
+)
+def test_a_process_fingerprinting_batches_reuses_their_memory(tmp_path: Path) -> None:
+    # Page faults of three more batches after the first, in a fresh process each way: by
+    # default the freed arrays go back to the system and come back as fresh pages.
+    def faults(mode: str) -> int:
+        out = subprocess.run(
+            [sys.executable, "-c", _FAULTS, mode],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "HOME": str(tmp_path)},
+        )
+        return int(out.stdout)
+
+    assert faults("keep") * 2 < faults("default")
+    # Every index build's batch function asks for it, in each worker and in process.
+    called: list[bool] = []
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(add_module, "keep_batch_memory", lambda: called.append(True) or True)
+        FingerprintJob(FingerprintConfig(), _spec(tmp_path / "a.jsonl", "a"))()
+    assert called == [True]

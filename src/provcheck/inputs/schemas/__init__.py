@@ -27,7 +27,17 @@ from provcheck.model import (
     Turn,
 )
 
-__all__ = ["MAX_DEPTH", "SCHEMAS", "RecordOptions", "Schema", "field_pattern", "limit_errors", "to_record"]
+__all__ = [
+    "MAX_DEPTH",
+    "SCHEMAS",
+    "RecordOptions",
+    "RecordTurns",
+    "Schema",
+    "field_pattern",
+    "limit_errors",
+    "to_record",
+    "to_turns",
+]
 
 SCHEMAS: dict[str, Schema] = {
     s.name: s for s in (ShareGPT(), OpenAIMessages(), Alpaca(), PromptResponse(), TextField(), Generic())
@@ -121,12 +131,46 @@ def _decoded(data: dict[str, Any]) -> dict[str, Any]:
     return data if out is None else out
 
 
+@dataclass(frozen=True, slots=True)
+class RecordTurns:
+    """A record's turns as its schema reads them: a :class:`Record` without its content hash.
+
+    Building an index reads records only for their turns (``index add`` stores its own text
+    keys); digesting every record's turns there cost a sixth of reading it.
+    """
+
+    location: Location
+    id: str | None
+    schema: str
+    turns: tuple[Turn, ...]
+    skipped: tuple[Skipped, ...] = ()
+
+    def record(self) -> Record:
+        """The :class:`Record`, with the digest of its turns."""
+        turns = self.turns
+        return Record(
+            location=self.location,
+            id=self.id,
+            schema=self.schema,
+            turns=turns,
+            # Extra fields (timestamps, scores...) do not change what the record *is*.
+            content_hash=content_hash([t for t in turns if t.kind is not RoleKind.FIELD] or turns),
+            skipped=self.skipped,
+        )
+
+
 def to_record(data: dict[str, Any], location: Location, options: RecordOptions) -> Record | RecordError:
     """Apply the forced or detected schema, then walk every string the schema did not read.
 
     A string is read as a turn (the schema's, or an extra field) or listed in
     ``Record.skipped`` with a reason; a record with no text at all is a located error.
     """
+    read = to_turns(data, location, options)
+    return read if isinstance(read, RecordError) else read.record()
+
+
+def to_turns(data: dict[str, Any], location: Location, options: RecordOptions) -> RecordTurns | RecordError:
+    """:func:`to_record` without the content hash (for a reader that never uses it)."""
     # A wrapper's member beside its record lists is walked, whatever the data's schema.
     member = isinstance(data, WrapperMember)
     data = _decoded(data)
@@ -189,18 +233,16 @@ def to_record(data: dict[str, Any], location: Location, options: RecordOptions) 
             line=location.line,
             index=location.index,
         )
-    return Record(
+    return RecordTurns(
         location=location,
         id=_record_id(data, options.id_field),
         schema=schema.name,
         turns=tuple(turns),
-        # Extra fields (timestamps, scores...) do not change what the record *is*.
-        content_hash=content_hash([t for t in turns if t.kind is not RoleKind.FIELD] or turns),
         skipped=tuple(Skipped(path, reason) for path, reason in skipped.items()),
     )
 
 
-def limit_errors(records: Iterable[Record]) -> list[RecordError]:
+def limit_errors(records: Iterable[Record | RecordTurns]) -> list[RecordError]:
     """A located error for every part of a record nested past the walker's limit (its strings
     were not read: the scan is incomplete, and says where)."""
     return [
