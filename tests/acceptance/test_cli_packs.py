@@ -321,3 +321,28 @@ def test_one_source_name_with_two_sets_of_facts_is_refused(tmp_path: Path, index
     run_cli(["index", "add", other, refs, "--source", "share", "--provider", "anthropic", "-q"])
     result = run_cli(["scan", _dataset(tmp_path), "--index", pack, "--index", other, "-q"], 2)
     assert "source 'share'" in result.stderr
+
+
+def test_a_pack_holds_no_request_key(tmp_path: Path) -> None:
+    """The index keeps each reference record's request key (``matching.request``); a pack must
+    not: an unkeyed digest of a prompt would let anyone holding it test guessed prompts offline."""
+    refs = write_jsonl(
+        tmp_path / "refs.jsonl",
+        [
+            {"id": f"r{i}", "instruction": f"Explain topic {i}.", "input": "", "output": t}
+            for i, t in enumerate(REFERENCE_TEXTS)
+        ],
+    )
+    index = tmp_path / "idx"
+    run_cli(["index", "add", index, refs, "--source", "gpt", "-q"])
+    held = [
+        r
+        for shard in ReferenceIndex(str(index)).shards
+        for t in range(len(shard.text_keys))
+        for r in shard.refs(t)
+    ]
+    assert held and all("request" in r for r in held)  # the test can see a leak
+    pack = _pack(index, tmp_path / "refs.pack")
+    with zipfile.ZipFile(pack) as zf:
+        lines = [json.loads(line) for line in zf.read("refs.jsonl").splitlines()]
+    assert lines and not any("request" in r for r in lines)
