@@ -234,3 +234,12 @@ def test_shipped_match_messages_never_say_copies_of_a_partial_or_convergent_matc
         if re.match(r'\s*message:\s*"?copies\b', line)
     ]
     assert fixed == []
+
+
+def test_the_built_in_rule_does_not_call_every_match_a_copy() -> None:
+    """Without a policy every match is a review finding, convergent ones included: its title was
+    "Record copies indexed reference material" on a match marked likely convergence."""
+    from provcheck.policy.loader import default_policy
+
+    (rule,) = default_policy().rules
+    assert "copies" not in rule.title.lower() and "shares text" in rule.title

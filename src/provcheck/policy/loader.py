@@ -322,7 +322,7 @@ def _check_source_cycles(state: LoadState) -> None:
 
 DEFAULT_RULE = Rule(
     id="reference-match",
-    title="Record copies indexed reference material",
+    title="Record shares text with indexed reference material",
     action=Action.REVIEW,
     message="matches {source.name} ({source.provider}/{source.generator}) reference {reference.id}",
     rationale="No policy was given: every verified match is reported for review.",
