@@ -294,6 +294,20 @@ class Signals:
     identifiers are abstracted (how a renamed copy looks; independent solutions share parts)."""
 
 
+VERBATIM_RUN = 50
+"""Tokens of one near-verbatim aligned passage (similarity ``WHOLE_SIMILARITY`` or more, names
+not abstracted) that a shared request does not explain: a copy of a large part of the
+reference's code. Independent answers to the same request in ``benchmarks/code.py``'s set (a)
+shared no such passage over 38 tokens (docs/matching.md, "Code in answers to the same request")."""
+
+
+def verbatim_run(s: Signals) -> bool:
+    """Whether the match holds a near-verbatim passage of ``VERBATIM_RUN`` tokens or more."""
+    return not s.renamed and any(
+        sp.matched_tokens >= VERBATIM_RUN and sp.similarity >= WHOLE_SIMILARITY for sp in s.evidence.spans
+    )
+
+
 RUN_TOKENS = 20
 """Spans aligning this many tokens or more are runs of copied text, a sentence or more each."""
 
@@ -470,6 +484,7 @@ def judge(s: Signals, peers: Sequence[Signals], config: MatchConfig | None = Non
         and convergence is not None
         and not is_whole(ev)
         and not s.code_whole
+        and not verbatim_run(s)
     )
     values = features(s, 0 if leads else crowd)
     p = probability(values)
