@@ -1,0 +1,91 @@
+"""Adversarial review of the same-request rule for code (issue 12, sixth pass).
+
+A copier who holds the reference's request (every fine-tuning mix does: the copy answers it)
+puts it in the record. A partial match of code marked convergence was then explained (listed, not
+a verified match) unless it was whole or took the reference's whole code with names aside; so a
+verbatim copy of 50-80% of a reference's code, wrapped in a few lines of one's own, was only
+listed. A near-verbatim passage of ``VERBATIM_RUN`` tokens or more now keeps the match verified."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from helpers import run_cli, write_jsonl
+from test_same_request import BLOCK_ALL, OWN_CODE, REFERENCE_CODE
+
+REQUEST = "Implement merge sort in Python."
+CODE_LINES = REFERENCE_CODE.split("```python\n")[1].split("```")[0].rstrip().split("\n")
+OWN = """
+
+def describe(xs):
+    total = sum(xs)
+    count = len(xs)
+    return {'total': total, 'count': count, 'mean': total / max(count, 1)}
+
+
+class Stack:
+    def __init__(self):
+        self.items = []
+    def push(self, x):
+        self.items.append(x)
+    def pop(self):
+        return self.items.pop()"""
+
+
+def wrapped(lines: list[str]) -> str:
+    """A copied part of the reference's code, with code and sentences of one's own around it (so
+    the match is partial: neither text is mostly aligned)."""
+    body = "\n".join(lines)
+    return (
+        "Sure, here is a version I wrote for you, with some helper code:\n\n```python\n"
+        f"{body}{OWN}\n```\n\nI hope this answers your question about sorting and data structures."
+    )
+
+
+def scan(tmp_path: Path, reference: dict, rows: list[dict]) -> dict[str, dict]:
+    refs = write_jsonl(tmp_path / "refs.jsonl", [reference])
+    data = write_jsonl(tmp_path / "data.jsonl", rows)
+    index = tmp_path / "index"
+    run_cli(["index", "add", index, refs, "--source", "gpt", "--provider", "openai", "-q"])
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(BLOCK_ALL)
+    out = tmp_path / "r.json"
+    run_cli(
+        ["scan", "-i", index, data, "-p", policy, "-f", "json", "-o", out, "--no-cache", "--fail-on", "never"]
+    )
+    return {m["record"]["id"]: m for m in json.loads(out.read_text())["matches"]}
+
+
+@pytest.mark.parametrize("share", [0.5, 0.7, 0.8])
+def test_a_verbatim_copy_of_part_of_the_code_under_its_request_stays_verified(
+    tmp_path: Path, share: float
+) -> None:
+    """Before: explained ("the candidate's record holds the request the reference answers"),
+    64-91 tokens aligned at similarity 1.0, 43-61% of the reference."""
+    copy = wrapped(CODE_LINES[: int(len(CODE_LINES) * share)])
+    reference = {"id": "ref", "instruction": REQUEST, "input": "", "output": REFERENCE_CODE}
+    matches = scan(tmp_path, reference, [{"id": "copy", "instruction": REQUEST, "input": "", "output": copy}])
+    strength = matches["copy"]["strength"]
+    assert matches["copy"]["scores"]["similarity"] == 1.0
+    assert strength["convergence"] == "code"  # partial code: review at most, as before the rule
+    assert not strength["explained"], strength["reason"]
+    assert "holds the request" not in strength["reason"]
+
+
+def test_a_lightly_edited_copy_under_its_request_stays_verified(tmp_path: Path) -> None:
+    """The timing class left out (a few lines removed): 99 tokens at similarity 0.92."""
+    lines = [x for x in CODE_LINES if not any(w in x for w in ("Timer", "perf_counter", "elapsed"))]
+    reference = {"id": "ref", "instruction": REQUEST, "input": "", "output": REFERENCE_CODE}
+    rows = [{"id": "copy", "instruction": REQUEST, "input": "", "output": wrapped(lines)}]
+    strength = scan(tmp_path, reference, rows)["copy"]["strength"]
+    assert not strength["explained"], strength["reason"]
+
+
+def test_an_independent_answer_under_the_same_request_is_still_explained(tmp_path: Path) -> None:
+    """The rule still does its work: the textbook function written again, names changed."""
+    reference = {"id": "ref", "instruction": REQUEST, "input": "", "output": REFERENCE_CODE}
+    rows = [{"id": "own", "instruction": REQUEST, "input": "", "output": OWN_CODE}]
+    strength = scan(tmp_path, reference, rows)["own"]["strength"]
+    assert strength["explained"] and "holds the request the reference answers" in strength["reason"]
