@@ -12,8 +12,9 @@ import json
 from pathlib import Path
 
 import pytest
-from helpers import run_cli, write_jsonl
 from test_same_request import BLOCK_ALL, OWN_CODE, REFERENCE_CODE
+
+from helpers import run_cli, write_jsonl
 
 REQUEST = "Implement merge sort in Python."
 CODE_LINES = REFERENCE_CODE.split("```python\n")[1].split("```")[0].rstrip().split("\n")
@@ -89,3 +90,23 @@ def test_an_independent_answer_under_the_same_request_is_still_explained(tmp_pat
     rows = [{"id": "own", "instruction": REQUEST, "input": "", "output": OWN_CODE}]
     strength = scan(tmp_path, reference, rows)["own"]["strength"]
     assert strength["explained"] and "holds the request the reference answers" in strength["reason"]
+
+
+def test_a_copy_split_across_code_blocks_with_sentences_between_stays_verified(tmp_path: Path) -> None:
+    """80% of the code, verbatim, cut into three code blocks with a sentence of one's own between
+    them: the span's similarity falls to 0.83 (the sentences count against it), but the reference's
+    passage is taken whole, 91 tokens in order. Before: explained."""
+    part = CODE_LINES[: int(len(CODE_LINES) * 0.8)]
+    k = len(part) // 3
+    between = (
+        "\n```\n\nNext, a short remark of my own on what the following lines do and why they matter "
+        "here.\n\n```python\n"
+    )
+    copy = wrapped(
+        between.join(["\n".join(part[:k]), "\n".join(part[k : 2 * k]), "\n".join(part[2 * k :])]).split("\n")
+    )
+    reference = {"id": "ref", "instruction": REQUEST, "input": "", "output": REFERENCE_CODE}
+    matches = scan(tmp_path, reference, [{"id": "copy", "instruction": REQUEST, "input": "", "output": copy}])
+    assert matches["copy"]["scores"]["similarity"] < 0.9  # the split lowers the match's similarity
+    strength = matches["copy"]["strength"]
+    assert not strength["explained"], strength["reason"]

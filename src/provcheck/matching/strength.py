@@ -35,7 +35,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from provcheck.matching.calibration import BLOCK_PROBABILITY, FEATURES, MODEL
@@ -292,19 +292,36 @@ class Signals:
     code_whole: bool = False
     """With ``same_request``: the candidate aligns with the reference's whole code once
     identifiers are abstracted (how a renamed copy looks; independent solutions share parts)."""
+    verbatim_part: bool = False
+    """With ``same_request``: a passage of ``VERBATIM_RUN`` tokens or more of the reference
+    reappears in the candidate with ``WHOLE_SIMILARITY`` of its tokens or more, in order, whatever
+    the candidate put between them (``verbatim_passage``)."""
 
 
 VERBATIM_RUN = 50
-"""Tokens of one near-verbatim aligned passage (similarity ``WHOLE_SIMILARITY`` or more, names
-not abstracted) that a shared request does not explain: a copy of a large part of the
-reference's code. Independent answers to the same request in ``benchmarks/code.py``'s set (a)
-shared no such passage over 38 tokens (docs/matching.md, "Code in answers to the same request")."""
+"""Tokens of a passage of the reference taken near-verbatim that a shared request does not
+explain: a copy of a large part of the reference's code. Independent answers to the same
+request in ``benchmarks/code.py``'s set (a) shared no near-verbatim passage over 38 tokens
+(docs/matching.md, "Code in answers to the same request")."""
+
+
+def verbatim_passage(spans: Iterable[tuple[int, int]]) -> bool:
+    """Whether one of the aligned spans, given as (tokens matched, tokens of the reference's
+    range), takes ``VERBATIM_RUN`` tokens or more of a reference passage with ``WHOLE_SIMILARITY``
+    of its tokens or more. Read on the reference's side: lines of one's own put between the
+    copied ones (or the copy split across code blocks with sentences between) lower the span's
+    similarity, not the share of the reference's passage taken."""
+    return any(m >= VERBATIM_RUN and m >= WHOLE_SIMILARITY * n for m, n in spans)
 
 
 def verbatim_run(s: Signals) -> bool:
-    """Whether the match holds a near-verbatim passage of ``VERBATIM_RUN`` tokens or more."""
-    return not s.renamed and any(
-        sp.matched_tokens >= VERBATIM_RUN and sp.similarity >= WHOLE_SIMILARITY for sp in s.evidence.spans
+    """Whether the match takes a near-verbatim passage of ``VERBATIM_RUN`` tokens or more (names
+    not abstracted: a renamed passage is what independent solutions of one task share)."""
+    return not s.renamed and (
+        s.verbatim_part
+        or any(
+            sp.matched_tokens >= VERBATIM_RUN and sp.similarity >= WHOLE_SIMILARITY for sp in s.evidence.spans
+        )
     )
 
 

@@ -33,6 +33,7 @@ from provcheck.matching.strength import (
     is_whole,
     judge,
     structure,
+    verbatim_passage,
 )
 from provcheck.matching.verify import (
     Alignment,
@@ -390,6 +391,10 @@ class Matcher:
             # Only where the shared request may explain a match of code does the code's whole
             # decide (aligning the code streams again).
             code_whole = same_request and fp.renamed is not None and self._code_whole(fp, key, alignment)
+            # A passage of the reference taken near-verbatim, own lines between its lines or not.
+            verbatim = same_request and verbatim_passage(
+                (sp.matched, sp.ref_end - sp.ref_start) for sp in alignment.spans if not alignment.renamed
+            )
             pack = _pack(self.index, key)
             if pack is not None:
                 assert isinstance(self.index, IndexSet)
@@ -473,6 +478,7 @@ class Matcher:
                             same_request,
                             fp.renamed is not None,
                             code_whole,
+                            verbatim,
                         ),
                     )
 
