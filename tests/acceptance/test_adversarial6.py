@@ -8,6 +8,7 @@ listed. A near-verbatim passage of ``VERBATIM_RUN`` tokens or more now keeps the
 
 from __future__ import annotations
 
+import html
 import json
 from pathlib import Path
 
@@ -72,7 +73,12 @@ def test_a_verbatim_copy_of_part_of_the_code_under_its_request_stays_verified(
     assert matches["copy"]["scores"]["similarity"] == 1.0
     assert strength["convergence"] == "code"  # partial code: review at most, as before the rule
     assert not strength["explained"], strength["reason"]
-    assert "holds the request" not in strength["reason"]
+    # The reason says why the shared request explains nothing here, and no longer "not verified".
+    assert "not a verified match" not in strength["reason"]
+    assert strength["reason"].endswith(
+        "the candidate's record holds the request the reference answers, which does not explain a "
+        "passage of 50 or more tokens of the reference taken near-verbatim, so the match stays verified"
+    )
 
 
 def test_a_lightly_edited_copy_under_its_request_stays_verified(tmp_path: Path) -> None:
@@ -110,3 +116,21 @@ def test_a_copy_split_across_code_blocks_with_sentences_between_stays_verified(t
     assert matches["copy"]["scores"]["similarity"] < 0.9  # the split lowers the match's similarity
     strength = matches["copy"]["strength"]
     assert not strength["explained"], strength["reason"]
+
+
+def test_the_html_report_shows_why_the_shared_request_explains_nothing(tmp_path: Path) -> None:
+    """Counsel reads the reason in the HTML report, escaped (its apostrophe and the data's markup)."""
+    copy = wrapped(CODE_LINES[: int(len(CODE_LINES) * 0.7)])
+    request = f"{REQUEST} <b>Use lists</b>"
+    reference = {"id": "ref<i>", "instruction": request, "input": "", "output": REFERENCE_CODE}
+    rows = [{"id": "copy", "instruction": request, "input": "", "output": copy}]
+    reason = scan(tmp_path, reference, rows)["copy"]["strength"]["reason"]
+    out = tmp_path / "r.html"
+    data = tmp_path / "data.jsonl"
+    run_cli(
+        ["scan", "-i", tmp_path / "index", data, "-f", "html", "-o", out, "--no-cache", "--fail-on", "never"]
+    )
+    page = out.read_text()
+    assert html.escape(reason) in page
+    assert "which does not explain a passage of 50 or more tokens" in reason
+    assert "ref<i>" not in page and "<b>Use lists</b>" not in page

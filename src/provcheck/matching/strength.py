@@ -494,15 +494,9 @@ def judge(s: Signals, peers: Sequence[Signals], config: MatchConfig | None = Non
     # renamed copy does; an answer writing the same textbook function takes a part of it). Code
     # only: applied to prose, it lost 9% of the 20%-edited copies held as Alpaca records.
     # Measured: docs/matching.md, "Code in answers to the same request".
-    same = (
-        left is None
-        and s.same_request
-        and s.code
-        and convergence is not None
-        and not is_whole(ev)
-        and not s.code_whole
-        and not verbatim_run(s)
-    )
+    asked = left is None and s.same_request and s.code and convergence is not None and not is_whole(ev)
+    taken = asked and not s.code_whole and verbatim_run(s)
+    same = asked and not s.code_whole and not taken
     values = features(s, 0 if leads else crowd)
     p = probability(values)
     verified = (
@@ -540,6 +534,13 @@ def judge(s: Signals, peers: Sequence[Signals], config: MatchConfig | None = Non
             )
         else:
             reason = f"{verified}; likely convergence, not treated as a copy: {why}"
+            if taken:
+                # Said, so that a reader who sees the shared request knows why it explains nothing.
+                reason += (
+                    "; the candidate's record holds the request the reference answers, which does not "
+                    f"explain a passage of {VERBATIM_RUN} or more tokens of the reference taken "
+                    "near-verbatim, so the match stays verified"
+                )
     elif ev.short:
         reason = f"{verified}; short evidence: below the blocking floor"
     elif p < BLOCK_PROBABILITY:
