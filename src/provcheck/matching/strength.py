@@ -300,9 +300,9 @@ class Signals:
 
 VERBATIM_RUN = 50
 """Tokens of a passage of the reference taken near-verbatim that a shared request does not
-explain: a copy of a large part of the reference's code. Independent answers to the same
-request in ``benchmarks/code.py``'s set (a) shared no near-verbatim passage over 38 tokens
-(docs/matching.md, "Code in answers to the same request")."""
+explain: a copy of a large part of the reference's code. None of the independent answers to the
+same request in ``benchmarks/code.py``'s set (a) takes one (docs/matching.md, "Code in answers to
+the same request")."""
 
 
 def verbatim_passage(spans: Iterable[tuple[int, int]]) -> bool:
