@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import json
+import random
 from pathlib import Path
 
 import pytest
@@ -134,3 +135,47 @@ def test_the_html_report_shows_why_the_shared_request_explains_nothing(tmp_path:
     assert html.escape(reason) in page
     assert "which does not explain a passage of 50 or more tokens" in reason
     assert "ref<i>" not in page and "<b>Use lists</b>" not in page
+
+
+TIPS = [
+    "Practice every day with small exercises",
+    "Read the official tutorial from start to end",
+    "Build a tiny project such as a to-do list",
+    "Use the interactive shell to try ideas",
+    "Learn list comprehensions and dictionaries early",
+    "Read other people's code on GitHub",
+    "Write tests for your functions with pytest",
+    "Join a community forum and ask questions",
+    "Learn to use a debugger instead of print",
+    "Review your code after a week and refactor it",
+]
+
+
+def edited(text: str, rng: random.Random) -> str:
+    """About 15% of the words replaced."""
+    return " ".join("really" if rng.random() < 0.15 else w for w in text.split())
+
+
+def test_a_prose_copy_beside_a_snippet_of_ones_own_is_not_a_match_of_code(tmp_path: Path) -> None:
+    """The rule is for code (applied to prose it cost 9% of edited copies): it read whether the
+    candidate *turn* holds code, so an edited copy of a list answer with a few lines of one's own
+    code put after it was explained under the reference's request. Now the shared passage must
+    lie on code lines."""
+    request = "Give me tips for learning Python quickly."
+    reference = (
+        "Here are some tips:\n\n"
+        + "\n".join(f"{i + 1}. {t}." for i, t in enumerate(TIPS))
+        + "\n\nGood luck with your learning journey!"
+    )
+    rng = random.Random(1)
+    listed = "\n".join(f"{i + 1}. {edited(t, rng)}." for i, t in enumerate(TIPS[:8]))
+    snippet = "```python\nfor tip in tips:\n    print(tip)\nprint(len(tips))\nresult = sorted(tips)\n```"
+    copy = (
+        f"My advice:\n\n{listed}\n\nAnd a snippet to print them:\n\n{snippet}\n\n"
+        "That is all, and have fun writing your own small programs every day."
+    )
+    rows = [{"id": "copy", "instruction": request, "input": "", "output": copy}]
+    matches = scan(tmp_path, {"id": "ref", "instruction": request, "input": "", "output": reference}, rows)
+    strength = matches["copy"]["strength"]
+    assert strength["convergence"] == "list"  # a partial list: review at most, as before
+    assert not strength["explained"], strength["reason"]

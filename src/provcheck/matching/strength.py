@@ -288,7 +288,9 @@ class Signals:
     """The candidate's record holds the request a record of the reference answers
     (``matching.request``): independent answers to one request converge more."""
     code: bool = False
-    """The candidate turn holds code (it has an identifier-insensitive stream, ``matching.code``)."""
+    """The candidate turn holds code (it has an identifier-insensitive stream, ``matching.code``)
+    and most of the aligned passage lies on its code lines (a copied list beside a snippet of
+    one's own is no match of code)."""
     code_whole: bool = False
     """With ``same_request``: the candidate aligns with the reference's whole code once
     identifiers are abstracted (how a renamed copy looks; independent solutions share parts)."""
