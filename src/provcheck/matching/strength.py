@@ -288,9 +288,7 @@ class Signals:
     """The candidate's record holds the request a record of the reference answers
     (``matching.request``): independent answers to one request converge more."""
     code: bool = False
-    """The candidate turn holds code (it has an identifier-insensitive stream, ``matching.code``)
-    and most of the aligned passage lies on its code lines (a copied list beside a snippet of
-    one's own is no match of code)."""
+    """The candidate turn holds code (it has an identifier-insensitive stream, ``matching.code``)."""
     code_whole: bool = False
     """With ``same_request``: the candidate aligns with the reference's whole code once
     identifiers are abstracted (how a renamed copy looks; independent solutions share parts)."""
@@ -298,6 +296,10 @@ class Signals:
     """With ``same_request``: a passage of ``VERBATIM_RUN`` tokens or more of the reference
     reappears in the candidate with ``WHOLE_SIMILARITY`` of its tokens or more, in order, whatever
     the candidate put between them (``verbatim_passage``)."""
+    code_passage: bool = False
+    """With ``same_request``: most of the aligned candidate text lies on the turn's code lines
+    (``matching.code.code_lines``). A passage of a prose structure (``PROSE_STRUCTURES``) must:
+    an edited copy of a list answer is no match of code because a snippet sits after it."""
 
 
 VERBATIM_RUN = 50
@@ -305,6 +307,13 @@ VERBATIM_RUN = 50
 explain: a copy of a large part of the reference's code. None of the independent answers to the
 same request in ``benchmarks/code.py``'s set (a) takes one (docs/matching.md, "Code in answers to
 the same request")."""
+
+
+PROSE_STRUCTURES = ("list", "recipe", "citation")
+"""Convergence classes of prose: a match of one of them is a match of code for the same-request
+rule only when its passage lies on code lines (``Signals.code_passage``). Code lines are read by
+form and fence, and miss some code (YAML, Lua blocks without a fence): requiring them of every
+class verified 2 more of ``benchmarks/code.py``'s set (a)."""
 
 
 def verbatim_passage(spans: Iterable[tuple[int, int]]) -> bool:
@@ -496,7 +505,8 @@ def judge(s: Signals, peers: Sequence[Signals], config: MatchConfig | None = Non
     # renamed copy does; an answer writing the same textbook function takes a part of it). Code
     # only: applied to prose, it lost 9% of the 20%-edited copies held as Alpaca records.
     # Measured: docs/matching.md, "Code in answers to the same request".
-    asked = left is None and s.same_request and s.code and convergence is not None and not is_whole(ev)
+    code = s.code and (s.code_passage or convergence not in PROSE_STRUCTURES)
+    asked = left is None and s.same_request and code and convergence is not None and not is_whole(ev)
     taken = asked and not s.code_whole and verbatim_run(s)
     same = asked and not s.code_whole and not taken
     values = features(s, 0 if leads else crowd)

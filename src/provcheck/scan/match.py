@@ -415,7 +415,7 @@ class Matcher:
                     seg.offset,
                     distinct_shingles=(shingles[i], ref.shingles),
                 )
-            # The rule is for code: the shared passage must be code, not prose beside a snippet.
+            # Whether the shared passage lies on code lines (``Signals.code_passage``).
             on_code = same_request and fp.renamed is not None and _on_code(seg, ev.spans)
             record = records_of[i]
             # The structure only matters for a partial match (a whole near-verbatim copy is
@@ -478,16 +478,17 @@ class Matcher:
                             third,
                             third_share,
                             same_request,
-                            on_code,
+                            fp.renamed is not None,
                             code_whole,
                             verbatim,
+                            on_code,
                         ),
                     )
 
 
 CODE_PASSAGE = 0.5
 """Share of a match's aligned candidate characters that must lie on the turn's code lines for
-the shared passage to be code (``Signals.code``)."""
+the shared passage to be code (``Signals.code_passage``)."""
 
 
 def _on_code(seg: Segment, spans: Sequence[AlignedSpan]) -> bool:
