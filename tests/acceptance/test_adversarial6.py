@@ -4,7 +4,10 @@ A copier who holds the reference's request (every fine-tuning mix does: the copy
 puts it in the record. A partial match of code marked convergence was then explained (listed, not
 a verified match) unless it was whole or took the reference's whole code with names aside; so a
 verbatim copy of 50-80% of a reference's code, wrapped in a few lines of one's own, was only
-listed. A near-verbatim passage of ``VERBATIM_RUN`` tokens or more now keeps the match verified."""
+listed, and so was the same copy cut into code blocks with sentences between. A passage of
+``VERBATIM_RUN`` tokens or more of the reference taken near-verbatim (read on the reference's side)
+now keeps the match verified, and the reason says why. The rule also read only whether the turn
+holds code: an edited copy of a list answer with a snippet of one's own after it was explained."""
 
 from __future__ import annotations
 
