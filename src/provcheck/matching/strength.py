@@ -35,7 +35,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from provcheck.matching.calibration import BLOCK_PROBABILITY, FEATURES, MODEL
@@ -292,6 +292,48 @@ class Signals:
     code_whole: bool = False
     """With ``same_request``: the candidate aligns with the reference's whole code once
     identifiers are abstracted (how a renamed copy looks; independent solutions share parts)."""
+    verbatim_part: bool = False
+    """With ``same_request``: a passage of ``VERBATIM_RUN`` tokens or more of the reference
+    reappears in the candidate with ``WHOLE_SIMILARITY`` of its tokens or more, in order, whatever
+    the candidate put between them (``verbatim_passage``)."""
+    code_passage: bool = False
+    """With ``same_request``: most of the aligned candidate text lies on the turn's code lines
+    (``matching.code.code_lines``). A passage of a prose structure (``PROSE_STRUCTURES``) must:
+    an edited copy of a list answer is no match of code because a snippet sits after it."""
+
+
+VERBATIM_RUN = 50
+"""Tokens of a passage of the reference taken near-verbatim that a shared request does not
+explain: a copy of a large part of the reference's code. None of the independent answers to the
+same request in ``benchmarks/code.py``'s set (a) takes one (docs/matching.md, "Code in answers to
+the same request")."""
+
+
+PROSE_STRUCTURES = ("list", "recipe", "citation")
+"""Convergence classes of prose: a match of one of them is a match of code for the same-request
+rule only when its passage lies on code lines (``Signals.code_passage``). Code lines are read by
+form and fence, and miss some code (YAML, Lua blocks without a fence): requiring them of every
+class verified 2 more of ``benchmarks/code.py``'s set (a)."""
+
+
+def verbatim_passage(spans: Iterable[tuple[int, int]]) -> bool:
+    """Whether one of the aligned spans, given as (tokens matched, tokens of the reference's
+    range), takes ``VERBATIM_RUN`` tokens or more of a reference passage with ``WHOLE_SIMILARITY``
+    of its tokens or more. Read on the reference's side: lines of one's own put between the
+    copied ones (or the copy split across code blocks with sentences between) lower the span's
+    similarity, not the share of the reference's passage taken."""
+    return any(m >= VERBATIM_RUN and m >= WHOLE_SIMILARITY * n for m, n in spans)
+
+
+def verbatim_run(s: Signals) -> bool:
+    """Whether the match takes a near-verbatim passage of ``VERBATIM_RUN`` tokens or more (names
+    not abstracted: a renamed passage is what independent solutions of one task share)."""
+    return not s.renamed and (
+        s.verbatim_part
+        or any(
+            sp.matched_tokens >= VERBATIM_RUN and sp.similarity >= WHOLE_SIMILARITY for sp in s.evidence.spans
+        )
+    )
 
 
 RUN_TOKENS = 20
@@ -463,14 +505,10 @@ def judge(s: Signals, peers: Sequence[Signals], config: MatchConfig | None = Non
     # renamed copy does; an answer writing the same textbook function takes a part of it). Code
     # only: applied to prose, it lost 9% of the 20%-edited copies held as Alpaca records.
     # Measured: docs/matching.md, "Code in answers to the same request".
-    same = (
-        left is None
-        and s.same_request
-        and s.code
-        and convergence is not None
-        and not is_whole(ev)
-        and not s.code_whole
-    )
+    code = s.code and (s.code_passage or convergence not in PROSE_STRUCTURES)
+    asked = left is None and s.same_request and code and convergence is not None and not is_whole(ev)
+    taken = asked and not s.code_whole and verbatim_run(s)
+    same = asked and not s.code_whole and not taken
     values = features(s, 0 if leads else crowd)
     p = probability(values)
     verified = (
@@ -508,6 +546,13 @@ def judge(s: Signals, peers: Sequence[Signals], config: MatchConfig | None = Non
             )
         else:
             reason = f"{verified}; likely convergence, not treated as a copy: {why}"
+            if taken:
+                # Said, so that a reader who sees the shared request knows why it explains nothing.
+                reason += (
+                    "; the candidate's record holds the request the reference answers, which does not "
+                    f"explain a passage of {VERBATIM_RUN} or more tokens of the reference taken "
+                    "near-verbatim, so the match stays verified"
+                )
     elif ev.short:
         reason = f"{verified}; short evidence: below the blocking floor"
     elif p < BLOCK_PROBABILITY:

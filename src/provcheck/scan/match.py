@@ -17,7 +17,7 @@ from provcheck.index import TextKey
 from provcheck.index.combined import Index, IndexSet
 from provcheck.index.pack import Pack
 from provcheck.matching.attributed import attributed
-from provcheck.matching.code import may_be_code
+from provcheck.matching.code import code_lines, may_be_code
 from provcheck.matching.convergence import residual
 from provcheck.matching.fingerprint import Fingerprint, Fingerprinter
 from provcheck.matching.hashed import withheld_evidence
@@ -33,6 +33,7 @@ from provcheck.matching.strength import (
     is_whole,
     judge,
     structure,
+    verbatim_passage,
 )
 from provcheck.matching.verify import (
     Alignment,
@@ -45,7 +46,7 @@ from provcheck.matching.verify import (
     literal_may_judge,
     renamed_may_align,
 )
-from provcheck.model import Match, MatchId, Record, RecordRef, Reference, RoleKind
+from provcheck.model import AlignedSpan, Match, MatchId, Record, RecordRef, Reference, RoleKind
 from provcheck.scan.holders import Holders
 
 _Slot = tuple[int, int, str, str]
@@ -390,6 +391,10 @@ class Matcher:
             # Only where the shared request may explain a match of code does the code's whole
             # decide (aligning the code streams again).
             code_whole = same_request and fp.renamed is not None and self._code_whole(fp, key, alignment)
+            # A passage of the reference taken near-verbatim, own lines between its lines or not.
+            verbatim = same_request and verbatim_passage(
+                (sp.matched, sp.ref_end - sp.ref_start) for sp in alignment.spans if not alignment.renamed
+            )
             pack = _pack(self.index, key)
             if pack is not None:
                 assert isinstance(self.index, IndexSet)
@@ -410,6 +415,8 @@ class Matcher:
                     seg.offset,
                     distinct_shingles=(shingles[i], ref.shingles),
                 )
+            # Whether the shared passage lies on code lines (``Signals.code_passage``).
+            on_code = same_request and fp.renamed is not None and _on_code(seg, ev.spans)
             record = records_of[i]
             # The structure only matters for a partial match (a whole near-verbatim copy is
             # never convergence by structure, but for a formula); reading it costs ~0.1 ms, so
@@ -473,8 +480,27 @@ class Matcher:
                             same_request,
                             fp.renamed is not None,
                             code_whole,
+                            verbatim,
+                            on_code,
                         ),
                     )
+
+
+CODE_PASSAGE = 0.5
+"""Share of a match's aligned candidate characters that must lie on the turn's code lines for
+the shared passage to be code (``Signals.code_passage``)."""
+
+
+def _on_code(seg: Segment, spans: Sequence[AlignedSpan]) -> bool:
+    """Whether most of the aligned candidate text lies on the turn's code lines (``code_lines``):
+    a copied prose passage in a turn that also holds a snippet is not a match of code."""
+    lines = code_lines(seg.text)
+    total = inside = 0
+    for sp in spans:
+        a, b = sp.candidate.start - seg.offset, sp.candidate.end - seg.offset
+        total += max(0, b - a)
+        inside += sum(max(0, min(b, y) - max(a, x)) for x, y in lines)
+    return total > 0 and inside >= CODE_PASSAGE * total
 
 
 def _pack(index: Index, key: TextKey) -> Pack | None:
