@@ -166,3 +166,31 @@ def test_the_request_key_reads_tokens_not_layout() -> None:
     assert alpaca == merged and alpaca is not None
     assert request_key(["Fix this code.", "def f(y):\n    return y"]) != alpaca
     assert request_key(["", "  \n"]) is None
+
+
+def _grid(cells: list[list[int]], blank: str = " ") -> str:
+    return "\n".join("|" + "|".join(str(v) if v else blank for v in row) + "|" for row in cells)
+
+
+SOLUTION = [[(r * 3 + r // 3 + c) % 9 + 1 for c in range(9)] for r in range(9)]
+GIVENS = [[v if (r * 9 + c) % 3 != 1 else 0 for c, v in enumerate(row)] for r, row in enumerate(SOLUTION)]
+
+
+def test_a_grid_answering_the_same_puzzle_is_not_a_verified_match(tmp_path: Path) -> None:
+    """A Sudoku has one solution: every answer to the same puzzle is the same grid, and both
+    repeat the puzzle's givens (code.py set (a): an independent, even wrong, solution of a
+    puzzle the references solve was a verified match). Under another request the grid match
+    stays verified (the stricter reading); it never blocks either way."""
+    request = f"Solve the given Sudoku puzzle.\n\nThe Sudoku puzzle is:\n{_grid(GIVENS)}"
+    reference = f"Here is the solved puzzle:\n\n```\n{_grid(SOLUTION)}\n```"
+    wrong = [row[:] for row in SOLUTION]
+    wrong[4][4], wrong[7][2] = wrong[7][2], wrong[4][4]
+    own = "\n".join(" ".join(str(v) for v in row) for row in wrong)
+    matches = scan(
+        tmp_path, request, reference, [("same", request, own), ("other", "Print a grid of digits.", own)]
+    )
+    same, other = matches["same"]["strength"], matches["other"]["strength"]
+    assert same["explained"], same["reason"]
+    assert "poses a puzzle" in same["reason"]
+    assert not other["explained"], other["reason"]
+    assert not same["can_block"] and not other["can_block"]

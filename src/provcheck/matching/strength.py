@@ -509,6 +509,11 @@ def judge(s: Signals, peers: Sequence[Signals], config: MatchConfig | None = Non
     asked = left is None and s.same_request and code and convergence is not None and not is_whole(ev)
     taken = asked and not s.code_whole and verbatim_run(s)
     same = asked and not s.code_whole and not taken
+    # A grid under the same request: the request poses the puzzle, and a puzzle has one solution,
+    # so the grid (the puzzle's givens, which both repeat, and its solution) shows no copying.
+    # Grids never block on their own (``grid`` class); this only keeps them out of the verified
+    # count. Without the shared request a grid match stays verified (the stricter reading).
+    solved = left is None and s.same_request and s.grid and convergence is not None
     values = features(s, 0 if leads else crowd)
     p = probability(values)
     verified = (
@@ -544,6 +549,12 @@ def judge(s: Signals, peers: Sequence[Signals], config: MatchConfig | None = Non
                 "the candidate's record holds the request the reference answers, and independent "
                 f"answers to one request converge: {why}"
             )
+        elif solved:
+            reason = (
+                f"{verified}; likely convergence, not treated as a copy, and not a verified match: "
+                "the candidate's record holds the request the reference answers, which poses a "
+                "puzzle, and every correct solution of one puzzle is the same grid"
+            )
         else:
             reason = f"{verified}; likely convergence, not treated as a copy: {why}"
             if taken:
@@ -568,5 +579,5 @@ def judge(s: Signals, peers: Sequence[Signals], config: MatchConfig | None = Non
         sources=sources,
         can_block=convergence is None and not ev.short and p >= BLOCK_PROBABILITY,
         features=values,
-        explained=left is not None or same,
+        explained=left is not None or same or solved,
     )
