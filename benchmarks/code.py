@@ -316,6 +316,19 @@ def _repeats_request(ref: dict[str, Any]) -> bool:
     return runs / len(a) >= REQUEST_SHARE
 
 
+_DIGIT = re.compile(r"\b\d\b")
+_WORDS = re.compile(r"\w+")
+
+
+def _solves_puzzle(ref: dict[str, Any]) -> bool:
+    """A reference that is the grid of a puzzle its request poses (a Sudoku): mostly single
+    digits, answering a request holding 20+ of them. A puzzle has one solution, so a copy of it
+    and an independent correct answer are the same grid; its recall is shown apart."""
+    words = _WORDS.findall(ref["text"])
+    digits = len(_DIGIT.findall(ref["text"]))
+    return bool(words) and digits >= 0.8 * len(words) and len(_DIGIT.findall(ref.get("prompt") or "")) >= 20
+
+
 def build_index(refs: list[dict[str, Any]], work: Path, per_generator: bool, bare: bool) -> Path:
     """The index: one source per dataset (every OpenAI generator's AlpacaEval code in one
     source), each record with its request (the reference's prompt, whose echoes are kept).
@@ -526,6 +539,7 @@ def main() -> None:
     # the model's: by design a copy of it is no match (``min_original_tokens``), once the index
     # knows the request. Recall is shown for both; the target applies to model-written text.
     echoed = {r["id"]: _repeats_request(r) for r in refs}
+    puzzle = {r["id"]: _solves_puzzle(r) for r in refs}
     found: dict[tuple[str, str], list[bool]] = defaultdict(list)
     misses: list[dict[str, Any]] = []
     for cid, (kind, rid, sub) in truth.items():
@@ -541,7 +555,14 @@ def main() -> None:
                 }
             )
         found[(kind, "all")].append(hit)
-        found[(kind, "repeats its request" if echoed[rid] else "model-written")].append(hit)
+        origin = (
+            "solves its request's puzzle"
+            if puzzle[rid]
+            else "repeats its request"
+            if echoed[rid]
+            else "model-written"
+        )
+        found[(kind, origin)].append(hit)
         if kind.startswith(("markup", "code-renamed")):
             found[(kind, sub)].append(hit)
     rows = []
@@ -552,7 +573,7 @@ def main() -> None:
         "markup_refs": len(markup),
     }
     results["negatives"] = same_prompt_negatives(refs, negatives, index, work, rng, args.negatives)
-    order = {"all": 0, "model-written": 1, "repeats its request": 2}
+    order = {"all": 0, "model-written": 1, "repeats its request": 2, "solves its request's puzzle": 3}
     for (kind, sub), hits in sorted(
         found.items(), key=lambda kv: (list(kinds).index(kv[0][0]), order.get(kv[0][1], 3), kv[0][1])
     ):

@@ -194,3 +194,15 @@ def test_a_grid_answering_the_same_puzzle_is_not_a_verified_match(tmp_path: Path
     assert "poses a puzzle" in same["reason"]
     assert not other["explained"], other["reason"]
     assert not same["can_block"] and not other["can_block"]
+
+
+def test_a_grid_the_request_does_not_hold_stays_verified(tmp_path: Path) -> None:
+    """A request to "design a Sudoku puzzle": the grid is the model's own, not determined by the request, and
+    a copy of it under the same request is still a verified match (code.py: two such copies were
+    lost when every grid under the same request was explained)."""
+    request = "Design a medium-level Sudoku puzzle."
+    reference = f"Here is a puzzle for you:\n\n```\n{_grid(GIVENS, '_')}\n```"
+    copy = "\n".join(" ".join(str(v) if v else "_" for v in row) for row in GIVENS)
+    matches = scan(tmp_path, request, reference, [("copy", request, copy)])
+    strength = matches["copy"]["strength"]
+    assert not strength["explained"], strength["reason"]

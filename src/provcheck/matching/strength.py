@@ -47,6 +47,9 @@ COMMON_DF = 3
 """An anchor held by this many distinct reference texts (the matched one included) is common."""
 COMMON_SHARE = 0.5
 """A match whose shared anchors are at least this share common is a ``common-passage``."""
+GIVENS_SHARE = 0.2
+"""A grid repeats the puzzle its request poses when at least this share of its aligned tokens
+repeat the request: a Sudoku with one solution gives at least 17 of its 81 cells (21%)."""
 ECHO_SHARE = 0.5
 """A match whose reference side is at least this share prompt echo is ``prompt`` convergence."""
 CROWD_LEAD = 1.5
@@ -509,11 +512,12 @@ def judge(s: Signals, peers: Sequence[Signals], config: MatchConfig | None = Non
     asked = left is None and s.same_request and code and convergence is not None and not is_whole(ev)
     taken = asked and not s.code_whole and verbatim_run(s)
     same = asked and not s.code_whole and not taken
-    # A grid under the same request: the request poses the puzzle, and a puzzle has one solution,
-    # so the grid (the puzzle's givens, which both repeat, and its solution) shows no copying.
-    # Grids never block on their own (``grid`` class); this only keeps them out of the verified
-    # count. Without the shared request a grid match stays verified (the stricter reading).
-    solved = left is None and s.same_request and s.grid and convergence is not None
+    # A grid under the same request whose reference repeats the request's givens: the request
+    # poses the puzzle, and a puzzle has one solution, so the grid shows no copying. A grid the
+    # request does not hold ("design a Sudoku") is the model's own and stays verified, as does
+    # any grid without the shared request (the stricter reading). Grids never block on their own
+    # (``grid`` class); this only keeps them out of the verified count.
+    solved = left is None and s.same_request and s.grid and s.echo_share >= GIVENS_SHARE
     values = features(s, 0 if leads else crowd)
     p = probability(values)
     verified = (
