@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from provcheck.matching.calibration import BLOCK_PROBABILITY, FEATURES, MODEL
 from provcheck.matching.params import MatchConfig
-from provcheck.matching.strength import Signals, judge, probability, relation, structure
+from provcheck.matching.strength import Signals, judge, probability, relation
+from provcheck.matching.structure import structure
 from provcheck.model import AlignedSpan, CharSpan, Evidence, MatchKind
 
 
@@ -230,7 +231,7 @@ def test_formula_is_mathematical_notation_not_code_or_paths() -> None:
     """``formula`` (convergence even for a whole match) takes LaTeX notation only: code with
     escapes and regular expressions, Windows paths and prose mentioning ``$x$`` keep their
     class."""
-    from provcheck.matching.strength import is_formula
+    from provcheck.matching.structure import is_formula
 
     maxwell = (
         "\\nabla \\cdot \\mathbf{E} &= \\frac{\\rho}{\\varepsilon_0} \\\\ \\nabla \\cdot \\mathbf{B} &= 0"
