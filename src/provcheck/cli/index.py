@@ -188,6 +188,14 @@ def _building(fn: F) -> F:
     is_flag=True,
     help="Add the source even when PATH yields no reference turn (otherwise an input error, exit 4).",
 )
+@click.option(
+    "--background",
+    is_flag=True,
+    help="Index PATH as independent text (textbook code, public-domain texts, outputs known not to "
+    "derive from any reference), not reference material: its matches are never findings, and a "
+    "passage a candidate shares with it is set aside as convergence. Never for material you are "
+    "not sure of: it would explain copies away.",
+)
 @_building
 def index_add(
     index_path: str,
@@ -203,6 +211,7 @@ def index_add(
     id_field: str | None,
     roles: tuple[str, ...],
     allow_no_turns: bool,
+    background: bool,
     shingle_size: int | None,
     window: int | None,
     seed: int | None,
@@ -225,6 +234,7 @@ def index_add(
             license=license_,
             terms=terms,
             meta=facts,
+            background=background,
         ),
         options=RecordOptions(schema=schema or "auto", text_field=text_field, id_field=id_field),
         roles=RoleFilter.parse(roles) if roles else MODEL_TURNS,
@@ -291,6 +301,7 @@ def _info(idx: ReferenceIndex) -> dict[str, Any]:
                 "license": e.info.license,
                 "terms": e.info.terms,
                 "meta": dict(e.info.meta),
+                "role": "background" if e.info.background else "reference",
                 "records": e.records,
                 "turns": e.turns,
                 "files": e.files,
@@ -320,7 +331,7 @@ def index_info(index_path: str, fmt: str) -> None:
         click.echo(json.dumps(info, indent=2))
         return
     table = Table(show_edge=False)
-    for col in ("source", "provider", "generator", "license", "terms"):
+    for col in ("source", "role", "provider", "generator", "license", "terms"):
         # Names are identifiers: never folded or cut, whatever the terminal's width.
         table.add_column(col, no_wrap=True)
     for col in ("records", "turns"):
@@ -330,6 +341,7 @@ def index_info(index_path: str, fmt: str) -> None:
         cells.append(
             [
                 printable(name),
+                src["role"],
                 *(printable(src[k] or "") for k in ("provider", "generator", "license", "terms")),
                 f"{src['records']:,}",
                 f"{src['turns']:,}",

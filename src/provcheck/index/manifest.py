@@ -115,6 +115,9 @@ def _sources_json(sources: dict[str, SourceEntry]) -> dict[str, Any]:
             "license": info.license,
             "terms": info.terms,
             "meta": dict(info.meta),
+            # Written only when set: the manifests (and checksums) of every other index stay as
+            # they were, and an index without the key holds reference material only.
+            **({"background": True} if info.background else {}),
             "records": entry.records,
             "turns": entry.turns,
             "files": entry.files,
@@ -229,6 +232,7 @@ def _parse(body: dict[str, Any]) -> Manifest:
             license=s.get("license"),
             terms=s.get("terms"),
             meta=dict(s.get("meta") or {}),
+            background=s.get("background") is True,
         )
         sources[name] = SourceEntry(info, int(s["records"]), int(s["turns"]), list(s["files"]))
     shards = [

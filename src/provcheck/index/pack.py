@@ -138,6 +138,7 @@ def _sources_json(sources: dict[str, SourceEntry]) -> dict[str, Any]:
             "license": e.info.license,
             "terms": e.info.terms,
             "meta": dict(e.info.meta),
+            **({"background": True} if e.info.background else {}),
             "records": e.records,
             "turns": e.turns,
         }
@@ -351,6 +352,7 @@ class Pack:
                     license=_opt(s.get("license")),
                     terms=_opt(s.get("terms")),
                     meta={str(k): str(v) for k, v in dict(s.get("meta") or {}).items()},
+                    background=s.get("background") is True,
                 ),
                 int(s.get("records", 0)),
                 int(s.get("turns", 0)),

@@ -455,6 +455,14 @@ class IndexWriter:
             self.manifest.sources[info.name] = entry
             return entry
         old = entry.info
+        if old.background != info.background:
+            # The stricter reading cannot be guessed: material is either reference or background.
+            kind = "background (independent text)" if old.background else "reference material"
+            raise UsageError(
+                f"source {info.name!r} is already in the index as {kind}; this command adds it "
+                f"{'without' if old.background else 'with'} --background",
+                hint="use another --source name for material of the other kind",
+            )
         merged = {}
         for fieldname in ("provider", "generator", "license", "terms"):
             a, b = getattr(old, fieldname), getattr(info, fieldname)

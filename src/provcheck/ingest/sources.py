@@ -14,6 +14,7 @@
         id_field: id                  # optional
         roles: [gpt]                  # optional, default: the model's turns
         allow_no_turns: true          # optional: a file without reference turns is not an error
+        background: true              # optional: independent text, not reference material
         meta: {origin: generated, date: 2023-04-01}
 """
 
@@ -42,6 +43,7 @@ _KEYS = {
     "id_field",
     "roles",
     "allow_no_turns",
+    "background",
     "meta",
 }
 _REQUIRED = ("path", "source")
@@ -115,6 +117,9 @@ def load_sources(path: str) -> list[AddSpec]:
             problems.append(
                 f"{path}:{entry.line_of('allow_no_turns')}: 'allow_no_turns' must be true or false"
             )
+        background = entry.get("background", False)
+        if not isinstance(background, bool):
+            problems.append(f"{path}:{entry.line_of('background')}: 'background' must be true or false")
         if problems:
             continue
         for message in source_problems(entry["source"], meta):
@@ -158,6 +163,7 @@ def load_sources(path: str) -> list[AddSpec]:
                     license=entry.get("license"),
                     terms=entry.get("terms"),
                     meta={str(k): _meta_value(str(k), v) for k, v in meta.items()},
+                    background=background,
                 ),
                 options=options,
                 roles=role_filter,

@@ -34,8 +34,7 @@ from __future__ import annotations
 
 import itertools
 import math
-import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from provcheck.matching.calibration import BLOCK_PROBABILITY, FEATURES, MODEL
@@ -58,37 +57,6 @@ WHOLE_EXTENT = 0.8
 WHOLE_SIMILARITY = 0.9
 """A near-verbatim whole copy: this share of either text aligned at this similarity."""
 
-_CODE_STARTS = (
-    "def ",
-    "class ",
-    "import ",
-    "from ",
-    "return",
-    "#include",
-    "public ",
-    "private ",
-    "function",
-    "const ",
-    "let ",
-    "var ",
-    "select ",
-    "<",
-)
-_BLOCK_STARTS = ("for ", "if ", "elif ", "else", "while ", "try", "except", "with ", "switch")
-_RECIPE = re.compile(
-    r"\b(\d+(/\d+)?\s*(cups?|tbsp|tsp|tablespoons?|teaspoons?|grams?|oz|ounces?|ml|pounds?|lbs?)\b)",
-    re.IGNORECASE,
-)
-_CITATION = re.compile(r"(\bet al\.|\bdoi\b|\bjournal of\b|\bvol\. \d|\bpp\. \d)", re.IGNORECASE)
-_CITATION_WORDS = ("et al.", "doi", "journal of", "vol. ", "pp. ")
-_YEAR_CITED = re.compile(r"\(\d{4}\)[.,]")
-_TEMPLATE = re.compile(
-    r"(\[[A-Z][A-Za-z' ]{1,30}\]|\{\{?\s*\w+\s*\}?\}|^dear\b|^subject:|\bsincerely,|\bbest regards,)",
-    re.IGNORECASE | re.MULTILINE,
-)
-_TEMPLATE_HINTS = ("[", "{", "dear", "subject:", "sincerely,", "best regards,")
-_LIST_LINE = re.compile(r"^\s*([-*+\u2022]|\d+[.)]|\|)\s*\S", re.MULTILINE)
-
 _WHY = {
     "common-passage": "most of the shared passage also occurs in {df}+ other reference texts, so it "
     "shows no copying of this one",
@@ -107,7 +75,14 @@ _WHY = {
     "way of being written, so independent answers write it identically (a reviewer decides "
     "whether it was copied)",
 }
-_ATTRIBUTED = {"boilerplate": "standard boilerplate (licence notice, placeholder text)"}
+_ATTRIBUTED = {
+    "boilerplate": "standard boilerplate (licence notice, placeholder text)",
+    "background": "text of a background source (indexed as independent of every reference)",
+}
+_WHY["background"] = (
+    "most of the shared passage also occurs in the text of a background source, indexed as "
+    "independent of every reference, so it shows no copying of this one"
+)
 _WHY["boilerplate"] = (
     "most of the shared passage is standard boilerplate (a licence notice, the Lorem ipsum "
     "placeholder) that files carry verbatim whoever wrote them"
@@ -116,142 +91,6 @@ _RENAMED_WHY = (
     "the code matches only with identifiers renamed, and independent solutions of one task "
     "look alike once names are set aside (a reviewer decides whether it was copied)"
 )
-
-
-def structure(text: str, context: str | None = None) -> str | None:
-    """The kind of structure independent answers converge on, if ``text`` has one.
-
-    A passage that holds ``PROSE_RUN`` sentences of plain prose has none, whatever markers sit
-    beside them: one ``[Your Name]``, ``(2020).``, three quantities or a few code lines put into
-    a copied passage must not make it "convergence" that can never block.
-    """
-    if _prose_sentences(text) >= PROSE_RUN:
-        return None
-    if is_formula(text, context):
-        return "formula"
-    if text.count("```") >= 2 or _code_lines(text) >= 3:
-        return "code"
-    if len(_RECIPE.findall(text)) >= 3:
-        return "recipe"
-    # The regular expressions run only where a literal they need occurs (each cost 0.1-0.3 ms
-    # on every match's passage otherwise); the result is the same.
-    low = text.lower()
-    if (any(w in low for w in _CITATION_WORDS) and _CITATION.search(text)) or (
-        "(" in text and _YEAR_CITED.search(text)
-    ):
-        return "citation"
-    if any(h in low for h in _TEMPLATE_HINTS) and _TEMPLATE.search(text):
-        return "template"
-    if len(_LIST_LINE.findall(text)) >= 3 and _list_items(text) >= 3:
-        return "list"
-    return None
-
-
-FORMULA_COMMANDS = 4
-"""LaTeX commands (``\\frac``, ``\\nabla``) a passage needs to be mathematical notation..."""
-FORMULA_SHARE = 0.5
-"""...and the share of its words they and the symbols between them must be: a paragraph of
-prose mentioning ``$x$`` twice is prose."""
-_LATEX_COMMAND = re.compile(r"\\[A-Za-z]{2,}")
-_MATH_OPENERS = ("$$", "\\[", "\\(", "\\begin{")
-_INLINE_MATH = re.compile(r"\$[^$\n]*\\[A-Za-z]{2,}[^$\n]*\$")
-"""``$...$`` holding a command (``$HOME`` or a price is no math)."""
-
-
-def is_formula(text: str, context: str | None = None) -> bool:
-    """Whether ``text`` is mostly mathematical notation (LaTeX): a math delimiter (``$$``,
-    ``\\[``, ``\\(``, ``\\begin{``, or ``$...$`` around a command), at least
-    ``FORMULA_COMMANDS`` commands of two letters or more (not ``\\n`` or ``\\d`` of code and
-    regular expressions), and at least
-    ``FORMULA_SHARE`` of its whitespace-separated words holding a command, a delimiter or no
-    letter at all (``=``, ``0``, ``&``). ``context``: the whole text the passage was cut from,
-    where its delimiter is looked for (an aligned passage starts at its first aligned token,
-    past the ``\\begin{align}`` or ``$$`` that opened it)."""
-    where = context or text
-    if "\\" not in text or not (any(m in where for m in _MATH_OPENERS) or _INLINE_MATH.search(where)):
-        return False
-    if len(_LATEX_COMMAND.findall(text)) < FORMULA_COMMANDS:
-        return False
-    words = text.split()
-    math = sum(1 for w in words if "\\" in w or "$" in w or not any(c.isalpha() for c in w))
-    return math >= FORMULA_SHARE * len(words)
-
-
-PROSE_WORDS = 12
-"""A line of more than this many words, nearly all of them words, is a sentence: put in a list or
-ended with ``;`` it is still prose, not the short items (films, ingredients) or code lines that
-independent answers converge on (else a copy bulleted line by line was never blocked)."""
-
-
-def _prose(line: str) -> bool:
-    words = line.split()
-    if len(words) <= PROSE_WORDS:
-        return False
-    plain = sum(1 for w in words if w.strip(".,;:!?\"'()[]{}-*+").isalpha())
-    return plain >= 0.8 * len(words)
-
-
-PROSE_RUN = 3
-"""Sentences of plain prose (``_prose``, no structure marker in them) that make a passage prose."""
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n")
-_MARKS = ("[", "{", "<", "`", "|", "=", "et al.", "doi")
-
-
-def _prose_sentences(text: str) -> int:
-    """Sentences of plain prose in ``text``, counted up to ``PROSE_RUN``."""
-    n = 0
-    for sentence in _sentences(text):
-        if (
-            _prose(sentence)
-            and not any(m in sentence.lower() for m in _MARKS)
-            and not _RECIPE.search(sentence)
-        ):
-            n += 1
-            if n == PROSE_RUN:
-                break
-    return n
-
-
-def _sentences(text: str) -> Iterator[str]:
-    """``_SENTENCE_END.split(text)``, one piece at a time: a prose passage is decided by its
-    first sentences, and splitting the whole passage first was most of ``structure``'s cost."""
-    pos = 0
-    for m in _SENTENCE_END.finditer(text):
-        yield text[pos : m.start()]
-        pos = m.end()
-    yield text[pos:]
-
-
-def _list_items(text: str) -> int:
-    """List lines whose item is not a sentence of prose, counted up to 3."""
-    n = 0
-    for m in _LIST_LINE.finditer(text):
-        end = text.find("\n", m.start())
-        if not _prose(text[m.start() : end if end >= 0 else len(text)]):
-            n += 1
-            if n == 3:
-                break
-    return n
-
-
-def _code_lines(text: str) -> int:
-    """Lines that read as code, counted up to 3 (string tests: a regular expression over every
-    line cost a millisecond per match)."""
-    n = 0
-    for line in text.splitlines():
-        s = line.strip()
-        if not s or _prose(s):
-            continue
-        low = s.lower()
-        if (
-            s.endswith((";", "{", "}"))
-            or low.startswith(_CODE_STARTS)
-            or (s.endswith(":") and low.startswith(_BLOCK_STARTS))
-        ):
-            n += 1
-            if n == 3:
-                break
-    return n
 
 
 @dataclass(frozen=True, slots=True)
@@ -303,6 +142,8 @@ class Signals:
     """With ``same_request``: most of the aligned candidate text lies on the turn's code lines
     (``matching.code.code_lines``). A passage of a prose structure (``PROSE_STRUCTURES``) must:
     an edited copy of a list answer is no match of code because a snippet sits after it."""
+    background: bool = False
+    """The reference is a background source's text (independent, ``SourceInfo.background``)."""
 
 
 VERBATIM_RUN = 50
@@ -418,6 +259,24 @@ match's own: a crowd is one passage matching many sources, not one turn holding 
 (three whole copies of three sources pasted into one answer were all "crowd", and none blocked)."""
 
 
+def covered_by(a: Evidence, spans: Sequence[tuple[int, int]]) -> float:
+    """Share of ``a``'s aligned candidate characters inside the union of ``spans`` (candidate
+    character ranges, e.g. every passage the turn shares with background text)."""
+    total = sum(max(0, x.candidate.end - x.candidate.start) for x in a.spans)
+    if total == 0 or not spans:
+        return 0.0
+    merged: list[list[int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    covered = sum(
+        max(0, min(x.candidate.end, b) - max(x.candidate.start, a_)) for x in a.spans for a_, b in merged
+    )
+    return min(1.0, covered / total)
+
+
 def shared_passage(a: Evidence, b: Evidence) -> float:
     """Share of ``a``'s aligned candidate characters that ``b``'s aligned candidate spans cover."""
     total = sum(max(0, x.candidate.end - x.candidate.start) for x in a.spans)
@@ -520,7 +379,7 @@ def judge(s: Signals, peers: Sequence[Signals], config: MatchConfig | None = Non
     solved = left is None and s.same_request and s.grid and s.echo_share >= GIVENS_SHARE
     values = features(s, 0 if leads else crowd)
     p = probability(values)
-    verified = (
+    numbers = verified = (
         f"{round(100 * ev.similarity)}% similarity over {ev.matched_tokens} aligned tokens, "
         f"{round(100 * ev.coverage)}% of the candidate and {round(100 * ev.containment)}% of the reference"
     )
@@ -576,6 +435,22 @@ def judge(s: Signals, peers: Sequence[Signals], config: MatchConfig | None = Non
         )
     else:
         reason = f"{verified}; estimated probability of derivation {percent(p)}"
+    if s.background:
+        # Not reference material: listed (nothing found is hidden), never verified or blocking.
+        return Strength(
+            probability=round(p, 4),
+            convergence="background",
+            reason=(
+                f"Shares aligned passages with this background text{renamed}: {numbers}; not "
+                "reference material: its source is indexed as background "
+                "(independent text), so this match is never a finding; a passage the candidate's "
+                "other matches share with it is set aside as convergence"
+            ),
+            sources=sources,
+            can_block=False,
+            features=values,
+            explained=True,
+        )
     return Strength(
         probability=round(p, 4),
         convergence=convergence,

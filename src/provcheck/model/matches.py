@@ -34,6 +34,11 @@ class SourceInfo:
     """Id of the terms of use the material is subject to."""
     meta: Mapping[str, str] = field(default_factory=dict)
     """Anything else given with ``--meta key=value`` (e.g. ``origin``, ``derived_from``, ``date``)."""
+    background: bool = False
+    """Indexed as independent text (``index add --background``: textbook code, public-domain
+    texts, outputs known not to derive from any reference), not as reference material: its
+    matches are never findings, and a passage a candidate shares with it is set aside as
+    convergence when judging the candidate's other matches (MOSS's "base" files)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,7 +144,7 @@ class Strength:
     convergence: str | None
     """Why the match looks like independent convergence rather than a copy (``common-passage``,
     ``crowd``, ``prompt``, ``list``, ``code``, ``template``, ``recipe``, ``citation``, ``grid``,
-    ``formula``, ``boilerplate``), or None."""
+    ``formula``, ``boilerplate``, ``background``), or None."""
     reason: str
     """What was verified and, for a convergent match, why it is not treated as a copy, in words."""
     sources: tuple[str, ...]

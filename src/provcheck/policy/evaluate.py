@@ -265,7 +265,9 @@ class Evaluator:
         }
 
     def matches(self, matches: Iterable[Match]) -> list[Finding]:
-        """Findings of the match rules."""
+        """Findings of the match rules. A match of a background source (independent text,
+        ``SourceInfo.background``) is never one: it stays listed in the report, marked so."""
+        matches = (m for m in matches if not m.reference.source.background)
         rules = self._rules("match")
         if self._conflict_rules:
             matches = list(matches)

@@ -49,6 +49,12 @@ def check_source_names(
         return f"{path}:{line}" if line else path
 
     for name in sorted(policy.sources):
+        if name in index_sources and index_sources[name].background:
+            problems.append(
+                f"{where(name)}: sources: {name!r} is a background source of the index (independent "
+                "text, index add --background): its matches are never findings, so its facts would "
+                "apply to nothing"
+            )
         if name in index_sources:
             continue
         import difflib  # a misspelling's hint only: not on every policy load's path

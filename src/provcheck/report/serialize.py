@@ -72,6 +72,8 @@ def reference(ref: Reference) -> dict[str, Any]:
         "path": ref.path,
         "index": ref.index,
         "duplicates": ref.duplicates,
+        # Only when set, so that every other report reads as before (schema: "const": true).
+        **({"background": True} if ref.source.background else {}),
         "turn": {
             "role": ref.turn.role,
             "kind": ref.turn.kind.value,

@@ -29,12 +29,12 @@ from provcheck.matching.strength import (
     WHOLE_EXTENT,
     WHOLE_SIMILARITY,
     Signals,
-    is_formula,
+    covered_by,
     is_whole,
     judge,
-    structure,
     verbatim_passage,
 )
+from provcheck.matching.structure import is_formula, structure
 from provcheck.matching.verify import (
     Alignment,
     align,
@@ -527,11 +527,42 @@ def _judged(best: dict[_Slot, tuple[Match, Signals]], config: MatchConfig) -> li
         turns.setdefault(slot[:2], []).append(pair)
     out = []
     for pairs in turns.values():
+        pairs = _background_aside(pairs)
         for n, (m, signals) in enumerate(pairs):
             peers = [p for k, (_, p) in enumerate(pairs) if k != n]
             strength = judge(signals, peers, config)
             if strength.probability >= config.min_probability:
                 out.append(replace(m, strength=strength))
+    return out
+
+
+def _background_aside(pairs: list[tuple[Match, Signals]]) -> list[tuple[Match, Signals]]:
+    """One candidate turn's matches, those of background sources marked, and in the others the
+    share of the aligned text that the turn also shares with background text (MOSS's "base"
+    files: text of an independent author shows no copying) set aside like boilerplate
+    (``Signals.attributed``), so that what is left must still verify."""
+    spans = [
+        (x.candidate.start, x.candidate.end)
+        for m, _ in pairs
+        if m.reference.source.background
+        for x in m.evidence.spans
+    ]
+    if not spans:
+        return pairs
+    out = []
+    for m, s in pairs:
+        if m.reference.source.background:
+            out.append((m, replace(s, background=True)))
+            continue
+        share = covered_by(s.evidence, spans)
+        out.append(
+            (
+                m,
+                replace(s, attributed="background", attributed_share=share)
+                if share > s.attributed_share
+                else s,
+            )
+        )
     return out
 
 
