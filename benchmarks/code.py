@@ -17,6 +17,11 @@ Candidates, as Alpaca records whose output wraps the copy in a sentence before a
   tags, CSS rules, LaTeX or a Markdown table, sampled in equal shares per subtype (HTML/JSX
   takes what the small subtypes leave) and reported per subtype.
 
+``--background``: the independent generators' providers are split in two (by ``--seed``); the
+answers of one half are indexed as a background source (``index add --background``: text known
+to be independent, whose passages explain convergence) in a second index given to every scan,
+and the same-prompt negatives come from the other half only, scanned with and without it.
+
 A candidate counts when it is linked to its true reference (or one with identical tokens).
 False positives on textbook code shared by independent answers are measured here (same-prompt
 negatives) and by ``precision.py`` (kind ``code``).
@@ -247,10 +252,26 @@ def _prompt(row: dict[str, Any]) -> str:
     return "\n\n".join(p for p in (row["instruction"], row.get("input") or "") if p)
 
 
-def references(negatives: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def split_providers(independent: set[str], rng: random.Random) -> set[str]:
+    """The independent generators of half of their providers (the background's half)."""
+    providers = providers_of()
+    names = sorted({providers[g] for g in independent})
+    rng.shuffle(names)
+    half = set(names[: len(names) // 2])
+    return {g for g in independent if providers[g] in half}
+
+
+def references(
+    negatives: list[dict[str, Any]],
+    background: list[dict[str, Any]] | None = None,
+    rng: random.Random | None = None,
+) -> list[dict[str, Any]]:
     """Code and markup references of at least ``MIN_WORDS`` words; fills ``negatives`` with
-    the fenced code blocks (as long) of independent generators' AlpacaEval answers."""
+    the fenced code blocks (as long) of independent generators' AlpacaEval answers, and, when
+    ``background`` is given, that list with the blocks of half of the independent providers'
+    generators (``split_providers``), which the negatives then leave out."""
     independent = _independent()
+    held = split_providers(independent, rng) if background is not None and rng is not None else set()
     out = []
     gpteacher = json.loads((INSTRUCT / "teknium1__GPTeacher__Codegen__codegen-instruct.json").read_text())
     for i, r in enumerate(gpteacher):
@@ -294,7 +315,10 @@ def references(negatives: list[dict[str, Any]]) -> list[dict[str, Any]]:
         elif r["generator"] in independent:
             for j, block in enumerate(_FENCE.findall(r["output"])):
                 if len(block.split()) >= MIN_WORDS:
-                    negatives.append({"id": f"neg/{i}/{j}", "text": block, "instruction": r["instruction"]})
+                    row = {"id": f"neg/{i}/{j}", "text": block, "instruction": r["instruction"]}
+                    (background if background is not None and r["generator"] in held else negatives).append(
+                        row
+                    )
     return [r for r in out if len(r["text"].split()) >= MIN_WORDS]
 
 
@@ -327,6 +351,30 @@ def _solves_puzzle(ref: dict[str, Any]) -> bool:
     words = _WORDS.findall(ref["text"])
     digits = len(_DIGIT.findall(ref["text"]))
     return bool(words) and digits >= 0.8 * len(words) and len(_DIGIT.findall(ref.get("prompt") or "")) >= 20
+
+
+def build_background(rows: list[dict[str, Any]], work: Path) -> Path:
+    """A second index holding ``rows`` as one background source, each record with its request."""
+    index = work / "background"
+    path = write_jsonl(
+        work / "background.jsonl",
+        [{"id": r["id"], "instruction": r["instruction"], "input": "", "output": r["text"]} for r in rows],
+    )
+    res = run(
+        [
+            *PROVCHECK,
+            "index",
+            "add",
+            str(index),
+            str(path),
+            "--source",
+            "independent-code",
+            "--background",
+            "-q",
+        ]
+    )
+    assert res.code == 0, res.stderr
+    return index
 
 
 def build_index(refs: list[dict[str, Any]], work: Path, per_generator: bool, bare: bool) -> Path:
@@ -368,6 +416,7 @@ def same_prompt_negatives(
     work: Path,
     rng: random.Random,
     n: int,
+    extra: list[str] | None = None,
 ) -> dict[str, Any]:
     """Code written independently for instructions the index's code also answers: every match
     is false. (a) keeps the blocks whose word 5-gram containment in every same-instruction
@@ -388,7 +437,21 @@ def same_prompt_negatives(
         [{"id": c["id"], "instruction": c["instruction"], "input": "", "output": c["text"]} for c in sample],
     )
     report = work / "negatives.json"
-    res = run([*PROVCHECK, "scan", str(data), "-i", str(index), "-f", "json", "-o", str(report), *_QUIET])
+    res = run(
+        [
+            *PROVCHECK,
+            "scan",
+            str(data),
+            "-i",
+            str(index),
+            *(extra or []),
+            "-f",
+            "json",
+            "-o",
+            str(report),
+            *_QUIET,
+        ]
+    )
     assert res.code == 0, res.stderr
     texts = {c["id"]: c["text"] for c in sample}
     ref_texts = {r["id"]: r["text"] for r in refs}
@@ -397,6 +460,8 @@ def same_prompt_negatives(
     counts: dict[str, Counter[str]] = {"a": Counter(), "b": Counter()}
     kept = []
     for m in json.loads(report.read_text())["matches"]:
+        if m["reference"].get("background"):
+            continue  # independent text, listed and never a finding: not a false match
         rid = m["record"]["id"]
         strength = m.get("strength") or {}
         # precision.py's labelling rule: memorised web code (a W3Schools modal, a GeeksforGeeks
@@ -461,6 +526,11 @@ def main() -> None:
         help="index AlpacaEval's code one source per OpenAI generator (default: one source per dataset)",
     )
     parser.add_argument(
+        "--background",
+        action="store_true",
+        help="index half of the independent providers' code as a background source (module docstring)",
+    )
+    parser.add_argument(
         "--bare",
         action="store_true",
         help="index bare texts, without their requests (the layout before 2026-12-05)",
@@ -471,8 +541,10 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="provcheck-code-"))
     atexit.register(shutil.rmtree, work, True)
     negatives: list[dict[str, Any]] = []
-    refs = references(negatives)
+    background: list[dict[str, Any]] | None = [] if args.background else None
+    refs = references(negatives, background, random.Random(args.seed))
     index = build_index(refs, work, args.per_generator, args.bare)
+    extra = ["-i", str(build_background(background, work))] if background is not None else []
     code = [r for r in refs if markup_kind(r["text"]) is None]
     markup = [r for r in refs if markup_kind(r["text"]) is not None]
     kinds = {
@@ -513,6 +585,7 @@ def main() -> None:
             str(data),
             "-i",
             str(index),
+            *extra,
             "-f",
             "json",
             "-o",
@@ -572,7 +645,22 @@ def main() -> None:
         "code_refs": len(code),
         "markup_refs": len(markup),
     }
-    results["negatives"] = same_prompt_negatives(refs, negatives, index, work, rng, args.negatives)
+    if background is not None:
+        results["background"] = {"records": len(background)}
+        # The same sample scanned without the background first: the comparison is on one set.
+        results["negatives_without_background"] = same_prompt_negatives(
+            refs, negatives, index, work, random.Random(args.seed + 1), args.negatives
+        )
+        results["negatives_without_background"].pop("false_matches")
+    results["negatives"] = same_prompt_negatives(
+        refs,
+        negatives,
+        index,
+        work,
+        random.Random(args.seed + 1) if background is not None else rng,
+        args.negatives,
+        extra,
+    )
     order = {"all": 0, "model-written": 1, "repeats its request": 2, "solves its request's puzzle": 3}
     for (kind, sub), hits in sorted(
         found.items(), key=lambda kv: (list(kinds).index(kv[0][0]), order.get(kv[0][1], 3), kv[0][1])
@@ -587,6 +675,12 @@ def main() -> None:
     )
     print(table(["kind", "subtype", "n", "recall", "target"], rows))
     neg = results["negatives"]
+    negative_sets = [("", neg)]
+    if background is not None:
+        negative_sets = [
+            (", no background", results["negatives_without_background"]),
+            (f", background of {len(background):,} blocks", neg),
+        ]
     print(
         "\n## Same-prompt negatives: code blocks of independent generators' answers to instructions "
         "the index's code answers (every match is false; (a) = word 5-gram containment < 0.2)\n"
@@ -605,15 +699,16 @@ def main() -> None:
             ],
             [
                 [
-                    k,
-                    neg[k]["records"],
-                    neg[k]["any"],
-                    neg[k]["verified"],
-                    neg[k]["renamed_only"],
-                    neg[k]["asserts_derivation"],
-                    neg[k]["can_block"],
-                    neg[k]["can_block_not_copy"],
+                    f"{k}{label}",
+                    figures[k]["records"],
+                    figures[k]["any"],
+                    figures[k]["verified"],
+                    figures[k]["renamed_only"],
+                    figures[k]["asserts_derivation"],
+                    figures[k]["can_block"],
+                    figures[k]["can_block_not_copy"],
                 ]
+                for label, figures in negative_sets
                 for k in ("a", "b")
             ],
         )
