@@ -137,3 +137,18 @@ def test_a_policy_giving_facts_to_a_background_source_is_refused(tmp_path: Path)
     policy.write_text(BLOCK_ALL + "sources:\n  textbook: {provider: openai}\n")
     result = run_cli(["scan", "-i", index, data, "-p", policy, "--no-cache"], code=3)
     assert "is a background source of the index" in result.stderr
+
+
+def test_the_report_names_background_sources_for_counsel(tmp_path: Path) -> None:
+    """Counsel sees which sources are background (a background holding restricted material would
+    explain copies away): in the JSON run record and source rows, and in the HTML sources table."""
+    index = _index(tmp_path, background=True)
+    doc = _scan(tmp_path, index, [("own", CANDIDATE)])
+    details = {d["name"]: d for d in doc["run"]["index"]["source_details"]}
+    assert details["textbook"]["background"] is True and "background" not in details["gpt"]
+    data = tmp_path / "data.jsonl"
+    page = tmp_path / "r.html"
+    run_cli(["scan", "-i", index, data, "-f", "html", "-o", page, "--no-cache"])
+    html = page.read_text()
+    assert "background: independent text, never a finding" in html
+    assert "1 of them background</b>" in html

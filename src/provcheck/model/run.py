@@ -79,6 +79,7 @@ class SourceFacts:
         "terms",
         "records",
         "texts",
+        "background",
     )
 
     name: str
@@ -89,6 +90,9 @@ class SourceFacts:
     generator: str | Absent | None = ABSENT
     license: str | Absent | None = ABSENT
     terms: str | Absent | None = ABSENT
+    background: bool | Absent = ABSENT
+    """True for a background source (independent text, never findings); absent otherwise, so
+    that the run record of an index without one reads as before."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -86,6 +86,8 @@ class SourceRow:
     """Texts (turns) the index holds of it; None when it is not an indexed source."""
     indexed: bool = True
     """False for markers and declarations: what a finding rests on that is not in the index."""
+    background: bool = False
+    """A background source: independent text, whose matches are never findings."""
     records: int = 0
     """Records with at least one open finding resting on it."""
     findings: int = 0
@@ -153,6 +155,7 @@ def indexed_sources(run: RunRecord) -> list[SourceRow]:
             license=_opt(d.license),
             terms=_opt(d.terms),
             texts=d.texts,
+            background=d.background is True,
         )
         for d in details
     ]

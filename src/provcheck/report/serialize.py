@@ -313,6 +313,7 @@ def source_row(r: SourceRow) -> dict[str, Any]:
     return {
         "source": r.source,
         "indexed": r.indexed,
+        **({"background": True} if r.background else {}),
         "provider": r.provider,
         "generator": r.generator,
         "license": r.license,

@@ -90,6 +90,7 @@ def index_facts(index: Index) -> IndexFacts:
                 terms=e.info.terms,
                 records=e.records,
                 texts=e.turns,
+                background=True if e.info.background else ABSENT,
             )
             for name, e in sorted(index.manifest.sources.items())
         ),

@@ -29,7 +29,6 @@ from provcheck.matching.strength import (
     WHOLE_EXTENT,
     WHOLE_SIMILARITY,
     Signals,
-    covered_by,
     is_whole,
     judge,
     verbatim_passage,
@@ -47,7 +46,7 @@ from provcheck.matching.verify import (
     renamed_may_align,
 )
 from provcheck.model import AlignedSpan, Match, MatchId, Record, RecordRef, Reference, RoleKind
-from provcheck.scan.holders import Holders
+from provcheck.scan.holders import Holders, background_aside
 
 _Slot = tuple[int, int, str, str]
 """A match's place: candidate record (object id), turn, reference source and id."""
@@ -486,11 +485,6 @@ class Matcher:
                     )
 
 
-BACKGROUND_MARGIN = 0.0
-"""A background match explains a reference match only when its similarity is at least the
-reference match's less this margin (``_background_aside``). Measured with ``code.py
---background``: 0.05 kept 0.966 of re-wrapped copies and explained 31 of set (b)'s 38 verified
-matches; 0.0 keeps 0.979 and explains 25 (the stricter reading)."""
 CODE_PASSAGE = 0.5
 """Share of a match's aligned candidate characters that must lie on the turn's code lines for
 the shared passage to be code (``Signals.code_passage``)."""
@@ -532,50 +526,12 @@ def _judged(best: dict[_Slot, tuple[Match, Signals]], config: MatchConfig) -> li
         turns.setdefault(slot[:2], []).append(pair)
     out = []
     for pairs in turns.values():
-        pairs = _background_aside(pairs)
+        pairs = background_aside(pairs)
         for n, (m, signals) in enumerate(pairs):
             peers = [p for k, (_, p) in enumerate(pairs) if k != n]
             strength = judge(signals, peers, config)
             if strength.probability >= config.min_probability:
                 out.append(replace(m, strength=strength))
-    return out
-
-
-def _background_aside(pairs: list[tuple[Match, Signals]]) -> list[tuple[Match, Signals]]:
-    """One candidate turn's matches, those of background sources marked, and in the others the
-    share of the aligned text that the turn also shares with background text (MOSS's "base"
-    files: text of an independent author shows no copying) set aside like boilerplate
-    (``Signals.attributed``), so that what is left must still verify.
-
-    Only background matches at least as close to the candidate as the reference match is
-    (``BACKGROUND_MARGIN``) explain it: a copy matches its original better than any independent
-    text, while an independent answer is about as close to the reference as to other
-    independent answers. (Any background match explained away 6% of ``code.py``'s verbatim
-    copies, through independent versions of their code at similarity 0.74-0.90.)"""
-    background = [m.evidence for m, _ in pairs if m.reference.source.background]
-    if not background:
-        return pairs
-    out = []
-    for m, s in pairs:
-        if m.reference.source.background:
-            out.append((m, replace(s, background=True)))
-            continue
-        floor = s.evidence.similarity - BACKGROUND_MARGIN
-        spans = [
-            (x.candidate.start, x.candidate.end)
-            for ev in background
-            if ev.similarity >= floor
-            for x in ev.spans
-        ]
-        share = covered_by(s.evidence, spans)
-        out.append(
-            (
-                m,
-                replace(s, attributed="background", attributed_share=share)
-                if share > s.attributed_share
-                else s,
-            )
-        )
     return out
 
 

@@ -111,6 +111,7 @@ def executive_summary(
     c = rs.counts
     indexed = [s for s in rs.sources if s.indexed]
     empty = [s for s in indexed if s.texts == 0]
+    background = [s for s in indexed if s.background]
     gaps = not_scanned(result)
     policy = ov.policy_label(run, "default (every match is a review finding)")
     digest = ov.fact_text(run.policy.digest)
@@ -132,6 +133,13 @@ def executive_summary(
                     f"; <b>{len(empty):,} source(s) hold no text and could match nothing</b>: "
                     + esc(", ".join(s.source for s in empty))
                     if empty
+                    else ""
+                )
+                + (
+                    f"; <b>{len(background):,} of them background</b> (independent text: never a "
+                    "finding, and a passage it holds is set aside as convergence): "
+                    + esc(", ".join(s.source for s in background))
+                    if background
                     else ""
                 ),
             ),
@@ -240,7 +248,13 @@ def sources_table(rs: RecordSummary) -> str:
         rows.append(
             [
                 f'<span class="mono id">{esc(s.source)}</span>'
-                + ("" if s.indexed else ' <span class="note">(not an indexed source)</span>'),
+                + ("" if s.indexed else ' <span class="note">(not an indexed source)</span>')
+                + (
+                    ' <span class="note">(background: independent text, never a finding; it explains '
+                    "passages other matches share with it)</span>"
+                    if s.background
+                    else ""
+                ),
                 esc(s.provider or ""),
                 esc(s.license or ""),
                 esc(s.terms or ""),
