@@ -1,6 +1,6 @@
-"""Text two answers share because both reproduce standard boilerplate: a licence notice or the
-Lorem ipsum placeholder. Pure, no numpy (``strength`` is reached from the policy layer, whose
-``--help`` must stay light).
+"""Text two answers share because both reproduce standard text of another author: a licence
+notice, the Lorem ipsum placeholder, or one of the most quoted public-domain texts. Pure, no
+numpy (``strength`` is reached from the policy layer, whose ``--help`` must stay light).
 
 A file header "Licensed under the Apache License, Version 2.0 ..." or a mock-up's Lorem ipsum
 aligns verbatim over 60-90 tokens with any reference that holds it, and was a blocking copy of
@@ -10,8 +10,11 @@ the other: ``strength.judge`` sets it aside like text common to many sources
 
 Quotations are not set aside: 2.4% of the 170,623 AlpacaEval outputs are at least half inside
 quotation marks, most of them the model's own text presented in quotes (a slogan, a pitch, a
-resume line); setting quoted text aside would have let copies of them pass. A famous text two
-answers quote is convergence only by the common-passage test (other sources holding it).
+resume line); setting quoted text aside would have let copies of them pass. Only a short list
+of famous public-domain texts (``PUBLIC_DOMAIN``: the Gettysburg Address, Sonnet 18, ...) is set
+aside by name: two independent answers quoting one of them blocked as copies of a reference
+that quotes it. Any other text of known independent authorship is convergence by the
+common-passage test or when indexed as a background source (``index add --background``).
 """
 
 from __future__ import annotations
@@ -81,34 +84,127 @@ PLACEHOLDERS = (
     "non proident, sunt in culpa qui officia deserunt mollit anim id est laborum.",
 )
 """Placeholder text every mock-up and template carries."""
+PUBLIC_DOMAIN = (
+    # Lincoln, the Gettysburg Address (1863), Bliss copy.
+    "Four score and seven years ago our fathers brought forth on this continent, a new nation, "
+    "conceived in Liberty, and dedicated to the proposition that all men are created equal. Now we "
+    "are engaged in a great civil war, testing whether that nation, or any nation so conceived and "
+    "so dedicated, can long endure. We are met on a great battle-field of that war. We have come to "
+    "dedicate a portion of that field, as a final resting place for those who here gave their lives "
+    "that that nation might live. It is altogether fitting and proper that we should do this. But, "
+    "in a larger sense, we can not dedicate -- we can not consecrate -- we can not hallow -- this "
+    "ground. The brave men, living and dead, who struggled here, have consecrated it, far above our "
+    "poor power to add or detract. The world will little note, nor long remember what we say here, "
+    "but it can never forget what they did here. It is for us the living, rather, to be dedicated "
+    "here to the unfinished work which they who fought here have thus far so nobly advanced. It is "
+    "rather for us to be here dedicated to the great task remaining before us -- that from these "
+    "honored dead we take increased devotion to that cause for which they gave the last full measure "
+    "of devotion -- that we here highly resolve that these dead shall not have died in vain -- that "
+    "this nation, under God, shall have a new birth of freedom -- and that government of the people, "
+    "by the people, for the people, shall not perish from the earth.",
+    # Shakespeare, Sonnet 18 (1609).
+    "Shall I compare thee to a summer's day? Thou art more lovely and more temperate: Rough winds do "
+    "shake the darling buds of May, And summer's lease hath all too short a date; Sometime too hot "
+    "the eye of heaven shines, And often is his gold complexion dimm'd; And every fair from fair "
+    "sometime declines, By chance or nature's changing course untrimm'd; But thy eternal summer "
+    "shall not fade, Nor lose possession of that fair thou ow'st; Nor shall Death brag thou "
+    "wander'st in his shade, When in eternal lines to time thou grow'st: So long as men can breathe "
+    "or eyes can see, So long lives this, and this gives life to thee.",
+    # Shakespeare, Hamlet III.1 (1603).
+    "To be, or not to be, that is the question: Whether 'tis nobler in the mind to suffer The slings "
+    "and arrows of outrageous fortune, Or to take arms against a sea of troubles And by opposing end "
+    "them. To die -- to sleep, No more; and by a sleep to say we end The heart-ache and the thousand "
+    "natural shocks That flesh is heir to: 'tis a consummation Devoutly to be wish'd. To die, to "
+    "sleep; To sleep, perchance to dream -- ay, there's the rub: For in that sleep of death what "
+    "dreams may come, When we have shuffled off this mortal coil, Must give us pause.",
+    # The United States Declaration of Independence (1776), its opening.
+    "When in the Course of human events, it becomes necessary for one people to dissolve the "
+    "political bands which have connected them with another, and to assume among the powers of the "
+    "earth, the separate and equal station to which the Laws of Nature and of Nature's God entitle "
+    "them, a decent respect to the opinions of mankind requires that they should declare the causes "
+    "which impel them to the separation. We hold these truths to be self-evident, that all men are "
+    "created equal, that they are endowed by their Creator with certain unalienable Rights, that "
+    "among these are Life, Liberty and the pursuit of Happiness. That to secure these rights, "
+    "Governments are instituted among Men, deriving their just powers from the consent of the "
+    "governed.",
+    # The Constitution of the United States (1787), its preamble.
+    "We the People of the United States, in Order to form a more perfect Union, establish Justice, "
+    "insure domestic Tranquility, provide for the common defence, promote the general Welfare, and "
+    "secure the Blessings of Liberty to ourselves and our Posterity, do ordain and establish this "
+    "Constitution for the United States of America.",
+    # Psalm 23 and the Lord's Prayer (Matthew 6:9-13), King James Version (1611).
+    "The LORD is my shepherd; I shall not want. He maketh me to lie down in green pastures: he "
+    "leadeth me beside the still waters. He restoreth my soul: he leadeth me in the paths of "
+    "righteousness for his name's sake. Yea, though I walk through the valley of the shadow of "
+    "death, I will fear no evil: for thou art with me; thy rod and thy staff they comfort me. Thou "
+    "preparest a table before me in the presence of mine enemies: thou anointest my head with oil; "
+    "my cup runneth over. Surely goodness and mercy shall follow me all the days of my life: and I "
+    "will dwell in the house of the LORD for ever.",
+    "Our Father which art in heaven, Hallowed be thy name. Thy kingdom come. Thy will be done in "
+    "earth, as it is in heaven. Give us this day our daily bread. And forgive us our debts, as we "
+    "forgive our debtors. And lead us not into temptation, but deliver us from evil: For thine is "
+    "the kingdom, and the power, and the glory, for ever. Amen.",
+    # Emma Lazarus, The New Colossus (1883), its sestet.
+    "Give me your tired, your poor, Your huddled masses yearning to breathe free, The wretched "
+    "refuse of your teeming shore. Send these, the homeless, tempest-tost to me, I lift my lamp "
+    "beside the golden door!",
+    # Robert Frost, The Road Not Taken (1916), its first and last stanzas.
+    "Two roads diverged in a yellow wood, And sorry I could not travel both And be one traveler, "
+    "long I stood And looked down one as far as I could To where it bent in the undergrowth; "
+    "I shall be telling this with a sigh Somewhere ages and ages hence: Two roads diverged in a "
+    "wood, and I -- I took the one less traveled by, And that has made all the difference.",
+    # Dickens, A Tale of Two Cities (1859), its opening.
+    "It was the best of times, it was the worst of times, it was the age of wisdom, it was the age "
+    "of foolishness, it was the epoch of belief, it was the epoch of incredulity, it was the season "
+    "of Light, it was the season of Darkness, it was the spring of hope, it was the winter of "
+    "despair, we had everything before us, we had nothing before us.",
+)
+"""Famous public-domain texts that answers quote verbatim whoever writes them. A short list
+of the most quoted, not a library: index others as a background source
+(``index add --background``)."""
 
 NOTICE_RUN = 6
 """Words in a row that must occur in a notice for them to count as the notice's (comment
 markers, line breaks and a changed year or name between runs do not matter)."""
 _NOTICE_KEYS = ("license", "licence", "warrant", "redistribution", "permission", "lorem", "dolor")
-"""Words every text above holds: a passage without any of them is not looked up word by word."""
+"""Words every notice and placeholder holds: a passage without any of them is not looked up word
+by word."""
+_PUBLIC_KEYS = (
+    "score and seven",
+    "summer",
+    "not to be",
+    "human events",
+    "self",
+    "the people",
+    "shepherd",
+    "hallowed",
+    "huddled",
+    "two roads",
+    "best of times",
+)
+"""A phrase each public-domain text above holds, in the same way."""
 _WORD = re.compile(r"\w+")
 
 
-@lru_cache(maxsize=1)
-def _notice_runs() -> frozenset[tuple[str, ...]]:
+@lru_cache(maxsize=2)
+def _runs(texts: tuple[str, ...]) -> frozenset[tuple[str, ...]]:
     runs: set[tuple[str, ...]] = set()
-    for notice in (*NOTICES, *PLACEHOLDERS):
+    for notice in texts:
         words = _WORD.findall(notice.lower())
         runs.update(tuple(words[i : i + NOTICE_RUN]) for i in range(len(words) - NOTICE_RUN + 1))
     return frozenset(runs)
 
 
-def notice_share(text: str) -> float:
+def notice_share(text: str, public: bool = False) -> float:
     """Share of the words of ``text`` that lie in a run of ``NOTICE_RUN`` words of a notice or
-    placeholder."""
+    placeholder (``public``: of a famous public-domain text)."""
     low = text.lower()
-    if not any(k in low for k in _NOTICE_KEYS):
+    if not any(k in low for k in (_PUBLIC_KEYS if public else _NOTICE_KEYS)):
         return 0.0  # the common case, without a lookup per word
     words = _WORD.findall(low)
     if len(words) < NOTICE_RUN:
         return 0.0
-    runs = _notice_runs()
+    runs = _runs(PUBLIC_DOMAIN if public else (*NOTICES, *PLACEHOLDERS))
     covered = bytearray(len(words))
     for i in range(len(words) - NOTICE_RUN + 1):
         if tuple(words[i : i + NOTICE_RUN]) in runs:
@@ -118,6 +214,10 @@ def notice_share(text: str) -> float:
 
 def attributed(candidate: str, ranges: Sequence[tuple[int, int]]) -> tuple[str | None, float]:
     """``("boilerplate", share)`` when the aligned ``ranges`` of ``candidate`` hold standard
-    boilerplate (its share of their words), else ``(None, 0.0)``."""
-    share = notice_share(" ".join(candidate[a:b] for a, b in ranges))
+    boilerplate (its share of their words), ``("public-domain", share)`` when they hold more of a
+    famous public-domain text, else ``(None, 0.0)``."""
+    passage = " ".join(candidate[a:b] for a, b in ranges)
+    share, public = notice_share(passage), notice_share(passage, public=True)
+    if public > share:
+        return "public-domain", public
     return ("boilerplate", share) if share > 0.0 else (None, 0.0)

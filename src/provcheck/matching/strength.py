@@ -78,7 +78,12 @@ _WHY = {
 _ATTRIBUTED = {
     "boilerplate": "standard boilerplate (licence notice, placeholder text)",
     "background": "text of a background source (indexed as independent of every reference)",
+    "public-domain": "famous public-domain text",
 }
+_WHY["public-domain"] = (
+    "most of the shared passage is a famous public-domain text (the Gettysburg Address, a "
+    "Shakespeare sonnet...) that answers quote verbatim whoever wrote them"
+)
 _WHY["background"] = (
     "most of the shared passage also occurs in the text of a background source, indexed as "
     "independent of every reference, so it shows no copying of this one"
