@@ -29,12 +29,13 @@ UNUSED = (
     "concurrent.futures",
     "logging",
     "difflib",
+    "numpy.ma",
 )
 """Libraries a hook run on a small change in one process has no use for once its policy is known
 (rich: the hook's lines are plain text, written as rich would write them; the scan command and
 the Ray scan are not the hook's; sqlite3 and the result cache with ``--no-cache``;
 concurrent.futures and logging are for writing shards and pools; difflib for a misspelling's
-hint)."""
+hint; numpy.ma, which numpy's own ``np.unique`` imports, for nothing: ``support/arrays.py``)."""
 
 
 def _hook(repo: GitRepo) -> tuple[int, list[str], str]:

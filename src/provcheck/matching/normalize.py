@@ -25,6 +25,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from provcheck.support.arrays import sorted_unique
+
 I64 = npt.NDArray[np.int64]
 U32 = npt.NDArray[np.uint32]
 Offsets = tuple[I64, I64]
@@ -250,7 +252,7 @@ def _classify(cps: U32) -> tuple[npt.NDArray[np.int8], U32]:
     index = np.minimum(cps, np.uint32(_BMP - 1)) if len(astral) else cps
     both = _BMP_TABLE.take(index)
     if not both.all():
-        for c in np.unique(index[both == 0]).tolist():
+        for c in sorted_unique(index[both == 0]).tolist():
             _BMP_TABLE[c] = _entry(c)
         both = _BMP_TABLE.take(index)
     cls = (both >> _CLASS_SHIFT).astype(np.int8)
@@ -273,7 +275,7 @@ def tokenize(texts: Sequence[str]) -> Tokens:
     cls, folded, offsets = _encode(prepared)
     irregular = np.flatnonzero(cls == IRREGULAR)
     if len(irregular):
-        owners = np.unique(np.searchsorted(offsets, irregular, side="right") - 1).tolist()
+        owners = sorted_unique(np.searchsorted(offsets, irregular, side="right") - 1).tolist()
         cls, folded, offsets = _replace(cls, folded, offsets, prepared, owners)
         direct[owners] = False
     starts, ends = _cut(cls)

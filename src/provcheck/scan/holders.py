@@ -22,6 +22,7 @@ from provcheck.matching.convergence import FOREIGN_SOURCES, HOLDERS_READ
 from provcheck.matching.fingerprint import U32
 from provcheck.matching.strength import COMMON_DF, Signals, covered_by
 from provcheck.model import Match
+from provcheck.support.arrays import sorted_unique
 
 _SOURCES_ENOUGH = FOREIGN_SOURCES + 8
 """Sources read per anchor before stopping: enough to leave ``FOREIGN_SOURCES`` others once the
@@ -131,7 +132,7 @@ class Holders:
         if not shared:
             return []
         flat = np.concatenate(shared)
-        every = np.unique(flat)
+        every = sorted_unique(flat)
         freq = self.index.frequency(every)
         self._freq = (every, freq)  # ``foreign_share`` reads them for the same batch
         common = freq >= COMMON_DF

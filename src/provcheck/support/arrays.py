@@ -1,0 +1,24 @@
+"""numpy helpers that keep a command's imports to what it uses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+
+def sorted_unique(values: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """The distinct values of an integer array, sorted: ``np.unique(values)``.
+
+    numpy 2.3+'s ``np.unique`` without ``return_*`` asks ``np.ma.is_masked`` first, which
+    imports ``numpy.ma`` (~15-25 ms of CPU, more than the rest of a 100-row hook's tokenizing):
+    the same answer from a sort. Integers only (``np.unique`` also folds NaNs together).
+    """
+    flat = np.sort(values, axis=None)
+    if len(flat) < 2:
+        return flat
+    keep = np.empty(len(flat), dtype=bool)
+    keep[0] = True
+    np.not_equal(flat[1:], flat[:-1], out=keep[1:])
+    return flat[keep]

@@ -1,0 +1,37 @@
+"""support/arrays.py: ``sorted_unique`` answers as ``np.unique`` does, without numpy.ma."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from provcheck.support.arrays import sorted_unique
+
+
+@pytest.mark.parametrize("dtype", [np.uint32, np.int64, np.uint64, np.int8])
+def test_sorted_unique_is_np_unique(dtype: type) -> None:
+    rng = np.random.default_rng(7)
+    info = np.iinfo(dtype)
+    for size in (0, 1, 2, 3, 10, 1000):
+        for span in (1, 5, 1 << 20):
+            values = rng.integers(0, min(span, int(info.max)), size=size, endpoint=True).astype(dtype)
+            got, want = sorted_unique(values), np.unique(values)
+            assert got.dtype == want.dtype and got.tolist() == want.tolist()
+    grid = np.array([[3, 1], [3, 2]], dtype=dtype)  # flattened, as np.unique does
+    assert sorted_unique(grid).tolist() == np.unique(grid).tolist() == [1, 2, 3]
+    edges = np.array([info.max, info.min, info.max, 0], dtype=dtype)
+    assert sorted_unique(edges).tolist() == np.unique(edges).tolist()
+
+
+def test_sorted_unique_does_not_import_numpy_ma() -> None:
+    code = (
+        "import sys, numpy as np\n"
+        "from provcheck.support.arrays import sorted_unique\n"
+        "sorted_unique(np.array([3, 1, 3], dtype=np.uint32))\n"
+        "print('numpy.ma' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    assert out.stdout.strip() == "False"
