@@ -8,7 +8,7 @@ import sys
 import numpy as np
 import pytest
 
-from provcheck.support.arrays import sorted_unique
+from provcheck.support.arrays import is_in, sorted_unique
 
 
 @pytest.mark.parametrize("dtype", [np.uint32, np.int64, np.uint64, np.int8])
@@ -26,12 +26,27 @@ def test_sorted_unique_is_np_unique(dtype: type) -> None:
     assert sorted_unique(edges).tolist() == np.unique(edges).tolist()
 
 
-def test_sorted_unique_does_not_import_numpy_ma() -> None:
+def test_the_helpers_do_not_import_numpy_ma() -> None:
     code = (
         "import sys, numpy as np\n"
-        "from provcheck.support.arrays import sorted_unique\n"
+        "from provcheck.support.arrays import is_in, sorted_unique\n"
         "sorted_unique(np.array([3, 1, 3], dtype=np.uint32))\n"
+        "is_in(np.array([b'a'], dtype='S10'), np.array([b'b'], dtype='S10'))\n"
         "print('numpy.ma' in sys.modules)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("dtype", [np.uint32, np.int64, "S10"])
+def test_is_in_is_np_isin(dtype: object) -> None:
+    rng = np.random.default_rng(11)
+    for size, pool_size in ((0, 0), (0, 3), (3, 0), (1, 1), (50, 7), (1000, 400)):
+        raw = rng.integers(0, 60, size=size + pool_size)
+        if dtype == "S10":
+            both = np.array([f"id{v:07d}".encode() for v in raw], dtype="S10")
+        else:
+            both = raw.astype(dtype)  # type: ignore[call-overload]
+        values, pool = both[:size], both[size:]
+        got, want = is_in(values, pool), np.isin(values, pool)
+        assert got.dtype == want.dtype and got.tolist() == want.tolist()

@@ -32,6 +32,7 @@ from provcheck.model import Action, Declaration, Finding, FindingCounts, MarkerH
 from provcheck.policy import Evaluator
 from provcheck.scan import spool
 from provcheck.scan.spool import Spool, SpoolView, compact
+from provcheck.support.arrays import is_in
 from provcheck.waivers import Applier
 
 # Matches and findings are model values: stored compactly (read back ~3x faster; spool.compact).
@@ -253,7 +254,7 @@ class Collector:
         )
         ids = np.frombuffer(bytes(self._match_ids), dtype="S10")
         used = np.frombuffer(bytes(self._used_ids), dtype="S10")
-        unruled = match_order[~np.isin(ids[match_order], used)]
+        unruled = match_order[~is_in(ids[match_order], used)]
         matches = self._matches
         return Collected(
             matches=matches.view(match_order),

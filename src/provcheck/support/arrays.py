@@ -22,3 +22,14 @@ def sorted_unique(values: npt.NDArray[Any]) -> npt.NDArray[Any]:
     keep[0] = True
     np.not_equal(flat[1:], flat[:-1], out=keep[1:])
     return flat[keep]
+
+
+def is_in(values: npt.NDArray[Any], pool: npt.NDArray[Any]) -> npt.NDArray[np.bool_]:
+    """``np.isin(values, pool)`` for 1-D arrays of integers or fixed-width bytes, by a binary
+    search in the sorted pool: ``np.isin`` calls ``np.unique`` (and so imports ``numpy.ma``)."""
+    if len(pool) == 0 or len(values) == 0:
+        return np.zeros(len(values), dtype=bool)
+    ordered = np.sort(pool)
+    at = np.minimum(np.searchsorted(ordered, values), len(ordered) - 1)
+    found: npt.NDArray[np.bool_] = ordered[at] == values
+    return found
