@@ -1,0 +1,62 @@
+"""Adversarial pass 7: a new user's plausible configuration, waivers and command lines that made
+the gate stop looking, and reports that told counsel less than was done. Each test is a way a
+realistic user met a wrong answer, and fails on the code before its fix.
+
+Defects found (all fixed unless marked otherwise):
+
+1. FAIL-OPEN ``include:`` globs that missed every dataset file of a folder dropped that folder
+   without a word: ``include: ['*.jsonl']`` (the ``.gitignore`` reading, "every JSON Lines file")
+   scanned ``top.jsonl`` and passed with ``data/train.jsonl``, a copy, neither read nor counted;
+   only files beside selected ones were counted. Every dataset file the globs miss (and no
+   ``exclude`` names) is now counted as not scanned.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from helpers import REFERENCE_TEXTS, run_cli
+
+BLOCKING_POLICY = """\
+include: [provcheck:openai]
+use: {purpose: train-competing-model, commercial: true}
+"""
+
+CLEAN = "an answer of its own, in words nobody indexed anywhere at all"
+
+
+def _policy(tmp_path: Path) -> Path:
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(BLOCKING_POLICY, encoding="utf-8")
+    return policy
+
+
+def _report(text: str) -> dict[str, Any]:
+    doc: dict[str, Any] = json.loads(text)
+    return doc
+
+
+def test_include_globs_that_miss_a_whole_folder_count_its_files(
+    tmp_path: Path, index_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "repo"
+    (root / "data" / "2024").mkdir(parents=True)
+    (root / "top.jsonl").write_text(json.dumps({"text": CLEAN}) + "\n")
+    (root / "data" / "2024" / "train.jsonl").write_text(json.dumps({"text": REFERENCE_TEXTS[0]}) + "\n")
+    (root / "data" / "2024" / "old.jsonl").write_text(json.dumps({"text": CLEAN}) + "\n")
+    (root / ".provcheck.yaml").write_text(
+        f"index: {index_dir}\npolicy: {_policy(tmp_path)}\n"
+        "include: ['*.jsonl']\nexclude: ['data/2024/old.*']\n",
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(root)
+    result = run_cli(["scan", "--no-cache", "-f", "json"])
+    doc = _report(result.stdout)
+    assert [Path(f["path"]).name for f in doc["files"]] == ["top.jsonl"]
+    listed = [(Path(n["path"]).name, n["reason"]) for n in doc["not_scanned"]]
+    assert listed == [("train.jsonl", "not matched by include")]
+    assert "1 file not scanned: not matched by include" in result.stderr
