@@ -9,6 +9,11 @@ Defects found (all fixed unless marked otherwise):
    scanned ``top.jsonl`` and passed with ``data/train.jsonl``, a copy, neither read nor counted;
    only files beside selected ones were counted. Every dataset file the globs miss (and no
    ``exclude`` names) is now counted as not scanned.
+2. FAIL-OPEN A waiver's ``path`` glob was also matched against the path as reported and relative
+   to the current directory, so one decision covered a different file depending on where the
+   scan ran: the repository's ``path: "legacy/**"`` (its root's ``legacy/``) waived a copy in
+   ``data/legacy/`` when the scan ran from ``data/``. For a file under the waivers file's folder
+   the glob is now matched relative to that folder only.
 """
 
 from __future__ import annotations
@@ -60,3 +65,36 @@ def test_include_globs_that_miss_a_whole_folder_count_its_files(
     listed = [(Path(n["path"]).name, n["reason"]) for n in doc["not_scanned"]]
     assert listed == [("train.jsonl", "not matched by include")]
     assert "1 file not scanned: not matched by include" in result.stderr
+
+
+WAIVE_ROOT_LEGACY = """\
+version: 1
+waivers:
+  - rule: "*"
+    path: "legacy/**"
+    reason: the legacy folder at the root is being removed
+    approver: legal@example.com
+    date: 2026-01-01
+"""
+
+
+def test_a_waiver_path_means_the_same_files_wherever_the_scan_runs(
+    tmp_path: Path, index_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "repo"
+    (root / "data" / "legacy").mkdir(parents=True)
+    (root / "legacy").mkdir()
+    (root / "data" / "legacy" / "new.jsonl").write_text(json.dumps({"text": REFERENCE_TEXTS[0]}) + "\n")
+    (root / "legacy" / "old.jsonl").write_text(json.dumps({"text": REFERENCE_TEXTS[1]}) + "\n")
+    (root / ".provcheck-waivers.yaml").write_text(WAIVE_ROOT_LEGACY, encoding="utf-8")
+    (root / ".provcheck.yaml").write_text(f"index: {index_dir}\npolicy: {_policy(tmp_path)}\n")
+    monkeypatch.chdir(root)
+    # From the root: the root's legacy/ is waived, data/legacy/ blocks.
+    doc = _report(run_cli(["scan", "legacy", "data", "--no-cache", "-f", "json"], code=1).stdout)
+    waived = {f["record"]["path"]: f["waived"] for f in doc["findings"]}
+    assert waived == {"legacy/old.jsonl": True, "data/legacy/new.jsonl": False}
+    # From data/ (the waivers file found through .provcheck.yaml): the same decision.
+    monkeypatch.chdir(root / "data")
+    doc = _report(run_cli(["scan", "legacy", "--no-cache", "-f", "json"], code=1).stdout)
+    assert [f["waived"] for f in doc["findings"]] == [False]
+    assert doc["waivers"]["file"].endswith(".provcheck-waivers.yaml")
