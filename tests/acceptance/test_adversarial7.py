@@ -14,6 +14,11 @@ Defects found (all fixed unless marked otherwise):
    scan ran: the repository's ``path: "legacy/**"`` (its root's ``legacy/``) waived a copy in
    ``data/legacy/`` when the scan ran from ``data/``. For a file under the waivers file's folder
    the glob is now matched relative to that folder only.
+3. COUNSEL The HTML report (and the PDF printed from it) named no file it had not scanned: its
+   scope gave a count and six suffixes ("+4 more"), and its "Unreadable input" section said
+   "Every file and record was read." above a dataset whose ``train.jsonl.zip`` and
+   ``.hidden.jsonl`` were never opened. The section now lists every file not scanned with the
+   reason, and says what was and was not read.
 """
 
 from __future__ import annotations
@@ -98,3 +103,25 @@ def test_a_waiver_path_means_the_same_files_wherever_the_scan_runs(
     doc = _report(run_cli(["scan", "legacy", "--no-cache", "-f", "json"], code=1).stdout)
     assert [f["waived"] for f in doc["findings"]] == [False]
     assert doc["waivers"]["file"].endswith(".provcheck-waivers.yaml")
+
+
+def test_counsels_report_names_every_file_it_did_not_scan(tmp_path: Path, index_dir: Path) -> None:
+    import zipfile
+
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "a.jsonl").write_text(json.dumps({"text": CLEAN}) + "\n")
+    with zipfile.ZipFile(data / "train.jsonl.zip", "w") as zf:
+        zf.writestr("train.jsonl", json.dumps({"text": REFERENCE_TEXTS[0]}) + "\n")
+    (data / ".hidden.jsonl").write_text(json.dumps({"text": REFERENCE_TEXTS[1]}) + "\n")
+    for n in range(8):
+        (data / f"part{n}.weird{n}").write_text("x")
+    out = tmp_path / "report.html"
+    run_cli(["scan", data, "-i", index_dir, "--no-cache", "-q", "-f", "html", "-o", out])
+    page = out.read_text(encoding="utf-8")
+    assert "Every file and record was read" not in page
+    errors = page[page.index('<section id="errors">') :]
+    errors = errors[: errors.index("</section>")]
+    for name in ["train.jsonl.zip", ".hidden.jsonl", *(f"part{n}.weird{n}" for n in range(8))]:
+        assert name in errors, name
+    assert "10 file(s) found were not scanned" in errors
