@@ -19,6 +19,12 @@ Defects found (all fixed unless marked otherwise):
    "Every file and record was read." above a dataset whose ``train.jsonl.zip`` and
    ``.hidden.jsonl`` were never opened. The section now lists every file not scanned with the
    reason, and says what was and was not read.
+4. FAIL-OPEN ``hook run`` scans the staged records but read the gate's own files from the working
+   tree: an untracked ``.provcheck-waivers.yaml`` waiving ``rule: "*"``, or an unstaged
+   ``fail_on: never`` in ``.provcheck.yaml`` or a softened rule in the policy, let a copy be
+   committed without the file that let it through. The hook now refuses (exit 6) while a
+   configuration, policy or waivers file it runs under is untracked, ignored or differs from
+   what is staged: the commit is judged only under the gate it holds.
 """
 
 from __future__ import annotations
@@ -29,6 +35,8 @@ from typing import Any
 
 import pytest
 
+from gitrepo import BLOCK_POLICY as GIT_BLOCK_POLICY
+from gitrepo import GitRepo, clean, isolated_env, jsonl, restricted
 from helpers import REFERENCE_TEXTS, run_cli
 
 BLOCKING_POLICY = """\
@@ -125,3 +133,45 @@ def test_counsels_report_names_every_file_it_did_not_scan(tmp_path: Path, index_
     for name in ["train.jsonl.zip", ".hidden.jsonl", *(f"part{n}.weird{n}" for n in range(8))]:
         assert name in errors, name
     assert "10 file(s) found were not scanned" in errors
+
+
+WAIVE_EVERYTHING = """\
+version: 1
+waivers:
+  - rule: "*"
+    reason: fine
+    approver: me
+    date: 2026-01-01
+"""
+
+
+def test_the_hook_refuses_to_judge_a_commit_under_gate_files_it_does_not_hold(
+    tmp_path: Path, index_dir: Path
+) -> None:
+    repo = GitRepo(tmp_path / "dataset", isolated_env(tmp_path))
+    repo.write("policy.yaml", GIT_BLOCK_POLICY)
+    repo.write(".provcheck.yaml", f"index: {index_dir}\npolicy: policy.yaml\n")
+    repo.write("data/train.jsonl", jsonl(clean(i) for i in range(3)))
+    repo.git("add", ".")
+    repo.commit("dataset")
+    repo.append("data/train.jsonl", jsonl([restricted(1, "copy-1")]))
+    repo.git("add", "data")
+    repo.provcheck("hook", "run", code=1)
+    # A waivers file that is not part of the commit.
+    repo.write(".provcheck-waivers.yaml", WAIVE_EVERYTHING)
+    out = repo.provcheck("hook", "run", code=6)
+    assert ".provcheck-waivers.yaml (untracked)" in out.stderr
+    repo.git("add", ".provcheck-waivers.yaml")
+    repo.provcheck("hook", "run")  # a waiver committed with the records it covers is a decision
+    repo.git("rm", "-q", "--cached", ".provcheck-waivers.yaml")
+    (repo.path / ".provcheck-waivers.yaml").unlink()
+    # A loosened configuration or policy left unstaged.
+    repo.append(".provcheck.yaml", "fail_on: never\n")
+    out = repo.provcheck("hook", "run", code=6)
+    assert ".provcheck.yaml (not staged)" in out.stderr
+    repo.git("checkout", "--", ".provcheck.yaml")
+    repo.write("policy.yaml", GIT_BLOCK_POLICY.replace("action: block", "action: info"))
+    out = repo.provcheck("hook", "run", code=6)
+    assert "policy.yaml (not staged)" in out.stderr
+    repo.git("checkout", "--", "policy.yaml")
+    repo.provcheck("hook", "run", code=1)
