@@ -25,6 +25,11 @@ Defects found (all fixed unless marked otherwise):
    committed without the file that let it through. The hook now refuses (exit 6) while a
    configuration, policy or waivers file it runs under is untracked, ignored or differs from
    what is staged: the commit is judged only under the gate it holds.
+5. FAIL-OPEN Only the first dataset card and the first manifest of a folder were read: a
+   ``readme.md`` beside ``README.md`` declaring ``license: cc-by-nc-4.0`` was listed as "only its
+   front matter read" though nothing of it was, and a ``provenance.yml`` beside
+   ``provenance.yaml`` declaring ``source_datasets: [tatsu-lab/alpaca]`` was dropped without a
+   word. Every card and manifest of a folder is now read (one file under two names once).
 """
 
 from __future__ import annotations
@@ -175,3 +180,31 @@ def test_the_hook_refuses_to_judge_a_commit_under_gate_files_it_does_not_hold(
     assert "policy.yaml (not staged)" in out.stderr
     repo.git("checkout", "--", "policy.yaml")
     repo.provcheck("hook", "run", code=1)
+
+
+NC_POLICY = """\
+include: [provcheck:default]
+use: {purpose: train-competing-model, commercial: true, distributed: true}
+"""
+
+
+def test_every_card_and_manifest_of_a_folder_is_read(tmp_path: Path, index_dir: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "a.jsonl").write_text(json.dumps({"text": CLEAN}) + "\n")
+    (data / "README.md").write_text("---\nlicense: mit\n---\n# Card\n")
+    (data / "readme.md").write_text("---\nlicense: cc-by-nc-4.0\n---\n# Card\n")
+    (data / "provenance.yaml").write_text("license: mit\n")
+    (data / "provenance.yml").write_text("source_datasets: [tatsu-lab/alpaca]\n")
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(NC_POLICY, encoding="utf-8")
+    result = run_cli(["scan", data, "-i", index_dir, "-p", policy, "--no-cache", "-q", "-f", "json"], code=1)
+    doc = _report(result.stdout)
+    declared = sorted((Path(d["file"]).name, d["value"]) for d in doc["declarations"])
+    assert declared == [
+        ("README.md", "mit"),
+        ("provenance.yaml", "mit"),
+        ("provenance.yml", "tatsu-lab/alpaca"),
+        ("readme.md", "cc-by-nc-4.0"),
+    ]
+    assert "declared-noncommercial-licence" in {f["rule"] for f in doc["findings"]}
