@@ -30,6 +30,11 @@ Defects found (all fixed unless marked otherwise):
    front matter read" though nothing of it was, and a ``provenance.yml`` beside
    ``provenance.yaml`` declaring ``source_datasets: [tatsu-lab/alpaca]`` was dropped without a
    word. Every card and manifest of a folder is now read (one file under two names once).
+6. COUNSEL The HTML report (and its PDF) wrote control and bidirectional-override characters
+   from data as they are: a file named ``licensed-\\u202elnosj.tes`` was shown to counsel as
+   ``licensed-set.jsonl``, and an ANSI escape in a name or record id vanished from the name
+   shown, so the file a finding is in could not be found from the report. They are now shown
+   as escapes (``\\u202e``, ``\\x1b``), as the terminal and text reports already did.
 """
 
 from __future__ import annotations
@@ -208,3 +213,18 @@ def test_every_card_and_manifest_of_a_folder_is_read(tmp_path: Path, index_dir: 
         ("readme.md", "cc-by-nc-4.0"),
     ]
     assert "declared-noncommercial-licence" in {f["rule"] for f in doc["findings"]}
+
+
+def test_counsels_report_shows_control_and_bidi_characters_from_data(tmp_path: Path, index_dir: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    name = "licensed-\u202elnosj.tes\x1b[8m.jsonl"
+    record = {"id": "row\u202e-1\x1b[2J", "text": REFERENCE_TEXTS[0]}
+    (data / name).write_text(json.dumps(record) + "\n")
+    out = tmp_path / "report.html"
+    run_cli(["scan", data, "-i", index_dir, "--no-cache", "-q", "-f", "html", "-o", out])
+    page = out.read_text(encoding="utf-8")
+    for raw in ("\u202e", "\x1b"):
+        assert raw not in page, repr(raw)
+    assert "licensed-\\u202elnosj.tes\\x1b[8m.jsonl" in page
+    assert "row\\u202e-1\\x1b[2J" in page
