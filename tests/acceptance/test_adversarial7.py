@@ -35,6 +35,13 @@ Defects found (all fixed unless marked otherwise):
    ``licensed-set.jsonl``, and an ANSI escape in a name or record id vanished from the name
    shown, so the file a finding is in could not be found from the report. They are now shown
    as escapes (``\\u202e``, ``\\x1b``), as the terminal and text reports already did.
+7. COUNSEL ``--min-probability 0.9999`` (or ``--match min-tokens=400``) left a verbatim copy out,
+   and every verdict said "none of the 1 records read matched the indexed sources" and "no
+   blocking finding: checked against the 1 indexed source(s)": the thresholds that left it out
+   were stated only in the method section, far from the sentence counsel signs under. The
+   verdict now says the matches were judged at thresholds other than the defaults, and which.
+   (Not done: a count of the matches the threshold left out; it is known only inside
+   ``scan/match.py``, which another helper is changing.)
 """
 
 from __future__ import annotations
@@ -228,3 +235,20 @@ def test_counsels_report_shows_control_and_bidi_characters_from_data(tmp_path: P
         assert raw not in page, repr(raw)
     assert "licensed-\\u202elnosj.tes\\x1b[8m.jsonl" in page
     assert "row\\u202e-1\\x1b[2J" in page
+
+
+def test_a_verdict_under_raised_thresholds_says_so(tmp_path: Path, index_dir: Path) -> None:
+    data = tmp_path / "data.jsonl"
+    data.write_text(json.dumps({"text": REFERENCE_TEXTS[0]}) + "\n")
+    args = ["scan", data, "-i", index_dir, "--no-cache", "--min-probability", "0.9999"]
+    result = run_cli([*args, "-f", "json"])
+    doc = _report(result.stdout)
+    assert doc["stats"]["matches"] == 0  # the copy's estimate is below 0.9999
+    said = "at thresholds other than the defaults (min_probability 0.9999 (default 0))"
+    assert said in result.stderr
+    html = tmp_path / "r.html"
+    md = tmp_path / "r.md"
+    run_cli([*args, "-q", "-f", "html", "-o", html, "-f", "markdown", "-o", md])
+    for page in (html.read_text(encoding="utf-8"), md.read_text(encoding="utf-8")):
+        verdict = page[page.index("None of") if "None of" in page else page.index("none of") :][:400]
+        assert "thresholds other than the defaults" in verdict, verdict
