@@ -42,6 +42,12 @@ Defects found (all fixed unless marked otherwise):
    verdict now says the matches were judged at thresholds other than the defaults, and which.
    (Not done: a count of the matches the threshold left out; it is known only inside
    ``scan/match.py``, which another helper is changing.)
+8. FAIL-OPEN ``index add --meta derived-from=tatsu-lab/alpaca`` (hyphenated like every option),
+   ``--meta derivedFrom=...``, ``--meta orign=generated`` or ``--meta license=CC-BY-NC-4.0``
+   were stored as opaque keys the policy never reads: the source lost its parent or licence and
+   a copy of non-commercial Alpaca output passed a commercial gate (with ``derived_from`` it
+   blocks). A ``--meta`` key (and a sources manifest's ``meta:`` key) that misspells a fact the
+   policy reads, or names a fact with its own option, is refused with a "did you mean".
 """
 
 from __future__ import annotations
@@ -252,3 +258,27 @@ def test_a_verdict_under_raised_thresholds_says_so(tmp_path: Path, index_dir: Pa
     for page in (html.read_text(encoding="utf-8"), md.read_text(encoding="utf-8")):
         verdict = page[page.index("None of") if "None of" in page else page.index("none of") :][:400]
         assert "thresholds other than the defaults" in verdict, verdict
+
+
+def test_a_misspelt_or_misplaced_source_fact_in_meta_is_refused(tmp_path: Path, reference_file: Path) -> None:
+    idx = tmp_path / "idx"
+    base = ["index", "add", idx, reference_file, "--source", "s", "--provider", "acme"]
+    for given, hint in [
+        ("derived-from=tatsu-lab/alpaca", "did you mean 'derived_from'"),
+        ("derivedFrom=tatsu-lab/alpaca", "did you mean 'derived_from'"),
+        ("orign=generated", "did you mean 'origin'"),
+        ("license=CC-BY-NC-4.0", "--license"),
+    ]:
+        result = run_cli([*base, "--meta", given], code=2)
+        assert hint in result.stderr, (given, result.stderr)
+        assert not idx.exists()
+    manifest = tmp_path / "sources.yaml"
+    manifest.write_text(
+        f"sources:\n  - path: {reference_file}\n    source: s\n    provider: acme\n"
+        "    meta:\n      derived-from: tatsu-lab/alpaca\n",
+        encoding="utf-8",
+    )
+    result = run_cli(["index", "build", idx, "--sources", manifest], code=2)
+    assert "sources.yaml:6: meta derived-from: did you mean 'derived_from'" in result.stderr
+    # Keys of one's own, for rules to test as source.meta.KEY, are kept.
+    run_cli([*base, "--meta", "derived_from=tatsu-lab/alpaca", "--meta", "modality=text", "--meta", "data=x"])
