@@ -48,6 +48,11 @@ Defects found (all fixed unless marked otherwise):
    a copy of non-commercial Alpaca output passed a commercial gate (with ``derived_from`` it
    blocks). A ``--meta`` key (and a sources manifest's ``meta:`` key) that misspells a fact the
    policy reads, or names a fact with its own option, is refused with a "did you mean".
+9. FAIL-OPEN ``index add --provider open-ai`` (or ``openai.com``, ``deepseek-ai``, ``x-ai``) was
+   taken as a provider of its own: no rule of the packs, which name ``openai``, applied, and a
+   verbatim copy of ChatGPT output passed a competing-model gate with no finding. When the
+   policy meets the index, a source whose provider is a near spelling of one the policy's rules
+   name is refused (exit 5) with a "did you mean", unless the policy's ``sources:`` sets it.
 """
 
 from __future__ import annotations
@@ -282,3 +287,21 @@ def test_a_misspelt_or_misplaced_source_fact_in_meta_is_refused(tmp_path: Path, 
     assert "sources.yaml:6: meta derived-from: did you mean 'derived_from'" in result.stderr
     # Keys of one's own, for rules to test as source.meta.KEY, are kept.
     run_cli([*base, "--meta", "derived_from=tatsu-lab/alpaca", "--meta", "modality=text", "--meta", "data=x"])
+
+
+def test_a_provider_spelt_near_one_the_policy_names_is_refused(tmp_path: Path, reference_file: Path) -> None:
+    data = tmp_path / "data.jsonl"
+    data.write_text(json.dumps({"text": REFERENCE_TEXTS[0]}) + "\n")
+    for n, provider in enumerate(["open-ai", "OpenAI.com", "openai"]):
+        idx = tmp_path / f"idx{n}"
+        run_cli(["index", "add", idx, reference_file, "--source", "chat", "--provider", provider])
+        args = ["scan", data, "-i", idx, "-p", _policy(tmp_path), "--no-cache", "-q"]
+        if provider == "openai":
+            run_cli(args, code=1)
+            continue
+        result = run_cli(args, code=5)
+        assert f"index source 'chat': provider {provider!r}: did you mean 'openai'?" in result.stderr
+    # The policy may say what the provider is.
+    policy = tmp_path / "own.yaml"
+    policy.write_text(BLOCKING_POLICY + "sources:\n  chat: {provider: openai}\n", encoding="utf-8")
+    run_cli(["scan", data, "-i", tmp_path / "idx0", "-p", policy, "--no-cache", "-q"], code=1)
