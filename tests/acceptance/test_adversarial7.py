@@ -53,6 +53,11 @@ Defects found (all fixed unless marked otherwise):
    verbatim copy of ChatGPT output passed a competing-model gate with no finding. When the
    policy meets the index, a source whose provider is a near spelling of one the policy's rules
    name is refused (exit 5) with a "did you mean", unless the policy's ``sources:`` sets it.
+10. FAIL-OPEN The shipped pre-commit hooks' ``files:`` pattern left out ``.arrow`` (what Hugging
+    Face ``save_to_disk`` writes, which provcheck reads) and was case-sensitive, while provcheck
+    reads ``train.JSONL`` and ``export.CSV``: a commit of only such files never ran the hook
+    (pre-commit prints "Skipped"), and the copy went in. The pattern now covers every container
+    and compression suffix the readers take, in any case; a test keeps the two in step.
 """
 
 from __future__ import annotations
@@ -305,3 +310,26 @@ def test_a_provider_spelt_near_one_the_policy_names_is_refused(tmp_path: Path, r
     policy = tmp_path / "own.yaml"
     policy.write_text(BLOCKING_POLICY + "sources:\n  chat: {provider: openai}\n", encoding="utf-8")
     run_cli(["scan", data, "-i", tmp_path / "idx0", "-p", policy, "--no-cache", "-q"], code=1)
+
+
+def test_the_pre_commit_hooks_select_every_file_provcheck_reads() -> None:
+    import re
+
+    import yaml
+
+    from helpers import ROOT
+    from provcheck.inputs import CONTAINERS
+    from provcheck.inputs.source import COMPRESSED_SUFFIXES
+
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    assert {h["id"] for h in hooks} == {"provcheck", "provcheck-system"}
+    for hook in hooks:
+        files = re.compile(hook["files"])
+        for suffix in CONTAINERS:
+            for name in (f"data/train{suffix}", f"data/train{suffix.upper()}"):
+                assert files.search(name), (hook["id"], name)
+                for compressed in COMPRESSED_SUFFIXES:
+                    assert files.search(name + compressed), (hook["id"], name + compressed)
+                    assert files.search(name + compressed.upper()), (hook["id"], name + compressed.upper())
+        for name in ("image.png", "weights.safetensors", "myprovenance.yaml", "setup.py"):
+            assert not files.search(name), (hook["id"], name)
