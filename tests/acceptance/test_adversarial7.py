@@ -58,6 +58,11 @@ Defects found (all fixed unless marked otherwise):
     reads ``train.JSONL`` and ``export.CSV``: a commit of only such files never ran the hook
     (pre-commit prints "Skipped"), and the copy went in. The pattern now covers every container
     and compression suffix the readers take, in any case; a test keeps the two in step.
+11. COUNSEL The SARIF report's messages (what GitHub code scanning shows on an alert and in a
+    pull request's annotations) carried control and bidi-override characters from file names
+    and record fields as they are: ``licensed-\\u202elnosj.tes`` read as ``licensed-set.jsonl``
+    there too. Message texts now show them as escapes; the machine-readable properties keep
+    the exact values.
 """
 
 from __future__ import annotations
@@ -333,3 +338,32 @@ def test_the_pre_commit_hooks_select_every_file_provcheck_reads() -> None:
                     assert files.search(name + compressed.upper()), (hook["id"], name + compressed.upper())
         for name in ("image.png", "weights.safetensors", "myprovenance.yaml", "setup.py"):
             assert not files.search(name), (hook["id"], name)
+
+
+def test_sarif_messages_show_control_and_bidi_characters_from_data(tmp_path: Path, index_dir: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    name = "licensed-\u202elnosj.tes\x1b[8m.jsonl"
+    (data / name).write_text(json.dumps({"text": REFERENCE_TEXTS[0]}) + "\n")
+    (data / "bad\u202e.jsonl").write_text("{not json\n")
+    out = tmp_path / "report.sarif"
+    run_cli(["scan", data, "-i", index_dir, "--no-cache", "-q", "-f", "sarif", "-o", out], code=4)
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    texts: list[str] = []
+
+    def walk(node: object, key: str = "") -> None:
+        if isinstance(node, dict):
+            for k, v in node.items():
+                walk(v, k)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v, key)
+        elif isinstance(node, str) and key == "text":
+            texts.append(node)
+
+    walk(doc)
+    assert any("licensed-\\u202elnosj.tes\\x1b[8m.jsonl" in t for t in texts), texts
+    for t in texts:
+        assert "\u202e" not in t and "\x1b" not in t, t
+    props = doc["runs"][0]["results"][0]["properties"]["record"]
+    assert props["path"].endswith(name)  # the exact value, for tools
