@@ -63,6 +63,13 @@ Defects found (all fixed unless marked otherwise):
     and record fields as they are: ``licensed-\\u202elnosj.tes`` read as ``licensed-set.jsonl``
     there too. Message texts now show them as escapes; the machine-readable properties keep
     the exact values.
+12. CRYING WOLF The catalogue of known datasets aliased a collection's *subset* names to the
+    collection: a card declaring ``source_datasets: [wikipedia]`` (or ``c4``) was "gpt-3 output,
+    derived from akoksal/LongForm" (an OpenAI declared-source finding and a share-alike one), and
+    ``gpt-4`` named WildChat; inside the catalogue, HC3 derived from LongForm through its
+    "Wikipedia". A subset's name is now an alias only when it names its collection or the
+    dataset id (``scripts/build_dataset_catalogue.py``; the catalogue rebuilt from the same
+    commit of the Data Provenance Initiative's metadata).
 """
 
 from __future__ import annotations
@@ -367,3 +374,21 @@ def test_sarif_messages_show_control_and_bidi_characters_from_data(tmp_path: Pat
         assert "\u202e" not in t and "\x1b" not in t, t
     props = doc["runs"][0]["results"][0]["properties"]["record"]
     assert props["path"].endswith(name)  # the exact value, for tools
+
+
+def test_declaring_wikipedia_as_a_source_is_not_declaring_gpt3_output(
+    tmp_path: Path, index_dir: Path
+) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "a.jsonl").write_text(json.dumps({"text": CLEAN}) + "\n")
+    (data / "README.md").write_text("---\nlicense: mit\nsource_datasets:\n- wikipedia\n- c4\n- alpaca\n---\n")
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(NC_POLICY, encoding="utf-8")
+    args = ["scan", data, "-i", index_dir, "-p", policy, "--no-cache", "-q", "-f", "json"]
+    doc = _report(run_cli(args).stdout)
+    about: dict[str, set[str]] = {}
+    for f in doc["findings"]:
+        about.setdefault(f["declaration"]["value"], set()).update(c["name"] for c in f["chain"])
+    assert not any("LongForm" in name for names in about.values() for name in names), about
+    assert "tatsu-lab/alpaca" in about.get("alpaca", set())  # a real alias still resolves
