@@ -70,6 +70,11 @@ Defects found (all fixed unless marked otherwise):
     "Wikipedia". A subset's name is now an alias only when it names its collection or the
     dataset id (``scripts/build_dataset_catalogue.py``; the catalogue rebuilt from the same
     commit of the Data Provenance Initiative's metadata).
+13. FAIL-OPEN A file is skipped as "a report provcheck wrote" by how it starts; a JSON file
+    opening like a JSON report (``schema_version``, ``tool: {name: provcheck}``, ``report``)
+    with the dataset under a key of its own, or a CSV whose header opens with the CSV report's
+    first four columns, was never read, whatever else it held. A JSON report is now recognised
+    only when it holds the report's keys alone, and a CSV report only by its whole header.
 """
 
 from __future__ import annotations
@@ -392,3 +397,43 @@ def test_declaring_wikipedia_as_a_source_is_not_declaring_gpt3_output(
         about.setdefault(f["declaration"]["value"], set()).update(c["name"] for c in f["chain"])
     assert not any("LongForm" in name for names in about.values() for name in names), about
     assert "tatsu-lab/alpaca" in about.get("alpaca", set())  # a real alias still resolves
+
+
+def test_a_dataset_dressed_as_a_report_is_scanned(tmp_path: Path, index_dir: Path) -> None:
+    import csv
+
+    data = tmp_path / "data"
+    data.mkdir()
+    fake = {
+        "schema_version": "1.1",
+        "tool": {"name": "provcheck", "version": "0.1.0"},
+        "report": {"id": "PC-000000000000"},
+        "train": [{"text": REFERENCE_TEXTS[0]}],
+    }
+    (data / "train.json").write_text(json.dumps(fake))
+    with open(data / "rows.csv", "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["finding_id", "action", "waived", "waiver_state", "text"])
+        writer.writerow(["1", "x", "no", "none", REFERENCE_TEXTS[1]])
+    # A real report beside them stays recognised and unread.
+    report = data / "old.json"
+    run_cli(
+        ["scan", data / "rows.csv", "-i", index_dir, "--no-cache", "-q", "-f", "json", "-o", report], code=0
+    )
+    doc = _report(run_cli(["scan", data, "-i", index_dir, "--no-cache", "-q", "-f", "json"]).stdout)
+    matched = sorted(Path(m["record"]["path"]).name for m in doc["matches"])
+    assert matched == ["rows.csv", "train.json"], matched
+    assert [(Path(n["path"]).name, n["reason"]) for n in doc["not_scanned"]] == [
+        ("old.json", "provcheck report")
+    ]
+
+
+def test_report_recognition_follows_the_report_formats() -> None:
+    from helpers import ROOT
+    from provcheck.inputs import CSV_REPORT_HEADER, JSON_REPORT_KEYS
+    from provcheck.report.csv import COLUMNS
+
+    assert ",".join(COLUMNS) == CSV_REPORT_HEADER
+    schema = json.loads((ROOT / "docs" / "report.schema.json").read_text(encoding="utf-8"))
+    assert schema["additionalProperties"] is False
+    assert set(schema["properties"]) == JSON_REPORT_KEYS
