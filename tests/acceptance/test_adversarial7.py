@@ -75,6 +75,24 @@ Defects found (all fixed unless marked otherwise):
     with the dataset under a key of its own, or a CSV whose header opens with the CSV report's
     first four columns, was never read, whatever else it held. A JSON report is now recognised
     only when it holds the report's keys alone, and a CSV report only by its whole header.
+
+Found and NOT FIXED (no test here):
+
+14. NOT FIXED (counsel) ``--min-probability P`` leaves matches out without a count of them
+    (item 7 names the threshold in every verdict; the count is known only in ``scan/match.py``).
+15. NOT FIXED (fail-open, ``ingest/``) ``index add`` does not count the strings of a reference
+    record it does not take (``user`` turns, fields outside the schema such as an assistant
+    message's ``extra_notes``): "4 records, 3 reference turns" says nothing of a model answer
+    kept under a key of its own, which is then never matched.
+16. NOT FIXED (not silent) ``.feather`` files (Arrow IPC, pandas ``to_feather``) are listed as
+    "unsupported type", though the Arrow reader reads that format; pandas' default
+    ``to_json()`` (``orient="columns"``) and ``orient="values"`` files are located errors
+    (exit 4), not read.
+17. NOT FIXED (fail-open, narrow) a ``.txt``/``.md`` file that opens like the text or Markdown
+    report ("provcheck report · declared use: ", "### provcheck: ") is skipped as a report
+    (listed as one) whatever follows.
+18. NOT FIXED (counsel, minor) with ``--text-field`` naming a field no record has, every record
+    is a located error and the coverage line still says "every string in the records was read".
 """
 
 from __future__ import annotations
