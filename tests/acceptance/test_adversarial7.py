@@ -84,8 +84,9 @@ Found and NOT FIXED (no test here):
     record it does not take (``user`` turns, fields outside the schema such as an assistant
     message's ``extra_notes``): "4 records, 3 reference turns" says nothing of a model answer
     kept under a key of its own, which is then never matched.
-16. NOT FIXED (not silent) ``.feather`` files (Arrow IPC, pandas ``to_feather``) are listed as
-    "unsupported type", though the Arrow reader reads that format; pandas' default
+16. Fixed: ``.feather`` files (Feather v2 is the Arrow IPC file format; pandas ``to_feather``)
+    were listed as "unsupported type" though the Arrow reader reads that format: they are read
+    now (and selected by the pre-commit hooks). NOT FIXED (not silent): pandas' default
     ``to_json()`` (``orient="columns"``) and ``orient="values"`` files are located errors
     (exit 4), not read.
 17. NOT FIXED (fail-open, narrow) a ``.txt``/``.md`` file that opens like the text or Markdown
@@ -455,3 +456,17 @@ def test_report_recognition_follows_the_report_formats() -> None:
     schema = json.loads((ROOT / "docs" / "report.schema.json").read_text(encoding="utf-8"))
     assert schema["additionalProperties"] is False
     assert set(schema["properties"]) == JSON_REPORT_KEYS
+
+
+def test_feather_files_are_read(tmp_path: Path, index_dir: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.feather as feather
+
+    data = tmp_path / "data"
+    data.mkdir()
+    feather.write_feather(pa.table({"text": [CLEAN, REFERENCE_TEXTS[0]]}), str(data / "train.feather"))
+    doc = _report(run_cli(["scan", data, "-i", index_dir, "--no-cache", "-q", "-f", "json"]).stdout)
+    assert doc["not_scanned"] == []
+    assert [(Path(m["record"]["path"]).name, m["record"]["index"]) for m in doc["matches"]] == [
+        ("train.feather", 1)
+    ]

@@ -67,6 +67,7 @@ CONTAINERS: dict[str, ContainerReader] = {
     ".tsv": CsvReader("\t"),
     ".parquet": ParquetReader(),
     ".arrow": ArrowReader(),
+    ".feather": ArrowReader(),  # Feather v2 is the Arrow IPC file format (pandas to_feather)
     ".txt": TextReader(),
     ".md": TextReader(),
 }
