@@ -219,6 +219,22 @@ def _date(entry: dict[str, Any]) -> str | None:
     return min(found).isoformat() if found else None
 
 
+_GENERIC = frozenset({"dataset", "datasets", "data", "collection", "the", "and", "for", "chat", "instruct"})
+
+
+def _names_collection(name: str | None, collection: str | None, key: str) -> bool:
+    """True when a subset's ``name`` names the dataset it is filed under: it contains a
+    distinctive word of its ``collection``'s name, or is the dataset id's name (``prm800k``)."""
+    if not name:
+        return False
+    squashed = re.sub(r"[^a-z0-9]+", "", name.lower())
+    repo = re.sub(r"[^a-z0-9]+", "", key.rsplit("/", 1)[-1].lower())
+    if squashed and (squashed in repo or repo in squashed):
+        return True
+    words = {w for w in re.split(r"[^a-z0-9]+", (collection or "").lower()) if len(w) >= 3}
+    return any(w in name.lower() for w in words - _GENERIC)
+
+
 def build(folder: Path, commit: str) -> dict[str, Any]:
     """The catalogue as plain data."""
     merged: dict[str, dict[str, Any]] = {}
@@ -226,7 +242,8 @@ def build(folder: Path, commit: str) -> dict[str, Any]:
     skipped = 0
     files = sorted(p for p in folder.glob("data_summaries__*.json") if "_template" not in p.name)
     for path in files:
-        for uid, entry in json.loads(path.read_text(encoding="utf-8")).items():
+        entries = json.loads(path.read_text(encoding="utf-8"))
+        for uid, entry in entries.items():
             key = dataset_key(entry)
             if key is None:
                 skipped += 1
@@ -267,7 +284,16 @@ def build(folder: Path, commit: str) -> dict[str, Any]:
             item["creators"].update(c.lower() for c in entry.get("Creators") or [])
             if (date := _date(entry)) is not None:
                 item["dates"].add(date)
-            for alias in (uid, entry.get("Dataset Name"), entry.get("Collection")):
+            # A collection's subset names (LongForm's "wikipedia" and "c4", Thai Dolly's
+            # "brainstorming") name a part of it, not the collection: as aliases they made a card
+            # declaring `source_datasets: [wikipedia]` (or a dataset derived from Wikipedia) GPT-3
+            # output through LongForm. A subset's name is an alias only when it names its
+            # collection too (`baize-quora_chat`, `capybara_gpt4llm`); every subset keeps its
+            # collection-prefixed identifier (`longform-wikipedia`).
+            own_name = entry.get("Dataset Name")
+            if len(entries) > 1 and not _names_collection(own_name, entry.get("Collection"), key):
+                own_name = None
+            for alias in (uid, own_name, entry.get("Collection")):
                 if alias:
                     names[alias.strip().lower()].add(key)
             for field in ("GitHub URL",):

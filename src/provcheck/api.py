@@ -436,23 +436,26 @@ def expand_found(
                 )
             )
         out.extend(selected)
-        extras += _beside_selected(found, selected, config)
+        extras += _not_included(found, selected, config)
     return out, extras
 
 
-NOT_INCLUDED = "beside selected files, not matched by include"
+NOT_INCLUDED = "not matched by include"
 
 
-def _beside_selected(
+def _not_included(
     found: list[tuple[str, str]], selected: list[str], config: ProjectConfig
 ) -> list[NotScanned]:
-    """Dataset files that ``include`` misses in a folder where it selects others, counted (not
-    those an ``exclude`` glob names: left out on purpose). ``include: ['data/*.jsonl']`` read
-    ``data/a.jsonl`` and dropped ``data/b.jsonl.gz`` and ``data/c.JSONL`` without a word."""
+    """Dataset files that ``include`` misses, counted (not those an ``exclude`` glob names: left
+    out on purpose). ``include: ['data/*.jsonl']`` read ``data/a.jsonl`` and dropped
+    ``data/b.jsonl.gz`` and ``data/c.JSONL`` without a word; ``include: ['*.jsonl']`` (read as
+    in ``.gitignore``, "every JSON Lines file") dropped every file of ``data/2024/``, a folder
+    where it selects nothing. A directory where nothing is selected at all is an error instead."""
+    if not selected:
+        return []
     chosen = set(selected)
-    folders = {os.path.dirname(d) for d in selected}
     return [
         NotScanned(display, NOT_INCLUDED, suffix_of(os.path.basename(display)))
         for display, _ in found
-        if display not in chosen and os.path.dirname(display) in folders and not config.excluded(display)
+        if display not in chosen and not config.excluded(display)
     ]

@@ -75,16 +75,39 @@ class WaiverEntry:
             paths = [finding.path]
             if finding.declaration is not None:
                 paths.append(finding.declaration.path)
-            candidates = list(paths)
-            for root in (base, os.getcwd()) if base is not None else (os.getcwd(),):
-                candidates += [os.path.relpath(os.path.abspath(p), root) for p in paths if p]
-            if not any(path_match(c, self.path) for c in candidates):
+            if not any(path_match(c, self.path) for c in _relative_paths(paths, base)):
                 return False
         return True
 
     def in_force(self, today: dt.date) -> bool:
         """False once ``expires`` has passed (the day it names is still covered)."""
         return self.waiver.expires is None or parse_date(self.waiver.expires) >= today
+
+
+def _relative_paths(paths: Sequence[str], base: str | None) -> list[str]:
+    """The spellings of ``paths`` a waiver's ``path`` glob is matched against.
+
+    A file under the waivers file's folder is named relative to that folder only: matched also
+    as reported or relative to the current directory, the repository's ``legacy/**`` waived
+    ``data/legacy/`` in a scan run from ``data/``, one decision covering other files depending
+    on where the scan ran. A file outside it (a waivers file kept elsewhere) is named as
+    reported and relative to the current directory.
+    """
+    out: list[str] = []
+    for p in paths:
+        if not p:
+            continue
+        if "://" in p:
+            out.append(p)
+            continue
+        full = os.path.abspath(p)
+        if base is not None:
+            rel = os.path.relpath(full, base)
+            if rel != os.pardir and not rel.startswith(os.pardir + os.sep):
+                out.append(rel)
+                continue
+        out += [p, os.path.relpath(full, os.getcwd())]
+    return out
 
 
 @dataclass(frozen=True, slots=True)

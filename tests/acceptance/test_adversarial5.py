@@ -231,9 +231,9 @@ def test_dataset_files_include_misses_beside_the_ones_it_selects_are_counted(
     result = run_cli(["scan", "data", "--no-cache", "-f", "json"])
     doc = json.loads(result.stdout)
     listed = sorted((n["path"], n["reason"]) for n in doc["not_scanned"])
-    reason = "beside selected files, not matched by include"
+    reason = "not matched by include"
     assert listed == [("data/b.jsonl.gz", reason), ("data/c.JSONL", reason)]
-    assert "2 files not scanned: beside selected files, not matched by include" in result.stderr
+    assert "2 files not scanned: not matched by include" in result.stderr
 
 
 def test_a_dataset_card_is_counted_the_same_with_include_globs(

@@ -83,21 +83,36 @@ def test_a_waived_finding_passes(repo: GitRepo) -> None:
     entry = yaml.safe_load(block)["waivers"][0]
     entry.update(reason="licensed from the provider for this model", approver="counsel")
     repo.write(".provcheck-waivers.yaml", yaml.safe_dump({"waivers": [entry]}))
+    # Staged with the records it covers: the hook refuses a waivers file the commit does not
+    # hold (test_adversarial7).
+    repo.git("add", ".provcheck-waivers.yaml")
     out = repo.provcheck("hook", "run")
     assert "findings: none; 1 waived" in out.stderr and "refused" not in out.stderr
     assert "1 finding(s) waived" in out.stderr
     # A waivers file named by the configuration is used instead of the default one.
-    (repo.path / ".provcheck-waivers.yaml").rename(repo.path / "decisions.yaml")
+    repo.git("mv", ".provcheck-waivers.yaml", "decisions.yaml")
     repo.provcheck("hook", "run", code=1)
     repo.provcheck("hook", "run", "--waivers", "decisions.yaml")
-    repo.append(".provcheck.yaml", "waivers: decisions.yaml\n")
+    _commit_alone(
+        repo, ".provcheck.yaml", (repo.path / ".provcheck.yaml").read_text() + "waivers: decisions.yaml\n"
+    )
     repo.provcheck("hook", "run")
     # A non-blocking finding passes too, and a stricter threshold refuses it.
-    repo.write("policy.yaml", REVIEW_POLICY)
+    _commit_alone(repo, "policy.yaml", REVIEW_POLICY)
     repo.write("decisions.yaml", "waivers: []\n")
+    repo.git("add", "decisions.yaml")
     out = repo.provcheck("hook", "run")
     assert "findings: 1 review" in out.stderr and "refused" not in out.stderr
     repo.provcheck("hook", "run", "--fail-on", "review", code=1)
+
+
+def _commit_alone(repo: GitRepo, rel: str, content: str) -> None:
+    """Commit a change of the gate's own file on its own, the staged changes kept aside."""
+    repo.git("stash", "--quiet")
+    repo.write(rel, content)
+    repo.git("add", rel)
+    repo.commit(f"change {rel}")
+    repo.git("stash", "pop", "--index", "--quiet")
 
 
 DECLARATION_POLICY = """\
@@ -245,8 +260,8 @@ def test_lfs_pointers_are_reported_scanned_or_skipped(repo: GitRepo) -> None:
         "data/big.jsonl: Git LFS pointer (sha256:" in out.stderr
         and "accepted unscanned (lfs: skip)" in out.stderr
     )
-    # The configuration chooses too.
-    repo.append(".provcheck.yaml", "lfs: scan\n")
+    # The configuration chooses too (committed: the hook refuses one the commit does not hold).
+    _commit_alone(repo, ".provcheck.yaml", (repo.path / ".provcheck.yaml").read_text() + "lfs: scan\n")
     repo.provcheck("hook", "run", code=1)
 
 

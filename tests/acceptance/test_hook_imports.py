@@ -90,8 +90,14 @@ def test_a_known_policy_is_not_checked_again_and_a_changed_one_is(repo: GitRepo)
         rc, loaded, err = _hook(repo)
         assert rc == 3 and loaded == ["difflib", "jsonschema"]  # difflib: the "did you mean"
         assert "policy.yaml:6" in err and "unknown action 'blok'; did you mean 'block'?" in err
-    # A valid edit is checked once, then known.
+    # A valid edit is checked once, then known. It is committed on its own: the hook refuses
+    # to run under a policy the commit does not hold (test_adversarial7).
+    repo.git("checkout", "--", "policy.yaml")
+    repo.git("stash", "--quiet")
     repo.write("policy.yaml", BLOCK_POLICY.replace("action: block", "action: review"))
+    repo.git("add", "policy.yaml")
+    repo.commit("policy")
+    repo.git("stash", "pop", "--index", "--quiet")
     assert _hook(repo)[:2] == (0, ["jsonschema"])
     assert _hook(repo)[:2] == (0, [])
 

@@ -33,7 +33,7 @@ from provcheck.ingest.sources import source_problems
 from provcheck.inputs.schemas import RecordOptions
 from provcheck.matching.params import FingerprintConfig
 from provcheck.matching.segment import MODEL_TURNS, RoleFilter
-from provcheck.model import SourceInfo, SourceName
+from provcheck.model import SourceInfo, SourceName, meta_key_problem
 from provcheck.report.terminal import printable
 from provcheck.runtime.executors import default_workers
 from provcheck.support.dates import DATE_META_KEYS, DateError, parse_date
@@ -54,6 +54,8 @@ def _meta(values: tuple[str, ...]) -> dict[str, str]:
         if not sep or not key.strip():
             raise UsageError(f"--meta {item!r}: expected KEY=VALUE")
         near = key.strip().lower().replace("_", "").replace("-", "")
+        if (problem := meta_key_problem(key.strip())) is not None and near not in DATE_META_KEYS:
+            raise UsageError(f"--meta {key.strip()}: {problem}")
         if near in DATE_META_KEYS and key.strip() not in DATE_META_KEYS:
             # `Date=2025-10-32` was stored unchecked and never read as the material's date.
             raise UsageError(f"--meta {key.strip()}: did you mean {near!r}? dates are read from {near!r}")

@@ -157,8 +157,9 @@ def summary(result: ScanResult, fail_on: frozenset[Action]) -> str:
         # Never a bare "PASS": a clean gate says what it checked against, nothing more.
         n = len(result.run.index.sources)
         lines.append(
-            f"no blocking finding: checked against the {n} indexed source(s) only; material from "
-            "sources not in the index, paraphrases and translations are not detected"
+            f"no blocking finding: checked against the {n} indexed source(s) only"
+            + verdict.at_thresholds()
+            + "; material from sources not in the index, paraphrases and translations are not detected"
         )
     return "\n".join(lines)
 

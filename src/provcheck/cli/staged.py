@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import os
 import sys
 import time
+from collections.abc import Iterable
 
 from provcheck.api import resolve, scan_changes, unchanged_records, waivers_of
 from provcheck.cli.common import StderrProgress, format_error, stderr
 from provcheck.cli.verdict import ERRORS_SHOWN, fail_on_actions, waiver_lines
-from provcheck.errors import ExitCode
+from provcheck.errors import ExitCode, GateChangeError
 from provcheck.gitscan.changes import ChangeSet
 from provcheck.gitscan.repo import Repo
 from provcheck.projectfile import ProjectConfig
@@ -71,6 +73,8 @@ def scan_staged(
         fail_on=tuple(sorted(a.value for a in actions)),
     )
     result = dataclasses.replace(result, run=run)
+    gate = [config.path if config is not None else None, *result.run.policy.files]
+    _refuse_uncommitted_gate(repo, [*gate, result.waivers.file if result.waivers else None])
     for err in result.errors[:ERRORS_SHOWN]:
         stderr.print(f"provcheck: {format_error(err)}", markup=False)
     if len(result.errors) > ERRORS_SHOWN:
@@ -114,3 +118,51 @@ def scan_staged(
         sys.exit(ExitCode.INPUT)
     if not quiet:
         stderr.print(verdict, markup=False)
+
+
+_NOT_COMMITTED = {"??": "untracked", "!!": "ignored by git"}
+
+
+def _refuse_uncommitted_gate(repo: Repo, files: Iterable[str | None]) -> None:
+    """Refuse to judge the staged records under a configuration, policy or waivers file of the
+    repository that the commit does not hold as read: untracked, ignored, or changed since it
+    was staged.
+
+    The records scanned are the staged ones, but these files were read from the working tree:
+    an untracked waivers file waiving ``rule: "*"``, or an unstaged ``fail_on: never``, let a
+    copy be committed without the file that let it through. Reading them from the index would
+    be the complete answer; refusing is the strict one (the pre-commit framework stashes
+    unstaged changes to tracked files first, so there only untracked and ignored files count).
+    """
+    root = os.path.realpath(repo.root)
+    inside: dict[str, str] = {}
+    for path in files:
+        if path and not path.startswith("provcheck:"):
+            rel = os.path.relpath(os.path.realpath(path), root).replace(os.sep, "/")
+            if rel != ".." and not rel.startswith("../"):
+                inside[rel] = path
+    if not inside:
+        return
+    out = repo.git(
+        "status",
+        "--porcelain=v1",
+        "-z",
+        "--no-renames",
+        "--untracked-files=all",
+        "--ignored=matching",
+        "--",
+        *sorted(inside),
+    )
+    problems = []
+    for entry in out.decode("utf-8", "surrogateescape").split("\0"):
+        code, name = entry[:2], entry[3:]
+        if name in inside and (code in _NOT_COMMITTED or code[1] != " "):
+            problems.append(f"{name} ({_NOT_COMMITTED.get(code, 'not staged')})")
+    if problems:
+        raise GateChangeError(
+            "the gate's own files differ from what this commit holds: "
+            + ", ".join(problems)
+            + "; the staged records would be judged under a configuration the commit does not carry",
+            hint="stage them (git add), or restore or stash them (git stash --keep-index "
+            "--include-untracked), then commit",
+        )

@@ -27,7 +27,7 @@ from provcheck.errors import ProvcheckError, SourcesError
 from provcheck.ingest.add import AddSpec
 from provcheck.inputs.schemas import RecordOptions
 from provcheck.matching.segment import MODEL_TURNS, RoleFilter
-from provcheck.model import SourceInfo, SourceName
+from provcheck.model import SourceInfo, SourceName, meta_key_problem
 from provcheck.support.dates import DATE_META_KEYS, date_problem, parse_date
 from provcheck.yamlfile import LineDict, YamlProblem, line_of, load
 
@@ -99,6 +99,10 @@ def load_sources(path: str) -> list[AddSpec]:
             if key.strip().lower() in DATE_META_KEYS:  # `Date:` would be stored, never read
                 line = meta.line_of(key) if isinstance(meta, LineDict) else entry.line_of("meta")
                 problems.append(f"{path}:{line}: meta {key}: did you mean {key.strip().lower()!r}?")
+        for key in sorted(k for k in meta if isinstance(k, str) and k.strip().lower() not in DATE_META_KEYS):
+            if (why := meta_key_problem(key.strip())) is not None:  # `derived-from:` never read
+                line = meta.line_of(key) if isinstance(meta, LineDict) else entry.line_of("meta")
+                problems.append(f"{path}:{line}: meta {key}: {why}")
         for key in sorted(DATE_META_KEYS & set(meta)):
             why = date_problem(meta[key])
             if why:

@@ -38,7 +38,9 @@ from provcheck.model import ErrorKind, NotScanned, RecordError
 
 __all__ = [
     "CONTAINERS",
+    "CSV_REPORT_HEADER",
     "GIVEN_TWICE",
+    "JSON_REPORT_KEYS",
     "ContainerReader",
     "Found",
     "InputSource",
@@ -65,6 +67,7 @@ CONTAINERS: dict[str, ContainerReader] = {
     ".tsv": CsvReader("\t"),
     ".parquet": ParquetReader(),
     ".arrow": ArrowReader(),
+    ".feather": ArrowReader(),  # Feather v2 is the Arrow IPC file format (pandas to_feather)
     ".txt": TextReader(),
     ".md": TextReader(),
 }
@@ -221,8 +224,28 @@ def suffix_of(name: str) -> str:
 _REPORT_HEADS = (
     b"### provcheck: ",  # markdown
     b"provcheck report \xc2\xb7 declared use: ",  # text
-    b"finding_id,action,waived,waiver_state,",  # csv
 )
+CSV_REPORT_HEADER = (
+    "finding_id,action,waived,waiver_state,downgraded_from,rule,rule_title,message,path,line,"
+    "record_index,record_id,turn_role,turn_field,match_id,match_kind,similarity,containment,"
+    "coverage,matched_tokens,short_evidence,reference_id,reference_path,source,provider,"
+    "generator,license,terms,chain,clause_document,clause_section,clause_effective,clause_url,"
+    "clause_quote,clause_confidence,clause_note,waiver_approver,waiver_date,waiver_expires,"
+    "waiver_ticket,waiver_reason,marker,declaration,evidence,probability,convergence,"
+    "reference_withheld"
+)
+"""The CSV report's whole header line (``report.csv.COLUMNS``; a test keeps them equal): a CSV
+whose header only opened like it (``finding_id,action,waived,waiver_state,text``) was skipped
+as a report, with whatever its rows held."""
+JSON_REPORT_KEYS = frozenset(
+    {
+        "schema_version", "tool", "report", "verdict", "summary", "records", "matches", "findings",
+        "errors", "files", "not_scanned", "declarations", "waivers", "stats", "decision", "run",
+        "quote_confidence",
+    }
+)  # fmt: skip
+"""Every top-level key of the JSON report (``docs/report.schema.json`` allows no other): a JSON
+file that opened like a report and held the dataset under a key of its own was skipped."""
 _MARKUP_HEAD = re.compile(
     rb'\A(?:<!DOCTYPE html>\s*<html[^>]*>\s*<head>.{0,4000}?<meta name="generator" content="provcheck'
     rb'|<\?xml [^>]*\?>\s*<testsuites name="provcheck")',
@@ -254,6 +277,8 @@ def own_report(path: str) -> bool:
     head = head.removeprefix(b"\xef\xbb\xbf")
     if head.startswith(_REPORT_HEADS) or _MARKUP_HEAD.match(head):
         return True
+    if head.startswith(b"finding_id,"):
+        return head.split(b"\n", 1)[0].rstrip(b"\r") == CSV_REPORT_HEADER.encode()
     return _JSON_HEAD.match(head) is not None and _whole_json_report(path)
 
 
@@ -268,8 +293,8 @@ def _whole_json_report(path: str) -> bool:
     if not isinstance(doc, dict):
         return False
     tool = doc.get("tool")
-    if isinstance(tool, dict):  # the JSON report
-        return tool.get("name") == "provcheck" and "report" in doc
+    if isinstance(tool, dict):  # the JSON report: its keys and no other
+        return tool.get("name") == "provcheck" and "report" in doc and set(doc) <= JSON_REPORT_KEYS
     runs = doc.get("runs")  # SARIF
     if not isinstance(runs, list) or not runs or not isinstance(runs[0], dict):
         return False

@@ -89,18 +89,33 @@ def read_declarations(directories: Iterable[tuple[str, str]]) -> tuple[list[Decl
     declarations: list[Declaration] = []
     errors: list[RecordError] = []
     for display, fs_dir in directories:
+        # Every card and manifest of the folder is read: reading the first only dropped a
+        # `readme.md` beside `README.md` (listed as "only its front matter read") and a
+        # `provenance.yml` beside `provenance.yaml` without a word. One file under two names
+        # (a case-insensitive file system) is read once.
+        seen: set[tuple[int, int]] = set()
         for name in CARD_NAMES:
-            if is_card(os.path.join(fs_dir, name)):
-                path = os.path.join(fs_dir, name)
+            path = os.path.join(fs_dir, name)
+            if is_card(path) and _first_time(path, seen):
                 _card(os.path.join(display, name), path, display, declarations, errors)
-                break
         for name in MANIFEST_NAMES:
-            if os.path.isfile(os.path.join(fs_dir, name)):
-                _manifest(
-                    os.path.join(display, name), os.path.join(fs_dir, name), display, declarations, errors
-                )
-                break
+            path = os.path.join(fs_dir, name)
+            if os.path.isfile(path) and _first_time(path, seen):
+                _manifest(os.path.join(display, name), path, display, declarations, errors)
     return declarations, errors
+
+
+def _first_time(path: str, seen: set[tuple[int, int]]) -> bool:
+    """False when ``path`` is a file already in ``seen`` (by device and inode), else adds it."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return True  # reading it reports the problem
+    key = (st.st_dev, st.st_ino)
+    if key in seen:
+        return False
+    seen.add(key)
+    return True
 
 
 def _front_matter(fs_path: str) -> str | None:

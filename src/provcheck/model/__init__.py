@@ -31,6 +31,7 @@ from provcheck.model.ids import (
     SourceName,
 )
 from provcheck.model.matches import (
+    META_FACTS,
     AlignedSpan,
     CharSpan,
     Evidence,
@@ -40,6 +41,7 @@ from provcheck.model.matches import (
     Reference,
     SourceInfo,
     Strength,
+    meta_key_problem,
 )
 from provcheck.model.records import (
     ErrorKind,
@@ -85,6 +87,7 @@ from provcheck.support.pickling import by_constructor
 
 __all__ = [
     "ABSENT",
+    "META_FACTS",
     "Absent",
     "Action",
     "AlignedSpan",
@@ -142,6 +145,7 @@ __all__ = [
     "Waiver",
     "WaiverReport",
     "WaiverState",
+    "meta_key_problem",
 ]
 
 

@@ -41,6 +41,43 @@ class SourceInfo:
     convergence when judging the candidate's other matches (MOSS's "base" files)."""
 
 
+META_FACTS = ("date", "generated", "origin", "derived_from", "url")
+"""``meta`` keys read as facts of the source (its date, origin, parents, address); any other key
+is kept for rules to test as ``source.meta.KEY``."""
+_OWN_FIELDS = ("provider", "generator", "license", "terms")
+"""Facts with a field of their own (``--license``, ``license:`` in a sources manifest): given
+as ``meta`` they are stored and never read as the fact."""
+
+
+def meta_key_problem(key: str) -> str | None:
+    """Why ``key`` cannot be a source's ``meta`` key as written, or None.
+
+    ``--meta derived-from=tatsu-lab/alpaca`` (hyphenated like every option) was stored as a key
+    the policy never reads: the source lost its parent, and a copy of non-commercial output
+    passed. So is a near miss of a fact (``derivedFrom``, ``orign``) or a fact that has a field
+    of its own (``license``); keys of one's own (``modality``) are kept."""
+    import difflib  # only a refused key's hint needs it
+
+    def squashed(word: str) -> str:
+        return word.lower().replace("-", "").replace("_", "")
+
+    own = next((f for f in _OWN_FIELDS if squashed(key) == f), None)
+    if own is not None:
+        return f"{own} is a field of its own: give --{own} (`{own}:` in a sources manifest), not meta"
+    if key in META_FACTS:
+        return None
+    near = next((f for f in META_FACTS if squashed(key) == squashed(f)), None)
+    if near is None:
+        close = difflib.get_close_matches(key.lower(), [*META_FACTS, *_OWN_FIELDS], n=1, cutoff=0.8)
+        near = close[0] if close else None
+    if near is None:
+        return None
+    return (
+        f"did you mean {near!r}? (a key spelt otherwise is kept as source.meta.KEY and never "
+        "read as the fact)"
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Reference:
     """A reference record's turn that a candidate matched."""

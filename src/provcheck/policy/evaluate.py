@@ -44,7 +44,7 @@ from provcheck.policy.catalogue import Catalogue, catalogue
 from provcheck.policy.conflicts import MatchedSources, licence_declarations
 from provcheck.policy.licenses import license_ids, traits
 from provcheck.policy.model import Policy, Rule, SourceFacts, Use, comparisons, overlay
-from provcheck.policy.sourcecheck import check_source_dates, check_source_names
+from provcheck.policy.sourcecheck import check_source_dates, check_source_names, check_source_providers
 from provcheck.support.dates import parse_date
 
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([a-z_][a-z0-9_.]*)\}")
@@ -116,6 +116,7 @@ class Evaluator:
         check_source_dates(index_sources)
         self._known = known
         check_source_names(policy, index_sources, lambda: self.known)
+        check_source_providers(policy, index_sources)
         self._matched = MatchedSources()
         self.policy = policy
         self.use = use

@@ -7,12 +7,13 @@ provider, and every copy of it passed without a word. Such names are refused, lo
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 
 from provcheck.errors import PolicyError, ReferenceIndexError
 from provcheck.model import SourceInfo
 from provcheck.policy.catalogue import Catalogue
-from provcheck.policy.model import Policy
+from provcheck.policy.model import Policy, comparisons
 from provcheck.support.dates import DATE_META_KEYS, date_problem
 
 NEAR = 0.8
@@ -100,4 +101,51 @@ def check_source_names(
             "; ".join(index_problems),
             hint="define that source in the policy's sources:, or add the source again with the right "
             "--meta derived_from=NAME",
+        )
+
+
+_DOMAIN = re.compile(r"\.(?:com|ai|org|net|io|co)$")
+
+
+def _squashed(provider: str) -> str:
+    """``OpenAI.com``, ``open-ai`` -> ``openai``: a provider as its spellings share it."""
+    return re.sub(r"[^a-z0-9]", "", _DOMAIN.sub("", provider.strip().lower()))
+
+
+def check_source_providers(policy: Policy, index_sources: Mapping[str, SourceInfo]) -> None:
+    """Refuse an index source whose provider is a near spelling of one the policy's rules name.
+
+    ``index add --provider open-ai`` was a provider of its own: no rule of the packs (which name
+    ``openai``) applied, and a verbatim copy of ChatGPT output passed without a finding. A
+    provider the policy's ``sources:`` sets for the source overrides the index's, and is the
+    way to say what it is (or re-add the source with the provider's usual name)."""
+    named: set[str] = set()
+    for rule in policy.rules:
+        for c in comparisons(rule.when):
+            if c.field == "source.provider" and c.op != "regex":
+                values = c.value if isinstance(c.value, (list, tuple)) else [c.value]
+                named.update(v.lower() for v in values if isinstance(v, str) and "*" not in v)
+    problems = []
+    for name, info in sorted(index_sources.items()):
+        facts = policy.sources.get(name)
+        provider = facts.provider if facts is not None and facts.provider else info.provider
+        if not provider or provider.lower() in named:
+            continue
+        import difflib  # a misspelling's hint only: not on every policy load's path
+
+        squashed = {_squashed(n): n for n in named}
+        near = squashed.get(_squashed(provider))
+        if near is None:
+            close = difflib.get_close_matches(_squashed(provider), sorted(squashed), n=1, cutoff=NEAR)
+            near = squashed[close[0]] if close else None
+        if near is not None:
+            problems.append(
+                f"index source {name!r}: provider {provider!r}: did you mean {near!r}? (the policy's "
+                f"rules name {near!r}; none of them applies to {provider!r})"
+            )
+    if problems:
+        raise ReferenceIndexError(
+            "; ".join(problems),
+            hint="add the source again with the provider's usual name (index add --provider NAME), "
+            "or set it in the policy's sources: (SOURCE: {provider: NAME})",
         )

@@ -48,6 +48,19 @@ class Verdict:
     fail_on: tuple[str, ...]
     ungated: int = 0
     """Open findings with action ``block`` that this scan does not fail on (``fail_on: never``)."""
+    thresholds: tuple[str, ...] = ()
+    """Matching thresholds this scan changed (``changed_thresholds``): a verdict without a
+    blocking finding holds only at them (``--min-probability 0.9999`` left a verbatim copy out
+    while the verdict said no record matched)."""
+
+    def at_thresholds(self) -> str:
+        """``" at thresholds other than the defaults (...)"``, or "" at the defaults."""
+        return at_thresholds(self.thresholds)
+
+
+def at_thresholds(changed: Sequence[str]) -> str:
+    """``" at thresholds other than the defaults (...)"`` for ``changed_thresholds``, or ""."""
+    return f" at thresholds other than the defaults ({'; '.join(changed)})" if changed else ""
 
 
 def verdict(result: ScanResult, fail_on: frozenset[Action]) -> Verdict:
@@ -79,7 +92,17 @@ def verdict(result: ScanResult, fail_on: frozenset[Action]) -> Verdict:
             f"NOT GATED: {ungated:,} finding(s) with action block, but this scan fails on nothing "
             "(fail-on never)" + ("; some input could not be read" if result.errors else "")
         )
-    return Verdict(status=status, headline=headline, blocking=blocking, fail_on=names, ungated=ungated)
+    thresholds = tuple(changed_thresholds(result.run))
+    if thresholds and not blocking:
+        headline += f"; matches judged{at_thresholds(thresholds)}"
+    return Verdict(
+        status=status,
+        headline=headline,
+        blocking=blocking,
+        fail_on=names,
+        ungated=ungated,
+        thresholds=thresholds,
+    )
 
 
 _NOT_READ = {

@@ -360,6 +360,7 @@ def record_verdict(counts: RecordCounts, verdict: ov.Verdict) -> str:
         else "no record has an open finding"
         if counts.waived_only
         else f"none of the {n:,} records read matched the indexed sources under a rule that applies"
+        + verdict.at_thresholds()
     )
     if counts.waived_only:
         # Every finding waived read "none of the records matched the indexed sources": they did.

@@ -33,6 +33,7 @@ from provcheck.report.evidence import WITHHELD
 from provcheck.report.html.markup import safe_url
 from provcheck.report.locations import repo_path
 from provcheck.report.markdown import md as markdown_text
+from provcheck.report.terminal import printable_lines
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _HELP_CHARS = 4000
@@ -138,9 +139,9 @@ def rule_descriptor(rule_id: str, use: RuleUse) -> dict[str, Any]:
     out: dict[str, Any] = {
         "id": rule_id,
         "name": rule_id,
-        "shortDescription": {"text": ref.title},
-        "fullDescription": {"text": ref.rationale or ref.title},
-        "help": {"text": "\n".join(text), "markdown": "\n\n".join(md)},
+        "shortDescription": {"text": printable_lines(ref.title)},
+        "fullDescription": {"text": printable_lines(ref.rationale or ref.title)},
+        "help": {"text": printable_lines("\n".join(text)), "markdown": "\n\n".join(md)},
         "defaultConfiguration": {"level": LEVEL[usual]},
         "properties": {
             "action": usual.value,
@@ -236,7 +237,7 @@ def _related(f: Finding, n: int, run: RunRecord) -> dict[str, Any] | None:
     out["logicalLocations"] = [
         {"name": name, "fullyQualifiedName": f"provcheck-index:{name}", "kind": "object"}
     ]
-    out["message"] = {"text": text}
+    out["message"] = {"text": printable_lines(text)}  # shown to people: no hidden characters
     return out
 
 
@@ -288,7 +289,7 @@ def result_of(findings: list[Finding], rule_index: int, run: RunRecord) -> dict[
         "ruleId": f.rule.id,
         "ruleIndex": rule_index,
         "level": LEVEL[worst.action],
-        "message": {"text": message},
+        "message": {"text": printable_lines(message)},  # what code scanning shows on an alert
         "locations": [_location(f, run)],
         "partialFingerprints": {FINGERPRINT_KEY: group_key(f)},
     }
@@ -326,7 +327,11 @@ def notification(e: RecordError, run: RunRecord) -> dict[str, Any]:
         physical["region"] = {"startLine": e.line}
     return {
         "level": "error",
-        "message": {"text": f"{e.kind.value}: {e.message}" + (f" (field {e.field})" if e.field else "")},
+        "message": {
+            "text": printable_lines(
+                f"{e.kind.value}: {e.message}" + (f" (field {e.field})" if e.field else "")
+            )
+        },
         "locations": [{"physicalLocation": physical}],
         "descriptor": {"id": f"input-{e.kind.value}"},
     }

@@ -4,14 +4,29 @@ from __future__ import annotations
 
 import html
 import io
+import re
 from collections.abc import Iterable
 from typing import TextIO
 from urllib.parse import urlsplit
 
+_HIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+"""Characters a page does not show as themselves: control characters (an ANSI escape vanishes
+from a file name) and bidirectional overrides (``licensed-\\u202elnosj.tes`` reads as
+``licensed-set.jsonl``). Tab, line feed and carriage return are layout, and kept."""
+
+
+def _shown(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 256 else f"\\u{code:04x}"
+
 
 def esc(value: object) -> str:
-    """``value`` as HTML text or attribute content: ``& < > " '`` escaped."""
-    return html.escape("" if value is None else str(value), quote=True)
+    """``value`` as HTML text or attribute content: ``& < > " '`` escaped, and characters that
+    would hide or reorder what is shown written as escapes (``\\u202e``), as in the terminal."""
+    text = "" if value is None else str(value)
+    if _HIDDEN.search(text):
+        text = _HIDDEN.sub(_shown, text)
+    return html.escape(text, quote=True)
 
 
 def safe_url(url: str | None) -> str | None:

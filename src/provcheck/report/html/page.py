@@ -24,7 +24,13 @@ from provcheck.report.base import Formatter, ReportContext
 from provcheck.report.clauses import legend as quote_legend
 from provcheck.report.html.finding import card, clause_html
 from provcheck.report.html.markup import dl, esc, fmt_score, table, write_table
-from provcheck.report.html.summary import decision_block, executive_summary, record_charts, write_records
+from provcheck.report.html.summary import (
+    decision_block,
+    executive_summary,
+    files_not_scanned,
+    record_charts,
+    write_records,
+)
 from provcheck.report.method import Measured, measured
 from provcheck.report.records import RecordSummary, RecordView, summarize
 
@@ -386,11 +392,10 @@ class HtmlFormatter(Formatter):
 
     @staticmethod
     def _errors(result: ScanResult) -> str:
+        files = files_not_scanned(result, ROWS_SHOWN)
         if not result.errors:
-            return (
-                '<section id="errors"><h2>Unreadable input</h2><p>Every file and record was read.</p>'
-                "</section>"
-            )
+            read = "No file or record failed to read." if files else "Every file and record was read."
+            return f'<section id="errors"><h2>Unreadable input</h2><p>{read}</p>{files}</section>'
         rows = [
             [_mono(e.where()), esc(e.kind.value), _mono(e.field or ""), esc(e.message)]
             for e in result.errors[:ROWS_SHOWN]
@@ -402,6 +407,7 @@ class HtmlFormatter(Formatter):
             "The verdict covers only what was read.</p>"
             + table(["where", "kind", "field", "problem"], rows)
             + (f'<p class="note">… and {more:,} more in the JSON report.</p>' if more > 0 else "")
+            + files
             + "</section>"
         )
 

@@ -55,6 +55,23 @@ def not_scanned(result: ScanResult) -> list[str]:
     return out
 
 
+def files_not_scanned(result: ScanResult, limit: int) -> str:
+    """Every file found but not scanned, with why: counsel cannot tell from a count and a few
+    suffixes whether ``train.jsonl.zip`` or ``.hidden.jsonl`` was among them (empty when none)."""
+    items = result.not_scanned
+    if not items:
+        return ""
+    rows = [[_mono(n.path), esc(n.reason)] for n in items[:limit]]
+    more = len(items) - len(rows)
+    return (
+        f"<h3>Files not scanned</h3><p><b>{len(items):,} file(s) found were not scanned</b> "
+        "(not errors: types provcheck does not read, hidden files, reports, files the "
+        "configuration leaves out); the verdict says nothing about their content.</p>"
+        + table(["file", "why it was not scanned"], rows)
+        + (f'<p class="note">… and {more:,} more in the JSON report.</p>' if more > 0 else "")
+    )
+
+
 def error_rates(result: ScanResult) -> str:
     """The method's measured error rates with their definitions, in plain words."""
     m = measured()
