@@ -247,7 +247,8 @@ def renamed_hashes(text: str, starts: I64, ends: I64, hashes: U64) -> tuple[U64,
     cost a gap). ``starts``/``ends`` are the tokens' character offsets in ``text`` (its
     canonical form) and ``hashes`` their plain hashes, one per token.
     """
-    return renamed_hashes_many([(text, _code_lines(text), starts, ends, hashes)])[0]
+    lines = _code_lines(text)
+    return renamed_hashes_many([(text, lines, starts, ends, hashes)])[0] if lines else None
 
 
 CodeText = tuple[str, tuple[tuple[int, int], ...], I64, I64, U64]
@@ -310,6 +311,8 @@ def renamed_hashes_many(items: list[CodeText]) -> list[tuple[U64, I64] | None]:
     flat = np.fromiter(chain.from_iterable(spans), np.int64)
     line_starts = flat[0::2] + base[:-1][line_owner]
     line_ends = flat[1::2] + base[:-1][line_owner]
+    if not len(line_starts):
+        return results
     where = np.searchsorted(line_starts, all_starts, side="right") - 1
     on_code = np.flatnonzero((where >= 0) & (all_starts < line_ends[np.maximum(where, 0)]))
     s, e = all_starts[on_code], all_ends[on_code]
