@@ -7,12 +7,11 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_code_prefilter import _reference_renamed
 
 from provcheck.matching import code
 from provcheck.matching.fingerprint import _token_hashes
 from provcheck.matching.normalize import canonical, tokenize
-
-from test_code_prefilter import _reference_renamed
 
 _PIECES = [
     "\n", "\n", " ", "x", "y_z", "_", "foo_bar", "$a", "$", "=", ";", "{", "}", "(", ")",
