@@ -1,8 +1,11 @@
 """``code.renamed_hashes_many`` (the identifier-insensitive streams of a batch's code texts in
 array passes) gives, text by text, the values and positions of ``renamed_hashes`` as first
-written (a loop over tokens: ``test_code_prefilter._reference_renamed``)."""
+written (a loop over tokens: ``test_code_prefilter._reference_renamed``); the semicolon
+form's character search finds what its character class found."""
 
 from __future__ import annotations
+
+import re
 
 import numpy as np
 from hypothesis import given, settings
@@ -59,3 +62,10 @@ def test_names_are_counted_within_their_own_text() -> None:
 def test_reach_and_keywords() -> None:
     long = "\n".join(f"v{i} = w{i % 70} + v{i};" for i in range(300))
     _check([long, "If x:\n  RETURN y;\n  Return z;\n$return = 1;\nreturn_value = 2;\n"])
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=";{}x\n é", max_size=40))
+def test_positions_of_the_needed_characters_are_those_of_the_character_class(text: str) -> None:
+    # The semicolon form's prefilter finds ';', '{' and '}' by str.find, in order.
+    assert list(code._positions(text, ";{}")) == [m.start() for m in re.finditer("[;{}]", text)]

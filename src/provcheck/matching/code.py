@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterator
 from itertools import chain
 
 import numpy as np
@@ -88,9 +89,9 @@ out by substring searches (a regular expression of them costs three times as muc
 _GATED_HINTS = tuple((h[0] if not h[0].isalnum() and len(h) > 1 else "", h) for h in _HINTS)
 """Each hint with a character it starts with, searched first when the hint is longer: a
 one-character search costs a tenth of a longer one, and prose rarely holds a backtick."""
-_LINE_NEEDS = {4: re.compile(r"[;{}]")}
-"""What a form's first line must hold (``.*[;{}]``: ``.*`` does not cross a line), for the
-forms whose scan is worth narrowing to such lines."""
+_LINE_NEEDS = {4: ";{}"}
+"""Characters of which a form's first line must hold one (``.*[;{}]``: ``.*`` does not cross
+a line), for the forms whose scan is worth narrowing to such lines."""
 _TEXT_NEEDS: dict[int, tuple[str, ...]] = {1: (":",), 2: ("=", "++", "--"), 3: ("(",)}
 """Substrings of which a text must hold one for a form to match anywhere in it (its block
 colon, its assignment or increment operator, its call's parenthesis): a text without any is
@@ -148,7 +149,23 @@ def may_be_code(text: str) -> bool:
     return bound >= MIN_CODE_LINES
 
 
-def _count_on_lines(form: re.Pattern[str], needs: re.Pattern[str], padded: str, limit: int) -> int:
+def _positions(text: str, chars: str) -> Iterator[int]:
+    """Where any of ``chars`` occurs in ``text``, in order: a ``str.find`` per character and
+    hit (a regular expression's character class scanned prose at a quarter of the speed)."""
+    heads = {c: text.find(c) for c in chars}
+    heads = {c: at for c, at in heads.items() if at >= 0}
+    while heads:
+        c = min(heads, key=heads.__getitem__)
+        at = heads[c]
+        yield at
+        nxt = text.find(c, at + 1)
+        if nxt < 0:
+            del heads[c]
+        else:
+            heads[c] = nxt
+
+
+def _count_on_lines(form: re.Pattern[str], needs: str, padded: str, limit: int) -> int:
     """``min(limit, len(form.finditer(padded)))`` for a form whose match must hold ``needs``
     on the line it starts on: only those lines are tried. A form that runs ``.*`` to the end
     of every line and backtracks (``.*[;{}]$``) cost most of the prefilter on lines without
@@ -157,8 +174,8 @@ def _count_on_lines(form: re.Pattern[str], needs: re.Pattern[str], padded: str, 
     count = 0
     end = 0  # where the scan would resume
     tried = -1  # the last line start tried
-    for hit in needs.finditer(padded):
-        start = padded.rfind("\n", 0, hit.start())
+    for hit in _positions(padded, needs):
+        start = padded.rfind("\n", 0, hit)
         if start < end or start == tried:
             continue
         tried = start
