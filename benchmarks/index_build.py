@@ -45,11 +45,10 @@ def build(index: Path, data: Path, workers: int) -> tuple[float, float, float]:
 def worker_stages(batches: list[Any], spec: Any, config: Any) -> dict[str, float]:
     """The workers' part of ``FingerprintJob``, step by step (what it does, in its order)."""
     from provcheck.index.shard import Chunk
-    from provcheck.ingest.add import _PROMPT_KINDS, _ref
+    from provcheck.ingest.add import _PROMPT_KINDS, _echoes, _ref
     from provcheck.inputs.schemas import to_turns
     from provcheck.matching.fingerprint import Fingerprinter, _token_hashes
     from provcheck.matching.normalize import tokenize
-    from provcheck.matching.verify import echoes
 
     clock = time.process_time
     out = dict.fromkeys(
@@ -100,7 +99,7 @@ def worker_stages(batches: list[Any], spec: Any, config: Any) -> dict[str, float
         for _, _, p in turns:
             starts.append(starts[-1] + len(p))
         codes = fingerprinter.codes_of([p for _, _, ps in turns for p in ps])
-        echo = [echoes(fp.codes, codes[starts[i] : starts[i + 1]]) for i, fp in enumerate(prints)]
+        echo = [_echoes(fp.codes, codes[starts[i] : starts[i + 1]]) for i, fp in enumerate(prints)]
         out["prompt echoes (workers)"] += clock() - started
         started = clock()
         Chunk.build(

@@ -308,3 +308,32 @@ def test_a_process_fingerprinting_batches_reuses_their_memory(tmp_path: Path) ->
         mp.setattr(add_module, "keep_batch_memory", lambda: called.append(True) or True)
         FingerprintJob(FingerprintConfig(), _spec(tmp_path / "a.jsonl", "a"))()
     assert called == [True]
+
+
+_ANSWERS_ONLY = """
+import sys
+from provcheck.cli import cli
+cli.main(["index", "add", sys.argv[1], sys.argv[2], "--source", "a", "-q"], standalone_mode=False)
+print("rapidfuzz" in sys.modules)
+"""
+
+
+def test_adding_answers_alone_does_not_load_the_aligner(tmp_path: Path) -> None:
+    # Echoes of prompts are aligned with rapidfuzz; records without prompts have none, and
+    # `index add` of them does not pay for the import. A record with a prompt still gets them.
+    def loaded(rows: list[dict[str, str]], name: str) -> bool:
+        data = write_jsonl(tmp_path / f"{name}.jsonl", rows)
+        out = subprocess.run(
+            [sys.executable, "-c", _ANSWERS_ONLY, str(tmp_path / name), str(data)],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "HOME": str(tmp_path), "PROVCHECK_CACHE_DIR": str(tmp_path / "cache")},
+        )
+        return out.stdout.split()[-1] == "True"
+
+    assert not loaded([{"id": "a", "text": REFERENCE_TEXTS[0]}], "answers")
+    prompt = REFERENCE_TEXTS[1]
+    assert loaded([{"id": "b", "instruction": prompt, "output": f"{prompt} {REFERENCE_TEXTS[2]}"}], "pairs")
+    (shard,) = ReferenceIndex(str(tmp_path / "pairs")).shards
+    assert len(shard.echoes) and any(shard.echo(i) for i in range(len(shard.text_keys)))

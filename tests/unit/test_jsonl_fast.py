@@ -53,10 +53,14 @@ FAST = [
     b'{"n": null, "b": [true, false], "o": {"k": [1, [2, [3]]]}}',
     b'{"t": "\\u0000 escaped NUL"}',
     b'{"x": ' + b"[" * 150 + b'"deep but within the limit"' + b"]" * 150 + b"}",
+    # No float and no nested value: no integer past 64 bits was read as a float.
+    b'{"id": 9223372036854775807, "t": "largest int64"}',
+    b'{"id": 18446744073709551615, "t": "largest uint64"}',
+    b'{"id": "123456789012345678901234567890", "t": "digits in a string"}',
 ]
 
 REFERENCE = [
-    b'{"id": 9223372036854775807, "t": "largest int64: 19 digits could be past 64 bits"}',
+    b'{"id": 9223372036854775807, "f": 1.5, "t": "a float beside 19 digits: looked at"}',
     b'{"id": 123456789012345678901234567890, "t": "big int stays an int"}',
     b'{"id": 18446744073709551616, "t": "past uint64"}',
     b'{"id": -9223372036854775809, "t": "below int64"}',
@@ -76,6 +80,7 @@ REFERENCE = [
     b'"a string"',
     b'{"x": ' + b"[" * 300 + b"]" * 300 + b"}",
     b'{"a": 1} trailing',
+    b'{"id": 123456789012345678901234567890, "o": {"t": "nested"}}',
 ]
 
 

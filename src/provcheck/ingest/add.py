@@ -20,7 +20,6 @@ from provcheck.matching.fingerprint import Fingerprinter
 from provcheck.matching.params import FingerprintConfig
 from provcheck.matching.request import request_key
 from provcheck.matching.segment import MODEL_TURNS, RoleFilter
-from provcheck.matching.verify import echoes
 from provcheck.model import RecordError, RoleKind, SourceInfo, Turn
 from provcheck.runtime.executors import WorkerPlan, executor_for
 from provcheck.runtime.progress import NullProgress, Progress
@@ -119,7 +118,8 @@ class FingerprintJob:
                     errors.append(record)
                     continue
                 read += 1
-                errors.extend(limit_errors([record]))  # parts nested too deep: said, not dropped
+                if record.skipped:  # parts nested too deep: said, not dropped
+                    errors.extend(limit_errors([record]))
                 seen.update((t.role, t.kind) for t in record.turns)  # named once a batch
                 ref_id = record.id or f"{name}#{item.index}"
                 prompts = [t.text for t in record.turns if t.kind in _PROMPT_KINDS]
@@ -141,7 +141,7 @@ class FingerprintJob:
                 texts=[turns[i][0].text for i in kept],
                 anchors=[prints[i].anchors for i in kept],
                 tokens=[prints[i].tokens for i in kept],
-                echoes=[echoes(prints[i].codes, prompt_codes[starts[i] : starts[i + 1]]) for i in kept],
+                echoes=[_echoes(prints[i].codes, prompt_codes[starts[i] : starts[i + 1]]) for i in kept],
                 refs=[turns[i][1] for i in kept],
             )
             skipped = len(prints) - len(kept)
@@ -149,6 +149,16 @@ class FingerprintJob:
             return BatchResult(chunk, skipped, errors, read, len(batch), roles)
 
         return run
+
+
+def _echoes(output: str, prompts: list[str]) -> list[tuple[int, int]]:
+    """``verify.echoes``; the aligner (rapidfuzz) is loaded only for a turn that has prompts,
+    so adding answers alone does not pay for its import."""
+    if not prompts:
+        return []
+    from provcheck.matching.verify import echoes
+
+    return echoes(output, prompts)
 
 
 _M_TRIM_THRESHOLD = -1

@@ -151,6 +151,8 @@ _DIGITS = bytes(0x30 if 0x30 <= b <= 0x39 else 0x20 for b in range(256))
 """``bytes.translate`` table: digits to ``0``, everything else to a space."""
 _LONG_NUMBER = b"0" * 19
 """Shortest digit run that may be an integer past 64 bits (``-9223372036854775809``)."""
+_EXACT = frozenset({str, int, bool, type(None)})
+"""Value types orjson and ``json`` read alike whatever the digits (no float, no container)."""
 _FAST_DEPTH = 500
 """Nesting the fast parser is trusted with: deeper, ``json`` may hit Python's recursion limit
 where orjson (limit 1024) does not, and the record must fail as it always has."""
@@ -166,19 +168,25 @@ def _fast_record(data: bytes, depth: int) -> dict[str, Any] | None:
     orjson accepts a subset of what ``json`` does (it refuses NaN, Infinity, lone surrogates,
     invalid UTF-8, control characters and NUL, which then take the reference path and its
     messages), with one exception: it reads an integer past 64 bits as a float (``json`` keeps
-    it exact), so a line holding a run of 19 digits takes the reference path. A record it
+    it exact), so a record holding a float or a nested value, on a line with a run of 19
+    digits, takes the reference path (a record of top-level strings, integers, booleans and
+    nulls holds no such float, whatever its digits). A record it
     accepts has no lone surrogate to replace, and one with no more brackets than the limit
     cannot nest too deep.
     """
     if data.count(b"[") + data.count(b"{") > min(depth, _FAST_DEPTH):
         return None
-    if _LONG_NUMBER in data.translate(_DIGITS):
-        return None
     try:
         value = orjson.loads(data)
     except orjson.JSONDecodeError:
         return None
-    return value if isinstance(value, dict) else None
+    if not isinstance(value, dict):
+        return None
+    # An integer past 64 bits comes back as a float: a record of strings, integers, booleans
+    # and nulls alone has none, and needs no look at its digits (a copy of the line each).
+    if not all(type(v) in _EXACT for v in value.values()) and _LONG_NUMBER in data.translate(_DIGITS):
+        return None
+    return value
 
 
 def parse_line(path: str, data: bytes, index: int, line_no: int, depth: int, strings: int) -> RawItem:

@@ -27,7 +27,7 @@ import numpy as np
 import numpy.typing as npt
 import xxhash
 
-from provcheck.matching.code import has_code, literal_hashes, renamed_hashes
+from provcheck.matching.code import CodeText, code_spans, literal_hashes, renamed_hashes_many
 from provcheck.matching.normalize import Tokens, canonical, tokenize, tokens
 from provcheck.matching.params import FingerprintConfig
 
@@ -222,8 +222,7 @@ class Fingerprinter:
         """Give texts holding code the anchors and codes of their identifier-insensitive
         stream (one value per token, so positions are shared with the plain stream)."""
         which: list[int] = []
-        streams: list[U64] = []
-        positions: list[I64] = []
+        code: list[CodeText] = []
         literal: dict[int, tuple[str, I64]] = {}
         direct = batch.direct.tolist()
         bounds = batch.bounds.tolist()
@@ -234,20 +233,23 @@ class Fingerprinter:
             # Only texts that may be code have an identifier-insensitive stream; the literal
             # stream (markup, tables, grids) is not code-only, so every multi-line text is
             # offered to it. Without it (an index build) most texts need no offsets at all.
-            # ``renamed_hashes`` reads the code lines this keeps: the prefilter runs once.
-            code = has_code(canon)
-            if not code and not self.literal:
+            # The code lines are found once: both streams read them.
+            lines = code_spans(canon)
+            if not lines and not self.literal:
                 continue
             lo, hi = bounds[i], bounds[i + 1]
             starts, ends = batch.span_arrays(i)
-            renamed = renamed_hashes(canon, starts, ends, th[lo:hi]) if code else None
-            if renamed is not None:
+            if lines:
                 which.append(i)
-                streams.append(renamed[0])
-                positions.append(renamed[1])
+                code.append((canon, lines, starts, ends, th[lo:hi]))
             lit = literal_hashes(canon, starts, ends, th[lo:hi]) if self.literal else None
             if lit is not None:
                 literal[i] = (_codes(lit[0]), lit[1])
+        # The identifier-insensitive streams of all code texts in one pass.
+        renamed = renamed_hashes_many(code)
+        streams = [r[0] for r in renamed if r is not None]
+        positions = [r[1] for r in renamed if r is not None]
+        which = [i for i, r in zip(which, renamed, strict=True) if r is not None]
         for i, (codes, at) in literal.items():
             prints[i] = replace(prints[i], literal=codes, literal_at=at)
         if not which:

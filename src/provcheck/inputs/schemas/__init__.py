@@ -13,7 +13,15 @@ from provcheck.inputs.schemas.base import RawTurn, Schema, SchemaError, maybe_js
 from provcheck.inputs.schemas.chat import MESSAGE_KEYS, SHAREGPT_KEYS, OpenAIMessages, ShareGPT
 from provcheck.inputs.schemas.fields import Alpaca, PromptResponse, TextField, lookup
 from provcheck.inputs.schemas.generic import Generic
-from provcheck.inputs.schemas.walk import MAX_DEPTH, classify, field_pattern, is_prose, last_key, leaves
+from provcheck.inputs.schemas.walk import (
+    MAX_DEPTH,
+    classify,
+    field_pattern,
+    flat_leaves,
+    is_prose,
+    last_key,
+    leaves,
+)
 from provcheck.matching.normalize import canonical
 from provcheck.model import (
     ContentHash,
@@ -79,6 +87,30 @@ def _detect(data: dict[str, Any]) -> Schema:
         if schema.matches(data):
             return schema
     return SCHEMAS["generic"]  # unreachable: generic always matches
+
+
+_SHAPES: dict[tuple[tuple[Any, ...], tuple[type, ...]], Schema] = {}
+"""The schema detected for each shape of flat record (its keys, and its values' types)."""
+_MAX_SHAPES = 1024
+
+
+def _detect_flat(data: dict[str, Any]) -> Schema:
+    """``_detect`` of a record none of whose values is a container.
+
+    Without a list, no chat schema matches, and the others test which keys are present and
+    whether their values are strings: a record of the same keys and value types gets the
+    same schema (detection was a quarter of reading a record). A key of ``_DECODED`` may hold
+    a JSON-encoded list that a schema reads: such records are detected one by one.
+    """
+    if not _DECODED.isdisjoint(data):
+        return _detect(data)
+    shape = (tuple(data), tuple(map(type, data.values())))
+    found = _SHAPES.get(shape)
+    if found is None:
+        found = _detect(data)
+        if len(_SHAPES) < _MAX_SHAPES:
+            _SHAPES[shape] = found
+    return found
 
 
 def _record_id(data: dict[str, Any], id_field: str | None) -> str | None:
@@ -174,7 +206,9 @@ def to_turns(data: dict[str, Any], location: Location, options: RecordOptions) -
     # A wrapper's member beside its record lists is walked, whatever the data's schema.
     member = isinstance(data, WrapperMember)
     data = _decoded(data)
-    schema = _GENERIC if member else options.resolve() or _detect(data)
+    # Most records hold no object or list: detected by their shape, walked without a stack.
+    flat = not any(isinstance(v, (dict, list, tuple)) for v in data.values())
+    schema = _GENERIC if member else options.resolve() or (_detect_flat(data) if flat else _detect(data))
     try:
         parts = schema.turns(data)
     except SchemaError as exc:
@@ -200,7 +234,7 @@ def to_turns(data: dict[str, Any], location: Location, options: RecordOptions) -
     # A wrapper's member is metadata beside the records: its strings are extra fields (kind
     # `field`: not indexed by `index add`'s default roles, not taken for a model's answer).
     generic = schema is _GENERIC and not member
-    for path, text in leaves(data):
+    for path, text in flat_leaves(data) if flat else leaves(data):
         if path in claimed or path in skipped:
             continue
         if text is None:

@@ -152,6 +152,18 @@ def depth_of(path: str) -> int:
     return path.count(".") + path.count("[") + 1 if path else 0
 
 
+def flat_leaves(data: dict[Any, Any]) -> list[tuple[str, str | None]]:
+    """``list(leaves(data))`` for a record none of whose values is a container (most rows of
+    a table or of JSON Lines): no stack to walk."""
+    out: list[tuple[str, str | None]] = []
+    for key, child in data.items():
+        if isinstance(key, str) and len(key.split()) >= KEY_WORDS:
+            out.append((f"{key}#key", key))
+        if isinstance(child, str):
+            out.append((str(key), child))
+    return out
+
+
 def leaves(value: Any, path: str = "", depth: int = 0) -> Iterator[tuple[str, str | None]]:
     """``(path, string)`` for every string in ``value`` in document order, and ``(path, None)``
     for every non-empty container nested beyond ``MAX_DEPTH`` (not read)."""
