@@ -67,7 +67,9 @@ def _scan(
     d = write_jsonl(tmp_path / "d.jsonl", [{"id": k, "text": v} for k, v in data.items()])
     policy, out = tmp_path / "policy.yaml", tmp_path / f"r.{fmt}"
     policy.write_text(POLICY + "sources:\n  chat: {provider: openai}\n", encoding="utf-8")
-    run_cli(["scan", d, "-i", index, "-p", policy, "-q", "--no-cache", "-f", fmt, "-o", out, "--fail-on", "never"])
+    run_cli(
+        ["scan", d, "-i", index, "-p", policy, "-q", "--no-cache", "-f", fmt, "-o", out, "--fail-on", "never"]
+    )
     return index, out.read_text(encoding="utf-8")
 
 

@@ -330,7 +330,11 @@ def judge(s: Signals, peers: Sequence[Signals], config: MatchConfig | None = Non
         convergence = "prompt"
     elif s.common_share >= COMMON_SHARE and not duplicated:
         convergence = "common-passage"
-    elif s.attributed is not None and s.attributed_share >= COMMON_SHARE:
+    elif s.attributed is not None and s.attributed_share >= COMMON_SHARE and config is None:
+        # With the verification tests, the residual below decides: text of another author
+        # (a quotation, a notice, background text) explains only what it covers, and a copy of
+        # the reference's own words beside it that verifies alone must not be lowered by the
+        # quotation copied with it (it was: copying more made a blocking copy a review).
         convergence = s.attributed
     elif crowd >= 2 and not leads:
         convergence = "crowd"
