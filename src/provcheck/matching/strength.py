@@ -401,6 +401,19 @@ def judge(s: Signals, peers: Sequence[Signals], config: MatchConfig | None = Non
             f"({round(100 * left.discount)}% of the aligned text), {left.tokens} aligned tokens are "
             "left, which fail the tests that verify a match"
         )
+        if (
+            convergence == "background"
+            and ev.containment >= WHOLE_EXTENT
+            and ev.similarity >= WHOLE_SIMILARITY
+        ):
+            # The user's declaration stands (the background is theirs to choose), but what it
+            # implies is said: an independent text does not hold a whole reference.
+            reason += (
+                "; background text holds the whole reference near-verbatim, which an independent "
+                "text does not: the background is not independent (it holds copies of reference "
+                "material and explains them away) or the reference is not restricted material; "
+                "check the background source"
+            )
     elif left is not None:
         aside = [f"the text that texts of {FOREIGN_SOURCES}+ other sources hold"] if common > 0 else []
         if echo > 0:
