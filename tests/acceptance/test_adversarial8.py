@@ -140,7 +140,7 @@ def test_a_background_holding_only_a_textbook_part_is_not_said_to_hold_the_refer
 
 def test_a_policy_rule_naming_a_background_source_is_refused(tmp_path: Path) -> None:
     index, _ = _scan(tmp_path, {"ref": WHOLE}, {"x": UNRELATED_TEXT}, {"b0": REFERENCE_TEXTS[0]})
-    data = write_jsonl(tmp_path / "data.jsonl", [{"id": "copy", "text": REFERENCE_TEXTS[0]}])
+    data = write_jsonl(tmp_path / "data.jsonl", [{"id": "copy", "text": REFERENCE_TEXTS[1]}])
     policy = tmp_path / "rule.yaml"
     for when in ("{source.name: book}", "{source.name: {in: [chat, BOOK]}}"):
         policy.write_text(
