@@ -20,6 +20,13 @@ Defects found (each test here failed before its fix):
 3. A policy rule ``when: {source.name: <background source>}`` was accepted and silently never
    fired (background matches are never findings): now refused, exit 3, located
    (``policy/sourcecheck.py``).
+5. Background texts *less* similar to a candidate than the reference (near-copies of the
+   reference with words changed) still counted as other texts and sources holding its passage:
+   two of them made a verbatim copy a ``common-passage`` or a ``crowd``, three set it aside as
+   text of other sources, and the copy was reviewed, not blocked, against ``BACKGROUND_MARGIN``.
+   Background texts no longer count in the document frequency or the foreign sources of an
+   anchor (``scan/holders.py``), nor in a crowd (``strength.judge``). Not fixed: texts of a
+   background *pack* (withheld) still count in the document frequency.
 4. The text and markdown reports' source tables listed a background source like reference
    material (its 0 records read as "nothing of it found"); they now mark it ``(background)``, as
    the HTML report does.
@@ -167,3 +174,42 @@ def test_text_and_markdown_source_tables_mark_background_sources(tmp_path: Path)
     assert "| chat |" in md
     _, text = _scan(tmp_path / "txt", {"ref": WHOLE}, {"copy": WHOLE}, background, fmt="text")
     assert "book (background)" in text
+
+
+def _near(text: str, *pairs: tuple[str, str]) -> str:
+    for old, new in pairs:
+        assert old in text
+        text = text.replace(old, new)
+    return text
+
+
+def test_background_texts_less_similar_than_the_reference_do_not_lower_a_copy(tmp_path: Path) -> None:
+    """Only background text at least as close to the candidate as the reference explains a match
+    (``BACKGROUND_MARGIN``). Near-copies of the reference with a few words changed, one per
+    background source, are less close to a verbatim copy of it: yet as other texts holding its
+    anchors they made the copy a common passage (two of them), a crowd, or set it aside as text
+    of three other sources, and the copy was reviewed, not blocked."""
+    variants = [
+        _near(WHOLE, ("patience", "care"), ("connectionless", "stateless"), ("bankrupt", "broke")),
+        _near(WHOLE, ("healthy", "lively"), ("numbered", "counted"), ("nobility", "aristocracy")),
+        _near(WHOLE, ("spoonful", "little"), ("datagrams", "packets"), ("record highs", "new highs")),
+    ]
+    index = tmp_path / "index"
+    refs = write_jsonl(tmp_path / "refs.jsonl", [{"id": "ref", "text": WHOLE}])
+    run_cli(["index", "add", index, refs, "--source", "chat", "--provider", "openai", "-q"])
+    data = write_jsonl(tmp_path / "d.jsonl", [{"id": "copy", "text": WHOLE}])
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(POLICY, encoding="utf-8")
+    for n, text in enumerate(variants):
+        book = write_jsonl(tmp_path / f"b{n}.jsonl", [{"id": f"v{n}", "text": text}])
+        run_cli(["index", "add", index, book, "--source", f"book{n}", "--background", "-q"])
+        if n == 0:
+            continue  # one of them never lowered it
+        out = tmp_path / f"r{n}.json"
+        run_cli(
+            ["scan", data, "-i", index, "-p", policy, "-q", "--no-cache", "-o", out, "--fail-on", "never"]
+        )
+        doc = json.loads(out.read_text())
+        ref = next(m for m in doc["matches"] if m["reference"]["source"] == "chat")["strength"]
+        assert ref["can_block"] and not ref["explained"], (n + 1, ref["reason"])
+        assert _worst(doc) == {"copy": "block"}

@@ -302,10 +302,13 @@ def judge(s: Signals, peers: Sequence[Signals], config: MatchConfig | None = Non
     convergence (``convergence.residual``) is marked ``explained``.
     """
     ev = s.evidence
+    # Background matches are no crowd: they explain a match only at least as close as it
+    # (``scan.holders.background_aside``); two less similar ones lowered a verbatim copy.
     others = [
         p
         for p in peers
         if p.source != s.source
+        and not p.background
         and (p.text is None or p.text != s.text)
         and shared_passage(ev, p.evidence) >= CROWD_OVERLAP
     ]
