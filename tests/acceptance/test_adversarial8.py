@@ -27,6 +27,10 @@ Defects found (each test here failed before its fix):
    Background texts no longer count in the document frequency or the foreign sources of an
    anchor (``scan/holders.py``), nor in a crowd (``strength.judge``). Not fixed: texts of a
    background *pack* (withheld) still count in the document frequency.
+6. The same with the quotation copied *apart* from the reference's own words: the set-aside
+   share was taken evenly from every aligned span (``convergence.residual``), so the own passage
+   fell below the excerpt test and the copy was explained. Text of another author is now set
+   aside from the span where it lies (``Signals.attributed_spans``; background text too).
 4. The text and markdown reports' source tables listed a background source like reference
    material (its 0 records read as "nothing of it found"); they now mark it ``(background)``, as
    the HTML report does.
@@ -107,6 +111,24 @@ def test_copying_the_quotation_a_reference_holds_with_its_own_words_does_not_low
     )
     doc = json.loads(text)
     assert _worst(doc) == {"own_only": "block", "with_quote": "block"}, [
+        m["strength"]["reason"] for m in doc["matches"]
+    ]
+
+
+def test_a_quotation_copied_apart_from_the_own_words_does_not_explain_them(tmp_path: Path) -> None:
+    """The same with the quotation copied apart from the reference's own words (the candidate's
+    text between): the quotation's share was set aside evenly from every aligned span, which
+    took the own passage (51 tokens) below the excerpt test, and the copy was explained."""
+    sonnet = PUBLIC_DOMAIN[1]
+    own = " ".join(REFERENCE_TEXTS[1].split(". ")[:3]) + "."
+    ref = f"{own}\n\nAs the sonnet has it:\n\n{sonnet}\n\n{REFERENCE_TEXTS[2]}"
+    _, text = _scan(
+        tmp_path,
+        {"ref": ref},
+        {"own_only": f"{own} {UNRELATED_TEXT}", "apart": f"{own}\n\n{UNRELATED_TEXT}\n\n{sonnet}"},
+    )
+    doc = json.loads(text)
+    assert _worst(doc) == {"own_only": "block", "apart": "block"}, [
         m["strength"]["reason"] for m in doc["matches"]
     ]
 

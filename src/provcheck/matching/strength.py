@@ -149,6 +149,9 @@ class Signals:
     an edited copy of a list answer is no match of code because a snippet sits after it."""
     background: bool = False
     """The reference is a background source's text (independent, ``SourceInfo.background``)."""
+    attributed_spans: tuple[float, ...] = ()
+    """Per span of the evidence, the share of it that is ``attributed`` (where that text lies:
+    ``convergence.residual`` sets it aside from its own span)."""
 
 
 VERBATIM_RUN = 50
@@ -270,16 +273,33 @@ def covered_by(a: Evidence, spans: Sequence[tuple[int, int]]) -> float:
     total = sum(max(0, x.candidate.end - x.candidate.start) for x in a.spans)
     if total == 0 or not spans:
         return 0.0
+    merged = _merged(spans)
+    covered = sum(
+        max(0, min(x.candidate.end, b) - max(x.candidate.start, a_)) for x in a.spans for a_, b in merged
+    )
+    return min(1.0, covered / total)
+
+
+def covered_spans(a: Evidence, spans: Sequence[tuple[int, int]]) -> tuple[float, ...]:
+    """Per aligned span of ``a``, the share of its candidate characters inside the union of
+    ``spans`` (``covered_by`` span by span: ``Signals.attributed_spans``)."""
+    merged = _merged(spans)
+    return tuple(
+        min(1.0, sum(max(0, min(x.candidate.end, b) - max(x.candidate.start, a_)) for a_, b in merged) / n)
+        if (n := x.candidate.end - x.candidate.start) > 0
+        else 0.0
+        for x in a.spans
+    )
+
+
+def _merged(spans: Sequence[tuple[int, int]]) -> list[list[int]]:
     merged: list[list[int]] = []
     for start, end in sorted(spans):
         if merged and start <= merged[-1][1]:
             merged[-1][1] = max(merged[-1][1], end)
         else:
             merged.append([start, end])
-    covered = sum(
-        max(0, min(x.candidate.end, b) - max(x.candidate.start, a_)) for x in a.spans for a_, b in merged
-    )
-    return min(1.0, covered / total)
+    return merged
 
 
 def shared_passage(a: Evidence, b: Evidence) -> float:
@@ -364,7 +384,8 @@ def judge(s: Signals, peers: Sequence[Signals], config: MatchConfig | None = Non
         echo = s.echo_share if s.prompt_turn else 0.0
         # Standard boilerplate (a licence notice, Lorem ipsum) is set aside like common text.
         third = s.attributed_share if s.attributed is not None else 0.0
-        left = residual(ev, max(common, third), echo, config, s.renamed)
+        located = s.attributed_spans if third > 0 and len(s.attributed_spans) == len(ev.spans) else ()
+        left = residual(ev, common if located else max(common, third), echo, config, s.renamed, located)
         if left.passes:
             left = None
         else:

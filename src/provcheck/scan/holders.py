@@ -20,7 +20,7 @@ from provcheck.index.shard import Shard
 from provcheck.index.store import held_anchors
 from provcheck.matching.convergence import FOREIGN_SOURCES, HOLDERS_READ
 from provcheck.matching.fingerprint import U32
-from provcheck.matching.strength import COMMON_DF, Signals, covered_by
+from provcheck.matching.strength import COMMON_DF, Signals, covered_by, covered_spans
 from provcheck.model import Match
 
 _SOURCES_ENOUGH = FOREIGN_SOURCES + 8
@@ -205,12 +205,12 @@ def background_aside(pairs: list[tuple[Match, Signals]]) -> list[tuple[Match, Si
             for x in ev.spans
         ]
         share = covered_by(s.evidence, spans)
-        out.append(
-            (
-                m,
-                replace(s, attributed="background", attributed_share=share)
-                if share > s.attributed_share
-                else s,
+        if share > s.attributed_share:
+            s = replace(
+                s,
+                attributed="background",
+                attributed_share=share,
+                attributed_spans=covered_spans(s.evidence, spans),
             )
-        )
+        out.append((m, s))
     return out
