@@ -20,6 +20,9 @@ Defects found (each test here failed before its fix):
 3. A policy rule ``when: {source.name: <background source>}`` was accepted and silently never
    fired (background matches are never findings): now refused, exit 3, located
    (``policy/sourcecheck.py``).
+4. The text and markdown reports' source tables listed a background source like reference
+   material (its 0 records read as "nothing of it found"); they now mark it ``(background)``, as
+   the HTML report does.
 5. Background texts *less* similar to a candidate than the reference (near-copies of the
    reference with words changed) still counted as other texts and sources holding its passage:
    two of them made a verbatim copy a ``common-passage`` or a ``crowd``, three set it aside as
@@ -27,25 +30,30 @@ Defects found (each test here failed before its fix):
    Background texts no longer count in the document frequency or the foreign sources of an
    anchor (``scan/holders.py``), nor in a crowd (``strength.judge``). Not fixed: texts of a
    background *pack* (withheld) still count in the document frequency.
-6. The same with the quotation copied *apart* from the reference's own words: the set-aside
+6. The same as 1 with the quotation copied *apart* from the reference's own words: the set-aside
    share was taken evenly from every aligned span (``convergence.residual``), so the own passage
    fell below the excerpt test and the copy was explained. Text of another author is now set
    aside from the span where it lies (``Signals.attributed_spans``; background text too).
-4. The text and markdown reports' source tables listed a background source like reference
-   material (its 0 records read as "nothing of it found"); they now mark it ``(background)``, as
-   the HTML report does.
+7. ``--min-probability`` left out the background matches that explained a listed reference
+   match, whose reason then named evidence the report did not show; they stay listed with it
+   (``scan/match.py``).
 
 Checked and found sound (no test here): public-domain lines interleaved between a copy's
 sentences or wrapped around it (the reference does not hold them, so they are not aligned); a
-background that only partly overlaps a whole copy (the rest still verifies); a background that is a
-near-copy of the reference with words changed explains a verbatim copy of the reference only
-where it is at least as similar (``BACKGROUND_MARGIN``: it does not); background roles kept across
-``-i a -i b``, in fingerprint packs, and the result cache invalidated when a background is added;
-SARIF/CSV/JUnit never list background matches as findings.
+background that only partly overlaps a whole copy (the rest still verifies); one background
+near-copy of the reference with words changed does not explain a verbatim copy of the reference
+(``BACKGROUND_MARGIN``); background roles kept across ``-i a -i b`` (a source with two roles is
+refused), in fingerprint packs and through ``scan --shard``/``merge``; the result cache is not
+reused when a background source is added; ``index info`` and the HTML report name background
+sources; SARIF/CSV/JUnit/markdown never list background matches as findings.
 
 Not fixed (noted): a grid is ``solved`` when 20% of its aligned tokens repeat the request,
-whatever the request is: a request holding example rows of a grid (not a puzzle's givens) gets
-its model-written grid explained (grids never block either way).
+whatever the request is: example rows in a "design your own Sudoku" request get a copy of the
+model's grid explained, while without them it stays verified (grids never block either way).
+Non-finding matches (background ones among them) are counted in the JSON, HTML and terminal
+reports only, not in SARIF, CSV, JUnit or markdown. A background holding a *part* of a reference
+near-verbatim (not the whole) explains a copy of that part without the sentence of defect 2: a
+textbook function is held so by design, and length alone cannot tell it from copied prose.
 """
 
 from __future__ import annotations
@@ -235,3 +243,20 @@ def test_background_texts_less_similar_than_the_reference_do_not_lower_a_copy(tm
         ref = next(m for m in doc["matches"] if m["reference"]["source"] == "chat")["strength"]
         assert ref["can_block"] and not ref["explained"], (n + 1, ref["reason"])
         assert _worst(doc) == {"copy": "block"}
+
+
+def test_background_matches_that_explain_a_listed_match_stay_listed(tmp_path: Path) -> None:
+    """``--min-probability`` leaves out matches below it; a background match that explains a
+    listed reference match is the evidence for that explanation and stays listed with it (it was
+    left out, and the reason named background text the report no longer showed)."""
+    background = {f"b{n}": f"{t} {UNRELATED_TEXT}" for n, t in enumerate(REFERENCE_TEXTS)}
+    index, _ = _scan(tmp_path, {"ref": WHOLE}, {"copy": WHOLE}, background)
+    data = write_jsonl(tmp_path / "d2.jsonl", [{"id": "copy", "text": WHOLE}])
+    policy, out = tmp_path / "policy.yaml", tmp_path / "r2.json"
+    args = ["scan", data, "-i", index, "-p", policy, "-q", "--no-cache", "-o", out, "--fail-on", "never"]
+    run_cli([*args, "--min-probability", "0.9999"])
+    doc = json.loads(out.read_text())
+    ref = next(m for m in doc["matches"] if m["reference"]["source"] == "chat")
+    assert ref["strength"]["convergence"] == "background"
+    listed = sorted(m["reference"]["id"] for m in doc["matches"] if m["reference"]["source"] == "book")
+    assert listed == ["b0", "b1", "b2"], [m["strength"]["probability"] for m in doc["matches"]]

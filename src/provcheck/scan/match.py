@@ -527,11 +527,17 @@ def _judged(best: dict[_Slot, tuple[Match, Signals]], config: MatchConfig) -> li
     out = []
     for pairs in turns.values():
         pairs = background_aside(pairs)
-        for n, (m, signals) in enumerate(pairs):
-            peers = [p for k, (_, p) in enumerate(pairs) if k != n]
-            strength = judge(signals, peers, config)
-            if strength.probability >= config.min_probability:
-                out.append(replace(m, strength=strength))
+        judged = [
+            replace(m, strength=judge(signals, [p for k, (_, p) in enumerate(pairs) if k != n], config))
+            for n, (m, signals) in enumerate(pairs)
+        ]
+        kept = [
+            m for m in judged if m.strength is not None and m.strength.probability >= config.min_probability
+        ]
+        # Background matches are the evidence of a listed match they explain: kept with it.
+        if any(m.strength is not None and m.strength.convergence == "background" for m in kept):
+            kept = [m for m in judged if m.reference.source.background or any(m is k for k in kept)]
+        out += kept
     return out
 
 
