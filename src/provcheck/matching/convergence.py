@@ -17,8 +17,9 @@ aligned text show no copying of *this* reference, whoever wrote the candidate:
 Both are estimated as shares of the match's aligned text (``Signals.foreign_share`` over the
 shared anchors, ``Signals.echo_share`` over the reference's aligned ranges); the larger one is
 set aside from every span and from the texts (the two overlap: references quoting one prompt
-all hold its passages, so adding them would count that text twice). What is left must still
-pass the tests that verify a match (``MatchConfig``): ``min_tokens`` aligned tokens, and either
+all hold its passages, so adding them would count that text twice); text of another author
+found where it lies (``residual``'s ``located``) is set aside from its own span. What is left
+must still pass the tests that verify a match (``MatchConfig``): ``min_tokens`` aligned tokens, and either
 the near-duplicate test (of what is left of the texts, ``min_coverage`` aligned) or the excerpt
 test (one span keeping ``excerpt_tokens``). A match whose residual fails them is *explained by
 convergence*: it stays in the report's matches with its class (nothing found is hidden) but is
