@@ -3,7 +3,7 @@ grids under the puzzle's request (``strength.GIVENS_SHARE``) and famous public-d
 aside by name (``attributed.PUBLIC_DOMAIN``), played as a user laundering a copy of OpenAI output
 through them and as a user surprised by them.
 
-Defects found (each test here failed before its fix):
+Defects found (the test of each failed before its fix; the other tests guard the other side):
 
 1. A copy of a reference's own words that blocks on its own was only *reviewed* once the
    public-domain quotation (or background text, or licence notice) the reference also holds was
