@@ -54,7 +54,16 @@ FULL = RunRecord(
         fingerprint={"shingle_size": 5, "window": 8, "seed": 1, "tokenizer": 1},
         sources=("a",),
         source_details=(
-            SourceFacts(name="a", provider="p", generator="g", license="MIT", terms="t", records=2, texts=3),
+            SourceFacts(
+                name="a",
+                provider="p",
+                generator="g",
+                license="MIT",
+                terms="t",
+                records=2,
+                texts=3,
+                background=True,
+            ),
         ),
         members=(
             IndexMember(
