@@ -96,8 +96,8 @@ def test_a_passage_background_text_also_holds_is_set_aside(tmp_path: Path) -> No
 def test_a_copy_of_the_reference_stays_verified_beside_background_text(tmp_path: Path) -> None:
     """Background text explains only what it holds: the copied prose around the function (most
     of the reference) is left, still verifies, and the copy blocks. (Were the shared function
-    most of the match, the match would stay verified but be reviewed, not blocked, as a
-    passage many sources hold is: ``strength.judge``.)"""
+    most of the match, what is left would still decide: a copy blocks while the copied prose
+    verifies alone, test_adversarial8.py.)"""
     doc = _scan(tmp_path, _index(tmp_path, background=True), [("copy", COPY)], code=1)
     gpt = next(m for m in doc["matches"] if m["reference"]["source"] == "gpt")
     assert not gpt["strength"]["explained"], gpt["strength"]["reason"]

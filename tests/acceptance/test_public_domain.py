@@ -66,6 +66,7 @@ def test_answers_quoting_a_famous_public_domain_text_do_not_block(tmp_path: Path
 
 def test_a_copy_of_the_reference_around_the_quotation_still_blocks(tmp_path: Path) -> None:
     """The quotation is set aside, the reference's own words (most of it) are left and verify.
-    (A copy that is mostly the quotation is reviewed, not blocked, as with a licence notice.)"""
+    (A copy that is mostly the quotation still blocks while the own words left verify alone, and
+    is explained when they do not: test_adversarial8.py.)"""
     got = _scan(tmp_path, {"copy": f"{OWN}\n\nIn the poet's words:\n\n{SONNET}\n\n{REFERENCE_TEXTS[2]}"})
     assert got["copy"]["action"] == "block", got["copy"]["strength"]["reason"]

@@ -65,3 +65,17 @@ def test_nothing_set_aside_never_undoes_verification() -> None:
     span = AlignedSpan(CharSpan(0, 10), CharSpan(0, 10), 67, 0.8)
     e = Evidence(MatchKind.EXCERPT, 0.8, 0.17, 0.3, 67, 0.8, 0.2, (span,), False)
     assert residual(e, 0.0, 0.0, MatchConfig(), renamed=True).passes
+
+
+def test_located_text_is_set_aside_from_its_own_span() -> None:
+    """A 60-token span of the reference's own words beside a 60-token quotation: set aside evenly
+    (half of each span), neither span keeps an excerpt; set aside where it lies, the own span
+    keeps all 60 tokens (test_adversarial8.py, defect 6)."""
+    own = AlignedSpan(CharSpan(0, 10), CharSpan(0, 10), 60, 1.0)
+    quote = AlignedSpan(CharSpan(20, 30), CharSpan(20, 30), 60, 1.0)
+    e = Evidence(MatchKind.EXCERPT, 1.0, 0.3, 0.3, 120, 1.0, 0.5, (own, quote), False)
+    assert not residual(e, 0.5, 0.0, MatchConfig()).passes
+    left = residual(e, 0.0, 0.0, MatchConfig(), located=(0.0, 1.0))
+    assert left.passes and left.discount == 0.5 and left.tokens == 60
+    # Common text found elsewhere is still set aside from every span.
+    assert not residual(e, 0.4, 0.0, MatchConfig(), located=(0.0, 1.0)).passes

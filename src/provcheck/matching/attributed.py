@@ -221,3 +221,11 @@ def attributed(candidate: str, ranges: Sequence[tuple[int, int]]) -> tuple[str |
     if public > share:
         return "public-domain", public
     return ("boilerplate", share) if share > 0.0 else (None, 0.0)
+
+
+def span_shares(candidate: str, ranges: Sequence[tuple[int, int]], kind: str) -> tuple[float, ...]:
+    """Per range of ``candidate``, the share of its words that are text of ``kind``
+    (``boilerplate`` or ``public-domain``, as ``attributed`` found): where that text lies, so
+    that it is set aside from its own span (``convergence.residual``)."""
+    public = kind == "public-domain"
+    return tuple(notice_share(candidate[a:b], public=public) for a, b in ranges)

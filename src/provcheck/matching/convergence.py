@@ -17,8 +17,9 @@ aligned text show no copying of *this* reference, whoever wrote the candidate:
 Both are estimated as shares of the match's aligned text (``Signals.foreign_share`` over the
 shared anchors, ``Signals.echo_share`` over the reference's aligned ranges); the larger one is
 set aside from every span and from the texts (the two overlap: references quoting one prompt
-all hold its passages, so adding them would count that text twice). What is left must still
-pass the tests that verify a match (``MatchConfig``): ``min_tokens`` aligned tokens, and either
+all hold its passages, so adding them would count that text twice); text of another author
+found where it lies (``residual``'s ``located``) is set aside from its own span. What is left
+must still pass the tests that verify a match (``MatchConfig``): ``min_tokens`` aligned tokens, and either
 the near-duplicate test (of what is left of the texts, ``min_coverage`` aligned) or the excerpt
 test (one span keeping ``excerpt_tokens``). A match whose residual fails them is *explained by
 convergence*: it stays in the report's matches with its class (nothing found is hidden) but is
@@ -27,6 +28,7 @@ not a verified match and never blocks.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from provcheck.matching.params import MatchConfig
@@ -59,14 +61,32 @@ class Residual:
 
 
 def residual(
-    ev: Evidence, common_share: float, echo_share: float, config: MatchConfig, renamed: bool = False
+    ev: Evidence,
+    common_share: float,
+    echo_share: float,
+    config: MatchConfig,
+    renamed: bool = False,
+    located: Sequence[float] = (),
 ) -> Residual:
     """What is left of ``ev`` once its common and prompt-echo shares are set aside.
 
     ``renamed``: the match holds only with identifiers abstracted, whose floor is the stricter
     ``RENAMED_MIN_TOKENS`` (as in ``verify.align_renamed``).
+
+    ``located``: per span of ``ev``, the share of it that is text of another author found where
+    it lies (a quotation, a notice, background text: ``Signals.attributed_spans``), set aside
+    from that span besides the shares above. Set aside evenly from every span instead, a
+    quotation copied apart from a passage of the reference's own words took that passage below
+    the excerpt test, and the copy of it was explained.
     """
-    discount = min(1.0, max(common_share, echo_share, 0.0))
+    base = min(1.0, max(common_share, echo_share, 0.0))
+    keeps = [1.0 - base] * len(ev.spans)
+    if located and len(located) == len(ev.spans):
+        keeps = [1.0 - min(1.0, max(base, d)) for d in located]
+        total = sum(sp.matched_tokens for sp in ev.spans)
+        kept = sum(sp.matched_tokens * k for sp, k in zip(ev.spans, keeps, strict=True))
+        base = max(base, 1.0 - kept / total) if total else base
+    discount = base
     if discount <= 0.0:
         # Nothing set aside: verification stands (its tests ran on the alignment, whose spans can
         # differ from the evidence's, e.g. on the identifier-insensitive stream of code).
@@ -93,9 +113,9 @@ def residual(
         and ev.similarity + eps >= config.min_similarity
     )
     excerpt = any(
-        sp.matched_tokens * keep + eps >= config.excerpt_tokens
+        sp.matched_tokens * k + eps >= config.excerpt_tokens
         and sp.similarity + eps >= config.excerpt_similarity
-        for sp in ev.spans
+        for sp, k in zip(ev.spans, keeps, strict=True)
     )
     passes = tokens + eps >= floor and (near_duplicate or excerpt)
     return Residual(discount=round(discount, 4), tokens=int(tokens + eps), passes=passes)

@@ -149,6 +149,9 @@ class Signals:
     an edited copy of a list answer is no match of code because a snippet sits after it."""
     background: bool = False
     """The reference is a background source's text (independent, ``SourceInfo.background``)."""
+    attributed_spans: tuple[float, ...] = ()
+    """Per span of the evidence, the share of it that is ``attributed`` (where that text lies:
+    ``convergence.residual`` sets it aside from its own span)."""
 
 
 VERBATIM_RUN = 50
@@ -270,16 +273,33 @@ def covered_by(a: Evidence, spans: Sequence[tuple[int, int]]) -> float:
     total = sum(max(0, x.candidate.end - x.candidate.start) for x in a.spans)
     if total == 0 or not spans:
         return 0.0
+    merged = _merged(spans)
+    covered = sum(
+        max(0, min(x.candidate.end, b) - max(x.candidate.start, a_)) for x in a.spans for a_, b in merged
+    )
+    return min(1.0, covered / total)
+
+
+def covered_spans(a: Evidence, spans: Sequence[tuple[int, int]]) -> tuple[float, ...]:
+    """Per aligned span of ``a``, the share of its candidate characters inside the union of
+    ``spans`` (``covered_by`` span by span: ``Signals.attributed_spans``)."""
+    merged = _merged(spans)
+    return tuple(
+        min(1.0, sum(max(0, min(x.candidate.end, b) - max(x.candidate.start, a_)) for a_, b in merged) / n)
+        if (n := x.candidate.end - x.candidate.start) > 0
+        else 0.0
+        for x in a.spans
+    )
+
+
+def _merged(spans: Sequence[tuple[int, int]]) -> list[list[int]]:
     merged: list[list[int]] = []
     for start, end in sorted(spans):
         if merged and start <= merged[-1][1]:
             merged[-1][1] = max(merged[-1][1], end)
         else:
             merged.append([start, end])
-    covered = sum(
-        max(0, min(x.candidate.end, b) - max(x.candidate.start, a_)) for x in a.spans for a_, b in merged
-    )
-    return min(1.0, covered / total)
+    return merged
 
 
 def shared_passage(a: Evidence, b: Evidence) -> float:
@@ -302,10 +322,13 @@ def judge(s: Signals, peers: Sequence[Signals], config: MatchConfig | None = Non
     convergence (``convergence.residual``) is marked ``explained``.
     """
     ev = s.evidence
+    # Background matches are no crowd: they explain a match only at least as close as it
+    # (``scan.holders.background_aside``); two less similar ones lowered a verbatim copy.
     others = [
         p
         for p in peers
         if p.source != s.source
+        and not p.background
         and (p.text is None or p.text != s.text)
         and shared_passage(ev, p.evidence) >= CROWD_OVERLAP
     ]
@@ -330,7 +353,11 @@ def judge(s: Signals, peers: Sequence[Signals], config: MatchConfig | None = Non
         convergence = "prompt"
     elif s.common_share >= COMMON_SHARE and not duplicated:
         convergence = "common-passage"
-    elif s.attributed is not None and s.attributed_share >= COMMON_SHARE:
+    elif s.attributed is not None and s.attributed_share >= COMMON_SHARE and config is None:
+        # With the verification tests, the residual below decides: text of another author
+        # (a quotation, a notice, background text) explains only what it covers, and a copy of
+        # the reference's own words beside it that verifies alone must not be lowered by the
+        # quotation copied with it (it was: copying more made a blocking copy a review).
         convergence = s.attributed
     elif crowd >= 2 and not leads:
         convergence = "crowd"
@@ -357,7 +384,8 @@ def judge(s: Signals, peers: Sequence[Signals], config: MatchConfig | None = Non
         echo = s.echo_share if s.prompt_turn else 0.0
         # Standard boilerplate (a licence notice, Lorem ipsum) is set aside like common text.
         third = s.attributed_share if s.attributed is not None else 0.0
-        left = residual(ev, max(common, third), echo, config, s.renamed)
+        located = s.attributed_spans if third > 0 and len(s.attributed_spans) == len(ev.spans) else ()
+        left = residual(ev, common if located else max(common, third), echo, config, s.renamed, located)
         if left.passes:
             left = None
         else:
@@ -397,6 +425,19 @@ def judge(s: Signals, peers: Sequence[Signals], config: MatchConfig | None = Non
             f"({round(100 * left.discount)}% of the aligned text), {left.tokens} aligned tokens are "
             "left, which fail the tests that verify a match"
         )
+        if (
+            convergence == "background"
+            and ev.containment >= WHOLE_EXTENT
+            and ev.similarity >= WHOLE_SIMILARITY
+        ):
+            # The user's declaration stands (the background is theirs to choose), but what it
+            # implies is said: an independent text does not hold a whole reference.
+            reason += (
+                "; background text holds the whole reference near-verbatim, which an independent "
+                "text does not: the background is not independent (it holds copies of reference "
+                "material and explains them away) or the reference is not restricted material; "
+                "check the background source"
+            )
     elif left is not None:
         aside = [f"the text that texts of {FOREIGN_SOURCES}+ other sources hold"] if common > 0 else []
         if echo > 0:

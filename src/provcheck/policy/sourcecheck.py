@@ -67,6 +67,8 @@ def check_source_names(
                 f"{close[0]!r}? (its facts would apply to nothing)"
             )
 
+    problems += _background_rules(policy, index_sources)
+
     def unknown(parent: str) -> bool:
         return parent not in policy.sources and parent not in index_sources and known().facts(parent) is None
 
@@ -149,3 +151,38 @@ def check_source_providers(policy: Policy, index_sources: Mapping[str, SourceInf
             hint="add the source again with the provider's usual name (index add --provider NAME), "
             "or set it in the policy's sources: (SOURCE: {provider: NAME})",
         )
+
+
+_NAMING = ("equals", "in", "glob", "regex")
+"""Comparisons of ``source.name`` that select the sources they name."""
+
+
+def _background_rules(policy: Policy, index_sources: Mapping[str, SourceInfo]) -> list[str]:
+    """A match rule selecting a background source by name: its matches are never findings, so
+    the rule would silently never fire on them (``when: {source.name: textbook}`` was accepted,
+    and a scan with matches of textbook passed)."""
+    background = sorted(name for name, info in index_sources.items() if info.background)
+    problems = []
+    for rule in policy.rules:
+        if not background or rule.signal != "match" or not rule.enabled:
+            continue
+        for c in comparisons(rule.when):
+            if c.field != "source.name" or c.op not in _NAMING:
+                continue
+            if c.op in ("glob", "regex"):
+                # A pattern matching reference sources too is fine; one matching only
+                # background sources selects nothing that can be a finding.
+                named = [n for n in index_sources if c.holds({"source.name": n})]
+                hit = named if named and all(n in background for n in named) else []
+            else:
+                hit = [n for n in background if c.holds({"source.name": n})]
+            for name in hit:
+                where = rule.origin or policy.path or "policy"
+                if c.line is not None and rule.origin:
+                    where = f"{rule.origin.rsplit(':', 1)[0]}:{c.line}"
+                problems.append(
+                    f"{where}: rule {rule.id!r}: {c}: {name!r} is a background source of the index "
+                    "(independent text, index add --background): its matches are never findings, "
+                    "so the rule would never fire on them"
+                )
+    return problems

@@ -99,6 +99,7 @@ class MarkdownFormatter(Formatter):
         for src in rs.sources:
             texts = "" if src.texts is None else f"{src.texts:,}" + (" (empty)" if src.texts == 0 else "")
             name = md(src.source) + ("" if src.indexed else " (not indexed)")
+            name += " (background)" if src.background else ""  # independent text: never findings
             worst = f"**{src.worst}**" if src.worst in ("block", "review") else md(src.worst or "")
             out.append(
                 f"| {name} | {md(src.provider or '')} | {md(src.license or '')} | {md(src.terms or '')} | "

@@ -165,7 +165,11 @@ class TextFormatter(Formatter):
         for src in rs.sources:
             texts = "" if src.texts is None else f"{src.texts:,}"
             table.add_row(
-                _cell(src.source + ("" if src.indexed else " (not indexed)")),
+                _cell(
+                    src.source
+                    + ("" if src.indexed else " (not indexed)")
+                    + (" (background)" if src.background else "")  # independent: never findings
+                ),
                 _cell(src.provider or ""),
                 _cell(src.license or ""),
                 _cell(src.terms or ""),

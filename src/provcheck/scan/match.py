@@ -16,7 +16,7 @@ import numpy as np
 from provcheck.index import TextKey
 from provcheck.index.combined import Index, IndexSet
 from provcheck.index.pack import Pack
-from provcheck.matching.attributed import attributed
+from provcheck.matching.attributed import attributed, span_shares
 from provcheck.matching.code import code_lines, may_be_code
 from provcheck.matching.convergence import residual
 from provcheck.matching.fingerprint import Fingerprint, Fingerprinter
@@ -432,10 +432,9 @@ class Matcher:
                 elif is_formula(passage, seg.text):
                     shape = "formula"
             # Standard boilerplate (a licence notice, Lorem ipsum): set aside by ``judge``.
-            third, third_share = attributed(
-                seg.text,
-                [(sp.candidate.start - seg.offset, sp.candidate.end - seg.offset) for sp in ev.spans],
-            )
+            ranges = [(sp.candidate.start - seg.offset, sp.candidate.end - seg.offset) for sp in ev.spans]
+            third, third_share = attributed(seg.text, ranges)
+            third_spans = span_shares(seg.text, ranges, third) if third is not None else ()
             echo = _echo_share(alignment, ref.echoes)
             # Identical texts in several shards (sources) share this digest: one text, not a crowd.
             digest = (
@@ -481,6 +480,7 @@ class Matcher:
                             code_whole,
                             verbatim,
                             on_code,
+                            attributed_spans=third_spans,
                         ),
                     )
 
@@ -527,11 +527,17 @@ def _judged(best: dict[_Slot, tuple[Match, Signals]], config: MatchConfig) -> li
     out = []
     for pairs in turns.values():
         pairs = background_aside(pairs)
-        for n, (m, signals) in enumerate(pairs):
-            peers = [p for k, (_, p) in enumerate(pairs) if k != n]
-            strength = judge(signals, peers, config)
-            if strength.probability >= config.min_probability:
-                out.append(replace(m, strength=strength))
+        judged = [
+            replace(m, strength=judge(signals, [p for k, (_, p) in enumerate(pairs) if k != n], config))
+            for n, (m, signals) in enumerate(pairs)
+        ]
+        kept = [
+            m for m in judged if m.strength is not None and m.strength.probability >= config.min_probability
+        ]
+        # Background matches are the evidence of a listed match they explain: kept with it.
+        if any(m.strength is not None and m.strength.convergence == "background" for m in kept):
+            kept = [m for m in judged if m.reference.source.background or any(m is k for k in kept)]
+        out += kept
     return out
 
 
