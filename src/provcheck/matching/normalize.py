@@ -25,6 +25,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from provcheck.matching.laundering import unglue, unescape_json
+
 I64 = npt.NDArray[np.int64]
 U32 = npt.NDArray[np.uint32]
 Offsets = tuple[I64, I64]
@@ -82,12 +84,19 @@ _LOOKALIKES = str.maketrans(
 )  # fmt: skip
 
 
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0")
+"""Hangul fillers: letters by category, drawn as a blank, and the usual stand-in for a space
+where spaces are filtered (left letters, they glue the words either side into one token)."""
+
+
 def _fold_char(char: str) -> str:
     """casefold(NFKC(char)), Latin lookalikes made Latin; format characters (zero-width spaces
     and joiners, soft hyphens, direction marks) fold to nothing: invisible, they are inserted
     to break exact matching."""
     if unicodedata.category(char) == "Cf":
         return ""
+    if char in _BLANK_LETTERS:
+        return " "
     return unicodedata.normalize("NFKC", char).casefold().translate(_LOOKALIKES)
 
 
@@ -139,8 +148,14 @@ def canonical(text: str) -> str:
 
 
 def prepare(text: str) -> str:
-    """``canonical(text)`` with markup blanked (same length): what tokens are cut from."""
+    """``canonical(text)`` with markup blanked, invisible characters standing for spaces and
+    the escapes of a JSON-escaped text made spaces (``laundering``; same length): what tokens
+    are cut from."""
     text = canonical(text)
+    if not text.isascii():
+        text = unglue(text)
+    if "\\" in text:
+        text = unescape_json(text)
     if "<" not in text and "](" not in text:
         return text
     return _MARKUP_RE.sub(lambda m: " " * (m.end() - m.start()), text)
@@ -309,7 +324,9 @@ def _replace(
     for i in owners:
         cls_parts.append(cls[offsets[done] : offsets[i]])
         fold_parts.append(folded[offsets[done] : offsets[i]])
-        text = " ".join(fold_tokens(prepared[i]))
+        # Already prepared: ``prepare`` is not idempotent (``laundering`` judges a text by the
+        # words it holds, which blanking changes), so it is not applied again.
+        text = " ".join(_TOKEN_RE.findall(prepared[i].translate(_FOLD)))
         c, f, _ = _encode([text])
         cls_parts.append(c)
         fold_parts.append(f)
