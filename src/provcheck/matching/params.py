@@ -12,13 +12,16 @@ from typing import Any
 
 from provcheck.errors import UsageError
 
-TOKENIZER_VERSION = 3
-"""Bump when normalization or tokenization changes what tokens a text yields."""
+TOKENIZER_VERSION = 4
+"""Bump when normalization or tokenization changes what tokens a text yields. 4: invisible
+characters standing for spaces, JSON string escapes and Hangul fillers read as separators
+(``matching/laundering.py``)."""
 
 CODE_VERSION = 2
 """Version of the identifier-insensitive anchors of code (``matching/code.py``); 0 = none.
 Bump when they change: an index stores it, and one built otherwise is refused. 2: a line's
-trailing comment no longer hides its code form, so more texts have code anchors."""
+trailing comment no longer hides its code form, so more texts have code anchors. 3: comments
+on code lines are left out of the identifier-insensitive stream."""
 
 
 @dataclass(frozen=True, slots=True)
