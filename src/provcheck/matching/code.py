@@ -231,30 +231,6 @@ def _hash(tag: int) -> np.uint64:
 _DISTANCE = np.array([_hash(d) for d in range(REACH + 1)], dtype=np.uint64)
 
 
-_COMMENT_LINE = re.compile(r"(?://|/\*|\*/|\*(?:\s|$)|#(?![A-Za-z!])|--\s)")
-"""A comment line of code: ``//``, ``/*``, a block comment's ``*`` or ``*/``, ``#`` not
-followed by a letter or ``!`` (``#include``, ``#define`` and a shebang are code), ``-- ``."""
-
-
-def _comment_ranges(text: str, lines: tuple[tuple[int, int], ...]) -> list[tuple[int, int]]:
-    """Character ranges of the comments on code lines: whole comment lines and comments after
-    a statement, in order. The identifier-insensitive stream leaves them out: comments
-    inserted into a copy (one every three lines, in 2026-12-05's held-out test) cut its code
-    into runs shorter than an anchor's, and a copy with its comments removed or rewritten is
-    the same code."""
-    out = []
-    for a, b in lines:
-        line = text[a:b]
-        stripped = line.lstrip()
-        if _COMMENT_LINE.match(stripped):
-            out.append((a, b))
-        elif "#" in line or "/" in line:
-            found = _TRAILING_COMMENT.search(line)
-            if found is not None:
-                out.append((a + found.start(), b))
-    return out
-
-
 def renamed_hashes(text: str, starts: I64, ends: I64, hashes: U64) -> tuple[U64, I64] | None:
     """Token hashes with the identifiers of code lines parameterized, and the position of each
     among the plain tokens; None when ``text`` has no code (or nothing to encode).
@@ -272,14 +248,6 @@ def renamed_hashes(text: str, starts: I64, ends: I64, hashes: U64) -> tuple[U64,
     line_ends = np.array([b for _, b in lines], dtype=np.int64)
     where = np.searchsorted(line_starts, starts, side="right") - 1
     on_code = (where >= 0) & (starts < line_ends[np.maximum(where, 0)])
-    comments = _comment_ranges(text, lines)
-    in_comment = np.zeros(len(starts), dtype=bool)
-    if comments:
-        c_starts = np.array([a for a, _ in comments], dtype=np.int64)
-        c_ends = np.array([b for _, b in comments], dtype=np.int64)
-        at = np.searchsorted(c_starts, starts, side="right") - 1
-        in_comment = (at >= 0) & (starts < c_ends[np.maximum(at, 0)])
-        on_code &= ~in_comment
     # Plain lists and ints in the loop (a numpy scalar per token cost more than the rest);
     # the distances are written once at the end, the last one for a position winning.
     starts_at, ends_at = starts.tolist(), ends.tolist()
@@ -324,7 +292,7 @@ def renamed_hashes(text: str, starts: I64, ends: I64, hashes: U64) -> tuple[U64,
     out[np.fromiter(distances, dtype=np.int64, count=len(distances))] = _DISTANCE[
         np.fromiter(distances.values(), dtype=np.int64, count=len(distances))
     ]
-    keep = ~in_comment
+    keep = np.ones(len(hashes), dtype=bool)
     keep[dropped] = False
     return out[keep], np.flatnonzero(keep).astype(np.int64)
 

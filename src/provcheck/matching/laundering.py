@@ -18,7 +18,8 @@ left as they were.
 A copy carried as a JSON string inside another document keeps its escapes when the document is
 stored as text: ``\\n`` glues ``n`` to the next word (``\\nThe`` reads ``nthe``) and code, of
 short lines, lost most of its runs (0.75 recall). In a text that reads as escaped JSON (two or
-more ``\\n`` escapes, one not followed by a small letter as a LaTeX command would be), escapes
+more ``\\n`` escapes, and one not followed by a small letter as a LaTeX command would be, or
+an escaped quote or ``\\uXXXX``), escapes
 of separators (``\\n``, ``\\t``, ``\\"``, ``\\\\``, ``\\u2019``...) are blanked; an escaped
 letter (``\\u00e9``) becomes that letter followed by zero-width spaces (which fold to nothing).
 """
@@ -35,6 +36,8 @@ _LATIN = "0-9A-Za-z\u00c0-\u024f"
 # A run of Latin letters and digits with invisible characters inside it (at least one).
 _GLUED = re.compile(f"[{_LATIN}]+(?:[{_INVISIBLE}]+[{_LATIN}]+)+")
 _INVISIBLE_RUN = re.compile(f"[{_INVISIBLE}]+")
+_GAPS = re.compile(r"\s+")
+"""The spaces between words."""
 
 COMMON_WORDS = frozenset(
     """
@@ -62,6 +65,29 @@ def _standalone(text: str) -> list[str]:
     return out
 
 
+_SPLIT = 3
+_LONG_WORDS = 6.5
+"""Mean letters per space-separated word above which a text's words are taken to be glued
+(English prose averages about 5; German about 6)."""
+_LATIN_RUN = re.compile(f"[{_LATIN}]+")
+"""Evidence that an invisible character stands for a space: the sum of its two pieces'
+``_score``. A piece of a word cut in two is rarely a word of the text or a common word."""
+
+
+def _score(piece: str, alone: frozenset[str]) -> int:
+    """How much ``piece`` looks like a whole word: 2 when the text uses it standing alone or it
+    is a common word of 3+ letters; 1 for a common word of 1-2 letters (``of``, ``a``, but also
+    the start of many words: ``he|lp``) or a piece of 4+ letters; else 0.
+
+    On 300 AlpacaEval outputs, the tokens kept (Indel similarity to the original's): with an
+    invisible character inside 30% of the words 0.993 (all of them: 0.967), replacing 30%,
+    50% or all of the spaces 0.972, 0.975, 0.987. Asking one word of either kind traded 0.98
+    inside words for 0.96; asking both to be words of the text or common, 0.996 for 0.81."""
+    if piece in alone or (len(piece) >= 3 and piece in COMMON_WORDS):
+        return 2
+    return 1 if piece in COMMON_WORDS or len(piece) >= 4 else 0
+
+
 def unglue(text: str) -> str:
     """``text`` with each invisible character that stands for a space (between two Latin
     words, see the module's docstring) made a space; same length."""
@@ -70,14 +96,23 @@ def unglue(text: str) -> str:
     glued = list(_GLUED.finditer(text))
     if not glued:
         return text
-    known = frozenset(w.casefold() for w in _standalone(text)) | COMMON_WORDS
+    alone = frozenset(w.casefold() for w in _standalone(text))
+    # As many invisible characters between Latin letters as spaces: they are the spaces (a
+    # text whose every space was replaced has no word standing alone to judge by). Words
+    # longer than words are (``_LONG_WORDS`` letters on average between spaces): some of them
+    # are, and less evidence is asked of each.
+    invisible = sum(len(_INVISIBLE_RUN.findall(m.group())) for m in glued)
+    spaced = len(_GAPS.findall(text))
+    every = invisible >= spaced
+    letters = sum(len(p) for p in _LATIN_RUN.findall(text))
+    needed = _SPLIT - 1 if letters >= _LONG_WORDS * (spaced + 1) else _SPLIT
     chars = list(text)
     for m in glued:
         run = m.group()
         pieces = [(p.start(), p.end()) for p in re.finditer(f"[{_LATIN}]+", run)]
         for (a0, a1), (b0, b1) in zip(pieces, pieces[1:], strict=False):
             left, right = run[a0:a1].casefold(), run[b0:b1].casefold()
-            if left + right in known or (left not in known and right not in known):
+            if not every and (left + right in alone or _score(left, alone) + _score(right, alone) < needed):
                 continue
             for k in range(a1, b0):
                 chars[m.start() + k] = " "
@@ -86,6 +121,8 @@ def unglue(text: str) -> str:
 
 _ESCAPE = re.compile(r'\\(?:u([0-9a-fA-F]{4})|(["\\/bfnrt]))')
 _NEWLINE_ESCAPE = re.compile(r"(?<!\\)(?:\\\\)*\\n(?![a-z])")
+_JSONISH = re.compile(r'(?<!\\)(?:\\\\)*\\(?:"|u[0-9a-fA-F]{4})')
+"""An escaped quote or a ``\\uXXXX`` escape: JSON, not LaTeX (whose commands are letters)."""
 
 
 def _blank_escape(m: re.Match[str]) -> str:
@@ -102,6 +139,8 @@ def _blank_escape(m: re.Match[str]) -> str:
 def unescape_json(text: str) -> str:
     """``text`` with JSON escapes of separators blanked when it reads as an escaped JSON
     string (see the module's docstring); same length."""
-    if "\\n" not in text or text.count("\\n") < 2 or _NEWLINE_ESCAPE.search(text) is None:
+    if "\\n" not in text or text.count("\\n") < 2:
+        return text
+    if _NEWLINE_ESCAPE.search(text) is None and _JSONISH.search(text) is None:
         return text
     return _ESCAPE.sub(_blank_escape, text)

@@ -20,8 +20,7 @@ characters standing for spaces, JSON string escapes and Hangul fillers read as s
 CODE_VERSION = 2
 """Version of the identifier-insensitive anchors of code (``matching/code.py``); 0 = none.
 Bump when they change: an index stores it, and one built otherwise is refused. 2: a line's
-trailing comment no longer hides its code form, so more texts have code anchors. 3: comments
-on code lines are left out of the identifier-insensitive stream."""
+trailing comment no longer hides its code form, so more texts have code anchors."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -323,24 +323,7 @@ def align_renamed(
         )
         for s in found.spans
     )
-    return replace(found, spans=spans, renamed=_names_differ(cand, ref, found.spans))
-
-
-def _names_differ(cand: Fingerprint, ref: Fingerprint, spans: Sequence[TokenSpan]) -> bool:
-    """Whether the identifiers of the aligned code differ: the plain tokens the streams keep
-    (comments left out) align worse than the streams. A copy with comments inserted or removed
-    and its names kept aligns only on these streams, which leave comments out, and is a copy
-    of the code as it stands, not one "with identifiers renamed" (spans in stream positions)."""
-    assert cand.renamed is not None and ref.renamed is not None
-    assert cand.renamed_at is not None and ref.renamed_at is not None
-    for s in spans:
-        c_at = cand.renamed_at[s.cand_start : s.cand_end].tolist()
-        r_at = ref.renamed_at[s.ref_start : s.ref_end].tolist()
-        plain = Indel.distance("".join(cand.codes[p] for p in c_at), "".join(ref.codes[p] for p in r_at))
-        stream = Indel.distance(cand.renamed[s.cand_start : s.cand_end], ref.renamed[s.ref_start : s.ref_end])
-        if plain > stream:
-            return True
-    return False
+    return replace(found, spans=spans, renamed=True)
 
 
 @functools.lru_cache(maxsize=8)
