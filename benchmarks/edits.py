@@ -207,7 +207,9 @@ def hard_wrapped(text: str, width: int = 40) -> str:
 def smart_quotes(text: str) -> str:
     """Straight quotes made typographic, and typographic ones straight (both directions)."""
     if "\u2019" in text or "\u201c" in text:
-        return text.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"').replace("\u201d", '"')
+        return (
+            text.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"').replace("\u201d", '"')
+        )
     out = re.sub(r'"(\S[^"]*?)"', "\u201c\\1\u201d", text)
     return out.replace("'", "\u2019")
 
@@ -240,7 +242,7 @@ def json_embedded(text: str, rng: random.Random) -> str:
 def comment_every(code: str, rng: random.Random, every: int = 3) -> str:
     """A comment line inserted after every ``every`` lines of code, in the code's own comment
     syntax (``#`` for Python-like code, ``//`` otherwise), indented like the line above."""
-    hash_style = "def " in code or "import " in code or "print(" in code and ";" not in code
+    hash_style = "def " in code or "import " in code or ("print(" in code and ";" not in code)
     marker = "#" if hash_style else "//"
     notes = ("step", "note", "update value", "check this", "helper", "keep going", "see above")
     out = []

@@ -23,7 +23,7 @@ rules:
     action: block
 """
 
-CODE = '''\
+CODE = """\
 def merge_intervals(intervals):
     if not intervals:
         return []
@@ -55,9 +55,13 @@ def gaps_between(intervals, lower, upper):
     if cursor < upper:
         gaps.append((cursor, upper))
     return gaps
-'''
+"""
+
+
 def scan(tmp_path: Path, references: list[str], record: dict, code: int) -> dict:
-    refs = write_jsonl(tmp_path / "refs.jsonl", [{"id": f"r{i}", "text": t} for i, t in enumerate(references)])
+    refs = write_jsonl(
+        tmp_path / "refs.jsonl", [{"id": f"r{i}", "text": t} for i, t in enumerate(references)]
+    )
     data = write_jsonl(tmp_path / "data.jsonl", [{"id": "copy", **record}])
     index = tmp_path / "index"
     run_cli(["index", "add", index, refs, "--source", "gpt", "--provider", "openai", "-q"])

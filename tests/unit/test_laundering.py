@@ -58,7 +58,7 @@ def test_hangul_filler_standing_for_spaces_separates_words() -> None:
 
 
 def test_json_escaped_copy_reads_as_its_text() -> None:
-    text = "Steps:\n- Preheat the oven.\n- Mix \"dry\" and wet.\n\nThat\u2019s it, caf\u00e9 style."
+    text = 'Steps:\n- Preheat the oven.\n- Mix "dry" and wet.\n\nThat\u2019s it, caf\u00e9 style.'
     for ascii_only in (True, False):
         doc = json.dumps({"id": 7, "meta": {"lang": "en"}, "response": text}, ensure_ascii=ascii_only)
         found = tokens(doc)
@@ -79,7 +79,9 @@ def test_latex_and_code_escapes_are_left_alone() -> None:
 def test_both_tokenizer_paths_agree_on_laundered_text() -> None:
     # A text on the reference path (``ß`` folds to two letters) with invisible spaces and JSON
     # escapes: the batch tokenizer prepares it once, as ``reference_tokens`` does.
-    text = json.dumps({"a": "Stra\u00dfe\u200bund\u200bWeg\nnext\nline " + _replace_spaces(REFERENCE_TEXTS[2], 2)})
+    text = json.dumps(
+        {"a": "Stra\u00dfe\u200bund\u200bWeg\nnext\nline " + _replace_spaces(REFERENCE_TEXTS[2], 2)}
+    )
     batch = tokenize([text])
     assert batch.strings(0) == reference_tokens(text)[0] == token_spans(text)[0]
     assert "weg" in batch.strings(0) and "strasse" in batch.strings(0)

@@ -26,6 +26,7 @@ letter (``\\u00e9``) becomes that letter followed by zero-width spaces (which fo
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 
@@ -39,16 +40,15 @@ _INVISIBLE_RUN = re.compile(f"[{_INVISIBLE}]+")
 _GAPS = re.compile(r"\s+")
 """The spaces between words."""
 
-COMMON_WORDS = frozenset(
-    """
+_COMMON = """
     a about after all also an and any are as at be because been before being between both but by
-    can could do does each even first for from had has have he her his how i if in into is it its
-    just like make many may more most much must new no not now of on one only or other our out over
-    same she should so some such than that the their them then there these they this those through
-    time to two up us use used very was we well were what when where which while who why will with
-    would you your
-    """.split()
-)
+    can could do does each even first for from had has have he her his how i if in into is it
+    its just like make many may more most much must new no not now of on one only or other our
+    out over same she should so some such than that the their them then there these they this
+    those through time to two up us use used very was we well were what when where which while
+    who why will with would you your
+    """
+COMMON_WORDS = frozenset(_COMMON.split())
 """The most frequent English words: the words on either side of an invisible character are
 judged by the text's own words and these (a text whose every space was replaced has no word
 standing alone)."""
@@ -110,7 +110,7 @@ def unglue(text: str) -> str:
     for m in glued:
         run = m.group()
         pieces = [(p.start(), p.end()) for p in re.finditer(f"[{_LATIN}]+", run)]
-        for (a0, a1), (b0, b1) in zip(pieces, pieces[1:], strict=False):
+        for (a0, a1), (b0, b1) in itertools.pairwise(pieces):
             left, right = run[a0:a1].casefold(), run[b0:b1].casefold()
             if not every and (left + right in alone or _score(left, alone) + _score(right, alone) < needed):
                 continue

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from provcheck.matching.laundering import unglue, unescape_json
+from provcheck.matching.laundering import unescape_json, unglue
 
 I64 = npt.NDArray[np.int64]
 U32 = npt.NDArray[np.uint32]
