@@ -70,6 +70,9 @@ _LONG_WORDS = 6.5
 """Mean letters per space-separated word above which a text's words are taken to be glued
 (English prose averages about 5; German about 6)."""
 _LATIN_RUN = re.compile(f"[{_LATIN}]+")
+_EVERY_MIN = 8
+"""Invisible characters a text needs before they are all taken for spaces (two in a
+three-word text are no evidence)."""
 """Evidence that an invisible character stands for a space: the sum of its two pieces'
 ``_score``. A piece of a word cut in two is rarely a word of the text or a common word."""
 
@@ -80,8 +83,8 @@ def _score(piece: str, alone: frozenset[str]) -> int:
     the start of many words: ``he|lp``) or a piece of 4+ letters; else 0.
 
     On 300 AlpacaEval outputs, the tokens kept (Indel similarity to the original's): with an
-    invisible character inside 30% of the words 0.993 (all of them: 0.967), replacing 30%,
-    50% or all of the spaces 0.972, 0.975, 0.987. Asking one word of either kind traded 0.98
+    invisible character inside 30% of the words 0.993 (all of them: 0.972), replacing 30%,
+    50% or all of the spaces 0.972, 0.975, 0.984. Asking one word of either kind traded 0.98
     inside words for 0.96; asking both to be words of the text or common, 0.996 for 0.81."""
     if piece in alone or (len(piece) >= 3 and piece in COMMON_WORDS):
         return 2
@@ -97,13 +100,14 @@ def unglue(text: str) -> str:
     if not glued:
         return text
     alone = frozenset(w.casefold() for w in _standalone(text))
-    # As many invisible characters between Latin letters as spaces: they are the spaces (a
-    # text whose every space was replaced has no word standing alone to judge by). Words
+    # As many invisible characters between Latin letters as spaces (and ``_EVERY_MIN``): they
+    # are the spaces (a text whose every space was replaced has no word standing alone to
+    # judge by). Words
     # longer than words are (``_LONG_WORDS`` letters on average between spaces): some of them
     # are, and less evidence is asked of each.
     invisible = sum(len(_INVISIBLE_RUN.findall(m.group())) for m in glued)
     spaced = len(_GAPS.findall(text))
-    every = invisible >= spaced
+    every = invisible >= max(spaced, _EVERY_MIN)
     letters = sum(len(p) for p in _LATIN_RUN.findall(text))
     needed = _SPLIT - 1 if letters >= _LONG_WORDS * (spaced + 1) else _SPLIT
     chars = list(text)
