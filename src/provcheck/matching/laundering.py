@@ -37,6 +37,8 @@ _LATIN = "0-9A-Za-z\u00c0-\u024f"
 # A run of Latin letters and digits with invisible characters inside it (at least one).
 _GLUED = re.compile(f"[{_LATIN}]+(?:[{_INVISIBLE}]+[{_LATIN}]+)+")
 _INVISIBLE_RUN = re.compile(f"[{_INVISIBLE}]+")
+_ALONE = re.compile(f"(?<![^\\W_]|[{_INVISIBLE}])[^\\W_]+(?![^\\W_]|[{_INVISIBLE}])")
+"""A word between ordinary separators (no invisible character inside or beside it)."""
 _GAPS = re.compile(r"\s+")
 """The spaces between words."""
 
@@ -56,13 +58,7 @@ standing alone)."""
 
 def _standalone(text: str) -> list[str]:
     """Words with no invisible character inside or beside them."""
-    out = []
-    for m in re.finditer(r"[^\W_]+", text):
-        before = text[m.start() - 1] if m.start() else " "
-        after = text[m.end()] if m.end() < len(text) else " "
-        if not _HAS_INVISIBLE.match(before) and not _HAS_INVISIBLE.match(after):
-            out.append(m.group())
-    return out
+    return _ALONE.findall(text)
 
 
 _SPLIT = 3

@@ -151,8 +151,13 @@ def prepare(text: str) -> str:
     """``canonical(text)`` with markup blanked, invisible characters standing for spaces and
     the escapes of a JSON-escaped text made spaces (``laundering``; same length): what tokens
     are cut from."""
-    text = canonical(text)
-    if not text.isascii():
+    return _prepared(canonical(text), invisible=True)
+
+
+def _prepared(text: str, invisible: bool) -> str:
+    """``prepare`` of a canonical text; ``invisible=False`` leaves invisible characters as
+    they are (a text holding one is on the reference path, where ``prepare`` is applied)."""
+    if invisible and not text.isascii():
         text = unglue(text)
     if "\\" in text:
         text = unescape_json(text)
@@ -283,12 +288,16 @@ def _classify(cps: U32) -> tuple[npt.NDArray[np.int8], U32]:
 
 def tokenize(texts: Sequence[str]) -> Tokens:
     """Tokens of every text, computed together."""
-    prepared = [prepare(t) for t in texts]
+    # Invisible characters fold to nothing, so a text holding one leaves the direct path
+    # (``_replace``): only there is it judged which of them stand for spaces (``unglue``).
+    prepared = [_prepared(canonical(t), invisible=False) for t in texts]
     direct = np.ones(len(texts), dtype=bool)
     cls, folded, offsets = _encode(prepared)
     irregular = np.flatnonzero(cls == IRREGULAR)
     if len(irregular):
         owners = np.unique(np.searchsorted(offsets, irregular, side="right") - 1).tolist()
+        for i in owners:
+            prepared[i] = prepare(texts[i])
         cls, folded, offsets = _replace(cls, folded, offsets, prepared, owners)
         direct[owners] = False
     starts, ends = _cut(cls)
