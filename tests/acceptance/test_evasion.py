@@ -133,3 +133,33 @@ def test_an_index_built_by_the_previous_tokenizer_is_refused(tmp_path: Path) -> 
         body["checksum"] = mf._checksum(body)
         manifest.write_text(json.dumps(body))
     run_cli(["scan", "-i", index, data, "-f", "json", "-o", tmp_path / "r.json"], code=0)
+
+
+LONG_ANSWER = (
+    "Start by choosing a quiet corner of the garden that gets morning sun. "
+    "Clear away the grass and weeds from a patch about two metres square. "
+    "Loosen the soil with a fork to a depth of at least twenty centimetres. "
+    "Mix in a generous layer of compost to feed the young plants later on. "
+    "Rake the surface level and remove any stones you find along the way. "
+    "Water the bed lightly the evening before you plan to sow any seeds. "
+    "Sow carrots and radishes in shallow rows spaced a hand apart from each other. "
+    "Cover the seeds with a thin layer of fine soil and press it down gently. "
+    "Protect the rows from birds with a net stretched over short wooden stakes. "
+    "Thin the seedlings once they have two true leaves so each has room to grow. "
+    "Keep the soil moist but never soaked during the first few warm weeks. "
+    "Pull weeds by hand while they are small and their roots are still shallow. "
+    "Feed the bed with diluted seaweed every fortnight through early summer. "
+    "Harvest the radishes after about a month while they are crisp and small. "
+    "Lift the carrots once their shoulders show above the soil in late summer. "
+    "Finally dig the spent plants into the bed to enrich it for next spring."
+)
+
+
+def test_a_copy_with_its_sentences_in_reverse_order_is_found(tmp_path: Path) -> None:
+    # Sixteen sentences reversed align one a pass: six passes covered under half of the text.
+    sentences = [s.strip() + "." for s in LONG_ANSWER.split(".") if s.strip()]
+    copy = " ".join(reversed(sentences))
+    # Found and shown; whether a reordered copy may block is the strength's call (review here).
+    doc = scan(tmp_path, [*references(), LONG_ANSWER], {"text": copy}, 0)
+    (match,) = doc["matches"]
+    assert match["reference"]["id"] == "r5" and match["scores"]["containment"] >= 0.9, match["scores"]
