@@ -174,6 +174,35 @@ def build_candidates(
         "homoglyphs-50%": lambda t: edits.homoglyphs(t, more),
     }
     edited(extra, more)
+    # Held-out kinds (laundering a user might try; never used to choose parameters): a third
+    # generator, so the kinds above keep their candidates.
+    held = random.Random(more.random())
+    held_out = {
+        "held-out:invisible-spaces-50%": lambda t: edits.invisible_spaces(t, held),
+        "held-out:wide-homoglyphs-50%": lambda t: edits.wide_homoglyphs(t, held),
+        "held-out:html-escaped": edits.html_escaped,
+        "held-out:bullets-changed": lambda t: edits.bullets_changed(t, held),
+        "held-out:hard-wrapped-40": edits.hard_wrapped,
+        "held-out:smart-quotes": edits.smart_quotes,
+        "held-out:sentences-reversed": edits.reversed_sentences,
+        "held-out:json-embedded": lambda t: edits.json_embedded(t, held),
+    }
+    edited(held_out, held)
+    for n, i in enumerate(held.sample(eligible, per_kind)):
+        first, second = edits.split_halves(refs[i]["output"])
+        add(
+            "held-out:split-two-turns",
+            n,
+            refs[i],
+            {
+                "conversations": [
+                    {"from": "human", "value": refs[i]["instruction"]},
+                    {"from": "gpt", "value": first},
+                    {"from": "human", "value": "Go on."},
+                    {"from": "gpt", "value": second},
+                ]
+            },
+        )
     return out, truth
 
 

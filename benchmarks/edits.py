@@ -131,3 +131,124 @@ _LOOKALIKE = dict(zip("aceopxyiAO", "асеорхуіΑΟ", strict=True))
 def homoglyphs(text: str, rng: random.Random, rate: float = 0.5) -> str:
     """``rate`` of the letters that have a lookalike in another script replaced by it."""
     return "".join(_LOOKALIKE[c] if c in _LOOKALIKE and rng.random() < rate else c for c in text)
+
+
+# --- Held-out kinds (added 2026-12-05): laundering a user might try, measured but never tuned
+# on by the benchmarks' parameter searches. Each keeps every word of the reference.
+
+_SPACE_STANDINS = ("\u200b", "\u200c", "\u2060", "\u00ad", "\u00a0", "\u202f", "\u3000")
+"""Zero-width space, zero-width non-joiner, word joiner, soft hyphen, no-break space, narrow
+no-break space, ideographic space."""
+
+
+def invisible_spaces(text: str, rng: random.Random, rate: float = 0.5) -> str:
+    """``rate`` of the spaces replaced by an invisible or space-like character (glues words
+    together for a tokenizer that drops invisible characters)."""
+    return "".join(rng.choice(_SPACE_STANDINS) if c == " " and rng.random() < rate else c for c in text)
+
+
+_FULLWIDTH = {c: chr(ord(c) + 0xFEE0) for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"}
+_MORE_LOOKALIKE = {
+    **dict(zip("acdehijlopqswxyBEHKMT", "асԁеһіјӏорԛѕԝхуВЕНКМТ", strict=True)),
+    **{k: v for k, v in zip("aiopABEHIKMNOPTXYZ", "αιορΑΒΕΗΙΚΜΝΟΡΤΧΥΖ", strict=True) if k.isupper()},
+}
+"""Cyrillic letters drawn like Latin ones, and Greek capitals (Greek small letters beside
+Cyrillic ones would only replace them)."""
+
+
+def wide_homoglyphs(text: str, rng: random.Random, rate: float = 0.5) -> str:
+    """``rate`` of the letters replaced by a fullwidth Latin form or a Cyrillic lookalike
+    (capitals included), chosen per letter."""
+    out = []
+    for c in text:
+        if rng.random() < rate:
+            c = _MORE_LOOKALIKE.get(c, c) if rng.random() < 0.5 else _FULLWIDTH.get(c, c)
+        out.append(c)
+    return "".join(out)
+
+
+def html_escaped(text: str) -> str:
+    """HTML-escaped, quotes as numeric entities (``&#39;``, ``&quot;``), as a scraped copy."""
+    import html
+
+    return html.escape(text, quote=True).replace("&#x27;", "&#39;").replace("\n", "<br>\n")
+
+
+def bullets_changed(text: str, rng: random.Random) -> str:
+    """List markers rewritten: ``-``/``*``/``1.`` markers to another style, emphasis flipped."""
+    style = rng.randrange(3)
+    out = []
+    n = 0
+    for line in text.split("\n"):
+        m = re.match(r"^(\s*)(?:[-*+•]|\d+[.)])\s+(.*)$", line)
+        if m:
+            n += 1
+            marker = ("*", "-", f"{n}.")[style]
+            line = f"{m.group(1)}{marker} {m.group(2)}"
+        else:
+            n = 0
+        out.append(line)
+    body = "\n".join(out)
+    if "**" in body:
+        return body.replace("**", "")
+    return re.sub(r"(?m)^(\s*(?:[-*]|\d+\.)\s+)([^:\n]{3,40}):", r"\1**\2**:", body)
+
+
+def hard_wrapped(text: str, width: int = 40) -> str:
+    """Every paragraph hard-wrapped at ``width`` columns (line breaks inside sentences)."""
+    import textwrap
+
+    return "\n".join(
+        textwrap.fill(line, width, break_on_hyphens=False) if line.strip() else line
+        for line in text.split("\n")
+    )
+
+
+def smart_quotes(text: str) -> str:
+    """Straight quotes made typographic, and typographic ones straight (both directions)."""
+    if "\u2019" in text or "\u201c" in text:
+        return (
+            text.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"').replace("\u201d", '"')
+        )
+    out = re.sub(r'"(\S[^"]*?)"', "\u201c\\1\u201d", text)
+    return out.replace("'", "\u2019")
+
+
+def reversed_sentences(text: str) -> str | None:
+    """The sentences in reverse order (needs at least four)."""
+    sentences = [s for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s]
+    if len(sentences) < 4:
+        return None
+    return " ".join(reversed(sentences))
+
+
+def split_halves(text: str) -> tuple[str, str]:
+    """The text cut in two at a sentence or line boundary near the middle (for two turns)."""
+    mid = len(text) // 2
+    cut = max(text.rfind(". ", 0, mid), text.rfind("\n", 0, mid))
+    cut = cut + 1 if cut > len(text) // 4 else mid
+    return text[:cut].strip(), text[cut:].strip()
+
+
+def json_embedded(text: str, rng: random.Random) -> str:
+    """The text as a JSON string value inside another JSON document, that whole document kept
+    as one string (escaped newlines and quotes: ``\\n``, ``\\"``, ``\\u2019``)."""
+    import json
+
+    doc = {"id": rng.randrange(10**6), "meta": {"lang": "en"}, "response": text}
+    return json.dumps(doc, ensure_ascii=rng.random() < 0.5)
+
+
+def comment_every(code: str, rng: random.Random, every: int = 3) -> str:
+    """A comment line inserted after every ``every`` lines of code, in the code's own comment
+    syntax (``#`` for Python-like code, ``//`` otherwise), indented like the line above."""
+    hash_style = "def " in code or "import " in code or ("print(" in code and ";" not in code)
+    marker = "#" if hash_style else "//"
+    notes = ("step", "note", "update value", "check this", "helper", "keep going", "see above")
+    out = []
+    for i, line in enumerate(code.split("\n"), 1):
+        out.append(line)
+        if i % every == 0 and line.strip():
+            indent = line[: len(line) - len(line.lstrip())]
+            out.append(f"{indent}{marker} {rng.choice(notes)}")
+    return "\n".join(out)

@@ -25,6 +25,9 @@ from provcheck.matching.fingerprint import Fingerprint, Fingerprinter
 from provcheck.matching.hashed import as_string, ngram_codes
 from provcheck.matching.params import FingerprintConfig, MatchConfig
 from provcheck.matching.verify import (
+    _PASSES as PASSES,
+)
+from provcheck.matching.verify import (
     Alignment,
     align,
     align_literal,
@@ -92,7 +95,7 @@ def _reference_align(
     spans: list[tuple[int, int, int, int, int]] = []
     inside: list[tuple[int, int, int]] = []
     c, r = cand, ref
-    for n in range(6):
+    for n in range(PASSES):
         blocks = _ref_blocks(c, r, ngram - 1)
         chains = _ref_chains(blocks, config.gap_penalty)
         found = [
@@ -108,7 +111,8 @@ def _reference_align(
         spans += found
         inside += [x for a, b in chains for x in blocks[a : b + 1]]
         matched = sum(s[4] for s in spans)
-        if n == 5 or sum(s[4] for s in found) < 10 or max(matched / len(cand), matched / len(ref)) >= 0.9:
+        explained = max(matched / len(cand), matched / len(ref)) >= 0.9
+        if n == PASSES - 1 or sum(s[4] for s in found) < 10 or explained:
             break
         for mask, lo, text_is_cand in (("\x01", 0, True), ("\x02", 2, False)):
             text = list(c if text_is_cand else r)

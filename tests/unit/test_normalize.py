@@ -77,7 +77,9 @@ def test_offsets_off_the_direct_path_agree_with_the_definition(head: str, severa
     # path; its offsets come from arrays (token_offsets), not the definition's match objects.
     text = head + several + tail
     batch = tokenize([text])
-    assert not batch.direct[0]
+    # A zero-width space between two Latin words may stand for a space (``laundering``): it
+    # is then one, and the text stays on the direct path.
+    assert not batch.direct[0] or several == "\u200b"
     starts, ends = token_offsets(text, batch, 0)
     assert list(zip(starts.tolist(), ends.tolist(), strict=True)) == reference_tokens(text)[1]
     assert starts.dtype == ends.dtype == np.int64

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from provcheck.matching.laundering import unescape_json, unglue
 from provcheck.support.arrays import sorted_unique
 
 I64 = npt.NDArray[np.int64]
@@ -84,12 +85,19 @@ _LOOKALIKES = str.maketrans(
 )  # fmt: skip
 
 
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0")
+"""Hangul fillers: letters by category, drawn as a blank, and the usual stand-in for a space
+where spaces are filtered (left letters, they glue the words either side into one token)."""
+
+
 def _fold_char(char: str) -> str:
     """casefold(NFKC(char)), Latin lookalikes made Latin; format characters (zero-width spaces
     and joiners, soft hyphens, direction marks) fold to nothing: invisible, they are inserted
     to break exact matching."""
     if unicodedata.category(char) == "Cf":
         return ""
+    if char in _BLANK_LETTERS:
+        return " "
     return unicodedata.normalize("NFKC", char).casefold().translate(_LOOKALIKES)
 
 
@@ -141,8 +149,19 @@ def canonical(text: str) -> str:
 
 
 def prepare(text: str) -> str:
-    """``canonical(text)`` with markup blanked (same length): what tokens are cut from."""
-    text = canonical(text)
+    """``canonical(text)`` with markup blanked, invisible characters standing for spaces and
+    the escapes of a JSON-escaped text made spaces (``laundering``; same length): what tokens
+    are cut from."""
+    return _prepared(canonical(text), invisible=True)
+
+
+def _prepared(text: str, invisible: bool) -> str:
+    """``prepare`` of a canonical text; ``invisible=False`` leaves invisible characters as
+    they are (a text holding one is on the reference path, where ``prepare`` is applied)."""
+    if invisible and not text.isascii():
+        text = unglue(text)
+    if "\\" in text:
+        text = unescape_json(text)
     if "<" not in text and "](" not in text:
         return text
     return _MARKUP_RE.sub(lambda m: " " * (m.end() - m.start()), text)
@@ -270,12 +289,16 @@ def _classify(cps: U32) -> tuple[npt.NDArray[np.int8], U32]:
 
 def tokenize(texts: Sequence[str]) -> Tokens:
     """Tokens of every text, computed together."""
-    prepared = [prepare(t) for t in texts]
+    # Invisible characters fold to nothing, so a text holding one leaves the direct path
+    # (``_replace``): only there is it judged which of them stand for spaces (``unglue``).
+    prepared = [_prepared(canonical(t), invisible=False) for t in texts]
     direct = np.ones(len(texts), dtype=bool)
     cls, folded, offsets = _encode(prepared)
     irregular = np.flatnonzero(cls == IRREGULAR)
     if len(irregular):
         owners = sorted_unique(np.searchsorted(offsets, irregular, side="right") - 1).tolist()
+        for i in owners:
+            prepared[i] = prepare(texts[i])
         cls, folded, offsets = _replace(cls, folded, offsets, prepared, owners)
         direct[owners] = False
     starts, ends = _cut(cls)
@@ -311,7 +334,9 @@ def _replace(
     for i in owners:
         cls_parts.append(cls[offsets[done] : offsets[i]])
         fold_parts.append(folded[offsets[done] : offsets[i]])
-        text = " ".join(fold_tokens(prepared[i]))
+        # Already prepared: ``prepare`` is not idempotent (``laundering`` judges a text by the
+        # words it holds, which blanking changes), so it is not applied again.
+        text = " ".join(_TOKEN_RE.findall(prepared[i].translate(_FOLD)))
         c, f, _ = _encode([text])
         cls_parts.append(c)
         fold_parts.append(f)

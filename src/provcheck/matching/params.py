@@ -12,8 +12,10 @@ from typing import Any
 
 from provcheck.errors import UsageError
 
-TOKENIZER_VERSION = 3
-"""Bump when normalization or tokenization changes what tokens a text yields."""
+TOKENIZER_VERSION = 4
+"""Bump when normalization or tokenization changes what tokens a text yields. 4: invisible
+characters standing for spaces, JSON string escapes and Hangul fillers read as separators
+(``matching/laundering.py``)."""
 
 CODE_VERSION = 2
 """Version of the identifier-insensitive anchors of code (``matching/code.py``); 0 = none.

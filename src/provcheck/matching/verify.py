@@ -119,8 +119,12 @@ def _without_echoes(
     return out
 
 
-_PASSES = 6
-"""Alignment passes: each aligns what the previous ones left, so reordered passages count."""
+_PASSES = 32
+"""Alignment passes: each aligns what the previous ones left, so reordered passages count. A
+copy with its sentences in reverse order aligns one sentence a pass: with 6 passes such copies
+of AlpacaEval answers were found at 0.575, with 32 at 0.877, with no change on the hard and
+same-prompt negatives (2026-12-05). Passes stop as soon as one aligns under
+``_REPASS_TOKENS``, so unrelated pairs never run them all."""
 _REPASS_TOKENS = 10
 """Another pass only after one that aligned at least this many tokens (real shared text)."""
 _EXPLAINED = 0.9
