@@ -92,8 +92,9 @@ Found and NOT FIXED (no test here):
 17. NOT FIXED (fail-open, narrow) a ``.txt``/``.md`` file that opens like the text or Markdown
     report ("provcheck report · declared use: ", "### provcheck: ") is skipped as a report
     (listed as one) whatever follows.
-18. NOT FIXED (counsel, minor) with ``--text-field`` naming a field no record has, every record
-    is a located error and the coverage line still says "every string in the records was read".
+18. (counsel, minor; fixed after the pass) with ``--text-field`` naming a field no record has,
+    every record is a located error and the coverage line said "every string in the records was
+    read"; it now says "no text was scanned".
 """
 
 from __future__ import annotations
@@ -106,7 +107,7 @@ import pytest
 
 from gitrepo import BLOCK_POLICY as GIT_BLOCK_POLICY
 from gitrepo import GitRepo, clean, isolated_env, jsonl, restricted
-from helpers import REFERENCE_TEXTS, run_cli
+from helpers import REFERENCE_TEXTS, run_cli, write_jsonl
 
 BLOCKING_POLICY = """\
 include: [provcheck:openai]
@@ -470,3 +471,14 @@ def test_feather_files_are_read(tmp_path: Path, index_dir: Path) -> None:
     assert [(Path(m["record"]["path"]).name, m["record"]["index"]) for m in doc["matches"]] == [
         ("train.feather", 1)
     ]
+
+
+def test_a_scan_that_read_no_text_does_not_claim_full_coverage(tmp_path: Path) -> None:
+    # `--text-field foo` with no record holding `foo`: every record is a located error (exit 4),
+    # and the coverage line said "0 turn(s) scanned; every string in the records was read".
+    data = write_jsonl(tmp_path / "d.jsonl", [{"id": "a", "text": " ".join(f"w{i}" for i in range(60))}])
+    index = tmp_path / "idx"
+    run_cli(["index", "add", index, data, "--source", "s", "-q"])
+    result = run_cli(["scan", data, "-i", index, "--text-field", "foo", "--no-cache"], code=4)
+    assert "Coverage: no text was scanned." in result.stderr + result.stdout
+    assert "every string in the records was read" not in result.stderr + result.stdout

@@ -137,6 +137,10 @@ def coverage(result: ScanResult) -> str | None:
         return None
     scanned = sum(n for fields in counted for _, n in fields.read)
     skipped = not_read(result)
+    if not skipped and not scanned:
+        # "Every string was read" of no record at all read as full coverage (``--text-field``
+        # naming a field no record has: every record an error, 0 turns).
+        return "Coverage: no text was scanned."
     if not skipped:
         return f"Coverage: {scanned:,} turn(s) scanned; every string in the records was read."
     listed = ", ".join(f"{n:,} {_NOT_READ[reason]}" for reason, n in skipped.items())
