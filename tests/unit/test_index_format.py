@@ -208,3 +208,27 @@ def test_a_full_verification_cache_keeps_the_newest_stamps(
     monkeypatch.setattr(integrity, "file_digest", lambda p: reads.append(p) or real(p))
     ReferenceIndex(str(idx))
     assert reads == []
+
+
+def test_stamps_of_files_that_are_gone_leave_the_verification_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A day of benchmark runs filled the cache with 20,000 stamps of deleted work directories,
+    # parsed on every index open; the next save drops them.
+    from provcheck.index import integrity
+
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("PROVCHECK_CACHE_DIR", str(cache))
+    cache.mkdir()
+    gone = [f"{tmp_path}/removed/{i}.npy|0|1|2|3" for i in range(100)]
+    (cache / "verified.json").write_text(json.dumps(gone))
+    idx = tmp_path / "idx"
+    refs = write_jsonl(tmp_path / "refs.jsonl", [{"text": "a reference text with enough words to index"}])
+    run_cli(["index", "add", idx, refs, "--source", "s", "-q"])
+    settled = __import__("time").time() - integrity.RACY_SECONDS - 1
+    for f in (idx / "shards").glob("*/*"):
+        os.utime(f, (settled, settled))
+    ReferenceIndex(str(idx))
+    kept = json.loads((cache / "verified.json").read_text())
+    assert kept and not any(s.startswith(f"{tmp_path}/removed/") for s in kept)
+    assert all(s.startswith(str(idx)) for s in kept)
