@@ -70,8 +70,8 @@ def residual(
 ) -> Residual:
     """What is left of ``ev`` once its common and prompt-echo shares are set aside.
 
-    ``renamed``: the match holds only with identifiers abstracted, whose floor is the stricter
-    ``RENAMED_MIN_TOKENS`` (as in ``verify.align_renamed``).
+    ``renamed``: the match holds only with identifiers abstracted, whose floors are the stricter
+    ``RENAMED_MIN_TOKENS`` and ``RENAMED_MIN_SIMILARITY`` (as in ``verify.align_renamed``).
 
     ``located``: per span of ``ev``, the share of it that is text of another author found where
     it lies (a quotation, a notice, background text: ``Signals.attributed_spans``), set aside
@@ -94,12 +94,14 @@ def residual(
     keep = 1.0 - discount
     tokens = ev.matched_tokens * keep
     floor = config.min_tokens
+    min_similarity = config.min_similarity
     if renamed:
         # Imported here: ``matching.code`` loads numpy, which ``policy --help`` must not pay for
         # (this module is reached through ``strength`` from the policy layer).
-        from provcheck.matching.code import RENAMED_MIN_TOKENS
+        from provcheck.matching.code import RENAMED_MIN_SIMILARITY, RENAMED_MIN_TOKENS
 
         floor = max(floor, RENAMED_MIN_TOKENS)
+        min_similarity = max(min_similarity, RENAMED_MIN_SIMILARITY)
     # A small tolerance: the shares are rounded to 4 places in the evidence, and a match with
     # nothing set aside must pass exactly as it passed verification.
     eps = 1e-6
@@ -110,7 +112,7 @@ def residual(
     near_duplicate = (
         rest > 0
         and extent * keep / rest + eps >= config.min_coverage
-        and ev.similarity + eps >= config.min_similarity
+        and ev.similarity + eps >= min_similarity
     )
     excerpt = any(
         sp.matched_tokens * k + eps >= config.excerpt_tokens

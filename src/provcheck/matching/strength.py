@@ -137,8 +137,9 @@ class Signals:
     code: bool = False
     """The candidate turn holds code (it has an identifier-insensitive stream, ``matching.code``)."""
     code_whole: bool = False
-    """With ``same_request``: the candidate aligns with the reference's whole code once
-    identifiers are abstracted (how a renamed copy looks; independent solutions share parts)."""
+    """With ``same_request``, or when the match holds only with identifiers abstracted: the
+    candidate aligns with the reference's whole code once identifiers are abstracted (how a
+    renamed copy looks; independent solutions share parts)."""
     verbatim_part: bool = False
     """With ``same_request``: a passage of ``VERBATIM_RUN`` tokens or more of the reference
     reappears in the candidate with ``WHOLE_SIMILARITY`` of its tokens or more, in order, whatever
@@ -375,12 +376,23 @@ def judge(s: Signals, peers: Sequence[Signals], config: MatchConfig | None = Non
         # same Sudoku is the same grid, copied or not (independent random grids never match).
         convergence = "grid"
     left = None
+    textbook = False
     if config is not None:
         # Text the matched reference's own source repeats has no independent author: only
         # text other sources hold is set aside (``foreign_share``, looked up by the matcher
         # where it matters; else the text share, less same-source duplicates).
         text_share = 0.0 if duplicated else s.common_share
         common = text_share if s.foreign_share is None else s.foreign_share
+        # A part of the reference's code matching only with names abstracted, on a passage other
+        # reference texts hold too, is a textbook function: names abstracted, texts of one source
+        # that share it need not be copies of one answer, but different answers written alike
+        # (a C++ Fibonacci table matched a GPTeacher answer to another request, which two other
+        # GPTeacher answers share), so they count, duplicates included. A renamed copy takes the
+        # reference's whole code (``code_whole``) and keeps the stricter own-source reading.
+        # Measured: docs/matching.md, "Textbook functions answering other requests".
+        textbook = s.renamed and not s.code_whole and s.common_share > common
+        if textbook:
+            common = s.common_share
         echo = s.echo_share if s.prompt_turn else 0.0
         # Standard boilerplate (a licence notice, Lorem ipsum) is set aside like common text.
         third = s.attributed_share if s.attributed is not None else 0.0
@@ -439,7 +451,14 @@ def judge(s: Signals, peers: Sequence[Signals], config: MatchConfig | None = Non
                 "check the background source"
             )
     elif left is not None:
-        aside = [f"the text that texts of {FOREIGN_SOURCES}+ other sources hold"] if common > 0 else []
+        held = (
+            f"the code that {COMMON_DF - 1}+ other reference texts also hold, names abstracted "
+            "(the candidate takes a part of the reference's code, not the whole of it as a renamed "
+            "copy does),"
+            if textbook
+            else f"the text that texts of {FOREIGN_SOURCES}+ other sources hold"
+        )
+        aside = [held] if common > 0 else []
         if echo > 0:
             aside.append("the text the reference repeats from its request, which the candidate asks too,")
         aside = aside or ["the shared text"]

@@ -25,7 +25,7 @@ import numpy as np
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Indel
 
-from provcheck.matching.code import RENAMED_MIN_TOKENS
+from provcheck.matching.code import RENAMED_MIN_SIMILARITY, RENAMED_MIN_TOKENS
 from provcheck.matching.fingerprint import Fingerprint
 from provcheck.matching.normalize import Offsets, canonical
 from provcheck.matching.params import MatchConfig
@@ -301,7 +301,8 @@ def align_renamed(
     cand: Fingerprint, ref: Fingerprint, config: MatchConfig, ref_echoes: Sequence[tuple[int, int]] = ()
 ) -> Alignment | None:
     """``align`` over the identifier-insensitive streams of two texts holding code
-    (``Fingerprint.renamed``), with the stricter floor ``RENAMED_MIN_TOKENS``; spans come back
+    (``Fingerprint.renamed``), with the stricter floors ``RENAMED_MIN_TOKENS`` and
+    ``RENAMED_MIN_SIMILARITY``; spans come back
     in plain token positions. Distinct tokens are counted on the candidate's plain codes (its
     real names, not their abstraction)."""
     if cand.renamed is None or ref.renamed is None or cand.renamed_at is None or ref.renamed_at is None:
@@ -332,8 +333,12 @@ def align_renamed(
 
 @functools.lru_cache(maxsize=8)
 def _stricter(config: MatchConfig) -> MatchConfig:
-    """``config`` with the renamed floor (built once per configuration, not per pair)."""
-    return replace(config, min_tokens=max(config.min_tokens, RENAMED_MIN_TOKENS))
+    """``config`` with the renamed floors (built once per configuration, not per pair)."""
+    return replace(
+        config,
+        min_tokens=max(config.min_tokens, RENAMED_MIN_TOKENS),
+        min_similarity=max(config.min_similarity, RENAMED_MIN_SIMILARITY),
+    )
 
 
 def align_literal(

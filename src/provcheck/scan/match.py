@@ -388,8 +388,13 @@ class Matcher:
             mine = requests[id(seg.record)]
             same_request = mine is not None and mine in (ref.requests or ())
             # Only where the shared request may explain a match of code does the code's whole
-            # decide (aligning the code streams again).
-            code_whole = same_request and fp.renamed is not None and self._code_whole(fp, key, alignment)
+            # decide (aligning the code streams again), and for a match holding only with names
+            # abstracted, whose own alignment says it (no second alignment).
+            code_whole = (
+                (same_request or alignment.renamed)
+                and fp.renamed is not None
+                and self._code_whole(fp, key, alignment)
+            )
             # A passage of the reference taken near-verbatim, own lines between its lines or not.
             verbatim = same_request and verbatim_passage(
                 (sp.matched, sp.ref_end - sp.ref_start) for sp in alignment.spans if not alignment.renamed
