@@ -1,0 +1,120 @@
+"""Fail-open leftovers (pass 9): places where something given or selected was dropped without a
+word, or a plausible typo was taken. Each test fails on the code before its fix.
+
+1. ``scan --min-probability P`` left verified matches out and counted them nowhere: a raised
+   threshold made copies vanish while every report said fewer records matched. The matcher now
+   gives every verified match; the scan's collector applies the threshold and counts what it
+   leaves out, once, whatever path the matches came by (result cache, workers, Ray, a merge of
+   partial results). The run record's ``below_threshold`` and every summary's coverage line say
+   "Left out by --min-probability P: N verified match(es) below it; R record(s) show no match
+   because of it". The result cache no longer depends on the threshold (it holds every match).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from helpers import REFERENCE_TEXTS, run_cli, write_jsonl
+
+UNRELATED = "an answer of its own, in words nobody indexed anywhere at all"
+
+
+def _json(path: Path) -> dict[str, Any]:
+    doc: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return doc
+
+
+def _copies(tmp_path: Path, name: str = "data.jsonl", times: int = 1) -> Path:
+    rows = [{"text": t} for t in REFERENCE_TEXTS] + [{"text": UNRELATED}]
+    return write_jsonl(tmp_path / name, rows * times)
+
+
+def _threshold(data: Path, index_dir: Path, tmp_path: Path) -> tuple[float, int]:
+    """A threshold that leaves out some but not all of the copies' matches, and how many."""
+    out = tmp_path / "all.json"
+    run_cli(["scan", data, "-i", index_dir, "--no-cache", "-q", "-f", "json", "-o", out])
+    probabilities = sorted(m["strength"]["probability"] for m in _json(out)["matches"])
+    assert len(probabilities) == len(REFERENCE_TEXTS) and probabilities[0] < probabilities[-1]
+    top = probabilities[-1]
+    return top, sum(1 for p in probabilities if p < top)
+
+
+def _left_out(doc: dict[str, Any]) -> dict[str, Any]:
+    below: dict[str, Any] = doc["run"]["below_threshold"]
+    return below
+
+
+def test_min_probability_counts_what_it_leaves_out_in_every_report(tmp_path: Path, index_dir: Path) -> None:
+    data = _copies(tmp_path)
+    top, below = _threshold(data, index_dir, tmp_path)
+    out = {fmt: tmp_path / f"r.{fmt}" for fmt in ("json", "text", "markdown", "html", "sarif", "junit")}
+    args = ["scan", data, "-i", index_dir, "--no-cache", "--min-probability", top]
+    result = run_cli([*args, *[x for fmt, path in out.items() for x in ("-f", fmt, "-o", path)]])
+    doc = _json(out["json"])
+    assert len(doc["matches"]) == len(REFERENCE_TEXTS) - below
+    assert _left_out(doc) == {"min_probability": top, "matches": below, "records": below}
+    said = f"Left out by --min-probability {top:g}: {below} verified match(es) below it"
+    assert said in " ".join(result.stderr.split())
+    assert said in doc["summary"]["coverage"]
+    for fmt in ("text", "markdown", "html", "sarif", "junit"):
+        assert said in " ".join(out[fmt].read_text(encoding="utf-8").split()), fmt
+    # At the default nothing is left out and nothing is said (the reports do not change).
+    plain = tmp_path / "plain.json"
+    result = run_cli(["scan", data, "-i", index_dir, "--no-cache", "-f", "json", "-o", plain])
+    assert "below_threshold" not in _json(plain)["run"] and "Left out by" not in result.stderr
+
+
+def test_a_threshold_that_leaves_nothing_out_says_so(tmp_path: Path, index_dir: Path) -> None:
+    data = _copies(tmp_path)
+    out = tmp_path / "r.json"
+    run_cli(["scan", data, "-i", index_dir, "--no-cache", "--min-probability", "0.01", "-f", "json", "-o", out])
+    doc = _json(out)
+    assert _left_out(doc) == {"min_probability": 0.01, "matches": 0, "records": 0}
+    assert "Left out by --min-probability 0.01: no verified match." in doc["summary"]["coverage"]
+
+
+def test_the_count_is_right_from_the_result_cache(tmp_path: Path, index_dir: Path) -> None:
+    """Cached results once held only the matches kept at the threshold of the run that stored
+    them: a rerun from the cache could count nothing. The cache holds every verified match now,
+    so a run at another threshold is answered from it, and counts the same."""
+    data = _copies(tmp_path)
+    top, below = _threshold(data, index_dir, tmp_path)
+    cache = tmp_path / "c"
+    first, second = tmp_path / "first.json", tmp_path / "second.json"
+    run_cli(["scan", data, "-i", index_dir, "--cache-dir", cache, "-q", "-f", "json", "-o", first])
+    assert _json(first)["run"]["cache"]["stored"] == len(REFERENCE_TEXTS) + 1
+    args = ["scan", data, "-i", index_dir, "--cache-dir", cache, "--min-probability", top]
+    run_cli([*args, "-q", "-f", "json", "-o", second])
+    doc = _json(second)
+    assert doc["run"]["cache"]["hits"] == len(REFERENCE_TEXTS) + 1
+    assert _left_out(doc) == {"min_probability": top, "matches": below, "records": below}
+    assert len(doc["matches"]) == len(REFERENCE_TEXTS) - below
+
+
+def test_the_count_is_right_with_workers_and_after_a_merge(tmp_path: Path, index_dir: Path) -> None:
+    data = _copies(tmp_path, times=150)
+    top, below = _threshold(_copies(tmp_path, "one.jsonl"), index_dir, tmp_path)
+    out = tmp_path / "w.json"
+    args = ["scan", data, "-i", index_dir, "--no-cache", "--min-probability", top]
+    run_cli([*args, "-j", "2", "-q", "-f", "json", "-o", out])
+    doc = _json(out)
+    assert doc["run"]["workers"] == 2
+    assert _left_out(doc) == {"min_probability": top, "matches": below * 150, "records": below * 150}
+    # Three shares of a folder, each with its partial count, merged: the counts add up.
+    folder = tmp_path / "ds"
+    folder.mkdir()
+    for i in range(3):
+        _copies(folder, f"part-{i}.jsonl")
+    parts = [tmp_path / f"p{i}.partial" for i in (1, 2, 3)]
+    for i, part in enumerate(parts, 1):
+        run_cli(
+            ["scan", folder, "-i", index_dir, "--no-cache", "--min-probability", top]
+            + ["--shard", f"{i}/3", "--partial", part, "-q"]
+        )
+    merged = tmp_path / "m.json"
+    result = run_cli(["merge", *parts, "-f", "json", "-o", merged])
+    doc = _json(merged)
+    assert _left_out(doc) == {"min_probability": top, "matches": below * 3, "records": below * 3}
+    assert f"{below * 3} verified match(es) below it" in result.stderr
