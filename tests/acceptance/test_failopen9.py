@@ -8,6 +8,12 @@ word, or a plausible typo was taken. Each test fails on the code before its fix.
    partial results). The run record's ``below_threshold`` and every summary's coverage line say
    "Left out by --min-probability P: N verified match(es) below it; R record(s) show no match
    because of it". The result cache no longer depends on the threshold (it holds every match).
+2. ``index add`` said "2 records, 2 reference turns" of records whose strings it did not take:
+   prompts, ids, and a model answer kept under a key of its own (``extra_notes``), which was
+   then never matched. It now counts every string it does not take, per reason and field, in
+   its summary ("not taken: 2 prompt turn(s), 1 string(s) outside the roles taken
+   (conversations[].extra_notes; ...)"), in the source's manifest (``files[].not_taken``) and in
+   ``index info``; "every string of the records was taken" when nothing was left.
 """
 
 from __future__ import annotations
@@ -118,3 +124,42 @@ def test_the_count_is_right_with_workers_and_after_a_merge(tmp_path: Path, index
     doc = _json(merged)
     assert _left_out(doc) == {"min_probability": top, "matches": below * 3, "records": below * 3}
     assert f"{below * 3} verified match(es) below it" in result.stderr
+
+
+def test_index_add_counts_the_strings_it_does_not_take(tmp_path: Path) -> None:
+    note = "The model also wrote this long note about fermentation and ovens in its own words."
+    refs = write_jsonl(
+        tmp_path / "refs.jsonl",
+        [
+            {
+                "id": "a1",
+                "link": "https://example.com/a1",
+                "conversations": [
+                    {"from": "human", "value": "tell me about bread"},
+                    {"from": "gpt", "value": REFERENCE_TEXTS[0], "extra_notes": note},
+                ],
+            },
+            {"id": "a2", "conversations": [{"from": "human", "value": "and?"}, {"from": "gpt", "value": note}]},
+        ],
+    )
+    idx = tmp_path / "idx"
+    result = run_cli(["index", "add", idx, refs, "--source", "s", "--provider", "acme"])
+    said = " ".join(result.stderr.split())
+    assert "not taken: 2 prompt turn(s), 1 string(s) outside the roles taken (conversations[].extra_notes;" in said
+    assert "2 id(s), 1 URL(s)" in said
+    info = json.loads(run_cli(["index", "info", idx, "--format", "json"]).stdout)
+    (entry,) = info["sources"]["s"]["files"]
+    taken = {(e["reason"], e["field"]): e["strings"] for e in entry["not_taken"]}
+    assert taken[("prompt", "conversations[].value")] == 2
+    assert taken[("outside-roles", "conversations[].extra_notes")] == 1
+    assert taken[("id", "id")] == 2 and taken[("url", "link")] == 1
+    text = " ".join(run_cli(["index", "info", idx]).stdout.split())
+    assert "s: not taken: 2 prompt turn(s), 1 string(s) outside the roles taken" in text
+    # Taken with --roles: counted as taken, and nothing of the kind is said.
+    idx2 = tmp_path / "idx2"
+    result = run_cli(["index", "add", idx2, refs, "--source", "s", "--roles", "assistant,field"])
+    assert "outside the roles" not in result.stderr and "2 prompt turn(s)" in " ".join(result.stderr.split())
+    # Plain texts with nothing else: said to be taken whole.
+    plain = write_jsonl(tmp_path / "plain.jsonl", [{"text": t} for t in REFERENCE_TEXTS])
+    result = run_cli(["index", "add", tmp_path / "idx3", plain, "--source", "p"])
+    assert "every string of the records was taken" in " ".join(result.stderr.split())
