@@ -14,6 +14,18 @@ word, or a plausible typo was taken. Each test fails on the code before its fix.
    its summary ("not taken: 2 prompt turn(s), 1 string(s) outside the roles taken
    (conversations[].extra_notes; ...)"), in the source's manifest (``files[].not_taken``) and in
    ``index info``; "every string of the records was taken" when nothing was left.
+3. ``index add --terms openai-term-of-use`` (or ``"OpenAI Terms of Use"``, a sources manifest's
+   ``terms:``) was stored as is: no rule citing OpenAI's terms ever applied to the source. A
+   misspelling of a terms id the shipped packs know is refused (exit 2) with a "did you mean";
+   an id of the user's own that is near none is taken. When a policy meets the index, a
+   source's terms spelt near ones the policy names are refused (exit 5), as providers are.
+4. ``index add --provider azure-openai`` (``openai-azure``, ``OpenAI Inc``) was not near
+   ``openai`` by spelling and passed the provider check: a provider of its own, no rule of the
+   packs applied, and a verbatim ChatGPT copy passed a competing-model gate. A provider that
+   holds a provider the policy's rules name as a separate part of its name, and is not itself
+   named, is refused the same way (exit 5, "did you mean 'openai'"), unless the policy's
+   ``sources:`` states it (the way to keep one as a provider of its own); ``openaiforge`` (one
+   word) and other providers are unaffected.
 """
 
 from __future__ import annotations
@@ -23,6 +35,11 @@ from pathlib import Path
 from typing import Any
 
 from helpers import REFERENCE_TEXTS, run_cli, write_jsonl
+
+BLOCKING_POLICY = """\
+include: [provcheck:openai]
+use: {purpose: train-competing-model, commercial: true}
+"""
 
 UNRELATED = "an answer of its own, in words nobody indexed anywhere at all"
 
@@ -163,3 +180,68 @@ def test_index_add_counts_the_strings_it_does_not_take(tmp_path: Path) -> None:
     plain = write_jsonl(tmp_path / "plain.jsonl", [{"text": t} for t in REFERENCE_TEXTS])
     result = run_cli(["index", "add", tmp_path / "idx3", plain, "--source", "p"])
     assert "every string of the records was taken" in " ".join(result.stderr.split())
+
+
+def test_a_misspelt_terms_id_is_refused_with_a_did_you_mean(tmp_path: Path, reference_file: Path) -> None:
+    idx = tmp_path / "idx"
+    base = ["index", "add", idx, reference_file, "--source", "s", "--provider", "openai"]
+    for given in ("openai-term-of-use", "OpenAI Terms of Use", "openai-terms-of-usage"):
+        result = run_cli([*base, "--terms", given], code=2)
+        assert "did you mean 'openai-terms-of-use'?" in result.stderr, (given, result.stderr)
+        assert not idx.exists()
+    manifest = tmp_path / "sources.yaml"
+    manifest.write_text(
+        f"sources:\n  - path: {reference_file}\n    source: s\n    provider: openai\n"
+        "    terms: anthropic-comercial-terms\n",
+        encoding="utf-8",
+    )
+    result = run_cli(["index", "build", idx, "--sources", manifest], code=2)
+    assert f"{manifest}:5: terms:" in result.stderr and "did you mean 'anthropic-commercial-terms'?" in result.stderr
+    # Known ids (in any case) and ids of the user's own, near none, are taken.
+    run_cli([*base, "--terms", "OpenAI-Terms-of-Use", "-q"])
+    run_cli(["index", "add", idx, reference_file, "--source", "own", "--terms", "acme-terms-of-use", "-q"])
+
+
+def test_terms_spelt_near_ones_the_policy_names_are_refused_at_scan(tmp_path: Path, reference_file: Path) -> None:
+    data = write_jsonl(tmp_path / "data.jsonl", [{"text": REFERENCE_TEXTS[0]}])
+    policy = tmp_path / "own.yaml"
+    policy.write_text(
+        "version: 1\nrules:\n  - id: acme-contract\n    title: Acme contract material\n    action: block\n"
+        "    when: {source.terms: acme-data-contract}\n    message: under the Acme contract\n"
+        "    rationale: the contract forbids it\n    remediation: Remove the record.\n",
+        encoding="utf-8",
+    )
+    run_cli(["policy", "validate", policy])
+    for terms, code in (("acme-data-contrakt", 5), ("acme-data-contract", 1)):
+        idx = tmp_path / terms
+        run_cli(["index", "add", idx, reference_file, "--source", "s", "--terms", terms, "-q"])
+        result = run_cli(["scan", data, "-i", idx, "-p", policy, "--no-cache", "-q"], code=code)
+        if code == 5:
+            assert "terms 'acme-data-contrakt': did you mean 'acme-data-contract'?" in result.stderr
+
+
+def test_a_provider_holding_a_named_provider_as_a_part_is_refused(tmp_path: Path, reference_file: Path) -> None:
+    data = write_jsonl(tmp_path / "data.jsonl", [{"text": REFERENCE_TEXTS[0]}])
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(BLOCKING_POLICY, encoding="utf-8")
+    for n, (provider, code) in enumerate(
+        [
+            ("azure-openai", 5),
+            ("openai-azure", 5),
+            ("Microsoft Azure OpenAI Service", 5),
+            ("OpenAI Inc", 5),
+            ("openai", 1),
+            ("openaiforge", 0),
+            ("acme", 0),
+        ]
+    ):
+        idx = tmp_path / f"idx{n}"
+        run_cli(["index", "add", idx, reference_file, "--source", "chat", "--provider", provider, "-q"])
+        result = run_cli(["scan", data, "-i", idx, "-p", policy, "--no-cache", "-q"], code=code)
+        if code == 5:
+            assert f"provider {provider!r}" in result.stderr and "did you mean 'openai'?" in result.stderr
+    # The policy may say it is a provider of its own (or that it is openai).
+    for stated, code in (("azure-openai", 0), ("openai", 1)):
+        own = tmp_path / f"own-{stated}.yaml"
+        own.write_text(BLOCKING_POLICY + f"sources:\n  chat: {{provider: {stated}}}\n", encoding="utf-8")
+        run_cli(["scan", data, "-i", tmp_path / "idx0", "-p", own, "--no-cache", "-q"], code=code)

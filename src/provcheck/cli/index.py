@@ -31,6 +31,7 @@ from provcheck.errors import ExitCode, IndexCorruptError, UsageError
 from provcheck.index import IndexWriter, ReferenceIndex, damaged
 from provcheck.ingest import AddReport, AddSpec, add_file, load_sources, not_taken_list, not_taken_text
 from provcheck.ingest.sources import source_problems
+from provcheck.policy.sourcecheck import terms_problem
 from provcheck.inputs.schemas import RecordOptions
 from provcheck.matching.params import FingerprintConfig
 from provcheck.matching.segment import MODEL_TURNS, RoleFilter
@@ -229,6 +230,8 @@ def index_add(
     problems = source_problems(source, facts)
     if problems:
         raise UsageError(f"--source {source!r}: {problems[0]}")
+    if terms is not None and (why := terms_problem(terms)) is not None:
+        raise UsageError(f"--terms: {why}")
     spec = AddSpec(
         path=path,
         source=SourceInfo(
