@@ -26,6 +26,13 @@ word, or a plausible typo was taken. Each test fails on the code before its fix.
    named, is refused the same way (exit 5, "did you mean 'openai'"), unless the policy's
    ``sources:`` states it (the way to keep one as a provider of its own); ``openaiforge`` (one
    word) and other providers are unaffected.
+5. pandas ``DataFrame.to_json`` files other than ``orient="records"``: ``index`` and ``split``
+   were read as ONE record holding every row (every finding at record 0, no row's schema
+   recognised), ``columns`` (pandas' default) was refused by the schema it resembled, and
+   ``table`` gave its Table Schema as a record of its own. Each is now read as its rows
+   (``inputs/frames.py``); ``values`` (no field names) is refused per row, located, with the
+   orient that reads. The JSON shapes are written here as pandas writes them (pandas is not a
+   dependency).
 """
 
 from __future__ import annotations
@@ -245,3 +252,57 @@ def test_a_provider_holding_a_named_provider_as_a_part_is_refused(tmp_path: Path
         own = tmp_path / f"own-{stated}.yaml"
         own.write_text(BLOCKING_POLICY + f"sources:\n  chat: {{provider: {stated}}}\n", encoding="utf-8")
         run_cli(["scan", data, "-i", tmp_path / "idx0", "-p", own, "--no-cache", "-q"], code=code)
+
+
+def _frame_files(tmp_path: Path) -> dict[str, Path]:
+    """An Alpaca-shaped frame of the three reference texts, as ``DataFrame.to_json`` writes it
+    for each ``orient`` (default RangeIndex; one line, no newline at the end)."""
+    cols = ["instruction", "output"]
+    rows = [{"instruction": f"question {i}", "output": t} for i, t in enumerate(REFERENCE_TEXTS)]
+    fields = [{"name": "index", "type": "integer"}] + [{"name": c, "type": "string"} for c in cols]
+    shapes: dict[str, Any] = {
+        "records": rows,
+        "columns": {c: {str(i): r[c] for i, r in enumerate(rows)} for c in cols},
+        "index": {str(i): r for i, r in enumerate(rows)},
+        "split": {"columns": cols, "index": list(range(len(rows))), "data": [[r[c] for c in cols] for r in rows]},
+        "table": {
+            "schema": {"fields": fields, "primaryKey": ["index"], "pandas_version": "1.4.0"},
+            "data": [{"index": i, **r} for i, r in enumerate(rows)],
+        },
+        "values": [[r[c] for c in cols] for r in rows],
+    }
+    out = {}
+    for orient, shape in shapes.items():
+        out[orient] = tmp_path / f"frame-{orient}.json"
+        out[orient].write_text(json.dumps(shape, separators=(",", ":")), encoding="utf-8")
+    return out
+
+
+def test_pandas_frames_of_every_orient_are_read_as_their_rows_or_refused(tmp_path: Path, index_dir: Path) -> None:
+    n = len(REFERENCE_TEXTS)
+    for orient, path in _frame_files(tmp_path).items():
+        out = tmp_path / f"{orient}.json"
+        code = 4 if orient == "values" else 0
+        run_cli(["scan", path, "-i", index_dir, "--no-cache", "-q", "-f", "json", "-o", out], code=code)
+        doc = _json(out)
+        if orient == "values":
+            assert doc["stats"]["records"] == 0 and len(doc["errors"]) == n
+            assert all("orient='values'" in e["message"] and e["index"] == i for i, e in enumerate(doc["errors"]))
+            continue
+        assert doc["stats"]["records"] == n, orient
+        assert doc["files"][0]["schema"] == "alpaca", orient
+        assert sorted(m["record"]["index"] for m in doc["matches"]) == list(range(n)), orient
+        assert "every string in the records was read" in doc["summary"]["coverage"], orient
+    # index add reads them the same way.
+    idx = tmp_path / "idx"
+    result = run_cli(["index", "add", idx, tmp_path / "frame-columns.json", "--source", "s"])
+    assert f"{n} records, {n} reference turns" in result.stderr
+    # An object of objects whose keys are row labels at neither level is no frame: one record,
+    # as before, every string read.
+    page = {"en": {"title": "Bread", "body": REFERENCE_TEXTS[0]}, "fr": {"title": "Pain", "body": UNRELATED}}
+    path = tmp_path / "page.json"
+    path.write_text(json.dumps(page), encoding="utf-8")
+    out = tmp_path / "page-report.json"
+    run_cli(["scan", path, "-i", index_dir, "--no-cache", "-q", "-f", "json", "-o", out])
+    doc = _json(out)
+    assert doc["stats"]["records"] == 1 and len(doc["matches"]) == 1
