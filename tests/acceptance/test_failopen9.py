@@ -33,6 +33,11 @@ word, or a plausible typo was taken. Each test fails on the code before its fix.
    (``inputs/frames.py``); ``values`` (no field names) is refused per row, located, with the
    orient that reads. The JSON shapes are written here as pandas writes them (pandas is not a
    dependency).
+6. A ``.txt``/``.md`` file that only opened like the text or Markdown report ("provcheck
+   report · declared use: ", "### provcheck: ") was skipped as a report, listed as one, its
+   copies never read. The text report is now recognised by its second section as well ("By
+   source (records, not findings):") and the Markdown report by its last line (the digests
+   and "not legal advice"); a file that only opens like one is scanned.
 """
 
 from __future__ import annotations
@@ -306,3 +311,24 @@ def test_pandas_frames_of_every_orient_are_read_as_their_rows_or_refused(tmp_pat
     run_cli(["scan", path, "-i", index_dir, "--no-cache", "-q", "-f", "json", "-o", out])
     doc = _json(out)
     assert doc["stats"]["records"] == 1 and len(doc["matches"]) == 1
+
+
+def test_text_that_only_opens_like_a_report_is_scanned(tmp_path: Path, index_dir: Path) -> None:
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / "notes.md").write_text(f"### provcheck: notes on the tool\n\n{REFERENCE_TEXTS[0]}\n", encoding="utf-8")
+    (folder / "notes.txt").write_text(
+        f"provcheck report \u00b7 declared use: see below\n\n{REFERENCE_TEXTS[1]}\n", encoding="utf-8"
+    )
+    # Real reports written beside the data are still recognised, and not read.
+    data = _copies(tmp_path)
+    for fmt, name in (("text", "report.txt"), ("markdown", "report.md")):
+        run_cli(["scan", data, "-i", index_dir, "--no-cache", "-q", "-f", fmt, "-o", folder / name], code=0)
+    out = tmp_path / "r.json"
+    run_cli(["scan", folder, "-i", index_dir, "--no-cache", "-q", "-f", "json", "-o", out])
+    doc = _json(out)
+    assert sorted(n["path"] for n in doc["not_scanned"] if n["reason"] == "provcheck report") == [
+        str(folder / "report.md"),
+        str(folder / "report.txt"),
+    ]
+    assert sorted(m["record"]["path"] for m in doc["matches"]) == [str(folder / "notes.md"), str(folder / "notes.txt")]
