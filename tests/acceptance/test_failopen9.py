@@ -104,7 +104,9 @@ def test_min_probability_counts_what_it_leaves_out_in_every_report(tmp_path: Pat
 def test_a_threshold_that_leaves_nothing_out_says_so(tmp_path: Path, index_dir: Path) -> None:
     data = _copies(tmp_path)
     out = tmp_path / "r.json"
-    run_cli(["scan", data, "-i", index_dir, "--no-cache", "--min-probability", "0.01", "-f", "json", "-o", out])
+    run_cli(
+        ["scan", data, "-i", index_dir, "--no-cache", "--min-probability", "0.01", "-f", "json", "-o", out]
+    )
     doc = _json(out)
     assert _left_out(doc) == {"min_probability": 0.01, "matches": 0, "records": 0}
     assert "Left out by --min-probability 0.01: no verified match." in doc["summary"]["coverage"]
@@ -144,10 +146,8 @@ def test_the_count_is_right_with_workers_and_after_a_merge(tmp_path: Path, index
         _copies(folder, f"part-{i}.jsonl")
     parts = [tmp_path / f"p{i}.partial" for i in (1, 2, 3)]
     for i, part in enumerate(parts, 1):
-        run_cli(
-            ["scan", folder, "-i", index_dir, "--no-cache", "--min-probability", top]
-            + ["--shard", f"{i}/3", "--partial", part, "-q"]
-        )
+        share = ["--shard", f"{i}/3", "--partial", part, "-q"]
+        run_cli(["scan", folder, "-i", index_dir, "--no-cache", "--min-probability", top, *share])
     merged = tmp_path / "m.json"
     result = run_cli(["merge", *parts, "-f", "json", "-o", merged])
     doc = _json(merged)
@@ -168,13 +168,19 @@ def test_index_add_counts_the_strings_it_does_not_take(tmp_path: Path) -> None:
                     {"from": "gpt", "value": REFERENCE_TEXTS[0], "extra_notes": note},
                 ],
             },
-            {"id": "a2", "conversations": [{"from": "human", "value": "and?"}, {"from": "gpt", "value": note}]},
+            {
+                "id": "a2",
+                "conversations": [{"from": "human", "value": "and?"}, {"from": "gpt", "value": note}],
+            },
         ],
     )
     idx = tmp_path / "idx"
     result = run_cli(["index", "add", idx, refs, "--source", "s", "--provider", "acme"])
     said = " ".join(result.stderr.split())
-    assert "not taken: 2 prompt turn(s), 1 string(s) outside the roles taken (conversations[].extra_notes;" in said
+    assert (
+        "not taken: 2 prompt turn(s), 1 string(s) outside the roles taken (conversations[].extra_notes;"
+        in said
+    )
     assert "2 id(s), 1 URL(s)" in said
     info = json.loads(run_cli(["index", "info", idx, "--format", "json"]).stdout)
     (entry,) = info["sources"]["s"]["files"]
@@ -208,13 +214,18 @@ def test_a_misspelt_terms_id_is_refused_with_a_did_you_mean(tmp_path: Path, refe
         encoding="utf-8",
     )
     result = run_cli(["index", "build", idx, "--sources", manifest], code=2)
-    assert f"{manifest}:5: terms:" in result.stderr and "did you mean 'anthropic-commercial-terms'?" in result.stderr
+    assert (
+        f"{manifest}:5: terms:" in result.stderr
+        and "did you mean 'anthropic-commercial-terms'?" in result.stderr
+    )
     # Known ids (in any case) and ids of the user's own, near none, are taken.
     run_cli([*base, "--terms", "OpenAI-Terms-of-Use", "-q"])
     run_cli(["index", "add", idx, reference_file, "--source", "own", "--terms", "acme-terms-of-use", "-q"])
 
 
-def test_terms_spelt_near_ones_the_policy_names_are_refused_at_scan(tmp_path: Path, reference_file: Path) -> None:
+def test_terms_spelt_near_ones_the_policy_names_are_refused_at_scan(
+    tmp_path: Path, reference_file: Path
+) -> None:
     data = write_jsonl(tmp_path / "data.jsonl", [{"text": REFERENCE_TEXTS[0]}])
     policy = tmp_path / "own.yaml"
     policy.write_text(
@@ -232,7 +243,9 @@ def test_terms_spelt_near_ones_the_policy_names_are_refused_at_scan(tmp_path: Pa
             assert "terms 'acme-data-contrakt': did you mean 'acme-data-contract'?" in result.stderr
 
 
-def test_a_provider_holding_a_named_provider_as_a_part_is_refused(tmp_path: Path, reference_file: Path) -> None:
+def test_a_provider_holding_a_named_provider_as_a_part_is_refused(
+    tmp_path: Path, reference_file: Path
+) -> None:
     data = write_jsonl(tmp_path / "data.jsonl", [{"text": REFERENCE_TEXTS[0]}])
     policy = tmp_path / "policy.yaml"
     policy.write_text(BLOCKING_POLICY, encoding="utf-8")
@@ -269,7 +282,11 @@ def _frame_files(tmp_path: Path) -> dict[str, Path]:
         "records": rows,
         "columns": {c: {str(i): r[c] for i, r in enumerate(rows)} for c in cols},
         "index": {str(i): r for i, r in enumerate(rows)},
-        "split": {"columns": cols, "index": list(range(len(rows))), "data": [[r[c] for c in cols] for r in rows]},
+        "split": {
+            "columns": cols,
+            "index": list(range(len(rows))),
+            "data": [[r[c] for c in cols] for r in rows],
+        },
         "table": {
             "schema": {"fields": fields, "primaryKey": ["index"], "pandas_version": "1.4.0"},
             "data": [{"index": i, **r} for i, r in enumerate(rows)],
@@ -283,7 +300,9 @@ def _frame_files(tmp_path: Path) -> dict[str, Path]:
     return out
 
 
-def test_pandas_frames_of_every_orient_are_read_as_their_rows_or_refused(tmp_path: Path, index_dir: Path) -> None:
+def test_pandas_frames_of_every_orient_are_read_as_their_rows_or_refused(
+    tmp_path: Path, index_dir: Path
+) -> None:
     n = len(REFERENCE_TEXTS)
     for orient, path in _frame_files(tmp_path).items():
         out = tmp_path / f"{orient}.json"
@@ -292,7 +311,9 @@ def test_pandas_frames_of_every_orient_are_read_as_their_rows_or_refused(tmp_pat
         doc = _json(out)
         if orient == "values":
             assert doc["stats"]["records"] == 0 and len(doc["errors"]) == n
-            assert all("orient='values'" in e["message"] and e["index"] == i for i, e in enumerate(doc["errors"]))
+            assert all(
+                "orient='values'" in e["message"] and e["index"] == i for i, e in enumerate(doc["errors"])
+            )
             continue
         assert doc["stats"]["records"] == n, orient
         assert doc["files"][0]["schema"] == "alpaca", orient
@@ -316,7 +337,9 @@ def test_pandas_frames_of_every_orient_are_read_as_their_rows_or_refused(tmp_pat
 def test_text_that_only_opens_like_a_report_is_scanned(tmp_path: Path, index_dir: Path) -> None:
     folder = tmp_path / "data"
     folder.mkdir()
-    (folder / "notes.md").write_text(f"### provcheck: notes on the tool\n\n{REFERENCE_TEXTS[0]}\n", encoding="utf-8")
+    (folder / "notes.md").write_text(
+        f"### provcheck: notes on the tool\n\n{REFERENCE_TEXTS[0]}\n", encoding="utf-8"
+    )
     (folder / "notes.txt").write_text(
         f"provcheck report \u00b7 declared use: see below\n\n{REFERENCE_TEXTS[1]}\n", encoding="utf-8"
     )
@@ -331,4 +354,7 @@ def test_text_that_only_opens_like_a_report_is_scanned(tmp_path: Path, index_dir
         str(folder / "report.md"),
         str(folder / "report.txt"),
     ]
-    assert sorted(m["record"]["path"] for m in doc["matches"]) == [str(folder / "notes.md"), str(folder / "notes.txt")]
+    assert sorted(m["record"]["path"] for m in doc["matches"]) == [
+        str(folder / "notes.md"),
+        str(folder / "notes.txt"),
+    ]

@@ -11,7 +11,7 @@ import pytest
 from helpers import REFERENCE_TEXTS, run_cli, write_jsonl
 
 pytest.importorskip("ray")
-from test_ray import ray_cluster, ray_home, ray_state  # noqa: E402,F401  (the Ray tests' cluster)
+from test_ray import ray_cluster, ray_home, ray_state  # noqa: F401  (the Ray tests' cluster)
 
 pytestmark = [pytest.mark.ray, pytest.mark.slow]
 
@@ -25,7 +25,9 @@ def test_min_probability_counts_the_same_on_ray(tmp_path: Path, index_dir: Path,
     for engine in ("local", "ray"):
         out = tmp_path / f"{engine}.json"
         args = ["scan", data, "-i", index_dir, "--no-cache", "--min-probability", top, "--engine", engine]
-        run_cli([*args, *(["--address", ray_cluster] if engine == "ray" else []), "-q", "-f", "json", "-o", out])
+        run_cli(
+            [*args, *(["--address", ray_cluster] if engine == "ray" else []), "-q", "-f", "json", "-o", out]
+        )
         doc = json.loads(out.read_text())
         assert doc["run"]["engine"] == engine
         counts[engine] = (doc["run"]["below_threshold"], len(doc["matches"]))

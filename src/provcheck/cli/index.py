@@ -31,11 +31,11 @@ from provcheck.errors import ExitCode, IndexCorruptError, UsageError
 from provcheck.index import IndexWriter, ReferenceIndex, damaged
 from provcheck.ingest import AddReport, AddSpec, add_file, load_sources, not_taken_list, not_taken_text
 from provcheck.ingest.sources import source_problems
-from provcheck.policy.sourcecheck import terms_problem
 from provcheck.inputs.schemas import RecordOptions
 from provcheck.matching.params import FingerprintConfig
 from provcheck.matching.segment import MODEL_TURNS, RoleFilter
 from provcheck.model import SourceInfo, SourceName, meta_key_problem
+from provcheck.policy.sourcecheck import terms_problem
 from provcheck.report.terminal import printable
 from provcheck.runtime.executors import default_workers
 from provcheck.support.dates import DATE_META_KEYS, DateError, parse_date

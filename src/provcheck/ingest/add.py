@@ -7,8 +7,8 @@ import ctypes
 import gc
 import os
 import sys
-from collections.abc import Callable, Iterator
 from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -135,7 +135,9 @@ class FingerprintJob:
                 request = request_key(prompts)
                 for turn in record.turns:
                     if spec.roles.accepts(turn):
-                        turns.append((turn, _ref(ref_id, name, turn, spec.path, item.index, request), prompts))
+                        turns.append(
+                            (turn, _ref(ref_id, name, turn, spec.path, item.index, request), prompts)
+                        )
                     else:
                         why = PROMPT if turn.kind in _PROMPT_KINDS else OUTSIDE_ROLES
                         not_taken[(why, field_pattern(turn.field))] += 1

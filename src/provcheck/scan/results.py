@@ -327,4 +327,4 @@ class _Rehydrate:
         return Finding(*values)
 
 
-__all__ = ["Collected", "Collector", "above_threshold", "SpoolView", "finding_order", "match_order"]
+__all__ = ["Collected", "Collector", "SpoolView", "above_threshold", "finding_order", "match_order"]
