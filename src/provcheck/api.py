@@ -232,10 +232,13 @@ def open_cache(settings: Settings) -> Cache | None:
 
 
 def results_context(index: Index, options: engine.ScanOptions) -> str:
-    """What cached matches depend on besides the record itself."""
+    """What cached matches depend on besides the record itself. Not ``min_probability``: the
+    cache holds every verified match, and the scan's collector applies the threshold (and
+    counts what it leaves out) to cached matches as to new ones."""
     from provcheck.scan.cache import context_digest
 
-    return context_digest(index.digest, index.config.signature, options.match.to_dict(), str(options.roles))
+    match = {k: v for k, v in options.match.to_dict().items() if k != "min_probability"}
+    return context_digest(index.digest, index.config.signature, match, str(options.roles))
 
 
 def _scan(

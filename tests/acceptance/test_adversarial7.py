@@ -80,18 +80,20 @@ Found and NOT FIXED (no test here):
 
 14. NOT FIXED (counsel) ``--min-probability P`` leaves matches out without a count of them
     (item 7 names the threshold in every verdict; the count is known only in ``scan/match.py``).
+    Fixed since: test_failopen9.py, item 1.
 15. NOT FIXED (fail-open, ``ingest/``) ``index add`` does not count the strings of a reference
     record it does not take (``user`` turns, fields outside the schema such as an assistant
     message's ``extra_notes``): "4 records, 3 reference turns" says nothing of a model answer
-    kept under a key of its own, which is then never matched.
+    kept under a key of its own, which is then never matched. Fixed since: test_failopen9.py,
+    item 2.
 16. Fixed: ``.feather`` files (Feather v2 is the Arrow IPC file format; pandas ``to_feather``)
     were listed as "unsupported type" though the Arrow reader reads that format: they are read
     now (and selected by the pre-commit hooks). NOT FIXED (not silent): pandas' default
     ``to_json()`` (``orient="columns"``) and ``orient="values"`` files are located errors
-    (exit 4), not read.
+    (exit 4), not read. Fixed since (every orient but values read): test_failopen9.py, item 5.
 17. NOT FIXED (fail-open, narrow) a ``.txt``/``.md`` file that opens like the text or Markdown
     report ("provcheck report · declared use: ", "### provcheck: ") is skipped as a report
-    (listed as one) whatever follows.
+    (listed as one) whatever follows. Fixed since: test_failopen9.py, item 6.
 18. (counsel, minor; fixed after the pass) with ``--text-field`` naming a field no record has,
     every record is a located error and the coverage line said "every string in the records was
     read"; it now says "no text was scanned".

@@ -11,6 +11,7 @@ from provcheck.inputs.schemas import RecordOptions, to_record
 from provcheck.matching.params import MatchConfig
 from provcheck.model import Location, Record, SourceInfo, SourceName
 from provcheck.scan.match import Matcher
+from provcheck.scan.results import above_threshold
 
 COMMON = REFERENCE_TEXTS[0]
 
@@ -63,8 +64,12 @@ def test_min_probability_leaves_out_weaker_matches(tmp_path: Path) -> None:
     index = index_of(tmp_path, {"a": [COMMON]})
     (m,) = Matcher(index, MatchConfig()).records([record(COMMON)], None)
     assert m.strength is not None
-    above = MatchConfig(min_probability=min(1.0, m.strength.probability + 0.0001))
-    assert Matcher(index, above).records([record(COMMON)], None) == []
+    p = min(1.0, m.strength.probability + 0.0001)
+    # The matcher gives every verified match; the scan's collector applies the threshold and
+    # counts what it leaves out (scan.results.above_threshold).
+    assert Matcher(index, MatchConfig(min_probability=p)).records([record(COMMON)], None) == [m]
+    assert above_threshold([m], p) == ([], [m])
+    assert above_threshold([m], m.strength.probability) == ([m], [])
 
 
 def test_the_same_text_in_several_sources_is_one_text_not_a_crowd(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ from helpers import REPORT_SCHEMA
 from provcheck.matching.params import MatchConfig
 from provcheck.model import (
     ABSENT,
+    BelowThreshold,
     CacheFacts,
     ChangedFile,
     ChangeFacts,
@@ -87,6 +88,7 @@ FULL = RunRecord(
     engine="local",
     roles="assistant",
     turns_selected=10,
+    below_threshold=BelowThreshold(0.9, 3, 2),
     roles_seen=("gpt", "human"),
     schema="auto",
     text_field="text",

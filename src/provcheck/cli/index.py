@@ -7,6 +7,7 @@ import os
 import shutil
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -28,12 +29,13 @@ from provcheck.cli.common import (
 )
 from provcheck.errors import ExitCode, IndexCorruptError, UsageError
 from provcheck.index import IndexWriter, ReferenceIndex, damaged
-from provcheck.ingest import AddReport, AddSpec, add_file, load_sources
+from provcheck.ingest import AddReport, AddSpec, add_file, load_sources, not_taken_list, not_taken_text
 from provcheck.ingest.sources import source_problems
 from provcheck.inputs.schemas import RecordOptions
 from provcheck.matching.params import FingerprintConfig
 from provcheck.matching.segment import MODEL_TURNS, RoleFilter
 from provcheck.model import SourceInfo, SourceName, meta_key_problem
+from provcheck.policy.sourcecheck import terms_problem
 from provcheck.report.terminal import printable
 from provcheck.runtime.executors import default_workers
 from provcheck.support.dates import DATE_META_KEYS, DateError, parse_date
@@ -95,7 +97,8 @@ def _print_report(report: AddReport, seconds: float, quiet: bool, where: str) ->
             f"({report.texts:,} distinct texts) to source {report.source!r}"
             + (f", {report.skipped} turns without words skipped" if report.skipped else "")
             + (f", {len(report.errors)} unreadable" if report.errors else "")
-            + f" in {seconds:.1f} s ({rate:,.0f} records/s) {where}"
+            + f" in {seconds:.1f} s ({rate:,.0f} records/s) {where}; "
+            + not_taken_text(not_taken_list(report.not_taken))
         ),
         markup=False,
     )
@@ -227,6 +230,8 @@ def index_add(
     problems = source_problems(source, facts)
     if problems:
         raise UsageError(f"--source {source!r}: {problems[0]}")
+    if terms is not None and (why := terms_problem(terms)) is not None:
+        raise UsageError(f"--terms: {why}")
     spec = AddSpec(
         path=path,
         source=SourceInfo(
@@ -367,6 +372,22 @@ def index_info(index_path: str, fmt: str) -> None:
     for line in lines:
         console.print(printable(line), markup=False)
     console.print(table)
+    # What each source's records held that is not reference material (prompts, extra fields,
+    # ids...): an answer kept under a key of its own is never matched, and says so here.
+    for name, src in info["sources"].items():
+        console.print(printable(f"{name}: {not_taken_text(_not_taken(src['files']))}"), markup=False)
+
+
+def _not_taken(files: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
+    """A source's ``not_taken`` entries over its files; None if a file has none (added by an
+    earlier provcheck, which did not count them)."""
+    if any("not_taken" not in f for f in files):
+        return None
+    totals: Counter[tuple[str, str]] = Counter()
+    for f in files:
+        for e in f["not_taken"]:
+            totals[(str(e["reason"]), str(e["field"]))] += int(e["strings"])
+    return not_taken_list(totals)
 
 
 @index.command("verify")

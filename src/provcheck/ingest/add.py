@@ -7,6 +7,7 @@ import ctypes
 import gc
 import os
 import sys
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -15,7 +16,7 @@ from provcheck.errors import InputError
 from provcheck.index.shard import Chunk
 from provcheck.index.store import IndexWriter, now
 from provcheck.inputs import Limits, RawItem, RawRecord, UnparsedLine, read_unparsed
-from provcheck.inputs.schemas import RecordOptions, RecordTurns, limit_errors, to_turns
+from provcheck.inputs.schemas import RecordOptions, RecordTurns, field_pattern, limit_errors, to_turns
 from provcheck.matching.fingerprint import Fingerprinter
 from provcheck.matching.params import FingerprintConfig
 from provcheck.matching.request import request_key
@@ -57,6 +58,11 @@ class AddReport:
     """Distinct texts they added to the shard."""
     skipped: int = 0
     """Turns with no tokens (only punctuation, emoji or whitespace)."""
+    not_taken: Counter[tuple[str, str]] = field(default_factory=Counter)
+    """Strings of the records read that are not reference material, per ``(reason, field
+    pattern)``: turns the roles do not take (``prompt`` for what the model was given,
+    ``outside-roles`` for the rest, such as an answer's extra field) and strings no schema reads
+    as text (a ``SkipReason`` value: ids, URLs, labels, numbers...)."""
     errors: list[RecordError] = field(default_factory=list)
     workers: WorkerPlan | None = None
     """Workers asked for and used (None until the file is read)."""
@@ -83,6 +89,8 @@ class BatchResult:
     """Records in the batch, read or not (for progress)."""
     roles: frozenset[str] = frozenset()
     """``role (kind)`` of every turn of the batch's records, for the message when none is taken."""
+    not_taken: tuple[tuple[str, str, int], ...] = ()
+    """``(reason, field pattern, strings)``: see ``AddReport.not_taken``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +120,7 @@ class FingerprintJob:
             errors: list[RecordError] = []
             read = 0
             seen: set[tuple[str, RoleKind]] = set()
+            not_taken: Counter[tuple[str, str]] = Counter()
             for item in batch:
                 record = _record(item, spec)
                 if isinstance(record, RecordError):
@@ -124,11 +133,16 @@ class FingerprintJob:
                 ref_id = record.id or f"{name}#{item.index}"
                 prompts = [t.text for t in record.turns if t.kind in _PROMPT_KINDS]
                 request = request_key(prompts)
-                turns.extend(
-                    (turn, _ref(ref_id, name, turn, spec.path, item.index, request), prompts)
-                    for turn in record.turns
-                    if spec.roles.accepts(turn)
-                )
+                for turn in record.turns:
+                    if spec.roles.accepts(turn):
+                        turns.append(
+                            (turn, _ref(ref_id, name, turn, spec.path, item.index, request), prompts)
+                        )
+                    else:
+                        why = PROMPT if turn.kind in _PROMPT_KINDS else OUTSIDE_ROLES
+                        not_taken[(why, field_pattern(turn.field))] += 1
+                for skip in record.skipped:
+                    not_taken[(skip.reason.value, field_pattern(skip.field))] += 1
             prints = fingerprinter.of_texts([turn.text for turn, _, _ in turns])
             # Prompts are only aligned against (echo detection): their codes suffice.
             starts = [0]
@@ -146,7 +160,8 @@ class FingerprintJob:
             )
             skipped = len(prints) - len(kept)
             roles = frozenset(f"{role} ({kind.value})" for role, kind in seen)
-            return BatchResult(chunk, skipped, errors, read, len(batch), roles)
+            counted = tuple((why, where, n) for (why, where), n in not_taken.items())
+            return BatchResult(chunk, skipped, errors, read, len(batch), roles, counted)
 
         return run
 
@@ -249,6 +264,8 @@ def add_file(
             for err in result.errors:
                 progress.error(err)
             report.skipped += result.skipped
+            for why, where, n in result.not_taken:
+                report.not_taken[(why, where)] += n
             report.turns += len(result.chunk.keys)
             report.texts += builder.add_chunk(result.chunk)
             if builder.texts >= _SHARD_TEXTS:
@@ -278,11 +295,68 @@ def add_file(
             "sha256": source.sha256,
             "records": report.records,
             "turns": report.turns,
+            "not_taken": not_taken_list(report.not_taken),
             "added": now(),
         }
     )
     progress.file_done(spec.path)
     return report
+
+
+PROMPT = "prompt"
+"""A turn the model was given (user, system, tool): not its output, never reference material."""
+OUTSIDE_ROLES = "outside-roles"
+"""A string the roles taken do not select (an extra field, a role not named in ``--roles``)."""
+_WORDS = {
+    PROMPT: "prompt turn(s)",
+    OUTSIDE_ROLES: "string(s) outside the roles taken",
+    "empty": "empty string(s)",
+    "no-tokens": "string(s) without words",
+    "id": "id(s)",
+    "url": "URL(s)",
+    "label": "label(s)",
+    "number": "number(s) or date(s)",
+    "encoded": "encoded value(s)",
+    "not-selected": "string(s) outside --text-field",
+    "limit": "part(s) nested past the depth limit",
+}
+"""How a summary names each reason a string is not taken, in the order it lists them."""
+
+
+def not_taken_list(counts: Counter[tuple[str, str]]) -> list[dict[str, Any]]:
+    """The manifest's form of ``AddReport.not_taken``: ``{"reason", "field", "strings"}`` per
+    reason and field pattern, sorted; an empty list says every string was taken."""
+    return [
+        {"reason": why, "field": where, "strings": n}
+        for (why, where), n in sorted(counts.items(), key=lambda kv: (_order(kv[0][0]), kv[0][1]))
+    ]
+
+
+def _order(reason: str) -> int:
+    return list(_WORDS).index(reason) if reason in _WORDS else len(_WORDS)
+
+
+def not_taken_text(entries: list[dict[str, Any]] | None) -> str:
+    """One phrase for a summary: ``not taken: 2 prompt turn(s), 1 string(s) outside the roles
+    taken (conversations[].extra_notes), 1 URL(s)``; ``every string was taken`` when nothing
+    was left; ``not taken: not counted`` for files added by a provcheck that did not count."""
+    if entries is None:
+        return "not taken: not counted (added by an earlier provcheck)"
+    if not entries:
+        return "every string of the records was taken"
+    totals: Counter[str] = Counter()
+    fields: dict[str, list[str]] = {}
+    for e in entries:
+        totals[str(e["reason"])] += int(e["strings"])
+        fields.setdefault(str(e["reason"]), []).append(str(e["field"]))
+    parts = []
+    for why in sorted(totals, key=_order):
+        part = f"{totals[why]:,} {_WORDS.get(why, why)}"
+        if why == OUTSIDE_ROLES:
+            named = fields[why][:5]
+            part += f" ({', '.join(named)}{', ...' if len(fields[why]) > 5 else ''}; --roles to take them)"
+        parts.append(part)
+    return "not taken: " + ", ".join(parts)
 
 
 def _raw_records(

@@ -28,6 +28,7 @@ from provcheck.ingest.add import AddSpec
 from provcheck.inputs.schemas import RecordOptions
 from provcheck.matching.segment import MODEL_TURNS, RoleFilter
 from provcheck.model import SourceInfo, SourceName, meta_key_problem
+from provcheck.policy.sourcecheck import terms_problem
 from provcheck.support.dates import DATE_META_KEYS, date_problem, parse_date
 from provcheck.yamlfile import LineDict, YamlProblem, line_of, load
 
@@ -91,6 +92,9 @@ def load_sources(path: str) -> list[AddSpec]:
         for key in strings:
             if key in entry and not isinstance(entry[key], str):
                 problems.append(f"{path}:{entry.line_of(key)}: '{key}' must be a string")
+        terms = entry.get("terms")
+        if isinstance(terms, str) and (why := terms_problem(terms)) is not None:
+            problems.append(f"{path}:{entry.line_of('terms')}: terms: {why}")
         meta = entry.get("meta", {})
         if not isinstance(meta, dict):
             problems.append(f"{path}:{entry.line_of('meta')}: 'meta' must be a mapping")

@@ -221,10 +221,21 @@ def suffix_of(name: str) -> str:
     return (ext + compressed).lower() if ext or compressed else name
 
 
-_REPORT_HEADS = (
-    b"### provcheck: ",  # markdown
-    b"provcheck report \xc2\xb7 declared use: ",  # text
+_MARKDOWN_HEAD = b"### provcheck: "
+_TEXT_HEAD = b"provcheck report \xc2\xb7 declared use: "
+_TEXT_SECTION = re.compile(rb"\n\s*By source \(records, not findings\):\r?\n")
+"""The text report's second section, after its one-line heading and the verdict: a file that
+only opened like the text report ("provcheck report · declared use: " and then a dataset's
+text) was skipped as a report, its copies never read."""
+_TEXT_REACH = 64 * 1024
+"""Bytes of a file opening like the text report looked at for its second section (the heading
+and the verdict are a few lines)."""
+_MARKDOWN_TAIL = re.compile(
+    rb"<sub>provcheck \S+ \xc2\xb7 report digest [0-9a-f]{64} \xc2\xb7 index digest .*"
+    rb" \xc2\xb7 not legal advice</sub>\s*\Z"
 )
+"""The Markdown report's last line (``report.markdown``): a file that only opened like it
+("### provcheck: " and then notes, or a dataset) was skipped as a report."""
 CSV_REPORT_HEADER = (
     "finding_id,action,waived,waiver_state,downgraded_from,rule,rule_title,message,path,line,"
     "record_index,record_id,turn_role,turn_field,match_id,match_kind,similarity,containment,"
@@ -275,11 +286,32 @@ def own_report(path: str) -> bool:
     except OSError:
         return False
     head = head.removeprefix(b"\xef\xbb\xbf")
-    if head.startswith(_REPORT_HEADS) or _MARKUP_HEAD.match(head):
+    if head.startswith(_TEXT_HEAD):
+        return _has_text_section(path)
+    if head.startswith(_MARKDOWN_HEAD):
+        return _ends_like_markdown_report(path)
+    if _MARKUP_HEAD.match(head):
         return True
     if head.startswith(b"finding_id,"):
         return head.split(b"\n", 1)[0].rstrip(b"\r") == CSV_REPORT_HEADER.encode()
     return _JSON_HEAD.match(head) is not None and _whole_json_report(path)
+
+
+def _has_text_section(path: str) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            return _TEXT_SECTION.search(fh.read(_TEXT_REACH)) is not None
+    except OSError:
+        return False
+
+
+def _ends_like_markdown_report(path: str) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(max(0, os.path.getsize(path) - 4096))
+            return _MARKDOWN_TAIL.search(fh.read()) is not None
+    except OSError:
+        return False
 
 
 def _whole_json_report(path: str) -> bool:

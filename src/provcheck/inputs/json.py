@@ -28,6 +28,7 @@ from provcheck.inputs.base import (
     string_or_error,
     unreadable_value,
 )
+from provcheck.inputs.frames import VALUES_HINT, frame_rows, is_table_schema
 from provcheck.inputs.jsonl import JsonlReader
 from provcheck.inputs.source import (
     DecompressionFailed,
@@ -239,6 +240,14 @@ class JsonReader:
     def _item(self, source: InputSource, got: _Decoded, index: int) -> RawItem:
         if isinstance(got.value, dict):
             return self._record(source, got, got.value, index, got.line)
+        if isinstance(got.value, list):
+            return RecordError(
+                source.path,
+                ErrorKind.SCHEMA,
+                f"expected a JSON object, found list: {VALUES_HINT}",
+                line=got.line,
+                index=index,
+            )
         return string_or_error(source.path, index, got.line, got.value)
 
     def _element(self, source: InputSource, buf: _Buffer, index: int) -> _Decoded | RecordError:
@@ -353,7 +362,9 @@ class JsonReader:
                 # copy put there passed unread. Once the object is known to wrap records, each
                 # member that holds text is one record, ``{key: value}``, located at its line and
                 # read like any record (its strings by the generic walker, ids and labels counted).
-                if known and _holds_text(key, member.value):
+                # pandas' orient="table" Table Schema: field names and types, not a record.
+                table_schema = key == "schema" and is_table_schema(member.value)
+                if known and not table_schema and _holds_text(key, member.value):
                     yield self._record(source, member, WrapperMember({key: member.value}), index, member.line)
                     index += 1
             char = buf.skip_ws()
@@ -457,11 +468,25 @@ class JsonReader:
             # More values follow: the file is JSON Lines with a .json name.
             yield from JsonlReader().read(source)
             return
+        # A data frame as one object (pandas to_json orient split, index, columns): its rows.
+        rows = frame_rows(got.value) if isinstance(got.value, dict) else None
+        if rows is not None:
+            for index, row in enumerate(rows):
+                yield self._row(source, got, row, index)
+            return
         # One object that wraps no record list (``_wrapper`` streams those): one record.
         if isinstance(got.value, dict):
             yield self._record(source, got, got.value, None, got.line)
         else:  # pragma: no cover - the caller saw "{"
             yield not_an_object(source.path, 0, got.line, got.value)
+
+    @staticmethod
+    def _row(source: InputSource, got: _Decoded, row: dict[str, Any], index: int) -> RawItem:
+        """One row of a frame read whole: located at the object's line, by its position."""
+        record = got.screen.record(row, source.limits.max_depth)
+        if record is None:
+            return nested_too_deep(source.path, source.limits.max_depth, index, got.line)
+        return RawRecord(index=index, line=got.line, data=record)
 
     @staticmethod
     def _record(

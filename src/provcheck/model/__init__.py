@@ -64,6 +64,7 @@ from provcheck.model.results import (
 from provcheck.model.run import (
     ABSENT,
     Absent,
+    BelowThreshold,
     CacheFacts,
     ChangedFile,
     ChangeFacts,
@@ -91,6 +92,7 @@ __all__ = [
     "Absent",
     "Action",
     "AlignedSpan",
+    "BelowThreshold",
     "CacheFacts",
     "ChangeFacts",
     "ChangedFile",

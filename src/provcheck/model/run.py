@@ -176,6 +176,18 @@ class CacheFacts:
 
 
 @dataclass(frozen=True, slots=True)
+class BelowThreshold:
+    """Verified matches ``scan --min-probability`` left out: without the count, a raised
+    threshold made copies vanish from every report without a word."""
+
+    min_probability: float
+    matches: int
+    """Verified matches whose estimated probability is below ``min_probability``."""
+    records: int
+    """Records every verified match of which was left out (they show no match at all)."""
+
+
+@dataclass(frozen=True, slots=True)
 class ChangedFile:
     """One changed file of a diff-aware scan: what was compared with what, and how."""
 
@@ -304,6 +316,7 @@ class RunRecord:
         "reading",
         "roles",
         "turns_selected",
+        "below_threshold",
         "roles_seen",
         "schema",
         "text_field",
@@ -360,6 +373,8 @@ class RunRecord:
     """``local`` or ``ray``."""
     turns_selected: int | Absent = ABSENT
     """Turns the role filter accepted; every turn without one."""
+    below_threshold: BelowThreshold | Absent = ABSENT
+    """What ``--min-probability`` left out; absent when it was 0 (nothing left out)."""
     roles_seen: tuple[str, ...] | Absent = ABSENT
     """Role names of the turns read, as the data spells them (at most 50)."""
     text_field: str | Absent | None = ABSENT
@@ -520,6 +535,7 @@ del _cls
 __all__ = [
     "ABSENT",
     "Absent",
+    "BelowThreshold",
     "CacheFacts",
     "ChangeFacts",
     "ChangedFile",

@@ -44,7 +44,12 @@ from provcheck.policy.catalogue import Catalogue, catalogue
 from provcheck.policy.conflicts import MatchedSources, licence_declarations
 from provcheck.policy.licenses import license_ids, traits
 from provcheck.policy.model import Policy, Rule, SourceFacts, Use, comparisons, overlay
-from provcheck.policy.sourcecheck import check_source_dates, check_source_names, check_source_providers
+from provcheck.policy.sourcecheck import (
+    check_source_dates,
+    check_source_names,
+    check_source_providers,
+    check_source_terms,
+)
 from provcheck.support.dates import parse_date
 
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([a-z_][a-z0-9_.]*)\}")
@@ -117,6 +122,7 @@ class Evaluator:
         self._known = known
         check_source_names(policy, index_sources, lambda: self.known)
         check_source_providers(policy, index_sources)
+        check_source_terms(policy, index_sources)
         self._matched = MatchedSources()
         self.policy = policy
         self.use = use

@@ -7,8 +7,9 @@ provider, and every copy of it passed without a word. Such names are refused, lo
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from provcheck.errors import PolicyError, ReferenceIndexError
 from provcheck.model import SourceInfo
@@ -114,36 +115,79 @@ def _squashed(provider: str) -> str:
     return re.sub(r"[^a-z0-9]", "", _DOMAIN.sub("", provider.strip().lower()))
 
 
-def check_source_providers(policy: Policy, index_sources: Mapping[str, SourceInfo]) -> None:
-    """Refuse an index source whose provider is a near spelling of one the policy's rules name.
-
-    ``index add --provider open-ai`` was a provider of its own: no rule of the packs (which name
-    ``openai``) applied, and a verbatim copy of ChatGPT output passed without a finding. A
-    provider the policy's ``sources:`` sets for the source overrides the index's, and is the
-    way to say what it is (or re-add the source with the provider's usual name)."""
+def _named(policy: Policy, field: str) -> set[str]:
+    """The values the policy's rules compare ``field`` with (lower-cased; patterns left out)."""
     named: set[str] = set()
     for rule in policy.rules:
         for c in comparisons(rule.when):
-            if c.field == "source.provider" and c.op != "regex":
+            if c.field == field and c.op != "regex":
                 values = c.value if isinstance(c.value, (list, tuple)) else [c.value]
                 named.update(v.lower() for v in values if isinstance(v, str) and "*" not in v)
+    return named
+
+
+def near_name(value: str, named: Iterable[str], cutoff: float = NEAR) -> str | None:
+    """The name of ``named`` that ``value`` misspells (``open-ai``, ``OpenAI.com`` for
+    ``openai``), or None."""
+    import difflib  # a misspelling's hint only: not on every policy load's path
+
+    squashed = {_squashed(n): n for n in named}
+    near = squashed.get(_squashed(value))
+    if near is None:
+        close = difflib.get_close_matches(_squashed(value), sorted(squashed), n=1, cutoff=cutoff)
+        near = squashed[close[0]] if close else None
+    return near
+
+
+TERMS_NEAR = 0.9
+"""Terms ids share long tails (``-terms-of-use``): a custom ``acme-terms-of-use`` is not a
+misspelling of ``gemma-terms-of-use``, which ``NEAR`` would take it for."""
+
+
+_PART = re.compile(r"[^a-z0-9]+")
+
+
+def name_within(value: str, named: Iterable[str]) -> str | None:
+    """The name of ``named`` that ``value`` holds as a separate part, or None: ``azure-openai``,
+    ``openai-azure`` and ``OpenAI Inc`` hold ``openai``; ``openaiforge`` does not (it is
+    another word)."""
+    parts = [p for p in _PART.split(value.lower()) if p]
+    for name in sorted(named, key=lambda n: (-len(n), n)):
+        want = [p for p in _PART.split(name.lower()) if p]
+        if want and any(parts[i : i + len(want)] == want for i in range(len(parts) - len(want) + 1)):
+            return name
+    return None
+
+
+def check_source_providers(policy: Policy, index_sources: Mapping[str, SourceInfo]) -> None:
+    """Refuse an index source whose provider is a near spelling of one the policy's rules name,
+    or holds one as a part of its name (``azure-openai``, ``OpenAI Inc``).
+
+    ``index add --provider open-ai`` was a provider of its own: no rule of the packs (which name
+    ``openai``) applied, and a verbatim copy of ChatGPT output passed without a finding; so did
+    ``azure-openai``. A provider the policy's ``sources:`` sets for the source overrides the
+    index's, and is the way to say what it is (or re-add the source with the provider's usual
+    name): one that holds a named provider as a part is taken from there as written (the
+    policy's author chose it, e.g. ``azure-openai`` for rules of its own), a misspelling never."""
+    named = _named(policy, "source.provider")
     problems = []
     for name, info in sorted(index_sources.items()):
         facts = policy.sources.get(name)
+        stated = facts is not None and bool(facts.provider)
         provider = facts.provider if facts is not None and facts.provider else info.provider
         if not provider or provider.lower() in named:
             continue
-        import difflib  # a misspelling's hint only: not on every policy load's path
-
-        squashed = {_squashed(n): n for n in named}
-        near = squashed.get(_squashed(provider))
-        if near is None:
-            close = difflib.get_close_matches(_squashed(provider), sorted(squashed), n=1, cutoff=NEAR)
-            near = squashed[close[0]] if close else None
+        near = near_name(provider, named)
         if near is not None:
             problems.append(
                 f"index source {name!r}: provider {provider!r}: did you mean {near!r}? (the policy's "
                 f"rules name {near!r}; none of them applies to {provider!r})"
+            )
+        elif not stated and (within := name_within(provider, named)) is not None:
+            problems.append(
+                f"index source {name!r}: provider {provider!r} holds {within!r}, which the policy's "
+                f"rules name: did you mean {within!r}? (none of them applies to {provider!r}; if it "
+                "is a provider of its own, say so in the policy's sources:)"
             )
     if problems:
         raise ReferenceIndexError(
@@ -155,6 +199,60 @@ def check_source_providers(policy: Policy, index_sources: Mapping[str, SourceInf
 
 _NAMING = ("equals", "in", "glob", "regex")
 """Comparisons of ``source.name`` that select the sources they name."""
+
+
+def check_source_terms(policy: Policy, index_sources: Mapping[str, SourceInfo]) -> None:
+    """Refuse an index source whose terms id is a near spelling of one the policy defines or its
+    rules name (``openai-term-of-use``, ``OpenAI Terms of Use``): no rule citing those terms
+    applied to it. The policy's ``sources:`` may set the terms instead."""
+    named = {t.lower() for t in policy.terms} | _named(policy, "source.terms")
+    problems = []
+    for name, info in sorted(index_sources.items()):
+        facts = policy.sources.get(name)
+        terms = facts.terms if facts is not None and facts.terms else info.terms
+        if not terms or terms.lower() in named:
+            continue
+        near = near_name(terms, named, TERMS_NEAR)
+        if near is not None:
+            problems.append(
+                f"index source {name!r}: terms {terms!r}: did you mean {near!r}? (the policy names "
+                f"{near!r}; none of its rules on those terms applies to {terms!r})"
+            )
+    if problems:
+        raise ReferenceIndexError(
+            "; ".join(problems),
+            hint="add the source again with the terms id the policy uses (index add --terms ID), "
+            "or set it in the policy's sources: (SOURCE: {terms: ID})",
+        )
+
+
+@functools.cache
+def shipped_terms() -> frozenset[str]:
+    """Every terms id the shipped policy packs define or their rules name (read once)."""
+    from provcheck.policy.loader import load_policy
+    from provcheck.policy.loadstate import packs_dir
+
+    out: set[str] = set()
+    for path in sorted(packs_dir().glob("*.yaml")):
+        pack = load_policy(str(path))
+        out |= set(pack.terms) | _named(pack, "source.terms")
+    return frozenset(out)
+
+
+def terms_problem(terms: str) -> str | None:
+    """Why a terms id given to ``index add`` is refused: a misspelling of one the shipped packs
+    know (``openai-term-of-use``; ``OpenAI Terms of Use`` for ``openai-terms-of-use``), with a
+    "did you mean"; None for a known id or one of a policy of the user's own."""
+    known = shipped_terms()
+    if terms.lower() in {t.lower() for t in known}:
+        return None
+    near = near_name(terms, {t.lower() for t in known}, TERMS_NEAR)
+    if near is None:
+        return None
+    return (
+        f"unknown terms {terms!r}; did you mean {near!r}? (the shipped policies' rules on those "
+        f"terms would never apply to {terms!r})"
+    )
 
 
 def _background_rules(policy: Policy, index_sources: Mapping[str, SourceInfo]) -> list[str]:

@@ -131,7 +131,28 @@ def not_read(result: ScanResult) -> dict[SkipReason, int]:
 
 def coverage(result: ScanResult) -> str | None:
     """One sentence for every format's summary: what was read of the records and what was not,
-    and why; None when the result does not say (built without field counts)."""
+    and why, then what ``--min-probability`` left out (``below_threshold``); None when the
+    result does not say (built without field counts)."""
+    read = _read(result)
+    left = below_threshold(result.run)
+    return " ".join(s for s in (read, left) if s) or None
+
+
+def below_threshold(run: RunRecord) -> str | None:
+    """``Left out by --min-probability 0.9: 12 verified match(es) ...``, or None when the
+    scan ran without the option (a threshold of 0 leaves nothing out)."""
+    b = run.below_threshold
+    if b is ABSENT:
+        return None
+    if not b.matches:
+        return f"Left out by --min-probability {b.min_probability:g}: no verified match."
+    return (
+        f"Left out by --min-probability {b.min_probability:g}: {b.matches:,} verified match(es) "
+        f"below it; {b.records:,} record(s) show no match because of it."
+    )
+
+
+def _read(result: ScanResult) -> str | None:
     counted = [f.fields for f in result.files if f.fields is not None]
     if not counted:
         return None

@@ -38,6 +38,7 @@ from provcheck.matching.segment import RoleFilter
 from provcheck.model import (
     ABSENT,
     Action,
+    BelowThreshold,
     ErrorKind,
     FieldCounts,
     FileSummary,
@@ -470,7 +471,7 @@ def scan(
     # but the results' small sort keys (``provcheck.scan.results``).
     applier = Applier(waivers, today) if waivers is not None else None
     tally = _Tally(
-        Collector(Evaluator(policy, use, index.sources), applier),
+        Collector(Evaluator(policy, use, index.sources), applier, options.match.min_probability),
         error_limit=options.limits.max_errors_per_file,
     )
     files: list[tuple[str, str]] = []
@@ -557,6 +558,11 @@ def scan(
         reading=reading,
         roles=str(options.roles) if options.roles else None,
         turns_selected=tally.selected,
+        below_threshold=(
+            BelowThreshold(options.match.min_probability, *collected.below_threshold)
+            if options.match.min_probability > 0
+            else ABSENT
+        ),
         roles_seen=tuple(sorted(tally.roles)[:50]),
         schema=options.records.schema,
         text_field=options.records.text_field,

@@ -524,8 +524,9 @@ def _echo_share(alignment: Alignment, echoes: list[tuple[int, int]]) -> float:
 
 def _judged(best: dict[_Slot, tuple[Match, Signals]], config: MatchConfig) -> list[Match]:
     """The matches with their strength, judged per candidate turn against the turn's other
-    matches and the verification tests of ``config``; those below ``config.min_probability``
-    are left out (the scan option asked for it)."""
+    matches and the verification tests of ``config``. Every one is given whatever
+    ``config.min_probability``: the scan's collector applies it and counts what it leaves out
+    (``scan.results.above_threshold``), on every path (cache, workers, Ray, merge)."""
     turns: dict[tuple[int, int], list[tuple[Match, Signals]]] = {}
     for slot, pair in best.items():
         turns.setdefault(slot[:2], []).append(pair)
@@ -536,9 +537,7 @@ def _judged(best: dict[_Slot, tuple[Match, Signals]], config: MatchConfig) -> li
             replace(m, strength=judge(signals, [p for k, (_, p) in enumerate(pairs) if k != n], config))
             for n, (m, signals) in enumerate(pairs)
         ]
-        kept = [
-            m for m in judged if m.strength is not None and m.strength.probability >= config.min_probability
-        ]
+        kept = [m for m in judged if m.strength is not None]
         # Background matches are the evidence of a listed match they explain: kept with it.
         if any(m.strength is not None and m.strength.convergence == "background" for m in kept):
             kept = [m for m in judged if m.reference.source.background or any(m is k for k in kept)]

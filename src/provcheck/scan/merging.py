@@ -257,6 +257,13 @@ def _merged_run(ordered: Sequence[Partial]) -> RunRecord:
     run["started_at"] = min(str(p.run.get("started_at")) for p in ordered)
     run["finished_at"] = max(str(p.run.get("finished_at")) for p in ordered)
     run["turns_selected"] = sum(int(p.run.get("turns_selected") or 0) for p in ordered)
+    below = [p.run["below_threshold"] for p in ordered if isinstance(p.run.get("below_threshold"), dict)]
+    if below:  # every share ran at the same min_probability (``check_set``): counts add up
+        run["below_threshold"] = {
+            **below[0],
+            "matches": sum(int(b.get("matches") or 0) for b in below),
+            "records": sum(int(b.get("records") or 0) for b in below),
+        }
     roles = sorted({str(r) for p in ordered for r in p.run.get("roles_seen") or []})
     run["roles_seen"] = roles[:50]
     run["merged"] = {

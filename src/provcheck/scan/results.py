@@ -128,14 +128,46 @@ class Collected:
     waivers: WaiverReport | None
     markers: int
     """Marker hits seen."""
+    below_threshold: tuple[int, int] = (0, 0)
+    """Verified matches the collector's ``min_probability`` left out, and records left with none."""
+
+
+def above_threshold(matches: Sequence[Match], min_probability: float) -> tuple[list[Match], list[Match]]:
+    """``matches`` (of whole records) split into those kept at ``min_probability`` and those it
+    leaves out, judged per turn: a background match (the evidence of a listed match it
+    explains, ``Strength.convergence == "background"``) is kept with the match it explains.
+
+    The one place the threshold is applied: the matcher gives every verified match, so that the
+    result cache, Ray workers and partial results all hold what was left out, and the
+    collector counts it once whatever path the matches came by."""
+    if min_probability <= 0.0:
+        return list(matches), []
+    turns: dict[tuple[str, int, int], list[Match]] = {}
+    for m in matches:
+        loc = m.record.location
+        turns.setdefault((loc.path, loc.index, m.record.turn.position), []).append(m)
+    left: set[int] = set()
+    for turn in turns.values():
+        kept = [m for m in turn if m.strength is not None and m.strength.probability >= min_probability]
+        if any(m.strength is not None and m.strength.convergence == "background" for m in kept):
+            kept = [m for m in turn if m.reference.source.background or any(m is k for k in kept)]
+        held = {id(m) for m in kept}
+        left.update(id(m) for m in turn if id(m) not in held)
+    return [m for m in matches if id(m) not in left], [m for m in matches if id(m) in left]
 
 
 class Collector:
     """Takes a scan's matches and marker hits batch by batch; ``finish`` gives them in order."""
 
-    def __init__(self, evaluator: Evaluator, waivers: Applier | None = None) -> None:
+    def __init__(
+        self, evaluator: Evaluator, waivers: Applier | None = None, min_probability: float = 0.0
+    ) -> None:
         self.evaluator = evaluator
         self.waivers = waivers
+        self.min_probability = min_probability
+        """Matches below it are left out here (``above_threshold``), and counted."""
+        self.below_matches = 0
+        self.below_records = 0
         # Reports read every match at least twice (with its findings, then in match order).
         self._matches: Spool[Match] = Spool(keep=spool.KEEP)
         self._findings: Spool[Stub] = Spool()
@@ -164,7 +196,16 @@ class Collector:
         return len(self._matches)
 
     def add(self, matches: Sequence[Match], markers: Sequence[MarkerHit] = ()) -> None:
-        """Store a batch's matches and the findings the policy makes of them and of its markers."""
+        """Store a batch's matches (of whole records) and the findings the policy makes of them
+        and of its markers; matches below ``min_probability`` are counted, not stored."""
+        if self.min_probability > 0.0:
+            matches, left = above_threshold(matches, self.min_probability)
+            if left:
+                self.below_matches += len(left)
+                shown = {(m.record.location.path, m.record.location.index) for m in matches}
+                self.below_records += len(
+                    {(m.record.location.path, m.record.location.index) for m in left} - shown
+                )
         slots: dict[int, int] = {}
         path, index, position, source, reference = self._match_keys
         for m in matches:
@@ -263,6 +304,7 @@ class Collector:
             counts=FindingCounts(self._open, self._waived),
             waivers=self.waivers.report() if self.waivers is not None else None,
             markers=self.markers,
+            below_threshold=(self.below_matches, self.below_records),
         )
 
 
@@ -285,4 +327,4 @@ class _Rehydrate:
         return Finding(*values)
 
 
-__all__ = ["Collected", "Collector", "SpoolView", "finding_order", "match_order"]
+__all__ = ["Collected", "Collector", "SpoolView", "above_threshold", "finding_order", "match_order"]
