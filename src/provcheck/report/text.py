@@ -16,6 +16,7 @@ from provcheck.report import clauses
 from provcheck.report import overview as ov
 from provcheck.report.base import Formatter, ReportContext
 from provcheck.report.evidence import token_ranges, withheld_note
+from provcheck.report.meaning import meaning
 from provcheck.report.overview import coverage
 from provcheck.report.records import RecordSummary, record_verdict, record_view
 from provcheck.report.terminal import printable
@@ -273,6 +274,10 @@ class TextFormatter(Formatter):
             if f.chain:
                 chain = " <- ".join(s.name for s in f.chain)
                 console.print(printable(f"  resolves to {chain}"), markup=False)
+        said = meaning(f)
+        if said is not None:
+            console.print(Text("  shows: ", style="bold") + Text(printable(said.shows)))
+            console.print(Text("  does not show: ", style="bold") + Text(printable(said.does_not_show)))
         if f.rule.clause is not None:
             c = f.rule.clause
             shown = f"“{_clip(c.quote, 400)}”" if c.quote else clauses.NO_WORDING

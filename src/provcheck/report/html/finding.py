@@ -9,6 +9,7 @@ from provcheck.report import evidence
 from provcheck.report.clauses import NO_WORDING, quote
 from provcheck.report.evidence import Piece, PieceKind
 from provcheck.report.html.markup import dl, esc, fmt_score, link
+from provcheck.report.meaning import meaning
 from provcheck.report.overview import where
 
 
@@ -218,6 +219,10 @@ def summary_line(f: Finding) -> str:
 def card(f: Finding, open_: bool) -> str:
     """The finding's card."""
     rows: list[tuple[str, str]] = []
+    said = meaning(f)
+    if said is not None:
+        rows.append(("What this shows", esc(said.shows)))
+        rows.append(("What it does not show", esc(said.does_not_show)))
     action = f"<span class='badge {f.action.value}'>{esc(f.action.value)}</span>"
     if f.downgraded_from is not None:
         action += f" lowered from {esc(f.downgraded_from.value)}: the evidence is below the blocking floor"

@@ -246,7 +246,7 @@ class HtmlFormatter(Formatter):
             "<main>"
         )
         out.write(executive_summary(result, verdict, rs, evidence_note, record_charts(rs)))
-        out.write(decision_block(context.decision, rs, paths, verdict.ungated))
+        out.write(decision_block(context.decision, rs, paths, verdict.ungated, result))
         write_records(out, rs, self.for_print)
         self._findings(result, overview, out)
         out.write(self._unmatched(result))

@@ -1,0 +1,109 @@
+"""What one finding establishes and what it does not, in plain words, for every report format.
+
+Counsel signs on findings one at a time; a side-by-side text and a similarity score do not say
+what they prove. One definition here, so that the HTML card, the printed PDF and the text report
+say the same thing about the same finding: a verified copy, a shared passage, a match that looks
+like convergence, short evidence, a marker phrase, a declaration.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from provcheck.matching.strength import is_whole, percent
+from provcheck.model import Finding, Match
+
+
+@dataclass(frozen=True, slots=True)
+class Meaning:
+    """What a finding shows and what it leaves open."""
+
+    shows: str
+    """What the evidence establishes, with what was measured."""
+    does_not_show: str
+    """What it does not establish (the questions counsel still has to answer)."""
+
+
+_MATCH_LIMITS = (
+    "who wrote the text first, how or when the dataset obtained it, or whether the provider's "
+    "terms bound whoever made the dataset"
+)
+PROBABILITY_BASIS = (
+    "the estimated probability of derivation comes from a model fitted on edited copies and "
+    "independent answers to the same AlpacaEval instructions, assuming copies and coincidences "
+    "are equally common among verified matches (see Method and limits); it is not a measured "
+    "probability that this record was copied"
+)
+"""What every per-finding probability was measured on, said where the probability is shown."""
+
+
+def _measured(m: Match) -> str:
+    ev = m.evidence
+    extent = f"{ev.coverage:.0%} of the record's text and {ev.containment:.0%} of the reference's"
+    return (
+        f"{ev.similarity:.0%} similarity over {ev.matched_tokens:,} aligned tokens ({extent}) with "
+        f"{m.reference.id} of {m.reference.source.name}"
+    )
+
+
+def _match_meaning(m: Match) -> Meaning:
+    ev = m.evidence
+    st = m.strength
+    measured = _measured(m)
+    if st is not None and (st.convergence is not None or st.explained):
+        why = (
+            st.reason.split("not treated as a copy: ", 1)[-1] if "not treated as a copy" in st.reason else ""
+        )
+        return Meaning(
+            shows=f"Shared text of a kind independent answers also produce: {measured}. "
+            "It is not treated as a copy"
+            + (f" because {why}" if why else "")
+            + (
+                "; once that text is set aside, what is left fails the tests for a match"
+                if st.explained
+                else ""
+            )
+            + ".",
+            does_not_show=f"That the record was copied from {m.reference.source.name}; nor {_MATCH_LIMITS}.",
+        )
+    if ev.short:
+        return Meaning(
+            shows=f"A short shared passage: {measured}. It is below the length at which a finding "
+            "may block and is listed for a person to judge.",
+            does_not_show=f"On its own, that the record was copied; nor {_MATCH_LIMITS}.",
+        )
+    probability = (
+        f" Estimated probability of derivation {percent(st.probability)}: {PROBABILITY_BASIS}." if st else ""
+    )
+    if is_whole(ev) and (st is None or st.probability >= 0.5):
+        shows = (
+            f"The record's text is a near-verbatim copy of the reference, whole or nearly whole: {measured}."
+        )
+    else:
+        shows = (
+            f"The record shares the marked passages with the reference: {measured}. The rest of the "
+            "record was not found in the index."
+        )
+    return Meaning(shows=shows + probability, does_not_show=f"{_MATCH_LIMITS[0].upper()}{_MATCH_LIMITS[1:]}.")
+
+
+def meaning(f: Finding) -> Meaning | None:
+    """What the finding establishes; None for a finding that rests on nothing shown."""
+    if f.match is not None:
+        return _match_meaning(f.match)
+    if f.marker is not None:
+        hit = f.marker
+        return Meaning(
+            shows=f"The phrase “{hit.text}” occurs in the record's {hit.record.turn.role} turn; no "
+            "indexed text was matched.",
+            does_not_show="That the record was copied from a model's output: people write such phrases "
+            "too, and models other than the one the phrase points to write them.",
+        )
+    if f.declaration is not None:
+        d = f.declaration
+        return Meaning(
+            shows=f"What {d.path} declares about {d.dataset}: {d.key} = {d.value}.",
+            does_not_show="That the declaration is accurate, or which records carry what it names: "
+            "provcheck reads the declaration and does not verify it.",
+        )
+    return None
