@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from provcheck.matching.strength import is_whole, percent
+from provcheck.matching.strength import percent, relation
 from provcheck.model import Finding, Match
 
 
@@ -29,17 +29,16 @@ _MATCH_LIMITS = (
     "terms bound whoever made the dataset"
 )
 PROBABILITY_BASIS = (
-    "the estimated probability of derivation comes from a model fitted on edited copies and "
-    "independent answers to the same AlpacaEval instructions, assuming copies and coincidences "
-    "are equally common among verified matches (see Method and limits); it is not a measured "
-    "probability that this record was copied"
+    "from a model fitted on edited copies of AlpacaEval answers and on other models' answers to "
+    "the same instructions, assuming copies and coincidences are equally common among verified "
+    "matches (see Method and limits); it is not a measured probability that this record was copied"
 )
 """What every per-finding probability was measured on, said where the probability is shown."""
 
 
 def _measured(m: Match) -> str:
     ev = m.evidence
-    extent = f"{ev.coverage:.0%} of the record's text and {ev.containment:.0%} of the reference's"
+    extent = f"{ev.coverage:.0%} of the record's turn and {ev.containment:.0%} of the reference"
     return (
         f"{ev.similarity:.0%} similarity over {ev.matched_tokens:,} aligned tokens ({extent}) with "
         f"{m.reference.id} of {m.reference.source.name}"
@@ -73,16 +72,16 @@ def _match_meaning(m: Match) -> Meaning:
             does_not_show=f"On its own, that the record was copied; nor {_MATCH_LIMITS}.",
         )
     probability = (
-        f" Estimated probability of derivation {percent(st.probability)}: {PROBABILITY_BASIS}." if st else ""
+        f" Estimated probability of derivation {percent(st.probability)}, {PROBABILITY_BASIS}." if st else ""
     )
-    if is_whole(ev) and (st is None or st.probability >= 0.5):
+    if relation(ev, None, st.probability if st else None) == "copies":
         shows = (
-            f"The record's text is a near-verbatim copy of the reference, whole or nearly whole: {measured}."
+            f"The record's turn is a near-verbatim copy of the reference, whole or nearly whole: {measured}."
         )
     else:
         shows = (
             f"The record shares the marked passages with the reference: {measured}. The rest of the "
-            "record was not found in the index."
+            "turn was not found in the index."
         )
     return Meaning(shows=shows + probability, does_not_show=f"{_MATCH_LIMITS[0].upper()}{_MATCH_LIMITS[1:]}.")
 
