@@ -358,7 +358,7 @@ class HtmlFormatter(Formatter):
             return
         out.write('<section id="waivers"><h2>Waiver register</h2>')
         head = ["state", "finding", "rule", "record", "approver", "date", "expires", "ticket", "reason"]
-        write_table(out, head, HtmlFormatter._waiver_rows(result, overview))
+        write_table(out, head, HtmlFormatter._waiver_rows(result, overview), "waivers")
         out.write("</section>")
 
     @staticmethod
