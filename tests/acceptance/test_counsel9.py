@@ -88,7 +88,7 @@ def test_every_finding_says_what_it_shows_and_what_it_does_not(demo: dict[str, P
     # What was verified, with the numbers, and what the probability was measured on.
     verified = "100% similarity over 71 aligned tokens (57% of the record's turn and 47% of the reference)"
     assert verified in excerpt[0]
-    assert "not a measured probability that this record was copied" in excerpt[0]
+    assert "not a measured probability that the record was copied" in excerpt[0]
     for text in [*whole, *excerpt]:
         assert "Who wrote the text first" in text
     marker = next(t for t in cards.values() if "marker-ai-self-reference" in t)
@@ -101,6 +101,8 @@ def test_the_text_report_says_it_too(demo: dict[str, Path]) -> None:
     text = re.sub(r"\s+", " ", demo["text"].read_text(encoding="utf-8"))
     assert text.count("shows: ") == text.count("does not show: ") == 9
     assert "shows: The record shares the marked passages with the reference: 100% similarity" in text
+    # What the probabilities rest on, said once under the evidence.
+    assert text.count("Every estimated probability of derivation is estimated by a model fitted on") == 1
 
 
 def _convergent(result: ScanResult) -> ScanResult:

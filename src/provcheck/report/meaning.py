@@ -22,6 +22,14 @@ class Meaning:
     """What the evidence establishes, with what was measured."""
     does_not_show: str
     """What it does not establish (the questions counsel still has to answer)."""
+    probability: str = ""
+    """The estimated probability of derivation and what it rests on (``PROBABILITY_BASIS``);
+    empty when the match carries none. A terminal says the basis once, a card says it here."""
+
+    @property
+    def full(self) -> str:
+        """``shows`` with the probability and its basis."""
+        return f"{self.shows} {self.probability}" if self.probability else self.shows
 
 
 _MATCH_LIMITS = (
@@ -29,9 +37,10 @@ _MATCH_LIMITS = (
     "terms bound whoever made the dataset"
 )
 PROBABILITY_BASIS = (
-    "from a model fitted on edited copies of AlpacaEval answers and on other models' answers to "
-    "the same instructions, assuming copies and coincidences are equally common among verified "
-    "matches (see Method and limits); it is not a measured probability that this record was copied"
+    "estimated by a model fitted on edited copies of AlpacaEval answers and on other models' "
+    "answers to the same instructions, assuming copies and coincidences are equally common among "
+    "verified matches (see Method and limits); it is not a measured probability that the record "
+    "was copied"
 )
 """What every per-finding probability was measured on, said where the probability is shown."""
 
@@ -71,9 +80,7 @@ def _match_meaning(m: Match) -> Meaning:
             "may block and is listed for a person to judge.",
             does_not_show=f"On its own, that the record was copied; nor {_MATCH_LIMITS}.",
         )
-    probability = (
-        f" Estimated probability of derivation {percent(st.probability)}, {PROBABILITY_BASIS}." if st else ""
-    )
+    probability = f"Estimated probability of derivation {percent(st.probability)}" if st else ""
     if relation(ev, None, st.probability if st else None) == "copies":
         shows = (
             f"The record's turn is a near-verbatim copy of the reference, whole or nearly whole: {measured}."
@@ -83,7 +90,11 @@ def _match_meaning(m: Match) -> Meaning:
             f"The record shares the marked passages with the reference: {measured}. The rest of the "
             "turn was not found in the index."
         )
-    return Meaning(shows=shows + probability, does_not_show=f"{_MATCH_LIMITS[0].upper()}{_MATCH_LIMITS[1:]}.")
+    return Meaning(
+        shows=shows + (f" {probability}." if probability else ""),
+        does_not_show=f"{_MATCH_LIMITS[0].upper()}{_MATCH_LIMITS[1:]}.",
+        probability=f"The probability is {PROBABILITY_BASIS}." if probability else "",
+    )
 
 
 def meaning(f: Finding) -> Meaning | None:

@@ -16,7 +16,7 @@ from provcheck.report import clauses
 from provcheck.report import overview as ov
 from provcheck.report.base import Formatter, ReportContext
 from provcheck.report.evidence import token_ranges, withheld_note
-from provcheck.report.meaning import meaning
+from provcheck.report.meaning import PROBABILITY_BASIS, meaning
 from provcheck.report.overview import coverage
 from provcheck.report.records import RecordSummary, record_verdict, record_view
 from provcheck.report.terminal import printable
@@ -147,6 +147,12 @@ class TextFormatter(Formatter):
         hidden = len(result.findings) - EVIDENCE_SHOWN
         if hidden > 0:
             console.print(f"\n… evidence of {hidden} more findings is in the json and html reports")
+        shown = [m for f in islice(result.findings, EVIDENCE_SHOWN) if (m := meaning(f)) is not None]
+        if any(m.probability for m in shown):
+            console.print()
+            console.print(
+                printable(f"Every estimated probability of derivation is {PROBABILITY_BASIS}."), markup=False
+            )
         legend = clauses.legend_line(f.rule.clause for f in islice(result.findings, EVIDENCE_SHOWN))
         if legend:
             console.print()

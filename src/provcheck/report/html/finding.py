@@ -221,7 +221,7 @@ def card(f: Finding, open_: bool) -> str:
     rows: list[tuple[str, str]] = []
     said = meaning(f)
     if said is not None:
-        rows.append(("What this shows", esc(said.shows)))
+        rows.append(("What this shows", esc(said.full)))
         rows.append(("What it does not show", esc(said.does_not_show)))
     action = f"<span class='badge {f.action.value}'>{esc(f.action.value)}</span>"
     if f.downgraded_from is not None:
