@@ -88,7 +88,7 @@ def test_every_finding_says_what_it_shows_and_what_it_does_not(demo: dict[str, P
     # What was verified, with the numbers, and what the probability was measured on.
     verified = "100% similarity over 71 aligned tokens (57% of the record's turn and 47% of the reference)"
     assert verified in excerpt[0]
-    assert "not a measured probability that the record was copied" in excerpt[0]
+    assert "not a measured probability that the record is a copy" in excerpt[0]
     for text in [*whole, *excerpt]:
         assert "Who wrote the text first" in text
     marker = next(t for t in cards.values() if "marker-ai-self-reference" in t)
@@ -129,14 +129,14 @@ def test_a_convergent_match_says_in_words_why_it_is_not_a_copy() -> None:
         "It is not treated as a copy because the shared passage is a list, of a kind independent "
         "answers to the same request share" in text
     )
-    assert "That the record was copied from sharegpt-dump" in text  # ... is what it does not show
+    assert "That the record is a copy of sharegpt-dump" in text  # ... is what it does not show
     assert "near-verbatim copy" not in text
 
 
 def test_a_short_match_says_it_cannot_show_copying_on_its_own() -> None:
     text = _cards(_render(sample()))["f-short"]
     assert "A short shared passage: 97% similarity over 20 aligned tokens" in text
-    assert "On its own, that the record was copied" in text
+    assert "On its own, that the record is a copy" in text
 
 
 def test_the_summary_says_what_each_error_rate_was_measured_on(demo: dict[str, Path]) -> None:

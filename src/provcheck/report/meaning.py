@@ -40,7 +40,7 @@ PROBABILITY_BASIS = (
     "estimated by a model fitted on edited copies of AlpacaEval answers and on other models' "
     "answers to the same instructions, assuming copies and coincidences are equally common among "
     "verified matches (see Method and limits); it is not a measured probability that the record "
-    "was copied"
+    "is a copy"
 )
 """What every per-finding probability was measured on, said where the probability is shown."""
 
@@ -72,13 +72,13 @@ def _match_meaning(m: Match) -> Meaning:
                 else ""
             )
             + ".",
-            does_not_show=f"That the record was copied from {m.reference.source.name}; nor {_MATCH_LIMITS}.",
+            does_not_show=f"That the record is a copy of {m.reference.source.name}; nor {_MATCH_LIMITS}.",
         )
     if ev.short:
         return Meaning(
             shows=f"A short shared passage: {measured}. It is below the length at which a finding "
             "may block and is listed for a person to judge.",
-            does_not_show=f"On its own, that the record was copied; nor {_MATCH_LIMITS}.",
+            does_not_show=f"On its own, that the record is a copy; nor {_MATCH_LIMITS}.",
         )
     probability = f"Estimated probability of derivation {percent(st.probability)}" if st else ""
     if relation(ev, None, st.probability if st else None) == "copies":
@@ -106,7 +106,7 @@ def meaning(f: Finding) -> Meaning | None:
         return Meaning(
             shows=f"The phrase “{hit.text}” occurs in the record's {hit.record.turn.role} turn; no "
             "indexed text was matched.",
-            does_not_show="That the record was copied from a model's output: people write such phrases "
+            does_not_show="That the record is a copy of a model's output: people write such phrases "
             "too, and models other than the one the phrase points to write them.",
         )
     if f.declaration is not None:
