@@ -21,7 +21,7 @@ import pytest
 
 from helpers import FIXTURES, run_cli
 from provcheck.matching.params import MatchConfig
-from provcheck.model import ScanResult, Strength
+from provcheck.model import Action, ScanResult, Strength
 from provcheck.report import OutputFormat, ReportContext, formatter
 from report_samples import SCRIPT, sample
 
@@ -135,8 +135,23 @@ def test_a_convergent_match_says_in_words_why_it_is_not_a_copy() -> None:
 
 def test_a_short_match_says_it_cannot_show_copying_on_its_own() -> None:
     text = _cards(_render(sample()))["f-short"]
-    assert "A short shared passage: 97% similarity over 20 aligned tokens" in text
+    assert "nearly the same short text: 97% similarity over 20 aligned tokens" in text
+    assert "Short texts can coincide without copying" in text
     assert "On its own, that the record is a copy" in text
+    assert "lowered from block: the evidence is short (20 aligned tokens, below the blocking floor)" in text
+
+
+def test_a_finding_lowered_as_convergence_says_so_not_that_it_is_short() -> None:
+    result = _convergent(sample())
+    f = result.findings[0]
+    lowered = replace(f, action=Action.REVIEW, downgraded_from=Action.BLOCK)
+    page = _render(replace(result, findings=(lowered, *result.findings[1:])))
+    text = _cards(page)["f-block"]
+    # 83 aligned tokens are not short: "below the blocking floor" was said of every lowered card.
+    assert "lowered from block: it looks like convergence (list)" in text
+    assert "below the blocking floor" not in text
+    lines = _render(replace(result, findings=(lowered,)), OutputFormat.TEXT)
+    assert "(rule action block; lowered: it looks like convergence (list))" in lines
 
 
 def test_the_summary_says_what_each_error_rate_was_measured_on(demo: dict[str, Path]) -> None:

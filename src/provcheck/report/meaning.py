@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from provcheck.matching.calibration import BLOCK_PROBABILITY
 from provcheck.matching.strength import percent, relation
 from provcheck.model import Finding, Match
 
@@ -75,8 +76,14 @@ def _match_meaning(m: Match) -> Meaning:
             does_not_show=f"That the record is a copy of {m.reference.source.name}; nor {_MATCH_LIMITS}.",
         )
     if ev.short:
+        same = relation(ev) == "copies"
         return Meaning(
-            shows=f"A short shared passage: {measured}. It is below the length at which a finding "
+            shows=(
+                f"The record's turn and the reference are nearly the same short text: {measured}."
+                if same
+                else f"A short shared passage: {measured}."
+            )
+            + " Short texts can coincide without copying: it is below the length at which a finding "
             "may block and is listed for a person to judge.",
             does_not_show=f"On its own, that the record is a copy; nor {_MATCH_LIMITS}.",
         )
@@ -117,3 +124,26 @@ def meaning(f: Finding) -> Meaning | None:
             "provcheck reads the declaration and does not verify it.",
         )
     return None
+
+
+def lowered_because(f: Finding) -> str:
+    """Why a ``block`` rule's finding was lowered to ``review``, in words (``downgraded_from``):
+    every lowered card said "below the blocking floor", also of long matches lowered as
+    convergence or for a low probability."""
+    m = f.match
+    if m is None:
+        return "the evidence cannot block"
+    st = m.strength
+    reasons = []
+    if m.evidence.short:
+        reasons.append(
+            f"the evidence is short ({m.evidence.matched_tokens:,} aligned tokens, below the blocking floor)"
+        )
+    if st is not None and (st.convergence is not None or st.explained):
+        reasons.append(f"it looks like convergence ({st.convergence or 'explained'})")
+    if st is not None and not reasons and st.probability < BLOCK_PROBABILITY:
+        reasons.append(
+            f"the estimated probability of derivation, {percent(st.probability)}, is below "
+            f"{BLOCK_PROBABILITY:.0%}"
+        )
+    return " and ".join(reasons) or "the match's strength does not allow blocking"

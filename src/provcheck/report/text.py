@@ -16,7 +16,7 @@ from provcheck.report import clauses
 from provcheck.report import overview as ov
 from provcheck.report.base import Formatter, ReportContext
 from provcheck.report.evidence import token_ranges, withheld_note
-from provcheck.report.meaning import PROBABILITY_BASIS, meaning
+from provcheck.report.meaning import PROBABILITY_BASIS, lowered_because, meaning
 from provcheck.report.overview import coverage
 from provcheck.report.records import RecordSummary, record_verdict, record_view
 from provcheck.report.terminal import printable
@@ -218,16 +218,7 @@ class TextFormatter(Formatter):
         action = f"{f.action.value} (waived)" if f.waived else f.action.value
         console.print(Text(f"[{action}] {printable(f.rule.id)}: {where(f)}", style=_STYLE[f.action]))
         if f.downgraded_from:
-            st = f.match.strength if f.match is not None else None
-            why = (
-                "evidence is short"
-                if st is None or (f.match is not None and f.match.evidence.short)
-                else (
-                    f"likely convergence ({st.convergence})"
-                    if st.convergence
-                    else "probability of derivation too low"
-                )
-            )
+            why = lowered_because(f)
             console.print(f"  (rule action {f.downgraded_from.value}; lowered: {why})", markup=False)
         if f.match is not None:
             m = f.match

@@ -9,7 +9,7 @@ from provcheck.report import evidence
 from provcheck.report.clauses import NO_WORDING, quote
 from provcheck.report.evidence import Piece, PieceKind
 from provcheck.report.html.markup import dl, esc, fmt_score, link
-from provcheck.report.meaning import meaning
+from provcheck.report.meaning import lowered_because, meaning
 from provcheck.report.overview import where
 
 
@@ -225,7 +225,7 @@ def card(f: Finding, open_: bool) -> str:
         rows.append(("What it does not show", esc(said.does_not_show)))
     action = f"<span class='badge {f.action.value}'>{esc(f.action.value)}</span>"
     if f.downgraded_from is not None:
-        action += f" lowered from {esc(f.downgraded_from.value)}: the evidence is below the blocking floor"
+        action += f" lowered from {esc(f.downgraded_from.value)}: {esc(lowered_because(f))}"
     rows.append(("Action", action))
     rows.append(("Rule", f"<b>{esc(f.rule.id)}</b>: {esc(f.rule.title)}"))
     if f.rule.rationale:
