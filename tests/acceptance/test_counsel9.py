@@ -268,3 +268,18 @@ def test_the_printed_waiver_register_breaks_no_state_or_date(browser: Any, demo:
                     assert lines == 1, f"{what} {word!r} is broken over {lines} lines in print"
     finally:
         page.close()
+
+
+def test_the_sources_table_does_not_show_a_qualified_clause_as_plainly_in_force(
+    demo: dict[str, Path],
+) -> None:
+    page = demo["html"].read_text(encoding="utf-8")
+    table = page[page.index('<table class="sources">') :]
+    rows = {
+        _words(row.split("</td>", 1)[0]): _words(row)
+        for row in re.findall(r"<tr>(.*?)</tr>", table[: table.index("</table>")], flags=re.S)
+    }
+    # alpaca-style-nc's material (2023-03-13) predates the OpenAI wording cited (2023-03-14);
+    # sharegpt-dump's (2023-03-20) does not.
+    assert rows["alpaca-style-nc"].endswith("OpenAI Terms of Use, effective 2023-03-14 (see its note)")
+    assert rows["sharegpt-dump"].endswith("OpenAI Terms of Use, effective 2023-03-14")
