@@ -11,6 +11,7 @@ a convergent match, which the demo does not hold.
 from __future__ import annotations
 
 import html as htmllib
+import json
 import re
 import shutil
 from dataclasses import fields, replace
@@ -283,3 +284,27 @@ def test_the_sources_table_does_not_show_a_qualified_clause_as_plainly_in_force(
     # sharegpt-dump's (2023-03-20) does not.
     assert rows["alpaca-style-nc"].endswith("OpenAI Terms of Use, effective 2023-03-14 (see its note)")
     assert rows["sharegpt-dump"].endswith("OpenAI Terms of Use, effective 2023-03-14")
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown"])
+def test_a_clean_report_says_what_it_does_not_establish(
+    demo: dict[str, Path], tmp_path: Path, fmt: str
+) -> None:
+    data = tmp_path / "clean.jsonl"
+    answer = "Our team wrote this answer about tide pools, barnacles and the cold north coast in spring."
+    data.write_text(
+        json.dumps(
+            {"messages": [{"role": "user", "content": "Tell me"}, {"role": "assistant", "content": answer}]}
+        )
+        + "\n"
+    )
+    out = tmp_path / f"clean.{fmt}"
+    run_cli(
+        ["scan", data, "--index", demo["index"], "--policy", DEMO / "policy.yaml", "-f", fmt, "-o", out, "-q"]
+    )
+    text = re.sub(r"\s+", " ", out.read_text(encoding="utf-8"))
+    assert "No findings" in text
+    # "Text from sources not in the index is not detected" alone left paraphrase, translation,
+    # short passages and unread input unsaid, and never said the data may still be restricted.
+    assert "does not show that the data was written by people or is free to use" in text
+    assert "paraphrases, translations and passages shorter than the matching threshold" in text

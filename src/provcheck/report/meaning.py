@@ -33,6 +33,13 @@ class Meaning:
         return f"{self.shows} {self.probability}" if self.probability else self.shows
 
 
+CLEAN_LIMITS = (
+    "A result without findings does not show that the data was written by people or is free to use: "
+    "text from sources not in the index, paraphrases, translations and passages shorter than the "
+    "matching threshold are not detected, and files or records not read were not checked."
+)
+"""What a clean result does not establish, said wherever a report has no finding to show."""
+
 _MATCH_LIMITS = (
     "who wrote the text first, how or when the dataset obtained it, or whether the provider's "
     "terms bound whoever made the dataset"

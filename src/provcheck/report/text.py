@@ -16,7 +16,7 @@ from provcheck.report import clauses
 from provcheck.report import overview as ov
 from provcheck.report.base import Formatter, ReportContext
 from provcheck.report.evidence import token_ranges, withheld_note
-from provcheck.report.meaning import PROBABILITY_BASIS, lowered_because, meaning
+from provcheck.report.meaning import CLEAN_LIMITS, PROBABILITY_BASIS, lowered_because, meaning
 from provcheck.report.overview import coverage
 from provcheck.report.records import RecordSummary, record_verdict, record_view
 from provcheck.report.terminal import printable
@@ -129,7 +129,7 @@ class TextFormatter(Formatter):
         console.print("\nBy source (records, not findings):", markup=False)
         wide.print(sources)
         if records is None:
-            console.print("No findings.")
+            console.print(f"No findings. {CLEAN_LIMITS}", markup=False)
             if read:
                 console.print(read, markup=False)
             return
