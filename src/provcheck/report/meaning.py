@@ -34,9 +34,9 @@ class Meaning:
 
 
 CLEAN_LIMITS = (
-    "A result without findings does not show that the data was written by people or is free to use: "
-    "text from sources not in the index, paraphrases, translations and passages shorter than the "
-    "matching threshold are not detected, and files or records not read were not checked."
+    "Text from sources not in the index is not detected, nor are paraphrases, translations and "
+    "passages shorter than the matching threshold; files or records not read were not checked. A "
+    "result without findings does not show that the data was written by people or is free to use."
 )
 """What a clean result does not establish, said wherever a report has no finding to show."""
 
