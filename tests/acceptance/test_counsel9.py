@@ -308,3 +308,22 @@ def test_a_clean_report_says_what_it_does_not_establish(
     # short passages and unread input unsaid, and never said the data may still be restricted.
     assert "does not show that the data was written by people or is free to use" in text
     assert "nor are paraphrases, translations and passages shorter than the matching threshold" in text
+
+
+def test_a_decision_file_says_who_ran_the_scan(demo: dict[str, Path], tmp_path: Path) -> None:
+    decision = tmp_path / "decision.yaml"
+    decision.write_text(
+        "decision: reject\nname: Jane Doe\nrole: Product counsel\ndate: 2026-12-05\n"
+        f"scan_run_by: Sam Lee {SCRIPT}\n"
+    )
+    page, doc = tmp_path / "r.html", tmp_path / "r.json"
+    args = ["scan", DEMO / "dataset", "--index", demo["index"], "--policy", DEMO / "policy.yaml", "-q"]
+    run_cli([*args, "--decision", decision, "-f", "html", "-o", page, "-f", "json", "-o", doc], 1)
+    block = page.read_text(encoding="utf-8")
+    block = block[block.index('<section id="decision"') : block.index('<section id="records"')]
+    assert "Sam Lee" in _words(block) and "as the decision file states" in _words(block)
+    assert "<script>" not in block
+    assert json.loads(doc.read_text())["decision"]["scan_run_by"] == f"Sam Lee {SCRIPT}"
+    decision.write_text("decision: reject\nname: J\nrole: R\ndate: 2026-12-05\nscan_ran_by: X\n")
+    refused = run_cli([*args, "--decision", decision, "-f", "json", "-o", tmp_path / "x.json"], 2)
+    assert "unknown key 'scan_ran_by'; did you mean 'scan_run_by'?" in refused.stderr

@@ -374,7 +374,7 @@ def write_records(out: TextIO, rs: RecordSummary, for_print: bool = False) -> No
     out.write("</section>")
 
 
-def decision_question(result: ScanResult, rs: RecordSummary, dataset: str) -> str:
+def decision_question(result: ScanResult, rs: RecordSummary, dataset: str, decision: Decision | None) -> str:
     """The question counsel answers and the facts the answer rests on: a signature under
     "Approve" alone did not say approve what, for which use, on which policy and index."""
     run = result.run
@@ -384,6 +384,17 @@ def decision_question(result: ScanResult, rs: RecordSummary, dataset: str) -> st
     gaps = not_scanned(result)
     index = run.index
     started = ov.fact_text(run.started_at)
+    if decision is not None and decision.scan_run_by:
+        run_by = f"{esc(decision.scan_run_by)} (as the decision file states; provcheck does not record it)"
+    elif decision is not None:
+        run_by = (
+            "not recorded: provcheck does not record it, and the decision file names no "
+            "<code>scan_run_by</code>"
+        )
+    else:
+        run_by = (
+            "not recorded by provcheck: write below who ran the scan (command under Reproducibility manifest)"
+        )
     question = (
         f"<p class='question'><b>The decision asked:</b> may the records scanned in {_mono(dataset)} be "
         f"used for the declared use ({esc(use)}), given the findings of this report under the policy "
@@ -417,11 +428,7 @@ def decision_question(result: ScanResult, rs: RecordSummary, dataset: str) -> st
                 "Not scanned",
                 esc("; ".join(gaps)) if gaps else "nothing left out: every record given was read",
             ),
-            (
-                "Run by",
-                "not recorded by provcheck: write below who ran the scan (command under Reproducibility "
-                "manifest)",
-            ),
+            ("Run by", run_by),
         ]
     )
     return question + "<h3>Facts the decision rests on</h3>" + basis
@@ -445,7 +452,7 @@ def decision_block(
         f"<p>This decision refers to report {_mono(rs.identity.id)} (digest {_mono(rs.identity.digest)}) "
         f"of {_mono(dataset)}: {rs.counts.with_findings:,} of {rs.counts.scanned:,} records with open "
         f"findings, {rs.counts.blocking:,} blocking{unblocked}.</p>"
-    ) + (decision_question(result, rs, dataset) if result is not None else "")
+    ) + (decision_question(result, rs, dataset, decision) if result is not None else "")
     if decision is not None:
         chosen = decision.label
         conditions = (
