@@ -327,3 +327,12 @@ def test_a_decision_file_says_who_ran_the_scan(demo: dict[str, Path], tmp_path: 
     decision.write_text("decision: reject\nname: J\nrole: R\ndate: 2026-12-05\nscan_ran_by: X\n")
     refused = run_cli([*args, "--decision", decision, "-f", "json", "-o", tmp_path / "x.json"], 2)
     assert "unknown key 'scan_ran_by'; did you mean 'scan_run_by'?" in refused.stderr
+
+
+def test_the_worst_action_chart_says_dataset_level_findings_are_not_counted(demo: dict[str, Path]) -> None:
+    page = demo["html"].read_text(encoding="utf-8")
+    start = page.index("<figcaption>Records by worst action</figcaption>")
+    chart = page[start : page.index("</figure>", start)]
+    # Every review finding of the demo is dataset-level (its card); the chart shows "review 0".
+    assert "review: 0" in chart
+    assert "1 dataset-level finding row(s) (declarations, not records) are not counted" in _words(chart)
