@@ -167,6 +167,13 @@ def test_the_summary_says_what_each_error_rate_was_measured_on(demo: dict[str, P
     )
     assert "checked against the same index" in summary
     assert "400 copies per kind, made from 15,290 outputs of OpenAI models in AlpacaEval" in summary
+    # The hardest same-prompt figure says which answers, which set and which command.
+    assert (
+        "Independent answers to the same prompts (from 1,145 answers (>= 30 words) of claude-2, "
+        "Meta-Llama-3-70B-Instruct" in summary
+    )
+    assert "set (a), filtered: answers whose word 5-gram containment" in summary
+    assert "python benchmarks/precision.py --instructions 200" in summary
 
 
 def test_the_decision_block_states_the_question_and_the_facts_it_rests_on(demo: dict[str, Path]) -> None:

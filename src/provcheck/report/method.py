@@ -81,6 +81,8 @@ class Measured:
     false_positives: int
     negatives: int
     same_prompt_command: str = ""
+    same_prompt_what: str = ""
+    """The answers and indexes the same-prompt sets were measured on."""
     same_prompt_sets: tuple[tuple[str, str], ...] = ()
     """(set, definition) of each same-prompt negative set."""
     same_prompt: tuple[SamePrompt, ...] = ()
@@ -117,6 +119,7 @@ def measured() -> Measured:
         false_positives=int(raw["false_positives"]),
         negatives=int(raw["negatives"]),
         same_prompt_command=str(same.get("command", "")),
+        same_prompt_what=str(same.get("what", "")),
         same_prompt_sets=tuple((str(k), str(v)) for k, v in same.get("sets", {}).items()),
         same_prompt=tuple(
             SamePrompt(

@@ -106,9 +106,21 @@ def _same_prompt_line(m: Measured) -> str:
         return ""
     worst = max(filtered, key=lambda r: r.matched / r.records)
     share = worst.matched / worst.records
+    sets = dict(m.same_prompt_sets)
+    answers = m.same_prompt_what.split(", against ", 1)[0]
+    what = "; ".join(
+        x
+        for x in (
+            f"from {esc(answers)}" if answers else "",
+            f"set (a), {esc(sets['a'])}" if "a" in sets else "",
+        )
+        if x
+    )
+    what = f" ({what})" if what else ""
     return (
-        f"<p><b>Independent answers to the same prompts</b>, against an index holding {esc(worst.refs)} "
-        f"answers to each prompt (the hardest case measured): {worst.matched:,} of {worst.records:,} "
+        f"<p><b>Independent answers to the same prompts</b>{what}, against an index holding "
+        f"{esc(worst.refs)} answers to each prompt (the hardest case measured, with "
+        f"<code>{esc(m.same_prompt_command)}</code>): {worst.matched:,} of {worst.records:,} "
         f"({share:.2%}) matched some reference, {worst.verified:,} "
         f"({worst.verified / worst.records:.2%}) with a match not explained by convergence, "
         f"{worst.not_convergent:,} ({worst.not_convergent / worst.records:.2%}) without being marked as "
