@@ -183,7 +183,7 @@ def test_the_decision_block_states_the_question_and_the_facts_it_rests_on(demo: 
     assert "The decision asked: may the records scanned in" in text
     use = "train-competing-model (policy), commercial (policy), distributed (policy)"
     assert f"for the declared use ({use})" in text
-    assert "under the policy demo — commercial model that may compete" in text
+    assert "under the policy “demo — commercial model that may compete”?" in text
     facts = text[text.index("Facts the decision rests on") :]
     digest = re.search(r"Index digest</dt><dd><span class=\"mono\">([0-9a-f]+)<", page)
     assert digest is not None and digest.group(1) in facts

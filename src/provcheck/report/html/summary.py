@@ -419,7 +419,7 @@ def decision_question(result: ScanResult, rs: RecordSummary, dataset: str, decis
     question = (
         f"<p class='question'><b>The decision asked:</b> may the records scanned in {_mono(dataset)} be "
         f"used for the declared use ({esc(use)}), given the findings of this report under the policy "
-        f"{esc(policy)}? <i>Approve</i>: yes, as scanned. <i>Approve with conditions</i>: yes, once the "
+        f"“{esc(policy)}”? <i>Approve</i>: yes, as scanned. <i>Approve with conditions</i>: yes, once the "
         "conditions written below are met (for example, that the records listed under Records with "
         "findings are removed). <i>Reject</i>: no. The decision covers the dataset files listed, with "
         "their digests, under Reproducibility manifest, for this use only: a changed file, another use "
