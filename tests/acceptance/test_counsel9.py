@@ -343,3 +343,12 @@ def test_the_worst_action_chart_says_dataset_level_findings_are_not_counted(demo
     # Every review finding of the demo is dataset-level (its card); the chart shows "review 0".
     assert "review: 0" in chart
     assert "1 dataset-level finding row(s) (declarations, not records) are not counted" in _words(chart)
+
+
+def test_a_clause_without_a_url_says_so(demo: dict[str, Path]) -> None:
+    # The DeepSeek terms' address is not verified (terms-and-licences.md: "The exact URL is R"),
+    # so the pack gives none; the citation said nothing, and counsel looked for a link.
+    card = next(t for t in _cards(demo["html"].read_text(encoding="utf-8")).values() if "DeepSeek" in t)
+    assert "DeepSeek Terms of Use · section 4.2(3) · effective 2025-04-28 · URL not recorded" in card
+    text = re.sub(r"\s+", " ", demo["text"].read_text(encoding="utf-8"))
+    assert "DeepSeek Terms of Use, section 4.2(3), effective 2025-04-28, URL not recorded" in text

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from provcheck.model import Clause, Finding, Match, RecordRef, SourceInfo, WaiverState
 from provcheck.report import evidence
-from provcheck.report.clauses import NO_WORDING, quote
+from provcheck.report.clauses import NO_URL, NO_WORDING, quote
 from provcheck.report.evidence import Piece, PieceKind
 from provcheck.report.html.markup import dl, esc, fmt_score, link
 from provcheck.report.meaning import lowered_because, meaning
@@ -64,7 +64,7 @@ def clause_html(c: Clause | None) -> str:
         esc(c.document),
         f"section {esc(c.section)}" if c.section else "",
         f"effective {esc(c.effective)}" if c.effective else "effective date not recorded",
-        link(c.url) if c.url else "",
+        link(c.url) if c.url else NO_URL,
         f"quote confidence {esc(c.confidence)}" if c.confidence and c.quote else "",
     ]
     quoted = f'<blockquote class="clause">{esc(quote(c))}</blockquote>' if c.quote else ""
