@@ -22,6 +22,9 @@ CONFIDENCE: dict[str, str] = {
 UNRATED = "the policy gives no confidence for this quote"
 NO_WORDING = "no wording on record"
 """What a citation without a quote says (a licence whose text provcheck does not hold)."""
+NO_URL = "URL not recorded"
+"""What a citation without a URL says: a quote counsel cannot look up is said to be one (the
+DeepSeek terms' address is not verified, so the pack gives none)."""
 
 
 def quote(c: Clause) -> str:
@@ -35,7 +38,7 @@ def citation(c: Clause) -> str:
         c.document,
         f"section {c.section}" if c.section else "",
         f"effective {c.effective}" if c.effective else "effective date not recorded",
-        c.url or "",
+        c.url or NO_URL,
         f"quote confidence {c.confidence}" if c.confidence and c.quote else "",
     ]
     return ", ".join(p for p in parts if p)

@@ -14,6 +14,7 @@ key checked, unknown keys refused with the nearest known one.
     report: PC-3f2a9c1d7b4e           # optional: refused unless it is this report's id
     signature: /s/ Jane Doe            # optional
     notes: Reviewed with the data team. # optional
+    scan_run_by: Sam Lee, data team    # optional: who ran the scan (provcheck does not record it)
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ DECISIONS = {
 }
 """Allowed values of ``decision`` and how the report words them."""
 _REQUIRED = ("decision", "name", "role", "date")
-_OPTIONAL = ("conditions", "report", "signature", "notes")
+_OPTIONAL = ("conditions", "report", "signature", "notes", "scan_run_by")
 
 
 class DecisionError(InvalidFileError):
@@ -62,6 +63,9 @@ class Decision:
     signature: str | None = None
     """A typed signature (``/s/ name``); a blank line to sign is printed when absent."""
     notes: str | None = None
+    scan_run_by: str | None = None
+    """Who ran the scan the decision was made on: provcheck records the command and the time,
+    not the person, and counsel signs on facts someone vouches for."""
     path: str = ""
     """The file it was read from."""
 
@@ -81,6 +85,7 @@ class Decision:
             "report": self.report,
             "signature": self.signature,
             "notes": self.notes,
+            "scan_run_by": self.scan_run_by,
             "file": self.path,
         }
 
@@ -115,7 +120,7 @@ def load_decision(path: str) -> Decision:
             hint = f"; did you mean {near[0]!r}?" if near else f"; allowed: {', '.join(known)}"
             problems.append(f"{at(str(key))}: unknown key {str(key)!r}{hint}")
     values: dict[str, str | None] = {}
-    for key in (*_REQUIRED, "report", "signature", "notes"):
+    for key in (*_REQUIRED, "report", "signature", "notes", "scan_run_by"):
         raw = data.get(key)
         if key == "date" and isinstance(raw, dt.date):
             raw = raw.isoformat()
@@ -171,5 +176,6 @@ def load_decision(path: str) -> Decision:
         report=values["report"],
         signature=values["signature"],
         notes=values["notes"],
+        scan_run_by=values["scan_run_by"],
         path=path,
     )

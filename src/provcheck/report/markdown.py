@@ -15,6 +15,7 @@ from provcheck.report import overview as ov
 from provcheck.report.base import Formatter, ReportContext
 from provcheck.report.evidence import WITHHELD
 from provcheck.report.locations import line_url, repo_path
+from provcheck.report.meaning import CLEAN_LIMITS
 from provcheck.report.records import evidence_kinds, record_verdict, record_view
 from provcheck.report.terminal import printable
 
@@ -166,8 +167,7 @@ class MarkdownFormatter(Formatter):
             out += ["", *([md(legend, 1000), ""] if legend else []), "</details>", ""]
         else:
             out += [
-                "No findings: no record matched an indexed source under a rule that applies. Text from "
-                "sources not in the index is not detected.",
+                f"No findings: no record matched an indexed source under a rule that applies. {CLEAN_LIMITS}",
                 "",
             ]
         if result.errors:

@@ -11,6 +11,29 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
+MATCH_PARAMETERS = {
+    "min_tokens": "fewest aligned identical tokens for any match",
+    "min_similarity": "near-duplicate: similarity of the aligned spans, at least",
+    "min_coverage": "near-duplicate: share of the candidate or of the reference aligned, at least",
+    "min_distinct_tokens": "fewest different words the aligned text needs (repetitive text such as "
+    "digit grids aligns by chance)",
+    "min_original_tokens": "aligned tokens a match needs outside the words the reference repeats from "
+    "its own prompt (the model quoting its request did not write them)",
+    "excerpt_tokens": "excerpt: aligned tokens in one span, at least",
+    "excerpt_similarity": "excerpt: similarity of that span, at least",
+    "block_floor_tokens": "matches with fewer aligned tokens are short evidence and never block",
+    "gap_penalty": "alignment chaining: score lost per unaligned token between aligned runs",
+    "min_hits": "candidate selection: anchors a reference must share, at least",
+    "min_hit_share": "candidate selection: share of the smaller text's anchors, at least",
+    "strong_hits": "candidate selection: shared anchors that select a reference regardless of share",
+    "max_candidates": "candidate selection: references verified per candidate turn",
+    "max_postings": "anchors shared by more reference texts are ignored as boilerplate",
+    "min_probability": "matches whose estimated probability of derivation is below this are left "
+    "out of the report (0: every verified match is kept)",
+}
+"""What each threshold in ``run.match`` means, in the report's method section (a threshold
+without an entry is shown with its name only)."""
+
 
 @dataclass(frozen=True, slots=True)
 class Recall:
@@ -58,6 +81,8 @@ class Measured:
     false_positives: int
     negatives: int
     same_prompt_command: str = ""
+    same_prompt_what: str = ""
+    """The answers and indexes the same-prompt sets were measured on."""
     same_prompt_sets: tuple[tuple[str, str], ...] = ()
     """(set, definition) of each same-prompt negative set."""
     same_prompt: tuple[SamePrompt, ...] = ()
@@ -94,6 +119,7 @@ def measured() -> Measured:
         false_positives=int(raw["false_positives"]),
         negatives=int(raw["negatives"]),
         same_prompt_command=str(same.get("command", "")),
+        same_prompt_what=str(same.get("what", "")),
         same_prompt_sets=tuple((str(k), str(v)) for k, v in same.get("sets", {}).items()),
         same_prompt=tuple(
             SamePrompt(

@@ -223,7 +223,12 @@ class RecordView:
             self._records.setdefault(name, set()).add(key)
         c = f.rule.clause
         if c is not None:
-            _add_once(src.clauses, c.document + (f", effective {c.effective}" if c.effective else ""))
+            # A note qualifies the citation (a version later than the material, the material's
+            # date unknown): the table must not show it as plainly the clause in force.
+            qualified = " (see its note)" if c.note else ""
+            _add_once(
+                src.clauses, c.document + (f", effective {c.effective}" if c.effective else "") + qualified
+            )
 
     def identity(self, result: ScanResult) -> ReportIdentity:
         """The report's id and digest (call after every finding was added)."""

@@ -16,6 +16,7 @@ from provcheck.report import clauses
 from provcheck.report import overview as ov
 from provcheck.report.base import Formatter, ReportContext
 from provcheck.report.evidence import token_ranges, withheld_note
+from provcheck.report.meaning import CLEAN_LIMITS, PROBABILITY_BASIS, lowered_because, meaning
 from provcheck.report.overview import coverage
 from provcheck.report.records import RecordSummary, record_verdict, record_view
 from provcheck.report.terminal import printable
@@ -128,7 +129,7 @@ class TextFormatter(Formatter):
         console.print("\nBy source (records, not findings):", markup=False)
         wide.print(sources)
         if records is None:
-            console.print("No findings.")
+            console.print(f"No findings. {CLEAN_LIMITS}", markup=False)
             if read:
                 console.print(read, markup=False)
             return
@@ -146,6 +147,12 @@ class TextFormatter(Formatter):
         hidden = len(result.findings) - EVIDENCE_SHOWN
         if hidden > 0:
             console.print(f"\n… evidence of {hidden} more findings is in the json and html reports")
+        shown = [m for f in islice(result.findings, EVIDENCE_SHOWN) if (m := meaning(f)) is not None]
+        if any(m.probability for m in shown):
+            console.print()
+            console.print(
+                printable(f"Every estimated probability of derivation is {PROBABILITY_BASIS}."), markup=False
+            )
         legend = clauses.legend_line(f.rule.clause for f in islice(result.findings, EVIDENCE_SHOWN))
         if legend:
             console.print()
@@ -211,16 +218,7 @@ class TextFormatter(Formatter):
         action = f"{f.action.value} (waived)" if f.waived else f.action.value
         console.print(Text(f"[{action}] {printable(f.rule.id)}: {where(f)}", style=_STYLE[f.action]))
         if f.downgraded_from:
-            st = f.match.strength if f.match is not None else None
-            why = (
-                "evidence is short"
-                if st is None or (f.match is not None and f.match.evidence.short)
-                else (
-                    f"likely convergence ({st.convergence})"
-                    if st.convergence
-                    else "probability of derivation too low"
-                )
-            )
+            why = lowered_because(f)
             console.print(f"  (rule action {f.downgraded_from.value}; lowered: {why})", markup=False)
         if f.match is not None:
             m = f.match
@@ -273,6 +271,10 @@ class TextFormatter(Formatter):
             if f.chain:
                 chain = " <- ".join(s.name for s in f.chain)
                 console.print(printable(f"  resolves to {chain}"), markup=False)
+        said = meaning(f)
+        if said is not None:
+            console.print(Text("  shows: ", style="bold") + Text(printable(said.shows)))
+            console.print(Text("  does not show: ", style="bold") + Text(printable(said.does_not_show)))
         if f.rule.clause is not None:
             c = f.rule.clause
             shown = f"“{_clip(c.quote, 400)}”" if c.quote else clauses.NO_WORDING

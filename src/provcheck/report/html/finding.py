@@ -6,9 +6,10 @@ from collections.abc import Sequence
 
 from provcheck.model import Clause, Finding, Match, RecordRef, SourceInfo, WaiverState
 from provcheck.report import evidence
-from provcheck.report.clauses import NO_WORDING, quote
+from provcheck.report.clauses import NO_URL, NO_WORDING, quote
 from provcheck.report.evidence import Piece, PieceKind
 from provcheck.report.html.markup import dl, esc, fmt_score, link
+from provcheck.report.meaning import lowered_because, meaning
 from provcheck.report.overview import where
 
 
@@ -63,7 +64,7 @@ def clause_html(c: Clause | None) -> str:
         esc(c.document),
         f"section {esc(c.section)}" if c.section else "",
         f"effective {esc(c.effective)}" if c.effective else "effective date not recorded",
-        link(c.url) if c.url else "",
+        link(c.url) if c.url else NO_URL,
         f"quote confidence {esc(c.confidence)}" if c.confidence and c.quote else "",
     ]
     quoted = f'<blockquote class="clause">{esc(quote(c))}</blockquote>' if c.quote else ""
@@ -218,9 +219,13 @@ def summary_line(f: Finding) -> str:
 def card(f: Finding, open_: bool) -> str:
     """The finding's card."""
     rows: list[tuple[str, str]] = []
+    said = meaning(f)
+    if said is not None:
+        rows.append(("What this shows", esc(said.full)))
+        rows.append(("What it does not show", esc(said.does_not_show)))
     action = f"<span class='badge {f.action.value}'>{esc(f.action.value)}</span>"
     if f.downgraded_from is not None:
-        action += f" lowered from {esc(f.downgraded_from.value)}: the evidence is below the blocking floor"
+        action += f" lowered from {esc(f.downgraded_from.value)}: {esc(lowered_because(f))}"
     rows.append(("Action", action))
     rows.append(("Rule", f"<b>{esc(f.rule.id)}</b>: {esc(f.rule.title)}"))
     if f.rule.rationale:

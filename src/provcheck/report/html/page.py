@@ -12,7 +12,7 @@ import json
 from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from itertools import islice
 from typing import TextIO
@@ -31,7 +31,7 @@ from provcheck.report.html.summary import (
     record_charts,
     write_records,
 )
-from provcheck.report.method import Measured, measured
+from provcheck.report.method import MATCH_PARAMETERS, Measured, measured
 from provcheck.report.records import RecordSummary, RecordView, summarize
 
 PAGE = 50
@@ -43,22 +43,6 @@ ROWS_SHOWN = 1000
 PRINT_EVIDENCE = 5
 """Findings per rule and source whose evidence is printed in full (every record with a finding
 is printed in the records list; the first page says how much evidence is printed)."""
-
-MATCH_PARAMETERS = {
-    "min_tokens": "fewest aligned identical tokens for any match",
-    "min_similarity": "near-duplicate: similarity of the aligned spans, at least",
-    "min_coverage": "near-duplicate: share of the candidate or of the reference aligned, at least",
-    "excerpt_tokens": "excerpt: aligned tokens in one span, at least",
-    "excerpt_similarity": "excerpt: similarity of that span, at least",
-    "block_floor_tokens": "matches with fewer aligned tokens are short evidence and never block",
-    "gap_penalty": "alignment chaining: score lost per unaligned token between aligned runs",
-    "min_hits": "candidate selection: anchors a reference must share, at least",
-    "min_hit_share": "candidate selection: share of the smaller text's anchors, at least",
-    "strong_hits": "candidate selection: shared anchors that select a reference regardless of share",
-    "max_candidates": "candidate selection: references verified per candidate turn",
-    "max_postings": "anchors shared by more reference texts are ignored as boilerplate",
-}
-"""What each threshold in ``run.match`` means (unknown ones are shown with their name only)."""
 
 
 def _asset(name: str) -> str:
@@ -108,6 +92,22 @@ def _paged(out: TextIO, cards: Iterable[str], total: int, for_print: bool = Fals
         )
 
 
+def _rule_clauses(overview: _Overview, rule: str, groups: Iterable[ov.Group]) -> list[str]:
+    """Each clause a rule cites, quoted once, with the notes of the groups it applies to: the
+    same wording with and without a note read as two clauses in the rule's header."""
+    notes: dict[Clause, list[str]] = {}
+    for g in groups:
+        for c in overview.clauses.get((rule, g.origin), ()):
+            said = notes.setdefault(replace(c, note=None), [])
+            line = f"Note for {g.origin}: {c.note}" if c.note else ""
+            if line and line not in said:
+                said.append(line)
+    return [
+        clause_html(c) + "".join(f'<div class="note clause-note">{esc(n)}</div>' for n in said)
+        for c, said in notes.items()
+    ]
+
+
 @dataclass(slots=True)
 class _Overview:
     """What the page shows ahead of the findings, from one pass over them: counts for the
@@ -116,8 +116,8 @@ class _Overview:
     groups: list[tuple[str, list[ov.Group]]]
     tally: dict[str, Counter[str]]
     """Per rule: findings per action, waived ones apart."""
-    clauses: dict[tuple[str, str], list[str]]
-    """Per rule and origin: the clauses cited (as HTML), in order of first citation."""
+    clauses: dict[tuple[str, str], list[Clause]]
+    """Per rule and origin: the clauses cited, in order of first citation."""
     waived: array[int] = field(default_factory=lambda: array("q"))
     """Positions of the findings with a waiver (in force or not)."""
     legend: list[tuple[str, str]] = field(default_factory=list)
@@ -130,23 +130,21 @@ class _Overview:
         grouper = ov.Grouper()
         view = RecordView(result.run, fail_on)
         out = cls([], {}, {})
-        html_of: dict[Clause, str] = {}
+        cited_all: dict[Clause, None] = {}
         for i, f in enumerate(result.findings):
             grouper.add(i, f)
             view.add(i, f)
             origin = ov.origin(f)
             out.tally.setdefault(f.rule.id, Counter())["waived" if f.waived else f.action.value] += 1
             if f.rule.clause is not None:
-                html_ = html_of.get(f.rule.clause)
-                if html_ is None:
-                    html_ = html_of[f.rule.clause] = clause_html(f.rule.clause)
+                cited_all.setdefault(f.rule.clause, None)
                 cited = out.clauses.setdefault((f.rule.id, origin), [])
-                if html_ not in cited:
-                    cited.append(html_)
+                if f.rule.clause not in cited:
+                    cited.append(f.rule.clause)
             if f.waiver is not None:
                 out.waived.append(i)
         out.groups = grouper.groups()
-        out.legend = quote_legend(html_of)
+        out.legend = quote_legend(cited_all)
         out.records = summarize(view, result)
         return out
 
@@ -246,7 +244,7 @@ class HtmlFormatter(Formatter):
             "<main>"
         )
         out.write(executive_summary(result, verdict, rs, evidence_note, record_charts(rs)))
-        out.write(decision_block(context.decision, rs, paths, verdict.ungated))
+        out.write(decision_block(context.decision, rs, paths, verdict.ungated, result))
         write_records(out, rs, self.for_print)
         self._findings(result, overview, out)
         out.write(self._unmatched(result))
@@ -300,11 +298,7 @@ class HtmlFormatter(Formatter):
             order = [*(a.value for a in ov.ACTIONS), "waived"]
             tally = ", ".join(f"{by_action[a]:,} {a}" for a in order if by_action[a])
             worst = groups[0].worst.value  # groups come most severe first
-            clauses: list[str] = []
-            for g in groups:
-                for html_ in overview.clauses.get((rule, g.origin), ()):
-                    if html_ not in clauses:
-                        clauses.append(html_)
+            clauses = _rule_clauses(overview, rule, groups)
             head = dl(
                 [
                     ("Why", esc(first.rule.rationale) if first.rule.rationale else ""),
@@ -364,7 +358,7 @@ class HtmlFormatter(Formatter):
             return
         out.write('<section id="waivers"><h2>Waiver register</h2>')
         head = ["state", "finding", "rule", "record", "approver", "date", "expires", "ticket", "reason"]
-        write_table(out, head, HtmlFormatter._waiver_rows(result, overview))
+        write_table(out, head, HtmlFormatter._waiver_rows(result, overview), "waivers")
         out.write("</section>")
 
     @staticmethod

@@ -87,11 +87,12 @@ def error_rates(result: ScanResult) -> str:
     high = max(r.recall for r in m.recall)
     return caveat + (
         f"<p><b>Recall</b> (of texts copied from an indexed source, the share found): "
-        f"{low.recall:.1%}–{high:.1%} over {len(m.recall)} kinds of edited copy, lowest for "
-        f"{esc(low.what)}. <b>False-positive rate</b> (of independent texts written for the same "
-        f"prompts and sharing little wording with the references, the share wrongly matched): "
-        f"{m.false_positive_rate:.2%} "
-        f"({m.false_positives:,} of {m.negatives:,}). Both measured on {esc(m.references)} with "
+        f"{low.recall:.1%}–{high:.1%} over {len(m.recall)} kinds of edited copy "
+        f"({m.candidates_per_kind:,} copies per kind, made from {esc(m.references)}, which were "
+        f"indexed), lowest for {esc(low.what)}. <b>False-positive rate</b> (of independent texts "
+        f"written for the same prompts and sharing little wording with the references, the share "
+        f"wrongly matched): {m.false_positive_rate:.2%} ({m.false_positives:,} of {m.negatives:,} "
+        f"{esc(m.negatives_description)}, checked against the same index). Measured with "
         f"provcheck {esc(m.version)} on {esc(m.date)}; other kinds of text may differ "
         '(see <a href="#method">Method and limits</a>).</p>' + _same_prompt_line(m)
     )
@@ -105,9 +106,21 @@ def _same_prompt_line(m: Measured) -> str:
         return ""
     worst = max(filtered, key=lambda r: r.matched / r.records)
     share = worst.matched / worst.records
+    sets = dict(m.same_prompt_sets)
+    answers = m.same_prompt_what.split(", against ", 1)[0]
+    what = "; ".join(
+        x
+        for x in (
+            f"from {esc(answers)}" if answers else "",
+            f"set (a), {esc(sets['a'])}" if "a" in sets else "",
+        )
+        if x
+    )
+    what = f" ({what})" if what else ""
     return (
-        f"<p><b>Independent answers to the same prompts</b>, against an index holding {esc(worst.refs)} "
-        f"answers to each prompt (the hardest case measured): {worst.matched:,} of {worst.records:,} "
+        f"<p><b>Independent answers to the same prompts</b>{what}, against an index holding "
+        f"{esc(worst.refs)} answers to each prompt (the hardest case measured, with "
+        f"<code>{esc(m.same_prompt_command)}</code>): {worst.matched:,} of {worst.records:,} "
         f"({share:.2%}) matched some reference, {worst.verified:,} "
         f"({worst.verified / worst.records:.2%}) with a match not explained by convergence, "
         f"{worst.not_convergent:,} ({worst.not_convergent / worst.records:.2%}) without being marked as "
@@ -306,7 +319,16 @@ def record_charts(rs: RecordSummary) -> list[str]:
             by_rule.update(r.rules)
     note = "records; waived-only records are not counted"
     return [
-        bar_chart("Records by worst action", [(a, worst[a]) for a in order]),
+        bar_chart(
+            "Records by worst action",
+            [(a, worst[a]) for a in order],
+            # The demo's review findings are all dataset-level: "review 0" beside them read as a
+            # contradiction of the finding counts.
+            f"records; {rs.counts.dataset_level:,} dataset-level finding row(s) (declarations, not "
+            "records) are not counted"
+            if rs.counts.dataset_level
+            else "",
+        ),
         bar_chart(
             "Records by source",
             [(s.source, s.records) for s in rs.sources if s.records],
@@ -373,9 +395,76 @@ def write_records(out: TextIO, rs: RecordSummary, for_print: bool = False) -> No
     out.write("</section>")
 
 
-def decision_block(decision: Decision | None, rs: RecordSummary, dataset: str, ungated: int = 0) -> str:
+def decision_question(result: ScanResult, rs: RecordSummary, dataset: str, decision: Decision | None) -> str:
+    """The question counsel answers and the facts the answer rests on: a signature under
+    "Approve" alone did not say approve what, for which use, on which policy and index."""
+    run = result.run
+    use = ov.declared_use(run)
+    policy = ov.policy_label(run, "default (every match is a review finding)")
+    digest = ov.fact_text(run.policy.digest)
+    gaps = not_scanned(result)
+    index = run.index
+    started = ov.fact_text(run.started_at)
+    if decision is not None and decision.scan_run_by:
+        run_by = f"{esc(decision.scan_run_by)} (as the decision file states; provcheck does not record it)"
+    elif decision is not None:
+        run_by = (
+            "not recorded: provcheck does not record it, and the decision file names no "
+            "<code>scan_run_by</code>"
+        )
+    else:
+        run_by = (
+            "not recorded by provcheck: write below who ran the scan (command under Reproducibility manifest)"
+        )
+    question = (
+        f"<p class='question'><b>The decision asked:</b> may the records scanned in {_mono(dataset)} be "
+        f"used for the declared use ({esc(use)}), given the findings of this report under the policy "
+        f"“{esc(policy)}”? <i>Approve</i>: yes, as scanned. <i>Approve with conditions</i>: yes, once the "
+        "conditions written below are met (for example, that the records listed under Records with "
+        "findings are removed). <i>Reject</i>: no. The decision covers the dataset files listed, with "
+        "their digests, under Reproducibility manifest, for this use only: a changed file, another use "
+        "or another policy needs a new scan.</p>"
+    )
+    basis = dl(
+        [
+            ("Declared use", esc(use)),
+            ("Policy", esc(policy) + (f"; digest {_mono(digest)}" if digest else "")),
+            (
+                "Index",
+                f"{_mono(index.path)}, digest {_mono(index.digest)}; sources: "
+                + (
+                    esc(
+                        ", ".join(
+                            s.source
+                            + (" (background: independent text, never a finding)" if s.background else "")
+                            for s in rs.sources
+                            if s.indexed
+                        )
+                    )
+                    or "none"
+                ),
+            ),
+            ("Scanned", esc(f"{started or 'time not recorded'}, provcheck {ov.fact_text(run.tool.version)}")),
+            (
+                "Not scanned",
+                esc("; ".join(gaps)) if gaps else "nothing left out: every record given was read",
+            ),
+            ("Run by", run_by),
+        ]
+    )
+    return question + "<h3>Facts the decision rests on</h3>" + basis
+
+
+def decision_block(
+    decision: Decision | None,
+    rs: RecordSummary,
+    dataset: str,
+    ungated: int = 0,
+    result: ScanResult | None = None,
+) -> str:
     """Counsel's decision: fillable on screen, kept when printed, or filled from ``--decision``.
-    ``ungated``: findings with action block that the scan does not fail on (``Verdict.ungated``)."""
+    ``ungated``: findings with action block that the scan does not fail on (``Verdict.ungated``);
+    ``result``: the scan, for the question asked and the facts it rests on."""
     # Under fail-on never, "0 blocking" alone was what counsel signed for, beside block findings.
     unblocked = (
         f" (this scan fails on nothing, but {ungated:,} finding(s) have action block)" if ungated else ""
@@ -384,7 +473,7 @@ def decision_block(decision: Decision | None, rs: RecordSummary, dataset: str, u
         f"<p>This decision refers to report {_mono(rs.identity.id)} (digest {_mono(rs.identity.digest)}) "
         f"of {_mono(dataset)}: {rs.counts.with_findings:,} of {rs.counts.scanned:,} records with open "
         f"findings, {rs.counts.blocking:,} blocking{unblocked}.</p>"
-    )
+    ) + (decision_question(result, rs, dataset, decision) if result is not None else "")
     if decision is not None:
         chosen = decision.label
         conditions = (
@@ -432,7 +521,9 @@ def decision_block(decision: Decision | None, rs: RecordSummary, dataset: str, u
         '<label class="wide">Conditions<textarea name="conditions" rows="3"></textarea></label>'
         '<label>Name<input type="text" name="name"></label>'
         '<label>Role<input type="text" name="role"></label>'
-        '<label>Date<input type="date" name="date"></label>'
+        '<label>Date (YYYY-MM-DD)<input type="text" name="date" inputmode="numeric" '
+        'pattern="[0-9]{4}-[0-9]{2}-[0-9]{2}" placeholder="YYYY-MM-DD"></label>'
+        '<label>Scan run by<input type="text" name="run_by"></label>'
         "</form>"
         '<div class="signature"><span class="sig-line"></span>Signature</div>'
         '<p class="note noprint">Fill in and print (or save as PDF) to sign. To keep a decision with the '

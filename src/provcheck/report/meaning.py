@@ -1,0 +1,156 @@
+"""What one finding establishes and what it does not, in plain words, for every report format.
+
+Counsel signs on findings one at a time; a side-by-side text and a similarity score do not say
+what they prove. One definition here, so that the HTML card, the printed PDF and the text report
+say the same thing about the same finding: a verified copy, a shared passage, a match that looks
+like convergence, short evidence, a marker phrase, a declaration.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from provcheck.matching.calibration import BLOCK_PROBABILITY
+from provcheck.matching.strength import percent, relation
+from provcheck.model import Finding, Match
+
+
+@dataclass(frozen=True, slots=True)
+class Meaning:
+    """What a finding shows and what it leaves open."""
+
+    shows: str
+    """What the evidence establishes, with what was measured."""
+    does_not_show: str
+    """What it does not establish (the questions counsel still has to answer)."""
+    probability: str = ""
+    """The estimated probability of derivation and what it rests on (``PROBABILITY_BASIS``);
+    empty when the match carries none. A terminal says the basis once, a card says it here."""
+
+    @property
+    def full(self) -> str:
+        """``shows`` with the probability and its basis."""
+        return f"{self.shows} {self.probability}" if self.probability else self.shows
+
+
+CLEAN_LIMITS = (
+    "Text from sources not in the index is not detected, nor are paraphrases, translations and "
+    "passages shorter than the matching threshold; files or records not read were not checked. A "
+    "result without findings does not show that the data was written by people or is free to use."
+)
+"""What a clean result does not establish, said wherever a report has no finding to show."""
+
+_MATCH_LIMITS = (
+    "who wrote the text first, how or when the dataset obtained it, or whether the provider's "
+    "terms bound whoever made the dataset"
+)
+PROBABILITY_BASIS = (
+    "estimated by a model fitted on edited copies of AlpacaEval answers and on other models' "
+    "answers to the same instructions, assuming copies and coincidences are equally common among "
+    "verified matches (see Method and limits); it is not a measured probability that the record "
+    "is a copy"
+)
+"""What every per-finding probability was measured on, said where the probability is shown."""
+
+
+def _measured(m: Match) -> str:
+    ev = m.evidence
+    extent = f"{ev.coverage:.0%} of the record's turn and {ev.containment:.0%} of the reference"
+    return (
+        f"{ev.similarity:.0%} similarity over {ev.matched_tokens:,} aligned tokens ({extent}) with "
+        f"{m.reference.id} of {m.reference.source.name}"
+    )
+
+
+def _match_meaning(m: Match) -> Meaning:
+    ev = m.evidence
+    st = m.strength
+    measured = _measured(m)
+    if st is not None and (st.convergence is not None or st.explained):
+        why = (
+            st.reason.split("not treated as a copy: ", 1)[-1] if "not treated as a copy" in st.reason else ""
+        )
+        return Meaning(
+            shows=f"Shared text of a kind independent answers also produce: {measured}. "
+            "It is not treated as a copy"
+            + (f" because {why}" if why else "")
+            + (
+                "; once that text is set aside, what is left fails the tests for a match"
+                if st.explained
+                else ""
+            )
+            + ".",
+            does_not_show=f"That the record is a copy of {m.reference.source.name}; nor {_MATCH_LIMITS}.",
+        )
+    if ev.short:
+        same = relation(ev) == "copies"
+        return Meaning(
+            shows=(
+                f"The record's turn and the reference are nearly the same short text: {measured}."
+                if same
+                else f"A short shared passage: {measured}."
+            )
+            + " Short texts can coincide without copying: it is below the length at which a finding "
+            "may block and is listed for a person to judge.",
+            does_not_show=f"On its own, that the record is a copy; nor {_MATCH_LIMITS}.",
+        )
+    probability = f"Estimated probability of derivation {percent(st.probability)}" if st else ""
+    if relation(ev, None, st.probability if st else None) == "copies":
+        shows = (
+            f"The record's turn is a near-verbatim copy of the reference, whole or nearly whole: {measured}."
+        )
+    else:
+        shows = (
+            f"The record shares the marked passages with the reference: {measured}. The rest of the "
+            "turn was not found in the index."
+        )
+    return Meaning(
+        shows=shows + (f" {probability}." if probability else ""),
+        does_not_show=f"{_MATCH_LIMITS[0].upper()}{_MATCH_LIMITS[1:]}.",
+        probability=f"The probability is {PROBABILITY_BASIS}." if probability else "",
+    )
+
+
+def meaning(f: Finding) -> Meaning | None:
+    """What the finding establishes; None for a finding that rests on nothing shown."""
+    if f.match is not None:
+        return _match_meaning(f.match)
+    if f.marker is not None:
+        hit = f.marker
+        return Meaning(
+            shows=f"The phrase “{hit.text}” occurs in the record's {hit.record.turn.role} turn; no "
+            "indexed text was matched.",
+            does_not_show="That the record is a copy of a model's output: people write such phrases "
+            "too, and models other than the one the phrase points to write them.",
+        )
+    if f.declaration is not None:
+        d = f.declaration
+        return Meaning(
+            shows=f"What {d.path} declares about {d.dataset}: {d.key} = {d.value}.",
+            does_not_show="That the declaration is accurate, or which records carry what it names: "
+            "provcheck reads the declaration and does not verify it.",
+        )
+    return None
+
+
+def lowered_because(f: Finding) -> str:
+    """Why a ``block`` rule's finding was lowered to ``review``, in words (``downgraded_from``):
+    every lowered card said "below the blocking floor", also of long matches lowered as
+    convergence or for a low probability."""
+    m = f.match
+    if m is None:
+        return "the evidence cannot block"
+    st = m.strength
+    reasons = []
+    if m.evidence.short:
+        reasons.append(
+            f"the evidence is short ({m.evidence.matched_tokens:,} aligned tokens, below the blocking floor)"
+        )
+    if st is not None and (st.convergence is not None or st.explained):
+        reasons.append(f"it looks like convergence ({st.convergence or 'explained'})")
+    if st is not None and not reasons and st.probability < BLOCK_PROBABILITY:
+        reasons.append(
+            f"the estimated probability of derivation, {percent(st.probability)}, is below "
+            f"{BLOCK_PROBABILITY:.0%}"
+        )
+    return " and ".join(reasons) or "the match's strength does not allow blocking"
