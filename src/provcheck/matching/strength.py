@@ -242,10 +242,13 @@ page aligns whole with another at similarity 0.97, probability 1%, and was worde
 def relation(ev: Evidence, convergence: str | None = None, probability: float | None = None) -> str:
     """What the evidence shows, in words: ``copies`` only for a near-verbatim whole copy that is
     not marked as likely convergence (a whole short reference inside a common passage is not
-    called a copy in the same sentence that says it is not treated as one) and whose estimated
+    called a copy in the same sentence that says it is not treated as one), whose evidence is not
+    short (a 29-token answer re-listing its prompt's directions read "copies output of gpt-4" in
+    a finding's heading while it could not block: short texts coincide) and whose estimated
     probability of derivation, when known, is at least ``COPIES_PROBABILITY``."""
     likely = probability is None or probability >= COPIES_PROBABILITY
-    return "copies" if is_whole(ev) and convergence is None and likely else "shares aligned passages with"
+    whole = is_whole(ev) and not ev.short
+    return "copies" if whole and convergence is None and likely else "shares aligned passages with"
 
 
 def percent(p: float) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from provcheck.matching.calibration import BLOCK_PROBABILITY
-from provcheck.matching.strength import percent, relation
+from provcheck.matching.strength import is_whole, percent, relation
 from provcheck.model import Finding, Match
 
 
@@ -83,7 +83,7 @@ def _match_meaning(m: Match) -> Meaning:
             does_not_show=f"That the record is a copy of {m.reference.source.name}; nor {_MATCH_LIMITS}.",
         )
     if ev.short:
-        same = relation(ev) == "copies"
+        same = is_whole(ev)
         return Meaning(
             shows=(
                 f"The record's turn and the reference are nearly the same short text: {measured}."
