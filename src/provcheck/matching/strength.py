@@ -92,6 +92,11 @@ _WHY["boilerplate"] = (
     "most of the shared passage is standard boilerplate (a licence notice, the Lorem ipsum "
     "placeholder) that files carry verbatim whoever wrote them"
 )
+_ANSWERS_WHY = (
+    "the same code matches {n} references answering the request the candidate's record holds "
+    "about equally: answers to one request converge on code models reproduce verbatim (a "
+    "documentation example, a textbook function), so it shows no copying of one of them"
+)
 _RENAMED_WHY = (
     "the code matches only with identifiers renamed, and independent solutions of one task "
     "look alike once names are set aside (a reviewer decides whether it was copied)"
@@ -271,6 +276,37 @@ match's own: a crowd is one passage matching many sources, not one turn holding 
 (three whole copies of three sources pasted into one answer were all "crowd", and none blocked)."""
 
 
+def answers_alike(s: Signals, peers: Sequence[Signals]) -> int:
+    """How many references answering the request the candidate's record holds share this
+    match's passage of code about equally, this one included (0 when the rule does not apply).
+
+    Models reproduce public code verbatim (a documentation example, a tutorial's function): in
+    ``benchmarks/code.py``'s set (b), an independent answer reproducing the W3Schools modal CSS
+    or the GeeksforGeeks LCS function, which eleven OpenAI answers to the same requests also
+    reproduce, could block (5 of 860 answers, none a copy by the labelling rule). A passage of
+    code that ``COMMON_DF`` or more answers to one request hold about equally (none leads by
+    ``CROWD_LEAD``) shows what the request draws, not a copy of one of them. Code only: applied
+    to prose, copies of OpenAI answers whose sibling answers (the same model with another system
+    prompt) are near-identical stopped blocking (verbatim copies held as Alpaca records 0.998 →
+    0.983 can block; docs/matching.md, "Answers to one request converging on one code")."""
+    if not (s.same_request and s.code_passage) or s.background:
+        return 0
+    answers = [
+        p
+        for p in peers
+        if p is not s
+        and p.same_request
+        and not p.background
+        and (p.text is None or p.text != s.text)
+        and shared_passage(s.evidence, p.evidence) >= CROWD_OVERLAP
+    ]
+    if len(answers) + 1 < COMMON_DF:
+        return 0
+    if all(s.evidence.matched_tokens >= CROWD_LEAD * p.evidence.matched_tokens for p in answers):
+        return 0  # a copy of one answer aligns with it far more than with the others
+    return len(answers) + 1
+
+
 def covered_by(a: Evidence, spans: Sequence[tuple[int, int]]) -> float:
     """Share of ``a``'s aligned candidate characters inside the union of ``spans`` (candidate
     character ranges, e.g. every passage the turn shares with background text)."""
@@ -352,6 +388,7 @@ def judge(s: Signals, peers: Sequence[Signals], config: MatchConfig | None = Non
         and shared_passage(ev, p.evidence) >= CROWD_OVERLAP
     }
     duplicated = not others and len(duplicates) + 1 >= COMMON_DF
+    answered = answers_alike(s, peers)
     convergence: str | None = None
     if s.echo_share >= ECHO_SHARE:
         convergence = "prompt"
@@ -363,7 +400,7 @@ def judge(s: Signals, peers: Sequence[Signals], config: MatchConfig | None = Non
         # the reference's own words beside it that verifies alone must not be lowered by the
         # quotation copied with it (it was: copying more made a blocking copy a review).
         convergence = s.attributed
-    elif crowd >= 2 and not leads:
+    elif (crowd >= 2 and not leads) or answered:
         convergence = "crowd"
     elif s.structure == "formula":
         # Whole or not: a whole standard formula is what independent answers write alike.
@@ -473,6 +510,8 @@ def judge(s: Signals, peers: Sequence[Signals], config: MatchConfig | None = Non
         )
     elif convergence is not None:
         why = _RENAMED_WHY if s.renamed and convergence == "code" else ""
+        if convergence == "crowd" and answered and not (crowd >= 2 and not leads):
+            why = _ANSWERS_WHY.format(n=answered)
         why = why or _WHY[convergence].format(df=COMMON_DF - 1, n=crowd + 1)
         if same:
             reason = (
