@@ -35,6 +35,7 @@ from provcheck.inputs.schemas import RecordOptions
 from provcheck.matching.params import FingerprintConfig
 from provcheck.matching.segment import MODEL_TURNS, RoleFilter
 from provcheck.model import SourceInfo, SourceName, meta_key_problem
+from provcheck.policy.licenses import license_problem
 from provcheck.policy.sourcecheck import terms_problem
 from provcheck.report.terminal import printable
 from provcheck.runtime.executors import default_workers
@@ -232,6 +233,8 @@ def index_add(
         raise UsageError(f"--source {source!r}: {problems[0]}")
     if terms is not None and (why := terms_problem(terms)) is not None:
         raise UsageError(f"--terms: {why}")
+    if license_ is not None and (why := license_problem(license_)) is not None:
+        raise UsageError(f"--license: {why}")
     spec = AddSpec(
         path=path,
         source=SourceInfo(

@@ -28,6 +28,7 @@ from provcheck.ingest.add import AddSpec
 from provcheck.inputs.schemas import RecordOptions
 from provcheck.matching.segment import MODEL_TURNS, RoleFilter
 from provcheck.model import SourceInfo, SourceName, meta_key_problem
+from provcheck.policy.licenses import license_problem
 from provcheck.policy.sourcecheck import terms_problem
 from provcheck.support.dates import DATE_META_KEYS, date_problem, parse_date
 from provcheck.yamlfile import LineDict, YamlProblem, line_of, load
@@ -95,6 +96,9 @@ def load_sources(path: str) -> list[AddSpec]:
         terms = entry.get("terms")
         if isinstance(terms, str) and (why := terms_problem(terms)) is not None:
             problems.append(f"{path}:{entry.line_of('terms')}: terms: {why}")
+        licence = entry.get("license")
+        if isinstance(licence, str) and (why := license_problem(licence)) is not None:
+            problems.append(f"{path}:{entry.line_of('license')}: license: {why}")
         meta = entry.get("meta", {})
         if not isinstance(meta, dict):
             problems.append(f"{path}:{entry.line_of('meta')}: 'meta' must be a mapping")

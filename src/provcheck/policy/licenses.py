@@ -119,3 +119,46 @@ _EXPRESSION = re.compile(r"[\s()]+")
 _OPERATORS = {"AND", "OR", "WITH"}
 _MODEL_TAGS = {"openrail", "openrail++", "bigscience-openrail-m", "creativeml-openrail-m", "deepseek"}
 """Hugging Face licence tags that name model licences rather than data licences."""
+
+
+def license_problem(expression: str) -> str | None:
+    """Why a licence given for indexed material is refused, or None.
+
+    A policy reads a licence through its traits (``noncommercial``, ``research-only``): a value
+    no trait can be read from (``MIT-ish``, ``CC BY-NC 4.0`` with spaces, ``other``) was stored
+    and shown, and every licence rule silently passed the source. Accepted: an SPDX licence
+    expression (checked by ``packaging.licenses``, which carries the SPDX list; ``LicenseRef-``
+    names included), and the Hugging Face tags and model-licence names this module reads by
+    convention."""
+    from packaging.licenses import InvalidLicenseExpression, canonicalize_license_expression
+
+    key = expression.strip().lower()
+    if key in _TRAITS or key in _MODEL_TAGS or key.startswith(("llama", "gemma")):
+        return None
+    try:
+        canonicalize_license_expression(expression)
+    except InvalidLicenseExpression:
+        pass
+    else:
+        return None
+    dashed = re.sub(r"\s+", "-", key)
+    if dashed not in _TRAITS:
+        from provcheck.policy.sourcecheck import near_name
+
+        dashed = near_name(key, _TRAITS) or ""
+    hint = f" (did you mean {_spdx_spelling(dashed)!r}?)" if dashed else ""
+    return (
+        f"unknown licence {expression!r}{hint}; give an SPDX licence expression (CC-BY-NC-4.0, MIT, "
+        "Apache-2.0 AND CC-BY-4.0), or LicenseRef-<name> for a licence of your own: a policy's "
+        f"licence rules (noncommercial, research-only) cannot read {expression!r}"
+    )
+
+
+def _spdx_spelling(key: str) -> str:
+    """How SPDX spells a licence id this module keys in lower case."""
+    try:
+        from packaging.licenses import canonicalize_license_expression
+
+        return canonicalize_license_expression(key)
+    except ValueError:
+        return key
