@@ -1,0 +1,65 @@
+"""Adversarial pass 9: plausible command lines, paths and repository moves that made the gate
+stop looking (or judge under something other than what the data's repository declares), played
+as a real user of the gate. Each test is a way a realistic user met a wrong verdict, and fails on
+the code before its fix.
+
+Defects found (all fixed unless marked otherwise):
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from gitrepo import BLOCK_POLICY, GitRepo, clean, isolated_env, jsonl, restricted
+from helpers import REFERENCE_TEXTS, UNRELATED_TEXT, run_cli, write_jsonl
+
+BLOCK = "rules:\n  - {id: mine, title: Any copy, action: block}\n"
+
+
+def test_moving_a_file_out_of_a_path_waiver_scans_what_the_waiver_no_longer_covers(
+    tmp_path: Path, index_dir: Path
+) -> None:
+    repo = GitRepo(tmp_path / "dataset", isolated_env(tmp_path))
+    repo.write("policy.yaml", BLOCK_POLICY)
+    repo.write(".provcheck.yaml", f"index: {index_dir}\npolicy: policy.yaml\n")
+    waiver = {
+        "path": "legacy/**",
+        "rule": "*",
+        "reason": "bought from the provider under licence for the legacy model only",
+        "approver": "counsel",
+        "date": "2026-01-01",
+    }
+    repo.write(".provcheck-waivers.yaml", yaml.safe_dump({"waivers": [waiver]}))
+    repo.write("legacy/old.jsonl", jsonl([clean(1), restricted(1)]))
+    repo.write("data/train.jsonl", jsonl([clean(2)]))
+    repo.git("add", ".")
+    repo.commit("dataset")
+    repo.provcheck("scan", "-q", code=0)  # the copy is waived where it is
+    repo.git("mv", "legacy/old.jsonl", "data/more.jsonl")
+    repo.provcheck("hook", "run", code=1)
+
+
+def test_a_dataset_file_git_ignores_is_scanned_by_changed_since(tmp_path: Path, index_dir: Path) -> None:
+    """A large file kept out of git (``.gitignore``, a DVC output) is in the working tree and in
+    no revision: ``scan --changed-since HEAD data`` read 0 records and passed (exit 0) without
+    naming it, even with the file named on the command line."""
+    repo = GitRepo(tmp_path / "dataset", isolated_env(tmp_path))
+    repo.write("policy.yaml", BLOCK_POLICY)
+    repo.write(".provcheck.yaml", f"index: {index_dir}\npolicy: policy.yaml\n")
+    repo.write(".gitignore", "data/big.jsonl\ndata/.cache/\n")
+    repo.write("data/train.jsonl", jsonl([clean(1)]))
+    repo.git("add", ".")
+    repo.commit("dataset")
+    repo.write("data/big.jsonl", jsonl([clean(2), restricted(1)]))
+    repo.write("data/.cache/tmp.jsonl", jsonl([clean(3)]))  # a hidden folder: not walked
+    for args in (["data"], ["data/big.jsonl"], []):
+        out = repo.provcheck("scan", "--changed-since", "HEAD", *args, "-f", "json", code=1)
+        doc = json.loads(out.stdout)
+        assert [f["path"] for f in doc["files"]] == ["data/big.jsonl"]
+        assert doc["run"]["changes"]["files"]["data/big.jsonl"]["note"] == (
+            "ignored by git: every record is scanned"
+        )
