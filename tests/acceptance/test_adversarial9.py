@@ -63,3 +63,27 @@ def test_a_dataset_file_git_ignores_is_scanned_by_changed_since(tmp_path: Path, 
         assert doc["run"]["changes"]["files"]["data/big.jsonl"]["note"] == (
             "ignored by git: every record is scanned"
         )
+
+
+def test_a_path_under_another_configuration_is_refused_not_judged_without_it(
+    tmp_path: Path, index_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``.provcheck.yaml`` was found from the working directory only: ``provcheck scan
+    repo/data -i INDEX`` run from the repository's parent (a CI workspace, a monorepo's root)
+    judged the data without the repository's policy and passed (exit 0, "review") a copy its
+    own gate blocks (exit 1 from inside it)."""
+    repo = tmp_path / "repo"
+    write_jsonl(repo / "data" / "train.jsonl", [{"id": "c", "text": REFERENCE_TEXTS[0]}])
+    (repo / "policy.yaml").write_text(BLOCK, encoding="utf-8")
+    (repo / ".provcheck.yaml").write_text(f"index: {index_dir}\npolicy: policy.yaml\n", encoding="utf-8")
+    monkeypatch.chdir(repo)
+    run_cli(["scan", "data", "-q"], code=1)
+    monkeypatch.chdir(tmp_path)
+    out = run_cli(["scan", "repo/data", "-i", index_dir, "-q"], code=2)
+    assert f"repo/data is governed by {repo / '.provcheck.yaml'}, which this run does not use" in out.stderr
+    assert "pass --config" in out.stderr
+    # Saying which configuration applies is the way out.
+    run_cli(["scan", "repo/data", "--config", repo / ".provcheck.yaml", "-q"], code=1)
+    # From a folder with a configuration of its own, the other one is refused too.
+    (tmp_path / ".provcheck.yaml").write_text(f"index: {index_dir}\n", encoding="utf-8")
+    run_cli(["scan", "repo/data", "-q"], code=2)

@@ -321,6 +321,8 @@ def scan(
         if config is None:
             raise UsageError("missing PATHS: name the dataset files or directories to scan")
         paths = (config.root,)
+    if config_path is None:
+        project.refuse_other_configurations(paths, config)
     given = [*paths, *(p for p in (policy_path, waivers_path, config_path, decision_path) if p)]
     # The indexes and the policy (from the command line or the configuration) are inputs too.
     given += [p for p in (settings.index, *settings.more_indexes, settings.policy) if p]
