@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from gitrepo import BLOCK_POLICY, GitRepo, clean, isolated_env, jsonl, restricted
-from helpers import REFERENCE_TEXTS, UNRELATED_TEXT, run_cli, write_jsonl
+from helpers import ROOT, REFERENCE_TEXTS, UNRELATED_TEXT, run_cli, write_jsonl
 
 BLOCK = "rules:\n  - {id: mine, title: Any copy, action: block}\n"
 
@@ -87,3 +87,25 @@ def test_a_path_under_another_configuration_is_refused_not_judged_without_it(
     # From a folder with a configuration of its own, the other one is refused too.
     (tmp_path / ".provcheck.yaml").write_text(f"index: {index_dir}\n", encoding="utf-8")
     run_cli(["scan", "repo/data", "-q"], code=2)
+
+
+@pytest.mark.parametrize("given", ["ds/data", "ds/data/train.jsonl"])
+def test_the_card_at_the_top_of_a_dataset_covers_a_scan_of_its_data_folder(
+    tmp_path: Path, index_dir: Path, monkeypatch: pytest.MonkeyPatch, given: str
+) -> None:
+    """A Hugging Face dataset keeps ``README.md`` at its top and its files in ``data/``. Cards
+    were read only from the folders between a file and the path given: ``scan ds`` blocked the
+    card's ``license: cc-by-nc-4.0`` under a commercial use, ``scan ds/data`` passed (exit 0)."""
+    ds = tmp_path / "ds"
+    (ds / ".git").mkdir(parents=True)  # the repository's top: nothing above it is read
+    write_jsonl(ds / "data" / "train.jsonl", [{"id": "a", "text": UNRELATED_TEXT}])
+    (ds / "README.md").write_text("---\nlicense: cc-by-nc-4.0\n---\n# A dataset\n", encoding="utf-8")
+    (tmp_path / "README.md").write_text("---\nlicense: gpl-3.0\n---\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    args = ["-i", index_dir, "-p", ROOT / "policies" / "dataset-licences.yaml", "--use", "commercial", "-f", "json", "-q"]
+    whole = json.loads(run_cli(["scan", "ds", *args], code=1).stdout)
+    part = json.loads(run_cli(["scan", given, *args], code=1).stdout)
+    assert [(f["rule"], f["action"]) for f in part["findings"]] == [
+        (f["rule"], f["action"]) for f in whole["findings"]
+    ]
+    assert {(d["file"], d["value"]) for d in part["declarations"]} == {("ds/README.md", "cc-by-nc-4.0")}
