@@ -40,7 +40,17 @@ def test_moving_a_file_out_of_a_path_waiver_scans_what_the_waiver_no_longer_cove
     repo.commit("dataset")
     repo.provcheck("scan", "-q", code=0)  # the copy is waived where it is
     repo.git("mv", "legacy/old.jsonl", "data/more.jsonl")
-    repo.provcheck("hook", "run", code=1)
+    out = repo.provcheck("hook", "run", code=1)
+    assert "data/more.jsonl:2: record 1 (id copy-1)" in out.stderr
+    assert "scanned 2 new record(s) in 1 file(s)" in out.stderr
+    # The same for CI's diff-aware scan, which says why the file was read whole.
+    repo.commit("moved", "--no-verify")
+    doc = json.loads(repo.provcheck("scan", "--changed-since", "HEAD~1", "-f", "json", code=1).stdout)
+    note = doc["run"]["changes"]["files"]["data/more.jsonl"]["note"]
+    assert note.startswith("moved from legacy/old.jsonl, which the waiver at ") and "(path legacy/**)" in note
+    # Moving within the waived folder, or a file no waiver covered, still scans only what is new.
+    repo.git("mv", "data/train.jsonl", "data/renamed.jsonl")
+    assert "scanned 0 new record(s)" in repo.provcheck("hook", "run").stderr
 
 
 def test_a_dataset_file_git_ignores_is_scanned_by_changed_since(tmp_path: Path, index_dir: Path) -> None:
