@@ -119,3 +119,41 @@ def test_the_card_at_the_top_of_a_dataset_covers_a_scan_of_its_data_folder(
         (f["rule"], f["action"]) for f in whole["findings"]
     ]
     assert {(d["file"], d["value"]) for d in part["declarations"]} == {("ds/README.md", "cc-by-nc-4.0")}
+
+
+@pytest.mark.slow
+def test_a_commit_that_changes_the_hooks_arguments_beside_a_copy_is_refused(
+    tmp_path: Path, index_dir: Path
+) -> None:
+    """Under the pre-commit framework the hook's options are the ``args:`` of the repository's
+    ``.pre-commit-config.yaml``. A commit adding ``args: [--fail-on, never]`` (or ``--use-only
+    --use evaluation``) together with a copy was judged under the arguments it brings, and went
+    in; a change of ``.provcheck.yaml`` or the policy in the same commit is refused (exit 6)."""
+    pytest.importorskip("pre_commit")
+    import subprocess
+    import sys
+
+    repo = GitRepo(tmp_path / "dataset", isolated_env(tmp_path))
+    repo.write("policy.yaml", BLOCK_POLICY)
+    repo.write(".provcheck.yaml", f"index: {index_dir}\npolicy: policy.yaml\n")
+    repo.write("data/train.jsonl", jsonl([clean(1)]))
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    hook = next(dict(h) for h in hooks if h["id"] == "provcheck-system")
+    repo.write(".pre-commit-config.yaml", yaml.safe_dump({"repos": [{"repo": "local", "hooks": [hook]}]}))
+    repo.git("add", ".")
+    repo.commit("dataset")
+    installed = subprocess.run(
+        [sys.executable, "-m", "pre_commit", "install"], cwd=repo.path, env=repo.env, capture_output=True
+    )
+    assert installed.returncode == 0, installed.stderr
+    hook["args"] = ["--fail-on", "never"]
+    repo.write(".pre-commit-config.yaml", yaml.safe_dump({"repos": [{"repo": "local", "hooks": [hook]}]}))
+    repo.append("data/train.jsonl", jsonl([restricted(1)]))
+    repo.git("add", ".")
+    refused = repo.commit("relax the gate and add a copy", code=1)
+    assert "changes the configuration the gate runs under (.pre-commit-config.yaml)" in (
+        refused.stdout + refused.stderr
+    )
+    # Committed on its own, the change is the gate's (and its reviewers') business.
+    repo.git("restore", "--staged", "data/train.jsonl")
+    repo.commit("relax the gate")

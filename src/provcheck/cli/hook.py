@@ -118,6 +118,10 @@ def run(
     )
 
 
+PRE_COMMIT_CONFIG = ".pre-commit-config.yaml"
+"""Where the pre-commit framework reads the hook's arguments (at the repository's top)."""
+
+
 def _refuse_gate_changes(
     repo: Repo,
     config: project.ProjectConfig | None,
@@ -147,6 +151,11 @@ def _refuse_gate_changes(
             rel = os.path.relpath(os.path.realpath(path), os.path.realpath(repo.root)).replace(os.sep, "/")
             if not rel.startswith("../"):
                 gate.append(rel)
+    if os.environ.get("PRE_COMMIT") == "1":
+        # Under the pre-commit framework the hook's own options come from the repository's
+        # `.pre-commit-config.yaml` (`args: [--fail-on, never]`, `[--use-only, --use, evaluation]`):
+        # a commit changing them beside a copy was judged under the options it brings.
+        gate.append(PRE_COMMIT_CONFIG)
     changed = sorted({p for p in gate if p in changes.changed_before})
     others = sorted(changes.staged_paths - set(gate))
     if changed and others:
