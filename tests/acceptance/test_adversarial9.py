@@ -157,3 +157,30 @@ def test_a_commit_that_changes_the_hooks_arguments_beside_a_copy_is_refused(
     # Committed on its own, the change is the gate's (and its reviewers') business.
     repo.git("restore", "--staged", "data/train.jsonl")
     repo.commit("relax the gate")
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".json"])
+def test_every_value_of_a_key_written_twice_is_scanned(tmp_path: Path, index_dir: Path, suffix: str) -> None:
+    """``{"text": COPY, "text": "clean"}``: Python's ``json`` (and orjson) keep the last value
+    of a repeated key, pyarrow (what ``datasets`` reads JSON with) refuses the record and
+    simdjson reads the first. The copy was neither scanned nor counted, and the record passed.
+    Every value is kept, a repeated key read as ``text (key 3)`` (as CSV keeps a repeated column)."""
+    copy = json.dumps(REFERENCE_TEXTS[0])
+    line = '{"id": "a", "text": %s, "text": "a short clean note"}' % copy
+    chat = '{"id": "b", "conversations": [{"from": "gpt", "value": %s, "value": "ok"}]}' % copy
+    arguments = '{"answer": %s, "answer": "ok"}' % copy  # JSON inside a tool call's string
+    call = {"type": "function", "function": {"name": "f", "arguments": arguments}}
+    tool = json.dumps({"id": "c", "messages": [{"role": "assistant", "content": None, "tool_calls": [call]}]})
+    data = tmp_path / f"data{suffix}"
+    text = f"{line}\n{chat}\n{tool}\n" if suffix == ".jsonl" else f"[{line}, {chat}, {tool}]\n"
+    data.write_text(text, encoding="utf-8")
+    doc = json.loads(run_cli(["scan", data, "-i", index_dir, "-p", _block(tmp_path), "-f", "json", "-q"], 1).stdout)
+    assert sorted({f["record"]["id"] for f in doc["findings"]}) == ["a", "b", "c"]
+    read = {f["field"] for f in doc["files"][0]["fields"]["read"]}
+    assert {"text", "text (key 3)"} <= read
+
+
+def _block(tmp_path: Path) -> Path:
+    policy = tmp_path / "block.yaml"
+    policy.write_text(BLOCK, encoding="utf-8")
+    return policy
