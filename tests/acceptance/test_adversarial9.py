@@ -184,3 +184,23 @@ def _block(tmp_path: Path) -> Path:
     policy = tmp_path / "block.yaml"
     policy.write_text(BLOCK, encoding="utf-8")
     return policy
+
+
+@pytest.mark.parametrize("target", ["base.yaml", ".provcheck-waivers.yaml", ".provcheck.yaml"])
+def test_no_report_replaces_a_file_the_gate_reads_without_being_named(
+    tmp_path: Path, index_dir: Path, monkeypatch: pytest.MonkeyPatch, target: str
+) -> None:
+    """Outputs were checked against the inputs named on the command line: a file the policy
+    includes, the waivers file read by default and the configuration found from the working
+    directory were not, and ``-o FILE -f text`` replaced them with the report (the next scan
+    failed on an invalid policy, or ran without the reviewers' decisions)."""
+    (tmp_path / "base.yaml").write_text(BLOCK, encoding="utf-8")
+    (tmp_path / "policy.yaml").write_text("include: [base.yaml]\n", encoding="utf-8")
+    (tmp_path / ".provcheck-waivers.yaml").write_text("waivers: []\n", encoding="utf-8")
+    (tmp_path / ".provcheck.yaml").write_text(f"index: {index_dir}\npolicy: policy.yaml\n", encoding="utf-8")
+    write_jsonl(tmp_path / "sub" / "d.jsonl", [{"id": "a", "text": REFERENCE_TEXTS[0]}])
+    monkeypatch.chdir(tmp_path)
+    before = (tmp_path / target).read_bytes()
+    out = run_cli(["scan", "sub", "-f", "text", "-o", target, "-q"], code=2)
+    assert f"--output {target} is an input of this run" in out.stderr
+    assert (tmp_path / target).read_bytes() == before
