@@ -204,3 +204,22 @@ def test_no_report_replaces_a_file_the_gate_reads_without_being_named(
     out = run_cli(["scan", "sub", "-f", "text", "-o", target, "-q"], code=2)
     assert f"--output {target} is an input of this run" in out.stderr
     assert (tmp_path / target).read_bytes() == before
+
+
+def test_the_hook_refuses_files_a_nested_configuration_governs(tmp_path: Path, index_dir: Path) -> None:
+    """A monorepo whose dataset folder has a ``.provcheck.yaml`` of its own (a blocking
+    policy): the hook ran under the configuration at the top and judged a copy committed there
+    as review only (exit 0). The folder's configuration governs it; ignoring it is refused."""
+    repo = GitRepo(tmp_path / "mono", isolated_env(tmp_path))
+    repo.write("review.yaml", BLOCK_POLICY.replace("action: block", "action: review"))
+    repo.write(".provcheck.yaml", f"index: {index_dir}\npolicy: review.yaml\n")
+    repo.write("ds1/policy.yaml", BLOCK_POLICY)
+    repo.write("ds1/.provcheck.yaml", f"index: {index_dir}\npolicy: policy.yaml\n")
+    repo.write("ds1/data/train.jsonl", jsonl([clean(1)]))
+    repo.git("add", ".")
+    repo.commit("datasets")
+    repo.append("ds1/data/train.jsonl", jsonl([restricted(1)]))
+    repo.git("add", ".")
+    out = repo.provcheck("hook", "run", code=2)
+    assert "is governed by" in out.stderr and "ds1/.provcheck.yaml" in out.stderr
+    repo.provcheck("hook", "run", "--config", "ds1/.provcheck.yaml", code=1)

@@ -76,6 +76,11 @@ def run(
     changes = changesets.staged(repo, list(files) if files else None, config, lfs, on_dataset=preload)
     # Before anything is skipped: a loosened configuration may be what skips the new records.
     _refuse_gate_changes(repo, config, changes, policy_path)
+    if config_path is None:
+        # A dataset folder with a `.provcheck.yaml` of its own (a monorepo): its files were
+        # judged under the configuration found from the working directory, its own ignored.
+        folders = {os.path.dirname(os.path.join(repo.root, c.path)) for c in (*changes.files, *changes.declaring)}
+        project.refuse_other_configurations(sorted(folders), config)
     if not quiet:
         for skip in changes.skipped:
             if verbose or skip.notable:
