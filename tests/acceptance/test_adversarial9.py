@@ -223,3 +223,9 @@ def test_the_hook_refuses_files_a_nested_configuration_governs(tmp_path: Path, i
     out = repo.provcheck("hook", "run", code=2)
     assert "is governed by" in out.stderr and "ds1/.provcheck.yaml" in out.stderr
     repo.provcheck("hook", "run", "--config", "ds1/.provcheck.yaml", code=1)
+    # A full scan of the top walks into the folder: its configuration is a located error, not
+    # left out in silence (it was not even listed).
+    repo.commit("copy", "--no-verify")
+    doc = json.loads(repo.provcheck("scan", "-f", "json", "-q", code=4).stdout)
+    (error,) = doc["errors"]
+    assert error["path"].endswith("/ds1/.provcheck.yaml") and "judged without it" in error["message"]
