@@ -401,7 +401,8 @@ def _moved_out_of_waiver(change: FileChange, repo: Repo, waivers: Waivers) -> Fi
     and the commit passed with nothing scanned (a full scan then blocks)."""
     if change.base is None or change.old_path is None or change.old_path == change.path:
         return change
-    entry = waivers.covers_only(os.path.join(repo.root, change.old_path), os.path.join(repo.root, change.path))
+    old, new = (os.path.join(repo.root, p) for p in (change.old_path, change.path))
+    entry = waivers.covers_only(old, new)
     if entry is None:
         return change
     where = f"{entry.file}:{entry.line}" if entry.line else entry.file

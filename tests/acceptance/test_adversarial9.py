@@ -4,6 +4,40 @@ as a real user of the gate. Each test is a way a realistic user met a wrong verd
 the code before its fix.
 
 Defects found (all fixed unless marked otherwise):
+
+1. FAIL-OPEN ``hook run`` (and ``scan --changed-since``) scanned only new records of a renamed
+   file: ``git mv legacy/old.jsonl data/more.jsonl``, with a waiver ``path: legacy/**``, took
+   the copies reviewers accepted under ``legacy/`` to where no waiver covers them, and the commit
+   passed with 0 records scanned (a full scan then blocks). A file moved or copied out of a
+   waiver's ``path`` is scanned whole, with a note naming the waiver (``api.scan_changes``).
+2. FAIL-OPEN ``scan --changed-since REV`` dropped dataset files git ignores (a large file kept
+   out of git, a DVC output) without a word, even named on the command line: 0 records, exit 0.
+   They are in no revision, so every record is new: scanned whole (``gitscan.changes.since``).
+3. WRONG-VERDICT ``.provcheck.yaml`` was found from the working directory only: ``provcheck scan
+   repo/data -i INDEX`` from the repository's parent judged the data without its policy and
+   passed (review) a copy its own gate blocks. A path another configuration governs is refused
+   (exit 2) unless ``--config`` says which applies (``projectfile.refuse_other_configurations``).
+4. WRONG-VERDICT Dataset cards were read only between a file and the path given: a Hugging Face
+   dataset (card at the top, files in ``data/``) scanned as ``ds/data`` or ``ds/data/x.jsonl``
+   passed a commercial gate that ``scan ds`` blocks on the card's ``cc-by-nc-4.0``. Cards and
+   manifests above are read up to the repository's top (``inputs.declared``).
+5. FAIL-OPEN A key written twice in one JSON object (``{"text": COPY, "text": "ok"}``) kept only
+   its last value (Python and orjson; pyarrow refuses such a record, simdjson reads the first):
+   the copy was neither scanned nor counted. Every value is kept, a repeat read as ``key (key
+   N)``, in JSON Lines, JSON files and JSON inside strings (tool-call arguments).
+6. INPUT-DESTROYED Outputs were checked only against inputs named on the command line: ``-o
+   base.yaml -f text`` replaced a file the policy includes, ``-o .provcheck-waivers.yaml`` the
+   waivers read by default, ``-o .provcheck.yaml`` the configuration found (the next scan failed
+   on an invalid policy, or ran without the reviewers' decisions). Refused, exit 2; ``merge``
+   protects the configuration too.
+7. FAIL-OPEN Under the pre-commit framework the hook's options are ``args:`` of the repository's
+   ``.pre-commit-config.yaml``: a commit adding ``args: [--fail-on, never]`` beside a copy was
+   judged under them and went in. Like ``.provcheck.yaml`` and the policy, it is a gate file:
+   changed with other paths, the commit is refused (exit 6).
+8. FAIL-OPEN A dataset folder with a ``.provcheck.yaml`` of its own (a monorepo): ``hook run`` at
+   the top judged its files under the top's configuration (review, exit 0, where its own
+   blocks), and a full scan from the top did not even list it. The hook refuses (exit 2), a
+   full scan reports it as a located input error (exit 4).
 """
 
 from __future__ import annotations
@@ -15,7 +49,7 @@ import pytest
 import yaml
 
 from gitrepo import BLOCK_POLICY, GitRepo, clean, isolated_env, jsonl, restricted
-from helpers import ROOT, REFERENCE_TEXTS, UNRELATED_TEXT, run_cli, write_jsonl
+from helpers import REFERENCE_TEXTS, ROOT, UNRELATED_TEXT, run_cli, write_jsonl
 
 BLOCK = "rules:\n  - {id: mine, title: Any copy, action: block}\n"
 
@@ -112,7 +146,8 @@ def test_the_card_at_the_top_of_a_dataset_covers_a_scan_of_its_data_folder(
     (ds / "README.md").write_text("---\nlicense: cc-by-nc-4.0\n---\n# A dataset\n", encoding="utf-8")
     (tmp_path / "README.md").write_text("---\nlicense: gpl-3.0\n---\n", encoding="utf-8")
     monkeypatch.chdir(tmp_path)
-    args = ["-i", index_dir, "-p", ROOT / "policies" / "dataset-licences.yaml", "--use", "commercial", "-f", "json", "-q"]
+    policy = ROOT / "policies" / "dataset-licences.yaml"
+    args = ["-i", index_dir, "-p", policy, "--use", "commercial", "-f", "json", "-q"]
     whole = json.loads(run_cli(["scan", "ds", *args], code=1).stdout)
     part = json.loads(run_cli(["scan", given, *args], code=1).stdout)
     assert [(f["rule"], f["action"]) for f in part["findings"]] == [
@@ -166,15 +201,16 @@ def test_every_value_of_a_key_written_twice_is_scanned(tmp_path: Path, index_dir
     simdjson reads the first. The copy was neither scanned nor counted, and the record passed.
     Every value is kept, a repeated key read as ``text (key 3)`` (as CSV keeps a repeated column)."""
     copy = json.dumps(REFERENCE_TEXTS[0])
-    line = '{"id": "a", "text": %s, "text": "a short clean note"}' % copy
-    chat = '{"id": "b", "conversations": [{"from": "gpt", "value": %s, "value": "ok"}]}' % copy
-    arguments = '{"answer": %s, "answer": "ok"}' % copy  # JSON inside a tool call's string
+    line = f'{{"id": "a", "text": {copy}, "text": "a short clean note"}}'
+    chat = f'{{"id": "b", "conversations": [{{"from": "gpt", "value": {copy}, "value": "ok"}}]}}'
+    arguments = f'{{"answer": {copy}, "answer": "ok"}}'  # JSON inside a tool call's string
     call = {"type": "function", "function": {"name": "f", "arguments": arguments}}
     tool = json.dumps({"id": "c", "messages": [{"role": "assistant", "content": None, "tool_calls": [call]}]})
     data = tmp_path / f"data{suffix}"
     text = f"{line}\n{chat}\n{tool}\n" if suffix == ".jsonl" else f"[{line}, {chat}, {tool}]\n"
     data.write_text(text, encoding="utf-8")
-    doc = json.loads(run_cli(["scan", data, "-i", index_dir, "-p", _block(tmp_path), "-f", "json", "-q"], 1).stdout)
+    args = ["scan", data, "-i", index_dir, "-p", _block(tmp_path), "-f", "json", "-q"]
+    doc = json.loads(run_cli(args, 1).stdout)
     assert sorted({f["record"]["id"] for f in doc["findings"]}) == ["a", "b", "c"]
     read = {f["field"] for f in doc["files"][0]["fields"]["read"]}
     assert {"text", "text (key 3)"} <= read

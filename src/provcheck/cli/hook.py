@@ -79,7 +79,8 @@ def run(
     if config_path is None:
         # A dataset folder with a `.provcheck.yaml` of its own (a monorepo): its files were
         # judged under the configuration found from the working directory, its own ignored.
-        folders = {os.path.dirname(os.path.join(repo.root, c.path)) for c in (*changes.files, *changes.declaring)}
+        changed = (*changes.files, *changes.declaring)
+        folders = {os.path.dirname(os.path.join(repo.root, c.path)) for c in changed}
         project.refuse_other_configurations(sorted(folders), config)
     if not quiet:
         for skip in changes.skipped:

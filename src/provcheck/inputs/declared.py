@@ -3,7 +3,8 @@
 Both are looked for beside the scanned data: in the directory of each scanned file and its
 parents up to the directory given on the command line (for a file given directly, its own
 directory), and above that in every folder up to the top of the git working tree (the file
-system's root outside git) that holds a card or a manifest. A card is a ``README.md`` that starts with YAML front matter (the Hugging Face
+system's root outside git) that holds a card or a manifest. A card is a ``README.md`` that
+starts with YAML front matter (the Hugging Face
 convention); its ``license`` (with ``license_name`` when it is ``other``) and
 ``source_datasets`` are read, and ``date`` (when the data was generated) where a card gives one;
 other keys are ignored. ``provenance.yaml`` (or ``.yml``) is
