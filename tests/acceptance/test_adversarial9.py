@@ -38,6 +38,24 @@ Defects found (all fixed unless marked otherwise):
    the top judged its files under the top's configuration (review, exit 0, where its own
    blocks), and a full scan from the top did not even list it. The hook refuses (exit 2), a
    full scan reports it as a located input error (exit 4).
+9. FAIL-OPEN The hook let a waivers file change with the records because "each waiver names one
+   finding": a *scope* waiver names none, and ``rule: "*"`` committed beside a copy let it in.
+   A new or changed scope waiver beside other paths is refused like a gate change (exit 6); a
+   waiver by id is still committed with its records (``cli/staged.py``).
+
+Checked and found sound (no test here): compressed files (.gz, .bz2, .xz, .zst, multi-member
+and multi-frame, any case) and unsupported ones (.gzip, .tgz, .lz4, .jsonlines) listed; files
+named like options; symlink loops and dangling links; LFS pointers in a full scan; record
+shapes (multimodal parts, Gemini ``parts``, DPO, tool calls, ``Human:``/``Assistant:`` text,
+nested dicts keyed by numbers) all scanned; ``--text-field``/``--roles``/``--schema`` count
+what they leave out; outputs over links to inputs, the index, the decision file; the result
+cache across ``--text-field``, ``--schema`` and ``--roles``; ``git commit -a`` and ``git commit
+PATH`` (a temporary index) with the plain hook; option typos (``--match``, ``--engine``).
+
+Not fixed (noted): a waiver by id covers the same record content wherever it is copied (ids
+hash content, not paths: by design, so that waivers survive re-sorting); a ``README.md``-only
+change of licence is judged by the hook, but records added under an unchanged card are not
+checked against it (``signal: conflict``) until a full scan.
 """
 
 from __future__ import annotations
@@ -265,3 +283,44 @@ def test_the_hook_refuses_files_a_nested_configuration_governs(tmp_path: Path, i
     doc = json.loads(repo.provcheck("scan", "-f", "json", "-q", code=4).stdout)
     (error,) = doc["errors"]
     assert error["path"].endswith("/ds1/.provcheck.yaml") and "judged without it" in error["message"]
+
+
+def test_a_scope_waiver_committed_with_the_records_it_waives_is_refused(
+    tmp_path: Path, index_dir: Path
+) -> None:
+    """Committing a reviewed waiver with the records it covers is how a decision is recorded,
+    and the hook allowed it because "each waiver names one finding". A *scope* waiver names
+    none: ``rule: "*"`` (or ``path: data/**``) committed beside a copy let it in. Like the gate's
+    configuration, a new or changed scope waiver must be committed on its own; a waiver by id
+    (what a refusal prints) is still committed with its records."""
+    repo = GitRepo(tmp_path / "dataset", isolated_env(tmp_path))
+    repo.write("policy.yaml", BLOCK_POLICY)
+    repo.write(".provcheck.yaml", f"index: {index_dir}\npolicy: policy.yaml\n")
+    repo.write("data/train.jsonl", jsonl([clean(1)]))
+    repo.write(".provcheck-waivers.yaml", "waivers: []\n")
+    repo.git("add", ".")
+    repo.commit("dataset")
+    scope = {"rule": "*", "reason": "fine", "approver": "me", "date": "2026-01-01"}
+    repo.write(".provcheck-waivers.yaml", yaml.safe_dump({"waivers": [scope]}))
+    repo.append("data/train.jsonl", jsonl([restricted(1)]))
+    repo.git("add", ".")
+    out = repo.provcheck("hook", "run", code=6)
+    assert ".provcheck-waivers.yaml:2" in out.stderr and "scope" in out.stderr
+    # A waiver by id, as the refusal prints it, is still committed with the records it covers.
+    repo.write(".provcheck-waivers.yaml", "waivers: []\n")
+    repo.git("add", ".")
+    printed = repo.provcheck("hook", "run", code=1).stderr
+    block = printed[printed.index("waivers:\n") :]
+    entry = yaml.safe_load(block[: block.index("provcheck:")])
+    entry["waivers"][0].update(reason="licensed", approver="counsel")
+    repo.write(".provcheck-waivers.yaml", yaml.safe_dump(entry))
+    repo.git("add", ".")
+    repo.provcheck("hook", "run")
+    # The scope waiver committed on its own is the reviewers' business; then records pass.
+    repo.git("restore", "--staged", "data/train.jsonl")
+    repo.write(".provcheck-waivers.yaml", yaml.safe_dump({"waivers": [scope]}))
+    repo.git("add", ".provcheck-waivers.yaml")
+    repo.provcheck("hook", "run")
+    repo.commit("waive everything", "--no-verify")
+    repo.git("add", "data/train.jsonl")
+    repo.provcheck("hook", "run")
