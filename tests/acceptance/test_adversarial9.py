@@ -36,8 +36,8 @@ Defects found (all fixed unless marked otherwise):
    changed with other paths, the commit is refused (exit 6).
 8. FAIL-OPEN A dataset folder with a ``.provcheck.yaml`` of its own (a monorepo): ``hook run`` at
    the top judged its files under the top's configuration (review, exit 0, where its own
-   blocks), and a full scan from the top did not even list it. The hook refuses (exit 2), a
-   full scan reports it as a located input error (exit 4).
+   blocks), and a full scan from the top did not even list it. The hook and ``scan
+   --changed-since`` refuse (exit 2), a full scan reports it as a located input error (exit 4).
 9. FAIL-OPEN The hook let a waivers file change with the records because "each waiver names one
    finding": a *scope* waiver names none, and ``rule: "*"`` committed beside a copy let it in.
    A new or changed scope waiver beside other paths is refused like a gate change (exit 6); a
@@ -283,6 +283,9 @@ def test_the_hook_refuses_files_a_nested_configuration_governs(tmp_path: Path, i
     doc = json.loads(repo.provcheck("scan", "-f", "json", "-q", code=4).stdout)
     (error,) = doc["errors"]
     assert error["path"].endswith("/ds1/.provcheck.yaml") and "judged without it" in error["message"]
+    # CI's diff-aware scan of the top is refused like the hook.
+    out = repo.provcheck("scan", "--changed-since", "HEAD~1", "-q", code=2)
+    assert "is governed by" in out.stderr and "ds1/.provcheck.yaml" in out.stderr
 
 
 def test_a_scope_waiver_committed_with_the_records_it_waives_is_refused(

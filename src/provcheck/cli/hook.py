@@ -79,9 +79,7 @@ def run(
     if config_path is None:
         # A dataset folder with a `.provcheck.yaml` of its own (a monorepo): its files were
         # judged under the configuration found from the working directory, its own ignored.
-        changed = (*changes.files, *changes.declaring)
-        folders = {os.path.dirname(os.path.join(repo.root, c.path)) for c in changed}
-        project.refuse_other_configurations(sorted(folders), config)
+        project.refuse_other_configurations(changes.folders(repo.root), config)
     if not quiet:
         for skip in changes.skipped:
             if verbose or skip.notable:

@@ -351,6 +351,8 @@ def scan(
         if changed_since is not None:
             repo = Repo.discover(".")
             changes = changesets.since(repo, changed_since, list(paths), config, settings.lfs)
+            if config_path is None:  # a changed file under a nested configuration (as the hook)
+                project.refuse_other_configurations(changes.folders(repo.root), config)
             if not quiet:
                 for skip in changes.skipped:
                     stderr.print(printable(f"{skip.path}: not scanned: {skip.reason}"), markup=False)

@@ -121,6 +121,10 @@ class ChangeSet:
     staged_paths: frozenset[str] = frozenset()
     """Every path the commit adds, changes or removes, whether scanned or not."""
 
+    def folders(self, root: str) -> list[str]:
+        """The folders (absolute, under the repository's ``root``) holding a file to read."""
+        return sorted({os.path.dirname(os.path.join(root, c.path)) for c in (*self.files, *self.declaring)})
+
 
 _STATUS = {"A": "added", "M": "modified", "R": "renamed", "C": "copied", "T": "modified"}
 
