@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from provcheck.errors import UsageError
-from provcheck.gitscan.changes import ChangeSet
+from provcheck.gitscan.changes import ChangeSet, FileChange
 from provcheck.gitscan.repo import Repo
 from provcheck.gitscan.selection import DiffSelector
 from provcheck.index.combined import Index, open_index
@@ -370,6 +370,8 @@ def scan_changes(
     waivers: Waivers | None,
 ) -> tuple[ScanResult, Cache | None]:
     """Scan only the new records of ``changes``; the result's ``run`` says what was compared."""
+    if waivers is not None:
+        changes.files = [_moved_out_of_waiver(c, repo, waivers) for c in changes.files]
     cache = open_cache(settings)
     with contextlib.ExitStack() as stack:
         if cache is not None:
@@ -392,6 +394,26 @@ def scan_changes(
     )
     not_scanned = result.not_scanned + tuple(changes.not_scanned)
     return dataclasses.replace(result, run=info, files=summaries, not_scanned=not_scanned), cache
+
+
+def _moved_out_of_waiver(change: FileChange, repo: Repo, waivers: Waivers) -> FileChange:
+    """A file renamed or copied out of the folder a waiver's ``path`` covers is scanned whole.
+
+    Only new records are scanned otherwise: ``git mv legacy/old.jsonl data/more.jsonl`` took
+    the copies a waiver accepted under ``legacy/**`` into ``data/``, where no waiver covers them,
+    and the commit passed with nothing scanned (a full scan then blocks)."""
+    if change.base is None or change.old_path is None or change.old_path == change.path:
+        return change
+    old, new = (os.path.join(repo.root, p) for p in (change.old_path, change.path))
+    entry = waivers.covers_only(old, new)
+    if entry is None:
+        return change
+    where = f"{entry.file}:{entry.line}" if entry.line else entry.file
+    note = (
+        f"moved from {change.old_path}, which the waiver at {where} (path {entry.path}) covers and "
+        "this path does not: every record is scanned"
+    )
+    return dataclasses.replace(change, base=None, proof=None, note=note)
 
 
 def unchanged_records(result: ScanResult) -> int:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from provcheck import yamlfile
-from provcheck.errors import ConfigError
+from provcheck.errors import ConfigError, UsageError
 from provcheck.support.globs import path_glob_problem, path_match
 
 FILENAME = ".provcheck.yaml"
@@ -305,6 +305,34 @@ def discover(explicit: str | None, start: str = ".") -> ProjectConfig | None:
         return load(explicit)
     found = find(start)
     return load(found) if found else None
+
+
+def refuse_other_configurations(paths: Sequence[str], config: ProjectConfig | None) -> None:
+    """Refuse to scan a path that a ``.provcheck.yaml`` this run does not use governs.
+
+    The configuration is found from the working directory: ``provcheck scan repo/data`` run
+    from ``repo``'s parent left ``repo/.provcheck.yaml`` (its policy, use, fail_on, globs) out,
+    judged the data under the default policy and passed a copy its own gate blocks. Two
+    configurations disagreeing over one run is refused, never settled in silence; ``--config``
+    says which one applies.
+    """
+    for path in paths:
+        if "://" in path:
+            continue
+        governing = find(path)
+        if governing is None or (config is not None and os.path.abspath(governing) == config.path):
+            continue
+        using = (
+            f"it uses {config.path}"
+            if config is not None
+            else f"no {FILENAME} was found from the working directory"
+        )
+        raise UsageError(
+            f"{path} is governed by {governing}, which this run does not use ({using}): its "
+            "index, policy, declared use, fail_on and globs would be left out",
+            hint=f"run from {os.path.dirname(os.path.abspath(governing))}, or pass --config to say "
+            "which configuration applies",
+        )
 
 
 def select(paths: Sequence[str], config: ProjectConfig | None) -> list[str]:

@@ -122,6 +122,20 @@ class Waivers:
         """Directory that relative ``path`` globs are also tried against."""
         return os.path.dirname(os.path.abspath(self.path))
 
+    def covers_only(self, old: str, new: str) -> WaiverEntry | None:
+        """An entry whose ``path`` glob covers the file ``old`` but not ``new`` (a file moved
+        out of a waived folder), or None. Its records were accepted where they were, not where
+        they go: a diff-aware scan must look at them again."""
+        for entry in self.entries:
+            if entry.path is None:
+                continue
+            pattern = entry.path
+            if any(path_match(c, pattern) for c in _relative_paths([old], self.base)) and not any(
+                path_match(c, pattern) for c in _relative_paths([new], self.base)
+            ):
+                return entry
+        return None
+
 
 def load_waivers(path: str) -> Waivers:
     """Read and validate a waivers file; every problem at once (``PolicyError``, exit 3)."""

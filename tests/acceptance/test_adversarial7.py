@@ -234,7 +234,10 @@ def test_the_hook_refuses_to_judge_a_commit_under_gate_files_it_does_not_hold(
     out = repo.provcheck("hook", "run", code=6)
     assert ".provcheck-waivers.yaml (untracked)" in out.stderr
     repo.git("add", ".provcheck-waivers.yaml")
-    repo.provcheck("hook", "run")  # a waiver committed with the records it covers is a decision
+    # Staged, it is no longer untracked; but a *scope* waiver committed with the records it
+    # waives is refused too (adversarial 9: it names no finding). A waiver by id may be.
+    out = repo.provcheck("hook", "run", code=6)
+    assert "waivers that cover findings by scope" in out.stderr and "untracked" not in out.stderr
     repo.git("rm", "-q", "--cached", ".provcheck-waivers.yaml")
     (repo.path / ".provcheck-waivers.yaml").unlink()
     # A loosened configuration or policy left unstaged.

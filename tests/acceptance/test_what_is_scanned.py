@@ -279,11 +279,13 @@ def test_hidden_files_and_directories_are_listed_not_dropped(tmp_path: Path, ind
     (data / ".cache" / "x.jsonl").write_text(jsonl([restricted(2)]))
     (data / ".git").mkdir()  # version control and provcheck's own files are not data: not listed
     (data / ".provcheck.yaml").write_text("exclude: []\n")
-    doc = scan([data, "-i", index_dir], 0)
+    # The folder's configuration is named: one that governs a path and is not used is refused.
+    config = ["--config", data / ".provcheck.yaml"]
+    doc = scan([data, "-i", index_dir, *config], 0)
     listed = {(Path(n["path"]).name, n["reason"], n["kind"]) for n in doc["not_scanned"]}
     assert listed == {(".cache", "hidden", ".cache/"), (".h.jsonl", "hidden", ".h.jsonl")}
     assert doc["summary"]["not_scanned"] == 2
-    result = run_cli(["scan", data, "-i", index_dir], 0)
+    result = run_cli(["scan", data, "-i", index_dir, *config], 0)
     assert "2 files not scanned: hidden (.cache/, .h.jsonl)" in result.stderr
 
 

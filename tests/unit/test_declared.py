@@ -31,25 +31,33 @@ def test_a_card_in_a_parent_up_to_the_scanned_root_is_read(tmp_path: Path) -> No
     (root / "sub").mkdir(parents=True)
     (root / "sub" / "train.jsonl").write_text('{"text": "x"}\n')
     (root / "README.md").write_text(CARD)
-    (tmp_path / "repo" / "README.md").write_text("---\nlicense: mit\n---\n")  # above the root: ignored
+    (tmp_path / "repo" / ".git").mkdir()
+    (tmp_path / "repo" / "README.md").write_text("---\nlicense: mit\n---\n")  # the repository's card
+    (tmp_path / "README.md").write_text("---\nlicense: gpl-3.0\n---\n")  # above the repository: ignored
     dirs = declaring_dirs(files_of(root), [str(root)])
-    assert [d for d, _ in dirs] == [str(root), str(root / "sub")]
+    assert [d for d, _ in dirs] == [str(tmp_path / "repo"), str(root), str(root / "sub")]
     decls, errors = read_declarations(dirs)
     assert errors == []
     assert [(d.key, d.value, d.line) for d in decls] == [
+        ("license", "mit", 2),
         ("license", "cc-by-nc-4.0", 2),
         ("source_datasets", "tatsu-lab/alpaca", 6),
         ("source_datasets", "databricks/databricks-dolly-15k", 7),
     ]
-    assert {d.path for d in decls} == {os.path.join(str(root), "README.md")} and decls[0].dataset == str(root)
+    assert decls[1].path == os.path.join(str(root), "README.md") and decls[1].dataset == str(root)
 
 
-def test_a_file_given_directly_reads_only_its_own_directory(tmp_path: Path) -> None:
+def test_a_file_given_directly_reads_its_directory_and_the_cards_above_it(tmp_path: Path) -> None:
+    # A Hugging Face dataset's card is at its top, its files in data/ (adversarial 9).
     (tmp_path / "d").mkdir()
     data = tmp_path / "d" / "train.jsonl"
     data.write_text('{"text": "x"}\n')
+    (tmp_path / ".git").mkdir()
     (tmp_path / "provenance.yaml").write_text("license: mit\n")
-    assert declaring_dirs(files_of(data), [str(data)]) == [(str(tmp_path / "d"), str(tmp_path / "d"))]
+    assert declaring_dirs(files_of(data), [str(data)]) == [
+        (str(tmp_path), str(tmp_path)),
+        (str(tmp_path / "d"), str(tmp_path / "d")),
+    ]
 
 
 def test_provenance_manifest_is_checked_strictly(tmp_path: Path) -> None:

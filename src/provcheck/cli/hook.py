@@ -76,6 +76,10 @@ def run(
     changes = changesets.staged(repo, list(files) if files else None, config, lfs, on_dataset=preload)
     # Before anything is skipped: a loosened configuration may be what skips the new records.
     _refuse_gate_changes(repo, config, changes, policy_path)
+    if config_path is None:
+        # A dataset folder with a `.provcheck.yaml` of its own (a monorepo): its files were
+        # judged under the configuration found from the working directory, its own ignored.
+        project.refuse_other_configurations(changes.folders(repo.root), config)
     if not quiet:
         for skip in changes.skipped:
             if verbose or skip.notable:
@@ -118,6 +122,10 @@ def run(
     )
 
 
+PRE_COMMIT_CONFIG = ".pre-commit-config.yaml"
+"""Where the pre-commit framework reads the hook's arguments (at the repository's top)."""
+
+
 def _refuse_gate_changes(
     repo: Repo,
     config: project.ProjectConfig | None,
@@ -147,6 +155,11 @@ def _refuse_gate_changes(
             rel = os.path.relpath(os.path.realpath(path), os.path.realpath(repo.root)).replace(os.sep, "/")
             if not rel.startswith("../"):
                 gate.append(rel)
+    if os.environ.get("PRE_COMMIT") == "1":
+        # Under the pre-commit framework the hook's own options come from the repository's
+        # `.pre-commit-config.yaml` (`args: [--fail-on, never]`, `[--use-only, --use, evaluation]`):
+        # a commit changing them beside a copy was judged under the options it brings.
+        gate.append(PRE_COMMIT_CONFIG)
     changed = sorted({p for p in gate if p in changes.changed_before})
     others = sorted(changes.staged_paths - set(gate))
     if changed and others:

@@ -183,8 +183,9 @@ def refuse_inputs(outputs: Sequence[str], partials: Sequence[str]) -> None:
 
 def run_inputs(run: Mapping[str, Any]) -> list[str]:
     """What the shards read, as their run record names it (relative to where they ran): the
-    data, the policy and its included files, the waivers file, the indexes and packs."""
-    found: list[Any] = [*(run.get("paths") or ()), run.get("waivers")]
+    data, the policy and its included files, the waivers file, the configuration, the indexes
+    and packs."""
+    found: list[Any] = [*(run.get("paths") or ()), run.get("waivers"), run.get("config")]
     policy = run.get("policy")
     if isinstance(policy, Mapping):
         found += [policy.get("path"), *(policy.get("files") or ())]

@@ -321,6 +321,8 @@ def scan(
         if config is None:
             raise UsageError("missing PATHS: name the dataset files or directories to scan")
         paths = (config.root,)
+    if config_path is None:
+        project.refuse_other_configurations(paths, config)
     given = [*paths, *(p for p in (policy_path, waivers_path, config_path, decision_path) if p)]
     # The indexes and the policy (from the command line or the configuration) are inputs too.
     given += [p for p in (settings.index, *settings.more_indexes, settings.policy) if p]
@@ -332,6 +334,12 @@ def scan(
         settings = dataclasses.replace(settings, shard=shard)
     actions = fail_on_actions(settings.fail_on)
     waivers = waivers_of(settings, waivers_path)
+    # The configuration found from the working directory and the waivers file found by default
+    # are inputs too: `-o .provcheck-waivers.yaml -f text` replaced the reviewers' decisions.
+    gate = [p for p in (config.path if config else None, waivers.path if waivers else None) if p]
+    refuse_outputs_over_inputs([out for _, out in targets if out is not None], gate)
+    if partial_path is not None:
+        refuse_outputs_over_inputs([partial_path], gate, what="--partial")
     check_engine(settings.engine, settings.address)
     if lfs_mode is not None and changed_since is None:
         raise UsageError(
@@ -343,6 +351,8 @@ def scan(
         if changed_since is not None:
             repo = Repo.discover(".")
             changes = changesets.since(repo, changed_since, list(paths), config, settings.lfs)
+            if config_path is None:  # a changed file under a nested configuration (as the hook)
+                project.refuse_other_configurations(changes.folders(repo.root), config)
             if not quiet:
                 for skip in changes.skipped:
                     stderr.print(printable(f"{skip.path}: not scanned: {skip.reason}"), markup=False)
@@ -368,6 +378,12 @@ def scan(
         changed_since=changed_since if changed_since is not None else ABSENT,
     )
     result = dataclasses.replace(result, run=run)
+    # So are the files the policy includes (known once it is loaded): `-o base.yaml -f text`
+    # replaced the policy's own rules with a report, before any output is written.
+    included = list(result.run.policy.files)
+    refuse_outputs_over_inputs([out for _, out in targets if out is not None], included)
+    if partial_path is not None:
+        refuse_outputs_over_inputs([partial_path], included, what="--partial")
     if cache is not None and cache.problem and not quiet:
         stderr.print(printable(f"note: {cache.problem}"), markup=False)
     width = shutil.get_terminal_size((120, 24)).columns

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import os
 import sys
+import tempfile
 import time
 from collections.abc import Iterable
 
 from provcheck.api import resolve, scan_changes, unchanged_records, waivers_of
 from provcheck.cli.common import StderrProgress, format_error, stderr
 from provcheck.cli.verdict import ERRORS_SHOWN, fail_on_actions, waiver_lines
-from provcheck.errors import ExitCode, GateChangeError
+from provcheck.errors import ExitCode, GateChangeError, ProvcheckError
 from provcheck.gitscan.changes import ChangeSet
 from provcheck.gitscan.repo import Repo
 from provcheck.projectfile import ProjectConfig
@@ -20,6 +22,7 @@ from provcheck.report.hook import refusal
 from provcheck.report.overview import summary_lines
 from provcheck.report.serialize import counts_by_action
 from provcheck.report.terminal import printable
+from provcheck.waivers import WaiverEntry, Waivers, load_waivers
 
 
 def scan_staged(
@@ -59,13 +62,10 @@ def scan_staged(
     )
     actions = fail_on_actions(settings.fail_on)
     progress = StderrProgress(False)
-    result, cache = scan_changes(
-        settings,
-        changes,
-        repo,
-        progress,
-        waivers=waivers_of(settings, waivers_path),
-    )
+    waivers = waivers_of(settings, waivers_path)
+    if waivers is not None:
+        _refuse_new_scope_waivers(repo, waivers, changes)
+    result, cache = scan_changes(settings, changes, repo, progress, waivers=waivers)
     run = dataclasses.replace(
         result.run,
         command=("provcheck", *sys.argv[1:]),
@@ -121,6 +121,47 @@ def scan_staged(
 
 
 _NOT_COMMITTED = {"??": "untracked", "!!": "ignored by git"}
+
+
+def _refuse_new_scope_waivers(repo: Repo, waivers: Waivers, changes: ChangeSet) -> None:
+    """Refuse a commit that adds or changes a *scope* waiver (``rule``/``source``/``path``, no
+    ``id``) together with other paths.
+
+    A waiver by id names one finding, and committing it with the record it covers is how a
+    decision is recorded. A scope names none: ``rule: "*"`` committed beside a copy let it in
+    under a waiver the commit itself brought. Like the gate's configuration, it is committed on
+    its own (and reviewed as such); then the records are judged under it.
+    """
+    rel = os.path.relpath(os.path.realpath(waivers.path), os.path.realpath(repo.root)).replace(os.sep, "/")
+    if rel.startswith("../") or rel not in changes.staged_paths or not changes.staged_paths - {rel}:
+        return
+    before: set[tuple[str | None, ...]] = set()
+    if repo.has_head():
+        old = repo.git("show", f"HEAD:{rel}", check=False)
+        if old:
+            with tempfile.TemporaryDirectory(prefix="provcheck-waivers-") as tmp:
+                copy = os.path.join(tmp, os.path.basename(rel))
+                with open(copy, "wb") as fh:
+                    fh.write(old)
+                with contextlib.suppress(ProvcheckError):  # HEAD's file was invalid: all is new
+                    before = {_scope(e) for e in load_waivers(copy).entries if e.id is None}
+    new = [e for e in waivers.entries if e.id is None and _scope(e) not in before]
+    if new:
+        where = ", ".join(f"{rel}:{e.line}" if e.line else rel for e in new[:3])
+        others = sorted(changes.staged_paths - {rel})
+        raise GateChangeError(
+            f"this commit adds or changes waivers that cover findings by scope (rule, source or "
+            f"path: {where}) together with {len(others)} other path(s) ({', '.join(others[:3])}"
+            f"{', ...' if len(others) > 3 else ''}): the records would pass under a waiver the "
+            "commit itself brings",
+            hint="commit the scope waiver on its own first, then the records; a waiver by id (as a "
+            "refusal prints it) may be committed with the records it covers",
+        )
+
+
+def _scope(entry: WaiverEntry) -> tuple[str | None, ...]:
+    """What a scope waiver covers and until when."""
+    return (entry.rule, entry.source, entry.path, entry.waiver.expires)
 
 
 def _refuse_uncommitted_gate(repo: Repo, files: Iterable[str | None]) -> None:

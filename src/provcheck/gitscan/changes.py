@@ -121,6 +121,10 @@ class ChangeSet:
     staged_paths: frozenset[str] = frozenset()
     """Every path the commit adds, changes or removes, whether scanned or not."""
 
+    def folders(self, root: str) -> list[str]:
+        """The folders (absolute, under the repository's ``root``) holding a file to read."""
+        return sorted({os.path.dirname(os.path.join(root, c.path)) for c in (*self.files, *self.declaring)})
+
 
 _STATUS = {"A": "added", "M": "modified", "R": "renamed", "C": "copied", "T": "modified"}
 
@@ -491,6 +495,15 @@ def since(
         elif b.wanted(e.path, e.path in exact):
             chosen.append(e)
     untracked = [p for p in repo.untracked([s or "." for s in scopes]) if b.wanted(p, p in exact)]
+    # A dataset file git ignores (a large file kept out of git, a DVC output) is in the working
+    # tree but in no revision: every record of it is new. It was dropped without a word, even
+    # when named on the command line; it is scanned whole, as a full scan reads it (files in
+    # hidden folders, which a full scan does not walk, unless named).
+    ignored = [
+        p
+        for p in repo.ignored([s or "." for s in scopes])
+        if (p in exact or not _hidden_below(p, scopes)) and _dataset_name(p) and b.wanted(p, p in exact)
+    ]
     olds = [e.old_oid for e in chosen if e.old_oid]
     sizes = repo.sizes(olds)
     pointers = b.pointers(olds, sizes)
@@ -513,9 +526,23 @@ def since(
         if os.path.islink(os.path.join(repo.root, path)) and not _worktree_link(b, path):
             continue
         _worktree_file(b, path, "untracked", None, None, None)
+    for path in ignored:
+        _worktree_file(b, path, "untracked", None, None, "ignored by git: every record is scanned")
     for path in links:  # read through the link: the target's content, scanned whole
         _worktree_file(b, path, "linked", None, None, "symbolic link: its target is scanned whole")
     return b.out
+
+
+def _dataset_name(path: str) -> bool:
+    """A file name provcheck reads as data (or a manifest)."""
+    return reader_for(path) is not None or os.path.basename(path) in MANIFEST_NAMES
+
+
+def _hidden_below(path: str, scopes: Sequence[str]) -> bool:
+    """True when a folder or file of ``path`` below the scope holding it starts with a dot."""
+    scope = max((s for s in scopes if s == "" or path.startswith(s.rstrip("/") + "/")), key=len, default="")
+    rest = path[len(scope.rstrip("/")) + 1 :] if scope else path
+    return any(part.startswith(".") for part in rest.split("/"))
 
 
 def _worktree_link(b: _Builder, path: str) -> bool:

@@ -211,6 +211,14 @@ class Repo:
         out = self.git("ls-files", "--others", "--exclude-standard", "-z", "--full-name", "--", *paths)
         return [p for p in out.decode("utf-8", "surrogateescape").split("\0") if p]
 
+    def ignored(self, paths: Sequence[str]) -> list[str]:
+        """Untracked files under ``paths`` that git ignores (``.gitignore``, ``info/exclude``):
+        git cannot say what changed in them since a revision (repository-relative)."""
+        out = self.git(
+            "ls-files", "--others", "--ignored", "--exclude-standard", "-z", "--full-name", "--", *paths
+        )
+        return [p for p in out.decode("utf-8", "surrogateescape").split("\0") if p]
+
     def unstaged(self, paths: Sequence[str] | None = None) -> set[str]:
         """Paths (of ``paths``, default all) whose working-tree file differs from the index
         (git's racy-safe stat check: a file written in the second the index was may be hashed

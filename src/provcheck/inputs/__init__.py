@@ -141,6 +141,11 @@ def discover(paths: list[str]) -> Iterator[Found]:
                 full = os.path.join(root, name)
                 if name in MANIFEST_NAMES:
                     continue  # manifests are read as declarations
+                if name == NESTED_CONFIG and os.path.normpath(root) != os.path.normpath(given):
+                    # A folder with a configuration of its own (a monorepo's dataset): its
+                    # files were judged under the run's configuration, its own left unread.
+                    yield RecordError(unicode_text(full), ErrorKind.FILE, NESTED)
+                    continue
                 if name.startswith("."):
                     if name not in _NOT_DATA:
                         yield NotScanned(unicode_text(full), HIDDEN, name)
@@ -176,6 +181,11 @@ def discover(paths: list[str]) -> Iterator[Found]:
 
 
 GIVEN_TWICE = "given twice (read once)"
+NESTED_CONFIG = ".provcheck.yaml"
+NESTED = (
+    "a configuration of its own below the scanned folder: the files under it were judged without "
+    "it (its policy, use and globs); scan that folder from where it applies, or with --config"
+)
 
 
 def same_path(fs_path: str) -> str:

@@ -81,6 +81,38 @@ def unique_names(names: list[str]) -> list[str]:
     return out
 
 
+def keep_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object whose repeated keys are all kept (``object_pairs_hook``): a key that comes
+    again is ``key (key N)`` (its 1-based position in the object), as CSV keeps a repeated column.
+
+    Python's ``json`` keeps only the last value of a repeated key, pyarrow (what ``datasets``
+    reads JSON with) refuses the record and simdjson reads the first: a copy in the first of two
+    ``text`` keys was neither scanned nor counted, and the record passed.
+    """
+    seen = {k for k, _ in pairs}
+    if len(seen) == len(pairs):
+        return dict(pairs)
+    out: dict[str, Any] = {}
+    for n, (key, value) in enumerate(pairs, 1):
+        unique = key
+        if key in out:
+            unique = f"{key} (key {n})"
+            while unique in seen or unique in out:
+                unique += "'"
+        out[unique] = value
+    return out
+
+
+def repeats_keys(quotes: int, value: Any, dumps: Any) -> bool:
+    """True when JSON text holding ``quotes`` quotes may write a key more than once: ``value``
+    (what the text parsed to) written again by ``dumps`` (orjson: each key of the parsed value
+    once, a quote inside a string escaped as ``\\"``, as JSON text must) has fewer. The
+    difference is a key the parser kept once, with its value. (A text that also writes quotes as
+    ``\\u0022`` to even the counts is not caught here; the check costs a quote count of the
+    written value, about a tenth of parsing.)"""
+    return quotes > bytes(dumps(value)).count(b'"')
+
+
 def string_or_error(path: str, index: int, line: int | None, value: Any) -> RawItem:
     """A record that is a JSON string (``["an answer", ...]``, a JSON Lines line ``"an answer"``)
     read as text, like a ``.txt`` file; any other value that is not an object is an error. Each

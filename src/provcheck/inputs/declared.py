@@ -2,7 +2,9 @@
 
 Both are looked for beside the scanned data: in the directory of each scanned file and its
 parents up to the directory given on the command line (for a file given directly, its own
-directory only). A card is a ``README.md`` that starts with YAML front matter (the Hugging Face
+directory), and above that in every folder up to the top of the git working tree (the file
+system's root outside git) that holds a card or a manifest. A card is a ``README.md`` that
+starts with YAML front matter (the Hugging Face
 convention); its ``license`` (with ``license_name`` when it is ``other``) and
 ``source_datasets`` are read, and ``date`` (when the data was generated) where a card gives one;
 other keys are ignored. ``provenance.yaml`` (or ``.yml``) is
@@ -76,7 +78,36 @@ def declaring_dirs(files: Iterable[tuple[str, str]], given: Sequence[str]) -> li
             if not parent or parent == d_display or not _under(parent, root):
                 break
             d_display, d_fs = parent, os.path.dirname(d_fs)
+        for a_display, a_fs in _ancestors(d_display, d_fs):
+            found.setdefault(a_display, a_fs)
     return sorted(found.items(), key=lambda kv: (kv[0].count(os.sep), kv[0]))
+
+
+def _ancestors(display: str, fs_dir: str) -> Iterable[tuple[str, str]]:
+    """The folders above ``fs_dir`` whose cards and manifests also cover it: up to the top of
+    its git working tree (a folder holding ``.git``), else up to the file system's root.
+
+    A Hugging Face dataset keeps its card at the top and its files in ``data/``: ``provcheck
+    scan ds/data`` (or one file of it) read no card, and a dataset declaring ``license:
+    cc-by-nc-4.0`` passed a commercial gate that ``provcheck scan ds`` blocks. Only a
+    ``README.md`` opening with front matter or a ``provenance.yaml`` is read from these folders.
+    """
+    here = os.path.abspath(fs_dir)
+    while not os.path.exists(os.path.join(here, ".git")):
+        parent = os.path.dirname(here)
+        if parent == here:
+            return
+        display = os.path.normpath(os.path.join(display, os.pardir))
+        here = parent
+        if _declares(here):
+            yield display, here
+
+
+def _declares(folder: str) -> bool:
+    """True when ``folder`` holds a dataset card or a manifest."""
+    return any(is_card(os.path.join(folder, n)) for n in CARD_NAMES) or any(
+        os.path.isfile(os.path.join(folder, n)) for n in MANIFEST_NAMES
+    )
 
 
 def _under(path: str, root: str) -> bool:

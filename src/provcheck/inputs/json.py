@@ -23,6 +23,7 @@ from provcheck.inputs.base import (
     RawRecord,
     Screen,
     WrapperMember,
+    keep_repeated_keys,
     nested_too_deep,
     not_an_object,
     string_or_error,
@@ -41,7 +42,8 @@ from provcheck.inputs.source import (
 )
 from provcheck.model import ErrorKind, RecordError
 
-_DECODER = json.JSONDecoder()
+_DECODER = json.JSONDecoder(object_pairs_hook=keep_repeated_keys)
+"""Every value of a repeated key is kept (``base.keep_repeated_keys``)."""
 _WS = " \t\r\n"
 _WRAPPER_KEYS = ("data", "rows", "records", "examples", "instances", "items", "train")
 _HEAD = 10

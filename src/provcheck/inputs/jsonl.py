@@ -14,7 +14,9 @@ from provcheck.inputs.base import (
     RawItem,
     RawRecord,
     Screen,
+    keep_repeated_keys,
     nested_too_deep,
+    repeats_keys,
     string_or_error,
     unreadable_value,
 )
@@ -196,10 +198,13 @@ def parse_line(path: str, data: bytes, index: int, line_no: int, depth: int, str
         # Files with byte-order marks joined with `cat` keep one at the start of each part: a
         # valid record was refused ("Unexpected UTF-8 BOM") and the scan ended incomplete.
         data = data[3:]
-    count = json_strings_over(data, strings)
+    quotes = data.count(b'"')
+    count = json_strings_over(data, strings, quotes=quotes)
     if count is not None:
         return RecordError(path, ErrorKind.LIMIT, too_many_strings(count, strings), line=line_no, index=index)
     fast = _fast_record(data, depth)
+    if fast is not None and repeats_keys(quotes, fast, orjson.dumps):
+        fast = None  # the reference path keeps every value of a repeated key
     if fast is not None:
         return RawRecord(index=index, line=line_no, data=fast)
     nul = data.find(b"\x00")
@@ -223,7 +228,7 @@ def parse_line(path: str, data: bytes, index: int, line_no: int, depth: int, str
             index=index,
         )
     try:
-        value = json.loads(text)
+        value = json.loads(text, object_pairs_hook=keep_repeated_keys)
     except json.JSONDecodeError as exc:
         return RecordError(
             path,

@@ -61,17 +61,20 @@ _ESCAPES = re.compile(r"\\[\s\S]")
 _ESCAPES_BYTES = re.compile(rb"\\[\s\S]")
 
 
-def json_strings_over(raw: str | bytes, limit: int, start: int = 0, end: int | None = None) -> int | None:
+def json_strings_over(
+    raw: str | bytes, limit: int, start: int = 0, end: int | None = None, quotes: int | None = None
+) -> int | None:
     """How many strings (keys and values) the JSON text ``raw[start:end]`` holds, when that is
     more than ``limit``; None when it is not.
 
     Counting quotes costs a scan in C; escaped quotes (``\\"``) are only looked for when the
     quotes alone exceed the limit. Outside strings valid JSON has no backslash, so every quote
-    that is not escaped opens or closes a string.
+    that is not escaped opens or closes a string. ``quotes``: the quotes of ``raw`` (bytes),
+    when the caller has counted them.
     """
     end = len(raw) if end is None else end
     if isinstance(raw, bytes):
-        quotes = raw.count(b'"', start, end)
+        quotes = raw.count(b'"', start, end) if quotes is None else quotes
         if quotes // 2 <= limit:
             return None
         escaped = sum(1 for m in _ESCAPES_BYTES.finditer(raw, start, end) if m.group() == b'\\"')

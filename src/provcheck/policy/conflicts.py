@@ -12,6 +12,7 @@ memory grows with files x sources, not with matches.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -68,6 +69,9 @@ class MatchedSources:
 def within(path: str, dataset: str) -> bool:
     """True when the scanned file ``path`` lies in the declaring directory ``dataset``."""
     path, dataset = _norm(path), _norm(dataset)
+    if dataset == ".." or dataset.startswith("../"):
+        # A card above the working directory (``inputs.declared``): compared as absolute paths.
+        path, dataset = _norm(os.path.abspath(path)), _norm(os.path.abspath(dataset))
     return dataset == "." or path == dataset or path.startswith(dataset + "/")
 
 

@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from provcheck.inputs.base import keep_repeated_keys
 from provcheck.model import RoleKind, Skipped
 
 ASSISTANT_ROLES = frozenset(
@@ -105,7 +106,7 @@ def maybe_json(value: Any) -> Any:
     """A JSON-encoded list or object (as CSV cells hold them) decoded; anything else as is."""
     if isinstance(value, str) and value[:1] in ("[", "{"):
         try:
-            return json.loads(value)
+            return json.loads(value, object_pairs_hook=keep_repeated_keys)
         except ValueError:
             return value
     return value

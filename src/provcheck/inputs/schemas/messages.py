@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from provcheck.inputs.base import keep_repeated_keys
 from provcheck.inputs.schemas.base import TOOL_ROLES, Part, RawTurn
 from provcheck.inputs.schemas.walk import depth_of, leaves
 from provcheck.model import Skipped, SkipReason
@@ -97,7 +98,7 @@ def call_parts(arguments: Any, path: str, role: str = "tool_call") -> list[Part]
         decoded: Any = None
         if arguments.lstrip()[:1] in ("{", "["):
             try:
-                decoded = json.loads(arguments)
+                decoded = json.loads(arguments, object_pairs_hook=keep_repeated_keys)
             except ValueError:
                 decoded = None
         strings = [s for _, s in leaves(decoded)] if decoded is not None else []
