@@ -70,6 +70,8 @@ def json_strings_over(raw: str | bytes, limit: int, start: int = 0, end: int | N
     that is not escaped opens or closes a string.
     """
     end = len(raw) if end is None else end
+    if (end - start) // 2 <= limit:
+        return None  # two quotes a string: text this short cannot hold more (no scan at all)
     if isinstance(raw, bytes):
         quotes = raw.count(b'"', start, end)
         if quotes // 2 <= limit:
