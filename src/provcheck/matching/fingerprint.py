@@ -43,7 +43,6 @@ _COMBINE = np.uint64(0x9E3779B97F4A7C15)  # folds token hashes into a shingle ha
 _M64_1 = np.uint64(0xFF51AFD7ED558CCD)
 _M64_2 = np.uint64(0xC4CEB9FE1A85EC53)
 _S33 = np.uint64(33)
-_LOW32 = np.uint64(0xFFFFFFFF)
 _M32_1 = np.uint32(0x85EBCA6B)
 _M32_2 = np.uint32(0xC2B2AE35)
 _S16 = np.uint32(16)
@@ -99,13 +98,14 @@ def _fmix64(x: U64) -> U64:
 
 
 def _fmix32(x: U32) -> U32:
-    # datasketch's affine32 pre-mix (MurmurHash3 finalizer); uint32 arithmetic wraps.
-    x = x ^ (x >> _S16)
-    x = x * _M32_1
-    x = x ^ (x >> _S13)
-    x = x * _M32_2
-    out: U32 = x ^ (x >> _S16)
-    return out
+    """datasketch's affine32 pre-mix (MurmurHash3 finalizer) of every value, in place (``x`` is
+    overwritten); uint32 arithmetic wraps."""
+    x ^= x >> _S16
+    x *= _M32_1
+    x ^= x >> _S13
+    x *= _M32_2
+    x ^= x >> _S16
+    return x
 
 
 def _fmix64_int(x: int) -> int:
@@ -153,7 +153,11 @@ def shingle_hash32(shingle: Iterable[str]) -> int:
 
 def _permute(sh: U64, perm: tuple[np.uint32, np.uint32]) -> U32:
     a, b = perm
-    out: U32 = (a * _fmix32((sh & _LOW32).astype(np.uint32)) + b).astype(np.uint32)
+    # The low 32 bits of each shingle hash (a cast to uint32 keeps them), then every step in
+    # place: a new array per operation cost three times as much.
+    out = _fmix32(sh.astype(np.uint32))
+    out *= a
+    out += b
     return out
 
 
