@@ -63,7 +63,13 @@ class AddReport:
 
 
 _BATCH_RECORDS = 1024
-"""Records parsed and fingerprinted together (one numpy pass)."""
+"""Records parsed together and sent back as one chunk (fingerprinted ``_FINGERPRINT_TEXTS``
+turns at a time)."""
+_FINGERPRINT_TEXTS = 256
+"""Texts fingerprinted in one numpy pass. A text's fingerprint does not depend on the texts
+beside it; the pass's arrays (a code point, a class and a 64-bit prefix sum per character)
+do: ~40 MB for 1,024 AlpacaEval outputs, ~10 MB for 256, which stay closer to the processor
+(fingerprinting 3-4% less CPU on a shared machine)."""
 _PROMPT_KINDS = (RoleKind.USER, RoleKind.SYSTEM, RoleKind.TOOL)
 """Turns a model was given: what it repeats from them is not its output."""
 
@@ -129,7 +135,13 @@ class FingerprintJob:
                     for turn in record.turns
                     if spec.roles.accepts(turn)
                 )
-            prints = fingerprinter.of_texts([turn.text for turn, _, _ in turns])
+            texts = [turn.text for turn, _, _ in turns]
+            step = _FINGERPRINT_TEXTS
+            prints = [
+                fp
+                for at in range(0, len(texts), step)
+                for fp in fingerprinter.of_texts(texts[at : at + step])
+            ]
             # Prompts are only aligned against (echo detection): their codes suffice.
             starts = [0]
             for _, _, prompts in turns:
