@@ -27,7 +27,7 @@ import numpy as np
 import numpy.typing as npt
 import xxhash
 
-from provcheck.matching.code import CodeText, code_spans, literal_hashes, renamed_hashes_many
+from provcheck.matching.code import CodeText, code_lines, code_spans, literal_hashes, renamed_hashes_many
 from provcheck.matching.normalize import Tokens, canonical, tokenize, tokens
 from provcheck.matching.params import FingerprintConfig
 
@@ -268,8 +268,10 @@ class Fingerprinter:
             # Only texts that may be code have an identifier-insensitive stream; the literal
             # stream (markup, tables, grids) is not code-only, so every multi-line text is
             # offered to it. Without it (an index build) most texts need no offsets at all.
-            # The code lines are found once: both streams read them.
-            lines = code_spans(canon)
+            # The code lines are found once: both streams read them. Without the literal
+            # stream (an index build) nothing reads them again: no lookup in their cache,
+            # which hashes the whole text.
+            lines = code_spans(canon) if self.literal else tuple(code_lines(canon))
             if not lines and not self.literal:
                 continue
             lo, hi = bounds[i], bounds[i + 1]
