@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from datasketch import MinHash
 
 from helpers import REFERENCE_TEXTS, UNRELATED_TEXT
@@ -95,3 +96,25 @@ def test_config_validation_and_signature() -> None:
             assert "out of range" in str(exc)
         else:
             raise AssertionError(f"{bad} accepted")
+
+
+def test_fingerprints_of_a_batch_are_the_dataclass_constructed_ones() -> None:
+    """``_from_token_hashes`` fills a Fingerprint's slots through their descriptors: every field,
+    defaults included, is what the dataclass's constructor gives."""
+    import dataclasses
+
+    from provcheck.matching.fingerprint import Fingerprint, Fingerprinter
+    from provcheck.matching.params import FingerprintConfig
+
+    texts = ["the quick brown fox jumps over the lazy dog " * 3, "short", ""]
+    for fp in Fingerprinter(FingerprintConfig()).of_texts(texts):
+        made = Fingerprint(fp.tokens, fp.codes, fp.shingles, fp.anchors)
+        for f in dataclasses.fields(Fingerprint):
+            mine, theirs = getattr(fp, f.name), getattr(made, f.name)
+            assert type(mine) is type(theirs)
+            if f.name in ("renamed", "renamed_at", "literal", "literal_at"):
+                assert mine is None and theirs is None
+            else:
+                assert mine is theirs
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            fp.codes = "x"  # type: ignore[misc]

@@ -129,6 +129,19 @@ def test_a_high_depth_limit_leaves_deep_records_to_the_reference_path() -> None:
     assert _fast_record(line, 5000) is None
 
 
+def test_brackets_inside_the_strings_of_a_flat_record_keep_it_on_the_fast_path() -> None:
+    # A record of top-level scalars nests one level whatever its strings hold: its brackets
+    # are not counted, and the record is json's.
+    line = b'{"id": "a", "text": "' + b"[{" * 300 + b'", "n": 3}'
+    assert _fast_record(line, DEPTH) is not None
+    got = parse_line("f.jsonl", line, 3, 4, DEPTH, STRINGS)
+    want = _reference(line)
+    assert isinstance(got, RawRecord) and isinstance(want, RawRecord)
+    assert _same(got.data, want.data)
+    # A nested value still has its brackets counted.
+    assert _fast_record(b'{"o": [' + b'"[",' * 300 + b'"x"]}', DEPTH) is None
+
+
 def test_random_records_parse_alike() -> None:
     import random
 

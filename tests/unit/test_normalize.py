@@ -131,3 +131,27 @@ def test_latin_lookalikes_from_other_scripts_fold_to_latin() -> None:
     assert token_spans(mixed)[1] == token_spans(latin)[1]
     # Russian text still tokenizes into words of its own, the same on both sides.
     assert tokens("Привет, мир") == tokens("ПРИВЕТ мир") and len(tokens("Привет, мир")) == 2
+
+
+def test_texts_known_to_be_nfc_are_remembered_within_bounds() -> None:
+    """``canonical`` remembers non-ASCII texts it found NFC (by identity, bounded), and never a
+    text it had to normalize."""
+    import unicodedata
+
+    from provcheck.matching import normalize as nz
+
+    known = nz._Known()
+    known.TEXTS, known.CHARS = 3, 60
+    texts = [f"caf\u00e9 {i} " + "x" * i for i in range(8)]
+    for t in texts:
+        known.add(t)
+        assert len(known.texts) <= 3 and known.chars <= 60
+        assert known.chars == sum(len(x) for x in known.texts.values())
+    assert texts[-1] in known and texts[0] not in known
+    assert "x" * 20 + "\u00e9" not in known  # never added: by identity, not by value
+    known.add("y" * 16)
+    assert "y" * 16 not in known  # longer than a quarter of the bound
+    decomposed = "cafe\u0301 " * 3
+    once = nz.canonical(decomposed)
+    assert once == unicodedata.normalize("NFC", decomposed) and decomposed not in nz._NFC
+    assert nz.canonical(once) is once and once in nz._NFC

@@ -12,9 +12,6 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import click
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
 from provcheck.cli import options
 from provcheck.cli.common import (
@@ -340,6 +337,12 @@ def index_info(index_path: str, fmt: str) -> None:
     if fmt == "json":
         click.echo(json.dumps(info, indent=2))
         return
+    # rich is imported here, by the one command that draws a table: `index add` has no use
+    # for it (~30 ms of its start-up).
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
     table = Table(show_edge=False)
     for col in ("source", "role", "provider", "generator", "license", "terms"):
         # Names are identifiers: never folded or cut, whatever the terminal's width.

@@ -98,11 +98,22 @@ class BlockWriter:
 
     def add(self, item: bytes) -> None:
         """Append an item; it is located at the next index of ``locations``."""
-        self.locations.append((len(self.blocks), self._size, self._size + len(item)))
-        self._pending.append(item)
-        self._size += len(item)
-        if self._size >= BLOCK_BYTES:
-            self._flush()
+        self.add_all([item])
+
+    def add_all(self, items: list[bytes]) -> None:
+        """Append items in turn (a block is closed after the item that fills it); the
+        per-item work on local names: a batch adds two items per reference turn."""
+        blocks, pending, size, locations = self.blocks, self._pending, self._size, self.locations
+        compress = self._zstd.compress
+        for item in items:
+            end = size + len(item)
+            locations.append((len(blocks), size, end))
+            pending.append(item)
+            size = end
+            if size >= BLOCK_BYTES:
+                blocks.append(compress(b"".join(pending)))
+                pending, size = [], 0
+        self._pending, self._size = pending, size
 
     def _flush(self) -> None:
         if self._pending:

@@ -173,10 +173,8 @@ class Chunk:
         """Encode turns (parallel lists, one entry a turn); ``tokens`` are each turn's token
         hashes (``Fingerprint.tokens``), whose top 20 bits are its token codes."""
         text_writer, ref_writer = BlockWriter(), BlockWriter()
-        for text in texts:
-            text_writer.add(text.encode("utf-8"))
-        for ref in refs:
-            ref_writer.add(_ref_json(ref))
+        text_writer.add_all([text.encode("utf-8") for text in texts])
+        ref_writer.add_all([_ref_json(ref) for ref in refs])
         text_blocks, text_locations = text_writer.finish()
         ref_blocks, ref_locations = ref_writer.finish()
         # The codes' 20-bit values straight from the hashes (``fingerprint._codes`` takes the

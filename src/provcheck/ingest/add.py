@@ -69,7 +69,13 @@ class AddReport:
 
 
 _BATCH_RECORDS = 1024
-"""Records parsed and fingerprinted together (one numpy pass)."""
+"""Records parsed together and sent back as one chunk (fingerprinted ``_FINGERPRINT_TEXTS``
+turns at a time)."""
+_FINGERPRINT_TEXTS = 256
+"""Texts fingerprinted in one numpy pass. A text's fingerprint does not depend on the texts
+beside it; the pass's arrays (a code point, a class and a 64-bit prefix sum per character)
+do: ~40 MB for 1,024 AlpacaEval outputs, ~10 MB for 256, which stay closer to the processor
+(fingerprinting 3-4% less CPU on a shared machine)."""
 _PROMPT_KINDS = (RoleKind.USER, RoleKind.SYSTEM, RoleKind.TOOL)
 """Turns a model was given: what it repeats from them is not its output."""
 
@@ -143,7 +149,13 @@ class FingerprintJob:
                         not_taken[(why, field_pattern(turn.field))] += 1
                 for skip in record.skipped:
                     not_taken[(skip.reason.value, field_pattern(skip.field))] += 1
-            prints = fingerprinter.of_texts([turn.text for turn, _, _ in turns])
+            texts = [turn.text for turn, _, _ in turns]
+            step = _FINGERPRINT_TEXTS
+            prints = [
+                fp
+                for at in range(0, len(texts), step)
+                for fp in fingerprinter.of_texts(texts[at : at + step])
+            ]
             # Prompts are only aligned against (echo detection): their codes suffice.
             starts = [0]
             for _, _, prompts in turns:

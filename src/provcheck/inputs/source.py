@@ -73,6 +73,8 @@ def json_strings_over(
     when the caller has counted them.
     """
     end = len(raw) if end is None else end
+    if (end - start) // 2 <= limit:
+        return None  # two quotes a string: text this short cannot hold more (no scan at all)
     if isinstance(raw, bytes):
         quotes = raw.count(b'"', start, end) if quotes is None else quotes
         if quotes // 2 <= limit:

@@ -19,15 +19,15 @@ from a polynomial rolling hash over them, so no Python code runs per token.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import xxhash
 
-from provcheck.matching.code import CodeText, code_spans, literal_hashes, renamed_hashes_many
+from provcheck.matching.code import CodeText, code_lines, code_spans, literal_hashes, renamed_hashes_many
 from provcheck.matching.normalize import Tokens, canonical, tokenize, tokens
 from provcheck.matching.params import FingerprintConfig
 
@@ -43,7 +43,6 @@ _COMBINE = np.uint64(0x9E3779B97F4A7C15)  # folds token hashes into a shingle ha
 _M64_1 = np.uint64(0xFF51AFD7ED558CCD)
 _M64_2 = np.uint64(0xC4CEB9FE1A85EC53)
 _S33 = np.uint64(33)
-_LOW32 = np.uint64(0xFFFFFFFF)
 _M32_1 = np.uint32(0x85EBCA6B)
 _M32_2 = np.uint32(0xC2B2AE35)
 _S16 = np.uint32(16)
@@ -99,13 +98,14 @@ def _fmix64(x: U64) -> U64:
 
 
 def _fmix32(x: U32) -> U32:
-    # datasketch's affine32 pre-mix (MurmurHash3 finalizer); uint32 arithmetic wraps.
-    x = x ^ (x >> _S16)
-    x = x * _M32_1
-    x = x ^ (x >> _S13)
-    x = x * _M32_2
-    out: U32 = x ^ (x >> _S16)
-    return out
+    """datasketch's affine32 pre-mix (MurmurHash3 finalizer) of every value, in place (``x`` is
+    overwritten); uint32 arithmetic wraps."""
+    x ^= x >> _S16
+    x *= _M32_1
+    x ^= x >> _S13
+    x *= _M32_2
+    x ^= x >> _S16
+    return x
 
 
 def _fmix64_int(x: int) -> int:
@@ -153,7 +153,11 @@ def shingle_hash32(shingle: Iterable[str]) -> int:
 
 def _permute(sh: U64, perm: tuple[np.uint32, np.uint32]) -> U32:
     a, b = perm
-    out: U32 = (a * _fmix32((sh & _LOW32).astype(np.uint32)) + b).astype(np.uint32)
+    # The low 32 bits of each shingle hash (a cast to uint32 keeps them), then every step in
+    # place: a new array per operation cost three times as much.
+    out = _fmix32(sh.astype(np.uint32))
+    out *= a
+    out += b
     return out
 
 
@@ -188,6 +192,37 @@ class Fingerprint:
     def key(self) -> int:
         """Identifies the token sequence (identical texts after normalization share it)."""
         return xxhash.xxh3_64_intdigest(self.tokens.tobytes())
+
+
+def _descriptor_init() -> Callable[[U64, str, U64, U32], Fingerprint]:
+    """``Fingerprint(tokens, codes, shingles, anchors)`` with its slots filled by their
+    descriptors: a frozen dataclass's ``__init__`` calls ``object.__setattr__`` per field,
+    which cost half of making one (a batch makes one per text). The same object and values;
+    the dataclass's own constructor wherever the fields are not the ones written here."""
+    names = tuple(f.name for f in fields(Fingerprint))
+    written = ("tokens", "codes", "shingles", "anchors", "renamed", "renamed_at", "literal", "literal_at")
+    if names != written or any(f.default is not None for f in fields(Fingerprint)[4:]):
+        return lambda tokens, codes, shingles, anchors: Fingerprint(tokens, codes, shingles, anchors)
+    set_tokens, set_codes, set_shingles, set_anchors, *rest = (getattr(Fingerprint, n).__set__ for n in names)
+    set_renamed, set_renamed_at, set_literal, set_literal_at = rest
+    new = object.__new__
+
+    def make(tokens: U64, codes: str, shingles: U64, anchors: U32) -> Fingerprint:
+        fp: Fingerprint = new(Fingerprint)
+        set_tokens(fp, tokens)
+        set_codes(fp, codes)
+        set_shingles(fp, shingles)
+        set_anchors(fp, anchors)
+        set_renamed(fp, None)
+        set_renamed_at(fp, None)
+        set_literal(fp, None)
+        set_literal_at(fp, None)
+        return fp
+
+    return make
+
+
+_plain = _descriptor_init()
 
 
 class Fingerprinter:
@@ -233,8 +268,10 @@ class Fingerprinter:
             # Only texts that may be code have an identifier-insensitive stream; the literal
             # stream (markup, tables, grids) is not code-only, so every multi-line text is
             # offered to it. Without it (an index build) most texts need no offsets at all.
-            # The code lines are found once: both streams read them.
-            lines = code_spans(canon)
+            # The code lines are found once: both streams read them. Without the literal
+            # stream (an index build) nothing reads them again: no lookup in their cache,
+            # which hashes the whole text.
+            lines = code_spans(canon) if self.literal else tuple(code_lines(canon))
             if not lines and not self.literal:
                 continue
             lo, hi = bounds[i], bounds[i + 1]
@@ -318,12 +355,7 @@ class Fingerprinter:
         codes = _codes(th)
         bounds = starts.tolist()
         return [
-            Fingerprint(
-                tokens=th[bounds[i] : bounds[i + 1]],
-                codes=codes[bounds[i] : bounds[i + 1]],
-                shingles=shingles[i],
-                anchors=anchors[i],
-            )
+            _plain(th[bounds[i] : bounds[i + 1]], codes[bounds[i] : bounds[i + 1]], shingles[i], anchors[i])
             for i in range(count)
         ]
 

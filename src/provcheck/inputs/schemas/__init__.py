@@ -149,8 +149,10 @@ _DECODED = frozenset({*SHAREGPT_KEYS, *MESSAGE_KEYS, "history", "prompt", "compl
 
 def _decoded(data: dict[str, Any]) -> dict[str, Any]:
     """``data`` with JSON-encoded turn lists decoded, so schemas and walker see one structure."""
+    if _DECODED.isdisjoint(map(str, data)):  # most records: no set built
+        return data
     out = None
-    for key in _DECODED.intersection(map(str, data)) if data else ():
+    for key in _DECODED.intersection(map(str, data)):
         value = data[key]
         if not isinstance(value, str) or value[:1] != "[":
             continue

@@ -127,8 +127,11 @@ def is_prose(text: str) -> bool:
     """True for text as long as the shortest match (``PROSE_TOKENS``) that is not one ASCII word:
     read whatever its field is called (``--id-field`` included)."""
     value = text.strip()
+    # The length first: most ids and labels are shorter, and need no search.
+    if len(value) < PROSE_TOKENS:
+        return False
     spaced = HAS_SPACE.search(value) is not None
-    return len(value) >= PROSE_TOKENS and (spaced or not value.isascii()) and _count(value) >= PROSE_TOKENS
+    return (spaced or not value.isascii()) and _count(value) >= PROSE_TOKENS
 
 
 def _count(value: str) -> int:
