@@ -136,8 +136,9 @@ class Collector:
     def __init__(self, evaluator: Evaluator, waivers: Applier | None = None) -> None:
         self.evaluator = evaluator
         self.waivers = waivers
-        # Reports read every match at least twice (with its findings, then in match order).
-        self._matches: Spool[Match] = Spool(keep=spool.KEEP)
+        # Reports read every match at least twice (with its findings, then in match order):
+        # the first ``KEEP`` bytes of them stay values from the start, never decoded.
+        self._matches: Spool[Match] = Spool(keep=spool.KEEP, hold=True)
         self._findings: Spool[Stub] = Spool()
         self._paths = _Numbers()
         self._sources = _Numbers()
