@@ -18,6 +18,7 @@ import click
 
 from provcheck.errors import ExitCode, OutputError, ProvcheckError, ReaderGone, UsageError
 from provcheck.support import atomic
+from provcheck.support.collection import cycles_paused
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -225,7 +226,7 @@ def write_output(
         text = report
         write = lambda out: out.write(text)  # noqa: E731
     else:  # a function of a text or (``binary``) a byte stream
-        write = report
+        write = _cycles_paused(report)
     if path is None or path == "-":
         if binary:
             raw = sys.stdout.buffer
@@ -253,6 +254,17 @@ def write_output(
         raise OutputError(
             f"{what} {path}: cannot write: {exc.strerror or exc}; {kept}", hint=_hint(exc)
         ) from None
+
+
+def _cycles_paused(write: Callable[[Any], None]) -> Callable[[Any], None]:
+    """``write`` run with the cyclic garbage collector paused: a report's dicts and strings die
+    by reference counting (``support.collection``)."""
+
+    def paused(out: Any) -> None:
+        with cycles_paused():
+            write(out)
+
+    return paused
 
 
 def _hint(exc: OSError) -> str:
