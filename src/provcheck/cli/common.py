@@ -226,7 +226,8 @@ def write_output(
         text = report
         write = lambda out: out.write(text)  # noqa: E731
     else:  # a function of a text or (``binary``) a byte stream
-        write = _cycles_paused(report)
+        # A report's dicts and strings die by reference counting (``support.collection``).
+        write = cycles_paused()(report)
     if path is None or path == "-":
         if binary:
             raw = sys.stdout.buffer
@@ -254,17 +255,6 @@ def write_output(
         raise OutputError(
             f"{what} {path}: cannot write: {exc.strerror or exc}; {kept}", hint=_hint(exc)
         ) from None
-
-
-def _cycles_paused(write: Callable[[Any], None]) -> Callable[[Any], None]:
-    """``write`` run with the cyclic garbage collector paused: a report's dicts and strings die
-    by reference counting (``support.collection``)."""
-
-    def paused(out: Any) -> None:
-        with cycles_paused():
-            write(out)
-
-    return paused
 
 
 def _hint(exc: OSError) -> str:

@@ -207,11 +207,8 @@ class BatchMatcher:
         scanner = MarkerScanner(self.markers)
         roles, options = self.roles, self.records
 
+        @cycles_paused()  # a batch's objects die by reference counting
         def run(batch: list[Pending]) -> BatchOutput:
-            with cycles_paused():  # a batch's objects die by reference counting
-                return _run(batch)
-
-        def _run(batch: list[Pending]) -> BatchOutput:
             records: list[Record] = []
             errors: list[RecordError] = []
             for path, item in batch:
