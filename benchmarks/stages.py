@@ -7,7 +7,10 @@ profiler slows Python-heavy code more than code in C (numpy, rapidfuzz), and on 
 machine its clock counts waiting too, so only the *shares* are used: the caller spreads the
 CPU time of an unprofiled run of the same scan over them (``per_record``). Stages are the
 cumulative time of named functions, chosen so that none contains another; what is left
-(start-up, the reading loop, batching) is ``other``. (A CPU-time clock for the profiler
+(the reading loop, batching, the matcher's own loop over pairs) is ``other``. Not in any
+stage, because cProfile does not see it: the cyclic garbage collector (paused while batches
+are matched and reports written, ``support.collection``), and the start-up before the
+profiler is on (Python itself and ``provcheck.cli``). (A CPU-time clock for the profiler
 would be a system call per function call, which distorts far more.)
 """
 
@@ -23,6 +26,9 @@ from typing import Any
 
 STAGES: list[tuple[str, list[tuple[str, str, str | None]]]] = [
     # (stage, [(file suffix, function, only when called from this function or None)])
+    # The command's modules, imported when the command is looked up (the profile starts after
+    # ``provcheck.cli`` itself is imported; later imports count in the stage that makes them).
+    ("start-up (importing the command)", [("cli/__init__.py", "get_command", None)]),
     (
         "read/parse records",
         [("inputs/jsonl.py", "parse", None), ("inputs/schemas/__init__.py", "to_record", None)],
@@ -40,7 +46,14 @@ STAGES: list[tuple[str, list[tuple[str, str, str | None]]]] = [
         "anchor lookup + reference codes",
         [("index/store.py", "candidates_many", None), ("scan/match.py", "_load", None)],
     ),
-    ("prefilter", [("matching/verify.py", "prefilter", None), ("scan/match.py", "_may_judge", None)]),
+    (
+        "prefilter",
+        [
+            ("matching/verify.py", "prefilter", None),
+            ("scan/match.py", "_may_judge", None),
+            ("scan/match.py", "_code_may_match", None),
+        ],
+    ),
     ("alignment", [("matching/verify.py", "align", None)]),
     (
         "evidence + strength",
@@ -53,7 +66,23 @@ STAGES: list[tuple[str, list[tuple[str, str, str | None]]]] = [
             ("matching/normalize.py", "token_offsets", "_segments"),
             ("matching/strength.py", "structure", None),
             ("index/store.py", "references", None),
+            ("index/store.py", "requests", None),
             ("scan/match.py", "_judged", None),
+            # What each match's strength reads besides evidence: the passage's shape, standard
+            # text in it, the holders of its anchors, its echo and code shares, the request.
+            ("matching/structure.py", "structure", "_segments"),
+            ("matching/structure.py", "is_formula", "_segments"),
+            ("matching/attributed.py", "attributed", "_segments"),
+            ("matching/attributed.py", "span_shares", "_segments"),
+            ("scan/holders.py", "foreign_share", None),
+            ("matching/convergence.py", "residual", "_segments"),
+            ("matching/strength.py", "is_whole", "_segments"),
+            ("matching/strength.py", "verbatim_passage", "_segments"),
+            ("scan/match.py", "_echo_share", None),
+            ("scan/match.py", "_on_code", None),
+            ("scan/match.py", "_code_whole", None),
+            ("matching/request.py", "request_key", "_segments"),
+            ("scan/match.py", "match_id", None),
         ],
     ),
     ("policy + result spool", [("scan/results.py", "add", None)]),
@@ -101,7 +130,7 @@ def breakdown(scan: list[str]) -> list[tuple[str, float]]:
                 else:
                     seconds += sum(c[3] for (_, _, f), c in callers.items() if f == caller)
         rows.append((stage, seconds))
-    rows.append(("other (start-up, reading loop, batching)", total - sum(s for _, s in rows)))
+    rows.append(("other (reading loop, batching, match bookkeeping)", total - sum(s for _, s in rows)))
     rows.append(("total", total))
     return rows
 

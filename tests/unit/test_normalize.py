@@ -85,6 +85,20 @@ def test_offsets_off_the_direct_path_agree_with_the_definition(head: str, severa
     assert starts.dtype == ends.dtype == np.int64
 
 
+@given(st.lists(st.tuples(st.text(max_size=60), st.sampled_from(["", *SEVERAL])), max_size=6))
+def test_offsets_of_each_text_of_a_batch_come_from_its_own_prepared_text(
+    parts: list[tuple[str, str]],
+) -> None:
+    # The batch keeps ``prepare`` of each text off the direct path, by its index, and
+    # ``token_offsets`` reads it instead of preparing the text again.
+    texts = [text + several + text[::-1] for text, several in parts]
+    batch = tokenize(texts)
+    assert sorted(batch.prepared) == [i for i in range(len(texts)) if not batch.direct[i]]
+    for i, text in enumerate(texts):
+        starts, ends = token_offsets(text, batch, i)
+        assert list(zip(starts.tolist(), ends.tolist(), strict=True)) == reference_tokens(text)[1]
+
+
 @given(st.lists(st.text(max_size=80), max_size=8))
 def test_a_batch_tokenizes_each_text_as_alone(texts: list[str]) -> None:
     batch = tokenize(texts)

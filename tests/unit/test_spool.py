@@ -206,3 +206,21 @@ def test_compact_types_are_stored_by_number_and_come_back_equal() -> None:
     for refused in (Kind, Derived, dict):
         with pytest.raises(TypeError):
             spool_module.compact(refused)
+
+
+def test_held_items_are_kept_from_their_append_and_never_decoded(monkeypatch: pytest.MonkeyPatch) -> None:
+    items = [{"n": i, "text": "t" * 100} for i in range(200)]
+    size = len(pickle.dumps(items[0], protocol=pickle.HIGHEST_PROTOCOL))
+    s: Spool[dict[str, object]] = Spool(memory=1 << 10, keep=50 * size, hold=True)
+    s.extend(items)
+    assert sorted(s._kept) == list(range(50))  # the first 50 appended, within the budget
+    assert all(s._kept[p] is items[p] for p in range(50))  # the very values appended
+    loads = []
+    real = pickle.loads
+    monkeypatch.setattr(spool_module.pickle, "loads", lambda data: loads.append(1) or real(data))
+    assert list(s) == items and len(loads) == 150  # only the 150 not held are decoded
+    loads.clear()
+    assert s[10] is items[10] and s[120] == items[120] and len(loads) == 1
+    assert sum(s._end(p) - s._offsets[p] for p in s._kept) <= 50 * size  # never past the budget
+    s.close()
+    assert not s._kept

@@ -18,6 +18,7 @@ import click
 
 from provcheck.errors import ExitCode, OutputError, ProvcheckError, ReaderGone, UsageError
 from provcheck.support import atomic
+from provcheck.support.collection import cycles_paused
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -225,7 +226,8 @@ def write_output(
         text = report
         write = lambda out: out.write(text)  # noqa: E731
     else:  # a function of a text or (``binary``) a byte stream
-        write = report
+        # A report's dicts and strings die by reference counting (``support.collection``).
+        write = cycles_paused()(report)
     if path is None or path == "-":
         if binary:
             raw = sys.stdout.buffer

@@ -187,37 +187,50 @@ _WORD = re.compile(r"\w+")
 
 
 @lru_cache(maxsize=2)
-def _runs(texts: tuple[str, ...]) -> frozenset[tuple[str, ...]]:
+def _runs(texts: tuple[str, ...]) -> tuple[frozenset[tuple[str, ...]], frozenset[str]]:
+    """The runs of ``NOTICE_RUN`` words of ``texts``, and every word they hold."""
     runs: set[tuple[str, ...]] = set()
     for notice in texts:
         words = _WORD.findall(notice.lower())
         runs.update(tuple(words[i : i + NOTICE_RUN]) for i in range(len(words) - NOTICE_RUN + 1))
-    return frozenset(runs)
+    return frozenset(runs), frozenset(w for run in runs for w in run)
+
+
+_ALL_KNOWN = b"\x01" * NOTICE_RUN
 
 
 def notice_share(text: str, public: bool = False) -> float:
     """Share of the words of ``text`` that lie in a run of ``NOTICE_RUN`` words of a notice or
     placeholder (``public``: of a famous public-domain text)."""
-    low = text.lower()
+    return _share(text.lower(), public)
+
+
+def _share(low: str, public: bool) -> float:
+    """``notice_share`` of a text given in lower case (``attributed`` lowers it once for both)."""
     if not any(k in low for k in (_PUBLIC_KEYS if public else _NOTICE_KEYS)):
         return 0.0  # the common case, without a lookup per word
     words = _WORD.findall(low)
     if len(words) < NOTICE_RUN:
         return 0.0
-    runs = _runs(PUBLIC_DOMAIN if public else (*NOTICES, *PLACEHOLDERS))
+    runs, vocabulary = _runs(PUBLIC_DOMAIN if public else (*NOTICES, *PLACEHOLDERS))
+    # A run can only start where ``NOTICE_RUN`` words in a row are words of the texts: one set
+    # lookup a word finds those places, instead of a tuple built and looked up at every word.
+    known = bytes([w in vocabulary for w in words])
     covered = bytearray(len(words))
-    for i in range(len(words) - NOTICE_RUN + 1):
+    i = known.find(_ALL_KNOWN)
+    while i >= 0:
         if tuple(words[i : i + NOTICE_RUN]) in runs:
-            covered[i : i + NOTICE_RUN] = b"\x01" * NOTICE_RUN
-    return sum(covered) / len(words)
+            covered[i : i + NOTICE_RUN] = _ALL_KNOWN
+        i = known.find(_ALL_KNOWN, i + 1)
+    return covered.count(1) / len(words)
 
 
 def attributed(candidate: str, ranges: Sequence[tuple[int, int]]) -> tuple[str | None, float]:
     """``("boilerplate", share)`` when the aligned ``ranges`` of ``candidate`` hold standard
     boilerplate (its share of their words), ``("public-domain", share)`` when they hold more of a
     famous public-domain text, else ``(None, 0.0)``."""
-    passage = " ".join(candidate[a:b] for a, b in ranges)
-    share, public = notice_share(passage), notice_share(passage, public=True)
+    low = " ".join(candidate[a:b] for a, b in ranges).lower()
+    share, public = _share(low, False), _share(low, True)
     if public > share:
         return "public-domain", public
     return ("boilerplate", share) if share > 0.0 else (None, 0.0)

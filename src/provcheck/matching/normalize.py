@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -263,6 +263,9 @@ class Tokens:
     direct: npt.NDArray[np.bool_]
     """True where a text's ``chars`` are its canonical text folded one for one (so token
     positions are character offsets in the text)."""
+    prepared: dict[int, str] = field(default_factory=dict)
+    """``prepare`` of each text that is not ``direct``, by its index: its offsets are computed
+    from it (``token_offsets``) instead of preparing the text a second time."""
 
     def strings(self, i: int) -> list[str]:
         """Text ``i``'s tokens as strings."""
@@ -335,15 +338,16 @@ def tokenize(texts: Sequence[str]) -> Tokens:
     direct = np.ones(len(texts), dtype=bool)
     cls, folded, offsets = _encode(prepared)
     irregular = np.flatnonzero(cls == IRREGULAR)
+    slow: dict[int, str] = {}
     if len(irregular):
         owners = sorted_unique(np.searchsorted(offsets, irregular, side="right") - 1).tolist()
         for i in owners:
-            prepared[i] = prepare(texts[i])
+            prepared[i] = slow[i] = prepare(texts[i])
         cls, folded, offsets = _replace(cls, folded, offsets, prepared, owners)
         direct[owners] = False
     starts, ends = _cut(cls)
     bounds = np.searchsorted(starts, offsets, side="left").astype(np.int64)
-    return Tokens(folded, starts, ends, bounds, offsets, direct)
+    return Tokens(folded, starts, ends, bounds, offsets, direct, slow)
 
 
 def _cut(cls: npt.NDArray[np.int8]) -> Offsets:
@@ -429,7 +433,7 @@ def token_offsets(text: str, batch: Tokens | None = None, i: int = 0) -> Offsets
     if batch is None:
         batch, i = tokenize([text]), 0
     if not batch.direct[i]:
-        return _reference_offsets(text)
+        return _reference_offsets(text, batch.prepared.get(i))
     return batch.span_arrays(i)
 
 
@@ -461,7 +465,7 @@ def _per_char(cps: U32, table: npt.NDArray[np.int8], value: Callable[[int], int]
     return out
 
 
-def _reference_offsets(text: str) -> Offsets:
+def _reference_offsets(text: str, base: str | None = None) -> Offsets:
     """``reference_tokens(text)[1]`` as two arrays, without a regex match object per token.
 
     ``_TOKEN_RE`` over the folded text takes each character of a space-less script alone and
@@ -469,9 +473,10 @@ def _reference_offsets(text: str) -> Offsets:
     as :func:`tokenize`, made here on the folded characters' own classes. Folded positions go
     back to the base character each came from, as in :func:`reference_tokens`. A text on this
     path (a ``ß``, an ``…``, a zero-width character) cost a millisecond per evidence through
-    Python lists (tests check both agree).
+    Python lists (tests check both agree). ``base``: ``prepare(text)`` when the caller has it.
     """
-    base = prepare(text)
+    if base is None:
+        base = prepare(text)
     folded = base.translate(_FOLD)
     classes = _per_char(
         np.frombuffer(folded.encode("utf-32-le", "surrogatepass"), dtype=np.uint32),

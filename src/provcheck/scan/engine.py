@@ -63,6 +63,7 @@ from provcheck.scan.match import Matcher
 from provcheck.scan.partial import Shard, file_size, share
 from provcheck.scan.results import Collector
 from provcheck.support.batching import batched
+from provcheck.support.collection import cycles_paused
 from provcheck.waivers import Applier, Waivers
 
 T = TypeVar("T")
@@ -207,6 +208,7 @@ class BatchMatcher:
         scanner = MarkerScanner(self.markers)
         roles, options = self.roles, self.records
 
+        @cycles_paused()  # a batch's objects die by reference counting
         def run(batch: list[Pending]) -> BatchOutput:
             records: list[Record] = []
             errors: list[RecordError] = []

@@ -168,8 +168,9 @@ class Collector:
         """Matches below it are left out here (``above_threshold``), and counted."""
         self.below_matches = 0
         self.below_records = 0
-        # Reports read every match at least twice (with its findings, then in match order).
-        self._matches: Spool[Match] = Spool(keep=spool.KEEP)
+        # Reports read every match at least twice (with its findings, then in match order):
+        # the first ``KEEP`` bytes of them stay values from the start, never decoded.
+        self._matches: Spool[Match] = Spool(keep=spool.KEEP, hold=True)
         self._findings: Spool[Stub] = Spool()
         self._paths = _Numbers()
         self._sources = _Numbers()
