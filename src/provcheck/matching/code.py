@@ -28,6 +28,8 @@ import numpy as np
 import numpy.typing as npt
 import xxhash
 
+from provcheck.support.arrays import is_in
+
 U64 = npt.NDArray[np.uint64]
 I64 = npt.NDArray[np.int64]
 
@@ -302,7 +304,7 @@ def _keywords(chars: npt.NDArray[np.uint32], starts: I64, ends: I64) -> npt.NDAr
         c = chars[at + inside * j].astype(np.int64) | 0x20  # lower case; a digit stays below 'a'
         letters &= ~inside | (c >= ord("a"))
         packed += inside * ((c - 96) << (5 * j))
-    found[sized] = letters & np.isin(packed, _KEYWORD_CODES)
+    found[sized] = letters & is_in(packed, _KEYWORD_CODES)  # np.isin imports numpy.ma
     return found
 
 
