@@ -161,9 +161,10 @@ def test_the_summary_says_what_each_error_rate_was_measured_on(demo: dict[str, P
     # The false-positive rate was measured on other models' answers, not on the indexed outputs
     # the recall figures were made from: "Both measured on <the references>" said the opposite.
     assert "Both measured on" not in summary
+    measured = json.loads((Path(__file__).parents[2] / "src/provcheck/report/method.json").read_text())
     assert (
-        "(7 of 4,000 outputs of other models for the same AlpacaEval instructions, at least 30 words"
-        in summary
+        f"({measured['false_positives']} of 4,000 outputs of other models for the same AlpacaEval "
+        "instructions, at least 30 words" in summary
     )
     assert "checked against the same index" in summary
     assert "400 copies per kind, made from 15,290 outputs of OpenAI models in AlpacaEval" in summary
