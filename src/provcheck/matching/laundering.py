@@ -35,7 +35,9 @@ _INVISIBLE = "\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u
 _HAS_INVISIBLE = re.compile(f"[{_INVISIBLE}]")
 _LATIN = "0-9A-Za-z\u00c0-\u024f"
 # A run of Latin letters and digits with invisible characters inside it (at least one).
-_GLUED = re.compile(f"[{_LATIN}]+(?:[{_INVISIBLE}]+[{_LATIN}]+)+")
+# Starting only where a run of letters starts: started inside a run, the match fails as it did
+# at the run's start, after backtracking through the run (quadratic in a word's length).
+_GLUED = re.compile(f"(?<![{_LATIN}])[{_LATIN}]+(?:[{_INVISIBLE}]+[{_LATIN}]+)+")
 _INVISIBLE_RUN = re.compile(f"[{_INVISIBLE}]+")
 _ALONE = re.compile(f"(?<![^\\W_]|[{_INVISIBLE}])[^\\W_]+(?![^\\W_]|[{_INVISIBLE}])")
 """A word between ordinary separators (no invisible character inside or beside it)."""
@@ -92,31 +94,39 @@ def unglue(text: str) -> str:
     words, see the module's docstring) made a space; same length."""
     if text.isascii() or _HAS_INVISIBLE.search(text) is None:
         return text
-    glued = list(_GLUED.finditer(text))
+    glued = [m.span() for m in _GLUED.finditer(text)]
     if not glued:
         return text
-    alone = frozenset(w.casefold() for w in _standalone(text))
+    # The letter runs of each glued run, in text offsets: between two of them, invisible
+    # characters only.
+    pieces = [[p.span() for p in _LATIN_RUN.finditer(text, s, e)] for s, e in glued]
     # As many invisible characters between Latin letters as spaces (and ``_EVERY_MIN``): they
     # are the spaces (a text whose every space was replaced has no word standing alone to
     # judge by). Words
     # longer than words are (``_LONG_WORDS`` letters on average between spaces): some of them
     # are, and less evidence is asked of each.
-    invisible = sum(len(_INVISIBLE_RUN.findall(m.group())) for m in glued)
+    invisible = sum(len(p) - 1 for p in pieces)
     spaced = len(_GAPS.findall(text))
     every = invisible >= max(spaced, _EVERY_MIN)
     letters = sum(len(p) for p in _LATIN_RUN.findall(text))
     needed = _SPLIT - 1 if letters >= _LONG_WORDS * (spaced + 1) else _SPLIT
-    chars = list(text)
-    for m in glued:
-        run = m.group()
-        pieces = [(p.start(), p.end()) for p in re.finditer(f"[{_LATIN}]+", run)]
-        for (a0, a1), (b0, b1) in itertools.pairwise(pieces):
-            left, right = run[a0:a1].casefold(), run[b0:b1].casefold()
-            if not every and (left + right in alone or _score(left, alone) + _score(right, alone) < needed):
-                continue
-            for k in range(a1, b0):
-                chars[m.start() + k] = " "
-    return "".join(chars)
+    # The words standing alone judge each piece, unless every invisible character is a space.
+    alone = frozenset() if every else frozenset(w.casefold() for w in _standalone(text))
+    out: list[str] = []
+    done = 0
+    for runs in pieces:
+        for (a0, a1), (b0, b1) in itertools.pairwise(runs):
+            if not every:
+                left, right = text[a0:a1].casefold(), text[b0:b1].casefold()
+                if left + right in alone or _score(left, alone) + _score(right, alone) < needed:
+                    continue
+            out.append(text[done:a1])
+            out.append(" " * (b0 - a1))
+            done = b0
+    if not out:
+        return text
+    out.append(text[done:])
+    return "".join(out)
 
 
 _ESCAPE = re.compile(r'\\(?:u([0-9a-fA-F]{4})|(["\\/bfnrt]))')
