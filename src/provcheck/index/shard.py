@@ -462,6 +462,9 @@ class Shard:
             raise IndexCorruptError(f"{directory}: array lengths disagree with the manifest")
         self._texts = BlockReader(self._map(TEXTS), text_blocks, text_locations)
         self._refs = BlockReader(self._map(REFS), ref_blocks, ref_locations)
+        # The last text's records, decoded: a match reads them twice in a row (its references,
+        # then the requests they answer). Read-only for every caller.
+        self._last_refs: tuple[int, list[dict[str, Any]]] | None = None
         self._codes = self._map(CODES)
         self._codes_high = self._map(CODES_HIGH)
 
@@ -580,6 +583,12 @@ class Shard:
         return [(a, b) for a, b in self.echoes[first:last].tolist()]
 
     def refs(self, tid: int) -> list[dict[str, Any]]:
-        """The reference records carrying text ``tid``, in the order they were added."""
+        """The reference records carrying text ``tid``, in the order they were added (shared with
+        the next caller asking for the same text: never changed by a caller)."""
+        got = self._last_refs
+        if got is not None and got[0] == tid:
+            return got[1]
         first, last = int(self.text_refs[tid]), int(self.text_refs[tid + 1])
-        return [json.loads(self._refs.item(r)) for r in range(first, last)]
+        refs = [json.loads(self._refs.item(r)) for r in range(first, last)]
+        self._last_refs = (tid, refs)
+        return refs
