@@ -305,6 +305,7 @@ def record_counts(c: RecordCounts) -> dict[str, Any]:
         "blocking": c.blocking,
         "waived_only": c.waived_only,
         "dataset_level": c.dataset_level,
+        "unruled": c.unruled,
     }
 
 
@@ -324,6 +325,8 @@ def source_row(r: SourceRow) -> dict[str, Any]:
         "findings": r.findings,
         "worst_action": r.worst,
         "clauses": list(r.clauses),
+        "unruled_records": r.unruled,
+        "unruled_convergent": r.unruled_convergent,
     }
 
 

@@ -18,7 +18,7 @@ from provcheck.report.base import Formatter, ReportContext
 from provcheck.report.evidence import token_ranges, withheld_note
 from provcheck.report.meaning import CLEAN_LIMITS, PROBABILITY_BASIS, lowered_because, meaning
 from provcheck.report.overview import coverage
-from provcheck.report.records import RecordSummary, record_verdict, record_view
+from provcheck.report.records import RecordSummary, record_verdict, record_view, unruled_line
 from provcheck.report.terminal import printable
 
 _STYLE = {
@@ -128,6 +128,8 @@ class TextFormatter(Formatter):
         console.print(record_verdict(rs.counts, verdict), markup=False)
         console.print("\nBy source (records, not findings):", markup=False)
         wide.print(sources)
+        if unruled := unruled_line(rs, ov.declared_use(result.run)):
+            console.print(printable(unruled), markup=False)
         if records is None:
             console.print(f"No findings. {CLEAN_LIMITS}", markup=False)
             if read:
@@ -169,6 +171,7 @@ class TextFormatter(Formatter):
         for name in ("texts", "records", "share"):
             table.add_column(name, no_wrap=True, justify="right")
         table.add_column("worst", no_wrap=True)
+        table.add_column("no rule", no_wrap=True, justify="right")  # matched under no rule
         for src in rs.sources:
             texts = "" if src.texts is None else f"{src.texts:,}"
             table.add_row(
@@ -187,6 +190,7 @@ class TextFormatter(Formatter):
                 f"{src.records:,}",
                 f"{src.share:.1%}",
                 _cell(src.worst or "", _STYLE_OF.get(src.worst or "", "")),
+                f"{src.unruled:,}" if src.unruled else "",
             )
         return table
 

@@ -17,7 +17,14 @@ from provcheck.report.decision import DECISIONS, Decision
 from provcheck.report.html.charts import bar_chart
 from provcheck.report.html.markup import dl, esc, table
 from provcheck.report.method import Measured, measured
-from provcheck.report.records import WAIVED, RecordSummary, evidence_kinds, record_verdict
+from provcheck.report.records import (
+    WAIVED,
+    RecordSummary,
+    SourceRow,
+    evidence_kinds,
+    record_verdict,
+    unruled_line,
+)
 
 EVIDENCE_NOTE = "evidence-note"
 """Id of the paragraph that says how much evidence the document shows."""
@@ -203,7 +210,7 @@ def executive_summary(
         + "<h3>By source</h3>"
         + sources_table(rs)
         + "<h3>What this result does and does not prove</h3>"
-        + _proves(result, c.with_findings, len(indexed))
+        + _proves(result, c.with_findings, len(indexed), unruled_line(rs, ov.declared_use(run)))
         + "<h3>Error rates of the method</h3>"
         + error_rates(result)
         + "<div class='charts'>"
@@ -229,7 +236,7 @@ def _no_finding(result: ScanResult) -> str:
     )
 
 
-def _proves(result: ScanResult, with_findings: int, sources: int) -> str:
+def _proves(result: ScanResult, with_findings: int, sources: int, unruled: str = "") -> str:
     asserts, convergent, other = evidence_kinds(result)
     parts = []
     if asserts:
@@ -254,6 +261,13 @@ def _proves(result: ScanResult, with_findings: int, sources: int) -> str:
         if with_findings
         else _no_finding(result)
     )
+    if unruled and with_findings:
+        # Without findings, ``_no_finding`` already says it; with them, a verified copy of a
+        # source no rule applies to was said nowhere above the evidence.
+        found += (
+            f"<li>{esc(unruled)} They are listed under "
+            '<a href="#unmatched">Matches no rule applies to</a>.</li>'
+        )
     return (
         "<ul class='proves'>"
         + found
@@ -292,6 +306,7 @@ def sources_table(rs: RecordSummary) -> str:
                 f"{s.records:,}",
                 _pct(s.share),
                 _badge(s.worst),
+                _unruled_cell(s),
                 esc("; ".join(s.clauses)),
             ]
         )
@@ -304,9 +319,19 @@ def sources_table(rs: RecordSummary) -> str:
         "records",
         "share",
         "worst action",
+        "matched, no rule applies",
         "clause",
     ]
     return table(head, rows, "sources")
+
+
+def _unruled_cell(s: SourceRow) -> str:
+    """Records matched under no rule: a number linked to where they are listed, never blank
+    beside a "0 records" that would read as "nothing of this source was found"."""
+    if not s.unruled:
+        return ""
+    convergent = f" ({s.unruled_convergent:,} likely convergence)" if s.unruled_convergent else ""
+    return f'<a href="#unmatched">{s.unruled:,}</a>{convergent}'
 
 
 def record_charts(rs: RecordSummary) -> list[str]:

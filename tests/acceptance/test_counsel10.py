@@ -1,0 +1,270 @@
+"""The counsel-facing reports read as outside counsel signing an opinion, in-house counsel
+deciding go/no-go, and an auditor reproducing the decision a year later (second pass).
+
+The case is built here as a user would: an index of four providers' outputs (OpenAI, Anthropic,
+Meta Llama 2, Google Gemini API; the texts are written for this test, the clauses are the
+shipped packs'), a dataset that copies some, takes an excerpt of one, shares a stock list with
+all four (convergent independent answers), holds a record with markup and a file whose name is
+markup, and a dataset card declaring CC BY-NC 4.0; the declared use is fine-tuning a commercial
+assistant, which makes no rule of the OpenAI or Gemini packs apply. It is scanned through the
+real command line to every counsel-facing format.
+"""
+
+from __future__ import annotations
+
+import html as htmllib
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from helpers import run_cli
+
+STOCK = (
+    "1. Drink plenty of water throughout the day. 2. Get seven to nine hours of sleep each night. "
+    "3. Eat a balanced diet rich in fruits and vegetables. 4. Exercise for at least thirty minutes "
+    "most days. 5. Manage stress through meditation or deep breathing."
+)
+BLOOM = (
+    "A Bloom filter is a compact probabilistic data structure that answers the question whether an "
+    "element might be in a set. It keeps an array of bits, all zero at the start, and a handful of "
+    "independent hash functions. To insert an element you hash it with every function and set the "
+    "bits at those positions to one. To test membership you hash the element again and check those "
+    "same positions: if any bit is zero the element was certainly never added, but if all of them "
+    "are one it only probably was, because other insertions may have set the same bits. The "
+    "false-positive rate grows as the filter fills, and elements cannot be removed without a "
+    "counting variant."
+)
+VACCINE = (
+    "Vaccines work by showing the immune system a harmless version or piece of a pathogen so that "
+    "it can rehearse its response without the danger of the real infection. The vaccine may contain "
+    "a weakened or inactivated virus, a purified protein, or genetic instructions that let your own "
+    "cells briefly produce a viral protein. Immune cells called B cells learn to make antibodies "
+    "that latch onto that protein, while T cells learn to recognise and destroy infected cells. "
+    "Crucially, some of these cells persist as memory cells for years, so when the real pathogen "
+    "appears the body mounts a fast, strong defence before illness can take hold."
+)
+INFLATION = (
+    "Inflation is a sustained rise in the general level of prices, and economists usually trace it "
+    "to a few broad causes. Demand-pull inflation happens when households, firms and governments "
+    "together want to buy more than the economy can produce, so sellers raise prices. Cost-push "
+    "inflation comes from the supply side, when wages, energy or raw materials become more "
+    "expensive and producers pass those costs on. Expectations matter too: if workers and "
+    "businesses expect prices to keep rising, they build that into wage demands and price setting, "
+    "which can make inflation self-fulfilling. Central banks respond mainly by raising interest "
+    "rates to cool spending."
+)
+PURR = (
+    "Cats purr by rapidly twitching the muscles of the larynx, which makes the vocal folds separate "
+    "and vibrate as the cat breathes in and out, producing that steady rumbling sound at roughly "
+    "twenty-five to one hundred and fifty vibrations per second. Purring is most familiar as a sign "
+    "of contentment, but cats also purr when they are stressed, injured or giving birth, which "
+    "suggests it works partly as self-soothing. Some researchers have proposed that vibrations in "
+    "that frequency range may even help bones and tissues heal, although that idea remains unproven."
+)
+SOURCES = """sources:
+  - path: refs/gpt.jsonl
+    source: chatgpt-shares
+    provider: openai
+    generator: gpt-4
+    license: LicenseRef-ShareGPT
+    terms: openai-terms-of-use
+    meta: {origin: generated, date: 2024-03-01}
+  - path: refs/claude.jsonl
+    source: claude-transcripts
+    provider: anthropic
+    generator: claude-3-opus
+    terms: anthropic-consumer-terms
+    meta: {origin: generated, date: 2025-10-20}
+  - path: refs/llama.jsonl
+    source: llama2-chat-outputs
+    provider: meta
+    generator: llama-2-70b-chat
+    license: LicenseRef-Llama-2
+    meta: {origin: generated, date: 2023-09-01}
+  - path: refs/gemini.jsonl
+    source: gemini-api-outputs
+    provider: google
+    generator: gemini-1.5-pro
+    terms: google-gemini-api-terms
+    meta: {origin: generated, date: 2024-06-01}
+"""
+POLICY = """version: 1
+name: Acme — fine-tune a commercial assistant
+include: [provcheck:default]
+use:
+  purpose: fine-tune
+  commercial: true
+  distributed: false
+"""
+HOSTILE_NAME = "<img src=x onerror=alert(1)>.jsonl"
+
+
+def _conv(rid: str, question: str, answer: str) -> str:
+    return json.dumps(
+        {"id": rid, "messages": [{"role": "user", "content": question}, {"role": "assistant", "content": answer}]}
+    )
+
+
+def _stock(intro: str, outro: str) -> str:
+    return f"{intro} {STOCK} {outro}"
+
+
+def build_case(root: Path) -> dict[str, Path]:
+    """The index, dataset and policy described in the module docstring."""
+    refs, data = root / "refs", root / "data"
+    refs.mkdir()
+    data.mkdir()
+    health = "How can I stay healthy?"
+    references = {
+        "gpt.jsonl": [
+            ("gpt-0", "Explain how a bloom filter works.", BLOOM),
+            ("gpt-2", health, _stock("Here are some simple habits that support good health:", "Small changes add up.")),
+        ],
+        "claude.jsonl": [
+            ("cl-0", "How do vaccines train the immune system?", VACCINE),
+            ("cl-1", health, _stock("Staying healthy mostly comes down to daily habits:", "Consistency matters most.")),
+        ],
+        "llama.jsonl": [
+            ("ll-0", "What causes inflation?", INFLATION),
+            ("ll-1", health, _stock("Good health rests on a few basics anyone can follow:", "Ask your doctor first.")),
+        ],
+        "gemini.jsonl": [
+            ("gm-0", "Why do cats purr?", PURR),
+            ("gm-1", health, _stock("A healthy lifestyle is built from everyday choices:", "See a doctor regularly.")),
+        ],
+    }
+    for name, rows in references.items():
+        (refs / name).write_text("".join(_conv(*row) + "\n" for row in rows), encoding="utf-8")
+    (root / "sources.yaml").write_text(SOURCES, encoding="utf-8")
+    (root / "policy.yaml").write_text(POLICY, encoding="utf-8")
+    records = [
+        _conv("r-000", "Explain how a bloom filter works.", BLOOM.replace("compact", "space-efficient")),
+        _conv("r-002", "How do vaccines train the immune system?", VACCINE),
+        _conv("r-003", "What causes inflation?", INFLATION.replace("usually", "often")),
+        _conv(
+            "r-004",
+            health,
+            _stock(
+                "Our nutrition team recommends the following routine for busy people:",
+                "Our clinic offers free workshops on each of these habits every Tuesday evening.",
+            ),
+        ),
+        _conv("r-005", "Why do cats purr?", PURR),
+        _conv("r-<b>006</b>", "Hostile <script>alert('x')</script>", "<script>alert(document.cookie)</script> " + BLOOM),
+        _conv("r-007", "Write a haiku about rain.", "Soft rain on tin roofs / the garden drinks in silence."),
+    ]
+    (data / "mix.jsonl").write_text("".join(r + "\n" for r in records), encoding="utf-8")
+    (data / HOSTILE_NAME).write_text(_conv("r-100", "Why do cats purr?", PURR) + "\n", encoding="utf-8")
+    (data / "README.md").write_text("---\nlicense: cc-by-nc-4.0\n---\n# Mixed SFT set\n", encoding="utf-8")
+    index = root / "index"
+    run_cli(["index", "build", index, "--sources", root / "sources.yaml", "--quiet"])
+    return {"root": root, "index": index, "data": data, "policy": root / "policy.yaml"}
+
+
+FORMATS = ("html", "text", "markdown", "json", "sarif")
+
+
+def scan(case: dict[str, Path], out: Path, *extra: Any, code: int = 1) -> dict[str, Path]:
+    """Scan the case to every format in ``FORMATS``; the reports' paths by format."""
+    out.mkdir(exist_ok=True)
+    paths = {fmt: out / f"report.{fmt}" for fmt in FORMATS}
+    args: list[Any] = ["scan", case["data"], "--index", case["index"], "--policy", case["policy"], "-q"]
+    for fmt, path in paths.items():
+        args += ["-f", fmt, "-o", path]
+    run_cli([*args, *extra], code)
+    return paths
+
+
+@pytest.fixture(scope="module")
+def case(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    return build_case(tmp_path_factory.mktemp("counsel10"))
+
+
+@pytest.fixture(scope="module")
+def reports(case: dict[str, Path]) -> dict[str, str]:
+    paths = scan(case, case["root"] / "out")
+    return {fmt: path.read_text(encoding="utf-8") for fmt, path in paths.items()}
+
+
+def _words(markup: str) -> str:
+    """The visible text of some markup, whitespace collapsed."""
+    return re.sub(r"\s+", " ", htmllib.unescape(re.sub(r"<[^>]+>", " ", markup))).strip()
+
+
+def _flat(text: str) -> str:
+    return re.sub(r"\s+", " ", text)
+
+
+def _section(page: str, start: str, end: str) -> str:
+    return page[page.index(start) : page.index(end, page.index(start))]
+
+
+def _sources(page: str) -> dict[str, str]:
+    table = _section(page, '<table class="sources">', "</table>")
+    return {
+        _words(row.split("</td>", 1)[0]): _words(row)
+        for row in re.findall(r"<tr>(.*?)</tr>", table, flags=re.S)
+        if "<td>" in row
+    }
+
+
+# --- 1. verified copies that no rule applies to are said where counsel reads ---------------
+
+
+def test_a_copy_no_rule_applies_to_is_not_a_zero_in_the_sources_table(reports: dict[str, str]) -> None:
+    # r-000 and r-006 copy ChatGPT output and r-005 and the hostile file's record copy Gemini
+    # output; fine-tuning is not a use the OpenAI or Gemini packs' rules name, so they are no
+    # findings. The sources table said "chatgpt-shares ... 0 records, none": nothing found.
+    page = reports["html"]
+    rows = _sources(page)
+    assert "matched, no rule applies" in _section(page, '<table class="sources">', "</thead>")
+    assert rows["chatgpt-shares"].endswith("3 (1 likely convergence)")
+    assert rows["gemini-api-outputs"].endswith("3 (1 likely convergence)")
+    proves = _words(_section(page, "<ul class='proves'>", "</ul>"))
+    use = "fine-tune (policy), commercial (policy), internal (policy)"
+    assert (
+        f"4 record(s) hold a verified match, not marked as likely convergence, to which no rule of this "
+        f"policy applies for the declared use ({use})" in proves
+    )
+    assert "This report does not assess whether that use of them is permitted" in proves
+    doc = json.loads(reports["json"])
+    by_source = {s["source"]: s for s in doc["summary"]["sources"]}
+    assert by_source["chatgpt-shares"]["records"] == 0
+    assert by_source["chatgpt-shares"]["unruled_records"] == 3
+    assert by_source["chatgpt-shares"]["unruled_convergent"] == 1
+    assert doc["summary"]["records"]["unruled"] == 4
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown"])
+def test_the_text_and_markdown_reports_say_it_too(reports: dict[str, str], fmt: str) -> None:
+    text = _flat(reports[fmt])
+    assert "4 record(s) hold a verified match, not marked as likely convergence, to which no rule" in text
+    assert "chatgpt-shares 3 (1 likely convergence), gemini-api-outputs 3 (1 likely convergence)" in text
+
+
+# --- 2. a convergent match says why in words --------------------------------------------------
+
+
+def test_a_common_passage_says_why_it_is_not_a_copy_in_one_sentence(reports: dict[str, str]) -> None:
+    page = reports["html"]
+    cards = {
+        fid: _words(body)
+        for fid, body in re.findall(r'<details class="finding" id="f-([^"]+)"(.*?)</details>', page, flags=re.S)
+    }
+    convergent = [t for t in cards.values() if "Shared text of a kind independent answers also produce" in t]
+    assert len(convergent) == 2  # r-004 against Claude's and Llama's outputs
+    for text in convergent:
+        shows = text[text.index("What this shows") : text.index("What it does not show")]
+        # "It is not treated as a copy because Shares aligned passages with the reference: 100%
+        # similarity over 45 aligned tokens, ...": the whole reason, figures and all, again.
+        assert "because Shares" not in shows and shows.count("similarity over") == 1
+        assert (
+            "It is neither treated as a copy nor as a verified match because once the text that texts "
+            "of 3+ other sources hold is set aside" in shows
+        )
+    text = _flat(reports["text"])
+    assert "because Shares" not in text
+    assert text.count("It is neither treated as a copy nor as a verified match because once the text") == 2
