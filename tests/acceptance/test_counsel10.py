@@ -12,6 +12,8 @@ real command line to every counsel-facing format.
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import html as htmllib
 import json
 import re
@@ -104,7 +106,10 @@ HOSTILE_NAME = "<img src=x onerror=alert(1)>.jsonl"
 
 def _conv(rid: str, question: str, answer: str) -> str:
     return json.dumps(
-        {"id": rid, "messages": [{"role": "user", "content": question}, {"role": "assistant", "content": answer}]}
+        {
+            "id": rid,
+            "messages": [{"role": "user", "content": question}, {"role": "assistant", "content": answer}],
+        }
     )
 
 
@@ -121,19 +126,35 @@ def build_case(root: Path) -> dict[str, Path]:
     references = {
         "gpt.jsonl": [
             ("gpt-0", "Explain how a bloom filter works.", BLOOM),
-            ("gpt-2", health, _stock("Here are some simple habits that support good health:", "Small changes add up.")),
+            (
+                "gpt-2",
+                health,
+                _stock("Here are some simple habits that support good health:", "Small changes add up."),
+            ),
         ],
         "claude.jsonl": [
             ("cl-0", "How do vaccines train the immune system?", VACCINE),
-            ("cl-1", health, _stock("Staying healthy mostly comes down to daily habits:", "Consistency matters most.")),
+            (
+                "cl-1",
+                health,
+                _stock("Staying healthy mostly comes down to daily habits:", "Consistency matters most."),
+            ),
         ],
         "llama.jsonl": [
             ("ll-0", "What causes inflation?", INFLATION),
-            ("ll-1", health, _stock("Good health rests on a few basics anyone can follow:", "Ask your doctor first.")),
+            (
+                "ll-1",
+                health,
+                _stock("Good health rests on a few basics anyone can follow:", "Ask your doctor first."),
+            ),
         ],
         "gemini.jsonl": [
             ("gm-0", "Why do cats purr?", PURR),
-            ("gm-1", health, _stock("A healthy lifestyle is built from everyday choices:", "See a doctor regularly.")),
+            (
+                "gm-1",
+                health,
+                _stock("A healthy lifestyle is built from everyday choices:", "See a doctor regularly."),
+            ),
         ],
     }
     for name, rows in references.items():
@@ -153,7 +174,11 @@ def build_case(root: Path) -> dict[str, Path]:
             ),
         ),
         _conv("r-005", "Why do cats purr?", PURR),
-        _conv("r-<b>006</b>", "Hostile <script>alert('x')</script>", "<script>alert(document.cookie)</script> " + BLOOM),
+        _conv(
+            "r-<b>006</b>",
+            "Hostile <script>alert('x')</script>",
+            "<script>alert(document.cookie)</script> " + BLOOM,
+        ),
         _conv("r-007", "Write a haiku about rain.", "Soft rain on tin roofs / the garden drinks in silence."),
     ]
     (data / "mix.jsonl").write_text("".join(r + "\n" for r in records), encoding="utf-8")
@@ -252,7 +277,9 @@ def test_a_common_passage_says_why_it_is_not_a_copy_in_one_sentence(reports: dic
     page = reports["html"]
     cards = {
         fid: _words(body)
-        for fid, body in re.findall(r'<details class="finding" id="f-([^"]+)"(.*?)</details>', page, flags=re.S)
+        for fid, body in re.findall(
+            r'<details class="finding" id="f-([^"]+)"(.*?)</details>', page, flags=re.S
+        )
     }
     convergent = [t for t in cards.values() if "Shared text of a kind independent answers also produce" in t]
     assert len(convergent) == 2  # r-004 against Claude's and Llama's outputs
@@ -268,3 +295,77 @@ def test_a_common_passage_says_why_it_is_not_a_copy_in_one_sentence(reports: dic
     text = _flat(reports["text"])
     assert "because Shares" not in text
     assert text.count("It is neither treated as a copy nor as a verified match because once the text") == 2
+
+
+# --- 3. waivers: what a baseline hides, and what an auditor needs to reproduce them -----------
+
+
+@pytest.fixture(scope="module")
+def waived(case: dict[str, Path]) -> dict[str, Any]:
+    """The case baselined (``provcheck baseline``), then one entry filled in by counsel."""
+    root = case["root"]
+    base = root / "baseline.yaml"
+    run_cli(["baseline", case["data"], "-i", case["index"], "-p", case["policy"], "-o", base, "-q"])
+    text = base.read_text(encoding="utf-8")
+    entries = text.split("  - id: ")
+    claude = next(
+        i for i, e in enumerate(entries) if "anthropic-no-training-without-authorization (block)" in e
+    )
+    entries[claude] = re.sub(
+        r"reason: .*\n    approver: TODO",
+        "reason: Anthropic authorized these transcripts in writing.\n    approver: counsel@acme.example\n"
+        "    expires: 2099-06-30",
+        entries[claude],
+    )
+    waivers = root / "waivers.yaml"
+    waivers.write_text("  - id: ".join(entries), encoding="utf-8")
+    paths = scan(case, root / "waived", "--waivers", waivers, code=0)
+    return {
+        "sha256": hashlib.sha256(waivers.read_bytes()).hexdigest(),
+        **{fmt: path.read_text(encoding="utf-8") for fmt, path in paths.items()},
+    }
+
+
+UNREVIEWED = (
+    "but 2 finding(s) that would block are waived only by a placeholder written by provcheck "
+    "baseline, with no reason or approver: nobody has reviewed them"
+)
+
+
+@pytest.mark.parametrize("fmt", ["html", "text", "markdown"])
+def test_a_verdict_says_which_blocking_findings_only_a_baseline_placeholder_waives(
+    waived: dict[str, Any], fmt: str
+) -> None:
+    # The dataset card's CC BY-NC finding and the Llama 2 copy block; the baseline waived them
+    # with "TODO" and the verdict read "No blocking finding: no record has an open finding".
+    text = _words(waived[fmt]) if fmt == "html" else _flat(waived[fmt])
+    assert UNREVIEWED in text
+    if fmt == "html":
+        block = _words(_section(waived["html"], '<section id="decision"', "</section>"))
+        assert UNREVIEWED in block
+        proves = _words(_section(waived["html"], "<ul class='proves'>", "</ul>"))
+        # It said "no rule of this policy applies, for the declared use, to any record that
+        # matched", of records whose findings were waived.
+        assert "It shows that no rule of this policy applies, for the declared use" not in proves
+        assert "every finding they made is waived" in proves
+
+
+def test_the_decision_facts_and_manifest_name_the_waivers_file_its_digest_and_date(
+    waived: dict[str, Any],
+) -> None:
+    page = waived["html"]
+    today = dt.datetime.now(dt.timezone.utc).date().isoformat()
+    fact = (
+        f"(sha256 {waived['sha256']}), expiry dates compared with {today} (UTC): 5 finding(s) waived, 4 of "
+        "them only by a placeholder written by provcheck baseline (no reason or approver)"
+    )
+    facts = _words(_section(page, "<h3>Facts the decision rests on</h3>", "</dl>"))
+    assert "Waivers" in facts and fact in facts
+    manifest = _words(_section(page, '<section id="manifest">', "<h3>Dataset files</h3>"))
+    assert fact in manifest
+    # "Same tool, index, policy and dataset files give the same findings" left out the file that
+    # decides which are waived, and the date that decides which waivers are still in force.
+    assert "and waivers file (same digest)" in manifest
+    assert "a waiver in force on the day of the scan may have expired when it is re-run" in manifest
+    doc = json.loads(waived["json"])
+    assert doc["waivers"]["sha256"] == waived["sha256"] and doc["waivers"]["as_of"] == today

@@ -107,6 +107,12 @@ class WaiverReport:
     """Waived findings whose waiver still has ``provcheck baseline``'s placeholder reason."""
     stale: tuple[StaleWaiver, ...]
     """Entries that matched no finding."""
+    sha256: str | None = None
+    """SHA-256 of the waivers file as read: which findings are waived is part of the decision, and
+    an auditor re-running the scan needs the same file."""
+    as_of: str | None = None
+    """The date (UTC, ISO) expiry dates were compared with: a waiver in force on the day of the
+    scan may have expired when the scan is re-run."""
 
 
 @enum.unique

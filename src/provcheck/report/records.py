@@ -120,6 +120,10 @@ class RecordCounts:
     unruled: int = 0
     """Records with a verified match, not marked as likely convergence, that no rule of the
     policy applied to under the declared use (whatever else was found in them)."""
+    placeholder_waived: int = 0
+    """Findings waived only by ``provcheck baseline``'s placeholder (no reason, no approver)."""
+    placeholder_failing: int = 0
+    """Of those, findings whose action the scan fails on: blocking findings nobody reviewed."""
 
 
 def origin_of(f: Finding) -> str:
@@ -182,6 +186,7 @@ class RecordView:
         self.rows: dict[tuple[str, int | None, str], RecordRow] = {}
         self._records: dict[str, set[tuple[str, int | None, str]]] = {}
         self.sources: dict[str, SourceRow] = {s.source: s for s in indexed_sources(run)}
+        self._placeholders = self._placeholders_failing = 0
         self._unruled: dict[str, dict[tuple[str, int | None, str], bool]] = {}
         """Per source, records with a match no rule applied to: True while all are convergent."""
         self.hash = hashlib.sha256()
@@ -209,6 +214,9 @@ class RecordView:
             row = self.rows[key] = RecordRow(key[0], index, line, rid, position, f.id)
         action = WAIVED if f.waived else f.action.value
         self.hash.update(f"{f.id}\t{f.action.value}\t{f.waiver_state.value}\n".encode())
+        if f.waived and f.waiver is not None and f.waiver.placeholder:
+            self._placeholders += 1
+            self._placeholders_failing += f.action.value in self.fail_on
         row.findings += 1
         row.worst = worse(row.worst, action)
         row.blocking = row.blocking or action in self.fail_on
@@ -296,6 +304,8 @@ class RecordView:
             unruled=len(
                 {k for seen in self._unruled.values() for k, convergent in seen.items() if not convergent}
             ),
+            placeholder_waived=self._placeholders,
+            placeholder_failing=self._placeholders_failing,
         )
         return rows, sources, counts
 
@@ -409,9 +419,22 @@ def record_verdict(counts: RecordCounts, verdict: ov.Verdict) -> str:
     if counts.waived_only:
         # Every finding waived read "none of the records matched the indexed sources": they did.
         found += f"; {counts.waived_only:,} record(s) have findings, all of them waived (see Waivers)"
+    found += unreviewed(counts)
     if verdict.status == "incomplete":
         return f"Incomplete: no blocking finding in what could be read; {found}; some input was not read."
     return f"No blocking finding: {found}. This covers only the indexed sources, nothing else."
+
+
+def unreviewed(counts: RecordCounts) -> str:
+    """What waivers nobody wrote hide, or "": a baseline's placeholders waive blocking findings
+    so that a gate passes, and the verdict read "No blocking finding" to counsel."""
+    if not counts.placeholder_failing:
+        return ""
+    return (
+        f"; but {counts.placeholder_failing:,} finding(s) that would block are waived only by a "
+        "placeholder written by provcheck baseline, with no reason or approver: nobody has reviewed "
+        "them (see Waivers)"
+    )
 
 
 def _pct(part: int, whole: int) -> str:

@@ -240,6 +240,8 @@ def waivers(w: WaiverReport | None) -> dict[str, Any] | None:
         "waived": w.waived,
         "expired": w.expired,
         "placeholders": w.placeholders,
+        "sha256": w.sha256,
+        "as_of": w.as_of,
         "stale": [
             {
                 "file": s.file,

@@ -499,6 +499,7 @@ class HtmlFormatter(Formatter):
                 ("Policy digest", _mono(ov.fact_text(run.policy.digest))),
                 ("Policy files", _mono(ov.fact_text(run.policy.files))),
                 ("Fail on", esc(ov.fact_text(run.fail_on))),
+                ("Waivers", esc(ov.waivers_fact(result))),
                 (
                     "Record options",
                     esc(
@@ -520,7 +521,10 @@ class HtmlFormatter(Formatter):
         return (
             '<section id="manifest"><h2>Reproducibility manifest</h2>'
             "<p>Re-running the command with the same tool version, index (same digest), policy (same "
-            "digest) and dataset files (same digests) gives the same findings with the same ids.</p>"
+            "digest), dataset files (same digests) and waivers file (same digest) gives the same "
+            "findings with the same ids. Which of them are waived also depends on the date each "
+            "waiver's expiry is compared with (under Waivers): a waiver in force on the day of the "
+            "scan may have expired when it is re-run, and its finding is then open again.</p>"
             f"{facts}<h3>Dataset files</h3>{files}"
             "<details><summary>Run record (as in the JSON report)</summary>"
             f'<pre class="block">{esc(raw)}</pre>'

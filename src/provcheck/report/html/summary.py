@@ -23,6 +23,7 @@ from provcheck.report.records import (
     SourceRow,
     evidence_kinds,
     record_verdict,
+    unreviewed,
     unruled_line,
 )
 
@@ -210,7 +211,14 @@ def executive_summary(
         + "<h3>By source</h3>"
         + sources_table(rs)
         + "<h3>What this result does and does not prove</h3>"
-        + _proves(result, c.with_findings, len(indexed), unruled_line(rs, ov.declared_use(run)))
+        + _proves(
+            result,
+            c.with_findings,
+            len(indexed),
+            unruled_line(rs, ov.declared_use(run)),
+            c.waived_only
+            + (result.waivers.waived if result.waivers is not None and not c.waived_only else 0),
+        )
         + "<h3>Error rates of the method</h3>"
         + error_rates(result)
         + "<div class='charts'>"
@@ -219,9 +227,17 @@ def executive_summary(
     )
 
 
-def _no_finding(result: ScanResult) -> str:
+def _no_finding(result: ScanResult, waived: int = 0) -> str:
     """What a result without findings shows: "no record matched" only when none did; matches
-    that no rule applies to are still matches (listed under Matches no rule applies to)."""
+    that no rule applies to are still matches (listed under Matches no rule applies to); and
+    when every finding is waived, that rules did apply (it said "no rule of this policy
+    applies", of records whose findings were waived)."""
+    if waived:
+        return (
+            "<li>Rules of this policy apply to records of this dataset, and every finding they made is "
+            'waived (see the <a href="#waivers">Waiver register</a>: who accepted each, why, and until '
+            "when). A waiver records a decision to accept a finding, not that the finding is wrong.</li>"
+        )
     matched = {(m.record.location.path, m.record.location.index) for m in result.unruled}
     if not matched:
         return (
@@ -236,7 +252,7 @@ def _no_finding(result: ScanResult) -> str:
     )
 
 
-def _proves(result: ScanResult, with_findings: int, sources: int, unruled: str = "") -> str:
+def _proves(result: ScanResult, with_findings: int, sources: int, unruled: str = "", waived: int = 0) -> str:
     asserts, convergent, other = evidence_kinds(result)
     parts = []
     if asserts:
@@ -259,9 +275,9 @@ def _proves(result: ScanResult, with_findings: int, sources: int, unruled: str =
         if with_findings and parts
         else f"<li>{with_findings:,} record(s) have open findings; each is listed with its evidence.</li>"
         if with_findings
-        else _no_finding(result)
+        else _no_finding(result, waived)
     )
-    if unruled and with_findings:
+    if unruled and (with_findings or waived):
         # Without findings, ``_no_finding`` already says it; with them, a verified copy of a
         # source no rule applies to was said nowhere above the evidence.
         found += (
@@ -474,6 +490,7 @@ def decision_question(result: ScanResult, rs: RecordSummary, dataset: str, decis
                 "Not scanned",
                 esc("; ".join(gaps)) if gaps else "nothing left out: every record given was read",
             ),
+            ("Waivers", esc(ov.waivers_fact(result))),
             ("Run by", run_by),
         ]
     )
@@ -497,7 +514,7 @@ def decision_block(
     ident = (
         f"<p>This decision refers to report {_mono(rs.identity.id)} (digest {_mono(rs.identity.digest)}) "
         f"of {_mono(dataset)}: {rs.counts.with_findings:,} of {rs.counts.scanned:,} records with open "
-        f"findings, {rs.counts.blocking:,} blocking{unblocked}.</p>"
+        f"findings, {rs.counts.blocking:,} blocking{unblocked}{esc(unreviewed(rs.counts))}.</p>"
     ) + (decision_question(result, rs, dataset, decision) if result is not None else "")
     if decision is not None:
         chosen = decision.label
