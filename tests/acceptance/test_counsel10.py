@@ -369,3 +369,30 @@ def test_the_decision_facts_and_manifest_name_the_waivers_file_its_digest_and_da
     assert "a waiver in force on the day of the scan may have expired when it is re-run" in manifest
     doc = json.loads(waived["json"])
     assert doc["waivers"]["sha256"] == waived["sha256"] and doc["waivers"]["as_of"] == today
+
+
+# --- 4. which use a clause was applied to ---------------------------------------------------
+
+
+def test_every_finding_states_the_condition_that_applied_its_rule(reports: dict[str, str]) -> None:
+    # The Llama 2 clause ("to improve any other large language model") and the Anthropic Usage
+    # Policy were applied to "fine-tune"; the report gave the policy author's rationale, never the
+    # condition, so counsel could not check which use the clause was applied to.
+    explained = run_cli(["policy", "explain", "llama-no-improving-other-llms"]).stdout
+    when = _flat(explained.split("when", 1)[1].split("rationale", 1)[0]).strip()
+    assert "use.purpose in [" in when and "'fine-tune'" in when
+    page = reports["html"]
+    head = _words(_section(page, 'id="rule-llama-no-improving-other-llms"', '<div class="group">'))
+    assert f"Applies when {when}" in head
+    assert "declared use: fine-tune (policy), commercial (policy), internal (policy)" in head
+    cards = re.findall(r'<details class="finding" id="f-[^"]+"(.*?)</details>', page, flags=re.S)
+    assert cards and all("Applies when" in _words(c) for c in cards)
+    doc = json.loads(reports["json"])
+    llama = [f for f in doc["findings"] if f["rule"] == "llama-no-improving-other-llms"]
+    assert llama and all(f["applies_when"] == when for f in llama)
+    assert _flat(reports["text"]).count(f"applies when: {when}") == len(llama)
+    sarif = json.loads(reports["sarif"])
+    rule = next(
+        r for r in sarif["runs"][0]["tool"]["driver"]["rules"] if r["id"] == "llama-no-improving-other-llms"
+    )
+    assert f"Applies when: {when}" in rule["help"]["text"]

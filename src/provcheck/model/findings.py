@@ -64,6 +64,10 @@ class RuleRef:
     rationale: str | None = None
     remediation: str | None = None
     clause: Clause | None = None
+    when: str | None = None
+    """The rule's condition as the policy states it (``policy explain``'s ``when``): the facts of
+    the source and of the declared use that made it apply. A rationale in the policy author's
+    words does not show counsel which use the clause was applied to."""
 
 
 @dataclass(frozen=True, slots=True)

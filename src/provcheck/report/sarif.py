@@ -119,6 +119,9 @@ def rule_descriptor(rule_id: str, use: RuleUse) -> dict[str, Any]:
     if ref.remediation:
         text.append(f"What to do: {ref.remediation}")
         md.append(f"What to do: {_md(ref.remediation)}")
+    if ref.when:
+        text.append(f"Applies when: {ref.when}")
+        md.append(f"Applies when: {_md(ref.when)}")
     for c in clauses_:
         text.append(f"Clause: {_clause_text(c)}")
         url = _link_target(c.url)

@@ -205,6 +205,7 @@ def finding(f: Finding) -> dict[str, Any]:
         "chain": [source(s) for s in f.chain],
         "rationale": f.rule.rationale,
         "remediation": f.rule.remediation,
+        "applies_when": f.rule.when,
         "clause": clause(f.rule.clause),
         "waived": f.waived,
         "waiver_state": f.waiver_state.value,

@@ -303,6 +303,13 @@ class HtmlFormatter(Formatter):
                 [
                     ("Why", esc(first.rule.rationale) if first.rule.rationale else ""),
                     ("What to do", esc(first.rule.remediation) if first.rule.remediation else ""),
+                    (
+                        "Applies when",
+                        f"<code>{esc(first.rule.when)}</code>; declared use: "
+                        + esc(ov.declared_use(result.run))
+                        if first.rule.when
+                        else "",
+                    ),
                     ("Clause" + ("s" if len(clauses) > 1 else ""), "".join(clauses) or clause_html(None)),
                 ]
             )
