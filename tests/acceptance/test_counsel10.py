@@ -17,6 +17,7 @@ import hashlib
 import html as htmllib
 import json
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -396,3 +397,70 @@ def test_every_finding_states_the_condition_that_applied_its_rule(reports: dict[
         r for r in sarif["runs"][0]["tool"]["driver"]["rules"] if r["id"] == "llama-no-improving-other-llms"
     )
     assert f"Applies when: {when}" in rule["help"]["text"]
+
+
+# --- 5. contrast (real Chromium) --------------------------------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Any:
+    pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+    if shutil.which(CHROMIUM) is None:
+        pytest.skip(f"Chromium not found at {CHROMIUM}")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=["--disable-gpu"])
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+LOW_CONTRAST = """
+() => {
+  const lum = (c) => {
+    const [r, g, b] = c.match(/[\\d.]+/g).map(Number).slice(0, 3).map((v) => {
+      v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+  const bg = (el) => {
+    for (; el; el = el.parentElement) {
+      const c = getComputedStyle(el).backgroundColor;
+      if (c && !c.startsWith("rgba(0, 0, 0, 0)") && c !== "transparent") return c; }
+    return "rgb(255, 255, 255)"; };
+  const low = [];
+  for (const el of document.querySelectorAll("body *")) {
+    if (!el.checkVisibility()) continue;
+    if (![...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim())) continue;
+    const s = getComputedStyle(el), a = lum(s.color), b = lum(bg(el));
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    const size = parseFloat(s.fontSize), bold = parseInt(s.fontWeight) >= 700;
+    const need = size >= 24 || (bold && size >= 18.66) ? 3 : 4.5;  // WCAG 2 AA
+    const what = el.textContent.trim().slice(0, 30);
+    if (ratio < need) low.push(`${el.tagName}.${el.className} ${ratio.toFixed(2)}: ${what}`);
+  }
+  return [...new Set(low)];
+}
+"""
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_every_text_of_the_report_meets_wcag_aa_contrast(
+    browser: Any, waived: dict[str, Any], tmp_path: Path
+) -> None:
+    # The waived and expired badges (white on #98a2b3, 2.6:1) are what the waiver register and
+    # every waived card read; the legend's marks and a folded passage's note were below 4.5:1.
+    page_file = tmp_path / "report.html"
+    page_file.write_text(waived["html"], encoding="utf-8")
+    page = browser.new_page()
+    try:
+        page.goto(page_file.as_uri(), wait_until="load")
+        assert page.locator(".badge.waived").count() > 0
+        for media in ("screen", "print"):
+            page.emulate_media(media=media)
+            assert page.evaluate(LOW_CONTRAST) == [], media
+    finally:
+        page.close()
