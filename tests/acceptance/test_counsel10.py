@@ -464,3 +464,37 @@ def test_every_text_of_the_report_meets_wcag_aa_contrast(
             assert page.evaluate(LOW_CONTRAST) == [], media
     finally:
         page.close()
+
+
+# --- 6. one finding, one account, in every format ---------------------------------------------
+
+
+def test_json_and_sarif_say_what_the_card_says_about_a_lowered_convergent_finding(
+    reports: dict[str, str],
+) -> None:
+    doc = json.loads(reports["json"])
+    lowered = [f for f in doc["findings"] if f["downgraded_from"] == "block"]
+    assert len(lowered) == 2  # r-004 against Claude's and Llama's outputs
+    page = reports["html"]
+    for f in lowered:
+        card = _words(_section(page, f'id="f-{f["id"]}"', "</details>"))
+        # The JSON report, the complete record of the scan, carried neither the card's account
+        # nor why the finding was lowered; SARIF's warning read as a copy.
+        assert f["shows"] and f"What this shows {f['shows']}" in card
+        assert f["does_not_show"] and f"What it does not show {f['does_not_show']}" in card
+        assert f["lowered_because"] == "it looks like convergence (common-passage)"
+        assert f"lowered from block: {f['lowered_because']}" in card
+    sarif = json.loads(reports["sarif"])
+    record4 = [r for r in sarif["runs"][0]["results"] if "record 3 assistant[1]" in r["message"]["text"]]
+    assert len(record4) == 2
+    for r in record4:
+        assert r["level"] == "warning"
+        assert (
+            "(rule action block; lowered: it looks like convergence (common-passage))" in r["message"]["text"]
+        )
+    assert (
+        _flat(reports["text"]).count(
+            "(rule action block; lowered: it looks like convergence (common-passage))"
+        )
+        == 2
+    )
