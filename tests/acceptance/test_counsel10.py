@@ -498,3 +498,45 @@ def test_json_and_sarif_say_what_the_card_says_about_a_lowered_convergent_findin
         )
         == 2
     )
+
+
+LINES = """
+(el) => { const r = document.createRange(); r.selectNodeContents(el);
+  return new Set([...r.getClientRects()].filter((x) => x.width > 0).map((x) => Math.round(x.top))).size; }
+"""
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_the_printed_sources_table_breaks_no_identifier_or_date(
+    browser: Any, case: dict[str, Path], tmp_path: Path
+) -> None:
+    # Under a competing use every source has findings and clauses; printed on A4, the terms id
+    # read "openai- / terms-of- / use" and a clause's date "effective 2024-03- / 20".
+    policy = tmp_path / "competing.yaml"
+    policy.write_text(
+        POLICY.replace("purpose: fine-tune", "purpose: train-competing-model"), encoding="utf-8"
+    )
+    out = tmp_path / "r.html"
+    args = ["scan", case["data"], "--index", case["index"], "--policy", policy, "-q", "-f", "html", "-o", out]
+    run_cli(args, 1)
+    page = browser.new_page(viewport={"width": 703, "height": 1000})  # A4 at 96 dpi less the margins
+    try:
+        page.emulate_media(media="print")
+        page.goto(out.as_uri(), wait_until="load")
+        rows = page.locator("table.sources tbody tr")
+        assert rows.count() >= 4
+        checked = 0
+        for i in range(rows.count()):
+            cells = rows.nth(i).locator("td")
+            for col in (2, 3):  # licence, terms
+                if cells.nth(col).inner_text().strip():
+                    assert cells.nth(col).evaluate(LINES) == 1, cells.nth(col).inner_text()
+                    checked += 1
+            dates = cells.nth(9).locator("span.id")
+            for j in range(dates.count()):
+                assert dates.nth(j).evaluate(LINES) == 1, cells.nth(9).inner_text()
+                checked += 1
+        assert checked >= 8
+    finally:
+        page.close()

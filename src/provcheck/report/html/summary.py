@@ -6,6 +6,7 @@ records, not findings (``provcheck.report.records``). Every value from data is e
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
@@ -307,7 +308,10 @@ def sources_table(rs: RecordSummary) -> str:
             texts = '<span class="flag">0: empty, matches nothing</span>'
         rows.append(
             [
-                f'<span class="mono id">{esc(s.source)}</span>'
+                # A marker's or declaration's label has spaces and may wrap; a source name, a
+                # licence id and a terms id are identifiers: "openai-terms-of-use" printed as
+                # "openai- / terms-of- / use" across three lines.
+                f'<span class="mono{" id" if s.indexed else ""}">{esc(s.source)}</span>'
                 + ("" if s.indexed else ' <span class="note">(not an indexed source)</span>')
                 + (
                     ' <span class="note">(background: independent text, never a finding; it explains '
@@ -316,14 +320,15 @@ def sources_table(rs: RecordSummary) -> str:
                     else ""
                 ),
                 esc(s.provider or ""),
-                esc(s.license or ""),
-                esc(s.terms or ""),
+                _ident(s.license),
+                _ident(s.terms),
                 texts,
                 f"{s.records:,}",
                 _pct(s.share),
                 _badge(s.worst),
                 _unruled_cell(s),
-                esc("; ".join(s.clauses)),
+                # "effective 2024-03-" and "20" on two lines read as two things in print.
+                _DATE.sub(lambda d: f'<span class="id">{d.group()}</span>', esc("; ".join(s.clauses))),
             ]
         )
     head = [
@@ -339,6 +344,13 @@ def sources_table(rs: RecordSummary) -> str:
         "clause",
     ]
     return table(head, rows, "sources")
+
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _ident(value: str | None) -> str:
+    return f'<span class="id">{esc(value)}</span>' if value else ""
 
 
 def _unruled_cell(s: SourceRow) -> str:
