@@ -540,3 +540,24 @@ def test_the_printed_sources_table_breaks_no_identifier_or_date(
         assert checked >= 8
     finally:
         page.close()
+
+
+# --- 8. the verdict names the use it holds for ------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["html", "text", "markdown"])
+def test_the_verdict_names_the_declared_use_it_was_reached_for(waived: dict[str, Any], fmt: str) -> None:
+    # "No blocking finding: ..." is what is read and quoted on its own; for fine-tuning it says
+    # nothing about training a competing model, where the OpenAI and Gemini rules apply.
+    if fmt == "html":
+        verdict = _words(_section(waived["html"], 'id="verdict">', "</div>").split(">", 1)[1])
+    elif fmt == "text":
+        verdict = _flat(waived["text"].split("\n\nBy source", 1)[0].split("\n", 1)[1])
+    else:
+        verdict = waived["markdown"].splitlines()[0]
+    assert verdict.startswith(
+        ("No blocking finding:", 'id="verdict"> No blocking finding:', "### provcheck: No blocking")
+    )
+    assert verdict.rstrip().endswith(
+        "Rules applied for the declared use: fine-tune (policy), commercial (policy), internal (policy)."
+    )

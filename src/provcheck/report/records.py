@@ -391,8 +391,16 @@ def report_identity(result: ScanResult) -> ReportIdentity:
     return view.identity(result)
 
 
-def record_verdict(counts: RecordCounts, verdict: ov.Verdict) -> str:
-    """The verdict in one sentence with the record counts, claiming no more than was checked."""
+def record_verdict(counts: RecordCounts, verdict: ov.Verdict, use: str = "") -> str:
+    """The verdict in one sentence with the record counts, claiming no more than was checked,
+    and the declared use the rules were applied for (``use``, when given): "No blocking finding"
+    for fine-tuning says nothing about training a competing model, and the verdict is what is
+    read, and quoted, on its own."""
+    said = _verdict(counts, verdict)
+    return f"{said} Rules applied for the declared use: {use}." if use else said
+
+
+def _verdict(counts: RecordCounts, verdict: ov.Verdict) -> str:
     n = counts.scanned
     if verdict.status == "fail":
         return (

@@ -125,7 +125,9 @@ class TextFormatter(Formatter):
         # One line, never wrapped: own_report() recognises a text report by its start.
         heading = printable("provcheck report · " + " · ".join(ov.summary_lines(result)))
         console.print(heading, markup=False, soft_wrap=True)
-        console.print(record_verdict(rs.counts, verdict), markup=False)
+        console.print(
+            printable(record_verdict(rs.counts, verdict, ov.declared_use(result.run))), markup=False
+        )
         console.print("\nBy source (records, not findings):", markup=False)
         wide.print(sources)
         if unruled := unruled_line(rs, ov.declared_use(result.run)):

@@ -199,7 +199,8 @@ def executive_summary(
     )
     return (
         '<section id="summary"><h2>Executive summary</h2>'
-        f'<div class="verdict {esc(verdict.status)}" id="verdict">{esc(record_verdict(c, verdict))}</div>'
+        f'<div class="verdict {esc(verdict.status)}" id="verdict">'
+        f"{esc(record_verdict(c, verdict, ov.declared_use(run)))}</div>"
         + records_line
         + '<p class="notice"><b>Not legal advice.</b> This report lists text in the dataset that provcheck '
         "verified, by alignment, as matching the indexed sources (or a marker phrase), and what the "
