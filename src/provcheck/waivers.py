@@ -181,7 +181,7 @@ def _sha256(path: str) -> str | None:
     """The file's digest, or None when it cannot be read again (it was just loaded)."""
     try:
         with open(path, "rb") as fh:
-            return hashlib.file_digest(fh, "sha256").hexdigest()
+            return hashlib.sha256(fh.read()).hexdigest()
     except OSError:
         return None
 

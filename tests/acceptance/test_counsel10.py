@@ -561,3 +561,24 @@ def test_the_verdict_names_the_declared_use_it_was_reached_for(waived: dict[str,
     assert verdict.rstrip().endswith(
         "Rules applied for the declared use: fine-tune (policy), commercial (policy), internal (policy)."
     )
+
+
+def test_the_matches_no_rule_applies_to_say_which_are_copies_and_which_convergence(
+    reports: dict[str, str],
+) -> None:
+    section = _section(reports["html"], '<section id="unmatched">', "</section>")
+    rows = {
+        (_words(cells[0]), _words(cells[3])): _words(cells[-1])
+        for row in re.findall(r"<tr>(.*?)</tr>", section, flags=re.S)
+        if (cells := re.findall(r"<td>(.*?)</td>", row, flags=re.S))
+    }
+    # r-004's stock list matched ChatGPT's and Gemini's answers too: "near-duplicate 1.00" beside
+    # copies, while its cards (Claude, Llama) call the same passage likely convergence.
+    r004 = [v for (where, _), v in rows.items() if where.endswith("/data/mix.jsonl:4")]
+    assert len(r004) == 2
+    assert all(v == "likely convergence (common-passage): not treated as a copy" for v in r004)
+    r000 = next(v for (where, _), v in rows.items() if where.endswith("/data/mix.jsonl:1"))
+    assert r000.startswith("copies the reference; estimated probability of derivation")
+    intro = _words(section.split("<table", 1)[0])
+    assert "verified match(es)" not in intro  # a convergent match is not a verified one
+    assert "for the declared use (fine-tune (policy), commercial (policy), internal (policy))" in intro

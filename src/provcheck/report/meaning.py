@@ -124,6 +124,19 @@ def _match_meaning(m: Match) -> Meaning:
     )
 
 
+def reading(m: Match) -> str:
+    """A match in a few words, for a table row: whether it is read as a copy, a shared passage,
+    short evidence or likely convergence (the card's distinction, without the card)."""
+    st = m.strength
+    if st is not None and (st.convergence is not None or st.explained):
+        return f"likely convergence ({st.convergence or 'explained'}): not treated as a copy"
+    if m.evidence.short:
+        return "short shared passage: cannot show copying on its own"
+    said = relation(m.evidence, None, st.probability if st else None)
+    words = "copies the reference" if said == "copies" else "shares aligned passages with the reference"
+    return words + (f"; estimated probability of derivation {percent(st.probability)}" if st else "")
+
+
 def meaning(f: Finding) -> Meaning | None:
     """What the finding establishes; None for a finding that rests on nothing shown."""
     if f.match is not None:

@@ -23,7 +23,7 @@ from provcheck.report import overview as ov
 from provcheck.report.base import Formatter, ReportContext
 from provcheck.report.clauses import legend as quote_legend
 from provcheck.report.html.finding import card, clause_html
-from provcheck.report.html.markup import dl, esc, fmt_score, table, write_table
+from provcheck.report.html.markup import dl, esc, table, write_table
 from provcheck.report.html.summary import (
     decision_block,
     executive_summary,
@@ -31,6 +31,7 @@ from provcheck.report.html.summary import (
     record_charts,
     write_records,
 )
+from provcheck.report.html.unmatched import unmatched
 from provcheck.report.method import MATCH_PARAMETERS, Measured, measured
 from provcheck.report.records import RecordSummary, RecordView, summarize
 
@@ -247,7 +248,7 @@ class HtmlFormatter(Formatter):
         out.write(decision_block(context.decision, rs, paths, verdict.ungated, result))
         write_records(out, rs, self.for_print)
         self._findings(result, overview, out)
-        out.write(self._unmatched(result))
+        out.write(unmatched(result, ROWS_SHOWN))
         self._waivers(result, overview, out)
         out.write(self._errors(result))
         out.write(self._method(run))
@@ -328,35 +329,6 @@ class HtmlFormatter(Formatter):
                 out.write("</div></div>")
             out.write("</div></details>")
         out.write("</section>")
-
-    @staticmethod
-    def _unmatched(result: ScanResult) -> str:
-        unruled = result.unruled
-        if not unruled:
-            return ""
-        rows: list[list[str]] = []
-        for m in islice(unruled, ROWS_SHOWN):
-            rows.append(
-                [
-                    _mono(ov.record_location(m.record)),
-                    esc(m.record.turn.role),
-                    esc(m.reference.id),
-                    esc(m.reference.source.name),
-                    esc(m.evidence.kind.value),
-                    fmt_score(m.evidence.similarity),
-                    f"{m.evidence.matched_tokens:,}",
-                ]
-            )
-        more = len(unruled) - len(rows)
-        return (
-            '<section id="unmatched"><h2>Matches no rule applies to</h2>'
-            f"<p>{len(unruled):,} verified match(es) did not trigger any rule of this policy for this use. "
-            "They are listed so that nothing found is hidden; a different policy or use may apply to them."
-            "</p>"
-            + table(["record", "turn", "reference", "source", "kind", "similarity", "tokens"], rows)
-            + (f'<p class="note">… and {more:,} more in the JSON report.</p>' if more > 0 else "")
-            + "</section>"
-        )
 
     @staticmethod
     def _waivers(result: ScanResult, overview: _Overview, out: TextIO) -> None:
