@@ -252,8 +252,8 @@ def test_a_copy_no_rule_applies_to_is_not_a_zero_in_the_sources_table(reports: d
     proves = _words(_section(page, "<ul class='proves'>", "</ul>"))
     use = "fine-tune (policy), commercial (policy), internal (policy)"
     assert (
-        f"4 record(s) hold a verified match, not marked as likely convergence, to which no rule of this "
-        f"policy applies for the declared use ({use})" in proves
+        f"4 record(s) hold a verified match to which no rule of this policy applies for the declared use "
+        f"({use})" in proves
     )
     assert "This report does not assess whether that use of them is permitted" in proves
     doc = json.loads(reports["json"])
@@ -267,7 +267,7 @@ def test_a_copy_no_rule_applies_to_is_not_a_zero_in_the_sources_table(reports: d
 @pytest.mark.parametrize("fmt", ["text", "markdown"])
 def test_the_text_and_markdown_reports_say_it_too(reports: dict[str, str], fmt: str) -> None:
     text = _flat(reports[fmt])
-    assert "4 record(s) hold a verified match, not marked as likely convergence, to which no rule" in text
+    assert "4 record(s) hold a verified match to which no rule of this policy applies" in text
     assert "chatgpt-shares 3 (1 likely convergence), gemini-api-outputs 3 (1 likely convergence)" in text
 
 

@@ -486,10 +486,17 @@ def unruled_line(rs: RecordSummary, use: str) -> str:
     ]
     if not by_source:
         return ""
+    n = rs.counts.unruled
+    lead = (
+        f"{n:,} record(s) hold a verified match to which no rule of this policy applies for the "
+        f"declared use ({use})"
+        if n
+        else f"Records match an indexed source under no rule of this policy for the declared use ({use}), "
+        "each only as likely convergence"
+    )
     return (
-        f"{rs.counts.unruled:,} record(s) hold a verified match, not marked as likely convergence, to "
-        f"which no rule of this policy applies for the declared use ({use}); records matched under no "
-        f"rule, by source: {', '.join(by_source)}. This report does not assess whether that use of "
+        f"{lead}; records matched under no rule, by source: {', '.join(by_source)}. "
+        "This report does not assess whether that use of "
         "them is permitted: the policy's rules decide which matches become findings, and a different "
         "use or policy may make a rule apply."
     )
