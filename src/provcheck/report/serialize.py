@@ -22,7 +22,7 @@ from provcheck.model import (
     Waiver,
     WaiverReport,
 )
-from provcheck.report.meaning import lowered_because, meaning
+from provcheck.report.meaning import lowered_because
 
 if TYPE_CHECKING:  # annotations only: the hook prints counts without the report's record rows
     from provcheck.report.records import RecordCounts, RecordRow, SourceRow
@@ -189,17 +189,6 @@ def waiver(w: Waiver | None) -> dict[str, Any] | None:
     }
 
 
-def _meaning(f: Finding) -> dict[str, Any]:
-    """What the finding shows and does not, and why it was lowered, in the words the HTML card
-    and the text report use (``report.meaning``): the JSON report said none of it."""
-    said = meaning(f)
-    return {
-        "shows": said.full if said is not None else None,
-        "does_not_show": said.does_not_show if said is not None else None,
-        "lowered_because": lowered_because(f) if f.downgraded_from is not None else None,
-    }
-
-
 def finding(f: Finding) -> dict[str, Any]:
     """A policy finding and what it rests on."""
     out: dict[str, Any] = {
@@ -218,7 +207,10 @@ def finding(f: Finding) -> dict[str, Any]:
         "rationale": f.rule.rationale,
         "remediation": f.rule.remediation,
         "applies_when": f.rule.when,
-        **_meaning(f),
+        # Why a finding was lowered, in the card's words; the card's "shows / does not show"
+        # prose is left to the human formats: ~700 characters a finding, held in memory with
+        # the encoded findings (tests/unit/test_results.py), for what the scores already say.
+        "lowered_because": lowered_because(f) if f.downgraded_from is not None else None,
         "clause": clause(f.rule.clause),
         "waived": f.waived,
         "waiver_state": f.waiver_state.value,
