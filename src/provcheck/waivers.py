@@ -17,6 +17,7 @@ reason and approver, which reports flag until a person fills them in.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import re
 from collections.abc import Iterable, Sequence
@@ -116,6 +117,8 @@ class Waivers:
 
     path: str
     entries: tuple[WaiverEntry, ...]
+    sha256: str | None = None
+    """SHA-256 of the file's bytes as read (reports name it so the decision can be reproduced)."""
 
     @property
     def base(self) -> str:
@@ -143,6 +146,7 @@ def load_waivers(path: str) -> Waivers:
         doc = load(path)
     except YamlProblem as exc:
         raise PolicyError([str(exc)], what="waivers file") from None
+    digest = _sha256(path)
     problems: list[str] = []
 
     def problem(line: int | None, message: str) -> None:
@@ -150,7 +154,7 @@ def load_waivers(path: str) -> Waivers:
 
     entries: list[WaiverEntry] = []
     if doc is None:
-        return Waivers(path, ())
+        return Waivers(path, (), digest)
     if not isinstance(doc, LineDict):
         raise PolicyError([f"{path}:1: a waivers file is a mapping with 'waivers:'"], what="waivers file")
     for key in doc:
@@ -170,7 +174,16 @@ def load_waivers(path: str) -> Waivers:
             entries.append(entry)
     if problems:
         raise PolicyError(problems, what="waivers file")
-    return Waivers(path, tuple(entries))
+    return Waivers(path, tuple(entries), digest)
+
+
+def _sha256(path: str) -> str | None:
+    """The file's digest, or None when it cannot be read again (it was just loaded)."""
+    try:
+        with open(path, "rb") as fh:
+            return hashlib.sha256(fh.read()).hexdigest()
+    except OSError:
+        return None
 
 
 def _entry(path: str, line: int | None, item: Any, problem: Any) -> WaiverEntry | None:
@@ -288,6 +301,8 @@ class Applier:
             expired=self._expired,
             placeholders=self._placeholders,
             stale=tuple(e.stale() for i, e in enumerate(entries) if i not in self._used),
+            sha256=self.waivers.sha256,
+            as_of=self.today.isoformat(),
         )
 
 

@@ -131,7 +131,7 @@ def test_the_markdown_source_table_names_the_clause_in_force() -> None:
     assert cited  # the sample cites OpenAI's terms for this source
     md = formatter(OutputFormat.MARKDOWN).render(sample(), CTX)
     header = next(line for line in md.splitlines() if line.startswith("| source |"))
-    assert header.rstrip().endswith("| worst action | clause |")
+    assert header.rstrip().endswith("| worst action | matched, no rule applies | clause |")
     row = next(line for line in md.splitlines() if line.startswith("| sharegpt-dump |"))
     assert row.rstrip().endswith(f"| {cited[0]} |")
 

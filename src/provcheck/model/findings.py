@@ -64,6 +64,10 @@ class RuleRef:
     rationale: str | None = None
     remediation: str | None = None
     clause: Clause | None = None
+    when: str | None = None
+    """The rule's condition as the policy states it (``policy explain``'s ``when``): the facts of
+    the source and of the declared use that made it apply. A rationale in the policy author's
+    words does not show counsel which use the clause was applied to."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +111,12 @@ class WaiverReport:
     """Waived findings whose waiver still has ``provcheck baseline``'s placeholder reason."""
     stale: tuple[StaleWaiver, ...]
     """Entries that matched no finding."""
+    sha256: str | None = None
+    """SHA-256 of the waivers file as read: which findings are waived is part of the decision, and
+    an auditor re-running the scan needs the same file."""
+    as_of: str | None = None
+    """The date (UTC, ISO) expiry dates were compared with: a waiver in force on the day of the
+    scan may have expired when the scan is re-run."""
 
 
 @enum.unique

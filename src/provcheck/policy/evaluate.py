@@ -256,6 +256,7 @@ class Evaluator:
             rationale=rule.rationale,
             remediation=rule.remediation,
             clause=clause,
+            when=str(rule.when) or None,
         )
         return ref, action
 

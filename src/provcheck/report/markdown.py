@@ -16,7 +16,7 @@ from provcheck.report.base import Formatter, ReportContext
 from provcheck.report.evidence import WITHHELD
 from provcheck.report.locations import line_url, repo_path
 from provcheck.report.meaning import CLEAN_LIMITS
-from provcheck.report.records import evidence_kinds, record_verdict, record_view
+from provcheck.report.records import evidence_kinds, record_verdict, record_view, unruled_line
 from provcheck.report.terminal import printable
 
 ROWS = 50
@@ -82,7 +82,7 @@ class MarkdownFormatter(Formatter):
         run = result.run
         v = ov.verdict(result, context.fail_on)
         rs = record_view(result, context.fail_on)
-        out = [f"### provcheck: {md(record_verdict(rs.counts, v), 400)}", ""]
+        out = [f"### provcheck: {md(record_verdict(rs.counts, v, ov.declared_use(run)), 800)}", ""]
         policy = ov.policy_label(run, "default policy")
         out.append(
             f"**Dataset** {md(ov.fact_text(run.paths))} · **use** {md(ov.declared_use(run))} · "
@@ -94,8 +94,8 @@ class MarkdownFormatter(Formatter):
         out.append("")
         out += [
             "| source | provider | licence | terms | texts indexed | records | share | worst action "
-            "| clause |",
-            "|---|---|---|---|---:|---:|---:|---|---|",
+            "| matched, no rule applies | clause |",
+            "|---|---|---|---|---:|---:|---:|---|---:|---|",
         ]
         for src in rs.sources:
             texts = "" if src.texts is None else f"{src.texts:,}" + (" (empty)" if src.texts == 0 else "")
@@ -104,9 +104,12 @@ class MarkdownFormatter(Formatter):
             worst = f"**{src.worst}**" if src.worst in ("block", "review") else md(src.worst or "")
             out.append(
                 f"| {name} | {md(src.provider or '')} | {md(src.license or '')} | {md(src.terms or '')} | "
-                f"{texts} | {src.records:,} | {src.share:.1%} | {worst} | {md('; '.join(src.clauses))} |"
+                f"{texts} | {src.records:,} | {src.share:.1%} | {worst} | "
+                f"{f'{src.unruled:,}' if src.unruled else ''} | {md('; '.join(src.clauses))} |"
             )
         out.append("")
+        if unruled := unruled_line(rs, ov.declared_use(run)):
+            out += [md(unruled, 1000), ""]
         counts = ov.by_action(result)
         out.append("| findings: " + " | ".join(a for a, _ in counts) + " | unreadable |")
         out.append("|" + "---:|" * (len(counts) + 1))

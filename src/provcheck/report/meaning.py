@@ -8,6 +8,7 @@ like convergence, short evidence, a marker phrase, a declaration.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from provcheck.matching.calibration import BLOCK_PROBABILITY
@@ -53,6 +54,10 @@ PROBABILITY_BASIS = (
 """What every per-finding probability was measured on, said where the probability is shown."""
 
 
+_CONVERGENCE_WHY = re.compile(r"not treated as a copy(, and not a verified match)?: (.+)", re.S)
+"""Where a convergent match's reason (``matching.strength``) says why it is not a copy."""
+
+
 def _measured(m: Match) -> str:
     ev = m.evidence
     extent = f"{ev.coverage:.0%} of the record's turn and {ev.containment:.0%} of the reference"
@@ -67,16 +72,24 @@ def _match_meaning(m: Match) -> Meaning:
     st = m.strength
     measured = _measured(m)
     if st is not None and (st.convergence is not None or st.explained):
-        why = (
-            st.reason.split("not treated as a copy: ", 1)[-1] if "not treated as a copy" in st.reason else ""
-        )
+        # The reason is "<what was verified>; likely convergence, not treated as a copy[, and not
+        # a verified match]: <why>"; only <why> explains. Splitting on "copy: " alone left the whole
+        # reason, figures and all, after "because" whenever "and not a verified match" was there.
+        said = _CONVERGENCE_WHY.search(st.reason)
+        why = said.group(2) if said else ""
+        unverified = bool(said and said.group(1))
+        fails = "fail the tests that verify a match" in why
         return Meaning(
             shows=f"Shared text of a kind independent answers also produce: {measured}. "
-            "It is not treated as a copy"
+            + (
+                "It is neither treated as a copy nor as a verified match"
+                if unverified
+                else "It is not treated as a copy"
+            )
             + (f" because {why}" if why else "")
             + (
                 "; once that text is set aside, what is left fails the tests for a match"
-                if st.explained
+                if st.explained and not fails
                 else ""
             )
             + ".",
@@ -109,6 +122,19 @@ def _match_meaning(m: Match) -> Meaning:
         does_not_show=f"{_MATCH_LIMITS[0].upper()}{_MATCH_LIMITS[1:]}.",
         probability=f"The probability is {PROBABILITY_BASIS}." if probability else "",
     )
+
+
+def reading(m: Match) -> str:
+    """A match in a few words, for a table row: whether it is read as a copy, a shared passage,
+    short evidence or likely convergence (the card's distinction, without the card)."""
+    st = m.strength
+    if st is not None and (st.convergence is not None or st.explained):
+        return f"likely convergence ({st.convergence or 'explained'}): not treated as a copy"
+    if m.evidence.short:
+        return "short shared passage: cannot show copying on its own"
+    said = relation(m.evidence, None, st.probability if st else None)
+    words = "copies the reference" if said == "copies" else "shares aligned passages with the reference"
+    return words + (f"; estimated probability of derivation {percent(st.probability)}" if st else "")
 
 
 def meaning(f: Finding) -> Meaning | None:

@@ -416,3 +416,23 @@ def summary_lines(result: ScanResult) -> list[str]:
     """The lines about what was checked and for which use, shared by every format."""
     line = not_scanned_line(result)
     return [use_line(result.run), *([line] if line else [])]
+
+
+def waivers_fact(result: ScanResult) -> str:
+    """The waivers file a scan applied, with its digest, the date expiry was judged on and what
+    it did: which findings are waived is part of what counsel decides on, and an auditor
+    re-running the scan needs the same file and date."""
+    w = result.waivers
+    if w is None:
+        return "none: no waivers file was used, and no finding is waived"
+    placeholders = (
+        f", {w.placeholders:,} of them only by a placeholder written by provcheck baseline (no reason "
+        "or approver)"
+        if w.placeholders
+        else ""
+    )
+    return (
+        f"{w.file} (sha256 {w.sha256 or 'not recorded'}), expiry dates compared with "
+        f"{w.as_of or 'a date not recorded'} (UTC): {w.waived:,} finding(s) waived{placeholders}; "
+        f"{w.expired:,} re-opened (waiver expired); entries matching no finding: {len(w.stale):,}"
+    )

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from provcheck.model import ABSENT, Absent, Action, Finding, RunRecord, ScanResult
+from provcheck.model import ABSENT, Absent, Action, Finding, Match, RunRecord, ScanResult
 from provcheck.report import overview as ov
 
 WAIVED = "waived"
@@ -98,6 +98,12 @@ class SourceRow:
     """``records`` over the records scanned."""
     clauses: list[str] = field(default_factory=list)
     """Documents of the clauses cited about it (``document, effective date``)."""
+    unruled: int = 0
+    """Records that matched it under no rule of the policy for the declared use, and have no
+    open finding resting on it: a verified copy of a source whose terms no rule applies to was
+    a "0" in the records column, read as "nothing of this source was found"."""
+    unruled_convergent: int = 0
+    """Of ``unruled``, records whose every such match is marked as likely convergence."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +117,13 @@ class RecordCounts:
     """Records whose every finding is waived."""
     dataset_level: int
     """Rows that are not records (declarations about a dataset)."""
+    unruled: int = 0
+    """Records with a verified match, not marked as likely convergence, that no rule of the
+    policy applied to under the declared use (whatever else was found in them)."""
+    placeholder_waived: int = 0
+    """Findings waived only by ``provcheck baseline``'s placeholder (no reason, no approver)."""
+    placeholder_failing: int = 0
+    """Of those, findings whose action the scan fails on: blocking findings nobody reviewed."""
 
 
 def origin_of(f: Finding) -> str:
@@ -173,6 +186,9 @@ class RecordView:
         self.rows: dict[tuple[str, int | None, str], RecordRow] = {}
         self._records: dict[str, set[tuple[str, int | None, str]]] = {}
         self.sources: dict[str, SourceRow] = {s.source: s for s in indexed_sources(run)}
+        self._placeholders = self._placeholders_failing = 0
+        self._unruled: dict[str, dict[tuple[str, int | None, str], bool]] = {}
+        """Per source, records with a match no rule applied to: True while all are convergent."""
         self.hash = hashlib.sha256()
         """Over every finding's id, action and waiver state, in order (see ``identity``)."""
         self._strings: dict[str, str] = {}
@@ -198,6 +214,9 @@ class RecordView:
             row = self.rows[key] = RecordRow(key[0], index, line, rid, position, f.id)
         action = WAIVED if f.waived else f.action.value
         self.hash.update(f"{f.id}\t{f.action.value}\t{f.waiver_state.value}\n".encode())
+        if f.waived and f.waiver is not None and f.waiver.placeholder:
+            self._placeholders += 1
+            self._placeholders_failing += f.action.value in self.fail_on
         row.findings += 1
         row.worst = worse(row.worst, action)
         row.blocking = row.blocking or action in self.fail_on
@@ -230,6 +249,16 @@ class RecordView:
                 src.clauses, c.document + (f", effective {c.effective}" if c.effective else "") + qualified
             )
 
+    def add_unruled(self, m: Match) -> None:
+        """Count a verified match that no rule applied to (``ScanResult.unruled``)."""
+        loc = m.record.location
+        name = self._one(m.reference.source.name)
+        key = (self._one(loc.path), loc.index, "")
+        st = m.strength
+        convergent = st is not None and (st.convergence is not None or st.explained)
+        seen = self._unruled.setdefault(name, {})
+        seen[key] = seen.get(key, True) and convergent
+
     def identity(self, result: ScanResult) -> ReportIdentity:
         """The report's id and digest (call after every finding was added)."""
         return identity(result, self.hash.hexdigest())
@@ -246,12 +275,24 @@ class RecordView:
                 r.line or 0,
             ),
         )
+        for name in self._unruled:
+            self.sources.setdefault(name, SourceRow(source=name))
         for name, src in self.sources.items():
             src.records = len(self._records.get(name, ()))
             src.share = src.records / scanned if scanned else 0.0
+            counted = self._records.get(name, set())
+            unruled = {k: c for k, c in self._unruled.get(name, {}).items() if k not in counted}
+            src.unruled = len(unruled)
+            src.unruled_convergent = sum(unruled.values())
         sources = sorted(
             self.sources.values(),
-            key=lambda s: (not s.indexed, -s.records, -_RANK[s.worst] if s.worst else 2, s.source),
+            key=lambda s: (
+                not s.indexed,
+                -s.records,
+                -_RANK[s.worst] if s.worst else 2,
+                -s.unruled,
+                s.source,
+            ),
         )
         records = [r for r in rows if r.index is not None]
         counts = RecordCounts(
@@ -260,6 +301,11 @@ class RecordView:
             blocking=sum(1 for r in records if r.blocking),
             waived_only=sum(1 for r in records if r.worst == WAIVED),
             dataset_level=len(rows) - len(records),
+            unruled=len(
+                {k for seen in self._unruled.values() for k, convergent in seen.items() if not convergent}
+            ),
+            placeholder_waived=self._placeholders,
+            placeholder_failing=self._placeholders_failing,
         )
         return rows, sources, counts
 
@@ -318,7 +364,10 @@ class RecordSummary:
 
 
 def summarize(view: RecordView, result: ScanResult) -> RecordSummary:
-    """The summary of a view every finding of ``result`` was added to."""
+    """The summary of a view every finding of ``result`` was added to (its matches that no rule
+    applied to are counted here)."""
+    for m in result.unruled:
+        view.add_unruled(m)
     rows, sources, counts = view.finish(result.stats.records)
     return RecordSummary(rows, sources, counts, view.identity(result))
 
@@ -342,8 +391,16 @@ def report_identity(result: ScanResult) -> ReportIdentity:
     return view.identity(result)
 
 
-def record_verdict(counts: RecordCounts, verdict: ov.Verdict) -> str:
-    """The verdict in one sentence with the record counts, claiming no more than was checked."""
+def record_verdict(counts: RecordCounts, verdict: ov.Verdict, use: str = "") -> str:
+    """The verdict in one sentence with the record counts, claiming no more than was checked,
+    and the declared use the rules were applied for (``use``, when given): "No blocking finding"
+    for fine-tuning says nothing about training a competing model, and the verdict is what is
+    read, and quoted, on its own."""
+    said = _verdict(counts, verdict)
+    return f"{said} Rules applied for the declared use: {use}." if use else said
+
+
+def _verdict(counts: RecordCounts, verdict: ov.Verdict) -> str:
     n = counts.scanned
     if verdict.status == "fail":
         return (
@@ -370,9 +427,22 @@ def record_verdict(counts: RecordCounts, verdict: ov.Verdict) -> str:
     if counts.waived_only:
         # Every finding waived read "none of the records matched the indexed sources": they did.
         found += f"; {counts.waived_only:,} record(s) have findings, all of them waived (see Waivers)"
+    found += unreviewed(counts)
     if verdict.status == "incomplete":
         return f"Incomplete: no blocking finding in what could be read; {found}; some input was not read."
     return f"No blocking finding: {found}. This covers only the indexed sources, nothing else."
+
+
+def unreviewed(counts: RecordCounts) -> str:
+    """What waivers nobody wrote hide, or "": a baseline's placeholders waive blocking findings
+    so that a gate passes, and the verdict read "No blocking finding" to counsel."""
+    if not counts.placeholder_failing:
+        return ""
+    return (
+        f"; but {counts.placeholder_failing:,} finding(s) that would block are waived only by a "
+        "placeholder written by provcheck baseline, with no reason or approver: nobody has reviewed "
+        "them (see Waivers)"
+    )
 
 
 def _pct(part: int, whole: int) -> str:
@@ -402,3 +472,31 @@ def evidence_kinds(result: ScanResult) -> tuple[int, int, int]:
     convergent -= asserts
     other -= asserts | convergent
     return len(asserts), len(convergent), len(other)
+
+
+def unruled_line(rs: RecordSummary, use: str) -> str:
+    """What the matches that no rule applied to mean, or "" without any: counsel read "0
+    records" beside a source whose outputs three records copy, because the declared use made
+    no rule of the policy apply to them. The report does not assess them; it says so."""
+    by_source = [
+        f"{s.source} {s.unruled:,}"
+        + (f" ({s.unruled_convergent:,} likely convergence)" if s.unruled_convergent else "")
+        for s in rs.sources
+        if s.unruled
+    ]
+    if not by_source:
+        return ""
+    n = rs.counts.unruled
+    lead = (
+        f"{n:,} record(s) hold a verified match to which no rule of this policy applies for the "
+        f"declared use ({use})"
+        if n
+        else f"Records match an indexed source under no rule of this policy for the declared use ({use}), "
+        "each only as likely convergence"
+    )
+    return (
+        f"{lead}; records matched under no rule, by source: {', '.join(by_source)}. "
+        "This report does not assess whether that use of "
+        "them is permitted: the policy's rules decide which matches become findings, and a different "
+        "use or policy may make a rule apply."
+    )

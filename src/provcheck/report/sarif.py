@@ -33,6 +33,7 @@ from provcheck.report.evidence import WITHHELD
 from provcheck.report.html.markup import safe_url
 from provcheck.report.locations import repo_path
 from provcheck.report.markdown import md as markdown_text
+from provcheck.report.meaning import lowered_because
 from provcheck.report.terminal import printable_lines
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -119,6 +120,9 @@ def rule_descriptor(rule_id: str, use: RuleUse) -> dict[str, Any]:
     if ref.remediation:
         text.append(f"What to do: {ref.remediation}")
         md.append(f"What to do: {_md(ref.remediation)}")
+    if ref.when:
+        text.append(f"Applies when: {ref.when}")
+        md.append(f"Applies when: {_md(ref.when)}")
     for c in clauses_:
         text.append(f"Clause: {_clause_text(c)}")
         url = _link_target(c.url)
@@ -249,6 +253,10 @@ def result_of(findings: list[Finding], rule_index: int, run: RunRecord) -> dict[
     refs = [x.match.reference.id for x in findings if x.match is not None]
     more = f" and {len(findings) - 1} more finding(s) of this rule in the record" if len(findings) > 1 else ""
     message = f"{f.message}{more} [{ov.where(f)}]"
+    if worst.downgraded_from is not None:
+        # As the text report and the HTML card say it: a warning that read as a copy was a
+        # blocking rule's finding lowered as likely convergence.
+        message += f" (rule action {worst.downgraded_from.value}; lowered: {lowered_because(worst)})"
     if len(refs) > 1:
         message += f"; references: {', '.join(refs[:10])}" + (" …" if len(refs) > 10 else "")
     props: dict[str, Any] = {

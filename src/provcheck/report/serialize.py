@@ -22,6 +22,7 @@ from provcheck.model import (
     Waiver,
     WaiverReport,
 )
+from provcheck.report.meaning import lowered_because
 
 if TYPE_CHECKING:  # annotations only: the hook prints counts without the report's record rows
     from provcheck.report.records import RecordCounts, RecordRow, SourceRow
@@ -205,6 +206,11 @@ def finding(f: Finding) -> dict[str, Any]:
         "chain": [source(s) for s in f.chain],
         "rationale": f.rule.rationale,
         "remediation": f.rule.remediation,
+        "applies_when": f.rule.when,
+        # Why a finding was lowered, in the card's words; the card's "shows / does not show"
+        # prose is left to the human formats: ~700 characters a finding, held in memory with
+        # the encoded findings (tests/unit/test_results.py), for what the scores already say.
+        "lowered_because": lowered_because(f) if f.downgraded_from is not None else None,
         "clause": clause(f.rule.clause),
         "waived": f.waived,
         "waiver_state": f.waiver_state.value,
@@ -240,6 +246,8 @@ def waivers(w: WaiverReport | None) -> dict[str, Any] | None:
         "waived": w.waived,
         "expired": w.expired,
         "placeholders": w.placeholders,
+        "sha256": w.sha256,
+        "as_of": w.as_of,
         "stale": [
             {
                 "file": s.file,
@@ -305,6 +313,7 @@ def record_counts(c: RecordCounts) -> dict[str, Any]:
         "blocking": c.blocking,
         "waived_only": c.waived_only,
         "dataset_level": c.dataset_level,
+        "unruled": c.unruled,
     }
 
 
@@ -324,6 +333,8 @@ def source_row(r: SourceRow) -> dict[str, Any]:
         "findings": r.findings,
         "worst_action": r.worst,
         "clauses": list(r.clauses),
+        "unruled_records": r.unruled,
+        "unruled_convergent": r.unruled_convergent,
     }
 
 

@@ -18,7 +18,7 @@ from provcheck.report.base import Formatter, ReportContext
 from provcheck.report.evidence import token_ranges, withheld_note
 from provcheck.report.meaning import CLEAN_LIMITS, PROBABILITY_BASIS, lowered_because, meaning
 from provcheck.report.overview import coverage
-from provcheck.report.records import RecordSummary, record_verdict, record_view
+from provcheck.report.records import RecordSummary, record_verdict, record_view, unruled_line
 from provcheck.report.terminal import printable
 
 _STYLE = {
@@ -125,9 +125,13 @@ class TextFormatter(Formatter):
         # One line, never wrapped: own_report() recognises a text report by its start.
         heading = printable("provcheck report · " + " · ".join(ov.summary_lines(result)))
         console.print(heading, markup=False, soft_wrap=True)
-        console.print(record_verdict(rs.counts, verdict), markup=False)
+        console.print(
+            printable(record_verdict(rs.counts, verdict, ov.declared_use(result.run))), markup=False
+        )
         console.print("\nBy source (records, not findings):", markup=False)
         wide.print(sources)
+        if unruled := unruled_line(rs, ov.declared_use(result.run)):
+            console.print(printable(unruled), markup=False)
         if records is None:
             console.print(f"No findings. {CLEAN_LIMITS}", markup=False)
             if read:
@@ -169,6 +173,7 @@ class TextFormatter(Formatter):
         for name in ("texts", "records", "share"):
             table.add_column(name, no_wrap=True, justify="right")
         table.add_column("worst", no_wrap=True)
+        table.add_column("no rule", no_wrap=True, justify="right")  # matched under no rule
         for src in rs.sources:
             texts = "" if src.texts is None else f"{src.texts:,}"
             table.add_row(
@@ -187,6 +192,7 @@ class TextFormatter(Formatter):
                 f"{src.records:,}",
                 f"{src.share:.1%}",
                 _cell(src.worst or "", _STYLE_OF.get(src.worst or "", "")),
+                f"{src.unruled:,}" if src.unruled else "",
             )
         return table
 
@@ -275,6 +281,8 @@ class TextFormatter(Formatter):
         if said is not None:
             console.print(Text("  shows: ", style="bold") + Text(printable(said.shows)))
             console.print(Text("  does not show: ", style="bold") + Text(printable(said.does_not_show)))
+        if f.rule.when:
+            console.print(Text("  applies when: ", style="bold") + Text(printable(f.rule.when)))
         if f.rule.clause is not None:
             c = f.rule.clause
             shown = f"“{_clip(c.quote, 400)}”" if c.quote else clauses.NO_WORDING

@@ -295,6 +295,8 @@ def _merged_waivers(reports: Sequence[WaiverReport | None]) -> WaiverReport | No
         expired=sum(r.expired for r in given),
         placeholders=sum(r.placeholders for r in given),
         stale=tuple(stale),
+        sha256=given[0].sha256,
+        as_of=given[0].as_of,
     )
 
 

@@ -17,7 +17,7 @@ PALETTE = {
     "review": "#b54708",
     "warn": "#6941c6",
     "info": "#175cd3",
-    "waived": "#98a2b3",
+    "waived": "#667085",
 }
 _DEFAULT = "#2e90fa"
 

@@ -216,6 +216,13 @@ def summary_line(f: Finding) -> str:
     )
 
 
+def _when(condition: str) -> str:
+    return (
+        f"<code>{esc(condition)}</code> <span class='note'>(the policy's condition; "
+        "<code>use.*</code> is the declared use stated under Scope)</span>"
+    )
+
+
 def card(f: Finding, open_: bool) -> str:
     """The finding's card."""
     rows: list[tuple[str, str]] = []
@@ -232,6 +239,8 @@ def card(f: Finding, open_: bool) -> str:
         rows.append(("Why", esc(f.rule.rationale)))
     if f.rule.remediation:
         rows.append(("What to do", esc(f.rule.remediation)))
+    if f.rule.when:
+        rows.append(("Applies when", _when(f.rule.when)))
     rows.append(("Clause", clause_html(f.rule.clause)))
     rows.append(("Provenance", chain_html(f)))
     rec = f.record

@@ -23,7 +23,7 @@ from provcheck.report import overview as ov
 from provcheck.report.base import Formatter, ReportContext
 from provcheck.report.clauses import legend as quote_legend
 from provcheck.report.html.finding import card, clause_html
-from provcheck.report.html.markup import dl, esc, fmt_score, table, write_table
+from provcheck.report.html.markup import dl, esc, table, write_table
 from provcheck.report.html.summary import (
     decision_block,
     executive_summary,
@@ -31,6 +31,7 @@ from provcheck.report.html.summary import (
     record_charts,
     write_records,
 )
+from provcheck.report.html.unmatched import unmatched
 from provcheck.report.method import MATCH_PARAMETERS, Measured, measured
 from provcheck.report.records import RecordSummary, RecordView, summarize
 
@@ -247,7 +248,7 @@ class HtmlFormatter(Formatter):
         out.write(decision_block(context.decision, rs, paths, verdict.ungated, result))
         write_records(out, rs, self.for_print)
         self._findings(result, overview, out)
-        out.write(self._unmatched(result))
+        out.write(unmatched(result, ROWS_SHOWN))
         self._waivers(result, overview, out)
         out.write(self._errors(result))
         out.write(self._method(run))
@@ -303,6 +304,13 @@ class HtmlFormatter(Formatter):
                 [
                     ("Why", esc(first.rule.rationale) if first.rule.rationale else ""),
                     ("What to do", esc(first.rule.remediation) if first.rule.remediation else ""),
+                    (
+                        "Applies when",
+                        f"<code>{esc(first.rule.when)}</code>; declared use: "
+                        + esc(ov.declared_use(result.run))
+                        if first.rule.when
+                        else "",
+                    ),
                     ("Clause" + ("s" if len(clauses) > 1 else ""), "".join(clauses) or clause_html(None)),
                 ]
             )
@@ -321,35 +329,6 @@ class HtmlFormatter(Formatter):
                 out.write("</div></div>")
             out.write("</div></details>")
         out.write("</section>")
-
-    @staticmethod
-    def _unmatched(result: ScanResult) -> str:
-        unruled = result.unruled
-        if not unruled:
-            return ""
-        rows: list[list[str]] = []
-        for m in islice(unruled, ROWS_SHOWN):
-            rows.append(
-                [
-                    _mono(ov.record_location(m.record)),
-                    esc(m.record.turn.role),
-                    esc(m.reference.id),
-                    esc(m.reference.source.name),
-                    esc(m.evidence.kind.value),
-                    fmt_score(m.evidence.similarity),
-                    f"{m.evidence.matched_tokens:,}",
-                ]
-            )
-        more = len(unruled) - len(rows)
-        return (
-            '<section id="unmatched"><h2>Matches no rule applies to</h2>'
-            f"<p>{len(unruled):,} verified match(es) did not trigger any rule of this policy for this use. "
-            "They are listed so that nothing found is hidden; a different policy or use may apply to them."
-            "</p>"
-            + table(["record", "turn", "reference", "source", "kind", "similarity", "tokens"], rows)
-            + (f'<p class="note">… and {more:,} more in the JSON report.</p>' if more > 0 else "")
-            + "</section>"
-        )
 
     @staticmethod
     def _waivers(result: ScanResult, overview: _Overview, out: TextIO) -> None:
@@ -499,6 +478,7 @@ class HtmlFormatter(Formatter):
                 ("Policy digest", _mono(ov.fact_text(run.policy.digest))),
                 ("Policy files", _mono(ov.fact_text(run.policy.files))),
                 ("Fail on", esc(ov.fact_text(run.fail_on))),
+                ("Waivers", esc(ov.waivers_fact(result))),
                 (
                     "Record options",
                     esc(
@@ -520,7 +500,10 @@ class HtmlFormatter(Formatter):
         return (
             '<section id="manifest"><h2>Reproducibility manifest</h2>'
             "<p>Re-running the command with the same tool version, index (same digest), policy (same "
-            "digest) and dataset files (same digests) gives the same findings with the same ids.</p>"
+            "digest), dataset files (same digests) and waivers file (same digest) gives the same "
+            "findings with the same ids. Which of them are waived also depends on the date each "
+            "waiver's expiry is compared with (under Waivers): a waiver in force on the day of the "
+            "scan may have expired when it is re-run, and its finding is then open again.</p>"
             f"{facts}<h3>Dataset files</h3>{files}"
             "<details><summary>Run record (as in the JSON report)</summary>"
             f'<pre class="block">{esc(raw)}</pre>'

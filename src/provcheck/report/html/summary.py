@@ -6,6 +6,7 @@ records, not findings (``provcheck.report.records``). Every value from data is e
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
@@ -17,7 +18,15 @@ from provcheck.report.decision import DECISIONS, Decision
 from provcheck.report.html.charts import bar_chart
 from provcheck.report.html.markup import dl, esc, table
 from provcheck.report.method import Measured, measured
-from provcheck.report.records import WAIVED, RecordSummary, evidence_kinds, record_verdict
+from provcheck.report.records import (
+    WAIVED,
+    RecordSummary,
+    SourceRow,
+    evidence_kinds,
+    record_verdict,
+    unreviewed,
+    unruled_line,
+)
 
 EVIDENCE_NOTE = "evidence-note"
 """Id of the paragraph that says how much evidence the document shows."""
@@ -190,7 +199,8 @@ def executive_summary(
     )
     return (
         '<section id="summary"><h2>Executive summary</h2>'
-        f'<div class="verdict {esc(verdict.status)}" id="verdict">{esc(record_verdict(c, verdict))}</div>'
+        f'<div class="verdict {esc(verdict.status)}" id="verdict">'
+        f"{esc(record_verdict(c, verdict, ov.declared_use(run)))}</div>"
         + records_line
         + '<p class="notice"><b>Not legal advice.</b> This report lists text in the dataset that provcheck '
         "verified, by alignment, as matching the indexed sources (or a marker phrase), and what the "
@@ -203,7 +213,14 @@ def executive_summary(
         + "<h3>By source</h3>"
         + sources_table(rs)
         + "<h3>What this result does and does not prove</h3>"
-        + _proves(result, c.with_findings, len(indexed))
+        + _proves(
+            result,
+            c.with_findings,
+            len(indexed),
+            unruled_line(rs, ov.declared_use(run)),
+            c.waived_only
+            + (result.waivers.waived if result.waivers is not None and not c.waived_only else 0),
+        )
         + "<h3>Error rates of the method</h3>"
         + error_rates(result)
         + "<div class='charts'>"
@@ -212,9 +229,17 @@ def executive_summary(
     )
 
 
-def _no_finding(result: ScanResult) -> str:
+def _no_finding(result: ScanResult, waived: int = 0) -> str:
     """What a result without findings shows: "no record matched" only when none did; matches
-    that no rule applies to are still matches (listed under Matches no rule applies to)."""
+    that no rule applies to are still matches (listed under Matches no rule applies to); and
+    when every finding is waived, that rules did apply (it said "no rule of this policy
+    applies", of records whose findings were waived)."""
+    if waived:
+        return (
+            "<li>Rules of this policy apply to records of this dataset, and every finding they made is "
+            'waived (see the <a href="#waivers">Waiver register</a>: who accepted each, why, and until '
+            "when). A waiver records a decision to accept a finding, not that the finding is wrong.</li>"
+        )
     matched = {(m.record.location.path, m.record.location.index) for m in result.unruled}
     if not matched:
         return (
@@ -229,7 +254,7 @@ def _no_finding(result: ScanResult) -> str:
     )
 
 
-def _proves(result: ScanResult, with_findings: int, sources: int) -> str:
+def _proves(result: ScanResult, with_findings: int, sources: int, unruled: str = "", waived: int = 0) -> str:
     asserts, convergent, other = evidence_kinds(result)
     parts = []
     if asserts:
@@ -252,8 +277,15 @@ def _proves(result: ScanResult, with_findings: int, sources: int) -> str:
         if with_findings and parts
         else f"<li>{with_findings:,} record(s) have open findings; each is listed with its evidence.</li>"
         if with_findings
-        else _no_finding(result)
+        else _no_finding(result, waived)
     )
+    if unruled and (with_findings or waived):
+        # Without findings, ``_no_finding`` already says it; with them, a verified copy of a
+        # source no rule applies to was said nowhere above the evidence.
+        found += (
+            f"<li>{esc(unruled)} They are listed under "
+            '<a href="#unmatched">Matches no rule applies to</a>.</li>'
+        )
     return (
         "<ul class='proves'>"
         + found
@@ -277,7 +309,10 @@ def sources_table(rs: RecordSummary) -> str:
             texts = '<span class="flag">0: empty, matches nothing</span>'
         rows.append(
             [
-                f'<span class="mono id">{esc(s.source)}</span>'
+                # A marker's or declaration's label has spaces and may wrap; a source name, a
+                # licence id and a terms id are identifiers: "openai-terms-of-use" printed as
+                # "openai- / terms-of- / use" across three lines.
+                f'<span class="mono{" id" if s.indexed else ""}">{esc(s.source)}</span>'
                 + ("" if s.indexed else ' <span class="note">(not an indexed source)</span>')
                 + (
                     ' <span class="note">(background: independent text, never a finding; it explains '
@@ -286,13 +321,15 @@ def sources_table(rs: RecordSummary) -> str:
                     else ""
                 ),
                 esc(s.provider or ""),
-                esc(s.license or ""),
-                esc(s.terms or ""),
+                _ident(s.license),
+                _ident(s.terms),
                 texts,
                 f"{s.records:,}",
                 _pct(s.share),
                 _badge(s.worst),
-                esc("; ".join(s.clauses)),
+                _unruled_cell(s),
+                # "effective 2024-03-" and "20" on two lines read as two things in print.
+                _DATE.sub(lambda d: f'<span class="id">{d.group()}</span>', esc("; ".join(s.clauses))),
             ]
         )
     head = [
@@ -304,9 +341,26 @@ def sources_table(rs: RecordSummary) -> str:
         "records",
         "share",
         "worst action",
+        "matched, no rule applies",
         "clause",
     ]
     return table(head, rows, "sources")
+
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _ident(value: str | None) -> str:
+    return f'<span class="id">{esc(value)}</span>' if value else ""
+
+
+def _unruled_cell(s: SourceRow) -> str:
+    """Records matched under no rule: a number linked to where they are listed, never blank
+    beside a "0 records" that would read as "nothing of this source was found"."""
+    if not s.unruled:
+        return ""
+    convergent = f" ({s.unruled_convergent:,} likely convergence)" if s.unruled_convergent else ""
+    return f'<a href="#unmatched">{s.unruled:,}</a>{convergent}'
 
 
 def record_charts(rs: RecordSummary) -> list[str]:
@@ -449,6 +503,7 @@ def decision_question(result: ScanResult, rs: RecordSummary, dataset: str, decis
                 "Not scanned",
                 esc("; ".join(gaps)) if gaps else "nothing left out: every record given was read",
             ),
+            ("Waivers", esc(ov.waivers_fact(result))),
             ("Run by", run_by),
         ]
     )
@@ -472,7 +527,7 @@ def decision_block(
     ident = (
         f"<p>This decision refers to report {_mono(rs.identity.id)} (digest {_mono(rs.identity.digest)}) "
         f"of {_mono(dataset)}: {rs.counts.with_findings:,} of {rs.counts.scanned:,} records with open "
-        f"findings, {rs.counts.blocking:,} blocking{unblocked}.</p>"
+        f"findings, {rs.counts.blocking:,} blocking{unblocked}{esc(unreviewed(rs.counts))}.</p>"
     ) + (decision_question(result, rs, dataset, decision) if result is not None else "")
     if decision is not None:
         chosen = decision.label
