@@ -90,6 +90,7 @@ def run(
             more = f" ({others} changed path(s) not scanned; -v lists them)" if others and not verbose else ""
             stderr.print(f"provcheck: no staged dataset records to scan{more}", markup=False)
         return
+    _refuse_configuration_missing_here(repo, changes)
     if no_cache or (not cache_dir and config is not None and config.cache is False):
         # Without the result cache, the first thing the scan does is to prove that rows were
         # appended (a hash of the old size of each file): it runs in a background thread
@@ -160,8 +161,19 @@ def _refuse_gate_changes(
         # `.pre-commit-config.yaml` (`args: [--fail-on, never]`, `[--use-only, --use, evaluation]`):
         # a commit changing them beside a copy was judged under the options it brings.
         gate.append(PRE_COMMIT_CONFIG)
+    # A configuration the commit deletes or renames away is a change to the gate too: the hook
+    # no longer finds it and judged the records beside it under no configuration at all (every
+    # match a review finding, exit 0). It counts for the paths it governed (its folder down).
+    for path in changes.changed_before:
+        folder, name = os.path.split(path)
+        governed = (
+            p for p in changes.staged_paths if p != path and (not folder or p.startswith(folder + "/"))
+        )
+        if name == project.FILENAME and path not in changes.staged_after and any(governed):
+            gate.append(path)
     changed = sorted({p for p in gate if p in changes.changed_before})
-    others = sorted(changes.staged_paths - set(gate))
+    # A configuration renamed away is one change: where it went is no other path.
+    others = sorted(changes.staged_paths - set(gate) - {changes.renamed_to.get(p) for p in gate})
     if changed and others:
         from provcheck.errors import GateChangeError
 
@@ -173,6 +185,41 @@ def _refuse_gate_changes(
             hint="commit the configuration change on its own first (git restore --staged the "
             "other paths, commit, then stage them again): they are then checked under the gate "
             "in force",
+        )
+
+
+def _refuse_configuration_missing_here(repo: Repo, changes: changesets.ChangeSet) -> None:
+    """Refuse to judge the commit while a ``.provcheck.yaml`` it holds is missing from the
+    working tree.
+
+    The configuration is found in the working tree: one deleted there but not in the commit
+    (``rm .provcheck.yaml``, not staged) was not found, and the staged records were judged under
+    no configuration (or one further up) while the commit carries the one that blocks them.
+    Every folder from the working directory and from each changed file up to the repository's
+    top is asked (one git call).
+    """
+    root = os.path.realpath(repo.root)
+    candidates: set[str] = set()
+    starts = [os.path.realpath("."), *(os.path.realpath(f) for f in changes.folders(repo.root))]
+    for start in starts:
+        rel = os.path.relpath(start, root).replace(os.sep, "/")
+        if rel == ".." or rel.startswith("../"):
+            continue
+        parts = [] if rel == "." else rel.split("/")
+        for depth in range(len(parts), -1, -1):
+            candidates.add("/".join([*parts[:depth], project.FILENAME]))
+    held = repo.git("ls-files", "-z", "--full-name", "--", *sorted(candidates)).decode(
+        "utf-8", "surrogateescape"
+    )
+    missing = sorted(p for p in held.split("\0") if p and not os.path.lexists(os.path.join(repo.root, p)))
+    if missing:
+        from provcheck.errors import GateChangeError
+
+        raise GateChangeError(
+            f"{', '.join(missing)}: in this commit but not in the working tree (deleted, not "
+            "staged): the staged records would be judged without the configuration the commit "
+            "carries",
+            hint=f"restore it (git restore {missing[0]}), or stage its deletion and commit that on its own",
         )
 
 

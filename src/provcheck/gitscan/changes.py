@@ -120,6 +120,10 @@ class ChangeSet:
     them is a change to the gate (``cli/hook.py``)."""
     staged_paths: frozenset[str] = frozenset()
     """Every path the commit adds, changes or removes, whether scanned or not."""
+    staged_after: frozenset[str] = frozenset()
+    """Every path the commit adds or changes (that it holds after the commit)."""
+    renamed_to: dict[str, str] = field(default_factory=dict)
+    """Where the commit moves each renamed path."""
 
     def folders(self, root: str) -> list[str]:
         """The folders (absolute, under the repository's ``root``) holding a file to read."""
@@ -333,6 +337,8 @@ def staged(
     b.out.changed_before = frozenset(
         e.old_path for e in entries if e.old_path is not None and e.status != "C"
     )
+    b.out.staged_after = frozenset(e.path for e in entries if e.status != "D")
+    b.out.renamed_to = {e.old_path: e.path for e in entries if e.status == "R" and e.old_path}
     b.out.staged_paths = frozenset(e.path for e in entries) | b.out.changed_before
     named = None if files is None else {_repo_path(repo, b.cwd, f) for f in files}
     chosen: list[DiffEntry] = []
