@@ -15,10 +15,17 @@ Defects found (all fixed unless marked otherwise):
    configuration that blocks, the hook judged without it (exit 0). A ``.provcheck.yaml`` the
    commit holds but the working tree lacks, in a folder governing the working directory or a
    changed file, is refused (exit 6).
+3. FAIL-OPEN A submodule update is a commit id in the parent's tree: ``scan --changed-since
+   REV`` and ``hook run`` skipped the path ("not a regular file (submodule)", shown only with
+   ``-v``, counted nowhere) and passed (exit 0) a copy the update brought, which a full scan
+   blocks. The files a submodule changes between the two commits are now found in its own
+   repository and scanned whole; a submodule not checked out, or not at the commit staged for
+   it, is an unreadable input (exit 4) (``gitscan/submodules.py``).
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -73,3 +80,55 @@ def test_a_configuration_deleted_only_in_the_working_tree_is_refused(tmp_path: P
     (repo.path / "data" / ".provcheck.yaml").unlink()
     out = repo.provcheck("hook", "run", "-i", str(index_dir), code=6)
     assert "data/.provcheck.yaml: in this commit but not in the working tree" in out.stderr
+
+
+def _with_submodule(tmp_path: Path, index_dir: Path) -> tuple[GitRepo, GitRepo]:
+    """A dataset repository with its data in a submodule ``ds`` (clean records only)."""
+    env = isolated_env(tmp_path)
+    sub = GitRepo(tmp_path / "shared-data", env)
+    sub.write("data/train.jsonl", jsonl([clean(1)]))
+    sub.git("add", ".")
+    sub.commit("data")
+    repo = GitRepo(tmp_path / "dataset", env)
+    repo.write("policy.yaml", BLOCK_POLICY)
+    repo.write(".provcheck.yaml", f"index: {index_dir}\npolicy: policy.yaml\n")
+    repo.git("-c", "protocol.file.allow=always", "submodule", "add", "-q", str(sub.path), "ds")
+    repo.git("add", ".")
+    repo.commit("dataset")
+    return repo, GitRepo(repo.path / "ds", env)
+
+
+def test_a_copy_a_submodule_update_brings_is_scanned_by_a_diff_aware_scan(
+    tmp_path: Path, index_dir: Path
+) -> None:
+    """A submodule update is a commit id in the parent's tree: ``scan --changed-since`` and the
+    hook skipped the path ("not a regular file (submodule)", listed only with -v) and passed
+    (exit 0) a copy that a full scan blocks."""
+    repo, ds = _with_submodule(tmp_path, index_dir)
+    ds.append("data/train.jsonl", jsonl([restricted(1)]))
+    ds.write("data/more.jsonl", jsonl([restricted(2)]))
+    ds.git("add", ".")
+    ds.commit("more data")
+    repo.git("add", "ds")
+    out = repo.provcheck("hook", "run", code=1)
+    assert "ds/data/train.jsonl:2: record 1 (id copy-1)" in out.stderr
+    assert "ds/data/more.jsonl:1: record 0 (id copy-2)" in out.stderr
+    repo.commit("update the data", "--no-verify")
+    doc = json.loads(repo.provcheck("scan", "--changed-since", "HEAD~1", "-f", "json", code=1).stdout)
+    assert sorted(f["path"] for f in doc["files"]) == ["ds/data/more.jsonl", "ds/data/train.jsonl"]
+    note = doc["run"]["changes"]["files"]["ds/data/more.jsonl"]["note"]
+    assert note.startswith("in submodule ds (changed since ") and note.endswith("): scanned whole")
+    repo.provcheck("scan", "-q", code=1)  # as a full scan says
+
+
+def test_a_submodule_the_hook_cannot_read_as_staged_refuses_the_commit(
+    tmp_path: Path, index_dir: Path
+) -> None:
+    repo, ds = _with_submodule(tmp_path, index_dir)
+    ds.append("data/train.jsonl", jsonl([restricted(1)]))
+    ds.git("add", ".")
+    ds.commit("copy")
+    repo.git("add", "ds")
+    ds.git("checkout", "-q", "HEAD~1")  # the staged commit is not what is checked out
+    out = repo.provcheck("hook", "run", code=4)
+    assert "ds: file: submodule: the commit stages its commit" in out.stderr

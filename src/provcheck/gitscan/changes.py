@@ -8,7 +8,7 @@ Two questions are answered from git, never from guesses:
 
 Each changed file gets its new version and its base version (None when the file is new). A
 rename keeps its base (only new records are scanned, reported at the new path); a deletion has
-nothing to scan; symlinks, submodules and files provcheck does not read are skipped with a note.
+nothing to scan; files provcheck does not read are skipped with a note; submodules are followed.
 A staged blob is read from the working-tree file when git says the two are the same (the
 cheap path); otherwise it is copied out of git when it is read. Git LFS pointers are handled
 by ``lfs`` mode: ``report`` (an unreadable input, the default), ``scan`` (the local LFS object)
@@ -26,7 +26,9 @@ from typing import TYPE_CHECKING
 from provcheck.errors import InputError, UsageError
 from provcheck.gitscan import lfs
 from provcheck.gitscan.repo import (
+    GITLINK_MODE,
     REGULAR_MODES,
+    SYMLINK_MODE,
     DiffEntry,
     Repo,
     answers,
@@ -158,6 +160,7 @@ class _Builder:
         self.lfs_mode = lfs_mode
         self.out = ChangeSet()
         self._storage: str | None = None
+        self.gitlinks: list[DiffEntry] = []  # changed submodules (``submodules.add``)
 
     def display(self, path: str) -> str:
         return os.path.relpath(os.path.join(self.repo.root, path), self.cwd)
@@ -355,6 +358,8 @@ def staged(
             target = _link_target(b, e.path, repo.blob(e.new_oid).decode("utf-8", "surrogateescape"))
             if target is not None and b.wanted(e.path, False):
                 links.append((e.path, target))
+        elif e.new_mode == GITLINK_MODE:
+            b.gitlinks.append(e)
         elif e.new_mode not in REGULAR_MODES:
             b.out.skipped.append(Skipped(b.display(e.path), "not a regular file (submodule)"))
         elif b.wanted(e.path, False, e.new_oid):  # pre-commit hands over every staged file it matches
@@ -435,10 +440,9 @@ def staged(
         note = f"symbolic link {b.display(via_link)} to this file: scanned whole" if via_link else None
         status = "linked" if via_link else "unchanged"
         b.add(FileChange(b.display(path), path, status, new, note=note))
-    return b.out
+    from provcheck.gitscan import submodules  # it calls ``since`` for each submodule
 
-
-SYMLINK_MODE = "120000"
+    return submodules.add(b, staged=True)
 
 
 def _link_target(b: _Builder, link: str, target: str) -> str | None:
@@ -472,14 +476,16 @@ def since(
     config: ProjectConfig | None,
     lfs_mode: str = "report",
     cwd: str = ".",
+    commit: str | None = None,
 ) -> ChangeSet:
     """Dataset files under ``paths`` whose working-tree content differs from ``rev``.
 
     Untracked files (not ignored) are new. Files named exactly are scanned even when the
     configuration's globs exclude them; files found under a directory are filtered.
+    ``commit`` is what ``rev`` names, when already known (a tree-ish: the empty tree too).
     """
     b = _Builder(repo, cwd, config, lfs_mode)
-    commit = repo.resolve(rev)
+    commit = commit or repo.resolve(rev)
     b.out.base = f"{rev} ({commit[:12]})"
     scopes = [_repo_path(repo, b.cwd, p) for p in paths]
     exact = {s for s, p in zip(scopes, paths, strict=True) if not os.path.isdir(os.path.join(b.cwd, p))}
@@ -496,6 +502,8 @@ def since(
         elif e.new_mode == SYMLINK_MODE:
             if _worktree_link(b, e.path) and b.wanted(e.path, e.path in exact):
                 links.append(e.path)
+        elif e.new_mode == GITLINK_MODE:
+            b.gitlinks.append(e)
         elif e.new_mode not in REGULAR_MODES:
             b.out.skipped.append(Skipped(b.display(e.path), "not a regular file (symlink or submodule)"))
         elif b.wanted(e.path, e.path in exact):
@@ -536,7 +544,9 @@ def since(
         _worktree_file(b, path, "untracked", None, None, "ignored by git: every record is scanned")
     for path in links:  # read through the link: the target's content, scanned whole
         _worktree_file(b, path, "linked", None, None, "symbolic link: its target is scanned whole")
-    return b.out
+    from provcheck.gitscan import submodules  # it calls ``since`` for each submodule
+
+    return submodules.add(b, staged=False)
 
 
 def _dataset_name(path: str) -> bool:

@@ -17,6 +17,9 @@ from provcheck.errors import InputError, UsageError
 _ZERO = frozenset({"0" * 40, "0" * 64})
 REGULAR_MODES = frozenset({"100644", "100755"})
 """Blob modes of regular files; symlinks (120000) and submodules (160000) hold no data."""
+SYMLINK_MODE = "120000"
+GITLINK_MODE = "160000"
+"""A submodule: a commit of another repository (``gitscan/submodules.py`` reads its changes)."""
 
 
 class GitError(InputError):
