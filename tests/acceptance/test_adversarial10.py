@@ -21,6 +21,10 @@ Defects found (all fixed unless marked otherwise):
    blocks. The files a submodule changes between the two commits are now found in its own
    repository and scanned whole; a submodule not checked out, or not at the commit staged for
    it, is an unreadable input (exit 4) (``gitscan/submodules.py``).
+4. WRONG-ERROR ``scan --changed-since main...HEAD`` (a range, as a pull request's diff is
+   written) reached ``git diff`` as two revisions: "fatal: bad revision", exit 4 as if an input
+   were unreadable. A range is now a usage error (exit 2) that says to give one revision and
+   how to name the merge base (``gitscan/repo.py``).
 """
 
 from __future__ import annotations
@@ -132,3 +136,14 @@ def test_a_submodule_the_hook_cannot_read_as_staged_refuses_the_commit(
     ds.git("checkout", "-q", "HEAD~1")  # the staged commit is not what is checked out
     out = repo.provcheck("hook", "run", code=4)
     assert "ds: file: submodule: the commit stages its commit" in out.stderr
+
+
+@pytest.mark.parametrize("rev", ["main...HEAD", "main..HEAD"])
+def test_a_range_given_to_changed_since_is_a_usage_error(tmp_path: Path, index_dir: Path, rev: str) -> None:
+    """``--changed-since main...HEAD`` (a pull request's diff as git writes it) was taken to
+    git diff as two lines and failed there: "git diff --raw --no-abbrev: fatal: bad revision",
+    exit 4 (an unreadable input), with no word of what to give instead."""
+    repo = _gated_repo(tmp_path, index_dir)
+    out = repo.provcheck("scan", "--changed-since", rev, "-q", code=2)
+    assert f"--changed-since {rev}: a range of revisions; give one revision" in out.stderr
+    assert "--changed-since $(git merge-base main HEAD)" in out.stderr
