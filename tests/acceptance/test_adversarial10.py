@@ -123,6 +123,11 @@ def test_a_copy_a_submodule_update_brings_is_scanned_by_a_diff_aware_scan(
     note = doc["run"]["changes"]["files"]["ds/data/more.jsonl"]["note"]
     assert note.startswith("in submodule ds (changed since ") and note.endswith("): scanned whole")
     repo.provcheck("scan", "-q", code=1)  # as a full scan says
+    # A path inside the submodule limits the scan to it, as anywhere else.
+    doc = json.loads(
+        repo.provcheck("scan", "--changed-since", "HEAD~1", "ds/data/more.jsonl", "-f", "json", code=1).stdout
+    )
+    assert [f["path"] for f in doc["files"]] == ["ds/data/more.jsonl"]
 
 
 def test_a_submodule_the_hook_cannot_read_as_staged_refuses_the_commit(

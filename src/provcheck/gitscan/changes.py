@@ -161,6 +161,7 @@ class _Builder:
         self.out = ChangeSet()
         self._storage: str | None = None
         self.gitlinks: list[DiffEntry] = []  # changed submodules (``submodules.add``)
+        self.scopes = [""]  # the paths a scan since a revision is limited to (repository paths)
 
     def display(self, path: str) -> str:
         return os.path.relpath(os.path.join(self.repo.root, path), self.cwd)
@@ -487,11 +488,14 @@ def since(
     b = _Builder(repo, cwd, config, lfs_mode)
     commit = commit or repo.resolve(rev)
     b.out.base = f"{rev} ({commit[:12]})"
-    scopes = [_repo_path(repo, b.cwd, p) for p in paths]
+    scopes = b.scopes = [_repo_path(repo, b.cwd, p) for p in paths]
     exact = {s for s, p in zip(scopes, paths, strict=True) if not os.path.isdir(os.path.join(b.cwd, p))}
 
-    def in_scope(path: str) -> bool:
-        return any(s == "" or path == s or path.startswith(s.rstrip("/") + "/") for s in scopes)
+    def in_scope(path: str) -> bool:  # a submodule holding a path given is in scope too
+        return any(
+            s in ("", path) or path.startswith(s.rstrip("/") + "/") or s.startswith(path + "/")
+            for s in scopes
+        )
 
     entries = [e for e in repo.changed_since(commit) if in_scope(e.path)]
     chosen: list[DiffEntry] = []
@@ -509,14 +513,15 @@ def since(
         elif b.wanted(e.path, e.path in exact):
             chosen.append(e)
     untracked = [p for p in repo.untracked([s or "." for s in scopes]) if b.wanted(p, p in exact)]
-    # A dataset file git ignores (a large file kept out of git, a DVC output) is in the working
-    # tree but in no revision: every record of it is new. It was dropped without a word, even
-    # when named on the command line; it is scanned whole, as a full scan reads it (files in
-    # hidden folders, which a full scan does not walk, unless named).
+    # A dataset file git ignores (a large file kept out of git, a DVC output) is in no revision:
+    # every record of it is new. It was dropped without a word, even when named; it is scanned
+    # whole, as a full scan reads it (in hidden folders, which a full scan skips, only if named).
     ignored = [
         p
         for p in repo.ignored([s or "." for s in scopes])
-        if (p in exact or not _hidden_below(p, scopes)) and _dataset_name(p) and b.wanted(p, p in exact)
+        if (p in exact or not _hidden_below(p, scopes))
+        and (reader_for(p) is not None or os.path.basename(p) in MANIFEST_NAMES)  # a dataset file
+        and b.wanted(p, p in exact)
     ]
     olds = [e.old_oid for e in chosen if e.old_oid]
     sizes = repo.sizes(olds)
@@ -547,11 +552,6 @@ def since(
     from provcheck.gitscan import submodules  # it calls ``since`` for each submodule
 
     return submodules.add(b, staged=False)
-
-
-def _dataset_name(path: str) -> bool:
-    """A file name provcheck reads as data (or a manifest)."""
-    return reader_for(path) is not None or os.path.basename(path) in MANIFEST_NAMES
 
 
 def _hidden_below(path: str, scopes: Sequence[str]) -> bool:

@@ -32,9 +32,11 @@ def add(b: _Builder, staged: bool) -> ChangeSet:
         display = b.display(e.path)
         root = os.path.join(b.repo.root, e.path)
         old = e.old_oid if e.old_mode == GITLINK_MODE else None
+        # The paths given inside the submodule (`scan --changed-since REV ds/data`), else all of it.
+        inner = [os.path.join(b.repo.root, s) for s in b.scopes if s.startswith(e.path + "/")] or [root]
         try:
             sub, base, note = _open(root, e.new_oid if staged else None, old)
-            found = changes.since(sub, base, [root], b.config, b.lfs_mode, b.cwd, commit=base)
+            found = changes.since(sub, base, inner, b.config, b.lfs_mode, b.cwd, commit=base)
         except InputError as exc:
             # A submodule whose files cannot be compared is read by no one: unreadable input.
             error = f"submodule: {exc.message}"
