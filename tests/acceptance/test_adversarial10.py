@@ -25,6 +25,10 @@ Defects found (all fixed unless marked otherwise):
    written) reached ``git diff`` as two revisions: "fatal: bad revision", exit 4 as if an input
    were unreadable. A range is now a usage error (exit 2) that says to give one revision and
    how to name the merge base (``gitscan/repo.py``).
+5. FAIL-OPEN A policy kept in parts (``include: [rules/base.yaml]``): the hook's gate-change
+   refusal knew only the policy file named, so a commit softening the included file's rule
+   (``action: block`` to ``info``) beside a copy was judged under the softened rule and went in
+   (exit 0). Every file the policy reads counts (``cli/staged.py``, after the policy is read).
 """
 
 from __future__ import annotations
@@ -152,3 +156,27 @@ def test_a_range_given_to_changed_since_is_a_usage_error(tmp_path: Path, index_d
     out = repo.provcheck("scan", "--changed-since", rev, "-q", code=2)
     assert f"--changed-since {rev}: a range of revisions; give one revision" in out.stderr
     assert "--changed-since $(git merge-base main HEAD)" in out.stderr
+
+
+def test_a_commit_that_softens_a_file_the_policy_includes_beside_a_copy_is_refused(
+    tmp_path: Path, index_dir: Path
+) -> None:
+    """A policy kept in parts (``policy.yaml``: ``include: [rules/base.yaml]``): the gate-change
+    refusal knew only ``policy.yaml``, so a commit turning the included rule's ``action: block``
+    into ``info`` beside a copy was judged under the softened rule and went in, exit 0."""
+    repo = GitRepo(tmp_path / "dataset", isolated_env(tmp_path))
+    repo.write("rules/base.yaml", BLOCK_POLICY)
+    repo.write("policy.yaml", "include: [rules/base.yaml]\n")
+    repo.write(".provcheck.yaml", f"index: {index_dir}\npolicy: policy.yaml\n")
+    repo.write("data/train.jsonl", jsonl([clean(1)]))
+    repo.git("add", ".")
+    repo.commit("dataset")
+    repo.append("data/train.jsonl", jsonl([restricted(1)]))
+    repo.git("add", "data")
+    repo.provcheck("hook", "run", code=1)
+    repo.write("rules/base.yaml", BLOCK_POLICY.replace("action: block", "action: info"))
+    repo.git("add", "rules")
+    out = repo.provcheck("hook", "run", code=6)
+    assert "changes the configuration the gate runs under (rules/base.yaml)" in out.stderr
+    repo.git("restore", "--staged", "data")  # on its own, the change is committed as before
+    repo.provcheck("hook", "run")

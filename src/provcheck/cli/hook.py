@@ -171,6 +171,12 @@ def _refuse_gate_changes(
         )
         if name == project.FILENAME and path not in changes.staged_after and any(governed):
             gate.append(path)
+    refuse_gate_mix(gate, changes)
+
+
+def refuse_gate_mix(gate: list[str], changes: changesets.ChangeSet) -> None:
+    """Refuse a commit that changes one of the ``gate`` files (repository paths) that existed
+    in ``HEAD`` together with any other path (``_refuse_gate_changes``)."""
     changed = sorted({p for p in gate if p in changes.changed_before})
     # A configuration renamed away is one change: where it went is no other path.
     others = sorted(changes.staged_paths - set(gate) - {changes.renamed_to.get(p) for p in gate})
