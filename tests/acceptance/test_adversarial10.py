@@ -29,11 +29,17 @@ Defects found (all fixed unless marked otherwise):
    refusal knew only the policy file named, so a commit softening the included file's rule
    (``action: block`` to ``info``) beside a copy was judged under the softened rule and went in
    (exit 0). Every file the policy reads counts (``cli/staged.py``, after the policy is read).
+6. FAIL-OPEN The reference index kept in the repository (``index: .provcheck/index``): a commit
+   rebuilding it without the OpenAI source beside a copy of that source was matched against the
+   index it brings and went in (exit 0). Every staged path inside an index the hook uses (from
+   ``.provcheck.yaml`` or ``-i``) is part of a gate change (``cli/hook.py``). An index that is
+   not tracked (built by CI, ignored) is unaffected.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -180,3 +186,30 @@ def test_a_commit_that_softens_a_file_the_policy_includes_beside_a_copy_is_refus
     assert "changes the configuration the gate runs under (rules/base.yaml)" in out.stderr
     repo.git("restore", "--staged", "data")  # on its own, the change is committed as before
     repo.provcheck("hook", "run")
+
+
+def test_a_commit_that_replaces_the_committed_index_beside_a_copy_is_refused(
+    tmp_path: Path, index_dir: Path, reference_file: Path
+) -> None:
+    """The reference index kept in the repository (``index: .provcheck/index``): a commit
+    rebuilding it without the OpenAI source, beside a copy of that source's output, was matched
+    against the index it brings and went in (exit 0, "findings: none")."""
+    repo = GitRepo(tmp_path / "dataset", isolated_env(tmp_path))
+    shutil.copytree(index_dir, repo.path / ".provcheck" / "index")
+    repo.write("policy.yaml", BLOCK_POLICY)
+    repo.write(".provcheck.yaml", "index: .provcheck/index\npolicy: policy.yaml\n")
+    repo.write("data/train.jsonl", jsonl([clean(1)]))
+    repo.write("refs/other.jsonl", jsonl([clean(2)]))
+    repo.git("add", ".")
+    repo.commit("dataset")
+    repo.append("data/train.jsonl", jsonl([restricted(1)]))
+    repo.git("add", "data")
+    repo.provcheck("hook", "run", code=1)
+    shutil.rmtree(repo.path / ".provcheck" / "index")
+    repo.provcheck("index", "add", ".provcheck/index", "refs/other.jsonl", "--source", "other", "-q")
+    repo.git("add", "-A", ".provcheck")
+    out = repo.provcheck("hook", "run", code=6)
+    assert "changes the configuration the gate runs under (.provcheck/index/" in out.stderr
+    assert "together with 1 other path(s) (data/train.jsonl)" in out.stderr
+    repo.git("restore", "--staged", "data")  # the index alone is a commit of its own
+    repo.provcheck("hook", "run", "-q")

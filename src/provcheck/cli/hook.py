@@ -75,7 +75,7 @@ def run(
     lfs = lfs_mode or (config.lfs if config is not None and config.lfs else "report")
     changes = changesets.staged(repo, list(files) if files else None, config, lfs, on_dataset=preload)
     # Before anything is skipped: a loosened configuration may be what skips the new records.
-    _refuse_gate_changes(repo, config, changes, policy_path)
+    _refuse_gate_changes(repo, config, changes, policy_path, index_path)
     if config_path is None:
         # A dataset folder with a `.provcheck.yaml` of its own (a monorepo): its files were
         # judged under the configuration found from the working directory, its own ignored.
@@ -132,6 +132,7 @@ def _refuse_gate_changes(
     config: project.ProjectConfig | None,
     changes: changesets.ChangeSet,
     policy_path: str | None,
+    index_path: tuple[str, ...] = (),
 ) -> None:
     """Refuse a commit that changes the gate's own configuration (``.provcheck.yaml``, or the
     policy file it runs under) together with anything else.
@@ -171,6 +172,13 @@ def _refuse_gate_changes(
         )
         if name == project.FILENAME and path not in changes.staged_after and any(governed):
             gate.append(path)
+    # A reference index kept in the repository is the gate's too: a commit replacing it with one
+    # that lacks a source (or deleting a shard) beside a copy was matched against what it brings.
+    # Every staged path inside it is part of that one change.
+    for index in index_path or ((config.index,) if config is not None and config.index else ()):
+        if "://" not in index:
+            rel = os.path.relpath(os.path.realpath(index), os.path.realpath(repo.root)).replace(os.sep, "/")
+            gate += [p for p in changes.staged_paths if p == rel or p.startswith(rel.rstrip("/") + "/")]
     refuse_gate_mix(gate, changes)
 
 
@@ -184,7 +192,8 @@ def refuse_gate_mix(gate: list[str], changes: changesets.ChangeSet) -> None:
         from provcheck.errors import GateChangeError
 
         raise GateChangeError(
-            f"this commit changes the configuration the gate runs under ({', '.join(changed)}) "
+            f"this commit changes the configuration the gate runs under ({', '.join(changed[:3])}"
+            f"{f' and {len(changed) - 3} more' if len(changed) > 3 else ''}) "
             f"together with {len(others)} other path(s) ({', '.join(others[:3])}"
             f"{', ...' if len(others) > 3 else ''}): they would be checked under the configuration "
             "being committed, which could be the one that lets them through",
