@@ -34,6 +34,12 @@ Defects found (all fixed unless marked otherwise):
    index it brings and went in (exit 0). Every staged path inside an index the hook uses (from
    ``.provcheck.yaml`` or ``-i``) is part of a gate change (``cli/hook.py``). An index that is
    not tracked (built by CI, ignored) is unaffected.
+7. FAIL-OPEN A configuration saved as ``.provcheck.yml`` (the other YAML suffix, as
+   ``.pre-commit-config.yaml`` users often write), ``provcheck.yaml`` or ``.provcheck.YAML`` was
+   never read: with the index on the command line (the hook's ``args:``, a CI step) the copy was
+   judged under the default policy and passed (exit 0). A file under such a name that holds a
+   key only a configuration has is refused where it is found (exit 6, "did you mean"); a policy
+   that happens to be called ``provcheck.yaml`` is not (``projectfile.find``).
 """
 
 from __future__ import annotations
@@ -213,3 +219,25 @@ def test_a_commit_that_replaces_the_committed_index_beside_a_copy_is_refused(
     assert "together with 1 other path(s) (data/train.jsonl)" in out.stderr
     repo.git("restore", "--staged", "data")  # the index alone is a commit of its own
     repo.provcheck("hook", "run", "-q")
+
+
+@pytest.mark.parametrize("name", [".provcheck.yml", "provcheck.yaml", ".provcheck.YAML"])
+def test_a_configuration_under_another_name_is_refused_not_passed_by(
+    tmp_path: Path, index_dir: Path, name: str
+) -> None:
+    """``.provcheck.yml`` (the other YAML suffix) was never read: with the index on the command
+    line (the hook's ``args:``, a CI step) the scan ran under the default policy and passed a
+    copy (exit 0) that the file's policy blocks."""
+    repo = GitRepo(tmp_path / "dataset", isolated_env(tmp_path))
+    repo.write("policy.yaml", BLOCK_POLICY)
+    repo.write(name, f"index: {index_dir}\npolicy: policy.yaml\n")
+    repo.write("data/train.jsonl", jsonl([restricted(1)]))
+    out = repo.provcheck("scan", "data", "-i", str(index_dir), "-q", code=6)
+    assert f"{name}: not read: provcheck reads its configuration from .provcheck.yaml only" in out.stderr
+    assert "did you mean '.provcheck.yaml'?" in out.stderr
+    repo.git("add", "data")
+    repo.provcheck("hook", "run", "-i", str(index_dir), code=6)
+    # A policy that happens to be called provcheck.yaml is no configuration: it is read as named.
+    (repo.path / name).unlink()
+    repo.write("provcheck.yaml", BLOCK_POLICY)
+    repo.provcheck("scan", "data", "-i", str(index_dir), "-p", "provcheck.yaml", "-q", code=1)
