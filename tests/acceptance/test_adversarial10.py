@@ -6,7 +6,7 @@ Defects found (all fixed unless marked otherwise):
 
 1. FAIL-OPEN ``hook run`` with the index on its command line (``args: [--index, refs]`` under
    the pre-commit framework): a commit that deletes ``.provcheck.yaml`` (``git rm``) or renames
-   it away (``git mv .provcheck.yaml .provcheck.yml``) beside a copy was judged under no
+   it away (``git mv .provcheck.yaml provcheck-settings.yaml.bak``) beside a copy was judged under no
    configuration at all (every match a review finding) and went in, exit 0: the gate-change
    refusal knew only the configuration it found, and there was none left to find. A
    configuration the commit deletes or moves away is a gate change (exit 6) for the paths it
@@ -65,7 +65,7 @@ def _gated_repo(tmp_path: Path, index_dir: Path) -> GitRepo:
 
 @pytest.mark.parametrize(
     "move",
-    [["rm", "-q", ".provcheck.yaml"], ["mv", ".provcheck.yaml", ".provcheck.yml"]],
+    [["rm", "-q", ".provcheck.yaml"], ["mv", ".provcheck.yaml", "provcheck-settings.yaml.bak"]],
     ids=["deleted", "renamed"],
 )
 def test_a_commit_that_deletes_the_configuration_beside_a_copy_is_refused(
