@@ -6,7 +6,7 @@ Defects found (all fixed unless marked otherwise):
 
 1. FAIL-OPEN ``hook run`` with the index on its command line (``args: [--index, refs]`` under
    the pre-commit framework): a commit that deletes ``.provcheck.yaml`` (``git rm``) or renames
-   it away (``git mv .provcheck.yaml provcheck-settings.yaml.bak``) beside a copy was judged under no
+   it away (``git mv .provcheck.yaml old.yaml``) beside a copy was judged under no
    configuration at all (every match a review finding) and went in, exit 0: the gate-change
    refusal knew only the configuration it found, and there was none left to find. A
    configuration the commit deletes or moves away is a gate change (exit 6) for the paths it
