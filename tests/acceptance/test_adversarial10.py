@@ -40,6 +40,10 @@ Defects found (all fixed unless marked otherwise):
    judged under the default policy and passed (exit 0). A file under such a name that holds a
    key only a configuration has is refused where it is found (exit 6, "did you mean"); a policy
    that happens to be called ``provcheck.yaml`` is not (``projectfile.find``).
+8. CRASH The hook imports the matcher in a daemon thread; a commit refused before the scan
+   (defect 1's refusal) exited while that thread was inside numpy's import and Python crashed
+   at shutdown: SIGSEGV, exit -11 instead of 6, 3 in 30 runs here. The thread is no longer a
+   daemon: the exit waits for the import (``cli/hook.py``).
 """
 
 from __future__ import annotations
@@ -241,3 +245,30 @@ def test_a_configuration_under_another_name_is_refused_not_passed_by(
     (repo.path / name).unlink()
     repo.write("provcheck.yaml", BLOCK_POLICY)
     repo.provcheck("scan", "data", "-i", str(index_dir), "-p", "provcheck.yaml", "-q", code=1)
+
+
+def test_a_refusal_before_the_scan_waits_for_the_matcher_import_not_a_crash(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The hook imports the matcher in a background thread from the moment a staged dataset
+    file is known. It was a daemon thread: a commit refused before the scan (a gate change)
+    exited while it was inside numpy's import, and Python crashed at shutdown (SIGSEGV: exit
+    -11 instead of 6, 3 in 30 refusals of defect 1's commit here). The thread is now joined
+    at exit."""
+    import threading
+
+    from provcheck.cli import hook
+
+    started: list[threading.Thread] = []
+    monkeypatch.setattr(hook, "_import_matcher", lambda: None)
+    real = threading.Thread.start
+
+    def start(self: threading.Thread) -> None:
+        started.append(self)
+        real(self)
+
+    monkeypatch.setattr(threading.Thread, "start", start)
+    hook._MatcherImport()()
+    (thread,) = [t for t in started if t.name == "provcheck-import"]
+    thread.join()
+    assert not thread.daemon

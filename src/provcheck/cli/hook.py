@@ -245,9 +245,11 @@ class _MatcherImport:
 
     The main thread then mostly waits for git (two to five processes) and reads the files'
     sizes: waits that release the GIL, during which the import runs instead of after them. A
-    commit without dataset files never starts it. The thread is a daemon: an error raised
-    before the scan (a refused configuration change) exits without waiting for it. Called
-    more than once, it starts one thread.
+    commit without dataset files never starts it. The thread is not a daemon: an error raised
+    before the scan (a refused configuration change) waits for the import to finish before
+    Python exits. A daemon thread left inside numpy's import while the interpreter shut down
+    crashed it (SIGSEGV, exit -11 instead of 6, about one refusal in ten). Called more than
+    once, it starts one thread.
     """
 
     def __init__(self) -> None:
@@ -259,7 +261,7 @@ class _MatcherImport:
         self.started = True
         # Before numpy is imported (see the same line in ``run``).
         os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-        threading.Thread(target=_import_matcher, name="provcheck-import", daemon=True).start()
+        threading.Thread(target=_import_matcher, name="provcheck-import", daemon=False).start()
 
 
 def _import_matcher() -> None:
