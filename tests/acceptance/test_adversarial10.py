@@ -137,6 +137,11 @@ def test_a_copy_a_submodule_update_brings_is_scanned_by_a_diff_aware_scan(
     out = repo.provcheck("hook", "run", code=1)
     assert "ds/data/train.jsonl:2: record 1 (id copy-1)" in out.stderr
     assert "ds/data/more.jsonl:1: record 0 (id copy-2)" in out.stderr
+    # The pre-commit framework names only the files its pattern matches, never a submodule.
+    repo.write("notes.jsonl", jsonl([clean(3)]))
+    repo.git("add", "notes.jsonl")
+    assert "ds/data/more.jsonl:1" in repo.provcheck("hook", "run", "notes.jsonl", code=1).stderr
+    repo.git("rm", "-q", "-f", "notes.jsonl")
     repo.commit("update the data", "--no-verify")
     doc = json.loads(repo.provcheck("scan", "--changed-since", "HEAD~1", "-f", "json", code=1).stdout)
     assert sorted(f["path"] for f in doc["files"]) == ["ds/data/more.jsonl", "ds/data/train.jsonl"]

@@ -349,8 +349,8 @@ def staged(
     links: list[tuple[str, str]] = []
     """``(link path, target path)`` of staged symlinks to files in the repository."""
     for e in entries:
-        if named is not None and e.path not in named:
-            continue
+        if named is not None and e.path not in named and e.new_mode != GITLINK_MODE:
+            continue  # pre-commit names only files its pattern matches: never a submodule
         if e.status == "D":
             b.out.skipped.append(Skipped(b.display(e.path), "deleted: nothing to scan"))
         elif e.status == "U" or e.new_oid is None:
