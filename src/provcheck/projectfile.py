@@ -96,19 +96,65 @@ def _schemas() -> tuple[str, ...]:
     return ("auto", *SCHEMAS)
 
 
+MISSPELT = (
+    ".provcheck.yml",
+    "provcheck.yaml",
+    "provcheck.yml",
+    ".provcheck.YAML",
+    ".provcheck.YML",
+    ".Provcheck.yaml",
+)
+"""Names a configuration is plausibly given instead of ``.provcheck.yaml``: none is read, so one
+found on the way up is refused rather than passed by (its policy and ``fail_on`` would be left
+out while the scan ran under the defaults)."""
+
+
 def find(start: str = ".") -> str | None:
-    """The ``.provcheck.yaml`` governing ``start``, or None."""
+    """The ``.provcheck.yaml`` governing ``start``, or None; ``ConfigError`` for a configuration
+    under another name on the way (``.provcheck.yml``)."""
     here = os.path.abspath(start)
     if os.path.isfile(here):
         here = os.path.dirname(here)
     while True:
         candidate = os.path.join(here, FILENAME)
+        for name in MISSPELT:
+            other = os.path.join(here, name)
+            # On a case-insensitive file system `.provcheck.YAML` is the file itself.
+            if os.path.isfile(other) and not (
+                os.path.isfile(candidate) and os.path.samefile(other, candidate)
+            ):
+                _refuse_misnamed(other)
         if os.path.isfile(candidate):
             return candidate
         parent = os.path.dirname(here)
         if parent == here or os.path.exists(os.path.join(here, ".git")):
             return None
         here = parent
+
+
+_OWN_KEYS = frozenset(
+    {"index", "policy", "exclude", "waivers", "fail_on", "fail-on", "lfs", "cache", "schema"}
+    | {"text_field", "id_field", "roles", "workers", "allow_include_outside", "use_only"}
+)
+"""Keys only a configuration has (a policy has ``use`` and ``include`` too, none of these)."""
+
+
+def _refuse_misnamed(path: str) -> None:
+    """``ConfigError`` when ``path`` (``.provcheck.yml``...) holds a configuration: a key only a
+    configuration has. Anything else under such a name (a policy called ``provcheck.yaml``) is
+    not provcheck's to judge here."""
+    try:
+        data = yamlfile.load(path)
+    except yamlfile.YamlProblem:
+        return  # not read as a configuration either way; a policy that is one says so itself
+    if isinstance(data, dict) and any(isinstance(k, str) and k in _OWN_KEYS for k in data):
+        raise ConfigError(
+            [
+                f"{path}: not read: provcheck reads its configuration from {FILENAME} only "
+                f"(did you mean {FILENAME!r}?)"
+            ],
+            hint=f"rename it to {FILENAME} (or merge it into the {FILENAME} beside it)",
+        )
 
 
 _STR = "a string"

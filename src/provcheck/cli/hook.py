@@ -75,7 +75,7 @@ def run(
     lfs = lfs_mode or (config.lfs if config is not None and config.lfs else "report")
     changes = changesets.staged(repo, list(files) if files else None, config, lfs, on_dataset=preload)
     # Before anything is skipped: a loosened configuration may be what skips the new records.
-    _refuse_gate_changes(repo, config, changes, policy_path)
+    _refuse_gate_changes(repo, config, changes, policy_path, index_path)
     if config_path is None:
         # A dataset folder with a `.provcheck.yaml` of its own (a monorepo): its files were
         # judged under the configuration found from the working directory, its own ignored.
@@ -90,6 +90,7 @@ def run(
             more = f" ({others} changed path(s) not scanned; -v lists them)" if others and not verbose else ""
             stderr.print(f"provcheck: no staged dataset records to scan{more}", markup=False)
         return
+    _refuse_configuration_missing_here(repo, changes)
     if no_cache or (not cache_dir and config is not None and config.cache is False):
         # Without the result cache, the first thing the scan does is to prove that rows were
         # appended (a hash of the old size of each file): it runs in a background thread
@@ -131,6 +132,7 @@ def _refuse_gate_changes(
     config: project.ProjectConfig | None,
     changes: changesets.ChangeSet,
     policy_path: str | None,
+    index_path: tuple[str, ...] = (),
 ) -> None:
     """Refuse a commit that changes the gate's own configuration (``.provcheck.yaml``, or the
     policy file it runs under) together with anything else.
@@ -160,19 +162,79 @@ def _refuse_gate_changes(
         # `.pre-commit-config.yaml` (`args: [--fail-on, never]`, `[--use-only, --use, evaluation]`):
         # a commit changing them beside a copy was judged under the options it brings.
         gate.append(PRE_COMMIT_CONFIG)
+    # A configuration the commit deletes or renames away is a change to the gate too: the hook
+    # no longer finds it and judged the records beside it under no configuration at all (every
+    # match a review finding, exit 0). It counts for the paths it governed (its folder down).
+    for path in changes.changed_before:
+        folder, name = os.path.split(path)
+        governed = (
+            p for p in changes.staged_paths if p != path and (not folder or p.startswith(folder + "/"))
+        )
+        if name == project.FILENAME and path not in changes.staged_after and any(governed):
+            gate.append(path)
+    # A reference index kept in the repository is the gate's too: a commit replacing it with one
+    # that lacks a source (or deleting a shard) beside a copy was matched against what it brings.
+    # Every staged path inside it is part of that one change.
+    for index in index_path or ((config.index,) if config is not None and config.index else ()):
+        if "://" not in index:
+            rel = os.path.relpath(os.path.realpath(index), os.path.realpath(repo.root)).replace(os.sep, "/")
+            gate += [p for p in changes.staged_paths if p == rel or p.startswith(rel.rstrip("/") + "/")]
+    refuse_gate_mix(gate, changes)
+
+
+def refuse_gate_mix(gate: list[str], changes: changesets.ChangeSet) -> None:
+    """Refuse a commit that changes one of the ``gate`` files (repository paths) that existed
+    in ``HEAD`` together with any other path (``_refuse_gate_changes``)."""
     changed = sorted({p for p in gate if p in changes.changed_before})
-    others = sorted(changes.staged_paths - set(gate))
+    # A configuration renamed away is one change: where it went is no other path.
+    others = sorted(changes.staged_paths - set(gate) - {changes.renamed_to.get(p) for p in gate})
     if changed and others:
         from provcheck.errors import GateChangeError
 
         raise GateChangeError(
-            f"this commit changes the configuration the gate runs under ({', '.join(changed)}) "
+            f"this commit changes the configuration the gate runs under ({', '.join(changed[:3])}"
+            f"{f' and {len(changed) - 3} more' if len(changed) > 3 else ''}) "
             f"together with {len(others)} other path(s) ({', '.join(others[:3])}"
             f"{', ...' if len(others) > 3 else ''}): they would be checked under the configuration "
             "being committed, which could be the one that lets them through",
             hint="commit the configuration change on its own first (git restore --staged the "
             "other paths, commit, then stage them again): they are then checked under the gate "
             "in force",
+        )
+
+
+def _refuse_configuration_missing_here(repo: Repo, changes: changesets.ChangeSet) -> None:
+    """Refuse to judge the commit while a ``.provcheck.yaml`` it holds is missing from the
+    working tree.
+
+    The configuration is found in the working tree: one deleted there but not in the commit
+    (``rm .provcheck.yaml``, not staged) was not found, and the staged records were judged under
+    no configuration (or one further up) while the commit carries the one that blocks them.
+    Every folder from the working directory and from each changed file up to the repository's
+    top is asked (one git call).
+    """
+    root = os.path.realpath(repo.root)
+    candidates: set[str] = set()
+    starts = [os.path.realpath("."), *(os.path.realpath(f) for f in changes.folders(repo.root))]
+    for start in starts:
+        rel = os.path.relpath(start, root).replace(os.sep, "/")
+        if rel == ".." or rel.startswith("../"):
+            continue
+        parts = [] if rel == "." else rel.split("/")
+        for depth in range(len(parts), -1, -1):
+            candidates.add("/".join([*parts[:depth], project.FILENAME]))
+    held = repo.git("ls-files", "-z", "--full-name", "--", *sorted(candidates)).decode(
+        "utf-8", "surrogateescape"
+    )
+    missing = sorted(p for p in held.split("\0") if p and not os.path.lexists(os.path.join(repo.root, p)))
+    if missing:
+        from provcheck.errors import GateChangeError
+
+        raise GateChangeError(
+            f"{', '.join(missing)}: in this commit but not in the working tree (deleted, not "
+            "staged): the staged records would be judged without the configuration the commit "
+            "carries",
+            hint=f"restore it (git restore {missing[0]}), or stage its deletion and commit that on its own",
         )
 
 
@@ -183,9 +245,11 @@ class _MatcherImport:
 
     The main thread then mostly waits for git (two to five processes) and reads the files'
     sizes: waits that release the GIL, during which the import runs instead of after them. A
-    commit without dataset files never starts it. The thread is a daemon: an error raised
-    before the scan (a refused configuration change) exits without waiting for it. Called
-    more than once, it starts one thread.
+    commit without dataset files never starts it. The thread is not a daemon: an error raised
+    before the scan (a refused configuration change) waits for the import to finish before
+    Python exits. A daemon thread left inside numpy's import while the interpreter shut down
+    crashed it (SIGSEGV, exit -11 instead of 6, about one refusal in ten). Called more than
+    once, it starts one thread.
     """
 
     def __init__(self) -> None:
@@ -197,7 +261,7 @@ class _MatcherImport:
         self.started = True
         # Before numpy is imported (see the same line in ``run``).
         os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-        threading.Thread(target=_import_matcher, name="provcheck-import", daemon=True).start()
+        threading.Thread(target=_import_matcher, name="provcheck-import", daemon=False).start()
 
 
 def _import_matcher() -> None:

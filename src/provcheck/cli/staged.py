@@ -13,6 +13,7 @@ from collections.abc import Iterable
 
 from provcheck.api import resolve, scan_changes, unchanged_records, waivers_of
 from provcheck.cli.common import StderrProgress, format_error, stderr
+from provcheck.cli.hook import refuse_gate_mix
 from provcheck.cli.verdict import ERRORS_SHOWN, fail_on_actions, waiver_lines
 from provcheck.errors import ExitCode, GateChangeError, ProvcheckError
 from provcheck.gitscan.changes import ChangeSet
@@ -74,6 +75,10 @@ def scan_staged(
     )
     result = dataclasses.replace(result, run=run)
     gate = [config.path if config is not None else None, *result.run.policy.files]
+    # Every file of the policy, the ones it includes too: the hook knew only the policy named
+    # before it was read, and a commit softening an included `rules/base.yaml` beside a copy
+    # was judged under the softened rule and went in.
+    refuse_gate_mix(_inside(repo, result.run.policy.files), changes)
     _refuse_uncommitted_gate(repo, [*gate, result.waivers.file if result.waivers else None])
     for err in result.errors[:ERRORS_SHOWN]:
         stderr.print(f"provcheck: {format_error(err)}", markup=False)
@@ -162,6 +167,13 @@ def _refuse_new_scope_waivers(repo: Repo, waivers: Waivers, changes: ChangeSet) 
 def _scope(entry: WaiverEntry) -> tuple[str | None, ...]:
     """What a scope waiver covers and until when."""
     return (entry.rule, entry.source, entry.path, entry.waiver.expires)
+
+
+def _inside(repo: Repo, files: Iterable[str]) -> list[str]:
+    """The repository paths of ``files`` that lie in the repository (shipped packs do not)."""
+    root = os.path.realpath(repo.root)
+    rels = (os.path.relpath(os.path.realpath(f), root).replace(os.sep, "/") for f in files if f)
+    return [r for r in rels if r != ".." and not r.startswith("../")]
 
 
 def _refuse_uncommitted_gate(repo: Repo, files: Iterable[str | None]) -> None:

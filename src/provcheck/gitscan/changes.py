@@ -8,7 +8,7 @@ Two questions are answered from git, never from guesses:
 
 Each changed file gets its new version and its base version (None when the file is new). A
 rename keeps its base (only new records are scanned, reported at the new path); a deletion has
-nothing to scan; symlinks, submodules and files provcheck does not read are skipped with a note.
+nothing to scan; files provcheck does not read are skipped with a note; submodules are followed.
 A staged blob is read from the working-tree file when git says the two are the same (the
 cheap path); otherwise it is copied out of git when it is read. Git LFS pointers are handled
 by ``lfs`` mode: ``report`` (an unreadable input, the default), ``scan`` (the local LFS object)
@@ -26,7 +26,9 @@ from typing import TYPE_CHECKING
 from provcheck.errors import InputError, UsageError
 from provcheck.gitscan import lfs
 from provcheck.gitscan.repo import (
+    GITLINK_MODE,
     REGULAR_MODES,
+    SYMLINK_MODE,
     DiffEntry,
     Repo,
     answers,
@@ -120,6 +122,10 @@ class ChangeSet:
     them is a change to the gate (``cli/hook.py``)."""
     staged_paths: frozenset[str] = frozenset()
     """Every path the commit adds, changes or removes, whether scanned or not."""
+    staged_after: frozenset[str] = frozenset()
+    """Every path the commit adds or changes (that it holds after the commit)."""
+    renamed_to: dict[str, str] = field(default_factory=dict)
+    """Where the commit moves each renamed path."""
 
     def folders(self, root: str) -> list[str]:
         """The folders (absolute, under the repository's ``root``) holding a file to read."""
@@ -154,6 +160,8 @@ class _Builder:
         self.lfs_mode = lfs_mode
         self.out = ChangeSet()
         self._storage: str | None = None
+        self.gitlinks: list[DiffEntry] = []  # changed submodules (``submodules.add``)
+        self.scopes = [""]  # the paths a scan since a revision is limited to (repository paths)
 
     def display(self, path: str) -> str:
         return os.path.relpath(os.path.join(self.repo.root, path), self.cwd)
@@ -333,14 +341,16 @@ def staged(
     b.out.changed_before = frozenset(
         e.old_path for e in entries if e.old_path is not None and e.status != "C"
     )
+    b.out.staged_after = frozenset(e.path for e in entries if e.status != "D")
+    b.out.renamed_to = {e.old_path: e.path for e in entries if e.status == "R" and e.old_path}
     b.out.staged_paths = frozenset(e.path for e in entries) | b.out.changed_before
     named = None if files is None else {_repo_path(repo, b.cwd, f) for f in files}
     chosen: list[DiffEntry] = []
     links: list[tuple[str, str]] = []
     """``(link path, target path)`` of staged symlinks to files in the repository."""
     for e in entries:
-        if named is not None and e.path not in named:
-            continue
+        if named is not None and e.path not in named and e.new_mode != GITLINK_MODE:
+            continue  # pre-commit names only files its pattern matches: never a submodule
         if e.status == "D":
             b.out.skipped.append(Skipped(b.display(e.path), "deleted: nothing to scan"))
         elif e.status == "U" or e.new_oid is None:
@@ -349,6 +359,8 @@ def staged(
             target = _link_target(b, e.path, repo.blob(e.new_oid).decode("utf-8", "surrogateescape"))
             if target is not None and b.wanted(e.path, False):
                 links.append((e.path, target))
+        elif e.new_mode == GITLINK_MODE:
+            b.gitlinks.append(e)
         elif e.new_mode not in REGULAR_MODES:
             b.out.skipped.append(Skipped(b.display(e.path), "not a regular file (submodule)"))
         elif b.wanted(e.path, False, e.new_oid):  # pre-commit hands over every staged file it matches
@@ -429,10 +441,9 @@ def staged(
         note = f"symbolic link {b.display(via_link)} to this file: scanned whole" if via_link else None
         status = "linked" if via_link else "unchanged"
         b.add(FileChange(b.display(path), path, status, new, note=note))
-    return b.out
+    from provcheck.gitscan import submodules  # it calls ``since`` for each submodule
 
-
-SYMLINK_MODE = "120000"
+    return submodules.add(b, staged=True)
 
 
 def _link_target(b: _Builder, link: str, target: str) -> str | None:
@@ -466,20 +477,25 @@ def since(
     config: ProjectConfig | None,
     lfs_mode: str = "report",
     cwd: str = ".",
+    commit: str | None = None,
 ) -> ChangeSet:
     """Dataset files under ``paths`` whose working-tree content differs from ``rev``.
 
     Untracked files (not ignored) are new. Files named exactly are scanned even when the
     configuration's globs exclude them; files found under a directory are filtered.
+    ``commit`` is what ``rev`` names, when already known (a tree-ish: the empty tree too).
     """
     b = _Builder(repo, cwd, config, lfs_mode)
-    commit = repo.resolve(rev)
+    commit = commit or repo.resolve(rev)
     b.out.base = f"{rev} ({commit[:12]})"
-    scopes = [_repo_path(repo, b.cwd, p) for p in paths]
+    scopes = b.scopes = [_repo_path(repo, b.cwd, p) for p in paths]
     exact = {s for s, p in zip(scopes, paths, strict=True) if not os.path.isdir(os.path.join(b.cwd, p))}
 
-    def in_scope(path: str) -> bool:
-        return any(s == "" or path == s or path.startswith(s.rstrip("/") + "/") for s in scopes)
+    def in_scope(path: str) -> bool:  # a submodule holding a path given is in scope too
+        return any(
+            s in ("", path) or path.startswith(s.rstrip("/") + "/") or s.startswith(path + "/")
+            for s in scopes
+        )
 
     entries = [e for e in repo.changed_since(commit) if in_scope(e.path)]
     chosen: list[DiffEntry] = []
@@ -490,19 +506,22 @@ def since(
         elif e.new_mode == SYMLINK_MODE:
             if _worktree_link(b, e.path) and b.wanted(e.path, e.path in exact):
                 links.append(e.path)
+        elif e.new_mode == GITLINK_MODE:
+            b.gitlinks.append(e)
         elif e.new_mode not in REGULAR_MODES:
             b.out.skipped.append(Skipped(b.display(e.path), "not a regular file (symlink or submodule)"))
         elif b.wanted(e.path, e.path in exact):
             chosen.append(e)
     untracked = [p for p in repo.untracked([s or "." for s in scopes]) if b.wanted(p, p in exact)]
-    # A dataset file git ignores (a large file kept out of git, a DVC output) is in the working
-    # tree but in no revision: every record of it is new. It was dropped without a word, even
-    # when named on the command line; it is scanned whole, as a full scan reads it (files in
-    # hidden folders, which a full scan does not walk, unless named).
+    # A dataset file git ignores (a large file kept out of git, a DVC output) is in no revision:
+    # every record of it is new. It was dropped without a word, even when named; it is scanned
+    # whole, as a full scan reads it (in hidden folders, which a full scan skips, only if named).
     ignored = [
         p
         for p in repo.ignored([s or "." for s in scopes])
-        if (p in exact or not _hidden_below(p, scopes)) and _dataset_name(p) and b.wanted(p, p in exact)
+        if (p in exact or not _hidden_below(p, scopes))
+        and (reader_for(p) is not None or os.path.basename(p) in MANIFEST_NAMES)  # a dataset file
+        and b.wanted(p, p in exact)
     ]
     olds = [e.old_oid for e in chosen if e.old_oid]
     sizes = repo.sizes(olds)
@@ -530,12 +549,9 @@ def since(
         _worktree_file(b, path, "untracked", None, None, "ignored by git: every record is scanned")
     for path in links:  # read through the link: the target's content, scanned whole
         _worktree_file(b, path, "linked", None, None, "symbolic link: its target is scanned whole")
-    return b.out
+    from provcheck.gitscan import submodules  # it calls ``since`` for each submodule
 
-
-def _dataset_name(path: str) -> bool:
-    """A file name provcheck reads as data (or a manifest)."""
-    return reader_for(path) is not None or os.path.basename(path) in MANIFEST_NAMES
+    return submodules.add(b, staged=False)
 
 
 def _hidden_below(path: str, scopes: Sequence[str]) -> bool:

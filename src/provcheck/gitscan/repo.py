@@ -17,6 +17,9 @@ from provcheck.errors import InputError, UsageError
 _ZERO = frozenset({"0" * 40, "0" * 64})
 REGULAR_MODES = frozenset({"100644", "100755"})
 """Blob modes of regular files; symlinks (120000) and submodules (160000) hold no data."""
+SYMLINK_MODE = "120000"
+GITLINK_MODE = "160000"
+"""A submodule: a commit of another repository (``gitscan/submodules.py`` reads its changes)."""
 
 
 class GitError(InputError):
@@ -178,6 +181,15 @@ class Repo:
 
     def resolve(self, rev: str) -> str:
         """The commit a revision names; a usage error when it names none."""
+        if ".." in rev:
+            # `main...HEAD` (how a pull request's diff is written) is a range: rev-parse gave
+            # its two ends and git diff failed on them, an "unreadable input" (exit 4).
+            start = rev.split("..")[0] or "HEAD"
+            raise UsageError(
+                f"--changed-since {rev}: a range of revisions; give one revision, the one the "
+                "working tree is compared with",
+                hint=f"for a branch's own changes: --changed-since $(git merge-base {start} HEAD)",
+            )
         out = self.git(
             "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}", check=False
         )
