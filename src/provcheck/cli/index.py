@@ -26,6 +26,7 @@ from provcheck.cli.common import (
 )
 from provcheck.errors import ExitCode, IndexCorruptError, UsageError
 from provcheck.index import IndexWriter, ReferenceIndex, damaged
+from provcheck.index.manifest import MANIFEST
 from provcheck.ingest import AddReport, AddSpec, add_file, load_sources, not_taken_list, not_taken_text
 from provcheck.ingest.sources import source_problems
 from provcheck.inputs.schemas import RecordOptions
@@ -107,6 +108,23 @@ def _print_report(report: AddReport, seconds: float, quiet: bool, where: str) ->
         stderr.print(capped, markup=False)
 
 
+def _refuse_nested(index_path: str) -> None:
+    """An index made inside another index's folder (``idx/shards``) would sit among files the
+    outer index checks and rewrites: refused, naming the outer index."""
+    here = os.path.dirname(os.path.realpath(index_path))
+    while True:
+        if os.path.isfile(os.path.join(here, MANIFEST)) and os.path.isdir(os.path.join(here, "shards")):
+            raise UsageError(
+                f"{index_path}: is inside the index {here}",
+                hint="give a directory outside it (to add to that index, name it: "
+                f"provcheck index add {here} FILE ...)",
+            )
+        parent = os.path.dirname(here)
+        if parent == here:
+            return
+        here = parent
+
+
 def _add(
     index_path: str,
     specs: list[AddSpec],
@@ -117,6 +135,7 @@ def _add(
     address: str | None,
 ) -> None:
     check_engine(engine, address)
+    _refuse_nested(index_path)
     errors = 0
     with IndexWriter(index_path, config) as writer:
         for spec in specs:

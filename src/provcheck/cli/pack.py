@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import zipfile
 
 import click
 
 from provcheck.cli.common import handle_errors, stderr
 from provcheck.errors import UsageError
 from provcheck.index import ReferenceIndex
-from provcheck.index.pack import DEFAULT_NGRAM, KEY_ENV, Pack, create, env_key, is_pack, parse_key
+from provcheck.index.pack import DEFAULT_NGRAM, KEY_ENV, MANIFEST, Pack, create, env_key, is_pack, parse_key
 from provcheck.report.terminal import printable
 from provcheck.support import atomic
 
@@ -65,6 +66,13 @@ def pack_create(index_path: str, out: str, publisher: str, ngram: int, keyed: bo
             raise UsageError(f"--output {out} is a file of the index {index_path}: the pack would replace it")
     if is_pack(index_path):
         raise UsageError(f"{index_path}: is a pack already; `pack create` reads an index")
+    if os.path.isfile(out) and not _holds_pack(out):
+        # Replacing a pack with a new one is what re-running does; any other file (the JSON
+        # Lines the index was built from, a report, another zip) would be lost without a word.
+        raise UsageError(
+            f"--output {out}: exists and is not a pack; `pack create` replaces only a pack",
+            hint="give a new file name, or remove the file first",
+        )
     index = ReferenceIndex(index_path)
     summary = create(index, out, publisher, ngram=ngram, key=key)
     if not quiet:
@@ -77,6 +85,17 @@ def pack_create(index_path: str, out: str, publisher: str, ngram: int, keyed: bo
             ),
             markup=False,
         )
+
+
+def _holds_pack(path: str) -> bool:
+    """A zip holding a pack's manifest (any other zip is someone's data)."""
+    if not is_pack(path):
+        return False
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return MANIFEST in zf.namelist()
+    except (OSError, zipfile.BadZipFile, zipfile.LargeZipFile):
+        return False
 
 
 @pack.command("info")
