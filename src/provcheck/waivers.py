@@ -17,6 +17,7 @@ reason and approver, which reports flag until a person fills them in.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import os
 import re
 from collections.abc import Iterable, Sequence
@@ -26,7 +27,7 @@ from typing import Any
 import yaml
 
 from provcheck.errors import PolicyError
-from provcheck.model import Finding, StaleWaiver, Waiver, WaiverReport, WaiverState
+from provcheck.model import Action, Finding, StaleWaiver, Waiver, WaiverReport, WaiverState
 from provcheck.support.dates import DateError, parse_date
 from provcheck.support.globs import name_match, path_match
 from provcheck.yamlfile import LineDict, LineList, YamlProblem, line_of, load
@@ -34,7 +35,20 @@ from provcheck.yamlfile import LineDict, LineList, YamlProblem, line_of, load
 DEFAULT_FILE = ".provcheck-waivers.yaml"
 PLACEHOLDER_REASON = "TODO: say why this finding is acceptable (written by provcheck baseline)"
 PLACEHOLDER_APPROVER = "TODO"
-_KEYS = ("id", "rule", "source", "path", "reason", "approver", "ticket", "link", "date", "expires", "note")
+_KEYS = (
+    "id",
+    "rule",
+    "source",
+    "path",
+    "action",
+    "reason",
+    "approver",
+    "ticket",
+    "link",
+    "date",
+    "expires",
+    "note",
+)
 _ID = re.compile(r"^[0-9a-f]{20}$")
 
 
@@ -49,6 +63,9 @@ class WaiverEntry:
     rule: str | None = None
     source: str | None = None
     path: str | None = None
+    action: Action | None = None
+    """The most severe action this entry accepts (``provcheck baseline`` writes the action the
+    finding had): a finding the gate now gives a more severe action is not covered."""
 
     def stale(self) -> StaleWaiver:
         """This entry as reported when it matches nothing."""
@@ -58,6 +75,10 @@ class WaiverEntry:
 
     def matches(self, finding: Finding, base: str | None) -> bool:
         """True when this entry covers ``finding``."""
+        if self.action is not None and finding.action.severity > self.action.severity:
+            # Accepted as `review` under one policy or declared use, now `block` under the
+            # gate's: the stricter reading wins, the finding is open again (the entry is stale).
+            return False
         if self.id is not None:
             return finding.id == self.id
         if self.rule is not None and not name_match(finding.rule.id, self.rule):
@@ -207,6 +228,9 @@ def _entry(path: str, line: int | None, item: Any, problem: Any) -> WaiverEntry 
         if strings[key] is None and key not in item:
             problem(line, f"'{key}' is required")
             ok = False
+    action = _action(item, problem)
+    if "action" in item and action is None:
+        ok = False
     date = _date(item, "date", problem, required=True)
     expires = _date(item, "expires", problem, required=False)
     if date is None or ("expires" in item and expires is None):
@@ -233,7 +257,22 @@ def _entry(path: str, line: int | None, item: Any, problem: Any) -> WaiverEntry 
         rule=rule,
         source=strings["source"],
         path=strings["path"],
+        action=action,
     )
+
+
+def _action(item: LineDict, problem: Any) -> Action | None:
+    value = item.get("action")
+    if value is None:
+        return None
+    names = [a.value for a in Action]
+    text = str(value).strip().lower() if isinstance(value, str) else None
+    if text in names:
+        return Action(text)
+    near = difflib.get_close_matches(str(value).lower(), names, n=1)
+    hint = f" (did you mean {near[0]!r}?)" if near else ""
+    problem(item.line_of("action"), f"'action' {value!r} is not an action{hint}; allowed: {', '.join(names)}")
+    return None
 
 
 def _date(item: LineDict, key: str, problem: Any, *, required: bool) -> dt.date | None:
@@ -312,6 +351,7 @@ def baseline_entries(findings: Iterable[Finding], today: dt.date) -> list[dict[s
         entries.append(
             {
                 "id": f.id,
+                "action": f.action.value,
                 "reason": PLACEHOLDER_REASON,
                 "approver": PLACEHOLDER_APPROVER,
                 "date": today.isoformat(),

@@ -1,0 +1,114 @@
+"""Fail-open leftovers (pass 10): settings, values and strings a run was given and did not use.
+Each test fails on the code before its fix.
+
+1. ``provcheck baseline`` ignored ``.provcheck.yaml``: it needed ``--index`` although the project
+   names one, judged the data under the default policy and declared use rather than the
+   project's, scanned the files the project's globs exclude, and wrote the waivers file of the
+   current directory, not the project's. The baseline it wrote accepted other findings than the
+   gate gives. It now resolves its settings as ``scan`` does and says what it used; every entry
+   records the action the finding had (``action: review``), and an entry does not cover a
+   finding the gate gives a more severe action (a baseline taken under a lenient policy or a
+   narrower declared use cannot waive a block).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from helpers import REFERENCE_TEXTS, run_cli, write_jsonl
+
+COMPETING = "include: [provcheck:openai]\n"
+
+
+def _json(path: Path) -> dict[str, Any]:
+    doc: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return doc
+
+
+def _project(tmp_path: Path, index_dir: Path, extra: str = "") -> Path:
+    """A dataset repository whose configuration declares a competing, commercial use."""
+    root = tmp_path / "repo"
+    (root / ".git").mkdir(parents=True)  # the top of a working tree: discovery stops here
+    write_jsonl(root / "data" / "a.jsonl", [{"text": t} for t in REFERENCE_TEXTS[:2]])
+    (root / "policy.yaml").write_text(COMPETING, encoding="utf-8")
+    (root / ".provcheck.yaml").write_text(
+        f"index: {index_dir}\npolicy: policy.yaml\nuse: [train-competing-model, commercial]\n{extra}",
+        encoding="utf-8",
+    )
+    return root
+
+
+def test_baseline_reads_the_project_configuration_like_scan(
+    tmp_path: Path, index_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _project(tmp_path, index_dir)
+    monkeypatch.chdir(root)
+    out = tmp_path / "gate.json"
+    run_cli(["scan", "data", "--no-cache", "-q", "-f", "json", "-o", out], 1)
+    blocked = {f["id"] for f in _json(out)["findings"] if f["action"] == "block"}
+    assert len(blocked) == 2
+    # No --index: the project names it; the policy and declared use are the project's.
+    result = run_cli(["baseline", "data"])
+    said = " ".join(result.stderr.split())
+    assert f"configuration {root / '.provcheck.yaml'}" in said
+    assert "declared use: train-competing-model (configuration), commercial (configuration)" in said
+    written = yaml.safe_load((root / ".provcheck-waivers.yaml").read_text(encoding="utf-8"))["waivers"]
+    assert {w["id"] for w in written} == blocked
+    assert {w["action"] for w in written} == {"block"}
+    # The gate now passes on the baseline (its findings are the ones accepted).
+    run_cli(["scan", "data", "--no-cache", "-q", "-f", "json", "-o", out], 0)
+    assert all(f["waived"] for f in _json(out)["findings"])
+
+
+def test_baseline_applies_the_project_globs(
+    tmp_path: Path, index_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A baseline of the whole repository took the files the project excludes too."""
+    root = _project(tmp_path, index_dir, "exclude: ['legacy/**']\n")
+    write_jsonl(root / "legacy" / "old.jsonl", [{"text": REFERENCE_TEXTS[2]}])
+    monkeypatch.chdir(root)
+    run_cli(["baseline", "-q"])
+    notes = [w["note"] for w in yaml.safe_load(Path(".provcheck-waivers.yaml").read_text())["waivers"]]
+    assert len(notes) == 2 and not any("legacy" in n for n in notes), notes
+
+
+def test_a_baseline_under_a_lenient_policy_does_not_waive_a_block(
+    tmp_path: Path, index_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same rule id at ``review`` in the policy the baseline was taken under and at
+    ``block`` in the gate's: the entry accepted a review, not a block."""
+    rule = (
+        "rules:\n  - id: team/openai-output\n    title: OpenAI output\n"
+        "    when: {{source.provider: openai}}\n"
+        "    action: {action}\n    message: output of {{source.name}}\n"
+        "    rationale: Our policy.\n    remediation: Remove it.\n"
+    )
+    root = _project(tmp_path, index_dir)
+    (root / "policy.yaml").write_text(rule.format(action="block"), encoding="utf-8")
+    (root / "lenient.yaml").write_text(rule.format(action="review"), encoding="utf-8")
+    monkeypatch.chdir(root)
+    run_cli(["baseline", "data", "-i", index_dir, "-p", "lenient.yaml", "-q"])
+    written = yaml.safe_load(Path(".provcheck-waivers.yaml").read_text())["waivers"]
+    assert {w.get("action", "review") for w in written} == {"review"} and len(written) == 2
+    out = tmp_path / "gate.json"
+    run_cli(["scan", "data", "--no-cache", "-q", "-f", "json", "-o", out], 1)
+    doc = _json(out)
+    assert [f["waived"] for f in doc["findings"]] == [False, False]
+    assert len(doc["waivers"]["stale"]) == 2
+
+
+def test_a_waiver_action_is_checked(tmp_path: Path, index_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = _project(tmp_path, index_dir)
+    monkeypatch.chdir(root)
+    Path(".provcheck-waivers.yaml").write_text(
+        "version: 1\nwaivers:\n  - rule: '*'\n    action: blok\n    reason: r\n    approver: a\n"
+        "    date: 2026-01-01\n",
+        encoding="utf-8",
+    )
+    result = run_cli(["scan", "data", "--no-cache", "-q"], 3)
+    assert "'action' 'blok' is not an action (did you mean 'block'?)" in result.stderr
