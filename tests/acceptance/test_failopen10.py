@@ -9,6 +9,13 @@ Each test fails on the code before its fix.
    records the action the finding had (``action: review``), and an entry does not cover a
    finding the gate gives a more severe action (a baseline taken under a lenient policy or a
    narrower declared use cannot waive a block).
+2. A dataset card's (or ``provenance.yaml``'s) licence that no licence rule can read (``license:
+   other`` without ``license_name``, ``MIT-ish``, ``CC BY-NC 4.0`` with spaces) was taken as
+   given: no trait was read from it, every licence rule passed it, and a non-commercial dataset
+   went into a commercial model with exit 0. Such a value is now a finding at the card's line,
+   built in (``declared-licence-unreadable``): ``review`` when a licence rule of the policy could
+   apply under the declared use (the rules could not be evaluated; a person reads the licence),
+   ``info`` otherwise, listed and counted in every format.
 """
 
 from __future__ import annotations
@@ -112,3 +119,74 @@ def test_a_waiver_action_is_checked(tmp_path: Path, index_dir: Path, monkeypatch
     )
     result = run_cli(["scan", "data", "--no-cache", "-q"], 3)
     assert "'action' 'blok' is not an action (did you mean 'block'?)" in result.stderr
+
+
+DATASET_LICENCES = "include: [provcheck:dataset-licences]\nuse: {purpose: fine-tune, commercial: true}\n"
+
+
+def _carded(tmp_path: Path, licence: str, name: str = "README.md") -> Path:
+    ds = tmp_path / "ds"
+    write_jsonl(ds / "data.jsonl", [{"text": "an answer of its own, in words nobody indexed anywhere"}])
+    if name == "README.md":
+        (ds / name).write_text(f"---\nlicense: {licence}\n---\n# A dataset\n", encoding="utf-8")
+    else:
+        (ds / name).write_text(f"license: {licence}\n", encoding="utf-8")
+    return ds
+
+
+@pytest.mark.parametrize("licence", ["MIT-ish", "other", "'CC BY-NC 4.0'", "unknown"])
+def test_a_declared_licence_no_rule_can_read_is_a_review_finding(
+    tmp_path: Path, index_dir: Path, licence: str
+) -> None:
+    ds = _carded(tmp_path, licence)
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(DATASET_LICENCES, encoding="utf-8")
+    out = tmp_path / "r.json"
+    args = ["scan", ds, "-i", index_dir, "-p", policy, "--no-cache", "-q", "-f", "json", "-o", out]
+    run_cli([*args, "--fail-on", "review"], 1)
+    found = [f for f in _json(out)["findings"] if f["rule"] == "declared-licence-unreadable"]
+    assert len(found) == 1, _json(out)["findings"]
+    f = found[0]
+    value = licence.strip("'")
+    assert f["action"] == "review"
+    assert f["declaration"]["file"].endswith("README.md") and f["declaration"]["line"] == 2
+    assert f"declares license {value!r}, which cannot be read as a licence" in f["message"]
+    assert "declared-noncommercial-licence" in f["message"]
+
+
+def test_an_unreadable_licence_is_listed_when_no_rule_reads_it(tmp_path: Path, index_dir: Path) -> None:
+    """Under the default policy (no licence rule) it is an ``info`` finding, in every format."""
+    ds = _carded(tmp_path, "MIT-ish", "provenance.yaml")
+    out = {fmt: tmp_path / f"r.{fmt}" for fmt in ("json", "text", "markdown", "html", "sarif", "junit")}
+    run_cli(
+        [
+            "scan",
+            ds,
+            "-i",
+            index_dir,
+            "--no-cache",
+            "-q",
+            *[x for k, v in out.items() for x in ("-f", k, "-o", v)],
+        ]
+    )
+    found = [f for f in _json(out["json"])["findings"] if f["rule"] == "declared-licence-unreadable"]
+    assert [f["action"] for f in found] == ["info"]
+    assert "no licence rule of the policy applies" in found[0]["message"]
+    for fmt, path in out.items():
+        assert "declared-licence-unreadable" in path.read_text(encoding="utf-8"), fmt
+
+
+@pytest.mark.parametrize(
+    ("licence", "code"), [("cc-by-nc-4.0", 1), ("MIT", 0), ("Apache-2.0 AND CC-BY-4.0", 0), ("llama2", 0)]
+)
+def test_only_the_licence_that_cannot_be_read_is_reported(
+    tmp_path: Path, index_dir: Path, licence: str, code: int
+) -> None:
+    """A card listing a readable licence and one that is not: only the second is reported."""
+    ds = _carded(tmp_path, f"['{licence}', MIT-ish]")
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(DATASET_LICENCES, encoding="utf-8")
+    out = tmp_path / "r.json"
+    run_cli(["scan", ds, "-i", index_dir, "-p", policy, "--no-cache", "-q", "-f", "json", "-o", out], code)
+    found = [f for f in _json(out)["findings"] if f["rule"] == "declared-licence-unreadable"]
+    assert [f["declaration"]["value"] for f in found] == ["MIT-ish"]
