@@ -16,6 +16,13 @@ Each test fails on the code before its fix.
    built in (``declared-licence-unreadable``): ``review`` when a licence rule of the policy could
    apply under the declared use (the rules could not be evaluated; a person reads the licence),
    ``info`` otherwise, listed and counted in every format.
+3. A pandas frame with a string index written with ``to_json(orient="index")`` or ``"columns"``
+   (``{"conv-0": {"instruction": ..., "output": ...}, ...}``) was read as ONE record: its text
+   was read, but every finding and waiver named record 0 and no row's schema was recognised.
+   Which level holds the rows is now told by the field names (the level whose keys are
+   ``instruction``, ``text``, ``messages``... holds the column names) and by the cells' types
+   (one type per column), which must not disagree; when neither tells, the object is still one
+   record and a located error says why and which orient reads (exit 4).
 """
 
 from __future__ import annotations
@@ -190,3 +197,80 @@ def test_only_the_licence_that_cannot_be_read_is_reported(
     run_cli(["scan", ds, "-i", index_dir, "-p", policy, "--no-cache", "-q", "-f", "json", "-o", out], code)
     found = [f for f in _json(out)["findings"] if f["rule"] == "declared-licence-unreadable"]
     assert [f["declaration"]["value"] for f in found] == ["MIT-ish"]
+
+
+FRAME_BY_INDEX = (
+    '{{"conv-0":{{"instruction":"q 0","output":{}}},"conv-1":{{"instruction":"q 1","output":{}}},'
+    '"conv-2":{{"instruction":"q 2","output":{}}}}}'
+).format(*tuple(json.dumps(t) for t in REFERENCE_TEXTS))
+"""``df.set_index("id").to_json(orient="index")`` as pandas 3.1 writes it (hand-written)."""
+
+
+def _scan_frame(path: Path, index_dir: Path, code: int = 0) -> dict[str, Any]:
+    out = path.with_suffix(".report.json")
+    run_cli(["scan", path, "-i", index_dir, "--no-cache", "-q", "-f", "json", "-o", out], code)
+    return _json(out)
+
+
+def _rows_read(doc: dict[str, Any], n: int) -> None:
+    assert doc["stats"]["records"] == n and not doc["errors"], doc["errors"]
+    assert doc["files"][0]["schema"] == "alpaca"
+    assert sorted(m["record"]["index"] for m in doc["matches"]) == list(range(n))
+
+
+def test_a_hand_written_frame_with_a_string_index_is_read_as_its_rows(
+    tmp_path: Path, index_dir: Path
+) -> None:
+    by_index = tmp_path / "by-index.json"
+    by_index.write_text(FRAME_BY_INDEX, encoding="utf-8")
+    _rows_read(_scan_frame(by_index, index_dir), len(REFERENCE_TEXTS))
+    # The same frame transposed (orient="columns"): the outer keys are the field names.
+    rows = json.loads(FRAME_BY_INDEX)
+    columns = {c: {label: row[c] for label, row in rows.items()} for c in ("instruction", "output")}
+    by_columns = tmp_path / "by-columns.json"
+    by_columns.write_text(json.dumps(columns, separators=(",", ":")), encoding="utf-8")
+    _rows_read(_scan_frame(by_columns, index_dir), len(REFERENCE_TEXTS))
+
+
+def test_frames_written_by_pandas_with_a_string_index_are_read_as_their_rows(
+    tmp_path: Path, index_dir: Path
+) -> None:
+    pd = pytest.importorskip("pandas")
+    n = len(REFERENCE_TEXTS)
+    frame = pd.DataFrame(
+        {
+            "id": [f"conv-{i}" for i in range(n)],
+            "instruction": [f"question {i}" for i in range(n)],
+            "output": REFERENCE_TEXTS,
+            "score": [0.5 + i for i in range(n)],
+        }
+    ).set_index("id")
+    for orient in ("index", "columns"):
+        path = tmp_path / f"frame-{orient}.json"
+        frame.to_json(path, orient=orient)
+        _rows_read(_scan_frame(path, index_dir), n)
+    # A frame of strings only, with column names that are no field names, and a string index:
+    # which level holds the rows cannot be told. One record, and a located error that says so.
+    odd = pd.DataFrame({"left": REFERENCE_TEXTS[:2], "right": ["a", "b"]}, index=["p", "q"])
+    path = tmp_path / "odd.json"
+    odd.to_json(path, orient="index")
+    doc = _scan_frame(path, index_dir, 4)
+    assert doc["stats"]["records"] == 1 and {m["record"]["index"] for m in doc["matches"]} == {0}
+    [error] = doc["errors"]
+    assert error["line"] == 1 and "orient='records'" in error["message"]
+    assert "read as ONE record" in error["message"]
+
+
+def test_an_object_that_may_be_a_frame_says_so(tmp_path: Path, index_dir: Path) -> None:
+    """The field names and the cells' types disagree (``title`` and ``body`` are the outer
+    level, but each inner key holds one type): one record, with the located error."""
+    doc_in = {"title": {"a": "Bread", "b": 1}, "body": {"a": REFERENCE_TEXTS[0], "b": 2}}
+    path = tmp_path / "mixed.json"
+    path.write_text(json.dumps(doc_in), encoding="utf-8")
+    doc = _scan_frame(path, index_dir, 4)
+    assert doc["stats"]["records"] == 1
+    assert "which level holds the rows cannot be told" in doc["errors"][0]["message"]
+    # A record with one nested object (no frame shape) stays one record, without a word.
+    path.write_text(json.dumps({"text": REFERENCE_TEXTS[0], "meta": {"a": "x", "b": "y"}}), encoding="utf-8")
+    doc = _scan_frame(path, index_dir, 0)
+    assert doc["stats"]["records"] == 1 and not doc["errors"]
