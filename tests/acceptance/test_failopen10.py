@@ -23,11 +23,20 @@ Each test fails on the code before its fix.
    ``instruction``, ``text``, ``messages``... holds the column names) and by the cells' types
    (one type per column), which must not disagree; when neither tells, the object is still one
    record and a located error says why and which orient reads (exit 4).
+4. A copied answer stored base64-encoded (``"payload": "VGhlIHF1aWNr..."``) was an opaque
+   string: counted as an "encoded value" when it looked like base64, read as one meaningless
+   word when a schema took it as a turn (``output``) or when it was wrapped in lines (MIME), and
+   never matched. A string of at least 64 base64 characters (standard or URL-safe, or lines of
+   one width) whose bytes are UTF-8 text of words (white space, 95% printable, 30% letters) is
+   now read as that text, located at ``FIELD#base64``; anything else stays as it was (binary
+   data still counted as encoded).
 """
 
 from __future__ import annotations
 
+import base64
 import json
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -274,3 +283,48 @@ def test_an_object_that_may_be_a_frame_says_so(tmp_path: Path, index_dir: Path) 
     path.write_text(json.dumps({"text": REFERENCE_TEXTS[0], "meta": {"a": "x", "b": "y"}}), encoding="utf-8")
     doc = _scan_frame(path, index_dir, 0)
     assert doc["stats"]["records"] == 1 and not doc["errors"]
+
+
+def _b64(text: str) -> str:
+    return base64.b64encode(text.encode("utf-8")).decode("ascii")
+
+
+def test_base64_copies_are_decoded_and_nothing_else_is(tmp_path: Path, index_dir: Path) -> None:
+    urlsafe = base64.urlsafe_b64encode(REFERENCE_TEXTS[0].encode("utf-8")).decode("ascii").rstrip("=")
+    rows = [
+        {
+            "text": "an answer of its own, in words nobody indexed anywhere",
+            "payload": _b64(REFERENCE_TEXTS[0]),
+        },
+        {"instruction": "question 1", "output": _b64(REFERENCE_TEXTS[1])},  # the schema's own turn
+        {"text": "a note", "body": "\n".join(textwrap.wrap(_b64(REFERENCE_TEXTS[2]), 76))},  # MIME
+        {"text": "another note", "blob": urlsafe},
+        # Not text: binary (a signature, still counted as an encoded value), a digest, a long
+        # identifier, base64 of one word without spaces, a short base64 word.
+        {"text": "first note of its own", "signature": base64.b64encode(bytes(range(256)) * 2).decode()},
+        {
+            "text": "second note of its own",
+            "sha": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+        },
+        {
+            "text": "third note of its own",
+            "key": "Model_Checkpoint_Name_With_Digits_12345_And_More_Words_XYZ_v2_final",
+        },
+        {"text": "fourth note of its own", "one": _b64("Supercalifragilisticexpialidocious" * 3)},
+        {"text": "fifth note of its own", "word": "SGVsbG8gd29ybGQ="},
+    ]
+    data = write_jsonl(tmp_path / "data.jsonl", rows)
+    out = tmp_path / "r.json"
+    run_cli(["scan", data, "-i", index_dir, "--no-cache", "-q", "-f", "json", "-o", out])
+    doc = _json(out)
+    found = {m["record"]["index"]: m["record"]["turn"]["field"] for m in doc["matches"]}
+    assert found == {0: "payload#base64", 1: "output#base64", 2: "body#base64", 3: "blob#base64"}
+    assert all(m["scores"]["similarity"] > 0.99 for m in doc["matches"])
+    fields = doc["files"][0]["fields"]
+    decoded = {c["field"] for c in fields["read"] if "#base64" in c["field"]}
+    assert decoded == {"payload#base64", "output#base64", "body#base64", "blob#base64"}
+    skipped = {c["field"]: c["reason"] for c in fields["skipped"]}
+    assert skipped["signature"] == "encoded" and skipped["one"] == "encoded"
+    # The text report names the decoded field too.
+    text = run_cli(["scan", data, "-i", index_dir, "--no-cache", "-q", "-f", "text"]).stdout
+    assert "payload" in text
