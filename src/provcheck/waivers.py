@@ -17,7 +17,6 @@ reason and approver, which reports flag until a person fills them in.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import os
 import re
 from collections.abc import Iterable, Sequence
@@ -269,6 +268,8 @@ def _action(item: LineDict, problem: Any) -> Action | None:
     text = str(value).strip().lower() if isinstance(value, str) else None
     if text in names:
         return Action(text)
+    import difflib  # only for a misspelt action: the hook's start-up imports stay few
+
     near = difflib.get_close_matches(str(value).lower(), names, n=1)
     hint = f" (did you mean {near[0]!r}?)" if near else ""
     problem(item.line_of("action"), f"'action' {value!r} is not an action{hint}; allowed: {', '.join(names)}")
