@@ -208,6 +208,19 @@ def test_only_the_licence_that_cannot_be_read_is_reported(
     assert [f["declaration"]["value"] for f in found] == ["MIT-ish"]
 
 
+def test_a_licence_name_with_spaces_is_one_licence_ref(tmp_path: Path, index_dir: Path) -> None:
+    """``license: other`` with ``license_name: Our Research Licence`` is one LicenseRef- id
+    (it read as three ids, one of them ``LicenseRef-Our``), readable: no unreadable finding."""
+    ds = _carded(tmp_path, "other\nlicense_name: Our Research Licence")
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(DATASET_LICENCES, encoding="utf-8")
+    out = tmp_path / "r.json"
+    run_cli(["scan", ds, "-i", index_dir, "-p", policy, "--no-cache", "-q", "-f", "json", "-o", out], 1)
+    found = _json(out)["findings"]
+    assert {f["rule"] for f in found} == {"declared-research-only-licence"}
+    assert found[0]["declaration"]["value"] == "LicenseRef-Our-Research-Licence"
+
+
 FRAME_BY_INDEX = (
     '{{"conv-0":{{"instruction":"q 0","output":{}}},"conv-1":{{"instruction":"q 1","output":{}}},'
     '"conv-2":{{"instruction":"q 2","output":{}}}}}'
