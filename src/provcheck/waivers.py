@@ -374,9 +374,12 @@ def describe(f: Finding) -> str:
     return f"{f.rule.id} ({f.action.value}): {where}{source}"
 
 
-def dump(entries: Sequence[dict[str, Any]], *, header: bool = True, indent: str = "  ") -> str:
+def dump(
+    entries: Sequence[dict[str, Any]], *, header: bool = True, indent: str = "  ", note: str | None = None
+) -> str:
     """YAML text of entries (with the file header when ``header``); each list item starts with
-    ``indent`` (the existing file's, when appending)."""
+    ``indent`` (the existing file's, when appending); ``note`` is a comment line before them
+    (what ``provcheck baseline`` took them under)."""
     lines = []
     if header:
         lines += [
@@ -386,13 +389,17 @@ def dump(entries: Sequence[dict[str, Any]], *, header: bool = True, indent: str 
             "version: 1",
             "waivers:",
         ]
+    if note and entries:
+        lines.append(indent + "# " + " ".join(note.split()))  # one line, whatever the note holds
     for entry in entries:
         text = yaml.safe_dump([entry], sort_keys=False, allow_unicode=True, width=1000)
         lines += [indent + line if line else line for line in text.rstrip("\n").split("\n")]
     return "\n".join(lines) + "\n"
 
 
-def appended(existing: str, waivers: Waivers, entries: Sequence[dict[str, Any]]) -> str:
+def appended(
+    existing: str, waivers: Waivers, entries: Sequence[dict[str, Any]], note: str | None = None
+) -> str:
     """``existing`` file text with ``entries`` added at the end of its ``waivers:`` list.
 
     Text is appended (comments and layout of the file are kept, new items indented like the
@@ -406,7 +413,9 @@ def appended(existing: str, waivers: Waivers, entries: Sequence[dict[str, Any]])
     waivers_line = next((i for i, s in enumerate(doc_lines) if s.startswith("waivers:")), None)
     if waivers_line is None:
         body = existing.rstrip("\n")
-        text = (body + "\n" if body else "") + dump(entries, header=not body or "version:" not in body)
+        text = (body + "\n" if body else "") + dump(
+            entries, header=not body or "version:" not in body, note=note
+        )
         return _checked(existing, text, waivers, entries)
     after = doc_lines[waivers_line + 1 :]
     tail = doc_lines[waivers_line][len("waivers:") :].strip()
@@ -424,7 +433,7 @@ def appended(existing: str, waivers: Waivers, entries: Sequence[dict[str, Any]])
         head
         + "waivers:\n"
         + (kept + "\n" if kept.strip() else "")
-        + dump(entries, header=False, indent=indent)
+        + dump(entries, header=False, indent=indent, note=note)
     )
     return _checked(existing, text, waivers, entries)
 

@@ -80,12 +80,21 @@ def test_baseline_reads_the_project_configuration_like_scan(
     said = " ".join(result.stderr.split())
     assert f"configuration {root / '.provcheck.yaml'}" in said
     assert "declared use: train-competing-model (configuration), commercial (configuration)" in said
-    written = yaml.safe_load((root / ".provcheck-waivers.yaml").read_text(encoding="utf-8"))["waivers"]
+    text = (root / ".provcheck-waivers.yaml").read_text(encoding="utf-8")
+    written = yaml.safe_load(text)["waivers"]
     assert {w["id"] for w in written} == blocked
+    # What it was taken under is in the file too, above the entries.
+    assert f"baseline taken under: configuration {root / '.provcheck.yaml'}; policy" in text
     assert {w["action"] for w in written} == {"block"}
     # The gate now passes on the baseline (its findings are the ones accepted).
     run_cli(["scan", "data", "--no-cache", "-q", "-f", "json", "-o", out], 0)
     assert all(f["waived"] for f in _json(out)["findings"])
+    # A second baseline appends the new finding under its own note; the file reads back.
+    write_jsonl(root / "data" / "b.jsonl", [{"text": REFERENCE_TEXTS[2]}])
+    run_cli(["baseline", "data", "-q"])
+    text = (root / ".provcheck-waivers.yaml").read_text(encoding="utf-8")
+    assert len(yaml.safe_load(text)["waivers"]) == 3 and text.count("baseline taken under:") == 2
+    run_cli(["scan", "data", "--no-cache", "-q"], 0)
 
 
 def test_baseline_applies_the_project_globs(

@@ -119,11 +119,13 @@ def baseline(
         progress.close()
     refuse_outputs_over_inputs([output], list(result.run.policy.files))
     entries = baseline_entries(result.findings, today)
+    # The settings go into the file too, beside the entries they produced, for whoever reviews it.
+    taken = f"{today.isoformat()} {_settings_line(result, config.path if config else None)}"
     if existing is not None:
         with open(output, encoding="utf-8") as fh:
-            text = appended(fh.read(), existing, entries)
+            text = appended(fh.read(), existing, entries, note=taken)
     else:
-        text = dump(entries)
+        text = dump(entries, note=taken)
     if entries or existing is None:
         write_output(output, text)
     if not quiet:
