@@ -27,7 +27,7 @@ from typing import Any
 import yaml
 
 from provcheck.errors import PolicyError
-from provcheck.model import Finding, StaleWaiver, Waiver, WaiverReport, WaiverState
+from provcheck.model import Action, Finding, StaleWaiver, Waiver, WaiverReport, WaiverState
 from provcheck.support.dates import DateError, parse_date
 from provcheck.support.globs import name_match, path_match
 from provcheck.yamlfile import LineDict, LineList, YamlProblem, line_of, load
@@ -35,7 +35,20 @@ from provcheck.yamlfile import LineDict, LineList, YamlProblem, line_of, load
 DEFAULT_FILE = ".provcheck-waivers.yaml"
 PLACEHOLDER_REASON = "TODO: say why this finding is acceptable (written by provcheck baseline)"
 PLACEHOLDER_APPROVER = "TODO"
-_KEYS = ("id", "rule", "source", "path", "reason", "approver", "ticket", "link", "date", "expires", "note")
+_KEYS = (
+    "id",
+    "rule",
+    "source",
+    "path",
+    "action",
+    "reason",
+    "approver",
+    "ticket",
+    "link",
+    "date",
+    "expires",
+    "note",
+)
 _ID = re.compile(r"^[0-9a-f]{20}$")
 
 
@@ -50,6 +63,9 @@ class WaiverEntry:
     rule: str | None = None
     source: str | None = None
     path: str | None = None
+    action: Action | None = None
+    """The most severe action this entry accepts (``provcheck baseline`` writes the action the
+    finding had): a finding the gate now gives a more severe action is not covered."""
 
     def stale(self) -> StaleWaiver:
         """This entry as reported when it matches nothing."""
@@ -59,6 +75,10 @@ class WaiverEntry:
 
     def matches(self, finding: Finding, base: str | None) -> bool:
         """True when this entry covers ``finding``."""
+        if self.action is not None and finding.action.severity > self.action.severity:
+            # Accepted as `review` under one policy or declared use, now `block` under the
+            # gate's: the stricter reading wins, the finding is open again (the entry is stale).
+            return False
         if self.id is not None:
             return finding.id == self.id
         if self.rule is not None and not name_match(finding.rule.id, self.rule):
@@ -220,6 +240,9 @@ def _entry(path: str, line: int | None, item: Any, problem: Any) -> WaiverEntry 
         if strings[key] is None and key not in item:
             problem(line, f"'{key}' is required")
             ok = False
+    action = _action(item, problem)
+    if "action" in item and action is None:
+        ok = False
     date = _date(item, "date", problem, required=True)
     expires = _date(item, "expires", problem, required=False)
     if date is None or ("expires" in item and expires is None):
@@ -246,7 +269,24 @@ def _entry(path: str, line: int | None, item: Any, problem: Any) -> WaiverEntry 
         rule=rule,
         source=strings["source"],
         path=strings["path"],
+        action=action,
     )
+
+
+def _action(item: LineDict, problem: Any) -> Action | None:
+    value = item.get("action")
+    if value is None:
+        return None
+    names = [a.value for a in Action]
+    text = str(value).strip().lower() if isinstance(value, str) else None
+    if text in names:
+        return Action(text)
+    import difflib  # only for a misspelt action: the hook's start-up imports stay few
+
+    near = difflib.get_close_matches(str(value).lower(), names, n=1)
+    hint = f" (did you mean {near[0]!r}?)" if near else ""
+    problem(item.line_of("action"), f"'action' {value!r} is not an action{hint}; allowed: {', '.join(names)}")
+    return None
 
 
 def _date(item: LineDict, key: str, problem: Any, *, required: bool) -> dt.date | None:
@@ -327,6 +367,7 @@ def baseline_entries(findings: Iterable[Finding], today: dt.date) -> list[dict[s
         entries.append(
             {
                 "id": f.id,
+                "action": f.action.value,
                 "reason": PLACEHOLDER_REASON,
                 "approver": PLACEHOLDER_APPROVER,
                 "date": today.isoformat(),
@@ -348,9 +389,12 @@ def describe(f: Finding) -> str:
     return f"{f.rule.id} ({f.action.value}): {where}{source}"
 
 
-def dump(entries: Sequence[dict[str, Any]], *, header: bool = True, indent: str = "  ") -> str:
+def dump(
+    entries: Sequence[dict[str, Any]], *, header: bool = True, indent: str = "  ", note: str | None = None
+) -> str:
     """YAML text of entries (with the file header when ``header``); each list item starts with
-    ``indent`` (the existing file's, when appending)."""
+    ``indent`` (the existing file's, when appending); ``note`` is a comment line before them
+    (what ``provcheck baseline`` took them under)."""
     lines = []
     if header:
         lines += [
@@ -360,13 +404,17 @@ def dump(entries: Sequence[dict[str, Any]], *, header: bool = True, indent: str 
             "version: 1",
             "waivers:",
         ]
+    if note and entries:
+        lines.append(indent + "# " + " ".join(note.split()))  # one line, whatever the note holds
     for entry in entries:
         text = yaml.safe_dump([entry], sort_keys=False, allow_unicode=True, width=1000)
         lines += [indent + line if line else line for line in text.rstrip("\n").split("\n")]
     return "\n".join(lines) + "\n"
 
 
-def appended(existing: str, waivers: Waivers, entries: Sequence[dict[str, Any]]) -> str:
+def appended(
+    existing: str, waivers: Waivers, entries: Sequence[dict[str, Any]], note: str | None = None
+) -> str:
     """``existing`` file text with ``entries`` added at the end of its ``waivers:`` list.
 
     Text is appended (comments and layout of the file are kept, new items indented like the
@@ -380,7 +428,9 @@ def appended(existing: str, waivers: Waivers, entries: Sequence[dict[str, Any]])
     waivers_line = next((i for i, s in enumerate(doc_lines) if s.startswith("waivers:")), None)
     if waivers_line is None:
         body = existing.rstrip("\n")
-        text = (body + "\n" if body else "") + dump(entries, header=not body or "version:" not in body)
+        text = (body + "\n" if body else "") + dump(
+            entries, header=not body or "version:" not in body, note=note
+        )
         return _checked(existing, text, waivers, entries)
     after = doc_lines[waivers_line + 1 :]
     tail = doc_lines[waivers_line][len("waivers:") :].strip()
@@ -398,7 +448,7 @@ def appended(existing: str, waivers: Waivers, entries: Sequence[dict[str, Any]])
         head
         + "waivers:\n"
         + (kept + "\n" if kept.strip() else "")
-        + dump(entries, header=False, indent=indent)
+        + dump(entries, header=False, indent=indent, note=note)
     )
     return _checked(existing, text, waivers, entries)
 

@@ -323,15 +323,16 @@ def test_pandas_frames_of_every_orient_are_read_as_their_rows_or_refused(
     idx = tmp_path / "idx"
     result = run_cli(["index", "add", idx, tmp_path / "frame-columns.json", "--source", "s"])
     assert f"{n} records, {n} reference turns" in result.stderr
-    # An object of objects whose keys are row labels at neither level is no frame: one record,
-    # as before, every string read.
+    # An object of objects whose keys are row labels at neither level: read as rows when one
+    # level's keys are field names (here the inner `title`, `body`), every string read
+    # (test_failopen10.py, item 3: a frame with a string index).
     page = {"en": {"title": "Bread", "body": REFERENCE_TEXTS[0]}, "fr": {"title": "Pain", "body": UNRELATED}}
     path = tmp_path / "page.json"
     path.write_text(json.dumps(page), encoding="utf-8")
     out = tmp_path / "page-report.json"
     run_cli(["scan", path, "-i", index_dir, "--no-cache", "-q", "-f", "json", "-o", out])
     doc = _json(out)
-    assert doc["stats"]["records"] == 1 and len(doc["matches"]) == 1
+    assert doc["stats"]["records"] == 2 and [m["record"]["index"] for m in doc["matches"]] == [0]
 
 
 def test_text_that_only_opens_like_a_report_is_scanned(tmp_path: Path, index_dir: Path) -> None:

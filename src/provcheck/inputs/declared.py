@@ -187,8 +187,9 @@ def _card(
         errors.append(RecordError(display, ErrorKind.SCHEMA, "front matter is not a mapping", line=2))
         return
     license_value = doc.get("license")
-    if license_value == "other" and isinstance(doc.get("license_name"), str):
-        license_value = "LicenseRef-" + doc["license_name"]
+    if license_value == "other" and isinstance(doc.get("license_name"), str) and doc["license_name"].strip():
+        # A LicenseRef- id has no spaces: "Our Research Licence" would read as three ids.
+        license_value = "LicenseRef-" + "-".join(doc["license_name"].split())
     for key, value in (("license", license_value), ("source_datasets", doc.get("source_datasets"))):
         if value is None:
             continue

@@ -29,7 +29,7 @@ from provcheck.inputs.base import (
     string_or_error,
     unreadable_value,
 )
-from provcheck.inputs.frames import VALUES_HINT, frame_rows, is_table_schema
+from provcheck.inputs.frames import VALUES_HINT, ambiguous_frame, frame_rows, is_table_schema
 from provcheck.inputs.jsonl import JsonlReader
 from provcheck.inputs.source import (
     DecompressionFailed,
@@ -479,6 +479,8 @@ class JsonReader:
         # One object that wraps no record list (``_wrapper`` streams those): one record.
         if isinstance(got.value, dict):
             yield self._record(source, got, got.value, None, got.line)
+            if (why := ambiguous_frame(got.value)) is not None:  # maybe a frame: said, located
+                yield RecordError(source.path, ErrorKind.SCHEMA, why, line=got.line)
         else:  # pragma: no cover - the caller saw "{"
             yield not_an_object(source.path, 0, got.line, got.value)
 

@@ -50,6 +50,7 @@ from provcheck.policy.sourcecheck import (
     check_source_providers,
     check_source_terms,
 )
+from provcheck.policy.unreadable import unreadable_licences
 from provcheck.support.dates import parse_date
 
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([a-z_][a-z0-9_.]*)\}")
@@ -406,6 +407,8 @@ class Evaluator:
         if self._conflict_rules:
             for items in by_file.values():
                 findings.extend(self._conflicts(items))
+        every = [*rules, *self._conflict_rules]
+        findings.extend(unreadable_licences(by_file.values(), every, self._use_ctx, self._source_ctx))
         if not rules:
             return findings
         for items in by_file.values():

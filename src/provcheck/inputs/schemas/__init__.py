@@ -11,6 +11,8 @@ from provcheck.errors import UsageError
 from provcheck.inputs.base import WrapperMember
 from provcheck.inputs.schemas.base import RawTurn, Schema, SchemaError, maybe_json, role_kind
 from provcheck.inputs.schemas.chat import MESSAGE_KEYS, SHAREGPT_KEYS, OpenAIMessages, ShareGPT
+from provcheck.inputs.schemas.encoded import SUFFIX as ENCODED_SUFFIX
+from provcheck.inputs.schemas.encoded import decoded_text
 from provcheck.inputs.schemas.fields import Alpaca, PromptResponse, TextField, lookup
 from provcheck.inputs.schemas.generic import Generic
 from provcheck.inputs.schemas.walk import (
@@ -249,12 +251,20 @@ def to_turns(data: dict[str, Any], location: Location, options: RecordOptions) -
         else:
             key = last_key(path)
             reason = classify(key, text)
-            if reason is not None:
+            if reason is SkipReason.ENCODED and (plain := decoded_text(text)) is not None:
+                # Base64 of text: read as that text, at the field named with the decoding.
+                kind = role_kind(key) if generic else RoleKind.FIELD
+                raw.append((RawTurn(key, path + ENCODED_SUFFIX, plain, parts=(path,)), kind))
+            elif reason is not None:
                 skipped[path] = reason
             else:
                 raw.append((RawTurn(key, path, text), role_kind(key) if generic else RoleKind.FIELD))
     turns: list[Turn] = []
     for t, kind in raw:
+        decoded = t.field.endswith(ENCODED_SUFFIX)
+        if not decoded and " " not in t.text and (plain := decoded_text(t.text)) is not None:
+            # A schema's turn (or a wrapped body read as prose) that is base64 of text.
+            t = RawTurn(t.role, t.field + ENCODED_SUFFIX, plain, parts=t.paths())
         text = _clean(t.text)
         if not text.strip():
             skipped.update(dict.fromkeys(t.paths(), SkipReason.EMPTY))

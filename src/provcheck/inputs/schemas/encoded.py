@@ -1,0 +1,75 @@
+"""Base64-encoded copies: a record string that is base64 of text is read as that text.
+
+A copied answer stored base64-encoded (``"payload": "VGhlIHF1aWNr..."``) was one long ASCII
+word: counted as an "encoded or encrypted value" when it looked like base64, read as a
+meaningless token when a schema took it as a turn, and in neither case matched. A string is
+decoded when the decoding is cheap and leaves no doubt that it holds text:
+
+- at least ``MIN_CHARS`` characters of the standard or URL-safe base64 alphabet (padding
+  optional, but right where it is), or lines of it of one length (MIME and PEM bodies wrap at
+  64 or 76), and at most ``MAX_CHARS``: larger ones stay counted as encoded, not decoded;
+- the bytes are valid UTF-8 and the text reads as words: it has white space, at least 95% of
+  its characters are printable, and at least 30% are letters.
+
+Random bytes (signatures, encrypted reasoning, hashes) are valid UTF-8 of mostly printable
+characters with vanishing probability at this length, and an identifier that happens to use
+the alphabet decodes to such bytes; short strings are never tried. The decoded text is read as
+a turn located at the field with ``#base64`` after its path (``payload#base64``), so that every
+report names the decoding. Decoding is not repeated on the decoded text.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+
+MIN_CHARS = 64
+"""Shorter strings are never decoded: base64-like words (``Hello1World``) decode to noise."""
+MAX_CHARS = 4 * 2**20
+"""Longer strings are not decoded (they stay counted as encoded values)."""
+SUFFIX = "#base64"
+"""Appended to the field path of a decoded turn."""
+
+_STANDARD = re.compile(r"[A-Za-z0-9+/]+={0,2}")
+_URLSAFE = re.compile(r"[A-Za-z0-9_\-]+={0,2}")
+_WRAP = 60
+"""MIME and PEM wrap base64 at 64 or 76 characters; shorter lines are no wrapped body."""
+
+
+def decoded_text(value: str) -> str | None:
+    """The text ``value`` is the base64 encoding of, or None (see the module's docstring)."""
+    if len(value) < MIN_CHARS or len(value) > MAX_CHARS:
+        return None
+    compact = value.strip()
+    if " " in compact or "\t" in compact:
+        return None
+    if "\n" in compact:
+        lines = [line.strip() for line in compact.splitlines()]
+        width = len(lines[0])
+        if width < _WRAP or any(len(line) != width for line in lines[:-1]) or len(lines[-1]) > width:
+            return None
+        compact = "".join(lines)
+    if _STANDARD.fullmatch(compact):
+        alt = None
+    elif _URLSAFE.fullmatch(compact):
+        alt = b"-_"
+    else:
+        return None
+    if len(compact) % 4 == 1 or ("=" in compact and len(compact) % 4):
+        return None
+    compact += "=" * (-len(compact) % 4)
+    try:
+        raw = base64.b64decode(compact, altchars=alt, validate=True)
+        text = raw.decode("utf-8")
+    except (binascii.Error, ValueError):  # UnicodeDecodeError is a ValueError
+        return None
+    return text if _reads_as_text(text) else None
+
+
+def _reads_as_text(text: str) -> bool:
+    if not text.strip() or not any(c.isspace() for c in text):
+        return False
+    printable = sum(1 for c in text if c.isprintable() or c in "\n\r\t")
+    letters = sum(1 for c in text if c.isalpha())
+    return printable >= 0.95 * len(text) and letters >= 0.3 * len(text)
