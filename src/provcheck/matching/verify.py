@@ -331,6 +331,46 @@ def align_renamed(
     return replace(found, spans=spans, renamed=True)
 
 
+def align_uncommented(
+    cand: Fingerprint, ref: Fingerprint, config: MatchConfig, ref_echoes: Sequence[tuple[int, int]] = ()
+) -> Alignment | None:
+    """``align`` over the plain codes of two texts holding code with their whole-line comments
+    left out (``Fingerprint.uncommented_at``; a text without comment lines keeps all its
+    tokens), when either has such lines; the floors of ``align_renamed``. Spans come back in
+    plain token positions. Names are kept, so this is as literal as the plain alignment: it
+    only stops comments a copier inserted (or removed) from cutting the code's runs."""
+    if cand.renamed is None or ref.renamed is None:
+        return None  # only code: comment lines are told apart on code lines
+    if cand.uncommented_at is None and ref.uncommented_at is None:
+        return None
+    c_at = _all(cand) if cand.uncommented_at is None else cand.uncommented_at
+    r_at = _all(ref) if ref.uncommented_at is None else ref.uncommented_at
+    floor = max(config.min_tokens, RENAMED_MIN_TOKENS)
+    if min(len(c_at), len(r_at)) < floor:
+        return None
+    c_codes = "".join(cand.codes[p] for p in c_at.tolist())
+    r_codes = "".join(ref.codes[p] for p in r_at.tolist())
+    echoes = [(int(np.searchsorted(r_at, a)), int(np.searchsorted(r_at, b))) for a, b in ref_echoes]
+    found = align(c_codes, r_codes, _stricter(config), [e for e in echoes if e[0] < e[1]])
+    if found is None:
+        return None
+    spans = tuple(
+        TokenSpan(
+            cand_start=int(c_at[s.cand_start]),
+            cand_end=int(c_at[s.cand_end - 1]) + 1,
+            ref_start=int(r_at[s.ref_start]),
+            ref_end=int(r_at[s.ref_end - 1]) + 1,
+            matched=s.matched,
+        )
+        for s in found.spans
+    )
+    return replace(found, spans=spans)
+
+
+def _all(fp: Fingerprint) -> np.ndarray:
+    return np.arange(len(fp.codes), dtype=np.int64)
+
+
 @functools.lru_cache(maxsize=8)
 def _stricter(config: MatchConfig) -> MatchConfig:
     """``config`` with the renamed floors (built once per configuration, not per pair)."""

@@ -39,6 +39,7 @@ from provcheck.matching.verify import (
     align,
     align_literal,
     align_renamed,
+    align_uncommented,
     distinct,
     evidence,
     literal_judgeable,
@@ -258,6 +259,8 @@ class Matcher:
                 alignment = align_literal(prints[i], ref, self.config, self._refs[key].echoes)
                 if alignment is None:
                     alignment = align_renamed(prints[i], ref, self.config, self._refs[key].echoes)
+                if alignment is None:
+                    alignment = align_uncommented(prints[i], ref, self.config, self._refs[key].echoes)
             got[(text, key)] = alignment
             if alignment is None:
                 self._code_verdicts.add((text, key))
