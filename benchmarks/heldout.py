@@ -74,16 +74,25 @@ def load(rng: random.Random) -> tuple[list[dict[str, Any]], list[dict[str, Any]]
     80+ words, one per instruction, none to an instruction a filler already answers)."""
     code = []
     gpteacher = json.loads((INSTRUCT / "teknium1__GPTeacher__Codegen__codegen-instruct.json").read_text())
-    code += [{"id": f"gpteacher/{i}", "source": "gpteacher-codegen", "text": r["response"]} for i, r in enumerate(gpteacher)]
+    code += [
+        {"id": f"gpteacher/{i}", "source": "gpteacher-codegen", "text": r["response"]}
+        for i, r in enumerate(gpteacher)
+    ]
     alpaca = json.loads((INSTRUCT / "sahil280114__codealpaca__data__code_alpaca_2k.json").read_text())
-    code += [{"id": f"codealpaca/{i}", "source": "code-alpaca", "text": r["output"]} for i, r in enumerate(alpaca)]
+    code += [
+        {"id": f"codealpaca/{i}", "source": "code-alpaca", "text": r["output"]} for i, r in enumerate(alpaca)
+    ]
     providers = providers_of()
     independent = _independent()
     prose, filler, seen = [], [], set()
     for i, r in enumerate(alpacaeval_rows()):
         if providers.get(r["generator"]) == "openai":
             prose.append({"id": f"alpacaeval/{i}", "source": "alpacaeval-openai", "text": r["output"]})
-        elif r["generator"] in independent and r["instruction"] not in seen and 80 <= len(r["output"].split()) <= 300:
+        elif (
+            r["generator"] in independent
+            and r["instruction"] not in seen
+            and 80 <= len(r["output"].split()) <= 300
+        ):
             seen.add(r["instruction"])
             filler.append(r["output"])
     rng.shuffle(filler)
@@ -91,7 +100,9 @@ def load(rng: random.Random) -> tuple[list[dict[str, Any]], list[dict[str, Any]]
     return keep(code), keep(prose), filler
 
 
-def negatives(rng: random.Random, filler: list[str], n: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def negatives(
+    rng: random.Random, filler: list[str], n: int
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Index side and data side of the negatives (``n`` a kind on each side, textbook code on
     the data side only); the two sides never share filler prose."""
     half = len(filler) // 2
@@ -104,7 +115,9 @@ def negatives(rng: random.Random, filler: list[str], n: int) -> tuple[list[dict[
         rows += [neg.recipe(rng) for _ in range(n)]
         if side == 1:
             rows += neg.textbook_code(rng, n)
-        sides[side] = [{"id": f"neg{side}/{k}", "kind": kind, "text": text} for k, (kind, text) in enumerate(rows)]
+        sides[side] = [
+            {"id": f"neg{side}/{k}", "kind": kind, "text": text} for k, (kind, text) in enumerate(rows)
+        ]
     return sides[0], sides[1]
 
 
@@ -159,7 +172,9 @@ def candidates(
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--per-kind", type=int, default=150, help="copies per edit kind (default 150)")
     parser.add_argument("--negatives", type=int, default=60, help="negatives per kind and side (default 60)")
     parser.add_argument("--seed", type=int, default=20261206)
@@ -181,7 +196,9 @@ def main() -> None:
         groups[f"heldout-negatives-{k % NEGATIVE_SOURCES}"].append(r)
     index = build_index(groups, work)
     cands, truth = candidates(code, prose, rng, args.per_kind)
-    data = write_jsonl(work / "candidates.jsonl", [*cands, *({"id": r["id"], "text": r["text"]} for r in data_side)])
+    data = write_jsonl(
+        work / "candidates.jsonl", [*cands, *({"id": r["id"], "text": r["text"]} for r in data_side)]
+    )
     report = work / "scan.json"
     res = run(
         [
@@ -204,10 +221,12 @@ def main() -> None:
     verified: dict[str, set[str]] = defaultdict(set)
     listed: dict[str, set[str]] = defaultdict(set)
     blockable: dict[str, set[str]] = defaultdict(set)
+    reasons: dict[tuple[str, str], str] = {}
     matches = json.loads(report.read_text())["matches"]
     for m in matches:
         rid, ref = m["record"]["id"], m["reference"]["id"]
         strength = m.get("strength") or {}
+        reasons[(rid, ref)] = strength.get("reason", "")
         listed[rid].add(ref)
         if not strength.get("explained"):
             verified[rid].add(ref)
@@ -225,11 +244,20 @@ def main() -> None:
     found: dict[str, list[bool]] = defaultdict(list)
     block: dict[str, list[bool]] = defaultdict(list)
     misses = []
+    unblocked: list[dict[str, Any]] = []
     for cid, (kind, refs) in truth.items():
         for rid in refs:
             hit = bool(verified.get(cid, set()) & same[key_of[rid]])
             found[kind].append(hit)
             block[kind].append(bool(blockable.get(cid, set()) & same[key_of[rid]]))
+            if hit and not block[kind][-1]:
+                unblocked.append(
+                    {
+                        "candidate": cid,
+                        "reference": rid,
+                        "reasons": [reasons.get((cid, r)) for r in same[key_of[rid]]],
+                    }
+                )
             if not hit:
                 misses.append({"candidate": cid, "reference": rid, "listed": sorted(listed.get(cid, set()))})
     results: dict[str, Any] = {"recall": {}, "negatives": {}, "seed": args.seed}
@@ -258,7 +286,13 @@ def main() -> None:
         neg_rows.append([kind, len(ids), lst, ver, blk])
     for m in matches:
         if m["record"]["id"].startswith("neg"):
-            false.append({"record": m["record"]["id"], "reference": m["reference"]["id"], "strength": m.get("strength")})
+            false.append(
+                {
+                    "record": m["record"]["id"],
+                    "reference": m["reference"]["id"],
+                    "strength": m.get("strength"),
+                }
+            )
     print(
         f"\n## Hard negatives not in the corpora (data side; index side: {len(index_side)} records of "
         "the same kinds with other fillings, licence holders, quotations and fillers; every match is false)\n"
@@ -268,6 +302,7 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     (out / "heldout.json").write_text(json.dumps(results, indent=2))
     (out / "heldout_misses.json").write_text(json.dumps(misses, indent=2))
+    (out / "heldout_unblocked.json").write_text(json.dumps(unblocked, indent=2))
     (out / "heldout_false_positives.json").write_text(json.dumps(false, indent=2))
     print(f"\nfigures in {out / 'heldout.json'}", file=sys.stderr)
 

@@ -309,8 +309,8 @@ def contractions(text: str, rng: random.Random) -> str | None:
     return swapped if swapped != text else None
 
 
-_UNITS = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split()
-_TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
+_UNITS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"]
+_TENS = ["_", "_", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
 
 
 def _words(n: int) -> str:
@@ -421,7 +421,9 @@ def synonyms(text: str, rng: random.Random, share: float = 0.10) -> str | None:
     eligible = [m for m in words if m.group(0).lower() in _SYNONYMS]
     if len(eligible) < 0.05 * len(words):
         return None
-    chosen = sorted(rng.sample(eligible, min(len(eligible), round(share * len(words)))), key=lambda m: m.start())
+    chosen = sorted(
+        rng.sample(eligible, min(len(eligible), round(share * len(words)))), key=lambda m: m.start()
+    )
     out, pos = [], 0
     for m in chosen:
         out += [text[pos : m.start()], _cased(_SYNONYMS[m.group(0).lower()], m.group(0))]
@@ -436,7 +438,11 @@ _SENT = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
 def split_merge(text: str, rng: random.Random) -> str | None:
     """Sentences split at ", and " / ", but " / "; " and pairs of short sentences merged with
     ", and " (a copy made to read differently, every word kept but for the conjunctions)."""
-    out = re.sub(r",\s+(and|but)\s+([a-z])", lambda m: ". " + ("Also" if m.group(1) == "and" else "But") + " " + m.group(2), text)
+    out = re.sub(
+        r",\s+(and|but)\s+([a-z])",
+        lambda m: ". " + ("Also" if m.group(1) == "and" else "But") + " " + m.group(2),
+        text,
+    )
     out = re.sub(r";\s+([a-z])", lambda m: ". " + m.group(1).upper(), out)
     parts = _SENT.split(out)
     merged: list[str] = []

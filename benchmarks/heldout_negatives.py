@@ -12,12 +12,66 @@ by the caller, drawn from the corpora at run time.
 from __future__ import annotations
 
 import random
+import textwrap
 
-_NAMES = ("Alex Morgan", "Priya Natarajan", "Tomás Rivera", "Mei Chen", "Jordan Blake", "Fatima Idris", "Lukas Weber", "Aiko Tanaka", "Sam Okafor", "Elena Petrova")
-_COMPANIES = ("Northwind Labs", "Bluefin Analytics", "Cedar & Pine", "Orbital Foods", "Helix Health", "Quarry Software", "Lumen Energy", "Brightpath Learning", "Atlas Logistics", "Marigold Media")
-_ROLES = ("Data Analyst", "Backend Engineer", "Product Designer", "Marketing Coordinator", "Project Manager", "Research Assistant", "Customer Success Lead", "DevOps Engineer")
-_FIELDS = ("data analysis", "distributed systems", "user research", "digital marketing", "supply chain operations", "clinical research", "customer support", "cloud infrastructure")
-_SKILLS = ("SQL", "Python", "stakeholder communication", "A/B testing", "Figma prototyping", "budget planning", "Kubernetes", "statistical modelling", "copywriting", "team leadership", "vendor negotiation", "technical writing")
+_NAMES = (
+    "Alex Morgan",
+    "Priya Natarajan",
+    "Tomás Rivera",
+    "Mei Chen",
+    "Jordan Blake",
+    "Fatima Idris",
+    "Lukas Weber",
+    "Aiko Tanaka",
+    "Sam Okafor",
+    "Elena Petrova",
+)
+_COMPANIES = (
+    "Northwind Labs",
+    "Bluefin Analytics",
+    "Cedar & Pine",
+    "Orbital Foods",
+    "Helix Health",
+    "Quarry Software",
+    "Lumen Energy",
+    "Brightpath Learning",
+    "Atlas Logistics",
+    "Marigold Media",
+)
+_ROLES = (
+    "Data Analyst",
+    "Backend Engineer",
+    "Product Designer",
+    "Marketing Coordinator",
+    "Project Manager",
+    "Research Assistant",
+    "Customer Success Lead",
+    "DevOps Engineer",
+)
+_FIELDS = (
+    "data analysis",
+    "distributed systems",
+    "user research",
+    "digital marketing",
+    "supply chain operations",
+    "clinical research",
+    "customer support",
+    "cloud infrastructure",
+)
+_SKILLS = (
+    "SQL",
+    "Python",
+    "stakeholder communication",
+    "A/B testing",
+    "Figma prototyping",
+    "budget planning",
+    "Kubernetes",
+    "statistical modelling",
+    "copywriting",
+    "team leadership",
+    "vendor negotiation",
+    "technical writing",
+)
 _ACHIEVEMENTS = (
     "led a migration that cut reporting time from two days to four hours",
     "redesigned the onboarding flow and raised activation by eighteen percent",
@@ -68,10 +122,44 @@ _README = (
     "discuss what you would like to change.\n\nPlease make sure to update tests as appropriate.\n\n"
     "## License\n\n[MIT](https://choosealicense.com/licenses/mit/)"
 )
-_TOPICS = ("the Q3 roadmap", "the vendor contract renewal", "our hiring plan", "the website redesign", "the data retention policy", "next year's budget", "the pilot results", "the onboarding process")
-_ITEMS = ("the timeline", "the open risks", "the budget", "the next milestones", "who owns what", "the feedback we received", "the draft proposal")
-_WHEN = ("this week", "early next week", "on Thursday afternoon", "before the end of the month", "on Monday morning")
-_PROJECTS = ("Tidewater", "Quillfeather", "Sparrowhawk", "Mossgrid", "Copperleaf", "Driftwood", "Lanternfish", "Brambleway", "Nightjar", "Saltmarsh")
+_TOPICS = (
+    "the Q3 roadmap",
+    "the vendor contract renewal",
+    "our hiring plan",
+    "the website redesign",
+    "the data retention policy",
+    "next year's budget",
+    "the pilot results",
+    "the onboarding process",
+)
+_ITEMS = (
+    "the timeline",
+    "the open risks",
+    "the budget",
+    "the next milestones",
+    "who owns what",
+    "the feedback we received",
+    "the draft proposal",
+)
+_WHEN = (
+    "this week",
+    "early next week",
+    "on Thursday afternoon",
+    "before the end of the month",
+    "on Monday morning",
+)
+_PROJECTS = (
+    "Tidewater",
+    "Quillfeather",
+    "Sparrowhawk",
+    "Mossgrid",
+    "Copperleaf",
+    "Driftwood",
+    "Lanternfish",
+    "Brambleway",
+    "Nightjar",
+    "Saltmarsh",
+)
 _DESCRIPTIONS = (
     "A small library for parsing and validating configuration files.",
     "Tools for downloading, cleaning and plotting weather station data.",
@@ -264,11 +352,31 @@ _INTROS = (
     "Below is a classic version of {} with a couple of tips.",
 )
 _STEPS = (
-    ("Preheat the oven and prepare your pan.", "Start by heating the oven.", "Get the oven warming up first."),
-    ("Whisk the dry ingredients together in a bowl.", "Combine the flour and the other dry ingredients.", "Mix everything dry in one bowl."),
-    ("In another bowl, beat the wet ingredients until smooth.", "Stir the butter, sugar and eggs together separately.", "Blend the wet ingredients in a second bowl."),
-    ("Fold the two mixtures together gently.", "Add the dry mixture to the wet one and stir just until combined.", "Bring the two bowls together without overmixing."),
-    ("Bake until golden and let it cool before serving.", "Cook until done, then rest a few minutes.", "Bake, cool briefly, and enjoy."),
+    (
+        "Preheat the oven and prepare your pan.",
+        "Start by heating the oven.",
+        "Get the oven warming up first.",
+    ),
+    (
+        "Whisk the dry ingredients together in a bowl.",
+        "Combine the flour and the other dry ingredients.",
+        "Mix everything dry in one bowl.",
+    ),
+    (
+        "In another bowl, beat the wet ingredients until smooth.",
+        "Stir the butter, sugar and eggs together separately.",
+        "Blend the wet ingredients in a second bowl.",
+    ),
+    (
+        "Fold the two mixtures together gently.",
+        "Add the dry mixture to the wet one and stir just until combined.",
+        "Bring the two bowls together without overmixing.",
+    ),
+    (
+        "Bake until golden and let it cool before serving.",
+        "Cook until done, then rest a few minutes.",
+        "Bake, cool briefly, and enjoy.",
+    ),
 )
 
 
@@ -277,47 +385,167 @@ def recipe(rng: random.Random) -> tuple[str, str]:
     left out at random), steps in one of three phrasings each."""
     dish = rng.choice(sorted(_RECIPES))
     items = [i for i in _RECIPES[dish] if "optional" not in i or rng.random() < 0.5]
-    lines = [rng.choice(_INTROS).format(dish), "", "Ingredients:", *[f"- {i}" for i in items], "", "Instructions:"]
+    lines = [
+        rng.choice(_INTROS).format(dish),
+        "",
+        "Ingredients:",
+        *[f"- {i}" for i in items],
+        "",
+        "Instructions:",
+    ]
     lines += [f"{k}. {rng.choice(step)}" for k, step in enumerate(_STEPS, 1)]
     return "recipe ingredients", "\n".join(lines)
 
 
 # Textbook code written for this benchmark, in two languages and several styles; the names are
 # drawn per record. Independent of every indexed answer (whatever they converge on).
-_PY = (
-    "def {f}({a}, {t}):\n    {lo}, {hi} = 0, len({a}) - 1\n    while {lo} <= {hi}:\n        {m} = ({lo} + {hi}) // 2\n"
-    "        if {a}[{m}] == {t}:\n            return {m}\n        if {a}[{m}] < {t}:\n            {lo} = {m} + 1\n"
-    "        else:\n            {hi} = {m} - 1\n    return -1",
-    "for {i} in range(1, 101):\n    {s} = ''\n    if {i} % 3 == 0:\n        {s} += 'Fizz'\n    if {i} % 5 == 0:\n"
-    "        {s} += 'Buzz'\n    print({s} or {i})",
-    "def {f}({a}):\n    if len({a}) < 2:\n        return {a}\n    {m}, *{t} = {a}\n    {lo} = [x for x in {t} if x < {m}]\n"
-    "    {hi} = [x for x in {t} if x >= {m}]\n    return {f}({lo}) + [{m}] + {f}({hi})",
-    "def {f}({a}, {t}):\n    while {t}:\n        {a}, {t} = {t}, {a} % {t}\n    return abs({a})",
-    "def {f}({a}):\n    {lo}, {hi} = 0, 1\n    {s} = []\n    for _ in range({a}):\n        {s}.append({lo})\n"
-    "        {lo}, {hi} = {hi}, {lo} + {hi}\n    return {s}",
-    "def {f}({a}):\n    if {a} < 2:\n        return False\n    {i} = 2\n    while {i} * {i} <= {a}:\n        if {a} % {i} == 0:\n"
-    "            return False\n        {i} += 1\n    return True",
-    "def {f}({a}):\n    {s} = ''.join(c.lower() for c in {a} if c.isalnum())\n    return {s} == {s}[::-1]",
-    "def {f}({a}):\n    {s} = list({a})\n    for {i} in range(len({s})):\n        for {m} in range(len({s}) - 1 - {i}):\n"
-    "            if {s}[{m}] > {s}[{m} + 1]:\n                {s}[{m}], {s}[{m} + 1] = {s}[{m} + 1], {s}[{m}]\n    return {s}",
-    "def {f}({a}):\n    {t} = 0\n    for c in {a}.lower():\n        if c in 'aeiou':\n            {t} += 1\n    return {t}",
-    "def {f}({a}, {t}):\n    {s} = []\n    {i} = {m} = 0\n    while {i} < len({a}) and {m} < len({t}):\n"
-    "        if {a}[{i}] <= {t}[{m}]:\n            {s}.append({a}[{i}])\n            {i} += 1\n        else:\n"
-    "            {s}.append({t}[{m}])\n            {m} += 1\n    return {s} + {a}[{i}:] + {t}[{m}:]",
+_PY = tuple(
+    textwrap.dedent(s).strip("\n")
+    for s in (
+        """
+            def {f}({a}, {t}):
+                {lo}, {hi} = 0, len({a}) - 1
+                while {lo} <= {hi}:
+                    {m} = ({lo} + {hi}) // 2
+                    if {a}[{m}] == {t}:
+                        return {m}
+                    if {a}[{m}] < {t}:
+                        {lo} = {m} + 1
+                    else:
+                        {hi} = {m} - 1
+                return -1
+        """,
+        """
+            for {i} in range(1, 101):
+                {s} = ''
+                if {i} % 3 == 0:
+                    {s} += 'Fizz'
+                if {i} % 5 == 0:
+                    {s} += 'Buzz'
+                print({s} or {i})
+        """,
+        """
+            def {f}({a}):
+                if len({a}) < 2:
+                    return {a}
+                {m}, *{t} = {a}
+                {lo} = [x for x in {t} if x < {m}]
+                {hi} = [x for x in {t} if x >= {m}]
+                return {f}({lo}) + [{m}] + {f}({hi})
+        """,
+        """
+            def {f}({a}, {t}):
+                while {t}:
+                    {a}, {t} = {t}, {a} % {t}
+                return abs({a})
+        """,
+        """
+            def {f}({a}):
+                {lo}, {hi} = 0, 1
+                {s} = []
+                for _ in range({a}):
+                    {s}.append({lo})
+                    {lo}, {hi} = {hi}, {lo} + {hi}
+                return {s}
+        """,
+        """
+            def {f}({a}):
+                if {a} < 2:
+                    return False
+                {i} = 2
+                while {i} * {i} <= {a}:
+                    if {a} % {i} == 0:
+                        return False
+                    {i} += 1
+                return True
+        """,
+        """
+            def {f}({a}):
+                {s} = ''.join(c.lower() for c in {a} if c.isalnum())
+                return {s} == {s}[::-1]
+        """,
+        """
+            def {f}({a}):
+                {s} = list({a})
+                for {i} in range(len({s})):
+                    for {m} in range(len({s}) - 1 - {i}):
+                        if {s}[{m}] > {s}[{m} + 1]:
+                            {s}[{m}], {s}[{m} + 1] = {s}[{m} + 1], {s}[{m}]
+                return {s}
+        """,
+        """
+            def {f}({a}):
+                {t} = 0
+                for c in {a}.lower():
+                    if c in 'aeiou':
+                        {t} += 1
+                return {t}
+        """,
+        """
+            def {f}({a}, {t}):
+                {s} = []
+                {i} = {m} = 0
+                while {i} < len({a}) and {m} < len({t}):
+                    if {a}[{i}] <= {t}[{m}]:
+                        {s}.append({a}[{i}])
+                        {i} += 1
+                    else:
+                        {s}.append({t}[{m}])
+                        {m} += 1
+                return {s} + {a}[{i}:] + {t}[{m}:]
+        """,
+    )
 )
-_JS = (
-    "function {f}({a}, {t}) {{\n  let {lo} = 0;\n  let {hi} = {a}.length - 1;\n  while ({lo} <= {hi}) {{\n"
-    "    const {m} = Math.floor(({lo} + {hi}) / 2);\n    if ({a}[{m}] === {t}) return {m};\n"
-    "    if ({a}[{m}] < {t}) {lo} = {m} + 1;\n    else {hi} = {m} - 1;\n  }}\n  return -1;\n}}",
-    "for (let {i} = 1; {i} <= 100; {i}++) {{\n  let {s} = '';\n  if ({i} % 3 === 0) {s} += 'Fizz';\n"
-    "  if ({i} % 5 === 0) {s} += 'Buzz';\n  console.log({s} || {i});\n}}",
-    "const {f} = ({a}) => {{\n  if ({a}.length < 2) return {a};\n  const [{m}, ...{t}] = {a};\n"
-    "  const {lo} = {t}.filter((x) => x < {m});\n  const {hi} = {t}.filter((x) => x >= {m});\n"
-    "  return [...{f}({lo}), {m}, ...{f}({hi})];\n}};",
-    "function {f}({a}) {{\n  const {s} = {a}.toLowerCase().replace(/[^a-z0-9]/g, '');\n"
-    "  return {s} === {s}.split('').reverse().join('');\n}}",
-    "function {f}({a}) {{\n  if ({a} <= 1) return 1;\n  let {t} = 1;\n  for (let {i} = 2; {i} <= {a}; {i}++) {{\n"
-    "    {t} *= {i};\n  }}\n  return {t};\n}}",
+_JS = tuple(
+    textwrap.dedent(s).strip("\n")
+    for s in (
+        """
+            function {f}({a}, {t}) {{
+              let {lo} = 0;
+              let {hi} = {a}.length - 1;
+              while ({lo} <= {hi}) {{
+                const {m} = Math.floor(({lo} + {hi}) / 2);
+                if ({a}[{m}] === {t}) return {m};
+                if ({a}[{m}] < {t}) {lo} = {m} + 1;
+                else {hi} = {m} - 1;
+              }}
+              return -1;
+            }}
+        """,
+        """
+            for (let {i} = 1; {i} <= 100; {i}++) {{
+              let {s} = '';
+              if ({i} % 3 === 0) {s} += 'Fizz';
+              if ({i} % 5 === 0) {s} += 'Buzz';
+              console.log({s} || {i});
+            }}
+        """,
+        """
+            const {f} = ({a}) => {{
+              if ({a}.length < 2) return {a};
+              const [{m}, ...{t}] = {a};
+              const {lo} = {t}.filter((x) => x < {m});
+              const {hi} = {t}.filter((x) => x >= {m});
+              return [...{f}({lo}), {m}, ...{f}({hi})];
+            }};
+        """,
+        """
+            function {f}({a}) {{
+              const {s} = {a}.toLowerCase().replace(/[^a-z0-9]/g, '');
+              return {s} === {s}.split('').reverse().join('');
+            }}
+        """,
+        """
+            function {f}({a}) {{
+              if ({a} <= 1) return 1;
+              let {t} = 1;
+              for (let {i} = 2; {i} <= {a}; {i}++) {{
+                {t} *= {i};
+              }}
+              return {t};
+            }}
+        """,
+    )
 )
 _NAMES_POOL = {
     "f": ("solve", "run", "compute", "find_it", "helper", "go"),
@@ -342,5 +570,11 @@ def textbook_code(rng: random.Random, n: int) -> list[tuple[str, str]]:
         names = {key: rng.choice(pool) for key, pool in _NAMES_POOL.items()}
         code = src.format(**names)
         lang = "python" if k % len(sources) < len(_PY) else "javascript"
-        out.append(("textbook code", f"Here is one way to write it:\n\n```{lang}\n{code}\n```\n\nIt runs in the usual time for this algorithm."))
+        out.append(
+            (
+                "textbook code",
+                f"Here is one way to write it:\n\n```{lang}\n{code}\n```\n\n"
+                "It runs in the usual time for this algorithm.",
+            )
+        )
     return out

@@ -31,9 +31,9 @@ from provcheck.matching.code import (
     CodeText,
     code_lines,
     code_spans,
+    comment_ranges,
     literal_hashes,
     renamed_hashes_many,
-    uncommented_positions,
 )
 from provcheck.matching.normalize import Tokens, canonical, tokenize, tokens
 from provcheck.matching.params import FingerprintConfig
@@ -194,9 +194,9 @@ class Fingerprint:
     Verification only: it adds no anchors (the index is unchanged)."""
     literal_at: I64 | None = None
     """Per value of ``literal``, the plain token range ``[first, end)`` it maps to (shape 2×n)."""
-    uncommented_at: I64 | None = None
-    """Positions of the plain tokens not on a whole-line comment of its code, for a text
-    holding code and such a comment (``code.uncommented_positions``); None otherwise.
+    comments: I64 | None = None
+    """Plain token ranges ``[first, end)`` (n×2) of the whole-line comments of its code, for a
+    text holding code and such a comment (``code.comment_ranges``); None otherwise.
     Verification only (``verify.align_uncommented``): it adds no anchors."""
 
     @property
@@ -220,12 +220,12 @@ def _descriptor_init() -> Callable[[U64, str, U64, U32], Fingerprint]:
         "renamed_at",
         "literal",
         "literal_at",
-        "uncommented_at",
+        "comments",
     )
     if names != written or any(f.default is not None for f in fields(Fingerprint)[4:]):
         return lambda tokens, codes, shingles, anchors: Fingerprint(tokens, codes, shingles, anchors)
     set_tokens, set_codes, set_shingles, set_anchors, *rest = (getattr(Fingerprint, n).__set__ for n in names)
-    set_renamed, set_renamed_at, set_literal, set_literal_at, set_uncommented_at = rest
+    set_renamed, set_renamed_at, set_literal, set_literal_at, set_comments = rest
     new = object.__new__
 
     def make(tokens: U64, codes: str, shingles: U64, anchors: U32) -> Fingerprint:
@@ -238,7 +238,7 @@ def _descriptor_init() -> Callable[[U64, str, U64, U32], Fingerprint]:
         set_renamed_at(fp, None)
         set_literal(fp, None)
         set_literal_at(fp, None)
-        set_uncommented_at(fp, None)
+        set_comments(fp, None)
         return fp
 
     return make
@@ -281,7 +281,7 @@ class Fingerprinter:
         which: list[int] = []
         code: list[CodeText] = []
         literal: dict[int, tuple[str, I64]] = {}
-        uncommented: dict[int, I64 | None] = {}
+        comments: dict[int, I64 | None] = {}
         direct = batch.direct.tolist()
         bounds = batch.bounds.tolist()
         for i, text in enumerate(texts):
@@ -302,7 +302,7 @@ class Fingerprinter:
             if lines:
                 which.append(i)
                 code.append((canon, lines, starts, ends, th[lo:hi]))
-                uncommented[i] = uncommented_positions(canon, lines, starts)
+                comments[i] = comment_ranges(canon, lines, starts)
             lit = literal_hashes(canon, starts, ends, th[lo:hi]) if self.literal else None
             if lit is not None:
                 literal[i] = (_codes(lit[0]), lit[1])
@@ -329,7 +329,7 @@ class Fingerprinter:
                 renamed_at=at,
                 literal=old.literal,
                 literal_at=old.literal_at,
-                uncommented_at=uncommented.get(i),
+                comments=comments.get(i),
             )
 
     def with_literal(

@@ -25,7 +25,7 @@ import numpy as np
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Indel
 
-from provcheck.matching.code import RENAMED_MIN_SIMILARITY, RENAMED_MIN_TOKENS
+from provcheck.matching.code import RENAMED_MIN_SIMILARITY, RENAMED_MIN_TOKENS, UNCOMMENTED_MIN_SIMILARITY
 from provcheck.matching.fingerprint import Fingerprint
 from provcheck.matching.normalize import Offsets, canonical
 from provcheck.matching.params import MatchConfig
@@ -332,43 +332,40 @@ def align_renamed(
 
 
 def align_uncommented(
-    cand: Fingerprint, ref: Fingerprint, config: MatchConfig, ref_echoes: Sequence[tuple[int, int]] = ()
+    cand: Fingerprint, ref_codes: str, config: MatchConfig, ref_echoes: Sequence[tuple[int, int]] = ()
 ) -> Alignment | None:
-    """``align`` over the plain codes of two texts holding code with their whole-line comments
-    left out (``Fingerprint.uncommented_at``; a text without comment lines keeps all its
-    tokens), when either has such lines; the floors of ``align_renamed``. Spans come back in
-    plain token positions. Names are kept, so this is as literal as the plain alignment: it
-    only stops comments a copier inserted (or removed) from cutting the code's runs."""
-    if cand.renamed is None or ref.renamed is None:
-        return None  # only code: comment lines are told apart on code lines
-    if cand.uncommented_at is None and ref.uncommented_at is None:
+    """``align`` of the candidate's plain codes without the whole-line comments of its code
+    that the reference does not hold (``Fingerprint.comments``: comment lines a copier
+    inserted) with the reference's plain codes, under the token floor of ``align_renamed`` and
+    ``UNCOMMENTED_MIN_SIMILARITY`` (near-duplicate and excerpt tests); spans
+    come back in plain token positions; None when the candidate has no such comment line.
+    Names and the reference's own comments are kept, so this is as literal as the plain
+    alignment: it only stops inserted comments from cutting the code's identical runs."""
+    if cand.comments is None:
         return None
-    c_at = _all(cand) if cand.uncommented_at is None else cand.uncommented_at
-    r_at = _all(ref) if ref.uncommented_at is None else ref.uncommented_at
-    floor = max(config.min_tokens, RENAMED_MIN_TOKENS)
-    if min(len(c_at), len(r_at)) < floor:
+    codes = cand.codes
+    keep = np.ones(len(codes), dtype=bool)
+    for a, b in cand.comments.tolist():
+        if codes[a:b] not in ref_codes:
+            keep[a:b] = False
+    if keep.all():
         return None
-    c_codes = "".join(cand.codes[p] for p in c_at.tolist())
-    r_codes = "".join(ref.codes[p] for p in r_at.tolist())
-    echoes = [(int(np.searchsorted(r_at, a)), int(np.searchsorted(r_at, b))) for a, b in ref_echoes]
-    found = align(c_codes, r_codes, _stricter(config), [e for e in echoes if e[0] < e[1]])
+    c_at = np.flatnonzero(keep)
+    if min(len(c_at), len(ref_codes)) < max(config.min_tokens, RENAMED_MIN_TOKENS):
+        return None
+    found = align("".join(codes[p] for p in c_at.tolist()), ref_codes, _uncommented(config), ref_echoes)
     if found is None:
         return None
     spans = tuple(
-        TokenSpan(
-            cand_start=int(c_at[s.cand_start]),
-            cand_end=int(c_at[s.cand_end - 1]) + 1,
-            ref_start=int(r_at[s.ref_start]),
-            ref_end=int(r_at[s.ref_end - 1]) + 1,
-            matched=s.matched,
-        )
+        replace(s, cand_start=int(c_at[s.cand_start]), cand_end=int(c_at[s.cand_end - 1]) + 1)
         for s in found.spans
     )
     return replace(found, spans=spans)
 
 
-def _all(fp: Fingerprint) -> np.ndarray:
-    return np.arange(len(fp.codes), dtype=np.int64)
+def longest_span(alignment: Alignment) -> int:
+    """Aligned tokens of an alignment's longest span."""
+    return max((s.matched for s in alignment.spans), default=0)
 
 
 @functools.lru_cache(maxsize=8)
@@ -378,6 +375,17 @@ def _stricter(config: MatchConfig) -> MatchConfig:
         config,
         min_tokens=max(config.min_tokens, RENAMED_MIN_TOKENS),
         min_similarity=max(config.min_similarity, RENAMED_MIN_SIMILARITY),
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def _uncommented(config: MatchConfig) -> MatchConfig:
+    """``config`` with the floors of :func:`align_uncommented`."""
+    return replace(
+        config,
+        min_tokens=max(config.min_tokens, RENAMED_MIN_TOKENS),
+        min_similarity=max(config.min_similarity, UNCOMMENTED_MIN_SIMILARITY),
+        excerpt_similarity=max(config.excerpt_similarity, UNCOMMENTED_MIN_SIMILARITY),
     )
 
 

@@ -44,6 +44,7 @@ from provcheck.matching.verify import (
     evidence,
     literal_judgeable,
     literal_may_judge,
+    longest_span,
     renamed_may_align,
 )
 from provcheck.model import AlignedSpan, Match, MatchId, Record, RecordRef, Reference, RoleKind
@@ -259,8 +260,6 @@ class Matcher:
                 alignment = align_literal(prints[i], ref, self.config, self._refs[key].echoes)
                 if alignment is None:
                     alignment = align_renamed(prints[i], ref, self.config, self._refs[key].echoes)
-                if alignment is None:
-                    alignment = align_uncommented(prints[i], ref, self.config, self._refs[key].echoes)
             got[(text, key)] = alignment
             if alignment is None:
                 self._code_verdicts.add((text, key))
@@ -348,6 +347,15 @@ class Matcher:
                     alignment = align(codes, ref.codes, self.config, ref.echoes, pack.ngram if pack else 1)
                     if alignment is None:
                         self._verdicts.add((codes, cand.key))
+                if pack is None and fp.comments is not None:
+                    # Code with comment lines the reference lacks (a copier's, inserted every
+                    # few lines): aligned again without them, kept when it holds a longer passage
+                    # (the plain alignment, when it passes, cuts the copy at every comment).
+                    bare = align_uncommented(fp, ref.codes, self.config, ref.echoes)
+                    if bare is not None and (
+                        alignment is None or longest_span(bare) > longest_span(alignment)
+                    ):
+                        alignment = bare
                 if alignment is not None:
                     aligned.append((i, cand.key, alignment))
                 elif fp.renamed is not None:
