@@ -7,7 +7,8 @@ benchmark and never used to choose a parameter. References are drawn from the co
 time: GPTeacher Codegen responses (GPT-4) and Code Alpaca outputs for the code kinds, AlpacaEval
 outputs of OpenAI generators for the prose kinds. The index holds all of them (one source per
 dataset) plus the negatives' "index side" (filled templates, licence boilerplate, quotations,
-recipes) spread round robin over four sources, as four generators' outputs. Candidates are plain-text records scanned in one ``provcheck scan``.
+recipes) spread round robin over four sources, as four generators'
+outputs. Candidates are plain-text records scanned in one ``provcheck scan``.
 
 A copy counts as found when a verified match (not explained by convergence) links it to its
 true reference (or one of identical tokens); "can block" when that match's strength allows a
@@ -32,6 +33,7 @@ from typing import Any
 import heldout_edits as ed
 import heldout_negatives as neg
 from common import CORPORA, PROVCHECK, alpacaeval_rows, providers_of, require_corpora, run, table, write_jsonl
+from detection import overlap, words5
 from provcheck.matching.fingerprint import Fingerprinter
 from provcheck.matching.params import FingerprintConfig
 
@@ -71,7 +73,8 @@ def _independent() -> set[str]:
 
 def load(rng: random.Random) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[str]]:
     """Code references, prose references, and filler prose (independent generators' answers of
-    80+ words, one per instruction, none to an instruction a filler already answers)."""
+    80-300 words, one per instruction, word 5-gram overlap < 0.2 with every indexed answer to
+    the same instruction)."""
     code = []
     gpteacher = json.loads((INSTRUCT / "teknium1__GPTeacher__Codegen__codegen-instruct.json").read_text())
     code += [
@@ -84,17 +87,24 @@ def load(rng: random.Random) -> tuple[list[dict[str, Any]], list[dict[str, Any]]
     ]
     providers = providers_of()
     independent = _independent()
-    prose, filler, seen = [], [], set()
+    prose: list[dict[str, Any]] = []
+    answers: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    indexed: dict[str, list[set[tuple[str, ...]]]] = defaultdict(list)
     for i, r in enumerate(alpacaeval_rows()):
         if providers.get(r["generator"]) == "openai":
             prose.append({"id": f"alpacaeval/{i}", "source": "alpacaeval-openai", "text": r["output"]})
+            indexed[r["instruction"]].append(words5(r["output"]))
         elif (
             r["generator"] in independent
             and r["instruction"] not in seen
             and 80 <= len(r["output"].split()) <= 300
         ):
             seen.add(r["instruction"])
-            filler.append(r["output"])
+            answers.append((r["instruction"], r["output"]))
+    # Every instruction has indexed answers: a filler sharing real text with one of them (the
+    # same song lyrics, the same code sample) would make a negative a copy (detection.py's rule).
+    filler = [t for q, t in answers if max((overlap(words5(t), g) for g in indexed[q]), default=0.0) < 0.2]
     rng.shuffle(filler)
     keep = lambda rows: [r for r in rows if len(r["text"].split()) >= MIN_WORDS]  # noqa: E731
     return keep(code), keep(prose), filler

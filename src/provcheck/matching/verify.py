@@ -337,7 +337,8 @@ def align_uncommented(
     """``align`` of the candidate's plain codes without the whole-line comments of its code
     that the reference does not hold (``Fingerprint.comments``: comment lines a copier
     inserted) with the reference's plain codes, under the token floor of ``align_renamed`` and
-    ``UNCOMMENTED_MIN_SIMILARITY`` (near-duplicate and excerpt tests); spans
+    ``UNCOMMENTED_MIN_SIMILARITY`` (near-duplicate and excerpt tests), holding at least
+    ``min_coverage`` of the reference; spans
     come back in plain token positions; None when the candidate has no such comment line.
     Names and the reference's own comments are kept, so this is as literal as the plain
     alignment: it only stops inserted comments from cutting the code's identical runs."""
@@ -354,7 +355,10 @@ def align_uncommented(
     if min(len(c_at), len(ref_codes)) < max(config.min_tokens, RENAMED_MIN_TOKENS):
         return None
     found = align("".join(codes[p] for p in c_at.tolist()), ref_codes, _uncommented(config), ref_echoes)
-    if found is None:
+    # What it is for is the reference's code copied with comments inserted: a passage of it in
+    # an independent answer (two answers writing the same snippet) is the plain alignment's to
+    # judge, so at least ``min_coverage`` of the reference must be aligned.
+    if found is None or found.containment < config.min_coverage:
         return None
     spans = tuple(
         replace(s, cand_start=int(c_at[s.cand_start]), cand_end=int(c_at[s.cand_end - 1]) + 1)
