@@ -141,7 +141,9 @@ class Matcher:
         # Candidates are fingerprinted without their literal stream: only a pair that
         # ``literal_may_judge`` admits reads it, and it was a third of fingerprinting them.
         self._candidates = (
-            Fingerprinter(index.config, literal=False) if index.config.code else self.fingerprinter
+            Fingerprinter(index.config, literal=False, query=True)
+            if index.config.code
+            else self.fingerprinter
         )
         self._lazy: tuple[list[Segment], Tokens, set[int]] | None = None
         """This batch's segments, tokens, and texts without their literal stream yet."""
@@ -328,6 +330,15 @@ class Matcher:
             [fp.anchors if _length(fp) >= self.config.min_tokens else empty for fp in prints],
             self.config,
         )
+        # Code with comment lines is looked up again without them (``Fingerprint.bare_anchors``):
+        # a copy with a comment every few lines shares no anchor with its reference otherwise.
+        commented = [i for i, fp in enumerate(prints) if fp.bare_anchors is not None and len(fp.bare_anchors)]
+        if commented:
+            queries = [a for i in commented if (a := prints[i].bare_anchors) is not None]
+            more = self.index.candidates_many(queries, self.config)
+            for i, found in zip(commented, more, strict=True):
+                have = {c.key for c in candidates[i]}
+                candidates[i] += [c for c in found if c.key not in have]
         self._load(c.key for cands in candidates for c in cands)
         aligned: list[tuple[int, TextKey, Alignment]] = []
         hashed: dict[tuple[int, int], str] = {}
