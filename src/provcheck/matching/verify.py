@@ -25,7 +25,7 @@ import numpy as np
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Indel
 
-from provcheck.matching.code import RENAMED_MIN_SIMILARITY, RENAMED_MIN_TOKENS, UNCOMMENTED_MIN_SIMILARITY
+from provcheck.matching.code import RENAMED_MIN_SIMILARITY, RENAMED_MIN_TOKENS
 from provcheck.matching.fingerprint import Fingerprint
 from provcheck.matching.normalize import Offsets, canonical
 from provcheck.matching.params import MatchConfig
@@ -331,47 +331,6 @@ def align_renamed(
     return replace(found, spans=spans, renamed=True)
 
 
-def align_uncommented(
-    cand: Fingerprint, ref_codes: str, config: MatchConfig, ref_echoes: Sequence[tuple[int, int]] = ()
-) -> Alignment | None:
-    """``align`` of the candidate's plain codes without the whole-line comments of its code
-    that the reference does not hold (``Fingerprint.comments``: comment lines a copier
-    inserted) with the reference's plain codes, under the token floor of ``align_renamed`` and
-    ``UNCOMMENTED_MIN_SIMILARITY`` (near-duplicate and excerpt tests), holding at least
-    ``min_coverage`` of the reference; spans
-    come back in plain token positions; None when the candidate has no such comment line.
-    Names and the reference's own comments are kept, so this is as literal as the plain
-    alignment: it only stops inserted comments from cutting the code's identical runs."""
-    if cand.comments is None:
-        return None
-    codes = cand.codes
-    keep = np.ones(len(codes), dtype=bool)
-    for a, b in cand.comments.tolist():
-        if codes[a:b] not in ref_codes:
-            keep[a:b] = False
-    if keep.all():
-        return None
-    c_at = np.flatnonzero(keep)
-    if min(len(c_at), len(ref_codes)) < max(config.min_tokens, RENAMED_MIN_TOKENS):
-        return None
-    found = align("".join(codes[p] for p in c_at.tolist()), ref_codes, _uncommented(config), ref_echoes)
-    # What it is for is the reference's code copied with comments inserted: a passage of it in
-    # an independent answer (two answers writing the same snippet) is the plain alignment's to
-    # judge, so at least ``min_coverage`` of the reference must be aligned.
-    if found is None or found.containment < config.min_coverage:
-        return None
-    spans = tuple(
-        replace(s, cand_start=int(c_at[s.cand_start]), cand_end=int(c_at[s.cand_end - 1]) + 1)
-        for s in found.spans
-    )
-    return replace(found, spans=spans)
-
-
-def longest_span(alignment: Alignment) -> int:
-    """Aligned tokens of an alignment's longest span."""
-    return max((s.matched for s in alignment.spans), default=0)
-
-
 @functools.lru_cache(maxsize=8)
 def _stricter(config: MatchConfig) -> MatchConfig:
     """``config`` with the renamed floors (built once per configuration, not per pair)."""
@@ -379,17 +338,6 @@ def _stricter(config: MatchConfig) -> MatchConfig:
         config,
         min_tokens=max(config.min_tokens, RENAMED_MIN_TOKENS),
         min_similarity=max(config.min_similarity, RENAMED_MIN_SIMILARITY),
-    )
-
-
-@functools.lru_cache(maxsize=8)
-def _uncommented(config: MatchConfig) -> MatchConfig:
-    """``config`` with the floors of :func:`align_uncommented`."""
-    return replace(
-        config,
-        min_tokens=max(config.min_tokens, RENAMED_MIN_TOKENS),
-        min_similarity=max(config.min_similarity, UNCOMMENTED_MIN_SIMILARITY),
-        excerpt_similarity=max(config.excerpt_similarity, UNCOMMENTED_MIN_SIMILARITY),
     )
 
 
