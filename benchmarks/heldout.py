@@ -243,14 +243,11 @@ def main() -> None:
         if strength.get("can_block"):
             blockable[rid].add(ref)
     # True references: every id of identical tokens (the index stores identical texts once).
-    wanted = {rid for _, refs in truth.values() for rid in refs}
-    texts = {r["id"]: r["text"] for r in code + prose}
-    fps = Fingerprinter(FingerprintConfig()).of_texts([texts[r["id"]] for r in code + prose])
+    fps = Fingerprinter(FingerprintConfig()).of_texts([r["text"] for r in code + prose])
     key_of = {r["id"]: fp.key for r, fp in zip(code + prose, fps, strict=True)}
     same: dict[int, set[str]] = defaultdict(set)
     for rid, key in key_of.items():
         same[key].add(rid)
-    del wanted
     found: dict[str, list[bool]] = defaultdict(list)
     block: dict[str, list[bool]] = defaultdict(list)
     misses = []
