@@ -49,7 +49,7 @@ copy in 292 of ``benchmarks/code.py`` was lost (one whose renamed names sit in p
 are not abstracted). The excerpt test's similarity (0.93) is already above it."""
 UNCOMMENTED_MIN_SIMILARITY = 0.95
 """Similarity (near-duplicate and excerpt tests) an alignment needs when it holds only once the
-candidate's own comment lines are left out (``verify.align_uncommented``). A copy with comments
+candidate's own comment lines are left out (``uncommented.align_uncommented``). A copy with comments
 inserted keeps the code token for token: of 364 GPTeacher copies with a 15-word comment every
 2-3 lines, 361 aligned so at 1.00 and the other three at 0.85-0.91 (which the plain alignment
 finds). Independent code whose comments are left out aligns closer than it did with them: at
@@ -270,10 +270,10 @@ def comment_ranges(text: str, lines: tuple[tuple[int, int], ...], starts: I64) -
 
     A copier "documenting" copied code puts a comment line every few lines: the identical runs
     between them are a few tokens each, and comments as long as the code halve the similarity,
-    so neither the plain nor the identifier-insensitive alignment keeps them (0.75 recall with
-    15-word comments every 2-3 lines, ``benchmarks/heldout.py``). ``verify.align_uncommented``
-    aligns the text again without the comment lines the reference does not hold.
-    """
+    so neither the plain nor the identifier-insensitive alignment keeps them (0.75-0.81 recall
+    with 15-word comments every 2-3 lines, ``benchmarks/heldout.py``).
+    ``uncommented.align_uncommented`` aligns the text again without the comment lines the
+    reference does not hold."""
     comments = [
         (a, b)
         for a, b in lines

@@ -202,7 +202,7 @@ class Fingerprint:
     comments: I64 | None = None
     """Plain token ranges ``[first, end)`` (n×2) of the whole-line comments of its code, for a
     text holding code and such a comment (``code.comment_ranges``); None otherwise.
-    Verification only (``verify.align_uncommented``): it adds no anchors."""
+    Verification only (``uncommented.align_uncommented``): it adds no anchors."""
 
     @property
     def key(self) -> int:
