@@ -27,7 +27,14 @@ import numpy as np
 import numpy.typing as npt
 import xxhash
 
-from provcheck.matching.code import CodeText, code_lines, code_spans, literal_hashes, renamed_hashes_many
+from provcheck.matching.code import (
+    CodeText,
+    code_lines,
+    code_spans,
+    comment_ranges,
+    literal_hashes,
+    renamed_hashes_many,
+)
 from provcheck.matching.normalize import Tokens, canonical, tokenize, tokens
 from provcheck.matching.params import FingerprintConfig
 
@@ -187,6 +194,15 @@ class Fingerprint:
     Verification only: it adds no anchors (the index is unchanged)."""
     literal_at: I64 | None = None
     """Per value of ``literal``, the plain token range ``[first, end)`` it maps to (shape 2×n)."""
+    bare_anchors: U32 | None = None
+    """For a text holding code with whole-line comments, fingerprinted for a query
+    (``Fingerprinter(query=True)``): the anchors of its tokens without those comment lines. A
+    comment line every two or three lines leaves no run long enough to share an anchor with the
+    code it was inserted into; the scan looks these up too (``scan/match.py``)."""
+    comments: I64 | None = None
+    """Plain token ranges ``[first, end)`` (n×2) of the whole-line comments of its code, for a
+    text holding code and such a comment (``code.comment_ranges``); None otherwise.
+    Verification only (``uncommented.align_uncommented``): it adds no anchors."""
 
     @property
     def key(self) -> int:
@@ -200,11 +216,22 @@ def _descriptor_init() -> Callable[[U64, str, U64, U32], Fingerprint]:
     which cost half of making one (a batch makes one per text). The same object and values;
     the dataclass's own constructor wherever the fields are not the ones written here."""
     names = tuple(f.name for f in fields(Fingerprint))
-    written = ("tokens", "codes", "shingles", "anchors", "renamed", "renamed_at", "literal", "literal_at")
+    written = (
+        "tokens",
+        "codes",
+        "shingles",
+        "anchors",
+        "renamed",
+        "renamed_at",
+        "literal",
+        "literal_at",
+        "bare_anchors",
+        "comments",
+    )
     if names != written or any(f.default is not None for f in fields(Fingerprint)[4:]):
         return lambda tokens, codes, shingles, anchors: Fingerprint(tokens, codes, shingles, anchors)
     set_tokens, set_codes, set_shingles, set_anchors, *rest = (getattr(Fingerprint, n).__set__ for n in names)
-    set_renamed, set_renamed_at, set_literal, set_literal_at = rest
+    set_renamed, set_renamed_at, set_literal, set_literal_at, set_bare_anchors, set_comments = rest
     new = object.__new__
 
     def make(tokens: U64, codes: str, shingles: U64, anchors: U32) -> Fingerprint:
@@ -217,6 +244,8 @@ def _descriptor_init() -> Callable[[U64, str, U64, U32], Fingerprint]:
         set_renamed_at(fp, None)
         set_literal(fp, None)
         set_literal_at(fp, None)
+        set_bare_anchors(fp, None)
+        set_comments(fp, None)
         return fp
 
     return make
@@ -228,12 +257,15 @@ _plain = _descriptor_init()
 class Fingerprinter:
     """Computes fingerprints for one :class:`FingerprintConfig`, a batch of texts at a time."""
 
-    def __init__(self, config: FingerprintConfig, literal: bool = True) -> None:
+    def __init__(self, config: FingerprintConfig, literal: bool = True, query: bool = False) -> None:
         """``literal=False``: no literal stream (``Fingerprint.literal`` stays None). It is used
         only to verify a candidate against a reference at scan time and is not stored in an
-        index, so building an index or a pack need not compute it."""
+        index, so building an index or a pack need not compute it. ``query=True``: texts
+        holding code with comment lines get ``Fingerprint.bare_anchors`` (looked up, never
+        stored: an index is the same either way)."""
         self.config = config
         self.literal = literal
+        self.query = query
         self._perm = permutation(config.seed)
 
     def of_text(self, text: str) -> Fingerprint:
@@ -259,6 +291,7 @@ class Fingerprinter:
         which: list[int] = []
         code: list[CodeText] = []
         literal: dict[int, tuple[str, I64]] = {}
+        comments: dict[int, I64 | None] = {}
         direct = batch.direct.tolist()
         bounds = batch.bounds.tolist()
         for i, text in enumerate(texts):
@@ -279,6 +312,7 @@ class Fingerprinter:
             if lines:
                 which.append(i)
                 code.append((canon, lines, starts, ends, th[lo:hi]))
+                comments[i] = comment_ranges(canon, lines, starts)
             lit = literal_hashes(canon, starts, ends, th[lo:hi]) if self.literal else None
             if lit is not None:
                 literal[i] = (_codes(lit[0]), lit[1])
@@ -289,6 +323,7 @@ class Fingerprinter:
         which = [i for i, r in zip(which, renamed, strict=True) if r is not None]
         for i, (codes, at) in literal.items():
             prints[i] = replace(prints[i], literal=codes, literal_at=at)
+        bare = self._bare_anchors(comments, bounds, th) if self.query else {}
         if not which:
             return
         bounds = np.zeros(len(streams) + 1, dtype=np.int64)
@@ -305,7 +340,29 @@ class Fingerprinter:
                 renamed_at=at,
                 literal=old.literal,
                 literal_at=old.literal_at,
+                bare_anchors=bare.get(i),
+                comments=comments.get(i),
             )
+
+    def _bare_anchors(self, comments: dict[int, I64 | None], bounds: list[int], th: U64) -> dict[int, U32]:
+        """Anchors of each text's tokens without its comment lines (``comments``: token ranges
+        per text of the batch, whose tokens ``bounds`` delimit in ``th``), for the texts that
+        have such lines."""
+        which = [i for i, ranges in comments.items() if ranges is not None]
+        streams = []
+        for i in which:
+            ranges = comments[i]
+            assert ranges is not None
+            keep = np.ones(bounds[i + 1] - bounds[i], dtype=bool)
+            for a, b in ranges.tolist():
+                keep[a:b] = False
+            streams.append(th[bounds[i] : bounds[i + 1]][keep])
+        if not streams:
+            return {}
+        starts = np.zeros(len(streams) + 1, dtype=np.int64)
+        np.cumsum([len(x) for x in streams], out=starts[1:])
+        prints = self._from_token_hashes(np.concatenate(streams), starts, len(streams))
+        return {i: fp.anchors for i, fp in zip(which, prints, strict=True)}
 
     def with_literal(
         self, fp: Fingerprint, text: str, batch: Tokens | None = None, i: int = 0

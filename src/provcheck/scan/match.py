@@ -34,6 +34,7 @@ from provcheck.matching.strength import (
     verbatim_passage,
 )
 from provcheck.matching.structure import is_formula, structure
+from provcheck.matching.uncommented import with_uncommented
 from provcheck.matching.verify import (
     Alignment,
     align,
@@ -139,7 +140,9 @@ class Matcher:
         # Candidates are fingerprinted without their literal stream: only a pair that
         # ``literal_may_judge`` admits reads it, and it was a third of fingerprinting them.
         self._candidates = (
-            Fingerprinter(index.config, literal=False) if index.config.code else self.fingerprinter
+            Fingerprinter(index.config, literal=False, query=True)
+            if index.config.code
+            else self.fingerprinter
         )
         self._lazy: tuple[list[Segment], Tokens, set[int]] | None = None
         """This batch's segments, tokens, and texts without their literal stream yet."""
@@ -326,6 +329,19 @@ class Matcher:
             [fp.anchors if _length(fp) >= self.config.min_tokens else empty for fp in prints],
             self.config,
         )
+        # Code with comment lines is looked up again without them (``Fingerprint.bare_anchors``);
+        # what only that finds is aligned only without them (every alignment tried there listed
+        # more independent answers in ``benchmarks/code.py``, never a copy more).
+        bare_only: set[tuple[int, TextKey]] = set()
+        commented = [i for i, fp in enumerate(prints) if fp.bare_anchors is not None and len(fp.bare_anchors)]
+        if commented:
+            queries = [a for i in commented if (a := prints[i].bare_anchors) is not None]
+            more = self.index.candidates_many(queries, self.config)
+            for i, found in zip(commented, more, strict=True):
+                have = {c.key for c in candidates[i]}
+                extra = [c for c in found if c.key not in have]
+                candidates[i] += extra
+                bare_only.update((i, c.key) for c in extra)
         self._load(c.key for cands in candidates for c in cands)
         aligned: list[tuple[int, TextKey, Alignment]] = []
         hashed: dict[tuple[int, int], str] = {}
@@ -334,6 +350,11 @@ class Matcher:
             for cand in cands:
                 ref = self._refs[cand.key]
                 pack = _pack(self.index, cand.key)
+                if (i, cand.key) in bare_only:  # found without comment lines only: aligned so only
+                    if pack is None:
+                        bare = with_uncommented(None, fp, ref.codes, self.config, ref.echoes)
+                        aligned += [(i, cand.key, bare)] if bare is not None else []
+                    continue
                 codes = fp.codes
                 if pack is not None:
                     # A pack's reference is aligned on hashed n-grams: the candidate is hashed alike.
@@ -345,6 +366,8 @@ class Matcher:
                     alignment = align(codes, ref.codes, self.config, ref.echoes, pack.ngram if pack else 1)
                     if alignment is None:
                         self._verdicts.add((codes, cand.key))
+                if pack is None and fp.comments is not None:  # inserted comment lines (``uncommented``)
+                    alignment = with_uncommented(alignment, fp, ref.codes, self.config, ref.echoes)
                 if alignment is not None:
                     aligned.append((i, cand.key, alignment))
                 elif fp.renamed is not None:

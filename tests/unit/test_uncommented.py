@@ -1,0 +1,75 @@
+"""Code aligned without the comment lines a copier inserted (``matching/uncommented.py``)."""
+
+from __future__ import annotations
+
+from provcheck.matching.fingerprint import Fingerprinter
+from provcheck.matching.params import FingerprintConfig, MatchConfig
+from provcheck.matching.uncommented import align_uncommented, with_uncommented
+from provcheck.matching.verify import align
+
+C_CODE = """\
+#include <stdio.h>
+#define LIMIT 100
+
+int sum_of_multiples(int limit) {
+    int total = 0;
+    for (int value = 1; value < limit; value++) {
+        if (value % 3 == 0 || value % 5 == 0) {
+            total += value;
+        }
+    }
+    return total;
+}
+
+int main(void) {
+    printf("%d\\n", sum_of_multiples(LIMIT));
+    return 0;
+}
+"""
+
+NOTE = "// we check this part carefully because the rest of the program depends on its result"
+
+
+def commented(code: str) -> str:
+    out = []
+    for n, line in enumerate(code.split("\n"), 1):
+        out.append(line)
+        if n % 2 == 0 and line.strip() and n > 3:
+            out.append(NOTE)
+    return "\n".join(out)
+
+
+def prints(*texts: str) -> list:
+    return Fingerprinter(FingerprintConfig(), query=True).of_texts(list(texts))
+
+
+def test_comment_lines_are_told_from_directives() -> None:
+    (plain,) = prints(C_CODE)
+    assert plain.comments is None  # ``#include`` and ``#define`` are code, not comments
+    (copy,) = prints(commented(C_CODE))
+    assert copy.comments is not None and len(copy.comments) >= 5
+    # The copy's tokens without its comment lines are the original's: their anchors are its.
+    assert copy.bare_anchors is not None and set(copy.bare_anchors.tolist()) <= set(plain.anchors.tolist())
+    # Only a query fingerprint has them: an index is the same as before.
+    (stored,) = Fingerprinter(FingerprintConfig()).of_texts([commented(C_CODE)])
+    assert stored.bare_anchors is None and stored.comments is not None
+
+
+def test_a_copy_with_comments_inserted_aligns_whole_without_them() -> None:
+    copy, ref = prints(commented(C_CODE), C_CODE)
+    config = MatchConfig()
+    plain = align(copy.codes, ref.codes, config)
+    found = align_uncommented(copy, ref.codes, config)
+    assert found is not None and found.similarity == 1.0 and found.containment == 1.0
+    assert plain is None or max(s.matched for s in plain.spans) < max(s.matched for s in found.spans)
+    assert with_uncommented(plain, copy, ref.codes, config) == found
+    # Spans are in the copy's plain token positions: the inserted comments lie inside them.
+    assert found.spans[0].cand_end - found.spans[0].cand_start > len(ref.codes)
+
+
+def test_comments_the_reference_holds_stay_and_other_code_does_not_align() -> None:
+    copy, ref = prints(commented(C_CODE), commented(C_CODE))
+    assert align_uncommented(copy, ref.codes, MatchConfig()) is None  # nothing inserted
+    other = C_CODE.replace("value % 3 == 0 || value % 5 == 0", "value % 7 == 0").replace("total", "acc")
+    cand, ref2 = prints(commented(other), C_CODE)
+    assert align_uncommented(cand, ref2.codes, MatchConfig()) is None
