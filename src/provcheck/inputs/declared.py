@@ -7,13 +7,16 @@ system's root outside git) that holds a card or a manifest. A card is a ``README
 starts with YAML front matter (the Hugging Face
 convention); its ``license`` (with ``license_name`` when it is ``other``) and
 ``source_datasets`` are read, and ``date`` (when the data was generated) where a card gives one;
-other keys are ignored. ``provenance.yaml`` (or ``.yml``) is
+other keys are ignored (keys written ``License:`` or ``licence:`` count; UTF-16 cards are
+read). A ``dataset_info.json`` (Hugging Face ``save_to_disk``) gives its ``license``.
+``provenance.yaml`` (or ``.yml``) is
 provcheck's own manifest and is checked strictly. A malformed file is a located
 ``RecordError`` (the scan goes on); a valid one yields one ``Declaration`` per value.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -24,6 +27,10 @@ from provcheck.yamlfile import LineDict, LineList, YamlProblem, load, loads
 
 CARD_NAMES = ("README.md", "readme.md", "README.MD")
 MANIFEST_NAMES = ("provenance.yaml", "provenance.yml")
+INFO_NAMES = ("dataset_info.json",)
+"""What Hugging Face ``save_to_disk`` writes beside its ``.arrow`` files; its ``license`` is a
+declaration like a card's (the rest is metadata, listed as not scanned)."""
+MAX_INFO_BYTES = 16 * 2**20
 MAX_CARD_BYTES = 1 * 2**20
 """Dataset cards are read up to this size (front matter is at the top)."""
 
@@ -56,7 +63,18 @@ def is_card(fs_path: str) -> bool:
             head = fh.read(8)
     except OSError:
         return False
-    return head.removeprefix(b"\xef\xbb\xbf").startswith(b"---")
+    return _decode_head(head).startswith("---")
+
+
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+"""What Windows PowerShell 5's ``>`` writes: a UTF-16 card was never taken for a card."""
+
+
+def _decode_head(data: bytes) -> str:
+    """A card's bytes as text: UTF-16 after its byte order mark, else UTF-8 (BOM dropped)."""
+    if data.startswith(_UTF16_BOMS):
+        return data.decode("utf-16", errors="replace")
+    return data.decode("utf-8-sig", errors="replace")
 
 
 def declaring_dirs(files: Iterable[tuple[str, str]], given: Sequence[str]) -> list[tuple[str, str]]:
@@ -106,7 +124,7 @@ def _ancestors(display: str, fs_dir: str) -> Iterable[tuple[str, str]]:
 def _declares(folder: str) -> bool:
     """True when ``folder`` holds a dataset card or a manifest."""
     return any(is_card(os.path.join(folder, n)) for n in CARD_NAMES) or any(
-        os.path.isfile(os.path.join(folder, n)) for n in MANIFEST_NAMES
+        os.path.isfile(os.path.join(folder, n)) for n in (*MANIFEST_NAMES, *INFO_NAMES)
     )
 
 
@@ -133,7 +151,46 @@ def read_declarations(directories: Iterable[tuple[str, str]]) -> tuple[list[Decl
             path = os.path.join(fs_dir, name)
             if os.path.isfile(path) and _first_time(path, seen):
                 _manifest(os.path.join(display, name), path, display, declarations, errors)
+        for name in INFO_NAMES:
+            path = os.path.join(fs_dir, name)
+            if os.path.isfile(path) and _first_time(path, seen):
+                _info(os.path.join(display, name), path, display, declarations, errors)
     return declarations, errors
+
+
+def _info(
+    display: str, fs_path: str, dataset: str, out: list[Declaration], errors: list[RecordError]
+) -> None:
+    """The ``license`` of a ``dataset_info.json`` (empty when the builder gave none)."""
+    try:
+        with open(fs_path, "rb") as fh:
+            data = fh.read(MAX_INFO_BYTES + 1)
+    except OSError as exc:
+        errors.append(RecordError(display, ErrorKind.FILE, f"cannot read: {exc.strerror or exc}"))
+        return
+    if len(data) > MAX_INFO_BYTES:
+        errors.append(
+            RecordError(
+                display, ErrorKind.LIMIT, f"over {MAX_INFO_BYTES >> 20} MiB: its licence was not read"
+            )
+        )
+        return
+    try:
+        doc = json.loads(data)
+    except ValueError as exc:
+        errors.append(RecordError(display, ErrorKind.PARSE, f"not JSON ({exc}): its licence was not read"))
+        return
+    value = doc.get("license") if isinstance(doc, dict) else None
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return
+    at = data.find(b'"license"')
+    line = data[:at].count(b"\n") + 1 if at >= 0 else 1
+    if not isinstance(value, str):
+        errors.append(
+            RecordError(display, ErrorKind.SCHEMA, "'license' must be a string", line=line, field="license")
+        )
+        return
+    out.append(Declaration(display, line, "license", value.strip(), dataset))
 
 
 def _first_time(path: str, seen: set[tuple[int, int]]) -> bool:
@@ -152,7 +209,7 @@ def _first_time(path: str, seen: set[tuple[int, int]]) -> bool:
 def _front_matter(fs_path: str) -> str | None:
     with open(fs_path, "rb") as fh:
         data = fh.read(MAX_CARD_BYTES)
-    text = data.decode("utf-8-sig", errors="replace")
+    text = _decode_head(data).replace("\r\n", "\n")
     lines = text.split("\n")
     if not lines or lines[0].strip() != "---":
         return None
@@ -186,11 +243,16 @@ def _card(
     if not isinstance(doc, LineDict):
         errors.append(RecordError(display, ErrorKind.SCHEMA, "front matter is not a mapping", line=2))
         return
-    license_value = doc.get("license")
-    if license_value == "other" and isinstance(doc.get("license_name"), str) and doc["license_name"].strip():
-        # A LicenseRef- id has no spaces: "Our Research Licence" would read as three ids.
-        license_value = "LicenseRef-" + "-".join(doc["license_name"].split())
-    for key, value in (("license", license_value), ("source_datasets", doc.get("source_datasets"))):
+    read: list[tuple[str, str, Any]] = []
+    for key in ("license", "source_datasets"):
+        for written in _spellings(doc, key):
+            value = doc[written]
+            name = next((doc[n] for n in _spellings(doc, "license_name")), None)
+            if key == "license" and value == "other" and isinstance(name, str) and name.strip():
+                # A LicenseRef- id has no spaces: "Our Research Licence" would read as three ids.
+                value = "LicenseRef-" + "-".join(name.split())
+            read.append((key, written, value))
+    for key, written, value in read:
         if value is None:
             continue
         values = _strings(value)
@@ -199,9 +261,9 @@ def _card(
                 RecordError(
                     display,
                     ErrorKind.SCHEMA,
-                    f"'{key}' must be a string or a list of strings",
-                    line=doc.line_of(key),
-                    field=key,
+                    f"'{written}' must be a string or a list of strings",
+                    line=doc.line_of(written),
+                    field=written,
                 )
             )
             continue
@@ -209,7 +271,7 @@ def _card(
             if key == "source_datasets" and v in ("original", "extended"):
                 continue  # Hugging Face's words for "no upstream" / "extends another"
             v = v.split("|", 1)[1] if key == "source_datasets" and v.startswith("extended|") else v
-            out.append(Declaration(display, _item_line(doc, key, value, i), key, v, dataset))
+            out.append(Declaration(display, _item_line(doc, written, value, i), key, v, dataset))
     if "date" in doc:
         try:
             date = parse_date(doc["date"]).isoformat()
@@ -295,6 +357,22 @@ def _manifest(
             found.append(Declaration(display, _item_line(doc, key, value, i), key, v, dataset))
     if not problems:
         out.extend(found)
+
+
+_SPELLINGS = {
+    "license": frozenset({"license", "licence", "licenses", "licences"}),
+    "license_name": frozenset({"license_name", "licence_name"}),
+    "source_datasets": frozenset({"source_datasets", "source_dataset", "sourcedatasets"}),
+}
+"""How a card's keys are written by hand (``License:``, ``licence:``, ``source-datasets:``): the
+Hub reads only the lower-case key, but a card that declares ``License: cc-by-nc-4.0`` declares
+that licence, and ignoring it passed a commercial gate (the stricter reading)."""
+
+
+def _spellings(doc: LineDict, key: str) -> list[str]:
+    """The keys of ``doc`` that write ``key`` (case, hyphens and the British spelling aside)."""
+    names = _SPELLINGS[key]
+    return [k for k in doc if isinstance(k, str) and k.strip().casefold().replace("-", "_") in names]
 
 
 def _strings(value: Any) -> list[str] | None:
