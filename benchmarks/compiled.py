@@ -263,7 +263,7 @@ def main() -> None:
             counts = {name: callgrind(src, work, tenth, index, name) for name, src in builds.items()}
             change = 100 * (counts["compiled"] / counts["pure"] - 1)
             print(
-                f"  callgrind, every {args.callgrind}th record, start-up included: pure "
+                f"  callgrind, 1 record in {args.callgrind}, start-up included: pure "
                 f"{counts['pure'] / 1e9:.2f} G instructions, "
                 f"compiled {counts['compiled'] / 1e9:.2f} G ({change:+.1f}%)"
             )
