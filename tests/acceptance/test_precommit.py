@@ -100,3 +100,25 @@ def test_try_repo_runs_the_hook_from_this_checkout(repo: GitRepo) -> None:
     repo.git("add", "data")
     out = pre_commit(repo, "try-repo", str(ROOT), "provcheck-system")
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_a_commit_that_only_moves_a_submodule_runs_the_hook(tmp_path: Path, repo: GitRepo) -> None:
+    """A commit that only updates a submodule matches no ``files:`` pattern: pre-commit skipped
+    the hook and a copy the submodule's new commit brings went in (found by adversarial pass 10)."""
+    sub = GitRepo(tmp_path / "shared-data", repo.env)
+    sub.write("data/train.jsonl", jsonl([clean(1)]))
+    sub.git("add", ".")
+    sub.commit("data")
+    repo.git("-c", "protocol.file.allow=always", "submodule", "add", "-q", str(sub.path), "ds")
+    hook = manifest_hook("provcheck-system")
+    repo.write(".pre-commit-config.yaml", yaml.safe_dump({"repos": [{"repo": "local", "hooks": [hook]}]}))
+    repo.git("add", ".")
+    repo.commit("submodule and pre-commit config", "--no-verify")
+    assert pre_commit(repo, "install").returncode == 0
+    ds = GitRepo(repo.path / "ds", repo.env)
+    ds.append("data/train.jsonl", jsonl([restricted(1, "sub-copy")]))
+    ds.git("add", ".")
+    ds.commit("more data")
+    repo.git("add", "ds")
+    refused = repo.commit("move the submodule", code=1)
+    assert "ds/data/train.jsonl:2: record 1 (id sub-copy)" in refused.stdout + refused.stderr

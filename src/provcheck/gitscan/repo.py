@@ -44,17 +44,35 @@ class DiffEntry:
     new_mode: str
 
 
-def _git_env() -> dict[str, str]:
+_LOCAL_ENV = (
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_OBJECT_DIRECTORY", "GIT_DIR", "GIT_WORK_TREE",
+    "GIT_IMPLICIT_WORK_TREE", "GIT_GRAFT_FILE", "GIT_INDEX_FILE", "GIT_NO_REPLACE_OBJECTS",
+    "GIT_REPLACE_REF_BASE", "GIT_PREFIX", "GIT_INTERNAL_SUPER_PREFIX", "GIT_SHALLOW_FILE",
+    "GIT_COMMON_DIR",
+)  # fmt: skip
+"""What ``git rev-parse --local-env-vars`` lists but the ``-c`` settings: they name the
+repository a hook runs for (``git commit`` sets ``GIT_INDEX_FILE=.git/index``), so git asked
+about a submodule from there read the superproject's index path inside the submodule and failed
+("index file open failed: Not a directory"). Git clears them the same way when it recurses."""
+
+
+def _git_env(nested: bool = False) -> dict[str, str]:
     env = dict(os.environ)
+    if nested:
+        for name in _LOCAL_ENV:
+            env.pop(name, None)
     env["GIT_LITERAL_PATHSPECS"] = "1"
     env.pop("GIT_EXTERNAL_DIFF", None)
     env.setdefault("LC_ALL", "C")
     return env
 
 
-def run_git(args: Sequence[str], cwd: str, *, stdin: bytes | None = None, check: bool = True) -> bytes:
-    """Run ``git ARGS`` in ``cwd``; its stdout. A failure raises ``GitError`` with git's message."""
-    return Pending(args, cwd, stdin=stdin, check=check).result()
+def run_git(
+    args: Sequence[str], cwd: str, *, stdin: bytes | None = None, check: bool = True, nested: bool = False
+) -> bytes:
+    """Run ``git ARGS`` in ``cwd``; its stdout. A failure raises ``GitError`` with git's message.
+    ``nested``: ``cwd`` is another repository (a submodule) than the one git runs a hook for."""
+    return Pending(args, cwd, stdin=stdin, check=check, nested=nested).result()
 
 
 class Pending:
@@ -66,7 +84,13 @@ class Pending:
     """
 
     def __init__(
-        self, args: Sequence[str], cwd: str, *, stdin: bytes | None = None, check: bool = True
+        self,
+        args: Sequence[str],
+        cwd: str,
+        *,
+        stdin: bytes | None = None,
+        check: bool = True,
+        nested: bool = False,
     ) -> None:
         self.args = list(args)
         self._stdin = stdin
@@ -78,7 +102,7 @@ class Pending:
                 stdin=subprocess.PIPE if stdin is not None else None,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
-                env=_git_env(),
+                env=_git_env(nested),
             )
         except FileNotFoundError:
             raise GitError("git is not installed (or not on PATH)") from None
@@ -125,10 +149,12 @@ _PATHSPEC_LIMIT = 1000
 class Repo:
     """A git working tree: its top directory and the questions provcheck asks it."""
 
-    def __init__(self, root: str, head: bool | None = None) -> None:
+    def __init__(self, root: str, head: bool | None = None, nested: bool = False) -> None:
         self.root = root
         self._head = head
         """Whether HEAD names a commit, when already asked (it does not change during a run)."""
+        self.nested = nested
+        """A submodule of the repository the run is for: asked without its git environment."""
 
     @classmethod
     def discover(cls, cwd: str = ".") -> Repo:
@@ -154,7 +180,7 @@ class Repo:
 
     def git(self, *args: str, stdin: bytes | None = None, check: bool = True) -> bytes:
         """Run git at the top of the working tree."""
-        return run_git(list(args), self.root, stdin=stdin, check=check)
+        return run_git(list(args), self.root, stdin=stdin, check=check, nested=self.nested)
 
     def git_path(self, name: str) -> str:
         """Absolute path of ``name`` under the git directory (honours ``core.hooksPath``)."""
@@ -292,7 +318,7 @@ class Repo:
                     cwd=self.root,
                     stdout=out,
                     stderr=subprocess.PIPE,
-                    env=_git_env(),
+                    env=_git_env(self.nested),
                     check=False,
                 )
             except FileNotFoundError:

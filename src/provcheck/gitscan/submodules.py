@@ -73,7 +73,7 @@ def _open(root: str, staged: str | None, old: str | None) -> tuple[Repo, str, st
             "not checked out here, so the files it brings cannot be scanned "
             "(run `git submodule update --init` first)"
         )
-    sub = Repo(root)
+    sub = Repo(root, nested=True)
     if staged is not None:
         head = sub.git("rev-parse", "--verify", "--quiet", "HEAD^{commit}", check=False).decode().strip()
         if head != staged:
