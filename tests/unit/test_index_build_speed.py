@@ -301,7 +301,12 @@ def test_a_process_fingerprinting_batches_reuses_their_memory(tmp_path: Path) ->
         )
         return int(out.stdout)
 
-    assert faults("keep") * 2 < faults("default")
+    # The median of three processes each way: a single process now and then lands on either
+    # side of the other's figure (a fresh clone's `make test` saw 846 kept against 335 freed,
+    # where 335 and 3,976 are the usual figures).
+    keep = sorted(faults("keep") for _ in range(3))[1]
+    default = sorted(faults("default") for _ in range(3))[1]
+    assert keep * 2 < default, (keep, default)
     # Every index build's batch function asks for it, in each worker and in process.
     called: list[bool] = []
     with pytest.MonkeyPatch.context() as mp:
