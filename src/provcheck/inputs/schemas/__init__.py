@@ -12,7 +12,7 @@ from provcheck.inputs.base import WrapperMember
 from provcheck.inputs.schemas.base import RawTurn, Schema, SchemaError, maybe_json, role_kind
 from provcheck.inputs.schemas.chat import MESSAGE_KEYS, SHAREGPT_KEYS, OpenAIMessages, ShareGPT
 from provcheck.inputs.schemas.encoded import SUFFIX as ENCODED_SUFFIX
-from provcheck.inputs.schemas.encoded import decoded_text
+from provcheck.inputs.schemas.encoded import URI_SUFFIX, decoded_text, decoded_uri
 from provcheck.inputs.schemas.fields import Alpaca, PromptResponse, TextField, lookup
 from provcheck.inputs.schemas.generic import Generic
 from provcheck.inputs.schemas.walk import (
@@ -255,13 +255,17 @@ def to_turns(data: dict[str, Any], location: Location, options: RecordOptions) -
                 # Base64 of text: read as that text, at the field named with the decoding.
                 kind = role_kind(key) if generic else RoleKind.FIELD
                 raw.append((RawTurn(key, path + ENCODED_SUFFIX, plain, parts=(path,)), kind))
+            elif reason is SkipReason.URL and (carried := decoded_uri(text)) is not None:
+                # A data: URI carrying text: read as that text, the decoding named.
+                kind = role_kind(key) if generic else RoleKind.FIELD
+                raw.append((RawTurn(key, path + carried[1], carried[0], parts=(path,)), kind))
             elif reason is not None:
                 skipped[path] = reason
             else:
                 raw.append((RawTurn(key, path, text), role_kind(key) if generic else RoleKind.FIELD))
     turns: list[Turn] = []
     for t, kind in raw:
-        decoded = t.field.endswith(ENCODED_SUFFIX)
+        decoded = t.field.endswith((ENCODED_SUFFIX, URI_SUFFIX))
         if not decoded and " " not in t.text and (plain := decoded_text(t.text)) is not None:
             # A schema's turn (or a wrapped body read as prose) that is base64 of text.
             t = RawTurn(t.role, t.field + ENCODED_SUFFIX, plain, parts=t.paths())

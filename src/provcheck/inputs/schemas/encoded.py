@@ -23,6 +23,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+import urllib.parse
 
 MIN_CHARS = 64
 """Shorter strings are never decoded: base64-like words (``Hello1World``) decode to noise."""
@@ -30,6 +31,9 @@ MAX_CHARS = 4 * 2**20
 """Longer strings are not decoded (they stay counted as encoded values)."""
 SUFFIX = "#base64"
 """Appended to the field path of a decoded turn."""
+URI_SUFFIX = "#data-uri"
+"""Appended to the field path of a turn read from a percent-encoded ``data:`` URI."""
+_DATA_URI = re.compile(r"data:([^,]*),(.*)", re.IGNORECASE | re.DOTALL)
 
 _STANDARD = re.compile(r"[A-Za-z0-9+/]+={0,2}")
 _URLSAFE = re.compile(r"[A-Za-z0-9_\-]+={0,2}")
@@ -73,3 +77,27 @@ def _reads_as_text(text: str) -> bool:
     printable = sum(1 for c in text if c.isprintable() or c in "\n\r\t")
     letters = sum(1 for c in text if c.isalpha())
     return printable >= 0.95 * len(text) and letters >= 0.3 * len(text)
+
+
+def decoded_uri(value: str) -> tuple[str, str] | None:
+    """The text a ``data:`` URI carries and the suffix naming its decoding, or None.
+
+    ``data:text/plain;base64,VGhl...`` and ``data:,The%20quick...`` were counted as URLs and
+    never read: a copy carried that way passed. Base64 is decoded as a bare base64 string is
+    (``decoded_text``: the same length and text tests); a percent-encoded payload is read when it
+    holds encoded characters and reads as text.
+    """
+    m = _DATA_URI.fullmatch(value.strip())
+    if m is None:
+        return None
+    params, payload = m.group(1).lower(), m.group(2)
+    if params.endswith(";base64"):
+        text = decoded_text(payload)
+        return (text, SUFFIX) if text is not None else None
+    if len(payload) < MIN_CHARS or len(payload) > MAX_CHARS or "%" not in payload:
+        return None
+    try:
+        text = urllib.parse.unquote(payload, errors="strict")
+    except UnicodeDecodeError:
+        return None
+    return (text, URI_SUFFIX) if _reads_as_text(text) else None
