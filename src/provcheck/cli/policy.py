@@ -6,7 +6,7 @@ import click
 
 from provcheck.cli.common import handle_errors, say, stderr
 from provcheck.errors import PolicyError, UsageError
-from provcheck.policy import load_policy, validate
+from provcheck.policy import load_policy, unreadable, validate
 from provcheck.policy.loader import packs_dir
 
 
@@ -56,6 +56,17 @@ def policy_explain(rule_id: str, policy_path: str | None) -> None:
     path = policy_path or str(packs_dir() / "default.yaml")
     pol = load_policy(path)
     rule = pol.rule(rule_id)
+    if rule is None and rule_id == unreadable.RULE_ID:
+        # Built in, under every policy: explained from its own definition.
+        built = unreadable.RULE
+        say(f"{built.id}: {built.title}")
+        say("  defined at   provcheck (built in; applies under every policy, cannot be disabled)")
+        say("  action       review when a licence rule of the policy could apply under the declared use,")
+        say("               else info")
+        say("  applies to   declarations (a dataset card's or provenance.yaml's license)")
+        say(f"  rationale    {built.rationale}", indent=15)
+        say(f"  remediation  {built.remediation}", indent=15)
+        return
     if rule is None:
         known = ", ".join(r.id for r in pol.rules)
         raise UsageError(f"no rule {rule_id!r} in {path}; rules: {known}")

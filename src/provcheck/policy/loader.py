@@ -258,7 +258,16 @@ def _apply_disable(state: LoadState, doc: LineDict, display: str) -> None:
     known = {r.id for r in state.rules}
     for i, rid in enumerate(ids):
         if rid not in known and rid not in state.broken_rules:
-            state.problem(display, line_of(ids, i), f"disable: no rule {rid!r} is defined")
+            from provcheck.policy.unreadable import RULE_ID as BUILT_IN
+
+            state.problem(
+                display,
+                line_of(ids, i),
+                f"disable: {rid!r} is built into provcheck and applies under every policy; waive its "
+                "findings instead (.provcheck-waivers.yaml)"
+                if rid == BUILT_IN
+                else f"disable: no rule {rid!r} is defined",
+            )
     state.rules = [replace(r, enabled=False) if r.id in ids else r for r in state.rules]
 
 
