@@ -34,3 +34,18 @@ def test_text_carried_in_a_data_uri_is_read_and_named(tmp_path: Path, index_dir:
     assert found == {0: "att#base64", 1: "link#data-uri"}
     skipped = {c["field"]: c["reason"] for c in doc["files"][0]["fields"]["skipped"]}
     assert skipped == {"img": "url", "url": "url", "tiny": "url"}
+
+
+def test_base64_wrapped_at_any_width_is_decoded(tmp_path: Path, index_dir: Path) -> None:
+    """MIME and PEM wrap at 64 or 76; a copy wrapped at 50 (one ``textwrap`` call) was read as
+    lines of noise and passed."""
+    import textwrap
+
+    b64 = base64.b64encode(REFERENCE_TEXTS[0].encode()).decode()
+    rows = [{"text": "a note of its own", "body": "\n".join(textwrap.wrap(b64, width))} for width in (50, 24)]
+    data = write_jsonl(tmp_path / "data.jsonl", rows)
+    doc = json.loads(run_cli(["scan", data, "-i", index_dir, "--no-cache", "-q", "-f", "json"]).stdout)
+    assert sorted((m["record"]["index"], m["record"]["turn"]["field"]) for m in doc["matches"]) == [
+        (0, "body#base64"),
+        (1, "body#base64"),
+    ]

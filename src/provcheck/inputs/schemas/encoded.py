@@ -7,7 +7,8 @@ decoded when the decoding is cheap and leaves no doubt that it holds text:
 
 - at least ``MIN_CHARS`` characters of the standard or URL-safe base64 alphabet (padding
   optional, but right where it is), or lines of it of one length (MIME and PEM bodies wrap at
-  64 or 76), and at most ``MAX_CHARS``: larger ones stay counted as encoded, not decoded;
+  64 or 76; any width of 16 or more is taken), and at most ``MAX_CHARS``: larger ones stay
+  counted as encoded, not decoded;
 - the bytes are valid UTF-8 and the text reads as words: it has white space, at least 95% of
   its characters are printable, and at least 30% are letters.
 
@@ -37,8 +38,11 @@ _DATA_URI = re.compile(r"data:([^,]*),(.*)", re.IGNORECASE | re.DOTALL)
 
 _STANDARD = re.compile(r"[A-Za-z0-9+/]+={0,2}")
 _URLSAFE = re.compile(r"[A-Za-z0-9_\-]+={0,2}")
-_WRAP = 60
-"""MIME and PEM wrap base64 at 64 or 76 characters; shorter lines are no wrapped body."""
+_WRAP = 16
+"""The narrowest wrapped body decoded. MIME and PEM wrap base64 at 64 or 76 characters, but any
+width is one ``textwrap`` call away: a copy wrapped at 50 was read as lines of noise and passed
+(found 2026-12-06). The text tests decide, not the width: lines of the alphabet that decode to
+binary (a DNA sequence, a grid of digits) stay as they were."""
 
 
 def decoded_text(value: str) -> str | None:
