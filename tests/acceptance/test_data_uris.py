@@ -49,3 +49,21 @@ def test_base64_wrapped_at_any_width_is_decoded(tmp_path: Path, index_dir: Path)
         (0, "body#base64"),
         (1, "body#base64"),
     ]
+
+
+def test_base64_spaced_into_groups_is_decoded(tmp_path: Path, index_dir: Path) -> None:
+    """``VGhl IHF1 aWNr ...``: groups of one width between spaces were read as words of noise."""
+    b64 = base64.b64encode(REFERENCE_TEXTS[0].encode()).decode()
+    rows = [
+        {"text": "a note of its own", "body": " ".join(b64[i : i + width] for i in range(0, len(b64), width))}
+        for width in (4, 8)
+    ]
+    # Prose that opens like groups of one width is read as the prose it is.
+    rows.append({"text": "Data sets were used here, and they hold no copy of anything indexed at all."})
+    data = write_jsonl(tmp_path / "data.jsonl", rows)
+    doc = json.loads(run_cli(["scan", data, "-i", index_dir, "--no-cache", "-q", "-f", "json"]).stdout)
+    assert sorted((m["record"]["index"], m["record"]["turn"]["field"]) for m in doc["matches"]) == [
+        (0, "body#base64"),
+        (1, "body#base64"),
+    ]
+    assert [c["field"] for c in doc["files"][0]["fields"]["read"] if c["field"] == "text"] == ["text"]

@@ -12,7 +12,7 @@ from provcheck.inputs.base import WrapperMember
 from provcheck.inputs.schemas.base import RawTurn, Schema, SchemaError, maybe_json, role_kind
 from provcheck.inputs.schemas.chat import MESSAGE_KEYS, SHAREGPT_KEYS, OpenAIMessages, ShareGPT
 from provcheck.inputs.schemas.encoded import SUFFIX as ENCODED_SUFFIX
-from provcheck.inputs.schemas.encoded import URI_SUFFIX, decoded_text, decoded_uri
+from provcheck.inputs.schemas.encoded import URI_SUFFIX, decoded_text, decoded_uri, may_be_spaced
 from provcheck.inputs.schemas.fields import Alpaca, PromptResponse, TextField, lookup
 from provcheck.inputs.schemas.generic import Generic
 from provcheck.inputs.schemas.walk import (
@@ -266,7 +266,11 @@ def to_turns(data: dict[str, Any], location: Location, options: RecordOptions) -
     turns: list[Turn] = []
     for t, kind in raw:
         decoded = t.field.endswith((ENCODED_SUFFIX, URI_SUFFIX))
-        if not decoded and " " not in t.text and (plain := decoded_text(t.text)) is not None:
+        if (
+            not decoded
+            and (" " not in t.text or may_be_spaced(t.text))
+            and (plain := decoded_text(t.text)) is not None
+        ):
             # A schema's turn (or a wrapped body read as prose) that is base64 of text.
             t = RawTurn(t.role, t.field + ENCODED_SUFFIX, plain, parts=t.paths())
         text = _clean(t.text)

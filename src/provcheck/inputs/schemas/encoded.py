@@ -7,8 +7,8 @@ decoded when the decoding is cheap and leaves no doubt that it holds text:
 
 - at least ``MIN_CHARS`` characters of the standard or URL-safe base64 alphabet (padding
   optional, but right where it is), or lines of it of one length (MIME and PEM bodies wrap at
-  64 or 76; any width of 16 or more is taken), and at most ``MAX_CHARS``: larger ones stay
-  counted as encoded, not decoded;
+  64 or 76; any width of 16 or more is taken), or groups of one width of 4 or more between
+  spaces, and at most ``MAX_CHARS``: larger ones stay counted as encoded, not decoded;
 - the bytes are valid UTF-8 and the text reads as words: it has white space, at least 95% of
   its characters are printable, and at least 30% are letters.
 
@@ -43,6 +43,17 @@ _WRAP = 16
 width is one ``textwrap`` call away: a copy wrapped at 50 was read as lines of noise and passed
 (found 2026-12-06). The text tests decide, not the width: lines of the alphabet that decode to
 binary (a DNA sequence, a grid of digits) stay as they were."""
+_GROUP = 4
+"""The narrowest group of a body spaced into groups (``VGhl IHF1 aWNr``: read as noise before)."""
+_B64_GROUP = r"([A-Za-z0-9+/_\-]{4,})"
+_SPACED_HEAD = re.compile(rf"\s*{_B64_GROUP}[ \t]+{_B64_GROUP}[ \t]+{_B64_GROUP}\s")
+
+
+def may_be_spaced(value: str) -> bool:
+    """A cheap test, before ``decoded_text``, of a turn holding spaces: its first three words are
+    base64 groups of one width (prose almost never starts so; it is then read whole)."""
+    m = _SPACED_HEAD.match(value)
+    return m is not None and len(m.group(1)) == len(m.group(2)) == len(m.group(3))
 
 
 def decoded_text(value: str) -> str | None:
@@ -50,14 +61,15 @@ def decoded_text(value: str) -> str | None:
     if len(value) < MIN_CHARS or len(value) > MAX_CHARS:
         return None
     compact = value.strip()
-    if " " in compact or "\t" in compact:
-        return None
-    if "\n" in compact:
-        lines = [line.strip() for line in compact.splitlines()]
-        width = len(lines[0])
-        if width < _WRAP or any(len(line) != width for line in lines[:-1]) or len(lines[-1]) > width:
+    if " " in compact or "\t" in compact or "\n" in compact:
+        # Lines of one width, or groups of one width between spaces (``VGhl IHF1 aWNr``), the
+        # last one no longer: the groups joined are the body.
+        groups = compact.split()
+        width = len(groups[0])
+        least = _GROUP if (" " in compact or "\t" in compact) else _WRAP
+        if width < least or any(len(g) != width for g in groups[:-1]) or len(groups[-1]) > width:
             return None
-        compact = "".join(lines)
+        compact = "".join(groups)
     if _STANDARD.fullmatch(compact):
         alt = None
     elif _URLSAFE.fullmatch(compact):
