@@ -515,7 +515,7 @@ def evidence(
     cand_joined, ref_joined = " ".join(cand_parts), " ".join(ref_parts)
     # ``processor=_fold`` folds both sides; a verbatim passage is folded once.
     folded = _fold(cand_joined)
-    char_similarity = fuzz.ratio(folded, folded if ref_joined == cand_joined else _fold(ref_joined)) / 100.0
+    char_similarity = _ratio(folded, folded if ref_joined == cand_joined else _fold(ref_joined)) / 100.0
     return Evidence(
         kind=alignment.kind,
         similarity=round(alignment.similarity, 4),
@@ -533,6 +533,18 @@ def evidence(
         spans=tuple(aligned),
         short=alignment.matched < config.block_floor_tokens,
     )
+
+
+_NEAR = 95.0
+"""``fuzz.ratio`` is first asked with this cutoff: most matches' passages are at least this
+similar, and with a cutoff rapidfuzz aligns only a band around the diagonal (3x faster). Above
+the cutoff the figure is exact; below it, 0, and the full alignment decides."""
+
+
+def _ratio(a: str, b: str) -> float:
+    """``fuzz.ratio(a, b)``, faster for near-identical texts."""
+    near: float = fuzz.ratio(a, b, score_cutoff=_NEAR)
+    return near if near else float(fuzz.ratio(a, b))
 
 
 def _fold(text: str) -> str:
