@@ -25,7 +25,7 @@ import hashlib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from provcheck.matching.strength import relation
 from provcheck.model import (
@@ -40,7 +40,6 @@ from provcheck.model import (
     SourceInfo,
     SourceName,
 )
-from provcheck.policy.catalogue import Catalogue, catalogue
 from provcheck.policy.conflicts import MatchedSources, licence_declarations
 from provcheck.policy.licenses import license_ids, traits
 from provcheck.policy.model import Policy, Rule, SourceFacts, Use, comparisons, overlay
@@ -52,6 +51,9 @@ from provcheck.policy.sourcecheck import (
 )
 from provcheck.policy.unreadable import unreadable_licences
 from provcheck.support.dates import parse_date
+
+if TYPE_CHECKING:
+    from provcheck.policy.catalogue import Catalogue
 
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([a-z_][a-z0-9_.]*)\}")
 """A ``{field}`` placeholder, or ``{{`` / ``}}`` for a literal brace."""
@@ -144,6 +146,8 @@ class Evaluator:
         """The catalogue of known datasets, read when first needed: parsing it costs ~20 ms,
         which a hook whose findings name only indexed sources need not pay."""
         if self._known is None:
+            from provcheck.policy.catalogue import catalogue  # its module too: not a hook's
+
             self._known = catalogue()
         return self._known
 
