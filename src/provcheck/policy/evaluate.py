@@ -14,8 +14,7 @@ Four kinds of signal, each with its own rules (``signal:``):
   (``policy/conflicts.py``), tested once every match has been seen.
 
 Every rule applies independently: a record matching several sources gets a finding per rule
-and source, and the most severe action among them decides (``ScanResult.blocking``).
-"""
+and source, and the most severe action among them decides (``ScanResult.blocking``)."""
 
 from __future__ import annotations
 
@@ -143,10 +142,10 @@ class Evaluator:
 
     @property
     def known(self) -> Catalogue:
-        """The catalogue of known datasets, read when first needed: parsing it costs ~20 ms,
-        which a hook whose findings name only indexed sources need not pay."""
+        """The catalogue of known datasets (its module too), read when first needed: parsing it
+        costs ~20 ms, which a hook whose findings name only indexed sources need not pay."""
         if self._known is None:
-            from provcheck.policy.catalogue import catalogue  # its module too: not a hook's
+            from provcheck.policy.catalogue import catalogue
 
             self._known = catalogue()
         return self._known
@@ -401,8 +400,7 @@ class Evaluator:
         Per declaring file: each declared licence is tested as the dataset's own licence; the
         declared provider/generator/terms as the dataset's own origin; each declared source
         dataset through its chain (catalogue facts, the models that generated it, upstream
-        datasets), like a matched source.
-        """
+        datasets), like a matched source."""
         rules = self._rules("declaration")
         findings: list[Finding] = []
         by_file: dict[str, list[Declaration]] = {}
