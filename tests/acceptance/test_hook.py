@@ -485,6 +485,25 @@ def test_a_commit_that_changes_the_gate_and_adds_records_is_refused(repo: GitRep
     assert "findings: 1 review" in out.stderr
 
 
+def test_a_file_the_policy_includes_must_be_committed_as_read_too(repo: GitRepo) -> None:
+    """The gate's files are asked about before the scan, when only the policy named is known: a
+    file it includes is asked about after, and an unstaged softening of it is refused too."""
+    repo.write("rules/base.yaml", BLOCK_POLICY)
+    repo.write("policy.yaml", "include: [rules/base.yaml]\n")
+    repo.git("add", ".")
+    repo.commit("policy in parts")
+    repo.append("data/train.jsonl", jsonl([restricted(1, "copy-1")]))
+    repo.git("add", "data")
+    repo.provcheck("hook", "run", code=1)
+    repo.write("rules/base.yaml", REVIEW_POLICY)  # softened, not staged
+    out = repo.provcheck("hook", "run", code=6)
+    assert "rules/base.yaml (not staged)" in out.stderr and "policy.yaml (not" not in out.stderr
+    repo.git("checkout", "--", "rules/base.yaml")
+    repo.write("policy.yaml", "include: [rules/base.yaml]\nrules: []\n")  # the policy named
+    out = repo.provcheck("hook", "run", code=6)
+    assert "policy.yaml (not staged)" in out.stderr and "rules/base.yaml" not in out.stderr
+
+
 def test_the_first_configuration_and_records_may_be_committed_together(
     tmp_path: Path, env: dict[str, str], index_dir: Path
 ) -> None:

@@ -30,12 +30,16 @@ UNUSED = (
     "logging",
     "difflib",
     "numpy.ma",
+    "numpy.random",
+    "provcheck.policy.catalogue",
 )
 """Libraries a hook run on a small change in one process has no use for once its policy is known
 (rich: the hook's lines are plain text, written as rich would write them; the scan command and
 the Ray scan are not the hook's; sqlite3 and the result cache with ``--no-cache``;
 concurrent.futures and logging are for writing shards and pools; difflib for a misspelling's
-hint; numpy.ma, which numpy's own ``np.unique`` imports, for nothing: ``support/arrays.py``)."""
+hint; numpy.ma, which numpy's own ``np.unique`` imports, for nothing: ``support/arrays.py``;
+numpy.random for the two numbers of the MinHash permutation: ``fingerprint.permutation``; the
+catalogue of known datasets, for a finding that names a source no index or policy describes)."""
 
 
 def _hook(repo: GitRepo) -> tuple[int, list[str], str]:

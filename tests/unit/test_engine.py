@@ -108,3 +108,19 @@ def test_matches_and_findings_survive_pickling_unchanged(tmp_path: Path, index_d
     assert items and result.matches
     back = pickle.loads(pickle.dumps(items))
     assert back == items and [hash(x.record) for x in back[:1]] == [hash(result.matches[0].record)]
+
+
+def test_a_scan_in_one_process_matches_against_the_index_it_was_given(
+    tmp_path: Path, index_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Opening it again read every file's stamp and array header a second time (the hook's
+    # start-up); worker processes open their own.
+    data = write_jsonl(tmp_path / "d.jsonl", [{"id": "a", "text": REFERENCE_TEXTS[0]}])
+    index = ReferenceIndex(str(index_dir))
+    opened: list[object] = []
+    monkeypatch.setattr(engine, "open_index", lambda paths: opened.append(paths) or ReferenceIndex(paths[0]))
+    result = engine.scan([str(data)], index, default_policy(), Use(), engine.ScanOptions(workers=1))
+    assert opened == [] and len(result.matches) == 1
+    # The recipe a worker process is given still opens the index itself.
+    recipe = engine.BatchMatcher(str(index_dir), engine.ScanOptions().match, None)
+    assert callable(recipe()) and opened == [[str(index_dir)]]

@@ -19,6 +19,18 @@ def test_permutation_is_datasketchs_first_permutation() -> None:
         assert (int(a), int(b)) == (int(ds.permutations[0][0]), int(ds.permutations[1][0]))
 
 
+@pytest.mark.parametrize("seeds", [range(0, 200), (2**31 - 1, 2**31, 123_456_789, 4_000_000_000, 2**32 - 1)])
+def test_permutation_is_numpys_legacy_draw(seeds: range | tuple[int, ...]) -> None:
+    """What datasketch computes, without importing numpy.random: the same two draws."""
+    for seed in seeds:
+        gen = np.random.RandomState(seed)
+        a = gen.randint(0, 1 << 31, 1, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+        b = gen.randint(0, 1 << 32, 1, dtype=np.uint32)
+        got = permutation(seed)
+        assert (int(got[0]), int(got[1])) == (int(a[0]), int(b[0])), seed
+        assert all(isinstance(v, np.uint32) for v in got)
+
+
 def test_anchors_equal_datasketch_minhash_of_each_window() -> None:
     config = FingerprintConfig(shingle_size=5, window=8, seed=3)
     toks = tokens(REFERENCE_TEXTS[0])

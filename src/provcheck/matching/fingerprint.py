@@ -19,6 +19,7 @@ from a polynomial rolling hash over them, so no Python code runs per token.
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, fields, replace
 from typing import Any
@@ -126,12 +127,22 @@ def _fmix64_int(x: int) -> int:
 def permutation(seed: int) -> tuple[np.uint32, np.uint32]:
     """Parameters ``(a, b)`` of the affine32 permutation of ``MinHash(num_perm=1, seed=seed)``.
 
-    Generated exactly as datasketch 2.x ``MinHash._init_permutations`` does.
+    The same values as datasketch 2.x ``MinHash._init_permutations``, which draws them from
+    ``np.random.RandomState(seed)``: ``a`` is twice the first 31-bit draw plus one, ``b`` the
+    next 32-bit draw. Both generators are MT19937; Python's is set to the state numpy's seeding
+    gives, since importing ``numpy.random`` for two numbers cost ~7 ms of every scan's start
+    (``tests/unit/test_fingerprint.py`` compares the two for many seeds).
     """
-    gen = np.random.RandomState(seed)
-    a = gen.randint(0, 1 << 31, 1, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
-    b = gen.randint(0, 1 << 32, 1, dtype=np.uint32)
-    return np.uint32(a[0]), np.uint32(b[0])
+    state = [seed & 0xFFFFFFFF]
+    for i in range(1, 624):  # MT19937's init_genrand, as RandomState(seed) seeds it
+        prev = state[-1]
+        state.append((1812433253 * (prev ^ (prev >> 30)) + i) & 0xFFFFFFFF)
+    gen = random.Random()
+    gen.setstate((3, (*state, 624), None))
+    # numpy's bounded draw masks each 32-bit output to the range's bits and redraws above the
+    # bound; neither range here can exceed its mask, so no draw is ever rejected.
+    a = ((gen.getrandbits(32) & 0x7FFFFFFF) * 2 + 1) & 0xFFFFFFFF
+    return np.uint32(a), np.uint32(gen.getrandbits(32))
 
 
 def token_hash(token: str) -> int:

@@ -14,8 +14,7 @@ Four kinds of signal, each with its own rules (``signal:``):
   (``policy/conflicts.py``), tested once every match has been seen.
 
 Every rule applies independently: a record matching several sources gets a finding per rule
-and source, and the most severe action among them decides (``ScanResult.blocking``).
-"""
+and source, and the most severe action among them decides (``ScanResult.blocking``)."""
 
 from __future__ import annotations
 
@@ -25,7 +24,7 @@ import hashlib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from provcheck.matching.strength import relation
 from provcheck.model import (
@@ -40,7 +39,6 @@ from provcheck.model import (
     SourceInfo,
     SourceName,
 )
-from provcheck.policy.catalogue import Catalogue, catalogue
 from provcheck.policy.conflicts import MatchedSources, licence_declarations
 from provcheck.policy.licenses import license_ids, traits
 from provcheck.policy.model import Policy, Rule, SourceFacts, Use, comparisons, overlay
@@ -52,6 +50,9 @@ from provcheck.policy.sourcecheck import (
 )
 from provcheck.policy.unreadable import unreadable_licences
 from provcheck.support.dates import parse_date
+
+if TYPE_CHECKING:
+    from provcheck.policy.catalogue import Catalogue
 
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([a-z_][a-z0-9_.]*)\}")
 """A ``{field}`` placeholder, or ``{{`` / ``}}`` for a literal brace."""
@@ -141,9 +142,11 @@ class Evaluator:
 
     @property
     def known(self) -> Catalogue:
-        """The catalogue of known datasets, read when first needed: parsing it costs ~20 ms,
-        which a hook whose findings name only indexed sources need not pay."""
+        """The catalogue of known datasets (its module too), read when first needed: parsing it
+        costs ~20 ms, which a hook whose findings name only indexed sources need not pay."""
         if self._known is None:
+            from provcheck.policy.catalogue import catalogue
+
             self._known = catalogue()
         return self._known
 
@@ -397,8 +400,7 @@ class Evaluator:
         Per declaring file: each declared licence is tested as the dataset's own licence; the
         declared provider/generator/terms as the dataset's own origin; each declared source
         dataset through its chain (catalogue facts, the models that generated it, upstream
-        datasets), like a matched source.
-        """
+        datasets), like a matched source."""
         rules = self._rules("declaration")
         findings: list[Finding] = []
         by_file: dict[str, list[Declaration]] = {}

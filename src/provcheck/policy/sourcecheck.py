@@ -10,12 +10,15 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING
 
 from provcheck.errors import PolicyError, ReferenceIndexError
 from provcheck.model import SourceInfo
-from provcheck.policy.catalogue import Catalogue
 from provcheck.policy.model import Policy, comparisons
 from provcheck.support.dates import DATE_META_KEYS, date_problem
+
+if TYPE_CHECKING:
+    from provcheck.policy.catalogue import Catalogue
 
 NEAR = 0.8
 """How close a name must be to a known one to be taken for its misspelling."""

@@ -340,13 +340,16 @@ def executor_for(
     workers: int,
     engine: str = "local",
     address: str | None = None,
+    here: Callable[[], Callable[[T], R]] | None = None,
 ) -> tuple[Executor[T, R], Iterator[T]]:
     """The executor for a run, with ``workers`` capped at the usable CPUs and at the batches.
 
     Ray when asked (on a cluster, one actor per cluster CPU). Locally, a process pool when
     there is more than one batch of work and more than one worker, else this process (a small
-    scan never pays for starting workers). The first batches are read ahead to count them:
-    at most as many as the workers that may be started, which are in flight soon anyway.
+    scan never pays for starting workers), which makes its function with ``here`` when given
+    (the same function as ``recipe`` makes, from what this process already holds). The first
+    batches are read ahead to count them: at most as many as the workers that may be started,
+    which are in flight soon anyway.
     """
     if engine not in ("local", "ray"):
         raise UsageError(f"unknown engine {engine!r}; allowed: local, ray")
@@ -370,7 +373,7 @@ def executor_for(
         except ImportError as exc:
             raise UsageError(str(exc), hint="or run with --engine local") from None
     if n <= 1:
-        return InProcess(recipe, WorkerPlan(workers, 1, limit)), rest
+        return InProcess(here or recipe, WorkerPlan(workers, 1, limit)), rest
     return ProcessPool(recipe, n, WorkerPlan(workers, n, limit)), rest
 
 

@@ -7,6 +7,7 @@ a ``ScanResult`` that every formatter renders.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import time
 from collections import Counter, deque
@@ -62,7 +63,7 @@ from provcheck.scan.facts import index_facts, policy_facts, use_facts, versions
 from provcheck.scan.match import Matcher
 from provcheck.scan.partial import Shard, file_size, share
 from provcheck.scan.results import Collector
-from provcheck.support.batching import batched
+from provcheck.support.batching import batched, remembered
 from provcheck.support.collection import cycles_paused
 from provcheck.waivers import Applier, Waivers
 
@@ -204,6 +205,11 @@ class BatchMatcher:
                 f"the scan's {self.digest}): no result is given against two versions",
                 hint="scan again when the index is not being replaced",
             )
+        return self.bound(index)
+
+    def bound(self, index: Index) -> Callable[[list[Pending]], BatchOutput]:
+        """The batch function over ``index``, already open: the driver's when batches run in its
+        process (opening it again read every stamp and array header a second time)."""
         matcher = Matcher(index, self.match)
         scanner = MarkerScanner(self.markers)
         roles, options = self.roles, self.records
@@ -414,15 +420,9 @@ class _Prefilter:
             self.options.cache.put(records, out.matches)
 
 
-def _remembered(batches: Iterator[list[T]], sent: deque[list[T]]) -> Iterator[list[T]]:
-    """Batches, each also queued in ``sent`` (executors answer in order)."""
-    for batch in batches:
-        sent.append(batch)
-        yield batch
-
-
 def _read_and_match(
     files: list[tuple[str, str]],
+    index: Index,
     recipe: BatchMatcher,
     options: ScanOptions,
     tally: _Tally,
@@ -437,8 +437,9 @@ def _read_and_match(
         pending = prefilter(pending)
     batches = batched(pending, options.batch_size)
     if prefilter is not None:
-        batches = _remembered(batches, sent)
-    executor, batches = executor_for(recipe, batches, options.workers, options.engine, options.address)
+        batches = remembered(batches, sent)
+    here = functools.partial(recipe.bound, index)  # batches matched in this process: the open index
+    executor, batches = executor_for(recipe, batches, options.workers, options.engine, options.address, here)
     try:
         for out in executor.map(batches):
             tally.add(out)
@@ -528,7 +529,7 @@ def scan(
 
         plan, reading = scan_on_workers(files, recipe, options, tally, progress), "workers"
     else:
-        plan, reading = _read_and_match(files, recipe, options, tally, progress), "driver"
+        plan, reading = _read_and_match(files, index, recipe, options, tally, progress), "driver"
     for path, count in tally.unlisted.items():
         most, total = tally.error_limit, tally.files[path].errors
         message = (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections import deque
 from collections.abc import Iterator
 from typing import TypeVar
 
@@ -15,4 +16,11 @@ def batched(items: Iterator[T], size: int) -> Iterator[list[T]]:
     ``itertools.batched`` arrived in Python 3.12 and yields tuples; provcheck supports 3.10.
     """
     while batch := list(itertools.islice(items, size)):
+        yield batch
+
+
+def remembered(batches: Iterator[list[T]], sent: deque[list[T]]) -> Iterator[list[T]]:
+    """Batches, each also queued in ``sent`` (executors answer in order)."""
+    for batch in batches:
+        sent.append(batch)
         yield batch
