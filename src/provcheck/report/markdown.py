@@ -145,9 +145,10 @@ class MarkdownFormatter(Formatter):
                 cite = "<br>".join(
                     dict.fromkeys(
                         md(c.document)
-                        + (f", effective {md(c.effective)}" if c.effective else "")
+                        + f", {md(clauses.dating(c))}"
                         + (f" [{md(c.confidence)}]" if c.confidence and c.quote else "")
                         + ("" if c.quote else f" ({clauses.NO_WORDING})")
+                        + (f"<br>Date: {md(meaning, 1000)}" if (meaning := clauses.date_meaning(c)) else "")
                         for c in cited
                     )
                 )
@@ -181,11 +182,21 @@ class MarkdownFormatter(Formatter):
                 out.append(f"- … and {len(result.errors) - 20:,} more")
             out += ["", "</details>", ""]
         out.append(
-            f"<sub>provcheck {md(ov.fact_text(run.tool.version))} · report digest "
+            f"<sub>{md(ov.tool_text(run), 1000)} · report digest "
             f"{md(rs.identity.digest)} · index digest "
             f"{md(ov.fact_text(run.index.digest))} · policy digest "
             f"{md(ov.fact_text(run.policy.digest) or 'none')} · not legal advice</sub>"
         )
+        files = ov.policy_files(run)
+        if files:
+            out[-1:-1] = [
+                f"<details><summary>Policy files ({len(files)}), each with its SHA-256</summary>",
+                "",
+                *(f"- {md(path, 1000)}: sha256 {md(sha, 1000)}" for path, sha in files),
+                "",
+                "</details>",
+                "",
+            ]
         return "\n".join(out) + "\n"
 
 

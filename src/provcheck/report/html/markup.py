@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TextIO
 from urllib.parse import urlsplit
 
@@ -77,3 +77,28 @@ def write_table(out: TextIO, head: list[str], rows: Iterable[list[str]], cls: st
     for row in rows:
         out.write("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>")
     out.write("</tbody></table>")
+
+
+def ident_parts(value: str, after: str) -> str:
+    """An identifier that may break only after one of the characters ``after`` (a path after
+    each '/', a reference after its source's ':' or a '-'), each part whole: a record's absolute
+    path or a long source name kept on one line made the records table wider than the page (the
+    printed document shrunk to fit, or its last column cut), and letting it break anywhere split
+    source names inside a word."""
+    pieces = re.split(f"(?<=[{re.escape(after)}])", value)
+    return "<wbr>".join(f'<span class="id">{esc(p)}</span>' for p in pieces if p)
+
+
+def idents(items: Sequence[str], most: int | None = None, split: str = "") -> str:
+    """Identifiers that break between each other, never inside one (with ``split``: also after
+    each of those characters, ``source:`` / ``reference``, never inside a name)."""
+    shown = items if most is None else items[:most]
+    last = len(shown) - 1  # the comma stays with its identifier: a line never starts with one
+
+    out = " ".join(
+        ident_parts(i + ("," if k < last else ""), split)
+        if split
+        else f'<span class="id">{esc(i)}{"," * (k < last)}</span>'
+        for k, i in enumerate(shown)
+    )
+    return out + (f" (+{len(items) - len(shown)} more)" if len(items) > len(shown) else "")

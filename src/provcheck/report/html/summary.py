@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from itertools import islice
 from typing import TextIO
 
-from provcheck.model import ScanResult
+from provcheck.model import RunRecord, ScanResult
 from provcheck.report import overview as ov
 from provcheck.report.decision import DECISIONS, Decision
 from provcheck.report.html.charts import bar_chart
-from provcheck.report.html.markup import dl, esc, table
+from provcheck.report.html.markup import dl, esc, ident_parts, idents, table
 from provcheck.report.method import Measured, measured
 from provcheck.report.records import (
     WAIVED,
@@ -193,7 +193,12 @@ def executive_summary(
     records_line = (
         f"<p class='records-line'><b>{c.with_findings:,}</b> of <b>{c.scanned:,}</b> records have "
         f"open findings; <b>{c.blocking:,}</b> block"
-        + (f"; {c.waived_only:,} more have only waived findings" if c.waived_only else "")
+        + (
+            f"; {c.waived_only:,} more {'record has' if c.waived_only == 1 else 'records have'} "
+            "only waived findings"
+            if c.waived_only
+            else ""
+        )
         + (f"; {c.dataset_level:,} dataset-level finding row(s)" if c.dataset_level else "")
         + f". {len(result.findings):,} findings in all (one record can carry several).</p>"
     )
@@ -309,10 +314,12 @@ def sources_table(rs: RecordSummary) -> str:
             texts = '<span class="flag">0: empty, matches nothing</span>'
         rows.append(
             [
-                # A marker's or declaration's label has spaces and may wrap; a source name, a
-                # licence id and a terms id are identifiers: "openai-terms-of-use" printed as
-                # "openai- / terms-of- / use" across three lines.
-                f'<span class="mono{" id" if s.indexed else ""}">{esc(s.source)}</span>'
+                # A marker's or declaration's label has spaces and may wrap; a source name breaks
+                # only after a '/' or '-' (``org/dataset``), never inside a word
+                # ("acmeresearchlaboratories/instructiontuningc / onversations" in print).
+                '<span class="mono">'
+                + (esc(s.source) if " " in s.source else ident_parts(s.source, "-/"))
+                + "</span>"
                 + ("" if s.indexed else ' <span class="note">(not an indexed source)</span>')
                 + (
                     ' <span class="note">(background: independent text, never a finding; it explains '
@@ -392,20 +399,13 @@ def record_charts(rs: RecordSummary) -> list[str]:
     ]
 
 
-def _ids(items: Sequence[str], most: int | None = None) -> str:
-    """Identifiers that break between each other, never inside one."""
-    shown = items if most is None else items[:most]
-    last = len(shown) - 1  # the comma stays with its identifier: a line never starts with one
-    out = " ".join(f'<span class="id">{esc(i)}{"," if k < last else ""}</span>' for k, i in enumerate(shown))
-    return out + (f" (+{len(items) - len(shown)} more)" if len(items) > len(shown) else "")
-
-
 def record_rows(rs: RecordSummary) -> Iterator[list[str]]:
     """One row per record with findings: location, id, rules, references, worst action."""
     for r in rs.rows:
-        where = f'<a href="#f-{esc(r.first_id)}" class="mono id">{esc(r.location)}</a>'
+        where = f'<a href="#f-{esc(r.first_id)}" class="mono">{ident_parts(r.location, "/ ")}</a>'
         rid = f'<span class="id">{esc(r.id)}</span>' if r.id else ""
-        yield [where, rid, _ids(r.rules), _ids(r.references, 3), f"{r.findings:,}", _badge(r.worst)]
+        refs = idents(r.references, 3, split=":=/-")
+        yield [where, rid, idents(r.rules), refs, f"{r.findings:,}", _badge(r.worst)]
 
 
 RECORD_ROWS = 200
@@ -449,6 +449,19 @@ def write_records(out: TextIO, rs: RecordSummary, for_print: bool = False) -> No
     out.write("</section>")
 
 
+def policy_files_html(run: RunRecord) -> str:
+    """Each policy file with its own SHA-256: one digest for all of them could not say which
+    pack changed, nor be checked file by file."""
+    rows = ov.policy_files(run)
+    if not rows:
+        return "none: the built-in default policy (no file was read)"
+    return (
+        '<ul class="policy-files">'
+        + "".join(f"<li>{_mono(path)}: sha256 {_mono(sha)}</li>" for path, sha in rows)
+        + "</ul>"
+    )
+
+
 def decision_question(result: ScanResult, rs: RecordSummary, dataset: str, decision: Decision | None) -> str:
     """The question counsel answers and the facts the answer rests on: a signature under
     "Approve" alone did not say approve what, for which use, on which policy and index."""
@@ -477,12 +490,22 @@ def decision_question(result: ScanResult, rs: RecordSummary, dataset: str, decis
         "conditions written below are met (for example, that the records listed under Records with "
         "findings are removed). <i>Reject</i>: no. The decision covers the dataset files listed, with "
         "their digests, under Reproducibility manifest, for this use only: a changed file, another use "
-        "or another policy needs a new scan.</p>"
+        "or another policy needs a new scan."
+        # Those files' digests cover text that was not read: "approve, as scanned" did not say
+        # whether it approved the unreadable record of a listed file.
+        + (
+            " It does not cover what was not scanned (listed under Not scanned below): no rule was "
+            "applied to it, and approving does not approve it."
+            if gaps
+            else ""
+        )
+        + "</p>"
     )
     basis = dl(
         [
             ("Declared use", esc(use)),
             ("Policy", esc(policy) + (f"; digest {_mono(digest)}" if digest else "")),
+            ("Policy files", policy_files_html(run)),
             (
                 "Index",
                 f"{_mono(index.path)}, digest {_mono(index.digest)}; sources: "
@@ -498,7 +521,7 @@ def decision_question(result: ScanResult, rs: RecordSummary, dataset: str, decis
                     or "none"
                 ),
             ),
-            ("Scanned", esc(f"{started or 'time not recorded'}, provcheck {ov.fact_text(run.tool.version)}")),
+            ("Scanned", esc(started or "time not recorded") + " by " + _mono(ov.tool_text(run))),
             (
                 "Not scanned",
                 esc("; ".join(gaps)) if gaps else "nothing left out: every record given was read",
