@@ -138,7 +138,7 @@ def test_the_report_names_the_commit_and_the_code_digest_of_the_build_that_wrote
     manifest = _words(_section(reports["html"], '<section id="manifest">', "<h3>Dataset files"))
     facts = _words(_section(reports["html"], "<h3>Facts the decision rests on", "</dl>"))
     text_last = reports["text"].strip().splitlines()[-1]
-    footer = reports["markdown"].strip().splitlines()[-1]
+    footer = reports["markdown"].strip().splitlines()[-3]
     for where, shown in (
         ("manifest", manifest),
         ("decision facts", facts),

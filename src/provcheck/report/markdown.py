@@ -181,15 +181,9 @@ class MarkdownFormatter(Formatter):
             if len(result.errors) > 20:
                 out.append(f"- … and {len(result.errors) - 20:,} more")
             out += ["", "</details>", ""]
-        out.append(
-            f"<sub>{md(ov.tool_text(run), 1000)} · report digest "
-            f"{md(rs.identity.digest)} · index digest "
-            f"{md(ov.fact_text(run.index.digest))} · policy digest "
-            f"{md(ov.fact_text(run.policy.digest) or 'none')} · not legal advice</sub>"
-        )
         files = ov.policy_files(run)
         if files:
-            out[-1:-1] = [
+            out += [
                 f"<details><summary>Policy files ({len(files)}), each with its SHA-256</summary>",
                 "",
                 *(f"- {md(path, 1000)}: sha256 {md(sha, 1000)}" for path, sha in files),
@@ -197,6 +191,15 @@ class MarkdownFormatter(Formatter):
                 "</details>",
                 "",
             ]
+        # The build on a line of its own: the last line is how a report written beside the data
+        # is recognised and skipped (inputs.own_report), and keeps its shape.
+        out += [f"<sub>Written by {md(ov.tool_text(run), 1000)}</sub>", ""]
+        out.append(
+            f"<sub>provcheck {md(ov.fact_text(run.tool.version))} · report digest "
+            f"{md(rs.identity.digest)} · index digest "
+            f"{md(ov.fact_text(run.index.digest))} · policy digest "
+            f"{md(ov.fact_text(run.policy.digest) or 'none')} · not legal advice</sub>"
+        )
         return "\n".join(out) + "\n"
 
 

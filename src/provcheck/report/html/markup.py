@@ -79,26 +79,33 @@ def write_table(out: TextIO, head: list[str], rows: Iterable[list[str]], cls: st
     out.write("</tbody></table>")
 
 
-def ident_parts(value: str, after: str) -> str:
-    """An identifier that may break only after one of the characters ``after`` (a path after
-    each '/', a reference after its source's ':' or a '-'), each part whole: a record's absolute
-    path or a long source name kept on one line made the records table wider than the page (the
-    printed document shrunk to fit, or its last column cut), and letting it break anywhere split
-    source names inside a word."""
-    pieces = re.split(f"(?<=[{re.escape(after)}])", value)
-    return "<wbr>".join(f'<span class="id">{esc(p)}</span>' for p in pieces if p)
+def breakable(value: object, after: str = "/") -> str:
+    """``value`` escaped, with a line-break opportunity after each of the characters ``after``:
+    Chromium breaks a name after a '-' but never after a '/', ':' or '=', so a dataset name
+    (``org/name``), a path or a reference (``source:id``) printed as one unbreakable run made
+    its table wider than the page."""
+    text = esc(value)
+    for c in after:
+        text = text.replace(c, c + "<wbr>")
+    return text
 
 
-def idents(items: Sequence[str], most: int | None = None, split: str = "") -> str:
-    """Identifiers that break between each other, never inside one (with ``split``: also after
-    each of those characters, ``source:`` / ``reference``, never inside a name)."""
+def idents(items: Sequence[str], most: int | None = None, cls: str = "id") -> str:
+    """Identifiers that break between each other, never inside one (``cls="name"``: a long one
+    may also break after a '/', ':', '=' or '-' of its own, never inside a word)."""
     shown = items if most is None else items[:most]
     last = len(shown) - 1  # the comma stays with its identifier: a line never starts with one
-
-    out = " ".join(
-        ident_parts(i + ("," if k < last else ""), split)
-        if split
-        else f'<span class="id">{esc(i)}{"," * (k < last)}</span>'
-        for k, i in enumerate(shown)
-    )
+    texts = [esc(i) if cls == "id" else breakable(i, "/:=") for i in shown]
+    out = " ".join(f'<span class="{cls}">{t}{"," if k < last else ""}</span>' for k, t in enumerate(texts))
     return out + (f" (+{len(items) - len(shown)} more)" if len(items) > len(shown) else "")
+
+
+def badge(action: str | None) -> str:
+    """An action as a coloured badge, or ``none``."""
+    if action is None:
+        return '<span class="none">none</span>'
+    return f'<span class="badge {esc(action)}">{esc(action)}</span>'
+
+
+def pct(share: float) -> str:
+    return f"{share:.1%}"

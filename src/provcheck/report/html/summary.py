@@ -6,7 +6,6 @@ records, not findings (``provcheck.report.records``). Every value from data is e
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from itertools import islice
@@ -16,12 +15,12 @@ from provcheck.model import RunRecord, ScanResult
 from provcheck.report import overview as ov
 from provcheck.report.decision import DECISIONS, Decision
 from provcheck.report.html.charts import bar_chart
-from provcheck.report.html.markup import dl, esc, ident_parts, idents, table
+from provcheck.report.html.markup import badge, breakable, dl, esc, idents, table
+from provcheck.report.html.sources import sources_table
 from provcheck.report.method import Measured, measured
 from provcheck.report.records import (
     WAIVED,
     RecordSummary,
-    SourceRow,
     evidence_kinds,
     record_verdict,
     unreviewed,
@@ -34,16 +33,6 @@ EVIDENCE_NOTE = "evidence-note"
 
 def _mono(value: object) -> str:
     return f'<span class="mono">{esc(value)}</span>' if value not in (None, "") else ""
-
-
-def _badge(action: str | None) -> str:
-    if action is None:
-        return '<span class="none">none</span>'
-    return f'<span class="badge {esc(action)}">{esc(action)}</span>'
-
-
-def _pct(share: float) -> str:
-    return f"{share:.1%}"
 
 
 def not_scanned(result: ScanResult) -> list[str]:
@@ -305,71 +294,6 @@ def _proves(result: ScanResult, with_findings: int, sources: int, unruled: str =
     )
 
 
-def sources_table(rs: RecordSummary) -> str:
-    """One row per indexed source (then markers and declarations): what counsel decides on."""
-    rows = []
-    for s in rs.sources:
-        texts = "" if s.texts is None else f"{s.texts:,}"
-        if s.indexed and s.texts == 0:
-            texts = '<span class="flag">0: empty, matches nothing</span>'
-        rows.append(
-            [
-                # A marker's or declaration's label has spaces and may wrap; a source name breaks
-                # only after a '/' or '-' (``org/dataset``), never inside a word
-                # ("acmeresearchlaboratories/instructiontuningc / onversations" in print).
-                '<span class="mono">'
-                + (esc(s.source) if " " in s.source else ident_parts(s.source, "-/"))
-                + "</span>"
-                + ("" if s.indexed else ' <span class="note">(not an indexed source)</span>')
-                + (
-                    ' <span class="note">(background: independent text, never a finding; it explains '
-                    "passages other matches share with it)</span>"
-                    if s.background
-                    else ""
-                ),
-                esc(s.provider or ""),
-                _ident(s.license),
-                _ident(s.terms),
-                texts,
-                f"{s.records:,}",
-                _pct(s.share),
-                _badge(s.worst),
-                _unruled_cell(s),
-                # "effective 2024-03-" and "20" on two lines read as two things in print.
-                _DATE.sub(lambda d: f'<span class="id">{d.group()}</span>', esc("; ".join(s.clauses))),
-            ]
-        )
-    head = [
-        "source",
-        "provider",
-        "licence",
-        "terms",
-        "texts indexed",
-        "records",
-        "share",
-        "worst action",
-        "matched, no rule applies",
-        "clause",
-    ]
-    return table(head, rows, "sources")
-
-
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
-def _ident(value: str | None) -> str:
-    return f'<span class="id">{esc(value)}</span>' if value else ""
-
-
-def _unruled_cell(s: SourceRow) -> str:
-    """Records matched under no rule: a number linked to where they are listed, never blank
-    beside a "0 records" that would read as "nothing of this source was found"."""
-    if not s.unruled:
-        return ""
-    convergent = f" ({s.unruled_convergent:,} likely convergence)" if s.unruled_convergent else ""
-    return f'<a href="#unmatched">{s.unruled:,}</a>{convergent}'
-
-
 def record_charts(rs: RecordSummary) -> list[str]:
     """Charts of records (never findings): by worst action, by source, by rule."""
     worst = Counter(r.worst or WAIVED for r in rs.rows if r.index is not None)
@@ -402,12 +326,22 @@ def record_charts(rs: RecordSummary) -> list[str]:
 def record_rows(rs: RecordSummary) -> Iterator[list[str]]:
     """One row per record with findings: location, id, rules, references, worst action."""
     for r in rs.rows:
-        where = f'<a href="#f-{esc(r.first_id)}" class="mono">{ident_parts(r.location, "/ ")}</a>'
+        # A location stays on one line up to LOCATION_WHOLE characters; a longer one (an absolute
+        # path) breaks after a '/', and a reference after a '/', ':', '=' or '-': kept whole, they
+        # made the table wider than the printed page, which Chromium then shrank to fit.
+        loc = (
+            breakable(r.location)
+            if len(r.location) > LOCATION_WHOLE
+            else f'<span class="id">{esc(r.location)}</span>'
+        )
+        where = f'<a href="#f-{esc(r.first_id)}" class="mono name">{loc}</a>'
         rid = f'<span class="id">{esc(r.id)}</span>' if r.id else ""
-        refs = idents(r.references, 3, split=":=/-")
-        yield [where, rid, idents(r.rules), refs, f"{r.findings:,}", _badge(r.worst)]
+        refs = idents(r.references, 3, cls="name")
+        yield [where, rid, idents(r.rules, cls="name"), refs, f"{r.findings:,}", badge(r.worst)]
 
 
+LOCATION_WHOLE = 40
+"""Characters of a record's location (``path:line``) never broken across lines."""
 RECORD_ROWS = 200
 """Rows of Records with findings built as elements when the page opens; the others are kept in
 HTML comments (a browser builds nothing for them) and become rows on "Show all" or when the
