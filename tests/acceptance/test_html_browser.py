@@ -309,9 +309,10 @@ def test_a_large_report_states_records_and_prints_every_record(browser: Any, tmp
         PdfFormatter().write_bytes(result, ReportContext(), fh)
     text = pdf_text(pdf)
     pages = text.split("\f")
-    # A location never wraps (identifiers do not break), so it is one line of the text.
-    lines = {line.strip() for line in text.splitlines()}
-    missing = [r for r in doc["records"] if f"{r['path']}:{r['line']}" not in lines]
+    # A location this short never wraps, so it is one word of the text (the narrower printed
+    # columns put a row's cells on one line of pdftotext's output).
+    words = set(text.split())
+    missing = [r for r in doc["records"] if f"{r['path']}:{r['line']}" not in words]
     assert missing == []
     first = pages[0]
     assert re.search(
@@ -328,7 +329,9 @@ def test_a_large_report_states_records_and_prints_every_record(browser: Any, tmp
         ["pdftoppm", "-r", "60", "-png", "-f", "1", "-l", "3", str(pdf), str(ARTIFACTS / "large")], check=True
     )
     images = sorted(ARTIFACTS.glob("large-*.png"))
-    assert len(images) == 3 and all(img.stat().st_size > 20_000 for img in images)
+    # Printed at full size (no longer shrunk to fit a table wider than the page), the third page
+    # holds the last chart before the decision block, which is kept whole on the next: 12 KB.
+    assert len(images) == 3 and all(img.stat().st_size > 8_000 for img in images)
 
 
 def test_a_decision_filled_in_the_page_is_kept_when_printed(browser: Any, tmp_path: Path) -> None:

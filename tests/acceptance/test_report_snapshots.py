@@ -5,9 +5,9 @@ regenerate the files and commit them with it:
 
     PROVCHECK_UPDATE_SNAPSHOTS=1 .venv/bin/pytest tests/acceptance/test_report_snapshots.py
 
-Masked: times, tool and library versions, digests (index, policy, file sha256), the command
-line, the scan's duration, and the absolute paths of the checkout and of pytest's temporary
-directory (``<ROOT>``, ``<TMP>``).
+Masked: times, tool and library versions, the build (commit, code digest), digests (index,
+policy, each policy file, file sha256), the command line, the scan's duration, and the absolute
+paths of the checkout and of pytest's temporary directory (``<ROOT>``, ``<TMP>``).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import pytest
 from helpers import FIXTURES, ROOT, run_cli
 from provcheck.api import use_origin
 from provcheck.index import ReferenceIndex
-from provcheck.model import ScanResult
+from provcheck.model import BuildFacts, ScanResult
 from provcheck.policy import UseLayer, load_policy, merge_use
 from provcheck.report import OutputFormat, ReportContext, formatter
 from provcheck.scan import engine
@@ -69,16 +69,24 @@ DEMO_COMMAND = [
 ]
 
 
+BUILD = BuildFacts("<code-sha256>", "editable", "file://<ROOT>", "<commit>", False, None)
+"""The build that wrote the demo report: its commit and code digest change with every commit."""
+
+
 def mask_result(result: ScanResult) -> ScanResult:
     """The result with its volatile facts replaced by fixed placeholders."""
     run = replace(
         result.run,
-        tool=replace(result.run.tool, version="<version>"),
+        tool=replace(result.run.tool, version="<version>", build=BUILD),
         versions=dict.fromkeys(result.run.versions, "<version>"),
         started_at="<time>",
         finished_at="<time>",
         index=replace(result.run.index, digest="<digest>"),
-        policy=replace(result.run.policy, digest="<digest>"),
+        policy=replace(
+            result.run.policy,
+            digest="<digest>",
+            file_digests=tuple(replace(f, sha256="<sha256>") for f in result.run.policy.file_digests or ()),
+        ),
         command=tuple(DEMO_COMMAND),
     )
     files = tuple(replace(f, sha256="<sha256>") for f in result.files)

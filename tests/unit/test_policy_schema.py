@@ -166,9 +166,22 @@ def test_a_policy_using_every_key_of_the_schema_loads(tmp_path: Path) -> None:
                         "licenses": ["MIT"],
                         "datasets": ["d"],
                         "clauses": {"c": {"quote": "q", "section": "1", "confidence": "verbatim"}},
-                    }
+                    },
                 ],
-            }
+            },
+            "t2": {
+                "document": "Licence texts",
+                "select": "licence",
+                "versions": [
+                    {
+                        # An undated text (a licence's): its version and what is known of its date.
+                        "licenses": ["CC-BY-4.0"],
+                        "version": "4.0",
+                        "date_note": "no date of this text is on record",
+                        "clauses": {"c": {"quote": "q"}},
+                    },
+                ],
+            },
         },
         "markers": [
             {"id": "m", "label": "M", "phrases": ["as an ai"], "provider": "p", "case_sensitive": False}
@@ -195,7 +208,8 @@ def test_a_policy_using_every_key_of_the_schema_loads(tmp_path: Path) -> None:
     assert set(full["rules"][0]) == set(defs["rule"]["properties"])
     assert set(full["sources"]["s"]) == set(defs["source"]["properties"])
     assert set(full["terms"]["t"]) == set(defs["terms"]["properties"])
-    assert set(full["terms"]["t"]["versions"][0]) == set(
+    # 'date_note' only on a version without 'effective' (the loader refuses it beside one).
+    assert set(full["terms"]["t"]["versions"][0]) | set(full["terms"]["t2"]["versions"][0]) == set(
         defs["terms"]["properties"]["versions"]["items"]["properties"]
     )
     assert set(full["markers"][0]) | {"pattern"} == set(defs["marker"]["properties"])

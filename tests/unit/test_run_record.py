@@ -16,6 +16,7 @@ from provcheck.matching.params import MatchConfig
 from provcheck.model import (
     ABSENT,
     BelowThreshold,
+    BuildFacts,
     CacheFacts,
     ChangedFile,
     ChangeFacts,
@@ -26,6 +27,7 @@ from provcheck.model import (
     MergeFacts,
     PartialFacts,
     PolicyFacts,
+    PolicyFile,
     RunRecord,
     ShardFacts,
     ShareFile,
@@ -42,7 +44,11 @@ NOT_IN_SCHEMA: set[str] = set()
 and its ``run`` object refuses others, so a report with an undescribed key fails validation)."""
 
 FULL = RunRecord(
-    tool=ToolFacts(name="provcheck", version="1.2.3"),
+    tool=ToolFacts(
+        name="provcheck",
+        version="1.2.3",
+        build=BuildFacts("a" * 64, "editable", "file:///src/provcheck", "c" * 40, False, None),
+    ),
     versions={"provcheck": "1.2.3", "python": "3.11.7"},
     started_at="2026-01-02T03:04:05+00:00",
     finished_at="2026-01-02T03:04:06+00:00",
@@ -78,7 +84,13 @@ FULL = RunRecord(
             ),
         ),
     ),
-    policy=PolicyFacts(path="policy.yaml", name="p", digest="f" * 64, files=("policy.yaml",)),
+    policy=PolicyFacts(
+        path="policy.yaml",
+        name="p",
+        digest="f" * 64,
+        files=("policy.yaml",),
+        file_digests=(PolicyFile("policy.yaml", "e" * 64),),
+    ),
     waivers=".provcheck-waivers.yaml",
     markers=("openai-refusal",),
     match=MatchConfig().to_dict(),

@@ -124,10 +124,28 @@ def _refuse_repeated(command: click.Command, ctx: click.Context, args: list[str]
             )
 
 
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    """``--version``: the version and the build the reports record (scan/build.py), so that an
+    installation can be checked against a signed report."""
+    if not value or ctx.resilient_parsing:
+        return
+    from provcheck.scan.build import build_facts
+
+    click.echo(f"provcheck, version {__version__}\n{build_facts().describe()}")
+    ctx.exit()
+
+
 @click.group(
     cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100}
 )
-@click.version_option(__version__, prog_name="provcheck")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_print_version,
+    help="Show the version and which build it is (commit, code digest) and exit.",
+)
 def cli() -> None:
     """Find model-generated and restricted material in training data, and say why it matters.
 

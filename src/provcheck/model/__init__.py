@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 
+from provcheck.model.build import BuildFacts
 from provcheck.model.findings import (
     Action,
     Clause,
@@ -75,6 +76,7 @@ from provcheck.model.run import (
     MergeFacts,
     PartialFacts,
     PolicyFacts,
+    PolicyFile,
     RunRecord,
     ShardFacts,
     ShareFile,
@@ -93,6 +95,7 @@ __all__ = [
     "Action",
     "AlignedSpan",
     "BelowThreshold",
+    "BuildFacts",
     "CacheFacts",
     "ChangeFacts",
     "ChangedFile",
@@ -120,6 +123,7 @@ __all__ = [
     "NotScanned",
     "PartialFacts",
     "PolicyFacts",
+    "PolicyFile",
     "Record",
     "RecordError",
     "RecordRef",

@@ -53,6 +53,11 @@ class Clause:
     note: str | None = None
     """Why this version is cited when it may not be the one in force (e.g. the material
     predates it, or its date is unknown)."""
+    version: str | None = None
+    """The document's own version number (``4.0`` of a Creative Commons licence), when known."""
+    date_note: str | None = None
+    """Without ``effective``: what is known of the text's date, with its source, and what the
+    missing date means for the reader."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,6 +31,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Final, Literal, TypeVar, Union
 
+from provcheck.model.build import BuildFacts
+
 
 class Absent(enum.Enum):
     """The type of ``ABSENT``: a fact the run record does not hold (not the same as null)."""
@@ -54,6 +56,8 @@ class ToolFacts:
 
     name: str
     version: str
+    build: BuildFacts | Absent = ABSENT
+    """Which build: absent in records written before it was recorded."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,14 +131,26 @@ class IndexFacts:
 
 
 @dataclass(frozen=True, slots=True)
+class PolicyFile:
+    """A policy file read, with the SHA-256 of the bytes read."""
+
+    path: str
+    sha256: str
+
+
+@dataclass(frozen=True, slots=True)
 class PolicyFacts:
     """The policy evaluated."""
 
     path: str | None
     name: str | None
     digest: str | None
+    """SHA-256 over the bytes of every file, one after the other, in the order of ``files``."""
     files: tuple[str, ...]
     """The policy file and every file it includes."""
+    file_digests: tuple[PolicyFile, ...] | Absent = ABSENT
+    """Each of ``files`` with its own SHA-256: which pack changed is visible, and each file can
+    be checked on its own (absent in records written before it was recorded)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -546,6 +562,7 @@ __all__ = [
     "MergeFacts",
     "PartialFacts",
     "PolicyFacts",
+    "PolicyFile",
     "RunRecord",
     "ShardFacts",
     "ShareFile",

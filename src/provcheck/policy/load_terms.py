@@ -28,6 +28,13 @@ def merge_terms(state: LoadState, doc: LineDict, display: str) -> None:
                 effective = policy_date(state, display, v.line_of("effective"), v["effective"], "effective")
                 if effective is None:
                     continue
+            if effective is not None and "date_note" in v:
+                state.problem(
+                    display,
+                    v.line_of("date_note"),
+                    f"terms {tid!r}: 'date_note' says what is known of the date of a version without "
+                    "'effective'; this version has one: remove 'date_note' or 'effective'",
+                )
             if by_licence and not (v.get("licenses") or v.get("datasets")):
                 state.problem(
                     display,
@@ -47,6 +54,8 @@ def merge_terms(state: LoadState, doc: LineDict, display: str) -> None:
                     generators=tuple(v.get("generators", ())),
                     licenses=tuple(v.get("licenses", ())),
                     datasets=tuple(v.get("datasets", ())),
+                    version=str(v["version"]) if "version" in v else None,
+                    date_note=v.get("date_note"),
                 )
             )
         parsed.sort(key=lambda tv: tv.effective or dt.date.min)

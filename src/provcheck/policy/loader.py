@@ -9,6 +9,7 @@ refused unless ``allow_outside`` is set (a policy is data from a repository you 
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import replace
 from pathlib import Path
 
@@ -60,6 +61,7 @@ def load_policy(path: str, *, allow_outside: bool = False) -> Policy:
     return Policy(
         path=str(path),
         files=tuple(state.files),
+        file_sha256=tuple(state.file_sha256),
         digest=state.digest.hexdigest(),
         rules=tuple(state.rules),
         use=Use(
@@ -110,6 +112,7 @@ def _load_file(
         return
     state.digest.update(data)
     state.files.append(display)
+    state.file_sha256.append(hashlib.sha256(data).hexdigest())
     if doc is None:
         doc = LineDict()
         doc.line, doc.key_lines = 1, {}

@@ -106,6 +106,8 @@ class LoadState:
     allow_outside: bool
     problems: list[str] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
+    file_sha256: list[str] = field(default_factory=list)
+    """SHA-256 of each of ``files``, in the same order."""
     digest: Any = field(default_factory=lambda: hashlib.sha256())
     rules: list[Rule] = field(default_factory=list)
     use: dict[str, Any] = field(default_factory=dict)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -69,6 +70,10 @@ class TermsVersion:
     """Licence ids this version governs whatever the date (any id of an SPDX expression)."""
     datasets: tuple[str, ...] = ()
     """Source names this version governs whatever the date (a dataset's own licence wording)."""
+    version: str | None = None
+    """The document's own version number, as its text names it."""
+    date_note: str | None = None
+    """Without ``effective``: what is known of its date, with its source."""
 
     def governs(self, facts: SourceFacts | None) -> bool:
         """True when the source's name, generator or licence names this version."""
@@ -113,6 +118,8 @@ class Terms:
                     section=text.get("section"),
                     confidence=text.get("confidence"),
                     note=f"the text for {', '.join(names)}" if names else None,
+                    version=v.version,
+                    date_note=v.date_note,
                 )
             )
         return out
@@ -163,6 +170,8 @@ class Terms:
             section=text.get("section"),
             confidence=text.get("confidence"),
             note=note,
+            version=chosen.version,
+            date_note=chosen.date_note,
         )
         return Citation(clause, predates)
 
@@ -177,7 +186,15 @@ class Terms:
             document=f"{named} ({self.document})",
             url=urls[0] if urls else (facts.url if facts else None),
             note=f"no wording of {named} is on record; read the licence where it is published",
+            version=_id_version(ids),
         )
+
+
+def _id_version(ids: Sequence[str]) -> str | None:
+    """The version an SPDX id names (``CC-BY-SA-3.0``: ``3.0``) when the source has one licence:
+    that much is known of a licence whose text is not on record."""
+    found = {m[1] for i in ids if (m := re.search(r"-(\d+(?:\.\d+)+)$", i))}
+    return found.pop() if len(ids) == 1 and len(found) == 1 else None
 
 
 def _iso(date: dt.date | None) -> str:
@@ -390,6 +407,8 @@ class Policy:
     source_lines: Mapping[str, tuple[str, int | None]] = field(default_factory=dict)
     """Where each of ``sources`` is defined (file, line), for errors found when the policy meets
     an index."""
+    file_sha256: tuple[str, ...] = ()
+    """SHA-256 of each of ``files``, in the same order (``digest`` is one for them all)."""
 
     def purposes(self) -> frozenset[str]:
         """Purposes this policy knows: the shipped vocabulary and every purpose its rules name."""

@@ -27,21 +27,49 @@ NO_URL = "URL not recorded"
 DeepSeek terms' address is not verified, so the pack gives none)."""
 
 
+NO_DATE = (
+    "the policy gives no date for this wording, so this report cannot show that it was the "
+    "wording in force when the material was made or obtained; check which terms applied then"
+)
+"""What a citation without a date means for counsel when the policy says nothing of its date:
+"effective date not recorded" alone left counsel to work out what follows from it."""
+
+
+def dating(c: Clause) -> str:
+    """The wording's date in a few words: ``effective DATE``, ``version 4.0, no effective
+    date`` or ``effective date not recorded``."""
+    if c.effective:
+        return f"effective {c.effective}"
+    if c.version:
+        return f"version {c.version}, no effective date"
+    return "effective date not recorded"
+
+
+def date_meaning(c: Clause) -> str | None:
+    """Without an effective date, what is known of the date and what that means (the policy's
+    ``date_note``, or ``NO_DATE``); None when the clause is dated."""
+    if c.effective:
+        return None
+    return c.date_note or NO_DATE
+
+
 def quote(c: Clause) -> str:
     """The quote between typographic quotes, or ``no wording on record``."""
     return f"“{c.quote}”" if c.quote else NO_WORDING
 
 
 def citation(c: Clause) -> str:
-    """Document, section, effective date, URL and confidence label on one line."""
+    """Document, section, date, URL and confidence label on one line, then what an undated
+    wording's date means."""
     parts = [
         c.document,
         f"section {c.section}" if c.section else "",
-        f"effective {c.effective}" if c.effective else "effective date not recorded",
+        dating(c),
         c.url or NO_URL,
         f"quote confidence {c.confidence}" if c.confidence and c.quote else "",
     ]
-    return ", ".join(p for p in parts if p)
+    meaning = date_meaning(c)
+    return ", ".join(p for p in parts if p) + (f"; date: {meaning}" if meaning else "")
 
 
 def legend(clauses: Iterable[Clause | None]) -> list[tuple[str, str]]:

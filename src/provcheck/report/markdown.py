@@ -145,9 +145,10 @@ class MarkdownFormatter(Formatter):
                 cite = "<br>".join(
                     dict.fromkeys(
                         md(c.document)
-                        + (f", effective {md(c.effective)}" if c.effective else "")
+                        + f", {md(clauses.dating(c))}"
                         + (f" [{md(c.confidence)}]" if c.confidence and c.quote else "")
                         + ("" if c.quote else f" ({clauses.NO_WORDING})")
+                        + (f"<br>Date: {md(meaning, 1000)}" if (meaning := clauses.date_meaning(c)) else "")
                         for c in cited
                     )
                 )
@@ -180,6 +181,19 @@ class MarkdownFormatter(Formatter):
             if len(result.errors) > 20:
                 out.append(f"- … and {len(result.errors) - 20:,} more")
             out += ["", "</details>", ""]
+        files = ov.policy_files(run)
+        if files:
+            out += [
+                f"<details><summary>Policy files ({len(files)}), each with its SHA-256</summary>",
+                "",
+                *(f"- {md(path, 1000)}: sha256 {md(sha, 1000)}" for path, sha in files),
+                "",
+                "</details>",
+                "",
+            ]
+        # The build on a line of its own: the last line is how a report written beside the data
+        # is recognised and skipped (inputs.own_report), and keeps its shape.
+        out += [f"<sub>Written by {md(ov.tool_text(run), 1000)}</sub>", ""]
         out.append(
             f"<sub>provcheck {md(ov.fact_text(run.tool.version))} · report digest "
             f"{md(rs.identity.digest)} · index digest "

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from provcheck.matching.params import MatchConfig
 from provcheck.model import (
     ABSENT,
+    Absent,
     Action,
     Finding,
     Match,
@@ -343,6 +344,24 @@ def fact_text(value: object) -> str:
     if isinstance(value, (list, tuple)):
         return ", ".join(str(v) for v in value)
     return str(value)
+
+
+def tool_text(run: RunRecord) -> str:
+    """The program and the build that wrote the report: "0.1.0" names every checkout and edit
+    between two releases, so the build is said too, or that the record does not hold it."""
+    build = run.tool.build
+    head = f"{run.tool.name} {run.tool.version}"
+    if isinstance(build, Absent):
+        return f"{head} (which build is not recorded: the run record predates provcheck recording it)"
+    return f"{head}, {build.describe()}"
+
+
+def policy_files(run: RunRecord) -> list[tuple[str, str]]:
+    """Each policy file read with its own SHA-256 (or why it is not known)."""
+    digests = run.policy.file_digests
+    if isinstance(digests, Absent):
+        return [(p, "not recorded (the run record predates per-file digests)") for p in run.policy.files]
+    return [(f.path, f.sha256) for f in digests]
 
 
 def command_line(run: RunRecord) -> str:

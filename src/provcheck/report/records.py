@@ -349,6 +349,9 @@ def identity(result: ScanResult, findings_digest: str) -> ReportIdentity:
         "errors": len(result.errors),
         "records": result.stats.records,
     }
+    code = _get(run, "tool", "build", "code_sha256")
+    if code is not None:  # the code that produced it; absent from records written before
+        body["tool_code"] = code
     digest = hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
     return ReportIdentity(id=f"PC-{digest[:12]}", digest=digest)
 

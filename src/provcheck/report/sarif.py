@@ -70,7 +70,7 @@ def _clause_text(c: Clause) -> str:
     parts = [
         c.document,
         f"section {c.section}" if c.section else "",
-        f"effective {c.effective}" if c.effective else "",
+        clauses.dating(c),
     ]
     note = f" Note: {c.note}." if c.note else ""
     return f"{clauses.quote(c)} ({', '.join(p for p in parts if p)}{'; ' + c.url if c.url else ''}).{note}"
@@ -131,7 +131,8 @@ def rule_descriptor(rule_id: str, use: RuleUse) -> dict[str, Any]:
             (f"> {_md(c.quote)}\n\n" if c.quote else f"{clauses.NO_WORDING}: ")
             + cite
             + (f", section {_md(c.section)}" if c.section else "")
-            + (f", effective {_md(c.effective)}" if c.effective else "")
+            + f", {_md(clauses.dating(c))}"
+            + (f"\n\nDate: {_md(meaning)}" if (meaning := clauses.date_meaning(c)) else "")
             + (f"\n\nNote: {_md(c.note)}" if c.note else "")
         )
     legend = clauses.legend_line(clauses_)

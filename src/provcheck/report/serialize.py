@@ -27,7 +27,7 @@ from provcheck.report.meaning import lowered_because
 if TYPE_CHECKING:  # annotations only: the hook prints counts without the report's record rows
     from provcheck.report.records import RecordCounts, RecordRow, SourceRow
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 
 
 def source(info: SourceInfo) -> dict[str, Any]:
@@ -172,6 +172,8 @@ def clause(c: Clause | None) -> dict[str, Any] | None:
         "section": c.section,
         "confidence": c.confidence,
         "note": c.note,
+        "version": c.version,
+        "date_note": c.date_note,
     }
 
 

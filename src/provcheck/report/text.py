@@ -136,6 +136,7 @@ class TextFormatter(Formatter):
             console.print(f"No findings. {CLEAN_LIMITS}", markup=False)
             if read:
                 console.print(read, markup=False)
+            console.print(printable(_written_by(result, rs)), markup=False, soft_wrap=True)
             return
         console.print("Records with findings:", markup=False)
         wide.print(records)
@@ -163,6 +164,8 @@ class TextFormatter(Formatter):
             console.print(printable(legend), markup=False)
         if read:
             console.print("\n" + read, markup=False)
+        console.print()
+        console.print(printable(_written_by(result, rs)), markup=False, soft_wrap=True)
 
     @staticmethod
     def _sources(rs: RecordSummary) -> Table:
@@ -300,3 +303,14 @@ class TextFormatter(Formatter):
                 ),
                 markup=False,
             )
+
+
+def _written_by(result: ScanResult, rs: RecordSummary) -> str:
+    """Which report, written by which build, under which policy files: what a reader quoting this
+    output needs to name exactly (each file's SHA-256 is in the json and html reports)."""
+    files = ov.policy_files(result.run)
+    return (
+        f"Report {rs.identity.id}, written by {ov.tool_text(result.run)}; policy digest "
+        f"{ov.fact_text(result.run.policy.digest) or 'none'} over {len(files):,} file(s), each with "
+        "its own SHA-256 in the json and html reports."
+    )

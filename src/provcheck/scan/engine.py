@@ -59,6 +59,7 @@ from provcheck.policy import Evaluator, Policy, Use
 from provcheck.policy.markers import MarkerScanner, MarkerSpec
 from provcheck.runtime.executors import WorkerPlan, executor_for
 from provcheck.runtime.progress import NullProgress, Progress
+from provcheck.scan.build import build_facts
 from provcheck.scan.facts import index_facts, policy_facts, use_facts, versions
 from provcheck.scan.match import Matcher
 from provcheck.scan.partial import Shard, file_size, share
@@ -543,7 +544,7 @@ def scan(
     collected = tally.results.finish()
     elapsed = time.perf_counter() - started
     info = RunRecord(
-        tool=ToolFacts(name="provcheck", version=__version__),
+        tool=ToolFacts(name="provcheck", version=__version__, build=build_facts()),
         versions=versions(),
         started_at=started_at,
         finished_at=dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),

@@ -13,7 +13,7 @@ import sys
 
 from provcheck import __version__
 from provcheck.index.combined import Index, IndexSet
-from provcheck.model import ABSENT, IndexFacts, PolicyFacts, SourceFacts, UseFacts
+from provcheck.model import ABSENT, IndexFacts, PolicyFacts, PolicyFile, SourceFacts, UseFacts
 from provcheck.policy import Policy, Use
 
 
@@ -104,4 +104,7 @@ def policy_facts(policy: Policy) -> PolicyFacts:
         name=policy.name,
         digest=policy.digest or None,
         files=tuple(policy.files),
+        file_digests=tuple(PolicyFile(p, d) for p, d in zip(policy.files, policy.file_sha256, strict=True))
+        if policy.files
+        else ABSENT,
     )

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from provcheck.model import Clause, Finding, Match, RecordRef, SourceInfo, WaiverState
 from provcheck.report import evidence
-from provcheck.report.clauses import NO_URL, NO_WORDING, quote
+from provcheck.report.clauses import NO_URL, NO_WORDING, date_meaning, dating, quote
 from provcheck.report.evidence import Piece, PieceKind
 from provcheck.report.html.markup import dl, esc, fmt_score, link
 from provcheck.report.meaning import lowered_because, meaning
@@ -63,14 +63,16 @@ def clause_html(c: Clause | None) -> str:
     cite = [
         esc(c.document),
         f"section {esc(c.section)}" if c.section else "",
-        f"effective {esc(c.effective)}" if c.effective else "effective date not recorded",
+        esc(dating(c)),
         link(c.url) if c.url else NO_URL,
         f"quote confidence {esc(c.confidence)}" if c.confidence and c.quote else "",
     ]
+    meaning = date_meaning(c)
     quoted = f'<blockquote class="clause">{esc(quote(c))}</blockquote>' if c.quote else ""
     return (
         (quoted or f'<p class="clause-missing">{esc(NO_WORDING)}</p>')
         + f'<div class="note">{" · ".join(x for x in cite if x)}</div>'
+        + (f'<div class="note clause-date">Date: {esc(meaning)}</div>' if meaning else "")
         + (f'<div class="note clause-note">Note: {esc(c.note)}</div>' if c.note else "")
     )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TextIO
 from urllib.parse import urlsplit
 
@@ -77,3 +77,35 @@ def write_table(out: TextIO, head: list[str], rows: Iterable[list[str]], cls: st
     for row in rows:
         out.write("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>")
     out.write("</tbody></table>")
+
+
+def breakable(value: object, after: str = "/") -> str:
+    """``value`` escaped, with a line-break opportunity after each of the characters ``after``:
+    Chromium breaks a name after a '-' but never after a '/', ':' or '=', so a dataset name
+    (``org/name``), a path or a reference (``source:id``) printed as one unbreakable run made
+    its table wider than the page."""
+    text = esc(value)
+    for c in after:
+        text = text.replace(c, c + "<wbr>")
+    return text
+
+
+def idents(items: Sequence[str], most: int | None = None, cls: str = "id") -> str:
+    """Identifiers that break between each other, never inside one (``cls="name"``: a long one
+    may also break after a '/', ':', '=' or '-' of its own, never inside a word)."""
+    shown = items if most is None else items[:most]
+    last = len(shown) - 1  # the comma stays with its identifier: a line never starts with one
+    texts = [esc(i) if cls == "id" else breakable(i, "/:=") for i in shown]
+    out = " ".join(f'<span class="{cls}">{t}{"," if k < last else ""}</span>' for k, t in enumerate(texts))
+    return out + (f" (+{len(items) - len(shown)} more)" if len(items) > len(shown) else "")
+
+
+def badge(action: str | None) -> str:
+    """An action as a coloured badge, or ``none``."""
+    if action is None:
+        return '<span class="none">none</span>'
+    return f'<span class="badge {esc(action)}">{esc(action)}</span>'
+
+
+def pct(share: float) -> str:
+    return f"{share:.1%}"

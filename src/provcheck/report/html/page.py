@@ -28,6 +28,7 @@ from provcheck.report.html.summary import (
     decision_block,
     executive_summary,
     files_not_scanned,
+    policy_files_html,
     record_charts,
     write_records,
 )
@@ -463,7 +464,7 @@ class HtmlFormatter(Formatter):
         fp_text = ", ".join(f"{k}={v}" for k, v in run.index.fingerprint.items())
         facts = dl(
             [
-                ("Tool", esc(f"provcheck {ov.fact_text(run.tool.version)}")),
+                ("Tool", _mono(ov.tool_text(run))),
                 ("Libraries", esc(versions_text)),
                 ("Command", f"<code>{esc(ov.command_line(run))}</code>"),
                 ("Started", esc(ov.fact_text(run.started_at))),
@@ -475,8 +476,12 @@ class HtmlFormatter(Formatter):
                 ("Index parameters", _mono(ov.fact_text(run.index.signature)) + f" ({esc(fp_text)})"),
                 ("Index sources", esc(ov.fact_text(run.index.sources))),
                 ("Policy", _mono(ov.fact_text(run.policy.path)) or "default policy"),
-                ("Policy digest", _mono(ov.fact_text(run.policy.digest))),
-                ("Policy files", _mono(ov.fact_text(run.policy.files))),
+                (
+                    "Policy digest",
+                    _mono(ov.fact_text(run.policy.digest))
+                    + " (over every policy file's bytes in order; each file's own digest below)",
+                ),
+                ("Policy files", policy_files_html(run)),
                 ("Fail on", esc(ov.fact_text(run.fail_on))),
                 ("Waivers", esc(ov.waivers_fact(result))),
                 (

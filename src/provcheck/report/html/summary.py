@@ -6,22 +6,21 @@ records, not findings (``provcheck.report.records``). Every value from data is e
 
 from __future__ import annotations
 
-import re
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from itertools import islice
 from typing import TextIO
 
-from provcheck.model import ScanResult
+from provcheck.model import RunRecord, ScanResult
 from provcheck.report import overview as ov
 from provcheck.report.decision import DECISIONS, Decision
 from provcheck.report.html.charts import bar_chart
-from provcheck.report.html.markup import dl, esc, table
+from provcheck.report.html.markup import badge, breakable, dl, esc, idents, table
+from provcheck.report.html.sources import sources_table
 from provcheck.report.method import Measured, measured
 from provcheck.report.records import (
     WAIVED,
     RecordSummary,
-    SourceRow,
     evidence_kinds,
     record_verdict,
     unreviewed,
@@ -34,16 +33,6 @@ EVIDENCE_NOTE = "evidence-note"
 
 def _mono(value: object) -> str:
     return f'<span class="mono">{esc(value)}</span>' if value not in (None, "") else ""
-
-
-def _badge(action: str | None) -> str:
-    if action is None:
-        return '<span class="none">none</span>'
-    return f'<span class="badge {esc(action)}">{esc(action)}</span>'
-
-
-def _pct(share: float) -> str:
-    return f"{share:.1%}"
 
 
 def not_scanned(result: ScanResult) -> list[str]:
@@ -193,7 +182,12 @@ def executive_summary(
     records_line = (
         f"<p class='records-line'><b>{c.with_findings:,}</b> of <b>{c.scanned:,}</b> records have "
         f"open findings; <b>{c.blocking:,}</b> block"
-        + (f"; {c.waived_only:,} more have only waived findings" if c.waived_only else "")
+        + (
+            f"; {c.waived_only:,} more {'record has' if c.waived_only == 1 else 'records have'} "
+            "only waived findings"
+            if c.waived_only
+            else ""
+        )
         + (f"; {c.dataset_level:,} dataset-level finding row(s)" if c.dataset_level else "")
         + f". {len(result.findings):,} findings in all (one record can carry several).</p>"
     )
@@ -300,69 +294,6 @@ def _proves(result: ScanResult, with_findings: int, sources: int, unruled: str =
     )
 
 
-def sources_table(rs: RecordSummary) -> str:
-    """One row per indexed source (then markers and declarations): what counsel decides on."""
-    rows = []
-    for s in rs.sources:
-        texts = "" if s.texts is None else f"{s.texts:,}"
-        if s.indexed and s.texts == 0:
-            texts = '<span class="flag">0: empty, matches nothing</span>'
-        rows.append(
-            [
-                # A marker's or declaration's label has spaces and may wrap; a source name, a
-                # licence id and a terms id are identifiers: "openai-terms-of-use" printed as
-                # "openai- / terms-of- / use" across three lines.
-                f'<span class="mono{" id" if s.indexed else ""}">{esc(s.source)}</span>'
-                + ("" if s.indexed else ' <span class="note">(not an indexed source)</span>')
-                + (
-                    ' <span class="note">(background: independent text, never a finding; it explains '
-                    "passages other matches share with it)</span>"
-                    if s.background
-                    else ""
-                ),
-                esc(s.provider or ""),
-                _ident(s.license),
-                _ident(s.terms),
-                texts,
-                f"{s.records:,}",
-                _pct(s.share),
-                _badge(s.worst),
-                _unruled_cell(s),
-                # "effective 2024-03-" and "20" on two lines read as two things in print.
-                _DATE.sub(lambda d: f'<span class="id">{d.group()}</span>', esc("; ".join(s.clauses))),
-            ]
-        )
-    head = [
-        "source",
-        "provider",
-        "licence",
-        "terms",
-        "texts indexed",
-        "records",
-        "share",
-        "worst action",
-        "matched, no rule applies",
-        "clause",
-    ]
-    return table(head, rows, "sources")
-
-
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
-def _ident(value: str | None) -> str:
-    return f'<span class="id">{esc(value)}</span>' if value else ""
-
-
-def _unruled_cell(s: SourceRow) -> str:
-    """Records matched under no rule: a number linked to where they are listed, never blank
-    beside a "0 records" that would read as "nothing of this source was found"."""
-    if not s.unruled:
-        return ""
-    convergent = f" ({s.unruled_convergent:,} likely convergence)" if s.unruled_convergent else ""
-    return f'<a href="#unmatched">{s.unruled:,}</a>{convergent}'
-
-
 def record_charts(rs: RecordSummary) -> list[str]:
     """Charts of records (never findings): by worst action, by source, by rule."""
     worst = Counter(r.worst or WAIVED for r in rs.rows if r.index is not None)
@@ -392,22 +323,25 @@ def record_charts(rs: RecordSummary) -> list[str]:
     ]
 
 
-def _ids(items: Sequence[str], most: int | None = None) -> str:
-    """Identifiers that break between each other, never inside one."""
-    shown = items if most is None else items[:most]
-    last = len(shown) - 1  # the comma stays with its identifier: a line never starts with one
-    out = " ".join(f'<span class="id">{esc(i)}{"," if k < last else ""}</span>' for k, i in enumerate(shown))
-    return out + (f" (+{len(items) - len(shown)} more)" if len(items) > len(shown) else "")
-
-
 def record_rows(rs: RecordSummary) -> Iterator[list[str]]:
     """One row per record with findings: location, id, rules, references, worst action."""
     for r in rs.rows:
-        where = f'<a href="#f-{esc(r.first_id)}" class="mono id">{esc(r.location)}</a>'
+        # A location stays on one line up to LOCATION_WHOLE characters; a longer one (an absolute
+        # path) breaks after a '/', and a reference after a '/', ':', '=' or '-': kept whole, they
+        # made the table wider than the printed page, which Chromium then shrank to fit.
+        loc = (
+            breakable(r.location)
+            if len(r.location) > LOCATION_WHOLE
+            else f'<span class="id">{esc(r.location)}</span>'
+        )
+        where = f'<a href="#f-{esc(r.first_id)}" class="mono name">{loc}</a>'
         rid = f'<span class="id">{esc(r.id)}</span>' if r.id else ""
-        yield [where, rid, _ids(r.rules), _ids(r.references, 3), f"{r.findings:,}", _badge(r.worst)]
+        refs = idents(r.references, 3, cls="name")
+        yield [where, rid, idents(r.rules, cls="name"), refs, f"{r.findings:,}", badge(r.worst)]
 
 
+LOCATION_WHOLE = 40
+"""Characters of a record's location (``path:line``) never broken across lines."""
 RECORD_ROWS = 200
 """Rows of Records with findings built as elements when the page opens; the others are kept in
 HTML comments (a browser builds nothing for them) and become rows on "Show all" or when the
@@ -449,6 +383,19 @@ def write_records(out: TextIO, rs: RecordSummary, for_print: bool = False) -> No
     out.write("</section>")
 
 
+def policy_files_html(run: RunRecord) -> str:
+    """Each policy file with its own SHA-256: one digest for all of them could not say which
+    pack changed, nor be checked file by file."""
+    rows = ov.policy_files(run)
+    if not rows:
+        return "none: the built-in default policy (no file was read)"
+    return (
+        '<ul class="policy-files">'
+        + "".join(f"<li>{_mono(path)}: sha256 {_mono(sha)}</li>" for path, sha in rows)
+        + "</ul>"
+    )
+
+
 def decision_question(result: ScanResult, rs: RecordSummary, dataset: str, decision: Decision | None) -> str:
     """The question counsel answers and the facts the answer rests on: a signature under
     "Approve" alone did not say approve what, for which use, on which policy and index."""
@@ -477,12 +424,22 @@ def decision_question(result: ScanResult, rs: RecordSummary, dataset: str, decis
         "conditions written below are met (for example, that the records listed under Records with "
         "findings are removed). <i>Reject</i>: no. The decision covers the dataset files listed, with "
         "their digests, under Reproducibility manifest, for this use only: a changed file, another use "
-        "or another policy needs a new scan.</p>"
+        "or another policy needs a new scan."
+        # Those files' digests cover text that was not read: "approve, as scanned" did not say
+        # whether it approved the unreadable record of a listed file.
+        + (
+            " It does not cover what was not scanned (listed under Not scanned below): no rule was "
+            "applied to it, and approving does not approve it."
+            if gaps
+            else ""
+        )
+        + "</p>"
     )
     basis = dl(
         [
             ("Declared use", esc(use)),
             ("Policy", esc(policy) + (f"; digest {_mono(digest)}" if digest else "")),
+            ("Policy files", policy_files_html(run)),
             (
                 "Index",
                 f"{_mono(index.path)}, digest {_mono(index.digest)}; sources: "
@@ -498,7 +455,7 @@ def decision_question(result: ScanResult, rs: RecordSummary, dataset: str, decis
                     or "none"
                 ),
             ),
-            ("Scanned", esc(f"{started or 'time not recorded'}, provcheck {ov.fact_text(run.tool.version)}")),
+            ("Scanned", esc(started or "time not recorded") + " by " + _mono(ov.tool_text(run))),
             (
                 "Not scanned",
                 esc("; ".join(gaps)) if gaps else "nothing left out: every record given was read",

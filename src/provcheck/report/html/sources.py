@@ -1,0 +1,72 @@
+"""The sources table of the HTML report: one row per indexed source (those with nothing found
+and empty ones included), then each marker or declared source a finding rests on."""
+
+from __future__ import annotations
+
+import re
+
+from provcheck.report.html.markup import badge, breakable, esc, pct, table
+from provcheck.report.records import RecordSummary, SourceRow
+
+
+def sources_table(rs: RecordSummary) -> str:
+    """One row per indexed source (then markers and declarations): what counsel decides on."""
+    rows = []
+    for s in rs.sources:
+        texts = "" if s.texts is None else f"{s.texts:,}"
+        if s.indexed and s.texts == 0:
+            texts = '<span class="flag">0: empty, matches nothing</span>'
+        rows.append(
+            [
+                # A source name breaks only where its text allows, after a '/' or a '-', never
+                # inside a word ("acmeresearchlaboratories/instructiontuningc / onversations" in
+                # print, under overflow-wrap: anywhere); a label wraps between its words.
+                f'<span class="mono name">{breakable(s.source)}</span>'
+                + ("" if s.indexed else ' <span class="note">(not an indexed source)</span>')
+                + (
+                    ' <span class="note">(background: independent text, never a finding; it explains '
+                    "passages other matches share with it)</span>"
+                    if s.background
+                    else ""
+                ),
+                esc(s.provider or ""),
+                _ident(s.license),
+                _ident(s.terms),
+                texts,
+                f"{s.records:,}",
+                pct(s.share),
+                badge(s.worst),
+                _unruled_cell(s),
+                # "effective 2024-03-" and "20" on two lines read as two things in print.
+                _DATE.sub(lambda d: f'<span class="id">{d.group()}</span>', esc("; ".join(s.clauses))),
+            ]
+        )
+    head = [
+        "source",
+        "provider",
+        "licence",
+        "terms",
+        "texts indexed",
+        "records",
+        "share",
+        "worst action",
+        "matched, no rule applies",
+        "clause",
+    ]
+    return table(head, rows, "sources")
+
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _ident(value: str | None) -> str:
+    return f'<span class="id">{esc(value)}</span>' if value else ""
+
+
+def _unruled_cell(s: SourceRow) -> str:
+    """Records matched under no rule: a number linked to where they are listed, never blank
+    beside a "0 records" that would read as "nothing of this source was found"."""
+    if not s.unruled:
+        return ""
+    convergent = f" ({s.unruled_convergent:,} likely convergence)" if s.unruled_convergent else ""
+    return f'<a href="#unmatched">{s.unruled:,}</a>{convergent}'
