@@ -1,0 +1,87 @@
+"""Adversarial pass 11: dataset layouts and command lines of real users that let a copy of
+indexed text pass, or a given setting go unused. Each test fails on the code before its fix.
+
+1. A chat serialised into one string column (``"data": json.dumps(conversation)``, a CSV cell
+   ``dialog``), under a name that is not one of the chat keys decoded before detection, was
+   read as it stands. ``json.dumps`` escapes every non-ASCII character by default, so a Chinese
+   or Russian answer held there was one run of ``\\u5149\\u5408`` escapes: read, counted as
+   read, and never matched (exit 0). JSON text holding a ``\\u`` escape is now decoded and its
+   strings read at ``FIELD#json``.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from helpers import run_cli, write_jsonl
+
+CHINESE = (
+    "光合作用是绿色植物、藻类和某些细菌将光能转化为化学能的过程。它主要发生在叶片细胞的叶绿体中，"
+    "叶绿体含有绿色色素叶绿素。在光反应中，叶绿素吸收阳光，利用其能量分解水分子，释放出氧气作为副产品，"
+    "并产生能量载体三磷酸腺苷和还原型辅酶。在暗反应即卡尔文循环中，植物利用这些能量载体将空气中的二氧化碳"
+    "固定为三碳糖，然后再合成葡萄糖和其他碳水化合物。"
+)
+RUSSIAN = (
+    "Чтобы закваска оставалась здоровой, кормите её каждый день в одно и то же время равными по весу "
+    "частями муки и воды, оставляя перед каждой подкормкой лишь ложку старой закваски. Держите её "
+    "в тепле, между двадцатью четырьмя и двадцатью семью градусами, потому что в холодной кухне "
+    "брожение замедляется, а кислотообразующие бактерии берут верх над дрожжами."
+)
+
+
+def _json(path: Path) -> dict[str, Any]:
+    doc: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return doc
+
+
+@pytest.fixture
+def intl_index(tmp_path: Path) -> Path:
+    """An index of two model answers written in Chinese and in Russian (provider openai)."""
+    refs = write_jsonl(
+        tmp_path / "refs" / "intl.jsonl",
+        [
+            {"id": f"r{i}", "conversations": [{"from": "human", "value": "q"}, {"from": "gpt", "value": t}]}
+            for i, t in enumerate((CHINESE, RUSSIAN))
+        ],
+    )
+    idx = tmp_path / "intl-index"
+    run_cli(["index", "add", idx, refs, "--source", "intl", "--provider", "openai", "-q"])
+    return idx
+
+
+def test_a_chat_serialised_into_one_column_with_escaped_characters_is_read(
+    tmp_path: Path, intl_index: Path
+) -> None:
+    chat = [{"role": "user", "content": "Explain it"}, {"role": "assistant", "content": CHINESE}]
+    rows = [
+        {"id": 1, "data": json.dumps({"messages": chat})},  # json.dumps: ensure_ascii by default
+        {"id": 2, "conversation_json": json.dumps(chat)},
+        {"instruction": "Explain it", "output": json.dumps(RUSSIAN)},  # a JSON string literal
+        # Not decoded: JSON without escapes (read as it stands), and escapes of no JSON text.
+        {"id": 4, "meta": json.dumps({"note": "an ascii note of our own, nothing to decode"})},
+    ]
+    data = write_jsonl(tmp_path / "data" / "train.jsonl", rows)
+    with open(tmp_path / "data" / "export.csv", "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["id", "dialog"])
+        writer.writerow(["7", json.dumps(chat)])
+    out = tmp_path / "r.json"
+    run_cli(["scan", data.parent, "-i", intl_index, "--no-cache", "-q", "-f", "json", "-o", out])
+    doc = _json(out)
+    found = sorted(
+        (m["record"]["path"].rsplit("/", 1)[-1], m["record"]["turn"]["field"]) for m in doc["matches"]
+    )
+    assert found == [
+        ("export.csv", "dialog#json"),
+        ("train.jsonl", "conversation_json#json"),
+        ("train.jsonl", "data#json"),
+        ("train.jsonl", "output#json"),
+    ]
+    assert all(m["scores"]["similarity"] > 0.99 for m in doc["matches"])
+    read = {c["field"] for f in doc["files"] for c in f["fields"]["read"]}
+    assert "meta" in read and "meta#json" not in read
