@@ -7,6 +7,12 @@ indexed text pass, or a given setting go unused. Each test fails on the code bef
    or Russian answer held there was one run of ``\\u5149\\u5408`` escapes: read, counted as
    read, and never matched (exit 0). JSON text holding a ``\\u`` escape is now decoded and its
    strings read at ``FIELD#json``.
+2. ``-f json -o report.json -f html -o reports/report.html`` with no ``reports/`` folder: the
+   whole scan ran, ``report.json`` was written, and only then the second output failed (exit 2):
+   a CI step that keeps the JSON report kept a report of a run that failed, after hours of work
+   on a large dataset (a ``--partial`` in a missing folder was an internal error). An output
+   (``--output``, ``--partial``, baseline's ``-o``) whose folder does not exist, or that is a
+   folder, is now refused before anything is read or written.
 """
 
 from __future__ import annotations
@@ -85,3 +91,21 @@ def test_a_chat_serialised_into_one_column_with_escaped_characters_is_read(
     assert all(m["scores"]["similarity"] > 0.99 for m in doc["matches"])
     read = {c["field"] for f in doc["files"] for c in f["fields"]["read"]}
     assert "meta" in read and "meta#json" not in read
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        ["-f", "json", "-o", "{tmp}/report.json", "-f", "html", "-o", "{tmp}/reports/report.html"],
+        ["-f", "json", "-o", "{tmp}/report.json", "-f", "csv", "-o", "{tmp}"],
+        ["-f", "json", "-o", "{tmp}/report.json", "--shard", "1/2", "--partial", "{tmp}/parts/p1.pcp"],
+    ],
+)
+def test_an_output_that_cannot_be_written_is_refused_before_any_is_written(
+    tmp_path: Path, index_dir: Path, extra: list[str]
+) -> None:
+    data = write_jsonl(tmp_path / "data" / "a.jsonl", [{"text": "a clean note about tomato plants"}])
+    args = [a.replace("{tmp}", str(tmp_path)) for a in extra]
+    result = run_cli(["scan", data, "-i", index_dir, "--no-cache", "-q", *args], code=2)
+    assert "does not exist" in result.stderr or "is a directory" in result.stderr
+    assert not (tmp_path / "report.json").exists()
