@@ -13,6 +13,10 @@ indexed text pass, or a given setting go unused. Each test fails on the code bef
    on a large dataset (a ``--partial`` in a missing folder was an internal error). An output
    (``--output``, ``--partial``, baseline's ``-o``) whose folder does not exist, or that is a
    folder, is now refused before anything is read or written.
+3. ``index build NEW --sources sources.yaml`` whose manifest names a missing file (a typo, a
+   glob ``refs/*.jsonl``, a folder) created ``NEW`` with a lock and an empty ``shards/`` before
+   failing: every scan then refused it as an index whose first ``index add`` did not finish.
+   Every file of the manifest is now checked before the index is opened.
 """
 
 from __future__ import annotations
@@ -109,3 +113,20 @@ def test_an_output_that_cannot_be_written_is_refused_before_any_is_written(
     result = run_cli(["scan", data, "-i", index_dir, "--no-cache", "-q", *args], code=2)
     assert "does not exist" in result.stderr or "is a directory" in result.stderr
     assert not (tmp_path / "report.json").exists()
+
+
+@pytest.mark.parametrize("missing", ["refs/*.jsonl", "refs/typo.jsonl", "refs"])
+def test_index_build_of_a_manifest_naming_no_file_leaves_no_index_behind(
+    tmp_path: Path, reference_file: Path, missing: str
+) -> None:
+    manifest = tmp_path / "sources.yaml"
+    manifest.write_text(
+        "sources:\n"
+        f"  - path: {reference_file}\n    source: share\n    provider: openai\n"
+        f"  - path: {missing}\n    source: other\n    provider: openai\n",
+        encoding="utf-8",
+    )
+    new = tmp_path / "new-index"
+    result = run_cli(["index", "build", new, "--sources", manifest, "-q"], code=2)
+    assert "no such file" in result.stderr or "is a directory" in result.stderr
+    assert not new.exists()

@@ -136,11 +136,17 @@ def _add(
 ) -> None:
     check_engine(engine, address)
     _refuse_nested(index_path)
+    # Every file is checked before the index is opened: a manifest naming a missing file (or a
+    # folder) left a new index half made (a lock and an empty shards folder) that every scan
+    # then refused as "not a provcheck index yet" (adversarial pass 11).
+    for spec in specs:
+        if os.path.isdir(spec.path):
+            raise UsageError(f"{spec.path}: is a directory; name each file of a source (one entry per file)")
+        if not os.path.isfile(spec.path):
+            raise UsageError(f"{spec.path}: no such file")
     errors = 0
     with IndexWriter(index_path, config) as writer:
         for spec in specs:
-            if not os.path.isfile(spec.path):
-                raise UsageError(f"{spec.path}: no such file")
             progress = StderrProgress(not quiet, label="indexing")
             started = time.perf_counter()
             try:
