@@ -17,6 +17,13 @@ indexed text pass, or a given setting go unused. Each test fails on the code bef
    glob ``refs/*.jsonl``, a folder) created ``NEW`` with a lock and an empty ``shards/`` before
    failing: every scan then refused it as an index whose first ``index add`` did not finish.
    Every file of the manifest is now checked before the index is opened.
+4. The CI gate (``scan --changed-since BASE``, as ``docs/ci/`` runs it on a pull request) judged
+   the changes under the configuration they bring: a pull request adding a copy beside
+   ``fail_on: never`` or an ``exclude:`` over its folder in ``.provcheck.yaml``, a softened
+   policy, or a scope waiver ``rule: "*"`` passed with exit 0, where the hook refuses the same
+   commit (exit 6). A contributor without the hook (or with ``--no-verify``) went through CI.
+   ``scan --changed-since`` now refuses such a mix as the hook does (exit 6); a change of the
+   configuration on its own is still scanned.
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ from typing import Any
 
 import pytest
 
+from gitrepo import BLOCK_POLICY, REVIEW_POLICY, GitRepo, clean, isolated_env, jsonl, restricted
 from helpers import run_cli, write_jsonl
 
 CHINESE = (
@@ -130,3 +138,70 @@ def test_index_build_of_a_manifest_naming_no_file_leaves_no_index_behind(
     result = run_cli(["index", "build", new, "--sources", manifest, "-q"], code=2)
     assert "no such file" in result.stderr or "is a directory" in result.stderr
     assert not new.exists()
+
+
+LOOSENINGS = {
+    "fail-on-never": (".provcheck.yaml", "fail_on: never\n"),
+    "exclude": (".provcheck.yaml", "exclude: ['data/new/**']\n"),
+    "softened-policy": ("policy.yaml", None),
+    "scope-waiver": (
+        ".provcheck-waivers.yaml",
+        "version: 1\nwaivers:\n  - rule: '*'\n    reason: fine\n    approver: a@example.org\n"
+        "    date: 2026-01-01\n",
+    ),
+}
+
+
+@pytest.fixture
+def pull_request(tmp_path: Path, index_dir: Path) -> tuple[GitRepo, str]:
+    """A dataset repository at its base commit, on a pull request's branch."""
+    repo = GitRepo(tmp_path / "dataset", isolated_env(tmp_path))
+    repo.write("policy.yaml", BLOCK_POLICY)
+    repo.write(".provcheck.yaml", f"index: {index_dir}\npolicy: policy.yaml\ninclude: ['data/**']\n")
+    repo.write(".provcheck-waivers.yaml", "version: 1\nwaivers: []\n")
+    repo.write("data/train.jsonl", jsonl([clean(1)]))
+    repo.git("add", ".")
+    repo.commit("base", "--no-verify")
+    base = repo.git("rev-parse", "HEAD").stdout.strip()
+    repo.git("checkout", "-q", "-b", "pr")
+    return repo, base
+
+
+def _loosen(repo: GitRepo, how: str) -> None:
+    path, text = LOOSENINGS[how]
+    if text is None:
+        repo.write(path, REVIEW_POLICY)
+    elif path == ".provcheck.yaml":
+        repo.append(path, text)
+    else:
+        repo.write(path, text)
+
+
+@pytest.mark.parametrize("how", sorted(LOOSENINGS))
+def test_the_ci_gate_refuses_a_change_that_loosens_it_beside_a_copy(
+    pull_request: tuple[GitRepo, str], how: str
+) -> None:
+    repo, base = pull_request
+    _loosen(repo, how)
+    repo.write("data/new/x.jsonl", jsonl([restricted(1)]))
+    repo.git("add", ".")
+    repo.commit("loosen the gate and add data", "--no-verify")  # no hook on this machine
+    refused = repo.provcheck("scan", "--changed-since", base, "-q", code=6).stderr
+    assert "the changes since" in refused and "data/new/x.jsonl" in refused
+    assert "on its own first" in refused
+    # `scan data --changed-since`: the configuration lies outside the folder given, still refused.
+    repo.provcheck("scan", "data", "--changed-since", base, "-q", code=6)
+
+
+def test_the_ci_gate_scans_a_configuration_change_on_its_own(pull_request: tuple[GitRepo, str]) -> None:
+    repo, base = pull_request
+    _loosen(repo, "exclude")
+    repo.git("add", ".")
+    repo.commit("configuration on its own", "--no-verify")
+    repo.provcheck("scan", "--changed-since", base, "-q", code=0)
+    # After it is merged, the records are judged under the gate in force.
+    merged = repo.git("rev-parse", "HEAD").stdout.strip()
+    repo.write("data/more.jsonl", jsonl([restricted(2)]))
+    repo.git("add", ".")
+    repo.commit("data", "--no-verify")
+    repo.provcheck("scan", "--changed-since", merged, "-q", code=1)
