@@ -24,6 +24,11 @@ indexed text pass, or a given setting go unused. Each test fails on the code bef
    commit (exit 6). A contributor without the hook (or with ``--no-verify``) went through CI.
    ``scan --changed-since`` now refuses such a mix as the hook does (exit 6); a change of the
    configuration on its own is still scanned.
+5. ``index build`` run again on its index (a file added to the manifest, as anyone does) or a
+   repeated ``index add`` added every unchanged file again: each source held its records two,
+   three times, and every report (counsel's "texts indexed" per source, ``index info``) counted
+   them so. A file whose bytes its source already holds is now not added again, and says so; a
+   changed version of a file added before is added with a note that the old one stays.
 """
 
 from __future__ import annotations
@@ -205,3 +210,42 @@ def test_the_ci_gate_scans_a_configuration_change_on_its_own(pull_request: tuple
     repo.git("add", ".")
     repo.commit("data", "--no-verify")
     repo.provcheck("scan", "--changed-since", merged, "-q", code=1)
+
+
+def test_index_build_run_again_does_not_add_the_same_files_twice(
+    tmp_path: Path, reference_file: Path
+) -> None:
+    other = write_jsonl(
+        tmp_path / "refs" / "other.jsonl",
+        [
+            {
+                "instruction": "q",
+                "output": "An answer of another model about tides and the moon's pull on the sea.",
+            }
+        ],
+    )
+    manifest = tmp_path / "sources.yaml"
+    first = f"sources:\n  - path: {reference_file}\n    source: share\n    provider: openai\n"
+    manifest.write_text(first, encoding="utf-8")
+    idx = tmp_path / "idx"
+    run_cli(["index", "build", idx, "--sources", manifest, "-q"])
+    before = _json(idx / "manifest.json")["sources"]["share"]
+    # A second source joins the manifest; the build is run again over the same index.
+    manifest.write_text(
+        first + f"  - path: {other}\n    source: other\n    provider: acme\n", encoding="utf-8"
+    )
+    result = run_cli(["index", "build", idx, "--sources", manifest])
+    assert "holds these very bytes already" in result.stderr
+    after = _json(idx / "manifest.json")["sources"]
+    assert (after["share"]["records"], after["share"]["turns"]) == (before["records"], before["turns"])
+    assert len(after["share"]["files"]) == 1 and after["other"]["records"] == 1
+    run_cli(["index", "add", idx, reference_file, "--source", "share", "--provider", "openai", "-q"])
+    assert _json(idx / "manifest.json")["sources"]["share"]["turns"] == before["turns"]
+    # A changed file is added again, and the old version said to stay.
+    with open(reference_file, "a", encoding="utf-8") as fh:
+        fh.write(
+            json.dumps({"id": "new", "text": "A new answer about the orbits of comets and their tails."})
+            + "\n"
+        )
+    result = run_cli(["index", "add", idx, reference_file, "--source", "share", "--provider", "openai"])
+    assert "also holds the version of this file added" in result.stderr

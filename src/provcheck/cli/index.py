@@ -83,6 +83,25 @@ def _fingerprint_config(
 
 
 def _print_report(report: AddReport, seconds: float, quiet: bool, where: str) -> None:
+    if report.held_since is not None:
+        if not quiet:
+            stderr.print(
+                printable(
+                    f"{report.path}: source {report.source!r} holds these very bytes already "
+                    f"(added {report.held_since}): not added again"
+                ),
+                markup=False,
+            )
+        return
+    if report.earlier is not None and not quiet:
+        stderr.print(
+            printable(
+                f"{report.path}: source {report.source!r} also holds the version of this file added "
+                f"{report.earlier}: its records stay and are counted beside these (build a new index "
+                "to hold only this version)"
+            ),
+            markup=False,
+        )
     for err in report.errors[:50]:
         stderr.print(format_error(err), markup=False)
     if len(report.errors) > 50:
