@@ -16,7 +16,9 @@ indexed text pass, or a given setting go unused. Each test fails on the code bef
 3. ``index build NEW --sources sources.yaml`` whose manifest names a missing file (a typo, a
    glob ``refs/*.jsonl``, a folder) created ``NEW`` with a lock and an empty ``shards/`` before
    failing: every scan then refused it as an index whose first ``index add`` did not finish.
-   Every file of the manifest is now checked before the index is opened.
+   Every file of the manifest is now checked before the index is opened, and a first ``index
+   add`` that fails on its input (no reference turn: ``--roles gtp``) removes the directory it
+   made.
 4. The CI gate (``scan --changed-since BASE``, as ``docs/ci/`` runs it on a pull request) judged
    the changes under the configuration they bring: a pull request adding a copy beside
    ``fail_on: never`` or an ``exclude:`` over its folder in ``.provcheck.yaml``, a softened
@@ -249,3 +251,19 @@ def test_index_build_run_again_does_not_add_the_same_files_twice(
         )
     result = run_cli(["index", "add", idx, reference_file, "--source", "share", "--provider", "openai"])
     assert "also holds the version of this file added" in result.stderr
+
+
+def test_a_first_index_add_that_fails_leaves_no_index_behind(tmp_path: Path, reference_file: Path) -> None:
+    new = tmp_path / "new-index"
+    args = ["index", "add", new, reference_file, "--source", "share", "--provider", "openai"]
+    result = run_cli([*args, "--roles", "gtp", "-q"], code=4)
+    assert "no reference turn to add" in result.stderr
+    assert not new.exists()
+    run_cli([*args, "-q"])
+    # A later add that fails leaves the index as it was.
+    before = (new / "manifest.json").read_text(encoding="utf-8")
+    run_cli(
+        ["index", "add", new, reference_file, "--source", "other", "--provider", "acme", "--roles", "gtp"],
+        code=4,
+    )
+    assert (new / "manifest.json").read_text(encoding="utf-8") == before
