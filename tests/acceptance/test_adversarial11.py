@@ -31,6 +31,10 @@ indexed text pass, or a given setting go unused. Each test fails on the code bef
    three times, and every report (counsel's "texts indexed" per source, ``index info``) counted
    them so. A file whose bytes its source already holds is now not added again, and says so; a
    changed version of a file added before is added with a note that the old one stays.
+6. ``provcheck hook install`` wrote a pre-commit hook only, and git runs no pre-commit hook for a
+   merge it completes by itself: ``git merge feature`` committed the copies of a branch made with
+   ``--no-verify`` (or by a colleague without the hook) unchecked, although the docs say a merge
+   commit's new records are scanned. The same hook is now installed as ``pre-merge-commit``.
 """
 
 from __future__ import annotations
@@ -267,3 +271,29 @@ def test_a_first_index_add_that_fails_leaves_no_index_behind(tmp_path: Path, ref
         code=4,
     )
     assert (new / "manifest.json").read_text(encoding="utf-8") == before
+
+
+def test_the_installed_hook_checks_a_merge_commit(tmp_path: Path, index_dir: Path) -> None:
+    repo = GitRepo(tmp_path / "dataset", isolated_env(tmp_path))
+    repo.write("policy.yaml", BLOCK_POLICY)
+    repo.write(".provcheck.yaml", f"index: {index_dir}\npolicy: policy.yaml\ninclude: ['data/**']\n")
+    repo.write("data/train.jsonl", jsonl([clean(1)]))
+    repo.git("add", ".")
+    repo.commit("dataset", "--no-verify")
+    installed = repo.provcheck("hook", "install").stderr
+    assert "pre-merge-commit" in installed
+    repo.git("checkout", "-q", "-b", "feature")
+    repo.write("data/new.jsonl", jsonl([restricted(1)]))
+    repo.git("add", ".")
+    repo.commit("a colleague's commit, without the hook", "--no-verify")
+    repo.git("checkout", "-q", "main")
+    repo.write("data/other.jsonl", jsonl([clean(3)]))
+    repo.git("add", ".")
+    repo.commit("main moves on")  # the hook runs: clean
+    merged = repo.git("merge", "--no-ff", "-m", "merge feature", "feature", check=False)
+    assert merged.returncode != 0 and "commit refused: 1 blocking finding(s)" in merged.stderr
+    assert "data/new.jsonl" not in repo.head_files()
+    repo.git("merge", "--abort")
+    removed = repo.provcheck("hook", "uninstall").stderr
+    assert "pre-merge-commit" in removed
+    assert not (repo.path / ".git" / "hooks" / "pre-merge-commit").exists()

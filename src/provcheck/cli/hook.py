@@ -285,25 +285,26 @@ def _import_matcher() -> None:
 )
 @handle_errors
 def install(force: bool) -> None:
-    """Install a git pre-commit hook that runs `provcheck hook run` (no framework needed)."""
+    """Install git pre-commit and pre-merge-commit hooks that run `provcheck hook run` (no framework
+    needed)."""
     from provcheck.gitscan import hookscript as githook  # not on `hook run`'s path
 
-    change = githook.install(Repo.discover("."), sys.executable, force=force)
-    if change.backup:
-        stderr.print(printable(f"moved the existing hook to {change.backup}"), markup=False)
-    stderr.print(printable(f"{change.action} {change.path}"), markup=False)
+    for change in githook.install_all(Repo.discover("."), sys.executable, force=force):
+        if change.backup:
+            stderr.print(printable(f"moved the existing hook to {change.backup}"), markup=False)
+        stderr.print(printable(f"{change.action} {change.path}"), markup=False)
 
 
 @hook.command("uninstall")
 @handle_errors
 def uninstall() -> None:
-    """Remove provcheck's git pre-commit hook (any other hook is left alone)."""
+    """Remove provcheck's git hooks (any other hook is left alone)."""
     from provcheck.gitscan import hookscript as githook
 
-    change = githook.uninstall(Repo.discover("."))
-    if change.action == "absent":
-        stderr.print(printable(f"no pre-commit hook at {change.path}; nothing to remove"), markup=False)
-        return
-    stderr.print(printable(f"removed {change.path}"), markup=False)
-    if change.backup:
-        stderr.print(printable(f"restored the previous hook from {change.backup}"), markup=False)
+    for change in githook.uninstall_all(Repo.discover(".")):
+        if change.action == "absent":
+            stderr.print(printable(f"no pre-commit hook at {change.path}; nothing to remove"), markup=False)
+            continue
+        stderr.print(printable(f"removed {change.path}"), markup=False)
+        if change.backup:
+            stderr.print(printable(f"restored the previous hook from {change.backup}"), markup=False)
