@@ -165,6 +165,9 @@ markers:
     phrases: ["as an AI language model"]
 """,
     )
+    # The policy on its own first: a change of the gate beside records is refused (exit 6).
+    repo.git("add", "policy.yaml")
+    repo.commit("policy", "--no-verify")
     marked = clean(50)
     marked["conversations"][1]["value"] = "As an AI language model, I cannot garden."
     repo.append("data/train.jsonl", jsonl([marked, restricted(1, "cached-copy")]))

@@ -151,7 +151,7 @@ def test_a_directory_as_output_gets_no_disk_space_hint(tmp_path: Path, index_dir
     out = tmp_path / "reports"
     out.mkdir()
     result = run_cli(["scan", _data(tmp_path), "-i", index_dir, "-f", "json", "-o", out], 2)
-    assert "Is a directory" in result.stderr and "free disk space" not in result.stderr
+    assert "is a directory" in result.stderr.lower() and "free disk space" not in result.stderr
     assert out.is_dir()
 
 

@@ -22,6 +22,7 @@ from provcheck.api import expand_found, resolve, scan_paths
 from provcheck.cli import options
 from provcheck.cli.common import (
     StderrProgress,
+    check_target,
     handle_errors,
     refuse_outputs_over_inputs,
     stderr,
@@ -109,6 +110,7 @@ def baseline(
     refuse_outputs_over_inputs([output], given)
     if os.path.isdir(output):
         raise UsageError(f"--output {output} is a directory; give a file name")
+    check_target(output)
     existing = load_waivers(output) if os.path.isfile(output) else None
     today = dt.datetime.now(dt.timezone.utc).date()
     selected, extras = expand_found(paths, config)

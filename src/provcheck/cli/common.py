@@ -245,9 +245,7 @@ def write_output(
                 hint="write it to a file with --output, on a disk with free space",
             ) from None
         return
-    directory = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(directory):
-        raise UsageError(f"{what} {path}: directory {directory} does not exist")
+    check_target(path, what)
     try:
         atomic.write_atomic(path, write, binary=binary)
     except OSError as exc:
@@ -255,6 +253,19 @@ def write_output(
         raise OutputError(
             f"{what} {path}: cannot write: {exc.strerror or exc}; {kept}", hint=_hint(exc)
         ) from None
+
+
+def check_target(path: str, what: str = "--output") -> None:
+    """Refuse an output that cannot be written where it is named, before any work is done: a
+    scan of hours wrote its first report and then failed on a second one whose folder did not
+    exist (adversarial pass 11), leaving a report of a run that exited 2."""
+    if path == "-" or atomic.is_special(path):
+        return
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise UsageError(f"{what} {path}: directory {directory} does not exist")
+    if os.path.isdir(path):
+        raise UsageError(f"{what} {path} is a directory; give a file name")
 
 
 def _hint(exc: OSError) -> str:
@@ -316,6 +327,8 @@ def pair_outputs(formats: tuple[str, ...], outputs: tuple[str, ...]) -> list[tup
     if sum(1 for o in outputs if o == "-") > 1:
         raise UsageError("only one --output may be '-' (stdout)")
     files = [o for o in outputs if o != "-"]
+    for o in files:
+        check_target(o)
     for i, a in enumerate(files):
         for b in files[:i]:
             if atomic.same_file(a, b) and not atomic.is_special(a):

@@ -75,7 +75,7 @@ def run(
     lfs = lfs_mode or (config.lfs if config is not None and config.lfs else "report")
     changes = changesets.staged(repo, list(files) if files else None, config, lfs, on_dataset=preload)
     # Before anything is skipped: a loosened configuration may be what skips the new records.
-    _refuse_gate_changes(repo, config, changes, policy_path, index_path)
+    refuse_gate_changes(repo, config, changes, policy_path, index_path)
     if config_path is None:
         # A dataset folder with a `.provcheck.yaml` of its own (a monorepo): its files were
         # judged under the configuration found from the working directory, its own ignored.
@@ -127,7 +127,7 @@ PRE_COMMIT_CONFIG = ".pre-commit-config.yaml"
 """Where the pre-commit framework reads the hook's arguments (at the repository's top)."""
 
 
-def _refuse_gate_changes(
+def refuse_gate_changes(
     repo: Repo,
     config: project.ProjectConfig | None,
     changes: changesets.ChangeSet,
@@ -184,22 +184,29 @@ def _refuse_gate_changes(
 
 def refuse_gate_mix(gate: list[str], changes: changesets.ChangeSet) -> None:
     """Refuse a commit that changes one of the ``gate`` files (repository paths) that existed
-    in ``HEAD`` together with any other path (``_refuse_gate_changes``)."""
+    in ``HEAD`` together with any other path (``refuse_gate_changes``)."""
     changed = sorted({p for p in gate if p in changes.changed_before})
     # A configuration renamed away is one change: where it went is no other path.
     others = sorted(changes.staged_paths - set(gate) - {changes.renamed_to.get(p) for p in gate})
     if changed and others:
         from provcheck.errors import GateChangeError
 
+        since = changes.base_commit is not None  # `scan --changed-since REV`, the CI gate
         raise GateChangeError(
-            f"this commit changes the configuration the gate runs under ({', '.join(changed[:3])}"
+            f"{f'the changes since {changes.base}' if since else 'this commit'} change"
+            f"{'' if since else 's'} the configuration the gate runs under ({', '.join(changed[:3])}"
             f"{f' and {len(changed) - 3} more' if len(changed) > 3 else ''}) "
             f"together with {len(others)} other path(s) ({', '.join(others[:3])}"
             f"{', ...' if len(others) > 3 else ''}): they would be checked under the configuration "
-            "being committed, which could be the one that lets them through",
-            hint="commit the configuration change on its own first (git restore --staged the "
-            "other paths, commit, then stage them again): they are then checked under the gate "
-            "in force",
+            f"being {'brought' if since else 'committed'}, which could be the one that lets them through",
+            hint=(
+                "merge the configuration change on its own first (a pull request of its own): the "
+                "records are then checked under the gate in force"
+                if since
+                else "commit the configuration change on its own first (git restore --staged the "
+                "other paths, commit, then stage them again): they are then checked under the gate "
+                "in force"
+            ),
         )
 
 
@@ -278,25 +285,26 @@ def _import_matcher() -> None:
 )
 @handle_errors
 def install(force: bool) -> None:
-    """Install a git pre-commit hook that runs `provcheck hook run` (no framework needed)."""
+    """Install git pre-commit and pre-merge-commit hooks that run `provcheck hook run` (no framework
+    needed)."""
     from provcheck.gitscan import hookscript as githook  # not on `hook run`'s path
 
-    change = githook.install(Repo.discover("."), sys.executable, force=force)
-    if change.backup:
-        stderr.print(printable(f"moved the existing hook to {change.backup}"), markup=False)
-    stderr.print(printable(f"{change.action} {change.path}"), markup=False)
+    for change in githook.install_all(Repo.discover("."), sys.executable, force=force):
+        if change.backup:
+            stderr.print(printable(f"moved the existing hook to {change.backup}"), markup=False)
+        stderr.print(printable(f"{change.action} {change.path}"), markup=False)
 
 
 @hook.command("uninstall")
 @handle_errors
 def uninstall() -> None:
-    """Remove provcheck's git pre-commit hook (any other hook is left alone)."""
+    """Remove provcheck's git hooks (any other hook is left alone)."""
     from provcheck.gitscan import hookscript as githook
 
-    change = githook.uninstall(Repo.discover("."))
-    if change.action == "absent":
-        stderr.print(printable(f"no pre-commit hook at {change.path}; nothing to remove"), markup=False)
-        return
-    stderr.print(printable(f"removed {change.path}"), markup=False)
-    if change.backup:
-        stderr.print(printable(f"restored the previous hook from {change.backup}"), markup=False)
+    for change in githook.uninstall_all(Repo.discover(".")):
+        if change.action == "absent":
+            stderr.print(printable(f"no pre-commit hook at {change.path}; nothing to remove"), markup=False)
+            continue
+        stderr.print(printable(f"removed {change.path}"), markup=False)
+        if change.backup:
+            stderr.print(printable(f"restored the previous hook from {change.backup}"), markup=False)

@@ -83,6 +83,25 @@ def _fingerprint_config(
 
 
 def _print_report(report: AddReport, seconds: float, quiet: bool, where: str) -> None:
+    if report.held_since is not None:
+        if not quiet:
+            stderr.print(
+                printable(
+                    f"{report.path}: source {report.source!r} holds these very bytes already "
+                    f"(added {report.held_since}): not added again"
+                ),
+                markup=False,
+            )
+        return
+    if report.earlier is not None and not quiet:
+        stderr.print(
+            printable(
+                f"{report.path}: source {report.source!r} also holds the version of this file added "
+                f"{report.earlier}: its records stay and are counted beside these (build a new index "
+                "to hold only this version)"
+            ),
+            markup=False,
+        )
     for err in report.errors[:50]:
         stderr.print(format_error(err), markup=False)
     if len(report.errors) > 50:
@@ -136,11 +155,17 @@ def _add(
 ) -> None:
     check_engine(engine, address)
     _refuse_nested(index_path)
+    # Every file is checked before the index is opened: a manifest naming a missing file (or a
+    # folder) left a new index half made (a lock and an empty shards folder) that every scan
+    # then refused as "not a provcheck index yet" (adversarial pass 11).
+    for spec in specs:
+        if os.path.isdir(spec.path):
+            raise UsageError(f"{spec.path}: is a directory; name each file of a source (one entry per file)")
+        if not os.path.isfile(spec.path):
+            raise UsageError(f"{spec.path}: no such file")
     errors = 0
     with IndexWriter(index_path, config) as writer:
         for spec in specs:
-            if not os.path.isfile(spec.path):
-                raise UsageError(f"{spec.path}: no such file")
             progress = StderrProgress(not quiet, label="indexing")
             started = time.perf_counter()
             try:

@@ -18,6 +18,7 @@ import click
 
 from provcheck.cli import options
 from provcheck.cli.common import (
+    check_target,
     format_error,
     handle_errors,
     pair_outputs,
@@ -53,6 +54,7 @@ def check_shard_options(
         raise UsageError(f"--partial {partial}: give a regular file (the partial is gzip data)")
     if os.path.isdir(partial):
         raise UsageError(f"--partial {partial} is a directory: give a file name")
+    check_target(partial, "--partial")
     for out in outputs:
         if out is not None and out != "-" and atomic.same_file(out, partial):
             raise UsageError(f"--partial {partial} is also an --output: they would replace each other")

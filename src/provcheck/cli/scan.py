@@ -24,7 +24,9 @@ from provcheck.cli.common import (
     stderr,
     write_output,
 )
+from provcheck.cli.hook import refuse_gate_changes, refuse_gate_mix
 from provcheck.cli.merge import check_shard_options, refuse_partial_inside
+from provcheck.cli.staged import inside, refuse_new_scope_waivers
 from provcheck.cli.verdict import ERRORS_SHOWN, fail_on_actions, waiver_lines
 from provcheck.errors import ExitCode, ProvcheckError, UsageError
 from provcheck.gitscan import changes as changesets
@@ -347,10 +349,17 @@ def scan(
         )
     git = git_facts()
     progress = StderrProgress(not quiet)
+    changes = None
     try:
         if changed_since is not None:
             repo = Repo.discover(".")
             changes = changesets.since(repo, changed_since, list(paths), config, settings.lfs)
+            # The CI gate as the hook: changes that loosen the gate's configuration (fail_on:
+            # never, an exclude:, a softened policy, a scope waiver) beside a copy were judged
+            # under the configuration they bring and passed (adversarial pass 11).
+            refuse_gate_changes(repo, config, changes, policy_path, index_path)
+            if waivers is not None:
+                refuse_new_scope_waivers(repo, waivers, changes)
             if config_path is None:  # a changed file under a nested configuration (as the hook)
                 project.refuse_other_configurations(changes.folders(repo.root), config)
             if not quiet:
@@ -382,6 +391,8 @@ def scan(
     # replaced the policy's own rules with a report, before any output is written.
     included = list(result.run.policy.files)
     refuse_outputs_over_inputs([out for _, out in targets if out is not None], included)
+    if changes is not None:  # a file the policy includes is the gate's too (as for the hook)
+        refuse_gate_mix(inside(repo, included), changes)
     if partial_path is not None:
         refuse_outputs_over_inputs([partial_path], included, what="--partial")
     if cache is not None and cache.problem and not quiet:

@@ -65,7 +65,7 @@ def scan_staged(
     progress = StderrProgress(False)
     waivers = waivers_of(settings, waivers_path)
     if waivers is not None:
-        _refuse_new_scope_waivers(repo, waivers, changes)
+        refuse_new_scope_waivers(repo, waivers, changes)
     # git's answer about the gate's files is asked for now and read after the scan; when the
     # policy turns out to include other files, it is asked again for all of them.
     known = [config.path if config is not None else None, settings.policy]
@@ -83,7 +83,7 @@ def scan_staged(
         # Every file of the policy, the ones it includes too: the hook knew only the policy named
         # before it was read, and a commit softening an included `rules/base.yaml` beside a copy
         # was judged under the softened rule and went in.
-        refuse_gate_mix(_inside(repo, result.run.policy.files), changes)
+        refuse_gate_mix(inside(repo, result.run.policy.files), changes)
         _refuse_uncommitted_gate(repo, [*gate, result.waivers.file if result.waivers else None], asked)
     finally:
         if asked is not None:
@@ -136,7 +136,7 @@ def scan_staged(
 _NOT_COMMITTED = {"??": "untracked", "!!": "ignored by git"}
 
 
-def _refuse_new_scope_waivers(repo: Repo, waivers: Waivers, changes: ChangeSet) -> None:
+def refuse_new_scope_waivers(repo: Repo, waivers: Waivers, changes: ChangeSet) -> None:
     """Refuse a commit that adds or changes a *scope* waiver (``rule``/``source``/``path``, no
     ``id``) together with other paths.
 
@@ -149,8 +149,9 @@ def _refuse_new_scope_waivers(repo: Repo, waivers: Waivers, changes: ChangeSet) 
     if rel.startswith("../") or rel not in changes.staged_paths or not changes.staged_paths - {rel}:
         return
     before: set[tuple[str | None, ...]] = set()
-    if repo.has_head():
-        old = repo.git("show", f"HEAD:{rel}", check=False)
+    base = changes.base_commit or ("HEAD" if repo.has_head() else None)
+    if base is not None:
+        old = repo.git("show", f"{base}:{rel}", check=False)
         if old:
             with tempfile.TemporaryDirectory(prefix="provcheck-waivers-") as tmp:
                 copy = os.path.join(tmp, os.path.basename(rel))
@@ -162,11 +163,13 @@ def _refuse_new_scope_waivers(repo: Repo, waivers: Waivers, changes: ChangeSet) 
     if new:
         where = ", ".join(f"{rel}:{e.line}" if e.line else rel for e in new[:3])
         others = sorted(changes.staged_paths - {rel})
+        since = changes.base_commit is not None
         raise GateChangeError(
-            f"this commit adds or changes waivers that cover findings by scope (rule, source or "
+            f"{f'the changes since {changes.base} add' if since else 'this commit adds'} or change"
+            f"{'' if since else 's'} waivers that cover findings by scope (rule, source or "
             f"path: {where}) together with {len(others)} other path(s) ({', '.join(others[:3])}"
             f"{', ...' if len(others) > 3 else ''}): the records would pass under a waiver the "
-            "commit itself brings",
+            f"{'changes themselves bring' if since else 'commit itself brings'}",
             hint="commit the scope waiver on its own first, then the records; a waiver by id (as a "
             "refusal prints it) may be committed with the records it covers",
         )
@@ -177,7 +180,7 @@ def _scope(entry: WaiverEntry) -> tuple[str | None, ...]:
     return (entry.rule, entry.source, entry.path, entry.waiver.expires)
 
 
-def _inside(repo: Repo, files: Iterable[str]) -> list[str]:
+def inside(repo: Repo, files: Iterable[str]) -> list[str]:
     """The repository paths of ``files`` that lie in the repository (shipped packs do not)."""
     root = os.path.realpath(repo.root)
     rels = (os.path.relpath(os.path.realpath(f), root).replace(os.sep, "/") for f in files if f)

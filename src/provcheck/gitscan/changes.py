@@ -126,6 +126,8 @@ class ChangeSet:
     """Every path the commit adds or changes (that it holds after the commit)."""
     renamed_to: dict[str, str] = field(default_factory=dict)
     """Where the commit moves each renamed path."""
+    base_commit: str | None = None
+    """The commit ``base`` names in ``since`` (None for the hook: ``HEAD``)."""
 
     def folders(self, root: str) -> list[str]:
         """The folders (absolute, under the repository's ``root``) holding a file to read."""
@@ -338,12 +340,7 @@ def staged(
     b = _Builder(repo, cwd, config, lfs_mode)
     b.out.base = "HEAD" if repo.has_head() else "the empty tree (first commit)"
     entries = repo.staged()
-    b.out.changed_before = frozenset(
-        e.old_path for e in entries if e.old_path is not None and e.status != "C"
-    )
-    b.out.staged_after = frozenset(e.path for e in entries if e.status != "D")
-    b.out.renamed_to = {e.old_path: e.path for e in entries if e.status == "R" and e.old_path}
-    b.out.staged_paths = frozenset(e.path for e in entries) | b.out.changed_before
+    _changed_paths(b.out, entries)
     named = None if files is None else {_repo_path(repo, b.cwd, f) for f in files}
     chosen: list[DiffEntry] = []
     links: list[tuple[str, str]] = []
@@ -370,13 +367,13 @@ def staged(
         changed = {e.path for e in entries}
         rest = sorted(named - changed)
         if rest:
-            unchanged = [u for u in _index_entries(repo, rest) if b.wanted(u[0], False, u[1])]
+            unchanged = [u for u in repo.index_entries(rest) if b.wanted(u[0], False, u[1])]
     # A link is scanned whole through the staged version of its target (once, if the target
     # is not scanned already for its own change).
     linked: list[tuple[str, str, str, str]] = []
     if links:
         scanned = {e.path for e in chosen} | {u[0] for u in unchanged}
-        found = {path: (oid, mode) for path, oid, mode in _index_entries(repo, [t for _, t in links])}
+        found = {path: (oid, mode) for path, oid, mode in repo.index_entries([t for _, t in links])}
         for link, target in links:
             if target in scanned:
                 continue
@@ -456,20 +453,6 @@ def _link_target(b: _Builder, link: str, target: str) -> str | None:
     return inside
 
 
-def _index_entries(repo: Repo, paths: Sequence[str]) -> list[tuple[str, str, str]]:
-    """``(path, blob id, mode)`` of index entries at ``paths`` (regular files only)."""
-    out = repo.git("ls-files", "-s", "-z", "--full-name", "--", *paths)
-    found = []
-    for item in out.decode("utf-8", "surrogateescape").split("\0"):
-        if not item:
-            continue
-        meta, path = item.split("\t", 1)
-        mode, oid, stage = meta.split()
-        if stage == "0" and mode in REGULAR_MODES:
-            found.append((path, oid, mode))
-    return found
-
-
 def since(
     repo: Repo,
     rev: str,
@@ -497,7 +480,9 @@ def since(
             for s in scopes
         )
 
-    entries = [e for e in repo.changed_since(commit) if in_scope(e.path)]
+    every = repo.changed_since(commit)
+    b.out.base_commit = commit
+    entries = [e for e in every if in_scope(e.path)]
     chosen: list[DiffEntry] = []
     links: list[str] = []
     for e in entries:
@@ -523,6 +508,9 @@ def since(
         and (reader_for(p) is not None or os.path.basename(p) in MANIFEST_NAMES)  # a dataset file
         and b.wanted(p, p in exact)
     ]
+    # Every path changed since ``rev``, scanned or not, as for a commit: the gate's own
+    # configuration among them is a change to the gate (``cli/scan.py``, adversarial pass 11).
+    _changed_paths(b.out, every, [*untracked, *ignored])
     olds = [e.old_oid for e in chosen if e.old_oid]
     sizes = repo.sizes(olds)
     pointers = b.pointers(olds, sizes)
@@ -552,6 +540,14 @@ def since(
     from provcheck.gitscan import submodules  # it calls ``since`` for each submodule
 
     return submodules.add(b, staged=False)
+
+
+def _changed_paths(out: ChangeSet, entries: Sequence[DiffEntry], new: Sequence[str] = ()) -> None:
+    """Record in ``out`` every path ``entries`` (and the untracked files ``new``) change."""
+    out.changed_before = frozenset(e.old_path for e in entries if e.old_path is not None and e.status != "C")
+    out.staged_after = frozenset(e.path for e in entries if e.status != "D")
+    out.renamed_to = {e.old_path: e.path for e in entries if e.status == "R" and e.old_path}
+    out.staged_paths = frozenset({*(e.path for e in entries), *out.changed_before, *new})
 
 
 def _hidden_below(path: str, scopes: Sequence[str]) -> bool:

@@ -1,5 +1,10 @@
 """``provcheck hook install`` / ``uninstall``: a plain git pre-commit hook, no framework needed.
 
+The same script is installed as ``pre-merge-commit`` too: git runs no pre-commit hook for a
+merge it completes by itself, so ``git merge feature`` committed a branch's copies (made with
+``--no-verify``, or by a colleague without the hook) unchecked (adversarial pass 11); in that
+hook the index holds the merge's result, compared with ``HEAD``, the first parent.
+
 The hook is a small shell script that runs ``provcheck hook run`` with the Python that
 installed it (so it works from a virtual environment that is not activated), falling back to
 ``provcheck`` on ``PATH``. It carries a marker line: only a hook with that marker is ever
@@ -21,7 +26,8 @@ BACKUP_SUFFIX = ".provcheck-backup"
 
 _SCRIPT = """\
 #!/bin/sh
-# Git pre-commit hook written by `provcheck hook install`; `provcheck hook uninstall` removes it.
+# Git pre-commit (and pre-merge-commit) hook written by `provcheck hook install`; `provcheck hook
+# uninstall` removes it.
 # It scans the staged dataset files with the settings of .provcheck.yaml and refuses the commit
 # when a finding blocks (exit 1) or a dataset file cannot be read (exit 4).
 # Skip it once with `git commit --no-verify`.
@@ -83,14 +89,40 @@ class HookChange:
     """Where a foreign hook was moved to (install --force) or from (uninstall restores it)."""
 
 
-def hook_path(repo: Repo) -> str:
-    """``.git/hooks/pre-commit``, or where ``core.hooksPath`` puts it."""
-    return repo.git_path("hooks/pre-commit")
+HOOKS = ("pre-commit", "pre-merge-commit")
+"""The hooks installed: a commit, and a merge commit git makes without a conflict."""
 
 
-def install(repo: Repo, python: str, *, force: bool = False) -> HookChange:
+def hook_path(repo: Repo, name: str = "pre-commit") -> str:
+    """``.git/hooks/NAME``, or where ``core.hooksPath`` puts it."""
+    return repo.git_path(f"hooks/{name}")
+
+
+def install_all(repo: Repo, python: str, *, force: bool = False) -> list[HookChange]:
+    """Write every hook of ``HOOKS``; a foreign hook among them refuses all before any is written."""
+    if not force:
+        for name in HOOKS:
+            path = hook_path(repo, name)
+            if os.path.lexists(path) and not _is_ours(path):
+                raise UsageError(
+                    f"{path}: a {name} hook that provcheck did not write exists", hint=_foreign_hint(path)
+                )
+    return [install(repo, python, force=force, name=name) for name in HOOKS]
+
+
+def uninstall_all(repo: Repo) -> list[HookChange]:
+    """Remove provcheck's hooks: the pre-commit hook as before (another one is a usage error),
+    then each other hook of ``HOOKS`` that provcheck wrote (another one is left alone)."""
+    changes = [uninstall(repo)]
+    for name in HOOKS[1:]:
+        if _is_ours(hook_path(repo, name)):
+            changes.append(uninstall(repo, name))
+    return changes
+
+
+def install(repo: Repo, python: str, *, force: bool = False, name: str = "pre-commit") -> HookChange:
     """Write the hook; a foreign hook is refused, or moved aside with ``force``."""
-    path = hook_path(repo)
+    path = hook_path(repo, name)
     backup = None
     action = "installed"
     if os.path.lexists(path):
@@ -98,7 +130,7 @@ def install(repo: Repo, python: str, *, force: bool = False) -> HookChange:
             action = "updated"
         elif not force:
             raise UsageError(
-                f"{path}: a pre-commit hook that provcheck did not write exists", hint=_foreign_hint(path)
+                f"{path}: a {name} hook that provcheck did not write exists", hint=_foreign_hint(path)
             )
         else:
             backup = path + BACKUP_SUFFIX
@@ -114,7 +146,7 @@ def install(repo: Repo, python: str, *, force: bool = False) -> HookChange:
         atomic.write_text(path, script(python), mode=0o755)
     except OSError as exc:
         raise UsageError(
-            f"cannot write the pre-commit hook {path}: {exc.strerror or exc}",
+            f"cannot write the {name} hook {path}: {exc.strerror or exc}",
             hint=_hooks_dir_hint(repo, directory),
         ) from None
     return HookChange(path, action, backup)
@@ -131,14 +163,14 @@ def _hooks_dir_hint(repo: Repo, directory: str) -> str:
     return "check the permissions of the hooks directory (git config core.hooksPath)"
 
 
-def uninstall(repo: Repo) -> HookChange:
+def uninstall(repo: Repo, name: str = "pre-commit") -> HookChange:
     """Remove provcheck's hook (a hook it did not write is left alone: a usage error)."""
-    path = hook_path(repo)
+    path = hook_path(repo, name)
     if not os.path.lexists(path):
         return HookChange(path, "absent")
     if not _is_ours(path):
         raise UsageError(
-            f"{path}: this pre-commit hook was not written by provcheck; left unchanged",
+            f"{path}: this {name} hook was not written by provcheck; left unchanged",
             hint="remove it by hand if you no longer want it",
         )
     os.unlink(path)

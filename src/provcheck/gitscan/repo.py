@@ -244,6 +244,19 @@ class Repo:
         """What differs between ``commit`` and the working tree (tracked files)."""
         return parse_raw(self.git("diff", "--raw", "--no-abbrev", "-z", "-M", commit, "--"))
 
+    def index_entries(self, paths: Sequence[str]) -> list[tuple[str, str, str]]:
+        """``(path, blob id, mode)`` of index entries at ``paths`` (regular files only)."""
+        out = self.git("ls-files", "-s", "-z", "--full-name", "--", *paths)
+        found = []
+        for item in out.decode("utf-8", "surrogateescape").split("\0"):
+            if not item:
+                continue
+            meta, path = item.split("\t", 1)
+            mode, oid, stage = meta.split()
+            if stage == "0" and mode in REGULAR_MODES:
+                found.append((path, oid, mode))
+        return found
+
     def untracked(self, paths: Sequence[str]) -> list[str]:
         """Untracked, not ignored files under ``paths`` (repository-relative)."""
         out = self.git("ls-files", "--others", "--exclude-standard", "-z", "--full-name", "--", *paths)

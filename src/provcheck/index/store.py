@@ -337,6 +337,8 @@ class IndexWriter:
         self.manifest: Manifest
         self._new: list[tuple[str, ShardEntry]] = []
         self._building: list[ShardBuilder] = []
+        self._created = False
+        """This writer made the index's directory (a first ``index add``)."""
 
     def __enter__(self) -> IndexWriter:
         exists = os.path.exists(os.path.join(self.path, mf.MANIFEST))
@@ -348,6 +350,7 @@ class IndexWriter:
                     "provcheck pack create",
                 )
             raise UsageError(f"{self.path}: exists and is not a directory")
+        self._created = not os.path.exists(self.path)
         try:
             os.makedirs(os.path.join(self.path, SHARDS), exist_ok=True)
             self._lock = _Lock(os.path.join(self.path, LOCK), self._lock_timeout)
@@ -392,6 +395,14 @@ class IndexWriter:
         finally:
             if self._lock is not None:
                 self._lock.__exit__()
+        if (
+            exc_type is not None
+            and self._created
+            and not os.path.exists(os.path.join(self.path, mf.MANIFEST))
+        ):
+            # A first add that failed (no reference turn, an unreadable file) left a directory
+            # with a lock and empty shards that every scan refused as an unfinished index.
+            shutil.rmtree(self.path, ignore_errors=True)
         if isinstance(exc, OSError):
             # Disk full, a file size limit, permissions: say what happened to the index.
             state = (

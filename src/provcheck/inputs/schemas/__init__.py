@@ -11,8 +11,16 @@ from provcheck.errors import UsageError
 from provcheck.inputs.base import WrapperMember
 from provcheck.inputs.schemas.base import RawTurn, Schema, SchemaError, maybe_json, role_kind
 from provcheck.inputs.schemas.chat import MESSAGE_KEYS, SHAREGPT_KEYS, OpenAIMessages, ShareGPT
+from provcheck.inputs.schemas.encoded import (
+    JSON_SUFFIX,
+    URI_SUFFIX,
+    decoded_text,
+    decoded_uri,
+    json_text,
+    may_be_json,
+    may_be_spaced,
+)
 from provcheck.inputs.schemas.encoded import SUFFIX as ENCODED_SUFFIX
-from provcheck.inputs.schemas.encoded import URI_SUFFIX, decoded_text, decoded_uri, may_be_spaced
 from provcheck.inputs.schemas.fields import Alpaca, PromptResponse, TextField, lookup
 from provcheck.inputs.schemas.generic import Generic
 from provcheck.inputs.schemas.walk import (
@@ -273,6 +281,9 @@ def to_turns(data: dict[str, Any], location: Location, options: RecordOptions) -
         ):
             # A schema's turn (or a wrapped body read as prose) that is base64 of text.
             t = RawTurn(t.role, t.field + ENCODED_SUFFIX, plain, parts=t.paths())
+        elif not decoded and may_be_json(t.text) and (plain := json_text(t.text)) is not None:
+            # JSON text whose characters are \u escapes (a chat serialised with ensure_ascii).
+            t = RawTurn(t.role, t.field + JSON_SUFFIX, plain, parts=t.paths())
         text = _clean(t.text)
         if not text.strip():
             skipped.update(dict.fromkeys(t.paths(), SkipReason.EMPTY))

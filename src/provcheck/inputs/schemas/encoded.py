@@ -17,14 +17,27 @@ characters with vanishing probability at this length, and an identifier that hap
 the alphabet decodes to such bytes; short strings are never tried. The decoded text is read as
 a turn located at the field with ``#base64`` after its path (``payload#base64``), so that every
 report names the decoding. Decoding is not repeated on the decoded text.
+
+JSON text held in a string (a chat serialised into one column, ``"data": "[{\\"role\\": ...}]"``)
+is read as it stands when it holds only ASCII escapes of quotes and line breaks: the words are
+there. But ``json.dumps`` escapes every other character by default (``ensure_ascii``), and a
+Chinese or Russian answer serialised so was one long run of ``\\u5149\\u5408`` escapes whose
+words no match could see (found by adversarial pass 11). Such a string, a JSON array, object or
+string literal holding a ``\\u`` escape, is decoded; the strings it holds that the walker would
+read (not its roles, ids or labels) are read as one turn at the field with ``#json`` after its
+path.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import json
 import re
 import urllib.parse
+
+from provcheck.inputs.base import keep_repeated_keys
+from provcheck.inputs.schemas.walk import classify, last_key, leaves
 
 MIN_CHARS = 64
 """Shorter strings are never decoded: base64-like words (``Hello1World``) decode to noise."""
@@ -34,6 +47,9 @@ SUFFIX = "#base64"
 """Appended to the field path of a decoded turn."""
 URI_SUFFIX = "#data-uri"
 """Appended to the field path of a turn read from a percent-encoded ``data:`` URI."""
+JSON_SUFFIX = "#json"
+"""Appended to the field path of a turn read from JSON text with ``\\u`` escapes."""
+_JSON_ESCAPE = re.compile(r"\\u[0-9a-fA-F]{4}")
 _DATA_URI = re.compile(r"data:([^,]*),(.*)", re.IGNORECASE | re.DOTALL)
 
 _STANDARD = re.compile(r"[A-Za-z0-9+/]+={0,2}")
@@ -117,3 +133,34 @@ def decoded_uri(value: str) -> tuple[str, str] | None:
     except UnicodeDecodeError:
         return None
     return (text, URI_SUFFIX) if _reads_as_text(text) else None
+
+
+def may_be_json(value: str) -> bool:
+    """A cheap test, before ``json_text``: a string holding a ``\\u`` escape (one search in C)."""
+    return "\\u" in value
+
+
+def json_text(value: str) -> str | None:
+    """The text of the JSON ``value`` when it is an array, object or string literal holding a
+    ``\\u`` escape; None otherwise (see the module's docstring).
+
+    Of a container, the strings the walker reads as text (``classify``: not a role, an id, a
+    label, a URL...) are joined, a paragraph each, in document order.
+    """
+    compact = value.strip()
+    if (
+        len(compact) > MAX_CHARS
+        or (compact[:1], compact[-1:]) not in (("[", "]"), ("{", "}"), ('"', '"'))
+        or _JSON_ESCAPE.search(compact) is None
+    ):
+        return None
+    try:
+        decoded = json.loads(compact, object_pairs_hook=keep_repeated_keys)
+    except (ValueError, RecursionError):
+        return None
+    if isinstance(decoded, str):
+        return decoded if decoded.strip() and decoded != value else None
+    parts = [
+        text for path, text in leaves(decoded) if text is not None and classify(last_key(path), text) is None
+    ]
+    return "\n\n".join(parts) if parts else None
