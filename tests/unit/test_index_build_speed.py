@@ -273,6 +273,13 @@ from provcheck.ingest.add import keep_batch_memory
 from provcheck.matching.fingerprint import Fingerprinter
 from provcheck.matching.params import FingerprintConfig
 from provcheck.matching.params import FingerprintConfig
+import ctypes
+# Both processes start from glibc's own starting thresholds, fixed: left dynamic, they move with
+# whatever the process allocated before (an import that stopped reading a data file on load was
+# enough for the freed arrays to stay without the setting), and the comparison would measure
+# that history rather than what ``keep_batch_memory`` sets.
+mallopt = ctypes.CDLL(None).mallopt
+assert mallopt(-3, 128 * 1024) and mallopt(-1, 128 * 1024)
 if sys.argv[1] == "keep":
     assert keep_batch_memory()
 texts = [" ".join(f"word{(i * 7 + j) % 977}" for j in range(300)) + f"\\nx = {i};" for i in range(1024)]

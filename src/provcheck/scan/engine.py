@@ -209,8 +209,7 @@ class BatchMatcher:
         return self.bound(index)
 
     def bound(self, index: Index) -> Callable[[list[Pending]], BatchOutput]:
-        """The batch function over ``index``, already open: the driver's when batches run in its
-        process (opening it again read every stamp and array header a second time)."""
+        """The batch function over the open ``index`` (the driver's own; no second open)."""
         matcher = Matcher(index, self.match)
         scanner = MarkerScanner(self.markers)
         roles, options = self.roles, self.records
