@@ -38,7 +38,7 @@ from provcheck.gitscan.repo import (
     parse_sizes,
 )
 from provcheck.inputs import REPORT, UNSUPPORTED, own_report, reader_for, suffix_of
-from provcheck.inputs.declared import CARD_BODY, CARD_NAMES, MANIFEST_NAMES
+from provcheck.inputs.declared import CARD_BODY, is_card_name, is_manifest_name
 from provcheck.model import NotScanned
 from provcheck.projectfile import ProjectConfig
 
@@ -181,7 +181,7 @@ class _Builder:
         staged blob that will be scanned, when it is not the working-tree file."""
         display = self.display(path)
         name = os.path.basename(path)
-        if reader_for(path) is None and name not in MANIFEST_NAMES:
+        if reader_for(path) is None and not is_manifest_name(name):
             self.out.skipped.append(Skipped(display, "not a dataset file provcheck reads"))
             if self.selects(path):
                 self.out.not_scanned.append(NotScanned(display, UNSUPPORTED, suffix_of(name)))
@@ -236,9 +236,9 @@ class _Builder:
     def add(self, change: FileChange) -> None:
         """A readable new version: a dataset file, or a card or manifest (declarations)."""
         name = os.path.basename(change.path)
-        if name in MANIFEST_NAMES or (name in CARD_NAMES and self._is_card(change.new)):
+        if is_manifest_name(name) or (is_card_name(name) and self._is_card(change.new)):
             self.out.declaring.append(change)
-            if name in CARD_NAMES:  # its body is counted as not scanned, as a full scan does
+            if is_card_name(name):  # its body is counted as not scanned, as a full scan does
                 self.out.not_scanned.append(NotScanned(change.display, CARD_BODY, name))
         else:
             self.out.files.append(change)
@@ -505,7 +505,7 @@ def since(
         p
         for p in repo.ignored([s or "." for s in scopes])
         if (p in exact or not _hidden_below(p, scopes))
-        and (reader_for(p) is not None or os.path.basename(p) in MANIFEST_NAMES)  # a dataset file
+        and (reader_for(p) is not None or is_manifest_name(os.path.basename(p)))  # a dataset file
         and b.wanted(p, p in exact)
     ]
     # Every path changed since ``rev``, scanned or not, as for a commit: the gate's own

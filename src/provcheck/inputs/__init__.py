@@ -18,7 +18,7 @@ from provcheck.inputs.base import (
     unicode_text,
 )
 from provcheck.inputs.csv import CsvReader
-from provcheck.inputs.declared import MANIFEST_NAMES
+from provcheck.inputs.declared import is_manifest_name
 from provcheck.inputs.json import JsonReader
 from provcheck.inputs.jsonl import JsonlReader, LineFilter, UnparsedLine
 from provcheck.inputs.parquet import ParquetReader
@@ -139,7 +139,7 @@ def discover(paths: list[str]) -> Iterator[Found]:
             arrow = any(n.endswith(".arrow") for n in files)
             for name in sorted(files):
                 full = os.path.join(root, name)
-                if name in MANIFEST_NAMES:
+                if is_manifest_name(name):
                     continue  # manifests are read as declarations
                 if name == NESTED_CONFIG and os.path.normpath(root) != os.path.normpath(given):
                     # A folder with a configuration of its own (a monorepo's dataset): its
@@ -374,7 +374,7 @@ def _discover_url(url: str) -> Iterator[Found]:
     found = [p for p in listed if reader_for(p) is not None]
     for path in listed:
         name = os.path.basename(path)
-        if reader_for(path) is None and name not in MANIFEST_NAMES:
+        if reader_for(path) is None and not is_manifest_name(name):
             yield NotScanned(full(path), UNSUPPORTED, suffix_of(name))  # counted, never dropped
     if not found:
         yield RecordError(url, ErrorKind.FILE, f"no dataset files here; supported: {_supported()}")

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from provcheck.model import Declaration, ErrorKind, RecordError
@@ -26,7 +26,29 @@ from provcheck.support.dates import DateError, parse_date
 from provcheck.yamlfile import LineDict, LineList, YamlProblem, load, loads
 
 CARD_NAMES = ("README.md", "readme.md", "README.MD")
+"""The usual spellings; any case of ``README.md`` is a card (``is_card_name``)."""
 MANIFEST_NAMES = ("provenance.yaml", "provenance.yml")
+"""Likewise, in any case (``is_manifest_name``)."""
+
+
+def is_card_name(name: str) -> bool:
+    """``README.md`` in any case: ``Readme.md`` is a card on a case-insensitive disk (macOS,
+    Windows), and a CI runner on Linux ignored its licence (a CC BY-NC dataset passed a
+    commercial gate there, adversarial pass 11)."""
+    return name.casefold() == "readme.md"
+
+
+def is_manifest_name(name: str) -> bool:
+    """``provenance.yaml``/``.yml`` in any case (see ``is_card_name``)."""
+    return name.casefold() in MANIFEST_NAMES
+
+
+def _named(folder: str, test: Callable[[str], bool]) -> list[str]:
+    """The names in ``folder`` that pass ``test``, sorted (none when it cannot be listed)."""
+    try:
+        return sorted(n for n in os.listdir(folder) if test(n))
+    except OSError:
+        return []
 INFO_NAMES = ("dataset_info.json",)
 """What Hugging Face ``save_to_disk`` writes beside its ``.arrow`` files; its ``license`` is a
 declaration like a card's (the rest is metadata, listed as not scanned)."""
@@ -56,7 +78,7 @@ _ORIGINS = ("generated", "human", "derived", "mixed")
 
 def is_card(fs_path: str) -> bool:
     """True for a ``README.md`` that opens with YAML front matter (metadata, not data)."""
-    if os.path.basename(fs_path) not in CARD_NAMES:
+    if not is_card_name(os.path.basename(fs_path)):
         return False
     try:
         with open(fs_path, "rb") as fh:
@@ -123,8 +145,8 @@ def _ancestors(display: str, fs_dir: str) -> Iterable[tuple[str, str]]:
 
 def _declares(folder: str) -> bool:
     """True when ``folder`` holds a dataset card or a manifest."""
-    return any(is_card(os.path.join(folder, n)) for n in CARD_NAMES) or any(
-        os.path.isfile(os.path.join(folder, n)) for n in (*MANIFEST_NAMES, *INFO_NAMES)
+    return any(is_card(os.path.join(folder, n)) for n in _named(folder, is_card_name)) or any(
+        os.path.isfile(os.path.join(folder, n)) for n in (*_named(folder, is_manifest_name), *INFO_NAMES)
     )
 
 
@@ -143,11 +165,11 @@ def read_declarations(directories: Iterable[tuple[str, str]]) -> tuple[list[Decl
         # `provenance.yml` beside `provenance.yaml` without a word. One file under two names
         # (a case-insensitive file system) is read once.
         seen: set[tuple[int, int]] = set()
-        for name in CARD_NAMES:
+        for name in _named(fs_dir, is_card_name):
             path = os.path.join(fs_dir, name)
             if is_card(path) and _first_time(path, seen):
                 _card(os.path.join(display, name), path, display, declarations, errors)
-        for name in MANIFEST_NAMES:
+        for name in _named(fs_dir, is_manifest_name):
             path = os.path.join(fs_dir, name)
             if os.path.isfile(path) and _first_time(path, seen):
                 _manifest(os.path.join(display, name), path, display, declarations, errors)
