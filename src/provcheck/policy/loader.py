@@ -52,7 +52,7 @@ def load_policy(path: str, *, allow_outside: bool = False) -> Policy:
     _load_file(state, top, None, stamps)
     stamps.save()
     if state.problems:
-        raise PolicyError(state.problems)
+        raise PolicyError(state.problems, hint=_pack_hint(top))
     _check_references(state)
     _check_some_rule(state, str(path))
     if state.problems:
@@ -87,6 +87,21 @@ def validate(paths: list[str], *, allow_outside: bool = False) -> list[str]:
         except PolicyError as exc:
             problems.extend(exc.problems)
     return problems
+
+
+def _pack_hint(top: Path) -> str | None:
+    """What to do when the policy given is a pack's name (``--policy provcheck:openai``, which is
+    read as a file path and is no file): packs are included by a policy file."""
+    if not top.name.startswith(PACK_PREFIX) or top.exists():
+        return None
+    name = top.name[len(PACK_PREFIX) :]
+    packs = sorted(p.stem for p in packs_dir().glob("*.yaml"))
+    if name not in packs:
+        return unknown("pack", top.name, [PACK_PREFIX + p for p in packs])
+    return (
+        f"{top.name} is a shipped pack, used through a policy file: write `include: [{top.name}]` "
+        f"in one and give that file, or give the pack's own file: {pack_path(name)}"
+    )
 
 
 def _load_file(
