@@ -49,6 +49,8 @@ def _named(folder: str, test: Callable[[str], bool]) -> list[str]:
         return sorted(n for n in os.listdir(folder) if test(n))
     except OSError:
         return []
+
+
 INFO_NAMES = ("dataset_info.json",)
 """What Hugging Face ``save_to_disk`` writes beside its ``.arrow`` files; its ``license`` is a
 declaration like a card's (the rest is metadata, listed as not scanned)."""
