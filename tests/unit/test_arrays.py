@@ -1,4 +1,5 @@
-"""support/arrays.py: ``sorted_unique`` answers as ``np.unique`` does, without numpy.ma."""
+"""support/arrays.py: ``sorted_unique`` answers as ``np.unique`` does, without numpy.ma;
+``key_ranges`` as two ``np.searchsorted`` calls do."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import sys
 import numpy as np
 import pytest
 
-from provcheck.support.arrays import is_in, sorted_unique
+from provcheck.support.arrays import is_in, key_ranges, sorted_unique
 
 
 @pytest.mark.parametrize("dtype", [np.uint32, np.int64, np.uint64, np.int8])
@@ -29,7 +30,7 @@ def test_sorted_unique_is_np_unique(dtype: type) -> None:
 def test_the_helpers_do_not_import_numpy_ma() -> None:
     code = (
         "import sys, numpy as np\n"
-        "from provcheck.support.arrays import is_in, sorted_unique\n"
+        "from provcheck.support.arrays import is_in, key_ranges, sorted_unique\n"
         "sorted_unique(np.array([3, 1, 3], dtype=np.uint32))\n"
         "is_in(np.array([b'a'], dtype='S10'), np.array([b'b'], dtype='S10'))\n"
         "print('numpy.ma' in sys.modules)\n"
@@ -50,3 +51,22 @@ def test_is_in_is_np_isin(dtype: object) -> None:
         values, pool = both[:size], both[size:]
         got, want = is_in(values, pool), np.isin(values, pool)
         assert got.dtype == want.dtype and got.tolist() == want.tolist()
+
+
+def test_key_ranges_are_what_searchsorted_gives_in_any_key_order() -> None:
+    # Keys are searched in ascending order (faster on a large array) and the answers put back
+    # in the keys' own order: unsorted, sorted, repeated, absent and edge keys alike.
+    rng = np.random.default_rng(11)
+    for size, span in ((0, 10), (1, 10), (50, 10), (2000, 300), (5000, 1 << 32)):
+        ordered = np.sort(rng.integers(0, span, size=size).astype(np.uint32))
+        for keys in (
+            rng.integers(0, span, size=777).astype(np.uint32),
+            np.sort(rng.integers(0, span, size=300).astype(np.uint32)),
+            np.array([0, span - 1, 0, span - 1], dtype=np.uint32),
+            np.zeros(0, dtype=np.uint32),
+        ):
+            lo, lengths = key_ranges(ordered, keys)
+            want_lo = np.searchsorted(ordered, keys, side="left")
+            want_hi = np.searchsorted(ordered, keys, side="right")
+            assert lo.dtype == lengths.dtype == np.int64
+            assert lo.tolist() == want_lo.tolist() and lengths.tolist() == (want_hi - want_lo).tolist()

@@ -46,6 +46,7 @@ from provcheck.matching.hashed import CODE_BITS, as_string, key_check, keyed_anc
 from provcheck.matching.params import TOKENIZER_VERSION, FingerprintConfig
 from provcheck.model import SourceInfo, SourceName
 from provcheck.support import atomic
+from provcheck.support.arrays import key_ranges
 
 FORMAT = "provcheck-pack"
 FORMAT_VERSION = 1
@@ -490,9 +491,7 @@ class Pack:
         empty = np.zeros(0, dtype=np.int64)
         if len(self.anchors) == 0 or len(queries) == 0:
             return empty, empty, empty, empty
-        lo = np.searchsorted(self.anchors, queries, side="left")
-        hi = np.searchsorted(self.anchors, queries, side="right")
-        lengths = hi - lo
+        lo, lengths = key_ranges(self.anchors, queries)
         keep = (lengths > 0) & (lengths <= max_postings)
         lo, lengths, owners = lo[keep], lengths[keep], owners[keep]
         total = int(lengths.sum())
@@ -513,9 +512,7 @@ class Pack:
         empty = np.zeros(0, dtype=np.int64)
         if len(self.anchors) == 0 or len(anchors) == 0:
             return empty, np.zeros(0, dtype=np.uint64)
-        lo = np.searchsorted(self.anchors, anchors, side="left")
-        hi = np.searchsorted(self.anchors, anchors, side="right")
-        lengths = hi - lo
+        lo, lengths = key_ranges(self.anchors, anchors)
         total = int(lengths.sum())
         if total == 0:
             return empty, np.zeros(0, dtype=np.uint64)
@@ -528,9 +525,7 @@ class Pack:
         """The (pack-space) anchors of a query that text ``tid`` holds."""
         if len(self.anchors) == 0 or len(anchors) == 0:
             return anchors[:0]
-        lo = np.searchsorted(self.anchors, anchors, side="left")
-        hi = np.searchsorted(self.anchors, anchors, side="right")
-        lengths = hi - lo
+        lo, lengths = key_ranges(self.anchors, anchors)
         total = int(lengths.sum())
         starts = np.repeat(lo - np.cumsum(lengths) + lengths, lengths) + np.arange(total)
         which = np.repeat(np.arange(len(anchors), dtype=np.int64), lengths)

@@ -52,6 +52,7 @@ from provcheck.index.blocks import (
 )
 from provcheck.index.integrity import file_digest
 from provcheck.index.manifest import FileEntry, ShardEntry
+from provcheck.support.arrays import key_ranges
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ThreadPoolExecutor
@@ -526,9 +527,7 @@ class Shard:
         empty = np.zeros(0, dtype=np.int64)
         if len(self.anchors) == 0 or len(queries) == 0:
             return empty, empty, empty, empty
-        lo = np.searchsorted(self.anchors, queries, side="left")
-        hi = np.searchsorted(self.anchors, queries, side="right")
-        lengths = hi - lo
+        lo, lengths = key_ranges(self.anchors, queries)
         keep = (lengths > 0) & (lengths <= max_postings)
         lo, lengths, owners = lo[keep], lengths[keep], owners[keep]
         total = int(lengths.sum())
@@ -549,9 +548,7 @@ class Shard:
         empty = np.zeros(0, dtype=np.int64)
         if len(self.anchors) == 0 or len(anchors) == 0:
             return empty, np.zeros(0, dtype=np.uint64)
-        lo = np.searchsorted(self.anchors, anchors, side="left")
-        hi = np.searchsorted(self.anchors, anchors, side="right")
-        lengths = hi - lo
+        lo, lengths = key_ranges(self.anchors, anchors)
         total = int(lengths.sum())
         if total == 0:
             return empty, np.zeros(0, dtype=np.uint64)

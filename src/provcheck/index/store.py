@@ -29,6 +29,7 @@ from provcheck.matching.fingerprint import U32
 from provcheck.matching.params import FingerprintConfig, MatchConfig
 from provcheck.model import Reference, ReferenceId, RoleKind, SourceInfo, SourceName, Turn
 from provcheck.support import atomic
+from provcheck.support.arrays import key_ranges
 
 if TYPE_CHECKING:
     from filelock import FileLock
@@ -74,13 +75,7 @@ def held_anchors(shard: Shard, pairs: list[tuple[int, U32]]) -> list[U32]:
         return [a[:0] for _, a in pairs]
     flat = np.concatenate([a for _, a in pairs])
     tids = np.repeat(np.array([t for t, _ in pairs], dtype=np.int64), sizes)
-    # Looked up in sorted order (each search starts where the last ended: twice as fast).
-    order = np.argsort(flat)
-    keys = flat[order]
-    lo = np.empty(total, dtype=np.int64)
-    lengths = np.empty(total, dtype=np.int64)
-    lo[order] = found = np.searchsorted(shard.anchors, keys, side="left")
-    lengths[order] = np.searchsorted(shard.anchors, keys, side="right") - found
+    lo, lengths = key_ranges(shard.anchors, flat)
     postings = int(lengths.sum())
     # Every posting of every query anchor (the ranges [lo, lo + length) without a loop).
     starts = np.repeat(lo - np.cumsum(lengths) + lengths, lengths) + np.arange(postings)

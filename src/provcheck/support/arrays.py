@@ -33,3 +33,25 @@ def is_in(values: npt.NDArray[Any], pool: npt.NDArray[Any]) -> npt.NDArray[np.bo
     at = np.minimum(np.searchsorted(ordered, values), len(ordered) - 1)
     found: npt.NDArray[np.bool_] = ordered[at] == values
     return found
+
+
+def key_ranges(
+    ordered: npt.NDArray[Any], keys: npt.NDArray[Any]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Where each key's run of equal values starts in the sorted array ``ordered``, and how
+    long it is (0 where the key is absent), in the order of ``keys``.
+
+    The keys are searched in sorted order: numpy's binary search starts from where the last
+    one ended when keys ascend, ~3× faster on an index's anchor array than keys in the order a
+    batch of queries gives them (each query's anchors ascend, the batch does not).
+    """
+    if len(keys) < 2 or bool(np.all(keys[1:] >= keys[:-1])):
+        lo = np.searchsorted(ordered, keys, side="left").astype(np.int64, copy=False)
+        return lo, np.searchsorted(ordered, keys, side="right") - lo
+    order = np.argsort(keys, kind="stable")
+    ascending = keys[order]
+    lo = np.empty(len(keys), dtype=np.int64)
+    lengths = np.empty(len(keys), dtype=np.int64)
+    lo[order] = found = np.searchsorted(ordered, ascending, side="left")
+    lengths[order] = np.searchsorted(ordered, ascending, side="right") - found
+    return lo, lengths
