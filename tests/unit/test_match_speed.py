@@ -243,3 +243,49 @@ def test_a_recurring_code_turn_matches_the_same_on_its_code_streams(
     assert len(plain) == 1  # the failed plain alignment is not done again
     assert [repr(m) for m in again] == [repr(m) for m in alone]
     assert [repr(m) for m in first] == [repr(m) for m in alone + alone]
+
+
+def _crowd(tmp_path: Path, names: str, each: int = 1) -> ReferenceIndex:
+    """One source per letter of ``names``, each with ``each`` texts holding the common passage
+    inside text of their own."""
+    own = [REFERENCE_TEXTS[1], REFERENCE_TEXTS[2], REFERENCE_TEXTS[1][::-1], REFERENCE_TEXTS[2][::-1]]
+    own += [t.upper() for t in own]
+    return index_of(
+        tmp_path,
+        {
+            name: [f"{own[(n * each + k) % len(own)]} {k} {COMMON}" for k in range(each)]
+            for n, name in enumerate(names)
+        },
+    )
+
+
+def _foreign(index: ReferenceIndex, own: str) -> float:
+    holders = Holders(index)
+    (anchors,) = Fingerprinter(index.config).of_texts([COMMON])
+    holders.common_shares([anchors.anchors])
+    return holders.foreign_share(anchors.anchors, frozenset({own}))
+
+
+@pytest.mark.parametrize("names", ["a", "ab", "abc"])
+def test_foreign_share_reads_no_holder_when_too_few_other_sources(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, names: str
+) -> None:
+    # No anchor can be held by FOREIGN_SOURCES sources other than the match's own when the
+    # index has fewer: the answer (0) is known without reading any holder's records, which
+    # cost a one-source index of 164k texts a sixth of its scan (benchmarks/large_scan.py).
+    index = _crowd(tmp_path, names, each=3)  # the passage is common: 3 to 9 texts hold it
+    assert int(index.frequency(Fingerprinter(index.config).of_texts([COMMON])[0].anchors).max()) >= 3
+
+    def unread(*args: Any) -> Any:
+        raise AssertionError("a holder's records were read")
+
+    monkeypatch.setattr(Holders, "_sources_of", unread)
+    assert _foreign(index, "a") == 0.0
+
+
+def test_foreign_share_is_still_read_with_enough_other_sources(tmp_path: Path) -> None:
+    # Four sources beside the match's own hold the passage: it is foreign (the figure the
+    # shortcut must leave alone), with the match's own source among them or not.
+    index = _crowd(tmp_path, "abcde")
+    assert _foreign(index, "a") > 0.5
+    assert _foreign(index, "zz") > 0.5

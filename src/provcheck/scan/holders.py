@@ -44,6 +44,9 @@ class Holders:
         """This batch's shared anchors and their document frequencies (``common_shares``)."""
         self._background = frozenset(n for n, info in index.sources.items() if info.background)
         """Background sources: their texts make no anchor common nor foreign (``_less_background``)."""
+        self._source_names = frozenset(index.sources)
+        """Every source the index describes: with fewer than ``FOREIGN_SOURCES`` of them beside a
+        match's own, no anchor can be foreign and no holder is read (``foreign_share``)."""
 
     def shared(self, pairs: list[tuple[U32, TextKey]]) -> list[U32]:
         """For each (candidate anchors, reference text it matched): the anchors both hold,
@@ -78,14 +81,18 @@ class Holders:
         hashed anchors) are not read: they never make an anchor foreign (the stricter reading,
         which keeps a copy verified).
         """
-        if not len(anchors):
+        others = own | self._background  # background text explains only as ``background_aside`` says
+        if not len(anchors) or len(self._source_names - others) < FOREIGN_SOURCES:
+            # Too few other sources in the index for any anchor to be foreign: nothing to read
+            # (a one-source index read every holder's records for nothing). A record naming a
+            # source the manifest does not would only be missed here, which keeps the match
+            # verified: the stricter reading.
             return 0.0
         every, freq = self._freq
         at = np.minimum(np.searchsorted(every, anchors), len(every) - 1)
         known = every[at] == anchors
         held = anchors[known & (freq[at] >= FOREIGN_SOURCES + 1)]
         self._holder_sources([int(a) for a in held.tolist() if int(a) not in self._anchor_sources])
-        others = own | self._background  # background text explains only as ``background_aside`` says
         foreign = sum(len(self._anchor_sources[int(a)] - others) >= FOREIGN_SOURCES for a in held.tolist())
         return foreign / len(anchors)
 
