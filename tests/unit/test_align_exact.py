@@ -29,6 +29,7 @@ from provcheck.matching.verify import (
 )
 from provcheck.matching.verify import (
     Alignment,
+    _sparse,
     align,
     align_literal,
     align_renamed,
@@ -401,8 +402,13 @@ def test_literal_may_judge_is_either_texts_half() -> None:
     for config in (CONFIG, MatchConfig(min_tokens=12, min_distinct_tokens=40)):
         both = seen = 0
         for a, b in itertools.product(codes, repeat=2):
-            want = literal_may_judge(a, b, config)
+            # The definition: under the token floor, or fewer distinct tokens than asked.
+            want = min(len(a), len(b)) < config.min_tokens or (
+                min(len(set(a)), len(set(b))) < config.min_distinct_tokens
+            )
+            assert literal_may_judge(a, b, config) == want
             assert want == (literal_judgeable(a, config) or literal_judgeable(b, config))
+            assert _sparse(a, b, config) == (min(len(set(a)), len(set(b))) < config.min_distinct_tokens)
             seen += want
             both += not want
         assert seen and both

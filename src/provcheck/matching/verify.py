@@ -376,7 +376,14 @@ def align_literal(
 
 
 def _sparse(cand_codes: str, ref_codes: str, config: MatchConfig) -> bool:
-    return min(len(set(cand_codes)), len(set(ref_codes))) < config.min_distinct_tokens
+    """Whether either text holds fewer distinct tokens than ``min_distinct_tokens``."""
+    return _few_distinct(cand_codes, config) or _few_distinct(ref_codes, config)
+
+
+def _few_distinct(codes: str, config: MatchConfig) -> bool:
+    floor = config.min_distinct_tokens
+    # A prefix with enough distinct tokens settles it for most texts without a set of all.
+    return len(set(codes[: 4 * floor])) < floor and len(set(codes)) < floor
 
 
 def literal_may_judge(cand_codes: str, ref_codes: str, config: MatchConfig) -> bool:
@@ -389,18 +396,14 @@ def literal_may_judge(cand_codes: str, ref_codes: str, config: MatchConfig) -> b
     tokens than the distinct-token test asks (a grid of digits). Elsewhere the plain verdict
     stands.
     """
-    return min(len(cand_codes), len(ref_codes)) < config.min_tokens or _sparse(cand_codes, ref_codes, config)
+    return literal_judgeable(cand_codes, config) or literal_judgeable(ref_codes, config)
 
 
 def literal_judgeable(codes: str, config: MatchConfig) -> bool:
     """Whether one text alone makes :func:`literal_may_judge` hold, whatever the other:
     ``literal_may_judge(a, b)`` is ``literal_judgeable(a) or literal_judgeable(b)`` (a
     caller testing many pairs computes each text's half once)."""
-    floor = config.min_distinct_tokens
-    # A prefix with enough distinct tokens settles it for most texts without a set of all.
-    return len(codes) < config.min_tokens or (
-        len(set(codes[: 4 * floor])) < floor and len(set(codes)) < floor
-    )
+    return len(codes) < config.min_tokens or _few_distinct(codes, config)
 
 
 def renamed_may_align(cand: Fingerprint, ref_codes: str, config: MatchConfig) -> bool:
