@@ -289,3 +289,25 @@ def test_foreign_share_is_still_read_with_enough_other_sources(tmp_path: Path) -
     index = _crowd(tmp_path, "abcde")
     assert _foreign(index, "a") > 0.5
     assert _foreign(index, "zz") > 0.5
+
+
+def test_a_batch_lookup_gives_every_shard_its_keys_sorted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each shard's binary searches want ascending keys (``key_ranges`` sorts other keys itself,
+    # once per shard: 204 sorts a batch for an index of 204 sources). The batch sorts them
+    # once; the candidates found are those of unsorted keys.
+    index = _crowd(tmp_path, "abcd")
+    queries = [fp.anchors for fp in Fingerprinter(index.config).of_texts([COMMON, *REFERENCE_TEXTS[1:3]])]
+    want = index.candidates_many(queries, MatchConfig())
+    seen: list[bool] = []
+    original = type(index.shards[0]).lookup_many
+
+    def spy(self: Any, keys: Any, owners: Any, limit: int) -> Any:
+        seen.append(bool(np.all(keys[1:] >= keys[:-1])))
+        return original(self, keys, owners, limit)
+
+    monkeypatch.setattr(type(index.shards[0]), "lookup_many", spy)
+    assert index.candidates_many(queries, MatchConfig()) == want
+    assert seen == [True] * len(index.shards) and len(seen) == 4
+    assert any(want)
