@@ -13,6 +13,9 @@ answer as the assistant turn):
 - ``--copies`` indexed outputs with 5% of their words replaced (``edits.word_edits``), with
   their instruction: copies a scan must find.
 
+``--per-generator`` indexes each generator as its own source (the authors the convergence
+rules count); by default all are one source, as a dump of many models' outputs would be.
+
 Every scan is a whole process, ``provcheck scan ... -j 1 --no-cache -f json`` as a user runs
 it: wall clock, CPU seconds (user + sys, of the process and its children) and records per
 second of each, over ``--rounds`` runs (medians). Then how many copies were found (recall at
@@ -44,7 +47,9 @@ from stages import breakdown, table_rows
 SCAN_OPTIONS = ("--workers", "1", "--no-cache", "-q", "--fail-on", "never", "-f", "json")
 
 
-def build(work: Path, held: int, answers: int, copies: int, seed: int) -> tuple[Path, Path, dict[str, int]]:
+def build(
+    work: Path, held: int, answers: int, copies: int, seed: int, per_generator: bool
+) -> tuple[Path, Path, dict[str, int]]:
     """The index (reused when present) and the candidate file; the copies' ids by target."""
     rows, _ = alpacaeval()
     generators = sorted({r["generator"] for r in rows})
@@ -54,13 +59,38 @@ def build(work: Path, held: int, answers: int, copies: int, seed: int) -> tuple[
         for i, r in enumerate(rows)
         if r["generator"] not in held_out and r["output"].strip()
     ]
-    index = work / "index"
+    index = work / ("index-per-generator" if per_generator else "index")
     if not (index / "manifest.json").exists():
-        write_jsonl(work / "refs.jsonl", refs)
         started = time.perf_counter()
-        done = run(
-            [*PROVCHECK, "index", "add", str(index), str(work / "refs.jsonl"), "--source", "alpacaeval", "-q"]
-        )
+        if per_generator:
+            # One source per generator (``index build`` from a manifest): the authors the
+            # convergence rules count are the models, not the benchmark's file.
+            (work / "by-generator").mkdir(exist_ok=True)
+            by: dict[str, list[dict[str, str]]] = {}
+            for r in refs:
+                by.setdefault(r["id"].rsplit("/", 1)[0], []).append(r)
+            entries = [
+                {"path": str(write_jsonl(work / "by-generator" / f"{g}.jsonl", rs).resolve()), "source": g}
+                for g, rs in sorted(by.items())
+            ]
+            (work / "sources.yaml").write_text(json.dumps({"sources": entries}), encoding="utf-8")
+            done = run(
+                [*PROVCHECK, "index", "build", str(index), "--sources", str(work / "sources.yaml"), "-q"]
+            )
+        else:
+            write_jsonl(work / "refs.jsonl", refs)
+            done = run(
+                [
+                    *PROVCHECK,
+                    "index",
+                    "add",
+                    str(index),
+                    str(work / "refs.jsonl"),
+                    "--source",
+                    "alpacaeval",
+                    "-q",
+                ]
+            )
         if done.code != 0:
             sys.exit(done.stderr)
         print(
@@ -120,6 +150,11 @@ def main() -> None:
     parser.add_argument("--workdir", help="reuse (or create) this directory: the index is built once")
     parser.add_argument("--keep", action="store_true", help="keep the temporary working directory")
     parser.add_argument("--no-stages", action="store_true", help="skip the profiled scan")
+    parser.add_argument(
+        "--per-generator",
+        action="store_true",
+        help="one source per generator (index build from a manifest), not one source for all",
+    )
     args = parser.parse_args()
     require_corpora()
     if args.workdir:
@@ -130,7 +165,9 @@ def main() -> None:
         if not args.keep:
             atexit.register(shutil.rmtree, work, True)
     print(f"working in {work}", file=sys.stderr)
-    index, candidates, targets = build(work, args.held_out, args.answers, args.copies, args.seed)
+    index, candidates, targets = build(
+        work, args.held_out, args.answers, args.copies, args.seed, args.per_generator
+    )
     records = args.answers + args.copies
     report = work / "scan.json"
     walls, cpus = [], []
@@ -145,6 +182,7 @@ def main() -> None:
     doc = json.loads(report.read_text(encoding="utf-8"))
     found: set[str] = set()
     answered: set[str] = set()
+    blockable: set[str] = set()
     for m in doc["matches"]:
         rid = m["record"]["id"]
         explained = (m.get("strength") or {}).get("explained")
@@ -152,7 +190,11 @@ def main() -> None:
             found.add(rid)
         elif rid not in targets and not explained:
             answered.add(rid)
-    refs = sum(s["texts"] for s in json.loads((index / "manifest.json").read_text())["shards"])
+            if (m.get("strength") or {}).get("can_block"):
+                blockable.add(rid)
+    manifest = json.loads((index / "manifest.json").read_text(encoding="utf-8"))
+    refs = sum(s["texts"] for s in manifest["shards"])
+    sources = len(manifest["sources"])
     wall, cpu = statistics.median(walls), statistics.median(cpus)
     print(f"\n## One-worker scan: {records:,} chat records against {refs:,} indexed texts\n")
     print(
@@ -165,6 +207,8 @@ def main() -> None:
                 ["CPU seconds per round", ", ".join(f"{c:.2f}" for c in cpus)],
                 ["copies (5% word edits) with a verified match", f"{len(found):,} of {len(targets):,}"],
                 ["held-out answers with a verified match", f"{len(answered):,} of {args.answers:,}"],
+                ["held-out answers with a match that can block", f"{len(blockable):,} of {args.answers:,}"],
+                ["sources in the index", f"{sources:,}"],
                 ["issue 17's target", ">= 2,500 records/s"],
                 ["load average (1, 5, 15 min) at the end", ", ".join(f"{x:.2f}" for x in os.getloadavg())],
             ],

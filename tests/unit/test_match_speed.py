@@ -311,3 +311,25 @@ def test_a_batch_lookup_gives_every_shard_its_keys_sorted(
     assert index.candidates_many(queries, MatchConfig()) == want
     assert seen == [True] * len(index.shards) and len(seen) == 4
     assert any(want)
+
+
+def test_holder_sources_are_the_sources_of_every_text_holding_the_anchor(tmp_path: Path) -> None:
+    # The holders' posting ranges are found once a batch for every anchor that may be asked;
+    # what is read from them is what a search per call read: checked against a brute force
+    # over every shard's texts (fewer holders than HOLDERS_READ and _SOURCES_ENOUGH here).
+    index = _crowd(tmp_path, "abcdef", each=2)
+    holders = Holders(index)
+    (fp,) = Fingerprinter(index.config).of_texts([COMMON])
+    holders.common_shares([fp.anchors])
+    assert holders.foreign_share(fp.anchors, frozenset({"a"})) > 0.5
+    full = Fingerprinter(index.config)
+    held_by: dict[int, set[str]] = {}
+    for shard in index.shards:
+        for tid in range(len(shard.text_keys)):
+            sources = {r["source"] for r in shard.refs(tid)}
+            for a in full.of_text(shard.text(tid)).anchors.tolist():
+                held_by.setdefault(int(a), set()).update(sources)
+    asked = holders._anchor_sources
+    assert len(asked) > 10
+    for anchor, sources in asked.items():
+        assert sources == held_by[anchor]

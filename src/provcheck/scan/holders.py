@@ -44,6 +44,9 @@ class Holders:
         """This batch's shared anchors and their document frequencies (``common_shares``)."""
         self._background = frozenset(n for n, info in index.sources.items() if info.background)
         """Background sources: their texts make no anchor common nor foreign (``_less_background``)."""
+        self._ranges: dict[int, list[tuple[int, Shard, int, int]]] | None = None
+        """Per anchor of this batch that may be asked (``_holder_sources``), the posting range of
+        each shard holding it, in shard order: found once a batch, not once a match per shard."""
         self._source_names = frozenset(index.sources)
         """Every source the index describes: with fewer than ``FOREIGN_SOURCES`` of them beside a
         match's own, no anchor can be foreign and no holder is read (``foreign_share``)."""
@@ -102,20 +105,35 @@ class Holders:
             return
         if len(self._anchor_sources) >= _CACHE:
             self._anchor_sources.clear()
-        query = np.array(sorted(todo), dtype=np.uint32)
-        found: list[set[str]] = [set() for _ in range(len(query))]
+        ranges = self._batch_ranges()
+        for value in sorted(todo):
+            found: set[str] = set()
+            for n, shard, lo, hi in ranges.get(value, ()):
+                if len(found) >= _SOURCES_ENOUGH:
+                    break
+                for tid in shard.postings[lo:hi].tolist():
+                    found |= self._sources_of(n, shard, int(tid))
+            self._anchor_sources[value] = frozenset(found)
+
+    def _batch_ranges(self) -> dict[int, list[tuple[int, Shard, int, int]]]:
+        """``_ranges``: every anchor of the batch that ``foreign_share`` may ask (held by
+        ``FOREIGN_SOURCES + 1`` texts or more), looked up in each shard once, up to
+        ``HOLDERS_READ`` postings a shard."""
+        if self._ranges is not None:
+            return self._ranges
+        every, freq = self._freq
+        query = every[freq >= FOREIGN_SOURCES + 1]
+        ranges: dict[int, list[tuple[int, Shard, int, int]]] = {}
         for n, shard in self._parts():
-            if not len(shard.anchors):
+            if not len(shard.anchors) or not len(query):
                 continue
             lo = np.searchsorted(shard.anchors, query, side="left")
             hi = np.minimum(np.searchsorted(shard.anchors, query, side="right"), lo + HOLDERS_READ)
-            for a in np.flatnonzero(hi > lo).tolist():
-                if len(found[a]) >= _SOURCES_ENOUGH:
-                    continue
-                for tid in shard.postings[lo[a] : hi[a]].tolist():
-                    found[a] |= self._sources_of(n, shard, int(tid))
-        for value, sources in zip(query.tolist(), found, strict=True):
-            self._anchor_sources[int(value)] = frozenset(sources)
+            held = np.flatnonzero(hi > lo)
+            for value, a, b in zip(query[held].tolist(), lo[held].tolist(), hi[held].tolist(), strict=True):
+                ranges.setdefault(value, []).append((n, shard, a, b))
+        self._ranges = ranges
+        return ranges
 
     def _parts(self) -> list[tuple[int, Shard]]:
         """The shards whose texts can be read (packs' are withheld), by part number."""
@@ -171,6 +189,7 @@ class Holders:
         every = sorted_unique(flat)
         freq = self._less_background(every, self.index.frequency(every))
         self._freq = (every, freq)  # ``foreign_share`` reads them for the same batch
+        self._ranges = None
         common = freq >= COMMON_DF
         # Common anchors counted per pair in one pass (a mean per pair cost more than the lookup).
         sizes = [len(s) for s in shared]
