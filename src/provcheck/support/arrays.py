@@ -43,15 +43,27 @@ def key_ranges(
 
     The keys are searched in sorted order: numpy's binary search starts from where the last
     one ended when keys ascend, ~3× faster on an index's anchor array than keys in the order a
-    batch of queries gives them (each query's anchors ascend, the batch does not).
+    batch of queries gives them (each query's anchors ascend, the batch does not). A run's end
+    is searched for only where the key is there: most keys are in few of an index's shards.
     """
     if len(keys) < 2 or bool(np.all(keys[1:] >= keys[:-1])):
-        lo = np.searchsorted(ordered, keys, side="left").astype(np.int64, copy=False)
-        return lo, np.searchsorted(ordered, keys, side="right") - lo
+        return _ascending_ranges(ordered, keys)
     order = np.argsort(keys, kind="stable")
-    ascending = keys[order]
+    found, sizes = _ascending_ranges(ordered, keys[order])
     lo = np.empty(len(keys), dtype=np.int64)
     lengths = np.empty(len(keys), dtype=np.int64)
-    lo[order] = found = np.searchsorted(ordered, ascending, side="left")
-    lengths[order] = np.searchsorted(ordered, ascending, side="right") - found
+    lo[order] = found
+    lengths[order] = sizes
+    return lo, lengths
+
+
+def _ascending_ranges(
+    ordered: npt.NDArray[Any], keys: npt.NDArray[Any]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    lo = np.searchsorted(ordered, keys, side="left").astype(np.int64, copy=False)
+    lengths = np.zeros(len(keys), dtype=np.int64)
+    if len(ordered) == 0 or len(keys) == 0:
+        return lo, lengths
+    there = np.flatnonzero(ordered[np.minimum(lo, len(ordered) - 1)] == keys)
+    lengths[there] = np.searchsorted(ordered, keys[there], side="right") - lo[there]
     return lo, lengths
