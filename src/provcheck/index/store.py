@@ -180,11 +180,7 @@ class ReferenceIndex:
         added; nothing is stored for it.
         """
         # A shard stores identical texts once: its postings count distinct texts already.
-        per_shard = [
-            np.searchsorted(shard.anchors, anchors, side="right")
-            - np.searchsorted(shard.anchors, anchors, side="left")
-            for shard in self.shards
-        ]
+        per_shard = [key_ranges(shard.anchors, anchors)[1] for shard in self.shards]
         if not per_shard:
             return np.zeros(len(anchors), dtype=np.int64)
         total = np.asarray(np.sum(per_shard, axis=0), dtype=np.int64)
