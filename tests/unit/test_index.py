@@ -7,6 +7,7 @@ import json
 import multiprocessing
 import os
 import time
+import types
 from pathlib import Path
 from typing import Any
 
@@ -431,3 +432,30 @@ def test_anchor_document_frequency_counts_every_shard(tmp_path: Path) -> None:
     assert (ReferenceIndex(str(idx)).frequency(anchors) >= once + 1).sum() >= len(anchors) // 2
     unrelated = Fingerprinter(ReferenceIndex(str(idx)).config).of_text(UNRELATED_TEXT).anchors
     assert not ReferenceIndex(str(idx)).frequency(unrelated).any()
+
+
+def test_the_verification_cache_is_parsed_once_while_it_is_unchanged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An index of many sources opens a shard per source, and each shard's check parsed the
+    # stamp file again (204 parses for 204 sources); a rewritten file is read again.
+    from provcheck.index import integrity
+
+    idx = built(tmp_path)
+    settled = time.time() - integrity.RACY_SECONDS - 1
+    for f in integrity_files(idx):
+        os.utime(f, (settled, settled))
+    ReferenceIndex(str(idx))  # verified and remembered
+    parses: list[int] = []
+    counted = types.SimpleNamespace(load=lambda fh: parses.append(1) or json.load(fh), dumps=json.dumps)
+    monkeypatch.setattr(integrity, "json", counted)  # the stamp file's parses, no other
+    reads: list[str] = []
+    real_digest = integrity.file_digest
+    monkeypatch.setattr(integrity, "file_digest", lambda p: reads.append(p) or real_digest(p))
+    for _ in range(3):
+        ReferenceIndex(str(idx))
+    assert len(parses) <= 1 and reads == []
+    stamps = tmp_path / "cache" / "verified.json"
+    stamps.write_text("[]")  # forgotten: the next open reads the file and verifies again
+    ReferenceIndex(str(idx))
+    assert len(parses) == 2 and len(reads) == len(integrity_files(idx))

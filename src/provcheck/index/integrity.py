@@ -59,12 +59,25 @@ def _stamp(path: str, digest: str) -> tuple[str, int] | None:
     return f"{os.path.abspath(path)}|{digest}|{st.st_size}|{st.st_mtime_ns}|{st.st_ino}", st.st_mtime_ns
 
 
+_read: tuple[tuple[str, int, int, int], dict[str, None]] | None = None
+"""The stamps last read, with the file's (path, inode, size, modification time): an index of
+204 sources opens 204 shards, and each checked its files against a fresh parse of the file."""
+
+
 def _load() -> dict[str, None]:
-    """The stamps, oldest first (an ordered set)."""
+    """The stamps, oldest first (an ordered set; read-only for callers)."""
+    global _read
+    path = os.path.join(cache_dir(), _STAMPS)
     try:
-        with open(os.path.join(cache_dir(), _STAMPS), encoding="utf-8") as fh:
+        st = os.stat(path)
+        identity = (path, st.st_ino, st.st_size, st.st_mtime_ns)
+        if _read is not None and _read[0] == identity:
+            return _read[1]  # unchanged: it is replaced (a new inode) whenever it is written
+        with open(path, encoding="utf-8") as fh:
             data = json.load(fh)
-        return dict.fromkeys(str(s) for s in data) if isinstance(data, list) else {}
+        stamps = dict.fromkeys(str(s) for s in data) if isinstance(data, list) else {}
+        _read = (identity, stamps)
+        return stamps
     except (OSError, ValueError):
         return {}  # no cache yet, or a damaged one: verify, then rewrite it
 
