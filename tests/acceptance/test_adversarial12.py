@@ -1,0 +1,167 @@
+"""Adversarial pass 12: encodings, index builds and command lines of real users that let a copy
+of indexed text pass, or a given setting go unused. Each test fails on the code before its fix.
+
+1. FAIL-OPEN JSON text with ``\\u`` escapes (pass 11) was decoded one layer deep. A record
+   serialised twice (``json.dumps(json.dumps(chat))``, as a pipeline that stores a string
+   column and then serialises the row does), a request body kept as a string inside a serialised
+   log line (``{"request": json.dumps({"messages": ...})}`` dumped again), base64 of a
+   serialised chat, or the escapes without the quotes of a JSON literal
+   (``text.encode("unicode_escape")``) left a Chinese answer as one run of ``\\u5149`` escapes:
+   read, counted as read, never matched (exit 0). Each layer is now decoded in turn (up to four)
+   and named in the field (``data#base64#json``).
+2. FAIL-OPEN Base64 of text in a script written without spaces (Chinese, Japanese, Thai) was not
+   taken for text (the test asked for white space): counted as an encoded value, the copy
+   passed. A decoded text of such a script is read.
+3. FAIL-OPEN A copy in an id-named field (``id``, ``key``, ``hash``) as base64 or as JSON text of
+   escapes is one ASCII word, which that field's rule took for an id: counted as an id, never
+   read. Such a value is decoded and read as it is in any other field.
+4. FAIL-OPEN ``index build`` (or ``index add``) run again with other reading settings for a file
+   the source already holds (``roles: [gpt]`` widened to ``[gpt, thinking]``, another
+   ``--schema`` or ``--text-field``) said "holds these very bytes already: not added again"
+   and exit 0: the turns the new settings take were never indexed, and copies of them passed.
+   The settings a file was read with are now recorded with it, and the same bytes read
+   otherwise are refused (exit 2) with the way out.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import xxhash
+
+from helpers import run_cli, write_jsonl
+
+CHINESE = (
+    "光合作用是绿色植物、藻类和某些细菌将光能转化为化学能的过程。它主要发生在叶片细胞的叶绿体中，"
+    "叶绿体含有绿色色素叶绿素。在光反应中，叶绿素吸收阳光，利用其能量分解水分子，释放出氧气作为副产品，"
+    "并产生能量载体三磷酸腺苷和还原型辅酶。在暗反应即卡尔文循环中，植物利用这些能量载体将空气中的二氧化碳"
+    "固定为三碳糖，然后再合成葡萄糖和其他碳水化合物。"
+)
+RUSSIAN = (
+    "Чтобы закваска оставалась здоровой, кормите её каждый день в одно и то же время равными по весу "
+    "частями муки и воды, оставляя перед каждой подкормкой лишь ложку старой закваски. Держите её "
+    "в тепле, между двадцатью четырьмя и двадцатью семью градусами, потому что в холодной кухне "
+    "брожение замедляется, а кислотообразующие бактерии берут верх над дрожжами."
+)
+CHAT = [{"role": "user", "content": "Explain it"}, {"role": "assistant", "content": CHINESE}]
+
+
+def _json(path: Path) -> dict[str, Any]:
+    doc: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return doc
+
+
+def _b64(text: str) -> str:
+    return base64.b64encode(text.encode("utf-8")).decode("ascii")
+
+
+@pytest.fixture
+def intl_index(tmp_path: Path) -> Path:
+    """An index of two model answers written in Chinese and in Russian (provider openai)."""
+    refs = write_jsonl(
+        tmp_path / "refs" / "intl.jsonl",
+        [
+            {"id": f"r{i}", "conversations": [{"from": "human", "value": "q"}, {"from": "gpt", "value": t}]}
+            for i, t in enumerate((CHINESE, RUSSIAN))
+        ],
+    )
+    idx = tmp_path / "intl-index"
+    run_cli(["index", "add", idx, refs, "--source", "intl", "--provider", "openai", "-q"])
+    return idx
+
+
+def _matched_fields(tmp_path: Path, index: Path, rows: list[dict[str, Any]]) -> dict[int, set[str]]:
+    """Scan ``rows`` (one file); the fields matched, per record index."""
+    data = write_jsonl(tmp_path / "data" / "rows.jsonl", rows)
+    out = tmp_path / "r.json"
+    run_cli(["scan", data, "-i", index, "--no-cache", "-q", "-f", "json", "-o", out])
+    found: dict[int, set[str]] = {}
+    for m in _json(out)["matches"]:
+        assert m["scores"]["similarity"] > 0.99
+        found.setdefault(m["record"]["index"], set()).add(m["record"]["turn"]["field"])
+    return found
+
+
+def test_json_text_serialised_more_than_once_is_read(tmp_path: Path, intl_index: Path) -> None:
+    rows = [
+        {"id": "twice", "data": json.dumps(json.dumps(CHAT))},
+        {"id": "log", "data": json.dumps({"request": json.dumps({"messages": CHAT})})},
+        {"id": "b64", "data": _b64(json.dumps(CHAT))},
+        {"id": "turn", "messages": [CHAT[0], {"role": "assistant", "content": _b64(json.dumps(RUSSIAN))}]},
+        {"id": "bare", "note": RUSSIAN.encode("unicode_escape").decode("ascii")},
+        # Not decoded: ASCII text with an escape or two reads as it is.
+        {"id": "plain", "text": "A caf\\u00e9 note of our own about tomato plants, nothing to decode here."},
+    ]
+    found = _matched_fields(tmp_path, intl_index, rows)
+    assert found == {
+        0: {"data#json"},
+        1: {"data#json"},
+        2: {"data#base64#json"},
+        3: {"messages[1].content#base64#json"},
+        4: {"note#json"},
+    }
+
+
+def test_base64_of_text_written_without_spaces_is_read(tmp_path: Path, intl_index: Path) -> None:
+    rows = [{"id": "a", "text": "a short note of our own", "attachment": _b64(CHINESE)}]
+    assert _matched_fields(tmp_path, intl_index, rows) == {0: {"attachment#base64"}}
+
+
+def test_a_copy_encoded_into_an_id_named_field_is_read(tmp_path: Path, intl_index: Path) -> None:
+    rows = [
+        {"id": json.dumps(CHINESE), "text": "a short note of our own"},
+        {"key": _b64(RUSSIAN), "text": "another short note of our own"},
+        # Still ids: a digest and a UUID.
+        {"sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", "text": "a note"},
+    ]
+    assert _matched_fields(tmp_path, intl_index, rows) == {0: {"id#json"}, 1: {"key#base64"}}
+
+
+def test_index_build_run_again_with_other_roles_is_refused_not_passed_over(tmp_path: Path) -> None:
+    pairs = [[("human", "q"), ("gpt", RUSSIAN)], [("thinking", CHINESE), ("gpt", "ok")]]
+    write_jsonl(
+        tmp_path / "refs" / "chats.jsonl",
+        [{"conversations": [{"from": f, "value": v} for f, v in p]} for p in pairs],
+    )
+    manifest = tmp_path / "refs" / "sources.yaml"
+    entry = "sources:\n  - {path: chats.jsonl, source: chats, provider: openai, roles: [%s]}\n"
+    manifest.write_text(entry % "gpt", encoding="utf-8")
+    idx = tmp_path / "idx"
+    run_cli(["index", "build", idx, "--sources", manifest, "-q"])
+    again = run_cli(["index", "build", idx, "--sources", manifest])  # unchanged: passed over
+    assert "holds these very bytes already" in again.stderr
+    manifest.write_text(entry % "gpt, thinking", encoding="utf-8")
+    before = (idx / "manifest.json").read_bytes()
+    out = run_cli(["index", "build", idx, "--sources", manifest], code=2)
+    assert "read with roles gpt; this command reads them with roles gpt,thinking" in out.stderr
+    assert "build a new index" in out.stderr
+    assert (idx / "manifest.json").read_bytes() == before
+    # Written so from the start, the new roles are indexed, and the reasoning copy is found.
+    run_cli(["index", "build", tmp_path / "idx2", "--sources", manifest, "-q"])
+    data = write_jsonl(tmp_path / "data" / "d.jsonl", [{"text": CHINESE}])
+    run_cli(["scan", data, "-i", tmp_path / "idx2", "--no-cache", "-q"], code=0)
+    found = run_cli(["scan", data, "-i", tmp_path / "idx2", "--no-cache", "-q", "-f", "json"])
+    assert json.loads(found.stdout)["matches"]
+
+
+def test_a_file_of_an_earlier_index_is_passed_over_only_under_the_default_settings(tmp_path: Path) -> None:
+    refs = write_jsonl(
+        tmp_path / "refs" / "chats.jsonl",
+        [{"id": "r0", "conversations": [{"from": "human", "value": "q"}, {"from": "gpt", "value": RUSSIAN}]}],
+    )
+    idx = tmp_path / "idx"
+    add = ["index", "add", idx, refs, "--source", "chats", "--provider", "openai"]
+    run_cli([*add, "-q"])
+    doc = json.loads((idx / "manifest.json").read_text(encoding="utf-8"))
+    for f in doc["sources"]["chats"]["files"]:
+        del f["read"]  # as an earlier provcheck wrote it
+    del doc["checksum"]
+    doc["checksum"] = xxhash.xxh3_64_hexdigest(json.dumps(doc, sort_keys=True).encode())
+    (idx / "manifest.json").write_text(json.dumps(doc), encoding="utf-8")
+    assert "not added again" in run_cli(add).stderr
+    out = run_cli([*add, "--roles", "gpt,human"], code=2)
+    assert "settings an earlier provcheck did not record" in out.stderr
