@@ -165,3 +165,21 @@ def test_a_file_of_an_earlier_index_is_passed_over_only_under_the_default_settin
     assert "not added again" in run_cli(add).stderr
     out = run_cli([*add, "--roles", "gpt,human"], code=2)
     assert "settings an earlier provcheck did not record" in out.stderr
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's /proc")
+def test_an_output_where_no_file_can_be_made_is_refused_before_any_is_written(
+    tmp_path: Path, index_dir: Path
+) -> None:
+    """``-f json -o report.json -f html -o /proc/report.html`` (a folder one may not write to, a
+    read-only mount): the scan ran, report.json was written, and only then the second output
+    failed (exit 2), leaving the report of a run that failed. Refused before the scan now."""
+    data = write_jsonl(tmp_path / "data" / "a.jsonl", [{"text": "a clean note about tomato plants"}])
+    report = tmp_path / "report.json"
+    out = run_cli(
+        ["scan", data, "-i", index_dir, "-f", "json", "-o", report, "-f", "html", "-o", "/proc/report.html"],
+        code=2,
+    )
+    assert "--output /proc/report.html: cannot write there" in out.stderr
+    assert not report.exists()
+    assert not list(tmp_path.glob(".report.json.*"))
