@@ -21,19 +21,32 @@ of indexed text pass, or a given setting go unused. Each test fails on the code 
    and exit 0: the turns the new settings take were never indexed, and copies of them passed.
    The settings a file was read with are now recorded with it, and the same bytes read
    otherwise are refused (exit 2) with the way out.
+5. HALF-WRITTEN ``-f json -o report.json -f html -o DIR/r.html`` with ``DIR`` a folder no file
+   can be made in (no permission, ``/proc``, a read-only mount): the scan ran, ``report.json``
+   was written, and the second output failed (exit 2), leaving the report of a failed run. A
+   temporary file is now made and removed beside each output before the scan.
+6. FAIL-OPEN (docs) The documented ``.pre-commit-config.yaml`` installed a pre-commit hook only
+   (``pre-commit install`` installs no other type unless told), so ``git merge feature``
+   committed a ``--no-verify`` branch's copy unchecked, the hole pass 11 closed for ``hook
+   install``. The documented configuration sets ``default_install_hook_types``.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 import xxhash
 
-from helpers import run_cli, write_jsonl
+from gitrepo import BLOCK_POLICY, GitRepo, isolated_env, restricted
+from gitrepo import clean as gitclean
+from gitrepo import jsonl as gitjsonl
+from helpers import ROOT, run_cli, write_jsonl
 
 CHINESE = (
     "光合作用是绿色植物、藻类和某些细菌将光能转化为化学能的过程。它主要发生在叶片细胞的叶绿体中，"
@@ -183,3 +196,38 @@ def test_an_output_where_no_file_can_be_made_is_refused_before_any_is_written(
     assert "--output /proc/report.html: cannot write there" in out.stderr
     assert not report.exists()
     assert not list(tmp_path.glob(".report.json.*"))
+
+
+@pytest.mark.slow
+def test_the_documented_pre_commit_configuration_checks_a_merge(tmp_path: Path, index_dir: Path) -> None:
+    """docs/repository.md's ``.pre-commit-config.yaml``, installed with ``pre-commit install``,
+    gave git a pre-commit hook only: ``git merge feature`` (no conflict) committed a copy made on
+    the branch with ``--no-verify``. The documented configuration now installs pre-merge-commit."""
+    pytest.importorskip("pre_commit")
+    import yaml
+
+    doc = (ROOT / "docs" / "repository.md").read_text(encoding="utf-8")
+    snippet = yaml.safe_load(doc.split("**2a.", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0])
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    snippet["repos"] = [{"repo": "local", "hooks": [h for h in hooks if h["id"] == "provcheck-system"]}]
+    repo = GitRepo(tmp_path / "dataset", isolated_env(tmp_path))
+    repo.write("policy.yaml", BLOCK_POLICY)
+    repo.write(".provcheck.yaml", f"index: {index_dir}\npolicy: policy.yaml\n")
+    repo.write(".pre-commit-config.yaml", yaml.safe_dump(snippet))
+    repo.write("data/train.jsonl", gitjsonl(gitclean(i) for i in range(2)))
+    repo.git("add", ".")
+    repo.commit("dataset")
+    out = subprocess.run(
+        [sys.executable, "-m", "pre_commit", "install"], cwd=repo.path, env=repo.env, capture_output=True
+    )
+    assert out.returncode == 0, out.stderr
+    repo.git("checkout", "-q", "-b", "feature")
+    repo.append("data/train.jsonl", gitjsonl([restricted(1, "copy")]))
+    repo.git("commit", "-q", "-am", "copy", "--no-verify")
+    repo.git("checkout", "-q", "main")
+    repo.write("data/more.jsonl", gitjsonl([gitclean(5)]))
+    repo.git("add", "data/more.jsonl")
+    repo.commit("more")
+    merged = repo.git("merge", "--no-edit", "feature", check=False)
+    assert merged.returncode != 0, merged.stdout + merged.stderr
+    assert "commit refused: 1 blocking finding" in merged.stdout + merged.stderr
