@@ -29,6 +29,10 @@ of indexed text pass, or a given setting go unused. Each test fails on the code 
    (``pre-commit install`` installs no other type unless told), so ``git merge feature``
    committed a ``--no-verify`` branch's copy unchecked, the hole pass 11 closed for ``hook
    install``. The documented configuration sets ``default_install_hook_types``.
+7. DROPPED ``.provcheck.yaml`` with ``roles: []``, ``use: []`` or ``include: []`` was taken for
+   the key left out (every role, no declared use, every file) where ``roles: ""`` and ``use: ""``
+   are refused; and ``text_field: ""`` said "expected a string, found str". Each is now a
+   located configuration error (exit 6) that says what is wrong.
 """
 
 from __future__ import annotations
@@ -231,3 +235,22 @@ def test_the_documented_pre_commit_configuration_checks_a_merge(tmp_path: Path, 
     merged = repo.git("merge", "--no-edit", "feature", check=False)
     assert merged.returncode != 0, merged.stdout + merged.stderr
     assert "commit refused: 1 blocking finding" in merged.stdout + merged.stderr
+
+
+@pytest.mark.parametrize(
+    ("setting", "says"),
+    [
+        ("roles: []", "roles: an empty list says nothing"),
+        ("use: []", "use: an empty list says nothing"),
+        ("include: []", "include: an empty list says nothing"),
+        ('roles: ""', "roles: an empty value says nothing"),
+        ('text_field: ""', "text_field: expected a string, found an empty string"),
+    ],
+)
+def test_an_empty_setting_in_the_configuration_is_refused_where_it_is(
+    tmp_path: Path, index_dir: Path, setting: str, says: str
+) -> None:
+    data = write_jsonl(tmp_path / "data" / "a.jsonl", [{"text": "a clean note about tomato plants"}])
+    (tmp_path / ".provcheck.yaml").write_text(f"index: {index_dir}\n{setting}\n", encoding="utf-8")
+    out = run_cli(["scan", data, "--config", tmp_path / ".provcheck.yaml"], code=6)
+    assert f".provcheck.yaml:2: {says}" in out.stderr
