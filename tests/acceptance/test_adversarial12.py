@@ -33,6 +33,13 @@ of indexed text pass, or a given setting go unused. Each test fails on the code 
    the key left out (every role, no declared use, every file) where ``roles: ""`` and ``use: ""``
    are refused; and ``text_field: ""`` said "expected a string, found str". Each is now a
    located configuration error (exit 6) that says what is wrong.
+8. FAIL-OPEN A policy kept as a symbolic link (``policy.yaml -> policies/strict.yaml``): the gate
+   knew the file the link led to, so a commit or pull request retargeting the link to a softer
+   policy already in the repository (``ln -sfn policies/lenient.yaml policy.yaml``) beside a
+   copy changed "no file of the gate" and passed, through the hook and ``scan
+   --changed-since`` alike (exit 0). The same for the configuration, an included policy file,
+   the index and the waivers file reached through a link (a retargeted waivers link brought
+   ``rule: "*"`` unseen). Every link on the way to a gate file is now part of the gate.
 """
 
 from __future__ import annotations
@@ -254,3 +261,47 @@ def test_an_empty_setting_in_the_configuration_is_refused_where_it_is(
     (tmp_path / ".provcheck.yaml").write_text(f"index: {index_dir}\n{setting}\n", encoding="utf-8")
     out = run_cli(["scan", data, "--config", tmp_path / ".provcheck.yaml"], code=6)
     assert f".provcheck.yaml:2: {says}" in out.stderr
+
+
+STRICT = BLOCK_POLICY
+LENIENT = BLOCK_POLICY.replace("action: block", "action: info")
+
+
+def _linked_gate_repo(tmp_path: Path, index_dir: Path) -> GitRepo:
+    """A dataset repository whose policy and waivers file are symbolic links into folders."""
+    repo = GitRepo(tmp_path / "dataset", isolated_env(tmp_path))
+    repo.write("policies/strict.yaml", STRICT)
+    repo.write("policies/lenient.yaml", LENIENT)
+    repo.write("waivers/reviewed.yaml", "version: 1\nwaivers: []\n")
+    everything = "version: 1\nwaivers:\n  - {rule: '*', reason: r, approver: a, date: 2025-01-01}\n"
+    repo.write("waivers/open.yaml", everything)
+    (repo.path / "policy.yaml").symlink_to("policies/strict.yaml")
+    (repo.path / "waivers.yaml").symlink_to("waivers/reviewed.yaml")
+    repo.write(".provcheck.yaml", f"index: {index_dir}\npolicy: policy.yaml\nwaivers: waivers.yaml\n")
+    repo.write("data/train.jsonl", gitjsonl(gitclean(i) for i in range(2)))
+    repo.git("add", ".")
+    repo.commit("dataset")
+    return repo
+
+
+@pytest.mark.parametrize(
+    ("link", "target"), [("policy.yaml", "policies/lenient.yaml"), ("waivers.yaml", "waivers/open.yaml")]
+)
+def test_retargeting_a_linked_gate_file_beside_a_copy_is_refused(
+    tmp_path: Path, index_dir: Path, link: str, target: str
+) -> None:
+    repo = _linked_gate_repo(tmp_path, index_dir)
+    (repo.path / link).unlink()
+    (repo.path / link).symlink_to(target)
+    repo.append("data/train.jsonl", gitjsonl([restricted(1, "copy")]))
+    repo.git("add", ".")
+    named = link if link == "policy.yaml" else target  # a scope waiver is named where it is
+    refused = repo.provcheck("hook", "run", code=6)
+    assert named in refused.stderr
+    repo.git("commit", "-q", "-m", "retarget", "--no-verify")
+    ci = repo.provcheck("scan", "--changed-since", "HEAD~1", "-q", code=6)
+    assert named in ci.stderr
+    # On its own, the change of the gate is judged (nothing else to judge) and goes in.
+    repo.git("reset", "-q", "HEAD~1")
+    repo.git("add", link)
+    repo.provcheck("hook", "run")

@@ -15,7 +15,7 @@ from provcheck.cli import options
 from provcheck.cli.common import collector_paused, handle_errors, stderr
 from provcheck.gitscan import changes as changesets
 from provcheck.gitscan.prefix import start_proofs
-from provcheck.gitscan.repo import Repo
+from provcheck.gitscan.repo import Repo, repository_paths
 from provcheck.inputs import reader_for
 from provcheck.report.terminal import printable
 
@@ -154,9 +154,7 @@ def refuse_gate_changes(
         policy_path or (config.policy if config is not None else None),
     ):
         if path and not path.startswith("provcheck:"):  # a shipped pack is no file of the repository
-            rel = os.path.relpath(os.path.realpath(path), os.path.realpath(repo.root)).replace(os.sep, "/")
-            if not rel.startswith("../"):
-                gate.append(rel)
+            gate += repository_paths(repo.root, path)  # a link to it too: retargeted, it is changed
     if os.environ.get("PRE_COMMIT") == "1":
         # Under the pre-commit framework the hook's own options come from the repository's
         # `.pre-commit-config.yaml` (`args: [--fail-on, never]`, `[--use-only, --use, evaluation]`):
@@ -177,8 +175,8 @@ def refuse_gate_changes(
     # Every staged path inside it is part of that one change.
     for index in index_path or ((config.index,) if config is not None and config.index else ()):
         if "://" not in index:
-            rel = os.path.relpath(os.path.realpath(index), os.path.realpath(repo.root)).replace(os.sep, "/")
-            gate += [p for p in changes.staged_paths if p == rel or p.startswith(rel.rstrip("/") + "/")]
+            for rel in repository_paths(repo.root, index):
+                gate += [p for p in changes.staged_paths if p == rel or p.startswith(rel.rstrip("/") + "/")]
     refuse_gate_mix(gate, changes)
 
 

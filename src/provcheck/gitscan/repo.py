@@ -340,6 +340,28 @@ class Repo:
             raise GitError(f"git cat-file blob {oid}: {proc.stderr.decode('utf-8', 'replace').strip()}")
 
 
+def repository_paths(root: str, path: str) -> list[str]:
+    """The repository paths (relative to ``root``, POSIX) of ``path`` and of every symbolic link
+    on the way to the file it names, those inside the repository.
+
+    A policy kept as ``policy.yaml -> policies/strict.yaml``: the gate knew the file the link
+    led to, so a change that retargets the link (``ln -sfn policies/lenient.yaml policy.yaml``)
+    beside a copy changed no file of the gate and passed (adversarial pass 12).
+    """
+    top = os.path.realpath(root)
+    found: list[str] = []
+    here = os.path.abspath(path)
+    for _ in range(40):  # the kernel's own limit on links followed
+        # The folders above may be links themselves: the name is the link's, in its real folder.
+        found.append(os.path.join(os.path.realpath(os.path.dirname(here)), os.path.basename(here)))
+        if not os.path.islink(here):
+            break
+        here = os.path.join(os.path.dirname(here), os.readlink(here))
+    found.append(os.path.realpath(path))
+    rels = dict.fromkeys(os.path.relpath(f, top).replace(os.sep, "/") for f in found)
+    return [r for r in rels if r != ".." and not r.startswith("../")]
+
+
 def parse_raw(out: bytes) -> list[DiffEntry]:
     """Entries of ``git diff --raw -z`` output."""
     fields = out.decode("utf-8", "surrogateescape").split("\0")
