@@ -305,3 +305,19 @@ def test_retargeting_a_linked_gate_file_beside_a_copy_is_refused(
     repo.git("reset", "-q", "HEAD~1")
     repo.git("add", link)
     repo.provcheck("hook", "run")
+
+
+def test_index_add_writes_no_index_among_other_files_and_cleans_what_it_made(
+    tmp_path: Path, reference_file: Path
+) -> None:
+    data = tmp_path / "data"
+    write_jsonl(data / "train.jsonl", [{"text": "a clean note about tomato plants"}])
+    out = run_cli(["index", "add", data, reference_file, "--source", "s"], code=2)
+    assert "a directory that is not an index" in out.stderr and "train.jsonl" in out.stderr
+    assert sorted(p.name for p in data.iterdir()) == ["train.jsonl"]
+    empty = tmp_path / "refs" / "index"
+    empty.mkdir()
+    run_cli(["index", "add", empty, reference_file, "--source", "s", "--roles", "gtp"], code=4)
+    assert list(empty.iterdir()) == []
+    run_cli(["index", "add", empty, reference_file, "--source", "s", "-q"])  # the same folder, used
+    assert (empty / "manifest.json").is_file()
