@@ -321,3 +321,30 @@ def test_index_add_writes_no_index_among_other_files_and_cleans_what_it_made(
     assert list(empty.iterdir()) == []
     run_cli(["index", "add", empty, reference_file, "--source", "s", "-q"])  # the same folder, used
     assert (empty / "manifest.json").is_file()
+
+
+def test_a_submodule_update_is_scanned_whatever_gitmodules_says_to_ignore(
+    tmp_path: Path, index_dir: Path
+) -> None:
+    env = isolated_env(tmp_path)
+    sub = GitRepo(tmp_path / "shared-data", env)
+    sub.write("data/train.jsonl", gitjsonl([gitclean(1)]))
+    sub.git("add", ".")
+    sub.commit("data")
+    repo = GitRepo(tmp_path / "dataset", env)
+    repo.write("policy.yaml", BLOCK_POLICY)
+    repo.write(".provcheck.yaml", f"index: {index_dir}\npolicy: policy.yaml\n")
+    repo.git("-c", "protocol.file.allow=always", "submodule", "add", "-q", str(sub.path), "ds")
+    repo.git("add", ".")
+    repo.commit("dataset")
+    repo.git("config", "-f", ".gitmodules", "submodule.ds.ignore", "all")
+    repo.git("add", ".gitmodules")
+    repo.commit("quieter status")
+    ds = GitRepo(repo.path / "ds", env)
+    ds.write("data/more.jsonl", gitjsonl([restricted(2)]))
+    ds.git("add", ".")
+    ds.commit("more data")
+    repo.git("add", "ds")
+    assert "ds/data/more.jsonl:1" in repo.provcheck("hook", "run", code=1).stderr
+    repo.commit("update the data", "--no-verify")
+    assert "ds/data/more.jsonl:1" in repo.provcheck("scan", "--changed-since", "HEAD~1", code=1).stdout

@@ -56,6 +56,13 @@ about a submodule from there read the superproject's index path inside the submo
 ("index file open failed: Not a directory"). Git clears them the same way when it recurses."""
 
 
+_DIFF = ("--raw", "--no-abbrev", "-z", "-M", "--ignore-submodules=none")
+"""How every change is asked for. ``--ignore-submodules=none``: ``ignore = all`` for a submodule in
+``.gitmodules`` (a file of the repository, which any commit may change) or ``diff.ignoreSubmodules``
+in a user's git configuration hid a submodule's update from ``git diff``, and the copy it
+brought passed the hook and the CI gate unseen (adversarial pass 12)."""
+
+
 def _git_env(nested: bool = False) -> dict[str, str]:
     env = dict(os.environ)
     if nested:
@@ -238,11 +245,11 @@ class Repo:
         """
         # No commit named: git compares with HEAD, or before the first commit with nothing
         # (every staged file added), so one process answers both (git diff --cached).
-        return parse_raw(self.git("diff", "--cached", "--raw", "--no-abbrev", "-z", "-M", "--"))
+        return parse_raw(self.git("diff", "--cached", *_DIFF, "--"))
 
     def changed_since(self, commit: str) -> list[DiffEntry]:
         """What differs between ``commit`` and the working tree (tracked files)."""
-        return parse_raw(self.git("diff", "--raw", "--no-abbrev", "-z", "-M", commit, "--"))
+        return parse_raw(self.git("diff", *_DIFF, commit, "--"))
 
     def index_entries(self, paths: Sequence[str]) -> list[tuple[str, str, str]]:
         """``(path, blob id, mode)`` of index entries at ``paths`` (regular files only)."""
@@ -279,7 +286,7 @@ class Repo:
     def ask_unstaged(self, paths: Sequence[str] | None = None) -> Pending:
         """``unstaged``'s git process, started (its answer: ``parse_names``)."""
         named = [] if paths is None or len(paths) > _PATHSPEC_LIMIT else list(paths)
-        return self.ask("diff", "--name-only", "-z", "--no-renames", "--", *named)
+        return self.ask("diff", "--name-only", "-z", "--no-renames", "--ignore-submodules=none", "--", *named)
 
     def filtered(self, paths: Iterable[str]) -> set[str]:
         """Paths with a ``filter`` attribute (LFS, git-crypt...): their files are not their blobs."""
