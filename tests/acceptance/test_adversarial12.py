@@ -348,3 +348,25 @@ def test_a_submodule_update_is_scanned_whatever_gitmodules_says_to_ignore(
     assert "ds/data/more.jsonl:1" in repo.provcheck("hook", "run", code=1).stderr
     repo.commit("update the data", "--no-verify")
     assert "ds/data/more.jsonl:1" in repo.provcheck("scan", "--changed-since", "HEAD~1", code=1).stdout
+
+
+@pytest.mark.parametrize("setting", ["fail_on: never", "exclude: ['data/**']"])
+def test_a_first_configuration_brought_beside_a_copy_under_a_command_line_gate_is_refused(
+    tmp_path: Path, index_dir: Path, setting: str
+) -> None:
+    repo = GitRepo(tmp_path / "dataset", isolated_env(tmp_path))
+    repo.write("policy.yaml", STRICT)
+    repo.write("data/train.jsonl", gitjsonl(gitclean(i) for i in range(2)))
+    repo.git("add", ".")
+    repo.commit("dataset")
+    gate = ["-i", str(index_dir), "-p", "policy.yaml"]
+    repo.write(".provcheck.yaml", setting + "\n")
+    repo.append("data/train.jsonl", gitjsonl([restricted(1, "copy")]))
+    repo.git("add", ".")
+    assert ".provcheck.yaml" in repo.provcheck("hook", "run", *gate, code=6).stderr
+    repo.git("commit", "-q", "-m", "configure", "--no-verify")
+    assert ".provcheck.yaml" in repo.provcheck("scan", "--changed-since", "HEAD~1", *gate, code=6).stderr
+    # Brought on its own, it is the gate from then on.
+    repo.git("reset", "-q", "HEAD~1")
+    repo.git("add", ".provcheck.yaml")
+    repo.provcheck("hook", "run", *gate)

@@ -155,6 +155,14 @@ def refuse_gate_changes(
     ):
         if path and not path.startswith("provcheck:"):  # a shipped pack is no file of the repository
             gate += repository_paths(repo.root, path)  # a link to it too: retargeted, it is changed
+    # The configuration or policy the change brings where there was none counts too when a
+    # gate ran without it: with the index on the command line (the pre-commit framework's
+    # `args:`, a CI step), a first `.provcheck.yaml` saying `fail_on: never` beside a copy
+    # replaced the gate's defaults and passed (adversarial pass 12). Without such an index the
+    # change that brings the configuration is how a repository adopts the gate (none ran
+    # before it), as is a repository's first commit.
+    gated_before = bool(index_path) and (changes.base_commit is not None or repo.has_head())
+    added = list(gate) if gated_before else []
     if os.environ.get("PRE_COMMIT") == "1":
         # Under the pre-commit framework the hook's own options come from the repository's
         # `.pre-commit-config.yaml` (`args: [--fail-on, never]`, `[--use-only, --use, evaluation]`):
@@ -177,13 +185,14 @@ def refuse_gate_changes(
         if "://" not in index:
             for rel in repository_paths(repo.root, index):
                 gate += [p for p in changes.staged_paths if p == rel or p.startswith(rel.rstrip("/") + "/")]
-    refuse_gate_mix(gate, changes)
+    refuse_gate_mix(gate, changes, added)
 
 
-def refuse_gate_mix(gate: list[str], changes: changesets.ChangeSet) -> None:
+def refuse_gate_mix(gate: list[str], changes: changesets.ChangeSet, added: list[str] | None = None) -> None:
     """Refuse a commit that changes one of the ``gate`` files (repository paths) that existed
-    in ``HEAD`` together with any other path (``refuse_gate_changes``)."""
-    changed = sorted({p for p in gate if p in changes.changed_before})
+    in ``HEAD``, or adds one of ``added``, together with any other path (``refuse_gate_changes``)."""
+    brought = {p for p in added or () if p in changes.staged_after}
+    changed = sorted({p for p in gate if p in changes.changed_before} | brought)
     # A configuration renamed away is one change: where it went is no other path.
     others = sorted(changes.staged_paths - set(gate) - {changes.renamed_to.get(p) for p in gate})
     if changed and others:
