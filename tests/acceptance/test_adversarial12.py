@@ -370,3 +370,21 @@ def test_a_first_configuration_brought_beside_a_copy_under_a_command_line_gate_i
     repo.git("reset", "-q", "HEAD~1")
     repo.git("add", ".provcheck.yaml")
     repo.provcheck("hook", "run", *gate)
+
+
+def test_retargeting_a_linked_folder_of_the_policy_beside_a_copy_is_refused(
+    tmp_path: Path, index_dir: Path
+) -> None:
+    repo = GitRepo(tmp_path / "dataset", isolated_env(tmp_path))
+    repo.write("rules-strict/policy.yaml", STRICT)
+    repo.write("rules-lenient/policy.yaml", LENIENT)
+    (repo.path / "rules").symlink_to("rules-strict")
+    repo.write(".provcheck.yaml", f"index: {index_dir}\npolicy: rules/policy.yaml\n")
+    repo.write("data/train.jsonl", gitjsonl(gitclean(i) for i in range(2)))
+    repo.git("add", ".")
+    repo.commit("dataset")
+    (repo.path / "rules").unlink()
+    (repo.path / "rules").symlink_to("rules-lenient")
+    repo.append("data/train.jsonl", gitjsonl([restricted(1, "copy")]))
+    repo.git("add", ".")
+    assert "(rules)" in repo.provcheck("hook", "run", code=6).stderr

@@ -359,14 +359,25 @@ def repository_paths(root: str, path: str) -> list[str]:
     found: list[str] = []
     here = os.path.abspath(path)
     for _ in range(40):  # the kernel's own limit on links followed
-        # The folders above may be links themselves: the name is the link's, in its real folder.
-        found.append(os.path.join(os.path.realpath(os.path.dirname(here)), os.path.basename(here)))
+        # The folders above may be links themselves: the name is the link's, in its real folder,
+        # and each folder link on the way is named too (`conf -> conf-strict`, retargeted).
+        folder = os.path.dirname(here)
+        while folder != os.path.dirname(folder):
+            if os.path.islink(folder):
+                found.append(_named_in_real_folder(folder))
+            folder = os.path.dirname(folder)
+        found.append(_named_in_real_folder(here))
         if not os.path.islink(here):
             break
         here = os.path.join(os.path.dirname(here), os.readlink(here))
     found.append(os.path.realpath(path))
     rels = dict.fromkeys(os.path.relpath(f, top).replace(os.sep, "/") for f in found)
     return [r for r in rels if r != ".." and not r.startswith("../")]
+
+
+def _named_in_real_folder(path: str) -> str:
+    """``path`` with the folders above it resolved, its own name kept (a link stays the link)."""
+    return os.path.join(os.path.realpath(os.path.dirname(path)), os.path.basename(path))
 
 
 def parse_raw(out: bytes) -> list[DiffEntry]:
