@@ -388,3 +388,39 @@ def test_retargeting_a_linked_folder_of_the_policy_beside_a_copy_is_refused(
     repo.append("data/train.jsonl", gitjsonl([restricted(1, "copy")]))
     repo.git("add", ".")
     assert "(rules)" in repo.provcheck("hook", "run", code=6).stderr
+
+
+def test_merging_a_branch_whose_policy_changed_on_its_own_is_not_refused(
+    tmp_path: Path, index_dir: Path
+) -> None:
+    repo = GitRepo(tmp_path / "dataset", isolated_env(tmp_path))
+    repo.write("policy.yaml", STRICT)
+    repo.write(".provcheck.yaml", f"index: {index_dir}\npolicy: policy.yaml\n")
+    repo.write("data/train.jsonl", gitjsonl(gitclean(i) for i in range(2)))
+    repo.git("add", ".")
+    repo.commit("dataset")
+    repo.provcheck("hook", "install")
+    repo.git("checkout", "-q", "-b", "feature")
+    repo.write("data/feature.jsonl", gitjsonl([gitclean(3)]))
+    repo.git("add", ".")
+    repo.commit("feature data")
+    repo.git("checkout", "-q", "main")
+    repo.write("policy.yaml", STRICT.replace("title: OpenAI", "title: Output of OpenAI"))
+    repo.git("add", "policy.yaml")
+    repo.commit("policy wording, on its own")
+    repo.write("data/main.jsonl", gitjsonl([gitclean(4)]))
+    repo.git("add", ".")
+    repo.commit("main data")
+    repo.git("checkout", "-q", "feature")
+    merged = repo.git("merge", "--no-edit", "main", check=False)
+    assert merged.returncode == 0, merged.stdout + merged.stderr
+    # A branch that loosened the policy beside a copy in one commit is still refused.
+    repo.git("checkout", "-q", "-b", "loose", "main")
+    repo.write("policy.yaml", LENIENT)
+    repo.write("data/copy.jsonl", gitjsonl([restricted(1, "copy")]))
+    repo.git("add", ".")
+    repo.git("commit", "-q", "-m", "loosen and copy", "--no-verify")
+    repo.git("checkout", "-q", "main")
+    refused = repo.git("merge", "--no-ff", "--no-edit", "loose", check=False)
+    assert refused.returncode != 0
+    assert "this is a merge" in refused.stderr

@@ -14,6 +14,7 @@ from provcheck import projectfile as project
 from provcheck.cli import options
 from provcheck.cli.common import collector_paused, handle_errors, stderr
 from provcheck.gitscan import changes as changesets
+from provcheck.gitscan.merges import merge_heads, merged_in
 from provcheck.gitscan.prefix import start_proofs
 from provcheck.gitscan.repo import Repo, repository_paths
 from provcheck.inputs import reader_for
@@ -185,14 +186,19 @@ def refuse_gate_changes(
         if "://" not in index:
             for rel in repository_paths(repo.root, index):
                 gate += [p for p in changes.staged_paths if p == rel or p.startswith(rel.rstrip("/") + "/")]
-    refuse_gate_mix(gate, changes, added)
+    refuse_gate_mix(gate, changes, added, repo)
 
 
-def refuse_gate_mix(gate: list[str], changes: changesets.ChangeSet, added: list[str] | None = None) -> None:
+def refuse_gate_mix(
+    gate: list[str], changes: changesets.ChangeSet, added: list[str] | None = None, repo: Repo | None = None
+) -> None:
     """Refuse a commit that changes one of the ``gate`` files (repository paths) that existed
-    in ``HEAD``, or adds one of ``added``, together with any other path (``refuse_gate_changes``)."""
+    in ``HEAD``, or adds one of ``added``, together with any other path (``refuse_gate_changes``).
+    ``repo``: the hook's repository, where a merge may bring the gate's files as they are."""
     brought = {p for p in added or () if p in changes.staged_after}
     changed = sorted({p for p in gate if p in changes.changed_before} | brought)
+    if changed and repo is not None and changes.base_commit is None:
+        changed = [p for p in changed if p not in merged_in(repo, changed, gate)]
     # A configuration renamed away is one change: where it went is no other path.
     others = sorted(changes.staged_paths - set(gate) - {changes.renamed_to.get(p) for p in gate})
     if changed and others:
@@ -210,6 +216,10 @@ def refuse_gate_mix(gate: list[str], changes: changesets.ChangeSet, added: list[
                 "merge the configuration change on its own first (a pull request of its own): the "
                 "records are then checked under the gate in force"
                 if since
+                else "this is a merge: the branch merged in changes the configuration beside other "
+                "paths in one commit, or the resolution edits it: git merge --abort, then merge a "
+                "commit that changes the configuration alone first, and the rest after it"
+                if repo is not None and merge_heads(repo)
                 else "commit the configuration change on its own first (git restore --staged the "
                 "other paths, commit, then stage them again): they are then checked under the gate "
                 "in force"

@@ -17,6 +17,7 @@ from provcheck.cli.hook import refuse_gate_mix
 from provcheck.cli.verdict import ERRORS_SHOWN, fail_on_actions, waiver_lines
 from provcheck.errors import ExitCode, GateChangeError, ProvcheckError
 from provcheck.gitscan.changes import ChangeSet
+from provcheck.gitscan.merges import merged_in
 from provcheck.gitscan.repo import Pending, Repo, repository_paths
 from provcheck.projectfile import ProjectConfig
 from provcheck.report.hook import refusal
@@ -83,7 +84,7 @@ def scan_staged(
         # Every file of the policy, the ones it includes too: the hook knew only the policy named
         # before it was read, and a commit softening an included `rules/base.yaml` beside a copy
         # was judged under the softened rule and went in.
-        refuse_gate_mix(inside(repo, result.run.policy.files), changes)
+        refuse_gate_mix(inside(repo, result.run.policy.files), changes, repo=repo)
         _refuse_uncommitted_gate(repo, [*gate, result.waivers.file if result.waivers else None], asked)
     finally:
         if asked is not None:
@@ -150,6 +151,8 @@ def refuse_new_scope_waivers(repo: Repo, waivers: Waivers, changes: ChangeSet) -
     if not changed or not changes.staged_paths - set(rels):
         return
     rel = rels[-1]
+    if changes.base_commit is None and set(changed) <= merged_in(repo, changed, rels):
+        return  # a merge brings the waivers as a branch holds them (see ``merged_in``)
     before: set[tuple[str | None, ...]] = set()
     base = changes.base_commit or ("HEAD" if repo.has_head() else None)
     if base is not None and changed == [rel]:  # a link retargeted: every scope it leads to is new
