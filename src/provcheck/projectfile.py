@@ -162,6 +162,10 @@ _PATH = "a path (string)"
 _STRS = "a string or a list of strings"
 
 
+_NOT_EMPTY = ("use", "include", "roles")
+"""Keys whose empty list (or, but for ``use``, which says more itself, empty string) is refused."""
+
+
 def _strings(value: Any) -> tuple[str, ...] | None:
     if isinstance(value, str):
         return (value,)
@@ -181,6 +185,9 @@ def _type_name(value: Any) -> str:
     ):
         if isinstance(value, kind):
             return name
+    if isinstance(value, str):
+        # `text_field: ""` said "expected a string, found str" (adversarial pass 12).
+        return "an empty string" if not value.strip() else "a string"
     return type(value).__name__
 
 
@@ -241,6 +248,19 @@ def load(path: str) -> ProjectConfig:
             strings = _strings(value)
             if strings is None:
                 bad(key, _STRS, value)
+            elif (
+                name in _NOT_EMPTY
+                and not (name == "use" and isinstance(value, str))
+                and not any(v.strip() for v in strings)
+            ):
+                # `roles: []`, `use: []`, `include: []` were taken for the key left out (every
+                # role, no use, every file), where `roles: ""` and `use: ""` are refused: a
+                # setting given and dropped (adversarial pass 12).
+                problems.append(
+                    f"{where(key)}: {key}: an empty {'value' if isinstance(value, str) else 'list'} says "
+                    "nothing; give at least one value, "
+                    "or leave the key out for the default"
+                )
             elif name in ("include", "exclude"):
                 # Globs are relative to this file's folder: a leading '/' says so, and is dropped.
                 values[name] = tuple(p[1:] if p.startswith("/") and len(p) > 1 else p for p in strings)

@@ -266,6 +266,16 @@ def check_target(path: str, what: str = "--output") -> None:
         raise UsageError(f"{what} {path}: directory {directory} does not exist")
     if os.path.isdir(path):
         raise UsageError(f"{what} {path} is a directory; give a file name")
+    try:
+        # A folder one may not write to (or /proc, /sys, a read-only mount) failed only when the
+        # report was written: after the scan, and after the outputs before it were written, so
+        # a CI step kept a JSON report of a run that exited 2 (adversarial pass 12).
+        atomic.probe(path)
+    except OSError as exc:
+        raise OutputError(
+            f"{what} {path}: cannot write there: {exc.strerror or exc}",
+            hint=_hint(exc),
+        ) from None
 
 
 def _hint(exc: OSError) -> str:

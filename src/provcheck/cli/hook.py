@@ -14,8 +14,9 @@ from provcheck import projectfile as project
 from provcheck.cli import options
 from provcheck.cli.common import collector_paused, handle_errors, stderr
 from provcheck.gitscan import changes as changesets
+from provcheck.gitscan.merges import merge_heads, merged_in
 from provcheck.gitscan.prefix import start_proofs
-from provcheck.gitscan.repo import Repo
+from provcheck.gitscan.repo import Repo, repository_paths
 from provcheck.inputs import reader_for
 from provcheck.report.terminal import printable
 
@@ -154,9 +155,15 @@ def refuse_gate_changes(
         policy_path or (config.policy if config is not None else None),
     ):
         if path and not path.startswith("provcheck:"):  # a shipped pack is no file of the repository
-            rel = os.path.relpath(os.path.realpath(path), os.path.realpath(repo.root)).replace(os.sep, "/")
-            if not rel.startswith("../"):
-                gate.append(rel)
+            gate += repository_paths(repo.root, path)  # a link to it too: retargeted, it is changed
+    # The configuration or policy the change brings where there was none counts too when a
+    # gate ran without it: with the index on the command line (the pre-commit framework's
+    # `args:`, a CI step), a first `.provcheck.yaml` saying `fail_on: never` beside a copy
+    # replaced the gate's defaults and passed (adversarial pass 12). Without such an index the
+    # change that brings the configuration is how a repository adopts the gate (none ran
+    # before it), as is a repository's first commit.
+    gated_before = bool(index_path) and (changes.base_commit is not None or repo.has_head())
+    added = list(gate) if gated_before else []
     if os.environ.get("PRE_COMMIT") == "1":
         # Under the pre-commit framework the hook's own options come from the repository's
         # `.pre-commit-config.yaml` (`args: [--fail-on, never]`, `[--use-only, --use, evaluation]`):
@@ -177,15 +184,21 @@ def refuse_gate_changes(
     # Every staged path inside it is part of that one change.
     for index in index_path or ((config.index,) if config is not None and config.index else ()):
         if "://" not in index:
-            rel = os.path.relpath(os.path.realpath(index), os.path.realpath(repo.root)).replace(os.sep, "/")
-            gate += [p for p in changes.staged_paths if p == rel or p.startswith(rel.rstrip("/") + "/")]
-    refuse_gate_mix(gate, changes)
+            for rel in repository_paths(repo.root, index):
+                gate += [p for p in changes.staged_paths if p == rel or p.startswith(rel.rstrip("/") + "/")]
+    refuse_gate_mix(gate, changes, added, repo)
 
 
-def refuse_gate_mix(gate: list[str], changes: changesets.ChangeSet) -> None:
+def refuse_gate_mix(
+    gate: list[str], changes: changesets.ChangeSet, added: list[str] | None = None, repo: Repo | None = None
+) -> None:
     """Refuse a commit that changes one of the ``gate`` files (repository paths) that existed
-    in ``HEAD`` together with any other path (``refuse_gate_changes``)."""
-    changed = sorted({p for p in gate if p in changes.changed_before})
+    in ``HEAD``, or adds one of ``added``, together with any other path (``refuse_gate_changes``).
+    ``repo``: the hook's repository, where a merge may bring the gate's files as they are."""
+    brought = {p for p in added or () if p in changes.staged_after}
+    changed = sorted({p for p in gate if p in changes.changed_before} | brought)
+    if changed and repo is not None and changes.base_commit is None:
+        changed = [p for p in changed if p not in merged_in(repo, changed, gate)]
     # A configuration renamed away is one change: where it went is no other path.
     others = sorted(changes.staged_paths - set(gate) - {changes.renamed_to.get(p) for p in gate})
     if changed and others:
@@ -203,6 +216,10 @@ def refuse_gate_mix(gate: list[str], changes: changesets.ChangeSet) -> None:
                 "merge the configuration change on its own first (a pull request of its own): the "
                 "records are then checked under the gate in force"
                 if since
+                else "this is a merge: the branch merged in changes the configuration beside other "
+                "paths in one commit, or the resolution edits it: git merge --abort, then merge a "
+                "commit that changes the configuration alone first, and the rest after it"
+                if repo is not None and merge_heads(repo)
                 else "commit the configuration change on its own first (git restore --staged the "
                 "other paths, commit, then stage them again): they are then checked under the gate "
                 "in force"

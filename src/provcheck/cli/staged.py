@@ -17,7 +17,8 @@ from provcheck.cli.hook import refuse_gate_mix
 from provcheck.cli.verdict import ERRORS_SHOWN, fail_on_actions, waiver_lines
 from provcheck.errors import ExitCode, GateChangeError, ProvcheckError
 from provcheck.gitscan.changes import ChangeSet
-from provcheck.gitscan.repo import Pending, Repo
+from provcheck.gitscan.merges import merged_in
+from provcheck.gitscan.repo import Pending, Repo, repository_paths
 from provcheck.projectfile import ProjectConfig
 from provcheck.report.hook import refusal
 from provcheck.report.overview import summary_lines
@@ -83,7 +84,7 @@ def scan_staged(
         # Every file of the policy, the ones it includes too: the hook knew only the policy named
         # before it was read, and a commit softening an included `rules/base.yaml` beside a copy
         # was judged under the softened rule and went in.
-        refuse_gate_mix(inside(repo, result.run.policy.files), changes)
+        refuse_gate_mix(inside(repo, result.run.policy.files), changes, repo=repo)
         _refuse_uncommitted_gate(repo, [*gate, result.waivers.file if result.waivers else None], asked)
     finally:
         if asked is not None:
@@ -145,12 +146,16 @@ def refuse_new_scope_waivers(repo: Repo, waivers: Waivers, changes: ChangeSet) -
     under a waiver the commit itself brought. Like the gate's configuration, it is committed on
     its own (and reviewed as such); then the records are judged under it.
     """
-    rel = os.path.relpath(os.path.realpath(waivers.path), os.path.realpath(repo.root)).replace(os.sep, "/")
-    if rel.startswith("../") or rel not in changes.staged_paths or not changes.staged_paths - {rel}:
+    rels = repository_paths(repo.root, waivers.path)  # the file last, links to it before
+    changed = [r for r in rels if r in changes.staged_paths]
+    if not changed or not changes.staged_paths - set(rels):
         return
+    rel = rels[-1]
+    if changes.base_commit is None and set(changed) <= merged_in(repo, changed, rels):
+        return  # a merge brings the waivers as a branch holds them (see ``merged_in``)
     before: set[tuple[str | None, ...]] = set()
     base = changes.base_commit or ("HEAD" if repo.has_head() else None)
-    if base is not None:
+    if base is not None and changed == [rel]:  # a link retargeted: every scope it leads to is new
         old = repo.git("show", f"{base}:{rel}", check=False)
         if old:
             with tempfile.TemporaryDirectory(prefix="provcheck-waivers-") as tmp:
@@ -162,7 +167,7 @@ def refuse_new_scope_waivers(repo: Repo, waivers: Waivers, changes: ChangeSet) -
     new = [e for e in waivers.entries if e.id is None and _scope(e) not in before]
     if new:
         where = ", ".join(f"{rel}:{e.line}" if e.line else rel for e in new[:3])
-        others = sorted(changes.staged_paths - {rel})
+        others = sorted(changes.staged_paths - set(rels))
         since = changes.base_commit is not None
         raise GateChangeError(
             f"{f'the changes since {changes.base} add' if since else 'this commit adds'} or change"
@@ -182,21 +187,16 @@ def _scope(entry: WaiverEntry) -> tuple[str | None, ...]:
 
 def inside(repo: Repo, files: Iterable[str]) -> list[str]:
     """The repository paths of ``files`` that lie in the repository (shipped packs do not)."""
-    root = os.path.realpath(repo.root)
-    rels = (os.path.relpath(os.path.realpath(f), root).replace(os.sep, "/") for f in files if f)
-    return [r for r in rels if r != ".." and not r.startswith("../")]
+    return [rel for f in files if f for rel in repository_paths(repo.root, f)]
 
 
 def _gate_paths(repo: Repo, files: Iterable[str | None]) -> dict[str, str]:
     """The repository paths of the gate's ``files`` that lie in the repository (the file as
     given, by repository path)."""
-    root = os.path.realpath(repo.root)
     inside: dict[str, str] = {}
     for path in files:
         if path and not path.startswith("provcheck:"):
-            rel = os.path.relpath(os.path.realpath(path), root).replace(os.sep, "/")
-            if rel != ".." and not rel.startswith("../"):
-                inside[rel] = path
+            inside.update(dict.fromkeys(repository_paths(repo.root, path), path))
     return inside
 
 

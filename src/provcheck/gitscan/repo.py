@@ -56,6 +56,13 @@ about a submodule from there read the superproject's index path inside the submo
 ("index file open failed: Not a directory"). Git clears them the same way when it recurses."""
 
 
+_DIFF = ("--raw", "--no-abbrev", "-z", "-M", "--ignore-submodules=none")
+"""How every change is asked for. ``--ignore-submodules=none``: ``ignore = all`` for a submodule in
+``.gitmodules`` (a file of the repository, which any commit may change) or ``diff.ignoreSubmodules``
+in a user's git configuration hid a submodule's update from ``git diff``, and the copy it
+brought passed the hook and the CI gate unseen (adversarial pass 12)."""
+
+
 def _git_env(nested: bool = False) -> dict[str, str]:
     env = dict(os.environ)
     if nested:
@@ -238,11 +245,11 @@ class Repo:
         """
         # No commit named: git compares with HEAD, or before the first commit with nothing
         # (every staged file added), so one process answers both (git diff --cached).
-        return parse_raw(self.git("diff", "--cached", "--raw", "--no-abbrev", "-z", "-M", "--"))
+        return parse_raw(self.git("diff", "--cached", *_DIFF, "--"))
 
     def changed_since(self, commit: str) -> list[DiffEntry]:
         """What differs between ``commit`` and the working tree (tracked files)."""
-        return parse_raw(self.git("diff", "--raw", "--no-abbrev", "-z", "-M", commit, "--"))
+        return parse_raw(self.git("diff", *_DIFF, commit, "--"))
 
     def index_entries(self, paths: Sequence[str]) -> list[tuple[str, str, str]]:
         """``(path, blob id, mode)`` of index entries at ``paths`` (regular files only)."""
@@ -279,7 +286,7 @@ class Repo:
     def ask_unstaged(self, paths: Sequence[str] | None = None) -> Pending:
         """``unstaged``'s git process, started (its answer: ``parse_names``)."""
         named = [] if paths is None or len(paths) > _PATHSPEC_LIMIT else list(paths)
-        return self.ask("diff", "--name-only", "-z", "--no-renames", "--", *named)
+        return self.ask("diff", "--name-only", "-z", "--no-renames", "--ignore-submodules=none", "--", *named)
 
     def filtered(self, paths: Iterable[str]) -> set[str]:
         """Paths with a ``filter`` attribute (LFS, git-crypt...): their files are not their blobs."""
@@ -338,6 +345,39 @@ class Repo:
                 raise GitError("git is not installed (or not on PATH)") from None
         if proc.returncode != 0:
             raise GitError(f"git cat-file blob {oid}: {proc.stderr.decode('utf-8', 'replace').strip()}")
+
+
+def repository_paths(root: str, path: str) -> list[str]:
+    """The repository paths (relative to ``root``, POSIX) of ``path`` and of every symbolic link
+    on the way to the file it names, those inside the repository.
+
+    A policy kept as ``policy.yaml -> policies/strict.yaml``: the gate knew the file the link
+    led to, so a change that retargets the link (``ln -sfn policies/lenient.yaml policy.yaml``)
+    beside a copy changed no file of the gate and passed (adversarial pass 12).
+    """
+    top = os.path.realpath(root)
+    found: list[str] = []
+    here = os.path.abspath(path)
+    for _ in range(40):  # the kernel's own limit on links followed
+        # The folders above may be links themselves: the name is the link's, in its real folder,
+        # and each folder link on the way is named too (`conf -> conf-strict`, retargeted).
+        folder = os.path.dirname(here)
+        while folder != os.path.dirname(folder):
+            if os.path.islink(folder):
+                found.append(_named_in_real_folder(folder))
+            folder = os.path.dirname(folder)
+        found.append(_named_in_real_folder(here))
+        if not os.path.islink(here):
+            break
+        here = os.path.join(os.path.dirname(here), os.readlink(here))
+    found.append(os.path.realpath(path))
+    rels = dict.fromkeys(os.path.relpath(f, top).replace(os.sep, "/") for f in found)
+    return [r for r in rels if r != ".." and not r.startswith("../")]
+
+
+def _named_in_real_folder(path: str) -> str:
+    """``path`` with the folders above it resolved, its own name kept (a link stays the link)."""
+    return os.path.join(os.path.realpath(os.path.dirname(path)), os.path.basename(path))
 
 
 def parse_raw(out: bytes) -> list[DiffEntry]:

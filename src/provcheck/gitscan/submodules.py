@@ -81,7 +81,7 @@ def _open(root: str, staged: str | None, old: str | None) -> tuple[Repo, str, st
                 f"the commit stages its commit {staged[:12]}, but {(head or 'no commit')[:12]} is "
                 "checked out: check out the staged commit to scan what it brings"
             )
-        if sub.git("diff", "--name-only", "HEAD", "--"):
+        if sub.git("diff", "--name-only", "--ignore-submodules=none", "HEAD", "--"):
             raise InputError(
                 "it has changes its staged commit does not hold: commit or stash them in the submodule first"
             )

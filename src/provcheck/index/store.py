@@ -335,6 +335,8 @@ class IndexWriter:
         self._building: list[ShardBuilder] = []
         self._created = False
         """This writer made the index's directory (a first ``index add``)."""
+        self._made: list[str] = []
+        """What this writer made in a directory that was there (removed when no index came of it)."""
 
     def __enter__(self) -> IndexWriter:
         exists = os.path.exists(os.path.join(self.path, mf.MANIFEST))
@@ -347,6 +349,10 @@ class IndexWriter:
                 )
             raise UsageError(f"{self.path}: exists and is not a directory")
         self._created = not os.path.exists(self.path)
+        if not exists and not self._created:
+            self._refuse_foreign_directory()
+        own = (SHARDS, LOCK, LOCK + ".pid")
+        self._made = [n for n in own if not self._created and not os.path.lexists(os.path.join(self.path, n))]
         try:
             os.makedirs(os.path.join(self.path, SHARDS), exist_ok=True)
             self._lock = _Lock(os.path.join(self.path, LOCK), self._lock_timeout)
@@ -377,8 +383,44 @@ class IndexWriter:
             self._clean_leftovers()
         except BaseException:
             self._lock.__exit__()
+            self._remove_unfinished(opened=False)
             raise
         return self
+
+    def _refuse_foreign_directory(self) -> None:
+        """An existing directory without a manifest holds an index only if it holds nothing
+        else: ``index add data/ refs.jsonl`` (the arguments swapped) made the dataset folder an
+        index, and wrote its ``manifest.json`` among the data (adversarial pass 12)."""
+        try:
+            names = sorted(set(os.listdir(self.path)) - {SHARDS, TMP, LOCK, LOCK + ".pid"})
+        except OSError:
+            return  # creating or locking it reports the problem
+        if names:
+            shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+            raise UsageError(
+                f"{self.path}: a directory that is not an index (no manifest.json) and holds other "
+                f"files ({shown}): the index would be written among them",
+                hint="give a new or empty directory for the index (index add INDEX FILE...: the "
+                "index comes first)",
+            )
+
+    def _remove_unfinished(self, opened: bool = True) -> None:
+        """Remove what this writer made when no index came of it: the directory it created, or
+        its lock and shards folder in an empty directory that was there (a failed first add
+        left them, and every scan refused the directory as an unfinished index), or beside a
+        ``manifest.json`` that is not an index's (``opened``: the index was opened)."""
+        if os.path.exists(os.path.join(self.path, mf.MANIFEST)) and (opened or self._created):
+            return
+        if self._created:
+            shutil.rmtree(self.path, ignore_errors=True)
+            return
+        for name in self._made:
+            target = os.path.join(self.path, name)
+            if os.path.isdir(target) and not os.path.islink(target):
+                shutil.rmtree(target, ignore_errors=True)
+            else:
+                with contextlib.suppress(OSError):
+                    os.unlink(target)
 
     def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> None:
         kept = False
@@ -391,14 +433,10 @@ class IndexWriter:
         finally:
             if self._lock is not None:
                 self._lock.__exit__()
-        if (
-            exc_type is not None
-            and self._created
-            and not os.path.exists(os.path.join(self.path, mf.MANIFEST))
-        ):
+        if exc_type is not None:
             # A first add that failed (no reference turn, an unreadable file) left a directory
             # with a lock and empty shards that every scan refused as an unfinished index.
-            shutil.rmtree(self.path, ignore_errors=True)
+            self._remove_unfinished()
         if isinstance(exc, OSError):
             # Disk full, a file size limit, permissions: say what happened to the index.
             state = (

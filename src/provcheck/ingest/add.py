@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from provcheck.errors import InputError
+from provcheck.errors import InputError, UsageError
 from provcheck.index.shard import Chunk
 from provcheck.index.store import IndexWriter, now
 from provcheck.inputs import Limits, RawItem, RawRecord, UnparsedLine, read_unparsed
@@ -275,6 +275,7 @@ def add_file(
         held = next((f for f in entry.files if f.get("sha256") == digest), None)
         if held is not None:
             report.held_since = str(held.get("added") or "earlier")
+            _refuse_read_otherwise(spec, held, report.held_since)
             return report
         older = next((f for f in entry.files if f.get("path") == spec.path), None)
         report.earlier = None if older is None else str(older.get("added") or "earlier")
@@ -326,11 +327,53 @@ def add_file(
             "records": report.records,
             "turns": report.turns,
             "not_taken": not_taken_list(report.not_taken),
+            "read": reading(spec),
             "added": now(),
         }
     )
     progress.file_done(spec.path)
     return report
+
+
+def reading(spec: AddSpec) -> dict[str, str | None]:
+    """The settings that decide which turns of a file are taken, as its index entry records them."""
+    opts = spec.options
+    return {
+        "roles": str(spec.roles),
+        "schema": opts.schema,
+        "text_field": opts.text_field,
+        "id_field": opts.id_field,
+    }
+
+
+def _refuse_read_otherwise(spec: AddSpec, held: dict[str, Any], added: str) -> None:
+    """Refuse to pass over a file the source holds when this command reads it otherwise.
+
+    Run again with ``roles: [gpt]`` widened to ``[gpt, thinking]`` (or another ``--schema``,
+    ``--text-field``), ``index build`` said "holds these very bytes already: not added again",
+    exit 0, and the turns the new settings take were never indexed (adversarial pass 12). An
+    entry of an earlier provcheck records no settings: the defaults are taken for what it used,
+    and other settings are refused, as nothing says they were applied.
+    """
+    wanted = reading(spec)
+    recorded = held.get("read")
+    if recorded == wanted or (recorded is None and wanted == reading(AddSpec(spec.path, spec.source))):
+        return
+    differ = [k for k in wanted if not isinstance(recorded, dict) or recorded.get(k) != wanted[k]]
+    then = (
+        ", ".join(f"{k} {recorded.get(k) or '-'}" for k in differ)
+        if isinstance(recorded, dict)
+        else "settings an earlier provcheck did not record (taken for the defaults)"
+    )
+    raise UsageError(
+        f"{spec.path}: source {spec.source.name!r} holds these very bytes already (added {added}), "
+        f"read with {then}; this command reads them with "
+        + ", ".join(f"{k} {wanted[k] or '-'}" for k in differ)
+        + ": the turns only these settings take would never be added, and adding the file again "
+        "would count its other turns twice",
+        hint="build a new index with these settings (index build NEW --sources SOURCES.yaml, or "
+        "index add NEW ...), or add the file under another --source name",
+    )
 
 
 def _stored_digest(path: str) -> str:

@@ -105,6 +105,11 @@ def _unspaced(codepoint: int) -> bool:
     return any(a <= codepoint <= b for a, b in _UNSPACED_RANGES)
 
 
+def unspaced_letters(text: str) -> int:
+    """How many characters of ``text`` belong to scripts written without spaces (each a token)."""
+    return sum(1 for c in text if ord(c) >= 0x0E00 and _unspaced(ord(c)))
+
+
 class _CharTable(dict[int, tuple[int, int]]):
     """Code point -> (class, folded code point), filled lazily, one entry per distinct char."""
 

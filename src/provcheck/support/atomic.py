@@ -95,6 +95,18 @@ def write_atomic(
         fsync_dir(directory)
 
 
+def probe(path: str) -> None:
+    """Raise the ``OSError`` that ``write_atomic`` would meet creating its temporary file beside
+    ``path`` (a folder one may not write to, a read-only or virtual file system), before any
+    work is done; a special file is written in place and is not probed."""
+    if is_special(path):
+        return
+    target = os.path.realpath(path)
+    tmp = os.path.join(os.path.dirname(target), f".{os.path.basename(target)}.{secrets.token_hex(4)}.tmp")
+    os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o600))
+    os.unlink(tmp)
+
+
 def write_text(path: str, text: str, *, durable: bool = False, mode: int | None = None) -> None:
     """``write_atomic`` of a string."""
     write_atomic(path, lambda fh: fh.write(text), durable=durable, mode=mode)

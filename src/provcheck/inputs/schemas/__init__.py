@@ -92,6 +92,10 @@ class RecordOptions:
         return None if self.schema == "auto" else SCHEMAS[self.schema]
 
 
+_ONE_WORD = (SkipReason.ENCODED, SkipReason.ID)
+"""Reasons of a value that may be base64 of text (one ASCII word, see ``classify``)."""
+
+
 def _detect(data: dict[str, Any]) -> Schema:
     for schema in SCHEMAS.values():
         if schema.matches(data):
@@ -259,10 +263,15 @@ def to_turns(data: dict[str, Any], location: Location, options: RecordOptions) -
         else:
             key = last_key(path)
             reason = classify(key, text)
-            if reason is SkipReason.ENCODED and (plain := decoded_text(text)) is not None:
-                # Base64 of text: read as that text, at the field named with the decoding.
+            if reason in _ONE_WORD and (plain := decoded_text(text)) is not None:
+                # Base64 of text: read as that text, at the field named with the decoding (in
+                # an id-named field too: one ASCII word there was an id, adversarial pass 12).
                 kind = role_kind(key) if generic else RoleKind.FIELD
                 raw.append((RawTurn(key, path + ENCODED_SUFFIX, plain, parts=(path,)), kind))
+            elif reason is SkipReason.ID and may_be_json(text) and (plain := json_text(text)) is not None:
+                # JSON text of escapes is one ASCII word: in an id-named field it was an id.
+                kind = role_kind(key) if generic else RoleKind.FIELD
+                raw.append((RawTurn(key, path + JSON_SUFFIX, plain, parts=(path,)), kind))
             elif reason is SkipReason.URL and (carried := decoded_uri(text)) is not None:
                 # A data: URI carrying text: read as that text, the decoding named.
                 kind = role_kind(key) if generic else RoleKind.FIELD
@@ -273,7 +282,7 @@ def to_turns(data: dict[str, Any], location: Location, options: RecordOptions) -
                 raw.append((RawTurn(key, path, text), role_kind(key) if generic else RoleKind.FIELD))
     turns: list[Turn] = []
     for t, kind in raw:
-        decoded = t.field.endswith((ENCODED_SUFFIX, URI_SUFFIX))
+        decoded = t.field.endswith((ENCODED_SUFFIX, URI_SUFFIX, JSON_SUFFIX))
         if (
             not decoded
             and (" " not in t.text or may_be_spaced(t.text))
@@ -281,8 +290,13 @@ def to_turns(data: dict[str, Any], location: Location, options: RecordOptions) -
         ):
             # A schema's turn (or a wrapped body read as prose) that is base64 of text.
             t = RawTurn(t.role, t.field + ENCODED_SUFFIX, plain, parts=t.paths())
-        elif not decoded and may_be_json(t.text) and (plain := json_text(t.text)) is not None:
-            # JSON text whose characters are \u escapes (a chat serialised with ensure_ascii).
+        if (
+            not t.field.endswith(JSON_SUFFIX)
+            and may_be_json(t.text)
+            and (plain := json_text(t.text)) is not None
+        ):
+            # JSON text whose characters are \u escapes (a chat serialised with ensure_ascii), or
+            # base64 of it: a decoded text that is JSON text was read with its escapes.
             t = RawTurn(t.role, t.field + JSON_SUFFIX, plain, parts=t.paths())
         text = _clean(t.text)
         if not text.strip():

@@ -38,6 +38,8 @@ import urllib.parse
 
 from provcheck.inputs.base import keep_repeated_keys
 from provcheck.inputs.schemas.walk import classify, last_key, leaves
+from provcheck.matching.normalize import unspaced_letters
+from provcheck.model import SkipReason
 
 MIN_CHARS = 64
 """Shorter strings are never decoded: base64-like words (``Hello1World``) decode to noise."""
@@ -49,6 +51,9 @@ URI_SUFFIX = "#data-uri"
 """Appended to the field path of a turn read from a percent-encoded ``data:`` URI."""
 JSON_SUFFIX = "#json"
 """Appended to the field path of a turn read from JSON text with ``\\u`` escapes."""
+_UNSPACED_LETTERS = 8
+"""Characters of a script written without spaces that make a decoded text without white space
+text of words (a Chinese sentence has none)."""
 _JSON_ESCAPE = re.compile(r"\\u[0-9a-fA-F]{4}")
 _DATA_URI = re.compile(r"data:([^,]*),(.*)", re.IGNORECASE | re.DOTALL)
 
@@ -100,11 +105,18 @@ def decoded_text(value: str) -> str | None:
         text = raw.decode("utf-8")
     except (binascii.Error, ValueError):  # UnicodeDecodeError is a ValueError
         return None
-    return text if _reads_as_text(text) else None
+    # Base64 of JSON text of escapes (a serialised record, then encoded) is read: its
+    # decoding is decoded as JSON text in turn.
+    return text if _reads_as_text(text) or (may_be_json(text) and json_text(text) is not None) else None
 
 
 def _reads_as_text(text: str) -> bool:
-    if not text.strip() or not any(c.isspace() for c in text):
+    """Text of words: white space between them, or a script written without spaces (Chinese,
+    Japanese, Thai...: base64 of a Chinese answer was counted as an encoded value, and its copy
+    passed, adversarial pass 12)."""
+    if not text.strip():
+        return False
+    if not any(c.isspace() for c in text) and unspaced_letters(text) < _UNSPACED_LETTERS:
         return False
     printable = sum(1 for c in text if c.isprintable() or c in "\n\r\t")
     letters = sum(1 for c in text if c.isalpha())
@@ -140,27 +152,60 @@ def may_be_json(value: str) -> bool:
     return "\\u" in value
 
 
-def json_text(value: str) -> str | None:
+MAX_LAYERS = 4
+"""JSON text decoded inside JSON text at most this deep (a record serialised twice, a request
+body kept as a string inside a serialised log line, base64 of JSON text)."""
+
+
+def json_text(value: str, layers: int = MAX_LAYERS) -> str | None:
     """The text of the JSON ``value`` when it is an array, object or string literal holding a
-    ``\\u`` escape; None otherwise (see the module's docstring).
+    ``\\u`` escape, or the body of such a literal without its quotes; None otherwise (see the
+    module's docstring).
 
     Of a container, the strings the walker reads as text (``classify``: not a role, an id, a
-    label, a URL...) are joined, a paragraph each, in document order.
+    label, a URL...) are joined, a paragraph each, in document order; base64 of text and
+    ``data:`` URIs among them are read decoded, as the walker reads them. A string that is
+    itself such JSON text (serialised twice, or a serialised field of a serialised record) is
+    decoded in turn, ``layers`` deep: one layer left its ``\\u5149`` escapes unread, and a
+    Chinese copy serialised twice passed (adversarial pass 12).
     """
     compact = value.strip()
-    if (
-        len(compact) > MAX_CHARS
-        or (compact[:1], compact[-1:]) not in (("[", "]"), ("{", "}"), ('"', '"'))
-        or _JSON_ESCAPE.search(compact) is None
-    ):
+    if layers <= 0 or len(compact) > MAX_CHARS or _JSON_ESCAPE.search(compact) is None:
+        return None
+    if (compact[:1], compact[-1:]) in (("[", "]"), ("{", "}"), ('"', '"')):
+        source = compact
+    elif 12 * len(_JSON_ESCAPE.findall(compact)) >= len(compact):
+        # A literal's body without its quotes (`text.encode("unicode_escape")`, a JavaScript
+        # string): read decoded when its escapes are half of it, as a text in another script
+        # is; a few escapes in ASCII text (`caf\u00e9`) leave its words readable as they are.
+        source = f'"{compact}"'
+    else:
         return None
     try:
-        decoded = json.loads(compact, object_pairs_hook=keep_repeated_keys)
+        decoded = json.loads(source, object_pairs_hook=keep_repeated_keys, strict=False)
     except (ValueError, RecursionError):
         return None
     if isinstance(decoded, str):
-        return decoded if decoded.strip() and decoded != value else None
-    parts = [
-        text for path, text in leaves(decoded) if text is not None and classify(last_key(path), text) is None
-    ]
+        if not decoded.strip() or decoded == value:
+            return None
+        return _read(decoded, layers - 1)
+    parts = []
+    for path, text in leaves(decoded):
+        if text is None:
+            return None  # nested past the walker's limit: read as it stands, not in part
+        reason = classify(last_key(path), text)
+        if reason is None:
+            parts.append(_read(text, layers - 1))
+        elif reason in (SkipReason.ENCODED, SkipReason.ID) and (plain := decoded_text(text)) is not None:
+            parts.append(plain)
+        elif reason is SkipReason.URL and (carried := decoded_uri(text)) is not None:
+            parts.append(carried[0])
+        elif reason is SkipReason.ID and (inner := json_text(text, layers - 1)) is not None:
+            parts.append(inner)
     return "\n\n".join(parts) if parts else None
+
+
+def _read(text: str, layers: int) -> str:
+    """``text`` as read inside decoded JSON: decoded again when it is JSON text itself."""
+    inner = json_text(text, layers) if may_be_json(text) else None
+    return text if inner is None else inner
