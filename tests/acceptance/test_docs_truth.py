@@ -34,3 +34,21 @@ def test_an_index_from_an_earlier_provcheck_is_refused_with_the_command_that_reb
         result = run_cli(args, code=5)
         assert "provcheck index build" in result.stderr, result.stderr
         assert "provcheck index add" in result.stderr, result.stderr
+
+
+def test_a_shard_from_an_earlier_provcheck_is_refused_with_the_command_that_rebuilds_it(
+    reference_file: Path, tmp_path: Path
+) -> None:
+    """README, "Upgrading", for a shard that lacks a file this provcheck writes (an earlier
+    layout): refused with exit 5 and the command that rebuilds the index."""
+    index = tmp_path / "index"
+    run_cli(["index", "add", index, reference_file, "--source", "s", "-q"])
+    path = index / "manifest.json"
+    body = json.loads(path.read_text())
+    del body["shards"][0]["files"]["codes.bin"]
+    del body["checksum"]
+    body["checksum"] = index_manifest._checksum(body)
+    path.write_text(json.dumps(body))
+    result = run_cli(["scan", reference_file, "-i", index], code=5)
+    assert "written by an older provcheck" in result.stderr, result.stderr
+    assert "provcheck index build" in result.stderr, result.stderr

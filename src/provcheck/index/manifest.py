@@ -129,7 +129,7 @@ def _checksum(body: dict[str, Any]) -> str:
     return xxhash.xxh3_64_hexdigest(json.dumps(body, sort_keys=True).encode())
 
 
-_REBUILD_HINT = (
+REBUILD_HINT = (
     "rebuild the index with this version of provcheck: `provcheck index add NEW_INDEX FILE "
     "--source NAME` for each file (the old index's manifest.json lists them under 'sources'), "
     "or `provcheck index build NEW_INDEX --sources SOURCES.yaml`"
@@ -197,7 +197,7 @@ def read(directory: str) -> Manifest:
         raise IndexMismatchError(
             f"{directory}: index format version {version}; this provcheck reads version "
             f"{FORMAT_VERSION}" + (" (it stores texts compressed and token codes packed)" if older else ""),
-            hint=_REBUILD_HINT
+            hint=REBUILD_HINT
             if older
             else "use the provcheck version that wrote this index, or rebuild the index",
         )
@@ -216,14 +216,14 @@ def read(directory: str) -> Manifest:
             f"{directory}: built with tokenizer version {manifest.fingerprint.tokenizer}; "
             f"this provcheck tokenizes with version {TOKENIZER_VERSION}, so its fingerprints "
             "would not match the index's",
-            hint=_REBUILD_HINT,
+            hint=REBUILD_HINT,
         )
     if manifest.fingerprint.code != CODE_VERSION:
         raise IndexMismatchError(
             f"{directory}: built with code anchors version {manifest.fingerprint.code}; this "
             f"provcheck fingerprints code with version {CODE_VERSION} (copies with identifiers "
             "renamed are found only through them)",
-            hint=_REBUILD_HINT,
+            hint=REBUILD_HINT,
         )
     return manifest
 
