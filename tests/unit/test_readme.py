@@ -56,3 +56,42 @@ def test_every_command_and_option_is_documented() -> None:
     assert not missing, (
         f"not in README.md (commands) or the guides in docs/ (commands and options): {missing}"
     )
+
+
+def _anchors(text: str) -> set[str]:
+    """The anchors GitHub gives the headings of a Markdown page (lower case, punctuation but
+    `-` and `_` dropped, spaces to `-`, `-N` for the N-th repeat), and explicit `<a id=...>`."""
+    anchors: set[str] = set(re.findall(r'<a (?:name|id)="([^"]+)"', text))
+    seen: dict[str, int] = {}
+    for heading in re.findall(r"^#{1,6}\s+(.+?)\s*#*\s*$", _prose(text), flags=re.M):
+        heading = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", heading.replace("`", ""))
+        slug = re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+        count = seen.get(slug, 0)
+        seen[slug] = count + 1
+        anchors.add(slug if count == 0 else f"{slug}-{count}")
+    return anchors
+
+
+def _prose(text: str) -> str:
+    """The page without its fenced code blocks."""
+    return re.sub(r"^```.*?^```", "", text, flags=re.M | re.S)
+
+
+def test_every_relative_link_of_the_readme_and_docs_resolves() -> None:
+    pages = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+    broken = []
+    for page in pages:
+        for link in re.findall(r"\]\(([^)\s]+)\)", _prose(page.read_text(encoding="utf-8"))):
+            if re.match(r"^[a-z][a-z0-9+.-]*:", link):
+                continue  # https:, mailto:...
+            path, _, fragment = link.partition("#")
+            target = (page.parent / path).resolve() if path else page
+            if not target.exists():
+                broken.append(f"{page.relative_to(ROOT)}: {link} (no such file)")
+            elif (
+                fragment
+                and target.suffix == ".md"
+                and fragment not in _anchors(target.read_text(encoding="utf-8"))
+            ):
+                broken.append(f"{page.relative_to(ROOT)}: {link} (no such heading)")
+    assert not broken, broken

@@ -129,6 +129,14 @@ def _checksum(body: dict[str, Any]) -> str:
     return xxhash.xxh3_64_hexdigest(json.dumps(body, sort_keys=True).encode())
 
 
+REBUILD_HINT = (
+    "rebuild the index with this version of provcheck: `provcheck index add NEW_INDEX FILE "
+    "--source NAME` for each file (the old index's manifest.json lists them under 'sources'), "
+    "or `provcheck index build NEW_INDEX --sources SOURCES.yaml`"
+)
+"""What an index written by an earlier provcheck is refused with: the commands that rebuild it."""
+
+
 def write(directory: str, manifest: Manifest) -> None:
     """Replace the manifest atomically (write, fsync, rename, fsync the directory)."""
     body = manifest.to_json()
@@ -189,9 +197,7 @@ def read(directory: str) -> Manifest:
         raise IndexMismatchError(
             f"{directory}: index format version {version}; this provcheck reads version "
             f"{FORMAT_VERSION}" + (" (it stores texts compressed and token codes packed)" if older else ""),
-            hint="rebuild the index with this version of provcheck: `provcheck index add NEW_INDEX "
-            "FILE --source NAME` for each file (the old index's manifest.json lists them under "
-            "'sources'), or `provcheck index build NEW_INDEX --sources SOURCES.yaml`"
+            hint=REBUILD_HINT
             if older
             else "use the provcheck version that wrote this index, or rebuild the index",
         )
@@ -210,14 +216,14 @@ def read(directory: str) -> Manifest:
             f"{directory}: built with tokenizer version {manifest.fingerprint.tokenizer}; "
             f"this provcheck tokenizes with version {TOKENIZER_VERSION}, so its fingerprints "
             "would not match the index's",
-            hint="rebuild the index with this version of provcheck",
+            hint=REBUILD_HINT,
         )
     if manifest.fingerprint.code != CODE_VERSION:
         raise IndexMismatchError(
             f"{directory}: built with code anchors version {manifest.fingerprint.code}; this "
             f"provcheck fingerprints code with version {CODE_VERSION} (copies with identifiers "
             "renamed are found only through them)",
-            hint="rebuild the index with this version of provcheck",
+            hint=REBUILD_HINT,
         )
     return manifest
 

@@ -51,7 +51,7 @@ from provcheck.index.blocks import (
     pack_nibbles,
 )
 from provcheck.index.integrity import file_digest
-from provcheck.index.manifest import FileEntry, ShardEntry
+from provcheck.index.manifest import REBUILD_HINT, FileEntry, ShardEntry
 from provcheck.support.arrays import key_ranges
 
 if TYPE_CHECKING:
@@ -424,7 +424,7 @@ class Shard:
         if absent:
             raise IndexMismatchError(
                 f"{directory}: this shard has no {', '.join(absent)}: it was written by an older provcheck",
-                hint="rebuild the index with this version of provcheck",
+                hint=REBUILD_HINT,
             )
         for name, expected in entry.files.items():
             path = os.path.join(directory, name)
