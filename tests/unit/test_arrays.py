@@ -8,7 +8,7 @@ import sys
 import numpy as np
 import pytest
 
-from provcheck.support.arrays import is_in, sorted_unique
+from provcheck.support.arrays import is_in, search_bounds, sorted_unique
 
 
 @pytest.mark.parametrize("dtype", [np.uint32, np.int64, np.uint64, np.int8])
@@ -63,3 +63,18 @@ def test_the_union_of_two_anchor_sets_is_np_union1d() -> None:
             got = sorted_unique(np.concatenate((a, b), axis=None)).astype(np.uint32)
             want = np.union1d(a, b).astype(np.uint32)
             assert got.dtype == want.dtype and got.tolist() == want.tolist()
+
+
+def test_search_bounds_are_searchsorted_left_and_right() -> None:
+    rng = np.random.default_rng(5)
+    for size in (0, 1, 7, 5000):
+        ordered = np.sort(rng.integers(0, 300, size=size, dtype=np.uint64).astype(np.uint32))
+        for keys in (
+            rng.integers(0, 320, size=1000, dtype=np.uint64).astype(np.uint32),
+            np.sort(rng.integers(0, 320, size=50, dtype=np.uint64).astype(np.uint32)),
+            np.zeros(0, dtype=np.uint32),
+            np.array([299, 0, 299, 7, 7, 1 << 31], dtype=np.uint32),
+        ):
+            lo, hi = search_bounds(ordered, keys)
+            assert lo.tolist() == np.searchsorted(ordered, keys, side="left").tolist()
+            assert hi.tolist() == np.searchsorted(ordered, keys, side="right").tolist()

@@ -52,6 +52,7 @@ from provcheck.index.blocks import (
 )
 from provcheck.index.integrity import file_digest
 from provcheck.index.manifest import FileEntry, ShardEntry
+from provcheck.support.arrays import search_bounds
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ThreadPoolExecutor
@@ -498,8 +499,7 @@ class Shard:
         empty = np.zeros(0, dtype=np.int64)
         if len(self.anchors) == 0 or len(query) == 0:
             return Hits(empty, empty, empty)
-        lo = np.searchsorted(self.anchors, query, side="left")
-        hi = np.searchsorted(self.anchors, query, side="right")
+        lo, hi = search_bounds(self.anchors, query)
         lengths = hi - lo
         keep = (lengths > 0) & (lengths <= max_postings)
         lo, lengths = lo[keep], lengths[keep]
@@ -526,8 +526,7 @@ class Shard:
         empty = np.zeros(0, dtype=np.int64)
         if len(self.anchors) == 0 or len(queries) == 0:
             return empty, empty, empty, empty
-        lo = np.searchsorted(self.anchors, queries, side="left")
-        hi = np.searchsorted(self.anchors, queries, side="right")
+        lo, hi = search_bounds(self.anchors, queries)
         lengths = hi - lo
         keep = (lengths > 0) & (lengths <= max_postings)
         lo, lengths, owners = lo[keep], lengths[keep], owners[keep]
@@ -549,8 +548,7 @@ class Shard:
         empty = np.zeros(0, dtype=np.int64)
         if len(self.anchors) == 0 or len(anchors) == 0:
             return empty, np.zeros(0, dtype=np.uint64)
-        lo = np.searchsorted(self.anchors, anchors, side="left")
-        hi = np.searchsorted(self.anchors, anchors, side="right")
+        lo, hi = search_bounds(self.anchors, anchors)
         lengths = hi - lo
         total = int(lengths.sum())
         if total == 0:
