@@ -134,6 +134,11 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--added", type=int, default=100)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--leave-staged",
+        action="store_true",
+        help="end with the appended records staged again in WORKDIR/dataset-repo (for benchmarks/hook_ab.py)",
+    )
     args = parser.parse_args()
     require_corpora()
     if args.workdir:
@@ -271,6 +276,13 @@ def main() -> None:
     )
     print(table(["run", "best s", "median s", "exit"], results))
     print(f"\nimport provcheck.cli: {imports:.3f} s (median, whole interpreter)")
+    if args.leave_staged:  # the state of the first runs: the appended records staged
+        git(repo, "reset", "-q", "--hard")
+        shutil.rmtree(repo / "tools", ignore_errors=True)
+        with open(data, "a", encoding="utf-8") as fh:
+            for rec in added:
+                fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+        git(repo, "add", "data")
     print("\nhook output (first run):")
     print("\n".join(first.stderr.splitlines()[-3:]) if first else "")
     rows_open = []

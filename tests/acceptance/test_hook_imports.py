@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from gitrepo import BLOCK_POLICY, GitRepo, clean, isolated_env, jsonl, restricted
+from gitrepo import BLOCK_POLICY, GitRepo, chat, clean, isolated_env, jsonl, restricted
 
 UNUSED = (
     "jsonschema",
@@ -37,13 +37,21 @@ UNUSED = (
 (rich: the hook's lines are plain text, written as rich would write them; the scan command and
 the Ray scan are not the hook's; sqlite3 and the result cache with ``--no-cache``;
 concurrent.futures and logging are for writing shards and pools; difflib for a misspelling's
-hint; numpy.ma, which numpy's own ``np.unique`` imports, for nothing: ``support/arrays.py``;
-numpy.random for the two numbers of the MinHash permutation: ``fingerprint.permutation``; the
-catalogue of known datasets, for a finding that names a source no index or policy describes)."""
+hint; numpy.ma, which numpy's own ``np.unique`` and ``np.union1d`` import, for nothing:
+``support/arrays.py``; numpy.random for the two numbers of the MinHash permutation:
+``fingerprint.permutation``; the catalogue of known datasets, for a finding that names a source
+no index or policy describes)."""
+
+UNUSED_ONCE_KNOWN = ("platformdirs", "secrets", "hmac", "zipfile")
+"""Nor, once the policy and the index are known (their stamps written: a temporary file's name
+takes ``secrets``; jsonschema imports zipfile): platformdirs when ``$PROVCHECK_CACHE_DIR`` names
+the cache; secrets (and hmac) for a temporary file or a Ray token; zipfile for an index that is
+a pack. (urllib.parse, for a data URI in a record, is imported by the build facts of an editable
+install, as the tests run: ``scan/build.py``.)"""
 
 
-def _hook(repo: GitRepo) -> tuple[int, list[str], str]:
-    """``provcheck hook run`` in a fresh interpreter: exit code, the modules of ``UNUSED`` it
+def _hook(repo: GitRepo, unused: tuple[str, ...] = UNUSED) -> tuple[int, list[str], str]:
+    """``provcheck hook run`` in a fresh interpreter: exit code, the modules of ``unused`` it
     imported, stderr."""
     code = (
         "import json, sys\n"
@@ -54,7 +62,7 @@ def _hook(repo: GitRepo) -> tuple[int, list[str], str]:
         "    main()\n"
         "except SystemExit as exc:\n"
         "    rc = exc.code\n"
-        f"print(json.dumps([rc, sorted(m for m in {UNUSED!r} if m in sys.modules)]), file=sys.__stderr__)\n"
+        f"print(json.dumps([rc, sorted(m for m in {unused!r} if m in sys.modules)]), file=sys.__stderr__)\n"
     )
     proc = subprocess.run(
         [sys.executable, "-c", code], cwd=repo.path, env=repo.env, capture_output=True, text=True, timeout=120
@@ -132,3 +140,37 @@ def test_numpy_starts_no_thread_pool_in_the_hook(repo: GitRepo) -> None:
     )
     assert "commit refused: 1 blocking finding" in proc.stderr
     assert proc.stderr.strip().splitlines()[-1] == "True 1"
+
+
+CODE_ANSWER = """Here is the function:
+
+def moving_average(values, window):
+    total = 0
+    averages = []
+    for i, value in enumerate(values):
+        total += value
+        if i >= window:
+            total -= values[i - window]
+        if i >= window - 1:
+            averages.append(total / window)
+    return averages
+"""
+
+
+def test_a_new_record_holding_code_imports_no_numpy_ma(repo: GitRepo) -> None:
+    """Code in a record gets a second set of anchors (identifiers renamed), merged with the
+    first: ``np.union1d`` did it and imported numpy.ma (~8 ms of a hook's CPU)."""
+    repo.append("data/train.jsonl", jsonl([chat("code-1", CODE_ANSWER)]))
+    repo.git("add", "data")
+    rc, loaded, err = _hook(repo)
+    assert rc == 1 and "commit refused: 1 blocking finding" in err
+    assert loaded == ["jsonschema"]  # the first run checks the policy's structure
+    rc, loaded, err = _hook(repo, UNUSED + UNUSED_ONCE_KNOWN)
+    assert rc == 1 and loaded == []
+
+
+def test_a_hook_under_a_known_policy_imports_none_of_the_rest(repo: GitRepo) -> None:
+    _hook(repo)  # the policy and the index are checked, their stamps written
+    rc, loaded, err = _hook(repo, UNUSED + UNUSED_ONCE_KNOWN)
+    assert rc == 1 and "commit refused: 1 blocking finding" in err
+    assert loaded == []

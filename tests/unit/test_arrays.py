@@ -70,3 +70,16 @@ def test_key_ranges_are_what_searchsorted_gives_in_any_key_order() -> None:
             want_hi = np.searchsorted(ordered, keys, side="right")
             assert lo.dtype == lengths.dtype == np.int64
             assert lo.tolist() == want_lo.tolist() and lengths.tolist() == (want_hi - want_lo).tolist()
+
+
+def test_the_union_of_two_anchor_sets_is_np_union1d() -> None:
+    """``Fingerprinter._add_code`` merges a code text's two anchor sets with ``sorted_unique`` of
+    their concatenation, as ``np.union1d`` does (which imports numpy.ma)."""
+    rng = np.random.default_rng(11)
+    for size_a, size_b in ((0, 0), (0, 3), (4, 0), (1, 1), (50, 80), (1000, 10)):
+        for span in (3, 1 << 32):
+            a = rng.integers(0, span, size=size_a, dtype=np.uint64).astype(np.uint32)
+            b = rng.integers(0, span, size=size_b, dtype=np.uint64).astype(np.uint32)
+            got = sorted_unique(np.concatenate((a, b), axis=None)).astype(np.uint32)
+            want = np.union1d(a, b).astype(np.uint32)
+            assert got.dtype == want.dtype and got.tolist() == want.tolist()

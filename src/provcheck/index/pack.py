@@ -29,7 +29,6 @@ import io
 import json
 import os
 import unicodedata
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO, Any
@@ -84,6 +83,8 @@ def is_pack(path: str) -> bool:
     """A file (not an index directory) that is a zip: what ``scan --index`` opens as a pack."""
     if not os.path.isfile(path):
         return False
+    import zipfile  # here: a hook's index is a directory, and needs none
+
     try:
         return zipfile.is_zipfile(path)
     except OSError:
@@ -282,6 +283,8 @@ def create(
     }
     body["digest"] = _digest(body)
 
+    import zipfile
+
     def write(fh: IO[Any]) -> None:
         with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
             zf.writestr(MANIFEST, json.dumps(body, indent=1) + "\n")
@@ -296,6 +299,8 @@ class Pack:
     """A pack opened for queries: checked whole, then held in memory."""
 
     def __init__(self, path: str, key: bytes | None = None) -> None:
+        import zipfile
+
         self.path = path
         try:
             with zipfile.ZipFile(path) as zf:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 import shutil
 from typing import Any
 
@@ -60,6 +59,8 @@ def local_index(path: str, root: str | None = None) -> str:
         raise UsageError(f"--index {path}: {exc}") from None
     root = root or cache_root()
     os.makedirs(root, exist_ok=True)
+    import secrets  # not with the module: a local index is never fetched
+
     work = os.path.join(root, f".fetch-{secrets.token_hex(8)}")
     try:
         os.makedirs(work)

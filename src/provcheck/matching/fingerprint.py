@@ -38,6 +38,7 @@ from provcheck.matching.code import (
 )
 from provcheck.matching.normalize import Tokens, canonical, tokenize, tokens
 from provcheck.matching.params import FingerprintConfig
+from provcheck.support.arrays import sorted_unique
 
 U64 = npt.NDArray[np.uint64]
 U32 = npt.NDArray[np.uint32]
@@ -346,7 +347,8 @@ class Fingerprinter:
                 tokens=old.tokens,
                 codes=old.codes,
                 shingles=old.shingles,
-                anchors=np.union1d(old.anchors, fp.anchors).astype(np.uint32),
+                # ``np.union1d``'s answer without its ``np.unique``, which imports ``numpy.ma``.
+                anchors=sorted_unique(np.concatenate((old.anchors, fp.anchors), axis=None)).astype(np.uint32),
                 renamed=fp.codes,
                 renamed_at=at,
                 literal=old.literal,

@@ -19,7 +19,6 @@ import ctypes
 import itertools
 import math
 import os
-import secrets
 import signal
 import sys
 import threading
@@ -302,6 +301,8 @@ def _private_token() -> dict[str, str | None]:
     if any(os.environ.get(name) for name in _AUTH_VARIABLES):
         return {}
     before = {name: os.environ.get(name) for name in _AUTH_VARIABLES}
+    import secrets  # not with the module: a one-process scan makes no token
+
     _set_env({"RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": secrets.token_hex(32)})
     return before
 

@@ -59,7 +59,7 @@ from provcheck.policy import Evaluator, Policy, Use
 from provcheck.policy.markers import MarkerScanner, MarkerSpec
 from provcheck.runtime.executors import WorkerPlan, executor_for
 from provcheck.runtime.progress import NullProgress, Progress
-from provcheck.scan.build import build_facts
+from provcheck.scan.build import build_facts_started
 from provcheck.scan.facts import index_facts, policy_facts, use_facts, versions
 from provcheck.scan.match import Matcher
 from provcheck.scan.partial import Shard, file_size, share
@@ -467,7 +467,7 @@ def scan(
     ``waivers`` are applied to the findings as of ``today`` (default: the current UTC date).
     """
     progress = progress or NullProgress()
-    started = time.perf_counter()
+    build, started = build_facts_started(), time.perf_counter()  # the build: taken for the record
     started_at = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
     today = today or dt.datetime.now(dt.timezone.utc).date()
     # Findings are made batch by batch as matches arrive, so nothing grows with the dataset
@@ -543,7 +543,7 @@ def scan(
     collected = tally.results.finish()
     elapsed = time.perf_counter() - started
     info = RunRecord(
-        tool=ToolFacts(name="provcheck", version=__version__, build=build_facts()),
+        tool=ToolFacts(name="provcheck", version=__version__, build=build()),
         versions=versions(),
         started_at=started_at,
         finished_at=dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),

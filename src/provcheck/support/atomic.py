@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 import stat
 from collections.abc import Callable
 from typing import IO, Any
@@ -74,6 +73,8 @@ def write_atomic(
         existing = stat.S_IMODE(os.stat(target).st_mode)
     except FileNotFoundError:
         existing = None
+    import secrets  # here: its import (hmac, base64) is on the path of every command, its use is not
+
     tmp = os.path.join(directory, f".{os.path.basename(target)}.{secrets.token_hex(4)}.tmp")
     # 0o666 through os.open: the umask applies, as for any file a program creates.
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o666)
@@ -101,6 +102,8 @@ def probe(path: str) -> None:
     work is done; a special file is written in place and is not probed."""
     if is_special(path):
         return
+    import secrets  # as in ``write_atomic``: not on the path of every command
+
     target = os.path.realpath(path)
     tmp = os.path.join(os.path.dirname(target), f".{os.path.basename(target)}.{secrets.token_hex(4)}.tmp")
     os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o600))

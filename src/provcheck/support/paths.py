@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 
-import platformdirs
-
 
 def cache_dir() -> str:
     """``$PROVCHECK_CACHE_DIR``, else the platform's user cache folder for provcheck
@@ -14,4 +12,6 @@ def cache_dir() -> str:
     explicit = os.environ.get("PROVCHECK_CACHE_DIR")
     if explicit:
         return explicit
+    import platformdirs  # here: ~10 ms of imports a set $PROVCHECK_CACHE_DIR does not need
+
     return platformdirs.user_cache_dir("provcheck", appauthor=False)

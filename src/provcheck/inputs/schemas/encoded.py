@@ -34,7 +34,6 @@ import base64
 import binascii
 import json
 import re
-import urllib.parse
 
 from provcheck.inputs.base import keep_repeated_keys
 from provcheck.inputs.schemas.walk import classify, last_key, leaves
@@ -140,6 +139,8 @@ def decoded_uri(value: str) -> tuple[str, str] | None:
         return (text, SUFFIX) if text is not None else None
     if len(payload) < MIN_CHARS or len(payload) > MAX_CHARS or "%" not in payload:
         return None
+    import urllib.parse  # here: a data URI in a record is rare, the import (ipaddress...) is not free
+
     try:
         text = urllib.parse.unquote(payload, errors="strict")
     except UnicodeDecodeError:
