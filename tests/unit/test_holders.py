@@ -52,7 +52,7 @@ def test_too_few_sources_read_nothing_and_answer_what_reading_does(
 ) -> None:
     index = _index(tmp_path, sources)
     read = Holders(index)
-    read._named = frozenset({*index.sources, "x1", "x2", "x3", "x4"})  # as if more were named: read
+    read._source_names = frozenset({*index.sources, "x1", "x2", "x3", "x4"})  # as if more were named: read
     assert _share(read, "s0") == 0.0
     assert read._anchor_sources  # the holders' sources were read
 
