@@ -52,6 +52,7 @@ from provcheck.index.blocks import (
 )
 from provcheck.index.integrity import file_digest
 from provcheck.index.manifest import FileEntry, ShardEntry
+from provcheck.index.postings import anchor_table
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ThreadPoolExecutor
@@ -345,13 +346,10 @@ class ShardBuilder:
 
         anchors = np.concatenate(self._anchors) if self._anchors else np.zeros(0, np.uint32)
         sizes = np.concatenate(self._anchor_counts) if self._anchor_counts else np.zeros(0, np.int64)
-        owners = np.repeat(np.arange(len(sizes), dtype=np.uint64), sizes)
-        # Sorting (anchor, text) pairs as one uint64 orders postings as a stable sort by
-        # anchor would, at the cost of one unstable numeric sort.
-        pairs = np.sort((anchors.astype(np.uint64) << np.uint64(32)) | owners)
-        save(ANCHORS, (pairs >> np.uint64(32)).astype(np.uint32))
-        save(POSTINGS, (pairs & np.uint64(0xFFFFFFFF)).astype(np.uint32))
-        del pairs, owners
+        table, postings = anchor_table(anchors, sizes)
+        save(ANCHORS, table)
+        save(POSTINGS, postings)
+        del table, postings
         save(TEXT_BLOCKS, np.array(self._texts.offsets, dtype=np.uint64))
         save(TEXT_LOCATIONS, _concat(self._text_locations, (0, 3)))
         save(CODE_OFFSETS, np.concatenate(self._code_offsets).astype(np.uint64))
