@@ -31,7 +31,7 @@ def test_the_anchor_table_is_the_sorted_pairs_split(texts: list[list[int]], para
     saved = postings.PARALLEL_PAIRS
     postings.PARALLEL_PAIRS = parallel_from
     try:
-        table, posting = postings.anchor_table(anchors, counts)
+        table, posting = postings.anchor_table(postings.pairs_of(anchors, counts, 0))
     finally:
         postings.PARALLEL_PAIRS = saved
     assert table.dtype == np.uint32 and posting.dtype == np.uint32
@@ -44,5 +44,5 @@ def test_a_large_table_sorted_by_two_threads_equals_one_sort() -> None:
     counts = rng.integers(0, 60, 40_000).astype(np.int64)
     anchors = rng.integers(0, 2**20, int(counts.sum()), dtype=np.uint32)  # many repeats
     assert len(anchors) >= postings.PARALLEL_PAIRS
-    table, posting = postings.anchor_table(anchors, counts)
+    table, posting = postings.anchor_table(postings.pairs_of(anchors, counts, 0))
     assert (table.tolist(), posting.tolist()) == _plain(anchors, counts)
