@@ -63,7 +63,7 @@ def worker_stages(batches: list[Any], spec: Any, config: Any) -> dict[str, float
         ],
         0.0,
     )
-    fingerprinter = Fingerprinter(config, literal=False)  # as FingerprintJob: not stored
+    fingerprinter = Fingerprinter(config, literal=False, codes=False)  # as FingerprintJob: not stored
     for batch in batches:
         started = clock()
         raws = [item.parse(spec.path) for item in batch]
@@ -99,7 +99,7 @@ def worker_stages(batches: list[Any], spec: Any, config: Any) -> dict[str, float
         for _, _, p in turns:
             starts.append(starts[-1] + len(p))
         codes = fingerprinter.codes_of([p for _, _, ps in turns for p in ps])
-        echo = [_echoes(fp.codes, codes[starts[i] : starts[i + 1]]) for i, fp in enumerate(prints)]
+        echo = [_echoes(fp.tokens, codes[starts[i] : starts[i + 1]]) for i, fp in enumerate(prints)]
         out["prompt echoes (workers)"] += clock() - started
         started = clock()
         Chunk.build(

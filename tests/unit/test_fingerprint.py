@@ -130,3 +130,20 @@ def test_fingerprints_of_a_batch_are_the_dataclass_constructed_ones() -> None:
                 assert mine is theirs
         with pytest.raises(dataclasses.FrozenInstanceError):
             fp.codes = "x"  # type: ignore[misc]
+
+
+def test_without_codes_a_fingerprint_keeps_tokens_and_anchors_and_its_codes_come_from_the_hashes() -> None:
+    # ``codes=False`` (an index build): no code strings; the token hashes give them.
+    from provcheck.matching.fingerprint import codes_of_hashes
+
+    code = "def f(x):\n    y = x + 1\n    return y\n\nfor i in range(3):\n    print(f(i))\n"
+    texts = [*REFERENCE_TEXTS, UNRELATED_TEXT, code, "", "!!!"]
+    config = FingerprintConfig()
+    full = Fingerprinter(config, literal=False).of_texts(texts)
+    bare = Fingerprinter(config, literal=False, codes=False).of_texts(texts)
+    assert any(fp.renamed for fp in full)  # the code text has an identifier-insensitive stream
+    for a, b in zip(full, bare, strict=True):
+        assert b.codes == "" and b.renamed in (None, "")
+        assert np.array_equal(a.tokens, b.tokens) and np.array_equal(a.anchors, b.anchors)
+        assert a.key == b.key
+        assert codes_of_hashes(b.tokens) == a.codes

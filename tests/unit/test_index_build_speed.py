@@ -349,3 +349,11 @@ def test_adding_answers_alone_does_not_load_the_aligner(tmp_path: Path) -> None:
     assert loaded([{"id": "b", "instruction": prompt, "output": f"{prompt} {REFERENCE_TEXTS[2]}"}], "pairs")
     (shard,) = ReferenceIndex(str(tmp_path / "pairs")).shards
     assert len(shard.echoes) and any(shard.echo(i) for i in range(len(shard.text_keys)))
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(["\\", "u", "x", " ", "é", "😀", "\n", '"']), max_size=30))
+def test_the_json_escape_screen_is_the_plain_substring_test(value: str) -> None:
+    from provcheck.inputs.schemas.encoded import may_be_json
+
+    assert may_be_json(value) == ("\\u" in value)

@@ -52,6 +52,7 @@ from provcheck.index.blocks import (
 )
 from provcheck.index.integrity import file_digest
 from provcheck.index.manifest import REBUILD_HINT, FileEntry, ShardEntry
+from provcheck.index.postings import anchor_table, pairs_of
 from provcheck.support.arrays import key_ranges
 
 if TYPE_CHECKING:
@@ -256,7 +257,8 @@ class ShardBuilder:
         self._echo_counts: list[I64] = []
         self._ids: dict[int, int] = {}
         self._keys: list[int] = []
-        self._anchors: list[U32] = []
+        self._pairs: list[U64] = []
+        """``(anchor << 32) | text`` of every anchor, batch by batch (``postings.pairs_of``)."""
         self._anchor_counts: list[I64] = []
         self._ref_tids: list[int] = []
         self._text_locations: list[Locations] = []
@@ -286,8 +288,10 @@ class ShardBuilder:
         every = bool(new.all())
         located = self._texts.append(chunk.text_blocks, chunk.text_locations)
         self._text_locations.append(located if every else located[new])
-        self._anchor_counts.append(chunk.anchor_counts[new])
-        self._anchors.append(chunk.anchors if every else chunk.anchors[np.repeat(new, chunk.anchor_counts)])
+        sizes = chunk.anchor_counts[new]
+        self._anchor_counts.append(sizes)
+        anchors = chunk.anchors if every else chunk.anchors[np.repeat(new, chunk.anchor_counts)]
+        self._pairs.append(pairs_of(anchors, sizes, len(keys) - len(sizes)))  # the new texts' ids
         self._echo_counts.append(chunk.echo_counts[new])
         self._echoes.append(chunk.echoes if every else chunk.echoes[np.repeat(new, chunk.echo_counts)])
         code_mask = None if every else np.repeat(new, chunk.code_counts)
@@ -344,15 +348,15 @@ class ShardBuilder:
             self._sinks[file] = sink
             synced.append(pool.submit(_sync_and_close, sink.fh))
 
-        anchors = np.concatenate(self._anchors) if self._anchors else np.zeros(0, np.uint32)
         sizes = np.concatenate(self._anchor_counts) if self._anchor_counts else np.zeros(0, np.int64)
-        owners = np.repeat(np.arange(len(sizes), dtype=np.uint64), sizes)
-        # Sorting (anchor, text) pairs as one uint64 orders postings as a stable sort by
-        # anchor would, at the cost of one unstable numeric sort.
-        pairs = np.sort((anchors.astype(np.uint64) << np.uint64(32)) | owners)
-        save(ANCHORS, (pairs >> np.uint64(32)).astype(np.uint32))
-        save(POSTINGS, (pairs & np.uint64(0xFFFFFFFF)).astype(np.uint32))
-        del pairs, owners
+        pairs = np.concatenate(self._pairs) if self._pairs else np.zeros(0, np.uint64)
+        self._pairs = []
+        table, postings = anchor_table(pairs)
+        anchors = len(pairs)
+        del pairs
+        save(ANCHORS, table)
+        save(POSTINGS, postings)
+        del table, postings
         save(TEXT_BLOCKS, np.array(self._texts.offsets, dtype=np.uint64))
         save(TEXT_LOCATIONS, _concat(self._text_locations, (0, 3)))
         save(CODE_OFFSETS, np.concatenate(self._code_offsets).astype(np.uint64))
@@ -379,7 +383,7 @@ class ShardBuilder:
             name=name,
             texts=len(self._keys),
             refs=len(ref_tids),
-            anchors=len(anchors),
+            anchors=anchors,
             files=files,
         )
 

@@ -18,7 +18,7 @@ from provcheck.index.shard import Chunk
 from provcheck.index.store import IndexWriter, now
 from provcheck.inputs import Limits, RawItem, RawRecord, UnparsedLine, read_unparsed
 from provcheck.inputs.schemas import RecordOptions, RecordTurns, field_pattern, limit_errors, to_turns
-from provcheck.matching.fingerprint import Fingerprinter
+from provcheck.matching.fingerprint import U64, Fingerprinter, codes_of_hashes
 from provcheck.matching.params import FingerprintConfig
 from provcheck.matching.request import request_key
 from provcheck.matching.segment import MODEL_TURNS, RoleFilter
@@ -120,7 +120,9 @@ class FingerprintJob:
     def __call__(self) -> Callable[[list[RawRecord | UnparsedLine]], BatchResult]:
         """The batch function."""
         keep_batch_memory()
-        fingerprinter = Fingerprinter(self.config, literal=False)  # not stored in an index
+        # Neither the literal stream nor token codes are stored in an index (it keeps the token
+        # hashes): codes are made only for the texts whose record has prompts (``_echoes``).
+        fingerprinter = Fingerprinter(self.config, literal=False, codes=False)
         spec = self.spec
         name = spec.source.name
 
@@ -174,7 +176,7 @@ class FingerprintJob:
                 texts=[turns[i][0].text for i in kept],
                 anchors=[prints[i].anchors for i in kept],
                 tokens=[prints[i].tokens for i in kept],
-                echoes=[_echoes(prints[i].codes, prompt_codes[starts[i] : starts[i + 1]]) for i in kept],
+                echoes=[_echoes(prints[i].tokens, prompt_codes[starts[i] : starts[i + 1]]) for i in kept],
                 refs=[turns[i][1] for i in kept],
             )
             skipped = len(prints) - len(kept)
@@ -185,14 +187,15 @@ class FingerprintJob:
         return run
 
 
-def _echoes(output: str, prompts: list[str]) -> list[tuple[int, int]]:
-    """``verify.echoes``; the aligner (rapidfuzz) is loaded only for a turn that has prompts,
-    so adding answers alone does not pay for its import."""
+def _echoes(tokens: U64, prompts: list[str]) -> list[tuple[int, int]]:
+    """``verify.echoes`` of the output whose token hashes are ``tokens``; its codes and the
+    aligner (rapidfuzz) are made and loaded only for a turn that has prompts, so adding
+    answers alone pays for neither."""
     if not prompts:
         return []
     from provcheck.matching.verify import echoes
 
-    return echoes(output, prompts)
+    return echoes(codes_of_hashes(tokens), prompts)
 
 
 _M_TRIM_THRESHOLD = -1

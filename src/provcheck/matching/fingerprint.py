@@ -269,15 +269,21 @@ _plain = _descriptor_init()
 class Fingerprinter:
     """Computes fingerprints for one :class:`FingerprintConfig`, a batch of texts at a time."""
 
-    def __init__(self, config: FingerprintConfig, literal: bool = True, query: bool = False) -> None:
+    def __init__(
+        self, config: FingerprintConfig, literal: bool = True, query: bool = False, codes: bool = True
+    ) -> None:
         """``literal=False``: no literal stream (``Fingerprint.literal`` stays None). It is used
         only to verify a candidate against a reference at scan time and is not stored in an
         index, so building an index or a pack need not compute it. ``query=True``: texts
         holding code with comment lines get ``Fingerprint.bare_anchors`` (looked up, never
-        stored: an index is the same either way)."""
+        stored: an index is the same either way). ``codes=False``: ``Fingerprint.codes`` and
+        ``renamed`` are left empty (``""``): an index stores the token hashes, whose top 20
+        bits are the codes (:func:`codes_of_hashes` makes them where they are needed), so
+        building one need not write every text's codes as a string."""
         self.config = config
         self.literal = literal
         self.query = query
+        self.codes = codes
         self._perm = permutation(config.seed)
 
     def of_text(self, text: str) -> Fingerprint:
@@ -422,7 +428,7 @@ class Fingerprinter:
             else:
                 shingles.append(empty)
         anchors = self._anchors(shingles, window)
-        codes = _codes(th)
+        codes = _codes(th) if self.codes else ""
         bounds = starts.tolist()
         return [
             _plain(th[bounds[i] : bounds[i + 1]], codes[bounds[i] : bounds[i + 1]], shingles[i], anchors[i])
@@ -518,6 +524,11 @@ def _token_hashes(batch: Tokens) -> U64:
     lengths = batch.ends - batch.starts
     raw ^= lengths.astype(np.uint64) * np.uint64(_LEN_MIX)
     return _fmix64(raw)
+
+
+def codes_of_hashes(th: U64) -> str:
+    """``Fingerprint.codes`` of a text from its token hashes (``Fingerprint.tokens``)."""
+    return _codes(th)
 
 
 def _codes(th: U64) -> str:
