@@ -68,12 +68,19 @@ class ProjectConfig:
 
         Files outside the configuration's folder are not subject to its globs.
         """
+        return self.left_out(path) is None
+
+    def left_out(self, path: str) -> str | None:
+        """Why :meth:`selects` leaves ``path`` out, in words naming the glob, or None when it
+        selects it: a file no ``include`` glob matches was not excluded by anyone (a glob's
+        case, ``*.jsonl`` against ``b.JSONL``, is the usual cause)."""
         rel = self._relative(path)
         if rel is None:
-            return True
+            return None
         if self.include and not any(path_match(rel, p) for p in self.include):
-            return False
-        return not any(path_match(rel, p) for p in self.exclude)
+            return f"matched by no include: glob of {self.path} ({', '.join(self.include)})"
+        hit = next((p for p in self.exclude if path_match(rel, p)), None)
+        return f"excluded by the exclude: glob {hit} of {self.path}" if hit is not None else None
 
     def excluded(self, path: str) -> bool:
         """True when an ``exclude`` glob matches ``path`` (left out on purpose)."""

@@ -520,3 +520,25 @@ def test_the_first_configuration_and_records_may_be_committed_together(
     r.git("add", ".")
     out = r.provcheck("hook", "run", code=1)  # checked under the new gate: nothing weakened
     assert "commit refused: 1 blocking finding" in out.stderr
+
+
+def test_a_file_no_include_glob_matches_is_named_so_not_as_excluded(repo: GitRepo) -> None:
+    # ``include: ['data/*.jsonl']`` does not match ``data/b.JSONL`` (globs keep case): -v said
+    # the file was "excluded by .provcheck.yaml", which no exclude: did; the reason names the
+    # include globs now (and an exclude: by its glob), and the summary counts both.
+    repo.write(
+        ".provcheck.yaml",
+        (repo.path / ".provcheck.yaml")
+        .read_text(encoding="utf-8")
+        .replace("include: ['data/**']", "include: ['data/*.jsonl']")
+        + "exclude: ['data/old*']\n",
+    )
+    repo.git("add", ".provcheck.yaml")
+    repo.commit("globs")
+    repo.write("data/b.JSONL", jsonl([restricted(1, "upper-case")]))
+    repo.write("data/old-copy.jsonl", jsonl([restricted(2, "excluded-copy")]))
+    repo.git("add", "data")
+    err = repo.provcheck("hook", "run", "-v").stderr
+    assert "data/b.JSONL: matched by no include: glob of" in err and "(data/*.jsonl)" in err
+    assert "data/old-copy.jsonl: excluded by the exclude: glob data/old* of" in err
+    assert "data/b.JSONL: excluded by" not in err

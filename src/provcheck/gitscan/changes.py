@@ -190,13 +190,11 @@ class _Builder:
             self.out.skipped.append(Skipped(display, "a report provcheck wrote"))
             self.out.not_scanned.append(NotScanned(display, REPORT, suffix_of(name)))
             return False
-        if (
-            not named
-            and self.config is not None
-            and not self.config.selects(os.path.join(self.repo.root, path))
-        ):
-            self.out.skipped.append(Skipped(display, f"excluded by {self.config.path}"))
-            return False
+        if not named and self.config is not None:
+            reason = self.config.left_out(os.path.join(self.repo.root, path))
+            if reason is not None:
+                self.out.skipped.append(Skipped(display, reason))
+                return False
         return True
 
     def _blob_is_report(self, oid: str) -> bool:
