@@ -542,3 +542,17 @@ def test_a_file_no_include_glob_matches_is_named_so_not_as_excluded(repo: GitRep
     assert "data/b.JSONL: matched by no include: glob of" in err and "(data/*.jsonl)" in err
     assert "data/old-copy.jsonl: excluded by the exclude: glob data/old* of" in err
     assert "data/b.JSONL: excluded by" not in err
+
+
+def test_uninstall_removes_provcheck_s_merge_hook_beside_a_foreign_pre_commit_hook(repo: GitRepo) -> None:
+    # Another tool took the pre-commit hook after `hook install`: uninstall refused (the hook
+    # is not provcheck's) and stopped there, leaving provcheck's pre-merge-commit hook to
+    # refuse merges after the user had asked for provcheck's hooks to go.
+    repo.provcheck("hook", "install")
+    hooks = repo.path / ".git" / "hooks"
+    merge = hooks / "pre-merge-commit"
+    assert "provcheck-hook" in merge.read_text()
+    (hooks / "pre-commit").write_text("#!/bin/sh\necho another tool\nexit 0\n")
+    out = repo.provcheck("hook", "uninstall", code=2)
+    assert "left unchanged" in out.stderr and f"provcheck's {merge} removed" in out.stderr
+    assert not merge.exists() and "another tool" in (hooks / "pre-commit").read_text()

@@ -111,13 +111,19 @@ def install_all(repo: Repo, python: str, *, force: bool = False) -> list[HookCha
 
 
 def uninstall_all(repo: Repo) -> list[HookChange]:
-    """Remove provcheck's hooks: the pre-commit hook as before (another one is a usage error),
-    then each other hook of ``HOOKS`` that provcheck wrote (another one is left alone)."""
-    changes = [uninstall(repo)]
-    for name in HOOKS[1:]:
-        if _is_ours(hook_path(repo, name)):
-            changes.append(uninstall(repo, name))
-    return changes
+    """Remove provcheck's hooks: each other hook of ``HOOKS`` that provcheck wrote (another one
+    is left alone), then the pre-commit hook as before (another one is a usage error, which
+    says what was removed: a foreign pre-commit hook left provcheck's pre-merge-commit hook
+    in place, still refusing merges after an uninstall)."""
+    others = [uninstall(repo, name) for name in HOOKS[1:] if _is_ours(hook_path(repo, name))]
+    try:
+        first = uninstall(repo)
+    except UsageError as exc:
+        if not others:
+            raise
+        removed = ", ".join(c.path for c in others)
+        raise UsageError(f"{exc.message} (provcheck's {removed} removed)", hint=exc.hint) from None
+    return [first, *others]
 
 
 def install(repo: Repo, python: str, *, force: bool = False, name: str = "pre-commit") -> HookChange:
