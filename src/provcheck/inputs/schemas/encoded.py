@@ -43,7 +43,8 @@ from provcheck.model import SkipReason
 MIN_CHARS = 64
 """Shorter strings are never decoded: base64-like words (``Hello1World``) decode to noise."""
 MAX_CHARS = 4 * 2**20
-"""Longer strings are not decoded (they stay counted as encoded values)."""
+"""Longer base64 and ``data:`` strings are not decoded (they stay counted as encoded values);
+JSON text is decoded whatever its length."""
 SUFFIX = "#base64"
 """Appended to the field path of a decoded turn."""
 URI_SUFFIX = "#data-uri"
@@ -175,7 +176,10 @@ def json_text(value: str, layers: int = MAX_LAYERS) -> str | None:
     Chinese copy serialised twice passed (adversarial pass 12).
     """
     compact = value.strip()
-    if layers <= 0 or len(compact) > MAX_CHARS or _JSON_ESCAPE.search(compact) is None:
+    # No size limit, unlike base64: the record is in memory already, the decoded text is no
+    # longer than it, and JSON text of more than ``MAX_CHARS`` was read with its escapes
+    # (a 12 MiB serialised Chinese chat was "1 turn scanned" and matched nothing).
+    if layers <= 0 or _JSON_ESCAPE.search(compact) is None:
         return None
     if (compact[:1], compact[-1:]) in (("[", "]"), ("{", "}"), ('"', '"')):
         source = compact
