@@ -105,3 +105,17 @@ def test_only_readmes_with_front_matter_are_cards(tmp_path: Path) -> None:
     assert is_card(str(tmp_path / "README.md"))
     (tmp_path / "notes.md").write_text("---\nlicense: mit\n---\n")
     assert not is_card(str(tmp_path / "notes.md"))
+
+
+def test_a_card_s_date_written_in_another_case_is_read(tmp_path: Path) -> None:
+    # ``License:`` was read in any case, ``Date:`` only as ``date`` (adversarial pass 12's notes):
+    # the date a card declares decides which dated terms were in force, so it is read as written,
+    # and a bad one is located under its own spelling.
+    (tmp_path / "README.md").write_text("---\nLicense: mit\nDate: 2023-03-01\n---\n")
+    decls, errors = read_declarations([(str(tmp_path), str(tmp_path))])
+    assert errors == []
+    assert [(d.key, d.value, d.line) for d in decls] == [("license", "mit", 2), ("date", "2023-03-01", 3)]
+    (tmp_path / "README.md").write_text("---\nDATE: soon\n---\n")
+    decls, errors = read_declarations([(str(tmp_path), str(tmp_path))])
+    assert decls == [] and [(e.line, e.field) for e in errors] == [(2, "DATE")]
+    assert "'DATE'" in errors[0].message

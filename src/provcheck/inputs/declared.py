@@ -296,17 +296,17 @@ def _card(
                 continue  # Hugging Face's words for "no upstream" / "extends another"
             v = v.split("|", 1)[1] if key == "source_datasets" and v.startswith("extended|") else v
             out.append(Declaration(display, _item_line(doc, written, value, i), key, v, dataset))
-    if "date" in doc:
+    for written in _spellings(doc, "date"):
         try:
-            date = parse_date(doc["date"]).isoformat()
+            date = parse_date(doc[written]).isoformat()
         except DateError as exc:
             errors.append(
                 RecordError(
-                    display, ErrorKind.SCHEMA, f"'date': {exc}", line=doc.line_of("date"), field="date"
+                    display, ErrorKind.SCHEMA, f"'{written}': {exc}", line=doc.line_of(written), field=written
                 )
             )
         else:
-            out.append(Declaration(display, doc.line_of("date"), "date", date, dataset))
+            out.append(Declaration(display, doc.line_of(written), "date", date, dataset))
 
 
 def _manifest(
@@ -387,6 +387,7 @@ _SPELLINGS = {
     "license": frozenset({"license", "licence", "licenses", "licences"}),
     "license_name": frozenset({"license_name", "licence_name"}),
     "source_datasets": frozenset({"source_datasets", "source_dataset", "sourcedatasets"}),
+    "date": frozenset({"date"}),
 }
 """How a card's keys are written by hand (``License:``, ``licence:``, ``source-datasets:``): the
 Hub reads only the lower-case key, but a card that declares ``License: cc-by-nc-4.0`` declares
