@@ -359,3 +359,22 @@ def test_text_that_only_opens_like_a_report_is_scanned(tmp_path: Path, index_dir
         str(folder / "notes.md"),
         str(folder / "notes.txt"),
     ]
+
+
+def test_a_chat_written_as_a_bare_array_is_refused_with_a_hint_that_fits_it(
+    tmp_path: Path, index_dir: Path
+) -> None:
+    # A record that is an array of messages is refused (exit 4, located): the hint sent its
+    # owner looking for a pandas DataFrame ("orient='values'") it never came from.
+    chat = [{"role": "user", "content": "Say it."}, {"role": "assistant", "content": REFERENCE_TEXTS[0]}]
+    sharegpt = [{"from": "human", "value": "Say it."}, {"from": "gpt", "value": REFERENCE_TEXTS[0]}]
+    (tmp_path / "chats.json").write_text(json.dumps([chat, sharegpt]), encoding="utf-8")
+    (tmp_path / "lines.jsonl").write_text(json.dumps(chat) + "\n" + json.dumps(["q", "a"]) + "\n")
+    out = tmp_path / "r.json"
+    inputs = [tmp_path / "chats.json", tmp_path / "lines.jsonl"]
+    run_cli(["scan", *inputs, "-i", index_dir, "-q", "--no-cache", "-f", "json", "-o", out], code=4)
+    messages = [e["message"] for e in _json(out)["errors"]]
+    assert len(messages) == 4
+    assert sum('{"messages": [...]}' in m for m in messages) == 3
+    assert not any("orient='values'" in m for m in messages[:3] if "messages" in m)
+    assert any("a line that is an array has no field names" in m for m in messages)

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from provcheck.inputs.frames import list_hint
 from provcheck.inputs.source import InputSource
 from provcheck.model import ErrorKind, Location, RecordError
 
@@ -127,7 +128,8 @@ def not_an_object(path: str, index: int, line: int | None, value: Any) -> Record
     return RecordError(
         path=path,
         kind=ErrorKind.SCHEMA,
-        message=f"expected a JSON object, found {type(value).__name__}",
+        message=f"expected a JSON object, found {type(value).__name__}"
+        + (f": {list_hint(value, line=True)}" if isinstance(value, list) else ""),
         line=line,
         index=index,
     )

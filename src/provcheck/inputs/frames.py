@@ -43,6 +43,28 @@ VALUES_HINT = (
 )
 """Why a row that is an array is refused (said with the row's location)."""
 
+CHAT_HINT = (
+    "a chat written as a bare array of messages has no field to read it from; "
+    'write each as an object ({"messages": [...]}) to scan it'
+)
+"""Why a record that is an array of messages (``[{"role": ..., "content": ...}, ...]``) is refused:
+the pandas hint sent such a file's owner looking for a DataFrame it never came from."""
+
+_MESSAGE_KEYS = frozenset({"role", "from", "speaker", "author"})
+
+
+LINE_HINT = 'a line that is an array has no field names; write one object a line ({"text": ...})'
+"""Why a JSON Lines line that is an array (not of messages) is refused."""
+
+
+def list_hint(value: list[Any], *, line: bool = False) -> str:
+    """Why a record that is a JSON array is refused, in the words of what it looks like
+    (``line``: a JSON Lines line, not an element of a JSON file's array)."""
+    if value and all(isinstance(m, dict) and _MESSAGE_KEYS & set(m) for m in value):
+        return CHAT_HINT
+    return LINE_HINT if line else VALUES_HINT
+
+
 FIELD_NAMES = frozenset(
     {
         *("text", "content", "body", "title", "id", "label", "source", "meta", "metadata"),
@@ -164,4 +186,12 @@ def is_table_schema(value: Any) -> bool:
     )
 
 
-__all__ = ["FIELD_NAMES", "VALUES_HINT", "ambiguous_frame", "frame_rows", "is_table_schema"]
+__all__ = [
+    "CHAT_HINT",
+    "FIELD_NAMES",
+    "VALUES_HINT",
+    "ambiguous_frame",
+    "frame_rows",
+    "is_table_schema",
+    "list_hint",
+]

@@ -29,7 +29,7 @@ from provcheck.inputs.base import (
     string_or_error,
     unreadable_value,
 )
-from provcheck.inputs.frames import VALUES_HINT, ambiguous_frame, frame_rows, is_table_schema
+from provcheck.inputs.frames import ambiguous_frame, frame_rows, is_table_schema, list_hint
 from provcheck.inputs.jsonl import JsonlReader
 from provcheck.inputs.source import (
     DecompressionFailed,
@@ -246,7 +246,7 @@ class JsonReader:
             return RecordError(
                 source.path,
                 ErrorKind.SCHEMA,
-                f"expected a JSON object, found list: {VALUES_HINT}",
+                f"expected a JSON object, found list: {list_hint(got.value)}",
                 line=got.line,
                 index=index,
             )
