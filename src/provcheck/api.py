@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from provcheck.errors import UsageError
+from provcheck.errors import ConfigError, UsageError
 from provcheck.gitscan.changes import ChangeSet, FileChange
 from provcheck.gitscan.repo import Repo
 from provcheck.gitscan.selection import DiffSelector
@@ -372,6 +372,7 @@ def scan_changes(
     """Scan only the new records of ``changes``; the result's ``run`` says what was compared."""
     if waivers is not None:
         changes.files = [_moved_out_of_waiver(c, repo, waivers) for c in changes.files]
+    _refuse_tracked_cache(settings, repo)
     cache = open_cache(settings)
     with contextlib.ExitStack() as stack:
         if cache is not None:
@@ -394,6 +395,29 @@ def scan_changes(
     )
     not_scanned = result.not_scanned + tuple(changes.not_scanned)
     return dataclasses.replace(result, run=info, files=summaries, not_scanned=not_scanned), cache
+
+
+def _refuse_tracked_cache(settings: Settings, repo: Repo) -> None:
+    """Refuse a result cache that git tracks in the repository being checked: its entries are
+    believed (a record it says matches nothing is not matched again), so a commit or pull
+    request could plant one beside a copy. One ``git ls-files``, only for a cache inside the
+    repository."""
+    if not settings.cache_dir:
+        return
+    cache, root = os.path.realpath(settings.cache_dir), os.path.realpath(repo.root)
+    if cache != root and not cache.startswith(root + os.sep):
+        return
+    tracked = repo.git("ls-files", "-z", "--", os.path.relpath(cache, root))
+    if tracked.strip(b"\0"):
+        where = settings.config.where("cache") if settings.config and settings.config.cache else "--cache-dir"
+        raise ConfigError(
+            [
+                f"{where}: the result cache {settings.cache_dir} holds files git tracks: "
+                "a commit could plant results"
+            ],
+            hint="keep the cache outside the repository (the default, ~/.cache/provcheck) or untrack it "
+            "(git rm -r --cached DIR); --no-cache runs without it",
+        )
 
 
 def _moved_out_of_waiver(change: FileChange, repo: Repo, waivers: Waivers) -> FileChange:

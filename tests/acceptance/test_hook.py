@@ -556,3 +556,22 @@ def test_uninstall_removes_provcheck_s_merge_hook_beside_a_foreign_pre_commit_ho
     out = repo.provcheck("hook", "uninstall", code=2)
     assert "left unchanged" in out.stderr and f"provcheck's {merge} removed" in out.stderr
     assert not merge.exists() and "another tool" in (hooks / "pre-commit").read_text()
+
+
+def test_a_result_cache_git_tracks_in_the_repository_is_refused(repo: GitRepo) -> None:
+    # The cache's entries are believed: one committed with the data (a pull request can bring
+    # one) could say a copy matches nothing. A tracked cache directory is refused (exit 6); the
+    # same directory untracked and ignored is used as before.
+    config = (repo.path / ".provcheck.yaml").read_text(encoding="utf-8")
+    repo.write(".provcheck.yaml", config + "cache: .provcheck-cache\n")
+    repo.write(".provcheck-cache/notes.txt", "planted\n")
+    repo.git("add", ".")
+    repo.commit("cache in the repository", "--no-verify")
+    repo.append("data/train.jsonl", jsonl([clean(40)]))
+    repo.git("add", "data")
+    err = repo.provcheck("hook", "run", code=6).stderr
+    assert ".provcheck.yaml:" in err and "holds files git tracks" in err and "git rm -r --cached" in err
+    repo.git("rm", "-q", "-r", "--cached", ".provcheck-cache")
+    repo.write(".gitignore", ".provcheck-cache/\n")
+    repo.git("add", ".gitignore")
+    assert "findings: none" in repo.provcheck("hook", "run").stderr
