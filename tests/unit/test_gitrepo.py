@@ -62,3 +62,19 @@ def test_a_pending_answer_is_taken_once(repo: Repo) -> None:
     with pytest.raises(AssertionError):
         pending.result()
     pending.close()  # nothing left to end
+
+
+def test_a_status_provcheck_asks_never_writes_the_checkout_s_index(repo: Repo) -> None:
+    # A stat-dirty index (a file touched, its content unchanged) is refreshed and written back by
+    # `git status`, under `.git/index.lock`. The hook asks one early and ends it (SIGKILL, until
+    # now) when the run stops on an error: the lock stayed and the user's next git command failed
+    # ("index.lock: File exists"). provcheck's git runs take no optional lock.
+    root = Path(repo.root)
+    index = root / ".git" / "index"
+    before = index.stat().st_mtime_ns
+    later = before + 5 * 10**9
+    os.utime(root / "b.bin", ns=(later, later))  # stat-dirty: the index would be refreshed
+    repo.git("status", "--porcelain=v1", "-z")
+    assert index.stat().st_mtime_ns == before
+    subprocess.run(["git", "status", "--porcelain"], cwd=root, check=True, capture_output=True)
+    assert index.stat().st_mtime_ns != before  # git itself would have written it: the test can fail

@@ -69,6 +69,10 @@ def _git_env(nested: bool = False) -> dict[str, str]:
         for name in _LOCAL_ENV:
             env.pop(name, None)
     env["GIT_LITERAL_PATHSPECS"] = "1"
+    # provcheck only reads: a `git status` must not take the index's lock to write refreshed
+    # stat data. One asked early and ended when the run stopped on an error (``Pending.close``)
+    # left `.git/index.lock` behind, and the user's next git command failed on it.
+    env["GIT_OPTIONAL_LOCKS"] = "0"
     env.pop("GIT_EXTERNAL_DIFF", None)
     env.setdefault("LC_ALL", "C")
     return env
@@ -132,7 +136,11 @@ class Pending:
         if proc is not None:
             with proc:
                 if proc.poll() is None:
-                    proc.kill()
+                    proc.terminate()  # git removes its lock files on SIGTERM, not on SIGKILL
+                    try:
+                        proc.communicate(timeout=2)
+                    except subprocess.TimeoutExpired:
+                        proc.kill()
                 proc.communicate()
 
 
