@@ -97,7 +97,9 @@ def run(args: list[str], env: dict[str, str] | None = None) -> Run:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env={**os.environ, "OPENBLAS_NUM_THREADS": "1", **(env or {})},
+        # No OPENBLAS_NUM_THREADS here: provcheck's entry point sets it, and a benchmark
+        # measures the command as a user's shell runs it.
+        env={**os.environ, **(env or {})},
     )
     out, err = proc.communicate()
     seconds = time.perf_counter() - started
@@ -121,7 +123,6 @@ def peak_rss(args: list[str]) -> tuple[float, Run]:
         [sys.executable, "-c", wrapper, *args],
         capture_output=True,
         text=True,
-        env={**os.environ, "OPENBLAS_NUM_THREADS": "1"},
         check=True,
     )
     data = json.loads(res.stdout)

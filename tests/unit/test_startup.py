@@ -55,3 +55,32 @@ def test_help_lists_every_command_with_its_own_first_sentence() -> None:
         for limit in (30, 45, 80):
             stand_in = click.Command(name, help=sentence).get_short_help_str(limit)
             assert stand_in == command.get_short_help_str(limit)
+
+
+@pytest.mark.parametrize("own", [None, "3"])
+def test_the_entry_point_keeps_numpy_from_starting_blas_threads(own: str | None, tmp_path: Path) -> None:
+    """provcheck does no linear algebra: numpy's OpenBLAS thread pool (a spinning thread per
+    core, ~70 ms of CPU per command) is kept to the calling thread, unless the user set it."""
+    code = (
+        "import json, os, sys\n"
+        "from provcheck.cli import main\n"
+        "sys.argv = ['provcheck', '--version']\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "import numpy\n"
+        "tasks = len(os.listdir('/proc/self/task')) if os.path.isdir('/proc/self/task') else None\n"
+        "print(json.dumps([os.environ.get('OPENBLAS_NUM_THREADS'), tasks]), file=sys.__stderr__)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PROVCHECK_", "OPENBLAS_", "OMP_"))}
+    env["HOME"] = str(tmp_path)
+    if own is not None:
+        env["OPENBLAS_NUM_THREADS"] = own
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+    )
+    setting, tasks = json.loads(proc.stderr.strip().splitlines()[-1])
+    assert setting == (own or "1")
+    if own is None and tasks is not None:
+        assert tasks == 1  # no BLAS thread beside the main one
