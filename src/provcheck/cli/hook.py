@@ -186,6 +186,14 @@ def refuse_gate_changes(
         if "://" not in index:
             for rel in repository_paths(repo.root, index):
                 gate += [p for p in changes.staged_paths if p == rel or p.startswith(rel.rstrip("/") + "/")]
+            # So are the files of the repository it was built from: CI builds the index from the
+            # checkout's sources manifest, so a pull request dropping a source from it (or the
+            # copied lines from a reference file) beside a copy was matched against an index
+            # that lacks them.
+            from provcheck.index.manifest import index_inputs  # the index is opened later anyway
+
+            for path in index_inputs(index):
+                gate += repository_paths(repo.root, path)
     refuse_gate_mix(gate, changes, added, repo)
 
 

@@ -228,6 +228,28 @@ def read(directory: str) -> Manifest:
     return manifest
 
 
+def index_inputs(directory: str) -> list[str]:
+    """The files an index was built from and the sources manifests that listed them, as paths
+    to resolve from the current folder (absolute where the index recorded them so).
+
+    For the gate (``cli/hook.refuse_gate_changes``): an index built in CI from the checkout's
+    ``sources.yaml`` lacks the source a pull request removes from it, so that change loosens
+    the gate as a policy change does. Read without the manifest's checks: a damaged index is
+    refused where it is opened, with its own error; here it gives nothing.
+    """
+    try:
+        with open(os.path.join(directory, MANIFEST), encoding="utf-8") as f:
+            body = json.load(f)
+        paths: list[str] = []
+        for source in body["sources"].values():
+            for entry in source["files"]:
+                paths += [str(entry.get("abspath") or entry["path"])]
+                paths += [str(entry["listed_in"])] if entry.get("listed_in") else []
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return []
+    return list(dict.fromkeys(paths))
+
+
 def _parse(body: dict[str, Any]) -> Manifest:
     sources = {}
     for name, s in body["sources"].items():

@@ -44,6 +44,8 @@ class AddSpec:
     allow_no_turns: bool = False
     """Accept a file that yields no reference turn (``--allow-no-turns``); otherwise that is an
     input error: a source that adds nothing would be reported as searched."""
+    listed_in: str | None = None
+    """The sources manifest that listed the file (``index build``), as an absolute path."""
 
 
 @dataclass(slots=True)
@@ -326,6 +328,10 @@ def add_file(
     entry.files.append(
         {
             "path": spec.path,
+            # Where the file and its manifest were, for the gate: a change to them in the
+            # repository the index was built from loosens the gate (``index_inputs``).
+            "abspath": os.path.abspath(spec.path),
+            **({"listed_in": spec.listed_in} if spec.listed_in else {}),
             "sha256": source.sha256,
             "records": report.records,
             "turns": report.turns,

@@ -180,6 +180,7 @@ def load_sources(path: str) -> list[AddSpec]:
                 options=options,
                 roles=role_filter,
                 allow_no_turns=allow_no_turns,
+                listed_in=os.path.abspath(path),
             )
         )
     if problems:
