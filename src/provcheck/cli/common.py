@@ -11,7 +11,7 @@ import os
 import signal
 import sys
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -221,13 +221,7 @@ def write_output(
     a FIFO) in place and never replaced, an existing file's mode kept, a new one under the umask.
     ``binary``: the function writes bytes (a PDF).
     """
-    write: Callable[[Any], None]
-    if isinstance(report, str):
-        text = report
-        write = lambda out: out.write(text)  # noqa: E731
-    else:  # a function of a text or (``binary``) a byte stream
-        # A report's dicts and strings die by reference counting (``support.collection``).
-        write = cycles_paused()(report)
+    write = _writer(report)  # a text, or a function of a text or (``binary``) a byte stream
     if path is None or path == "-":
         if binary:
             raw = sys.stdout.buffer
@@ -253,6 +247,50 @@ def write_output(
         raise OutputError(
             f"{what} {path}: cannot write: {exc.strerror or exc}; {kept}", hint=_hint(exc)
         ) from None
+
+
+Output = tuple[str | None, Callable[[Any], None], bool]
+"""A report to write: its path (None or ``-`` for standard output), its writer, binary or not."""
+
+
+def write_outputs(outputs: Sequence[Output]) -> None:
+    """Write every ``(path, report, binary)`` of a run as ``write_output`` does, all or none.
+
+    Each file is first written whole to a temporary file beside it; only when every one is
+    complete (and standard output and special files are written) are they renamed into place.
+    Written one after the other, a full disk on the second report left the first one, the
+    report of a run that exited 2, where a CI step picked it up.
+    """
+    staged: list[atomic.Staged] = []
+    try:
+        for path, report, binary in outputs:
+            if path is None or path == "-" or atomic.is_special(path):
+                continue
+            check_target(path)
+            try:
+                staged.append(atomic.stage(path, _writer(report), binary=binary))
+            except OSError as exc:
+                others = " (nor any other report)" if len(outputs) > 1 else ""
+                raise OutputError(
+                    f"--output {path}: cannot write: {exc.strerror or exc}; nothing was written{others}",
+                    hint=_hint(exc),
+                ) from None
+        for path, report, binary in outputs:
+            if path is None or path == "-" or atomic.is_special(path):
+                write_output(path, report, binary)
+        for done in staged:
+            done.commit()
+    finally:
+        for done in staged:
+            done.discard()
+
+
+def _writer(report: str | Callable[[Any], None]) -> Callable[[Any], None]:
+    if isinstance(report, str):
+        text = report
+        return lambda out: out.write(text)
+    # A report's dicts and strings die by reference counting (``support.collection``).
+    return cycles_paused()(report)
 
 
 def check_target(path: str, what: str = "--output") -> None:

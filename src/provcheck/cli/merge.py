@@ -18,13 +18,14 @@ import click
 
 from provcheck.cli import options
 from provcheck.cli.common import (
+    Output,
     check_target,
     format_error,
     handle_errors,
     pair_outputs,
     refuse_outputs_over_inputs,
     stderr,
-    write_output,
+    write_outputs,
 )
 from provcheck.errors import ExitCode, UsageError
 from provcheck.model import ScanResult
@@ -134,12 +135,14 @@ def merge(
     if decision is not None:
         check_decision(decision, result)
     width = shutil.get_terminal_size((120, 24)).columns
+    reports: list[Output] = []
     for fmt, out in targets:
         color = out is None and fmt is OutputFormat.TEXT and sys.stdout.isatty()
         context = ReportContext(fail_on=actions, color=color, width=width, decision=decision)
         writer = formatter(fmt)
         write = writer.write_bytes if writer.binary else writer.write
-        write_output(out, functools.partial(write, result, context), binary=writer.binary)
+        reports.append((out, functools.partial(write, result, context), writer.binary))
+    write_outputs(reports)  # all or none
     if not quiet:
         for err in result.errors[:ERRORS_SHOWN]:
             stderr.print(format_error(err), markup=False)

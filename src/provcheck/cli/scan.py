@@ -14,6 +14,7 @@ from provcheck import projectfile as project
 from provcheck.api import expand_found, resolve, scan_changes, scan_paths, unchanged_records, waivers_of
 from provcheck.cli import options
 from provcheck.cli.common import (
+    Output,
     StderrProgress,
     check_engine,
     format_error,
@@ -22,7 +23,7 @@ from provcheck.cli.common import (
     refuse_outputs_over_inputs,
     refuse_repeated_keys,
     stderr,
-    write_output,
+    write_outputs,
 )
 from provcheck.cli.hook import refuse_gate_changes, refuse_gate_mix
 from provcheck.cli.merge import check_shard_options, refuse_partial_inside
@@ -404,12 +405,14 @@ def scan(
             stderr.print(printable(f"partial of shard {shard} written to {partial_path}"), markup=False)
     if decision is not None:
         check_decision(decision, result)
+    reports: list[Output] = []
     for fmt, out in targets:
         color = out is None and fmt is OutputFormat.TEXT and sys.stdout.isatty()
         context = ReportContext(fail_on=actions, color=color, width=width, decision=decision)
         writer = formatter(fmt)
         write = writer.write_bytes if writer.binary else writer.write
-        write_output(out, functools.partial(write, result, context), binary=writer.binary)
+        reports.append((out, functools.partial(write, result, context), writer.binary))
+    write_outputs(reports)  # all or none
     if not quiet:
         for err in result.errors[:ERRORS_SHOWN]:
             stderr.print(format_error(err), markup=False)

@@ -46,6 +46,64 @@ def same_file(a: str, b: str) -> bool:
     return os.path.realpath(a) == os.path.realpath(b)
 
 
+class Staged:
+    """A regular file written whole to a temporary file beside its target, not yet in place:
+    ``commit`` renames it over the target, ``discard`` removes it (a no-op once committed)."""
+
+    __slots__ = ("done", "durable", "target", "tmp")
+
+    def __init__(self, tmp: str, target: str, durable: bool) -> None:
+        self.tmp, self.target, self.durable, self.done = tmp, target, durable, False
+
+    def commit(self) -> None:
+        os.replace(self.tmp, self.target)
+        self.done = True
+        if self.durable:
+            fsync_dir(os.path.dirname(self.target))
+
+    def discard(self) -> None:
+        if not self.done:
+            self.done = True
+            with contextlib.suppress(OSError):
+                os.unlink(self.tmp)
+
+
+def stage(
+    path: str, write: Writer, *, binary: bool = False, durable: bool = False, mode: int | None = None
+) -> Staged:
+    """The first half of ``write_atomic`` for a regular file (or a link to one, or a new file):
+    the content written to a temporary file beside the target, to be committed or discarded.
+    Several outputs staged first and committed together are all written or none (a full disk on
+    the second report left the first one written). Raises as ``write_atomic`` does."""
+    if os.path.isdir(path):
+        raise IsADirectoryError(21, "Is a directory", path)
+    target = os.path.realpath(path)
+    directory = os.path.dirname(target)
+    try:
+        existing = stat.S_IMODE(os.stat(target).st_mode)
+    except FileNotFoundError:
+        existing = None
+    import secrets  # here: its import (hmac, base64) is on the path of every command, its use is not
+
+    tmp = os.path.join(directory, f".{os.path.basename(target)}.{secrets.token_hex(4)}.tmp")
+    # 0o666 through os.open: the umask applies, as for any file a program creates.
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o666)
+    try:
+        with _open(fd, binary) as fh:
+            wanted = mode if mode is not None else existing
+            if wanted is not None:
+                os.fchmod(fh.fileno(), wanted)
+            write(fh)
+            fh.flush()
+            if durable:
+                os.fsync(fh.fileno())
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return Staged(tmp, target, durable)
+
+
 def write_atomic(
     path: str,
     write: Writer,
@@ -67,33 +125,11 @@ def write_atomic(
         # Opened by the name given: /dev/stdout on a pipe resolves to no path realpath can name.
         _write_in_place(path, write, binary)
         return
-    target = os.path.realpath(path)
-    directory = os.path.dirname(target)
+    staged = stage(path, write, binary=binary, durable=durable, mode=mode)
     try:
-        existing = stat.S_IMODE(os.stat(target).st_mode)
-    except FileNotFoundError:
-        existing = None
-    import secrets  # here: its import (hmac, base64) is on the path of every command, its use is not
-
-    tmp = os.path.join(directory, f".{os.path.basename(target)}.{secrets.token_hex(4)}.tmp")
-    # 0o666 through os.open: the umask applies, as for any file a program creates.
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o666)
-    try:
-        with _open(fd, binary) as fh:
-            wanted = mode if mode is not None else existing
-            if wanted is not None:
-                os.fchmod(fh.fileno(), wanted)
-            write(fh)
-            fh.flush()
-            if durable:
-                os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    if durable:
-        fsync_dir(directory)
+        staged.commit()
+    finally:
+        staged.discard()
 
 
 def probe(path: str) -> None:
