@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -121,6 +122,24 @@ def strings_of(value: Any, path: str = "") -> list[tuple[str, str]]:
     return []
 
 
+def _holds(field: str, path: str) -> bool:
+    """Whether the turn at ``field`` reads the string at ``path``: the field itself, a string
+    under it, or one item of a run read as one text (``sentences[0-12].text``)."""
+    if path == field or path.startswith((field + "[", field + ".")):
+        return True
+    parts = re.split(r"\[(\d+)-(\d+)\]", field)
+    if len(parts) == 1:
+        return False
+    pattern, ranges = "", []
+    for k in range(0, len(parts) - 1, 3):
+        pattern += re.escape(parts[k]) + r"\[(\d+)\]"
+        ranges.append((int(parts[k + 1]), int(parts[k + 2])))
+    found = re.match(pattern + re.escape(parts[-1]) + r"(?:$|[\[.])", path)
+    return found is not None and all(
+        a <= int(g) <= b for g, (a, b) in zip(found.groups(), ranges, strict=True)
+    )
+
+
 def unread(data: dict[str, Any], rec: Record, min_tokens: int = 25) -> list[tuple[str, str, SkipReason]]:
     """The strings of ``data`` of ``min_tokens`` tokens or more that ``rec`` did not read, with
     the reason it gives. Fails if one is neither read (its text in the turn whose field holds
@@ -133,7 +152,7 @@ def unread(data: dict[str, Any], rec: Record, min_tokens: int = 25) -> list[tupl
         if path in skipped:
             out.append((path, text, skipped[path]))
             continue
-        turns = [t for t in rec.turns if path == t.field or path.startswith((t.field + "[", t.field + "."))]
+        turns = [t for t in rec.turns if _holds(t.field, path)]
         assert turns, f"{path!r} is neither read nor skipped"
         if all(t.kind not in (RoleKind.TOOL_CALL, RoleKind.TOOL) for t in turns):  # JSON is decoded
             assert any(canonical(text).strip() in t.text for t in turns), path

@@ -23,6 +23,7 @@ from provcheck.inputs.schemas.encoded import (
 from provcheck.inputs.schemas.encoded import SUFFIX as ENCODED_SUFFIX
 from provcheck.inputs.schemas.fields import Alpaca, PromptResponse, TextField, lookup
 from provcheck.inputs.schemas.generic import Generic
+from provcheck.inputs.schemas.runs import Piece, joined
 from provcheck.inputs.schemas.walk import (
     MAX_DEPTH,
     classify,
@@ -281,6 +282,7 @@ def to_turns(data: dict[str, Any], location: Location, options: RecordOptions) -
             else:
                 raw.append((RawTurn(key, path, text), role_kind(key) if generic else RoleKind.FIELD))
     turns: list[Turn] = []
+    pieces: list[Piece] = []
     for t, kind in raw:
         decoded = t.field.endswith((ENCODED_SUFFIX, URI_SUFFIX, JSON_SUFFIX))
         if (
@@ -302,7 +304,10 @@ def to_turns(data: dict[str, Any], location: Location, options: RecordOptions) -
         if not text.strip():
             skipped.update(dict.fromkeys(t.paths(), SkipReason.EMPTY))
             continue
-        turns.append(Turn(role=t.role, kind=kind, position=len(turns), field=t.field, text=text))
+        pieces.append((t.role, kind, t.field, text))
+    # A text kept as a list of short pieces is read as the one text it is (``runs``).
+    for role, kind, field, text in joined(pieces):
+        turns.append(Turn(role=role, kind=kind, position=len(turns), field=field, text=text))
     if not turns and not member:
         keys = ", ".join(sorted(map(str, data))[:20]) or "none"
         return RecordError(

@@ -74,7 +74,7 @@ _URL = re.compile(r"(?:[a-z][a-z0-9+.\-]*://|data:|mailto:|www\.)\S*", re.IGNORE
 _NUMBER = re.compile(r"[\s+\-−$€£¥%#]*\d[\d\s.,:/%+\-−_TZtz]*[a-zA-Z]{0,3}")
 _HEX_ID = re.compile(r"(?=[^\s]*\d)[0-9a-fA-F][0-9a-fA-F\-_:]{15,}")
 _ENCODED = re.compile(r"[A-Za-z0-9+/=_\-]{64,}")
-_INDEX = re.compile(r"\[\d+\]")
+_INDEX = re.compile(r"\[\d+(?:-\d+)?\]")  # a range: a run read as one text (``runs``)
 _ALNUM = re.compile(r"[^\W_]+")
 HAS_ALNUM = re.compile(r"[^\W_]")
 """Finds a character for which ``str.isalnum`` is true (``\\w`` is exactly alnum or ``_``): one
@@ -84,7 +84,8 @@ HAS_SPACE = re.compile(r"\s")
 
 
 def field_pattern(path: str) -> str:
-    """A field path with list indices as ``[]``: ``messages[3].content`` -> ``messages[].content``."""
+    """A field path with list indices (or an index range, ``runs.span_field``) as ``[]``:
+    ``messages[3].content`` -> ``messages[].content``."""
     return _INDEX.sub("[]", path)
 
 
