@@ -270,9 +270,10 @@ def write_outputs(outputs: Sequence[Output]) -> None:
             try:
                 staged.append(atomic.stage(path, _writer(report), binary=binary))
             except OSError as exc:
-                others = " (nor any other report)" if len(outputs) > 1 else ""
+                kept = "the previous file is unchanged" if os.path.isfile(path) else "nothing was written"
+                others = "; no other report was written either" if len(outputs) > 1 else ""
                 raise OutputError(
-                    f"--output {path}: cannot write: {exc.strerror or exc}; nothing was written{others}",
+                    f"--output {path}: cannot write: {exc.strerror or exc}; {kept}{others}",
                     hint=_hint(exc),
                 ) from None
         for path, report, binary in outputs:
