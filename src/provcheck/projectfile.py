@@ -72,12 +72,16 @@ class ProjectConfig:
 
     def left_out(self, path: str) -> str | None:
         """Why :meth:`selects` leaves ``path`` out, in words naming the glob, or None when it
-        selects it: a file no ``include`` glob matches was not excluded by anyone (a glob's
-        case, ``*.jsonl`` against ``b.JSONL``, is the usual cause)."""
+        selects it: a file no ``include`` glob matches was not excluded by anyone.
+
+        ``include`` globs match in any case: ``data/*.jsonl`` left ``data/b.JSONL`` unscanned,
+        counted but not read, where the user meant every JSON Lines file of the folder. The
+        wider reading scans more, so it wins; ``exclude`` keeps case (it leaves files out,
+        and there the narrower reading wins)."""
         rel = self._relative(path)
         if rel is None:
             return None
-        if self.include and not any(path_match(rel, p) for p in self.include):
+        if self.include and not any(path_match(rel, p, any_case=True) for p in self.include):
             return f"matched by no include: glob of {self.path} ({', '.join(self.include)})"
         hit = next((p for p in self.exclude if path_match(rel, p)), None)
         return f"excluded by the exclude: glob {hit} of {self.path}" if hit is not None else None

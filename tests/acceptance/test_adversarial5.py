@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -232,8 +233,10 @@ def test_dataset_files_include_misses_beside_the_ones_it_selects_are_counted(
     doc = json.loads(result.stdout)
     listed = sorted((n["path"], n["reason"]) for n in doc["not_scanned"])
     reason = "not matched by include"
-    assert listed == [("data/b.jsonl.gz", reason), ("data/c.JSONL", reason)]
-    assert "2 files not scanned: not matched by include" in result.stderr
+    # An include glob matches in any case (eleventh session): data/c.JSONL is scanned.
+    assert listed == [("data/b.jsonl.gz", reason)]
+    assert "1 file not scanned: not matched by include" in result.stderr
+    assert "data/c.JSONL" in {m["record"]["path"].replace(os.sep, "/")[-12:] for m in doc["matches"]}
 
 
 def test_a_dataset_card_is_counted_the_same_with_include_globs(

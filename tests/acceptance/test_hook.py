@@ -523,9 +523,10 @@ def test_the_first_configuration_and_records_may_be_committed_together(
 
 
 def test_a_file_no_include_glob_matches_is_named_so_not_as_excluded(repo: GitRepo) -> None:
-    # ``include: ['data/*.jsonl']`` does not match ``data/b.JSONL`` (globs keep case): -v said
-    # the file was "excluded by .provcheck.yaml", which no exclude: did; the reason names the
-    # include globs now (and an exclude: by its glob), and the summary counts both.
+    # ``include: ['data/*.jsonl']`` does not match ``data/b.jsonl.gz``: -v said the file was
+    # "excluded by .provcheck.yaml", which no exclude: did; the reason names the include globs
+    # now (and an exclude: by its glob), and the summary counts both. An include glob matches
+    # in any case (eleventh session): ``data/c.JSONL`` is scanned, and its copy refused.
     repo.write(
         ".provcheck.yaml",
         (repo.path / ".provcheck.yaml")
@@ -535,13 +536,15 @@ def test_a_file_no_include_glob_matches_is_named_so_not_as_excluded(repo: GitRep
     )
     repo.git("add", ".provcheck.yaml")
     repo.commit("globs")
-    repo.write("data/b.JSONL", jsonl([restricted(1, "upper-case")]))
+    (repo.path / "data" / "b.jsonl.gz").write_bytes(gzip.compress(jsonl([restricted(1, "gz")]).encode()))
+    repo.write("data/c.JSONL", jsonl([restricted(1, "upper-case")]))
     repo.write("data/old-copy.jsonl", jsonl([restricted(2, "excluded-copy")]))
     repo.git("add", "data")
-    err = repo.provcheck("hook", "run", "-v").stderr
-    assert "data/b.JSONL: matched by no include: glob of" in err and "(data/*.jsonl)" in err
+    err = repo.provcheck("hook", "run", "-v", code=1).stderr
+    assert "data/b.jsonl.gz: matched by no include: glob of" in err and "(data/*.jsonl)" in err
     assert "data/old-copy.jsonl: excluded by the exclude: glob data/old* of" in err
-    assert "data/b.JSONL: excluded by" not in err
+    assert "data/b.jsonl.gz: excluded by" not in err
+    assert "commit refused: 1 blocking finding" in err and "upper-case" in err
 
 
 def test_uninstall_removes_provcheck_s_merge_hook_beside_a_foreign_pre_commit_hook(repo: GitRepo) -> None:

@@ -80,3 +80,16 @@ def test_policy_path_fields_use_the_path_dialect_and_names_the_name_dialect() ->
     assert not deep.holds({"record.path": "ds4/sub/deep.jsonl"})
     version = TermsVersion(dt.date(2023, 1, 1), None, {}, generators=("*llama-2*",))
     assert version.governs(SourceFacts("s", generator="meta-llama/Llama-2-7b-chat-hf"))
+
+
+def test_an_include_glob_matches_in_any_case_and_other_path_globs_keep_case(tmp_path: Path) -> None:
+    config_path = tmp_path / ".provcheck.yaml"
+    config_path.write_text("include: ['data/*.jsonl']\nexclude: ['data/old*']\n", encoding="utf-8")
+    config = project.load(str(config_path))
+    assert config.selects(str(tmp_path / "data" / "b.JSONL"))
+    assert config.selects(str(tmp_path / "DATA" / "b.jsonl"))
+    assert not config.selects(str(tmp_path / "data" / "sub" / "b.JSONL"))  # still one folder
+    assert not config.selects(str(tmp_path / "data" / "old.jsonl"))
+    assert config.selects(str(tmp_path / "data" / "OLD.jsonl"))  # exclude keeps case
+    assert path_match("data/b.JSONL", "data/*.jsonl", any_case=True)
+    assert not path_match("data/b.JSONL", "data/*.jsonl")

@@ -5,9 +5,10 @@
   never cross ``/``; ``**`` as a whole path segment spans any number of folders; ``[...]`` is
   a character class (``[!...]`` negated). A pattern matches whole file paths, never a folder
   prefix: ``ds4/*`` matches ``ds4/x.jsonl`` and not ``ds4/sub/x.jsonl``. Matching is
-  case-sensitive, a leading dot is an ordinary character, and every character of a file name
-  (a newline included) is matched like any other. The matching is wcmatch's
-  (``GLOBSTAR | DOTGLOB | FORCEUNIX``), a maintained library with exactly these rules.
+  case-sensitive but for ``include`` (which selects files to scan: there the wider reading
+  wins), a leading dot is an ordinary character, and every character of a file name (a
+  newline included) is matched like any other. The matching is wcmatch's (``GLOBSTAR |
+  DOTGLOB | FORCEUNIX``), a maintained library with exactly these rules.
 - **Name globs** (a policy's ``generators``, ``glob`` conditions on other fields, a waiver's
   ``rule`` and ``source``): names are not paths (``meta-llama/Llama-2-7b``), so ``*`` matches
   any run of characters, ``/`` included; case-insensitive.
@@ -36,13 +37,16 @@ def normalize_path(path: str) -> str:
 
 
 @functools.lru_cache(maxsize=512)
-def _compiled_path(pattern: str) -> Any:
-    return _wc.compile(pattern, flags=_PATH_FLAGS)
+def _compiled_path(pattern: str, any_case: bool = False) -> Any:
+    flags = _PATH_FLAGS & ~_wc.CASE | _wc.IGNORECASE if any_case else _PATH_FLAGS
+    return _wc.compile(pattern, flags=flags)
 
 
-def path_match(path: str, pattern: str) -> bool:
-    """True when the relative path ``path`` matches the path glob ``pattern``."""
-    return bool(_compiled_path(normalize_path(pattern)).match(normalize_path(path)))
+def path_match(path: str, pattern: str, any_case: bool = False) -> bool:
+    """True when the relative path ``path`` matches the path glob ``pattern``; ``any_case``:
+    letters match in either case (``.provcheck.yaml``'s ``include:``, where the wider reading
+    scans more: ``data/*.jsonl`` takes ``data/b.JSONL``)."""
+    return bool(_compiled_path(normalize_path(pattern), any_case).match(normalize_path(path)))
 
 
 @functools.lru_cache(maxsize=512)
