@@ -472,14 +472,19 @@ class HtmlFormatter(Formatter):
                 ("Paths", _mono(ov.fact_text(run.paths))),
                 ("Declared use", esc(ov.declared_use(run))),
                 ("Index", _mono(ov.fact_text(run.index.path))),
-                ("Index digest", _mono(ov.fact_text(run.index.digest))),
+                (
+                    "Index digest",
+                    _mono(ov.fact_text(run.index.digest))
+                    + " (XXH3-128 over the index's parameters, every shard file's own digest and its"
+                    " sources: equal digests, equal answers)",
+                ),
                 ("Index parameters", _mono(ov.fact_text(run.index.signature)) + f" ({esc(fp_text)})"),
                 ("Index sources", esc(ov.fact_text(run.index.sources))),
                 ("Policy", _mono(ov.fact_text(run.policy.path)) or "default policy"),
                 (
                     "Policy digest",
                     _mono(ov.fact_text(run.policy.digest))
-                    + " (over every policy file's bytes in order; each file's own digest below)",
+                    + " (SHA-256 over every policy file's bytes in order; each file's own digest below)",
                 ),
                 ("Policy files", policy_files_html(run)),
                 ("Fail on", esc(ov.fact_text(run.fail_on))),
