@@ -226,6 +226,17 @@ def nested_too_deep(path: str, limit: int, index: int | None, line: int | None) 
     )
 
 
+def json_syntax(msg: str, column: int) -> str:
+    """A JSON syntax error in words, its column where the sentence needs it.
+
+    Some of Python's messages end in "at" and leave the position to follow ("Unterminated string
+    starting at"): the column ends those sentences, so none reads as cut off.
+    """
+    if msg.endswith(" at"):
+        return f"invalid JSON: {msg[:1].lower()}{msg[1:]} column {column}"
+    return f"invalid JSON at column {column}: {msg}"
+
+
 def unreadable_value(exc: ValueError) -> str:
     """What a ``ValueError`` that is not a JSON syntax error means (a JSON number too long)."""
     if "integer string conversion" in str(exc):

@@ -23,6 +23,7 @@ from provcheck.inputs.base import (
     RawRecord,
     Screen,
     WrapperMember,
+    json_syntax,
     keep_repeated_keys,
     nested_too_deep,
     not_an_object,
@@ -522,7 +523,7 @@ class JsonReader:
         return RecordError(
             source.path,
             ErrorKind.PARSE,
-            f"invalid JSON at column {col}: {msg}; reading stopped",
+            f"{json_syntax(msg, col)}; reading stopped",
             line=line,
             index=index,
         )

@@ -14,6 +14,7 @@ from provcheck.inputs.base import (
     RawItem,
     RawRecord,
     Screen,
+    json_syntax,
     keep_repeated_keys,
     nested_too_deep,
     repeats_keys,
@@ -236,7 +237,7 @@ def parse_line(path: str, data: bytes, index: int, line_no: int, depth: int, str
         return RecordError(
             path,
             ErrorKind.PARSE,
-            f"invalid JSON at column {exc.colno}: {exc.msg}",
+            json_syntax(exc.msg, exc.colno),
             line=line_no,
             index=index,
         )

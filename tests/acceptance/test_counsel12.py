@@ -1,0 +1,74 @@
+"""The counsel-facing reports decidable and signable (fourth pass): what was not scanned, and why,
+in sentences that are whole and do not contradict the findings.
+
+1. A record that is not valid JSON is listed under Unreadable input with a sentence that ends:
+   Python's "Unterminated string starting at" was cut off before its position, so counsel read
+   "invalid JSON at column 68: Unterminated string starting at" as a truncated reason; the column
+   now ends the sentence ("invalid JSON: unterminated string starting at column 68"), in the JSON
+   lines and JSON-document readers alike.
+2. A dataset card listed under Files not scanned is not said to be unread when its front matter was
+   read: the section said "the verdict says nothing about their content" while the card's declared
+   licence and source datasets were findings of the same report; it now says the front matter was
+   read (its declarations are findings above) and only the body was not.
+
+The demo is scanned through the real command line as `make demo` does.
+"""
+
+from __future__ import annotations
+
+import html as htmllib
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from helpers import FIXTURES, run_cli
+
+
+def _words(markup: str) -> str:
+    return re.sub(r"\s+", " ", htmllib.unescape(re.sub(r"<[^>]+>", " ", markup))).strip()
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    root = tmp_path_factory.mktemp("counsel12")
+    shutil.copytree(FIXTURES / "demo", root / "demo")
+    demo = root / "demo"
+    run_cli(["index", "build", root / "index", "--sources", demo / "sources.yaml", "--quiet"])
+    args: list[object] = ["scan", demo / "dataset", "--index", root / "index"]
+    args += ["--policy", demo / "policy.yaml", "--waivers", demo / "waivers.yaml", "-q"]
+    args += ["-f", "html", "-o", root / "report.html", "-f", "json", "-o", root / "report.json"]
+    run_cli(args, 1)
+    return {
+        "html": (root / "report.html").read_text(encoding="utf-8"),
+        "json": json.loads((root / "report.json").read_text(encoding="utf-8")),
+    }
+
+
+# --- 1. an unreadable record's reason is a whole sentence ---------------------------------------
+
+
+def test_an_unterminated_string_is_reported_with_its_column_at_the_end(demo: dict[str, object]) -> None:
+    errors = demo["json"]["errors"]  # type: ignore[index]
+    messages = [e["message"] for e in errors]
+    assert messages == ["invalid JSON: unterminated string starting at column 68"]
+    assert "unterminated string starting at column 68" in _words(str(demo["html"]))
+
+
+@pytest.mark.parametrize("name", ["bad.jsonl", "bad.json"])
+def test_both_json_readers_end_the_sentence_with_the_column(name: str, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    text = '{"instruction": "x", "output": "never closed}\n'
+    (data / name).write_text(text if name.endswith("l") else "[" + text, encoding="utf-8")
+    index = tmp_path / "index"
+    run_cli(["index", "build", index, "--sources", FIXTURES / "demo" / "sources.yaml", "--quiet"])
+    out = tmp_path / "report.json"
+    run_cli(["scan", data, "--index", index, "-q", "-f", "json", "-o", out], 4)
+    messages = [e["message"] for e in json.loads(out.read_text(encoding="utf-8"))["errors"]]
+    assert messages, messages
+    for message in messages:
+        assert not message.removesuffix("; reading stopped").endswith(" at"), message
+        assert re.search(r" at column \d+", message), message
