@@ -72,3 +72,27 @@ def test_both_json_readers_end_the_sentence_with_the_column(name: str, tmp_path:
     for message in messages:
         assert not message.removesuffix("; reading stopped").endswith(" at"), message
         assert re.search(r" at column \d+", message), message
+
+
+# --- 2. a card whose front matter was read is not said to be unread -----------------------------
+
+
+def _between(page: str, start: str, end: str) -> str:
+    at = page.index(start)
+    return _words(page[at : page.index(end, at)])
+
+
+def test_files_not_scanned_says_the_cards_front_matter_was_read(demo: dict[str, object]) -> None:
+    page = str(demo["html"])
+    section = _between(page, "<h3>Files not scanned</h3>", "</table>")
+    declared = {d["file"] for d in demo["json"]["declarations"]}  # type: ignore[index]
+    assert len(declared) == 1 and next(iter(declared)).endswith("dataset/README.md"), declared
+    assert "says nothing about their content." not in section, section
+    assert re.search(r"Of \S*README\.md ?, the front matter was read", section), section
+    assert "listed under Evidence" in section
+
+
+def test_the_decision_asked_says_the_cards_declarations_are_covered(demo: dict[str, object]) -> None:
+    question = _between(str(demo["html"]), "<p class='question'>", "</p>")
+    assert "no rule was applied to it" in question
+    assert "had its front matter read: its declarations are findings of this report" in question

@@ -431,6 +431,13 @@ def not_scanned_line(result: ScanResult) -> str | None:
     return f"{len(items):,} {noun} not scanned: {'; '.join(parts)}"
 
 
+def declared_unscanned(result: ScanResult) -> list[str]:
+    """The files listed as not scanned whose declarations were read all the same (a dataset
+    card's front matter): what they declare is a fact of the report, the rest of them is not."""
+    declaring = {d.path for d in result.declarations}
+    return [n.path for n in result.not_scanned if n.path in declaring]
+
+
 def summary_lines(result: ScanResult) -> list[str]:
     """The lines about what was checked and for which use, shared by every format."""
     line = not_scanned_line(result)

@@ -61,10 +61,20 @@ def files_not_scanned(result: ScanResult, limit: int) -> str:
         return ""
     rows = [[_mono(n.path), esc(n.reason)] for n in items[:limit]]
     more = len(items) - len(rows)
+    # A card's declarations are findings of this report: "nothing about their content" said the
+    # opposite of the Evidence section.
+    cards = ov.declared_unscanned(result)
+    read = (
+        f" Of {', '.join(_mono(p) for p in cards)}, the front matter was read: what it declares is "
+        "listed under Evidence with the rules applied to it; the rest of it was not scanned."
+        if cards
+        else ""
+    )
     return (
         f"<h3>Files not scanned</h3><p><b>{len(items):,} file(s) found were not scanned</b> "
         "(not errors: types provcheck does not read, hidden files, reports, files the "
-        "configuration leaves out); the verdict says nothing about their content.</p>"
+        "configuration leaves out); the verdict says nothing about their content"
+        f"{' beyond what is said below' if cards else ''}.{read}</p>"
         + table(["file", "why it was not scanned"], rows)
         + (f'<p class="note">… and {more:,} more in the JSON report.</p>' if more > 0 else "")
     )
@@ -430,6 +440,12 @@ def decision_question(result: ScanResult, rs: RecordSummary, dataset: str, decis
         + (
             " It does not cover what was not scanned (listed under Not scanned below): no rule was "
             "applied to it, and approving does not approve it."
+            + (
+                " A dataset card listed there had its front matter read: its declarations are "
+                "findings of this report; the rest of the card is not covered."
+                if ov.declared_unscanned(result)
+                else ""
+            )
             if gaps
             else ""
         )
