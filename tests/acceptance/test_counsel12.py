@@ -10,6 +10,10 @@ in sentences that are whole and do not contradict the findings.
    read: the section said "the verdict says nothing about their content" while the card's declared
    licence and source datasets were findings of the same report; it now says the front matter was
    read (its declarations are findings above) and only the body was not.
+3. A clause whose policy records no section (the Gemini API, xAI and 27 May 2025 Mistral terms,
+   cited by quote alone) says "section not recorded (find the quoted words in the document)" in
+   every format that cites it, as a clause without a URL already said "URL not recorded": the
+   citation went from the document to its date, as if the pinpoint had been dropped.
 
 The demo is scanned through the real command line as `make demo` does.
 """
@@ -96,3 +100,51 @@ def test_the_decision_asked_says_the_cards_declarations_are_covered(demo: dict[s
     question = _between(str(demo["html"]), "<p class='question'>", "</p>")
     assert "no rule was applied to it" in question
     assert "had its front matter read: its declarations are findings of this report" in question
+
+
+# --- 3. a clause cited without a section says so -------------------------------------------------
+
+UNNUMBERED = """version: 1
+name: unnumbered terms
+use: {purpose: train-competing-model, commercial: true}
+terms:
+  acme-terms:
+    document: Acme Terms of Service
+    url: https://acme.example/terms
+    versions:
+      - effective: 2020-01-01
+        clauses:
+          compete:
+            quote: "You may not use Outputs to develop competing models."
+            confidence: V-P
+rules:
+  - id: acme-no-competing
+    title: Acme output used to develop a competing model
+    when: {source.name: sharegpt-dump, use.purpose: train-competing-model}
+    action: block
+    message: "copies Acme output"
+    rationale: Acme's terms forbid it.
+    remediation: Remove the record.
+    clause: {terms: acme-terms, clause: compete}
+"""
+
+
+def test_a_clause_without_a_section_says_none_is_recorded(tmp_path: Path) -> None:
+    """Gemini API, xAI and Mistral (27 May 2025) clauses are cited by quote alone: the citation
+    went from the document straight to its date, as if the pinpoint had been dropped."""
+    (tmp_path / "policy.yaml").write_text(UNNUMBERED, encoding="utf-8")
+    index = tmp_path / "index"
+    run_cli(["index", "build", index, "--sources", FIXTURES / "demo" / "sources.yaml", "--quiet"])
+    out = {fmt: tmp_path / f"report.{fmt}" for fmt in ("html", "text", "sarif")}
+    args: list[object] = ["scan", FIXTURES / "demo" / "dataset" / "sft_mix.jsonl", "--index", index]
+    args += ["--policy", tmp_path / "policy.yaml", "-q"]
+    for fmt, path in out.items():
+        args += ["-f", fmt, "-o", path]
+    run_cli(args, 1)
+    said = "section not recorded (find the quoted words in the document)"
+    html = _words(out["html"].read_text(encoding="utf-8"))
+    assert f"Acme Terms of Service · {said} · effective 2020-01-01" in html, html
+    assert f"Acme Terms of Service, {said}, effective 2020-01-01" in " ".join(
+        out["text"].read_text(encoding="utf-8").split()
+    )
+    assert said in out["sarif"].read_text(encoding="utf-8")

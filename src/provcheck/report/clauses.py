@@ -25,6 +25,9 @@ NO_WORDING = "no wording on record"
 NO_URL = "URL not recorded"
 """What a citation without a URL says: a quote counsel cannot look up is said to be one (the
 DeepSeek terms' address is not verified, so the pack gives none)."""
+NO_SECTION = "section not recorded"
+"""What a citation without a section says: a pinpoint left out silently read as an oversight of
+the report, not as what the policy holds (several packs cite unnumbered terms by quote only)."""
 
 
 NO_DATE = (
@@ -53,6 +56,13 @@ def date_meaning(c: Clause) -> str | None:
     return c.date_note or NO_DATE
 
 
+def section(c: Clause) -> str:
+    """``section 2(c)(iii)``, or that the policy records none (and, with a quote, how to find it)."""
+    if c.section:
+        return f"section {c.section}"
+    return f"{NO_SECTION} (find the quoted words in the document)" if c.quote else NO_SECTION
+
+
 def quote(c: Clause) -> str:
     """The quote between typographic quotes, or ``no wording on record``."""
     return f"“{c.quote}”" if c.quote else NO_WORDING
@@ -63,7 +73,7 @@ def citation(c: Clause) -> str:
     wording's date means."""
     parts = [
         c.document,
-        f"section {c.section}" if c.section else "",
+        section(c),
         dating(c),
         c.url or NO_URL,
         f"quote confidence {c.confidence}" if c.confidence and c.quote else "",

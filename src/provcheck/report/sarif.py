@@ -69,7 +69,7 @@ def utc(stamp: str) -> str | None:
 def _clause_text(c: Clause) -> str:
     parts = [
         c.document,
-        f"section {c.section}" if c.section else "",
+        clauses.section(c),
         clauses.dating(c),
     ]
     note = f" Note: {c.note}." if c.note else ""
@@ -130,7 +130,7 @@ def rule_descriptor(rule_id: str, use: RuleUse) -> dict[str, Any]:
         md.append(
             (f"> {_md(c.quote)}\n\n" if c.quote else f"{clauses.NO_WORDING}: ")
             + cite
-            + (f", section {_md(c.section)}" if c.section else "")
+            + f", {_md(clauses.section(c))}"
             + f", {_md(clauses.dating(c))}"
             + (f"\n\nDate: {_md(meaning)}" if (meaning := clauses.date_meaning(c)) else "")
             + (f"\n\nNote: {_md(c.note)}" if c.note else "")

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from provcheck.model import Clause, Finding, Match, RecordRef, SourceInfo, WaiverState
 from provcheck.report import evidence
-from provcheck.report.clauses import NO_URL, NO_WORDING, date_meaning, dating, quote
+from provcheck.report.clauses import NO_URL, NO_WORDING, date_meaning, dating, quote, section
 from provcheck.report.evidence import Piece, PieceKind
 from provcheck.report.html.markup import dl, esc, fmt_score, link
 from provcheck.report.meaning import lowered_because, meaning
@@ -62,7 +62,7 @@ def clause_html(c: Clause | None) -> str:
         return '<span class="note">no clause cited by this rule</span>'
     cite = [
         esc(c.document),
-        f"section {esc(c.section)}" if c.section else "",
+        esc(section(c)),
         esc(dating(c)),
         link(c.url) if c.url else NO_URL,
         f"quote confidence {esc(c.confidence)}" if c.confidence and c.quote else "",
