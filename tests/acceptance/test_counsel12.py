@@ -14,6 +14,9 @@ in sentences that are whole and do not contradict the findings.
    cited by quote alone) says "section not recorded (find the quoted words in the document)" in
    every format that cites it, as a clause without a URL already said "URL not recorded": the
    citation went from the document to its date, as if the pinpoint had been dropped.
+4. A finding's Reference row names the reference turn's role and field as such: "turn output
+   output" (an Alpaca reference, whose role and field are both "output") read as a slip; it is
+   now "turn output, field output", as the candidate's own Turn and Field rows name them.
 
 The demo is scanned through the real command line as `make demo` does.
 """
@@ -148,3 +151,13 @@ def test_a_clause_without_a_section_says_none_is_recorded(tmp_path: Path) -> Non
         out["text"].read_text(encoding="utf-8").split()
     )
     assert said in out["sarif"].read_text(encoding="utf-8")
+
+
+# --- 4. the reference's turn and field are named ------------------------------------------------
+
+
+def test_the_reference_row_names_the_turn_and_the_field(demo: dict[str, object]) -> None:
+    text = _words(str(demo["html"]))
+    assert "turn output output" not in text
+    assert "alpaca_nc.json#0 , turn output, field output" in text, text
+    assert "chatgpt_share.jsonl#1 , turn gpt, field conversations[1].value" in text

@@ -154,8 +154,10 @@ def evidence_html(m: Match) -> str:
                 *rows,
                 (
                     "Reference",
+                    # "turn output output" (an Alpaca reference: role and field both "output")
+                    # read as a slip; the candidate's own rows name them Turn and Field.
                     f"{esc(ref.id)} in <span class='mono'>{esc(ref_where)}</span>, turn "
-                    f"{esc(ref.turn.role)} <span class='mono'>{esc(ref.turn.field)}</span>"
+                    f"{esc(ref.turn.role)}, field <span class='mono'>{esc(ref.turn.field)}</span>"
                     + (f"; {ref.duplicates:,} identical copies in the source" if ref.duplicates else ""),
                 ),
                 *(
