@@ -17,6 +17,9 @@ in sentences that are whole and do not contradict the findings.
 4. A finding's Reference row names the reference turn's role and field as such: "turn output
    output" (an Alpaca reference, whose role and field are both "output") read as a slip; it is
    now "turn output, field output", as the candidate's own Turn and Field rows name them.
+5. The sources table (HTML and Markdown) counts a source's dataset-level findings beside its
+   records: the source the card declares (tatsu-lab/alpaca) read "0 records, 0.0%, review", a
+   review about nothing; it now reads "0 + 2 dataset-level", with a note saying what that is.
 
 The demo is scanned through the real command line as `make demo` does.
 """
@@ -161,3 +164,33 @@ def test_the_reference_row_names_the_turn_and_the_field(demo: dict[str, object])
     assert "turn output output" not in text
     assert "alpaca_nc.json#0 , turn output, field output" in text, text
     assert "chatgpt_share.jsonl#1 , turn gpt, field conversations[1].value" in text
+
+
+# --- 5. a declared source's findings are not "0 records" -----------------------------------------
+
+
+def test_the_sources_table_counts_dataset_level_findings(demo: dict[str, object]) -> None:
+    page = str(demo["html"])
+    at = page.index('class="sources"') if 'class="sources"' in page else page.index("By source")
+    section = _words(page[at : page.index("</table>", at) + 2000])
+    assert re.search(
+        r"tatsu-lab/ ?alpaca .*?\(not an indexed source\) 0 \+ 2 dataset-level 0\.0% review", section
+    ), section
+    assert re.search(r"alpaca-style-nc .*? 1 \+ 1 dataset-level 9\.1% block", section), section
+    assert "+ N dataset-level: findings on what the dataset's card or manifest declares" in section
+
+
+def test_the_markdown_sources_table_counts_them_too(tmp_path: Path) -> None:
+    shutil.copytree(FIXTURES / "demo", tmp_path / "demo")
+    demo = tmp_path / "demo"
+    run_cli(["index", "build", tmp_path / "index", "--sources", demo / "sources.yaml", "--quiet"])
+    out = tmp_path / "report.md"
+    args: list[object] = ["scan", demo / "dataset", "--index", tmp_path / "index", "--policy"]
+    run_cli(
+        [*args, demo / "policy.yaml", "--waivers", demo / "waivers.yaml", "-q", "-f", "markdown", "-o", out],
+        1,
+    )
+    text = out.read_text(encoding="utf-8")
+    assert re.search(r"\| tatsu-lab/alpaca \(not indexed\) \|.*\| 0 \+ 2 dataset-level \| 0\.0% \|", text), (
+        text
+    )

@@ -102,9 +102,12 @@ class MarkdownFormatter(Formatter):
             name = md(src.source) + ("" if src.indexed else " (not indexed)")
             name += " (background)" if src.background else ""  # independent text: never findings
             worst = f"**{src.worst}**" if src.worst in ("block", "review") else md(src.worst or "")
+            # A declaration's finding is about the dataset: "0" records beside a review read as
+            # a finding about nothing.
+            declared = f" + {src.declared:,} dataset-level" if src.declared else ""
             out.append(
                 f"| {name} | {md(src.provider or '')} | {md(src.license or '')} | {md(src.terms or '')} | "
-                f"{texts} | {src.records:,} | {src.share:.1%} | {worst} | "
+                f"{texts} | {src.records:,}{declared} | {src.share:.1%} | {worst} | "
                 f"{f'{src.unruled:,}' if src.unruled else ''} | {md('; '.join(src.clauses))} |"
             )
         out.append("")

@@ -90,6 +90,9 @@ class SourceRow:
     """A background source: independent text, whose matches are never findings."""
     records: int = 0
     """Records with at least one open finding resting on it."""
+    declared: int = 0
+    """Open findings resting on it that are about a dataset (a card's or manifest's declaration),
+    not a record: beside "0 records" and a review, they read as a finding about nothing."""
     findings: int = 0
     """Its findings (waived ones included)."""
     worst: str | None = None
@@ -240,6 +243,8 @@ class RecordView:
         src.worst = worse(src.worst, action)
         if not f.waived and index is not None:  # a declaration is about a dataset, not a record
             self._records.setdefault(name, set()).add(key)
+        elif not f.waived:
+            src.declared += 1
         c = f.rule.clause
         if c is not None:
             # A note qualifies the citation (a version later than the material, the material's

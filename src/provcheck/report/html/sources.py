@@ -33,7 +33,8 @@ def sources_table(rs: RecordSummary) -> str:
                 _ident(s.license),
                 _ident(s.terms),
                 texts,
-                f"{s.records:,}",
+                f"{s.records:,}"
+                + (f' <span class="note">+ {s.declared:,} dataset-level</span>' if s.declared else ""),
                 pct(s.share),
                 badge(s.worst),
                 _unruled_cell(s),
@@ -53,7 +54,16 @@ def sources_table(rs: RecordSummary) -> str:
         "matched, no rule applies",
         "clause",
     ]
-    return table(head, rows, "sources")
+    # "0" records beside a review read as a finding about nothing: a declaration's finding is
+    # about the dataset, and is said to be.
+    note = (
+        '<p class="note">+ N dataset-level: findings on what the dataset\'s card or manifest '
+        "declares (its licence, the datasets it derives from), about the dataset rather than a "
+        "record; they are listed under Records with findings and not counted as records.</p>"
+        if any(s.declared for s in rs.sources)
+        else ""
+    )
+    return table(head, rows, "sources") + note
 
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
