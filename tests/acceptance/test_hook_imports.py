@@ -33,6 +33,10 @@ UNUSED = (
     "numpy.random",
     "provcheck.policy.catalogue",
     "provcheck.scan.build",
+    "traceback",
+    "csv",
+    "shlex",
+    "gzip",
 )
 """Libraries a hook run on a small change in one process has no use for once its policy is known
 (rich: the hook's lines are plain text, written as rich would write them; the scan command and
@@ -42,7 +46,8 @@ hint; numpy.ma, which numpy's own ``np.unique`` and ``np.union1d`` import, for n
 ``support/arrays.py``; numpy.random for the two numbers of the MinHash permutation:
 ``fingerprint.permutation``; the catalogue of known datasets, for a finding that names a source
 no index or policy describes; which build is running, for a run record the hook does not
-write: ``ScanOptions.recorded``)."""
+write: ``ScanOptions.recorded``; traceback for ``PROVCHECK_DEBUG``, csv for a CSV file, shlex for a
+report's command line, gzip for a gzipped file or a partial)."""
 
 UNUSED_ONCE_KNOWN = ("platformdirs", "secrets", "hmac", "zipfile")
 """Nor, once the policy and the index are known (their stamps written: a temporary file's name
