@@ -1,9 +1,11 @@
 """The only module that imports rapidfuzz: align a candidate with a reference and judge it.
 
-Alignment is a token-level longest common subsequence (rapidfuzz ``Indel.opcodes``, bit-parallel)
-whose identical runs are chained into local spans: a span extends over a gap while the
-identical tokens it gains outweigh ``gap_penalty`` per skipped token, so an edited copy stays
-one span while words shared by chance (``the``, ``of the``) do not join up. Two tests decide:
+Alignment is a token-level longest common subsequence (rapidfuzz ``Indel.opcodes``, bit-parallel;
+the passes below are the reference for the compiled ``_align.passes``, which gives the same result
+in one call where it is built: ``compiled.py``) whose identical runs are chained into local
+spans: a span extends over a gap while the identical tokens it gains outweigh ``gap_penalty``
+per skipped token, so an edited copy stays one span while words shared by chance (``the``,
+``of the``) do not join up. Two tests decide:
 
 * near-duplicate: the spans cover at least ``min_coverage`` of the candidate or of the reference
   and their similarity is at least ``min_similarity`` (edited, truncated, re-wrapped copies);
