@@ -30,8 +30,13 @@ import itertools
 import re
 import unicodedata
 
-_INVISIBLE = "\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff"
-"""Format characters that render as nothing (Unicode category Cf, the ones text carries)."""
+_INVISIBLE = (
+    "\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff"
+    "\u034f\u180b-\u180d\u180f\ufe00-\ufe0f\U000e0100-\U000e01ef"
+)
+"""Characters that render as nothing: format characters (Unicode category Cf, the ones text
+carries) and the invisible marks ``normalize`` folds to nothing (variation selectors, the
+grapheme joiner)."""
 _HAS_INVISIBLE = re.compile(f"[{_INVISIBLE}]")
 _LATIN = "0-9A-Za-z\u00c0-\u024f"
 # A run of Latin letters and digits with invisible characters inside it (at least one).

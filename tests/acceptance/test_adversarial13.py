@@ -1,0 +1,74 @@
+"""Adversarial pass 13: light rewrites of a copy, and settings and inputs of real users, that let
+a copy of indexed text through the gate or made it cry wolf. Each test fails on the code before
+its fix.
+
+1. FAIL-OPEN A copy written in "small caps" (``ᴀ ʜᴇᴀʟᴛʜʏ ꜱᴏᴜʀᴅᴏᴜɢʜ``, as fancy-text generators
+   write it), underlined or struck through letter by letter (``a̲ ̲h̲e̲a̲l̲t̲h̲y̲``, U+0332 or
+   U+0336 after every letter), or with a variation selector (U+FE0F) or the grapheme joiner
+   inside its words matched nothing (exit 0): small capitals have no case and no compatibility
+   form, so NFKC and casefold left them as they are, and a nonspacing mark is not a letter, so
+   each cut the word it sat in. Small capitals now read as their Latin letters, and those marks
+   fold to nothing (between two words, a variation selector is judged as the zero-width space
+   is: ``matching/laundering.py``). Tokenizer version 5: an index built before is refused with
+   the command that rebuilds it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from gitrepo import BLOCK_POLICY
+from helpers import REFERENCE_TEXTS, run_cli, write_jsonl
+
+COPY = REFERENCE_TEXTS[0]
+
+
+def _blocked(
+    tmp_path: Path, index: Path, texts: dict[str, str], expect_block: bool = True
+) -> dict[str, float]:
+    """Scan one record per text under a policy blocking OpenAI output: the best similarity of
+    each record that has a match, every one of them blocked."""
+    data = write_jsonl(tmp_path / "data" / "d.jsonl", [{"id": k, "text": v} for k, v in texts.items()])
+    policy = tmp_path / "block.yaml"
+    policy.write_text(BLOCK_POLICY, encoding="utf-8")
+    out = tmp_path / "r.json"
+    args = ["scan", data, "-i", index, "-p", policy, "--no-cache", "-q", "-f", "json", "-o", out]
+    run_cli(args, code=1 if expect_block else 0)
+    doc: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
+    names = list(texts)
+    best: dict[str, float] = {}
+    for m in doc["matches"]:
+        name = names[m["record"]["index"]]
+        best[name] = max(best.get(name, 0.0), m["scores"]["similarity"])
+    blocked = {names[f["record"]["index"]] for f in doc["findings"] if f["action"] == "block"}
+    assert blocked == set(best), (blocked, best)
+    return best
+
+
+_SMALL_CAPS = dict(zip("abcdefghijklmnopqrstuvwxyz", "ᴀʙᴄᴅᴇꜰɢʜɪᴊᴋʟᴍɴᴏᴘǫʀꜱᴛᴜᴠᴡxʏᴢ", strict=True))
+
+
+def _every_letter(text: str, mark: str) -> str:
+    return "".join(c + mark if c.isalpha() else c for c in text)
+
+
+def test_small_caps_underlined_struck_and_variation_selected_copies_block(
+    tmp_path: Path, index_dir: Path
+) -> None:
+    words = COPY.split(" ")
+    texts = {
+        "small-caps": "".join(_SMALL_CAPS.get(c.lower(), c) for c in COPY),
+        "underlined": _every_letter(COPY, "\u0332"),
+        "struck": _every_letter(COPY, "\u0336"),
+        "selector-in-words": " ".join(w[:2] + "\ufe0f" + w[2:] for w in words),
+        "joiner-in-words": " ".join(w[:3] + "\u034f" + w[3:] for w in words),
+        # Still found as before: a variation selector for every space, and an emoji's.
+        "selector-for-spaces": "\ufe0f".join(words),
+        "emoji": COPY + " \u2764\ufe0f",
+        "own": "A short note of our own about tomato plants, with nothing copied in it at all.",
+    }
+    best = _blocked(tmp_path, index_dir, texts)
+    assert set(best) == set(texts) - {"own"}
+    assert min(best.values()) > 0.95
