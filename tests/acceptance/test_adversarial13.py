@@ -11,6 +11,12 @@ its fix.
    fold to nothing (between two words, a variation selector is judged as the zero-width space
    is: ``matching/laundering.py``). Tokenizer version 5: an index built before is refused with
    the command that rebuilds it.
+2. FAIL-OPEN A copy with an invisible character after every letter (a zero-width space, word
+   joiner, soft hyphen or ZWNJ; and after 1, a variation selector or the grapheme joiner)
+   matched nothing (exit 0), where one inside each word was found: with more invisible
+   characters than spaces, every one was taken for a space (the rule for a copy whose spaces were
+   all replaced), and every letter became a token. Invisible characters whose pieces are a letter
+   or two on average sit inside words and fold to nothing (``laundering.unglue``).
 """
 
 from __future__ import annotations
@@ -18,6 +24,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from gitrepo import BLOCK_POLICY
 from helpers import REFERENCE_TEXTS, run_cli, write_jsonl
@@ -71,4 +79,18 @@ def test_small_caps_underlined_struck_and_variation_selected_copies_block(
     }
     best = _blocked(tmp_path, index_dir, texts)
     assert set(best) == set(texts) - {"own"}
+    assert min(best.values()) > 0.95
+
+
+@pytest.mark.parametrize("mark", ["\u200b", "\u2060", "\u00ad", "\u200c", "\ufe0f", "\u034f"])
+def test_a_copy_with_an_invisible_character_after_every_letter_blocks(
+    tmp_path: Path, index_dir: Path, mark: str
+) -> None:
+    texts = {
+        "every-letter": _every_letter(COPY, mark),
+        # Still found as before: the same character for every space.
+        "every-space": mark.join(COPY.split(" ")),
+    }
+    best = _blocked(tmp_path, index_dir, texts)
+    assert set(best) == set(texts)
     assert min(best.values()) > 0.95

@@ -73,6 +73,9 @@ _LONG_WORDS = 6.5
 """Mean letters per space-separated word above which a text's words are taken to be glued
 (English prose averages about 5; German about 6)."""
 _LATIN_RUN = re.compile(f"[{_LATIN}]+")
+_PIECE_LETTERS = 2
+"""Mean letters per piece between invisible characters below which they are taken to sit
+inside words: one after every letter made every letter a token when taken for spaces."""
 _EVERY_MIN = 8
 """Invisible characters a text needs before they are all taken for spaces (two in a
 three-word text are no evidence)."""
@@ -112,7 +115,10 @@ def unglue(text: str) -> str:
     # are, and less evidence is asked of each.
     invisible = sum(len(p) - 1 for p in pieces)
     spaced = len(_GAPS.findall(text))
-    every = invisible >= max(spaced, _EVERY_MIN)
+    # Pieces of a letter or two on average: the characters sit between the letters of words
+    # (one after every letter), not between words.
+    between_letters = sum(b - a for p in pieces for a, b in p) < _PIECE_LETTERS * sum(map(len, pieces))
+    every = invisible >= max(spaced, _EVERY_MIN) and not between_letters
     letters = sum(len(p) for p in _LATIN_RUN.findall(text))
     needed = _SPLIT - 1 if letters >= _LONG_WORDS * (spaced + 1) else _SPLIT
     # The words standing alone judge each piece, unless every invisible character is a space.
