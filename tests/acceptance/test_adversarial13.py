@@ -17,6 +17,12 @@ its fix.
    characters than spaces, every one was taken for a space (the rule for a copy whose spaces were
    all replaced), and every letter became a token. Invisible characters whose pieces are a letter
    or two on average sit inside words and fold to nothing (``laundering.unglue``).
+3. FAIL-OPEN A copy kept as HTML source with ``&nbsp;`` for its spaces (as rich-text editors and
+   web exports write them; every space or every other one), escaped again (``&amp;nbsp;``), or
+   with its letters as numeric character references (``&#104;&#101;``) matched nothing (exit
+   0): each reference was a word of its own (``nbsp``, ``104``) between every two words. HTML
+   tags were blanked, character references were not. They are now read as what they stand for
+   (``laundering.unescape_html``): a letter stays a letter, anything else is a separator.
 """
 
 from __future__ import annotations
@@ -93,4 +99,20 @@ def test_a_copy_with_an_invisible_character_after_every_letter_blocks(
     }
     best = _blocked(tmp_path, index_dir, texts)
     assert set(best) == set(texts)
+    assert min(best.values()) > 0.95
+
+
+def test_a_copy_with_html_character_references_blocks(tmp_path: Path, index_dir: Path) -> None:
+    words = COPY.split(" ")
+    texts = {
+        "nbsp": "&nbsp;".join(words),
+        "every-other-nbsp": "".join(w + ("&nbsp;" if i % 2 else " ") for i, w in enumerate(words)),
+        "escaped-twice": "<p>" + "&amp;nbsp;".join(words) + "</p>",
+        "numeric": "".join(f"&#{ord(c)};" if c.isalpha() else c for c in COPY),
+        "hex": "".join(f"&#x{ord(c):x};" if c in "aeiou" else c for c in COPY),
+        # Not references: kept as written.
+        "own": "R&D; AT&T; a&b; our own note about tomato plants and nothing copied in it at all.",
+    }
+    best = _blocked(tmp_path, index_dir, texts)
+    assert set(best) == set(texts) - {"own"}
     assert min(best.values()) > 0.95

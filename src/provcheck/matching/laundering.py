@@ -29,6 +29,7 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
+from html.entities import html5
 
 _INVISIBLE = (
     "\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff"
@@ -165,3 +166,35 @@ def unescape_json(text: str) -> str:
     if _NEWLINE_ESCAPE.search(text) is None and _JSONISH.search(text) is None:
         return text
     return _ESCAPE.sub(_blank_escape, text)
+
+
+_CHARREF = re.compile(r"&(?:amp;)*(#[0-9]{1,7};|#[xX][0-9a-fA-F]{1,6};|[A-Za-z][A-Za-z0-9]{1,31};)")
+"""An HTML character reference, escaped again any number of times (``&amp;nbsp;``)."""
+
+
+def _blank_charref(m: re.Match[str]) -> str:
+    ref = m.group(1)
+    if ref[0] == "#":
+        try:
+            code = int(ref[2:-1], 16) if ref[1] in "xX" else int(ref[1:-1])
+            char = chr(code)
+        except (ValueError, OverflowError):
+            return m.group()
+    else:
+        char = html5.get(ref, "")
+        if not char:
+            return m.group()  # not a character reference: text as written
+    if len(char) == 1 and unicodedata.normalize("NFKC", char).isalnum():
+        # The letter itself, then zero-width spaces (which fold to nothing) to keep the length.
+        return char + "\u200b" * (m.end() - m.start() - 1)
+    return " " * (m.end() - m.start())
+
+
+def unescape_html(text: str) -> str:
+    """``text`` with HTML character references (``&nbsp;``, ``&#39;``, ``&#x2019;``, ``&eacute;``,
+    escaped again or not) made what they stand for: a letter stays a letter (followed by
+    zero-width spaces), anything else becomes spaces; same length. Written for every space
+    (``&nbsp;``), a reference put a token of its own between every two words of a copy."""
+    if "&" not in text or ";" not in text:
+        return text
+    return _CHARREF.sub(_blank_charref, text)

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from provcheck.matching.laundering import unescape_json, unglue
+from provcheck.matching.laundering import unescape_html, unescape_json, unglue
 from provcheck.support.arrays import sorted_unique
 
 I64 = npt.NDArray[np.int64]
@@ -211,9 +211,9 @@ def canonical(text: str) -> str:
 
 
 def prepare(text: str) -> str:
-    """``canonical(text)`` with markup blanked, invisible characters standing for spaces and
-    the escapes of a JSON-escaped text made spaces (``laundering``; same length): what tokens
-    are cut from."""
+    """``canonical(text)`` with markup blanked, invisible characters standing for spaces, the
+    escapes of a JSON-escaped text and HTML character references made spaces or the letters
+    they stand for (``laundering``; same length): what tokens are cut from."""
     return _prepared(canonical(text), invisible=True)
 
 
@@ -224,6 +224,8 @@ def _prepared(text: str, invisible: bool) -> str:
         text = unglue(text)
     if "\\" in text:
         text = unescape_json(text)
+    if "&" in text:
+        text = unescape_html(text)
     # A one-character search first: ``str`` finds one character at memchr speed and a
     # two-character needle at a fifth of it, and most texts hold neither ``<`` nor ``]``.
     if "<" not in text and ("]" not in text or "](" not in text):
