@@ -23,6 +23,12 @@ its fix.
    0): each reference was a word of its own (``nbsp``, ``104``) between every two words. HTML
    tags were blanked, character references were not. They are now read as what they stand for
    (``laundering.unescape_html``): a letter stays a letter, anything else is a separator.
+4. FAIL-OPEN ``index add --provider x.ai`` (xAI's domain, and how its name is often written),
+   ``X.AI`` or ``X.AI Corp`` was taken as a provider of its own: a verbatim copy of Grok output
+   passed a competing-model gate under ``provcheck:default`` (exit 0, "no rule applies"), where
+   ``xai.com`` or ``open-ai`` are refused as misspellings. A domain suffix was cut before names
+   were compared (``x.ai`` became ``x``); the name with its dots left out is now compared too
+   (``policy/sourcecheck.py``), and the scan is refused (exit 5, "did you mean 'xai'").
 """
 
 from __future__ import annotations
@@ -116,3 +122,30 @@ def test_a_copy_with_html_character_references_blocks(tmp_path: Path, index_dir:
     best = _blocked(tmp_path, index_dir, texts)
     assert set(best) == set(texts) - {"own"}
     assert min(best.values()) > 0.95
+
+
+DEFAULT_COMPETING = "include: [provcheck:default]\nuse: {purpose: train-competing-model, commercial: true}\n"
+
+
+@pytest.mark.parametrize("provider", ["x.ai", "X.AI", "X.AI Corp"])
+def test_a_provider_written_as_its_domain_name_is_refused_not_passed(
+    tmp_path: Path, reference_file: Path, provider: str
+) -> None:
+    idx = tmp_path / "idx"
+    run_cli(["index", "add", idx, reference_file, "--source", "grok", "--provider", provider, "-q"])
+    data = write_jsonl(tmp_path / "d.jsonl", [{"id": "c", "text": COPY}])
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(DEFAULT_COMPETING, encoding="utf-8")
+    out = run_cli(["scan", data, "-i", idx, "-p", policy, "--no-cache", "-q"], code=5)
+    assert f"provider {provider!r}" in out.stderr and "did you mean 'xai'" in out.stderr
+
+
+def test_a_provider_of_its_own_under_a_domain_name_is_still_taken(
+    tmp_path: Path, reference_file: Path
+) -> None:
+    idx = tmp_path / "idx"
+    run_cli(["index", "add", idx, reference_file, "--source", "zai", "--provider", "z.ai", "-q"])
+    data = write_jsonl(tmp_path / "d.jsonl", [{"id": "c", "text": COPY}])
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(DEFAULT_COMPETING, encoding="utf-8")
+    run_cli(["scan", data, "-i", idx, "-p", policy, "--no-cache", "-q"], code=0)
