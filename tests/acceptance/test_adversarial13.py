@@ -29,6 +29,14 @@ its fix.
    ``xai.com`` or ``open-ai`` are refused as misspellings. A domain suffix was cut before names
    were compared (``x.ai`` became ``x``); the name with its dots left out is now compared too
    (``policy/sourcecheck.py``), and the scan is refused (exit 5, "did you mean 'xai'").
+5. FAIL-OPEN A policy's ``use: {purpose: "train-competing-model, fine-tune"}`` (written as
+   ``--use`` takes it), ``"train-competing-model "`` (a trailing space or tab) or
+   ``"train-competing-model,commercial"`` declared one purpose of that exact spelling: the
+   purpose check read the words stripped and split, the rules compared the raw string, no rule
+   for the intended use applied, and a verbatim copy passed (exit 0) while every report named
+   the purpose as declared. The words are now read as ``--use`` reads them (split at commas,
+   stripped); a flag word given as a purpose (``purpose: non-commercial``) and a purpose that
+   declares nothing (``""``, ``[","]``) are refused where they are (exit 3).
 """
 
 from __future__ import annotations
@@ -149,3 +157,36 @@ def test_a_provider_of_its_own_under_a_domain_name_is_still_taken(
     policy = tmp_path / "policy.yaml"
     policy.write_text(DEFAULT_COMPETING, encoding="utf-8")
     run_cli(["scan", data, "-i", idx, "-p", policy, "--no-cache", "-q"], code=0)
+
+
+@pytest.mark.parametrize(
+    "purpose",
+    ['"train-competing-model, fine-tune"', '"train-competing-model "', '["train-competing-model\\t"]'],
+)
+def test_a_policy_purpose_written_as_use_takes_it_is_in_force(
+    tmp_path: Path, index_dir: Path, purpose: str
+) -> None:
+    data = write_jsonl(tmp_path / "d.jsonl", [{"id": "c", "text": COPY}])
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(f"include: [provcheck:default]\nuse: {{purpose: {purpose}}}\n", encoding="utf-8")
+    out = run_cli(["scan", data, "-i", index_dir, "-p", policy, "--no-cache", "-f", "json"], code=1)
+    assert "train-competing-model" in json.loads(out.stdout)["run"]["use"]["purpose"]
+
+
+@pytest.mark.parametrize(
+    ("purpose", "says"),
+    [
+        ('"train-competing-model,commercial"', "write it as commercial: true"),
+        ("non-commercial", "write it as commercial: false"),
+        ('""', "declares no purpose"),
+        ('[","]', "declares no purpose"),
+    ],
+)
+def test_a_policy_purpose_that_is_a_flag_or_nothing_is_refused_where_it_is(
+    tmp_path: Path, index_dir: Path, purpose: str, says: str
+) -> None:
+    data = write_jsonl(tmp_path / "d.jsonl", [{"id": "c", "text": COPY}])
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(f"include: [provcheck:default]\nuse: {{purpose: {purpose}}}\n", encoding="utf-8")
+    out = run_cli(["scan", data, "-i", index_dir, "-p", policy, "--no-cache", "-q"], code=3)
+    assert f"{policy}:2: use.purpose" in out.stderr and says in out.stderr
