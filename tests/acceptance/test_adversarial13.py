@@ -37,6 +37,14 @@ its fix.
    the purpose as declared. The words are now read as ``--use`` reads them (split at commas,
    stripped); a flag word given as a purpose (``purpose: non-commercial``) and a purpose that
    declares nothing (``""``, ``[","]``) are refused where they are (exit 3).
+6. DROPPED A dataset's own ``provenance.yaml`` declaring ``provider: anthropic`` (or ``xai``,
+   ``google`` with a Gemini generator, ``meta`` with a Llama 2/3 generator), a card declaring
+   ``license: llama2``, or a declared source the catalogue knows as Claude or Llama 3 output
+   (``THUDM/LongAlign-10k``, ``Magpie-Align/Magpie-Pro-300K-Filtered``) gave no finding under a
+   competing-model (or, for Llama, any training) use: only the OpenAI pack had a
+   ``signal: declaration`` rule, so the same declaration of OpenAI output was a review finding
+   and of Claude output nothing. The anthropic, xai, google and meta-llama packs now have one
+   each (``review``: a person decides whether the files carry that material).
 """
 
 from __future__ import annotations
@@ -190,3 +198,25 @@ def test_a_policy_purpose_that_is_a_flag_or_nothing_is_refused_where_it_is(
     policy.write_text(f"include: [provcheck:default]\nuse: {{purpose: {purpose}}}\n", encoding="utf-8")
     out = run_cli(["scan", data, "-i", index_dir, "-p", policy, "--no-cache", "-q"], code=3)
     assert f"{policy}:2: use.purpose" in out.stderr and says in out.stderr
+
+
+@pytest.mark.parametrize(
+    ("manifest", "rule"),
+    [
+        ("provider: anthropic\ngenerator: claude-3-opus\n", "anthropic-declared-source"),
+        ("provider: xai\n", "xai-declared-source"),
+        ("provider: google\ngenerator: gemini-1.5-pro\n", "google-declared-source"),
+        ("license: [llama2]\n", "llama-declared-source"),
+    ],
+)
+def test_a_dataset_declaring_output_of_other_providers_is_a_finding(
+    tmp_path: Path, index_dir: Path, manifest: str, rule: str
+) -> None:
+    ds = tmp_path / "ds"
+    write_jsonl(ds / "train.jsonl", [{"id": "own", "text": "A short note of our own about tomato plants."}])
+    (ds / "provenance.yaml").write_text(manifest, encoding="utf-8")
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(DEFAULT_COMPETING, encoding="utf-8")
+    args = ["scan", ds, "-i", index_dir, "-p", policy, "--no-cache", "-f", "json"]
+    doc = json.loads(run_cli([*args, "--fail-on", "review"], code=1).stdout)
+    assert [(f["rule"], f["action"]) for f in doc["findings"]] == [(rule, "review")]
