@@ -45,6 +45,41 @@ its fix.
    ``signal: declaration`` rule, so the same declaration of OpenAI output was a review finding
    and of Claude output nothing. The anthropic, xai, google and meta-llama packs now have one
    each (``review``: a person decides whether the files carry that material).
+
+Checked and found sound (no test here): chat shapes of provider APIs (Anthropic and OpenAI
+responses, the Batch API's ``response.body``, the Responses API's ``output[].content[]``,
+Gemini ``contents[].parts``, Cohere ``chat_history``, DPO message lists), UTF-16 CSV/TSV/JSONL
+with a byte-order mark (one without is a located error), Parquet and Arrow layouts (dictionary,
+large, map keys and values, fixed-size lists, unions, nested structs, row groups, Feather with
+zstd), fullwidth, circled, mathematical and Cyrillic/Greek letters, tag characters,
+bidirectional overrides, hyphenated line ends, list markers renumbered (``1)``, ``a.``,
+``iii.``, ``Step 1:``, bullets, HTML ``<ol>``), ``<br>``/``<span>``/``**`` around every word;
+waivers with misspelt keys, dates or ids; ``--use`` in any case; ``--roles``/``--text-field``
+typos; SARIF URIs of names with spaces, ``#`` and ``%``; Markdown escaping of file names;
+outputs onto the policy, an included policy file, the configuration or a dataset file; partials
+of other policies, uses, thresholds or ``--fail-on`` merged; a committed symbolic link to data
+outside the include globs.
+
+Found and NOT FIXED:
+
+7. CRY-WOLF With an index of one generator's outputs (AlpacaEval ``gpt4``, 805 answers, the
+   corpora README's typical use) and the competing-model policy, 9 of 6,439 independent
+   answers of 8 other generators (claude-3-opus, claude-instant-1.2, Qwen1.5-72B, Yi-34B,
+   llama-2-70b, gemma-7b, Mistral-7B, mistral-medium) block: 5 French translations of the
+   article the request gives ("Make the article available in a second language..."), 3 worked
+   calculations of the request's own formula (``f(x) = 5x^3 - 2x + 3``, the distance formula:
+   0.81-0.95 similarity over 48-51 tokens) and 1 quotation of song lyrics. Answers the request
+   determines (a translation of text it holds, the arithmetic of its formula) converge without
+   copying; a rule would have to tell them from an edited copy of the same answer, which the
+   benchmarks' recall targets cover, and was not attempted in this pass.
+8. FAIL-OPEN A copy split over many short turns (an answer logged as 20-word assistant
+   messages, as streamed chunks are) matches nothing: every turn is under ``min_tokens`` and
+   turns are matched one by one (``matching/segment.py``). Joining consecutive turns of one kind
+   needs a turn that spans several (the result cache keys matches by turn index).
+9. (noted) ``scan -i INDEX`` in a project whose ``.provcheck.yaml`` names an index replaces it,
+   as documented ("command-line options always win"), and no report says the configured index
+   was not used; ``-i pack`` meant as an addition (the README's own example pairs ``--index
+   pack --index my-index``) silently drops the project's index.
 """
 
 from __future__ import annotations
