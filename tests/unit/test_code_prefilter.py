@@ -38,6 +38,8 @@ _PIECES = [
     "a = 1", "return x", "`", "```", "~~~", "#", "#include <a>", "//", "++", "--", "i++",
     "for i in y:", "SELECT * FROM t", ".", "print(x)", "The quick brown fox jumps over it.",
     "Here are the steps:", "x[1], y = 2", "$a = 3;", "}\n", ";\n", "{\n", "é", "😀",
+    # the words that gate hints ending in a space, with and without it
+    "def", "define", "undef x", "import", "important", "import os", "SELECT", "SELECTED", "SELECT\n",
 ]  # fmt: skip
 
 
@@ -45,6 +47,23 @@ _PIECES = [
 @given(st.lists(st.sampled_from(_PIECES), max_size=40).map("".join))
 def test_may_be_code_equals_the_plain_formula(text: str) -> None:
     assert may_be_code(text) == _reference(text)
+
+
+def test_gated_hints_and_line_counts_decide_as_the_plain_formula() -> None:
+    for text in [
+        "a\nb",
+        "a\nb\n",
+        "\n\n",
+        "It is important\nto define\nthe SELECTION.",
+        "import\nos\nx",
+        "from x import y\nimport z\nimport w",
+        "def\nf\ng",
+        "x\ndef f(a):\n    return a",
+        "SELECT\n* FROM t\nWHERE x",
+        "SELECT *\nFROM t;\nSELECT 1;",
+    ]:
+        assert may_be_code(text) == _reference(text), text
+        assert code._has_lines(text, MIN_CODE_LINES) == (text.count("\n") + 1 >= MIN_CODE_LINES)
 
 
 def test_prose_with_hints_is_ruled_out_and_code_is_not() -> None:
