@@ -380,17 +380,23 @@ def tokenize(texts: Sequence[str]) -> Tokens:
 
 def _cut(cls: npt.NDArray[np.int8]) -> Offsets:
     """Token starts and ends: every maximal run of word characters, every unspaced character
-    alone (in place on boolean masks: a batch holds millions of characters)."""
+    alone. Where ``word`` changes, a run starts and ends in turn (one ``flatnonzero`` over the
+    batch, no masks to combine); the few unspaced characters are then inserted in order
+    (none lies inside a run, so each goes at the same place in both arrays)."""
     word = cls == WORD
-    other = ~word
-    head = word.copy()
-    head[1:] &= other[:-1]
-    word[:-1] &= other[1:]  # now: the last character of each run
-    single = cls == UNSPACED
-    if single.any():
-        head |= single
-        word |= single
-    return np.flatnonzero(head), np.flatnonzero(word) + 1
+    change = np.empty(len(word), dtype=bool)
+    if len(word):
+        change[0] = word[0]
+        np.not_equal(word[1:], word[:-1], out=change[1:])
+    edges = np.flatnonzero(change)
+    if len(edges) % 2:
+        edges = np.append(edges, len(word))  # a run to the very end (no separator after)
+    starts, ends = edges[0::2], edges[1::2]
+    single = np.flatnonzero(cls == UNSPACED)
+    if len(single):
+        at = np.searchsorted(starts, single)
+        return np.insert(starts, at, single), np.insert(ends, at, single + 1)
+    return np.ascontiguousarray(starts), np.ascontiguousarray(ends)
 
 
 def _replace(
