@@ -219,7 +219,9 @@ class Fingerprint:
     @property
     def key(self) -> int:
         """Identifies the token sequence (identical texts after normalization share it)."""
-        return xxhash.xxh3_64_intdigest(self.tokens.tobytes())
+        tokens = self.tokens
+        # A contiguous array is digested through its buffer, not copied to bytes first.
+        return xxhash.xxh3_64_intdigest(tokens if tokens.flags.c_contiguous else tokens.tobytes())
 
 
 def _descriptor_init() -> Callable[[U64, str, U64, U32], Fingerprint]:
