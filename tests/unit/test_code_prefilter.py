@@ -40,6 +40,7 @@ _PIECES = [
     "Here are the steps:", "x[1], y = 2", "$a = 3;", "}\n", ";\n", "{\n", "é", "😀",
     # the words that gate hints ending in a space, with and without it
     "def", "define", "undef x", "import", "important", "import os", "SELECT", "SELECTED", "SELECT\n",
+    "+", "-", "a+b", "x - y",
 ]  # fmt: skip
 
 

@@ -178,13 +178,22 @@ def may_be_code(text: str) -> bool:
     for form, needs, holds in _SCAN_ORDER:
         if bound >= MIN_CODE_LINES:
             return True
-        if holds and not any(h in text for h in holds):
+        if holds and not _holds_any(text, holds):
             continue
         if needs is None:
             bound += sum(1 for _ in zip(range(MIN_CODE_LINES), form.finditer(padded), strict=False))
         else:
             bound += _count_on_lines(form, needs, padded, MIN_CODE_LINES)
     return bound >= MIN_CODE_LINES
+
+
+def _holds_any(text: str, needles: tuple[str, ...]) -> bool:
+    """``any(n in text for n in needles)``, a longer needle gated by its first character
+    (``++`` and ``--`` are searched only in texts holding ``+`` or ``-``)."""
+    for needle in needles:  # noqa: SIM110 - a loop, not a generator: once per form and text
+        if (len(needle) == 1 or needle[0] in text) and needle in text:
+            return True
+    return False
 
 
 def _positions(text: str, chars: str) -> Iterator[int]:
