@@ -139,3 +139,18 @@ def test_renamed_hashes_equal_the_first_implementation(text: str) -> None:
     if got is not None and want is not None:
         assert np.array_equal(got[0], want[0]) and got[0].dtype == want[0].dtype
         assert np.array_equal(got[1], want[1]) and got[1].dtype == want[1].dtype
+
+
+_LINE_PIECES = [
+    " ", "\t", "x", "if", "else", "def", "return", "SELECT", "#include", "=", "==", "+=", "++", "--",
+    "-", "+", "(", ")", ":", ";", ",", "{", "}", "$", "_", ".", "[", "]", "é", "😀", "\r", "\u2028",
+    "The", "words", "f(x)", "a = b", "for i in x:", "// c", "# c",
+]  # fmt: skip
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(_LINE_PIECES), max_size=16).map("".join))
+def test_a_line_takes_a_code_form_as_the_whole_alternation_says(line: str) -> None:
+    assert code._code_form(line) == (code._CODE_LINE.match(line) is not None)
+    stripped = line.strip()
+    assert code._code_form(stripped) == (code._CODE_LINE.match(stripped) is not None)

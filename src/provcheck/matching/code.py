@@ -90,6 +90,20 @@ _CODE_FORMS = (
     r".*[;{}]$",
 )
 _CODE_LINE = re.compile("^(?:" + "|".join(_CODE_FORMS) + ")")
+_STATEMENT_START = re.compile("^(?:" + _CODE_FORMS[0] + ")")
+_FORM_ENDS = (":", ";", "{", "}", ")", ",")
+"""How a line of the other forms ends (``:$``, ``\\)[;,]?$``, ``[;{}]$``; the assignment form
+holds ``=``, ``++`` or ``--`` instead)."""
+
+
+def _code_form(line: str) -> bool:
+    """``_CODE_LINE.match(line)`` for one line (no newline in it): a line that neither ends as
+    a block header, a call or a statement does, nor holds an assignment's operator, can only
+    take the first form (a statement start), which fails within a few characters where the
+    whole alternation ran the assignment and semicolon forms over the line."""
+    if line.endswith(_FORM_ENDS) or "=" in line or "++" in line or "--" in line:
+        return _CODE_LINE.match(line) is not None
+    return _STATEMENT_START.match(line) is not None
 _TRAILING_COMMENT = re.compile(r"\s+(?://|#(?=\s|$)).*$")
 """A comment after a statement (``return 1; // proper``): the statement's form is what is
 tested (until 2026-12-05 such a line's form was hidden by its comment's last word)."""
@@ -257,7 +271,7 @@ def code_lines(text: str) -> list[tuple[int, int]]:
             kind = 2 if stripped else 0
         elif stripped.startswith(_COMMENT):
             kind = 1
-        elif _CODE_LINE.match(
+        elif _code_form(
             _TRAILING_COMMENT.sub("", stripped) if "#" in stripped or "/" in stripped else stripped
         ) and not _prose(stripped):
             kind = 2
