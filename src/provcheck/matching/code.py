@@ -104,6 +104,8 @@ def _code_form(line: str) -> bool:
     if line.endswith(_FORM_ENDS) or "=" in line or "++" in line or "--" in line:
         return _CODE_LINE.match(line) is not None
     return _STATEMENT_START.match(line) is not None
+
+
 _TRAILING_COMMENT = re.compile(r"\s+(?://|#(?=\s|$)).*$")
 """A comment after a statement (``return 1; // proper``): the statement's form is what is
 tested (until 2026-12-05 such a line's form was hidden by its comment's last word)."""
@@ -121,9 +123,7 @@ _GATES = {"def ": "def", "import ": "import", "SELECT ": "SELECT"}
 """Hints ending in a space, gated by the word alone: ``str`` searches a needle ending in a
 character as common as a space several times slower (each of its positions is a candidate),
 and the word is rare enough in prose that the second search seldom runs."""
-_GATED_HINTS = tuple(
-    (_GATES.get(h, h[0] if not h[0].isalnum() and len(h) > 1 else ""), h) for h in _HINTS
-)
+_GATED_HINTS = tuple((_GATES.get(h, h[0] if not h[0].isalnum() and len(h) > 1 else ""), h) for h in _HINTS)
 """Each hint with a part of it searched first (a character it starts with when the hint is
 longer, or the word of ``_GATES``): a one-character search costs a tenth of a longer one, and
 prose rarely holds a backtick. A text holds the hint only if it holds the part."""

@@ -220,8 +220,11 @@ class Fingerprint:
     def key(self) -> int:
         """Identifies the token sequence (identical texts after normalization share it)."""
         tokens = self.tokens
-        # A contiguous array is digested through its buffer, not copied to bytes first.
-        return xxhash.xxh3_64_intdigest(tokens if tokens.flags.c_contiguous else tokens.tobytes())
+        if tokens.flags.c_contiguous:
+            # Digested through its buffer, not copied to bytes first (numpy's stubs declare
+            # the buffer protocol only from Python 3.12).
+            return xxhash.xxh3_64_intdigest(tokens)  # type: ignore[arg-type,unused-ignore]
+        return xxhash.xxh3_64_intdigest(tokens.tobytes())
 
 
 def _descriptor_init() -> Callable[[U64, str, U64, U32], Fingerprint]:
