@@ -248,8 +248,10 @@ def _scan(
     cache: Cache | None,
     progress: Progress,
     waivers: Waivers | None,
+    recorded: bool = True,
 ) -> ScanResult:
-    """``engine.scan`` with the settings, the cache's results and an optional selector."""
+    """``engine.scan`` with the settings, the cache's results and an optional selector.
+    ``recorded``: False when the run record will not be written (``ScanOptions.recorded``)."""
     policy = settings.load_policy()
     effective = settings.use(policy)
     use = effective.use
@@ -267,6 +269,7 @@ def _scan(
         selector=selector,
         shard=settings.shard,
         index_url=settings.index if is_remote(settings.index) else None,
+        recorded=recorded,
     )
     results = cache.results(results_context(index, options), index.sources) if cache is not None else None
     if results is not None:
@@ -368,8 +371,10 @@ def scan_changes(
     repo: Repo,
     progress: Progress,
     waivers: Waivers | None,
+    recorded: bool = True,
 ) -> tuple[ScanResult, Cache | None]:
-    """Scan only the new records of ``changes``; the result's ``run`` says what was compared."""
+    """Scan only the new records of ``changes``; the result's ``run`` says what was compared.
+    ``recorded``: False for a hook, which writes no run record (``ScanOptions.recorded``)."""
     if waivers is not None:
         changes.files = [_moved_out_of_waiver(c, repo, waivers) for c in changes.files]
     _refuse_tracked_cache(settings, repo)
@@ -380,7 +385,8 @@ def scan_changes(
         selector = stack.enter_context(
             DiffSelector(changes.files, repo, settings.records, cache, changes.declaring)
         )
-        result = _scan(settings, [c.display for c in changes.files], selector, cache, progress, waivers)
+        paths = [c.display for c in changes.files]
+        result = _scan(settings, paths, selector, cache, progress, waivers, recorded)
         files = selector.summary()
         partial = selector.partial()
     # Only new lines of these files were read: the digest computed is not the file's.

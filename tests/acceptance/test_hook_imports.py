@@ -34,6 +34,11 @@ UNUSED = (
     "numpy.ma",
     "numpy.random",
     "provcheck.policy.catalogue",
+    "provcheck.scan.build",
+    "traceback",
+    "csv",
+    "shlex",
+    "gzip",
 )
 """Libraries a hook run on a small change in one process has no use for once its policy is known
 (rich: the hook's lines are plain text, written as rich would write them; the scan command and
@@ -42,14 +47,15 @@ concurrent.futures and logging are for writing shards and pools; difflib for a m
 hint; numpy.ma, which numpy's own ``np.unique`` and ``np.union1d`` import, for nothing:
 ``support/arrays.py``; numpy.random for the two numbers of the MinHash permutation:
 ``fingerprint.permutation``; the catalogue of known datasets, for a finding that names a source
-no index or policy describes)."""
+no index or policy describes; which build is running, for a run record the hook does not
+write: ``ScanOptions.recorded``; traceback for ``PROVCHECK_DEBUG``, csv for a CSV file, shlex for a
+report's command line, gzip for a gzipped file or a partial)."""
 
 UNUSED_ONCE_KNOWN = ("platformdirs", "secrets", "hmac", "zipfile")
 """Nor, once the policy and the index are known (their stamps written: a temporary file's name
 takes ``secrets``; jsonschema imports zipfile): platformdirs when ``$PROVCHECK_CACHE_DIR`` names
 the cache; secrets (and hmac) for a temporary file or a Ray token; zipfile for an index that is
-a pack. (urllib.parse, for a data URI in a record, is imported by the build facts of an editable
-install, as the tests run: ``scan/build.py``.)"""
+a pack. (urllib.parse, for a data URI in a record, is imported by ``pathlib`` on Python 3.11.)"""
 
 
 def _hook(repo: GitRepo, unused: tuple[str, ...] = UNUSED) -> tuple[int, list[str], str]:

@@ -69,7 +69,7 @@ DEMO_COMMAND = [
 ]
 
 
-BUILD = BuildFacts("<code-sha256>", "editable", "file://<ROOT>", "<commit>", False, None)
+BUILD = BuildFacts("<code-sha256>", "editable", "file://<ROOT>", "<commit>", False, None, "<alignment>")
 """The build that wrote the demo report: its commit and code digest change with every commit."""
 
 

@@ -41,3 +41,27 @@ def test_what_it_raised_is_raised_where_the_facts_are_taken(monkeypatch: pytest.
     result = build.build_facts_started()
     with pytest.raises(OSError, match="went away"):
         result()
+
+
+def test_a_run_that_is_recorded_reads_its_build_and_versions(monkeypatch: pytest.MonkeyPatch) -> None:
+    from provcheck.scan import facts
+
+    monkeypatch.setattr(build, "build_facts", lambda: "the build")
+    tool, versions = facts.tool_facts_started(True)()
+    assert tool.build == "the build"
+    assert versions == facts.versions()
+
+
+def test_a_hook_run_whose_record_is_not_written_reads_neither(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A hook prints its verdict and writes no run record: the build's ``git status`` and the
+    hash of the package's files, and the libraries' versions, are not read for it."""
+    from provcheck.model import ABSENT
+    from provcheck.scan import facts
+
+    def forbidden() -> dict[str, str]:
+        raise AssertionError("read for a record that is not written")
+
+    monkeypatch.setattr(build, "build_facts_started", forbidden)
+    monkeypatch.setattr(facts, "versions", forbidden)
+    tool, versions = facts.tool_facts_started(False)()
+    assert (tool.name, tool.build, versions) == ("provcheck", ABSENT, {})

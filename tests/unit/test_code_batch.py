@@ -15,6 +15,7 @@ from test_code_prefilter import _reference_renamed
 from provcheck.matching import code
 from provcheck.matching.fingerprint import _token_hashes
 from provcheck.matching.normalize import canonical, tokenize
+from provcheck.support import textscan
 
 _PIECES = [
     "\n", "\n", " ", "x", "y_z", "_", "foo_bar", "$a", "$", "=", ";", "{", "}", "(", ")",
@@ -68,4 +69,4 @@ def test_reach_and_keywords() -> None:
 @given(st.text(alphabet=";{}x\n é", max_size=40))
 def test_positions_of_the_needed_characters_are_those_of_the_character_class(text: str) -> None:
     # The semicolon form's prefilter finds ';', '{' and '}' by str.find, in order.
-    assert list(code._positions(text, ";{}")) == [m.start() for m in re.finditer("[;{}]", text)]
+    assert list(textscan.positions(text, ";{}")) == [m.start() for m in re.finditer("[;{}]", text)]

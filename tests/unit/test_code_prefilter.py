@@ -38,6 +38,9 @@ _PIECES = [
     "a = 1", "return x", "`", "```", "~~~", "#", "#include <a>", "//", "++", "--", "i++",
     "for i in y:", "SELECT * FROM t", ".", "print(x)", "The quick brown fox jumps over it.",
     "Here are the steps:", "x[1], y = 2", "$a = 3;", "}\n", ";\n", "{\n", "é", "😀",
+    # the words that gate hints ending in a space, with and without it
+    "def", "define", "undef x", "import", "important", "import os", "SELECT", "SELECTED", "SELECT\n",
+    "+", "-", "a+b", "x - y",
 ]  # fmt: skip
 
 
@@ -45,6 +48,23 @@ _PIECES = [
 @given(st.lists(st.sampled_from(_PIECES), max_size=40).map("".join))
 def test_may_be_code_equals_the_plain_formula(text: str) -> None:
     assert may_be_code(text) == _reference(text)
+
+
+def test_gated_hints_and_line_counts_decide_as_the_plain_formula() -> None:
+    for text in [
+        "a\nb",
+        "a\nb\n",
+        "\n\n",
+        "It is important\nto define\nthe SELECTION.",
+        "import\nos\nx",
+        "from x import y\nimport z\nimport w",
+        "def\nf\ng",
+        "x\ndef f(a):\n    return a",
+        "SELECT\n* FROM t\nWHERE x",
+        "SELECT *\nFROM t;\nSELECT 1;",
+    ]:
+        assert may_be_code(text) == _reference(text), text
+        assert code._has_lines(text, MIN_CODE_LINES) == (text.count("\n") + 1 >= MIN_CODE_LINES)
 
 
 def test_prose_with_hints_is_ruled_out_and_code_is_not() -> None:
@@ -119,3 +139,18 @@ def test_renamed_hashes_equal_the_first_implementation(text: str) -> None:
     if got is not None and want is not None:
         assert np.array_equal(got[0], want[0]) and got[0].dtype == want[0].dtype
         assert np.array_equal(got[1], want[1]) and got[1].dtype == want[1].dtype
+
+
+_LINE_PIECES = [
+    " ", "\t", "x", "if", "else", "def", "return", "SELECT", "#include", "=", "==", "+=", "++", "--",
+    "-", "+", "(", ")", ":", ";", ",", "{", "}", "$", "_", ".", "[", "]", "é", "😀", "\r", "\u2028",
+    "The", "words", "f(x)", "a = b", "for i in x:", "// c", "# c",
+]  # fmt: skip
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(_LINE_PIECES), max_size=16).map("".join))
+def test_a_line_takes_a_code_form_as_the_whole_alternation_says(line: str) -> None:
+    assert code._code_form(line) == (code._CODE_LINE.match(line) is not None)
+    stripped = line.strip()
+    assert code._code_form(stripped) == (code._CODE_LINE.match(stripped) is not None)

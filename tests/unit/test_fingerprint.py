@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from datasketch import MinHash
@@ -97,7 +99,7 @@ def test_short_and_empty_texts() -> None:
 
 
 def test_config_validation_and_signature() -> None:
-    assert FingerprintConfig().signature == "wmh1-tok4-n5-w8-s1-code2"
+    assert FingerprintConfig().signature == "wmh1-tok5-n5-w8-s1-code2"
     # An index built before code anchors (no ``code`` key) keeps its old signature.
     old = FingerprintConfig.from_dict({"shingle_size": 5, "window": 8, "seed": 1, "tokenizer": 3})
     assert old.code == 0 and old.signature == "wmh1-tok3-n5-w8-s1"
@@ -147,3 +149,15 @@ def test_without_codes_a_fingerprint_keeps_tokens_and_anchors_and_its_codes_come
         assert np.array_equal(a.tokens, b.tokens) and np.array_equal(a.anchors, b.anchors)
         assert a.key == b.key
         assert codes_of_hashes(b.tokens) == a.codes
+
+
+def test_key_digests_the_token_bytes_whether_or_not_they_are_contiguous() -> None:
+    import xxhash
+
+    fp = Fingerprinter(FingerprintConfig()).of_text("the same words in the same order, and more words")
+    want = xxhash.xxh3_64_intdigest(fp.tokens.tobytes())
+    assert fp.tokens.flags.c_contiguous and fp.key == want
+    strided = np.repeat(fp.tokens, 2)[::2]  # the same values, not contiguous
+    assert not strided.flags.c_contiguous
+    assert dataclasses.replace(fp, tokens=strided).key == want
+    assert dataclasses.replace(fp, tokens=fp.tokens[:0]).key == xxhash.xxh3_64_intdigest(b"")

@@ -13,6 +13,8 @@ import math
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from provcheck.inputs.base import RawRecord, Screen
 from provcheck.inputs.jsonl import _fast_record, parse_line
@@ -196,3 +198,48 @@ def test_reference_records_are_written_as_json_wrote_them() -> None:
         assert _ref_json({**base, "index": big}) == reference({**base, "index": big})
     with pytest.raises(UnicodeEncodeError):  # a lone surrogate fails as it always did
         _ref_json({**base, "path": "bad\udc80name"})
+
+
+_QUOTED = ['"', "\\", "a", "ß", "😀", "\n", "\x01", " ", "\u2028", "é"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.dictionaries(
+        st.text(st.sampled_from(_QUOTED), max_size=6),
+        st.one_of(
+            st.text(st.sampled_from(_QUOTED), max_size=30),
+            st.integers(-(2**63), 2**63 - 1),
+            st.booleans(),
+            st.none(),
+            st.floats(allow_nan=False, allow_infinity=False),
+            st.lists(st.text(st.sampled_from(_QUOTED), max_size=5), max_size=3),
+        ),
+        max_size=5,
+    )
+)
+def test_quotes_written_are_counted_as_orjson_writes_them(value: dict[str, Any]) -> None:
+    import orjson
+
+    from provcheck.inputs.base import _quotes_written
+
+    written = _quotes_written(value)
+    flat = all(type(v) in (str, int, bool, type(None)) for v in value.values())
+    assert written == (orjson.dumps(value).count(b'"') if flat else None)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        b'{"id": "a", "text": "say \\"hi\\"", "text": "x"}',
+        b'{"text": "a", "text": "b"}',
+        b'{"t\\"k": "a", "t\\"k": "b \\" c"}',
+        b'{"id": 1, "id": 2, "text": "no quotes inside"}',
+    ],
+)
+def test_repeated_keys_with_quotes_in_strings_take_the_reference_path(line: bytes) -> None:
+    got = parse_line("f.jsonl", line, 3, 4, DEPTH, STRINGS)
+    want = _reference(line)
+    assert isinstance(got, RawRecord) and isinstance(want, RawRecord)
+    assert _same(got.data, want.data)
+    assert len(got.data) > len(json.loads(line))  # every value kept, as the reference keeps them

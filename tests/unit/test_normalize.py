@@ -169,3 +169,32 @@ def test_texts_known_to_be_nfc_are_remembered_within_bounds() -> None:
     once = nz.canonical(decomposed)
     assert once == unicodedata.normalize("NFC", decomposed) and decomposed not in nz._NFC
     assert nz.canonical(once) is once and once in nz._NFC
+
+
+def _cut_by_masks(cls: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``_cut`` as first written: a head mask and a last-character mask, each a pass."""
+    from provcheck.matching.normalize import UNSPACED, WORD
+
+    word = cls == WORD
+    other = ~word
+    head = word.copy()
+    head[1:] &= other[:-1]
+    word[:-1] &= other[1:]
+    single = cls == UNSPACED
+    head |= single
+    word |= single
+    return np.flatnonzero(head), np.flatnonzero(word) + 1
+
+
+@given(st.lists(st.sampled_from([0, 1, 1, 1, 2, 3]), max_size=60))
+def test_token_cuts_from_class_changes_equal_the_masks(classes: list[int]) -> None:
+    """Word runs at the edges of the array, unspaced characters beside runs and beside each
+    other, and the empty array: the same starts and ends, as contiguous ``int64`` arrays."""
+    from provcheck.matching.normalize import _cut
+
+    cls = np.array(classes, dtype=np.int8)
+    starts, ends = _cut(cls)
+    want_starts, want_ends = _cut_by_masks(cls)
+    assert starts.dtype == want_starts.dtype and ends.dtype == want_ends.dtype
+    assert starts.tolist() == want_starts.tolist() and ends.tolist() == want_ends.tolist()
+    assert starts.flags.c_contiguous and ends.flags.c_contiguous

@@ -76,3 +76,44 @@ def _general(data: dict[str, Any], where: Location, options: schemas.RecordOptio
         return schemas.to_turns(data, where, options)
     finally:
         schemas._detect_flat, schemas.flat_leaves = saved  # type: ignore[assignment]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(st.sampled_from(["a", "é", " ", "\t", "\n", "\u3000", "\x1c", "\xa0"]), max_size=12))
+def test_short_keys_are_not_split_and_hold_too_few_words(key: str) -> None:
+    """A key shorter than ``_KEY_CHARS`` cannot hold ``KEY_WORDS`` words, whatever spaces
+    separate them (``str.split`` splits on every Unicode space)."""
+    if len(key) < walk._KEY_CHARS:
+        assert len(key.split()) < walk.KEY_WORDS
+    assert walk.flat_leaves({key: "x"}) == list(walk.leaves({key: "x"}))
+    assert any(p.endswith("#key") for p, _ in walk.flat_leaves({key: "x"})) == (
+        len(key.split()) >= walk.KEY_WORDS
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.sampled_from(["a", ".", "[", "]", "0", "7", "#"]), max_size=12))
+def test_field_pattern_equals_the_regex(path: str) -> None:
+    assert walk.field_pattern(path) == walk._INDEX.sub("[]", path)
+
+
+class _Mapping(dict[str, Any]):
+    pass
+
+
+def test_records_with_container_subclasses_are_not_flat() -> None:
+    """The value-type set test answers as ``isinstance`` does: an object of other types (a
+    subclass of a container, a tuple) is walked by the general path."""
+    options = schemas.RecordOptions()
+    where = Location("f.jsonl", 0, 1)
+    for data in [
+        {"text": "some words here", "meta": _Mapping(note="a note of several words in it")},
+        {"text": "some words here", "pair": ("a tuple of words", "another one")},
+        {"text": "some words here", "n": 1.5, "ok": True, "none": None, "i": 3},
+    ]:
+        got = schemas.to_turns(data, where, options)
+        want = _general(data, where, options)
+        assert got == want
+        flat = not any(isinstance(v, (dict, list, tuple)) for v in data.values())
+        read = {t.field for t in got.turns} if not isinstance(got, RecordError) else set()
+        assert flat or len(read) > 1, read

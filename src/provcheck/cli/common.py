@@ -10,7 +10,6 @@ import io
 import os
 import signal
 import sys
-import traceback
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -161,6 +160,8 @@ def _run(group: click.Group) -> int | str | None:
         return _broken_pipe()
     except Exception:
         if os.environ.get("PROVCHECK_DEBUG"):
+            import traceback  # only here: not on every command's path
+
             traceback.print_exc()
         stderr.print(
             "provcheck: internal error (a bug). Please report it with the command line; "

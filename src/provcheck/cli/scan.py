@@ -105,6 +105,28 @@ def git_facts() -> GitFacts | None:
     return GitFacts(root=repo.root, prefix=prefix.replace(os.sep, "/"), commit=commit, web=web_url(remote))
 
 
+def _note_replaced(config: project.ProjectConfig, index: str | None, policy: str | None) -> None:
+    """Say where an option replaces the index or policy the configuration names: explicit
+    values win, and ``-i pack.zip`` meant as an addition dropped the project's index with no
+    word in any report (adversarial pass 13)."""
+    for option, given, configured, hint in (
+        ("--index", index, config.index, "; give it as another -i to search both"),
+        ("--policy", policy, config.policy, ""),
+    ):
+        if given and configured and not _same_path(given, configured):
+            stderr.print(
+                printable(
+                    f"note: {option} {given} is used instead of the {option[2:]} that "
+                    f"{config.path} names ({configured}){hint}"
+                ),
+                markup=False,
+            )
+
+
+def _same_path(a: str, b: str) -> bool:
+    return a == b or ("://" not in a and "://" not in b and os.path.realpath(a) == os.path.realpath(b))
+
+
 def waivers_for(path: str | None) -> Waivers | None:
     """The waivers file given, else ``.provcheck-waivers.yaml`` in the current directory if any."""
     if path is not None:
@@ -320,6 +342,8 @@ def scan(
         no_cache=no_cache,
         cache_by_default=changed_since is not None,
     )
+    if config is not None and not quiet:
+        _note_replaced(config, index_path[0] if index_path else None, policy_path)
     if not paths:
         if config is None:
             raise UsageError("missing PATHS: name the dataset files or directories to scan")

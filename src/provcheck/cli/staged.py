@@ -72,7 +72,8 @@ def scan_staged(
     known = [config.path if config is not None else None, settings.policy]
     asked = _ask_gate_status(repo, [*known, waivers.path if waivers is not None else None])
     try:
-        result, cache = scan_changes(settings, changes, repo, progress, waivers=waivers)
+        # The hook writes no run record: which build ran and the libraries' versions are not read.
+        result, cache = scan_changes(settings, changes, repo, progress, waivers=waivers, recorded=False)
         run = dataclasses.replace(
             result.run,
             command=("provcheck", *sys.argv[1:]),

@@ -111,7 +111,30 @@ def repeats_keys(quotes: int, value: Any, dumps: Any) -> bool:
     difference is a key the parser kept once, with its value. (A text that also writes quotes as
     ``\\u0022`` to even the counts is not caught here; the check costs a quote count of the
     written value, about a tenth of parsing.)"""
-    return quotes > bytes(dumps(value)).count(b'"')
+    written = _quotes_written(value) if isinstance(value, dict) else None
+    if written is None:
+        written = bytes(dumps(value)).count(b'"')
+    return quotes > written
+
+
+_SCALARS = frozenset({int, bool, type(None)})
+
+
+def _quotes_written(value: dict[Any, Any]) -> int | None:
+    """The quotes ``orjson.dumps(value)`` writes, for an object of string keys and string,
+    integer, boolean and null values (None for any other): two a string, and one per quote
+    inside it (written ``\\"``), counted only in the strings that hold one (a one-character
+    search). Writing the value and counting its quotes cost twice as much."""
+    count = 0
+    for key, item in value.items():
+        if type(key) is not str:
+            return None
+        count += 2 + (key.count('"') if '"' in key else 0)
+        if type(item) is str:
+            count += 2 + (item.count('"') if '"' in item else 0)
+        elif type(item) not in _SCALARS:
+            return None
+    return count
 
 
 def string_or_error(path: str, index: int, line: int | None, value: Any) -> RawItem:

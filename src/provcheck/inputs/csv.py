@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import itertools
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from provcheck.inputs.base import RawItem, RawRecord, unique_names
 from provcheck.inputs.source import (
@@ -16,6 +16,9 @@ from provcheck.inputs.source import (
     utf8_stream,
 )
 from provcheck.model import ErrorKind, RecordError
+
+if TYPE_CHECKING:
+    import csv
 
 
 def _has_surrogates(values: list[str]) -> bool:
@@ -52,6 +55,8 @@ class CsvReader:
         """Yield one record per data row, keyed by the header."""
         # Field size is bounded by the record limit (the csv default of 128 KiB is too small
         # for long chat transcripts). The setting is process-wide and only ever raised.
+        import csv  # when a CSV is read: not with every reader (the hook's path)
+
         csv.field_size_limit(max(csv.field_size_limit(), source.limits.max_record_bytes))
         with source.open() as raw:
             utf8, _ = utf8_stream(raw)
@@ -72,6 +77,8 @@ class CsvReader:
             yield from self._rows(source, reader)
 
     def _rows(self, source: InputSource, reader: csv.Reader) -> Iterator[RawItem]:  # type: ignore[name-defined]
+        import csv
+
         index = 0
         header: list[str] | None = None
         last_line = 0

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import bz2
 import codecs
-import gzip
 import hashlib
 import io
 import lzma
@@ -348,6 +347,8 @@ class InputSource:
             else:
                 inner: IO[bytes]
                 if kind == "gzip":
+                    import gzip  # when a file is gzipped: not on every reader's path
+
                     inner = cast(IO[bytes], gzip.GzipFile(fileobj=hashed, mode="rb"))
                 elif kind == "xz":
                     inner = lzma.LZMAFile(hashed, mode="rb")  # noqa: SIM115 - closed with raw

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterator
 from itertools import chain
 
 import numpy as np
@@ -29,6 +28,9 @@ import numpy.typing as npt
 import xxhash
 
 from provcheck.support.arrays import is_in
+from provcheck.support.textscan import count_on_lines as _count_on_lines
+from provcheck.support.textscan import has_lines as _has_lines
+from provcheck.support.textscan import holds_any as _holds_any
 
 U64 = npt.NDArray[np.uint64]
 I64 = npt.NDArray[np.int64]
@@ -90,6 +92,22 @@ _CODE_FORMS = (
     r".*[;{}]$",
 )
 _CODE_LINE = re.compile("^(?:" + "|".join(_CODE_FORMS) + ")")
+_STATEMENT_START = re.compile("^(?:" + _CODE_FORMS[0] + ")")
+_FORM_ENDS = (":", ";", "{", "}", ")", ",")
+"""How a line of the other forms ends (``:$``, ``\\)[;,]?$``, ``[;{}]$``; the assignment form
+holds ``=``, ``++`` or ``--`` instead)."""
+
+
+def _code_form(line: str) -> bool:
+    """``_CODE_LINE.match(line)`` for one line (no newline in it): a line that neither ends as
+    a block header, a call or a statement does, nor holds an assignment's operator, can only
+    take the first form (a statement start), which fails within a few characters where the
+    whole alternation ran the assignment and semicolon forms over the line."""
+    if line.endswith(_FORM_ENDS) or "=" in line or "++" in line or "--" in line:
+        return _CODE_LINE.match(line) is not None
+    return _STATEMENT_START.match(line) is not None
+
+
 _TRAILING_COMMENT = re.compile(r"\s+(?://|#(?=\s|$)).*$")
 """A comment after a statement (``return 1; // proper``): the statement's form is what is
 tested (until 2026-12-05 such a line's form was hidden by its comment's last word)."""
@@ -103,9 +121,14 @@ one scan of the alternation, and rule out most prose before any per-line work.""
 _HINTS = ("=", ";", "{", "}", "```", "~~~", "def ", "return", "import ", "#include", "SELECT ", "++")
 """Something a fence or most code lines hold: texts with none of them (most prose) are ruled
 out by substring searches (a regular expression of them costs three times as much)."""
-_GATED_HINTS = tuple((h[0] if not h[0].isalnum() and len(h) > 1 else "", h) for h in _HINTS)
-"""Each hint with a character it starts with, searched first when the hint is longer: a
-one-character search costs a tenth of a longer one, and prose rarely holds a backtick."""
+_GATES = {"def ": "def", "import ": "import", "SELECT ": "SELECT"}
+"""Hints ending in a space, gated by the word alone: ``str`` searches a needle ending in a
+character as common as a space several times slower (each of its positions is a candidate),
+and the word is rare enough in prose that the second search seldom runs."""
+_GATED_HINTS = tuple((_GATES.get(h, h[0] if not h[0].isalnum() and len(h) > 1 else ""), h) for h in _HINTS)
+"""Each hint with a part of it searched first (a character it starts with when the hint is
+longer, or the word of ``_GATES``): a one-character search costs a tenth of a longer one, and
+prose rarely holds a backtick. A text holds the hint only if it holds the part."""
 _LINE_NEEDS = {4: ";{}"}
 """Characters of which a form's first line must hold one (``.*[;{}]``: ``.*`` does not cross
 a line), for the forms whose scan is worth narrowing to such lines."""
@@ -147,7 +170,7 @@ def _prose(line: str) -> bool:
 def may_be_code(text: str) -> bool:
     """False when ``text`` surely has fewer than ``MIN_CODE_LINES`` code lines (most prose):
     enough lines, a hint, and a fence or at least that many lines of code forms."""
-    if text.count("\n") + 1 < MIN_CODE_LINES or not _has_hint(text):
+    if not _has_lines(text, MIN_CODE_LINES) or not _has_hint(text):
         return False
     # A one-character search before each fence (a three-character needle is several times
     # slower, and most texts with a hint hold neither a backtick nor a tilde).
@@ -159,52 +182,13 @@ def may_be_code(text: str) -> bool:
     for form, needs, holds in _SCAN_ORDER:
         if bound >= MIN_CODE_LINES:
             return True
-        if holds and not any(h in text for h in holds):
+        if holds and not _holds_any(text, holds):
             continue
         if needs is None:
             bound += sum(1 for _ in zip(range(MIN_CODE_LINES), form.finditer(padded), strict=False))
         else:
             bound += _count_on_lines(form, needs, padded, MIN_CODE_LINES)
     return bound >= MIN_CODE_LINES
-
-
-def _positions(text: str, chars: str) -> Iterator[int]:
-    """Where any of ``chars`` occurs in ``text``, in order: a ``str.find`` per character and
-    hit (a regular expression's character class scanned prose at a quarter of the speed)."""
-    heads = {c: text.find(c) for c in chars}
-    heads = {c: at for c, at in heads.items() if at >= 0}
-    while heads:
-        c = min(heads, key=heads.__getitem__)
-        at = heads[c]
-        yield at
-        nxt = text.find(c, at + 1)
-        if nxt < 0:
-            del heads[c]
-        else:
-            heads[c] = nxt
-
-
-def _count_on_lines(form: re.Pattern[str], needs: str, padded: str, limit: int) -> int:
-    """``min(limit, len(form.finditer(padded)))`` for a form whose match must hold ``needs``
-    on the line it starts on: only those lines are tried. A form that runs ``.*`` to the end
-    of every line and backtracks (``.*[;{}]$``) cost most of the prefilter on lines without
-    the character; a match starts at the newline before its line, as the scan would find it,
-    and the next is looked for past its end, as ``finditer`` does."""
-    count = 0
-    end = 0  # where the scan would resume
-    tried = -1  # the last line start tried
-    for hit in _positions(padded, needs):
-        start = padded.rfind("\n", 0, hit)
-        if start < end or start == tried:
-            continue
-        tried = start
-        found = form.match(padded, start)
-        if found is not None:
-            count += 1
-            if count >= limit:
-                break
-            end = found.end()
-    return count
 
 
 def code_lines(text: str) -> list[tuple[int, int]]:
@@ -229,7 +213,7 @@ def code_lines(text: str) -> list[tuple[int, int]]:
             kind = 2 if stripped else 0
         elif stripped.startswith(_COMMENT):
             kind = 1
-        elif _CODE_LINE.match(
+        elif _code_form(
             _TRAILING_COMMENT.sub("", stripped) if "#" in stripped or "/" in stripped else stripped
         ) and not _prose(stripped):
             kind = 2

@@ -219,7 +219,12 @@ class Fingerprint:
     @property
     def key(self) -> int:
         """Identifies the token sequence (identical texts after normalization share it)."""
-        return xxhash.xxh3_64_intdigest(self.tokens.tobytes())
+        tokens = self.tokens
+        if tokens.flags.c_contiguous:
+            # Digested through its buffer, not copied to bytes first (numpy's stubs declare
+            # the buffer protocol only from Python 3.12).
+            return xxhash.xxh3_64_intdigest(tokens)  # type: ignore[arg-type,unused-ignore]
+        return xxhash.xxh3_64_intdigest(tokens.tobytes())
 
 
 def _descriptor_init() -> Callable[[U64, str, U64, U32], Fingerprint]:

@@ -29,9 +29,15 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
+from html.entities import html5
 
-_INVISIBLE = "\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff"
-"""Format characters that render as nothing (Unicode category Cf, the ones text carries)."""
+_INVISIBLE = (
+    "\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff"
+    "\u034f\u180b-\u180d\u180f\ufe00-\ufe0f\U000e0100-\U000e01ef"
+)
+"""Characters that render as nothing: format characters (Unicode category Cf, the ones text
+carries) and the invisible marks ``normalize`` folds to nothing (variation selectors, the
+grapheme joiner)."""
 _HAS_INVISIBLE = re.compile(f"[{_INVISIBLE}]")
 _LATIN = "0-9A-Za-z\u00c0-\u024f"
 # A run of Latin letters and digits with invisible characters inside it (at least one).
@@ -68,6 +74,9 @@ _LONG_WORDS = 6.5
 """Mean letters per space-separated word above which a text's words are taken to be glued
 (English prose averages about 5; German about 6)."""
 _LATIN_RUN = re.compile(f"[{_LATIN}]+")
+_PIECE_LETTERS = 2
+"""Mean letters per piece between invisible characters below which they are taken to sit
+inside words: one after every letter made every letter a token when taken for spaces."""
 _EVERY_MIN = 8
 """Invisible characters a text needs before they are all taken for spaces (two in a
 three-word text are no evidence)."""
@@ -107,7 +116,10 @@ def unglue(text: str) -> str:
     # are, and less evidence is asked of each.
     invisible = sum(len(p) - 1 for p in pieces)
     spaced = len(_GAPS.findall(text))
-    every = invisible >= max(spaced, _EVERY_MIN)
+    # Pieces of a letter or two on average: the characters sit between the letters of words
+    # (one after every letter), not between words.
+    between_letters = sum(b - a for p in pieces for a, b in p) < _PIECE_LETTERS * sum(map(len, pieces))
+    every = invisible >= max(spaced, _EVERY_MIN) and not between_letters
     letters = sum(len(p) for p in _LATIN_RUN.findall(text))
     needed = _SPLIT - 1 if letters >= _LONG_WORDS * (spaced + 1) else _SPLIT
     # The words standing alone judge each piece, unless every invisible character is a space.
@@ -154,3 +166,35 @@ def unescape_json(text: str) -> str:
     if _NEWLINE_ESCAPE.search(text) is None and _JSONISH.search(text) is None:
         return text
     return _ESCAPE.sub(_blank_escape, text)
+
+
+_CHARREF = re.compile(r"&(?:amp;)*(#[0-9]{1,7};|#[xX][0-9a-fA-F]{1,6};|[A-Za-z][A-Za-z0-9]{1,31};)")
+"""An HTML character reference, escaped again any number of times (``&amp;nbsp;``)."""
+
+
+def _blank_charref(m: re.Match[str]) -> str:
+    ref = m.group(1)
+    if ref[0] == "#":
+        try:
+            code = int(ref[2:-1], 16) if ref[1] in "xX" else int(ref[1:-1])
+            char = chr(code)
+        except (ValueError, OverflowError):
+            return m.group()
+    else:
+        char = html5.get(ref, "")
+        if not char:
+            return m.group()  # not a character reference: text as written
+    if len(char) == 1 and unicodedata.normalize("NFKC", char).isalnum():
+        # The letter itself, then zero-width spaces (which fold to nothing) to keep the length.
+        return char + "\u200b" * (m.end() - m.start() - 1)
+    return " " * (m.end() - m.start())
+
+
+def unescape_html(text: str) -> str:
+    """``text`` with HTML character references (``&nbsp;``, ``&#39;``, ``&#x2019;``, ``&eacute;``,
+    escaped again or not) made what they stand for: a letter stays a letter (followed by
+    zero-width spaces), anything else becomes spaces; same length. Written for every space
+    (``&nbsp;``), a reference put a token of its own between every two words of a copy."""
+    if "&" not in text or ";" not in text:
+        return text
+    return _CHARREF.sub(_blank_charref, text)

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from provcheck.matching.laundering import unescape_json, unglue
+from provcheck.matching.laundering import unescape_html, unescape_json, unglue
 from provcheck.support.arrays import sorted_unique
 
 I64 = npt.NDArray[np.int64]
@@ -81,8 +81,26 @@ _LOOKALIKES = str.maketrans(
         "ν": "n", "ο": "o", "ρ": "p", "τ": "t", "υ": "y", "χ": "x",
         # Armenian and Latin letter variants
         "օ": "o", "ս": "u", "ɑ": "a", "ɡ": "g", "ı": "i", "ȷ": "j",
+        # Latin small capitals, as "small caps" text generators write every letter (no case,
+        # no compatibility form: NFKC and casefold leave them as they are)
+        "ᴀ": "a", "ʙ": "b", "ᴄ": "c", "ᴅ": "d", "ᴇ": "e", "ꜰ": "f", "ɢ": "g", "ʜ": "h",
+        "ɪ": "i", "ᴊ": "j", "ᴋ": "k", "ʟ": "l", "ᴍ": "m", "ɴ": "n", "ᴏ": "o", "ᴘ": "p",
+        "ǫ": "q", "ʀ": "r", "ꜱ": "s", "ᴛ": "t", "ᴜ": "u", "ᴠ": "v", "ᴡ": "w", "ʏ": "y",
+        "ᴢ": "z",
     }
 )  # fmt: skip
+
+_IGNORED_MARKS = frozenset(
+    "\u034f\u17b4\u17b5\u180b\u180c\u180d\u180f"  # grapheme joiner, Khmer/Mongolian ignorables
+    + "".join(map(chr, range(0xFE00, 0xFE10)))  # variation selectors
+    + "".join(map(chr, range(0xE0100, 0xE01F0)))  # variation selectors supplement
+    + "\u0332\u0333\u0334\u0335\u0336\u0337\u0338\u20d2\u20d3\u20e5\u20e6"  # underline, strike, overlays
+)
+"""Combining marks that change nothing a reader takes for a letter: invisible ones (Unicode's
+default-ignorable marks: variation selectors, the grapheme joiner) and the lines and strokes
+"underline" and "strikethrough" text generators put on every letter. Nonspacing marks are not
+letters, so each cut the word it sat in (a variation selector after every letter made every
+letter a token, and the copy matched nothing)."""
 
 
 _BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0")
@@ -91,10 +109,11 @@ where spaces are filtered (left letters, they glue the words either side into on
 
 
 def _fold_char(char: str) -> str:
-    """casefold(NFKC(char)), Latin lookalikes made Latin; format characters (zero-width spaces
-    and joiners, soft hyphens, direction marks) fold to nothing: invisible, they are inserted
-    to break exact matching."""
-    if unicodedata.category(char) == "Cf":
+    """casefold(NFKC(char)), Latin lookalikes (small capitals too) made Latin; format characters
+    (zero-width spaces and joiners, soft hyphens, direction marks) and ``_IGNORED_MARKS``
+    (variation selectors, underline and strike-through marks) fold to nothing: they are
+    inserted to break exact matching."""
+    if unicodedata.category(char) == "Cf" or char in _IGNORED_MARKS:
         return ""
     if char in _BLANK_LETTERS:
         return " "
@@ -192,9 +211,9 @@ def canonical(text: str) -> str:
 
 
 def prepare(text: str) -> str:
-    """``canonical(text)`` with markup blanked, invisible characters standing for spaces and
-    the escapes of a JSON-escaped text made spaces (``laundering``; same length): what tokens
-    are cut from."""
+    """``canonical(text)`` with markup blanked, invisible characters standing for spaces, the
+    escapes of a JSON-escaped text and HTML character references made spaces or the letters
+    they stand for (``laundering``; same length): what tokens are cut from."""
     return _prepared(canonical(text), invisible=True)
 
 
@@ -205,6 +224,8 @@ def _prepared(text: str, invisible: bool) -> str:
         text = unglue(text)
     if "\\" in text:
         text = unescape_json(text)
+    if "&" in text:
+        text = unescape_html(text)
     # A one-character search first: ``str`` finds one character at memchr speed and a
     # two-character needle at a fifth of it, and most texts hold neither ``<`` nor ``]``.
     if "<" not in text and ("]" not in text or "](" not in text):
@@ -359,17 +380,23 @@ def tokenize(texts: Sequence[str]) -> Tokens:
 
 def _cut(cls: npt.NDArray[np.int8]) -> Offsets:
     """Token starts and ends: every maximal run of word characters, every unspaced character
-    alone (in place on boolean masks: a batch holds millions of characters)."""
+    alone. Where ``word`` changes, a run starts and ends in turn (one ``flatnonzero`` over the
+    batch, no masks to combine); the few unspaced characters are then inserted in order
+    (none lies inside a run, so each goes at the same place in both arrays)."""
     word = cls == WORD
-    other = ~word
-    head = word.copy()
-    head[1:] &= other[:-1]
-    word[:-1] &= other[1:]  # now: the last character of each run
-    single = cls == UNSPACED
-    if single.any():
-        head |= single
-        word |= single
-    return np.flatnonzero(head), np.flatnonzero(word) + 1
+    change = np.empty(len(word), dtype=bool)
+    if len(word):
+        change[0] = word[0]
+        np.not_equal(word[1:], word[:-1], out=change[1:])
+    edges = np.flatnonzero(change)
+    if len(edges) % 2:
+        edges = np.append(edges, len(word))  # a run to the very end (no separator after)
+    starts, ends = edges[0::2], edges[1::2]
+    single = np.flatnonzero(cls == UNSPACED)
+    if len(single):
+        at = np.searchsorted(starts, single)
+        return np.insert(starts, at, single), np.insert(ends, at, single + 1)
+    return np.ascontiguousarray(starts), np.ascontiguousarray(ends)
 
 
 def _replace(

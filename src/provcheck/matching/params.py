@@ -12,10 +12,11 @@ from typing import Any
 
 from provcheck.errors import UsageError
 
-TOKENIZER_VERSION = 4
+TOKENIZER_VERSION = 5
 """Bump when normalization or tokenization changes what tokens a text yields. 4: invisible
 characters standing for spaces, JSON string escapes and Hangul fillers read as separators
-(``matching/laundering.py``)."""
+(``matching/laundering.py``). 5: small capitals read as Latin letters, variation selectors and
+underline/strike-through marks fold to nothing (``normalize._IGNORED_MARKS``)."""
 
 CODE_VERSION = 2
 """Version of the identifier-insensitive anchors of code (``matching/code.py``); 0 = none.

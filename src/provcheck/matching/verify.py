@@ -1,9 +1,11 @@
 """The only module that imports rapidfuzz: align a candidate with a reference and judge it.
 
-Alignment is a token-level longest common subsequence (rapidfuzz ``Indel.opcodes``, bit-parallel)
-whose identical runs are chained into local spans: a span extends over a gap while the
-identical tokens it gains outweigh ``gap_penalty`` per skipped token, so an edited copy stays
-one span while words shared by chance (``the``, ``of the``) do not join up. Two tests decide:
+Alignment is a token-level longest common subsequence (rapidfuzz ``Indel.opcodes``, bit-parallel;
+the passes below are the reference for the compiled ``_align.passes``, which gives the same result
+in one call where it is built: ``compiled.py``) whose identical runs are chained into local
+spans: a span extends over a gap while the identical tokens it gains outweigh ``gap_penalty``
+per skipped token, so an edited copy stays one span while words shared by chance (``the``,
+``of the``) do not join up. Two tests decide:
 
 * near-duplicate: the spans cover at least ``min_coverage`` of the candidate or of the reference
   and their similarity is at least ``min_similarity`` (edited, truncated, re-wrapped copies);
@@ -26,6 +28,7 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import Indel
 
 from provcheck.matching.code import RENAMED_MIN_SIMILARITY, RENAMED_MIN_TOKENS
+from provcheck.matching.compiled import ALIGN
 from provcheck.matching.fingerprint import Fingerprint
 from provcheck.matching.normalize import Offsets, canonical
 from provcheck.matching.params import MatchConfig
@@ -175,9 +178,11 @@ _Span = tuple[int, int, int, int, int]
 ``TokenSpan`` is built only for an alignment that passes (most pairs are rejected)."""
 
 
-def _passes(
-    cand: str, ref: str, config: MatchConfig, extend: int = 0
-) -> tuple[list[_Span], list[tuple[list[tuple[int, int, int]], list[tuple[int, int, int]]]]]:
+_Chained = list[tuple[list[tuple[int, int, int]], list[tuple[int, int, int]]]]
+"""Each pass's identical runs with the chains over them."""
+
+
+def _passes(cand: str, ref: str, config: MatchConfig, extend: int = 0) -> tuple[list[_Span], _Chained]:
     """Spans of up to ``_PASSES`` alignments (sorted by candidate position), and each pass's
     identical runs with the chains over them (the runs inside spans are read from these only
     when the tests that need them are reached).
@@ -188,7 +193,7 @@ def _passes(
     coordinates.
     """
     spans: list[_Span] = []
-    chained: list[tuple[list[tuple[int, int, int]], list[tuple[int, int, int]]]] = []
+    chained: _Chained = []
     shorter = min(len(cand), len(ref))
     c, r = cand, ref
     matched = 0
@@ -217,6 +222,25 @@ def _passes(
     return spans, chained
 
 
+def _aligned(cand: str, ref: str, config: MatchConfig, extend: int) -> tuple[list[_Span], bytes | _Chained]:
+    """``_passes`` in one call of the compiled alignment where it is built (the same spans; the
+    runs inside chains packed, for ``_inside``), else ``_passes`` itself (``compiled.py``)."""
+    if ALIGN is not None:
+        found: tuple[list[_Span], bytes] = ALIGN.passes(
+            cand, ref, config.gap_penalty, extend, _MIN_CHAIN_SCORE, _PASSES, _REPASS_TOKENS, _EXPLAINED
+        )
+        return found
+    return _passes(cand, ref, config, extend)
+
+
+def _inside(runs: bytes | _Chained) -> list[tuple[int, int, int]]:
+    """The identical runs inside chains, pass by pass and chain by chain."""
+    if isinstance(runs, bytes):
+        packed = memoryview(runs).cast("q")
+        return list(zip(packed[0::3], packed[1::3], packed[2::3], strict=True))
+    return [b for blocks, chains in runs for first, last, _ in chains for b in blocks[first : last + 1]]
+
+
 def align(
     cand: str,
     ref: str,
@@ -240,7 +264,7 @@ def align(
     """
     if min(len(cand), len(ref)) < config.min_tokens:
         return None
-    spans, chained = _passes(cand, ref, config, ngram - 1)
+    spans, runs_found = _aligned(cand, ref, config, ngram - 1)
     matched = sum(s[4] for s in spans)
     if matched < config.min_tokens:
         return None
@@ -260,7 +284,7 @@ def align(
         kind = MatchKind.EXCERPT
     else:
         return None
-    inside = [b for blocks, chains in chained for first, last, _ in chains for b in blocks[first : last + 1]]
+    inside = _inside(runs_found)
     # A table of digits or a repeated list marker aligns by chance: few distinct tokens...
     plain = cand if cand_plain is None else cand_plain if isinstance(cand_plain, str) else cand_plain()
     runs = [plain[c0 : c0 + size] for c0, _, size in inside]
@@ -444,7 +468,7 @@ def echoes(output: str, prompts: Sequence[str], gap_penalty: float = 1.0) -> lis
     for prompt in prompts:
         if not prompt or not output:
             continue
-        blocks = [(b.a, b.b, b.size) for b in Indel.opcodes(output, prompt).as_matching_blocks() if b.size]
+        blocks = ALIGN.blocks(output, prompt) if ALIGN is not None else _blocks(output, prompt)
         for first, last, _ in _chains(blocks, gap_penalty, ECHO_MIN_CHAIN):
             marked.extend((c0, c0 + size) for c0, _, size in blocks[first : last + 1])
     marked.sort()

@@ -27,6 +27,10 @@ class BuildFacts:
     ran; null when unknown."""
     unknown: str | None
     """What could not be determined and why, in words; null when everything is known."""
+    alignment: str | None = None
+    """Which alignment code ran: ``compiled (...)`` or ``pure Python (why)``
+    (``matching/compiled.py``); both give the same alignments. Null in records written before
+    it was recorded."""
 
     def describe(self) -> str:
         """The build in one line (the reports put the version before it)."""
@@ -50,4 +54,5 @@ class BuildFacts:
             else "code digest not recorded (a file of the package could not be read)"
         )
         origin = f" from {self.origin}" if self.origin else ""
-        return f"{self.install} install{origin}, {where}; {code}"
+        aligned = f"; alignment {self.alignment}" if self.alignment else ""
+        return f"{self.install} install{origin}, {where}; {code}{aligned}"

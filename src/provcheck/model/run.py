@@ -57,7 +57,8 @@ class ToolFacts:
     name: str
     version: str
     build: BuildFacts | Absent = ABSENT
-    """Which build: absent in records written before it was recorded."""
+    """Which build: absent in records written before it was recorded, and in a hook run's result
+    (``ScanOptions.recorded``: its record is not written)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -362,7 +363,8 @@ class RunRecord:
     # What the schema requires: every record has it.
     tool: ToolFacts
     versions: Mapping[str, str]
-    """Versions of provcheck, Python and the libraries that shape results."""
+    """Versions of provcheck, Python and the libraries that shape results (none in a hook run's
+    result, whose record is not written)."""
     started_at: str
     finished_at: str
     paths: tuple[str, ...]

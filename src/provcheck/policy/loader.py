@@ -34,6 +34,7 @@ from provcheck.policy.model import (
     overlay,
 )
 from provcheck.policy.schema import structure_problems
+from provcheck.policy.use import FLAG_WORDS, PURPOSES
 from provcheck.yamlfile import LineDict, LineList, YamlProblem, line_of, parse, read
 
 __all__ = ["default_policy", "load_policy", "pack_path", "packs_dir", "validate"]
@@ -235,10 +236,35 @@ def _merge_use(state: LoadState, doc: LineDict, display: str) -> None:
     # Keys and types are the schema's (policy/schema.py).
     for key, value in doc.get("use", {}).items():
         if key == "purpose":
-            purposes = [value] if isinstance(value, str) else value
-            state.use["purpose"] = [p.lower() for p in purposes]
+            state.use["purpose"] = _purposes(state, display, doc["use"], value)
         else:
             state.use[key] = value
+
+
+def _purposes(state: LoadState, display: str, use: LineDict, value: str | list[str]) -> list[str]:
+    """The purposes of ``use: {purpose: ...}`` as ``--use`` reads its words: split at commas,
+    white space around each left out, lower-cased. Written ``"train-competing-model "`` or
+    ``"train-competing-model, fine-tune"`` the word was a purpose no rule names, and every rule
+    for the intended use passed the data. A flag word (``commercial``) is refused where it is:
+    the flags have keys of their own, and as a purpose it declared nothing."""
+    words = [w.strip().lower() for v in ([value] if isinstance(value, str) else value) for w in v.split(",")]
+    for word in words:
+        if word in FLAG_WORDS:
+            flag, on = FLAG_WORDS[word]
+            state.problem(
+                display,
+                use.line_of("purpose"),
+                f"use.purpose: {word!r} is not a purpose but a flag; write it as "
+                f"{flag}: {'true' if on else 'false'} beside purpose:",
+            )
+    if not any(words):
+        state.problem(
+            display,
+            use.line_of("purpose"),
+            f"use.purpose: {value!r} declares no purpose; name one ({', '.join(sorted(PURPOSES))}) "
+            "or leave the key out",
+        )
+    return [w for w in words if w and w not in FLAG_WORDS]
 
 
 def _merge_sources(state: LoadState, doc: LineDict, display: str) -> None:

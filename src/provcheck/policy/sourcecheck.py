@@ -118,6 +118,12 @@ def _squashed(provider: str) -> str:
     return re.sub(r"[^a-z0-9]", "", _DOMAIN.sub("", provider.strip().lower()))
 
 
+def _squashings(provider: str) -> list[str]:
+    """``_squashed``, then the name with its suffix kept: ``x.ai`` is xAI's domain and its name
+    (``xai``), which ``_squashed`` alone cut to ``x``."""
+    return [_squashed(provider), re.sub(r"[^a-z0-9]", "", provider.strip().lower())]
+
+
 def _named(policy: Policy, field: str) -> set[str]:
     """The values the policy's rules compare ``field`` with (lower-cased; patterns left out)."""
     named: set[str] = set()
@@ -135,9 +141,10 @@ def near_name(value: str, named: Iterable[str], cutoff: float = NEAR) -> str | N
     import difflib  # a misspelling's hint only: not on every policy load's path
 
     squashed = {_squashed(n): n for n in named}
-    near = squashed.get(_squashed(value))
+    forms = _squashings(value)
+    near = next((squashed[f] for f in forms if f in squashed), None)
     if near is None:
-        close = difflib.get_close_matches(_squashed(value), sorted(squashed), n=1, cutoff=cutoff)
+        close = difflib.get_close_matches(forms[0], sorted(squashed), n=1, cutoff=cutoff)
         near = squashed[close[0]] if close else None
     return near
 
@@ -154,11 +161,13 @@ def name_within(value: str, named: Iterable[str]) -> str | None:
     """The name of ``named`` that ``value`` holds as a separate part, or None: ``azure-openai``,
     ``openai-azure`` and ``OpenAI Inc`` hold ``openai``; ``openaiforge`` does not (it is
     another word)."""
-    parts = [p for p in _PART.split(value.lower()) if p]
+    # Dots both ways: ``openai.com`` holds ``openai``, ``X.AI Corp`` holds ``xai``.
+    spellings = [[p for p in _PART.split(v) if p] for v in (value.lower(), value.lower().replace(".", ""))]
     for name in sorted(named, key=lambda n: (-len(n), n)):
         want = [p for p in _PART.split(name.lower()) if p]
-        if want and any(parts[i : i + len(want)] == want for i in range(len(parts) - len(want) + 1)):
-            return name
+        for parts in spellings:
+            if want and any(parts[i : i + len(want)] == want for i in range(len(parts) - len(want) + 1)):
+                return name
     return None
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shlex
 from array import array
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -366,6 +365,8 @@ def policy_files(run: RunRecord) -> list[tuple[str, str]]:
 
 def command_line(run: RunRecord) -> str:
     """The command as a shell would take it."""
+    import shlex  # a report's line, not the hook's
+
     return shlex.join(run.command) if run.command else ""
 
 

@@ -13,7 +13,9 @@ the code itself:
   (``dirty``), read when the code runs from a checkout (an editable install or ``src`` on the path);
 - otherwise what pip recorded at install time: the commit of a ``pip install git+URL``; for an
   install from a local directory or an archive pip records no commit, and ``unknown`` says so
-  rather than leaving the field out.
+  rather than leaving the field out;
+- which alignment code runs: the compiled extension or the pure-Python path, and why
+  (``matching/compiled.py``).
 """
 
 from __future__ import annotations
@@ -26,9 +28,11 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import provcheck
+from provcheck.matching.compiled import ALIGNMENT
 from provcheck.model import BuildFacts
 
 _DIST_INFO = re.compile(r"provcheck-[^-]+\.dist-info")
@@ -53,6 +57,10 @@ def code_digest(package: Path) -> str | None:
 
 def build_facts() -> BuildFacts:
     """The build running now."""
+    return replace(_build(), alignment=ALIGNMENT)
+
+
+def _build() -> BuildFacts:
     package = Path(provcheck.__file__).resolve().parent
     direct = _direct_url(package)
     if direct is not None and not _editable(direct):

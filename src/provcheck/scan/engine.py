@@ -15,7 +15,6 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
 
-from provcheck import __version__
 from provcheck.errors import ReferenceIndexError
 from provcheck.index.combined import Index, open_index, paths_of
 from provcheck.index.remote import local_index
@@ -53,14 +52,12 @@ from provcheck.model import (
     ScanStats,
     ShardFacts,
     SkipReason,
-    ToolFacts,
 )
 from provcheck.policy import Evaluator, Policy, Use
 from provcheck.policy.markers import MarkerScanner, MarkerSpec
 from provcheck.runtime.executors import WorkerPlan, executor_for
 from provcheck.runtime.progress import NullProgress, Progress
-from provcheck.scan.build import build_facts_started
-from provcheck.scan.facts import index_facts, policy_facts, use_facts, versions
+from provcheck.scan.facts import index_facts, policy_facts, tool_facts_started, use_facts
 from provcheck.scan.match import Matcher
 from provcheck.scan.partial import Shard, file_size, share
 from provcheck.scan.results import Collector
@@ -128,6 +125,8 @@ class ScanOptions:
     """Scan only this share of the files found (``scan --shard I/N``); None scans them all."""
     index_url: str | None = None
     """The index's URL when it was fetched (``index.remote``): each worker's node fetches it."""
+    recorded: bool = True
+    """False when the run record is not written (a hook's): its build and versions are not read."""
 
 
 Pending = tuple[str, RawRecord | UnparsedLine]
@@ -467,7 +466,7 @@ def scan(
     ``waivers`` are applied to the findings as of ``today`` (default: the current UTC date).
     """
     progress = progress or NullProgress()
-    build, started = build_facts_started(), time.perf_counter()  # the build: taken for the record
+    tool, started = tool_facts_started(options.recorded), time.perf_counter()  # taken for the record
     started_at = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
     today = today or dt.datetime.now(dt.timezone.utc).date()
     # Findings are made batch by batch as matches arrive, so nothing grows with the dataset
@@ -542,9 +541,10 @@ def scan(
         tally.results.declarations(declarations)
     collected = tally.results.finish()
     elapsed = time.perf_counter() - started
+    tool_facts, library_versions = tool()
     info = RunRecord(
-        tool=ToolFacts(name="provcheck", version=__version__, build=build()),
-        versions=versions(),
+        tool=tool_facts,
+        versions=library_versions,
         started_at=started_at,
         finished_at=dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
         paths=tuple(paths),

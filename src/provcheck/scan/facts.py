@@ -10,11 +10,26 @@ import os
 import platform
 import re
 import sys
+from collections.abc import Callable, Mapping
 
 from provcheck import __version__
 from provcheck.index.combined import Index, IndexSet
-from provcheck.model import ABSENT, IndexFacts, PolicyFacts, PolicyFile, SourceFacts, UseFacts
+from provcheck.model import ABSENT, IndexFacts, PolicyFacts, PolicyFile, SourceFacts, ToolFacts, UseFacts
 from provcheck.policy import Policy, Use
+
+
+def tool_facts_started(recorded: bool) -> Callable[[], tuple[ToolFacts, Mapping[str, str]]]:
+    """The run record's program, build and library versions, the build's facts started now in
+    a background thread (``scan.build``: a ``git status`` of a checkout and the SHA-256 of the
+    package's files); call what is returned for them. Not ``recorded`` (a hook run, which
+    prints a verdict and writes no record): neither the build nor the versions are determined
+    (``tool.build`` absent, no versions), and ``scan.build`` is not imported."""
+    if not recorded:
+        return lambda: (ToolFacts(name="provcheck", version=__version__), {})
+    from provcheck.scan.build import build_facts_started
+
+    build = build_facts_started()
+    return lambda: (ToolFacts(name="provcheck", version=__version__, build=build()), versions())
 
 
 def versions() -> dict[str, str]:

@@ -28,7 +28,6 @@ someone else wrote cannot run code (unlike pickle), and values of the wrong type
 from __future__ import annotations
 
 import dataclasses
-import gzip
 import hashlib
 import heapq
 import json
@@ -197,6 +196,8 @@ def write_partial(path: str, result: ScanResult, indexes: Sequence[str]) -> None
         yield {"end": True}
 
     def write(out: IO[bytes]) -> None:
+        import gzip  # a partial's: not on the path of every scan (the engine imports this module)
+
         with gzip.GzipFile(fileobj=out, mode="wb", mtime=0) as gz:
             for line in lines():
                 gz.write(json.dumps(line, ensure_ascii=True, separators=(",", ":")).encode() + b"\n")
@@ -241,6 +242,8 @@ def read_partial(path: str, body: bool = True) -> Partial:
 
     ``body=False`` leaves out the matches and findings (the bulk of a partial): what ``merge``
     checks first, for every partial, before it reads their bodies one at a time."""
+    import gzip
+
     line_no = 0
     try:
         with gzip.open(path, "rb") as fh:

@@ -93,6 +93,9 @@ class RecordOptions:
         return None if self.schema == "auto" else SCHEMAS[self.schema]
 
 
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+"""Value types that are no container (a record of them alone is flat): one set test of its
+values' types instead of an ``isinstance`` generator (an object of other types is tested so)."""
 _ONE_WORD = (SkipReason.ENCODED, SkipReason.ID)
 """Reasons of a value that may be base64 of text (one ASCII word, see ``classify``)."""
 
@@ -224,7 +227,9 @@ def to_turns(data: dict[str, Any], location: Location, options: RecordOptions) -
     member = isinstance(data, WrapperMember)
     data = _decoded(data)
     # Most records hold no object or list: detected by their shape, walked without a stack.
-    flat = not any(isinstance(v, (dict, list, tuple)) for v in data.values())
+    flat = _SCALARS.issuperset(map(type, data.values())) or not any(
+        isinstance(v, (dict, list, tuple)) for v in data.values()
+    )
     schema = _GENERIC if member else options.resolve() or (_detect_flat(data) if flat else _detect(data))
     try:
         parts = schema.turns(data)

@@ -20,6 +20,9 @@ MAX_DEPTH = 64
 nesting must not exhaust the stack)."""
 KEY_WORDS = 4
 """An object key of this many words or more is read like a value: text can hide in keys."""
+_KEY_CHARS = 2 * KEY_WORDS - 1
+"""The shortest key of ``KEY_WORDS`` words (a character each, one between each two): shorter
+keys (``id``, ``text``) are not split."""
 
 _ID_KEYS = frozenset(
     {"id", "_id", "uuid", "guid", "uid", "idx", "index", "key", "hash", "sha", "sha1", "sha256", "md5"}
@@ -86,7 +89,8 @@ HAS_SPACE = re.compile(r"\s")
 def field_pattern(path: str) -> str:
     """A field path with list indices (or an index range, ``runs.span_field``) as ``[]``:
     ``messages[3].content`` -> ``messages[].content``."""
-    return _INDEX.sub("[]", path)
+    # Most paths hold no index (``id``, ``text``): a one-character search, not a regex pass.
+    return _INDEX.sub("[]", path) if "[" in path else path
 
 
 def _is_id_key(key: str) -> bool:
@@ -161,7 +165,7 @@ def flat_leaves(data: dict[Any, Any]) -> list[tuple[str, str | None]]:
     a table or of JSON Lines): no stack to walk."""
     out: list[tuple[str, str | None]] = []
     for key, child in data.items():
-        if isinstance(key, str) and len(key.split()) >= KEY_WORDS:
+        if isinstance(key, str) and len(key) >= _KEY_CHARS and len(key.split()) >= KEY_WORDS:
             out.append((f"{key}#key", key))
         if isinstance(child, str):
             out.append((str(key), child))
@@ -183,7 +187,7 @@ def leaves(value: Any, path: str = "", depth: int = 0) -> Iterator[tuple[str, st
             for key, child in item.items():
                 name = str(key)
                 at = f"{here}.{name}" if here else name
-                if isinstance(key, str) and len(key.split()) >= KEY_WORDS:
+                if isinstance(key, str) and len(key) >= _KEY_CHARS and len(key.split()) >= KEY_WORDS:
                     children.append((f"{at}#key", key, level + 1))
                 children.append((at, child, level + 1))
             stack.extend(reversed(children))

@@ -1,0 +1,592 @@
+/* provcheck.matching._align: one compiled function for a whole alignment pass loop (issue 17).
+ *
+ * ``passes`` does in C what ``provcheck.matching.verify._passes`` does in Python, with the same
+ * result: for up to ``max_passes`` passes, the identical runs of a longest common subsequence of
+ * the (masked) candidate and reference codes, lengthened by ``extend``, chained by Kadane's scan
+ * with restarts, the chains' spans masked before the next pass. ``blocks`` is one pass's runs.
+ *
+ * The runs must be exactly rapidfuzz's ``Indel.opcodes(a, b).as_matching_blocks()`` (the pure
+ * path and the reference the tests compare against). Where an LCS is not unique, which one is
+ * chosen decides the runs, so this follows rapidfuzz's rule (learnt from rapidfuzz-cpp's
+ * ``lcs_seq_editops``, not copied): the common prefix and suffix are set aside first; the rest is
+ * Hyyro's bit-parallel LCS with the columns over ``a`` and one stored bit row per code of ``b``;
+ * the path is walked back from the end, a column is dropped while the bit of the row above is
+ * set, otherwise the row is dropped and the step is a match unless the bit of the row above
+ * (if any) is clear; runs are the maximal diagonal stretches of the whole path.
+ *
+ * Arithmetic on scores is in doubles, in the order the Python code uses, so the chains are the
+ * same bit for bit (the build turns floating-point contraction off).
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    Py_ssize_t a, b, size;
+} Block;
+
+typedef struct {
+    Py_ssize_t first, last, kept;
+} Chain;
+
+typedef struct {
+    Py_ssize_t c0, c1, r0, r1, m;
+} Span;
+
+/* Growable arrays. */
+typedef struct {
+    void *data;
+    Py_ssize_t len, cap;
+    size_t item;
+} Vec;
+
+static int vec_reserve(Vec *v, Py_ssize_t want) {
+    if (want <= v->cap) return 0;
+    Py_ssize_t cap = v->cap ? v->cap : 16;
+    while (cap < want) cap *= 2;
+    void *p = PyMem_Realloc(v->data, (size_t)cap * v->item);
+    if (!p) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    v->data = p;
+    v->cap = cap;
+    return 0;
+}
+
+static void *vec_push(Vec *v) {
+    if (vec_reserve(v, v->len + 1) < 0) return NULL;
+    return (char *)v->data + (size_t)(v->len++) * v->item;
+}
+
+/* ---- the longest common subsequence and its runs ---------------------------------------- */
+
+typedef struct {
+    /* code point -> slot in ``vectors`` (open addressing, 0 = empty key marker via ``used``) */
+    uint32_t *keys;
+    int32_t *slots;
+    Py_ssize_t mask; /* capacity - 1 (capacity a power of two) */
+    uint64_t *vectors; /* distinct x words */
+    Py_ssize_t distinct;
+    /* stored bit rows: rows x words */
+    uint64_t *rows;
+    Py_ssize_t rows_cap;
+    Py_ssize_t vec_cap;
+    Py_ssize_t keys_cap, slots_cap;
+    /* match positions of the traceback (core coordinates, backwards) */
+    Py_ssize_t *trace;
+    Py_ssize_t trace_cap;
+} Lcs;
+
+static void lcs_free(Lcs *w) {
+    PyMem_Free(w->keys);
+    PyMem_Free(w->slots);
+    PyMem_Free(w->vectors);
+    PyMem_Free(w->rows);
+    PyMem_Free(w->trace);
+}
+
+static int grow(void **p, Py_ssize_t *cap, Py_ssize_t want, size_t item) {
+    if (want <= *cap) return 0;
+    void *q = PyMem_Realloc(*p, (size_t)want * item);
+    if (!q) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    *p = q;
+    *cap = want;
+    return 0;
+}
+
+static inline Py_ssize_t hash_slot(const Lcs *w, uint32_t key) {
+    Py_ssize_t i = (Py_ssize_t)((key * 2654435761u) & (uint32_t)w->mask);
+    for (;;) {
+        int32_t s = w->slots[i];
+        if (s < 0 || w->keys[i] == key) return i;
+        i = (i + 1) & w->mask;
+    }
+}
+
+/* Appends the runs of a and b (lengths n and m) to ``out`` (as_matching_blocks without the
+ * final empty block). */
+static int lcs_blocks(Lcs *w, const uint32_t *a, Py_ssize_t n, const uint32_t *b, Py_ssize_t m,
+                      Vec *out) {
+    Py_ssize_t prefix = 0, suffix = 0;
+    while (prefix < n && prefix < m && a[prefix] == b[prefix]) prefix++;
+    while (suffix < n - prefix && suffix < m - prefix && a[n - 1 - suffix] == b[m - 1 - suffix])
+        suffix++;
+    const uint32_t *s1 = a + prefix, *s2 = b + prefix;
+    Py_ssize_t len1 = n - prefix - suffix, len2 = m - prefix - suffix;
+    Py_ssize_t ntrace = 0;
+
+    if (len1 > 0 && len2 > 0) {
+        Py_ssize_t words = (len1 + 63) / 64;
+        Py_ssize_t cap = 16;
+        while (cap < 2 * len1) cap *= 2;
+        if (grow((void **)&w->keys, &w->keys_cap, cap, sizeof(uint32_t)) < 0) return -1;
+        if (grow((void **)&w->slots, &w->slots_cap, cap, sizeof(int32_t)) < 0) return -1;
+        w->mask = cap - 1;
+        for (Py_ssize_t i = 0; i < cap; i++) w->slots[i] = -1;
+        /* distinct codes of s1 */
+        w->distinct = 0;
+        for (Py_ssize_t j = 0; j < len1; j++) {
+            Py_ssize_t i = hash_slot(w, s1[j]);
+            if (w->slots[i] < 0) {
+                w->keys[i] = s1[j];
+                w->slots[i] = (int32_t)w->distinct++;
+            }
+        }
+        if (grow((void **)&w->vectors, &w->vec_cap, w->distinct * words, sizeof(uint64_t)) < 0)
+            return -1;
+        memset(w->vectors, 0, (size_t)(w->distinct * words) * sizeof(uint64_t));
+        for (Py_ssize_t j = 0; j < len1; j++) {
+            int32_t s = w->slots[hash_slot(w, s1[j])];
+            w->vectors[(Py_ssize_t)s * words + j / 64] |= (uint64_t)1 << (j % 64);
+        }
+        if (grow((void **)&w->rows, &w->rows_cap, len2 * words, sizeof(uint64_t)) < 0) return -1;
+        uint64_t *S = w->rows;
+        /* row 0 is computed from all ones */
+        for (Py_ssize_t r = 0; r < len2; r++) {
+            uint64_t *row = S + r * words;
+            const uint64_t *prev = r ? S + (r - 1) * words : NULL;
+            int32_t s = w->slots[hash_slot(w, s2[r])];
+            if (s < 0) {
+                for (Py_ssize_t k = 0; k < words; k++) row[k] = prev ? prev[k] : ~(uint64_t)0;
+                continue;
+            }
+            const uint64_t *pm = w->vectors + (Py_ssize_t)s * words;
+            uint64_t carry = 0;
+            for (Py_ssize_t k = 0; k < words; k++) {
+                uint64_t old = prev ? prev[k] : ~(uint64_t)0;
+                uint64_t u = old & pm[k];
+                uint64_t x = old + u;
+                uint64_t c1 = x < old;
+                x += carry;
+                uint64_t c2 = x < carry;
+                carry = c1 | c2;
+                row[k] = x | (old - u);
+            }
+        }
+        /* walk back; two entries a match, at most min(len1, len2) matches */
+        if (grow((void **)&w->trace, &w->trace_cap, 2 * (len1 < len2 ? len1 : len2), sizeof(Py_ssize_t)) < 0)
+            return -1;
+        Py_ssize_t col = len1, row = len2;
+#define BIT(r, c) ((S[(r) * words + (c) / 64] >> ((c) % 64)) & 1)
+        while (row && col) {
+            if (BIT(row - 1, col - 1)) {
+                col--;
+            } else {
+                row--;
+                if (row && !BIT(row - 1, col - 1)) {
+                    /* insertion */
+                } else {
+                    col--;
+                    w->trace[ntrace++] = col; /* the match is at (col, row) */
+                    w->trace[ntrace++] = row;
+                }
+            }
+        }
+#undef BIT
+    }
+    /* the runs, forwards: prefix, the matches, suffix; diagonal neighbours join */
+    Block *last = NULL;
+#define ADD(pa, pb, sz)                                                               \
+    do {                                                                              \
+        if (last && last->a + last->size == (pa) && last->b + last->size == (pb)) {   \
+            last->size += (sz);                                                       \
+        } else {                                                                      \
+            last = (Block *)vec_push(out);                                            \
+            if (!last) return -1;                                                     \
+            last->a = (pa);                                                           \
+            last->b = (pb);                                                           \
+            last->size = (sz);                                                        \
+        }                                                                             \
+    } while (0)
+    if (prefix) ADD(0, 0, prefix);
+    for (Py_ssize_t t = ntrace - 2; t >= 0; t -= 2) ADD(w->trace[t] + prefix, w->trace[t + 1] + prefix, 1);
+    if (suffix) ADD(n - suffix, m - suffix, suffix);
+#undef ADD
+    return 0;
+}
+
+/* ---- chaining, as verify._chains ------------------------------------------------------- */
+
+static int chains_of(const Block *blocks, Py_ssize_t nblocks, double gap_penalty, double min_score,
+                     Vec *out) {
+    double score = 0.0, best = 0.0;
+    Py_ssize_t first = 0, last = 0, start = 0, total = 0, kept = 0;
+    Py_ssize_t pc = 0, pr = 0, pl = 0;
+    for (Py_ssize_t i = 0; i < nblocks; i++) {
+        Py_ssize_t c0 = blocks[i].a, r0 = blocks[i].b, length = blocks[i].size;
+        if (score > 0) {
+            Py_ssize_t gap = c0 - pc - pl, other = r0 - pr - pl;
+            score = score - gap_penalty * (double)(gap > other ? gap : other);
+        }
+        if (score <= 0) {
+            if (best >= min_score) {
+                Chain *ch = (Chain *)vec_push(out);
+                if (!ch) return -1;
+                ch->first = first;
+                ch->last = last;
+                ch->kept = kept;
+            }
+            score = best = 0.0;
+            total = 0;
+            start = i;
+        }
+        score = score + (double)length;
+        total += length;
+        if (score > best) {
+            best = score;
+            first = start;
+            last = i;
+            kept = total;
+        }
+        pc = c0;
+        pr = r0;
+        pl = length;
+    }
+    if (best >= min_score) {
+        Chain *ch = (Chain *)vec_push(out);
+        if (!ch) return -1;
+        ch->first = first;
+        ch->last = last;
+        ch->kept = kept;
+    }
+    return 0;
+}
+
+/* ---- from Python ---------------------------------------------------------------------- */
+
+static uint32_t *codes_of(PyObject *s, Py_ssize_t *n) {
+    if (!PyUnicode_Check(s)) {
+        PyErr_SetString(PyExc_TypeError, "token codes must be str");
+        return NULL;
+    }
+#if PY_VERSION_HEX < 0x030C0000
+    if (PyUnicode_READY(s) < 0) return NULL;
+#endif
+    Py_ssize_t len = PyUnicode_GET_LENGTH(s);
+    int kind = PyUnicode_KIND(s);
+    const void *data = PyUnicode_DATA(s);
+    uint32_t *out = PyMem_Malloc((size_t)(len ? len : 1) * sizeof(uint32_t));
+    if (!out) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    if (kind == PyUnicode_1BYTE_KIND) {
+        const Py_UCS1 *d = data;
+        for (Py_ssize_t i = 0; i < len; i++) out[i] = d[i];
+    } else if (kind == PyUnicode_2BYTE_KIND) {
+        const Py_UCS2 *d = data;
+        for (Py_ssize_t i = 0; i < len; i++) out[i] = d[i];
+    } else {
+        memcpy(out, data, (size_t)len * sizeof(uint32_t));
+    }
+    *n = len;
+    return out;
+}
+
+/* A tuple of k ints (Py_BuildValue parses its format every call). */
+static PyObject *int_tuple(const Py_ssize_t *v, Py_ssize_t k) {
+    PyObject *t = PyTuple_New(k);
+    if (!t) return NULL;
+    for (Py_ssize_t i = 0; i < k; i++) {
+        PyObject *x = PyLong_FromSsize_t(v[i]);
+        if (!x) {
+            Py_DECREF(t);
+            return NULL;
+        }
+        PyTuple_SET_ITEM(t, i, x);
+    }
+    return t;
+}
+
+static PyObject *block_list(const Block *blocks, Py_ssize_t n) {
+    PyObject *list = PyList_New(n);
+    if (!list) return NULL;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *t = int_tuple(&blocks[i].a, 3);
+        if (!t) {
+            Py_DECREF(list);
+            return NULL;
+        }
+        PyList_SET_ITEM(list, i, t);
+    }
+    return list;
+}
+
+static PyObject *align_blocks(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *ca, *cb;
+    if (!PyArg_ParseTuple(args, "UU:blocks", &ca, &cb)) return NULL;
+    Py_ssize_t n, m;
+    uint32_t *a = codes_of(ca, &n);
+    if (!a) return NULL;
+    uint32_t *b = codes_of(cb, &m);
+    if (!b) {
+        PyMem_Free(a);
+        return NULL;
+    }
+    Lcs w = {0};
+    Vec out = {NULL, 0, 0, sizeof(Block)};
+    PyObject *result = NULL;
+    if (lcs_blocks(&w, a, n, b, m, &out) == 0)
+        result = block_list((Block *)out.data, out.len);
+    PyMem_Free(out.data);
+    lcs_free(&w);
+    PyMem_Free(a);
+    PyMem_Free(b);
+    return result;
+}
+
+static int span_cmp(const void *x, const void *y) {
+    const Span *p = x, *q = y;
+    Py_ssize_t av[5] = {p->c0, p->c1, p->r0, p->r1, p->m};
+    Py_ssize_t bv[5] = {q->c0, q->c1, q->r0, q->r1, q->m};
+    for (int i = 0; i < 5; i++) {
+        if (av[i] != bv[i]) return av[i] < bv[i] ? -1 : 1;
+    }
+    return 0;
+}
+
+static PyObject *run_passes(PyObject *args, PyObject *kwargs, int full) {
+    static char *names[] = {"cand",       "ref",    "gap_penalty", "extend", "min_score",
+                            "max_passes", "repass", "explained",   NULL};
+    PyObject *ca, *cb;
+    double gap_penalty, min_score = 8.0, explained = 0.9;
+    Py_ssize_t extend = 0, max_passes = 32, repass = 10;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "UUd|ndnnd:passes", names, &ca, &cb, &gap_penalty,
+                                     &extend, &min_score, &max_passes, &repass, &explained))
+        return NULL;
+    Py_ssize_t n, m;
+    uint32_t *c = codes_of(ca, &n);
+    if (!c) return NULL;
+    uint32_t *r = codes_of(cb, &m);
+    if (!r) {
+        PyMem_Free(c);
+        return NULL;
+    }
+    Lcs w = {0};
+    Vec blocks = {NULL, 0, 0, sizeof(Block)};  /* every pass's runs, one after the other */
+    Vec chains = {NULL, 0, 0, sizeof(Chain)};  /* every pass's chains (indices into blocks) */
+    Vec passes = {NULL, 0, 0, 4 * sizeof(Py_ssize_t)}; /* block start/end, chain start/end */
+    Vec spans = {NULL, 0, 0, sizeof(Span)};
+    PyObject *result = NULL, *span_list = NULL, *second = NULL;
+    Py_ssize_t shorter = n < m ? n : m;
+    Py_ssize_t matched = 0;
+
+    for (Py_ssize_t pass = 0; pass < max_passes; pass++) {
+        Py_ssize_t b0 = blocks.len;
+        if (lcs_blocks(&w, c, n, r, m, &blocks) < 0) goto done;
+        Block *bl = (Block *)blocks.data + b0;
+        Py_ssize_t nb = blocks.len - b0;
+        if (extend) {
+            for (Py_ssize_t i = 0; i < nb; i++) {
+                Py_ssize_t c0 = bl[i].a, r0 = bl[i].b, size = bl[i].size;
+                Py_ssize_t limit = n - c0;
+                if (m - r0 < limit) limit = m - r0;
+                if (size + extend < limit) limit = size + extend;
+                if (i + 1 < nb) {
+                    if (bl[i + 1].a - c0 < limit) limit = bl[i + 1].a - c0;
+                    if (bl[i + 1].b - r0 < limit) limit = bl[i + 1].b - r0;
+                }
+                Py_ssize_t grown = size;
+                while (grown < limit && c[c0 + grown] != 1 && r[r0 + grown] != 2) grown++;
+                bl[i].size = grown;
+            }
+        }
+        Py_ssize_t k0 = chains.len;
+        if (chains_of(bl, nb, gap_penalty, min_score, &chains) < 0) goto done;
+        Py_ssize_t nk = chains.len - k0;
+        if (!nk) {
+            blocks.len = b0;
+            break;
+        }
+        Py_ssize_t *p = (Py_ssize_t *)vec_push(&passes);
+        if (!p) goto done;
+        p[0] = b0;
+        p[1] = blocks.len;
+        p[2] = k0;
+        p[3] = chains.len;
+        bl = (Block *)blocks.data + b0; /* vec_push on another vector does not move it */
+        Chain *ch = (Chain *)chains.data + k0;
+        Py_ssize_t aligned = 0, s0 = spans.len;
+        for (Py_ssize_t i = 0; i < nk; i++) {
+            Span *s = (Span *)vec_push(&spans);
+            if (!s) goto done;
+            const Block *f = bl + ch[i].first, *l = bl + ch[i].last;
+            s->c0 = f->a;
+            s->c1 = l->a + l->size;
+            s->r0 = f->b;
+            s->r1 = l->b + l->size;
+            s->m = ch[i].kept;
+            aligned += ch[i].kept;
+        }
+        matched += aligned;
+        if (pass + 1 == max_passes || aligned < repass || (double)matched / (double)shorter >= explained)
+            break;
+        /* mask what this pass found, on both sides */
+        Span *found = (Span *)spans.data + s0;
+        for (Py_ssize_t i = 0; i < nk; i++) {
+            for (Py_ssize_t j = found[i].c0; j < found[i].c1; j++) c[j] = 1;
+            for (Py_ssize_t j = found[i].r0; j < found[i].r1; j++) r[j] = 2;
+        }
+    }
+    /* spans sorted by candidate position */
+    if (spans.len > 1) qsort(spans.data, (size_t)spans.len, sizeof(Span), span_cmp);
+    span_list = PyList_New(spans.len);
+    if (!span_list) goto done;
+    for (Py_ssize_t i = 0; i < spans.len; i++) {
+        const Span *s = (Span *)spans.data + i;
+        PyObject *t = int_tuple(&s->c0, 5);
+        if (!t) goto done;
+        PyList_SET_ITEM(span_list, i, t);
+    }
+    if (full) {
+        /* [(blocks, chains)] per pass, as verify._passes returns them */
+        second = PyList_New(passes.len);
+        if (!second) goto done;
+        for (Py_ssize_t k = 0; k < passes.len; k++) {
+            Py_ssize_t *p = (Py_ssize_t *)passes.data + 4 * k;
+            PyObject *bls = block_list((Block *)blocks.data + p[0], p[1] - p[0]);
+            if (!bls) goto done;
+            PyObject *chs = PyList_New(p[3] - p[2]);
+            if (!chs) {
+                Py_DECREF(bls);
+                goto done;
+            }
+            for (Py_ssize_t i = p[2]; i < p[3]; i++) {
+                const Chain *ch = (Chain *)chains.data + i;
+                PyObject *t = int_tuple(&ch->first, 3);
+                if (!t) {
+                    Py_DECREF(bls);
+                    Py_DECREF(chs);
+                    goto done;
+                }
+                PyList_SET_ITEM(chs, i - p[2], t);
+            }
+            PyObject *pair = PyTuple_Pack(2, bls, chs);
+            Py_DECREF(bls);
+            Py_DECREF(chs);
+            if (!pair) goto done;
+            PyList_SET_ITEM(second, k, pair);
+        }
+    } else {
+        /* the runs inside chains, pass by pass, chain by chain, as int64 triples (most pairs
+         * fail before their runs are read: verify._inside makes tuples of them) */
+        Py_ssize_t count = 0;
+        for (Py_ssize_t k = 0; k < passes.len; k++) {
+            Py_ssize_t *p = (Py_ssize_t *)passes.data + 4 * k;
+            for (Py_ssize_t i = p[2]; i < p[3]; i++) {
+                const Chain *ch = (Chain *)chains.data + i;
+                count += ch->last - ch->first + 1;
+            }
+        }
+        second = PyBytes_FromStringAndSize(NULL, count * 3 * (Py_ssize_t)sizeof(int64_t));
+        if (!second) goto done;
+        int64_t *at = (int64_t *)PyBytes_AS_STRING(second);
+        for (Py_ssize_t k = 0; k < passes.len; k++) {
+            Py_ssize_t *p = (Py_ssize_t *)passes.data + 4 * k;
+            const Block *bl = (Block *)blocks.data + p[0];
+            for (Py_ssize_t i = p[2]; i < p[3]; i++) {
+                const Chain *ch = (Chain *)chains.data + i;
+                for (Py_ssize_t j = ch->first; j <= ch->last; j++) {
+                    *at++ = (int64_t)bl[j].a;
+                    *at++ = (int64_t)bl[j].b;
+                    *at++ = (int64_t)bl[j].size;
+                }
+            }
+        }
+    }
+    result = PyTuple_Pack(2, span_list, second);
+done:
+    Py_XDECREF(span_list);
+    Py_XDECREF(second);
+    PyMem_Free(blocks.data);
+    PyMem_Free(chains.data);
+    PyMem_Free(passes.data);
+    PyMem_Free(spans.data);
+    lcs_free(&w);
+    PyMem_Free(c);
+    PyMem_Free(r);
+    return result;
+}
+
+static PyObject *align_passes(PyObject *self, PyObject *args, PyObject *kwargs) {
+    (void)self;
+    return run_passes(args, kwargs, 0);
+}
+
+static PyObject *align_passes_chained(PyObject *self, PyObject *args, PyObject *kwargs) {
+    (void)self;
+    return run_passes(args, kwargs, 1);
+}
+
+static PyObject *align_chains(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *list;
+    double gap_penalty, min_score;
+    if (!PyArg_ParseTuple(args, "O!dd:chains", &PyList_Type, &list, &gap_penalty, &min_score)) return NULL;
+    Py_ssize_t nb = PyList_GET_SIZE(list);
+    Block *bl = PyMem_Malloc((size_t)(nb ? nb : 1) * sizeof(Block));
+    if (!bl) return PyErr_NoMemory();
+    for (Py_ssize_t i = 0; i < nb; i++) {
+        if (!PyArg_ParseTuple(PyList_GET_ITEM(list, i), "nnn", &bl[i].a, &bl[i].b, &bl[i].size)) {
+            PyMem_Free(bl);
+            return NULL;
+        }
+    }
+    Vec chains = {NULL, 0, 0, sizeof(Chain)};
+    PyObject *result = NULL;
+    if (chains_of(bl, nb, gap_penalty, min_score, &chains) == 0) {
+        result = PyList_New(chains.len);
+        for (Py_ssize_t i = 0; result && i < chains.len; i++) {
+            const Chain *ch = (Chain *)chains.data + i;
+            PyObject *t = int_tuple(&ch->first, 3);
+            if (!t) {
+                Py_CLEAR(result);
+                break;
+            }
+            PyList_SET_ITEM(result, i, t);
+        }
+    }
+    PyMem_Free(chains.data);
+    PyMem_Free(bl);
+    return result;
+}
+
+static PyMethodDef methods[] = {
+    {"blocks", align_blocks, METH_VARARGS,
+     "blocks(a, b) -> [(a_start, b_start, size)]: the identical runs of Indel.opcodes(a, b) "
+     "(as_matching_blocks without the final empty one)."},
+    {"passes", (PyCFunction)(void (*)(void))align_passes, METH_VARARGS | METH_KEYWORDS,
+     "passes(cand, ref, gap_penalty, extend=0, min_score=8.0, max_passes=32, repass=10, "
+     "explained=0.9) -> (spans, inside): verify._passes in one call; inside is the runs of "
+     "every chain, pass by pass, as native int64 triples (a_start, b_start, size)."},
+    {"passes_chained", (PyCFunction)(void (*)(void))align_passes_chained, METH_VARARGS | METH_KEYWORDS,
+     "passes_chained(...) -> (spans, [(blocks, chains)]): as passes, with each pass's runs and "
+     "chains as verify._passes returns them (for the tests that compare the two)."},
+    {"chains", align_chains, METH_VARARGS,
+     "chains(blocks, gap_penalty, min_score) -> [(first, last, matched)]: verify._chains."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "provcheck.matching._align",
+    "Alignment passes in C (the pure-Python path in provcheck.matching.verify is the reference).",
+    -1, methods, NULL, NULL, NULL, NULL,
+};
+
+/* Raised whenever what the functions return or accept changes: ``matching/compiled.py`` uses a
+ * build only when its version is the one the Python code was written for (a stale build left in
+ * a checkout by an editable install is not used). */
+#define ALIGN_VERSION 1
+
+PyMODINIT_FUNC PyInit__align(void) {
+    PyObject *m = PyModule_Create(&module);
+    if (m && PyModule_AddIntConstant(m, "VERSION", ALIGN_VERSION) < 0) Py_CLEAR(m);
+    return m;
+}

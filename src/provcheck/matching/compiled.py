@@ -1,0 +1,40 @@
+"""Which alignment path runs: the compiled one (``_align.c``, built by ``setup.py`` where a C
+compiler is found) or the pure-Python one in ``verify.py``, which is its reference and its
+fallback. Both give the same alignments (``tests/unit/test_align_compiled.py``); the run
+record says which ran (``BuildFacts.alignment``), never silently.
+
+``PROVCHECK_PURE_PYTHON=1`` forces the pure path (to compare the two, or to rule the compiled
+code out). A build whose ``VERSION`` is not the one this code expects (a checkout's stale build
+after ``_align.c`` changed, until ``pip install -e .`` runs again) is not used.
+"""
+
+from __future__ import annotations
+
+import os
+from types import ModuleType
+
+PURE_VARIABLE = "PROVCHECK_PURE_PYTHON"
+"""Set to anything but ``""`` or ``0`` to force the pure-Python alignment."""
+VERSION = 1
+"""The ``_align.VERSION`` this code calls (raised with every change of its functions)."""
+
+
+def _load() -> tuple[ModuleType | None, str]:
+    if os.environ.get(PURE_VARIABLE, "") not in ("", "0"):
+        return None, f"pure Python ({PURE_VARIABLE} is set)"
+    try:
+        from provcheck.matching import _align
+    except ImportError as exc:
+        return None, f"pure Python (the compiled alignment is not built: {exc})"
+    found = getattr(_align, "VERSION", None)
+    if found != VERSION:
+        return None, (
+            f"pure Python (the compiled alignment is version {found}, this code expects {VERSION}: "
+            "rebuild it with pip install -e .)"
+        )
+    return _align, "compiled (provcheck.matching._align)"
+
+
+ALIGN, ALIGNMENT = _load()
+"""The compiled module or None, and which path runs, in words (the run record's
+``tool.build.alignment``)."""
