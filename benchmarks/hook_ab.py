@@ -1,6 +1,6 @@
 """Two versions of provcheck's hook, run for run alternately in one repository.
 
-    python benchmarks/hook_ab.py REPO OLD_SRC NEW_SRC [--runs 25] [--args "--no-cache"]
+    python benchmarks/hook_ab.py REPO OLD_SRC NEW_SRC [--runs 25] [--args "--no-cache"] [--new-repo REPO2]
 
 Each run is a fresh ``python -m provcheck hook run ARGS`` in ``REPO`` (e.g. the repository
 ``benchmarks/hook.py --workdir W --leave-staged`` leaves in ``W/dataset-repo``: 100 records
@@ -37,7 +37,13 @@ def main() -> None:
     parser.add_argument("new")
     parser.add_argument("--runs", type=int, default=25)
     parser.add_argument("--args", default="--no-cache", help="arguments of `hook run` (one string)")
+    parser.add_argument(
+        "--new-repo",
+        help="the new version's own copy of the repository (an index of another tokenizer version "
+        "needs one: each copy's .provcheck.yaml names the index its version reads)",
+    )
     args = parser.parse_args()
+    repos = {"old": args.repo, "new": args.new_repo or args.repo}
     versions = {"old": os.path.abspath(args.old), "new": os.path.abspath(args.new)}
     caches = {name: tempfile.mkdtemp(prefix=f"provcheck-ab-{name}-") for name in versions}
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}  # compiled, as installed
@@ -49,7 +55,7 @@ def main() -> None:
         started = time.perf_counter()
         proc = subprocess.run(
             [sys.executable, "-m", "provcheck", "hook", "run", *args.args.split()],
-            cwd=args.repo,
+            cwd=repos[name],
             env={**env, "PYTHONPATH": versions[name], "PROVCHECK_CACHE_DIR": caches[name]},
             capture_output=True,
             check=False,
@@ -76,7 +82,7 @@ def main() -> None:
             f"CPU median {statistics.median(cpus):.3f} s, best {min(cpus):.3f} s; "
             f"exit codes {sorted({c for c, _ in outputs[name]})}"
         )
-    same = len(outputs["old"]) == 1 and outputs["old"] == outputs["new"]
+    same = len(outputs["old"]) == 1 and outputs["old"] == outputs["new"]  # paths differ with --new-repo
     print(f"the same output in every run of both: {same}")
 
 
