@@ -16,6 +16,8 @@ provcheck's own manifest and is checked strictly. A malformed file is a located
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import json
 import os
 from collections.abc import Callable, Iterable, Sequence
@@ -170,16 +172,38 @@ def read_declarations(directories: Iterable[tuple[str, str]]) -> tuple[list[Decl
         for name in _named(fs_dir, is_card_name):
             path = os.path.join(fs_dir, name)
             if is_card(path) and _first_time(path, seen):
-                _card(os.path.join(display, name), path, display, declarations, errors)
+                _digested(_card, os.path.join(display, name), path, display, declarations, errors)
         for name in _named(fs_dir, is_manifest_name):
             path = os.path.join(fs_dir, name)
             if os.path.isfile(path) and _first_time(path, seen):
-                _manifest(os.path.join(display, name), path, display, declarations, errors)
+                _digested(_manifest, os.path.join(display, name), path, display, declarations, errors)
         for name in INFO_NAMES:
             path = os.path.join(fs_dir, name)
             if os.path.isfile(path) and _first_time(path, seen):
-                _info(os.path.join(display, name), path, display, declarations, errors)
+                _digested(_info, os.path.join(display, name), path, display, declarations, errors)
     return declarations, errors
+
+
+_Reader = Callable[[str, str, str, list[Declaration], list[RecordError]], None]
+
+
+def _digested(
+    read: _Reader, display: str, fs_path: str, dataset: str, out: list[Declaration], errors: list[RecordError]
+) -> None:
+    """``read`` the file's declarations into ``out``, each with the SHA-256 of the file's bytes
+    (hashed first): the decision covers "the dataset files listed, with their digests", and a
+    card whose declarations are findings was listed without one (counsel 12's note)."""
+    try:
+        digest = hashlib.sha256()
+        with open(fs_path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+        sha256: str | None = digest.hexdigest()
+    except OSError:
+        sha256 = None  # reading it reports the problem
+    start = len(out)
+    read(display, fs_path, dataset, out, errors)
+    out[start:] = [dataclasses.replace(d, sha256=sha256) for d in out[start:]]
 
 
 def _info(

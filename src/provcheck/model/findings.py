@@ -167,6 +167,9 @@ class Declaration:
     """The declared value."""
     dataset: str
     """The dataset files the declaration covers (a directory or a file)."""
+    sha256: str | None = None
+    """SHA-256 of the declaring file's bytes, read before its declarations were (None: not
+    recorded): a report's decision rests on the card as it was, and a changed card shows."""
 
 
 @dataclass(frozen=True, slots=True)

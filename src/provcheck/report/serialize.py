@@ -235,7 +235,14 @@ def finding(f: Finding) -> dict[str, Any]:
 
 def declaration(d: Declaration) -> dict[str, Any]:
     """A fact a dataset declares about itself."""
-    return {"file": d.path, "line": d.line, "key": d.key, "value": d.value, "dataset": d.dataset}
+    return {
+        "file": d.path,
+        "line": d.line,
+        "key": d.key,
+        "value": d.value,
+        "dataset": d.dataset,
+        "sha256": d.sha256,
+    }
 
 
 def waivers(w: WaiverReport | None) -> dict[str, Any] | None:

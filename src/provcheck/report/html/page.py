@@ -506,6 +506,20 @@ class HtmlFormatter(Formatter):
                 for f in result.files
             ],
         )
+        # The cards and manifests whose declarations were read: their findings rest on them
+        # as they were (counsel 12: the card behind three findings had no digest).
+        declaring = dict.fromkeys((d.path, d.sha256) for d in result.declarations)
+        cards = (
+            "<h3>Dataset cards and provenance manifests read</h3>"
+            "<p>Their declarations were read (front matter only for a card); findings on them rest "
+            "on these files as they were.</p>"
+            + table(
+                ["file", "sha256"],
+                [[_mono(path), _mono(sha or "not recorded")] for path, sha in declaring],
+            )
+            if declaring
+            else ""
+        )
         raw = json.dumps(run.to_dict(), indent=2, ensure_ascii=False, default=str, sort_keys=True)
         return (
             '<section id="manifest"><h2>Reproducibility manifest</h2>'
@@ -514,7 +528,7 @@ class HtmlFormatter(Formatter):
             "findings with the same ids. Which of them are waived also depends on the date each "
             "waiver's expiry is compared with (under Waivers): a waiver in force on the day of the "
             "scan may have expired when it is re-run, and its finding is then open again.</p>"
-            f"{facts}<h3>Dataset files</h3>{files}"
+            f"{facts}<h3>Dataset files</h3>{files}{cards}"
             "<details><summary>Run record (as in the JSON report)</summary>"
             f'<pre class="block">{esc(raw)}</pre>'
             "</details></section>"
