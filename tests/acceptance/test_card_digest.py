@@ -70,3 +70,38 @@ def test_the_digest_survives_a_partial_and_merge(tmp_path: Path, index_dir: Path
     merged = tmp_path / "m.json"
     run_cli(["merge", part, "-q", "-f", "json", "-o", merged])
     assert {d["sha256"] for d in _json(merged)["declarations"]} == {digest}
+
+
+def test_the_report_says_when_and_by_what_the_index_was_written(tmp_path: Path, index_dir: Path) -> None:
+    """COUNSEL (counsel 12's note): the report gave the index's digest, not when or by which
+    provcheck it was written, so counsel could not say which index a decision rested on."""
+    root, _ = _dataset(tmp_path)
+    out = tmp_path / "out"
+    out.mkdir()
+    run_cli(
+        [
+            "scan",
+            root,
+            "-i",
+            index_dir,
+            "--no-cache",
+            "-q",
+            "-f",
+            "json",
+            "-o",
+            out / "r.json",
+            "-f",
+            "html",
+            "-o",
+            out / "r.html",
+        ]
+    )
+    manifest = _json(index_dir / "manifest.json")
+    index = _json(out / "r.json")["run"]["index"]
+    assert (index["created"], index["updated"], index["written_by"]) == (
+        manifest["created"],
+        manifest["updated"],
+        manifest["tool"],
+    )
+    html = (out / "r.html").read_text(encoding="utf-8")
+    assert f"last written {manifest['updated']} by {manifest['tool']}" in html

@@ -81,7 +81,9 @@ def mask_result(result: ScanResult) -> ScanResult:
         versions=dict.fromkeys(result.run.versions, "<version>"),
         started_at="<time>",
         finished_at="<time>",
-        index=replace(result.run.index, digest="<digest>"),
+        index=replace(
+            result.run.index, digest="<digest>", created="<time>", updated="<time>", written_by="<tool>"
+        ),
         policy=replace(
             result.run.policy,
             digest="<digest>",

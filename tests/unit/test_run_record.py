@@ -83,6 +83,9 @@ FULL = RunRecord(
                 ngram=3,
             ),
         ),
+        created="2026-01-01T00:00:00+00:00",
+        updated="2026-01-02T00:00:00+00:00",
+        written_by="provcheck 0.1.0",
     ),
     policy=PolicyFacts(
         path="policy.yaml",

@@ -127,8 +127,13 @@ class IndexFacts:
     """Every indexed source, sorted."""
     source_details: tuple[SourceFacts, ...] | Absent = ABSENT
     members: tuple[IndexMember, ...] | Absent = ABSENT
-    """Present when several indexes or packs were matched as one."""
-    """Every indexed source with its facts, those the scan found nothing of included."""
+    """Present when several indexes or packs were matched as one (each member's facts there)."""
+    created: str | Absent = ABSENT
+    """When the index was first written (its manifest's ``created``, UTC)."""
+    updated: str | Absent = ABSENT
+    """When it was last written: a decision rests on the index as it was then."""
+    written_by: str | Absent = ABSENT
+    """The provcheck that last wrote it (``provcheck 0.1.0``)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ from provcheck.model import (
     Absent,
     Action,
     Finding,
+    IndexFacts,
     Match,
     RecordRef,
     RunRecord,
@@ -353,6 +354,21 @@ def tool_text(run: RunRecord) -> str:
     if isinstance(build, Absent):
         return f"{head} (which build is not recorded: the run record predates provcheck recording it)"
     return f"{head}, {build.describe()}"
+
+
+def index_written(index: IndexFacts) -> str:
+    """``; last written 2026-… by provcheck 0.1.0 (created 2026-…)``: the index a decision rests
+    on, as it was when the scan read it; empty for a record without it (several indexes or packs
+    matched as one carry theirs under members, and older records none)."""
+    if isinstance(index.updated, Absent):
+        return ""
+    by = "" if isinstance(index.written_by, Absent) else f" by {index.written_by}"
+    created = (
+        ""
+        if isinstance(index.created, Absent) or index.created == index.updated
+        else f" (created {index.created})"
+    )
+    return f"; last written {index.updated}{by}{created}"
 
 
 def policy_files(run: RunRecord) -> list[tuple[str, str]]:

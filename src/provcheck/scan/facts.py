@@ -87,6 +87,9 @@ def use_facts(use: Use) -> UseFacts:
 
 def index_facts(index: Index) -> IndexFacts:
     """The index (or indexes and packs) matched against, with every source it holds."""
+    # When and by what the index was written: counsel signs for the index as it was (an index
+    # set's members carry their own facts).
+    single = None if isinstance(index, IndexSet) else index.manifest
     return IndexFacts(
         path=index.path,
         digest=index.digest,
@@ -94,6 +97,9 @@ def index_facts(index: Index) -> IndexFacts:
         fingerprint=index.config.to_dict(),
         sources=tuple(sorted(index.sources)),
         members=index.member_facts() if isinstance(index, IndexSet) else ABSENT,
+        created=ABSENT if single is None else single.created,
+        updated=ABSENT if single is None else single.updated,
+        written_by=ABSENT if single is None else single.tool,
         # Reports list every indexed source, those the scan found nothing of included,
         # with what it holds: a source of 0 texts cannot have been checked against.
         source_details=tuple(

@@ -469,7 +469,8 @@ def decision_question(result: ScanResult, rs: RecordSummary, dataset: str, decis
                         )
                     )
                     or "none"
-                ),
+                )
+                + esc(ov.index_written(run.index)),
             ),
             ("Scanned", esc(started or "time not recorded") + " by " + _mono(ov.tool_text(run))),
             (
