@@ -73,12 +73,13 @@ def test_use_adds_to_the_policy_and_never_drops_what_it_declares(
     }
     assert doc["run"]["use_origin"] == {
         "purpose": {"fine-tune": "command line", "train-competing-model": "policy"},
-        "commercial": "policy",
+        "commercial": "policy, command line",  # --use commercial repeats it: both are credited
         "distributed": "policy",
         "research_only": None,
     }
     assert doc["summary"]["declared_use"] == (
-        "fine-tune (command line), train-competing-model (policy), commercial (policy), distributed (policy)"
+        "fine-tune (command line), train-competing-model (policy), commercial (policy, command line), "
+        "distributed (policy)"
     )
 
 

@@ -23,10 +23,14 @@ def test_layers_add_and_record_where_each_part_came_from() -> None:
     assert merged.origins == {
         "train-competing-model": "policy",
         "fine-tune": "command line",
-        "commercial": "policy",
+        "commercial": "policy, command line",  # repeated by --use: both declared it
         "distributed": "policy",
     }
     assert merged.declared_by() == "policy, command line"
+    again = use_from_words(["train-competing-model"], PURPOSES)
+    both = merge_use([UseLayer("policy", "p.yaml", POLICY), UseLayer("command line", "--use", again)])
+    assert both.origins["train-competing-model"] == "policy, command line"
+    assert both.declared_by() == "policy, command line"
 
 
 def test_a_contradiction_is_an_error_and_a_replacing_layer_replaces() -> None:

@@ -161,7 +161,7 @@ class EffectiveUse:
     def declared_by(self) -> str | None:
         """Who declared the use, in layer order: ``policy, command line``; None if nobody."""
         order = ("policy", "configuration", "command line")
-        found = set(self.origins.values())
+        found = {part for origin in self.origins.values() for part in origin.split(", ")}
         return ", ".join(o for o in order if o in found) or None
 
     def origin_dict(self) -> dict[str, Any]:
@@ -181,15 +181,20 @@ def merge_use(layers: Sequence[UseLayer]) -> EffectiveUse:
     """
     purposes: dict[str, str] = {}
     flags: dict[str, tuple[bool, UseLayer]] = {}
+    credits: dict[str, str] = {}
+    """Each flag's origins: a layer that repeats a flag is credited too."""
     dropped: dict[tuple[str, object], str] = {}
     for layer in layers:
         if layer.replace:
             dropped.update({(p, None): f"{p} ({origin})" for p, origin in purposes.items()})
-            dropped.update({(n, v): f"{flag_word(n, v)} ({lay.origin})" for n, (v, lay) in flags.items()})
+            dropped.update({(n, v): f"{flag_word(n, v)} ({credits[n]})" for n, (v, _) in flags.items()})
             purposes.clear()
             flags.clear()
+            credits.clear()
         for purpose in sorted(layer.use.purposes):
-            purposes.setdefault(purpose, layer.origin)
+            # A purpose the command line repeats is credited to both: the report said "(policy)"
+            # only, and the --use the user gave showed nowhere but in the command line.
+            _credit(purposes, purpose, layer.origin)
         for name in FLAGS:
             value = getattr(layer.use, name)
             if value is None:
@@ -203,11 +208,21 @@ def merge_use(layers: Sequence[UseLayer]) -> EffectiveUse:
                     "(or set `use_only: true` in .provcheck.yaml)",
                 )
             flags.setdefault(name, (value, layer))
+            _credit(credits, name, layer.origin)
     use = Use(
         purposes=frozenset(purposes),
         **{name: flags[name][0] if name in flags else None for name in FLAGS},
     )
     origins = dict(purposes)
-    origins.update({name: layer.origin for name, (_, layer) in flags.items()})
+    origins.update({name: credits[name] for name in flags})
     kept = {(p, None) for p in purposes} | {(n, v) for n, (v, _) in flags.items()}
     return EffectiveUse(use, origins, tuple(text for key, text in dropped.items() if key not in kept))
+
+
+def _credit(origins: dict[str, str], part: str, origin: str) -> None:
+    """Credit ``part`` of the use to ``origin`` too (``policy, command line``)."""
+    have = origins.get(part)
+    if have is None:
+        origins[part] = origin
+    elif origin not in have.split(", "):
+        origins[part] = f"{have}, {origin}"
