@@ -148,6 +148,10 @@ class MarkdownFormatter(Formatter):
                 cite = "<br>".join(
                     dict.fromkeys(
                         md(c.document)
+                        # Where to find the words: a reviewer holding only this summary could
+                        # not check the clause cited (counsel 12); the quote is in HTML and JSON.
+                        + (f", section {md(c.section)}" if c.section else "")
+                        + (f", {md(c.url)}" if c.url else "")
                         + f", {md(clauses.dating(c))}"
                         + (f" [{md(c.confidence)}]" if c.confidence and c.quote else "")
                         + ("" if c.quote else f" ({clauses.NO_WORDING})")
