@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -176,6 +177,7 @@ def test_declared_metadata_is_read_and_a_bad_manifest_is_an_input_error(
         "key": "source_datasets",
         "value": "tatsu-lab/alpaca",
         "dataset": str(root),
+        "sha256": hashlib.sha256((root / "README.md").read_bytes()).hexdigest(),  # the card as read
     }
     (root / "train" / "provenance.yaml").write_text("license: mit\nvendor: acme\n")
     doc = scan_json([root, "-i", index_dir, "-p", policy, "--use-only", "--use", "non-commercial"], 4)
