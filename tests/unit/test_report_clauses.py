@@ -10,7 +10,7 @@ from dataclasses import replace
 import pytest
 
 from provcheck.model import Clause
-from provcheck.report import OutputFormat, ReportContext, formatter
+from provcheck.report import OutputFormat, ReportContext, clauses, formatter
 from provcheck.report.clauses import CONFIDENCE, legend
 from report_samples import CLAUSE, sample
 
@@ -85,3 +85,20 @@ def test_a_citation_without_wording_says_so_and_shows_no_label() -> None:
         and "<blockquote" not in page.split('id="findings"')[1].split("</section>")[0]
     )
     assert 'id="quote-confidence"' not in page
+
+
+@pytest.mark.parametrize(
+    ("given", "shown"),
+    [
+        ("2(c)(iii)", "section 2(c)(iii)"),
+        ("D.4", "section D.4"),
+        ("1.b.v", "section 1.b.v"),
+        ("§ 3", "section § 3"),
+        ("(e)", "section (e)"),
+        ("What you cannot do", "section “What you cannot do”"),
+        ("Definitions", "section “Definitions”"),
+    ],
+)
+def test_a_section_known_by_its_heading_is_quoted_a_numbered_one_is_not(given: str, shown: str) -> None:
+    # Unquoted, a heading ran into the sentence: "section What you cannot do" (counsel 12).
+    assert clauses.pinpoint(given) == shown

@@ -8,6 +8,7 @@ from provcheck.cli.common import handle_errors, say, stderr
 from provcheck.errors import PolicyError, UsageError
 from provcheck.policy import load_policy, unreadable, validate
 from provcheck.policy.loader import packs_dir
+from provcheck.report.clauses import pinpoint
 
 
 @click.group()
@@ -92,7 +93,7 @@ def policy_explain(rule_id: str, policy_path: str | None) -> None:
             seen.add((c.effective, c.quote))
             say(f"  clause       “{c.quote}”", indent=15)
             say(
-                f"               {c.document}{' §' + c.section if c.section else ''}, effective "
+                f"               {c.document}{', ' + pinpoint(c.section) if c.section else ''}, effective "
                 f"{c.effective or '?'}, {c.url or ''} [{c.confidence or 'unrated'}]"
             )
             if c.note:

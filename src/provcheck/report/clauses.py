@@ -7,6 +7,7 @@ are those of ../shared/reference/terms-and-licences.md ("How to read this report
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from provcheck.model import Clause, Finding
@@ -56,10 +57,20 @@ def date_meaning(c: Clause) -> str | None:
     return c.date_note or NO_DATE
 
 
+_PINPOINT = re.compile(r"[\d(§]|[A-Za-z][.\d]")
+"""A numbered pinpoint (``2(c)(iii)``, ``D.4``, ``§ 3``), as opposed to a heading's words."""
+
+
+def pinpoint(text: str) -> str:
+    """``section 2(c)(iii)``, or ``section “What you cannot do”`` for a section known by its
+    heading: unquoted, a heading ran into the sentence ("section What you cannot do", counsel 12)."""
+    return f"section {text}" if _PINPOINT.match(text) else f"section “{text}”"
+
+
 def section(c: Clause) -> str:
     """``section 2(c)(iii)``, or that the policy records none (and, with a quote, how to find it)."""
     if c.section:
-        return f"section {c.section}"
+        return pinpoint(c.section)
     return f"{NO_SECTION} (find the quoted words in the document)" if c.quote else NO_SECTION
 
 

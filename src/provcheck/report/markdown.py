@@ -150,7 +150,7 @@ class MarkdownFormatter(Formatter):
                         md(c.document)
                         # Where to find the words: a reviewer holding only this summary could
                         # not check the clause cited (counsel 12); the quote is in HTML and JSON.
-                        + (f", section {md(c.section)}" if c.section else "")
+                        + (f", {md(clauses.pinpoint(c.section))}" if c.section else "")
                         + (f", {md(c.url)}" if c.url else "")
                         + f", {md(clauses.dating(c))}"
                         + (f" [{md(c.confidence)}]" if c.confidence and c.quote else "")
