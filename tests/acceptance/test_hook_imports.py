@@ -44,6 +44,7 @@ UNUSED = (
     "provcheck.model.build",
     "provcheck.policy.terms",
     "provcheck.scan.partial",
+    "provcheck.report.overview",
 )
 """Libraries a hook run on a small change in one process has no use for once its policy is known
 (rich: the hook's lines are plain text, written as rich would write them; the scan command and
@@ -57,8 +58,9 @@ write: ``ScanOptions.recorded``; traceback for ``PROVCHECK_DEBUG``, csv for a CS
 report's command line, gzip for a gzipped file or a partial; re2 for a policy's patterns, which
 this policy has none of; the run record's occasional facts (a git checkout's, a sharded run's, a
 merge's: ``model.runextras``), which build ran (``model.build``), a policy's terms documents
-(``policy.terms``, this policy has none) and the partials of a sharded run: classes that cost
-~4 M instructions each to build)."""
+(``policy.terms``, this policy has none), the partials of a sharded run and the overview the
+reports for people share (the hook prints its use and coverage lines: ``report.scope``):
+classes that cost ~4 M instructions each to build)."""
 
 UNUSED_ONCE_KNOWN = ("platformdirs", "secrets", "hmac", "zipfile")
 """Nor, once the policy and the index are known (their stamps written: a temporary file's name
