@@ -28,10 +28,10 @@ from provcheck.matching.params import MatchConfig
 from provcheck.matching.segment import RoleFilter
 from provcheck.model import (
     ABSENT,
+    Absent,
     CacheFacts,
     ChangeFacts,
     ErrorKind,
-    FetchedIndex,
     NotScanned,
     RecordError,
     RoleKind,
@@ -53,12 +53,13 @@ from provcheck.projectfile import FILENAME, ProjectConfig
 from provcheck.runtime.executors import default_workers
 from provcheck.runtime.progress import Progress
 from provcheck.scan import engine
-from provcheck.scan.partial import Shard
 from provcheck.waivers import DEFAULT_FILE as DEFAULT_WAIVERS
 from provcheck.waivers import Waivers, load_waivers
 
 if TYPE_CHECKING:
+    from provcheck.model.runextras import FetchedIndex
     from provcheck.scan.cache import Cache
+    from provcheck.scan.partial import Shard
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,13 +282,23 @@ def _scan(
         use_declared_by=effective.declared_by(),
         use_origin=use_origin(effective),
         workers_from=settings.workers_from,
-        index_fetched=FetchedIndex(url=settings.index, copy=first) if is_remote(settings.index) else ABSENT,
+        index_fetched=_fetched(settings.index, first),
     )
     if cache is not None and results is not None:
         run = dataclasses.replace(
             run, cache=CacheFacts(path=cache.path, hits=results.hits, stored=results.stored)
         )
     return dataclasses.replace(result, run=run)
+
+
+def _fetched(index: str, copy: str) -> FetchedIndex | Absent:
+    """Where an index given as a URL was fetched from and the local copy used; absent for a
+    local index (the common case: ``model.runextras`` is then not imported)."""
+    if not is_remote(index):
+        return ABSENT
+    from provcheck.model.runextras import FetchedIndex
+
+    return FetchedIndex(url=index, copy=copy)
 
 
 def use_origin(effective: EffectiveUse) -> UseOrigin:

@@ -39,6 +39,12 @@ UNUSED = (
     "csv",
     "shlex",
     "gzip",
+    "re2",
+    "provcheck.model.runextras",
+    "provcheck.model.build",
+    "provcheck.policy.terms",
+    "provcheck.scan.partial",
+    "provcheck.report.overview",
 )
 """Libraries a hook run on a small change in one process has no use for once its policy is known
 (rich: the hook's lines are plain text, written as rich would write them; the scan command and
@@ -49,7 +55,12 @@ hint; numpy.ma, which numpy's own ``np.unique`` and ``np.union1d`` import, for n
 ``fingerprint.permutation``; the catalogue of known datasets, for a finding that names a source
 no index or policy describes; which build is running, for a run record the hook does not
 write: ``ScanOptions.recorded``; traceback for ``PROVCHECK_DEBUG``, csv for a CSV file, shlex for a
-report's command line, gzip for a gzipped file or a partial)."""
+report's command line, gzip for a gzipped file or a partial; re2 for a policy's patterns, which
+this policy has none of; the run record's occasional facts (a git checkout's, a sharded run's, a
+merge's: ``model.runextras``), which build ran (``model.build``), a policy's terms documents
+(``policy.terms``, this policy has none), the partials of a sharded run and the overview the
+reports for people share (the hook prints its use and coverage lines: ``report.scope``):
+classes that cost ~4 M instructions each to build)."""
 
 UNUSED_ONCE_KNOWN = ("platformdirs", "secrets", "hmac", "zipfile")
 """Nor, once the policy and the index are known (their stamps written: a temporary file's name

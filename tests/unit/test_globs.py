@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from provcheck import projectfile as project
-from provcheck.policy.model import Comparison, SourceFacts, TermsVersion
+from provcheck.policy.model import Comparison, SourceFacts
+from provcheck.policy.terms import TermsVersion
 from provcheck.support.globs import name_match, path_glob_problem, path_match
 
 

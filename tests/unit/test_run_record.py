@@ -37,7 +37,9 @@ from provcheck.model import (
     UseFacts,
     UseOrigin,
 )
+from provcheck.model import build as build_module
 from provcheck.model import run as run_module
+from provcheck.model import runextras as runextras_module
 
 NOT_IN_SCHEMA: set[str] = set()
 """Run record keys the published schema does not describe (none: the schema describes every key,
@@ -321,7 +323,11 @@ def test_every_fact_is_built_back_from_its_values_in_field_order() -> None:
     # The model's values pickle as positional constructor calls (to and from workers, the
     # spool, a merge of partial results): each run-record class must take its fields in order.
     facts = _facts(FULL)
-    classes = {c for c in vars(run_module).values() if isinstance(c, type) and dataclasses.is_dataclass(c)}
+    # The run record's classes: ``model.run``'s, its occasional facts' and the build's.
+    modules = (run_module, runextras_module, build_module)
+    classes = {
+        c for m in modules for c in vars(m).values() if isinstance(c, type) and dataclasses.is_dataclass(c)
+    }
     assert {type(f) for f in facts} == classes
     for fact in facts:
         again = type(fact)(*(getattr(fact, f.name) for f in dataclasses.fields(fact)))

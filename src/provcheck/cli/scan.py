@@ -33,7 +33,8 @@ from provcheck.errors import ExitCode, ProvcheckError, UsageError
 from provcheck.gitscan import changes as changesets
 from provcheck.gitscan.repo import Repo
 from provcheck.matching.params import MatchConfig
-from provcheck.model import ABSENT, Action, GitFacts, ScanResult
+from provcheck.model import ABSENT, Action, ScanResult
+from provcheck.model.runextras import GitFacts
 from provcheck.report import OutputFormat, ReportContext, formatter
 from provcheck.report import overview as ov
 from provcheck.report.decision import Decision, DecisionError, load_decision

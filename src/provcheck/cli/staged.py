@@ -21,7 +21,7 @@ from provcheck.gitscan.merges import merged_in
 from provcheck.gitscan.repo import Pending, Repo, repository_paths
 from provcheck.projectfile import ProjectConfig
 from provcheck.report.hook import refusal
-from provcheck.report.overview import summary_lines
+from provcheck.report.scope import summary_lines
 from provcheck.report.serialize import counts_by_action
 from provcheck.report.terminal import printable
 from provcheck.waivers import WaiverEntry, Waivers, load_waivers

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -22,7 +23,10 @@ from provcheck.index.shard import Shard
 from provcheck.index.store import Candidate, ReferenceIndex, TextKey, now
 from provcheck.matching.fingerprint import U32
 from provcheck.matching.params import FingerprintConfig, MatchConfig
-from provcheck.model import IndexMember, Reference, ReferenceId, RoleKind, SourceInfo, SourceName, Turn
+from provcheck.model import Reference, ReferenceId, RoleKind, SourceInfo, SourceName, Turn
+
+if TYPE_CHECKING:
+    from provcheck.model.runextras import IndexMember
 
 U64 = npt.NDArray[np.uint64]
 
@@ -109,6 +113,8 @@ class IndexSet:
 
     def member_facts(self) -> tuple[IndexMember, ...]:
         """What the run record says of each member."""
+        from provcheck.model.runextras import IndexMember  # a run of several indexes' only
+
         out: list[IndexMember] = []
         for path, m in zip(self.paths, self.members, strict=True):
             if isinstance(m, Pack):

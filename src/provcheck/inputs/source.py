@@ -300,6 +300,14 @@ def open_binary(fs_path: str, display: str) -> BinaryIO:
         raise
 
 
+def file_size(path: str) -> int:
+    """A file's size; 0 for URLs and vanished files (progress without an ETA, dealt as empty)."""
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
+
+
 def _size(raw: BinaryIO) -> int:
     try:
         return os.fstat(raw.fileno()).st_size

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+from typing import TYPE_CHECKING, Any
 
-from provcheck.model.build import BuildFacts
 from provcheck.model.findings import (
     Action,
     Clause,
@@ -69,17 +69,10 @@ from provcheck.model.run import (
     CacheFacts,
     ChangedFile,
     ChangeFacts,
-    FetchedIndex,
-    GitFacts,
     IndexFacts,
-    IndexMember,
-    MergeFacts,
-    PartialFacts,
     PolicyFacts,
     PolicyFile,
     RunRecord,
-    ShardFacts,
-    ShareFile,
     SkippedPath,
     SourceFacts,
     ToolFacts,
@@ -87,6 +80,38 @@ from provcheck.model.run import (
     UseOrigin,
 )
 from provcheck.support.pickling import by_constructor
+
+if TYPE_CHECKING:
+    from provcheck.model.build import BuildFacts
+    from provcheck.model.runextras import (
+        FetchedIndex,
+        GitFacts,
+        IndexMember,
+        MergeFacts,
+        PartialFacts,
+        ShardFacts,
+        ShareFile,
+    )
+
+_OCCASIONAL = frozenset(
+    ("FetchedIndex", "GitFacts", "IndexMember", "MergeFacts", "PartialFacts", "ShardFacts", "ShareFile")
+)
+"""The run record's occasional facts (``model.runextras``) and which build wrote it
+(``model.build``): imported when first named, so that a run without them (a pre-commit hook's,
+which records no build) does not build their classes."""
+
+
+def __getattr__(name: str) -> Any:
+    if name in _OCCASIONAL:
+        from provcheck.model import runextras
+
+        return getattr(runextras, name)
+    if name == "BuildFacts":
+        from provcheck.model import build
+
+        return build.BuildFacts
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "ABSENT",

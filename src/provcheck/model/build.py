@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from provcheck.support.pickling import by_constructor
+
 
 @dataclass(frozen=True, slots=True)
 class BuildFacts:
@@ -56,3 +58,6 @@ class BuildFacts:
         origin = f" from {self.origin}" if self.origin else ""
         aligned = f"; alignment {self.alignment}" if self.alignment else ""
         return f"{self.install} install{origin}, {where}; {code}{aligned}"
+
+
+by_constructor(BuildFacts)  # as ``provcheck.model`` does for the classes it imports

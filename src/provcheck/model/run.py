@@ -29,9 +29,17 @@ import types
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar, Final, Literal, TypeVar, Union
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal, TypeVar, Union
 
-from provcheck.model.build import BuildFacts
+if TYPE_CHECKING:  # the occasional facts' classes (and the build's), built only by the runs that have them
+    from provcheck.model.build import BuildFacts
+    from provcheck.model.runextras import (
+        FetchedIndex,
+        GitFacts,
+        IndexMember,
+        MergeFacts,
+        ShardFacts,
+    )
 
 
 class Absent(enum.Enum):
@@ -101,20 +109,6 @@ class SourceFacts:
 
 
 @dataclass(frozen=True, slots=True)
-class IndexMember:
-    """One of several indexes and fingerprint packs matched as one (``--index`` repeated)."""
-
-    path: str
-    kind: str
-    """``index`` or ``pack``."""
-    digest: str
-    publisher: str | Absent = ABSENT
-    created: str | Absent | None = ABSENT
-    keyed: bool | Absent = ABSENT
-    ngram: int | Absent = ABSENT
-
-
-@dataclass(frozen=True, slots=True)
 class IndexFacts:
     """The reference index matched against."""
 
@@ -157,18 +151,6 @@ class PolicyFacts:
     file_digests: tuple[PolicyFile, ...] | Absent = ABSENT
     """Each of ``files`` with its own SHA-256: which pack changed is visible, and each file can
     be checked on its own (absent in records written before it was recorded)."""
-
-
-@dataclass(frozen=True, slots=True)
-class GitFacts:
-    """Where the scan ran in its git checkout: report paths are made relative to ``root``
-    (via ``prefix``) and linked to their lines at ``commit`` on ``web``."""
-
-    root: str
-    prefix: str
-    commit: str | None
-    web: str | None
-    """The remote's web address, without credentials."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,55 +239,6 @@ class ChangeFacts:
     def unchanged_records(self) -> int:
         """Records recognised as already in the base, over every file."""
         return sum(f.unchanged_records for f in self.files.values())
-
-
-@dataclass(frozen=True, slots=True)
-class FetchedIndex:
-    """An index given as a URL (``fsspec``): where it was fetched from and the local copy used."""
-
-    url: str
-    copy: str
-
-
-@dataclass(frozen=True, slots=True)
-class ShareFile:
-    """One input file of a sharded run: its size and the share that scans it."""
-
-    path: str
-    bytes: int
-    share: int
-
-
-@dataclass(frozen=True, slots=True)
-class ShardFacts:
-    """``scan --shard I/N``: which share this run is, and how the run's files were dealt."""
-
-    index: int
-    count: int
-    inputs: str
-    """sha256 of the dealt file list: equal in every share of one run."""
-    files: tuple[ShareFile, ...]
-    bytes: int
-    """Bytes of this share's files."""
-
-
-@dataclass(frozen=True, slots=True)
-class PartialFacts:
-    """One partial a merge read."""
-
-    path: str
-    shard: str
-    seconds: float
-    command: tuple[str, ...] | Absent | None = ABSENT
-
-
-@dataclass(frozen=True, slots=True)
-class MergeFacts:
-    """``provcheck merge``: the shares the result was put together from."""
-
-    shards: int
-    inputs: str
-    partials: tuple[PartialFacts, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -475,7 +408,9 @@ _HINTS: dict[type, dict[str, Any]] = {}
 
 def _hints(cls: type) -> dict[str, Any]:
     if cls not in _HINTS:
-        _HINTS[cls] = typing.get_type_hints(cls)
+        from provcheck.model import build, runextras  # the names of the occasional facts' classes
+
+        _HINTS[cls] = typing.get_type_hints(cls, localns={**vars(runextras), **vars(build)})
     return _HINTS[cls]
 
 
@@ -562,17 +497,10 @@ __all__ = [
     "CacheFacts",
     "ChangeFacts",
     "ChangedFile",
-    "FetchedIndex",
-    "GitFacts",
     "IndexFacts",
-    "IndexMember",
-    "MergeFacts",
-    "PartialFacts",
     "PolicyFacts",
     "PolicyFile",
     "RunRecord",
-    "ShardFacts",
-    "ShareFile",
     "SkippedPath",
     "SourceFacts",
     "ToolFacts",

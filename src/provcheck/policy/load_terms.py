@@ -7,11 +7,7 @@ import datetime as dt
 
 from provcheck.model import Clause
 from provcheck.policy.loadstate import LoadState, policy_date
-from provcheck.policy.model import (
-    ClauseRef,
-    Terms,
-    TermsVersion,
-)
+from provcheck.policy.model import ClauseRef
 from provcheck.yamlfile import LineDict, line_of
 
 
@@ -19,6 +15,10 @@ def merge_terms(state: LoadState, doc: LineDict, display: str) -> None:
     # Keys, types, required fields and "a dated document's versions have 'effective'" are the
     # schema's; here: real dates, and a licence text says which licences it is for.
     terms = doc.get("terms", {})
+    if not terms:
+        return
+    from provcheck.policy.terms import Terms, TermsVersion  # a policy with terms' only
+
     for tid, body in terms.items():
         by_licence = body.get("select", "date") == "licence"
         parsed = []

@@ -8,16 +8,18 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import provcheck
 from provcheck.policy.model import (
     Marker,
     Rule,
     SourceFacts,
-    Terms,
 )
 from provcheck.support.dates import DateError, parse_date
+
+if TYPE_CHECKING:
+    from provcheck.policy.terms import Terms
 
 
 def packs_dir() -> Path:

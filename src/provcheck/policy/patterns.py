@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-import re2
+# re2 is imported where a pattern is compiled or escaped: loading its extension (a 1.5 MB
+# shared library) is ~1-5 ms that a run whose policy has no pattern (most hook runs) never uses.
 
 MAX_PATTERN = 20_000
 """Longest compiled pattern (a marker's phrases are joined into one); hand-written patterns
@@ -61,6 +62,8 @@ def compile_pattern(text: str, *, case_sensitive: bool = False) -> Pattern:
     """Compile ``text`` with RE2 (case-insensitive unless told); ``PatternError`` if invalid."""
     if len(text) > MAX_PATTERN:
         raise PatternError(f"longer than {MAX_PATTERN} characters")
+    import re2
+
     options = re2.Options()
     options.case_sensitive = case_sensitive
     options.log_errors = False
@@ -82,6 +85,8 @@ def _reason(exc: Exception) -> str:
 
 def escape(text: str) -> str:
     """``text`` as a literal pattern."""
+    import re2
+
     escaped: str = re2.escape(text)
     return escaped
 
@@ -91,6 +96,8 @@ def compile_set(patterns: list[str]) -> Any:
 
     Each pattern was checked by ``compile_pattern`` first (the set's own errors are terse).
     """
+    import re2
+
     options = re2.Options()
     options.case_sensitive = True
     options.log_errors = False

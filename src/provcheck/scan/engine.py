@@ -1,8 +1,7 @@
 """Wires the stages: read -> segment -> fingerprint -> index -> verify -> policy -> result.
 
 The engine never prints and never exits; it reports progress through ``Progress`` and returns
-a ``ScanResult`` that every formatter renders.
-"""
+a ``ScanResult`` that every formatter renders."""
 
 from __future__ import annotations
 
@@ -13,7 +12,7 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol
 
 from provcheck.errors import ReferenceIndexError
 from provcheck.index.combined import Index, open_index, paths_of
@@ -33,6 +32,7 @@ from provcheck.inputs import (
 )
 from provcheck.inputs.declared import CARD_BODY, declaring_dirs, is_card, read_declarations
 from provcheck.inputs.schemas import RecordOptions, field_pattern, limit_errors, to_record
+from provcheck.inputs.source import file_size
 from provcheck.matching.params import MatchConfig
 from provcheck.matching.segment import RoleFilter
 from provcheck.model import (
@@ -50,7 +50,6 @@ from provcheck.model import (
     RunRecord,
     ScanResult,
     ScanStats,
-    ShardFacts,
     SkipReason,
 )
 from provcheck.policy import Evaluator, Policy, Use
@@ -59,13 +58,13 @@ from provcheck.runtime.executors import WorkerPlan, executor_for
 from provcheck.runtime.progress import NullProgress, Progress
 from provcheck.scan.facts import index_facts, policy_facts, tool_facts_started, use_facts
 from provcheck.scan.match import Matcher
-from provcheck.scan.partial import Shard, file_size, share
 from provcheck.scan.results import Collector
 from provcheck.support.batching import batched, remembered
 from provcheck.support.collection import cycles_paused
 from provcheck.waivers import Applier, Waivers
 
-T = TypeVar("T")
+if TYPE_CHECKING:
+    from provcheck.scan.partial import Shard
 
 
 class RecordSelector(Protocol):
@@ -503,10 +502,11 @@ def scan(
     else:
         directories = options.selector.declaring(files, list(paths))
     declarations, declaration_errors = read_declarations(directories)
-    shard_info: ShardFacts | None = None
+    shard_info = None
     if options.shard is not None:
-        # What every share sees (discovery, dataset cards) belongs to the first share only, so
-        # that a merge counts it once; the files themselves are dealt out (``scan.partial``).
+        # What every share sees (discovery, dataset cards) is the first share's; files are dealt.
+        from provcheck.scan.partial import share
+
         files, shard_info = share(files, options.shard, file_size)
         if options.shard.index != 1:
             not_scanned, tally.errors, declarations, declaration_errors = [], [], [], []

@@ -31,7 +31,6 @@ import dataclasses
 import hashlib
 import heapq
 import json
-import os
 import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -48,10 +47,9 @@ from provcheck.model import (
     RunRecord,
     ScanResult,
     ScanStats,
-    ShardFacts,
-    ShareFile,
     WaiverReport,
 )
+from provcheck.model.runextras import ShardFacts, ShareFile
 from provcheck.scan.plaindata import decode, encode
 from provcheck.support.atomic import write_atomic
 
@@ -104,14 +102,6 @@ def deal(sizes: Sequence[int], count: int) -> list[int]:
         heapq.heappush(heap, (load + sizes[i], target))
         out[i] = target + 1
     return out
-
-
-def file_size(path: str) -> int:
-    """A file's size; 0 for URLs and vanished files (progress without an ETA, dealt as empty)."""
-    try:
-        return os.path.getsize(path)
-    except OSError:
-        return 0
 
 
 def share(

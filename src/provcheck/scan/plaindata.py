@@ -18,10 +18,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from provcheck import model
+from provcheck.model import build, runextras
 
 _CLASSES: dict[str, type] = {
     name: cls
-    for name, cls in vars(model).items()
+    for name, cls in {**vars(model), **vars(runextras), **vars(build)}.items()
     if isinstance(cls, type)
     and (cls.__module__ == model.__name__ or cls.__module__.startswith(model.__name__ + "."))
     and (dataclasses.is_dataclass(cls) or issubclass(cls, enum.Enum))

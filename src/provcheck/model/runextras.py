@@ -1,0 +1,108 @@
+"""The run record's occasional facts: what only some runs have, kept out of ``model.run`` so
+that a run without them (a pre-commit hook's) does not build their classes.
+
+Each class here is the type of a ``RunRecord`` field (or of a field of one): several indexes
+matched as one (``IndexMember``), the git checkout a scan ran in (``GitFacts``), an index
+fetched from a URL (``FetchedIndex``), one share of a sharded run (``ShardFacts``,
+``ShareFile``) and a merge of shares (``MergeFacts``, ``PartialFacts``). Building a frozen,
+slotted dataclass costs ~4 M instructions on Python 3.11 (each generated method is compiled
+on its own; docs/startup.md). ``provcheck.model`` re-exports them when first named;
+``RunRecord.from_dict`` finds them through ``model.run``'s type hints, which look here too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from provcheck.model.run import ABSENT, Absent
+from provcheck.support.pickling import by_constructor
+
+
+@dataclass(frozen=True, slots=True)
+class IndexMember:
+    """One of several indexes and fingerprint packs matched as one (``--index`` repeated)."""
+
+    path: str
+    kind: str
+    """``index`` or ``pack``."""
+    digest: str
+    publisher: str | Absent = ABSENT
+    created: str | Absent | None = ABSENT
+    keyed: bool | Absent = ABSENT
+    ngram: int | Absent = ABSENT
+
+
+@dataclass(frozen=True, slots=True)
+class GitFacts:
+    """Where the scan ran in its git checkout: report paths are made relative to ``root``
+    (via ``prefix``) and linked to their lines at ``commit`` on ``web``."""
+
+    root: str
+    prefix: str
+    commit: str | None
+    web: str | None
+    """The remote's web address, without credentials."""
+
+
+@dataclass(frozen=True, slots=True)
+class FetchedIndex:
+    """An index given as a URL (``fsspec``): where it was fetched from and the local copy used."""
+
+    url: str
+    copy: str
+
+
+@dataclass(frozen=True, slots=True)
+class ShareFile:
+    """One input file of a sharded run: its size and the share that scans it."""
+
+    path: str
+    bytes: int
+    share: int
+
+
+@dataclass(frozen=True, slots=True)
+class ShardFacts:
+    """``scan --shard I/N``: which share this run is, and how the run's files were dealt."""
+
+    index: int
+    count: int
+    inputs: str
+    """sha256 of the dealt file list: equal in every share of one run."""
+    files: tuple[ShareFile, ...]
+    bytes: int
+    """Bytes of this share's files."""
+
+
+@dataclass(frozen=True, slots=True)
+class PartialFacts:
+    """One partial a merge read."""
+
+    path: str
+    shard: str
+    seconds: float
+    command: tuple[str, ...] | Absent | None = ABSENT
+
+
+@dataclass(frozen=True, slots=True)
+class MergeFacts:
+    """``provcheck merge``: the shares the result was put together from."""
+
+    shards: int
+    inputs: str
+    partials: tuple[PartialFacts, ...]
+
+
+for _value in (IndexMember, GitFacts, FetchedIndex, ShareFile, ShardFacts, PartialFacts, MergeFacts):
+    by_constructor(_value)  # as ``provcheck.model`` does for the classes it imports
+del _value
+
+__all__ = [
+    "FetchedIndex",
+    "GitFacts",
+    "IndexMember",
+    "MergeFacts",
+    "PartialFacts",
+    "ShardFacts",
+    "ShareFile",
+]

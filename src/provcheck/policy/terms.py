@@ -1,0 +1,181 @@
+"""A terms document of a policy's ``terms:`` section: its dated (or per-licence) versions, and
+the wording of a clause that governs some material (``Terms.cite``).
+
+Kept out of ``policy.model`` so that a run whose policy has no ``terms:`` (and cites no clause)
+does not build these classes (docs/startup.md).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from provcheck.model import Clause
+from provcheck.policy.licenses import legal_code_url, license_ids
+from provcheck.support.globs import name_match
+
+if TYPE_CHECKING:
+    from provcheck.policy.model import SourceFacts
+
+
+@dataclass(frozen=True, slots=True)
+class TermsVersion:
+    """One dated version of a terms document."""
+
+    effective: dt.date | None
+    """When the version took effect (None only in a document selected by licence, whose
+    versions are texts of different licences rather than dated revisions)."""
+    url: str | None
+    clauses: Mapping[str, Mapping[str, str]]
+    """Clause key -> ``quote``, ``section``, ``confidence``."""
+    document: str | None = None
+    """The version's own title, when it differs from the document's (a renamed or moved text)."""
+    generators: tuple[str, ...] = ()
+    """Globs of generators this version governs whatever the date (a model licence: Llama 2
+    outputs stay under the Llama 2 licence after Llama 3 is released)."""
+    licenses: tuple[str, ...] = ()
+    """Licence ids this version governs whatever the date (any id of an SPDX expression)."""
+    datasets: tuple[str, ...] = ()
+    """Source names this version governs whatever the date (a dataset's own licence wording)."""
+    version: str | None = None
+    """The document's own version number, as its text names it."""
+    date_note: str | None = None
+    """Without ``effective``: what is known of its date, with its source."""
+
+    def governs(self, facts: SourceFacts | None) -> bool:
+        """True when the source's name, generator or licence names this version."""
+        if facts is None:
+            return False
+        if facts.name.lower() in {d.lower() for d in self.datasets}:
+            return True
+        generator = (facts.generator or "").lower()
+        if generator and any(name_match(generator, g) for g in self.generators):
+            return True
+        ids = {i.lower() for i in license_ids(facts.license)} | {(facts.license or "").lower()}
+        return bool(ids & {x.lower() for x in self.licenses})
+
+
+@dataclass(frozen=True, slots=True)
+class Terms:
+    """A terms document with its versions, oldest first."""
+
+    id: str
+    document: str
+    url: str | None
+    versions: tuple[TermsVersion, ...]
+    by_licence: bool = False
+    """Versions are the texts of different licences (``select: licence``): one applies only to
+    the sources it names; for any other source no wording is on record."""
+
+    def wordings(self, key: str) -> list[Clause]:
+        """Every wording of the clause on record, oldest first (for ``policy explain``); a
+        licence text's note says which licences or datasets it is the text of."""
+        out = []
+        for v in self.versions:
+            text = v.clauses.get(key)
+            if text is None:
+                continue
+            names = [*v.licenses, *v.datasets, *v.generators]
+            out.append(
+                Clause(
+                    quote=text["quote"],
+                    document=v.document or self.document,
+                    url=v.url or self.url,
+                    effective=_iso(v.effective) or None,
+                    section=text.get("section"),
+                    confidence=text.get("confidence"),
+                    note=f"the text for {', '.join(names)}" if names else None,
+                    version=v.version,
+                    date_note=v.date_note,
+                )
+            )
+        return out
+
+    def clause(self, key: str, on: dt.date | None, facts: SourceFacts | None = None) -> Clause | None:
+        """The clause as worded in the version that governs the material (see ``cite``)."""
+        cited = self.cite(key, on, facts)
+        return cited.clause if cited else None
+
+    def cite(self, key: str, on: dt.date | None, facts: SourceFacts | None = None) -> Citation | None:
+        """The clause as worded in the version that governs the material, and whether the
+        material predates every wording on record.
+
+        A version that names the source's generator or licence governs it whatever the date;
+        otherwise the version in force ``on`` the date the material was generated (the latest
+        when the date is unknown). When the material predates every version having the clause,
+        the earliest is cited with a note saying so: earlier wording is not on record.
+        """
+        having = [v for v in self.versions if key in v.clauses]
+        if not having:
+            return None
+        note = None
+        predates = False
+        named = [v for v in having if v.governs(facts)]
+        if named:
+            chosen = named[-1]
+        elif self.by_licence:
+            return Citation(self._no_wording(facts))
+        elif on is None:
+            chosen = having[-1]
+            if len(having) > 1:
+                note = "the material's date is unknown: the latest version is cited"
+        else:
+            earlier = [v for v in having if v.effective is not None and v.effective <= on]
+            chosen = earlier[-1] if earlier else having[0]
+            if not earlier:
+                predates = True
+                note = (
+                    f"the material is dated {on.isoformat()}, before this version took effect "
+                    f"({_iso(chosen.effective)}); no earlier wording is on record"
+                )
+        text = chosen.clauses[key]
+        clause = Clause(
+            quote=text["quote"],
+            document=chosen.document or self.document,
+            url=chosen.url or self.url,
+            effective=_iso(chosen.effective) or None,
+            section=text.get("section"),
+            confidence=text.get("confidence"),
+            note=note,
+            version=chosen.version,
+            date_note=chosen.date_note,
+        )
+        return Citation(clause, predates)
+
+    def _no_wording(self, facts: SourceFacts | None) -> Clause:
+        """A citation that says no wording of the source's licence is on record: never a
+        quote of another licence's text."""
+        ids = license_ids(facts.license if facts else None)
+        named = " AND ".join(ids) or "the licence"
+        urls = [u for u in (legal_code_url(i) for i in ids) if u]
+        return Clause(
+            quote="",
+            document=f"{named} ({self.document})",
+            url=urls[0] if urls else (facts.url if facts else None),
+            note=f"no wording of {named} is on record; read the licence where it is published",
+            version=_id_version(ids),
+        )
+
+
+def _id_version(ids: Sequence[str]) -> str | None:
+    """The version an SPDX id names (``CC-BY-SA-3.0``: ``3.0``) when the source has one licence:
+    that much is known of a licence whose text is not on record."""
+    found = {m[1] for i in ids if (m := re.search(r"-(\d+(?:\.\d+)+)$", i))}
+    return found.pop() if len(ids) == 1 and len(found) == 1 else None
+
+
+def _iso(date: dt.date | None) -> str:
+    return date.isoformat() if date else ""
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """A clause as cited for some material."""
+
+    clause: Clause
+    predates: bool = False
+    """True when the material is dated before every wording of the clause on record: nothing
+    on record shows the restriction was in force when the material was made."""

@@ -1,0 +1,80 @@
+"""What every report says it covered, in the same words: the declared use (each part with
+where it came from) and the files not scanned (``summary_lines``).
+
+Apart from ``report.overview`` (which re-exports these) so that the pre-commit hook, which
+prints these lines and nothing else of the overview, does not build the overview's classes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from provcheck.model import RunRecord, ScanResult
+
+
+def declared_use(run: RunRecord) -> str:
+    """The effective declared use in words, each part with where it came from.
+
+    ``train-competing-model (policy), commercial (policy), fine-tune (command line)``: every
+    format's summary and the terminal say it the same way (they all call this).
+    """
+    use = run.use
+    origin = run.use_origin or None
+    by_purpose: Mapping[str, str] = origin.purpose if origin is not None else {}
+
+    def said(word: str, by: object) -> str:
+        return f"{word} ({by})" if by else word
+
+    parts = [said(str(p), by_purpose.get(p)) for p in use.purpose]
+    for key, yes, no in (
+        ("commercial", "commercial", "non-commercial"),
+        ("distributed", "distributed", "internal"),
+        ("research_only", "research only", "not research only"),
+    ):
+        value = getattr(use, key)
+        by = getattr(origin, key) if origin is not None else None
+        if value is True:
+            parts.append(said(yes, by))
+        elif value is False:
+            parts.append(said(no, by))
+    replaced = origin.replaced if origin is not None and origin.replaced else ()
+    # Replaced by --use-only: what it dropped is said, so a reader sees the policy's use was set
+    # aside, not only what took its place.
+    tail = f"; replacing {', '.join(replaced)}" if replaced else ""
+    if not parts:
+        return f"not declared{tail}"
+    if origin is not None:
+        return ", ".join(parts) + tail
+    by = run.use_declared_by  # a run record from before origins were recorded
+    return f"{', '.join(parts)} (declared by the {by})" if by else ", ".join(parts)
+
+
+def use_line(run: RunRecord) -> str:
+    """The summary line every format shows: ``declared use: ...``."""
+    return f"declared use: {declared_use(run)}"
+
+
+def not_scanned_line(result: ScanResult) -> str | None:
+    """``3 files not scanned: unsupported type (.zip, .png, LICENSE)``, or None when every file
+    found was read. Every format's summary and the terminal show it (they all call this)."""
+    items = result.not_scanned
+    if not items:
+        return None
+    groups: dict[str, list[str]] = {}
+    for item in items:
+        kinds = groups.setdefault(item.reason, [])
+        if item.kind not in kinds:
+            kinds.append(item.kind)
+    shown = 6
+    parts = []
+    for reason, kinds in groups.items():
+        more = f", +{len(kinds) - shown} more" if len(kinds) > shown else ""
+        parts.append(f"{reason} ({', '.join(kinds[:shown])}{more})")
+    noun = "file" if len(items) == 1 else "files"
+    return f"{len(items):,} {noun} not scanned: {'; '.join(parts)}"
+
+
+def summary_lines(result: ScanResult) -> list[str]:
+    """The lines about what was checked and for which use, shared by every format."""
+    line = not_scanned_line(result)
+    return [use_line(result.run), *([line] if line else [])]
