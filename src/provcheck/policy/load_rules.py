@@ -3,6 +3,7 @@ and the fields a condition may test."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from provcheck.model import Action, MatchKind, RoleKind
@@ -218,6 +219,8 @@ FRACTIONS = frozenset(
     }
 )
 """Fields that are shares from 0 to 1 (never percentages)."""
+_WHOLE = ("equals", "in", "not_in", "contains")
+"""Operators comparing a text as written (no pattern)."""
 
 
 def _operand(
@@ -276,6 +279,21 @@ def _operand(
                 line,
                 f"{name} {op}: {outside[0]!r} is outside 0-1; {name} is a share from 0 to 1 "
                 f"(write {outside[0] / 100:g} for {outside[0]:g}%)",
+            )
+            return _BAD
+    if op in _WHOLE and ftype in ("str", "strs"):
+        # `source.generator: "gpt-*"` (the packs' `generators:` lists and waivers take globs
+        # as plain values) compared the text whole: no generator is called `gpt-*`, and the
+        # rule never fired (adversarial pass 14). A value holding `*` is refused with the way out.
+        given = value if isinstance(value, list) else [value]
+        starred = [v for v in given if isinstance(v, str) and "*" in v]
+        if starred:
+            as_glob = json.dumps(value)
+            state.problem(
+                display,
+                line,
+                f"{name} {op}: {starred[0]!r} is compared as written, not as a pattern, and no value "
+                f"holds '*'; for a shell glob write {{glob: {as_glob}}}",
             )
             return _BAD
     if op == "equals" and ftype in ("str", "strs"):
