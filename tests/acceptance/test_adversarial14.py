@@ -14,14 +14,31 @@ text through the gate or made it cry wolf. Each test fails on the code before it
    is now refused when the policy meets the index (exit 3, "did you mean"); one beside the
    right spelling (``[sharegpt, sharegpt-v2]``) is another source on purpose
    (``policy/sourcecheck.py``).
+3. FAIL-OPEN A copy kept as hexadecimal digits of its bytes (``text.encode().hex()``, one word:
+   counted as an ``id``, never read) or percent-encoded (``urllib.parse.quote``, one word: read,
+   counted as read and never matched) passed (exit 0), where base64 of it blocks. Such a word
+   of 64 or more characters whose bytes are UTF-8 text of words is now read decoded at
+   ``FIELD#hex`` or ``FIELD#percent``, in any field and in a schema's turns
+   (``inputs/schemas/encoded.py``). No string of the shared corpora decodes so.
+4. FAIL-OPEN A file was listed as "Hugging Face dataset metadata" by its name alone: a JSON
+   array of records saved as ``dataset_dict.json`` (anywhere), or as ``state.json`` or
+   ``dataset_info.json`` beside a ``save_to_disk`` ``.arrow`` file, was never read, and the copy
+   in it passed (exit 0). A file under those names is metadata only when it holds what that
+   file holds (``splits``; ``_`` keys without prose; the keys of ``DatasetInfo``); anything
+   else is read as a dataset file (``inputs/__init__.py``).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import urllib.parse
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from gitrepo import BLOCK_POLICY
 from helpers import REFERENCE_TEXTS, run_cli, write_jsonl
 
 COPY = REFERENCE_TEXTS[0]
@@ -111,3 +128,92 @@ def test_a_rule_naming_an_index_source_or_a_known_dataset_is_taken(
     policy = _policy(tmp_path, when)
     code = 0 if "alpaca" in when else 1
     run_cli(["scan", data, "-i", idx, "-p", policy, "--no-cache", "-q"], code=code)
+
+
+def _scan_json(tmp_path: Path, index: Path, records: list[dict[str, Any]], code: int) -> dict[str, Any]:
+    data = write_jsonl(tmp_path / "data" / "d.jsonl", records)
+    policy = tmp_path / "block.yaml"
+    policy.write_text(BLOCK_POLICY, encoding="utf-8")
+    out = tmp_path / "r.json"
+    run_cli(["scan", data, "-i", index, "-p", policy, "--no-cache", "-q", "-f", "json", "-o", out], code=code)
+    doc: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
+    return doc
+
+
+def _blocked_fields(doc: dict[str, Any]) -> dict[str, str]:
+    """The record id of each blocking finding, with the field its turn was read at."""
+    return {
+        f["record"]["id"]: f["record"]["turn"]["field"] for f in doc["findings"] if f["action"] == "block"
+    }
+
+
+def test_a_percent_encoded_or_hex_copy_is_read_decoded_and_blocks(tmp_path: Path, index_dir: Path) -> None:
+    records = [
+        {"id": "percent", "text": urllib.parse.quote(COPY)},
+        {"id": "form", "text": urllib.parse.quote_plus(COPY)},
+        {"id": "hex", "text": COPY.encode().hex()},
+        {"id": "HEX", "text": COPY.encode().hex().upper()},
+        {"id": "hex-in-id-field", "key": COPY.encode().hex()},
+        {
+            "id": "hex-turn",
+            "conversations": [
+                {"from": "human", "value": "question"},
+                {"from": "gpt", "value": COPY.encode().hex()},
+            ],
+        },
+        {"id": "percent-turn", "messages": [{"role": "assistant", "content": urllib.parse.quote(COPY)}]},
+        # Not text: left as they were (an id, a digest, a link-like word).
+        {"id": "digest", "text": OWN, "sha": hashlib.sha256(b"x").hexdigest() * 2},
+        {"id": "path", "text": OWN, "ref": "files/" + "%7E" * 30},
+    ]
+    doc = _scan_json(tmp_path, index_dir, records, code=1)
+    assert _blocked_fields(doc) == {
+        "percent": "text#percent",
+        "form": "text#percent",
+        "hex": "text#hex",
+        "HEX": "text#hex",
+        "hex-in-id-field": "key#hex",
+        "hex-turn": "conversations[1].value#hex",
+        "percent-turn": "messages[0].content#percent",
+    }
+
+
+def _save_to_disk(folder: Path, texts: list[str]) -> None:
+    """What ``datasets.Dataset.save_to_disk`` writes: an Arrow stream and its sidecars."""
+    import pyarrow as pa
+
+    folder.mkdir(parents=True, exist_ok=True)
+    table = pa.table({"text": texts})
+    arrow = str(folder / "data-00000-of-00001.arrow")
+    with pa.OSFile(arrow, "wb") as sink, pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    state = {"_data_files": [{"filename": "data-00000-of-00001.arrow"}], "_fingerprint": "0a1b2c3d"}
+    (folder / "state.json").write_text(json.dumps(state), encoding="utf-8")
+    info = {"citation": "", "description": "", "features": {"text": {"dtype": "string"}}, "homepage": ""}
+    (folder / "dataset_info.json").write_text(json.dumps(info), encoding="utf-8")
+
+
+@pytest.mark.parametrize("name", ["dataset_dict.json", "train/state.json", "train/dataset_info.json"])
+def test_records_under_a_hugging_face_sidecar_name_are_scanned(
+    tmp_path: Path, index_dir: Path, name: str
+) -> None:
+    ds = tmp_path / "ds"
+    _save_to_disk(ds / "train", [OWN])
+    (ds / "dataset_dict.json").write_text(json.dumps({"splits": ["train"]}), encoding="utf-8")
+    (ds / name).write_text(json.dumps([{"id": "c", "text": COPY}]), encoding="utf-8")
+    policy = tmp_path / "block.yaml"
+    policy.write_text(BLOCK_POLICY, encoding="utf-8")
+    out = run_cli(["scan", ds, "-i", index_dir, "-p", policy, "--no-cache", "-f", "json"], code=1)
+    doc = json.loads(out.stdout)
+    assert {f["record"]["path"] for f in doc["findings"]} == {str(ds / name)}
+
+
+def test_the_sidecars_save_to_disk_writes_are_still_listed_not_read(tmp_path: Path, index_dir: Path) -> None:
+    ds = tmp_path / "ds"
+    _save_to_disk(ds / "train", [OWN])
+    (ds / "dataset_dict.json").write_text(json.dumps({"splits": ["train"]}), encoding="utf-8")
+    out = run_cli(["scan", ds, "-i", index_dir, "--no-cache", "-f", "json"], code=0)
+    doc = json.loads(out.stdout)
+    listed = {Path(n["path"]).name: n["reason"] for n in doc["not_scanned"]}
+    assert set(listed) == {"dataset_dict.json", "state.json", "dataset_info.json"}
+    assert doc["stats"]["records"] == 1 and not doc["errors"]
