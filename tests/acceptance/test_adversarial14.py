@@ -26,6 +26,12 @@ text through the gate or made it cry wolf. Each test fails on the code before it
    in it passed (exit 0). A file under those names is metadata only when it holds what that
    file holds (``splits``; ``_`` keys without prose; the keys of ``DatasetInfo``); anything
    else is read as a dataset file (``inputs/__init__.py``).
+5. FAIL-OPEN A misspelt word of a fixed vocabulary in a rule (``source.license_traits:
+   noncomercial``, ``{contains: non-commercial}``, ``[research_only]``, ``match.convergence:
+   comon-passage``) was accepted by ``policy validate`` and the scan, and never matched: the
+   rule never fired (or, under ``not_in``, always did). The licence traits and convergence
+   classes are now closed vocabularies like ``match.kind`` (``policy/load_rules.py``; a test
+   keeps the classes in step with ``matching/strength.py``).
 """
 
 from __future__ import annotations
@@ -217,3 +223,36 @@ def test_the_sidecars_save_to_disk_writes_are_still_listed_not_read(tmp_path: Pa
     listed = {Path(n["path"]).name: n["reason"] for n in doc["not_scanned"]}
     assert set(listed) == {"dataset_dict.json", "state.json", "dataset_info.json"}
     assert doc["stats"]["records"] == 1 and not doc["errors"]
+
+
+@pytest.mark.parametrize(
+    ("when", "says"),
+    [
+        ("{source.license_traits: noncomercial}", "did you mean 'noncommercial'"),
+        ("{source.license_traits: {contains: non-commercial}}", "did you mean 'noncommercial'"),
+        ("{source.license_traits: [research_only, sharealike]}", "did you mean 'research-only'"),
+        ("{match.convergence: {not_in: [comon-passage, crowd]}}", "did you mean 'common-passage'"),
+    ],
+)
+def test_a_misspelt_licence_trait_or_convergence_class_is_refused_where_it_is(
+    tmp_path: Path, index_dir: Path, when: str, says: str
+) -> None:
+    policy = _policy(tmp_path, when)
+    out = run_cli(["policy", "validate", policy], code=3)
+    assert f"{policy}:5" in out.stderr and says in out.stderr, out.stderr
+
+
+def test_a_licence_trait_rule_spelt_right_blocks(tmp_path: Path, reference_file: Path) -> None:
+    idx = tmp_path / "idx"
+    args = ["index", "add", idx, reference_file, "--source", "alpaca", "--provider", "openai"]
+    run_cli([*args, "--license", "CC-BY-NC-4.0", "-q"])
+    data = write_jsonl(tmp_path / "d.jsonl", [{"id": "c", "text": COPY}])
+    policy = _policy(tmp_path, "{source.license_traits: {contains: noncommercial}, match.convergence: none}")
+    run_cli(["scan", data, "-i", idx, "-p", policy, "--no-cache", "-q"], code=1)
+
+
+def test_the_convergence_classes_a_rule_may_name_are_the_matchers(tmp_path: Path) -> None:
+    from provcheck.matching import strength
+    from provcheck.policy.load_rules import CONVERGENCE
+
+    assert {"none", *strength._WHY, *strength._ATTRIBUTED} == CONVERGENCE

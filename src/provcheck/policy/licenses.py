@@ -19,6 +19,20 @@ MODEL_TERMS = "model-terms"
 """The material is governed by a model licence or a provider's terms, not a data licence."""
 NO_LICENSE = "no-license"
 """Published without a licence: no permission to reuse was given."""
+TRAITS = frozenset(
+    {
+        NONCOMMERCIAL,
+        SHAREALIKE,
+        NODERIVATIVES,
+        ATTRIBUTION,
+        RESEARCH_ONLY,
+        PERMISSIVE,
+        PUBLIC_DOMAIN,
+        MODEL_TERMS,
+        NO_LICENSE,
+    }
+)
+"""Every trait a licence can have: the words ``license_traits`` tests may name."""
 
 _TRAITS: dict[str, frozenset[str]] = {
     "cc-by-4.0": frozenset({ATTRIBUTION, PERMISSIVE}),

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from provcheck.model import Action, MatchKind, RoleKind
+from provcheck.policy.licenses import TRAITS
 from provcheck.policy.load_terms import clause_ref
 from provcheck.policy.loadstate import (
     FIELD_TYPES,
@@ -203,9 +204,33 @@ def _tests(state: LoadState, display: str, line: int | None, name: str, raw: Any
 
 
 _BAD = object()
+CONVERGENCE = frozenset(
+    {
+        "none",
+        "common-passage",
+        "crowd",
+        "prompt",
+        "list",
+        "code",
+        "template",
+        "recipe",
+        "citation",
+        "grid",
+        "formula",
+        "boilerplate",
+        "background",
+        "public-domain",
+    }
+)
+"""The classes ``match.convergence`` takes (``matching/strength.py``; a test keeps them in step)."""
 CLOSED = {
     "match.kind": frozenset(k.value for k in MatchKind),
     "record.kind": frozenset(k.value for k in RoleKind),
+    # A misspelt trait or class (`noncomercial`, `comon-passage`) never matched, and the rule
+    # never fired (adversarial pass 14).
+    "source.license_traits": TRAITS,
+    "declared.license_traits": TRAITS,
+    "match.convergence": CONVERGENCE,
 }
 """Fields whose values are a fixed set of words: a misspelt word would never match."""
 FRACTIONS = frozenset(
@@ -233,7 +258,7 @@ def _operand(
         date = policy_date(state, display, line, value, name)
         return _BAD if date is None else date
     words = CLOSED.get(name)
-    if words is not None and op in ("equals", "in", "not_in"):
+    if words is not None and (op in ("equals", "in", "not_in") or (op == "contains" and ftype == "strs")):
         given = value if isinstance(value, list) else [value]
         unknown = [str(v) for v in given if str(v).lower() not in words]
         if unknown:
