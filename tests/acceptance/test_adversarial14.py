@@ -31,7 +31,10 @@ text through the gate or made it cry wolf. Each test fails on the code before it
    comon-passage``) was accepted by ``policy validate`` and the scan, and never matched: the
    rule never fired (or, under ``not_in``, always did). The licence traits and convergence
    classes are now closed vocabularies like ``match.kind`` (``policy/load_rules.py``; a test
-   keeps the classes in step with ``matching/strength.py``).
+   keeps the classes in step with ``matching/strength.py``). So was a misspelt licence id
+   (``source.license: CC-BY-NC-4``), which no index can hold (``index add`` refuses ids it
+   cannot read): a value near a known id that SPDX does not know is refused with the id
+   (``policy/licenses.py``).
 """
 
 from __future__ import annotations
@@ -232,9 +235,11 @@ def test_the_sidecars_save_to_disk_writes_are_still_listed_not_read(tmp_path: Pa
         ("{source.license_traits: {contains: non-commercial}}", "did you mean 'noncommercial'"),
         ("{source.license_traits: [research_only, sharealike]}", "did you mean 'research-only'"),
         ("{match.convergence: {not_in: [comon-passage, crowd]}}", "did you mean 'common-passage'"),
+        ("{source.license: CC-BY-NC-4}", "did you mean 'CC-BY-NC-4.0'"),
+        ("{source.license: [MIT, cc-by-nc-sa-4]}", "did you mean 'CC-BY-NC-SA-4.0'"),
     ],
 )
-def test_a_misspelt_licence_trait_or_convergence_class_is_refused_where_it_is(
+def test_a_misspelt_licence_id_trait_or_convergence_class_is_refused_where_it_is(
     tmp_path: Path, index_dir: Path, when: str, says: str
 ) -> None:
     policy = _policy(tmp_path, when)
@@ -242,12 +247,16 @@ def test_a_misspelt_licence_trait_or_convergence_class_is_refused_where_it_is(
     assert f"{policy}:5" in out.stderr and says in out.stderr, out.stderr
 
 
-def test_a_licence_trait_rule_spelt_right_blocks(tmp_path: Path, reference_file: Path) -> None:
+def test_licence_rules_spelt_right_block(tmp_path: Path, reference_file: Path) -> None:
     idx = tmp_path / "idx"
     args = ["index", "add", idx, reference_file, "--source", "alpaca", "--provider", "openai"]
     run_cli([*args, "--license", "CC-BY-NC-4.0", "-q"])
     data = write_jsonl(tmp_path / "d.jsonl", [{"id": "c", "text": COPY}])
-    policy = _policy(tmp_path, "{source.license_traits: {contains: noncommercial}, match.convergence: none}")
+    when = (
+        "{source.license_traits: {contains: noncommercial}, match.convergence: none,"
+        " source.license: [CC-BY-NC-4.0, LicenseRef-Own, CC-BY-NC-2.5]}"
+    )
+    policy = _policy(tmp_path, when)
     run_cli(["scan", data, "-i", idx, "-p", policy, "--no-cache", "-q"], code=1)
 
 

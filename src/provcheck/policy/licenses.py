@@ -176,3 +176,22 @@ def _spdx_spelling(key: str) -> str:
         return canonicalize_license_expression(key)
     except ValueError:
         return key
+
+
+def misspelt_license(value: str) -> str | None:
+    """The licence id a rule's ``source.license`` value misspells (``CC-BY-NC-4`` for
+    ``CC-BY-NC-4.0``), as SPDX spells it, or None.
+
+    A rule compares the id as written, and an index refuses unknown ids (``license_problem``):
+    a misspelt id in a rule never matched anything, and the rule never fired (adversarial pass
+    14). A ``LicenseRef-`` name, an id this module or SPDX knows, and a value near no known id
+    (a licence of the policy's own) are taken."""
+    key = value.strip().lower()
+    if key in _TRAITS or key in _MODEL_TAGS or key.startswith(("licenseref-", "llama", "gemma")):
+        return None
+    from provcheck.policy.sourcecheck import near_name
+
+    near = near_name(key, _TRAITS)
+    if near is None or license_problem(value) is None:
+        return None
+    return _spdx_spelling(near)

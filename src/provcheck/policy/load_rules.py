@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from provcheck.model import Action, MatchKind, RoleKind
-from provcheck.policy.licenses import TRAITS
+from provcheck.policy.licenses import TRAITS, misspelt_license
 from provcheck.policy.load_terms import clause_ref
 from provcheck.policy.loadstate import (
     FIELD_TYPES,
@@ -289,6 +289,18 @@ def _operand(
                     line,
                     f"use.purpose: {word!r} is not a shipped purpose; did you mean {close[0]!r}? "
                     "(a purpose of your own must not be a near-spelling of a shipped one)",
+                )
+                return _BAD
+    if name == "source.license" and op in ("equals", "in", "not_in"):
+        for v in value if isinstance(value, list) else [value]:
+            near = misspelt_license(str(v)) if isinstance(v, str) else None
+            if near is not None:
+                state.problem(
+                    display,
+                    line,
+                    f"source.license: {v!r} is not a licence id; did you mean {near!r}? (the index "
+                    "refuses ids it cannot read, so the rule would never fire; to test what a "
+                    "licence allows, whatever its version: source.license_traits)",
                 )
                 return _BAD
     if name in FRACTIONS and op not in ("exists",):
