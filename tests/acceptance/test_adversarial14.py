@@ -35,6 +35,11 @@ text through the gate or made it cry wolf. Each test fails on the code before it
    (``source.license: CC-BY-NC-4``), which no index can hold (``index add`` refuses ids it
    cannot read): a value near a known id that SPDX does not know is refused with the id
    (``policy/licenses.py``).
+6. FAIL-OPEN A rule testing a meta key misspelt (``source.meta.modalities: image``,
+   ``source.meta.Modality``) for an index built with ``--meta modality=image`` was accepted and
+   never fired (exit 0): meta keys are compared as written. A ``source.meta.KEY`` that no index
+   source (nor the policy's ``sources:``) has, near one that a source has, is now refused when
+   the policy meets the index (exit 3, "did you mean", ``policy/sourcecheck.py``).
 """
 
 from __future__ import annotations
@@ -265,3 +270,18 @@ def test_the_convergence_classes_a_rule_may_name_are_the_matchers(tmp_path: Path
     from provcheck.policy.load_rules import CONVERGENCE
 
     assert {"none", *strength._WHY, *strength._ATTRIBUTED} == CONVERGENCE
+
+
+@pytest.mark.parametrize("key", ["modalities", "Modality", "modallity"])
+def test_a_rule_testing_a_misspelt_meta_key_of_the_index_is_refused(
+    tmp_path: Path, reference_file: Path, key: str
+) -> None:
+    idx = tmp_path / "idx"
+    args = ["index", "add", idx, reference_file, "--source", "imagegen", "--provider", "openai"]
+    run_cli([*args, "--meta", "modality=image", "-q"])
+    data = write_jsonl(tmp_path / "d.jsonl", [{"id": "c", "text": COPY}])
+    policy = _policy(tmp_path, f"{{source.meta.{key}: image}}")
+    out = run_cli(["scan", data, "-i", idx, "-p", policy, "--no-cache", "-q"], code=3)
+    assert f"{policy}:5" in out.stderr and "did you mean 'source.meta.modality'" in out.stderr, out.stderr
+    policy.write_text(RULE.replace("{WHEN}", "{source.meta.modality: image}"), encoding="utf-8")
+    run_cli(["scan", data, "-i", idx, "-p", policy, "--no-cache", "-q"], code=1)
