@@ -40,6 +40,49 @@ text through the gate or made it cry wolf. Each test fails on the code before it
    never fired (exit 0): meta keys are compared as written. A ``source.meta.KEY`` that no index
    source (nor the policy's ``sources:``) has, near one that a source has, is now refused when
    the policy meets the index (exit 3, "did you mean", ``policy/sourcecheck.py``).
+
+Checked and found sound (no test here): CSV with ``;`` (and ``sep=;``), ``|`` and tab
+delimiters, extra cells, no header, legacy encodings (cp1252, latin-1: located errors); JSON
+Lines with U+2028 in strings, ``\r`` line ends, RFC 7464 record separators, two objects on a
+line, pretty-printed objects, a NUL line; ``save_to_disk`` Arrow streams and ``DatasetDict``
+layouts; ``.ndjson``, UTF-16 with a BOM, ``.jsonl.gz``; Markdown re-formatting of a copy
+(fences, bullets, tables, quotes, headings, bold or links around every word, one word a line,
+HTML lists, code comments, a Python string literal); partial merges with a shard twice, a
+shard missing, other data or other waivers; the result cache after ``index add`` and across
+``--min-probability``/``--match``; ``.provcheck.yaml`` values of the wrong shape or case;
+policy duplicate keys, ``any: []``, unknown operators and actions; reference roles of every
+spelling (``chatgpt``, ``bing``, ``model``, ``character``...) and system prompts left out of
+the index; ``hook run`` and ``scan --changed-since`` in a linked worktree, a sparse checkout
+(exit 4) and a rename that changes case; JUnit, SARIF, HTML and Markdown with control
+characters, bidi marks and invalid surrogates in names and ids.
+
+Found and NOT FIXED (noted):
+
+7. FAIL-OPEN (noted, needs an index format change) A light edit repeated every few words
+   defeats candidate generation: an anchor needs a run of ``n + w - 1 = 12`` unedited tokens
+   (``matching/fingerprint.py``), so a copy with every 4th or 5th word replaced (``wordly``
+   for ``word``), deleted, or followed by an inserted word matched nothing at all (exit 0),
+   every 6th sometimes; every 7th blocks. Reproduce with the three ``REFERENCE_TEXTS`` of
+   ``tests/helpers.py`` indexed as ``conftest.index_dir`` does and
+   ``" ".join(w + "ly" if j % 5 == 4 else w for j, w in enumerate(text.split()))``: no match,
+   where the alignment would find 80%+ similarity. Random edits at the same rate leave runs
+   of 12 and are found (the benchmark's kinds). A second anchor family with shorter runs
+   (or skip-grams) would close it; it changes the index format and the benchmarks.
+8. FAIL-OPEN (noted) ``dataset_info.json`` beside ``.arrow`` files is read only for its
+   ``license``: its ``description`` and ``citation`` (free text) are listed as metadata, never
+   scanned; a copy kept there passes (item 4 reads a file under that name only when its keys
+   are not those of ``DatasetInfo``). The README body of a card is listed the same way.
+9. (noted) Hex and percent-encoded text inside decoded JSON text (``json_text``) is not
+   decoded (base64 and ``data:`` URIs are): a serialised chat whose answer is hex passes.
+10. (noted) The CSV report has one row per finding and nothing else: a scan that read nothing
+    (every file unreadable, exit 4) writes a header-only CSV, indistinguishable in a
+    spreadsheet from a clean scan. SARIF says ``executionSuccessful: true`` with error
+    notifications in the same case.
+11. (noted, policy content) Under ``provcheck:default``, ``use: {purpose: distill}`` (or
+    ``fine-tune``, ``train-model``) gives no finding for a verbatim copy of OpenAI output (the
+    OpenAI pack's rules name ``train-competing-model`` only); the report says the records
+    matched under no rule. Whether distillation for a model that does not compete is allowed
+    is the pack authors' reading of the terms, not a defect of the gate.
 """
 
 from __future__ import annotations
