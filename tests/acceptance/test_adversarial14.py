@@ -72,8 +72,9 @@ Found and NOT FIXED (noted):
    ``license``: its ``description`` and ``citation`` (free text) are listed as metadata, never
    scanned; a copy kept there passes (item 4 reads a file under that name only when its keys
    are not those of ``DatasetInfo``). The README body of a card is listed the same way.
-9. (noted) Hex and percent-encoded text inside decoded JSON text (``json_text``) is not
-   decoded (base64 and ``data:`` URIs are): a serialised chat whose answer is hex passes.
+9. (fixed with item 3) Hex and percent-encoded text inside decoded JSON text (``json_text``)
+   was not decoded (base64 and ``data:`` URIs were): a serialised chat whose answer is hex
+   passed. It is now read decoded there too.
 10. (noted) The CSV report has one row per finding and nothing else: a scan that read nothing
     (every file unreadable, exit 4) writes a header-only CSV, indistinguishable in a
     spreadsheet from a clean scan. SARIF says ``executionSuccessful: true`` with error
@@ -219,6 +220,9 @@ def test_a_percent_encoded_or_hex_copy_is_read_decoded_and_blocks(tmp_path: Path
             ],
         },
         {"id": "percent-turn", "messages": [{"role": "assistant", "content": urllib.parse.quote(COPY)}]},
+        # Inside JSON text of escapes (a chat serialised with ensure_ascii): decoded there too.
+        {"id": "serialised-hex", "data": json.dumps({"q": "café?", "a": COPY.encode().hex()})},
+        {"id": "serialised-percent", "data": json.dumps({"q": "café?", "a": urllib.parse.quote(COPY)})},
         # Not text: left as they were (an id, a digest, a link-like word).
         {"id": "digest", "text": OWN, "sha": hashlib.sha256(b"x").hexdigest() * 2},
         {"id": "path", "text": OWN, "ref": "files/" + "%7E" * 30},
@@ -232,6 +236,8 @@ def test_a_percent_encoded_or_hex_copy_is_read_decoded_and_blocks(tmp_path: Path
         "hex-in-id-field": "key#hex",
         "hex-turn": "conversations[1].value#hex",
         "percent-turn": "messages[0].content#percent",
+        "serialised-hex": "data#json",
+        "serialised-percent": "data#json",
     }
 
 

@@ -207,6 +207,8 @@ def json_text(value: str, layers: int = MAX_LAYERS) -> str | None:
             parts.append(_read(text, layers - 1))
         elif reason in (SkipReason.ENCODED, SkipReason.ID) and (plain := decoded_text(text)) is not None:
             parts.append(plain)
+        elif reason in (SkipReason.ENCODED, SkipReason.ID) and (word := decoded_word(text)) is not None:
+            parts.append(word[0])
         elif reason is SkipReason.URL and (carried := decoded_uri(text)) is not None:
             parts.append(carried[0])
         elif reason is SkipReason.ID and (inner := json_text(text, layers - 1)) is not None:
@@ -217,6 +219,8 @@ def json_text(value: str, layers: int = MAX_LAYERS) -> str | None:
 def _read(text: str, layers: int) -> str:
     """``text`` as read inside decoded JSON: decoded again when it is JSON text itself."""
     inner = json_text(text, layers) if may_be_json(text) else None
+    if inner is None and (word := decoded_word(text)) is not None:
+        return word[0]  # percent-encoded text read as a word
     return text if inner is None else inner
 
 
