@@ -68,10 +68,10 @@ Found and NOT FIXED (noted):
    where the alignment would find 80%+ similarity. Random edits at the same rate leave runs
    of 12 and are found (the benchmark's kinds). A second anchor family with shorter runs
    (or skip-grams) would close it; it changes the index format and the benchmarks.
-8. FAIL-OPEN (noted) ``dataset_info.json`` beside ``.arrow`` files is read only for its
-   ``license``: its ``description`` and ``citation`` (free text) are listed as metadata, never
-   scanned; a copy kept there passes (item 4 reads a file under that name only when its keys
-   are not those of ``DatasetInfo``). The README body of a card is listed the same way.
+8. (fixed with item 4) ``dataset_info.json`` beside ``.arrow`` files was read only for its
+   ``license``: a copy in its ``description`` (free text) was listed as metadata and passed.
+   A sidecar holding prose is now read as a data file. (Not changed: the body of a
+   ``README.md`` card found in a folder is listed as "only its front matter read".)
 9. (fixed with item 3) Hex and percent-encoded text inside decoded JSON text (``json_text``)
    was not decoded (base64 and ``data:`` URIs were): a serialised chat whose answer is hex
    passed. It is now read decoded there too.
@@ -269,6 +269,18 @@ def test_records_under_a_hugging_face_sidecar_name_are_scanned(
     out = run_cli(["scan", ds, "-i", index_dir, "-p", policy, "--no-cache", "-f", "json"], code=1)
     doc = json.loads(out.stdout)
     assert {f["record"]["path"] for f in doc["findings"]} == {str(ds / name)}
+
+
+def test_a_copy_in_a_dataset_info_description_is_scanned(tmp_path: Path, index_dir: Path) -> None:
+    ds = tmp_path / "ds"
+    _save_to_disk(ds, [OWN])
+    info = {"description": COPY, "citation": "", "features": {"text": {"dtype": "string"}}, "license": ""}
+    (ds / "dataset_info.json").write_text(json.dumps(info), encoding="utf-8")
+    policy = tmp_path / "block.yaml"
+    policy.write_text(BLOCK_POLICY, encoding="utf-8")
+    out = run_cli(["scan", ds, "-i", index_dir, "-p", policy, "--no-cache", "-f", "json"], code=1)
+    doc = json.loads(out.stdout)
+    assert {f["record"]["path"] for f in doc["findings"]} == {str(ds / "dataset_info.json")}
 
 
 def test_the_sidecars_save_to_disk_writes_are_still_listed_not_read(tmp_path: Path, index_dir: Path) -> None:

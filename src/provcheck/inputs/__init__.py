@@ -241,8 +241,9 @@ def hf_sidecar(path: str, name: str) -> bool:
     ``state.json`` beside an ``.arrow`` file) was listed as metadata and never read, and a copy
     in it passed (adversarial pass 14). A sidecar is a JSON object of its own keys:
     ``dataset_dict.json`` ``splits`` only, ``dataset_info.json`` the keys of ``DatasetInfo``,
-    ``state.json`` keys starting with ``_`` and no prose in its values. Anything else is read as
-    the dataset file it is.
+    ``state.json`` keys starting with ``_``, and no prose in the values of either (a
+    ``description`` holding a copy was listed as metadata too). Anything else is read as the
+    dataset file it is.
     """
     try:
         if os.path.getsize(path) > _SIDECAR_BYTES:
@@ -255,13 +256,12 @@ def hf_sidecar(path: str, name: str) -> bool:
         return False
     if name == "dataset_dict.json":
         return set(doc) == {"splits"}
-    if name == "dataset_info.json":
-        return set(doc) <= _INFO_KEYS
     from provcheck.inputs.schemas.walk import is_prose, leaves
 
-    return all(str(k).startswith("_") for k in doc) and not any(
-        text is None or is_prose(text) for _, text in leaves(doc)
-    )
+    info = name == "dataset_info.json"
+    keys = set(doc) <= _INFO_KEYS if info else all(str(k).startswith("_") for k in doc)
+    # Free text (a `description` holding a copy) is read: the file is then scanned as data.
+    return keys and not any(text is None or is_prose(text) for _, text in leaves(doc))
 
 
 def _unlistable(exc: OSError) -> RecordError:
