@@ -40,10 +40,26 @@ text through the gate or made it cry wolf. Each test fails on the code before it
    never fired (exit 0): meta keys are compared as written. A ``source.meta.KEY`` that no index
    source (nor the policy's ``sources:``) has, near one that a source has, is now refused when
    the policy meets the index (exit 3, "did you mean", ``policy/sourcecheck.py``).
+7. FAIL-OPEN A policy rule on a path (``record.path: {glob: "data/**"}``, as a team scopes a
+   block to its training data; ``declared.file`` and ``declared.dataset`` alike) was matched
+   against the path as given on the command line: it fired for ``provcheck scan data`` from
+   the project's top and never for ``scan $PWD/data`` (a CI step's absolute path), ``scan .``
+   from inside ``data/`` or ``scan repo/data`` from above, where the copy passed (exit 0).
+   A path is now also matched relative to the policy file's folder and each folder above it
+   up to the project's top (``.git`` or ``.provcheck.yaml``); messages show it as given
+   (``policy/paths.py``, ``policy/model.py``; message rendering moved to ``policy/render.py``
+   to keep ``policy/evaluate.py`` under 600 lines).
+8. FAIL-OPEN (with item 4) ``dataset_info.json`` beside ``.arrow`` files was read only for its
+   ``license``: a copy in its ``description`` (free text) was listed as metadata and passed.
+   A sidecar holding prose is now read as a data file. (Not changed: the body of a
+   ``README.md`` card found in a folder is listed as "only its front matter read".)
+9. FAIL-OPEN (with item 3) Hex and percent-encoded text inside decoded JSON text (``json_text``)
+   was not decoded (base64 and ``data:`` URIs were): a serialised chat whose answer is hex
+   passed. It is now read decoded there too.
 
 Checked and found sound (no test here): CSV with ``;`` (and ``sep=;``), ``|`` and tab
 delimiters, extra cells, no header, legacy encodings (cp1252, latin-1: located errors); JSON
-Lines with U+2028 in strings, ``\r`` line ends, RFC 7464 record separators, two objects on a
+Lines with U+2028 in strings, ``\\r`` line ends, RFC 7464 record separators, two objects on a
 line, pretty-printed objects, a NUL line; ``save_to_disk`` Arrow streams and ``DatasetDict``
 layouts; ``.ndjson``, UTF-16 with a BOM, ``.jsonl.gz``; Markdown re-formatting of a copy
 (fences, bullets, tables, quotes, headings, bold or links around every word, one word a line,
@@ -58,28 +74,21 @@ characters, bidi marks and invalid surrogates in names and ids.
 
 Found and NOT FIXED (noted):
 
-7. FAIL-OPEN (noted, needs an index format change) A light edit repeated every few words
-   defeats candidate generation: an anchor needs a run of ``n + w - 1 = 12`` unedited tokens
-   (``matching/fingerprint.py``), so a copy with every 4th or 5th word replaced (``wordly``
-   for ``word``), deleted, or followed by an inserted word matched nothing at all (exit 0),
-   every 6th sometimes; every 7th blocks. Reproduce with the three ``REFERENCE_TEXTS`` of
-   ``tests/helpers.py`` indexed as ``conftest.index_dir`` does and
-   ``" ".join(w + "ly" if j % 5 == 4 else w for j, w in enumerate(text.split()))``: no match,
-   where the alignment would find 80%+ similarity. Random edits at the same rate leave runs
-   of 12 and are found (the benchmark's kinds). A second anchor family with shorter runs
-   (or skip-grams) would close it; it changes the index format and the benchmarks.
-8. (fixed with item 4) ``dataset_info.json`` beside ``.arrow`` files was read only for its
-   ``license``: a copy in its ``description`` (free text) was listed as metadata and passed.
-   A sidecar holding prose is now read as a data file. (Not changed: the body of a
-   ``README.md`` card found in a folder is listed as "only its front matter read".)
-9. (fixed with item 3) Hex and percent-encoded text inside decoded JSON text (``json_text``)
-   was not decoded (base64 and ``data:`` URIs were): a serialised chat whose answer is hex
-   passed. It is now read decoded there too.
-10. (noted) The CSV report has one row per finding and nothing else: a scan that read nothing
+10. FAIL-OPEN (noted, needs an index format change) A light edit repeated every few words
+    defeats candidate generation: an anchor needs a run of ``n + w - 1 = 12`` unedited tokens
+    (``matching/fingerprint.py``), so a copy with every 4th or 5th word replaced (``wordly``
+    for ``word``), deleted, or followed by an inserted word matched nothing at all (exit 0),
+    every 6th sometimes; every 7th blocks. Reproduce with the three ``REFERENCE_TEXTS`` of
+    ``tests/helpers.py`` indexed as ``conftest.index_dir`` does and
+    ``" ".join(w + "ly" if j % 5 == 4 else w for j, w in enumerate(text.split()))``: no match,
+    where the alignment would find 80%+ similarity. Random edits at the same rate mostly
+    leave runs of 12 (the benchmark's kinds are found). A second anchor family with shorter runs
+    (or skip-grams) would close it; it changes the index format and the benchmarks.
+11. (noted) The CSV report has one row per finding and nothing else: a scan that read nothing
     (every file unreadable, exit 4) writes a header-only CSV, indistinguishable in a
     spreadsheet from a clean scan. SARIF says ``executionSuccessful: true`` with error
     notifications in the same case.
-11. (noted, policy content) Under ``provcheck:default``, ``use: {purpose: distill}`` (or
+12. (noted, policy content) Under ``provcheck:default``, ``use: {purpose: distill}`` (or
     ``fine-tune``, ``train-model``) gives no finding for a verbatim copy of OpenAI output (the
     OpenAI pack's rules name ``train-competing-model`` only); the report says the records
     matched under no rule. Whether distillation for a model that does not compete is allowed
@@ -90,13 +99,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import subprocess
 import urllib.parse
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from gitrepo import BLOCK_POLICY
+from gitrepo import BLOCK_POLICY, isolated_env
 from helpers import REFERENCE_TEXTS, run_cli, write_jsonl
 
 COPY = REFERENCE_TEXTS[0]
@@ -346,3 +356,37 @@ def test_a_rule_testing_a_misspelt_meta_key_of_the_index_is_refused(
     assert f"{policy}:5" in out.stderr and "did you mean 'source.meta.modality'" in out.stderr, out.stderr
     policy.write_text(RULE.replace("{WHEN}", "{source.meta.modality: image}"), encoding="utf-8")
     run_cli(["scan", data, "-i", idx, "-p", policy, "--no-cache", "-q"], code=1)
+
+
+PATH_RULE = """\
+use: {purpose: train-competing-model}
+rules:
+  - id: data-copies
+    title: OpenAI output under data/
+    when: {source.provider: openai, record.path: {glob: "data/**"}}
+    action: block
+"""
+
+
+@pytest.mark.parametrize("how", ["relative", "absolute", "dot-inside", "from-above"])
+def test_a_path_rule_fires_however_the_scan_names_the_data(
+    tmp_path: Path, index_dir: Path, monkeypatch: pytest.MonkeyPatch, how: str
+) -> None:
+    repo = tmp_path / "repo"
+    env = isolated_env(tmp_path)
+    subprocess.run(["git", "init", "-q", str(repo)], check=True, env=env, capture_output=True)
+    (repo / "provenance").mkdir()
+    policy = repo / "provenance" / "policy.yaml"
+    policy.write_text(PATH_RULE, encoding="utf-8")
+    write_jsonl(repo / "data" / "d.jsonl", [{"id": "c", "text": COPY}])
+    write_jsonl(repo / "other" / "d.jsonl", [{"id": "c", "text": COPY}])
+    cwd, data, other = {
+        "relative": (repo, "data", "other"),
+        "absolute": (repo, str(repo / "data"), str(repo / "other")),
+        "dot-inside": (repo / "data", ".", "../other"),
+        "from-above": (tmp_path, "repo/data", "repo/other"),
+    }[how]
+    monkeypatch.chdir(cwd)
+    run_cli(["scan", data, "-i", index_dir, "-p", policy, "--no-cache", "-q"], code=1)
+    # Files outside data/ are still outside it.
+    run_cli(["scan", other, "-i", index_dir, "-p", policy, "--no-cache", "-q"], code=0)

@@ -10,6 +10,7 @@ from typing import Any
 
 from provcheck.model import Action, Clause
 from provcheck.policy.licenses import legal_code_url, license_ids
+from provcheck.policy.paths import SPELLINGS
 from provcheck.policy.use import PURPOSES
 from provcheck.policy.use import Use as Use  # re-exported: a policy declares a use
 from provcheck.support.dates import parse_date
@@ -245,6 +246,10 @@ class Comparison:
         A missing value passes only ``exists: false``; a list passes when one item does.
         """
         actual = ctx.get(self.field)
+        if self.field in PATH_FIELDS and self.op != "exists":
+            # Every spelling of the path (``policy/paths.py``): as given, and relative to the
+            # policy's folder and the folders above it up to the project's top.
+            actual = ctx.get(self.field + SPELLINGS, actual)
         if self.op == "exists":
             present = actual is not None and actual != () and actual != ""
             return present is bool(self.value)
