@@ -57,6 +57,12 @@ text through the gate or made it cry wolf. Each test fails on the code before it
    was not decoded (base64 and ``data:`` URIs were): a serialised chat whose answer is hex
    passed. It is now read decoded there too.
 
+10. FAIL-OPEN A policy's ``sources: {share: {provider: ""}}`` (a template's variable left
+    unset, as ``envsubst`` leaves it) erased the index's provider (``openai``): no rule applied
+    and a verbatim copy passed under ``provcheck:default`` (exit 0), where ``provider: null``
+    is refused. So did an empty ``license``, ``generator``, ``terms``, ``url`` or ``meta``
+    value. Each is now refused where it is (exit 3) (``policy/loader.py``).
+
 Checked and found sound (no test here): CSV with ``;`` (and ``sep=;``), ``|`` and tab
 delimiters, extra cells, no header, legacy encodings (cp1252, latin-1: located errors); JSON
 Lines with U+2028 in strings, ``\\r`` line ends, RFC 7464 record separators, two objects on a
@@ -74,7 +80,7 @@ characters, bidi marks and invalid surrogates in names and ids.
 
 Found and NOT FIXED (noted):
 
-10. FAIL-OPEN (noted, needs an index format change) A light edit repeated every few words
+11. FAIL-OPEN (noted, needs an index format change) A light edit repeated every few words
     defeats candidate generation: an anchor needs a run of ``n + w - 1 = 12`` unedited tokens
     (``matching/fingerprint.py``), so a copy with every 4th or 5th word replaced (``wordly``
     for ``word``), deleted, or followed by an inserted word matched nothing at all (exit 0),
@@ -84,11 +90,11 @@ Found and NOT FIXED (noted):
     where the alignment would find 80%+ similarity. Random edits at the same rate mostly
     leave runs of 12 (the benchmark's kinds are found). A second anchor family with shorter runs
     (or skip-grams) would close it; it changes the index format and the benchmarks.
-11. (noted) The CSV report has one row per finding and nothing else: a scan that read nothing
+12. (noted) The CSV report has one row per finding and nothing else: a scan that read nothing
     (every file unreadable, exit 4) writes a header-only CSV, indistinguishable in a
     spreadsheet from a clean scan. SARIF says ``executionSuccessful: true`` with error
     notifications in the same case.
-12. (noted, policy content) Under ``provcheck:default``, ``use: {purpose: distill}`` (or
+13. (noted, policy content) Under ``provcheck:default``, ``use: {purpose: distill}`` (or
     ``fine-tune``, ``train-model``) gives no finding for a verbatim copy of OpenAI output (the
     OpenAI pack's rules name ``train-competing-model`` only); the report says the records
     matched under no rule. Whether distillation for a model that does not compete is allowed
@@ -390,3 +396,24 @@ def test_a_path_rule_fires_however_the_scan_names_the_data(
     run_cli(["scan", data, "-i", index_dir, "-p", policy, "--no-cache", "-q"], code=1)
     # Files outside data/ are still outside it.
     run_cli(["scan", other, "-i", index_dir, "-p", policy, "--no-cache", "-q"], code=0)
+
+
+@pytest.mark.parametrize(
+    ("facts", "key"),
+    [
+        ('{provider: ""}', "provider"),
+        ("{provider: ' '}", "provider"),
+        ('{license: "", terms: openai-terms-of-use}', "license"),
+        ('{generator: ""}', "generator"),
+        ('{meta: {modality: ""}}', "meta.modality"),
+    ],
+)
+def test_an_empty_source_fact_in_a_policy_is_refused_not_taken_for_no_provider(
+    tmp_path: Path, index_dir: Path, facts: str, key: str
+) -> None:
+    data = write_jsonl(tmp_path / "d.jsonl", [{"id": "c", "text": COPY}])
+    policy = tmp_path / "policy.yaml"
+    head = "include: [provcheck:default]\nuse: {purpose: train-competing-model}\n"
+    policy.write_text(f"{head}sources:\n  share: {facts}\n", encoding="utf-8")
+    out = run_cli(["scan", data, "-i", index_dir, "-p", policy, "--no-cache", "-q"], code=3)
+    assert f"{policy}:4" in out.stderr and f"source 'share': {key}: empty" in out.stderr, out.stderr
