@@ -61,7 +61,12 @@ text through the gate or made it cry wolf. Each test fails on the code before it
     unset, as ``envsubst`` leaves it) erased the index's provider (``openai``): no rule applied
     and a verbatim copy passed under ``provcheck:default`` (exit 0), where ``provider: null``
     is refused. So did an empty ``license``, ``generator``, ``terms``, ``url`` or ``meta``
-    value. Each is now refused where it is (exit 3) (``policy/loader.py``).
+    value. Each is now refused where it is (exit 3) (``policy/loader.py``). The same on the
+    index's side: ``index add --provider "$PROVIDER"`` with the variable unset (or
+    ``--generator ""``, ``--terms ""``, ``--meta modality=``, a sources manifest's
+    ``provider: ""`` or ``meta: {modality: ''}``) made a source of no provider, whose copies
+    matched under no rule (exit 0); ``--license ""`` alone was refused. Each is now a usage
+    error (exit 2) before anything is written (``cli/index.py``, ``ingest/sources.py``).
 
 Checked and found sound (no test here): CSV with ``;`` (and ``sep=;``), ``|`` and tab
 delimiters, extra cells, no header, legacy encodings (cp1252, latin-1: located errors); JSON
@@ -417,3 +422,28 @@ def test_an_empty_source_fact_in_a_policy_is_refused_not_taken_for_no_provider(
     policy.write_text(f"{head}sources:\n  share: {facts}\n", encoding="utf-8")
     out = run_cli(["scan", data, "-i", index_dir, "-p", policy, "--no-cache", "-q"], code=3)
     assert f"{policy}:4" in out.stderr and f"source 'share': {key}: empty" in out.stderr, out.stderr
+
+
+@pytest.mark.parametrize(
+    "option",
+    [["--provider", ""], ["--provider", " "], ["--generator", ""], ["--terms", ""], ["--meta", "modality="]],
+)
+def test_index_add_with_an_empty_fact_is_refused(
+    tmp_path: Path, reference_file: Path, option: list[str]
+) -> None:
+    args = ["index", "add", tmp_path / "idx", reference_file, "--source", "share"]
+    provider = [] if option[0] == "--provider" else ["--provider", "openai"]
+    out = run_cli([*args, *provider, *option, "-q"], code=2)
+    assert "empty" in out.stderr and not (tmp_path / "idx").exists()
+
+
+@pytest.mark.parametrize("entry", ['provider: ""', "provider: openai\n    meta: {modality: ''}"])
+def test_a_sources_manifest_with_an_empty_fact_is_refused(
+    tmp_path: Path, reference_file: Path, entry: str
+) -> None:
+    manifest = tmp_path / "sources.yaml"
+    manifest.write_text(
+        f"sources:\n  - path: {reference_file}\n    source: share\n    {entry}\n", encoding="utf-8"
+    )
+    out = run_cli(["index", "build", tmp_path / "idx", "--sources", manifest], code=2)
+    assert f"{manifest}:" in out.stderr and "empty" in out.stderr
