@@ -56,7 +56,6 @@ text through the gate or made it cry wolf. Each test fails on the code before it
 9. FAIL-OPEN (with item 3) Hex and percent-encoded text inside decoded JSON text (``json_text``)
    was not decoded (base64 and ``data:`` URIs were): a serialised chat whose answer is hex
    passed. It is now read decoded there too.
-
 10. FAIL-OPEN A policy's ``sources: {share: {provider: ""}}`` (a template's variable left
     unset, as ``envsubst`` leaves it) erased the index's provider (``openai``): no rule applied
     and a verbatim copy passed under ``provcheck:default`` (exit 0), where ``provider: null``
