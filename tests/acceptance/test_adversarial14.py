@@ -25,7 +25,8 @@ text through the gate or made it cry wolf. Each test fails on the code before it
    ``dataset_info.json`` beside a ``save_to_disk`` ``.arrow`` file, was never read, and the copy
    in it passed (exit 0). A file under those names is metadata only when it holds what that
    file holds (``splits``; ``_`` keys without prose; the keys of ``DatasetInfo``); anything
-   else is read as a dataset file (``inputs/__init__.py``).
+   else is read as a dataset file (``inputs/__init__.py``; a malformed ``dataset_info.json``
+   stays the located error of its declarations, exit 4).
 5. FAIL-OPEN A misspelt word of a fixed vocabulary in a rule (``source.license_traits:
    noncomercial``, ``{contains: non-commercial}``, ``[research_only]``, ``match.convergence:
    comon-passage``) was accepted by ``policy validate`` and the scan, and never matched: the
@@ -48,7 +49,10 @@ text through the gate or made it cry wolf. Each test fails on the code before it
    A path is now also matched relative to the policy file's folder and each folder above it
    up to the project's top (``.git`` or ``.provcheck.yaml``); messages show it as given
    (``policy/paths.py``, ``policy/model.py``; message rendering moved to ``policy/render.py``
-   to keep ``policy/evaluate.py`` under 600 lines).
+   to keep ``policy/evaluate.py`` under 600 lines). CRY-WOLF on the same ground: ``record.path:
+   {not_in: [data/accepted.jsonl]}`` held for the file given as ``./data/accepted.jsonl`` or
+   by its absolute path, and the rule fired on the very file it leaves out; ``not_in`` now
+   holds only when no spelling is listed.
 8. FAIL-OPEN (with item 4) ``dataset_info.json`` beside ``.arrow`` files was read only for its
    ``license``: a copy in its ``description`` (free text) was listed as metadata and passed.
    A sidecar holding prose is now read as a data file. (Not changed: the body of a
@@ -446,3 +450,19 @@ def test_a_sources_manifest_with_an_empty_fact_is_refused(
     )
     out = run_cli(["index", "build", tmp_path / "idx", "--sources", manifest], code=2)
     assert f"{manifest}:" in out.stderr and "empty" in out.stderr
+
+
+def test_a_path_rule_with_not_in_holds_for_no_spelling_of_a_listed_file(
+    tmp_path: Path, index_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = tmp_path / "repo"
+    subprocess.run(
+        ["git", "init", "-q", str(repo)], check=True, env=isolated_env(tmp_path), capture_output=True
+    )
+    policy = repo / "policy.yaml"
+    rule = PATH_RULE.replace('{glob: "data/**"}', '{not_in: ["data/accepted.jsonl"]}')
+    policy.write_text(rule, encoding="utf-8")
+    write_jsonl(repo / "data" / "accepted.jsonl", [{"id": "c", "text": COPY}])
+    monkeypatch.chdir(repo)
+    for given in ("data/accepted.jsonl", "./data/accepted.jsonl", str(repo / "data" / "accepted.jsonl")):
+        run_cli(["scan", given, "-i", index_dir, "-p", policy, "--no-cache", "-q"], code=0)

@@ -251,7 +251,9 @@ def hf_sidecar(path: str, name: str) -> bool:
         with open(path, "rb") as f:
             doc = _json.loads(f.read())
     except (OSError, ValueError, RecursionError):
-        return False
+        # A malformed dataset_info.json is a located error of its declarations already
+        # (`inputs.declared`); a malformed other sidecar is read, and its error reported so.
+        return name == "dataset_info.json"
     if not isinstance(doc, dict) or not doc:
         return False
     if name == "dataset_dict.json":

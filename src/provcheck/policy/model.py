@@ -256,6 +256,9 @@ class Comparison:
         if actual is None:
             return False
         values = actual if isinstance(actual, (tuple, list, frozenset, set)) else (actual,)
+        if self.op == "not_in" and self.field in PATH_FIELDS:
+            # A path is one value however spelt: not in the list under any of its spellings.
+            return all(_compare(self.op, v, self.value) for v in values)
         if self.op == "glob":
             patterns = self.value if isinstance(self.value, (list, tuple)) else [self.value]
             match = path_match if self.field in PATH_FIELDS else name_match
