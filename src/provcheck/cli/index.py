@@ -54,6 +54,8 @@ def _meta(values: tuple[str, ...]) -> dict[str, str]:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
             raise UsageError(f"--meta {item!r}: expected KEY=VALUE")
+        if not value.strip():
+            raise UsageError(f"--meta {item!r}: empty value states nothing; give it or leave the option out")
         near = key.strip().lower().replace("_", "").replace("-", "")
         if (problem := meta_key_problem(key.strip())) is not None and near not in DATE_META_KEYS:
             raise UsageError(f"--meta {key.strip()}: {problem}")
@@ -268,6 +270,13 @@ def index_add(
     quiet: bool,
 ) -> None:
     """Add every record of PATH to INDEX (created if missing) as material of a source."""
+    for option, given in (("--provider", provider), ("--generator", generator), ("--terms", terms)):
+        if given is not None and not given.strip():
+            # `--provider "$PROVIDER"` with the variable unset made a source of no provider, and
+            # no rule applied to its copies (adversarial pass 14).
+            raise UsageError(
+                f"{option}: empty value {given!r} states nothing; give it or leave the option out"
+            )
     facts = _meta(meta)
     problems = source_problems(source, facts)
     if problems:

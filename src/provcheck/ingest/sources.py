@@ -93,6 +93,9 @@ def load_sources(path: str) -> list[AddSpec]:
         for key in strings:
             if key in entry and not isinstance(entry[key], str):
                 problems.append(f"{path}:{entry.line_of(key)}: '{key}' must be a string")
+            elif key in entry and not entry[key].strip():
+                # `provider: ""` made a source of no provider: no rule applied to its copies.
+                problems.append(f"{path}:{entry.line_of(key)}: '{key}' is empty; give it or leave it out")
         terms = entry.get("terms")
         if isinstance(terms, str) and (why := terms_problem(terms)) is not None:
             problems.append(f"{path}:{entry.line_of('terms')}: terms: {why}")
@@ -111,6 +114,11 @@ def load_sources(path: str) -> list[AddSpec]:
             if (why := meta_key_problem(key.strip())) is not None:  # `derived-from:` never read
                 line = meta.line_of(key) if isinstance(meta, LineDict) else entry.line_of("meta")
                 problems.append(f"{path}:{line}: meta {key}: {why}")
+        for key in sorted(
+            k for k in meta if meta[k] is None or (isinstance(meta[k], str) and not meta[k].strip())
+        ):
+            line = meta.line_of(key) if isinstance(meta, LineDict) else entry.line_of("meta")
+            problems.append(f"{path}:{line}: meta {key}: empty; give it or leave it out")
         for key in sorted(DATE_META_KEYS & set(meta)):
             why = date_problem(meta[key])
             if why:

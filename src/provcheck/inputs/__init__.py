@@ -150,7 +150,9 @@ def discover(paths: list[str]) -> Iterator[Found]:
                     if name not in _NOT_DATA:
                         yield NotScanned(unicode_text(full), HIDDEN, name)
                     continue
-                if name == "dataset_dict.json" or (arrow and name in _HF_SIDECARS):
+                if (name == "dataset_dict.json" or (arrow and name in _HF_SIDECARS)) and hf_sidecar(
+                    full, name
+                ):
                     yield NotScanned(unicode_text(full), HF_METADATA, name)
                     continue
                 if reader_for(name) is None:
@@ -206,6 +208,62 @@ waivers): not listed, so that a scan of a repository's root does not report them
 HF_METADATA = "Hugging Face dataset metadata"
 _HF_SIDECARS = frozenset({"state.json", "dataset_info.json"})
 """What ``save_to_disk`` writes beside its ``.arrow`` files: metadata, not records."""
+_INFO_KEYS = frozenset(
+    {
+        "builder_name",
+        "citation",
+        "config_name",
+        "dataset_name",
+        "dataset_size",
+        "description",
+        "download_checksums",
+        "download_size",
+        "features",
+        "homepage",
+        "license",
+        "post_processed",
+        "post_processing_size",
+        "size_in_bytes",
+        "splits",
+        "supervised_keys",
+        "task_templates",
+        "version",
+    }
+)
+"""The keys of a ``dataset_info.json`` (``datasets.DatasetInfo``)."""
+_SIDECAR_BYTES = 4 * 2**20
+
+
+def hf_sidecar(path: str, name: str) -> bool:
+    """True when ``path`` (named as a ``save_to_disk`` sidecar) holds what that sidecar holds.
+
+    The name alone decided: a JSON array of records saved as ``dataset_dict.json`` (or as
+    ``state.json`` beside an ``.arrow`` file) was listed as metadata and never read, and a copy
+    in it passed (adversarial pass 14). A sidecar is a JSON object of its own keys:
+    ``dataset_dict.json`` ``splits`` only, ``dataset_info.json`` the keys of ``DatasetInfo``,
+    ``state.json`` keys starting with ``_``, and no prose in the values of either (a
+    ``description`` holding a copy was listed as metadata too). Anything else is read as the
+    dataset file it is.
+    """
+    try:
+        if os.path.getsize(path) > _SIDECAR_BYTES:
+            return False
+        with open(path, "rb") as f:
+            doc = _json.loads(f.read())
+    except (OSError, ValueError, RecursionError):
+        # A malformed dataset_info.json is a located error of its declarations already
+        # (`inputs.declared`); a malformed other sidecar is read, and its error reported so.
+        return name == "dataset_info.json"
+    if not isinstance(doc, dict) or not doc:
+        return False
+    if name == "dataset_dict.json":
+        return set(doc) == {"splits"}
+    from provcheck.inputs.schemas.walk import is_prose, leaves
+
+    info = name == "dataset_info.json"
+    keys = set(doc) <= _INFO_KEYS if info else all(str(k).startswith("_") for k in doc)
+    # Free text (a `description` holding a copy) is read: the file is then scanned as data.
+    return keys and not any(text is None or is_prose(text) for _, text in leaves(doc))
 
 
 def _unlistable(exc: OSError) -> RecordError:

@@ -19,9 +19,7 @@ and source, and the most severe action among them decides (``ScanResult.blocking
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import hashlib
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
@@ -42,6 +40,8 @@ from provcheck.model import (
 from provcheck.policy.conflicts import MatchedSources, licence_declarations
 from provcheck.policy.licenses import license_ids, traits
 from provcheck.policy.model import Policy, Rule, SourceFacts, Use, comparisons, overlay
+from provcheck.policy.paths import project_bases, spelt
+from provcheck.policy.render import render
 from provcheck.policy.sourcecheck import (
     check_source_dates,
     check_source_names,
@@ -54,8 +54,6 @@ from provcheck.support.dates import parse_date
 if TYPE_CHECKING:
     from provcheck.policy.catalogue import Catalogue
 
-_PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([a-z_][a-z0-9_.]*)\}")
-"""A ``{field}`` placeholder, or ``{{`` / ``}}`` for a literal brace."""
 MAX_CHAIN = 16
 
 
@@ -132,6 +130,7 @@ class Evaluator:
         self._chains: dict[str, tuple[SourceFacts, ...]] = {}
         self._refs: dict[tuple[str, dt.date | None, str], tuple[RuleRef, Action]] = {}
         self._info_cache: dict[str, tuple[SourceInfo]] = {}
+        self._bases = project_bases(policy.path)
         self._use_ctx = {
             "use.purpose": tuple(sorted(use.purposes)),
             "use.commercial": use.commercial,
@@ -267,10 +266,9 @@ class Evaluator:
     def _rules(self, signal: str) -> list[Rule]:
         return [r for r in self.policy.rules if r.enabled and r.signal == signal]
 
-    @staticmethod
-    def _record_ctx(rec: RecordRef) -> dict[str, Any]:
+    def _record_ctx(self, rec: RecordRef) -> dict[str, Any]:
         return {
-            "record.path": rec.location.path,
+            **spelt("record.path", rec.location.path, self._bases),
             "record.role": rec.turn.role,
             "record.kind": rec.turn.kind.value,
             "record.id": rec.id,
@@ -442,8 +440,8 @@ class Evaluator:
             **self._use_ctx,
             "declared.key": d.key,
             "declared.value": d.value,
-            "declared.file": d.path,
-            "declared.dataset": d.dataset,
+            **spelt("declared.file", d.path, self._bases),
+            **spelt("declared.dataset", d.dataset, self._bases),
             "declared.known": known is not None,
             "declared.resolved": self.known.describe(d.value) if d.key == "source_datasets" else d.value,
             "declared.license_traits": tuple(sorted(traits(d.value))) if d.key == "license" else (),
@@ -482,8 +480,8 @@ class Evaluator:
             **self._use_ctx,
             "declared.key": "license",
             "declared.value": declared,
-            "declared.file": d.path,
-            "declared.dataset": d.dataset,
+            **spelt("declared.file", d.path, self._bases),
+            **spelt("declared.dataset", d.dataset, self._bases),
             "declared.license_traits": tuple(sorted(traits(declared))),
         }
         own = _declared_facts(items)
@@ -559,38 +557,6 @@ def _declared_facts(items: list[Declaration]) -> SourceFacts:
         date=date,
         meta={"declared_in": first.path},
     )
-
-
-def render(template: str, ctx: Mapping[str, Any]) -> str:
-    """Fill ``{field}`` placeholders from ``ctx``; ``{{`` and ``}}`` are literal braces; nothing
-    else of the template is interpreted."""
-    return "".join([part if field is None else _shown(ctx.get(field)) for part, field in _parts(template)])
-
-
-@functools.lru_cache(maxsize=256)
-def _parts(template: str) -> tuple[tuple[str, str | None], ...]:
-    """The template as literal text and placeholders' field names (parsed once per template:
-    a message is rendered for every finding)."""
-    parts: list[tuple[str, str | None]] = []
-    at = 0
-    for m in _PLACEHOLDER.finditer(template):
-        parts.append((template[at : m.start()], None))
-        parts.append((m.group()[0], None) if m.group(1) is None else ("", m.group(1)))
-        at = m.end()
-    parts.append((template[at:], None))
-    return tuple(p for p in parts if p != ("", None))
-
-
-def _shown(v: Any) -> str:
-    if v is None or v == ():
-        return "unknown"
-    if isinstance(v, (tuple, list)):
-        return ", ".join(map(str, v))
-    if isinstance(v, float):
-        return f"{v:.2f}"
-    if isinstance(v, dt.date):
-        return v.isoformat()
-    return str(v)
 
 
 def evaluate(

@@ -19,6 +19,20 @@ MODEL_TERMS = "model-terms"
 """The material is governed by a model licence or a provider's terms, not a data licence."""
 NO_LICENSE = "no-license"
 """Published without a licence: no permission to reuse was given."""
+TRAITS = frozenset(
+    {
+        NONCOMMERCIAL,
+        SHAREALIKE,
+        NODERIVATIVES,
+        ATTRIBUTION,
+        RESEARCH_ONLY,
+        PERMISSIVE,
+        PUBLIC_DOMAIN,
+        MODEL_TERMS,
+        NO_LICENSE,
+    }
+)
+"""Every trait a licence can have: the words ``license_traits`` tests may name."""
 
 _TRAITS: dict[str, frozenset[str]] = {
     "cc-by-4.0": frozenset({ATTRIBUTION, PERMISSIVE}),
@@ -162,3 +176,22 @@ def _spdx_spelling(key: str) -> str:
         return canonicalize_license_expression(key)
     except ValueError:
         return key
+
+
+def misspelt_license(value: str) -> str | None:
+    """The licence id a rule's ``source.license`` value misspells (``CC-BY-NC-4`` for
+    ``CC-BY-NC-4.0``), as SPDX spells it, or None.
+
+    A rule compares the id as written, and an index refuses unknown ids (``license_problem``):
+    a misspelt id in a rule never matched anything, and the rule never fired (adversarial pass
+    14). A ``LicenseRef-`` name, an id this module or SPDX knows, and a value near no known id
+    (a licence of the policy's own) are taken."""
+    key = value.strip().lower()
+    if key in _TRAITS or key in _MODEL_TAGS or key.startswith(("licenseref-", "llama", "gemma")):
+        return None
+    from provcheck.policy.sourcecheck import near_name
+
+    near = near_name(key, _TRAITS)
+    if near is None or license_problem(value) is None:
+        return None
+    return _spdx_spelling(near)

@@ -3,9 +3,11 @@ and the fields a condition may test."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from provcheck.model import Action, MatchKind, RoleKind
+from provcheck.policy.licenses import TRAITS, misspelt_license
 from provcheck.policy.load_terms import clause_ref
 from provcheck.policy.loadstate import (
     FIELD_TYPES,
@@ -202,9 +204,33 @@ def _tests(state: LoadState, display: str, line: int | None, name: str, raw: Any
 
 
 _BAD = object()
+CONVERGENCE = frozenset(
+    {
+        "none",
+        "common-passage",
+        "crowd",
+        "prompt",
+        "list",
+        "code",
+        "template",
+        "recipe",
+        "citation",
+        "grid",
+        "formula",
+        "boilerplate",
+        "background",
+        "public-domain",
+    }
+)
+"""The classes ``match.convergence`` takes (``matching/strength.py``; a test keeps them in step)."""
 CLOSED = {
     "match.kind": frozenset(k.value for k in MatchKind),
     "record.kind": frozenset(k.value for k in RoleKind),
+    # A misspelt trait or class (`noncomercial`, `comon-passage`) never matched, and the rule
+    # never fired (adversarial pass 14).
+    "source.license_traits": TRAITS,
+    "declared.license_traits": TRAITS,
+    "match.convergence": CONVERGENCE,
 }
 """Fields whose values are a fixed set of words: a misspelt word would never match."""
 FRACTIONS = frozenset(
@@ -218,6 +244,8 @@ FRACTIONS = frozenset(
     }
 )
 """Fields that are shares from 0 to 1 (never percentages)."""
+_WHOLE = ("equals", "in", "not_in", "contains")
+"""Operators comparing a text as written (no pattern)."""
 
 
 def _operand(
@@ -230,7 +258,7 @@ def _operand(
         date = policy_date(state, display, line, value, name)
         return _BAD if date is None else date
     words = CLOSED.get(name)
-    if words is not None and op in ("equals", "in", "not_in"):
+    if words is not None and (op in ("equals", "in", "not_in") or (op == "contains" and ftype == "strs")):
         given = value if isinstance(value, list) else [value]
         unknown = [str(v) for v in given if str(v).lower() not in words]
         if unknown:
@@ -263,6 +291,18 @@ def _operand(
                     "(a purpose of your own must not be a near-spelling of a shipped one)",
                 )
                 return _BAD
+    if name == "source.license" and op in ("equals", "in", "not_in"):
+        for v in value if isinstance(value, list) else [value]:
+            near = misspelt_license(str(v)) if isinstance(v, str) else None
+            if near is not None:
+                state.problem(
+                    display,
+                    line,
+                    f"source.license: {v!r} is not a licence id; did you mean {near!r}? (the index "
+                    "refuses ids it cannot read, so the rule would never fire; to test what a "
+                    "licence allows, whatever its version: source.license_traits)",
+                )
+                return _BAD
     if name in FRACTIONS and op not in ("exists",):
         # A share written as a percentage (`match.probability: {gte: 80}`) is never reached (or,
         # with lte, always): the rule never fires, or fires on everything, without a word.
@@ -276,6 +316,21 @@ def _operand(
                 line,
                 f"{name} {op}: {outside[0]!r} is outside 0-1; {name} is a share from 0 to 1 "
                 f"(write {outside[0] / 100:g} for {outside[0]:g}%)",
+            )
+            return _BAD
+    if op in _WHOLE and ftype in ("str", "strs"):
+        # `source.generator: "gpt-*"` (the packs' `generators:` lists and waivers take globs
+        # as plain values) compared the text whole: no generator is called `gpt-*`, and the
+        # rule never fired (adversarial pass 14). A value holding `*` is refused with the way out.
+        given = value if isinstance(value, list) else [value]
+        starred = [v for v in given if isinstance(v, str) and "*" in v]
+        if starred:
+            as_glob = json.dumps(value)
+            state.problem(
+                display,
+                line,
+                f"{name} {op}: {starred[0]!r} is compared as written, not as a pattern, and no value "
+                f"holds '*'; for a shell glob write {{glob: {as_glob}}}",
             )
             return _BAD
     if op == "equals" and ftype in ("str", "strs"):

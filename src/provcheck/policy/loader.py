@@ -267,6 +267,9 @@ def _purposes(state: LoadState, display: str, use: LineDict, value: str | list[s
     return [w for w in words if w and w not in FLAG_WORDS]
 
 
+_FACT_KEYS = ("provider", "generator", "license", "terms", "url")
+
+
 def _merge_sources(state: LoadState, doc: LineDict, display: str) -> None:
     # Keys, types and origins are the schema's; dates are checked here.
     sources = doc.get("sources", {})
@@ -278,6 +281,20 @@ def _merge_sources(state: LoadState, doc: LineDict, display: str) -> None:
             date = policy_date(state, display, facts.line_of("date"), facts["date"], f"source {name!r} date")
             if date is None:
                 continue
+        # `provider: ""` (a template's variable left unset) erased the index's provider, and
+        # no rule applied to a copy (adversarial pass 14): an empty fact states nothing.
+        blank = [k for k in _FACT_KEYS if isinstance(facts.get(k), str) and not facts[k].strip()]
+        meta = facts.get("meta", {})
+        blank += [f"meta.{k}" for k, v in meta.items() if isinstance(v, str) and not v.strip()]
+        if blank:
+            where = facts.line_of(blank[0]) if blank[0] in facts else facts.line_of("meta")
+            state.problem(
+                display,
+                where,
+                f"source {name!r}: {blank[0]}: empty; an empty value states nothing and would erase "
+                "what the index records: leave the key out to keep it",
+            )
+            continue
         previous = state.sources.get(name)
         new = SourceFacts(
             name=name,

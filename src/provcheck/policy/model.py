@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from provcheck.model import Action, Clause
+from provcheck.policy.paths import SPELLINGS
 from provcheck.policy.use import PURPOSES
 from provcheck.policy.use import Use as Use  # re-exported: a policy declares a use
 from provcheck.support.dates import parse_date
@@ -86,12 +87,19 @@ class Comparison:
         A missing value passes only ``exists: false``; a list passes when one item does.
         """
         actual = ctx.get(self.field)
+        if self.field in PATH_FIELDS and self.op != "exists":
+            # Every spelling of the path (``policy/paths.py``): as given, and relative to the
+            # policy's folder and the folders above it up to the project's top.
+            actual = ctx.get(self.field + SPELLINGS, actual)
         if self.op == "exists":
             present = actual is not None and actual != () and actual != ""
             return present is bool(self.value)
         if actual is None:
             return False
         values = actual if isinstance(actual, (tuple, list, frozenset, set)) else (actual,)
+        if self.op == "not_in" and self.field in PATH_FIELDS:
+            # A path is one value however spelt: not in the list under any of its spellings.
+            return all(_compare(self.op, v, self.value) for v in values)
         if self.op == "glob":
             patterns = self.value if isinstance(self.value, (list, tuple)) else [self.value]
             match = path_match if self.field in PATH_FIELDS else name_match

@@ -72,6 +72,8 @@ def check_source_names(
             )
 
     problems += _background_rules(policy, index_sources)
+    problems += _misnamed_rules(policy, index_sources, known)
+    problems += _misnamed_meta(policy, index_sources)
 
     def unknown(parent: str) -> bool:
         return parent not in policy.sources and parent not in index_sources and known().facts(parent) is None
@@ -295,4 +297,83 @@ def _background_rules(policy: Policy, index_sources: Mapping[str, SourceInfo]) -
                     "(independent text, index add --background): its matches are never findings, "
                     "so the rule would never fire on them"
                 )
+    return problems
+
+
+def _misnamed_rules(
+    policy: Policy, index_sources: Mapping[str, SourceInfo], known: Callable[[], Catalogue]
+) -> list[str]:
+    """A rule selecting by ``source.name`` a near spelling of an index source that neither the
+    index, the policy's ``sources:`` nor the catalogue of known datasets holds: the rule would
+    never fire. ``when: {source.name: sharegtp}`` for the index's ``sharegpt`` was accepted, and
+    every copy of it passed (adversarial pass 14), while the same typo in ``sources:`` was
+    refused. Left alone: a near spelling of a source the rules also name as written (another
+    source on purpose), and names of declared datasets (``signal: declaration``: the data's own
+    words, not the index's)."""
+    # An index source the rules name as written is known to their author: a near spelling
+    # beside it (`[sharegpt, sharegpt-v2]`) names another source on purpose.
+    indexed = {n.lower(): n for n in index_sources if n.lower() not in _named(policy, "source.name")}
+    if not indexed:
+        return []
+    problems = []
+    for rule in policy.rules:
+        if rule.signal == "declaration" or not rule.enabled:
+            continue
+        for c in comparisons(rule.when):
+            if c.field != "source.name" or c.op not in ("equals", "in"):
+                continue
+            for value in c.value if isinstance(c.value, (list, tuple)) else [c.value]:
+                name = str(value)
+                if name.lower() in indexed or name in policy.sources:
+                    continue
+                near = near_name(name, indexed)
+                if near is None or known().facts(name) is not None:
+                    continue
+                where = rule.origin or policy.path or "policy"
+                if c.line is not None and rule.origin:
+                    where = f"{rule.origin.rsplit(':', 1)[0]}:{c.line}"
+                problems.append(
+                    f"{where}: rule {rule.id!r}: {c}: {name!r} is not a source of the index; did you "
+                    f"mean {indexed[near]!r}? (the rule would never fire on it)"
+                )
+    return problems
+
+
+META_NEAR = 0.75
+"""Meta keys are short words: a plural (``modalities`` for ``modality``) is a near spelling."""
+
+
+def _misnamed_meta(policy: Policy, index_sources: Mapping[str, SourceInfo]) -> list[str]:
+    """A rule testing ``source.meta.KEY`` for a key no source has, near one a source has
+    (``source.meta.modalities`` for ``--meta modality=image``, ``source.meta.Modality``): meta
+    keys are compared as written, and the rule never fired (adversarial pass 14)."""
+    keys: dict[str, str] = {}
+    for name, info in index_sources.items():
+        for key in info.meta:
+            keys.setdefault(key, name)
+    for name, facts in policy.sources.items():
+        for key in facts.meta:
+            keys.setdefault(key, name)
+    if not keys:
+        return []
+    problems = []
+    for rule in policy.rules:
+        if not rule.enabled:
+            continue
+        for c in comparisons(rule.when):
+            if not c.field.startswith("source.meta."):
+                continue
+            key = c.field[len("source.meta.") :]
+            if key in keys:
+                continue
+            near = near_name(key, keys, META_NEAR)
+            if near is None:
+                continue
+            where = rule.origin or policy.path or "policy"
+            if c.line is not None and rule.origin:
+                where = f"{rule.origin.rsplit(':', 1)[0]}:{c.line}"
+            problems.append(
+                f"{where}: rule {rule.id!r}: {c.field}: no source has meta {key!r}; did you mean "
+                f"'source.meta.{near}' (source {keys[near]!r} has it)? (the rule would never fire)"
+            )
     return problems

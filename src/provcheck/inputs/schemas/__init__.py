@@ -12,10 +12,13 @@ from provcheck.inputs.base import WrapperMember
 from provcheck.inputs.schemas.base import RawTurn, Schema, SchemaError, maybe_json, role_kind
 from provcheck.inputs.schemas.chat import MESSAGE_KEYS, SHAREGPT_KEYS, OpenAIMessages, ShareGPT
 from provcheck.inputs.schemas.encoded import (
+    HEX_SUFFIX,
     JSON_SUFFIX,
+    PERCENT_SUFFIX,
     URI_SUFFIX,
     decoded_text,
     decoded_uri,
+    decoded_word,
     json_text,
     may_be_json,
     may_be_spaced,
@@ -98,6 +101,8 @@ _SCALARS = frozenset({str, int, float, bool, type(None)})
 values' types instead of an ``isinstance`` generator (an object of other types is tested so)."""
 _ONE_WORD = (SkipReason.ENCODED, SkipReason.ID)
 """Reasons of a value that may be base64 of text (one ASCII word, see ``classify``)."""
+_DECODINGS = (ENCODED_SUFFIX, URI_SUFFIX, JSON_SUFFIX, HEX_SUFFIX, PERCENT_SUFFIX)
+"""Suffixes of a field read decoded: not decoded again as one word."""
 
 
 def _detect(data: dict[str, Any]) -> Schema:
@@ -274,6 +279,10 @@ def to_turns(data: dict[str, Any], location: Location, options: RecordOptions) -
                 # an id-named field too: one ASCII word there was an id, adversarial pass 12).
                 kind = role_kind(key) if generic else RoleKind.FIELD
                 raw.append((RawTurn(key, path + ENCODED_SUFFIX, plain, parts=(path,)), kind))
+            elif reason in _ONE_WORD and (word := decoded_word(text)) is not None:
+                # Hexadecimal digits of text: one ASCII word, taken for an id or a digest.
+                kind = role_kind(key) if generic else RoleKind.FIELD
+                raw.append((RawTurn(key, path + word[1], word[0], parts=(path,)), kind))
             elif reason is SkipReason.ID and may_be_json(text) and (plain := json_text(text)) is not None:
                 # JSON text of escapes is one ASCII word: in an id-named field it was an id.
                 kind = role_kind(key) if generic else RoleKind.FIELD
@@ -289,7 +298,7 @@ def to_turns(data: dict[str, Any], location: Location, options: RecordOptions) -
     turns: list[Turn] = []
     pieces: list[Piece] = []
     for t, kind in raw:
-        decoded = t.field.endswith((ENCODED_SUFFIX, URI_SUFFIX, JSON_SUFFIX))
+        decoded = t.field.endswith(_DECODINGS)
         if (
             not decoded
             and (" " not in t.text or may_be_spaced(t.text))
@@ -297,6 +306,9 @@ def to_turns(data: dict[str, Any], location: Location, options: RecordOptions) -
         ):
             # A schema's turn (or a wrapped body read as prose) that is base64 of text.
             t = RawTurn(t.role, t.field + ENCODED_SUFFIX, plain, parts=t.paths())
+        elif not decoded and (word := decoded_word(t.text)) is not None:
+            # Or hexadecimal digits or percent-encoding of text (one word, as base64 is).
+            t = RawTurn(t.role, t.field + word[1], word[0], parts=t.paths())
         if (
             not t.field.endswith(JSON_SUFFIX)
             and may_be_json(t.text)

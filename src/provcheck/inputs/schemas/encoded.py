@@ -207,6 +207,8 @@ def json_text(value: str, layers: int = MAX_LAYERS) -> str | None:
             parts.append(_read(text, layers - 1))
         elif reason in (SkipReason.ENCODED, SkipReason.ID) and (plain := decoded_text(text)) is not None:
             parts.append(plain)
+        elif reason in (SkipReason.ENCODED, SkipReason.ID) and (word := decoded_word(text)) is not None:
+            parts.append(word[0])
         elif reason is SkipReason.URL and (carried := decoded_uri(text)) is not None:
             parts.append(carried[0])
         elif reason is SkipReason.ID and (inner := json_text(text, layers - 1)) is not None:
@@ -217,4 +219,48 @@ def json_text(value: str, layers: int = MAX_LAYERS) -> str | None:
 def _read(text: str, layers: int) -> str:
     """``text`` as read inside decoded JSON: decoded again when it is JSON text itself."""
     inner = json_text(text, layers) if may_be_json(text) else None
+    if inner is None and (word := decoded_word(text)) is not None:
+        return word[0]  # percent-encoded text read as a word
     return text if inner is None else inner
+
+
+HEX_SUFFIX = "#hex"
+"""Appended to the field path of a turn read from hexadecimal digits of text."""
+PERCENT_SUFFIX = "#percent"
+"""Appended to the field path of a turn read from percent-encoded text."""
+_HEX = re.compile(r"(?:[0-9a-f]{2})+|(?:[0-9A-F]{2})+")
+_PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")
+
+
+def decoded_word(value: str) -> tuple[str, str] | None:
+    """The text one word of hexadecimal digits (``bytes.hex()``) or of percent-encoding
+    (``urllib.parse.quote``, ``quote_plus``: a form body, a query string) holds, and the suffix
+    naming the decoding; None for anything else.
+
+    Both are one long word, as base64 is: a copy kept so was read (or counted as an id) as that
+    word and passed (adversarial pass 14). The same tests as base64's decide: at least
+    ``MIN_CHARS`` characters, none of them white space, and bytes that are UTF-8 text of words;
+    a digest's digits decode to random bytes and stay as they were.
+    """
+    if len(value) < MIN_CHARS or len(value) > MAX_CHARS or " " in value:
+        return None
+    compact = value.strip()
+    if any(c.isspace() for c in compact):
+        return None
+    if _HEX.fullmatch(compact):
+        try:
+            text = bytes.fromhex(compact).decode("utf-8")
+        except ValueError:  # UnicodeDecodeError is a ValueError
+            return None
+        return (text, HEX_SUFFIX) if _reads_as_text(text) else None
+    if "%" not in compact or _PERCENT.search(compact) is None:
+        return None
+    import urllib.parse  # here: percent-encoded records are rare, the import is not free
+
+    try:
+        text = urllib.parse.unquote(compact, errors="strict")
+        if "+" in compact and not _reads_as_text(text):
+            text = urllib.parse.unquote_plus(compact, errors="strict")
+    except UnicodeDecodeError:
+        return None
+    return (text, PERCENT_SUFFIX) if _reads_as_text(text) else None
