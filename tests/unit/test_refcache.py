@@ -10,13 +10,15 @@ import pytest
 from test_code import RENAMED, SOURCE, _wrapped
 from test_match_strength import index_of, record
 
-from helpers import REFERENCE_TEXTS
-from provcheck.index import TextKey
+from helpers import REFERENCE_TEXTS, write_jsonl
+from provcheck.index import IndexWriter, ReferenceIndex, TextKey
+from provcheck.ingest import AddSpec, add_file
+from provcheck.inputs.schemas import RecordOptions, to_record
 from provcheck.matching.fingerprint import Fingerprinter
 from provcheck.matching.normalize import token_offsets, tokenize
 from provcheck.matching.params import FingerprintConfig, MatchConfig
 from provcheck.matching.verify import distinct
-from provcheck.model import Match
+from provcheck.model import Location, Match, Record, SourceInfo, SourceName
 from provcheck.scan import match
 from provcheck.scan.match import Matcher
 from provcheck.scan.refcache import CachedText, Kept, detached
@@ -102,3 +104,71 @@ def test_tokenizing_one_text_alone_or_in_a_batch_gives_the_same_offsets() -> Non
     for i, (starts, ends) in enumerate(alone):
         s, e = token_offsets(REFERENCE_TEXTS[i], batch, i)
         assert np.array_equal(s, starts) and np.array_equal(e, ends)
+
+
+MERGE_SORT = """def merge_sort(values):
+    if len(values) <= 1:
+        return values
+    middle = len(values) // 2
+    left = merge_sort(values[:middle])
+    right = merge_sort(values[middle:])
+    merged = []
+    i = j = 0
+    while i < len(left) and j < len(right):
+        if left[i] <= right[j]:
+            merged.append(left[i])
+            i += 1
+        else:
+            merged.append(right[j])
+            j += 1
+    merged.extend(left[i:])
+    merged.extend(right[j:])
+    return merged"""
+
+
+def _alpaca_index(tmp_path: Path, rows: list[tuple[str, str]]) -> ReferenceIndex:
+    path = tmp_path / "idx"
+    data = write_jsonl(
+        tmp_path / "refs.jsonl",
+        [{"id": f"r{n}", "instruction": q, "input": "", "output": a} for n, (q, a) in enumerate(rows)],
+    )
+    with IndexWriter(str(path), None) as writer:
+        report = add_file(writer, AddSpec(path=str(data), source=SourceInfo(name=SourceName("gpt"))))
+        assert not report.errors
+        writer.commit()
+    return ReferenceIndex(str(path))
+
+
+def test_the_code_streams_the_strength_reads_are_prepared_together(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Code matched under the request its reference answers is aligned again with names
+    abstracted (``Signals.code_whole``): its references are fingerprinted with their code
+    streams in one batch, not one call each."""
+    codes = [MERGE_SORT, MERGE_SORT.replace("merge_sort", "sort_merge").replace("    ", "  ")]
+    asked = ["Implement merge sort in Python.", "Write a merge sort, two-space indents."]
+    refs = [
+        f"Here:\n\n```python\n{c}\n\n\nprint({n})\n```\n\nDone, it is stable." for n, c in enumerate(codes)
+    ]
+    index = _alpaca_index(tmp_path, list(zip(asked, refs, strict=True)))
+    matcher = Matcher(index, MatchConfig())
+    calls: list[int] = []
+    original = matcher._candidates.with_tokens
+
+    def counted(texts: Any) -> Any:
+        calls.append(len(texts))
+        return original(texts)
+
+    monkeypatch.setattr(matcher._candidates, "with_tokens", counted)
+    records = [
+        to_record(
+            {"instruction": q, "input": "", "output": f"Sure:\n\n```python\n{c}\n```"},
+            Location("d.jsonl", n, n + 1),
+            RecordOptions(),
+        )
+        for n, (q, c) in enumerate(zip(asked, codes, strict=True))
+    ]
+    assert all(isinstance(r, Record) for r in records)
+    found = matcher.records([r for r in records if isinstance(r, Record)], None)
+    assert {m.reference.id for m in found} >= {"r0", "r1"}
+    assert calls[1:] == [2], calls  # the candidates, then both references at once

@@ -369,10 +369,28 @@ class Matcher:
             if self._refs[key].requests is None:
                 self._refs[key].requests = self.index.requests(key)
         requests: dict[int, str | None] = {}
+        for i, _, _ in aligned:
+            if id(rec := segs[i].record) not in requests:
+                requests[id(rec)] = request_key(t.text for t in rec.turns if t.kind in _PROMPT_KINDS)
+        asks = [
+            (mine := requests[id(segs[i].record)]) is not None and mine in (self._refs[k].requests or ())
+            for i, k, _ in aligned
+        ]
+        # The references ``_code_whole`` aligns again with their code streams, prepared together.
+        self._details(
+            (
+                k
+                for (i, k, al), same in zip(aligned, asks, strict=True)
+                if same and not al.renamed and prints[i].renamed is not None
+            ),
+            code=True,
+        )
         offsets: dict[int, Offsets] = {}
         shingles: dict[int, np.ndarray] = {}
         records_of: dict[int, RecordRef] = {}
-        for (i, key, alignment), common, anchors in zip(aligned, commons, shared, strict=True):
+        for (i, key, alignment), common, anchors, same_request in zip(
+            aligned, commons, shared, asks, strict=True
+        ):
             seg, fp, ref = segs[i], prints[i], self._refs[key]
             if i not in offsets:
                 offsets[i] = token_offsets(seg.text, toks, i)
@@ -383,12 +401,6 @@ class Matcher:
                     content_hash=seg.record.content_hash,
                     turn=seg.turn,
                 )
-            if id(seg.record) not in requests:
-                requests[id(seg.record)] = request_key(
-                    t.text for t in seg.record.turns if t.kind in _PROMPT_KINDS
-                )
-            mine = requests[id(seg.record)]
-            same_request = mine is not None and mine in (ref.requests or ())
             # Only where the shared request may explain a match of code does the code's whole
             # decide (aligning the code streams again), and for a match holding only with names
             # abstracted, whose own alignment says it (no second alignment).
