@@ -59,36 +59,38 @@ class CachedText:
     it); without it, it holds everything evidence needs."""
 
 
+_FIELDS = tuple(f.name for f in fields(Fingerprint))
+"""The fingerprint's fields, read once (``dataclasses.fields`` is slow)."""
+
+
 def _own(a: np.ndarray) -> np.ndarray:
     """``a``, copied when it is a view: a fingerprint's arrays are slices of its batch's, and a
     text kept past its batch must not keep the whole batch's arrays alive."""
     return a.copy() if a.base is not None else a
 
 
-def _size(value: object) -> int:
-    if isinstance(value, np.ndarray):
-        return int(value.nbytes)
-    if isinstance(value, str):
-        return sys.getsizeof(value)
-    return 0
-
-
 def detached(held: CachedText) -> tuple[CachedText, int]:
     """``held`` with arrays of its own (``_own``), and the bytes it holds."""
+    size = sys.getsizeof(held.codes) + (sys.getsizeof(held.text) if held.text is not None else 0)
     fp = held.fingerprint
     if fp is not None:
-        changes: dict[str, Any] = {
-            f.name: _own(v) for f in fields(fp) if isinstance(v := getattr(fp, f.name), np.ndarray)
-        }
-        held.fingerprint = fp = replace(fp, **changes)
+        changes: dict[str, Any] = {}
+        for name in _FIELDS:
+            value = getattr(fp, name)
+            if isinstance(value, np.ndarray):
+                if value.base is not None:
+                    value = changes[name] = value.copy()
+                size += value.nbytes
+            elif isinstance(value, str):
+                size += sys.getsizeof(value)
+        if changes:
+            held.fingerprint = replace(fp, **changes)
     if held.offsets is not None:
         held.offsets = (_own(held.offsets[0]), _own(held.offsets[1]))
+        size += held.offsets[0].nbytes + held.offsets[1].nbytes
     if held.shingles is not None:
         held.shingles = _own(held.shingles)
-    size = _size(held.codes) + _size(held.text) + _size(held.shingles)
-    size += sum(_size(a) for a in held.offsets or ())
-    if fp is not None:
-        size += sum(_size(getattr(fp, f.name)) for f in fields(fp))
+        size += held.shingles.nbytes
     return held, size
 
 
