@@ -153,13 +153,13 @@ def test_the_code_streams_the_strength_reads_are_prepared_together(
     index = _alpaca_index(tmp_path, list(zip(asked, refs, strict=True)))
     matcher = Matcher(index, MatchConfig())
     calls: list[int] = []
-    original = matcher._candidates.with_tokens
+    original = matcher._coded.with_tokens
 
     def counted(texts: Any) -> Any:
         calls.append(len(texts))
         return original(texts)
 
-    monkeypatch.setattr(matcher._candidates, "with_tokens", counted)
+    monkeypatch.setattr(matcher._coded, "with_tokens", counted)
     records = [
         to_record(
             {"instruction": q, "input": "", "output": f"Sure:\n\n```python\n{c}\n```"},
@@ -171,4 +171,4 @@ def test_the_code_streams_the_strength_reads_are_prepared_together(
     assert all(isinstance(r, Record) for r in records)
     found = matcher.records([r for r in records if isinstance(r, Record)], None)
     assert {m.reference.id for m in found} >= {"r0", "r1"}
-    assert calls[1:] == [2], calls  # the candidates, then both references at once
+    assert calls == [2], calls  # both references at once

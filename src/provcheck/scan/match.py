@@ -120,6 +120,8 @@ class Matcher:
             if index.config.code
             else self.fingerprinter
         )
+        # References with their code streams: never looked up, so without ``bare_anchors``.
+        self._coded = Fingerprinter(index.config, literal=False) if index.config.code else self.fingerprinter
         self._lazy: tuple[list[Segment], Tokens, set[int]] | None = None
         """This batch's segments, tokens, and texts without their literal stream yet."""
         self._refs: OrderedDict[TextKey, _Reference] = OrderedDict()
@@ -162,7 +164,7 @@ class Matcher:
             and _pack(self.index, k) is None
         ]
         # With the code streams but not the literal one: few pairs read it (``_renamed``).
-        fingerprinter = self._candidates if code else self._plain
+        fingerprinter = self._coded if code else self._plain
         # In index order: texts stored in the same zstd block are read one after the other,
         # so the block is decompressed once (the reader keeps the last few).
         todo.sort(key=lambda k: (k.shard, k.text))
