@@ -51,3 +51,13 @@ def test_notice_share_is_the_word_run_definition() -> None:
     kind, share = a.attributed(texts[5], ranges)
     passage = " ".join(texts[5][x:y] for x, y in ranges)
     assert share == max(_definition(passage, False), _definition(passage, True)) > 0 and kind
+
+
+def test_a_passage_asked_again_is_answered_from_the_memo() -> None:
+    a._attributed.cache_clear()
+    texts = [PROSE, *a.NOTICES[:3], *a.PUBLIC_DOMAIN[:2]]
+    first = [a.attributed(t, [(0, len(t))]) for t in texts]
+    assert {k for k, _ in first} >= {None, "boilerplate", "public-domain"}
+    again = [a.attributed(" " + t, [(1, len(t) + 1)]) for t in texts]  # the same passage, elsewhere
+    assert again == first and a._attributed.cache_info().hits == len(texts)
+    assert [a._attributed.__wrapped__(t.lower()) for t in texts] == first

@@ -355,6 +355,26 @@ def shared_passage(a: Evidence, b: Evidence) -> float:
     return min(1.0, covered / total)
 
 
+def _duplicated(s: Signals, peers: Sequence[Signals]) -> bool:
+    """Whether texts of the match's own source sharing its passage (``CROWD_OVERLAP``), with the
+    matched one, make ``COMMON_DF`` distinct texts: the count stops there (a turn matching many
+    texts of one source compared every pair of its matches)."""
+    duplicates: set[object] = set()
+    for p in peers:
+        if (
+            p is not s
+            and p.source == s.source
+            and p.text is not None
+            and p.text != s.text
+            and p.text not in duplicates
+            and shared_passage(s.evidence, p.evidence) >= CROWD_OVERLAP
+        ):
+            duplicates.add(p.text)
+            if len(duplicates) + 1 >= COMMON_DF:
+                return True
+    return False
+
+
 def judge(s: Signals, peers: Sequence[Signals], config: MatchConfig | None = None) -> Strength:
     """The strength of one match, given the other matches of the same candidate turn.
 
@@ -378,16 +398,7 @@ def judge(s: Signals, peers: Sequence[Signals], config: MatchConfig | None = Non
     # Near-duplicates of the matched text in its own source (a ShareGPT dump holds many copies
     # of a popular answer) make its anchors "common" without any independent author: a verbatim
     # copy of such an answer was common-passage and never blocked.
-    duplicates = {
-        p.text
-        for p in peers
-        if p is not s
-        and p.source == s.source
-        and p.text is not None
-        and p.text != s.text
-        and shared_passage(ev, p.evidence) >= CROWD_OVERLAP
-    }
-    duplicated = not others and len(duplicates) + 1 >= COMMON_DF
+    duplicated = not others and _duplicated(s, peers)
     answered = answers_alike(s, peers)
     convergence: str | None = None
     if s.echo_share >= ECHO_SHARE:

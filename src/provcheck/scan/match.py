@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 
@@ -46,8 +46,10 @@ from provcheck.matching.verify import (
     literal_may_judge,
     renamed_may_align,
 )
-from provcheck.model import AlignedSpan, Match, MatchId, Record, RecordRef, Reference, RoleKind
+from provcheck.model import AlignedSpan, Match, MatchId, Record, RecordRef, RoleKind
 from provcheck.scan.holders import Holders, background_aside
+from provcheck.scan.refcache import CachedText as _Reference
+from provcheck.scan.refcache import Kept
 
 _Slot = tuple[int, int, str, str]
 """A match's place: candidate record (object id), turn, reference source and id."""
@@ -73,32 +75,6 @@ def match_id(ref: RecordRef, reference_key: Sequence[object]) -> MatchId:
         digest.update(str(part).encode("utf-8", "surrogatepass"))
         digest.update(b"\x1f")
     return MatchId(digest.hexdigest())
-
-
-@dataclass(slots=True)
-class _Reference:
-    """A reference text ready for verification; the rest is computed when it matches."""
-
-    codes: str
-    echoes: list[tuple[int, int]]
-    text: str | None = None
-    fingerprint: Fingerprint | None = None
-    offsets: Offsets | None = None
-    shingles: np.ndarray | None = None
-    """Distinct shingle hashes (the Jaccard figure of every match against this text)."""
-    references: list[Reference] | None = None
-    """The reference records carrying the text (read from the index once, not per match)."""
-    requests: frozenset[str] | None = None
-    """Keys of the requests those records answer (``matching.request``), read with them."""
-    code_stream: bool | None = None
-    """False when the text surely has no identifier-insensitive stream (``_code_may_match``)."""
-    judgeable: bool | None = None
-    """``literal_judgeable`` of ``codes`` (computed once, when first needed)."""
-    literal_pending: bool = False
-    """``fingerprint`` holds the code streams, not yet the literal one (``Matcher._renamed``)."""
-    coded: bool = False
-    """``fingerprint`` holds the identifier-insensitive stream of code (``align_renamed`` needs
-    it); without it, it holds everything evidence needs."""
 
 
 class _Rejections:
@@ -144,9 +120,13 @@ class Matcher:
             if index.config.code
             else self.fingerprinter
         )
+        # References with their code streams: never looked up, so without ``bare_anchors``.
+        self._coded = Fingerprinter(index.config, literal=False) if index.config.code else self.fingerprinter
         self._lazy: tuple[list[Segment], Tokens, set[int]] | None = None
         """This batch's segments, tokens, and texts without their literal stream yet."""
         self._refs: OrderedDict[TextKey, _Reference] = OrderedDict()
+        self._kept = Kept()
+        """Texts with details let go by ``_refs``, taken back when met again (``refcache``)."""
         self._holders = Holders(index)
         self._verdicts = _Rejections(_VERDICT_CHARS)
         """(Candidate codes, reference text) pairs that ``align`` rejected in this process. A
@@ -169,9 +149,10 @@ class Matcher:
             else:
                 missing.append(key)
         for key in missing:
-            self._refs[key] = _Reference(self.index.codes(key), self.index.echo(key))
+            held = self._kept.take(key)
+            self._refs[key] = held or _Reference(self.index.codes(key), self.index.echo(key))
         while len(self._refs) > max(_REF_CACHE, len(needed)):
-            self._refs.popitem(last=False)  # the oldest are not needed by this batch
+            self._kept.put(*self._refs.popitem(last=False))  # the oldest are not needed by this batch
 
     def _details(self, keys: Iterable[TextKey], code: bool = False) -> None:
         """Text, fingerprint and token offsets of references that matched, in batches;
@@ -183,7 +164,7 @@ class Matcher:
             and _pack(self.index, k) is None
         ]
         # With the code streams but not the literal one: few pairs read it (``_renamed``).
-        fingerprinter = self._candidates if code else self._plain
+        fingerprinter = self._coded if code else self._plain
         # In index order: texts stored in the same zstd block are read one after the other,
         # so the block is decompressed once (the reader keeps the last few).
         todo.sort(key=lambda k: (k.shard, k.text))
@@ -390,10 +371,28 @@ class Matcher:
             if self._refs[key].requests is None:
                 self._refs[key].requests = self.index.requests(key)
         requests: dict[int, str | None] = {}
+        for i, _, _ in aligned:
+            if id(rec := segs[i].record) not in requests:
+                requests[id(rec)] = request_key(t.text for t in rec.turns if t.kind in _PROMPT_KINDS)
+        asks = [
+            (mine := requests[id(segs[i].record)]) is not None and mine in (self._refs[k].requests or ())
+            for i, k, _ in aligned
+        ]
+        # The references ``_code_whole`` aligns again with their code streams, prepared together.
+        self._details(
+            (
+                k
+                for (i, k, al), same in zip(aligned, asks, strict=True)
+                if same and not al.renamed and prints[i].renamed is not None
+            ),
+            code=True,
+        )
         offsets: dict[int, Offsets] = {}
         shingles: dict[int, np.ndarray] = {}
         records_of: dict[int, RecordRef] = {}
-        for (i, key, alignment), common, anchors in zip(aligned, commons, shared, strict=True):
+        for (i, key, alignment), common, anchors, same_request in zip(
+            aligned, commons, shared, asks, strict=True
+        ):
             seg, fp, ref = segs[i], prints[i], self._refs[key]
             if i not in offsets:
                 offsets[i] = token_offsets(seg.text, toks, i)
@@ -404,12 +403,6 @@ class Matcher:
                     content_hash=seg.record.content_hash,
                     turn=seg.turn,
                 )
-            if id(seg.record) not in requests:
-                requests[id(seg.record)] = request_key(
-                    t.text for t in seg.record.turns if t.kind in _PROMPT_KINDS
-                )
-            mine = requests[id(seg.record)]
-            same_request = mine is not None and mine in (ref.requests or ())
             # Only where the shared request may explain a match of code does the code's whole
             # decide (aligning the code streams again), and for a match holding only with names
             # abstracted, whose own alignment says it (no second alignment).

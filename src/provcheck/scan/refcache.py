@@ -1,0 +1,129 @@
+"""The reference texts a matcher holds: their codes, and the details computed when they match.
+
+A scan's ``Matcher`` keeps the last ``_REF_CACHE`` reference texts it met (their codes and
+echoes, what alignment reads). A text that matched also holds its *details*: its text,
+fingerprint and token offsets (what evidence, strength and the code alignments read), which
+cost ~0.3 ms a text to compute (tokenizing and hashing it again, and finding its code lines).
+On issue 17's workload (150k references, 20k chat records) a batch of 250 records met ~1,750
+texts, so the 4,096 held spanned a little over two batches: a reference matched again later
+(popular answers are) had its details computed again, 19,465 times for 8,503 texts.
+
+``Kept`` holds the texts with details that the matcher's cache lets go, up to a number of
+bytes, the least recently used dropped first: a text met again is taken back as it was, its
+codes and details with it. Nothing it holds depends on when it was computed (a text's
+fingerprint is a function of the text and the configuration), so the matches are the same.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import OrderedDict
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+import numpy as np
+
+from provcheck.index import TextKey
+from provcheck.matching.fingerprint import Fingerprint
+from provcheck.matching.normalize import Offsets
+from provcheck.model import Reference
+
+KEPT_BYTES = 96 << 20
+"""Bytes of texts, codes and arrays ``Kept`` may hold (a bound that does not grow with the
+records scanned; ~4,000 texts of this workload's length)."""
+
+
+@dataclass(slots=True)
+class CachedText:
+    """A reference text ready for verification; the rest is computed when it matches."""
+
+    codes: str
+    echoes: list[tuple[int, int]]
+    text: str | None = None
+    fingerprint: Fingerprint | None = None
+    offsets: Offsets | None = None
+    shingles: np.ndarray | None = None
+    """Distinct shingle hashes (the Jaccard figure of every match against this text)."""
+    references: list[Reference] | None = None
+    """The reference records carrying the text (read from the index once, not per match)."""
+    requests: frozenset[str] | None = None
+    """Keys of the requests those records answer (``matching.request``), read with them."""
+    code_stream: bool | None = None
+    """False when the text surely has no identifier-insensitive stream (``_code_may_match``)."""
+    judgeable: bool | None = None
+    """``literal_judgeable`` of ``codes`` (computed once, when first needed)."""
+    literal_pending: bool = False
+    """``fingerprint`` holds the code streams, not yet the literal one (``Matcher._renamed``)."""
+    coded: bool = False
+    """``fingerprint`` holds the identifier-insensitive stream of code (``align_renamed`` needs
+    it); without it, it holds everything evidence needs."""
+
+
+_FIELDS = tuple(f.name for f in fields(Fingerprint))
+"""The fingerprint's fields, read once (``dataclasses.fields`` is slow)."""
+
+
+def _own(a: np.ndarray) -> np.ndarray:
+    """``a``, copied when it is a view: a fingerprint's arrays are slices of its batch's, and a
+    text kept past its batch must not keep the whole batch's arrays alive."""
+    return a.copy() if a.base is not None else a
+
+
+def detached(held: CachedText) -> tuple[CachedText, int]:
+    """``held`` with arrays of its own (``_own``), and the bytes it holds."""
+    size = sys.getsizeof(held.codes) + (sys.getsizeof(held.text) if held.text is not None else 0)
+    fp = held.fingerprint
+    if fp is not None:
+        changes: dict[str, Any] = {}
+        for name in _FIELDS:
+            value = getattr(fp, name)
+            if isinstance(value, np.ndarray):
+                if value.base is not None:
+                    value = changes[name] = value.copy()
+                size += value.nbytes
+            elif isinstance(value, str):
+                size += sys.getsizeof(value)
+        if changes:
+            held.fingerprint = replace(fp, **changes)
+    if held.offsets is not None:
+        held.offsets = (_own(held.offsets[0]), _own(held.offsets[1]))
+        size += held.offsets[0].nbytes + held.offsets[1].nbytes
+    if held.shingles is not None:
+        held.shingles = _own(held.shingles)
+        size += held.shingles.nbytes
+    return held, size
+
+
+class Kept:
+    """Texts with details let go by the matcher's cache, up to ``limit`` bytes, the least
+    recently used dropped first (``put``); ``take`` gives one back."""
+
+    def __init__(self, limit: int = KEPT_BYTES) -> None:
+        self.limit = limit
+        self.bytes = 0
+        self._held: OrderedDict[TextKey, tuple[CachedText, int]] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._held)
+
+    def put(self, key: TextKey, held: CachedText) -> None:
+        """Keep ``held`` (a text with details: others are not worth keeping)."""
+        if held.fingerprint is None or self.limit <= 0:
+            return
+        old = self._held.pop(key, None)
+        if old is not None:
+            self.bytes -= old[1]
+        held, size = detached(held)
+        self._held[key] = (held, size)
+        self.bytes += size
+        while self.bytes > self.limit and self._held:
+            _, (_, gone) = self._held.popitem(last=False)
+            self.bytes -= gone
+
+    def take(self, key: TextKey) -> CachedText | None:
+        """The text kept under ``key`` (no longer kept here), or None."""
+        found = self._held.pop(key, None)
+        if found is None:
+            return None
+        self.bytes -= found[1]
+        return found[0]
