@@ -86,7 +86,7 @@ STAGES: list[tuple[str, list[tuple[str, str, str | None]]]] = [
         ],
     ),
     ("policy + result spool", [("scan/results.py", "add", None)]),
-    ("report", [("cli/common.py", "write_output", None)]),
+    ("report", [("cli/common.py", "write_outputs", None)]),  # every report of a run, all or none
 ]
 
 _RUNNER = """
