@@ -145,6 +145,7 @@ _LINE_PIECES = [
     " ", "\t", "x", "if", "else", "def", "return", "SELECT", "#include", "=", "==", "+=", "++", "--",
     "-", "+", "(", ")", ":", ";", ",", "{", "}", "$", "_", ".", "[", "]", "é", "😀", "\r", "\u2028",
     "The", "words", "f(x)", "a = b", "for i in x:", "// c", "# c",
+    "class", "fn", "func", "#define", "CREATE", "using", "Define", "d", "c", "I", "S", "u", "lets",
 ]  # fmt: skip
 
 

@@ -85,6 +85,8 @@ _FINGERPRINT_TEXTS = 256
 beside it; the pass's arrays (a code point, a class and a 64-bit prefix sum per character)
 do: ~40 MB for 1,024 AlpacaEval outputs, ~10 MB for 256, which stay closer to the processor
 (fingerprinting 3-4% less CPU on a shared machine)."""
+_KIND_VALUES = {kind: kind.value for kind in RoleKind}
+"""Each kind's value: ``Enum.value`` is a Python-level property, read on every turn added."""
 _PROMPT_KINDS = (RoleKind.USER, RoleKind.SYSTEM, RoleKind.TOOL)
 """Turns a model was given: what it repeats from them is not its output."""
 
@@ -470,7 +472,7 @@ def _ref(
         "id": ref_id,
         "source": source,
         "role": turn.role,
-        "kind": turn.kind.value,
+        "kind": _KIND_VALUES[turn.kind],
         "position": turn.position,
         "field": turn.field,
         "path": path,

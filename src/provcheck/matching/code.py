@@ -83,9 +83,15 @@ _FENCE = re.compile(r"^\s*(```|~~~)")
 # lowercase keyword): a statement start, a block header ending with ':', an assignment or a
 # call written without a space before its parenthesis. A line ending with ':' or ',' alone is
 # not code: "Here are the steps:" and list items end that way.
+_STATEMENT_WORDS = (
+    *("def", "class", "return", "import", "from", "const", "let", "var", "function", "public"),
+    *("private", "protected", "static", "using", "package", "fn", "func", "#include", "#define"),
+    *("SELECT", "INSERT", "UPDATE", "CREATE"),
+)
+_STATEMENT_FIRST = frozenset(word[0] for word in _STATEMENT_WORDS)
+"""The characters a statement start (the first form) can begin with."""
 _CODE_FORMS = (
-    r"(?:def|class|return|import|from|const|let|var|function|public|private|protected|static|"
-    r"using|package|fn|func|#include|#define|SELECT|INSERT|UPDATE|CREATE)\b",
+    r"(?:" + "|".join(_STATEMENT_WORDS) + r")\b",
     r"(?:if|elif|else|for|while|try|except|finally|with|switch|case)\b.*:$",
     r"[A-Za-z_$][\w$.\[\], ]*?\s*(?:[-+*/%|&^]?=|\+\+|--)(?!=)",
     r"[A-Za-z_$][\w$.]*\(.*\)[;,]?$",
@@ -105,7 +111,8 @@ def _code_form(line: str) -> bool:
     whole alternation ran the assignment and semicolon forms over the line."""
     if line.endswith(_FORM_ENDS) or "=" in line or "++" in line or "--" in line:
         return _CODE_LINE.match(line) is not None
-    return _STATEMENT_START.match(line) is not None
+    # Its words' first characters before the expression: most lines (prose) start otherwise.
+    return line[:1] in _STATEMENT_FIRST and _STATEMENT_START.match(line) is not None
 
 
 _TRAILING_COMMENT = re.compile(r"\s+(?://|#(?=\s|$)).*$")

@@ -318,7 +318,7 @@ def to_turns(data: dict[str, Any], location: Location, options: RecordOptions) -
             # base64 of it: a decoded text that is JSON text was read with its escapes.
             t = RawTurn(t.role, t.field + JSON_SUFFIX, plain, parts=t.paths())
         text = _clean(t.text)
-        if not text.strip():
+        if not text or text.isspace():  # ``not text.strip()`` without copying the text
             skipped.update(dict.fromkeys(t.paths(), SkipReason.EMPTY))
             continue
         pieces.append((t.role, kind, t.field, text))

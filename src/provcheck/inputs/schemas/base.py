@@ -37,8 +37,22 @@ SYSTEM_ROLES = frozenset({"system", "developer"})
 TOOL_ROLES = frozenset({"tool", "function", "observation", "ipython", "tool_result", "function_response"})
 
 
+_KINDS: dict[str, RoleKind] = {}
+"""``role_kind`` of the role names seen (a few per dataset; bounded: names come from data)."""
+_MAX_KINDS = 4096
+
+
 def role_kind(role: str) -> RoleKind:
     """The kind of a role name, whatever schema spells it."""
+    found = _KINDS.get(role)
+    if found is None:
+        found = _role_kind(role)
+        if len(_KINDS) < _MAX_KINDS:
+            _KINDS[role] = found
+    return found
+
+
+def _role_kind(role: str) -> RoleKind:
     name = role.strip().lower()
     if name in ASSISTANT_ROLES:
         return RoleKind.ASSISTANT

@@ -33,6 +33,8 @@ Piece = tuple[str, RoleKind, str, str]
 
 def joined(pieces: Sequence[Piece]) -> list[Piece]:
     """``pieces`` with every run of sibling list items that needs it read as one text."""
+    if len(pieces) < 2:  # most records: one turn, no run to join (no search of its field)
+        return list(pieces)
     out: list[Piece] = []
     i = 0
     while i < len(pieces):
@@ -55,6 +57,8 @@ def _list_of(field: str) -> tuple[str, str] | None:
     """The list a field's string is an item of, as the path around its last index
     (``sentences[3].text`` -> ``("sentences", ".text")``); None outside a list. Items of
     other lists (``messages[0][1]``, ``messages[1][0]``) are no siblings."""
+    if "[" not in field:
+        return None
     found = list(_INDEX.finditer(field))
     return (field[: found[-1].start()], field[found[-1].end() :]) if found else None
 

@@ -152,6 +152,8 @@ def _looks_encoded(value: str) -> bool:
 
 def last_key(path: str) -> str:
     """The name of the field a path ends in (``a.b[2]`` -> ``b``), or ``text`` for none."""
+    if "." not in path and "[" not in path and "#" not in path:  # a top-level key (most)
+        return path or "text"
     return path.rsplit(".", 1)[-1].split("[")[0].split("#")[0] or "text"
 
 
