@@ -101,6 +101,10 @@ use:
   purpose: fine-tune
   commercial: true
   distributed: false
+# Counsel has decided that this assistant does not compete with OpenAI or Google: the rules that
+# review copies when the declared use leaves that open are turned off, and the ChatGPT and Gemini
+# copies are matches no rule applies to (what sections 1 and 5 check).
+disable: [openai-competition-undeclared, google-gemini-api-competition-undeclared]
 """
 HOSTILE_NAME = "<img src=x onerror=alert(1)>.jsonl"
 
@@ -242,8 +246,8 @@ def _sources(page: str) -> dict[str, str]:
 
 def test_a_copy_no_rule_applies_to_is_not_a_zero_in_the_sources_table(reports: dict[str, str]) -> None:
     # r-000 and r-006 copy ChatGPT output and r-005 and the hostile file's record copy Gemini
-    # output; fine-tuning is not a use the OpenAI or Gemini packs' rules name, so they are no
-    # findings. The sources table said "chatgpt-shares ... 0 records, none": nothing found.
+    # output; the policy turns off the rules that review a use not saying whether the model
+    # competes, so no rule applies and they are no findings. The sources table said "chatgpt-shares ... 0 records, none": nothing found.
     page = reports["html"]
     rows = _sources(page)
     assert "matched, no rule applies" in _section(page, '<table class="sources">', "</thead>")
