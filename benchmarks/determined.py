@@ -163,7 +163,7 @@ def main() -> None:
             )
             for version, src in versions.items():
                 if args.copies_only:
-                    doc = {"matches": [], "findings": []}
+                    doc: dict[str, Any] = {"matches": [], "findings": []}
                 else:
                     doc = scan(data, index, policy, work / f"neg-{g}-{version}.json", src)
                 blocked = blocking(doc)
@@ -243,6 +243,24 @@ def main() -> None:
     print(table(heads, neg_rows))
     print("\n## Copies of the indexed answers the request determines, under that request\n")
     print(table(["indexed", "code", "form", "kind", "copies", "verified", "can block"], copy_rows))
+    totals: dict[tuple[str, str, str], list[float]] = defaultdict(lambda: [0, 0.0, 0.0])
+    for _, version, how, kind, n, ver, blk in copy_rows:
+        t = totals[(how, kind, version)]
+        t[0] += n
+        t[1] += float(ver) * n
+        t[2] += float(blk) * n
+    print("\n## The same copies, every indexed generator together (copies verified / can block)\n")
+    summed = [
+        [
+            how,
+            kind,
+            int(t[0]),
+            *(f"{round(totals[(how, kind, v)][1])} / {round(totals[(how, kind, v)][2])}" for v in versions),
+        ]
+        for (how, kind, version), t in totals.items()
+        if version == "after"
+    ]
+    print(table(["form", "kind", "copies", *versions], summed))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "determined_cases.json").write_text(json.dumps(cases, indent=1), encoding="utf-8")
