@@ -42,8 +42,9 @@ NUMERIC_SHARE = 0.3
 CHAR_WHOLE = 0.95
 """A whole match at this character similarity is near-verbatim whatever its token similarity:
 typos change letters inside words (copies with 2% of their letters mistyped keep 0.98 or more,
-and long words lose their token), independent answers change words (230 of the 244 matches this
-rule lowers in ``benchmarks/determined.py``'s gpt4 run are below it)."""
+and long words lose their token), independent answers change words (in a first run of
+``benchmarks/determined.py`` without this exception, 230 of the 244 matches the rule lowered
+against the gpt4 index were below it)."""
 REQUEST_NUMBERS = 2
 """A request posing a calculation holds at least this many distinct tokens with a digit."""
 
