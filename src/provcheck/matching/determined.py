@@ -18,7 +18,7 @@ texts alone, without lists of words:
 
 Only read for a candidate whose record holds the reference's own request (``Signals.same_request``),
 and only lowers a match to review (``strength.judge``): a near-verbatim copy still blocks (a whole
-one at ``WHOLE_SIMILARITY`` or, typos, ``CHAR_WHOLE`` character similarity; a passage of
+one at ``WHOLE_SIMILARITY`` or, typos, ``strength.CHAR_WHOLE`` character similarity; a passage of
 ``VERBATIM_RUN`` tokens at ``WHOLE_SIMILARITY``). Pure.
 """
 
@@ -39,12 +39,6 @@ FOREIGN_SHARE = 0.2
 """At most this share of a translation's shared passage occurs in the request's words."""
 NUMERIC_SHARE = 0.3
 """At least this share of a calculation's shared passage are tokens holding a digit."""
-CHAR_WHOLE = 0.95
-"""A whole match at this character similarity is near-verbatim whatever its token similarity:
-typos change letters inside words (copies with 2% of their letters mistyped keep 0.98 or more,
-and long words lose their token), independent answers change words (in a first run of
-``benchmarks/determined.py`` without this exception, 230 of the 244 matches the rule lowered
-against the gpt4 index were below it)."""
 REQUEST_NUMBERS = 2
 """A request posing a calculation holds at least this many distinct tokens with a digit."""
 
