@@ -71,7 +71,11 @@ Found and NOT FIXED:
    0.81-0.95 similarity over 48-51 tokens) and 1 quotation of song lyrics. Answers the request
    determines (a translation of text it holds, the arithmetic of its formula) converge without
    copying; a rule would have to tell them from an edited copy of the same answer, which the
-   benchmarks' recall targets cover, and was not attempted in this pass.
+   benchmarks' recall targets cover, and was not attempted in this pass. (Since then, in part:
+   such a match under the reference's own request is class ``request``, review, unless it is
+   near-verbatim; 5 of the 9 no longer block, the 4 at 0.93-1.0 similarity still do:
+   ``tests/acceptance/test_request_determined.py``, docs/matching.md, "Answers the request
+   determines".)
 8. FAIL-OPEN A copy split over many short turns (an answer logged as 20-word assistant
    messages, as streamed chunks are) matches nothing: every turn is under ``min_tokens`` and
    turns are matched one by one (``matching/segment.py``). Joining consecutive turns of one kind

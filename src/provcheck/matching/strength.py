@@ -71,6 +71,9 @@ _WHY = {
     "citation": "the shared passage is a citation that independent answers share",
     "grid": "the texts are grids of a few symbols (a solved puzzle, a board), and every correct "
     "solution of one puzzle is the same grid (a reviewer decides whether it was copied)",
+    "request": "the candidate's record holds the request the reference answers, and that request "
+    "determines the shared text ({how}): independent answers converge on it (a near-verbatim copy "
+    "would still block; a reviewer decides whether it was copied)",
     "formula": "the shared passage is mathematical notation, and a standard formula has one usual "
     "way of being written, so independent answers write it identically (a reviewer decides "
     "whether it was copied)",
@@ -158,6 +161,9 @@ class Signals:
     attributed_spans: tuple[float, ...] = ()
     """Per span of the evidence, the share of it that is ``attributed`` (where that text lies:
     ``convergence.residual`` sets it aside from its own span)."""
+    determined: str | None = None
+    """With ``same_request``: how that request determines the shared text (``matching.determined``:
+    ``translation`` of a text it gives, ``calculation`` of its numbers), or None."""
 
 
 VERBATIM_RUN = 50
@@ -268,6 +274,19 @@ def percent(p: float) -> str:
 def is_whole(ev: Evidence) -> bool:
     """A near-verbatim whole copy: most of either text aligned at high similarity."""
     return max(ev.coverage, ev.containment) >= WHOLE_EXTENT and ev.similarity >= WHOLE_SIMILARITY
+
+
+CHAR_WHOLE = 0.95
+"""A whole match at this character similarity is near-verbatim whatever its token similarity:
+typos change letters inside words (copies with 2% of their letters mistyped keep 0.98 or more,
+and long words lose their token), independent answers change words (in a first run of
+``benchmarks/determined.py`` without this exception, 230 of the 244 matches the rule lowered
+against the gpt4 index were below it)."""
+
+
+def typed_whole(ev: Evidence) -> bool:
+    """A whole copy with typos: most of either text aligned at ``CHAR_WHOLE`` character similarity."""
+    return max(ev.coverage, ev.containment) >= WHOLE_EXTENT and ev.char_similarity >= CHAR_WHOLE
 
 
 CROWD_OVERLAP = 0.5
@@ -426,6 +445,10 @@ def judge(s: Signals, peers: Sequence[Signals], config: MatchConfig | None = Non
         # Never blocks on its own: a puzzle has one solution, so every correct answer to the
         # same Sudoku is the same grid, copied or not (independent random grids never match).
         convergence = "grid"
+    elif s.determined and not (is_whole(ev) or verbatim_run(s) or typed_whole(ev)):
+        # Review, not block: the request leaves little to write (docs/matching.md, "Answers the
+        # request determines"); a near-verbatim copy keeps the stricter reading.
+        convergence = "request"
     left = None
     textbook = False
     if config is not None:
@@ -464,7 +487,9 @@ def judge(s: Signals, peers: Sequence[Signals], config: MatchConfig | None = Non
     # only: applied to prose, it lost 9% of the 20%-edited copies held as Alpaca records.
     # Measured: docs/matching.md, "Code in answers to the same request".
     code = s.code and (s.code_passage or convergence not in PROSE_STRUCTURES)
-    asked = left is None and s.same_request and code and convergence is not None and not is_whole(ev)
+    asked = (
+        left is None and s.same_request and code and convergence not in (None, "request") and not is_whole(ev)
+    )
     taken = asked and not s.code_whole and verbatim_run(s)
     same = asked and not s.code_whole and not taken
     # A grid under the same request whose reference repeats the request's givens: the request
@@ -523,7 +548,11 @@ def judge(s: Signals, peers: Sequence[Signals], config: MatchConfig | None = Non
         why = _RENAMED_WHY if s.renamed and convergence == "code" else ""
         if convergence == "crowd" and answered and not (crowd >= 2 and not leads):
             why = _ANSWERS_WHY.format(n=answered)
-        why = why or _WHY[convergence].format(df=COMMON_DF - 1, n=crowd + 1)
+        how = {
+            "translation": "a translation of the text it gives",
+            "calculation": "the arithmetic of its numbers",
+        }
+        why = why or _WHY[convergence].format(df=COMMON_DF - 1, n=crowd + 1, how=how.get(s.determined or ""))
         if same:
             reason = (
                 f"{verified}; likely convergence, not treated as a copy, and not a verified match: "

@@ -181,7 +181,7 @@ class Strength:
     convergence: str | None
     """Why the match looks like independent convergence rather than a copy (``common-passage``,
     ``crowd``, ``prompt``, ``list``, ``code``, ``template``, ``recipe``, ``citation``, ``grid``,
-    ``formula``, ``boilerplate``, ``public-domain``, ``background``), or None."""
+    ``formula``, ``request``, ``boilerplate``, ``public-domain``, ``background``), or None."""
     reason: str
     """What was verified and, for a convergent match, why it is not treated as a copy, in words."""
     sources: tuple[str, ...]

@@ -19,6 +19,7 @@ from provcheck.index.pack import Pack
 from provcheck.matching.attributed import attributed, span_shares
 from provcheck.matching.code import code_lines, may_be_code
 from provcheck.matching.convergence import residual
+from provcheck.matching.determined import determined
 from provcheck.matching.fingerprint import Fingerprint, Fingerprinter
 from provcheck.matching.hashed import withheld_evidence
 from provcheck.matching.normalize import Offsets, Tokens, canonical, token_offsets
@@ -457,6 +458,8 @@ class Matcher:
             third, third_share = attributed(seg.text, ranges)
             third_spans = span_shares(seg.text, ranges, third) if third is not None else ()
             echo = _echo_share(alignment, ref.echoes)
+            asks = [t.text for t in seg.record.turns if t.kind in _PROMPT_KINDS]
+            told = determined(asks, passage, ref.text) if same_request and not whole and ref.text else None
             # Identical texts in several shards (sources) share this digest: one text, not a crowd.
             digest = (
                 self.index.text_digest(key)
@@ -502,6 +505,7 @@ class Matcher:
                             verbatim,
                             on_code,
                             attributed_spans=third_spans,
+                            determined=told,
                         ),
                     )
 
