@@ -351,10 +351,10 @@ def test_licence_rules_spelt_right_block(tmp_path: Path, reference_file: Path) -
 
 
 def test_the_convergence_classes_a_rule_may_name_are_the_matchers(tmp_path: Path) -> None:
-    from provcheck.matching import strength
+    from provcheck.matching import reasons
     from provcheck.policy.load_rules import CONVERGENCE
 
-    assert {"none", *strength._WHY, *strength._ATTRIBUTED} == CONVERGENCE
+    assert {"none", *reasons.WHY, *reasons.ATTRIBUTED} == CONVERGENCE
 
 
 @pytest.mark.parametrize("key", ["modalities", "Modality", "modallity"])

@@ -247,7 +247,8 @@ def _sources(page: str) -> dict[str, str]:
 def test_a_copy_no_rule_applies_to_is_not_a_zero_in_the_sources_table(reports: dict[str, str]) -> None:
     # r-000 and r-006 copy ChatGPT output and r-005 and the hostile file's record copy Gemini
     # output; the policy turns off the rules that review a use not saying whether the model
-    # competes, so no rule applies and they are no findings. The sources table said "chatgpt-shares ... 0 records, none": nothing found.
+    # competes, so no rule applies and they are no findings. The sources table said
+    # "chatgpt-shares ... 0 records, none": nothing found.
     page = reports["html"]
     rows = _sources(page)
     assert "matched, no rule applies" in _section(page, '<table class="sources">', "</thead>")

@@ -40,6 +40,7 @@ from dataclasses import dataclass
 from provcheck.matching.calibration import BLOCK_PROBABILITY, FEATURES, MODEL
 from provcheck.matching.convergence import FOREIGN_SOURCES, residual
 from provcheck.matching.params import MatchConfig
+from provcheck.matching.reasons import ANSWERS_WHY, ATTRIBUTED, RENAMED_WHY, WHY
 from provcheck.model import Evidence, MatchKind, Strength
 
 COMMON_DF = 3
@@ -56,54 +57,6 @@ CROWD_LEAD = 1.5
 WHOLE_EXTENT = 0.8
 WHOLE_SIMILARITY = 0.9
 """A near-verbatim whole copy: this share of either text aligned at this similarity."""
-
-_WHY = {
-    "common-passage": "most of the shared passage also occurs in {df}+ other reference texts, so it "
-    "shows no copying of this one",
-    "crowd": "the same passage matches references of {n} sources about equally, as independent "
-    "answers to one request do",
-    "prompt": "most of the shared passage repeats the reference's own prompt: answers quoting the "
-    "same request share it",
-    "list": "the shared passage is a list, of a kind independent answers to the same request share",
-    "code": "the shared passage is code of a kind independent solutions share (a textbook idiom)",
-    "template": "the shared passage is a template (placeholders, letter form) that independent answers share",
-    "recipe": "the shared passage is an ingredient list that independent recipes share",
-    "citation": "the shared passage is a citation that independent answers share",
-    "grid": "the texts are grids of a few symbols (a solved puzzle, a board), and every correct "
-    "solution of one puzzle is the same grid (a reviewer decides whether it was copied)",
-    "request": "the candidate's record holds the request the reference answers, and that request "
-    "determines the shared text ({how}): independent answers converge on it (a near-verbatim copy "
-    "would still block; a reviewer decides whether it was copied)",
-    "formula": "the shared passage is mathematical notation, and a standard formula has one usual "
-    "way of being written, so independent answers write it identically (a reviewer decides "
-    "whether it was copied)",
-}
-_ATTRIBUTED = {
-    "boilerplate": "standard boilerplate (licence notice, placeholder text)",
-    "background": "text of a background source (indexed as independent of every reference)",
-    "public-domain": "famous public-domain text",
-}
-_WHY["public-domain"] = (
-    "most of the shared passage is a famous public-domain text (the Gettysburg Address, a "
-    "Shakespeare sonnet...) that answers quote verbatim whoever wrote them"
-)
-_WHY["background"] = (
-    "most of the shared passage also occurs in the text of a background source, indexed as "
-    "independent of every reference, so it shows no copying of this one"
-)
-_WHY["boilerplate"] = (
-    "most of the shared passage is standard boilerplate (a licence notice, the Lorem ipsum "
-    "placeholder) that files carry verbatim whoever wrote them"
-)
-_ANSWERS_WHY = (
-    "the same code matches {n} references answering the request the candidate's record holds "
-    "about equally: answers to one request converge on code models reproduce verbatim (a "
-    "documentation example, a textbook function), so it shows no copying of one of them"
-)
-_RENAMED_WHY = (
-    "the code matches only with identifiers renamed, and independent solutions of one task "
-    "look alike once names are set aside (a reviewer decides whether it was copied)"
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -506,10 +459,10 @@ def judge(s: Signals, peers: Sequence[Signals], config: MatchConfig | None = Non
     )
     renamed = " with identifiers renamed" if s.renamed else ""
     verified = f"{relation(ev, convergence, p).capitalize()} the reference{renamed}: {verified}"
-    if left is not None and convergence in _ATTRIBUTED:
+    if left is not None and convergence in ATTRIBUTED:
         reason = (
             f"{verified}; likely convergence, not treated as a copy, and not a verified match: "
-            f"once the {_ATTRIBUTED[convergence]} both texts reproduce is set aside "
+            f"once the {ATTRIBUTED[convergence]} both texts reproduce is set aside "
             f"({round(100 * left.discount)}% of the aligned text), {left.tokens} aligned tokens are "
             "left, which fail the tests that verify a match"
         )
@@ -545,14 +498,14 @@ def judge(s: Signals, peers: Sequence[Signals], config: MatchConfig | None = Non
             "aligned tokens are left, which fail the tests that verify a match"
         )
     elif convergence is not None:
-        why = _RENAMED_WHY if s.renamed and convergence == "code" else ""
+        why = RENAMED_WHY if s.renamed and convergence == "code" else ""
         if convergence == "crowd" and answered and not (crowd >= 2 and not leads):
-            why = _ANSWERS_WHY.format(n=answered)
+            why = ANSWERS_WHY.format(n=answered)
         how = {
             "translation": "a translation of the text it gives",
             "calculation": "the arithmetic of its numbers",
         }
-        why = why or _WHY[convergence].format(df=COMMON_DF - 1, n=crowd + 1, how=how.get(s.determined or ""))
+        why = why or WHY[convergence].format(df=COMMON_DF - 1, n=crowd + 1, how=how.get(s.determined or ""))
         if same:
             reason = (
                 f"{verified}; likely convergence, not treated as a copy, and not a verified match: "

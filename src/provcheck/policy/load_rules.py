@@ -217,6 +217,7 @@ CONVERGENCE = frozenset(
         "citation",
         "grid",
         "formula",
+        "request",
         "boilerplate",
         "background",
         "public-domain",

@@ -458,8 +458,8 @@ class Matcher:
             third, third_share = attributed(seg.text, ranges)
             third_spans = span_shares(seg.text, ranges, third) if third is not None else ()
             echo = _echo_share(alignment, ref.echoes)
-            asks = [t.text for t in seg.record.turns if t.kind in _PROMPT_KINDS]
-            told = determined(asks, passage, ref.text) if same_request and not whole and ref.text else None
+            prompts = [t.text for t in seg.record.turns if t.kind in _PROMPT_KINDS]
+            told = determined(prompts, passage, ref.text) if same_request and not whole and ref.text else None
             # Identical texts in several shards (sources) share this digest: one text, not a crowd.
             digest = (
                 self.index.text_digest(key)
