@@ -98,15 +98,19 @@ Found and NOT FIXED (noted):
     where the alignment would find 80%+ similarity. Random edits at the same rate mostly
     leave runs of 12 (the benchmark's kinds are found). A second anchor family with shorter runs
     (or skip-grams) would close it; it changes the index format and the benchmarks.
-12. (noted) The CSV report has one row per finding and nothing else: a scan that read nothing
-    (every file unreadable, exit 4) writes a header-only CSV, indistinguishable in a
-    spreadsheet from a clean scan. SARIF says ``executionSuccessful: true`` with error
-    notifications in the same case.
+12. (noted; fixed by the lead after the pass) The CSV report had one row per finding and
+    nothing else: a scan that read nothing (every file unreadable, exit 4) wrote a header-only
+    CSV, indistinguishable in a spreadsheet from a clean scan. SARIF said
+    ``executionSuccessful: true`` with error notifications in the same case. Each unreadable
+    input is now a CSV row (``action`` ``unreadable``), and SARIF's flag is false
+    (``tests/acceptance/test_cli_reports.py``).
 13. (noted, policy content) Under ``provcheck:default``, ``use: {purpose: distill}`` (or
     ``fine-tune``, ``train-model``) gives no finding for a verbatim copy of OpenAI output (the
     OpenAI pack's rules name ``train-competing-model`` only); the report says the records
     matched under no rule. Whether distillation for a model that does not compete is allowed
-    is the pack authors' reading of the terms, not a defect of the gate.
+    is the pack authors' reading of the terms, not a defect of the gate. (Fixed by the lead
+    after the pass: where a clause forbids competing models, a training purpose that does not
+    say whether the model competes is ``review``; ``tests/policy_cases/openai.yaml``.)
 """
 
 from __future__ import annotations

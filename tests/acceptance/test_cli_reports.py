@@ -61,6 +61,7 @@ def test_a_clean_scan_is_a_valid_report_in_every_format(tmp_path: Path, index_di
     clean.write_text('{"text": "nothing copied here at all"}\n')
     sarif = json.loads(run_cli(["scan", clean, "-i", index_dir, "-f", "sarif", "-q"]).stdout)
     assert sarif["runs"][0]["results"] == []
+    assert sarif["runs"][0]["invocations"][0]["executionSuccessful"] is True
     assert check_sarif(sarif)
     html = run_cli(["scan", clean, "-i", index_dir, "-f", "html", "-q"]).stdout
     assert 'class="verdict pass"' in html and "No findings" in html
@@ -82,3 +83,30 @@ def test_a_clean_html_report_says_what_share_of_copies_can_block(tmp_path: Path,
     low = min(r.can_block for r in m.recall if r.can_block is not None)
     assert "of them, can block" in html and "A report without blocking findings" in html
     assert f"{low:.1%}" in html and "fail on <code>review</code>" in html
+
+
+def test_a_sarif_log_of_a_scan_that_read_nothing_is_not_a_successful_execution(
+    tmp_path: Path, index_dir: Path
+) -> None:
+    # Every record unreadable (exit 4): no results, and the log said executionSuccessful: true,
+    # which a viewer reading the flag (not the notifications) shows as a clean scan (adversarial 14).
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("{not json\n")
+    sarif = json.loads(run_cli(["scan", bad, "-i", index_dir, "-f", "sarif", "-q"], code=4).stdout)
+    (invocation,) = sarif["runs"][0]["invocations"]
+    assert sarif["runs"][0]["results"] == []
+    assert invocation["executionSuccessful"] is False
+    assert invocation["toolExecutionNotifications"]
+    assert check_sarif(sarif)
+
+
+def test_a_csv_of_a_scan_that_read_nothing_is_not_a_bare_header(tmp_path: Path, index_dir: Path) -> None:
+    # One row per finding only: a scan whose every record was unreadable (exit 4) wrote the
+    # header alone, which a spreadsheet shows as a clean scan (adversarial 14). Each unreadable
+    # input is now a row of its own, action "unreadable", with where and why.
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"text": "fine, but nothing copied"}\n{not json\n')
+    text = run_cli(["scan", bad, "-i", index_dir, "-f", "csv", "-q"], code=4).stdout
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert [(r["action"], r["path"], r["line"]) for r in rows] == [("unreadable", str(bad), "2")]
+    assert rows[0]["message"].startswith("parse: ") and rows[0]["finding_id"] == ""

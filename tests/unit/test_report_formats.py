@@ -244,7 +244,9 @@ def test_sarif_absolute_paths_are_file_uris() -> None:
 def test_csv_has_one_row_per_finding_and_neutralizes_formulas() -> None:
     text = render(OutputFormat.CSV)
     rows = list(csv.DictReader(io.StringIO(text)))
-    assert len(rows) == len(sample().findings)
+    # One row per finding, then one per unreadable input (the sample has 2).
+    assert len(rows) == len(sample().findings) + len(sample().errors)
+    assert [r["action"] for r in rows[len(sample().findings) :]] == ["unreadable"] * len(sample().errors)
     assert list(rows[0]) == list(COLUMNS)
     for row in rows:
         for value in row.values():

@@ -1,4 +1,4 @@
-"""``--format csv``: one row per finding, for spreadsheets.
+"""``--format csv``: one row per finding, then one per unreadable input, for spreadsheets.
 
 Cells that a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``, ``@``, tab
 or carriage return) are prefixed with ``'``, so a dataset cannot put a formula into a
@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 from typing import TextIO
 
-from provcheck.model import Finding, ScanResult
+from provcheck.model import Finding, RecordError, ScanResult
 from provcheck.report import overview as ov
 from provcheck.report.base import Formatter, ReportContext
 from provcheck.report.clauses import confidence
@@ -149,8 +149,28 @@ def row(f: Finding) -> list[str]:
     return [cell(v) for v in values]
 
 
+UNREADABLE = "unreadable"
+"""The ``action`` of a row that is not a finding but input the scan could not read."""
+
+
+def error_row(e: RecordError) -> list[str]:
+    """An unreadable file or record as a row: ``action`` ``unreadable``, where and why. With
+    finding rows only, a scan that read nothing wrote a header alone, which a spreadsheet shows
+    as a clean scan (adversarial 14)."""
+    values: dict[str, object] = {
+        "action": UNREADABLE,
+        "message": f"{e.kind.value}: {e.message}",
+        "path": e.path,
+        "line": e.line,
+        "record_index": e.index,
+        "turn_field": e.field,
+    }
+    return [cell(values.get(c)) for c in COLUMNS]
+
+
 class CsvFormatter(Formatter):
-    """RFC 4180 CSV (CRLF line ends), a header row, then one row per finding."""
+    """RFC 4180 CSV (CRLF line ends), a header row, one row per finding, then one row per
+    unreadable file or record (``action`` ``unreadable``)."""
 
     def write(self, result: ScanResult, context: ReportContext, out: TextIO) -> None:
         """The table, a row at a time."""
@@ -158,3 +178,5 @@ class CsvFormatter(Formatter):
         writer.writerow(COLUMNS)
         for f in result.findings:
             writer.writerow(row(f))
+        for e in result.errors:
+            writer.writerow(error_row(e))

@@ -369,7 +369,9 @@ class SarifFormatter(Formatter):
         index_of = {r: i for i, r in enumerate(rule_ids)}
         version = ov.fact_text(run.tool.version)
         invocation: dict[str, Any] = {
-            "executionSuccessful": True,
+            # Not when input went unread (exit 4): a log of no results then looked like a clean
+            # scan to a viewer that reads this flag and not the notifications (adversarial 14).
+            "executionSuccessful": not result.errors,
             "commandLine": ov.command_line(run),
             "toolExecutionNotifications": [notification(e, run) for e in result.errors],
         }
