@@ -315,7 +315,10 @@ def test_a_clean_report_says_what_it_does_not_establish(
     # "Text from sources not in the index is not detected" alone left paraphrase, translation,
     # short passages and unread input unsaid, and never said the data may still be restricted.
     assert "does not show that the data was written by people or is free to use" in text
-    assert "nor are paraphrases, translations and passages shorter than the matching threshold" in text
+    assert (
+        "nor are paraphrases, translations, copies with a word changed every four to six words, "
+        "and passages shorter than the matching threshold"
+    ) in text
 
 
 def test_a_decision_file_says_who_ran_the_scan(demo: dict[str, Path], tmp_path: Path) -> None:

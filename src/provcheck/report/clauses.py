@@ -26,6 +26,13 @@ NO_WORDING = "no wording on record"
 NO_URL = "URL not recorded"
 """What a citation without a URL says: a quote counsel cannot look up is said to be one (the
 DeepSeek terms' address is not verified, so the pack gives none)."""
+NO_RETRIEVAL = (
+    "Policies record each quoted wording's effective date and how the quote was verified, not the "
+    "date it was retrieved from the document: a document may have changed since; compare the "
+    "quote with the document at its URL before relying on it."
+)
+"""Said beside the quote-confidence legend: an effective date and a label beside each quote
+read as a citation checked on some date, which no policy records."""
 NO_SECTION = "section not recorded"
 """What a citation without a section says: a pinpoint left out silently read as an oversight of
 the report, not as what the policy holds (several packs cite unnumbered terms by quote only)."""
@@ -117,7 +124,11 @@ def legend_line(clauses: Iterable[Clause | None]) -> str | None:
     items = legend(clauses)
     if not items:
         return None
-    return "Quote confidence: " + "; ".join(f"{label} = {meaning}" for label, meaning in items) + "."
+    return (
+        "Quote confidence: "
+        + "; ".join(f"{label} = {meaning}" for label, meaning in items)
+        + f". {NO_RETRIEVAL}"
+    )
 
 
 def finding_clauses(findings: Iterable[Finding]) -> list[Clause]:

@@ -150,8 +150,10 @@ class MarkdownFormatter(Formatter):
                         md(c.document)
                         # Where to find the words: a reviewer holding only this summary could
                         # not check the clause cited (counsel 12); the quote is in HTML and JSON.
-                        + (f", {md(clauses.pinpoint(c.section))}" if c.section else "")
-                        + (f", {md(c.url)}" if c.url else "")
+                        # Said when not recorded, as in every other format: left out, a missing
+                        # pinpoint or address read as the summary's omission, not the policy's.
+                        + f", {md(clauses.section(c))}"
+                        + f", {md(c.url or clauses.NO_URL)}"
                         + f", {md(clauses.dating(c))}"
                         + (f" [{md(c.confidence)}]" if c.confidence and c.quote else "")
                         + ("" if c.quote else f" ({clauses.NO_WORDING})")

@@ -327,6 +327,17 @@ class ReportIdentity:
 
 _IDENTITY_KEYS = (("index", "digest"), ("index", "signature"), ("policy", "digest"), ("policy", "name"))
 
+DIGEST_COVERS = (
+    "SHA-256 over each dataset file's path, SHA-256, records and unreadable records; the index "
+    "digest and parameters; the policy's name and digest; the declared use; the thresholds; "
+    "fail-on; the tool version and its code digest; every finding's id, action and waiver state, "
+    "in order; and the counts of records and unreadable inputs. Times and the command line are "
+    "left out. It is not a checksum of this file: it identifies the scan, and re-running the "
+    "command on the same inputs gives the same id and digest"
+)
+"""What the report's digest covers, said where counsel signs against it: a digest beside the
+index's and the policy's, which say their algorithm, read as the checksum of the page signed."""
+
 
 def _get(plain: Mapping[str, Any], *keys: str) -> object:
     value: object = plain

@@ -17,6 +17,7 @@ from provcheck.report.decision import DECISIONS, Decision
 from provcheck.report.html.charts import bar_chart
 from provcheck.report.html.markup import badge, breakable, dl, esc, idents, table
 from provcheck.report.html.sources import sources_table
+from provcheck.report.meaning import EDITED_THROUGHOUT
 from provcheck.report.method import Measured, measured
 from provcheck.report.records import (
     WAIVED,
@@ -297,7 +298,7 @@ def _proves(result: ScanResult, with_findings: int, sources: int, unruled: str =
         "models, or by these models but not in the index, is <b>not detected</b>: a clean result does "
         "not show that the data was written by people.</li>"
         "<li>Paraphrases, translations and passages shorter than the matching threshold are not "
-        "detected.</li>"
+        f"detected, nor is a copy edited throughout: {esc(EDITED_THROUGHOUT)}.</li>"
         "<li>Files and records listed as not scanned were not checked.</li>"
         "<li>Which rule applies, and its action, come from the policy named above and the declared use; "
         "a different use may give a different result.</li></ul>"
@@ -499,7 +500,8 @@ def decision_block(
         f" (this scan fails on nothing, but {ungated:,} finding(s) have action block)" if ungated else ""
     )
     ident = (
-        f"<p>This decision refers to report {_mono(rs.identity.id)} (digest {_mono(rs.identity.digest)}) "
+        f"<p>This decision refers to report {_mono(rs.identity.id)} (digest {_mono(rs.identity.digest)}, "
+        "which identifies the scan, not this file: what it covers is under Reproducibility manifest) "
         f"of {_mono(dataset)}: {rs.counts.with_findings:,} of {rs.counts.scanned:,} records with open "
         f"findings, {rs.counts.blocking:,} blocking{unblocked}{esc(unreviewed(rs.counts))}.</p>"
     ) + (decision_question(result, rs, dataset, decision) if result is not None else "")

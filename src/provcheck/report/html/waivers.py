@@ -1,0 +1,78 @@
+"""The HTML report's waiver register: every waiver applied to a finding (who approved it, when,
+until when, why) and every entry of the waivers file that matched no finding.
+
+An entry that matched nothing is a decision someone recorded that took effect nowhere (a
+misspelt source, a record that changed since): counted and never listed, counsel could not tell
+which decision it was, nor whether a finding it was meant for is open in this report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from io import StringIO
+
+from provcheck.model import ScanResult, StaleWaiver, WaiverState
+from provcheck.report import overview as ov
+from provcheck.report.html.markup import esc, table, write_table
+
+
+def _mono(value: object) -> str:
+    return f'<span class="mono">{esc(value)}</span>' if value not in (None, "") else ""
+
+
+def _applied_rows(result: ScanResult, waived: Iterable[int]) -> Iterator[list[str]]:
+    for i in waived:
+        f = result.findings[i]
+        w = f.waiver
+        assert w is not None
+        state = {WaiverState.WAIVED: "in force", WaiverState.EXPIRED: "expired"}.get(
+            f.waiver_state, "not applied"
+        )
+        if w.placeholder:
+            state += " (placeholder reason)"
+        yield [
+            esc(state),
+            f'<a href="#f-{esc(f.id)}" class="mono">{esc(f.id)}</a>',
+            esc(f.rule.id),
+            _mono(ov.where(f)),
+            esc(w.approver),
+            esc(w.date),
+            esc(w.expires or "never"),
+            esc(w.ticket or ""),
+            esc(w.reason),
+        ]
+
+
+def _scope(s: StaleWaiver) -> str:
+    """What the entry was written for, as its file says it: a finding id, or a rule, source and path."""
+    parts = [
+        (k, v) for k, v in (("finding", s.id), ("rule", s.rule), ("source", s.source), ("path", s.path)) if v
+    ]
+    return "; ".join(f"{k} {_mono(v)}" for k, v in parts) or "nothing named"
+
+
+def _stale(stale: tuple[StaleWaiver, ...]) -> str:
+    if not stale:
+        return ""
+    rows = [[_mono(f"{s.file}:{s.line}" if s.line else s.file), _scope(s), esc(s.reason)] for s in stale]
+    return (
+        f"<h3>Waiver entries that matched no finding ({len(stale):,})</h3>"
+        "<p>These entries of the waivers file waived nothing in this scan: no finding has the id, "
+        "rule, source or path they name. A decision recorded there took effect nowhere; if it was "
+        "meant for a finding of this report, that finding is open.</p>"
+        + table(["entry", "written for", "reason"], rows)
+    )
+
+
+def waiver_register(result: ScanResult, waived: Iterable[int]) -> str:
+    """The ``Waiver register`` section: applied waivers, then entries that matched nothing."""
+    positions = list(waived)
+    stale = _stale(result.waivers.stale if result.waivers is not None else ())
+    if not positions:
+        return f'<section id="waivers"><h2>Waiver register</h2><p>No finding is waived.</p>{stale}</section>'
+    out = StringIO()
+    out.write('<section id="waivers"><h2>Waiver register</h2>')
+    head = ["state", "finding", "rule", "record", "approver", "date", "expires", "ticket", "reason"]
+    write_table(out, head, _applied_rows(result, positions), "waivers")
+    out.write(stale + "</section>")
+    return out.getvalue()

@@ -1,0 +1,189 @@
+"""The counsel-facing reports decidable and signable (fifth pass): what the method misses, what the
+digest signed covers, which waiver entries took effect nowhere, and where a clause was not dated
+by its retrieval.
+
+1. A copy edited throughout is among the limits every report states. README says (adversarial
+   pass 14) that a copy with one word in every four to six replaced keeps no run of 12 shared
+   tokens and is not found; the report's own limits (HTML summary and Method and limits, the
+   text and Markdown sentence of a clean result) named paraphrase, translation and short
+   passages only, so counsel read a clean result as covering near copies it cannot see.
+2. The report's digest says what it covers and that it is not a checksum of the file signed. The
+   index and policy digests name their algorithm and inputs; the report's digest, the one the
+   decision "refers to", stood alone, and read as the digest of the HTML or PDF being signed.
+3. Waiver entries that matched no finding are listed (file:line, what they name, why) in the
+   waiver register, not only counted: an approved decision that took effect nowhere (a misspelt
+   source) could not be found from the HTML or PDF, and its finding was open in the same report.
+4. The Markdown summary says "URL not recorded" and "section not recorded" as the other formats
+   do: the DeepSeek citation went from the section to its date, as if the address were dropped.
+5. Every format with the quote-confidence legend says that the policy records no retrieval date:
+   an effective date and a verification label beside each quote read as a citation checked on
+   some date.
+
+The demo is scanned through the real command line as `make demo` does.
+"""
+
+from __future__ import annotations
+
+import html as htmllib
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from helpers import FIXTURES, REFERENCE_TEXTS, run_cli, write_jsonl
+
+
+def _words(markup: str) -> str:
+    words = re.sub(r"\s+", " ", htmllib.unescape(re.sub(r"<[^>]+>", " ", markup))).strip()
+    return re.sub(r" ([:;,.)])", r"\1", words)
+
+
+def _section(page: str, ident: str) -> str:
+    start = page.index(f'<section id="{ident}"')
+    return page[start : page.index("</section>", start)]
+
+
+STALE = """  - rule: openai-no-competing-models
+    source: sharegtp-dump
+    reason: Counsel accepted the ShareGPT rows for the research preview (ticket LEG-7).
+    approver: counsel@example.com
+    date: 2026-01-05
+"""
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    root = tmp_path_factory.mktemp("counsel15")
+    shutil.copytree(FIXTURES / "demo", root / "demo")
+    demo = root / "demo"
+    # A waiver counsel approved whose source is misspelt: it waives nothing.
+    waivers = demo / "waivers.yaml"
+    waivers.write_text(waivers.read_text(encoding="utf-8") + STALE, encoding="utf-8")
+    run_cli(["index", "build", root / "index", "--sources", demo / "sources.yaml", "--quiet"])
+    args: list[object] = ["scan", demo / "dataset", "--index", root / "index"]
+    args += ["--policy", demo / "policy.yaml", "--waivers", waivers, "-q"]
+    args += ["-f", "html", "-o", root / "report.html", "-f", "markdown", "-o", root / "report.md"]
+    args += ["-f", "text", "-o", root / "report.txt"]
+    run_cli(args, 1)
+    return {fmt: (root / f"report.{fmt}").read_text(encoding="utf-8") for fmt in ("html", "md", "txt")}
+
+
+# --- 1. a copy edited throughout is a stated limit ----------------------------------------------
+
+
+def test_the_html_limits_name_a_copy_edited_throughout(demo: dict[str, str]) -> None:
+    summary = _words(_section(demo["html"], "summary"))
+    assert "nor is a copy edited throughout" in summary
+    assert "one word in every four to six replaced, dropped or added" in summary
+    method = _words(_section(demo["html"], "method"))
+    assert "Copies edited throughout: candidates are found by runs of 12 tokens" in method
+    assert "keeps no such run and is not found" in method
+
+
+def test_a_clean_result_names_a_copy_edited_throughout(tmp_path: Path, index_dir: Path) -> None:
+    data = write_jsonl(tmp_path / "data" / "a.jsonl", [{"text": "A short note written by a person. " * 3}])
+    out = {fmt: tmp_path / f"r.{fmt}" for fmt in ("md", "txt")}
+    args: list[object] = ["scan", data, "-i", index_dir, "--no-cache", "-q"]
+    args += ["-f", "markdown", "-o", out["md"], "-f", "text", "-o", out["txt"]]
+    run_cli(args, 0)
+    for path in out.values():
+        said = re.sub(r"\s+", " ", path.read_text(encoding="utf-8"))
+        assert "copies with a word changed every four to six words" in said, path.name
+
+
+# --- 2. the report's digest says what it covers --------------------------------------------------
+
+
+def test_the_report_digest_says_what_it_covers_and_that_it_is_not_the_file_s(demo: dict[str, str]) -> None:
+    manifest = _words(_section(demo["html"], "manifest"))
+    row = manifest[manifest.index("Report PC-") :]
+    assert "(SHA-256 over each dataset file's path, SHA-256" in row
+    assert "every finding's id, action and waiver state" in row
+    assert "It is not a checksum of this file" in row
+    decision = _words(_section(demo["html"], "decision"))
+    assert "which identifies the scan, not this file: what it covers is under Reproducibility manifest" in (
+        decision
+    )
+
+
+# --- 3. waiver entries that matched no finding are listed ----------------------------------------
+
+
+def test_a_waiver_entry_that_matched_no_finding_is_listed_with_what_it_names(demo: dict[str, str]) -> None:
+    register = _words(_section(demo["html"], "waivers"))
+    assert "Waiver entries that matched no finding (1)" in register
+    assert "waivers.yaml:25 rule openai-no-competing-models; source sharegtp-dump" in register
+    assert "Counsel accepted the ShareGPT rows for the research preview (ticket LEG-7)." in register
+    # The waivers the demo applies are still there.
+    assert "data-governance@example.com" in register
+
+
+def test_stale_entries_are_listed_when_no_finding_is_waived(tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    run_cli(["index", "build", index, "--sources", FIXTURES / "demo" / "sources.yaml", "--quiet"])
+    waivers = tmp_path / "waivers.yaml"
+    waivers.write_text("version: 1\nwaivers:\n" + STALE, encoding="utf-8")
+    out = tmp_path / "r.html"
+    args: list[object] = ["scan", FIXTURES / "demo" / "dataset" / "sft_mix.jsonl", "--index", index]
+    args += ["--policy", FIXTURES / "demo" / "policy.yaml", "--waivers", waivers]
+    args += ["-q", "-f", "html", "-o", out]
+    run_cli(args, 1)
+    register = _words(_section(out.read_text(encoding="utf-8"), "waivers"))
+    assert "No finding is waived." in register
+    assert "waivers.yaml:3 rule openai-no-competing-models; source sharegtp-dump" in register
+
+
+# --- 4. the Markdown summary says what the policy does not record --------------------------------
+
+
+def test_the_markdown_summary_says_a_url_is_not_recorded(demo: dict[str, str]) -> None:
+    line = next(ln for ln in demo["md"].splitlines() if ln.startswith("| deepseek-training-permitted"))
+    assert "DeepSeek Terms of Use, section 4.2(3), URL not recorded, effective 2025-04-28" in line
+
+
+UNNUMBERED = """version: 1
+name: unnumbered terms
+use: {purpose: train-competing-model}
+terms:
+  acme-terms:
+    document: Acme Terms of Service
+    versions:
+      - effective: 2020-01-01
+        clauses:
+          compete:
+            quote: "You may not use Outputs to develop competing models."
+            confidence: V-P
+rules:
+  - id: acme-no-competing
+    title: Acme output used to develop a competing model
+    when: {use.purpose: train-competing-model}
+    action: block
+    message: "copies Acme output"
+    clause: {terms: acme-terms, clause: compete}
+"""
+
+
+def test_the_markdown_summary_says_a_section_is_not_recorded(tmp_path: Path, index_dir: Path) -> None:
+    data = write_jsonl(tmp_path / "data" / "a.jsonl", [{"text": REFERENCE_TEXTS[0]}])
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(UNNUMBERED, encoding="utf-8")
+    out = tmp_path / "r.md"
+    run_cli(["scan", data, "-i", index_dir, "-p", policy, "--no-cache", "-q", "-f", "markdown", "-o", out], 1)
+    text = out.read_text(encoding="utf-8")
+    assert (
+        "Acme Terms of Service, section not recorded (find the quoted words in the document), "
+        "URL not recorded, effective 2020-01-01 [V-P]"
+    ) in text
+
+
+# --- 5. no retrieval date is on record ------------------------------------------------------------
+
+RETRIEVAL = "not the date it was retrieved from the document"
+
+
+def test_every_legend_says_no_retrieval_date_is_recorded(demo: dict[str, str]) -> None:
+    evidence = _words(_section(demo["html"], "findings"))
+    assert RETRIEVAL in evidence[: evidence.index("block openai-no-competing-models")]
+    assert RETRIEVAL in demo["md"]
+    assert RETRIEVAL in re.sub(r"\s+", " ", demo["txt"])
