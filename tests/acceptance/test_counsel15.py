@@ -187,3 +187,37 @@ def test_every_legend_says_no_retrieval_date_is_recorded(demo: dict[str, str]) -
     assert RETRIEVAL in evidence[: evidence.index("block openai-no-competing-models")]
     assert RETRIEVAL in demo["md"]
     assert RETRIEVAL in re.sub(r"\s+", " ", demo["txt"])
+
+
+# --- 6. what a waiver set aside, and an approval dated after the scan ----------------------------
+
+FUTURE = """version: 1
+waivers:
+  - rule: openai-no-competing-models
+    source: sharegpt-dump
+    reason: Counsel accepted the ShareGPT rows.
+    approver: counsel@example.com
+    date: 2099-01-05
+"""
+
+
+def test_the_register_says_the_action_waived_and_an_approval_dated_after_the_scan(tmp_path: Path) -> None:
+    """The register said who and until when, not what was set aside (a block or a review), and a
+    waiver approved on a date after the scan (which the gate accepts) read as a prior decision."""
+    index = tmp_path / "index"
+    run_cli(["index", "build", index, "--sources", FIXTURES / "demo" / "sources.yaml", "--quiet"])
+    waivers = tmp_path / "waivers.yaml"
+    waivers.write_text(FUTURE, encoding="utf-8")
+    out = tmp_path / "r.html"
+    args: list[object] = ["scan", FIXTURES / "demo" / "dataset" / "sft_mix.jsonl", "--index", index]
+    args += ["--policy", FIXTURES / "demo" / "policy.yaml", "--waivers", waivers]
+    args += ["-q", "-f", "html", "-o", out]
+    run_cli(args, 4)  # nothing blocks; sft_mix.jsonl holds the demo's unreadable line
+    page = out.read_text(encoding="utf-8")
+    register = _section(page, "waivers")
+    assert "<th>action</th>" in register
+    rows = [_words(r) for r in register.split("<tr>")[2:]]
+    assert len(rows) == 2
+    for row in rows:
+        assert row.startswith("in force (approval dated after the scan's date, ")
+        assert " openai-no-competing-models block " in row

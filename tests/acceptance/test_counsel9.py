@@ -269,7 +269,7 @@ def test_the_printed_waiver_register_breaks_no_state_or_date(browser: Any, demo:
         assert rows.count() == 2
         for i in range(rows.count()):
             cells = rows.nth(i).locator("td")
-            for col, what in ((0, "state"), (5, "date"), (6, "expires"), (4, "approver")):
+            for col, what in ((0, "state"), (6, "date"), (7, "expires"), (5, "approver")):
                 cell = cells.nth(col)
                 lines = cell.evaluate(LINES_OF_CELL)
                 word = cell.inner_text()

@@ -21,6 +21,7 @@ def _mono(value: object) -> str:
 
 
 def _applied_rows(result: ScanResult, waived: Iterable[int]) -> Iterator[list[str]]:
+    as_of = result.waivers.as_of if result.waivers is not None else None
     for i in waived:
         f = result.findings[i]
         w = f.waiver
@@ -30,10 +31,17 @@ def _applied_rows(result: ScanResult, waived: Iterable[int]) -> Iterator[list[st
         )
         if w.placeholder:
             state += " (placeholder reason)"
+        late = ""
+        if as_of and w.date > as_of:
+            # The gate accepts it (adversarial 14 noted it); counsel should not take a decision
+            # dated after the scan for one made before it.
+            late = f'<br><span class="wrap">(approval dated after the scan\'s date, {esc(as_of)})</span>'
         yield [
-            esc(state),
+            esc(state) + late,
             f'<a href="#f-{esc(f.id)}" class="mono">{esc(f.id)}</a>',
             esc(f.rule.id),
+            # What the waiver set aside (expired: what is open again), which the row did not say.
+            esc(f.action.value),
             _mono(ov.where(f)),
             esc(w.approver),
             esc(w.date),
@@ -72,7 +80,7 @@ def waiver_register(result: ScanResult, waived: Iterable[int]) -> str:
         return f'<section id="waivers"><h2>Waiver register</h2><p>No finding is waived.</p>{stale}</section>'
     out = StringIO()
     out.write('<section id="waivers"><h2>Waiver register</h2>')
-    head = ["state", "finding", "rule", "record", "approver", "date", "expires", "ticket", "reason"]
+    head = ["state", "finding", "rule", "action", "record", "approver", "date", "expires", "ticket", "reason"]
     write_table(out, head, _applied_rows(result, positions), "waivers")
     out.write(stale + "</section>")
     return out.getvalue()
