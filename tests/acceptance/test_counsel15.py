@@ -221,3 +221,11 @@ def test_the_register_says_the_action_waived_and_an_approval_dated_after_the_sca
     for row in rows:
         assert row.startswith("in force (approval dated after the scan's date, ")
         assert " openai-no-competing-models block " in row
+
+
+def test_the_markdown_summary_says_what_the_waivers_did(demo: dict[str, str]) -> None:
+    """The summary counted "waived 1" and said nothing of the expired waiver whose finding is
+    open again, nor of the entry that waived nothing."""
+    line = next(ln for ln in demo["md"].splitlines() if ln.startswith("<br>**Waivers**"))
+    assert "1 finding(s) waived; 1 re-opened (waiver expired); entries matching no finding: 1" in line
+    assert "expiry dates compared with " in line

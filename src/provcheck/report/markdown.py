@@ -91,6 +91,10 @@ class MarkdownFormatter(Formatter):
         )
         if line := ov.not_scanned_line(result):
             out.append(f"<br>{md(line, 500)}")
+        if result.waivers is not None:
+            # Which findings are waived, re-opened or missed by an entry is part of what a
+            # reviewer holding only this summary approves; the count "waived 1" said none of it.
+            out.append(f"<br>**Waivers** {md(ov.waivers_fact(result), 500)}")
         out.append("")
         out += [
             "| source | provider | licence | terms | texts indexed | records | share | worst action "
