@@ -49,6 +49,19 @@ class Recall:
 
 
 @dataclass(frozen=True, slots=True)
+class HeldOut:
+    """Recall on one kind of copy measured outside the table of edited copies: laundering never
+    used to choose a parameter, and code (whose evidence blocks less often than prose's)."""
+
+    what: str
+    copies: int
+    recall: float
+    can_block: float
+    command: str
+    date: str
+
+
+@dataclass(frozen=True, slots=True)
 class SamePrompt:
     """False matches on one same-prompt negative set at one index size."""
 
@@ -86,6 +99,9 @@ class Measured:
     same_prompt_sets: tuple[tuple[str, str], ...] = ()
     """(set, definition) of each same-prompt negative set."""
     same_prompt: tuple[SamePrompt, ...] = ()
+    heldout_what: str = ""
+    heldout: tuple[HeldOut, ...] = ()
+    """Kinds measured apart from ``recall`` (the lowest held-out kinds, code)."""
 
     @property
     def false_positive_rate(self) -> float:
@@ -100,6 +116,7 @@ def measured() -> Measured:
     )
     bench = raw["benchmark"]
     same = raw.get("same_prompt", {})
+    held = raw.get("heldout", {})
     return Measured(
         command=bench["command"],
         date=bench["date"],
@@ -132,5 +149,17 @@ def measured() -> Measured:
                 int(r.get("verified", r["matched"])),
             )
             for r in same.get("rows", [])
+        ),
+        heldout_what=str(held.get("what", "")),
+        heldout=tuple(
+            HeldOut(
+                str(r["what"]),
+                int(r["copies"]),
+                float(r["recall"]),
+                float(r["can_block"]),
+                str(r["command"]),
+                str(r["date"]),
+            )
+            for r in held.get("rows", [])
         ),
     )

@@ -24,6 +24,7 @@ from provcheck.report.base import Formatter, ReportContext
 from provcheck.report.clauses import NO_RETRIEVAL
 from provcheck.report.clauses import legend as quote_legend
 from provcheck.report.html.finding import card, clause_html
+from provcheck.report.html.limits import heldout_limit
 from provcheck.report.html.markup import dl, esc, table
 from provcheck.report.html.summary import (
     decision_block,
@@ -427,6 +428,7 @@ class HtmlFormatter(Formatter):
                 if blockable
                 else ""
             )
+            + heldout_limit(m)
             + "<li><b>Unreadable input</b>: files and records listed under Unreadable input "
             "were not scanned.</li>"
             "</ul><p>It does not prove that the data was written by people, and findings are evidence for a "
