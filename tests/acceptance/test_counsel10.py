@@ -101,10 +101,14 @@ use:
   purpose: fine-tune
   commercial: true
   distributed: false
-# Counsel has decided that this assistant does not compete with OpenAI or Google: the rules that
-# review copies when the declared use leaves that open are turned off, and the ChatGPT and Gemini
-# copies are matches no rule applies to (what sections 1 and 5 check).
-disable: [openai-competition-undeclared, google-gemini-api-competition-undeclared]
+# Counsel has decided that this assistant does not compete with OpenAI, Google or Anthropic: the
+# rules that review copies when the declared use leaves that open are turned off, and the ChatGPT
+# and Gemini copies are matches no rule applies to (what sections 1 and 5 check); the Claude copy
+# is still blocked by the Usage Policy's training rule.
+disable:
+  - openai-competition-undeclared
+  - google-gemini-api-competition-undeclared
+  - anthropic-competition-undeclared
 """
 HOSTILE_NAME = "<img src=x onerror=alert(1)>.jsonl"
 

@@ -25,6 +25,7 @@ The demo is scanned through the real command line as `make demo` does.
 from __future__ import annotations
 
 import html as htmllib
+import json
 import re
 import shutil
 from pathlib import Path
@@ -244,3 +245,42 @@ def test_the_limits_give_the_held_out_and_code_figures(demo: dict[str, str]) -> 
     code = "code: a 15-17-word comment line every 2-3 lines: recall 1.000, can block 0.533 (150 copies"
     assert code in said
     assert "python benchmarks/heldout.py, 2026-12-06" in said
+
+
+# --- 8. an authorization under Anthropic's Usage Policy does not answer the competing-model clause -
+
+CLAUDE_POLICY = """version: 1
+name: assistant fine-tune
+include: [provcheck:default]
+use: {purpose: fine-tune, commercial: true}
+"""
+
+AUTHORIZED = """version: 1
+waivers:
+  - rule: anthropic-no-training-without-authorization
+    source: claude-chats
+    reason: Anthropic authorized training on these outputs in writing.
+    approver: counsel@example.com
+    date: 2025-11-03
+"""
+
+
+def test_a_waived_usage_policy_finding_leaves_the_competition_question_open(tmp_path: Path) -> None:
+    """Claude output of 2025-10-01 fine-tuned on: the Usage Policy finding blocks, and counsel
+    waives it on Anthropic's authorization. The consumer terms' competing-model clause applied
+    only to material before 2025-09-15, so the waiver passed the record with nothing open, though
+    an authorization to train does not say the model may compete."""
+    refs = write_jsonl(tmp_path / "refs" / "claude.jsonl", [{"text": REFERENCE_TEXTS[0]}])
+    index = tmp_path / "index"
+    args: list[object] = ["index", "add", index, refs, "--source", "claude-chats", "--provider", "anthropic"]
+    run_cli([*args, "--generator", "claude-sonnet-4", "--meta", "date=2025-10-01", "-q"])
+    data = write_jsonl(tmp_path / "data" / "a.jsonl", [{"text": REFERENCE_TEXTS[0]}])
+    (tmp_path / "policy.yaml").write_text(CLAUDE_POLICY, encoding="utf-8")
+    (tmp_path / "waivers.yaml").write_text(AUTHORIZED, encoding="utf-8")
+    out = tmp_path / "r.json"
+    scan: list[object] = ["scan", data, "-i", index, "-p", tmp_path / "policy.yaml", "--no-cache", "-q"]
+    run_cli([*scan, "--waivers", tmp_path / "waivers.yaml", "-f", "json", "-o", out], 0)
+    findings = {f["rule"]: f for f in json.loads(out.read_text(encoding="utf-8"))["findings"]}
+    assert findings["anthropic-no-training-without-authorization"]["waiver_state"] == "waived"
+    open_ = findings["anthropic-competition-undeclared"]
+    assert (open_["action"], open_["waiver_state"]) == ("review", "none")
