@@ -284,3 +284,19 @@ def test_a_waived_usage_policy_finding_leaves_the_competition_question_open(tmp_
     assert findings["anthropic-no-training-without-authorization"]["waiver_state"] == "waived"
     open_ = findings["anthropic-competition-undeclared"]
     assert (open_["action"], open_["waiver_state"]) == ("review", "none")
+
+
+# --- 9. the decision asked names the waivers it rests on -----------------------------------------
+
+
+def test_the_decision_asked_says_it_rests_on_the_waivers_file(demo: dict[str, str]) -> None:
+    """"The decision covers the dataset files listed ... a changed file, another use or another
+    policy needs a new scan": the findings a waiver set aside were never before the signer, and
+    the sentence did not say the approval rests on that waivers file and the date expiry was
+    judged on."""
+    decision = _words(_section(demo["html"], "decision"))
+    assert (
+        "Waived findings (Waiver register) count as accepted by their approvers: the decision rests "
+        "on the waivers file named below, with its digest, and on expiry judged on the date shown; "
+        "a changed waivers file needs a new scan."
+    ) in decision

@@ -436,6 +436,15 @@ def decision_question(result: ScanResult, rs: RecordSummary, dataset: str, decis
         "findings are removed). <i>Reject</i>: no. The decision covers the dataset files listed, with "
         "their digests, under Reproducibility manifest, for this use only: a changed file, another use "
         "or another policy needs a new scan."
+        # The findings a waiver set aside were never before the signer: which they are depends on
+        # the waivers file and the date expiry was judged on, neither of which the sentence named.
+        + (
+            " Waived findings (Waiver register) count as accepted by their approvers: the decision "
+            "rests on the waivers file named below, with its digest, and on expiry judged on the "
+            "date shown; a changed waivers file needs a new scan."
+            if result.waivers is not None and result.waivers.waived
+            else ""
+        )
         # Those files' digests cover text that was not read: "approve, as scanned" did not say
         # whether it approved the unreadable record of a listed file.
         + (
