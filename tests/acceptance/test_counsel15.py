@@ -18,6 +18,17 @@ by its retrieval.
 5. Every format with the quote-confidence legend says that the policy records no retrieval date:
    an effective date and a verification label beside each quote read as a citation checked on
    some date.
+6. The waiver register gives each waived finding's action (what was set aside), and says when a
+   waiver's approval is dated after the scan's date (the gate accepts it; adversarial 14).
+7. Method and limits gives the kinds measured apart from the recall table (held-out laundering,
+   code): the table's 74-99.8% can-block range is prose's; code copies can block at 0.53-0.73.
+8. Anthropic pack: an authorization waived against the Usage Policy's training finding left a
+   fine-tuned copy of post-2025-09-15 Claude output with nothing open, though the competing-model
+   clause still applies; the competition review now fires whatever the material's date.
+9. The decision asked says that waived findings count as accepted by their approvers and that the
+   decision rests on the waivers file and the date expiry was judged on.
+The Markdown summary also gains a Waivers line (test 4b), and the xAI pack a competition review
+beside its distillation review (tests/policy_cases/xai.yaml).
 
 The demo is scanned through the real command line as `make demo` does.
 """
@@ -290,8 +301,8 @@ def test_a_waived_usage_policy_finding_leaves_the_competition_question_open(tmp_
 
 
 def test_the_decision_asked_says_it_rests_on_the_waivers_file(demo: dict[str, str]) -> None:
-    """"The decision covers the dataset files listed ... a changed file, another use or another
-    policy needs a new scan": the findings a waiver set aside were never before the signer, and
+    """The decision asked said it covers "the dataset files listed ... a changed file, another use
+    or another policy needs a new scan": the findings a waiver set aside were never before the signer, and
     the sentence did not say the approval rests on that waivers file and the date expiry was
     judged on."""
     decision = _words(_section(demo["html"], "decision"))
