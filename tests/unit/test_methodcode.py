@@ -4,6 +4,7 @@ makes behaves as ``dataclasses`` alone makes it."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -109,5 +110,5 @@ def test_the_store_sits_beside_the_package_bytecode() -> None:
     from provcheck.support import methodcode
 
     where = methodcode.location()
-    assert where is not None and os.path.basename(os.path.dirname(where)) == "__pycache__"
-    assert os.path.dirname(os.path.dirname(where)) == os.path.dirname(methodcode.__file__)
+    bytecode = importlib.util.cache_from_source(methodcode.__file__)  # PYTHONPYCACHEPREFIX too
+    assert where is not None and os.path.dirname(where) == os.path.dirname(bytecode)
