@@ -81,7 +81,8 @@ def run(
         # now on, while the checks below wait for git and for the matcher's import (which
         # ``preload`` started when git listed the dataset file). Nothing is printed or refused
         # from it before the scan takes its result.
-        preload()
+        if not preload.started:
+            preload()
         changes.files = start_proofs(changes.files)
     # Before anything is skipped: a loosened configuration may be what skips the new records.
     refuse_gate_changes(repo, config, changes, policy_path, index_path)

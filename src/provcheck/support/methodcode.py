@@ -85,19 +85,20 @@ def exec_source(source: Any, globals: Any = None, locals: Any = None, /) -> None
 
 
 def save() -> None:
-    """Write the compiled methods when this run compiled new ones (never fails)."""
+    """Write the compiled methods when this run compiled new ones (never fails: it runs at
+    exit, where an error would add a traceback to the command's output)."""
     path = location()
     if not _new or path is None or sys.dont_write_bytecode:
         return
-    entries = {**_read(path), **_known}  # another process may have written some meanwhile
-    if len(entries) > MAX_ENTRIES:
-        entries = {source: code for source, code in entries.items() if source in _used}
     try:
+        entries = {**_read(path), **_known}  # another process may have written some meanwhile
+        if len(entries) > MAX_ENTRIES:
+            entries = {source: code for source, code in entries.items() if source in _used}
         data = HEADER + marshal.dumps(entries)
         os.makedirs(os.path.dirname(path), exist_ok=True)
         atomic.write_atomic(path, lambda fh: fh.write(data), binary=True)
-    except (OSError, ValueError):
-        pass  # an unwritable folder only costs compiling next time
+    except Exception:  # an unwritable folder only costs compiling next time
+        pass
     _new.clear()
 
 
