@@ -24,8 +24,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-import yaml
-
 from provcheck.errors import PolicyError
 from provcheck.model import Action, Finding, StaleWaiver, Waiver, WaiverReport, WaiverState
 from provcheck.support.dates import DateError, parse_date
@@ -406,6 +404,8 @@ def dump(
         ]
     if note and entries:
         lines.append(indent + "# " + " ".join(note.split()))  # one line, whatever the note holds
+    import yaml  # here: a run that only reads waivers parses them through yamlfile
+
     for entry in entries:
         text = yaml.safe_dump([entry], sort_keys=False, allow_unicode=True, width=1000)
         lines += [indent + line if line else line for line in text.rstrip("\n").split("\n")]
@@ -462,6 +462,8 @@ def _checked(existing: str, text: str, waivers: Waivers, entries: Sequence[dict[
         return {k: v for k, v in doc.items() if k != "waivers"}, list(listed) if isinstance(
             listed, list
         ) else []
+
+    import yaml
 
     try:
         before_rest, before = items(yaml.safe_load(existing))

@@ -3,13 +3,26 @@
 Only plain data is built (``yaml.SafeLoader``: no object construction, no code). Anchors and
 aliases are allowed, but the document may expand to at most ``MAX_NODES`` nodes counting every
 alias use, so an alias bomb ("billion laughs") is refused instead of expanded.
+
+What a file's exact bytes parsed into is remembered (``remembered``/``_remember``): a file read
+again with the same bytes, by the same parser, is not parsed, and PyYAML is not even imported
+(~90 M instructions, ~5 % of a pre-commit hook's start). See ``_parsed_key`` for what the key
+holds and docs/startup.md for the trust this asks of the cache directory.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+import functools
+import hashlib
+import json
+import os
+from typing import TYPE_CHECKING, Any
 
-import yaml
+from provcheck.support import atomic, paths
+
+if TYPE_CHECKING:
+    import yaml
 
 MAX_NODES = 100_000
 """Largest number of YAML nodes a document may expand to, aliases counted at every use."""
@@ -61,10 +74,10 @@ def _count(node: yaml.Node, memo: dict[int, int], depth: int = 0) -> int:
         return memo[key]
     memo[key] = 1  # a cycle counts once (recursive aliases are rejected by construction)
     total = 1
-    if isinstance(node, yaml.MappingNode):
+    if getattr(node, "id", None) == "mapping":
         for k, v in node.value:
             total += _count(k, memo, depth + 1) + _count(v, memo, depth + 1)
-    elif isinstance(node, yaml.SequenceNode):
+    elif getattr(node, "id", None) == "sequence":
         for item in node.value:
             total += _count(item, memo, depth + 1)
     memo[key] = total
@@ -79,7 +92,7 @@ _PLAIN_TAGS = frozenset(
 def _build(node: yaml.Node, path: str) -> Any:
     if node.tag not in _PLAIN_TAGS:
         raise YamlProblem(path, node.start_mark.line + 1, f"tag {node.tag!r} is not allowed: only plain data")
-    if isinstance(node, yaml.MappingNode):
+    if getattr(node, "id", None) == "mapping":
         out = LineDict()
         out.line = node.start_mark.line + 1
         out.key_lines = {}
@@ -97,7 +110,7 @@ def _build(node: yaml.Node, path: str) -> Any:
             out.key_lines[skey] = knode.start_mark.line + 1
             out.key_columns[skey] = knode.start_mark.column + 1
         return out
-    if isinstance(node, yaml.SequenceNode):
+    if getattr(node, "id", None) == "sequence":
         items = LineList()
         items.line = node.start_mark.line + 1
         items.item_lines = []
@@ -108,21 +121,27 @@ def _build(node: yaml.Node, path: str) -> Any:
             items.item_columns.append(item.start_mark.column + 1)
         return items
     try:
-        return _SCALARS.construct_object(node)
+        return _scalars().construct_object(node)
     except ValueError:
         return str(node.value)  # e.g. an impossible date: validators report it as text
 
 
-class _ScalarLoader(yaml.SafeLoader):
-    def __init__(self) -> None:
-        super().__init__("")
+@functools.cache
+def _scalars() -> yaml.SafeLoader:
+    """The loader that builds scalars (made on first use: PyYAML is imported then)."""
+    import yaml
 
+    class _ScalarLoader(yaml.SafeLoader):
+        def __init__(self) -> None:
+            super().__init__("")
 
-_SCALARS = _ScalarLoader()
+    return _ScalarLoader()
 
 
 def loads(text: str, path: str = "<string>") -> Any:
     """Parse one YAML document into plain data with line information."""
+    import yaml
+
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
@@ -173,11 +192,17 @@ def parse(data: bytes, path: str = "<bytes>") -> Any:
     """Parse the bytes of a YAML file (``read``) into plain data with line information."""
     if len(data) > MAX_BYTES:
         raise YamlProblem(path, None, f"larger than {MAX_BYTES // 2**20} MiB")
+    key = _parsed_key(data)
+    found = remembered(key)
+    if found is not None:
+        return found[0]
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise YamlProblem(path, data.count(b"\n", 0, exc.start) + 1, "not UTF-8 text") from None
-    return loads(text, path)
+    value = loads(text, path)
+    _remember(key, value)
+    return value
 
 
 def line_of(container: Any, key: str | int | None = None) -> int | None:
@@ -189,3 +214,138 @@ def line_of(container: Any, key: str | int | None = None) -> int | None:
             return container.item_lines[key]
         return container.line
     return None
+
+
+PARSED_DIR = "parsed-yaml"
+"""Folder of the user's cache directory where parsed files are remembered, one file each."""
+MAX_PARSED = 256
+"""Parsed files kept; when a new one would make more, the least recently written go."""
+
+
+@functools.cache
+def parser_digest() -> str | None:
+    """Digest of what turns bytes into values: this module's source and PyYAML's files (name,
+    size, modification time; found without importing it). None when either cannot be read (an
+    install without sources): then nothing is remembered."""
+    import importlib.util
+
+    try:
+        with open(__file__, "rb") as fh:
+            digest = hashlib.sha256(b"provcheck.yamlfile 1\0" + fh.read())
+        spec = importlib.util.find_spec("yaml")
+        if spec is None or spec.origin is None:
+            return None
+        for entry in sorted(os.scandir(os.path.dirname(spec.origin)), key=lambda e: e.name):
+            if entry.is_file():
+                st = entry.stat()
+                digest.update(f"{entry.name}|{st.st_size}|{st.st_mtime_ns}\n".encode())
+    except (OSError, ImportError, ValueError):
+        return None
+    return digest.hexdigest()
+
+
+def _parsed_key(data: bytes) -> str | None:
+    """The key of ``data``'s parsed form: the SHA-256 of the exact bytes with the parser's
+    digest, so that another byte, another version of this module or of PyYAML is another key."""
+    parser = parser_digest()
+    if parser is None:
+        return None
+    return hashlib.sha256(parser.encode() + b"\0" + data).hexdigest()
+
+
+def remembered(key: str | None) -> tuple[Any] | None:
+    """``(value,)`` as parsed from the bytes of ``key``, or None when not remembered (or the
+    entry cannot be read whole: then the file is parsed, as if nothing were remembered)."""
+    if key is None:
+        return None
+    try:
+        with open(os.path.join(paths.cache_dir(), PARSED_DIR, key + ".json"), encoding="utf-8") as fh:
+            entry = json.load(fh)
+        if not isinstance(entry, dict) or entry.get("key") != key or "value" not in entry:
+            return None
+        return (_decode(entry["value"]),)
+    except (OSError, ValueError, TypeError, KeyError, IndexError, OverflowError):
+        return None
+
+
+def _remember(key: str | None, value: Any) -> None:
+    """Write ``value`` as the parsed form of ``key``'s bytes; a failure only costs a parse."""
+    if key is None:
+        return
+    directory = os.path.join(paths.cache_dir(), PARSED_DIR)
+    try:
+        os.makedirs(directory, exist_ok=True)
+        entries = [e for e in os.scandir(directory) if e.name.endswith(".json")]
+        if len(entries) >= MAX_PARSED:
+            entries.sort(key=lambda e: e.stat().st_mtime_ns)
+            for old in entries[: len(entries) - MAX_PARSED + 1]:
+                os.unlink(old.path)
+        text = json.dumps({"key": key, "value": _encode(value)}, separators=(",", ":"))
+        atomic.write_text(os.path.join(directory, key + ".json"), text)
+    except (OSError, ValueError):
+        pass
+
+
+def _encode(value: Any) -> Any:
+    """The JSON form of a parsed value: mappings, sequences and dates are tagged lists (a
+    scalar is never a list), each with the lines and columns ``_build`` recorded."""
+    if isinstance(value, LineDict):
+        items = [[k, value.key_lines[k], value.key_columns[k], _encode(v)] for k, v in value.items()]
+        return ["m", value.line, items]
+    if isinstance(value, LineList):
+        items = [
+            [ln, col, _encode(v)]
+            for ln, col, v in zip(value.item_lines, value.item_columns, value, strict=True)
+        ]
+        return ["l", value.line, items]
+    if isinstance(value, dt.datetime):
+        offset = value.utcoffset()
+        return [
+            "t",
+            [value.year, value.month, value.day, value.hour, value.minute, value.second, value.microsecond],
+            None if offset is None else [offset.days, offset.seconds],
+        ]
+    if isinstance(value, dt.date):
+        return ["d", [value.year, value.month, value.day]]
+    if value is None or type(value) in (str, int, float, bool):
+        return value
+    raise ValueError(f"not a parsed YAML value: {type(value).__name__}")  # not remembered
+
+
+def _decode(value: Any) -> Any:
+    """The value ``_encode`` gave the JSON form of (the same types, lines and columns)."""
+    if not isinstance(value, list):
+        if value is None or type(value) in (str, int, float, bool):
+            return value
+        raise ValueError("not an encoded YAML value")
+    tag = value[0]
+    if tag == "m":
+        mapping = LineDict()
+        mapping.line = int(value[1])
+        mapping.key_lines = {}
+        mapping.key_columns = {}
+        for key, line, column, item in value[2]:
+            if not isinstance(key, str):
+                raise ValueError("not an encoded YAML key")
+            mapping[key] = _decode(item)
+            mapping.key_lines[key] = int(line)
+            mapping.key_columns[key] = int(column)
+        return mapping
+    if tag == "l":
+        items = LineList()
+        items.line = int(value[1])
+        items.item_lines = []
+        items.item_columns = []
+        for line, column, item in value[2]:
+            items.append(_decode(item))
+            items.item_lines.append(int(line))
+            items.item_columns.append(int(column))
+        return items
+    if tag == "t":
+        offset = value[2]
+        tz = None if offset is None else dt.timezone(dt.timedelta(days=offset[0], seconds=offset[1]))
+        year, month, day, hour, minute, second, micro = (int(v) for v in value[1])
+        return dt.datetime(year, month, day, hour, minute, second, micro, tzinfo=tz)
+    if tag == "d":
+        return dt.date(*(int(v) for v in value[1]))
+    raise ValueError(f"unknown tag {tag!r}")

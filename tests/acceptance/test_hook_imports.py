@@ -62,11 +62,14 @@ merge's: ``model.runextras``), which build ran (``model.build``), a policy's ter
 reports for people share (the hook prints its use and coverage lines: ``report.scope``):
 classes that cost ~4 M instructions each to build)."""
 
-UNUSED_ONCE_KNOWN = ("platformdirs", "secrets", "hmac", "zipfile")
+UNUSED_ONCE_KNOWN = ("platformdirs", "secrets", "hmac", "zipfile", "yaml", "wcmatch")
 """Nor, once the policy and the index are known (their stamps written: a temporary file's name
 takes ``secrets``; jsonschema imports zipfile): platformdirs when ``$PROVCHECK_CACHE_DIR`` names
 the cache; secrets (and hmac) for a temporary file or a Ray token; zipfile for an index that is
-a pack. (urllib.parse, for a data URI in a record, is imported by ``pathlib`` on Python 3.11.)"""
+a pack; PyYAML once the configuration's and the policy's bytes were parsed (their parsed form is
+remembered by the SHA-256 of their bytes: ``yamlfile.parse``); wcmatch once the configuration's
+globs were translated (``support/globs.py`` remembers its expressions). (urllib.parse, for a data URI in
+a record, is imported by ``pathlib`` on Python 3.11.)"""
 
 
 def _hook(repo: GitRepo, unused: tuple[str, ...] = UNUSED) -> tuple[int, list[str], str]:

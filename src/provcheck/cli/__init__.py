@@ -52,7 +52,9 @@ class _LazyGroup(click.Group):
             return super().get_command(ctx, cmd_name)
         module, attr = entry[0].split(":")
         from provcheck.cli.common import collector_paused
+        from provcheck.support import methodcode
 
+        methodcode.install()  # the command's classes reuse their methods' compiled code
         with collector_paused():
             command: click.Command = getattr(importlib.import_module(module), attr)
         return command

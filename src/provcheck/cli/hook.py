@@ -75,6 +75,15 @@ def run(
     repo = Repo.discover(".")
     lfs = lfs_mode or (config.lfs if config is not None and config.lfs else "report")
     changes = changesets.staged(repo, list(files) if files else None, config, lfs, on_dataset=preload)
+    if changes.files and (no_cache or (not cache_dir and config is not None and config.cache is False)):
+        # Without the result cache, the first thing the scan does is to prove that rows were
+        # appended (a hash of the old size of each file): it runs in a background thread from
+        # now on, while the checks below wait for git and for the matcher's import (which
+        # ``preload`` started when git listed the dataset file). Nothing is printed or refused
+        # from it before the scan takes its result.
+        if not preload.started:
+            preload()
+        changes.files = start_proofs(changes.files)
     # Before anything is skipped: a loosened configuration may be what skips the new records.
     refuse_gate_changes(repo, config, changes, policy_path, index_path)
     if config_path is None:
@@ -92,11 +101,6 @@ def run(
             stderr.print(f"provcheck: no staged dataset records to scan{more}", markup=False)
         return
     _refuse_configuration_missing_here(repo, changes)
-    if no_cache or (not cache_dir and config is not None and config.cache is False):
-        # Without the result cache, the first thing the scan does is to prove that rows were
-        # appended (a hash of the old size of each file): it runs in a background thread
-        # while the matcher is imported below.
-        changes.files = start_proofs(changes.files)
     # The hook does no linear algebra: the thread pool OpenBLAS starts when numpy is imported
     # costs ~60 ms of CPU (its threads spin) and takes the core the proofs run on.
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")

@@ -7,7 +7,7 @@ is remembered in ``policy-checked.json`` under the user's cache directory
 (``$PROVCHECK_CACHE_DIR``, else ``$XDG_CACHE_HOME/provcheck``, beside the index verification
 stamps). The key is the SHA-256 of the file's bytes together with a digest of everything the
 verdict depends on: the schema file, the code that parses the YAML and checks it
-(``yamlfile.py``, ``policy/schema.py``, this module), the provcheck and PyYAML versions, and the
+(``yamlfile.py``, ``policy/schema.py``, this module), the provcheck version and PyYAML's files, and the
 installed jsonschema package's files (name, size, modification time).
 
 Only a pass is remembered: a file with a problem is checked, and its problems reported, on
@@ -26,8 +26,6 @@ import json
 import os
 from pathlib import Path
 
-import yaml
-
 import provcheck
 from provcheck.policy.loadstate import packs_dir
 from provcheck.support import atomic, paths
@@ -42,7 +40,12 @@ _CHECKER = ("yamlfile.py", "policy/schema.py", "policy/checked.py")
 @functools.cache
 def checker_digest() -> str:
     """Digest of the schema and of everything that decides whether a file passes it."""
-    digest = hashlib.sha256(f"provcheck {provcheck.__version__}\nyaml {yaml.__version__}\n".encode())
+    from provcheck.yamlfile import parser_digest  # PyYAML's files: found, not imported
+
+    parser = parser_digest()
+    if parser is None:
+        raise RuntimeError("PyYAML's files cannot be read")
+    digest = hashlib.sha256(f"provcheck {provcheck.__version__}\nyaml {parser}\n".encode())
     from provcheck.policy.schema import SCHEMA_FILE  # no cycle: schema imports no loader code
 
     digest.update((packs_dir() / SCHEMA_FILE).read_bytes())
