@@ -1,0 +1,214 @@
+"""Adversarial pass 15: command lines, packs and inputs of real users that let a copy of indexed
+text through the gate, or wrote a report counsel cannot rely on. Each test fails on the code
+before its fix.
+
+1. REPORT ``-f json -f html -o report.html -o report.json`` (the pairs swapped, as one writes
+   them from memory) wrote the JSON report into ``report.html`` and the HTML page into
+   ``report.json``, exit 0. Counsel opened ``report.html``: a browser renders JSON text under an
+   ``.html`` name as a page, and JSON escapes none of the data's markup, so a record's
+   ``<img src=x onerror=...>`` ran in the page meant to be safe to open; the CI step that
+   parses ``report.json`` failed on HTML. An ``--output`` whose name says another format than
+   its ``--format`` is now refused (exit 2) with the pairing as given and a "did you mean"
+   (``cli/common.py``); SARIF may be written to ``.json``, a name that says nothing is taken.
+2. REPORT A clause cited for material generated after a later version of the terms took
+   effect that has no wording of that clause on record quoted the older wording with no note:
+   Grok output dated 2026-09-01 under ``xai-no-distillation`` cited the xAI Acceptable Use
+   Policy of 2026-06-26 as the clause, though the SpaceXAI policy of 2026-08-14 was in force
+   then and no distillation wording of it is on record. The citation now says which version
+   was in force and that it has no wording of the clause on record (``policy/terms.py``); the
+   same when the material's date is unknown and the latest version has none.
+3. FAIL-OPEN (pack) Output of Mistral's web-search feature of unknown date (no ``--meta
+   date``) used for training got only the ``info`` finding "Mistral's terms restrict only image
+   outputs, not text": the 27 May 2025 terms (in force until 2025-12-11) barred web-search
+   Outputs from any machine learning, and nothing said the date decides. It is now ``review``
+   (``mistral-web-search-date-unknown``), as the Anthropic pack treats Claude output of unknown
+   date.
+4. FAIL-OPEN ``provcheck merge`` replayed each share's findings with the waivers as that share
+   applied them, on the day it ran. Shares run on different days (the docs' own use: a job
+   array, runs on different days): a share scanned while a waiver was in force kept its
+   copies waived after the waiver expired, and the merge a week later passed (exit 0) what one
+   scan of everything that day blocks; its report said the waivers were applied "as of" the
+   first share's date. The merge now reads the run's waivers file again (refused if it
+   changed, as for dataset cards) and applies it as of the day of the merge to every share's
+   findings alike (``scan/merging.py``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import types
+from pathlib import Path
+
+import pytest
+
+from helpers import REFERENCE_TEXTS, run_cli, write_jsonl
+from provcheck.scan import merging
+
+COPY = REFERENCE_TEXTS[0]
+MARKUP = "<img src=x onerror=alert(1)>"
+
+
+# --- 1. an output named for another format than its --format ----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("pairs", "wrong"),
+    [
+        (["-f", "json", "-f", "html", "-o", "report.html", "-o", "report.json"], "report.html"),
+        (["-f", "markdown", "-o", "comment.html"], "comment.html"),
+        (["-f", "text", "-o", "report.csv"], "report.csv"),
+        (["-f", "json", "-o", "results.sarif.json"], "results.sarif.json"),
+    ],
+)
+def test_an_output_named_for_another_format_is_refused(
+    tmp_path: Path, index_dir: Path, pairs: list[str], wrong: str
+) -> None:
+    data = write_jsonl(tmp_path / "d.jsonl", [{"id": "c", "text": COPY + " " + MARKUP}])
+    args = [a if a.startswith("-") or "." not in a else str(tmp_path / a) for a in pairs]
+    out = run_cli(["scan", data, "-i", index_dir, "--no-cache", "-q", *args], code=2)
+    assert f"{tmp_path / wrong}, whose name says" in out.stderr and "did you mean" in out.stderr, out.stderr
+    assert not any(p.suffix in (".html", ".json", ".csv") for p in tmp_path.iterdir() if p.is_file())
+
+
+def test_outputs_of_their_own_kind_and_sarif_as_json_are_written(tmp_path: Path, index_dir: Path) -> None:
+    data = write_jsonl(tmp_path / "d.jsonl", [{"id": "c", "text": COPY}])
+    html, doc, sarif, plain = (tmp_path / n for n in ("r.html", "r.json", "s.json", "report"))
+    outputs = ["-f", "html", "-o", html, "-f", "json", "-o", doc, "-f", "sarif", "-o", sarif]
+    run_cli(["scan", data, "-i", index_dir, "--no-cache", "-q", *outputs, "-f", "text", "-o", plain])
+    assert html.read_text().lstrip().lower().startswith("<!doctype html")
+    assert json.loads(doc.read_text())["stats"]["records"] == 1
+    assert json.loads(sarif.read_text())["version"] == "2.1.0"
+    assert plain.read_text().strip()
+
+
+# --- 2. the clause in force on the material's date --------------------------------------------
+
+
+def _xai_index(tmp_path: Path, reference_file: Path, date: str | None) -> Path:
+    idx = tmp_path / "xai-index"
+    meta = ["--meta", f"date={date}"] if date else []
+    facts = ["--source", "grok-dump", "--provider", "xai", "--generator", "grok-4", *meta]
+    run_cli(["index", "add", idx, reference_file, *facts, "-q"])
+    return idx
+
+
+@pytest.mark.parametrize(("date", "said"), [("2026-09-01", "on 2026-09-01"), (None, "now (the material")])
+def test_a_clause_cited_after_a_version_without_it_says_so(
+    tmp_path: Path, reference_file: Path, date: str | None, said: str
+) -> None:
+    idx = _xai_index(tmp_path, reference_file, date)
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("include: [provcheck:default]\nuse: {purpose: fine-tune}\n")
+    data = write_jsonl(tmp_path / "d.jsonl", [{"id": "c", "text": COPY}])
+    args = ["scan", data, "-i", idx, "-p", policy, "--no-cache", "-q"]
+    doc = json.loads(run_cli([*args, "-f", "json"]).stdout)
+    (finding,) = [f for f in doc["findings"] if f["rule"] == "xai-no-distillation"]
+    clause = finding["clause"]
+    assert clause["effective"] == "2026-06-26"
+    note = clause["note"] or ""
+    assert said in note and "SpaceXAI Acceptable Use Policy effective 2026-08-14" in note, note
+    assert "has no wording of this clause on record" in note
+    text = run_cli(args).stdout
+    assert "SpaceXAI Acceptable Use Policy effective" in " ".join(text.split())
+
+
+def test_a_clause_in_force_on_the_date_has_no_such_note(tmp_path: Path, reference_file: Path) -> None:
+    idx = _xai_index(tmp_path, reference_file, "2026-07-01")
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("include: [provcheck:default]\nuse: {purpose: fine-tune}\n")
+    data = write_jsonl(tmp_path / "d.jsonl", [{"id": "c", "text": COPY}])
+    args = ["scan", data, "-i", idx, "-p", policy, "--no-cache", "-q"]
+    doc = json.loads(run_cli([*args, "-f", "json"]).stdout)
+    (finding,) = [f for f in doc["findings"] if f["rule"] == "xai-no-distillation"]
+    assert finding["clause"]["effective"] == "2026-06-26"
+    assert finding["clause"]["note"] is None
+
+
+# --- 3. Mistral web-search output of unknown date ---------------------------------------------
+
+
+def test_mistral_web_search_output_of_unknown_date_is_reviewed(tmp_path: Path, reference_file: Path) -> None:
+    idx = tmp_path / "mistral-index"
+    facts = ["--source", "lechat-search", "--provider", "mistral", "--generator", "mistral-large"]
+    run_cli(["index", "add", idx, reference_file, *facts, "--meta", "feature=web-search", "-q"])
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("include: [provcheck:default]\nuse: {purpose: fine-tune}\n")
+    data = write_jsonl(tmp_path / "d.jsonl", [{"id": "c", "text": COPY}])
+    args = ["scan", data, "-i", idx, "-p", policy, "--no-cache", "-q", "-f", "json"]
+    doc = json.loads(run_cli(args).stdout)
+    got = {(f["rule"], f["action"]) for f in doc["findings"]}
+    assert got == {("mistral-web-search-date-unknown", "review")}, got
+    run_cli([*args[:-2], "--fail-on", "review"], code=1)
+
+
+# --- 4. waivers at the merge ------------------------------------------------------------------
+
+BLOCK = """\
+rules:
+  - id: openai-copy
+    title: OpenAI output
+    when: {source.provider: openai}
+    action: block
+"""
+
+
+class _Tomorrow(dt.datetime):
+    @classmethod
+    def now(cls, tz: dt.tzinfo | None = None) -> _Tomorrow:  # type: ignore[override]
+        return cls.fromtimestamp((dt.datetime.now(tz) + dt.timedelta(days=1)).timestamp(), tz)
+
+
+def test_a_merge_applies_the_waivers_as_of_its_own_day(
+    tmp_path: Path, index_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    for i, text in enumerate(REFERENCE_TEXTS[:2]):
+        write_jsonl(data / f"part-{i}.jsonl", [{"id": f"c{i}", "text": text}])
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(BLOCK)
+    today = dt.datetime.now(dt.timezone.utc).date()
+    waivers = tmp_path / "waivers.yaml"
+    waivers.write_text(
+        "version: 1\nwaivers:\n  - rule: openai-copy\n    reason: licensed until today\n"
+        f"    approver: counsel\n    date: {today - dt.timedelta(days=30)}\n    expires: {today}\n"
+    )
+    parts = []
+    for i in (1, 2):
+        part = tmp_path / f"p{i}.pcp"
+        args = ["scan", data, "-i", index_dir, "-p", policy, "--waivers", waivers, "--no-cache", "-q"]
+        run_cli([*args, "--shard", f"{i}/2", "--partial", part, "-f", "json", "-o", tmp_path / f"s{i}.json"])
+        parts.append(part)
+    merged = json.loads(run_cli(["merge", *parts, "-f", "json", "-q"]).stdout)
+    assert [f["waiver_state"] for f in merged["findings"]] == ["waived", "waived"]
+    # The same partials merged the next day: the waiver has expired, as for a scan that day.
+    monkeypatch.setattr(merging, "dt", types.SimpleNamespace(datetime=_Tomorrow, timezone=dt.timezone))
+    later = json.loads(run_cli(["merge", *parts, "-f", "json", "-q"], code=1).stdout)
+    assert [f["waiver_state"] for f in later["findings"]] == ["expired", "expired"]
+    assert later["waivers"]["expired"] == 2 and later["waivers"]["waived"] == 0
+    assert later["waivers"]["as_of"] == str(today + dt.timedelta(days=1))
+
+
+def test_a_merge_refuses_a_waivers_file_changed_since_the_shards(tmp_path: Path, index_dir: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    for i, text in enumerate(REFERENCE_TEXTS[:2]):
+        write_jsonl(data / f"part-{i}.jsonl", [{"id": f"c{i}", "text": text}])
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(BLOCK)
+    waivers = tmp_path / "waivers.yaml"
+    waivers.write_text("version: 1\nwaivers: []\n")
+    parts = []
+    for i in (1, 2):
+        part = tmp_path / f"p{i}.pcp"
+        args = ["scan", data, "-i", index_dir, "-p", policy, "--waivers", waivers, "--no-cache", "-q"]
+        shard = ["--shard", f"{i}/2", "--partial", part, "-f", "json", "-o", tmp_path / f"s{i}.json"]
+        run_cli([*args, *shard], code=1)
+        parts.append(part)
+    waivers.write_text(
+        "version: 1\nwaivers:\n  - rule: openai-copy\n    reason: added after the scan\n"
+        "    approver: someone\n    date: 2026-01-01\n"
+    )
+    out = run_cli(["merge", *parts, "-q"], code=2)
+    assert "waivers file" in out.stderr and "changed since the shards ran" in out.stderr
