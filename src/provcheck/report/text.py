@@ -126,7 +126,12 @@ class TextFormatter(Formatter):
         heading = printable("provcheck report · " + " · ".join(ov.summary_lines(result)))
         console.print(heading, markup=False, soft_wrap=True)
         console.print(
-            printable(record_verdict(rs.counts, verdict, ov.declared_use(result.run))), markup=False
+            printable(
+                record_verdict(
+                    rs.counts, verdict, ov.declared_use(result.run), ov.fact_text(result.run.changed_since)
+                )
+            ),
+            markup=False,
         )
         console.print("\nBy source (records, not findings):", markup=False)
         wide.print(sources)
