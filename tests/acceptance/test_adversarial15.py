@@ -31,6 +31,12 @@ before its fix.
    first share's date. The merge now reads the run's waivers file again (refused if it
    changed, as for dataset cards) and applies it as of the day of the merge to every share's
    findings alike (``scan/merging.py``).
+5. REPORT A diff-aware scan's reports (``scan --changed-since REV -f markdown``, the pull
+   request's comment; ``-f text``) gave the verdict as "Blocked: 1 of 1 records (100.0%)" or
+   "No blocking finding: none of the 3 records read matched" with nothing saying that only the
+   records new since REV were read: a clean comment on a pull request read as a clean dataset.
+   The verdict sentence now says so in every report that leads with it (text, Markdown, HTML)
+   (``report/records.py``).
 """
 
 from __future__ import annotations
@@ -42,6 +48,7 @@ from pathlib import Path
 
 import pytest
 
+from gitrepo import BLOCK_POLICY, GitRepo, clean, isolated_env, jsonl, restricted
 from helpers import REFERENCE_TEXTS, run_cli, write_jsonl
 from provcheck.scan import merging
 
@@ -212,3 +219,25 @@ def test_a_merge_refuses_a_waivers_file_changed_since_the_shards(tmp_path: Path,
     )
     out = run_cli(["merge", *parts, "-q"], code=2)
     assert "waivers file" in out.stderr and "changed since the shards ran" in out.stderr
+
+
+# --- 5. what a diff-aware verdict is about -------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "text", "html"])
+def test_a_diff_aware_verdict_says_it_is_about_the_new_records(
+    tmp_path: Path, index_dir: Path, fmt: str
+) -> None:
+    repo = GitRepo(tmp_path / "dataset", isolated_env(tmp_path))
+    repo.write("policy.yaml", BLOCK_POLICY)
+    repo.write(".provcheck.yaml", f"index: {index_dir}\npolicy: policy.yaml\n")
+    repo.write("data/train.jsonl", jsonl([clean(0), restricted(1)]))
+    repo.git("add", ".")
+    repo.commit("dataset", "--no-verify")
+    repo.append("data/train.jsonl", jsonl([clean(5)]))
+    out = repo.provcheck("scan", "--changed-since", "HEAD", "-f", fmt, "-q").stdout
+    said = " ".join(out.split())
+    assert "Only records new or changed since HEAD were scanned (--changed-since)" in said, said[:2000]
+    # A whole scan says nothing of the kind.
+    whole = repo.provcheck("scan", "-f", fmt, "-q", code=1).stdout
+    assert "new or changed since" not in " ".join(whole.split())
