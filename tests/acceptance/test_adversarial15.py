@@ -37,6 +37,10 @@ before its fix.
    records new since REV were read: a clean comment on a pull request read as a clean dataset.
    The verdict sentence now says so in every report that leads with it (text, Markdown, HTML)
    (``report/records.py``).
+6. (usage) ``disable: [openai-no-competing-model]`` (one letter off) or ``disable: ["openai-*"]``
+   was refused (exit 3) without the rule meant; it now says "did you mean
+   'openai-no-competing-models'?" and that ``disable`` takes ids, not globs
+   (``policy/loader.py``).
 """
 
 from __future__ import annotations
@@ -241,3 +245,14 @@ def test_a_diff_aware_verdict_says_it_is_about_the_new_records(
     # A whole scan says nothing of the kind.
     whole = repo.provcheck("scan", "-f", fmt, "-q", code=1).stdout
     assert "new or changed since" not in " ".join(whole.split())
+
+
+# --- 6. disable: a misspelt rule id -------------------------------------------------------------
+
+
+def test_disabling_a_misspelt_rule_says_which_rule_was_meant(tmp_path: Path) -> None:
+    policy = tmp_path / "policy.yaml"
+    policy.write_text('include: [provcheck:default]\ndisable: [openai-no-competing-model, "openai-*"]\n')
+    out = run_cli(["policy", "validate", policy], code=3).stderr
+    assert "(did you mean 'openai-no-competing-models'?)" in out, out
+    assert "disable takes rule ids, not globs" in out
