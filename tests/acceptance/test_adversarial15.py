@@ -41,6 +41,14 @@ before its fix.
    was refused (exit 3) without the rule meant; it now says "did you mean
    'openai-no-competing-models'?" and that ``disable`` takes ids, not globs
    (``policy/loader.py``).
+7. FAIL-OPEN Records that name their own licence (``{"text": ..., "license": "cc-by-nc-4.0"}``
+   on every row, as many Hugging Face datasets and code corpora carry it) passed a scan for
+   commercial use with exit 0 and "No blocking finding": the ``license`` values were counted as
+   labels not read, and only a dataset card's ``license:`` was judged. A licence a record names
+   in its ``license``/``licence`` field is now a declaration of its file, each value once,
+   judged by the same rules as a card's (``declared-noncommercial-licence`` blocks), in the
+   hook and in shards alike (``inputs/schemas``, ``scan/fields.py``); more than 50 different
+   values in one file is a located limit error.
 """
 
 from __future__ import annotations
@@ -256,3 +264,74 @@ def test_disabling_a_misspelt_rule_says_which_rule_was_meant(tmp_path: Path) -> 
     out = run_cli(["policy", "validate", policy], code=3).stderr
     assert "(did you mean 'openai-no-competing-models'?)" in out, out
     assert "disable takes rule ids, not globs" in out
+
+
+# --- 7. a licence the records name in their own fields ------------------------------------------
+
+COMMERCIAL = "include: [provcheck:default]\nuse: {purpose: train-model, commercial: true}\n"
+
+
+def _rows(licence: str, n: int = 3) -> list[dict[str, object]]:
+    return [
+        {"id": i, "text": f"Our own note number {i} about tomatoes.", "license": licence} for i in range(n)
+    ]
+
+
+def test_records_naming_a_non_commercial_licence_block_a_commercial_use(
+    tmp_path: Path, index_dir: Path
+) -> None:
+    data = write_jsonl(tmp_path / "rows.jsonl", _rows("cc-by-nc-4.0"))
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(COMMERCIAL)
+    args = ["scan", data, "-i", index_dir, "-p", policy, "--no-cache", "-q"]
+    doc = json.loads(run_cli([*args, "-f", "json"], code=1).stdout)
+    (finding,) = doc["findings"]
+    assert finding["rule"] == "declared-noncommercial-licence" and finding["action"] == "block"
+    assert finding["declaration"]["file"] == str(data) and finding["declaration"]["value"] == "cc-by-nc-4.0"
+    text = run_cli(args, code=1).stdout
+    assert f"declared in {data} (its records' own fields): license = cc-by-nc-4.0" in text
+    # The same rows under a permissive licence, or scanned for a non-commercial use, pass.
+    write_jsonl(data, _rows("mit"))
+    run_cli(args)
+    write_jsonl(data, _rows("cc-by-nc-4.0"))
+    policy.write_text("include: [provcheck:default]\nuse: {purpose: train-model, commercial: false}\n")
+    run_cli(args)
+
+
+def test_a_records_licence_is_judged_in_a_shard_and_the_hook(tmp_path: Path, index_dir: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    write_jsonl(data / "a.jsonl", [{"id": "x", "text": "A line of our own about the weather today."}])
+    write_jsonl(data / "b.jsonl", _rows("CC-BY-NC-SA-4.0"))
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(COMMERCIAL)
+    parts = []
+    for i in (1, 2):
+        part = tmp_path / f"p{i}.pcp"
+        args = ["scan", data, "-i", index_dir, "-p", policy, "--no-cache", "-q", "--shard", f"{i}/2"]
+        run_cli([*args, "--partial", part, "-f", "json", "-o", tmp_path / f"s{i}.json"])
+        parts.append(part)
+    merged = json.loads(run_cli(["merge", *parts, "-f", "json", "-q"], code=1).stdout)
+    assert "declared-noncommercial-licence" in {f["rule"] for f in merged["findings"]}
+    repo = GitRepo(tmp_path / "dataset", isolated_env(tmp_path))
+    repo.write("policy.yaml", COMMERCIAL)
+    repo.write(".provcheck.yaml", f"index: {index_dir}\npolicy: policy.yaml\n")
+    repo.write("data/train.jsonl", jsonl([clean(0)]))
+    repo.git("add", ".")
+    repo.commit("dataset", "--no-verify")
+    repo.append("data/train.jsonl", jsonl(_rows("cc-by-nc-4.0", 1)))
+    repo.git("add", ".")
+    refused = repo.provcheck("hook", "run", code=1).stderr
+    assert "declared-noncommercial-licence" in refused, refused
+
+
+def test_many_different_licences_in_one_file_are_a_located_limit(tmp_path: Path, index_dir: Path) -> None:
+    rows = [
+        {"id": i, "text": f"Note {i} of our own.", "license": f"LicenseRef-custom-{i}"} for i in range(60)
+    ]
+    data = write_jsonl(tmp_path / "rows.jsonl", rows)
+    doc = json.loads(
+        run_cli(["scan", data, "-i", index_dir, "--no-cache", "-q", "-f", "json"], code=4).stdout
+    )
+    assert any("60 different licences" in e["message"] for e in doc["errors"]), doc["errors"]
+    assert len(doc["declarations"]) == 50

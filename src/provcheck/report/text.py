@@ -281,7 +281,8 @@ class TextFormatter(Formatter):
             )
         if f.declaration is not None:
             d = f.declaration
-            console.print(printable(f"  declared in {d.path}:{d.line}: {d.key} = {d.value}"), markup=False)
+            place = f"{d.path}:{d.line}" if d.line else f"{d.path} (its records' own fields)"
+            console.print(printable(f"  declared in {place}: {d.key} = {d.value}"), markup=False)
             if f.chain:
                 chain = " <- ".join(s.name for s in f.chain)
                 console.print(printable(f"  resolves to {chain}"), markup=False)
