@@ -49,6 +49,48 @@ before its fix.
    judged by the same rules as a card's (``declared-noncommercial-licence`` blocks), in the
    hook and in shards alike (``inputs/schemas``, ``scan/fields.py``); more than 50 different
    values in one file is a located limit error.
+
+Checked and found sound (no test here): compressed inputs cut short (gzip, zstd: exit 4,
+located), concatenated gzip members, multi-stream bzip2 and xz, zstd frames with a skippable
+frame between, gzip with trailing zeros or garbage, gzip twice, gzip under a plain name;
+Parquet with map, dictionary, large_binary, fixed-size binary, list-of-list, struct-of-struct,
+large_string and dotted column names, several row groups, Arrow IPC files and streams,
+run-end-encoded columns; an answer split across consecutive assistant messages or content
+parts (OpenAI, Anthropic, Gemini, Responses API shapes: joined); homoglyphs of Latin
+extensions, soft hyphens, tag characters, Mongolian and Khmer invisibles, ideographic, Ogham,
+Braille and Hangul fillers instead of spaces; hook and ``--changed-since`` with file names
+holding spaces, a newline, a tab, a quote, a leading dash or non-ASCII letters; symbolic links
+(outside the repository or to an unstaged file: said, not scanned); ``--lfs`` outside a
+diff-aware scan (refused); card licences spelt many ways; YAML alias bombs in policies and
+cards; ``disable:``/``include:`` typos (refused); ``--output`` names with control characters
+(escaped in the error).
+
+Found and NOT FIXED (noted):
+
+8. FAIL-OPEN (design) A copy cut across records is not found when every piece is under the
+   25-token floor: the three ``REFERENCE_TEXTS`` words split ten to a record
+   (``{"text": " ".join(words[i:i + 10])}`` per line), or streamed chat-completion chunks saved
+   one per line (``{"choices": [{"delta": {"content": ...}}]}``), match nothing, exit 0.
+   Records are matched one at a time; joining neighbouring short records (as ``runs.py``
+   joins a list's short items inside one record) changes record identity, locations, finding
+   ids and the hook's new-record selection. README's "What a clean report does not prove"
+   says so now.
+9. FAIL-OPEN (design, noted) Archives (``.zip``, ``.tar``, ``.tar.gz``, ``.tar.xz``) in a
+   scanned folder are listed as "not scanned: unsupported type" and the scan exits 0 ("No
+   blocking finding") with a copy inside; the same archive named on the command line is exit
+   4. Documented (docs/inputs.md); README now says archives are not read.
+10. FAIL-OPEN (noted) A record's ``model``/``generator`` field (``"model": "gpt-4"``) and a
+    ``licenses`` list are not read as declarations (item 7 reads ``license``/``licence``
+    only): a row that says it is GPT-4 output passes unless its text is indexed. Mapping a
+    generator to its provider needs the catalogue's model names.
+11. FAIL-OPEN (noted, needs a tokenizer version) Letters of scripts outside the fold table
+    drawn like Latin ones (Armenian ``օ`` ``ո`` ``հ``, Cherokee small letters) and a combining
+    mark other than U+0332/U+0336 after every letter (U+0307) defeat matching (exit 0). Adding
+    them changes the tokens of the index (a new tokenizer version, every index rebuilt).
+12. (noted) ``provcheck merge`` replays each share's findings as stored: a finding's action
+    edited in a partial (``block`` to ``info``, counts unchanged) is taken. The merge cannot
+    re-evaluate marker findings without the records' text; an HMAC over the partial would need
+    a key the shards share.
 """
 
 from __future__ import annotations
