@@ -386,7 +386,35 @@ def pair_outputs(formats: tuple[str, ...], outputs: tuple[str, ...]) -> list[tup
                     f"--output {b} and --output {a} are the same file: one report would replace the other",
                     hint="give each --format its own --output",
                 )
+    for fmt, o in zip(fmts, outputs, strict=True):
+        _refuse_other_suffix(fmt.value, o, formats, outputs)
     return list(zip(fmts, [None if o == "-" else o for o in outputs], strict=True))
+
+
+def _refuse_other_suffix(fmt: str, output: str, formats: tuple[str, ...], outputs: tuple[str, ...]) -> None:
+    """``-f json -f html -o report.html -o report.json`` (the pairs swapped) wrote JSON, the
+    data's markup unescaped, into the page counsel opens in a browser, and HTML into the file a
+    CI step parses: an output whose name says another format than its ``--format`` is refused.
+    SARIF is JSON (``r.json`` may hold it); a name that says nothing (``-o report``) is taken."""
+    if output == "-" or atomic.is_special(output):
+        return
+    named = _suffix_format(output)
+    if named is None or named == fmt or (fmt == "sarif" and named == "json"):
+        return
+    pairs = " ".join(f"-f {f} -o {o}" for f, o in zip(formats, outputs, strict=True))
+    raise UsageError(
+        f"--format {fmt} is paired with --output {output}, whose name says {named}: "
+        f"formats and outputs pair in order ({pairs})",
+        hint=f"did you mean -f {named} -o {output}? Give each --format the --output of its own kind",
+    )
+
+
+def _suffix_format(output: str) -> str | None:
+    """The format an output's name says (``r.sarif.json``: sarif), or None."""
+    name = os.path.basename(output).lower()
+    if name.endswith(".sarif.json"):
+        return "sarif"
+    return SUFFIX_FORMATS.get(os.path.splitext(name)[1])
 
 
 def _format_of(output: str) -> str:
@@ -394,10 +422,7 @@ def _format_of(output: str) -> str:
 
     if output == "-":
         return OutputFormat.TEXT.value
-    name = os.path.basename(output).lower()
-    if name.endswith(".sarif.json"):
-        return OutputFormat.SARIF.value
-    found = SUFFIX_FORMATS.get(os.path.splitext(name)[1])
+    found = _suffix_format(output)
     if found is None and atomic.is_special(output):
         return OutputFormat.TEXT.value  # -o /dev/stderr, a FIFO: the text table as on a terminal
     if found is None:

@@ -63,6 +63,9 @@ class Skipped:
     field: str
     """Path of the string (or of the container beyond the nesting limit) in the record."""
     reason: SkipReason
+    value: str | None = None
+    """The value, for a licence the record names in its own ``license`` field: not text to
+    match, but what the record declares about itself (read as a declaration of its file)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,7 +34,7 @@ from provcheck.policy.model import (
     overlay,
 )
 from provcheck.policy.schema import structure_problems
-from provcheck.policy.use import FLAG_WORDS, PURPOSES
+from provcheck.policy.use import FLAG_WORDS, PURPOSES, did_you_mean
 from provcheck.yamlfile import LineDict, LineList, YamlProblem, line_of, parse, read
 
 __all__ = ["default_policy", "load_policy", "pack_path", "packs_dir", "validate"]
@@ -327,7 +327,8 @@ def _apply_disable(state: LoadState, doc: LineDict, display: str) -> None:
                 f"disable: {rid!r} is built into provcheck and applies under every policy; waive its "
                 "findings instead (.provcheck-waivers.yaml)"
                 if rid == BUILT_IN
-                else f"disable: no rule {rid!r} is defined",
+                else f"disable: no rule {rid!r} is defined{did_you_mean(str(rid), known)}"
+                + ("; disable takes rule ids, not globs" if "*" in str(rid) else ""),
             )
     state.rules = [replace(r, enabled=False) if r.id in ids else r for r in state.rules]
 

@@ -122,6 +122,7 @@ class Terms:
             chosen = having[-1]
             if len(having) > 1:
                 note = "the material's date is unknown: the latest version is cited"
+            note = self._superseded(key, chosen, None) or note
         else:
             earlier = [v for v in having if v.effective is not None and v.effective <= on]
             chosen = earlier[-1] if earlier else having[0]
@@ -131,6 +132,8 @@ class Terms:
                     f"the material is dated {on.isoformat()}, before this version took effect "
                     f"({_iso(chosen.effective)}); no earlier wording is on record"
                 )
+            else:
+                note = self._superseded(key, chosen, on)
         text = chosen.clauses[key]
         clause = Clause(
             quote=text["quote"],
@@ -144,6 +147,34 @@ class Terms:
             date_note=chosen.date_note,
         )
         return Citation(clause, predates)
+
+    def _superseded(self, key: str, chosen: TermsVersion, on: dt.date | None) -> str | None:
+        """A note when a later version than the one cited was in force ``on`` the material's
+        date (the latest, when the date is unknown) and has no wording of the clause on record:
+        the quote is then not the wording in force, and counsel must be told so (xAI's
+        ``distill`` wording of 2026-06-26, cited for material of 2026-09 under the 2026-08-14
+        policy, which records none)."""
+        if chosen.effective is None:
+            return None
+        later = [
+            v
+            for v in self.versions
+            if v.effective is not None
+            and v.effective > chosen.effective
+            and (on is None or v.effective <= on)
+            and key not in v.clauses
+        ]
+        if not later:
+            return None
+        current = later[-1]
+        when = "now (the material's date is unknown)"
+        if on is not None:
+            when = f"on {on.isoformat()}, the material's date"
+        return (
+            f"the version in force {when}, {current.document or self.document} effective "
+            f"{_iso(current.effective)}, has no wording of this clause on record: the earlier wording "
+            f"of {_iso(chosen.effective)} is quoted; check whether the restriction was still in force"
+        )
 
     def _no_wording(self, facts: SourceFacts | None) -> Clause:
         """A citation that says no wording of the source's licence is on record: never a

@@ -82,7 +82,8 @@ class MarkdownFormatter(Formatter):
         run = result.run
         v = ov.verdict(result, context.fail_on)
         rs = record_view(result, context.fail_on)
-        out = [f"### provcheck: {md(record_verdict(rs.counts, v, ov.declared_use(run)), 800)}", ""]
+        verdict = record_verdict(rs.counts, v, ov.declared_use(run), ov.fact_text(run.changed_since))
+        out = [f"### provcheck: {md(verdict, 1200)}", ""]
         policy = ov.policy_label(run, "default policy")
         out.append(
             f"**Dataset** {md(ov.fact_text(run.paths))} · **use** {md(ov.declared_use(run))} · "

@@ -410,12 +410,19 @@ def report_identity(result: ScanResult) -> ReportIdentity:
     return view.identity(result)
 
 
-def record_verdict(counts: RecordCounts, verdict: ov.Verdict, use: str = "") -> str:
+def record_verdict(counts: RecordCounts, verdict: ov.Verdict, use: str = "", since: str = "") -> str:
     """The verdict in one sentence with the record counts, claiming no more than was checked,
     and the declared use the rules were applied for (``use``, when given): "No blocking finding"
     for fine-tuning says nothing about training a competing model, and the verdict is what is
-    read, and quoted, on its own."""
+    read, and quoted, on its own. So is what a diff-aware scan's counts are of (``since``: the
+    revision of ``--changed-since``): "1 of 1 records (100.0%)" of a pull request's comment was
+    read as the whole dataset."""
     said = _verdict(counts, verdict)
+    if since:
+        said += (
+            f" Only records new or changed since {since} were scanned (--changed-since): the counts "
+            "are of those records, not of the whole dataset."
+        )
     return f"{said} Rules applied for the declared use: {use}." if use else said
 
 

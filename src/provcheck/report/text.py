@@ -126,7 +126,12 @@ class TextFormatter(Formatter):
         heading = printable("provcheck report · " + " · ".join(ov.summary_lines(result)))
         console.print(heading, markup=False, soft_wrap=True)
         console.print(
-            printable(record_verdict(rs.counts, verdict, ov.declared_use(result.run))), markup=False
+            printable(
+                record_verdict(
+                    rs.counts, verdict, ov.declared_use(result.run), ov.fact_text(result.run.changed_since)
+                )
+            ),
+            markup=False,
         )
         console.print("\nBy source (records, not findings):", markup=False)
         wide.print(sources)
@@ -276,7 +281,8 @@ class TextFormatter(Formatter):
             )
         if f.declaration is not None:
             d = f.declaration
-            console.print(printable(f"  declared in {d.path}:{d.line}: {d.key} = {d.value}"), markup=False)
+            place = f"{d.path}:{d.line}" if d.line else f"{d.path} (its records' own fields)"
+            console.print(printable(f"  declared in {place}: {d.key} = {d.value}"), markup=False)
             if f.chain:
                 chain = " <- ".join(s.name for s in f.chain)
                 console.print(printable(f"  resolves to {chain}"), markup=False)

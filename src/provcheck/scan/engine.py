@@ -31,7 +31,7 @@ from provcheck.inputs import (
     suffix_of,
 )
 from provcheck.inputs.declared import CARD_BODY, declaring_dirs, is_card, read_declarations
-from provcheck.inputs.schemas import RecordOptions, field_pattern, limit_errors, to_record
+from provcheck.inputs.schemas import RecordOptions, limit_errors, to_record
 from provcheck.inputs.source import file_size
 from provcheck.matching.params import MatchConfig
 from provcheck.matching.segment import RoleFilter
@@ -57,6 +57,7 @@ from provcheck.policy.markers import MarkerScanner, MarkerSpec
 from provcheck.runtime.executors import WorkerPlan, executor_for
 from provcheck.runtime.progress import NullProgress, Progress
 from provcheck.scan.facts import index_facts, policy_facts, tool_facts_started, use_facts
+from provcheck.scan.fields import DECLARED, FieldKey, count_fields, record_declarations
 from provcheck.scan.match import Matcher
 from provcheck.scan.results import Collector
 from provcheck.support.batching import batched, remembered
@@ -156,25 +157,6 @@ class BatchOutput:
     """Turns ``--roles`` accepted (every turn without it)."""
 
 
-FieldKey = tuple[str, str, str]
-"""``(path, field pattern, skip reason or "" when read)``."""
-
-
-def count_fields(records: Iterable[Record], roles: RoleFilter | None, into: Counter[FieldKey]) -> None:
-    """Add to ``into`` the turns each record's fields gave and the strings it did not read.
-
-    Counted where records are read (in the workers), so that the totals do not depend on the
-    engine or the number of processes.
-    """
-    for rec in records:
-        path = rec.location.path
-        for turn in rec.turns:
-            scanned = roles is None or roles.accepts(turn)
-            into[(path, field_pattern(turn.field), "" if scanned else SkipReason.ROLE.value)] += 1
-        for skip in rec.skipped:
-            into[(path, field_pattern(skip.field), skip.reason.value)] += 1
-
-
 @dataclass(frozen=True, slots=True)
 class BatchMatcher:
     """A picklable recipe for the per-process function that matches a batch of records.
@@ -260,6 +242,8 @@ class _FileTally:
     """Turns read per field pattern."""
     skipped: Counter[tuple[str, str]] = field(default_factory=Counter)
     """Strings not read per field pattern and reason."""
+    declared: Counter[tuple[str, str]] = field(default_factory=Counter)
+    """Records per field pattern and licence they declare (``scan.fields``)."""
 
     def fields(self) -> FieldCounts:
         return FieldCounts(
@@ -307,7 +291,9 @@ class _Tally:
     def count_fields(self, counts: Iterable[tuple[str, str, str, int]]) -> None:
         for path, pattern, reason, n in counts:
             file = self.files[path]
-            if reason:
+            if reason.startswith(DECLARED):
+                file.declared[(pattern, reason[len(DECLARED) :])] += n
+            elif reason:
                 file.skipped[(pattern, reason)] += n
             else:
                 file.read[pattern] += n
@@ -536,6 +522,10 @@ def scan(
             f"(only the first {most:,} are; {total:,} in all)"
         )
         tally.errors.append(RecordError(path, ErrorKind.LIMIT, message))
+    for file in tally.files.values():  # licences the records declare (judged like a card's)
+        stated, limited = record_declarations(file.path, file.sha256, file.declared)
+        declarations += stated
+        tally.errors += limited
     tally.errors.sort(key=lambda e: (e.path, -1 if e.index is None else e.index, e.line or 0))
     if options.shard is None:  # a share's: evaluated by the merge, over every share's matches
         tally.results.declarations(declarations)

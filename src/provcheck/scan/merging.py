@@ -8,6 +8,7 @@ reads as one concept.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -22,7 +23,7 @@ from provcheck.model import (
     RunRecord,
     ScanResult,
     ScanStats,
-    WaiverReport,
+    WaiverState,
 )
 from provcheck.policy import Evaluator, Use, default_policy, load_policy
 from provcheck.scan.partial import MergeError, Partial, deal, file_digest, inputs_digest
@@ -131,7 +132,11 @@ def _short(value: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-def merge(partials: Sequence[Partial], load: Callable[[Partial], Partial] | None = None) -> ScanResult:
+def merge(
+    partials: Sequence[Partial],
+    load: Callable[[Partial], Partial] | None = None,
+    today: dt.date | None = None,
+) -> ScanResult:
     """One ``ScanResult`` from the shares of a run, as one scan of everything gives it.
 
     ``load``: reads a partial's body when ``partials`` were read without (``body=False``), so
@@ -141,10 +146,14 @@ def merge(partials: Sequence[Partial], load: Callable[[Partial], Partial] | None
     replay = _Replay()
     collector = Collector(replay)  # type: ignore[arg-type]  # replays stored findings
     declarations = [d for p in ordered for d in p.declarations]
-    cards = _Cards(ordered[0]) if declarations else None
+    applier = _applier(ordered[0], today or dt.datetime.now(dt.timezone.utc).date())
+    cards = _Cards(ordered[0], applier) if declarations else None
     for head in ordered:
         p = load(head) if load is not None else head
-        replay.findings = list(p.findings)
+        # Waivers are applied again as of the merge, to every share alike: a share scanned
+        # before a waiver expired kept its finding waived, and the merge passed (exit 0) what
+        # one scan of everything on the day of the merge blocks.
+        replay.findings = [applier(_unwaived(f)) for f in p.findings] if applier else list(p.findings)
         collector.add(p.matches, ())
         if cards is not None:
             cards.evaluator.matches(p.matches)  # what the cards' rules compare with
@@ -174,9 +183,7 @@ def merge(partials: Sequence[Partial], load: Callable[[Partial], Partial] | None
         files=files,
         stats=stats,
         run=_merged_run(ordered),
-        waivers=_merged_waivers(
-            [p.waivers for p in ordered] + ([cards.report()] if cards is not None else [])
-        ),
+        waivers=applier.report() if applier is not None else None,
         markers=sum(p.markers for p in ordered),
         declarations=tuple(d for p in ordered for d in p.declarations),
         counts=collected.counts,
@@ -191,7 +198,7 @@ class _Cards:
     the waivers file are read again from where the shares read them, and refused if they
     changed since (their digests are in the run record)."""
 
-    def __init__(self, first: Partial) -> None:
+    def __init__(self, first: Partial, applier: Applier | None) -> None:
         run = first.run
         policy_info: dict[str, Any] = run["policy"] if isinstance(run.get("policy"), dict) else {}
         path = policy_info.get("path")
@@ -217,21 +224,32 @@ class _Cards:
             u.get("research_only"),
         )
         self.evaluator = Evaluator(policy, use, dict(first.sources))
-        self.applier: Applier | None = None
-        waivers = run.get("waivers")
-        if isinstance(waivers, str):
-            if not os.path.isfile(waivers) or file_digest(waivers) != run.get("waivers_digest"):
-                raise MergeError(
-                    f"{first.path}: the waivers file {waivers} is missing or changed since the shards ran"
-                )
-            self.applier = Applier(load_waivers(waivers), dt.datetime.now(dt.timezone.utc).date())
+        self.applier = applier
 
     def findings(self, declarations: Sequence[model.Declaration]) -> list[Finding]:
         found = self.evaluator.declarations(declarations)
         return [self.applier(f) for f in found] if self.applier is not None else found
 
-    def report(self) -> WaiverReport | None:
-        return self.applier.report() if self.applier is not None else None
+
+def _applier(first: Partial, today: dt.date) -> Applier | None:
+    """The run's waivers file read again (refused if it changed since the shards ran), to be
+    applied as of ``today`` to every share's findings."""
+    waivers = first.run.get("waivers")
+    if not isinstance(waivers, str):
+        return None
+    if not os.path.isfile(waivers) or file_digest(waivers) != first.run.get("waivers_digest"):
+        raise MergeError(
+            f"{first.path}: the waivers file {waivers} is missing or changed since the shards ran",
+            hint="run merge where the shards ran (paths in the run record are relative to it)",
+        )
+    return Applier(load_waivers(waivers), today)
+
+
+def _unwaived(finding: Finding) -> Finding:
+    """A finding as the policy gave it, before a share applied its waivers."""
+    if finding.waiver_state is WaiverState.NONE:
+        return finding
+    return dataclasses.replace(finding, waiver=None, waiver_state=WaiverState.NONE)
 
 
 class _Replay:
@@ -280,24 +298,6 @@ def _merged_run(ordered: Sequence[Partial]) -> RunRecord:
         ],
     }
     return RunRecord.from_dict(run)
-
-
-def _merged_waivers(reports: Sequence[WaiverReport | None]) -> WaiverReport | None:
-    """Counts add up; an entry is stale when no share used it."""
-    given = [r for r in reports if r is not None]
-    if not given:
-        return None
-    stale = [s for s in given[0].stale if all(s in r.stale for r in given[1:])]
-    return WaiverReport(
-        file=given[0].file,
-        entries=given[0].entries,
-        waived=sum(r.waived for r in given),
-        expired=sum(r.expired for r in given),
-        placeholders=sum(r.placeholders for r in given),
-        stale=tuple(stale),
-        sha256=given[0].sha256,
-        as_of=given[0].as_of,
-    )
 
 
 __all__ = ["SAME_RUN", "check_set", "merge"]

@@ -100,6 +100,9 @@ _SCALARS = frozenset({str, int, float, bool, type(None)})
 """Value types that are no container (a record of them alone is flat): one set test of its
 values' types instead of an ``isinstance`` generator (an object of other types is tested so)."""
 _ONE_WORD = (SkipReason.ENCODED, SkipReason.ID)
+LICENCE_KEYS = frozenset({"license", "licence"})
+"""Label fields whose value a record declares about itself: its licence (``"license":
+"cc-by-nc-4.0"`` on every row of a dataset), read as a declaration of the record's file."""
 """Reasons of a value that may be base64 of text (one ASCII word, see ``classify``)."""
 _DECODINGS = (ENCODED_SUFFIX, URI_SUFFIX, JSON_SUFFIX, HEX_SUFFIX, PERCENT_SUFFIX)
 """Suffixes of a field read decoded: not decoded again as one word."""
@@ -249,6 +252,7 @@ def to_turns(data: dict[str, Any], location: Location, options: RecordOptions) -
         )
     raw: list[tuple[RawTurn, RoleKind]] = []
     skipped: dict[str, SkipReason] = {}
+    declared: dict[str, str] = {}
     claimed: set[str] = set()
     for part in parts:
         if isinstance(part, Skipped):
@@ -293,6 +297,8 @@ def to_turns(data: dict[str, Any], location: Location, options: RecordOptions) -
                 raw.append((RawTurn(key, path + carried[1], carried[0], parts=(path,)), kind))
             elif reason is not None:
                 skipped[path] = reason
+                if reason is SkipReason.LABEL and key.lower() in LICENCE_KEYS:
+                    declared[path] = text.strip()  # the record's own licence: a declaration
             else:
                 raw.append((RawTurn(key, path, text), role_kind(key) if generic else RoleKind.FIELD))
     turns: list[Turn] = []
@@ -339,7 +345,7 @@ def to_turns(data: dict[str, Any], location: Location, options: RecordOptions) -
         id=_record_id(data, options.id_field),
         schema=schema.name,
         turns=tuple(turns),
-        skipped=tuple(Skipped(path, reason) for path, reason in skipped.items()),
+        skipped=tuple(Skipped(path, reason, declared.get(path)) for path, reason in skipped.items()),
     )
 
 

@@ -205,7 +205,7 @@ def executive_summary(
     return (
         '<section id="summary"><h2>Executive summary</h2>'
         f'<div class="verdict {esc(verdict.status)}" id="verdict">'
-        f"{esc(record_verdict(c, verdict, ov.declared_use(run)))}</div>"
+        f"{esc(record_verdict(c, verdict, ov.declared_use(run), ov.fact_text(run.changed_since)))}</div>"
         + records_line
         + '<p class="notice"><b>Not legal advice.</b> This report lists text in the dataset that provcheck '
         "verified, by alignment, as matching the indexed sources (or a marker phrase), and what the "
