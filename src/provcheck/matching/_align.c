@@ -352,14 +352,47 @@ static int span_cmp(const void *x, const void *y) {
     return 0;
 }
 
+/* verify.align's near-duplicate and excerpt tests on the spans (the same double arithmetic:
+ * Python divides two ints under 2**53 as these doubles). */
+static int passes_tests(const Span *spans, Py_ssize_t k, Py_ssize_t n, Py_ssize_t m,
+                        Py_ssize_t min_tokens, double min_coverage, double min_similarity,
+                        Py_ssize_t excerpt_tokens, double excerpt_similarity) {
+    Py_ssize_t matched = 0, lengths = 0;
+    for (Py_ssize_t i = 0; i < k; i++) {
+        matched += spans[i].m;
+        lengths += (spans[i].c1 - spans[i].c0) + (spans[i].r1 - spans[i].r0);
+    }
+    if (matched < min_tokens) return 0;
+    if (lengths == 0) return 1; /* verify.align decides (it divides by zero) */
+    double similarity = (double)(2 * matched) / (double)lengths;
+    double containment = (double)matched / (double)m, coverage = (double)matched / (double)n;
+    if ((containment > coverage ? containment : coverage) >= min_coverage && similarity >= min_similarity)
+        return 1;
+    for (Py_ssize_t i = 0; i < k; i++) {
+        const Span *s = spans + i;
+        if (s->m >= excerpt_tokens &&
+            (double)(2 * s->m) / (double)((s->c1 - s->c0) + (s->r1 - s->r0)) >= excerpt_similarity)
+            return 1;
+    }
+    return 0;
+}
+
 static PyObject *run_passes(PyObject *args, PyObject *kwargs, int full) {
     static char *names[] = {"cand",       "ref",    "gap_penalty", "extend", "min_score",
-                            "max_passes", "repass", "explained",   NULL};
-    PyObject *ca, *cb;
+                            "max_passes", "repass", "explained",   "tests",  NULL};
+    PyObject *ca, *cb, *tests = Py_None;
     double gap_penalty, min_score = 8.0, explained = 0.9;
     Py_ssize_t extend = 0, max_passes = 32, repass = 10;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "UUd|ndnnd:passes", names, &ca, &cb, &gap_penalty,
-                                     &extend, &min_score, &max_passes, &repass, &explained))
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "UUd|ndnndO:passes", names, &ca, &cb, &gap_penalty,
+                                     &extend, &min_score, &max_passes, &repass, &explained, &tests))
+        return NULL;
+    /* ``tests``: (min_tokens, min_coverage, min_similarity, excerpt_tokens, excerpt_similarity),
+     * verify.align's first tests: None comes back for a pair that fails them. */
+    Py_ssize_t min_tokens = 0, excerpt_tokens = 0;
+    double min_coverage = 0, min_similarity = 0, excerpt_similarity = 0;
+    int judge = tests != Py_None;
+    if (judge && !PyArg_ParseTuple(tests, "nddnd:tests", &min_tokens, &min_coverage, &min_similarity,
+                                   &excerpt_tokens, &excerpt_similarity))
         return NULL;
     Py_ssize_t n, m;
     uint32_t *c = codes_of(ca, &n);
@@ -437,6 +470,12 @@ static PyObject *run_passes(PyObject *args, PyObject *kwargs, int full) {
     }
     /* spans sorted by candidate position */
     if (spans.len > 1) qsort(spans.data, (size_t)spans.len, sizeof(Span), span_cmp);
+    if (judge && !passes_tests((Span *)spans.data, spans.len, n, m, min_tokens, min_coverage,
+                               min_similarity, excerpt_tokens, excerpt_similarity)) {
+        result = Py_None;
+        Py_INCREF(result);
+        goto done;
+    }
     span_list = PyList_New(spans.len);
     if (!span_list) goto done;
     for (Py_ssize_t i = 0; i < spans.len; i++) {
@@ -558,6 +597,10 @@ static PyObject *align_chains(PyObject *self, PyObject *args) {
     return result;
 }
 
+/* In _align_index.c. */
+PyObject *align_index_codes(PyObject *self, PyObject *args);
+PyObject *align_index_ranges(PyObject *self, PyObject *args);
+
 static PyMethodDef methods[] = {
     {"blocks", align_blocks, METH_VARARGS,
      "blocks(a, b) -> [(a_start, b_start, size)]: the identical runs of Indel.opcodes(a, b) "
@@ -571,6 +614,12 @@ static PyMethodDef methods[] = {
      "chains as verify._passes returns them (for the tests that compare the two)."},
     {"chains", align_chains, METH_VARARGS,
      "chains(blocks, gap_penalty, min_score) -> [(first, last, matched)]: verify._chains."},
+    {"codes", align_index_codes, METH_VARARGS,
+     "codes(low, high, start, end) -> str: a shard's token codes [start, end) "
+     "(index.blocks.join_packed)."},
+    {"ranges", align_index_ranges, METH_VARARGS,
+     "ranges(ordered, keys, first, lengths): where each uint32 key's run starts in the sorted "
+     "uint32 array and how long it is, into two int64 arrays (support.arrays.key_ranges)."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -583,7 +632,7 @@ static struct PyModuleDef module = {
 /* Raised whenever what the functions return or accept changes: ``matching/compiled.py`` uses a
  * build only when its version is the one the Python code was written for (a stale build left in
  * a checkout by an editable install is not used). */
-#define ALIGN_VERSION 1
+#define ALIGN_VERSION 2
 
 PyMODINIT_FUNC PyInit__align(void) {
     PyObject *m = PyModule_Create(&module);

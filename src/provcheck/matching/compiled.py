@@ -15,7 +15,7 @@ from types import ModuleType
 
 PURE_VARIABLE = "PROVCHECK_PURE_PYTHON"
 """Set to anything but ``""`` or ``0`` to force the pure-Python alignment."""
-VERSION = 1
+VERSION = 2
 """The ``_align.VERSION`` this code calls (raised with every change of its functions)."""
 
 
