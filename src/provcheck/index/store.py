@@ -9,7 +9,7 @@ import shutil
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
@@ -29,7 +29,6 @@ from provcheck.matching.fingerprint import U32
 from provcheck.matching.params import FingerprintConfig, MatchConfig
 from provcheck.model import Reference, ReferenceId, RoleKind, SourceInfo, SourceName, Turn
 from provcheck.support import atomic
-from provcheck.support.arrays import key_ranges
 
 if TYPE_CHECKING:
     from filelock import FileLock
@@ -44,9 +43,12 @@ def now() -> str:
     return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
 
 
-@dataclass(frozen=True, slots=True)
-class TextKey:
-    """A distinct reference text: which shard, which text in it."""
+class TextKey(NamedTuple):
+    """A distinct reference text: which shard, which text in it.
+
+    A named tuple, not a frozen dataclass: a scan hashes a key about a dozen times a pair it
+    aligns (its caches and memos are keyed by it), and a tuple hashes in C; the hash is the
+    same (a frozen dataclass hashes the tuple of its fields), so sets of keys iterate alike."""
 
     shard: int
     text: int
@@ -75,7 +77,7 @@ def held_anchors(shard: Shard, pairs: list[tuple[int, U32]]) -> list[U32]:
         return [a[:0] for _, a in pairs]
     flat = np.concatenate([a for _, a in pairs])
     tids = np.repeat(np.array([t for t, _ in pairs], dtype=np.int64), sizes)
-    lo, lengths = key_ranges(shard.anchors, flat)
+    lo, lengths = shard.ranges(flat)
     postings = int(lengths.sum())
     # Every posting of every query anchor (the ranges [lo, lo + length) without a loop).
     starts = np.repeat(lo - np.cumsum(lengths) + lengths, lengths) + np.arange(postings)
@@ -180,7 +182,7 @@ class ReferenceIndex:
         added; nothing is stored for it.
         """
         # A shard stores identical texts once: its postings count distinct texts already.
-        per_shard = [key_ranges(shard.anchors, anchors)[1] for shard in self.shards]
+        per_shard = [shard.ranges(anchors)[1] for shard in self.shards]
         if not per_shard:
             return np.zeros(len(anchors), dtype=np.int64)
         total = np.asarray(np.sum(per_shard, axis=0), dtype=np.int64)
