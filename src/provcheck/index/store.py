@@ -8,7 +8,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
@@ -54,9 +54,9 @@ class TextKey(NamedTuple):
     text: int
 
 
-@dataclass(frozen=True, slots=True)
-class Candidate:
-    """A reference text worth verifying, and the anchors it shares with the query."""
+class Candidate(NamedTuple):
+    """A reference text worth verifying, and the anchors it shares with the query (a named
+    tuple, as ``TextKey``: a scan makes ~7 a record)."""
 
     key: TextKey
     hits: int
@@ -146,7 +146,6 @@ class ReferenceIndex:
 
     def candidates_many(self, queries: list[U32], config: MatchConfig) -> list[list[Candidate]]:
         """:meth:`candidates` of many queries, looked up together (one pass per shard)."""
-        out: list[list[tuple[int, int, int]]] = [[] for _ in queries]
         if not queries:
             return []
         sizes = np.array([len(q) for q in queries], dtype=np.int64)
@@ -157,6 +156,7 @@ class ReferenceIndex:
         # answer does not depend on the order of its queries.
         order = np.argsort(flat, kind="stable")
         flat, owners = flat[order], owners[order]
+        kept: list[tuple[np.ndarray, ...]] = []
         for s, shard in enumerate(self.shards):
             query, text, counts, text_sizes = shard.lookup_many(flat, owners, config.max_postings)
             if not len(query):
@@ -165,13 +165,32 @@ class ReferenceIndex:
             need = np.maximum(config.min_hits, np.ceil(config.min_hit_share * smaller))
             need = np.minimum(np.minimum(need, config.strong_hits), np.maximum(smaller, 1))
             keep = counts >= need
-            for q, t, c in zip(query[keep].tolist(), text[keep].tolist(), counts[keep].tolist(), strict=True):
-                out[q].append((c, s, t))
-        result = []
-        for q, found in enumerate(out):
-            found.sort(key=lambda p: (-p[0], p[1], p[2]))
-            limit = max(config.max_candidates, int(sizes[q]) // 4)
-            result.append([Candidate(TextKey(s, t), c) for c, s, t in found[:limit]])
+            kept.append((query[keep], np.full(int(keep.sum()), s, dtype=np.int64), text[keep], counts[keep]))
+        result: list[list[Candidate]] = [[] for _ in queries]
+        if not kept:
+            return result
+        query, shard_of, text, counts = (np.concatenate(part) for part in zip(*kept, strict=True))
+        if not len(query):
+            return result
+        # Per query, most shared first, then by shard and text (the keys are distinct), the
+        # first ``max(max_candidates, anchors // 4)`` kept: all queries in one sort.
+        order = np.lexsort((text, shard_of, -counts, query))
+        query, shard_of, text, counts = query[order], shard_of[order], text[order], counts[order]
+        starts = np.flatnonzero(np.concatenate(([True], query[1:] != query[:-1])))
+        rank = np.arange(len(query)) - np.repeat(starts, np.diff(np.append(starts, len(query))))
+        limits = np.maximum(config.max_candidates, sizes // 4)
+        within = rank < limits[query]
+        ends = np.cumsum(np.add.reduceat(within.astype(np.int64), starts))
+        found = [
+            Candidate(TextKey(s, t), c)
+            for s, t, c in zip(
+                shard_of[within].tolist(), text[within].tolist(), counts[within].tolist(), strict=True
+            )
+        ]
+        at = 0
+        for q, end in zip(query[starts].tolist(), ends.tolist(), strict=True):
+            result[q] = found[at:end]
+            at = end
         return result
 
     def frequency(self, anchors: U32) -> np.ndarray:
