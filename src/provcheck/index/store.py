@@ -181,12 +181,8 @@ class ReferenceIndex:
         limits = np.maximum(config.max_candidates, sizes // 4)
         within = rank < limits[query]
         ends = np.cumsum(np.add.reduceat(within.astype(np.int64), starts))
-        found = [
-            Candidate(TextKey(s, t), c)
-            for s, t, c in zip(
-                shard_of[within].tolist(), text[within].tolist(), counts[within].tolist(), strict=True
-            )
-        ]
+        columns = (shard_of[within].tolist(), text[within].tolist(), counts[within].tolist())
+        found = [Candidate(TextKey(s, t), c) for s, t, c in zip(*columns, strict=True)]
         at = 0
         for q, end in zip(query[starts].tolist(), ends.tolist(), strict=True):
             result[q] = found[at:end]
