@@ -38,7 +38,7 @@ setup(
     ext_modules=[
         Extension(
             "provcheck.matching._align",
-            ["src/provcheck/matching/_align.c"],
+            ["src/provcheck/matching/_align.c", "src/provcheck/matching/_align_index.c"],
             extra_compile_args=FLAGS,
             optional=True,
         )

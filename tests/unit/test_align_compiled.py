@@ -57,6 +57,36 @@ def _check(cand: str, ref: str, gap_penalty: float = 1.0, extend: int = 0) -> No
     spans, packed = _align.passes(cand, ref, gap_penalty, extend)
     assert spans == pure[0]
     assert verify._inside(packed) == verify._inside(pure[1])
+    # With ``align``'s near-duplicate and excerpt tests: None exactly where they fail.
+    for tests in [config, MatchConfig(min_tokens=8, min_coverage=0.2, excerpt_tokens=10)]:
+        thresholds = (
+            tests.min_tokens,
+            tests.min_coverage,
+            tests.min_similarity,
+            tests.excerpt_tokens,
+            tests.excerpt_similarity,
+        )
+        judged = _align.passes(cand, ref, gap_penalty, extend, tests=thresholds)
+        assert judged == (None if not _passes_tests(pure[0], cand, ref, tests) else (spans, packed))
+
+
+def _passes_tests(
+    spans: list[tuple[int, int, int, int, int]], cand: str, ref: str, config: MatchConfig
+) -> bool:
+    """``verify.align``'s near-duplicate and excerpt tests, as it writes them."""
+    matched = sum(s[4] for s in spans)
+    if matched < config.min_tokens:
+        return False
+    similarity = 2 * matched / sum((c1 - c0) + (r1 - r0) for c0, c1, r0, r1, _ in spans)
+    if (
+        max(matched / len(ref), matched / len(cand)) >= config.min_coverage
+        and similarity >= config.min_similarity
+    ):
+        return True
+    return any(
+        m >= config.excerpt_tokens and 2 * m / ((c1 - c0) + (r1 - r0)) >= config.excerpt_similarity
+        for c0, c1, r0, r1, m in spans
+    )
 
 
 def _random_pair(rng: random.Random) -> tuple[str, str]:

@@ -378,6 +378,11 @@ def test_batched_lookup_equals_one_query_at_a_time(tmp_path: Path) -> None:
     config = MatchConfig()
     assert index.candidates_many(queries, config) == [index.candidates(q, config) for q in queries]
     assert sum(len(c) for c in index.candidates_many(queries, config)) >= 6
+    # Cut to ``max_candidates`` per query, in the order of the one-query lookup.
+    loose = MatchConfig(max_candidates=1, min_hits=1, min_hit_share=0.0, strong_hits=1)
+    many = index.candidates_many([q[:3] for q in queries], loose)
+    assert many == [index.candidates(q[:3], loose) for q in queries] and max(len(c) for c in many) == 1
+    assert index.candidates_many([q[:0] for q in queries], config) == [[] for _ in queries]
 
 
 def test_worker_processes_build_the_same_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -62,9 +63,20 @@ def test_kept_texts_are_bounded_in_bytes_and_the_oldest_go_first() -> None:
     assert kept.take(TextKey(0, 0)) is None  # the oldest went first
     last = kept.take(TextKey(0, 2))
     assert last is texts[2] and kept.take(TextKey(0, 2)) is None  # taken, no longer kept
-    kept.put(TextKey(0, 9), CachedText(codes="ab", echoes=[]))  # no details: not worth keeping
-    assert kept.take(TextKey(0, 9)) is None
     assert Kept(limit=0).take(TextKey(0, 0)) is None
+
+
+def test_texts_without_details_are_kept_within_their_own_budget() -> None:
+    codes = [CachedText(codes=chr(0x100 + n) * 100, echoes=[]) for n in range(3)]
+    kept = Kept(codes_limit=2 * sys.getsizeof(codes[0].codes))
+    for n, held in enumerate(codes):
+        kept.put(TextKey(0, n), held)
+    assert kept.codes_bytes <= kept.codes_limit and kept.bytes == 0
+    assert kept.take(TextKey(0, 0)) is None  # the oldest went first
+    assert kept.take(TextKey(0, 2)) is codes[2] and kept.take(TextKey(0, 2)) is None
+    nothing = Kept(codes_limit=0)
+    nothing.put(TextKey(0, 9), CachedText(codes="ab", echoes=[]))
+    assert nothing.take(TextKey(0, 9)) is None
 
 
 def _scan(matcher: Matcher, batches: list[list[str]]) -> list[list[Match]]:

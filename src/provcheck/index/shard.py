@@ -43,16 +43,11 @@ import xxhash
 
 from provcheck.errors import IndexCorruptError, IndexMismatchError
 from provcheck.index import integrity
-from provcheck.index.blocks import (
-    BlockReader,
-    BlockWriter,
-    Locations,
-    join_packed,
-    pack_nibbles,
-)
+from provcheck.index.blocks import BlockReader, BlockWriter, Locations, join_packed, pack_nibbles
 from provcheck.index.integrity import file_digest
 from provcheck.index.manifest import REBUILD_HINT, FileEntry, ShardEntry
 from provcheck.index.postings import anchor_table, pairs_of
+from provcheck.matching.compiled import ALIGN
 from provcheck.support.arrays import key_ranges
 
 if TYPE_CHECKING:
@@ -115,6 +110,9 @@ COMPONENTS = {
 U32 = npt.NDArray[np.uint32]
 U64 = npt.NDArray[np.uint64]
 I64 = npt.NDArray[np.int64]
+
+_SEARCH = ALIGN.ranges if ALIGN is not None else None
+"""The compiled anchor search (``support.arrays.key_ranges``), where it is built."""
 
 
 class _Sink:
@@ -531,7 +529,7 @@ class Shard:
         empty = np.zeros(0, dtype=np.int64)
         if len(self.anchors) == 0 or len(queries) == 0:
             return empty, empty, empty, empty
-        lo, lengths = key_ranges(self.anchors, queries)
+        lo, lengths = self.ranges(queries)
         keep = (lengths > 0) & (lengths <= max_postings)
         lo, lengths, owners = lo[keep], lengths[keep], owners[keep]
         total = int(lengths.sum())
@@ -546,13 +544,17 @@ class Shard:
         query, text = np.divmod(keys, len(self.anchor_counts))
         return query, text, counts, np.asarray(self.anchor_counts[text], dtype=np.int64)
 
+    def ranges(self, keys: U32) -> tuple[I64, I64]:
+        """``key_ranges`` of ``keys`` in the anchor table (compiled where built)."""
+        return key_ranges(self.anchors, keys, _SEARCH)
+
     def holders(self, anchors: U32) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.uint64]]:
         """For each posting of ``anchors``: which anchor (its position in ``anchors``) and the
         token digest of the text holding it (``text_keys``: identical texts share it)."""
         empty = np.zeros(0, dtype=np.int64)
         if len(self.anchors) == 0 or len(anchors) == 0:
             return empty, np.zeros(0, dtype=np.uint64)
-        lo, lengths = key_ranges(self.anchors, anchors)
+        lo, lengths = self.ranges(anchors)
         total = int(lengths.sum())
         if total == 0:
             return empty, np.zeros(0, dtype=np.uint64)
@@ -570,6 +572,9 @@ class Shard:
         start, end = int(self.code_offsets[tid]), int(self.code_offsets[tid + 1])
         if end == start:
             return ""
+        if ALIGN is not None:  # the same string in one call (``tests/unit/test_block_codes.py``)
+            decoded: str = ALIGN.codes(self._codes, self._codes_high, start, end)
+            return decoded
         low = np.frombuffer(self._codes, dtype="<u2", count=end - start, offset=2 * start)
         packed = np.frombuffer(
             self._codes_high, dtype=np.uint8, count=(end + 1) // 2 - start // 2, offset=start // 2

@@ -8,8 +8,8 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
@@ -29,7 +29,6 @@ from provcheck.matching.fingerprint import U32
 from provcheck.matching.params import FingerprintConfig, MatchConfig
 from provcheck.model import Reference, ReferenceId, RoleKind, SourceInfo, SourceName, Turn
 from provcheck.support import atomic
-from provcheck.support.arrays import key_ranges
 
 if TYPE_CHECKING:
     from filelock import FileLock
@@ -44,17 +43,20 @@ def now() -> str:
     return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
 
 
-@dataclass(frozen=True, slots=True)
-class TextKey:
-    """A distinct reference text: which shard, which text in it."""
+class TextKey(NamedTuple):
+    """A distinct reference text: which shard, which text in it.
+
+    A named tuple, not a frozen dataclass: a scan hashes a key about a dozen times a pair it
+    aligns (its caches and memos are keyed by it), and a tuple hashes in C; the hash is the
+    same (a frozen dataclass hashes the tuple of its fields), so sets of keys iterate alike."""
 
     shard: int
     text: int
 
 
-@dataclass(frozen=True, slots=True)
-class Candidate:
-    """A reference text worth verifying, and the anchors it shares with the query."""
+class Candidate(NamedTuple):
+    """A reference text worth verifying, and the anchors it shares with the query (a named
+    tuple, as ``TextKey``: a scan makes ~7 a record)."""
 
     key: TextKey
     hits: int
@@ -75,7 +77,7 @@ def held_anchors(shard: Shard, pairs: list[tuple[int, U32]]) -> list[U32]:
         return [a[:0] for _, a in pairs]
     flat = np.concatenate([a for _, a in pairs])
     tids = np.repeat(np.array([t for t, _ in pairs], dtype=np.int64), sizes)
-    lo, lengths = key_ranges(shard.anchors, flat)
+    lo, lengths = shard.ranges(flat)
     postings = int(lengths.sum())
     # Every posting of every query anchor (the ranges [lo, lo + length) without a loop).
     starts = np.repeat(lo - np.cumsum(lengths) + lengths, lengths) + np.arange(postings)
@@ -144,7 +146,6 @@ class ReferenceIndex:
 
     def candidates_many(self, queries: list[U32], config: MatchConfig) -> list[list[Candidate]]:
         """:meth:`candidates` of many queries, looked up together (one pass per shard)."""
-        out: list[list[tuple[int, int, int]]] = [[] for _ in queries]
         if not queries:
             return []
         sizes = np.array([len(q) for q in queries], dtype=np.int64)
@@ -155,6 +156,7 @@ class ReferenceIndex:
         # answer does not depend on the order of its queries.
         order = np.argsort(flat, kind="stable")
         flat, owners = flat[order], owners[order]
+        kept: list[tuple[np.ndarray, ...]] = []
         for s, shard in enumerate(self.shards):
             query, text, counts, text_sizes = shard.lookup_many(flat, owners, config.max_postings)
             if not len(query):
@@ -163,13 +165,28 @@ class ReferenceIndex:
             need = np.maximum(config.min_hits, np.ceil(config.min_hit_share * smaller))
             need = np.minimum(np.minimum(need, config.strong_hits), np.maximum(smaller, 1))
             keep = counts >= need
-            for q, t, c in zip(query[keep].tolist(), text[keep].tolist(), counts[keep].tolist(), strict=True):
-                out[q].append((c, s, t))
-        result = []
-        for q, found in enumerate(out):
-            found.sort(key=lambda p: (-p[0], p[1], p[2]))
-            limit = max(config.max_candidates, int(sizes[q]) // 4)
-            result.append([Candidate(TextKey(s, t), c) for c, s, t in found[:limit]])
+            kept.append((query[keep], np.full(int(keep.sum()), s, dtype=np.int64), text[keep], counts[keep]))
+        result: list[list[Candidate]] = [[] for _ in queries]
+        if not kept:
+            return result
+        query, shard_of, text, counts = (np.concatenate(part) for part in zip(*kept, strict=True))
+        if not len(query):
+            return result
+        # Per query, most shared first, then by shard and text (the keys are distinct), the
+        # first ``max(max_candidates, anchors // 4)`` kept: all queries in one sort.
+        order = np.lexsort((text, shard_of, -counts, query))
+        query, shard_of, text, counts = query[order], shard_of[order], text[order], counts[order]
+        starts = np.flatnonzero(np.concatenate(([True], query[1:] != query[:-1])))
+        rank = np.arange(len(query)) - np.repeat(starts, np.diff(np.append(starts, len(query))))
+        limits = np.maximum(config.max_candidates, sizes // 4)
+        within = rank < limits[query]
+        ends = np.cumsum(np.add.reduceat(within.astype(np.int64), starts))
+        columns = (shard_of[within].tolist(), text[within].tolist(), counts[within].tolist())
+        found = [Candidate(TextKey(s, t), c) for s, t, c in zip(*columns, strict=True)]
+        at = 0
+        for q, end in zip(query[starts].tolist(), ends.tolist(), strict=True):
+            result[q] = found[at:end]
+            at = end
         return result
 
     def frequency(self, anchors: U32) -> np.ndarray:
@@ -180,7 +197,7 @@ class ReferenceIndex:
         added; nothing is stored for it.
         """
         # A shard stores identical texts once: its postings count distinct texts already.
-        per_shard = [key_ranges(shard.anchors, anchors)[1] for shard in self.shards]
+        per_shard = [shard.ranges(anchors)[1] for shard in self.shards]
         if not per_shard:
             return np.zeros(len(anchors), dtype=np.int64)
         total = np.asarray(np.sum(per_shard, axis=0), dtype=np.int64)

@@ -88,6 +88,30 @@ static void lcs_free(Lcs *w) {
     PyMem_Free(w->trace);
 }
 
+/* One workspace kept between calls of ``passes`` (allocating it was ~4% of a call), unless it
+ * grew past ``KEPT_WORDS`` (a long text's rows) or a call is already using it. */
+#define KEPT_WORDS (1 << 19)
+static Lcs kept_lcs;
+static int kept_busy;
+
+static Lcs *lcs_take(Lcs *local) {
+    if (kept_busy) return local;
+    kept_busy = 1;
+    return &kept_lcs;
+}
+
+static void lcs_give(Lcs *w) {
+    if (w != &kept_lcs) {
+        lcs_free(w);
+        return;
+    }
+    if (w->rows_cap + w->vec_cap + w->trace_cap > KEPT_WORDS || w->keys_cap > KEPT_WORDS) {
+        lcs_free(w);
+        memset(w, 0, sizeof *w);
+    }
+    kept_busy = 0;
+}
+
 static int grow(void **p, Py_ssize_t *cap, Py_ssize_t want, size_t item) {
     if (want <= *cap) return 0;
     void *q = PyMem_Realloc(*p, (size_t)want * item);
@@ -107,6 +131,30 @@ static inline Py_ssize_t hash_slot(const Lcs *w, uint32_t key) {
         if (s < 0 || w->keys[i] == key) return i;
         i = (i + 1) & w->mask;
     }
+}
+
+/* memset and memcpy of a few words, written out for the usual texts (under 256 tokens a pass):
+ * a call a row cost more than the row. */
+static inline void zero_words(uint64_t *v, Py_ssize_t words) {
+    if (words > 4) {
+        memset(v, 0, (size_t)words * sizeof(uint64_t));
+        return;
+    }
+    v[0] = 0;
+    if (words > 1) v[1] = 0;
+    if (words > 2) v[2] = 0;
+    if (words > 3) v[3] = 0;
+}
+
+static inline void copy_words(uint64_t *to, const uint64_t *from, Py_ssize_t words) {
+    if (words > 4) {
+        memcpy(to, from, (size_t)words * sizeof(uint64_t));
+        return;
+    }
+    to[0] = from[0];
+    if (words > 1) to[1] = from[1];
+    if (words > 2) to[2] = from[2];
+    if (words > 3) to[3] = from[3];
 }
 
 /* Appends the runs of a and b (lengths n and m) to ``out`` (as_matching_blocks without the
@@ -129,37 +177,40 @@ static int lcs_blocks(Lcs *w, const uint32_t *a, Py_ssize_t n, const uint32_t *b
         if (grow((void **)&w->slots, &w->slots_cap, cap, sizeof(int32_t)) < 0) return -1;
         w->mask = cap - 1;
         for (Py_ssize_t i = 0; i < cap; i++) w->slots[i] = -1;
-        /* distinct codes of s1 */
+        /* the bit vector of each distinct code of s1, in one pass (a code's words are cleared
+         * when it is first met) */
         w->distinct = 0;
         for (Py_ssize_t j = 0; j < len1; j++) {
             Py_ssize_t i = hash_slot(w, s1[j]);
-            if (w->slots[i] < 0) {
+            int32_t s = w->slots[i];
+            if (s < 0) {
+                Py_ssize_t want = (w->distinct + 1) * words;
+                if (want > w->vec_cap &&
+                    grow((void **)&w->vectors, &w->vec_cap, want > 2 * w->vec_cap ? want : 2 * w->vec_cap,
+                         sizeof(uint64_t)) < 0)
+                    return -1;
                 w->keys[i] = s1[j];
-                w->slots[i] = (int32_t)w->distinct++;
+                s = w->slots[i] = (int32_t)w->distinct++;
+                zero_words(w->vectors + (Py_ssize_t)s * words, words);
             }
-        }
-        if (grow((void **)&w->vectors, &w->vec_cap, w->distinct * words, sizeof(uint64_t)) < 0)
-            return -1;
-        memset(w->vectors, 0, (size_t)(w->distinct * words) * sizeof(uint64_t));
-        for (Py_ssize_t j = 0; j < len1; j++) {
-            int32_t s = w->slots[hash_slot(w, s1[j])];
             w->vectors[(Py_ssize_t)s * words + j / 64] |= (uint64_t)1 << (j % 64);
         }
-        if (grow((void **)&w->rows, &w->rows_cap, len2 * words, sizeof(uint64_t)) < 0) return -1;
-        uint64_t *S = w->rows;
-        /* row 0 is computed from all ones */
+        /* one row of ones before the first (the row above row 0), so every row has one above */
+        if (grow((void **)&w->rows, &w->rows_cap, (len2 + 1) * words, sizeof(uint64_t)) < 0) return -1;
+        for (Py_ssize_t k = 0; k < words; k++) w->rows[k] = ~(uint64_t)0;
+        uint64_t *S = w->rows + words;
         for (Py_ssize_t r = 0; r < len2; r++) {
             uint64_t *row = S + r * words;
-            const uint64_t *prev = r ? S + (r - 1) * words : NULL;
+            const uint64_t *prev = row - words;
             int32_t s = w->slots[hash_slot(w, s2[r])];
             if (s < 0) {
-                for (Py_ssize_t k = 0; k < words; k++) row[k] = prev ? prev[k] : ~(uint64_t)0;
+                copy_words(row, prev, words);
                 continue;
             }
             const uint64_t *pm = w->vectors + (Py_ssize_t)s * words;
             uint64_t carry = 0;
             for (Py_ssize_t k = 0; k < words; k++) {
-                uint64_t old = prev ? prev[k] : ~(uint64_t)0;
+                uint64_t old = prev[k];
                 uint64_t u = old & pm[k];
                 uint64_t x = old + u;
                 uint64_t c1 = x < old;
@@ -173,21 +224,38 @@ static int lcs_blocks(Lcs *w, const uint32_t *a, Py_ssize_t n, const uint32_t *b
         if (grow((void **)&w->trace, &w->trace_cap, 2 * (len1 < len2 ? len1 : len2), sizeof(Py_ssize_t)) < 0)
             return -1;
         Py_ssize_t col = len1, row = len2;
-#define BIT(r, c) ((S[(r) * words + (c) / 64] >> ((c) % 64)) & 1)
+        /* the bit (row - 1, col - 1): ``cur`` is row - 1, ``cw`` and ``cb`` the word and bit of
+         * col - 1, moved along with row and col (no index arithmetic a step) */
+        const uint64_t *cur = S + (row - 1) * words;
+        Py_ssize_t cw = (col - 1) / 64;
+        int cb = (int)((col - 1) % 64);
+#define BIT() ((cur[cw] >> cb) & 1)
+#define LEFT()          \
+    do {                \
+        col--;          \
+        if (cb == 0) {  \
+            cw--;       \
+            cb = 63;    \
+        } else {        \
+            cb--;       \
+        }               \
+    } while (0)
         while (row && col) {
-            if (BIT(row - 1, col - 1)) {
-                col--;
+            if (BIT()) {
+                LEFT();
             } else {
                 row--;
-                if (row && !BIT(row - 1, col - 1)) {
+                cur -= words;
+                if (row && !BIT()) {
                     /* insertion */
                 } else {
-                    col--;
+                    LEFT();
                     w->trace[ntrace++] = col; /* the match is at (col, row) */
                     w->trace[ntrace++] = row;
                 }
             }
         }
+#undef LEFT
 #undef BIT
     }
     /* the runs, forwards: prefix, the matches, suffix; diagonal neighbours join */
@@ -352,14 +420,47 @@ static int span_cmp(const void *x, const void *y) {
     return 0;
 }
 
+/* verify.align's near-duplicate and excerpt tests on the spans (the same double arithmetic:
+ * Python divides two ints under 2**53 as these doubles). */
+static int passes_tests(const Span *spans, Py_ssize_t k, Py_ssize_t n, Py_ssize_t m,
+                        Py_ssize_t min_tokens, double min_coverage, double min_similarity,
+                        Py_ssize_t excerpt_tokens, double excerpt_similarity) {
+    Py_ssize_t matched = 0, lengths = 0;
+    for (Py_ssize_t i = 0; i < k; i++) {
+        matched += spans[i].m;
+        lengths += (spans[i].c1 - spans[i].c0) + (spans[i].r1 - spans[i].r0);
+    }
+    if (matched < min_tokens) return 0;
+    if (lengths == 0) return 1; /* verify.align decides (it divides by zero) */
+    double similarity = (double)(2 * matched) / (double)lengths;
+    double containment = (double)matched / (double)m, coverage = (double)matched / (double)n;
+    if ((containment > coverage ? containment : coverage) >= min_coverage && similarity >= min_similarity)
+        return 1;
+    for (Py_ssize_t i = 0; i < k; i++) {
+        const Span *s = spans + i;
+        if (s->m >= excerpt_tokens &&
+            (double)(2 * s->m) / (double)((s->c1 - s->c0) + (s->r1 - s->r0)) >= excerpt_similarity)
+            return 1;
+    }
+    return 0;
+}
+
 static PyObject *run_passes(PyObject *args, PyObject *kwargs, int full) {
     static char *names[] = {"cand",       "ref",    "gap_penalty", "extend", "min_score",
-                            "max_passes", "repass", "explained",   NULL};
-    PyObject *ca, *cb;
+                            "max_passes", "repass", "explained",   "tests",  NULL};
+    PyObject *ca, *cb, *tests = Py_None;
     double gap_penalty, min_score = 8.0, explained = 0.9;
     Py_ssize_t extend = 0, max_passes = 32, repass = 10;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "UUd|ndnnd:passes", names, &ca, &cb, &gap_penalty,
-                                     &extend, &min_score, &max_passes, &repass, &explained))
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "UUd|ndnndO:passes", names, &ca, &cb, &gap_penalty,
+                                     &extend, &min_score, &max_passes, &repass, &explained, &tests))
+        return NULL;
+    /* ``tests``: (min_tokens, min_coverage, min_similarity, excerpt_tokens, excerpt_similarity),
+     * verify.align's first tests: None comes back for a pair that fails them. */
+    Py_ssize_t min_tokens = 0, excerpt_tokens = 0;
+    double min_coverage = 0, min_similarity = 0, excerpt_similarity = 0;
+    int judge = tests != Py_None;
+    if (judge && !PyArg_ParseTuple(tests, "nddnd:tests", &min_tokens, &min_coverage, &min_similarity,
+                                   &excerpt_tokens, &excerpt_similarity))
         return NULL;
     Py_ssize_t n, m;
     uint32_t *c = codes_of(ca, &n);
@@ -369,7 +470,8 @@ static PyObject *run_passes(PyObject *args, PyObject *kwargs, int full) {
         PyMem_Free(c);
         return NULL;
     }
-    Lcs w = {0};
+    Lcs local = {0};
+    Lcs *w = lcs_take(&local);
     Vec blocks = {NULL, 0, 0, sizeof(Block)};  /* every pass's runs, one after the other */
     Vec chains = {NULL, 0, 0, sizeof(Chain)};  /* every pass's chains (indices into blocks) */
     Vec passes = {NULL, 0, 0, 4 * sizeof(Py_ssize_t)}; /* block start/end, chain start/end */
@@ -380,7 +482,7 @@ static PyObject *run_passes(PyObject *args, PyObject *kwargs, int full) {
 
     for (Py_ssize_t pass = 0; pass < max_passes; pass++) {
         Py_ssize_t b0 = blocks.len;
-        if (lcs_blocks(&w, c, n, r, m, &blocks) < 0) goto done;
+        if (lcs_blocks(w, c, n, r, m, &blocks) < 0) goto done;
         Block *bl = (Block *)blocks.data + b0;
         Py_ssize_t nb = blocks.len - b0;
         if (extend) {
@@ -437,6 +539,12 @@ static PyObject *run_passes(PyObject *args, PyObject *kwargs, int full) {
     }
     /* spans sorted by candidate position */
     if (spans.len > 1) qsort(spans.data, (size_t)spans.len, sizeof(Span), span_cmp);
+    if (judge && !passes_tests((Span *)spans.data, spans.len, n, m, min_tokens, min_coverage,
+                               min_similarity, excerpt_tokens, excerpt_similarity)) {
+        result = Py_None;
+        Py_INCREF(result);
+        goto done;
+    }
     span_list = PyList_New(spans.len);
     if (!span_list) goto done;
     for (Py_ssize_t i = 0; i < spans.len; i++) {
@@ -509,7 +617,7 @@ done:
     PyMem_Free(chains.data);
     PyMem_Free(passes.data);
     PyMem_Free(spans.data);
-    lcs_free(&w);
+    lcs_give(w);
     PyMem_Free(c);
     PyMem_Free(r);
     return result;
@@ -558,6 +666,10 @@ static PyObject *align_chains(PyObject *self, PyObject *args) {
     return result;
 }
 
+/* In _align_index.c. */
+PyObject *align_index_codes(PyObject *self, PyObject *args);
+PyObject *align_index_ranges(PyObject *self, PyObject *args);
+
 static PyMethodDef methods[] = {
     {"blocks", align_blocks, METH_VARARGS,
      "blocks(a, b) -> [(a_start, b_start, size)]: the identical runs of Indel.opcodes(a, b) "
@@ -571,6 +683,12 @@ static PyMethodDef methods[] = {
      "chains as verify._passes returns them (for the tests that compare the two)."},
     {"chains", align_chains, METH_VARARGS,
      "chains(blocks, gap_penalty, min_score) -> [(first, last, matched)]: verify._chains."},
+    {"codes", align_index_codes, METH_VARARGS,
+     "codes(low, high, start, end) -> str: a shard's token codes [start, end) "
+     "(index.blocks.join_packed)."},
+    {"ranges", align_index_ranges, METH_VARARGS,
+     "ranges(ordered, keys, first, lengths): where each uint32 key's run starts in the sorted "
+     "uint32 array and how long it is, into two int64 arrays (support.arrays.key_ranges)."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -583,7 +701,7 @@ static struct PyModuleDef module = {
 /* Raised whenever what the functions return or accept changes: ``matching/compiled.py`` uses a
  * build only when its version is the one the Python code was written for (a stale build left in
  * a checkout by an editable install is not used). */
-#define ALIGN_VERSION 1
+#define ALIGN_VERSION 2
 
 PyMODINIT_FUNC PyInit__align(void) {
     PyObject *m = PyModule_Create(&module);

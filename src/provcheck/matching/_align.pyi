@@ -1,4 +1,7 @@
-"""Types of the compiled alignment (``_align.c``); ``verify.py`` holds the pure-Python reference."""
+"""Types of the compiled alignment (``_align.c``, ``_align_index.c``); ``verify.py``,
+``index/blocks.py`` and ``support/arrays.py`` hold the pure-Python references."""
+
+from typing_extensions import Buffer
 
 VERSION: int
 
@@ -15,7 +18,8 @@ def passes(
     max_passes: int = 32,
     repass: int = 10,
     explained: float = 0.9,
-) -> tuple[list[tuple[int, int, int, int, int]], bytes]: ...
+    tests: tuple[int, float, float, int, float] | None = None,
+) -> tuple[list[tuple[int, int, int, int, int]], bytes] | None: ...
 def passes_chained(
     cand: str,
     ref: str,
@@ -29,3 +33,5 @@ def passes_chained(
     list[tuple[int, int, int, int, int]],
     list[tuple[list[tuple[int, int, int]], list[tuple[int, int, int]]]],
 ]: ...
+def codes(low: Buffer, high: Buffer, start: int, end: int) -> str: ...
+def ranges(ordered: Buffer, keys: Buffer, first: Buffer, lengths: Buffer) -> None: ...

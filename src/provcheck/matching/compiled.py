@@ -3,6 +3,10 @@ compiler is found) or the pure-Python one in ``verify.py``, which is its referen
 fallback. Both give the same alignments (``tests/unit/test_align_compiled.py``); the run
 record says which ran (``BuildFacts.alignment``), never silently.
 
+The same module decodes a shard's token codes and searches its anchor table
+(``_align_index.c``: ``index/shard.py`` uses it; ``index/blocks.py`` and ``support/arrays.py``
+hold the references, ``tests/unit/test_compiled_index.py`` compares them).
+
 ``PROVCHECK_PURE_PYTHON=1`` forces the pure path (to compare the two, or to rule the compiled
 code out). A build whose ``VERSION`` is not the one this code expects (a checkout's stale build
 after ``_align.c`` changed, until ``pip install -e .`` runs again) is not used.
@@ -15,7 +19,7 @@ from types import ModuleType
 
 PURE_VARIABLE = "PROVCHECK_PURE_PYTHON"
 """Set to anything but ``""`` or ``0`` to force the pure-Python alignment."""
-VERSION = 1
+VERSION = 2
 """The ``_align.VERSION`` this code calls (raised with every change of its functions)."""
 
 

@@ -222,12 +222,20 @@ def _passes(cand: str, ref: str, config: MatchConfig, extend: int = 0) -> tuple[
     return spans, chained
 
 
-def _aligned(cand: str, ref: str, config: MatchConfig, extend: int) -> tuple[list[_Span], bytes | _Chained]:
+def _aligned(
+    cand: str, ref: str, config: MatchConfig, extend: int
+) -> tuple[list[_Span], bytes | _Chained] | None:
     """``_passes`` in one call of the compiled alignment where it is built (the same spans; the
-    runs inside chains packed, for ``_inside``), else ``_passes`` itself (``compiled.py``)."""
+    runs inside chains packed, for ``_inside``), else ``_passes`` itself (``compiled.py``).
+
+    The compiled call also runs ``align``'s near-duplicate and excerpt tests and gives None for a
+    pair that fails them (most pairs), so that no Python object is made for its spans; a pair
+    that passes is tested again by ``align`` (the pure path is the reference)."""
     if ALIGN is not None:
-        found: tuple[list[_Span], bytes] = ALIGN.passes(
-            cand, ref, config.gap_penalty, extend, _MIN_CHAIN_SCORE, _PASSES, _REPASS_TOKENS, _EXPLAINED
+        c = config
+        tests = (c.min_tokens, c.min_coverage, c.min_similarity, c.excerpt_tokens, c.excerpt_similarity)
+        found: tuple[list[_Span], bytes] | None = ALIGN.passes(
+            cand, ref, c.gap_penalty, extend, _MIN_CHAIN_SCORE, _PASSES, _REPASS_TOKENS, _EXPLAINED, tests
         )
         return found
     return _passes(cand, ref, config, extend)
@@ -264,7 +272,10 @@ def align(
     """
     if min(len(cand), len(ref)) < config.min_tokens:
         return None
-    spans, runs_found = _aligned(cand, ref, config, ngram - 1)
+    found = _aligned(cand, ref, config, ngram - 1)
+    if found is None:
+        return None
+    spans, runs_found = found
     matched = sum(s[4] for s in spans)
     if matched < config.min_tokens:
         return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -35,8 +36,13 @@ def is_in(values: npt.NDArray[Any], pool: npt.NDArray[Any]) -> npt.NDArray[np.bo
     return found
 
 
+Search = Callable[[Any, Any, Any, Any], None]
+"""``_align.ranges``: the compiled search (``matching/compiled.py``), which this package cannot
+import (it stands below ``matching``): callers that may use it pass it in."""
+
+
 def key_ranges(
-    ordered: npt.NDArray[Any], keys: npt.NDArray[Any]
+    ordered: npt.NDArray[Any], keys: npt.NDArray[Any], search: Search | None = None
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """Where each key's run of equal values starts in the sorted array ``ordered``, and how
     long it is (0 where the key is absent), in the order of ``keys``.
@@ -45,11 +51,15 @@ def key_ranges(
     one ended when keys ascend, ~3× faster on an index's anchor array than keys in the order a
     batch of queries gives them (each query's anchors ascend, the batch does not). A run's end
     is searched for only where the key is there: most keys are in few of an index's shards.
+
+    ``search``: the compiled search, used where both arrays are contiguous ``uint32`` (an
+    index's anchors): it gallops from the last key's place instead of bisecting the whole
+    array twice, with the same answer (``tests/unit/test_arrays.py``).
     """
     if len(keys) < 2 or bool(np.all(keys[1:] >= keys[:-1])):
-        return _ascending_ranges(ordered, keys)
+        return _ascending_ranges(ordered, keys, search)
     order = np.argsort(keys, kind="stable")
-    found, sizes = _ascending_ranges(ordered, keys[order])
+    found, sizes = _ascending_ranges(ordered, keys[order], search)
     lo = np.empty(len(keys), dtype=np.int64)
     lengths = np.empty(len(keys), dtype=np.int64)
     lo[order] = found
@@ -58,8 +68,19 @@ def key_ranges(
 
 
 def _ascending_ranges(
-    ordered: npt.NDArray[Any], keys: npt.NDArray[Any]
+    ordered: npt.NDArray[Any], keys: npt.NDArray[Any], search: Search | None = None
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    if (
+        search is not None
+        and ordered.dtype == np.uint32
+        and keys.dtype == np.uint32
+        and ordered.flags.c_contiguous
+        and keys.flags.c_contiguous
+    ):
+        first = np.empty(len(keys), dtype=np.int64)
+        sizes = np.empty(len(keys), dtype=np.int64)
+        search(ordered, keys, first, sizes)
+        return first, sizes
     lo = np.searchsorted(ordered, keys, side="left").astype(np.int64, copy=False)
     lengths = np.zeros(len(keys), dtype=np.int64)
     if len(ordered) == 0 or len(keys) == 0:
