@@ -406,8 +406,14 @@ def _sparse(cand_codes: str, ref_codes: str, config: MatchConfig) -> bool:
 
 def _few_distinct(codes: str, config: MatchConfig) -> bool:
     floor = config.min_distinct_tokens
-    # A prefix with enough distinct tokens settles it for most texts without a set of all.
-    return len(set(codes[: 4 * floor])) < floor and len(set(codes)) < floor
+    # A prefix with enough distinct tokens settles it for most texts without a set of all
+    # (a prefix holds no more distinct tokens than the whole); one just over the floor long
+    # settles most prose, and a set of few tokens is cheap (each a new 1-character string).
+    return (
+        len(set(codes[: floor + floor // 2])) < floor
+        and len(set(codes[: 4 * floor])) < floor
+        and len(set(codes)) < floor
+    )
 
 
 def literal_may_judge(cand_codes: str, ref_codes: str, config: MatchConfig) -> bool:
