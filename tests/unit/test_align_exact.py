@@ -396,9 +396,12 @@ def test_a_literal_stream_computed_on_demand_is_the_one_computed_with_the_finger
 
 
 def test_literal_may_judge_is_either_texts_half() -> None:
-    # Sparse, sparse only in its first tokens, and plain texts.
-    late = "ab" * 40 + "".join(chr(0x100 + k) for k in range(30))
+    # Sparse, sparse only in its first tokens (settled past each prefix ``_few_distinct``
+    # reads first), and plain texts.
+    fresh = "".join(chr(0x100 + k) for k in range(30))
+    late = "ab" * 40 + fresh
     codes = [fp.codes for fp in F.of_texts(_code_texts())] + ["", "ab" * 20, late]
+    codes += ["ab" * 5 + fresh, "ab" * 8 + fresh, "ab" * 30 + fresh[:11], fresh[:11] * 4 + "z"]
     for config in (CONFIG, MatchConfig(min_tokens=12, min_distinct_tokens=40)):
         both = seen = 0
         for a, b in itertools.product(codes, repeat=2):

@@ -73,3 +73,21 @@ def test_comments_the_reference_holds_stay_and_other_code_does_not_align() -> No
     other = C_CODE.replace("value % 3 == 0 || value % 5 == 0", "value % 7 == 0").replace("total", "acc")
     cand, ref2 = prints(commented(other), C_CODE)
     assert align_uncommented(cand, ref2.codes, MatchConfig()) is None
+
+
+def test_the_codes_aligned_are_the_candidates_less_the_comments_removed(monkeypatch) -> None:
+    # Joined run by run between removed comments: the same string as one code per kept token.
+    import numpy as np
+
+    import provcheck.matching.uncommented as uncommented
+
+    seen: list[str] = []
+    monkeypatch.setattr(uncommented, "align", lambda codes, *rest: seen.append(codes))
+    copy, ref = prints(commented(C_CODE), C_CODE)
+    assert align_uncommented(copy, ref.codes, MatchConfig()) is None  # the stub aligns nothing
+    assert copy.comments is not None
+    keep = np.ones(len(copy.codes), dtype=bool)
+    for a, b in copy.comments.tolist():
+        keep[a:b] = False
+    assert 0 < keep.sum() < len(keep)
+    assert seen == ["".join(copy.codes[p] for p in np.flatnonzero(keep).tolist())]

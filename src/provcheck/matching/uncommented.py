@@ -45,7 +45,12 @@ def align_uncommented(
     c_at = np.flatnonzero(keep)
     if min(len(c_at), len(ref_codes)) < max(config.min_tokens, RENAMED_MIN_TOKENS):
         return None
-    found = align("".join(codes[p] for p in c_at.tolist()), ref_codes, _floors(config), ref_echoes)
+    # The kept codes joined run by run (a slice per run between removed comments, not a
+    # character per kept position): where ``keep`` steps up a run starts, where it steps down
+    # one ends.
+    edges = np.flatnonzero(np.diff(keep.view(np.int8), prepend=0, append=0)).tolist()
+    kept = "".join(codes[a:b] for a, b in zip(edges[0::2], edges[1::2], strict=True))
+    found = align(kept, ref_codes, _floors(config), ref_echoes)
     # What it is for is the reference's code copied with comments inserted: a passage of it in
     # an independent answer (two answers writing the same snippet) is the plain alignment's to
     # judge, so at least ``min_coverage`` of the reference must be aligned.
