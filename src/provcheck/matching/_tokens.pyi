@@ -1,0 +1,15 @@
+"""Types of the compiled tokenizer loop (``_tokens.c``); ``normalize.py`` holds the pure-Python reference."""
+
+from collections.abc import Callable
+
+import numpy as np
+import numpy.typing as npt
+
+VERSION: int
+
+def tokenize(
+    texts: list[str],
+    table: npt.NDArray[np.uint32],
+    lookup: Callable[[int], int],
+    replace: Callable[[int], str],
+) -> tuple[bytearray, bytearray, bytearray, bytearray, bytearray]: ...
