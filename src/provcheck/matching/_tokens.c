@@ -37,7 +37,7 @@ typedef struct {
 static int vec_reserve(Vec *v, Py_ssize_t want) {
     if (want <= v->cap) return 0;
     Py_ssize_t cap = v->cap ? v->cap : 1024;
-    while (cap < want) cap *= 2;
+    while (cap < want) cap += cap / 2 > 1024 ? cap / 2 : 1024;
     void *p = PyMem_Realloc(v->data, (size_t)cap * v->item);
     if (!p) {
         PyErr_NoMemory();
@@ -54,6 +54,9 @@ typedef struct {
     Vec ends;   /* int64 */
     uint32_t *table;
     PyObject *lookup;
+    uint32_t fold1[256]; /* the table's folded code point of each Latin-1 character */
+    uint8_t word1[256];  /* 1 where it is a word character */
+    uint8_t irregular1[256];
 } State;
 
 /* The table word of ``cp``: from the table, else from ``lookup`` (kept in the table for the
@@ -138,9 +141,27 @@ static int add_text(State *s, PyObject *text, int strict) {
     const int64_t base = (int64_t)chars0;
     Py_ssize_t ns = tok0, ne = tok0;
     int prev = 0, rc = 0;
-    if (kind == PyUnicode_1BYTE_KIND)
-        TEXT_LOOP(Py_UCS1);
-    else if (kind == PyUnicode_2BYTE_KIND)
+    if (kind == PyUnicode_1BYTE_KIND) {
+        /* Latin-1 holds no unspaced character: a token is a run of word characters. */
+        const Py_UCS1 *src = (const Py_UCS1 *)data;
+        const uint32_t *fold1 = s->fold1;
+        const uint8_t *word1 = s->word1, *irregular1 = s->irregular1;
+        for (Py_ssize_t k = 0; k < n; k++) {
+            Py_UCS1 c = src[k];
+            if (irregular1[c] & strict) {
+                rc = 1;
+                break;
+            }
+            int64_t p = base + k;
+            int w = word1[c];
+            chars[k] = fold1[c];
+            starts[ns] = p;
+            ns += w & !prev;
+            ends[ne] = p;
+            ne += prev & !w;
+            prev = w;
+        }
+    } else if (kind == PyUnicode_2BYTE_KIND)
         TEXT_LOOP(Py_UCS2);
     else
         TEXT_LOOP(Py_UCS4);
@@ -162,15 +183,35 @@ static PyObject *tokenize(PyObject *self, PyObject *args) {
     Py_buffer table;
     if (!PyArg_ParseTuple(args, "O!w*OO", &PyList_Type, &texts, &table, &lookup, &replace)) return NULL;
     PyObject *result = NULL;
-    State s = {{NULL, 0, 0, 4}, {NULL, 0, 0, 8}, {NULL, 0, 0, 8}, NULL, lookup};
+    State s = {{NULL, 0, 0, 4}, {NULL, 0, 0, 8}, {NULL, 0, 0, 8}, NULL, lookup, {0}, {0}, {0}};
     Vec bounds = {NULL, 0, 0, 8}, offsets = {NULL, 0, 0, 8};
     if (table.len != (Py_ssize_t)(BMP * sizeof(uint32_t)) || table.itemsize != 4) {
         PyErr_SetString(PyExc_ValueError, "table must hold 65536 uint32 words");
         goto done;
     }
     s.table = (uint32_t *)table.buf;
+    for (Py_UCS4 c = 0; c < 256; c++) {
+        uint32_t e = entry_of(&s, c);
+        if (!e) goto done;
+        uint32_t cls = (e >> 24) - 1;
+        if (cls == UNSPACED) {
+            PyErr_SetString(PyExc_ValueError, "a Latin-1 character classed unspaced");
+            goto done;
+        }
+        s.fold1[c] = e & 0xFFFFFFu;
+        s.word1[c] = cls == WORD;
+        s.irregular1[c] = cls == IRREGULAR;
+    }
     Py_ssize_t count = PyList_GET_SIZE(texts);
     if (vec_reserve(&bounds, count + 1) < 0 || vec_reserve(&offsets, count + 1) < 0) goto done;
+    /* Room for every text as it is (only a replaced text can need more): no copy as they grow. */
+    Py_ssize_t total = count + 2;
+    for (Py_ssize_t i = 0; i < count; i++) {
+        PyObject *text = PyList_GET_ITEM(texts, i);
+        if (PyUnicode_Check(text)) total += PyUnicode_GET_LENGTH(text);
+    }
+    if (vec_reserve(&s.chars, total) < 0 || vec_reserve(&s.starts, total) < 0 || vec_reserve(&s.ends, total) < 0)
+        goto done;
     for (Py_ssize_t i = 0; i < count; i++) {
         ((int64_t *)bounds.data)[i] = (int64_t)s.starts.len;
         ((int64_t *)offsets.data)[i] = (int64_t)s.chars.len;
