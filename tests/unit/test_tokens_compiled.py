@@ -65,6 +65,8 @@ HOSTILE = [
     "ℌ ℍ ℎ Ω K Å ⅓ ⑴ ㈱",
     "İstanbul ǰ ΐ ﬀ",
     "line one\nline two\r\n\tindent",
+    "㍿会社 ㈱ ㋿ ｶﾞｷﾞ 🄀🄁 ㎏ ㍱ ǈ",  # fold to several characters, unspaced ones among them
+    "ab\u200bcd e\u00adf 日\u200d本 x\ufe0fy ß日 日ß ﬁ日ﬂ",  # folding to nothing joins; unspaced beside words
 ]
 
 

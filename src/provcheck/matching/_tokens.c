@@ -10,8 +10,12 @@
  * in it (not looked up yet, or outside the BMP) is asked of ``lookup(codepoint)``, which gives
  * the same word (and the table keeps it, as the Python path's table does). A text holding a
  * character of class IRREGULAR (folds to other than one character) is taken back and replaced
- * by ``replace(i)``: the text of its reference tokens joined by spaces, in which such a
- * character is a separator (as ``_cut`` reads the classes of ``_replace``'s text).
+ * by the text of its reference tokens joined by spaces, in which such a character is a separator
+ * (as ``_cut`` reads the classes of ``_replace``'s text). ``replace(i)`` gives the text those
+ * tokens are cut from (``prepare`` of the text); here it is folded character by character
+ * (``fold_string(cp)`` for a character that folds to other than one) and cut as ``_TOKEN_RE``
+ * cuts folded text: every unspaced character alone, every maximal run of other alphanumerics
+ * (the classes of ``folded_class``, kept in ``folded_table``, -1 where not looked up yet).
  *
  * The pure-Python path stays the reference: ``tests/unit/test_tokens_compiled.py`` checks that
  * both give the same arrays on random and hostile text.
@@ -21,7 +25,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#define TOKENS_VERSION 1
+#define TOKENS_VERSION 2
 #define BMP 0x10000
 #define SEPARATOR 0
 #define WORD 1
@@ -54,6 +58,10 @@ typedef struct {
     Vec ends;   /* int64 */
     uint32_t *table;
     PyObject *lookup;
+    int8_t *folded_table; /* ``_folded_class`` of each BMP code point, -1 where not looked up */
+    PyObject *folded_class;
+    PyObject *fold_string;
+    Vec joined; /* uint32: a replaced text's tokens joined by spaces */
     uint32_t fold1[256]; /* the table's folded code point of each Latin-1 character */
     uint8_t word1[256];  /* 1 where it is a word character */
     uint8_t irregular1[256];
@@ -121,14 +129,7 @@ static uint32_t entry_of(State *s, Py_UCS4 cp) {
 /* Appends ``text``'s folded code points and tokens, then one NUL. Returns 1 when ``strict``
  * and the text holds an IRREGULAR character (nothing of it is kept then), 0 when done, -1 on
  * error. Without ``strict`` an IRREGULAR character is a separator. */
-static int add_text(State *s, PyObject *text, int strict) {
-    if (!PyUnicode_Check(text)) {
-        PyErr_SetString(PyExc_TypeError, "texts must be str");
-        return -1;
-    }
-    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
-    int kind = PyUnicode_KIND(text);
-    const void *data = PyUnicode_DATA(text);
+static int add_chars(State *s, int kind, const void *data, Py_ssize_t n, int strict) {
     Py_ssize_t chars0 = s->chars.len, tok0 = s->starts.len;
     /* At most one token per character, one more slot for the unconditional writes, one NUL. */
     if (vec_reserve(&s->chars, chars0 + n + 1) < 0) return -1;
@@ -174,22 +175,120 @@ static int add_text(State *s, PyObject *text, int strict) {
     return 0;
 }
 
+static int add_text(State *s, PyObject *text, int strict) {
+    if (!PyUnicode_Check(text)) {
+        PyErr_SetString(PyExc_TypeError, "texts must be str");
+        return -1;
+    }
+    return add_chars(s, PyUnicode_KIND(text), PyUnicode_DATA(text), PyUnicode_GET_LENGTH(text), strict);
+}
+
+/* ``_folded_class(cp)``: the class ``_TOKEN_RE`` gives a character of folded text. -1 on error. */
+static int folded_class_of(State *s, Py_UCS4 cp) {
+    if (cp < BMP && s->folded_table[cp] >= 0) return s->folded_table[cp];
+    PyObject *arg = PyLong_FromUnsignedLong((unsigned long)cp);
+    if (!arg) return -1;
+    PyObject *r = PyObject_CallOneArg(s->folded_class, arg);
+    Py_DECREF(arg);
+    if (!r) return -1;
+    long v = PyLong_AsLong(r);
+    Py_DECREF(r);
+    if (v == -1 && PyErr_Occurred()) return -1;
+    if (v != SEPARATOR && v != WORD && v != UNSPACED) {
+        PyErr_SetString(PyExc_ValueError, "folded_class gave a class out of range");
+        return -1;
+    }
+    if (cp < BMP) s->folded_table[cp] = (int8_t)v;
+    return (int)v;
+}
+
+/* Appends one folded character to the joined text, cutting as ``_TOKEN_RE`` does. */
+static int join_folded(State *s, Py_UCS4 fc, int *in_word, int *first) {
+    int cls = folded_class_of(s, fc);
+    if (cls < 0) return -1;
+    if (cls == SEPARATOR) {
+        *in_word = 0;
+        return 0;
+    }
+    if (vec_reserve(&s->joined, s->joined.len + 2) < 0) return -1;
+    uint32_t *out = (uint32_t *)s->joined.data;
+    if (cls == UNSPACED || !*in_word) {
+        if (!*first) out[s->joined.len++] = ' ';
+        *first = 0;
+    }
+    out[s->joined.len++] = fc;
+    *in_word = cls == WORD;
+    return 0;
+}
+
+/* Appends the text of ``base``'s reference tokens joined by spaces (``" ".join(
+ * _TOKEN_RE.findall(base.translate(_FOLD)))``), IRREGULAR characters as separators. */
+static int add_reference(State *s, PyObject *base) {
+    if (!PyUnicode_Check(base)) {
+        PyErr_SetString(PyExc_TypeError, "replace must give a str");
+        return -1;
+    }
+    Py_ssize_t n = PyUnicode_GET_LENGTH(base);
+    int kind = PyUnicode_KIND(base);
+    const void *data = PyUnicode_DATA(base);
+    int in_word = 0, first = 1;
+    s->joined.len = 0;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        Py_UCS4 cp = PyUnicode_READ(kind, data, k);
+        uint32_t e = entry_of(s, cp);
+        if (!e) return -1;
+        if ((e >> 24) - 1 != IRREGULAR) {
+            if (join_folded(s, e & 0xFFFFFFu, &in_word, &first) < 0) return -1;
+            continue;
+        }
+        PyObject *arg = PyLong_FromUnsignedLong((unsigned long)cp);
+        if (!arg) return -1;
+        PyObject *folded = PyObject_CallOneArg(s->fold_string, arg);
+        Py_DECREF(arg);
+        if (!folded) return -1;
+        if (!PyUnicode_Check(folded)) {
+            Py_DECREF(folded);
+            PyErr_SetString(PyExc_TypeError, "fold_string must give a str");
+            return -1;
+        }
+        Py_ssize_t m = PyUnicode_GET_LENGTH(folded);
+        int fkind = PyUnicode_KIND(folded);
+        const void *fdata = PyUnicode_DATA(folded);
+        for (Py_ssize_t j = 0; j < m; j++) {
+            if (join_folded(s, PyUnicode_READ(fkind, fdata, j), &in_word, &first) < 0) {
+                Py_DECREF(folded);
+                return -1;
+            }
+        }
+        Py_DECREF(folded);
+    }
+    return add_chars(s, PyUnicode_4BYTE_KIND, s->joined.data ? s->joined.data : "", s->joined.len, 0);
+}
+
 static PyObject *as_bytearray(Vec *v) {
     return PyByteArray_FromStringAndSize(v->data ? v->data : "", (Py_ssize_t)(v->len * v->item));
 }
 
 static PyObject *tokenize(PyObject *self, PyObject *args) {
-    PyObject *texts, *lookup, *replace;
-    Py_buffer table;
-    if (!PyArg_ParseTuple(args, "O!w*OO", &PyList_Type, &texts, &table, &lookup, &replace)) return NULL;
+    PyObject *texts, *lookup, *replace, *folded_class, *fold_string;
+    Py_buffer table, folded;
+    if (!PyArg_ParseTuple(args, "O!w*OOw*OO", &PyList_Type, &texts, &table, &lookup, &replace, &folded,
+                          &folded_class, &fold_string))
+        return NULL;
     PyObject *result = NULL;
-    State s = {{NULL, 0, 0, 4}, {NULL, 0, 0, 8}, {NULL, 0, 0, 8}, NULL, lookup, {0}, {0}, {0}};
+    State s = {{NULL, 0, 0, 4}, {NULL, 0, 0, 8}, {NULL, 0, 0, 8}, NULL, lookup, NULL, folded_class, fold_string,
+               {NULL, 0, 0, 4}, {0}, {0}, {0}};
     Vec bounds = {NULL, 0, 0, 8}, offsets = {NULL, 0, 0, 8};
     if (table.len != (Py_ssize_t)(BMP * sizeof(uint32_t)) || table.itemsize != 4) {
         PyErr_SetString(PyExc_ValueError, "table must hold 65536 uint32 words");
         goto done;
     }
+    if (folded.len != BMP || folded.itemsize != 1) {
+        PyErr_SetString(PyExc_ValueError, "folded_table must hold 65536 int8 classes");
+        goto done;
+    }
     s.table = (uint32_t *)table.buf;
+    s.folded_table = (int8_t *)folded.buf;
     for (Py_UCS4 c = 0; c < 256; c++) {
         uint32_t e = entry_of(&s, c);
         if (!e) goto done;
@@ -226,7 +325,7 @@ static PyObject *tokenize(PyObject *self, PyObject *args) {
             PyObject *other = PyObject_CallOneArg(replace, index);
             Py_DECREF(index);
             if (!other) goto done;
-            rc = add_text(&s, other, 0);
+            rc = add_reference(&s, other);
             Py_DECREF(other);
             if (rc < 0) goto done;
         }
@@ -243,6 +342,8 @@ static PyObject *tokenize(PyObject *self, PyObject *args) {
     }
 done:
     PyBuffer_Release(&table);
+    PyBuffer_Release(&folded);
+    PyMem_Free(s.joined.data);
     PyMem_Free(s.chars.data);
     PyMem_Free(s.starts.data);
     PyMem_Free(s.ends.data);
@@ -253,7 +354,8 @@ done:
 
 static PyMethodDef methods[] = {
     {"tokenize", tokenize, METH_VARARGS,
-     "tokenize(texts, table, lookup, replace) -> (chars, starts, ends, bounds, offsets) as bytearrays"},
+     "tokenize(texts, table, lookup, replace, folded_table, folded_class, fold_string) -> "
+     "(chars, starts, ends, bounds, offsets) as bytearrays"},
     {NULL, NULL, 0, NULL},
 };
 

@@ -12,4 +12,7 @@ def tokenize(
     table: npt.NDArray[np.uint32],
     lookup: Callable[[int], int],
     replace: Callable[[int], str],
+    folded_table: npt.NDArray[np.int8],
+    folded_class: Callable[[int], int],
+    fold_string: Callable[[int], str],
 ) -> tuple[bytearray, bytearray, bytearray, bytearray, bytearray]: ...

@@ -40,7 +40,7 @@ ALIGN, ALIGNMENT = _load()
 """The compiled module or None, and which path runs, in words (the run record's
 ``tool.build.alignment``)."""
 
-TOKENS_VERSION = 1
+TOKENS_VERSION = 2
 """The ``_tokens.VERSION`` this code calls (raised with every change of its function)."""
 
 

@@ -392,12 +392,15 @@ def _tokenize_compiled(texts: Sequence[str], prepared: list[str], module: Module
     slow: dict[int, str] = {}
 
     def replace(i: int) -> str:
+        # The loop folds and cuts it (``_replace``'s joined tokens); already prepared, as
+        # ``prepare`` is not idempotent (see ``_replace``).
         slow[i] = base = prepare(texts[i])
         direct[i] = False
-        # Already prepared: ``prepare`` is not idempotent (see ``_replace``).
-        return " ".join(_TOKEN_RE.findall(base.translate(_FOLD)))
+        return base
 
-    chars, starts, ends, bounds, offsets = module.tokenize(prepared, _BMP_TABLE, _entry, replace)
+    chars, starts, ends, bounds, offsets = module.tokenize(
+        prepared, _BMP_TABLE, _entry, replace, _FOLDED_BMP, _folded_class, _fold_string
+    )
     return Tokens(
         np.frombuffer(chars, dtype=np.uint32),
         np.frombuffer(starts, dtype=np.int64),
@@ -407,6 +410,12 @@ def _tokenize_compiled(texts: Sequence[str], prepared: list[str], module: Module
         direct,
         slow,
     )
+
+
+def _fold_string(codepoint: int) -> str:
+    """``chr(codepoint).translate(_FOLD)``."""
+    value = _FOLD[codepoint]
+    return chr(value) if isinstance(value, int) else value
 
 
 def _cut(cls: npt.NDArray[np.int8]) -> Offsets:
