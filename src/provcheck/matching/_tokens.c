@@ -270,6 +270,7 @@ static PyObject *as_bytearray(Vec *v) {
 }
 
 static PyObject *tokenize(PyObject *self, PyObject *args) {
+    (void)self;
     PyObject *texts, *lookup, *replace, *folded_class, *fold_string;
     Py_buffer table, folded;
     if (!PyArg_ParseTuple(args, "O!w*OOw*OO", &PyList_Type, &texts, &table, &lookup, &replace, &folded,
@@ -359,7 +360,11 @@ static PyMethodDef methods[] = {
     {NULL, NULL, 0, NULL},
 };
 
-static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_tokens", NULL, -1, methods};
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "provcheck.matching._tokens",
+    "The batch tokenizer's character loop in C (provcheck.matching.normalize's numpy path is the reference).",
+    -1, methods, NULL, NULL, NULL, NULL,
+};
 
 PyMODINIT_FUNC PyInit__tokens(void) {
     PyObject *m = PyModule_Create(&module);
