@@ -8,7 +8,7 @@ DEMO   := build/demo
 
 .PHONY: demo test lint unit bench bench-all fuzz clean check-readme screenshot
 
-$(STAMP): pyproject.toml setup.py src/provcheck/matching/_align.c src/provcheck/matching/_align_index.c
+$(STAMP): pyproject.toml setup.py src/provcheck/matching/_align.c src/provcheck/matching/_align_index.c src/provcheck/matching/_tokens.c
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'

@@ -1,9 +1,10 @@
-"""The one compiled module, ``provcheck.matching._align`` (alignment passes in C), and the
-policy packs copied into the wheel. Everything else is declared in ``pyproject.toml``.
+"""The compiled modules, ``provcheck.matching._align`` (alignment passes in C) and
+``provcheck.matching._tokens`` (the batch tokenizer's character loop in C), and the policy packs
+copied into the wheel. Everything else is declared in ``pyproject.toml``.
 
-The extension is optional: where it cannot be built (no C compiler), the install goes on
-without it and alignment runs on the pure-Python path; ``provcheck.matching.compiled`` says
-which path runs and every report records it (``tool.build.alignment``).
+The extensions are optional: where they cannot be built (no C compiler), the install goes on
+without them and alignment and tokenizing run on the pure-Python paths; ``provcheck.matching.compiled``
+says which paths run and every report records it (``tool.build.alignment``).
 """
 
 import sys
@@ -41,6 +42,12 @@ setup(
             ["src/provcheck/matching/_align.c", "src/provcheck/matching/_align_index.c"],
             extra_compile_args=FLAGS,
             optional=True,
-        )
+        ),
+        Extension(
+            "provcheck.matching._tokens",
+            ["src/provcheck/matching/_tokens.c"],
+            extra_compile_args=FLAGS,
+            optional=True,
+        ),
     ],
 )

@@ -277,7 +277,7 @@ def test_a_build_of_another_version_is_not_used(monkeypatch: pytest.MonkeyPatch)
 
 
 def test_the_build_facts_say_which_alignment_runs() -> None:
-    assert build_facts().alignment == compiled.ALIGNMENT
+    assert build_facts().alignment == f"{compiled.ALIGNMENT}; tokenizer {compiled.TOKENIZER}"
     env = {k: v for k, v in os.environ.items() if k != compiled.PURE_VARIABLE}
     pure = "alignment pure Python (PROVCHECK_PURE_PYTHON is set)"
     default = "alignment compiled" if _align is not None else "alignment pure Python (the compiled"

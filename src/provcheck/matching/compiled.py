@@ -1,15 +1,16 @@
-"""Which alignment path runs: the compiled one (``_align.c``, built by ``setup.py`` where a C
-compiler is found) or the pure-Python one in ``verify.py``, which is its reference and its
-fallback. Both give the same alignments (``tests/unit/test_align_compiled.py``); the run
-record says which ran (``BuildFacts.alignment``), never silently.
+"""Which alignment and tokenizer paths run: the compiled ones (``_align.c``, ``_tokens.c``,
+built by ``setup.py`` where a C compiler is found) or the pure-Python ones in ``verify.py`` and
+``normalize.py``, which are their reference and their fallback. Both give the same alignments
+(``tests/unit/test_align_compiled.py``) and the same tokens (``tests/unit/test_tokens_compiled.py``);
+the run record says which ran (``BuildFacts.alignment``), never silently.
 
 The same module decodes a shard's token codes and searches its anchor table
 (``_align_index.c``: ``index/shard.py`` uses it; ``index/blocks.py`` and ``support/arrays.py``
 hold the references, ``tests/unit/test_compiled_index.py`` compares them).
 
-``PROVCHECK_PURE_PYTHON=1`` forces the pure path (to compare the two, or to rule the compiled
+``PROVCHECK_PURE_PYTHON=1`` forces the pure paths (to compare the two, or to rule the compiled
 code out). A build whose ``VERSION`` is not the one this code expects (a checkout's stale build
-after ``_align.c`` changed, until ``pip install -e .`` runs again) is not used.
+after a C file changed, until ``pip install -e .`` runs again) is not used.
 """
 
 from __future__ import annotations
@@ -42,3 +43,29 @@ def _load() -> tuple[ModuleType | None, str]:
 ALIGN, ALIGNMENT = _load()
 """The compiled module or None, and which path runs, in words (the run record's
 ``tool.build.alignment``)."""
+
+TOKENS_VERSION = 2
+"""The ``_tokens.VERSION`` this code calls (raised with every change of its function)."""
+
+
+def _load_tokens() -> tuple[ModuleType | None, str]:
+    if os.environ.get(PURE_VARIABLE, "") not in ("", "0"):
+        return None, f"pure Python ({PURE_VARIABLE} is set)"
+    try:
+        from provcheck.matching import _tokens
+    except ImportError as exc:
+        return None, f"pure Python (the compiled tokenizer is not built: {exc})"
+    found = getattr(_tokens, "VERSION", None)
+    if found != TOKENS_VERSION:
+        return None, (
+            f"pure Python (the compiled tokenizer is version {found}, this code expects "
+            f"{TOKENS_VERSION}: rebuild it with pip install -e .)"
+        )
+    return _tokens, "compiled (provcheck.matching._tokens)"
+
+
+TOKENS, TOKENIZER = _load_tokens()
+"""The compiled tokenizer loop (``normalize.tokenize``'s characters, in C) or None, and which
+path runs, in words."""
+PATHS = f"{ALIGNMENT}; tokenizer {TOKENIZER}"
+"""Both, as the run record's ``tool.build.alignment`` says them."""

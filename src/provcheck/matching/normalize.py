@@ -12,7 +12,9 @@ the folded text with one regular expression. :func:`tokenize` computes the same
 tokens for a whole batch of texts with numpy, classifying each distinct character once (a
 cached table) instead of running the regex per text; texts holding a character that folds to
 several characters (``ß``, ``ﬁ``, ``½``...) take the reference path. Tests check that both
-agree on arbitrary text.
+agree on arbitrary text. Where the optional C extension is built (``matching/compiled.py``),
+the per-character part of :func:`tokenize` runs in C (``_tokens.c``: one pass, same table,
+same arrays); the numpy path stays the reference (``tests/unit/test_tokens_compiled.py``).
 """
 
 from __future__ import annotations
@@ -21,10 +23,12 @@ import re
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from types import ModuleType
 
 import numpy as np
 import numpy.typing as npt
 
+from provcheck.matching.compiled import TOKENS
 from provcheck.matching.laundering import unescape_html, unescape_json, unglue
 from provcheck.support.arrays import sorted_unique
 
@@ -363,6 +367,8 @@ def tokenize(texts: Sequence[str]) -> Tokens:
     # Invisible characters fold to nothing, so a text holding one leaves the direct path
     # (``_replace``): only there is it judged which of them stand for spaces (``unglue``).
     prepared = [_prepared(canonical(t), invisible=False) for t in texts]
+    if TOKENS is not None:
+        return _tokenize_compiled(texts, prepared, TOKENS)
     direct = np.ones(len(texts), dtype=bool)
     cls, folded, offsets = _encode(prepared)
     irregular = np.flatnonzero(cls == IRREGULAR)
@@ -376,6 +382,40 @@ def tokenize(texts: Sequence[str]) -> Tokens:
     starts, ends = _cut(cls)
     bounds = np.searchsorted(starts, offsets, side="left").astype(np.int64)
     return Tokens(folded, starts, ends, bounds, offsets, direct, slow)
+
+
+def _tokenize_compiled(texts: Sequence[str], prepared: list[str], module: ModuleType) -> Tokens:
+    """:func:`tokenize`'s arrays from the compiled loop: the same table, the same replacement
+    of a text holding a character that folds to other than one (``replace``, called as the
+    loop meets it), the same cut."""
+    direct = np.ones(len(texts), dtype=bool)
+    slow: dict[int, str] = {}
+
+    def replace(i: int) -> str:
+        # The loop folds and cuts it (``_replace``'s joined tokens); already prepared, as
+        # ``prepare`` is not idempotent (see ``_replace``).
+        slow[i] = base = prepare(texts[i])
+        direct[i] = False
+        return base
+
+    chars, starts, ends, bounds, offsets = module.tokenize(
+        prepared, _BMP_TABLE, _entry, replace, _FOLDED_BMP, _folded_class, _fold_string
+    )
+    return Tokens(
+        np.frombuffer(chars, dtype=np.uint32),
+        np.frombuffer(starts, dtype=np.int64),
+        np.frombuffer(ends, dtype=np.int64),
+        np.frombuffer(bounds, dtype=np.int64),
+        np.frombuffer(offsets, dtype=np.int64),
+        direct,
+        slow,
+    )
+
+
+def _fold_string(codepoint: int) -> str:
+    """``chr(codepoint).translate(_FOLD)``."""
+    value = _FOLD[codepoint]
+    return chr(value) if isinstance(value, int) else value
 
 
 def _cut(cls: npt.NDArray[np.int8]) -> Offsets:

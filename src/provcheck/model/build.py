@@ -30,9 +30,10 @@ class BuildFacts:
     unknown: str | None
     """What could not be determined and why, in words; null when everything is known."""
     alignment: str | None = None
-    """Which alignment code ran: ``compiled (...)`` or ``pure Python (why)``
-    (``matching/compiled.py``); both give the same alignments. Null in records written before
-    it was recorded."""
+    """Which alignment and tokenizer code ran: ``compiled (...); tokenizer compiled (...)``, either
+    may be ``pure Python (why)`` (``matching/compiled.py``); both give the same alignments and
+    tokens. Null in records written before it was recorded (records
+    written before the tokenizer was compiled name the alignment's path alone)."""
 
     def describe(self) -> str:
         """The build in one line (the reports put the version before it)."""

@@ -32,7 +32,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import provcheck
-from provcheck.matching.compiled import ALIGNMENT
+from provcheck.matching.compiled import PATHS
 from provcheck.model import BuildFacts
 
 _DIST_INFO = re.compile(r"provcheck-[^-]+\.dist-info")
@@ -57,7 +57,7 @@ def code_digest(package: Path) -> str | None:
 
 def build_facts() -> BuildFacts:
     """The build running now."""
-    return replace(_build(), alignment=ALIGNMENT)
+    return replace(_build(), alignment=PATHS)
 
 
 def _build() -> BuildFacts:

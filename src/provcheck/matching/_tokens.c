@@ -1,0 +1,376 @@
+/* provcheck.matching._tokens: the batch tokenizer's per-character loop in C (issue 17).
+ *
+ * ``tokenize`` does in one pass what ``provcheck.matching.normalize.tokenize`` does with numpy
+ * after preparing the texts (``_encode``, ``_classify``, ``_replace``, ``_cut`` and the bounds'
+ * ``searchsorted``), with the same arrays: every text's folded code points followed by one NUL,
+ * a token for every maximal run of word characters and for every unspaced character alone.
+ *
+ * Each character's class and folded code point come from the caller's table of the Basic
+ * Multilingual Plane (``fold | (class + 1) << 24``, 0 where not looked up yet); a character not
+ * in it (not looked up yet, or outside the BMP) is asked of ``lookup(codepoint)``, which gives
+ * the same word (and the table keeps it, as the Python path's table does). A text holding a
+ * character of class IRREGULAR (folds to other than one character) is taken back and replaced
+ * by the text of its reference tokens joined by spaces, in which such a character is a separator
+ * (as ``_cut`` reads the classes of ``_replace``'s text). ``replace(i)`` gives the text those
+ * tokens are cut from (``prepare`` of the text); here it is folded character by character
+ * (``fold_string(cp)`` for a character that folds to other than one) and cut as ``_TOKEN_RE``
+ * cuts folded text: every unspaced character alone, every maximal run of other alphanumerics
+ * (the classes of ``folded_class``, kept in ``folded_table``, -1 where not looked up yet).
+ *
+ * The pure-Python path stays the reference: ``tests/unit/test_tokens_compiled.py`` checks that
+ * both give the same arrays on random and hostile text.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <string.h>
+
+#define TOKENS_VERSION 2
+#define BMP 0x10000
+#define SEPARATOR 0
+#define WORD 1
+#define UNSPACED 2
+#define IRREGULAR 3
+
+typedef struct {
+    char *data;
+    Py_ssize_t len, cap;
+    size_t item;
+} Vec;
+
+static int vec_reserve(Vec *v, Py_ssize_t want) {
+    if (want <= v->cap) return 0;
+    Py_ssize_t cap = v->cap ? v->cap : 1024;
+    while (cap < want) cap += cap / 2 > 1024 ? cap / 2 : 1024;
+    void *p = PyMem_Realloc(v->data, (size_t)cap * v->item);
+    if (!p) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    v->data = p;
+    v->cap = cap;
+    return 0;
+}
+
+typedef struct {
+    Vec chars;  /* uint32 */
+    Vec starts; /* int64 */
+    Vec ends;   /* int64 */
+    uint32_t *table;
+    PyObject *lookup;
+    int8_t *folded_table; /* ``_folded_class`` of each BMP code point, -1 where not looked up */
+    PyObject *folded_class;
+    PyObject *fold_string;
+    Vec joined; /* uint32: a replaced text's tokens joined by spaces */
+    uint32_t fold1[256]; /* the table's folded code point of each Latin-1 character */
+    uint8_t word1[256];  /* 1 where it is a word character */
+    uint8_t irregular1[256];
+} State;
+
+/* The table word of ``cp``: from the table, else from ``lookup`` (kept in the table for the
+ * BMP). 0 with an exception set on error. */
+static uint32_t entry_of(State *s, Py_UCS4 cp) {
+    if (cp < BMP) {
+        uint32_t e = s->table[cp];
+        if (e) return e;
+    }
+    PyObject *arg = PyLong_FromUnsignedLong((unsigned long)cp);
+    if (!arg) return 0;
+    PyObject *r = PyObject_CallOneArg(s->lookup, arg);
+    Py_DECREF(arg);
+    if (!r) return 0;
+    unsigned long v = PyLong_AsUnsignedLong(r);
+    Py_DECREF(r);
+    if (v == (unsigned long)-1 && PyErr_Occurred()) return 0;
+    if (v == 0 || v > 0xFFFFFFFFUL) {
+        PyErr_SetString(PyExc_ValueError, "lookup gave an entry out of range");
+        return 0;
+    }
+    if (cp < BMP) s->table[cp] = (uint32_t)v;
+    return (uint32_t)v;
+}
+
+/* The loop over one text's characters, for one storage kind (``TYPE``: Py_UCS1, Py_UCS2 or
+ * Py_UCS4). Branch-free at token edges (a word boundary every few characters would mispredict):
+ * every position writes a start and an end, and the counters move only where one is. A word
+ * run ends where a non-word character follows it; an unspaced character is a token itself.
+ * Sets ``rc`` to 1 (strict, IRREGULAR met) or -1 (error) and leaves the loop. */
+#define TEXT_LOOP(TYPE)                                                              \
+    do {                                                                             \
+        const TYPE *src = (const TYPE *)data;                                        \
+        for (Py_ssize_t k = 0; k < n; k++) {                                         \
+            Py_UCS4 cp = src[k];                                                     \
+            uint32_t e = cp < BMP ? table[cp] : 0;                                   \
+            if (e == 0) {                                                            \
+                e = entry_of(s, cp);                                                 \
+                if (!e) {                                                            \
+                    rc = -1;                                                         \
+                    break;                                                           \
+                }                                                                    \
+            }                                                                        \
+            uint32_t cls = (e >> 24) - 1;                                            \
+            if (cls == IRREGULAR && strict) {                                        \
+                rc = 1;                                                              \
+                break;                                                               \
+            }                                                                        \
+            int64_t p = base + k;                                                    \
+            chars[k] = e & 0xFFFFFFu;                                                \
+            int w = cls == WORD, u = cls == UNSPACED;                                \
+            starts[ns] = p;                                                          \
+            ns += (w & !prev) | u;                                                   \
+            ends[ne] = p;                                                            \
+            ne += prev & !w;                                                         \
+            ends[ne] = p + 1;                                                        \
+            ne += u;                                                                 \
+            prev = w;                                                                \
+        }                                                                            \
+    } while (0)
+
+/* Appends ``text``'s folded code points and tokens, then one NUL. Returns 1 when ``strict``
+ * and the text holds an IRREGULAR character (nothing of it is kept then), 0 when done, -1 on
+ * error. Without ``strict`` an IRREGULAR character is a separator. */
+static int add_chars(State *s, int kind, const void *data, Py_ssize_t n, int strict) {
+    Py_ssize_t chars0 = s->chars.len, tok0 = s->starts.len;
+    /* At most one token per character, one more slot for the unconditional writes, one NUL. */
+    if (vec_reserve(&s->chars, chars0 + n + 1) < 0) return -1;
+    if (vec_reserve(&s->starts, tok0 + n + 2) < 0) return -1;
+    if (vec_reserve(&s->ends, tok0 + n + 2) < 0) return -1;
+    uint32_t *chars = (uint32_t *)s->chars.data + chars0;
+    int64_t *starts = (int64_t *)s->starts.data;
+    int64_t *ends = (int64_t *)s->ends.data;
+    const uint32_t *table = s->table;
+    const int64_t base = (int64_t)chars0;
+    Py_ssize_t ns = tok0, ne = tok0;
+    int prev = 0, rc = 0;
+    if (kind == PyUnicode_1BYTE_KIND) {
+        /* Latin-1 holds no unspaced character: a token is a run of word characters. */
+        const Py_UCS1 *src = (const Py_UCS1 *)data;
+        const uint32_t *fold1 = s->fold1;
+        const uint8_t *word1 = s->word1, *irregular1 = s->irregular1;
+        for (Py_ssize_t k = 0; k < n; k++) {
+            Py_UCS1 c = src[k];
+            if (irregular1[c] & strict) {
+                rc = 1;
+                break;
+            }
+            int64_t p = base + k;
+            int w = word1[c];
+            chars[k] = fold1[c];
+            starts[ns] = p;
+            ns += w & !prev;
+            ends[ne] = p;
+            ne += prev & !w;
+            prev = w;
+        }
+    } else if (kind == PyUnicode_2BYTE_KIND)
+        TEXT_LOOP(Py_UCS2);
+    else
+        TEXT_LOOP(Py_UCS4);
+    if (rc) return rc;
+    if (prev) ends[ne++] = base + n;
+    chars[n] = 0;
+    s->chars.len = chars0 + n + 1;
+    s->starts.len = ns;
+    s->ends.len = ne;
+    return 0;
+}
+
+static int add_text(State *s, PyObject *text, int strict) {
+    if (!PyUnicode_Check(text)) {
+        PyErr_SetString(PyExc_TypeError, "texts must be str");
+        return -1;
+    }
+    return add_chars(s, PyUnicode_KIND(text), PyUnicode_DATA(text), PyUnicode_GET_LENGTH(text), strict);
+}
+
+/* ``_folded_class(cp)``: the class ``_TOKEN_RE`` gives a character of folded text. -1 on error. */
+static int folded_class_of(State *s, Py_UCS4 cp) {
+    if (cp < BMP && s->folded_table[cp] >= 0) return s->folded_table[cp];
+    PyObject *arg = PyLong_FromUnsignedLong((unsigned long)cp);
+    if (!arg) return -1;
+    PyObject *r = PyObject_CallOneArg(s->folded_class, arg);
+    Py_DECREF(arg);
+    if (!r) return -1;
+    long v = PyLong_AsLong(r);
+    Py_DECREF(r);
+    if (v == -1 && PyErr_Occurred()) return -1;
+    if (v != SEPARATOR && v != WORD && v != UNSPACED) {
+        PyErr_SetString(PyExc_ValueError, "folded_class gave a class out of range");
+        return -1;
+    }
+    if (cp < BMP) s->folded_table[cp] = (int8_t)v;
+    return (int)v;
+}
+
+/* Appends one folded character to the joined text, cutting as ``_TOKEN_RE`` does. */
+static int join_folded(State *s, Py_UCS4 fc, int *in_word, int *first) {
+    int cls = folded_class_of(s, fc);
+    if (cls < 0) return -1;
+    if (cls == SEPARATOR) {
+        *in_word = 0;
+        return 0;
+    }
+    if (vec_reserve(&s->joined, s->joined.len + 2) < 0) return -1;
+    uint32_t *out = (uint32_t *)s->joined.data;
+    if (cls == UNSPACED || !*in_word) {
+        if (!*first) out[s->joined.len++] = ' ';
+        *first = 0;
+    }
+    out[s->joined.len++] = fc;
+    *in_word = cls == WORD;
+    return 0;
+}
+
+/* Appends the text of ``base``'s reference tokens joined by spaces (``" ".join(
+ * _TOKEN_RE.findall(base.translate(_FOLD)))``), IRREGULAR characters as separators. */
+static int add_reference(State *s, PyObject *base) {
+    if (!PyUnicode_Check(base)) {
+        PyErr_SetString(PyExc_TypeError, "replace must give a str");
+        return -1;
+    }
+    Py_ssize_t n = PyUnicode_GET_LENGTH(base);
+    int kind = PyUnicode_KIND(base);
+    const void *data = PyUnicode_DATA(base);
+    int in_word = 0, first = 1;
+    s->joined.len = 0;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        Py_UCS4 cp = PyUnicode_READ(kind, data, k);
+        uint32_t e = entry_of(s, cp);
+        if (!e) return -1;
+        if ((e >> 24) - 1 != IRREGULAR) {
+            if (join_folded(s, e & 0xFFFFFFu, &in_word, &first) < 0) return -1;
+            continue;
+        }
+        PyObject *arg = PyLong_FromUnsignedLong((unsigned long)cp);
+        if (!arg) return -1;
+        PyObject *folded = PyObject_CallOneArg(s->fold_string, arg);
+        Py_DECREF(arg);
+        if (!folded) return -1;
+        if (!PyUnicode_Check(folded)) {
+            Py_DECREF(folded);
+            PyErr_SetString(PyExc_TypeError, "fold_string must give a str");
+            return -1;
+        }
+        Py_ssize_t m = PyUnicode_GET_LENGTH(folded);
+        int fkind = PyUnicode_KIND(folded);
+        const void *fdata = PyUnicode_DATA(folded);
+        for (Py_ssize_t j = 0; j < m; j++) {
+            if (join_folded(s, PyUnicode_READ(fkind, fdata, j), &in_word, &first) < 0) {
+                Py_DECREF(folded);
+                return -1;
+            }
+        }
+        Py_DECREF(folded);
+    }
+    return add_chars(s, PyUnicode_4BYTE_KIND, s->joined.data ? s->joined.data : "", s->joined.len, 0);
+}
+
+static PyObject *as_bytearray(Vec *v) {
+    return PyByteArray_FromStringAndSize(v->data ? v->data : "", (Py_ssize_t)(v->len * v->item));
+}
+
+static PyObject *tokenize(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *texts, *lookup, *replace, *folded_class, *fold_string;
+    Py_buffer table, folded;
+    if (!PyArg_ParseTuple(args, "O!w*OOw*OO", &PyList_Type, &texts, &table, &lookup, &replace, &folded,
+                          &folded_class, &fold_string))
+        return NULL;
+    PyObject *result = NULL;
+    State s = {{NULL, 0, 0, 4}, {NULL, 0, 0, 8}, {NULL, 0, 0, 8}, NULL, lookup, NULL, folded_class, fold_string,
+               {NULL, 0, 0, 4}, {0}, {0}, {0}};
+    Vec bounds = {NULL, 0, 0, 8}, offsets = {NULL, 0, 0, 8};
+    if (table.len != (Py_ssize_t)(BMP * sizeof(uint32_t)) || table.itemsize != 4) {
+        PyErr_SetString(PyExc_ValueError, "table must hold 65536 uint32 words");
+        goto done;
+    }
+    if (folded.len != BMP || folded.itemsize != 1) {
+        PyErr_SetString(PyExc_ValueError, "folded_table must hold 65536 int8 classes");
+        goto done;
+    }
+    s.table = (uint32_t *)table.buf;
+    s.folded_table = (int8_t *)folded.buf;
+    for (Py_UCS4 c = 0; c < 256; c++) {
+        uint32_t e = entry_of(&s, c);
+        if (!e) goto done;
+        uint32_t cls = (e >> 24) - 1;
+        if (cls == UNSPACED) {
+            PyErr_SetString(PyExc_ValueError, "a Latin-1 character classed unspaced");
+            goto done;
+        }
+        s.fold1[c] = e & 0xFFFFFFu;
+        s.word1[c] = cls == WORD;
+        s.irregular1[c] = cls == IRREGULAR;
+    }
+    Py_ssize_t count = PyList_GET_SIZE(texts);
+    if (vec_reserve(&bounds, count + 1) < 0 || vec_reserve(&offsets, count + 1) < 0) goto done;
+    /* Room for every text as it is (only a replaced text can need more): no copy as they grow. */
+    Py_ssize_t total = count + 2;
+    for (Py_ssize_t i = 0; i < count; i++) {
+        PyObject *text = PyList_GET_ITEM(texts, i);
+        if (PyUnicode_Check(text)) total += PyUnicode_GET_LENGTH(text);
+    }
+    if (vec_reserve(&s.chars, total) < 0 || vec_reserve(&s.starts, total) < 0 || vec_reserve(&s.ends, total) < 0)
+        goto done;
+    for (Py_ssize_t i = 0; i < count; i++) {
+        ((int64_t *)bounds.data)[i] = (int64_t)s.starts.len;
+        ((int64_t *)offsets.data)[i] = (int64_t)s.chars.len;
+        PyObject *text = PyList_GET_ITEM(texts, i);
+        Py_INCREF(text); /* the list may change while ``lookup`` or ``replace`` runs */
+        int rc = add_text(&s, text, 1);
+        Py_DECREF(text);
+        if (rc < 0) goto done;
+        if (rc == 1) {
+            PyObject *index = PyLong_FromSsize_t(i);
+            if (!index) goto done;
+            PyObject *other = PyObject_CallOneArg(replace, index);
+            Py_DECREF(index);
+            if (!other) goto done;
+            rc = add_reference(&s, other);
+            Py_DECREF(other);
+            if (rc < 0) goto done;
+        }
+    }
+    ((int64_t *)bounds.data)[count] = (int64_t)s.starts.len;
+    ((int64_t *)offsets.data)[count] = (int64_t)s.chars.len;
+    bounds.len = offsets.len = count + 1;
+    {
+        PyObject *parts[5] = {as_bytearray(&s.chars), as_bytearray(&s.starts), as_bytearray(&s.ends),
+                              as_bytearray(&bounds), as_bytearray(&offsets)};
+        if (parts[0] && parts[1] && parts[2] && parts[3] && parts[4])
+            result = PyTuple_Pack(5, parts[0], parts[1], parts[2], parts[3], parts[4]);
+        for (int j = 0; j < 5; j++) Py_XDECREF(parts[j]);
+    }
+done:
+    PyBuffer_Release(&table);
+    PyBuffer_Release(&folded);
+    PyMem_Free(s.joined.data);
+    PyMem_Free(s.chars.data);
+    PyMem_Free(s.starts.data);
+    PyMem_Free(s.ends.data);
+    PyMem_Free(bounds.data);
+    PyMem_Free(offsets.data);
+    return result;
+}
+
+static PyMethodDef methods[] = {
+    {"tokenize", tokenize, METH_VARARGS,
+     "tokenize(texts, table, lookup, replace, folded_table, folded_class, fold_string) -> "
+     "(chars, starts, ends, bounds, offsets) as bytearrays"},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "provcheck.matching._tokens",
+    "The batch tokenizer's character loop in C (provcheck.matching.normalize's numpy path is the reference).",
+    -1, methods, NULL, NULL, NULL, NULL,
+};
+
+PyMODINIT_FUNC PyInit__tokens(void) {
+    PyObject *m = PyModule_Create(&module);
+    if (m && PyModule_AddIntConstant(m, "VERSION", TOKENS_VERSION) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}

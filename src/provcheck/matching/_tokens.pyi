@@ -1,0 +1,18 @@
+"""Types of the compiled tokenizer loop (``_tokens.c``); ``normalize.py`` holds the pure-Python reference."""
+
+from collections.abc import Callable
+
+import numpy as np
+import numpy.typing as npt
+
+VERSION: int
+
+def tokenize(
+    texts: list[str],
+    table: npt.NDArray[np.uint32],
+    lookup: Callable[[int], int],
+    replace: Callable[[int], str],
+    folded_table: npt.NDArray[np.int8],
+    folded_class: Callable[[int], int],
+    fold_string: Callable[[int], str],
+) -> tuple[bytearray, bytearray, bytearray, bytearray, bytearray]: ...
