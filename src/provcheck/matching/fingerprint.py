@@ -38,6 +38,7 @@ from provcheck.matching.code import (
 )
 from provcheck.matching.normalize import Tokens, canonical, tokenize, tokens
 from provcheck.matching.params import FingerprintConfig
+from provcheck.matching.recurring import Recurring
 from provcheck.support.arrays import sorted_unique
 
 U64 = npt.NDArray[np.uint64]
@@ -281,7 +282,8 @@ class Fingerprinter:
         only to verify a candidate against a reference at scan time and is not stored in an
         index, so building an index or a pack need not compute it. ``query=True``: texts
         holding code with comment lines get ``Fingerprint.bare_anchors`` (looked up, never
-        stored: an index is the same either way). ``codes=False``: ``Fingerprint.codes`` and
+        stored: an index is the same either way), and a text met again recently is not fingerprinted
+        again (``recurring.MEMO_TOKENS``). ``codes=False``: ``Fingerprint.codes`` and
         ``renamed`` are left empty (``""``): an index stores the token hashes, whose top 20
         bits are the codes (:func:`codes_of_hashes` makes them where they are needed), so
         building one need not write every text's codes as a string."""
@@ -290,6 +292,8 @@ class Fingerprinter:
         self.query = query
         self.codes = codes
         self._perm = permutation(config.seed)
+        self._memo = Recurring() if query else None
+        """Fingerprints of the texts met last (``query=True``)."""
 
     def of_text(self, text: str) -> Fingerprint:
         """Fingerprint of one text."""
@@ -303,21 +307,58 @@ class Fingerprinter:
         """Fingerprints of many texts, and their tokens (for evidence offsets)."""
         batch = tokenize(texts)
         th = _token_hashes(batch)
+        if self._memo is not None:
+            return self._memoised(texts, batch, th), batch
         prints = self._from_token_hashes(th, batch.bounds, len(texts))
         if self.config.code:
             self._add_code(prints, texts, batch, th)
         return prints, batch
 
-    def _add_code(self, prints: list[Fingerprint], texts: Sequence[str], batch: Tokens, th: U64) -> None:
+    def _memoised(self, texts: Sequence[str], batch: Tokens, th: U64) -> list[Fingerprint]:
+        """``with_tokens``'s fingerprints, those of texts in the memo taken from it: the same
+        values (a fingerprint is a function of its text), computed for the others only."""
+        memo = self._memo
+        assert memo is not None
+        keys = memo.keys(texts)
+        found = [memo.get(key) for key in keys]
+        todo: dict[int, int] = {}  # digest -> the first text of the batch holding it
+        for i, (key, fp) in enumerate(zip(keys, found, strict=True)):
+            if fp is None and key not in todo:
+                todo[key] = i
+        if not todo:
+            return [fp for fp in found if fp is not None]
+        at = list(todo.values())  # ascending
+        lengths = np.diff(batch.bounds)
+        chosen = np.zeros(len(texts), dtype=bool)
+        chosen[at] = True
+        bounds = np.zeros(len(at) + 1, dtype=np.int64)
+        np.cumsum(lengths[at], out=bounds[1:])
+        fresh = self._from_token_hashes(th[np.repeat(chosen, lengths)], bounds, len(at))
+        if self.config.code:
+            self._add_code(fresh, [texts[i] for i in at], batch, th, at)
+        made = {key: memo.put(key, fp) for key, fp in zip(todo, fresh, strict=True)}
+        return [fp if fp is not None else made[key] for fp, key in zip(found, keys, strict=True)]
+
+    def _add_code(
+        self,
+        prints: list[Fingerprint],
+        texts: Sequence[str],
+        batch: Tokens,
+        th: U64,
+        at: Sequence[int] | None = None,
+    ) -> None:
         """Give texts holding code the anchors and codes of their identifier-insensitive
-        stream (one value per token, so positions are shared with the plain stream)."""
+        stream (one value per token, so positions are shared with the plain stream).
+        ``texts[j]`` (fingerprinted as ``prints[j]``) is text ``at[j]`` of ``batch``, whose
+        token hashes are ``th`` (text ``j`` without ``at``)."""
         which: list[int] = []
         code: list[CodeText] = []
         literal: dict[int, tuple[str, I64]] = {}
         comments: dict[int, I64 | None] = {}
         direct = batch.direct.tolist()
         bounds = batch.bounds.tolist()
-        for i, text in enumerate(texts):
+        places = range(len(texts)) if at is None else at
+        for j, (i, text) in enumerate(zip(places, texts, strict=True)):
             if not direct[i] or "\n" not in text:
                 continue
             canon = canonical(text)
@@ -333,60 +374,61 @@ class Fingerprinter:
             lo, hi = bounds[i], bounds[i + 1]
             starts, ends = batch.span_arrays(i)
             if lines:
-                which.append(i)
+                which.append(j)
                 code.append((canon, lines, starts, ends, th[lo:hi]))
-                comments[i] = comment_ranges(canon, lines, starts)
+                comments[j] = comment_ranges(canon, lines, starts)
             lit = literal_hashes(canon, starts, ends, th[lo:hi]) if self.literal else None
             if lit is not None:
-                literal[i] = (_codes(lit[0]), lit[1])
+                literal[j] = (_codes(lit[0]), lit[1])
         # The identifier-insensitive streams of all code texts in one pass.
         renamed = renamed_hashes_many(code)
         streams = [r[0] for r in renamed if r is not None]
         positions = [r[1] for r in renamed if r is not None]
-        which = [i for i, r in zip(which, renamed, strict=True) if r is not None]
-        for i, (codes, at) in literal.items():
-            prints[i] = replace(prints[i], literal=codes, literal_at=at)
-        bare = self._bare_anchors(comments, bounds, th) if self.query else {}
+        which = [j for j, r in zip(which, renamed, strict=True) if r is not None]
+        for j, (codes, lit_at) in literal.items():
+            prints[j] = replace(prints[j], literal=codes, literal_at=lit_at)
+        bare = self._bare_anchors(comments, prints) if self.query else {}
         if not which:
             return
-        bounds = np.zeros(len(streams) + 1, dtype=np.int64)
-        np.cumsum([len(x) for x in streams], out=bounds[1:])
-        extra = self._from_token_hashes(np.concatenate(streams), bounds, len(streams))
-        for i, fp, at in zip(which, extra, positions, strict=True):
-            old = prints[i]
-            prints[i] = Fingerprint(
+        starts_of = np.zeros(len(streams) + 1, dtype=np.int64)
+        np.cumsum([len(x) for x in streams], out=starts_of[1:])
+        extra = self._from_token_hashes(np.concatenate(streams), starts_of, len(streams))
+        for j, fp, pos in zip(which, extra, positions, strict=True):
+            old = prints[j]
+            prints[j] = Fingerprint(
                 tokens=old.tokens,
                 codes=old.codes,
                 shingles=old.shingles,
                 # ``np.union1d``'s answer without its ``np.unique``, which imports ``numpy.ma``.
                 anchors=sorted_unique(np.concatenate((old.anchors, fp.anchors), axis=None)).astype(np.uint32),
                 renamed=fp.codes,
-                renamed_at=at,
+                renamed_at=pos,
                 literal=old.literal,
                 literal_at=old.literal_at,
-                bare_anchors=bare.get(i),
-                comments=comments.get(i),
+                bare_anchors=bare.get(j),
+                comments=comments.get(j),
             )
 
-    def _bare_anchors(self, comments: dict[int, I64 | None], bounds: list[int], th: U64) -> dict[int, U32]:
+    def _bare_anchors(self, comments: dict[int, I64 | None], prints: list[Fingerprint]) -> dict[int, U32]:
         """Anchors of each text's tokens without its comment lines (``comments``: token ranges
-        per text of the batch, whose tokens ``bounds`` delimit in ``th``), for the texts that
-        have such lines."""
-        which = [i for i, ranges in comments.items() if ranges is not None]
+        per text, whose token hashes are ``prints[j].tokens``), for the texts that have such
+        lines."""
+        which = [j for j, ranges in comments.items() if ranges is not None]
         streams = []
-        for i in which:
-            ranges = comments[i]
+        for j in which:
+            ranges = comments[j]
             assert ranges is not None
-            keep = np.ones(bounds[i + 1] - bounds[i], dtype=bool)
+            tokens = prints[j].tokens
+            keep = np.ones(len(tokens), dtype=bool)
             for a, b in ranges.tolist():
                 keep[a:b] = False
-            streams.append(th[bounds[i] : bounds[i + 1]][keep])
+            streams.append(tokens[keep])
         if not streams:
             return {}
         starts = np.zeros(len(streams) + 1, dtype=np.int64)
         np.cumsum([len(x) for x in streams], out=starts[1:])
         prints = self._from_token_hashes(np.concatenate(streams), starts, len(streams))
-        return {i: fp.anchors for i, fp in zip(which, prints, strict=True)}
+        return {j: fp.anchors for j, fp in zip(which, prints, strict=True)}
 
     def with_literal(
         self, fp: Fingerprint, text: str, batch: Tokens | None = None, i: int = 0
