@@ -38,7 +38,7 @@ from provcheck.matching.code import (
 )
 from provcheck.matching.normalize import Tokens, canonical, tokenize, tokens
 from provcheck.matching.params import FingerprintConfig
-from provcheck.matching.recurring import Recurring
+from provcheck.matching.recurring import Recurring, joined, pieces
 from provcheck.support.arrays import sorted_unique
 
 U64 = npt.NDArray[np.uint64]
@@ -272,6 +272,21 @@ def _descriptor_init() -> Callable[[U64, str, U64, U32], Fingerprint]:
 _plain = _descriptor_init()
 
 
+def _owned(fp: Fingerprint) -> Fingerprint:
+    """``fp`` with arrays of its own (not views of a batch's arrays)."""
+    if fp.renamed is None and fp.literal is None and fp.bare_anchors is None and fp.comments is None:
+        return _plain(fp.tokens.copy(), fp.codes, fp.shingles.copy(), fp.anchors.copy())
+    return replace(
+        fp,
+        tokens=fp.tokens.copy(),
+        shingles=fp.shingles.copy(),
+        anchors=fp.anchors.copy(),
+        renamed_at=None if fp.renamed_at is None else fp.renamed_at.copy(),
+        literal_at=None if fp.literal_at is None else fp.literal_at.copy(),
+        bare_anchors=None if fp.bare_anchors is None else fp.bare_anchors.copy(),
+    )
+
+
 class Fingerprinter:
     """Computes fingerprints for one :class:`FingerprintConfig`, a batch of texts at a time."""
 
@@ -305,60 +320,60 @@ class Fingerprinter:
 
     def with_tokens(self, texts: Sequence[str]) -> tuple[list[Fingerprint], Tokens]:
         """Fingerprints of many texts, and their tokens (for evidence offsets)."""
+        if self._memo is not None:
+            return self._memoised(texts)
         batch = tokenize(texts)
         th = _token_hashes(batch)
-        if self._memo is not None:
-            return self._memoised(texts, batch, th), batch
         prints = self._from_token_hashes(th, batch.bounds, len(texts))
         if self.config.code:
             self._add_code(prints, texts, batch, th)
         return prints, batch
 
-    def _memoised(self, texts: Sequence[str], batch: Tokens, th: U64) -> list[Fingerprint]:
-        """``with_tokens``'s fingerprints, those of texts in the memo taken from it: the same
-        values (a fingerprint is a function of its text), computed for the others only."""
+    def _memoised(self, texts: Sequence[str]) -> tuple[list[Fingerprint], Tokens]:
+        """``with_tokens``, the texts in the memo taken from it: the same values (fingerprint
+        and tokens are functions of the text), computed for the others only."""
         memo = self._memo
         assert memo is not None
         keys = memo.keys(texts)
         found = [memo.get(key) for key in keys]
         todo: dict[int, int] = {}  # digest -> the first text of the batch holding it
-        for i, (key, fp) in enumerate(zip(keys, found, strict=True)):
-            if fp is None and key not in todo:
+        for i, (key, held) in enumerate(zip(keys, found, strict=True)):
+            if held is None and key not in todo:
                 todo[key] = i
-        if not todo:
-            return [fp for fp in found if fp is not None]
-        at = list(todo.values())  # ascending
-        lengths = np.diff(batch.bounds)
-        chosen = np.zeros(len(texts), dtype=bool)
-        chosen[at] = True
-        bounds = np.zeros(len(at) + 1, dtype=np.int64)
-        np.cumsum(lengths[at], out=bounds[1:])
-        fresh = self._from_token_hashes(th[np.repeat(chosen, lengths)], bounds, len(at))
-        if self.config.code:
-            self._add_code(fresh, [texts[i] for i in at], batch, th, at)
-        made = {key: memo.put(key, fp) for key, fp in zip(todo, fresh, strict=True)}
-        return [fp if fp is not None else made[key] for fp, key in zip(found, keys, strict=True)]
+        if todo:
+            fresh_texts = [texts[i] for i in todo.values()]
+            batch = tokenize(fresh_texts)
+            th = _token_hashes(batch)
+            fresh = self._from_token_hashes(th, batch.bounds, len(fresh_texts))
+            if self.config.code:
+                self._add_code(fresh, fresh_texts, batch, th)
+            # Kept with arrays of their own: a view would keep the whole batch's arrays alive.
+            if len(fresh_texts) == len(texts):  # every text new and distinct: its batch as it is
+                if any(kept := [memo.admits(key) for key in todo]):
+                    for key, fp, part, keep in zip(todo, fresh, pieces(batch), kept, strict=True):
+                        if keep:
+                            memo.put(key, _owned(fp), part)
+                return fresh, batch
+            made = {
+                key: memo.put(key, _owned(fp), part) if memo.admits(key) else (fp, part)
+                for key, fp, part in zip(todo, fresh, pieces(batch), strict=True)
+            }
+            found = [held if held is not None else made[key] for held, key in zip(found, keys, strict=True)]
+        held_all = [held for held in found if held is not None]
+        if not held_all:
+            return [], tokenize(texts)
+        return [fp for fp, _ in held_all], joined([p for _, p in held_all])
 
-    def _add_code(
-        self,
-        prints: list[Fingerprint],
-        texts: Sequence[str],
-        batch: Tokens,
-        th: U64,
-        at: Sequence[int] | None = None,
-    ) -> None:
+    def _add_code(self, prints: list[Fingerprint], texts: Sequence[str], batch: Tokens, th: U64) -> None:
         """Give texts holding code the anchors and codes of their identifier-insensitive
-        stream (one value per token, so positions are shared with the plain stream).
-        ``texts[j]`` (fingerprinted as ``prints[j]``) is text ``at[j]`` of ``batch``, whose
-        token hashes are ``th`` (text ``j`` without ``at``)."""
+        stream (one value per token, so positions are shared with the plain stream)."""
         which: list[int] = []
         code: list[CodeText] = []
         literal: dict[int, tuple[str, I64]] = {}
         comments: dict[int, I64 | None] = {}
         direct = batch.direct.tolist()
         bounds = batch.bounds.tolist()
-        places = range(len(texts)) if at is None else at
-        for j, (i, text) in enumerate(zip(places, texts, strict=True)):
+        for i, text in enumerate(texts):
             if not direct[i] or "\n" not in text:
                 continue
             canon = canonical(text)
@@ -374,61 +389,60 @@ class Fingerprinter:
             lo, hi = bounds[i], bounds[i + 1]
             starts, ends = batch.span_arrays(i)
             if lines:
-                which.append(j)
+                which.append(i)
                 code.append((canon, lines, starts, ends, th[lo:hi]))
-                comments[j] = comment_ranges(canon, lines, starts)
+                comments[i] = comment_ranges(canon, lines, starts)
             lit = literal_hashes(canon, starts, ends, th[lo:hi]) if self.literal else None
             if lit is not None:
-                literal[j] = (_codes(lit[0]), lit[1])
+                literal[i] = (_codes(lit[0]), lit[1])
         # The identifier-insensitive streams of all code texts in one pass.
         renamed = renamed_hashes_many(code)
         streams = [r[0] for r in renamed if r is not None]
         positions = [r[1] for r in renamed if r is not None]
-        which = [j for j, r in zip(which, renamed, strict=True) if r is not None]
-        for j, (codes, lit_at) in literal.items():
-            prints[j] = replace(prints[j], literal=codes, literal_at=lit_at)
-        bare = self._bare_anchors(comments, prints) if self.query else {}
+        which = [i for i, r in zip(which, renamed, strict=True) if r is not None]
+        for i, (codes, at) in literal.items():
+            prints[i] = replace(prints[i], literal=codes, literal_at=at)
+        bare = self._bare_anchors(comments, bounds, th) if self.query else {}
         if not which:
             return
-        starts_of = np.zeros(len(streams) + 1, dtype=np.int64)
-        np.cumsum([len(x) for x in streams], out=starts_of[1:])
-        extra = self._from_token_hashes(np.concatenate(streams), starts_of, len(streams))
-        for j, fp, pos in zip(which, extra, positions, strict=True):
-            old = prints[j]
-            prints[j] = Fingerprint(
+        bounds = np.zeros(len(streams) + 1, dtype=np.int64)
+        np.cumsum([len(x) for x in streams], out=bounds[1:])
+        extra = self._from_token_hashes(np.concatenate(streams), bounds, len(streams))
+        for i, fp, at in zip(which, extra, positions, strict=True):
+            old = prints[i]
+            prints[i] = Fingerprint(
                 tokens=old.tokens,
                 codes=old.codes,
                 shingles=old.shingles,
                 # ``np.union1d``'s answer without its ``np.unique``, which imports ``numpy.ma``.
                 anchors=sorted_unique(np.concatenate((old.anchors, fp.anchors), axis=None)).astype(np.uint32),
                 renamed=fp.codes,
-                renamed_at=pos,
+                renamed_at=at,
                 literal=old.literal,
                 literal_at=old.literal_at,
-                bare_anchors=bare.get(j),
-                comments=comments.get(j),
+                bare_anchors=bare.get(i),
+                comments=comments.get(i),
             )
 
-    def _bare_anchors(self, comments: dict[int, I64 | None], prints: list[Fingerprint]) -> dict[int, U32]:
+    def _bare_anchors(self, comments: dict[int, I64 | None], bounds: list[int], th: U64) -> dict[int, U32]:
         """Anchors of each text's tokens without its comment lines (``comments``: token ranges
-        per text, whose token hashes are ``prints[j].tokens``), for the texts that have such
-        lines."""
-        which = [j for j, ranges in comments.items() if ranges is not None]
+        per text of the batch, whose tokens ``bounds`` delimit in ``th``), for the texts that
+        have such lines."""
+        which = [i for i, ranges in comments.items() if ranges is not None]
         streams = []
-        for j in which:
-            ranges = comments[j]
+        for i in which:
+            ranges = comments[i]
             assert ranges is not None
-            tokens = prints[j].tokens
-            keep = np.ones(len(tokens), dtype=bool)
+            keep = np.ones(bounds[i + 1] - bounds[i], dtype=bool)
             for a, b in ranges.tolist():
                 keep[a:b] = False
-            streams.append(tokens[keep])
+            streams.append(th[bounds[i] : bounds[i + 1]][keep])
         if not streams:
             return {}
         starts = np.zeros(len(streams) + 1, dtype=np.int64)
         np.cumsum([len(x) for x in streams], out=starts[1:])
         prints = self._from_token_hashes(np.concatenate(streams), starts, len(streams))
-        return {j: fp.anchors for j, fp in zip(which, prints, strict=True)}
+        return {i: fp.anchors for i, fp in zip(which, prints, strict=True)}
 
     def with_literal(
         self, fp: Fingerprint, text: str, batch: Tokens | None = None, i: int = 0
