@@ -276,15 +276,8 @@ def _owned(fp: Fingerprint) -> Fingerprint:
     """``fp`` with arrays of its own (not views of a batch's arrays)."""
     if fp.renamed is None and fp.literal is None and fp.bare_anchors is None and fp.comments is None:
         return _plain(fp.tokens.copy(), fp.codes, fp.shingles.copy(), fp.anchors.copy())
-    return replace(
-        fp,
-        tokens=fp.tokens.copy(),
-        shingles=fp.shingles.copy(),
-        anchors=fp.anchors.copy(),
-        renamed_at=None if fp.renamed_at is None else fp.renamed_at.copy(),
-        literal_at=None if fp.literal_at is None else fp.literal_at.copy(),
-        bare_anchors=None if fp.bare_anchors is None else fp.bare_anchors.copy(),
-    )
+    arrays = ("tokens", "shingles", "anchors", "renamed_at", "literal_at", "bare_anchors")
+    return replace(fp, **{k: v.copy() for k in arrays if (v := getattr(fp, k)) is not None})
 
 
 class Fingerprinter:
@@ -297,8 +290,8 @@ class Fingerprinter:
         only to verify a candidate against a reference at scan time and is not stored in an
         index, so building an index or a pack need not compute it. ``query=True``: texts
         holding code with comment lines get ``Fingerprint.bare_anchors`` (looked up, never
-        stored: an index is the same either way), and a text met again recently is not fingerprinted
-        again (``recurring.MEMO_TOKENS``). ``codes=False``: ``Fingerprint.codes`` and
+        stored: an index is the same either way), and a text met again is not fingerprinted or
+        tokenized again (``recurring``). ``codes=False``: ``Fingerprint.codes`` and
         ``renamed`` are left empty (``""``): an index stores the token hashes, whose top 20
         bits are the codes (:func:`codes_of_hashes` makes them where they are needed), so
         building one need not write every text's codes as a string."""
@@ -307,8 +300,7 @@ class Fingerprinter:
         self.query = query
         self.codes = codes
         self._perm = permutation(config.seed)
-        self._memo = Recurring() if query else None
-        """Fingerprints of the texts met last (``query=True``)."""
+        self._memo = Recurring() if query else None  # texts met last (``query=True``)
 
     def of_text(self, text: str) -> Fingerprint:
         """Fingerprint of one text."""
