@@ -43,3 +43,22 @@ def test_worked_arithmetic_of_the_requests_numbers_is_a_calculation() -> None:
     # Prose with a number or two is no calculation.
     prose = "The tower was built in 1874 and electrified in 1931, long after the harbour opened."
     assert determined(["When was the tower built (1874 or 1931)?"], prose, prose) is None
+
+
+def test_tokens_holding_a_digit_are_counted_as_str_isdigit_counts_them() -> None:
+    # ASCII tokens are counted by a shortcut (not all letters); others character by character.
+    from provcheck.matching.determined import _digits
+    from provcheck.matching.normalize import fold_tokens
+
+    for text in ("x2 = 40 and y", "ab cd", "h(4) = 3x^2", "x² and ³ and ٣٤ and ½ abc 7", "日本 2 語"):
+        tokens = fold_tokens(text)
+        assert _digits(tokens) == sum(1 for t in tokens if any(c.isdigit() for c in t))
+
+
+def test_the_same_request_read_again_gives_the_same_answer() -> None:
+    # Requests are read once (memoised): a second call, with a list or a generator, agrees.
+    worked = "h(4) = 3(4)^2 - 5(4) + 2 = 3(16) - 20 + 2 = 48 - 20 + 2 = 30, so h(4) is 30"
+    request = ["If h(x) = 3x^2 - 5x + 2, what is h(4)?"]
+    assert determined(request, worked, worked) == "calculation"
+    assert determined(iter(request), worked, worked) == "calculation"
+    assert determined([f"Translate into German:\n\n{ARTICLE}"], GERMAN, GERMAN) == "translation"

@@ -161,3 +161,45 @@ def test_key_digests_the_token_bytes_whether_or_not_they_are_contiguous() -> Non
     assert not strided.flags.c_contiguous
     assert dataclasses.replace(fp, tokens=strided).key == want
     assert dataclasses.replace(fp, tokens=fp.tokens[:0]).key == xxhash.xxh3_64_intdigest(b"")
+
+
+def _fields(fp: object) -> list[object]:
+    return [
+        v.tolist() if isinstance(v, np.ndarray) else v
+        for v in (getattr(fp, f.name) for f in dataclasses.fields(fp))  # type: ignore[arg-type]
+    ]
+
+
+CODE = (
+    "Here is the function:\n\n```python\n# add two numbers\ndef add(a, b):\n    total = a + b\n"
+    "    # give it back\n    return total\n\nprint(add(1, 2))\n```\nIt prints 3, the sum of one and two."
+)
+
+
+def test_a_query_fingerprinter_gives_a_text_met_again_the_fingerprint_and_tokens_it_computes_anew(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Texts met again are taken from its memo (a scan's turns recur): the same values and tokens
+    # as a fingerprinter without one, whatever the batch, and the memo stays within its budget.
+    import provcheck.matching.recurring as recurring
+
+    monkeypatch.setattr(recurring, "MEMO_TOKENS", 60)
+    config = FingerprintConfig()
+    texts = [CODE, *REFERENCE_TEXTS, "", UNRELATED_TEXT, CODE, "short one", REFERENCE_TEXTS[0], "ﬁne ß"]
+    memo = Fingerprinter(config, literal=False, query=True)
+    for batch in (texts, texts[::-1], texts[2:5], [CODE, CODE], texts, [], texts[:1]):
+        fresh = Fingerprinter(config, literal=False, query=True)
+        fresh._memo = None  # computed anew
+        expected, tokens = fresh.with_tokens(batch)
+        prints, got = memo.with_tokens(batch)
+        assert [_fields(fp) for fp in prints] == [_fields(fp) for fp in expected]
+        assert [_fields(got)] == [_fields(tokens)]
+        assert memo._memo is not None and (len(memo._memo) <= 1 or memo._memo.tokens <= 60)
+    assert memo._memo is not None and len(memo._memo) >= 1  # met twice, then kept
+    assert memo.of_texts([CODE])[0].renamed is not None
+
+
+def test_a_query_fingerprinter_keeps_nothing_of_texts_met_once() -> None:
+    memo = Fingerprinter(FingerprintConfig(), literal=False, query=True)
+    memo.of_texts([*REFERENCE_TEXTS, UNRELATED_TEXT])
+    assert memo._memo is not None and len(memo._memo) == 0

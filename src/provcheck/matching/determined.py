@@ -24,6 +24,7 @@ one at ``WHOLE_SIMILARITY`` or, typos, ``strength.CHAR_WHOLE`` character similar
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 
@@ -46,29 +47,56 @@ REQUEST_NUMBERS = 2
 def determined(request: Iterable[str], passage: str, reference: str) -> str | None:
     """``translation``, ``calculation`` or None: how the request (its turns' texts) determines
     ``passage`` (the candidate's aligned text), shared with ``reference`` (the reference's text)."""
-    asked = [t for text in request for t in fold_tokens(text)]
+    # A record's request meets many references, and a copied answer recurs with its request
+    # and reference (a scan of 20,000 records asked 6,790 times, of 2,721 distinct triples and
+    # 265 requests): each is read once.
+    return _determined(tuple(request), passage, reference)
+
+
+@functools.lru_cache(maxsize=2048)
+def _determined(request: tuple[str, ...], passage: str, reference: str) -> str | None:
+    count, vocabulary, numbers = _asked(request)
     shared = fold_tokens(passage)
-    if not asked or not shared:
+    if not count or not shared:
         return None
-    vocabulary = set(asked)
-    numbers = _numbers(vocabulary)
-    digits = sum(1 for t in shared if any(c.isdigit() for c in t))
     if (
         len(numbers) >= REQUEST_NUMBERS
-        and digits >= NUMERIC_SHARE * len(shared)
+        and _digits(shared) >= NUMERIC_SHARE * len(shared)
         and numbers <= _numbers(shared)
     ):
         return "calculation"
-    if len(asked) >= SOURCE_TOKENS:
-        length = len(fold_tokens(reference))
-        known = sum(1 for t in shared if t in vocabulary)
+    if count >= SOURCE_TOKENS:
+        length = _length(reference)
+        known = sum(map(vocabulary.__contains__, shared))
         if (
-            len(asked) <= LENGTH_RATIO * length
-            and length <= LENGTH_RATIO * len(asked)
+            count <= LENGTH_RATIO * length
+            and length <= LENGTH_RATIO * count
             and known <= FOREIGN_SHARE * len(shared)
         ):
             return "translation"
     return None
+
+
+@functools.lru_cache(maxsize=256)
+def _asked(request: tuple[str, ...]) -> tuple[int, frozenset[str], frozenset[str]]:
+    """The request's token count, its distinct tokens and the numbers they hold."""
+    asked = [t for text in request for t in fold_tokens(text)]
+    vocabulary = frozenset(asked)
+    return len(asked), vocabulary, frozenset(_numbers(vocabulary))
+
+
+@functools.lru_cache(maxsize=256)
+def _length(reference: str) -> int:
+    """Tokens of a reference text (one text meets many records asking its request)."""
+    return len(fold_tokens(reference))
+
+
+def _digits(tokens: list[str]) -> int:
+    """Tokens holding a digit (``str.isdigit``). A token is a run of letters and digits
+    (``normalize``): an ASCII one holds a digit exactly when it is not all letters."""
+    if "".join(tokens).isascii():
+        return len(tokens) - sum(map(str.isalpha, tokens))
+    return sum(1 for t in tokens if any(c.isdigit() for c in t))
 
 
 def _numbers(tokens: Iterable[str]) -> set[str]:

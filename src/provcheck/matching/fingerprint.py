@@ -38,6 +38,7 @@ from provcheck.matching.code import (
 )
 from provcheck.matching.normalize import Tokens, canonical, tokenize, tokens
 from provcheck.matching.params import FingerprintConfig
+from provcheck.matching.recurring import Recurring, joined, pieces
 from provcheck.support.arrays import sorted_unique
 
 U64 = npt.NDArray[np.uint64]
@@ -271,6 +272,14 @@ def _descriptor_init() -> Callable[[U64, str, U64, U32], Fingerprint]:
 _plain = _descriptor_init()
 
 
+def _owned(fp: Fingerprint) -> Fingerprint:
+    """``fp`` with arrays of its own (not views of a batch's arrays)."""
+    if fp.renamed is None and fp.literal is None and fp.bare_anchors is None and fp.comments is None:
+        return _plain(fp.tokens.copy(), fp.codes, fp.shingles.copy(), fp.anchors.copy())
+    arrays = ("tokens", "shingles", "anchors", "renamed_at", "literal_at", "bare_anchors")
+    return replace(fp, **{k: v.copy() for k in arrays if (v := getattr(fp, k)) is not None})
+
+
 class Fingerprinter:
     """Computes fingerprints for one :class:`FingerprintConfig`, a batch of texts at a time."""
 
@@ -281,7 +290,8 @@ class Fingerprinter:
         only to verify a candidate against a reference at scan time and is not stored in an
         index, so building an index or a pack need not compute it. ``query=True``: texts
         holding code with comment lines get ``Fingerprint.bare_anchors`` (looked up, never
-        stored: an index is the same either way). ``codes=False``: ``Fingerprint.codes`` and
+        stored: an index is the same either way), and a text met again is not fingerprinted or
+        tokenized again (``recurring``). ``codes=False``: ``Fingerprint.codes`` and
         ``renamed`` are left empty (``""``): an index stores the token hashes, whose top 20
         bits are the codes (:func:`codes_of_hashes` makes them where they are needed), so
         building one need not write every text's codes as a string."""
@@ -290,6 +300,7 @@ class Fingerprinter:
         self.query = query
         self.codes = codes
         self._perm = permutation(config.seed)
+        self._memo = Recurring() if query else None  # texts met last (``query=True``)
 
     def of_text(self, text: str) -> Fingerprint:
         """Fingerprint of one text."""
@@ -301,12 +312,49 @@ class Fingerprinter:
 
     def with_tokens(self, texts: Sequence[str]) -> tuple[list[Fingerprint], Tokens]:
         """Fingerprints of many texts, and their tokens (for evidence offsets)."""
+        if self._memo is not None:
+            return self._memoised(texts)
         batch = tokenize(texts)
         th = _token_hashes(batch)
         prints = self._from_token_hashes(th, batch.bounds, len(texts))
         if self.config.code:
             self._add_code(prints, texts, batch, th)
         return prints, batch
+
+    def _memoised(self, texts: Sequence[str]) -> tuple[list[Fingerprint], Tokens]:
+        """``with_tokens``, the texts in the memo taken from it: the same values (fingerprint
+        and tokens are functions of the text), computed for the others only."""
+        memo = self._memo
+        assert memo is not None
+        keys = memo.keys(texts)
+        found = [memo.get(key) for key in keys]
+        todo: dict[int, int] = {}  # digest -> the first text of the batch holding it
+        for i, (key, held) in enumerate(zip(keys, found, strict=True)):
+            if held is None and key not in todo:
+                todo[key] = i
+        if todo:
+            fresh_texts = [texts[i] for i in todo.values()]
+            batch = tokenize(fresh_texts)
+            th = _token_hashes(batch)
+            fresh = self._from_token_hashes(th, batch.bounds, len(fresh_texts))
+            if self.config.code:
+                self._add_code(fresh, fresh_texts, batch, th)
+            # Kept with arrays of their own: a view would keep the whole batch's arrays alive.
+            if len(fresh_texts) == len(texts):  # every text new and distinct: its batch as it is
+                if any(kept := [memo.admits(key) for key in todo]):
+                    for key, fp, part, keep in zip(todo, fresh, pieces(batch), kept, strict=True):
+                        if keep:
+                            memo.put(key, _owned(fp), part)
+                return fresh, batch
+            made = {
+                key: memo.put(key, _owned(fp), part) if memo.admits(key) else (fp, part)
+                for key, fp, part in zip(todo, fresh, pieces(batch), strict=True)
+            }
+            found = [held if held is not None else made[key] for held, key in zip(found, keys, strict=True)]
+        held_all = [held for held in found if held is not None]
+        if not held_all:
+            return [], tokenize(texts)
+        return [fp for fp, _ in held_all], joined([p for _, p in held_all])
 
     def _add_code(self, prints: list[Fingerprint], texts: Sequence[str], batch: Tokens, th: U64) -> None:
         """Give texts holding code the anchors and codes of their identifier-insensitive

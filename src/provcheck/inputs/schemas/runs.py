@@ -40,10 +40,13 @@ def joined(pieces: Sequence[Piece]) -> list[Piece]:
     while i < len(pieces):
         role, kind, field, _ = pieces[i]
         j = i + 1
-        key = _list_of(field)
-        if key is not None:
-            while j < len(pieces) and _sibling(pieces[j], role, kind, key):
-                j += 1
+        # A run needs a next piece of the same role and kind (a chat alternates: no search of
+        # its fields).
+        if j < len(pieces) and pieces[j][0] == role and pieces[j][1] is kind:
+            key = _list_of(field)
+            if key is not None:
+                while j < len(pieces) and _sibling(pieces[j], role, kind, key):
+                    j += 1
         run = pieces[i:j]
         if len(run) > 1 and any(len(text.split()) < JOIN_WORDS for *_, text in run):
             out.append((role, kind, span_field(run[0][2], run[-1][2]), "\n".join(text for *_, text in run)))

@@ -8,7 +8,6 @@ which case it is counted as skipped with that reason. Nothing is dropped without
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 from provcheck.matching.normalize import tokens
@@ -98,7 +97,26 @@ def _is_id_key(key: str) -> bool:
     return name in _ID_KEYS or name.endswith(("_id", "_uuid", "_key", "_hash", "-id", "id_"))
 
 
+_LABELS: dict[tuple[str, str], SkipReason | None] = {}
+"""``classify`` of the short values of label-named fields met (role names, types: a few per
+dataset, on every record; bounded, as values come from data)."""
+_MAX_LABELS = 4096
+
+
 def classify(key: str, text: str) -> SkipReason | None:
+    """:func:`classify_value`, remembered for the short values of label-named fields."""
+    if key not in _LABEL_KEYS or len(text) > 100:
+        return classify_value(key, text)
+    pair = (key, text)
+    if pair in _LABELS:
+        return _LABELS[pair]
+    found = classify_value(key, text)
+    if len(_LABELS) < _MAX_LABELS:
+        _LABELS[pair] = found
+    return found
+
+
+def classify_value(key: str, text: str) -> SkipReason | None:
     """Why ``text`` (the value of ``key``) is not read, or None when it is read as text.
 
     Value shapes decide alone (a URL is a URL wherever it is); a field's name only marks as a
@@ -174,24 +192,36 @@ def flat_leaves(data: dict[Any, Any]) -> list[tuple[str, str | None]]:
     return out
 
 
-def leaves(value: Any, path: str = "", depth: int = 0) -> Iterator[tuple[str, str | None]]:
+def leaves(value: Any, path: str = "", depth: int = 0) -> list[tuple[str, str | None]]:
     """``(path, string)`` for every string in ``value`` in document order, and ``(path, None)``
     for every non-empty container nested beyond ``MAX_DEPTH`` (not read)."""
-    stack: list[tuple[str, Any, int]] = [(path, value, depth)]
-    while stack:
-        here, item, level = stack.pop()
-        if isinstance(item, str):
-            yield here, item
-        elif isinstance(item, (dict, list, tuple)) and item and level >= MAX_DEPTH:
-            yield here, None
-        elif isinstance(item, dict):
-            children: list[tuple[str, Any, int]] = []
-            for key, child in item.items():
-                name = str(key)
-                at = f"{here}.{name}" if here else name
-                if isinstance(key, str) and len(key) >= _KEY_CHARS and len(key.split()) >= KEY_WORDS:
-                    children.append((f"{at}#key", key, level + 1))
-                children.append((at, child, level + 1))
-            stack.extend(reversed(children))
-        elif isinstance(item, (list, tuple)):  # tuples: Arrow map entries, (key, value)
-            stack.extend((f"{here}[{i}]", item[i], level + 1) for i in reversed(range(len(item))))
+    out: list[tuple[str, str | None]] = []
+    _walk(value, path, depth, out)
+    return out
+
+
+def _walk(item: Any, here: str, level: int, out: list[tuple[str, str | None]]) -> None:
+    """``leaves`` of ``item`` at ``here``, appended to ``out``: depth first, a string child
+    taken where it is met (no call for it). Recursion stops at ``MAX_DEPTH``."""
+    if isinstance(item, str):
+        out.append((here, item))
+    elif isinstance(item, (dict, list, tuple)) and item and level >= MAX_DEPTH:
+        out.append((here, None))
+    elif isinstance(item, dict):
+        deeper = level + 1
+        for key, child in item.items():
+            name = str(key)
+            at = f"{here}.{name}" if here else name
+            if isinstance(key, str) and len(key) >= _KEY_CHARS and len(key.split()) >= KEY_WORDS:
+                out.append((f"{at}#key", key))
+            if isinstance(child, str):
+                out.append((at, child))
+            elif isinstance(child, (dict, list, tuple)):
+                _walk(child, at, deeper, out)
+    elif isinstance(item, (list, tuple)):  # tuples: Arrow map entries, (key, value)
+        deeper = level + 1
+        for i, child in enumerate(item):
+            if isinstance(child, str):
+                out.append((f"{here}[{i}]", child))
+            elif isinstance(child, (dict, list, tuple)):
+                _walk(child, f"{here}[{i}]", deeper, out)
