@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from rapidfuzz import fuzz
 
-from provcheck.matching.verify import _ratio
+from provcheck.matching.evidence import _ratio
 
 _TEXT = st.text(alphabet="ab c\u00e9", max_size=300)
 

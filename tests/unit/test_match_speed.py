@@ -16,10 +16,10 @@ from helpers import REFERENCE_TEXTS
 from provcheck.index import ReferenceIndex, TextKey
 from provcheck.index.combined import IndexSet
 from provcheck.index.store import held_anchors
+from provcheck.matching.evidence import _jaccard, distinct
 from provcheck.matching.fingerprint import Fingerprinter
 from provcheck.matching.params import MatchConfig
 from provcheck.matching.strength import COMMON_DF
-from provcheck.matching.verify import _jaccard, distinct
 from provcheck.model import Record
 from provcheck.scan.holders import Holders
 from provcheck.scan.match import Matcher

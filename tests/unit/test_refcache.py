@@ -15,10 +15,10 @@ from helpers import REFERENCE_TEXTS, write_jsonl
 from provcheck.index import IndexWriter, ReferenceIndex, TextKey
 from provcheck.ingest import AddSpec, add_file
 from provcheck.inputs.schemas import RecordOptions, to_record
+from provcheck.matching.evidence import distinct
 from provcheck.matching.fingerprint import Fingerprinter
 from provcheck.matching.normalize import token_offsets, tokenize
 from provcheck.matching.params import FingerprintConfig, MatchConfig
-from provcheck.matching.verify import distinct
 from provcheck.model import Location, Match, Record, SourceInfo, SourceName
 from provcheck.scan import match
 from provcheck.scan.match import Matcher

@@ -5,10 +5,11 @@ from __future__ import annotations
 import random
 
 from helpers import REFERENCE_TEXTS, UNRELATED_TEXT
+from provcheck.matching.evidence import evidence
 from provcheck.matching.fingerprint import Fingerprinter
 from provcheck.matching.normalize import token_offsets
 from provcheck.matching.params import FingerprintConfig, MatchConfig
-from provcheck.matching.verify import align, evidence
+from provcheck.matching.verify import align
 from provcheck.model import MatchKind
 
 F = Fingerprinter(FingerprintConfig())

@@ -20,6 +20,7 @@ from provcheck.matching.attributed import attributed, span_shares
 from provcheck.matching.code import code_lines, may_be_code
 from provcheck.matching.convergence import residual
 from provcheck.matching.determined import determined
+from provcheck.matching.evidence import distinct, evidence
 from provcheck.matching.fingerprint import Fingerprint, Fingerprinter
 from provcheck.matching.hashed import withheld_evidence
 from provcheck.matching.normalize import Offsets, Tokens, canonical, token_offsets
@@ -41,8 +42,6 @@ from provcheck.matching.verify import (
     align,
     align_literal,
     align_renamed,
-    distinct,
-    evidence,
     literal_judgeable,
     literal_may_judge,
     renamed_may_align,
