@@ -403,6 +403,24 @@ def _manifest(
             continue
         for i, v in enumerate(values):
             found.append(Declaration(display, _item_line(doc, key, value, i), key, v, dataset))
+    keys = {d.key for d in found}
+    if not problems and "provider" not in keys and (keys & {"generator", "terms"}):
+        # Rules apply to a provider's output (``source.provider: openai``): a generator or terms
+        # alone matched none of them, and ``generator: gpt-4`` passed a competing-model gate with
+        # no finding. Whose model it is must be said; the stricter reading refuses the file.
+        named = next(d for d in found if d.key in ("generator", "terms"))
+        errors.append(
+            RecordError(
+                display,
+                ErrorKind.SCHEMA,
+                f"'{named.key}: {named.value}' says whose output the data is, but no 'provider' "
+                "does: no rule about a provider's output could apply, so add the provider "
+                "(e.g. 'provider: openai')",
+                line=named.line,
+                field=named.key,
+            )
+        )
+        problems += 1
     if not problems:
         out.extend(found)
 
