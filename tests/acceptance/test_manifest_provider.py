@@ -15,6 +15,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from helpers import run_cli, write_jsonl
 
 
