@@ -12,10 +12,9 @@ from pathlib import Path
 from typing import Any, cast
 
 import pytest
-import xxhash
 
 from provcheck import inputs as readers
-from provcheck.gitscan import prefix, selection
+from provcheck.gitscan import keyed, prefix, selection
 from provcheck.gitscan.changes import FileChange, Version
 from provcheck.gitscan.repo import Repo, blob_header
 from provcheck.gitscan.selection import DiffSelector
@@ -82,6 +81,13 @@ def diff_read(
         _, found = selector.read("d.jsonl", "d.jsonl", limits)
         result = items(found)
         return result, selector.stats["d.jsonl"].method
+
+
+def _seeded(data: bytes) -> str:
+    """The seeded XXH3-128 digest of ``data`` (``keyed.digest``)."""
+    d = keyed.digest()
+    d.update(data)
+    return str(d.hexdigest())
 
 
 @pytest.mark.parametrize("seed", range(25))
@@ -171,7 +177,7 @@ def test_the_next_commits_base_keys_are_the_bases_plus_the_appended(tmp_path: Pa
     new_oid = hashlib.sha1(blob_header(len(new)) + new).hexdigest()
 
     def hashes(data: bytes) -> set[int]:
-        return {xxhash.xxh3_64_intdigest(line.strip()) for line in data.split(b"\n") if line.strip()}
+        return {keyed.line_hash(line.strip()) for line in data.split(b"\n") if line.strip()}
 
     change = FileChange(
         display="d.jsonl",
@@ -186,13 +192,13 @@ def test_the_next_commits_base_keys_are_the_bases_plus_the_appended(tmp_path: Pa
         ),
     )
     with Cache(str(tmp_path / "cache")) as cache:
-        cache.put_keyset(f"lines:git:{oid}", array("Q", sorted(hashes(base))).tobytes())
+        cache.put_keyset(f"lines-keyed:git:{oid}", array("Q", sorted(hashes(base))).tobytes())
         with DiffSelector([change], cast(Repo, None), RecordOptions(), cache) as selector:
             _, found = selector.read("d.jsonl", "d.jsonl", Limits())
             assert [r[3]["id"] for r in items(found)] == ["a", "b"]
             assert selector.stats["d.jsonl"].method == "appended"
     with Cache(str(tmp_path / "cache")) as cache:
-        stored = cache.keyset(f"lines:git:{new_oid}")
+        stored = cache.keyset(f"lines-keyed:git:{new_oid}")
         assert stored is not None and set(array("Q", stored)) == hashes(new)
 
 
@@ -225,7 +231,7 @@ def test_a_chain_of_appends_uses_the_cached_digest_and_counts(
         change = FileChange("d.jsonl", "d.jsonl", "modified", version(i), version(i - 1))
         with Cache(str(tmp_path / "cache")) as cache:
             if i == 2:
-                assert cache.keyset(f"digest:{change.base.ident}") is not None  # type: ignore[union-attr]
+                assert cache.keyset(f"digest-keyed:{change.base.ident}") is not None  # type: ignore[union-attr]
             with DiffSelector([change], cast(Repo, None), RecordOptions(), cache) as selector:
                 _, found = selector.read("d.jsonl", "d.jsonl", Limits())
                 got = items(found)
@@ -271,7 +277,7 @@ def test_the_prefix_proof_counts_lines_as_the_reader_does_across_reads(
         found = prefix.scan_prefix(str(path), len(base), ("sha1", blob_header(len(base)), oid), count=True)
         assert found is not None and found.end == len(base), chunk
         assert found.counts == _reference_prefix(base), (chunk, base)
-        assert found.digest.hexdigest() == xxhash.xxh3_128(base).hexdigest()
+        assert found.digest.hexdigest() == _seeded(base)
         wrong = ("sha1", blob_header(len(base)), "0" * 40)
         assert prefix.scan_prefix(str(path), len(base), wrong, count=True) is None
         shorter = prefix.scan_prefix(str(path), len(new) + 1, None, count=True)

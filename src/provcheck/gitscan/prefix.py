@@ -29,8 +29,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-import xxhash
-
+from provcheck.gitscan import keyed
 from provcheck.inputs import line_oriented
 from provcheck.inputs.source import sniff_compression
 
@@ -69,7 +68,7 @@ def scan_prefix(
     ``count``; None when the file is shorter or the git check fails. ``parallel``: a large
     prefix's git hash runs in a second thread (faster, a little more CPU: the file is read
     twice); else every hash is fed from the one read."""
-    fast = xxhash.xxh3_128()
+    fast = keyed.digest()
     slow = _GitHash(path, size, git) if git is not None and parallel else None
     inline = None
     if git is not None and not parallel:

@@ -2,12 +2,13 @@
 
 The work is proportional to what changed, by container:
 
-- **Line-oriented files** (JSON Lines) are compared line by line, by a 64-bit hash (xxh3) of
-  each raw line (without surrounding whitespace), before any JSON is parsed. Only the new
+- **Line-oriented files** (JSON Lines) are compared line by line, by a 64-bit hash (xxh3 under
+  a secret seed: ``keyed.py``) of each raw line (without surrounding whitespace), before any
+  JSON is parsed. Only the new
   lines are copied to a scratch file and parsed; each keeps its record position and line in
   the new file. When the base's bytes are exactly the start of the new version (rows were
   appended: the common case) the base is never read at all: one hash of that many bytes of
-  the new file proves it (the git blob id, or a cached xxh3 digest of the base), and the lines
+  the new file proves it (the git blob id, or a cached seeded xxh3 digest of the base), and the lines
   past that point are the new ones. Compressed files and files with a byte-order mark are
   compared through the reader instead (same result, slower).
 - **Other containers** (JSON, CSV/TSV, Parquet, text) are parsed whole on both sides, and a
@@ -29,9 +30,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-import xxhash
-
 from provcheck import inputs as readers
+from provcheck.gitscan import keyed
 from provcheck.gitscan.changes import FileChange, Version
 from provcheck.gitscan.prefix import CHUNK, WHITESPACE, Prefix, plain, scan_prefix
 from provcheck.gitscan.repo import Repo
@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     # sqlite3 and the cache code are imported only when a result cache is used.
     from provcheck.scan.cache import Cache
 
-_line_hash = xxhash.xxh3_64_intdigest
+_line_hash = keyed.line_hash
 
 
 @dataclass(slots=True)
@@ -75,6 +75,9 @@ class DiffSelector:
         self.repo = repo
         self.records = records
         self.cache = cache
+        if cache is not None:
+            # The hashes this selector compares and keeps are those of the cache's seed.
+            cache.put_keyset(keyed.CACHE_KEY, keyed.use_cached(cache.keyset(keyed.CACHE_KEY)))
         self.stats: dict[str, FileStats] = {}
         self._keys: dict[str, frozenset[str]] = {}
         self._tmp: str | None = None
@@ -176,10 +179,10 @@ class DiffSelector:
             if prefix is not None:
                 # The new version's line hashes (the next commit's base): the base's, when
                 # cached, plus those of the new lines.
-                base_keys = self.cache.keyset(f"lines:{change.base.ident}")
+                base_keys = self.cache.keyset(f"lines-keyed:{change.base.ident}")
                 keys = base_keys + keys if base_keys is not None else b""
             if keys:
-                self.cache.put_keyset(f"lines:{change.new.ident}", keys)
+                self.cache.put_keyset(f"lines-keyed:{change.new.ident}", keys)
             self._put_digest(change.new.ident, found.size, found.digest, found.counts)
         source = InputSource(path=change.display, fs_path=scratch, limits=limits)
         if not found.places:
@@ -212,7 +215,7 @@ class DiffSelector:
 
     def _put_lines(self, version: Version, hashes: array[int]) -> None:
         if self.cache is not None and version.ident is not None:
-            self.cache.put_keyset(f"lines:{version.ident}", hashes.tobytes())
+            self.cache.put_keyset(f"lines-keyed:{version.ident}", hashes.tobytes())
 
     def _remembers(self, version: Version) -> bool:
         return self.cache is not None and version.ident is not None
@@ -258,7 +261,7 @@ class DiffSelector:
         """Size, xxh3 digest and (lines, records) counts of a version, when cached."""
         if self.cache is None:
             return None
-        data = self.cache.keyset(f"digest:{ident}")
+        data = self.cache.keyset(f"digest-keyed:{ident}")
         if data is None:
             return None
         try:
@@ -277,11 +280,11 @@ class DiffSelector:
     ) -> None:
         if self.cache is not None and ident is not None:
             value = {"size": size, "xxh3": digest, "counts": list(counts) if counts else None}
-            self.cache.put_keyset(f"digest:{ident}", json.dumps(value).encode())
+            self.cache.put_keyset(f"digest-keyed:{ident}", json.dumps(value).encode())
 
     def _line_keys(self, version: Version, limits: Limits) -> frozenset[int]:
         """Hashes of a version's lines, from the cache or by reading it once."""
-        ident = f"lines:{version.ident}" if version.ident else None
+        ident = f"lines-keyed:{version.ident}" if version.ident else None
         if ident and self.cache is not None:
             stored = self.cache.keyset(ident)
             if stored is not None:
@@ -423,7 +426,7 @@ def _extract(
     """
     places: list[tuple[int, int]] = []
     hashes = array("Q")
-    digest = xxhash.xxh3_128()
+    digest = keyed.digest()
     unchanged = index = line_no = offset = size = 0
     if after is not None:
         assert after.counts is not None
