@@ -203,3 +203,20 @@ def test_a_query_fingerprinter_keeps_nothing_of_texts_met_once() -> None:
     memo = Fingerprinter(FingerprintConfig(), literal=False, query=True)
     memo.of_texts([*REFERENCE_TEXTS, UNRELATED_TEXT])
     assert memo._memo is not None and len(memo._memo) == 0
+
+
+def test_the_memo_of_texts_met_again_is_keyed_by_a_cryptographic_digest() -> None:
+    """A scanned text is recognised as met before by its digest: a non-cryptographic one (XXH3,
+    its first form) can be made to collide, and a copy would take a harmless text's fingerprint."""
+    import hashlib
+
+    import xxhash
+
+    from provcheck.matching.recurring import Recurring
+
+    texts = ["an answer", "another answer"]
+    keys = Recurring.keys(texts)
+    assert keys != [xxhash.xxh3_128_intdigest(t.encode()) for t in texts]
+    assert keys == [
+        int.from_bytes(hashlib.blake2b(t.encode(), digest_size=16).digest(), "little") for t in texts
+    ]

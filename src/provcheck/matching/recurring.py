@@ -4,13 +4,13 @@ batch's texts are tokenized each on its own, a separator after each). Pure (no I
 
 from __future__ import annotations
 
+import hashlib
 from collections import OrderedDict
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
-import xxhash
 
 from provcheck.matching.normalize import Tokens
 
@@ -104,8 +104,14 @@ class Recurring:
 
     @staticmethod
     def keys(texts: Sequence[str]) -> list[int]:
-        """The digest of each text (128 bits: a collision is not a concern)."""
-        return [xxhash.xxh3_128_intdigest(t.encode("utf-8", "surrogatepass")) for t in texts]
+        """The digest of each text: BLAKE2b, 128 bits. A keyed or cryptographic digest, not
+        XXH3: the scanned data may be written to pass the gate, and two texts crafted to share a
+        non-cryptographic digest would let a copy take a harmless text's fingerprint."""
+        blake = hashlib.blake2b
+        return [
+            int.from_bytes(blake(t.encode("utf-8", "surrogatepass"), digest_size=16).digest(), "little")
+            for t in texts
+        ]
 
     def get(self, key: int) -> tuple[Fingerprint, Piece] | None:
         """The fingerprint and tokens of the text of digest ``key``, if kept."""
