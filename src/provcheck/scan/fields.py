@@ -7,6 +7,11 @@ the record declares about itself: it travels with the counts (a reason ``declare
 becomes a ``Declaration`` of the record's file, judged by the policy's declaration rules like a
 dataset card's ``license:`` (adversarial pass 15: rows saying ``"license": "cc-by-nc-4.0"`` in
 a scan for commercial use passed with exit 0, the licences counted as labels not read).
+
+A model a record names in its own generator field (``"model": "gpt-4-0613"``, ``"generator"``,
+``inputs.schemas.GENERATOR_KEYS``) travels the same way and becomes a ``generator``
+declaration of the file, located at the first record that makes it (``FIRST``) and counted;
+the policy resolves the name to its provider (``policy/selfdeclared.py``).
 """
 
 from __future__ import annotations
@@ -14,7 +19,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
-from provcheck.inputs.schemas import field_pattern
+from provcheck.inputs.schemas import GENERATOR_KEYS, field_pattern
+from provcheck.inputs.schemas.walk import last_key
 from provcheck.matching.segment import RoleFilter
 from provcheck.model import Declaration, ErrorKind, Record, RecordError, SkipReason
 
@@ -24,9 +30,22 @@ FieldKey = tuple[str, str, str]
 DECLARED = "declared:"
 """Prefix of a field count's reason that carries a licence a record declares."""
 
+FIRST = "first:"
+"""Prefix of a field count's reason whose count is the first line (or, without lines, record
+number) at which a record makes that declaration: merged by ``min``, not summed (``add``)."""
+
 MAX_DECLARED = 50
-"""Distinct licences declared in one file's records that become declarations; more are a
-located limit error (a file of a million distinct values must not make a million findings)."""
+"""Distinct licences (and, apart, generators) declared in one file's records that become
+declarations; more are a located limit error (a file of a million distinct values must not make
+a million findings)."""
+
+
+def add(into: Counter[FieldKey], key: FieldKey, n: int) -> None:
+    """Add a field count to ``into``: a ``FIRST`` count keeps the least, every other is summed."""
+    if key[2].startswith(FIRST) and key in into:
+        into[key] = min(into[key], n)
+    else:
+        into[key] += n
 
 
 def count_fields(records: Iterable[Record], roles: RoleFilter | None, into: Counter[FieldKey]) -> None:
@@ -42,31 +61,55 @@ def count_fields(records: Iterable[Record], roles: RoleFilter | None, into: Coun
             into[(path, pattern, skip.reason.value)] += 1
             if skip.value is not None:
                 into[(path, pattern, DECLARED + skip.value)] += 1
+                loc = rec.location
+                add(into, (path, pattern, FIRST + skip.value), loc.line or loc.index + 1)
 
 
 def record_declarations(
-    path: str, sha256: str | None, declared: Counter[tuple[str, str]]
+    path: str, sha256: str | None, declared: Counter[tuple[str, str]], first: dict[tuple[str, str], int]
 ) -> tuple[list[Declaration], list[RecordError]]:
-    """The licences one file's records declare (``(field pattern, value) -> records``), each
-    value once, as declarations of that file; past ``MAX_DECLARED`` values, a limit error."""
-    values: dict[str, int] = {}
-    for (_, value), n in sorted(declared.items()):
-        values[value] = values.get(value, 0) + n
+    """What one file's records declare in their own fields (``(field pattern, value) ->
+    records``, and the first line of each), as declarations of that file: each licence once,
+    each generator once per field; past ``MAX_DECLARED`` values of either, a limit error."""
+    licences: dict[str, int] = {}
+    generators: dict[tuple[str, str], int] = {}
+    for (pattern, value), n in sorted(declared.items()):
+        if last_key(pattern).lower() in GENERATOR_KEYS:
+            generators[(pattern, value)] = n
+        else:
+            licences[value] = licences.get(value, 0) + n
     out = [
         Declaration(path=path, line=None, key="license", value=value, dataset=path, sha256=sha256)
-        for value in sorted(values)[:MAX_DECLARED]
+        for value in sorted(licences)[:MAX_DECLARED]
+    ]
+    out += [
+        Declaration(
+            path=path,
+            line=first.get((pattern, value)),
+            key="generator",
+            value=value,
+            dataset=path,
+            sha256=sha256,
+            field=pattern,
+            records=n,
+        )
+        for (pattern, value), n in sorted(generators.items())[:MAX_DECLARED]
     ]
     errors = []
-    if len(values) > MAX_DECLARED:
-        errors.append(
-            RecordError(
-                path,
-                ErrorKind.LIMIT,
-                f"its records name {len(values):,} different licences in their license fields; only "
-                f"the first {MAX_DECLARED} (in sorted order) were judged as declarations",
+    for count, what, fields in (
+        (len(licences), "licences", "license"),
+        (len(generators), "generators", "model"),
+    ):
+        if count > MAX_DECLARED:
+            errors.append(
+                RecordError(
+                    path,
+                    ErrorKind.LIMIT,
+                    f"its records name {count:,} different {what} in their {fields} fields; only "
+                    f"the first {MAX_DECLARED} (in sorted order) were judged as declarations",
+                )
             )
-        )
     return out, errors
 
 
-__all__ = ["DECLARED", "MAX_DECLARED", "FieldKey", "count_fields", "record_declarations"]
+__all__ = ["DECLARED", "FIRST", "MAX_DECLARED", "FieldKey", "add", "count_fields", "record_declarations"]

@@ -50,6 +50,8 @@ from provcheck.model import (
 )
 
 __all__ = [
+    "GENERATOR_KEYS",
+    "LICENCE_KEYS",
     "MAX_DEPTH",
     "SCHEMAS",
     "RecordOptions",
@@ -100,10 +102,15 @@ _SCALARS = frozenset({str, int, float, bool, type(None)})
 """Value types that are no container (a record of them alone is flat): one set test of its
 values' types instead of an ``isinstance`` generator (an object of other types is tested so)."""
 _ONE_WORD = (SkipReason.ENCODED, SkipReason.ID)
+"""Reasons of a value that may be base64 of text (one ASCII word, see ``classify``)."""
 LICENCE_KEYS = frozenset({"license", "licence"})
 """Label fields whose value a record declares about itself: its licence (``"license":
 "cc-by-nc-4.0"`` on every row of a dataset), read as a declaration of the record's file."""
-"""Reasons of a value that may be base64 of text (one ASCII word, see ``classify``)."""
+GENERATOR_KEYS = frozenset({"model", "generator", "model_name", "model_id", "source_model"})
+"""Fields naming the model that wrote a record's text (LMSYS-Chat and OpenAI-style logs'
+``model``, AlpacaEval's ``generator``, FastChat MT-bench answers' ``model_id``), read as a
+declaration of the record's source when they hold a label or an id, not prose."""
+_DECLARING = (SkipReason.LABEL, SkipReason.ID)
 _DECODINGS = (ENCODED_SUFFIX, URI_SUFFIX, JSON_SUFFIX, HEX_SUFFIX, PERCENT_SUFFIX)
 """Suffixes of a field read decoded: not decoded again as one word."""
 
@@ -297,10 +304,17 @@ def to_turns(data: dict[str, Any], location: Location, options: RecordOptions) -
                 raw.append((RawTurn(key, path + carried[1], carried[0], parts=(path,)), kind))
             elif reason is not None:
                 skipped[path] = reason
-                if reason is SkipReason.LABEL and key.lower() in LICENCE_KEYS:
-                    declared[path] = text.strip()  # the record's own licence: a declaration
+                name = key.lower()
+                if (reason is SkipReason.LABEL and name in LICENCE_KEYS) or (
+                    reason in _DECLARING and name in GENERATOR_KEYS
+                ):
+                    declared[path] = text.strip()  # the record's own licence or model
             else:
                 raw.append((RawTurn(key, path, text), role_kind(key) if generic else RoleKind.FIELD))
+    for key in GENERATOR_KEYS.intersection(data):  # a model "named" by a number: counted, not lost
+        if type(data[key]) in (int, float, bool):
+            skipped[key] = SkipReason.NUMBER
+            declared[key] = str(data[key])
     turns: list[Turn] = []
     pieces: list[Piece] = []
     for t, kind in raw:
