@@ -158,3 +158,14 @@ def test_a_records_model_is_judged_in_shards_and_the_hook(tmp_path: Path, index_
     repo.git("add", ".")
     refused = repo.provcheck("hook", "run", code=1).stderr
     assert "openai-declared-source" in refused, refused
+
+
+def test_the_unknown_model_rule_is_built_in(tmp_path: Path) -> None:
+    shown = run_cli(["policy", "explain", "declared-generator-unknown"]).stdout
+    assert "built in" in shown and "model/generator fields" in shown
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(
+        "include: [provcheck:default]\ndisable: [declared-generator-unknown]\n", encoding="utf-8"
+    )
+    refused = run_cli(["policy", "validate", policy], code=3)
+    assert "built into provcheck" in refused.output, refused.output

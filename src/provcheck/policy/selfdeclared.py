@@ -42,8 +42,9 @@ RULE = RuleRef(
         "Built into provcheck: it applies under every policy."
     ),
     remediation=(
-        "Find out whose model it is and record it in provenance.yaml (provider and generator) "
-        "or the policy's sources; or have a person check the model's terms and waive the finding."
+        "Find out whose model it is and have a person check its terms; waive the finding with "
+        "that reading (a provenance.yaml naming the provider and generator makes the packs' "
+        "declaration rules apply to the dataset), or remove the records."
     ),
 )
 
