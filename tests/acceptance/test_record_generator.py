@@ -99,6 +99,13 @@ def test_names_in_any_case_and_spelling_resolve_to_their_provider(
     assert found[rule]["declaration"]["field"] == key
 
 
+def test_a_model_field_is_read_under_a_forced_text_field(tmp_path: Path, index_dir: Path) -> None:
+    rows = [{"model": "gpt-4", "answer": f"Answer {i}: water them in the morning."} for i in range(2)]
+    data = write_jsonl(tmp_path / "rows.jsonl", rows)
+    doc = _scan(tmp_path, index_dir, data, "--text-field", "answer")
+    assert "openai-declared-source" in {f["rule"] for f in doc["findings"]}
+
+
 def test_a_model_provcheck_does_not_know_is_counted_not_dropped(tmp_path: Path, index_dir: Path) -> None:
     rows = [*_rows("foo-7b", 12), *_rows("bar-13b", 2), *_rows(7, 1), *_rows(True, 1)]
     data = write_jsonl(tmp_path / "rows.jsonl", rows)

@@ -70,7 +70,7 @@ def generator_findings(ev: Evaluator, declared: Sequence[Declaration], rules: li
             unknown.setdefault(d.dataset, []).append(d)
             continue
         facts = _facts(d, found)
-        ctx = {**_ctx(ev, d, bases, _resolved(d, found)), **ev._source_ctx(facts)}
+        ctx = {**_ctx(ev, d, bases, found), **ev._source_ctx(facts)}
         for rule in rules:
             if not rule.when.holds(ctx):
                 continue
@@ -108,15 +108,15 @@ def _resolved(d: Declaration, found: Resolved | None) -> str:
     return f"{who}; field {d.field} of {d.records or 0:,} record(s), the first at line {d.line}"
 
 
-def _ctx(ev: Evaluator, d: Declaration, bases: tuple[str, ...], resolved: str) -> dict[str, Any]:
+def _ctx(ev: Evaluator, d: Declaration, bases: tuple[str, ...], found: Resolved | None) -> dict[str, Any]:
     return {
         **ev._use_ctx,
         "declared.key": "generator",
         "declared.value": d.value,
         **spelt("declared.file", d.path, bases),
         **spelt("declared.dataset", d.dataset, bases),
-        "declared.known": False,
-        "declared.resolved": resolved,
+        "declared.known": found is not None,
+        "declared.resolved": _resolved(d, found),
         "declared.license_traits": (),
     }
 
@@ -129,7 +129,7 @@ def _unknown(
     could = []
     for rule in rules:
         for d in items:
-            base = _ctx(ev, d, ev._bases, _resolved(d, None))
+            base = _ctx(ev, d, ev._bases, None)
             probes = (
                 SourceFacts(name="probe", provider=p, generator=d.value.lower()) for p in PROVIDER_GLOBS
             )

@@ -110,7 +110,16 @@ GENERATOR_KEYS = frozenset({"model", "generator", "model_name", "model_id", "sou
 """Fields naming the model that wrote a record's text (LMSYS-Chat and OpenAI-style logs'
 ``model``, AlpacaEval's ``generator``, FastChat MT-bench answers' ``model_id``), read as a
 declaration of the record's source when they hold a label or an id, not prose."""
-_DECLARING = (SkipReason.LABEL, SkipReason.ID)
+_DECLARING_KEYS = LICENCE_KEYS | GENERATOR_KEYS
+
+
+def _declares(name: str, reason: SkipReason | None) -> bool:
+    """True when a value of the field ``name`` (lower case, one of ``_DECLARING_KEYS``) not read
+    for ``reason`` is a licence or model name the record declares: a label (or, for a model, an
+    id: ``model_id``), not prose."""
+    return reason is SkipReason.LABEL or (reason is SkipReason.ID and name in GENERATOR_KEYS)
+
+
 _DECODINGS = (ENCODED_SUFFIX, URI_SUFFIX, JSON_SUFFIX, HEX_SUFFIX, PERCENT_SUFFIX)
 """Suffixes of a field read decoded: not decoded again as one word."""
 
@@ -279,6 +288,9 @@ def to_turns(data: dict[str, Any], location: Location, options: RecordOptions) -
             skipped[path] = SkipReason.LIMIT
         elif options.text_field:
             skipped[path] = SkipReason.NOT_SELECTED
+            name = last_key(path).lower()
+            if name in _DECLARING_KEYS and _declares(name, classify(name, text)):
+                declared[path] = text.strip()  # not read as text, still what the record says
         elif path == options.id_field and not is_prose(text):
             # `--id-field notes` made a copy in `notes` an "id", never read.
             skipped[path] = SkipReason.ID
@@ -304,10 +316,7 @@ def to_turns(data: dict[str, Any], location: Location, options: RecordOptions) -
                 raw.append((RawTurn(key, path + carried[1], carried[0], parts=(path,)), kind))
             elif reason is not None:
                 skipped[path] = reason
-                name = key.lower()
-                if (reason is SkipReason.LABEL and name in LICENCE_KEYS) or (
-                    reason in _DECLARING and name in GENERATOR_KEYS
-                ):
+                if (name := key.lower()) in _DECLARING_KEYS and _declares(name, reason):
                     declared[path] = text.strip()  # the record's own licence or model
             else:
                 raw.append((RawTurn(key, path, text), role_kind(key) if generic else RoleKind.FIELD))
