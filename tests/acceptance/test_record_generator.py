@@ -106,6 +106,18 @@ def test_a_model_field_is_read_under_a_forced_text_field(tmp_path: Path, index_d
     assert "openai-declared-source" in {f["rule"] for f in doc["findings"]}
 
 
+def test_a_parquet_model_column_is_read_without_a_line(tmp_path: Path, index_dir: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    data = tmp_path / "rows.parquet"
+    table = pa.table({"model": ["claude-2.1", "claude-2.1"], "text": ["One note of ours.", "Another."]})
+    pq.write_table(table, data)
+    doc = _scan(tmp_path, index_dir, data)
+    (finding,) = [f for f in doc["findings"] if f["rule"] == "anthropic-declared-source"]
+    assert finding["declaration"]["line"] is None and finding["declaration"]["records"] == 2
+
+
 def test_a_model_provcheck_does_not_know_is_counted_not_dropped(tmp_path: Path, index_dir: Path) -> None:
     rows = [*_rows("foo-7b", 12), *_rows("bar-13b", 2), *_rows(7, 1), *_rows(True, 1)]
     data = write_jsonl(tmp_path / "rows.jsonl", rows)

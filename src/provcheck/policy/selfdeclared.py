@@ -105,7 +105,8 @@ def _facts(d: Declaration, found: Resolved) -> SourceFacts:
 
 def _resolved(d: Declaration, found: Resolved | None) -> str:
     who = f"{found.provider}'s model, resolved by {found.how}" if found else "a model provcheck does not know"
-    return f"{who}; field {d.field} of {d.records or 0:,} record(s), the first at line {d.line}"
+    first = f", the first at line {d.line}" if d.line else ""
+    return f"{who}; field {d.field} of {d.records or 0:,} record(s){first}"
 
 
 def _ctx(ev: Evaluator, d: Declaration, bases: tuple[str, ...], found: Resolved | None) -> dict[str, Any]:

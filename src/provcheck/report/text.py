@@ -283,7 +283,8 @@ class TextFormatter(Formatter):
             d = f.declaration
             place = f"{d.path}:{d.line}" if d.line else f"{d.path} (its records' own fields)"
             if d.field is not None and d.key == "generator":
-                place = f"{d.path}:{d.line} (field {d.field} of {d.records or 0:,} record(s))"
+                at = f"{d.path}:{d.line}" if d.line else d.path
+                place = f"{at} (field {d.field} of {d.records or 0:,} record(s))"
             console.print(printable(f"  declared in {place}: {d.key} = {d.value}"), markup=False)
             if d.field is not None and d.key == "generator":
                 console.print(printable(f"  {f.message}"), markup=False)

@@ -245,7 +245,7 @@ class _FileTally:
     declared: Counter[tuple[str, str]] = field(default_factory=Counter)
     """Records per field pattern and licence or generator they declare (``scan.fields``)."""
     first: dict[tuple[str, str], int] = field(default_factory=dict)
-    """The first line (record number without lines) of each of ``declared``."""
+    """The first line of each of ``declared`` (none in a container without lines)."""
 
     def fields(self) -> FieldCounts:
         return FieldCounts(

@@ -31,8 +31,8 @@ DECLARED = "declared:"
 """Prefix of a field count's reason that carries a licence a record declares."""
 
 FIRST = "first:"
-"""Prefix of a field count's reason whose count is the first line (or, without lines, record
-number) at which a record makes that declaration: merged by ``min``, not summed (``add``)."""
+"""Prefix of a field count's reason whose count is the first line at which a record makes that
+declaration (none in a container without lines): merged by ``min``, not summed (``add``)."""
 
 MAX_DECLARED = 50
 """Distinct licences declared in one file's records that become declarations; more are a
@@ -53,7 +53,7 @@ def add(into: Counter[FieldKey], key: FieldKey, n: int) -> None:
 
 def count_fields(records: Iterable[Record], roles: RoleFilter | None, into: Counter[FieldKey]) -> None:
     """Add to ``into`` the turns each record's fields gave, the strings it did not read and the
-    licences it declares."""
+    licences and models it declares (with the first line of each)."""
     for rec in records:
         path = rec.location.path
         for turn in rec.turns:
@@ -64,8 +64,8 @@ def count_fields(records: Iterable[Record], roles: RoleFilter | None, into: Coun
             into[(path, pattern, skip.reason.value)] += 1
             if skip.value is not None:
                 into[(path, pattern, DECLARED + skip.value)] += 1
-                loc = rec.location
-                add(into, (path, pattern, FIRST + skip.value), loc.line or loc.index + 1)
+                if rec.location.line is not None:  # a container with lines (not Parquet)
+                    add(into, (path, pattern, FIRST + skip.value), rec.location.line)
 
 
 def record_declarations(
