@@ -64,8 +64,10 @@ def count_fields(records: Iterable[Record], roles: RoleFilter | None, into: Coun
             into[(path, pattern, skip.reason.value)] += 1
             if skip.value is not None:
                 into[(path, pattern, DECLARED + skip.value)] += 1
-                if rec.location.line is not None:  # a container with lines (not Parquet)
-                    add(into, (path, pattern, FIRST + skip.value), rec.location.line)
+                line = rec.location.line  # None in a container without lines (Parquet)
+                first = (path, pattern, FIRST + skip.value)
+                if line is not None and (first not in into or line < into[first]):
+                    into[first] = line  # the least line met (``add``, inlined)
 
 
 def record_declarations(
