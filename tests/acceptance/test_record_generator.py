@@ -137,11 +137,17 @@ def test_a_model_provcheck_does_not_know_is_counted_not_dropped(tmp_path: Path, 
 
 
 def test_objects_and_lists_in_a_model_field_are_no_traceback(tmp_path: Path, index_dir: Path) -> None:
-    rows = [*_rows({"name": "x", "size": 3}, 1), *_rows(["gpt-4", "claude-2"], 1), *_rows(None, 1)]
+    rows = [
+        *_rows({"name": "grok-2", "temperature": 0}, 1),
+        *_rows({"size": 3}, 2),
+        *_rows(["gpt-4", "claude-2"], 1),
+        *_rows(None, 1),
+    ]
     data = write_jsonl(tmp_path / "rows.jsonl", rows)
     doc = _scan(tmp_path, index_dir, data)
-    rules = {f["rule"] for f in doc["findings"]}
-    assert {"openai-declared-source", "anthropic-declared-source"} <= rules
+    found = {f["rule"]: f for f in doc["findings"]}
+    assert {"openai-declared-source", "anthropic-declared-source", "xai-declared-source"} <= set(found)
+    assert "(an object) (2)" in found["declared-generator-unknown"]["message"]
 
 
 def test_many_different_models_in_one_file_are_a_located_limit(

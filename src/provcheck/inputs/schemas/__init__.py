@@ -120,6 +120,21 @@ def _declares(name: str, reason: SkipReason | None) -> bool:
     return reason is SkipReason.LABEL or (reason is SkipReason.ID and name in GENERATOR_KEYS)
 
 
+def _named(value: object) -> tuple[str, bool] | None:
+    """What a model field that holds no string names, and whether it is a number: a number or a
+    flag as written (counted as a name no catalogue knows, not lost), an object by its ``name``,
+    ``id`` or ``model`` string (``{"name": "gpt-4", "temperature": 0}``), or ``(an object)``."""
+    if type(value) in (int, float, bool):
+        return str(value), True
+    if isinstance(value, dict):
+        for key in ("name", "id", "model"):
+            inner = value.get(key)
+            if isinstance(inner, str) and inner.strip() and len(inner) <= 100:
+                return inner.strip(), False
+        return "(an object)", False
+    return None
+
+
 _DECODINGS = (ENCODED_SUFFIX, URI_SUFFIX, JSON_SUFFIX, HEX_SUFFIX, PERCENT_SUFFIX)
 """Suffixes of a field read decoded: not decoded again as one word."""
 
@@ -320,10 +335,10 @@ def to_turns(data: dict[str, Any], location: Location, options: RecordOptions) -
                     declared[path] = text.strip()  # the record's own licence or model
             else:
                 raw.append((RawTurn(key, path, text), role_kind(key) if generic else RoleKind.FIELD))
-    for key in GENERATOR_KEYS.intersection(data):  # a model "named" by a number: counted, not lost
-        if type(data[key]) in (int, float, bool):
-            skipped[key] = SkipReason.NUMBER
-            declared[key] = str(data[key])
+    for key in GENERATOR_KEYS.intersection(data):  # a model named by a number or an object
+        if (named := _named(data[key])) is not None:
+            skipped.setdefault(key, SkipReason.NUMBER if named[1] else SkipReason.LABEL)
+            declared[key] = named[0]
     turns: list[Turn] = []
     pieces: list[Piece] = []
     for t, kind in raw:
