@@ -1,6 +1,6 @@
 """A record's own generator field is a declaration of its source.
 
-FAIL-OPEN (the lead, fourteenth session). Rows such as ``{"model": "gpt-4-0613", "messages":
+FAIL-OPEN (found by the lead; helper gen16). Rows such as ``{"model": "gpt-4-0613", "messages":
 [...]}`` (LMSYS-Chat, OpenAI-style logs), AlpacaEval's ``{"generator": "claude-2.1", ...}`` or
 FastChat's ``{"model_id": "gpt-4", ...}`` say which model wrote their text, but provcheck read
 only the text: a competing-model scan of such data with no matching index source said "No
