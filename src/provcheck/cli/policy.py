@@ -6,7 +6,7 @@ import click
 
 from provcheck.cli.common import handle_errors, say, stderr
 from provcheck.errors import PolicyError, UsageError
-from provcheck.policy import load_policy, unreadable, validate
+from provcheck.policy import load_policy, selfdeclared, unreadable, validate
 from provcheck.policy.loader import packs_dir
 from provcheck.report.clauses import pinpoint
 
@@ -65,6 +65,16 @@ def policy_explain(rule_id: str, policy_path: str | None) -> None:
         say("  action       review when a licence rule of the policy could apply under the declared use,")
         say("               else info")
         say("  applies to   declarations (a dataset card's or provenance.yaml's license)")
+        say(f"  rationale    {built.rationale}", indent=15)
+        say(f"  remediation  {built.remediation}", indent=15)
+        return
+    if rule is None and rule_id == selfdeclared.RULE_ID:
+        built = selfdeclared.RULE
+        say(f"{built.id}: {built.title}")
+        say("  defined at   provcheck (built in; applies under every policy, cannot be disabled)")
+        say("  action       review when a declaration rule of the policy would apply under the declared")
+        say("               use had the name been a known provider's model, else info")
+        say("  applies to   declarations (the model records name in their own model/generator fields)")
         say(f"  rationale    {built.rationale}", indent=15)
         say(f"  remediation  {built.remediation}", indent=15)
         return

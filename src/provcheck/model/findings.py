@@ -170,6 +170,11 @@ class Declaration:
     sha256: str | None = None
     """SHA-256 of the declaring file's bytes, read before its declarations were (None: not
     recorded): a report's decision rests on the card as it was, and a changed card shows."""
+    field: str | None = None
+    """For what records declare in their own fields (``"license"``, ``"model": "gpt-4"``): the
+    field (pattern) that says it; ``line`` is then the first record's. None for a card's."""
+    records: int | None = None
+    """For a record field's declaration: how many of the file's records make it."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -235,7 +235,7 @@ def finding(f: Finding) -> dict[str, Any]:
 
 def declaration(d: Declaration) -> dict[str, Any]:
     """A fact a dataset declares about itself."""
-    return {
+    out: dict[str, Any] = {
         "file": d.path,
         "line": d.line,
         "key": d.key,
@@ -243,6 +243,10 @@ def declaration(d: Declaration) -> dict[str, Any]:
         "dataset": d.dataset,
         "sha256": d.sha256,
     }
+    if d.field is not None:  # what records say in their own fields: which field, how many
+        out["field"] = d.field
+        out["records"] = d.records
+    return out
 
 
 def waivers(w: WaiverReport | None) -> dict[str, Any] | None:
