@@ -289,3 +289,17 @@ def test_the_summary_recall_says_what_it_was_measured_on(demo: dict[str, str]) -
     recall = recall[: recall.index("False-positive rate")]
     assert "(measured on prose like that corpus, answers written by models; code was measured apart" in recall
     assert re.search(r"its copies able to block in \d+\.\d%–\d+\.\d% of cases", recall)
+
+
+# --- counsel's fresh read: the facts signed name the providers the index cannot see ---------------
+
+
+def test_the_decision_facts_name_the_providers_the_index_holds_no_source_of(demo: dict[str, str]) -> None:
+    facts = _words(_section(demo["html"], "decision"))
+    index = facts[facts.index("; sources: sharegpt-dump") :]
+    index = index[: index.index("Scanned")]
+    assert "by provcheck" in index
+    assert (
+        "; The index holds no source from: alibaba, anthropic, cohere, google, meta, mistral, qwen, xai"
+        in index
+    )

@@ -495,7 +495,9 @@ def decision_question(result: ScanResult, rs: RecordSummary, dataset: str, decis
                     )
                     or "none"
                 )
-                + esc(ov.index_written(run.index)),
+                + esc(ov.index_written(run.index))
+                # What the decision cannot rest on: the summary said it, the facts signed did not.
+                + (f"; <b>{esc(missing)}</b>" if (missing := ov.providers_not_indexed(run)) else ""),
             ),
             ("Scanned", esc(started or "time not recorded") + " by " + _mono(ov.tool_text(run))),
             (
