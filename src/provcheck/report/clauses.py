@@ -73,7 +73,7 @@ def date_meaning(c: Clause) -> str | None:
 
 
 def retrieval(c: Clause) -> str | None:
-    """``seen 2026-03-11 in a copy of the document``, or ``retrieval date not recorded``; None
+    """``wording seen 2026-03-11 in a copy of the document``, or ``retrieval date not recorded``; None
     without a quote (nothing was retrieved)."""
     if not c.quote:
         return None
