@@ -18,6 +18,8 @@ read left undone.
 6. A permissive licence a dataset declares over rows that copy a provider's output is an info
    note that the label does not lift the generator's terms (tests/policy_cases/dataset-licences.yaml).
 7. The summary's recall sentence says what the figure was measured on.
+8. Counsel's fresh read: the decision's facts (what is signed) name those providers too; the
+   summary said it and the facts did not.
 
 The demo is scanned through the real command line as ``make demo`` does.
 """
