@@ -104,8 +104,11 @@ def policy_explain(rule_id: str, policy_path: str | None) -> None:
             say(f"  clause       “{c.quote}”", indent=15)
             say(
                 f"               {c.document}{', ' + pinpoint(c.section) if c.section else ''}, effective "
-                f"{c.effective or '?'}, {c.url or ''} [{c.confidence or 'unrated'}]"
+                f"{c.effective or '?'}, {c.url or ''} [{c.confidence or 'unrated'}], "
+                + (f"seen {c.seen}" if c.seen else "retrieval date not recorded")
             )
+            if c.effective_note:
+                say(f"               date: {c.effective_note}", indent=15)
             if c.note:
                 say(f"               {c.note}", indent=15)
         if rule.clause.inline is None and pol.terms[rule.clause.terms or ""].by_licence:

@@ -174,6 +174,9 @@ def clause(c: Clause | None) -> dict[str, Any] | None:
         "note": c.note,
         "version": c.version,
         "date_note": c.date_note,
+        "effective_note": c.effective_note,
+        "seen": c.seen,
+        "default_terms": c.default_terms,
     }
 
 
@@ -188,6 +191,8 @@ def waiver(w: Waiver | None) -> dict[str, Any] | None:
         "expires": w.expires,
         "ticket": w.ticket,
         "placeholder": w.placeholder,
+        "written_for": w.written_for,
+        "entry": w.entry,
     }
 
 
@@ -270,6 +275,8 @@ def waivers(w: WaiverReport | None) -> dict[str, Any] | None:
                 "source": s.source,
                 "path": s.path,
                 "reason": s.reason,
+                "approver": s.approver,
+                "date": s.date,
             }
             for s in w.stale
         ],

@@ -137,6 +137,8 @@ class TextFormatter(Formatter):
         wide.print(sources)
         if unruled := unruled_line(rs, ov.declared_use(result.run)):
             console.print(printable(unruled), markup=False)
+        if missing := ov.providers_not_indexed(result.run):
+            console.print(printable(missing), markup=False)
         if records is None:
             console.print(f"No findings. {CLEAN_LIMITS}", markup=False)
             if read:
