@@ -52,9 +52,10 @@ class _LazyGroup(click.Group):
             return super().get_command(ctx, cmd_name)
         module, attr = entry[0].split(":")
         from provcheck.cli.common import collector_paused
-        from provcheck.support import methodcode
+        from provcheck.support import methodcode, regexcode
 
         methodcode.install()  # the command's classes reuse their methods' compiled code
+        regexcode.install()  # and its regular expressions the code they were translated to
         with collector_paused():
             command: click.Command = getattr(importlib.import_module(module), attr)
         return command
