@@ -96,7 +96,7 @@ def test_a_reused_pattern_equals_the_one_re_compiles() -> None:
 
 @pytest.mark.parametrize(
     "damage",
-    [b"", b"provcheck regex code 1\n", b"not the header at all", None],
+    [b"", b"provcheck regex code 2\n", b"not the header at all", None],
 )
 def test_a_store_that_cannot_be_read_whole_is_parsed_again_and_replaced(
     tmp_path: Path, damage: bytes | None
@@ -122,3 +122,41 @@ def test_the_store_sits_beside_the_package_bytecode() -> None:
     where = regexcode.location()
     bytecode = importlib.util.cache_from_source(regexcode.__file__)  # PYTHONPYCACHEPREFIX too
     assert where is not None and os.path.dirname(where) == os.path.dirname(bytecode)
+
+
+def test_the_command_line_installs_it_before_click_is_imported(tmp_path: Path) -> None:
+    """click's patterns and those of the modules it imports (``platform``, through ``uuid``)
+    are kept too: the store is read before ``import click``."""
+    program = (
+        "import sys\n"
+        "from provcheck.support import regexcode\n"
+        "regexcode.location = lambda: sys.argv[1]\n"
+        "assert 'click' not in sys.modules and 'platform' not in sys.modules\n"
+        "import provcheck.cli\n"
+        "print(sum(1 for pattern, _ in regexcode._known if b'GLIBC' in "
+        "(pattern if isinstance(pattern, bytes) else pattern.encode())))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", program, str(tmp_path / "regex.bin")],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert proc.stdout.strip() == "1"  # platform's libc pattern went through the store
+
+
+def test_each_kept_pattern_is_read_when_used_and_a_damaged_one_is_parsed_again(tmp_path: Path) -> None:
+    import marshal
+
+    from provcheck.support import regexcode
+
+    store = tmp_path / "regex.bin"
+    _run(store, "install")
+    entries = marshal.loads(store.read_bytes()[len(regexcode.HEADER) :])
+    assert len(entries) == 8 and all(type(kept) is bytes for kept in entries.values())
+    first, second = list(entries)[:2]
+    entries[first] = b"\xff not marshalled"
+    entries[second] = marshal.dumps((0, [1, 2, 3], 0, {}, ()))  # code _sre refuses
+    store.write_bytes(regexcode.HEADER + marshal.dumps(entries))
+    assert _run(store, "install")["parsed"] == 1 + 2
+    assert _run(store, "install")["parsed"] == 1

@@ -5,10 +5,16 @@ from __future__ import annotations
 import importlib
 import os
 
-import click
+from provcheck.support import regexcode
 
-from provcheck import __version__
-from provcheck.errors import ReaderGone
+# Before click: its patterns and those of the modules it imports (uuid's platform, gettext,
+# textwrap) are reused too (support/regexcode.py).
+regexcode.install()
+
+import click  # noqa: E402
+
+from provcheck import __version__  # noqa: E402
+from provcheck.errors import ReaderGone  # noqa: E402
 
 _COMMANDS: dict[str, tuple[str, str]] = {
     "index": (
@@ -52,10 +58,9 @@ class _LazyGroup(click.Group):
             return super().get_command(ctx, cmd_name)
         module, attr = entry[0].split(":")
         from provcheck.cli.common import collector_paused
-        from provcheck.support import methodcode, regexcode
+        from provcheck.support import methodcode
 
         methodcode.install()  # the command's classes reuse their methods' compiled code
-        regexcode.install()  # and its regular expressions the code they were translated to
         with collector_paused():
             command: click.Command = getattr(importlib.import_module(module), attr)
         return command

@@ -38,7 +38,7 @@ _compiler: Any = re._compiler  # type: ignore[attr-defined]
 _sre: Any = _compiler._sre
 
 HEADER = (
-    b"provcheck regex code 1\n"
+    b"provcheck regex code 2\n"
     + importlib.util.MAGIC_NUMBER
     + f"{sys.version}\n{_sre.MAGIC} {_sre.CODESIZE} {_sre.MAXREPEAT} {_sre.MAXGROUPS}\n".encode()
 )
@@ -52,7 +52,10 @@ Key = tuple[Any, int]
 Args = tuple[int, list[int], int, dict[str, int], tuple[str | None, ...]]
 """What ``_sre.compile`` takes after the pattern: flags, code, groups, group index, group names."""
 
-_known: dict[Key, Args] = {}
+_known: dict[Key, bytes] = {}
+"""What ``_sre.compile`` was handed for each pattern, marshalled: unmarshalled when the pattern
+is compiled, so that the store costs a start little more than reading it (it holds the
+patterns of every command run: ~250 after the test suite, ~120 of them a hook's)."""
 _used: set[Key] = set()
 _new: list[Key] = []
 _original = _compiler.compile
@@ -84,9 +87,12 @@ def compile(p: Any, flags: int = 0) -> Any:
     if (type(p) is not str and type(p) is not bytes) or flags & _compiler.SRE_FLAG_DEBUG:
         return _original(p, flags)
     key = (p, flags)
-    args = _known.get(key)
-    if args is not None:
+    kept = _known.get(key)
+    if kept is not None:
         try:
+            args = marshal.loads(kept)
+            if not _well_formed(args):
+                raise ValueError("not what _sre.compile takes")
             pattern = _sre.compile(p, *args)
         except Exception:  # not what _sre accepts: translated again below
             del _known[key]
@@ -102,7 +108,7 @@ def compile(p: Any, flags: int = 0) -> Any:
         indexgroup[i] = name
     args = (int(flags | parsed.state.flags), code, parsed.state.groups - 1, groupindex, tuple(indexgroup))
     pattern = _sre.compile(p, *args)
-    _known[key] = args
+    _known[key] = marshal.dumps(args)
     _used.add(key)
     _new.append(key)
     return pattern
@@ -126,7 +132,7 @@ def save() -> None:
     _new.clear()
 
 
-def _read(path: str) -> dict[Key, Args]:
+def _read(path: str) -> dict[Key, bytes]:
     try:
         with open(path, "rb") as fh:
             data = fh.read()
@@ -137,16 +143,20 @@ def _read(path: str) -> dict[Key, Args]:
         return {}
     if not isinstance(entries, dict):
         return {}
-    return {key: args for key, args in entries.items() if _well_formed(key, args)}
-
-
-def _well_formed(key: object, args: object) -> bool:
-    return (
-        type(key) is tuple
+    return {
+        key: kept
+        for key, kept in entries.items()
+        if type(key) is tuple
         and len(key) == 2
         and type(key[0]) in (str, bytes)
         and type(key[1]) is int
-        and type(args) is tuple
+        and type(kept) is bytes
+    }
+
+
+def _well_formed(args: object) -> bool:
+    return (
+        type(args) is tuple
         and len(args) == 5
         and type(args[0]) is int
         and type(args[1]) is list
