@@ -97,7 +97,7 @@ def _code(source: str) -> types.CodeType | None:
     except (ValueError, EOFError, TypeError):
         code = None
     if not isinstance(code, types.CodeType):
-        del _known[source]
+        _known.pop(source, None)  # another thread may have dropped it first
         return None
     _known[source] = code
     return code

@@ -95,7 +95,7 @@ def compile(p: Any, flags: int = 0) -> Any:
                 raise ValueError("not what _sre.compile takes")
             pattern = _sre.compile(p, *args)
         except Exception:  # not what _sre accepts: translated again below
-            del _known[key]
+            _known.pop(key, None)  # another thread may have dropped it first
         else:
             _used.add(key)
             return pattern
