@@ -160,3 +160,44 @@ def test_each_kept_pattern_is_read_when_used_and_a_damaged_one_is_parsed_again(t
     store.write_bytes(regexcode.HEADER + marshal.dumps(entries))
     assert _run(store, "install")["parsed"] == 1 + 2
     assert _run(store, "install")["parsed"] == 1
+
+
+def test_nothing_is_installed_when_re_translates_otherwise() -> None:
+    """An interpreter whose ``re`` translates other than the store repeats it (another version's
+    internals), or has no ``re._compiler`` (3.10), gets plain ``re``: never a broken compile."""
+    program = (
+        "import re\n"
+        "from provcheck.support import regexcode\n"
+        "before = re._compiler.compile\n"
+        "real = regexcode._translate\n"
+        "regexcode._translate = lambda p, f: (regexcode._original('x', 0), None)\n"
+        "regexcode.install()\n"
+        "assert re._compiler.compile is before, 'installed over a different translator'\n"
+        "regexcode._translate = real\n"
+        "regexcode._compiler, kept = None, regexcode._compiler\n"
+        "regexcode.install()\n"
+        "assert re._compiler.compile is before, 'installed without re._compiler'\n"
+        "regexcode._compiler = kept\n"
+        "regexcode.install()\n"
+        "assert re._compiler.compile is regexcode.compile, 'not installed where it works'\n"
+        "print('ok')\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    proc = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "ok"
+
+
+def test_a_pattern_re_refuses_raises_its_own_error_through_the_store() -> None:
+    from provcheck.support import regexcode
+
+    with pytest.raises(re_error()) as info:
+        regexcode.compile("(unclosed", 0)
+    assert "missing )" in str(info.value)
+
+
+def re_error() -> type[Exception]:
+    import re
+
+    return re.error

@@ -34,13 +34,20 @@ from typing import Any
 
 from provcheck.support import atomic
 
-_compiler: Any = re._compiler  # type: ignore[attr-defined]
-_sre: Any = _compiler._sre
+# ``re._compiler`` is Python 3.11's name (3.10 has ``sre_compile``): on an interpreter without
+# it, or whose translator is not the one this module repeats (``_probe``), nothing is installed
+# and ``re`` works as it always does.
+_compiler: Any = getattr(re, "_compiler", None)
+_sre: Any = getattr(_compiler, "_sre", None)
 
 HEADER = (
     b"provcheck regex code 2\n"
     + importlib.util.MAGIC_NUMBER
-    + f"{sys.version}\n{_sre.MAGIC} {_sre.CODESIZE} {_sre.MAXREPEAT} {_sre.MAXGROUPS}\n".encode()
+    + (
+        f"{sys.version}\n{_sre.MAGIC} {_sre.CODESIZE} {_sre.MAXREPEAT} {_sre.MAXGROUPS}\n".encode()
+        if _sre is not None
+        else b"\n"
+    )
 )
 """First bytes of the file: its format, the interpreter (``re``'s translator is its standard
 library) and the matching engine's version and limits."""
@@ -58,7 +65,7 @@ is compiled, so that the store costs a start little more than reading it (it hol
 patterns of every command run: ~250 after the test suite, ~120 of them a hook's)."""
 _used: set[Key] = set()
 _new: list[Key] = []
-_original = _compiler.compile
+_original: Any = getattr(_compiler, "compile", None)
 
 
 def location() -> str | None:
@@ -73,7 +80,7 @@ def location() -> str | None:
 def install() -> None:
     """From now on, patterns compiled through ``re`` reuse the code they were translated to
     (once per process)."""
-    if _compiler.compile is compile:
+    if _compiler is None or _compiler.compile is compile or not _probe():
         return
     path = location()
     if path is not None:
@@ -99,7 +106,20 @@ def compile(p: Any, flags: int = 0) -> Any:
         else:
             _used.add(key)
             return pattern
-    # What re._compiler.compile does, keeping what it hands _sre.
+    try:
+        pattern, args = _translate(p, flags)
+    except re.error:  # a pattern re refuses: the error re.compile raises
+        raise
+    except Exception:  # not the translator this repeats: re's own
+        return _original(p, flags)
+    _known[key] = marshal.dumps(args)
+    _used.add(key)
+    _new.append(key)
+    return pattern
+
+
+def _translate(p: Any, flags: int) -> tuple[Any, Args]:
+    """What ``re._compiler.compile`` does, keeping what it hands ``_sre``."""
     parsed = _compiler._parser.parse(p, flags)
     code = [int(op) for op in _compiler._code(parsed, flags)]  # opcodes are int subclasses
     groupindex = parsed.state.groupdict
@@ -107,11 +127,22 @@ def compile(p: Any, flags: int = 0) -> Any:
     for name, i in groupindex.items():
         indexgroup[i] = name
     args = (int(flags | parsed.state.flags), code, parsed.state.groups - 1, groupindex, tuple(indexgroup))
-    pattern = _sre.compile(p, *args)
-    _known[key] = marshal.dumps(args)
-    _used.add(key)
-    _new.append(key)
-    return pattern
+    return _sre.compile(p, *args), args
+
+
+_PROBES = (r"(?P<word>[^\W_]+)|\s+(?=x)", rb"a{2,5}?(b|c)*\Z")
+
+
+def _probe() -> bool:
+    """Whether this interpreter's ``re`` translates as ``_translate`` repeats it: the same
+    pattern from both (patterns compare equal on their code), else nothing is installed."""
+    try:
+        return all(
+            _translate(p, 0)[0] == _original(p, 0) and _translate(p, re.I)[0] == _original(p, re.I)
+            for p in _PROBES
+        )
+    except Exception:
+        return False
 
 
 def save() -> None:
