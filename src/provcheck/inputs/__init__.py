@@ -9,6 +9,8 @@ from collections.abc import Callable, Iterator
 from typing import TypeVar
 
 from provcheck.errors import InputError
+from provcheck.inputs import archives
+from provcheck.inputs.archives import archive_kind
 from provcheck.inputs.arrow import ArrowReader
 from provcheck.inputs.base import (
     ContainerReader,
@@ -22,6 +24,7 @@ from provcheck.inputs.json import JsonReader
 from provcheck.inputs.jsonl import JsonlReader, LineFilter, UnparsedLine
 from provcheck.inputs.ownreport import CSV_REPORT_HEADER, JSON_REPORT_KEYS, own_report
 from provcheck.inputs.parquet import ParquetReader
+from provcheck.inputs.sniff import HEAD, Sniffed, sniff
 from provcheck.inputs.source import (
     DecompressionFailed,
     InputSource,
@@ -48,11 +51,14 @@ __all__ = [
     "LineFilter",
     "RawItem",
     "RawRecord",
+    "Unit",
     "UnparsedLine",
+    "archive_of",
     "discover",
     "line_oriented",
     "own_report",
     "read",
+    "read_units",
     "read_unparsed",
     "reader_for",
     "same_path",
@@ -155,9 +161,11 @@ def discover(paths: list[str]) -> Iterator[Found]:
                 ):
                     yield NotScanned(unicode_text(full), HF_METADATA, name)
                     continue
-                if reader_for(name) is None:
-                    yield _not_scanned(full, name)  # listed whatever it is: a file, a pipe, a link
-                    continue
+                if reader_for(name) is None and archive_kind(name) is None:
+                    unread = _by_content(full, name)  # read when its content is plainly a dataset
+                    if unread is not None:
+                        yield unread  # listed whatever it is: a file, a pipe, a link
+                        continue
                 if not os.path.isfile(full):
                     # A dataset file that cannot be read is reported (a named pipe or device as
                     # when it is named on the command line: it was dropped without a word).
@@ -327,20 +335,86 @@ def _discover_url(url: str) -> Iterator[Found]:
         yield full(path), full(path)
 
 
+def sniffed(fs_path: str, name: str | None = None) -> Sniffed | None:
+    """What the first bytes of the local file ``fs_path`` say it holds (``inputs.sniff``);
+    None for a URL, an unreadable file or one that is not a dataset. ``name``: its name."""
+    if is_url(fs_path):
+        return None
+    try:
+        with open_binary(fs_path, fs_path) as fh:
+            head = fh.read(HEAD)
+    except InputError:
+        return None
+    return sniff(head, os.path.basename(name or fs_path))
+
+
+def archive_of(fs_path: str, name: str | None = None) -> str | None:
+    """``zip`` or ``tar`` when the file is an archive, by its name or (a name provcheck does not
+    read) its content; else None."""
+    kind = archive_kind(os.path.basename(name or fs_path))
+    if kind is not None or reader_for(name or fs_path) is not None:
+        return kind
+    found = sniffed(fs_path, name)
+    return found.suffix[1:] if found is not None and found.suffix in (".zip", ".tar") else None
+
+
+def _ambiguous(found: Sniffed) -> str:
+    return (
+        f"{found.label} under a name provcheck does not read: not scanned, so the scan is "
+        "incomplete; give it its format's suffix (.csv, .tsv, .jsonl) to scan it, or exclude it"
+    )
+
+
+def _by_content(full: str, name: str) -> NotScanned | RecordError | None:
+    """Why a file of a name provcheck does not read is not read, or None to read it by content."""
+    if not os.path.isfile(full) or own_report(full):
+        return _not_scanned(full, name)
+    found = sniffed(full)
+    if found is None:
+        return NotScanned(unicode_text(full), UNSUPPORTED, suffix_of(name))
+    if found.ambiguous:
+        return RecordError(unicode_text(full), ErrorKind.FILE, _ambiguous(found))
+    return None  # a dataset (or an archive) by content: read, and the report says as what
+
+
+def _resolved(fs_path: str, kind: str | None) -> tuple[ContainerReader | None, str | None, str | None]:
+    """The reader for a file, the format told by content (when its name told none), and why
+    there is no reader."""
+    reader = reader_for(kind or fs_path)
+    if reader is not None:
+        return reader, None, None
+    if archive_kind(os.path.basename(kind or fs_path)):
+        return None, None, ARCHIVE_HERE
+    found = sniffed(fs_path, kind)
+    if found is None:
+        return None, None, f"unsupported file type; supported: {_supported()}"
+    if found.ambiguous:
+        return None, None, _ambiguous(found)
+    if found.suffix not in CONTAINERS:
+        return None, None, ARCHIVE_HERE
+    return CONTAINERS[found.suffix], found.label, None
+
+
+ARCHIVE_HERE = (
+    "an archive: read by `provcheck scan`, not by a diff-aware scan (the hook, --changed-since) "
+    "or `index add`; scan it with `provcheck scan PATH`, or extract it (the scan is incomplete)"
+)
+
+
 def read(
     display: str, fs_path: str, limits: Limits, keep: LineFilter | None = None, *, kind: str | None = None
 ) -> tuple[InputSource, Iterator[RawItem]]:
     """The source and its record stream; unsupported or unreadable files yield one error.
 
     The container is chosen by ``kind`` (a file name) when given, else by ``fs_path`` (a staged
-    copy in a temporary file is read as the file it stands for). ``keep`` filters the lines of
+    copy in a temporary file is read as the file it stands for), else by content (a dataset
+    under an odd name: ``source.read_as`` says as what). ``keep`` filters the lines of
     line-oriented containers (see ``line_oriented``) before they are parsed.
     """
     source = InputSource(path=display, fs_path=fs_path, limits=limits)
-    reader = reader_for(kind or fs_path)
+    reader, source.read_as, why = _resolved(fs_path, kind)
     if reader is None:
-        message = f"unsupported file type; supported: {_supported()}"
-        return source, iter([RecordError(display, ErrorKind.FILE, message)])
+        return source, iter([RecordError(display, ErrorKind.FILE, why or "")])
     if keep is not None and isinstance(reader, JsonlReader):
         return source, _guarded(source, lambda: reader.read(source, keep))
     return source, _guarded(source, lambda: reader.read(source))
@@ -361,11 +435,54 @@ def read_unparsed(
     return source, _guarded(source, lambda: reader.lines(source))
 
 
+Unit = tuple[InputSource, Iterator[RawItem | UnparsedLine | RecordError]]
+"""A dataset file, or a member of an archive, to read: its source (``source.path`` names it)
+and its records."""
+
+
+def read_units(display: str, fs_path: str, limits: Limits) -> Iterator[Unit | NotScanned | RecordError]:
+    """The file's records as ``read_unparsed`` gives them or, for an archive, each member's in
+    turn (``inputs.archives``: a member is read before the next is ready), with its members
+    not read listed and its located errors."""
+    kind = archive_of(fs_path)
+    if kind is None:
+        yield read_unparsed(display, fs_path, limits)
+        return
+    for member in archives.members(display, fs_path, kind, limits):
+        if isinstance(member, archives.Member):
+            yield _member_unit(member, fs_path, limits)
+        else:
+            yield member
+
+
+def _member_unit(member: archives.Member, fs_path: str, limits: Limits) -> Unit | NotScanned | RecordError:
+    source = InputSource(path=member.display, fs_path=fs_path, limits=limits, stream=member.stream)
+    name = member.name.rsplit("/", 1)[-1]
+    reader = reader_for(name)
+    if reader is None:  # chosen by content, as for a file in a folder
+        peek = getattr(member.stream, "peek", None)
+        found = sniff(peek(HEAD)[:HEAD] if peek is not None else b"", name)
+        if found is None or found.ambiguous or found.suffix not in CONTAINERS:
+            member.stream.close()
+            if found is None:
+                return NotScanned(member.display, UNSUPPORTED, suffix_of(name))
+            why = _ambiguous(found) if found.ambiguous else archives.NESTED
+            return RecordError(member.display, ErrorKind.FILE, why)
+        reader, source.read_as = CONTAINERS[found.suffix], found.label
+    if isinstance(reader, JsonlReader):
+        return source, _guarded(source, lambda: reader.lines(source))
+    chosen = reader
+    return source, _guarded(source, lambda: chosen.read(source))
+
+
 def _guarded(source: InputSource, produce: Callable[[], Iterator[T]]) -> Iterator[T | RecordError]:
     """``produce()``'s items; a file that cannot be opened or read ends in one located error."""
     try:
-        with open_binary(source.fs_path, source.path) as probe:
-            head = probe.read(len(_LFS_POINTER))
+        if source.stream is not None:  # an archive's member: read once, never reopened
+            head = b""
+        else:
+            with open_binary(source.fs_path, source.path) as probe:
+                head = probe.read(len(_LFS_POINTER))
     except InputError as exc:
         yield RecordError(source.path, ErrorKind.FILE, exc.message)
         return

@@ -51,6 +51,9 @@ class Limits:
     """Most JSON strings (keys and values) in one record. Every string may be a turn to match:
     a 34 MB line of 1.5 million tiny fields cost 1.1 GB and half a minute without this bound;
     real records have hundreds."""
+    max_archive_members: int = 10_000
+    """Most members of one archive (``.zip``, ``.tar``…) looked at; past it the archive is a
+    located error and the rest is not read."""
     max_errors_per_file: int = 1000
     """Unreadable records of one file reported one by one; the rest are counted in one error
     (a huge file of bad lines would otherwise fill memory with errors)."""
@@ -339,11 +342,16 @@ class InputSource:
     """Stored size in bytes (0 when unknown), set by :meth:`open`."""
     consumed: int = 0
     """Stored bytes read so far (for progress)."""
+    read_as: str | None = None
+    """The format told by content (``JSON Lines``) when the name told none (``inputs.sniff``)."""
+    stream: BinaryIO | None = None
+    """An open stream to read instead of ``fs_path``: a member of an archive (``inputs.archives``),
+    read once, never written to disk."""
 
     @contextmanager
     def open(self) -> Iterator[BinaryIO]:
         """The decompressed byte stream."""
-        raw = open_binary(self.fs_path, self.path)
+        raw = self.stream if self.stream is not None else open_binary(self.fs_path, self.path)
         digest = hashlib.sha256()
         try:
             size = self.size = _size(raw)

@@ -25,8 +25,9 @@ from provcheck.inputs import (
     RawItem,
     RawRecord,
     UnparsedLine,
+    archive_of,
     discover,
-    read_unparsed,
+    read_units,
     same_path,
     suffix_of,
 )
@@ -232,6 +233,8 @@ class _FileTally:
     errors: int = 0
     schemas: Counter[str] = field(default_factory=Counter)
     sha256: str | None = None
+    read_as: str | None = None
+    """The format told by content, when the file's name told none."""
     read: Counter[str] = field(default_factory=Counter)
     """Turns read per field pattern."""
     skipped: Counter[tuple[str, str]] = field(default_factory=Counter)
@@ -265,6 +268,8 @@ class _Tally:
     error_limit: int = Limits().max_errors_per_file
     """Errors listed per file; more are counted (``unlisted``) so they cannot fill memory."""
     unlisted: Counter[str] = field(default_factory=Counter)
+    not_scanned: list[NotScanned] = field(default_factory=list)
+    """Members of archives not read (found while reading)."""
 
     def position(self) -> int:
         return self.bytes_done + (self.reading.consumed if self.reading else 0)
@@ -309,6 +314,7 @@ class _Tally:
                 f.errors,
                 f.sha256,
                 f.fields(),
+                f.read_as,
             )
             for f in self.files.values()
         )
@@ -320,26 +326,39 @@ def read_records(
     tally: _Tally,
     progress: Progress,
 ) -> Iterator[Pending]:
-    """Raw records of every file; reading errors go to ``tally``."""
-    for display, fs_path in paths:
-        progress.file_started(display)
-        file = tally.files[display] = _FileTally(display)
+    """Raw records of every file (each member of an archive as a file of its own); reading
+    errors and an archive's members not read go to ``tally``."""
+    for given, fs_path in paths:
+        progress.file_started(given)
         if options.selector is None:
-            source, items = read_unparsed(display, fs_path, options.limits)
+            units = read_units(given, fs_path, options.limits)
         else:
-            source, items = options.selector.read(display, fs_path, options.limits)
-        tally.reading = source
-        for item in items:
-            if isinstance(item, RecordError):
-                file.errors += 1
-                tally.errors.append(item)
-                progress.error(item)
+            units = iter([options.selector.read(given, fs_path, options.limits)])
+        for unit in units:
+            if isinstance(unit, NotScanned):
+                tally.not_scanned.append(unit)
                 continue
-            yield display, item
-        file.sha256 = source.sha256
-        tally.bytes_done += source.consumed
-        tally.reading = None
-        progress.file_done(display)
+            if isinstance(unit, RecordError):
+                tally.errors.append(unit)
+                progress.error(unit)
+                continue
+            source, items = unit
+            display = source.path
+            file = tally.files[display] = _FileTally(display, read_as=source.read_as)
+            tally.reading = source
+            for item in items:
+                if isinstance(item, RecordError):
+                    file.errors += 1
+                    tally.errors.append(item)
+                    progress.error(item)
+                    continue
+                yield display, item
+            file.sha256 = source.sha256
+            tally.bytes_done += source.consumed if source.stream is None else 0
+            tally.reading = None
+        if options.selector is None and archive_of(fs_path) is not None:
+            tally.bytes_done += file_size(fs_path)  # an archive's bytes, once its members are read
+        progress.file_done(given)
 
 
 def _read_and_match(
@@ -447,7 +466,8 @@ def scan(
         paths_of(index)[1:],
         digest=index.digest,
     )
-    if options.engine == "ray" and options.selector is None and options.cache is None:  # scan.remote
+    ray_reads = not any(archive_of(fs_path) for _, fs_path in files)  # archives: read here
+    if options.engine == "ray" and options.selector is None and options.cache is None and ray_reads:
         from provcheck.scan.remote import scan_on_workers  # Ray only: not on a local scan's path
 
         plan, reading = scan_on_workers(files, recipe, options, tally, progress), "workers"
@@ -521,7 +541,7 @@ def scan(
         declarations=tuple(declarations),
         counts=collected.counts,
         unruled=collected.unruled,
-        not_scanned=tuple(not_scanned),
+        not_scanned=(*not_scanned, *tally.not_scanned),
     )
 
 
