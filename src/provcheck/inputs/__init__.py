@@ -62,6 +62,7 @@ __all__ = [
     "read_unparsed",
     "reader_for",
     "same_path",
+    "sniffed",
     "suffix_of",
 ]
 

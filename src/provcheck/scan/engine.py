@@ -330,6 +330,9 @@ def read_records(
     errors and an archive's members not read go to ``tally``."""
     for given, fs_path in paths:
         progress.file_started(given)
+        archived = options.selector is None and archive_of(fs_path) is not None
+        if archived:  # listed as a file (0 records) with its own errors; its members after it
+            tally.files[given] = _FileTally(given)
         if options.selector is None:
             units = read_units(given, fs_path, options.limits)
         else:
@@ -338,7 +341,8 @@ def read_records(
             if isinstance(unit, NotScanned):
                 tally.not_scanned.append(unit)
                 continue
-            if isinstance(unit, RecordError):
+            if isinstance(unit, RecordError):  # an archive's, or a member's not read: the archive's
+                tally.files[given].errors += 1 if archived else 0
                 tally.errors.append(unit)
                 progress.error(unit)
                 continue
@@ -356,7 +360,7 @@ def read_records(
             file.sha256 = source.sha256
             tally.bytes_done += source.consumed if source.stream is None else 0
             tally.reading = None
-        if options.selector is None and archive_of(fs_path) is not None:
+        if archived:
             tally.bytes_done += file_size(fs_path)  # an archive's bytes, once its members are read
         progress.file_done(given)
 
