@@ -247,3 +247,24 @@ def test_the_hook_reads_a_renamed_dataset_and_refuses_an_archive(tmp_path: Path,
     assert "data/more.zip" in out and "an archive" in out
     doc = json.loads(repo.provcheck("scan", "--changed-since", "HEAD", "-f", "json", "-q", code=4).stdout)
     assert [e["path"] for e in doc["errors"]] == ["data/more.zip"]
+
+
+def test_include_and_exclude_globs_select_members_as_files_of_a_folder(
+    tmp_path: Path, index_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "repo"
+    (root / "data").mkdir(parents=True)
+    (root / "policy.yaml").write_text(BLOCK_POLICY)
+    (root / ".provcheck.yaml").write_text(
+        f"index: {index_dir}\npolicy: policy.yaml\n"
+        "include: ['data/**/*.jsonl', 'data/*.zip']\nexclude: ['**/scratch/**']\n"
+    )
+    members = {"keep.jsonl": COPY, "scratch/x.jsonl": COPY, "notes/n.txt": REFERENCE_TEXTS[2]}
+    (root / "data" / "a.zip").write_bytes(zip_bytes({k: v.encode() for k, v in members.items()}))
+    monkeypatch.chdir(root)
+    doc, _ = scan(["data"], 1)
+    archive = os.path.join("data", "a.zip")
+    assert located(doc) == {f"{archive}!keep.jsonl:1"}
+    assert [(n["path"], n["reason"]) for n in doc["not_scanned"]] == [
+        (f"{archive}!notes/n.txt", "not matched by include")
+    ]

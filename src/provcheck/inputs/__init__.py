@@ -44,6 +44,7 @@ __all__ = [
     "CSV_REPORT_HEADER",
     "GIVEN_TWICE",
     "JSON_REPORT_KEYS",
+    "NOT_INCLUDED",
     "ContainerReader",
     "Found",
     "InputSource",
@@ -206,6 +207,7 @@ def same_path(fs_path: str) -> str:
 
 
 UNSUPPORTED = "unsupported type"
+NOT_INCLUDED = "not matched by include"
 REPORT = "provcheck report"
 HIDDEN = "hidden"
 LINKED_DIR = "symbolic link to a folder, not followed (name its target to scan it)"

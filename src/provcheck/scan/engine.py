@@ -19,6 +19,7 @@ from provcheck.index.combined import Index, open_index, paths_of
 from provcheck.index.remote import local_index
 from provcheck.inputs import (
     GIVEN_TWICE,
+    NOT_INCLUDED,
     Found,
     InputSource,
     Limits,
@@ -90,6 +91,18 @@ class RecordSelector(Protocol):
         ...
 
 
+class Globs(Protocol):
+    """The configuration's ``include``/``exclude`` (``projectfile.ProjectConfig``)."""
+
+    def selects(self, path: str) -> bool:
+        """True when the globs select ``path``."""
+        ...
+
+    def excluded(self, path: str) -> bool:
+        """True when an ``exclude`` glob names ``path`` (left out on purpose, uncounted)."""
+        ...
+
+
 class ResultCache(Protocol):
     """Matches of records seen before (``provcheck.scan.cache``); never changes what a scan finds."""
 
@@ -121,6 +134,9 @@ class ScanOptions:
     """Ray cluster address (``auto``, ``HOST:PORT``); None starts a local Ray runtime."""
     selector: RecordSelector | None = None
     """Reads only some records (diff-aware scans); None reads every record of every file."""
+    globs: Globs | None = None
+    """Applied to the members of archives as to the files of a folder (``a.zip!x/y.jsonl`` is
+    matched as ``a.zip/x/y.jsonl``); None selects every member."""
     cache: ResultCache | None = None
     """Matches of records seen before; None matches every record."""
     shard: Shard | None = None
@@ -348,6 +364,8 @@ def read_records(
                 continue
             source, items = unit
             display = source.path
+            if archived and options.globs is not None and _left_out(given, source, options.globs, tally):
+                continue
             file = tally.files[display] = _FileTally(display, read_as=source.read_as)
             tally.reading = source
             for item in items:
@@ -363,6 +381,20 @@ def read_records(
         if archived:
             tally.bytes_done += file_size(fs_path)  # an archive's bytes, once its members are read
         progress.file_done(given)
+
+
+def _left_out(given: str, source: InputSource, globs: Globs, tally: _Tally) -> bool:
+    """True when the globs leave an archive's member out (counted unless excluded)."""
+    as_folder = os.path.join(given, source.path[len(given) + 1 :])
+    if globs.selects(as_folder):
+        return False
+    if source.stream is not None:
+        source.stream.close()
+    if not globs.excluded(as_folder):
+        tally.not_scanned.append(
+            NotScanned(source.path, NOT_INCLUDED, suffix_of(os.path.basename(as_folder)))
+        )
+    return True
 
 
 def _read_and_match(
