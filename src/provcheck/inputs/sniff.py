@@ -96,9 +96,8 @@ def decompressed_head(head: bytes) -> bytes:
             import zstandard
 
             return zstandard.ZstdDecompressor().decompressobj().decompress(head)[:HEAD]
-    except (zlib.error, lzma.LZMAError, OSError, EOFError, ValueError) as exc:
-        del exc
-        return b""
+    except (zlib.error, lzma.LZMAError, OSError, EOFError, ValueError):
+        return b""  # not readable as its magic says: not a dataset told by content
     except Exception as exc:  # zstandard.ZstdError has no stdlib base
         if type(exc).__name__ == "ZstdError":
             return b""
