@@ -86,9 +86,8 @@ class _Checked(io.RawIOBase):
     """A member's bytes with the archive libraries' errors turned into ``DecompressionFailed``
     (a corrupt member is a located error, never a traceback)."""
 
-    def __init__(self, inner: IO[bytes], display: str) -> None:
+    def __init__(self, inner: IO[bytes]) -> None:
         self._inner = inner
-        self._display = display
 
     def readable(self) -> bool:
         return True
@@ -113,8 +112,8 @@ class _Checked(io.RawIOBase):
             super().close()
 
 
-def _checked(inner: IO[bytes], display: str) -> BinaryIO:
-    return cast(BinaryIO, io.BufferedReader(_Checked(inner, display), buffer_size=1 << 16))
+def _checked(inner: IO[bytes]) -> BinaryIO:
+    return cast(BinaryIO, io.BufferedReader(_Checked(inner), buffer_size=1 << 16))
 
 
 def members(display: str, fs_path: str, kind: str, limits: Limits) -> Iterator[Selected]:
@@ -214,7 +213,7 @@ def _zip(display: str, fs_path: str, limits: Limits) -> Iterator[Selected]:
                 except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError, ValueError) as exc:
                     yield RecordError(where, ErrorKind.FILE, f"archive member cannot be read ({exc})")
                     continue
-                yield Member(where, info.filename, _checked(stream, where))
+                yield Member(where, info.filename, _checked(stream))
 
 
 def _tar(display: str, fs_path: str, limits: Limits) -> Iterator[Selected]:
@@ -276,7 +275,7 @@ def _tar_members(display: str, stream: BinaryIO, limits: Limits) -> Iterator[Sel
             inner = archive.extractfile(info)
             if inner is None:  # pragma: no cover - a regular member always has a file
                 continue
-            yield Member(where, info.name, _checked(inner, where))
+            yield Member(where, info.name, _checked(inner))
         damage = getattr(archive, "damage", None)
         if damage is not None:
             raise tarfile.ReadError(damage)
