@@ -268,3 +268,13 @@ def test_include_and_exclude_globs_select_members_as_files_of_a_folder(
     assert [(n["path"], n["reason"]) for n in doc["not_scanned"]] == [
         (f"{archive}!notes/n.txt", "not matched by include")
     ]
+
+
+def test_an_archive_without_a_dataset_file_is_an_error_as_an_empty_folder_is(
+    tmp_path: Path, index_dir: Path
+) -> None:
+    (tmp_path / "pictures.zip").write_bytes(zip_bytes({"x.png": b"\x89PNG\r\n\x1a\n" + b"\0" * 32}))
+    doc, _ = scan([tmp_path / "pictures.zip", "-i", index_dir], 4)
+    assert [(e["path"], "no dataset files in this archive" in e["message"]) for e in doc["errors"]] == [
+        (str(tmp_path / "pictures.zip"), True)
+    ]

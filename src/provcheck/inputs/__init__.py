@@ -451,11 +451,16 @@ def read_units(display: str, fs_path: str, limits: Limits) -> Iterator[Unit | No
     if kind is None:
         yield read_unparsed(display, fs_path, limits)
         return
+    read = failed = 0
     for member in archives.members(display, fs_path, kind, limits):
-        if isinstance(member, archives.Member):
-            yield _member_unit(member, fs_path, limits)
-        else:
-            yield member
+        unit = _member_unit(member, fs_path, limits) if isinstance(member, archives.Member) else member
+        read += isinstance(unit, tuple)
+        failed += isinstance(unit, RecordError)
+        yield unit
+    if not read and not failed:  # as for a folder: nothing read is not a pass
+        yield RecordError(
+            display, ErrorKind.FILE, f"no dataset files in this archive; supported: {_supported()}"
+        )
 
 
 def _member_unit(member: archives.Member, fs_path: str, limits: Limits) -> Unit | NotScanned | RecordError:
