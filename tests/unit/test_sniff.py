@@ -29,6 +29,7 @@ def _zip() -> bytes:
         (gzip.compress((ROW * 3).encode()), "part-00001.bak", ".jsonl"),
         (b'[\n  {"text": "a"},\n  {"text": "b"}\n]\n', "train.json.bak", ".json"),
         (b'{\n  "data": [{"text": "a"}]\n}\n', "dump", ".json"),
+        (b"[" * 60000, "deep", ".json"),  # the JSON reader reports its depth, located
         (b"instruction,output\nSay hi,hi\nSay bye,bye\n", "export.dat", ".csv"),
         (b"prompt\tresponse\na\tb\n", "rows.tabs", ".tsv"),
         (b"PAR1" + b"\0" * 64, "x.pq", ".parquet"),

@@ -139,7 +139,7 @@ def _json_kind(text: str, complete: bool) -> Sniffed | None:
     first = lines[0] if lines else ""
     try:
         value = json.loads(first)
-    except ValueError:
+    except (ValueError, RecursionError):
         # A JSON document over several lines (an array of records, pretty-printed), or not
         # JSON at all: the JSON reader reads either the first, and reports where the second is
         # not JSON (a located error, so nothing passes unread).
@@ -155,7 +155,7 @@ def _json_kind(text: str, complete: bool) -> Sniffed | None:
 def _is_json(line: str) -> bool:
     try:
         json.loads(line)
-    except ValueError:
+    except (ValueError, RecursionError):
         return False
     return True
 
