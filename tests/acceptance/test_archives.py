@@ -278,3 +278,43 @@ def test_an_archive_without_a_dataset_file_is_an_error_as_an_empty_folder_is(
     assert [(e["path"], "no dataset files in this archive" in e["message"]) for e in doc["errors"]] == [
         (str(tmp_path / "pictures.zip"), True)
     ]
+
+
+@pytest.mark.parametrize("name", ["more.zip", "more.tar.gz"])
+def test_json_lines_named_json_in_an_archive_is_read(
+    tmp_path: Path, index_dir: Path, policy: Path, name: str
+) -> None:
+    """The JSON reader reads a file of JSON Lines named ``.json`` a second time as JSON Lines:
+    a member is reopened (zip) or kept in memory (tar), never an error or a traceback."""
+    (tmp_path / name).write_bytes(ARCHIVES[name]({"rows.json": (CLEAN + COPY).encode()}))
+    doc, _ = scan([tmp_path / name, "-i", index_dir, "-p", policy], 1)
+    assert located(doc) == {f"{tmp_path / name}!rows.json:2"}
+
+
+def test_damaged_archives_are_located_errors_never_a_traceback(tmp_path: Path) -> None:
+    """Seeded mutations of small archives (flipped bytes, cuts, inserted noise), each read to
+    the end: every problem is a located result."""
+    import random
+
+    from provcheck.inputs import Limits, read_units
+
+    rows = (CLEAN * 20).encode()
+    seeds = {name: make({"a.jsonl": rows, "odd": rows, "b.json": rows}) for name, make in ARCHIVES.items()}
+    rnd = random.Random(16)
+    for n in range(120):
+        name, data = rnd.choice(sorted(seeds.items()))
+        mutated = bytearray(data)
+        for _ in range(rnd.randint(1, 6)):
+            at = rnd.randrange(len(mutated) + 1)
+            if rnd.random() < 0.6:
+                mutated[at : at + 1] = bytes([rnd.randrange(256)])
+            elif rnd.random() < 0.5:
+                del mutated[at:]
+            else:
+                mutated[at:at] = rnd.randbytes(rnd.randint(1, 40))
+        path = tmp_path / f"{n}-{name}"
+        path.write_bytes(bytes(mutated))
+        for unit in read_units(str(path), str(path), Limits()):
+            if isinstance(unit, tuple):
+                for _item in unit[1]:
+                    pass

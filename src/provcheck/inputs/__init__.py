@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import errno
+import functools
+import io
 import json as _json
 import os
 from collections.abc import Callable, Iterator
@@ -464,19 +466,31 @@ def read_units(display: str, fs_path: str, limits: Limits) -> Iterator[Unit | No
 
 
 def _member_unit(member: archives.Member, fs_path: str, limits: Limits) -> Unit | NotScanned | RecordError:
-    source = InputSource(path=member.display, fs_path=fs_path, limits=limits, stream=member.stream)
+    source = InputSource(member.display, fs_path, limits, stream=member.stream, reopen=member.reopen)
     name = member.name.rsplit("/", 1)[-1]
     reader = reader_for(name)
-    if reader is None:  # chosen by content, as for a file in a folder
-        peek = getattr(member.stream, "peek", None)
-        found = sniff(peek(HEAD)[:HEAD] if peek is not None else b"", name)
-        if found is None or found.ambiguous or found.suffix not in CONTAINERS:
-            member.stream.close()
-            if found is None:
-                return NotScanned(member.display, UNSUPPORTED, suffix_of(name))
-            why = _ambiguous(found) if found.ambiguous else archives.NESTED
-            return RecordError(member.display, ErrorKind.FILE, why)
-        reader, source.read_as = CONTAINERS[found.suffix], found.label
+    try:
+        if reader is None:  # chosen by content, as for a file in a folder
+            found = sniff(
+                member.stream.peek(HEAD)[:HEAD] if isinstance(member.stream, io.BufferedReader) else b"", name
+            )
+            if found is None or found.ambiguous or found.suffix not in CONTAINERS:
+                member.stream.close()
+                if found is None:
+                    return NotScanned(member.display, UNSUPPORTED, suffix_of(name))
+                why = _ambiguous(found) if found.ambiguous else archives.NESTED
+                return RecordError(member.display, ErrorKind.FILE, why)
+            reader, source.read_as = CONTAINERS[found.suffix], found.label
+        if (
+            isinstance(reader, JsonReader)
+            and member.reopen is None
+            and member.size <= limits.max_record_bytes
+        ):
+            data = member.stream.read()  # JSON Lines named .json is read twice: kept, never on disk
+            source.stream, source.reopen = io.BytesIO(data), functools.partial(io.BytesIO, data)
+    except (DecompressionFailed, LimitExceeded, InputError) as exc:
+        member.stream.close()
+        return RecordError(member.display, ErrorKind.FILE, f"reading stopped: {exc}")
     if isinstance(reader, JsonlReader):
         return source, _guarded(source, lambda: reader.lines(source))
     chosen = reader

@@ -19,13 +19,14 @@ damaged archive: the members before the damage are read, then one located error.
 
 from __future__ import annotations
 
+import functools
 import io
 import lzma
 import stat
 import tarfile
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import IO, BinaryIO, cast
 
@@ -76,7 +77,11 @@ class Member:
     name: str
     """Its path inside the archive (chooses the reader, by suffix)."""
     stream: BinaryIO
-    """Its bytes (read once, in order: the next member is not ready before this one is read)."""
+    """Its bytes (read in order: the next member is not ready before this one is read)."""
+    size: int
+    """Its size as the archive declares it."""
+    reopen: Callable[[], BinaryIO] | None = None
+    """A fresh stream of its bytes (a zip member); None when it can be read once (tar)."""
 
 
 Selected = Member | NotScanned | RecordError
@@ -213,7 +218,15 @@ def _zip(display: str, fs_path: str, limits: Limits) -> Iterator[Selected]:
                 except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError, ValueError) as exc:
                     yield RecordError(where, ErrorKind.FILE, f"archive member cannot be read ({exc})")
                     continue
-                yield Member(where, info.filename, _checked(stream))
+                again = functools.partial(_reopened, archive, info)
+                yield Member(where, info.filename, _checked(stream), info.file_size, again)
+
+
+def _reopened(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> BinaryIO:
+    try:
+        return _checked(archive.open(info))
+    except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError, ValueError) as exc:
+        raise InputError(f"archive member cannot be read again ({exc})") from exc
 
 
 def _tar(display: str, fs_path: str, limits: Limits) -> Iterator[Selected]:
@@ -275,7 +288,7 @@ def _tar_members(display: str, stream: BinaryIO, limits: Limits) -> Iterator[Sel
             inner = archive.extractfile(info)
             if inner is None:  # pragma: no cover - a regular member always has a file
                 continue
-            yield Member(where, info.name, _checked(inner))
+            yield Member(where, info.name, _checked(inner), info.size)
         damage = getattr(archive, "damage", None)
         if damage is not None:
             raise tarfile.ReadError(damage)

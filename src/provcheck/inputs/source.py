@@ -17,7 +17,7 @@ import os
 import re
 import stat
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import IO, Any, BinaryIO, cast
@@ -346,12 +346,28 @@ class InputSource:
     """The format told by content (``JSON Lines``) when the name told none (``inputs.sniff``)."""
     stream: BinaryIO | None = None
     """An open stream to read instead of ``fs_path``: a member of an archive (``inputs.archives``),
-    read once, never written to disk."""
+    never written to disk."""
+    reopen: Callable[[], BinaryIO] | None = None
+    """A fresh stream of the member for a second :meth:`open` (a ``.json`` file that turns out
+    to be JSON Lines is read again); None when it cannot be read twice."""
+    opened: int = 0
+    """Times :meth:`open` was called."""
 
     @contextmanager
     def open(self) -> Iterator[BinaryIO]:
         """The decompressed byte stream."""
-        raw = self.stream if self.stream is not None else open_binary(self.fs_path, self.path)
+        if self.stream is None:
+            raw = open_binary(self.fs_path, self.path)
+        elif not self.opened:
+            raw = self.stream
+        elif self.reopen is not None:
+            raw = self.reopen()
+        else:
+            raise InputError(
+                f"{self.path}: read twice (JSON Lines named .json?) and this member of a tar archive "
+                "can be read once: name it .jsonl, or extract the archive"
+            )
+        self.opened += 1
         digest = hashlib.sha256()
         try:
             size = self.size = _size(raw)
