@@ -16,7 +16,6 @@ what is looked for.
 from __future__ import annotations
 
 import bz2
-import csv
 import io
 import json
 import lzma
@@ -168,6 +167,8 @@ def _table_kind(text: str) -> Sniffed | None:
     for delimiter, suffix in (("\t", ".tsv"), (",", ".csv")):
         if delimiter not in header:
             continue
+        import csv  # only for a file that may be a table (the hook imports no csv otherwise)
+
         try:
             rows = list(csv.reader(io.StringIO("\n".join(lines[:6])), delimiter=delimiter))
         except csv.Error:
