@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from provcheck.model import RunRecord, ScanResult
+from provcheck.model import Absent, RunRecord, ScanResult
 
 
 def declared_use(run: RunRecord) -> str:
@@ -88,3 +88,22 @@ def summary_lines(result: ScanResult) -> list[str]:
     """The lines about what was checked and for which use, shared by every format."""
     lines = (not_scanned_line(result), read_by_content_line(result))
     return [use_line(result.run), *(line for line in lines if line)]
+
+
+def providers_not_indexed(run: RunRecord) -> str | None:
+    """``The index holds no source from: anthropic, xai — …``: providers the policy's rules look
+    for in matches that no indexed source is from. A clean report says nothing of them: with
+    no reference text, a copy of their output cannot be matched. None when there are none or
+    the run record predates recording the providers."""
+    policy, index = run.policy.providers, run.index.providers
+    if isinstance(policy, Absent) or isinstance(index, Absent):
+        return None
+    missing = sorted(set(policy) - set(index))
+    if not missing:
+        return None
+    markers = isinstance(run.markers, tuple) and bool(run.markers)
+    checked = "declarations and the policy's marker phrases" if markers else "declarations"
+    return (
+        f"The index holds no source from: {', '.join(missing)} — a copy of their output cannot be "
+        f"found by text; only {checked} are checked for them."
+    )

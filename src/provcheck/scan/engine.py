@@ -59,7 +59,7 @@ from provcheck.policy.markers import MarkerScanner, MarkerSpec
 from provcheck.runtime.executors import WorkerPlan, executor_for
 from provcheck.runtime.progress import NullProgress, Progress
 from provcheck.scan.facts import index_facts, policy_facts, tool_facts_started, use_facts
-from provcheck.scan.fields import DECLARED, FieldKey, count_fields, record_declarations
+from provcheck.scan.fields import DECLARED, FIRST, FieldKey, count_fields, record_declarations
 from provcheck.scan.match import Matcher
 from provcheck.scan.prefilter import Prefilter, role_tally
 from provcheck.scan.results import Collector
@@ -256,7 +256,9 @@ class _FileTally:
     skipped: Counter[tuple[str, str]] = field(default_factory=Counter)
     """Strings not read per field pattern and reason."""
     declared: Counter[tuple[str, str]] = field(default_factory=Counter)
-    """Records per field pattern and licence they declare (``scan.fields``)."""
+    """Records per field pattern and licence or generator they declare (``scan.fields``)."""
+    first: dict[tuple[str, str], int] = field(default_factory=dict)
+    """The first line of each of ``declared`` (none in a container without lines)."""
 
     def fields(self) -> FieldCounts:
         return FieldCounts(
@@ -308,6 +310,9 @@ class _Tally:
             file = self.files[path]
             if reason.startswith(DECLARED):
                 file.declared[(pattern, reason[len(DECLARED) :])] += n
+            elif reason.startswith(FIRST):
+                key = (pattern, reason[len(FIRST) :])
+                file.first[key] = min(file.first.get(key, n), n)
             elif reason:
                 file.skipped[(pattern, reason)] += n
             else:
@@ -516,8 +521,8 @@ def scan(
             f"(only the first {most:,} are; {total:,} in all)"
         )
         tally.errors.append(RecordError(path, ErrorKind.LIMIT, message))
-    for file in tally.files.values():  # licences the records declare (judged like a card's)
-        stated, limited = record_declarations(file.path, file.sha256, file.declared)
+    for file in tally.files.values():  # licences and models records declare (judged like a card's)
+        stated, limited = record_declarations(file.path, file.sha256, file.declared, file.first)
         declarations += stated
         tally.errors += limited
     tally.errors.sort(key=lambda e: (e.path, -1 if e.index is None else e.index, e.line or 0))
