@@ -17,6 +17,7 @@ from provcheck.report.evidence import WITHHELD
 from provcheck.report.locations import line_url, repo_path
 from provcheck.report.meaning import CLEAN_LIMITS
 from provcheck.report.records import evidence_kinds, record_verdict, record_view, unruled_line
+from provcheck.report.scope import read_by_content_line
 from provcheck.report.terminal import printable
 
 ROWS = 50
@@ -91,6 +92,8 @@ class MarkdownFormatter(Formatter):
             f"report {md(rs.identity.id)}"
         )
         if line := ov.not_scanned_line(result):
+            out.append(f"<br>{md(line, 500)}")
+        if line := read_by_content_line(result):
             out.append(f"<br>{md(line, 500)}")
         if result.waivers is not None:
             # Which findings are waived, re-opened or missed by an entry is part of what a

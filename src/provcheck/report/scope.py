@@ -74,10 +74,20 @@ def not_scanned_line(result: ScanResult) -> str | None:
     return f"{len(items):,} {noun} not scanned: {'; '.join(parts)}"
 
 
+def read_by_content_line(result: ScanResult) -> str | None:
+    """``read by content: data.jsonlines as JSON Lines``, or None when every file was read by
+    its name: a file whose name provcheck does not read was read as its content showed."""
+    items = [f"{f.path} as {f.read_as}" for f in result.files if f.read_as is not None]
+    if not items:
+        return None
+    more = f", +{len(items) - 6} more" if len(items) > 6 else ""
+    return f"read by content: {', '.join(items[:6])}{more}"
+
+
 def summary_lines(result: ScanResult) -> list[str]:
     """The lines about what was checked and for which use, shared by every format."""
-    line = not_scanned_line(result)
-    return [use_line(result.run), *([line] if line else [])]
+    lines = (not_scanned_line(result), read_by_content_line(result))
+    return [use_line(result.run), *(line for line in lines if line)]
 
 
 def providers_not_indexed(run: RunRecord) -> str | None:

@@ -296,8 +296,8 @@ def error(e: RecordError) -> dict[str, Any]:
 
 
 def file_summary(f: FileSummary) -> dict[str, Any]:
-    """What was read of a file."""
-    return {
+    """What was read of a file (``read_as`` only for a file read by content)."""
+    out = {
         "path": f.path,
         "schema": f.schema,
         "records": f.records,
@@ -305,6 +305,9 @@ def file_summary(f: FileSummary) -> dict[str, Any]:
         "sha256": f.sha256,
         "fields": field_counts(f.fields or FieldCounts()),
     }
+    if f.read_as is not None:
+        out["read_as"] = f.read_as
+    return out
 
 
 def field_counts(fields: FieldCounts) -> dict[str, Any]:
