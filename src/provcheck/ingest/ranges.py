@@ -41,8 +41,10 @@ if TYPE_CHECKING:
 
 _BOM = b"\xef\xbb\xbf"
 _OPEN_BRACE = 0x7B
-_BLOCK = 1 << 22
-"""Bytes read at a time by the main process's pass."""
+_BLOCK = 1 << 20
+"""Bytes read at a time by the main process's pass: 4 MiB reads took fresh pages from the
+system each time (60,000 page faults over 243 MB: 0.40-0.44 CPU s for the pass, 0.25 with
+1 MiB, which the allocator reuses)."""
 
 
 @dataclass(frozen=True, slots=True)
