@@ -299,7 +299,9 @@ def add_file(
         batches = batched(_raw_records(items, report, progress), _BATCH_RECORDS)
         executor, units = executor_for(job, batches, workers, engine, address)
     else:
-        # Workers read their own lines (``ranges``): this process only finds the batches' bounds.
+        # Workers read their own lines (``ranges``): this process only finds the batches' bounds,
+        # and receives chunks of a few MB, whose memory it keeps for the next (as a worker does).
+        keep_batch_memory()
         source = InputSource(path=spec.path, fs_path=spec.path, limits=limits)
         progress.file_started(spec.path)
         ranges = line_ranges(source, start, _BATCH_RECORDS)
