@@ -273,7 +273,8 @@ def add_file(
     """Add every record of ``spec.path``; bad records are reported, the rest are added.
 
     Records are parsed and fingerprinted in ``workers`` processes; this process reads the
-    file and writes the shard.
+    file (with workers and a plain JSON Lines file, it only cuts it into ranges the workers
+    read: ``ranges``) and writes the shard.
     """
     progress = progress or NullProgress()
     entry = writer.source(spec.source)
