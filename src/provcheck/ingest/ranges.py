@@ -80,7 +80,7 @@ def plain_start(fs_path: str) -> int | None:
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             return None  # a FIFO or a device: the reader says what it is
-        head = os.pread(fd, 8192 + len(_BOM), 0)
+        head = os.read(fd, 8192 + len(_BOM))
     except OSError:
         return None
     finally:
@@ -247,19 +247,10 @@ def split_lines(data: bytes, unit: LineRange, limits: Limits) -> list[UnparsedLi
     return out
 
 
-def _pread(fs_path: str, start: int, end: int) -> bytes:
-    fd = os.open(fs_path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
-    try:
-        parts = []
-        while start < end:
-            part = os.pread(fd, min(end - start, 1 << 30), start)
-            if not part:
-                break
-            parts.append(part)
-            start += len(part)
-    finally:
-        os.close(fd)
-    return parts[0] if len(parts) == 1 else b"".join(parts)
+def _read_bytes(fs_path: str, start: int, end: int) -> bytes:
+    with open(fs_path, "rb") as fh:  # a buffered read of n bytes reads until n or the end
+        fh.seek(start)
+        return fh.read(end - start)
 
 
 def read_range(
@@ -275,7 +266,7 @@ def read_range(
     """
     if not unit.oversized:
         try:
-            data = _pread(fs_path, unit.start, unit.end)
+            data = _read_bytes(fs_path, unit.start, unit.end)
         except OSError:
             return None
         if len(data) != unit.end - unit.start or xxhash.xxh3_64_intdigest(data) != unit.digest:
