@@ -20,7 +20,10 @@ and folding them would join words), not ASCII, and not of a script written witho
 characters are tokens one by one, ``normalize._UNSPACED_RANGES``). The table's key is the
 character as the tokenizer meets it before the table: ``casefold(NFKC(char))``; a key that is
 ASCII after that (fullwidth and mathematical letters) is folded by NFKC already, and a key that
-decomposes is folded through its base letter (``normalize`` strips the decorations). Both the
+decomposes is folded through its base letter (``folding`` strips the decorations). A
+compatibility variant (a character NFKC changes) folds as its NFKC form does, so that NFKC
+equivalents still fold alike: its own row is not used (the lunate sigma ``ϲ`` is drawn as a c,
+but makes no ``σ`` a c; a mathematical ``𝛎`` folds as ``ν`` does). Both the
 capital and the small form of a letter fold through the same key, so case stays irrelevant: where
 the capital and the small letter have different skeletons (Greek ``Η``→H and ``η``→n, Cyrillic
 ``В``→B, ``в`` none), the capital's wins, as substitution swaps Latin capitals for the capitals of
@@ -89,10 +92,18 @@ def table(raw: bytes) -> dict[str, str]:
             continue
         if unicodedata.category(char)[0] not in "LN" or any(a <= ord(char) <= b for a, b in UNSPACED):
             continue
-        key = unicodedata.normalize("NFKC", char).casefold()
+        latin = capital_for.get(skeleton, skeleton) if unicodedata.category(char) == "Lu" else skeleton
+        nfkc = unicodedata.normalize("NFKC", char)
+        if nfkc != char:
+            # A compatibility variant folds as its NFKC form does, as everywhere in the
+            # tokenizer: the lunate sigma ``ϲ`` (drawn as a c) does not make every ``σ`` a c,
+            # and a mathematical bold ``𝛎`` folds as ``ν`` does.
+            continue
+        key = nfkc.casefold()
         if len(key) != 1 or key.isascii() or len(unicodedata.normalize("NFD", key)) != 1:
             continue
-        latin = capital_for.get(skeleton, skeleton) if unicodedata.category(char) == "Lu" else skeleton
+        if unicodedata.normalize("NFKC", key) != key:
+            continue
         found[key].append((char == key, ord(char), latin.lower()))
     # The capital's reading first (``char == key`` is False for it), then the lowest code point.
     return {key: sorted(rows)[0][2] for key, rows in found.items()}

@@ -24,7 +24,7 @@ DRAWN_AS: dict[str, str] = {
     "9": "\u09ed\u0a67\u0b68\u0d6d\u2ccb\ua76f\U000118cc\U000118d6",
     "a": "\u0251\u03b1\u0430\u13aa\u15c5\ua4ee\U000102a0\U00016f40",
     "b": "\u0185\u03b2\u0432\u044c\u13cf\u13f4\u1472\u15af\u15f7\ua4d0\ua7b5\U00010282\U000102a1\U00010301",
-    "c": "\u03c3\u0441\u13df\u1d04\u2ca5\ua4da\U000102a2\U00010302\U0001043d\U0001051c\U000118e9\U000118f2",
+    "c": "\u0441\u13df\u1d04\u2ca5\ua4da\U000102a2\U00010302\U0001043d\U0001051c\U000118e9\U000118f2",
     "d": "\u0501\u13a0\u13e7\u146f\u15de\u15ea\ua4d2\ua4d3",
     "e": "\u03b5\u0435\u04bd\u13ac\u2d39\ua4f0\uab32\U00010286\U000118c6\U000118ce",
     "f": "\u03dd\u0584\u15b4\u1e9d\ua4dd\ua799\uab35\U00010287\U000102a5\U00010525\U000118c2",
@@ -40,8 +40,8 @@ DRAWN_AS: dict[str, str] = {
     "m": "\u03bc\u03fb\u043c\u13b7\u15f0\u16d6\u2c99\ua4df\U000102b0\U00010311",
     "n": "\u03bd\u0578\u057c\u2c9b\ua4e0\U00010513",
     "o": (
-        "\u03bf\u043e\u0585\u05e1\u0647\u0665\u06be\u06c1\u06d5\u06f5\u07c0\u0966\u09e6\u0a66\u0ae6\u0b20"
-        "\u0b66\u0be6\u0c66\u0ce6\u0d20\u0d66\u10ff\u12d0\u1d0f\u1d11\u2c9f\u2d54\ua4f3\uab3d\U00010292"
+        "\u03bf\u03c3\u043e\u0585\u05e1\u0647\u0665\u06be\u06c1\u06d5\u06f5\u07c0\u0966\u09e6\u0a66\u0ae6"
+        "\u0b20\u0b66\u0be6\u0c66\u0ce6\u0d20\u0d66\u10ff\u12d0\u1d0f\u1d11\u2c9f\u2d54\ua4f3\uab3d\U00010292"
         "\U000102ab\U0001042c\U000104ea\U00010516\U000114d0\U000118c8\U000118d5\U000118d7\U000118e0"
     ),
     "p": "\u03c1\u0440\u13e2\u146d\u2ca3\ua4d1\U00010295",
