@@ -68,8 +68,9 @@ def test_the_batch_tokenizer_agrees_with_the_definition_on_any_text(text: str) -
     assert spans == sorted(spans)
 
 
-SEVERAL = ["ß", "…", "ﬁ", "½", "\u200b", "İ", "ﷺ"]
-"""Characters folding to other than one character (or to none)."""
+SEVERAL = ["ß", "…", "ﬁ", "½", "\u200b", "ŉ", "ǆ", "ﷺ"]
+"""Characters folding to other than one character (or to none). (``İ``, casefolded ``i`` +
+U+0307, folds to one since tokenizer 6 drops the dot above.)"""
 
 
 @given(st.text(max_size=200), st.sampled_from(SEVERAL), st.text(max_size=200))
