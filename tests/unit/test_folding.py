@@ -66,6 +66,9 @@ def test_cherokee_armenian_and_zalgo_copies_fold_to_the_latin_text() -> None:
     want = tokens(LATIN)
     for copy in (substitute(LATIN, CHEROKEE), substitute(LATIN, ARMENIAN), zalgo(LATIN)):
         assert copy != LATIN and tokens(copy) == want, copy
+    # Coptic, Lisu and Canadian syllabics lookalikes fold too (NFKC leaves them; it folds the
+    # mathematical alphanumerics already).
+    assert tokens("ⲟꓮᗅ𝐀 ꓚⲞⲣ") == ["oaaa", "cop"]
     # Small Cherokee letters fold through their capitals; enclosing marks fold to nothing.
     assert tokens("ꮃꭺꮪ \u24b6\u20dd Ꮃ") == tokens("was a w")
     # Offsets still point into the laundered text as it is.
