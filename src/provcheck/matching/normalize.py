@@ -7,15 +7,15 @@ kana, Thai, Lao, Khmer, Myanmar) yield one token per character; every other scri
 words (maximal runs of letters and digits).
 
 The definition is :func:`reference_tokens`: fold every character with ``casefold(NFKC(c))``
-(``folding``: Latin lookalikes from other scripts made Latin, accents and other decorations,
-invisible format characters removed) and cut
-the folded text with one regular expression. :func:`tokenize` computes the same
-tokens for a whole batch of texts with numpy, classifying each distinct character once (a
-cached table) instead of running the regex per text; texts holding a character that folds to
-several characters (``ß``, ``ﬁ``, ``½``...) take the reference path. Tests check that both
-agree on arbitrary text. Where the optional C extension is built (``matching/compiled.py``),
-the per-character part of :func:`tokenize` runs in C (``_tokens.c``: one pass, same table,
-same arrays); the numpy path stays the reference (``tests/unit/test_tokens_compiled.py``).
+(``folding``: Latin lookalikes from other scripts made Latin; accents and other decorations,
+invisible format characters removed) and cut the folded text with one regular expression.
+:func:`tokenize` computes the same tokens for a whole batch of texts with numpy, classifying
+each distinct character once (a cached table) instead of running the regex per text; texts
+holding a character that folds to several characters (``ß``, ``ﬁ``, ``½``...) take the reference
+path. Tests check that both agree on arbitrary text. Where the optional C extension is built
+(``matching/compiled.py``), the per-character part of :func:`tokenize` runs in C (``_tokens.c``:
+one pass, same table, same arrays); the numpy path stays the reference
+(``tests/unit/test_tokens_compiled.py``).
 """
 
 from __future__ import annotations
