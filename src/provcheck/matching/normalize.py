@@ -1,8 +1,9 @@
 """Text normalization and tokenization: pure functions, no I/O.
 
 A text's tokens are what every later stage compares, so copies that differ only in case,
-whitespace, punctuation, quotes, markdown or HTML markup, Unicode compatibility forms or
-NFC/NFD composition yield the same tokens. Scripts written without spaces (Chinese, Japanese
+whitespace, punctuation, quotes, markdown or HTML markup, Unicode compatibility forms, NFC/NFD
+composition, accents and stacked marks, or letters of other scripts drawn like Latin ones yield
+the same tokens. Scripts written without spaces (Chinese, Japanese
 kana, Thai, Lao, Khmer, Myanmar) yield one token per character; every other script yields
 words (maximal runs of letters and digits).
 
