@@ -203,6 +203,16 @@ def build_candidates(
                 ]
             },
         )
+    # Held-out kinds added 2026-12-06 (tokenizer 6): a fourth generator, so the kinds above keep
+    # their candidates.
+    scripts = random.Random(held.random())
+    edited(
+        {
+            "held-out:cherokee-armenian-50%": lambda t: edits.script_homoglyphs(t, scripts),
+            "held-out:zalgo-50%": lambda t: edits.stacked_marks(t, scripts),
+        },
+        scripts,
+    )
     return out, truth
 
 

@@ -167,6 +167,33 @@ def wide_homoglyphs(text: str, rng: random.Random, rate: float = 0.5) -> str:
     return "".join(out)
 
 
+# Held-out kinds added 2026-12-06 (tokenizer 6): letters of scripts other than Cyrillic and
+# Greek drawn like Latin ones (the letters an adversarial pass used), and stacked marks.
+_SCRIPT_LOOKALIKE = {
+    **{c: v for k, v in zip("ABCDEHJKLMPSTW", "ᎪᏴᏟᎠᎬᎻᎫᏦᏞᎷᏢᏚᎢᏔ", strict=True) for c in (k, k.lower())},
+    **dict(zip("nghuo", "ոցհսօ", strict=True)),
+}
+"""Cherokee letters (for a Latin capital or small letter) and Armenian small letters."""
+_STACKED = [*map(chr, range(0x0300, 0x0370)), "\u0489", "\u20dd", "\u20de", "\u20df", "\u20e0"]
+"""Combining marks "Zalgo" generators stack: diacritics and enclosing marks."""
+
+
+def script_homoglyphs(text: str, rng: random.Random, rate: float = 0.5) -> str:
+    """``rate`` of the letters that have a Cherokee or Armenian lookalike replaced by it."""
+    table = _SCRIPT_LOOKALIKE
+    return "".join(table[c] if c in table and rng.random() < rate else c for c in text)
+
+
+def stacked_marks(text: str, rng: random.Random, rate: float = 0.5) -> str:
+    """``rate`` of the letters followed by one to four combining marks (Zalgo text)."""
+    out = []
+    for c in text:
+        out.append(c)
+        if c.isalpha() and rng.random() < rate:
+            out.extend(rng.choice(_STACKED) for _ in range(rng.randint(1, 4)))
+    return "".join(out)
+
+
 def html_escaped(text: str) -> str:
     """HTML-escaped, quotes as numeric entities (``&#39;``, ``&quot;``), as a scraped copy."""
     import html

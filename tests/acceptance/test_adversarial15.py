@@ -88,6 +88,8 @@ Found and NOT FIXED (noted):
     drawn like Latin ones (Armenian ``օ`` ``ո`` ``հ``, Cherokee small letters) and a combining
     mark other than U+0332/U+0336 after every letter (U+0307) defeat matching (exit 0). Adding
     them changes the tokens of the index (a new tokenizer version, every index rebuilt).
+    Fixed 2026-12-06 by tokenizer 6 (``matching/folding.py``, ``matching/lookalikes.py``:
+    ``tests/acceptance/test_homoglyphs16.py``).
 12. (noted) ``provcheck merge`` replays each share's findings as stored: a finding's action
     edited in a partial (``block`` to ``info``, counts unchanged) is taken. The merge cannot
     re-evaluate marker findings without the records' text; an HMAC over the partial would need

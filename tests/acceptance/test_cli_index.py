@@ -14,9 +14,9 @@ def test_add_then_info(index_dir: Path) -> None:
     info = json.loads(run_cli(["index", "info", index_dir, "--format", "json"]).stdout)
     assert info["references"] == 3 and info["texts"] == 3 and info["shards"] == 1
     assert info["sources"]["share"]["provider"] == "openai" and info["sources"]["share"]["records"] == 3
-    assert info["fingerprint"] == {"shingle_size": 5, "window": 8, "seed": 1, "tokenizer": 5, "code": 2}
+    assert info["fingerprint"] == {"shingle_size": 5, "window": 8, "seed": 1, "tokenizer": 6, "code": 2}
     text = run_cli(["index", "info", index_dir]).stdout
-    assert "wmh1-tok5-n5-w8-s1-code2" in text and "share" in text and "MiB on disk" in text
+    assert "wmh1-tok6-n5-w8-s1-code2" in text and "share" in text and "MiB on disk" in text
 
 
 def test_add_reports_counts_and_meta(tmp_path: Path, index_dir: Path) -> None:
@@ -115,4 +115,4 @@ def test_verify_and_parameter_options(tmp_path: Path, index_dir: Path) -> None:
     result = run_cli(["index", "add", tmp_path / "new", refs, "--source", "s", "--shingle-size", "3"])
     assert "1 records" in result.stderr
     result = run_cli(["index", "add", tmp_path / "new", refs, "--source", "s", "--window", "4", "-q"], 5)
-    assert "wmh1-tok5-n3-w8-s1" in result.stderr
+    assert "wmh1-tok6-n3-w8-s1" in result.stderr

@@ -346,3 +346,16 @@ def test_a_pack_holds_no_request_key(tmp_path: Path) -> None:
     with zipfile.ZipFile(pack) as zf:
         lines = [json.loads(line) for line in zf.read("refs.jsonl").splitlines()]
     assert lines and not any("request" in r for r in lines)
+
+
+def test_a_pack_of_another_tokenizer_is_refused(
+    tmp_path: Path, index_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A pack published before tokenizer 6 holds anchors of tokens this provcheck no longer
+    # makes: refused (exit 5) with what to ask for, never matched. Simulated by the next version.
+    from provcheck.index import pack as pack_module
+
+    pack = _pack(index_dir, tmp_path / "refs.pack")
+    monkeypatch.setattr(pack_module, "TOKENIZER_VERSION", pack_module.TOKENIZER_VERSION + 1)
+    result = run_cli(["scan", _dataset(tmp_path), "--index", pack, "-q"], 5)
+    assert "built with tokenizer version 6" in result.stderr and "ask the publisher" in result.stderr

@@ -99,7 +99,7 @@ def test_short_and_empty_texts() -> None:
 
 
 def test_config_validation_and_signature() -> None:
-    assert FingerprintConfig().signature == "wmh1-tok5-n5-w8-s1-code2"
+    assert FingerprintConfig().signature == "wmh1-tok6-n5-w8-s1-code2"
     # An index built before code anchors (no ``code`` key) keeps its old signature.
     old = FingerprintConfig.from_dict({"shingle_size": 5, "window": 8, "seed": 1, "tokenizer": 3})
     assert old.code == 0 and old.signature == "wmh1-tok3-n5-w8-s1"

@@ -111,7 +111,7 @@ def test_parameters_are_stored_and_mismatches_refused(tmp_path: Path) -> None:
     add(idx, spec(refs_file(tmp_path, "a", REFERENCE_TEXTS), "a"), config=custom)
     index = ReferenceIndex(str(idx))
     assert index.config == custom and query(index, REFERENCE_TEXTS[0])
-    with pytest.raises(IndexMismatchError, match="wmh1-tok5-n4-w6-s9"):
+    with pytest.raises(IndexMismatchError, match="wmh1-tok6-n4-w6-s9"):
         add(idx, spec(refs_file(tmp_path, "b", REFERENCE_TEXTS), "b"), config=FingerprintConfig())
     with pytest.raises(IndexMismatchError):
         index.check_config(FingerprintConfig())

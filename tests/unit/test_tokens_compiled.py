@@ -67,6 +67,10 @@ HOSTILE = [
     "line one\nline two\r\n\tindent",
     "㍿会社 ㈱ ㋿ ｶﾞｷﾞ 🄀🄁 ㎏ ㍱ ǈ",  # fold to several characters, unspaced ones among them
     "ab\u200bcd e\u00adf 日\u200d本 x\ufe0fy ß日 日ß ﬁ日ﬂ",  # folding to nothing joins; unspaced beside words
+    "ᎪᏴᏟᎠᎬ ᎻᎫᏦᏞᎷ ᏢᏚᎢᏔᏇ ꭺꮄꮯ Ꮃ",  # Cherokee capitals and small letters drawn as Latin
+    "ոցհսօ Հայերեն լեզու ⲁⲃⲅ ꓐꓑꓒ ᗅᗷᑕ",  # Armenian, Coptic, Lisu, Canadian syllabics
+    "Z\u0300\u0301\u0302\u0489a\u0316\u0317\u20ddl\u1ab0\u1dc0g\ufe20o \u0483\u0488 e\u0301\u0337",  # Zalgo
+    "Ça résumé über naïve Ελληνικά ΕΛΛΗΝΙΚΆ й ё कुछ हिन्दी がぱ",  # accents; marks of one script kept
 ]
 
 

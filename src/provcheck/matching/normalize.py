@@ -1,20 +1,22 @@
 """Text normalization and tokenization: pure functions, no I/O.
 
 A text's tokens are what every later stage compares, so copies that differ only in case,
-whitespace, punctuation, quotes, markdown or HTML markup, Unicode compatibility forms or
-NFC/NFD composition yield the same tokens. Scripts written without spaces (Chinese, Japanese
+whitespace, punctuation, quotes, markdown or HTML markup, Unicode compatibility forms, NFC/NFD
+composition, accents and stacked marks, or letters of other scripts drawn like Latin ones yield
+the same tokens. Scripts written without spaces (Chinese, Japanese
 kana, Thai, Lao, Khmer, Myanmar) yield one token per character; every other script yields
 words (maximal runs of letters and digits).
 
 The definition is :func:`reference_tokens`: fold every character with ``casefold(NFKC(c))``
-(Latin lookalikes from other scripts made Latin, invisible format characters removed) and cut
-the folded text with one regular expression. :func:`tokenize` computes the same
-tokens for a whole batch of texts with numpy, classifying each distinct character once (a
-cached table) instead of running the regex per text; texts holding a character that folds to
-several characters (``ß``, ``ﬁ``, ``½``...) take the reference path. Tests check that both
-agree on arbitrary text. Where the optional C extension is built (``matching/compiled.py``),
-the per-character part of :func:`tokenize` runs in C (``_tokens.c``: one pass, same table,
-same arrays); the numpy path stays the reference (``tests/unit/test_tokens_compiled.py``).
+(``folding``: Latin lookalikes from other scripts made Latin; accents and other decorations,
+invisible format characters removed) and cut the folded text with one regular expression.
+:func:`tokenize` computes the same tokens for a whole batch of texts with numpy, classifying
+each distinct character once (a cached table) instead of running the regex per text; texts
+holding a character that folds to several characters (``ß``, ``ﬁ``, ``½``...) take the reference
+path. Tests check that both agree on arbitrary text. Where the optional C extension is built
+(``matching/compiled.py``), the per-character part of :func:`tokenize` runs in C (``_tokens.c``:
+one pass, same table, same arrays); the numpy path stays the reference
+(``tests/unit/test_tokens_compiled.py``).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ import numpy as np
 import numpy.typing as npt
 
 from provcheck.matching.compiled import TOKENS
+from provcheck.matching.folding import fold_char as _fold_char
 from provcheck.matching.laundering import unescape_html, unescape_json, unglue
 from provcheck.support.arrays import sorted_unique
 
@@ -67,61 +70,6 @@ _MARKUP_RE = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]{0,200})?/?>|\]\([^(
 SEPARATOR, WORD, UNSPACED, IRREGULAR = 0, 1, 2, 3
 """Character classes: not part of a token; part of a word; a token by itself; folds to other
 than exactly one character (its text takes the reference path)."""
-
-
-# Letters of other scripts drawn like Latin ones (after casefold), as homoglyph substitution
-# uses them to defeat exact matching. Unicode's confusables data (UTS #39) is not in Python's
-# standard library and its packaged copies map whole strings, not the one-to-one character
-# table the tokenizer needs; these are the letters that render the same in common fonts.
-# Both sides of every comparison fold alike, so Cyrillic and Greek text still matches itself.
-_LOOKALIKES = str.maketrans(
-    {
-        # Cyrillic
-        "а": "a", "в": "b", "е": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p",
-        "с": "c", "т": "t", "у": "y", "х": "x", "ѕ": "s", "і": "i", "ј": "j", "ԁ": "d",
-        "һ": "h", "ԛ": "q", "ԝ": "w", "ӏ": "l", "ү": "y",
-        # Greek (capitals look Latin; casefold makes them these small letters)
-        "α": "a", "β": "b", "ε": "e", "ζ": "z", "η": "h", "ι": "i", "κ": "k", "μ": "m",
-        "ν": "n", "ο": "o", "ρ": "p", "τ": "t", "υ": "y", "χ": "x",
-        # Armenian and Latin letter variants
-        "օ": "o", "ս": "u", "ɑ": "a", "ɡ": "g", "ı": "i", "ȷ": "j",
-        # Latin small capitals, as "small caps" text generators write every letter (no case,
-        # no compatibility form: NFKC and casefold leave them as they are)
-        "ᴀ": "a", "ʙ": "b", "ᴄ": "c", "ᴅ": "d", "ᴇ": "e", "ꜰ": "f", "ɢ": "g", "ʜ": "h",
-        "ɪ": "i", "ᴊ": "j", "ᴋ": "k", "ʟ": "l", "ᴍ": "m", "ɴ": "n", "ᴏ": "o", "ᴘ": "p",
-        "ǫ": "q", "ʀ": "r", "ꜱ": "s", "ᴛ": "t", "ᴜ": "u", "ᴠ": "v", "ᴡ": "w", "ʏ": "y",
-        "ᴢ": "z",
-    }
-)  # fmt: skip
-
-_IGNORED_MARKS = frozenset(
-    "\u034f\u17b4\u17b5\u180b\u180c\u180d\u180f"  # grapheme joiner, Khmer/Mongolian ignorables
-    + "".join(map(chr, range(0xFE00, 0xFE10)))  # variation selectors
-    + "".join(map(chr, range(0xE0100, 0xE01F0)))  # variation selectors supplement
-    + "\u0332\u0333\u0334\u0335\u0336\u0337\u0338\u20d2\u20d3\u20e5\u20e6"  # underline, strike, overlays
-)
-"""Combining marks that change nothing a reader takes for a letter: invisible ones (Unicode's
-default-ignorable marks: variation selectors, the grapheme joiner) and the lines and strokes
-"underline" and "strikethrough" text generators put on every letter. Nonspacing marks are not
-letters, so each cut the word it sat in (a variation selector after every letter made every
-letter a token, and the copy matched nothing)."""
-
-
-_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0")
-"""Hangul fillers: letters by category, drawn as a blank, and the usual stand-in for a space
-where spaces are filtered (left letters, they glue the words either side into one token)."""
-
-
-def _fold_char(char: str) -> str:
-    """casefold(NFKC(char)), Latin lookalikes (small capitals too) made Latin; format characters
-    (zero-width spaces and joiners, soft hyphens, direction marks) and ``_IGNORED_MARKS``
-    (variation selectors, underline and strike-through marks) fold to nothing: they are
-    inserted to break exact matching."""
-    if unicodedata.category(char) == "Cf" or char in _IGNORED_MARKS:
-        return ""
-    if char in _BLANK_LETTERS:
-        return " "
-    return unicodedata.normalize("NFKC", char).casefold().translate(_LOOKALIKES)
 
 
 def _unspaced(codepoint: int) -> bool:

@@ -12,11 +12,14 @@ from typing import Any
 
 from provcheck.errors import UsageError
 
-TOKENIZER_VERSION = 5
+TOKENIZER_VERSION = 6
 """Bump when normalization or tokenization changes what tokens a text yields. 4: invisible
 characters standing for spaces, JSON string escapes and Hangul fillers read as separators
 (``matching/laundering.py``). 5: small capitals read as Latin letters, variation selectors and
-underline/strike-through marks fold to nothing (``normalize._IGNORED_MARKS``)."""
+underline/strike-through marks fold to nothing (``folding._IGNORED_MARKS``). 6: letters drawn
+like Latin ones folded from Unicode's confusables data (Armenian, Cherokee, Coptic, Lisu...:
+``matching/lookalikes.py``), accents and stacked or enclosing marks removed
+(``folding._decoration``)."""
 
 CODE_VERSION = 2
 """Version of the identifier-insensitive anchors of code (``matching/code.py``); 0 = none.
