@@ -1,0 +1,88 @@
+"""Adversarial pass 16: independent texts reported as copies, and configurations and command
+lines that made the gate stop looking or wrote a report counsel cannot decide from. Each test
+fails on the code before its fix.
+
+1. CRY-WOLF The Balfour Declaration's one sentence, which 58 of the 212 AlpacaEval generators
+   quote verbatim when asked what it is: with the answers of gpt4_1106_preview as the only
+   index (the user's plain case: one ChatGPT dump), 7 answers of 32 other generators (25,737
+   answers to the same 805 requests) blocked as copies of the gpt-4 answer quoting it (69-139
+   aligned tokens, probability 0.80-0.96). It is now among the famous public-domain texts set
+   aside by name (``matching/attributed.py``); a copy of the reference's own words beside the
+   quotation still blocks.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from helpers import run_cli, write_jsonl
+
+BLOCKING_POLICY = """\
+include: [provcheck:default]
+use: {purpose: train-competing-model, commercial: true}
+"""
+
+
+# --- 1. a famous public-domain sentence both answers quote ------------------------------------
+
+BALFOUR = (
+    '"His Majesty\'s government view with favour the establishment in Palestine of a national home for the '
+    "Jewish people, and will use their best endeavours to facilitate the achievement of this object, it "
+    "being clearly understood that nothing shall be done which may prejudice the civil and religious "
+    "rights of existing non-Jewish communities in Palestine, or the rights and political status enjoyed "
+    'by Jews in any other country."'
+)
+OWN = (
+    "The declaration was later written into the British Mandate for Palestine, and its two promises pulled "
+    "against each other for decades: settlers and officials, farmers and diplomats each read in it the half "
+    "that suited them, and the quarrel over what Balfour meant outlived everyone who had signed or received "
+    "the letter."
+)
+"""The reference's own words after the quotation."""
+ASKED = "What is the Balfour Declaration?"
+
+
+def _actions(tmp_path: Path, reference: str, candidates: dict[str, str]) -> dict[str, str]:
+    """Scan one Alpaca record per candidate against an index of ``reference`` (gpt-4, OpenAI)
+    under a policy blocking OpenAI output: the worst action per record id ('' for none)."""
+    refs = tmp_path / "ref.json"
+    refs.write_text(json.dumps([{"instruction": ASKED, "input": "", "output": reference}]))
+    index = tmp_path / "index"
+    run_cli(["index", "add", index, refs, "--source", "gpt4", "--provider", "openai", "-q"])
+    rows = [{"id": k, "instruction": ASKED, "input": "", "output": v} for k, v in candidates.items()]
+    data = write_jsonl(tmp_path / "d.jsonl", rows)
+    policy, out = tmp_path / "policy.yaml", tmp_path / "r.json"
+    policy.write_text(BLOCKING_POLICY)
+    run_cli(["scan", data, "-i", index, "-p", policy, "--no-cache", "-q", "-f", "json", "-o", out], code=1)
+    order = ["", "info", "warn", "review", "block"]
+    worst = dict.fromkeys(candidates, "")
+    for f in json.loads(out.read_text())["findings"]:
+        rid = f["record"]["id"]
+        worst[rid] = max(worst[rid], f["action"], key=order.index)
+    return worst
+
+
+def test_two_answers_quoting_the_balfour_declaration_are_not_copies(tmp_path: Path) -> None:
+    reference = (
+        "The Balfour Declaration was a statement issued by the British government during World War I, "
+        "announcing support for a national home for the Jewish people in Palestine, then part of the "
+        "Ottoman Empire. It took the form of a letter from the Foreign Secretary to Lord Rothschild.\n\n"
+        f"The text of the Balfour Declaration reads:\n\n{BALFOUR}\n\n{OWN}"
+    )
+    independent = (
+        "In November 1917 Arthur Balfour sent a short letter to Lord Rothschild that became one of the "
+        f"most argued-over documents of the century. Its central sentence stated:\n\n{BALFOUR}\n\n"
+        "Historians still disagree about its consequences; some see it as a founding step toward "
+        "Israel, others stress the conflicting promises Britain made to Arab leaders in the same war."
+    )
+    worst = _actions(
+        tmp_path,
+        reference,
+        {
+            "independent": independent,
+            "copy": f"Here is what I found. {BALFOUR}\n\n{OWN}",
+            "own-words": f"Some context first. {OWN} That is the short story; the full one fills libraries.",
+        },
+    )
+    assert worst == {"independent": "review", "copy": "block", "own-words": "block"}, worst
