@@ -27,7 +27,7 @@ use: {purpose: train-competing-model, commercial: true}
 # --- 1. a famous public-domain sentence both answers quote ------------------------------------
 
 BALFOUR = (
-    '"His Majesty\'s government view with favour the establishment in Palestine of a national home for the '
+    "\"His Majesty's government view with favour the establishment in Palestine of a national home for the "
     "Jewish people, and will use their best endeavours to facilitate the achievement of this object, it "
     "being clearly understood that nothing shall be done which may prejudice the civil and religious "
     "rights of existing non-Jewish communities in Palestine, or the rights and political status enjoyed "
