@@ -9,6 +9,20 @@ fails on the code before its fix.
    aligned tokens, probability 0.80-0.96). It is now among the famous public-domain texts set
    aside by name (``matching/attributed.py``); a copy of the reference's own words beside the
    quotation still blocks.
+2. REPORT A policy that includes the shipped packs and redefines one of their rules (a rule of
+   the same id, which the policy language allows: ``openai-no-competing-models`` at ``info``)
+   or turns it off (``disable:``) gave reports that showed only the rule in force: the copy was
+   an ``info`` finding under the pack's rule id and the verdict "No blocking finding", with
+   nothing saying that the user's file, not the OpenAI pack, decided it. Counsel could not tell
+   a softened gate from the shipped one. Every such change is now recorded in the run record
+   (``run.policy.overrides``, schema 1.4: rule, pack, its action there, what it became, where)
+   and said in the summary of the terminal, text, Markdown, SARIF and JUnit reports and on
+   stderr (``policy/load_rules.py``, ``report/scope.py``). The HTML report (``report/html/``,
+   another helper's this session) does not show it yet.
+3. (usage) ``use: [train-competing-model, eval]`` in ``.provcheck.yaml`` (or ``--use eval``)
+   was refused without the purpose meant: a word cut short is too far from the whole word for
+   the near-miss ratio. A word that begins exactly one purpose or flag now gets "did you mean
+   'evaluation'?" (``policy/use.py``).
 """
 
 from __future__ import annotations
@@ -16,7 +30,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from helpers import run_cli, write_jsonl
+from helpers import REFERENCE_TEXTS, run_cli, write_jsonl
 
 BLOCKING_POLICY = """\
 include: [provcheck:default]
@@ -86,3 +100,60 @@ def test_two_answers_quoting_the_balfour_declaration_are_not_copies(tmp_path: Pa
         },
     )
     assert worst == {"independent": "review", "copy": "block", "own-words": "block"}, worst
+
+
+# --- 2. a shipped rule redefined or turned off by the user's policy ---------------------------
+
+
+def test_a_pack_rule_the_policy_softens_or_turns_off_is_said_in_every_report(
+    tmp_path: Path, index_dir: Path
+) -> None:
+    data = write_jsonl(tmp_path / "d.jsonl", [{"id": "c", "text": REFERENCE_TEXTS[0]}])
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(
+        BLOCKING_POLICY
+        + "rules:\n"
+        + "  - id: openai-no-competing-models\n"
+        + "    title: OpenAI output (reviewed by the data team)\n"
+        + "    when: {source.provider: openai}\n"
+        + "    action: info\n"
+        + "disable: [marker-refusal]\n"
+    )
+    doc, md, txt = (tmp_path / n for n in ("r.json", "r.md", "r.txt"))
+    outputs = ["-f", "json", "-o", doc, "-f", "markdown", "-o", md, "-f", "text", "-o", txt]
+    out = run_cli(["scan", data, "-i", index_dir, "-p", policy, "--no-cache", *outputs])
+    report = json.loads(doc.read_text())
+    assert [f["action"] for f in report["findings"]] == ["info"]  # the policy's to decide
+    said = report["run"]["policy"]["overrides"]
+    assert said == [
+        f"openai-no-competing-models of provcheck:openai (block) redefined (info) at {policy}:4",
+        f"marker-refusal of provcheck:markers (warn) turned off at {policy}:8",
+    ], said
+    for text in (md.read_text(), txt.read_text(), out.stderr):
+        assert "shipped rules changed by this policy: openai-no-competing-models" in " ".join(text.split())
+
+
+def test_a_policy_that_changes_no_shipped_rule_says_nothing_of_it(tmp_path: Path, index_dir: Path) -> None:
+    data = write_jsonl(tmp_path / "d.jsonl", [{"id": "c", "text": REFERENCE_TEXTS[0]}])
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(BLOCKING_POLICY + "rules:\n  - {id: own-rule, title: Own, action: review}\n")
+    doc = tmp_path / "r.json"
+    out = run_cli(
+        ["scan", data, "-i", index_dir, "-p", policy, "--no-cache", "-f", "json", "-o", doc], code=1
+    )
+    assert "overrides" not in json.loads(doc.read_text())["run"]["policy"]
+    assert "shipped rules changed" not in out.stderr
+
+
+# --- 3. a purpose cut short -------------------------------------------------------------------
+
+
+def test_a_purpose_cut_short_says_which_purpose_was_meant(tmp_path: Path, index_dir: Path) -> None:
+    data = write_jsonl(tmp_path / "d.jsonl", [{"id": "c", "text": REFERENCE_TEXTS[0]}])
+    config = tmp_path / "conf" / ".provcheck.yaml"
+    config.parent.mkdir()
+    config.write_text(f"index: {index_dir}\nuse: [train-competing-model, eval]\n")
+    out = run_cli(["scan", data, "--config", config, "--no-cache", "-q"], code=2)
+    assert "unknown purpose 'eval' (did you mean 'evaluation'?)" in out.stderr, out.stderr
+    out = run_cli(["scan", data, "-i", index_dir, "--use", "comm", "--no-cache", "-q"], code=2)
+    assert "(did you mean 'commercial'?)" in out.stderr, out.stderr

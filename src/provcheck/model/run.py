@@ -151,6 +151,9 @@ class PolicyFacts:
     file_digests: tuple[PolicyFile, ...] | Absent = ABSENT
     """Each of ``files`` with its own SHA-256: which pack changed is visible, and each file can
     be checked on its own (absent in records written before it was recorded)."""
+    overrides: tuple[str, ...] | Absent = ABSENT
+    """Rules of shipped packs that the user's policy files turned off or redefined, in words with
+    where; absent when none was (and in records written before it was recorded)."""
 
 
 @dataclass(frozen=True, slots=True)

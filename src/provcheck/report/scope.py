@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from provcheck.model import RunRecord, ScanResult
+from provcheck.model.run import Absent
 
 
 def declared_use(run: RunRecord) -> str:
@@ -74,7 +75,19 @@ def not_scanned_line(result: ScanResult) -> str | None:
     return f"{len(items):,} {noun} not scanned: {'; '.join(parts)}"
 
 
+def overrides_line(run: RunRecord) -> str | None:
+    """``shipped rules changed by this policy: openai-no-competing-models of provcheck:openai
+    (block) redefined (info) at policy.yaml:4``, or None when the policy changed none. A finding
+    shows only the rule in force: without this line a pack's ``block`` redefined as ``info`` (or
+    turned off) by the user's file read as the pack's own judgement."""
+    overrides = run.policy.overrides
+    if isinstance(overrides, Absent) or not overrides:
+        return None
+    return f"shipped rules changed by this policy: {'; '.join(overrides)}"
+
+
 def summary_lines(result: ScanResult) -> list[str]:
     """The lines about what was checked and for which use, shared by every format."""
     line = not_scanned_line(result)
-    return [use_line(result.run), *([line] if line else [])]
+    changed = overrides_line(result.run)
+    return [use_line(result.run), *([changed] if changed else []), *([line] if line else [])]

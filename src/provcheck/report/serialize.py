@@ -27,7 +27,7 @@ from provcheck.report.meaning import lowered_because
 if TYPE_CHECKING:  # annotations only: the hook prints counts without the report's record rows
     from provcheck.report.records import RecordCounts, RecordRow, SourceRow
 
-SCHEMA_VERSION = "1.3"
+SCHEMA_VERSION = "1.4"
 
 
 def source(info: SourceInfo) -> dict[str, Any]:

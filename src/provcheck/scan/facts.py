@@ -128,4 +128,5 @@ def policy_facts(policy: Policy) -> PolicyFacts:
         file_digests=tuple(PolicyFile(p, d) for p, d in zip(policy.files, policy.file_sha256, strict=True))
         if policy.files
         else ABSENT,
+        overrides=policy.overrides or ABSENT,
     )
