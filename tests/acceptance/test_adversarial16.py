@@ -18,7 +18,10 @@ fails on the code before its fix.
    (``run.policy.overrides``, schema 1.4: rule, pack, its action there, what it became, where)
    and said in the summary of the terminal, text, Markdown, SARIF and JUnit reports and on
    stderr (``policy/load_rules.py``, ``report/scope.py``). The HTML report (``report/html/``,
-   another helper's this session) does not show it yet.
+   another helper's this session) does not show it yet. The same for a fact of an index source
+   that the policy's ``sources:`` replaces (``share: {provider: deepseek}`` over an OpenAI
+   source): the finding was DeepSeek's ``info`` while every source table said ``openai``
+   (``scan/facts.py``).
 3. (usage) ``use: [train-competing-model, eval]`` in ``.provcheck.yaml`` (or ``--use eval``)
    was refused without the purpose meant: a word cut short is too far from the whole word for
    the near-miss ratio. A word that begins exactly one purpose or flag now gets "did you mean
@@ -130,7 +133,7 @@ def test_a_pack_rule_the_policy_softens_or_turns_off_is_said_in_every_report(
         f"marker-refusal of provcheck:markers (warn) turned off at {policy}:8",
     ], said
     for text in (md.read_text(), txt.read_text(), out.stderr):
-        assert "shipped rules changed by this policy: openai-no-competing-models" in " ".join(text.split())
+        assert "the policy overrides: openai-no-competing-models" in " ".join(text.split())
 
 
 def test_a_policy_that_changes_no_shipped_rule_says_nothing_of_it(tmp_path: Path, index_dir: Path) -> None:
@@ -142,7 +145,24 @@ def test_a_policy_that_changes_no_shipped_rule_says_nothing_of_it(tmp_path: Path
         ["scan", data, "-i", index_dir, "-p", policy, "--no-cache", "-f", "json", "-o", doc], code=1
     )
     assert "overrides" not in json.loads(doc.read_text())["run"]["policy"]
-    assert "shipped rules changed" not in out.stderr
+    assert "the policy overrides" not in out.stderr
+
+
+def test_a_source_fact_the_policy_replaces_is_said(tmp_path: Path, index_dir: Path) -> None:
+    data = write_jsonl(tmp_path / "d.jsonl", [{"id": "c", "text": REFERENCE_TEXTS[0]}])
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(BLOCKING_POLICY + "sources:\n  share: {provider: deepseek, license: MIT}\n")
+    doc = tmp_path / "r.json"
+    out = run_cli(["scan", data, "-i", index_dir, "-p", policy, "--no-cache", "-f", "json", "-o", doc])
+    report = json.loads(doc.read_text())
+    assert [(f["rule"], f["source"]["provider"]) for f in report["findings"]] == [
+        ("deepseek-training-permitted", "deepseek")
+    ]
+    assert report["run"]["policy"]["overrides"] == [
+        f"source share: provider openai (index) set to deepseek at {policy}:4",
+        f"source share: license LicenseRef-ShareGPT (index) set to MIT at {policy}:4",
+    ]
+    assert "source share: provider openai (index) set to deepseek" in " ".join(out.stderr.split())
 
 
 # --- 3. a purpose cut short -------------------------------------------------------------------

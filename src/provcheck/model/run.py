@@ -152,8 +152,9 @@ class PolicyFacts:
     """Each of ``files`` with its own SHA-256: which pack changed is visible, and each file can
     be checked on its own (absent in records written before it was recorded)."""
     overrides: tuple[str, ...] | Absent = ABSENT
-    """Rules of shipped packs that the user's policy files turned off or redefined, in words with
-    where; absent when none was (and in records written before it was recorded)."""
+    """What the policy overrides, in words with where: rules of shipped packs that the user's
+    files turned off or redefined, and index source facts its ``sources:`` replaced; absent when
+    it overrides nothing (and in records written before it was recorded)."""
 
 
 @dataclass(frozen=True, slots=True)

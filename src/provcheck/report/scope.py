@@ -76,14 +76,15 @@ def not_scanned_line(result: ScanResult) -> str | None:
 
 
 def overrides_line(run: RunRecord) -> str | None:
-    """``shipped rules changed by this policy: openai-no-competing-models of provcheck:openai
-    (block) redefined (info) at policy.yaml:4``, or None when the policy changed none. A finding
-    shows only the rule in force: without this line a pack's ``block`` redefined as ``info`` (or
-    turned off) by the user's file read as the pack's own judgement."""
+    """``the policy overrides: openai-no-competing-models of provcheck:openai (block) redefined
+    (info) at policy.yaml:4; source share: provider openai (index) set to deepseek at ...``, or
+    None when it overrides nothing. A finding shows only the rule and facts in force: without
+    this line a pack's ``block`` redefined as ``info`` (or turned off) by the user's file read as
+    the pack's own judgement, and a source's provider the policy replaced was not shown."""
     overrides = run.policy.overrides
     if isinstance(overrides, Absent) or not overrides:
         return None
-    return f"shipped rules changed by this policy: {'; '.join(overrides)}"
+    return f"the policy overrides: {'; '.join(overrides)}"
 
 
 def summary_lines(result: ScanResult) -> list[str]:
