@@ -95,6 +95,9 @@ FULL = RunRecord(
         digest="f" * 64,
         files=("policy.yaml",),
         file_digests=(PolicyFile("policy.yaml", "e" * 64),),
+        overrides=(
+            "openai-no-competing-models of provcheck:openai (block) redefined (info) at policy.yaml:4",
+        ),
     ),
     waivers=".provcheck-waivers.yaml",
     markers=("openai-refusal",),
