@@ -26,6 +26,10 @@ fails on the code before its fix.
    was refused without the purpose meant: a word cut short is too far from the whole word for
    the near-miss ratio. A word that begins exactly one purpose or flag now gets "did you mean
    'evaluation'?" (``policy/use.py``).
+4. (setting dropped) ``waivers: decisions/`` in ``.provcheck.yaml`` (the folder the waivers file
+   is kept in) was taken for a waivers file that does not exist yet: no waiver was applied and
+   nothing said so (``--waivers decisions/`` is refused by click). It is now refused at its line
+   (exit 6, ``projectfile.py``).
 """
 
 from __future__ import annotations
@@ -177,3 +181,15 @@ def test_a_purpose_cut_short_says_which_purpose_was_meant(tmp_path: Path, index_
     assert "unknown purpose 'eval' (did you mean 'evaluation'?)" in out.stderr, out.stderr
     out = run_cli(["scan", data, "-i", index_dir, "--use", "comm", "--no-cache", "-q"], code=2)
     assert "(did you mean 'commercial'?)" in out.stderr, out.stderr
+
+
+# --- 4. a folder as the configuration's waivers file -------------------------------------------
+
+
+def test_a_folder_given_as_the_waivers_file_is_refused_where_it_is(tmp_path: Path, index_dir: Path) -> None:
+    repo = tmp_path / "repo"
+    data = write_jsonl(repo / "data" / "d.jsonl", [{"id": "c", "text": REFERENCE_TEXTS[0]}])
+    (repo / "decisions").mkdir()
+    (repo / ".provcheck.yaml").write_text(f"index: {index_dir}\nwaivers: decisions\n")
+    out = run_cli(["scan", data, "--config", repo / ".provcheck.yaml", "--no-cache", "-q"], code=6)
+    assert f"{repo / '.provcheck.yaml'}:2: waivers: 'decisions' is a folder" in out.stderr, out.stderr
