@@ -117,28 +117,34 @@ def worker_stages(batches: list[Any], spec: Any, config: Any) -> dict[str, float
 def stages(data: Path, work: Path) -> dict[str, float]:
     """CPU seconds of each stage of `index add`, in this process (``time.process_time``).
 
-    ``read``, ``send``, ``receive`` and ``shard`` run in the main process whatever the workers;
-    ``fingerprint`` (parse records, tokenize, fingerprint, encode the chunk) runs in the workers.
-    The main process's share bounds what more workers can give.
+    As ``index add -j 2`` runs: the main process cuts the file into ranges of a batch
+    (``ingest.ranges``), receives the chunks and builds the shard whatever the workers; the
+    workers read their ranges' lines and fingerprint them (parse records, tokenize,
+    fingerprint, encode the chunk). The main process's share bounds what more workers can
+    give. (With ``-j 1`` the one process reads the lines itself, through the reader.)
     """
     import pickle
 
     from provcheck.index.store import IndexWriter
     from provcheck.ingest.add import _BATCH_RECORDS, AddSpec, FingerprintJob
-    from provcheck.inputs import Limits, read_unparsed
+    from provcheck.ingest.ranges import line_ranges, plain_start, read_range
+    from provcheck.inputs import InputSource, Limits
     from provcheck.model import SourceInfo, SourceName
-    from provcheck.support.batching import batched
 
     out: dict[str, float] = {}
     clock = time.process_time
     started = clock()
-    _, items = read_unparsed(str(data), str(data), Limits())
-    batches = list(batched(iter(items), _BATCH_RECORDS))
-    out["read (main)"] = clock() - started
+    start = plain_start(str(data))
+    assert start is not None
+    units = list(line_ranges(InputSource(str(data), str(data), Limits()), start, _BATCH_RECORDS))
+    out["cut ranges (main)"] = clock() - started
     started = clock()
-    sent = [pickle.dumps(b, protocol=pickle.HIGHEST_PROTOCOL) for b in batches]
-    out["send batches (main)"] = clock() - started
-    del sent
+    batches: list[Any] = []
+    for unit in units:
+        got = read_range(unit, str(data), str(data), Limits())
+        assert got is not None
+        batches.append(got[0])
+    out["read range lines (workers)"] = clock() - started
     with IndexWriter(str(work / "stages")) as writer:
         spec = AddSpec(path=str(data), source=SourceInfo(name=SourceName("ref")))
         run = FingerprintJob(writer.config, spec)()

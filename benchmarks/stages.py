@@ -39,7 +39,7 @@ STAGES: list[tuple[str, list[tuple[str, str, str | None]]]] = [
             ("matching/fingerprint.py", "with_tokens", "_segments"),
             # The literal stream, computed only for the candidates a pair may read it of.
             ("matching/fingerprint.py", "with_literal", "_segments"),
-            ("matching/fingerprint.py", "with_literal", "_with_literal"),
+            ("scan/match.py", "_with_literal", "_segments"),
         ],
     ),
     (
@@ -51,16 +51,25 @@ STAGES: list[tuple[str, list[tuple[str, str, str | None]]]] = [
         [
             ("matching/verify.py", "prefilter", None),
             ("scan/match.py", "_may_judge", None),
-            ("scan/match.py", "_code_may_match", None),
         ],
     ),
-    ("alignment", [("matching/verify.py", "align", None)]),
+    ("alignment", [("matching/verify.py", "align", "_segments")]),
+    (
+        # Pairs the plain alignment rejected where code may still match: the reference
+        # fingerprinted with its code streams (``_details(code=True)``), the identifier-insensitive
+        # and literal alignments, and code aligned without inserted comment lines. Until the
+        # fourteenth session this was half in ``evidence + strength`` and half in ``other``.
+        "code alignment (renamed, literal, uncommented)",
+        [
+            ("scan/match.py", "_renamed", None),
+            ("matching/uncommented.py", "with_uncommented", "_segments"),
+        ],
+    ),
     (
         "evidence + strength",
         [
             ("matching/verify.py", "evidence", None),
-            ("scan/match.py", "_details", None),
-            ("matching/fingerprint.py", "with_literal", "_renamed"),
+            ("scan/match.py", "_details", "_segments"),
             ("scan/match.py", "_common_shares", None),
             ("scan/match.py", "_shared", None),
             ("matching/normalize.py", "token_offsets", "_segments"),

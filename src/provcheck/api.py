@@ -20,7 +20,7 @@ from provcheck.gitscan.repo import Repo
 from provcheck.gitscan.selection import DiffSelector
 from provcheck.index.combined import Index, open_index
 from provcheck.index.remote import is_remote, local_index
-from provcheck.inputs import discover, suffix_of
+from provcheck.inputs import NOT_INCLUDED, discover, suffix_of
 from provcheck.inputs.declared import CARD_BODY, is_card
 from provcheck.inputs.schemas import RecordOptions
 from provcheck.inputs.schemas.base import role_kind
@@ -268,6 +268,9 @@ def _scan(
         engine=settings.engine,
         address=settings.address,
         selector=selector,
+        globs=settings.config
+        if settings.config and (settings.config.include or settings.config.exclude)
+        else None,
         shard=settings.shard,
         index_url=settings.index if is_remote(settings.index) else None,
         recorded=recorded,
@@ -504,9 +507,6 @@ def expand_found(
         out.extend(selected)
         extras += _not_included(found, selected, config)
     return out, extras
-
-
-NOT_INCLUDED = "not matched by include"
 
 
 def _not_included(

@@ -68,7 +68,15 @@ class WaiverEntry:
     def stale(self) -> StaleWaiver:
         """This entry as reported when it matches nothing."""
         return StaleWaiver(
-            self.file, self.line, self.id, self.rule, self.source, self.path, self.waiver.reason
+            self.file,
+            self.line,
+            self.id,
+            self.rule,
+            self.source,
+            self.path,
+            self.waiver.reason,
+            approver=self.waiver.approver,
+            date=self.waiver.date,
         )
 
     def matches(self, finding: Finding, base: str | None) -> bool:
@@ -258,6 +266,10 @@ def _entry(path: str, line: int | None, item: Any, problem: Any) -> WaiverEntry 
         expires=str(expires) if expires else None,
         ticket=strings["ticket"] or strings["link"],
         placeholder=reason == PLACEHOLDER_REASON or approver == PLACEHOLDER_APPROVER,
+        written_for=written_for(
+            fid.lower() if fid else None, rule, strings["source"], strings["path"], action
+        ),
+        entry=f"{path}:{line}" if line else path,
     )
     return WaiverEntry(
         waiver=waiver,
@@ -269,6 +281,19 @@ def _entry(path: str, line: int | None, item: Any, problem: Any) -> WaiverEntry 
         path=strings["path"],
         action=action,
     )
+
+
+def written_for(
+    fid: str | None, rule: str | None, source: str | None, path: str | None, action: Action | None
+) -> str:
+    """What an entry names, as its file says it: ``finding ID``, or its rule, source and path
+    (and the most severe action it accepts)."""
+    parts = [
+        f"{k} {v}" for k, v in (("finding", fid), ("rule", rule), ("source", source), ("path", path)) if v
+    ]
+    if action is not None:
+        parts.append(f"up to {action.value}")
+    return "; ".join(parts) or "nothing named"
 
 
 def _action(item: LineDict, problem: Any) -> Action | None:

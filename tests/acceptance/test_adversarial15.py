@@ -78,7 +78,8 @@ Found and NOT FIXED (noted):
 9. FAIL-OPEN (design, noted) Archives (``.zip``, ``.tar``, ``.tar.gz``, ``.tar.xz``) in a
    scanned folder are listed as "not scanned: unsupported type" and the scan exits 0 ("No
    blocking finding") with a copy inside; the same archive named on the command line is exit
-   4. Documented (docs/inputs.md); README now says archives are not read.
+   4. Documented (docs/inputs.md); README now says archives are not read. (Fixed since:
+   archives are read member by member, ``tests/acceptance/test_archives.py``.)
 10. FAIL-OPEN (noted) A record's ``model``/``generator`` field (``"model": "gpt-4"``) and a
     ``licenses`` list are not read as declarations (item 7 reads ``license``/``licence``
     only): a row that says it is GPT-4 output passes unless its text is indexed. Mapping a

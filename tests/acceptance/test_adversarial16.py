@@ -15,7 +15,7 @@ fails on the code before its fix.
    an ``info`` finding under the pack's rule id and the verdict "No blocking finding", with
    nothing saying that the user's file, not the OpenAI pack, decided it. Counsel could not tell
    a softened gate from the shipped one. Every such change is now recorded in the run record
-   (``run.policy.overrides``, schema 1.4: rule, pack, its action there, what it became, where)
+   (``run.policy.overrides``, optional within schema 1.3: rule, pack, its action there, what it became, where)
    and said in the summary of the terminal, text, Markdown, SARIF and JUnit reports and on
    stderr (``policy/load_rules.py``, ``report/scope.py``). The HTML report (``report/html/``,
    another helper's this session) does not show it yet. The same for a fact of an index source

@@ -202,9 +202,9 @@ def test_counsels_report_names_every_file_it_did_not_scan(tmp_path: Path, index_
     assert "Every file and record was read" not in page
     errors = page[page.index('<section id="errors">') :]
     errors = errors[: errors.index("</section>")]
-    for name in ["train.jsonl.zip", ".hidden.jsonl", *(f"part{n}.weird{n}" for n in range(8))]:
+    for name in [".hidden.jsonl", *(f"part{n}.weird{n}" for n in range(8))]:
         assert name in errors, name
-    assert "10 file(s) found were not scanned" in errors
+    assert "9 file(s) found were not scanned" in errors  # the zip is read (test_archives.py)
 
 
 WAIVE_EVERYTHING = """\

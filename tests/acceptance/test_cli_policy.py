@@ -61,6 +61,8 @@ def test_the_demo_blocks_allows_and_waives(tmp_path: Path) -> None:
         ("openai-declared-source", "none"),
         # The card says apache-2.0 over a row copied from CC BY-NC material.
         ("declared-licence-contradicts-matched-noncommercial", "none"),
+        # And over rows of OpenAI output: the label does not lift OpenAI's terms (counsel 16).
+        ("declared-permissive-licence-over-provider-output", "none"),
     }
     (conflict,) = [f for f in card if f["rule"] == "declared-licence-contradicts-matched-noncommercial"]
     assert conflict["action"] == "review" and conflict["source"]["name"] == "alpaca-style-nc"

@@ -191,7 +191,9 @@ def test_the_markdown_summary_says_a_section_is_not_recorded(tmp_path: Path, ind
 
 # --- 5. no retrieval date is on record ------------------------------------------------------------
 
-RETRIEVAL = "not the date it was retrieved from the document"
+# Counsel 16 made it per clause: the legend says where a retrieval date is recorded and what is
+# said without one.
+RETRIEVAL = "otherwise “retrieval date not recorded”"
 
 
 def test_every_legend_says_no_retrieval_date_is_recorded(demo: dict[str, str]) -> None:

@@ -77,14 +77,14 @@ def test_a_symlink_leading_outside_the_repository_is_said_not_scanned(repo: GitR
 
 
 def test_unsupported_staged_files_under_include_are_counted(repo: GitRepo) -> None:
-    repo.write("data/archive.zip", b"PK\x03\x04" + b"\0" * 20)
+    repo.write("data/chart.png", b"\x89PNG\r\n\x1a\n" + b"\0" * 20)  # archives: test_archives.py
     repo.write("data/LICENSE", "MIT\n")
     repo.write("data/new.jsonl", jsonl([clean(7)]))
     repo.git("add", "data")
     out = repo.provcheck("hook", "run", code=0).stderr
-    assert "provcheck: 2 files not scanned: unsupported type (LICENSE, .zip)" in out
+    assert "provcheck: 2 files not scanned: unsupported type (LICENSE, .png)" in out
     doc = json.loads(repo.provcheck("scan", "--changed-since", "HEAD", "-f", "json", "-q").stdout)
-    assert sorted(n["path"] for n in doc["not_scanned"]) == ["data/LICENSE", "data/archive.zip"]
+    assert sorted(n["path"] for n in doc["not_scanned"]) == ["data/LICENSE", "data/chart.png"]
 
 
 def test_a_staged_dataset_overwritten_by_a_report_in_the_working_tree_is_scanned(repo: GitRepo) -> None:

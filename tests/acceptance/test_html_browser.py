@@ -125,7 +125,7 @@ def test_demo_report_renders_with_evidence_highlighted(browser: Any, monkeypatch
     assert p.locator("table.records tbody tr").count() == 6
     assert "Approve with conditions" in p.locator("#decision").inner_text()
     # 5 matches, 2 dataset-card declarations, the card's licence conflict and 1 waived marker.
-    assert p.locator("details.finding").count() == 9
+    assert p.locator("details.finding").count() == 11
     assert "Note: the material is dated 2023-03-13" in p.locator("#findings").inner_text()
     assert p.locator("#quote-confidence").is_visible()
     assert p.locator("details.finding[data-waived='1']").count() == 1

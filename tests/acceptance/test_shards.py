@@ -29,7 +29,7 @@ VOLATILE = (
 
 @pytest.fixture
 def dataset(tmp_path: Path) -> Path:
-    """Seven files: copies in several, an unrelated one, unreadable lines, a card, a stray zip."""
+    """Seven files: copies in several, an unrelated one, unreadable lines, a card, a stray image."""
     data = tmp_path / "data"
     for i in range(6):
         records: list[Any] = [{"text": UNRELATED_TEXT + f" ({i})"}]
@@ -41,7 +41,7 @@ def dataset(tmp_path: Path) -> Path:
     with open(data / "part-5.jsonl", "a", encoding="utf-8") as fh:
         fh.write("{not json\n")
     (data / "README.md").write_text("---\nlicense: cc-by-4.0\n---\n# data\n")
-    (data / "archive.zip").write_bytes(b"PK\x03\x04")
+    (data / "chart.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 16)
     return data
 
 

@@ -86,7 +86,7 @@ def test_a_second_process_compiles_nothing_and_its_classes_are_the_same(tmp_path
 
 @pytest.mark.parametrize(
     "damage",
-    [b"", b"provcheck dataclass methods 1\n", b"not the header at all", None],
+    [b"", b"provcheck dataclass methods 2\n", b"not the header at all", None],
 )
 def test_a_store_that_cannot_be_read_whole_is_compiled_again_and_replaced(
     tmp_path: Path, damage: bytes | None
@@ -112,3 +112,20 @@ def test_the_store_sits_beside_the_package_bytecode() -> None:
     where = methodcode.location()
     bytecode = importlib.util.cache_from_source(methodcode.__file__)  # PYTHONPYCACHEPREFIX too
     assert where is not None and os.path.dirname(where) == os.path.dirname(bytecode)
+
+
+def test_each_kept_method_is_read_when_used_and_a_damaged_one_is_compiled_again(tmp_path: Path) -> None:
+    """The store's entries are unmarshalled one by one, when a class uses them: one that cannot
+    be read costs compiling that method again, not the whole store."""
+    import marshal
+
+    from provcheck.support import methodcode
+
+    store = tmp_path / "methods.bin"
+    _run(store, "install")
+    entries = marshal.loads(store.read_bytes()[len(methodcode.HEADER) :])
+    assert all(type(kept) is bytes for kept in entries.values())
+    entries[next(iter(entries))] = b"\xff not marshalled code"
+    store.write_bytes(methodcode.HEADER + marshal.dumps(entries))
+    assert _run(store, "install")["compiled"] == 1
+    assert _run(store, "install")["compiled"] == 0

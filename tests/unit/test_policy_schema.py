@@ -160,6 +160,8 @@ def test_a_policy_using_every_key_of_the_schema_loads(tmp_path: Path) -> None:
                 "versions": [
                     {
                         "effective": "2024-01-01",
+                        "effective_note": "the date the version is headed with",
+                        "seen": "2025-11-11",
                         "url": "https://example.org",
                         "document": "T v1",
                         "generators": ["g"],
@@ -219,6 +221,8 @@ def test_a_policy_using_every_key_of_the_schema_loads(tmp_path: Path) -> None:
     policy = load_policy(str(path))
     assert policy.name == "all keys" and policy.sources["s"].meta == {"k": "v"}
     assert policy.terms["t"].versions[0].datasets == ("d",) and policy.markers[0].provider == "p"
+    assert policy.terms["t"].versions[0].seen == dt.date(2025, 11, 11)
+    assert policy.terms["t"].versions[0].effective_note == "the date the version is headed with"
 
 
 _ODD_VALUES: list[Any] = [

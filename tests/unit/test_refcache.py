@@ -53,6 +53,26 @@ def test_a_kept_text_owns_its_arrays_and_keeps_its_values() -> None:
     assert size > 8 * len(fp.tokens) * 3
 
 
+def test_a_text_let_go_again_unchanged_is_not_measured_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A text goes back and forth between the matcher's cache and ``Kept``: measured once while
+    # its details are the objects measured, again once one of them is replaced.
+    from provcheck.scan import refcache
+
+    held = _detailed(REFERENCE_TEXTS[0])
+    kept, size = detached(held)
+    walked: list[object] = []
+    original = refcache._own
+    monkeypatch.setattr(refcache, "_own", lambda a: walked.append(a) or original(a))
+    assert detached(kept) == (kept, size) and walked == []
+    fresh = _detailed(REFERENCE_TEXTS[1])  # new details, arrays that are a batch's views
+    kept.fingerprint, kept.offsets, kept.shingles = fresh.fingerprint, fresh.offsets, fresh.shingles
+    again, other = detached(kept)
+    twin = _detailed(REFERENCE_TEXTS[1])
+    twin.codes, twin.text = kept.codes, kept.text
+    assert walked and other != size and other == detached(twin)[1]
+    assert again.fingerprint is not None and again.fingerprint.tokens.base is None
+
+
 def test_kept_texts_are_bounded_in_bytes_and_the_oldest_go_first() -> None:
     texts = [_detailed(t) for t in REFERENCE_TEXTS[:3]]
     one = detached(_detailed(REFERENCE_TEXTS[0]))[1]

@@ -88,6 +88,7 @@ FULL = RunRecord(
         created="2026-01-01T00:00:00+00:00",
         updated="2026-01-02T00:00:00+00:00",
         written_by="provcheck 0.1.0",
+        providers=("openai",),
     ),
     policy=PolicyFacts(
         path="policy.yaml",
@@ -95,6 +96,7 @@ FULL = RunRecord(
         digest="f" * 64,
         files=("policy.yaml",),
         file_digests=(PolicyFile("policy.yaml", "e" * 64),),
+        providers=("anthropic", "openai"),
         overrides=(
             "openai-no-competing-models of provcheck:openai (block) redefined (info) at policy.yaml:4",
         ),

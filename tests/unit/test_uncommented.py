@@ -91,3 +91,27 @@ def test_the_codes_aligned_are_the_candidates_less_the_comments_removed(monkeypa
         keep[a:b] = False
     assert 0 < keep.sum() < len(keep)
     assert seen == ["".join(copy.codes[p] for p in np.flatnonzero(keep).tolist())]
+
+
+def test_a_candidate_too_short_to_cover_the_reference_is_not_aligned(monkeypatch) -> None:
+    # Aligned tokens are kept candidate tokens: under ``min_coverage`` of the reference's
+    # tokens, the containment test rejects whatever the alignment finds, so it is not run.
+    import provcheck.matching.uncommented as uncommented
+
+    config = MatchConfig()
+    more = C_CODE.replace("sum_of_multiples", "product_of_odds").replace("total", "acc")
+    copy, ref = prints(commented(C_CODE), "\n".join([C_CODE, more, more.replace("acc", "prod")]))
+    assert copy.comments is not None
+    keep = [True] * len(copy.codes)
+    for a, b in copy.comments.tolist():
+        keep[a:b] = [False] * (b - a)
+    kept = "".join(c for c, k in zip(copy.codes, keep, strict=True) if k)
+    assert len(kept) / len(ref.codes) < config.min_coverage
+    # What the alignment would have found fails the test (the skip changes no verdict)...
+    found = align(kept, ref.codes, uncommented._floors(config))
+    assert found is None or found.containment < config.min_coverage
+    # ...and it is not run.
+    calls: list[str] = []
+    monkeypatch.setattr(uncommented, "align", lambda codes, *rest: calls.append(codes))
+    assert align_uncommented(copy, ref.codes, config) is None
+    assert calls == []

@@ -5,10 +5,16 @@ from __future__ import annotations
 import importlib
 import os
 
-import click
+from provcheck.support import regexcode
 
-from provcheck import __version__
-from provcheck.errors import ReaderGone
+# Before click: its patterns and those of the modules it imports (uuid's platform, gettext,
+# textwrap) are reused too (support/regexcode.py).
+regexcode.install()
+
+import click  # noqa: E402
+
+from provcheck import __version__  # noqa: E402
+from provcheck.errors import ReaderGone  # noqa: E402
 
 _COMMANDS: dict[str, tuple[str, str]] = {
     "index": (

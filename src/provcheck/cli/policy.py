@@ -6,7 +6,7 @@ import click
 
 from provcheck.cli.common import handle_errors, say, stderr
 from provcheck.errors import PolicyError, UsageError
-from provcheck.policy import load_policy, unreadable, validate
+from provcheck.policy import load_policy, selfdeclared, unreadable, validate
 from provcheck.policy.loader import packs_dir
 from provcheck.report.clauses import pinpoint
 
@@ -68,6 +68,16 @@ def policy_explain(rule_id: str, policy_path: str | None) -> None:
         say(f"  rationale    {built.rationale}", indent=15)
         say(f"  remediation  {built.remediation}", indent=15)
         return
+    if rule is None and rule_id == selfdeclared.RULE_ID:
+        built = selfdeclared.RULE
+        say(f"{built.id}: {built.title}")
+        say("  defined at   provcheck (built in; applies under every policy, cannot be disabled)")
+        say("  action       review when a declaration rule of the policy would apply under the declared")
+        say("               use had the name been a known provider's model, else info")
+        say("  applies to   declarations (the model records name in their own model/generator fields)")
+        say(f"  rationale    {built.rationale}", indent=15)
+        say(f"  remediation  {built.remediation}", indent=15)
+        return
     if rule is None:
         known = ", ".join(r.id for r in pol.rules)
         raise UsageError(f"no rule {rule_id!r} in {path}; rules: {known}")
@@ -94,8 +104,11 @@ def policy_explain(rule_id: str, policy_path: str | None) -> None:
             say(f"  clause       “{c.quote}”", indent=15)
             say(
                 f"               {c.document}{', ' + pinpoint(c.section) if c.section else ''}, effective "
-                f"{c.effective or '?'}, {c.url or ''} [{c.confidence or 'unrated'}]"
+                f"{c.effective or '?'}, {c.url or ''} [{c.confidence or 'unrated'}], "
+                + (f"seen {c.seen}" if c.seen else "retrieval date not recorded")
             )
+            if c.effective_note:
+                say(f"               date: {c.effective_note}", indent=15)
             if c.note:
                 say(f"               {c.note}", indent=15)
         if rule.clause.inline is None and pol.terms[rule.clause.terms or ""].by_licence:

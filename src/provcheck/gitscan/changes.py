@@ -18,13 +18,13 @@ or ``skip``.
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from provcheck.errors import InputError, UsageError
+from provcheck.errors import UsageError
 from provcheck.gitscan import lfs
+from provcheck.gitscan.content import blob_is_report, data_by_content
 from provcheck.gitscan.repo import (
     GITLINK_MODE,
     REGULAR_MODES,
@@ -181,12 +181,16 @@ class _Builder:
         staged blob that will be scanned, when it is not the working-tree file."""
         display = self.display(path)
         name = os.path.basename(path)
-        if reader_for(path) is None and not is_manifest_name(name):
+        if (
+            reader_for(path) is None
+            and not is_manifest_name(name)
+            and not data_by_content(self.repo, path, oid)
+        ):
             self.out.skipped.append(Skipped(display, "not a dataset file provcheck reads"))
             if self.selects(path):
                 self.out.not_scanned.append(NotScanned(display, UNSUPPORTED, suffix_of(name)))
             return False
-        if own_report(os.path.join(self.repo.root, path)) and (oid is None or self._blob_is_report(oid)):
+        if own_report(os.path.join(self.repo.root, path)) and (oid is None or blob_is_report(self.repo, oid)):
             self.out.skipped.append(Skipped(display, "a report provcheck wrote"))
             self.out.not_scanned.append(NotScanned(display, REPORT, suffix_of(name)))
             return False
@@ -196,17 +200,6 @@ class _Builder:
                 self.out.skipped.append(Skipped(display, reason))
                 return False
         return True
-
-    def _blob_is_report(self, oid: str) -> bool:
-        """The staged blob is a report too: a dataset staged and then overwritten in the working
-        tree by a report must not be skipped (what is committed is the dataset)."""
-        with tempfile.TemporaryDirectory(prefix="provcheck-blob-") as tmp:
-            copy = os.path.join(tmp, "blob")
-            try:
-                self.repo.blob_to_file(oid, copy)
-            except (OSError, InputError):
-                return False  # scanned, and the scan reports what cannot be read
-            return own_report(copy)
 
     def selects(self, path: str) -> bool:
         """True when the configuration's globs select the repository path (or there is none)."""

@@ -16,14 +16,15 @@ from typing import Any, TypeVar
 from provcheck.errors import InputError, UsageError
 from provcheck.index.shard import Chunk
 from provcheck.index.store import IndexWriter, now
-from provcheck.inputs import Limits, RawItem, RawRecord, UnparsedLine, read_unparsed
+from provcheck.ingest.ranges import RangeJob, changed, line_ranges, plain_start
+from provcheck.inputs import InputSource, Limits, RawItem, RawRecord, UnparsedLine, read_unparsed
 from provcheck.inputs.schemas import RecordOptions, RecordTurns, field_pattern, limit_errors, to_turns
 from provcheck.matching.fingerprint import U64, Fingerprinter, codes_of_hashes
 from provcheck.matching.params import FingerprintConfig
 from provcheck.matching.request import request_key
 from provcheck.matching.segment import MODEL_TURNS, RoleFilter
-from provcheck.model import RecordError, RoleKind, SourceInfo, Turn
-from provcheck.runtime.executors import WorkerPlan, executor_for
+from provcheck.model import ErrorKind, RecordError, RoleKind, SourceInfo, Turn
+from provcheck.runtime.executors import Executor, WorkerPlan, executor_for, usable_cpus
 from provcheck.runtime.progress import NullProgress, Progress
 from provcheck.support.batching import batched
 
@@ -108,6 +109,9 @@ class BatchResult:
     """``role (kind)`` of every turn of the batch's records, for the message when none is taken."""
     not_taken: tuple[tuple[str, str, int], ...] = ()
     """``(reason, field pattern, strings)``: see ``AddReport.not_taken``."""
+    read_errors: tuple[RecordError, ...] = ()
+    """The reader's errors of a range a worker read (``ranges.RangeJob``): lines past the
+    record limit, in file order."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,7 +273,8 @@ def add_file(
     """Add every record of ``spec.path``; bad records are reported, the rest are added.
 
     Records are parsed and fingerprinted in ``workers`` processes; this process reads the
-    file and writes the shard.
+    file (with workers and a plain JSON Lines file, it only cuts it into ranges the workers
+    read: ``ranges``) and writes the shard.
     """
     progress = progress or NullProgress()
     entry = writer.source(spec.source)
@@ -286,16 +291,35 @@ def add_file(
             return report
         older = next((f for f in entry.files if f.get("path") == spec.path), None)
         report.earlier = None if older is None else str(older.get("added") or "earlier")
-    source, items = read_unparsed(spec.path, spec.path, limits)
-    progress.file_started(spec.path)
-    batches = batched(_raw_records(items, report, progress), _BATCH_RECORDS)
     job = FingerprintJob(writer.config, spec)
-    executor, batches = executor_for(job, batches, workers, engine, address)
+    start = plain_start(spec.path) if engine == "local" and min(workers, usable_cpus()[0]) > 1 else None
+    executor: Executor[Any, BatchResult | None]
+    if start is None:
+        source, items = read_unparsed(spec.path, spec.path, limits)
+        progress.file_started(spec.path)
+        batches = batched(_raw_records(items, report, progress), _BATCH_RECORDS)
+        executor, units = executor_for(job, batches, workers, engine, address)
+    else:
+        # Workers read their own lines (``ranges``): this process only finds the batches' bounds,
+        # and receives chunks of a few MB, whose memory it keeps for the next (as a worker does).
+        keep_batch_memory()
+        source = InputSource(path=spec.path, fs_path=spec.path, limits=limits)
+        progress.file_started(spec.path)
+        ranges = line_ranges(source, start, _BATCH_RECORDS)
+        executor, units = executor_for(RangeJob(job, spec.path, limits), ranges, workers, engine, address)
     report.workers = executor.plan
     builder = writer.new_shard()
     roles: set[str] = set()
+    read_errors = _ReadErrors(limits.max_errors_per_file, spec.path)
     try:
-        for result in executor.map(batches):
+        for result in executor.map(units):
+            if result is None:
+                raise changed(spec.path)
+            for err in read_errors.kept(result.read_errors):
+                report.errors.append(err)
+                progress.error(err)
+            if not result.size:  # a range of lines past the limit alone
+                continue
             roles.update(result.roles)
             report.errors.extend(result.errors)
             report.records += result.records
@@ -312,6 +336,9 @@ def add_file(
             progress.records(result.size)
     finally:
         executor.close()
+    for err in read_errors.summary():
+        report.errors.append(err)
+        progress.error(err)
     if not report.turns and not spec.allow_no_turns:
         found = ", ".join(sorted(roles)[:20]) or "none"
         raise InputError(
@@ -450,6 +477,33 @@ def not_taken_text(entries: list[dict[str, Any]] | None) -> str:
             part += f" ({', '.join(named)}{', ...' if len(fields[why]) > 5 else ''}; --roles to take them)"
         parts.append(part)
     return "not taken: " + ", ".join(parts)
+
+
+class _ReadErrors:
+    """The reader's errors of ranges read by workers, capped per file as the reader caps them
+    when it reads the whole file (``Limits.max_errors_per_file``; the rest counted in one)."""
+
+    def __init__(self, most: int, path: str) -> None:
+        self._most, self._path, self._seen = most, path, 0
+
+    def kept(self, errors: tuple[RecordError, ...]) -> list[RecordError]:
+        """Those of ``errors`` that are listed."""
+        room = max(0, self._most - self._seen)
+        self._seen += len(errors)
+        return list(errors[:room])
+
+    def summary(self) -> list[RecordError]:
+        """The error counting those not listed, if any."""
+        if self._seen <= self._most:
+            return []
+        return [
+            RecordError(
+                self._path,
+                ErrorKind.LIMIT,
+                f"{self._seen - self._most:,} more unreadable records in this file are not listed "
+                f"(only the first {self._most:,} are; {self._seen:,} in all)",
+            )
+        ]
 
 
 def _raw_records(

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import errno
+import functools
+import io
 import json as _json
 import os
-import re
 from collections.abc import Callable, Iterator
 from typing import TypeVar
 
 from provcheck.errors import InputError
+from provcheck.inputs import archives
+from provcheck.inputs.archives import archive_kind
 from provcheck.inputs.arrow import ArrowReader
 from provcheck.inputs.base import (
     ContainerReader,
@@ -21,7 +24,9 @@ from provcheck.inputs.csv import CsvReader
 from provcheck.inputs.declared import is_manifest_name
 from provcheck.inputs.json import JsonReader
 from provcheck.inputs.jsonl import JsonlReader, LineFilter, UnparsedLine
+from provcheck.inputs.ownreport import CSV_REPORT_HEADER, JSON_REPORT_KEYS, own_report
 from provcheck.inputs.parquet import ParquetReader
+from provcheck.inputs.sniff import HEAD, Sniffed, sniff
 from provcheck.inputs.source import (
     DecompressionFailed,
     InputSource,
@@ -41,6 +46,7 @@ __all__ = [
     "CSV_REPORT_HEADER",
     "GIVEN_TWICE",
     "JSON_REPORT_KEYS",
+    "NOT_INCLUDED",
     "ContainerReader",
     "Found",
     "InputSource",
@@ -48,14 +54,18 @@ __all__ = [
     "LineFilter",
     "RawItem",
     "RawRecord",
+    "Unit",
     "UnparsedLine",
+    "archive_of",
     "discover",
     "line_oriented",
     "own_report",
     "read",
+    "read_units",
     "read_unparsed",
     "reader_for",
     "same_path",
+    "sniffed",
     "suffix_of",
 ]
 
@@ -155,9 +165,11 @@ def discover(paths: list[str]) -> Iterator[Found]:
                 ):
                     yield NotScanned(unicode_text(full), HF_METADATA, name)
                     continue
-                if reader_for(name) is None:
-                    yield _not_scanned(full, name)  # listed whatever it is: a file, a pipe, a link
-                    continue
+                if reader_for(name) is None and archive_kind(name) is None:
+                    unread = _by_content(full, name)  # read when its content is plainly a dataset
+                    if unread is not None:
+                        yield unread  # listed whatever it is: a file, a pipe, a link
+                        continue
                 if not os.path.isfile(full):
                     # A dataset file that cannot be read is reported (a named pipe or device as
                     # when it is named on the command line: it was dropped without a word).
@@ -197,6 +209,7 @@ def same_path(fs_path: str) -> str:
 
 
 UNSUPPORTED = "unsupported type"
+NOT_INCLUDED = "not matched by include"
 REPORT = "provcheck report"
 HIDDEN = "hidden"
 LINKED_DIR = "symbolic link to a folder, not followed (name its target to scan it)"
@@ -289,119 +302,6 @@ def suffix_of(name: str) -> str:
     return (ext + compressed).lower() if ext or compressed else name
 
 
-_MARKDOWN_HEAD = b"### provcheck: "
-_TEXT_HEAD = b"provcheck report \xc2\xb7 declared use: "
-_TEXT_SECTION = re.compile(rb"\n\s*By source \(records, not findings\):\r?\n")
-"""The text report's second section, after its one-line heading and the verdict: a file that
-only opened like the text report ("provcheck report · declared use: " and then a dataset's
-text) was skipped as a report, its copies never read."""
-_TEXT_REACH = 64 * 1024
-"""Bytes of a file opening like the text report looked at for its second section (the heading
-and the verdict are a few lines)."""
-_MARKDOWN_TAIL = re.compile(
-    rb"<sub>provcheck \S+ \xc2\xb7 report digest [0-9a-f]{64} \xc2\xb7 index digest .*"
-    rb" \xc2\xb7 not legal advice</sub>\s*\Z"
-)
-"""The Markdown report's last line (``report.markdown``): a file that only opened like it
-("### provcheck: " and then notes, or a dataset) was skipped as a report."""
-CSV_REPORT_HEADER = (
-    "finding_id,action,waived,waiver_state,downgraded_from,rule,rule_title,message,path,line,"
-    "record_index,record_id,turn_role,turn_field,match_id,match_kind,similarity,containment,"
-    "coverage,matched_tokens,short_evidence,reference_id,reference_path,source,provider,"
-    "generator,license,terms,chain,clause_document,clause_section,clause_effective,clause_url,"
-    "clause_quote,clause_confidence,clause_note,waiver_approver,waiver_date,waiver_expires,"
-    "waiver_ticket,waiver_reason,marker,declaration,evidence,probability,convergence,"
-    "reference_withheld"
-)
-"""The CSV report's whole header line (``report.csv.COLUMNS``; a test keeps them equal): a CSV
-whose header only opened like it (``finding_id,action,waived,waiver_state,text``) was skipped
-as a report, with whatever its rows held."""
-JSON_REPORT_KEYS = frozenset(
-    {
-        "schema_version", "tool", "report", "verdict", "summary", "records", "matches", "findings",
-        "errors", "files", "not_scanned", "declarations", "waivers", "stats", "decision", "run",
-        "quote_confidence",
-    }
-)  # fmt: skip
-"""Every top-level key of the JSON report (``docs/report.schema.json`` allows no other): a JSON
-file that opened like a report and held the dataset under a key of its own was skipped."""
-_MARKUP_HEAD = re.compile(
-    rb'\A(?:<!DOCTYPE html>\s*<html[^>]*>\s*<head>.{0,4000}?<meta name="generator" content="provcheck'
-    rb'|<\?xml [^>]*\?>\s*<testsuites name="provcheck")',
-    re.DOTALL,
-)
-_JSON_HEAD = re.compile(
-    rb'\A\{\s*(?:"schema_version"\s*:\s*"[^"]*"\s*,\s*"tool"\s*:\s*\{\s*"name"\s*:\s*"provcheck"'
-    rb'|"\$schema"\s*:\s*"[^"]*sarif[^"]*")'
-)
-_REPORT_JSON_LIMIT = 512 * 1024 * 1024
-"""Reports larger than this are scanned as data rather than parsed whole to recognise them."""
-
-
-def own_report(path: str) -> bool:
-    """True when ``path`` is a report provcheck wrote: a report written beside the data must not
-    be scanned as data on the next run.
-
-    A file skipped here is never read, so recognition must not be something a dataset can put in
-    a record: a report is recognised by how it *starts* (not by a marker anywhere in its first
-    bytes, which a record naming a tool "provcheck" carries), and a JSON or SARIF report only when
-    the whole file is that one document (a JSONL file whose first line copies a report's opening
-    has more lines, and is scanned).
-    """
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(8192)
-    except OSError:
-        return False
-    head = head.removeprefix(b"\xef\xbb\xbf")
-    if head.startswith(_TEXT_HEAD):
-        return _has_text_section(path)
-    if head.startswith(_MARKDOWN_HEAD):
-        return _ends_like_markdown_report(path)
-    if _MARKUP_HEAD.match(head):
-        return True
-    if head.startswith(b"finding_id,"):
-        return head.split(b"\n", 1)[0].rstrip(b"\r") == CSV_REPORT_HEADER.encode()
-    return _JSON_HEAD.match(head) is not None and _whole_json_report(path)
-
-
-def _has_text_section(path: str) -> bool:
-    try:
-        with open(path, "rb") as fh:
-            return _TEXT_SECTION.search(fh.read(_TEXT_REACH)) is not None
-    except OSError:
-        return False
-
-
-def _ends_like_markdown_report(path: str) -> bool:
-    try:
-        with open(path, "rb") as fh:
-            fh.seek(max(0, os.path.getsize(path) - 4096))
-            return _MARKDOWN_TAIL.search(fh.read()) is not None
-    except OSError:
-        return False
-
-
-def _whole_json_report(path: str) -> bool:
-    try:
-        if os.path.getsize(path) > _REPORT_JSON_LIMIT:
-            return False
-        with open(path, "rb") as fh:
-            doc = _json.loads(fh.read().removeprefix(b"\xef\xbb\xbf"))
-    except (OSError, ValueError, RecursionError):
-        return False
-    if not isinstance(doc, dict):
-        return False
-    tool = doc.get("tool")
-    if isinstance(tool, dict):  # the JSON report: its keys and no other
-        return tool.get("name") == "provcheck" and "report" in doc and set(doc) <= JSON_REPORT_KEYS
-    runs = doc.get("runs")  # SARIF
-    if not isinstance(runs, list) or not runs or not isinstance(runs[0], dict):
-        return False
-    driver = runs[0].get("tool", {}).get("driver") if isinstance(runs[0].get("tool"), dict) else None
-    return isinstance(driver, dict) and driver.get("name") == "provcheck"
-
-
 def _broken_link(path: str) -> str:
     try:
         os.stat(path)
@@ -440,20 +340,86 @@ def _discover_url(url: str) -> Iterator[Found]:
         yield full(path), full(path)
 
 
+def sniffed(fs_path: str, name: str | None = None) -> Sniffed | None:
+    """What the first bytes of the local file ``fs_path`` say it holds (``inputs.sniff``);
+    None for a URL, an unreadable file or one that is not a dataset. ``name``: its name."""
+    if is_url(fs_path):
+        return None
+    try:
+        with open_binary(fs_path, fs_path) as fh:
+            head = fh.read(HEAD)
+    except InputError:
+        return None
+    return sniff(head, os.path.basename(name or fs_path))
+
+
+def archive_of(fs_path: str, name: str | None = None) -> str | None:
+    """``zip`` or ``tar`` when the file is an archive, by its name or (a name provcheck does not
+    read) its content; else None."""
+    kind = archive_kind(os.path.basename(name or fs_path))
+    if kind is not None or reader_for(name or fs_path) is not None:
+        return kind
+    found = sniffed(fs_path, name)
+    return found.suffix[1:] if found is not None and found.suffix in (".zip", ".tar") else None
+
+
+def _ambiguous(found: Sniffed) -> str:
+    return (
+        f"{found.label} under a name provcheck does not read: not scanned, so the scan is "
+        "incomplete; give it its format's suffix (.csv, .tsv, .jsonl) to scan it, or exclude it"
+    )
+
+
+def _by_content(full: str, name: str) -> NotScanned | RecordError | None:
+    """Why a file of a name provcheck does not read is not read, or None to read it by content."""
+    if not os.path.isfile(full) or own_report(full):
+        return _not_scanned(full, name)
+    found = sniffed(full)
+    if found is None:
+        return NotScanned(unicode_text(full), UNSUPPORTED, suffix_of(name))
+    if found.ambiguous:
+        return RecordError(unicode_text(full), ErrorKind.FILE, _ambiguous(found))
+    return None  # a dataset (or an archive) by content: read, and the report says as what
+
+
+def _resolved(fs_path: str, kind: str | None) -> tuple[ContainerReader | None, str | None, str | None]:
+    """The reader for a file, the format told by content (when its name told none), and why
+    there is no reader."""
+    reader = reader_for(kind or fs_path)
+    if reader is not None:
+        return reader, None, None
+    if archive_kind(os.path.basename(kind or fs_path)):
+        return None, None, ARCHIVE_HERE
+    found = sniffed(fs_path, kind)
+    if found is None:
+        return None, None, f"unsupported file type; supported: {_supported()}"
+    if found.ambiguous:
+        return None, None, _ambiguous(found)
+    if found.suffix not in CONTAINERS:
+        return None, None, ARCHIVE_HERE
+    return CONTAINERS[found.suffix], found.label, None
+
+
+ARCHIVE_HERE = (
+    "an archive: read by `provcheck scan`, not by a diff-aware scan (the hook, --changed-since) "
+    "or `index add`; scan it with `provcheck scan PATH`, or extract it (the scan is incomplete)"
+)
+
+
 def read(
     display: str, fs_path: str, limits: Limits, keep: LineFilter | None = None, *, kind: str | None = None
 ) -> tuple[InputSource, Iterator[RawItem]]:
     """The source and its record stream; unsupported or unreadable files yield one error.
 
     The container is chosen by ``kind`` (a file name) when given, else by ``fs_path`` (a staged
-    copy in a temporary file is read as the file it stands for). ``keep`` filters the lines of
+    copy in a temporary file is read as the file it stands for), else by content (a dataset
+    under an odd name: ``source.read_as`` says as what). ``keep`` filters the lines of
     line-oriented containers (see ``line_oriented``) before they are parsed.
     """
     source = InputSource(path=display, fs_path=fs_path, limits=limits)
-    reader = reader_for(kind or fs_path)
+    reader, source.read_as, why = _resolved(fs_path, kind)
     if reader is None:
-        message = f"unsupported file type; supported: {_supported()}"
-        return source, iter([RecordError(display, ErrorKind.FILE, message)])
+        return source, iter([RecordError(display, ErrorKind.FILE, why or "")])
     if keep is not None and isinstance(reader, JsonlReader):
         return source, _guarded(source, lambda: reader.read(source, keep))
     return source, _guarded(source, lambda: reader.read(source))
@@ -474,11 +440,71 @@ def read_unparsed(
     return source, _guarded(source, lambda: reader.lines(source))
 
 
+Unit = tuple[InputSource, Iterator[RawItem | UnparsedLine | RecordError]]
+"""A dataset file, or a member of an archive, to read: its source (``source.path`` names it)
+and its records."""
+
+
+def read_units(display: str, fs_path: str, limits: Limits) -> Iterator[Unit | NotScanned | RecordError]:
+    """The file's records as ``read_unparsed`` gives them or, for an archive, each member's in
+    turn (``inputs.archives``: a member is read before the next is ready), with its members
+    not read listed and its located errors."""
+    kind = archive_of(fs_path)
+    if kind is None:
+        yield read_unparsed(display, fs_path, limits)
+        return
+    read = failed = 0
+    for member in archives.members(display, fs_path, kind, limits):
+        unit = _member_unit(member, fs_path, limits) if isinstance(member, archives.Member) else member
+        read += isinstance(unit, tuple)
+        failed += isinstance(unit, RecordError)
+        yield unit
+    if not read and not failed:  # as for a folder: nothing read is not a pass
+        yield RecordError(
+            display, ErrorKind.FILE, f"no dataset files in this archive; supported: {_supported()}"
+        )
+
+
+def _member_unit(member: archives.Member, fs_path: str, limits: Limits) -> Unit | NotScanned | RecordError:
+    source = InputSource(member.display, fs_path, limits, stream=member.stream, reopen=member.reopen)
+    name = member.name.rsplit("/", 1)[-1]
+    reader = reader_for(name)
+    try:
+        if reader is None:  # chosen by content, as for a file in a folder
+            found = sniff(
+                member.stream.peek(HEAD)[:HEAD] if isinstance(member.stream, io.BufferedReader) else b"", name
+            )
+            if found is None or found.ambiguous or found.suffix not in CONTAINERS:
+                member.stream.close()
+                if found is None:
+                    return NotScanned(member.display, UNSUPPORTED, suffix_of(name))
+                why = _ambiguous(found) if found.ambiguous else archives.NESTED
+                return RecordError(member.display, ErrorKind.FILE, why)
+            reader, source.read_as = CONTAINERS[found.suffix], found.label
+        if (
+            isinstance(reader, JsonReader)
+            and member.reopen is None
+            and member.size <= limits.max_record_bytes
+        ):
+            data = member.stream.read()  # JSON Lines named .json is read twice: kept, never on disk
+            source.stream, source.reopen = io.BytesIO(data), functools.partial(io.BytesIO, data)
+    except (DecompressionFailed, LimitExceeded, InputError) as exc:
+        member.stream.close()
+        return RecordError(member.display, ErrorKind.FILE, f"reading stopped: {exc}")
+    if isinstance(reader, JsonlReader):
+        return source, _guarded(source, lambda: reader.lines(source))
+    chosen = reader
+    return source, _guarded(source, lambda: chosen.read(source))
+
+
 def _guarded(source: InputSource, produce: Callable[[], Iterator[T]]) -> Iterator[T | RecordError]:
     """``produce()``'s items; a file that cannot be opened or read ends in one located error."""
     try:
-        with open_binary(source.fs_path, source.path) as probe:
-            head = probe.read(len(_LFS_POINTER))
+        if source.stream is not None:  # an archive's member: read once, never reopened
+            head = b""
+        else:
+            with open_binary(source.fs_path, source.path) as probe:
+                head = probe.read(len(_LFS_POINTER))
     except InputError as exc:
         yield RecordError(source.path, ErrorKind.FILE, exc.message)
         return

@@ -28,7 +28,7 @@ class ArrowReader:
 
         with source.open() as stream:
             target: Any
-            if source.compression is None and not is_url(source.fs_path):
+            if source.compression is None and source.stream is None and not is_url(source.fs_path):
                 target = pa.memory_map(source.fs_path, "r")  # pages, not the whole file, in memory
             else:
                 try:

@@ -31,9 +31,9 @@ class ParquetReader:
 
         with source.open() as stream:
             target: Any
-            if source.compression is None and not is_url(source.fs_path):
+            if source.compression is None and source.stream is None and not is_url(source.fs_path):
                 target = source.fs_path
-            elif source.compression is None:
+            elif source.compression is None and source.stream is None:
                 target = open_binary(source.fs_path, source.path)  # fsspec files can seek
             else:
                 try:

@@ -17,7 +17,7 @@ import os
 import re
 import stat
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import IO, Any, BinaryIO, cast
@@ -51,6 +51,9 @@ class Limits:
     """Most JSON strings (keys and values) in one record. Every string may be a turn to match:
     a 34 MB line of 1.5 million tiny fields cost 1.1 GB and half a minute without this bound;
     real records have hundreds."""
+    max_archive_members: int = 10_000
+    """Most members of one archive (``.zip``, ``.tar``…) looked at; past it the archive is a
+    located error and the rest is not read."""
     max_errors_per_file: int = 1000
     """Unreadable records of one file reported one by one; the rest are counted in one error
     (a huge file of bad lines would otherwise fill memory with errors)."""
@@ -339,11 +342,32 @@ class InputSource:
     """Stored size in bytes (0 when unknown), set by :meth:`open`."""
     consumed: int = 0
     """Stored bytes read so far (for progress)."""
+    read_as: str | None = None
+    """The format told by content (``JSON Lines``) when the name told none (``inputs.sniff``)."""
+    stream: BinaryIO | None = None
+    """An open stream to read instead of ``fs_path``: a member of an archive (``inputs.archives``),
+    never written to disk."""
+    reopen: Callable[[], BinaryIO] | None = None
+    """A fresh stream of the member for a second :meth:`open` (a ``.json`` file that turns out
+    to be JSON Lines is read again); None when it cannot be read twice."""
+    opened: int = 0
+    """Times :meth:`open` was called."""
 
     @contextmanager
     def open(self) -> Iterator[BinaryIO]:
         """The decompressed byte stream."""
-        raw = open_binary(self.fs_path, self.path)
+        if self.stream is None:
+            raw = open_binary(self.fs_path, self.path)
+        elif not self.opened:
+            raw = self.stream
+        elif self.reopen is not None:
+            raw = self.reopen()
+        else:
+            raise InputError(
+                f"{self.path}: read twice (JSON Lines named .json?) and this member of a tar archive "
+                "can be read once: name it .jsonl, or extract the archive"
+            )
+        self.opened += 1
         digest = hashlib.sha256()
         try:
             size = self.size = _size(raw)

@@ -58,6 +58,16 @@ class Clause:
     date_note: str | None = None
     """Without ``effective``: what is known of the text's date, with its source, and what the
     missing date means for the reader."""
+    effective_note: str | None = None
+    """With ``effective``: where that date comes from and how provcheck selects the version for
+    the material's date."""
+    seen: str | None = None
+    """ISO date the quoted wording was last seen in a copy of the document (a crawler's
+    capture), when the reference records one."""
+    default_terms: bool = False
+    """True when the source's terms are not recorded and the document cited is the one the
+    policy applies by default (not a licence or version named by the source's generator,
+    licence or name)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +96,11 @@ class Waiver:
     ticket: str | None = None
     placeholder: bool = False
     """True while the reason is still the placeholder ``provcheck baseline`` wrote."""
+    written_for: str | None = None
+    """What the waivers file entry names, in its words (``finding 3f2a…``, or ``rule …; source
+    …; path …``): a waiver written for one finding reads differently from a rule-wide one."""
+    entry: str | None = None
+    """Where the entry is (``waivers.yaml:12``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +114,10 @@ class StaleWaiver:
     source: str | None
     path: str | None
     reason: str
+    approver: str | None = None
+    """Who approved the entry: the decision that took effect nowhere was someone's."""
+    date: str | None = None
+    """When it was approved."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +189,11 @@ class Declaration:
     sha256: str | None = None
     """SHA-256 of the declaring file's bytes, read before its declarations were (None: not
     recorded): a report's decision rests on the card as it was, and a changed card shows."""
+    field: str | None = None
+    """For what records declare in their own fields (``"license"``, ``"model": "gpt-4"``): the
+    field (pattern) that says it; ``line`` is then the first record's. None for a card's."""
+    records: int | None = None
+    """For a record field's declaration: how many of the file's records make it."""
 
 
 @dataclass(frozen=True, slots=True)

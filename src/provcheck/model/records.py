@@ -64,8 +64,9 @@ class Skipped:
     """Path of the string (or of the container beyond the nesting limit) in the record."""
     reason: SkipReason
     value: str | None = None
-    """The value, for a licence the record names in its own ``license`` field: not text to
-    match, but what the record declares about itself (read as a declaration of its file)."""
+    """The value, for a licence or a generator the record names in its own ``license`` or
+    ``model`` (``generator``...) field: not text to match, but what the record declares about
+    itself (read as a declaration of its file, ``scan/fields.py``)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,6 +35,9 @@ class FileSummary:
     """Digest of the file's bytes as stored (compressed if compressed)."""
     fields: FieldCounts | None = None
     """What was read of the records' fields and what was not; None when not counted."""
+    read_as: str | None = None
+    """The format told by the file's content (``JSON Lines``) when its name told none
+    (``data.jsonlines``, ``part-00000``); None when read by its name."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -128,6 +128,9 @@ class IndexFacts:
     """When it was last written: a decision rests on the index as it was then."""
     written_by: str | Absent = ABSENT
     """The provcheck that last wrote it (``provcheck 0.1.0``)."""
+    providers: tuple[str, ...] | Absent = ABSENT
+    """Providers of the sources it holds (background sources left out), sorted: output of any
+    other provider cannot be matched (absent in records written before it was recorded)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +154,8 @@ class PolicyFacts:
     file_digests: tuple[PolicyFile, ...] | Absent = ABSENT
     """Each of ``files`` with its own SHA-256: which pack changed is visible, and each file can
     be checked on its own (absent in records written before it was recorded)."""
+    providers: tuple[str, ...] | Absent = ABSENT
+    """Providers whose output the policy's rules look for in matches (``source.provider``), sorted."""
     overrides: tuple[str, ...] | Absent = ABSENT
     """What the policy overrides, in words with where: rules of shipped packs that the user's
     files turned off or redefined, and index source facts its ``sources:`` replaced; absent when

@@ -42,6 +42,7 @@ from provcheck.policy.licenses import license_ids, traits
 from provcheck.policy.model import Policy, Rule, SourceFacts, Use, comparisons, overlay
 from provcheck.policy.paths import project_bases, spelt
 from provcheck.policy.render import render
+from provcheck.policy.selfdeclared import generator_findings, is_records
 from provcheck.policy.sourcecheck import (
     check_source_dates,
     check_source_names,
@@ -402,8 +403,10 @@ class Evaluator:
         rules = self._rules("declaration")
         findings: list[Finding] = []
         by_file: dict[str, list[Declaration]] = {}
+        models: list[Declaration] = []  # what records name in their own model fields
         for d in declared:
-            by_file.setdefault(d.path, []).append(d)
+            (models if is_records(d) else by_file.setdefault(d.path, [])).append(d)
+        findings.extend(generator_findings(self, models, rules))
         if self._conflict_rules:
             for items in by_file.values():
                 findings.extend(self._conflicts(items))

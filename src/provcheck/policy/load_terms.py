@@ -35,6 +35,16 @@ def merge_terms(state: LoadState, doc: LineDict, display: str) -> None:
                     f"terms {tid!r}: 'date_note' says what is known of the date of a version without "
                     "'effective'; this version has one: remove 'date_note' or 'effective'",
                 )
+            if effective is None and "effective_note" in v:
+                state.problem(
+                    display,
+                    v.line_of("effective_note"),
+                    f"terms {tid!r}: 'effective_note' says where the 'effective' date of a version comes "
+                    "from; this version has none: use 'date_note' for what is known of its date",
+                )
+            seen = None
+            if "seen" in v:
+                seen = policy_date(state, display, v.line_of("seen"), v["seen"], "seen")
             if by_licence and not (v.get("licenses") or v.get("datasets")):
                 state.problem(
                     display,
@@ -56,6 +66,8 @@ def merge_terms(state: LoadState, doc: LineDict, display: str) -> None:
                     datasets=tuple(v.get("datasets", ())),
                     version=str(v["version"]) if "version" in v else None,
                     date_note=v.get("date_note"),
+                    effective_note=v.get("effective_note"),
+                    seen=seen,
                 )
             )
         parsed.sort(key=lambda tv: tv.effective or dt.date.min)

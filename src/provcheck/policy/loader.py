@@ -320,14 +320,15 @@ def _apply_disable(state: LoadState, doc: LineDict, display: str) -> None:
     known = {r.id for r in state.rules}
     for i, rid in enumerate(ids):
         if rid not in known and rid not in state.broken_rules:
-            from provcheck.policy.unreadable import RULE_ID as BUILT_IN
+            from provcheck.policy.selfdeclared import RULE_ID as UNKNOWN_MODEL
+            from provcheck.policy.unreadable import RULE_ID as UNREADABLE
 
             state.problem(
                 display,
                 line_of(ids, i),
                 f"disable: {rid!r} is built into provcheck and applies under every policy; waive its "
                 "findings instead (.provcheck-waivers.yaml)"
-                if rid == BUILT_IN
+                if rid in (UNREADABLE, UNKNOWN_MODEL)
                 else f"disable: no rule {rid!r} is defined{did_you_mean(str(rid), known)}"
                 + ("; disable takes rule ids, not globs" if "*" in str(rid) else ""),
             )

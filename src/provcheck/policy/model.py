@@ -195,6 +195,15 @@ def comparisons(cond: Condition) -> list[Comparison]:
     return [c for item in cond.items for c in comparisons(item)]
 
 
+def _positive(cond: Condition) -> list[Comparison]:
+    """The comparisons of a condition that must hold for it to hold (none under a ``not``)."""
+    if isinstance(cond, Comparison):
+        return [cond]
+    if isinstance(cond, Not):
+        return []
+    return [c for item in cond.items for c in _positive(item)]
+
+
 @dataclass(frozen=True, slots=True)
 class Rule:
     """A rule: when its condition holds for a signal, it asks for an action."""
@@ -272,6 +281,19 @@ class Policy:
                     values = c.value if isinstance(c.value, (list, tuple)) else [c.value]
                     named.update(str(v).lower() for v in values)
         return PURPOSES | named
+
+    def providers(self) -> tuple[str, ...]:
+        """Providers whose output the policy's enabled rules look for in matches (``source.provider``
+        compared with a name, outside any ``not``), sorted: a provider the index holds no
+        source of cannot be matched, whatever these rules say."""
+        named: set[str] = set()
+        for rule in self.rules:
+            if rule.enabled and rule.signal in ("match", "conflict"):
+                for c in _positive(rule.when):
+                    if c.field == "source.provider" and c.op in ("equals", "in"):
+                        values = c.value if isinstance(c.value, (list, tuple)) else [c.value]
+                        named.update(str(v).lower() for v in values)
+        return tuple(sorted(named))
 
     def rule(self, rule_id: str) -> Rule | None:
         """The rule with this id, if any."""

@@ -92,7 +92,7 @@ def plain(value: Any, path: tuple[str | int, ...] = ()) -> Any:
 
 
 def _takes_date(path: tuple[str | int, ...]) -> bool:
-    return bool(path) and (path[-1] in ("date", "effective") or "source.date" in path[-2:])
+    return bool(path) and (path[-1] in ("date", "effective", "seen") or "source.date" in path[-2:])
 
 
 Place = tuple[int | None, int | None]

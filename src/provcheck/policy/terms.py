@@ -44,6 +44,10 @@ class TermsVersion:
     """The document's own version number, as its text names it."""
     date_note: str | None = None
     """Without ``effective``: what is known of its date, with its source."""
+    effective_note: str | None = None
+    """With ``effective``: where that date comes from and how the version is selected."""
+    seen: dt.date | None = None
+    """When the quoted wording was last seen in a copy of the document, if recorded."""
 
     def governs(self, facts: SourceFacts | None) -> bool:
         """True when the source's name, generator or licence names this version."""
@@ -90,6 +94,8 @@ class Terms:
                     note=f"the text for {', '.join(names)}" if names else None,
                     version=v.version,
                     date_note=v.date_note,
+                    effective_note=v.effective_note,
+                    seen=_iso(v.seen) or None,
                 )
             )
         return out
@@ -135,6 +141,13 @@ class Terms:
             else:
                 note = self._superseded(key, chosen, on)
         text = chosen.clauses[key]
+        # The source records no terms and this document is cited as the policy's default: a
+        # version chosen by the source's generator, licence or name (a Llama licence) is not.
+        default = (
+            facts is not None
+            and not facts.terms
+            and not any(v.generators or v.licenses or v.datasets for v in self.versions)
+        )
         clause = Clause(
             quote=text["quote"],
             document=chosen.document or self.document,
@@ -145,6 +158,9 @@ class Terms:
             note=note,
             version=chosen.version,
             date_note=chosen.date_note,
+            effective_note=chosen.effective_note,
+            seen=_iso(chosen.seen) or None,
+            default_terms=default,
         )
         return Citation(clause, predates)
 

@@ -27,12 +27,19 @@ NO_URL = "URL not recorded"
 """What a citation without a URL says: a quote counsel cannot look up is said to be one (the
 DeepSeek terms' address is not verified, so the pack gives none)."""
 NO_RETRIEVAL = (
-    "Policies record each quoted wording's effective date and how the quote was verified, not the "
-    "date it was retrieved from the document: a document may have changed since; compare the "
-    "quote with the document at its URL before relying on it."
+    "Policies record each quoted wording's effective date and how the quote was verified, and the "
+    "date it was last seen in a copy of the document only where the reference on record gives one "
+    "(beside each clause: “wording seen DATE”, otherwise “retrieval date not recorded”): a "
+    "document may have changed since; compare the quote with the document at its URL before "
+    "relying on it."
 )
 """Said beside the quote-confidence legend: an effective date and a label beside each quote
-read as a citation checked on some date, which no policy records."""
+read as a citation checked on some date, which most versions do not record."""
+NOT_RETRIEVED = "retrieval date not recorded"
+"""Said beside a quote whose version records no date it was seen in a copy of the document."""
+DEFAULT_TERMS = "terms of this source not recorded; the provider's default terms are cited"
+"""Said beside a citation of the document a policy applies when the source's terms are not
+recorded in the index: read alone, it looked as if the source were known to be under it."""
 NO_SECTION = "section not recorded"
 """What a citation without a section says: a pinpoint left out silently read as an oversight of
 the report, not as what the policy holds (several packs cite unnumbered terms by quote only)."""
@@ -58,10 +65,19 @@ def dating(c: Clause) -> str:
 
 def date_meaning(c: Clause) -> str | None:
     """Without an effective date, what is known of the date and what that means (the policy's
-    ``date_note``, or ``NO_DATE``); None when the clause is dated."""
+    ``date_note``, or ``NO_DATE``); with one, where it comes from and how the version is
+    selected (``effective_note``), or None when the policy says nothing of it."""
     if c.effective:
-        return None
+        return c.effective_note
     return c.date_note or NO_DATE
+
+
+def retrieval(c: Clause) -> str | None:
+    """``wording seen 2026-03-11 in a copy of the document``, or ``retrieval date not recorded``; None
+    without a quote (nothing was retrieved)."""
+    if not c.quote:
+        return None
+    return f"wording seen {c.seen} in a copy of the document" if c.seen else NOT_RETRIEVED
 
 
 _PINPOINT = re.compile(r"[\d(§]|[A-Za-z][.\d]")
@@ -95,9 +111,12 @@ def citation(c: Clause) -> str:
         dating(c),
         c.url or NO_URL,
         f"quote confidence {c.confidence}" if c.confidence and c.quote else "",
+        retrieval(c) or "",
     ]
     meaning = date_meaning(c)
-    return ", ".join(p for p in parts if p) + (f"; date: {meaning}" if meaning else "")
+    default = f"; {DEFAULT_TERMS}" if c.default_terms else ""
+    dated = f"; date: {meaning.rstrip('.')}" if meaning else ""
+    return ", ".join(p for p in parts if p) + dated + default
 
 
 def legend(clauses: Iterable[Clause | None]) -> list[tuple[str, str]]:

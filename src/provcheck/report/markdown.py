@@ -17,6 +17,7 @@ from provcheck.report.evidence import WITHHELD
 from provcheck.report.locations import line_url, repo_path
 from provcheck.report.meaning import CLEAN_LIMITS
 from provcheck.report.records import evidence_kinds, record_verdict, record_view, unruled_line
+from provcheck.report.scope import read_by_content_line
 from provcheck.report.terminal import printable
 
 ROWS = 50
@@ -94,6 +95,8 @@ class MarkdownFormatter(Formatter):
             out.append(f"<br>**Policy** {md(changed, 1200)}")
         if line := ov.not_scanned_line(result):
             out.append(f"<br>{md(line, 500)}")
+        if line := read_by_content_line(result):
+            out.append(f"<br>{md(line, 500)}")
         if result.waivers is not None:
             # Which findings are waived, re-opened or missed by an entry is part of what a
             # reviewer holding only this summary approves; the count "waived 1" said none of it.
@@ -163,6 +166,7 @@ class MarkdownFormatter(Formatter):
                         + f", {md(c.url or clauses.NO_URL)}"
                         + f", {md(clauses.dating(c))}"
                         + (f" [{md(c.confidence)}]" if c.confidence and c.quote else "")
+                        + (f", {md(seen)}" if (seen := clauses.retrieval(c)) else "")
                         + ("" if c.quote else f" ({clauses.NO_WORDING})")
                         + (f"<br>Date: {md(meaning, 1000)}" if (meaning := clauses.date_meaning(c)) else "")
                         for c in cited
@@ -176,6 +180,8 @@ class MarkdownFormatter(Formatter):
                     clause = result.findings[g.positions[0]].rule.clause
                     if clause is not None and clause.note:
                         by_note.setdefault(clause.note, []).append(f"{g.origin}: {g.size:,}")
+                    if clause is not None and clause.default_terms:
+                        by_note.setdefault(clauses.DEFAULT_TERMS, []).append(f"{g.origin}: {g.size:,}")
                 notes = list(by_note)
                 for note in notes[:NOTES]:
                     cite += f"<br>Note ({md(', '.join(by_note[note]), 200)} finding(s)): {md(note, 400)}"
@@ -190,6 +196,8 @@ class MarkdownFormatter(Formatter):
                 f"No findings: no record matched an indexed source under a rule that applies. {CLEAN_LIMITS}",
                 "",
             ]
+            if missing := ov.providers_not_indexed(result.run):
+                out += [md(missing, 1000), ""]
         if result.errors:
             out += [f"<details><summary>{len(result.errors):,} unreadable file(s) or record(s)</summary>", ""]
             for e in result.errors[:20]:
@@ -240,4 +248,6 @@ def _what_a_match_shows(result: ScanResult) -> str:
             f"; {WITHHELD} ({', '.join(md(p) for p in withheld)}) for matches against its fingerprint pack: "
             "the aligned regions are located in the records only"
         )
-    return line + ". Only the indexed sources were checked: text from other sources is not detected."
+    line += ". Only the indexed sources were checked: text from other sources is not detected."
+    missing = ov.providers_not_indexed(result.run)
+    return line + (f" {md(missing, 1000)}" if missing else "")

@@ -160,6 +160,16 @@ def meaning(f: Finding) -> Meaning | None:
             does_not_show="That the record is a copy of a model's output: people write such phrases "
             "too, and models other than the one the phrase points to write them.",
         )
+    if f.declaration is not None and f.declaration.field is not None and f.declaration.key == "generator":
+        d = f.declaration
+        return Meaning(
+            shows=f"That {d.records or 0:,} record(s) of {d.dataset} name {d.value} in their own "
+            f"field {d.field}{f' (the first at line {d.line})' if d.line else ''}: the data's own "
+            "word on which model wrote their text.",
+            does_not_show="That the field is accurate, or that it names the text's author rather than "
+            "a model the prompts were sent to or that judged them: provcheck reads the field and does "
+            "not verify it.",
+        )
     if f.declaration is not None:
         d = f.declaration
         return Meaning(

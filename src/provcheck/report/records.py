@@ -250,6 +250,9 @@ class RecordView:
             # A note qualifies the citation (a version later than the material, the material's
             # date unknown): the table must not show it as plainly the clause in force.
             qualified = " (see its note)" if c.note else ""
+            # Cited by default: read alone it said the source was known to be under this document.
+            if c.default_terms:
+                qualified += " (the provider's default terms: this source's terms not recorded)"
             _add_once(
                 src.clauses, c.document + (f", effective {c.effective}" if c.effective else "") + qualified
             )

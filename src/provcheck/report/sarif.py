@@ -71,8 +71,10 @@ def _clause_text(c: Clause) -> str:
         c.document,
         clauses.section(c),
         clauses.dating(c),
+        clauses.retrieval(c) or "",
     ]
     note = f" Note: {c.note}." if c.note else ""
+    note += f" {clauses.DEFAULT_TERMS[0].upper()}{clauses.DEFAULT_TERMS[1:]}." if c.default_terms else ""
     return f"{clauses.quote(c)} ({', '.join(p for p in parts if p)}{'; ' + c.url if c.url else ''}).{note}"
 
 
@@ -132,8 +134,10 @@ def rule_descriptor(rule_id: str, use: RuleUse) -> dict[str, Any]:
             + cite
             + f", {_md(clauses.section(c))}"
             + f", {_md(clauses.dating(c))}"
+            + (f", {_md(seen)}" if (seen := clauses.retrieval(c)) else "")
             + (f"\n\nDate: {_md(meaning)}" if (meaning := clauses.date_meaning(c)) else "")
             + (f"\n\nNote: {_md(c.note)}" if c.note else "")
+            + (f"\n\n{_md(clauses.DEFAULT_TERMS)}" if c.default_terms else "")
         )
     legend = clauses.legend_line(clauses_)
     if legend:

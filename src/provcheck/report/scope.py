@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from provcheck.model import RunRecord, ScanResult
-from provcheck.model.run import Absent
+from provcheck.model import Absent, RunRecord, ScanResult
 
 
 def declared_use(run: RunRecord) -> str:
@@ -75,6 +74,16 @@ def not_scanned_line(result: ScanResult) -> str | None:
     return f"{len(items):,} {noun} not scanned: {'; '.join(parts)}"
 
 
+def read_by_content_line(result: ScanResult) -> str | None:
+    """``read by content: data.jsonlines as JSON Lines``, or None when every file was read by
+    its name: a file whose name provcheck does not read was read as its content showed."""
+    items = [f"{f.path} as {f.read_as}" for f in result.files if f.read_as is not None]
+    if not items:
+        return None
+    more = f", +{len(items) - 6} more" if len(items) > 6 else ""
+    return f"read by content: {', '.join(items[:6])}{more}"
+
+
 def overrides_line(run: RunRecord) -> str | None:
     """``the policy overrides: openai-no-competing-models of provcheck:openai (block) redefined
     (info) at policy.yaml:4; source share: provider openai (index) set to deepseek at ...``, or
@@ -89,6 +98,24 @@ def overrides_line(run: RunRecord) -> str | None:
 
 def summary_lines(result: ScanResult) -> list[str]:
     """The lines about what was checked and for which use, shared by every format."""
-    line = not_scanned_line(result)
-    changed = overrides_line(result.run)
-    return [use_line(result.run), *([changed] if changed else []), *([line] if line else [])]
+    lines = (overrides_line(result.run), not_scanned_line(result), read_by_content_line(result))
+    return [use_line(result.run), *(line for line in lines if line)]
+
+
+def providers_not_indexed(run: RunRecord) -> str | None:
+    """``The index holds no source from: anthropic, xai — …``: providers the policy's rules look
+    for in matches that no indexed source is from. A clean report says nothing of them: with
+    no reference text, a copy of their output cannot be matched. None when there are none or
+    the run record predates recording the providers."""
+    policy, index = run.policy.providers, run.index.providers
+    if isinstance(policy, Absent) or isinstance(index, Absent):
+        return None
+    missing = sorted(set(policy) - set(index))
+    if not missing:
+        return None
+    markers = isinstance(run.markers, tuple) and bool(run.markers)
+    checked = "declarations and the policy's marker phrases" if markers else "declarations"
+    return (
+        f"The index holds no source from: {', '.join(missing)} — a copy of their output cannot be "
+        f"found by text; only {checked} are checked for them."
+    )

@@ -27,7 +27,7 @@ from provcheck.report.meaning import lowered_because
 if TYPE_CHECKING:  # annotations only: the hook prints counts without the report's record rows
     from provcheck.report.records import RecordCounts, RecordRow, SourceRow
 
-SCHEMA_VERSION = "1.4"
+SCHEMA_VERSION = "1.3"
 
 
 def source(info: SourceInfo) -> dict[str, Any]:
@@ -174,6 +174,9 @@ def clause(c: Clause | None) -> dict[str, Any] | None:
         "note": c.note,
         "version": c.version,
         "date_note": c.date_note,
+        "effective_note": c.effective_note,
+        "seen": c.seen,
+        "default_terms": c.default_terms,
     }
 
 
@@ -188,6 +191,8 @@ def waiver(w: Waiver | None) -> dict[str, Any] | None:
         "expires": w.expires,
         "ticket": w.ticket,
         "placeholder": w.placeholder,
+        "written_for": w.written_for,
+        "entry": w.entry,
     }
 
 
@@ -235,7 +240,7 @@ def finding(f: Finding) -> dict[str, Any]:
 
 def declaration(d: Declaration) -> dict[str, Any]:
     """A fact a dataset declares about itself."""
-    return {
+    out: dict[str, Any] = {
         "file": d.path,
         "line": d.line,
         "key": d.key,
@@ -243,6 +248,10 @@ def declaration(d: Declaration) -> dict[str, Any]:
         "dataset": d.dataset,
         "sha256": d.sha256,
     }
+    if d.field is not None:  # what records say in their own fields: which field, how many
+        out["field"] = d.field
+        out["records"] = d.records
+    return out
 
 
 def waivers(w: WaiverReport | None) -> dict[str, Any] | None:
@@ -266,6 +275,8 @@ def waivers(w: WaiverReport | None) -> dict[str, Any] | None:
                 "source": s.source,
                 "path": s.path,
                 "reason": s.reason,
+                "approver": s.approver,
+                "date": s.date,
             }
             for s in w.stale
         ],
@@ -285,8 +296,8 @@ def error(e: RecordError) -> dict[str, Any]:
 
 
 def file_summary(f: FileSummary) -> dict[str, Any]:
-    """What was read of a file."""
-    return {
+    """What was read of a file (``read_as`` only for a file read by content)."""
+    out = {
         "path": f.path,
         "schema": f.schema,
         "records": f.records,
@@ -294,6 +305,9 @@ def file_summary(f: FileSummary) -> dict[str, Any]:
         "sha256": f.sha256,
         "fields": field_counts(f.fields or FieldCounts()),
     }
+    if f.read_as is not None:
+        out["read_as"] = f.read_as
+    return out
 
 
 def field_counts(fields: FieldCounts) -> dict[str, Any]:

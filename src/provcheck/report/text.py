@@ -137,6 +137,8 @@ class TextFormatter(Formatter):
         wide.print(sources)
         if unruled := unruled_line(rs, ov.declared_use(result.run)):
             console.print(printable(unruled), markup=False)
+        if missing := ov.providers_not_indexed(result.run):
+            console.print(printable(missing), markup=False)
         if records is None:
             console.print(f"No findings. {CLEAN_LIMITS}", markup=False)
             if read:
@@ -282,7 +284,12 @@ class TextFormatter(Formatter):
         if f.declaration is not None:
             d = f.declaration
             place = f"{d.path}:{d.line}" if d.line else f"{d.path} (its records' own fields)"
+            if d.field is not None and d.key == "generator":
+                at = f"{d.path}:{d.line}" if d.line else d.path
+                place = f"{at} (field {d.field} of {d.records or 0:,} record(s))"
             console.print(printable(f"  declared in {place}: {d.key} = {d.value}"), markup=False)
+            if d.field is not None and d.key == "generator":
+                console.print(printable(f"  {f.message}"), markup=False)
             if f.chain:
                 chain = " <- ".join(s.name for s in f.chain)
                 console.print(printable(f"  resolves to {chain}"), markup=False)

@@ -19,14 +19,16 @@ from provcheck.index.combined import Index, open_index, paths_of
 from provcheck.index.remote import local_index
 from provcheck.inputs import (
     GIVEN_TWICE,
+    NOT_INCLUDED,
     Found,
     InputSource,
     Limits,
     RawItem,
     RawRecord,
     UnparsedLine,
+    archive_of,
     discover,
-    read_unparsed,
+    read_units,
     same_path,
     suffix_of,
 )
@@ -57,8 +59,9 @@ from provcheck.policy.markers import MarkerScanner, MarkerSpec
 from provcheck.runtime.executors import WorkerPlan, executor_for
 from provcheck.runtime.progress import NullProgress, Progress
 from provcheck.scan.facts import index_facts, policy_facts, tool_facts_started, use_facts
-from provcheck.scan.fields import DECLARED, FieldKey, count_fields, record_declarations
+from provcheck.scan.fields import DECLARED, FIRST, FieldKey, count_fields, record_declarations
 from provcheck.scan.match import Matcher
+from provcheck.scan.prefilter import Prefilter, role_tally
 from provcheck.scan.results import Collector
 from provcheck.support.batching import batched, remembered
 from provcheck.support.collection import cycles_paused
@@ -85,6 +88,18 @@ class RecordSelector(Protocol):
 
     def declaring(self, files: list[tuple[str, str]], paths: list[str]) -> list[tuple[str, str]]:
         """Directories whose dataset cards and manifests are read (those that changed)."""
+        ...
+
+
+class Globs(Protocol):
+    """The configuration's ``include``/``exclude`` (``projectfile.ProjectConfig``)."""
+
+    def selects(self, path: str) -> bool:
+        """True when the globs select ``path``."""
+        ...
+
+    def excluded(self, path: str) -> bool:
+        """True when an ``exclude`` glob names ``path`` (left out on purpose, uncounted)."""
         ...
 
 
@@ -119,6 +134,9 @@ class ScanOptions:
     """Ray cluster address (``auto``, ``HOST:PORT``); None starts a local Ray runtime."""
     selector: RecordSelector | None = None
     """Reads only some records (diff-aware scans); None reads every record of every file."""
+    globs: Globs | None = None
+    """Applied to the members of archives as to the files of a folder (``a.zip!x/y.jsonl`` is
+    matched as ``a.zip/x/y.jsonl``); None selects every member."""
     cache: ResultCache | None = None
     """Matches of records seen before; None matches every record."""
     shard: Shard | None = None
@@ -224,13 +242,6 @@ class BatchMatcher:
         return run
 
 
-def role_tally(records: Sequence[Record], roles: RoleFilter | None) -> tuple[frozenset[str], int]:
-    """The role names of the records' turns, and how many turns ``roles`` accepts."""
-    seen = frozenset(t.role for r in records for t in r.turns)
-    selected = sum(1 for r in records for t in r.turns if roles is None or roles.accepts(t))
-    return seen, selected
-
-
 @dataclass(slots=True)
 class _FileTally:
     path: str
@@ -238,12 +249,16 @@ class _FileTally:
     errors: int = 0
     schemas: Counter[str] = field(default_factory=Counter)
     sha256: str | None = None
+    read_as: str | None = None
+    """The format told by content, when the file's name told none."""
     read: Counter[str] = field(default_factory=Counter)
     """Turns read per field pattern."""
     skipped: Counter[tuple[str, str]] = field(default_factory=Counter)
     """Strings not read per field pattern and reason."""
     declared: Counter[tuple[str, str]] = field(default_factory=Counter)
-    """Records per field pattern and licence they declare (``scan.fields``)."""
+    """Records per field pattern and licence or generator they declare (``scan.fields``)."""
+    first: dict[tuple[str, str], int] = field(default_factory=dict)
+    """The first line of each of ``declared`` (none in a container without lines)."""
 
     def fields(self) -> FieldCounts:
         return FieldCounts(
@@ -271,6 +286,8 @@ class _Tally:
     error_limit: int = Limits().max_errors_per_file
     """Errors listed per file; more are counted (``unlisted``) so they cannot fill memory."""
     unlisted: Counter[str] = field(default_factory=Counter)
+    not_scanned: list[NotScanned] = field(default_factory=list)
+    """Members of archives not read (found while reading)."""
 
     def position(self) -> int:
         return self.bytes_done + (self.reading.consumed if self.reading else 0)
@@ -293,6 +310,9 @@ class _Tally:
             file = self.files[path]
             if reason.startswith(DECLARED):
                 file.declared[(pattern, reason[len(DECLARED) :])] += n
+            elif reason.startswith(FIRST):
+                key = (pattern, reason[len(FIRST) :])
+                file.first[key] = min(file.first.get(key, n), n)
             elif reason:
                 file.skipped[(pattern, reason)] += n
             else:
@@ -315,6 +335,7 @@ class _Tally:
                 f.errors,
                 f.sha256,
                 f.fields(),
+                f.read_as,
             )
             for f in self.files.values()
         )
@@ -326,82 +347,59 @@ def read_records(
     tally: _Tally,
     progress: Progress,
 ) -> Iterator[Pending]:
-    """Raw records of every file; reading errors go to ``tally``."""
-    for display, fs_path in paths:
-        progress.file_started(display)
-        file = tally.files[display] = _FileTally(display)
+    """Raw records of every file (each member of an archive as a file of its own); reading
+    errors and an archive's members not read go to ``tally``."""
+    for given, fs_path in paths:
+        progress.file_started(given)
+        archived = options.selector is None and archive_of(fs_path) is not None
+        if archived:  # listed as a file (0 records) with its own errors; its members after it
+            tally.files[given] = _FileTally(given)
         if options.selector is None:
-            source, items = read_unparsed(display, fs_path, options.limits)
+            units = read_units(given, fs_path, options.limits)
         else:
-            source, items = options.selector.read(display, fs_path, options.limits)
-        tally.reading = source
-        for item in items:
-            if isinstance(item, RecordError):
-                file.errors += 1
-                tally.errors.append(item)
-                progress.error(item)
+            units = iter([options.selector.read(given, fs_path, options.limits)])
+        for unit in units:
+            if isinstance(unit, NotScanned):
+                tally.not_scanned.append(unit)
                 continue
-            yield display, item
-        file.sha256 = source.sha256
-        tally.bytes_done += source.consumed
-        tally.reading = None
-        progress.file_done(display)
-
-
-class _Prefilter:
-    """Applies the selector's record filter and the result cache before records are batched.
-
-    Both need the record, so its schema is applied here (workers apply it again to the few
-    records that go on); the records of batches in flight are kept for ``stored``. The cache
-    holds reference matches only: a record answered from it is still scanned for the policy's
-    markers here.
-    """
-
-    def __init__(self, options: ScanOptions, tally: _Tally, markers: tuple[MarkerSpec, ...]) -> None:
-        self.options = options
-        self.tally = tally
-        self.waiting: dict[tuple[str, int], Record] = {}
-        self.scanner = MarkerScanner(markers) if markers and options.cache is not None else None
-
-    def __call__(self, pending: Iterator[Pending]) -> Iterator[Pending]:
-        selector, cache = self.options.selector, self.options.cache
-        for path, item in pending:
-            raw = item.parse(path) if isinstance(item, UnparsedLine) else item
-            if isinstance(raw, RecordError):
-                yield path, item  # the worker reports it, like any other
+            if isinstance(unit, RecordError):  # an archive's, or a member's not read: the archive's
+                tally.files[given].errors += 1 if archived else 0
+                tally.errors.append(unit)
+                progress.error(unit)
                 continue
-            rec = to_record(raw.data, raw.location(path), self.options.records)
-            if isinstance(rec, RecordError):
-                yield path, raw
+            source, items = unit
+            display = source.path
+            if archived and options.globs is not None and _left_out(given, source, options.globs, tally):
                 continue
-            if selector is not None and not selector.keep(path, rec):
-                continue
-            known = cache.get(rec) if cache is not None else None
-            if known is None:
-                self.waiting[(path, raw.index)] = rec
-                yield path, raw
-                continue
-            file = self.tally.files[path]
-            file.records += 1
-            file.schemas[rec.schema] += 1
-            self.tally.records += 1
-            self.tally.turns += len(rec.turns)
-            fields: Counter[FieldKey] = Counter()
-            count_fields([rec], self.options.roles, fields)
-            self.tally.count_fields((p, f, r, n) for (p, f, r), n in fields.items())
-            for error in limit_errors([rec]):
-                self.tally.add_error(error)
-            seen, selected = role_tally([rec], self.options.roles)
-            self.tally.roles.update(seen)
-            self.tally.selected += selected
-            hits = self.scanner.records([rec], self.options.roles) if self.scanner is not None else []
-            self.tally.results.add(known, hits)
+            file = tally.files[display] = _FileTally(display, read_as=source.read_as)
+            tally.reading = source
+            for item in items:
+                if isinstance(item, RecordError):
+                    file.errors += 1
+                    tally.errors.append(item)
+                    progress.error(item)
+                    continue
+                yield display, item
+            file.sha256 = source.sha256
+            tally.bytes_done += source.consumed if source.stream is None else 0
+            tally.reading = None
+        if archived:
+            tally.bytes_done += file_size(fs_path)  # an archive's bytes, once its members are read
+        progress.file_done(given)
 
-    def stored(self, batch: list[Pending], out: BatchOutput) -> None:
-        """Hand a matched batch's records and matches to the cache."""
-        records = [r for path, raw in batch if (r := self.waiting.pop((path, raw.index), None)) is not None]
-        if self.options.cache is not None:
-            self.options.cache.put(records, out.matches)
+
+def _left_out(given: str, source: InputSource, globs: Globs, tally: _Tally) -> bool:
+    """True when the globs leave an archive's member out (counted unless excluded)."""
+    as_folder = os.path.join(given, source.path[len(given) + 1 :])
+    if globs.selects(as_folder):
+        return False
+    if source.stream is not None:
+        source.stream.close()
+    if not globs.excluded(as_folder):
+        tally.not_scanned.append(
+            NotScanned(source.path, NOT_INCLUDED, suffix_of(os.path.basename(as_folder)))
+        )
+    return True
 
 
 def _read_and_match(
@@ -417,7 +415,7 @@ def _read_and_match(
     prefilter = None
     sent: deque[list[Pending]] = deque()
     if options.selector is not None or options.cache is not None:
-        prefilter = _Prefilter(options, tally, recipe.markers)
+        prefilter = Prefilter(options, tally, recipe.markers)
         pending = prefilter(pending)
     batches = batched(pending, options.batch_size)
     if prefilter is not None:
@@ -509,7 +507,8 @@ def scan(
         paths_of(index)[1:],
         digest=index.digest,
     )
-    if options.engine == "ray" and options.selector is None and options.cache is None:  # scan.remote
+    ray_reads = not any(archive_of(fs_path) for _, fs_path in files)  # archives: read here
+    if options.engine == "ray" and options.selector is None and options.cache is None and ray_reads:
         from provcheck.scan.remote import scan_on_workers  # Ray only: not on a local scan's path
 
         plan, reading = scan_on_workers(files, recipe, options, tally, progress), "workers"
@@ -522,8 +521,8 @@ def scan(
             f"(only the first {most:,} are; {total:,} in all)"
         )
         tally.errors.append(RecordError(path, ErrorKind.LIMIT, message))
-    for file in tally.files.values():  # licences the records declare (judged like a card's)
-        stated, limited = record_declarations(file.path, file.sha256, file.declared)
+    for file in tally.files.values():  # licences and models records declare (judged like a card's)
+        stated, limited = record_declarations(file.path, file.sha256, file.declared, file.first)
         declarations += stated
         tally.errors += limited
     tally.errors.sort(key=lambda e: (e.path, -1 if e.index is None else e.index, e.line or 0))
@@ -583,7 +582,7 @@ def scan(
         declarations=tuple(declarations),
         counts=collected.counts,
         unruled=collected.unruled,
-        not_scanned=tuple(not_scanned),
+        not_scanned=(*not_scanned, *tally.not_scanned),
     )
 
 

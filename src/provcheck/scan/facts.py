@@ -124,6 +124,15 @@ def index_facts(index: Index) -> IndexFacts:
             )
             for name, e in sorted(index.manifest.sources.items())
         ),
+        providers=tuple(
+            sorted(
+                {
+                    e.info.provider.lower()
+                    for e in index.manifest.sources.values()
+                    if e.info.provider and not e.info.background
+                }
+            )
+        ),
     )
 
 
@@ -139,6 +148,7 @@ def policy_facts(policy: Policy, index_sources: Mapping[str, SourceInfo] | None 
         file_digests=tuple(PolicyFile(p, d) for p, d in zip(policy.files, policy.file_sha256, strict=True))
         if policy.files
         else ABSENT,
+        providers=policy.providers(),
         overrides=overrides or ABSENT,
     )
 

@@ -7,6 +7,11 @@ the record declares about itself: it travels with the counts (a reason ``declare
 becomes a ``Declaration`` of the record's file, judged by the policy's declaration rules like a
 dataset card's ``license:`` (adversarial pass 15: rows saying ``"license": "cc-by-nc-4.0"`` in
 a scan for commercial use passed with exit 0, the licences counted as labels not read).
+
+A model a record names in its own generator field (``"model": "gpt-4-0613"``, ``"generator"``,
+``inputs.schemas.GENERATOR_KEYS``) travels the same way and becomes a ``generator``
+declaration of the file, located at the first record that makes it (``FIRST``) and counted;
+the policy resolves the name to its provider (``policy/selfdeclared.py``).
 """
 
 from __future__ import annotations
@@ -14,7 +19,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
-from provcheck.inputs.schemas import field_pattern
+from provcheck.inputs.schemas import GENERATOR_KEYS, field_pattern
+from provcheck.inputs.schemas.walk import last_key
 from provcheck.matching.segment import RoleFilter
 from provcheck.model import Declaration, ErrorKind, Record, RecordError, SkipReason
 
@@ -24,14 +30,30 @@ FieldKey = tuple[str, str, str]
 DECLARED = "declared:"
 """Prefix of a field count's reason that carries a licence a record declares."""
 
+FIRST = "first:"
+"""Prefix of a field count's reason whose count is the first line at which a record makes that
+declaration (none in a container without lines): merged by ``min``, not summed (``add``)."""
+
 MAX_DECLARED = 50
 """Distinct licences declared in one file's records that become declarations; more are a
 located limit error (a file of a million distinct values must not make a million findings)."""
 
+MAX_GENERATORS = 1000
+"""The same limit for the models records name, higher: real files hold hundreds (AlpacaEval's
+outputs of its 212 generators in one file, Chatbot Arena's battles of over a hundred models)."""
+
+
+def add(into: Counter[FieldKey], key: FieldKey, n: int) -> None:
+    """Add a field count to ``into``: a ``FIRST`` count keeps the least, every other is summed."""
+    if key[2].startswith(FIRST) and key in into:
+        into[key] = min(into[key], n)
+    else:
+        into[key] += n
+
 
 def count_fields(records: Iterable[Record], roles: RoleFilter | None, into: Counter[FieldKey]) -> None:
     """Add to ``into`` the turns each record's fields gave, the strings it did not read and the
-    licences it declares."""
+    licences and models it declares (with the first line of each)."""
     for rec in records:
         path = rec.location.path
         for turn in rec.turns:
@@ -42,31 +64,67 @@ def count_fields(records: Iterable[Record], roles: RoleFilter | None, into: Coun
             into[(path, pattern, skip.reason.value)] += 1
             if skip.value is not None:
                 into[(path, pattern, DECLARED + skip.value)] += 1
+                line = rec.location.line  # None in a container without lines (Parquet)
+                first = (path, pattern, FIRST + skip.value)
+                if line is not None and (first not in into or line < into[first]):
+                    into[first] = line  # the least line met (``add``, inlined)
 
 
 def record_declarations(
-    path: str, sha256: str | None, declared: Counter[tuple[str, str]]
+    path: str, sha256: str | None, declared: Counter[tuple[str, str]], first: dict[tuple[str, str], int]
 ) -> tuple[list[Declaration], list[RecordError]]:
-    """The licences one file's records declare (``(field pattern, value) -> records``), each
-    value once, as declarations of that file; past ``MAX_DECLARED`` values, a limit error."""
-    values: dict[str, int] = {}
-    for (_, value), n in sorted(declared.items()):
-        values[value] = values.get(value, 0) + n
+    """What one file's records declare in their own fields (``(field pattern, value) ->
+    records``, and the first line of each), as declarations of that file: each licence once,
+    each generator once per field; past ``MAX_DECLARED`` licences or ``MAX_GENERATORS``
+    generators, a limit error."""
+    licences: dict[str, int] = {}
+    generators: dict[tuple[str, str], int] = {}
+    for (pattern, value), n in sorted(declared.items()):
+        if last_key(pattern).lower() in GENERATOR_KEYS:
+            generators[(pattern, value)] = n
+        else:
+            licences[value] = licences.get(value, 0) + n
     out = [
         Declaration(path=path, line=None, key="license", value=value, dataset=path, sha256=sha256)
-        for value in sorted(values)[:MAX_DECLARED]
+        for value in sorted(licences)[:MAX_DECLARED]
+    ]
+    out += [
+        Declaration(
+            path=path,
+            line=first.get((pattern, value)),
+            key="generator",
+            value=value,
+            dataset=path,
+            sha256=sha256,
+            field=pattern,
+            records=n,
+        )
+        for (pattern, value), n in sorted(generators.items())[:MAX_GENERATORS]
     ]
     errors = []
-    if len(values) > MAX_DECLARED:
-        errors.append(
-            RecordError(
-                path,
-                ErrorKind.LIMIT,
-                f"its records name {len(values):,} different licences in their license fields; only "
-                f"the first {MAX_DECLARED} (in sorted order) were judged as declarations",
+    for count, most, what, fields in (
+        (len(licences), MAX_DECLARED, "licences", "license"),
+        (len(generators), MAX_GENERATORS, "generators", "model or generator"),
+    ):
+        if count > most:
+            errors.append(
+                RecordError(
+                    path,
+                    ErrorKind.LIMIT,
+                    f"its records name {count:,} different {what} in their {fields} fields; only "
+                    f"the first {most:,} (in sorted order) were judged as declarations",
+                )
             )
-        )
     return out, errors
 
 
-__all__ = ["DECLARED", "MAX_DECLARED", "FieldKey", "count_fields", "record_declarations"]
+__all__ = [
+    "DECLARED",
+    "FIRST",
+    "MAX_DECLARED",
+    "MAX_GENERATORS",
+    "FieldKey",
+    "add",
+    "count_fields",
+    "record_declarations",
+]

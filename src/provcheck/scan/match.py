@@ -327,14 +327,19 @@ class Matcher:
         aligned: list[tuple[int, TextKey, Alignment]] = []
         hashed: dict[tuple[int, int], str] = {}
         code: list[tuple[int, TextKey]] = []
+        # This loop runs once per pair (~120,000 on issue 17's workload): what does not change
+        # from pair to pair is read once (an index without packs has no pack to ask for).
+        refs, verdicts, config = self._refs, self._verdicts, self.config
+        packs = self.index if isinstance(self.index, IndexSet) else None
         for i, (fp, cands) in enumerate(zip(prints, candidates, strict=True)):
             for cand in cands:
-                ref = self._refs[cand.key]
-                pack = _pack(self.index, cand.key)
-                if (i, cand.key) in bare_only:  # found without comment lines only: aligned so only
+                key = cand.key
+                ref = refs[key]
+                pack = packs.pack_of(key) if packs is not None else None
+                if bare_only and (i, key) in bare_only:  # found without comment lines only: aligned so only
                     if pack is None:
-                        bare = with_uncommented(None, fp, ref.codes, self.config, ref.echoes)
-                        aligned += [(i, cand.key, bare)] if bare is not None else []
+                        bare = with_uncommented(None, fp, ref.codes, config, ref.echoes)
+                        aligned += [(i, key, bare)] if bare is not None else []
                     continue
                 codes = fp.codes
                 if pack is not None:
@@ -343,22 +348,22 @@ class Matcher:
                     if not codes:
                         codes = hashed[(i, id(pack))] = pack.query_codes(fp.tokens)
                 alignment = None
-                if not self._verdicts.holds((codes, cand.key)):
-                    alignment = align(codes, ref.codes, self.config, ref.echoes, pack.ngram if pack else 1)
+                if not verdicts.holds(seen := (codes, key)):
+                    alignment = align(codes, ref.codes, config, ref.echoes, pack.ngram if pack else 1)
                     if alignment is None:
-                        self._verdicts.add((codes, cand.key))
+                        verdicts.add(seen)
                 if pack is None and fp.comments is not None:  # inserted comment lines (``uncommented``)
-                    alignment = with_uncommented(alignment, fp, ref.codes, self.config, ref.echoes)
+                    alignment = with_uncommented(alignment, fp, ref.codes, config, ref.echoes)
                 if alignment is not None:
-                    aligned.append((i, cand.key, alignment))
+                    aligned.append((i, key, alignment))
                 elif fp.renamed is not None:
-                    code.append((i, cand.key))
+                    code.append((i, key))
                 elif pack is None and (i not in lazy or self._may_judge(fp.codes, ref, judgeable, i)):
                     # Without the identifier-insensitive stream only ``align_literal`` may match,
                     # where ``literal_may_judge`` admits the pair (else ``_code_may_match`` rejects it).
                     fp = self._with_literal(prints, i)
                     if fp.literal is not None:
-                        code.append((i, cand.key))
+                        code.append((i, key))
         aligned += self._renamed(prints, code, [seg.text for seg in segs])
         self._lazy = None  # the batch's tokens are not kept past it
         self._details(key for _, key, _ in aligned)

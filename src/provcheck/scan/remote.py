@@ -35,6 +35,7 @@ from provcheck.inputs.parquet import ParquetReader
 from provcheck.inputs.source import InputSource, binary_content, is_url, sniff_compression
 from provcheck.model import ErrorKind, MarkerHit, Match, RecordError
 from provcheck.runtime.executors import WorkerPlan, executor_for
+from provcheck.scan.fields import add as add_count
 from provcheck.support.batching import batched
 
 if TYPE_CHECKING:  # the engine imports this module: its types only for the checker
@@ -143,7 +144,7 @@ class UnitMatcher:
                 roles.update(out.roles)
                 schemas.update(schema for _, schema in out.schemas)
                 for path, pattern, reason, n in out.fields:
-                    fields[(path, pattern, reason)] += n
+                    add_count(fields, (path, pattern, reason), n)
             return UnitOutput(
                 unit.display,
                 tuple(matches),

@@ -33,12 +33,15 @@ from typing import Any
 
 from provcheck.support import atomic
 
-HEADER = b"provcheck dataclass methods 1\n" + importlib.util.MAGIC_NUMBER
+HEADER = b"provcheck dataclass methods 2\n" + importlib.util.MAGIC_NUMBER
 """First bytes of the file: its format and the interpreter's bytecode version."""
 MAX_ENTRIES = 4_096
 """Sources kept; with more, only those used by the run that writes are kept."""
 
-_known: dict[str, types.CodeType] = {}
+_known: dict[str, types.CodeType | bytes] = {}
+"""Each source's code; marshalled as read from the file, unmarshalled when a class uses it: the
+file holds the methods of every command run (and of the test suite's classes), a hook uses
+about half of them."""
 _used: set[str] = set()
 _new: list[str] = []
 _compile = builtins.compile
@@ -72,7 +75,7 @@ def exec_source(source: Any, globals: Any = None, locals: Any = None, /) -> None
         frame = sys._getframe(1)
         globals, locals = frame.f_globals, frame.f_locals if locals is None else locals
     if type(source) is str:
-        code = _known.get(source)
+        code = _code(source)
         if code is None:
             # The builtin compiles a string under the calling code's __future__ flags, and
             # dataclasses has none: dont_inherit keeps this module's out.
@@ -84,6 +87,22 @@ def exec_source(source: Any, globals: Any = None, locals: Any = None, /) -> None
     _exec(source, globals, locals)
 
 
+def _code(source: str) -> types.CodeType | None:
+    """The code kept for ``source`` (unmarshalled on first use), or None."""
+    kept = _known.get(source)
+    if not isinstance(kept, bytes):
+        return kept
+    try:
+        code = marshal.loads(kept)
+    except (ValueError, EOFError, TypeError):
+        code = None
+    if not isinstance(code, types.CodeType):
+        _known.pop(source, None)  # another thread may have dropped it first
+        return None
+    _known[source] = code
+    return code
+
+
 def save() -> None:
     """Write the compiled methods when this run compiled new ones (never fails: it runs at
     exit, where an error would add a traceback to the command's output)."""
@@ -92,6 +111,7 @@ def save() -> None:
         return
     try:
         entries = {**_read(path), **_known}  # another process may have written some meanwhile
+        entries = {s: c if type(c) is bytes else marshal.dumps(c) for s, c in entries.items()}
         if len(entries) > MAX_ENTRIES:
             entries = {source: code for source, code in entries.items() if source in _used}
         data = HEADER + marshal.dumps(entries)
@@ -102,7 +122,7 @@ def save() -> None:
     _new.clear()
 
 
-def _read(path: str) -> dict[str, types.CodeType]:
+def _read(path: str) -> dict[str, types.CodeType | bytes]:
     try:
         with open(path, "rb") as fh:
             data = fh.read()
@@ -113,4 +133,4 @@ def _read(path: str) -> dict[str, types.CodeType]:
         return {}
     if not isinstance(entries, dict):
         return {}
-    return {s: c for s, c in entries.items() if type(s) is str and type(c) is types.CodeType}
+    return {s: c for s, c in entries.items() if type(s) is str and type(c) is bytes}

@@ -50,6 +50,8 @@ from provcheck.model import (
 )
 
 __all__ = [
+    "GENERATOR_KEYS",
+    "LICENCE_KEYS",
     "MAX_DEPTH",
     "SCHEMAS",
     "RecordOptions",
@@ -100,10 +102,39 @@ _SCALARS = frozenset({str, int, float, bool, type(None)})
 """Value types that are no container (a record of them alone is flat): one set test of its
 values' types instead of an ``isinstance`` generator (an object of other types is tested so)."""
 _ONE_WORD = (SkipReason.ENCODED, SkipReason.ID)
+"""Reasons of a value that may be base64 of text (one ASCII word, see ``classify``)."""
 LICENCE_KEYS = frozenset({"license", "licence"})
 """Label fields whose value a record declares about itself: its licence (``"license":
 "cc-by-nc-4.0"`` on every row of a dataset), read as a declaration of the record's file."""
-"""Reasons of a value that may be base64 of text (one ASCII word, see ``classify``)."""
+GENERATOR_KEYS = frozenset({"model", "generator", "model_name", "model_id", "source_model"})
+"""Fields naming the model that wrote a record's text (LMSYS-Chat and OpenAI-style logs'
+``model``, AlpacaEval's ``generator``, FastChat MT-bench answers' ``model_id``), read as a
+declaration of the record's source when they hold a label or an id, not prose."""
+_DECLARING_KEYS = LICENCE_KEYS | GENERATOR_KEYS
+
+
+def _declares(name: str, reason: SkipReason | None) -> bool:
+    """True when a value of the field ``name`` (lower case, one of ``_DECLARING_KEYS``) not read
+    for ``reason`` is a licence or model name the record declares: a label (or, for a model, an
+    id: ``model_id``), not prose."""
+    return reason is SkipReason.LABEL or (reason is SkipReason.ID and name in GENERATOR_KEYS)
+
+
+def _named(value: object) -> tuple[str, bool] | None:
+    """What a model field that holds no string names, and whether it is a number: a number or a
+    flag as written (counted as a name no catalogue knows, not lost), an object by its ``name``,
+    ``id`` or ``model`` string (``{"name": "gpt-4", "temperature": 0}``), or ``(an object)``."""
+    if type(value) in (int, float, bool):
+        return str(value), True
+    if isinstance(value, dict):
+        for key in ("name", "id", "model"):
+            inner = value.get(key)
+            if isinstance(inner, str) and inner.strip() and len(inner) <= 100:
+                return inner.strip(), False
+        return "(an object)", False
+    return None
+
+
 _DECODINGS = (ENCODED_SUFFIX, URI_SUFFIX, JSON_SUFFIX, HEX_SUFFIX, PERCENT_SUFFIX)
 """Suffixes of a field read decoded: not decoded again as one word."""
 
@@ -272,6 +303,9 @@ def to_turns(data: dict[str, Any], location: Location, options: RecordOptions) -
             skipped[path] = SkipReason.LIMIT
         elif options.text_field:
             skipped[path] = SkipReason.NOT_SELECTED
+            name = last_key(path).lower()
+            if name in _DECLARING_KEYS and _declares(name, classify(name, text)):
+                declared[path] = text.strip()  # not read as text, still what the record says
         elif path == options.id_field and not is_prose(text):
             # `--id-field notes` made a copy in `notes` an "id", never read.
             skipped[path] = SkipReason.ID
@@ -297,10 +331,14 @@ def to_turns(data: dict[str, Any], location: Location, options: RecordOptions) -
                 raw.append((RawTurn(key, path + carried[1], carried[0], parts=(path,)), kind))
             elif reason is not None:
                 skipped[path] = reason
-                if reason is SkipReason.LABEL and key.lower() in LICENCE_KEYS:
-                    declared[path] = text.strip()  # the record's own licence: a declaration
+                if (name := key.lower()) in _DECLARING_KEYS and _declares(name, reason):
+                    declared[path] = text.strip()  # the record's own licence or model
             else:
                 raw.append((RawTurn(key, path, text), role_kind(key) if generic else RoleKind.FIELD))
+    for key in GENERATOR_KEYS.intersection(data):  # a model named by a number or an object
+        if (named := _named(data[key])) is not None:
+            skipped.setdefault(key, SkipReason.NUMBER if named[1] else SkipReason.LABEL)
+            declared[key] = named[0]
     turns: list[Turn] = []
     pieces: list[Piece] = []
     for t, kind in raw:

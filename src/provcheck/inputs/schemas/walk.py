@@ -37,6 +37,8 @@ _LABEL_KEYS = frozenset(
         "locale",
         "model",
         "generator",
+        "model_name",
+        "source_model",
         "dataset",
         "license",
         "licence",

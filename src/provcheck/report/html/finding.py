@@ -6,7 +6,16 @@ from collections.abc import Sequence
 
 from provcheck.model import Clause, Finding, Match, RecordRef, SourceInfo, WaiverState
 from provcheck.report import evidence
-from provcheck.report.clauses import NO_URL, NO_WORDING, date_meaning, dating, quote, section
+from provcheck.report.clauses import (
+    DEFAULT_TERMS,
+    NO_URL,
+    NO_WORDING,
+    date_meaning,
+    dating,
+    quote,
+    retrieval,
+    section,
+)
 from provcheck.report.evidence import Piece, PieceKind
 from provcheck.report.html.markup import dl, esc, fmt_score, link
 from provcheck.report.meaning import lowered_because, meaning
@@ -66,6 +75,7 @@ def clause_html(c: Clause | None) -> str:
         esc(dating(c)),
         link(c.url) if c.url else NO_URL,
         f"quote confidence {esc(c.confidence)}" if c.confidence and c.quote else "",
+        esc(retrieval(c) or ""),
     ]
     meaning = date_meaning(c)
     quoted = f'<blockquote class="clause">{esc(quote(c))}</blockquote>' if c.quote else ""
@@ -73,6 +83,7 @@ def clause_html(c: Clause | None) -> str:
         (quoted or f'<p class="clause-missing">{esc(NO_WORDING)}</p>')
         + f'<div class="note">{" · ".join(x for x in cite if x)}</div>'
         + (f'<div class="note clause-date">Date: {esc(meaning)}</div>' if meaning else "")
+        + (f'<div class="note clause-default">{esc(DEFAULT_TERMS)}</div>' if c.default_terms else "")
         + (f'<div class="note clause-note">Note: {esc(c.note)}</div>' if c.note else "")
     )
 

@@ -21,7 +21,7 @@ from provcheck.matching.calibration import BLOCK_PROBABILITY, FITTED_ON, RELIABI
 from provcheck.model import Action, Clause, RunRecord, ScanResult
 from provcheck.report import overview as ov
 from provcheck.report.base import Formatter, ReportContext
-from provcheck.report.clauses import NO_RETRIEVAL
+from provcheck.report.clauses import DEFAULT_TERMS, NO_RETRIEVAL
 from provcheck.report.clauses import legend as quote_legend
 from provcheck.report.html.finding import card, clause_html
 from provcheck.report.html.limits import heldout_limit
@@ -103,10 +103,10 @@ def _rule_clauses(overview: _Overview, rule: str, groups: Iterable[ov.Group]) ->
     notes: dict[Clause, list[str]] = {}
     for g in groups:
         for c in overview.clauses.get((rule, g.origin), ()):
-            said = notes.setdefault(replace(c, note=None), [])
-            line = f"Note for {g.origin}: {c.note}" if c.note else ""
-            if line and line not in said:
-                said.append(line)
+            said = notes.setdefault(replace(c, note=None, default_terms=False), [])
+            lines = [f"Note for {g.origin}: {c.note}" if c.note else ""]
+            lines.append(f"Note for {g.origin}: {DEFAULT_TERMS}" if c.default_terms else "")
+            said += [line for line in lines if line and line not in said]
     return [
         clause_html(c) + "".join(f'<div class="note clause-note">{esc(n)}</div>' for n in said)
         for c, said in notes.items()

@@ -98,13 +98,27 @@ def error_rates(result: ScanResult) -> str:
         f"<p><b>Recall</b> (of texts copied from an indexed source, the share found): "
         f"{low.recall:.1%}–{high:.1%} over {len(m.recall)} kinds of edited copy "
         f"({m.candidates_per_kind:,} copies per kind, made from {esc(m.references)}, which were "
-        f"indexed), lowest for {esc(low.what)}. <b>False-positive rate</b> (of independent texts "
+        f"indexed), lowest for {esc(low.what)}{_measured_on(m)}. <b>False-positive rate</b> (of "
+        "independent texts "
         f"written for the same prompts and sharing little wording with the references, the share "
         f"wrongly matched): {m.false_positive_rate:.2%} ({m.false_positives:,} of {m.negatives:,} "
         f"{esc(m.negatives_description)}, checked against the same index). Measured with "
         f"provcheck {esc(m.version)} on {esc(m.date)}; other kinds of text may differ "
         '(see <a href="#method">Method and limits</a>).</p>' + _same_prompt_line(m)
     )
+
+
+def _measured_on(m: Measured) -> str:
+    """What the recall range was measured on: read alone it stood for every kind of copy, code
+    included, whose copies can block less often (measured apart)."""
+    code = [h.can_block for h in m.heldout if h.what.startswith("code")]
+    apart = (
+        f"; code was measured apart, its copies able to block in {min(code):.1%}–{max(code):.1%} of "
+        'cases: see <a href="#method">Method and limits</a>'
+        if code
+        else ""
+    )
+    return f" (measured on prose like that corpus, answers written by models{apart})"
 
 
 def _same_prompt_line(m: Measured) -> str:
@@ -297,7 +311,8 @@ def _proves(result: ScanResult, with_findings: int, sources: int, unruled: str =
         + f"<li>It checks only against the {sources:,} indexed source(s) above. Text written by other "
         "models, or by these models but not in the index, is <b>not detected</b>: a clean result does "
         "not show that the data was written by people.</li>"
-        "<li>Paraphrases, translations and passages shorter than the matching threshold are not "
+        + (f"<li><b>{esc(missing)}</b></li>" if (missing := ov.providers_not_indexed(result.run)) else "")
+        + "<li>Paraphrases, translations and passages shorter than the matching threshold are not "
         f"detected, nor is a copy edited throughout: {esc(EDITED_THROUGHOUT)}.</li>"
         "<li>Files and records listed as not scanned were not checked.</li>"
         "<li>Which rule applies, and its action, come from the policy named above and the declared use; "
@@ -480,7 +495,9 @@ def decision_question(result: ScanResult, rs: RecordSummary, dataset: str, decis
                     )
                     or "none"
                 )
-                + esc(ov.index_written(run.index)),
+                + esc(ov.index_written(run.index))
+                # What the decision cannot rest on: the summary said it, the facts signed did not.
+                + (f"; <b>{esc(missing)}</b>" if (missing := ov.providers_not_indexed(run)) else ""),
             ),
             ("Scanned", esc(started or "time not recorded") + " by " + _mono(ov.tool_text(run))),
             (

@@ -39,6 +39,10 @@ def _applied_rows(result: ScanResult, waived: Iterable[int]) -> Iterator[list[st
         yield [
             esc(state) + late,
             f'<a href="#f-{esc(f.id)}" class="mono">{esc(f.id)}</a>',
+            # What the entry was written for: one finding, or a rule-wide scope that covers this
+            # one among others (its file and line, to find the decision recorded).
+            esc(w.written_for or "not recorded")
+            + (f'<br><span class="mono wrap">{esc(w.entry)}</span>' if w.entry else ""),
             esc(f.rule.id),
             # What the waiver set aside (expired: what is open again), which the row did not say.
             esc(f.action.value),
@@ -62,13 +66,23 @@ def _scope(s: StaleWaiver) -> str:
 def _stale(stale: tuple[StaleWaiver, ...]) -> str:
     if not stale:
         return ""
-    rows = [[_mono(f"{s.file}:{s.line}" if s.line else s.file), _scope(s), esc(s.reason)] for s in stale]
+    rows = [
+        [
+            _mono(f"{s.file}:{s.line}" if s.line else s.file),
+            _scope(s),
+            # Whose decision took effect nowhere, and when it was made.
+            esc(s.approver or "not recorded"),
+            esc(s.date or "not recorded"),
+            esc(s.reason),
+        ]
+        for s in stale
+    ]
     return (
         f"<h3>Waiver entries that matched no finding ({len(stale):,})</h3>"
         "<p>These entries of the waivers file waived nothing in this scan: no finding has the id, "
         "rule, source or path they name. A decision recorded there took effect nowhere; if it was "
         "meant for a finding of this report, that finding is open.</p>"
-        + table(["entry", "written for", "reason"], rows)
+        + table(["entry", "written for", "approver", "date", "reason"], rows)
     )
 
 
@@ -80,7 +94,8 @@ def waiver_register(result: ScanResult, waived: Iterable[int]) -> str:
         return f'<section id="waivers"><h2>Waiver register</h2><p>No finding is waived.</p>{stale}</section>'
     out = StringIO()
     out.write('<section id="waivers"><h2>Waiver register</h2>')
-    head = ["state", "finding", "rule", "action", "record", "approver", "date", "expires", "ticket", "reason"]
+    head = ["state", "finding", "written for", "rule", "action", "record", "approver", "date", "expires"]
+    head += ["ticket", "reason"]
     write_table(out, head, _applied_rows(result, positions), "waivers")
     out.write(stale + "</section>")
     return out.getvalue()

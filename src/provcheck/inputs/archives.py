@@ -1,0 +1,90 @@
+"""Archives (``.zip``, ``.tar``, ``.tar.gz``/``.tgz``, ``.tar.xz``, ``.tar.bz2``, ``.tar.zst``)
+read member by member, streamed, never extracted to disk.
+
+An archive of JSON Lines in a scanned folder was listed as "unsupported type" and the scan
+passed (exit 0) with a copy inside. Each member is now selected as a file in a folder is
+(hidden, unsupported type) and a dataset member is read as a file of its own, located
+``archive.zip!inner/path.jsonl``. What is not read is listed and counted, with the archive
+named.
+
+Limits (``Limits``, the same bounds as a compressed file): at most ``max_archive_members``
+members; a tar archive's whole stream is decompressed through ``InputSource.open`` (at most
+``max_expansion`` times its size, and at least ``min_decompressed``); a zip member whose
+declared size is more than ``max_expansion`` times its compressed size (past
+``min_decompressed``) is not read, nor members past that total for the whole archive; an
+archive inside an archive and an encrypted member are not read: each is a located error, so the
+scan is incomplete (exit 4). Links and devices in a tar archive are not followed: counted. A
+damaged archive: the members before the damage are read, then one located error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from provcheck.inputs.source import Limits
+from provcheck.model import NotScanned, RecordError
+
+ARCHIVE_SUFFIXES = {
+    ".zip": "zip",
+    ".tar": "tar",
+    ".tgz": "tar",
+    ".tar.gz": "tar",
+    ".txz": "tar",
+    ".tar.xz": "tar",
+    ".tbz": "tar",
+    ".tbz2": "tar",
+    ".tar.bz2": "tar",
+    ".tzst": "tar",
+    ".tar.zst": "tar",
+}
+"""Archive kind per file suffix (lower case)."""
+HIDDEN = "hidden"
+LINK = "link inside an archive, not followed"
+SPECIAL = "device, pipe or other special member of an archive, not read"
+NESTED = (
+    "an archive inside an archive is not read (the scan is incomplete); extract it and scan the "
+    "folder, or exclude the archive"
+)
+ENCRYPTED = "encrypted member of a zip archive: not read (the scan is incomplete); scan it decrypted"
+
+
+def archive_kind(name: str) -> str | None:
+    """``zip`` or ``tar`` for an archive's name (``x.tar.gz``, ``x.ZIP``), else None."""
+    lower = name.lower()
+    for suffix, kind in ARCHIVE_SUFFIXES.items():
+        if lower.endswith(suffix) and len(lower) > len(suffix):
+            return kind
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """A member of an archive to read as a dataset file."""
+
+    display: str
+    """``archive.zip!inner/path.jsonl``."""
+    name: str
+    """Its path inside the archive (chooses the reader, by suffix)."""
+    stream: BinaryIO
+    """Its bytes (read in order: the next member is not ready before this one is read)."""
+    size: int
+    """Its size as the archive declares it."""
+    reopen: Callable[[], BinaryIO] | None = None
+    """A fresh stream of its bytes (a zip member); None when it can be read once (tar)."""
+
+
+Selected = Member | NotScanned | RecordError
+
+
+def members(display: str, fs_path: str, kind: str, limits: Limits) -> Iterator[Selected]:
+    """The members of the archive at ``fs_path`` (``kind``: ``zip`` or ``tar``) in archive
+    order: those to read (the caller chooses the reader by name or content, as for a file in a
+    folder), and those listed as not read or in error."""
+    from provcheck.inputs import unpack  # zipfile and tarfile: only when there is an archive
+
+    if kind == "zip":
+        yield from unpack.zip_members(display, fs_path, limits)
+    else:
+        yield from unpack.tar_members(display, fs_path, limits)

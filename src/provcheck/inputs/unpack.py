@@ -1,0 +1,217 @@
+"""Reading zip and tar archives member by member (``inputs.archives`` says what and why):
+zipfile and tarfile are imported only when a scan meets an archive."""
+
+from __future__ import annotations
+
+import functools
+import io
+import lzma
+import stat
+import tarfile
+import zipfile
+import zlib
+from collections.abc import Iterator
+from typing import IO, BinaryIO, cast
+
+from provcheck.errors import InputError
+from provcheck.inputs.archives import ENCRYPTED, HIDDEN, LINK, NESTED, SPECIAL, Member, Selected, archive_kind
+from provcheck.inputs.base import unicode_text
+from provcheck.inputs.source import DecompressionFailed, InputSource, LimitExceeded, Limits, open_binary
+from provcheck.model import ErrorKind, NotScanned, RecordError
+
+
+class _Checked(io.RawIOBase):
+    """A member's bytes with the archive libraries' errors turned into ``DecompressionFailed``
+    (a corrupt member is a located error, never a traceback)."""
+
+    def __init__(self, inner: IO[bytes]) -> None:
+        self._inner = inner
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        try:
+            data = self._inner.read(min(len(buffer), 1 << 16))
+        except (LimitExceeded, DecompressionFailed):
+            raise
+        except (zipfile.BadZipFile, tarfile.TarError, zlib.error, lzma.LZMAError, EOFError, OSError) as exc:
+            raise DecompressionFailed(f"archive member is corrupt or truncated ({exc})") from exc
+        except (ValueError, NotImplementedError, RuntimeError) as exc:
+            raise DecompressionFailed(f"archive member cannot be read ({exc})") from exc
+        n = len(data)
+        buffer[:n] = data
+        return n
+
+    def close(self) -> None:
+        try:
+            self._inner.close()
+        finally:
+            super().close()
+
+
+def _checked(inner: IO[bytes]) -> BinaryIO:
+    return cast(BinaryIO, io.BufferedReader(_Checked(inner), buffer_size=1 << 16))
+
+
+def _kind_of(name: str) -> str:
+    from provcheck.inputs import suffix_of
+
+    return suffix_of(name.rsplit("/", 1)[-1])
+
+
+def _selected(display: str, name: str) -> NotScanned | RecordError | None:
+    """Why member ``name`` is not read, or None to read it."""
+    where = f"{display}!{unicode_text(name)}"
+    parts = [p for p in name.split("/") if p]
+    if any(p.startswith(".") for p in parts):
+        return NotScanned(where, HIDDEN, parts[-1] if parts else name)
+    if archive_kind(parts[-1] if parts else name):
+        return RecordError(where, ErrorKind.FILE, NESTED)
+    return None
+
+
+def _too_many(display: str, most: int) -> RecordError:
+    return RecordError(
+        display,
+        ErrorKind.LIMIT,
+        f"archive holds more than {most:,} members; the rest were not read (the scan is incomplete)",
+    )
+
+
+def zip_members(display: str, fs_path: str, limits: Limits) -> Iterator[Selected]:
+    try:
+        raw = open_binary(fs_path, display)
+    except InputError as exc:
+        yield RecordError(display, ErrorKind.FILE, exc.message)
+        return
+    with raw:
+        try:
+            archive = zipfile.ZipFile(raw)
+            infos = archive.infolist()
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
+            yield RecordError(
+                display, ErrorKind.FILE, f"not a readable zip archive ({exc}); nothing in it was read"
+            )
+            return
+        with archive:
+            size = raw.seek(0, io.SEEK_END)
+            allowed = max(limits.min_decompressed, size * limits.max_expansion)
+            total = 0
+            for number, info in enumerate(infos):
+                if number >= limits.max_archive_members:
+                    yield _too_many(display, limits.max_archive_members)
+                    return
+                if info.is_dir():
+                    continue
+                where = f"{display}!{unicode_text(info.filename)}"
+                mode = info.external_attr >> 16
+                if stat.S_ISLNK(mode):
+                    yield NotScanned(where, LINK, _kind_of(info.filename))
+                    continue
+                skipped = _selected(display, info.filename)
+                if skipped is not None:
+                    yield skipped
+                    continue
+                if info.flag_bits & 0x1:
+                    yield RecordError(where, ErrorKind.FILE, ENCRYPTED)
+                    continue
+                ratio_limit = max(limits.min_decompressed, info.compress_size * limits.max_expansion)
+                if info.file_size > ratio_limit:
+                    yield RecordError(
+                        where,
+                        ErrorKind.LIMIT,
+                        f"member expands to {info.file_size:,} bytes from {info.compress_size:,} "
+                        f"(more than {limits.max_expansion} times, past "
+                        f"{limits.min_decompressed // 2**20} MiB): not read, a decompression bomb",
+                    )
+                    continue
+                total += info.file_size
+                if total > allowed:
+                    yield RecordError(
+                        display,
+                        ErrorKind.LIMIT,
+                        f"members expand to more than {allowed:,} bytes in all (limit: "
+                        f"{limits.max_expansion} times the archive's size, at least "
+                        f"{limits.min_decompressed // 2**20} MiB); the rest were not read",
+                    )
+                    return
+                try:
+                    stream = archive.open(info)
+                except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError, ValueError) as exc:
+                    yield RecordError(where, ErrorKind.FILE, f"archive member cannot be read ({exc})")
+                    continue
+                again = functools.partial(_reopened, archive, info)
+                yield Member(where, info.filename, _checked(stream), info.file_size, again)
+
+
+def _reopened(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> BinaryIO:
+    try:
+        return _checked(archive.open(info))
+    except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError, ValueError) as exc:
+        raise InputError(f"archive member cannot be read again ({exc})") from exc
+
+
+def tar_members(display: str, fs_path: str, limits: Limits) -> Iterator[Selected]:
+    # The whole stream is decompressed through InputSource.open: the same bounds as a
+    # compressed file (a tar bomb stops there), and compression told by content.
+    source = InputSource(path=display, fs_path=fs_path, limits=limits)
+    try:
+        with source.open() as stream:
+            yield from _tar_members(display, stream, limits)
+    except InputError as exc:
+        yield RecordError(display, ErrorKind.FILE, exc.message)
+    except LimitExceeded as exc:
+        yield RecordError(display, ErrorKind.LIMIT, f"reading stopped: {exc}; the rest was not read")
+    except (DecompressionFailed, tarfile.TarError, OSError, EOFError, zlib.error, lzma.LZMAError) as exc:
+        yield RecordError(
+            display,
+            ErrorKind.FILE,
+            f"archive is corrupt or truncated ({exc}); the members before it were read, the rest not",
+        )
+
+
+class _Watched(tarfile.TarInfo):
+    """Remembers on its archive why reading headers stopped: ``tarfile`` ends the member list
+    in silence at a header cut short or garbled past the first, as at the end-of-archive
+    blocks, and a damaged archive must not pass for a whole one."""
+
+    @classmethod
+    def fromtarfile(cls, archive: tarfile.TarFile) -> _Watched:
+        try:
+            return super().fromtarfile(archive)
+        except tarfile.HeaderError as exc:
+            name = type(exc).__name__  # tarfile's private subclasses, untyped
+            if name == "EmptyHeaderError":
+                archive.damage = "it ends without the end-of-archive blocks"  # type: ignore[attr-defined]
+            elif name != "EOFHeaderError":  # the end-of-archive blocks end a whole archive
+                archive.damage = f"a damaged header ({exc})"  # type: ignore[attr-defined]
+            raise
+
+
+def _tar_members(display: str, stream: BinaryIO, limits: Limits) -> Iterator[Selected]:
+    with tarfile.open(fileobj=stream, mode="r|", tarinfo=_Watched) as archive:
+        for number, info in enumerate(archive):
+            if number >= limits.max_archive_members:
+                yield _too_many(display, limits.max_archive_members)
+                return
+            if info.isdir():
+                continue
+            where = f"{display}!{unicode_text(info.name)}"
+            if info.issym() or info.islnk():
+                yield NotScanned(where, LINK, _kind_of(info.name))
+                continue
+            if not info.isreg():
+                yield NotScanned(where, SPECIAL, _kind_of(info.name))
+                continue
+            skipped = _selected(display, info.name)
+            if skipped is not None:
+                yield skipped
+                continue
+            inner = archive.extractfile(info)
+            if inner is None:  # pragma: no cover - a regular member always has a file
+                continue
+            yield Member(where, info.name, _checked(inner), info.size)
+        damage = getattr(archive, "damage", None)
+        if damage is not None:
+            raise tarfile.ReadError(damage)
