@@ -251,7 +251,16 @@ def load(path: str) -> ProjectConfig:
         spelt[name] = key
         if name in ("index", "policy", "waivers"):
             if isinstance(value, str) and value.strip():
-                if (resolved := inside(key, value)) is not None:
+                if (resolved := inside(key, value)) is None:
+                    pass
+                elif name == "waivers" and os.path.isdir(resolved):
+                    # A waivers file that does not exist yet holds no waivers (api.waivers_of), and
+                    # a folder was taken for one: every decision recorded was silently not applied.
+                    problems.append(
+                        f"{where(key)}: {key}: {value!r} is a folder; give the waivers file "
+                        "(e.g. .provcheck-waivers.yaml)"
+                    )
+                else:
                     values[name] = resolved
             else:
                 bad(key, _PATH, value)

@@ -97,6 +97,9 @@ FULL = RunRecord(
         files=("policy.yaml",),
         file_digests=(PolicyFile("policy.yaml", "e" * 64),),
         providers=("anthropic", "openai"),
+        overrides=(
+            "openai-no-competing-models of provcheck:openai (block) redefined (info) at policy.yaml:4",
+        ),
     ),
     waivers=".provcheck-waivers.yaml",
     markers=("openai-refusal",),

@@ -158,6 +158,14 @@ PUBLIC_DOMAIN = (
     "of foolishness, it was the epoch of belief, it was the epoch of incredulity, it was the season "
     "of Light, it was the season of Darkness, it was the spring of hope, it was the winter of "
     "despair, we had everything before us, we had nothing before us.",
+    # The Balfour Declaration (1917), its one sentence: a British government statement (Crown
+    # copyright long expired) that 58 of the 212 AlpacaEval generators quote verbatim when asked
+    # what it is; seven independent answers blocked as copies of a gpt-4 answer quoting it.
+    "His Majesty's Government view with favour the establishment in Palestine of a national home "
+    "for the Jewish people, and will use their best endeavours to facilitate the achievement of "
+    "this object, it being clearly understood that nothing shall be done which may prejudice the "
+    "civil and religious rights of existing non-Jewish communities in Palestine, or the rights and "
+    "political status enjoyed by Jews in any other country.",
 )
 """Famous public-domain texts that answers quote verbatim whoever writes them. A short list
 of the most quoted, not a library: index others as a background source
@@ -181,6 +189,7 @@ _PUBLIC_KEYS = (
     "huddled",
     "two roads",
     "best of times",
+    "national home",
 )
 """A phrase each public-domain text above holds, in the same way."""
 _WORD = re.compile(r"\w+")

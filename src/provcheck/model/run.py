@@ -156,6 +156,10 @@ class PolicyFacts:
     be checked on its own (absent in records written before it was recorded)."""
     providers: tuple[str, ...] | Absent = ABSENT
     """Providers whose output the policy's rules look for in matches (``source.provider``), sorted."""
+    overrides: tuple[str, ...] | Absent = ABSENT
+    """What the policy overrides, in words with where: rules of shipped packs that the user's
+    files turned off or redefined, and index source facts its ``sources:`` replaced; absent when
+    it overrides nothing (and in records written before it was recorded)."""
 
 
 @dataclass(frozen=True, slots=True)

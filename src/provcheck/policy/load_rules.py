@@ -16,6 +16,7 @@ from provcheck.policy.loadstate import (
     TEMPLATE_EXTRA,
     LoadState,
     policy_date,
+    shipped_pack,
 )
 from provcheck.policy.model import (
     All,
@@ -79,9 +80,26 @@ def merge_rules(state: LoadState, doc: LineDict, display: str) -> None:
         for j, existing in enumerate(state.rules):
             if existing.id == rule.id:
                 state.rules[j] = rule  # a later definition overrides, keeping the position
+                note_override(state, existing, display, line, rule)
                 break
         else:
             state.rules.append(rule)
+
+
+def note_override(
+    state: LoadState, shipped: Rule, display: str, line: int | None, rule: Rule | None = None
+) -> None:
+    """Record that the file ``display`` redefined (``rule``) or turned off (no ``rule``) a rule of
+    a shipped pack: a report showing only the policy in force read as if the pack said so (a
+    pack's ``block`` redefined as ``info`` showed an ``info`` finding under the pack's rule id,
+    and counsel could not see that the user's policy, not the pack, decided it)."""
+    pack = shipped_pack(shipped.origin)
+    if pack is None or shipped_pack(display) is not None or not shipped.enabled:
+        return  # the user's own rules, and packs composing packs, are the policy itself
+    where = f"{display}:{line}" if line else display
+    now = "turned off" if rule is None or not rule.enabled else rule.action.value
+    verb = "turned off" if rule is None else f"redefined ({now})"
+    state.overrides.append(f"{shipped.id} of {pack} ({shipped.action.value}) {verb} at {where}")
 
 
 def _rule(state: LoadState, display: str, line: int | None, raw: LineDict) -> Rule | None:

@@ -16,7 +16,7 @@ from pathlib import Path
 from provcheck.errors import PolicyError
 from provcheck.model import Action
 from provcheck.policy.checked import Stamps
-from provcheck.policy.load_rules import merge_markers, merge_rules
+from provcheck.policy.load_rules import merge_markers, merge_rules, note_override
 from provcheck.policy.load_terms import merge_terms
 from provcheck.policy.loadstate import (
     MAX_INCLUDE_DEPTH,
@@ -76,6 +76,7 @@ def load_policy(path: str, *, allow_outside: bool = False) -> Policy:
         markers=tuple(state.markers),
         name=state.name,
         source_lines=dict(state.source_lines),
+        overrides=tuple(state.overrides),
     )
 
 
@@ -331,6 +332,9 @@ def _apply_disable(state: LoadState, doc: LineDict, display: str) -> None:
                 else f"disable: no rule {rid!r} is defined{did_you_mean(str(rid), known)}"
                 + ("; disable takes rule ids, not globs" if "*" in str(rid) else ""),
             )
+    for rule in state.rules:
+        if rule.id in ids:
+            note_override(state, rule, display, line_of(ids, list(ids).index(rule.id)))
     state.rules = [replace(r, enabled=False) if r.id in ids else r for r in state.rules]
 
 

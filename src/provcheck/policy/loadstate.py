@@ -122,10 +122,24 @@ class LoadState:
     stack: list[Path] = field(default_factory=list)
     broken_rules: set[str] = field(default_factory=set)
     """Ids of rules the schema refused (already reported)."""
+    overrides: list[str] = field(default_factory=list)
+    """Rules of shipped packs that a file of the user's turned off or redefined, in words
+    (``Policy.overrides``)."""
 
     def problem(self, path: str, line: int | None, message: str, column: int | None = None) -> None:
         where = f"{path}:{line}:{column}" if line and column else f"{path}:{line}" if line else path
         self.problems.append(f"{where}: {message}")
+
+
+def shipped_pack(path: str) -> str | None:
+    """``provcheck:NAME`` when ``path`` (a policy file as read, or a rule's ``file:line``
+    origin) is a shipped pack's file, else None."""
+    file = Path(path.rsplit(":", 1)[0] if path.rsplit(":", 1)[-1].isdigit() else path)
+    try:
+        in_packs = file.resolve().parent == packs_dir().resolve()
+    except OSError:
+        return None
+    return f"{PACK_PREFIX}{file.stem}" if in_packs else None
 
 
 def unknown(what: str, value: Any, allowed: tuple[str, ...] | list[str]) -> str:

@@ -129,8 +129,13 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """`` (did you mean 'x'?)`` for the closest choice, or nothing."""
     import difflib  # a misspelling's hint only: not on every policy load's path
 
-    close = difflib.get_close_matches(word, sorted(set(choices)), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    options = sorted(set(choices))
+    close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+    if not close and len(word) >= 3:
+        # A word cut short (`eval` for `evaluation`, `comm` for `commercial`) is too far from the
+        # whole word for a ratio; the one choice it begins is what was meant.
+        close = [c for c in options if c.startswith(word)]
+    return f" (did you mean {close[0]!r}?)" if len(close) == 1 else ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -141,6 +141,7 @@ class JunitFormatter(Formatter):
             *[("coverage", line) for line in [ov.coverage(result)] if line],
             ("declared_use", ov.declared_use(run)),
             ("not_scanned", ov.not_scanned_line(result) or "none"),
+            *[("policy_overrides", line) for line in [ov.overrides_line(run)] if line],
         ]
         root_attrs = {
             "name": "provcheck",

@@ -91,6 +91,8 @@ class MarkdownFormatter(Formatter):
             f"**policy** {md(policy)} · {result.stats.records:,} records in {result.stats.files:,} file(s) · "
             f"report {md(rs.identity.id)}"
         )
+        if changed := ov.overrides_line(run):
+            out.append(f"<br>**Policy** {md(changed, 1200)}")
         if line := ov.not_scanned_line(result):
             out.append(f"<br>{md(line, 500)}")
         if line := read_by_content_line(result):

@@ -84,9 +84,21 @@ def read_by_content_line(result: ScanResult) -> str | None:
     return f"read by content: {', '.join(items[:6])}{more}"
 
 
+def overrides_line(run: RunRecord) -> str | None:
+    """``the policy overrides: openai-no-competing-models of provcheck:openai (block) redefined
+    (info) at policy.yaml:4; source share: provider openai (index) set to deepseek at ...``, or
+    None when it overrides nothing. A finding shows only the rule and facts in force: without
+    this line a pack's ``block`` redefined as ``info`` (or turned off) by the user's file read as
+    the pack's own judgement, and a source's provider the policy replaced was not shown."""
+    overrides = run.policy.overrides
+    if isinstance(overrides, Absent) or not overrides:
+        return None
+    return f"the policy overrides: {'; '.join(overrides)}"
+
+
 def summary_lines(result: ScanResult) -> list[str]:
     """The lines about what was checked and for which use, shared by every format."""
-    lines = (not_scanned_line(result), read_by_content_line(result))
+    lines = (overrides_line(result.run), not_scanned_line(result), read_by_content_line(result))
     return [use_line(result.run), *(line for line in lines if line)]
 
 

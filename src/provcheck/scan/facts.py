@@ -14,7 +14,16 @@ from collections.abc import Callable, Mapping
 
 from provcheck import __version__
 from provcheck.index.combined import Index, IndexSet
-from provcheck.model import ABSENT, IndexFacts, PolicyFacts, PolicyFile, SourceFacts, ToolFacts, UseFacts
+from provcheck.model import (
+    ABSENT,
+    IndexFacts,
+    PolicyFacts,
+    PolicyFile,
+    SourceFacts,
+    SourceInfo,
+    ToolFacts,
+    UseFacts,
+)
 from provcheck.policy import Policy, Use
 
 
@@ -127,8 +136,10 @@ def index_facts(index: Index) -> IndexFacts:
     )
 
 
-def policy_facts(policy: Policy) -> PolicyFacts:
-    """The policy evaluated: its file, name, digest and every file it includes."""
+def policy_facts(policy: Policy, index_sources: Mapping[str, SourceInfo] | None = None) -> PolicyFacts:
+    """The policy evaluated: its file, name, digest and every file it includes, and what of the
+    shipped packs and of the index's source facts (``index_sources``) it overrides."""
+    overrides = (*policy.overrides, *source_overrides(policy, index_sources or {}))
     return PolicyFacts(
         path=policy.path or None,
         name=policy.name,
@@ -138,4 +149,26 @@ def policy_facts(policy: Policy) -> PolicyFacts:
         if policy.files
         else ABSENT,
         providers=policy.providers(),
+        overrides=overrides or ABSENT,
     )
+
+
+def source_overrides(policy: Policy, index_sources: Mapping[str, SourceInfo]) -> tuple[str, ...]:
+    """``source share: provider openai (index) set to deepseek at policy.yaml:4`` for each fact of
+    an index source that the policy's ``sources:`` replaces with another (a fact the index lacks
+    and the policy gives is not a change). The policy's facts decide which rules apply, but the
+    reports' source tables show the index's: an OpenAI source set to ``deepseek`` read as OpenAI
+    output judged under DeepSeek's terms, with nothing saying why."""
+    said = []
+    for name in sorted(policy.sources):
+        info = index_sources.get(name)
+        if info is None:
+            continue
+        facts = policy.sources[name]
+        path, line = policy.source_lines.get(name, (policy.path or "policy", None))
+        where = f"{path}:{line}" if line else path
+        for key in ("provider", "generator", "license", "terms"):
+            old, new = getattr(info, key), getattr(facts, key)
+            if old and new and old.lower() != new.lower():
+                said.append(f"source {name}: {key} {old} (index) set to {new} at {where}")
+    return tuple(said)
