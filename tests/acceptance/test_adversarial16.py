@@ -126,8 +126,9 @@ def test_a_pack_rule_the_policy_softens_or_turns_off_is_said_in_every_report(
         + "    action: info\n"
         + "disable: [marker-refusal]\n"
     )
-    doc, md, txt = (tmp_path / n for n in ("r.json", "r.md", "r.txt"))
+    doc, md, txt, page = (tmp_path / n for n in ("r.json", "r.md", "r.txt", "r.html"))
     outputs = ["-f", "json", "-o", doc, "-f", "markdown", "-o", md, "-f", "text", "-o", txt]
+    outputs += ["-f", "html", "-o", page]
     out = run_cli(["scan", data, "-i", index_dir, "-p", policy, "--no-cache", *outputs])
     report = json.loads(doc.read_text())
     assert [f["action"] for f in report["findings"]] == ["info"]  # the policy's to decide
@@ -138,6 +139,10 @@ def test_a_pack_rule_the_policy_softens_or_turns_off_is_said_in_every_report(
     ], said
     for text in (md.read_text(), txt.read_text(), out.stderr):
         assert "the policy overrides: openai-no-competing-models" in " ".join(text.split())
+    # Counsel reads the HTML report: the scope of its executive summary says it too.
+    html = page.read_text()
+    assert "<dt>Policy overrides</dt>" in html
+    assert "the policy overrides: openai-no-competing-models of provcheck:openai (block) redefined" in html
 
 
 def test_a_policy_that_changes_no_shipped_rule_says_nothing_of_it(tmp_path: Path, index_dir: Path) -> None:

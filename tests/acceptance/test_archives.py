@@ -318,3 +318,17 @@ def test_damaged_archives_are_located_errors_never_a_traceback(tmp_path: Path) -
             if isinstance(unit, tuple):
                 for _item in unit[1]:
                     pass
+
+
+def test_the_html_report_says_which_files_were_read_by_content(
+    tmp_path: Path, index_dir: Path, policy: Path
+) -> None:
+    """Counsel reads the HTML report: its scope names a file read as its content showed."""
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "train.json.bak").write_text(CLEAN + COPY)
+    page = tmp_path / "r.html"
+    run_cli(["scan", data, "-i", index_dir, "-p", policy, "--no-cache", "-f", "html", "-o", page], 1)
+    html = page.read_text()
+    assert "<dt>Read by content</dt>" in html
+    assert f"read by content: {data / 'train.json.bak'} as JSON Lines" in html

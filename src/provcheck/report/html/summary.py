@@ -178,6 +178,10 @@ def executive_summary(
             *[("Coverage", esc(line)) for line in [ov.coverage(result)] if line],
             ("Declared use", esc(ov.declared_use(run))),
             ("Policy", esc(policy) + (f"; digest {_mono(digest)}" if digest else "")),
+            # A pack's rule the user's file redefined or turned off reads as the pack's own
+            # judgement in the findings: counsel has to see that the file decided it.
+            *[("Policy overrides", f"<b>{esc(line)}</b>") for line in [ov.overrides_line(run)] if line],
+            *[("Read by content", esc(line)) for line in [ov.read_by_content_line(result)] if line],
             (
                 "Checked against",
                 f"{len(indexed):,} indexed source(s), {sum(s.texts or 0 for s in indexed):,} texts "
@@ -480,6 +484,10 @@ def decision_question(result: ScanResult, rs: RecordSummary, dataset: str, decis
         [
             ("Declared use", esc(use)),
             ("Policy", esc(policy) + (f"; digest {_mono(digest)}" if digest else "")),
+            # A pack's rule the user's file redefined or turned off reads as the pack's own
+            # judgement in the findings: counsel has to see that the file decided it.
+            *[("Policy overrides", f"<b>{esc(line)}</b>") for line in [ov.overrides_line(run)] if line],
+            *[("Read by content", esc(line)) for line in [ov.read_by_content_line(result)] if line],
             ("Policy files", policy_files_html(run)),
             (
                 "Index",
