@@ -191,7 +191,8 @@ def _type_name(value: Any) -> str:
     for kind, name in (
         (dict, "a mapping"),
         (list, "a list"),
-        (bool, "a boolean"),
+        # `use: no` or `provider: off`: YAML 1.1 reads these words, unquoted, as booleans.
+        (bool, "a boolean (YAML reads an unquoted yes, no, on, off, true or false as one: quote the word)"),
         ((int, float), "a number"),
     ):
         if isinstance(value, kind):

@@ -198,3 +198,28 @@ def test_a_folder_given_as_the_waivers_file_is_refused_where_it_is(tmp_path: Pat
     (repo / ".provcheck.yaml").write_text(f"index: {index_dir}\nwaivers: decisions\n")
     out = run_cli(["scan", data, "--config", repo / ".provcheck.yaml", "--no-cache", "-q"], code=6)
     assert f"{repo / '.provcheck.yaml'}:2: waivers: 'decisions' is a folder" in out.stderr, out.stderr
+
+
+def test_a_yaml_boolean_where_a_word_was_meant_says_to_quote_it(tmp_path: Path, index_dir: Path) -> None:
+    """``use: no`` (or ``off``) is read by YAML as false: refused, and the error says why."""
+    repo = tmp_path / "repo"
+    data = write_jsonl(repo / "data" / "d.jsonl", [{"id": "c", "text": REFERENCE_TEXTS[0]}])
+    (repo / ".provcheck.yaml").write_text(f"index: {index_dir}\nuse: no\n")
+    out = run_cli(["scan", data, "--config", repo / ".provcheck.yaml", "--no-cache", "-q"], code=6)
+    said = " ".join(out.stderr.split())
+    where = repo / ".provcheck.yaml"
+    assert f"{where}:2: use: expected a string or a list of strings, found a boolean" in said
+    assert "unquoted yes, no, on, off, true or false" in said and "quote the word" in said
+
+
+def test_turns_left_out_by_the_configuration_roles_are_not_put_down_to_the_flag(
+    tmp_path: Path, index_dir: Path
+) -> None:
+    repo = tmp_path / "repo"
+    turns = [{"role": "user", "content": "hi there"}, {"role": "assistant", "content": "hello"}]
+    record = {"messages": turns}
+    data = write_jsonl(repo / "data" / "d.jsonl", [record])
+    (repo / ".provcheck.yaml").write_text(f"index: {index_dir}\nroles: [assistant]\n")
+    out = run_cli(["scan", data, "--config", repo / ".provcheck.yaml", "--no-cache"], code=0)
+    said = " ".join(out.stderr.split())
+    assert "outside the roles selected (--roles or roles: in .provcheck.yaml)" in said, said

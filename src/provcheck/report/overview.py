@@ -122,7 +122,7 @@ _NOT_READ = {
     SkipReason.EMPTY: "empty string(s)",
     SkipReason.NO_TOKENS: "string(s) without words",
     SkipReason.NOT_SELECTED: "string(s) outside --text-field",
-    SkipReason.ROLE: "turn(s) outside --roles",
+    SkipReason.ROLE: "turn(s) outside the roles selected (--roles or roles: in .provcheck.yaml)",
     SkipReason.LIMIT: "part(s) nested past the depth limit",
 }
 """How the coverage sentence names each reason, in the order it lists them."""
