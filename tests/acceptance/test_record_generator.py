@@ -9,7 +9,9 @@ judged by the packs' declaration rules like a ``provenance.yaml`` naming that pr
 generator (``openai-declared-source``: ``review``, so ``--fail-on review`` fails the gate), located
 at the first record that names it, with the field and the number of records; a name provcheck
 does not know is listed with its record counts (``declared-generator-unknown``), never dropped.
-Each test fails on the code before the change.
+Each test fails on the code before the change. Since decl17 such rows, which hold the text they
+name the model for, get the stricter ``*-declared-output`` rules (``block``) instead
+(``test_record_generator17.py``).
 """
 
 from __future__ import annotations
@@ -54,8 +56,8 @@ def test_a_model_field_naming_gpt4_gets_the_openai_declared_source_finding(
 ) -> None:
     data = write_jsonl(tmp_path / "chats.jsonl", [*_rows("Some-Local-Model", 1), *_rows("gpt-4-0613")])
     doc = _scan(tmp_path, index_dir, data, "--fail-on", "review", code=1)
-    (finding,) = [f for f in doc["findings"] if f["rule"] == "openai-declared-source"]
-    assert finding["action"] == "review"
+    (finding,) = [f for f in doc["findings"] if f["rule"] == "openai-declared-output"]
+    assert finding["action"] == "block"  # the rows hold the text they name gpt-4 for (decl17)
     d = finding["declaration"]
     assert (d["file"], d["line"], d["key"], d["value"], d["field"], d["records"]) == (
         str(data),
@@ -69,7 +71,7 @@ def test_a_model_field_naming_gpt4_gets_the_openai_declared_source_finding(
     assert "field model of 3 record(s)" in finding["message"]
     # The text report says where, which field and how many records.
     policy = tmp_path / "policy.yaml"
-    text = run_cli(["scan", data, "-i", index_dir, "-p", policy, "--no-cache", "-q"]).stdout
+    text = run_cli(["scan", data, "-i", index_dir, "-p", policy, "--no-cache", "-q"], code=1).stdout
     flat = "".join(text.split())
     assert (
         "".join(f"declared in {data}:2 (field model of 3 record(s)): generator = gpt-4-0613".split()) in flat
@@ -79,20 +81,20 @@ def test_a_model_field_naming_gpt4_gets_the_openai_declared_source_finding(
 @pytest.mark.parametrize(
     ("key", "name", "provider", "rule"),
     [
-        ("model", "GPT-4-0613", "openai", "openai-declared-source"),
-        ("generator", "gpt4_1106_preview", "openai", "openai-declared-source"),
-        ("model_id", "gpt-4", "openai", "openai-declared-source"),
-        ("generator", "Claude 3 Opus", "anthropic", "anthropic-declared-source"),
-        ("model_name", "gemini-1.5-pro", "google", "google-declared-source"),
-        ("source_model", "grok-2", "xai", "xai-declared-source"),
-        ("model", "meta-llama/Llama-2-70b-chat-hf", "meta", "llama-declared-source"),
+        ("model", "GPT-4-0613", "openai", "openai-declared-output"),
+        ("generator", "gpt4_1106_preview", "openai", "openai-declared-output"),
+        ("model_id", "gpt-4", "openai", "openai-declared-output"),
+        ("generator", "Claude 3 Opus", "anthropic", "anthropic-declared-output"),
+        ("model_name", "gemini-1.5-pro", "google", "google-declared-output"),
+        ("source_model", "grok-2", "xai", "xai-declared-output"),
+        ("model", "meta-llama/Llama-2-70b-chat-hf", "meta", "llama-declared-output"),
     ],
 )
 def test_names_in_any_case_and_spelling_resolve_to_their_provider(
     tmp_path: Path, index_dir: Path, key: str, name: str, provider: str, rule: str
 ) -> None:
     data = write_jsonl(tmp_path / "rows.jsonl", _rows(name, 2, key))
-    doc = _scan(tmp_path, index_dir, data)
+    doc = _scan(tmp_path, index_dir, data, code=1)
     found = {f["rule"]: f for f in doc["findings"]}
     assert rule in found, doc["findings"]
     assert found[rule]["source"]["provider"] == provider
@@ -144,9 +146,9 @@ def test_objects_and_lists_in_a_model_field_are_no_traceback(tmp_path: Path, ind
         *_rows(None, 1),
     ]
     data = write_jsonl(tmp_path / "rows.jsonl", rows)
-    doc = _scan(tmp_path, index_dir, data)
+    doc = _scan(tmp_path, index_dir, data, code=1)
     found = {f["rule"]: f for f in doc["findings"]}
-    assert {"openai-declared-source", "anthropic-declared-source", "xai-declared-source"} <= set(found)
+    assert {"openai-declared-output", "anthropic-declared-output", "xai-declared-output"} <= set(found)
     assert "(an object) (2)" in found["declared-generator-unknown"]["message"]
 
 
@@ -156,7 +158,7 @@ def test_many_different_models_in_one_file_are_a_located_limit(
     monkeypatch.setattr(fields, "MAX_GENERATORS", 40)  # 1,000 in use: AlpacaEval's 212 pass
     rows = [r for i in range(60) for r in _rows(f"gpt-4-variant-{i}", 1)]
     data = write_jsonl(tmp_path / "rows.jsonl", rows)
-    doc = _scan(tmp_path, index_dir, data, code=4)
+    doc = _scan(tmp_path, index_dir, data, code=1)  # the rows hold output: findings block (exit 1 before 4)
     assert any("60 different generators" in e["message"] for e in doc["errors"]), doc["errors"]
     assert len(doc["declarations"]) == 40
 
@@ -175,7 +177,7 @@ def test_a_records_model_is_judged_in_shards_and_the_hook(tmp_path: Path, index_
         run_cli([*args, "--partial", part, "-f", "json", "-o", tmp_path / f"s{i}.json"])
         parts.append(part)
     merged = json.loads(run_cli(["merge", *parts, "-f", "json", "-q", "--fail-on", "review"], code=1).stdout)
-    (finding,) = [f for f in merged["findings"] if f["rule"] == "openai-declared-source"]
+    (finding,) = [f for f in merged["findings"] if f["rule"] == "openai-declared-output"]
     assert finding["declaration"]["records"] == 4 and finding["declaration"]["line"] == 1
     repo = GitRepo(tmp_path / "dataset", isolated_env(tmp_path))
     repo.write("policy.yaml", COMPETING)
@@ -186,7 +188,7 @@ def test_a_records_model_is_judged_in_shards_and_the_hook(tmp_path: Path, index_
     repo.append("data/train.jsonl", jsonl(_rows("gpt-4o", 1)))
     repo.git("add", ".")
     refused = repo.provcheck("hook", "run", code=1).stderr
-    assert "openai-declared-source" in refused, refused
+    assert "openai-declared-output" in refused, refused
 
 
 def test_the_unknown_model_rule_is_built_in(tmp_path: Path) -> None:

@@ -143,6 +143,13 @@ def _findings(pack: str, case: dict[str, Any]) -> list[Finding]:
     for key, values in declared.items():
         for i, value in enumerate(values if isinstance(values, list) else [values]):
             decls.append(Declaration("data/README.md", 2 + i, key, str(value), "data"))
+    for i, named in enumerate(case.get("records_name") or []):
+        # A model records name in their own field: ``{model: gpt-4, records: 3, output: 3}``.
+        path = "data/train.jsonl"
+        records, output = int(named.get("records", 1)), int(named.get("output", 0))
+        decls.append(
+            Declaration(path, 1 + i, "generator", str(named["model"]), path, None, "model", records, output)
+        )
     findings += ev.declarations(decls)
     return findings
 

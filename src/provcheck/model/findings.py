@@ -194,6 +194,9 @@ class Declaration:
     field (pattern) that says it; ``line`` is then the first record's. None for a card's."""
     records: int | None = None
     """For a record field's declaration: how many of the file's records make it."""
+    output: int | None = None
+    """For a model a record field names: how many of those records also hold model output the
+    scan read (an assistant, reasoning or tool-call turn): they say who wrote the text in them."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -42,7 +42,7 @@ from provcheck.policy.licenses import license_ids, traits
 from provcheck.policy.model import Policy, Rule, SourceFacts, Use, comparisons, overlay
 from provcheck.policy.paths import project_bases, spelt
 from provcheck.policy.render import render
-from provcheck.policy.selfdeclared import generator_findings, is_records
+from provcheck.policy.selfdeclared import declared_by, generator_findings, is_records
 from provcheck.policy.sourcecheck import (
     check_source_dates,
     check_source_names,
@@ -448,6 +448,7 @@ class Evaluator:
             "declared.known": known is not None,
             "declared.resolved": self.known.describe(d.value) if d.key == "source_datasets" else d.value,
             "declared.license_traits": tuple(sorted(traits(d.value))) if d.key == "license" else (),
+            **declared_by(d),
         }
         out: list[Finding] = []
         for rule in rules:
@@ -486,6 +487,7 @@ class Evaluator:
             **spelt("declared.file", d.path, self._bases),
             **spelt("declared.dataset", d.dataset, self._bases),
             "declared.license_traits": tuple(sorted(traits(declared))),
+            **declared_by(d),
         }
         own = _declared_facts(items)
         out: list[Finding] = []

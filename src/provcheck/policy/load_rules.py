@@ -242,6 +242,9 @@ CONVERGENCE = frozenset(
     }
 )
 """The classes ``match.convergence`` takes (``matching/strength.py``; a test keeps them in step)."""
+DECLARED_BY = frozenset({"card", "manifest", "record"})
+"""What ``declared.by`` takes: a dataset card (``README.md``), a ``provenance.yaml``, or a
+record's own field (``"model": "gpt-4"``, ``"license"``)."""
 CLOSED = {
     "match.kind": frozenset(k.value for k in MatchKind),
     "record.kind": frozenset(k.value for k in RoleKind),
@@ -250,6 +253,7 @@ CLOSED = {
     "source.license_traits": TRAITS,
     "declared.license_traits": TRAITS,
     "match.convergence": CONVERGENCE,
+    "declared.by": DECLARED_BY,
 }
 """Fields whose values are a fixed set of words: a misspelt word would never match."""
 FRACTIONS = frozenset(

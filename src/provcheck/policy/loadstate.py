@@ -82,6 +82,8 @@ FIELD_TYPES: dict[str, str] = {
     "declared.known": "bool",
     "declared.resolved": "str",
     "declared.license_traits": "strs",
+    "declared.by": "str",
+    "declared.carries_output": "bool",
     "conflict.records": "num",
     "conflict.example": "str",
 }

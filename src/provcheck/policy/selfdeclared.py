@@ -21,8 +21,10 @@ the first record that makes it, with the number of records), and:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from os.path import basename
 from typing import TYPE_CHECKING, Any
 
+from provcheck.inputs.declared import is_manifest_name
 from provcheck.model import Action, Declaration, Finding, RuleRef
 from provcheck.policy.generators import PROVIDER_GLOBS, Generators, Resolved, fold
 from provcheck.policy.model import Rule, SourceFacts
@@ -47,6 +49,14 @@ RULE = RuleRef(
         "declaration rules apply to the dataset), or remove the records."
     ),
 )
+
+
+def declared_by(d: Declaration) -> dict[str, Any]:
+    """``declared.by`` (``card``, ``manifest`` or ``record``: ``load_rules.DECLARED_BY``) and
+    ``declared.carries_output`` of a declaration: true for a model that records name in their
+    own fields when at least one of them also holds model output the scan read."""
+    by = "record" if d.field is not None else "manifest" if is_manifest_name(basename(d.path)) else "card"
+    return {"declared.by": by, "declared.carries_output": bool(d.output) and d.key == "generator"}
 
 
 def is_records(d: Declaration) -> bool:
@@ -106,7 +116,8 @@ def _facts(d: Declaration, found: Resolved) -> SourceFacts:
 def _resolved(d: Declaration, found: Resolved | None) -> str:
     who = f"{found.provider}'s model, resolved by {found.how}" if found else "a model provcheck does not know"
     first = f", the first at line {d.line}" if d.line else ""
-    return f"{who}; field {d.field} of {d.records or 0:,} record(s){first}"
+    holding = f", {d.output:,} of them holding model output the scan read" if d.output else ""
+    return f"{who}; field {d.field} of {d.records or 0:,} record(s){first}{holding}"
 
 
 def _ctx(ev: Evaluator, d: Declaration, bases: tuple[str, ...], found: Resolved | None) -> dict[str, Any]:
@@ -119,6 +130,7 @@ def _ctx(ev: Evaluator, d: Declaration, bases: tuple[str, ...], found: Resolved 
         "declared.known": found is not None,
         "declared.resolved": _resolved(d, found),
         "declared.license_traits": (),
+        **declared_by(d),
     }
 
 
@@ -160,4 +172,4 @@ def _unknown(
     )
 
 
-__all__ = ["RULE", "RULE_ID", "generator_findings", "is_records"]
+__all__ = ["RULE", "RULE_ID", "declared_by", "generator_findings", "is_records"]

@@ -32,6 +32,7 @@ from provcheck.policy.licenses import (
     traits,
 )
 from provcheck.policy.model import Rule, SourceFacts, comparisons
+from provcheck.policy.selfdeclared import declared_by
 
 RULE_ID = "declared-licence-unreadable"
 RULE = RuleRef(
@@ -97,6 +98,7 @@ def unreadable_licences(
                     "declared.known": False,
                     "declared.resolved": licence,
                     "declared.license_traits": tuple(sorted(traits(licence))),
+                    **declared_by(d),
                     **source_ctx(replace_license(own, licence)),
                     "conflict.records": 1,
                 }

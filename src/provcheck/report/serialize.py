@@ -251,6 +251,8 @@ def declaration(d: Declaration) -> dict[str, Any]:
     if d.field is not None:  # what records say in their own fields: which field, how many
         out["field"] = d.field
         out["records"] = d.records
+        if d.output is not None:  # a model's name: how many of the records hold its output
+            out["output_records"] = d.output
     return out
 
 

@@ -11,7 +11,11 @@ a scan for commercial use passed with exit 0, the licences counted as labels not
 A model a record names in its own generator field (``"model": "gpt-4-0613"``, ``"generator"``,
 ``inputs.schemas.GENERATOR_KEYS``) travels the same way and becomes a ``generator``
 declaration of the file, located at the first record that makes it (``FIRST``) and counted;
-the policy resolves the name to its provider (``policy/selfdeclared.py``).
+the policy resolves the name to its provider (``policy/selfdeclared.py``). The records among
+them that also hold model output the scan read (an assistant, reasoning or tool-call turn the
+role filter accepts: ``OUTPUT_KINDS``) are counted too (``Declaration.output``): such a record
+says who wrote the text in it, one that holds only requests (an OpenAI batch-request file's
+``body.model``) names where they go.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from collections.abc import Iterable
 from provcheck.inputs.schemas import GENERATOR_KEYS, field_pattern
 from provcheck.inputs.schemas.walk import last_key
 from provcheck.matching.segment import RoleFilter
-from provcheck.model import Declaration, ErrorKind, Record, RecordError, SkipReason
+from provcheck.model import Declaration, ErrorKind, Record, RecordError, RoleKind, SkipReason
 
 FieldKey = tuple[str, str, str]
 """``(path, field pattern, skip reason or "" when read)``."""
@@ -33,6 +37,14 @@ DECLARED = "declared:"
 FIRST = "first:"
 """Prefix of a field count's reason whose count is the first line at which a record makes that
 declaration (none in a container without lines): merged by ``min``, not summed (``add``)."""
+
+CARRIES = "\x1f"
+"""Put before a declared model name (``DECLARED + CARRIES + name``) to count the records naming
+it that hold model output. A declared value is stripped, and ``str.isspace`` holds for this
+character, so no value a record declares begins with it."""
+
+OUTPUT_KINDS = frozenset({RoleKind.ASSISTANT, RoleKind.REASONING, RoleKind.TOOL_CALL})
+"""Kinds of turn that are a model's output."""
 
 MAX_DECLARED = 50
 """Distinct licences declared in one file's records that become declarations; more are a
@@ -56,14 +68,18 @@ def count_fields(records: Iterable[Record], roles: RoleFilter | None, into: Coun
     licences and models it declares (with the first line of each)."""
     for rec in records:
         path = rec.location.path
+        carries = False
         for turn in rec.turns:
             scanned = roles is None or roles.accepts(turn)
             into[(path, field_pattern(turn.field), "" if scanned else SkipReason.ROLE.value)] += 1
+            carries = carries or (scanned and turn.kind in OUTPUT_KINDS)
         for skip in rec.skipped:
             pattern = field_pattern(skip.field)
             into[(path, pattern, skip.reason.value)] += 1
             if skip.value is not None:
                 into[(path, pattern, DECLARED + skip.value)] += 1
+                if carries and last_key(pattern).lower() in GENERATOR_KEYS:
+                    into[(path, pattern, DECLARED + CARRIES + skip.value)] += 1
                 line = rec.location.line  # None in a container without lines (Parquet)
                 first = (path, pattern, FIRST + skip.value)
                 if line is not None and (first not in into or line < into[first]):
@@ -79,8 +95,11 @@ def record_declarations(
     generators, a limit error."""
     licences: dict[str, int] = {}
     generators: dict[tuple[str, str], int] = {}
+    output: dict[tuple[str, str], int] = {}
     for (pattern, value), n in sorted(declared.items()):
-        if last_key(pattern).lower() in GENERATOR_KEYS:
+        if value.startswith(CARRIES):
+            output[(pattern, value[len(CARRIES) :])] = n
+        elif last_key(pattern).lower() in GENERATOR_KEYS:
             generators[(pattern, value)] = n
         else:
             licences[value] = licences.get(value, 0) + n
@@ -98,6 +117,7 @@ def record_declarations(
             sha256=sha256,
             field=pattern,
             records=n,
+            output=output.get((pattern, value), 0),
         )
         for (pattern, value), n in sorted(generators.items())[:MAX_GENERATORS]
     ]
@@ -119,10 +139,12 @@ def record_declarations(
 
 
 __all__ = [
+    "CARRIES",
     "DECLARED",
     "FIRST",
     "MAX_DECLARED",
     "MAX_GENERATORS",
+    "OUTPUT_KINDS",
     "FieldKey",
     "add",
     "count_fields",

@@ -29,6 +29,7 @@ from provcheck.inputs.schemas.generic import Generic
 from provcheck.inputs.schemas.runs import Piece, joined
 from provcheck.inputs.schemas.walk import (
     MAX_DEPTH,
+    MODEL_KEYS,
     classify,
     field_pattern,
     flat_leaves,
@@ -106,10 +107,12 @@ _ONE_WORD = (SkipReason.ENCODED, SkipReason.ID)
 LICENCE_KEYS = frozenset({"license", "licence"})
 """Label fields whose value a record declares about itself: its licence (``"license":
 "cc-by-nc-4.0"`` on every row of a dataset), read as a declaration of the record's file."""
-GENERATOR_KEYS = frozenset({"model", "generator", "model_name", "model_id", "source_model"})
+GENERATOR_KEYS = frozenset({"model", "generator", "model_name", "model_id", "source_model", *MODEL_KEYS})
 """Fields naming the model that wrote a record's text (LMSYS-Chat and OpenAI-style logs'
-``model``, AlpacaEval's ``generator``, FastChat MT-bench answers' ``model_id``), read as a
-declaration of the record's source when they hold a label or an id, not prose."""
+``model``, AlpacaEval's ``generator``, FastChat MT-bench answers' ``model_id``; at any depth,
+UltraFeedback's ``completions[].model``; and ``walk.MODEL_KEYS``: Chatbot Arena's ``model_a``,
+preference sets' ``chosen_model``, lists such as ``models``), read as a declaration of the
+record's source when they hold a label or an id, not prose."""
 _DECLARING_KEYS = LICENCE_KEYS | GENERATOR_KEYS
 
 
@@ -133,6 +136,32 @@ def _named(value: object) -> tuple[str, bool] | None:
                 return inner.strip(), False
         return "(an object)", False
     return None
+
+
+def _nested_models(item: Any, here: str, level: int) -> list[tuple[str, Any]]:
+    """``(path, value)`` of every model field below the top level that holds no string (a
+    number, a flag, an object; or such an item of a list), for ``_named``: strings there are
+    leaves, read as labels. Containers past ``MAX_DEPTH`` are not entered (a limit error)."""
+    out: list[tuple[str, Any]] = []
+    if level >= MAX_DEPTH:
+        return out
+    if isinstance(item, dict):
+        for key, child in item.items():
+            if isinstance(child, str) or child is None:
+                continue
+            at = f"{here}.{key}" if here else str(key)
+            if isinstance(key, str) and key.lower() in GENERATOR_KEYS:
+                if isinstance(child, list):  # ``"models": [...]``, at the top level too
+                    out += [(f"{at}[{i}]", v) for i, v in enumerate(child) if not isinstance(v, str)]
+                elif level:  # the top level's are read by ``to_turns``
+                    out.append((at, child))
+            if isinstance(child, (dict, list)):
+                out += _nested_models(child, at, level + 1)
+    elif isinstance(item, list):
+        for i, child in enumerate(item):
+            if isinstance(child, (dict, list)):
+                out += _nested_models(child, f"{here}[{i}]", level + 1)
+    return out
 
 
 _DECODINGS = (ENCODED_SUFFIX, URI_SUFFIX, JSON_SUFFIX, HEX_SUFFIX, PERCENT_SUFFIX)
@@ -339,6 +368,11 @@ def to_turns(data: dict[str, Any], location: Location, options: RecordOptions) -
         if (named := _named(data[key])) is not None:
             skipped.setdefault(key, SkipReason.NUMBER if named[1] else SkipReason.LABEL)
             declared[key] = named[0]
+    if not flat:  # the same below the top level (``{"completions": [{"model": {"name": ...}}]}``)
+        for path, value in _nested_models(data, "", 0):
+            if (named := _named(value)) is not None:
+                skipped.setdefault(path, SkipReason.NUMBER if named[1] else SkipReason.LABEL)
+                declared[path] = named[0]
     turns: list[Turn] = []
     pieces: list[Piece] = []
     for t, kind in raw:

@@ -26,8 +26,30 @@ keys (``id``, ``text``) are not split."""
 _ID_KEYS = frozenset(
     {"id", "_id", "uuid", "guid", "uid", "idx", "index", "key", "hash", "sha", "sha1", "sha256", "md5"}
 )
+_MODEL_NAMES = (
+    "model_a",
+    "model_b",
+    "model_1",
+    "model_2",
+    "generator_1",
+    "generator_2",
+    "chosen_model",
+    "rejected_model",
+    "model_chosen",
+    "model_rejected",
+    "models",
+    "model_names",
+    "generation_models",
+)
+MODEL_KEYS = frozenset({*_MODEL_NAMES, *(k.replace("_", "-") for k in _MODEL_NAMES)})
+"""More fields that name the model that wrote a record's text (``schemas.GENERATOR_KEYS``):
+Chatbot Arena's and MT-bench judgments' ``model_a``/``model_b``, AlpacaEval annotations'
+``generator_1``/``generator_2``, preference sets' ``chosen_model``/``rejected_model`` (or
+``model_chosen``, ``chosen-model``), lists (UltraFeedback's ``models``, distilabel's
+``generation_models``). Their short values are labels, not text."""
 _LABEL_KEYS = frozenset(
     {
+        *MODEL_KEYS,
         "role",
         "from",
         "type",
