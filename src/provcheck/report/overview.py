@@ -182,7 +182,7 @@ def _read(result: ScanResult) -> str | None:
 def record_location(rec: RecordRef) -> str:
     """``path:line``, or ``path#index`` where the container has no lines."""
     loc = rec.location
-    return f"{loc.path}:{loc.line}" if loc.line else f"{loc.path}#{loc.index}"
+    return f"{loc.path}:{loc.lines}" if loc.line else f"{loc.path}#{loc.index}"
 
 
 def where(f: Finding) -> str:
