@@ -83,7 +83,10 @@ def test_openai_stream_chunks_of_a_copy_are_joined_and_block(tmp_path: Path, ind
     assert (summary["stream_chunks"], summary["stream_responses"]) == (len(rows) - 1, 1)
     text = run_cli(_args(data, index_dir), code=1)
     assert f"{data}:2-{len(rows) - 1}" in "".join(text.stdout.split()), text.stdout
-    assert f"{len(rows) - 1} stream chunks joined into 1 response" in " ".join(text.stdout.split())
+    said = f"{len(rows) - 1} stream chunks joined into 1 response"
+    assert said in " ".join(text.stdout.split())
+    for kind in ("markdown", "html"):
+        assert said in run_cli([*_args(data, index_dir), "-f", kind], code=1).stdout, kind
 
 
 def test_interleaved_streams_are_joined_by_id_and_the_id_does_not_depend_on_lines(

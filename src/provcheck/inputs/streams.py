@@ -25,7 +25,6 @@ as it was read.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -65,9 +64,20 @@ _TEXT_KEYS = ("content", "reasoning_content", "reasoning")
 """Text a choice's delta streams: the answer, and the reasoning of DeepSeek-R1 and of the
 servers that follow it (vLLM, OpenRouter)."""
 _DELTA_KEYS = frozenset({"role", "refusal", *_TEXT_KEYS})
-_MARK = re.compile(rb'"(?:chat\.completion\.chunk|content_block_|message_st|message_delta|ping)"?').search
-"""Finds what a line must hold to be parsed here; other lines are left to the workers unparsed
-(one search: a third of the cost of five substring searches)."""
+
+
+def _may_be_chunk(payload: bytes) -> bool:
+    """True when a line holds a chunk type's name: only then is it parsed here; other lines are
+    left to the workers unparsed. Four substring searches cost a fifth of one regular
+    expression on JSON text (which tries every quote; callgrind, 1,205 lines of alpaca-libre)."""
+    return (
+        b"chat.completion.chunk" in payload
+        or b"content_block_" in payload
+        or b'"message_' in payload
+        or b'"ping"' in payload
+    )
+
+
 MAX_OPEN = 256
 """OpenAI responses kept open at once (interleaved streams); past it the oldest is emitted."""
 
@@ -212,7 +222,7 @@ def join_streams(path: str, items: Iterator[Any], count: StreamCount, max_chars:
         )
 
     for item in items:
-        if type(item) is UnparsedLine and _MARK(item.payload) is None and claude is None:
+        if type(item) is UnparsedLine and claude is None and not _may_be_chunk(item.payload):
             yield item  # the most common case, first and inlined
             continue
         data, line, index = _chunk_data(path, item)
@@ -293,7 +303,7 @@ def _chunk_data(path: str, item: Any) -> tuple[dict[str, Any] | None, int | None
     """The fields of ``item`` when it may be a chunk (parsed here only then), its line and
     position; ``(None, ...)`` for any other item."""
     if isinstance(item, UnparsedLine):
-        if _MARK(item.payload) is None:
+        if not _may_be_chunk(item.payload):
             return None, None, 0
         parsed = item.parse(path)
         if not isinstance(parsed, RawRecord) or type(parsed.data) is not dict:

@@ -32,6 +32,7 @@ from provcheck.policy.licenses import (
     traits,
 )
 from provcheck.report.scope import declared_use as declared_use
+from provcheck.report.scope import joined_line as joined_line
 from provcheck.report.scope import not_scanned_line as not_scanned_line
 from provcheck.report.scope import overrides_line as overrides_line
 from provcheck.report.scope import providers_not_indexed as providers_not_indexed
