@@ -25,6 +25,7 @@ as it was read.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -66,16 +67,10 @@ servers that follow it (vLLM, OpenRouter)."""
 _DELTA_KEYS = frozenset({"role", "refusal", *_TEXT_KEYS})
 
 
-def _may_be_chunk(payload: bytes) -> bool:
-    """True when a line holds a chunk type's name: only then is it parsed here; other lines are
-    left to the workers unparsed. Four substring searches cost a fifth of one regular
-    expression on JSON text (which tries every quote; callgrind, 1,205 lines of alpaca-libre)."""
-    return (
-        b"chat.completion.chunk" in payload
-        or b"content_block_" in payload
-        or b'"message_' in payload
-        or b'"ping"' in payload
-    )
+_MAY_BE_CHUNK = re.compile(rb'"(?:chat\.completion\.chunk|content_block_|message_|ping")').search
+"""Finds a chunk type's name in a line: only such lines are parsed here; other lines are left to
+the workers unparsed. One search costs half as much as four substring searches (callgrind,
+the lines of alpaca-libre's tasks, 2026-12-06)."""
 
 
 MAX_OPEN = 256
@@ -222,7 +217,7 @@ def join_streams(path: str, items: Iterator[Any], count: StreamCount, max_chars:
         )
 
     for item in items:
-        if type(item) is UnparsedLine and claude is None and not _may_be_chunk(item.payload):
+        if type(item) is UnparsedLine and claude is None and _MAY_BE_CHUNK(item.payload) is None:
             yield item  # the most common case, first and inlined
             continue
         data, line, index = _chunk_data(path, item)
@@ -303,7 +298,7 @@ def _chunk_data(path: str, item: Any) -> tuple[dict[str, Any] | None, int | None
     """The fields of ``item`` when it may be a chunk (parsed here only then), its line and
     position; ``(None, ...)`` for any other item."""
     if isinstance(item, UnparsedLine):
-        if not _may_be_chunk(item.payload):
+        if _MAY_BE_CHUNK(item.payload) is None:
             return None, None, 0
         parsed = item.parse(path)
         if not isinstance(parsed, RawRecord) or type(parsed.data) is not dict:
