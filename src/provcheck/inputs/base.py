@@ -23,10 +23,12 @@ class RawRecord:
     """1-based line where it starts, where the container has lines."""
     data: dict[str, Any]
     """The record's fields."""
+    end_line: int | None = None
+    """Last line of a record joined from several (``inputs.streams``); None otherwise."""
 
     def location(self, path: str) -> Location:
         """Where the record is, in file ``path``."""
-        return Location(path, self.index, self.line)
+        return Location(path, self.index, self.line, self.end_line)
 
 
 RawItem = RawRecord | RecordError

@@ -79,6 +79,16 @@ class Location:
     """0-based position of the record in its file."""
     line: int | None = None
     """1-based line where the record starts, where the container has lines."""
+    end_line: int | None = None
+    """1-based last line of a record joined from several lines (streamed chunks of one
+    response, ``inputs.streams``); None for a record of one line."""
+
+    @property
+    def lines(self) -> str:
+        """``3``, or ``3-57`` for a record joined from lines 3 to 57 ("" without lines)."""
+        if self.line is None:
+            return ""
+        return f"{self.line}-{self.end_line}" if self.end_line else str(self.line)
 
 
 @dataclass(frozen=True, slots=True)

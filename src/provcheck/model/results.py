@@ -38,6 +38,9 @@ class FileSummary:
     read_as: str | None = None
     """The format told by the file's content (``JSON Lines``) when its name told none
     (``data.jsonlines``, ``part-00000``); None when read by its name."""
+    joined: tuple[int, int] | None = None
+    """``(chunks, responses)``: streamed chunks joined into responses (``inputs.streams``);
+    None when none were."""
 
 
 @dataclass(frozen=True, slots=True)

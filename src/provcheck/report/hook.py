@@ -32,7 +32,7 @@ def where(finding: Finding) -> str:
         return safe(finding.path, 200)
     loc = rec.location
     if loc.line is not None:
-        return f"{safe(loc.path, 200)}:{loc.line}"
+        return f"{safe(loc.path, 200)}:{loc.lines}"
     return f"{safe(loc.path, 200)} record {loc.index}"
 
 

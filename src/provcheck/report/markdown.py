@@ -97,6 +97,8 @@ class MarkdownFormatter(Formatter):
             out.append(f"<br>{md(line, 500)}")
         if line := read_by_content_line(result):
             out.append(f"<br>{md(line, 500)}")
+        if line := ov.joined_line(result):
+            out.append(f"<br>{md(line, 500)}")
         if result.waivers is not None:
             # Which findings are waived, re-opened or missed by an entry is part of what a
             # reviewer holding only this summary approves; the count "waived 1" said none of it.

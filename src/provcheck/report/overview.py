@@ -32,6 +32,7 @@ from provcheck.policy.licenses import (
     traits,
 )
 from provcheck.report.scope import declared_use as declared_use
+from provcheck.report.scope import joined_line as joined_line
 from provcheck.report.scope import not_scanned_line as not_scanned_line
 from provcheck.report.scope import overrides_line as overrides_line
 from provcheck.report.scope import providers_not_indexed as providers_not_indexed
@@ -182,7 +183,7 @@ def _read(result: ScanResult) -> str | None:
 def record_location(rec: RecordRef) -> str:
     """``path:line``, or ``path#index`` where the container has no lines."""
     loc = rec.location
-    return f"{loc.path}:{loc.line}" if loc.line else f"{loc.path}#{loc.index}"
+    return f"{loc.path}:{loc.lines}" if loc.line else f"{loc.path}#{loc.index}"
 
 
 def where(f: Finding) -> str:

@@ -188,7 +188,10 @@ def _location(f: Finding, run: RunRecord) -> dict[str, Any]:
         loc = rec.location
         physical: dict[str, Any] = {"artifactLocation": artifact_location(loc.path, run)}
         if loc.line:
-            physical["region"] = {"startLine": loc.line}
+            physical["region"] = {
+                "startLine": loc.line,
+                **({"endLine": loc.end_line} if loc.end_line else {}),
+            }
         return {
             "physicalLocation": physical,
             "logicalLocations": [

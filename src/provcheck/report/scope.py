@@ -84,6 +84,18 @@ def read_by_content_line(result: ScanResult) -> str | None:
     return f"read by content: {', '.join(items[:6])}{more}"
 
 
+def joined_line(result: ScanResult) -> str | None:
+    """``40 stream chunks joined into 2 responses (data.jsonl)``, or None when no file held
+    streamed chunks (``inputs.streams``): each response was matched as one record."""
+    joined = [(f.path, f.joined) for f in result.files if f.joined is not None]
+    if not joined:
+        return None
+    chunks, responses = sum(j[0] for _, j in joined), sum(j[1] for _, j in joined)
+    names = ", ".join(p for p, _ in joined[:6]) + (f", +{len(joined) - 6} more" if len(joined) > 6 else "")
+    noun = "response" if responses == 1 else "responses"
+    return f"{chunks:,} stream chunks joined into {responses:,} {noun} ({names})"
+
+
 def overrides_line(run: RunRecord) -> str | None:
     """``the policy overrides: openai-no-competing-models of provcheck:openai (block) redefined
     (info) at policy.yaml:4; source share: provider openai (index) set to deepseek at ...``, or
@@ -98,7 +110,12 @@ def overrides_line(run: RunRecord) -> str | None:
 
 def summary_lines(result: ScanResult) -> list[str]:
     """The lines about what was checked and for which use, shared by every format."""
-    lines = (overrides_line(result.run), not_scanned_line(result), read_by_content_line(result))
+    lines = (
+        overrides_line(result.run),
+        not_scanned_line(result),
+        read_by_content_line(result),
+        joined_line(result),
+    )
     return [use_line(result.run), *(line for line in lines if line)]
 
 

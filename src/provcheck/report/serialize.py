@@ -49,6 +49,7 @@ def record(ref: RecordRef) -> dict[str, Any]:
         "path": loc.path,
         "index": loc.index,
         "line": loc.line,
+        **({"end_line": loc.end_line} if loc.end_line else {}),
         "id": ref.id,
         "content_hash": ref.content_hash,
         "turn": {
@@ -309,6 +310,8 @@ def file_summary(f: FileSummary) -> dict[str, Any]:
     }
     if f.read_as is not None:
         out["read_as"] = f.read_as
+    if f.joined is not None:
+        out["stream_chunks"], out["stream_responses"] = f.joined
     return out
 
 

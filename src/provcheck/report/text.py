@@ -53,7 +53,7 @@ def where(f: Finding) -> str:
     if rec is None:
         return printable(f.path)
     loc = rec.location
-    at = f"{loc.path}:{loc.line}" if loc.line else f"{loc.path}#{loc.index}"
+    at = f"{loc.path}:{loc.lines}" if loc.line else f"{loc.path}#{loc.index}"
     return printable(f"{at} record {loc.index} {rec.turn.role}[{rec.turn.position}]")
 
 

@@ -35,6 +35,7 @@ from provcheck.inputs import (
 from provcheck.inputs.declared import CARD_BODY, declaring_dirs, is_card, read_declarations
 from provcheck.inputs.schemas import RecordOptions, limit_errors, to_record
 from provcheck.inputs.source import file_size
+from provcheck.inputs.streams import StreamCount, join_streams
 from provcheck.matching.params import MatchConfig
 from provcheck.matching.segment import RoleFilter
 from provcheck.model import (
@@ -259,6 +260,8 @@ class _FileTally:
     """Records per field pattern and licence or generator they declare (``scan.fields``)."""
     first: dict[tuple[str, str], int] = field(default_factory=dict)
     """The first line of each of ``declared`` (none in a container without lines)."""
+    streams: StreamCount = field(default_factory=StreamCount)
+    """Streamed chunks joined into responses (``inputs.streams``)."""
 
     def fields(self) -> FieldCounts:
         return FieldCounts(
@@ -336,6 +339,7 @@ class _Tally:
                 f.sha256,
                 f.fields(),
                 f.read_as,
+                (f.streams.chunks, f.streams.responses) if f.streams.responses else None,
             )
             for f in self.files.values()
         )
@@ -373,7 +377,7 @@ def read_records(
                 continue
             file = tally.files[display] = _FileTally(display, read_as=source.read_as)
             tally.reading = source
-            for item in items:
+            for item in join_streams(display, items, file.streams, options.limits.max_record_bytes):
                 if isinstance(item, RecordError):
                     file.errors += 1
                     tally.errors.append(item)

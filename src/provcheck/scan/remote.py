@@ -33,6 +33,7 @@ from provcheck.inputs.base import RawRecord
 from provcheck.inputs.jsonl import JsonlReader
 from provcheck.inputs.parquet import ParquetReader
 from provcheck.inputs.source import InputSource, binary_content, is_url, sniff_compression
+from provcheck.inputs.streams import StreamCount, join_streams
 from provcheck.model import ErrorKind, MarkerHit, Match, RecordError
 from provcheck.runtime.executors import WorkerPlan, executor_for
 from provcheck.scan.fields import add as add_count
@@ -120,7 +121,9 @@ class UnitMatcher:
             read_errors: list[RecordError] = []
 
             def pending() -> Iterator[Any]:
-                for item in items:
+                # Streamed chunks joined within this unit (a byte range of a large file: a
+                # response cut across two ranges is joined in two parts; not counted here).
+                for item in join_streams(unit.display, items, StreamCount(), limits.max_record_bytes):
                     if isinstance(item, RecordError):
                         read_errors.append(item)
                     else:
