@@ -22,6 +22,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <x86intrin.h>
+#endif
 
 typedef struct {
     Py_ssize_t a, b, size;
@@ -68,6 +71,11 @@ typedef struct {
     uint32_t *keys;
     int32_t *slots;
     Py_ssize_t mask; /* capacity - 1 (capacity a power of two) */
+    /* Between calls every slot is empty (-1): a call empties the slots it filled (``used``), not
+     * the whole table (clearing it was 4% of a pass); ``dirty`` while they are filled. */
+    int32_t *used;
+    Py_ssize_t used_cap;
+    int dirty;
     uint64_t *vectors; /* distinct x words */
     Py_ssize_t distinct;
     /* stored bit rows: rows x words */
@@ -83,6 +91,7 @@ typedef struct {
 static void lcs_free(Lcs *w) {
     PyMem_Free(w->keys);
     PyMem_Free(w->slots);
+    PyMem_Free(w->used);
     PyMem_Free(w->vectors);
     PyMem_Free(w->rows);
     PyMem_Free(w->trace);
@@ -157,6 +166,30 @@ static inline void copy_words(uint64_t *to, const uint64_t *from, Py_ssize_t wor
     if (words > 3) to[3] = from[3];
 }
 
+/* One row of Hyyro's LCS: ``row = (prev + u) | (prev - u)`` with ``u = prev & pm``, the sum
+ * carried across the row's words. ``u`` holds a subset of ``prev``'s bits, so ``prev - u`` never
+ * borrows: it is ``prev ^ u`` word by word. Where the compiler offers it, the carry is the
+ * processor's (one add-with-carry a word; the comparisons it replaces were half the cost of a
+ * pass); either way the words are the same. */
+static inline void row_step(uint64_t *row, const uint64_t *prev, const uint64_t *pm, Py_ssize_t words) {
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+    unsigned char carry = 0;
+    for (Py_ssize_t k = 0; k < words; k++) {
+        unsigned long long old = prev[k], u = old & pm[k], x;
+        carry = _addcarry_u64(carry, old, u, &x);
+        row[k] = x | (old ^ u);
+    }
+#else
+    uint64_t carry = 0;
+    for (Py_ssize_t k = 0; k < words; k++) {
+        uint64_t old = prev[k], u = old & pm[k];
+        uint64_t x = old + u + carry;
+        carry = (x < old) | ((x == old) & carry);
+        row[k] = x | (old ^ u);
+    }
+#endif
+}
+
 /* Appends the runs of a and b (lengths n and m) to ``out`` (as_matching_blocks without the
  * final empty block). */
 static int lcs_blocks(Lcs *w, const uint32_t *a, Py_ssize_t n, const uint32_t *b, Py_ssize_t m,
@@ -174,9 +207,14 @@ static int lcs_blocks(Lcs *w, const uint32_t *a, Py_ssize_t n, const uint32_t *b
         Py_ssize_t cap = 16;
         while (cap < 2 * len1) cap *= 2;
         if (grow((void **)&w->keys, &w->keys_cap, cap, sizeof(uint32_t)) < 0) return -1;
+        /* the slots known empty; dirty from here (a failure below leaves them for the next
+         * call to empty) */
+        Py_ssize_t had = w->dirty ? 0 : w->slots_cap;
+        w->dirty = 1;
         if (grow((void **)&w->slots, &w->slots_cap, cap, sizeof(int32_t)) < 0) return -1;
+        if (grow((void **)&w->used, &w->used_cap, len1, sizeof(int32_t)) < 0) return -1;
+        for (Py_ssize_t i = had; i < w->slots_cap; i++) w->slots[i] = -1;
         w->mask = cap - 1;
-        for (Py_ssize_t i = 0; i < cap; i++) w->slots[i] = -1;
         /* the bit vector of each distinct code of s1, in one pass (a code's words are cleared
          * when it is first met) */
         w->distinct = 0;
@@ -190,10 +228,11 @@ static int lcs_blocks(Lcs *w, const uint32_t *a, Py_ssize_t n, const uint32_t *b
                          sizeof(uint64_t)) < 0)
                     return -1;
                 w->keys[i] = s1[j];
+                w->used[w->distinct] = (int32_t)i;
                 s = w->slots[i] = (int32_t)w->distinct++;
                 zero_words(w->vectors + (Py_ssize_t)s * words, words);
             }
-            w->vectors[(Py_ssize_t)s * words + j / 64] |= (uint64_t)1 << (j % 64);
+            w->vectors[(Py_ssize_t)s * words + (Py_ssize_t)((size_t)j >> 6)] |= (uint64_t)1 << ((size_t)j & 63);
         }
         /* one row of ones before the first (the row above row 0), so every row has one above */
         if (grow((void **)&w->rows, &w->rows_cap, (len2 + 1) * words, sizeof(uint64_t)) < 0) return -1;
@@ -208,18 +247,10 @@ static int lcs_blocks(Lcs *w, const uint32_t *a, Py_ssize_t n, const uint32_t *b
                 continue;
             }
             const uint64_t *pm = w->vectors + (Py_ssize_t)s * words;
-            uint64_t carry = 0;
-            for (Py_ssize_t k = 0; k < words; k++) {
-                uint64_t old = prev[k];
-                uint64_t u = old & pm[k];
-                uint64_t x = old + u;
-                uint64_t c1 = x < old;
-                x += carry;
-                uint64_t c2 = x < carry;
-                carry = c1 | c2;
-                row[k] = x | (old - u);
-            }
+            row_step(row, prev, pm, words);
         }
+        for (Py_ssize_t i = 0; i < w->distinct; i++) w->slots[w->used[i]] = -1;
+        w->dirty = 0;
         /* walk back; two entries a match, at most min(len1, len2) matches */
         if (grow((void **)&w->trace, &w->trace_cap, 2 * (len1 < len2 ? len1 : len2), sizeof(Py_ssize_t)) < 0)
             return -1;
