@@ -59,8 +59,10 @@ static int vec_reserve(Vec *v, Py_ssize_t want) {
     return 0;
 }
 
-static void *vec_push(Vec *v) {
-    if (vec_reserve(v, v->len + 1) < 0) return NULL;
+/* Inline while there is room (a pass's runs are pushed one match at a time: a call each was
+ * 3% of a pass). */
+static inline void *vec_push(Vec *v) {
+    if (v->len >= v->cap && vec_reserve(v, v->len + 1) < 0) return NULL;
     return (char *)v->data + (size_t)(v->len++) * v->item;
 }
 
@@ -78,9 +80,12 @@ typedef struct {
     int dirty;
     uint64_t *vectors; /* distinct x words */
     Py_ssize_t distinct;
-    /* stored bit rows: rows x words */
+    /* stored bit rows: rows x words; ``above[r]`` is the row above row r (``above[0]`` the row
+     * of ones), shared with the one above it where row r's code is not in the other text */
     uint64_t *rows;
     Py_ssize_t rows_cap;
+    const uint64_t **above;
+    Py_ssize_t above_cap;
     Py_ssize_t vec_cap;
     Py_ssize_t keys_cap, slots_cap;
     /* match positions of the traceback (core coordinates, backwards) */
@@ -94,6 +99,7 @@ static void lcs_free(Lcs *w) {
     PyMem_Free(w->used);
     PyMem_Free(w->vectors);
     PyMem_Free(w->rows);
+    PyMem_Free(w->above);
     PyMem_Free(w->trace);
 }
 
@@ -114,7 +120,7 @@ static void lcs_give(Lcs *w) {
         lcs_free(w);
         return;
     }
-    if (w->rows_cap + w->vec_cap + w->trace_cap > KEPT_WORDS || w->keys_cap > KEPT_WORDS) {
+    if (w->rows_cap + w->vec_cap + w->trace_cap + w->above_cap > KEPT_WORDS || w->keys_cap > KEPT_WORDS) {
         lcs_free(w);
         memset(w, 0, sizeof *w);
     }
@@ -142,7 +148,7 @@ static inline Py_ssize_t hash_slot(const Lcs *w, uint32_t key) {
     }
 }
 
-/* memset and memcpy of a few words, written out for the usual texts (under 256 tokens a pass):
+/* memset of a few words, written out for the usual texts (under 256 tokens a pass):
  * a call a row cost more than the row. */
 static inline void zero_words(uint64_t *v, Py_ssize_t words) {
     if (words > 4) {
@@ -153,17 +159,6 @@ static inline void zero_words(uint64_t *v, Py_ssize_t words) {
     if (words > 1) v[1] = 0;
     if (words > 2) v[2] = 0;
     if (words > 3) v[3] = 0;
-}
-
-static inline void copy_words(uint64_t *to, const uint64_t *from, Py_ssize_t words) {
-    if (words > 4) {
-        memcpy(to, from, (size_t)words * sizeof(uint64_t));
-        return;
-    }
-    to[0] = from[0];
-    if (words > 1) to[1] = from[1];
-    if (words > 2) to[2] = from[2];
-    if (words > 3) to[3] = from[3];
 }
 
 /* One row of Hyyro's LCS: ``row = (prev + u) | (prev - u)`` with ``u = prev & pm``, the sum
@@ -234,20 +229,24 @@ static int lcs_blocks(Lcs *w, const uint32_t *a, Py_ssize_t n, const uint32_t *b
             }
             w->vectors[(Py_ssize_t)s * words + (Py_ssize_t)((size_t)j >> 6)] |= (uint64_t)1 << ((size_t)j & 63);
         }
-        /* one row of ones before the first (the row above row 0), so every row has one above */
+        /* one row of ones before the first (the row above row 0), so every row has one above;
+         * a row whose code is not in s1 is the row above it, not stored again */
         if (grow((void **)&w->rows, &w->rows_cap, (len2 + 1) * words, sizeof(uint64_t)) < 0) return -1;
+        if (grow((void **)&w->above, &w->above_cap, len2 + 1, sizeof(uint64_t *)) < 0) return -1;
         for (Py_ssize_t k = 0; k < words; k++) w->rows[k] = ~(uint64_t)0;
-        uint64_t *S = w->rows + words;
+        const uint64_t **above = w->above;
+        above[0] = w->rows;
+        uint64_t *next = w->rows + words;
         for (Py_ssize_t r = 0; r < len2; r++) {
-            uint64_t *row = S + r * words;
-            const uint64_t *prev = row - words;
+            const uint64_t *prev = above[r];
             int32_t s = w->slots[hash_slot(w, s2[r])];
             if (s < 0) {
-                copy_words(row, prev, words);
+                above[r + 1] = prev;
                 continue;
             }
-            const uint64_t *pm = w->vectors + (Py_ssize_t)s * words;
-            row_step(row, prev, pm, words);
+            row_step(next, prev, w->vectors + (Py_ssize_t)s * words, words);
+            above[r + 1] = next;
+            next += words;
         }
         for (Py_ssize_t i = 0; i < w->distinct; i++) w->slots[w->used[i]] = -1;
         w->dirty = 0;
@@ -257,7 +256,7 @@ static int lcs_blocks(Lcs *w, const uint32_t *a, Py_ssize_t n, const uint32_t *b
         Py_ssize_t col = len1, row = len2;
         /* the bit (row - 1, col - 1): ``cur`` is row - 1, ``cw`` and ``cb`` the word and bit of
          * col - 1, moved along with row and col (no index arithmetic a step) */
-        const uint64_t *cur = S + (row - 1) * words;
+        const uint64_t *cur = above[row];
         Py_ssize_t cw = (col - 1) / 64;
         int cb = (int)((col - 1) % 64);
 #define BIT() ((cur[cw] >> cb) & 1)
@@ -276,7 +275,7 @@ static int lcs_blocks(Lcs *w, const uint32_t *a, Py_ssize_t n, const uint32_t *b
                 LEFT();
             } else {
                 row--;
-                cur -= words;
+                cur = above[row];
                 if (row && !BIT()) {
                     /* insertion */
                 } else {
