@@ -232,6 +232,29 @@ def test_generated_edits_of_a_text_align_as_the_pure_path_aligns_them(
 
 
 @compiled_only
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 700), st.integers(0, 700), st.integers(1, 4000)), min_size=2, max_size=6
+    )
+)
+def test_calls_one_after_another_align_as_the_pure_path_aligns_them(
+    shapes: list[tuple[int, int, int]],
+) -> None:
+    """The compiled pass keeps its code table and rows between calls and empties only the slots
+    a call filled, and a row whose code is not in the other text is the row above it: texts of
+    every length and alphabet one after the other (a long one, then short ones, then long
+    again) align as each alone does."""
+    for n, m, size in shapes:
+        rng = random.Random(n * 7919 + m * 31 + size)
+        cand = "".join(chr(0x100 + rng.randrange(size)) for _ in range(n))
+        ref = "".join(chr(0x100 + rng.randrange(size)) for _ in range(m))
+        if cand and rng.random() < 0.5:
+            ref = cand[: len(cand) // 2] + ref + cand[len(cand) // 3 :]
+        _check(cand, ref)
+
+
+@compiled_only
 def test_align_gives_the_same_alignments_on_both_paths(monkeypatch: pytest.MonkeyPatch) -> None:
     config = MatchConfig()
     rng = random.Random(8)

@@ -22,6 +22,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <x86intrin.h>
+#endif
 
 typedef struct {
     Py_ssize_t a, b, size;
@@ -56,8 +59,10 @@ static int vec_reserve(Vec *v, Py_ssize_t want) {
     return 0;
 }
 
-static void *vec_push(Vec *v) {
-    if (vec_reserve(v, v->len + 1) < 0) return NULL;
+/* Inline while there is room (a pass's runs are pushed one match at a time: a call each was
+ * 3% of a pass). */
+static inline void *vec_push(Vec *v) {
+    if (v->len >= v->cap && vec_reserve(v, v->len + 1) < 0) return NULL;
     return (char *)v->data + (size_t)(v->len++) * v->item;
 }
 
@@ -68,11 +73,19 @@ typedef struct {
     uint32_t *keys;
     int32_t *slots;
     Py_ssize_t mask; /* capacity - 1 (capacity a power of two) */
+    /* Between calls every slot is empty (-1): a call empties the slots it filled (``used``), not
+     * the whole table (clearing it was 4% of a pass); ``dirty`` while they are filled. */
+    int32_t *used;
+    Py_ssize_t used_cap;
+    int dirty;
     uint64_t *vectors; /* distinct x words */
     Py_ssize_t distinct;
-    /* stored bit rows: rows x words */
+    /* stored bit rows: rows x words; ``above[r]`` is the row above row r (``above[0]`` the row
+     * of ones), shared with the one above it where row r's code is not in the other text */
     uint64_t *rows;
     Py_ssize_t rows_cap;
+    const uint64_t **above;
+    Py_ssize_t above_cap;
     Py_ssize_t vec_cap;
     Py_ssize_t keys_cap, slots_cap;
     /* match positions of the traceback (core coordinates, backwards) */
@@ -83,8 +96,10 @@ typedef struct {
 static void lcs_free(Lcs *w) {
     PyMem_Free(w->keys);
     PyMem_Free(w->slots);
+    PyMem_Free(w->used);
     PyMem_Free(w->vectors);
     PyMem_Free(w->rows);
+    PyMem_Free(w->above);
     PyMem_Free(w->trace);
 }
 
@@ -105,7 +120,7 @@ static void lcs_give(Lcs *w) {
         lcs_free(w);
         return;
     }
-    if (w->rows_cap + w->vec_cap + w->trace_cap > KEPT_WORDS || w->keys_cap > KEPT_WORDS) {
+    if (w->rows_cap + w->vec_cap + w->trace_cap + w->above_cap > KEPT_WORDS || w->keys_cap > KEPT_WORDS) {
         lcs_free(w);
         memset(w, 0, sizeof *w);
     }
@@ -133,7 +148,7 @@ static inline Py_ssize_t hash_slot(const Lcs *w, uint32_t key) {
     }
 }
 
-/* memset and memcpy of a few words, written out for the usual texts (under 256 tokens a pass):
+/* memset of a few words, written out for the usual texts (under 256 tokens a pass):
  * a call a row cost more than the row. */
 static inline void zero_words(uint64_t *v, Py_ssize_t words) {
     if (words > 4) {
@@ -146,15 +161,28 @@ static inline void zero_words(uint64_t *v, Py_ssize_t words) {
     if (words > 3) v[3] = 0;
 }
 
-static inline void copy_words(uint64_t *to, const uint64_t *from, Py_ssize_t words) {
-    if (words > 4) {
-        memcpy(to, from, (size_t)words * sizeof(uint64_t));
-        return;
+/* One row of Hyyro's LCS: ``row = (prev + u) | (prev - u)`` with ``u = prev & pm``, the sum
+ * carried across the row's words. ``u`` holds a subset of ``prev``'s bits, so ``prev - u`` never
+ * borrows: it is ``prev ^ u`` word by word. Where the compiler offers it, the carry is the
+ * processor's (one add-with-carry a word; the comparisons it replaces were half the cost of a
+ * pass); either way the words are the same. */
+static inline void row_step(uint64_t *row, const uint64_t *prev, const uint64_t *pm, Py_ssize_t words) {
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+    unsigned char carry = 0;
+    for (Py_ssize_t k = 0; k < words; k++) {
+        unsigned long long old = prev[k], u = old & pm[k], x;
+        carry = _addcarry_u64(carry, old, u, &x);
+        row[k] = x | (old ^ u);
     }
-    to[0] = from[0];
-    if (words > 1) to[1] = from[1];
-    if (words > 2) to[2] = from[2];
-    if (words > 3) to[3] = from[3];
+#else
+    uint64_t carry = 0;
+    for (Py_ssize_t k = 0; k < words; k++) {
+        uint64_t old = prev[k], u = old & pm[k];
+        uint64_t x = old + u + carry;
+        carry = (x < old) | ((x == old) & carry);
+        row[k] = x | (old ^ u);
+    }
+#endif
 }
 
 /* Appends the runs of a and b (lengths n and m) to ``out`` (as_matching_blocks without the
@@ -174,9 +202,14 @@ static int lcs_blocks(Lcs *w, const uint32_t *a, Py_ssize_t n, const uint32_t *b
         Py_ssize_t cap = 16;
         while (cap < 2 * len1) cap *= 2;
         if (grow((void **)&w->keys, &w->keys_cap, cap, sizeof(uint32_t)) < 0) return -1;
+        /* the slots known empty; dirty from here (a failure below leaves them for the next
+         * call to empty) */
+        Py_ssize_t had = w->dirty ? 0 : w->slots_cap;
+        w->dirty = 1;
         if (grow((void **)&w->slots, &w->slots_cap, cap, sizeof(int32_t)) < 0) return -1;
+        if (grow((void **)&w->used, &w->used_cap, len1, sizeof(int32_t)) < 0) return -1;
+        for (Py_ssize_t i = had; i < w->slots_cap; i++) w->slots[i] = -1;
         w->mask = cap - 1;
-        for (Py_ssize_t i = 0; i < cap; i++) w->slots[i] = -1;
         /* the bit vector of each distinct code of s1, in one pass (a code's words are cleared
          * when it is first met) */
         w->distinct = 0;
@@ -190,43 +223,40 @@ static int lcs_blocks(Lcs *w, const uint32_t *a, Py_ssize_t n, const uint32_t *b
                          sizeof(uint64_t)) < 0)
                     return -1;
                 w->keys[i] = s1[j];
+                w->used[w->distinct] = (int32_t)i;
                 s = w->slots[i] = (int32_t)w->distinct++;
                 zero_words(w->vectors + (Py_ssize_t)s * words, words);
             }
-            w->vectors[(Py_ssize_t)s * words + j / 64] |= (uint64_t)1 << (j % 64);
+            w->vectors[(Py_ssize_t)s * words + (Py_ssize_t)((size_t)j >> 6)] |= (uint64_t)1 << ((size_t)j & 63);
         }
-        /* one row of ones before the first (the row above row 0), so every row has one above */
+        /* one row of ones before the first (the row above row 0), so every row has one above;
+         * a row whose code is not in s1 is the row above it, not stored again */
         if (grow((void **)&w->rows, &w->rows_cap, (len2 + 1) * words, sizeof(uint64_t)) < 0) return -1;
+        if (grow((void **)&w->above, &w->above_cap, len2 + 1, sizeof(uint64_t *)) < 0) return -1;
         for (Py_ssize_t k = 0; k < words; k++) w->rows[k] = ~(uint64_t)0;
-        uint64_t *S = w->rows + words;
+        const uint64_t **above = w->above;
+        above[0] = w->rows;
+        uint64_t *next = w->rows + words;
         for (Py_ssize_t r = 0; r < len2; r++) {
-            uint64_t *row = S + r * words;
-            const uint64_t *prev = row - words;
+            const uint64_t *prev = above[r];
             int32_t s = w->slots[hash_slot(w, s2[r])];
             if (s < 0) {
-                copy_words(row, prev, words);
+                above[r + 1] = prev;
                 continue;
             }
-            const uint64_t *pm = w->vectors + (Py_ssize_t)s * words;
-            uint64_t carry = 0;
-            for (Py_ssize_t k = 0; k < words; k++) {
-                uint64_t old = prev[k];
-                uint64_t u = old & pm[k];
-                uint64_t x = old + u;
-                uint64_t c1 = x < old;
-                x += carry;
-                uint64_t c2 = x < carry;
-                carry = c1 | c2;
-                row[k] = x | (old - u);
-            }
+            row_step(next, prev, w->vectors + (Py_ssize_t)s * words, words);
+            above[r + 1] = next;
+            next += words;
         }
+        for (Py_ssize_t i = 0; i < w->distinct; i++) w->slots[w->used[i]] = -1;
+        w->dirty = 0;
         /* walk back; two entries a match, at most min(len1, len2) matches */
         if (grow((void **)&w->trace, &w->trace_cap, 2 * (len1 < len2 ? len1 : len2), sizeof(Py_ssize_t)) < 0)
             return -1;
         Py_ssize_t col = len1, row = len2;
         /* the bit (row - 1, col - 1): ``cur`` is row - 1, ``cw`` and ``cb`` the word and bit of
          * col - 1, moved along with row and col (no index arithmetic a step) */
-        const uint64_t *cur = S + (row - 1) * words;
+        const uint64_t *cur = above[row];
         Py_ssize_t cw = (col - 1) / 64;
         int cb = (int)((col - 1) % 64);
 #define BIT() ((cur[cw] >> cb) & 1)
@@ -245,7 +275,7 @@ static int lcs_blocks(Lcs *w, const uint32_t *a, Py_ssize_t n, const uint32_t *b
                 LEFT();
             } else {
                 row--;
-                cur -= words;
+                cur = above[row];
                 if (row && !BIT()) {
                     /* insertion */
                 } else {
