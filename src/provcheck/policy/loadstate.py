@@ -84,6 +84,7 @@ FIELD_TYPES: dict[str, str] = {
     "declared.license_traits": "strs",
     "conflict.records": "num",
     "conflict.example": "str",
+    "conflict.source": "str",
 }
 """Fields a condition can test, with their types. ``source.meta.KEY`` is also a string field."""
 TEMPLATE_EXTRA = {"rule.id", "rule.title", "action"}
