@@ -122,10 +122,22 @@ _NOT_READ = {
     SkipReason.EMPTY: "empty string(s)",
     SkipReason.NO_TOKENS: "string(s) without words",
     SkipReason.NOT_SELECTED: "string(s) outside --text-field",
-    SkipReason.ROLE: "turn(s) outside the roles selected (--roles or roles: in .provcheck.yaml)",
+    SkipReason.ROLE: "turn(s) outside the roles selected",
     SkipReason.LIMIT: "part(s) nested past the depth limit",
 }
 """How the coverage sentence names each reason, in the order it lists them."""
+
+
+def roles_from(run: RunRecord) -> str:
+    """Where the role filter came from: ``--roles`` on the command line, or ``roles:`` in the
+    configuration file the run names (``--roles or roles: in .provcheck.yaml`` left counsel to
+    guess which, and the command under Reproducibility shows only the first)."""
+    command = run.command if isinstance(run.command, tuple) else ()
+    if any(a == "--roles" or a.startswith("--roles=") for a in command):
+        return "--roles"
+    if isinstance(run.config, str):
+        return f"roles: in {run.config}"
+    return "--roles or roles: in .provcheck.yaml"
 
 
 def not_read(result: ScanResult) -> dict[SkipReason, int]:
@@ -172,7 +184,8 @@ def _read(result: ScanResult) -> str | None:
         return "Coverage: no text was scanned."
     if not skipped:
         return f"Coverage: {scanned:,} turn(s) scanned; every string in the records was read."
-    listed = ", ".join(f"{n:,} {_NOT_READ[reason]}" for reason, n in skipped.items())
+    why = {**_NOT_READ, SkipReason.ROLE: f"{_NOT_READ[SkipReason.ROLE]} ({roles_from(result.run)})"}
+    listed = ", ".join(f"{n:,} {why[reason]}" for reason, n in skipped.items())
     return (
         f"Coverage: {scanned:,} turn(s) scanned; not read: {listed} "
         "(per file and field in the JSON report, files[].fields)."
