@@ -15,6 +15,10 @@ demo's HTML report as a lawyer deciding whether to sign.
 4. Turns left out by a role filter were put down to "--roles or roles: in .provcheck.yaml":
    counsel could not tell which, and the command under Reproducibility shows only the flag. The
    coverage line now names the one the run used.
+5. A rule's header noted a clause "Note for declared in README.md: ..." (a fragment): it now
+   reads "Note for what README.md declares: ..." or "Note for source NAME: ...".
+6. The coverage line counted "22 label(s)" not read without saying what a label is: it now says
+   (short values of fields such as role, type, name or language).
 
 The demo is scanned through the real command line as ``make demo`` does.
 """
@@ -175,3 +179,24 @@ def test_roles_from_the_flag_are_put_down_to_it(
     page = _roles_run(tmp_path, index_dir, True, monkeypatch)
     assert "turn(s) outside the roles selected (--roles)" in page, page
     assert "turns other than assistant (--roles)" in page, page
+
+
+# --- 5. a rule header's clause notes say whose they are ------------------------------------------
+
+
+def test_a_clause_note_in_a_rule_header_says_whose_it_is(demo: dict[str, str]) -> None:
+    notes = [_words(n) for n in re.findall(r'<div class="note clause-note">(.*?)</div>', demo["html"])]
+    assert notes, demo["html"][:2000]
+    assert not any(n.startswith("Note for declared in") for n in notes), notes
+    assert any(
+        re.match(r"Note for what \S+/README\.md declares: the material is dated 2023-03-13", n) for n in notes
+    )
+
+
+# --- 6. what a "label" not read is ---------------------------------------------------------------
+
+
+def test_the_coverage_line_says_what_a_label_is(demo: dict[str, str]) -> None:
+    text = " ".join(demo["txt"].split())
+    said = "22 label(s) (short values of fields such as role, type, name or language)"
+    assert said in text and said in _words(demo["html"]), text

@@ -116,7 +116,7 @@ def verdict(result: ScanResult, fail_on: frozenset[Action]) -> Verdict:
 _NOT_READ = {
     SkipReason.ID: "id(s)",
     SkipReason.URL: "URL(s)",
-    SkipReason.LABEL: "label(s)",
+    SkipReason.LABEL: "label(s) (short values of fields such as role, type, name or language)",
     SkipReason.NUMBER: "number(s) or date(s)",
     SkipReason.ENCODED: "encoded or encrypted value(s)",
     SkipReason.EMPTY: "empty string(s)",
@@ -218,6 +218,14 @@ def origin(f: Finding) -> str:
     if f.declaration is not None:
         return f"declared in {f.declaration.path}"
     return f.source.name if f.source else "unknown"
+
+
+def origin_words(said: str) -> str:
+    """A group's ``origin`` after "Note for": "Note for declared in README.md" read as a
+    fragment; "Note for what README.md declares" and "Note for source X" do not."""
+    if said.startswith("declared in "):
+        return f"what {said.removeprefix('declared in ')} declares"
+    return said if said.startswith("marker: ") else f"source {said}"
 
 
 def source_of(f: Finding) -> SourceInfo | None:
