@@ -19,6 +19,9 @@ demo's HTML report as a lawyer deciding whether to sign.
    reads "Note for what README.md declares: ..." or "Note for source NAME: ...".
 6. The coverage line counted "22 label(s)" not read without saying what a label is: it now says
    (short values of fields such as role, type, name or language).
+7. The policy files the decision rests on were listed by path alone: the packs shipped with
+   provcheck read as install paths beside the user's own policy. Each shipped pack now says
+   "(shipped with provcheck VERSION)".
 
 The demo is scanned through the real command line as ``make demo`` does.
 """
@@ -200,3 +203,14 @@ def test_the_coverage_line_says_what_a_label_is(demo: dict[str, str]) -> None:
     text = " ".join(demo["txt"].split())
     said = "22 label(s) (short values of fields such as role, type, name or language)"
     assert said in text and said in _words(demo["html"]), text
+
+
+# --- 7. which policy files came with provcheck ---------------------------------------------------
+
+
+def test_the_policy_files_say_which_were_shipped_with_provcheck(demo: dict[str, str]) -> None:
+    files = [_words(li) for li in re.findall(r"<li>(.*?)</li>", demo["html"]) if "sha256" in li]
+    shipped = [f for f in files if "/policies/openai.yaml (shipped with provcheck" in f]
+    own = [f for f in files if "demo/policy.yaml" in f]
+    assert shipped and own, files
+    assert not any("shipped" in f for f in own), own

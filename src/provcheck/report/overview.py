@@ -400,11 +400,24 @@ def index_written(index: IndexFacts) -> str:
 
 
 def policy_files(run: RunRecord) -> list[tuple[str, str]]:
-    """Each policy file read with its own SHA-256 (or why it is not known)."""
+    """Each policy file read with its own SHA-256 (or why it is not known); a pack shipped with
+    provcheck says so (an install path such as ``.../site-packages/provcheck/policies/openai.yaml``
+    did not tell counsel which files were the user's and which came with the tool)."""
+    from pathlib import Path  # only this line of a report reads a path
+
+    from provcheck.policy.loadstate import packs_dir
+
+    packs = packs_dir().resolve()
+    shipped = f" (shipped with provcheck {run.tool.version})"
+
+    def named(path: str) -> str:
+        return path + (shipped if Path(path).resolve().parent == packs else "")
+
     digests = run.policy.file_digests
     if isinstance(digests, Absent):
-        return [(p, "not recorded (the run record predates per-file digests)") for p in run.policy.files]
-    return [(f.path, f.sha256) for f in digests]
+        why = "not recorded (the run record predates per-file digests)"
+        return [(named(p), why) for p in run.policy.files]
+    return [(named(f.path), f.sha256) for f in digests]
 
 
 def command_line(run: RunRecord) -> str:
