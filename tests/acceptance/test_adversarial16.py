@@ -222,4 +222,4 @@ def test_turns_left_out_by_the_configuration_roles_are_not_put_down_to_the_flag(
     (repo / ".provcheck.yaml").write_text(f"index: {index_dir}\nroles: [assistant]\n")
     out = run_cli(["scan", data, "--config", repo / ".provcheck.yaml", "--no-cache"], code=0)
     said = " ".join(out.stderr.split())
-    assert "outside the roles selected (--roles or roles: in .provcheck.yaml)" in said, said
+    assert f"outside the roles selected (roles: in {repo / '.provcheck.yaml'})" in said, said

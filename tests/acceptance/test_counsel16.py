@@ -209,11 +209,12 @@ def test_a_stale_waiver_entry_gives_its_approver_and_date(demo: dict[str, str]) 
 def test_a_source_without_recorded_terms_says_the_default_terms_are_cited(demo: dict[str, str]) -> None:
     evidence = _words(_section(demo["html"], "findings"))
     said = (
-        "Note for alpaca-style-nc: terms of this source not recorded; the provider's default terms are cited"
+        "Note for source alpaca-style-nc: terms of this source not recorded; "
+        "the provider's default terms are cited"
     )
     assert said in evidence
     # sharegpt-dump records its terms: no such note for it.
-    assert "Note for sharegpt-dump: terms of this source not recorded" not in evidence
+    assert "Note for source sharegpt-dump: terms of this source not recorded" not in evidence
     sources = _words(_section(demo["html"], "summary"))
     assert "(see its note) (the provider's default terms: this source's terms not recorded)" in sources
     assert "Note (alpaca-style-nc: 1 finding(s)): terms of this source not recorded" in demo["md"]

@@ -227,7 +227,7 @@ def test_a_rule_quotes_each_clause_once_with_the_notes_of_its_groups(demo: dict[
     head = page[start : page.index('<div class="group">', start)]
     # Two groups cite the same wording, one with a note on dates: one quote, one labelled note.
     assert head.count('<blockquote class="clause">') == 1
-    assert "Note for alpaca-style-nc: the material is dated 2023-03-13" in _words(head)
+    assert "Note for source alpaca-style-nc: the material is dated 2023-03-13" in _words(head)
 
 
 # --- printed (real Chromium) -------------------------------------------------------------

@@ -500,6 +500,7 @@ class Evaluator:
                         **self._source_ctx(facts),
                         "conflict.records": records,
                         "conflict.example": example,
+                        "conflict.source": info.name,
                     }
                     if not rule.when.holds(ctx):
                         continue

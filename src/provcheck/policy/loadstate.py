@@ -86,6 +86,7 @@ FIELD_TYPES: dict[str, str] = {
     "declared.carries_output": "bool",
     "conflict.records": "num",
     "conflict.example": "str",
+    "conflict.source": "str",
 }
 """Fields a condition can test, with their types. ``source.meta.KEY`` is also a string field."""
 TEMPLATE_EXTRA = {"rule.id", "rule.title", "action"}

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from provcheck.matching.calibration import BLOCK_PROBABILITY
 from provcheck.matching.strength import is_whole, percent, relation
-from provcheck.model import Finding, Match
+from provcheck.model import Finding, Match, SourceInfo
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +170,8 @@ def meaning(f: Finding) -> Meaning | None:
             "a model the prompts were sent to or that judged them: provcheck reads the field and does "
             "not verify it.",
         )
+    if f.declaration is not None and is_conflict(f):
+        return _conflict_meaning(f)
     if f.declaration is not None:
         d = f.declaration
         return Meaning(
@@ -178,6 +180,57 @@ def meaning(f: Finding) -> Meaning | None:
             "provcheck reads the declaration and does not verify it.",
         )
     return None
+
+
+def is_conflict(f: Finding) -> bool:
+    """True for a finding that sets a licence a dataset declares against a source its records
+    matched (``signal: conflict``, ``policy/conflicts.py``): its chain starts at the matched
+    source, where a licence declaration's own starts at the dataset (``dataset:PATH``)."""
+    d = f.declaration
+    return (
+        d is not None
+        and d.key == "license"
+        and d.field is None
+        and f.match is None
+        and bool(f.chain)
+        and not f.chain[0].name.startswith("dataset:")
+    )
+
+
+def _facts(info: SourceInfo) -> str:
+    said = [f"licence {info.license}" if info.license else ""]
+    if info.provider:
+        said.append(f"output of {info.provider}" + (f", {info.generator}" if info.generator else ""))
+    return "; ".join(s for s in said if s)
+
+
+def _conflict_meaning(f: Finding) -> Meaning:
+    """Both sides of a declared-versus-matched conflict: the card's words alone did not say what
+    they conflict with, and counsel signs on the pair."""
+    d = f.declaration
+    assert d is not None
+    matched = f.chain[0]
+    facts = _facts(matched)
+    shows = (
+        f"That {d.path} declares license = {d.value} over {d.dataset}, and that records under it "
+        f"were verified, by alignment, to match the indexed source {matched.name}"
+        + (f" ({facts})" if facts else "")
+    )
+    trigger = f.source
+    if trigger is not None and trigger.name != matched.name:
+        said = _facts(trigger)
+        shows += f", which derives from {trigger.name}" + (f" ({said})" if said else "")
+        shows += ": the facts of that source made the rule apply"
+    shows += (
+        ". The declared licence and those facts are what the rule compares; each matched record is "
+        "a finding of its own, with its evidence."
+    )
+    return Meaning(
+        shows=shows,
+        does_not_show="Which licence the dataset's authors could grant, or whether the declaration "
+        "holds for the records that matched nothing: provcheck reads the declaration and does not "
+        "verify it. Whether a matched record is a copy is what that record's own evidence shows.",
+    )
 
 
 def lowered_because(f: Finding) -> str:

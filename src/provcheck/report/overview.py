@@ -117,16 +117,28 @@ def verdict(result: ScanResult, fail_on: frozenset[Action]) -> Verdict:
 _NOT_READ = {
     SkipReason.ID: "id(s)",
     SkipReason.URL: "URL(s)",
-    SkipReason.LABEL: "label(s)",
+    SkipReason.LABEL: "label(s) (short values of fields such as role, type, name or language)",
     SkipReason.NUMBER: "number(s) or date(s)",
     SkipReason.ENCODED: "encoded or encrypted value(s)",
     SkipReason.EMPTY: "empty string(s)",
     SkipReason.NO_TOKENS: "string(s) without words",
     SkipReason.NOT_SELECTED: "string(s) outside --text-field",
-    SkipReason.ROLE: "turn(s) outside the roles selected (--roles or roles: in .provcheck.yaml)",
+    SkipReason.ROLE: "turn(s) outside the roles selected",
     SkipReason.LIMIT: "part(s) nested past the depth limit",
 }
 """How the coverage sentence names each reason, in the order it lists them."""
+
+
+def roles_from(run: RunRecord) -> str:
+    """Where the role filter came from: ``--roles`` on the command line, or ``roles:`` in the
+    configuration file the run names (``--roles or roles: in .provcheck.yaml`` left counsel to
+    guess which, and the command under Reproducibility shows only the first)."""
+    command = run.command if isinstance(run.command, tuple) else ()
+    if any(a == "--roles" or a.startswith("--roles=") for a in command):
+        return "--roles"
+    if isinstance(run.config, str):
+        return f"roles: in {run.config}"
+    return "--roles or roles: in .provcheck.yaml"
 
 
 def not_read(result: ScanResult) -> dict[SkipReason, int]:
@@ -173,7 +185,8 @@ def _read(result: ScanResult) -> str | None:
         return "Coverage: no text was scanned."
     if not skipped:
         return f"Coverage: {scanned:,} turn(s) scanned; every string in the records was read."
-    listed = ", ".join(f"{n:,} {_NOT_READ[reason]}" for reason, n in skipped.items())
+    why = {**_NOT_READ, SkipReason.ROLE: f"{_NOT_READ[SkipReason.ROLE]} ({roles_from(result.run)})"}
+    listed = ", ".join(f"{n:,} {why[reason]}" for reason, n in skipped.items())
     return (
         f"Coverage: {scanned:,} turn(s) scanned; not read: {listed} "
         "(per file and field in the JSON report, files[].fields)."
@@ -206,6 +219,14 @@ def origin(f: Finding) -> str:
     if f.declaration is not None:
         return f"declared in {f.declaration.path}"
     return f.source.name if f.source else "unknown"
+
+
+def origin_words(said: str) -> str:
+    """A group's ``origin`` after "Note for": "Note for declared in README.md" read as a
+    fragment; "Note for what README.md declares" and "Note for source X" do not."""
+    if said.startswith("declared in "):
+        return f"what {said.removeprefix('declared in ')} declares"
+    return said if said.startswith("marker: ") else f"source {said}"
 
 
 def source_of(f: Finding) -> SourceInfo | None:
@@ -380,11 +401,24 @@ def index_written(index: IndexFacts) -> str:
 
 
 def policy_files(run: RunRecord) -> list[tuple[str, str]]:
-    """Each policy file read with its own SHA-256 (or why it is not known)."""
+    """Each policy file read with its own SHA-256 (or why it is not known); a pack shipped with
+    provcheck says so (an install path such as ``.../site-packages/provcheck/policies/openai.yaml``
+    did not tell counsel which files were the user's and which came with the tool)."""
+    from pathlib import Path  # only this line of a report reads a path
+
+    from provcheck.policy.loadstate import packs_dir
+
+    packs = packs_dir().resolve()
+    shipped = f" (shipped with provcheck {run.tool.version})"
+
+    def named(path: str) -> str:
+        return path + (shipped if Path(path).resolve().parent == packs else "")
+
     digests = run.policy.file_digests
     if isinstance(digests, Absent):
-        return [(p, "not recorded (the run record predates per-file digests)") for p in run.policy.files]
-    return [(f.path, f.sha256) for f in digests]
+        why = "not recorded (the run record predates per-file digests)"
+        return [(named(p), why) for p in run.policy.files]
+    return [(named(f.path), f.sha256) for f in digests]
 
 
 def command_line(run: RunRecord) -> str:

@@ -18,7 +18,7 @@ from provcheck.report.clauses import (
 )
 from provcheck.report.evidence import Piece, PieceKind
 from provcheck.report.html.markup import dl, esc, fmt_score, link
-from provcheck.report.meaning import lowered_because, meaning
+from provcheck.report.meaning import is_conflict, lowered_because, meaning
 from provcheck.report.overview import where
 
 
@@ -35,6 +35,22 @@ def render_pieces(pieces: Sequence[Piece]) -> str:
     return "".join(out)
 
 
+_META_WORDS = {
+    "derived_from": "derived from",
+    "facts_from": "facts from",
+    "declared_in": "declared in",
+    "url": "URL",
+}
+"""A source's ``meta`` keys in words: ``derived_from``, ``facts_from`` and ``catalogued true``
+were the engine's key names on a card counsel reads."""
+
+
+def _meta_fact(key: str, value: str) -> str:
+    if key == "catalogued":
+        return "in provcheck's catalogue of known datasets and models" if value == "true" else ""
+    return f"{_META_WORDS.get(key, key)} {value}"
+
+
 def source_facts(info: SourceInfo) -> str:
     """A source's facts in one line."""
     facts = [
@@ -42,9 +58,20 @@ def source_facts(info: SourceInfo) -> str:
         f"generator {info.generator}" if info.generator else "",
         f"licence {info.license}" if info.license else "",
         f"terms {info.terms}" if info.terms else "",
-        *(f"{k} {v}" for k, v in sorted(info.meta.items())),
+        *(_meta_fact(k, v) for k, v in sorted(info.meta.items())),
     ]
     return "; ".join(f for f in facts if f)
+
+
+def _first_link(f: Finding) -> str:
+    """What the first source of a finding's chain is to the finding: a source its record
+    matched, or one a dataset card names (``source_datasets``: no record matched it)."""
+    d = f.declaration
+    if f.match is not None or d is None or is_conflict(f):
+        return "matched source"
+    if d.key == "source_datasets":
+        return f"declared source: {d.path} names it"
+    return f"what {d.path} declares"
 
 
 def chain_html(f: Finding) -> str:
@@ -55,7 +82,7 @@ def chain_html(f: Finding) -> str:
     trigger = f.source.name if f.source else None
     items = []
     for i, info in enumerate(chain):
-        rel = "matched source" if i == 0 else "derived from the one above"
+        rel = _first_link(f) if i == 0 else "derived from the one above"
         cls = ' class="trigger"' if info.name == trigger else ""
         note = " — the rule applies through this source" if info.name == trigger and len(chain) > 1 else ""
         items.append(

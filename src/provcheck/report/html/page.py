@@ -104,8 +104,8 @@ def _rule_clauses(overview: _Overview, rule: str, groups: Iterable[ov.Group]) ->
     for g in groups:
         for c in overview.clauses.get((rule, g.origin), ()):
             said = notes.setdefault(replace(c, note=None, default_terms=False), [])
-            lines = [f"Note for {g.origin}: {c.note}" if c.note else ""]
-            lines.append(f"Note for {g.origin}: {DEFAULT_TERMS}" if c.default_terms else "")
+            lines = [f"Note for {ov.origin_words(g.origin)}: {c.note}" if c.note else ""]
+            lines.append(f"Note for {ov.origin_words(g.origin)}: {DEFAULT_TERMS}" if c.default_terms else "")
             said += [line for line in lines if line and line not in said]
     return [
         clause_html(c) + "".join(f'<div class="note clause-note">{esc(n)}</div>' for n in said)

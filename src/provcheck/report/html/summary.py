@@ -47,7 +47,7 @@ def not_scanned(result: ScanResult) -> list[str]:
         out.append(files)
     roles = ov.fact_text(run.roles)
     if roles:
-        out.append(f"turns other than {roles} (--roles or roles: in .provcheck.yaml)")
+        out.append(f"turns other than {roles} ({ov.roles_from(run)})")
     since = ov.fact_text(run.changed_since)
     if since:
         out.append(f"records unchanged since {since} (--changed-since)")
