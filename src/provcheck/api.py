@@ -91,6 +91,9 @@ class Settings:
     workers_from: str = "default"
     """Who asked for ``workers``: ``command line``, ``configuration`` or ``default`` (all usable
     CPUs). A configuration's value comes with the repository: it is capped like ``-j``."""
+    roles_from: str | None = None
+    """Who asked for ``roles``: ``command line``, ``configuration``, or None (no role filter):
+    the report names the one counsel can check, not "--roles or roles:"."""
     shard: Shard | None = None
     """``--shard I/N``: scan this share of the files only (``provcheck.scan.partial``)."""
 
@@ -209,6 +212,7 @@ def resolve(
         waivers=c.waivers if c else None,
         more_indexes=more_indexes,
         workers_from="command line" if workers else ("configuration" if c and c.workers else "default"),
+        roles_from="command line" if roles else ("configuration" if c and c.roles else None),
     )
 
 
@@ -285,6 +289,7 @@ def _scan(
         use_declared_by=effective.declared_by(),
         use_origin=use_origin(effective),
         workers_from=settings.workers_from,
+        roles_from=settings.roles_from if settings.roles_from is not None else ABSENT,
         index_fetched=_fetched(settings.index, first),
     )
     if cache is not None and results is not None:

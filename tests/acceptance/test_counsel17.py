@@ -184,6 +184,32 @@ def test_roles_from_the_flag_are_put_down_to_it(
     assert "turns other than assistant (--roles)" in page, page
 
 
+def test_the_run_record_says_who_set_the_roles_whatever_the_command_line_looked_like(
+    tmp_path: Path, index_dir: Path
+) -> None:
+    """``run.roles_from`` is set where the settings are resolved: a caller whose argv does not
+    show ``--roles`` (a library call, a wrapper script) is not credited to the config file."""
+    repo = tmp_path / "repo"
+    turns = [{"role": "user", "content": "hi there"}, {"role": "assistant", "content": "hello"}]
+    data = write_jsonl(repo / "data" / "d.jsonl", [{"messages": turns}])
+    config = repo / ".provcheck.yaml"
+    config.write_text(f"index: {index_dir}\nroles: [user]\n")
+    for extra, want, said in (
+        ([], "configuration", f"roles: in {config}"),
+        (["--roles", "assistant"], "command line", "--roles"),
+    ):
+        out, page = tmp_path / f"r{len(extra)}.json", tmp_path / f"r{len(extra)}.html"
+        args = ["scan", data, "--config", config, "--no-cache", "-q", *extra]
+        run_cli([*args, "-f", "json", "-o", out], code=0)
+        assert json.loads(out.read_text(encoding="utf-8"))["run"]["roles_from"] == want
+        run_cli([*args, "-f", "html", "-o", page], code=0)
+        assert f"turn(s) outside the roles selected ({said})" in _words(page.read_text(encoding="utf-8"))
+    out = tmp_path / "none.json"
+    config.write_text(f"index: {index_dir}\n")
+    run_cli(["scan", data, "--config", config, "--no-cache", "-q", "-f", "json", "-o", out], code=0)
+    assert "roles_from" not in json.loads(out.read_text(encoding="utf-8"))["run"]
+
+
 # --- 5. a rule header's clause notes say whose they are ------------------------------------------
 
 

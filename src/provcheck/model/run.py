@@ -298,6 +298,7 @@ class RunRecord:
         "use_declared_by",
         "use_origin",
         "workers_from",
+        "roles_from",
         "cache",
         "changes",
         "index_fetched",
@@ -367,6 +368,8 @@ class RunRecord:
     use_origin: UseOrigin | Absent = ABSENT
     workers_from: str | Absent = ABSENT
     """``command line``, ``configuration`` or ``default``."""
+    roles_from: str | Absent = ABSENT
+    """Who set ``roles``: ``command line`` or ``configuration``; absent without a role filter."""
     cache: CacheFacts | Absent = ABSENT
     changes: ChangeFacts | Absent = ABSENT
     # Scale-out (docs/scale.md): who read the inputs, an index fetched from a URL, one share of a

@@ -132,7 +132,14 @@ _NOT_READ = {
 def roles_from(run: RunRecord) -> str:
     """Where the role filter came from: ``--roles`` on the command line, or ``roles:`` in the
     configuration file the run names (``--roles or roles: in .provcheck.yaml`` left counsel to
-    guess which, and the command under Reproducibility shows only the first)."""
+    guess which, and the command under Reproducibility shows only the first). The run record's
+    ``roles_from`` says it; a report of an older run is read from its command line."""
+    if run.roles_from == "command line":
+        return "--roles"
+    if run.roles_from == "configuration":
+        return (
+            f"roles: in {run.config}" if isinstance(run.config, str) else "roles: in the configuration file"
+        )
     command = run.command if isinstance(run.command, tuple) else ()
     if any(a == "--roles" or a.startswith("--roles=") for a in command):
         return "--roles"
