@@ -134,6 +134,7 @@ FULL = RunRecord(
         replaced=("train-competing-model (policy)",),
     ),
     workers_from="command line",
+    roles_from="configuration",
     cache=CacheFacts(path="/c/results.sqlite", hits=1, stored=2),
     changes=ChangeFacts(
         base="HEAD",
