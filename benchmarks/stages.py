@@ -68,12 +68,11 @@ STAGES: list[tuple[str, list[tuple[str, str, str | None]]]] = [
     (
         "evidence + strength",
         [
-            ("matching/verify.py", "evidence", None),
+            ("matching/evidence.py", "evidence", None),  # in ``verify.py`` until it moved
             ("scan/match.py", "_details", "_segments"),
             ("scan/match.py", "_common_shares", None),
             ("scan/match.py", "_shared", None),
             ("matching/normalize.py", "token_offsets", "_segments"),
-            ("matching/strength.py", "structure", None),
             ("index/store.py", "references", None),
             ("index/store.py", "requests", None),
             ("scan/match.py", "_judged", None),

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 from rapidfuzz import fuzz
 
-from provcheck.matching.fingerprint import Fingerprint
+from provcheck.matching.fingerprint import U32, U64, Fingerprint, Fingerprinter
 from provcheck.matching.normalize import Offsets, canonical
 from provcheck.matching.params import MatchConfig
 from provcheck.matching.verify import Alignment
@@ -20,6 +20,15 @@ def distinct(a: np.ndarray) -> np.ndarray:
     """The sorted distinct values of ``a`` (what :func:`evidence` takes as ``distinct_shingles``)."""
     a = np.sort(a)
     return a[np.concatenate(([True], a[1:] != a[:-1]))] if len(a) else a
+
+
+class Unanchored(Fingerprinter):
+    """A fingerprinter for texts that are never looked up (a scan's reference texts, read for
+    their evidence and code streams): ``Fingerprint.anchors`` is empty, every other field is
+    ``Fingerprinter``'s: their window minima and the sort merging them were computed for none."""
+
+    def _anchors(self, shingles: list[U64], window: int) -> list[U32]:
+        return [np.zeros(0, dtype=np.uint32)] * len(shingles)
 
 
 def _jaccard(ua: np.ndarray, ub: np.ndarray) -> float:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import codecs
+import io
 import json
 import shutil
 import tempfile
@@ -45,6 +47,17 @@ def dumps(value: Any) -> str:
     return text
 
 
+def _utf8(value: Any) -> bytes:
+    """``dumps(value)`` encoded in UTF-8 as a strict UTF-8 text stream writes it: orjson's own
+    bytes, not decoded into a ``str`` for the stream to encode again (a report of thousands of
+    matches is tens of MB of text)."""
+    try:
+        data: bytes = orjson.dumps(value, default=str, option=_OPTIONS)
+    except (orjson.JSONEncodeError, TypeError):
+        return _stdlib(value).encode("utf-8")  # a lone surrogate raises, as the stream would
+    return data
+
+
 _BATCH = 256
 """Items encoded by one ``dumps`` call (a list's text is its items' texts joined by commas)."""
 _MEMORY = 8 << 20
@@ -61,12 +74,37 @@ def _pieces(items: Iterable[Any]) -> Iterator[str]:
         first = False
 
 
+def _byte_pieces(items: Iterable[Any]) -> Iterator[bytes | memoryview]:
+    """``_pieces`` in UTF-8, each batch's bytes as the encoder gives them (no copy into text)."""
+    it = iter(items)
+    first = True
+    while batch := list(islice(it, _BATCH)):
+        data = memoryview(_utf8(batch))[1:-1]
+        if not first:
+            yield b","
+        yield data  # a view: the batch's bytes are not copied
+        first = False
+
+
 def write_array(out: TextIO, items: Iterable[Any]) -> None:
     """A JSON array written a batch of items at a time (as ``dumps`` would write the whole list)."""
     out.write("[")
     for piece in _pieces(items):
         out.write(piece)
     out.write("]")
+
+
+def _raw(out: TextIO) -> IO[bytes] | None:
+    """The byte stream under ``out`` when UTF-8 bytes written there make the same file as the
+    text written to ``out`` (a file ``support.atomic`` opened: UTF-8, strict), else None (an
+    echo of standard output, a ``StringIO``, another encoding): those are written as text."""
+    if not isinstance(out, io.TextIOWrapper) or out.errors != "strict":
+        return None
+    if codecs.lookup(out.encoding).name != "utf-8":
+        return None
+    out.flush()  # text written before goes first
+    raw: IO[bytes] = out.buffer
+    return raw
 
 
 class JsonFormatter(Formatter):
@@ -93,25 +131,23 @@ class JsonFormatter(Formatter):
 
         # What the head says needs every finding: they are encoded first, into a temporary
         # file (memory for a small report), and copied to their place after the matches.
-        with tempfile.SpooledTemporaryFile(
-            max_size=_MEMORY, mode="w+", encoding="utf-8", errors="surrogatepass", newline=""
-        ) as encoded:
+        sink: _Sink = _Text(out) if (raw := _raw(out)) is None else _Bytes(raw, out)
+        with sink.spool() as encoded:
             try:
-                for piece in _pieces(findings()):
-                    encoded.write(piece)
+                sink.encode(encoded, findings())
             except OSError as exc:  # past _MEMORY, in $TMPDIR; nothing is written to ``out`` yet
                 raise TempSpaceError.of(exc) from None
-            self._write(result, context, out, blocking, summarize(view, result), cited, encoded)
+            self._write(result, context, sink, blocking, summarize(view, result), cited, encoded)
 
     def _write(
         self,
         result: ScanResult,
         context: ReportContext,
-        out: TextIO,
+        out: _Sink,
         blocking: int,
         rs: RecordSummary,
         cited: dict[Clause, None],
-        encoded: IO[str],
+        encoded: IO[Any],
     ) -> None:
         run = result.run.to_dict()
         head = {
@@ -159,14 +195,95 @@ class JsonFormatter(Formatter):
         }
         out.write(dumps(head)[:-1])
         out.write(',"records":')
-        write_array(out, (s.record_row(r) for r in rs.rows))
+        out.array(s.record_row(r) for r in rs.rows)
         out.write(',"matches":')
-        write_array(out, (s.match(m) for m in result.matches))
+        out.array(s.match(m) for m in result.matches)
         out.write(',"findings":[')
         encoded.seek(0)
-        shutil.copyfileobj(encoded, out, 1 << 20)
+        out.copy(encoded)
         out.write("]")
         out.write(',"errors":')
-        write_array(out, (s.error(e) for e in result.errors))
+        out.array(s.error(e) for e in result.errors)
         tail["quote_confidence"] = dict(clauses.legend(cited))
-        out.write("," + dumps(tail)[1:] + "\n")
+        out.write("," + dumps(tail)[1:])
+        out.end("\n")
+
+
+class _Sink:
+    """Where the document goes: text pieces, arrays of items, the encoded findings."""
+
+    def __init__(self, out: Any) -> None:
+        self.out = out
+
+    def spool(self) -> IO[Any]:
+        """A temporary file for the encoded findings (memory up to ``_MEMORY``)."""
+        raise NotImplementedError
+
+    def encode(self, spool: IO[Any], items: Iterable[Any]) -> None:
+        """The JSON array of ``items``, without its brackets, into ``spool``."""
+        raise NotImplementedError
+
+    def write(self, text: str) -> None:
+        raise NotImplementedError
+
+    def array(self, items: Iterable[Any]) -> None:
+        raise NotImplementedError
+
+    def copy(self, spool: IO[Any]) -> None:
+        shutil.copyfileobj(spool, self.out, 1 << 20)
+
+    def end(self, text: str) -> None:
+        """The last text, through the text stream (its newline as the stream writes one)."""
+        raise NotImplementedError
+
+
+class _Text(_Sink):
+    """A text stream (an echo of standard output, a ``StringIO``, another encoding)."""
+
+    def spool(self) -> IO[Any]:
+        return tempfile.SpooledTemporaryFile(
+            max_size=_MEMORY, mode="w+", encoding="utf-8", errors="surrogatepass", newline=""
+        )
+
+    def encode(self, spool: IO[Any], items: Iterable[Any]) -> None:
+        for piece in _pieces(items):
+            spool.write(piece)
+
+    def write(self, text: str) -> None:
+        self.out.write(text)
+
+    def array(self, items: Iterable[Any]) -> None:
+        write_array(self.out, items)
+
+    def end(self, text: str) -> None:
+        self.out.write(text)
+
+
+class _Bytes(_Sink):
+    """The byte stream under a UTF-8 file (``_raw``): the encoder's bytes written as they are,
+    where the text stream had them decoded into text and encoded again (the findings twice:
+    their temporary file was a text file too)."""
+
+    def __init__(self, out: Any, text: TextIO) -> None:
+        super().__init__(out)
+        self.text = text
+
+    def spool(self) -> IO[Any]:
+        return tempfile.SpooledTemporaryFile(max_size=_MEMORY, mode="w+b")
+
+    def encode(self, spool: IO[Any], items: Iterable[Any]) -> None:
+        for piece in _byte_pieces(items):
+            spool.write(piece)
+
+    def write(self, text: str) -> None:
+        self.out.write(text.encode("utf-8"))
+
+    def array(self, items: Iterable[Any]) -> None:
+        out = self.out
+        out.write(b"[")
+        for piece in _byte_pieces(items):
+            out.write(piece)
+        out.write(b"]")
+
+    def end(self, text: str) -> None:
+        self.text.write(text)  # after every byte above: the text stream writes into ``out``

@@ -20,7 +20,7 @@ from provcheck.matching.attributed import attributed, span_shares
 from provcheck.matching.code import code_lines, may_be_code
 from provcheck.matching.convergence import residual
 from provcheck.matching.determined import determined
-from provcheck.matching.evidence import distinct, evidence
+from provcheck.matching.evidence import Unanchored, distinct, evidence
 from provcheck.matching.fingerprint import Fingerprint, Fingerprinter
 from provcheck.matching.hashed import withheld_evidence
 from provcheck.matching.normalize import Offsets, Tokens, canonical, token_offsets
@@ -110,9 +110,7 @@ class Matcher:
         # References are fingerprinted for evidence (offsets, shingles) without their code
         # stream: it was half of that cost, and only ``align_renamed`` reads it (the anchors a
         # pair shares come from the index's postings, ``_shared``).
-        self._plain = (
-            Fingerprinter(replace(index.config, code=0)) if index.config.code else self.fingerprinter
-        )
+        self._plain = Unanchored(replace(index.config, code=0)) if index.config.code else self.fingerprinter
         # Candidates are fingerprinted without their literal stream: only a pair that
         # ``literal_may_judge`` admits reads it, and it was a third of fingerprinting them.
         self._candidates = (
@@ -120,8 +118,8 @@ class Matcher:
             if index.config.code
             else self.fingerprinter
         )
-        # References with their code streams: never looked up, so without ``bare_anchors``.
-        self._coded = Fingerprinter(index.config, literal=False) if index.config.code else self.fingerprinter
+        # References with their code streams: never looked up, so without any anchors.
+        self._coded = Unanchored(index.config, literal=False) if index.config.code else self.fingerprinter
         self._lazy: tuple[list[Segment], Tokens, set[int]] | None = None
         """This batch's segments, tokens, and texts without their literal stream yet."""
         self._refs: OrderedDict[TextKey, _Reference] = OrderedDict()
