@@ -29,12 +29,13 @@ HEAD = 64 * 1024
 """Bytes looked at (decompressed, when the file is gzip, xz, bzip2 or zstd)."""
 
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
-_NOT_ARCHIVES = frozenset(
-    {
-        ".docx", ".xlsx", ".pptx", ".odt", ".ods", ".odp", ".epub", ".jar", ".war", ".whl",
-        ".apk", ".xpi", ".nupkg", ".vsix", ".kmz", ".3mf", ".ipa", ".aar",
-    }
-)  # fmt: skip
+DOCUMENTS = frozenset({".docx", ".xlsx", ".pptx", ".odt", ".ods", ".odp", ".epub", ".kmz", ".3mf"})
+"""Documents that are zip files by construction: read as an archive only when one of their
+members is of a dataset type no such document holds (a dataset zip renamed ``.docx`` passed
+as a document: adversarial pass 17)."""
+_NOT_ARCHIVES = DOCUMENTS | frozenset(
+    {".jar", ".war", ".whl", ".apk", ".xpi", ".nupkg", ".vsix", ".ipa", ".aar"}
+)
 """Formats that are zip files by construction (documents, packages): not datasets."""
 _FIELDS = frozenset(
     {
@@ -108,8 +109,7 @@ def sniff(head: bytes, name: str) -> Sniffed | None:
     """What ``head`` (a file's first bytes, as stored) holds; None when it is not a dataset
     (binary data, prose, source code, an empty file). ``name`` is the file's name."""
     if head.startswith(_ZIP_MAGIC):
-        suffix = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
-        return None if suffix in _NOT_ARCHIVES else _sniffed(".zip")
+        return None if _suffix(name) in _NOT_ARCHIVES else _sniffed(".zip")
     data = decompressed_head(head)
     if data[257:262] == b"ustar":
         return _sniffed(".tar")
@@ -129,6 +129,15 @@ def sniff(head: bytes, name: str) -> Sniffed | None:
     if stripped.startswith(("{", "[")):
         return _json_kind(stripped, complete=len(head) < HEAD)
     return _table_kind(text)
+
+
+def _suffix(name: str) -> str:
+    return "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
+
+
+def zip_document(head: bytes, name: str) -> bool:
+    """True when ``head`` is a zip file's and ``name`` a document's (``DOCUMENTS``)."""
+    return head.startswith(_ZIP_MAGIC) and _suffix(name) in DOCUMENTS
 
 
 def _json_kind(text: str, complete: bool) -> Sniffed | None:

@@ -63,12 +63,21 @@ def _kind_of(name: str) -> str:
 def _selected(display: str, name: str) -> NotScanned | RecordError | None:
     """Why member ``name`` is not read, or None to read it."""
     where = f"{display}!{unicode_text(name)}"
-    parts = [p for p in name.split("/") if p]
+    # `.` and `..` are steps, not hidden names: extractors write `../train.jsonl` as
+    # `train.jsonl`, and a copy so named passed as "hidden" (adversarial pass 17).
+    parts = [p for p in name.split("/") if p not in ("", ".", "..")]
     if any(p.startswith(".") for p in parts):
         return NotScanned(where, HIDDEN, parts[-1] if parts else name)
     if archive_kind(parts[-1] if parts else name):
         return RecordError(where, ErrorKind.FILE, NESTED)
     return None
+
+
+FOLDER_WITH_BYTES = (
+    "a folder entry (its name ends with /) that holds bytes: not read, so the scan is incomplete; "
+    "a folder holds none, so this is not an archive a tool wrote as it is (extract it and scan "
+    "what it holds, or exclude the archive)"
+)
 
 
 def _too_many(display: str, most: int) -> RecordError:
@@ -102,11 +111,12 @@ def zip_members(display: str, fs_path: str, limits: Limits) -> Iterator[Selected
                 if number >= limits.max_archive_members:
                     yield _too_many(display, limits.max_archive_members)
                     return
-                if info.is_dir():
-                    continue
                 where = f"{display}!{unicode_text(info.filename)}"
-                mode = info.external_attr >> 16
-                if stat.S_ISLNK(mode):
+                if info.is_dir():
+                    if info.file_size or info.compress_size > 2:  # 2: deflate's empty stream
+                        yield RecordError(where, ErrorKind.FILE, FOLDER_WITH_BYTES)
+                    continue
+                if stat.S_ISLNK(info.external_attr >> 16) and _link_target(archive, info):
                     yield NotScanned(where, LINK, _kind_of(info.filename))
                     continue
                 skipped = _selected(display, info.filename)
@@ -143,6 +153,47 @@ def zip_members(display: str, fs_path: str, limits: Limits) -> Iterator[Selected
                     continue
                 again = functools.partial(_reopened, archive, info)
                 yield Member(where, info.filename, _checked(stream), info.file_size, again)
+
+
+LINK_TARGET_MOST = 4096
+"""Bytes of the longest link target (``PATH_MAX`` on Linux)."""
+LINK_TARGET_WORDS = 8
+"""Words (between white space) of a link target that are prose, not a path: a passage must
+share runs of 12 tokens to be found, so text below this is never a match."""
+
+
+def _link_target(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
+    """True when the bytes of a member whose mode says "symbolic link" can be a link's target.
+
+    The mode is a field of the central directory that ``zipfile``, and every program reading
+    the member's bytes, ignores: a member of records marked as a link passed unread
+    (adversarial pass 17). A target is a path: not longer than ``LINK_TARGET_MOST`` bytes, no
+    line break or NUL, fewer than ``LINK_TARGET_WORDS`` words (prose is read as text) and not
+    a dataset by its content."""
+    if info.file_size > LINK_TARGET_MOST or info.flag_bits & 0x1:
+        return False
+    try:
+        with archive.open(info) as fh:
+            target = fh.read(LINK_TARGET_MOST + 1)
+    except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError, ValueError, EOFError, zlib.error):
+        return False  # read as a member, whose error is then located
+    from provcheck.inputs.sniff import sniff
+
+    return (
+        len(target) <= LINK_TARGET_MOST
+        and not any(c in target for c in b"\n\r\0")
+        and len(target.split()) < LINK_TARGET_WORDS
+        and sniff(target, info.filename.rsplit("/", 1)[-1]) is None
+    )
+
+
+def zip_names(fs_path: str) -> list[str]:
+    """The member names of the zip file at ``fs_path`` (none when it cannot be read as one)."""
+    try:
+        with zipfile.ZipFile(fs_path) as archive:
+            return archive.namelist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
+        return []
 
 
 def _reopened(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> BinaryIO:
