@@ -191,3 +191,40 @@ def test_an_archive_named_as_the_other_kind_is_read_as_what_it_is(
     doc = scan([tmp_path / name, "-i", index_dir, "-p", policy], 1)
     assert located(doc) == {f"{tmp_path / name}!x.jsonl:2"}
     assert not doc["errors"]
+
+
+# --- 6. a link to a hidden member ------------------------------------------------------------------
+
+
+def test_a_link_to_a_hidden_member_is_a_located_error(tmp_path: Path, index_dir: Path, policy: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tf:
+        for name, body in {"ok.jsonl": CLEAN, ".backup.jsonl": CLEAN + COPY}.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(body.encode())
+            tf.addfile(info, io.BytesIO(body.encode()))
+        hard = tarfile.TarInfo("train.jsonl")  # how tar stores a second name of one file
+        hard.type, hard.linkname = tarfile.LNKTYPE, ".backup.jsonl"
+        tf.addfile(hard)
+        soft = tarfile.TarInfo("sub/more.jsonl")
+        soft.type, soft.linkname = tarfile.SYMTYPE, "../.backup.jsonl"
+        tf.addfile(soft)
+        outside = tarfile.TarInfo("elsewhere.jsonl")  # out of the archive: listed, as before
+        outside.type, outside.linkname = tarfile.SYMTYPE, "../../.x.jsonl"
+        tf.addfile(outside)
+    (data / "a.tar.gz").write_bytes(buf.getvalue())
+    (data / "b.zip").write_bytes(
+        zip_bytes({"ok.jsonl": CLEAN, "l.jsonl": ".hidden/x.jsonl"}, links=("l.jsonl",))
+    )
+    doc = scan([data, "-i", index_dir, "-p", policy], 4)
+    assert sorted((e["path"], "a hidden member" in e["message"]) for e in doc["errors"]) == [
+        (f"{data / 'a.tar.gz'}!sub/more.jsonl", True),
+        (f"{data / 'a.tar.gz'}!train.jsonl", True),
+        (f"{data / 'b.zip'}!l.jsonl", True),
+    ]
+    assert sorted((n["path"], n["reason"]) for n in doc["not_scanned"]) == [
+        (f"{data / 'a.tar.gz'}!.backup.jsonl", "hidden"),
+        (f"{data / 'a.tar.gz'}!elsewhere.jsonl", "link inside an archive, not followed"),
+    ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import io
 import lzma
+import posixpath
 import stat
 import tarfile
 import zipfile
@@ -73,6 +74,10 @@ def _selected(display: str, name: str) -> NotScanned | RecordError | None:
     return None
 
 
+LINK_TO_HIDDEN = (
+    "link to {target}, a hidden member of the archive: what it holds was read under neither "
+    "name (the scan is incomplete); extract the archive and scan the folder, or exclude it"
+)
 FOLDER_WITH_BYTES = (
     "a folder entry (its name ends with /) that holds bytes: not read, so the scan is incomplete; "
     "a folder holds none, so this is not an archive a tool wrote as it is (extract it and scan "
@@ -116,8 +121,9 @@ def zip_members(display: str, fs_path: str, limits: Limits) -> Iterator[Selected
                     if info.file_size or info.compress_size > 2:  # 2: deflate's empty stream
                         yield RecordError(where, ErrorKind.FILE, FOLDER_WITH_BYTES)
                     continue
-                if stat.S_ISLNK(info.external_attr >> 16) and _link_target(archive, info):
-                    yield NotScanned(where, LINK, _kind_of(info.filename))
+                target = _link_target(archive, info) if stat.S_ISLNK(info.external_attr >> 16) else None
+                if target is not None:
+                    yield _link(where, info.filename, target, hard=False)
                     continue
                 skipped = _selected(display, info.filename)
                 if skipped is not None:
@@ -162,8 +168,22 @@ LINK_TARGET_WORDS = 8
 share runs of 12 tokens to be found, so text below this is never a match."""
 
 
-def _link_target(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
-    """True when the bytes of a member whose mode says "symbolic link" can be a link's target.
+def _link(where: str, name: str, target: str, *, hard: bool) -> NotScanned | RecordError:
+    """A link member: listed, not followed; a located error when it leads to a hidden member
+    of its archive (``train.jsonl`` a hard link to ``.backup.jsonl``, as tar stores the second
+    name of a file; a symbolic link to ``.data/x.jsonl``): what it holds was not read under
+    either name, and the scan passed with both only listed (adversarial pass 17)."""
+    path = target if hard else posixpath.join(posixpath.dirname(name), target)
+    parts = posixpath.normpath(path).split("/")
+    inside = not path.startswith("/") and parts[0] != ".."
+    if inside and any(p.startswith(".") and p not in (".", "..") for p in parts):
+        return RecordError(where, ErrorKind.FILE, LINK_TO_HIDDEN.format(target=unicode_text(target)))
+    return NotScanned(where, LINK, _kind_of(name))
+
+
+def _link_target(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> str | None:
+    """The target of a member whose mode says "symbolic link", or None when its bytes cannot
+    be one.
 
     The mode is a field of the central directory that ``zipfile``, and every program reading
     the member's bytes, ignores: a member of records marked as a link passed unread
@@ -171,20 +191,22 @@ def _link_target(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
     line break or NUL, fewer than ``LINK_TARGET_WORDS`` words (prose is read as text) and not
     a dataset by its content."""
     if info.file_size > LINK_TARGET_MOST or info.flag_bits & 0x1:
-        return False
+        return None
     try:
         with archive.open(info) as fh:
             target = fh.read(LINK_TARGET_MOST + 1)
     except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError, ValueError, EOFError, zlib.error):
-        return False  # read as a member, whose error is then located
+        return None  # read as a member, whose error is then located
     from provcheck.inputs.sniff import sniff
 
-    return (
+    if (
         len(target) <= LINK_TARGET_MOST
         and not any(c in target for c in b"\n\r\0")
         and len(target.split()) < LINK_TARGET_WORDS
         and sniff(target, info.filename.rsplit("/", 1)[-1]) is None
-    )
+    ):
+        return target.decode("utf-8", errors="surrogateescape")
+    return None
 
 
 def zip_names(fs_path: str) -> list[str]:
@@ -250,7 +272,7 @@ def _tar_members(display: str, stream: BinaryIO, limits: Limits) -> Iterator[Sel
                 continue
             where = f"{display}!{unicode_text(info.name)}"
             if info.issym() or info.islnk():
-                yield NotScanned(where, LINK, _kind_of(info.name))
+                yield _link(where, info.name, info.linkname, hard=info.islnk())
                 continue
             if not info.isreg():
                 yield NotScanned(where, SPECIAL, _kind_of(info.name))
