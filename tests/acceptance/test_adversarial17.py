@@ -26,13 +26,18 @@ fix.
    though nothing is damaged. The archive's kind is now told by its first bytes when they
    say zip or tar, as for a file of a name provcheck does not read.
 
+7. FAIL-OPEN Bytes of a zip that no member its central directory lists spans were never read:
+   a copy put before the archive (``cat copy.jsonl data.zip > data.zip``: ``zipfile`` finds the
+   members from the end) or an entry left out of the central directory but kept as a local
+   entry (``bsdtar`` and other streaming readers extract it) passed (exit 0). Such bytes are now
+   a located error (exit 4); the listed members are read. 400 zip files and wheels found on
+   this machine have none.
+
 Found and not fixed (reproduction commands in the session report):
 
 - A ``part-00000`` of text lines (Hadoop's ``saveAsTextFile``) or a header-less CSV (Spark's
   default ``write.csv`` without ``header``) under a name of no type is prose to ``sniff`` and
   listed "unsupported type", never read; beside another dataset file the scan passes.
-- Entries of a zip that only its local headers hold (not in the central directory), and bytes
-  before the first member (``cat copy.jsonl real.zip > a.zip``), are not read and not reported.
 """
 
 from __future__ import annotations
@@ -228,3 +233,37 @@ def test_a_link_to_a_hidden_member_is_a_located_error(tmp_path: Path, index_dir:
         (f"{data / 'a.tar.gz'}!.backup.jsonl", "hidden"),
         (f"{data / 'a.tar.gz'}!elsewhere.jsonl", "link inside an archive, not followed"),
     ]
+
+
+# --- 7. bytes of a zip that its central directory does not list ------------------------------------
+
+
+def _without_first_listed(raw: bytes) -> bytes:
+    """``raw`` (a zip of two members) with the first member left out of its central directory:
+    its local entry stays where it was, as streaming readers (bsdtar) still find it."""
+    start = raw.index(b"PK\x01\x02")
+    end = raw.index(b"PK\x05\x06")
+    second = raw.index(b"PK\x01\x02", start + 4)
+    kept = raw[second:end]
+    record = bytearray(raw[end:])
+    record[8:16] = (1).to_bytes(2, "little") * 2 + len(kept).to_bytes(4, "little")
+    record[16:20] = start.to_bytes(4, "little")
+    return raw[:start] + kept + bytes(record)
+
+
+def test_zip_bytes_no_listed_member_holds_are_a_located_error(
+    tmp_path: Path, index_dir: Path, policy: Path
+) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "prefixed.zip").write_bytes(COPY.encode() + zip_bytes({"ok.jsonl": CLEAN}))
+    (data / "unlisted.zip").write_bytes(
+        _without_first_listed(zip_bytes({"x.jsonl": COPY, "ok.jsonl": CLEAN}))
+    )
+    assert zipfile.ZipFile(data / "unlisted.zip").namelist() == ["ok.jsonl"]
+    doc = scan([data, "-i", index_dir, "-p", policy], 4)
+    assert sorted((e["path"], "belong to no member it lists" in e["message"]) for e in doc["errors"]) == [
+        (str(data / "prefixed.zip"), True),
+        (str(data / "unlisted.zip"), True),
+    ]
+    assert {f["path"]: f["records"] for f in doc["files"]}[f"{data / 'unlisted.zip'}!ok.jsonl"] == 1
