@@ -32,6 +32,12 @@ fix.
    entry (``bsdtar`` and other streaming readers extract it) passed (exit 0). Such bytes are now
    a located error (exit 4); the listed members are read. 400 zip files and wheels found on
    this machine have none.
+8. REPORT ``provcheck merge`` compared the partials' library versions, and every build of a
+   development line is ``0.1.0``: shares scanned by other code (a node with an older checkout,
+   an upgrade part-way through a job array; before item 1's fix one of them passes a copy)
+   merged into one report naming only the merging build. A partial whose
+   ``tool.build.code_sha256`` differs is now refused (exit 2), as another version is
+   (``scan/merging.py``).
 
 Found and not fixed (reproduction commands in the session report):
 
@@ -267,3 +273,41 @@ def test_zip_bytes_no_listed_member_holds_are_a_located_error(
         (str(data / "unlisted.zip"), True),
     ]
     assert {f["path"]: f["records"] for f in doc["files"]}[f"{data / 'unlisted.zip'}!ok.jsonl"] == 1
+
+
+# --- 8. partials of other code under the same version ----------------------------------------------
+
+
+def test_partials_scanned_by_other_code_are_not_merged(tmp_path: Path, index_dir: Path, policy: Path) -> None:
+    """Every build of a development line is ``0.1.0``: a job array whose nodes ran other code
+    (an upgrade part-way, a node with an older checkout) merged into one report that named the
+    merging build only, as if every share had been judged by it."""
+    import gzip
+
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "a.jsonl").write_text(CLEAN + COPY)
+    (data / "b.jsonl").write_text(COPY)
+    parts = [tmp_path / f"p{i}.gz" for i in (1, 2)]
+    for i, part in enumerate(parts, 1):
+        args = [
+            "scan",
+            data,
+            "-i",
+            index_dir,
+            "-p",
+            policy,
+            "--no-cache",
+            "--shard",
+            f"{i}/2",
+            "--partial",
+            part,
+        ]
+        run_cli([*args, "-q"], code=1)
+    run_cli(["merge", *parts, "-q"], code=1)
+    lines = gzip.decompress(parts[1].read_bytes()).decode().splitlines()
+    head = json.loads(lines[0])
+    head["run"]["tool"]["build"]["code_sha256"] = "0" * 64
+    parts[1].write_bytes(gzip.compress("\n".join([json.dumps(head), *lines[1:]]).encode()))
+    result = run_cli(["merge", *parts, "-q"], code=2)
+    assert "tool.build.code_sha256 differs" in result.stderr
