@@ -38,6 +38,13 @@ fix.
    merged into one report naming only the merging build. A partial whose
    ``tool.build.code_sha256`` differs is now refused (exit 2), as another version is
    (``scan/merging.py``).
+9. FAIL-OPEN A policy in parts that makes a pack's rule stricter in its own file included
+   before the pack (``include: [strict.yaml, provcheck:default]``, ``strict.yaml`` redefining
+   ``openai-declared-source`` at ``block`` as the README suggests) lost the redefinition: the
+   pack, read later, replaced it (a later definition wins) without a word, and a record of
+   ``"model": "gpt-4-0613"`` passed at ``review`` (exit 0). So did ``include:
+   [provcheck:openai, strict.yaml, provcheck:default]``. Such a policy is now refused at the
+   user's rule (exit 3) with the order to write (``policy/load_rules.py``).
 
 Found and not fixed (reproduction commands in the session report):
 
@@ -311,3 +318,41 @@ def test_partials_scanned_by_other_code_are_not_merged(tmp_path: Path, index_dir
     parts[1].write_bytes(gzip.compress("\n".join([json.dumps(head), *lines[1:]]).encode()))
     result = run_cli(["merge", *parts, "-q"], code=2)
     assert "tool.build.code_sha256 differs" in result.stderr
+
+
+# --- 9. a pack included after the file that redefines its rule -------------------------------------
+
+STRICT = """\
+rules:
+  - id: openai-declared-source
+    title: Dataset declares it derives from OpenAI output
+    signal: declaration
+    when: {source.provider: openai, use.purpose: train-competing-model}
+    action: block
+    message: "{declared.file} declares {declared.key} {declared.value}"
+"""
+USE = "use: {purpose: train-competing-model, commercial: true}\n"
+
+
+@pytest.mark.parametrize(
+    "includes", ["[strict.yaml, provcheck:default]", "[provcheck:openai, strict.yaml, provcheck:default]"]
+)
+def test_a_pack_included_after_the_file_that_redefines_its_rule_is_refused(
+    tmp_path: Path, index_dir: Path, includes: str
+) -> None:
+    (tmp_path / "strict.yaml").write_text(STRICT)
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(f"include: {includes}\n{USE}")
+    data = tmp_path / "data"
+    data.mkdir()
+    chat = [
+        {"role": "user", "content": "hi"},
+        {"role": "assistant", "content": "Hello, how are your tomatoes?"},
+    ]
+    (data / "x.jsonl").write_text(json.dumps({"model": "gpt-4-0613", "messages": chat}) + "\n")
+    result = run_cli(["scan", data, "-i", index_dir, "-p", policy, "--no-cache", "-q"], 3)
+    assert f"{tmp_path / 'strict.yaml'}:2: this rule redefines a rule of provcheck:openai" in result.stderr
+    # The pack first, then the file: the redefinition holds and is said (adversarial pass 16).
+    policy.write_text(f"include: [provcheck:default, strict.yaml]\n{USE}")
+    doc = scan([data, "-i", index_dir, "-p", policy], 1)
+    assert [(f["rule"], f["action"]) for f in doc["findings"]] == [("openai-declared-source", "block")]
