@@ -45,6 +45,10 @@ fix.
    ``"model": "gpt-4-0613"`` passed at ``review`` (exit 0). So did ``include:
    [provcheck:openai, strict.yaml, provcheck:default]``. Such a policy is now refused at the
    user's rule (exit 3) with the order to write (``policy/load_rules.py``).
+10. FAIL-OPEN A zip compressed again (``a.zip.gz``, ``a.zip.xz``, a ``.gz`` of any name
+    holding a zip) was "unsupported type": listed, and beside another dataset file the scan
+    passed (exit 0) with a copy inside. It is now a located error (exit 4) that says to
+    decompress it (``inputs/sniff.py``); a tar so compressed was and is read.
 
 Found and not fixed (reproduction commands in the session report):
 
@@ -356,3 +360,28 @@ def test_a_pack_included_after_the_file_that_redefines_its_rule_is_refused(
     policy.write_text(f"include: [provcheck:default, strict.yaml]\n{USE}")
     doc = scan([data, "-i", index_dir, "-p", policy], 1)
     assert [(f["rule"], f["action"]) for f in doc["findings"]] == [("openai-declared-source", "block")]
+
+
+# --- 10. a zip compressed again ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["a.zip.gz", "a.zip.xz", "part-00000.gz"])
+def test_a_compressed_zip_is_a_located_error(
+    tmp_path: Path, index_dir: Path, policy: Path, name: str
+) -> None:
+    import gzip
+    import lzma
+
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "train.jsonl").write_text(CLEAN)
+    raw = zip_bytes({"x.jsonl": COPY})
+    (data / name).write_bytes(lzma.compress(raw) if name.endswith(".xz") else gzip.compress(raw))
+    doc = scan([data, "-i", index_dir, "-p", policy], 4)
+    assert [(e["path"], e["message"]) for e in doc["errors"]] == [
+        (
+            str(data / name),
+            "a compressed zip archive under a name provcheck does not read: not scanned, so the scan "
+            "is incomplete; decompress it and scan the zip, or exclude it",
+        )
+    ]

@@ -381,7 +381,7 @@ def archive_of(fs_path: str, name: str | None = None) -> str | None:
 def _ambiguous(found: Sniffed) -> str:
     return (
         f"{found.label} under a name provcheck does not read: not scanned, so the scan is "
-        "incomplete; give it its format's suffix (.csv, .tsv, .jsonl) to scan it, or exclude it"
+        f"incomplete; {found.advice}"
     )
 
 
