@@ -49,6 +49,10 @@ fix.
     holding a zip) was "unsupported type": listed, and beside another dataset file the scan
     passed (exit 0) with a copy inside. It is now a located error (exit 4) that says to
     decompress it (``inputs/sniff.py``); a tar so compressed was and is read.
+11. FAIL-OPEN A 7z or RAR archive (``train.jsonl.7z``, as some dataset repositories ship
+    them) was "unsupported type": listed, and beside another dataset file the scan passed
+    (exit 0). provcheck does not read them; each is now a located error (exit 4) that says to
+    extract it (``inputs/sniff.py``, by magic bytes).
 
 Found and not fixed (reproduction commands in the session report):
 
@@ -385,3 +389,24 @@ def test_a_compressed_zip_is_a_located_error(
             "is incomplete; decompress it and scan the zip, or exclude it",
         )
     ]
+
+
+# --- 11. archives provcheck does not read ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "magic", "kind"),
+    [("train.jsonl.7z", b"7z\xbc\xaf\x27\x1c\x00\x04", "7z"), ("train.rar", b"Rar!\x1a\x07\x01\x00", "RAR")],
+)
+def test_an_archive_of_a_kind_provcheck_does_not_read_is_a_located_error(
+    tmp_path: Path, index_dir: Path, policy: Path, name: str, magic: bytes, kind: str
+) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "ok.jsonl").write_text(CLEAN)
+    (data / name).write_bytes(magic + bytes(range(256)) * 4)
+    doc = scan([data, "-i", index_dir, "-p", policy], 4)
+    assert [(e["path"], e["message"].split(" under ")[0]) for e in doc["errors"]] == [
+        (str(data / name), f"a {kind} archive")
+    ]
+    assert "extract it and scan the folder" in doc["errors"][0]["message"]
