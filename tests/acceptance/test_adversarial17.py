@@ -59,6 +59,12 @@ Found and not fixed (reproduction commands in the session report):
 - A ``part-00000`` of text lines (Hadoop's ``saveAsTextFile``) or a header-less CSV (Spark's
   default ``write.csv`` without ``header``) under a name of no type is prose to ``sniff`` and
   listed "unsupported type", never read; beside another dataset file the scan passes.
+- Two members of one name in a zip or tar (``tar -r`` appends a newer copy) are both read and
+  reported under the same ``a.zip!x.jsonl``: ``files`` sums them, and a finding's
+  ``a.zip!x.jsonl:1`` does not say which member (``unzip`` keeps the last). A distinct display
+  name would change the path globs match (``scan/engine.py``'s ``_left_out``, loop17's).
+- A member path is matched against ``include:``/``exclude:`` as written (``a.zip/../x.jsonl``),
+  not as extractors write it; no glob tried here selected or left out a member wrongly.
 """
 
 from __future__ import annotations
