@@ -26,7 +26,7 @@ from provcheck.inputs.json import JsonReader
 from provcheck.inputs.jsonl import JsonlReader, LineFilter, UnparsedLine
 from provcheck.inputs.ownreport import CSV_REPORT_HEADER, JSON_REPORT_KEYS, own_report
 from provcheck.inputs.parquet import ParquetReader
-from provcheck.inputs.sniff import HEAD, Sniffed, sniff
+from provcheck.inputs.sniff import HEAD, Sniffed, sniff, zip_document
 from provcheck.inputs.source import (
     DecompressionFailed,
     InputSource,
@@ -350,23 +350,38 @@ def sniffed(fs_path: str, name: str | None = None) -> Sniffed | None:
             head = fh.read(HEAD)
     except InputError:
         return None
-    return sniff(head, os.path.basename(name or fs_path))
+    base = os.path.basename(name or fs_path)
+    found = sniff(head, base)
+    if found is None and zip_document(head, base) and _holds_datasets(fs_path):
+        return sniff(head, "")  # a dataset zip renamed as a document: an archive
+    return found
+
+
+def _holds_datasets(fs_path: str) -> bool:
+    """True when the zip file holds a member of a dataset type no document holds."""
+    from provcheck.inputs import unpack
+
+    return any(
+        not isinstance(reader_for(n), (JsonReader, TextReader)) and reader_for(n) is not None
+        for n in unpack.zip_names(fs_path)
+    )
 
 
 def archive_of(fs_path: str, name: str | None = None) -> str | None:
     """``zip`` or ``tar`` when the file is an archive, by its name or (a name provcheck does not
-    read) its content; else None."""
+    read) its content; an archive's first bytes, when they say zip or tar, win over its name."""
     kind = archive_kind(os.path.basename(name or fs_path))
-    if kind is not None or reader_for(name or fs_path) is not None:
-        return kind
+    if kind is None and reader_for(name or fs_path) is not None:
+        return None
     found = sniffed(fs_path, name)
-    return found.suffix[1:] if found is not None and found.suffix in (".zip", ".tar") else None
+    told = found.suffix[1:] if found is not None and found.suffix in (".zip", ".tar") else None
+    return told or kind  # a zip named .tar.gz is a zip (it was "corrupt": adversarial pass 17)
 
 
 def _ambiguous(found: Sniffed) -> str:
     return (
         f"{found.label} under a name provcheck does not read: not scanned, so the scan is "
-        "incomplete; give it its format's suffix (.csv, .tsv, .jsonl) to scan it, or exclude it"
+        f"incomplete; {found.advice}"
     )
 
 

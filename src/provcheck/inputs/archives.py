@@ -13,8 +13,9 @@ members; a tar archive's whole stream is decompressed through ``InputSource.open
 declared size is more than ``max_expansion`` times its compressed size (past
 ``min_decompressed``) is not read, nor members past that total for the whole archive; an
 archive inside an archive and an encrypted member are not read: each is a located error, so the
-scan is incomplete (exit 4). Links and devices in a tar archive are not followed: counted. A
-damaged archive: the members before the damage are read, then one located error.
+scan is incomplete (exit 4). Links and devices in a tar archive are not followed: counted; a
+link to a hidden member of the archive is a located error (what it holds is read under neither
+name). A damaged archive: the members before the damage are read, then one located error.
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import io
 import lzma
+import posixpath
 import stat
 import tarfile
 import zipfile
@@ -63,12 +64,25 @@ def _kind_of(name: str) -> str:
 def _selected(display: str, name: str) -> NotScanned | RecordError | None:
     """Why member ``name`` is not read, or None to read it."""
     where = f"{display}!{unicode_text(name)}"
-    parts = [p for p in name.split("/") if p]
+    # `.` and `..` are steps, not hidden names: extractors write `../train.jsonl` as
+    # `train.jsonl`, and a copy so named passed as "hidden" (adversarial pass 17).
+    parts = [p for p in name.split("/") if p not in ("", ".", "..")]
     if any(p.startswith(".") for p in parts):
         return NotScanned(where, HIDDEN, parts[-1] if parts else name)
     if archive_kind(parts[-1] if parts else name):
         return RecordError(where, ErrorKind.FILE, NESTED)
     return None
+
+
+LINK_TO_HIDDEN = (
+    "link to {target}, a hidden member of the archive: what it holds was read under neither "
+    "name (the scan is incomplete); extract the archive and scan the folder, or exclude it"
+)
+FOLDER_WITH_BYTES = (
+    "a folder entry (its name ends with /) that holds bytes: not read, so the scan is incomplete; "
+    "a folder holds none, so this is not an archive a tool wrote as it is (extract it and scan "
+    "what it holds, or exclude the archive)"
+)
 
 
 def _too_many(display: str, most: int) -> RecordError:
@@ -98,16 +112,22 @@ def zip_members(display: str, fs_path: str, limits: Limits) -> Iterator[Selected
             size = raw.seek(0, io.SEEK_END)
             allowed = max(limits.min_decompressed, size * limits.max_expansion)
             total = 0
+            if len(infos) <= limits.max_archive_members:
+                unlisted = _unlisted_bytes(raw, infos, archive.start_dir)
+                if unlisted:
+                    yield RecordError(display, ErrorKind.FILE, UNLISTED.format(count=unlisted))
             for number, info in enumerate(infos):
                 if number >= limits.max_archive_members:
                     yield _too_many(display, limits.max_archive_members)
                     return
-                if info.is_dir():
-                    continue
                 where = f"{display}!{unicode_text(info.filename)}"
-                mode = info.external_attr >> 16
-                if stat.S_ISLNK(mode):
-                    yield NotScanned(where, LINK, _kind_of(info.filename))
+                if info.is_dir():
+                    if info.file_size or info.compress_size > 2:  # 2: deflate's empty stream
+                        yield RecordError(where, ErrorKind.FILE, FOLDER_WITH_BYTES)
+                    continue
+                target = _link_target(archive, info) if stat.S_ISLNK(info.external_attr >> 16) else None
+                if target is not None:
+                    yield _link(where, info.filename, target, hard=False)
                     continue
                 skipped = _selected(display, info.filename)
                 if skipped is not None:
@@ -143,6 +163,97 @@ def zip_members(display: str, fs_path: str, limits: Limits) -> Iterator[Selected
                     continue
                 again = functools.partial(_reopened, archive, info)
                 yield Member(where, info.filename, _checked(stream), info.file_size, again)
+
+
+LINK_TARGET_MOST = 4096
+"""Bytes of the longest link target (``PATH_MAX`` on Linux)."""
+LINK_TARGET_WORDS = 8
+"""Words (between white space) of a link target that are prose, not a path: a passage must
+share runs of 12 tokens to be found, so text below this is never a match."""
+
+
+def _link(where: str, name: str, target: str, *, hard: bool) -> NotScanned | RecordError:
+    """A link member: listed, not followed; a located error when it leads to a hidden member
+    of its archive (``train.jsonl`` a hard link to ``.backup.jsonl``, as tar stores the second
+    name of a file; a symbolic link to ``.data/x.jsonl``): what it holds was not read under
+    either name, and the scan passed with both only listed (adversarial pass 17)."""
+    path = target if hard else posixpath.join(posixpath.dirname(name), target)
+    parts = posixpath.normpath(path).split("/")
+    inside = not path.startswith("/") and parts[0] != ".."
+    if inside and any(p.startswith(".") and p not in (".", "..") for p in parts):
+        return RecordError(where, ErrorKind.FILE, LINK_TO_HIDDEN.format(target=unicode_text(target)))
+    return NotScanned(where, LINK, _kind_of(name))
+
+
+def _link_target(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> str | None:
+    """The target of a member whose mode says "symbolic link", or None when its bytes cannot
+    be one.
+
+    The mode is a field of the central directory that ``zipfile``, and every program reading
+    the member's bytes, ignores: a member of records marked as a link passed unread
+    (adversarial pass 17). A target is a path: not longer than ``LINK_TARGET_MOST`` bytes, no
+    line break or NUL, fewer than ``LINK_TARGET_WORDS`` words (prose is read as text) and not
+    a dataset by its content."""
+    if info.file_size > LINK_TARGET_MOST or info.flag_bits & 0x1:
+        return None
+    try:
+        with archive.open(info) as fh:
+            target = fh.read(LINK_TARGET_MOST + 1)
+    except (zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError, ValueError, EOFError, zlib.error):
+        return None  # read as a member, whose error is then located
+    from provcheck.inputs.sniff import sniff
+
+    if (
+        len(target) <= LINK_TARGET_MOST
+        and not any(c in target for c in b"\n\r\0")
+        and len(target.split()) < LINK_TARGET_WORDS
+        and sniff(target, info.filename.rsplit("/", 1)[-1]) is None
+    ):
+        return target.decode("utf-8", errors="surrogateescape")
+    return None
+
+
+UNLISTED = (
+    "{count:,} bytes before the central directory belong to no member it lists (data before the "
+    "first member, or entries only local headers hold, which streaming readers such as bsdtar "
+    "extract): not read, so the scan is incomplete; re-create the archive from its files"
+)
+_DESCRIPTOR_MOST = 24
+"""Bytes of a data descriptor after a member's data (flag bit 3): 12, 16, or 24 for zip64."""
+
+
+def _unlisted_bytes(raw: BinaryIO, infos: list[zipfile.ZipInfo], start_dir: int) -> int:
+    """Bytes before ``start_dir`` (the central directory) that no listed member's local header,
+    data or data descriptor spans: a zip whose central directory leaves out a local entry, or
+    with a file put before it (``cat copy.jsonl data.zip``), passed with that part unread
+    (adversarial pass 17). A local header that cannot be read counts nothing: opening the
+    member then fails at its line."""
+    unlisted = at = 0
+    for info in sorted(infos, key=lambda i: i.header_offset):
+        if info.header_offset > at:
+            unlisted += info.header_offset - at
+        raw.seek(info.header_offset)
+        header = raw.read(30)
+        if len(header) < 30 or not header.startswith(b"PK\x03\x04"):
+            return unlisted
+        name_length, extra_length = (
+            int.from_bytes(header[26:28], "little"),
+            int.from_bytes(header[28:30], "little"),
+        )
+        end = info.header_offset + 30 + name_length + extra_length + info.compress_size
+        if info.flag_bits & 0x08:
+            end = min(end + _DESCRIPTOR_MOST, max(start_dir, end))
+        at = max(at, end)
+    return unlisted + max(0, start_dir - at)
+
+
+def zip_names(fs_path: str) -> list[str]:
+    """The member names of the zip file at ``fs_path`` (none when it cannot be read as one)."""
+    try:
+        with zipfile.ZipFile(fs_path) as archive:
+            return archive.namelist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
+        return []
 
 
 def _reopened(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> BinaryIO:
@@ -199,7 +310,7 @@ def _tar_members(display: str, stream: BinaryIO, limits: Limits) -> Iterator[Sel
                 continue
             where = f"{display}!{unicode_text(info.name)}"
             if info.issym() or info.islnk():
-                yield NotScanned(where, LINK, _kind_of(info.name))
+                yield _link(where, info.name, info.linkname, hard=info.islnk())
                 continue
             if not info.isreg():
                 yield NotScanned(where, SPECIAL, _kind_of(info.name))

@@ -79,11 +79,29 @@ def merge_rules(state: LoadState, doc: LineDict, display: str) -> None:
         seen.add(rule.id)
         for j, existing in enumerate(state.rules):
             if existing.id == rule.id:
+                pack = shipped_pack(display)
+                if pack is not None and shipped_pack(existing.origin) is None:
+                    where, _, at = existing.origin.rpartition(":")
+                    state.problem(
+                        where, int(at) if at.isdigit() else None, REPLACED_BY_PACK.format(pack=pack)
+                    )
+                    break
                 state.rules[j] = rule  # a later definition overrides, keeping the position
                 note_override(state, existing, display, line, rule)
                 break
         else:
             state.rules.append(rule)
+
+
+REPLACED_BY_PACK = (
+    "this rule redefines a rule of {pack}, which an include after this file reads (by name or "
+    "through another pack) and which would replace it without a word (a later definition "
+    "wins): include the shipped packs before the file that redefines their rules, or redefine "
+    "the rule in the policy file itself"
+)
+"""A user's redefinition of a pack's rule that a later include of the pack would undo: it was
+dropped without a word, and a rule made stricter (``openai-declared-source`` at ``block``, as
+the README suggests) went back to the pack's ``review`` (adversarial pass 17)."""
 
 
 def note_override(
