@@ -17,6 +17,7 @@ import re
 import shutil
 import subprocess
 import sys
+from importlib.machinery import EXTENSION_SUFFIXES
 from pathlib import Path
 from typing import Any
 
@@ -105,7 +106,13 @@ def _code_digest(package: Path) -> str:
     """The recipe docs/report.md publishes, written out again here."""
     lines = []
     for path in package.rglob("*"):
-        if path.is_file() and "__pycache__" not in path.parts and path.suffix not in (".pyc", ".pyo"):
+        compiled = path.name.endswith(tuple(EXTENSION_SUFFIXES))
+        if (
+            path.is_file()
+            and "__pycache__" not in path.parts
+            and path.suffix not in (".pyc", ".pyo")
+            and not compiled
+        ):
             rel = path.relative_to(package).as_posix()
             lines.append(f"{rel}\0{hashlib.sha256(path.read_bytes()).hexdigest()}\n")
     return hashlib.sha256("".join(sorted(lines)).encode()).hexdigest()

@@ -5,10 +5,15 @@ Recorded as setuptools-scm and pip's ``direct_url.json`` (PEP 610) record it, pl
 the code itself:
 
 - ``code_sha256`` identifies the files that ran, however they were installed: SHA-256 over one
-  line per file of the imported ``provcheck`` package (``__pycache__`` left out), sorted by
-  path: ``<path relative to the package, '/'-separated> NUL <sha256 of its bytes> LF``. The
-  same files give the same digest wherever they are installed; ``provcheck --version`` prints it,
-  so an auditor can check an installation against a report.
+  line per file of the imported ``provcheck`` package (``__pycache__`` and compiled extension
+  modules left out), sorted by path: ``<path relative to the package, '/'-separated> NUL
+  <sha256 of its bytes> LF``. The same files give the same digest wherever they are installed;
+  ``provcheck --version`` prints it, so an auditor can check an installation against a report.
+  A compiled module's bytes depend on the compiler and on the folder it was built in (pip builds
+  in a random temporary folder, and ``-g`` writes that folder into the file), so the same source
+  built on two machines would differ and ``merge`` would refuse the shares of one run: its C
+  source (``_align.c``, ``_tokens.c``, shipped in the package) stands for it instead, and which
+  compiled code ran is ``alignment``.
 - the git commit, and whether a file of the package differed from it or was not in it
   (``dirty``), read when the code runs from a checkout (an editable install or ``src`` on the path);
 - otherwise what pip recorded at install time: the commit of a ``pip install git+URL``; for an
@@ -29,6 +34,7 @@ import sys
 import threading
 from collections.abc import Callable
 from dataclasses import replace
+from importlib.machinery import EXTENSION_SUFFIXES
 from pathlib import Path
 
 import provcheck
@@ -45,7 +51,7 @@ def code_digest(package: Path) -> str | None:
         for dirpath, dirnames, filenames in os.walk(package):
             dirnames[:] = [d for d in dirnames if d != "__pycache__"]
             for name in filenames:
-                if name.endswith((".pyc", ".pyo")):
+                if name.endswith((".pyc", ".pyo", *EXTENSION_SUFFIXES)):
                     continue
                 path = Path(dirpath, name)
                 rel = path.relative_to(package).as_posix()
