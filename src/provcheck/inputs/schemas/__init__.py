@@ -313,6 +313,7 @@ def to_turns(data: dict[str, Any], location: Location, options: RecordOptions) -
         raw = [(t, role_kind(t.role)) for t in chat.turns]
         claimed = chat.claimed
         found = chat.rest
+        flat = True  # no model field below the top level: messages hold a role and a content
     else:
         data = _decoded(data)
         # Most records hold no object or list: detected by their shape, walked without a stack.
