@@ -124,9 +124,33 @@ _SCALARS = frozenset({int, bool, type(None)})
 
 def _quotes_written(value: dict[Any, Any]) -> int | None:
     """The quotes ``orjson.dumps(value)`` writes, for an object of string keys and string,
-    integer, boolean and null values (None for any other): two a string, and one per quote
+    integer, boolean and null values, or lists of strings or of objects of such values (None
+    for any other): two a string, and one per quote
     inside it (written ``\\"``), counted only in the strings that hold one (a one-character
     search). Writing the value and counting its quotes cost twice as much."""
+    count = 0
+    for key, item in value.items():
+        if type(key) is not str:
+            return None
+        count += 2 + (key.count('"') if '"' in key else 0)
+        if type(item) is str:
+            count += 2 + (item.count('"') if '"' in item else 0)
+        elif type(item) is list:
+            # A list of strings or of such objects (a chat's messages), counted alike.
+            for element in item:
+                if type(element) is str:
+                    count += 2 + (element.count('"') if '"' in element else 0)
+                elif type(element) is dict and (inner := _flat_quotes(element)) is not None:
+                    count += inner
+                else:
+                    return None
+        elif type(item) not in _SCALARS:
+            return None
+    return count
+
+
+def _flat_quotes(value: dict[Any, Any]) -> int | None:
+    """``_quotes_written`` of an object of string keys and scalar values alone."""
     count = 0
     for key, item in value.items():
         if type(key) is not str:

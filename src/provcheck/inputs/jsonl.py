@@ -188,11 +188,28 @@ def _fast_record(data: bytes, depth: int) -> dict[str, Any] | None:
     # and nulls alone has none, and needs no look at its digits (a copy of the line each).
     if depth >= 1 and all(type(v) in _EXACT for v in value.values()):
         return value
+    # Nor does one whose values are such scalars or lists of objects of them (a chat's
+    # messages): it nests three levels, whatever its brackets.
+    if depth >= 3 and _lists_of_objects(value):
+        return value
     if data.count(b"[") + data.count(b"{") > min(depth, _FAST_DEPTH):
         return None
     if _LONG_NUMBER in data.translate(_DIGITS):
         return None
     return value
+
+
+def _lists_of_objects(value: dict[str, Any]) -> bool:
+    """True when every value of ``value`` is of an ``_EXACT`` type or a list of objects whose
+    values all are (``{"id": 1, "messages": [{"role": "user", "content": "..."}]}``)."""
+    for item in value.values():
+        if type(item) is list:
+            for element in item:
+                if type(element) is not dict or not _EXACT.issuperset(map(type, element.values())):
+                    return False
+        elif type(item) not in _EXACT:
+            return False
+    return True
 
 
 def parse_line(path: str, data: bytes, index: int, line_no: int, depth: int, strings: int) -> RawItem:

@@ -26,6 +26,7 @@ from provcheck.inputs.schemas.encoded import (
 from provcheck.inputs.schemas.encoded import SUFFIX as ENCODED_SUFFIX
 from provcheck.inputs.schemas.fields import Alpaca, PromptResponse, TextField, lookup
 from provcheck.inputs.schemas.generic import Generic
+from provcheck.inputs.schemas.plain import plain_chat
 from provcheck.inputs.schemas.runs import Piece, joined
 from provcheck.inputs.schemas.walk import (
     MAX_DEPTH,
@@ -70,6 +71,7 @@ SCHEMAS: dict[str, Schema] = {
 """Schemas in detection order: the first that matches a record reads it."""
 
 _GENERIC = SCHEMAS["generic"]
+_OPENAI = SCHEMAS["openai"]
 _HINT = (
     "expected one of: conversations (ShareGPT), messages (OpenAI), instruction/output (Alpaca), "
     "prompt/completion, text/content, or --text-field"
@@ -91,6 +93,11 @@ class RecordOptions:
         if self.schema != "auto" and self.schema not in SCHEMAS:
             allowed = ", ".join(["auto", *SCHEMAS])
             raise UsageError(f"unknown schema {self.schema!r}; allowed: {allowed}")
+
+    @property
+    def auto(self) -> bool:
+        """True when every record's schema is detected (no ``--schema``, no ``--text-field``)."""
+        return self.schema == "auto" and not self.text_field
 
     def resolve(self) -> Schema | None:
         """The forced schema, or None for detection."""
@@ -292,40 +299,54 @@ def to_record(data: dict[str, Any], location: Location, options: RecordOptions) 
 def to_turns(data: dict[str, Any], location: Location, options: RecordOptions) -> RecordTurns | RecordError:
     """:func:`to_record` without the content hash (for a reader that never uses it)."""
     # A wrapper's member beside its record lists is walked, whatever the data's schema.
-    member = isinstance(data, WrapperMember)
-    data = _decoded(data)
-    # Most records hold no object or list: detected by their shape, walked without a stack.
-    flat = _SCALARS.issuperset(map(type, data.values())) or not any(
-        isinstance(v, (dict, list, tuple)) for v in data.values()
-    )
-    schema = _GENERIC if member else options.resolve() or (_detect_flat(data) if flat else _detect(data))
-    try:
-        parts = schema.turns(data)
-    except SchemaError as exc:
-        return RecordError(
-            location.path,
-            ErrorKind.SCHEMA,
-            f"{schema.name}: {exc}",
-            line=location.line,
-            index=location.index,
-            field=exc.field,
-        )
-    raw: list[tuple[RawTurn, RoleKind]] = []
+    member = type(data) is not dict and isinstance(data, WrapperMember)
     skipped: dict[str, SkipReason] = {}
     declared: dict[str, str] = {}
-    claimed: set[str] = set()
-    for part in parts:
-        if isinstance(part, Skipped):
-            skipped[part.field] = part.reason
-        else:
-            raw.append((part, role_kind(part.role)))
-            claimed.update(part.paths())
+    # The commonest chat record (messages of role and content alone): read without detection,
+    # schema and walk, which it would go through to the same turns and strings (``plain``).
+    chat = plain_chat(data) if type(data) is dict and options.auto else None
+    raw: list[tuple[RawTurn, RoleKind]]
+    claimed: set[str]
+    found: list[tuple[str, str]] | list[tuple[str, str | None]]
+    if chat is not None:
+        schema: Schema = _OPENAI
+        raw = [(t, role_kind(t.role)) for t in chat.turns]
+        claimed = chat.claimed
+        found = chat.rest
+        flat = True  # no model field below the top level: messages hold a role and a content
+    else:
+        data = _decoded(data)
+        # Most records hold no object or list: detected by their shape, walked without a stack.
+        flat = _SCALARS.issuperset(map(type, data.values())) or not any(
+            isinstance(v, (dict, list, tuple)) for v in data.values()
+        )
+        schema = _GENERIC if member else options.resolve() or (_detect_flat(data) if flat else _detect(data))
+        try:
+            parts = schema.turns(data)
+        except SchemaError as exc:
+            return RecordError(
+                location.path,
+                ErrorKind.SCHEMA,
+                f"{schema.name}: {exc}",
+                line=location.line,
+                index=location.index,
+                field=exc.field,
+            )
+        raw = []
+        claimed = set()
+        for part in parts:
+            if isinstance(part, Skipped):
+                skipped[part.field] = part.reason
+            else:
+                raw.append((part, role_kind(part.role)))
+                claimed.update(part.paths())
+        found = flat_leaves(data) if flat else leaves(data)
     # Strings outside the schema (extra columns, metadata, parts it does not know) are read
     # too: copied text hides anywhere. Forced --text-field reads only that field.
     # A wrapper's member is metadata beside the records: its strings are extra fields (kind
     # `field`: not indexed by `index add`'s default roles, not taken for a model's answer).
     generic = schema is _GENERIC and not member
-    for path, text in flat_leaves(data) if flat else leaves(data):
+    for path, text in found:
         if path in claimed or path in skipped:
             continue
         if text is None:
