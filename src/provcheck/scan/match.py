@@ -50,6 +50,7 @@ from provcheck.model import AlignedSpan, Match, MatchId, Record, RecordRef, Role
 from provcheck.scan.holders import Holders, background_aside
 from provcheck.scan.refcache import CachedText as _Reference
 from provcheck.scan.refcache import Kept
+from provcheck.scan.rejections import Rejections
 
 _Slot = tuple[int, int, str, str]
 """A match's place: candidate record (object id), turn, reference source and id."""
@@ -61,9 +62,9 @@ _REF_CACHE = 4096
 _REF_BATCH = 512
 """Matched references fingerprinted together (bounds the temporary arrays)."""
 _VERDICT_CHARS = 1 << 21
-"""Characters of candidate codes or texts a memo of rejections may hold, counted per entry (a
-text in several entries is counted each time), the least recently used dropped first: a
-bound that does not grow with the records scanned (at most ~8 MB a memo, typically a few)."""
+"""Characters of candidate codes or texts a memo of rejections may hold (``scan.rejections``), the
+least recently used dropped first: a bound that does not grow with the records scanned (at
+most ~8 MB a memo, typically a few)."""
 _GROUP_CHARS = 4_000_000
 """Characters of segments matched together (bounds the temporary arrays of a batch)."""
 
@@ -75,29 +76,6 @@ def match_id(ref: RecordRef, reference_key: Sequence[object]) -> MatchId:
         digest.update(str(part).encode("utf-8", "surrogatepass"))
         digest.update(b"\x1f")
     return MatchId(digest.hexdigest())
-
-
-class _Rejections:
-    """Pairs (candidate codes or text, reference text) known to fail, least recently used
-    dropped first once the keys hold ``limit`` characters (counted per entry)."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self.chars = 0
-        self._keys: OrderedDict[tuple[str, TextKey], None] = OrderedDict()
-
-    def holds(self, key: tuple[str, TextKey]) -> bool:
-        if key in self._keys:
-            self._keys.move_to_end(key)
-            return True
-        return False
-
-    def add(self, key: tuple[str, TextKey]) -> None:
-        self._keys[key] = None
-        self.chars += len(key[0])
-        while self.chars > self.limit and len(self._keys) > 1:
-            old, _ = self._keys.popitem(last=False)
-            self.chars -= len(old[0])
 
 
 class Matcher:
@@ -128,14 +106,14 @@ class Matcher:
         self._kept = Kept()
         """Texts with details let go by ``_refs``, taken back when met again (``refcache``)."""
         self._holders = Holders(index)
-        self._verdicts = _Rejections(_VERDICT_CHARS)
+        self._verdicts = Rejections(_VERDICT_CHARS)
         """(Candidate codes, reference text) pairs that ``align`` rejected in this process. A
         turn that recurs (an instruction asked again, a system prompt, a duplicated record)
         meets the same references, and the verdict is a function of the two codes alone (the
         reference's echoes come with its key, the configuration is the matcher's), so it is
         looked up, not computed again. Only rejections are kept (most pairs; a kept pair's
         alignment would hold memory per match)."""
-        self._code_verdicts = _Rejections(_VERDICT_CHARS)
+        self._code_verdicts = Rejections(_VERDICT_CHARS)
         """The same for ``align_literal``/``align_renamed`` (``_renamed``), per candidate text:
         their streams are a function of the text, not of its plain codes."""
 
@@ -332,6 +310,11 @@ class Matcher:
         refs, verdicts, config = self._refs, self._verdicts, self.config
         packs = self.index if isinstance(self.index, IndexSet) else None
         for i, (fp, cands) in enumerate(zip(prints, candidates, strict=True)):
+            if not cands:
+                continue
+            # What every pair of this segment reads: its codes' memo of rejections, once.
+            rejected = verdicts.group(fp.codes)
+            before = len(rejected)
             for cand in cands:
                 key = cand.key
                 ref = refs[key]
@@ -341,17 +324,20 @@ class Matcher:
                         bare = with_uncommented(None, fp, ref.codes, config, ref.echoes)
                         aligned += [(i, key, bare)] if bare is not None else []
                     continue
-                codes = fp.codes
+                alignment = None
                 if pack is not None:
                     # A pack's reference is aligned on hashed n-grams: the candidate is hashed alike.
                     codes = hashed.get((i, id(pack)), "")
                     if not codes:
                         codes = hashed[(i, id(pack))] = pack.query_codes(fp.tokens)
-                alignment = None
-                if not verdicts.holds(seen := (codes, key)):
-                    alignment = align(codes, ref.codes, config, ref.echoes, pack.ngram if pack else 1)
+                    if not verdicts.holds(seen := (codes, key)):
+                        alignment = align(codes, ref.codes, config, ref.echoes, pack.ngram)
+                        if alignment is None:
+                            verdicts.add(seen)
+                elif key not in rejected:
+                    alignment = align(fp.codes, ref.codes, config, ref.echoes, 1)
                     if alignment is None:
-                        verdicts.add(seen)
+                        rejected.add(key)
                 if pack is None and fp.comments is not None:  # inserted comment lines (``uncommented``)
                     alignment = with_uncommented(alignment, fp, ref.codes, config, ref.echoes)
                 if alignment is not None:
@@ -364,6 +350,7 @@ class Matcher:
                     fp = self._with_literal(prints, i)
                     if fp.literal is not None:
                         code.append((i, key))
+            verdicts.grown(prints[i].codes, before)
         aligned += self._renamed(prints, code, [seg.text for seg in segs])
         self._lazy = None  # the batch's tokens are not kept past it
         self._details(key for _, key, _ in aligned)
