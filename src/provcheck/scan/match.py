@@ -119,18 +119,15 @@ class Matcher:
 
     def _load(self, keys: Iterable[TextKey]) -> None:
         """Fingerprint the references not in the cache, all in one batch."""
-        needed = list(dict.fromkeys(keys))
-        missing = []
+        needed = dict.fromkeys(keys)
+        refs, kept, index = self._refs, self._kept, self.index
         for key in needed:
-            if key in self._refs:
-                self._refs.move_to_end(key)
+            if key in refs:
+                refs.move_to_end(key)
             else:
-                missing.append(key)
-        for key in missing:
-            held = self._kept.take(key)
-            self._refs[key] = held or _Reference(self.index.codes(key), self.index.echo(key))
-        while len(self._refs) > max(_REF_CACHE, len(needed)):
-            self._kept.put(*self._refs.popitem(last=False))  # the oldest are not needed by this batch
+                refs[key] = kept.take(key) or _Reference(index.codes(key), index.echo(key))
+        for _ in range(len(refs) - max(_REF_CACHE, len(needed))):
+            kept.put(*refs.popitem(last=False))  # the oldest are not needed by this batch
 
     def _details(self, keys: Iterable[TextKey], code: bool = False) -> None:
         """Text, fingerprint and token offsets of references that matched, in batches;
