@@ -32,3 +32,11 @@ def test_the_least_recently_used_group_goes_first_and_the_last_one_stays() -> No
     alone = Rejections(limit=10)
     alone.add(("x" * 50, TextKey(0, 1)))  # past the limit on its own: kept, being the last
     assert alone.holds(("x" * 50, TextKey(0, 1)))
+
+
+def test_codes_nothing_failed_with_are_not_held() -> None:
+    memo = Rejections(limit=10_000)
+    assert memo.found("abc") is None and memo.chars == 0  # asking makes no group
+    memo.add(("abc", TextKey(0, 1)))
+    found = memo.found("abc")
+    assert found == {TextKey(0, 1)}

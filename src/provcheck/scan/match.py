@@ -310,8 +310,9 @@ class Matcher:
             if not cands:
                 continue
             # What every pair of this segment reads: its codes' memo of rejections, once.
-            rejected = verdicts.group(fp.codes)
-            before = len(rejected)
+            # (A group is made at the first rejection: the memo holds no codes nothing failed with.)
+            rejected = verdicts.found(fp.codes)
+            before = len(rejected) if rejected is not None else 0
             for cand in cands:
                 key = cand.key
                 ref = refs[key]
@@ -331,9 +332,11 @@ class Matcher:
                         alignment = align(codes, ref.codes, config, ref.echoes, pack.ngram)
                         if alignment is None:
                             verdicts.add(seen)
-                elif key not in rejected:
+                elif rejected is None or key not in rejected:
                     alignment = align(fp.codes, ref.codes, config, ref.echoes, 1)
                     if alignment is None:
+                        if rejected is None:
+                            rejected = verdicts.group(fp.codes)
                         rejected.add(key)
                 if pack is None and fp.comments is not None:  # inserted comment lines (``uncommented``)
                     alignment = with_uncommented(alignment, fp, ref.codes, config, ref.echoes)
@@ -347,7 +350,8 @@ class Matcher:
                     fp = self._with_literal(prints, i)
                     if fp.literal is not None:
                         code.append((i, key))
-            verdicts.grown(prints[i].codes, before)
+            if rejected is not None:
+                verdicts.grown(prints[i].codes, before)
         aligned += self._renamed(prints, code, [seg.text for seg in segs])
         self._lazy = None  # the batch's tokens are not kept past it
         self._details(key for _, key, _ in aligned)

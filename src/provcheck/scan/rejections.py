@@ -29,6 +29,14 @@ class Rejections:
         self.chars = 0
         self._groups: OrderedDict[str, set[TextKey]] = OrderedDict()
 
+    def found(self, codes: str) -> set[TextKey] | None:
+        """The references rejected with ``codes`` (most recently used now), or None: a
+        candidate none failed with holds nothing here, not even its codes."""
+        found = self._groups.get(codes)
+        if found is not None:
+            self._groups.move_to_end(codes)
+        return found
+
     def group(self, codes: str) -> set[TextKey]:
         """The references rejected with ``codes`` (most recently used now). A caller that adds
         to it calls ``grown`` after, with the size it had."""
