@@ -15,7 +15,7 @@ from test_match_strength import COMMON, index_of, record
 from helpers import REFERENCE_TEXTS
 from provcheck.index import ReferenceIndex, TextKey
 from provcheck.index.combined import IndexSet
-from provcheck.index.store import held_anchors
+from provcheck.index.store import Candidate, held_anchors
 from provcheck.matching.evidence import _jaccard, distinct
 from provcheck.matching.fingerprint import Fingerprinter
 from provcheck.matching.params import MatchConfig
@@ -311,6 +311,11 @@ def test_a_batch_lookup_gives_every_shard_its_keys_sorted(
     assert index.candidates_many(queries, MatchConfig()) == want
     assert seen == [True] * len(index.shards) and len(seen) == 4
     assert any(want)
+    # Built in C (``tuple.__new__``): the very named tuples, not plain tuples that compare equal.
+    assert all(type(c) is Candidate and type(c.key) is TextKey for found in want for c in found)
+    assert [[(c.key.shard, c.key.text, c.hits) for c in f] for f in want] == [
+        [(c.key.shard, c.key.text, c.hits) for c in index.candidates(q, MatchConfig())] for q in queries
+    ]
 
 
 def test_holder_sources_are_the_sources_of_every_text_holding_the_anchor(tmp_path: Path) -> None:

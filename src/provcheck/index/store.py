@@ -181,8 +181,9 @@ class ReferenceIndex:
         limits = np.maximum(config.max_candidates, sizes // 4)
         within = rank < limits[query]
         ends = np.cumsum(np.add.reduceat(within.astype(np.int64), starts))
-        columns = (shard_of[within].tolist(), text[within].tolist(), counts[within].tolist())
-        found = [Candidate(TextKey(s, t), c) for s, t, c in zip(*columns, strict=True)]
+        shards, texts, hits = shard_of[within].tolist(), text[within].tolist(), counts[within].tolist()
+        keys = map(tuple.__new__, [TextKey] * len(hits), zip(shards, texts, strict=True))  # built in C
+        found = list(map(tuple.__new__, [Candidate] * len(hits), zip(keys, hits, strict=True)))
         at = 0
         for q, end in zip(query[starts].tolist(), ends.tolist(), strict=True):
             result[q] = found[at:end]

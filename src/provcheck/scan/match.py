@@ -50,6 +50,7 @@ from provcheck.model import AlignedSpan, Match, MatchId, Record, RecordRef, Role
 from provcheck.scan.holders import Holders, background_aside
 from provcheck.scan.refcache import CachedText as _Reference
 from provcheck.scan.refcache import Kept
+from provcheck.scan.rejections import Rejections
 
 _Slot = tuple[int, int, str, str]
 """A match's place: candidate record (object id), turn, reference source and id."""
@@ -61,9 +62,9 @@ _REF_CACHE = 4096
 _REF_BATCH = 512
 """Matched references fingerprinted together (bounds the temporary arrays)."""
 _VERDICT_CHARS = 1 << 21
-"""Characters of candidate codes or texts a memo of rejections may hold, counted per entry (a
-text in several entries is counted each time), the least recently used dropped first: a
-bound that does not grow with the records scanned (at most ~8 MB a memo, typically a few)."""
+"""Characters of candidate codes or texts a memo of rejections may hold (``scan.rejections``), the
+least recently used dropped first: a bound that does not grow with the records scanned (at
+most ~8 MB a memo, typically a few)."""
 _GROUP_CHARS = 4_000_000
 """Characters of segments matched together (bounds the temporary arrays of a batch)."""
 
@@ -75,29 +76,6 @@ def match_id(ref: RecordRef, reference_key: Sequence[object]) -> MatchId:
         digest.update(str(part).encode("utf-8", "surrogatepass"))
         digest.update(b"\x1f")
     return MatchId(digest.hexdigest())
-
-
-class _Rejections:
-    """Pairs (candidate codes or text, reference text) known to fail, least recently used
-    dropped first once the keys hold ``limit`` characters (counted per entry)."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self.chars = 0
-        self._keys: OrderedDict[tuple[str, TextKey], None] = OrderedDict()
-
-    def holds(self, key: tuple[str, TextKey]) -> bool:
-        if key in self._keys:
-            self._keys.move_to_end(key)
-            return True
-        return False
-
-    def add(self, key: tuple[str, TextKey]) -> None:
-        self._keys[key] = None
-        self.chars += len(key[0])
-        while self.chars > self.limit and len(self._keys) > 1:
-            old, _ = self._keys.popitem(last=False)
-            self.chars -= len(old[0])
 
 
 class Matcher:
@@ -126,31 +104,28 @@ class Matcher:
         self._kept = Kept()
         """Texts with details let go by ``_refs``, taken back when met again (``refcache``)."""
         self._holders = Holders(index)
-        self._verdicts = _Rejections(_VERDICT_CHARS)
+        self._verdicts = Rejections(_VERDICT_CHARS)
         """(Candidate codes, reference text) pairs that ``align`` rejected in this process. A
         turn that recurs (an instruction asked again, a system prompt, a duplicated record)
         meets the same references, and the verdict is a function of the two codes alone (the
         reference's echoes come with its key, the configuration is the matcher's), so it is
         looked up, not computed again. Only rejections are kept (most pairs; a kept pair's
         alignment would hold memory per match)."""
-        self._code_verdicts = _Rejections(_VERDICT_CHARS)
+        self._code_verdicts = Rejections(_VERDICT_CHARS)
         """The same for ``align_literal``/``align_renamed`` (``_renamed``), per candidate text:
         their streams are a function of the text, not of its plain codes."""
 
     def _load(self, keys: Iterable[TextKey]) -> None:
         """Fingerprint the references not in the cache, all in one batch."""
-        needed = list(dict.fromkeys(keys))
-        missing = []
+        needed = dict.fromkeys(keys)
+        refs, kept, index = self._refs, self._kept, self.index
         for key in needed:
-            if key in self._refs:
-                self._refs.move_to_end(key)
+            if key in refs:
+                refs.move_to_end(key)
             else:
-                missing.append(key)
-        for key in missing:
-            held = self._kept.take(key)
-            self._refs[key] = held or _Reference(self.index.codes(key), self.index.echo(key))
-        while len(self._refs) > max(_REF_CACHE, len(needed)):
-            self._kept.put(*self._refs.popitem(last=False))  # the oldest are not needed by this batch
+                refs[key] = kept.take(key) or _Reference(index.codes(key), index.echo(key))
+        for _ in range(len(refs) - max(_REF_CACHE, len(needed))):
+            kept.put(*refs.popitem(last=False))  # the oldest are not needed by this batch
 
     def _details(self, keys: Iterable[TextKey], code: bool = False) -> None:
         """Text, fingerprint and token offsets of references that matched, in batches;
@@ -330,6 +305,12 @@ class Matcher:
         refs, verdicts, config = self._refs, self._verdicts, self.config
         packs = self.index if isinstance(self.index, IndexSet) else None
         for i, (fp, cands) in enumerate(zip(prints, candidates, strict=True)):
+            if not cands:
+                continue
+            # What every pair of this segment reads: its codes' memo of rejections, once.
+            # (A group is made at the first rejection: the memo holds no codes nothing failed with.)
+            rejected = verdicts.found(fp.codes)
+            before = len(rejected) if rejected is not None else 0
             for cand in cands:
                 key = cand.key
                 ref = refs[key]
@@ -339,17 +320,22 @@ class Matcher:
                         bare = with_uncommented(None, fp, ref.codes, config, ref.echoes)
                         aligned += [(i, key, bare)] if bare is not None else []
                     continue
-                codes = fp.codes
+                alignment = None
                 if pack is not None:
                     # A pack's reference is aligned on hashed n-grams: the candidate is hashed alike.
                     codes = hashed.get((i, id(pack)), "")
                     if not codes:
                         codes = hashed[(i, id(pack))] = pack.query_codes(fp.tokens)
-                alignment = None
-                if not verdicts.holds(seen := (codes, key)):
-                    alignment = align(codes, ref.codes, config, ref.echoes, pack.ngram if pack else 1)
+                    if not verdicts.holds(seen := (codes, key)):
+                        alignment = align(codes, ref.codes, config, ref.echoes, pack.ngram)
+                        if alignment is None:
+                            verdicts.add(seen)
+                elif rejected is None or key not in rejected:
+                    alignment = align(fp.codes, ref.codes, config, ref.echoes, 1)
                     if alignment is None:
-                        verdicts.add(seen)
+                        if rejected is None:
+                            rejected = verdicts.group(fp.codes)
+                        rejected.add(key)
                 if pack is None and fp.comments is not None:  # inserted comment lines (``uncommented``)
                     alignment = with_uncommented(alignment, fp, ref.codes, config, ref.echoes)
                 if alignment is not None:
@@ -362,6 +348,8 @@ class Matcher:
                     fp = self._with_literal(prints, i)
                     if fp.literal is not None:
                         code.append((i, key))
+            if rejected is not None:
+                verdicts.grown(prints[i].codes, before)
         aligned += self._renamed(prints, code, [seg.text for seg in segs])
         self._lazy = None  # the batch's tokens are not kept past it
         self._details(key for _, key, _ in aligned)

@@ -68,6 +68,8 @@ class CachedText:
     detached: tuple[object, ...] | None = None
     """What ``detached`` last measured (the objects it read, then the bytes they hold): a text
     taken back and let go again unchanged is neither walked nor measured again."""
+    size: int = 0
+    """Bytes ``Kept`` counted for the text while it holds it (no tuple per text kept)."""
 
 
 _FIELDS = tuple(f.name for f in fields(Fingerprint))
@@ -132,10 +134,10 @@ class Kept:
     def __init__(self, limit: int = KEPT_BYTES, codes_limit: int = CODES_BYTES) -> None:
         self.limit = limit
         self.bytes = 0
-        self._held: OrderedDict[TextKey, tuple[CachedText, int]] = OrderedDict()
+        self._held: OrderedDict[TextKey, CachedText] = OrderedDict()
         self.codes_limit = codes_limit
         self.codes_bytes = 0
-        self._codes: OrderedDict[TextKey, tuple[CachedText, int]] = OrderedDict()
+        self._codes: OrderedDict[TextKey, CachedText] = OrderedDict()
         """Texts without details (their codes, echoes and what was learnt of them)."""
 
     def __len__(self) -> int:
@@ -150,36 +152,36 @@ class Kept:
             return
         old = self._held.pop(key, None)
         if old is not None:
-            self.bytes -= old[1]
+            self.bytes -= old.size
         held, size = detached(held)
-        self._held[key] = (held, size)
-        self.bytes += size
+        held.size = size
+        self._held[key] = held
+        self.bytes += held.size
         while self.bytes > self.limit and self._held:
-            _, (_, gone) = self._held.popitem(last=False)
-            self.bytes -= gone
+            self.bytes -= self._held.popitem(last=False)[1].size
 
     def _put_codes(self, key: TextKey, held: CachedText) -> None:
         if self.codes_limit <= 0:
             return
         # The text is there when ``_code_may_match`` read it; echoes are a few pairs.
-        size = sys.getsizeof(held.codes) + (sys.getsizeof(held.text) if held.text is not None else 0)
+        size = held.size = sys.getsizeof(held.codes) + (
+            sys.getsizeof(held.text) if held.text is not None else 0
+        )
         old = self._codes.pop(key, None)
         if old is not None:
-            self.codes_bytes -= old[1]
-        self._codes[key] = (held, size)
+            self.codes_bytes -= old.size
+        self._codes[key] = held
         self.codes_bytes += size
         while self.codes_bytes > self.codes_limit and self._codes:
-            _, (_, gone) = self._codes.popitem(last=False)
-            self.codes_bytes -= gone
+            self.codes_bytes -= self._codes.popitem(last=False)[1].size
 
     def take(self, key: TextKey) -> CachedText | None:
         """The text kept under ``key`` (no longer kept here), or None."""
         found = self._held.pop(key, None)
         if found is not None:
-            self.bytes -= found[1]
-            return found[0]
+            self.bytes -= found.size
+            return found
         found = self._codes.pop(key, None)
         if found is not None:
-            self.codes_bytes -= found[1]
-            return found[0]
-        return None
+            self.codes_bytes -= found.size
+        return found
