@@ -235,3 +235,42 @@ def test_shards_merge_and_the_hook_block_on_a_record_holding_its_generators_text
     repo.git("add", ".")
     refused = repo.provcheck("hook", "run", code=1).stderr
     assert "openai-declared-output" in refused, refused
+
+
+def test_an_arena_battle_holding_both_answers_blocks_under_both_models_packs(
+    tmp_path: Path, index_dir: Path
+) -> None:
+    """Chatbot Arena's ``conversation_a``/``conversation_b`` were read by the generic walker as
+    text of no speaker, so the record's ``model_a``/``model_b`` stayed a card-like declaration
+    (review) although the record holds both models' answers. They are read with their roles now
+    (the ``paired-conversations`` schema): each answer is an assistant turn, and both packs'
+    declared-output rules block."""
+    battle = {
+        "question_id": "q1",
+        "model_a": "gpt-4-0613",
+        "model_b": "claude-2",
+        "winner": "model_a",
+        "conversation_a": [
+            {"role": "user", "content": "How to water tomatoes?"},
+            {"role": "assistant", "content": ANSWER},
+        ],
+        "conversation_b": [
+            {"role": "user", "content": "How to water tomatoes?"},
+            {"role": "assistant", "content": "Water them at the base, in the morning."},
+        ],
+        "turn": 1,
+        "anony": True,
+        "language": "English",
+    }
+    path = write_jsonl(tmp_path / "battles.jsonl", [battle, battle])
+    doc = _scan(tmp_path, index_dir, path, code=1)
+    found = _by_rule(doc)
+    for rule, field in (("openai-declared-output", "model_a"), ("anthropic-declared-output", "model_b")):
+        (finding,) = found[rule]
+        assert finding["action"] == "block", finding
+        assert finding["declaration"]["field"] == field and finding["declaration"]["output_records"] == 2
+    assert "openai-declared-source" not in found and "anthropic-declared-source" not in found
+    (summary,) = doc["files"]
+    assert summary["schema"] == "paired-conversations", summary
+    read = {f["field"]: f["count"] for f in summary["fields"]["read"]}
+    assert read["conversation_a[].content"] == read["conversation_b[].content"] == 4, summary

@@ -10,7 +10,13 @@ from typing import Any
 from provcheck.errors import UsageError
 from provcheck.inputs.base import WrapperMember
 from provcheck.inputs.schemas.base import RawTurn, Schema, SchemaError, maybe_json, role_kind
-from provcheck.inputs.schemas.chat import MESSAGE_KEYS, SHAREGPT_KEYS, OpenAIMessages, ShareGPT
+from provcheck.inputs.schemas.chat import (
+    MESSAGE_KEYS,
+    SHAREGPT_KEYS,
+    OpenAIMessages,
+    PairedConversations,
+    ShareGPT,
+)
 from provcheck.inputs.schemas.encoded import (
     HEX_SUFFIX,
     JSON_SUFFIX,
@@ -66,7 +72,16 @@ __all__ = [
 ]
 
 SCHEMAS: dict[str, Schema] = {
-    s.name: s for s in (ShareGPT(), OpenAIMessages(), Alpaca(), PromptResponse(), TextField(), Generic())
+    s.name: s
+    for s in (
+        ShareGPT(),
+        OpenAIMessages(),
+        PairedConversations(),
+        Alpaca(),
+        PromptResponse(),
+        TextField(),
+        Generic(),
+    )
 }
 """Schemas in detection order: the first that matches a record reads it."""
 

@@ -83,6 +83,40 @@ class OpenAIMessages:
         return out
 
 
+PAIRED_KEYS = ("conversation_a", "conversation_b")
+
+
+class PairedConversations:
+    """Two conversations side by side, each a list of ``role``/``content`` messages: Chatbot
+    Arena's ``{"model_a": ..., "model_b": ..., "conversation_a": [...], "conversation_b":
+    [...]}``. Read with their roles, so an answer is known as model output (the names in
+    ``model_a``/``model_b`` then declare who wrote the text the record holds: ``scan/fields.py``);
+    the generic walk read them as text of no speaker."""
+
+    name = "paired-conversations"
+
+    def matches(self, data: dict[str, Any]) -> bool:
+        """Has ``conversation_a`` or ``conversation_b`` as a list of role/content messages."""
+        return any(is_messages(maybe_json(data.get(key))) for key in PAIRED_KEYS if key in data)
+
+    def turns(self, data: dict[str, Any]) -> list[Part]:
+        """The turns of ``conversation_a``, then those of ``conversation_b``."""
+        out: list[Part] = []
+        for key in PAIRED_KEYS:
+            value = maybe_json(data.get(key))
+            if value is None:
+                continue
+            if not isinstance(value, list):
+                raise SchemaError(f"'{key}' is a {type(value).__name__}, expected a list of messages", key)
+            for i, item in enumerate(value):
+                if not isinstance(item, dict):
+                    raise SchemaError(
+                        f"message {i} is a {type(item).__name__}, expected an object", f"{key}[{i}]"
+                    )
+                out.extend(message_parts(item, f"{key}[{i}]", str(item.get("role", ""))))
+        return out
+
+
 def is_messages(value: Any) -> bool:
     """A non-empty list of message objects with roles."""
     return isinstance(value, list) and bool(value) and isinstance(value[0], dict) and "role" in value[0]
@@ -97,4 +131,4 @@ def messages_parts(value: list[Any], key: str) -> list[Part]:
     return out
 
 
-__all__ = ["OpenAIMessages", "RawTurn", "ShareGPT", "is_messages", "messages_parts"]
+__all__ = ["OpenAIMessages", "PairedConversations", "RawTurn", "ShareGPT", "is_messages", "messages_parts"]
