@@ -109,7 +109,8 @@ SHAPES: list[tuple[str, dict[str, Any], str, str]] = [
         "alpacaeval-annotations",
         {"instruction": "How?", "output_1": ANSWER, "output_2": "No.", "generator_1": "gpt4_1106_preview"},
         "generator_1",
-        "openai-declared-source",  # output_1 is read as text of no speaker: not known as output
+        # output_1/output_2 are answers (``paired-outputs``; before, text of no speaker: review)
+        "openai-declared-output",
     ),
 ]
 
@@ -124,6 +125,7 @@ def test_more_shapes_of_a_records_generator_are_declarations(
     assert rule in found, doc["findings"]
     (finding,) = found[rule]
     assert finding["declaration"]["field"] == field and finding["declaration"]["records"] == 2
+    assert finding["action"] == ("block" if rule.endswith("-declared-output") else "review"), finding
 
 
 def test_a_nested_model_of_no_name_is_counted_not_dropped(tmp_path: Path, index_dir: Path) -> None:

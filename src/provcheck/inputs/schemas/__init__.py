@@ -30,7 +30,7 @@ from provcheck.inputs.schemas.encoded import (
     may_be_spaced,
 )
 from provcheck.inputs.schemas.encoded import SUFFIX as ENCODED_SUFFIX
-from provcheck.inputs.schemas.fields import Alpaca, PromptResponse, TextField, lookup
+from provcheck.inputs.schemas.fields import Alpaca, PairedOutputs, PromptResponse, TextField, lookup
 from provcheck.inputs.schemas.generic import Generic
 from provcheck.inputs.schemas.plain import plain_chat
 from provcheck.inputs.schemas.runs import Piece, joined
@@ -78,6 +78,7 @@ SCHEMAS: dict[str, Schema] = {
         OpenAIMessages(),
         PairedConversations(),
         Alpaca(),
+        PairedOutputs(),
         PromptResponse(),
         TextField(),
         Generic(),

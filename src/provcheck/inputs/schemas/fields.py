@@ -64,6 +64,35 @@ class Alpaca:
         return out
 
 
+_PAIRED_OUT = ("output_1", "output_2")
+
+
+class PairedOutputs:
+    """Two answers to one instruction, judged side by side: AlpacaEval's annotations and other
+    pairwise judgments, ``{"instruction": ..., "output_1": ..., "generator_1": ...,
+    "output_2": ..., "generator_2": ...}``. The outputs are read as answers (role ``output``),
+    so ``generator_1``/``generator_2`` declare who wrote text the record holds
+    (``scan/fields.py``); the generic walk read them as text of no speaker."""
+
+    name = "paired-outputs"
+
+    def matches(self, data: dict[str, Any]) -> bool:
+        """Has ``output_1`` and ``output_2`` (strings) and a string ``instruction``."""
+        return isinstance(data.get("instruction"), str) and all(
+            isinstance(data.get(key), str) for key in _PAIRED_OUT
+        )
+
+    def turns(self, data: dict[str, Any]) -> list[Part]:
+        """The instruction, its ``input`` when there is one, then both outputs."""
+        out: list[Part] = []
+        for key in ("instruction", "input"):
+            text = _str_field(data, key)
+            if text:
+                out.append(RawTurn(key, key, text))
+        out.extend(RawTurn("output", key, data[key]) for key in _PAIRED_OUT)
+        return out
+
+
 class PromptResponse:
     """Pairs: ``prompt``/``completion``, ``prompt``/``response``, ``question``/``answer``,
     ``query``/``response``, ``input``/``output``, and preference data ``prompt``/``chosen``/``rejected``."""
