@@ -101,6 +101,10 @@ class PairedConversations:
 
     def turns(self, data: dict[str, Any]) -> list[Part]:
         """The turns of ``conversation_a``, then those of ``conversation_b``."""
+        if not any(key in data for key in PAIRED_KEYS):
+            raise SchemaError(
+                "expected 'conversation_a' and 'conversation_b': lists of {role, content}", PAIRED_KEYS[0]
+            )
         out: list[Part] = []
         for key in PAIRED_KEYS:
             value = maybe_json(data.get(key))

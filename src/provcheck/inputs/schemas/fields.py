@@ -84,6 +84,10 @@ class PairedOutputs:
 
     def turns(self, data: dict[str, Any]) -> list[Part]:
         """The instruction, its ``input`` when there is one, then both outputs."""
+        for key in _PAIRED_OUT:
+            if not isinstance(data.get(key), str):
+                got = "missing" if key not in data else f"a {type(data[key]).__name__}"
+                raise SchemaError(f"'{key}' is {got}, expected a string (an answer)", key)
         out: list[Part] = []
         for key in ("instruction", "input"):
             text = _str_field(data, key)
