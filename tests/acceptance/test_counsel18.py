@@ -1,0 +1,125 @@
+"""The counsel-facing reports decidable and signable (eighth pass): counsel 18's read of the
+HTML and PDF reports, of the demo and of a scan with waivers, a conflict, a record that names
+its model and holds its answer (a declared-output block), a review finding and a coverage gap.
+
+1. *Applies when* showed the rule's condition as the policy spells it
+   (``declared.carries_output = False and use.purpose = ...``). It is now said in plain words,
+   from the condition's structure (``policy.describe``), with the policy's spelling beneath for
+   engineers; the JSON finding carries both (``applies_when``, ``applies_when_words``).
+2. A finding's line abbreviated its scores ("sim 0.94 · cont 0.91 · 124 tok"): it now says
+   "94% similar · 91% of the reference · 124 matching tokens", and what each measures is said
+   once above the findings.
+
+The scans run through the real command line.
+"""
+
+from __future__ import annotations
+
+import html as htmllib
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from helpers import FIXTURES, run_cli, write_jsonl
+
+ANSWER = (
+    "Photosynthesis is the process by which green plants, algae and some bacteria turn light energy "
+    "into chemical energy. It takes place mainly in the chloroplasts of leaf cells, which contain the "
+    "green pigment chlorophyll, and it releases oxygen as a by-product of splitting water molecules."
+)
+
+
+def _words(markup: str) -> str:
+    words = re.sub(r"\s+", " ", htmllib.unescape(re.sub(r"<[^>]+>", " ", markup))).strip()
+    return re.sub(r" ([:;,.)])", r"\1", words)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """The demo, with one more file: a record naming its model (gpt-4) and holding its answer."""
+    root = tmp_path_factory.mktemp("counsel18")
+    shutil.copytree(FIXTURES / "demo", root / "demo")
+    demo = root / "demo"
+    write_jsonl(
+        demo / "dataset" / "named.jsonl",
+        [
+            {
+                "model": "gpt-4",
+                "messages": [
+                    {"role": "user", "content": "Explain photosynthesis."},
+                    {"role": "assistant", "content": ANSWER},
+                ],
+            }
+        ],
+    )
+    run_cli(["index", "build", root / "index", "--sources", demo / "sources.yaml", "--quiet"])
+    args: list[object] = ["scan", demo / "dataset", "--index", root / "index"]
+    args += ["--policy", demo / "policy.yaml", "--waivers", demo / "waivers.yaml", "-q"]
+    args += ["-f", "html", "-o", root / "report.html", "-f", "text", "-o", root / "report.txt"]
+    args += ["-f", "json", "-o", root / "report.json"]
+    run_cli(args, 1)
+    return {fmt: (root / f"report.{fmt}").read_text(encoding="utf-8") for fmt in ("html", "txt", "json")}
+
+
+def _findings(demo: dict[str, str], rule: str) -> list[dict[str, object]]:
+    return [f for f in json.loads(demo["json"])["findings"] if f["rule"] == rule]
+
+
+def _card(page: str, finding_id: str) -> str:
+    start = page.index(f'id="f-{finding_id}"')
+    return _words(page[start : page.index("</details>", start)])
+
+
+# --- 1. the condition in plain words --------------------------------------------------------------
+
+
+def test_applies_when_is_said_in_plain_words_with_the_policy_spelling_beneath(demo: dict[str, str]) -> None:
+    (named,) = _findings(demo, "openai-declared-output")
+    assert named["action"] == "block"
+    card = _card(demo["html"], str(named["id"]))
+    words = (
+        "Applies when all of: (1) what makes the declaration (card, manifest or record) is “record”; "
+        "(2) the record making the declaration holds text the model wrote; (3) the source's provider "
+        "is “openai”; (4) the declared purposes include “train-competing-model”; (5) the model that "
+        "wrote the source's text does not match any of the patterns gpt-1*, gpt-2*, gpt2*, openai-gpt, "
+        "gpt-oss* (* stands for any text) (or is not recorded)"
+    )
+    assert words in card, card
+    raw = str(named["applies_when"])
+    assert raw.startswith("declared.by = 'record' and declared.carries_output = True")
+    assert f"As written in the policy: {raw}" in card
+    assert named["applies_when_words"] == words.removeprefix("Applies when ")
+    # The rule's heading says it the same way, beside the declared use.
+    head = demo["html"][demo["html"].index('id="rule-openai-declared-output"') :]
+    head = _words(head[: head.index('<div class="group">')])
+    assert words in head and "declared use: train-competing-model (policy)" in head
+
+
+def test_no_finding_card_shows_a_condition_only_as_the_policy_spells_it(demo: dict[str, str]) -> None:
+    page = demo["html"]
+    for f in json.loads(demo["json"])["findings"]:
+        if not f["applies_when"]:
+            continue
+        card = _card(page, f["id"])
+        said = card.split("Applies when ", 1)[1].split(" As written in the policy:", 1)[0]
+        assert not re.search(r"\b(source|use|declared|match|marker)\.[a-z_]+\b", said), (f["rule"], said)
+        assert not re.search(r"\s(=|glob|contains|in \[)\s", said), (f["rule"], said)
+
+
+# --- 2. a finding's line in plain words -------------------------------------------------------------
+
+
+def test_a_findings_line_says_its_numbers_in_words_and_the_legend_says_what_they_measure(
+    demo: dict[str, str],
+) -> None:
+    page = demo["html"]
+    lines = [_words(s) for s in re.findall(r'<span class="score">(.*?)</span>', page)]
+    assert lines and "94% similar · 91% of the reference · 124 matching tokens" in lines, lines
+    assert not any(re.search(r"\bsim\b|\bcont\b|\btok\b", s) for s in lines), lines
+    legend = _words(page[page.index('id="score-legend"') :].split("</p>", 1)[0])
+    assert "“similar” is the share of tokens" in legend
+    assert "“of the reference” is the share of the reference's text found, aligned, in the record" in legend
+    assert "“matching tokens” counts the tokens identical and in the same order on both sides" in legend
