@@ -26,11 +26,10 @@ from provcheck.report.clauses import legend as quote_legend
 from provcheck.report.html.finding import SCORE_LEGEND, card, clause_html, when_html
 from provcheck.report.html.limits import heldout_limit
 from provcheck.report.html.markup import dl, esc, table
+from provcheck.report.html.signoff import decision_block, policy_files_html
 from provcheck.report.html.summary import (
-    decision_block,
     executive_summary,
     files_not_scanned,
-    policy_files_html,
     record_charts,
     write_records,
 )
