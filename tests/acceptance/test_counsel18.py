@@ -6,6 +6,9 @@ its model and holds its answer (a declared-output block), a review finding and a
    (``declared.carries_output = False and use.purpose = ...``). It is now said in plain words,
    from the condition's structure (``policy.describe``), with the policy's spelling beneath for
    engineers; the JSON finding carries both (``applies_when``, ``applies_when_words``).
+3. "Run by" was always a blank to fill in. ``scan --run-by NAME`` (or ``PROVCHECK_RUN_BY``, as a
+   CI job would set it) records who ran it, as given and never guessed, with where it came from
+   (``run.run_by``, ``run.run_by_from``); the decision facts say it, or that neither was given.
 2. A finding's line abbreviated its scores ("sim 0.94 · cont 0.91 · 124 tok"): it now says
    "94% similar · 91% of the reference · 124 matching tokens", and what each measures is said
    once above the findings.
@@ -61,7 +64,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     args += ["-f", "html", "-o", root / "report.html", "-f", "text", "-o", root / "report.txt"]
     args += ["-f", "json", "-o", root / "report.json"]
     run_cli(args, 1)
-    return {fmt: (root / f"report.{fmt}").read_text(encoding="utf-8") for fmt in ("html", "txt", "json")}
+    reports = {fmt: (root / f"report.{fmt}").read_text(encoding="utf-8") for fmt in ("html", "txt", "json")}
+    return {**reports, "root": str(root)}
 
 
 def _findings(demo: dict[str, str], rule: str) -> list[dict[str, object]]:
@@ -123,3 +127,55 @@ def test_a_findings_line_says_its_numbers_in_words_and_the_legend_says_what_they
     assert "“similar” is the share of tokens" in legend
     assert "“of the reference” is the share of the reference's text found, aligned, in the record" in legend
     assert "“matching tokens” counts the tokens identical and in the same order on both sides" in legend
+
+
+# --- 3. who ran the scan ------------------------------------------------------------------------------
+
+
+def _scan_run_by(demo: dict[str, str], tmp_path: Path, *extra: str) -> tuple[dict[str, object], str]:
+    root = Path(demo["root"])
+    args: list[object] = ["scan", root / "demo" / "dataset", "--index", root / "index", "-q"]
+    args += ["--policy", root / "demo" / "policy.yaml", *extra]
+    args += ["-f", "json", "-o", tmp_path / "r.json", "-f", "html", "-o", tmp_path / "r.html"]
+    run_cli(args, 1)
+    run = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["run"]
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")
+    fact = _words(page.split("<dt>Run by</dt>", 1)[1].split("</dd>", 1)[0])
+    return run, fact
+
+
+def test_run_by_given_on_the_command_line_is_recorded_and_said_with_its_source(
+    demo: dict[str, str], tmp_path: Path
+) -> None:
+    run, fact = _scan_run_by(demo, tmp_path, "--run-by", "Sam Lee, data team")
+    assert (run["run_by"], run["run_by_from"]) == ("Sam Lee, data team", "command line")
+    assert (
+        fact == "Sam Lee, data team (recorded by provcheck as given with --run-by on the command line; "
+        "not verified)"
+    )
+
+
+def test_run_by_from_the_environment_says_so(
+    demo: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PROVCHECK_RUN_BY", "ci: nightly job 42")
+    run, fact = _scan_run_by(demo, tmp_path)
+    assert (run["run_by"], run["run_by_from"]) == ("ci: nightly job 42", "environment (PROVCHECK_RUN_BY)")
+    assert (
+        "(recorded by provcheck as given with the environment variable PROVCHECK_RUN_BY; not verified)"
+        in fact
+    )
+
+
+def test_without_run_by_the_report_says_it_was_not_given_and_guesses_nothing(
+    demo: dict[str, str], tmp_path: Path
+) -> None:
+    run, fact = _scan_run_by(demo, tmp_path)
+    assert "run_by" not in run and "run_by_from" not in run
+    assert fact.startswith("not recorded: the scan was run without --run-by or PROVCHECK_RUN_BY; write below")
+
+
+def test_a_blank_run_by_is_refused_before_scanning(demo: dict[str, str], tmp_path: Path) -> None:
+    root = Path(demo["root"])
+    out = run_cli(["scan", root / "demo" / "dataset", "--index", root / "index", "--run-by", " \t"], 2)
+    assert "--run-by (command line): ' \\t' is not a name" in out.stderr

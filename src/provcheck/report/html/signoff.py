@@ -25,6 +25,33 @@ def policy_files_html(run: RunRecord) -> str:
     )
 
 
+def _run_by(run: RunRecord, decision: Decision | None) -> str:
+    """Who ran the scan: as the run recorded it (``--run-by`` or ``$PROVCHECK_RUN_BY``, with
+    which), else as the decision file states, else a blank to fill in that says why it is one."""
+    stated = decision.scan_run_by if decision is not None else None
+    if isinstance(run.run_by, str):
+        origin = (
+            "the environment variable PROVCHECK_RUN_BY"
+            if run.run_by_from == "environment (PROVCHECK_RUN_BY)"
+            else "--run-by on the command line"
+        )
+        said = f"{esc(run.run_by)} (recorded by provcheck as given with {esc(origin)}; not verified)"
+        if stated and stated != run.run_by:
+            said += f"; the decision file states: {esc(stated)}"
+        return said
+    if stated:
+        return f"{esc(stated)} (as the decision file states; the scan recorded no --run-by)"
+    if decision is not None:
+        return (
+            "not recorded: the scan was run without --run-by or PROVCHECK_RUN_BY, and the decision "
+            "file names no <code>scan_run_by</code>"
+        )
+    return (
+        "not recorded: the scan was run without --run-by or PROVCHECK_RUN_BY; write below who ran "
+        "it (command under Reproducibility manifest)"
+    )
+
+
 def decision_question(result: ScanResult, rs: RecordSummary, dataset: str, decision: Decision | None) -> str:
     """The question counsel answers and the facts the answer rests on: a signature under
     "Approve" alone did not say approve what, for which use, on which policy and index."""
@@ -35,17 +62,7 @@ def decision_question(result: ScanResult, rs: RecordSummary, dataset: str, decis
     gaps = not_scanned(result)
     index = run.index
     started = ov.fact_text(run.started_at)
-    if decision is not None and decision.scan_run_by:
-        run_by = f"{esc(decision.scan_run_by)} (as the decision file states; provcheck does not record it)"
-    elif decision is not None:
-        run_by = (
-            "not recorded: provcheck does not record it, and the decision file names no "
-            "<code>scan_run_by</code>"
-        )
-    else:
-        run_by = (
-            "not recorded by provcheck: write below who ran the scan (command under Reproducibility manifest)"
-        )
+    run_by = _run_by(run, decision)
     question = (
         f"<p class='question'><b>The decision asked:</b> may the records scanned in {_mono(dataset)} be "
         f"used for the declared use ({esc(use)}), given the findings of this report under the policy "
