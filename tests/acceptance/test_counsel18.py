@@ -9,6 +9,13 @@ its model and holds its answer (a declared-output block), a review finding and a
 3. "Run by" was always a blank to fill in. ``scan --run-by NAME`` (or ``PROVCHECK_RUN_BY``, as a
    CI job would set it) records who ran it, as given and never guessed, with where it came from
    (``run.run_by``, ``run.run_by_from``); the decision facts say it, or that neither was given.
+4. Every clause said "retrieval date not recorded" unless an OpenTermsArchive capture dated it.
+   The reference also dates the copies it read of the CC BY-NC 4.0 legal code (stanford_alpaca
+   at HEAD 761dc5b, 2023-05-29) and of UltraChat's README (HEAD 2024-03-13): both are now used;
+   and where no date is on record the words say what that means for relying on the quote.
+5. DeepSeek's terms had "URL not recorded" and nothing more: the reference names them as the
+   terms of chat.deepseek.com and platform.deepseek.com with no verified address, and the
+   citation's note now says so (no URL is invented).
 2. A finding's line abbreviated its scores ("sim 0.94 · cont 0.91 · 124 tok"): it now says
    "94% similar · 91% of the reference · 124 matching tokens", and what each measures is said
    once above the findings.
@@ -26,7 +33,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import FIXTURES, run_cli, write_jsonl
+from helpers import FIXTURES, SHARED, run_cli, write_jsonl
 
 ANSWER = (
     "Photosynthesis is the process by which green plants, algae and some bacteria turn light energy "
@@ -179,3 +186,63 @@ def test_a_blank_run_by_is_refused_before_scanning(demo: dict[str, str], tmp_pat
     root = Path(demo["root"])
     out = run_cli(["scan", root / "demo" / "dataset", "--index", root / "index", "--run-by", " \t"], 2)
     assert "--run-by (command line): ' \\t' is not a name" in out.stderr
+
+
+# --- 4. retrieval dates the reference gives ---------------------------------------------------------
+
+REFERENCE = SHARED / "reference" / "terms-and-licences.md"
+
+
+@pytest.mark.parametrize(
+    ("rule", "seen"),
+    [
+        ("openai-api-no-competing-models", ["seen 2025-11-11", "seen 2026-08-22"]),
+        ("anthropic-api-no-competing-models", ["seen 2026-03-11"]),
+        ("anthropic-no-training-without-authorization", ["seen 2026-08-14"]),
+        ("noncommercial-licence-in-commercial-use", ["seen 2023-05-29", "seen 2024-03-13"]),
+        ("research-only-licence-outside-research", ["seen 2024-03-13"]),
+    ],
+)
+def test_every_copy_date_the_reference_gives_is_used(rule: str, seen: list[str]) -> None:
+    explained = re.sub(r"\s+", " ", run_cli(["policy", "explain", rule]).stdout)
+    assert all(s in explained for s in seen), explained
+
+
+def test_the_reference_gives_those_dates() -> None:
+    if not REFERENCE.is_file():
+        pytest.skip("the shared reference is not beside the checkout")
+    text = REFERENCE.read_text(encoding="utf-8")
+    for said in (
+        "(first record, 2025-11-11)",
+        "(through 2026-08-22)",
+        "2025-11-11 and 2026-03-11 captures",
+        "unchanged from 2025-11-11 to 2026-08-14",
+        "(HEAD 761dc5b, 2023-05-29)",
+        "README (HEAD 2024-03-13)",
+        "The exact URL is R.",
+    ):
+        assert said in text, said
+
+
+def test_clauses_say_their_copy_date_or_what_its_absence_means(demo: dict[str, str]) -> None:
+    evidence = _words(demo["html"][demo["html"].index('<section id="findings">') :])
+    assert "quote confidence V-P · wording seen 2023-05-29 in a copy of the document" in evidence
+    assert (
+        "quote confidence V-S · retrieval date not recorded: nothing on record shows this wording is "
+        "still the document's; check it against the document before relying on it"
+    ) in evidence
+
+
+# --- 5. DeepSeek's terms: where to find them, no invented URL -----------------------------------------
+
+
+def test_the_deepseek_citation_says_why_it_has_no_url_and_where_to_look(demo: dict[str, str]) -> None:
+    (ds,) = _findings(demo, "deepseek-training-permitted")
+    clause = ds["clause"]
+    assert isinstance(clause, dict) and clause["url"] is None
+    card = _card(demo["html"], str(ds["id"]))
+    assert "DeepSeek Terms of Use · section 4.2(3) · effective 2025-04-28 · URL not recorded" in card
+    assert (
+        "No URL is cited: the reference names these as the terms of chat.deepseek.com and "
+        "platform.deepseek.com and has no verified address for them"
+    ) in card, card
