@@ -16,6 +16,10 @@ its model and holds its answer (a declared-output block), a review finding and a
 5. DeepSeek's terms had "URL not recorded" and nothing more: the reference names them as the
    terms of chat.deepseek.com and platform.deepseek.com with no verified address, and the
    citation's note now says so (no URL is invented).
+6. Counsel's re-read: a scan blocked by a record that names its model and holds its answer (a
+   declaration, counted apart from records) said "Blocked: 0 of 1 records (0.0%) have a finding
+   with action block", and the decision block "0 blocking": counsel could not tell what blocked.
+   The verdict and the decision block now say what else blocks and how many records it covers.
 2. A finding's line abbreviated its scores ("sim 0.94 · cont 0.91 · 124 tok"): it now says
    "94% similar · 91% of the reference · 124 matching tokens", and what each measures is said
    once above the findings.
@@ -246,3 +250,40 @@ def test_the_deepseek_citation_says_why_it_has_no_url_and_where_to_look(demo: di
         "No URL is cited: the reference names these as the terms of chat.deepseek.com and "
         "platform.deepseek.com and has no verified address for them"
     ) in card, card
+
+
+# --- 6. what blocks besides records ---------------------------------------------------------------------
+
+
+def test_a_scan_blocked_only_by_records_naming_their_model_says_what_blocks(
+    demo: dict[str, str], tmp_path: Path
+) -> None:
+    root = Path(demo["root"])
+    data = tmp_path / "data"
+    shutil.copy(root / "demo" / "dataset" / "named.jsonl", data.mkdir() or data / "named.jsonl")
+    args: list[object] = [
+        "scan",
+        data,
+        "--index",
+        root / "index",
+        "--policy",
+        root / "demo" / "policy.yaml",
+        "-q",
+    ]
+    run_cli([*args, "-f", "html", "-o", tmp_path / "r.html", "-f", "text", "-o", tmp_path / "r.txt"], 1)
+    page = _words((tmp_path / "r.html").read_text(encoding="utf-8"))
+    text = re.sub(r"\s+", " ", (tmp_path / "r.txt").read_text(encoding="utf-8"))
+    also = (
+        "Also blocking: 1 declaration(s) (what a dataset card, a manifest or records' own fields declare; "
+        "among them, 1 record(s) name in a field of their own the model that wrote them), counted apart "
+        "from the records above: see Records with findings."
+    )
+    assert "Blocked: 0 of 1 records (0.0%) have a finding with action block" in page
+    assert page.count(also) == 2, page  # the verdict and the decision block
+    assert also in text
+
+
+def test_the_demo_verdict_counts_the_declared_output_block_apart(demo: dict[str, str]) -> None:
+    page = _words(demo["html"])
+    assert "Blocked: 3 of 12 records (25.0%) have a finding with action block" in page
+    assert "Also blocking: 1 declaration(s)" in page and "among them, 1 record(s) name" in page

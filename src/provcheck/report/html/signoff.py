@@ -9,7 +9,7 @@ from provcheck.report import overview as ov
 from provcheck.report.decision import DECISIONS, Decision
 from provcheck.report.html.markup import dl, esc
 from provcheck.report.html.summary import _mono, not_scanned
-from provcheck.report.records import RecordSummary, unreviewed
+from provcheck.report.records import RecordSummary, declared_blocking, unreviewed
 
 
 def policy_files_html(run: RunRecord) -> str:
@@ -154,7 +154,8 @@ def decision_block(
         f"<p>This decision refers to report {_mono(rs.identity.id)} (digest {_mono(rs.identity.digest)}, "
         "which identifies the scan, not this file: what it covers is under Reproducibility manifest) "
         f"of {_mono(dataset)}: {rs.counts.with_findings:,} of {rs.counts.scanned:,} records with open "
-        f"findings, {rs.counts.blocking:,} blocking{unblocked}{esc(unreviewed(rs.counts))}.</p>"
+        f"findings, {rs.counts.blocking:,} blocking{unblocked}{esc(unreviewed(rs.counts))}."
+        f"{esc(declared_blocking(rs.counts))}</p>"
     ) + (decision_question(result, rs, dataset, decision) if result is not None else "")
     if decision is not None:
         chosen = decision.label
