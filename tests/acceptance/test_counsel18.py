@@ -20,6 +20,9 @@ its model and holds its answer (a declared-output block), a review finding and a
    declaration, counted apart from records) said "Blocked: 0 of 1 records (0.0%) have a finding
    with action block", and the decision block "0 blocking": counsel could not tell what blocked.
    The verdict and the decision block now say what else blocks and how many records it covers.
+7. The sources table's "records" and "share" columns had no stated basis, and its note called
+   every declaration "about the dataset rather than a record", though a record's own model field
+   is one: a note under the table says what each counts and over what.
 2. A finding's line abbreviated its scores ("sim 0.94 · cont 0.91 · 124 tok"): it now says
    "94% similar · 91% of the reference · 124 matching tokens", and what each measures is said
    once above the findings.
@@ -287,3 +290,20 @@ def test_the_demo_verdict_counts_the_declared_output_block_apart(demo: dict[str,
     page = _words(demo["html"])
     assert "Blocked: 3 of 12 records (25.0%) have a finding with action block" in page
     assert "Also blocking: 1 declaration(s)" in page and "among them, 1 record(s) name" in page
+
+
+# --- 7. the sources table's basis -------------------------------------------------------------------------
+
+
+def test_the_sources_table_states_what_records_and_share_count(demo: dict[str, str]) -> None:
+    page = demo["html"]
+    basis = _words(page[page.index('id="sources-basis"') :].split("</p>", 1)[0])
+    assert (
+        "records: records with an open finding resting on the source (waived-only records not counted); "
+        "share: those records over the 12 records scanned; texts indexed: the source's texts in the index."
+    ) in basis
+    note = _words(page[page.index("+ N dataset-level:") :].split("</p>", 1)[0])
+    assert (
+        "or on what records' own fields declare (the model that wrote them: one finding per file and name"
+        in note
+    )
