@@ -26,6 +26,12 @@ def no_user_ray_settings(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name)
 
 
+@pytest.fixture(autouse=True)
+def no_user_run_by(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test's report records the machine's ``PROVCHECK_RUN_BY`` (a CI job may set it)."""
+    monkeypatch.delenv("PROVCHECK_RUN_BY", raising=False)
+
+
 @pytest.fixture
 def reference_file(tmp_path: Path) -> Path:
     """ShareGPT references: a prompt and a model answer each."""

@@ -123,6 +123,10 @@ def _cases(t: Path) -> dict[str, Case]:
             lambda run, r, t: run["shard"]["count"] == 1 and (t / "s.partial").stat().st_size > 0,
         ),
         "partial_path": Case(["--partial", str(t / "p.partial")], refused=True),  # without --shard
+        "run_by": Case(
+            ["--run-by", "A. Engineer"],
+            lambda run, r, t: (run["run_by"], run["run_by_from"]) == ("A. Engineer", "command line"),
+        ),
     }
 
 

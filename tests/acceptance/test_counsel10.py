@@ -393,19 +393,21 @@ def test_every_finding_states_the_condition_that_applied_its_rule(reports: dict[
     assert "use.purpose in [" in when and "'fine-tune'" in when
     page = reports["html"]
     head = _words(_section(page, 'id="rule-llama-no-improving-other-llms"', '<div class="group">'))
-    assert f"Applies when {when}" in head
+    # counsel18: the condition is said in plain words; the policy's spelling stays beneath them.
+    assert "Applies when all of: (1) the source's provider is “meta”" in head
+    assert f"As written in the policy: {when}" in head
     assert "declared use: fine-tune (policy), commercial (policy), internal (policy)" in head
     cards = re.findall(r'<details class="finding" id="f-[^"]+"(.*?)</details>', page, flags=re.S)
     assert cards and all("Applies when" in _words(c) for c in cards)
     doc = json.loads(reports["json"])
     llama = [f for f in doc["findings"] if f["rule"] == "llama-no-improving-other-llms"]
     assert llama and all(f["applies_when"] == when for f in llama)
-    assert _flat(reports["text"]).count(f"applies when: {when}") == len(llama)
+    assert _flat(reports["text"]).count(f"as written in the policy: {when}") == len(llama)
     sarif = json.loads(reports["sarif"])
     rule = next(
         r for r in sarif["runs"][0]["tool"]["driver"]["rules"] if r["id"] == "llama-no-improving-other-llms"
     )
-    assert f"Applies when: {when}" in rule["help"]["text"]
+    assert f"(as written in the policy: {when})" in rule["help"]["text"]
 
 
 # --- 5. contrast (real Chromium) --------------------------------------------------------------

@@ -296,7 +296,10 @@ def test_a_creative_commons_clause_states_its_version_and_what_is_known_of_its_d
     assert "section 2(a)(1); 1(i) · version 4.0, no effective date · https://" in page
     assert f"Date: {cc[0]['date_note']}" in page
     assert "section 2(a)(1); 1(i), version 4.0, no effective date, https://" in text
-    assert f"quote confidence V-P, retrieval date not recorded; date: {cc[0]['date_note']}" in text
+    assert (
+        f"quote confidence V-P, wording seen 2023-05-29 in a copy of the document; date: {cc[0]['date_note']}"
+        in text
+    )  # counsel18
     assert "effective date not recorded" not in page
 
 

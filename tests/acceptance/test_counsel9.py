@@ -194,7 +194,7 @@ def test_the_decision_block_states_the_question_and_the_facts_it_rests_on(demo: 
     assert "1 unreadable file(s) or record(s)" in facts
     index_fact = facts[facts.index("Index") : facts.index("Scanned")]
     assert all(name in index_fact for name in ("alpaca-style-nc", "deepseek-chat-outputs", "sharegpt-dump"))
-    assert "not recorded by provcheck" in facts
+    assert "not recorded: the scan was run without --run-by or PROVCHECK_RUN_BY" in facts  # counsel18
     # A date field that prints as "mm/dd/yyyy" is read differently on each side of the Atlantic;
     # the decision file wants an ISO date.
     assert 'type="date"' not in block and 'placeholder="YYYY-MM-DD"' in block

@@ -135,6 +135,8 @@ FULL = RunRecord(
     ),
     workers_from="command line",
     roles_from="configuration",
+    run_by="Sam Lee (data team)",
+    run_by_from="environment (PROVCHECK_RUN_BY)",
     cache=CacheFacts(path="/c/results.sqlite", hits=1, stored=2),
     changes=ChangeFacts(
         base="HEAD",

@@ -9,6 +9,7 @@ import shutil
 import sys
 
 import click
+from click.core import ParameterSource
 
 from provcheck import projectfile as project
 from provcheck.api import expand_found, resolve, scan_changes, scan_paths, unchanged_records, waivers_of
@@ -33,7 +34,7 @@ from provcheck.errors import ExitCode, ProvcheckError, UsageError
 from provcheck.gitscan import changes as changesets
 from provcheck.gitscan.repo import Repo
 from provcheck.matching.params import MatchConfig
-from provcheck.model import ABSENT, Action, ScanResult
+from provcheck.model import ABSENT, Absent, Action, ScanResult
 from provcheck.model.runextras import GitFacts
 from provcheck.report import OutputFormat, ReportContext, formatter
 from provcheck.report import overview as ov
@@ -190,6 +191,19 @@ def summary(result: ScanResult, fail_on: frozenset[Action]) -> str:
     return "\n".join(lines)
 
 
+def run_by_facts(given: str | None) -> tuple[str | Absent, str | Absent]:
+    """``run.run_by`` and where it came from (``--run-by`` or ``$PROVCHECK_RUN_BY``, never
+    guessed from git or CI variables); absent when neither was given."""
+    if given is None:
+        return ABSENT, ABSENT
+    source = click.get_current_context().get_parameter_source("run_by")
+    origin = "environment (PROVCHECK_RUN_BY)" if source is ParameterSource.ENVIRONMENT else "command line"
+    name = " ".join(given.split())
+    if not name or not name.isprintable():
+        raise UsageError(f"--run-by ({origin}): {given!r} is not a name; give who ran the scan, in words")
+    return name, origin
+
+
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path(readable=False))
 @options.INDEXES
@@ -253,6 +267,13 @@ def summary(result: ScanResult, fail_on: frozenset[Action]) -> str:
     "and json reports; see docs/report.md.",
 )
 @click.option(
+    "--run-by",
+    envvar="PROVCHECK_RUN_BY",
+    default=None,
+    help="Who ran the scan (a name, or a CI job's identity), recorded in the reports as given, with "
+    "where it came from; default: $PROVCHECK_RUN_BY, else not recorded.",
+)
+@click.option(
     "--shard",
     "shard_text",
     metavar="I/N",
@@ -295,6 +316,7 @@ def scan(
     cache_dir: str | None,
     no_cache: bool,
     decision_path: str | None,
+    run_by: str | None,
     shard_text: str | None,
     partial_path: str | None,
     quiet: bool,
@@ -306,6 +328,7 @@ def scan(
     (and nothing blocks). Other codes: docs/exit-codes.md.
     """
     targets = pair_outputs(formats, outputs)
+    ran_by, ran_by_from = run_by_facts(run_by)
     shard = check_shard_options(shard_text, partial_path, changed_since, [o for _, o in targets])
     decision = report_decision(decision_path, [fmt for fmt, _ in targets])
     if any(fmt is OutputFormat.PDF and out is None and sys.stdout.isatty() for fmt, out in targets):
@@ -411,6 +434,8 @@ def scan(
         decision=decision_path if decision is not None and decision_path is not None else ABSENT,
         git=git if git is not None else ABSENT,
         changed_since=changed_since if changed_since is not None else ABSENT,
+        run_by=ran_by,
+        run_by_from=ran_by_from,
     )
     result = dataclasses.replace(result, run=run)
     # So are the files the policy includes (known once it is loaded): `-o base.yaml -f text`

@@ -83,6 +83,9 @@ class RuleRef:
     """The rule's condition as the policy states it (``policy explain``'s ``when``): the facts of
     the source and of the declared use that made it apply. A rationale in the policy author's
     words does not show counsel which use the clause was applied to."""
+    when_words: str | None = None
+    """The same condition in plain words (``policy.describe``), for counsel; ``when`` stays the
+    policy's own spelling, for engineers."""
 
 
 @dataclass(frozen=True, slots=True)

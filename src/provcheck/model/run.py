@@ -299,6 +299,8 @@ class RunRecord:
         "use_origin",
         "workers_from",
         "roles_from",
+        "run_by",
+        "run_by_from",
         "cache",
         "changes",
         "index_fetched",
@@ -370,6 +372,11 @@ class RunRecord:
     """``command line``, ``configuration`` or ``default``."""
     roles_from: str | Absent = ABSENT
     """Who set ``roles``: ``command line`` or ``configuration``; absent without a role filter."""
+    run_by: str | Absent = ABSENT
+    """Who ran the scan, as given (``--run-by``, or ``PROVCHECK_RUN_BY``, e.g. set by a CI job);
+    never guessed: absent when neither was given."""
+    run_by_from: str | Absent = ABSENT
+    """Where ``run_by`` came from: ``command line`` or ``environment (PROVCHECK_RUN_BY)``."""
     cache: CacheFacts | Absent = ABSENT
     changes: ChangeFacts | Absent = ABSENT
     # Scale-out (docs/scale.md): who read the inputs, an index fetched from a URL, one share of a

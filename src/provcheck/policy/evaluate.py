@@ -38,6 +38,7 @@ from provcheck.model import (
     SourceName,
 )
 from provcheck.policy.conflicts import MatchedSources, licence_declarations
+from provcheck.policy.describe import describe
 from provcheck.policy.licenses import license_ids, traits
 from provcheck.policy.model import Policy, Rule, SourceFacts, Use, comparisons, overlay
 from provcheck.policy.paths import project_bases, spelt
@@ -261,6 +262,7 @@ class Evaluator:
             remediation=rule.remediation,
             clause=clause,
             when=str(rule.when) or None,
+            when_words=describe(rule.when) if rule.when else None,
         )
         return ref, action
 

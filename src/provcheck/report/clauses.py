@@ -35,7 +35,10 @@ NO_RETRIEVAL = (
 )
 """Said beside the quote-confidence legend: an effective date and a label beside each quote
 read as a citation checked on some date, which most versions do not record."""
-NOT_RETRIEVED = "retrieval date not recorded"
+NOT_RETRIEVED = (
+    "retrieval date not recorded: nothing on record shows this wording is still the document's; "
+    "check it against the document before relying on it"
+)
 """Said beside a quote whose version records no date it was seen in a copy of the document."""
 DEFAULT_TERMS = "terms of this source not recorded; the provider's default terms are cited"
 """Said beside a citation of the document a policy applies when the source's terms are not

@@ -14,7 +14,7 @@ key checked, unknown keys refused with the nearest known one.
     report: PC-3f2a9c1d7b4e           # optional: refused unless it is this report's id
     signature: /s/ Jane Doe            # optional
     notes: Reviewed with the data team. # optional
-    scan_run_by: Sam Lee, data team    # optional: who ran the scan (provcheck does not record it)
+    scan_run_by: Sam Lee, data team    # optional: who ran the scan (when the scan recorded no --run-by)
 """
 
 from __future__ import annotations

@@ -127,6 +127,11 @@ class RecordCounts:
     """Findings waived only by ``provcheck baseline``'s placeholder (no reason, no approver)."""
     placeholder_failing: int = 0
     """Of those, findings whose action the scan fails on: blocking findings nobody reviewed."""
+    declared_blocking: int = 0
+    """Rows of declarations (not records) with a finding the scan fails on: "Blocked: 0 of 12
+    records" was said of a scan blocked only by what records' own model fields declare."""
+    declared_records: int = 0
+    """Records the blocking declarations of records' own fields cover (``Declaration.records``)."""
 
 
 def origin_of(f: Finding) -> str:
@@ -190,6 +195,8 @@ class RecordView:
         self._records: dict[str, set[tuple[str, int | None, str]]] = {}
         self.sources: dict[str, SourceRow] = {s.source: s for s in indexed_sources(run)}
         self._placeholders = self._placeholders_failing = 0
+        self._declared: dict[tuple[str, int | None, str], int] = {}
+        """Per blocking declaration row, the records its record-field declaration covers."""
         self._unruled: dict[str, dict[tuple[str, int | None, str], bool]] = {}
         """Per source, records with a match no rule applied to: True while all are convergent."""
         self.hash = hashlib.sha256()
@@ -223,6 +230,9 @@ class RecordView:
         row.findings += 1
         row.worst = worse(row.worst, action)
         row.blocking = row.blocking or action in self.fail_on
+        if rec is None and action in self.fail_on:
+            covered = f.declaration.records if f.declaration is not None else None
+            self._declared[key] = max(self._declared.get(key, 0), covered or 0)
         row.rules = _with(row.rules, self._one(f.rule.id))
         row.references = _with(row.references, self._one(_reference(f)))
         name = self._one(origin_of(f))
@@ -314,6 +324,8 @@ class RecordView:
             ),
             placeholder_waived=self._placeholders,
             placeholder_failing=self._placeholders_failing,
+            declared_blocking=len(self._declared),
+            declared_records=sum(self._declared.values()),
         )
         return rows, sources, counts
 
@@ -429,13 +441,31 @@ def record_verdict(counts: RecordCounts, verdict: ov.Verdict, use: str = "", sin
     return f"{said} Rules applied for the declared use: {use}." if use else said
 
 
+def declared_blocking(counts: RecordCounts) -> str:
+    """What else blocks: declarations, counted apart from the records (a scan blocked only by
+    records that name their model read "Blocked: 0 of 12 records")."""
+    if not counts.declared_blocking:
+        return ""
+    covered = (
+        f"; among them, {counts.declared_records:,} record(s) name in a field of their own the model "
+        "that wrote them"
+        if counts.declared_records
+        else ""
+    )
+    return (
+        f" Also blocking: {counts.declared_blocking:,} declaration(s) (what a dataset card, a manifest "
+        f"or records' own fields declare{covered}), counted apart from the records above: see Records "
+        "with findings."
+    )
+
+
 def _verdict(counts: RecordCounts, verdict: ov.Verdict) -> str:
     n = counts.scanned
     if verdict.status == "fail":
         return (
             f"Blocked: {counts.blocking:,} of {n:,} records ({_pct(counts.blocking, n)}) have a finding "
             f"with action {'/'.join(verdict.fail_on)}; {counts.with_findings:,} records "
-            f"({_pct(counts.with_findings, n)}) have at least one open finding."
+            f"({_pct(counts.with_findings, n)}) have at least one open finding.{declared_blocking(counts)}"
         )
     if verdict.ungated:
         return (

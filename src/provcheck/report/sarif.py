@@ -123,8 +123,9 @@ def rule_descriptor(rule_id: str, use: RuleUse) -> dict[str, Any]:
         text.append(f"What to do: {ref.remediation}")
         md.append(f"What to do: {_md(ref.remediation)}")
     if ref.when:
-        text.append(f"Applies when: {ref.when}")
-        md.append(f"Applies when: {_md(ref.when)}")
+        raw = f" (as written in the policy: {ref.when})" if ref.when_words else ""
+        text.append(f"Applies when: {ref.when_words or ref.when}{raw}")
+        md.append(f"Applies when: {_md(ref.when_words or ref.when)}{_md(raw)}")
     for c in clauses_:
         text.append(f"Clause: {_clause_text(c)}")
         url = _link_target(c.url)

@@ -215,6 +215,7 @@ def finding(f: Finding) -> dict[str, Any]:
         "rationale": f.rule.rationale,
         "remediation": f.rule.remediation,
         "applies_when": f.rule.when,
+        "applies_when_words": f.rule.when_words,
         # Why a finding was lowered, in the card's words; the card's "shows / does not show"
         # prose is left to the human formats: ~700 characters a finding, held in memory with
         # the encoded findings (tests/unit/test_results.py), for what the scores already say.

@@ -298,7 +298,13 @@ class TextFormatter(Formatter):
             console.print(Text("  shows: ", style="bold") + Text(printable(said.shows)))
             console.print(Text("  does not show: ", style="bold") + Text(printable(said.does_not_show)))
         if f.rule.when:
-            console.print(Text("  applies when: ", style="bold") + Text(printable(f.rule.when)))
+            console.print(
+                Text("  applies when: ", style="bold") + Text(printable(f.rule.when_words or f.rule.when))
+            )
+            if f.rule.when_words:
+                console.print(
+                    Text("  as written in the policy: ", style="bold") + Text(printable(f.rule.when))
+                )
         if f.rule.clause is not None:
             c = f.rule.clause
             shown = f"“{_clip(c.quote, 400)}”" if c.quote else clauses.NO_WORDING

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from provcheck.model import Clause, Finding, Match, RecordRef, SourceInfo, WaiverState
+from provcheck.model import Clause, Finding, Match, RecordRef, RuleRef, SourceInfo, WaiverState
 from provcheck.report import evidence
 from provcheck.report.clauses import (
     DEFAULT_TERMS,
@@ -240,6 +240,15 @@ def signal_html(f: Finding) -> str:
     return ""
 
 
+def _pct(share: float) -> str:
+    """A share as a whole percentage, as the card's wording rounds it; never "100%" (identical)
+    for a share short of 1, nor "0%" for one above 0."""
+    pct = round(share * 100)
+    if pct == 100 and share < 1:
+        return "over 99%"
+    return "under 1%" if pct == 0 and share > 0 else f"{pct}%"
+
+
 def summary_line(f: Finding) -> str:
     """The one line shown while the card is closed (also what the search box searches)."""
     badge = "waived" if f.waived else f.action.value
@@ -247,7 +256,8 @@ def summary_line(f: Finding) -> str:
     if f.match is not None:
         ev = f.match.evidence
         score = (
-            f"sim {fmt_score(ev.similarity)} · cont {fmt_score(ev.containment)} · {ev.matched_tokens:,} tok"
+            f"{_pct(ev.similarity)} similar · {_pct(ev.containment)} of the reference · "
+            f"{ev.matched_tokens:,} matching tokens"
         )
     src = f.match.reference.id if f.match is not None else ""
     return (
@@ -258,11 +268,26 @@ def summary_line(f: Finding) -> str:
     )
 
 
-def _when(condition: str) -> str:
-    return (
-        f"<code>{esc(condition)}</code> <span class='note'>(the policy's condition; "
-        "<code>use.*</code> is the declared use stated under Scope)</span>"
+def when_html(rule: RuleRef, note: str) -> str:
+    """*Applies when*: the rule's condition in plain words, then the policy's own spelling in
+    small print for engineers (``note`` follows the words). Not a nested ``<details>``: a card
+    is one ``<details>``, and print opens cards, never what is inside them."""
+    words = rule.when_words or rule.when or ""
+    raw = (
+        f"<br><span class='note raw-when'>As written in the policy: <code>{esc(rule.when)}</code></span>"
+        if rule.when and rule.when_words
+        else ""
     )
+    return f"{esc(words)}{note}{raw}"
+
+
+SCORE_LEGEND = (
+    "On each finding's line: “similar” is the share of tokens (words and punctuation marks) "
+    "that agree in the aligned passages; “of the reference” is the share of the reference's "
+    "text found, aligned, in the record; “matching tokens” counts the tokens identical and in "
+    "the same order on both sides. The card's Scores row gives every measure."
+)
+"""Said once above the findings: what each number of a finding's line measures."""
 
 
 def card(f: Finding, open_: bool) -> str:
@@ -282,7 +307,8 @@ def card(f: Finding, open_: bool) -> str:
     if f.rule.remediation:
         rows.append(("What to do", esc(f.rule.remediation)))
     if f.rule.when:
-        rows.append(("Applies when", _when(f.rule.when)))
+        note = " <span class='note'>(the declared use is stated under Scope)</span>"
+        rows.append(("Applies when", when_html(f.rule, note)))
     rows.append(("Clause", clause_html(f.rule.clause)))
     rows.append(("Provenance", chain_html(f)))
     rec = f.record

@@ -23,14 +23,13 @@ from provcheck.report import overview as ov
 from provcheck.report.base import Formatter, ReportContext
 from provcheck.report.clauses import DEFAULT_TERMS, NO_RETRIEVAL
 from provcheck.report.clauses import legend as quote_legend
-from provcheck.report.html.finding import card, clause_html
+from provcheck.report.html.finding import SCORE_LEGEND, card, clause_html, when_html
 from provcheck.report.html.limits import heldout_limit
 from provcheck.report.html.markup import dl, esc, table
+from provcheck.report.html.signoff import decision_block, policy_files_html
 from provcheck.report.html.summary import (
-    decision_block,
     executive_summary,
     files_not_scanned,
-    policy_files_html,
     record_charts,
     write_records,
 )
@@ -293,6 +292,7 @@ class HtmlFormatter(Formatter):
             '<p class="note">Every finding, grouped by rule, then by the source copied from (or the marker '
             "or declaration). Each finding opens to show the record and the reference side by side with "
             "the aligned text marked.</p>"
+            f'<p class="note" id="score-legend">{esc(SCORE_LEGEND)}</p>'
             + (
                 f'<dl class="legend" id="quote-confidence">Quote confidence: {legend}</dl>'
                 f'<p class="note">{esc(NO_RETRIEVAL)}</p>'
@@ -315,8 +315,7 @@ class HtmlFormatter(Formatter):
                     ("What to do", esc(first.rule.remediation) if first.rule.remediation else ""),
                     (
                         "Applies when",
-                        f"<code>{esc(first.rule.when)}</code>; declared use: "
-                        + esc(ov.declared_use(result.run))
+                        when_html(first.rule, "; declared use: " + esc(ov.declared_use(result.run)))
                         if first.rule.when
                         else "",
                     ),

@@ -59,11 +59,19 @@ def sources_table(rs: RecordSummary) -> str:
     note = (
         '<p class="note">+ N dataset-level: findings on what the dataset\'s card or manifest '
         "declares (its licence, the datasets it derives from), about the dataset rather than a "
-        "record; they are listed under Records with findings and not counted as records.</p>"
+        "record, or on what records' own fields declare (the model that wrote them: one finding per "
+        "file and name, covering every record that names it); they are listed under Records with "
+        "findings and not counted as records.</p>"
         if any(s.declared for s in rs.sources)
         else ""
     )
-    return table(head, rows, "sources") + note
+    # "share" and "records" had no stated basis (counsel 18).
+    basis = (
+        f'<p class="note" id="sources-basis">records: records with an open finding resting on the '
+        f"source (waived-only records not counted); share: those records over the "
+        f"{rs.counts.scanned:,} records scanned; texts indexed: the source's texts in the index.</p>"
+    )
+    return table(head, rows, "sources") + basis + note
 
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
