@@ -307,3 +307,18 @@ def test_the_sources_table_states_what_records_and_share_count(demo: dict[str, s
         "or on what records' own fields declare (the model that wrote them: one finding per file and name"
         in note
     )
+
+
+# --- a clean report's print note ------------------------------------------------------------------
+
+
+def test_a_clean_report_does_not_claim_to_show_the_evidence_of_zero_findings(tmp_path: Path) -> None:
+    """A scan with no findings said "the full evidence of all 0 findings is shown"."""
+    shutil.copytree(FIXTURES / "demo", tmp_path / "demo")
+    run_cli(["index", "build", tmp_path / "index", "--sources", tmp_path / "demo" / "sources.yaml", "-q"])
+    data = tmp_path / "clean"
+    write_jsonl(data / "own.jsonl", [{"text": "A sentence written for this test, indexed nowhere."}])
+    out = tmp_path / "r.html"
+    run_cli(["scan", data, "--index", tmp_path / "index", "-q", "-f", "html", "-o", out], 0)
+    note = _words(out.read_text(encoding="utf-8").split('id="evidence-note">', 1)[1].split("</p>", 1)[0])
+    assert note == "Evidence in print: this scan has no findings, so there is no evidence to show.", note

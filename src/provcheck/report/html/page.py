@@ -229,6 +229,8 @@ class HtmlFormatter(Formatter):
             f"<span class='mono'>{esc(rs.identity.digest)}</span>."
             if total > shown
             else f"<b>Evidence in print:</b> the full evidence of all {total:,} findings is shown."
+            if total
+            else "<b>Evidence in print:</b> this scan has no findings, so there is no evidence to show."
         )
         out.write(
             "<!DOCTYPE html>\n"
