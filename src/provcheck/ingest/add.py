@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from provcheck.errors import InputError, UsageError
-from provcheck.index.shard import Chunk
-from provcheck.index.store import IndexWriter, now
+from provcheck.index.builder import Chunk
+from provcheck.index.store import now
+from provcheck.index.writer import IndexWriter
 from provcheck.ingest.ranges import RangeJob, changed, line_ranges, plain_start
 from provcheck.inputs import InputSource, Limits, RawItem, RawRecord, UnparsedLine, read_unparsed
 from provcheck.inputs.schemas import RecordOptions, RecordTurns, field_pattern, limit_errors, to_turns
