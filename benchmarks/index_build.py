@@ -44,7 +44,7 @@ def build(index: Path, data: Path, workers: int) -> tuple[float, float, float]:
 
 def worker_stages(batches: list[Any], spec: Any, config: Any) -> dict[str, float]:
     """The workers' part of ``FingerprintJob``, step by step (what it does, in its order)."""
-    from provcheck.index.shard import Chunk
+    from provcheck.index.builder import Chunk
     from provcheck.ingest.add import _PROMPT_KINDS, _echoes, _ref
     from provcheck.inputs.schemas import to_turns
     from provcheck.matching.fingerprint import Fingerprinter, _token_hashes
@@ -125,7 +125,7 @@ def stages(data: Path, work: Path) -> dict[str, float]:
     """
     import pickle
 
-    from provcheck.index.store import IndexWriter
+    from provcheck.index.writer import IndexWriter
     from provcheck.ingest.add import _BATCH_RECORDS, AddSpec, FingerprintJob
     from provcheck.ingest.ranges import line_ranges, plain_start, read_range
     from provcheck.inputs import InputSource, Limits

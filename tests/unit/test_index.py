@@ -24,7 +24,8 @@ from provcheck.errors import (
     UsageError,
 )
 from provcheck.index import IndexWriter, ReferenceIndex, damaged
-from provcheck.index.shard import FILES, ShardBuilder
+from provcheck.index.builder import ShardBuilder
+from provcheck.index.shard import FILES
 from provcheck.ingest import AddSpec, add_file
 from provcheck.inputs.schemas import RecordOptions
 from provcheck.matching.fingerprint import Fingerprinter

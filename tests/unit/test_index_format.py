@@ -28,7 +28,7 @@ from helpers import run_cli, write_jsonl
 from provcheck.index import ReferenceIndex
 from provcheck.index import manifest as mf
 from provcheck.index.blocks import join_codes, split_codes
-from provcheck.index.store import IndexWriter
+from provcheck.index.writer import IndexWriter
 from provcheck.ingest.add import AddSpec, add_file
 from provcheck.ingest.sources import load_sources
 from provcheck.model import SourceInfo, SourceName

@@ -183,7 +183,7 @@ def test_screen_prefilter_agrees_with_the_regex(text: bytes) -> None:
 def test_reference_records_are_written_as_json_wrote_them() -> None:
     import sys
 
-    from provcheck.index.shard import _ref_json
+    from provcheck.index.builder import _ref_json
 
     def reference(ref: dict[str, Any]) -> bytes:
         return json.dumps(ref, ensure_ascii=False, separators=(",", ":")).encode()

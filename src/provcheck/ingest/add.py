@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from provcheck.errors import InputError, UsageError
-from provcheck.index.shard import Chunk
-from provcheck.index.store import IndexWriter, now
+from provcheck.index.builder import Chunk
+from provcheck.index.store import now
+from provcheck.index.writer import IndexWriter
 from provcheck.ingest.ranges import RangeJob, changed, line_ranges, plain_start
 from provcheck.inputs import InputSource, Limits, RawItem, RawRecord, UnparsedLine, read_unparsed
 from provcheck.inputs.schemas import RecordOptions, RecordTurns, field_pattern, limit_errors, to_turns
@@ -23,7 +24,7 @@ from provcheck.matching.fingerprint import U64, Fingerprinter, codes_of_hashes
 from provcheck.matching.params import FingerprintConfig
 from provcheck.matching.request import request_key
 from provcheck.matching.segment import MODEL_TURNS, RoleFilter
-from provcheck.model import ErrorKind, RecordError, RoleKind, SourceInfo, Turn
+from provcheck.model import ErrorKind, RecordError, RoleKind, SkipReason, SourceInfo, Turn
 from provcheck.runtime.executors import Executor, WorkerPlan, executor_for, usable_cpus
 from provcheck.runtime.progress import NullProgress, Progress
 from provcheck.support.batching import batched
@@ -88,6 +89,8 @@ do: ~40 MB for 1,024 AlpacaEval outputs, ~10 MB for 256, which stay closer to th
 (fingerprinting 3-4% less CPU on a shared machine)."""
 _KIND_VALUES = {kind: kind.value for kind in RoleKind}
 """Each kind's value: ``Enum.value`` is a Python-level property, read on every turn added."""
+_REASON_VALUES = {reason: reason.value for reason in SkipReason}
+"""Each skip reason's value (``Enum.value``, as ``_KIND_VALUES``: read on every string skipped)."""
 _PROMPT_KINDS = (RoleKind.USER, RoleKind.SYSTEM, RoleKind.TOOL)
 """Turns a model was given: what it repeats from them is not its output."""
 
@@ -133,6 +136,7 @@ class FingerprintJob:
         fingerprinter = Fingerprinter(self.config, literal=False, codes=False)
         spec = self.spec
         name = spec.source.name
+        path, accepts = spec.path, spec.roles.accepts
 
         def run(batch: list[RawRecord | UnparsedLine]) -> BatchResult:
             with _cycles_collected_after():
@@ -150,22 +154,23 @@ class FingerprintJob:
                     errors.append(record)
                     continue
                 read += 1
-                if record.skipped:  # parts nested too deep: said, not dropped
-                    errors.extend(limit_errors([record]))
-                seen.update((t.role, t.kind) for t in record.turns)  # named once a batch
+                strings_skipped = record.skipped
+                for skip in strings_skipped:
+                    if skip.reason is SkipReason.LIMIT:  # parts nested too deep: said, not dropped
+                        errors.extend(limit_errors([record]))
+                        break
+                seen.update([(t.role, t.kind) for t in record.turns])  # named once a batch
                 ref_id = record.id or f"{name}#{item.index}"
                 prompts = [t.text for t in record.turns if t.kind in _PROMPT_KINDS]
-                request = request_key(prompts)
+                request = request_key(prompts) if prompts else None
                 for turn in record.turns:
-                    if spec.roles.accepts(turn):
-                        turns.append(
-                            (turn, _ref(ref_id, name, turn, spec.path, item.index, request), prompts)
-                        )
+                    if accepts(turn):
+                        turns.append((turn, _ref(ref_id, name, turn, path, item.index, request), prompts))
                     else:
                         why = PROMPT if turn.kind in _PROMPT_KINDS else OUTSIDE_ROLES
                         not_taken[(why, field_pattern(turn.field))] += 1
-                for skip in record.skipped:
-                    not_taken[(skip.reason.value, field_pattern(skip.field))] += 1
+                for skip in strings_skipped:
+                    not_taken[(_REASON_VALUES[skip.reason], field_pattern(skip.field))] += 1
             texts = [turn.text for turn, _, _ in turns]
             step = _FINGERPRINT_TEXTS
             prints = [

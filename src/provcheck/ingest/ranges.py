@@ -312,7 +312,7 @@ class RangeJob:
 
     def __call__(self) -> Callable[[LineRange], BatchResult | None]:
         """The range function."""
-        from provcheck.index.shard import Chunk
+        from provcheck.index.builder import Chunk
         from provcheck.ingest.add import BatchResult
 
         run = self.job()

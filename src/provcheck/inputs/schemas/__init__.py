@@ -32,7 +32,7 @@ from provcheck.inputs.schemas.encoded import (
 from provcheck.inputs.schemas.encoded import SUFFIX as ENCODED_SUFFIX
 from provcheck.inputs.schemas.fields import Alpaca, PairedOutputs, PromptResponse, TextField, lookup
 from provcheck.inputs.schemas.generic import Generic
-from provcheck.inputs.schemas.plain import plain_chat
+from provcheck.inputs.schemas.plain import plain_chat, plain_text
 from provcheck.inputs.schemas.runs import Piece, joined
 from provcheck.inputs.schemas.walk import (
     MAX_DEPTH,
@@ -88,6 +88,7 @@ SCHEMAS: dict[str, Schema] = {
 
 _GENERIC = SCHEMAS["generic"]
 _OPENAI = SCHEMAS["openai"]
+_TEXT = SCHEMAS["text"]
 _HINT = (
     "expected one of: conversations (ShareGPT), messages (OpenAI), instruction/output (Alpaca), "
     "prompt/completion, text/content, or --text-field"
@@ -318,14 +319,18 @@ def to_turns(data: dict[str, Any], location: Location, options: RecordOptions) -
     member = type(data) is not dict and isinstance(data, WrapperMember)
     skipped: dict[str, SkipReason] = {}
     declared: dict[str, str] = {}
-    # The commonest chat record (messages of role and content alone): read without detection,
-    # schema and walk, which it would go through to the same turns and strings (``plain``).
-    chat = plain_chat(data) if type(data) is dict and options.auto else None
+    # The commonest text and chat records (``{"id", "text"}``; messages of role and content
+    # alone): read without detection, schema and walk, which they would go through to the same
+    # turns and strings (``plain``).
+    chat, schema = None, _TEXT
+    if type(data) is dict and options.auto:
+        chat = plain_text(data)
+        if chat is None:
+            chat, schema = plain_chat(data), _OPENAI
     raw: list[tuple[RawTurn, RoleKind]]
     claimed: set[str]
     found: list[tuple[str, str]] | list[tuple[str, str | None]]
     if chat is not None:
-        schema: Schema = _OPENAI
         raw = [(t, role_kind(t.role)) for t in chat.turns]
         claimed = chat.claimed
         found = chat.rest

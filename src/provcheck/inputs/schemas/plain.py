@@ -1,4 +1,4 @@
-"""The commonest chat record read without detection or a walk of its nesting.
+"""The commonest chat and text records read without detection or a walk of their nesting.
 
 Most chat datasets hold ``{"id": ..., "messages": [{"role": "user", "content": "..."}, ...]}``
 and nothing else. Detecting the schema, the schema reading the messages and the walker
@@ -9,6 +9,10 @@ order; any other record (another key that a schema or the decoding of JSON-encod
 a message with another field, a non-string role or content, a tool's message, a nested value
 beside the messages) is left to the general path. A property test holds the two to the same
 answer (``tests/unit/test_plain_chat.py``).
+
+:func:`plain_text` does the same for the commonest reference record, ``{"id": ..., "text":
+...}`` (a ``text`` string, at most an ``id`` string or integer beside it): the ``text`` schema's
+one turn and the id as the walker finds it (``tests/unit/test_plain_text.py``).
 """
 
 from __future__ import annotations
@@ -95,3 +99,26 @@ def plain_chat(data: dict[str, Any]) -> PlainChat | None:
         elif type(value) not in _SCALARS:
             return None
     return PlainChat(turns, claimed, rest)
+
+
+def plain_text(data: dict[str, Any]) -> PlainChat | None:
+    """The turn and other strings of ``data`` when it holds a ``text`` string and nothing but
+    an ``id`` (a string or an integer) beside it, else None: what the ``text`` schema (which
+    detection gives such a record: no other schema reads ``text`` or ``id``) and the walker
+    give. The caller's conditions are :func:`plain_chat`'s."""
+    text = data.get("text")
+    if type(text) is not str:
+        return None
+    if len(data) == 1:
+        rest: list[tuple[str, str]] = []
+    elif len(data) == 2 and "id" in data:
+        ident = data["id"]
+        if type(ident) is str:
+            rest = [("id", ident)]
+        elif type(ident) is int:
+            rest = []  # the walker lists strings only; the record's id is read by the caller
+        else:
+            return None
+    else:
+        return None
+    return PlainChat([RawTurn("text", "text", text)], {"text"}, rest)
