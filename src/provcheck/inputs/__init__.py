@@ -481,7 +481,9 @@ def read_units(display: str, fs_path: str, limits: Limits) -> Iterator[Unit | No
 
 
 def _member_unit(member: archives.Member, fs_path: str, limits: Limits) -> Unit | NotScanned | RecordError:
-    source = InputSource(member.display, fs_path, limits, stream=member.stream, reopen=member.reopen)
+    source = InputSource(
+        member.display, fs_path, limits, stream=member.stream, reopen=member.reopen, member=member.extracted
+    )
     name = member.name.rsplit("/", 1)[-1]
     reader = reader_for(name)
     try:

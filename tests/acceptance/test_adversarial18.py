@@ -1,0 +1,122 @@
+"""Adversarial pass 18 on inputs: plausible paths and files that made the gate stop looking and
+pass, played as a user with datasets as they come. Each test fails on the code before its fix.
+
+1. REPORT Two members of one name in an archive (``tar -r`` appends a newer copy; ``zipfile``
+   writes a second entry of a name) were both read and located ``a.zip!x.jsonl``: the JSON
+   report's ``files`` had one entry for the two, and a finding's ``a.zip!x.jsonl:1`` did not
+   say which member held the copy. The second is now ``a.zip!x.jsonl (2)``, in archive order
+   (``inputs/archives.py``'s ``Locations``).
+2. FAIL-OPEN A member whose path holds ``..`` (read since pass 17) was matched against
+   ``include:``/``exclude:`` as written: ``a.zip/../notes.jsonl`` is ``notes.jsonl``, so an
+   ``exclude: [notes.jsonl]`` meant for a file beside the archive left the member out,
+   uncounted, and the scan passed (exit 0) with the copy inside. An ``include: [a.zip/**]``
+   listed it "not matched by include". The globs now match the path extractors write, inside
+   the archive's folder (``a.zip/notes.jsonl``).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import tarfile
+import warnings
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gitrepo import BLOCK_POLICY
+from helpers import REFERENCE_TEXTS, check_json_report, run_cli
+
+COPY = json.dumps({"id": "copy", "text": REFERENCE_TEXTS[0]}) + "\n"
+CLEAN = json.dumps({"id": "ok", "text": "A short note about tomato plants and their watering."}) + "\n"
+
+
+@pytest.fixture
+def policy(tmp_path: Path) -> Path:
+    path = tmp_path / "policy.yaml"
+    path.write_text(BLOCK_POLICY)
+    return path
+
+
+def scan(args: list[Any], code: int) -> dict[str, Any]:
+    result = run_cli(["scan", *args, "--no-cache", "-f", "json"], code)
+    doc: dict[str, Any] = json.loads(result.stdout)
+    check_json_report(doc)
+    return doc
+
+
+def zip_bytes(members: list[tuple[str, str]]) -> bytes:
+    buf = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # zipfile warns of a name written twice
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+            for name, data in members:
+                zf.writestr(name, data)
+    return buf.getvalue()
+
+
+def tar_bytes(members: list[tuple[str, str]]) -> bytes:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tf:
+        for name, data in members:
+            info = tarfile.TarInfo(name)
+            raw = data.encode()
+            info.size = len(raw)
+            tf.addfile(info, io.BytesIO(raw))
+    return buf.getvalue()
+
+
+# --- 1. two members of one name ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("archive", "make"), [("a.zip", zip_bytes), ("a.tar.gz", tar_bytes)])
+def test_two_members_of_one_name_are_located_apart(
+    tmp_path: Path, index_dir: Path, policy: Path, archive: str, make: Any
+) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / archive).write_bytes(make([("x.jsonl", CLEAN), ("x.jsonl", COPY), ("x.jsonl", CLEAN)]))
+    doc = scan([data, "-i", index_dir, "-p", policy], code=1)
+    files = {f["path"]: f["records"] for f in doc["files"]}
+    where = f"{data}/{archive}!x.jsonl"
+    assert files == {f"{data}/{archive}": 0, where: 1, f"{where} (2)": 1, f"{where} (3)": 1}
+    assert {(f["record"]["path"], f["record"]["line"]) for f in doc["findings"]} == {(f"{where} (2)", 1)}
+    # The same archive scanned again gives the same locations and finding ids.
+    again = scan([data, "-i", index_dir, "-p", policy], code=1)
+    assert [f["id"] for f in again["findings"]] == [f["id"] for f in doc["findings"]]
+
+
+# --- 2. `..` in a member's path, and the include/exclude globs ------------------------------
+
+
+def test_an_exclude_of_a_file_beside_an_archive_does_not_leave_out_a_dot_dot_member(
+    tmp_path: Path, index_dir: Path, policy: Path
+) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "a.zip").write_bytes(zip_bytes([("x.jsonl", CLEAN), ("../notes.jsonl", COPY)]))
+    config = data / ".provcheck.yaml"
+    config.write_text("exclude: ['notes.jsonl']\n")
+    doc = scan([data, "-i", index_dir, "-p", policy, "--config", config], code=1)
+    assert {f["record"]["path"] for f in doc["findings"]} == {f"{data}/a.zip!../notes.jsonl"}
+
+
+def test_globs_match_a_dot_dot_member_inside_its_archive(
+    tmp_path: Path, index_dir: Path, policy: Path
+) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "a.zip").write_bytes(zip_bytes([("x.jsonl", CLEAN), ("../notes.jsonl", COPY)]))
+    (data / "b.jsonl").write_text(CLEAN)
+    config = data / ".provcheck.yaml"
+    config.write_text("include: ['a.zip', 'a.zip/**', 'b.jsonl']\n")
+    doc = scan([data, "-i", index_dir, "-p", policy, "--config", config], code=1)
+    assert {f["record"]["path"] for f in doc["findings"]} == {f"{data}/a.zip!../notes.jsonl"}
+    assert not [n for n in doc["not_scanned"] if "notes" in n["path"]]
+    # Excluding the archive's folder leaves out all its members, `..` ones too (on purpose).
+    config.write_text("exclude: ['a.zip/**']\n")
+    doc = scan([data, "-i", index_dir, "-p", policy, "--config", config], code=0)
+    assert not doc["findings"]
+    assert [f["path"] for f in doc["files"]] == [f"{data}/a.zip", f"{data}/b.jsonl"]
