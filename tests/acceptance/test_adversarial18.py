@@ -12,6 +12,11 @@ pass, played as a user with datasets as they come. Each test fails on the code b
    uncounted, and the scan passed (exit 0) with the copy inside. An ``include: [a.zip/**]``
    listed it "not matched by include". The globs now match the path extractors write, inside
    the archive's folder (``a.zip/notes.jsonl``).
+3. FAIL-OPEN ``provcheck index add`` did not join streamed chunks, as a scan does: a source
+   saved as OpenAI or Anthropic stream chunks was indexed chunk by chunk, each under the
+   matching floor, so a scan of a whole copy of its responses said "No findings" (exit 0). The
+   chunks are now joined the same way (``inputs/streams.py``), counted in the add's summary;
+   with workers, a file holding a chunk type's name is read in one process.
 """
 
 from __future__ import annotations
@@ -25,9 +30,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from test_split_records import anthropic_events, openai_chunks
 
 from gitrepo import BLOCK_POLICY
-from helpers import REFERENCE_TEXTS, check_json_report, run_cli
+from helpers import REFERENCE_TEXTS, check_json_report, run_cli, write_jsonl
 
 COPY = json.dumps({"id": "copy", "text": REFERENCE_TEXTS[0]}) + "\n"
 CLEAN = json.dumps({"id": "ok", "text": "A short note about tomato plants and their watering."}) + "\n"
@@ -120,3 +126,26 @@ def test_globs_match_a_dot_dot_member_inside_its_archive(
     doc = scan([data, "-i", index_dir, "-p", policy, "--config", config], code=0)
     assert not doc["findings"]
     assert [f["path"] for f in doc["files"]] == [f"{data}/a.zip", f"{data}/b.jsonl"]
+
+
+# --- 3. index add joins streamed chunks -----------------------------------------------------
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+@pytest.mark.parametrize("kind", ["openai", "anthropic"])
+def test_index_add_joins_streamed_chunks_so_a_copy_of_the_response_blocks(
+    tmp_path: Path, policy: Path, kind: str, workers: str
+) -> None:
+    answer = REFERENCE_TEXTS[1]
+    rows = openai_chunks(answer) if kind == "openai" else anthropic_events(answer)
+    source = write_jsonl(
+        tmp_path / "refs" / "stream.jsonl", [{"id": "n", "text": "An unrelated note."}, *rows]
+    )
+    index = tmp_path / "index"
+    added = run_cli(
+        ["index", "add", index, source, "--source", "streamed", "--provider", "openai", "-j", workers]
+    )
+    assert f"{len(rows)} stream chunks joined into 1 responses" in added.stderr
+    data = write_jsonl(tmp_path / "data" / "train.jsonl", [{"text": answer}])
+    doc = scan([data, "-i", index, "-p", policy], code=1)
+    assert [f["record"]["path"] for f in doc["findings"]] == [str(data)]
