@@ -17,6 +17,12 @@ pass, played as a user with datasets as they come. Each test fails on the code b
    matching floor, so a scan of a whole copy of its responses said "No findings" (exit 0). The
    chunks are now joined the same way (``inputs/streams.py``), counted in the add's summary;
    with workers, a file holding a chunk type's name is read in one process.
+4. FAIL-OPEN A dataset compressed with lz4 (``train.jsonl.lz4``, as ``lz4`` writes it), lzip,
+   lzop, ``compress`` or framed Snappy, or named ``.br``/``.lzma`` after a dataset's suffix,
+   was "unsupported type" in a scanned folder: listed, and beside another dataset file the scan
+   passed (exit 0) with a copy inside. provcheck does not read these; each is now a located
+   error (exit 4) that names the compression and the command that undoes it
+   (``inputs/sniff.py``).
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import xxhash
 from test_split_records import anthropic_events, openai_chunks
 
 from gitrepo import BLOCK_POLICY
@@ -149,3 +156,48 @@ def test_index_add_joins_streamed_chunks_so_a_copy_of_the_response_blocks(
     data = write_jsonl(tmp_path / "data" / "train.jsonl", [{"text": answer}])
     doc = scan([data, "-i", index, "-p", policy], code=1)
     assert [f["record"]["path"] for f in doc["findings"]] == [str(data)]
+
+
+# --- 4. compressions provcheck does not read -------------------------------------------------
+
+
+def lz4_frame(data: bytes) -> bytes:
+    """``data`` as ``lz4`` writes it (one uncompressed block: ``lz4 -d`` reads it)."""
+    flags, block = 0x60, 0x70
+    check = (xxhash.xxh32(bytes([flags, block]), seed=0).intdigest() >> 8) & 0xFF
+    size = (len(data) | 0x80000000).to_bytes(4, "little")
+    return b"\x04\x22\x4d\x18" + bytes([flags, block, check]) + size + data + b"\0\0\0\0"
+
+
+@pytest.mark.parametrize(
+    ("name", "make", "kind"),
+    [
+        ("train.jsonl.lz4", lz4_frame, "lz4"),
+        ("part-0", lz4_frame, "lz4"),
+        ("train.jsonl.lz", lambda d: b"LZIP\x01\x0c" + d, "lzip"),
+        ("train.jsonl.Z", lambda d: b"\x1f\x9d\x90" + d, "compress"),
+        ("train.jsonl.br", lambda d: b"\x8b\x03\x80\x00\xff" + d, "Brotli"),
+    ],
+)
+def test_a_dataset_compressed_in_a_way_provcheck_does_not_read_is_a_located_error(
+    tmp_path: Path, index_dir: Path, policy: Path, name: str, make: Any, kind: str
+) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "ok.jsonl").write_text(CLEAN)
+    (data / name).write_bytes(make(COPY.encode()))
+    doc = scan([data, "-i", index_dir, "-p", policy], code=4)
+    (error,) = doc["errors"]
+    assert error["path"] == str(data / name)
+    assert f"compressed with {kind}" in error["message"] and "decompress it" in error["message"]
+    assert not doc["not_scanned"]
+
+
+def test_a_text_file_under_a_compression_name_is_read_by_content(
+    tmp_path: Path, index_dir: Path, policy: Path
+) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "train.jsonl.lz4").write_text(COPY)  # misnamed, not compressed: read as what it is
+    doc = scan([data, "-i", index_dir, "-p", policy], code=1)
+    assert [f["record"]["path"] for f in doc["findings"]] == [str(data / "train.jsonl.lz4")]
