@@ -23,6 +23,13 @@ pass, played as a user with datasets as they come. Each test fails on the code b
    passed (exit 0) with a copy inside. provcheck does not read these; each is now a located
    error (exit 4) that names the compression and the command that undoes it
    (``inputs/sniff.py``).
+5. FAIL-OPEN A TSV row whose cell opens with a quote never closed (``5\t"Quoted start of a
+   note``: TSV files are mostly written without quoting) read every following line, up to the
+   file's next quote, as one cell, as csv and pandas do: 95 rows became one record without a
+   word, and a short copy among them (under the 40 tokens an excerpt needs) matched nothing,
+   exit 0. A multi-line TSV cell holding at least two lines that read as rows (as many cells
+   as the header, none empty) is now read as those rows, unquoted, with a located error at the
+   quote (``inputs/csv.py``).
 """
 
 from __future__ import annotations
@@ -201,3 +208,32 @@ def test_a_text_file_under_a_compression_name_is_read_by_content(
     (data / "train.jsonl.lz4").write_text(COPY)  # misnamed, not compressed: read as what it is
     doc = scan([data, "-i", index_dir, "-p", policy], code=1)
     assert [f["record"]["path"] for f in doc["findings"]] == [str(data / "train.jsonl.lz4")]
+
+
+# --- 5. a TSV quote left open -------------------------------------------------------------------
+
+
+def test_a_tsv_quote_left_open_does_not_swallow_the_rows_after_it(
+    tmp_path: Path, index_dir: Path, policy: Path
+) -> None:
+    short = " ".join(REFERENCE_TEXTS[0].split()[:32])  # a finding alone; a sliver of one long cell
+    rows = [f"{i}\tA plain note number {i} about the garden." for i in range(1, 100)]
+    rows[4] = '5\t"Quoted start of a note about plants'
+    rows[49] = f"50\t{short}"
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "train.tsv").write_text("id\ttext\n" + "\n".join(rows) + "\n")
+    doc = scan([data, "-i", index_dir, "-p", policy], code=4)
+    assert doc["summary"]["records"]["scanned"] == 99
+    assert [(f["record"]["line"], f["action"]) for f in doc["findings"]] == [(51, "review")]
+    (error,) = doc["errors"]
+    assert (error["line"], "a quote opens a cell here that runs to line 100" in error["message"]) == (6, True)
+
+
+def test_a_quoted_multi_line_tsv_cell_is_one_record(tmp_path: Path, index_dir: Path, policy: Path) -> None:
+    cell = "def f(x):\n\treturn x\n\nprint(f(1))\tdone"
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "train.tsv").write_text(f'id\ttext\n1\t"{cell}"\n2\tplain\n')
+    doc = scan([data, "-i", index_dir, "-p", policy], code=0)
+    assert (doc["summary"]["records"]["scanned"], doc["errors"]) == (2, [])
