@@ -30,6 +30,12 @@ pass, played as a user with datasets as they come. Each test fails on the code b
    exit 0. A multi-line TSV cell holding at least two lines that read as rows (as many cells
    as the header, none empty) is now read as those rows, unquoted, with a located error at the
    quote (``inputs/csv.py``).
+6. FAIL-OPEN A dataset folder kept as a link (``data/part-2 -> /mnt/big/part-2``, a dataset
+   spread over disks, DVC's and other tools' links) was listed "symbolic link to a folder, not
+   followed" and never read: the scan passed (exit 0) with a copy in it. A link to a folder
+   outside the scanned one is now walked, as a trainer reading the folder reads it; a link into
+   the scanned folder or to a folder walked already (a loop, a second name) is listed as before
+   (``inputs/__init__.py``'s ``discover``).
 """
 
 from __future__ import annotations
@@ -237,3 +243,26 @@ def test_a_quoted_multi_line_tsv_cell_is_one_record(tmp_path: Path, index_dir: P
     (data / "train.tsv").write_text(f'id\ttext\n1\t"{cell}"\n2\tplain\n')
     doc = scan([data, "-i", index_dir, "-p", policy], code=0)
     assert (doc["summary"]["records"]["scanned"], doc["errors"]) == (2, [])
+
+
+# --- 6. a linked folder ------------------------------------------------------------------------
+
+
+def test_a_folder_linked_from_outside_the_scanned_one_is_read(
+    tmp_path: Path, index_dir: Path, policy: Path
+) -> None:
+    elsewhere = tmp_path / "disk2" / "part-2"
+    elsewhere.mkdir(parents=True)
+    (elsewhere / "train.jsonl").write_text(COPY)
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "part-1.jsonl").write_text(CLEAN)
+    (data / "part-2").symlink_to(elsewhere, target_is_directory=True)
+    (data / "again").symlink_to(elsewhere, target_is_directory=True)  # a second name: read once
+    (elsewhere / "up").symlink_to(data, target_is_directory=True)  # a loop: not followed
+    doc = scan([data, "-i", index_dir, "-p", policy], code=1)
+    assert [f["record"]["path"] for f in doc["findings"]] == [str(data / "again" / "train.jsonl")]
+    assert sorted((n["path"], n["kind"]) for n in doc["not_scanned"]) == [
+        (str(data / "again" / "up"), "up/"),
+        (str(data / "part-2"), "part-2/"),
+    ]
