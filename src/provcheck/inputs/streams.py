@@ -82,16 +82,19 @@ def may_hold_chunks(fs_path: str, block: int = 1 << 20) -> bool:
     """True when the file at ``fs_path`` (read as stored: a plain file) may hold chunks of a
     streamed response: ``index add`` with workers reads such a file in one process, where
     chunks are joined, rather than in byte ranges each worker reads (a response would be cut
-    between ranges). A byte search, 0.35 ms of CPU per MB."""
+    between ranges). A byte search into one reused buffer."""
     keep = max(len(n) for n in _NEEDLES) - 1
+    buffer = bytearray(block)
     tail = b""
     try:
-        with open(fs_path, "rb") as fh:
-            while data := fh.read(block):
-                window = tail + data
-                if any(n in window for n in _NEEDLES):
+        with open(fs_path, "rb", buffering=0) as fh:
+            while n := fh.readinto(buffer):
+                if any(buffer.find(needle, 0, n) >= 0 for needle in _NEEDLES):
                     return True
-                tail = window[-keep:]
+                seam = tail + bytes(buffer[: min(n, keep)])  # a name across two reads
+                if any(needle in seam for needle in _NEEDLES):
+                    return True
+                tail = bytes(buffer[max(0, n - keep) : n])
     except OSError:
         return True  # read the ordinary way, whose error is located
     return False
