@@ -36,6 +36,11 @@ pass, played as a user with datasets as they come. Each test fails on the code b
    outside the scanned one is now walked, as a trainer reading the folder reads it; a link into
    the scanned folder or to a folder walked already (a loop, a second name) is listed as before
    (``inputs/__init__.py``'s ``discover``).
+7. FAIL-OPEN A JSON file of texts under a wrapper key (``{"data": ["...", ...]}``,
+   ``{"train": [...]}``, as ``json.dump({"data": texts})`` writes) was one record whose strings
+   were joined as one text (a list of short pieces): a short copy among 200 texts matched
+   nothing, where the same texts as an array (``["...", ...]``) or as JSON Lines found it. Such
+   strings are now records, as in an array (``inputs/json.py``).
 """
 
 from __future__ import annotations
@@ -266,3 +271,19 @@ def test_a_folder_linked_from_outside_the_scanned_one_is_read(
         (str(data / "again" / "up"), "up/"),
         (str(data / "part-2"), "part-2/"),
     ]
+
+
+# --- 7. texts under a wrapper key -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("wrap", [{"data": None}, {"version": "1.0", "train": None}])
+def test_texts_under_a_wrapper_key_are_records_as_in_an_array(
+    tmp_path: Path, index_dir: Path, policy: Path, wrap: dict[str, Any]
+) -> None:
+    texts = [f"A plain note number {i} about the garden and the weather today." for i in range(200)]
+    texts[100] = " ".join(REFERENCE_TEXTS[0].split()[:32])  # a finding alone, under the block floor
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "train.json").write_text(json.dumps({k: texts if v is None else v for k, v in wrap.items()}))
+    doc = scan([data, "-i", index_dir, "-p", policy], code=0)
+    assert [(f["record"]["index"], f["action"]) for f in doc["findings"]] == [(100 + len(wrap) - 1, "review")]
