@@ -41,6 +41,12 @@ pass, played as a user with datasets as they come. Each test fails on the code b
    were joined as one text (a list of short pieces): a short copy among 200 texts matched
    nothing, where the same texts as an array (``["...", ...]``) or as JSON Lines found it. Such
    strings are now records, as in an array (``inputs/json.py``).
+8. FAIL-OPEN A streamed response saved as its HTTP body, Server-Sent Events (``data: {chunk}``
+   lines, ``data: [DONE]``; ``curl -N ... > response.txt``), was one record of text with the
+   answer cut into pieces between the chunks' JSON: a copy of a whole indexed answer matched
+   nothing, exit 0; named ``.log`` or ``.sse`` it was "unsupported type". A text whose lines are
+   all event-stream fields, with a JSON object in one, is now read event by event, and the
+   chunks are joined as JSON Lines chunks are (``inputs/sse.py``).
 """
 
 from __future__ import annotations
@@ -287,3 +293,41 @@ def test_texts_under_a_wrapper_key_are_records_as_in_an_array(
     (data / "train.json").write_text(json.dumps({k: texts if v is None else v for k, v in wrap.items()}))
     doc = scan([data, "-i", index_dir, "-p", policy], code=0)
     assert [(f["record"]["index"], f["action"]) for f in doc["findings"]] == [(100 + len(wrap) - 1, "review")]
+
+
+# --- 8. a stream saved as Server-Sent Events --------------------------------------------------
+
+
+def sse_body(rows: list[dict[str, Any]], events: bool) -> str:
+    body = "".join(
+        (f"event: {row['type']}\n" if events else "") + f"data: {json.dumps(row)}\n\n" for row in rows
+    )
+    return body + ("" if events else "data: [DONE]\n\n")
+
+
+@pytest.mark.parametrize("name", ["response.txt", "response.log", "response.sse"])
+@pytest.mark.parametrize("kind", ["openai", "anthropic"])
+def test_a_stream_saved_as_server_sent_events_is_read_and_joined(
+    tmp_path: Path, index_dir: Path, policy: Path, name: str, kind: str
+) -> None:
+    answer = REFERENCE_TEXTS[0]
+    rows = openai_chunks(answer) if kind == "openai" else anthropic_events(answer)
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "ok.jsonl").write_text(CLEAN)
+    (data / name).write_text(sse_body(rows, events=kind == "anthropic"))
+    doc = scan([data, "-i", index_dir, "-p", policy], code=1)
+    (finding,) = doc["findings"]
+    assert finding["record"]["path"] == str(data / name)
+    (entry,) = [f for f in doc["files"] if f["path"] == str(data / name)]
+    assert entry["records"] == 1
+
+
+def test_a_text_that_mentions_data_fields_is_one_record(
+    tmp_path: Path, index_dir: Path, policy: Path
+) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "notes.txt").write_text('data: {"a": 1}\nThe next line is prose, so this is a text.\n')
+    doc = scan([data, "-i", index_dir, "-p", policy], code=0)
+    assert [(f["path"], f["records"]) for f in doc["files"]] == [(str(data / "notes.txt"), 1)]

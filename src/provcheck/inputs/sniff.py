@@ -24,6 +24,7 @@ import zlib
 from dataclasses import dataclass
 
 from provcheck.inputs.source import sniff_compression
+from provcheck.inputs.sse import is_event_stream
 
 HEAD = 64 * 1024
 """Bytes looked at (decompressed, when the file is gzip, xz, bzip2 or zstd)."""
@@ -170,6 +171,8 @@ def sniff(head: bytes, name: str) -> Sniffed | None:
     stripped = text.lstrip()
     if stripped.startswith(("{", "[")):
         return _json_kind(stripped, complete=len(head) < HEAD)
+    if is_event_stream(text):  # `response.log` of `data: {chunk}` lines (adversarial pass 18)
+        return Sniffed(".txt", "Server-Sent Events")
     return _table_kind(text)
 
 
