@@ -117,6 +117,12 @@ def _print_report(report: AddReport, seconds: float, quiet: bool, where: str) ->
             f"({report.texts:,} distinct texts) to source {report.source!r}"
             + (f", {report.skipped} turns without words skipped" if report.skipped else "")
             + (f", {len(report.errors)} unreadable" if report.errors else "")
+            + (
+                f", {report.streams.chunks:,} stream chunks joined into "
+                f"{report.streams.responses:,} responses"
+                if report.streams.responses
+                else ""
+            )
             + f" in {seconds:.1f} s ({rate:,.0f} records/s) {where}; "
             + not_taken_text(not_taken_list(report.not_taken))
         ),

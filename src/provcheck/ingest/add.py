@@ -20,6 +20,7 @@ from provcheck.index.writer import IndexWriter
 from provcheck.ingest.ranges import RangeJob, changed, line_ranges, plain_start
 from provcheck.inputs import InputSource, Limits, RawItem, RawRecord, UnparsedLine, read_unparsed
 from provcheck.inputs.schemas import RecordOptions, RecordTurns, field_pattern, limit_errors, to_turns
+from provcheck.inputs.streams import StreamCount, join_streams, may_hold_chunks
 from provcheck.matching.fingerprint import U64, Fingerprinter, codes_of_hashes
 from provcheck.matching.params import FingerprintConfig
 from provcheck.matching.request import request_key
@@ -77,6 +78,9 @@ class AddReport:
     earlier: str | None = None
     """When the source holds another version of this path: the date it was added (its texts
     stay, and the file is added whole again)."""
+    streams: StreamCount = field(default_factory=StreamCount)
+    """Chunks of streamed responses joined into one record each (``inputs.streams``), as a
+    scan joins them: indexed one by one, each was under the matching floor."""
 
 
 _BATCH_RECORDS = 1024
@@ -298,11 +302,14 @@ def add_file(
         report.earlier = None if older is None else str(older.get("added") or "earlier")
     job = FingerprintJob(writer.config, spec)
     start = plain_start(spec.path) if engine == "local" and min(workers, usable_cpus()[0]) > 1 else None
+    if start is not None and may_hold_chunks(spec.path):
+        start = None  # chunks are joined in the reading process, never cut between ranges
     executor: Executor[Any, BatchResult | None]
     if start is None:
         source, items = read_unparsed(spec.path, spec.path, limits)
         progress.file_started(spec.path)
-        batches = batched(_raw_records(items, report, progress), _BATCH_RECORDS)
+        joined = join_streams(spec.path, items, report.streams, limits.max_record_bytes)
+        batches = batched(_raw_records(joined, report, progress), _BATCH_RECORDS)
         executor, units = executor_for(job, batches, workers, engine, address)
     else:
         # Workers read their own lines (``ranges``): this process only finds the batches' bounds,

@@ -109,7 +109,8 @@ Found = tuple[str, str] | RecordError | NotScanned
 def discover(paths: list[str]) -> Iterator[Found]:
     """Expand ``paths`` into ``(display path, filesystem path)`` pairs of dataset files.
 
-    Directories are walked in sorted order without following directory symlinks (no loops);
+    Directories are walked in sorted order, following a link to a folder outside those walked
+    (a link into the scanned folder or to a folder walked already is listed: no loops);
     hidden entries are skipped, and a dataset file that is a broken or looping link is an error,
     and so is a directory that cannot be listed. Files of types provcheck does not read, and
     provcheck's own reports, are yielded as ``NotScanned`` (counted in every summary, never
@@ -132,20 +133,26 @@ def discover(paths: list[str]) -> Iterator[Found]:
             continue
         found = 0
         unreadable: list[OSError] = []
-        for root, dirs, files in os.walk(given, followlinks=False, onerror=unreadable.append):
+        walked = {os.path.realpath(given)}  # a link leading into one is not followed (no loops)
+        for root, dirs, files in os.walk(given, followlinks=True, onerror=unreadable.append):
             while unreadable:
                 yield _unlistable(unreadable.pop(0))
             # Hidden entries (.git, .cache, .venv, a ".copy.jsonl") are not walked, but each is
             # listed and counted: a dataset file put out of sight must not pass in silence.
             for hidden in sorted(d for d in dirs if d.startswith(".") and d not in _NOT_DATA):
                 yield NotScanned(unicode_text(os.path.join(root, hidden)), HIDDEN, hidden + "/")
-            # A link to a folder is not walked (no loops), but it is listed: a dataset kept as
-            # `data/part-2 -> /mnt/big/part-2` passed with part 2 unread and not a word.
-            for linked in sorted(
-                d for d in dirs if not d.startswith(".") and os.path.islink(os.path.join(root, d))
-            ):
-                yield NotScanned(unicode_text(os.path.join(root, linked)), LINKED_DIR, linked + "/")
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            # A link to a folder outside the scanned one is walked, as a trainer reading the
+            # folder reads it: `data/part-2 -> /mnt/big/part-2` was listed, not read, and the scan
+            # passed (exit 0) with a copy in part 2 (adversarial pass 18). A link into the scanned
+            # folder, or to a folder walked already (a loop), is listed: read under its own name.
+            for linked in [d for d in dirs if os.path.islink(os.path.join(root, d))]:
+                real = os.path.realpath(os.path.join(root, linked))
+                if any(real == w or real.startswith(w.rstrip(os.sep) + os.sep) for w in walked):
+                    yield NotScanned(unicode_text(os.path.join(root, linked)), LINKED_DIR, linked + "/")
+                    dirs.remove(linked)
+                else:
+                    walked.add(real)
             arrow = any(n.endswith(".arrow") for n in files)
             for name in sorted(files):
                 full = os.path.join(root, name)
@@ -212,7 +219,10 @@ UNSUPPORTED = "unsupported type"
 NOT_INCLUDED = "not matched by include"
 REPORT = "provcheck report"
 HIDDEN = "hidden"
-LINKED_DIR = "symbolic link to a folder, not followed (name its target to scan it)"
+LINKED_DIR = (
+    "symbolic link to a folder inside the scanned one or walked already, not followed (read under "
+    "its own name)"
+)
 _NOT_DATA = frozenset(
     {".git", ".hg", ".svn", ".gitattributes", ".gitignore", ".provcheck.yaml", ".provcheck-waivers.yaml"}
 )
@@ -481,7 +491,9 @@ def read_units(display: str, fs_path: str, limits: Limits) -> Iterator[Unit | No
 
 
 def _member_unit(member: archives.Member, fs_path: str, limits: Limits) -> Unit | NotScanned | RecordError:
-    source = InputSource(member.display, fs_path, limits, stream=member.stream, reopen=member.reopen)
+    source = InputSource(
+        member.display, fs_path, limits, stream=member.stream, reopen=member.reopen, member=member.extracted
+    )
     name = member.name.rsplit("/", 1)[-1]
     reader = reader_for(name)
     try:

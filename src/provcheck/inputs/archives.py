@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from provcheck.inputs.base import unicode_text
 from provcheck.inputs.source import Limits
 from provcheck.model import NotScanned, RecordError
 
@@ -74,6 +75,46 @@ class Member:
     """Its size as the archive declares it."""
     reopen: Callable[[], BinaryIO] | None = None
     """A fresh stream of its bytes (a zip member); None when it can be read once (tar)."""
+
+    @property
+    def extracted(self) -> str:
+        """Its path as extractors write it: ``extracted_path(name)``."""
+        return extracted_path(self.name)
+
+
+def extracted_path(name: str) -> str:
+    """A member's path with the steps ``.`` and ``..`` (and empty ones) left out, as extractors
+    write it under the folder they extract to (``../x.jsonl`` as ``x.jsonl``): the path
+    ``include:``/``exclude:`` globs match, inside the archive's own folder. A ``..`` matched as
+    written (``data/a.zip/../x.jsonl`` is ``data/x.jsonl``) let an exclude of a file beside the
+    archive leave the member out uncounted (adversarial pass 18)."""
+    parts = [p for p in name.split("/") if p not in ("", ".", "..")]
+    return "/".join(parts) or name
+
+
+class Locations:
+    """Each member's location in an archive, ``archive.zip!inner/path.jsonl``, unique: a zip or
+    tar may hold two members of one name (``tar -r`` appends a newer copy; ``zipfile`` writes a
+    second entry of a name with a warning), and both were located ``a.zip!x.jsonl``, so a
+    finding at ``a.zip!x.jsonl:1`` did not say which member and their file entries were one
+    (adversarial pass 18). The second member of a name is ``a.zip!x.jsonl (2)``, the third
+    ``(3)``, in archive order, so a location stays what it is while the archive is unchanged
+    (an appended member never renames the ones before it)."""
+
+    __slots__ = ("_display", "_seen")
+
+    def __init__(self, display: str) -> None:
+        self._display = display
+        self._seen: set[str] = set()
+
+    def __call__(self, name: str) -> str:
+        where = first = f"{self._display}!{unicode_text(name)}"
+        n = 1
+        while where in self._seen:
+            n += 1
+            where = f"{first} ({n})"
+        self._seen.add(where)
+        return where
 
 
 Selected = Member | NotScanned | RecordError

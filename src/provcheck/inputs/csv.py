@@ -44,6 +44,34 @@ def _delimiter(header: str, delimiter: str) -> str:
     return best if counts[best] else delimiter
 
 
+SWALLOWED = (
+    "a quote opens a cell here that runs to line {end} and holds lines that read as rows of this "
+    "file (a TSV quote left open: csv and pandas read them as one cell, where a short copy among "
+    "them is not found); its lines were read as rows, unquoted: close the quote or write the file "
+    "without quoting"
+)
+ROWS_LIKE = 2
+"""Lines of one multi-line TSV cell that read as rows (as many cells as the header, none empty)
+from which the cell is a quote left open (tab-indented code in a cell has empty first cells)."""
+
+
+def _swallowed(row: list[str], columns: int) -> list[str] | None:
+    """The lines of a multi-line TSV row, when it is rows of the file a quote left open swallowed
+    (``1\t"Quoted start`` with no closing quote reads every line up to the file's next quote as
+    one cell: 95 records read as one, a short copy among them unmatched, exit 0 — adversarial
+    pass 18); None when it is one record."""
+    if columns < 2:
+        return None
+    lines = "\t".join(row).split("\n")
+    like = sum(1 for line in lines[1:] if _row_like(line, columns))
+    return [line.removesuffix("\r") for line in lines] if like >= ROWS_LIKE else None
+
+
+def _row_like(line: str, columns: int) -> bool:
+    cells = line.removesuffix("\r").split("\t")
+    return len(cells) == columns and all(c.strip() for c in cells)
+
+
 class CsvReader:
     """Reads ``.csv`` (comma) and ``.tsv`` (tab)."""
 
@@ -161,6 +189,18 @@ class CsvReader:
                     index=index,
                 )
                 index += 1
+                continue
+            lines = _swallowed(row, len(header)) if self.delimiter == "\t" and last_line > start else None
+            if lines is not None:
+                yield RecordError(source.path, ErrorKind.PARSE, SWALLOWED.format(end=last_line), line=start)
+                for number, line in enumerate(lines):
+                    if not line.strip():
+                        continue
+                    cells = line.split("\t")
+                    yield RawRecord(
+                        index=index, line=start + number, data=dict(zip(header, cells, strict=False))
+                    )
+                    index += 1
                 continue
             yield RawRecord(index=index, line=start, data=dict(zip(header, row, strict=False)))
             index += 1

@@ -143,6 +143,14 @@ class _Buffer:
             return _Decoded(value, line, screen, strings)
 
 
+def _records(key: str, head: list[Any]) -> bool:
+    """True when a list whose first elements are ``head`` holds records: objects, or strings
+    under a wrapper key (each read as text, as in an array)."""
+    if all(isinstance(v, dict) for v in head):
+        return True
+    return key in _WRAPPER_KEYS and all(isinstance(v, str) for v in head)
+
+
 def _holds_text(key: str, value: Any) -> bool:
     """True when a wrapper's member ``key: value`` holds a string the generic walker reads or
     counts: a string anywhere in the value, or a key of several words (the walker reads long
@@ -326,7 +334,10 @@ class JsonReader:
             if buf.pos < len(buf.text) and buf.text[at] == "[" and (known or key in _WRAPPER_KEYS):
                 buf.pos += 1
                 head = self._head(buf, depth)
-                if head is not None and head[0] and all(isinstance(d.value, dict) for d in head[0]):
+                # Strings under a wrapper key are records as in an array (`{"data": ["...", ...]}`
+                # was one record whose strings were joined as one text: a short copy among them
+                # matched nothing, where `["...", ...]` found it; adversarial pass 18).
+                if head is not None and head[0] and _records(key, [d.value for d in head[0]]):
                     if not known:  # the text since the object's start is kept (anchor)
                         known = True
                         buf.pos = start + 1

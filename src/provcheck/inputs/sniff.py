@@ -24,6 +24,7 @@ import zlib
 from dataclasses import dataclass
 
 from provcheck.inputs.source import sniff_compression
+from provcheck.inputs.sse import is_event_stream
 
 HEAD = 64 * 1024
 """Bytes looked at (decompressed, when the file is gzip, xz, bzip2 or zstd)."""
@@ -39,6 +40,27 @@ _NOT_ARCHIVES = DOCUMENTS | frozenset(
 """Formats that are zip files by construction (documents, packages): not datasets."""
 _UNREAD_ARCHIVES = ((b"7z\xbc\xaf\x27\x1c", "7z"), (b"Rar!\x1a\x07", "RAR"))
 """Archives provcheck does not read, by their magic bytes: a located error, never skipped."""
+_UNREAD_COMPRESSION = (
+    (b"\x04\x22\x4d\x18", "lz4", "lz4 -d"),
+    (b"\x02\x21\x4c\x18", "lz4 (legacy format)", "lz4 -d"),
+    (b"LZIP", "lzip", "lzip -d"),
+    (b"\x89LZO\x00\r\n\x1a\n", "lzop", "lzop -d"),
+    (b"\xff\x06\x00\x00sNaPpY", "Snappy (framed)", "a Snappy tool"),
+)
+"""Compressions provcheck does not read, by their magic bytes, and the command that undoes each."""
+_UNREAD_SUFFIXES = {
+    ".lz4": ("lz4", "lz4 -d"),
+    ".br": ("Brotli", "brotli -d"),
+    ".lzma": ("lzma", "unxz --format=lzma"),
+    ".lz": ("lzip", "lzip -d"),
+    ".lzo": ("lzop", "lzop -d"),
+    ".z": ("compress (.Z)", "uncompress"),
+    ".sz": ("Snappy", "a Snappy tool"),
+    ".snappy": ("Snappy", "a Snappy tool"),
+}
+"""The same by name, for a dataset's name (``train.jsonl.br``): Brotli and ``.lzma`` files have
+no magic bytes to tell them by."""
+_DATASET_SUFFIXES = (".jsonl", ".ndjson", ".json", ".csv", ".tsv", ".parquet", ".arrow", ".feather", ".txt")
 _FIELDS = frozenset(
     {
         "text", "content", "instruction", "input", "output", "response", "prompt", "completion",
@@ -119,6 +141,14 @@ def sniff(head: bytes, name: str) -> Sniffed | None:
             # Listed "unsupported type", a dataset shipped as `train.jsonl.7z` passed unread
             # (adversarial pass 17): an archive of unknown content is not skipped in silence.
             return Sniffed("", f"a {kind} archive", "extract it and scan the folder, or exclude it")
+    compressed = _unread_compression(head, name)
+    if compressed is not None:
+        # Listed "unsupported type", `train.jsonl.lz4` (or `.br`, `.lzma`...) passed unread
+        # (adversarial pass 18): a compressed file provcheck cannot open is not skipped.
+        kind, command = compressed
+        return Sniffed(
+            "", f"compressed with {kind}", f"decompress it ({command}) and scan the file, or exclude it"
+        )
     data = decompressed_head(head)
     if data is not head and data.startswith(_ZIP_MAGIC):
         # A zip inside gzip or xz (`a.zip.gz`) was "unsupported type": listed, and a copy in it
@@ -141,7 +171,28 @@ def sniff(head: bytes, name: str) -> Sniffed | None:
     stripped = text.lstrip()
     if stripped.startswith(("{", "[")):
         return _json_kind(stripped, complete=len(head) < HEAD)
+    if is_event_stream(text):  # `response.log` of `data: {chunk}` lines (adversarial pass 18)
+        return Sniffed(".txt", "Server-Sent Events")
     return _table_kind(text)
+
+
+def _unread_compression(head: bytes, name: str) -> tuple[str, str] | None:
+    """The compression (and the command undoing it) of a file compressed in a way provcheck
+    does not read: by magic bytes (``compress``'s 2 only with its flags byte), or by a name
+    ``DATASET.SUFFIX`` (``train.jsonl.br``) when the content is not text."""
+    for magic, kind, command in _UNREAD_COMPRESSION:
+        if head.startswith(magic):
+            return kind, command
+    if head.startswith(b"\x1f\x9d") and len(head) > 2 and 9 <= head[2] & 0x1F <= 16:
+        return "compress (.Z)", "uncompress"
+    stem, _, last = name.lower().rpartition(".")
+    found = _UNREAD_SUFFIXES.get("." + last)
+    if found is None or not stem.endswith(_DATASET_SUFFIXES):
+        return None
+    text = head.decode("utf-8", errors="replace")
+    if b"\x00" in head or text.count("\ufffd") > max(4, len(text) // 100):
+        return found
+    return None  # text: read by content (a dataset renamed)
 
 
 def _suffix(name: str) -> str:

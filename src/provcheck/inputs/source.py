@@ -352,6 +352,9 @@ class InputSource:
     to be JSON Lines is read again); None when it cannot be read twice."""
     opened: int = 0
     """Times :meth:`open` was called."""
+    member: str | None = None
+    """An archive member's path as extractors write it (``archives.extracted_path``): what
+    ``include:``/``exclude:`` globs match under the archive's folder; None for a file."""
 
     @contextmanager
     def open(self) -> Iterator[BinaryIO]:

@@ -73,6 +73,33 @@ the workers unparsed. One search costs half as much as four substring searches (
 the lines of alpaca-libre's tasks, 2026-12-06)."""
 
 
+_NEEDLES = (b"chat.completion.chunk", b'"content_block_')
+"""What every stream with text to join holds: an OpenAI chunk's type, an Anthropic event with a
+content block (a stream without one has no text to join)."""
+
+
+def may_hold_chunks(fs_path: str, block: int = 1 << 20) -> bool:
+    """True when the file at ``fs_path`` (read as stored: a plain file) may hold chunks of a
+    streamed response: ``index add`` with workers reads such a file in one process, where
+    chunks are joined, rather than in byte ranges each worker reads (a response would be cut
+    between ranges). A byte search into one reused buffer."""
+    keep = max(len(n) for n in _NEEDLES) - 1
+    buffer = bytearray(block)
+    tail = b""
+    try:
+        with open(fs_path, "rb", buffering=0) as fh:
+            while n := fh.readinto(buffer):
+                if any(buffer.find(needle, 0, n) >= 0 for needle in _NEEDLES):
+                    return True
+                seam = tail + bytes(buffer[: min(n, keep)])  # a name across two reads
+                if any(needle in seam for needle in _NEEDLES):
+                    return True
+                tail = bytes(buffer[max(0, n - keep) : n])
+    except OSError:
+        return True  # read the ordinary way, whose error is located
+    return False
+
+
 MAX_OPEN = 256
 """OpenAI responses kept open at once (interleaved streams); past it the oldest is emitted."""
 

@@ -1,4 +1,5 @@
-"""Plain text: the whole file is one record with a ``text`` field."""
+"""Plain text: the whole file is one record with a ``text`` field (a Server-Sent Events body,
+one record per event: ``inputs.sse``)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from provcheck.inputs.source import (
     binary_content,
     utf8_stream,
 )
+from provcheck.inputs.sse import events, is_event_stream
 from provcheck.model import ErrorKind, RecordError
 
 
@@ -58,5 +60,8 @@ class TextReader:
             return
         if not text.strip():
             yield RecordError(source.path, ErrorKind.FILE, "empty file: no text")
+            return
+        if is_event_stream(text):  # a streamed response's HTTP body: one record per event
+            yield from events(source.path, text, source.limits)
             return
         yield RawRecord(index=0, line=1, data={"text": text})

@@ -15,7 +15,17 @@ from collections.abc import Iterator
 from typing import IO, BinaryIO, cast
 
 from provcheck.errors import InputError
-from provcheck.inputs.archives import ENCRYPTED, HIDDEN, LINK, NESTED, SPECIAL, Member, Selected, archive_kind
+from provcheck.inputs.archives import (
+    ENCRYPTED,
+    HIDDEN,
+    LINK,
+    NESTED,
+    SPECIAL,
+    Locations,
+    Member,
+    Selected,
+    archive_kind,
+)
 from provcheck.inputs.base import unicode_text
 from provcheck.inputs.source import DecompressionFailed, InputSource, LimitExceeded, Limits, open_binary
 from provcheck.model import ErrorKind, NotScanned, RecordError
@@ -61,9 +71,8 @@ def _kind_of(name: str) -> str:
     return suffix_of(name.rsplit("/", 1)[-1])
 
 
-def _selected(display: str, name: str) -> NotScanned | RecordError | None:
-    """Why member ``name`` is not read, or None to read it."""
-    where = f"{display}!{unicode_text(name)}"
+def _selected(where: str, name: str) -> NotScanned | RecordError | None:
+    """Why member ``name`` (located ``where``) is not read, or None to read it."""
     # `.` and `..` are steps, not hidden names: extractors write `../train.jsonl` as
     # `train.jsonl`, and a copy so named passed as "hidden" (adversarial pass 17).
     parts = [p for p in name.split("/") if p not in ("", ".", "..")]
@@ -112,6 +121,7 @@ def zip_members(display: str, fs_path: str, limits: Limits) -> Iterator[Selected
             size = raw.seek(0, io.SEEK_END)
             allowed = max(limits.min_decompressed, size * limits.max_expansion)
             total = 0
+            located = Locations(display)
             if len(infos) <= limits.max_archive_members:
                 unlisted = _unlisted_bytes(raw, infos, archive.start_dir)
                 if unlisted:
@@ -120,7 +130,7 @@ def zip_members(display: str, fs_path: str, limits: Limits) -> Iterator[Selected
                 if number >= limits.max_archive_members:
                     yield _too_many(display, limits.max_archive_members)
                     return
-                where = f"{display}!{unicode_text(info.filename)}"
+                where = located(info.filename)
                 if info.is_dir():
                     if info.file_size or info.compress_size > 2:  # 2: deflate's empty stream
                         yield RecordError(where, ErrorKind.FILE, FOLDER_WITH_BYTES)
@@ -129,7 +139,7 @@ def zip_members(display: str, fs_path: str, limits: Limits) -> Iterator[Selected
                 if target is not None:
                     yield _link(where, info.filename, target, hard=False)
                     continue
-                skipped = _selected(display, info.filename)
+                skipped = _selected(where, info.filename)
                 if skipped is not None:
                     yield skipped
                     continue
@@ -301,6 +311,7 @@ class _Watched(tarfile.TarInfo):
 
 
 def _tar_members(display: str, stream: BinaryIO, limits: Limits) -> Iterator[Selected]:
+    located = Locations(display)
     with tarfile.open(fileobj=stream, mode="r|", tarinfo=_Watched) as archive:
         for number, info in enumerate(archive):
             if number >= limits.max_archive_members:
@@ -308,14 +319,14 @@ def _tar_members(display: str, stream: BinaryIO, limits: Limits) -> Iterator[Sel
                 return
             if info.isdir():
                 continue
-            where = f"{display}!{unicode_text(info.name)}"
+            where = located(info.name)
             if info.issym() or info.islnk():
                 yield _link(where, info.name, info.linkname, hard=info.islnk())
                 continue
             if not info.isreg():
                 yield NotScanned(where, SPECIAL, _kind_of(info.name))
                 continue
-            skipped = _selected(display, info.name)
+            skipped = _selected(where, info.name)
             if skipped is not None:
                 yield skipped
                 continue

@@ -394,7 +394,7 @@ def read_records(
 
 def _left_out(given: str, source: InputSource, globs: Globs, tally: _Tally) -> bool:
     """True when the globs leave an archive's member out (counted unless excluded)."""
-    as_folder = os.path.join(given, source.path[len(given) + 1 :])
+    as_folder = os.path.join(given, source.member or source.path[len(given) + 1 :])
     if globs.selects(as_folder):
         return False
     if source.stream is not None:
