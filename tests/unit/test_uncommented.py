@@ -53,9 +53,11 @@ def test_comment_lines_are_told_from_directives() -> None:
     assert copy.comments is not None and len(copy.comments) >= 5
     # The copy's tokens without its comment lines are the original's: their anchors are its.
     assert copy.bare_anchors is not None and set(copy.bare_anchors.tolist()) <= set(plain.anchors.tolist())
-    # Only a query fingerprint has them: an index is the same as before.
+    # Only a query fingerprint has them: an index is the same as before, and a reference's
+    # comment lines are never left out (a scan's references are fingerprinted without them).
     (stored,) = Fingerprinter(FingerprintConfig()).of_texts([commented(C_CODE)])
-    assert stored.bare_anchors is None and stored.comments is not None
+    assert stored.bare_anchors is None and stored.comments is None
+    assert stored.renamed == copy.renamed and stored.anchors.tolist() == copy.anchors.tolist()
 
 
 def test_a_copy_with_comments_inserted_aligns_whole_without_them() -> None:
