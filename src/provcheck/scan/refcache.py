@@ -37,7 +37,7 @@ REFS_BYTES = 64 << 20
 """Bytes of texts (codes, text, details: ``CachedText.size``) the matcher's own cache holds
 (``Matcher._load``) before it lets the least recently used go to ``Kept``. Until 2026-12-06 it
 held 4,096 texts whatever their size: on issue 17's workload 99,060 texts a scan went to
-``Kept`` (and most came back); 35,094 with this bound (that scan's ~34,000 texts count 145 MB
+``Kept`` (and most came back); 35,042 with this bound (that scan's ~34,000 texts count 145 MB
 with their details; peak RSS 653 -> 665 MB)."""
 KEPT_BYTES = 96 << 20
 """Bytes of texts, codes and arrays ``Kept`` may hold (a bound that does not grow with the
