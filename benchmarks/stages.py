@@ -7,11 +7,14 @@ profiler slows Python-heavy code more than code in C (numpy, rapidfuzz), and on 
 machine its clock counts waiting too, so only the *shares* are used: the caller spreads the
 CPU time of an unprofiled run of the same scan over them (``per_record``). Stages are the
 cumulative time of named functions, chosen so that none contains another; what is left
-(the reading loop, batching, the matcher's own loop over pairs) is ``other``. Not in any
-stage, because cProfile does not see it: the cyclic garbage collector (paused while batches
-are matched and reports written, ``support.collection``), and the start-up before the
-profiler is on (Python itself and ``provcheck.cli``). (A CPU-time clock for the profiler
-would be a system call per function call, which distorts far more.)
+(the matcher's own loop over pairs, the reading loop, match bookkeeping) is ``other``. The
+cyclic garbage collector is paused while batches are matched and reports written
+(``support.collection``); its pass when a batch ends is seen in ``contextlib``'s ``__exit__``
+and counted as its own stage. Not in any stage: the start-up before the profiler is on
+(Python itself and ``provcheck.cli``). Modules are compiled where they are first imported when
+no bytecode is cached (``PYTHONDONTWRITEBYTECODE``; ~0.45 s a scan): run once without it
+first. (A CPU-time clock for the profiler would be a system call per function call, which
+distorts far more.)
 """
 
 from __future__ import annotations
@@ -31,8 +34,18 @@ STAGES: list[tuple[str, list[tuple[str, str, str | None]]]] = [
     ("start-up (importing the command)", [("cli/__init__.py", "get_command", None)]),
     (
         "read/parse records",
-        [("inputs/jsonl.py", "parse", None), ("inputs/schemas/__init__.py", "to_record", None)],
+        [
+            ("inputs/jsonl.py", "parse", None),
+            ("inputs/schemas/__init__.py", "to_record", None),
+            # The summary's counts of fields read and left, taken where records are read.
+            ("scan/fields.py", "count_fields", None),
+            ("scan/prefilter.py", "role_tally", None),
+        ],
     ),
+    # The index's files digested against its manifest when it is opened (``index.integrity``).
+    ("open the index (integrity check)", [("index/integrity.py", "check", None)]),
+    # Records cut into turns and chunks, and the chunks grouped into the matcher's batches.
+    ("segment", [("scan/match.py", "_groups", None)]),
     (
         "fingerprint candidates",
         [
@@ -70,8 +83,9 @@ STAGES: list[tuple[str, list[tuple[str, str, str | None]]]] = [
         [
             ("matching/evidence.py", "evidence", None),  # in ``verify.py`` until it moved
             ("scan/match.py", "_details", "_segments"),
-            ("scan/match.py", "_common_shares", None),
-            ("scan/match.py", "_shared", None),
+            # The holders of a match's anchors (in ``scan/match.py`` until they moved).
+            ("scan/holders.py", "common_shares", None),
+            ("scan/holders.py", "shared", None),
             ("matching/normalize.py", "token_offsets", "_segments"),
             ("index/store.py", "references", None),
             ("index/store.py", "requests", None),
@@ -90,10 +104,14 @@ STAGES: list[tuple[str, list[tuple[str, str, str | None]]]] = [
             ("scan/match.py", "_on_code", None),
             ("scan/match.py", "_code_whole", None),
             ("matching/request.py", "request_key", "_segments"),
+            ("matching/determined.py", "determined", "_segments"),
             ("scan/match.py", "match_id", None),
         ],
     ),
     ("policy + result spool", [("scan/results.py", "add", None)]),
+    # The cyclic collector's pass after each batch (``support.collection.cycles_paused`` turns
+    # it back on; the first allocation after it runs it, inside ``contextlib``'s ``__exit__``).
+    ("cyclic collector after each batch", [("contextlib.py", "__exit__", "inner")]),
     ("report", [("cli/common.py", "write_outputs", None)]),  # every report of a run, all or none
 ]
 
@@ -138,7 +156,7 @@ def breakdown(scan: list[str]) -> list[tuple[str, float]]:
                 else:
                     seconds += sum(c[3] for (_, _, f), c in callers.items() if f == caller)
         rows.append((stage, seconds))
-    rows.append(("other (reading loop, batching, match bookkeeping)", total - sum(s for _, s in rows)))
+    rows.append(("other (the pair loop, reading loop, match bookkeeping)", total - sum(s for _, s in rows)))
     rows.append(("total", total))
     return rows
 

@@ -108,7 +108,7 @@ def test_a_text_met_again_after_the_cache_let_it_go_is_not_prepared_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, texts: list[str]
 ) -> None:
     index = index_of(tmp_path, {"a": list(texts)})
-    monkeypatch.setattr(match, "_REF_CACHE", 1)  # every batch lets the previous batch's texts go
+    monkeypatch.setattr(match, "REFS_BYTES", 1)  # every batch lets the previous batch's texts go
     candidates = [texts[0], RENAMED if texts[0] == _wrapped(SOURCE) else texts[0]]
     batches = [[candidates[0]], [texts[1]], [candidates[1]], [texts[1]]]
     read: list[Any] = []
@@ -204,3 +204,26 @@ def test_the_code_streams_the_strength_reads_are_prepared_together(
     found = matcher.records([r for r in records if isinstance(r, Record)], None)
     assert {m.reference.id for m in found} >= {"r0", "r1"}
     assert calls == [2], calls  # both references at once
+
+
+def test_the_matchers_cache_is_bounded_in_bytes_not_in_texts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Until 2026-12-06 it held 4,096 texts whatever their size (~100,000 moves to ``Kept`` a
+    # scan on issue 17's workload): now the bytes its texts hold, details included.
+    texts = list(REFERENCE_TEXTS[:4])
+    index = index_of(tmp_path, {"a": texts})
+    batches = [[t] for t in texts] + [[texts[0]]]
+    unbounded = _scan(Matcher(index, MatchConfig()), batches)
+    one = sys.getsizeof(texts[0]) * 2  # about one text's codes (4 bytes a token) and text
+    monkeypatch.setattr(match, "REFS_BYTES", one)
+    matcher = Matcher(index, MatchConfig())
+    found = []
+    for batch in batches:
+        found += _scan(matcher, [batch])
+        held = list(matcher._refs.values())
+        assert matcher._ref_bytes == sum(r.size for r in held) > 0
+        assert all(r.size == detached(r)[1] for r in held if r.fingerprint is not None)
+        assert matcher._ref_bytes <= one or len(held) == 1  # over only with this batch's text
+    assert len(matcher._kept) >= 2  # the others went to ``Kept`` with their details
+    assert found == unbounded

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from provcheck.matching.fingerprint import Fingerprinter
 from provcheck.matching.params import FingerprintConfig, MatchConfig
 from provcheck.matching.uncommented import align_uncommented, with_uncommented
@@ -50,9 +53,11 @@ def test_comment_lines_are_told_from_directives() -> None:
     assert copy.comments is not None and len(copy.comments) >= 5
     # The copy's tokens without its comment lines are the original's: their anchors are its.
     assert copy.bare_anchors is not None and set(copy.bare_anchors.tolist()) <= set(plain.anchors.tolist())
-    # Only a query fingerprint has them: an index is the same as before.
+    # Only a query fingerprint has them: an index is the same as before, and a reference's
+    # comment lines are never left out (a scan's references are fingerprinted without them).
     (stored,) = Fingerprinter(FingerprintConfig()).of_texts([commented(C_CODE)])
-    assert stored.bare_anchors is None and stored.comments is not None
+    assert stored.bare_anchors is None and stored.comments is None
+    assert stored.renamed == copy.renamed and stored.anchors.tolist() == copy.anchors.tolist()
 
 
 def test_a_copy_with_comments_inserted_aligns_whole_without_them() -> None:
@@ -115,3 +120,67 @@ def test_a_candidate_too_short_to_cover_the_reference_is_not_aligned(monkeypatch
     monkeypatch.setattr(uncommented, "align", lambda codes, *rest: calls.append(codes))
     assert align_uncommented(copy, ref.codes, config) is None
     assert calls == []
+
+
+def _numpy_uncommented(cand, ref_codes: str, config: MatchConfig):  # type: ignore[no-untyped-def]
+    """``align_uncommented`` as it was until 2026-12-06 (a boolean array and its edges per pair)."""
+    import numpy as np
+
+    from provcheck.matching.uncommented import RENAMED_MIN_TOKENS, _floors
+
+    codes = cand.codes
+    if cand.comments is None or not ref_codes or len(codes) / len(ref_codes) < config.min_coverage:
+        return None
+    keep = np.ones(len(codes), dtype=bool)
+    for a, b in cand.comments.tolist():
+        if codes[a:b] not in ref_codes:
+            keep[a:b] = False
+    if keep.all():
+        return None
+    c_at = np.flatnonzero(keep)
+    if min(len(c_at), len(ref_codes)) < max(config.min_tokens, RENAMED_MIN_TOKENS):
+        return None
+    if len(c_at) / len(ref_codes) < config.min_coverage:
+        return None
+    edges = np.flatnonzero(np.diff(keep.view(np.int8), prepend=0, append=0)).tolist()
+    kept = "".join(codes[a:b] for a, b in zip(edges[0::2], edges[1::2], strict=True))
+    found = align(kept, ref_codes, _floors(config))
+    if found is None or found.containment < config.min_coverage:
+        return None
+    return tuple((int(c_at[s.cand_start]), int(c_at[s.cand_end - 1]) + 1) for s in found.spans), found
+
+
+@given(
+    keep=st.lists(st.booleans(), min_size=1, max_size=12),
+    noise=st.lists(st.integers(0, 9), min_size=0, max_size=12),
+    drop=st.integers(0, 30),
+)
+@settings(max_examples=150, deadline=None)
+def test_leaving_comments_out_by_ranges_is_what_the_arrays_gave(
+    keep: list[bool], noise: list[int], drop: int
+) -> None:
+    # Each line of the code, commented or not, the reference holding some of the comments.
+    lines = C_CODE.split("\n")
+    out, ref = [], []
+    for n, line in enumerate(lines):
+        out.append(line)
+        ref.append(line)
+        if n > 2 and line.strip():
+            note = f"// step {n} " + " ".join(
+                f"w{noise[k % len(noise)] if noise else k}x{n}" for k in range(n % 7 + 2)
+            )
+            out.append(note)
+            if keep[n % len(keep)]:
+                ref.append(note)
+    (copy,) = prints("\n".join(out))
+    (original,) = prints("\n".join(ref[: max(len(ref) - drop, 1)]))
+    config = MatchConfig()
+    found = align_uncommented(copy, original.codes, config)
+    expected = _numpy_uncommented(copy, original.codes, config)
+    if expected is None:
+        assert found is None
+    else:
+        spans, whole = expected
+        assert found is not None
+        assert tuple((s.cand_start, s.cand_end) for s in found.spans) == spans
+        assert found.similarity == whole.similarity and found.containment == whole.containment

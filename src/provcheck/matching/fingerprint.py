@@ -214,8 +214,8 @@ class Fingerprint:
     code it was inserted into; the scan looks these up too (``scan/match.py``)."""
     comments: I64 | None = None
     """Plain token ranges ``[first, end)`` (n×2) of the whole-line comments of its code, for a
-    text holding code and such a comment (``code.comment_ranges``); None otherwise.
-    Verification only (``uncommented.align_uncommented``): it adds no anchors."""
+    query (``query=True``) holding code and such a comment (``code.comment_ranges``); None otherwise.
+    Verification of a candidate only (``uncommented.align_uncommented``): it adds no anchors."""
 
     @property
     def key(self) -> int:
@@ -383,7 +383,7 @@ class Fingerprinter:
             if lines:
                 which.append(i)
                 code.append((canon, lines, starts, ends, th[lo:hi]))
-                comments[i] = comment_ranges(canon, lines, starts)
+                comments[i] = comment_ranges(canon, lines, starts) if self.query else None
             lit = literal_hashes(canon, starts, ends, th[lo:hi]) if self.literal else None
             if lit is not None:
                 literal[i] = (_codes(lit[0]), lit[1])

@@ -40,21 +40,24 @@ def align_uncommented(
     # aligned (the same verdict, ~1,000 of 7,300 pairs on issue 17's workload).
     if cand.comments is None or not ref_codes or len(codes) / len(ref_codes) < config.min_coverage:
         return None
-    keep = np.ones(len(codes), dtype=bool)
-    for a, b in cand.comments.tolist():
-        if codes[a:b] not in ref_codes:
-            keep[a:b] = False
-    if keep.all():
+    # The comment lines to leave out, as token ranges in order, overlapping ones merged; no
+    # array per pair (most pairs are rejected: positions are mapped back only for a match).
+    cut: list[list[int]] = []
+    for a, b in sorted(cand.comments.tolist()):
+        if a < b and codes[a:b] not in ref_codes:
+            if cut and a <= cut[-1][1]:
+                cut[-1][1] = max(cut[-1][1], b)
+            else:
+                cut.append([a, b])
+    if not cut:
         return None
-    c_at = np.flatnonzero(keep)
-    if min(len(c_at), len(ref_codes)) < max(config.min_tokens, RENAMED_MIN_TOKENS):
+    size = len(codes) - sum(b - a for a, b in cut)
+    if min(size, len(ref_codes)) < max(config.min_tokens, RENAMED_MIN_TOKENS):
         return None
-    if len(c_at) / len(ref_codes) < config.min_coverage:
+    if size / len(ref_codes) < config.min_coverage:
         return None
-    # The kept codes joined run by run (a slice per run between removed comments, not a
-    # character per kept position): where ``keep`` steps up a run starts, where it steps down
-    # one ends.
-    edges = np.flatnonzero(np.diff(keep.view(np.int8), prepend=0, append=0)).tolist()
+    # The kept codes joined run by run (a slice per run between removed comments).
+    edges = [0, *(x for a, b in cut for x in (a, b)), len(codes)]
     kept = "".join(codes[a:b] for a, b in zip(edges[0::2], edges[1::2], strict=True))
     found = align(kept, ref_codes, _floors(config), ref_echoes)
     # What it is for is the reference's code copied with comments inserted: a passage of it in
@@ -62,6 +65,10 @@ def align_uncommented(
     # judge, so at least ``min_coverage`` of the reference must be aligned.
     if found is None or found.containment < config.min_coverage:
         return None
+    keep = np.ones(len(codes), dtype=bool)
+    for a, b in cut:
+        keep[a:b] = False
+    c_at = np.flatnonzero(keep)
     spans = tuple(
         replace(s, cand_start=int(c_at[s.cand_start]), cand_end=int(c_at[s.cand_end - 1]) + 1)
         for s in found.spans

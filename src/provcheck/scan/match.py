@@ -48,8 +48,8 @@ from provcheck.matching.verify import (
 )
 from provcheck.model import AlignedSpan, Match, MatchId, Record, RecordRef, RoleKind
 from provcheck.scan.holders import Holders, background_aside
+from provcheck.scan.refcache import REFS_BYTES, Kept, measured
 from provcheck.scan.refcache import CachedText as _Reference
-from provcheck.scan.refcache import Kept
 from provcheck.scan.rejections import Rejections
 
 _Slot = tuple[int, int, str, str]
@@ -57,8 +57,6 @@ _Slot = tuple[int, int, str, str]
 
 _PROMPT_KINDS = (RoleKind.USER, RoleKind.SYSTEM, RoleKind.TOOL)
 """Candidate turns that are requests (``Signals.prompt_turn``)."""
-_REF_CACHE = 4096
-"""Reference texts kept between batches."""
 _REF_BATCH = 512
 """Matched references fingerprinted together (bounds the temporary arrays)."""
 _VERDICT_CHARS = 1 << 21
@@ -101,6 +99,8 @@ class Matcher:
         self._lazy: tuple[list[Segment], Tokens, set[int]] | None = None
         """This batch's segments, tokens, and texts without their literal stream yet."""
         self._refs: OrderedDict[TextKey, _Reference] = OrderedDict()
+        self._ref_bytes = 0
+        """Bytes ``_refs`` holds (``CachedText.size`` summed), bounded by ``REFS_BYTES``."""
         self._kept = Kept()
         """Texts with details let go by ``_refs``, taken back when met again (``refcache``)."""
         self._holders = Holders(index)
@@ -119,13 +119,19 @@ class Matcher:
         """Fingerprint the references not in the cache, all in one batch."""
         needed = dict.fromkeys(keys)
         refs, kept, index = self._refs, self._kept, self.index
+        held = self._ref_bytes
         for key in needed:
             if key in refs:
                 refs.move_to_end(key)
             else:
-                refs[key] = kept.take(key) or _Reference(index.codes(key), index.echo(key))
-        for _ in range(len(refs) - max(_REF_CACHE, len(needed))):
-            kept.put(*refs.popitem(last=False))  # the oldest are not needed by this batch
+                ref = refs[key] = kept.take(key) or _Reference(index.codes(key), index.echo(key))
+                measured(ref)  # a text from ``Kept`` is counted there already
+                held += ref.size
+        while held > REFS_BYTES and len(refs) > len(needed):  # the oldest, not needed by this batch
+            key, ref = refs.popitem(last=False)
+            held -= ref.size
+            kept.put(key, ref)
+        self._ref_bytes = held
 
     def _details(self, keys: Iterable[TextKey], code: bool = False) -> None:
         """Text, fingerprint and token offsets of references that matched, in batches;
@@ -157,6 +163,7 @@ class Matcher:
                 ref.literal_pending = code and self._candidates is not self.fingerprinter
                 ref.shingles = distinct(fp.shingles)
                 ref.offsets = token_offsets(text, toks, i)
+                self._ref_bytes += measured(ref)  # its arrays its own: the batch's may go
 
     def _may_judge(self, codes: str, ref: _Reference, judgeable: dict[int, bool], i: int) -> bool:
         """``literal_may_judge(codes, ref.codes)``, each side's half computed once."""
@@ -211,6 +218,7 @@ class Matcher:
                     if held.literal_pending and held.text is not None:
                         held.literal_pending = False
                         ref = held.fingerprint = self._candidates.with_literal(ref, held.text)
+                        self._ref_bytes += measured(held)
                 # Literal first (symbols and markup as tokens): a copy found so is not "renamed".
                 alignment = align_literal(prints[i], ref, self.config, self._refs[key].echoes)
                 if alignment is None:
@@ -250,6 +258,7 @@ class Matcher:
         if ref.code_stream is None:
             if ref.text is None:
                 ref.text = self.index.text(key)
+                self._ref_bytes += measured(ref)
             ref.code_stream = ref.text is not None and may_have_code_stream(ref.text)
         return ref.code_stream
 

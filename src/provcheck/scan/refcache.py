@@ -1,12 +1,12 @@
 """The reference texts a matcher holds: their codes, and the details computed when they match.
 
-A scan's ``Matcher`` keeps the last ``_REF_CACHE`` reference texts it met (their codes and
-echoes, what alignment reads). A text that matched also holds its *details*: its text,
+A scan's ``Matcher`` keeps the reference texts it met last, up to ``REFS_BYTES`` (their codes
+and echoes, what alignment reads). A text that matched also holds its *details*: its text,
 fingerprint and token offsets (what evidence, strength and the code alignments read), which
 cost ~0.3 ms a text to compute (tokenizing and hashing it again, and finding its code lines).
 On issue 17's workload (150k references, 20k chat records) a batch of 250 records met ~1,750
-texts, so the 4,096 held spanned a little over two batches: a reference matched again later
-(popular answers are) had its details computed again, 19,465 times for 8,503 texts.
+texts, so the 4,096 it held then spanned a little over two batches: a reference matched again
+later (popular answers are) had its details computed again, 19,465 times for 8,503 texts.
 
 ``Kept`` holds the texts with details that the matcher's cache lets go, up to a number of
 bytes, the least recently used dropped first: a text met again is taken back as it was, its
@@ -33,6 +33,12 @@ from provcheck.matching.fingerprint import Fingerprint
 from provcheck.matching.normalize import Offsets
 from provcheck.model import Reference
 
+REFS_BYTES = 64 << 20
+"""Bytes of texts (codes, text, details: ``CachedText.size``) the matcher's own cache holds
+(``Matcher._load``) before it lets the least recently used go to ``Kept``. Until 2026-12-06 it
+held 4,096 texts whatever their size: on issue 17's workload 99,060 texts a scan went to
+``Kept`` (and most came back); 35,042 with this bound (that scan's ~34,000 texts count 145 MB
+with their details; peak RSS 653 -> 665 MB)."""
 KEPT_BYTES = 96 << 20
 """Bytes of texts, codes and arrays ``Kept`` may hold (a bound that does not grow with the
 records scanned; ~4,000 texts of this workload's length)."""
@@ -69,7 +75,7 @@ class CachedText:
     """What ``detached`` last measured (the objects it read, then the bytes they hold): a text
     taken back and let go again unchanged is neither walked nor measured again."""
     size: int = 0
-    """Bytes ``Kept`` counted for the text while it holds it (no tuple per text kept)."""
+    """Bytes counted for the text by the cache holding it (``measured``; no tuple per text)."""
 
 
 _FIELDS = tuple(f.name for f in fields(Fingerprint))
@@ -127,6 +133,19 @@ def detached(held: CachedText) -> tuple[CachedText, int]:
     return held, size
 
 
+def _codes_size(held: CachedText) -> int:
+    return sys.getsizeof(held.codes) + (sys.getsizeof(held.text) if held.text is not None else 0)
+
+
+def measured(held: CachedText) -> int:
+    """How many bytes ``held`` holds more than its ``size`` said (``size`` is updated): its
+    codes and text, and its details (their arrays made its own: ``detached``)."""
+    size = detached(held)[1] if held.fingerprint is not None else _codes_size(held)
+    grown = size - held.size
+    held.size = size
+    return grown
+
+
 class Kept:
     """Texts with details let go by the matcher's cache, up to ``limit`` bytes, the least
     recently used dropped first (``put``); ``take`` gives one back."""
@@ -164,9 +183,7 @@ class Kept:
         if self.codes_limit <= 0:
             return
         # The text is there when ``_code_may_match`` read it; echoes are a few pairs.
-        size = held.size = sys.getsizeof(held.codes) + (
-            sys.getsizeof(held.text) if held.text is not None else 0
-        )
+        size = held.size = _codes_size(held)
         old = self._codes.pop(key, None)
         if old is not None:
             self.codes_bytes -= old.size
