@@ -68,7 +68,9 @@ STAGES: list[tuple[str, list[tuple[str, str, str | None]]]] = [
     (
         "evidence + strength",
         [
-            ("matching/evidence.py", "evidence", None),  # in ``verify.py`` until it moved
+            # Evidence, the passage's shape and standard text in it (``evidence``, ``structure``,
+            # ``attributed``: called from ``_segments`` until the sixteenth session).
+            ("scan/described.py", "describe", None),
             ("scan/match.py", "_details", "_segments"),
             ("scan/match.py", "_common_shares", None),
             ("scan/match.py", "_shared", None),
