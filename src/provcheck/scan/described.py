@@ -23,10 +23,10 @@ from provcheck.matching.fingerprint import Fingerprint
 from provcheck.matching.hashed import withheld_evidence
 from provcheck.matching.normalize import Offsets
 from provcheck.matching.params import MatchConfig
-from provcheck.matching.strength import Signals, is_whole
+from provcheck.matching.strength import is_whole
 from provcheck.matching.structure import is_formula, structure
 from provcheck.matching.verify import Alignment
-from provcheck.model import Evidence, Strength
+from provcheck.model import Evidence
 from provcheck.scan.refcache import CachedText
 
 ENTRY_CHARS = 256
@@ -101,9 +101,38 @@ def describe(
     return Description(ev, whole, passage, shape, third, third_share, third_spans)
 
 
+class Seen:
+    """Marks of what was met, in a table of ``slots`` bytes (a power of two) that does not grow:
+    what a memo keeps only once met twice. Most pairs are met once, and a memo of every one grew
+    with the matches a scan holds (``tests/unit/test_results.py``'s memory test). The table is
+    emptied once a quarter of it is marked; two things of one mark (a hash collision, rare) only
+    make the second one kept a meeting early."""
+
+    def __init__(self, slots: int) -> None:
+        self._mask = slots - 1
+        self._marks = bytearray(slots)
+        self._count = 0
+
+    def again(self, thing: Hashable) -> bool:
+        """Whether ``thing`` (or one of its mark) was met before; it is now."""
+        at = hash(thing) & self._mask
+        if self._marks[at]:
+            return True
+        if 4 * self._count >= len(self._marks):
+            self._marks = bytearray(len(self._marks))
+            self._count = 0
+        self._marks[at] = 1
+        self._count += 1
+        return False
+
+
+SEEN = 1 << 16
+"""Bytes of a memo's marks of what it met once (``Seen``): a fixed 64 KiB."""
+
+
 class Described:
-    """Descriptions of pairs met before, grouped by candidate text, the least recently used text
-    dropped first once the groups hold ``limit`` characters (a text counted once, each of its
+    """Descriptions of pairs met twice or more, grouped by candidate text, the least recently used
+    text dropped first once the groups hold ``limit`` characters (a text counted once, each of its
     descriptions as ``ENTRY_CHARS``). A description is given back only for the same alignment
     (compared whole: a pair's alignment is a function of its texts, so it always is)."""
 
@@ -111,6 +140,7 @@ class Described:
         self.limit = limit
         self.chars = 0
         self._groups: OrderedDict[str, dict[Hashable, tuple[Alignment, Description]]] = OrderedDict()
+        self._seen = Seen(SEEN)
 
     def get(self, text: str, key: Hashable, alignment: Alignment) -> Description | None:
         """What was said of ``text`` (most recently used now) and reference ``key`` with this
@@ -123,8 +153,10 @@ class Described:
         return got[1] if got is not None and got[0] == alignment else None
 
     def put(self, text: str, key: Hashable, alignment: Alignment, said: Description) -> Description:
-        """Keep ``said`` of ``text`` and ``key``; drop the least recently used texts past the
-        limit (never the last one). Gives ``said`` back."""
+        """Keep ``said`` of ``text`` and ``key`` when the pair was met before (``Seen``); drop the
+        least recently used texts past the limit (never the last one). Gives ``said`` back."""
+        if not self._seen.again((text, key)):
+            return said
         group = self._groups.get(text)
         if group is None:
             group = self._groups[text] = {}
@@ -138,26 +170,3 @@ class Described:
             old, gone = self._groups.popitem(last=False)
             self.chars -= len(old) + ENTRY_CHARS * len(gone)
         return said
-
-
-class Judged:
-    """The strengths of a candidate turn's matches, judged together (``strength.judge``), by
-    their signals in order; the least recently used turn dropped first past ``limit`` turns.
-    A strength is a function of the match's signals, its peers' and the configuration (one per
-    matcher), so a turn met again with the same matches is not judged again."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self._turns: OrderedDict[tuple[Signals, ...], list[Strength]] = OrderedDict()
-
-    def get(self, signals: tuple[Signals, ...]) -> list[Strength] | None:
-        found = self._turns.get(signals)
-        if found is not None:
-            self._turns.move_to_end(signals)
-        return found
-
-    def put(self, signals: tuple[Signals, ...], strengths: list[Strength]) -> None:
-        self._turns[signals] = strengths
-        self._turns.move_to_end(signals)
-        while len(self._turns) > self.limit:
-            self._turns.popitem(last=False)

@@ -44,7 +44,7 @@ from provcheck.matching.verify import (
     renamed_may_align,
 )
 from provcheck.model import AlignedSpan, Match, MatchId, Record, RecordRef, RoleKind
-from provcheck.scan.described import Described, Judged, describe
+from provcheck.scan.described import Described, describe
 from provcheck.scan.holders import Holders, background_aside
 from provcheck.scan.refcache import CachedText as _Reference
 from provcheck.scan.refcache import Kept
@@ -65,8 +65,6 @@ least recently used dropped first: a bound that does not grow with the records s
 most ~8 MB a memo, typically a few)."""
 _DESCRIBED_CHARS = 1 << 22
 """Characters of candidate texts (and descriptions) the memo of described pairs may hold."""
-_JUDGED_TURNS = 4096
-"""Candidate turns whose matches' strengths a matcher keeps (``described.Judged``)."""
 _GROUP_CHARS = 4_000_000
 """Characters of segments matched together (bounds the temporary arrays of a batch)."""
 
@@ -117,7 +115,6 @@ class Matcher:
         """The same for ``align_literal``/``align_renamed`` (``_renamed``), per candidate text:
         their streams are a function of the text, not of its plain codes."""
         self._described = Described(_DESCRIBED_CHARS)
-        self._judged = Judged(_JUDGED_TURNS)
 
     def _load(self, keys: Iterable[TextKey]) -> None:
         """Fingerprint the references not in the cache, all in one batch."""
@@ -268,7 +265,7 @@ class Matcher:
         best: dict[_Slot, tuple[Match, Signals]] = {}
         for group in _groups((seg for record in records for seg in segments(record, roles)), _GROUP_CHARS):
             self._segments(group, best)
-        return _judged(best, self.config, self._judged)
+        return _judged(best, self.config)
 
     def _segments(self, segs: list[Segment], best: dict[_Slot, tuple[Match, Signals]]) -> None:
         """Match ``segs``, keeping in ``best`` the longest evidence per turn and reference."""
@@ -517,9 +514,7 @@ def _echo_share(alignment: Alignment, echoes: list[tuple[int, int]]) -> float:
     return inside / total if total else 0.0
 
 
-def _judged(
-    best: dict[_Slot, tuple[Match, Signals]], config: MatchConfig, memo: Judged | None = None
-) -> list[Match]:
+def _judged(best: dict[_Slot, tuple[Match, Signals]], config: MatchConfig) -> list[Match]:
     """The matches with their strength, judged per candidate turn against the turn's other
     matches and the verification tests of ``config``. Every one is given whatever
     ``config.min_probability``: the scan's collector applies it and counts what it leaves out
@@ -530,15 +525,10 @@ def _judged(
     out = []
     for pairs in turns.values():
         pairs = background_aside(pairs)
-        signals = tuple(p for _, p in pairs)
-        strengths = memo.get(signals) if memo is not None else None
-        if strengths is None:
-            strengths = [
-                judge(s, [p for k, p in enumerate(signals) if k != n], config) for n, s in enumerate(signals)
-            ]
-            if memo is not None:
-                memo.put(signals, strengths)
-        judged = [replace(m, strength=st) for (m, _), st in zip(pairs, strengths, strict=True)]
+        judged = [
+            replace(m, strength=judge(signals, [p for k, (_, p) in enumerate(pairs) if k != n], config))
+            for n, (m, signals) in enumerate(pairs)
+        ]
         kept = [m for m in judged if m.strength is not None]
         # Background matches are the evidence of a listed match they explain: kept with it.
         if any(m.strength is not None and m.strength.convergence == "background" for m in kept):
