@@ -30,7 +30,7 @@ def request_key(prompts: Iterable[str]) -> str | None:
     """The key of a request made of these turns' texts, in order; None when they hold no token."""
     texts = tuple(prompts)
     # A scan meets the same requests again (issue 17's workload: 5,395 records with a match,
-    # asking 805 instructions); long ones are not kept (a bound on what the memo holds).
+    # folded 798 times once remembered); long ones are not kept (a bound on what the memo holds).
     return (_remembered if sum(map(len, texts)) <= MEMO_CHARS else _key)(texts)
 
 
