@@ -81,7 +81,9 @@ STAGES: list[tuple[str, list[tuple[str, str, str | None]]]] = [
     (
         "evidence + strength",
         [
-            ("matching/evidence.py", "evidence", None),  # in ``verify.py`` until it moved
+            # Evidence, the passage's shape and standard text in it (``evidence``, ``structure``,
+            # ``attributed``: called from ``_segments`` until the sixteenth session).
+            ("scan/described.py", "describe", None),
             ("scan/match.py", "_details", "_segments"),
             # The holders of a match's anchors (in ``scan/match.py`` until they moved).
             ("scan/holders.py", "common_shares", None),

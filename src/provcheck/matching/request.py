@@ -16,6 +16,7 @@ the match is judged as between answers to different requests.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Iterable
 
@@ -27,9 +28,24 @@ KEY_BYTES = 8
 
 def request_key(prompts: Iterable[str]) -> str | None:
     """The key of a request made of these turns' texts, in order; None when they hold no token."""
-    tokens = [t for text in prompts for t in fold_tokens(text)]
+    texts = tuple(prompts)
+    # A scan meets the same requests again (issue 17's workload: 5,395 records with a match,
+    # folded 798 times once remembered); long ones are not kept (a bound on what the memo holds).
+    return (_remembered if sum(map(len, texts)) <= MEMO_CHARS else _key)(texts)
+
+
+MEMO_CHARS = 4096
+"""Characters of a request whose key is kept (the last ``_MEMO_REQUESTS`` of them)."""
+_MEMO_REQUESTS = 1024
+
+
+def _key(texts: tuple[str, ...]) -> str | None:
+    tokens = [t for text in texts for t in fold_tokens(text)]
     if not tokens:
         return None
     return hashlib.blake2b(
         " ".join(tokens).encode("utf-8", "surrogatepass"), digest_size=KEY_BYTES
     ).hexdigest()
+
+
+_remembered = functools.lru_cache(maxsize=_MEMO_REQUESTS)(_key)
