@@ -15,7 +15,8 @@ from provcheck.policy.markers import MarkerScanner, MarkerSpec
 from provcheck.scan.fields import FieldKey, count_fields
 
 if TYPE_CHECKING:
-    from provcheck.scan.engine import BatchOutput, Pending, ScanOptions, _Tally
+    from provcheck.scan.engine import BatchOutput, Pending, ScanOptions
+    from provcheck.scan.tally import _Tally
 
 
 def role_tally(records: Sequence[Record], roles: RoleFilter | None) -> tuple[frozenset[str], int]:

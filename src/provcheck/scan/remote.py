@@ -41,7 +41,8 @@ from provcheck.support.batching import batched
 
 if TYPE_CHECKING:  # the engine imports this module: its types only for the checker
     from provcheck.runtime.progress import Progress
-    from provcheck.scan.engine import BatchMatcher, ScanOptions, _Tally
+    from provcheck.scan.engine import BatchMatcher, ScanOptions
+    from provcheck.scan.tally import _Tally
 
 
 @dataclass(frozen=True, slots=True)
@@ -438,7 +439,7 @@ def _add_file(
     group: list[WorkUnit], outs: list[Any], tally: _Tally, progress: Progress, limits: Limits
 ) -> None:
     """One file's results into the tally, as the driver's own reading would have added them."""
-    from provcheck.scan.engine import _FileTally
+    from provcheck.scan.tally import _FileTally
 
     display = group[0].display
     progress.file_started(display)
