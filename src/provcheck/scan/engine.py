@@ -61,6 +61,7 @@ from provcheck.scan.fields import FieldKey, count_fields, record_declarations
 from provcheck.scan.match import Matcher
 from provcheck.scan.prefilter import Prefilter, role_tally
 from provcheck.scan.results import Collector
+from provcheck.scan.runs import Short, shorts
 from provcheck.scan.tally import _FileTally, _Tally
 from provcheck.support.batching import batched, remembered
 from provcheck.support.collection import cycles_paused
@@ -172,6 +173,8 @@ class BatchOutput:
     selects none)."""
     selected: int = 0
     """Turns ``--roles`` accepted (every turn without it)."""
+    short: tuple[Short, ...] = ()
+    """Records under the token floor, matched again in runs (``scan.runs``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,6 +239,7 @@ class BatchMatcher:
                 tuple((path, field, reason, n) for (path, field, reason), n in fields.items()),
                 seen,
                 selected,
+                tuple(shorts(records, roles, matcher.short)),
             )
 
         return run
@@ -414,6 +418,8 @@ def scan(
         plan, reading = scan_on_workers(files, recipe, options, tally, progress), "workers"
     else:
         plan, reading = _read_and_match(files, index, recipe, options, tally, progress), "driver"
+    for spanning in tally.runs.matched(Matcher(index, options.match), options.roles):  # short records' runs
+        tally.results.add(spanning)
     for path, count in tally.unlisted.items():
         most, total = tally.error_limit, tally.files[path].errors
         message = (

@@ -59,6 +59,7 @@ class Prefilter:
                 self.waiting[(path, raw.index)] = rec
                 yield path, raw
                 continue
+            self.tally.runs.remember(rec, self.options.roles)
             file = self.tally.files[path]
             file.records += 1
             file.schemas[rec.schema] += 1

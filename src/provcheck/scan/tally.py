@@ -13,6 +13,7 @@ from provcheck.inputs.streams import StreamCount
 from provcheck.model import FieldCounts, FileSummary, NotScanned, RecordError, SkipReason
 from provcheck.scan.fields import DECLARED, FIRST
 from provcheck.scan.results import Collector
+from provcheck.scan.runs import Runs
 
 if TYPE_CHECKING:
     from provcheck.scan.engine import BatchOutput
@@ -66,12 +67,15 @@ class _Tally:
     unlisted: Counter[str] = field(default_factory=Counter)
     not_scanned: list[NotScanned] = field(default_factory=list)
     """Members of archives not read (found while reading)."""
+    runs: Runs = field(default_factory=Runs)
+    """Records under the token floor, matched in runs after the main pass (``scan.runs``)."""
 
     def position(self) -> int:
         return self.bytes_done + (self.reading.consumed if self.reading else 0)
 
     def add(self, out: BatchOutput) -> None:
         self.results.add(out.matches, out.markers)
+        self.runs.add(out.short)
         self.turns += out.turns
         self.roles.update(out.roles)
         self.selected += out.selected
@@ -115,6 +119,7 @@ class _Tally:
                 f.fields(),
                 f.read_as,
                 (f.streams.chunks, f.streams.responses) if f.streams.responses else None,
+                self.runs.counts.get(f.path),
             )
             for f in self.files.values()
         )
