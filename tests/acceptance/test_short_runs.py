@@ -31,7 +31,8 @@ def _args(data: Path, index_dir: Path) -> list[Any]:
 
 
 def _scan(data: Path, index_dir: Path, code: int, *more: Any) -> dict[str, Any]:
-    doc: dict[str, Any] = json.loads(run_cli([*_args(data, index_dir), *more, "-f", "json"], code=code).stdout)
+    out = run_cli([*_args(data, index_dir), *more, "-f", "json"], code=code)
+    doc: dict[str, Any] = json.loads(out.stdout)
     return doc
 
 
@@ -57,7 +58,8 @@ def test_a_copy_cut_ten_words_to_a_record_blocks_at_its_lines(tmp_path: Path, in
 
 def test_five_and_twenty_words_to_a_record_block_too(tmp_path: Path, index_dir: Path) -> None:
     for size in (5, 20):
-        doc = _scan(write_jsonl(tmp_path / f"cut{size}.jsonl", cut(REFERENCE_TEXTS[1], size)), index_dir, code=1)
+        data = write_jsonl(tmp_path / f"cut{size}.jsonl", cut(REFERENCE_TEXTS[1], size))
+        doc = _scan(data, index_dir, code=1)
         assert {m["reference"]["id"] for m in doc["matches"]} == {"ref-1"}, size
 
 
