@@ -37,6 +37,7 @@ from provcheck.inputs.streams import StreamCount, join_streams
 from provcheck.model import ErrorKind, MarkerHit, Match, RecordError
 from provcheck.runtime.executors import WorkerPlan, executor_for
 from provcheck.scan.fields import add as add_count
+from provcheck.scan.runs import Short
 from provcheck.support.batching import batched
 
 if TYPE_CHECKING:  # the engine imports this module: its types only for the checker
@@ -94,6 +95,8 @@ class UnitOutput:
     sha256: str | None
     consumed: int
     """Stored bytes read (for progress)."""
+    short: tuple[Short, ...] = ()
+    """Records under the token floor, matched again in runs by the driver (``scan.runs``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,9 +140,11 @@ class UnitMatcher:
             fields: Counter[tuple[str, str, str]] = Counter()
             roles: set[str] = set()
             records = turns = selected = 0
+            short: list[Short] = []
             for batch in batched(pending(), size):
                 out = run(batch)
                 matches.extend(out.matches)
+                short.extend(out.short)
                 markers.extend(out.markers)
                 errors.extend(out.errors)
                 records += out.records
@@ -163,6 +168,7 @@ class UnitMatcher:
                 selected,
                 source.sha256,
                 source.consumed,
+                tuple(short),
             )
 
         return read_and_match
@@ -458,6 +464,7 @@ def _add_file(
             tally.errors.append(err)
             progress.error(err)
         tally.results.add(out.matches, out.markers)
+        tally.runs.add(out.short)
         tally.turns += out.turns
         tally.roles.update(out.roles)
         tally.selected += out.selected
