@@ -418,7 +418,8 @@ def scan(
         plan, reading = scan_on_workers(files, recipe, options, tally, progress), "workers"
     else:
         plan, reading = _read_and_match(files, index, recipe, options, tally, progress), "driver"
-    for spanning in tally.runs.matched(Matcher(index, options.match), options.roles):  # short records' runs
+    # Runs of records under the token floor, joined (``scan.runs``): after every record is matched.
+    for spanning in tally.runs.matched(lambda: Matcher(index, options.match), options.roles):
         tally.results.add(spanning)
     for path, count in tally.unlisted.items():
         most, total = tally.error_limit, tally.files[path].errors

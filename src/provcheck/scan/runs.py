@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import bisect
 import hashlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 from provcheck.inputs.schemas import content_hash
@@ -168,8 +168,12 @@ class Runs:
         if len(turns) == 1 and 0 < len(turns[0].text) <= SHORT_CHARS:
             self.cached.append(record)
 
-    def matched(self, matcher: Matcher, roles: RoleFilter | None) -> Iterator[list[Match]]:
-        """What the windows matched across two records or more, a batch of windows at a time."""
+    def matched(self, make: Callable[[], Matcher], roles: RoleFilter | None) -> Iterator[list[Match]]:
+        """What the windows matched across two records or more, a batch of windows at a time;
+        ``make`` gives the matcher, made only when there is something to match."""
+        if not self.cached and not self.items:
+            return
+        matcher = make()
         for start in range(0, len(self.cached), BATCH):  # which are short: as a worker tells
             chunk = self.cached[start : start + BATCH]
             matcher.records(chunk, roles)
