@@ -104,3 +104,19 @@ def test_the_hook_blocks_a_run_of_new_short_records(tmp_path: Path, index_dir: P
     repo.git("add", ".")
     refused = repo.provcheck("hook", "run", code=1).stderr
     assert "data/train.jsonl:4-" in refused, refused
+
+
+def test_shards_merge_to_the_runs_of_one_scan(tmp_path: Path, index_dir: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    write_jsonl(data / "a.jsonl", [{"text": t} for t in OWN] + cut(COPY, 10))
+    write_jsonl(data / "b.jsonl", cut(REFERENCE_TEXTS[2], 5))
+    one = _scan(data, index_dir, code=1)
+    parts = []
+    for i in (1, 2):
+        parts.append(tmp_path / f"{i}.partial")
+        run_cli([*_args(data, index_dir), "--shard", f"{i}/2", "--partial", parts[-1]], code=1)
+    many = json.loads(run_cli(["merge", *parts, "-f", "json", "-q"], code=1).stdout)
+    assert sorted(f["id"] for f in many["findings"]) == sorted(f["id"] for f in one["findings"])
+    assert len({f["path"] for f in one["findings"]}) == 2
+    assert [f.get("runs") for f in many["files"]] == [f.get("runs") for f in one["files"]]
