@@ -74,9 +74,10 @@ Found and NOT FIXED (noted):
    Records are matched one at a time; joining neighbouring short records (as ``runs.py``
    joins a list's short items inside one record) changes record identity, locations, finding
    ids and the hook's new-record selection. README's "What a clean report does not prove"
-   says so now. (Half fixed since: streamed chunks of one response are joined into one
-   record, ``inputs/streams.py``, ``tests/acceptance/test_split_records.py``; runs of short
-   plain records are still matched one at a time.)
+   says so now. (Fixed since: streamed chunks of one response are joined into one record,
+   ``inputs/streams.py``, ``tests/acceptance/test_split_records.py``; runs of short plain
+   records are matched again joined in windows, ``scan/runs.py``,
+   ``tests/acceptance/test_short_runs.py``.)
 9. FAIL-OPEN (design, noted) Archives (``.zip``, ``.tar``, ``.tar.gz``, ``.tar.xz``) in a
    scanned folder are listed as "not scanned: unsupported type" and the scan exits 0 ("No
    blocking finding") with a copy inside; the same archive named on the command line is exit

@@ -41,6 +41,9 @@ class FileSummary:
     joined: tuple[int, int] | None = None
     """``(chunks, responses)``: streamed chunks joined into responses (``inputs.streams``);
     None when none were."""
+    runs: tuple[int, int] | None = None
+    """``(records, runs)``: records under the token floor also matched joined in runs of
+    consecutive records (``scan.runs``); None when none were."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -85,15 +85,22 @@ def read_by_content_line(result: ScanResult) -> str | None:
 
 
 def joined_line(result: ScanResult) -> str | None:
-    """``40 stream chunks joined into 2 responses (data.jsonl)``, or None when no file held
-    streamed chunks (``inputs.streams``): each response was matched as one record."""
-    joined = [(f.path, f.joined) for f in result.files if f.joined is not None]
-    if not joined:
-        return None
-    chunks, responses = sum(j[0] for _, j in joined), sum(j[1] for _, j in joined)
-    names = ", ".join(p for p, _ in joined[:6]) + (f", +{len(joined) - 6} more" if len(joined) > 6 else "")
-    noun = "response" if responses == 1 else "responses"
-    return f"{chunks:,} stream chunks joined into {responses:,} {noun} ({names})"
+    """``40 stream chunks joined into 2 responses (data.jsonl)``, ``120 short records also read
+    as 8 runs (b.jsonl)`` (``scan.runs``), or None when no file held streamed chunks
+    (``inputs.streams``) or runs of short records: each response was matched as one record."""
+    parts = []
+    for attr, said in (
+        ("joined", "stream chunks joined into {} response"),
+        ("runs", "short records also read as {} run"),
+    ):
+        joined = [(f.path, j) for f in result.files if (j := getattr(f, attr)) is not None]
+        if joined:
+            chunks, made = sum(j[0] for _, j in joined), sum(j[1] for _, j in joined)
+            names = ", ".join(p for p, _ in joined[:6]) + (
+                f", +{len(joined) - 6} more" if len(joined) > 6 else ""
+            )
+            parts.append(f"{chunks:,} {said.format(f'{made:,}')}{'' if made == 1 else 's'} ({names})")
+    return "; ".join(parts) or None
 
 
 def overrides_line(run: RunRecord) -> str | None:

@@ -313,6 +313,8 @@ def file_summary(f: FileSummary) -> dict[str, Any]:
         out["read_as"] = f.read_as
     if f.joined is not None:
         out["stream_chunks"], out["stream_responses"] = f.joined
+    if f.runs is not None:
+        out["run_records"], out["runs"] = f.runs
     return out
 
 

@@ -11,7 +11,7 @@ import os
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from provcheck.errors import ReferenceIndexError
@@ -35,7 +35,7 @@ from provcheck.inputs import (
 from provcheck.inputs.declared import CARD_BODY, declaring_dirs, is_card, read_declarations
 from provcheck.inputs.schemas import RecordOptions, limit_errors, to_record
 from provcheck.inputs.source import file_size
-from provcheck.inputs.streams import StreamCount, join_streams
+from provcheck.inputs.streams import join_streams
 from provcheck.matching.params import MatchConfig
 from provcheck.matching.segment import RoleFilter
 from provcheck.model import (
@@ -43,8 +43,6 @@ from provcheck.model import (
     Action,
     BelowThreshold,
     ErrorKind,
-    FieldCounts,
-    FileSummary,
     MarkerHit,
     Match,
     NotScanned,
@@ -53,17 +51,18 @@ from provcheck.model import (
     RunRecord,
     ScanResult,
     ScanStats,
-    SkipReason,
 )
 from provcheck.policy import Evaluator, Policy, Use
 from provcheck.policy.markers import MarkerScanner, MarkerSpec
 from provcheck.runtime.executors import WorkerPlan, executor_for
 from provcheck.runtime.progress import NullProgress, Progress
 from provcheck.scan.facts import index_facts, policy_facts, tool_facts_started, use_facts
-from provcheck.scan.fields import DECLARED, FIRST, FieldKey, count_fields, record_declarations
+from provcheck.scan.fields import FieldKey, count_fields, record_declarations
 from provcheck.scan.match import Matcher
 from provcheck.scan.prefilter import Prefilter, role_tally
 from provcheck.scan.results import Collector
+from provcheck.scan.runs import Short, shorts
+from provcheck.scan.tally import _FileTally, _Tally
 from provcheck.support.batching import batched, remembered
 from provcheck.support.collection import cycles_paused
 from provcheck.waivers import Applier, Waivers
@@ -174,6 +173,8 @@ class BatchOutput:
     selects none)."""
     selected: int = 0
     """Turns ``--roles`` accepted (every turn without it)."""
+    short: tuple[Short, ...] = ()
+    """Records under the token floor, matched again in runs (``scan.runs``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,111 +239,10 @@ class BatchMatcher:
                 tuple((path, field, reason, n) for (path, field, reason), n in fields.items()),
                 seen,
                 selected,
+                tuple(shorts(records, roles, matcher.short)),
             )
 
         return run
-
-
-@dataclass(slots=True)
-class _FileTally:
-    path: str
-    records: int = 0
-    errors: int = 0
-    schemas: Counter[str] = field(default_factory=Counter)
-    sha256: str | None = None
-    read_as: str | None = None
-    """The format told by content, when the file's name told none."""
-    read: Counter[str] = field(default_factory=Counter)
-    """Turns read per field pattern."""
-    skipped: Counter[tuple[str, str]] = field(default_factory=Counter)
-    """Strings not read per field pattern and reason."""
-    declared: Counter[tuple[str, str]] = field(default_factory=Counter)
-    """Records per field pattern and licence or generator they declare (``scan.fields``)."""
-    first: dict[tuple[str, str], int] = field(default_factory=dict)
-    """The first line of each of ``declared`` (none in a container without lines)."""
-    streams: StreamCount = field(default_factory=StreamCount)
-    """Streamed chunks joined into responses (``inputs.streams``)."""
-
-    def fields(self) -> FieldCounts:
-        return FieldCounts(
-            read=tuple(sorted(self.read.items())),
-            skipped=tuple((f, SkipReason(r), n) for (f, r), n in sorted(self.skipped.items())),
-        )
-
-
-@dataclass(slots=True)
-class _Tally:
-    results: Collector
-    """Matches and findings go there as batches arrive (on disk, not in this tally)."""
-    errors: list[RecordError] = field(default_factory=list)
-    files: dict[str, _FileTally] = field(default_factory=dict)
-    records: int = 0
-    turns: int = 0
-    roles: set[str] = field(default_factory=set)
-    selected: int = 0
-    """Turns the role filter accepted."""
-    bytes_total: int = 0
-    bytes_done: int = 0
-    """Bytes of the files read to their end."""
-    reading: InputSource | None = None
-    """The file being read."""
-    error_limit: int = Limits().max_errors_per_file
-    """Errors listed per file; more are counted (``unlisted``) so they cannot fill memory."""
-    unlisted: Counter[str] = field(default_factory=Counter)
-    not_scanned: list[NotScanned] = field(default_factory=list)
-    """Members of archives not read (found while reading)."""
-
-    def position(self) -> int:
-        return self.bytes_done + (self.reading.consumed if self.reading else 0)
-
-    def add(self, out: BatchOutput) -> None:
-        self.results.add(out.matches, out.markers)
-        self.turns += out.turns
-        self.roles.update(out.roles)
-        self.selected += out.selected
-        for err in out.errors:
-            self.add_error(err)
-        for path, schema in out.schemas:
-            self.files[path].records += 1
-            self.files[path].schemas[schema] += 1
-        self.records += len(out.schemas)
-        self.count_fields(out.fields)
-
-    def count_fields(self, counts: Iterable[tuple[str, str, str, int]]) -> None:
-        for path, pattern, reason, n in counts:
-            file = self.files[path]
-            if reason.startswith(DECLARED):
-                file.declared[(pattern, reason[len(DECLARED) :])] += n
-            elif reason.startswith(FIRST):
-                key = (pattern, reason[len(FIRST) :])
-                file.first[key] = min(file.first.get(key, n), n)
-            elif reason:
-                file.skipped[(pattern, reason)] += n
-            else:
-                file.read[pattern] += n
-
-    def add_error(self, err: RecordError) -> None:
-        file = self.files[err.path]
-        file.errors += 1
-        if file.errors > self.error_limit:
-            self.unlisted[err.path] += 1
-        else:
-            self.errors.append(err)
-
-    def summaries(self) -> tuple[FileSummary, ...]:
-        return tuple(
-            FileSummary(
-                f.path,
-                f.schemas.most_common(1)[0][0] if f.schemas else None,
-                f.records,
-                f.errors,
-                f.sha256,
-                f.fields(),
-                f.read_as,
-                (f.streams.chunks, f.streams.responses) if f.streams.responses else None,
-            )
-            for f in self.files.values()
-        )
 
 
 def read_records(
@@ -518,6 +418,9 @@ def scan(
         plan, reading = scan_on_workers(files, recipe, options, tally, progress), "workers"
     else:
         plan, reading = _read_and_match(files, index, recipe, options, tally, progress), "driver"
+    # Runs of records under the token floor, joined (``scan.runs``): after every record is matched.
+    for spanning in tally.runs.matched(lambda: Matcher(index, options.match), options.roles):
+        tally.results.add(spanning)
     for path, count in tally.unlisted.items():
         most, total = tally.error_limit, tally.files[path].errors
         message = (

@@ -272,6 +272,7 @@ class Matcher:
         passes' arrays take dozens of bytes per character, and one record can be 64 MiB.
         """
         best: dict[_Slot, tuple[Match, Signals]] = {}
+        self.short: list[Segment] = []  # segments under the token floor (``scan.runs``)
         for group in _groups((seg for record in records for seg in segments(record, roles)), _GROUP_CHARS):
             self._segments(group, best)
         return _judged(best, self.config)
@@ -288,6 +289,9 @@ class Matcher:
             lazy.update(range(len(segs)))
             for i in [i for i, fp in enumerate(prints) if len(fp.tokens) < self.config.min_tokens]:
                 self._with_literal(prints, i)
+        self.short += [
+            seg for seg, fp in zip(segs, prints, strict=True) if _length(fp) < self.config.min_tokens
+        ]
         empty = np.zeros(0, dtype=np.uint32)
         candidates = self.index.candidates_many(
             [fp.anchors if _length(fp) >= self.config.min_tokens else empty for fp in prints],

@@ -15,7 +15,8 @@ from provcheck.policy.markers import MarkerScanner, MarkerSpec
 from provcheck.scan.fields import FieldKey, count_fields
 
 if TYPE_CHECKING:
-    from provcheck.scan.engine import BatchOutput, Pending, ScanOptions, _Tally
+    from provcheck.scan.engine import BatchOutput, Pending, ScanOptions
+    from provcheck.scan.tally import _Tally
 
 
 def role_tally(records: Sequence[Record], roles: RoleFilter | None) -> tuple[frozenset[str], int]:
@@ -58,6 +59,7 @@ class Prefilter:
                 self.waiting[(path, raw.index)] = rec
                 yield path, raw
                 continue
+            self.tally.runs.remember(rec, self.options.roles)
             file = self.tally.files[path]
             file.records += 1
             file.schemas[rec.schema] += 1

@@ -37,11 +37,13 @@ from provcheck.inputs.streams import StreamCount, join_streams
 from provcheck.model import ErrorKind, MarkerHit, Match, RecordError
 from provcheck.runtime.executors import WorkerPlan, executor_for
 from provcheck.scan.fields import add as add_count
+from provcheck.scan.runs import Short
 from provcheck.support.batching import batched
 
 if TYPE_CHECKING:  # the engine imports this module: its types only for the checker
     from provcheck.runtime.progress import Progress
-    from provcheck.scan.engine import BatchMatcher, ScanOptions, _Tally
+    from provcheck.scan.engine import BatchMatcher, ScanOptions
+    from provcheck.scan.tally import _Tally
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +95,8 @@ class UnitOutput:
     sha256: str | None
     consumed: int
     """Stored bytes read (for progress)."""
+    short: tuple[Short, ...] = ()
+    """Records under the token floor, matched again in runs by the driver (``scan.runs``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,9 +140,11 @@ class UnitMatcher:
             fields: Counter[tuple[str, str, str]] = Counter()
             roles: set[str] = set()
             records = turns = selected = 0
+            short: list[Short] = []
             for batch in batched(pending(), size):
                 out = run(batch)
                 matches.extend(out.matches)
+                short.extend(out.short)
                 markers.extend(out.markers)
                 errors.extend(out.errors)
                 records += out.records
@@ -162,6 +168,7 @@ class UnitMatcher:
                 selected,
                 source.sha256,
                 source.consumed,
+                tuple(short),
             )
 
         return read_and_match
@@ -438,7 +445,7 @@ def _add_file(
     group: list[WorkUnit], outs: list[Any], tally: _Tally, progress: Progress, limits: Limits
 ) -> None:
     """One file's results into the tally, as the driver's own reading would have added them."""
-    from provcheck.scan.engine import _FileTally
+    from provcheck.scan.tally import _FileTally
 
     display = group[0].display
     progress.file_started(display)
@@ -457,6 +464,7 @@ def _add_file(
             tally.errors.append(err)
             progress.error(err)
         tally.results.add(out.matches, out.markers)
+        tally.runs.add(out.short)
         tally.turns += out.turns
         tally.roles.update(out.roles)
         tally.selected += out.selected

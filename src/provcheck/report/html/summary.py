@@ -180,7 +180,7 @@ def executive_summary(
             # judgement in the findings: counsel has to see that the file decided it.
             *[("Policy overrides", f"<b>{esc(line)}</b>") for line in [ov.overrides_line(run)] if line],
             *[("Read by content", esc(line)) for line in [ov.read_by_content_line(result)] if line],
-            *[("Streams joined", esc(line)) for line in [ov.joined_line(result)] if line],
+            *[("Records joined", esc(line)) for line in [ov.joined_line(result)] if line],
             (
                 "Checked against",
                 f"{len(indexed):,} indexed source(s), {sum(s.texts or 0 for s in indexed):,} texts "

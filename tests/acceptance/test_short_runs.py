@@ -1,0 +1,122 @@
+"""A copy cut across plain records each under the token floor (adversarial pass 15, item 8,
+the half streams did not close): consecutive short records are matched again joined in runs
+(``scan.runs``). Each test fails on the code before."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from gitrepo import BLOCK_POLICY, GitRepo, isolated_env, jsonl
+from helpers import REFERENCE_TEXTS, run_cli, write_jsonl
+
+COPY = REFERENCE_TEXTS[0]
+OWN = [
+    "We met at the market on Sunday.",
+    "The bus was late again this morning.",
+    "Tomatoes need more sun than lettuce does.",
+]
+
+
+def cut(text: str, size: int) -> list[dict[str, Any]]:
+    words = text.split()
+    return [{"text": " ".join(words[i : i + size])} for i in range(0, len(words), size)]
+
+
+def _args(data: Path, index_dir: Path) -> list[Any]:
+    policy = data.parent / "policy.yaml"
+    policy.write_text(BLOCK_POLICY)
+    return ["scan", data, "-i", index_dir, "-p", policy, "--no-cache", "-q"]
+
+
+def _scan(data: Path, index_dir: Path, code: int, *more: Any) -> dict[str, Any]:
+    out = run_cli([*_args(data, index_dir), *more, "-f", "json"], code=code)
+    doc: dict[str, Any] = json.loads(out.stdout)
+    return doc
+
+
+def test_a_copy_cut_ten_words_to_a_record_blocks_at_its_lines(tmp_path: Path, index_dir: Path) -> None:
+    rows = [{"text": t} for t in OWN] + cut(COPY, 10) + [{"text": t} for t in OWN]
+    data = write_jsonl(tmp_path / "cut.jsonl", rows)
+    doc = _scan(data, index_dir, code=1)
+    (match,) = doc["matches"]
+    assert match["reference"]["id"] == "ref-0"
+    pieces = len(cut(COPY, 10))
+    where = match["record"]
+    # Within the copy's lines (the own lines around it are not part of the match).
+    assert 4 <= where["line"] < where["end_line"] <= 3 + pieces, where
+    assert doc["stats"]["records"] == len(rows) and doc["errors"] == []
+    (summary,) = doc["files"]
+    assert summary["run_records"] >= pieces and summary["runs"] >= 1
+    text = run_cli(_args(data, index_dir), code=1).stdout
+    assert f"{data}:{where['line']}-{where['end_line']}" in "".join(text.split()), text
+    assert "short records also read as" in " ".join(text.split())
+    for kind in ("markdown", "html"):
+        assert "short records also read as" in run_cli([*_args(data, index_dir), "-f", kind], code=1).stdout
+
+
+def test_five_and_twenty_words_to_a_record_block_too(tmp_path: Path, index_dir: Path) -> None:
+    for size in (5, 20):
+        data = write_jsonl(tmp_path / f"cut{size}.jsonl", cut(REFERENCE_TEXTS[1], size))
+        doc = _scan(data, index_dir, code=1)
+        assert {m["reference"]["id"] for m in doc["matches"]} == {"ref-1"}, size
+
+
+def test_the_finding_id_does_not_move_with_the_lines(tmp_path: Path, index_dir: Path) -> None:
+    first = _scan(write_jsonl(tmp_path / "a.jsonl", cut(COPY, 10)), index_dir, code=1)
+    # Own records before it, and a long record between the two: the copy's window is the same.
+    moved = [{"text": t} for t in OWN] + [{"text": " ".join(["word"] * 40)}] + cut(COPY, 10)
+    second = _scan(write_jsonl(tmp_path / "b.jsonl", moved), index_dir, code=1)
+    assert {f["id"] for f in first["findings"]} == {f["id"] for f in second["findings"]}
+
+
+def test_a_copy_within_one_record_is_not_a_run_and_own_short_records_match_nothing(
+    tmp_path: Path, index_dir: Path
+) -> None:
+    own = [{"text": t} for t in OWN * 6]
+    doc = _scan(write_jsonl(tmp_path / "own.jsonl", own), index_dir, code=0)
+    assert doc["matches"] == [] and doc["files"][0]["runs"] >= 1
+    # A whole copy in one record is matched as that record, not again as a run.
+    rows = [{"text": OWN[0]}, {"text": COPY}, {"text": OWN[1]}]
+    doc = _scan(write_jsonl(tmp_path / "one.jsonl", rows), index_dir, code=1)
+    assert [(m["record"]["line"], m["record"].get("end_line")) for m in doc["matches"]] == [(2, None)]
+
+
+def test_records_answered_from_the_cache_still_make_runs(tmp_path: Path, index_dir: Path) -> None:
+    data = write_jsonl(tmp_path / "cut.jsonl", cut(COPY, 10))
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(BLOCK_POLICY)
+    args = ["scan", data, "-i", index_dir, "-p", policy, "-q", "-f", "json"]
+    first = json.loads(run_cli(args, code=1).stdout)
+    second = json.loads(run_cli(args, code=1).stdout)  # every record from the cache now
+    assert [f["id"] for f in first["findings"]] == [f["id"] for f in second["findings"]]
+
+
+def test_the_hook_blocks_a_run_of_new_short_records(tmp_path: Path, index_dir: Path) -> None:
+    repo = GitRepo(tmp_path / "dataset", isolated_env(tmp_path))
+    repo.write("policy.yaml", BLOCK_POLICY)
+    repo.write(".provcheck.yaml", f"index: {index_dir}\npolicy: policy.yaml\n")
+    repo.write("data/train.jsonl", jsonl([{"text": t} for t in OWN]))
+    repo.git("add", ".")
+    repo.commit("dataset", "--no-verify")
+    repo.append("data/train.jsonl", jsonl(cut(COPY, 10)))
+    repo.git("add", ".")
+    refused = repo.provcheck("hook", "run", code=1).stderr
+    assert "data/train.jsonl:4-" in refused, refused
+
+
+def test_shards_merge_to_the_runs_of_one_scan(tmp_path: Path, index_dir: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    write_jsonl(data / "a.jsonl", [{"text": t} for t in OWN] + cut(COPY, 10))
+    write_jsonl(data / "b.jsonl", cut(REFERENCE_TEXTS[2], 5))
+    one = _scan(data, index_dir, code=1)
+    parts = []
+    for i in (1, 2):
+        parts.append(tmp_path / f"{i}.partial")
+        run_cli([*_args(data, index_dir), "--shard", f"{i}/2", "--partial", parts[-1]], code=1)
+    many = json.loads(run_cli(["merge", *parts, "-f", "json", "-q"], code=1).stdout)
+    assert sorted(f["id"] for f in many["findings"]) == sorted(f["id"] for f in one["findings"])
+    assert len({f["path"] for f in one["findings"]}) == 2
+    assert [f.get("runs") for f in many["files"]] == [f.get("runs") for f in one["files"]]
