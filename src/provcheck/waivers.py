@@ -48,6 +48,18 @@ _KEYS = (
     "note",
 )
 _ID = re.compile(r"^[0-9a-f]{20}$")
+_BLANK = {
+    "reason": "say why this finding is acceptable",
+    "approver": "name who accepted it",
+    "source": "give a source (glob), or leave the key out to cover every source",
+    "path": "give a path glob, or leave the key out to cover every file",
+    "expires": "give the last day it covers (YYYY-MM-DD), or leave the key out for no expiry",
+    "date": "give the day it was decided (YYYY-MM-DD)",
+}
+_BLANK_OTHER = "give one, or leave the key out"
+FUTURE_SLACK = dt.timedelta(days=1)
+"""How far after today (UTC) a waiver's ``date`` may be: a reviewer east of UTC writes their own
+day, which can be the next UTC day."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,11 +228,19 @@ def _entry(path: str, line: int | None, item: Any, problem: Any) -> WaiverEntry 
     if not isinstance(item, LineDict):
         problem(line, "a waiver is a mapping with 'id' (or 'rule'), 'reason', 'approver' and 'date'")
         return None
-    ok = True
+    ok, blank = True, False
     for key in item:
         if key not in _KEYS:
             problem(item.line_of(key), f"unknown key {key!r}; allowed: {', '.join(_KEYS)}")
             ok = False
+        elif item[key] is None:
+            # `reason:` and `approver:` left blank waived a blocking finding as "None — None";
+            # a blank `source:` or `path:` widened a scope to every source or file; a blank
+            # `expires:` or `action:` dropped the entry without a word (adversarial pass 18).
+            problem(item.line_of(key), f"'{key}' has no value; {_BLANK.get(key, _BLANK_OTHER)}")
+            blank = True
+    if blank:
+        return None  # the checks below would take a blank for a key left out
     strings: dict[str, str | None] = {}
     for key in ("id", "rule", "source", "path", "reason", "approver", "ticket", "link", "note"):
         value = item.get(key)
@@ -325,11 +345,30 @@ def _date(item: LineDict, key: str, problem: Any, *, required: bool) -> dt.date 
         return None
 
 
+def refuse_future(waivers: Waivers, today: dt.date) -> None:
+    """``PolicyError`` for entries dated after today: a waiver records a decision already taken.
+
+    ``date: 2062-12-01`` (a typo) or a decision written ahead of the day it is to be taken
+    waived the finding at once, exit 0 (adversarial pass 18). One day of slack is left for a
+    reviewer east of UTC, whose day starts before UTC's."""
+    problems = [
+        f"{e.file}:{e.line}: 'date' {e.waiver.date} is after today ({today.isoformat()}, UTC): a "
+        "waiver records a decision already taken; write the day it was taken"
+        if e.line
+        else f"{e.file}: 'date' {e.waiver.date} is after today ({today.isoformat()}, UTC)"
+        for e in waivers.entries
+        if parse_date(e.waiver.date) > today + FUTURE_SLACK
+    ]
+    if problems:
+        raise PolicyError(problems, what="waivers file")
+
+
 class Applier:
     """Applies waivers to findings one at a time (a scan's findings arrive batch by batch);
     ``report`` says what the file did once every finding has been seen."""
 
     def __init__(self, waivers: Waivers, today: dt.date) -> None:
+        refuse_future(waivers, today)
         self.waivers = waivers
         self.today = today
         self._base = waivers.base

@@ -1,0 +1,138 @@
+"""Adversarial pass 18: command lines, configuration, policies, waivers, the hook and git,
+played as a user whose typo, blank or odd value makes the gate stop looking. Each test fails
+on the code before its fix.
+
+1. FAIL-OPEN A waiver written from a template with its ``reason:`` and ``approver:`` left blank
+   (YAML reads a key with no value as null) waived a blocking finding, exit 0: the reports
+   said ``waiver (waived): None — None``, and nothing flagged it (a placeholder of ``provcheck
+   baseline`` is flagged; a blank was not). A blank ``source:`` or ``path:`` of a scope waiver
+   widened it to every source or every file; a blank ``expires:`` or ``action:`` dropped the
+   entry without a word (the finding re-opened, no line said why). A key given with no value is
+   now a located error (exit 3) that says what to write (``waivers.py``).
+2. FAIL-OPEN A waiver dated after today (``date: 2062-12-01``, a typo; or a decision written
+   ahead of the day it is to be taken) waived the finding at once, exit 0. A waiver records a
+   decision already taken: an entry dated more than a day after today (UTC; the day of slack is
+   for a reviewer east of UTC) is refused at its line (exit 3), in ``scan``, the hook,
+   ``baseline`` and ``merge`` alike (``waivers.Applier``).
+3. FAIL-OPEN A ``.provcheck.yaml`` that is a symbolic link whose target is gone (moved, or kept
+   in a submodule that CI's checkout leaves out), or a folder of that name, was passed by as if
+   there were no configuration: ``scan data -i INDEX`` (the index on the command line, as CI
+   steps and the hook's ``args:`` give it) ran under the default policy, every match a review
+   finding, and passed a copy the configuration blocks (exit 0). It is now refused where it is
+   (exit 6, ``projectfile.find``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from helpers import REFERENCE_TEXTS, run_cli, write_jsonl
+
+BLOCKING_POLICY = """\
+include: [provcheck:default]
+use: {purpose: train-competing-model, commercial: true}
+"""
+
+
+def _blocked(tmp_path: Path, index_dir: Path) -> tuple[Path, Path, str]:
+    """A dataset holding a copy, its blocking policy, and the id of the blocking finding."""
+    data = write_jsonl(tmp_path / "data" / "d.jsonl", [{"id": "c", "text": REFERENCE_TEXTS[0]}])
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(BLOCKING_POLICY)
+    doc = tmp_path / "first.json"
+    run_cli(["scan", data, "-i", index_dir, "-p", policy, "--no-cache", "-q", "-f", "json", "-o", doc], code=1)
+    (finding,) = (f for f in json.loads(doc.read_text())["findings"] if f["action"] == "block")
+    return data, policy, finding["id"]
+
+
+# --- 1. a waiver's key left blank ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("blank", "said"),
+    [
+        ("reason", "'reason' has no value; say why this finding is acceptable"),
+        ("approver", "'approver' has no value; name who accepted it"),
+        ("expires", "'expires' has no value; give the last day it covers"),
+        ("action", "'action' has no value"),
+    ],
+)
+def test_a_waiver_with_a_key_left_blank_is_refused_where_it_is(
+    tmp_path: Path, index_dir: Path, blank: str, said: str
+) -> None:
+    data, policy, fid = _blocked(tmp_path, index_dir)
+    values = {"reason": "accepted by legal", "approver": "counsel@example.com", "date": "2026-12-01"}
+    values.pop(blank, None)
+    lines = [f"  - id: {fid}", *(f"    {k}: {v}" for k, v in values.items()), f"    {blank}:"]
+    waivers = tmp_path / "waivers.yaml"
+    waivers.write_text("version: 1\nwaivers:\n" + "\n".join(lines) + "\n")
+    out = run_cli(["scan", data, "-i", index_dir, "-p", policy, "--waivers", waivers, "--no-cache", "-q"], code=3)
+    assert f"{waivers}:{len(lines) + 2}: {said}" in " ".join(out.stderr.split()), out.stderr
+
+
+@pytest.mark.parametrize("blank", ["source", "path"])
+def test_a_scope_waiver_with_a_blank_source_or_path_does_not_cover_everything(
+    tmp_path: Path, index_dir: Path, blank: str
+) -> None:
+    """``source:`` left blank was taken for the key left out: the scope covered every source."""
+    data, policy, _ = _blocked(tmp_path, index_dir)
+    narrow = {"source": "other-dump", "path": "legacy/**"}
+    narrow.pop(blank)
+    (key, value), = narrow.items()
+    waivers = tmp_path / "waivers.yaml"
+    waivers.write_text(
+        "version: 1\nwaivers:\n  - rule: openai-no-competing-models\n"
+        f"    {key}: {value}\n    {blank}:\n"
+        "    reason: accepted\n    approver: counsel@example.com\n    date: 2026-12-01\n"
+    )
+    out = run_cli(["scan", data, "-i", index_dir, "-p", policy, "--waivers", waivers, "--no-cache", "-q"], code=3)
+    assert f"{waivers}:5: '{blank}' has no value" in out.stderr, out.stderr
+
+
+# --- 2. a waiver dated after today ----------------------------------------------------------------
+
+
+def test_a_waiver_dated_after_today_is_refused(tmp_path: Path, index_dir: Path) -> None:
+    data, policy, fid = _blocked(tmp_path, index_dir)
+    waivers = tmp_path / "waivers.yaml"
+    entry = f"  - id: {fid}\n    reason: accepted\n    approver: counsel@example.com\n"
+    waivers.write_text(f"version: 1\nwaivers:\n{entry}    date: 2062-12-01\n")
+    args = ["scan", data, "-i", index_dir, "-p", policy, "--waivers", waivers, "--no-cache", "-q"]
+    out = run_cli(args, code=3)
+    assert f"{waivers}:3: 'date' 2062-12-01 is after today" in out.stderr, out.stderr
+    # Today, and tomorrow (a reviewer east of UTC), are decisions already taken.
+    tomorrow = dt.datetime.now(dt.timezone.utc).date() + dt.timedelta(days=1)
+    waivers.write_text(f"version: 1\nwaivers:\n{entry}    date: {tomorrow.isoformat()}\n")
+    run_cli(args, code=0)
+
+
+# --- 3. a configuration that is a dangling link -------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["dangling link", "folder"])
+def test_a_configuration_that_is_no_file_is_refused_not_passed_by(
+    tmp_path: Path, index_dir: Path, kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = tmp_path / "repo"
+    data = write_jsonl(repo / "data" / "d.jsonl", [{"id": "c", "text": REFERENCE_TEXTS[0]}])
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    monkeypatch.chdir(repo)
+    (repo / "policy.yaml").write_text(BLOCKING_POLICY)
+    (repo / "governance").mkdir()
+    (repo / "governance" / "provcheck.yaml").write_text("policy: policy.yaml\nfail_on: review\n")
+    (repo / ".provcheck.yaml").symlink_to("governance/provcheck.yaml")
+    args = ["scan", data, "-i", index_dir, "--no-cache", "-q"]
+    run_cli(args, code=1)  # the configuration in force
+    (repo / ".provcheck.yaml").unlink()
+    if kind == "folder":
+        (repo / ".provcheck.yaml").mkdir()
+    else:
+        (repo / ".provcheck.yaml").symlink_to("governance/provcheck.yml")  # the target renamed
+    out = run_cli(args, code=6)
+    assert f"{repo / '.provcheck.yaml'}: " in out.stderr, out.stderr
+    assert "the run would go on without its configuration" in out.stderr, out.stderr
