@@ -20,18 +20,26 @@ on the code before its fix.
    steps and the hook's ``args:`` give it) ran under the default policy, every match a review
    finding, and passed a copy the configuration blocks (exit 0). It is now refused where it is
    (exit 6, ``projectfile.find``).
+4. DROPPED ``PROVCHECK_FAIL_ON=review`` or ``PROVCHECK_POLICY=strict.yaml`` in a CI job's
+   environment (as many tools read their options) was dropped without a word: the gate ran on
+   ``block`` under the default policy and passed, exit 0. So was a misspelt variable provcheck
+   reads (``PROVCHECK_PURE_PYTON``). A ``PROVCHECK_*`` variable named like an option of the
+   command (and not given on its command line) or a key of ``.provcheck.yaml``, or one near a
+   variable provcheck reads, is now refused (exit 2) with what to write instead
+   (``cli/environment.py``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from helpers import REFERENCE_TEXTS, run_cli, write_jsonl
+from helpers import REFERENCE_TEXTS, ROOT, run_cli, write_jsonl
 
 BLOCKING_POLICY = """\
 include: [provcheck:default]
@@ -45,7 +53,9 @@ def _blocked(tmp_path: Path, index_dir: Path) -> tuple[Path, Path, str]:
     policy = tmp_path / "policy.yaml"
     policy.write_text(BLOCKING_POLICY)
     doc = tmp_path / "first.json"
-    run_cli(["scan", data, "-i", index_dir, "-p", policy, "--no-cache", "-q", "-f", "json", "-o", doc], code=1)
+    run_cli(
+        ["scan", data, "-i", index_dir, "-p", policy, "--no-cache", "-q", "-f", "json", "-o", doc], code=1
+    )
     (finding,) = (f for f in json.loads(doc.read_text())["findings"] if f["action"] == "block")
     return data, policy, finding["id"]
 
@@ -71,7 +81,9 @@ def test_a_waiver_with_a_key_left_blank_is_refused_where_it_is(
     lines = [f"  - id: {fid}", *(f"    {k}: {v}" for k, v in values.items()), f"    {blank}:"]
     waivers = tmp_path / "waivers.yaml"
     waivers.write_text("version: 1\nwaivers:\n" + "\n".join(lines) + "\n")
-    out = run_cli(["scan", data, "-i", index_dir, "-p", policy, "--waivers", waivers, "--no-cache", "-q"], code=3)
+    out = run_cli(
+        ["scan", data, "-i", index_dir, "-p", policy, "--waivers", waivers, "--no-cache", "-q"], code=3
+    )
     assert f"{waivers}:{len(lines) + 2}: {said}" in " ".join(out.stderr.split()), out.stderr
 
 
@@ -83,14 +95,16 @@ def test_a_scope_waiver_with_a_blank_source_or_path_does_not_cover_everything(
     data, policy, _ = _blocked(tmp_path, index_dir)
     narrow = {"source": "other-dump", "path": "legacy/**"}
     narrow.pop(blank)
-    (key, value), = narrow.items()
+    ((key, value),) = narrow.items()
     waivers = tmp_path / "waivers.yaml"
     waivers.write_text(
         "version: 1\nwaivers:\n  - rule: openai-no-competing-models\n"
         f"    {key}: {value}\n    {blank}:\n"
         "    reason: accepted\n    approver: counsel@example.com\n    date: 2026-12-01\n"
     )
-    out = run_cli(["scan", data, "-i", index_dir, "-p", policy, "--waivers", waivers, "--no-cache", "-q"], code=3)
+    out = run_cli(
+        ["scan", data, "-i", index_dir, "-p", policy, "--waivers", waivers, "--no-cache", "-q"], code=3
+    )
     assert f"{waivers}:5: '{blank}' has no value" in out.stderr, out.stderr
 
 
@@ -136,3 +150,51 @@ def test_a_configuration_that_is_no_file_is_refused_not_passed_by(
     out = run_cli(args, code=6)
     assert f"{repo / '.provcheck.yaml'}: " in out.stderr, out.stderr
     assert "the run would go on without its configuration" in out.stderr, out.stderr
+
+
+# --- 4. settings in the environment --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "said"),
+    [
+        (
+            "PROVCHECK_FAIL_ON",
+            "review",
+            "give --fail-on on the command line (or `fail_on:` in .provcheck.yaml)",
+        ),
+        ("PROVCHECK_POLICY", "policy.yaml", "give --policy on the command line"),
+        ("PROVCHECK_EXCLUDE", "x/**", "write `exclude:` in .provcheck.yaml"),
+        ("PROVCHECK_CACHEDIR", "/tmp/c", "did you mean PROVCHECK_CACHE_DIR?"),
+    ],
+)
+def test_a_setting_in_the_environment_is_refused_not_dropped(
+    tmp_path: Path, index_dir: Path, monkeypatch: pytest.MonkeyPatch, variable: str, value: str, said: str
+) -> None:
+    data, _, _ = _blocked(tmp_path, index_dir)
+    monkeypatch.setenv(variable, value)
+    out = run_cli(["scan", data, "-i", index_dir, "--no-cache", "-q"], code=2)
+    assert f"{variable} is set" in out.stderr and said in " ".join(out.stderr.split()), out.stderr
+
+
+def test_a_variable_the_command_line_uses_or_provcheck_does_not_know_is_left_alone(
+    tmp_path: Path, index_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data, policy, _ = _blocked(tmp_path, index_dir)
+    monkeypatch.setenv("PROVCHECK_INDEX", str(index_dir))  # -i "$PROVCHECK_INDEX"
+    monkeypatch.setenv("PROVCHECK_VERSION", "0.1.0")  # a CI's install step
+    run_cli(["scan", data, "-i", index_dir, "-p", policy, "--no-cache", "-q"], code=1)
+    monkeypatch.setenv("PROVCHECK_FAIL_ON", "block")  # not an option of `index info`
+    run_cli(["index", "info", index_dir])
+
+
+def test_the_variables_provcheck_reads_are_the_ones_it_knows() -> None:
+    from provcheck.cli.environment import READ
+
+    found = set()
+    for path in (ROOT / "src" / "provcheck").rglob("*.py"):
+        if path.name == "environment.py":
+            continue  # names the variables it refuses
+        found |= set(re.findall(r"PROVCHECK_([A-Z_]+[A-Z])", path.read_text(encoding="utf-8")))
+    # PROVCHECK_PYTHON is a variable of the git hook's shell script, not of the environment.
+    assert found - {"PYTHON"} == set(READ), found

@@ -71,6 +71,10 @@ class _LazyGroup(click.Group):
         name, command, rest = super().resolve_command(ctx, args)
         if command is not None and not isinstance(command, click.Group):
             _refuse_repeated(command, ctx, rest)
+            if any(k.startswith("PROVCHECK_") for k in os.environ):
+                from provcheck.cli.environment import refuse_unread
+
+                refuse_unread(command, ctx, rest)
         return name, command, rest
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
