@@ -27,6 +27,18 @@ on the code before its fix.
    command (and not given on its command line) or a key of ``.provcheck.yaml``, or one near a
    variable provcheck reads, is now refused (exit 2) with what to write instead
    (``cli/environment.py``).
+5. FAIL-OPEN ``scan data -i refs -p "$POLICY"`` with the variable unset (a CI template's
+   optional policy) gave ``--policy ''``, taken for the option left out: the scan ran under the
+   default policy (every match a review finding) and passed a copy the policy blocks, exit 0.
+   ``--text-field ''``, ``--cache-dir ''``, ``--id-field ''`` were dropped likewise. An option
+   given an empty (or blank) value is now refused before anything runs (exit 2), in every
+   command (``cli/__init__.py``).
+6. FAIL-OPEN An option given twice with different values is refused (the last silently won),
+   but only the top-level group checked: ``hook run --fail-on block --fail-on never`` (a
+   pre-commit ``entry:`` with options and ``args:`` adding more) passed a blocking copy, exit 0,
+   and ``index add --provider openai --provider "$PROVIDER"`` indexed OpenAI output as another
+   provider's. Every group now checks its commands (the empty values of item 5 and the
+   variables of item 4 too): ``hook``, ``index``, ``policy``, ``pack`` (``cli.CheckedGroup``).
 """
 
 from __future__ import annotations
@@ -198,3 +210,42 @@ def test_the_variables_provcheck_reads_are_the_ones_it_knows() -> None:
         found |= set(re.findall(r"PROVCHECK_([A-Z_]+[A-Z])", path.read_text(encoding="utf-8")))
     # PROVCHECK_PYTHON is a variable of the git hook's shell script, not of the environment.
     assert found - {"PYTHON"} == set(READ), found
+
+
+# --- 5. an option given an empty value -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("option", ["-p", "--policy=", "--text-field", "--cache-dir", "--id-field"])
+def test_an_option_given_an_empty_value_is_refused(tmp_path: Path, index_dir: Path, option: str) -> None:
+    data, policy, _ = _blocked(tmp_path, index_dir)
+    given = [option] if option.endswith("=") else [option, ""]
+    args = ["scan", data, "-i", index_dir, *([] if option in ("-p", "--policy=") else ["-p", policy])]
+    out = run_cli([*args, *given, "--no-cache", "-q"], code=2)
+    assert f"{option.rstrip('=')} '' is empty" in out.stderr, out.stderr
+
+
+# --- 6. options of a command of a group -----------------------------------------------------------
+
+
+def test_an_option_of_hook_run_given_twice_is_refused(
+    tmp_path: Path, index_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    monkeypatch.chdir(repo)
+    write_jsonl(repo / "d.jsonl", [{"id": "c", "text": REFERENCE_TEXTS[0]}])
+    (repo / "policy.yaml").write_text(BLOCKING_POLICY)
+    subprocess.run(["git", "add", "d.jsonl", "policy.yaml"], check=True)
+    hook = ["hook", "run", "-i", index_dir, "-p", "policy.yaml", "--no-cache", "-q"]
+    run_cli([*hook, "--fail-on", "block"], code=1)
+    out = run_cli([*hook, "--fail-on", "block", "--fail-on", "never"], code=2)
+    assert "--fail-on given twice ('block', then --fail-on 'never')" in out.stderr, out.stderr
+
+
+def test_an_option_of_index_add_given_twice_or_empty_is_refused(tmp_path: Path, reference_file: Path) -> None:
+    add = ["index", "add", tmp_path / "idx", reference_file, "--source", "share", "-q"]
+    out = run_cli([*add, "--provider", "openai", "--provider", "deepseek"], code=2)
+    assert "--provider given twice" in out.stderr and not (tmp_path / "idx").exists()
+    out = run_cli([*add, "--provider", "openai", "--generator="], code=2)
+    assert "--generator '' is empty" in out.stderr and not (tmp_path / "idx").exists()
