@@ -57,6 +57,9 @@ _BLANK = {
     "date": "give the day it was decided (YYYY-MM-DD)",
 }
 _BLANK_OTHER = "give one, or leave the key out"
+_TEMPLATE = re.compile(r"^<[^<>@]*>$")
+"""A value that is all placeholder, as the entry ``hook run`` prints has them (``<who decided>``);
+not an address in angle brackets (``<legal@example.com>``)."""
 FUTURE_SLACK = dt.timedelta(days=1)
 """How far after today (UTC) a waiver's ``date`` may be: a reviewer east of UTC writes their own
 day, which can be the next UTC day."""
@@ -231,7 +234,11 @@ def _entry(path: str, line: int | None, item: Any, problem: Any) -> WaiverEntry 
     ok, blank = True, False
     for key in item:
         if key not in _KEYS:
-            problem(item.line_of(key), f"unknown key {key!r}; allowed: {', '.join(_KEYS)}")
+            import difflib  # only for a misspelt key
+
+            near = difflib.get_close_matches(key.lower(), _KEYS, n=1)
+            hint = f" (did you mean {near[0]!r}?)" if near else ""
+            problem(item.line_of(key), f"unknown key {key!r}{hint}; allowed: {', '.join(_KEYS)}")
             ok = False
         elif item[key] is None:
             # `reason:` and `approver:` left blank waived a blocking finding as "None — None";
@@ -265,6 +272,11 @@ def _entry(path: str, line: int | None, item: Any, problem: Any) -> WaiverEntry 
     for key in ("reason", "approver"):
         if strings[key] is None and key not in item:
             problem(line, f"'{key}' is required")
+            ok = False
+        elif strings[key] is not None and _TEMPLATE.match(str(strings[key])):
+            # The entry the hook prints when it refuses a commit, pasted as it is: the finding was
+            # waived "because <why this use is acceptable>" (adversarial pass 18).
+            problem(item.line_of(key), f"'{key}' is still a placeholder, {strings[key]!r}: {_BLANK[key]}")
             ok = False
     action = _action(item, problem)
     if "action" in item and action is None:

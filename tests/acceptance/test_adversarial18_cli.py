@@ -39,6 +39,13 @@ on the code before its fix.
    and ``index add --provider openai --provider "$PROVIDER"`` indexed OpenAI output as another
    provider's. Every group now checks its commands (the empty values of item 5 and the
    variables of item 4 too): ``hook``, ``index``, ``policy``, ``pack`` (``cli.CheckedGroup``).
+7. FAIL-OPEN The entry a refused commit prints to accept a finding (``reason: "<why this use
+   is acceptable>"``, ``approver: "<who decided>"``), pasted into the waivers file as it is,
+   waived the finding: the commit went in beside it (a waiver by id may be committed with its
+   records), exit 0, and no report flagged it (only ``provcheck baseline``'s placeholders are
+   flagged). A reason or approver that is all placeholder (``<...>``) is refused at its line
+   (exit 3) (``waivers.py``). (usage) A misspelt key of an entry (``Reason:``, ``expiry:``)
+   was refused without the key meant; it now says "did you mean".
 """
 
 from __future__ import annotations
@@ -249,3 +256,47 @@ def test_an_option_of_index_add_given_twice_or_empty_is_refused(tmp_path: Path, 
     assert "--provider given twice" in out.stderr and not (tmp_path / "idx").exists()
     out = run_cli([*add, "--provider", "openai", "--generator="], code=2)
     assert "--generator '' is empty" in out.stderr and not (tmp_path / "idx").exists()
+
+
+# --- 7. the hook's waiver template pasted as it is -----------------------------------------------
+
+
+def test_the_waiver_a_refused_commit_prints_is_refused_until_filled_in(
+    tmp_path: Path, index_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    monkeypatch.chdir(repo)
+    write_jsonl(repo / "d.jsonl", [{"id": "c", "text": REFERENCE_TEXTS[0]}])
+    (repo / "policy.yaml").write_text(BLOCKING_POLICY)
+    (repo / ".provcheck.yaml").write_text(f"index: {index_dir}\npolicy: policy.yaml\n")
+    subprocess.run(["git", "add", "."], check=True)
+    out = run_cli(["hook", "run", "--no-cache"], code=1)
+    printed = out.stderr[out.stderr.index("waivers:\n") :].split("\nprovcheck:")[0]
+    assert '"<who decided>"' in printed, out.stderr
+    (repo / ".provcheck-waivers.yaml").write_text("version: 1\n" + printed + "\n")
+    subprocess.run(["git", "add", "."], check=True)
+    out = run_cli(["hook", "run", "--no-cache"], code=3)
+    said = " ".join(out.stderr.split())
+    assert "'reason' is still a placeholder, '<why this use is acceptable>'" in said, out.stderr
+    assert "'approver' is still a placeholder, '<who decided>'" in said, out.stderr
+    filled = printed.replace("<why this use is acceptable>", "licensed").replace("<who decided>", "Legal")
+    (repo / ".provcheck-waivers.yaml").write_text("version: 1\n" + filled + "\n")
+    subprocess.run(["git", "add", "."], check=True)
+    run_cli(["hook", "run", "--no-cache"], code=0)
+
+
+def test_a_misspelt_waiver_key_says_which_key_was_meant(tmp_path: Path, index_dir: Path) -> None:
+    data, policy, fid = _blocked(tmp_path, index_dir)
+    waivers = tmp_path / "waivers.yaml"
+    waivers.write_text(
+        f"version: 1\nwaivers:\n  - id: {fid}\n    Reason: ok\n    approver: Legal\n"
+        "    date: 2026-12-01\n    expiry: 2027-01-01\n"
+    )
+    out = run_cli(
+        ["scan", data, "-i", index_dir, "-p", policy, "--waivers", waivers, "--no-cache", "-q"], code=3
+    )
+    said = " ".join(out.stderr.split())
+    assert "unknown key 'Reason' (did you mean 'reason'?)" in said, out.stderr
+    assert "unknown key 'expiry' (did you mean 'expires'?)" in said, out.stderr
