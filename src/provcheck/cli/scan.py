@@ -19,7 +19,6 @@ from provcheck.cli.common import (
     check_engine,
     format_error,
     handle_errors,
-    pair_outputs,
     refuse_outputs_over_inputs,
     refuse_repeated_keys,
     stderr,
@@ -27,6 +26,7 @@ from provcheck.cli.common import (
 )
 from provcheck.cli.hook import refuse_gate_changes, refuse_gate_mix
 from provcheck.cli.merge import check_shard_options, refuse_partial_inside
+from provcheck.cli.pairing import pair_outputs
 from provcheck.cli.staged import inside, refuse_new_scope_waivers
 from provcheck.cli.verdict import ERRORS_SHOWN, fail_on_actions, waiver_lines
 from provcheck.errors import ExitCode, ProvcheckError, UsageError
