@@ -46,6 +46,11 @@ on the code before its fix.
    flagged). A reason or approver that is all placeholder (``<...>``) is refused at its line
    (exit 3) (``waivers.py``). (usage) A misspelt key of an entry (``Reason:``, ``expiry:``)
    was refused without the key meant; it now says "did you mean".
+8. REPORT ``-f json -o - -f text -o /dev/stdout > report.json``: only one ``-`` is allowed, but
+   ``/dev/stdout`` is standard output too. The text report was renamed over the file the shell
+   had opened, and the JSON report written there before was lost, exit 0; through a pipe the
+   two ran into each other. Outputs that name the file or pipe standard output is are counted
+   as ``-`` (exit 2) (``cli/pairing.py``, moved out of ``cli/common.py``).
 """
 
 from __future__ import annotations
@@ -54,6 +59,7 @@ import datetime as dt
 import json
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -300,3 +306,32 @@ def test_a_misspelt_waiver_key_says_which_key_was_meant(tmp_path: Path, index_di
     said = " ".join(out.stderr.split())
     assert "unknown key 'Reason' (did you mean 'reason'?)" in said, out.stderr
     assert "unknown key 'expiry' (did you mean 'expires'?)" in said, out.stderr
+
+
+# --- 8. two outputs to standard output --------------------------------------------------------
+
+
+def test_a_second_output_to_standard_output_under_another_name_is_refused(
+    tmp_path: Path, index_dir: Path
+) -> None:
+    data, policy, _ = _blocked(tmp_path, index_dir)
+    report = tmp_path / "report.json"
+    args = [
+        sys.executable,
+        "-m",
+        "provcheck",
+        "scan",
+        data,
+        "-i",
+        index_dir,
+        "-p",
+        policy,
+        "--no-cache",
+        "-q",
+    ]
+    with report.open("w") as out:
+        done = subprocess.run([*args, "-f", "json", "-o", "-", "-f", "text", "-o", "/dev/stdout"], stdout=out)
+    assert done.returncode == 2, report.read_text()
+    with report.open("w") as out:
+        done = subprocess.run([*args, "-f", "json", "-o", "/dev/stdout"], stdout=out)
+    assert done.returncode == 1 and json.loads(report.read_text())["findings"]  # one is fine

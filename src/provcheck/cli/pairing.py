@@ -5,6 +5,7 @@ output's name says, and the pairings refused before any work is done (moved from
 from __future__ import annotations
 
 import os
+import stat
 from typing import TYPE_CHECKING
 
 from provcheck.cli.common import check_target
@@ -52,8 +53,17 @@ def pair_outputs(formats: tuple[str, ...], outputs: tuple[str, ...]) -> list[tup
         raise UsageError(
             f"{len(fmts)} --format value(s) but {len(outputs)} --output value(s); give one output per format"
         )
-    if sum(1 for o in outputs if o == "-") > 1:
-        raise UsageError("only one --output may be '-' (stdout)")
+    to_stdout = [o for o in outputs if _is_stdout(o)]
+    if len(to_stdout) > 1:
+        if all(o == "-" for o in to_stdout):
+            raise UsageError("only one --output may be '-' (stdout)")
+        # `-o - -o /dev/stdout > r.json`: the second report was renamed over the file the first
+        # was written to, and the first was lost, exit 0 (adversarial pass 18).
+        raise UsageError(
+            f"--output {' and --output '.join(to_stdout)} write to standard output: one report "
+            "would replace or run into the other",
+            hint="give each --format its own file; at most one may go to standard output",
+        )
     files = [o for o in outputs if o != "-"]
     for o in files:
         check_target(o)
@@ -67,6 +77,20 @@ def pair_outputs(formats: tuple[str, ...], outputs: tuple[str, ...]) -> list[tup
     for fmt, o in zip(fmts, outputs, strict=True):
         _refuse_other_suffix(fmt.value, o, formats, outputs)
     return list(zip(fmts, [None if o == "-" else o for o in outputs], strict=True))
+
+
+def _is_stdout(output: str) -> bool:
+    """True for ``-`` and for a name of the file or pipe standard output is (``/dev/stdout``,
+    ``/dev/fd/1``, the file the shell redirected it to)."""
+    if output == "-":
+        return True
+    try:
+        out, named = os.fstat(1), os.stat(output)
+    except OSError:
+        return False
+    if not (stat.S_ISREG(out.st_mode) or stat.S_ISFIFO(out.st_mode)):
+        return False  # a terminal, /dev/null: nothing is lost
+    return (named.st_dev, named.st_ino) == (out.st_dev, out.st_ino)
 
 
 def _refuse_other_suffix(fmt: str, output: str, formats: tuple[str, ...], outputs: tuple[str, ...]) -> None:
