@@ -51,6 +51,13 @@ on the code before its fix.
    had opened, and the JSON report written there before was lost, exit 0; through a pipe the
    two ran into each other. Outputs that name the file or pipe standard output is are counted
    as ``-`` (exit 2) (``cli/pairing.py``, moved out of ``cli/common.py``).
+9. REPORT Options win over ``.provcheck.yaml``, as documented, but only a replaced index or
+   policy was said: ``scan --fail-on never`` in a repository whose configuration says
+   ``fail_on: review`` wrote reports naming the configuration file and the threshold in force,
+   nothing saying the file had asked for another (the same for ``--waivers``, ``--roles``,
+   ``--schema``, ``--text-field``, ``-j``, ``--no-cache``...). Each replaced setting is now a note
+   on stderr and a line of the run record, ``run.replaced`` (optional within schema 1.3)
+   (``cli/scan.py``, ``model/run.py``).
 """
 
 from __future__ import annotations
@@ -335,3 +342,28 @@ def test_a_second_output_to_standard_output_under_another_name_is_refused(
     with report.open("w") as out:
         done = subprocess.run([*args, "-f", "json", "-o", "/dev/stdout"], stdout=out)
     assert done.returncode == 1 and json.loads(report.read_text())["findings"]  # one is fine
+
+
+# --- 9. a configured setting an option replaces ------------------------------------------------
+
+
+def test_a_configured_setting_an_option_replaces_is_in_the_run_record(
+    tmp_path: Path, index_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = tmp_path / "repo"
+    data = write_jsonl(repo / "data" / "d.jsonl", [{"id": "c", "text": REFERENCE_TEXTS[0]}])
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    monkeypatch.chdir(repo)
+    (repo / "policy.yaml").write_text(BLOCKING_POLICY)
+    (repo / ".provcheck.yaml").write_text(
+        f"index: {index_dir}\npolicy: policy.yaml\nfail_on: review\nroles: [assistant, text]\n"
+    )
+    doc = tmp_path / "r.json"
+    args = ["scan", data, "--no-cache", "-f", "json", "-o", doc]
+    out = run_cli([*args, "--fail-on", "never", "--roles", "text,assistant"])
+    where = repo / ".provcheck.yaml"
+    line = f"fail_on: review ({where}:3) replaced by --fail-on never"
+    assert json.loads(doc.read_text())["run"]["replaced"] == [line]
+    assert f"note: {line}" in " ".join(out.stderr.split()), out.stderr
+    run_cli([*args, "--fail-on", "review"], code=1)  # the configured value given again
+    assert "replaced" not in json.loads(doc.read_text())["run"]

@@ -135,6 +135,7 @@ FULL = RunRecord(
     ),
     workers_from="command line",
     roles_from="configuration",
+    replaced=("fail_on: review (.provcheck.yaml:3) replaced by --fail-on never",),
     cache=CacheFacts(path="/c/results.sqlite", hits=1, stored=2),
     changes=ChangeFacts(
         base="HEAD",

@@ -299,6 +299,7 @@ class RunRecord:
         "use_origin",
         "workers_from",
         "roles_from",
+        "replaced",
         "cache",
         "changes",
         "index_fetched",
@@ -370,6 +371,9 @@ class RunRecord:
     """``command line``, ``configuration`` or ``default``."""
     roles_from: str | Absent = ABSENT
     """Who set ``roles``: ``command line`` or ``configuration``; absent without a role filter."""
+    replaced: tuple[str, ...] | Absent = ABSENT
+    """Settings of the configuration file an option replaced, one line each (``fail_on: review
+    (.provcheck.yaml:3) replaced by --fail-on never``); absent when none was."""
     cache: CacheFacts | Absent = ABSENT
     changes: ChangeFacts | Absent = ABSENT
     # Scale-out (docs/scale.md): who read the inputs, an index fetched from a URL, one share of a
