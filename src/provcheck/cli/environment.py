@@ -77,12 +77,21 @@ def refuse_unread(
                 f"dropped; write `{name.lower()}:` in .provcheck.yaml, or unset {variable}",
                 ctx,
             )
-        import difflib  # only for a variable provcheck does not read
-
-        near = difflib.get_close_matches(name, READ, n=1, cutoff=0.8)
-        if near:
+        near = next((r for r in READ if _distance(name, r) <= max(1, len(r) // 5)), None)
+        if near is not None:
             raise click.UsageError(
-                f"{variable} is set, but provcheck does not read it (did you mean {PREFIX + near[0]}?); "
+                f"{variable} is set, but provcheck does not read it (did you mean {PREFIX + near}?); "
                 f"it reads {', '.join(PREFIX + r for r in READ)}",
                 ctx,
             )
+
+
+def _distance(a: str, b: str) -> int:
+    """Edit distance of two short names (not difflib: the hook's start-up imports stay few, and
+    any other ``PROVCHECK_*`` variable of the environment is looked at on every run)."""
+    row = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        prev, row[0] = row[0], i
+        for j, cb in enumerate(b, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
+    return row[-1]
