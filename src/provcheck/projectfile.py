@@ -137,10 +137,26 @@ def find(start: str = ".") -> str | None:
                 _refuse_misnamed(other)
         if os.path.isfile(candidate):
             return candidate
+        if os.path.lexists(candidate):
+            _refuse_unreadable(candidate)
         parent = os.path.dirname(here)
         if parent == here or os.path.exists(os.path.join(here, ".git")):
             return None
         here = parent
+
+
+def _refuse_unreadable(path: str) -> None:
+    """``ConfigError`` for a ``.provcheck.yaml`` that is there but is no file: a link whose
+    target is gone (moved, in a submodule CI did not check out) or a folder was passed by, and
+    the run went on under no configuration at all (the default policy: every match a review
+    finding), exit 0 where the configuration blocks (adversarial pass 18)."""
+    if os.path.islink(path):
+        what = f"a symbolic link to {os.readlink(path)}, which is not a file that can be read"
+        hint = "restore the file it leads to (check out the submodule holding it), or remove the link"
+    else:
+        what = "not a file"
+        hint = f"the configuration is a file named {FILENAME}; rename what is there"
+    raise ConfigError([f"{path}: {what}: the run would go on without its configuration"], hint=hint)
 
 
 _OWN_KEYS = frozenset(

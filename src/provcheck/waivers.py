@@ -48,6 +48,21 @@ _KEYS = (
     "note",
 )
 _ID = re.compile(r"^[0-9a-f]{20}$")
+_BLANK = {
+    "reason": "say why this finding is acceptable",
+    "approver": "name who accepted it",
+    "source": "give a source (glob), or leave the key out to cover every source",
+    "path": "give a path glob, or leave the key out to cover every file",
+    "expires": "give the last day it covers (YYYY-MM-DD), or leave the key out for no expiry",
+    "date": "give the day it was decided (YYYY-MM-DD)",
+}
+_BLANK_OTHER = "give one, or leave the key out"
+_TEMPLATE = re.compile(r"^<[^<>@]*>$")
+"""A value that is all placeholder, as the entry ``hook run`` prints has them (``<who decided>``);
+not an address in angle brackets (``<legal@example.com>``)."""
+FUTURE_SLACK = dt.timedelta(days=1)
+"""How far after today (UTC) a waiver's ``date`` may be: a reviewer east of UTC writes their own
+day, which can be the next UTC day."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,11 +231,23 @@ def _entry(path: str, line: int | None, item: Any, problem: Any) -> WaiverEntry 
     if not isinstance(item, LineDict):
         problem(line, "a waiver is a mapping with 'id' (or 'rule'), 'reason', 'approver' and 'date'")
         return None
-    ok = True
+    ok, blank = True, False
     for key in item:
         if key not in _KEYS:
-            problem(item.line_of(key), f"unknown key {key!r}; allowed: {', '.join(_KEYS)}")
+            import difflib  # only for a misspelt key
+
+            near = difflib.get_close_matches(key.lower(), _KEYS, n=1)
+            hint = f" (did you mean {near[0]!r}?)" if near else ""
+            problem(item.line_of(key), f"unknown key {key!r}{hint}; allowed: {', '.join(_KEYS)}")
             ok = False
+        elif item[key] is None:
+            # `reason:` and `approver:` left blank waived a blocking finding as "None — None";
+            # a blank `source:` or `path:` widened a scope to every source or file; a blank
+            # `expires:` or `action:` dropped the entry without a word (adversarial pass 18).
+            problem(item.line_of(key), f"'{key}' has no value; {_BLANK.get(key, _BLANK_OTHER)}")
+            blank = True
+    if blank:
+        return None  # the checks below would take a blank for a key left out
     strings: dict[str, str | None] = {}
     for key in ("id", "rule", "source", "path", "reason", "approver", "ticket", "link", "note"):
         value = item.get(key)
@@ -245,6 +272,11 @@ def _entry(path: str, line: int | None, item: Any, problem: Any) -> WaiverEntry 
     for key in ("reason", "approver"):
         if strings[key] is None and key not in item:
             problem(line, f"'{key}' is required")
+            ok = False
+        elif strings[key] is not None and _TEMPLATE.match(str(strings[key])):
+            # The entry the hook prints when it refuses a commit, pasted as it is: the finding was
+            # waived "because <why this use is acceptable>" (adversarial pass 18).
+            problem(item.line_of(key), f"'{key}' is still a placeholder, {strings[key]!r}: {_BLANK[key]}")
             ok = False
     action = _action(item, problem)
     if "action" in item and action is None:
@@ -325,11 +357,30 @@ def _date(item: LineDict, key: str, problem: Any, *, required: bool) -> dt.date 
         return None
 
 
+def refuse_future(waivers: Waivers, today: dt.date) -> None:
+    """``PolicyError`` for entries dated after today: a waiver records a decision already taken.
+
+    ``date: 2062-12-01`` (a typo) or a decision written ahead of the day it is to be taken
+    waived the finding at once, exit 0 (adversarial pass 18). One day of slack is left for a
+    reviewer east of UTC, whose day starts before UTC's."""
+    problems = [
+        f"{e.file}:{e.line}: 'date' {e.waiver.date} is after today ({today.isoformat()}, UTC): a "
+        "waiver records a decision already taken; write the day it was taken"
+        if e.line
+        else f"{e.file}: 'date' {e.waiver.date} is after today ({today.isoformat()}, UTC)"
+        for e in waivers.entries
+        if parse_date(e.waiver.date) > today + FUTURE_SLACK
+    ]
+    if problems:
+        raise PolicyError(problems, what="waivers file")
+
+
 class Applier:
     """Applies waivers to findings one at a time (a scan's findings arrive batch by batch);
     ``report`` says what the file did once every finding has been seen."""
 
     def __init__(self, waivers: Waivers, today: dt.date) -> None:
+        refuse_future(waivers, today)
         self.waivers = waivers
         self.today = today
         self._base = waivers.base

@@ -35,6 +35,7 @@ The demo is scanned through the real command line as `make demo` does.
 
 from __future__ import annotations
 
+import datetime as dt
 import html as htmllib
 import json
 import re
@@ -211,8 +212,10 @@ waivers:
     source: sharegpt-dump
     reason: Counsel accepted the ShareGPT rows.
     approver: counsel@example.com
-    date: 2099-01-05
+    date: {date}
 """
+# Tomorrow (UTC): the latest date a waiver may bear (a reviewer east of UTC); a later one is
+# refused (tests/acceptance/test_adversarial18_cli.py).
 
 
 def test_the_register_says_the_action_waived_and_an_approval_dated_after_the_scan(tmp_path: Path) -> None:
@@ -221,7 +224,8 @@ def test_the_register_says_the_action_waived_and_an_approval_dated_after_the_sca
     index = tmp_path / "index"
     run_cli(["index", "build", index, "--sources", FIXTURES / "demo" / "sources.yaml", "--quiet"])
     waivers = tmp_path / "waivers.yaml"
-    waivers.write_text(FUTURE, encoding="utf-8")
+    tomorrow = dt.datetime.now(dt.timezone.utc).date() + dt.timedelta(days=1)
+    waivers.write_text(FUTURE.format(date=tomorrow.isoformat()), encoding="utf-8")
     out = tmp_path / "r.html"
     args: list[object] = ["scan", FIXTURES / "demo" / "dataset" / "sft_mix.jsonl", "--index", index]
     args += ["--policy", FIXTURES / "demo" / "policy.yaml", "--waivers", waivers]

@@ -284,8 +284,8 @@ def test_index_add_runs_on_the_engine_it_is_given(
 @pytest.mark.parametrize(
     ("args", "says"),
     [
-        (["--source", ""], "the source name is empty"),
-        (["--source", "  "], "the source name is empty"),
+        (["--source", ""], "--source '' is empty"),  # refused as every empty value is
+        (["--source", "  "], "--source '  ' is empty"),
         (["--source", "s", "--meta", "derived_from=s"], "names the source itself"),
     ],
 )

@@ -137,6 +137,7 @@ FULL = RunRecord(
     roles_from="configuration",
     run_by="Sam Lee (data team)",
     run_by_from="environment (PROVCHECK_RUN_BY)",
+    replaced=("fail_on: review (.provcheck.yaml:3) replaced by --fail-on never",),
     cache=CacheFacts(path="/c/results.sqlite", hits=1, stored=2),
     changes=ChangeFacts(
         base="HEAD",

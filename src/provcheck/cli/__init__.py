@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import os
+from collections.abc import Iterator
 
 from provcheck.support import regexcode
 
@@ -48,7 +49,27 @@ _COMMANDS: dict[str, tuple[str, str]] = {
 importing every command (tests/unit/test_startup.py checks it against the commands' own)."""
 
 
-class _LazyGroup(click.Group):
+class CheckedGroup(click.Group):
+    """A group whose commands' arguments are checked before they run: an option given twice
+    or given an empty value, and ``PROVCHECK_*`` variables that would be dropped, are refused.
+    Every group uses it: ``hook run --fail-on block --fail-on never`` and ``index add
+    --provider openai --provider "$P"`` (the last silently won) went unchecked when only the
+    top-level group checked (adversarial pass 18)."""
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        name, command, rest = super().resolve_command(ctx, args)
+        if command is not None and not isinstance(command, click.Group):
+            _refuse_repeated(command, ctx, rest)
+            if any(k.startswith("PROVCHECK_") for k in os.environ):
+                from provcheck.cli.environment import refuse_unread
+
+                refuse_unread(command, ctx, rest)
+        return name, command, rest
+
+
+class _LazyGroup(CheckedGroup):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return [*super().list_commands(ctx), *_COMMANDS]
 
@@ -64,14 +85,6 @@ class _LazyGroup(click.Group):
         with collector_paused():
             command: click.Command = getattr(importlib.import_module(module), attr)
         return command
-
-    def resolve_command(
-        self, ctx: click.Context, args: list[str]
-    ) -> tuple[str | None, click.Command | None, list[str]]:
-        name, command, rest = super().resolve_command(ctx, args)
-        if command is not None and not isinstance(command, click.Group):
-            _refuse_repeated(command, ctx, rest)
-        return name, command, rest
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         # click's own version calls get_command for every subcommand: all of them imported.
@@ -94,19 +107,15 @@ class _LazyGroup(click.Group):
             raise ReaderGone("the reader of the output went away") from None
 
 
-def _refuse_repeated(command: click.Command, ctx: click.Context, args: list[str]) -> None:
-    """Refuse an option that takes one value given twice with different values.
-
-    click keeps the last: ``-p strict.yaml ... -p lax.yaml`` or a CI template's ``--fail-on
-    block`` followed by a job's ``--fail-on never`` dropped the first without a word.
-    Repeatable options (``--index``, ``--use``, ``-f``) and flags are not concerned.
-    """
+def _given(
+    command: click.Command, ctx: click.Context, args: list[str]
+) -> Iterator[tuple[str, click.Option, str]]:
+    """``(option as written, option, value)`` for each option that takes a value in ``args``."""
     takes_value: dict[str, click.Option] = {}
     for declared in command.get_params(ctx):
         if isinstance(declared, click.Option) and not declared.is_flag and not declared.count:
             for opt in declared.opts + declared.secondary_opts:
                 takes_value[opt] = declared
-    given: dict[str, tuple[str, str]] = {}
     tokens = iter(args)
     for token in tokens:
         if token == "--":
@@ -122,6 +131,30 @@ def _refuse_repeated(command: click.Command, ctx: click.Context, args: list[str]
             continue
         if not eq:
             value = next(tokens, "")
+        yield opt, option, value
+
+
+def _refuse_repeated(command: click.Command, ctx: click.Context, args: list[str]) -> None:
+    """Refuse an option that takes one value given twice with different values, and an option
+    given an empty value.
+
+    click keeps the last: ``-p strict.yaml ... -p lax.yaml`` or a CI template's ``--fail-on
+    block`` followed by a job's ``--fail-on never`` dropped the first without a word.
+    Repeatable options (``--index``, ``--use``, ``-f``) and flags are not concerned.
+
+    An empty value is what ``-p "$POLICY"`` gives when the variable is unset: ``--policy ''``
+    was taken for the option left out, and the scan ran under the default policy (every match
+    a review finding) and passed, exit 0; ``--text-field ''`` and ``--cache-dir ''`` were
+    dropped likewise (adversarial pass 18).
+    """
+    given: dict[str, tuple[str, str]] = {}
+    for opt, option, value in _given(command, ctx, args):
+        if not value.strip():
+            raise click.UsageError(
+                f"{opt} {value!r} is empty, which declares nothing (an unset variable?): give a "
+                "value, or leave the option out",
+                ctx,
+            )
         if option.multiple or option.name is None:
             continue
         first = given.setdefault(option.name, (opt, value))

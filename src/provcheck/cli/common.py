@@ -24,7 +24,6 @@ if TYPE_CHECKING:
     from rich.progress import Progress
 
     from provcheck.model import RecordError
-    from provcheck.report import OutputFormat
 
 # rich, the report registry and the record model are imported where they are used, not here:
 # every command imports this module, and `provcheck --help` should cost little more than click
@@ -335,103 +334,6 @@ def _silence_stdout() -> None:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         os.close(devnull)
-
-
-SUFFIX_FORMATS = {
-    ".txt": "text",
-    ".text": "text",
-    ".json": "json",
-    ".html": "html",
-    ".htm": "html",
-    ".sarif": "sarif",
-    ".md": "markdown",
-    ".markdown": "markdown",
-    ".csv": "csv",
-    ".xml": "junit",
-    ".pdf": "pdf",
-    ".junit": "junit",
-}
-"""Output suffixes whose format is clear: ``-o r.json`` without ``-f`` writes JSON."""
-
-
-def pair_outputs(formats: tuple[str, ...], outputs: tuple[str, ...]) -> list[tuple[OutputFormat, str | None]]:
-    """``--format A --output a --format B --output b``: formats and outputs pair in order.
-
-    Without ``--format``, each output's format comes from its suffix (``r.json``, ``r.sarif``,
-    ``r.sarif.json``...); an output whose suffix says nothing is refused rather than given a
-    text table under a misleading name.
-    """
-    if not formats and outputs:
-        formats = tuple(_format_of(o) for o in outputs)
-    from provcheck.report import OutputFormat
-
-    fmts = [OutputFormat(f) for f in formats] or [OutputFormat.TEXT]
-    if not outputs:
-        if len(fmts) > 1:
-            raise UsageError("several --format values need one --output each (at most one may be '-')")
-        return [(fmts[0], None)]
-    if len(outputs) != len(fmts):
-        raise UsageError(
-            f"{len(fmts)} --format value(s) but {len(outputs)} --output value(s); give one output per format"
-        )
-    if sum(1 for o in outputs if o == "-") > 1:
-        raise UsageError("only one --output may be '-' (stdout)")
-    files = [o for o in outputs if o != "-"]
-    for o in files:
-        check_target(o)
-    for i, a in enumerate(files):
-        for b in files[:i]:
-            if atomic.same_file(a, b) and not atomic.is_special(a):
-                raise UsageError(
-                    f"--output {b} and --output {a} are the same file: one report would replace the other",
-                    hint="give each --format its own --output",
-                )
-    for fmt, o in zip(fmts, outputs, strict=True):
-        _refuse_other_suffix(fmt.value, o, formats, outputs)
-    return list(zip(fmts, [None if o == "-" else o for o in outputs], strict=True))
-
-
-def _refuse_other_suffix(fmt: str, output: str, formats: tuple[str, ...], outputs: tuple[str, ...]) -> None:
-    """``-f json -f html -o report.html -o report.json`` (the pairs swapped) wrote JSON, the
-    data's markup unescaped, into the page counsel opens in a browser, and HTML into the file a
-    CI step parses: an output whose name says another format than its ``--format`` is refused.
-    SARIF is JSON (``r.json`` may hold it); a name that says nothing (``-o report``) is taken."""
-    if output == "-" or atomic.is_special(output):
-        return
-    named = _suffix_format(output)
-    if named is None or named == fmt or (fmt == "sarif" and named == "json"):
-        return
-    pairs = " ".join(f"-f {f} -o {o}" for f, o in zip(formats, outputs, strict=True))
-    raise UsageError(
-        f"--format {fmt} is paired with --output {output}, whose name says {named}: "
-        f"formats and outputs pair in order ({pairs})",
-        hint=f"did you mean -f {named} -o {output}? Give each --format the --output of its own kind",
-    )
-
-
-def _suffix_format(output: str) -> str | None:
-    """The format an output's name says (``r.sarif.json``: sarif), or None."""
-    name = os.path.basename(output).lower()
-    if name.endswith(".sarif.json"):
-        return "sarif"
-    return SUFFIX_FORMATS.get(os.path.splitext(name)[1])
-
-
-def _format_of(output: str) -> str:
-    from provcheck.report import OutputFormat
-
-    if output == "-":
-        return OutputFormat.TEXT.value
-    found = _suffix_format(output)
-    if found is None and atomic.is_special(output):
-        return OutputFormat.TEXT.value  # -o /dev/stderr, a FIFO: the text table as on a terminal
-    if found is None:
-        raise UsageError(
-            f"--output {output}: cannot tell the report format from the name",
-            hint="give --format (text, json, html, sarif, markdown, csv, junit) or a name ending "
-            + ", ".join(sorted(SUFFIX_FORMATS)),
-        )
-    return found
 
 
 def refuse_outputs_over_inputs(outputs: list[str], inputs: list[str], what: str = "--output") -> None:

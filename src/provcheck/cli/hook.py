@@ -11,7 +11,7 @@ import time
 import click
 
 from provcheck import projectfile as project
-from provcheck.cli import options
+from provcheck.cli import CheckedGroup, options
 from provcheck.cli.common import collector_paused, handle_errors, stderr
 from provcheck.gitscan import changes as changesets
 from provcheck.gitscan.merges import merge_heads, merged_in
@@ -21,7 +21,7 @@ from provcheck.inputs import reader_for
 from provcheck.report.terminal import printable
 
 
-@click.group()
+@click.group(cls=CheckedGroup)
 def hook() -> None:
     """Check staged dataset files before each commit (pre-commit framework or plain git)."""
 

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 import click
 
-from provcheck.cli import options
+from provcheck.cli import CheckedGroup, options
 from provcheck.cli.common import (
     ADDRESS,
     ENGINE,
@@ -42,7 +42,7 @@ from provcheck.support.dates import DATE_META_KEYS, DateError, parse_date
 WORKERS = options.workers("Processes computing fingerprints (default: all cores; small files use one).")
 
 
-@click.group()
+@click.group(cls=CheckedGroup)
 def index() -> None:
     """Build and inspect reference indexes (directories of fingerprinted known sources)."""
 

@@ -22,11 +22,11 @@ from provcheck.cli.common import (
     check_target,
     format_error,
     handle_errors,
-    pair_outputs,
     refuse_outputs_over_inputs,
     stderr,
     write_outputs,
 )
+from provcheck.cli.pairing import pair_outputs
 from provcheck.errors import ExitCode, UsageError
 from provcheck.model import ScanResult
 from provcheck.report import OutputFormat, ReportContext, formatter

@@ -8,6 +8,7 @@ import zipfile
 
 import click
 
+from provcheck.cli import CheckedGroup
 from provcheck.cli.common import handle_errors, stderr
 from provcheck.errors import UsageError
 from provcheck.index import ReferenceIndex
@@ -16,7 +17,7 @@ from provcheck.report.terminal import printable
 from provcheck.support import atomic
 
 
-@click.group()
+@click.group(cls=CheckedGroup)
 def pack() -> None:
     """Fingerprint packs: match against references whose text is never shared (docs/packs.md)."""
 

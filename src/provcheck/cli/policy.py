@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from provcheck.cli import CheckedGroup
 from provcheck.cli.common import handle_errors, say, stderr
 from provcheck.errors import PolicyError, UsageError
 from provcheck.policy import load_policy, selfdeclared, unreadable, validate
@@ -11,7 +12,7 @@ from provcheck.policy.loader import packs_dir
 from provcheck.report.clauses import pinpoint
 
 
-@click.group()
+@click.group(cls=CheckedGroup)
 def policy() -> None:
     """Validate, explain and list policies and shipped policy packs."""
 

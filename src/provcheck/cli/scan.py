@@ -20,7 +20,6 @@ from provcheck.cli.common import (
     check_engine,
     format_error,
     handle_errors,
-    pair_outputs,
     refuse_outputs_over_inputs,
     refuse_repeated_keys,
     stderr,
@@ -28,6 +27,7 @@ from provcheck.cli.common import (
 )
 from provcheck.cli.hook import refuse_gate_changes, refuse_gate_mix
 from provcheck.cli.merge import check_shard_options, refuse_partial_inside
+from provcheck.cli.pairing import pair_outputs
 from provcheck.cli.staged import inside, refuse_new_scope_waivers
 from provcheck.cli.verdict import ERRORS_SHOWN, fail_on_actions, waiver_lines
 from provcheck.errors import ExitCode, ProvcheckError, UsageError
@@ -123,6 +123,41 @@ def _note_replaced(config: project.ProjectConfig, index: str | None, policy: str
                 ),
                 markup=False,
             )
+
+
+def replaced_settings(config: project.ProjectConfig, given: dict[str, tuple[str, object]]) -> list[str]:
+    """What options replaced of the configuration, one line each (``fail_on: review
+    (.provcheck.yaml:3) replaced by --fail-on never``), for the run record and a note.
+
+    ``given`` maps a configuration key to the option and the value given (None when not given;
+    True for a flag). Options win over the file, as documented, but only a replaced index or
+    policy was said: ``--fail-on never`` over ``fail_on: review`` left every report naming the
+    configuration and the threshold in force, with nothing saying that the file had asked for
+    another (adversarial pass 18)."""
+    out: list[str] = []
+    for key, (option, value) in given.items():
+        configured = getattr(config, key)
+        if value is None or configured is None or configured == ():
+            continue
+        if isinstance(value, tuple):  # --roles a,b --roles c
+            value = ",".join(_words(value))
+            configured = ",".join(_words(configured))
+        if value is True:  # --no-cache
+            if configured is False:
+                continue
+            said = option
+        elif isinstance(value, str) and isinstance(configured, str) and _same_path(value, configured):
+            continue
+        else:
+            said = f"{option} {value}"
+        if value == configured:
+            continue
+        out.append(f"{key}: {configured} ({config.where(key)}) replaced by {said}")
+    return out
+
+
+def _words(values: object) -> list[str]:
+    return sorted({w.strip() for v in values for w in str(v).split(",") if w.strip()})  # type: ignore[attr-defined]
 
 
 def _same_path(a: str, b: str) -> bool:
@@ -366,8 +401,29 @@ def scan(
         no_cache=no_cache,
         cache_by_default=changed_since is not None,
     )
+    replaced: list[str] = []
+    if config is not None:
+        replaced = replaced_settings(
+            config,
+            {
+                "index": ("--index", index_path[0] if index_path else None),
+                "policy": ("--policy", policy_path),
+                "waivers": ("--waivers", waivers_path),
+                "fail_on": ("--fail-on", fail_on),
+                "lfs": ("--lfs", lfs_mode),
+                "schema": ("--schema", schema),
+                "text_field": ("--text-field", text_field),
+                "id_field": ("--id-field", id_field),
+                "roles": ("--roles", roles or None),
+                "workers": ("-j", workers),
+                "cache": ("--no-cache", True) if no_cache else ("--cache-dir", cache_dir),
+            },
+        )
     if config is not None and not quiet:
         _note_replaced(config, index_path[0] if index_path else None, policy_path)
+        for line in replaced:
+            if not line.startswith(("index:", "policy:")):  # said above, with what to do
+                stderr.print(printable(f"note: {line}"), markup=False)
     if not paths:
         if config is None:
             raise UsageError("missing PATHS: name the dataset files or directories to scan")
@@ -436,6 +492,7 @@ def scan(
         changed_since=changed_since if changed_since is not None else ABSENT,
         run_by=ran_by,
         run_by_from=ran_by_from,
+        replaced=tuple(replaced) if replaced else ABSENT,
     )
     result = dataclasses.replace(result, run=run)
     # So are the files the policy includes (known once it is loaded): `-o base.yaml -f text`

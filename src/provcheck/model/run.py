@@ -301,6 +301,7 @@ class RunRecord:
         "roles_from",
         "run_by",
         "run_by_from",
+        "replaced",
         "cache",
         "changes",
         "index_fetched",
@@ -377,6 +378,9 @@ class RunRecord:
     never guessed: absent when neither was given."""
     run_by_from: str | Absent = ABSENT
     """Where ``run_by`` came from: ``command line`` or ``environment (PROVCHECK_RUN_BY)``."""
+    replaced: tuple[str, ...] | Absent = ABSENT
+    """Settings of the configuration file an option replaced, one line each (``fail_on: review
+    (.provcheck.yaml:3) replaced by --fail-on never``); absent when none was."""
     cache: CacheFacts | Absent = ABSENT
     changes: ChangeFacts | Absent = ABSENT
     # Scale-out (docs/scale.md): who read the inputs, an index fetched from a URL, one share of a
