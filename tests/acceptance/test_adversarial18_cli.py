@@ -63,6 +63,7 @@ on the code before its fix.
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
 import re
 import subprocess
@@ -367,3 +368,26 @@ def test_a_configured_setting_an_option_replaces_is_in_the_run_record(
     assert f"note: {line}" in " ".join(out.stderr.split()), out.stderr
     run_cli([*args, "--fail-on", "review"], code=1)  # the configured value given again
     assert "replaced" not in json.loads(doc.read_text())["run"]
+
+
+def test_a_replaced_setting_is_said_in_every_report_not_only_the_run_record(
+    tmp_path: Path, index_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The gate lowered to ``never`` by an option was only in the JSON run record: the HTML page
+    counsel signs, the Markdown comment and the text report did not say it."""
+    repo = tmp_path / "repo"
+    data = write_jsonl(repo / "data" / "d.jsonl", [{"id": "c", "text": REFERENCE_TEXTS[0]}])
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    monkeypatch.chdir(repo)
+    (repo / "policy.yaml").write_text(BLOCKING_POLICY)
+    (repo / ".provcheck.yaml").write_text(f"index: {index_dir}\npolicy: policy.yaml\nfail_on: review\n")
+    outs = {fmt: tmp_path / f"r.{fmt}" for fmt in ("html", "md", "txt", "sarif")}
+    formats = {"html": "html", "md": "markdown", "txt": "text", "sarif": "sarif"}
+    args: list[object] = ["scan", data, "--no-cache", "--fail-on", "never"]
+    for ext, path in outs.items():
+        args += ["-f", formats[ext], "-o", path]
+    run_cli(args)
+    said = "options replaced configured settings: fail_on: review"
+    for ext, path in outs.items():
+        text = " ".join(html.unescape(path.read_text(encoding="utf-8")).replace("\\_", "_").split())
+        assert said in text and "replaced by --fail-on never" in text, ext

@@ -142,6 +142,7 @@ class JunitFormatter(Formatter):
             ("declared_use", ov.declared_use(run)),
             ("not_scanned", ov.not_scanned_line(result) or "none"),
             *[("policy_overrides", line) for line in [ov.overrides_line(run)] if line],
+            *[("settings_replaced", line) for line in [ov.replaced_line(run)] if line],
         ]
         root_attrs = {
             "name": "provcheck",

@@ -93,6 +93,8 @@ class MarkdownFormatter(Formatter):
         )
         if changed := ov.overrides_line(run):
             out.append(f"<br>**Policy** {md(changed, 1200)}")
+        if changed := ov.replaced_line(run):
+            out.append(f"<br>**Settings** {md(changed, 1200)}")
         if line := ov.not_scanned_line(result):
             out.append(f"<br>{md(line, 500)}")
         if line := read_by_content_line(result):

@@ -37,6 +37,7 @@ from provcheck.report.scope import not_scanned_line as not_scanned_line
 from provcheck.report.scope import overrides_line as overrides_line
 from provcheck.report.scope import providers_not_indexed as providers_not_indexed
 from provcheck.report.scope import read_by_content_line as read_by_content_line
+from provcheck.report.scope import replaced_line as replaced_line
 from provcheck.report.scope import summary_lines as summary_lines
 from provcheck.report.scope import use_line as use_line
 

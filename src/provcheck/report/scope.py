@@ -115,10 +115,22 @@ def overrides_line(run: RunRecord) -> str | None:
     return f"the policy overrides: {'; '.join(overrides)}"
 
 
+def replaced_line(run: RunRecord) -> str | None:
+    """``options replaced configured settings: fail_on: review (.provcheck.yaml:3) replaced by
+    --fail-on never``, or None. The configuration is what the team agreed on; an option that
+    replaced it for one run (a gate lowered to ``never``, another waivers file) has to be seen
+    by whoever relies on the report, not only in the JSON run record."""
+    replaced = run.replaced
+    if isinstance(replaced, Absent) or not replaced:
+        return None
+    return f"options replaced configured settings: {'; '.join(replaced)}"
+
+
 def summary_lines(result: ScanResult) -> list[str]:
     """The lines about what was checked and for which use, shared by every format."""
     lines = (
         overrides_line(result.run),
+        replaced_line(result.run),
         not_scanned_line(result),
         read_by_content_line(result),
         joined_line(result),

@@ -103,6 +103,7 @@ def decision_question(result: ScanResult, rs: RecordSummary, dataset: str, decis
             # A pack's rule the user's file redefined or turned off reads as the pack's own
             # judgement in the findings: counsel has to see that the file decided it.
             *[("Policy overrides", f"<b>{esc(line)}</b>") for line in [ov.overrides_line(run)] if line],
+            *[("Settings replaced", f"<b>{esc(line)}</b>") for line in [ov.replaced_line(run)] if line],
             *[("Read by content", esc(line)) for line in [ov.read_by_content_line(result)] if line],
             *[("Records joined", esc(line)) for line in [ov.joined_line(result)] if line],
             ("Policy files", policy_files_html(run)),

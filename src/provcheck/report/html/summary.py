@@ -179,6 +179,7 @@ def executive_summary(
             # A pack's rule the user's file redefined or turned off reads as the pack's own
             # judgement in the findings: counsel has to see that the file decided it.
             *[("Policy overrides", f"<b>{esc(line)}</b>") for line in [ov.overrides_line(run)] if line],
+            *[("Settings replaced", f"<b>{esc(line)}</b>") for line in [ov.replaced_line(run)] if line],
             *[("Read by content", esc(line)) for line in [ov.read_by_content_line(result)] if line],
             *[("Records joined", esc(line)) for line in [ov.joined_line(result)] if line],
             (
