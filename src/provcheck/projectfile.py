@@ -338,6 +338,8 @@ def load(path: str) -> ProjectConfig:
                 bad(key, "true or false", value)
         else:
             near = _near(name, ALLOWED_KEYS)
+            if key in ("True", "False"):  # YAML 1.1 reads a bare on/off/yes/no key as a flag
+                near = f" (YAML reads an unquoted on, off, yes or no as {key.lower()}: quote the key){near}"
             problems.append(
                 f"{where(key)}: unknown key {key!r}{near}; allowed: {', '.join(sorted(ALLOWED_KEYS))}"
             )

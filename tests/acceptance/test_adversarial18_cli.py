@@ -391,3 +391,15 @@ def test_a_replaced_setting_is_said_in_every_report_not_only_the_run_record(
     for ext, path in outs.items():
         text = " ".join(html.unescape(path.read_text(encoding="utf-8")).replace("\\_", "_").split())
         assert said in text and "replaced by --fail-on never" in text, ext
+
+
+def test_an_unquoted_on_key_in_the_configuration_says_yaml_read_it_as_a_flag(
+    tmp_path: Path, index_dir: Path
+) -> None:
+    """``on:`` (as GitHub workflows write it) was refused as "unknown key True": the user could not
+    tell which line of theirs that was."""
+    data = write_jsonl(tmp_path / "d.jsonl", [{"text": "a line"}])
+    config = tmp_path / ".provcheck.yaml"
+    config.write_text(f"index: {index_dir}\non: push\n", encoding="utf-8")
+    out = run_cli(["scan", data, "--config", config, "--no-cache", "-q"], code=6)
+    assert "YAML reads an unquoted on, off, yes or no as true: quote the key" in out.stderr, out.stderr
