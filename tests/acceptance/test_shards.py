@@ -365,3 +365,38 @@ def test_dataset_cards_are_judged_against_every_shares_matches(tmp_path: Path) -
     edited.write_text(edited.read_text() + "\n# edited\n")
     r = run_cli(["merge", *parts2, "-q"], code=2)
     assert "changed since the shards ran" in r.stderr
+
+
+def test_shares_run_by_two_jobs_are_said_share_by_share_not_as_the_first_ones(
+    tmp_path: Path, index_dir: Path, dataset: Path, policy: Path
+) -> None:
+    """A merged run record took shard 1's ``run_by``: a share run by another job was credited to
+    the first one's."""
+    parts = []
+    for i, who in ((1, "ci: job 7"), (2, "ci: job 8")):
+        part = tmp_path / f"s{i}.partial"
+        _scan(index_dir, dataset, policy, "--shard", f"{i}/2", "--partial", part, "--run-by", who, code=-1)
+        parts.append(part)
+    merged, page = tmp_path / "m.json", tmp_path / "m.html"
+    run_cli(["merge", *parts, "-f", "json", "-o", merged, "-f", "html", "-o", page], code=1)
+    run = json.loads(merged.read_text())["run"]
+    assert "run_by" not in run and "run_by_from" not in run
+    assert [p.get("run_by") for p in run["merged"]["partials"]] == ["ci: job 7", "ci: job 8"]
+    html = page.read_text(encoding="utf-8")
+    assert "shard 1/2: ci: job 7; shard 2/2: ci: job 8" in html
+    # Shares run by the same job keep it as the run's.
+    for i in (1, 2):
+        _scan(
+            index_dir,
+            dataset,
+            policy,
+            "--shard",
+            f"{i}/2",
+            "--partial",
+            parts[i - 1],
+            "--run-by",
+            "ci",
+            code=-1,
+        )
+    run_cli(["merge", *parts, "-f", "json", "-o", merged], code=1)
+    assert json.loads(merged.read_text())["run"]["run_by"] == "ci"

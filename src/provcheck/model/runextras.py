@@ -82,6 +82,8 @@ class PartialFacts:
     shard: str
     seconds: float
     command: tuple[str, ...] | Absent | None = ABSENT
+    run_by: str | Absent = ABSENT
+    """Who ran this share, as its run recorded it (``--run-by``, ``PROVCHECK_RUN_BY``)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -286,6 +286,14 @@ def _merged_run(ordered: Sequence[Partial]) -> RunRecord:
         }
     roles = sorted({str(r) for p in ordered for r in p.run.get("roles_seen") or []})
     run["roles_seen"] = roles[:50]
+    # Who ran it is the first share's only when every share says the same: shares run by two
+    # jobs or people are said share by share (``merged.partials``), never as the first one's.
+    if len({(p.run.get("run_by"), p.run.get("run_by_from")) for p in ordered}) > 1:
+        run.pop("run_by", None)
+        run.pop("run_by_from", None)
+    replaced = [line for p in ordered for line in p.run.get("replaced") or []]
+    if replaced:  # every share's, once each: a share's option over the configuration is not lost
+        run["replaced"] = list(dict.fromkeys(replaced))
     run["merged"] = {
         "shards": len(ordered),
         "inputs": ordered[0].run["shard"]["inputs"],
@@ -295,6 +303,7 @@ def _merged_run(ordered: Sequence[Partial]) -> RunRecord:
                 "shard": str(p.shard),
                 "command": p.run.get("command"),
                 "seconds": p.stats.seconds,
+                **({"run_by": p.run["run_by"]} if isinstance(p.run.get("run_by"), str) else {}),
             }
             for p in ordered
         ],

@@ -4,7 +4,7 @@ on, and the form (or the decision given with ``--decision``) to sign. Moved from
 
 from __future__ import annotations
 
-from provcheck.model import RunRecord, ScanResult
+from provcheck.model import Absent, RunRecord, ScanResult
 from provcheck.report import overview as ov
 from provcheck.report.decision import DECISIONS, Decision
 from provcheck.report.html.markup import dl, esc
@@ -39,6 +39,14 @@ def _run_by(run: RunRecord, decision: Decision | None) -> str:
         if stated and stated != run.run_by:
             said += f"; the decision file states: {esc(stated)}"
         return said
+    merged = run.merged
+    shares = [] if isinstance(merged, Absent) or merged is None else list(merged.partials)
+    if any(isinstance(p.run_by, str) for p in shares):
+        said = "; ".join(
+            f"shard {esc(p.shard)}: {esc(p.run_by) if isinstance(p.run_by, str) else 'not recorded'}"
+            for p in shares
+        )
+        return f"the shares were not all run by the same person or job: {said} (as given; not verified)"
     if stated:
         return f"{esc(stated)} (as the decision file states; the scan recorded no --run-by)"
     if decision is not None:
