@@ -251,3 +251,7 @@ def test_policy_list_and_explain_show_the_packs_and_their_citations() -> None:
     out = run_cli(["policy", "explain", "openai-no-competing-models"]).stdout
     assert "2023-03-14" in out and "2024-01-31" in out and "use output from the Services" in out
     run_cli(["policy", "explain", "no-such-rule"], 2)
+    # The condition in words, as the HTML report says it, and as the policy spells it.
+    said = " ".join(out.split())
+    assert "applies when all of: (1) the source's provider is “openai”" in said, out
+    assert "as written source.provider = 'openai'" in said, out

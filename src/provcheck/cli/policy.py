@@ -8,6 +8,7 @@ from provcheck.cli import CheckedGroup
 from provcheck.cli.common import handle_errors, say, stderr
 from provcheck.errors import PolicyError, UsageError
 from provcheck.policy import load_policy, selfdeclared, unreadable, validate
+from provcheck.policy.describe import describe
 from provcheck.policy.loader import packs_dir
 from provcheck.report.clauses import pinpoint
 
@@ -86,7 +87,8 @@ def policy_explain(rule_id: str, policy_path: str | None) -> None:
     say(f"  defined at   {rule.origin}")
     say(f"  action       {rule.action.value}{'' if rule.enabled else ' (disabled)'}")
     say(f"  applies to   {rule.signal}es" if rule.signal == "match" else f"  applies to   {rule.signal}s")
-    say(f"  when         {rule.when}")
+    say(f"  applies when {describe(rule.when)}", indent=15)
+    say(f"  as written   {rule.when}", indent=15)
     if rule.rationale:
         say(f"  rationale    {rule.rationale}", indent=15)
     if rule.remediation:
