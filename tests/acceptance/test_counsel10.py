@@ -389,7 +389,8 @@ def test_every_finding_states_the_condition_that_applied_its_rule(reports: dict[
     # Policy were applied to "fine-tune"; the report gave the policy author's rationale, never the
     # condition, so counsel could not check which use the clause was applied to.
     explained = run_cli(["policy", "explain", "llama-no-improving-other-llms"]).stdout
-    when = _flat(explained.split("when", 1)[1].split("rationale", 1)[0]).strip()
+    # `policy explain` says the condition in words, then "as written" as the policy spells it.
+    when = _flat(explained.split("\n  as written", 1)[1].split("rationale", 1)[0]).strip()
     assert "use.purpose in [" in when and "'fine-tune'" in when
     page = reports["html"]
     head = _words(_section(page, 'id="rule-llama-no-improving-other-llms"', '<div class="group">'))

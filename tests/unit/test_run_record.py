@@ -168,7 +168,9 @@ FULL = RunRecord(
     merged=MergeFacts(
         shards=2,
         inputs="e3b0",
-        partials=(PartialFacts(path="p1", shard="1/2", seconds=1.5, command=("provcheck", "scan")),),
+        partials=(
+            PartialFacts(path="p1", shard="1/2", seconds=1.5, command=("provcheck", "scan"), run_by="ci"),
+        ),
     ),
 )
 """Every fact the record can hold, each given (``test_the_full_record_gives_every_field``)."""
