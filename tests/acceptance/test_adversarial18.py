@@ -279,6 +279,33 @@ def test_a_folder_linked_from_outside_the_scanned_one_is_read(
     ]
 
 
+def test_a_link_to_a_folder_holding_the_scanned_one_or_to_a_system_folder_is_listed_not_walked(
+    tmp_path: Path, index_dir: Path, policy: Path
+) -> None:
+    """Following links outside the scanned folder (item 6) walked ``up -> /`` (the whole machine,
+    the scanned folder again under a second name) and ``dev -> /dev`` (``/dev/fd/N``: files
+    provcheck itself has open, read as data)."""
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "part-1.jsonl").write_text(COPY)
+    (data / "up").symlink_to(tmp_path, target_is_directory=True)
+    (data / "root").symlink_to("/", target_is_directory=True)
+    (data / "dev").symlink_to("/dev", target_is_directory=True)
+    (data / "proc").symlink_to("/proc", target_is_directory=True)
+    doc = scan([data, "-i", index_dir, "-p", policy], code=1)
+    assert [f["record"]["path"] for f in doc["findings"]] == [str(data / "part-1.jsonl")]
+    got = {n["path"]: n["reason"] for n in doc["not_scanned"]}
+    holds = "symbolic link to a folder that holds the scanned one, not followed (it would read it again)"
+    system = "symbolic link to a system folder (/proc, /sys, /dev), not followed"
+    assert got == {
+        str(data / "up"): holds,
+        str(data / "root"): holds,
+        str(data / "dev"): system,
+        str(data / "proc"): system,
+    }
+    assert doc["stats"]["files"] == 1
+
+
 # --- 7. texts under a wrapper key -------------------------------------------------------------
 
 

@@ -146,10 +146,15 @@ def discover(paths: list[str]) -> Iterator[Found]:
             # folder reads it: `data/part-2 -> /mnt/big/part-2` was listed, not read, and the scan
             # passed (exit 0) with a copy in part 2 (adversarial pass 18). A link into the scanned
             # folder, or to a folder walked already (a loop), is listed: read under its own name.
+            # A link to a folder holding one walked (`up -> /`, `-> ..`) would walk the scanned
+            # folder again and everything around it; one into /proc, /sys or /dev reads the
+            # system's and provcheck's own state (`/dev/fd/N` is a file provcheck has open), never
+            # a dataset: both are listed, not walked.
             for linked in [d for d in dirs if os.path.islink(os.path.join(root, d))]:
                 real = os.path.realpath(os.path.join(root, linked))
-                if any(real == w or real.startswith(w.rstrip(os.sep) + os.sep) for w in walked):
-                    yield NotScanned(unicode_text(os.path.join(root, linked)), LINKED_DIR, linked + "/")
+                reason = _linked_reason(real, walked)
+                if reason is not None:
+                    yield NotScanned(unicode_text(os.path.join(root, linked)), reason, linked + "/")
                     dirs.remove(linked)
                 else:
                     walked.add(real)
@@ -223,6 +228,28 @@ LINKED_DIR = (
     "symbolic link to a folder inside the scanned one or walked already, not followed (read under "
     "its own name)"
 )
+LINKED_SYSTEM = "symbolic link to a system folder (/proc, /sys, /dev), not followed"
+LINKED_ANCESTOR = (
+    "symbolic link to a folder that holds the scanned one, not followed (it would read it again)"
+)
+_SYSTEM = ("/proc", "/sys", "/dev")
+
+
+def _within(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def _linked_reason(real: str, walked: set[str]) -> str | None:
+    """Why a link to the folder ``real`` is not walked, or None to walk it."""
+    if any(_within(real, w) for w in walked):
+        return LINKED_DIR
+    if any(_within(w, real) for w in walked):
+        return LINKED_ANCESTOR
+    if os.name == "posix" and any(_within(real, d) for d in _SYSTEM):
+        return LINKED_SYSTEM
+    return None
+
+
 _NOT_DATA = frozenset(
     {".git", ".hg", ".svn", ".gitattributes", ".gitignore", ".provcheck.yaml", ".provcheck-waivers.yaml"}
 )
