@@ -74,3 +74,21 @@ def test_steps_numbered_in_words_are_a_list_as_steps_numbered_in_figures_are() -
         for n, line in enumerate(("Preheat the oven", "Grease a large pan", "Whisk the dry things"), 1)
     )
     assert structure(long) is None
+
+
+def test_a_step_list_and_the_same_list_numbered_read_alike_item_by_item() -> None:
+    # Items of eleven words: "3. " ends a sentence of its own, and "Step 3: " must not make the
+    # item a sentence of prose either (three such made the whole passage prose).
+    items = (
+        "In a large bowl, whisk together the flour and the salt.",
+        "In another bowl, cream the butter and sugar until quite fluffy.",
+        "Beat in the eggs one at a time, then the vanilla.",
+    )
+    numbered = "\n".join(f"{n}. {item}" for n, item in enumerate(items, 1))
+    steps = "\n".join(f"Step {n}: {item}" for n, item in enumerate(items, 1))
+    assert structure(numbered) == "list"
+    assert structure(steps) == "list"
+    # Sentences of more words are prose in either numbering.
+    longer = [item[:-1] + " in the kitchen." for item in items]
+    assert structure("\n".join(f"{n}. {item}" for n, item in enumerate(longer, 1))) is None
+    assert structure("\n".join(f"Step {n}: {item}" for n, item in enumerate(longer, 1))) is None

@@ -45,6 +45,8 @@ _LIST_LINE = re.compile(r"^\s*((?:\*\*)?(?i:step)\s+\d+\s*[:.)]|[-*+\u2022]|\d+[
 """A list line: a bullet, a number, a table row, or ``Step N:`` (how-to answers number their
 steps in words as often as in figures; a list of ``Step N:`` lines was no list, and a partial
 match of one could block where the same steps numbered ``N.`` could not)."""
+_STEP = re.compile(r"^\s*(?:\*\*)?(?i:step)\s+\d+\s*[:.)](?:\*\*)?")
+"""A ``Step N:`` marker at the start of a line or sentence."""
 
 
 def structure(text: str, context: str | None = None) -> str | None:
@@ -144,6 +146,10 @@ def _prose_sentences(text: str) -> int:
     """Sentences of plain prose in ``text``, counted up to ``PROSE_RUN``."""
     n = 0
     for sentence in _sentences(text):
+        if sentence.lstrip("* \t")[:4].lower() == "step":
+            # ``Step 3: Whisk ...`` is read as ``3. Whisk ...`` is, whose ``3.`` ends a sentence
+            # of its own: the marker does not make the step a sentence of prose.
+            sentence = _STEP.sub("", sentence, count=1)
         if (
             _prose(sentence)
             and not any(m in sentence.lower() for m in _MARKS)
