@@ -41,7 +41,12 @@ _TEMPLATE = re.compile(
     re.IGNORECASE | re.MULTILINE,
 )
 _TEMPLATE_HINTS = ("[", "{", "dear", "subject:", "sincerely,", "best regards,")
-_LIST_LINE = re.compile(r"^\s*([-*+\u2022]|\d+[.)]|\|)\s*\S", re.MULTILINE)
+_LIST_LINE = re.compile(r"^\s*((?:\*\*)?(?i:step)\s+\d+\s*[:.)]|[-*+\u2022]|\d+[.)]|\|)\s*\S", re.MULTILINE)
+"""A list line: a bullet, a number, a table row, or ``Step N:`` (how-to answers number their
+steps in words as often as in figures; a list of ``Step N:`` lines was no list, and a partial
+match of one could block where the same steps numbered ``N.`` could not)."""
+_STEP = re.compile(r"^\s*(?:\*\*)?(?i:step)\s+\d+\s*[:.)](?:\*\*)?")
+"""A ``Step N:`` marker at the start of a line or sentence."""
 
 
 def structure(text: str, context: str | None = None) -> str | None:
@@ -141,6 +146,10 @@ def _prose_sentences(text: str) -> int:
     """Sentences of plain prose in ``text``, counted up to ``PROSE_RUN``."""
     n = 0
     for sentence in _sentences(text):
+        if sentence.lstrip("* \t")[:4].lower() == "step":
+            # ``Step 3: Whisk ...`` is read as ``3. Whisk ...`` is, whose ``3.`` ends a sentence
+            # of its own: the marker does not make the step a sentence of prose.
+            sentence = _STEP.sub("", sentence, count=1)
         if (
             _prose(sentence)
             and not any(m in sentence.lower() for m in _MARKS)
@@ -167,7 +176,9 @@ def _list_items(text: str) -> int:
     n = 0
     for m in _LIST_LINE.finditer(text):
         end = text.find("\n", m.start())
-        if not _prose(text[m.start() : end if end >= 0 else len(text)]):
+        # ``Step 3:`` is read as ``3.`` is: the word "Step" does not make an item a sentence.
+        start = m.start(1) + next((k for k, c in enumerate(m.group(1)) if c.isdigit()), 0)
+        if not _prose(text[start : end if end >= 0 else len(text)]):
             n += 1
             if n == 3:
                 break
@@ -187,8 +198,46 @@ def _code_lines(text: str) -> int:
             s.endswith((";", "{", "}"))
             or low.startswith(_CODE_STARTS)
             or (s.endswith(":") and low.startswith(_BLOCK_STARTS))
+            or _sql_line(s, low)
         ):
             n += 1
             if n == 3:
                 break
     return n
+
+
+_SQL_STARTS = (
+    "create table",
+    "create index",
+    "create unique index",
+    "create view",
+    "insert into",
+    "alter table",
+    "drop table",
+    "delete from",
+    "foreign key",
+    "primary key",
+    "constraint ",
+)
+_SQL_TYPE = re.compile(
+    r"^[\w\"`]+\s+(INT|INTEGER|BIGINT|SMALLINT|SERIAL|BIGSERIAL|VARCHAR|CHAR|TEXT|DATE|DATETIME|"
+    r"TIMESTAMP|DECIMAL|NUMERIC|FLOAT|DOUBLE|REAL|BOOLEAN|BOOL|BLOB|UUID|JSONB?)\b"
+)
+_SQL_CONSTRAINTS = ("primary key", "not null", "references ", "default ", "unique")
+
+
+def _sql_line(s: str, low: str) -> bool:
+    """Whether a line reads as SQL: a statement that starts a table's, an index's or a row's
+    definition (``CREATE TABLE users (``), or a column definition (``email VARCHAR(100) NOT
+    NULL,``: a name, a type in capitals, or a type with a constraint). A schema of the usual
+    tables (users, orders) is what independent answers write alike, and its lines end in ``(``
+    and ``,``, which the other tests do not read as code."""
+    if low.startswith(_SQL_STARTS):
+        return True
+    if not s.endswith((",", ")")) or " " not in s:
+        return False
+    if _SQL_TYPE.match(s):
+        return True
+    return _SQL_TYPE.match(s.split(" ", 1)[0] + " " + s.split(" ", 1)[1].upper()) is not None and any(
+        c in low for c in _SQL_CONSTRAINTS
+    )
