@@ -45,6 +45,9 @@ UNUSED = (
     "provcheck.policy.terms",
     "provcheck.scan.partial",
     "provcheck.report.overview",
+    "provcheck.index.writer",
+    "provcheck.index.builder",
+    "html.entities",
 )
 """Libraries a hook run on a small change in one process has no use for once its policy is known
 (rich: the hook's lines are plain text, written as rich would write them; the scan command and
@@ -60,7 +63,8 @@ this policy has none of; the run record's occasional facts (a git checkout's, a 
 merge's: ``model.runextras``), which build ran (``model.build``), a policy's terms documents
 (``policy.terms``, this policy has none), the partials of a sharded run and the overview the
 reports for people share (the hook prints its use and coverage lines: ``report.scope``):
-classes that cost ~4 M instructions each to build)."""
+classes that cost ~4 M instructions each to build); the index's writer and shard builder (a
+hook reads an index), the table of HTML named references (for a record that holds one)."""
 
 UNUSED_ONCE_KNOWN = ("platformdirs", "secrets", "hmac", "zipfile", "yaml", "wcmatch")
 """Nor, once the policy and the index are known (their stamps written: a temporary file's name

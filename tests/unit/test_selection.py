@@ -271,9 +271,21 @@ def test_the_prefix_proof_counts_lines_as_the_reader_does_across_reads(
     path = tmp_path / "new.jsonl"
     path.write_bytes(new)
     oid = hashlib.sha1(blob_header(len(base)) + base).hexdigest()
-    for chunk, parallel in [(1, 0), (2, 1 << 22), (3, 0), (7, 1 << 22), (64, 0), (1 << 23, 1 << 22)]:
+    # sparse: newlines found one at a time before numpy counts the rest of a chunk of short lines
+    for chunk, parallel, sparse in [
+        (1, 0, 1024),
+        (2, 1 << 22, 1),
+        (3, 0, 2),
+        (7, 1 << 22, 1024),
+        (64, 0, 1),
+        (64, 0, 3),
+        (1 << 23, 1 << 22, 1024),
+        (1 << 23, 0, 1),
+        (1 << 23, 0, 2),
+    ]:
         monkeypatch.setattr(prefix, "CHUNK", chunk)
         monkeypatch.setattr(prefix, "PARALLEL", parallel)  # 0: the git hash in its own thread
+        monkeypatch.setattr(prefix, "SPARSE", sparse)
         found = prefix.scan_prefix(str(path), len(base), ("sha1", blob_header(len(base)), oid), count=True)
         assert found is not None and found.end == len(base), chunk
         assert found.counts == _reference_prefix(base), (chunk, base)

@@ -13,6 +13,7 @@ import click
 import pytest
 
 from provcheck.cli import _COMMANDS, cli
+from provcheck.policy.sourcecheck import near_name
 
 HEAVY = ("numpy", "pyarrow", "rapidfuzz", "rich", "datasketch", "jsonschema")
 """Libraries whose import costs tens of milliseconds each: loaded only by the code that uses them."""
@@ -84,3 +85,14 @@ def test_the_entry_point_keeps_numpy_from_starting_blas_threads(own: str | None,
     assert setting == (own or "1")
     if own is None and tasks is not None:
         assert tasks == 1  # no BLAS thread beside the main one
+
+
+def test_a_policy_naming_no_such_field_looks_for_no_misspelling(monkeypatch: pytest.MonkeyPatch) -> None:
+    """difflib (a "did you mean") is imported only when there is a name to misspell: a policy
+    whose rules name no provider made every hook run import it for nothing."""
+    monkeypatch.delitem(sys.modules, "difflib", raising=False)
+    assert near_name("mixed", set()) is None
+    assert "difflib" not in sys.modules
+    assert near_name("open-ai", {"openai"}) == "openai"  # squashed alike: still no difflib
+    assert "difflib" not in sys.modules
+    assert near_name("opnai", {"openai"}) == "openai"  # a misspelling is still found

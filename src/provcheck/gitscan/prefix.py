@@ -7,9 +7,10 @@ base, and the lines past that point are the new ones. Lines are counted on the w
 the new records get their place in the file without a second walk over the old ones.
 
 The pass reads into one reused buffer; newlines and lines starting with whitespace (which may
-be blank, i.e. not records, and are then counted line by line by the caller) are found with
-numpy, about three times faster than ``bytes.count`` and a regular expression. On a 40 MB file
-the SHA-1 of git's blob id is most of what is left.
+be blank, i.e. not records, and are then counted line by line by the caller) are found one
+``mmap.find`` (memchr) at a time while lines are long, as a dataset's rows are, and by numpy
+over the rest of a chunk once they prove short. On a 40 MB file the SHA-1 of git's blob id is
+most of what is left.
 
 **Started early** (``start_proofs``): the hook knows which files it will prove as soon as git
 has answered, before it imports the matcher (~0.2 s of CPU in the main thread). The proof then
@@ -98,7 +99,8 @@ def _walk(path: str, size: int, fast: Any, count: bool, inline: Any = None) -> t
     plain = count
     after_newline = True  # the next byte starts a line
     left = size
-    view = memoryview(_buffer(size))
+    buffer = _buffer(size)
+    view = memoryview(buffer)
     with open(path, "rb", buffering=0) as fh:
         while left > 0:
             got = fh.readinto(view[: min(left, CHUNK)])
@@ -109,7 +111,7 @@ def _walk(path: str, size: int, fast: Any, count: bool, inline: Any = None) -> t
             if inline is not None:
                 inline.update(chunk)
             if plain:
-                found, blank = _newlines(chunk, after_newline)
+                found, blank = _newlines(buffer, got, after_newline)
                 lines += found
                 # A line that starts with whitespace may be blank (not a record): the caller
                 # counts them line by line instead.
@@ -173,11 +175,38 @@ class _GitHash:
 
 
 _WHITESPACE_TABLE: Any = None
+SPARSE = 1024
+"""Newlines found one ``find`` at a time before their density is judged (and every as many after)."""
+LONG = 256
+"""Lines at least this long on average are found one ``find`` at a time; shorter ones by numpy."""
 
 
-def _newlines(chunk: memoryview, after_newline: bool) -> tuple[int, bool]:
-    """Newlines in ``chunk``, and whether a line of it starts with whitespace (the first one
-    too, when the chunk starts a line)."""
+def _newlines(buffer: mmap.mmap, got: int, after_newline: bool) -> tuple[int, bool]:
+    """Newlines in ``buffer[:got]``, and whether a line of it starts with whitespace (the first
+    one too, when the chunk starts a line); the count means nothing when one does.
+
+    A dataset's rows are long (hundreds of bytes to kilobytes): each newline is found by
+    ``mmap.find`` (memchr) from the last, ~2.5 times fewer instructions than numpy's compare and
+    ``flatnonzero`` over every byte, with no temporary arrays (whose pages cost system time). Once
+    the lines prove short, numpy counts the rest of the chunk."""
+    if after_newline and buffer[0] in WHITESPACE:
+        return 0, True
+    found = 0
+    at = buffer.find(b"\n", 0, got)
+    while at >= 0:
+        found += 1
+        start = at + 1
+        if start < got and buffer[start] in WHITESPACE:
+            return found, True
+        if found % SPARSE == 0 and start < found * LONG and start < got:
+            more, blank = _newlines_numpy(memoryview(buffer)[start:got], after_newline=False)
+            return found + more, blank
+        at = buffer.find(b"\n", start, got)
+    return found, False
+
+
+def _newlines_numpy(chunk: memoryview, after_newline: bool) -> tuple[int, bool]:
+    """``_newlines`` of ``chunk`` by numpy (short lines)."""
     global _WHITESPACE_TABLE
     # numpy is imported here, not with the module: the hook imports this module before it
     # needs numpy, and starts a proof in a background thread that may import it first while

@@ -39,7 +39,7 @@ import numpy as np
 import numpy.typing as npt
 
 from provcheck.errors import IndexCorruptError, IndexMismatchError
-from provcheck.index import integrity
+from provcheck.index import integrity, npyfile
 from provcheck.index.blocks import BlockReader, join_packed
 from provcheck.index.integrity import file_digest
 from provcheck.index.manifest import REBUILD_HINT, ShardEntry
@@ -175,11 +175,7 @@ class Shard:
         self._codes_high = self._map(CODES_HIGH)
 
     def _array(self, name: str) -> np.ndarray:
-        mapped = np.load(os.path.join(self.directory, name), mmap_mode="r", allow_pickle=False)
-        # A plain ndarray view of the same pages: indexing a np.memmap builds a memmap object
-        # per slice, which costs more than the lookup itself.
-        array: np.ndarray = mapped.view(np.ndarray)
-        return array
+        return npyfile.load(os.path.join(self.directory, name))
 
     def _map(self, name: str) -> mmap.mmap | bytes:
         path = os.path.join(self.directory, name)

@@ -140,12 +140,14 @@ def _named(policy: Policy, field: str) -> set[str]:
 def near_name(value: str, named: Iterable[str], cutoff: float = NEAR) -> str | None:
     """The name of ``named`` that ``value`` misspells (``open-ai``, ``OpenAI.com`` for
     ``openai``), or None."""
-    import difflib  # a misspelling's hint only: not on every policy load's path
-
     squashed = {_squashed(n): n for n in named}
+    if not squashed:
+        return None  # nothing to misspell: the policy names no such field (difflib not imported)
     forms = _squashings(value)
     near = next((squashed[f] for f in forms if f in squashed), None)
     if near is None:
+        import difflib  # a misspelling's hint only: not on every policy load's path
+
         close = difflib.get_close_matches(forms[0], sorted(squashed), n=1, cutoff=cutoff)
         near = squashed[close[0]] if close else None
     return near
