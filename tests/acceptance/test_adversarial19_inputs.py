@@ -1,0 +1,88 @@
+"""Inputs and configuration left open by the sixteenth session's note (helper fo19).
+
+1. FAIL-OPEN A CSV cell opened by a quote that never closes (``5,"Quoted start``) read every
+   line after it as that one cell (csv and pandas do): a short copy among them was not found,
+   exit 0. A row the file's end completes inside a quoted cell, or whose cell quoted over
+   several lines is closed by a quote followed by text (the file's next quote closing a cell
+   opened rows before), is now read as the rows its lines are, with a located error at the
+   quote (exit 4); quoted multi-line cells and prose with commas read as before.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gitrepo import BLOCK_POLICY
+from helpers import REFERENCE_TEXTS, check_json_report, run_cli
+
+SHORT = " ".join(REFERENCE_TEXTS[0].split()[:32])  # a finding alone; a sliver of one long cell
+
+
+@pytest.fixture
+def policy(tmp_path: Path) -> Path:
+    path = tmp_path / "policy.yaml"
+    path.write_text(BLOCK_POLICY)
+    return path
+
+
+def scan(args: list[Any], code: int) -> dict[str, Any]:
+    result = run_cli(["scan", *args, "--no-cache", "-f", "json"], code)
+    doc: dict[str, Any] = json.loads(result.stdout)
+    check_json_report(doc)
+    return doc
+
+
+# --- 1. a CSV quote left open ------------------------------------------------------------------
+
+
+def _csv(tmp_path: Path, rows: list[str]) -> Path:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "train.csv").write_text("id,text\n" + "\n".join(rows) + "\n")
+    return data
+
+
+def test_a_csv_quote_left_open_to_the_end_does_not_swallow_the_rows_after_it(
+    tmp_path: Path, index_dir: Path, policy: Path
+) -> None:
+    rows = [f"{i},A plain note number {i} about the garden." for i in range(1, 100)]
+    rows[4] = '5,"Quoted start of a note, about plants'
+    rows[49] = f"50,{SHORT}"
+    doc = scan([_csv(tmp_path, rows), "-i", index_dir, "-p", policy], code=4)
+    assert doc["summary"]["records"]["scanned"] == 99
+    assert [(f["record"]["line"], f["action"]) for f in doc["findings"]] == [(51, "review")]
+    (error,) = doc["errors"]
+    assert error["line"] == 6
+    assert "never closed before the end of the file" in error["message"]
+    assert "(to line 100) were read as rows" in error["message"]
+
+
+def test_a_csv_quote_left_open_until_another_cells_quote_is_found_too(
+    tmp_path: Path, index_dir: Path, policy: Path
+) -> None:
+    rows = [f"{i},A plain note number {i} about the garden." for i in range(1, 40)]
+    rows[4] = '5,"Quoted start of a note about plants'
+    rows[19] = f"20,{SHORT}"
+    rows[29] = '30,"A quoted note, as it should be."'  # its first quote closes the cell of row 5
+    doc = scan([_csv(tmp_path, rows), "-i", index_dir, "-p", policy], code=4)
+    assert doc["summary"]["records"]["scanned"] == 39
+    assert [(f["record"]["line"], f["action"]) for f in doc["findings"]] == [(21, "review")]
+    (error,) = doc["errors"]
+    assert (error["line"], "the quote that ends it is another cell's" in error["message"]) == (6, True)
+
+
+def test_quoted_multi_line_csv_cells_and_prose_with_commas_read_as_before(
+    tmp_path: Path, index_dir: Path, policy: Path
+) -> None:
+    rows = [
+        '1,"A cell over\nthree lines, with a ""quote"" inside\nand a comma, or two"',
+        '2,"def f(x):\n    return x, x\n"',
+        "3,Plain prose; no quote",
+        '4,"Ends at the file\'s end, closed"',
+    ]
+    doc = scan([_csv(tmp_path, rows), "-i", index_dir, "-p", policy], code=0)
+    assert (doc["summary"]["records"]["scanned"], doc["errors"]) == (4, [])
