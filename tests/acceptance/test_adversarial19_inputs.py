@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from typing import Any
 import pytest
 
 from gitrepo import BLOCK_POLICY
-from helpers import REFERENCE_TEXTS, check_json_report, run_cli
+from helpers import REFERENCE_TEXTS, check_json_report, run_cli, seal_partial
 
 SHORT = " ".join(REFERENCE_TEXTS[0].split()[:32])  # a finding alone; a sliver of one long cell
 
@@ -86,3 +87,90 @@ def test_quoted_multi_line_csv_cells_and_prose_with_commas_read_as_before(
     ]
     doc = scan([_csv(tmp_path, rows), "-i", index_dir, "-p", policy], code=0)
     assert (doc["summary"]["records"]["scanned"], doc["errors"]) == (4, [])
+
+
+# --- 2. a partial edited by hand -----------------------------------------------------------------
+
+COPY = json.dumps({"id": "copy", "text": REFERENCE_TEXTS[0]}) + "\n"
+CLEAN = json.dumps({"id": "ok", "text": "A short note about tomato plants and their watering."}) + "\n"
+KEY = "00112233445566778899aabbccddeeff"
+
+
+def _share(tmp_path: Path, index_dir: Path, policy: Path, name: str = "part.pcp") -> Path:
+    data = tmp_path / "data"
+    data.mkdir(exist_ok=True)
+    (data / "a.jsonl").write_text(COPY)
+    (data / "b.jsonl").write_text(CLEAN)
+    part = tmp_path / name
+    run_cli(
+        [
+            "scan",
+            data,
+            "-i",
+            index_dir,
+            "-p",
+            policy,
+            "--no-cache",
+            "-q",
+            "--shard",
+            "1/1",
+            "--partial",
+            part,
+        ],
+        1,
+    )
+    return part
+
+
+def _lowered(part: Path) -> list[str]:
+    """The partial's lines with its blocking finding made an ``info`` one (what an edit that
+    lets a blocked dataset through writes)."""
+    lines = gzip.decompress(part.read_bytes()).decode().splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith('{"finding"'))
+    assert lines[at].count('"block"') == 1
+    lines[at] = lines[at].replace('"block"', '"info"')
+    return lines
+
+
+def test_a_partial_edited_by_hand_is_refused_by_merge_at_its_digest(
+    tmp_path: Path, index_dir: Path, policy: Path
+) -> None:
+    part = _share(tmp_path, index_dir, policy)
+    written = part.read_bytes()
+    lines = _lowered(part)
+    part.write_bytes(gzip.compress(("\n".join(lines) + "\n").encode()))
+    r = run_cli(["merge", part], 2)
+    assert f"{part}:{len(lines)}: the partial's content does not match its digest (sha256)" in r.stderr
+    part.write_bytes(written)
+    report = tmp_path / "m.json"
+    run_cli(["merge", part, "-q", "-f", "json", "-o", report], 1)
+    (share,) = json.loads(report.read_text())["run"]["merged"]["partials"]
+    assert share["integrity"] == "sha256"
+
+
+def test_a_key_the_shares_jobs_share_catches_an_edit_whose_digest_was_recomputed(
+    tmp_path: Path, index_dir: Path, policy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plain = _share(tmp_path, index_dir, policy, "plain.pcp")
+    monkeypatch.setenv("PROVCHECK_MERGE_KEY", KEY)
+    keyed = _share(tmp_path, index_dir, policy, "keyed.pcp")
+    written = keyed.read_bytes()
+    # Edited, and its unkeyed digest recomputed by someone without the key.
+    keyed.write_bytes(seal_partial(_lowered(keyed)))
+    r = run_cli(["merge", keyed], 2)
+    assert "holds only an unkeyed digest" in r.stderr
+    r = run_cli(["merge", plain], 2)  # a share run without the key, under a merge with one
+    assert "holds only an unkeyed digest" in r.stderr
+    keyed.write_bytes(written)
+    report = tmp_path / "m.json"
+    run_cli(["merge", keyed, "-q", "-f", "json", "-o", report], 1)
+    (share,) = json.loads(report.read_text())["run"]["merged"]["partials"]
+    assert share["integrity"] == "hmac-sha256"
+    monkeypatch.setenv("PROVCHECK_MERGE_KEY", "ff" * 16)  # another key
+    r = run_cli(["merge", _share(tmp_path, index_dir, policy, "other.pcp")], 1)
+    monkeypatch.setenv("PROVCHECK_MERGE_KEY", KEY)
+    r = run_cli(["merge", tmp_path / "other.pcp"], 2)
+    assert "does not match its signature (HMAC-SHA256 with the key)" in r.stderr
+    monkeypatch.delenv("PROVCHECK_MERGE_KEY")
+    r = run_cli(["merge", tmp_path / "other.pcp"], 2)
+    assert "signed with a key" in r.stderr and "no key is set here" in r.stderr
