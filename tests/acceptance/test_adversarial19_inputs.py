@@ -174,3 +174,55 @@ def test_a_key_the_shares_jobs_share_catches_an_edit_whose_digest_was_recomputed
     monkeypatch.delenv("PROVCHECK_MERGE_KEY")
     r = run_cli(["merge", tmp_path / "other.pcp"], 2)
     assert "signed with a key" in r.stderr and "no key is set here" in r.stderr
+
+
+# --- 3. configuration ---------------------------------------------------------------------------
+
+
+def test_a_misspelt_waivers_file_in_the_configuration_is_a_located_error(
+    tmp_path: Path, index_dir: Path, policy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``waivers: .provcheck-waiver.yaml`` beside ``.provcheck-waivers.yaml`` applied no waiver
+    and said nothing (a file that does not exist yet holds none, as before: no near name)."""
+    repo = tmp_path / "repo"
+    data = repo / "data"
+    data.mkdir(parents=True)
+    (data / "a.jsonl").write_text(CLEAN)
+    (repo / ".provcheck-waivers.yaml").write_text("version: 1\nwaivers: []\n")
+    monkeypatch.chdir(repo)
+    config = repo / ".provcheck.yaml"
+    config.write_text(f"index: {index_dir}\npolicy: {policy}\nwaivers: .provcheck-waiver.yaml\n")
+    r = run_cli(["scan", data, "--no-cache", "-q"], 6)
+    assert f"{config}:3: waivers: '.provcheck-waiver.yaml' does not exist" in r.stderr
+    assert "(did you mean '.provcheck-waivers.yaml'?)" in r.stderr
+    config.write_text(f"index: {index_dir}\npolicy: {policy}\nwaivers: decisions/waivers.yaml\n")
+    run_cli(["scan", data, "--no-cache", "-q"], 0)  # not written yet: no waivers, as before
+
+
+def test_a_blank_rules_key_is_named_at_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text("version: 1\nname: x\nrules:\n")
+    r = run_cli(["policy", "validate", path], 3)
+    assert f"{path}:3:1: rules: expected a list" in r.stderr
+
+
+def test_a_pack_name_given_as_the_policy_file_is_a_usage_error(tmp_path: Path, index_dir: Path) -> None:
+    (tmp_path / "d.jsonl").write_text(CLEAN)
+    r = run_cli(["scan", tmp_path / "d.jsonl", "-i", index_dir, "-p", "provcheck:default"], 2)
+    assert "write `include: [provcheck:default]`" in r.stderr
+    r = run_cli(["scan", tmp_path / "d.jsonl", "-i", index_dir, "-p", "provcheck:opnai"], 2)
+    assert "did you mean 'provcheck:openai'?" in r.stderr
+
+
+def test_merge_fail_on_replacing_the_shards_threshold_is_said_in_the_reports(
+    tmp_path: Path, index_dir: Path, policy: Path
+) -> None:
+    part = _share(tmp_path, index_dir, policy)
+    doc, text = tmp_path / "m.json", tmp_path / "m.txt"
+    r = run_cli(["merge", part, "--fail-on", "never", "-f", "json", "-o", doc, "-f", "text", "-o", text])
+    line = "fail_on: block (the shards' --fail-on) replaced by merge --fail-on never"
+    assert json.loads(doc.read_text())["run"]["replaced"] == [line]
+    assert f"note: {line}" in " ".join(r.stderr.split())
+    assert f"options replaced configured settings: {line}" in " ".join(text.read_text().split())
+    run_cli(["merge", part, "--fail-on", "block", "-f", "json", "-o", doc], 1)  # the shards' own
+    assert "replaced" not in json.loads(doc.read_text())["run"]
