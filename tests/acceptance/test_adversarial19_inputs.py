@@ -226,3 +226,45 @@ def test_merge_fail_on_replacing_the_shards_threshold_is_said_in_the_reports(
     assert f"options replaced configured settings: {line}" in " ".join(text.read_text().split())
     run_cli(["merge", part, "--fail-on", "block", "-f", "json", "-o", doc], 1)  # the shards' own
     assert "replaced" not in json.loads(doc.read_text())["run"]
+
+
+# --- 4. inputs ----------------------------------------------------------------------------------
+
+
+def test_an_excel_sep_line_names_the_separator_and_is_counted(
+    tmp_path: Path, index_dir: Path, policy: Path
+) -> None:
+    """``sep=;`` (Excel's first line) was read as the header, one column named ``sep=;``."""
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "train.csv").write_text(f"sep=;\nid;text\n1;A note, with a comma.\n2;{SHORT}\n")
+    doc = scan([data, "-i", index_dir, "-p", policy], code=0)
+    assert (doc["summary"]["records"]["scanned"], doc["errors"]) == (2, [])
+    assert [(f["record"]["line"], f["action"]) for f in doc["findings"]] == [(4, "review")]
+
+
+def test_an_lzma_file_is_read_like_xz(tmp_path: Path, index_dir: Path, policy: Path) -> None:
+    import lzma
+
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "train.jsonl.lzma").write_bytes(lzma.compress(COPY.encode(), format=lzma.FORMAT_ALONE))
+    doc = scan([data, "-i", index_dir, "-p", policy], code=1)
+    assert [f["record"]["path"] for f in doc["findings"]] == [str(data / "train.jsonl.lzma")]
+
+
+def test_a_json_array_named_jsonl_is_read_as_json_with_one_error(
+    tmp_path: Path, index_dir: Path, policy: Path
+) -> None:
+    """It was one parse error a line (exit 4), nothing read: a copy in it was not found."""
+    records = [{"id": i, "text": f"A plain note number {i} about the garden."} for i in range(30)]
+    records[7] = json.loads(COPY)
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "train.jsonl").write_text(json.dumps(records, indent=2))
+    doc = scan([data, "-i", index_dir, "-p", policy], code=1)  # exit 4 without the copy
+    assert doc["summary"]["records"]["scanned"] == 30
+    assert [f["action"] for f in doc["findings"]] == ["block"]
+    (error,) = doc["errors"]
+    assert error["line"] == 1 and "the file is a JSON array" in error["message"]
+    assert "rename it .json" in error["message"]

@@ -143,6 +143,14 @@ def _left_open(held: list[str], delimiter: str, ended: bool) -> tuple[int, str] 
     return None
 
 
+def _excel_separator(line: str) -> str | None:
+    """The separator an Excel ``sep=X`` first line names (``sep=;``, ``"sep=,"``), else None."""
+    text = line.rstrip("\r\n").removeprefix("\ufeff").strip('"')
+    if len(text) == 5 and text[:4].lower() == "sep=" and not text[4].isalnum() and text[4] not in "\"\r\n":
+        return text[4]
+    return None
+
+
 class CsvReader:
     """Reads ``.csv`` (comma) and ``.tsv`` (tab)."""
 
@@ -171,10 +179,20 @@ class CsvReader:
                 first = text.readline()  # as csv would read it: a line is held whole either way
             except (DecompressionFailed, LimitExceeded, OSError):
                 first = ""  # reading it again reports the error at line 1
+            named = _excel_separator(first)
+            skipped = 0
+            if named is not None:
+                # Excel's `sep=;` line names the separator: it was read as the header (one column
+                # `sep=;`), the real header as a record. Read the separator, count the line.
+                skipped = 1
+                try:
+                    first = text.readline()
+                except (DecompressionFailed, LimitExceeded, OSError):
+                    first = ""
             lines = _Lines(itertools.chain([first], text) if first else text)
-            delimiter = _delimiter(first, self.delimiter)
+            delimiter = named or _delimiter(first, self.delimiter)
             reader = csv.reader(lines, delimiter=delimiter)
-            yield from self._rows(source, reader, lines, delimiter)
+            yield from self._rows(source, reader, lines, delimiter, skipped)
 
     def _rows(
         self,
@@ -182,12 +200,13 @@ class CsvReader:
         reader: csv.Reader,  # type: ignore[name-defined]
         raw: _Lines,
         delimiter: str,
+        skipped: int = 0,
     ) -> Iterator[RawItem]:
         import csv
 
         index = 0
         header: list[str] | None = None
-        last_line = 0
+        last_line = skipped
         while True:
             start = last_line + 1
             raw.held.clear()
@@ -196,7 +215,7 @@ class CsvReader:
             except StopIteration:
                 break
             except csv.Error as exc:
-                last_line = reader.line_num
+                last_line = reader.line_num + skipped
                 too_large = "larger than field limit" in str(exc)
                 yield RecordError(
                     source.path,
@@ -212,7 +231,7 @@ class CsvReader:
                 kind = ErrorKind.LIMIT if isinstance(exc, LimitExceeded) else ErrorKind.FILE
                 yield RecordError(source.path, kind, f"reading stopped: {exc}", line=start)
                 return
-            last_line = reader.line_num
+            last_line = reader.line_num + skipped
             if header is None:
                 if _has_surrogates(row):
                     yield RecordError(
