@@ -268,3 +268,19 @@ def test_a_json_array_named_jsonl_is_read_as_json_with_one_error(
     (error,) = doc["errors"]
     assert error["line"] == 1 and "the file is a JSON array" in error["message"]
     assert "rename it .json" in error["message"]
+
+
+def test_a_file_named_like_an_archive_member_is_located_apart_from_it(
+    tmp_path: Path, index_dir: Path, policy: Path
+) -> None:
+    import zipfile
+
+    data = tmp_path / "data"
+    data.mkdir()
+    with zipfile.ZipFile(data / "a.zip", "w") as zf:
+        zf.writestr("x.jsonl", COPY)
+    (data / "a.zip!x.jsonl").write_text(COPY)
+    doc = scan([data, "-i", index_dir, "-p", policy], code=1)
+    where = f"{data}/a.zip!x.jsonl"
+    assert {f["path"] for f in doc["files"]} == {f"{data}/a.zip", where, f"{where} (2)"}
+    assert sorted(f["record"]["path"] for f in doc["findings"]) == [where, f"{where} (2)"]
