@@ -146,7 +146,7 @@ def _left_open(held: list[str], delimiter: str, ended: bool) -> tuple[int, str] 
 def _excel_separator(line: str) -> str | None:
     """The separator an Excel ``sep=X`` first line names (``sep=;``, ``"sep=,"``), else None."""
     text = line.rstrip("\r\n").removeprefix("\ufeff").strip('"')
-    if len(text) == 5 and text[:4].lower() == "sep=" and not text[4].isalnum() and text[4] not in "\"\r\n":
+    if len(text) == 5 and text[:4].lower() == "sep=" and not text[4].isalnum() and text[4] not in '"\r\n':
         return text[4]
     return None
 
