@@ -86,21 +86,17 @@ class _Lines:
     module, not strict, closes it there silently)."""
 
     def __init__(self, lines: Iterator[str]) -> None:
-        self._lines = lines
         self.held: list[str] = []
         self.ended = False
+        self.lines = self._lines(lines)
+        """What the csv module reads (a generator: cheaper a line than a ``__next__`` method)."""
 
-    def __iter__(self) -> _Lines:
-        return self
-
-    def __next__(self) -> str:
-        try:
-            line = next(self._lines)
-        except StopIteration:
-            self.ended = True
-            raise
-        self.held.append(line)
-        return line
+    def _lines(self, lines: Iterator[str]) -> Iterator[str]:
+        append = self.held.append
+        for line in lines:
+            append(line)
+            yield line
+        self.ended = True
 
 
 def _left_open(held: list[str], delimiter: str, ended: bool) -> tuple[int, str] | None:
@@ -191,7 +187,7 @@ class CsvReader:
                     first = ""
             lines = _Lines(itertools.chain([first], text) if first else text)
             delimiter = named or _delimiter(first, self.delimiter)
-            reader = csv.reader(lines, delimiter=delimiter)
+            reader = csv.reader(lines.lines, delimiter=delimiter)
             yield from self._rows(source, reader, lines, delimiter, skipped)
 
     def _rows(
@@ -279,7 +275,12 @@ class CsvReader:
                 index += 1
                 continue
             lines = _swallowed(row, len(header)) if self.delimiter == "\t" and last_line > start else None
-            left_open = None if lines is not None else _left_open(raw.held, delimiter, raw.ended)
+            held = raw.held
+            left_open = (
+                _left_open(held, delimiter, raw.ended)
+                if lines is None and (len(held) > 1 or raw.ended)
+                else None
+            )
             if left_open is not None:
                 opened, how = left_open
                 yield RecordError(
@@ -288,7 +289,7 @@ class CsvReader:
                     UNCLOSED.format(how=how, end=last_line),
                     line=start + opened,
                 )
-                held = list(raw.held)
+                held = list(held)
                 pieces = [("".join(held[: opened + 1]), start)]
                 pieces += [(line, start + opened + 1 + n) for n, line in enumerate(held[opened + 1 :])]
                 for piece, line_no in pieces:
