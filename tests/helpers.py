@@ -195,3 +195,15 @@ UNRELATED_TEXT = (
     "places. As Earth rotates through these bulges, most coasts see two high tides and two low "
     "tides every lunar day of about twenty-four hours and fifty minutes."
 )
+
+
+def seal_partial(lines: Iterable[Any]) -> bytes:
+    """A partial's bytes from its lines (JSON values or text), with its end mark's sha256 digest
+    recomputed, as someone editing it and recomputing the unkeyed digest would write it."""
+    import gzip
+    import hashlib
+
+    raw = [(x if isinstance(x, str) else json.dumps(x)).rstrip("\n").encode() + b"\n" for x in lines]
+    raw = [line for line in raw if not json.loads(line).get("end")]
+    end = {"end": True, "integrity": "sha256", "digest": hashlib.sha256(b"".join(raw)).hexdigest()}
+    return gzip.compress(b"".join(raw) + json.dumps(end).encode() + b"\n")

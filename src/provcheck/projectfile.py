@@ -277,6 +277,13 @@ def load(path: str) -> ProjectConfig:
                         f"{where(key)}: {key}: {value!r} is a folder; give the waivers file "
                         "(e.g. .provcheck-waivers.yaml)"
                     )
+                elif name == "waivers" and (near := _near_file(resolved)):
+                    # A file that does not exist yet holds no waivers, but a misspelt name beside
+                    # the real file applied none of its decisions and said nothing.
+                    problems.append(
+                        f"{where(key)}: {key}: {value!r} does not exist (did you mean {near!r}?); "
+                        "no waiver in it would be applied: correct the name"
+                    )
                 else:
                     values[name] = resolved
             else:
@@ -358,6 +365,22 @@ def load(path: str) -> ProjectConfig:
         raise ConfigError(problems, hint=f"see docs/repository.md for the keys of {FILENAME}")
     lines = {k.replace("-", "_"): line for k in data if (line := yamlfile.line_of(data, k))}
     return ProjectConfig(path=os.path.abspath(path), lines=lines, **values)
+
+
+def _near_file(path: str) -> str | None:
+    """A file beside ``path``, which does not exist, whose name is a near miss of it (a typo in
+    the configured name), else None."""
+    if os.path.lexists(path):
+        return None
+    import difflib
+
+    folder, name = os.path.split(path)
+    try:
+        names = sorted(n for n in os.listdir(folder) if os.path.isfile(os.path.join(folder, n)))
+    except OSError:
+        return None
+    close = difflib.get_close_matches(name, names, n=1, cutoff=0.8)
+    return close[0] if close else None
 
 
 def _near(word: str, allowed: Iterable[str]) -> str:

@@ -79,7 +79,7 @@ from typing import Any
 import pytest
 
 from gitrepo import BLOCK_POLICY
-from helpers import REFERENCE_TEXTS, check_json_report, run_cli
+from helpers import REFERENCE_TEXTS, check_json_report, run_cli, seal_partial
 
 COPY = json.dumps({"id": "copy", "text": REFERENCE_TEXTS[0]}) + "\n"
 CLEAN = json.dumps({"id": "ok", "text": "A short note about tomato plants and their watering."}) + "\n"
@@ -329,7 +329,7 @@ def test_partials_scanned_by_other_code_are_not_merged(tmp_path: Path, index_dir
     lines = gzip.decompress(parts[1].read_bytes()).decode().splitlines()
     head = json.loads(lines[0])
     head["run"]["tool"]["build"]["code_sha256"] = "0" * 64
-    parts[1].write_bytes(gzip.compress("\n".join([json.dumps(head), *lines[1:]]).encode()))
+    parts[1].write_bytes(seal_partial([json.dumps(head), *lines[1:]]))  # the digest recomputed
     result = run_cli(["merge", *parts, "-q"], code=2)
     assert "tool.build.code_sha256 differs" in result.stderr
 

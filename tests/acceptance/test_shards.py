@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from helpers import REFERENCE_TEXTS, UNRELATED_TEXT, run_cli, write_jsonl
+from helpers import REFERENCE_TEXTS, UNRELATED_TEXT, run_cli, seal_partial, write_jsonl
 from provcheck.cli import cli
 
 VOLATILE = (
@@ -217,7 +217,7 @@ def test_corrupt_and_foreign_files_are_refused_with_their_place(
     assert f"{plain}:1" in r.stderr and "not a provcheck partial" in r.stderr
     # A run record of the wrong shape is refused before any body is read.
     bad_run = tmp_path / "bad-run.partial"
-    head = {"format": "provcheck-partial", "version": 1, "run": {"shard": {"index": 1, "count": 1}}}
+    head = {"format": "provcheck-partial", "version": 2, "run": {"shard": {"index": 1, "count": 1}}}
     bad_run.write_bytes(gzip.compress((json.dumps(head) + "\n").encode()))
     r = run_cli(["merge", bad_run], code=2)
     assert f"{bad_run}:1" in r.stderr and "run: missing required key 'tool'" in r.stderr
@@ -302,9 +302,8 @@ def test_a_partial_with_values_of_the_wrong_type_is_refused(
         item = json.loads(lines[at])
         item["match"]["f"][position] = value
         broken = tmp_path / "broken.partial"
-        broken.write_bytes(
-            gzip.compress("\n".join([*lines[:at], json.dumps(item), *lines[at + 1 :]]).encode())
-        )
+        # The digest recomputed (as an editor who knows the format would): the type checks behind it.
+        broken.write_bytes(seal_partial([*lines[:at], json.dumps(item), *lines[at + 1 :]]))
         r = run_cli(["merge", broken], code=2)
         assert f"{broken}:{at + 1}: invalid partial" in r.stderr and "Traceback" not in r.stderr
 

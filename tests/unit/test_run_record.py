@@ -169,7 +169,14 @@ FULL = RunRecord(
         shards=2,
         inputs="e3b0",
         partials=(
-            PartialFacts(path="p1", shard="1/2", seconds=1.5, command=("provcheck", "scan"), run_by="ci"),
+            PartialFacts(
+                path="p1",
+                shard="1/2",
+                seconds=1.5,
+                command=("provcheck", "scan"),
+                run_by="ci",
+                integrity="sha256",
+            ),
         ),
     ),
 )

@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 import click
 
 PREFIX = "PROVCHECK_"
-READ = ("CACHE_DIR", "CHROMIUM", "DEBUG", "PACK_KEY", "PURE_PYTHON", "RUN_BY")
+READ = ("CACHE_DIR", "CHROMIUM", "DEBUG", "MERGE_KEY", "PACK_KEY", "PURE_PYTHON", "RUN_BY")
 """What follows ``PROVCHECK_`` in the names provcheck reads (a test keeps this in step with
 ``src/``)."""
 CONFIG_KEYS = (

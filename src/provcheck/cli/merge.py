@@ -131,7 +131,10 @@ def merge(
         actions = fail_on_actions(_threshold(given))
     else:
         actions = fail_on_actions(fail_on)
-        result = _with_fail_on(result, actions)
+        shards = _threshold(given)
+        result = _with_fail_on(result, actions, None if fail_on == shards else shards, fail_on)
+        if fail_on != shards and not quiet:
+            stderr.print(printable(f"note: {_replaced(shards, fail_on)}"), markup=False)
     if decision is not None:
         check_decision(decision, result)
     width = shutil.get_terminal_size((120, 24)).columns
@@ -211,9 +214,22 @@ def _threshold(recorded: object) -> str:
     return next(word for word in order if word in recorded)
 
 
-def _with_fail_on(result: ScanResult, actions: frozenset[object]) -> ScanResult:
-    """The run record says which threshold the merge applied."""
+def _replaced(shards: str, given: str) -> str:
+    return f"fail_on: {shards} (the shards' --fail-on) replaced by merge --fail-on {given}"
+
+
+def _with_fail_on(
+    result: ScanResult, actions: frozenset[object], shards: str | None, given: str
+) -> ScanResult:
+    """The run record says which threshold the merge applied, and (``run.replaced``, said in
+    every report as a scan's replaced settings are) that it replaced the shards' own: ``merge
+    --fail-on never`` was only in ``run.fail_on``."""
     import dataclasses
 
+    from provcheck.model import Absent
+
     run = dataclasses.replace(result.run, fail_on=tuple(sorted(str(getattr(a, "value", a)) for a in actions)))
+    if shards is not None:
+        before = () if isinstance(run.replaced, Absent) else tuple(run.replaced)
+        run = dataclasses.replace(run, replaced=(*before, _replaced(shards, given)))
     return dataclasses.replace(result, run=run)

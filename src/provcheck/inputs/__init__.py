@@ -99,7 +99,7 @@ def line_oriented(path: str) -> bool:
 
 
 def _supported() -> str:
-    return ", ".join(sorted(CONTAINERS)) + " (each optionally .gz, .xz, .bz2, .zst)"
+    return ", ".join(sorted(CONTAINERS)) + " (each optionally .gz, .xz, .lzma, .bz2, .zst)"
 
 
 Found = tuple[str, str] | RecordError | NotScanned

@@ -20,6 +20,7 @@ name). A damaged archive: the members before the damage are read, then one locat
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -99,7 +100,8 @@ class Locations:
     finding at ``a.zip!x.jsonl:1`` did not say which member and their file entries were one
     (adversarial pass 18). The second member of a name is ``a.zip!x.jsonl (2)``, the third
     ``(3)``, in archive order, so a location stays what it is while the archive is unchanged
-    (an appended member never renames the ones before it)."""
+    (an appended member never renames the ones before it). A file beside the archive literally
+    named as the location (``a.zip!x.jsonl``) keeps it; the member is ``a.zip!x.jsonl (2)``."""
 
     __slots__ = ("_display", "_seen")
 
@@ -110,6 +112,10 @@ class Locations:
     def __call__(self, name: str) -> str:
         where = first = f"{self._display}!{unicode_text(name)}"
         n = 1
+        if "://" not in where and os.path.lexists(where):
+            # A file literally named `a.zip!x.jsonl` beside `a.zip` holds that location: the
+            # member was located where the file is, and their findings could not be told apart.
+            self._seen.add(where)
         while where in self._seen:
             n += 1
             where = f"{first} ({n})"

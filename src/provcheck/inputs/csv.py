@@ -72,6 +72,81 @@ def _row_like(line: str, columns: int) -> bool:
     return len(cells) == columns and all(c.strip() for c in cells)
 
 
+UNCLOSED = (
+    "a quote opens a cell here that is never closed{how}: csv and pandas read every line after it "
+    "as that one cell, where a copy among them is not found; its lines (to line {end}) were read "
+    'as rows: close the quote, or double a quote that is part of the text ("")'
+)
+
+
+class _Lines:
+    """The lines the csv module reads, kept until its row is returned (to re-read a row a quote
+    left open) and whether it met the end of the file: a row returned after the reader asked
+    for a line past the end was completed by the end of the file inside a quoted cell (the csv
+    module, not strict, closes it there silently)."""
+
+    def __init__(self, lines: Iterator[str]) -> None:
+        self.held: list[str] = []
+        self.ended = False
+        self.lines = self._lines(lines)
+        """What the csv module reads (a generator: cheaper a line than a ``__next__`` method)."""
+
+    def _lines(self, lines: Iterator[str]) -> Iterator[str]:
+        append = self.held.append
+        for line in lines:
+            append(line)
+            yield line
+        self.ended = True
+
+
+def _left_open(held: list[str], delimiter: str, ended: bool) -> tuple[int, str] | None:
+    """(the line of the row's quote left open, counted from 0, and how it ends), when the row is
+    one a quote left open swallowed: the file ended inside its cell, or (a row of several lines)
+    a cell quoted over several lines is closed by a quote followed by text, as the file's next
+    quote does when it closes a cell opened rows before. None for a row whose quotes close
+    where cells end."""
+    import csv
+
+    if not ended:
+        if len(held) < 2:
+            return None
+        try:
+            for _ in csv.reader(held, delimiter=delimiter, strict=True):
+                pass
+            return None  # the common case, at the csv module's speed
+        except csv.Error:
+            pass
+    start, quoted, closed, opened = True, False, False, 0
+    for number, line in enumerate(held):
+        for ch in line:
+            if quoted:
+                if ch == '"':
+                    quoted, closed = False, True
+            elif closed:
+                closed = False
+                if ch == '"':
+                    quoted = True  # a doubled quote: the cell goes on
+                elif ch in "\r\n" or ch == delimiter:
+                    start = True
+                elif number > opened:
+                    return opened, " where its cell ends (the quote that ends it is another cell's)"
+            elif ch == '"' and start:
+                quoted, start, opened = True, False, number
+            else:
+                start = ch in "\r\n" or ch == delimiter
+    if ended and quoted:
+        return opened, " before the end of the file"
+    return None
+
+
+def _excel_separator(line: str) -> str | None:
+    """The separator an Excel ``sep=X`` first line names (``sep=;``, ``"sep=,"``), else None."""
+    text = line.rstrip("\r\n").removeprefix("\ufeff").strip('"')
+    if len(text) == 5 and text[:4].lower() == "sep=" and not text[4].isalnum() and text[4] not in '"\r\n':
+        return text[4]
+    return None
+
+
 class CsvReader:
     """Reads ``.csv`` (comma) and ``.tsv`` (tab)."""
 
@@ -100,24 +175,43 @@ class CsvReader:
                 first = text.readline()  # as csv would read it: a line is held whole either way
             except (DecompressionFailed, LimitExceeded, OSError):
                 first = ""  # reading it again reports the error at line 1
-            lines = itertools.chain([first], text) if first else text
-            reader = csv.reader(lines, delimiter=_delimiter(first, self.delimiter))
-            yield from self._rows(source, reader)
+            named = _excel_separator(first)
+            skipped = 0
+            if named is not None:
+                # Excel's `sep=;` line names the separator: it was read as the header (one column
+                # `sep=;`), the real header as a record. Read the separator, count the line.
+                skipped = 1
+                try:
+                    first = text.readline()
+                except (DecompressionFailed, LimitExceeded, OSError):
+                    first = ""
+            lines = _Lines(itertools.chain([first], text) if first else text)
+            delimiter = named or _delimiter(first, self.delimiter)
+            reader = csv.reader(lines.lines, delimiter=delimiter)
+            yield from self._rows(source, reader, lines, delimiter, skipped)
 
-    def _rows(self, source: InputSource, reader: csv.Reader) -> Iterator[RawItem]:  # type: ignore[name-defined]
+    def _rows(
+        self,
+        source: InputSource,
+        reader: csv.Reader,  # type: ignore[name-defined]
+        raw: _Lines,
+        delimiter: str,
+        skipped: int = 0,
+    ) -> Iterator[RawItem]:
         import csv
 
         index = 0
         header: list[str] | None = None
-        last_line = 0
+        last_line = skipped
         while True:
             start = last_line + 1
+            raw.held.clear()
             try:
                 row = next(reader)
             except StopIteration:
                 break
             except csv.Error as exc:
-                last_line = reader.line_num
+                last_line = reader.line_num + skipped
                 too_large = "larger than field limit" in str(exc)
                 yield RecordError(
                     source.path,
@@ -133,7 +227,7 @@ class CsvReader:
                 kind = ErrorKind.LIMIT if isinstance(exc, LimitExceeded) else ErrorKind.FILE
                 yield RecordError(source.path, kind, f"reading stopped: {exc}", line=start)
                 return
-            last_line = reader.line_num
+            last_line = reader.line_num + skipped
             if header is None:
                 if _has_surrogates(row):
                     yield RecordError(
@@ -180,6 +274,36 @@ class CsvReader:
                 )
                 index += 1
                 continue
+            lines = _swallowed(row, len(header)) if self.delimiter == "\t" and last_line > start else None
+            held = raw.held
+            left_open = (
+                _left_open(held, delimiter, raw.ended)
+                if lines is None and (len(held) > 1 or raw.ended)
+                else None
+            )
+            if left_open is not None:
+                opened, how = left_open
+                yield RecordError(
+                    source.path,
+                    ErrorKind.PARSE,
+                    UNCLOSED.format(how=how, end=last_line),
+                    line=start + opened,
+                )
+                held = list(held)
+                pieces = [("".join(held[: opened + 1]), start)]
+                pieces += [(line, start + opened + 1 + n) for n, line in enumerate(held[opened + 1 :])]
+                for piece, line_no in pieces:
+                    try:
+                        cells = next(csv.reader([piece], delimiter=delimiter), [])
+                    except csv.Error:
+                        cells = piece.rstrip("\r\n").split(delimiter)
+                    if not cells or not any(c.strip() for c in cells):
+                        continue
+                    if len(cells) > len(header):  # prose with the delimiter: the rest is the last cell
+                        cells = [*cells[: len(header) - 1], delimiter.join(cells[len(header) - 1 :])]
+                    yield RawRecord(index=index, line=line_no, data=dict(zip(header, cells, strict=False)))
+                    index += 1
+                continue
             if len(row) > len(header):
                 yield RecordError(
                     source.path,
@@ -190,7 +314,6 @@ class CsvReader:
                 )
                 index += 1
                 continue
-            lines = _swallowed(row, len(header)) if self.delimiter == "\t" and last_line > start else None
             if lines is not None:
                 yield RecordError(source.path, ErrorKind.PARSE, SWALLOWED.format(end=last_line), line=start)
                 for number, line in enumerate(lines):

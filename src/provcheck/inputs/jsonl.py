@@ -77,9 +77,7 @@ class JsonlReader:
         for item in self.lines(source, keep):
             yield item.parse(source.path) if isinstance(item, UnparsedLine) else item
 
-    def lines(
-        self, source: InputSource, keep: LineFilter | None = None
-    ) -> Iterator[UnparsedLine | RecordError]:
+    def lines(self, source: InputSource, keep: LineFilter | None = None) -> Iterator[UnparsedLine | RawItem]:
         """Like ``read``, with records left unparsed (see ``UnparsedLine``)."""
         limit = source.limits.max_record_bytes
         with source.open() as raw:
@@ -89,7 +87,15 @@ class JsonlReader:
             if binary:
                 yield RecordError(source.path, ErrorKind.FILE, f"{binary} where JSON Lines text was expected")
                 return
-            yield from self._lines(source, stream, limit, keep)
+            if not _json_array(stream.peek(1 << 16)):
+                yield from self._lines(source, stream, limit, keep)
+                return
+        # A JSON array saved under a JSON Lines name was one parse error a line (1,001 for an
+        # array of 1,000), nothing read: read as the JSON it is, and said once (exit 4).
+        yield RecordError(source.path, ErrorKind.PARSE, JSON_ARRAY, line=1)
+        from provcheck.inputs.json import JsonReader
+
+        yield from JsonReader().read(source)
 
     def _lines(
         self,
@@ -162,6 +168,25 @@ where orjson (limit 1024) does not, and the record must fail as it always has.""
 
 
 _BOM = b"\xef\xbb\xbf"
+
+JSON_ARRAY = (
+    "the file is a JSON array (its first line opens one and is not a JSON value of its own), not "
+    "JSON Lines (one JSON value a line): it was read as JSON; rename it .json"
+)
+
+
+def _json_array(head: bytes) -> bool:
+    """The file's first bytes open a JSON array spread over lines (``[`` then a record a line,
+    as ``json.dump(indent=...)`` writes it), not a line that is a JSON value of its own."""
+    body = head.removeprefix(_BOM).lstrip()
+    if not body.startswith(b"["):
+        return False
+    first = body.split(b"\n", 1)[0].strip()
+    try:
+        orjson.loads(first)
+    except orjson.JSONDecodeError:
+        return True
+    return False
 
 
 def _fast_record(data: bytes, depth: int) -> dict[str, Any] | None:

@@ -51,15 +51,14 @@ _UNREAD_COMPRESSION = (
 _UNREAD_SUFFIXES = {
     ".lz4": ("lz4", "lz4 -d"),
     ".br": ("Brotli", "brotli -d"),
-    ".lzma": ("lzma", "unxz --format=lzma"),
     ".lz": ("lzip", "lzip -d"),
     ".lzo": ("lzop", "lzop -d"),
     ".z": ("compress (.Z)", "uncompress"),
     ".sz": ("Snappy", "a Snappy tool"),
     ".snappy": ("Snappy", "a Snappy tool"),
 }
-"""The same by name, for a dataset's name (``train.jsonl.br``): Brotli and ``.lzma`` files have
-no magic bytes to tell them by."""
+"""The same by name, for a dataset's name (``train.jsonl.br``): Brotli files have no magic bytes
+to tell them by (``.lzma`` has none either, and is read by its name: ``source.COMPRESSED_SUFFIXES``)."""
 _DATASET_SUFFIXES = (".jsonl", ".ndjson", ".json", ".csv", ".tsv", ".parquet", ".arrow", ".feather", ".txt")
 _FIELDS = frozenset(
     {

@@ -30,7 +30,16 @@ _MAGIC = {
     b"BZh": "bzip2",
     b"\x28\xb5\x2f\xfd": "zstd",
 }
-COMPRESSED_SUFFIXES = {".gz": "gzip", ".xz": "xz", ".bz2": "bzip2", ".zst": "zstd", ".zstd": "zstd"}
+COMPRESSED_SUFFIXES = {
+    ".gz": "gzip",
+    ".xz": "xz",
+    ".lzma": "lzma",
+    ".bz2": "bzip2",
+    ".zst": "zstd",
+    ".zstd": "zstd",
+}
+"""``.lzma`` (the legacy LZMA "alone" format, which Python's ``lzma`` reads) has no magic bytes:
+it is told by its name only, where the others are told by their bytes."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -376,6 +385,8 @@ class InputSource:
             size = self.size = _size(raw)
             hashed = io.BufferedReader(_Hashing(raw, digest, self), buffer_size=1 << 20)
             kind = sniff_compression(hashed.peek(8)[:8])
+            if kind is None and (self.member or self.path).lower().endswith(".lzma"):
+                kind = "lzma"  # refused as "compressed with lzma" before, though Python reads it
             self.compression = kind
             if kind is None:
                 yield cast(BinaryIO, hashed)
@@ -387,6 +398,8 @@ class InputSource:
                     inner = cast(IO[bytes], gzip.GzipFile(fileobj=hashed, mode="rb"))
                 elif kind == "xz":
                     inner = lzma.LZMAFile(hashed, mode="rb")  # noqa: SIM115 - closed with raw
+                elif kind == "lzma":
+                    inner = lzma.LZMAFile(hashed, mode="rb", format=lzma.FORMAT_ALONE)  # noqa: SIM115
                 elif kind == "bzip2":
                     inner = bz2.BZ2File(hashed, mode="rb")
                 else:

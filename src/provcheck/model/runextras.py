@@ -84,6 +84,10 @@ class PartialFacts:
     command: tuple[str, ...] | Absent | None = ABSENT
     run_by: str | Absent = ABSENT
     """Who ran this share, as its run recorded it (``--run-by``, ``PROVCHECK_RUN_BY``)."""
+    integrity: str | Absent = ABSENT
+    """How the merge checked the partial's content: ``sha256`` (a digest, which catches an edit
+    that did not recompute it) or ``hmac-sha256`` (keyed with ``PROVCHECK_MERGE_KEY``, which
+    catches any edit by someone without the key)."""
 
 
 @dataclass(frozen=True, slots=True)

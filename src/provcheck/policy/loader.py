@@ -13,7 +13,7 @@ import hashlib
 from dataclasses import replace
 from pathlib import Path
 
-from provcheck.errors import PolicyError
+from provcheck.errors import PolicyError, UsageError
 from provcheck.model import Action
 from provcheck.policy.checked import Stamps
 from provcheck.policy.load_rules import merge_markers, merge_rules, note_override
@@ -48,6 +48,11 @@ def pack_path(name: str) -> Path:
 def load_policy(path: str, *, allow_outside: bool = False) -> Policy:
     """Load, merge and validate a policy file and everything it includes."""
     top = Path(path)
+    hint = _pack_hint(top)
+    if hint is not None:
+        # A pack's name where a policy file goes: the option's value is wrong (exit 2), not the
+        # policy (``-p provcheck:default`` exited 3 as an invalid policy).
+        raise UsageError(f"policy {path!r}: no such file; {hint}")
     state = LoadState(roots=[top.resolve().parent, packs_dir().resolve()], allow_outside=allow_outside)
     stamps = Stamps()
     _load_file(state, top, None, stamps)
@@ -99,7 +104,11 @@ def _pack_hint(top: Path) -> str | None:
     name = top.name[len(PACK_PREFIX) :]
     packs = sorted(p.stem for p in packs_dir().glob("*.yaml"))
     if name not in packs:
-        return unknown("pack", top.name, [PACK_PREFIX + p for p in packs])
+        import difflib  # a misspelling's hint only
+
+        close = difflib.get_close_matches(name, packs, n=1, cutoff=0.6)
+        near = f"did you mean {PACK_PREFIX + close[0]!r}? " if close else ""
+        return near + unknown("pack", top.name, [PACK_PREFIX + p for p in packs])
     return (
         f"{top.name} is a shipped pack, used through a policy file: write `include: [{top.name}]` "
         f"in one and give that file, or give the pack's own file: {pack_path(name)}"

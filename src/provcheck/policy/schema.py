@@ -207,6 +207,8 @@ def _messages(error: ValidationError, kinds: dict[int, str]) -> Iterator[tuple[t
 
 def _label(path: tuple[str | int, ...]) -> str:
     """``when.match.similarity gte``: the path inside the rule, marker, source or terms entry."""
+    if len(path) == 1:
+        return str(path[0])  # a section's own value (a blank `rules:`), named, not "the policy"
     inner = path[2:] if path and path[0] in _SECTIONS else path
     parts = [f"[{p}]" if isinstance(p, int) else str(p) for p in inner]
     return " ".join(parts) if parts else "the policy"

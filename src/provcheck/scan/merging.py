@@ -304,6 +304,7 @@ def _merged_run(ordered: Sequence[Partial]) -> RunRecord:
                 "command": p.run.get("command"),
                 "seconds": p.stats.seconds,
                 **({"run_by": p.run["run_by"]} if isinstance(p.run.get("run_by"), str) else {}),
+                "integrity": p.integrity,
             }
             for p in ordered
         ],

@@ -23,6 +23,9 @@ merge (``_Cards``): their rules compare a card with what every share's records m
 
 The partial is gzip-compressed JSON Lines of plain data (``scan.plaindata``): a partial
 someone else wrote cannot run code (unlike pickle), and values of the wrong type are refused.
+Its end mark holds a digest of every line before it (sha256; HMAC-SHA256 when the shares' jobs
+share a key in ``PROVCHECK_MERGE_KEY``), which the merge checks: a partial edited by hand is
+refused unless whoever edited it recomputed the digest, and a keyed one unless they had the key.
 """
 
 from __future__ import annotations
@@ -30,7 +33,9 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import heapq
+import hmac
 import json
+import os
 import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -54,7 +59,14 @@ from provcheck.scan.plaindata import decode, encode
 from provcheck.support.atomic import write_atomic
 
 FORMAT = "provcheck-partial"
-VERSION = 1
+VERSION = 2
+"""2: the end mark holds the integrity digest."""
+
+KEY_ENV = "PROVCHECK_MERGE_KEY"
+"""A key the shares' jobs and the merge share (hex, at least 16 bytes): partials are then
+signed with HMAC-SHA256, which no one without the key can recompute after an edit."""
+DIGEST = "sha256"
+KEYED = "hmac-sha256"
 
 
 MAX_SHARDS = 100_000
@@ -146,9 +158,28 @@ def file_digest(path: str | None) -> str | None:
     return h.hexdigest()
 
 
+def merge_key() -> bytes | None:
+    """The key in ``PROVCHECK_MERGE_KEY``, if set (a blank one is refused)."""
+    from provcheck.index.pack import parse_key
+
+    value = os.environ.get(KEY_ENV)
+    if value is None:
+        return None
+    if not value.strip():
+        raise UsageError(f"{KEY_ENV} is set but blank: give the key the shares' jobs share, or unset it")
+    return parse_key(value, where=KEY_ENV)
+
+
+def _hasher(key: bytes | None) -> Any:
+    return hashlib.sha256() if key is None else hmac.new(key, digestmod=hashlib.sha256)
+
+
 def write_partial(path: str, result: ScanResult, indexes: Sequence[str]) -> None:
     """Write ``result`` (a scan with ``ScanOptions.shard`` against ``indexes``, packs included)
-    as a partial, atomically. Their sources go with it: the merge evaluates the dataset cards."""
+    as a partial, atomically. Their sources go with it: the merge evaluates the dataset cards.
+    The end mark holds the digest of every line before it, keyed with ``PROVCHECK_MERGE_KEY``
+    when it is set."""
+    key = merge_key()
     opened = open_index([local_index(i) for i in indexes])
     if opened.digest != result.run.index.digest:
         raise UsageError(f"--index {', '.join(indexes)} changed during the scan; the partial was not written")
@@ -183,14 +214,18 @@ def write_partial(path: str, result: ScanResult, indexes: Sequence[str]) -> None
         for finding in result.findings:
             at = None if finding.match is None else position[_match_key(finding.match)]
             yield {"finding": encode(dataclasses.replace(finding, match=None)), "match_at": at}
-        yield {"end": True}
 
     def write(out: IO[bytes]) -> None:
         import gzip  # a partial's: not on the path of every scan (the engine imports this module)
 
+        digest = _hasher(key)
         with gzip.GzipFile(fileobj=out, mode="wb", mtime=0) as gz:
             for line in lines():
-                gz.write(json.dumps(line, ensure_ascii=True, separators=(",", ":")).encode() + b"\n")
+                raw = json.dumps(line, ensure_ascii=True, separators=(",", ":")).encode() + b"\n"
+                digest.update(raw)
+                gz.write(raw)
+            end = {"end": True, "integrity": DIGEST if key is None else KEYED, "digest": digest.hexdigest()}
+            gz.write(json.dumps(end, separators=(",", ":")).encode() + b"\n")
 
     write_atomic(path, write, binary=True)
 
@@ -220,6 +255,8 @@ class Partial:
     findings: tuple[Finding, ...]
     sources: Mapping[str, model.SourceInfo]
     """The index's sources (for the evaluation of dataset cards at the merge)."""
+    integrity: str = DIGEST
+    """How its content was checked: ``sha256`` (a digest) or ``hmac-sha256`` (keyed)."""
 
     @property
     def shard(self) -> Shard:
@@ -234,12 +271,17 @@ def read_partial(path: str, body: bool = True) -> Partial:
     checks first, for every partial, before it reads their bodies one at a time."""
     import gzip
 
+    key = merge_key()
     line_no = 0
     try:
         with gzip.open(path, "rb") as fh:
             lines = iter(fh)
             line_no = 1
-            head = json.loads(next(lines))
+            first = next(lines)
+            plain, keyed = hashlib.sha256(first), None if key is None else _hasher(key)
+            if keyed is not None:
+                keyed.update(first)
+            head = json.loads(first)
             if not isinstance(head, dict) or head.get("format") != FORMAT:
                 raise ValueError("not a provcheck partial (written by scan --shard I/N --partial FILE)")
             if head.get("version") != VERSION:
@@ -257,6 +299,7 @@ def read_partial(path: str, body: bool = True) -> Partial:
             }
             top: dict[str, Any] = {}
             ended = False
+            integrity = DIGEST
             for raw in lines:
                 line_no += 1
                 item = json.loads(raw)
@@ -264,7 +307,12 @@ def read_partial(path: str, body: bool = True) -> Partial:
                     raise ValueError("data after the end mark")
                 if "end" in item:
                     ended = True
-                elif "stats" in item:
+                    integrity = _check_digest(item, plain, keyed, path, line_no)
+                    continue
+                plain.update(raw)
+                if keyed is not None:
+                    keyed.update(raw)
+                if "stats" in item:
                     top = {  # decoded here, so that a fault names this line
                         "stats": decode(item["stats"]),
                         "markers": int(item["markers"]),
@@ -312,6 +360,7 @@ def read_partial(path: str, body: bool = True) -> Partial:
                 matches=matches,
                 findings=findings,
                 sources=top["sources"],
+                integrity=integrity,
             )
     except OSError as exc:
         raise MergeError(f"{path}: cannot read the partial: {exc.strerror or exc}") from None
@@ -319,6 +368,34 @@ def read_partial(path: str, body: bool = True) -> Partial:
         raise MergeError(f"{path}: not a complete partial (cut short or not gzip): {exc}") from None
     except (ValueError, KeyError, TypeError, IndexError) as exc:
         raise MergeError(f"{path}:{line_no}: invalid partial: {exc}") from None
+
+
+def _check_digest(end: Mapping[str, Any], plain: Any, keyed: Any, path: str, line_no: int) -> str:
+    """How the partial's content checks (``sha256`` or ``hmac-sha256``), or a ``MergeError``."""
+    how, recorded = end.get("integrity"), end.get("digest")
+    if how not in (DIGEST, KEYED) or not isinstance(recorded, str):
+        raise ValueError("the end mark holds no integrity digest")
+    if how == KEYED and keyed is None:
+        raise MergeError(
+            f"{path}:{line_no}: the partial is signed with a key ({KEY_ENV} was set in its job), "
+            "and no key is set here: it cannot be checked",
+            hint=f"set {KEY_ENV} to the key the shares' jobs shared",
+        )
+    if how == DIGEST and keyed is not None:
+        raise MergeError(
+            f"{path}:{line_no}: {KEY_ENV} is set, but the partial holds only an unkeyed digest: its "
+            "job ran without the key, or someone without it wrote the partial again",
+            hint=f"run every share with {KEY_ENV} set, or merge without the key",
+        )
+    expected = (keyed if how == KEYED else plain).hexdigest()
+    if not hmac.compare_digest(expected, recorded):
+        what = "signature (HMAC-SHA256 with the key)" if how == KEYED else "digest (sha256)"
+        raise MergeError(
+            f"{path}:{line_no}: the partial's content does not match its {what}: it was changed "
+            "after its scan wrote it",
+            hint="scan the share again (scan --shard I/N --partial FILE); never edit a partial",
+        )
+    return str(how)
 
 
 def _sources(value: Any) -> dict[str, model.SourceInfo]:
