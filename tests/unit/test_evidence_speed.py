@@ -1,12 +1,17 @@
 """The faster forms of evidence's and strength's small computations give what the plain ones did
-(``distinct``, ``_jaccard``, ``shared_passage``): the speed-ups of issue 17 change no figure."""
+(``distinct``, ``_jaccard``, ``shared_passage``, ``determined``): the speed-ups of issue 17 change
+no figure."""
 
 from __future__ import annotations
 
 import random
 
 import numpy as np
+import pytest
 
+from provcheck.matching import determined as determined_module
+from provcheck.matching import normalize
+from provcheck.matching.determined import determined
 from provcheck.matching.evidence import _jaccard, distinct
 from provcheck.matching.strength import shared_passage
 from provcheck.model import AlignedSpan, CharSpan, Evidence
@@ -68,3 +73,20 @@ def test_shared_passage_is_the_plain_sum() -> None:
                 spans.append((start, start + rng.randrange(-3, 80)))  # empty and reversed too
             sides.append(_evidence(spans))
         assert shared_passage(sides[0], sides[1]) == _plain_shared(sides[0], sides[1])
+
+
+def test_a_short_request_without_numbers_reads_no_passage(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Neither a translation (``SOURCE_TOKENS``) nor a calculation (``REQUEST_NUMBERS``) can be
+    read of such a request: the passage is not folded, and the answer is None as before."""
+    folded: list[str] = []
+
+    def fold(text: str) -> list[str]:
+        folded.append(text)
+        return normalize.fold_tokens(text)
+
+    monkeypatch.setattr(determined_module, "fold_tokens", fold)
+    determined_module._determined.cache_clear()
+    determined_module._asked.cache_clear()
+    assert determined(["Write a poem about the sea"], "the sea is wide 12 and 34", "ref text") is None
+    assert folded == ["Write a poem about the sea"]  # the request, not the passage
+    assert determined(["Add 12 and 34"], "12 + 34 = 46", "ref") == "calculation"
