@@ -37,6 +37,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import orjson
 
 from provcheck.errors import IndexCorruptError, IndexMismatchError
 from provcheck.index import integrity, npyfile
@@ -294,6 +295,25 @@ class Shard:
         if got is not None and got[0] == tid:
             return got[1]
         first, last = int(self.text_refs[tid]), int(self.text_refs[tid + 1])
-        refs = [json.loads(self._refs.item(r)) for r in range(first, last)]
+        refs = [_ref_record(self._refs.item(r)) for r in range(first, last)]
         self._last_refs = (tid, refs)
         return refs
+
+
+_EXACT = frozenset({str, int, bool, type(None)})
+"""Value types orjson and ``json`` read alike whatever the digits (``inputs.jsonl``)."""
+
+
+def _ref_record(data: bytes) -> dict[str, Any]:
+    """``json.loads(data)``: one reference record (``ingest.add._ref``: a flat object of strings,
+    integers and None), parsed by orjson (~3x faster; it was ~5% of a large scan's matching).
+    What orjson refuses (a lone surrogate the writer escaped) or may read otherwise (an integer
+    past 64 bits comes back as a float; a nested value) takes ``json``, as before."""
+    try:
+        value = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        value = None
+    if isinstance(value, dict) and all(type(v) in _EXACT for v in value.values()):
+        return value
+    loaded: dict[str, Any] = json.loads(data)
+    return loaded

@@ -56,6 +56,8 @@ def determined(request: Iterable[str], passage: str, reference: str) -> str | No
 @functools.lru_cache(maxsize=2048)
 def _determined(request: tuple[str, ...], passage: str, reference: str) -> str | None:
     count, vocabulary, numbers = _asked(request)
+    if len(numbers) < REQUEST_NUMBERS and count < SOURCE_TOKENS:
+        return None  # neither form can hold: the passage is not read (most requests are short)
     shared = fold_tokens(passage)
     if not count or not shared:
         return None

@@ -316,14 +316,20 @@ def _merged(spans: Sequence[tuple[int, int]]) -> list[list[int]]:
 
 def shared_passage(a: Evidence, b: Evidence) -> float:
     """Share of ``a``'s aligned candidate characters that ``b``'s aligned candidate spans cover."""
-    total = sum(max(0, x.candidate.end - x.candidate.start) for x in a.spans)
+    # The sums of ``max(0, ...)`` over every pair of spans, in plain loops (the generator of
+    # ``max``/``min`` calls was most of ``judge``'s comparisons of a turn's matches).
+    theirs = [(y.candidate.start, y.candidate.end) for y in b.spans]
+    total = covered = 0
+    for x in a.spans:
+        start, end = x.candidate.start, x.candidate.end
+        if end > start:
+            total += end - start
+        for s, e in theirs:
+            overlap = (end if end < e else e) - (start if start > s else s)
+            if overlap > 0:
+                covered += overlap
     if total == 0:
         return 1.0  # nothing to locate: judged as the same passage, as before
-    covered = sum(
-        max(0, min(x.candidate.end, y.candidate.end) - max(x.candidate.start, y.candidate.start))
-        for x in a.spans
-        for y in b.spans
-    )
     return min(1.0, covered / total)
 
 
