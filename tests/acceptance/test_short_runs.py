@@ -120,3 +120,23 @@ def test_shards_merge_to_the_runs_of_one_scan(tmp_path: Path, index_dir: Path) -
     assert sorted(f["id"] for f in many["findings"]) == sorted(f["id"] for f in one["findings"])
     assert len({f["path"] for f in one["findings"]}) == 2
     assert [f.get("runs") for f in many["files"]] == [f.get("runs") for f in one["files"]]
+
+
+def test_a_run_counts_every_record_it_covers_in_every_format(tmp_path: Path, index_dir: Path) -> None:
+    # Counsel read "Blocked: 1 of 10 records" of a copy cut across ten records.
+    rows = cut(COPY, 10) + [{"text": t} for t in OWN]
+    data = write_jsonl(tmp_path / "cut.jsonl", rows)
+    doc = _scan(data, index_dir, code=1)
+    spans = [(m["record"]["index"], m["record"]["end_index"]) for m in doc["matches"]]
+    covered = {i for first, last in spans for i in range(first, last + 1)}
+    n = len(covered)
+    assert n >= len(cut(COPY, 10)) - 1 and n > 1, covered
+    counts = doc["summary"]["records"]
+    assert (counts["blocking"], counts["with_findings"], counts["scanned"]) == (n, n, len(rows)), counts
+    assert [s["records"] for s in doc["summary"]["sources"] if s["source"] == "share"] == [n]
+    assert [(r["index"], r["end_index"]) for r in doc["records"]] == sorted(set(spans))
+    said = f"Blocked: {n} of {len(rows)} records"
+    for kind in ("text", "markdown", "html"):
+        out = " ".join(run_cli([*_args(data, index_dir), "-f", kind], code=1).stdout.split())
+        assert said in out, (kind, out[:3000])
+

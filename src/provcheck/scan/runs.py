@@ -107,7 +107,7 @@ def _window(parts: list[Short]) -> Iterator[Window]:
     text = " ".join(p.turn.text for p in parts)
     first, last = parts[0], parts[-1]
     turn = replace(first.turn, position=0, text=text)
-    location = Location(first.path, first.index, first.line, _last_line(last))
+    location = Location(first.path, first.index, first.line, _last_line(last), last.index)
     record = Record(location, None, SCHEMA, (turn,), content_hash([turn]))
     yield Window(record, tuple(parts), tuple(starts))
 
@@ -130,7 +130,7 @@ def spanned(window: Window, match: Match) -> Match | None:
     if len(touched) < 2:
         return None
     a, b = window.parts[min(touched)], window.parts[max(touched)]
-    location = Location(a.path, a.index, a.line, _last_line(b))
+    location = Location(a.path, a.index, a.line, _last_line(b), b.index)
     ref: RecordRef = replace(match.record, location=location)
     return replace(match, record=ref)
 
