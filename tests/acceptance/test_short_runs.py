@@ -140,3 +140,39 @@ def test_a_run_counts_every_record_it_covers_in_every_format(tmp_path: Path, ind
         out = " ".join(run_cli([*_args(data, index_dir), "-f", kind], code=1).stdout.split())
         assert said in out, (kind, out[:3000])
 
+
+def _repo(tmp_path: Path, index_dir: Path, committed: list[dict[str, Any]]) -> GitRepo:
+    repo = GitRepo(tmp_path / "dataset", isolated_env(tmp_path))
+    repo.write("policy.yaml", BLOCK_POLICY)
+    repo.write(".provcheck.yaml", f"index: {index_dir}\npolicy: policy.yaml\n")
+    repo.write("data/train.jsonl", jsonl(committed))
+    repo.git("add", ".")
+    repo.commit("dataset", "--no-verify")
+    return repo
+
+
+def test_the_hook_joins_staged_short_records_with_the_committed_ones_next_to_them(
+    tmp_path: Path, index_dir: Path
+) -> None:
+    # The copy's first seven pieces were committed before; its last two (19 words, under the
+    # floor alone) are staged: the hook read only them and let the copy's end in.
+    pieces = cut(COPY, 10)
+    repo = _repo(tmp_path, index_dir, [{"text": t} for t in OWN] + pieces[:-2])
+    repo.append("data/train.jsonl", jsonl(pieces[-2:]))
+    repo.git("add", ".")
+    refused = " ".join(repo.provcheck("hook", "run", code=1).stderr.split())
+    first = 3 + len(pieces) - 1  # the staged records' lines, not the committed ones'
+    assert f"data/train.jsonl:{first}-{first + 1}" in refused, refused
+    # --changed-since reads a branch's records the same way.
+    repo.git("commit", "-q", "--no-verify", "-m", "end of the copy")
+    doc = json.loads(repo.provcheck("scan", "--changed-since", "HEAD~1", "-f", "json", "-q", code=1).stdout)
+    assert [(f["record"]["line"], f["record"]["end_line"]) for f in doc["findings"]] == [(first, first + 1)]
+    counts = doc["summary"]["records"]
+    assert (counts["blocking"], counts["scanned"]) == (2, 2), counts
+
+
+def test_the_hook_does_not_report_again_a_run_committed_before(tmp_path: Path, index_dir: Path) -> None:
+    repo = _repo(tmp_path, index_dir, cut(COPY, 10))  # committed past the gate (--no-verify)
+    repo.append("data/train.jsonl", jsonl([{"text": t} for t in OWN]))
+    repo.git("add", ".")
+    repo.provcheck("hook", "run", code=0)

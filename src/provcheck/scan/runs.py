@@ -9,6 +9,12 @@ only when its aligned text lies in two records or more (what one record holds is
 to match), located at the lines of the records it spans; its id hashes the window's text, so
 it does not move with the file's lines. Window boundaries are content-defined (a record whose
 digest says so ends a window): inserting or deleting a record moves only the window it is in.
+
+A diff-aware scan (the hook, ``--changed-since``) reads only the new records of a file; their
+short records are joined with the committed short records next to them in the new version
+(``around``, up to ``MAX_RECORDS`` on each side: a copy whose first half was committed before),
+and a match is kept only when it lies in a new record too, located at the new records it spans
+(what lies only in committed records is not this change's, and was a finding when committed).
 """
 
 from __future__ import annotations
@@ -49,9 +55,13 @@ class Short:
     end_line: int | None
     """1-based last line of a record joined from several lines; None for one line."""
     turn: Turn
+    context: bool = False
+    """A committed record next to new ones (diff-aware scans): joined, never matched alone."""
 
 
-def shorts(records: Sequence[Record], roles: RoleFilter | None, under: Sequence[Segment]) -> list[Short]:
+def shorts(
+    records: Sequence[Record], roles: RoleFilter | None, under: Sequence[Segment], context: bool = False
+) -> list[Short]:
     """The records whose only scanned turn is one of ``under`` (segments under the floor,
     ``Matcher.short``) and holds at most ``SHORT_CHARS`` characters."""
     whole = {id(s.record) for s in under if s.offset == 0 and len(s.text) == len(s.turn.text)}
@@ -62,7 +72,7 @@ def shorts(records: Sequence[Record], roles: RoleFilter | None, under: Sequence[
         turns = [t for t in record.turns if roles is None or roles.accepts(t)]
         if len(turns) == 1 and 0 < len(turns[0].text) <= SHORT_CHARS:
             loc = record.location
-            out.append(Short(loc.path, loc.index, loc.line, loc.end_line, turns[0]))
+            out.append(Short(loc.path, loc.index, loc.line, loc.end_line, turns[0], context))
     return out
 
 
@@ -98,7 +108,7 @@ def windows(items: Sequence[Short]) -> Iterator[Window]:
 
 
 def _window(parts: list[Short]) -> Iterator[Window]:
-    if len(parts) < 2:
+    if len(parts) < 2 or all(p.context for p in parts):  # committed records only: not this change's
         return
     starts, at = [], 0
     for part in parts:
@@ -118,7 +128,7 @@ def _last_line(part: Short) -> int | None:
 
 def spanned(window: Window, match: Match) -> Match | None:
     """``match`` located at the records its aligned text lies in, or None when that is one
-    record (matched, or not, as that record)."""
+    record (matched, or not, as that record) or no new one (only committed context records)."""
     touched: set[int] = set()
     for span in match.evidence.spans:
         start, end = span.candidate.start, span.candidate.end
@@ -129,8 +139,14 @@ def spanned(window: Window, match: Match) -> Match | None:
         touched.update(range(max(first, 0), last + 1))
     if len(touched) < 2:
         return None
-    a, b = window.parts[min(touched)], window.parts[max(touched)]
-    location = Location(a.path, a.index, a.line, _last_line(b), b.index)
+    new = [i for i in touched if not window.parts[i].context]
+    if not new:
+        return None
+    a, b = window.parts[min(new)], window.parts[max(new)]
+    if a is b:  # one new record continuing committed ones
+        location = Location(a.path, a.index, a.line, a.end_line)
+    else:
+        location = Location(a.path, a.index, a.line, _last_line(b), b.index)
     ref: RecordRef = replace(match.record, location=location)
     return replace(match, record=ref)
 
@@ -155,7 +171,7 @@ class Runs:
         for path, items in self.items.items():
             records = made = 0
             for window in windows(items):
-                records += len(window.parts)
+                records += sum(not p.context for p in window.parts)
                 made += 1
                 yield window
             if made:
@@ -164,13 +180,19 @@ class Runs:
 
     def remember(self, record: Record, roles: RoleFilter | None) -> None:
         """A record answered from the result cache (not matched, so not known short yet)."""
-        turns = [t for t in record.turns if roles is None or roles.accepts(t)]
-        if len(turns) == 1 and 0 < len(turns[0].text) <= SHORT_CHARS:
+        if _one_short_turn(record, roles):
             self.cached.append(record)
 
-    def matched(self, make: Callable[[], Matcher], roles: RoleFilter | None) -> Iterator[list[Match]]:
+    def matched(
+        self,
+        make: Callable[[], Matcher],
+        roles: RoleFilter | None,
+        around: Callable[[str, list[int], int], list[Record]] | None = None,
+    ) -> Iterator[list[Match]]:
         """What the windows matched across two records or more, a batch of windows at a time;
-        ``make`` gives the matcher, made only when there is something to match."""
+        ``make`` gives the matcher, made only when there is something to match. ``around``
+        (diff-aware scans): a file's records within a reach of the given new ones' positions,
+        joined as context (``Short.context``)."""
         if not self.cached and not self.items:
             return
         matcher = make()
@@ -179,6 +201,15 @@ class Runs:
             matcher.records(chunk, roles)
             self.add(shorts(chunk, roles, matcher.short))
         self.cached.clear()
+        if around is not None:
+            for path, items in self.items.items():
+                new = {s.index for s in items}
+                near = [r for r in around(path, sorted(new), MAX_RECORDS) if r.location.index not in new]
+                near = [r for r in near if _one_short_turn(r, roles)]
+                for start in range(0, len(near), BATCH):
+                    chunk = near[start : start + BATCH]
+                    matcher.records(chunk, roles)
+                    items += shorts(chunk, roles, matcher.short, context=True)
         pending: list[Window] = []
         for window in self.windows():
             pending.append(window)
@@ -187,6 +218,11 @@ class Runs:
                 pending = []
         if pending:
             yield _matched(pending, matcher)
+
+
+def _one_short_turn(record: Record, roles: RoleFilter | None) -> bool:
+    turns = [t for t in record.turns if roles is None or roles.accepts(t)]
+    return len(turns) == 1 and 0 < len(turns[0].text) <= SHORT_CHARS
 
 
 def _matched(windows: list[Window], matcher: Matcher) -> list[Match]:
