@@ -176,3 +176,24 @@ def test_the_hook_does_not_report_again_a_run_committed_before(tmp_path: Path, i
     repo.append("data/train.jsonl", jsonl([{"text": t} for t in OWN]))
     repo.git("add", ".")
     repo.provcheck("hook", "run", code=0)
+
+
+def test_a_chat_cut_one_short_exchange_to_a_record_is_joined_by_role(tmp_path: Path, index_dir: Path) -> None:
+    # Each record a short exchange whose assistant turn is ten words of the copy: no record
+    # holds 25 tokens, and only plain records of one turn were joined.
+    pieces = [p["text"] for p in cut(COPY, 10)]
+    rows = [
+        {"messages": [{"role": "user", "content": t}, {"role": "assistant", "content": "Sure."}]} for t in OWN
+    ]
+    rows += [
+        {"messages": [{"role": "user", "content": "Go on."}, {"role": "assistant", "content": p}]}
+        for p in pieces
+    ]
+    data = write_jsonl(tmp_path / "chat.jsonl", rows)
+    doc = _scan(data, index_dir, code=1)
+    (match,) = doc["matches"]
+    where = match["record"]
+    assert (match["reference"]["id"], where["turn"]["role"]) == ("ref-0", "assistant")
+    assert 4 <= where["line"] < where["end_line"] <= len(rows), where
+    (summary,) = doc["files"]
+    assert len(pieces) <= summary["run_records"] <= len(rows), summary

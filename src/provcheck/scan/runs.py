@@ -1,5 +1,6 @@
 """Runs of short records: consecutive records of one file, each under the token floor, matched
-together after the main pass (a copy cut ten words to a record matches no record alone).
+together after the main pass (a copy cut ten words to a record matches no record alone; a chat
+cut one short exchange to a record: each role's turns are joined across the records).
 
 Records are matched one at a time, and a text under ``MatchConfig.min_tokens`` is not looked
 up. The workers return the records whose one scanned turn is under the floor (``Short``); once
@@ -32,6 +33,10 @@ from provcheck.scan.match import Matcher
 SHORT_CHARS = 2_000
 """A turn longer than this is not taken into a run, whatever its tokens (it is not the piece
 of a cut text: 25 tokens in 2,000 characters are not prose)."""
+CHAT_CHARS = 400
+"""The same for each turn of a record of several turns (a short exchange): records answered
+from the result cache are matched again to learn whether they are short (``Runs.remember``),
+and most chat records have every turn under 2,000 characters."""
 BOUNDARY = 16
 """One record in this many ends a window, by its text's digest (windows of ~16 records)."""
 MIN_RECORDS = 4
@@ -62,18 +67,32 @@ class Short:
 def shorts(
     records: Sequence[Record], roles: RoleFilter | None, under: Sequence[Segment], context: bool = False
 ) -> list[Short]:
-    """The records whose only scanned turn is one of ``under`` (segments under the floor,
-    ``Matcher.short``) and holds at most ``SHORT_CHARS`` characters."""
-    whole = {id(s.record) for s in under if s.offset == 0 and len(s.text) == len(s.turn.text)}
+    """The scanned turns of the records whose every scanned turn is one of ``under`` (segments
+    under the floor, ``Matcher.short``), of one role each (a short exchange, or one text) and
+    within ``SHORT_CHARS`` (``CHAT_CHARS`` each for several turns)."""
+    whole = {
+        (id(s.record), s.turn.position) for s in under if s.offset == 0 and len(s.text) == len(s.turn.text)
+    }
+    some = {key[0] for key in whole}
     out = []
     for record in records:
-        if id(record) not in whole:
+        if id(record) not in some:
             continue
-        turns = [t for t in record.turns if roles is None or roles.accepts(t)]
-        if len(turns) == 1 and 0 < len(turns[0].text) <= SHORT_CHARS:
+        turns = _short_turns(record, roles)
+        if turns and all((id(record), t.position) in whole for t in turns):
             loc = record.location
-            out.append(Short(loc.path, loc.index, loc.line, loc.end_line, turns[0], context))
+            out += [Short(loc.path, loc.index, loc.line, loc.end_line, t, context) for t in turns]
     return out
+
+
+def _short_turns(record: Record, roles: RoleFilter | None) -> list[Turn]:
+    """The record's scanned turns when it may be a piece of cut text: one turn of at most
+    ``SHORT_CHARS``, or turns of distinct roles of at most ``CHAT_CHARS`` each; else none."""
+    turns = [t for t in record.turns if roles is None or roles.accepts(t)]
+    most = SHORT_CHARS if len(turns) == 1 else CHAT_CHARS
+    if all(0 < len(t.text) <= most for t in turns) and len({t.role for t in turns}) == len(turns):
+        return turns
+    return []
 
 
 def _ends_window(text: str) -> bool:
@@ -96,7 +115,7 @@ def windows(items: Sequence[Short]) -> Iterator[Window]:
     """The windows of one file's short records (in any order): runs of consecutive records of
     one role, cut where a record's digest ends a window."""
     run: list[Short] = []
-    for item in sorted(items, key=lambda s: s.index):
+    for item in sorted(items, key=lambda s: (s.turn.role, s.index)):
         if run and (item.index != run[-1].index + 1 or item.turn.role != run[0].turn.role):
             yield from _window(run)
             run = []
@@ -169,18 +188,19 @@ class Runs:
     def windows(self) -> Iterator[Window]:
         """Each file's windows, counted in ``counts``."""
         for path, items in self.items.items():
-            records = made = 0
+            read: set[int] = set()  # records, not turns: a chat record gives one per role
+            made = 0
             for window in windows(items):
-                records += sum(not p.context for p in window.parts)
+                read.update(p.index for p in window.parts if not p.context)
                 made += 1
                 yield window
             if made:
-                self.counts[path] = (records, made)
+                self.counts[path] = (len(read), made)
         self.items.clear()
 
     def remember(self, record: Record, roles: RoleFilter | None) -> None:
         """A record answered from the result cache (not matched, so not known short yet)."""
-        if _one_short_turn(record, roles):
+        if _short_turns(record, roles):
             self.cached.append(record)
 
     def matched(
@@ -205,7 +225,7 @@ class Runs:
             for path, items in self.items.items():
                 new = {s.index for s in items}
                 near = [r for r in around(path, sorted(new), MAX_RECORDS) if r.location.index not in new]
-                near = [r for r in near if _one_short_turn(r, roles)]
+                near = [r for r in near if _short_turns(r, roles)]
                 for start in range(0, len(near), BATCH):
                     chunk = near[start : start + BATCH]
                     matcher.records(chunk, roles)
@@ -220,16 +240,11 @@ class Runs:
             yield _matched(pending, matcher)
 
 
-def _one_short_turn(record: Record, roles: RoleFilter | None) -> bool:
-    turns = [t for t in record.turns if roles is None or roles.accepts(t)]
-    return len(turns) == 1 and 0 < len(turns[0].text) <= SHORT_CHARS
-
-
 def _matched(windows: list[Window], matcher: Matcher) -> list[Match]:
-    at = {(w.record.location.path, w.record.location.index): w for w in windows}
+    at = {(w.record.location.path, w.record.location.index, w.parts[0].turn.role): w for w in windows}
     out = []
     for match in matcher.records([w.record for w in windows], None):
         loc = match.record.location
-        if (kept := spanned(at[(loc.path, loc.index)], match)) is not None:
+        if (kept := spanned(at[(loc.path, loc.index, match.record.turn.role)], match)) is not None:
             out.append(kept)
     return out
