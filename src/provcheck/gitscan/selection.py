@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING
 from provcheck import inputs as readers
 from provcheck.gitscan import keyed
 from provcheck.gitscan.changes import FileChange, Version
+from provcheck.gitscan.neighbours import around_lines
 from provcheck.gitscan.prefix import CHUNK, WHITESPACE, Prefix, plain, scan_prefix
 from provcheck.gitscan.repo import Repo
 from provcheck.inputs import InputSource, Limits, RawItem, RawRecord, UnparsedLine
@@ -142,19 +143,24 @@ class DiffSelector:
         return sorted(folders.items(), key=lambda kv: (kv[0].count(os.sep), kv[0]))
 
     def around(
-        self, display: str, positions: list[int], reach: int, limits: Limits
+        self, display: str, places: list[tuple[int, int | None]], reach: int, limits: Limits
     ) -> Iterator[RawRecord | UnparsedLine]:
-        """The new version's records within ``reach`` positions of ``positions`` (new records)
-        that were not read: the committed records a run of new short records continues
-        (``scan.runs``). Line-oriented files parse only those lines."""
+        """The new version's records within ``reach`` positions of ``places`` (``(index,
+        line)`` of new records) that were not read: the committed records a run of new short
+        records continues (``scan.runs``). Line-oriented files parse only those lines; plain
+        JSON Lines files split only them (``neighbours``)."""
         path = self._read.get(display)
         if path is None:  # read whole (a new file): every record was read
             return iter(())
+        change = self.changes[display]
+        lines = [(i, line) for i, line in places if line is not None]
+        if readers.line_oriented(change.path) and len(lines) == len(places) and plain(path):
+            return iter(around_lines(path, lines, reach, limits))
+        positions = [i for i, _ in places]
         wanted: set[int] = set()
         for p in positions:
             wanted.update(range(max(p - reach, 0), p + reach + 1))
         wanted.difference_update(positions)
-        change = self.changes[display]
         keep = None
         if readers.line_oriented(change.path):
             seen = iter(range(1 << 62))  # ``keep`` is called once a record, in order

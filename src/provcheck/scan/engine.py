@@ -91,10 +91,11 @@ class RecordSelector(Protocol):
         ...
 
     def around(
-        self, display: str, positions: list[int], reach: int, limits: Limits
+        self, display: str, places: list[tuple[int, int | None]], reach: int, limits: Limits
     ) -> Iterator[RawRecord | UnparsedLine]:
-        """The records of a file's version read within ``reach`` positions of ``positions`` that
-        were not read (committed records next to new ones); none for a file read whole."""
+        """The records of a file's version read within ``reach`` positions of ``places``
+        (``(index, line)`` of records read) that were not read (committed records next to new
+        ones); none for a file read whole."""
         ...
 
 
@@ -299,12 +300,14 @@ def read_records(
         progress.file_done(given)
 
 
-def _around(options: ScanOptions, path: str, positions: list[int], reach: int) -> list[Record]:
+def _around(
+    options: ScanOptions, path: str, places: list[tuple[int, int | None]], reach: int
+) -> list[Record]:
     """The committed records next to a diff-aware scan's new ones (``RecordSelector.around``),
     read as records; unreadable ones are left out (a run stops there)."""
     assert options.selector is not None
     out = []
-    for item in options.selector.around(path, positions, reach, options.limits):
+    for item in options.selector.around(path, places, reach, options.limits):
         raw: RawRecord | RecordError = item.parse(path) if isinstance(item, UnparsedLine) else item
         if not isinstance(raw, RecordError):
             rec = to_record(raw.data, raw.location(path), options.records)

@@ -207,12 +207,12 @@ class Runs:
         self,
         make: Callable[[], Matcher],
         roles: RoleFilter | None,
-        around: Callable[[str, list[int], int], list[Record]] | None = None,
+        around: Callable[[str, list[tuple[int, int | None]], int], list[Record]] | None = None,
     ) -> Iterator[list[Match]]:
         """What the windows matched across two records or more, a batch of windows at a time;
         ``make`` gives the matcher, made only when there is something to match. ``around``
-        (diff-aware scans): a file's records within a reach of the given new ones' positions,
-        joined as context (``Short.context``)."""
+        (diff-aware scans): a file's records within a reach of the given new ones' ``(index,
+        line)``, joined as context (``Short.context``)."""
         if not self.cached and not self.items:
             return
         matcher = make()
@@ -223,8 +223,10 @@ class Runs:
         self.cached.clear()
         if around is not None:
             for path, items in self.items.items():
-                new = {s.index for s in items}
-                near = [r for r in around(path, sorted(new), MAX_RECORDS) if r.location.index not in new]
+                new = {s.index: s.line for s in items}
+                near = [
+                    r for r in around(path, sorted(new.items()), MAX_RECORDS) if r.location.index not in new
+                ]
                 near = [r for r in near if _short_turns(r, roles)]
                 for start in range(0, len(near), BATCH):
                     chunk = near[start : start + BATCH]
