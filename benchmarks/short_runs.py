@@ -10,6 +10,8 @@ negatives (other generators' answers with word 5-gram overlap under 0.2 with eve
 to the same instruction) cut one sentence to a record; and independent answers of other
 generators to the same instructions, grouped by instruction, cut ~10 words to a record.
 A copy counts as found when a match spanning its lines links it to its reference.
+Chat variants: the same negatives and copies (10 words) each as a short exchange a record (a
+user turn "Go on." and the piece as the assistant's turn).
 """
 
 from __future__ import annotations
@@ -46,6 +48,10 @@ def words(text: str, size: int) -> list[str]:
 
 def sentences(text: str) -> list[str]:
     return [s for s in SENTENCE.split(text) if s.strip()]
+
+
+def chat(piece: str) -> dict[str, Any]:
+    return {"messages": [{"role": "user", "content": "Go on."}, {"role": "assistant", "content": piece}]}
 
 
 def scan(index: Path, data: Path, report: Path) -> dict[str, Any]:
@@ -106,6 +112,10 @@ def main() -> None:
     results["negatives-one-sentence"] = counts(
         scan(index, write_jsonl(work / "neg.jsonl", rows_out), work / "n.json")
     )
+    rows_out = [chat(s) for n in negatives for s in sentences(n["text"])]
+    results["negatives-one-sentence-chat"] = counts(
+        scan(index, write_jsonl(work / "negchat.jsonl", rows_out), work / "nc.json")
+    )
 
     # Cry-wolf 2: independent answers to the same instructions, ~10 words a record, by instruction.
     ours = sorted(negatives, key=lambda n: n["_instruction"])
@@ -118,14 +128,15 @@ def main() -> None:
     long_refs = [r for r in refs if len(tokens(r["output"])) >= FLOOR_TOKENS]
     chosen = rng.sample(long_refs, args.copies)
     fillers = [sentences(n["text"])[:3] for n in negatives[: args.copies]]
-    for size in (5, 10, 20):
+    for size, name in ((5, "5-words"), (10, "10-words"), (20, "20-words"), (10, "10-words-chat")):
+        shape = chat if name.endswith("chat") else (lambda piece: {"text": piece})
         out, where = [], {}
         for ref, filler in zip(chosen, fillers, strict=True):
-            out += [{"text": s} for s in filler]
+            out += [shape(s) for s in filler]
             first = len(out) + 1
-            out += [{"text": p} for p in words(ref["output"], size)]
+            out += [shape(p) for p in words(ref["output"], size)]
             where[ref["id"]] = (first, len(out))
-        doc = scan(index, write_jsonl(work / f"copies{size}.jsonl", out), work / f"c{size}.json")
+        doc = scan(index, write_jsonl(work / f"copies{name}.jsonl", out), work / f"c{name}.json")
         found, blocks = set(), set()
         for m in doc["matches"]:
             span = where.get(m["reference"]["id"])
@@ -134,7 +145,7 @@ def main() -> None:
                 found.add(m["reference"]["id"])
                 if (m.get("strength") or {}).get("can_block"):
                     blocks.add(m["reference"]["id"])
-        results[f"copies-{size}-words"] = {
+        results[f"copies-{name}"] = {
             **counts(doc),
             "recall": round(len(found) / len(chosen), 3),
             "can_block": round(len(blocks) / len(chosen), 3),

@@ -120,3 +120,80 @@ def test_shards_merge_to_the_runs_of_one_scan(tmp_path: Path, index_dir: Path) -
     assert sorted(f["id"] for f in many["findings"]) == sorted(f["id"] for f in one["findings"])
     assert len({f["path"] for f in one["findings"]}) == 2
     assert [f.get("runs") for f in many["files"]] == [f.get("runs") for f in one["files"]]
+
+
+def test_a_run_counts_every_record_it_covers_in_every_format(tmp_path: Path, index_dir: Path) -> None:
+    # Counsel read "Blocked: 1 of 10 records" of a copy cut across ten records.
+    rows = cut(COPY, 10) + [{"text": t} for t in OWN]
+    data = write_jsonl(tmp_path / "cut.jsonl", rows)
+    doc = _scan(data, index_dir, code=1)
+    spans = [(m["record"]["index"], m["record"]["end_index"]) for m in doc["matches"]]
+    covered = {i for first, last in spans for i in range(first, last + 1)}
+    n = len(covered)
+    assert n >= len(cut(COPY, 10)) - 1 and n > 1, covered
+    counts = doc["summary"]["records"]
+    assert (counts["blocking"], counts["with_findings"], counts["scanned"]) == (n, n, len(rows)), counts
+    assert [s["records"] for s in doc["summary"]["sources"] if s["source"] == "share"] == [n]
+    assert [(r["index"], r["end_index"]) for r in doc["records"]] == sorted(set(spans))
+    said = f"Blocked: {n} of {len(rows)} records"
+    for kind in ("text", "markdown", "html"):
+        out = " ".join(run_cli([*_args(data, index_dir), "-f", kind], code=1).stdout.split())
+        assert said in out, (kind, out[:3000])
+
+
+def _repo(tmp_path: Path, index_dir: Path, committed: list[dict[str, Any]]) -> GitRepo:
+    repo = GitRepo(tmp_path / "dataset", isolated_env(tmp_path))
+    repo.write("policy.yaml", BLOCK_POLICY)
+    repo.write(".provcheck.yaml", f"index: {index_dir}\npolicy: policy.yaml\n")
+    repo.write("data/train.jsonl", jsonl(committed))
+    repo.git("add", ".")
+    repo.commit("dataset", "--no-verify")
+    return repo
+
+
+def test_the_hook_joins_staged_short_records_with_the_committed_ones_next_to_them(
+    tmp_path: Path, index_dir: Path
+) -> None:
+    # The copy's first seven pieces were committed before; its last two (19 words, under the
+    # floor alone) are staged: the hook read only them and let the copy's end in.
+    pieces = cut(COPY, 10)
+    repo = _repo(tmp_path, index_dir, [{"text": t} for t in OWN] + pieces[:-2])
+    repo.append("data/train.jsonl", jsonl(pieces[-2:]))
+    repo.git("add", ".")
+    refused = " ".join(repo.provcheck("hook", "run", code=1).stderr.split())
+    first = 3 + len(pieces) - 1  # the staged records' lines, not the committed ones'
+    assert f"data/train.jsonl:{first}-{first + 1}" in refused, refused
+    # --changed-since reads a branch's records the same way.
+    repo.git("commit", "-q", "--no-verify", "-m", "end of the copy")
+    doc = json.loads(repo.provcheck("scan", "--changed-since", "HEAD~1", "-f", "json", "-q", code=1).stdout)
+    assert [(f["record"]["line"], f["record"]["end_line"]) for f in doc["findings"]] == [(first, first + 1)]
+    counts = doc["summary"]["records"]
+    assert (counts["blocking"], counts["scanned"]) == (2, 2), counts
+
+
+def test_the_hook_does_not_report_again_a_run_committed_before(tmp_path: Path, index_dir: Path) -> None:
+    repo = _repo(tmp_path, index_dir, cut(COPY, 10))  # committed past the gate (--no-verify)
+    repo.append("data/train.jsonl", jsonl([{"text": t} for t in OWN]))
+    repo.git("add", ".")
+    repo.provcheck("hook", "run", code=0)
+
+
+def test_a_chat_cut_one_short_exchange_to_a_record_is_joined_by_role(tmp_path: Path, index_dir: Path) -> None:
+    # Each record a short exchange whose assistant turn is ten words of the copy: no record
+    # holds 25 tokens, and only plain records of one turn were joined.
+    pieces = [p["text"] for p in cut(COPY, 10)]
+    rows = [
+        {"messages": [{"role": "user", "content": t}, {"role": "assistant", "content": "Sure."}]} for t in OWN
+    ]
+    rows += [
+        {"messages": [{"role": "user", "content": "Go on."}, {"role": "assistant", "content": p}]}
+        for p in pieces
+    ]
+    data = write_jsonl(tmp_path / "chat.jsonl", rows)
+    doc = _scan(data, index_dir, code=1)
+    (match,) = doc["matches"]
+    where = match["record"]
+    assert (match["reference"]["id"], where["turn"]["role"]) == ("ref-0", "assistant")
+    assert 4 <= where["line"] < where["end_line"] <= len(rows), where
+    (summary,) = doc["files"]
+    assert len(pieces) <= summary["run_records"] <= len(rows), summary

@@ -111,12 +111,16 @@ def test_anthropic_stream_events_of_a_copy_are_joined_and_block(tmp_path: Path, 
 
 def test_chunks_of_another_shape_are_read_one_by_one(tmp_path: Path, index_dir: Path) -> None:
     # A chunk with a field the documented shape does not have is not joined (its text would be
-    # lost): each is read as before, as are chunks of own text.
+    # lost): each is read as before, as are chunks of own text. Each is a short record of two
+    # turns, so runs (``scan.runs``) join their texts role by role and find the copy.
     rows = openai_chunks(COPY)
     for row in rows:
         row["extra"] = "x"
-    doc = _scan(write_jsonl(tmp_path / "odd.jsonl", rows), index_dir, code=0)
+    doc = _scan(write_jsonl(tmp_path / "odd.jsonl", rows), index_dir, code=1)
     assert doc["stats"]["records"] == len(rows) and "stream_chunks" not in doc["files"][0]
+    assert [m["record"]["turn"]["role"] for m in doc["matches"] if m["record"].get("end_index")] == [
+        "content"
+    ]
     own = openai_chunks("Our own answer about tomatoes and the garden, written by us today.")
     doc = _scan(write_jsonl(tmp_path / "own.jsonl", own), index_dir, code=0)
     assert doc["stats"]["records"] == 1 and doc["files"][0]["stream_responses"] == 1

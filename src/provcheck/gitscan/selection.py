@@ -33,9 +33,10 @@ from typing import TYPE_CHECKING
 from provcheck import inputs as readers
 from provcheck.gitscan import keyed
 from provcheck.gitscan.changes import FileChange, Version
+from provcheck.gitscan.neighbours import around_lines
 from provcheck.gitscan.prefix import CHUNK, WHITESPACE, Prefix, plain, scan_prefix
 from provcheck.gitscan.repo import Repo
-from provcheck.inputs import InputSource, Limits, RawItem, RawRecord
+from provcheck.inputs import InputSource, Limits, RawItem, RawRecord, UnparsedLine
 from provcheck.inputs.schemas import RecordOptions, to_record
 from provcheck.model import ChangedFile, ErrorKind, Location, Record, RecordError
 
@@ -82,6 +83,8 @@ class DiffSelector:
         self._keys: dict[str, frozenset[str]] = {}
         self._tmp: str | None = None
         self._count = 0
+        self._read: dict[str, str] = {}
+        """Per file compared with its base, the local file of the new version read."""
 
     def __enter__(self) -> DiffSelector:
         return self
@@ -114,6 +117,7 @@ class DiffSelector:
                 "whole" if change.status in ("unchanged", "linked") else "new file"
             )
             return readers.read(display, path, limits, kind=change.path)
+        self._read[display] = path
         if readers.line_oriented(change.path):
             if plain(path):
                 return self._new_lines(change, path, limits)
@@ -137,6 +141,36 @@ class DiffSelector:
             target = os.path.join(folders[display_dir], os.path.basename(change.path))
             shutil.copyfile(self._local(change.new), target)
         return sorted(folders.items(), key=lambda kv: (kv[0].count(os.sep), kv[0]))
+
+    def around(
+        self, display: str, places: list[tuple[int, int | None]], reach: int, limits: Limits
+    ) -> Iterator[RawRecord | UnparsedLine]:
+        """The new version's records within ``reach`` positions of ``places`` (``(index,
+        line)`` of new records) that were not read: the committed records a run of new short
+        records continues (``scan.runs``). Line-oriented files parse only those lines; plain
+        JSON Lines files split only them (``neighbours``)."""
+        path = self._read.get(display)
+        if path is None:  # read whole (a new file): every record was read
+            return iter(())
+        change = self.changes[display]
+        lines = [(i, line) for i, line in places if line is not None]
+        if readers.line_oriented(change.path) and len(lines) == len(places) and plain(path):
+            return iter(around_lines(path, lines, reach, limits))
+        positions = [i for i, _ in places]
+        wanted: set[int] = set()
+        for p in positions:
+            wanted.update(range(max(p - reach, 0), p + reach + 1))
+        wanted.difference_update(positions)
+        keep = None
+        if readers.line_oriented(change.path):
+            seen = iter(range(1 << 62))  # ``keep`` is called once a record, in order
+
+            def keep(line: bytes, offset: int) -> bool:
+                return next(seen) in wanted
+
+        _, items = readers.read(display, path, limits, keep, kind=change.path)
+        found: Iterator[object] = items  # line-oriented readers yield ``UnparsedLine``s too
+        return (i for i in found if isinstance(i, (RawRecord, UnparsedLine)) and i.index in wanted)
 
     def keep(self, display: str, record: Record) -> bool:
         """False for a record whose scan key is in the base (non-line containers)."""

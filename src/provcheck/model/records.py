@@ -82,6 +82,14 @@ class Location:
     end_line: int | None = None
     """1-based last line of a record joined from several lines (streamed chunks of one
     response, ``inputs.streams``); None for a record of one line."""
+    end_index: int | None = None
+    """0-based position of the last record a match covers when it spans consecutive records (a
+    run of short records, ``scan.runs``: records ``index`` to ``end_index``); None for one."""
+
+    @property
+    def covers(self) -> range:
+        """The positions of the records this location covers (one, or a run's)."""
+        return range(self.index, (self.end_index if self.end_index is not None else self.index) + 1)
 
     @property
     def lines(self) -> str:

@@ -62,15 +62,27 @@ class RecordRow:
     """Most severe action among open findings; ``waived`` when all are waived."""
     blocking: bool = False
     """An open finding has an action the scan fails on."""
+    end_index: int | None = None
+    """0-based position of the last record of a run of consecutive records the row's findings
+    span (``Location.end_index``); None for one record."""
+    end_line: int | None = None
+    """1-based last line of what the row covers, when it is more than one line."""
 
     @property
     def location(self) -> str:
-        """``path:line``, else ``path#index``, else the path."""
+        """``path:line`` (``path:4-12`` for a run), else ``path#index``, else the path."""
         if self.line:
-            return f"{self.path}:{self.line}"
+            return f"{self.path}:{self.line}" + (f"-{self.end_line}" if self.end_line else "")
         if self.index is not None:
-            return f"{self.path}#{self.index}"
+            return f"{self.path}#{self.index}" + (f"-{self.end_index}" if self.end_index is not None else "")
         return self.path
+
+    @property
+    def covers(self) -> range:
+        """Positions of the records the row covers (one, or a run's; none for a declaration)."""
+        if self.index is None:
+            return range(0)
+        return range(self.index, (self.end_index if self.end_index is not None else self.index) + 1)
 
 
 @dataclass(slots=True)
@@ -211,9 +223,16 @@ class RecordView:
     def add(self, position: int, f: Finding) -> None:
         """Count the finding at ``position``."""
         rec = f.record
+        end_index = end_line = None
         if rec is not None:
-            key: tuple[str, int | None, str] = (self._one(rec.location.path), rec.location.index, "")
-            line, index, rid = rec.location.line, rec.location.index, rec.id
+            loc = rec.location
+            # A run (a match spanning consecutive records) is a row of its own: the records it
+            # covers are counted each (``finish``), and its place is the range of its lines.
+            end_index = loc.end_index
+            end_line = loc.end_line
+            run = f"..{end_index}" if end_index is not None else ""
+            key: tuple[str, int | None, str] = (self._one(loc.path), loc.index, run)
+            line, index, rid = loc.line, loc.index, rec.id
         else:
             d = f.declaration
             path = d.path if d is not None else f.path
@@ -222,6 +241,7 @@ class RecordView:
         row = self.rows.get(key)
         if row is None:
             row = self.rows[key] = RecordRow(key[0], index, line, rid, position, f.id)
+            row.end_index, row.end_line = end_index, end_line
         action = WAIVED if f.waived else f.action.value
         self.hash.update(f"{f.id}\t{f.action.value}\t{f.waiver_state.value}\n".encode())
         if f.waived and f.waiver is not None and f.waiver.placeholder:
@@ -252,7 +272,11 @@ class RecordView:
         src.findings += 1
         src.worst = worse(src.worst, action)
         if not f.waived and index is not None:  # a declaration is about a dataset, not a record
-            self._records.setdefault(name, set()).add(key)
+            counted = self._records.setdefault(name, set())
+            if end_index is None:
+                counted.add(key)
+            else:  # every record of a run
+                counted.update((key[0], i, "") for i in range(index, end_index + 1))
         elif not f.waived:
             src.declared += 1
         c = f.rule.clause
@@ -271,11 +295,13 @@ class RecordView:
         """Count a verified match that no rule applied to (``ScanResult.unruled``)."""
         loc = m.record.location
         name = self._one(m.reference.source.name)
-        key = (self._one(loc.path), loc.index, "")
+        path = self._one(loc.path)
         st = m.strength
         convergent = st is not None and (st.convergence is not None or st.explained)
         seen = self._unruled.setdefault(name, {})
-        seen[key] = seen.get(key, True) and convergent
+        for i in loc.covers:
+            key = (path, i, "")
+            seen[key] = seen.get(key, True) and convergent
 
     def identity(self, result: ScanResult) -> ReportIdentity:
         """The report's id and digest (call after every finding was added)."""
@@ -313,11 +339,20 @@ class RecordView:
             ),
         )
         records = [r for r in rows if r.index is not None]
+        # Per record (a run's row covers each of its records): open, blocking, only waived.
+        opened: set[tuple[str, int]] = set()
+        blocking: set[tuple[str, int]] = set()
+        waived: set[tuple[str, int]] = set()
+        for r in records:
+            for i in r.covers:
+                (waived if r.worst == WAIVED else opened).add((r.path, i))
+                if r.blocking:
+                    blocking.add((r.path, i))
         counts = RecordCounts(
             scanned=scanned,
-            with_findings=sum(1 for r in records if r.worst != WAIVED),
-            blocking=sum(1 for r in records if r.blocking),
-            waived_only=sum(1 for r in records if r.worst == WAIVED),
+            with_findings=len(opened),
+            blocking=len(blocking),
+            waived_only=len(waived - opened),
             dataset_level=len(rows) - len(records),
             unruled=len(
                 {k for seen in self._unruled.values() for k, convergent in seen.items() if not convergent}
@@ -522,9 +557,9 @@ def evidence_kinds(result: ScanResult) -> tuple[int, int, int]:
             continue
         if f.match is not None:
             loc = f.match.record.location
-            key = (loc.path, loc.index)
             strength = f.match.strength
-            (convergent if strength is not None and strength.convergence else asserts).add(key)
+            kind = convergent if strength is not None and strength.convergence else asserts
+            kind.update((loc.path, i) for i in loc.covers)
         elif f.marker is not None:
             loc = f.marker.record.location
             other.add((loc.path, loc.index))

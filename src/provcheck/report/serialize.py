@@ -50,6 +50,7 @@ def record(ref: RecordRef) -> dict[str, Any]:
         "index": loc.index,
         "line": loc.line,
         **({"end_line": loc.end_line} if loc.end_line else {}),
+        **({"end_index": loc.end_index} if loc.end_index is not None else {}),
         "id": ref.id,
         "content_hash": ref.content_hash,
         "turn": {
@@ -375,6 +376,7 @@ def record_row(r: RecordRow) -> dict[str, Any]:
         "path": r.path,
         "index": r.index,
         "line": r.line,
+        **({"end_index": r.end_index, "end_line": r.end_line} if r.end_index is not None else {}),
         "id": r.id,
         "rules": list(r.rules),
         "references": list(r.references),

@@ -90,6 +90,14 @@ class RecordSelector(Protocol):
         """Directories whose dataset cards and manifests are read (those that changed)."""
         ...
 
+    def around(
+        self, display: str, places: list[tuple[int, int | None]], reach: int, limits: Limits
+    ) -> Iterator[RawRecord | UnparsedLine]:
+        """The records of a file's version read within ``reach`` positions of ``places``
+        (``(index, line)`` of records read) that were not read (committed records next to new
+        ones); none for a file read whole."""
+        ...
+
 
 class Globs(Protocol):
     """The configuration's ``include``/``exclude`` (``projectfile.ProjectConfig``)."""
@@ -292,6 +300,22 @@ def read_records(
         progress.file_done(given)
 
 
+def _around(
+    options: ScanOptions, path: str, places: list[tuple[int, int | None]], reach: int
+) -> list[Record]:
+    """The committed records next to a diff-aware scan's new ones (``RecordSelector.around``),
+    read as records; unreadable ones are left out (a run stops there)."""
+    assert options.selector is not None
+    out = []
+    for item in options.selector.around(path, places, reach, options.limits):
+        raw: RawRecord | RecordError = item.parse(path) if isinstance(item, UnparsedLine) else item
+        if not isinstance(raw, RecordError):
+            rec = to_record(raw.data, raw.location(path), options.records)
+            if not isinstance(rec, RecordError):
+                out.append(rec)
+    return out
+
+
 def _left_out(given: str, source: InputSource, globs: Globs, tally: _Tally) -> bool:
     """True when the globs leave an archive's member out (counted unless excluded)."""
     as_folder = os.path.join(given, source.member or source.path[len(given) + 1 :])
@@ -419,7 +443,8 @@ def scan(
     else:
         plan, reading = _read_and_match(files, index, recipe, options, tally, progress), "driver"
     # Runs of records under the token floor, joined (``scan.runs``): after every record is matched.
-    for spanning in tally.runs.matched(lambda: Matcher(index, options.match), options.roles):
+    around = functools.partial(_around, options) if options.selector is not None else None
+    for spanning in tally.runs.matched(lambda: Matcher(index, options.match), options.roles, around):
         tally.results.add(spanning)
     for path, count in tally.unlisted.items():
         most, total = tally.error_limit, tally.files[path].errors
