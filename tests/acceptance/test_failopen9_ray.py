@@ -11,12 +11,12 @@ import pytest
 from helpers import REFERENCE_TEXTS, run_cli, write_jsonl
 
 pytest.importorskip("ray")
-from test_ray import ray_cluster, ray_home, ray_state  # noqa: F401  (the Ray tests' cluster)
 
-pytestmark = [pytest.mark.ray, pytest.mark.slow]
+# The session's cluster (tests/conftest.py), shared with tests/acceptance/test_ray.py.
+pytestmark = [pytest.mark.ray, pytest.mark.slow, pytest.mark.usefixtures("ray_state")]
 
 
-def test_min_probability_counts_the_same_on_ray(tmp_path: Path, index_dir: Path, ray_cluster: str) -> None:  # noqa: F811
+def test_min_probability_counts_the_same_on_ray(tmp_path: Path, index_dir: Path, ray_cluster: str) -> None:
     data = write_jsonl(tmp_path / "d.jsonl", [{"text": t} for t in REFERENCE_TEXTS] * 20)
     everything = tmp_path / "all.json"
     run_cli(["scan", data, "-i", index_dir, "--no-cache", "-q", "-f", "json", "-o", everything])

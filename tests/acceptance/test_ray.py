@@ -3,16 +3,10 @@ without token authentication, whatever Ray state the user's home directory holds
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import shutil
-import signal
-import socket
 import subprocess
-import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -21,113 +15,12 @@ from gitrepo import PROVCHECK
 from helpers import REFERENCE_TEXTS, UNRELATED_TEXT, run_cli, write_jsonl
 from provcheck.errors import EngineError
 from provcheck.runtime.executors import RayPool
+from raycluster import ray_command, ray_env, start_cluster, stop_cluster
 
 pytest.importorskip("ray")
-pytestmark = [pytest.mark.ray, pytest.mark.slow]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _ray_env(home: Path, **ray: str) -> dict[str, str]:
-    """The environment of Ray processes here: no RAY_* of the caller's, ``home`` as HOME."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RAY_")}
-    env.update(HOME=str(home), RAY_USAGE_STATS_ENABLED="0", **ray)
-    return env
-
-
-@pytest.fixture(scope="module")
-def ray_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The tests' HOME: never the user's. It holds what a local Ray instance of the user's
-    leaves behind (``~/.ray/auth_token``, which made these tests fail with InvalidAuthToken):
-    a cluster without authentication must ignore it."""
-    home = tmp_path_factory.mktemp("home")
-    (home / ".ray").mkdir()
-    (home / ".ray" / "auth_token").write_text("f" * 64)
-    return home
-
-
-@pytest.fixture(autouse=True)
-def ray_state(ray_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The in-process driver sees the isolated HOME and the cluster's authentication mode."""
-    for name in [k for k in os.environ if k.startswith("RAY_")]:
-        monkeypatch.delenv(name)
-    for name, value in _ray_env(ray_home, RAY_AUTH_MODE="disabled").items():
-        if os.environ.get(name) != value:
-            monkeypatch.setenv(name, value)
-
-
-def _start(ray_bin: str, temp: Path, env: dict[str, str]) -> str:
-    port = _free_port()
-    proc = subprocess.run(
-        [
-            ray_bin,
-            "start",
-            "--head",
-            f"--port={port}",
-            "--node-ip-address=127.0.0.1",
-            "--num-cpus=2",
-            "--include-dashboard=false",
-            "--disable-usage-stats",
-            f"--temp-dir={temp}",
-        ],
-        check=False,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=180,
-    )
-    if proc.returncode != 0:
-        raise AssertionError(
-            f"ray start failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
-        )
-    return f"127.0.0.1:{port}"
-
-
-def _stop(temp: Path) -> None:
-    """Stop the cluster whose processes run in ``temp`` (``ray stop`` would stop every Ray
-    instance of the machine, other people's too)."""
-
-    def pids() -> list[int]:
-        found = []
-        for entry in os.listdir("/proc"):
-            try:
-                cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
-            except (OSError, ValueError):
-                continue
-            if entry.isdigit() and str(temp).encode() in cmdline and int(entry) != os.getpid():
-                found.append(int(entry))
-        return found
-
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        for pid in pids():
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, sig)
-        deadline = time.monotonic() + 15
-        while pids() and time.monotonic() < deadline:
-            time.sleep(0.2)
-
-
-def _ray_bin() -> str:
-    ray_bin = shutil.which("ray", path=os.path.dirname(sys.executable))
-    if ray_bin is None:
-        pytest.skip("the ray command is not installed")
-    return ray_bin
-
-
-@pytest.fixture(scope="module")
-def ray_cluster(tmp_path_factory: pytest.TempPathFactory, ray_home: Path) -> Iterator[str]:
-    """`ray start --head` on 127.0.0.1 with 2 CPUs, without authentication; stopped afterwards."""
-    ray_bin = _ray_bin()
-    env = _ray_env(ray_home, RAY_AUTH_MODE="disabled")
-    temp = tmp_path_factory.mktemp("ray")
-    try:
-        yield _start(ray_bin, temp, env)
-    finally:
-        _stop(temp)
+# The cluster (``ray_cluster``) and its HOME are the session's (tests/conftest.py): one cluster
+# for every test marked ``ray``, which run last.
+pytestmark = [pytest.mark.ray, pytest.mark.slow, pytest.mark.usefixtures("ray_state")]
 
 
 def _scan_rows(tmp_path: Path) -> Path:
@@ -234,14 +127,14 @@ def test_a_cluster_with_token_authentication(
     tmp_path: Path, index_dir: Path, ray_home: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     # The driver is a real process: Ray reads its authentication settings once per process.
-    ray_bin = _ray_bin()
+    ray_bin = ray_command()
     token = tmp_path / "token"
     token.write_text("0123456789abcdef" * 4)
-    env = _ray_env(ray_home, RAY_AUTH_MODE="token", RAY_AUTH_TOKEN_PATH=str(token))
+    env = ray_env(ray_home, RAY_AUTH_MODE="token", RAY_AUTH_TOKEN_PATH=str(token))
     env["PROVCHECK_CACHE_DIR"] = str(tmp_path / "cache")
     temp = tmp_path_factory.mktemp("ray")  # a short path: Ray's socket paths must fit 107 bytes
     try:
-        address = _start(ray_bin, temp, env)
+        address = start_cluster(ray_bin, temp, env)
         data = _scan_rows(tmp_path)
         out = tmp_path / "ray.json"
         args = [str(data), "-i", str(index_dir), "-f", "json", "-o", str(out), "-q"]
@@ -258,7 +151,7 @@ def test_a_cluster_with_token_authentication(
         assert ray["run"]["engine"] == "ray" and len(local["matches"]) == 20
         assert [m["id"] for m in ray["matches"]] == [m["id"] for m in local["matches"]]
     finally:
-        _stop(temp)
+        stop_cluster(temp)
 
 
 def test_a_local_ray_instance_leaves_no_token_and_q_keeps_its_log_off_the_terminal(
@@ -266,7 +159,7 @@ def test_a_local_ray_instance_leaves_no_token_and_q_keeps_its_log_off_the_termin
 ) -> None:
     home = tmp_path / "home"
     home.mkdir()
-    env = _ray_env(home)  # no RAY_AUTH_MODE: Ray's default for a new local instance
+    env = ray_env(home)  # no RAY_AUTH_MODE: Ray's default for a new local instance
     env["PROVCHECK_CACHE_DIR"] = str(tmp_path / "cache")
     data = _scan_rows(tmp_path)
     out = tmp_path / "r.json"
