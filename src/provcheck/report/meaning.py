@@ -46,9 +46,11 @@ listed paraphrase and translation as what it cannot see and left out a near copy
 
 CLEAN_LIMITS = (
     "Text from sources not in the index is not detected, nor are paraphrases, translations, "
-    "copies with a word changed every four to six words, and passages shorter than the matching "
-    "threshold; files or records not read were not checked. A result without findings does not "
-    "show that the data was written by people or is free to use."
+    "copies with a word changed every four to six words, passages shorter than the matching "
+    "threshold, and copies cut across records other than short plain records of one file (a chat "
+    "cut one exchange to a record, pieces in shuffled order); files or records not read were not "
+    "checked. A result without findings does not show that the data was written by people or is "
+    "free to use."
 )
 """What a clean result does not establish, said wherever a report has no finding to show."""
 
