@@ -19,6 +19,10 @@ HTML, PDF, Markdown, text, JSON and SARIF.
    records that only share a short or common passage with it, and gave whichever record came
    first as the example: it now says how many match and how many of them as copies, and the
    example is a copy where there is one (``conflict.copies``).
+7. The summaries counted a record whose only match is short evidence (below the blocking floor)
+   among records "verified ... closely enough to suggest it derives from" a source, while its
+   card says short texts can coincide without copying: the HTML and Markdown summaries now count
+   such records apart (``records.short_only``).
 6. The HTML's heading said "scanned" at the scan's end and its decision facts "Scanned" at its
    start: a merged or long scan showed two times for one scan. Every report now says the start
    and, when it differs, the end (``scope.scan_time``).
@@ -150,7 +154,9 @@ def test_text_says_a_references_provider_and_model_are_not_recorded_instead_of_q
     assert "reference garden-1 of community-nc (provider and model not recorded in the index)" in scans["txt"]
     # The provenance's "date" says a date of what.
     page = _words(scans["html"])
-    assert "community-nc (matched source): licence CC-BY-NC-4.0; material dated 2024-02-01 (source.date" in page
+    assert (
+        "community-nc (matched source): licence CC-BY-NC-4.0; material dated 2024-02-01 (source.date" in page
+    )
 
 
 # --- 4. copies cut across records, among the limits ------------------------------------------------
@@ -211,3 +217,33 @@ def test_every_report_gives_one_scan_time_its_start_and_its_end_when_they_differ
     for fmt in (OutputFormat.TEXT, OutputFormat.MARKDOWN):
         out = formatter(fmt).render(result, ReportContext())
         assert f"Scanned {when}; run by" in out, out[-600:]
+
+
+# --- 7. short evidence counted apart ---------------------------------------------------------------
+
+
+def test_summaries_count_records_with_only_short_evidence_apart_from_those_suggesting_derivation(
+    scans: dict[str, str],
+) -> None:
+    doc = json.loads(scans["json"])
+    (short,) = [m for m in doc["matches"] if m["record"]["id"] == "g-short"]
+    assert short["short_evidence"] and not short["strength"]["convergence"]
+    said = "1 record(s) share with an indexed source only passages shorter than a finding needs to block"
+    page = _words(scans["html"])
+    proves = page[page.index("What this result does and does not prove") :][:1500]
+    assert said in proves, proves
+    # The records said to suggest derivation are those with a match that is neither short nor
+    # convergent: g-copy among them, g-short not.
+    strong = {
+        (m["record"]["path"], m["record"]["index"])
+        for m in doc["matches"]
+        if not m["short_evidence"] and not m["strength"]["convergence"]
+    }
+    opened = {
+        (f["record"]["path"], f["record"]["index"])
+        for f in doc["findings"]
+        if not f["waived"] and f.get("record") and f.get("match")
+    }
+    count = len(strong & opened)
+    assert f"It shows that {count} record(s) contain text verified" in proves, proves
+    assert said in " ".join(scans["md"].split())

@@ -15,8 +15,8 @@ from provcheck.report import overview as ov
 from provcheck.report.base import Formatter, ReportContext
 from provcheck.report.evidence import WITHHELD
 from provcheck.report.locations import line_url, repo_path
-from provcheck.report.meaning import CLEAN_LIMITS
-from provcheck.report.records import evidence_kinds, record_verdict, record_view, unruled_line
+from provcheck.report.meaning import CLEAN_LIMITS, SHORT_ONLY
+from provcheck.report.records import evidence_kinds, record_verdict, record_view, short_only, unruled_line
 from provcheck.report.scope import read_by_content_line
 from provcheck.report.terminal import printable
 
@@ -274,6 +274,8 @@ def _what_a_match_shows(result: ScanResult) -> str:
             f"; {convergent:,} record(s) match only in ways independent answers also do (marked as "
             "likely convergence): listed for review, not evidence of copying"
         )
+    if short := short_only(result):
+        line += f"; {short:,} record(s) {SHORT_ONLY}"
     withheld = sorted(
         {
             f.match.reference.withheld

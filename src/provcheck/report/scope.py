@@ -179,7 +179,7 @@ def run_by_text(run: RunRecord) -> str | None:
         said = "; ".join(
             f"shard {p.shard}: {p.run_by if isinstance(p.run_by, str) else 'not recorded'}" for p in shares
         )
-        return f"the shares were not all run by the same person or job: {said} (as given; not verified)"
+        return f"{said} (share by share, as given: not one person or job; not verified)"
     return None
 
 

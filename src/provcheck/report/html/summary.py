@@ -16,13 +16,14 @@ from provcheck.report import overview as ov
 from provcheck.report.html.charts import bar_chart
 from provcheck.report.html.markup import badge, breakable, dl, esc, idents, table
 from provcheck.report.html.sources import sources_table
-from provcheck.report.meaning import EDITED_THROUGHOUT
+from provcheck.report.meaning import EDITED_THROUGHOUT, SHORT_ONLY
 from provcheck.report.method import Measured, measured
 from provcheck.report.records import (
     WAIVED,
     RecordSummary,
     evidence_kinds,
     record_verdict,
+    short_only,
     unruled_line,
 )
 
@@ -279,12 +280,16 @@ def _no_finding(result: ScanResult, waived: int = 0) -> str:
 
 def _proves(result: ScanResult, with_findings: int, sources: int, unruled: str = "", waived: int = 0) -> str:
     asserts, convergent, other = evidence_kinds(result)
+    short = short_only(result)
+    asserts -= short
     parts = []
     if asserts:
         parts.append(
             f"{asserts:,} record(s) contain text verified, by alignment, to match text of an indexed "
             "source closely enough to suggest it derives from it"
         )
+    if short:
+        parts.append(f"{short:,} record(s) {SHORT_ONLY}")
     if convergent:
         parts.append(
             f"{convergent:,} record(s) match an indexed source only in ways that independent answers "
