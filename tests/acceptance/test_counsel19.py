@@ -247,3 +247,16 @@ def test_summaries_count_records_with_only_short_evidence_apart_from_those_sugge
     count = len(strong & opened)
     assert f"It shows that {count} record(s) contain text verified" in proves, proves
     assert said in " ".join(scans["md"].split())
+
+
+# --- 8. the waiver register's "written for" in print --------------------------------------------------
+
+
+def test_the_waiver_registers_written_for_column_never_breaks_inside_a_word(scans: dict[str, str]) -> None:
+    """Printed, "waivers.yaml:10" came out as "waivers .yaml:1 0": the column that names the
+    waivers file's entry broke anywhere. It breaks at spaces and a rule id's '-' only."""
+    rules = re.findall(r"([^{}]*)\{\s*overflow-wrap:\s*anywhere;?\s*\}", scans["html"])
+    anywhere = [r for r in rules if "table.waivers" in r]
+    assert anywhere, rules
+    assert all("nth-child(3)" not in r for r in anywhere), anywhere
+    assert "waivers.yaml:" in htmllib.unescape(scans["html"])
