@@ -53,11 +53,11 @@ SHORT_ONLY = (
 
 CLEAN_LIMITS = (
     "Text from sources not in the index is not detected, nor are paraphrases, translations, "
-    "copies with a word changed every four to six words, passages shorter than the matching "
-    "threshold, and copies cut across records other than short plain records of one file (a chat "
-    "cut one exchange to a record, pieces in shuffled order); files or records not read were not "
-    "checked. A result without findings does not show that the data was written by people or is "
-    "free to use."
+    "copies with a word changed every four to six words, and passages shorter than the matching "
+    "threshold; a copy cut across records is found only where short plain records of one file "
+    "(or streamed chunks) are joined, not when a chat is cut one exchange to a record or its pieces "
+    "are shuffled; files or records not read were not checked. A result without findings does not "
+    "show that the data was written by people or is free to use."
 )
 """What a clean result does not establish, said wherever a report has no finding to show."""
 
