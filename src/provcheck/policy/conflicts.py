@@ -6,7 +6,8 @@ The ``conflict`` signal joins the two: for each declaring file, the licences it 
 (``declared.*``, with ``declared.license_traits``: every declared id's traits, the most
 restrictive reading) against each source its dataset's records matched, and that source's
 ancestors (``source.*``), with how many records matched (``conflict.records``) and one of
-them (``conflict.example``). The matches are tallied as they arrive, per file and source, so
+them (``conflict.example``, one that copies the source where one does), and how many of them
+could block (``conflict.copies``). The matches are tallied as they arrive, per file and source, so
 memory grows with files x sources, not with matches.
 """
 
@@ -24,6 +25,15 @@ class _Seen:
     records: int
     example: str
     source: SourceInfo
+    copies: int = 0
+    """Of ``records``, those with a match that could block (not short, not convergent)."""
+    copy_example: str | None = None
+
+
+def _could_block(m: Match) -> bool:
+    """A match that counts as a copy: one that could block (or one without a strength, which
+    is never taken as weaker than it is)."""
+    return m.strength is None or m.strength.can_block
 
 
 @dataclass(slots=True)
@@ -33,37 +43,52 @@ class MatchedSources:
     seen: dict[tuple[str, str], _Seen] = field(default_factory=dict)
 
     def add(self, matches: Iterable[Match]) -> None:
-        """Count each record once per source it matched (a record's matches arrive in one
-        batch, so one batch is enough to tell)."""
-        counted: set[tuple[str, str, int]] = set()
+        """Count each record once per source it matched, and as a copy when any of its matches
+        with that source could block (a record's matches arrive in one batch, so one batch is
+        enough to tell). Counsel 19: every record matched was said to "copy" the source, though
+        some only shared a passage independent answers share, and the example was whichever
+        record came first."""
+        records: dict[tuple[str, str, int], tuple[Match, bool]] = {}
         for m in matches:
             loc = m.record.location
-            name = m.reference.source.name
-            marker = (loc.path, name, loc.index)
-            if marker in counted:
-                continue
-            counted.add(marker)
-            key = (loc.path, name)
-            entry = self.seen.get(key)
+            marker = (loc.path, m.reference.source.name, loc.index)
+            first, copy = records.get(marker, (m, False))
+            records[marker] = (first, copy or _could_block(m))
+        for (path, name, _), (m, copy) in records.items():
+            loc = m.record.location
+            at = f"{loc.path}:{loc.line}" if loc.line else f"{loc.path}#{loc.index}"
+            entry = self.seen.get((path, name))
             if entry is None:
-                at = f"{loc.path}:{loc.line}" if loc.line else f"{loc.path}#{loc.index}"
-                self.seen[key] = _Seen(1, at, m.reference.source)
-            else:
-                entry.records += 1
+                entry = self.seen[(path, name)] = _Seen(0, at, m.reference.source)
+            entry.records += 1
+            if copy:
+                entry.copies += 1
+                if entry.copy_example is None:
+                    entry.copy_example = at
 
-    def under(self, dataset: str) -> list[tuple[SourceInfo, int, str]]:
-        """``(source, records, example)`` for the records of files under ``dataset``, per
-        source, by name."""
-        found: dict[str, tuple[SourceInfo, int, str]] = {}
+    def under(self, dataset: str) -> list[tuple[SourceInfo, int, int, str]]:
+        """``(source, records, copies, example)`` for the records of files under ``dataset``,
+        per source, by name; the example is a record that copies the source where one does."""
+        found: dict[str, tuple[SourceInfo, int, int, str | None, str]] = {}
         for (path, name), entry in sorted(self.seen.items()):
             if not within(path, dataset):
                 continue
             previous = found.get(name)
             if previous is None:
-                found[name] = (entry.source, entry.records, entry.example)
+                found[name] = (entry.source, entry.records, entry.copies, entry.copy_example, entry.example)
             else:
-                found[name] = (previous[0], previous[1] + entry.records, previous[2])
-        return [found[n] for n in sorted(found)]
+                info, records, copies, copy_example, example = previous
+                found[name] = (
+                    info,
+                    records + entry.records,
+                    copies + entry.copies,
+                    copy_example or entry.copy_example,
+                    example,
+                )
+        return [
+            (info, records, copies, copy_example or example)
+            for info, records, copies, copy_example, example in (found[n] for n in sorted(found))
+        ]
 
 
 def within(path: str, dataset: str) -> bool:

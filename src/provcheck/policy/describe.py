@@ -57,7 +57,8 @@ FIELDS: dict[str, str] = {
     "declared.resolved": "the provider the declared name resolves to",
     "declared.by": "what makes the declaration (card, manifest or record)",
     "conflict.records": "the number of records matching the source",
-    "conflict.example": "an example record matching the source",
+    "conflict.copies": "the number of those records whose match could block (not short, not convergent)",
+    "conflict.example": "an example record matching the source (one that could block, where one does)",
     "conflict.source": "the source the records match",
 }
 """Each field that is not true/false, as a noun phrase."""

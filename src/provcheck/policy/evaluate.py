@@ -493,7 +493,7 @@ class Evaluator:
         }
         own = _declared_facts(items)
         out: list[Finding] = []
-        for info, records, example in self._matched.under(d.dataset):
+        for info, records, copies, example in self._matched.under(d.dataset):
             chain = self.chain(info)
             for rule in self._conflict_rules:
                 for facts in chain:
@@ -501,6 +501,7 @@ class Evaluator:
                         **base,
                         **self._source_ctx(facts),
                         "conflict.records": records,
+                        "conflict.copies": copies,
                         "conflict.example": example,
                         "conflict.source": info.name,
                     }

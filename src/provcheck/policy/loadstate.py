@@ -85,6 +85,7 @@ FIELD_TYPES: dict[str, str] = {
     "declared.by": "str",
     "declared.carries_output": "bool",
     "conflict.records": "num",
+    "conflict.copies": "num",
     "conflict.example": "str",
     "conflict.source": "str",
 }

@@ -101,6 +101,7 @@ def unreadable_licences(
                     **declared_by(d),
                     **source_ctx(replace_license(own, licence)),
                     "conflict.records": 1,
+                    "conflict.copies": 1,
                 }
 
             could = [r.id for r in licence_rules if any(r.when.holds(probe(p)) for p in _PROBES.values())]

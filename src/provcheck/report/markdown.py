@@ -9,14 +9,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TextIO
 
-from provcheck.model import Clause, RunRecord, ScanResult
+from provcheck.model import Clause, RunRecord, ScanResult, WaiverState
 from provcheck.report import clauses
 from provcheck.report import overview as ov
 from provcheck.report.base import Formatter, ReportContext
 from provcheck.report.evidence import WITHHELD
 from provcheck.report.locations import line_url, repo_path
-from provcheck.report.meaning import CLEAN_LIMITS
-from provcheck.report.records import evidence_kinds, record_verdict, record_view, unruled_line
+from provcheck.report.meaning import CLEAN_LIMITS, SHORT_ONLY
+from provcheck.report.records import evidence_kinds, record_verdict, record_view, short_only, unruled_line
 from provcheck.report.scope import read_by_content_line
 from provcheck.report.terminal import printable
 
@@ -91,6 +91,7 @@ class MarkdownFormatter(Formatter):
             f"**policy** {md(policy)} · {result.stats.records:,} records in {result.stats.files:,} file(s) · "
             f"report {md(rs.identity.id)}"
         )
+        out.append(f"<br>{md(ov.scanned_line(run), 600)}")
         if changed := ov.overrides_line(run):
             out.append(f"<br>**Policy** {md(changed, 1200)}")
         if changed := ov.replaced_line(run):
@@ -202,6 +203,7 @@ class MarkdownFormatter(Formatter):
             ]
             if missing := ov.providers_not_indexed(result.run):
                 out += [md(missing, 1000), ""]
+        out += _waived(result)
         if result.errors:
             out += [f"<details><summary>{len(result.errors):,} unreadable file(s) or record(s)</summary>", ""]
             for e in result.errors[:20]:
@@ -231,6 +233,38 @@ class MarkdownFormatter(Formatter):
         return "\n".join(out) + "\n"
 
 
+def _waived(result: ScanResult) -> list[str]:
+    """Who waived which finding, when, until when and why: the summary said only how many were
+    waived, so a reviewer holding it could not tell whose decisions the result rests on (counsel
+    19; the HTML's waiver register and the text report say it)."""
+    positions = [i for i, f in enumerate(result.findings) if f.waiver is not None]
+    if not positions:
+        return []
+    out = [
+        f"<details><summary>Waived findings ({len(positions):,}): who approved each, when and why</summary>",
+        "",
+        "| state | finding | record | rule | source | action | approver | date | expires | ticket | reason |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for i in positions[:ROWS]:
+        f = result.findings[i]
+        w = f.waiver
+        assert w is not None
+        state = {WaiverState.WAIVED: "in force", WaiverState.EXPIRED: "expired (finding open)"}.get(
+            f.waiver_state, "not applied"
+        )
+        # The source too: a card's entries differ only by the source its licence conflicts with.
+        source = f.source.name if f.source is not None else ov.origin(f)
+        out.append(
+            f"| {state} | `{f.id}` | {md(ov.where(f))} | {md(f.rule.id)} | {md(source)} | "
+            f"{md(f.action.value)} | {md(w.approver)} | {md(w.date)} | {md(w.expires or 'never')} | "
+            f"{md(w.ticket or '')} | {md(w.reason, 300)} |"
+        )
+    if len(positions) > ROWS:
+        out += ["", f"… and {len(positions) - ROWS:,} more in the full report (Waiver register)."]
+    return [*out, "", "</details>", ""]
+
+
 def _what_a_match_shows(result: ScanResult) -> str:
     """What the findings establish and what they do not, in one paragraph (as the HTML says)."""
     _, convergent, _ = evidence_kinds(result)
@@ -240,6 +274,8 @@ def _what_a_match_shows(result: ScanResult) -> str:
             f"; {convergent:,} record(s) match only in ways independent answers also do (marked as "
             "likely convergence): listed for review, not evidence of copying"
         )
+    if short := short_only(result):
+        line += f"; {short:,} record(s) {SHORT_ONLY}"
     withheld = sorted(
         {
             f.match.reference.withheld

@@ -44,10 +44,19 @@ EDITED_THROUGHOUT = (
 README "What a clean report does and does not prove"): said with the other limits, or a report
 listed paraphrase and translation as what it cannot see and left out a near copy it cannot see."""
 
+SHORT_ONLY = (
+    "share with an indexed source only passages shorter than a finding needs to block: short texts "
+    "can coincide without copying, so these are listed for a person to judge and are not, on their "
+    "own, evidence of copying"
+)
+"""Records whose only matches are short evidence, in the summaries' words (counsel 19)."""
+
 CLEAN_LIMITS = (
     "Text from sources not in the index is not detected, nor are paraphrases, translations, "
     "copies with a word changed every four to six words, and passages shorter than the matching "
-    "threshold; files or records not read were not checked. A result without findings does not "
+    "threshold; a copy cut across records is found only where short plain records of one file "
+    "(or streamed chunks) are joined, not when a chat is cut one exchange to a record or its pieces "
+    "are shuffled; files or records not read were not checked. A result without findings does not "
     "show that the data was written by people or is free to use."
 )
 """What a clean result does not establish, said wherever a report has no finding to show."""

@@ -38,6 +38,9 @@ from provcheck.report.scope import overrides_line as overrides_line
 from provcheck.report.scope import providers_not_indexed as providers_not_indexed
 from provcheck.report.scope import read_by_content_line as read_by_content_line
 from provcheck.report.scope import replaced_line as replaced_line
+from provcheck.report.scope import run_by_text as run_by_text
+from provcheck.report.scope import scan_time as scan_time
+from provcheck.report.scope import scanned_line as scanned_line
 from provcheck.report.scope import summary_lines as summary_lines
 from provcheck.report.scope import use_line as use_line
 

@@ -568,6 +568,23 @@ def evidence_kinds(result: ScanResult) -> tuple[int, int, int]:
     return len(asserts), len(convergent), len(other)
 
 
+def short_only(result: ScanResult) -> int:
+    """Records among ``evidence_kinds``' first count whose open matches are all short evidence
+    (below the blocking floor): their cards say short texts can coincide without copying, and
+    the summary counted them among records "closely enough to suggest" derivation (counsel 19)."""
+    strong: set[tuple[str, int]] = set()
+    short: set[tuple[str, int]] = set()
+    for f in result.findings:
+        if f.waived or f.match is None:
+            continue
+        strength = f.match.strength
+        if strength is not None and strength.convergence:
+            continue
+        loc = f.match.record.location
+        (short if f.match.evidence.short else strong).add((loc.path, loc.index))
+    return len(short - strong)
+
+
 def unruled_line(rs: RecordSummary, use: str) -> str:
     """What the matches that no rule applied to mean, or "" without any: counsel read "0
     records" beside a source whose outputs three records copy, because the declared use made

@@ -155,3 +155,44 @@ def providers_not_indexed(run: RunRecord) -> str | None:
         f"The index holds no source from: {', '.join(missing)} — a copy of their output cannot be "
         f"found by text; only {checked} are checked for them."
     )
+
+
+RUN_BY_UNRECORDED = "not recorded: the scan was run without --run-by or PROVCHECK_RUN_BY"
+"""Said where a report names who ran the scan and the run recorded no one."""
+
+
+def run_by_text(run: RunRecord) -> str | None:
+    """Who ran the scan, as the run recorded it, in words: the name given with ``--run-by`` or
+    ``PROVCHECK_RUN_BY`` (and which), or each share's for a merged run whose shares name someone;
+    ``None`` when nothing names anyone. Every format says it in these words (counsel 19: the text
+    and Markdown reports said neither who ran the scan nor when)."""
+    if isinstance(run.run_by, str):
+        origin = (
+            "the environment variable PROVCHECK_RUN_BY"
+            if run.run_by_from == "environment (PROVCHECK_RUN_BY)"
+            else "--run-by on the command line"
+        )
+        return f"{run.run_by} (recorded by provcheck as given with {origin}; not verified)"
+    merged = run.merged
+    shares = [] if isinstance(merged, Absent) or merged is None else list(merged.partials)
+    if any(isinstance(p.run_by, str) for p in shares):
+        said = "; ".join(
+            f"shard {p.shard}: {p.run_by if isinstance(p.run_by, str) else 'not recorded'}" for p in shares
+        )
+        return f"{said} (share by share, as given: not one person or job; not verified)"
+    return None
+
+
+def scan_time(run: RunRecord) -> str:
+    """When the scan ran: its start, and its end when that differs (``2026-…T10:00:00+00:00 to
+    2026-…T13:10:00+00:00``). The HTML's heading gave the end and its decision facts the start,
+    two "scanned" times in one report (counsel 19: a merged or long scan showed both)."""
+    started = run.started_at or "time not recorded"
+    finished = run.finished_at
+    return f"{started} to {finished}" if finished and finished != run.started_at else started
+
+
+def scanned_line(run: RunRecord) -> str:
+    """When the scan ran and who ran it, in one line: what a reader of the text or Markdown
+    report holding no other file needs to say whose scan, of when, they rely on."""
+    return f"Scanned {scan_time(run)}; run by {run_by_text(run) or RUN_BY_UNRECORDED}"

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from provcheck.model import Action, Finding, ScanResult
+from provcheck.model import Action, Finding, ScanResult, SourceInfo
 from provcheck.report import clauses
 from provcheck.report import overview as ov
 from provcheck.report.base import Formatter, ReportContext
@@ -143,6 +143,7 @@ class TextFormatter(Formatter):
             console.print(f"No findings. {CLEAN_LIMITS}", markup=False)
             if read:
                 console.print(read, markup=False)
+            console.print(printable(ov.scanned_line(result.run)), markup=False, soft_wrap=True)
             console.print(printable(_written_by(result, rs)), markup=False, soft_wrap=True)
             return
         console.print("Records with findings:", markup=False)
@@ -172,6 +173,7 @@ class TextFormatter(Formatter):
         if read:
             console.print("\n" + read, markup=False)
         console.print()
+        console.print(printable(ov.scanned_line(result.run)), markup=False, soft_wrap=True)
         console.print(printable(_written_by(result, rs)), markup=False, soft_wrap=True)
 
     @staticmethod
@@ -253,10 +255,7 @@ class TextFormatter(Formatter):
                     )
             chain = " <- ".join(s.name for s in f.chain) or ref.source.name
             console.print(
-                printable(
-                    f"  reference {ref.id} of {chain} ({ref.source.provider or '?'}/"
-                    f"{ref.source.generator or '?'})"
-                ),
+                printable(f"  reference {ref.id} of {chain} ({_author(ref.source)})"),
                 markup=False,
             )
             span = max(ev.spans, key=lambda s: s.matched_tokens)
@@ -322,6 +321,15 @@ class TextFormatter(Formatter):
                 ),
                 markup=False,
             )
+
+
+def _author(source: SourceInfo) -> str:
+    """Who wrote the reference's text, as the index records it: ``openai/gpt-4``; "?/?" for a
+    source without either read as a fault of the report (counsel 19), so what is not recorded
+    is said in words."""
+    if source.provider is None and source.generator is None:
+        return "provider and model not recorded in the index"
+    return f"{source.provider or 'provider not recorded'}/{source.generator or 'model not recorded'}"
 
 
 def _written_by(result: ScanResult, rs: RecordSummary) -> str:

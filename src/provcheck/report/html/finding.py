@@ -48,6 +48,10 @@ were the engine's key names on a card counsel reads."""
 def _meta_fact(key: str, value: str) -> str:
     if key == "catalogued":
         return "in provcheck's catalogue of known datasets and models" if value == "true" else ""
+    if key == "date":
+        # "date 2024-02-01" did not say a date of what (counsel 19); the clause notes call it
+        # the recorded date (source.date) that picks the version of the terms cited.
+        return f"material dated {value} (source.date: picks the version of the terms cited)"
     return f"{_META_WORDS.get(key, key)} {value}"
 
 

@@ -24,7 +24,7 @@ from provcheck.report.base import Formatter, ReportContext
 from provcheck.report.clauses import DEFAULT_TERMS, NO_RETRIEVAL
 from provcheck.report.clauses import legend as quote_legend
 from provcheck.report.html.finding import SCORE_LEGEND, card, clause_html, when_html
-from provcheck.report.html.limits import heldout_limit
+from provcheck.report.html.limits import SPLIT_COPIES, heldout_limit
 from provcheck.report.html.markup import dl, esc, table
 from provcheck.report.html.signoff import decision_block, policy_files_html
 from provcheck.report.html.summary import (
@@ -201,7 +201,7 @@ class HtmlFormatter(Formatter):
         paths = ov.fact_text(run.paths) or ", ".join(f.path for f in result.files)
         overview = _Overview.of(result, context.fail_on)
         rs = overview.rs
-        when = ov.fact_text(run.finished_at)
+        when = ov.scan_time(run)
         running = f"provcheck report {rs.identity.id} · {paths} · {when[:10]}"
         pages = page_style(running)
         csp = (
@@ -430,6 +430,7 @@ class HtmlFormatter(Formatter):
                 else ""
             )
             + heldout_limit(m)
+            + SPLIT_COPIES
             + "<li><b>Unreadable input</b>: files and records listed under Unreadable input "
             "were not scanned.</li>"
             "</ul><p>It does not prove that the data was written by people, and findings are evidence for a "

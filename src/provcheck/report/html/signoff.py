@@ -4,7 +4,7 @@ on, and the form (or the decision given with ``--decision``) to sign. Moved from
 
 from __future__ import annotations
 
-from provcheck.model import Absent, RunRecord, ScanResult
+from provcheck.model import RunRecord, ScanResult
 from provcheck.report import overview as ov
 from provcheck.report.decision import DECISIONS, Decision
 from provcheck.report.html.markup import dl, esc
@@ -29,24 +29,12 @@ def _run_by(run: RunRecord, decision: Decision | None) -> str:
     """Who ran the scan: as the run recorded it (``--run-by`` or ``$PROVCHECK_RUN_BY``, with
     which), else as the decision file states, else a blank to fill in that says why it is one."""
     stated = decision.scan_run_by if decision is not None else None
-    if isinstance(run.run_by, str):
-        origin = (
-            "the environment variable PROVCHECK_RUN_BY"
-            if run.run_by_from == "environment (PROVCHECK_RUN_BY)"
-            else "--run-by on the command line"
-        )
-        said = f"{esc(run.run_by)} (recorded by provcheck as given with {esc(origin)}; not verified)"
-        if stated and stated != run.run_by:
+    said = ov.run_by_text(run)
+    if said is not None:
+        said = esc(said)
+        if isinstance(run.run_by, str) and stated and stated != run.run_by:
             said += f"; the decision file states: {esc(stated)}"
         return said
-    merged = run.merged
-    shares = [] if isinstance(merged, Absent) or merged is None else list(merged.partials)
-    if any(isinstance(p.run_by, str) for p in shares):
-        said = "; ".join(
-            f"shard {esc(p.shard)}: {esc(p.run_by) if isinstance(p.run_by, str) else 'not recorded'}"
-            for p in shares
-        )
-        return f"the shares were not all run by the same person or job: {said} (as given; not verified)"
     if stated:
         return f"{esc(stated)} (as the decision file states; the scan recorded no --run-by)"
     if decision is not None:
@@ -69,7 +57,6 @@ def decision_question(result: ScanResult, rs: RecordSummary, dataset: str, decis
     digest = ov.fact_text(run.policy.digest)
     gaps = not_scanned(result)
     index = run.index
-    started = ov.fact_text(run.started_at)
     run_by = _run_by(run, decision)
     question = (
         f"<p class='question'><b>The decision asked:</b> may the records scanned in {_mono(dataset)} be "
@@ -133,7 +120,7 @@ def decision_question(result: ScanResult, rs: RecordSummary, dataset: str, decis
                 # What the decision cannot rest on: the summary said it, the facts signed did not.
                 + (f"; <b>{esc(missing)}</b>" if (missing := ov.providers_not_indexed(run)) else ""),
             ),
-            ("Scanned", esc(started or "time not recorded") + " by " + _mono(ov.tool_text(run))),
+            ("Scanned", esc(ov.scan_time(run)) + " by " + _mono(ov.tool_text(run))),
             (
                 "Not scanned",
                 esc("; ".join(gaps)) if gaps else "nothing left out: every record given was read",

@@ -16,13 +16,14 @@ from provcheck.report import overview as ov
 from provcheck.report.html.charts import bar_chart
 from provcheck.report.html.markup import badge, breakable, dl, esc, idents, table
 from provcheck.report.html.sources import sources_table
-from provcheck.report.meaning import EDITED_THROUGHOUT
+from provcheck.report.meaning import EDITED_THROUGHOUT, SHORT_ONLY
 from provcheck.report.method import Measured, measured
 from provcheck.report.records import (
     WAIVED,
     RecordSummary,
     evidence_kinds,
     record_verdict,
+    short_only,
     unruled_line,
 )
 
@@ -279,12 +280,16 @@ def _no_finding(result: ScanResult, waived: int = 0) -> str:
 
 def _proves(result: ScanResult, with_findings: int, sources: int, unruled: str = "", waived: int = 0) -> str:
     asserts, convergent, other = evidence_kinds(result)
+    short = short_only(result)
+    asserts -= short
     parts = []
     if asserts:
         parts.append(
             f"{asserts:,} record(s) contain text verified, by alignment, to match text of an indexed "
             "source closely enough to suggest it derives from it"
         )
+    if short:
+        parts.append(f"{short:,} record(s) {SHORT_ONLY}")
     if convergent:
         parts.append(
             f"{convergent:,} record(s) match an indexed source only in ways that independent answers "
@@ -318,6 +323,9 @@ def _proves(result: ScanResult, with_findings: int, sources: int, unruled: str =
         + (f"<li><b>{esc(missing)}</b></li>" if (missing := ov.providers_not_indexed(result.run)) else "")
         + "<li>Paraphrases, translations and passages shorter than the matching threshold are not "
         f"detected, nor is a copy edited throughout: {esc(EDITED_THROUGHOUT)}.</li>"
+        "<li>A copy cut across records is found only where Method and limits says (<i>Copies cut "
+        "across records</i>): a chat cut one exchange to a record, or pieces in shuffled order, are "
+        "matched one record at a time.</li>"
         "<li>Files and records listed as not scanned were not checked.</li>"
         "<li>Which rule applies, and its action, come from the policy named above and the declared use; "
         "a different use may give a different result.</li></ul>"
