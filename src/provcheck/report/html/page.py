@@ -35,8 +35,9 @@ from provcheck.report.html.summary import (
 )
 from provcheck.report.html.unmatched import unmatched
 from provcheck.report.html.waivers import waiver_register
+from provcheck.report.identity import DIGEST_COVERS, ReportIdentity
 from provcheck.report.method import MATCH_PARAMETERS, Measured, measured
-from provcheck.report.records import DIGEST_COVERS, RecordSummary, RecordView, ReportIdentity, summarize
+from provcheck.report.records import RecordSummary, RecordView, summarize
 
 PAGE = 50
 """Findings shown per group before "Show more"."""
