@@ -6,7 +6,6 @@ One ``Matcher`` per process keeps the reference texts it has aligned against in 
 
 from __future__ import annotations
 
-import functools
 import hashlib
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
@@ -17,7 +16,7 @@ import numpy as np
 from provcheck.index import TextKey
 from provcheck.index.combined import Index, IndexSet
 from provcheck.index.pack import Pack
-from provcheck.matching.code import code_lines, may_be_code
+from provcheck.matching.code import may_be_code
 from provcheck.matching.convergence import residual
 from provcheck.matching.determined import determined
 from provcheck.matching.evidence import Unanchored, distinct
@@ -43,12 +42,14 @@ from provcheck.matching.verify import (
     literal_may_judge,
     renamed_may_align,
 )
-from provcheck.model import AlignedSpan, Match, MatchId, Record, RecordRef, RoleKind
+from provcheck.model import Match, MatchId, Record, RecordRef, RoleKind
 from provcheck.scan.described import Described, describe
 from provcheck.scan.holders import Holders, background_aside
 from provcheck.scan.refcache import REFS_BYTES, Kept, measured
 from provcheck.scan.refcache import CachedText as _Reference
 from provcheck.scan.rejections import Rejections
+from provcheck.scan.spans import echo_share as _echo_share
+from provcheck.scan.spans import on_code as _on_code
 
 _Slot = tuple[int, int, str, str]
 """A match's place: candidate record (object id), turn, reference source and id."""
@@ -490,41 +491,9 @@ class Matcher:
                     )
 
 
-CODE_PASSAGE = 0.5
-"""Share of a match's aligned candidate characters that must lie on the turn's code lines for
-the shared passage to be code (``Signals.code_passage``)."""
-
-
-def _on_code(seg: Segment, spans: Sequence[AlignedSpan]) -> bool:
-    """Whether most of the aligned candidate text lies on the turn's code lines (``code_lines``):
-    a copied prose passage in a turn that also holds a snippet is not a match of code."""
-    lines = _code_lines(seg.text)
-    total = inside = 0
-    for sp in spans:
-        a, b = sp.candidate.start - seg.offset, sp.candidate.end - seg.offset
-        total += max(0, b - a)
-        inside += sum(max(0, min(b, y) - max(a, x)) for x, y in lines)
-    return total > 0 and inside >= CODE_PASSAGE * total
-
-
-_code_lines = functools.lru_cache(maxsize=256)(code_lines)
-"""``code_lines`` of the turns met last: a turn matching several references is read once
-(1,055 calls for 329 turns on issue 17's workload)."""
-
-
 def _pack(index: Index, key: TextKey) -> Pack | None:
     """The pack holding a reference text (its text withheld), or None."""
     return index.pack_of(key) if isinstance(index, IndexSet) else None
-
-
-def _echo_share(alignment: Alignment, echoes: list[tuple[int, int]]) -> float:
-    """Share of the reference's aligned token ranges that repeat its own prompt."""
-    total = inside = 0
-    for sp in alignment.spans:
-        total += sp.ref_end - sp.ref_start
-        for a, b in echoes:
-            inside += max(0, min(b, sp.ref_end) - max(a, sp.ref_start))
-    return inside / total if total else 0.0
 
 
 def _judged(best: dict[_Slot, tuple[Match, Signals]], config: MatchConfig) -> list[Match]:
