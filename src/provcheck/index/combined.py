@@ -20,9 +20,10 @@ from provcheck.errors import IndexCorruptError, IndexMismatchError, UsageError
 from provcheck.index.manifest import Manifest, SourceEntry
 from provcheck.index.pack import Pack, env_key, is_pack
 from provcheck.index.shard import Shard
-from provcheck.index.store import Candidate, ReferenceIndex, TextKey, now
+from provcheck.index.store import Candidate, ReferenceIndex, TextKey, flat_queries, now, ranked
 from provcheck.matching.fingerprint import U32
 from provcheck.matching.params import FingerprintConfig, MatchConfig
+from provcheck.matching.trigrams import MIN_SHARED
 from provcheck.model import Reference, ReferenceId, RoleKind, SourceInfo, SourceName, Turn
 
 if TYPE_CHECKING:
@@ -176,6 +177,17 @@ class IndexSet:
             limit = max(config.max_candidates, int(sizes[q]) // 4)
             result.append([Candidate(TextKey(s, t), c) for c, s, t in found[:limit]])
         return result
+
+    def trigram_candidates_many(self, queries: list[U32], config: MatchConfig) -> list[list[Candidate]]:
+        """As ``ReferenceIndex.trigram_candidates_many``, over every index's shards. A pack keeps
+        no trigram hashes (its texts are found by their anchors only)."""
+        flat, owners = flat_queries(queries)
+        found = [
+            (s, *part.store.trigram_lookup_many(flat, owners, config.max_postings, MIN_SHARED))
+            for s, part in enumerate(self.parts)
+            if isinstance(part.store, Shard)
+        ]
+        return ranked(found, len(queries), config)
 
     def frequency(self, anchors: U32) -> npt.NDArray[np.int64]:
         """Distinct reference texts holding each anchor, over every part."""

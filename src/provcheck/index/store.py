@@ -15,6 +15,7 @@ from provcheck.index.integrity import file_digest
 from provcheck.index.shard import COMPONENTS, Shard
 from provcheck.matching.fingerprint import U32
 from provcheck.matching.params import FingerprintConfig, MatchConfig
+from provcheck.matching.trigrams import MIN_SHARED
 from provcheck.model import Reference, ReferenceId, RoleKind, SourceInfo, SourceName, Turn
 
 SHARDS = "shards"
@@ -71,6 +72,31 @@ def held_anchors(shard: Shard, pairs: list[tuple[int, U32]]) -> list[U32]:
     bounds = np.zeros(len(pairs) + 1, dtype=np.int64)
     np.cumsum(sizes, out=bounds[1:])
     return [flat[a:b][held[a:b]] for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True)]
+
+
+def flat_queries(queries: list[U32]) -> tuple[U32, np.ndarray]:
+    """Every query's keys in one sorted array, with the query each belongs to."""
+    sizes = np.array([len(q) for q in queries], dtype=np.int64)
+    flat = np.concatenate(queries) if sizes.sum() else np.zeros(0, dtype=np.uint32)
+    owners = np.repeat(np.arange(len(queries), dtype=np.int64), sizes)
+    order = np.argsort(flat, kind="stable")
+    return flat[order], owners[order]
+
+
+def ranked(
+    found: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]], queries: int, config: MatchConfig
+) -> list[list[Candidate]]:
+    """Per query, the texts of ``found`` ((part, query, text, shared) of every part), most
+    shared first then by part and text, at most ``config.max_candidates`` of them."""
+    out: list[list[tuple[int, int, int]]] = [[] for _ in range(queries)]
+    for s, query, text, counts in found:
+        for q, t, c in zip(query.tolist(), text.tolist(), counts.tolist(), strict=True):
+            out[q].append((c, s, t))
+    result = []
+    for pairs in out:
+        pairs.sort(key=lambda p: (-p[0], p[1], p[2]))
+        result.append([Candidate(TextKey(s, t), c) for c, s, t in pairs[: config.max_candidates]])
+    return result
 
 
 class ReferenceIndex:
@@ -173,6 +199,17 @@ class ReferenceIndex:
             result[q] = found[at:end]
             at = end
         return result
+
+    def trigram_candidates_many(self, queries: list[U32], config: MatchConfig) -> list[list[Candidate]]:
+        """The second candidate route (``matching.trigrams``): for each query (a candidate's
+        distinct trigram hashes, ``trigrams.query``), the reference texts holding at least
+        ``trigrams.MIN_SHARED`` of them among their kept hashes, most shared first."""
+        flat, owners = flat_queries(queries)
+        found = [
+            (s, *shard.trigram_lookup_many(flat, owners, config.max_postings, MIN_SHARED))
+            for s, shard in enumerate(self.shards)
+        ]
+        return ranked(found, len(queries), config)
 
     def frequency(self, anchors: U32) -> np.ndarray:
         """Document frequency of each anchor: the distinct reference texts holding it, over

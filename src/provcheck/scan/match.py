@@ -32,6 +32,8 @@ from provcheck.matching.strength import (
     judge,
     verbatim_passage,
 )
+from provcheck.matching.trigrams import FEATURE as TRIGRAM_FEATURE
+from provcheck.matching.trigrams import query as trigram_query
 from provcheck.matching.uncommented import with_uncommented
 from provcheck.matching.verify import (
     Alignment,
@@ -116,6 +118,10 @@ class Matcher:
         """The same for ``align_literal``/``align_renamed`` (``_renamed``), per candidate text:
         their streams are a function of the text, not of its plain codes."""
         self._described = Described(_DESCRIBED_CHARS)
+        self.trigram_added = 0
+        """Candidates only the trigram route listed, in this process."""
+        self.trigram_kept = 0
+        """Matches only the trigram route listed that were kept (they can block)."""
 
     def _load(self, keys: Iterable[TextKey]) -> None:
         """Fingerprint the references not in the cache, all in one batch."""
@@ -274,9 +280,22 @@ class Matcher:
         """
         best: dict[_Slot, tuple[Match, Signals]] = {}
         self.short: list[Segment] = []  # segments under the token floor (``scan.runs``)
+        self._route: set[MatchId] = set()  # matches only the trigram route listed
         for group in _groups((seg for record in records for seg in segments(record, roles)), _GROUP_CHARS):
             self._segments(group, best)
-        return _judged(best, self.config)
+        if not self._route:
+            return _judged(best, self.config)
+        # A pair only the trigram route lists is kept where its strength allows a block, and
+        # dropped otherwise (dense edits and answers in a fixed frame align alike: only the
+        # pairs that can block told them apart, docs/matching.md); the others are judged again
+        # without the dropped ones, as a scan without the route judges them.
+        first = {m.id: m for m in _judged(best, self.config)}
+        drop = {i for i in self._route if not ((m := first.get(i)) and _can_block(m))}
+        kept = _judged({k: v for k, v in best.items() if v[0].id not in drop}, self.config)
+        out = [_routed(m) if m.id in self._route else m for m in kept]
+        out = [m for m in out if m.id not in self._route or _can_block(m)]
+        self.trigram_kept += sum(1 for m in out if m.id in self._route)
+        return out
 
     def _segments(self, segs: list[Segment], best: dict[_Slot, tuple[Match, Signals]]) -> None:
         """Match ``segs``, keeping in ``best`` the longest evidence per turn and reference."""
@@ -311,6 +330,21 @@ class Matcher:
                 extra = [c for c in found if c.key not in have]
                 candidates[i] += extra
                 bare_only.update((i, c.key) for c in extra)
+        # The second route (``matching.trigrams``): references holding 3 of their 10 smallest
+        # trigram hashes in the turn, that no anchor lists (a copy with one word in every 4-6
+        # replaced keeps runs of 3-5 tokens, too short for an anchor); verified as any pair.
+        looked = [i for i, fp in enumerate(prints) if len(fp.tokens) >= self.config.min_tokens]
+        routed: set[tuple[int, TextKey]] = set()
+        if looked:
+            more = self.index.trigram_candidates_many(
+                [trigram_query(prints[i].codes) for i in looked], self.config
+            )
+            for i, found in zip(looked, more, strict=True):
+                have = {c.key for c in candidates[i]}
+                extra = [c for c in found if c.key not in have]
+                candidates[i] += extra
+                routed.update((i, c.key) for c in extra)
+            self.trigram_added += len(routed)
         self._load(c.key for cands in candidates for c in cands)
         aligned: list[tuple[int, TextKey, Alignment]] = []
         hashed: dict[tuple[int, int], str] = {}
@@ -465,6 +499,10 @@ class Matcher:
                 slot = (id(seg.record), record.turn.position, reference.source.name, reference.id)
                 old = best.get(slot)
                 if old is None or ev.matched_tokens > old[0].evidence.matched_tokens:
+                    if (i, key) in routed:
+                        self._route.add(mid)
+                    else:
+                        self._route.discard(mid)
                     best[slot] = (
                         m,
                         Signals(
@@ -494,6 +532,18 @@ class Matcher:
 def _pack(index: Index, key: TextKey) -> Pack | None:
     """The pack holding a reference text (its text withheld), or None."""
     return index.pack_of(key) if isinstance(index, IndexSet) else None
+
+
+def _can_block(m: Match) -> bool:
+    return m.strength is not None and m.strength.can_block
+
+
+def _routed(m: Match) -> Match:
+    """A match only the trigram route found, said so in its reason."""
+    assert m.strength is not None
+    said = "; found by its token trigrams (words replaced throughout), kept as it can block"
+    features = {**m.strength.features, TRIGRAM_FEATURE: 1.0}
+    return replace(m, strength=replace(m.strength, reason=m.strength.reason + said, features=features))
 
 
 def _judged(best: dict[_Slot, tuple[Match, Signals]], config: MatchConfig) -> list[Match]:

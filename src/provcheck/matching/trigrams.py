@@ -1,0 +1,73 @@
+"""Token-trigram hashes: the second candidate route, for copies edited too densely for anchors.
+
+An anchor needs a run of unedited tokens long enough to hold a window minimum (about 12); a
+copy with one word in every 4-6 replaced keeps runs of 3-5 tokens, so it shares no anchor with
+its source and is never a candidate (docs/matching.md, "Held-out edit kinds"). It still shares
+many token trigrams. Each reference text keeps the ``KEEP`` smallest hashes of its distinct
+trigrams (a bottom-k sketch, 8 bytes an entry with its posting); a query looks up *every*
+distinct trigram hash of the candidate, and a reference holding ``MIN_SHARED`` of them is one
+more candidate (``index.store``).
+
+The hashes are taken over the 20-bit token codes (``Fingerprint.codes``; the index stores the
+same codes), so reference and query agree without tokenizing again. Pure; no I/O.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+U32 = npt.NDArray[np.uint32]
+U64 = npt.NDArray[np.uint64]
+
+KEEP = 10
+"""Trigram hashes a reference text keeps (its smallest): 73-79 bytes a reference on
+AlpacaEval (``benchmarks/sparse_candidates.py``)."""
+MIN_SHARED = 3
+"""Kept hashes a reference must share with a query to be a candidate (4 finds 0.71 of the
+dense copies the route is for, against 0.88 with 3; ``sparse_candidates.py``)."""
+VERSION = 1
+"""Changes when the hash or what is kept changes (an index built otherwise is refused)."""
+
+FEATURE = "trigram_route"
+"""``Strength.features`` key set to 1 on a match only this route listed (kept as it can block):
+what the reports count (``summary.trigram_route``)."""
+
+_MIX = np.uint64(0xFF51AFD7ED558CCD)
+
+
+def _hashes(codes: U64) -> U32:
+    """The 32-bit hash of every trigram of a sequence of 20-bit codes (in order, repeats kept)."""
+    if len(codes) < 3:
+        return np.zeros(0, dtype=np.uint32)
+    with np.errstate(over="ignore"):
+        x = (codes[:-2] << np.uint64(40)) | (codes[1:-1] << np.uint64(20)) | codes[2:]
+        x *= _MIX
+        x ^= x >> np.uint64(33)
+    out: U32 = (x >> np.uint64(32)).astype(np.uint32)
+    return out
+
+
+def code_values(codes: str) -> U64:
+    """The 20-bit codes of a code string (``Fingerprint.codes``, one character a token)."""
+    return np.frombuffer(codes.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+
+
+def query(codes: str) -> U32:
+    """Every distinct trigram hash of a candidate's codes, sorted."""
+    out: U32 = np.unique(_hashes(code_values(codes)))
+    return out
+
+
+def sketch(codes: U64) -> U32:
+    """The ``KEEP`` smallest distinct trigram hashes of a reference's codes, sorted."""
+    out: U32 = np.unique(_hashes(codes))[:KEEP]
+    return out
+
+
+def sketch_of_hashes(tokens: U64) -> U32:
+    """``sketch`` of a text from its token hashes (``Fingerprint.tokens``), with the code values
+    ``fingerprint._codes`` makes of them (top 20 bits, shifted past controls and surrogates)."""
+    codes = (tokens >> np.uint64(44)) + np.uint64(0x100)
+    codes[codes >= 0xD800] += np.uint64(0x800)
+    return sketch(codes)
