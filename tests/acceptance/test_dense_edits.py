@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from helpers import run_cli, write_jsonl
 from provcheck.index import IndexWriter, ReferenceIndex
 from provcheck.ingest import AddSpec, add_file
@@ -55,6 +57,38 @@ def test_a_copy_with_one_word_in_five_replaced_is_found_and_can_block(tmp_path: 
     assert m["reference"]["id"] == "story" and m["strength"]["can_block"]
     assert m["strength"]["features"][FEATURE] == 1 and "token trigrams" in m["strength"]["reason"]
     assert doc["summary"]["trigram_route"] == 1 and doc["summary"]["matches"] == 1
+
+
+@pytest.mark.parametrize("keyed", [False, True])
+def test_a_fingerprint_pack_finds_it_too_keyed_or_not(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, keyed: bool
+) -> None:
+    refs = write_jsonl(
+        tmp_path / "refs.jsonl", [{"id": "story", "text": STORY}] + [{"text": t} for t in OTHERS]
+    )
+    data = write_jsonl(tmp_path / "data.jsonl", [{"id": "copy", "text": dense_copy(STORY)}])
+    run_cli(["index", "add", tmp_path / "idx", refs, "--source", "novels", "-q"])
+    if keyed:
+        monkeypatch.setenv("PROVCHECK_PACK_KEY", "00112233445566778899aabbccddeeff" * 2)
+    pack = tmp_path / "novels.pack"
+    run_cli(
+        [
+            "pack",
+            "create",
+            tmp_path / "idx",
+            "-o",
+            pack,
+            "--publisher",
+            "p",
+            "-q",
+            *(["--keyed"] if keyed else []),
+        ]
+    )
+    out = tmp_path / "report.json"
+    run_cli(["scan", data, "--index", pack, "-f", "json", "-o", out, "--fail-on", "never", "-q"])
+    doc = json.loads(out.read_text())
+    assert [m["reference"]["id"] for m in doc["matches"]] == ["story"]
+    assert doc["summary"]["trigram_route"] == 1
 
 
 def _index(tmp_path: Path, texts: list[str]) -> ReferenceIndex:

@@ -179,13 +179,12 @@ class IndexSet:
         return result
 
     def trigram_candidates_many(self, queries: list[U32], config: MatchConfig) -> list[list[Candidate]]:
-        """As ``ReferenceIndex.trigram_candidates_many``, over every index's shards. A pack keeps
-        no trigram hashes (its texts are found by their anchors only)."""
+        """As ``ReferenceIndex.trigram_candidates_many``, over every part (a keyed pack's hashes
+        are keyed as its anchors are: ``Pack.trigram_lookup_many``)."""
         flat, owners = flat_queries(queries)
         found = [
             (s, *part.store.trigram_lookup_many(flat, owners, config.max_postings, MIN_SHARED))
             for s, part in enumerate(self.parts)
-            if isinstance(part.store, Shard)
         ]
         return ranked(found, len(queries), config)
 
