@@ -50,3 +50,13 @@ def test_a_copy_with_one_word_in_five_replaced_shares_enough_of_its_sources_sket
     assert np.isin(stored, trigrams.query(other.codes)).sum() == 0
     # ... while it shares no anchor run long enough: the anchors alone do not list it.
     assert np.isin(copy.anchors, source.anchors).sum() < 2
+
+
+def test_sketches_of_a_batch_equal_each_texts_own() -> None:
+    texts = [SOURCE, "", "two words", dense_copy(SOURCE), SOURCE[:80], "a b c", SOURCE[::-1]]
+    prints = Fingerprinter(FingerprintConfig()).of_texts(texts)
+    counts, flat = trigrams.sketches_of_hashes([fp.tokens for fp in prints])
+    each = [trigrams.sketch_of_hashes(fp.tokens) for fp in prints]
+    assert counts.tolist() == [len(e) for e in each]
+    assert flat.tolist() == np.concatenate(each).tolist()
+    assert trigrams.sketches_of_hashes([])[1].tolist() == []

@@ -34,6 +34,7 @@ FEATURE = "trigram_route"
 what the reports count (``summary.trigram_route``)."""
 
 _MIX = np.uint64(0xFF51AFD7ED558CCD)
+_LOW = np.uint32(1 << 29)
 
 
 def _hashes(codes: U64) -> U32:
@@ -63,6 +64,41 @@ def sketch(codes: U64) -> U32:
     """The ``KEEP`` smallest distinct trigram hashes of a reference's codes, sorted."""
     out: U32 = np.unique(_hashes(codes))[:KEEP]
     return out
+
+
+def sketches_of_hashes(tokens: list[U64]) -> tuple[npt.NDArray[np.int64], U32]:
+    """``sketch_of_hashes`` of many texts at once: how many hashes each keeps, and every text's
+    hashes one text after the other. One sort for the batch, not one a text (an index build
+    sketches every text it adds)."""
+    counts = np.array([len(t) for t in tokens], dtype=np.int64)
+    if not len(tokens) or not counts.sum():
+        return np.zeros(len(tokens), dtype=np.int64), np.zeros(0, dtype=np.uint32)
+    flat = np.concatenate(tokens)
+    codes = (flat >> np.uint64(44)) + np.uint64(0x100)
+    codes[codes >= 0xD800] += np.uint64(0x800)
+    hashes = _hashes(codes)
+    # A trigram starting at token i of the batch is a text's when i + 2 is in the same text.
+    owner = np.repeat(np.arange(len(tokens), dtype=np.uint64), counts)
+    # Only hashes under ``_LOW`` are sorted (an eighth: a text of 300 tokens has ~37); a text
+    # with fewer than ``KEEP`` distinct ones there is sketched whole, alone (exact either way).
+    inside = (owner[:-2] == owner[2:]) & (hashes < _LOW)
+    pairs = np.sort((owner[:-2][inside] << np.uint64(32)) | hashes[inside].astype(np.uint64))
+    pairs = pairs[np.concatenate(([True], pairs[1:] != pairs[:-1]))]
+    text = (pairs >> np.uint64(32)).astype(np.int64)
+    starts = np.searchsorted(text, np.arange(len(tokens)), side="left")
+    rank = np.arange(len(pairs)) - starts[text]
+    kept = rank < KEEP
+    sizes = np.bincount(text[kept], minlength=len(tokens)).astype(np.int64)
+    values = (pairs[kept] & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+    short = np.flatnonzero(sizes < KEEP)
+    if not len(short):
+        return sizes, values
+    parts = np.split(values, np.cumsum(sizes)[:-1])
+    for t in short.tolist():
+        parts[t] = sketch_of_hashes(tokens[t])
+        sizes[t] = len(parts[t])
+    out: U32 = np.concatenate(parts) if parts else values
+    return sizes, out
 
 
 def sketch_of_hashes(tokens: U64) -> U32:
