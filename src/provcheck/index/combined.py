@@ -178,7 +178,9 @@ class IndexSet:
             result.append([Candidate(TextKey(s, t), c) for c, s, t in found[:limit]])
         return result
 
-    def trigram_candidates_many(self, queries: list[U32], config: MatchConfig) -> list[list[Candidate]]:
+    def trigram_candidates_many(
+        self, queries: list[U32], config: MatchConfig, limit: int
+    ) -> list[list[Candidate]]:
         """As ``ReferenceIndex.trigram_candidates_many``, over every part (a keyed pack's hashes
         are keyed as its anchors are: ``Pack.trigram_lookup_many``)."""
         flat, owners = flat_queries(queries)
@@ -186,7 +188,7 @@ class IndexSet:
             (s, *part.store.trigram_lookup_many(flat, owners, config.max_postings, MIN_SHARED))
             for s, part in enumerate(self.parts)
         ]
-        return ranked(found, len(queries), config)
+        return ranked(found, len(queries), limit)
 
     def frequency(self, anchors: U32) -> npt.NDArray[np.int64]:
         """Distinct reference texts holding each anchor, over every part."""

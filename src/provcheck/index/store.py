@@ -84,10 +84,10 @@ def flat_queries(queries: list[U32]) -> tuple[U32, np.ndarray]:
 
 
 def ranked(
-    found: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]], queries: int, config: MatchConfig
+    found: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]], queries: int, limit: int
 ) -> list[list[Candidate]]:
     """Per query, the texts of ``found`` ((part, query, text, shared) of every part), most
-    shared first then by part and text, at most ``config.max_candidates`` of them."""
+    shared first then by part and text, at most ``limit`` of them."""
     out: list[list[tuple[int, int, int]]] = [[] for _ in range(queries)]
     for s, query, text, counts in found:
         for q, t, c in zip(query.tolist(), text.tolist(), counts.tolist(), strict=True):
@@ -95,7 +95,7 @@ def ranked(
     result = []
     for pairs in out:
         pairs.sort(key=lambda p: (-p[0], p[1], p[2]))
-        result.append([Candidate(TextKey(s, t), c) for c, s, t in pairs[: config.max_candidates]])
+        result.append([Candidate(TextKey(s, t), c) for c, s, t in pairs[:limit]])
     return result
 
 
@@ -200,16 +200,19 @@ class ReferenceIndex:
             at = end
         return result
 
-    def trigram_candidates_many(self, queries: list[U32], config: MatchConfig) -> list[list[Candidate]]:
+    def trigram_candidates_many(
+        self, queries: list[U32], config: MatchConfig, limit: int
+    ) -> list[list[Candidate]]:
         """The second candidate route (``matching.trigrams``): for each query (a candidate's
         distinct trigram hashes, ``trigrams.query``), the reference texts holding at least
-        ``trigrams.MIN_SHARED`` of them among their kept hashes, most shared first."""
+        ``trigrams.MIN_SHARED`` of them among their kept hashes, most shared first (``limit`` a
+        query at most)."""
         flat, owners = flat_queries(queries)
         found = [
             (s, *shard.trigram_lookup_many(flat, owners, config.max_postings, MIN_SHARED))
             for s, shard in enumerate(self.shards)
         ]
-        return ranked(found, len(queries), config)
+        return ranked(found, len(queries), limit)
 
     def frequency(self, anchors: U32) -> np.ndarray:
         """Document frequency of each anchor: the distinct reference texts holding it, over

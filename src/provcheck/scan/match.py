@@ -32,6 +32,7 @@ from provcheck.matching.strength import (
     judge,
     verbatim_passage,
 )
+from provcheck.matching.trigrams import CANDIDATES as ROUTED
 from provcheck.matching.trigrams import FEATURE as TRIGRAM_FEATURE
 from provcheck.matching.trigrams import query as trigram_query
 from provcheck.matching.uncommented import with_uncommented
@@ -330,21 +331,18 @@ class Matcher:
                 extra = [c for c in found if c.key not in have]
                 candidates[i] += extra
                 bare_only.update((i, c.key) for c in extra)
-        # The second route (``matching.trigrams``): references holding 3 of their 10 smallest
-        # trigram hashes in the turn, that no anchor lists (a copy with one word in every 4-6
-        # replaced keeps runs of 3-5 tokens, too short for an anchor); verified as any pair.
+        # The second route (``matching.trigrams``): texts holding 3 of their 10 smallest trigram
+        # hashes in the turn, no anchor listed (a copy with one word in every 4-6 replaced).
         looked = [i for i, fp in enumerate(prints) if len(fp.tokens) >= self.config.min_tokens]
+        queries = [trigram_query(prints[i].codes) for i in looked]
         routed: set[tuple[int, TextKey]] = set()
-        if looked:
-            more = self.index.trigram_candidates_many(
-                [trigram_query(prints[i].codes) for i in looked], self.config
-            )
-            for i, found in zip(looked, more, strict=True):
-                have = {c.key for c in candidates[i]}
-                extra = [c for c in found if c.key not in have]
-                candidates[i] += extra
-                routed.update((i, c.key) for c in extra)
-            self.trigram_added += len(routed)
+        for i, found in zip(
+            looked, self.index.trigram_candidates_many(queries, self.config, ROUTED), strict=True
+        ):
+            have = {c.key for c in candidates[i]}
+            candidates[i] += (extra := [c for c in found if c.key not in have])
+            routed.update((i, c.key) for c in extra)
+        self.trigram_added += len(routed)
         self._load(c.key for cands in candidates for c in cands)
         aligned: list[tuple[int, TextKey, Alignment]] = []
         hashed: dict[tuple[int, int], str] = {}
@@ -389,6 +387,8 @@ class Matcher:
                     alignment = with_uncommented(alignment, fp, ref.codes, config, ref.echoes)
                 if alignment is not None:
                     aligned.append((i, key, alignment))
+                elif routed and (i, key) in routed:
+                    pass  # words replaced throughout: the code streams are not tried for it
                 elif fp.renamed is not None:
                     code.append((i, key))
                 elif pack is None and (i not in lazy or self._may_judge(fp.codes, ref, judgeable, i)):
