@@ -60,3 +60,13 @@ def test_sketches_of_a_batch_equal_each_texts_own() -> None:
     assert counts.tolist() == [len(e) for e in each]
     assert flat.tolist() == np.concatenate(each).tolist()
     assert trigrams.sketches_of_hashes([])[1].tolist() == []
+
+
+def test_queries_of_a_batch_equal_each_texts_own() -> None:
+    texts = [SOURCE, "", "two words", dense_copy(SOURCE), SOURCE[:80], SOURCE]
+    codes = [fp.codes for fp in Fingerprinter(FingerprintConfig()).of_texts(texts)]
+    hashes, owners = trigrams.queries(codes)
+    assert hashes.tolist() == sorted(hashes.tolist())
+    for n, c in enumerate(codes):
+        assert sorted(hashes[owners == n].tolist()) == trigrams.query(c).tolist()
+    assert trigrams.queries([])[0].tolist() == [] and trigrams.queries(["ab"])[0].tolist() == []

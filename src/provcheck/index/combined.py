@@ -20,10 +20,11 @@ from provcheck.errors import IndexCorruptError, IndexMismatchError, UsageError
 from provcheck.index.manifest import Manifest, SourceEntry
 from provcheck.index.pack import Pack, env_key, is_pack
 from provcheck.index.shard import Shard
-from provcheck.index.store import Candidate, ReferenceIndex, TextKey, flat_queries, now, ranked
+from provcheck.index.store import Candidate, ReferenceIndex, TextKey, now, ranked
 from provcheck.matching.fingerprint import U32
 from provcheck.matching.params import FingerprintConfig, MatchConfig
 from provcheck.matching.trigrams import MIN_SHARED
+from provcheck.matching.trigrams import queries as trigram_queries
 from provcheck.model import Reference, ReferenceId, RoleKind, SourceInfo, SourceName, Turn
 
 if TYPE_CHECKING:
@@ -179,16 +180,16 @@ class IndexSet:
         return result
 
     def trigram_candidates_many(
-        self, queries: list[U32], config: MatchConfig, limit: int
+        self, codes: list[str], config: MatchConfig, limit: int
     ) -> list[list[Candidate]]:
         """As ``ReferenceIndex.trigram_candidates_many``, over every part (a keyed pack's hashes
         are keyed as its anchors are: ``Pack.trigram_lookup_many``)."""
-        flat, owners = flat_queries(queries)
+        flat, owners = trigram_queries(codes)
         found = [
             (s, *part.store.trigram_lookup_many(flat, owners, config.max_postings, MIN_SHARED))
             for s, part in enumerate(self.parts)
         ]
-        return ranked(found, len(queries), limit)
+        return ranked(found, len(codes), limit)
 
     def frequency(self, anchors: U32) -> npt.NDArray[np.int64]:
         """Distinct reference texts holding each anchor, over every part."""

@@ -16,6 +16,7 @@ from provcheck.index.shard import COMPONENTS, Shard
 from provcheck.matching.fingerprint import U32
 from provcheck.matching.params import FingerprintConfig, MatchConfig
 from provcheck.matching.trigrams import MIN_SHARED
+from provcheck.matching.trigrams import queries as trigram_queries
 from provcheck.model import Reference, ReferenceId, RoleKind, SourceInfo, SourceName, Turn
 
 SHARDS = "shards"
@@ -72,15 +73,6 @@ def held_anchors(shard: Shard, pairs: list[tuple[int, U32]]) -> list[U32]:
     bounds = np.zeros(len(pairs) + 1, dtype=np.int64)
     np.cumsum(sizes, out=bounds[1:])
     return [flat[a:b][held[a:b]] for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True)]
-
-
-def flat_queries(queries: list[U32]) -> tuple[U32, np.ndarray]:
-    """Every query's keys in one sorted array, with the query each belongs to."""
-    sizes = np.array([len(q) for q in queries], dtype=np.int64)
-    flat = np.concatenate(queries) if sizes.sum() else np.zeros(0, dtype=np.uint32)
-    owners = np.repeat(np.arange(len(queries), dtype=np.int64), sizes)
-    order = np.argsort(flat, kind="stable")
-    return flat[order], owners[order]
 
 
 def ranked(
@@ -201,18 +193,18 @@ class ReferenceIndex:
         return result
 
     def trigram_candidates_many(
-        self, queries: list[U32], config: MatchConfig, limit: int
+        self, codes: list[str], config: MatchConfig, limit: int
     ) -> list[list[Candidate]]:
-        """The second candidate route (``matching.trigrams``): for each query (a candidate's
-        distinct trigram hashes, ``trigrams.query``), the reference texts holding at least
+        """The second candidate route (``matching.trigrams``): for each turn's token codes
+        (``Fingerprint.codes``; every distinct trigram hash looked up), the texts holding at least
         ``trigrams.MIN_SHARED`` of them among their kept hashes, most shared first (``limit`` a
         query at most)."""
-        flat, owners = flat_queries(queries)
+        flat, owners = trigram_queries(codes)
         found = [
             (s, *shard.trigram_lookup_many(flat, owners, config.max_postings, MIN_SHARED))
             for s, shard in enumerate(self.shards)
         ]
-        return ranked(found, len(queries), limit)
+        return ranked(found, len(codes), limit)
 
     def frequency(self, anchors: U32) -> np.ndarray:
         """Document frequency of each anchor: the distinct reference texts holding it, over

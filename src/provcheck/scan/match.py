@@ -34,7 +34,6 @@ from provcheck.matching.strength import (
 )
 from provcheck.matching.trigrams import CANDIDATES as ROUTED
 from provcheck.matching.trigrams import FEATURE as TRIGRAM_FEATURE
-from provcheck.matching.trigrams import query as trigram_query
 from provcheck.matching.uncommented import with_uncommented
 from provcheck.matching.verify import (
     Alignment,
@@ -334,10 +333,10 @@ class Matcher:
         # The second route (``matching.trigrams``): texts holding 3 of their 10 smallest trigram
         # hashes in the turn, no anchor listed (a copy with one word in every 4-6 replaced).
         looked = [i for i, fp in enumerate(prints) if len(fp.tokens) >= self.config.min_tokens]
-        queries = [trigram_query(prints[i].codes) for i in looked]
+        turns = [prints[i].codes for i in looked]
         routed: set[tuple[int, TextKey]] = set()
         for i, found in zip(
-            looked, self.index.trigram_candidates_many(queries, self.config, ROUTED), strict=True
+            looked, self.index.trigram_candidates_many(turns, self.config, ROUTED), strict=True
         ):
             have = {c.key for c in candidates[i]}
             candidates[i] += (extra := [c for c in found if c.key not in have])
