@@ -55,10 +55,12 @@ def test_a_copy_with_one_word_in_five_replaced_shares_enough_of_its_sources_sket
 def test_sketches_of_a_batch_equal_each_texts_own() -> None:
     texts = [SOURCE, "", "two words", dense_copy(SOURCE), SOURCE[:80], "a b c", SOURCE[::-1]]
     prints = Fingerprinter(FingerprintConfig()).of_texts(texts)
-    counts, flat = trigrams.sketches_of_hashes([fp.tokens for fp in prints])
-    each = [trigrams.sketch_of_hashes(fp.tokens) for fp in prints]
-    assert counts.tolist() == [len(e) for e in each]
-    assert flat.tolist() == np.concatenate(each).tolist()
+    # Each alone too: a batch whose every hash lies above the range sorted first.
+    for batch in [prints, *([fp] for fp in prints), prints[1:3]]:
+        counts, flat = trigrams.sketches_of_hashes([fp.tokens for fp in batch])
+        each = [trigrams.sketch_of_hashes(fp.tokens) for fp in batch]
+        assert counts.tolist() == [len(e) for e in each]
+        assert flat.tolist() == np.concatenate(each).tolist()
     assert trigrams.sketches_of_hashes([])[1].tolist() == []
 
 

@@ -103,7 +103,8 @@ def sketches_of_hashes(tokens: list[U64]) -> tuple[npt.NDArray[np.int64], U32]:
     # with fewer than ``KEEP`` distinct ones there is sketched whole, alone (exact either way).
     inside = (owner[:-2] == owner[2:]) & (hashes < _LOW)
     pairs = np.sort((owner[:-2][inside] << np.uint64(32)) | hashes[inside].astype(np.uint64))
-    pairs = pairs[np.concatenate(([True], pairs[1:] != pairs[:-1]))]
+    if len(pairs):
+        pairs = pairs[np.concatenate(([True], pairs[1:] != pairs[:-1]))]
     text = (pairs >> np.uint64(32)).astype(np.int64)
     starts = np.searchsorted(text, np.arange(len(tokens)), side="left")
     rank = np.arange(len(pairs)) - starts[text]
