@@ -119,3 +119,23 @@ def test_a_pair_only_the_route_lists_is_dropped_unless_it_can_block(tmp_path: Pa
     (plain,) = matcher.records([_record(STORY)], None)
     assert plain.strength is not None and FEATURE not in plain.strength.features
     assert matcher.trigram_added == 2
+
+
+def test_a_pack_of_the_format_before_the_trigram_route_is_refused(tmp_path: Path) -> None:
+    import zipfile
+
+    refs = write_jsonl(tmp_path / "refs.jsonl", [{"id": "story", "text": STORY}])
+    run_cli(["index", "add", tmp_path / "idx", refs, "--source", "novels", "-q"])
+    pack, old = tmp_path / "new.pack", tmp_path / "old.pack"
+    run_cli(["pack", "create", tmp_path / "idx", "-o", pack, "--publisher", "p", "-q"])
+    with zipfile.ZipFile(pack) as src, zipfile.ZipFile(old, "w") as dst:
+        for name in src.namelist():
+            data = src.read(name)
+            if name == "pack.json":
+                body = json.loads(data)
+                body["format_version"] = 1
+                data = json.dumps(body).encode()
+            dst.writestr(name, data)
+    err = run_cli(["scan", refs, "--index", old, "-q"], 5).stderr
+    assert "pack format version 1; this provcheck reads version 2" in err
+    assert "ask the publisher for a pack made by this version of provcheck" in err
