@@ -14,6 +14,8 @@ same codes), so reference and query agree without tokenizing again. Pure; no I/O
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import numpy.typing as npt
 
@@ -42,6 +44,15 @@ _MIX = np.uint64(0xFF51AFD7ED558CCD)
 _LOW = np.uint32(1 << 29)
 
 
+def _distinct(values: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """The distinct values, sorted (``np.unique`` imports numpy.ma, which a hook's run has no
+    other use for: ``tests/acceptance/test_hook_imports.py``)."""
+    ordered = np.sort(values)
+    if len(ordered) < 2:
+        return ordered
+    return ordered[np.concatenate(([True], ordered[1:] != ordered[:-1]))]
+
+
 def _hashes(codes: U64) -> U32:
     """The 32-bit hash of every trigram of a sequence of 20-bit codes (in order, repeats kept)."""
     if len(codes) < 3:
@@ -61,7 +72,7 @@ def code_values(codes: str) -> U64:
 
 def query(codes: str) -> U32:
     """Every distinct trigram hash of a candidate's codes, sorted."""
-    out: U32 = np.unique(_hashes(code_values(codes)))
+    out: U32 = _distinct(_hashes(code_values(codes)))
     return out
 
 
@@ -75,14 +86,14 @@ def queries(codes: list[str]) -> tuple[U32, npt.NDArray[np.int64]]:
     owner = np.repeat(np.arange(len(codes), dtype=np.uint64), sizes)
     inside = owner[:-2] == owner[2:] if len(owner) > 2 else np.zeros(0, dtype=bool)
     keys = (_hashes(values)[inside].astype(np.uint64) << np.uint64(32)) | owner[:-2][inside]
-    keys = np.unique(keys)  # sorted: by hash, then text
+    keys = _distinct(keys)  # sorted: by hash, then text
     hashes: U32 = (keys >> np.uint64(32)).astype(np.uint32)
     return hashes, (keys & np.uint64(0xFFFFFFFF)).astype(np.int64)
 
 
 def sketch(codes: U64) -> U32:
     """The ``KEEP`` smallest distinct trigram hashes of a reference's codes, sorted."""
-    out: U32 = np.unique(_hashes(codes))[:KEEP]
+    out: U32 = _distinct(_hashes(codes))[:KEEP]
     return out
 
 
@@ -102,9 +113,8 @@ def sketches_of_hashes(tokens: list[U64]) -> tuple[npt.NDArray[np.int64], U32]:
     # Only hashes under ``_LOW`` are sorted (an eighth: a text of 300 tokens has ~37); a text
     # with fewer than ``KEEP`` distinct ones there is sketched whole, alone (exact either way).
     inside = (owner[:-2] == owner[2:]) & (hashes < _LOW)
-    pairs = np.sort((owner[:-2][inside] << np.uint64(32)) | hashes[inside].astype(np.uint64))
-    if len(pairs):
-        pairs = pairs[np.concatenate(([True], pairs[1:] != pairs[:-1]))]
+    pairs = (owner[:-2][inside] << np.uint64(32)) | hashes[inside].astype(np.uint64)
+    pairs = _distinct(pairs)
     text = (pairs >> np.uint64(32)).astype(np.int64)
     starts = np.searchsorted(text, np.arange(len(tokens)), side="left")
     rank = np.arange(len(pairs)) - starts[text]
