@@ -14,6 +14,10 @@ reference sharing at least 3 of them with a record's turn is one more candidate 
 any other). A third row is computed from the two scans: the route's own pairs (those the
 anchor scan did not list) kept only when their strength allows a block. Nothing is written to
 the index.
+
+Since index format 3 the route is provcheck's own (``matching.trigrams``, docs/matching.md "The
+trigram route, built"): run against this version, the "anchors only" scan has it already and
+the patch adds it a second time; run this file on a checkout before format 3 to see the design.
 """
 
 from __future__ import annotations

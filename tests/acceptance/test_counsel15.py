@@ -91,7 +91,8 @@ def test_the_html_limits_name_a_copy_edited_throughout(demo: dict[str, str]) -> 
     assert "one word in every four to six replaced, dropped or added" in summary
     method = _words(_section(demo["html"], "method"))
     assert "Copies edited throughout: candidates are found by runs of 12 tokens" in method
-    assert "keeps no such run and is not found" in method
+    assert "keeps no such run and is found only through its trigrams" in method
+    assert "a word in every three or four replaced is not found" in method
 
 
 def test_a_clean_result_names_a_copy_edited_throughout(tmp_path: Path, index_dir: Path) -> None:
@@ -102,7 +103,7 @@ def test_a_clean_result_names_a_copy_edited_throughout(tmp_path: Path, index_dir
     run_cli(args, 0)
     for path in out.values():
         said = re.sub(r"\s+", " ", path.read_text(encoding="utf-8"))
-        assert "copies with a word changed every four to six words" in said, path.name
+        assert "copies with a word changed every three or four words" in said, path.name
 
 
 # --- 2. the report's digest says what it covers --------------------------------------------------

@@ -170,12 +170,13 @@ def test_the_limits_say_a_copy_cut_across_records_is_found_only_in_some_cases(sc
     assert (
         "Copies cut across records : streamed chunks of one response saved one per record are joined" in page
     )
-    assert "a chat cut one exchange to a record" in page and "pieces in shuffled order" in page
+    assert "a chat cut one short exchange to a record" in page and "pieces in shuffled order" in page
     summary = page[page.index("What this result does and does not prove") :]
     assert "A copy cut across records is found only where Method and limits says" in summary
     for clean in (scans["clean.txt"], scans["clean.md"]):
         flat = " ".join(clean.split())
         assert "a copy cut across records is found only where short plain records of one file" in flat, flat
+        assert "or short chat exchanges" in flat, flat
 
 
 # --- 5. a card's conflict: how many records match, how many as copies -------------------------------

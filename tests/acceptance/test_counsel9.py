@@ -322,8 +322,9 @@ def test_a_clean_report_says_what_it_does_not_establish(
     # short passages and unread input unsaid, and never said the data may still be restricted.
     assert "does not show that the data was written by people or is free to use" in text
     assert (
-        "nor are paraphrases, translations, copies with a word changed every four to six words, "
-        "and passages shorter than the matching threshold"
+        "nor are paraphrases, translations, copies with a word changed every three or four words (and "
+        "about three in ten of those changed every four to six), and passages shorter than the matching "
+        "threshold"
     ) in text
 
 

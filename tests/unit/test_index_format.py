@@ -163,13 +163,16 @@ def test_token_codes_pack_into_20_bits_and_back() -> None:
     assert int(high.max()) == 15 and join_codes(low, high) == codes
 
 
-def test_an_index_of_the_previous_format_is_refused_with_a_request_to_rebuild(tmp_path: Path) -> None:
+@pytest.mark.parametrize("version", [1, 2])
+def test_an_index_of_a_previous_format_is_refused_with_a_request_to_rebuild(
+    tmp_path: Path, version: int
+) -> None:
     idx = tmp_path / "idx"
     refs = write_jsonl(tmp_path / "refs.jsonl", [{"text": "a reference text with enough words to index"}])
     run_cli(["index", "add", idx, refs, "--source", "s", "-q"])
     body = json.loads((idx / "manifest.json").read_text())
     del body["checksum"]
-    body["format_version"] = 1
+    body["format_version"] = version
     body["checksum"] = mf._checksum(body)
     (idx / "manifest.json").write_text(json.dumps(body))
     for args in (
@@ -178,7 +181,8 @@ def test_an_index_of_the_previous_format_is_refused_with_a_request_to_rebuild(tm
         ["index", "add", idx, refs, "--source", "t", "-q"],
     ):
         err = run_cli(args, 5).stderr
-        assert "index format version 1; this provcheck reads version 2" in err
+        assert f"index format version {version}; this provcheck reads version 3" in err
+        assert "token-trigram hashes" in err
         assert "provcheck index add NEW_INDEX FILE --source NAME" in err
 
 
@@ -186,7 +190,7 @@ def test_index_info_shows_bytes_per_reference_by_component(tmp_path: Path) -> No
     idx = build(tmp_path, 1)
     info = json.loads(run_cli(["index", "info", idx, "--format", "json"]).stdout)
     parts = info["size_by_component"]
-    assert set(parts) == {"anchors", "text", "codes", "echoes", "refs"}
+    assert set(parts) == {"anchors", "trigrams", "text", "codes", "echoes", "refs"}
     assert sum(parts.values()) == info["size_bytes"]
     assert "bytes per reference" in run_cli(["index", "info", idx]).stdout
 

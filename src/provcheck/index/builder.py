@@ -36,9 +36,12 @@ from provcheck.index.shard import (
     TEXT_LOCATIONS,
     TEXT_REFS,
     TEXTS,
+    TRIGRAM_POSTINGS,
+    TRIGRAMS,
     U32,
     U64,
 )
+from provcheck.matching.trigrams import sketches_of_hashes
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ThreadPoolExecutor
@@ -77,6 +80,9 @@ class Chunk:
     anchor_counts: I64
     anchors: U32
     """Every turn's anchors, concatenated."""
+    trigram_counts: I64
+    trigrams: U32
+    """Every turn's kept trigram hashes (``matching.trigrams.sketch``), concatenated."""
     code_counts: I64
     codes_low: npt.NDArray[np.uint16]
     codes_high: npt.NDArray[np.uint8]
@@ -112,10 +118,13 @@ class Chunk:
         low = (hashes >> np.uint64(44)).astype(np.uint16)
         high = (hashes >> np.uint64(60)).astype(np.uint8)
         flat_echoes = [e for turn in echoes for e in turn]
+        trigram_counts, trigrams = sketches_of_hashes(tokens)
         return cls(
             keys=np.array(keys, dtype=np.uint64),
             anchor_counts=np.array([len(a) for a in anchors], dtype=np.int64),
             anchors=np.concatenate(anchors) if anchors else np.zeros(0, np.uint32),
+            trigram_counts=trigram_counts,
+            trigrams=trigrams,
             code_counts=np.array([len(t) for t in tokens], dtype=np.int64),
             codes_low=low,
             codes_high=high,
@@ -186,6 +195,8 @@ class ShardBuilder:
         self._keys: list[int] = []
         self._pairs: list[U64] = []
         """``(anchor << 32) | text`` of every anchor, batch by batch (``postings.pairs_of``)."""
+        self._trigram_pairs: list[U64] = []
+        """The same of every kept trigram hash."""
         self._anchor_counts: list[I64] = []
         self._ref_tids: list[int] = []
         self._text_locations: list[Locations] = []
@@ -219,6 +230,9 @@ class ShardBuilder:
         self._anchor_counts.append(sizes)
         anchors = chunk.anchors if every else chunk.anchors[np.repeat(new, chunk.anchor_counts)]
         self._pairs.append(pairs_of(anchors, sizes, len(keys) - len(sizes)))  # the new texts' ids
+        trigram_sizes = chunk.trigram_counts[new]
+        trigrams = chunk.trigrams if every else chunk.trigrams[np.repeat(new, chunk.trigram_counts)]
+        self._trigram_pairs.append(pairs_of(trigrams, trigram_sizes, len(keys) - len(sizes)))
         self._echo_counts.append(chunk.echo_counts[new])
         self._echoes.append(chunk.echoes if every else chunk.echoes[np.repeat(new, chunk.echo_counts)])
         code_mask = None if every else np.repeat(new, chunk.code_counts)
@@ -283,6 +297,13 @@ class ShardBuilder:
         del pairs
         save(ANCHORS, table)
         save(POSTINGS, postings)
+        del table, postings
+        pairs = np.concatenate(self._trigram_pairs) if self._trigram_pairs else np.zeros(0, np.uint64)
+        self._trigram_pairs = []
+        table, postings = anchor_table(pairs)
+        del pairs
+        save(TRIGRAMS, table)
+        save(TRIGRAM_POSTINGS, postings)
         del table, postings
         save(TEXT_BLOCKS, np.array(self._texts.offsets, dtype=np.uint64))
         save(TEXT_LOCATIONS, _concat(self._text_locations, (0, 3)))

@@ -20,9 +20,11 @@ from provcheck.errors import IndexCorruptError, IndexMismatchError, UsageError
 from provcheck.index.manifest import Manifest, SourceEntry
 from provcheck.index.pack import Pack, env_key, is_pack
 from provcheck.index.shard import Shard
-from provcheck.index.store import Candidate, ReferenceIndex, TextKey, now
+from provcheck.index.store import Candidate, ReferenceIndex, TextKey, now, ranked
 from provcheck.matching.fingerprint import U32
 from provcheck.matching.params import FingerprintConfig, MatchConfig
+from provcheck.matching.trigrams import MIN_SHARED
+from provcheck.matching.trigrams import queries as trigram_queries
 from provcheck.model import Reference, ReferenceId, RoleKind, SourceInfo, SourceName, Turn
 
 if TYPE_CHECKING:
@@ -176,6 +178,18 @@ class IndexSet:
             limit = max(config.max_candidates, int(sizes[q]) // 4)
             result.append([Candidate(TextKey(s, t), c) for c, s, t in found[:limit]])
         return result
+
+    def trigram_candidates_many(
+        self, codes: list[str], config: MatchConfig, limit: int
+    ) -> list[list[Candidate]]:
+        """As ``ReferenceIndex.trigram_candidates_many``, over every part (a keyed pack's hashes
+        are keyed as its anchors are: ``Pack.trigram_lookup_many``)."""
+        flat, owners = trigram_queries(codes)
+        found = [
+            (s, *part.store.trigram_lookup_many(flat, owners, config.max_postings, MIN_SHARED))
+            for s, part in enumerate(self.parts)
+        ]
+        return ranked(found, len(codes), limit)
 
     def frequency(self, anchors: U32) -> npt.NDArray[np.int64]:
         """Distinct reference texts holding each anchor, over every part."""

@@ -21,9 +21,10 @@ from provcheck.model import SourceInfo, SourceName
 from provcheck.support import atomic
 
 FORMAT = "provcheck-index"
-FORMAT_VERSION = 2
-"""2: texts and reference records in zstd blocks, token codes in 2.5 bytes (``shard``); an
-index of version 1 is refused with a request to rebuild it."""
+FORMAT_VERSION = 3
+"""2: texts and reference records in zstd blocks, token codes in 2.5 bytes (``shard``); 3: each
+text's smallest token-trigram hashes, the candidate route for copies with dense word edits
+(``matching.trigrams``). An index of an older version is refused with a request to rebuild it."""
 MANIFEST = "manifest.json"
 
 
@@ -196,7 +197,12 @@ def read(directory: str) -> Manifest:
         older = isinstance(version, int) and version < FORMAT_VERSION
         raise IndexMismatchError(
             f"{directory}: index format version {version}; this provcheck reads version "
-            f"{FORMAT_VERSION}" + (" (it stores texts compressed and token codes packed)" if older else ""),
+            f"{FORMAT_VERSION}"
+            + (
+                " (it keeps token-trigram hashes, which find copies with one word in every few replaced)"
+                if older
+                else ""
+            ),
             hint=REBUILD_HINT
             if older
             else "use the provcheck version that wrote this index, or rebuild the index",

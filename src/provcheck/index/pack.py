@@ -10,6 +10,8 @@ reference text except the text itself.
   damaged or modified pack is an index error (exit 5).
 * ``anchors.npy`` / ``postings.npy`` / ``anchor_counts.npy``: the anchor table, as in an index
   (keyed packs map every anchor through the key, so a guessed passage's anchors cannot be probed);
+* ``trigrams.npy`` / ``trigram_postings.npy``: each text's smallest token-trigram hashes
+  (``matching.trigrams``, the route for copies with dense word edits), keyed as the anchors are;
 * ``codes.npy`` (uint16) + ``code_offsets.npy``: one hashed n-gram code per token of each text
   (``matching.hashed``): what alignment runs on instead of the text's own token codes;
 * ``echoes.npy`` + ``echo_offsets.npy``: token ranges of each text that repeat its prompt;
@@ -39,16 +41,20 @@ import numpy.typing as npt
 from provcheck import __version__
 from provcheck.errors import IndexCorruptError, IndexMismatchError, ReferenceIndexError, UsageError
 from provcheck.index.manifest import SourceEntry
+from provcheck.index.shard import shared_keys
 from provcheck.index.store import ReferenceIndex, TextKey
 from provcheck.matching.fingerprint import Fingerprinter
 from provcheck.matching.hashed import CODE_BITS, as_string, key_check, keyed_anchors, ngram_codes
 from provcheck.matching.params import TOKENIZER_VERSION, FingerprintConfig
+from provcheck.matching.trigrams import sketch_of_hashes
 from provcheck.model import SourceInfo, SourceName
 from provcheck.support import atomic
 from provcheck.support.arrays import key_ranges
 
 FORMAT = "provcheck-pack"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+"""2: each text's smallest token-trigram hashes (``matching.trigrams``), keyed as the anchors
+are; a pack of version 1 is refused (its publisher makes it again with this provcheck)."""
 MANIFEST = "pack.json"
 DEFAULT_NGRAM = 3
 """Tokens hashed into each code: 3 keeps recall and precision within the benchmark's bounds of
@@ -69,6 +75,8 @@ _ARRAYS = (
     "echo_offsets",
     "text_keys",
     "text_refs",
+    "trigrams",
+    "trigram_postings",
 )
 REFS = "refs.jsonl"
 _MAX_RATIO = 64
@@ -192,6 +200,7 @@ def create(
     codes: list[np.ndarray] = []
     code_offsets = [0]
     anchors: list[U32] = []
+    sketches: list[U32] = []
     pending: list[tuple[int, str]] = []
 
     def flush() -> None:
@@ -202,6 +211,8 @@ def create(
             code_offsets.append(code_offsets[-1] + len(c))
             a = keyed_anchors(fp.anchors, key) if key is not None else fp.anchors
             anchors.append(np.unique(a))
+            t = sketch_of_hashes(fp.tokens)
+            sketches.append(np.unique(keyed_anchors(t, key)) if key is not None else t)
         pending.clear()
         if progress:
             progress(len(keys))
@@ -242,6 +253,7 @@ def create(
             dtype=np.uint64,
         )
     counts = np.array([len(r) for r in refs], dtype=np.int64)
+    trigrams, trigram_postings = _table(sketches)
     text_refs = np.zeros(len(keys) + 1, dtype=np.uint32)
     np.cumsum(counts, out=text_refs[1:])
     arrays = {
@@ -254,6 +266,8 @@ def create(
         "echo_offsets": np.array(echo_offsets, dtype=np.uint64),
         "text_keys": text_keys,
         "text_refs": text_refs,
+        "trigrams": trigrams,
+        "trigram_postings": trigram_postings,
     }
     members = {f"{name}.npy": _npy(a) for name, a in arrays.items()}
     members[REFS] = b"".join(
@@ -293,6 +307,14 @@ def create(
 
     atomic.write_atomic(out, write, binary=True, durable=True)
     return PackSummary(out, body["digest"], len(keys), int(counts.sum()), os.path.getsize(out))
+
+
+def _table(per_text: list[U32]) -> tuple[U32, U32]:
+    """Sorted keys of every text and the text holding each (an anchor table's layout)."""
+    flat = np.concatenate(per_text) if per_text else np.zeros(0, np.uint32)
+    owners = np.repeat(np.arange(len(per_text), dtype=np.uint32), [len(a) for a in per_text])
+    order = np.argsort(flat, kind="stable")
+    return flat[order], owners[order]
 
 
 class Pack:
@@ -340,6 +362,8 @@ class Pack:
         self._echo_offsets = arrays["echo_offsets"]
         self.text_keys = arrays["text_keys"]
         self._text_refs = arrays["text_refs"]
+        self.trigrams: U32 = arrays["trigrams"]
+        self.trigram_postings: U32 = arrays["trigram_postings"]
         self._refs = data[REFS].splitlines()
         texts = int(self.body["texts"])
         self._consistent(texts)
@@ -387,6 +411,9 @@ class Pack:
             or self._echoes.ndim != 2
             or (len(self.postings) and int(self.postings.max()) >= texts)
             or bool(np.any(np.diff(self.anchors.astype(np.int64)) < 0))
+            or len(self.trigram_postings) != len(self.trigrams)
+            or (len(self.trigram_postings) and int(self.trigram_postings.max()) >= texts)
+            or bool(np.any(np.diff(self.trigrams.astype(np.int64)) < 0))
             or self._codes.dtype != np.uint16
         ):
             raise IndexCorruptError(f"{self.path}: array lengths disagree with the pack's manifest")
@@ -511,6 +538,14 @@ class Pack:
         counts = np.diff(np.append(np.flatnonzero(first), len(pair)))
         query, text = np.divmod(keys, n)
         return query, text, counts, np.asarray(self.anchor_counts[text], dtype=np.int64)
+
+    def trigram_lookup_many(
+        self, queries: U32, owners: I64, max_postings: int, min_shared: int
+    ) -> tuple[I64, I64, I64]:
+        """As ``Shard.trigram_lookup_many``, the queries' hashes keyed as the pack's are."""
+        keyed = self.query_anchors(queries)
+        n = len(self.text_keys)
+        return shared_keys(self.trigrams, self.trigram_postings, n, keyed, owners, max_postings, min_shared)
 
     def holders(self, anchors: U32) -> tuple[I64, npt.NDArray[np.uint64]]:
         """As ``Shard.holders``: for each posting of ``anchors``, which anchor and which text."""

@@ -1,10 +1,14 @@
 """One immutable shard of an index: sorted anchor table, texts and reference records.
 
-Layout (format 2; arrays are little-endian numpy ``.npy`` files, opened memory-mapped so
+Layout (format 3; arrays are little-endian numpy ``.npy`` files, opened memory-mapped so
 opening costs the same for any size and several processes share the pages):
 
 * ``anchors.npy`` (uint32, sorted) and ``postings.npy`` (uint32): anchor -> text id;
   ``anchor_counts.npy`` (uint32): how many anchors each text has;
+* ``trigrams.npy`` (uint32, sorted) and ``trigram_postings.npy`` (uint32): the ``KEEP``
+  smallest token-trigram hashes of each text (``matching.trigrams``) -> text id, the second
+  candidate route (format 3; an index of format 2 has none and is refused with a request to
+  rebuild);
 * ``texts.zst`` + ``texts.blocks.npy`` (uint64 offsets of its zstd blocks) + ``texts.idx.npy``
   (uint32 ``(n, 3)``: block, start, end): each distinct reference text, UTF-8, in blocks of
   ~16 KiB (:mod:`provcheck.index.blocks`), so reading one text decompresses one block;
@@ -63,9 +67,13 @@ TEXT_REFS = "text_refs.npy"
 REFS = "refs.zst"
 REF_BLOCKS = "refs.blocks.npy"
 REF_LOCATIONS = "refs.idx.npy"
+TRIGRAMS = "trigrams.npy"
+TRIGRAM_POSTINGS = "trigram_postings.npy"
 FILES = (
     ANCHORS,
     POSTINGS,
+    TRIGRAMS,
+    TRIGRAM_POSTINGS,
     ANCHOR_COUNTS,
     TEXTS,
     TEXT_BLOCKS,
@@ -84,6 +92,8 @@ FILES = (
 COMPONENTS = {
     ANCHORS: "anchors",
     POSTINGS: "anchors",
+    TRIGRAMS: "trigrams",
+    TRIGRAM_POSTINGS: "trigrams",
     ANCHOR_COUNTS: "anchors",
     TEXT_KEYS: "anchors",
     TEXTS: "text",
@@ -120,6 +130,36 @@ class Hits:
     """Anchors each text has."""
 
 
+def shared_keys(
+    table: U32,
+    postings: U32,
+    texts: int,
+    queries: U32,
+    owners: npt.NDArray[np.int64],
+    max_postings: int,
+    min_shared: int,
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """(query, text, shared keys) of the pairs sharing at least ``min_shared`` keys of a sorted
+    ``table`` (with ``postings``), sorted by query then text."""
+    empty = np.zeros(0, dtype=np.int64)
+    if len(table) == 0 or len(queries) == 0:
+        return empty, empty, empty
+    lo, lengths = key_ranges(table, queries, _SEARCH)
+    keep = (lengths > 0) & (lengths <= max_postings)
+    lo, lengths, owners = lo[keep], lengths[keep], owners[keep]
+    total = int(lengths.sum())
+    if total == 0:
+        return empty, empty, empty
+    starts = np.repeat(lo - np.cumsum(lengths) + lengths, lengths) + np.arange(total)
+    held = np.asarray(postings[starts], dtype=np.int64)
+    pair = np.sort(np.repeat(owners, lengths) * texts + held)
+    first = np.concatenate(([True], pair[1:] != pair[:-1]))
+    counts = np.diff(np.append(np.flatnonzero(first), len(pair)))
+    enough = counts >= min_shared
+    query, text = np.divmod(pair[first][enough], texts)
+    return query, text, counts[enough]
+
+
 class Shard:
     """A shard opened for queries: arrays memory-mapped, nothing loaded whole."""
 
@@ -150,6 +190,8 @@ class Shard:
         try:
             self.anchors = self._array(ANCHORS)
             self.postings = self._array(POSTINGS)
+            self.trigrams = self._array(TRIGRAMS)
+            self.trigram_postings = self._array(TRIGRAM_POSTINGS)
             self.text_keys = self._array(TEXT_KEYS)
             self.anchor_counts = self._array(ANCHOR_COUNTS)
             self.text_refs = self._array(TEXT_REFS)
@@ -165,6 +207,7 @@ class Shard:
             or len(self.text_keys) != entry.texts
             or len(text_locations) != entry.texts
             or len(ref_locations) != entry.refs
+            or len(self.trigrams) != len(self.trigram_postings)
         ):
             raise IndexCorruptError(f"{directory}: array lengths disagree with the manifest")
         self._texts = BlockReader(self._map(TEXTS), text_blocks, text_locations)
@@ -243,6 +286,22 @@ class Shard:
         counts = np.diff(np.append(np.flatnonzero(first), len(pair)))
         query, text = np.divmod(keys, len(self.anchor_counts))
         return query, text, counts, np.asarray(self.anchor_counts[text], dtype=np.int64)
+
+    def trigram_lookup_many(
+        self, queries: U32, owners: npt.NDArray[np.int64], max_postings: int, min_shared: int
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """(query, text, shared hashes) of every pair sharing at least ``min_shared`` of the
+        text's kept trigram hashes (``matching.trigrams``), as :meth:`lookup_many` does for
+        anchors; hashes held by more than ``max_postings`` texts are skipped."""
+        return shared_keys(
+            self.trigrams,
+            self.trigram_postings,
+            len(self.text_keys),
+            queries,
+            owners,
+            max_postings,
+            min_shared,
+        )
 
     def ranges(self, keys: U32) -> tuple[I64, I64]:
         """``key_ranges`` of ``keys`` in the anchor table (compiled where built)."""

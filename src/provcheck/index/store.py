@@ -15,6 +15,8 @@ from provcheck.index.integrity import file_digest
 from provcheck.index.shard import COMPONENTS, Shard
 from provcheck.matching.fingerprint import U32
 from provcheck.matching.params import FingerprintConfig, MatchConfig
+from provcheck.matching.trigrams import MIN_SHARED
+from provcheck.matching.trigrams import queries as trigram_queries
 from provcheck.model import Reference, ReferenceId, RoleKind, SourceInfo, SourceName, Turn
 
 SHARDS = "shards"
@@ -71,6 +73,22 @@ def held_anchors(shard: Shard, pairs: list[tuple[int, U32]]) -> list[U32]:
     bounds = np.zeros(len(pairs) + 1, dtype=np.int64)
     np.cumsum(sizes, out=bounds[1:])
     return [flat[a:b][held[a:b]] for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True)]
+
+
+def ranked(
+    found: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]], queries: int, limit: int
+) -> list[list[Candidate]]:
+    """Per query, the texts of ``found`` ((part, query, text, shared) of every part), most
+    shared first then by part and text, at most ``limit`` of them."""
+    out: list[list[tuple[int, int, int]]] = [[] for _ in range(queries)]
+    for s, query, text, counts in found:
+        for q, t, c in zip(query.tolist(), text.tolist(), counts.tolist(), strict=True):
+            out[q].append((c, s, t))
+    result = []
+    for pairs in out:
+        pairs.sort(key=lambda p: (-p[0], p[1], p[2]))
+        result.append([Candidate(TextKey(s, t), c) for c, s, t in pairs[:limit]])
+    return result
 
 
 class ReferenceIndex:
@@ -173,6 +191,20 @@ class ReferenceIndex:
             result[q] = found[at:end]
             at = end
         return result
+
+    def trigram_candidates_many(
+        self, codes: list[str], config: MatchConfig, limit: int
+    ) -> list[list[Candidate]]:
+        """The second candidate route (``matching.trigrams``): for each turn's token codes
+        (``Fingerprint.codes``; every distinct trigram hash looked up), the texts holding at least
+        ``trigrams.MIN_SHARED`` of them among their kept hashes, most shared first (``limit`` a
+        query at most)."""
+        flat, owners = trigram_queries(codes)
+        found = [
+            (s, *shard.trigram_lookup_many(flat, owners, config.max_postings, MIN_SHARED))
+            for s, shard in enumerate(self.shards)
+        ]
+        return ranked(found, len(codes), limit)
 
     def frequency(self, anchors: U32) -> np.ndarray:
         """Document frequency of each anchor: the distinct reference texts holding it, over

@@ -14,6 +14,7 @@ from typing import IO, Any, TextIO
 import orjson
 
 from provcheck.errors import TempSpaceError
+from provcheck.matching.trigrams import FEATURE
 from provcheck.model import Clause, ScanResult
 from provcheck.report import clauses
 from provcheck.report import overview as ov
@@ -166,6 +167,9 @@ class JsonFormatter(Formatter):
                 "findings_by_action": s.counts_by_action(result),
                 "waived": result.counts.total_waived,
                 "matches": len(result.matches),
+                "trigram_route": sum(
+                    1 for m in result.matches if m.strength and m.strength.features.get(FEATURE)
+                ),
                 "errors": len(result.errors),
                 "not_read": {reason.value: n for reason, n in ov.not_read(result).items()},
                 "coverage": ov.coverage(result),

@@ -66,6 +66,7 @@ _MATCHING_CODE = (
     "provcheck.index",
     "provcheck.scan.engine",
     "provcheck.scan.match",
+    "provcheck.scan.spans",
 )
 """Modules and packages whose code decides what matches: a change to any file of them
 invalidates cached results (a package counts every module in it, new ones included)."""

@@ -6,7 +6,6 @@ One ``Matcher`` per process keeps the reference texts it has aligned against in 
 
 from __future__ import annotations
 
-import functools
 import hashlib
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
@@ -17,7 +16,7 @@ import numpy as np
 from provcheck.index import TextKey
 from provcheck.index.combined import Index, IndexSet
 from provcheck.index.pack import Pack
-from provcheck.matching.code import code_lines, may_be_code
+from provcheck.matching.code import may_be_code
 from provcheck.matching.convergence import residual
 from provcheck.matching.determined import determined
 from provcheck.matching.evidence import Unanchored, distinct
@@ -33,6 +32,8 @@ from provcheck.matching.strength import (
     judge,
     verbatim_passage,
 )
+from provcheck.matching.trigrams import CANDIDATES as ROUTED
+from provcheck.matching.trigrams import FEATURE as TRIGRAM_FEATURE
 from provcheck.matching.uncommented import with_uncommented
 from provcheck.matching.verify import (
     Alignment,
@@ -43,12 +44,14 @@ from provcheck.matching.verify import (
     literal_may_judge,
     renamed_may_align,
 )
-from provcheck.model import AlignedSpan, Match, MatchId, Record, RecordRef, RoleKind
+from provcheck.model import Match, MatchId, Record, RecordRef, RoleKind
 from provcheck.scan.described import Described, describe
 from provcheck.scan.holders import Holders, background_aside
 from provcheck.scan.refcache import REFS_BYTES, Kept, measured
 from provcheck.scan.refcache import CachedText as _Reference
 from provcheck.scan.rejections import Rejections
+from provcheck.scan.spans import echo_share as _echo_share
+from provcheck.scan.spans import on_code as _on_code
 
 _Slot = tuple[int, int, str, str]
 """A match's place: candidate record (object id), turn, reference source and id."""
@@ -115,6 +118,10 @@ class Matcher:
         """The same for ``align_literal``/``align_renamed`` (``_renamed``), per candidate text:
         their streams are a function of the text, not of its plain codes."""
         self._described = Described(_DESCRIBED_CHARS)
+        self.trigram_added = 0
+        """Candidates only the trigram route listed, in this process."""
+        self.trigram_kept = 0
+        """Matches only the trigram route listed that were kept (they can block)."""
 
     def _load(self, keys: Iterable[TextKey]) -> None:
         """Fingerprint the references not in the cache, all in one batch."""
@@ -273,9 +280,22 @@ class Matcher:
         """
         best: dict[_Slot, tuple[Match, Signals]] = {}
         self.short: list[Segment] = []  # segments under the token floor (``scan.runs``)
+        self._route: set[MatchId] = set()  # matches only the trigram route listed
         for group in _groups((seg for record in records for seg in segments(record, roles)), _GROUP_CHARS):
             self._segments(group, best)
-        return _judged(best, self.config)
+        if not self._route:
+            return _judged(best, self.config)
+        # A pair only the trigram route lists is kept where its strength allows a block, and
+        # dropped otherwise (dense edits and answers in a fixed frame align alike: only the
+        # pairs that can block told them apart, docs/matching.md); the others are judged again
+        # without the dropped ones, as a scan without the route judges them.
+        first = {m.id: m for m in _judged(best, self.config)}
+        drop = {i for i in self._route if not ((m := first.get(i)) and _can_block(m))}
+        kept = _judged({k: v for k, v in best.items() if v[0].id not in drop}, self.config)
+        out = [_routed(m) if m.id in self._route else m for m in kept]
+        out = [m for m in out if m.id not in self._route or _can_block(m)]
+        self.trigram_kept += sum(1 for m in out if m.id in self._route)
+        return out
 
     def _segments(self, segs: list[Segment], best: dict[_Slot, tuple[Match, Signals]]) -> None:
         """Match ``segs``, keeping in ``best`` the longest evidence per turn and reference."""
@@ -310,6 +330,18 @@ class Matcher:
                 extra = [c for c in found if c.key not in have]
                 candidates[i] += extra
                 bare_only.update((i, c.key) for c in extra)
+        # The second route (``matching.trigrams``): texts holding 3 of their 10 smallest trigram
+        # hashes in the turn, no anchor listed (a copy with one word in every 4-6 replaced).
+        looked = [i for i, fp in enumerate(prints) if len(fp.tokens) >= self.config.min_tokens]
+        turns = [prints[i].codes for i in looked]
+        routed: set[tuple[int, TextKey]] = set()
+        for i, found in zip(
+            looked, self.index.trigram_candidates_many(turns, self.config, ROUTED), strict=True
+        ):
+            have = {c.key for c in candidates[i]}
+            candidates[i] += (extra := [c for c in found if c.key not in have])
+            routed.update((i, c.key) for c in extra)
+        self.trigram_added += len(routed)
         self._load(c.key for cands in candidates for c in cands)
         aligned: list[tuple[int, TextKey, Alignment]] = []
         hashed: dict[tuple[int, int], str] = {}
@@ -354,6 +386,8 @@ class Matcher:
                     alignment = with_uncommented(alignment, fp, ref.codes, config, ref.echoes)
                 if alignment is not None:
                     aligned.append((i, key, alignment))
+                elif routed and (i, key) in routed:
+                    pass  # words replaced throughout: the code streams are not tried for it
                 elif fp.renamed is not None:
                     code.append((i, key))
                 elif pack is None and (i not in lazy or self._may_judge(fp.codes, ref, judgeable, i)):
@@ -464,6 +498,10 @@ class Matcher:
                 slot = (id(seg.record), record.turn.position, reference.source.name, reference.id)
                 old = best.get(slot)
                 if old is None or ev.matched_tokens > old[0].evidence.matched_tokens:
+                    if (i, key) in routed:
+                        self._route.add(mid)
+                    else:
+                        self._route.discard(mid)
                     best[slot] = (
                         m,
                         Signals(
@@ -490,41 +528,21 @@ class Matcher:
                     )
 
 
-CODE_PASSAGE = 0.5
-"""Share of a match's aligned candidate characters that must lie on the turn's code lines for
-the shared passage to be code (``Signals.code_passage``)."""
-
-
-def _on_code(seg: Segment, spans: Sequence[AlignedSpan]) -> bool:
-    """Whether most of the aligned candidate text lies on the turn's code lines (``code_lines``):
-    a copied prose passage in a turn that also holds a snippet is not a match of code."""
-    lines = _code_lines(seg.text)
-    total = inside = 0
-    for sp in spans:
-        a, b = sp.candidate.start - seg.offset, sp.candidate.end - seg.offset
-        total += max(0, b - a)
-        inside += sum(max(0, min(b, y) - max(a, x)) for x, y in lines)
-    return total > 0 and inside >= CODE_PASSAGE * total
-
-
-_code_lines = functools.lru_cache(maxsize=256)(code_lines)
-"""``code_lines`` of the turns met last: a turn matching several references is read once
-(1,055 calls for 329 turns on issue 17's workload)."""
-
-
 def _pack(index: Index, key: TextKey) -> Pack | None:
     """The pack holding a reference text (its text withheld), or None."""
     return index.pack_of(key) if isinstance(index, IndexSet) else None
 
 
-def _echo_share(alignment: Alignment, echoes: list[tuple[int, int]]) -> float:
-    """Share of the reference's aligned token ranges that repeat its own prompt."""
-    total = inside = 0
-    for sp in alignment.spans:
-        total += sp.ref_end - sp.ref_start
-        for a, b in echoes:
-            inside += max(0, min(b, sp.ref_end) - max(a, sp.ref_start))
-    return inside / total if total else 0.0
+def _can_block(m: Match) -> bool:
+    return m.strength is not None and m.strength.can_block
+
+
+def _routed(m: Match) -> Match:
+    """A match only the trigram route found, said so in its reason."""
+    assert m.strength is not None
+    said = "; found by its token trigrams (words replaced throughout), kept as it can block"
+    features = {**m.strength.features, TRIGRAM_FEATURE: 1.0}
+    return replace(m, strength=replace(m.strength, reason=m.strength.reason + said, features=features))
 
 
 def _judged(best: dict[_Slot, tuple[Match, Signals]], config: MatchConfig) -> list[Match]:

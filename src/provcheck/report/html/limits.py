@@ -25,11 +25,12 @@ def heldout_limit(m: Measured) -> str:
 
 SPLIT_COPIES = (
     "<li><b>Copies cut across records</b>: streamed chunks of one response saved one per record are "
-    "joined into the response, and consecutive plain records of one file, each under the "
-    "<code>min_tokens</code> floor, are matched again joined in windows; but records of several "
-    "turns each (a chat cut one exchange to a record), pieces each long enough to be matched alone, "
-    "or pieces in shuffled order are matched one record at a time, and the pre-commit hook and "
-    "<code>--changed-since</code> join only the new records they read.</li>"
+    "joined into the response, and consecutive records of one file, each under the "
+    "<code>min_tokens</code> floor (plain records, or a chat cut one short exchange to a record, "
+    "each role's turns joined), are matched again joined in windows, the pre-commit hook and "
+    "<code>--changed-since</code> joining new records with the committed ones next to them; but "
+    "pieces each long enough to be matched alone, records with a turn over 400 characters beside "
+    "another, or pieces in shuffled order are matched one record at a time.</li>"
 )
 """The limit README's "What a clean report does and does not prove" states and the report's own
 list left out (counsel 19): a clean report read as covering copies split across records."""

@@ -324,7 +324,7 @@ def _proves(result: ScanResult, with_findings: int, sources: int, unruled: str =
         + "<li>Paraphrases, translations and passages shorter than the matching threshold are not "
         f"detected, nor is a copy edited throughout: {esc(EDITED_THROUGHOUT)}.</li>"
         "<li>A copy cut across records is found only where Method and limits says (<i>Copies cut "
-        "across records</i>): a chat cut one exchange to a record, or pieces in shuffled order, are "
+        "across records</i>): pieces long enough to be matched alone, or in shuffled order, are "
         "matched one record at a time.</li>"
         "<li>Files and records listed as not scanned were not checked.</li>"
         "<li>Which rule applies, and its action, come from the policy named above and the declared use; "
