@@ -433,9 +433,17 @@ def policy_files(run: RunRecord) -> list[tuple[str, str]]:
 
 
 def command_line(run: RunRecord) -> str:
-    """The command as a shell would take it."""
+    """The command as a shell would take it; for a merged result, every share's, each named by
+    its share (the merged record's own command is its first share's: counsel could not trace the
+    others, outside counsel read 19)."""
     import shlex  # a report's line, not the hook's
 
+    merged = run.merged if not isinstance(run.merged, Absent) else None
+    if merged is not None and merged.partials:
+        return "; ".join(
+            f"share {p.shard}: " + (shlex.join(p.command) if isinstance(p.command, tuple) else "not recorded")
+            for p in merged.partials
+        )
     return shlex.join(run.command) if run.command else ""
 
 

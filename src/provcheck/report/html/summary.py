@@ -117,16 +117,29 @@ def _measured_on(m: Measured) -> str:
         if code
         else ""
     )
+    prose = [h for h in m.heldout if h.what.startswith("prose")]
+    low = min(prose, key=lambda h: h.recall) if prose else None
+    # The recall table's range read as the whole story beside a limit saying seven in ten
+    # (outside counsel read 19): the lowest kind measured apart is said with it.
+    if low is not None and low.recall < min(r.recall for r in m.recall):
+        apart += (
+            f"; the lowest kind of prose measured apart, {esc(low.what.removeprefix('prose: '))}, "
+            f"was found in {low.recall:.1%} and could block in {low.can_block:.1%}"
+        )
     return f" (measured on prose like that corpus, answers written by models{apart})"
 
 
 def _same_prompt_line(m: Measured) -> str:
     """The hardest same-prompt negative set measured, so that the summary's false-positive rate
-    is not read as the rate for an index holding many answers to the same prompts (it is not)."""
-    filtered = [r for r in m.same_prompt if r.set == "a" and r.records]
-    if not filtered:
+    is not read as the rate for an index holding many answers to the same prompts (it is not).
+    The unfiltered set (b), every answer, where there is one: the filtered set (a) leaves out the
+    answers that share most wording, as the rate above does (outside counsel read 19)."""
+    rows = [r for r in m.same_prompt if r.records]
+    kind = "b" if any(r.set == "b" for r in rows) else "a"
+    chosen = [r for r in rows if r.set == kind]
+    if not chosen:
         return ""
-    worst = max(filtered, key=lambda r: r.matched / r.records)
+    worst = max(chosen, key=lambda r: r.matched / r.records)
     share = worst.matched / worst.records
     sets = dict(m.same_prompt_sets)
     answers = m.same_prompt_what.split(", against ", 1)[0]
@@ -134,7 +147,7 @@ def _same_prompt_line(m: Measured) -> str:
         x
         for x in (
             f"from {esc(answers)}" if answers else "",
-            f"set (a), {esc(sets['a'])}" if "a" in sets else "",
+            f"set ({kind}), {esc(sets[kind])}" if kind in sets else "",
         )
         if x
     )
