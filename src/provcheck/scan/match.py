@@ -356,9 +356,13 @@ class Matcher:
             # What every pair of this segment reads: its codes' memo of rejections, once.
             # (A group is made at the first rejection: the memo holds no codes nothing failed with.)
             rejected = verdicts.found(fp.codes)
-            before = len(rejected) if rejected is not None else 0
+            before, start = (len(rejected) if rejected is not None else 0), len(aligned)
             for cand in cands:
                 key = cand.key
+                # A turn an anchor's alignment already covers (90%+) is explained: the route, for
+                # turns no anchor reaches, would only add other answers to its request.
+                if routed and (i, key) in routed and any(a.coverage >= 0.9 for _, _, a in aligned[start:]):
+                    continue
                 ref = refs[key]
                 pack = packs.pack_of(key) if packs is not None else None
                 if bare_only and (i, key) in bare_only:  # found without comment lines only: aligned so only
