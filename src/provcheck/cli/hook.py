@@ -14,6 +14,7 @@ from provcheck import projectfile as project
 from provcheck.cli import CheckedGroup, options
 from provcheck.cli.common import collector_paused, handle_errors, stderr
 from provcheck.gitscan import changes as changesets
+from provcheck.gitscan.deadglobs import refuse_globs_selecting_nothing
 from provcheck.gitscan.merges import merge_heads, merged_in
 from provcheck.gitscan.prefix import start_proofs
 from provcheck.gitscan.repo import Repo, repository_paths
@@ -86,6 +87,7 @@ def run(
         changes.files = start_proofs(changes.files)
     # Before anything is skipped: a loosened configuration may be what skips the new records.
     refuse_gate_changes(repo, config, changes, policy_path, index_path)
+    refuse_globs_selecting_nothing(repo, config, changes)  # a typo in `include:` passed every commit
     if config_path is None:
         # A dataset folder with a `.provcheck.yaml` of its own (a monorepo): its files were
         # judged under the configuration found from the working directory, its own ignored.
