@@ -6,13 +6,20 @@
    ``scan --changed-since`` passed a staged copy, exit 0, on every commit, where ``scan .``
    refuses such globs (exit 4). Both now refuse with the glob's line (exit 6); globs that select
    some dataset file still leave the others out as before.
-2. A key written twice in a YAML mapping (a second ``use:`` or ``fail_on:``) was refused at its
+2. FAIL-OPEN A dataset file committed as a symbolic link to a file outside the repository
+   (``data/part-2.jsonl -> /mnt/big/part-2.jsonl``) was skipped by the hook and by
+   ``scan --changed-since`` ("outside the repository: not scanned"), exit 0 with a copy in it,
+   where ``scan data`` reads it through the link as a trainer does. Both now read it whole at
+   the link's path (``gitscan/outside.py``); a link to a folder or into ``/proc``, ``/sys``,
+   ``/dev`` is still noted and skipped (``test_hook_selection.py``).
+3. A key written twice in a YAML mapping (a second ``use:`` or ``fail_on:``) was refused at its
    second line only; the message now names the first line too, so the reader can tell which
    two lines disagree.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from gitrepo import BLOCK_POLICY, GitRepo, clean, isolated_env, jsonl, restricted
@@ -58,7 +65,22 @@ def test_include_globs_selecting_some_files_still_leave_the_others_out(
     repo.provcheck("hook", "run", "--no-cache", code=1)
 
 
-# --- 2. a key written twice names both lines ---------------------------------------------------
+# --- 2. a link to a file outside the repository -----------------------------------------------
+
+
+def test_changed_since_reads_a_link_to_a_file_outside_the_repository(tmp_path: Path, index_dir: Path) -> None:
+    repo = _repo(tmp_path, index_dir, "data/**")
+    outside = tmp_path / "big" / "part-2.jsonl"
+    outside.parent.mkdir()
+    outside.write_text(jsonl([restricted(1)]))
+    os.symlink(outside, repo.path / "data" / "part-2.jsonl")
+    repo.git("add", ".")
+    repo.commit("the second part", "--no-verify")
+    out = repo.provcheck("scan", "--changed-since", "HEAD~1", ".", "--no-cache", code=1)
+    assert "data/part-2.jsonl:1" in out.stdout
+
+
+# --- 3. a key written twice names both lines ---------------------------------------------------
 
 
 def test_a_key_written_twice_is_refused_naming_both_lines(tmp_path: Path) -> None:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from provcheck.errors import UsageError
-from provcheck.gitscan import lfs
+from provcheck.gitscan import lfs, outside
 from provcheck.gitscan.content import blob_is_report, data_by_content
 from provcheck.gitscan.repo import (
     GITLINK_MODE,
@@ -435,9 +435,15 @@ def staged(
 
 
 def _link_target(b: _Builder, link: str, target: str) -> str | None:
-    """The repository path a symlink leads to; a link leading outside is noted and skipped."""
+    """The repository path a symlink leads to; a link leading outside is read through when it
+    leads to a file (``outside.readable``: a full scan reads it), else noted and skipped."""
     inside = b.inside(link, target)
     if inside is None:
+        full = os.path.realpath(os.path.join(b.repo.root, os.path.dirname(link), target))
+        if outside.readable(full):
+            if b.wanted(link, False):
+                b.add(outside.change(b.display(link), link, full))
+            return None
         b.out.skipped.append(
             Skipped(b.display(link), f"symbolic link to {target}, outside the repository: not scanned", True)
         )
@@ -554,7 +560,7 @@ def _worktree_link(b: _Builder, path: str) -> bool:
     real = os.path.realpath(full)
     root = os.path.realpath(b.repo.root)
     display = b.display(path)
-    if real != root and not real.startswith(root + os.sep):
+    if real != root and not real.startswith(root + os.sep) and not outside.readable(real):
         b.out.skipped.append(Skipped(display, "symbolic link outside the repository: not scanned", True))
         return False
     if not os.path.isfile(real):
