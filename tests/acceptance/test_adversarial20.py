@@ -12,18 +12,25 @@
    where ``scan data`` reads it through the link as a trainer does. Both now read it whole at
    the link's path (``gitscan/outside.py``); a link to a folder or into ``/proc``, ``/sys``,
    ``/dev`` is still noted and skipped (``test_hook_selection.py``).
-3. A key written twice in a YAML mapping (a second ``use:`` or ``fail_on:``) was refused at its
+3. FAIL-OPEN A ``save_to_disk`` sidecar (``dataset_info.json``, ``state.json``) with a key
+   written twice was judged by the last value alone (Python's ``json``): a ``description``
+   holding a copy followed by an empty one was listed "Hugging Face dataset metadata", never
+   read, and a ``license: cc-by-nc-4.0`` followed by ``license: ""`` declared nothing. Every
+   value is looked at now (``keep_repeated_keys``, as for records): the sidecar is read as data
+   and every licence is declared.
+4. A key written twice in a YAML mapping (a second ``use:`` or ``fail_on:``) was refused at its
    second line only; the message now names the first line too, so the reader can tell which
    two lines disagree.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
 from gitrepo import BLOCK_POLICY, GitRepo, clean, isolated_env, jsonl, restricted
-from helpers import run_cli
+from helpers import REFERENCE_TEXTS, run_cli
 
 # --- 1. include globs that select nothing ------------------------------------------------------
 
@@ -80,7 +87,36 @@ def test_changed_since_reads_a_link_to_a_file_outside_the_repository(tmp_path: P
     assert "data/part-2.jsonl:1" in out.stdout
 
 
-# --- 3. a key written twice names both lines ---------------------------------------------------
+# --- 3. a sidecar key written twice -------------------------------------------------------------
+
+
+def test_a_sidecar_key_written_twice_hides_neither_a_copy_nor_a_licence(
+    tmp_path: Path, index_dir: Path
+) -> None:
+    import pyarrow as pa
+
+    ds = tmp_path / "ds"
+    ds.mkdir()
+    table = pa.table({"text": ["A note of our own about watering tomato plants in the morning."]})
+    arrow = str(ds / "data-00000-of-00001.arrow")
+    with pa.OSFile(arrow, "wb") as sink, pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    copy = json.dumps(REFERENCE_TEXTS[1])
+    (ds / "dataset_info.json").write_text(
+        f'{{"description": {copy}, "license": "cc-by-nc-4.0", "license": "", "description": ""}}'
+    )
+    (ds / "state.json").write_text(f'{{"_data_files": [], "_fingerprint": {copy}, "_fingerprint": "0a1b"}}')
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(BLOCK_POLICY)
+    out = run_cli(["scan", ds, "-i", index_dir, "-p", policy, "--no-cache", "-f", "json"], 1)
+    doc = json.loads(out.stdout)
+    assert {Path(f["record"]["path"]).name for f in doc["findings"]} == {"dataset_info.json", "state.json"}
+    assert not doc["not_scanned"]
+    declared = {(Path(d["file"]).name, d["line"], d["value"]) for d in doc["declarations"]}
+    assert ("dataset_info.json", 1, "cc-by-nc-4.0") in declared
+
+
+# --- 4. a key written twice names both lines ---------------------------------------------------
 
 
 def test_a_key_written_twice_is_refused_naming_both_lines(tmp_path: Path) -> None:
