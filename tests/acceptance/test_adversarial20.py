@@ -72,6 +72,26 @@ def test_include_globs_selecting_some_files_still_leave_the_others_out(
     repo.provcheck("hook", "run", "--no-cache", code=1)
 
 
+def test_include_globs_selecting_only_a_submodules_files_are_not_refused(
+    tmp_path: Path, index_dir: Path
+) -> None:
+    """Git lists a submodule's files apart: globs naming only them select something."""
+    env = isolated_env(tmp_path)
+    sub = GitRepo(tmp_path / "shared-data", env)
+    sub.write("data/train.jsonl", jsonl([clean(1)]))
+    sub.git("add", ".")
+    sub.commit("data")
+    repo = GitRepo(tmp_path / "dataset", env)
+    repo.write("policy.yaml", BLOCK_POLICY)
+    repo.write(".provcheck.yaml", f"index: {index_dir}\npolicy: policy.yaml\ninclude: [ds/**]\n")
+    repo.git("-c", "protocol.file.allow=always", "submodule", "add", "-q", str(sub.path), "ds")
+    repo.git("add", ".")
+    repo.commit("dataset")
+    repo.write("package.json", '{"name": "tools"}\n')  # a dataset file by name, outside the globs
+    repo.git("add", "package.json")
+    repo.provcheck("hook", "run", "--no-cache")
+
+
 # --- 2. a link to a file outside the repository -----------------------------------------------
 
 

@@ -38,12 +38,17 @@ def refuse_globs_selecting_nothing(repo: Repo, config: ProjectConfig | None, cha
     ]
     if not left:
         return
-    out = repo.git(
-        "ls-files", "-z", "--full-name", "--cached", "--others", "--exclude-standard", "--", config.root
-    )
-    files = {p for p in out.decode("utf-8", "surrogateescape").split("\0") if p and reader_for(p) is not None}
-    if any(config.selects(os.path.join(repo.root, p)) for p in files):
-        return
+    files: set[str] = set()
+    top, folder = os.path.realpath(repo.root), os.path.realpath(config.root)
+    scope = config.root if folder == top or folder.startswith(top + os.sep) else repo.root
+    # Tracked, staged and untracked files; then those of submodules (git lists them apart).
+    for listing in (("--cached", "--others", "--exclude-standard"), ("--cached", "--recurse-submodules")):
+        out = repo.git("ls-files", "-z", "--full-name", *listing, "--", scope, check=False)
+        files |= {
+            p for p in out.decode("utf-8", "surrogateescape").split("\0") if p and reader_for(p) is not None
+        }
+        if any(config.selects(os.path.join(repo.root, p)) for p in files):
+            return
     key = "include" if config.include else "exclude"
     globs = ", ".join(config.include or config.exclude)
     count = max(len(files), len(left))
@@ -54,6 +59,6 @@ def refuse_globs_selecting_nothing(repo: Repo, config: ProjectConfig | None, cha
             "was left out by them, as every dataset file of every commit would be, and the run "
             "would pass having read nothing"
         ],
-        hint="correct the globs (docs/globs.md: `*` stays within a folder, `**` spans folders), "
-        "or name a file on the command line to scan it anyway",
+        hint="correct the globs (docs/globs.md: `*` stays within a folder, `**` spans folders); "
+        "when the data they name is not added yet, add it in this commit or leave them out until it is",
     )
