@@ -18,7 +18,10 @@
    read, and a ``license: cc-by-nc-4.0`` followed by ``license: ""`` declared nothing. Every
    value is looked at now (``keep_repeated_keys``, as for records): the sidecar is read as data
    and every licence is declared.
-4. A key written twice in a YAML mapping (a second ``use:`` or ``fail_on:``) was refused at its
+4. FAIL-OPEN ``provcheck hook run data/Train.jsonl`` (a name in the wrong case, a typo, a
+   folder, an untracked file) checked nothing and said "no staged dataset records to scan",
+   exit 0. A name that is no path of the commit nor of the index is refused (exit 2).
+5. A key written twice in a YAML mapping (a second ``use:`` or ``fail_on:``) was refused at its
    second line only; the message now names the first line too, so the reader can tell which
    two lines disagree.
 """
@@ -136,7 +139,23 @@ def test_a_sidecar_key_written_twice_hides_neither_a_copy_nor_a_licence(
     assert ("dataset_info.json", 1, "cc-by-nc-4.0") in declared
 
 
-# --- 4. a key written twice names both lines ---------------------------------------------------
+# --- 4. a file named to the hook that is not there ----------------------------------------------
+
+
+def test_a_name_given_to_the_hook_that_is_not_staged_is_refused(tmp_path: Path, index_dir: Path) -> None:
+    repo = _repo(tmp_path, index_dir, "data/**")
+    repo.append("data/train.jsonl", jsonl([restricted(1)]))
+    repo.git("add", ".")
+    for name, says in (
+        ("data/Train.jsonl", "not a file of this commit or of the index"),
+        ("data", "a folder"),
+    ):
+        out = repo.provcheck("hook", "run", "--no-cache", name, code=2)
+        assert f"{name}: {says}" in out.stderr
+    repo.provcheck("hook", "run", "--no-cache", "./data/train.jsonl", "notes/extra.jsonl", code=1)
+
+
+# --- 5. a key written twice names both lines ---------------------------------------------------
 
 
 def test_a_key_written_twice_is_refused_naming_both_lines(tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ from provcheck.cli.common import collector_paused, handle_errors, stderr
 from provcheck.gitscan import changes as changesets
 from provcheck.gitscan.deadglobs import refuse_globs_selecting_nothing
 from provcheck.gitscan.merges import merge_heads, merged_in
+from provcheck.gitscan.named import refuse_unknown_files
 from provcheck.gitscan.prefix import start_proofs
 from provcheck.gitscan.repo import Repo, repository_paths
 from provcheck.inputs import reader_for
@@ -76,6 +77,7 @@ def run(
     repo = Repo.discover(".")
     lfs = lfs_mode or (config.lfs if config is not None and config.lfs else "report")
     changes = changesets.staged(repo, list(files) if files else None, config, lfs, on_dataset=preload)
+    refuse_unknown_files(repo, files, changes)  # a typo in a name checked nothing, exit 0
     if changes.files and (no_cache or (not cache_dir and config is not None and config.cache is False)):
         # Without the result cache, the first thing the scan does is to prove that rows were
         # appended (a hash of the old size of each file): it runs in a background thread from

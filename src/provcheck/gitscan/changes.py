@@ -305,7 +305,8 @@ class _Builder:
         return _lfs_version(pointer, local), None
 
 
-def _repo_path(repo: Repo, cwd: str, path: str) -> str:
+def repo_path(repo: Repo, cwd: str, path: str) -> str:
+    """``path`` (relative to ``cwd``) as a repository path; a usage error outside it."""
     full = os.path.normpath(os.path.join(cwd, path))
     rel = os.path.relpath(full, repo.root)
     if rel == ".." or rel.startswith(".." + os.sep):
@@ -332,7 +333,7 @@ def staged(
     b.out.base = "HEAD" if repo.has_head() else "the empty tree (first commit)"
     entries = repo.staged()
     _changed_paths(b.out, entries)
-    named = None if files is None else {_repo_path(repo, b.cwd, f) for f in files}
+    named = None if files is None else {repo_path(repo, b.cwd, f) for f in files}
     chosen: list[DiffEntry] = []
     links: list[tuple[str, str]] = []
     """``(link path, target path)`` of staged symlinks to files in the repository."""
@@ -468,7 +469,7 @@ def since(
     b = _Builder(repo, cwd, config, lfs_mode)
     commit = commit or repo.resolve(rev)
     b.out.base = f"{rev} ({commit[:12]})"
-    scopes = b.scopes = [_repo_path(repo, b.cwd, p) for p in paths]
+    scopes = b.scopes = [repo_path(repo, b.cwd, p) for p in paths]
     exact = {s for s, p in zip(scopes, paths, strict=True) if not os.path.isdir(os.path.join(b.cwd, p))}
 
     def in_scope(path: str) -> bool:  # a submodule holding a path given is in scope too
