@@ -17,6 +17,7 @@ from provcheck.inputs.base import (
     ContainerReader,
     RawItem,
     RawRecord,
+    keep_repeated_keys,
     unicode_text,
 )
 from provcheck.inputs.containers import CONTAINERS
@@ -283,7 +284,9 @@ def hf_sidecar(path: str, name: str) -> bool:
         if os.path.getsize(path) > _SIDECAR_BYTES:
             return False
         with open(path, "rb") as f:
-            doc = _json.loads(f.read())
+            # Every value of a key written twice (a `description` holding a copy, then an empty
+            # one, which `json` would keep alone) is looked at (adversarial pass 20).
+            doc = _json.loads(f.read(), object_pairs_hook=keep_repeated_keys)
     except (OSError, ValueError, RecursionError):
         # A malformed dataset_info.json is a located error of its declarations already
         # (`inputs.declared`); a malformed other sidecar is read, and its error reported so.
