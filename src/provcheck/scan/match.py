@@ -45,7 +45,7 @@ from provcheck.matching.verify import (
 from provcheck.model import Match, MatchId, Record, RecordRef, RoleKind
 from provcheck.scan.described import Described, describe
 from provcheck.scan.holders import Holders
-from provcheck.scan.judged import Slot, can_block, judged, routed_match
+from provcheck.scan.judged import Slot, route_kept
 from provcheck.scan.refcache import REFS_BYTES, Kept, measured
 from provcheck.scan.refcache import CachedText as _Reference
 from provcheck.scan.rejections import Rejections
@@ -279,17 +279,7 @@ class Matcher:
         self._route: set[MatchId] = set()  # matches only the trigram route listed
         for group in _groups((seg for record in records for seg in segments(record, roles)), _GROUP_CHARS):
             self._segments(group, best)
-        if not self._route:
-            return judged(best, self.config)
-        # A pair only the trigram route lists is kept where its strength allows a block, and
-        # dropped otherwise (dense edits and answers in a fixed frame align alike: only the
-        # pairs that can block told them apart, docs/matching.md); the others are judged again
-        # without the dropped ones, as a scan without the route judges them.
-        first = {m.id: m for m in judged(best, self.config)}
-        drop = {i for i in self._route if not ((m := first.get(i)) and can_block(m))}
-        kept = judged({k: v for k, v in best.items() if v[0].id not in drop}, self.config)
-        out = [routed_match(m) if m.id in self._route else m for m in kept]
-        out = [m for m in out if m.id not in self._route or can_block(m)]
+        out = route_kept(best, self._route, self.config)
         self.trigram_kept += sum(1 for m in out if m.id in self._route)
         return out
 
