@@ -116,8 +116,14 @@ class Matcher:
         self._described = Described(_DESCRIBED_CHARS)
         self.trigram_added = 0
         """Candidates only the trigram route listed, in this process."""
+        self.trigram_aligned = 0
+        """Of those, the pairs aligned (whether kept or not)."""
         self.trigram_kept = 0
         """Matches only the trigram route listed that were kept (they can block)."""
+
+    def route_counts(self) -> tuple[int, int, int]:
+        """The trigram route's candidates, aligned pairs and kept matches so far (``RouteCounts``)."""
+        return self.trigram_added, self.trigram_aligned, self.trigram_kept
 
     def _load(self, keys: Iterable[TextKey]) -> None:
         """Fingerprint the references not in the cache, all in one batch."""
@@ -376,6 +382,7 @@ class Matcher:
                     alignment = with_uncommented(alignment, fp, ref.codes, config, ref.echoes)
                 if alignment is not None:
                     aligned.append((i, key, alignment))
+                    self.trigram_aligned += 1 if routed and (i, key) in routed else 0
                 elif routed and (i, key) in routed:
                     pass  # words replaced throughout: the code streams are not tried for it
                 elif fp.renamed is not None:
