@@ -49,7 +49,7 @@ from provcheck.index.blocks import BlockReader, join_packed
 from provcheck.index.integrity import file_digest
 from provcheck.index.manifest import REBUILD_HINT, ShardEntry
 from provcheck.matching.compiled import ALIGN
-from provcheck.matching.trigrams import Presence, distinct_pairs, may_hold, presence
+from provcheck.matching.trigrams import Deferred, Presence, distinct_pairs, may_hold
 from provcheck.support.arrays import key_ranges
 
 ANCHORS = "anchors.npy"
@@ -204,8 +204,8 @@ class Shard:
             self.postings = self._array(POSTINGS)
             self.trigrams = self._array(TRIGRAMS)
             self.trigram_postings = self._array(TRIGRAM_POSTINGS)
-            self._presence: Presence | None = None
-            """``trigrams.presence`` of ``trigrams``, made at the first lookup."""
+            self._presence = Deferred(self.trigrams)
+            """``trigrams.presence`` of ``trigrams``, made once lookups repay it."""
             self.text_keys = self._array(TEXT_KEYS)
             self.anchor_counts = self._array(ANCHOR_COUNTS)
             self.text_refs = self._array(TEXT_REFS)
@@ -308,8 +308,6 @@ class Shard:
         text's kept trigram hashes (``matching.trigrams``), as :meth:`lookup_many` does for
         anchors; hashes held by more than ``max_postings`` texts are skipped. ``queries``: every
         trigram hash of the queries, with the query each belongs to (``trigrams.hashed``)."""
-        if self._presence is None:  # once, at the first lookup
-            self._presence = presence(self.trigrams)
         return shared_keys(
             self.trigrams,
             self.trigram_postings,
@@ -318,7 +316,7 @@ class Shard:
             owners,
             max_postings,
             min_shared,
-            self._presence,
+            self._presence(queries),
         )
 
     def ranges(self, keys: U32) -> tuple[I64, I64]:
