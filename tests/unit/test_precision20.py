@@ -14,6 +14,7 @@ from provcheck.ingest import AddSpec, add_file
 from provcheck.inputs.schemas import RecordOptions, to_record
 from provcheck.matching.params import MatchConfig
 from provcheck.matching.strength import Signals, judge
+from provcheck.matching.structure import structure
 from provcheck.model import (
     AlignedSpan,
     CharSpan,
@@ -125,3 +126,46 @@ def test_a_pair_the_anchor_route_set_aside_counts_its_common_anchors_whoever_hol
     for config in (None, MatchConfig()):
         s = judge(aside, peers, config)
         assert s.convergence == "common-passage" and not s.can_block
+
+
+# Lines of fields that independent answers write alike: the same record as JSON or YAML, the same
+# sentence translated a language a line. None was a structure, so a partial match could block
+# (pass 20's benchmark: JSON 4, YAML 6, translations 13 records).
+JSON_FIELDS = """\
+  "id": 1,
+  "name": "John Doe",
+  "email": "john.doe@example.com",
+  "age": 30,
+  "phone": "+1-555-123-4567","""
+YAML_FIELDS = "name: John Doe\nemail: john.doe@example.com\nage: 30\naddress:\n  city: Anytown\n  zip: 12345"
+TRANSLATIONS = (
+    "French: Merci beaucoup pour votre aide.\nSpanish: Muchas gracias por tu ayuda.\n"
+    "German: Vielen Dank für Ihre Hilfe.\n\nFrench: Où est la gare ?\nSpanish: ¿Dónde está la "
+    "estación de tren?\nGerman: Wo ist der Bahnhof?"
+)
+
+
+def test_lines_of_fields_of_one_record_or_one_sentence_translated_are_a_list() -> None:
+    for text in (JSON_FIELDS, YAML_FIELDS, TRANSLATIONS, TRANSLATIONS.replace("French:", "**French:**")):
+        assert structure(text) == "list", text
+    # 41 tokens, 16% of the candidate and 32% of the reference, verbatim (the benchmark's YAML).
+    span = AlignedSpan(CharSpan(0, 10), CharSpan(0, 10), 41, 1.0)
+    part = Evidence(MatchKind.NEAR_DUPLICATE, 1.0, 0.16, 0.32, 41, 1.0, 0.2, (span,), False)
+    s = judge(Signals(part, 0.0, structure(YAML_FIELDS), "openai"), [])
+    assert s.convergence == "list" and not s.can_block
+
+
+def test_a_dialogue_and_prose_with_colons_stay_what_they_were() -> None:
+    # Speakers repeat out of cycle: a copied dialogue is not a record's fields.
+    dialogue = (
+        "Alice: Hi Bob, where are you going?\nBob: To the store, want to come?\n"
+        "Alice: Sure, let me get my coat.\nCarol: Can I come too?\nBob: Of course!"
+    )
+    assert structure(dialogue) is None
+    assert structure("The meeting is at 10:30 today.\nWe discussed: budgets and plans.\nRatio 3:1.") is None
+    # Labels before sentences of prose are no fields.
+    prose = "\n".join(
+        f"{label}: this line is a sentence of plain prose about the topic that runs well past twelve words."
+        for label in ("Background", "Method", "Result")
+    )
+    assert structure(prose) is None
