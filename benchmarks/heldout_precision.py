@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 import heldout_canon as canon
+import heldout_canon20 as canon20
 from common import PROVCHECK, alpacaeval_rows, providers_of, require_corpora, run, table, write_jsonl
 from convergence import is_copy
 from precision import HELD_OUT, POLICY
@@ -51,8 +52,18 @@ MARKERS = re.compile(
 )
 
 
-def load(rng: random.Random) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[str], list[str]]:
-    """Corpus index rows, same-prompt data rows, index-side filler, data-side filler."""
+LONG_WORDS = 200
+"""Words of the held-out generators' answers paired at length (``LONG_PAIR``)."""
+LONG_PAIR = ("Meta-Llama-3-70B-Instruct", "Qwen1.5-72B-Chat")
+"""Two held-out generators: the first's long answers indexed (one source), the second's long
+answers to the same instructions scanned (pass 20)."""
+
+
+def load(
+    rng: random.Random,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[str], list[str], list[tuple[str, str]]]:
+    """Corpus index rows, same-prompt data rows, index-side filler, data-side filler, and the
+    pairs (indexed, scanned) of ``LONG_PAIR``'s long answers to one instruction."""
     providers = providers_of()
     openai = {g for g, p in providers.items() if p.lower() == "openai"}
     held = set(HELD_OUT)
@@ -60,8 +71,11 @@ def load(rng: random.Random) -> tuple[list[dict[str, Any]], list[dict[str, Any]]
     same: list[dict[str, Any]] = []
     fill_index: list[tuple[str, str]] = []
     fill_data: list[tuple[str, str]] = []
+    long: dict[str, dict[str, str]] = {g: {} for g in LONG_PAIR}
     for r in alpacaeval_rows():
         g, out = r["generator"], r["output"]
+        if g in long and len(out.split()) >= LONG_WORDS:
+            long[g][r["instruction"]] = out
         if g not in openai and g not in held:
             continue
         marked = bool(MARKERS.search(out))
@@ -86,7 +100,11 @@ def load(rng: random.Random) -> tuple[list[dict[str, Any]], list[dict[str, Any]]
         for r in same
         if r["instruction"] in by_q and not any(is_copy(r["text"], t) for t in by_q[r["instruction"]])
     ]
-    return index, same, fi, fd
+    a, b = (long[g] for g in LONG_PAIR)
+    # An indexed answer must not be scanned too (as filler or a same-prompt record): a copy.
+    used = set(fd) | {r["text"] for r in same}
+    pairs = [(a[q], b[q]) for q in sorted(set(a) & set(b)) if a[q] not in used and not is_copy(b[q], a[q])]
+    return index, same, fi, fd, pairs
 
 
 def own_index(fill: list[str], rng: random.Random) -> list[dict[str, Any]]:
@@ -132,8 +150,15 @@ def main() -> None:
     rng = random.Random(args.seed)
     work = Path(tempfile.mkdtemp(prefix="provcheck-heldout-precision-"))
     atexit.register(shutil.rmtree, work, True)
-    corpus, same, fill_index, fill_data = load(rng)
+    corpus, same, fill_index, fill_data, pairs = load(rng)
     own = own_index(fill_index, rng)
+    # Pass 20's kinds: drawn with a generator of their own and filler from the other end of the
+    # pools, so that pass 19's records are the same as before.
+    rng20 = random.Random(args.seed + 20)
+    own += [
+        {"id": f"own-index/{len(own) + k}", "kind": kind, "text": text}
+        for k, (kind, text) in enumerate(canon20.canon(rng20, fill_index[::-1]))
+    ]
     entries = []
     for k, r in enumerate(own):
         path = write_jsonl(work / f"own-{k}.jsonl", [{"id": r["id"], "text": r["text"]}])
@@ -144,6 +169,9 @@ def main() -> None:
     for g, rows in sorted(by_gen.items()):
         path = write_jsonl(work / f"corpus-{g}.jsonl", rows)
         entries.append({"path": str(path), "source": f"alpacaeval-{g}", "provider": "openai"})
+    rows = [{"id": f"long/{k}", "text": t} for k, (t, _) in enumerate(pairs)]
+    path = write_jsonl(work / "long.jsonl", rows)
+    entries.append({"path": str(path), "source": f"alpacaeval-{LONG_PAIR[0]}", "provider": "other"})
     if args.background:
         rows = [{"id": f"background/{k}", "text": t} for k, t in enumerate(canon.QUOTATIONS.values())]
         path = write_jsonl(work / "background.jsonl", rows)
@@ -163,6 +191,14 @@ def main() -> None:
             data.append({"id": f"own/{len(data)}", "kind": kind, "text": text})
     for k, r in enumerate(same):
         data.append({"id": f"same/{k}", "kind": "same prompt, held-out generator", "text": r["text"]})
+    pool = iter(fill_data[::-1])
+    for build20 in canon20.BUILDERS:
+        for _ in range(args.per_kind):
+            kind, text = build20(rng20, next(pool), None)
+            data.append({"id": f"own/{len(data)}", "kind": kind, "text": text})
+    for k, (_, text) in enumerate(pairs):
+        kind = f"same prompt at length ({LONG_WORDS}+ words), {LONG_PAIR[1]} vs {LONG_PAIR[0]}"
+        data.append({"id": f"long/{k}", "kind": kind, "text": text})
     records = write_jsonl(work / "data.jsonl", [{"id": r["id"], "text": r["text"]} for r in data])
     policy = work / "policy.yaml"
     policy.write_text(POLICY)

@@ -117,6 +117,15 @@ class Signals:
     determined: str | None = None
     """With ``same_request``: how that request determines the shared text (``matching.determined``:
     ``translation`` of a text it gives, ``calculation`` of its numbers), or None."""
+    set_aside: bool = False
+    """Listed by the trigram route only (``matching.trigrams``), though the pair shares
+    ``MatchConfig.strong_hits`` anchors or more: the anchor route, which lists any text sharing
+    that many, set it aside because more than ``max_postings`` texts hold those anchors or
+    ``max_candidates`` texts share more of them. The passage is held by many reference texts,
+    so its common anchors count whoever holds them (``duplicated`` does not apply): on issue
+    17's one-source workload, held-out answers listing Spike Lee's films were kept as copies of
+    the 17th text holding the list (docs/matching.md, "Independent texts the trigram route
+    re-listed")."""
 
 
 VERBATIM_RUN = 50
@@ -381,7 +390,7 @@ def judge(s: Signals, peers: Sequence[Signals], config: MatchConfig | None = Non
     convergence: str | None = None
     if s.echo_share >= ECHO_SHARE:
         convergence = "prompt"
-    elif s.common_share >= COMMON_SHARE and not duplicated:
+    elif s.common_share >= COMMON_SHARE and (not duplicated or s.set_aside):
         convergence = "common-passage"
     elif s.attributed is not None and s.attributed_share >= COMMON_SHARE and config is None:
         # With the verification tests, the residual below decides: text of another author
@@ -414,7 +423,7 @@ def judge(s: Signals, peers: Sequence[Signals], config: MatchConfig | None = Non
         # Text the matched reference's own source repeats has no independent author: only
         # text other sources hold is set aside (``foreign_share``, looked up by the matcher
         # where it matters; else the text share, less same-source duplicates).
-        text_share = 0.0 if duplicated else s.common_share
+        text_share = 0.0 if duplicated and not s.set_aside else s.common_share
         common = text_share if s.foreign_share is None else s.foreign_share
         # A part of the reference's code matching only with names abstracted, on a passage other
         # reference texts hold too, is a textbook function: names abstracted, texts of one source

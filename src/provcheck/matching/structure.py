@@ -45,6 +45,16 @@ _LIST_LINE = re.compile(r"^\s*((?:\*\*)?(?i:step)\s+\d+\s*[:.)]|[-*+\u2022]|\d+[
 """A list line: a bullet, a number, a table row, or ``Step N:`` (how-to answers number their
 steps in words as often as in figures; a list of ``Step N:`` lines was no list, and a partial
 match of one could block where the same steps numbered ``N.`` could not)."""
+_FIELD_LINE = re.compile(
+    r"^[ \t]*(?:[-*+\u2022][ \t]+)?(?:\*\*)?[\"']?[^\W\d_][\w'()./ -]{0,29}?[\"']?(?:\*\*)?[ \t]*:"
+    r"(?:\*\*)?[ \t]+\S",
+    re.MULTILINE,
+)
+"""A field line: a short label (a word to five, quoted or bold or not), a colon, a value. Lines
+of fields are what independent answers write alike for the same record or the same sentences:
+JSON and YAML of one schema (``"name": "John Doe",``, ``city: Anytown``), translations a language
+a line (``French: Merci beaucoup.``); none was a structure, and a partial match of them could
+block (JSON 4, YAML 6, translations 13 in ``benchmarks/heldout_precision.py``, pass 20)."""
 _STEP = re.compile(r"^\s*(?:\*\*)?(?i:step)\s+\d+\s*[:.)](?:\*\*)?")
 """A ``Step N:`` marker at the start of a line or sentence."""
 
@@ -88,6 +98,8 @@ def _structure(text: str, context: str | None) -> str | None:
     if any(h in low for h in _TEMPLATE_HINTS) and _TEMPLATE.search(text):
         return "template"
     if len(_LIST_LINE.findall(text)) >= 3 and _list_items(text) >= 3:
+        return "list"
+    if ":" in text and _fields(text):
         return "list"
     return None
 
@@ -183,6 +195,22 @@ def _list_items(text: str) -> int:
             if n == 3:
                 break
     return n
+
+
+def _fields(text: str) -> bool:
+    """Whether ``text`` holds field lines (``_FIELD_LINE``, not sentences of prose, a label of five
+    words at most) of 3 labels or more, in cycles: each label once, in one order, as many times as
+    there are records (the fields of a JSON or YAML record, a sentence's translations language by
+    language). A dialogue (``Alice: ...``, ``Bob: ...``) is no cycle of its speakers, and a copied
+    dialogue stays what it was."""
+    labels: list[str] = []
+    for m in _FIELD_LINE.finditer(text):
+        label = m.group(0).split(":", 1)[0].strip(" \t-*+\u2022\"'").lower()
+        end = text.find("\n", m.start())
+        if len(label.split()) <= 5 and not _prose(text[m.start() : end if end >= 0 else len(text)]):
+            labels.append(label)
+    cycle = list(dict.fromkeys(labels))
+    return len(cycle) >= 3 and all(label == cycle[k % len(cycle)] for k, label in enumerate(labels))
 
 
 def _code_lines(text: str) -> int:

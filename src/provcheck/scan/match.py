@@ -521,6 +521,7 @@ class Matcher:
                             on_code,
                             attributed_spans=third_spans,
                             determined=told,
+                            set_aside=(i, key) in routed and len(anchors) >= config.strong_hits,
                         ),
                     )
 
