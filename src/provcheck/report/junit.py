@@ -138,6 +138,8 @@ class JunitFormatter(Formatter):
             ("index.digest", ov.fact_text(run.index.digest)),
             ("policy.digest", ov.fact_text(run.policy.digest)),
             ("command", ov.command_line(run)),
+            # When (each share's start and end for a merged run) and who, as every format says it.
+            ("scanned", ov.scanned_line(run)),
             *[("coverage", line) for line in [ov.coverage(result)] if line],
             ("declared_use", ov.declared_use(run)),
             ("not_scanned", ov.not_scanned_line(result) or "none"),

@@ -16,7 +16,15 @@ from provcheck.report.base import Formatter, ReportContext
 from provcheck.report.evidence import WITHHELD
 from provcheck.report.locations import line_url, repo_path
 from provcheck.report.meaning import CLEAN_LIMITS, SHORT_ONLY
-from provcheck.report.records import evidence_kinds, record_verdict, record_view, short_only, unruled_line
+from provcheck.report.records import (
+    evidence_kinds,
+    record_verdict,
+    record_view,
+    short_only,
+    sources_basis,
+    unruled_line,
+    with_share,
+)
 from provcheck.report.scope import read_by_content_line
 from provcheck.report.terminal import printable
 
@@ -91,7 +99,7 @@ class MarkdownFormatter(Formatter):
             f"**policy** {md(policy)} · {result.stats.records:,} records in {result.stats.files:,} file(s) · "
             f"report {md(rs.identity.id)}"
         )
-        out.append(f"<br>{md(ov.scanned_line(run), 600)}")
+        out.append(f"<br>{md(ov.scanned_line(run), 3000)}")
         if changed := ov.overrides_line(run):
             out.append(f"<br>**Policy** {md(changed, 1200)}")
         if changed := ov.replaced_line(run):
@@ -108,7 +116,8 @@ class MarkdownFormatter(Formatter):
             out.append(f"<br>**Waivers** {md(ov.waivers_fact(result), 500)}")
         out.append("")
         out += [
-            "| source | provider | licence | terms | texts indexed | records | share | worst action "
+            "| source | provider | licence | terms | texts indexed | records that block (share) "
+            "| records with review, warn or info only (share) | worst action "
             "| matched, no rule applies | clause |",
             "|---|---|---|---|---:|---:|---:|---|---:|---|",
         ]
@@ -122,10 +131,11 @@ class MarkdownFormatter(Formatter):
             declared = f" + {src.declared:,} dataset-level" if src.declared else ""
             out.append(
                 f"| {name} | {md(src.provider or '')} | {md(src.license or '')} | {md(src.terms or '')} | "
-                f"{texts} | {src.records:,}{declared} | {src.share:.1%} | {worst} | "
+                f"{texts} | {with_share(src.blocking, src.blocking_share)} | "
+                f"{with_share(src.not_blocking, src.not_blocking_share)}{declared} | {worst} | "
                 f"{f'{src.unruled:,}' if src.unruled else ''} | {md('; '.join(src.clauses))} |"
             )
-        out.append("")
+        out += ["", md(sources_basis(rs.counts.scanned), 1000), ""]
         if unruled := unruled_line(rs, ov.declared_use(run)):
             out += [md(unruled, 1000), ""]
         counts = ov.by_action(result)
@@ -170,7 +180,7 @@ class MarkdownFormatter(Formatter):
                         + f", {md(clauses.section(c))}"
                         + f", {md(c.url or clauses.NO_URL)}"
                         + f", {md(clauses.dating(c))}"
-                        + (f" [{md(c.confidence)}]" if c.confidence and c.quote else "")
+                        + (f", {md(lab, 1000)}" if (lab := clauses.label(c)) else "")
                         + (f", {md(seen)}" if (seen := clauses.retrieval(c)) else "")
                         + ("" if c.quote else f" ({clauses.NO_WORDING})")
                         + (f"<br>Date: {md(meaning, 1000)}" if (meaning := clauses.date_meaning(c)) else "")
