@@ -13,6 +13,7 @@ fails on the old code. Counsel cannot decide from, or sign, a report whose forma
 4. "V-P" beside the CC BY-NC quote, whose URL is creativecommons.org but whose wording was read
    in stanford_alpaca's copy of the licence, read as "secondary" or "verified at that URL":
    where a label is shown, its meaning is said in words.
+5. (found by this read) Markdown gave a run of short records as its first line only.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import html as htmllib
 import json
 import re
 import shutil
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +31,10 @@ from click.testing import CliRunner
 
 from helpers import FIXTURES, run_cli
 from provcheck.cli import cli
+from provcheck.report import OutputFormat, ReportContext, formatter
 from provcheck.report.clauses import CONFIDENCE
 from provcheck.report.sarif import FINGERPRINT_KEY
+from report_samples import sample
 
 FORMATS = {"json": "r.json", "sarif": "r.sarif", "html": "r.html", "markdown": "r.md", "text": "r.txt"}
 
@@ -156,3 +160,19 @@ def test_a_merged_report_gives_each_shares_start_and_end(tmp_path: Path) -> None
         shown = _words(text) if fmt == "html" else htmllib.unescape(text).replace("\\", "")
         flat = re.sub(r"\s+", " ", shown)
         assert "first share's start to last share's end; " + said in flat, fmt
+
+
+def test_the_markdown_records_table_gives_a_runs_lines_as_the_other_formats_do() -> None:
+    """Found by this read: a run of short records was ``f.jsonl:5`` in Markdown where HTML and
+    text gave ``f.jsonl:5-10``; 4 rows beside "15 records have open findings" read as missing."""
+    result = sample()
+    first = result.findings[0]
+    assert first.record is not None and first.record.location.line == 1
+    where = replace(first.record.location, end_line=3, end_index=first.record.location.index + 2)
+    assert first.match is not None
+    ran = replace(first, match=replace(first.match, record=replace(first.record, location=where)))
+    result = replace(result, findings=(ran, *result.findings[1:]))
+    text = formatter(OutputFormat.MARKDOWN).render(result, ReportContext())
+    assert "| data/train.jsonl:1-3 |" in text
+    assert "a run of short records read together is one row, with its first and last line" in text
+    assert "data/train.jsonl:1-3" in formatter(OutputFormat.TEXT).render(result, ReportContext())

@@ -67,11 +67,25 @@ def _refs(refs: Sequence[str]) -> str:
     return ", ".join(refs[:3]) + (f" (+{len(refs) - 3} more)" if len(refs) > 3 else "")
 
 
-def _where(path: str, line: int | None, index: int | None, run: RunRecord) -> str:
+def _where(
+    path: str,
+    line: int | None,
+    index: int | None,
+    run: RunRecord,
+    end: tuple[int | None, int | None] = (None, None),
+) -> str:
     """The record's repository-relative place, linked to its line when the repository is on
-    the web (the link's address is built from escaped parts and checked to be https)."""
+    the web (the link's address is built from escaped parts and checked to be https); a run of
+    records with its last line (or record), ``path:5-10``, as the HTML and text reports give it
+    (``end``: the run's last line and last record)."""
     rel = repo_path(path, run)
-    text = f"{rel}:{line}" if line else (f"{rel}#{index}" if index is not None else rel)
+    end_line, end_index = end
+    if line:
+        text = f"{rel}:{line}" + (f"-{end_line}" if end_line else "")
+    elif index is not None:
+        text = f"{rel}#{index}" + (f"-{end_index}" if end_index is not None else "")
+    else:
+        text = rel
     label = md(text)
     url = line_url(path, line, run)
     if url is None or not url.startswith("https://") or any(c in url for c in "()<> "):
@@ -148,14 +162,21 @@ class MarkdownFormatter(Formatter):
             out += [md(read, 600), ""]
         if rs.rows:
             out += [
-                f"**Records with findings** ({len(rs.rows):,}; one row per record, most severe first)",
+                f"**Records with findings** ({len(rs.rows):,}; one row per record, most severe first"
+                + (
+                    "; a run of short records read together is one row, with its first and last line"
+                    if any(r.end_index is not None for r in rs.rows)
+                    else ""
+                )
+                + ")",
                 "",
                 "| worst | record | rules | references |",
                 "|---|---|---|---|",
             ]
             for r in rs.rows[:ROWS]:
+                where = _where(r.path, r.line, r.index, run, (r.end_line, r.end_index))
                 out.append(
-                    f"| **{md(r.worst or '')}** | {_where(r.path, r.line, r.index, run)} | "
+                    f"| **{md(r.worst or '')}** | {where} | "
                     f"{md(', '.join(r.rules))} | {md(_refs(r.references))} |"
                 )
             if len(rs.rows) > ROWS:
