@@ -14,6 +14,8 @@ fails on the old code. Counsel cannot decide from, or sign, a report whose forma
    in stanford_alpaca's copy of the licence, read as "secondary" or "verified at that URL":
    where a label is shown, its meaning is said in words.
 5. (found by this read) Markdown gave a run of short records as its first line only.
+6. (found by this read) A copy edited throughout was said to leave "the rest of the turn" not
+   found, which read as another text beside the copy.
 """
 
 from __future__ import annotations
@@ -31,8 +33,10 @@ from click.testing import CliRunner
 
 from helpers import FIXTURES, run_cli
 from provcheck.cli import cli
+from provcheck.model import CharSpan
 from provcheck.report import OutputFormat, ReportContext, formatter
 from provcheck.report.clauses import CONFIDENCE
+from provcheck.report.meaning import meaning
 from provcheck.report.sarif import FINGERPRINT_KEY
 from report_samples import sample
 
@@ -176,3 +180,20 @@ def test_the_markdown_records_table_gives_a_runs_lines_as_the_other_formats_do()
     assert "| data/train.jsonl:1-3 |" in text
     assert "a run of short records read together is one row, with its first and last line" in text
     assert "data/train.jsonl:1-3" in formatter(OutputFormat.TEXT).render(result, ReportContext())
+
+
+def test_a_copy_edited_throughout_is_not_said_to_have_a_rest_not_found() -> None:
+    """Found by this read: a copy with one word in five replaced (80% aligned, the passage
+    running through the whole turn) was said to share "the marked passages"; "the rest of the
+    turn was not found in the index" read as another text beside the copy."""
+    f = next(x for x in sample().findings if x.match is not None and not x.match.evidence.short)
+    assert f.match is not None
+    text = f.match.record.turn.text
+    span = replace(f.match.evidence.spans[0], candidate=CharSpan(0, len(text)))
+    edited = replace(f.match.evidence, similarity=0.8, containment=0.8, coverage=0.8, spans=(span,))
+    shown = meaning(replace(f, match=replace(f.match, evidence=edited)))
+    assert shown is not None and "the words not aligned lie inside them" in shown.shows
+    assert "The rest of the turn was not found" not in shown.shows
+    middle = replace(span, candidate=CharSpan(0, len(text) // 2))
+    half = meaning(replace(f, match=replace(f.match, evidence=replace(edited, spans=(middle,)))))
+    assert half is not None and "The rest of the turn was not found in the index." in half.shows
