@@ -16,6 +16,8 @@ fails on the old code. Counsel cannot decide from, or sign, a report whose forma
 5. (found by this read) Markdown gave a run of short records as its first line only.
 6. (found by this read) A copy edited throughout was said to leave "the rest of the turn" not
    found, which read as another text beside the copy.
+7. (found by this read) JUnit counted 13 test cases for 11 findings (unreadable input and clean
+   files are cases too) without saying so: a ``findings`` property counts them as JSON does.
 """
 
 from __future__ import annotations
@@ -40,7 +42,14 @@ from provcheck.report.meaning import meaning
 from provcheck.report.sarif import FINGERPRINT_KEY
 from report_samples import sample
 
-FORMATS = {"json": "r.json", "sarif": "r.sarif", "html": "r.html", "markdown": "r.md", "text": "r.txt"}
+FORMATS = {
+    "json": "r.json",
+    "sarif": "r.sarif",
+    "html": "r.html",
+    "markdown": "r.md",
+    "text": "r.txt",
+    "junit": "r.xml",
+}
 
 
 def _words(markup: str) -> str:
@@ -96,6 +105,12 @@ def test_sarif_has_one_result_per_finding_fingerprinted_by_its_id(demo: dict[str
         "open": summary["findings_by_action"],
         "waived": summary["waived"],
     }
+    # JUnit's cases count unreadable input and clean files too: it says the findings apart.
+    opened = ", ".join(f"{a} {n}" for a, n in summary["findings_by_action"].items())
+    said = (
+        f'name="findings" value="{len(findings)} ({opened}; waived {summary["waived"]}); test cases: one per'
+    )
+    assert said in demo["junit"]
     # The waived finding is the one suppressed result.
     suppressed = [r["properties"]["findingId"] for r in results if "suppressions" in r]
     assert suppressed == [f["id"] for f in findings if f["waiver_state"] == "waived"]
