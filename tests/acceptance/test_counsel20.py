@@ -195,6 +195,8 @@ def test_the_markdown_records_table_gives_a_runs_lines_as_the_other_formats_do()
     assert "| data/train.jsonl:1-3 |" in text
     assert "a run of short records read together is one row, with its first and last line" in text
     assert "data/train.jsonl:1-3" in formatter(OutputFormat.TEXT).render(result, ReportContext())
+    page = formatter(OutputFormat.HTML).render(result, ReportContext())
+    assert "most severe first; a run of short records read together is one row, with its first" in page
 
 
 def test_a_copy_edited_throughout_is_not_said_to_have_a_rest_not_found() -> None:

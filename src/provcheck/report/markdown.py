@@ -17,6 +17,7 @@ from provcheck.report.evidence import WITHHELD
 from provcheck.report.locations import line_url, repo_path
 from provcheck.report.meaning import CLEAN_LIMITS, SHORT_ONLY
 from provcheck.report.records import (
+    RUN_ROW,
     evidence_kinds,
     record_verdict,
     record_view,
@@ -163,11 +164,7 @@ class MarkdownFormatter(Formatter):
         if rs.rows:
             out += [
                 f"**Records with findings** ({len(rs.rows):,}; one row per record, most severe first"
-                + (
-                    "; a run of short records read together is one row, with its first and last line"
-                    if any(r.end_index is not None for r in rs.rows)
-                    else ""
-                )
+                + (f"; {RUN_ROW}" if any(r.end_index is not None for r in rs.rows) else "")
                 + ")",
                 "",
                 "| worst | record | rules | references |",

@@ -137,6 +137,10 @@ class SourceRow:
     """Of ``unruled``, records whose every such match is marked as likely convergence."""
 
 
+RUN_ROW = "a run of short records read together is one row, with its first and last line"
+"""Said where rows are counted when one covers a run (counsel 20: 4 rows beside 15 records)."""
+
+
 def with_share(n: int, share: float) -> str:
     """A count of records and its share of the records scanned: ``2 (18.2%)``."""
     return f"{n:,} ({share:.1%})"
