@@ -8,8 +8,12 @@ prints these lines and nothing else of the overview, does not build the overview
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-from provcheck.model import Absent, PartialFacts, RunRecord, ScanResult
+from provcheck.model import Absent, RunRecord, ScanResult
+
+if TYPE_CHECKING:  # the hook's reports never build a merge's facts: not imported for them
+    from provcheck.model import PartialFacts
 
 
 def declared_use(run: RunRecord) -> str:
