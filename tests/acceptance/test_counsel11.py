@@ -25,6 +25,7 @@ import pytest
 
 import provcheck
 from helpers import FIXTURES, ROOT, run_cli
+from provcheck.report.clauses import CONFIDENCE
 
 LONG = {
     "sharegpt-dump": "sharegpt-vicuna-unfiltered-conversations",
@@ -297,8 +298,8 @@ def test_a_creative_commons_clause_states_its_version_and_what_is_known_of_its_d
     assert f"Date: {cc[0]['date_note']}" in page
     assert "section 2(a)(1); 1(i), version 4.0, no effective date, https://" in text
     assert (
-        f"quote confidence V-P, wording seen 2023-05-29 in a copy of the document; date: {cc[0]['date_note']}"
-        in text
+        f"quote confidence V-P ({CONFIDENCE['V-P']}), wording seen 2023-05-29 in a copy of the document; "
+        f"date: {cc[0]['date_note']}" in text
     )  # counsel18
     assert "effective date not recorded" not in page
 

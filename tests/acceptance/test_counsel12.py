@@ -174,10 +174,14 @@ def test_the_sources_table_counts_dataset_level_findings(demo: dict[str, object]
     at = page.index('class="sources"') if 'class="sources"' in page else page.index("By source")
     section = _words(page[at : page.index("</table>", at) + 2000])
     assert re.search(
-        r"tatsu-lab/ ?alpaca .*?\(not an indexed source\) 0 \+ 2 dataset-level 0\.0% review", section
+        r"tatsu-lab/ ?alpaca .*?\(not an indexed source\) 0 \(0\.0%\) 0 \(0\.0%\) \+ 2 dataset-level review",
+        section,
     ), section
     # 1 + 2 since counsel 16: the card's apache-2.0 over text-davinci-003 output is an info note too.
-    assert re.search(r"alpaca-style-nc .*? 1 \+ 2 dataset-level 9\.1% block", section), section
+    # counsel20: records blocking, then records not blocking, each with its share.
+    assert re.search(r"alpaca-style-nc .*? 1 \(9\.1%\) 0 \(0\.0%\) \+ 2 dataset-level block", section), (
+        section
+    )
     assert "+ N dataset-level: findings on what the dataset's card or manifest declares" in section
 
 
@@ -192,6 +196,6 @@ def test_the_markdown_sources_table_counts_them_too(tmp_path: Path) -> None:
         1,
     )
     text = out.read_text(encoding="utf-8")
-    assert re.search(r"\| tatsu-lab/alpaca \(not indexed\) \|.*\| 0 \+ 2 dataset-level \| 0\.0% \|", text), (
-        text
-    )
+    assert re.search(
+        r"\| tatsu-lab/alpaca \(not indexed\) \|.*\| 0 \(0\.0%\) \| 0 \(0\.0%\) \+ 2 dataset-level \|", text
+    ), text

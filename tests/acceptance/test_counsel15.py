@@ -45,6 +45,7 @@ from pathlib import Path
 import pytest
 
 from helpers import FIXTURES, REFERENCE_TEXTS, run_cli, write_jsonl
+from provcheck.report.clauses import CONFIDENCE
 
 
 def _words(markup: str) -> str:
@@ -187,7 +188,7 @@ def test_the_markdown_summary_says_a_section_is_not_recorded(tmp_path: Path, ind
     text = out.read_text(encoding="utf-8")
     assert (
         "Acme Terms of Service, section not recorded (find the quoted words in the document), "
-        "URL not recorded, effective 2020-01-01 [V-P]"
+        f"URL not recorded, effective 2020-01-01, quote confidence V-P ({CONFIDENCE['V-P']})"
     ) in text
 
 

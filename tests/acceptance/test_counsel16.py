@@ -40,6 +40,7 @@ from provcheck.errors import PolicyError
 from provcheck.policy import load_policy
 from provcheck.policy.model import SourceFacts
 from provcheck.report import clauses
+from provcheck.report.clauses import CONFIDENCE
 
 
 def _words(markup: str) -> str:
@@ -120,8 +121,8 @@ def test_the_effective_note_wording_is_the_reference_s() -> None:
 
 def test_each_quoted_clause_says_its_retrieval_date_or_that_none_is_recorded(demo: dict[str, str]) -> None:
     evidence = _words(_section(demo["html"], "findings"))
-    assert "quote confidence V-S · retrieval date not recorded" in evidence
-    assert "quote confidence V-P · retrieval date not recorded" in evidence  # DeepSeek
+    assert f"quote confidence V-S ({CONFIDENCE['V-S']}) · retrieval date not recorded" in evidence
+    assert f"quote confidence V-P ({CONFIDENCE['V-P']}) · retrieval date not recorded" in evidence  # DeepSeek
     assert "retrieval date not recorded" in demo["md"]
     assert "retrieval date not recorded" in re.sub(r"\s+", " ", demo["txt"])
     doc = json.loads(demo["json"])
@@ -137,9 +138,8 @@ def test_a_version_seen_in_a_capture_says_when() -> None:
     facts = SourceFacts(name="claude-api", provider="anthropic", terms="anthropic-commercial-terms")
     clause = policy.terms["anthropic-commercial-terms"].clause("compete", dt.date(2025, 12, 1), facts)
     assert clause is not None and clause.seen == "2026-03-11"
-    assert "quote confidence V-P, wording seen 2026-03-11 in a copy of the document" in clauses.citation(
-        clause
-    )
+    said = f"quote confidence V-P ({CONFIDENCE['V-P']}), wording seen 2026-03-11 in a copy of the document"
+    assert said in clauses.citation(clause)
     usage = policy.terms["anthropic-usage-policy"].clause("no-training", None, facts)
     assert usage is not None and usage.seen == "2026-08-14"
     agreement = policy.terms["openai-services-agreement"]

@@ -41,6 +41,8 @@ from pathlib import Path
 import pytest
 
 from helpers import FIXTURES, SHARED, run_cli, write_jsonl
+from provcheck.report.clauses import CONFIDENCE
+from provcheck.report.records import sources_basis
 
 ANSWER = (
     "Photosynthesis is the process by which green plants, algae and some bacteria turn light energy "
@@ -234,10 +236,12 @@ def test_the_reference_gives_those_dates() -> None:
 
 def test_clauses_say_their_copy_date_or_what_its_absence_means(demo: dict[str, str]) -> None:
     evidence = _words(demo["html"][demo["html"].index('<section id="findings">') :])
-    assert "quote confidence V-P · wording seen 2023-05-29 in a copy of the document" in evidence
+    said = f"quote confidence V-P ({CONFIDENCE['V-P']}) · wording seen 2023-05-29 in a copy of the document"
+    assert said in evidence
     assert (
-        "quote confidence V-S · retrieval date not recorded: nothing on record shows this wording is "
-        "still the document's; check it against the document before relying on it"
+        f"quote confidence V-S ({CONFIDENCE['V-S']}) · retrieval date not recorded: "
+        "nothing on record shows this wording is still the document's; "
+        "check it against the document before relying on it"
     ) in evidence
 
 
@@ -299,10 +303,7 @@ def test_the_demo_verdict_counts_the_declared_output_block_apart(demo: dict[str,
 def test_the_sources_table_states_what_records_and_share_count(demo: dict[str, str]) -> None:
     page = demo["html"]
     basis = _words(page[page.index('id="sources-basis"') :].split("</p>", 1)[0])
-    assert (
-        "records: records with an open finding resting on the source (waived-only records not counted); "
-        "share: those records over the 12 records scanned; texts indexed: the source's texts in the index."
-    ) in basis
+    assert sources_basis(12) in basis  # counsel20: blocking and review-only records apart
     note = _words(page[page.index("+ N dataset-level:") :].split("</p>", 1)[0])
     assert (
         "or on what records' own fields declare (the model that wrote them: one finding per file and name"

@@ -195,12 +195,10 @@ def test_sarif_is_valid_and_maps_findings_to_results() -> None:
     log = json.loads(render(OutputFormat.SARIF))
     assert check_sarif(log)
     (run,) = log["runs"]
-    # One result per record and rule: each carries the ids of the findings it groups, and every
-    # finding is in exactly one result.
-    grouped = [(x["id"], r) for r in run["results"] for x in r["properties"]["findings"]]
-    results = dict(grouped)
-    assert len(grouped) == len(results) and set(results) == {f.id for f in sample().findings}
-    assert len({r["partialFingerprints"][FINGERPRINT_KEY] for r in run["results"]}) == len(run["results"])
+    # One result per finding, fingerprinted by the finding's id.
+    results = {r["properties"]["findingId"]: r for r in run["results"]}
+    assert len(results) == len(run["results"]) and set(results) == {f.id for f in sample().findings}
+    assert all(r["partialFingerprints"][FINGERPRINT_KEY] == k for k, r in results.items())
     block = results["f-block"]
     assert block["level"] == "error"
     assert block["locations"][0]["physicalLocation"] == {

@@ -178,6 +178,8 @@ FULL = RunRecord(
                 command=("provcheck", "scan"),
                 run_by="ci",
                 integrity="sha256",
+                started_at="2026-01-01T10:00:00+00:00",
+                finished_at="2026-01-01T10:00:02+00:00",
             ),
         ),
     ),

@@ -88,6 +88,11 @@ class PartialFacts:
     """How the merge checked the partial's content: ``sha256`` (a digest, which catches an edit
     that did not recompute it) or ``hmac-sha256`` (keyed with ``PROVCHECK_MERGE_KEY``, which
     catches any edit by someone without the key)."""
+    started_at: str | Absent = ABSENT
+    """When this share's scan started, as its run recorded it (ISO 8601, UTC)."""
+    finished_at: str | Absent = ABSENT
+    """When this share's scan finished: a merged report gave the first start and the last end
+    only, so no share's own time could be told (outside counsel read 19)."""
 
 
 @dataclass(frozen=True, slots=True)

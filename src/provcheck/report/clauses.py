@@ -13,8 +13,10 @@ from collections.abc import Iterable
 from provcheck.model import Clause, Finding
 
 CONFIDENCE: dict[str, str] = {
-    "V-P": "verified in a primary source: the provider's or licensor's own page or repository, "
-    "or a faithful snapshot of it",
+    "V-P": "verified in a primary source: the wording was read in the provider's or licensor's own "
+    "file, page or repository (a licence's text as the licensor of the material distributes it "
+    "with the material, e.g. a dataset repository's licence file), or in a faithful snapshot of an "
+    "official page; not necessarily at the URL cited",
     "V-S": "verified in a secondary copy only: a third party quoting the wording "
     "(consistent wherever it appeared more than once)",
     "R": "recalled, not verified in stored text: not a quote to rely on",
@@ -113,13 +115,24 @@ def citation(c: Clause) -> str:
         section(c),
         dating(c),
         c.url or NO_URL,
-        f"quote confidence {c.confidence}" if c.confidence and c.quote else "",
+        label(c),
         retrieval(c) or "",
     ]
     meaning = date_meaning(c)
     default = f"; {DEFAULT_TERMS}" if c.default_terms else ""
     dated = f"; date: {meaning.rstrip('.')}" if meaning else ""
     return ", ".join(p for p in parts if p) + dated + default
+
+
+def label(c: Clause) -> str:
+    """``quote confidence V-P (verified in a primary source: …)``: the label with its meaning in
+    words where it is shown (counsel 20: "V-P" beside a licence quoted from a dataset's own copy
+    of it read as "verified at the URL cited", or as secondary); empty when no quote is shown
+    or the policy gives no label."""
+    if not (c.confidence and c.quote):
+        return ""
+    meaning = CONFIDENCE.get(c.confidence, "a label this version of provcheck does not define")
+    return f"quote confidence {c.confidence} ({meaning})"
 
 
 def legend(clauses: Iterable[Clause | None]) -> list[tuple[str, str]]:

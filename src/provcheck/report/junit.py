@@ -20,6 +20,7 @@ from provcheck.report import clauses
 from provcheck.report import overview as ov
 from provcheck.report.base import Formatter, ReportContext
 from provcheck.report.evidence import withheld_note
+from provcheck.report.serialize import counts_by_action as s_counts
 
 _NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 """Characters XML 1.0 cannot hold, even escaped (control characters, lone surrogates)."""
@@ -70,6 +71,16 @@ def detail(f: Finding) -> str:
         lines.append(f"what to do: {f.rule.remediation}")
     lines.append(f"finding id: {f.id}")
     return "\n".join(lines)
+
+
+def _findings_line(result: ScanResult) -> str:
+    """``11 (block 3, review 4, warn 0, info 3; waived 1); test cases: one per finding, one per
+    unreadable file or record, one passing case per file without either``."""
+    open_ = ", ".join(f"{a} {n}" for a, n in s_counts(result).items())
+    return (
+        f"{result.counts.total:,} ({open_}; waived {result.counts.total_waived:,}); test cases: one per "
+        "finding, one per unreadable file or record, and one passing case per file without either"
+    )
 
 
 def _open_tag(tag: str, attrs: dict[str, str]) -> str:
@@ -138,6 +149,11 @@ class JunitFormatter(Formatter):
             ("index.digest", ov.fact_text(run.index.digest)),
             ("policy.digest", ov.fact_text(run.policy.digest)),
             ("command", ov.command_line(run)),
+            # When (each share's start and end for a merged run) and who, as every format says it.
+            ("scanned", ov.scanned_line(run)),
+            # The findings as the other reports count them: the test cases also count unreadable
+            # input and one passing case per file without findings (13 cases for 11 findings).
+            ("findings", _findings_line(result)),
             *[("coverage", line) for line in [ov.coverage(result)] if line],
             ("declared_use", ov.declared_use(run)),
             ("not_scanned", ov.not_scanned_line(result) or "none"),

@@ -16,7 +16,16 @@ from provcheck.report.base import Formatter, ReportContext
 from provcheck.report.evidence import WITHHELD
 from provcheck.report.locations import line_url, repo_path
 from provcheck.report.meaning import CLEAN_LIMITS, SHORT_ONLY
-from provcheck.report.records import evidence_kinds, record_verdict, record_view, short_only, unruled_line
+from provcheck.report.records import (
+    RUN_ROW,
+    evidence_kinds,
+    record_verdict,
+    record_view,
+    short_only,
+    sources_basis,
+    unruled_line,
+    with_share,
+)
 from provcheck.report.scope import read_by_content_line
 from provcheck.report.terminal import printable
 
@@ -59,11 +68,25 @@ def _refs(refs: Sequence[str]) -> str:
     return ", ".join(refs[:3]) + (f" (+{len(refs) - 3} more)" if len(refs) > 3 else "")
 
 
-def _where(path: str, line: int | None, index: int | None, run: RunRecord) -> str:
+def _where(
+    path: str,
+    line: int | None,
+    index: int | None,
+    run: RunRecord,
+    end: tuple[int | None, int | None] = (None, None),
+) -> str:
     """The record's repository-relative place, linked to its line when the repository is on
-    the web (the link's address is built from escaped parts and checked to be https)."""
+    the web (the link's address is built from escaped parts and checked to be https); a run of
+    records with its last line (or record), ``path:5-10``, as the HTML and text reports give it
+    (``end``: the run's last line and last record)."""
     rel = repo_path(path, run)
-    text = f"{rel}:{line}" if line else (f"{rel}#{index}" if index is not None else rel)
+    end_line, end_index = end
+    if line:
+        text = f"{rel}:{line}" + (f"-{end_line}" if end_line else "")
+    elif index is not None:
+        text = f"{rel}#{index}" + (f"-{end_index}" if end_index is not None else "")
+    else:
+        text = rel
     label = md(text)
     url = line_url(path, line, run)
     if url is None or not url.startswith("https://") or any(c in url for c in "()<> "):
@@ -91,7 +114,7 @@ class MarkdownFormatter(Formatter):
             f"**policy** {md(policy)} · {result.stats.records:,} records in {result.stats.files:,} file(s) · "
             f"report {md(rs.identity.id)}"
         )
-        out.append(f"<br>{md(ov.scanned_line(run), 600)}")
+        out.append(f"<br>{md(ov.scanned_line(run), 3000)}")
         if changed := ov.overrides_line(run):
             out.append(f"<br>**Policy** {md(changed, 1200)}")
         if changed := ov.replaced_line(run):
@@ -108,7 +131,8 @@ class MarkdownFormatter(Formatter):
             out.append(f"<br>**Waivers** {md(ov.waivers_fact(result), 500)}")
         out.append("")
         out += [
-            "| source | provider | licence | terms | texts indexed | records | share | worst action "
+            "| source | provider | licence | terms | texts indexed | records that block (share) "
+            "| records with review, warn or info only (share) | worst action "
             "| matched, no rule applies | clause |",
             "|---|---|---|---|---:|---:|---:|---|---:|---|",
         ]
@@ -122,10 +146,11 @@ class MarkdownFormatter(Formatter):
             declared = f" + {src.declared:,} dataset-level" if src.declared else ""
             out.append(
                 f"| {name} | {md(src.provider or '')} | {md(src.license or '')} | {md(src.terms or '')} | "
-                f"{texts} | {src.records:,}{declared} | {src.share:.1%} | {worst} | "
+                f"{texts} | {with_share(src.blocking, src.blocking_share)} | "
+                f"{with_share(src.not_blocking, src.not_blocking_share)}{declared} | {worst} | "
                 f"{f'{src.unruled:,}' if src.unruled else ''} | {md('; '.join(src.clauses))} |"
             )
-        out.append("")
+        out += ["", md(sources_basis(rs.counts.scanned), 1000), ""]
         if unruled := unruled_line(rs, ov.declared_use(run)):
             out += [md(unruled, 1000), ""]
         counts = ov.by_action(result)
@@ -138,14 +163,17 @@ class MarkdownFormatter(Formatter):
             out += [md(read, 600), ""]
         if rs.rows:
             out += [
-                f"**Records with findings** ({len(rs.rows):,}; one row per record, most severe first)",
+                f"**Records with findings** ({len(rs.rows):,}; one row per record, most severe first"
+                + (f"; {RUN_ROW}" if any(r.end_index is not None for r in rs.rows) else "")
+                + ")",
                 "",
                 "| worst | record | rules | references |",
                 "|---|---|---|---|",
             ]
             for r in rs.rows[:ROWS]:
+                where = _where(r.path, r.line, r.index, run, (r.end_line, r.end_index))
                 out.append(
-                    f"| **{md(r.worst or '')}** | {_where(r.path, r.line, r.index, run)} | "
+                    f"| **{md(r.worst or '')}** | {where} | "
                     f"{md(', '.join(r.rules))} | {md(_refs(r.references))} |"
                 )
             if len(rs.rows) > ROWS:
@@ -170,7 +198,7 @@ class MarkdownFormatter(Formatter):
                         + f", {md(clauses.section(c))}"
                         + f", {md(c.url or clauses.NO_URL)}"
                         + f", {md(clauses.dating(c))}"
-                        + (f" [{md(c.confidence)}]" if c.confidence and c.quote else "")
+                        + (f", {md(lab, 1000)}" if (lab := clauses.label(c)) else "")
                         + (f", {md(seen)}" if (seen := clauses.retrieval(c)) else "")
                         + ("" if c.quote else f" ({clauses.NO_WORDING})")
                         + (f"<br>Date: {md(meaning, 1000)}" if (meaning := clauses.date_meaning(c)) else "")

@@ -136,15 +136,30 @@ def _match_meaning(m: Match) -> Meaning:
             f"The record's turn is a near-verbatim copy of the reference, whole or nearly whole: {measured}."
         )
     else:
-        shows = (
-            f"The record shares the marked passages with the reference: {measured}. The rest of the "
-            "turn was not found in the index."
+        shows = f"The record shares the marked passages with the reference: {measured}. " + (
+            "The aligned passages run through the whole turn: the words not aligned lie inside "
+            "them (words replaced, added or dropped), not in another part of the turn."
+            if _throughout(m)
+            else "The rest of the turn was not found in the index."
         )
     return Meaning(
         shows=shows + (f" {probability}." if probability else ""),
         does_not_show=f"{_MATCH_LIMITS[0].upper()}{_MATCH_LIMITS[1:]}.",
         probability=f"The probability is {PROBABILITY_BASIS}." if probability else "",
     )
+
+
+def _throughout(m: Match) -> bool:
+    """Whether the aligned passages span nearly the whole turn (90%+ of its characters from the
+    first to the last), so that what is not aligned lies between them: for a copy edited
+    throughout, "the rest of the turn was not found" read as another text beside the copy
+    (counsel 20)."""
+    spans = m.evidence.spans
+    size = len(m.record.turn.text.strip())
+    if not spans or not size:
+        return False
+    extent = max(s.candidate.end for s in spans) - min(s.candidate.start for s in spans)
+    return extent >= 0.9 * size
 
 
 def reading(m: Match) -> str:

@@ -101,6 +101,10 @@ class SourceRow:
     """A background source: independent text, whose matches are never findings."""
     records: int = 0
     """Records with at least one open finding resting on it."""
+    blocking: int = 0
+    """Of ``records``, those with an open finding resting on it that fails the scan (the rest
+    have only findings to review, warnings or notes on it: counted together, a review-only
+    record read as a copy that blocks)."""
     declared: int = 0
     """Open findings resting on it that are about a dataset (a card's or manifest's declaration),
     not a record: beside "0 records" and a review, they read as a finding about nothing."""
@@ -110,6 +114,19 @@ class SourceRow:
     """Most severe open action; ``waived`` if all are waived; None without findings."""
     share: float = 0.0
     """``records`` over the records scanned."""
+    blocking_share: float = 0.0
+    """``blocking`` over the records scanned."""
+
+    @property
+    def not_blocking(self) -> int:
+        """Records with open findings on it, none of which fails the scan."""
+        return self.records - self.blocking
+
+    @property
+    def not_blocking_share(self) -> float:
+        """``not_blocking`` over the records scanned."""
+        return max(self.share - self.blocking_share, 0.0)
+
     clauses: list[str] = field(default_factory=list)
     """Documents of the clauses cited about it (``document, effective date``)."""
     unruled: int = 0
@@ -118,6 +135,27 @@ class SourceRow:
     a "0" in the records column, read as "nothing of this source was found"."""
     unruled_convergent: int = 0
     """Of ``unruled``, records whose every such match is marked as likely convergence."""
+
+
+RUN_ROW = "a run of short records read together is one row, with its first and last line"
+"""Said where rows are counted when one covers a run (counsel 20: 4 rows beside 15 records)."""
+
+
+def with_share(n: int, share: float) -> str:
+    """A count of records and its share of the records scanned: ``2 (18.2%)``."""
+    return f"{n:,} ({share:.1%})"
+
+
+def sources_basis(scanned: int) -> str:
+    """What the sources table's record columns count, said alike in every format (counsel 18:
+    no stated basis; counsel 20: review-only records were counted with the copies that block)."""
+    return (
+        "records that block: records with an open finding resting on the source whose action "
+        "fails the scan; records with review, warn or info only: records whose open findings "
+        "resting on the source are all to review, warnings or information (not copies that "
+        f"block); each with its share of the {scanned:,} records scanned (waived-only records "
+        "not counted); texts indexed: the source's texts in the index."
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,6 +242,8 @@ class RecordView:
         self.fail_on = frozenset(a.value for a in fail_on)
         self.rows: dict[tuple[str, int | None, str], RecordRow] = {}
         self._records: dict[str, set[tuple[str, int | None, str]]] = {}
+        self._blocking: dict[str, set[tuple[str, int | None, str]]] = {}
+        """Per source, the records of ``_records`` with a finding on it that fails the scan."""
         self.sources: dict[str, SourceRow] = {s.source: s for s in indexed_sources(run)}
         self._placeholders = self._placeholders_failing = 0
         self._declared: dict[tuple[str, int | None, str], int] = {}
@@ -272,10 +312,10 @@ class RecordView:
         src.worst = worse(src.worst, action)
         if not f.waived and index is not None:  # a declaration is about a dataset, not a record
             counted = self._records.setdefault(name, set())
-            if end_index is None:
-                counted.add(key)
-            else:  # every record of a run
-                counted.update((key[0], i, "") for i in range(index, end_index + 1))
+            keys = [key] if end_index is None else [(key[0], i, "") for i in range(index, end_index + 1)]
+            counted.update(keys)  # every record of a run
+            if action in self.fail_on:
+                self._blocking.setdefault(name, set()).update(keys)
         elif not f.waived:
             src.declared += 1
         c = f.rule.clause
@@ -323,6 +363,8 @@ class RecordView:
         for name, src in self.sources.items():
             src.records = len(self._records.get(name, ()))
             src.share = src.records / scanned if scanned else 0.0
+            src.blocking = len(self._blocking.get(name, ()))
+            src.blocking_share = src.blocking / scanned if scanned else 0.0
             counted = self._records.get(name, set())
             unruled = {k: c for k, c in self._unruled.get(name, {}).items() if k not in counted}
             src.unruled = len(unruled)

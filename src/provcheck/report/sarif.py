@@ -1,22 +1,23 @@
 """``--format sarif``: SARIF 2.1.0 for code-scanning dashboards (GitHub, GitLab, Azure DevOps).
 
-One run; one rule per policy rule with its help text and clause link; one result per record
-and rule (a record that copies several references, or several turns of one, is one alert, not
-one per finding), located at the dataset file and the record's line (or, for containers
-without lines, a logical location naming the record), relative to ``%SRCROOT%`` (the top of
-the repository when the scan ran in a git checkout); the references copied are related
-locations, named logically (an index's files are on the scanning machine, never a path in the
-repository). ``partialFingerprints`` hash the rule and the record's content, so a dashboard
-tracks an alert across runs even when the file is re-ordered; a result whose every finding is
-waived is a ``suppression``.
+One run; one rule per policy rule with its help text and clause link; one result per finding
+(so a log counts the findings the JSON, HTML and JUnit reports count: a record that copies
+several references, or several turns of one, has one result for each, as it has one finding
+for each), located at the dataset file and the record's line (or, for containers without
+lines, a logical location naming the record), relative to ``%SRCROOT%`` (the top of the
+repository when the scan ran in a git checkout); the reference copied is a related location,
+named logically (an index's files are on the scanning machine, never a path in the
+repository). ``partialFingerprints`` carry the finding's id (a hash of the rule, the dataset
+path, the record's content and the reference, never a line number), so a dashboard tracks an
+alert across runs even when the file is re-ordered, and a reader finds the same id in every
+other report; a waived finding's result is a ``suppression``. The run's properties count the
+results by action as the other reports count findings.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import uuid
-from array import array
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -39,9 +40,10 @@ from provcheck.report.terminal import printable_lines
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _HELP_CHARS = 4000
 """Characters of one policy text (title, rationale, remediation, quote) in ``help.markdown``."""
-FINGERPRINT_KEY = "provcheckRecordRule/v1"
-"""``partialFingerprints`` key: a hash of the rule and the record's content (a finding's id for
-dataset-level findings)."""
+FINGERPRINT_KEY = "provcheckFindingId/v1"
+"""``partialFingerprints`` key: the finding's id, as every other report gives it (until schema
+1.x of the log it was ``provcheckRecordRule/v1``, a hash of the rule and the record, one result
+per record and rule)."""
 SRCROOT = "%SRCROOT%"
 """Base of relative paths: the directory the scan ran in (dashboards map it to the repository)."""
 LEVEL = {Action.BLOCK: "error", Action.REVIEW: "warning", Action.WARN: "warning", Action.INFO: "note"}
@@ -212,14 +214,27 @@ def _location(f: Finding, run: RunRecord) -> dict[str, Any]:
     return {"physicalLocation": {"artifactLocation": artifact_location(f.path or ".", run)}}
 
 
-def group_key(f: Finding) -> str:
-    """What makes one result: the rule and the record (by content, so re-ordering a file keeps
-    it); a dataset-level finding is its own result."""
-    rec = f.record
-    if rec is None:
-        return f.id
-    digest = hashlib.sha256(f"{f.rule.id}\0{rec.location.path}\0{rec.content_hash}".encode()).hexdigest()
-    return digest[:32]
+class Fingerprints:
+    """Each result's fingerprint: the finding's id; a later finding with the same id (identical
+    records share their findings' ids, as waivers do) gets ``:N``, its occurrence in report
+    order, so a dashboard does not merge two records' alerts into one."""
+
+    def __init__(self) -> None:
+        self._seen: set[int | str] = set()
+        """Ids met (as integers when hexadecimal: about 60 bytes a finding)."""
+        self._again: Counter[str] = Counter()
+        """Occurrences of the ids met more than once."""
+
+    def of(self, f: Finding) -> str:
+        """``f``'s fingerprint."""
+        key: int | str = f.id
+        if len(f.id) == 20 and all(ch in "0123456789abcdef" for ch in f.id):
+            key = int(f.id, 16)
+        if key not in self._seen:
+            self._seen.add(key)
+            return f.id
+        self._again[f.id] += 1
+        return f"{f.id}:{self._again[f.id] + 1}"
 
 
 def _related(f: Finding, n: int, run: RunRecord) -> dict[str, Any] | None:
@@ -254,47 +269,42 @@ def _related(f: Finding, n: int, run: RunRecord) -> dict[str, Any] | None:
     return out
 
 
-def result_of(findings: list[Finding], rule_index: int, run: RunRecord) -> dict[str, Any]:
-    """One record's findings of one rule (or one dataset-level finding) as a SARIF result."""
-    f = findings[0]
-    open_ = [x for x in findings if not x.waived]
-    worst = max(open_ or findings, key=lambda x: x.action.severity)
-    refs = [x.match.reference.id for x in findings if x.match is not None]
-    more = f" and {len(findings) - 1} more finding(s) of this rule in the record" if len(findings) > 1 else ""
-    message = f"{f.message}{more} [{ov.where(f)}]"
-    if worst.downgraded_from is not None:
+def result_of(f: Finding, rule_index: int, run: RunRecord, fingerprint_: str) -> dict[str, Any]:
+    """One finding as a SARIF result (``fingerprint_``: its ``partialFingerprints`` value)."""
+    message = f"{f.message} [{ov.where(f)}]"
+    if f.downgraded_from is not None:
         # As the text report and the HTML card say it: a warning that read as a copy was a
         # blocking rule's finding lowered as likely convergence.
-        message += f" (rule action {worst.downgraded_from.value}; lowered: {lowered_because(worst)})"
-    if len(refs) > 1:
-        message += f"; references: {', '.join(refs[:10])}" + (" …" if len(refs) > 10 else "")
+        message += f" (rule action {f.downgraded_from.value}; lowered: {lowered_because(f)})"
+    message += f" (finding {f.id})"
     props: dict[str, Any] = {
-        "action": worst.action.value,
+        "action": f.action.value,
+        "findingId": f.id,
+        # A list of one, as when a result grouped a record's findings of one rule.
         "findings": [
             {
-                "id": x.id,
-                "action": x.action.value,
-                "downgradedFrom": x.downgraded_from.value if x.downgraded_from else None,
-                "waiverState": x.waiver_state.value,
-                "waiver": s.waiver(x.waiver),
-                "turn": s.record(x.record)["turn"] if x.record is not None else None,
+                "id": f.id,
+                "action": f.action.value,
+                "downgradedFrom": f.downgraded_from.value if f.downgraded_from else None,
+                "waiverState": f.waiver_state.value,
+                "waiver": s.waiver(f.waiver),
+                "turn": s.record(f.record)["turn"] if f.record is not None else None,
                 "match": (
                     {
-                        "id": x.match.id,
-                        "kind": x.match.evidence.kind.value,
-                        "shortEvidence": x.match.evidence.short,
-                        "probability": x.match.strength.probability if x.match.strength else None,
-                        "convergence": x.match.strength.convergence if x.match.strength else None,
-                        "scores": s.scores(x.match.evidence),
-                        "reference": s.reference(x.match.reference),
+                        "id": f.match.id,
+                        "kind": f.match.evidence.kind.value,
+                        "shortEvidence": f.match.evidence.short,
+                        "probability": f.match.strength.probability if f.match.strength else None,
+                        "convergence": f.match.strength.convergence if f.match.strength else None,
+                        "scores": s.scores(f.match.evidence),
+                        "reference": s.reference(f.match.reference),
                     }
-                    if x.match is not None
+                    if f.match is not None
                     else None
                 ),
             }
-            for x in findings
         ],
-        "waiverState": f.waiver_state.value if len({x.waiver_state for x in findings}) == 1 else "mixed",
+        "waiverState": f.waiver_state.value,
         "source": s.source(f.source) if f.source else None,
         "chain": [c.name for c in f.chain],
         "clause": s.clause(f.rule.clause),
@@ -305,23 +315,21 @@ def result_of(findings: list[Finding], rule_index: int, run: RunRecord) -> dict[
     out: dict[str, Any] = {
         "ruleId": f.rule.id,
         "ruleIndex": rule_index,
-        "level": LEVEL[worst.action],
+        "level": LEVEL[f.action],
         "message": {"text": printable_lines(message)},  # what code scanning shows on an alert
         "locations": [_location(f, run)],
-        "partialFingerprints": {FINGERPRINT_KEY: group_key(f)},
+        "partialFingerprints": {FINGERPRINT_KEY: fingerprint_},
     }
-    related = [r for i, x in enumerate(findings) if (r := _related(x, i + 1, run)) is not None]
-    if related:
-        out["relatedLocations"] = related
+    related = _related(f, 1, run)
+    if related is not None:
+        out["relatedLocations"] = [related]
     if f.marker is not None:
         props["marker"] = {"id": f.marker.marker, "label": f.marker.label, "text": f.marker.text}
     if f.declaration is not None:
         d = f.declaration
         props["declaration"] = {"key": d.key, "value": d.value, "dataset": repo_path(d.dataset, run)}
-    if not open_:
-        waivers = [
-            x.waiver for x in findings if x.waiver is not None and x.waiver_state is WaiverState.WAIVED
-        ]
+    if f.waiver is not None and f.waiver_state is WaiverState.WAIVED:
+        w = f.waiver
         out["suppressions"] = [
             {
                 "kind": "external",
@@ -331,7 +339,6 @@ def result_of(findings: list[Finding], rule_index: int, run: RunRecord) -> dict[
                 + (f", ticket {w.ticket}" if w.ticket else "")
                 + ")",
             }
-            for w in dict.fromkeys(waivers)
         ]
     out["properties"] = props
     return out
@@ -369,10 +376,6 @@ class SarifFormatter(Formatter):
         """
         run = result.run
         by_rule = rule_uses(result.findings)
-        # Positions of each result's findings (8 bytes a finding), in order of first finding.
-        grouped: dict[str, array[int]] = {}
-        for i, f in enumerate(result.findings):
-            grouped.setdefault(group_key(f), array("q")).append(i)
         rule_ids = sorted(by_rule)
         index_of = {r: i for i, r in enumerate(rule_ids)}
         version = ov.fact_text(run.tool.version)
@@ -414,6 +417,13 @@ class SarifFormatter(Formatter):
                     "results": [placeholder] if result.findings else [],
                     "properties": {
                         "verdict": {"status": verdict.status, "blockingFindings": verdict.blocking},
+                        # One result a finding: these are the results' counts, as the JSON
+                        # report's summary.findings_by_action and summary.waived count them.
+                        "findings": {
+                            "total": result.counts.total,
+                            "open": s.counts_by_action(result),
+                            "waived": result.counts.total_waived,
+                        },
                         "coverage": ov.coverage(result),
                         "notRead": {reason.value: n for reason, n in ov.not_read(result).items()},
                         "summary": ov.summary_lines(result),
@@ -433,10 +443,10 @@ class SarifFormatter(Formatter):
         at = skeleton.index(_dumps(placeholder))
         indent = skeleton[skeleton.rindex("\n", 0, at) + 1 : at]
         out.write(skeleton[:at])
-        for i, positions in enumerate(grouped.values()):
+        prints = Fingerprints()
+        for i, f in enumerate(result.findings):
             if i:
                 out.write(",\n" + indent)
-            findings = [result.findings[p] for p in positions]
-            item = result_of(findings, index_of[findings[0].rule.id], run)
+            item = result_of(f, index_of[f.rule.id], run, prints.of(f))
             out.write(_dumps(item).replace("\n", "\n" + indent))
         out.write(skeleton[at + len(_dumps(placeholder)) :] + "\n")

@@ -8,8 +8,12 @@ prints these lines and nothing else of the overview, does not build the overview
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from provcheck.model import Absent, RunRecord, ScanResult
+
+if TYPE_CHECKING:  # the hook's reports never build a merge's facts: not imported for them
+    from provcheck.model import PartialFacts
 
 
 def declared_use(run: RunRecord) -> str:
@@ -189,7 +193,27 @@ def scan_time(run: RunRecord) -> str:
     two "scanned" times in one report (counsel 19: a merged or long scan showed both)."""
     started = run.started_at or "time not recorded"
     finished = run.finished_at
-    return f"{started} to {finished}" if finished and finished != run.started_at else started
+    said = f"{started} to {finished}" if finished and finished != run.started_at else started
+    merged = run.merged
+    shares = [] if isinstance(merged, Absent) or merged is None else list(merged.partials)
+    if shares:
+        # The merged span alone is the first share's start and the last one's end: each share's
+        # own run time could not be told (counsel 20).
+        said += (
+            " (first share's start to last share's end; "
+            + "; ".join(f"shard {p.shard}: {_share_time(p)}" for p in shares)
+            + ")"
+        )
+    return said
+
+
+def _share_time(p: PartialFacts) -> str:
+    """One share's start and end as its partial recorded them."""
+    start = p.started_at if isinstance(p.started_at, str) else None
+    end = p.finished_at if isinstance(p.finished_at, str) else None
+    if start is None:
+        return "time not recorded"
+    return f"{start} to {end}" if end and end != start else start
 
 
 def scanned_line(run: RunRecord) -> str:

@@ -362,6 +362,8 @@ def source_row(r: SourceRow) -> dict[str, Any]:
         "texts": r.texts,
         "records": r.records,
         "share": round(r.share, 6),
+        "blocking_records": r.blocking,
+        "blocking_share": round(r.blocking_share, 6),
         "findings": r.findings,
         "worst_action": r.worst,
         "clauses": list(r.clauses),

@@ -18,7 +18,14 @@ from provcheck.report.base import Formatter, ReportContext
 from provcheck.report.evidence import token_ranges, withheld_note
 from provcheck.report.meaning import CLEAN_LIMITS, PROBABILITY_BASIS, lowered_because, meaning
 from provcheck.report.overview import coverage
-from provcheck.report.records import RecordSummary, record_verdict, record_view, unruled_line
+from provcheck.report.records import (
+    RecordSummary,
+    record_verdict,
+    record_view,
+    sources_basis,
+    unruled_line,
+    with_share,
+)
 from provcheck.report.terminal import printable
 
 _STYLE = {
@@ -135,6 +142,7 @@ class TextFormatter(Formatter):
         )
         console.print("\nBy source (records, not findings):", markup=False)
         wide.print(sources)
+        console.print(printable(sources_basis(rs.counts.scanned)), markup=False)
         if unruled := unruled_line(rs, ov.declared_use(result.run)):
             console.print(printable(unruled), markup=False)
         if missing := ov.providers_not_indexed(result.run):
@@ -182,7 +190,8 @@ class TextFormatter(Formatter):
         table.add_column("source", no_wrap=True)
         for name in ("provider", "licence", "terms"):
             table.add_column(name, no_wrap=True)
-        for name in ("texts", "records", "share"):
+        # Records that block, and records with review, warn or info only, each with its share.
+        for name in ("texts", "records that block", "review/warn/info only"):
             table.add_column(name, no_wrap=True, justify="right")
         table.add_column("worst", no_wrap=True)
         table.add_column("no rule", no_wrap=True, justify="right")  # matched under no rule
@@ -201,8 +210,8 @@ class TextFormatter(Formatter):
                     texts + (" (empty)" if src.indexed and src.texts == 0 else ""),
                     style="bold red" if src.texts == 0 else "",
                 ),
-                f"{src.records:,}",
-                f"{src.share:.1%}",
+                with_share(src.blocking, src.blocking_share),
+                with_share(src.not_blocking, src.not_blocking_share),
                 _cell(src.worst or "", _STYLE_OF.get(src.worst or "", "")),
                 f"{src.unruled:,}" if src.unruled else "",
             )

@@ -309,6 +309,7 @@ def _merged_run(ordered: Sequence[Partial]) -> RunRecord:
                 "seconds": p.stats.seconds,
                 **({"run_by": p.run["run_by"]} if isinstance(p.run.get("run_by"), str) else {}),
                 "integrity": p.integrity,
+                **{k: p.run[k] for k in ("started_at", "finished_at") if isinstance(p.run.get(k), str)},
             }
             for p in ordered
         ],

@@ -16,6 +16,7 @@ from provcheck.report.clauses import (
     retrieval,
     section,
 )
+from provcheck.report.clauses import label as clause_label
 from provcheck.report.evidence import Piece, PieceKind
 from provcheck.report.html.markup import dl, esc, fmt_score, link
 from provcheck.report.meaning import is_conflict, lowered_because, meaning
@@ -105,7 +106,7 @@ def clause_html(c: Clause | None) -> str:
         esc(section(c)),
         esc(dating(c)),
         link(c.url) if c.url else NO_URL,
-        f"quote confidence {esc(c.confidence)}" if c.confidence and c.quote else "",
+        esc(clause_label(c)),
         esc(retrieval(c) or ""),
     ]
     meaning = date_meaning(c)

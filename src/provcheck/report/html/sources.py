@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 
-from provcheck.report.html.markup import badge, breakable, esc, pct, table
-from provcheck.report.records import RecordSummary, SourceRow
+from provcheck.report.html.markup import badge, breakable, esc, table
+from provcheck.report.records import RecordSummary, SourceRow, sources_basis, with_share
 
 
 def sources_table(rs: RecordSummary) -> str:
@@ -33,9 +33,9 @@ def sources_table(rs: RecordSummary) -> str:
                 _ident(s.license),
                 _ident(s.terms),
                 texts,
-                f"{s.records:,}"
+                with_share(s.blocking, s.blocking_share),
+                with_share(s.not_blocking, s.not_blocking_share)
                 + (f' <span class="note">+ {s.declared:,} dataset-level</span>' if s.declared else ""),
-                pct(s.share),
                 badge(s.worst),
                 _unruled_cell(s),
                 # "effective 2024-03-" and "20" on two lines read as two things in print.
@@ -48,8 +48,8 @@ def sources_table(rs: RecordSummary) -> str:
         "licence",
         "terms",
         "texts indexed",
-        "records",
-        "share",
+        "records that block (share)",
+        "records with review, warn or info only (share)",
         "worst action",
         "matched, no rule applies",
         "clause",
@@ -66,11 +66,8 @@ def sources_table(rs: RecordSummary) -> str:
         else ""
     )
     # "share" and "records" had no stated basis (counsel 18).
-    basis = (
-        f'<p class="note" id="sources-basis">records: records with an open finding resting on the '
-        f"source (waived-only records not counted); share: those records over the "
-        f"{rs.counts.scanned:,} records scanned; texts indexed: the source's texts in the index.</p>"
-    )
+    basis = f'<p class="note" id="sources-basis">{esc(sources_basis(rs.counts.scanned))}</p>'
+
     return table(head, rows, "sources") + basis + note
 
 

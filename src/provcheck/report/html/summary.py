@@ -19,6 +19,7 @@ from provcheck.report.html.sources import sources_table
 from provcheck.report.meaning import EDITED_THROUGHOUT, SHORT_ONLY
 from provcheck.report.method import Measured, measured
 from provcheck.report.records import (
+    RUN_ROW,
     WAIVED,
     RecordSummary,
     evidence_kinds,
@@ -404,7 +405,9 @@ def write_records(out: TextIO, rs: RecordSummary, for_print: bool = False) -> No
     """Every record with a finding, one line each (the printed document's appendix too)."""
     out.write(
         '<section id="records"><h2>Records with findings</h2>'
-        f"<p>Every record with a finding, one line each ({len(rs.rows):,} rows), most severe first. "
+        f"<p>Every record with a finding, one line each ({len(rs.rows):,} rows), most severe first"
+        + (f"; {RUN_ROW}" if any(r.end_index is not None for r in rs.rows) else "")
+        + ". "
         "This list is complete in print; the evidence of each finding follows.</p>"
     )
     if not rs.rows:
