@@ -7,13 +7,10 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 
-from rapidfuzz.distance import Indel
-
 from provcheck.matching.code import code_lines
-from provcheck.matching.compiled import ALIGN
 from provcheck.matching.convergence import ECHO_SHARE
 from provcheck.matching.segment import Segment
-from provcheck.matching.verify import Alignment
+from provcheck.matching.verify import Alignment, identical_runs
 from provcheck.model import AlignedSpan
 
 CODE_PASSAGE = 0.5
@@ -60,12 +57,7 @@ def echo_shares(
         return share, 0.0
     own = taken = 0
     for sp in alignment.spans:
-        c, r = cand[sp.cand_start : sp.cand_end], ref[sp.ref_start : sp.ref_end]
-        blocks = (
-            ALIGN.blocks(c, r)
-            if ALIGN is not None
-            else [(b.a, b.b, b.size) for b in Indel.opcodes(c, r).as_matching_blocks() if b.size]
-        )
+        blocks = identical_runs(cand[sp.cand_start : sp.cand_end], ref[sp.ref_start : sp.ref_end])
         mine = _outside(sp.ref_start, sp.ref_end, echoes)
         own += sum(b - a for a, b in mine)
         for _, r0, size in blocks:
