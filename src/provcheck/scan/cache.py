@@ -403,6 +403,7 @@ def encode(record: Record, matches: Iterable[Match]) -> bytes:
                         ]
                         for s in ev.spans
                     ],
+                    [[c.start, c.end] for c in ev.prompt_echoes],
                 ],
                 "st": _strength(m.strength),
             }
@@ -419,7 +420,7 @@ def decode(data: bytes, record: Record, sources: Mapping[str, SourceInfo]) -> li
     out = []
     for item in json.loads(zlib.decompress(data).decode("utf-8", "surrogatepass")):
         ref_id, source, (role, kind, position, fieldname, text), path, index, dups = item["ref"]
-        kind_, sim, cont, cov, tokens, chars, jac, short, spans = item["ev"]
+        kind_, sim, cont, cov, tokens, chars, jac, short, spans, *echoes = item["ev"]
         reference = Reference(
             id=ReferenceId(ref_id),
             source=sources[source],
@@ -438,6 +439,7 @@ def decode(data: bytes, record: Record, sources: Mapping[str, SourceInfo]) -> li
             jaccard=jac,
             spans=tuple(AlignedSpan(CharSpan(a, b), CharSpan(c, d), n, s) for a, b, c, d, n, s in spans),
             short=short,
+            prompt_echoes=tuple(CharSpan(a, b) for a, b in (echoes[0] if echoes else ())),
         )
         candidate = RecordRef(
             location=record.location,
