@@ -60,3 +60,14 @@ def test_a_request_turn_taking_the_reference_s_own_words_is_not_explained_by_the
     asked = Signals(ev, 0.0, None, "a", 0.75, prompt_turn=True, own_share=1.0)
     assert not judge(asked, [], config).explained
     assert judge(Signals(ev, 0.0, None, "a", 0.75, prompt_turn=True, own_share=0.5), [], config).explained
+
+
+def test_a_request_matching_a_plain_text_reference_is_judged_a_copy_and_says_why() -> None:
+    """Counsel 19: a prompt identical to a text of a source indexed as plain text (no request)
+    can block. It still does (the stricter reading: no request is known to explain it), and the
+    reason now says that the prompt rule could not apply."""
+    plain = Signals(whole(), 0.0, None, "a", prompt_turn=True, plain_reference=True)
+    s = judge(plain, [], MatchConfig())
+    assert s.can_block and s.convergence is None
+    assert "indexed as plain text, with no request of its own" in s.reason
+    assert "indexed as plain text" not in judge(Signals(whole(), 0.0, None, "a"), [], MatchConfig()).reason

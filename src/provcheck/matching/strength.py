@@ -118,6 +118,9 @@ class Signals:
     own_share: float = 0.0
     """With ``echo_share`` of ``ECHO_SHARE`` or more: the share of the reference's own tokens in
     the match (not repeated from its prompt) that the candidate repeats (``convergence.own_copied``)."""
+    plain_reference: bool = False
+    """The reference was indexed as plain text (a record with no request turns): what it repeats
+    of a prompt cannot be known, so nothing of it is set aside as one."""
 
 
 VERBATIM_RUN = 50
@@ -545,6 +548,13 @@ def judge(s: Signals, peers: Sequence[Signals], config: MatchConfig | None = Non
         )
     else:
         reason = f"{verified}; estimated probability of derivation {percent(p)}"
+    if s.prompt_turn and s.plain_reference and left is None:
+        # Counsel 19: a request matching a plain-text reference is judged as a copy, and says why.
+        reason += (
+            "; the candidate turn is a request, and the reference was indexed as plain text, with no "
+            "request of its own: whether the shared text is a prompt that both hold cannot be "
+            "checked, so none of it is set aside as one (the stricter reading)"
+        )
     if own and s.echo_share >= ECHO_SHARE:
         # Said: the reader sees most of the match repeat the reference's prompt.
         reason += (

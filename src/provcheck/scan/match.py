@@ -529,6 +529,7 @@ class Matcher:
                             attributed_spans=third_spans,
                             determined=told,
                             own_share=owned,
+                            plain_reference=reference.turn.kind is RoleKind.TEXT,
                         ),
                     )
 
