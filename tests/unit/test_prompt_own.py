@@ -71,3 +71,13 @@ def test_a_request_matching_a_plain_text_reference_is_judged_a_copy_and_says_why
     assert s.can_block and s.convergence is None
     assert "indexed as plain text, with no request of its own" in s.reason
     assert "indexed as plain text" not in judge(Signals(whole(), 0.0, None, "a"), [], MatchConfig()).reason
+
+
+def test_a_request_turn_under_the_reference_s_own_request_is_that_request() -> None:
+    """The candidate's request turn, under the request the reference answers: every word of it is
+    the prompt's, including the prompt's words the reference kept between its edits (too short a
+    run to be marked as its echo), so they never count as the reference's own words copied."""
+    ev = whole(60)
+    asked = Signals(ev, 0.0, None, "a", 0.75, prompt_turn=True, same_request=True, own_share=1.0)
+    assert judge(asked, [], MatchConfig()).explained
+    assert judge(asked, [], MatchConfig()).convergence == "prompt"

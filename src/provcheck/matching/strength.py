@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from provcheck.matching.calibration import BLOCK_PROBABILITY, FEATURES, MODEL
 from provcheck.matching.convergence import ECHO_SHARE, FOREIGN_SOURCES, own_copied, residual
 from provcheck.matching.params import MatchConfig
-from provcheck.matching.reasons import ANSWERS_WHY, ATTRIBUTED, RENAMED_WHY, WHY
+from provcheck.matching.reasons import ANSWERS_WHY, ATTRIBUTED, OWN_COPIED, PLAIN_REQUEST, RENAMED_WHY, WHY
 from provcheck.model import Evidence, MatchKind, Strength
 
 COMMON_DF = 3
@@ -383,7 +383,8 @@ def judge(s: Signals, peers: Sequence[Signals], config: MatchConfig | None = Non
     duplicated = not others and _duplicated(s, peers)
     answered = answers_alike(s, peers)
     convergence: str | None = None
-    own = own_copied(s.own_share, s.echo_share, ev.matched_tokens)
+    # A request turn under the reference's own request is that request: its words are the prompt's.
+    own = own_copied(s.own_share, s.echo_share, ev.matched_tokens) and not (s.prompt_turn and s.same_request)
     if s.echo_share >= ECHO_SHARE and not own:
         convergence = "prompt"
     elif s.common_share >= COMMON_SHARE and not duplicated:
@@ -436,7 +437,7 @@ def judge(s: Signals, peers: Sequence[Signals], config: MatchConfig | None = Non
         third = s.attributed_share if s.attributed is not None else 0.0
         located = s.attributed_spans if third > 0 and len(s.attributed_spans) == len(ev.spans) else ()
         left = residual(
-            ev, common if located else max(common, third), echo, config, s.renamed, located, s.own_share
+            ev, common if located else max(common, third), echo, config, s.renamed, located, s.own_share * own
         )
         if left.passes:
             left = None
@@ -549,20 +550,9 @@ def judge(s: Signals, peers: Sequence[Signals], config: MatchConfig | None = Non
     else:
         reason = f"{verified}; estimated probability of derivation {percent(p)}"
     if s.prompt_turn and s.plain_reference and left is None:
-        # Counsel 19: a request matching a plain-text reference is judged as a copy, and says why.
-        reason += (
-            "; the candidate turn is a request, and the reference was indexed as plain text, with no "
-            "request of its own: whether the shared text is a prompt that both hold cannot be "
-            "checked, so none of it is set aside as one (the stricter reading)"
-        )
-    if own and s.echo_share >= ECHO_SHARE:
-        # Said: the reader sees most of the match repeat the reference's prompt.
-        reason += (
-            f"; {round(100 * s.echo_share)}% of the reference's aligned text repeats its own prompt, "
-            f"but the candidate also repeats {round(100 * s.own_share)}% of the words the reference "
-            "wrote beyond it (what it changed or added), which answers sharing the request do not: "
-            "the prompt does not explain the match"
-        )
+        reason += PLAIN_REQUEST  # judged as a copy, and says why (counsel 19)
+    if own and s.echo_share >= ECHO_SHARE:  # said: the reader sees most of it repeat the prompt
+        reason += OWN_COPIED.format(echo=round(100 * s.echo_share), own=round(100 * s.own_share))
     if s.background:
         # Not reference material: listed (nothing found is hidden), never verified or blocking.
         return Strength(
