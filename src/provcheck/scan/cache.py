@@ -67,6 +67,8 @@ _MATCHING_CODE = (
     "provcheck.scan.engine",
     "provcheck.scan.match",
     "provcheck.scan.spans",
+    "provcheck.scan.described",  # a match's evidence (its prompt passages) and shape
+    "provcheck.scan.holders",  # background matches set aside
 )
 """Modules and packages whose code decides what matches: a change to any file of them
 invalidates cached results (a package counts every module in it, new ones included)."""
