@@ -90,7 +90,7 @@ def test_without_a_policy_every_match_is_a_review_finding(tmp_path: Path, index_
     )
     assert len(finding["id"]) == 20 and "share" in finding["message"]
     assert doc["errors"] == [] and doc["stats"]["records"] == 2 and doc["verdict"]["blocking"] is False
-    assert doc["run"]["index"]["signature"] == "wmh1-tok6-n5-w8-s1-code2" and doc["schema_version"] == "1.3"
+    assert doc["run"]["index"]["signature"] == "wmh1-tok6-n5-w8-s1-code2" and doc["schema_version"] == "1.4"
 
 
 def test_blocking_findings_exit_1_and_fail_on_sets_the_threshold(tmp_path: Path, index_dir: Path) -> None:

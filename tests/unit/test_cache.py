@@ -164,3 +164,43 @@ def test_a_match_explained_by_convergence_stays_so_through_the_cache(tmp_path: P
     assert matches and all(m.strength is not None and m.strength.explained for m in matches)
     back = cachemod.decode(cachemod.encode(rec, matches), rec, index.sources)
     assert back == matches
+
+
+def test_the_reference_s_prompt_passages_survive_the_cache() -> None:
+    """``Evidence.prompt_echoes`` is part of a match: a cached result that lost it would show
+    a ``prompt`` convergence without the passages it rests on."""
+    import dataclasses
+
+    from test_match_strength import record
+    from test_prompt_own import whole
+
+    from provcheck.model import CharSpan, Match, MatchId, RecordRef, Reference, ReferenceId, SourceInfo, Turn
+    from provcheck.model import SourceName as Name
+    from provcheck.scan import cache as cachemod
+
+    rec = record("a turn")
+    info = SourceInfo(name=Name("s"))
+    turn = rec.turns[0]
+    m = Match(
+        id=MatchId("m"),
+        record=RecordRef(location=rec.location, id=rec.id, content_hash=rec.content_hash, turn=turn),
+        reference=Reference(
+            id=ReferenceId("r"), source=info, turn=Turn("output", turn.kind, 1, "output", "x" * 30)
+        ),
+        evidence=dataclasses.replace(whole(), prompt_echoes=(CharSpan(0, 5), CharSpan(9, 20))),
+    )
+    back = cachemod.decode(cachemod.encode(rec, [m]), rec, {info.name: info})
+    assert back == [m] and back[0].evidence.prompt_echoes == (CharSpan(0, 5), CharSpan(9, 20))
+
+
+def test_every_scan_module_deciding_matches_is_in_the_cache_key() -> None:
+    """The modules ``scan.match`` takes its matches from: a change to one (how evidence is
+    described, which background matches are set aside) must invalidate cached results."""
+    import re
+
+    from provcheck.scan import cache, match
+
+    source = Path(match.__file__).read_text(encoding="utf-8")
+    deciding = set(re.findall(r"^from (provcheck\.scan\.\w+) import", source, re.M))
+    deciding -= {"provcheck.scan.refcache", "provcheck.scan.rejections"}  # caches of work, not results
+    assert deciding <= set(cache._MATCHING_CODE), deciding - set(cache._MATCHING_CODE)

@@ -10,9 +10,13 @@ aligned text show no copying of *this* reference, whoever wrote the candidate:
   submissions the same way);
 * when the candidate turn is itself a request (user, system, tool turn), the text the
   reference repeats from its own prompt (its echoes): the two share a request, not the model's
-  output. For any other candidate turn the echo is not set aside: a copy of an answer that
-  quotes its request copies the answer (setting it aside lost 2% of the first halves copied
-  in the recall benchmark, whose openings restate the question).
+  output, unless the candidate repeats the reference's *own* words too (``own_copied``: what
+  it changed or added, beside what it repeats of its prompt): a copy takes those as well, an
+  independent text sharing the request does not. For any other candidate turn the echo is
+  not set aside: a copy of an answer that quotes its request copies the answer (setting it
+  aside lost 2% of the first halves copied in the recall benchmark, whose openings restate
+  the question); ``strength.judge`` classes such a match ``prompt`` (never blocking) when
+  ``ECHO_SHARE`` of it is echo, again unless ``own_copied``.
 
 Both are estimated as shares of the match's aligned text (``Signals.foreign_share`` over the
 shared anchors, ``Signals.echo_share`` over the reference's aligned ranges); the larger one is
@@ -43,6 +47,28 @@ instead set aside 5-7% of the 60-word excerpts and first halves copied from a on
 of OpenAI outputs). Two other sources were measured too: the same-prompt targets hold with
 either, but with two a textbook snippet that three code datasets hold was no longer a verified
 match when copied (6 of 300 verbatim code copies, 28 of 300 renamed, ``benchmarks/code.py``)."""
+ECHO_SHARE = 0.5
+"""A match whose reference side is at least this share prompt echo is ``prompt`` convergence
+(``strength.judge``), unless the reference's own words are copied too (``own_copied``)."""
+OWN_SHARE = 0.9
+"""The prompt explains a match only while the candidate leaves out the reference's own words:
+of the reference's tokens inside the match that do not repeat its prompt (the words it changed,
+the sentences it added), a copy repeats (nearly) all, identically, and an independent answer to
+the same request, restating the same text with edits of its own, repeats few (measured:
+docs/matching.md, "Answers that restate their prompt")."""
+OWN_TOKENS = 10
+"""...and at least this many of them (``MatchConfig.min_original_tokens``' default): a reference
+that only repeats its prompt, bar a word or two, has nothing of its own to copy."""
+
+
+def own_copied(own_share: float, echo_share: float, matched_tokens: int) -> bool:
+    """Whether the candidate repeats the reference's own words too, besides what the reference
+    repeats of its prompt: ``own_share`` (``Signals.own_share``) of the reference's own tokens in
+    the match, ``OWN_TOKENS`` or more of them. Then the prompt explains nothing (a verbatim copy
+    of an answer that restates an email it was asked to rewrite is a copy of the answer)."""
+    return own_share >= OWN_SHARE and own_share * (1.0 - echo_share) * matched_tokens >= OWN_TOKENS
+
+
 HOLDERS_READ = 64
 """Holders read per anchor and shard when counting their sources (bounds the cost for a
 passage that millions of texts hold; a few other sources are all the rule needs)."""
@@ -67,6 +93,7 @@ def residual(
     config: MatchConfig,
     renamed: bool = False,
     located: Sequence[float] = (),
+    own_share: float = 0.0,
 ) -> Residual:
     """What is left of ``ev`` once its common and prompt-echo shares are set aside.
 
@@ -78,7 +105,13 @@ def residual(
     from that span besides the shares above. Set aside evenly from every span instead, a
     quotation copied apart from a passage of the reference's own words took that passage below
     the excerpt test, and the copy of it was explained.
+
+    ``own_share``: the share of the reference's own words (not repeated from its prompt) that the
+    candidate repeats (``Signals.own_share``); when they are copied too (``own_copied``), the
+    prompt explains nothing and the echo is not set aside.
     """
+    if echo_share > 0 and own_copied(own_share, echo_share, ev.matched_tokens):
+        echo_share = 0.0
     base = min(1.0, max(common_share, echo_share, 0.0))
     keeps = [1.0 - base] * len(ev.spans)
     if located and len(located) == len(ev.spans):

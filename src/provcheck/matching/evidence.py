@@ -6,6 +6,8 @@ this module only describes a match it found.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from rapidfuzz import fuzz
 
@@ -67,6 +69,7 @@ def evidence(
     config: MatchConfig,
     cand_base: int = 0,
     distinct_shingles: tuple[np.ndarray | None, np.ndarray | None] = (None, None),
+    ref_echoes: Sequence[tuple[int, int]] = (),
 ) -> Evidence:
     """Evidence a person can read: spans as character ranges, and every score.
 
@@ -74,7 +77,9 @@ def evidence(
     added to candidate ranges when ``cand_text`` is a chunk of a longer turn.
     ``distinct_shingles`` may give both texts' :func:`distinct` shingles, computed once by a
     caller that builds evidence for the same text many times (sorting them was a fifth of
-    this function's cost).
+    this function's cost). ``ref_echoes``: the reference's token ranges that repeat its own
+    prompt (``verify.echoes``), given as character ranges inside its aligned spans
+    (``Evidence.prompt_echoes``).
     """
     if len(cand_offsets[0]) != len(cand.tokens) or len(ref_offsets[0]) != len(ref.tokens):
         raise AssertionError("tokenization of evidence differs from fingerprinting")
@@ -114,7 +119,29 @@ def evidence(
         ),
         spans=tuple(aligned),
         short=alignment.matched < config.block_floor_tokens,
+        prompt_echoes=prompt_echoes(alignment, ref_echoes, ref_offsets) if ref_echoes else (),
     )
+
+
+def prompt_echoes(
+    alignment: Alignment, echoes: Sequence[tuple[int, int]], offsets: Offsets
+) -> tuple[CharSpan, ...]:
+    """The reference's ``echoes`` (token ranges) inside ``alignment``'s reference spans, as
+    character ranges of the reference text, in order, adjacent ones joined."""
+    parts: list[tuple[int, int]] = []
+    for sp in sorted(alignment.spans, key=lambda sp: sp.ref_start):
+        for a, b in echoes:
+            start, end = max(a, sp.ref_start), min(b, sp.ref_end)
+            if start < end:
+                parts.append((int(offsets[0][start]), int(offsets[1][end - 1])))
+    parts.sort()
+    merged: list[list[int]] = []
+    for a, b in parts:
+        if merged and a <= merged[-1][1] + 1:
+            merged[-1][1] = max(merged[-1][1], b)
+        else:
+            merged.append([a, b])
+    return tuple(CharSpan(a, b) for a, b in merged)
 
 
 _NEAR = 95.0

@@ -53,3 +53,16 @@ RENAMED_WHY = (
     "the code matches only with identifiers renamed, and independent solutions of one task "
     "look alike once names are set aside (a reviewer decides whether it was copied)"
 )
+OWN_COPIED = (
+    "; {echo}% of the reference's aligned text repeats its own prompt, but the candidate also "
+    "repeats {own}% of the words the reference wrote beyond it (what it changed or added), as a "
+    "copy does: the prompt does not explain the match"
+)
+"""Said of a match most of whose reference side repeats its prompt, when the reference's own
+words are copied too (``convergence.own_copied``): not ``prompt`` convergence."""
+PLAIN_REQUEST = (
+    "; the candidate turn is a request, and the reference was indexed as plain text, with no "
+    "request of its own: whether the shared text is a prompt that both hold cannot be checked, so "
+    "none of it is set aside as one (the stricter reading)"
+)
+"""Said of a request turn matching a plain-text reference (counsel 19): judged as a copy."""

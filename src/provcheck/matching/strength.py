@@ -38,9 +38,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from provcheck.matching.calibration import BLOCK_PROBABILITY, FEATURES, MODEL
-from provcheck.matching.convergence import FOREIGN_SOURCES, residual
+from provcheck.matching.convergence import ECHO_SHARE, FOREIGN_SOURCES, own_copied, residual
 from provcheck.matching.params import MatchConfig
-from provcheck.matching.reasons import ANSWERS_WHY, ATTRIBUTED, RENAMED_WHY, WHY
+from provcheck.matching.reasons import ANSWERS_WHY, ATTRIBUTED, OWN_COPIED, PLAIN_REQUEST, RENAMED_WHY, WHY
 from provcheck.model import Evidence, MatchKind, Strength
 
 COMMON_DF = 3
@@ -50,8 +50,6 @@ COMMON_SHARE = 0.5
 GIVENS_SHARE = 0.2
 """A grid repeats the puzzle its request poses when at least this share of its aligned tokens
 repeat the request: a Sudoku with one solution gives at least 17 of its 81 cells (21%)."""
-ECHO_SHARE = 0.5
-"""A match whose reference side is at least this share prompt echo is ``prompt`` convergence."""
 CROWD_LEAD = 1.5
 """A match leads a crowd when it aligns this many times the tokens of any other source's match."""
 WHOLE_EXTENT = 0.8
@@ -126,6 +124,12 @@ class Signals:
     17's one-source workload, held-out answers listing Spike Lee's films were kept as copies of
     the 17th text holding the list (docs/matching.md, "Independent texts the trigram route
     re-listed")."""
+    own_share: float = 0.0
+    """With ``echo_share`` of ``ECHO_SHARE`` or more: the share of the reference's own tokens in
+    the match (not repeated from its prompt) that the candidate repeats (``convergence.own_copied``)."""
+    plain_reference: bool = False
+    """The reference was indexed as plain text (a record with no request turns): what it repeats
+    of a prompt cannot be known, so nothing of it is set aside as one."""
 
 
 VERBATIM_RUN = 50
@@ -388,7 +392,9 @@ def judge(s: Signals, peers: Sequence[Signals], config: MatchConfig | None = Non
     duplicated = not others and _duplicated(s, peers)
     answered = answers_alike(s, peers)
     convergence: str | None = None
-    if s.echo_share >= ECHO_SHARE:
+    # A request turn under the reference's own request is that request: its words are the prompt's.
+    own = own_copied(s.own_share, s.echo_share, ev.matched_tokens) and not (s.prompt_turn and s.same_request)
+    if s.echo_share >= ECHO_SHARE and not own:
         convergence = "prompt"
     elif s.common_share >= COMMON_SHARE and (not duplicated or s.set_aside):
         convergence = "common-passage"
@@ -435,11 +441,13 @@ def judge(s: Signals, peers: Sequence[Signals], config: MatchConfig | None = Non
         textbook = s.renamed and not s.code_whole and s.common_share > common
         if textbook:
             common = s.common_share
-        echo = s.echo_share if s.prompt_turn else 0.0
+        echo = s.echo_share if s.prompt_turn and not own else 0.0
         # Standard boilerplate (a licence notice, Lorem ipsum) is set aside like common text.
         third = s.attributed_share if s.attributed is not None else 0.0
         located = s.attributed_spans if third > 0 and len(s.attributed_spans) == len(ev.spans) else ()
-        left = residual(ev, common if located else max(common, third), echo, config, s.renamed, located)
+        left = residual(
+            ev, common if located else max(common, third), echo, config, s.renamed, located, s.own_share * own
+        )
         if left.passes:
             left = None
         else:
@@ -550,6 +558,10 @@ def judge(s: Signals, peers: Sequence[Signals], config: MatchConfig | None = Non
         )
     else:
         reason = f"{verified}; estimated probability of derivation {percent(p)}"
+    if s.prompt_turn and s.plain_reference and left is None:
+        reason += PLAIN_REQUEST  # judged as a copy, and says why (counsel 19)
+    if own and s.echo_share >= ECHO_SHARE:  # said: the reader sees most of it repeat the prompt
+        reason += OWN_COPIED.format(echo=round(100 * s.echo_share), own=round(100 * s.own_share))
     if s.background:
         # Not reference material: listed (nothing found is hidden), never verified or blocking.
         return Strength(

@@ -142,6 +142,12 @@ def _blocks(cand: str, ref: str, extend: int = 0) -> list[tuple[int, int, int]]:
     return blocks
 
 
+def identical_runs(cand: str, ref: str) -> list[tuple[int, int, int]]:
+    """The identical runs of a longest common subsequence of two token-code strings, as
+    ``(candidate start, reference start, length)`` (what ``echoes`` reads of an output)."""
+    return ALIGN.blocks(cand, ref) if ALIGN is not None else _blocks(cand, ref)
+
+
 def _extended(
     blocks: list[tuple[int, int, int]], extend: int, cand: str, ref: str
 ) -> list[tuple[int, int, int]]:

@@ -154,6 +154,11 @@ class Evidence:
     """The aligned spans, in candidate order."""
     short: bool
     """True when the evidence is below the blocking floor: never blocks on its own."""
+    prompt_echoes: tuple[CharSpan, ...] = ()
+    """Character ranges of the reference's text, inside its aligned spans, that repeat the
+    reference's own prompt (the request turns of its record, aligned at indexing time: the
+    index keeps these ranges and a key of the request, not the request's text). What a
+    ``prompt`` convergence rests on; empty for a pack's reference (its text withheld)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TextIO
 
-from provcheck.model import Clause, RunRecord, ScanResult, WaiverState
+from provcheck.model import Clause, Finding, RunRecord, ScanResult, WaiverState
 from provcheck.report import clauses
 from provcheck.report import overview as ov
+from provcheck.report import prompt as request
 from provcheck.report.base import Formatter, ReportContext
 from provcheck.report.evidence import WITHHELD
 from provcheck.report.locations import line_url, repo_path
@@ -179,6 +180,7 @@ class MarkdownFormatter(Formatter):
             if len(rs.rows) > ROWS:
                 out += ["", f"… and {len(rs.rows) - ROWS:,} more records in the full report."]
             out += ["", _what_a_match_shows(result), ""]
+            out += _prompts(result, run)
             out += ["<details><summary>Findings by rule</summary>", ""]
             out += ["| rule | findings | clause |", "|---|---:|---|"]
             shown: list[Clause] = []
@@ -290,6 +292,40 @@ def _waived(result: ScanResult) -> list[str]:
         )
     if len(positions) > ROWS:
         out += ["", f"… and {len(positions) - ROWS:,} more in the full report (Waiver register)."]
+    return [*out, "", "</details>", ""]
+
+
+PROMPT_CELL = 600
+"""Characters of a reference's prompt passages shown per finding (all are in the JSON report)."""
+
+
+def _prompts(result: ScanResult, run: RunRecord) -> list[str]:
+    """The reference's prompt passages of every finding whose verdict rests on them
+    (``report.prompt``): a reader of this summary alone could not check a "convergence
+    (prompt)" or its refusal otherwise."""
+    seen: dict[str, Finding] = {}
+    for f in result.findings:
+        if f.match is not None and f.match.id not in seen and request.rests_on_prompt(f.match):
+            seen[f.match.id] = f
+    if not seen:
+        return []
+    out = [
+        f"<details><summary>Findings resting on the reference's own prompt ({len(seen):,})</summary>",
+        "",
+    ]
+    for f in list(seen.values())[:ROWS]:
+        m = f.match
+        assert m is not None
+        loc = m.record.location
+        quoted = " … ".join(f"“{p.text}”" for p in request.passages(m))
+        out.append(
+            f"- **{md(f.action.value)}** {_where(loc.path, loc.line, loc.index, run)}, reference "
+            f"{md(m.reference.id)} ({md(m.reference.source.name)}): {round(100 * request.share(m))}% of "
+            f"the reference's aligned text repeats its own prompt: {md(quoted, PROMPT_CELL)}. "
+            f"From {md(request.origin(m), 1000)}."
+        )
+    if len(seen) > ROWS:
+        out.append(f"- … and {len(seen) - ROWS:,} more in the full report")
     return [*out, "", "</details>", ""]
 
 

@@ -22,12 +22,13 @@ from provcheck.model import (
     Waiver,
     WaiverReport,
 )
+from provcheck.report import prompt as request
 from provcheck.report.meaning import lowered_because
 
 if TYPE_CHECKING:  # annotations only: the hook prints counts without the report's record rows
     from provcheck.report.records import RecordCounts, RecordRow, SourceRow
 
-SCHEMA_VERSION = "1.3"
+SCHEMA_VERSION = "1.4"
 
 
 def source(info: SourceInfo) -> dict[str, Any]:
@@ -144,6 +145,20 @@ def match(m: Match) -> dict[str, Any]:
             for s in m.evidence.spans
         ],
         "strength": strength(m.strength),
+        # Only where the verdict rests on the reference's prompt (schema 1.4), so that every
+        # other match reads as before.
+        **({"prompt": prompt(m)} if request.rests_on_prompt(m) else {}),
+    }
+
+
+def prompt(m: Match) -> dict[str, Any]:
+    """The reference's prompt the match's verdict rests on: the reference's passages that repeat
+    it and where it came from (``report.prompt``)."""
+    return {
+        "share": round(request.share(m), 4),
+        "passages": [{"start": p.start, "end": p.end, "text": p.text} for p in request.passages(m)],
+        "from": request.FROM,
+        "record": {"path": m.reference.path, "index": m.reference.index},
     }
 
 

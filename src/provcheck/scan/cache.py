@@ -67,6 +67,8 @@ _MATCHING_CODE = (
     "provcheck.scan.engine",
     "provcheck.scan.match",
     "provcheck.scan.spans",
+    "provcheck.scan.described",  # a match's evidence (its prompt passages) and shape
+    "provcheck.scan.holders",  # background matches set aside
 )
 """Modules and packages whose code decides what matches: a change to any file of them
 invalidates cached results (a package counts every module in it, new ones included)."""
@@ -403,6 +405,7 @@ def encode(record: Record, matches: Iterable[Match]) -> bytes:
                         ]
                         for s in ev.spans
                     ],
+                    [[c.start, c.end] for c in ev.prompt_echoes],
                 ],
                 "st": _strength(m.strength),
             }
@@ -419,7 +422,7 @@ def decode(data: bytes, record: Record, sources: Mapping[str, SourceInfo]) -> li
     out = []
     for item in json.loads(zlib.decompress(data).decode("utf-8", "surrogatepass")):
         ref_id, source, (role, kind, position, fieldname, text), path, index, dups = item["ref"]
-        kind_, sim, cont, cov, tokens, chars, jac, short, spans = item["ev"]
+        kind_, sim, cont, cov, tokens, chars, jac, short, spans, *echoes = item["ev"]
         reference = Reference(
             id=ReferenceId(ref_id),
             source=sources[source],
@@ -438,6 +441,7 @@ def decode(data: bytes, record: Record, sources: Mapping[str, SourceInfo]) -> li
             jaccard=jac,
             spans=tuple(AlignedSpan(CharSpan(a, b), CharSpan(c, d), n, s) for a, b, c, d, n, s in spans),
             short=short,
+            prompt_echoes=tuple(CharSpan(a, b) for a, b in (echoes[0] if echoes else ())),
         )
         candidate = RecordRef(
             location=record.location,

@@ -82,6 +82,7 @@ def describe(
             config,
             base,
             distinct_shingles=(shingles, ref.shingles),
+            ref_echoes=ref.echoes,
         )
     # The structure only matters for a partial match (a whole near-verbatim copy is
     # never convergence by structure, but for a formula); reading it costs ~0.1 ms, so

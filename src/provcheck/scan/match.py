@@ -49,7 +49,7 @@ from provcheck.scan.judged import Slot, route_kept
 from provcheck.scan.refcache import REFS_BYTES, Kept, measured
 from provcheck.scan.refcache import CachedText as _Reference
 from provcheck.scan.rejections import Rejections
-from provcheck.scan.spans import echo_share as _echo_share
+from provcheck.scan.spans import echo_shares as _echo_shares
 from provcheck.scan.spans import on_code as _on_code
 
 _PROMPT_KINDS = (RoleKind.USER, RoleKind.SYSTEM, RoleKind.TOOL)
@@ -464,7 +464,7 @@ class Matcher:
             # Whether the shared passage lies on code lines (``Signals.code_passage``).
             on_code = same_request and fp.renamed is not None and _on_code(seg, ev.spans)
             record = records_of[i]
-            echo = _echo_share(alignment, ref.echoes)
+            echo, owned = _echo_shares(alignment, ref.echoes, fp.codes, ref.codes)
             prompts = [t.text for t in seg.record.turns if t.kind in _PROMPT_KINDS]
             told = (
                 determined(prompts, passage, ref.text)
@@ -522,6 +522,8 @@ class Matcher:
                             attributed_spans=third_spans,
                             determined=told,
                             set_aside=(i, key) in routed and len(anchors) >= config.strong_hits,
+                            own_share=owned,
+                            plain_reference=reference.turn.kind is RoleKind.TEXT,
                         ),
                     )
 

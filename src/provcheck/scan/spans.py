@@ -1,5 +1,6 @@
 """Where a match's aligned spans lie: on the turn's code lines, on the reference's echoes of
-its prompt (``scan.match`` reads both of every match it describes)."""
+its prompt, and whether the reference's own words between those echoes are copied too
+(``scan.match`` reads them of every match it describes)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ import functools
 from collections.abc import Sequence
 
 from provcheck.matching.code import code_lines
+from provcheck.matching.convergence import ECHO_SHARE
 from provcheck.matching.segment import Segment
-from provcheck.matching.verify import Alignment
+from provcheck.matching.verify import Alignment, identical_runs
 from provcheck.model import AlignedSpan
 
 CODE_PASSAGE = 0.5
@@ -33,11 +35,47 @@ _code_lines = functools.lru_cache(maxsize=256)(code_lines)
 (1,055 calls for 329 turns on issue 17's workload)."""
 
 
-def echo_share(alignment: Alignment, echoes: list[tuple[int, int]]) -> float:
-    """Share of the reference's aligned token ranges that repeat its own prompt."""
+def echo_shares(
+    alignment: Alignment, echoes: list[tuple[int, int]], cand: str, ref: str
+) -> tuple[float, float]:
+    """Share of the reference's aligned token ranges that repeat its own prompt, and, when that
+    share is ``ECHO_SHARE`` or more, the share of the reference's *own* tokens in those ranges
+    (the ones that do not repeat its prompt: its edits, the sentences it added) that the
+    candidate repeats identically (``Signals.own_share``; 0.0 when not read).
+
+    ``cand`` and ``ref`` are the two texts' plain token codes. A match holding only with
+    identifiers abstracted is not read (its spans are on other streams), nor is a pack's
+    reference (its codes are hashed n-grams: no run is found, and the prompt keeps explaining
+    the match, as before)."""
     total = inside = 0
     for sp in alignment.spans:
         total += sp.ref_end - sp.ref_start
         for a, b in echoes:
             inside += max(0, min(b, sp.ref_end) - max(a, sp.ref_start))
-    return inside / total if total else 0.0
+    share = inside / total if total else 0.0
+    if share < ECHO_SHARE or alignment.renamed or total == inside:
+        return share, 0.0
+    own = taken = 0
+    for sp in alignment.spans:
+        blocks = identical_runs(cand[sp.cand_start : sp.cand_end], ref[sp.ref_start : sp.ref_end])
+        mine = _outside(sp.ref_start, sp.ref_end, echoes)
+        own += sum(b - a for a, b in mine)
+        for _, r0, size in blocks:
+            start, end = sp.ref_start + r0, sp.ref_start + r0 + size
+            taken += sum(max(0, min(b, end) - max(a, start)) for a, b in mine)
+    return share, (taken / own if own else 0.0)
+
+
+def _outside(start: int, end: int, echoes: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The parts of the token range [start, end) outside every echo (echoes sorted, disjoint)."""
+    out = []
+    pos = start
+    for a, b in echoes:
+        if b <= pos or a >= end:
+            continue
+        if a > pos:
+            out.append((pos, a))
+        pos = max(pos, b)
+    if pos < end:
+        out.append((pos, end))
+    return out

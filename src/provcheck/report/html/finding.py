@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from provcheck.model import Clause, Finding, Match, RecordRef, RuleRef, SourceInfo, WaiverState
 from provcheck.report import evidence
+from provcheck.report import prompt as request
 from provcheck.report.clauses import (
     DEFAULT_TERMS,
     NO_URL,
@@ -183,6 +184,8 @@ def evidence_html(m: Match) -> str:
         rows.append(("Strength", what))
         if len(st.sources) > 1:
             rows.append(("Also matches", esc(", ".join(st.sources[1:]))))
+        if request.rests_on_prompt(m):
+            rows.append(("Reference's prompt", prompt_html(m)))
     return (
         '<div class="sbs">'
         f"<div><h5>Candidate: dataset record ({esc(m.record.turn.role)})</h5>"
@@ -215,6 +218,28 @@ def evidence_html(m: Match) -> str:
                 ),
             ]
         )
+    )
+
+
+PROMPT_CHARS = 2000
+"""Characters of the reference's prompt passages shown in a finding (all are in the JSON report)."""
+
+
+def prompt_html(m: Match) -> str:
+    """The reference's passages that repeat its own prompt, which the verdict rests on, and
+    where that prompt came from (``report.prompt``)."""
+    shown, left = [], PROMPT_CHARS
+    parts = request.passages(m)
+    for p in parts:
+        if left <= 0:
+            break
+        text = p.text if len(p.text) <= left else p.text[:left] + "…"
+        left -= len(p.text)
+        shown.append(f"<q>{esc(text)}</q>")
+    clipped = " (clipped: every passage is in the JSON report)" if left < 0 or len(shown) < len(parts) else ""
+    return (
+        f"{round(100 * request.share(m))}% of the reference's aligned text repeats its own prompt, "
+        f"in {len(parts)} passage(s){esc(clipped)}: {' … '.join(shown)}<br>From {esc(request.origin(m))}."
     )
 
 

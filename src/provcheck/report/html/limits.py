@@ -34,3 +34,14 @@ SPLIT_COPIES = (
 )
 """The limit README's "What a clean report does and does not prove" states and the report's own
 list left out (counsel 19): a clean report read as covering copies split across records."""
+
+PROMPTS = (
+    "<li><b>Prompts</b>: a match whose reference side mostly repeats the reference's own prompt "
+    "(a rewritten email restating the email) is lowered as likely convergence only while the record "
+    "leaves out what the reference wrote beyond that prompt; the reference's passages it rests on "
+    "are shown with the finding (the index keeps where a reference repeats its request, not the "
+    "request's text, which is in the reference's record). A reference indexed as plain text has no "
+    "request: a record's request turn matching it is judged as a copy of it (the stricter reading), "
+    "as whether the shared text is a prompt both hold cannot be checked.</li>"
+)
+"""The limit of the prompt-convergence rule (outside counsel 19; counsel 19's plain-text sources)."""

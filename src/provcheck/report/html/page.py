@@ -24,7 +24,7 @@ from provcheck.report.base import Formatter, ReportContext
 from provcheck.report.clauses import DEFAULT_TERMS, NO_RETRIEVAL
 from provcheck.report.clauses import legend as quote_legend
 from provcheck.report.html.finding import SCORE_LEGEND, card, clause_html, when_html
-from provcheck.report.html.limits import SPLIT_COPIES, heldout_limit
+from provcheck.report.html.limits import PROMPTS, SPLIT_COPIES, heldout_limit
 from provcheck.report.html.markup import dl, esc, table
 from provcheck.report.html.signoff import decision_block, policy_files_html
 from provcheck.report.html.summary import (
@@ -434,6 +434,7 @@ class HtmlFormatter(Formatter):
             )
             + heldout_limit(m)
             + SPLIT_COPIES
+            + PROMPTS
             + "<li><b>Unreadable input</b>: files and records listed under Unreadable input "
             "were not scanned.</li>"
             "</ul><p>It does not prove that the data was written by people, and findings are evidence for a "

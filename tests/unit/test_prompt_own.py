@@ -1,0 +1,83 @@
+"""Prompt convergence asks whether the reference's own words are copied too (outside counsel 19).
+
+A verbatim copy of a "rewrite this email" answer (67 tokens, 100% of both texts) was lowered to
+review as ``prompt`` convergence because most of the answer restates the email. What the
+reference wrote beyond its prompt (the words it changed, the sentences it added) tells a copy,
+which takes them too, from an independent answer restating the same email with edits of its
+own."""
+
+from __future__ import annotations
+
+from provcheck.matching.convergence import OWN_SHARE, own_copied, residual
+from provcheck.matching.params import MatchConfig
+from provcheck.matching.strength import Signals, judge
+from provcheck.model import AlignedSpan, CharSpan, Evidence, MatchKind
+
+
+def whole(tokens: int = 67) -> Evidence:
+    return Evidence(
+        MatchKind.NEAR_DUPLICATE,
+        1.0,
+        1.0,
+        1.0,
+        tokens,
+        1.0,
+        1.0,
+        (AlignedSpan(CharSpan(0, 300), CharSpan(0, 300), tokens, 1.0),),
+        False,
+    )
+
+
+def test_a_copy_of_an_answer_restating_its_prompt_is_not_prompt_convergence() -> None:
+    # 75% of the reference's aligned text repeats its prompt; the other 17 tokens are its own.
+    copy = judge(Signals(whole(), 0.0, None, "a", 0.75, own_share=1.0), [], MatchConfig())
+    assert copy.convergence is None and copy.can_block and not copy.explained
+    assert "the prompt does not explain the match" in copy.reason
+    assert "75% of the reference's aligned text repeats its own prompt" in copy.reason
+    # An independent answer restating the same text with edits of its own: still convergence.
+    other = judge(Signals(whole(), 0.0, None, "a", 0.75, own_share=0.6), [], MatchConfig())
+    assert other.convergence == "prompt" and not other.can_block
+    assert "does not explain" not in other.reason
+    # Not read (a pack's reference, identifiers renamed): the prompt explains it, as before.
+    assert judge(Signals(whole(), 0.0, None, "a", 0.75), [], MatchConfig()).convergence == "prompt"
+
+
+def test_a_reference_that_only_repeats_its_prompt_has_nothing_of_its_own_to_copy() -> None:
+    # 97% echo of 67 tokens leaves 2 of its own: copied or not, the prompt explains the match.
+    assert not own_copied(1.0, 0.97, 67)
+    assert own_copied(1.0, 0.75, 67) and not own_copied(OWN_SHARE - 0.01, 0.75, 67)
+    assert judge(Signals(whole(), 0.0, None, "a", 0.97, own_share=1.0), []).convergence == "prompt"
+
+
+def test_a_request_turn_taking_the_reference_s_own_words_is_not_explained_by_the_request() -> None:
+    """A request turn (user, system) matching a reference that repeats its own request: the
+    echo is set aside (the two share a request), unless the reference's own words are copied
+    too: a request holding the whole answer, edits included, copies the answer."""
+    ev = whole(60)
+    config = MatchConfig()
+    assert not residual(ev, 0.0, 0.75, config).passes  # 15 tokens left: explained
+    assert residual(ev, 0.0, 0.75, config, own_share=1.0).passes
+    asked = Signals(ev, 0.0, None, "a", 0.75, prompt_turn=True, own_share=1.0)
+    assert not judge(asked, [], config).explained
+    assert judge(Signals(ev, 0.0, None, "a", 0.75, prompt_turn=True, own_share=0.5), [], config).explained
+
+
+def test_a_request_matching_a_plain_text_reference_is_judged_a_copy_and_says_why() -> None:
+    """Counsel 19: a prompt identical to a text of a source indexed as plain text (no request)
+    can block. It still does (the stricter reading: no request is known to explain it), and the
+    reason now says that the prompt rule could not apply."""
+    plain = Signals(whole(), 0.0, None, "a", prompt_turn=True, plain_reference=True)
+    s = judge(plain, [], MatchConfig())
+    assert s.can_block and s.convergence is None
+    assert "indexed as plain text, with no request of its own" in s.reason
+    assert "indexed as plain text" not in judge(Signals(whole(), 0.0, None, "a"), [], MatchConfig()).reason
+
+
+def test_a_request_turn_under_the_reference_s_own_request_is_that_request() -> None:
+    """The candidate's request turn, under the request the reference answers: every word of it is
+    the prompt's, including the prompt's words the reference kept between its edits (too short a
+    run to be marked as its echo), so they never count as the reference's own words copied."""
+    ev = whole(60)
+    asked = Signals(ev, 0.0, None, "a", 0.75, prompt_turn=True, same_request=True, own_share=1.0)
+    assert judge(asked, [], MatchConfig()).explained
+    assert judge(asked, [], MatchConfig()).convergence == "prompt"
