@@ -69,6 +69,7 @@ _MATCHING_CODE = (
     "provcheck.scan.spans",
     "provcheck.scan.described",  # a match's evidence (its prompt passages) and shape
     "provcheck.scan.holders",  # background matches set aside
+    "provcheck.scan.judged",  # the trigram route's keep rule and the per-turn judging
 )
 """Modules and packages whose code decides what matches: a change to any file of them
 invalidates cached results (a package counts every module in it, new ones included)."""
