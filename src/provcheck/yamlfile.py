@@ -105,7 +105,14 @@ def _build(node: yaml.Node, path: str) -> Any:
                 raise YamlProblem(path, knode.start_mark.line + 1, "keys must be plain scalars")
             skey = str(key)
             if skey in out:
-                raise YamlProblem(path, knode.start_mark.line + 1, f"duplicate key {skey!r}")
+                # PyYAML keeps the later value in silence (a second `use:` or `fail_on:`
+                # replacing the first): both places are named, so the reader can tell which.
+                raise YamlProblem(
+                    path,
+                    knode.start_mark.line + 1,
+                    f"duplicate key {skey!r} (first at line {out.key_lines[skey]}): "
+                    "a key is given once in a mapping; keep one of them",
+                )
             out[skey] = _build(vnode, path)
             out.key_lines[skey] = knode.start_mark.line + 1
             out.key_columns[skey] = knode.start_mark.column + 1

@@ -57,6 +57,29 @@ def test_a_copy_with_one_word_in_five_replaced_is_found_and_can_block(tmp_path: 
     assert m["reference"]["id"] == "story" and m["strength"]["can_block"]
     assert m["strength"]["features"][FEATURE] == 1 and "token trigrams" in m["strength"]["reason"]
     assert doc["summary"]["trigram_route"] == 1 and doc["summary"]["matches"] == 1
+    # The route's work is counted in the run record: the pair it listed, aligned and kept.
+    assert doc["run"]["trigram_route"] == {"candidates": 1, "aligned": 1, "kept": 1}
+
+
+def test_the_routes_work_of_every_share_is_summed_by_merge(tmp_path: Path) -> None:
+    refs = write_jsonl(
+        tmp_path / "refs.jsonl", [{"id": "story", "text": STORY}] + [{"text": t} for t in OTHERS]
+    )
+    run_cli(["index", "add", tmp_path / "idx", refs, "--source", "novels", "-q"])
+    data = tmp_path / "data"
+    data.mkdir()
+    write_jsonl(data / "a.jsonl", [{"id": "copy", "text": dense_copy(STORY)}])
+    write_jsonl(data / "b.jsonl", [{"id": "half", "text": dense_copy(STORY[: len(STORY) * 2 // 3])}])
+    scan = ["scan", data, "--index", tmp_path / "idx", "--fail-on", "never", "-q", "-j", "1"]
+    run_cli([*scan, "-f", "json", "-o", tmp_path / "one.json"])
+    parts = [tmp_path / f"{i}.partial" for i in (1, 2)]
+    for i, part in enumerate(parts, 1):
+        run_cli([*scan, "--shard", f"{i}/2", "--partial", part])
+    run_cli(["merge", *parts, "-f", "json", "-o", tmp_path / "merged.json", "--fail-on", "never"])
+    one = json.loads((tmp_path / "one.json").read_text())["run"]["trigram_route"]
+    merged = json.loads((tmp_path / "merged.json").read_text())["run"]["trigram_route"]
+    # Each share kept one (a merge taking the first share's record would say 1).
+    assert one["kept"] == 2 and merged == one
 
 
 @pytest.mark.parametrize("keyed", [False, True])

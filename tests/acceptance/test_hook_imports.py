@@ -48,6 +48,12 @@ UNUSED = (
     "provcheck.index.writer",
     "provcheck.index.builder",
     "html.entities",
+    "provcheck.inputs.csv",
+    "provcheck.inputs.json",
+    "provcheck.inputs.parquet",
+    "provcheck.inputs.arrow",
+    "provcheck.inputs.text",
+    "provcheck.inputs.sniff",
 )
 """Libraries a hook run on a small change in one process has no use for once its policy is known
 (rich: the hook's lines are plain text, written as rich would write them; the scan command and
@@ -64,7 +70,10 @@ merge's: ``model.runextras``), which build ran (``model.build``), a policy's ter
 (``policy.terms``, this policy has none), the partials of a sharded run and the overview the
 reports for people share (the hook prints its use and coverage lines: ``report.scope``):
 classes that cost ~4 M instructions each to build); the index's writer and shard builder (a
-hook reads an index), the table of HTML named references (for a record that holds one)."""
+hook reads an index), the table of HTML named references (for a record that holds one); the readers
+of other containers than JSON Lines (``inputs.containers`` makes each when first asked for), and
+what a file's first bytes say it holds (``inputs.sniff``, for a file of a name provcheck does not
+read)."""
 
 UNUSED_ONCE_KNOWN = ("platformdirs", "secrets", "hmac", "zipfile", "yaml", "wcmatch")
 """Nor, once the policy and the index are known (their stamps written: a temporary file's name

@@ -67,13 +67,17 @@ def test_a_symlink_under_include_to_a_file_in_the_repository_is_scanned(repo: Gi
     assert len(doc["findings"]) == 1  # type: ignore[arg-type]
 
 
-def test_a_symlink_leading_outside_the_repository_is_said_not_scanned(repo: GitRepo, tmp_path: Path) -> None:
+def test_a_symlink_leading_outside_the_repository_is_read_through(repo: GitRepo, tmp_path: Path) -> None:
+    """It was said "not scanned" and the commit passed, exit 0, where ``scan data`` reads the file
+    it leads to (adversarial pass 20); a link to a folder is still said not scanned."""
     outside = tmp_path / "elsewhere.jsonl"
     outside.write_text(jsonl([restricted(1)]))
     os.symlink(outside, repo.path / "data" / "out.jsonl")
+    os.symlink(tmp_path, repo.path / "data" / "folder.jsonl")
     repo.git("add", "data")
-    out = repo.provcheck("hook", "run", code=0).stderr
-    assert "data/out.jsonl: symbolic link to" in out and "outside the repository: not scanned" in out
+    out = repo.provcheck("hook", "run", code=1).stderr
+    assert "data/out.jsonl:1" in out and "commit refused: 1 blocking finding(s)" in out
+    assert "data/folder.jsonl: symbolic link to" in out and "outside the repository: not scanned" in out
 
 
 def test_unsupported_staged_files_under_include_are_counted(repo: GitRepo) -> None:

@@ -59,3 +59,32 @@ def test_the_records_around_new_ones_are_the_readers(tmp_path: Path) -> None:
             parsed = [u.parse(str(path)) for u in got]
             mine = [(r.index, r.line, r.data) for r in parsed if isinstance(r, readers.RawRecord)]
             assert mine == _reader(path, places, 16), (seed, places)
+
+
+def test_counting_from_a_known_line_start_finds_the_same_records(tmp_path: Path) -> None:
+    # The hook knows where the base's lines end (the prefix proof counted them): counting from
+    # there gives what counting from the top gives; a mark that does not follow a newline, or
+    # that lies past a wanted line, is not used.
+    path = _file(tmp_path, 3)
+    data = path.read_bytes()
+    lines = _lines_of(path)
+    places = [(i, lines[i]) for i in sorted(lines)[-5:]]
+    whole = around_lines(str(path), places, 16, LIMITS)
+    cut = data.index(b"\n", len(data) // 2) + 1
+    mark = (data[:cut].count(b"\n") + 1, cut)
+    assert mark[0] <= places[0][1]
+    for given in (mark, (mark[0], cut - 1), (places[-1][1] + 1, cut), (1, 0)):
+        assert around_lines(str(path), places, 16, LIMITS, given) == whole, given
+    first = [places[0][1]]
+    assert _line_starts_from(path, mark, first) == _line_starts_from(path, None, first)
+    # The count does start at the mark: one that names the wrong line lands elsewhere.
+    assert _line_starts_from(path, (mark[0] + 1, cut), first) != _line_starts_from(path, None, first)
+
+
+def _line_starts_from(path: Path, mark: tuple[int, int] | None, wanted: list[int]) -> dict[int, int]:
+    import mmap
+
+    from provcheck.gitscan.neighbours import _line_starts
+
+    with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        return _line_starts(data, wanted, mark)

@@ -114,3 +114,52 @@ def test_the_compiled_sketches_refuse_counts_that_do_not_add_up() -> None:
     for counts in ([11], [5, 4], [-1, 11]):
         with pytest.raises(ValueError, match="add up"):
             compiled(hashes, np.array(counts, dtype=np.int64), trigrams.KEEP)
+
+
+def test_presence_never_leaves_out_a_hash_the_table_holds() -> None:
+    rng = np.random.default_rng(7)
+    for size in (0, 1, 5, 1000, 50_000):
+        # A sketch table: dense at small values, a few large ones (short texts).
+        table = np.sort(
+            np.concatenate(
+                (
+                    rng.integers(0, 1 << 27, size, dtype=np.uint32),
+                    rng.integers(0, 1 << 32, size // 20, dtype=np.uint32),
+                )
+            )
+        )
+        found = trigrams.presence(table)
+        assert trigrams.may_hold(found, table).all()
+        others = rng.integers(0, 1 << 32, 20_000, dtype=np.uint32)
+        held = np.isin(others, table)
+        passed = trigrams.may_hold(found, others)
+        assert passed[held].all()
+        if size >= 1000:  # and most of what it does not hold is left out
+            assert passed[~held].mean() < 0.25
+
+
+def test_a_lookup_with_every_hash_and_repeats_finds_what_one_with_distinct_hashes_finds() -> None:
+    from provcheck.index.shard import shared_keys
+
+    texts = [SOURCE, dense_copy(SOURCE), SOURCE[:200], "unrelated words " * 30]
+    prints = Fingerprinter(FingerprintConfig()).of_texts(texts)
+    counts, flat = trigrams.sketches_of_hashes([fp.tokens for fp in prints])
+    postings = np.repeat(np.arange(len(texts), dtype=np.uint32), counts)
+    order = np.argsort(flat, kind="stable")
+    table, postings = flat[order], postings[order]
+    codes = [fp.codes for fp in prints]
+    hashes, owners = trigrams.hashed(codes)
+    distinct, of = trigrams.queries(codes)
+    want = shared_keys(table, postings, len(texts), distinct, of.astype(np.uint64), 256, 3)
+    for found in (None, trigrams.presence(table)):
+        got = shared_keys(table, postings, len(texts), hashes, owners, 256, 3, found)
+        assert [g.tolist() for g in got] == [w.tolist() for w in want]
+    assert (0, 0) in set(zip(want[0].tolist(), want[1].tolist(), strict=True))
+
+
+def test_presence_is_made_only_once_lookups_would_repay_it() -> None:
+    table = np.arange(0, 4000, dtype=np.uint32) * np.uint32(1000)
+    deferred = trigrams.Deferred(table)
+    assert deferred(np.zeros(500, dtype=np.uint32)) is None  # a hook's few rows: no bitmap
+    made = deferred(np.zeros(500, dtype=np.uint32))
+    assert made is not None and deferred(np.zeros(1, dtype=np.uint32)) is made

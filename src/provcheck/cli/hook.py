@@ -14,7 +14,9 @@ from provcheck import projectfile as project
 from provcheck.cli import CheckedGroup, options
 from provcheck.cli.common import collector_paused, handle_errors, stderr
 from provcheck.gitscan import changes as changesets
+from provcheck.gitscan.deadglobs import refuse_globs_selecting_nothing
 from provcheck.gitscan.merges import merge_heads, merged_in
+from provcheck.gitscan.named import refuse_unknown_files
 from provcheck.gitscan.prefix import start_proofs
 from provcheck.gitscan.repo import Repo, repository_paths
 from provcheck.inputs import reader_for
@@ -75,6 +77,7 @@ def run(
     repo = Repo.discover(".")
     lfs = lfs_mode or (config.lfs if config is not None and config.lfs else "report")
     changes = changesets.staged(repo, list(files) if files else None, config, lfs, on_dataset=preload)
+    refuse_unknown_files(repo, files, changes)  # a typo in a name checked nothing, exit 0
     if changes.files and (no_cache or (not cache_dir and config is not None and config.cache is False)):
         # Without the result cache, the first thing the scan does is to prove that rows were
         # appended (a hash of the old size of each file): it runs in a background thread from
@@ -86,6 +89,7 @@ def run(
         changes.files = start_proofs(changes.files)
     # Before anything is skipped: a loosened configuration may be what skips the new records.
     refuse_gate_changes(repo, config, changes, policy_path, index_path)
+    refuse_globs_selecting_nothing(repo, config, changes)  # a typo in `include:` passed every commit
     if config_path is None:
         # A dataset folder with a `.provcheck.yaml` of its own (a monorepo): its files were
         # judged under the configuration found from the working directory, its own ignored.

@@ -32,6 +32,7 @@ from provcheck.cli.staged import inside, refuse_new_scope_waivers
 from provcheck.cli.verdict import ERRORS_SHOWN, fail_on_actions, waiver_lines
 from provcheck.errors import ExitCode, ProvcheckError, UsageError
 from provcheck.gitscan import changes as changesets
+from provcheck.gitscan.deadglobs import refuse_globs_selecting_nothing
 from provcheck.gitscan.repo import Repo
 from provcheck.matching.params import MatchConfig
 from provcheck.model import ABSENT, Absent, Action, ScanResult
@@ -463,6 +464,7 @@ def scan(
             # never, an exclude:, a softened policy, a scope waiver) beside a copy were judged
             # under the configuration they bring and passed (adversarial pass 11).
             refuse_gate_changes(repo, config, changes, policy_path, index_path)
+            refuse_globs_selecting_nothing(repo, config, changes)
             if waivers is not None:
                 refuse_new_scope_waivers(repo, waivers, changes)
             if config_path is None:  # a changed file under a nested configuration (as the hook)

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from provcheck.errors import UsageError
-from provcheck.gitscan import lfs
+from provcheck.gitscan import lfs, outside
 from provcheck.gitscan.content import blob_is_report, data_by_content
 from provcheck.gitscan.repo import (
     GITLINK_MODE,
@@ -305,7 +305,8 @@ class _Builder:
         return _lfs_version(pointer, local), None
 
 
-def _repo_path(repo: Repo, cwd: str, path: str) -> str:
+def repo_path(repo: Repo, cwd: str, path: str) -> str:
+    """``path`` (relative to ``cwd``) as a repository path; a usage error outside it."""
     full = os.path.normpath(os.path.join(cwd, path))
     rel = os.path.relpath(full, repo.root)
     if rel == ".." or rel.startswith(".." + os.sep):
@@ -332,7 +333,7 @@ def staged(
     b.out.base = "HEAD" if repo.has_head() else "the empty tree (first commit)"
     entries = repo.staged()
     _changed_paths(b.out, entries)
-    named = None if files is None else {_repo_path(repo, b.cwd, f) for f in files}
+    named = None if files is None else {repo_path(repo, b.cwd, f) for f in files}
     chosen: list[DiffEntry] = []
     links: list[tuple[str, str]] = []
     """``(link path, target path)`` of staged symlinks to files in the repository."""
@@ -435,9 +436,15 @@ def staged(
 
 
 def _link_target(b: _Builder, link: str, target: str) -> str | None:
-    """The repository path a symlink leads to; a link leading outside is noted and skipped."""
+    """The repository path a symlink leads to; a link leading outside is read through when it
+    leads to a file (``outside.readable``: a full scan reads it), else noted and skipped."""
     inside = b.inside(link, target)
     if inside is None:
+        full = os.path.realpath(os.path.join(b.repo.root, os.path.dirname(link), target))
+        if outside.readable(full):
+            if b.wanted(link, False):
+                b.add(outside.change(b.display(link), link, full))
+            return None
         b.out.skipped.append(
             Skipped(b.display(link), f"symbolic link to {target}, outside the repository: not scanned", True)
         )
@@ -462,7 +469,7 @@ def since(
     b = _Builder(repo, cwd, config, lfs_mode)
     commit = commit or repo.resolve(rev)
     b.out.base = f"{rev} ({commit[:12]})"
-    scopes = b.scopes = [_repo_path(repo, b.cwd, p) for p in paths]
+    scopes = b.scopes = [repo_path(repo, b.cwd, p) for p in paths]
     exact = {s for s, p in zip(scopes, paths, strict=True) if not os.path.isdir(os.path.join(b.cwd, p))}
 
     def in_scope(path: str) -> bool:  # a submodule holding a path given is in scope too
@@ -554,7 +561,7 @@ def _worktree_link(b: _Builder, path: str) -> bool:
     real = os.path.realpath(full)
     root = os.path.realpath(b.repo.root)
     display = b.display(path)
-    if real != root and not real.startswith(root + os.sep):
+    if real != root and not real.startswith(root + os.sep) and not outside.readable(real):
         b.out.skipped.append(Skipped(display, "symbolic link outside the repository: not scanned", True))
         return False
     if not os.path.isfile(real):

@@ -85,6 +85,9 @@ class DiffSelector:
         self._count = 0
         self._read: dict[str, str] = {}
         """Per file compared with its base, the local file of the new version read."""
+        self._marks: dict[str, tuple[int, int]] = {}
+        """Per file whose base was proved its prefix with lines counted: the first new line
+        and its byte offset (``neighbours.around_lines`` starts counting there)."""
 
     def __enter__(self) -> DiffSelector:
         return self
@@ -155,7 +158,7 @@ class DiffSelector:
         change = self.changes[display]
         lines = [(i, line) for i, line in places if line is not None]
         if readers.line_oriented(change.path) and len(lines) == len(places) and plain(path):
-            return iter(around_lines(path, lines, reach, limits))
+            return iter(around_lines(path, lines, reach, limits, self._marks.get(display)))
         positions = [i for i, _ in places]
         wanted: set[int] = set()
         for p in positions:
@@ -202,6 +205,7 @@ class DiffSelector:
                 # Appended rows, counted while the prefix was hashed: read only the rest.
                 stats.method = "appended"
                 found = _extract(path, scratch, None, frozenset(), limits, remember=True, after=prefix)
+                self._marks[change.display] = (prefix.counts[0] + 1, prefix.end)
             else:  # appended, but the old lines must be walked to count records
                 stats.method = "appended"
                 found = _extract(path, scratch, prefix.end, frozenset(), limits, remember=False)

@@ -202,5 +202,7 @@ class BlockReader:
 
     def item(self, i: int) -> bytes:
         """Item ``i``'s bytes."""
-        b, start, end = (int(x) for x in self.locations[i])
+        # ``tolist`` gives Python ints in one call (a generator of ``int`` over the numpy row
+        # cost as much as parsing the record read).
+        b, start, end = self.locations[i].tolist()
         return self.block(b)[start:end]

@@ -24,7 +24,7 @@ from provcheck.index.store import Candidate, ReferenceIndex, TextKey, now, ranke
 from provcheck.matching.fingerprint import U32
 from provcheck.matching.params import FingerprintConfig, MatchConfig
 from provcheck.matching.trigrams import MIN_SHARED
-from provcheck.matching.trigrams import queries as trigram_queries
+from provcheck.matching.trigrams import hashed as trigram_hashes
 from provcheck.model import Reference, ReferenceId, RoleKind, SourceInfo, SourceName, Turn
 
 if TYPE_CHECKING:
@@ -184,7 +184,7 @@ class IndexSet:
     ) -> list[list[Candidate]]:
         """As ``ReferenceIndex.trigram_candidates_many``, over every part (a keyed pack's hashes
         are keyed as its anchors are: ``Pack.trigram_lookup_many``)."""
-        flat, owners = trigram_queries(codes)
+        flat, owners = trigram_hashes(codes)
         found = [
             (s, *part.store.trigram_lookup_many(flat, owners, config.max_postings, MIN_SHARED))
             for s, part in enumerate(self.parts)

@@ -46,7 +46,7 @@ from provcheck.index.store import ReferenceIndex, TextKey
 from provcheck.matching.fingerprint import Fingerprinter
 from provcheck.matching.hashed import CODE_BITS, as_string, key_check, keyed_anchors, ngram_codes
 from provcheck.matching.params import TOKENIZER_VERSION, FingerprintConfig
-from provcheck.matching.trigrams import sketch_of_hashes
+from provcheck.matching.trigrams import Deferred, sketch_of_hashes
 from provcheck.model import SourceInfo, SourceName
 from provcheck.support import atomic
 from provcheck.support.arrays import key_ranges
@@ -364,6 +364,8 @@ class Pack:
         self._text_refs = arrays["text_refs"]
         self.trigrams: U32 = arrays["trigrams"]
         self.trigram_postings: U32 = arrays["trigram_postings"]
+        self._presence = Deferred(self.trigrams)
+        """``trigrams.presence`` of ``trigrams``, made once lookups repay it."""
         self._refs = data[REFS].splitlines()
         texts = int(self.body["texts"])
         self._consistent(texts)
@@ -540,12 +542,12 @@ class Pack:
         return query, text, counts, np.asarray(self.anchor_counts[text], dtype=np.int64)
 
     def trigram_lookup_many(
-        self, queries: U32, owners: I64, max_postings: int, min_shared: int
+        self, queries: U32, owners: npt.NDArray[np.uint64], max_postings: int, min_shared: int
     ) -> tuple[I64, I64, I64]:
         """As ``Shard.trigram_lookup_many``, the queries' hashes keyed as the pack's are."""
         keyed = self.query_anchors(queries)
-        n = len(self.text_keys)
-        return shared_keys(self.trigrams, self.trigram_postings, n, keyed, owners, max_postings, min_shared)
+        table, found, n = self.trigrams, self._presence(keyed), len(self.text_keys)
+        return shared_keys(table, self.trigram_postings, n, keyed, owners, max_postings, min_shared, found)
 
     def holders(self, anchors: U32) -> tuple[I64, npt.NDArray[np.uint64]]:
         """As ``Shard.holders``: for each posting of ``anchors``, which anchor and which text."""

@@ -49,6 +49,7 @@ from provcheck.index.blocks import BlockReader, join_packed
 from provcheck.index.integrity import file_digest
 from provcheck.index.manifest import REBUILD_HINT, ShardEntry
 from provcheck.matching.compiled import ALIGN
+from provcheck.matching.trigrams import Deferred, Presence, distinct_pairs, may_hold
 from provcheck.support.arrays import key_ranges
 
 ANCHORS = "anchors.npy"
@@ -135,24 +136,35 @@ def shared_keys(
     postings: U32,
     texts: int,
     queries: U32,
-    owners: npt.NDArray[np.int64],
+    owners: U64,
     max_postings: int,
     min_shared: int,
+    found: Presence | None = None,
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """(query, text, shared keys) of the pairs sharing at least ``min_shared`` keys of a sorted
-    ``table`` (with ``postings``), sorted by query then text."""
+    """(query, text, shared keys) of the pairs sharing at least ``min_shared`` distinct keys of
+    a sorted ``table`` (with ``postings``), sorted by query then text. ``queries``: keys in any
+    order, repeats kept, each with its query (``trigrams.hashed``); ``found``: the table's
+    ``trigrams.presence``, which leaves out most keys before they are made distinct."""
     empty = np.zeros(0, dtype=np.int64)
     if len(table) == 0 or len(queries) == 0:
         return empty, empty, empty
+    if found is not None:
+        held = may_hold(found, queries)
+        queries, owners = queries[held], owners[held]
+    queries, query_of = distinct_pairs(queries, owners)
     lo, lengths = key_ranges(table, queries, _SEARCH)
     keep = (lengths > 0) & (lengths <= max_postings)
-    lo, lengths, owners = lo[keep], lengths[keep], owners[keep]
+    lo, lengths, query_of = lo[keep], lengths[keep], query_of[keep]
     total = int(lengths.sum())
     if total == 0:
         return empty, empty, empty
     starts = np.repeat(lo - np.cumsum(lengths) + lengths, lengths) + np.arange(total)
-    held = np.asarray(postings[starts], dtype=np.int64)
-    pair = np.sort(np.repeat(owners, lengths) * texts + held)
+    held_by = postings[starts]
+    if (int(query_of.max()) + 1) * texts <= 1 << 32:  # sorted in 32 bits: ~40% faster than in 64
+        small = np.repeat(query_of.astype(np.uint32), lengths) * np.uint32(texts) + held_by
+        pair = np.sort(small).astype(np.int64)
+    else:
+        pair = np.sort(np.repeat(query_of, lengths) * texts + np.asarray(held_by, dtype=np.int64))
     first = np.concatenate(([True], pair[1:] != pair[:-1]))
     counts = np.diff(np.append(np.flatnonzero(first), len(pair)))
     enough = counts >= min_shared
@@ -192,6 +204,8 @@ class Shard:
             self.postings = self._array(POSTINGS)
             self.trigrams = self._array(TRIGRAMS)
             self.trigram_postings = self._array(TRIGRAM_POSTINGS)
+            self._presence = Deferred(self.trigrams)
+            """``trigrams.presence`` of ``trigrams``, made once lookups repay it."""
             self.text_keys = self._array(TEXT_KEYS)
             self.anchor_counts = self._array(ANCHOR_COUNTS)
             self.text_refs = self._array(TEXT_REFS)
@@ -288,11 +302,12 @@ class Shard:
         return query, text, counts, np.asarray(self.anchor_counts[text], dtype=np.int64)
 
     def trigram_lookup_many(
-        self, queries: U32, owners: npt.NDArray[np.int64], max_postings: int, min_shared: int
+        self, queries: U32, owners: U64, max_postings: int, min_shared: int
     ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
         """(query, text, shared hashes) of every pair sharing at least ``min_shared`` of the
         text's kept trigram hashes (``matching.trigrams``), as :meth:`lookup_many` does for
-        anchors; hashes held by more than ``max_postings`` texts are skipped."""
+        anchors; hashes held by more than ``max_postings`` texts are skipped. ``queries``: every
+        trigram hash of the queries, with the query each belongs to (``trigrams.hashed``)."""
         return shared_keys(
             self.trigrams,
             self.trigram_postings,
@@ -301,6 +316,7 @@ class Shard:
             owners,
             max_postings,
             min_shared,
+            self._presence(queries),
         )
 
     def ranges(self, keys: U32) -> tuple[I64, I64]:

@@ -8,25 +8,22 @@ import io
 import json as _json
 import os
 from collections.abc import Callable, Iterator
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from provcheck.errors import InputError
 from provcheck.inputs import archives
 from provcheck.inputs.archives import archive_kind
-from provcheck.inputs.arrow import ArrowReader
 from provcheck.inputs.base import (
     ContainerReader,
     RawItem,
     RawRecord,
+    keep_repeated_keys,
     unicode_text,
 )
-from provcheck.inputs.csv import CsvReader
+from provcheck.inputs.containers import CONTAINERS
 from provcheck.inputs.declared import is_manifest_name
-from provcheck.inputs.json import JsonReader
 from provcheck.inputs.jsonl import JsonlReader, LineFilter, UnparsedLine
 from provcheck.inputs.ownreport import CSV_REPORT_HEADER, JSON_REPORT_KEYS, own_report
-from provcheck.inputs.parquet import ParquetReader
-from provcheck.inputs.sniff import HEAD, Sniffed, sniff, zip_document
 from provcheck.inputs.source import (
     DecompressionFailed,
     InputSource,
@@ -38,8 +35,10 @@ from provcheck.inputs.source import (
     stripped_name,
     url_fs,
 )
-from provcheck.inputs.text import TextReader
 from provcheck.model import ErrorKind, NotScanned, RecordError
+
+if TYPE_CHECKING:
+    from provcheck.inputs.sniff import Sniffed
 
 __all__ = [
     "CONTAINERS",
@@ -68,20 +67,6 @@ __all__ = [
     "sniffed",
     "suffix_of",
 ]
-
-CONTAINERS: dict[str, ContainerReader] = {
-    ".jsonl": JsonlReader(),
-    ".ndjson": JsonlReader(),
-    ".json": JsonReader(),
-    ".csv": CsvReader(","),
-    ".tsv": CsvReader("\t"),
-    ".parquet": ParquetReader(),
-    ".arrow": ArrowReader(),
-    ".feather": ArrowReader(),  # Feather v2 is the Arrow IPC file format (pandas to_feather)
-    ".txt": TextReader(),
-    ".md": TextReader(),
-}
-"""Reader per file suffix (after any compression suffix is stripped)."""
 
 T = TypeVar("T")
 _LFS_POINTER = b"version https://git-lfs.github.com/spec/"
@@ -299,7 +284,9 @@ def hf_sidecar(path: str, name: str) -> bool:
         if os.path.getsize(path) > _SIDECAR_BYTES:
             return False
         with open(path, "rb") as f:
-            doc = _json.loads(f.read())
+            # Every value of a key written twice (a `description` holding a copy, then an empty
+            # one, which `json` would keep alone) is looked at (adversarial pass 20).
+            doc = _json.loads(f.read(), object_pairs_hook=keep_repeated_keys)
     except (OSError, ValueError, RecursionError):
         # A malformed dataset_info.json is a located error of its declarations already
         # (`inputs.declared`); a malformed other sidecar is read, and its error reported so.
@@ -382,6 +369,8 @@ def sniffed(fs_path: str, name: str | None = None) -> Sniffed | None:
     None for a URL, an unreadable file or one that is not a dataset. ``name``: its name."""
     if is_url(fs_path):
         return None
+    from provcheck.inputs.sniff import HEAD, sniff, zip_document
+
     try:
         with open_binary(fs_path, fs_path) as fh:
             head = fh.read(HEAD)
@@ -397,6 +386,8 @@ def sniffed(fs_path: str, name: str | None = None) -> Sniffed | None:
 def _holds_datasets(fs_path: str) -> bool:
     """True when the zip file holds a member of a dataset type no document holds."""
     from provcheck.inputs import unpack
+    from provcheck.inputs.json import JsonReader
+    from provcheck.inputs.text import TextReader
 
     return any(
         not isinstance(reader_for(n), (JsonReader, TextReader)) and reader_for(n) is not None
@@ -521,6 +512,9 @@ def _member_unit(member: archives.Member, fs_path: str, limits: Limits) -> Unit 
     source = InputSource(
         member.display, fs_path, limits, stream=member.stream, reopen=member.reopen, member=member.extracted
     )
+    from provcheck.inputs.json import JsonReader
+    from provcheck.inputs.sniff import HEAD, sniff
+
     name = member.name.rsplit("/", 1)[-1]
     reader = reader_for(name)
     try:

@@ -23,6 +23,7 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from provcheck.inputs.base import keep_repeated_keys
 from provcheck.model import Declaration, ErrorKind, RecordError
 from provcheck.support.dates import DateError, parse_date
 from provcheck.yamlfile import LineDict, LineList, YamlProblem, load, loads
@@ -224,21 +225,27 @@ def _info(
         )
         return
     try:
-        doc = json.loads(data)
+        # Every `license` of the object: `json` keeps the last of a key written twice, and an
+        # empty second one hid a CC BY-NC first (adversarial pass 20).
+        doc = json.loads(data, object_pairs_hook=keep_repeated_keys)
     except ValueError as exc:
         errors.append(RecordError(display, ErrorKind.PARSE, f"not JSON ({exc}): its licence was not read"))
         return
-    value = doc.get("license") if isinstance(doc, dict) else None
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return
-    at = data.find(b'"license"')
-    line = data[:at].count(b"\n") + 1 if at >= 0 else 1
-    if not isinstance(value, str):
-        errors.append(
-            RecordError(display, ErrorKind.SCHEMA, "'license' must be a string", line=line, field="license")
-        )
-        return
-    out.append(Declaration(display, line, "license", value.strip(), dataset))
+    keys = (
+        [k for k in doc if k == "license" or k.startswith("license (key ")] if isinstance(doc, dict) else ()
+    )
+    at = -1
+    for key in keys:
+        value = doc[key]
+        at = data.find(b'"license"', at + 1)
+        line = data[:at].count(b"\n") + 1 if at >= 0 else 1
+        if value is None or (isinstance(value, str) and not value.strip()):
+            continue
+        if not isinstance(value, str):
+            problem = "'license' must be a string"
+            errors.append(RecordError(display, ErrorKind.SCHEMA, problem, line=line, field="license"))
+            continue
+        out.append(Declaration(display, line, "license", value.strip(), dataset))
 
 
 def _first_time(path: str, seen: set[tuple[int, int]]) -> bool:

@@ -204,34 +204,41 @@ def code_lines(text: str) -> list[tuple[int, int]]:
     empty unless at least ``MIN_CODE_LINES`` lines are code by fence or form."""
     if not may_be_code(text):
         return []
-    lines: list[tuple[int, int, int]] = []  # start, end, 2 code / 1 comment / 0 other
+    # Code and comment lines only (start, end, True for code), in order: other lines are
+    # never returned, and a comment line is kept when code lines stand before and after it.
+    marked: list[tuple[int, int, bool]] = []
     fenced = False
     pos = 0
     strong = 0
+    first = -1  # index in ``marked`` of the first code line
     # The fence and the trailing comment need a character most lines lack: a substring
     # test before each regular expression (same answers) spares two calls on most lines.
     for line in text.split("\n"):
         end = pos + len(line)
-        stripped = line.strip()
-        kind = 0
         if ("`" in line or "~" in line) and _FENCE.match(line):
             fenced = not fenced
         elif fenced:
-            kind = 2 if stripped else 0
-        elif stripped.startswith(_COMMENT):
-            kind = 1
+            if not line.isspace() and line:  # ``line.strip()`` not empty
+                if first < 0:
+                    first = len(marked)
+                marked.append((pos, end, True))
+                strong += 1
+        elif (stripped := line.strip()).startswith(_COMMENT):
+            marked.append((pos, end, False))
         elif _code_form(
             _TRAILING_COMMENT.sub("", stripped) if "#" in stripped or "/" in stripped else stripped
         ) and not _prose(stripped):
-            kind = 2
-        strong += kind == 2
-        lines.append((pos, end, kind))
+            if first < 0:
+                first = len(marked)
+            marked.append((pos, end, True))
+            strong += 1
         pos = end + 1
     if strong < MIN_CODE_LINES:
         return []
-    code = [i for i, (_, _, k) in enumerate(lines) if k == 2]
-    first, last = code[0], code[-1]
-    return [(a, b) for i, (a, b, k) in enumerate(lines) if k == 2 or (k == 1 and first < i < last)]
+    last = len(marked) - 1
+    while not marked[last][2]:
+        last -= 1
+    return [(a, b) for i, (a, b, is_code) in enumerate(marked) if is_code or first < i < last]
 
 
 @functools.lru_cache(maxsize=4)

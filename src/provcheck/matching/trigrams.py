@@ -78,19 +78,91 @@ def query(codes: str) -> U32:
     return out
 
 
-def queries(codes: list[str]) -> tuple[U32, npt.NDArray[np.int64]]:
-    """``query`` of many texts in one sort: every text's distinct trigram hashes, all sorted
-    by hash (what a lookup searches fastest), with the text each belongs to."""
+def hashed(codes: list[str]) -> tuple[U32, U64]:
+    """Every trigram hash of many texts (in order, repeats kept), with the text each belongs to
+    (a trigram never spans two texts)."""
     if not codes:
-        return np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=np.int64)
+        return np.zeros(0, dtype=np.uint32), np.zeros(0, dtype=np.uint64)
     values = code_values("".join(codes))
     sizes = np.array([len(c) for c in codes], dtype=np.int64)
     owner = np.repeat(np.arange(len(codes), dtype=np.uint64), sizes)
     inside = owner[:-2] == owner[2:] if len(owner) > 2 else np.zeros(0, dtype=bool)
-    keys = (_hashes(values)[inside].astype(np.uint64) << np.uint64(32)) | owner[:-2][inside]
-    keys = _distinct(keys)  # sorted: by hash, then text
-    hashes: U32 = (keys >> np.uint64(32)).astype(np.uint32)
-    return hashes, (keys & np.uint64(0xFFFFFFFF)).astype(np.int64)
+    hashes: U32 = _hashes(values)[inside]
+    owners: U64 = owner[:-2][inside]
+    return hashes, owners
+
+
+def distinct_pairs(hashes: U32, owners: U64) -> tuple[U32, npt.NDArray[np.int64]]:
+    """The distinct (hash, text) pairs of ``hashed``, sorted by hash then text (what a lookup
+    searches fastest)."""
+    keys = _distinct((hashes.astype(np.uint64) << np.uint64(32)) | owners)
+    out: U32 = (keys >> np.uint64(32)).astype(np.uint32)
+    return out, (keys & np.uint64(0xFFFFFFFF)).astype(np.int64)
+
+
+def queries(codes: list[str]) -> tuple[U32, npt.NDArray[np.int64]]:
+    """``query`` of many texts in one sort: every text's distinct trigram hashes, all sorted
+    by hash, with the text each belongs to."""
+    return distinct_pairs(*hashed(codes))
+
+
+Presence = tuple[npt.NDArray[np.uint8], int]
+"""A bitmap of which ranges of hash values a table holds a value in, and how far a hash is
+shifted to its range (``presence``)."""
+
+
+def presence(table: U32) -> Presence:
+    """Which ranges of hash values the sorted ``table`` (an index's kept hashes) holds a value
+    in, about 8 ranges a value (a bit each): a hash whose range holds none is not in the table.
+
+    A scan looks up every distinct trigram of every turn, and most are in no text's sketch: a
+    sketch keeps a text's smallest hashes, so the table is dense below a few times ``2**32 / 100``
+    and sparse above (short texts' hashes only). On issue 17's workload 15% of the hashes pass,
+    and only they are sorted and searched (``docs/scale.md``, "route20")."""
+    bits = min(max(len(table).bit_length() + 3, 6), 32)
+    shift = 32 - bits
+    ranges = table >> np.uint32(shift)  # sorted, as the table is
+    first = np.flatnonzero(np.concatenate(([True], ranges[1:] != ranges[:-1]))) if len(ranges) else ranges
+    ranges = ranges[first]
+    byte = ranges >> np.uint32(3)
+    starts = np.flatnonzero(np.concatenate(([True], byte[1:] != byte[:-1]))) if len(byte) else byte
+    packed = np.zeros(1 << (bits - 3), dtype=np.uint8)
+    if len(ranges):
+        # Distinct ranges: a byte's bits are distinct, so their sum is their union.
+        bit = np.left_shift(np.uint8(1), (ranges & np.uint32(7)).astype(np.uint8))
+        packed[byte[starts]] = np.add.reduceat(bit, starts).astype(np.uint8)
+    return packed, shift
+
+
+class Deferred:
+    """``presence`` of a table, made once the hashes looked up in it number a quarter of it: it
+    reads the whole table (8-25 ms for 1.6M hashes), which a hook's few rows would not repay
+    (20,000 hashes look up in 4 ms with or without it)."""
+
+    __slots__ = ("found", "looked", "table")
+
+    def __init__(self, table: U32) -> None:
+        self.table = table
+        self.looked = 0
+        self.found: Presence | None = None
+
+    def __call__(self, hashes: U32) -> Presence | None:
+        """The table's ``presence`` for a lookup of ``hashes``, or None (not made yet)."""
+        if self.found is None:
+            self.looked += len(hashes)
+            if self.looked * 4 >= len(self.table):
+                self.found = presence(self.table)
+        return self.found
+
+
+def may_hold(found: Presence, hashes: U32) -> npt.NDArray[np.bool_]:
+    """Which of ``hashes`` the table of ``found`` may hold (False: surely not)."""
+    packed, shift = found
+    ranges = hashes >> np.uint32(shift)
+    held: npt.NDArray[np.bool_] = (
+        (packed[ranges >> np.uint32(3)] >> (ranges & np.uint32(7)).astype(np.uint8)) & np.uint8(1)
+    ).astype(bool)
+    return held
 
 
 def sketch(codes: U64) -> U32:

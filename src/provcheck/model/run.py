@@ -201,6 +201,19 @@ class BelowThreshold:
 
 
 @dataclass(frozen=True, slots=True)
+class RouteCounts:
+    """What the trigram route (``matching.trigrams``, the candidates for copies edited too densely
+    for anchors) did in the run's matching: the work it added, beside the matches it kept."""
+
+    candidates: int
+    """Pairs of a turn and a reference text only the route listed (no anchor listed them)."""
+    aligned: int
+    """Of those, the pairs whose alignment verified a match."""
+    kept: int
+    """Of those, the matches kept (they can block); the others were dropped."""
+
+
+@dataclass(frozen=True, slots=True)
 class ChangedFile:
     """One changed file of a diff-aware scan: what was compared with what, and how."""
 
@@ -281,6 +294,7 @@ class RunRecord:
         "roles",
         "turns_selected",
         "below_threshold",
+        "trigram_route",
         "roles_seen",
         "schema",
         "text_field",
@@ -344,6 +358,8 @@ class RunRecord:
     """Turns the role filter accepted; every turn without one."""
     below_threshold: BelowThreshold | Absent = ABSENT
     """What ``--min-probability`` left out; absent when it was 0 (nothing left out)."""
+    trigram_route: RouteCounts | Absent = ABSENT
+    """What the trigram route added to the matching (a cached record is not matched again)."""
     roles_seen: tuple[str, ...] | Absent = ABSENT
     """Role names of the turns read, as the data spells them (at most 50)."""
     text_field: str | Absent | None = ABSENT
@@ -523,6 +539,7 @@ __all__ = [
     "IndexFacts",
     "PolicyFacts",
     "PolicyFile",
+    "RouteCounts",
     "RunRecord",
     "SkippedPath",
     "SourceFacts",

@@ -48,6 +48,7 @@ from provcheck.model import (
     NotScanned,
     Record,
     RecordError,
+    RouteCounts,
     RunRecord,
     ScanResult,
     ScanStats,
@@ -183,6 +184,8 @@ class BatchOutput:
     """Turns ``--roles`` accepted (every turn without it)."""
     short: tuple[Short, ...] = ()
     """Records under the token floor, matched again in runs (``scan.runs``)."""
+    route: tuple[int, int, int] = (0, 0, 0)
+    """What the trigram route added matching the batch: ``RouteCounts``' three counts."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,7 +235,9 @@ class BatchMatcher:
                     raw if isinstance(raw, RecordError) else to_record(raw.data, raw.location(path), options)
                 )
                 (errors if isinstance(rec, RecordError) else records).append(rec)  # type: ignore[arg-type]
+            before = matcher.route_counts()
             matches = matcher.records(records, roles)
+            route = tuple(b - a for a, b in zip(before, matcher.route_counts(), strict=True))
             hits = scanner.records(records, roles) if scanner else []
             fields: Counter[FieldKey] = Counter()
             count_fields(records, roles, fields)
@@ -248,9 +253,16 @@ class BatchMatcher:
                 seen,
                 selected,
                 tuple(shorts(records, roles, matcher.short)),
+                (route[0], route[1], route[2]),
             )
 
         return run
+
+
+def _made(index: Index, config: MatchConfig, made: list[Matcher]) -> Matcher:
+    """A matcher, kept in ``made`` (its work is counted when it is done)."""
+    made.append(Matcher(index, config))
+    return made[-1]
 
 
 def read_records(
@@ -444,8 +456,12 @@ def scan(
         plan, reading = _read_and_match(files, index, recipe, options, tally, progress), "driver"
     # Runs of records under the token floor, joined (``scan.runs``): after every record is matched.
     around = functools.partial(_around, options) if options.selector is not None else None
-    for spanning in tally.runs.matched(lambda: Matcher(index, options.match), options.roles, around):
+    made: list[Matcher] = []
+    make = functools.partial(_made, index, options.match, made)
+    for spanning in tally.runs.matched(make, options.roles, around):
         tally.results.add(spanning)
+    for matcher in made:
+        tally.count_route(matcher.route_counts())
     for path, count in tally.unlisted.items():
         most, total = tally.error_limit, tally.files[path].errors
         message = (
@@ -482,6 +498,7 @@ def scan(
         reading=reading,
         roles=str(options.roles) if options.roles else None,
         turns_selected=tally.selected,
+        trigram_route=RouteCounts(*tally.route),
         below_threshold=(
             BelowThreshold(options.match.min_probability, *collected.below_threshold)
             if options.match.min_probability > 0

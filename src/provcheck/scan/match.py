@@ -29,11 +29,9 @@ from provcheck.matching.strength import (
     WHOLE_EXTENT,
     WHOLE_SIMILARITY,
     Signals,
-    judge,
     verbatim_passage,
 )
 from provcheck.matching.trigrams import CANDIDATES as ROUTED
-from provcheck.matching.trigrams import FEATURE as TRIGRAM_FEATURE
 from provcheck.matching.uncommented import with_uncommented
 from provcheck.matching.verify import (
     Alignment,
@@ -46,15 +44,13 @@ from provcheck.matching.verify import (
 )
 from provcheck.model import Match, MatchId, Record, RecordRef, RoleKind
 from provcheck.scan.described import Described, describe
-from provcheck.scan.holders import Holders, background_aside
+from provcheck.scan.holders import Holders
+from provcheck.scan.judged import Slot, route_kept
 from provcheck.scan.refcache import REFS_BYTES, Kept, measured
 from provcheck.scan.refcache import CachedText as _Reference
 from provcheck.scan.rejections import Rejections
 from provcheck.scan.spans import echo_share as _echo_share
 from provcheck.scan.spans import on_code as _on_code
-
-_Slot = tuple[int, int, str, str]
-"""A match's place: candidate record (object id), turn, reference source and id."""
 
 _PROMPT_KINDS = (RoleKind.USER, RoleKind.SYSTEM, RoleKind.TOOL)
 """Candidate turns that are requests (``Signals.prompt_turn``)."""
@@ -120,8 +116,14 @@ class Matcher:
         self._described = Described(_DESCRIBED_CHARS)
         self.trigram_added = 0
         """Candidates only the trigram route listed, in this process."""
+        self.trigram_aligned = 0
+        """Of those, the pairs aligned (whether kept or not)."""
         self.trigram_kept = 0
         """Matches only the trigram route listed that were kept (they can block)."""
+
+    def route_counts(self) -> tuple[int, int, int]:
+        """The trigram route's candidates, aligned pairs and kept matches so far (``RouteCounts``)."""
+        return self.trigram_added, self.trigram_aligned, self.trigram_kept
 
     def _load(self, keys: Iterable[TextKey]) -> None:
         """Fingerprint the references not in the cache, all in one batch."""
@@ -278,26 +280,16 @@ class Matcher:
         matched. The segments go through in groups of at most ``_GROUP_CHARS`` characters: the
         passes' arrays take dozens of bytes per character, and one record can be 64 MiB.
         """
-        best: dict[_Slot, tuple[Match, Signals]] = {}
+        best: dict[Slot, tuple[Match, Signals]] = {}
         self.short: list[Segment] = []  # segments under the token floor (``scan.runs``)
         self._route: set[MatchId] = set()  # matches only the trigram route listed
         for group in _groups((seg for record in records for seg in segments(record, roles)), _GROUP_CHARS):
             self._segments(group, best)
-        if not self._route:
-            return _judged(best, self.config)
-        # A pair only the trigram route lists is kept where its strength allows a block, and
-        # dropped otherwise (dense edits and answers in a fixed frame align alike: only the
-        # pairs that can block told them apart, docs/matching.md); the others are judged again
-        # without the dropped ones, as a scan without the route judges them.
-        first = {m.id: m for m in _judged(best, self.config)}
-        drop = {i for i in self._route if not ((m := first.get(i)) and _can_block(m))}
-        kept = _judged({k: v for k, v in best.items() if v[0].id not in drop}, self.config)
-        out = [_routed(m) if m.id in self._route else m for m in kept]
-        out = [m for m in out if m.id not in self._route or _can_block(m)]
+        out = route_kept(best, self._route, self.config)
         self.trigram_kept += sum(1 for m in out if m.id in self._route)
         return out
 
-    def _segments(self, segs: list[Segment], best: dict[_Slot, tuple[Match, Signals]]) -> None:
+    def _segments(self, segs: list[Segment], best: dict[Slot, tuple[Match, Signals]]) -> None:
         """Match ``segs``, keeping in ``best`` the longest evidence per turn and reference."""
         prints, toks = self._candidates.with_tokens([seg.text for seg in segs])
         # A text under the token floor needs its literal stream now: its literal length decides
@@ -390,6 +382,7 @@ class Matcher:
                     alignment = with_uncommented(alignment, fp, ref.codes, config, ref.echoes)
                 if alignment is not None:
                     aligned.append((i, key, alignment))
+                    self.trigram_aligned += 1 if routed and (i, key) in routed else 0
                 elif routed and (i, key) in routed:
                     pass  # words replaced throughout: the code streams are not tried for it
                 elif fp.renamed is not None:
@@ -535,41 +528,6 @@ class Matcher:
 def _pack(index: Index, key: TextKey) -> Pack | None:
     """The pack holding a reference text (its text withheld), or None."""
     return index.pack_of(key) if isinstance(index, IndexSet) else None
-
-
-def _can_block(m: Match) -> bool:
-    return m.strength is not None and m.strength.can_block
-
-
-def _routed(m: Match) -> Match:
-    """A match only the trigram route found, said so in its reason."""
-    assert m.strength is not None
-    said = "; found by its token trigrams (words replaced throughout), kept as it can block"
-    features = {**m.strength.features, TRIGRAM_FEATURE: 1.0}
-    return replace(m, strength=replace(m.strength, reason=m.strength.reason + said, features=features))
-
-
-def _judged(best: dict[_Slot, tuple[Match, Signals]], config: MatchConfig) -> list[Match]:
-    """The matches with their strength, judged per candidate turn against the turn's other
-    matches and the verification tests of ``config``. Every one is given whatever
-    ``config.min_probability``: the scan's collector applies it and counts what it leaves out
-    (``scan.results.above_threshold``), on every path (cache, workers, Ray, merge)."""
-    turns: dict[tuple[int, int], list[tuple[Match, Signals]]] = {}
-    for slot, pair in best.items():
-        turns.setdefault(slot[:2], []).append(pair)
-    out = []
-    for pairs in turns.values():
-        pairs = background_aside(pairs)
-        judged = [
-            replace(m, strength=judge(signals, [p for k, (_, p) in enumerate(pairs) if k != n], config))
-            for n, (m, signals) in enumerate(pairs)
-        ]
-        kept = [m for m in judged if m.strength is not None]
-        # Background matches are the evidence of a listed match they explain: kept with it.
-        if any(m.strength is not None and m.strength.convergence == "background" for m in kept):
-            kept = [m for m in judged if m.reference.source.background or any(m is k for k in kept)]
-        out += kept
-    return out
 
 
 def _groups(segs: Iterable[Segment], limit: int) -> Iterator[list[Segment]]:

@@ -284,6 +284,10 @@ def _merged_run(ordered: Sequence[Partial]) -> RunRecord:
             "matches": sum(int(b.get("matches") or 0) for b in below),
             "records": sum(int(b.get("records") or 0) for b in below),
         }
+    routes = [p.run["trigram_route"] for p in ordered if isinstance(p.run.get("trigram_route"), dict)]
+    if routes:  # the work of every share's matching adds up
+        counts = ("candidates", "aligned", "kept")
+        run["trigram_route"] = {k: sum(int(r.get(k) or 0) for r in routes) for k in counts}
     roles = sorted({str(r) for p in ordered for r in p.run.get("roles_seen") or []})
     run["roles_seen"] = roles[:50]
     # Who ran it is the first share's only when every share says the same: shares run by two

@@ -97,6 +97,8 @@ class UnitOutput:
     """Stored bytes read (for progress)."""
     short: tuple[Short, ...] = ()
     """Records under the token floor, matched again in runs by the driver (``scan.runs``)."""
+    route: tuple[int, int, int] = (0, 0, 0)
+    """What the trigram route added matching the unit (``BatchOutput.route`` summed)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +143,7 @@ class UnitMatcher:
             roles: set[str] = set()
             records = turns = selected = 0
             short: list[Short] = []
+            route = (0, 0, 0)
             for batch in batched(pending(), size):
                 out = run(batch)
                 matches.extend(out.matches)
@@ -150,6 +153,7 @@ class UnitMatcher:
                 records += out.records
                 turns += out.turns
                 selected += out.selected
+                route = (route[0] + out.route[0], route[1] + out.route[1], route[2] + out.route[2])
                 roles.update(out.roles)
                 schemas.update(schema for _, schema in out.schemas)
                 for path, pattern, reason, n in out.fields:
@@ -169,6 +173,7 @@ class UnitMatcher:
                 source.sha256,
                 source.consumed,
                 tuple(short),
+                route,
             )
 
         return read_and_match
@@ -468,6 +473,7 @@ def _add_file(
         tally.turns += out.turns
         tally.roles.update(out.roles)
         tally.selected += out.selected
+        tally.count_route(out.route)
         for err in out.errors:
             tally.add_error(err)
         for schema, n in out.schemas:

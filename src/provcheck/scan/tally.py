@@ -57,6 +57,8 @@ class _Tally:
     roles: set[str] = field(default_factory=set)
     selected: int = 0
     """Turns the role filter accepted."""
+    route: tuple[int, int, int] = (0, 0, 0)
+    """What the trigram route added to the matching (``RouteCounts``' three counts)."""
     bytes_total: int = 0
     bytes_done: int = 0
     """Bytes of the files read to their end."""
@@ -79,6 +81,7 @@ class _Tally:
         self.turns += out.turns
         self.roles.update(out.roles)
         self.selected += out.selected
+        self.count_route(out.route)
         for err in out.errors:
             self.add_error(err)
         for path, schema in out.schemas:
@@ -86,6 +89,11 @@ class _Tally:
             self.files[path].schemas[schema] += 1
         self.records += len(out.schemas)
         self.count_fields(out.fields)
+
+    def count_route(self, counts: tuple[int, int, int]) -> None:
+        """Add a batch's or a matcher's ``RouteCounts`` counts."""
+        a, b, c = self.route
+        self.route = (a + counts[0], b + counts[1], c + counts[2])
 
     def count_fields(self, counts: Iterable[tuple[str, str, str, int]]) -> None:
         for path, pattern, reason, n in counts:
