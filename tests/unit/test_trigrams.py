@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from provcheck.matching import trigrams
 from provcheck.matching.fingerprint import Fingerprinter
@@ -72,6 +73,47 @@ def test_queries_of_a_batch_equal_each_texts_own() -> None:
     for n, c in enumerate(codes):
         assert sorted(hashes[owners == n].tolist()) == trigrams.query(c).tolist()
     assert trigrams.queries([])[0].tolist() == [] and trigrams.queries(["ab"])[0].tolist() == []
+
+
+compiled_only = pytest.mark.skipif(
+    getattr(trigrams.TOKENS, "trigram_sketches", None) is None,
+    reason="the compiled tokenizer module is not built (no C compiler at install time)",
+)
+
+
+@compiled_only
+def test_the_compiled_sketches_equal_the_numpy_reference() -> None:
+    """``_tokens.trigram_sketches`` (what an index build runs) gives numpy's arrays: random
+    hashes with codes at the surrogate shift's edges, repeated trigrams (fewer than ``KEEP``
+    distinct), texts of 0-3 tokens, a batch of one and of none."""
+    rng = np.random.default_rng(20261207)
+    edges = np.array([0xD6FF, 0xD700, 0xD701, 0xFFFFF, 0, 1], dtype=np.uint64) << np.uint64(44)
+    texts: list[np.ndarray] = []
+    for n in [0, 1, 2, 3, 4, 5, 12, 13, 40, 300, 2000]:
+        texts.append(rng.integers(0, 2**64, size=n, dtype=np.uint64))
+        texts.append(rng.choice(edges, size=n) | rng.integers(0, 2**44, size=n, dtype=np.uint64))
+        texts.append(np.tile(rng.integers(0, 2**64, size=4, dtype=np.uint64), n // 4 + 1)[:n])  # repeats
+    prints = Fingerprinter(FingerprintConfig()).of_texts([SOURCE, dense_copy(SOURCE), "a b c", ""])
+    texts.extend(fp.tokens for fp in prints)
+    for batch in [texts, texts[:1], texts[-3:], []]:
+        counts = np.array([len(t) for t in batch], dtype=np.int64)
+        flat = np.concatenate(batch) if batch else np.zeros(0, dtype=np.uint64)
+        sizes, values = trigrams.sketches(flat, counts)
+        want_sizes, want_values = trigrams.numpy_sketches(flat, counts)
+        assert sizes.dtype == np.int64 and values.dtype == np.uint32
+        assert sizes.tolist() == want_sizes.tolist()
+        assert values.tolist() == want_values.tolist()
+        each = [trigrams.sketch_of_hashes(t) for t in batch]
+        assert values.tolist() == (np.concatenate(each).tolist() if each else [])
+
+
+@compiled_only
+def test_the_compiled_sketches_refuse_counts_that_do_not_add_up() -> None:
+    compiled = trigrams.TOKENS.trigram_sketches  # type: ignore[union-attr]
+    hashes = np.arange(10, dtype=np.uint64)
+    for counts in ([11], [5, 4], [-1, 11]):
+        with pytest.raises(ValueError, match="add up"):
+            compiled(hashes, np.array(counts, dtype=np.int64), trigrams.KEEP)
 
 
 def test_presence_never_leaves_out_a_hash_the_table_holds() -> None:

@@ -41,7 +41,7 @@ from provcheck.index.shard import (
     U32,
     U64,
 )
-from provcheck.matching.trigrams import sketches_of_hashes
+from provcheck.matching.trigrams import sketches
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ThreadPoolExecutor
@@ -118,14 +118,15 @@ class Chunk:
         low = (hashes >> np.uint64(44)).astype(np.uint16)
         high = (hashes >> np.uint64(60)).astype(np.uint8)
         flat_echoes = [e for turn in echoes for e in turn]
-        trigram_counts, trigrams = sketches_of_hashes(tokens)
+        code_counts = np.array([len(t) for t in tokens], dtype=np.int64)
+        trigram_counts, trigrams = sketches(hashes, code_counts)
         return cls(
             keys=np.array(keys, dtype=np.uint64),
             anchor_counts=np.array([len(a) for a in anchors], dtype=np.int64),
             anchors=np.concatenate(anchors) if anchors else np.zeros(0, np.uint32),
             trigram_counts=trigram_counts,
             trigrams=trigrams,
-            code_counts=np.array([len(t) for t in tokens], dtype=np.int64),
+            code_counts=code_counts,
             codes_low=low,
             codes_high=high,
             echo_counts=np.array([len(e) for e in echoes], dtype=np.int64),

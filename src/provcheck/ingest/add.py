@@ -97,6 +97,8 @@ _REASON_VALUES = {reason: reason.value for reason in SkipReason}
 """Each skip reason's value (``Enum.value``, as ``_KIND_VALUES``: read on every string skipped)."""
 _PROMPT_KINDS = (RoleKind.USER, RoleKind.SYSTEM, RoleKind.TOOL)
 """Turns a model was given: what it repeats from them is not its output."""
+_ROLES_KEPT = 4096
+"""Role and kind pairs whose ``RoleFilter.accepts`` answer a job keeps."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +143,7 @@ class FingerprintJob:
         spec = self.spec
         name = spec.source.name
         path, accepts = spec.path, spec.roles.accepts
+        taken: dict[tuple[str, RoleKind], bool] = {}
 
         def run(batch: list[RawRecord | UnparsedLine]) -> BatchResult:
             with _cycles_collected_after():
@@ -168,7 +171,15 @@ class FingerprintJob:
                 prompts = [t.text for t in record.turns if t.kind in _PROMPT_KINDS]
                 request = request_key(prompts) if prompts else None
                 for turn in record.turns:
-                    if accepts(turn):
+                    # ``accepts`` reads the role folded and the kind's value (an ``Enum``
+                    # property): decided once for each role and kind a job meets (the first
+                    # ``_ROLES_KEPT`` of them: roles are the data's).
+                    take = taken.get((turn.role, turn.kind))
+                    if take is None:
+                        take = accepts(turn)
+                        if len(taken) < _ROLES_KEPT:
+                            taken[(turn.role, turn.kind)] = take
+                    if take:
                         turns.append((turn, _ref(ref_id, name, turn, path, item.index, request), prompts))
                     else:
                         why = PROMPT if turn.kind in _PROMPT_KINDS else OUTSIDE_ROLES

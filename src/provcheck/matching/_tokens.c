@@ -19,13 +19,18 @@
  *
  * The pure-Python path stays the reference: ``tests/unit/test_tokens_compiled.py`` checks that
  * both give the same arrays on random and hostile text.
+ *
+ * ``trigram_sketches`` is the index-time side of ``provcheck.matching.trigrams``: each text's
+ * ``keep`` smallest distinct token-trigram hashes, from its token hashes, in one pass a text
+ * (the numpy path, ``trigrams.sketches_of_hashes``, is the reference:
+ * ``tests/unit/test_trigrams.py`` compares them).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stdint.h>
 #include <string.h>
 
-#define TOKENS_VERSION 2
+#define TOKENS_VERSION 3
 #define BMP 0x10000
 #define SEPARATOR 0
 #define WORD 1
@@ -353,10 +358,95 @@ done:
     return result;
 }
 
+/* ``trigrams._hashes`` of one trigram of token codes, ``trigrams.sketch_of_hashes``'s codes:
+ * the top 20 bits of a token hash, shifted past the controls and the surrogates. */
+static inline uint64_t trigram_code(uint64_t hash) {
+    uint64_t code = (hash >> 44) + 0x100u;
+    return code >= 0xD800u ? code + 0x800u : code;
+}
+
+#define MAX_KEEP 64
+
+static PyObject *trigram_sketches(PyObject *self, PyObject *args) {
+    (void)self;
+    Py_buffer hashes, counts;
+    int keep;
+    if (!PyArg_ParseTuple(args, "y*y*i", &hashes, &counts, &keep)) return NULL;
+    PyObject *result = NULL;
+    Vec sizes = {NULL, 0, 0, 8}, values = {NULL, 0, 0, 4};
+    Py_ssize_t total = hashes.len / 8, texts = counts.len / 8;
+    if (hashes.len % 8 || counts.len % 8 || keep < 1 || keep > MAX_KEEP) {
+        PyErr_SetString(PyExc_ValueError, "hashes and counts must hold 8-byte words; 1 <= keep <= 64");
+        goto done;
+    }
+    if (vec_reserve(&sizes, texts) < 0 || vec_reserve(&values, texts * keep) < 0) goto done;
+    {
+        const uint64_t *h = (const uint64_t *)hashes.buf;
+        const int64_t *n = (const int64_t *)counts.buf;
+        int64_t *out_sizes = (int64_t *)sizes.data;
+        uint32_t *out = (uint32_t *)values.data;
+        Py_ssize_t at = 0, written = 0;
+        for (Py_ssize_t t = 0; t < texts; t++) {
+            int64_t count = n[t];
+            if (count < 0 || count > total - at) {
+                PyErr_SetString(PyExc_ValueError, "counts do not add up to the hashes given");
+                goto done;
+            }
+            uint32_t best[MAX_KEEP];
+            int m = 0;
+            if (count >= 3) {
+                uint64_t c0 = trigram_code(h[at]), c1 = trigram_code(h[at + 1]);
+                for (int64_t i = 2; i < count; i++) {
+                    uint64_t c2 = trigram_code(h[at + i]);
+                    uint64_t x = (c0 << 40) | (c1 << 20) | c2;
+                    x *= 0xFF51AFD7ED558CCDull;
+                    x ^= x >> 33;
+                    uint32_t v = (uint32_t)(x >> 32);
+                    c0 = c1;
+                    c1 = c2;
+                    if (m == keep && v >= best[m - 1]) continue;
+                    int j = m;
+                    while (j > 0 && best[j - 1] > v) j--;
+                    if (j > 0 && best[j - 1] == v) continue; /* distinct hashes only */
+                    int end = m < keep ? m : keep - 1;
+                    memmove(best + j + 1, best + j, (size_t)(end - j) * sizeof(uint32_t));
+                    best[j] = v;
+                    if (m < keep) m++;
+                }
+            }
+            at += (Py_ssize_t)count;
+            out_sizes[t] = m;
+            memcpy(out + written, best, (size_t)m * sizeof(uint32_t));
+            written += m;
+        }
+        if (at != total) {
+            PyErr_SetString(PyExc_ValueError, "counts do not add up to the hashes given");
+            goto done;
+        }
+        sizes.len = texts;
+        values.len = written;
+    }
+    {
+        PyObject *a = as_bytearray(&sizes), *b = as_bytearray(&values);
+        if (a && b) result = PyTuple_Pack(2, a, b);
+        Py_XDECREF(a);
+        Py_XDECREF(b);
+    }
+done:
+    PyBuffer_Release(&hashes);
+    PyBuffer_Release(&counts);
+    PyMem_Free(sizes.data);
+    PyMem_Free(values.data);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"tokenize", tokenize, METH_VARARGS,
      "tokenize(texts, table, lookup, replace, folded_table, folded_class, fold_string) -> "
      "(chars, starts, ends, bounds, offsets) as bytearrays"},
+    {"trigram_sketches", trigram_sketches, METH_VARARGS,
+     "trigram_sketches(hashes, counts, keep) -> (sizes, values) as bytearrays: each text's keep "
+     "smallest distinct token-trigram hashes (uint32, ascending) and how many (int64)"},
     {NULL, NULL, 0, NULL},
 };
 

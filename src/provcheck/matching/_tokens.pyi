@@ -16,3 +16,6 @@ def tokenize(
     folded_class: Callable[[int], int],
     fold_string: Callable[[int], str],
 ) -> tuple[bytearray, bytearray, bytearray, bytearray, bytearray]: ...
+def trigram_sketches(
+    hashes: npt.NDArray[np.uint64], counts: npt.NDArray[np.int64], keep: int
+) -> tuple[bytearray, bytearray]: ...

@@ -44,8 +44,9 @@ ALIGN, ALIGNMENT = _load()
 """The compiled module or None, and which path runs, in words (the run record's
 ``tool.build.alignment``)."""
 
-TOKENS_VERSION = 2
-"""The ``_tokens.VERSION`` this code calls (raised with every change of its function)."""
+TOKENS_VERSION = 3
+"""The ``_tokens.VERSION`` this code calls (raised with every change of its functions; 3:
+``trigram_sketches``)."""
 
 
 def _load_tokens() -> tuple[ModuleType | None, str]:

@@ -19,6 +19,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from provcheck.matching.compiled import TOKENS
+
 U32 = npt.NDArray[np.uint32]
 U64 = npt.NDArray[np.uint64]
 
@@ -171,34 +173,54 @@ def sketch(codes: U64) -> U32:
 
 def sketches_of_hashes(tokens: list[U64]) -> tuple[npt.NDArray[np.int64], U32]:
     """``sketch_of_hashes`` of many texts at once: how many hashes each keeps, and every text's
-    hashes one text after the other. One sort for the batch, not one a text (an index build
-    sketches every text it adds)."""
+    hashes one text after the other (an index build sketches every text it adds)."""
     counts = np.array([len(t) for t in tokens], dtype=np.int64)
-    if not len(tokens) or not counts.sum():
-        return np.zeros(len(tokens), dtype=np.int64), np.zeros(0, dtype=np.uint32)
-    flat = np.concatenate(tokens)
+    flat = np.concatenate(tokens) if tokens else np.zeros(0, dtype=np.uint64)
+    return sketches(flat, counts)
+
+
+def sketches(flat: U64, counts: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.int64], U32]:
+    """``sketches_of_hashes`` of texts given as their token hashes one text after the other
+    (``flat``) and how many each has (``counts``): in C where the tokenizer module is built
+    (``_tokens.trigram_sketches``, one pass a text), else with numpy (:func:`numpy_sketches`,
+    the reference; ``tests/unit/test_trigrams.py`` compares them)."""
+    compiled = getattr(TOKENS, "trigram_sketches", None)
+    if compiled is None:
+        return numpy_sketches(flat, counts)
+    sizes, values = compiled(
+        np.ascontiguousarray(flat, dtype=np.uint64), np.ascontiguousarray(counts, dtype=np.int64), KEEP
+    )
+    return np.frombuffer(sizes, dtype=np.int64), np.frombuffer(values, dtype=np.uint32)
+
+
+def numpy_sketches(flat: U64, counts: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.int64], U32]:
+    """:func:`sketches` with numpy: one sort for the batch, not one a text."""
+    texts = len(counts)
+    if not texts or not counts.sum():
+        return np.zeros(texts, dtype=np.int64), np.zeros(0, dtype=np.uint32)
     codes = (flat >> np.uint64(44)) + np.uint64(0x100)
     codes[codes >= 0xD800] += np.uint64(0x800)
     hashes = _hashes(codes)
     # A trigram starting at token i of the batch is a text's when i + 2 is in the same text.
-    owner = np.repeat(np.arange(len(tokens), dtype=np.uint64), counts)
+    owner = np.repeat(np.arange(texts, dtype=np.uint64), counts)
     # Only hashes under ``_LOW`` are sorted (an eighth: a text of 300 tokens has ~37); a text
     # with fewer than ``KEEP`` distinct ones there is sketched whole, alone (exact either way).
     inside = (owner[:-2] == owner[2:]) & (hashes < _LOW)
     pairs = (owner[:-2][inside] << np.uint64(32)) | hashes[inside].astype(np.uint64)
     pairs = _distinct(pairs)
     text = (pairs >> np.uint64(32)).astype(np.int64)
-    starts = np.searchsorted(text, np.arange(len(tokens)), side="left")
+    starts = np.searchsorted(text, np.arange(texts), side="left")
     rank = np.arange(len(pairs)) - starts[text]
     kept = rank < KEEP
-    sizes = np.bincount(text[kept], minlength=len(tokens)).astype(np.int64)
+    sizes = np.bincount(text[kept], minlength=texts).astype(np.int64)
     values = (pairs[kept] & np.uint64(0xFFFFFFFF)).astype(np.uint32)
     short = np.flatnonzero(sizes < KEEP)
     if not len(short):
         return sizes, values
     parts = np.split(values, np.cumsum(sizes)[:-1])
+    bounds = np.concatenate(([0], np.cumsum(counts)))
     for t in short.tolist():
-        parts[t] = sketch_of_hashes(tokens[t])
+        parts[t] = sketch_of_hashes(flat[bounds[t] : bounds[t + 1]])
         sizes[t] = len(parts[t])
     out: U32 = np.concatenate(parts) if parts else values
     return sizes, out
