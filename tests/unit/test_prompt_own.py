@@ -8,18 +8,18 @@ own."""
 
 from __future__ import annotations
 
-from provcheck.matching.convergence import OWN_SHARE, own_copied, residual
+from provcheck.matching.convergence import OWN_SHARE, WHOLE_SHARE, own_copied, residual
 from provcheck.matching.params import MatchConfig
 from provcheck.matching.strength import Signals, judge
 from provcheck.model import AlignedSpan, CharSpan, Evidence, MatchKind
 
 
-def whole(tokens: int = 67) -> Evidence:
+def whole(tokens: int = 67, share: float = 1.0) -> Evidence:
     return Evidence(
         MatchKind.NEAR_DUPLICATE,
         1.0,
-        1.0,
-        1.0,
+        share,
+        share,
         tokens,
         1.0,
         1.0,
@@ -44,8 +44,8 @@ def test_a_copy_of_an_answer_restating_its_prompt_is_not_prompt_convergence() ->
 
 def test_a_reference_that_only_repeats_its_prompt_has_nothing_of_its_own_to_copy() -> None:
     # 97% echo of 67 tokens leaves 2 of its own: copied or not, the prompt explains the match.
-    assert not own_copied(1.0, 0.97, 67)
-    assert own_copied(1.0, 0.75, 67) and not own_copied(OWN_SHARE - 0.01, 0.75, 67)
+    assert not own_copied(1.0, 0.97, whole())
+    assert own_copied(1.0, 0.75, whole()) and not own_copied(OWN_SHARE - 0.01, 0.75, whole())
     assert judge(Signals(whole(), 0.0, None, "a", 0.97, own_share=1.0), []).convergence == "prompt"
 
 
@@ -81,3 +81,17 @@ def test_a_request_turn_under_the_reference_s_own_request_is_that_request() -> N
     asked = Signals(ev, 0.0, None, "a", 0.75, prompt_turn=True, same_request=True, own_share=1.0)
     assert judge(asked, [], MatchConfig()).explained
     assert judge(asked, [], MatchConfig()).convergence == "prompt"
+
+
+def test_a_few_own_words_in_part_of_an_answer_do_not_tell_a_copy() -> None:
+    """Independent answers quoting the same passages of a long prompt repeat the few words the
+    reference added around them (issue 17's workload: 11-30 of them, 90-100% repeated, 13
+    held-out answers could block). Only the whole of both texts, or the block floor's worth of
+    own words, tells a copy."""
+    part = whole(150, share=0.6)  # 20% of 150 = 30 own tokens, in part of both texts
+    assert not own_copied(1.0, 0.8, part)
+    lowered = judge(Signals(part, 0.0, None, "a", 0.8, own_share=1.0), [], MatchConfig())
+    assert lowered.convergence == "prompt" and not lowered.can_block
+    assert own_copied(1.0, 0.7, part)  # 45 own tokens: enough on their own
+    assert own_copied(1.0, 0.75, whole(67, share=WHOLE_SHARE))  # the whole answer, 17 own tokens
+    assert not own_copied(1.0, 0.75, whole(67, share=WHOLE_SHARE - 0.01))

@@ -61,12 +61,29 @@ OWN_TOKENS = 10
 that only repeats its prompt, bar a word or two, has nothing of its own to copy."""
 
 
-def own_copied(own_share: float, echo_share: float, matched_tokens: int) -> bool:
+OWN_EVIDENCE = 40
+"""...and either this many of them (``MatchConfig.block_floor_tokens``' default: the reference's
+own words alone are as much evidence as a match that may block needs), or the match covers
+``WHOLE_SHARE`` of both texts. Fewer own words, in part of an answer, do not tell a copy apart:
+on issue 17's workload (20,000 records, 16,000 of them other models' answers to the same
+requests) independent answers quoting the same passages of a long prompt repeated 90-100% of
+the 11-30 words the reference added around them (13 of them could block with ``OWN_TOKENS``
+alone; docs/matching.md, "Answers that restate their prompt")."""
+WHOLE_SHARE = 0.9
+"""A match covering this share of both texts is a copy of the whole answer: an independent
+answer to the same request differs somewhere in what it adds to the prompt's words."""
+
+
+def own_copied(own_share: float, echo_share: float, ev: Evidence) -> bool:
     """Whether the candidate repeats the reference's own words too, besides what the reference
     repeats of its prompt: ``own_share`` (``Signals.own_share``) of the reference's own tokens in
-    the match, ``OWN_TOKENS`` or more of them. Then the prompt explains nothing (a verbatim copy
-    of an answer that restates an email it was asked to rewrite is a copy of the answer)."""
-    return own_share >= OWN_SHARE and own_share * (1.0 - echo_share) * matched_tokens >= OWN_TOKENS
+    the match, ``OWN_TOKENS`` or more of them, and either ``OWN_EVIDENCE`` of them or the whole
+    of both texts (``WHOLE_SHARE``). Then the prompt explains nothing (a verbatim copy of an
+    answer that restates an email it was asked to rewrite is a copy of the answer)."""
+    own = own_share * (1.0 - echo_share) * ev.matched_tokens
+    if own_share < OWN_SHARE or own < OWN_TOKENS:
+        return False
+    return own >= OWN_EVIDENCE or min(ev.containment, ev.coverage) >= WHOLE_SHARE
 
 
 HOLDERS_READ = 64
@@ -110,7 +127,7 @@ def residual(
     candidate repeats (``Signals.own_share``); when they are copied too (``own_copied``), the
     prompt explains nothing and the echo is not set aside.
     """
-    if echo_share > 0 and own_copied(own_share, echo_share, ev.matched_tokens):
+    if echo_share > 0 and own_copied(own_share, echo_share, ev):
         echo_share = 0.0
     base = min(1.0, max(common_share, echo_share, 0.0))
     keeps = [1.0 - base] * len(ev.spans)

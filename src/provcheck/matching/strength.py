@@ -393,7 +393,7 @@ def judge(s: Signals, peers: Sequence[Signals], config: MatchConfig | None = Non
     answered = answers_alike(s, peers)
     convergence: str | None = None
     # A request turn under the reference's own request is that request: its words are the prompt's.
-    own = own_copied(s.own_share, s.echo_share, ev.matched_tokens) and not (s.prompt_turn and s.same_request)
+    own = own_copied(s.own_share, s.echo_share, ev) and not (s.prompt_turn and s.same_request)
     if s.echo_share >= ECHO_SHARE and not own:
         convergence = "prompt"
     elif s.common_share >= COMMON_SHARE and (not duplicated or s.set_aside):
