@@ -199,3 +199,23 @@ def test_the_markdown_sources_table_counts_them_too(tmp_path: Path) -> None:
     assert re.search(
         r"\| tatsu-lab/alpaca \(not indexed\) \|.*\| 0 \(0\.0%\) \| 0 \(0\.0%\) \+ 2 dataset-level \|", text
     ), text
+
+
+def test_the_text_sources_table_counts_them_and_says_what_they_are(tmp_path: Path) -> None:
+    """Counsel 20 (P16): the terminal's by-source table dropped dataset-level findings, so
+    ``tatsu-lab/alpaca``, named only by the card, read "0 (0.0%) 0 (0.0%)" beside a worst of
+    review, as the Markdown table did before counsel 12."""
+    shutil.copytree(FIXTURES / "demo", tmp_path / "demo")
+    demo = tmp_path / "demo"
+    run_cli(["index", "build", tmp_path / "index", "--sources", demo / "sources.yaml", "--quiet"])
+    out = tmp_path / "report.txt"
+    args: list[object] = ["scan", demo / "dataset", "--index", tmp_path / "index", "--policy"]
+    run_cli(
+        [*args, demo / "policy.yaml", "--waivers", demo / "waivers.yaml", "-q", "-f", "text", "-o", out], 1
+    )
+    text = out.read_text(encoding="utf-8")
+    row = next(line for line in text.splitlines() if "tatsu-lab/alpaca (not indexed)" in line)
+    assert re.search(r"0 \(0\.0%\) +│ +0 \(0\.0%\) \+ 2 dataset-level +│ +review", row), row
+    assert "+ N dataset-level: findings on what the dataset's card or manifest declares" in " ".join(
+        text.split()
+    )

@@ -18,6 +18,7 @@ from provcheck.report.evidence import WITHHELD
 from provcheck.report.locations import line_url, repo_path
 from provcheck.report.meaning import CLEAN_LIMITS, SHORT_ONLY
 from provcheck.report.records import (
+    DATASET_LEVEL_NOTE,
     RUN_ROW,
     evidence_kinds,
     record_verdict,
@@ -152,6 +153,8 @@ class MarkdownFormatter(Formatter):
                 f"{f'{src.unruled:,}' if src.unruled else ''} | {md('; '.join(src.clauses))} |"
             )
         out += ["", md(sources_basis(rs.counts.scanned), 1000), ""]
+        if any(src.declared for src in rs.sources):
+            out += [md(DATASET_LEVEL_NOTE, 1000), ""]
         if unruled := unruled_line(rs, ov.declared_use(run)):
             out += [md(unruled, 1000), ""]
         counts = ov.by_action(result)

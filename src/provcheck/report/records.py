@@ -146,6 +146,16 @@ def with_share(n: int, share: float) -> str:
     return f"{n:,} ({share:.1%})"
 
 
+DATASET_LEVEL_NOTE = (
+    "+ N dataset-level: findings on what the dataset's card or manifest declares (its licence, "
+    "the datasets it derives from), about the dataset rather than a record, or on what records' "
+    "own fields declare (the model that wrote them: one finding per file and name, covering every "
+    "record that names it); they are listed under Records with findings and not counted as records."
+)
+"""What "+ N dataset-level" in a sources table counts, said alike in every format (counsel 20:
+the text table left them out, so a source named only by the card read "0 / 0")."""
+
+
 def sources_basis(scanned: int) -> str:
     """What the sources table's record columns count, said alike in every format (counsel 18:
     no stated basis; counsel 20: review-only records were counted with the copies that block)."""

@@ -19,6 +19,7 @@ from provcheck.report.evidence import token_ranges, withheld_note
 from provcheck.report.meaning import CLEAN_LIMITS, PROBABILITY_BASIS, lowered_because, meaning
 from provcheck.report.overview import coverage
 from provcheck.report.records import (
+    DATASET_LEVEL_NOTE,
     RecordSummary,
     record_verdict,
     record_view,
@@ -143,6 +144,8 @@ class TextFormatter(Formatter):
         console.print("\nBy source (records, not findings):", markup=False)
         wide.print(sources)
         console.print(printable(sources_basis(rs.counts.scanned)), markup=False)
+        if any(src.declared for src in rs.sources):
+            console.print(printable(DATASET_LEVEL_NOTE), markup=False)
         if unruled := unruled_line(rs, ov.declared_use(result.run)):
             console.print(printable(unruled), markup=False)
         if missing := ov.providers_not_indexed(result.run):
@@ -211,7 +214,10 @@ class TextFormatter(Formatter):
                     style="bold red" if src.texts == 0 else "",
                 ),
                 with_share(src.blocking, src.blocking_share),
-                with_share(src.not_blocking, src.not_blocking_share),
+                # A declaration's findings are about the dataset, not a record: without them the
+                # row of a source named only by the card read "0 / 0" beside a worst of review.
+                with_share(src.not_blocking, src.not_blocking_share)
+                + (f" + {src.declared:,} dataset-level" if src.declared else ""),
                 _cell(src.worst or "", _STYLE_OF.get(src.worst or "", "")),
                 f"{src.unruled:,}" if src.unruled else "",
             )

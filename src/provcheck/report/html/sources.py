@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from provcheck.report.html.markup import badge, breakable, esc, table
-from provcheck.report.records import RecordSummary, SourceRow, sources_basis, with_share
+from provcheck.report.records import DATASET_LEVEL_NOTE, RecordSummary, SourceRow, sources_basis, with_share
 
 
 def sources_table(rs: RecordSummary) -> str:
@@ -56,15 +56,7 @@ def sources_table(rs: RecordSummary) -> str:
     ]
     # "0" records beside a review read as a finding about nothing: a declaration's finding is
     # about the dataset, and is said to be.
-    note = (
-        '<p class="note">+ N dataset-level: findings on what the dataset\'s card or manifest '
-        "declares (its licence, the datasets it derives from), about the dataset rather than a "
-        "record, or on what records' own fields declare (the model that wrote them: one finding per "
-        "file and name, covering every record that names it); they are listed under Records with "
-        "findings and not counted as records.</p>"
-        if any(s.declared for s in rs.sources)
-        else ""
-    )
+    note = f'<p class="note">{esc(DATASET_LEVEL_NOTE)}</p>' if any(s.declared for s in rs.sources) else ""
     # "share" and "records" had no stated basis (counsel 18).
     basis = f'<p class="note" id="sources-basis">{esc(sources_basis(rs.counts.scanned))}</p>'
 
