@@ -32,6 +32,7 @@ from provcheck.report.scope import read_by_content_line
 from provcheck.report.terminal import printable
 
 ROWS = 50
+QUOTE = 4000  # a clause's words; the shipped packs' longest is 822 characters
 """Records listed in the table; the count of the rest is given (the full list is in the other formats)."""
 CELL = 160
 """Characters of free text per cell."""
@@ -197,7 +198,7 @@ class MarkdownFormatter(Formatter):
                     dict.fromkeys(
                         md(c.document)
                         # Where to find the words: a reviewer holding only this summary could
-                        # not check the clause cited (counsel 12); the quote is in HTML and JSON.
+                        # not check the clause cited (counsel 12); the words follow the table.
                         # Said when not recorded, as in every other format: left out, a missing
                         # pinpoint or address read as the summary's omission, not the policy's.
                         + f", {md(clauses.section(c))}"
@@ -228,7 +229,16 @@ class MarkdownFormatter(Formatter):
                 total = sum(g.size for g in groups)
                 out.append(f"| {md(rule)}: {md(first.title)} | {total:,} | {cite} |")
             legend = clauses.legend_line(shown)
-            out += ["", *([md(legend, 1000), ""] if legend else []), "</details>", ""]
+            out += ["", *([md(legend, 1000), ""] if legend else [])]
+            # The words themselves, once per clause: a summary that cited "section 2(a)(1); 1(i)"
+            # without them left counsel without the definition of NonCommercial it rests on
+            # (counsel 20, P15).
+            words = dict.fromkeys((c.document, clauses.section(c), c.quote) for c in shown if c.quote)
+            if words:
+                out += ["Clauses quoted, in full as the policy records them:", ""]
+                out += [f"- {md(doc)}, {md(sec)}: “{md(quote, QUOTE)}”" for doc, sec, quote in words]
+                out.append("")
+            out += ["</details>", ""]
         else:
             out += [
                 f"No findings: no record matched an indexed source under a rule that applies. {CLEAN_LIMITS}",

@@ -166,8 +166,9 @@ class TextFormatter(Formatter):
                 f"(this table lists the first {TABLE_ROWS}, most severe first)",
                 markup=False,
             )
+        quoted: set[str] = set()  # each clause's words in full once, then referred to
         for f in islice(result.findings, EVIDENCE_SHOWN):
-            self._evidence(console, f)
+            self._evidence(console, f, quoted)
         hidden = len(result.findings) - EVIDENCE_SHOWN
         if hidden > 0:
             console.print(f"\n… evidence of {hidden} more findings is in the json and html reports")
@@ -246,7 +247,7 @@ class TextFormatter(Formatter):
         return table
 
     @staticmethod
-    def _evidence(console: Console, f: Finding) -> None:
+    def _evidence(console: Console, f: Finding, quoted: set[str]) -> None:
         console.print()
         action = f"{f.action.value} (waived)" if f.waived else f.action.value
         console.print(Text(f"[{action}] {printable(f.rule.id)}: {where(f)}", style=_STYLE[f.action]))
@@ -321,7 +322,16 @@ class TextFormatter(Formatter):
                 )
         if f.rule.clause is not None:
             c = f.rule.clause
-            shown = f"“{_clip(c.quote, 400)}”" if c.quote else clauses.NO_WORDING
+            # In full: clipped at 400 characters, the CC BY-NC quote lost the definition of
+            # NonCommercial (section 1(i)) that its citation names (counsel 20, P15). Repeated
+            # clauses are referred to, not printed again.
+            if not c.quote:
+                shown = clauses.NO_WORDING
+            elif c.quote in quoted:
+                shown = "as quoted in full above (the same words of the same document)"
+            else:
+                quoted.add(c.quote)
+                shown = f"“{printable(' '.join(c.quote.split()))}”"
             console.print(Text("  clause: ", style="bold") + Text(shown))
             console.print(printable("    " + clauses.citation(c)), markup=False)
             if c.note:
