@@ -94,9 +94,20 @@ def error_rates(result: ScanResult) -> str:
     )
     low = min(m.recall, key=lambda r: r.recall)
     high = max(r.recall for r in m.recall)
+    # What the gate does first: a gate failing on block passes the copies found only for review,
+    # and "found 96.8%-100%" read as what it stops (outside counsel 20, P18).
+    blockable = [r for r in m.recall if r.can_block is not None]
+    gate = (
+        f"<p><b>Copies that can block</b> (of texts copied from an indexed source, the share with "
+        f"a match able to fail a gate on <code>block</code>): "
+        f"{min(r.can_block or 0.0 for r in blockable):.1%}–{max(r.can_block or 0.0 for r in blockable):.1%} "
+        f"per kind of edited copy; the others found are findings to review. "
+        if blockable
+        else "<p>"
+    )
     return caveat + (
-        f"<p><b>Recall</b> (of texts copied from an indexed source, the share found): "
-        f"{low.recall:.1%}–{high:.1%} over {len(m.recall)} kinds of edited copy "
+        f"{gate}<b>Recall</b> (of texts copied from an indexed source, the share found, to block "
+        f"or to review): {low.recall:.1%}–{high:.1%} over {len(m.recall)} kinds of edited copy "
         f"({m.candidates_per_kind:,} copies per kind, made from {esc(m.references)}, which were "
         f"indexed), lowest for {esc(low.what)}{_measured_on(m)}. <b>False-positive rate</b> (of "
         "independent texts "

@@ -1,7 +1,13 @@
-"""Outside counsel 20, P15: the terminal report clipped every clause's words at 400 characters,
+"""Outside counsel 20's points taken by the lead, each with a test that fails on the code before.
+
+P15: the terminal report clipped every clause's words at 400 characters,
 so the CC BY-NC 4.0 quote cited as "section 2(a)(1); 1(i)" stopped at "NonCo…" before the
 definition of NonCommercial (1(i)) it rests on; the Markdown summary cited the section without
-any words. Both now give each clause's words in full, once."""
+any words. Both now give each clause's words in full, once.
+
+P18: the HTML summary's error rates led with recall (found, to block or to review: 96.8%-100%)
+where a gate failing on block stops fewer (74.2%-99.8% per kind): it now leads with what can
+block."""
 
 from __future__ import annotations
 
@@ -27,8 +33,8 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     args: list[object] = ["scan", demo / "dataset", "--index", root / "index"]
     args += ["--policy", demo / "policy.yaml", "--waivers", demo / "waivers.yaml", "-q"]
     args += ["-f", "text", "-o", root / "r.txt", "-f", "markdown", "-o", root / "r.md"]
-    run_cli(args, 1)
-    return {fmt: (root / f"r.{fmt}").read_text(encoding="utf-8") for fmt in ("txt", "md")}
+    run_cli([*args, "-f", "html", "-o", root / "r.html"], 1)
+    return {fmt: (root / f"r.{fmt}").read_text(encoding="utf-8") for fmt in ("txt", "md", "html")}
 
 
 def _flat(text: str) -> str:
@@ -52,3 +58,15 @@ def test_the_markdown_summary_quotes_each_cited_clause(reports: dict[str, str]) 
         "section 2(c)(iii): “(iii) use output from the Services to develop models that compete with OpenAI;”"
         in text
     )
+
+
+def test_the_summary_leads_with_the_copies_that_can_block(reports: dict[str, str]) -> None:
+    page = reports["html"]
+    start = page.index("<h3>Error rates of the method</h3>")
+    rates = re.sub(r"<[^>]+>", "", page[start : page.index("</p>", start)])
+    first = re.search(r"Copies that can block \(.*?\): (\d+\.\d)%–(\d+\.\d)% per kind", rates)
+    assert first is not None, rates
+    assert rates.index("Copies that can block") < rates.index("Recall")
+    low, high = float(first.group(1)), float(first.group(2))
+    found = re.search(r"Recall \(.*?\): (\d+\.\d)%–", rates)
+    assert found is not None and low <= float(found.group(1)) and low < high <= 100.0
