@@ -5,6 +5,8 @@ so the CC BY-NC 4.0 quote cited as "section 2(a)(1); 1(i)" stopped at "NonCo…"
 definition of NonCommercial (1(i)) it rests on; the Markdown summary cited the section without
 any words. Both now give each clause's words in full, once.
 
+P17: a dataset card's row in the records table named its first line only.
+
 P18: the HTML summary's error rates led with recall (found, to block or to review: 96.8%-100%)
 where a gate failing on block stops fewer (74.2%-99.8% per kind): it now leads with what can
 block."""
@@ -70,3 +72,11 @@ def test_the_summary_leads_with_the_copies_that_can_block(reports: dict[str, str
     low, high = float(first.group(1)), float(first.group(2))
     found = re.search(r"Recall \(.*?\): (\d+\.\d)%–", rates)
     assert found is not None and low <= float(found.group(1)) and low < high <= 100.0
+
+
+def test_the_records_row_of_a_card_names_every_line_with_a_finding(reports: dict[str, str]) -> None:
+    """P17: the demo card's findings rest on its lines 2 (license) and 6 (source_datasets); the
+    records table named README.md:2 only, beside evidence and a waiver citing README.md:6."""
+    for fmt in ("txt", "md", "html"):
+        assert "dataset/README.md:2, 6" in re.sub(r"<[^>]+>", "", reports[fmt]), fmt
+    assert "dataset/README.md:6: source_datasets = tatsu-lab/alpaca" in reports["txt"]

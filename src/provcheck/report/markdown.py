@@ -77,6 +77,7 @@ def _where(
     index: int | None,
     run: RunRecord,
     end: tuple[int | None, int | None] = (None, None),
+    also: tuple[int, ...] = (),
 ) -> str:
     """The record's repository-relative place, linked to its line when the repository is on
     the web (the link's address is built from escaped parts and checked to be https); a run of
@@ -85,7 +86,7 @@ def _where(
     rel = repo_path(path, run)
     end_line, end_index = end
     if line:
-        text = f"{rel}:{line}" + (f"-{end_line}" if end_line else "")
+        text = f"{rel}:{line}" + (f"-{end_line}" if end_line else "") + "".join(f", {n}" for n in also)
     elif index is not None:
         text = f"{rel}#{index}" + (f"-{end_index}" if end_index is not None else "")
     else:
@@ -176,7 +177,7 @@ class MarkdownFormatter(Formatter):
                 "|---|---|---|---|",
             ]
             for r in rs.rows[:ROWS]:
-                where = _where(r.path, r.line, r.index, run, (r.end_line, r.end_index))
+                where = _where(r.path, r.line, r.index, run, (r.end_line, r.end_index), r.also_lines)
                 out.append(
                     f"| **{md(r.worst or '')}** | {where} | "
                     f"{md(', '.join(r.rules))} | {md(_refs(r.references))} |"

@@ -66,12 +66,16 @@ class RecordRow:
     span (``Location.end_index``); None for one record."""
     end_line: int | None = None
     """1-based last line of what the row covers, when it is more than one line."""
+    also_lines: tuple[int, ...] = ()
+    """A declaring file's other lines with findings (``README.md:2, 6``): the row named only its
+    first, beside evidence citing both (counsel 20, P17)."""
 
     @property
     def location(self) -> str:
         """``path:line`` (``path:4-12`` for a run), else ``path#index``, else the path."""
         if self.line:
-            return f"{self.path}:{self.line}" + (f"-{self.end_line}" if self.end_line else "")
+            also = "".join(f", {n}" for n in self.also_lines)
+            return f"{self.path}:{self.line}" + (f"-{self.end_line}" if self.end_line else "") + also
         if self.index is not None:
             return f"{self.path}#{self.index}" + (f"-{self.end_index}" if self.end_index is not None else "")
         return self.path
@@ -291,6 +295,9 @@ class RecordView:
         if row is None:
             row = self.rows[key] = RecordRow(key[0], index, line, rid, position, f.id)
             row.end_index, row.end_line = end_index, end_line
+        elif rec is None and line is not None and row.line is not None:
+            row.line, *others = sorted({row.line, *row.also_lines, line})
+            row.also_lines = tuple(others)
         action = WAIVED if f.waived else f.action.value
         self.hash.update(f"{f.id}\t{f.action.value}\t{f.waiver_state.value}\n".encode())
         if f.waived and f.waiver is not None and f.waiver.placeholder:
