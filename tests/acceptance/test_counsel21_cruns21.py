@@ -1,6 +1,10 @@
-"""Counsel read 21, point 6 (scan "dense": a ChatGPT answer cut ten words to a record),
+"""Counsel read 21, points 5 and 6 (scan "dense": a ChatGPT answer cut ten words to a record),
 with tests that fail on the code before.
 
+P5. The copy's windows (``scan.runs``: content-defined, ~16 records) cut it in three: its
+    opening (the first window's three records, 30 tokens) was lowered to review as "short ...
+    can coincide" while the rest blocked. Windows whose matches of one reference meet at their
+    boundary are now matched again as one text: the whole cut copy is one blocking run.
 P6. The same records were counted in different units: the HTML "What this result does and does
     not prove" counted a short run as one record (14 + 1 beside the table's 12 + 3) and the
     chart "Records by worst action" counted rows (a run is one row); JUnit gave a run as one
@@ -28,13 +32,17 @@ def _words(markup: str) -> str:
 
 
 OWN = {"id": "own-1", "text": "Our team wrote this short note about office plants and watering."}
+OWN_2 = {"id": "own-2", "text": "We planted basil on the balcony and it grew well in the summer sun."}
 
 
 @pytest.fixture(scope="module")
 def dense(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """The demo index; ``snippets.jsonl``: one own record, then share-003's answer cut ten words
     to a record (counsel's scan "dense"); ``opening.jsonl``: the own record and the answer's first
-    three pieces only (a short passage, rightly review). One scan, every format."""
+    three pieces only (a short passage, rightly review); ``apart.jsonl``: the first three
+    pieces, then the eighth to the last (the copy does not go on where the first window ends);
+    ``between.jsonl``: the answer with an own record after its third piece. One scan, every
+    format."""
     tmp = tmp_path_factory.mktemp("dense")
     shutil.copytree(FIXTURES / "demo", tmp / "demo")
     refs = (tmp / "demo" / "references" / "chatgpt_share.jsonl").read_text(encoding="utf-8").splitlines()
@@ -46,6 +54,9 @@ def dense(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     data.mkdir()
     (data / "snippets.jsonl").write_text("".join(json.dumps(r) + "\n" for r in [OWN, *pieces]))
     (data / "opening.jsonl").write_text("".join(json.dumps(r) + "\n" for r in [OWN, *pieces[:3]]))
+    (data / "apart.jsonl").write_text("".join(json.dumps(r) + "\n" for r in [OWN, *pieces[:3], *pieces[7:]]))
+    between = [OWN, *pieces[:3], OWN_2, *pieces[3:]]
+    (data / "between.jsonl").write_text("".join(json.dumps(r) + "\n" for r in between))
     run_cli(["index", "build", tmp / "index", "--sources", tmp / "demo" / "sources.yaml", "--quiet"])
     args: list[object] = ["scan", data, "--index", tmp / "index", "--policy", tmp / "demo" / "policy.yaml"]
     names = {"json": "r.json", "html": "r.html", "junit": "r.xml", "sarif": "r.sarif"}
@@ -60,6 +71,36 @@ def dense(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 def _findings(doc: dict[str, Any], name: str) -> list[dict[str, Any]]:
     return [f for f in doc["findings"] if f["record"]["path"].endswith(name)]
+
+
+def test_the_opening_of_a_cut_copy_is_judged_with_the_run_it_continues(dense: dict[str, Any]) -> None:
+    doc = json.loads(dense["json"])
+    last = 1 + dense["pieces"]
+    (run,) = _findings(doc, "snippets.jsonl")  # was three: 2-4 (review, short), 5-10, 11-15
+    assert (run["record"]["line"], run["record"]["end_line"]) == (2, last), run["record"]
+    assert run["action"] == "block" and run["downgraded_from"] is None
+    assert run["reference"]["id"] == "share-003"
+    # Independent of it, the same three opening records alone stay a short passage: review.
+    (opening,) = _findings(doc, "opening.jsonl")
+    assert (opening["record"]["line"], opening["record"]["end_line"]) == (2, 4)
+    assert opening["action"] == "review" and opening["downgraded_from"] == "block"
+
+
+def test_windows_are_joined_only_where_the_copy_goes_on(dense: dict[str, Any]) -> None:
+    """The false-positive side: the same opening window, followed by a window that matches
+    the same reference but not where the opening ends in it (``apart``), or that starts with
+    an own record (``between``), is not joined: joined, the first would block three records
+    that copy only a short passage, the second would block the own record inside the run."""
+    doc = json.loads(dense["json"])
+    last = 1 + dense["pieces"]
+    apart = [
+        (f["record"]["line"], f["record"]["end_line"], f["action"]) for f in _findings(doc, "apart.jsonl")
+    ]
+    assert sorted(apart) == [(2, 4, "review"), (5, 4 + dense["pieces"] - 7, "block")]
+    between = [
+        (f["record"]["line"], f["record"]["end_line"], f["action"]) for f in _findings(doc, "between.jsonl")
+    ]
+    assert sorted(between) == [(2, 4, "review"), (6, last + 1, "block")]  # line 5: own-2, no finding
 
 
 def _covered(doc: dict[str, Any], action: str) -> set[tuple[str, int]]:
