@@ -1,7 +1,9 @@
 """``--format junit``: JUnit XML for CI dashboards (Jenkins, GitLab, Azure DevOps...).
 
 One test suite per dataset file; one test case per finding, failing when the finding would
-fail the scan (``--fail-on``), skipped when it is waived, passing otherwise; unreadable input
+fail the scan (``--fail-on``), skipped when it is waived, passing otherwise (a finding on a run
+of short records is one case per record it covers, each at its record's line: a CI log lists
+every record to remove, not the run's first line only); unreadable input
 is a test case with an error; a file without findings has one passing case, so dashboards count
 clean files too.
 """
@@ -73,13 +75,38 @@ def detail(f: Finding) -> str:
     return "\n".join(lines)
 
 
+def _cases_of(f: Finding) -> int:
+    """Test cases of a finding: one, or one per record of the run of short records it is on."""
+    return len(f.record.location.covers) if f.record is not None else 1
+
+
+def _places(f: Finding) -> list[tuple[str, int | None]]:
+    """Each case's place (after the rule id) and line: the finding's, or for a run of short
+    records each record's (``record 3 of 14 of the run path:2-15``)."""
+    rec = f.record
+    if rec is None or rec.location.end_index is None:
+        return [(ov.where(f), rec.location.line if rec is not None else None)]
+    loc, turn = rec.location, f"{rec.turn.role}[{rec.turn.position}]"
+    each = ov.covered(loc)
+    return [
+        (
+            f"{loc.path}{f':{line}' if line else ''} record {i} {turn} "
+            f"(record {k} of {len(each)} of the run {ov.record_location(rec)})",
+            line,
+        )
+        for k, (i, line) in enumerate(each, 1)
+    ]
+
+
 def _findings_line(result: ScanResult) -> str:
     """``11 (block 3, review 4, warn 0, info 3; waived 1); test cases: one per finding, one per
     unreadable file or record, one passing case per file without either``."""
     open_ = ", ".join(f"{a} {n}" for a, n in s_counts(result).items())
+    runs = any(f.record is not None and f.record.location.end_index is not None for f in result.findings)
+    each = " (one per record for a finding on a run of short records)" if runs else ""
     return (
         f"{result.counts.total:,} ({open_}; waived {result.counts.total_waived:,}); test cases: one per "
-        "finding, one per unreadable file or record, and one passing case per file without either"
+        f"finding{each}, one per unreadable file or record, and one passing case per file without either"
     )
 
 
@@ -126,11 +153,12 @@ class JunitFormatter(Formatter):
         for i, f in enumerate(result.findings):
             suite = suites.get(f.path) or extra.setdefault(f.path, _Suite())
             suite.findings.append(i)
-            suite.counts["tests"] += 1
+            each = _cases_of(f)
+            suite.counts["tests"] += each
             if f.waived:
-                suite.counts["skipped"] += 1
+                suite.counts["skipped"] += each
             elif f.action in context.fail_on:
-                suite.counts["failures"] += 1
+                suite.counts["failures"] += each
         for e in result.errors:
             suite = suites.get(e.path) or extra.setdefault(e.path, _Suite())
             suite.errors.append(e)
@@ -181,7 +209,7 @@ class JunitFormatter(Formatter):
                 ET.SubElement(props, "property", name=name, value=xml_text(value))
             out.write(_xml(props, 2, inner))
             cases = self._cases(result, context, path, suite)
-            last = len(suite.findings) + len(suite.errors) or 1
+            last = suite.counts["tests"]
             for k, case in enumerate(cases, 1):
                 out.write(_xml(case, 2, inner if k < last else "\n" + _SPACE))
             out.write("</testsuite>" + ("\n" + _SPACE if n + 1 < len(suites) else "\n"))
@@ -192,27 +220,27 @@ class JunitFormatter(Formatter):
         """The suite's test cases: one per finding, one per unreadable input, else one passing."""
         for i in suite.findings:
             f = result.findings[i]
-            rec = f.record
-            case = ET.Element(
-                "testcase",
-                classname=xml_text(f"provcheck.{f.rule.id}"),
-                name=xml_text(f"{f.rule.id}: {ov.where(f)}"),
-                file=xml_text(path),
-                time="0",
-            )
-            if rec is not None and rec.location.line:
-                case.set("line", str(rec.location.line))
             text = xml_text(detail(f))
-            if f.waived:
-                w = f.waiver
-                reason = f"waived: {w.reason} ({w.approver})" if w else "waived"
-                ET.SubElement(case, "skipped", message=xml_text(reason))
-            elif f.action in context.fail_on:
-                failure = ET.SubElement(case, "failure", message=xml_text(f.message), type=f.action.value)
-                failure.text = text
-            else:
-                ET.SubElement(case, "system-out").text = text
-            yield case
+            for name, line in _places(f):
+                case = ET.Element(
+                    "testcase",
+                    classname=xml_text(f"provcheck.{f.rule.id}"),
+                    name=xml_text(f"{f.rule.id}: {name}"),
+                    file=xml_text(path),
+                    time="0",
+                )
+                if line:
+                    case.set("line", str(line))
+                if f.waived:
+                    w = f.waiver
+                    reason = f"waived: {w.reason} ({w.approver})" if w else "waived"
+                    ET.SubElement(case, "skipped", message=xml_text(reason))
+                elif f.action in context.fail_on:
+                    failure = ET.SubElement(case, "failure", message=xml_text(f.message), type=f.action.value)
+                    failure.text = text
+                else:
+                    ET.SubElement(case, "system-out").text = text
+                yield case
         for e in suite.errors:
             case = ET.Element(
                 "testcase",

@@ -14,6 +14,7 @@ from provcheck.model import (
     Action,
     Finding,
     IndexFacts,
+    Location,
     Match,
     RecordRef,
     RunRecord,
@@ -208,6 +209,18 @@ def record_location(rec: RecordRef) -> str:
     """``path:line``, or ``path#index`` where the container has no lines."""
     loc = rec.location
     return f"{loc.path}:{loc.lines}" if loc.line else f"{loc.path}#{loc.index}"
+
+
+def covered(loc: Location) -> list[tuple[int, int | None]]:
+    """Each record a location covers, as ``(index, line)``: one, or every record of a run of
+    short records (so a CI log lists each record to remove, not the run's first line only).
+    A record's line is known when the run's lines are one per record (its span has as many lines
+    as records); else only the first record's line is (a record of several lines)."""
+    first, n = loc.line, len(loc.covers)
+    if first is None:
+        return [(i, None) for i in loc.covers]
+    exact = n == 1 or (loc.end_line is not None and loc.end_line - first + 1 == n)
+    return [(i, first + k if exact else first if k == 0 else None) for k, i in enumerate(loc.covers)]
 
 
 def where(f: Finding) -> str:

@@ -582,7 +582,7 @@ def short_only(result: ScanResult) -> int:
         if strength is not None and strength.convergence:
             continue
         loc = f.match.record.location
-        (short if f.match.evidence.short else strong).add((loc.path, loc.index))
+        (short if f.match.evidence.short else strong).update((loc.path, i) for i in loc.covers)
     return len(short - strong)
 
 

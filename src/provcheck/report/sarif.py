@@ -197,12 +197,15 @@ def _location(f: Finding, run: RunRecord) -> dict[str, Any]:
             }
         return {
             "physicalLocation": physical,
+            # One per record: a run of short records names each of its records (with its line
+            # where known), so a removal list read from the log is every record, not the first.
             "logicalLocations": [
                 {
-                    "name": f"record {loc.index}",
-                    "fullyQualifiedName": f"{repo_path(loc.path, run)}#{loc.index}",
+                    "name": f"record {i}" + (f" (line {line})" if line and loc.end_index is not None else ""),
+                    "fullyQualifiedName": f"{repo_path(loc.path, run)}#{i}",
                     "kind": "object",
                 }
+                for i, line in ov.covered(loc)
             ],
         }
     if f.declaration is not None:

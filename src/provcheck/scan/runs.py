@@ -10,6 +10,8 @@ only when its aligned text lies in two records or more (what one record holds is
 to match), located at the lines of the records it spans; its id hashes the window's text, so
 it does not move with the file's lines. Window boundaries are content-defined (a record whose
 digest says so ends a window): inserting or deleting a record moves only the window it is in.
+A copy that a boundary cuts is matched again as one (``joined``) when the two windows' matches
+of one reference meet at it, so that its opening is not judged apart as a short passage.
 
 A diff-aware scan (the hook, ``--changed-since``) reads only the new records of a file; their
 short records are joined with the committed short records next to them in the new version
@@ -45,6 +47,12 @@ MAX_RECORDS = 64
 """Records a window holds at most (a file of one repeated line has no boundary)."""
 BATCH = 256
 """Windows matched together."""
+JOIN_GAP = 8
+"""Tokens of the reference at most between two windows' matches that are joined (``joined``)."""
+JOIN_CHARS = 32_000
+"""Characters at most of windows joined and matched again as one (``joined``): one segment
+(``segment.CHUNK_CHARS``), so the match of the whole is of the whole; a longer copy is several
+runs, each long enough to block."""
 SCHEMA = "run"
 """The schema of a window (never a record's: records are read by ``inputs.schemas``)."""
 
@@ -209,10 +217,11 @@ class Runs:
         roles: RoleFilter | None,
         around: Callable[[str, list[tuple[int, int | None]], int], list[Record]] | None = None,
     ) -> Iterator[list[Match]]:
-        """What the windows matched across two records or more, a batch of windows at a time;
-        ``make`` gives the matcher, made only when there is something to match. ``around``
-        (diff-aware scans): a file's records within a reach of the given new ones' ``(index,
-        line)``, joined as context (``Short.context``)."""
+        """What the windows matched across two records or more, once every window is matched
+        (a copy cut by a window boundary is matched again as one: ``joined``); ``make`` gives
+        the matcher, made only when there is something to match. ``around`` (diff-aware
+        scans): a file's records within a reach of the given new ones' ``(index, line)``,
+        joined as context (``Short.context``)."""
         if not self.cached and not self.items:
             return
         matcher = make()
@@ -233,20 +242,137 @@ class Runs:
                     matcher.records(chunk, roles)
                     items += shorts(chunk, roles, matcher.short, context=True)
         pending: list[Window] = []
+        kept: list[tuple[Window, Match]] = []
         for window in self.windows():
             pending.append(window)
             if len(pending) >= BATCH:
-                yield _matched(pending, matcher)
+                kept += _matched(pending, matcher)
                 pending = []
         if pending:
-            yield _matched(pending, matcher)
+            kept += _matched(pending, matcher)
+        if kept:
+            yield joined(kept, matcher)
 
 
-def _matched(windows: list[Window], matcher: Matcher) -> list[Match]:
-    at = {(w.record.location.path, w.record.location.index, w.parts[0].turn.role): w for w in windows}
+def _at(window: Window) -> tuple[str, int, str]:
+    """A window's key among the matches of a batch: its file, first record and role."""
+    return (window.record.location.path, window.record.location.index, window.parts[0].turn.role)
+
+
+def _matched(windows: list[Window], matcher: Matcher) -> list[tuple[Window, Match]]:
+    at = {_at(w): w for w in windows}
     out = []
     for match in matcher.records([w.record for w in windows], None):
         loc = match.record.location
-        if (kept := spanned(at[(loc.path, loc.index, match.record.turn.role)], match)) is not None:
-            out.append(kept)
+        window = at[(loc.path, loc.index, match.record.turn.role)]
+        if (kept := spanned(window, match)) is not None:
+            out.append((window, kept))
     return out
+
+
+def _source(match: Match) -> tuple[str, str, int]:
+    """The reference turn a match is of."""
+    ref = match.reference
+    return (ref.source.name, str(ref.id), ref.turn.position)
+
+
+def _part(window: Window, at: int) -> int:
+    """The part (record) of ``window`` that holds character ``at`` of its text."""
+    return max(bisect.bisect_right(window.starts, at) - 1, 0)
+
+
+def _meets(a: tuple[Window, Match], b: tuple[Window, Match]) -> bool:
+    """``b``'s match continues ``a``'s across their windows' boundary: ``a``'s aligned text
+    ends in its window's last record, ``b``'s starts in its window's first, and in the
+    reference ``b``'s starts where ``a``'s ends (``JOIN_GAP`` tokens apart at most, either
+    way: an alignment may leave a token or two at its edges out). Two short records that
+    match the same reference at places apart are never joined."""
+    (wa, ma), (wb, mb) = a, b
+    last, first = ma.evidence.spans[-1], mb.evidence.spans[0]
+    if _part(wa, last.candidate.end - 1) != len(wa.parts) - 1 or _part(wb, first.candidate.start) != 0:
+        return False
+    end, start = last.reference.end, first.reference.start
+    if ma.reference.withheld is not None:  # token positions
+        return abs(start - end) <= JOIN_GAP
+    text = ma.reference.turn.text
+    return len(text[min(start, end) : max(start, end)].split()) <= JOIN_GAP
+
+
+_Chain = list[tuple[Window, Match]]
+"""Windows whose matches of one reference turn go on from one to the next (``joined``)."""
+
+
+def joined(kept: Sequence[tuple[Window, Match]], matcher: Matcher) -> list[Match]:
+    """The windows' matches, where a copy was cut by a window boundary matched again as one.
+
+    When one window's match of a reference turn reaches its last record and the next window's
+    (the file's next records, same role) match of the same reference turn starts at its first
+    record where the first one's ends in the reference (``_meets``), the windows of that chain
+    are joined (up to ``JOIN_CHARS``) and matched as one text, with the same floors as a
+    record; its match of that reference replaces theirs when it covers every record theirs
+    did (the opening of a cut copy is judged with what it continues, not as a short passage
+    apart). Only such chains are matched again: a scan whose windows' matches do not meet
+    at a boundary matches nothing more."""
+    by_window: dict[int, dict[tuple[str, str, int], tuple[Window, Match]]] = {}
+    for window, match in kept:  # one match a reference turn and window (``Matcher.records``)
+        by_window.setdefault(id(window), {})[_source(match)] = (window, match)
+    order = sorted(
+        {id(w): w for w, _ in kept}.values(),
+        key=lambda w: (w.record.location.path, w.parts[0].turn.role, w.parts[0].index),
+    )
+    chains: list[_Chain] = []
+    open_: dict[tuple[str, str, int], _Chain] = {}
+    previous: Window | None = None
+    for window in order:
+        follows = previous is not None and _follows(previous, window)
+        carried: dict[tuple[str, str, int], _Chain] = {}
+        for key, pair in by_window[id(window)].items():
+            chain = open_.pop(key, None) if follows else None
+            size = sum(len(w.record.turns[0].text) + 1 for w, _ in chain) if chain else 0
+            if (
+                chain is not None
+                and size + len(window.record.turns[0].text) <= JOIN_CHARS
+                and _meets(chain[-1], pair)
+            ):
+                chain.append(pair)
+            else:
+                if chain is not None and len(chain) > 1:
+                    chains.append(chain)
+                chain = [pair]
+            carried[key] = chain
+        chains += [c for c in open_.values() if len(c) > 1]
+        open_ = carried
+        previous = window
+    chains += [c for c in open_.values() if len(c) > 1]
+    wholes: dict[tuple[str, int, str, int | None], tuple[Window, dict[tuple[str, str, int], _Chain]]] = {}
+    for chain in chains:  # chains of two references over the same windows: one text
+        for whole in _window([p for w, _ in chain for p in w.parts]):
+            at = (*_at(whole), whole.record.location.end_index)
+            wholes.setdefault(at, (whole, {}))[1][_source(chain[0][1])] = chain
+    replaced: set[int] = set()
+    out: list[Match] = []
+    items = list(wholes.values())
+    for start in range(0, len(items), BATCH):  # matched together, as windows are
+        batch = items[start : start + BATCH]
+        for match in matcher.records([w.record for w, _ in batch], None):
+            loc = match.record.location
+            whole, of = wholes[(loc.path, loc.index, match.record.turn.role, loc.end_index)]
+            chain = of.get(_source(match))
+            if chain is None or (one := spanned(whole, match)) is None:
+                continue
+            lo = min(m.record.location.index for _, m in chain)
+            if one.record.location.index <= lo and _end(one) >= max(_end(m) for _, m in chain):
+                out.append(one)
+                replaced.update(id(m) for _, m in chain)
+    return [m for _, m in kept if id(m) not in replaced] + out
+
+
+def _end(match: Match) -> int:
+    loc = match.record.location
+    return loc.index if loc.end_index is None else loc.end_index
+
+
+def _follows(a: Window, b: Window) -> bool:
+    """``b`` holds the records right after ``a``'s, of the same file and role."""
+    first, last = b.parts[0], a.parts[-1]
+    return first.path == last.path and first.turn.role == last.turn.role and first.index == last.index + 1

@@ -359,12 +359,22 @@ def _proves(result: ScanResult, with_findings: int, sources: int, unruled: str =
 
 def record_charts(rs: RecordSummary) -> list[str]:
     """Charts of records (never findings): by worst action, by source, by rule."""
-    worst = Counter(r.worst or WAIVED for r in rs.rows if r.index is not None)
     order = ["block", "review", "warn", "info", WAIVED]
-    by_rule: Counter[str] = Counter()
+    # Per record, not per row: a run of short records is one row covering each of its records
+    # (counsel 20: "block: 3" beside "Blocked: 12 of 16 records"); a record in two rows (its
+    # own and a run's) counts once, at the worse of the two.
+    each: dict[tuple[str, int], str] = {}
+    rules: dict[tuple[str, int], set[str]] = {}
     for r in rs.rows:
-        if r.index is not None and r.worst != WAIVED:
-            by_rule.update(r.rules)
+        action = r.worst or WAIVED
+        for i in r.covers:
+            key = (r.path, i)
+            if key not in each or order.index(action) < order.index(each[key]):
+                each[key] = action
+            if r.worst != WAIVED:
+                rules.setdefault(key, set()).update(r.rules)
+    worst = Counter(each.values())
+    by_rule: Counter[str] = Counter(rule for held in rules.values() for rule in held)
     note = "records; waived-only records are not counted"
     return [
         bar_chart(
