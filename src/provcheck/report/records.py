@@ -495,13 +495,16 @@ def _verdict(counts: RecordCounts, verdict: ov.Verdict) -> str:
             f"Blocked: {counts.blocking:,} of {n:,} records ({_pct(counts.blocking, n)}) have a finding "
             f"with action {'/'.join(verdict.fail_on)}; {counts.with_findings:,} records "
             f"({_pct(counts.with_findings, n)}) have at least one open finding.{declared_blocking(counts)}"
+            + (f" Incomplete: {unread(verdict)}; the counts are of what was read." if verdict.unread else "")
+            + cards_unread(verdict)
         )
     if verdict.ungated:
         return (
             f"Not gated: {verdict.ungated:,} finding(s) have action block, but this scan fails on "
             f"nothing (fail-on never); {counts.with_findings:,} of {n:,} records "
             f"({_pct(counts.with_findings, n)}) have open findings"
-            + ("; some input was not read." if verdict.status == "incomplete" else ".")
+            + (f"; {unread(verdict)}." if verdict.unread else ".")
+            + cards_unread(verdict)
         )
     found = (
         f"{counts.with_findings:,} of {n:,} records ({_pct(counts.with_findings, n)}) have open findings "
@@ -517,8 +520,42 @@ def _verdict(counts: RecordCounts, verdict: ov.Verdict) -> str:
         found += f"; {counts.waived_only:,} record(s) have findings, all of them waived (see Waivers)"
     found += unreviewed(counts)
     if verdict.status == "incomplete":
-        return f"Incomplete: no blocking finding in what could be read; {found}; some input was not read."
-    return f"No blocking finding: {found}. This covers only the indexed sources, nothing else."
+        return (
+            f"Incomplete: no blocking finding in what could be read; {found}; {unread(verdict)}."
+            + cards_unread(verdict)
+        )
+    return (
+        f"No blocking finding: {found}. This covers only the indexed sources, nothing else."
+        + cards_unread(verdict)
+    )
+
+
+def unread(verdict: ov.Verdict) -> str:
+    """The input the scan could not read, where the headline says it: "some input was not read"
+    was said only of a scan without a blocking finding, and a blocked scan's headline read as a
+    scan of everything (counsel 21), while JSON ``verdict.complete`` was false."""
+    shown = ", ".join(verdict.unread_at)
+    left = verdict.unread - len(verdict.unread_at)
+    more = f", +{left:,} more" if left > 0 else ""
+    return (
+        f"{verdict.unread:,} file(s) or record(s) could not be read ({shown}{more}; each with its error "
+        "in the JSON report) and were not checked"
+    )
+
+
+def cards_unread(verdict: ov.Verdict) -> str:
+    """The sentence naming the dataset cards of which only the front matter was read ("Of the
+    dataset card README.md only the front matter was read ..."), or "": the headline is read on
+    its own, and the line listing the files not scanned is not (counsel 21)."""
+    if not verdict.cards:
+        return ""
+    shown = ", ".join(verdict.cards[: ov.UNREAD_SHOWN])
+    more = f", +{len(verdict.cards) - ov.UNREAD_SHOWN:,} more" if len(verdict.cards) > ov.UNREAD_SHOWN else ""
+    noun = "card" if len(verdict.cards) == 1 else "cards"
+    return (
+        f" Of the dataset {noun} {shown}{more} only the front matter was read (what it declares); the "
+        "rest was not scanned (name a card to scan it)."
+    )
 
 
 def unreviewed(counts: RecordCounts) -> str:

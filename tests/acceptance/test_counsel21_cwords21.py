@@ -1,0 +1,148 @@
+"""Outside counsel 21's points on wording (helper cwords21): one scan, every format.
+
+* P7: a scan that could not read a record, or read only a dataset card's front matter, says so in
+  every human headline beside "Blocked" or "No blocking finding", as JSON ``verdict.complete``
+  does of the unreadable record.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_prompt20 import ANSWER, OWN_REWRITE, REQUEST
+
+from helpers import run_cli, write_jsonl
+
+POLICY = """\
+name: block every match, note a marker
+markers:
+  - id: self-ref
+    label: AI self-reference
+    phrases: ["as an AI language model"]
+rules:
+  - id: any-match
+    title: Any match
+    signal: match
+    when: {match.similarity: {gte: 0}}
+    action: block
+  - id: self-ref-note
+    title: Refers to itself as an AI
+    signal: marker
+    when: {marker.id: self-ref}
+    action: info
+"""
+FORMATS = {"json": "json", "markdown": "md", "text": "txt", "html": "html", "sarif": "sarif", "junit": "xml"}
+HUMAN = ("text", "markdown", "html")
+NOTE = "As an AI language model I cannot browse, but here is a summary of the plan."
+CARD = "---\nlicense: apache-2.0\n---\n# Emails\n\nWritten by our team.\n"
+
+
+def _scan(root: Path, emails: list[dict[str, str]], broken: bool, code: int) -> dict[str, Any]:
+    """Index the reference, scan ``root/data`` (``emails``, a note with a marker phrase, a
+    dataset card and, when ``broken``, a line that is not JSON) in every format."""
+    refs = write_jsonl(
+        root / "refs.jsonl", [{"id": "ref", "instruction": REQUEST, "input": "", "output": ANSWER}]
+    )
+    data = root / "data"
+    data.mkdir()
+    path = write_jsonl(data / "emails.jsonl", emails)
+    if broken:
+        with path.open("a", encoding="utf-8") as f:
+            f.write('{"id": "broken", "output": "unterminated\n')  # not read
+    write_jsonl(data / "notes.jsonl", [{"id": "note", "text": NOTE}])
+    (data / "README.md").write_text(CARD)
+    index = root / "index"
+    run_cli(["index", "add", index, refs, "--source", "gpt", "--provider", "openai", "-q"])
+    policy = root / "policy.yaml"
+    policy.write_text(POLICY)
+    out = {fmt: root / f"r.{ext}" for fmt, ext in FORMATS.items()}
+    args: list[Any] = ["scan", "-i", index, data, "-p", policy, "--no-cache", "-q"]
+    for fmt, target in out.items():
+        args += ["-f", fmt, "-o", target]
+    run_cli(args, code=code)
+    doc = json.loads(out["json"].read_text())
+    texts = {fmt: target.read_text() for fmt, target in out.items()}
+    return {"doc": doc, "matches": {m["record"]["id"]: m for m in doc["matches"]}, **texts}
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """A copy that blocks, an independent rewrite lowered to review, a note whose only finding
+    is information, a line that could not be read and a dataset card."""
+    emails = [
+        {"id": "copy", "instruction": REQUEST, "input": "", "output": ANSWER},
+        {"id": "own", "instruction": REQUEST, "input": "", "output": OWN_REWRITE},
+    ]
+    return _scan(tmp_path_factory.mktemp("cwords21"), emails, broken=True, code=1)
+
+
+@pytest.fixture(scope="module")
+def passed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Nothing blocks and every line is read; the dataset card's body is not scanned."""
+    emails = [{"id": "other", "instruction": "Say hello.", "input": "", "output": "Hello there, friend."}]
+    return _scan(tmp_path_factory.mktemp("cwords21-pass"), emails, broken=False, code=0)
+
+
+def _flat(text: str) -> str:
+    """Text with its line breaks and runs of spaces as one space (the text report wraps)."""
+    return " ".join(text.split())
+
+
+def headline(reports: dict[str, Any], fmt: str) -> str:
+    """The verdict sentence a person reads first, in ``fmt``, unescaped and on one line."""
+    if fmt == "text":
+        lines = reports["text"].splitlines()
+        return _flat(" ".join(lines[1 : lines.index("")]))
+    if fmt == "markdown":
+        first = reports["markdown"].splitlines()[0]
+        assert first.startswith("### provcheck: ")
+        return _flat(first.removeprefix("### provcheck: ").replace("\\", ""))
+    found = re.search(r'<div class="verdict [a-z]+" id="verdict">(.*?)</div>', reports["html"], re.S)
+    assert found is not None
+    return _flat(html.unescape(found.group(1)))
+
+
+UNREAD = re.compile(
+    r"Incomplete: 1 file\(s\) or record\(s\) could not be read \(\S*emails\.jsonl:3; each with its "
+    r"error in the JSON report\) and were not checked; the counts are of what was read\."
+)
+CARDS = re.compile(
+    r"Of the dataset card \S*README\.md only the front matter was read \(what it declares\); the rest "
+    r"was not scanned \(name a card to scan it\)\."
+)
+
+
+@pytest.mark.parametrize("fmt", HUMAN)
+def test_a_blocked_scan_says_what_it_could_not_read_in_its_headline(
+    reports: dict[str, Any], fmt: str
+) -> None:
+    """Old code: "Blocked: 1 of 3 records ...; 3 records (100.0%) have at least one open finding."
+    and nothing more, while JSON said ``verdict.complete`` false (counsel 21 P7)."""
+    assert reports["doc"]["verdict"] == {
+        "blocking": True,
+        "blocking_findings": 1,
+        "fail_on": ["block"],
+        "complete": False,
+    }
+    said = headline(reports, fmt)
+    assert said.startswith("Blocked: 1 of 3 records"), said
+    assert UNREAD.search(said), said
+    assert CARDS.search(said), said
+
+
+@pytest.mark.parametrize("fmt", HUMAN)
+def test_a_scan_without_blocking_finding_names_the_card_it_read_only_the_front_matter_of(
+    passed: dict[str, Any], fmt: str
+) -> None:
+    """Old code: "No blocking finding: ..." with the card's unscanned body only on the line
+    listing the files not scanned, which the headline is read without."""
+    assert passed["doc"]["verdict"]["complete"] is True  # every line was read
+    said = headline(passed, fmt)
+    assert said.startswith("No blocking finding: "), said
+    assert CARDS.search(said), said
+    assert "could not be read" not in said
