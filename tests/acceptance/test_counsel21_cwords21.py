@@ -3,6 +3,9 @@
 * P7: a scan that could not read a record, or read only a dataset card's front matter, says so in
   every human headline beside "Blocked" or "No blocking finding", as JSON ``verdict.complete``
   does of the unreadable record.
+* P14: the headline counted a record whose only finding is information (action info) among the
+  records "with at least one open finding"; it now says how many are information only, as JSON
+  ``summary.records.info_only`` counts them.
 """
 
 from __future__ import annotations
@@ -146,3 +149,41 @@ def test_a_scan_without_blocking_finding_names_the_card_it_read_only_the_front_m
     assert said.startswith("No blocking finding: "), said
     assert CARDS.search(said), said
     assert "could not be read" not in said
+
+
+INFO_ONLY = "(1 of them with information only, action info)"
+
+
+def test_json_counts_the_records_with_information_only(
+    reports: dict[str, Any], passed: dict[str, Any]
+) -> None:
+    """Old code: no ``info_only``; the note whose only finding is information was one of the
+    three records "with at least one open finding" beside the copy that blocks."""
+    assert reports["doc"]["summary"]["records"] == {
+        "scanned": 3,
+        "with_findings": 3,
+        "info_only": 1,
+        "blocking": 1,
+        "waived_only": 0,
+        "dataset_level": 0,
+        "unruled": 0,
+    }
+    assert passed["doc"]["summary"]["records"]["info_only"] == 1
+
+
+@pytest.mark.parametrize("fmt", HUMAN)
+def test_the_headline_says_how_many_records_have_information_only(
+    reports: dict[str, Any], passed: dict[str, Any], fmt: str
+) -> None:
+    """Old code: "3 records (100.0%) have at least one open finding." of a copy that blocks, an
+    answer to review and a note only (counsel 21 P14)."""
+    said = headline(reports, fmt)
+    assert f"3 records (100.0%) have at least one open finding {INFO_ONLY}." in said, said
+    said = headline(passed, fmt)
+    assert f"1 of 2 records (50.0%) have open findings that do not block {INFO_ONLY}." in said, said
+
+
+def test_the_html_counts_line_says_it_too(reports: dict[str, Any]) -> None:
+    line = re.search(r"<p class='records-line'>(.*?)</p>", reports["html"])
+    assert line is not None
+    assert "1 with information only (action info)" in html.unescape(line.group(1)), line.group(1)

@@ -191,6 +191,10 @@ class RecordCounts:
     records" was said of a scan blocked only by what records' own model fields declare."""
     declared_records: int = 0
     """Records the blocking declarations of records' own fields cover (``Declaration.records``)."""
+    info_only: int = 0
+    """Of ``with_findings``, records whose every open finding is information (action ``info``: a
+    permission, a marker phrase noted): the headline counted them among the records "with at least
+    one open finding" without saying so (counsel 21)."""
 
 
 def origin_of(f: Finding) -> str:
@@ -394,9 +398,13 @@ class RecordView:
         opened: set[tuple[str, int]] = set()
         blocking: set[tuple[str, int]] = set()
         waived: set[tuple[str, int]] = set()
+        worst: dict[tuple[str, int], str | None] = {}
+        """Per record, its worst open action over the rows covering it."""
         for r in records:
             for i in r.covers:
                 (waived if r.worst == WAIVED else opened).add((r.path, i))
+                if r.worst != WAIVED:
+                    worst[(r.path, i)] = worse(worst.get((r.path, i)), r.worst)
                 if r.blocking:
                     blocking.add((r.path, i))
         counts = RecordCounts(
@@ -412,6 +420,7 @@ class RecordView:
             placeholder_failing=self._placeholders_failing,
             declared_blocking=len(self._declared),
             declared_records=sum(self._declared.values()),
+            info_only=sum(1 for action in worst.values() if action == Action.INFO.value),
         )
         return rows, sources, counts
 
@@ -494,7 +503,8 @@ def _verdict(counts: RecordCounts, verdict: ov.Verdict) -> str:
         return (
             f"Blocked: {counts.blocking:,} of {n:,} records ({_pct(counts.blocking, n)}) have a finding "
             f"with action {'/'.join(verdict.fail_on)}; {counts.with_findings:,} records "
-            f"({_pct(counts.with_findings, n)}) have at least one open finding.{declared_blocking(counts)}"
+            f"({_pct(counts.with_findings, n)}) have at least one open finding{info_only(counts)}."
+            + declared_blocking(counts)
             + (f" Incomplete: {unread(verdict)}; the counts are of what was read." if verdict.unread else "")
             + cards_unread(verdict)
         )
@@ -502,13 +512,13 @@ def _verdict(counts: RecordCounts, verdict: ov.Verdict) -> str:
         return (
             f"Not gated: {verdict.ungated:,} finding(s) have action block, but this scan fails on "
             f"nothing (fail-on never); {counts.with_findings:,} of {n:,} records "
-            f"({_pct(counts.with_findings, n)}) have open findings"
+            f"({_pct(counts.with_findings, n)}) have open findings{info_only(counts)}"
             + (f"; {unread(verdict)}." if verdict.unread else ".")
             + cards_unread(verdict)
         )
     found = (
         f"{counts.with_findings:,} of {n:,} records ({_pct(counts.with_findings, n)}) have open findings "
-        "that do not block"
+        f"that do not block{info_only(counts)}"
         if counts.with_findings
         else "no record has an open finding"
         if counts.waived_only
@@ -528,6 +538,16 @@ def _verdict(counts: RecordCounts, verdict: ov.Verdict) -> str:
         f"No blocking finding: {found}. This covers only the indexed sources, nothing else."
         + cards_unread(verdict)
     )
+
+
+def info_only(counts: RecordCounts) -> str:
+    """The records of a count of records with open findings whose every open finding is
+    information (" (1 of them with information only, action info)"), or "": a record whose only
+    finding notes a permission was counted among the records "with at least one open finding"
+    beside the copies that block, while JSON ``summary.records.info_only`` counts them (counsel 21)."""
+    if not counts.info_only:
+        return ""
+    return f" ({counts.info_only:,} of them with information only, action info)"
 
 
 def unread(verdict: ov.Verdict) -> str:

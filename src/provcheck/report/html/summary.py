@@ -226,6 +226,7 @@ def executive_summary(
     records_line = (
         f"<p class='records-line'><b>{c.with_findings:,}</b> of <b>{c.scanned:,}</b> records have "
         f"open findings; <b>{c.blocking:,}</b> block"
+        + (f"; {c.info_only:,} with information only (action info)" if c.info_only else "")
         + (
             f"; {c.waived_only:,} more {'record has' if c.waived_only == 1 else 'records have'} "
             "only waived findings"
