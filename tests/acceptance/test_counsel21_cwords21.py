@@ -6,6 +6,10 @@
 * P14: the headline counted a record whose only finding is information (action info) among the
   records "with at least one open finding"; it now says how many are information only, as JSON
   ``summary.records.info_only`` counts them.
+* P3/P4: an independent rewrite of a reference's answer to the same prompt, lowered to review
+  as ``prompt`` convergence, read like the verbatim copy that blocks; its reason now says how
+  much of the words the reference wrote beyond its prompt the candidate repeats and what the test
+  is, and Markdown, SARIF and JUnit carry the match's reason as the text and HTML reports do.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import html
 import json
 import re
+import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
@@ -187,3 +192,73 @@ def test_the_html_counts_line_says_it_too(reports: dict[str, Any]) -> None:
     line = re.search(r"<p class='records-line'>(.*?)</p>", reports["html"])
     assert line is not None
     assert "1 with information only (action info)" in html.unescape(line.group(1)), line.group(1)
+
+
+OWN_LEFT = re.compile(
+    r"the candidate repeats (\d+)% of the words the reference wrote beyond its prompt \(what it changed "
+    r"or added\), where a copy repeats 90% or more of them, at least 10 words, and either 40 words or "
+    r"the whole of both texts \(90% of each\) \(matching/convergence\.py own_copied\): it repeats "
+    r"fewer, so the prompt explains the match"
+)
+COPIED = "the prompt does not explain the match"
+
+
+def test_the_independent_rewrite_says_how_much_of_the_reference_s_own_words_it_repeats(
+    reports: dict[str, Any],
+) -> None:
+    """Old code: "most of the shared passage repeats the reference's own prompt: answers quoting
+    the same request share it", with no figure: the copy's "repeats 100%" had no counterpart."""
+    own = reports["matches"]["own"]["strength"]
+    assert own["convergence"] == "prompt"
+    said = OWN_LEFT.search(own["reason"])
+    assert said is not None, own["reason"]
+    assert 0 < int(said.group(1)) < 90  # a share below the test, truncated not rounded
+    copy = reports["matches"]["copy"]["strength"]
+    assert COPIED in copy["reason"] and OWN_LEFT.search(copy["reason"]) is None
+
+
+def _unescaped(reports: dict[str, Any], fmt: str) -> str:
+    text = reports[fmt]
+    if fmt in ("html", "junit"):
+        text = html.unescape(text)
+    if fmt == "markdown":
+        text = text.replace("\\_", "_")
+    return _flat(text)
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "text", "html", "sarif", "junit"])
+def test_every_format_carries_both_reasons(reports: dict[str, Any], fmt: str) -> None:
+    """Old code: Markdown, SARIF and JUnit said neither why the copy blocks nor why the rewrite
+    does not (counsel 21 P4: "count 0 in each")."""
+    text = _unescaped(reports, fmt)
+    assert COPIED in text, fmt
+    assert OWN_LEFT.search(text), fmt
+
+
+def test_sarif_and_junit_give_each_finding_its_own_reason(reports: dict[str, Any]) -> None:
+    sarif = json.loads(reports["sarif"])
+    messages = {
+        r["message"]["text"].split(" record ")[0].rsplit(":", 1)[-1]: r["message"]["text"]
+        for r in sarif["runs"][0]["results"]
+        if r["ruleId"] == "any-match"
+    }
+    assert set(messages) == {"1", "2"}, messages
+    assert COPIED in messages["1"] and OWN_LEFT.search(messages["1"]) is None
+    assert OWN_LEFT.search(messages["2"]) and COPIED not in messages["2"]
+    cases = [c for c in ET.fromstring(reports["junit"]).iter("testcase") if "any-match" in c.get("name", "")]
+    bodies = [_flat("".join(e.text or "" for e in c)) for c in cases]
+    assert len(bodies) == 2, bodies
+    assert sum(COPIED in b for b in bodies) == 1, bodies
+    assert sum(bool(OWN_LEFT.search(b)) for b in bodies) == 1, bodies
+
+
+def test_html_limits_state_the_test_as_a_share_and_a_count(reports: dict[str, Any]) -> None:
+    """Old: "lowered ... only while the record leaves out what the reference wrote beyond that
+    prompt", read as "repeats none of it" (counsel 21 P3), where the test is a share and a count."""
+    page = html.unescape(reports["html"])
+    assert "leaves out what the reference wrote" not in page
+    assert (
+        "is lowered as likely convergence unless the record also repeats 90% or more of the words "
+        "the reference wrote beyond that prompt, at least 10 of them, and either 40 of them or the "
+        "whole of both texts (90% of each)"
+    ) in page

@@ -40,7 +40,15 @@ from dataclasses import dataclass
 from provcheck.matching.calibration import BLOCK_PROBABILITY, FEATURES, MODEL
 from provcheck.matching.convergence import ECHO_SHARE, FOREIGN_SOURCES, own_copied, residual
 from provcheck.matching.params import MatchConfig
-from provcheck.matching.reasons import ANSWERS_WHY, ATTRIBUTED, OWN_COPIED, PLAIN_REQUEST, RENAMED_WHY, WHY
+from provcheck.matching.reasons import (
+    ANSWERS_WHY,
+    ATTRIBUTED,
+    OWN_COPIED,
+    PLAIN_REQUEST,
+    RENAMED_WHY,
+    WHY,
+    own_left,
+)
 from provcheck.model import Evidence, MatchKind, Strength
 
 COMMON_DF = 3
@@ -127,6 +135,12 @@ class Signals:
     own_share: float = 0.0
     """With ``echo_share`` of ``ECHO_SHARE`` or more: the share of the reference's own tokens in
     the match (not repeated from its prompt) that the candidate repeats (``convergence.own_copied``)."""
+    own_read: bool = False
+    """Whether ``own_share`` was read (``scan.spans.echo_shares``; not on a pack's reference):
+    a ``prompt`` match's reason says how much of the reference's own words the candidate
+    repeats, or why they were not compared (``reasons.own_left``)."""
+    withheld: bool = False
+    """The reference is in a fingerprint pack: its text is withheld (its own words are not read)."""
     plain_reference: bool = False
     """The reference was indexed as plain text (a record with no request turns): what it repeats
     of a prompt cannot be known, so nothing of it is set aside as one."""
@@ -562,6 +576,15 @@ def judge(s: Signals, peers: Sequence[Signals], config: MatchConfig | None = Non
         reason += PLAIN_REQUEST  # judged as a copy, and says why (counsel 19)
     if own and s.echo_share >= ECHO_SHARE:  # said: the reader sees most of it repeat the prompt
         reason += OWN_COPIED.format(echo=round(100 * s.echo_share), own=round(100 * s.own_share))
+    if convergence == "prompt":  # said: how much of the reference's own words it repeats (counsel 21)
+        reason += own_left(
+            ev,
+            read=s.own_read,
+            renamed=s.renamed,
+            withheld=s.withheld,
+            echo_share=s.echo_share,
+            own_share=s.own_share,
+        )
     if s.background:
         # Not reference material: listed (nothing found is hidden), never verified or blocking.
         return Strength(
