@@ -6,6 +6,8 @@ stay readable; ``report/meaning.py`` finds these sentences in a match's reason.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from provcheck.matching.convergence import (
     OWN_EVIDENCE,
     OWN_SHARE,
@@ -15,6 +17,9 @@ from provcheck.matching.convergence import (
     own_repeated,
 )
 from provcheck.model import Evidence
+
+if TYPE_CHECKING:  # for annotations only: ``strength`` imports this module
+    from provcheck.matching.strength import Signals
 
 WHY = {
     "common-passage": "most of the shared passage also occurs in {df}+ other reference texts, so it "
@@ -108,16 +113,16 @@ OWN_UNREAD_WHY = {
 }
 
 
-def own_left(
-    ev: Evidence, *, read: bool, renamed: bool, withheld: bool, echo_share: float, own_share: float
-) -> str:
+def own_left(s: Signals, ev: Evidence) -> str:
     """Why the prompt explains a ``prompt`` match, in words: how much of the words the reference
-    wrote beyond its prompt the candidate repeats (``own_share``, when ``read``: the fields of
-    ``strength.Signals``) and the test it fails (``convergence.own_copied``), so that the reason
-    of an independent answer to the same request does not read as a copy's."""
-    if not read:
-        why = "renamed" if renamed else "pack" if withheld else "none"
+    wrote beyond its prompt the candidate repeats (``Signals.own_share``, when
+    ``Signals.own_read``) and the test it fails (``convergence.own_copied``), or why they were
+    not compared, so that the reason of an independent answer to the same request does not
+    read as a copy's (outside counsel 21)."""
+    if not s.own_read:
+        why = "renamed" if s.renamed else "pack" if s.withheld else "none"
         return OWN_UNREAD.format(why=OWN_UNREAD_WHY[why])
+    own_share, echo_share = s.own_share, s.echo_share
     n = own_repeated(own_share, echo_share, ev)
     whole = round(100 * WHOLE_SHARE)
     if own_share < OWN_SHARE:

@@ -37,18 +37,11 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from provcheck.matching import reasons
 from provcheck.matching.calibration import BLOCK_PROBABILITY, FEATURES, MODEL
 from provcheck.matching.convergence import ECHO_SHARE, FOREIGN_SOURCES, own_copied, residual
 from provcheck.matching.params import MatchConfig
-from provcheck.matching.reasons import (
-    ANSWERS_WHY,
-    ATTRIBUTED,
-    OWN_COPIED,
-    PLAIN_REQUEST,
-    RENAMED_WHY,
-    WHY,
-    own_left,
-)
+from provcheck.matching.reasons import ANSWERS_WHY, ATTRIBUTED, OWN_COPIED, PLAIN_REQUEST, RENAMED_WHY, WHY
 from provcheck.model import Evidence, MatchKind, Strength
 
 COMMON_DF = 3
@@ -136,11 +129,9 @@ class Signals:
     """With ``echo_share`` of ``ECHO_SHARE`` or more: the share of the reference's own tokens in
     the match (not repeated from its prompt) that the candidate repeats (``convergence.own_copied``)."""
     own_read: bool = False
-    """Whether ``own_share`` was read (``scan.spans.echo_shares``; not on a pack's reference):
-    a ``prompt`` match's reason says how much of the reference's own words the candidate
-    repeats, or why they were not compared (``reasons.own_left``)."""
+    """Whether ``own_share`` was read (``scan.spans.echo_shares``): ``reasons.own_left`` says it."""
     withheld: bool = False
-    """The reference is in a fingerprint pack: its text is withheld (its own words are not read)."""
+    """The reference is in a fingerprint pack, its text withheld (its own words are not read)."""
     plain_reference: bool = False
     """The reference was indexed as plain text (a record with no request turns): what it repeats
     of a prompt cannot be known, so nothing of it is set aside as one."""
@@ -577,14 +568,7 @@ def judge(s: Signals, peers: Sequence[Signals], config: MatchConfig | None = Non
     if own and s.echo_share >= ECHO_SHARE:  # said: the reader sees most of it repeat the prompt
         reason += OWN_COPIED.format(echo=round(100 * s.echo_share), own=round(100 * s.own_share))
     if convergence == "prompt":  # said: how much of the reference's own words it repeats (counsel 21)
-        reason += own_left(
-            ev,
-            read=s.own_read,
-            renamed=s.renamed,
-            withheld=s.withheld,
-            echo_share=s.echo_share,
-            own_share=s.own_share,
-        )
+        reason += reasons.own_left(s, ev)
     if s.background:
         # Not reference material: listed (nothing found is hidden), never verified or blocking.
         return Strength(

@@ -15,13 +15,13 @@ from provcheck.report import overview as ov
 from provcheck.report import prompt as request
 from provcheck.report.base import Formatter, ReportContext
 from provcheck.report.evidence import WITHHELD
+from provcheck.report.headline import record_verdict
 from provcheck.report.locations import line_url, repo_path
 from provcheck.report.meaning import CLEAN_LIMITS, SHORT_ONLY
 from provcheck.report.records import (
     DATASET_LEVEL_NOTE,
     RUN_ROW,
     evidence_kinds,
-    record_verdict,
     record_view,
     short_only,
     sources_basis,

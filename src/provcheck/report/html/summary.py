@@ -13,6 +13,7 @@ from typing import TextIO
 
 from provcheck.model import ScanResult
 from provcheck.report import overview as ov
+from provcheck.report.headline import record_verdict
 from provcheck.report.html.charts import bar_chart
 from provcheck.report.html.markup import badge, breakable, dl, esc, idents, table
 from provcheck.report.html.sources import sources_table
@@ -23,7 +24,6 @@ from provcheck.report.records import (
     WAIVED,
     RecordSummary,
     evidence_kinds,
-    record_verdict,
     short_only,
     unruled_line,
 )
