@@ -95,3 +95,43 @@ def test_a_few_own_words_in_part_of_an_answer_do_not_tell_a_copy() -> None:
     assert own_copied(1.0, 0.7, part)  # 45 own tokens: enough on their own
     assert own_copied(1.0, 0.75, whole(67, share=WHOLE_SHARE))  # the whole answer, 17 own tokens
     assert not own_copied(1.0, 0.75, whole(67, share=WHOLE_SHARE - 0.01))
+
+
+def test_a_prompt_match_says_how_much_of_the_reference_s_own_words_it_repeats_and_the_test() -> None:
+    """Outside counsel 21 (P3): an answer written apart for the same request read like the copy
+    ("most of the shared passage repeats the reference's own prompt"), with no figure beside the
+    copy's "repeats 100%"; each case of ``own_copied`` it fails now says which."""
+    test = (
+        "where a copy repeats 90% or more of them, at least 10 words, and either 40 words or the "
+        "whole of both texts (90% of each) (matching/convergence.py own_copied)"
+    )
+
+    def reason(s: Signals) -> str:
+        st = judge(s, [], MatchConfig())
+        assert st.convergence == "prompt", st.reason
+        return st.reason
+
+    few = reason(Signals(whole(), 0.0, None, "a", 0.75, own_share=0.899, own_read=True))
+    assert "the candidate repeats 89% of the words the reference wrote beyond its prompt" in few
+    assert f"{test}: it repeats fewer, so the prompt explains the match" in few
+    # 97% echo of 67 tokens: 2 own words, all repeated.
+    tokens = reason(Signals(whole(), 0.0, None, "a", 0.97, own_share=1.0, own_read=True))
+    assert "repeats 100% of the words" in tokens and "but that is about 2 word(s), fewer than 10" in tokens
+    # 30 own words, all repeated, in 60% of both texts.
+    part = reason(Signals(whole(150, share=0.6), 0.0, None, "a", 0.8, own_share=1.0, own_read=True))
+    assert "but that is about 30 words, fewer than 40, in a match covering less than 90% of both" in part
+    asked = Signals(
+        whole(60), 0.0, None, "a", 0.75, prompt_turn=True, same_request=True, own_share=1.0, own_read=True
+    )
+    assert "the candidate turn is a request under the reference's own request" in reason(asked)
+    # Not compared: the reason says why, not a share.
+    for unread, why in (
+        (
+            Signals(whole(), 0.0, None, "a", 0.75, renamed=True),
+            "the match holds only with identifiers abstracted",
+        ),
+        (Signals(whole(), 0.0, None, "a", 0.75, withheld=True), "the reference is in a fingerprint pack"),
+        (Signals(whole(), 0.0, None, "a", 0.75), "the reference wrote no words of its own inside the match"),
+    ):
+        said = reason(unread)
+        assert f"were not compared with the candidate ({why}" in said and "the candidate repeats" not in said

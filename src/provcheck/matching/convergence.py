@@ -80,10 +80,17 @@ def own_copied(own_share: float, echo_share: float, ev: Evidence) -> bool:
     the match, ``OWN_TOKENS`` or more of them, and either ``OWN_EVIDENCE`` of them or the whole
     of both texts (``WHOLE_SHARE``). Then the prompt explains nothing (a verbatim copy of an
     answer that restates an email it was asked to rewrite is a copy of the answer)."""
-    own = own_share * (1.0 - echo_share) * ev.matched_tokens
+    own = own_repeated(own_share, echo_share, ev)
     if own_share < OWN_SHARE or own < OWN_TOKENS:
         return False
     return own >= OWN_EVIDENCE or min(ev.containment, ev.coverage) >= WHOLE_SHARE
+
+
+def own_repeated(own_share: float, echo_share: float, ev: Evidence) -> float:
+    """How many of the reference's own tokens in the match (those not repeating its prompt) the
+    candidate repeats, estimated from the shares: what ``own_copied`` weighs against
+    ``OWN_TOKENS`` and ``OWN_EVIDENCE``, and what a ``prompt`` match's reason says."""
+    return own_share * (1.0 - echo_share) * ev.matched_tokens
 
 
 HOLDERS_READ = 64

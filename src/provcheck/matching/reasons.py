@@ -6,6 +6,21 @@ stay readable; ``report/meaning.py`` finds these sentences in a match's reason.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from provcheck.matching.convergence import (
+    OWN_EVIDENCE,
+    OWN_SHARE,
+    OWN_TOKENS,
+    WHOLE_SHARE,
+    own_copied,
+    own_repeated,
+)
+from provcheck.model import Evidence
+
+if TYPE_CHECKING:  # for annotations only: ``strength`` imports this module
+    from provcheck.matching.strength import Signals
+
 WHY = {
     "common-passage": "most of the shared passage also occurs in {df}+ other reference texts, so it "
     "shows no copying of this one",
@@ -66,3 +81,64 @@ PLAIN_REQUEST = (
     "none of it is set aside as one (the stricter reading)"
 )
 """Said of a request turn matching a plain-text reference (counsel 19): judged as a copy."""
+OWN_LEFT = (
+    "; the candidate repeats {own}% of the words the reference wrote beyond its prompt (what it "
+    "changed or added), where a copy repeats {share}% or more of them, at least {tokens} words, and "
+    "either {evidence} words or the whole of both texts ({whole}% of each) (matching/convergence.py "
+    "own_copied){verdict}"
+)
+"""Said of a ``prompt`` match whose reference's own words were compared (``Signals.own_read``):
+how much of them the candidate repeats and the test, so that an answer written apart for the
+same request and a copy, which repeats them all, do not read alike (counsel 21: both read "most
+of the shared passage repeats the reference's own prompt"). ``verdict`` is one of ``OWN_VERDICT``."""
+OWN_VERDICT = {
+    "few": ": it repeats fewer, so the prompt explains the match",
+    "tokens": ", but that is about {n} word(s), fewer than {tokens}: too few to tell a copy, so the "
+    "prompt explains the match",
+    "evidence": ", but that is about {n} words, fewer than {evidence}, in a match covering less than "
+    "{whole}% of both texts: answers quoting the same passages of a long prompt repeat as much of "
+    "the few words the reference put around them, so the prompt explains the match",
+    "request": ", but the candidate turn is a request under the reference's own request, whose "
+    "words are that request's, so the prompt explains the match",
+}
+OWN_UNREAD = (
+    "; the words the reference wrote beyond its prompt were not compared with the candidate "
+    "({why}), so the prompt explains the match"
+)
+"""Said of a ``prompt`` match whose reference's own words were not compared."""
+OWN_UNREAD_WHY = {
+    "renamed": "the match holds only with identifiers abstracted",
+    "pack": "the reference is in a fingerprint pack, its text withheld",
+    "none": "the reference wrote no words of its own inside the match",
+}
+
+
+def own_left(s: Signals, ev: Evidence) -> str:
+    """Why the prompt explains a ``prompt`` match, in words: how much of the words the reference
+    wrote beyond its prompt the candidate repeats (``Signals.own_share``, when
+    ``Signals.own_read``) and the test it fails (``convergence.own_copied``), or why they were
+    not compared, so that the reason of an independent answer to the same request does not
+    read as a copy's (outside counsel 21)."""
+    if not s.own_read:
+        why = "renamed" if s.renamed else "pack" if s.withheld else "none"
+        return OWN_UNREAD.format(why=OWN_UNREAD_WHY[why])
+    own_share, echo_share = s.own_share, s.echo_share
+    n = own_repeated(own_share, echo_share, ev)
+    whole = round(100 * WHOLE_SHARE)
+    if own_share < OWN_SHARE:
+        verdict = OWN_VERDICT["few"]
+    elif n < OWN_TOKENS:
+        verdict = OWN_VERDICT["tokens"].format(n=round(n), tokens=OWN_TOKENS)
+    elif not own_copied(own_share, echo_share, ev):
+        verdict = OWN_VERDICT["evidence"].format(n=round(n), evidence=OWN_EVIDENCE, whole=whole)
+    else:
+        verdict = OWN_VERDICT["request"]  # copied, but a request turn under the same request
+    # Truncated, not rounded: a share just below the test must not read as the test's figure.
+    return OWN_LEFT.format(
+        own=int(100 * own_share),
+        share=round(100 * OWN_SHARE),
+        tokens=OWN_TOKENS,
+        evidence=OWN_EVIDENCE,
+        whole=whole,
+        verdict=verdict,
+    )

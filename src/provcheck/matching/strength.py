@@ -37,6 +37,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from provcheck.matching import reasons
 from provcheck.matching.calibration import BLOCK_PROBABILITY, FEATURES, MODEL
 from provcheck.matching.convergence import ECHO_SHARE, FOREIGN_SOURCES, own_copied, residual
 from provcheck.matching.params import MatchConfig
@@ -127,6 +128,10 @@ class Signals:
     own_share: float = 0.0
     """With ``echo_share`` of ``ECHO_SHARE`` or more: the share of the reference's own tokens in
     the match (not repeated from its prompt) that the candidate repeats (``convergence.own_copied``)."""
+    own_read: bool = False
+    """Whether ``own_share`` was read (``scan.spans.echo_shares``): ``reasons.own_left`` says it."""
+    withheld: bool = False
+    """The reference is in a fingerprint pack, its text withheld (its own words are not read)."""
     plain_reference: bool = False
     """The reference was indexed as plain text (a record with no request turns): what it repeats
     of a prompt cannot be known, so nothing of it is set aside as one."""
@@ -562,6 +567,8 @@ def judge(s: Signals, peers: Sequence[Signals], config: MatchConfig | None = Non
         reason += PLAIN_REQUEST  # judged as a copy, and says why (counsel 19)
     if own and s.echo_share >= ECHO_SHARE:  # said: the reader sees most of it repeat the prompt
         reason += OWN_COPIED.format(echo=round(100 * s.echo_share), own=round(100 * s.own_share))
+    if convergence == "prompt":  # said: how much of the reference's own words it repeats (counsel 21)
+        reason += reasons.own_left(s, ev)
     if s.background:
         # Not reference material: listed (nothing found is hidden), never verified or blocking.
         return Strength(

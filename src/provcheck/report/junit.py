@@ -58,6 +58,11 @@ def detail(f: Finding) -> str:
         )
         if (note := withheld_note(ref)) is not None:
             lines.append(note)
+        st = f.match.strength
+        if st is not None and f.downgraded_from is None:
+            # As the text report says it (a lowered finding's reason is said above): why the match
+            # is a copy or not, e.g. that the reference's prompt does not explain it (counsel 21).
+            lines.append(f"strength: {st.reason}")
     if f.chain:
         lines.append("provenance: " + " <- ".join(s.name for s in f.chain))
     c = f.rule.clause

@@ -15,13 +15,13 @@ from provcheck.report import overview as ov
 from provcheck.report import prompt as request
 from provcheck.report.base import Formatter, ReportContext
 from provcheck.report.evidence import WITHHELD
+from provcheck.report.headline import record_verdict
 from provcheck.report.locations import line_url, repo_path
 from provcheck.report.meaning import CLEAN_LIMITS, SHORT_ONLY
 from provcheck.report.records import (
     DATASET_LEVEL_NOTE,
     RUN_ROW,
     evidence_kinds,
-    record_verdict,
     record_view,
     short_only,
     sources_basis,
@@ -311,6 +311,8 @@ def _waived(result: ScanResult) -> list[str]:
 
 PROMPT_CELL = 600
 """Characters of a reference's prompt passages shown per finding (all are in the JSON report)."""
+REASON_CELL = 2000
+"""Characters of a match's reason shown per finding (a reason is never longer in practice)."""
 
 
 def _prompts(result: ScanResult, run: RunRecord) -> list[str]:
@@ -332,11 +334,14 @@ def _prompts(result: ScanResult, run: RunRecord) -> list[str]:
         assert m is not None
         loc = m.record.location
         quoted = " … ".join(f"“{p.text}”" for p in request.passages(m))
+        # The match's reason, as the text report gives it: whether the prompt explains the match
+        # is what sets a copy apart from an answer to the same request (counsel 21).
+        why = m.strength.reason if m.strength is not None else "no strength recorded"
         out.append(
             f"- **{md(f.action.value)}** {_where(loc.path, loc.line, loc.index, run)}, reference "
-            f"{md(m.reference.id)} ({md(m.reference.source.name)}): {round(100 * request.share(m))}% of "
-            f"the reference's aligned text repeats its own prompt: {md(quoted, PROMPT_CELL)}. "
-            f"From {md(request.origin(m), 1000)}."
+            f"{md(m.reference.id)} ({md(m.reference.source.name)}): {md(why, REASON_CELL)}. "
+            f"The reference's passages repeating its own prompt ({round(100 * request.share(m))}% of its "
+            f"aligned text): {md(quoted, PROMPT_CELL)}. From {md(request.origin(m), 1000)}."
         )
     if len(seen) > ROWS:
         out.append(f"- … and {len(seen) - ROWS:,} more in the full report")

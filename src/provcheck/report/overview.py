@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from provcheck.inputs.declared import CARD_BODY
 from provcheck.matching.params import MatchConfig
 from provcheck.model import (
     ABSENT,
@@ -66,6 +67,15 @@ class Verdict:
     """Matching thresholds this scan changed (``changed_thresholds``): a verdict without a
     blocking finding holds only at them (``--min-probability 0.9999`` left a verbatim copy out
     while the verdict said no record matched)."""
+    unread: int = 0
+    """Files or records the scan could not read (``ScanResult.errors``; JSON ``verdict.complete``
+    false): every headline says so beside its verdict, a blocked scan's too (counsel 21: "Blocked"
+    alone read as a scan of everything)."""
+    unread_at: tuple[str, ...] = ()
+    """Where the first ``UNREAD_SHOWN`` of them are (``RecordError.where``)."""
+    cards: tuple[str, ...] = ()
+    """Dataset cards of which only the front matter was read (``CARD_BODY``): the rest of each
+    was not scanned, and every headline says so."""
 
     def at_thresholds(self) -> str:
         """``" at thresholds other than the defaults (...)"``, or "" at the defaults."""
@@ -116,7 +126,14 @@ def verdict(result: ScanResult, fail_on: frozenset[Action]) -> Verdict:
         fail_on=names,
         ungated=ungated,
         thresholds=thresholds,
+        unread=len(result.errors),
+        unread_at=tuple(e.where() for e in result.errors[:UNREAD_SHOWN]),
+        cards=tuple(n.path for n in result.not_scanned if n.reason == CARD_BODY),
     )
+
+
+UNREAD_SHOWN = 3
+"""Places of unreadable input a headline names (every one is in the JSON report's ``errors``)."""
 
 
 _NOT_READ = {

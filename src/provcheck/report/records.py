@@ -195,6 +195,10 @@ class RecordCounts:
     records" was said of a scan blocked only by what records' own model fields declare."""
     declared_records: int = 0
     """Records the blocking declarations of records' own fields cover (``Declaration.records``)."""
+    info_only: int = 0
+    """Of ``with_findings``, records whose every open finding is information (action ``info``: a
+    permission, a marker phrase noted): the headline counted them among the records "with at least
+    one open finding" without saying so (counsel 21)."""
 
 
 def origin_of(f: Finding) -> str:
@@ -401,9 +405,13 @@ class RecordView:
         opened: set[tuple[str, int]] = set()
         blocking: set[tuple[str, int]] = set()
         waived: set[tuple[str, int]] = set()
+        worst: dict[tuple[str, int], str | None] = {}
+        """Per record, its worst open action over the rows covering it."""
         for r in records:
             for i in r.covers:
                 (waived if r.worst == WAIVED else opened).add((r.path, i))
+                if r.worst != WAIVED:
+                    worst[(r.path, i)] = worse(worst.get((r.path, i)), r.worst)
                 if r.blocking:
                     blocking.add((r.path, i))
         counts = RecordCounts(
@@ -419,6 +427,7 @@ class RecordView:
             placeholder_failing=self._placeholders_failing,
             declared_blocking=len(self._declared),
             declared_records=sum(self._declared.values()),
+            info_only=sum(1 for action in worst.values() if action == Action.INFO.value),
         )
         return rows, sources, counts
 
@@ -459,89 +468,6 @@ def report_identity(result: ScanResult) -> ReportIdentity:
     for i, f in enumerate(result.findings):
         view.add(i, f)
     return view.identity(result)
-
-
-def record_verdict(counts: RecordCounts, verdict: ov.Verdict, use: str = "", since: str = "") -> str:
-    """The verdict in one sentence with the record counts, claiming no more than was checked,
-    and the declared use the rules were applied for (``use``, when given): "No blocking finding"
-    for fine-tuning says nothing about training a competing model, and the verdict is what is
-    read, and quoted, on its own. So is what a diff-aware scan's counts are of (``since``: the
-    revision of ``--changed-since``): "1 of 1 records (100.0%)" of a pull request's comment was
-    read as the whole dataset."""
-    said = _verdict(counts, verdict)
-    if since:
-        said += (
-            f" Only records new or changed since {since} were scanned (--changed-since): the counts "
-            "are of those records, not of the whole dataset."
-        )
-    return f"{said} Rules applied for the declared use: {use}." if use else said
-
-
-def declared_blocking(counts: RecordCounts) -> str:
-    """What else blocks: declarations, counted apart from the records (a scan blocked only by
-    records that name their model read "Blocked: 0 of 12 records")."""
-    if not counts.declared_blocking:
-        return ""
-    covered = (
-        f"; among them, {counts.declared_records:,} record(s) name in a field of their own the model "
-        "that wrote them"
-        if counts.declared_records
-        else ""
-    )
-    return (
-        f" Also blocking: {counts.declared_blocking:,} declaration(s) (what a dataset card, a manifest "
-        f"or records' own fields declare{covered}), counted apart from the records above: see Records "
-        "with findings."
-    )
-
-
-def _verdict(counts: RecordCounts, verdict: ov.Verdict) -> str:
-    n = counts.scanned
-    if verdict.status == "fail":
-        return (
-            f"Blocked: {counts.blocking:,} of {n:,} records ({_pct(counts.blocking, n)}) have a finding "
-            f"with action {'/'.join(verdict.fail_on)}; {counts.with_findings:,} records "
-            f"({_pct(counts.with_findings, n)}) have at least one open finding.{declared_blocking(counts)}"
-        )
-    if verdict.ungated:
-        return (
-            f"Not gated: {verdict.ungated:,} finding(s) have action block, but this scan fails on "
-            f"nothing (fail-on never); {counts.with_findings:,} of {n:,} records "
-            f"({_pct(counts.with_findings, n)}) have open findings"
-            + ("; some input was not read." if verdict.status == "incomplete" else ".")
-        )
-    found = (
-        f"{counts.with_findings:,} of {n:,} records ({_pct(counts.with_findings, n)}) have open findings "
-        "that do not block"
-        if counts.with_findings
-        else "no record has an open finding"
-        if counts.waived_only
-        else f"none of the {n:,} records read matched the indexed sources under a rule that applies"
-        + verdict.at_thresholds()
-    )
-    if counts.waived_only:
-        # Every finding waived read "none of the records matched the indexed sources": they did.
-        found += f"; {counts.waived_only:,} record(s) have findings, all of them waived (see Waivers)"
-    found += unreviewed(counts)
-    if verdict.status == "incomplete":
-        return f"Incomplete: no blocking finding in what could be read; {found}; some input was not read."
-    return f"No blocking finding: {found}. This covers only the indexed sources, nothing else."
-
-
-def unreviewed(counts: RecordCounts) -> str:
-    """What waivers nobody wrote hide, or "": a baseline's placeholders waive blocking findings
-    so that a gate passes, and the verdict read "No blocking finding" to counsel."""
-    if not counts.placeholder_failing:
-        return ""
-    return (
-        f"; but {counts.placeholder_failing:,} finding(s) that would block are waived only by a "
-        "placeholder written by provcheck baseline, with no reason or approver: nobody has reviewed "
-        "them (see Waivers)"
-    )
-
-
-def _pct(part: int, whole: int) -> str:
-    return f"{part / whole:.1%}" if whole else "0%"
 
 
 def evidence_kinds(result: ScanResult) -> tuple[int, int, int]:

@@ -279,6 +279,10 @@ def result_of(f: Finding, rule_index: int, run: RunRecord, fingerprint_: str) ->
         # As the text report and the HTML card say it: a warning that read as a copy was a
         # blocking rule's finding lowered as likely convergence.
         message += f" (rule action {f.downgraded_from.value}; lowered: {lowered_because(f)})"
+    if f.match is not None and f.match.strength is not None:
+        # The match's reason, as the text report gives it (counsel 21: a copy and an answer the
+        # prompt explains read alike without it).
+        message += f" (strength: {f.match.strength.reason})"
     message += f" (finding {f.id})"
     props: dict[str, Any] = {
         "action": f.action.value,

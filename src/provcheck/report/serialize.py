@@ -357,6 +357,7 @@ def record_counts(c: RecordCounts) -> dict[str, Any]:
     return {
         "scanned": c.scanned,
         "with_findings": c.with_findings,
+        "info_only": c.info_only,
         "blocking": c.blocking,
         "waived_only": c.waived_only,
         "dataset_level": c.dataset_level,

@@ -16,12 +16,12 @@ from provcheck.report import clauses
 from provcheck.report import overview as ov
 from provcheck.report.base import Formatter, ReportContext
 from provcheck.report.evidence import token_ranges, withheld_note
+from provcheck.report.headline import record_verdict
 from provcheck.report.meaning import CLEAN_LIMITS, PROBABILITY_BASIS, lowered_because, meaning
 from provcheck.report.overview import coverage
 from provcheck.report.records import (
     DATASET_LEVEL_NOTE,
     RecordSummary,
-    record_verdict,
     record_view,
     sources_basis,
     unruled_line,

@@ -464,7 +464,8 @@ class Matcher:
             # Whether the shared passage lies on code lines (``Signals.code_passage``).
             on_code = same_request and fp.renamed is not None and _on_code(seg, ev.spans)
             record = records_of[i]
-            echo, owned = _echo_shares(alignment, ref.echoes, fp.codes, ref.codes)
+            echo, owned, read = _echo_shares(alignment, ref.echoes, fp.codes, ref.codes)
+            packed = _pack(self.index, key) is not None  # own words not read: text withheld
             prompts = [t.text for t in seg.record.turns if t.kind in _PROMPT_KINDS]
             told = (
                 determined(prompts, passage, ref.text)
@@ -523,6 +524,8 @@ class Matcher:
                             determined=told,
                             set_aside=(i, key) in routed and len(anchors) >= config.strong_hits,
                             own_share=owned,
+                            own_read=read and not packed,
+                            withheld=packed,
                             plain_reference=reference.turn.kind is RoleKind.TEXT,
                         ),
                     )

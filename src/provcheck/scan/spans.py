@@ -37,11 +37,12 @@ _code_lines = functools.lru_cache(maxsize=256)(code_lines)
 
 def echo_shares(
     alignment: Alignment, echoes: list[tuple[int, int]], cand: str, ref: str
-) -> tuple[float, float]:
+) -> tuple[float, float, bool]:
     """Share of the reference's aligned token ranges that repeat its own prompt, and, when that
     share is ``ECHO_SHARE`` or more, the share of the reference's *own* tokens in those ranges
     (the ones that do not repeat its prompt: its edits, the sentences it added) that the
-    candidate repeats identically (``Signals.own_share``; 0.0 when not read).
+    candidate repeats identically (``Signals.own_share``; 0.0 when not read), and whether it was
+    read (``Signals.own_read``).
 
     ``cand`` and ``ref`` are the two texts' plain token codes. A match holding only with
     identifiers abstracted is not read (its spans are on other streams), nor is a pack's
@@ -54,7 +55,7 @@ def echo_shares(
             inside += max(0, min(b, sp.ref_end) - max(a, sp.ref_start))
     share = inside / total if total else 0.0
     if share < ECHO_SHARE or alignment.renamed or total == inside:
-        return share, 0.0
+        return share, 0.0, False
     own = taken = 0
     for sp in alignment.spans:
         blocks = identical_runs(cand[sp.cand_start : sp.cand_end], ref[sp.ref_start : sp.ref_end])
@@ -63,7 +64,7 @@ def echo_shares(
         for _, r0, size in blocks:
             start, end = sp.ref_start + r0, sp.ref_start + r0 + size
             taken += sum(max(0, min(b, end) - max(a, start)) for a, b in mine)
-    return share, (taken / own if own else 0.0)
+    return share, (taken / own if own else 0.0), own > 0
 
 
 def _outside(start: int, end: int, echoes: list[tuple[int, int]]) -> list[tuple[int, int]]:

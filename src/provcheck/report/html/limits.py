@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from provcheck.matching.convergence import OWN_EVIDENCE, OWN_SHARE, OWN_TOKENS, WHOLE_SHARE
 from provcheck.report.html.markup import esc
 from provcheck.report.method import Measured
 
@@ -37,11 +38,18 @@ list left out (counsel 19): a clean report read as covering copies split across 
 
 PROMPTS = (
     "<li><b>Prompts</b>: a match whose reference side mostly repeats the reference's own prompt "
-    "(a rewritten email restating the email) is lowered as likely convergence only while the record "
-    "leaves out what the reference wrote beyond that prompt; the reference's passages it rests on "
+    "(a rewritten email restating the email) is lowered as likely convergence unless the record "
+    f"also repeats {OWN_SHARE:.0%} or more of the words the reference wrote beyond that prompt, at "
+    f"least {OWN_TOKENS} of them, and either {OWN_EVIDENCE} of them or the whole of both texts "
+    f"({WHOLE_SHARE:.0%} of each): a copy repeats them all, while an answer written apart for the "
+    "same request makes edits of its own, yet shares stock phrases and the words around passages "
+    "it quotes of the same prompt. Each such finding says how much of those words the record "
+    "repeats. The reference's passages it rests on "
     "are shown with the finding (the index keeps where a reference repeats its request, not the "
     "request's text, which is in the reference's record). A reference indexed as plain text has no "
     "request: a record's request turn matching it is judged as a copy of it (the stricter reading), "
     "as whether the shared text is a prompt both hold cannot be checked.</li>"
 )
-"""The limit of the prompt-convergence rule (outside counsel 19; counsel 19's plain-text sources)."""
+"""The limit of the prompt-convergence rule (outside counsel 19; counsel 19's plain-text sources;
+counsel 21: "only while the record leaves out what the reference wrote beyond that prompt" read
+as "repeats none of it", where the test is a share and a count)."""

@@ -7,9 +7,10 @@ from __future__ import annotations
 from provcheck.model import RunRecord, ScanResult
 from provcheck.report import overview as ov
 from provcheck.report.decision import DECISIONS, Decision
+from provcheck.report.headline import declared_blocking, unreviewed
 from provcheck.report.html.markup import dl, esc
 from provcheck.report.html.summary import _mono, not_scanned
-from provcheck.report.records import RecordSummary, declared_blocking, unreviewed
+from provcheck.report.records import RecordSummary
 
 
 def policy_files_html(run: RunRecord) -> str:

@@ -13,6 +13,7 @@ from typing import TextIO
 
 from provcheck.model import ScanResult
 from provcheck.report import overview as ov
+from provcheck.report.headline import record_verdict
 from provcheck.report.html.charts import bar_chart
 from provcheck.report.html.markup import badge, breakable, dl, esc, idents, table
 from provcheck.report.html.sources import sources_table
@@ -23,7 +24,6 @@ from provcheck.report.records import (
     WAIVED,
     RecordSummary,
     evidence_kinds,
-    record_verdict,
     short_only,
     unruled_line,
 )
@@ -237,6 +237,7 @@ def executive_summary(
     records_line = (
         f"<p class='records-line'><b>{c.with_findings:,}</b> of <b>{c.scanned:,}</b> records have "
         f"open findings; <b>{c.blocking:,}</b> block"
+        + (f"; {c.info_only:,} with information only (action info)" if c.info_only else "")
         + (
             f"; {c.waived_only:,} more {'record has' if c.waived_only == 1 else 'records have'} "
             "only waived findings"
