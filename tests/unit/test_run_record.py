@@ -182,6 +182,8 @@ FULL = RunRecord(
                 finished_at="2026-01-01T10:00:02+00:00",
             ),
         ),
+        command=("provcheck", "merge", "p1"),
+        merged_at="2026-01-01T10:05:00+00:00",
     ),
 )
 """Every fact the record can hold, each given (``test_the_full_record_gives_every_field``)."""

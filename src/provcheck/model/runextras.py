@@ -97,11 +97,17 @@ class PartialFacts:
 
 @dataclass(frozen=True, slots=True)
 class MergeFacts:
-    """``provcheck merge``: the shares the result was put together from."""
+    """``provcheck merge``: the shares the result was put together from, and the merge itself."""
 
     shards: int
     inputs: str
     partials: tuple[PartialFacts, ...]
+    command: tuple[str, ...] | Absent = ABSENT
+    """The ``provcheck merge`` command line that put the shares together and wrote the reports
+    (the run's ``command`` too; each share's scan command is its partial's)."""
+    merged_at: str | Absent = ABSENT
+    """When the merge ran (ISO 8601, UTC): the waivers were judged as of its date. The run's
+    ``started_at`` and ``finished_at`` are the first share's start and the last share's end."""
 
 
 for _value in (IndexMember, GitFacts, FetchedIndex, ShareFile, ShardFacts, PartialFacts, MergeFacts):

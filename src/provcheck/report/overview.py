@@ -433,16 +433,25 @@ def policy_files(run: RunRecord) -> list[tuple[str, str]]:
 
 
 def command_line(run: RunRecord) -> str:
-    """The command as a shell would take it; for a merged result, every share's, each named by
-    its share (the merged record's own command is its first share's: counsel could not trace the
-    others, outside counsel read 19)."""
+    """The command as a shell would take it; for a merged result, the merge's (with when it ran)
+    and every share's scan, each named by its shard (outside counsel read 19 and 20)."""
     import shlex  # a report's line, not the hook's
 
     merged = run.merged if not isinstance(run.merged, Absent) else None
     if merged is not None and merged.partials:
+        # The merge that wrote the reports first, then each share's scan (counsel 20: the merge
+        # command was recorded nowhere).
+        merge = shlex.join(merged.command) if isinstance(merged.command, tuple) else "not recorded"
+        when = f" (at {merged.merged_at})" if isinstance(merged.merged_at, str) else ""
         return "; ".join(
-            f"share {p.shard}: " + (shlex.join(p.command) if isinstance(p.command, tuple) else "not recorded")
-            for p in merged.partials
+            [
+                f"merge{when}: {merge}",
+                *(
+                    f"shard {p.shard}: "
+                    + (shlex.join(p.command) if isinstance(p.command, tuple) else "not recorded")
+                    for p in merged.partials
+                ),
+            ]
         )
     return shlex.join(run.command) if run.command else ""
 
