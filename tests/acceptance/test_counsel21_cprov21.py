@@ -4,6 +4,8 @@ with a test that fails on the old code.
 P12. A merged report recorded each share's scan command but not the ``provcheck merge`` that wrote
      it, and the run's ``command`` was share 1's: the merge command and when it ran are in
      ``run.merged`` (and are the run's ``command``), and said beside each share's command.
+P11. The OpenAI rule's *Applies when* excluded sources under the EU terms and the Services
+     Agreement with no word of where they go: the rules of the policy that take them are named.
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from helpers import FIXTURES, check_json_report, run_cli
+from helpers import FIXTURES, ROOT, check_json_report, run_cli
 from provcheck.cli import cli
+from provcheck.policy.loader import load_policy
 
 FORMATS = {"json": "m.json", "html": "m.html", "markdown": "m.md", "text": "m.txt", "junit": "m.xml"}
 
@@ -78,3 +81,34 @@ def test_the_merge_command_and_its_time_are_recorded_beside_each_shares(merged: 
         )
     for fmt in ("html", "markdown", "text", "junit"):  # every format that says when the scan ran
         assert f"merged {facts['merged_at']} by provcheck merge" in _flat(merged[fmt], fmt), fmt
+
+
+def test_the_openai_rule_names_the_rules_that_take_the_sources_it_leaves_out(merged: dict[str, Any]) -> None:
+    from provcheck.policy.describe import handed_over  # new in this read
+
+    policy = load_policy(str(ROOT / "policies" / "openai.yaml"))
+    rules = {r.id: r for r in policy.rules}
+    said = handed_over(rules["openai-no-competing-models"], policy.rules)
+    assert "sources under “openai-eu-terms-of-use” are judged by openai-eu-no-competing-models, " in said
+    assert (
+        "sources under “openai-services-agreement” are judged by openai-api-competition-undeclared, " in said
+    )
+    assert "openai-api-no-competing-models" in said
+    assert handed_over(rules["openai-eu-no-competing-models"], policy.rules) == ""  # excludes nothing
+    # In the report, after the condition it explains.
+    (finding,) = [f for f in merged["doc"]["findings"] if f["rule"] == "openai-no-competing-models"][:1]
+    words = finding["applies_when_words"]
+    assert words.startswith("all of: (1) the source's provider is “openai”")
+    assert "“openai-services-agreement” (so sources under “openai-eu-terms-of-use” are judged by " in words
+    assert "are judged by openai-eu-no-competing-models" in _flat(merged["text"], "text")
+    assert "are judged by openai-eu-no-competing-models" in _flat(merged["html"], "html")
+
+
+def test_a_rule_whose_excluded_sources_no_rule_takes_says_so() -> None:
+    from provcheck.policy.describe import handed_over
+
+    policy = load_policy(str(ROOT / "policies" / "openai.yaml"))
+    rule = next(r for r in policy.rules if r.id == "openai-no-competing-models")
+    others = [r for r in policy.rules if not r.id.startswith(("openai-eu-", "openai-api-"))]
+    said = handed_over(rule, others)
+    assert "sources under “openai-eu-terms-of-use” are judged by no other rule of this policy instead" in said

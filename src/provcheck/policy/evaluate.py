@@ -38,7 +38,7 @@ from provcheck.model import (
     SourceName,
 )
 from provcheck.policy.conflicts import MatchedSources, licence_declarations
-from provcheck.policy.describe import describe
+from provcheck.policy.describe import describe, handed_over
 from provcheck.policy.licenses import license_ids, traits
 from provcheck.policy.model import Policy, Rule, SourceFacts, Use, comparisons, overlay
 from provcheck.policy.paths import project_bases, spelt
@@ -262,9 +262,16 @@ class Evaluator:
             remediation=rule.remediation,
             clause=clause,
             when=str(rule.when) or None,
-            when_words=describe(rule.when) if rule.when else None,
+            when_words=self._when_words(rule),
         )
         return ref, action
+
+    def _when_words(self, rule: Rule) -> str | None:
+        """*Applies when* in words, with where the sources the rule excludes go."""
+        if not rule.when:
+            return None
+        handed = handed_over(rule, self.policy.rules)
+        return describe(rule.when) + (f" (so {handed})" if handed else "")
 
     def _rules(self, signal: str) -> list[Rule]:
         return [r for r in self.policy.rules if r.enabled and r.signal == signal]
