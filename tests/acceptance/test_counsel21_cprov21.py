@@ -4,6 +4,10 @@ with a test that fails on the old code.
 P12. A merged report recorded each share's scan command but not the ``provcheck merge`` that wrote
      it, and the run's ``command`` was share 1's: the merge command and when it ran are in
      ``run.merged`` (and are the run's ``command``), and said beside each share's command.
+P8.  Waivers approved at example.com, one never expiring, read as approvals, and JSON said
+     ``"placeholders": 0``: an approver or ticket at a domain reserved for examples (RFC 2606,
+     6761) and no expiry make a waiver placeholder-like, flagged with why in every register and
+     counted in ``waivers.placeholders`` (the demo keeps its example.com waivers and shows it).
 P11. The OpenAI rule's *Applies when* excluded sources under the EU terms and the Services
      Agreement with no word of where they go: the rules of the policy that take them are named.
 """
@@ -40,7 +44,7 @@ def merged(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     shutil.copytree(FIXTURES / "demo", tmp / "demo")
     run_cli(["index", "build", tmp / "index", "--sources", tmp / "demo" / "sources.yaml", "-q"])
     base: list[object] = ["scan", tmp / "demo" / "dataset", "--index", tmp / "index", "-q"]
-    base += ["--policy", tmp / "demo" / "policy.yaml"]
+    base += ["--policy", tmp / "demo" / "policy.yaml", "--waivers", tmp / "demo" / "waivers.yaml"]
     parts = [tmp / f"p{i}.partial" for i in (1, 2)]
     args = ["merge", *(str(p) for p in parts), "-q"]
     for fmt, name in FORMATS.items():
@@ -112,3 +116,50 @@ def test_a_rule_whose_excluded_sources_no_rule_takes_says_so() -> None:
     others = [r for r in policy.rules if not r.id.startswith(("openai-eu-", "openai-api-"))]
     said = handed_over(rule, others)
     assert "sources under “openai-eu-terms-of-use” are judged by no other rule of this policy instead" in said
+
+
+@pytest.mark.parametrize(
+    ("text", "reserved"),
+    [
+        ("legal@example.com", "example.com"),
+        ("https://tickets.example.org/DATA-1", "tickets.example.org"),
+        ("ops@EXAMPLE.NET", "example.net"),
+        ("a@corp.example", "corp.example"),
+        ("a@ci.test", "ci.test"),
+        ("http://jira.invalid/X", "jira.invalid"),
+        ("http://localhost/X", "localhost"),
+        ("legal@acme.com", None),
+        ("a@myexample.com", None),
+        ("https://example.co/x", None),
+        ("Jane Doe (counsel)", None),
+    ],
+)
+def test_reserved_example_domains(text: str, reserved: str | None) -> None:
+    from provcheck.waivers import reserved_domain
+
+    assert reserved_domain(text) == reserved
+
+
+def test_example_domain_and_never_expiring_waivers_are_flagged_and_counted(merged: dict[str, Any]) -> None:
+    doc = merged["doc"]
+    assert doc["waivers"]["placeholders"] == 1  # the one in force; the expired one waives nothing
+    assert doc["waivers"]["placeholders_from_baseline"] == 0
+    doubts = {f["waiver"]["approver"]: f["waiver"]["doubts"] for f in doc["findings"] if f["waiver"]}
+    assert doubts["data-governance@example.com"] == [
+        "approver at example.com, a domain reserved for examples (RFC 2606/6761)",
+        "no expiry: it is never reviewed again",
+    ]
+    assert doubts["legal@example.com"] == [
+        "approver at example.com, a domain reserved for examples (RFC 2606/6761)",
+        "ticket at example.com, a domain reserved for examples (RFC 2606/6761)",
+    ]
+    flag = (
+        "placeholder-like: approver at example.com, a domain reserved for examples (RFC 2606/6761); no expiry"
+    )
+    assert f"in force ({flag}" in _flat(merged["markdown"], "markdown")
+    assert f"in force ({flag}" in _flat(merged["html"], "html")  # the waiver register
+    text = _flat(merged["text"], "text")
+    assert "(PLACEHOLDER-LIKE: approver at example.com, a domain reserved for examples" in text
+    assert "1 finding(s) waived, 1 of them by a placeholder-like waiver: no one can be shown" in _flat(
+        merged["markdown"], "markdown"
+    )

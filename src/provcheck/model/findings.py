@@ -104,6 +104,16 @@ class Waiver:
     …; path …``): a waiver written for one finding reads differently from a rule-wide one."""
     entry: str | None = None
     """Where the entry is (``waivers.yaml:12``)."""
+    doubts: tuple[str, ...] = ()
+    """Why the entry reads as a placeholder though a person filled it in: an approver or ticket
+    at a domain reserved for examples (RFC 2606, RFC 6761: ``example.com``, ``*.test``…), or no
+    expiry (never reviewed again). Such a waiver still waives; reports flag it and count it
+    among ``WaiverReport.placeholders`` (counsel 21)."""
+
+    @property
+    def placeholder_like(self) -> bool:
+        """True when nobody can be shown to have approved it: baseline's placeholder, or doubts."""
+        return self.placeholder or bool(self.doubts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +145,9 @@ class WaiverReport:
     expired: int
     """Findings whose only waivers have expired (re-opened)."""
     placeholders: int
-    """Waived findings whose waiver still has ``provcheck baseline``'s placeholder reason."""
+    """Waived findings whose waiver is placeholder-like (``Waiver.placeholder_like``): still
+    ``provcheck baseline``'s placeholder reason or approver, or an approver or ticket at a
+    reserved example domain, or no expiry."""
     stale: tuple[StaleWaiver, ...]
     """Entries that matched no finding."""
     sha256: str | None = None
@@ -144,6 +156,8 @@ class WaiverReport:
     as_of: str | None = None
     """The date (UTC, ISO) expiry dates were compared with: a waiver in force on the day of the
     scan may have expired when the scan is re-run."""
+    from_baseline: int = 0
+    """Of ``placeholders``, those whose reason or approver is still ``provcheck baseline``'s."""
 
 
 @enum.unique

@@ -285,6 +285,8 @@ def _waived(result: ScanResult) -> list[str]:
         )
         # The source too: a card's entries differ only by the source its licence conflicts with.
         source = f.source.name if f.source is not None else ov.origin(f)
+        if w.placeholder_like:  # counsel 21: example.com approvers and no expiry read as approvals
+            state += f" (placeholder-like: {ov.waiver_doubts(w)})"
         out.append(
             f"| {state} | `{f.id}` | {md(ov.where(f))} | {md(f.rule.id)} | {md(source)} | "
             f"{md(f.action.value)} | {md(w.approver)} | {md(w.date)} | {md(w.expires or 'never')} | "

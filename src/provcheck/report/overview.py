@@ -20,6 +20,7 @@ from provcheck.model import (
     ScanResult,
     SkipReason,
     SourceInfo,
+    Waiver,
 )
 from provcheck.policy.licenses import (
     MODEL_TERMS,
@@ -463,6 +464,19 @@ def declared_unscanned(result: ScanResult) -> list[str]:
     return [n.path for n in result.not_scanned if n.path in declaring]
 
 
+PLACEHOLDER_LIKE = (
+    "no one can be shown to have approved it (a placeholder reason or approver, an approver or "
+    "ticket at a domain reserved for examples such as example.com, or no expiry)"
+)
+"""What a placeholder-like waiver is, said where reports count or flag them."""
+
+
+def waiver_doubts(w: Waiver) -> str:
+    """Why a waiver is placeholder-like, in words, or "" when it is not."""
+    said = ["placeholder reason or approver written by provcheck baseline"] if w.placeholder else []
+    return "; ".join([*said, *w.doubts])
+
+
 def waivers_fact(result: ScanResult) -> str:
     """The waivers file a scan applied, with its digest, the date expiry was judged on and what
     it did: which findings are waived is part of what counsel decides on, and an auditor
@@ -470,12 +484,17 @@ def waivers_fact(result: ScanResult) -> str:
     w = result.waivers
     if w is None:
         return "none: no waivers file was used, and no finding is waived"
-    placeholders = (
-        f", {w.placeholders:,} of them only by a placeholder written by provcheck baseline (no reason "
-        "or approver)"
-        if w.placeholders
-        else ""
-    )
+    placeholders = ""
+    if w.placeholders:
+        # Counsel 21: waivers approved at example.com, and never expiring, read as approvals.
+        baseline = (
+            f" ({w.from_baseline:,} still with provcheck baseline's placeholder reason or approver)"
+            if w.from_baseline
+            else ""
+        )
+        placeholders = (
+            f", {w.placeholders:,} of them by a placeholder-like waiver{baseline}: {PLACEHOLDER_LIKE}"
+        )
     return (
         f"{w.file} (sha256 {w.sha256 or 'not recorded'}), expiry dates compared with "
         f"{w.as_of or 'a date not recorded'} (UTC): {w.waived:,} finding(s) waived{placeholders}; "

@@ -208,6 +208,7 @@ def waiver(w: Waiver | None) -> dict[str, Any] | None:
         "expires": w.expires,
         "ticket": w.ticket,
         "placeholder": w.placeholder,
+        "doubts": list(w.doubts),
         "written_for": w.written_for,
         "entry": w.entry,
     }
@@ -284,6 +285,7 @@ def waivers(w: WaiverReport | None) -> dict[str, Any] | None:
         "waived": w.waived,
         "expired": w.expired,
         "placeholders": w.placeholders,
+        "placeholders_from_baseline": w.from_baseline,
         "sha256": w.sha256,
         "as_of": w.as_of,
         "stale": [

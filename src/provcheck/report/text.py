@@ -322,7 +322,7 @@ class TextFormatter(Formatter):
                 console.print(printable(f"    note: {c.note}"), markup=False)
         if f.waiver is not None:
             w = f.waiver
-            flag = " (PLACEHOLDER: fill in reason and approver)" if w.placeholder else ""
+            flag = f" (PLACEHOLDER-LIKE: {ov.waiver_doubts(w)})" if w.placeholder_like else ""
             until = f", until {w.expires}" if w.expires else ""
             console.print(
                 printable(
