@@ -8,6 +8,9 @@ P8.  Waivers approved at example.com, one never expiring, read as approvals, and
      ``"placeholders": 0``: an approver or ticket at a domain reserved for examples (RFC 2606,
      6761) and no expiry make a waiver placeholder-like, flagged with why in every register and
      counted in ``waivers.placeholders`` (the demo keeps its example.com waivers and shows it).
+P9.  A finding's action lowered because of a date (the material dated before every wording of
+     the clause on record) said so only in the clause's note: ``date_lowering`` in JSON (and
+     ``dateLowering`` in SARIF) gives the date, whose date it is, the clause version, from and to.
 P11. The OpenAI rule's *Applies when* excluded sources under the EU terms and the Services
      Agreement with no word of where they go: the rules of the policy that take them are named.
 """
@@ -28,7 +31,14 @@ from helpers import FIXTURES, ROOT, check_json_report, run_cli
 from provcheck.cli import cli
 from provcheck.policy.loader import load_policy
 
-FORMATS = {"json": "m.json", "html": "m.html", "markdown": "m.md", "text": "m.txt", "junit": "m.xml"}
+FORMATS = {
+    "json": "m.json",
+    "html": "m.html",
+    "markdown": "m.md",
+    "text": "m.txt",
+    "junit": "m.xml",
+    "sarif": "m.sarif",
+}
 
 
 def _flat(text: str, fmt: str) -> str:
@@ -163,3 +173,46 @@ def test_example_domain_and_never_expiring_waivers_are_flagged_and_counted(merge
     assert "1 finding(s) waived, 1 of them by a placeholder-like waiver: no one can be shown" in _flat(
         merged["markdown"], "markdown"
     )
+
+
+def test_a_lowering_for_the_materials_date_is_machine_readable(merged: dict[str, Any]) -> None:
+    lowered = {f["id"]: f for f in merged["doc"]["findings"] if f["date_lowering"]}
+    assert list(lowered) == ["9280acf6bc7e13a9ebc5"]  # every other finding: null
+    f = lowered["9280acf6bc7e13a9ebc5"]
+    assert f["action"] == "review" and f["downgraded_from"] is None  # not its evidence: its date
+    assert f["date_lowering"] == {
+        "date": "2023-03-13",
+        "date_of": "alpaca-style-nc",
+        "clause": {
+            "terms": "openai-terms-of-use",
+            "clause": "compete",
+            "document": "OpenAI Terms of Use",
+            "version": None,
+            "effective": "2023-03-14",
+        },
+        "from": "block",
+        "to": "review",
+    }
+    assert f["clause"]["effective"] == f["date_lowering"]["clause"]["effective"]
+    sarif = json.loads(merged["sarif"])
+    props = [
+        p
+        for r in sarif["runs"][0]["results"]
+        for p in r["properties"]["findings"]
+        if p["id"] == "9280acf6bc7e13a9ebc5"
+    ]
+    assert [p["dateLowering"] for p in props] == [f["date_lowering"]]
+
+
+def test_the_date_is_the_first_dated_of_the_source_its_dataset_and_chain() -> None:
+    import datetime as dt
+
+    from provcheck.policy.evaluate import dated
+    from provcheck.policy.model import SourceFacts
+
+    day = dt.date(2023, 1, 2)
+    undated, own = SourceFacts(name="dump"), SourceFacts(name="dataset:d", date=day)
+    parent = SourceFacts(name="chatgpt", date=dt.date(2024, 5, 1))
+    assert dated(undated, own, parent) == (day, "dataset:d")
+    assert dated(undated, parent) == (dt.date(2024, 5, 1), "chatgpt")
+    assert dated(undated) == (None, None)

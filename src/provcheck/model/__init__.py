@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from provcheck.model.findings import (
     Action,
     Clause,
+    DateLowering,
     Declaration,
     Finding,
     MarkerHit,
@@ -128,6 +129,7 @@ __all__ = [
     "CharSpan",
     "Clause",
     "ContentHash",
+    "DateLowering",
     "Declaration",
     "ErrorKind",
     "Evidence",

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from provcheck.matching.strength import relation
 from provcheck.model import (
     Action,
+    DateLowering,
     Declaration,
     Finding,
     FindingId,
@@ -130,7 +131,7 @@ class Evaluator:
         self.use = use
         self.index_sources = index_sources
         self._chains: dict[str, tuple[SourceFacts, ...]] = {}
-        self._refs: dict[tuple[str, dt.date | None, str], tuple[RuleRef, Action]] = {}
+        self._refs: dict[tuple[str, dt.date | None, str, str | None], tuple[RuleRef, Action]] = {}
         self._info_cache: dict[str, tuple[SourceInfo]] = {}
         self._bases = project_bases(policy.path)
         self._use_ctx = {
@@ -242,19 +243,38 @@ class Evaluator:
         return self.cited(rule, on, facts)[0]
 
     def cited(
-        self, rule: Rule, on: dt.date | None, facts: SourceFacts | None = None
+        self,
+        rule: Rule,
+        on: dt.date | None,
+        facts: SourceFacts | None = None,
+        date_of: str | None = None,
     ) -> tuple[RuleRef, Action]:
         """``rule_ref`` and the finding's action: ``action_before_wording`` (review unless the
-        policy raises it) when the material is dated before every wording on record."""
+        policy raises it) when the material (dated ``on``, the ``date`` of source ``date_of``)
+        is dated before every wording on record."""
         cited = self.policy.cite(rule, on, facts)
         action = rule.action_for(cited is not None and cited.predates)
         clause = cited.clause if cited else None
+        lowering = None
         if clause is not None and action is not rule.action:
             clause = replace(
                 clause,
                 note=f"{clause.note}: the finding is {action.value}, not {rule.action.value}, "
                 "until a reviewer confirms the restriction was in force then",
             )
+            if on is not None:  # a lowering is only ever for a dated material (``predates``)
+                named = rule.clause
+                lowering = DateLowering(
+                    date=on.isoformat(),
+                    date_of=date_of or (facts.name if facts is not None else None),
+                    effective=clause.effective,
+                    version=clause.version,
+                    document=clause.document,
+                    terms=named.terms if named is not None and named.inline is None else None,
+                    clause=named.key if named is not None and named.inline is None else None,
+                    from_action=rule.action,
+                    to_action=action,
+                )
         ref = RuleRef(
             id=rule.id,
             title=rule.title,
@@ -263,6 +283,7 @@ class Evaluator:
             clause=clause,
             when=str(rule.when) or None,
             when_words=self._when_words(rule),
+            date_lowering=lowering,
         )
         return ref, action
 
@@ -330,8 +351,8 @@ class Evaluator:
         chain: tuple[SourceFacts, ...],
         ctx: dict[str, Any],
     ) -> Finding:
-        on = facts.date or next((f.date for f in chain if f.date), None)
-        rule_ref, action = self._rule_ref_cached(rule, on, facts)
+        on, date_of = dated(facts, *chain)
+        rule_ref, action = self._rule_ref_cached(rule, on, facts, date_of)
         downgraded = None
         # Blocking rests on the match's strength: short, convergent or improbable evidence is
         # review at most (``Strength.can_block``).
@@ -358,11 +379,13 @@ class Evaluator:
             downgraded_from=downgraded,
         )
 
-    def _rule_ref_cached(self, rule: Rule, on: dt.date | None, facts: SourceFacts) -> tuple[RuleRef, Action]:
-        key = (rule.id, on, facts.name)
+    def _rule_ref_cached(
+        self, rule: Rule, on: dt.date | None, facts: SourceFacts, date_of: str | None
+    ) -> tuple[RuleRef, Action]:
+        key = (rule.id, on, facts.name, date_of)
         ref = self._refs.get(key)
         if ref is None:
-            ref = self._refs[key] = self.cited(rule, on, facts)
+            ref = self._refs[key] = self.cited(rule, on, facts, date_of)
         return ref
 
     def _infos(self, facts: SourceFacts) -> tuple[SourceInfo]:
@@ -465,8 +488,8 @@ class Evaluator:
                 ctx = {**base, **self._source_ctx(facts)}
                 if not rule.when.holds(ctx):
                     continue
-                on = facts.date or own.date or next((f.date for f in chain if f.date), None)
-                ref, action = self.cited(rule, on, facts)
+                on, date_of = dated(facts, own, *chain)
+                ref, action = self.cited(rule, on, facts, date_of)
                 out.append(
                     Finding(
                         id=finding_id(rule.id, _norm(d.dataset), d.key, d.value.lower(), facts.name),
@@ -514,8 +537,8 @@ class Evaluator:
                     }
                     if not rule.when.holds(ctx):
                         continue
-                    on = facts.date or own.date or next((f.date for f in chain if f.date), None)
-                    ref, action = self.cited(rule, on, facts)
+                    on, date_of = dated(facts, own, *chain)
+                    ref, action = self.cited(rule, on, facts, date_of)
                     out.append(
                         Finding(
                             id=finding_id(rule.id, _norm(d.dataset), "conflict", declared.lower(), info.name),
@@ -547,6 +570,13 @@ def _norm(path: str) -> str:
 def replace_license(facts: SourceFacts, license_id: str | None) -> SourceFacts:
     """``facts`` with this licence only."""
     return replace(facts, license=license_id)
+
+
+def dated(*facts: SourceFacts) -> tuple[dt.date | None, str | None]:
+    """The material's date and the name of the source whose ``date`` fact it is: the first of
+    ``facts`` (the triggering source, then its dataset or chain, nearest first) with a date."""
+    found = next((f for f in facts if f.date), None)
+    return (found.date, found.name) if found is not None else (None, None)
 
 
 def _declared_facts(items: list[Declaration]) -> SourceFacts:
