@@ -11,6 +11,9 @@ P8.  Waivers approved at example.com, one never expiring, read as approvals, and
 P9.  A finding's action lowered because of a date (the material dated before every wording of
      the clause on record) said so only in the clause's note: ``date_lowering`` in JSON (and
      ``dateLowering`` in SARIF) gives the date, whose date it is, the clause version, from and to.
+P2.  A report listed only the rules that made findings: every rule of the policy, with its action
+     and the clause it cites, is in ``run.policy.rules`` and in a "Rules checked" section of
+     HTML, Markdown and text, with what it did in the scan ("no finding" for one that fired not).
 P11. The OpenAI rule's *Applies when* excluded sources under the EU terms and the Services
      Agreement with no word of where they go: the rules of the policy that take them are named.
 """
@@ -216,3 +219,44 @@ def test_the_date_is_the_first_dated_of_the_source_its_dataset_and_chain() -> No
     assert dated(undated, own, parent) == (day, "dataset:d")
     assert dated(undated, parent) == (dt.date(2024, 5, 1), "chatgpt")
     assert dated(undated) == (None, None)
+
+
+def test_every_rule_checked_is_listed_fired_or_not(merged: dict[str, Any]) -> None:
+    policy = load_policy(str(FIXTURES / "demo" / "policy.yaml"))
+    rules = merged["doc"]["run"]["policy"]["rules"]
+    assert [r["id"] for r in rules] == [r.id for r in policy.rules]
+    fired = {f["rule"] for f in merged["doc"]["findings"]}
+    quiet = next(r for r in rules if r["id"] == "anthropic-api-no-competing-models")
+    assert quiet["id"] not in fired
+    assert quiet == {
+        "id": "anthropic-api-no-competing-models",
+        "title": "Claude API output used to train a competing model",
+        "action": "block",
+        "signal": "match",
+        "enabled": True,
+        "document": "Anthropic Commercial Terms of Service",
+        "terms": "anthropic-commercial-terms",
+        "clause": "compete",
+        "section": "D.4",
+    }
+    licence = next(r for r in rules if r["id"] == "noncommercial-licence-in-commercial-use")
+    # A document of licence texts: its versions are different licences, none the rule's own.
+    assert (licence["document"], licence["section"]) == ("Non-commercial licence terms", None)
+    row = (
+        "anthropic-api-no-competing-models Claude API output used to train a competing model block "
+        "match Anthropic Commercial Terms of Service, D.4 (anthropic-commercial-terms: compete) no finding"
+    )
+    html = _flat(merged["html"], "html")
+    assert f"Rules checked Rules checked: {len(rules)} of the policy's {len(rules)};" in html
+    assert row in html
+    md = _flat(merged["markdown"], "markdown")
+    assert (
+        "| anthropic-api-no-competing-models | Claude API output used to train a competing model | block | "
+        "Anthropic Commercial Terms of Service, D.4 (anthropic-commercial-terms: compete) | no finding |"
+    ) in md
+    assert "| marker-ai-self-reference | " in md and "| 1 finding(s), 1 waived |" in md
+    text = _flat(merged["text"], "text")
+    assert (
+        "[block] anthropic-api-no-competing-models: Claude API output used to train a competing model; "
+        "clause: Anthropic Commercial Terms of Service, D.4 (anthropic-commercial-terms: compete); no finding"
+    ) in text

@@ -101,6 +101,19 @@ FULL = RunRecord(
         overrides=(
             "openai-no-competing-models of provcheck:openai (block) redefined (info) at policy.yaml:4",
         ),
+        rules=(
+            runextras_module.RuleFacts(
+                id="openai-no-competing-models",
+                title="OpenAI output used to develop a competing model",
+                action="block",
+                signal="match",
+                enabled=True,
+                document="OpenAI Terms of Use",
+                terms="openai-terms-of-use",
+                clause="compete",
+                section=None,
+            ),
+        ),
     ),
     waivers=".provcheck-waivers.yaml",
     markers=("openai-refusal",),

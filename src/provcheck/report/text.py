@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from provcheck.model import Action, Finding, ScanResult, SourceInfo
-from provcheck.report import clauses
+from provcheck.report import checked, clauses
 from provcheck.report import overview as ov
 from provcheck.report.base import Formatter, ReportContext
 from provcheck.report.evidence import token_ranges, withheld_note
@@ -151,6 +151,7 @@ class TextFormatter(Formatter):
             console.print(f"No findings. {CLEAN_LIMITS}", markup=False)
             if read:
                 console.print(read, markup=False)
+            self._rules(console, result)
             console.print(printable(ov.scanned_line(result.run)), markup=False, soft_wrap=True)
             console.print(printable(_written_by(result, rs)), markup=False, soft_wrap=True)
             return
@@ -180,6 +181,7 @@ class TextFormatter(Formatter):
             console.print(printable(legend), markup=False)
         if read:
             console.print("\n" + read, markup=False)
+        self._rules(console, result)
         console.print()
         console.print(printable(ov.scanned_line(result.run)), markup=False, soft_wrap=True)
         console.print(printable(_written_by(result, rs)), markup=False, soft_wrap=True)
@@ -238,6 +240,17 @@ class TextFormatter(Formatter):
                 f"{r.findings:,}",
             )
         return table
+
+    @staticmethod
+    def _rules(console: Console, result: ScanResult) -> None:
+        """Every rule of the policy, fired or not (counsel 21: what was and was not tested)."""
+        console.print()
+        rules = checked.rules_checked(result)
+        console.print(printable(checked.rules_line(result) + (":" if rules else "")), markup=False)
+        for r in rules or ():
+            console.print(
+                printable(f"  [{r.action}] {r.id}: {r.title}; clause: {r.clause}; {r.outcome}"), markup=False
+            )
 
     @staticmethod
     def _evidence(console: Console, f: Finding) -> None:
