@@ -210,7 +210,7 @@ def test_a_lowering_for_the_materials_date_is_machine_readable(merged: dict[str,
 def test_the_date_is_the_first_dated_of_the_source_its_dataset_and_chain() -> None:
     import datetime as dt
 
-    from provcheck.policy.evaluate import dated
+    from provcheck.policy.dating import dated
     from provcheck.policy.model import SourceFacts
 
     day = dt.date(2023, 1, 2)

@@ -27,7 +27,6 @@ from typing import TYPE_CHECKING, Any
 from provcheck.matching.strength import relation
 from provcheck.model import (
     Action,
-    DateLowering,
     Declaration,
     Finding,
     FindingId,
@@ -39,6 +38,7 @@ from provcheck.model import (
     SourceName,
 )
 from provcheck.policy.conflicts import MatchedSources, licence_declarations
+from provcheck.policy.dating import dated, lowered
 from provcheck.policy.describe import describe, handed_over
 from provcheck.policy.licenses import license_ids, traits
 from provcheck.policy.model import Policy, Rule, SourceFacts, Use, comparisons, overlay
@@ -257,24 +257,7 @@ class Evaluator:
         clause = cited.clause if cited else None
         lowering = None
         if clause is not None and action is not rule.action:
-            clause = replace(
-                clause,
-                note=f"{clause.note}: the finding is {action.value}, not {rule.action.value}, "
-                "until a reviewer confirms the restriction was in force then",
-            )
-            if on is not None:  # a lowering is only ever for a dated material (``predates``)
-                named = rule.clause
-                lowering = DateLowering(
-                    date=on.isoformat(),
-                    date_of=date_of or (facts.name if facts is not None else None),
-                    effective=clause.effective,
-                    version=clause.version,
-                    document=clause.document,
-                    terms=named.terms if named is not None and named.inline is None else None,
-                    clause=named.key if named is not None and named.inline is None else None,
-                    from_action=rule.action,
-                    to_action=action,
-                )
+            clause, lowering = lowered(rule, clause, action, on, date_of or (facts.name if facts else None))
         ref = RuleRef(
             id=rule.id,
             title=rule.title,
@@ -570,13 +553,6 @@ def _norm(path: str) -> str:
 def replace_license(facts: SourceFacts, license_id: str | None) -> SourceFacts:
     """``facts`` with this licence only."""
     return replace(facts, license=license_id)
-
-
-def dated(*facts: SourceFacts) -> tuple[dt.date | None, str | None]:
-    """The material's date and the name of the source whose ``date`` fact it is: the first of
-    ``facts`` (the triggering source, then its dataset or chain, nearest first) with a date."""
-    found = next((f for f in facts if f.date), None)
-    return (found.date, found.name) if found is not None else (None, None)
 
 
 def _declared_facts(items: list[Declaration]) -> SourceFacts:
