@@ -25,6 +25,7 @@ import json
 import re
 import shutil
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -260,3 +261,16 @@ def test_every_rule_checked_is_listed_fired_or_not(merged: dict[str, Any]) -> No
         "[block] anthropic-api-no-competing-models: Claude API output used to train a competing model; "
         "clause: Anthropic Commercial Terms of Service, D.4 (anthropic-commercial-terms: compete); no finding"
     ) in text
+
+
+def test_the_terminal_warns_of_placeholder_like_waivers(tmp_path: Path) -> None:
+    run_cli(["index", "build", tmp_path / "index", "--sources", FIXTURES / "demo" / "sources.yaml", "-q"])
+    args: list[object] = ["scan", FIXTURES / "demo" / "dataset", "--index", tmp_path / "index"]
+    args += ["--policy", FIXTURES / "demo" / "policy.yaml", "--waivers", FIXTURES / "demo" / "waivers.yaml"]
+    args += ["-f", "json", "-o", tmp_path / "r.json"]
+    err = run_cli(args, 1).stderr
+    assert (
+        "WARNING: 1 finding(s) waived by a waiver whose approver or ticket is at a domain reserved for "
+        "examples, or that never expires"
+    ) in " ".join(err.split())
+    assert "still have the baseline placeholder" not in err
