@@ -60,9 +60,38 @@ _BLANK_OTHER = "give one, or leave the key out"
 _TEMPLATE = re.compile(r"^<[^<>@]*>$")
 """A value that is all placeholder, as the entry ``hook run`` prints has them (``<who decided>``);
 not an address in angle brackets (``<legal@example.com>``)."""
+RESERVED_DOMAINS = ("example.com", "example.org", "example.net")
+"""Second-level domains reserved for examples (RFC 2606 §3), with their subdomains."""
+RESERVED_TLDS = ("example", "test", "invalid", "localhost")
+"""Top-level names reserved for examples and tests (RFC 2606 §2, RFC 6761)."""
+_DOMAIN = re.compile(r"(?:@|://)([A-Za-z0-9.-]+)")
+NO_EXPIRY = "no expiry: it is never reviewed again"
 FUTURE_SLACK = dt.timedelta(days=1)
 """How far after today (UTC) a waiver's ``date`` may be: a reviewer east of UTC writes their own
 day, which can be the next UTC day."""
+
+
+def reserved_domain(text: str) -> str | None:
+    """The first domain in ``text`` (an address's or a URL's) reserved for examples, or None."""
+    for found in _DOMAIN.findall(text):
+        host = str(found).lower().rstrip(".")
+        if host.rsplit(".", 1)[-1] in RESERVED_TLDS or any(
+            host == d or host.endswith("." + d) for d in RESERVED_DOMAINS
+        ):
+            return host
+    return None
+
+
+def doubts(approver: str, ticket: str | None, expires: dt.date | None) -> tuple[str, ...]:
+    """Why a filled-in waiver still reads as a placeholder (``Waiver.doubts``)."""
+    said = []
+    if host := reserved_domain(approver):
+        said.append(f"approver at {host}, a domain reserved for examples (RFC 2606/6761)")
+    if ticket and (host := reserved_domain(ticket)):
+        said.append(f"ticket at {host}, a domain reserved for examples (RFC 2606/6761)")
+    if expires is None:
+        said.append(NO_EXPIRY)
+    return tuple(said)
 
 
 @dataclass(frozen=True, slots=True)
@@ -298,6 +327,7 @@ def _entry(path: str, line: int | None, item: Any, problem: Any) -> WaiverEntry 
         expires=str(expires) if expires else None,
         ticket=strings["ticket"] or strings["link"],
         placeholder=reason == PLACEHOLDER_REASON or approver == PLACEHOLDER_APPROVER,
+        doubts=doubts(approver, strings["ticket"] or strings["link"], expires),
         written_for=written_for(
             fid.lower() if fid else None, rule, strings["source"], strings["path"], action
         ),
@@ -385,7 +415,7 @@ class Applier:
         self.today = today
         self._base = waivers.base
         self._used: set[int] = set()
-        self._waived = self._expired = self._placeholders = 0
+        self._waived = self._expired = self._placeholders = self._baseline = 0
 
     def __call__(self, finding: Finding) -> Finding:
         """``finding`` with its waiver (waived, or expired and re-opened), if one covers it."""
@@ -399,7 +429,8 @@ class Applier:
         if chosen.in_force(today):
             state = WaiverState.WAIVED
             self._waived += 1
-            self._placeholders += chosen.waiver.placeholder
+            self._placeholders += chosen.waiver.placeholder_like
+            self._baseline += chosen.waiver.placeholder
         else:
             state = WaiverState.EXPIRED
             self._expired += 1
@@ -417,6 +448,7 @@ class Applier:
             stale=tuple(e.stale() for i, e in enumerate(entries) if i not in self._used),
             sha256=self.waivers.sha256,
             as_of=self.today.isoformat(),
+            from_baseline=self._baseline,
         )
 
 

@@ -51,10 +51,10 @@ def test_a_merged_reports_command_gives_every_shares_command() -> None:
         result, run=replace(result.run, merged=MergeFacts(shards=2, inputs="x", partials=shares))
     )
     page = _words(formatter(OutputFormat.HTML).render(merged, ReportContext()))
-    assert "share 1/2: provcheck scan data --run-by alice --shard 1/2 --partial p1.partial" in page
-    assert "share 2/2: provcheck scan data --run-by bob --shard 2/2 --partial p2.partial" in page
+    assert "shard 1/2: provcheck scan data --run-by alice --shard 1/2 --partial p1.partial" in page
+    assert "shard 2/2: provcheck scan data --run-by bob --shard 2/2 --partial p2.partial" in page
     sarif = formatter(OutputFormat.SARIF).render(merged, ReportContext())
-    assert "share 2/2: provcheck scan data --run-by bob" in sarif
+    assert "shard 2/2: provcheck scan data --run-by bob" in sarif
 
 
 def test_the_summary_gives_the_unfiltered_same_prompt_set_and_the_lowest_kind_measured_apart() -> None:

@@ -165,7 +165,8 @@ def test_html_manifest_waivers_markers_declarations_and_errors() -> None:
     assert (
         "counsel@example.com" in waivers
         and "LEGAL-42" in waivers
-        and "expired (placeholder reason)" in waivers
+        and "expired (placeholder-like: placeholder reason or approver written by provcheck baseline)"
+        in waivers
     )
     assert 'data-waived="1"' in page
     assert "As an AI language model" in page and "cc-by-nc-4.0" in page

@@ -101,6 +101,19 @@ FULL = RunRecord(
         overrides=(
             "openai-no-competing-models of provcheck:openai (block) redefined (info) at policy.yaml:4",
         ),
+        rules=(
+            runextras_module.RuleFacts(
+                id="openai-no-competing-models",
+                title="OpenAI output used to develop a competing model",
+                action="block",
+                signal="match",
+                enabled=True,
+                document="OpenAI Terms of Use",
+                terms="openai-terms-of-use",
+                clause="compete",
+                section=None,
+            ),
+        ),
     ),
     waivers=".provcheck-waivers.yaml",
     markers=("openai-refusal",),
@@ -182,6 +195,8 @@ FULL = RunRecord(
                 finished_at="2026-01-01T10:00:02+00:00",
             ),
         ),
+        command=("provcheck", "merge", "p1"),
+        merged_at="2026-01-01T10:05:00+00:00",
     ),
 )
 """Every fact the record can hold, each given (``test_the_full_record_gives_every_field``)."""

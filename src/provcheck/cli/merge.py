@@ -124,7 +124,9 @@ def merge(
         [o for _, o in targets if o is not None],
         [*run_inputs(heads[0].run), *([decision_path] if decision_path else [])],
     )
-    result = merge_partials(heads, load=lambda head: read_partial(head.path))
+    result = merge_partials(
+        heads, load=lambda head: read_partial(head.path), command=("provcheck", *sys.argv[1:])
+    )
     given = result.run.fail_on
     if fail_on is None:
         # The shards' own threshold, as they recorded it ([] for never).

@@ -8,7 +8,7 @@ from provcheck.cli import CheckedGroup
 from provcheck.cli.common import handle_errors, say, stderr
 from provcheck.errors import PolicyError, UsageError
 from provcheck.policy import load_policy, selfdeclared, unreadable, validate
-from provcheck.policy.describe import describe
+from provcheck.policy.describe import describe, handed_over
 from provcheck.policy.loader import packs_dir
 from provcheck.report.clauses import pinpoint
 
@@ -87,7 +87,8 @@ def policy_explain(rule_id: str, policy_path: str | None) -> None:
     say(f"  defined at   {rule.origin}")
     say(f"  action       {rule.action.value}{'' if rule.enabled else ' (disabled)'}")
     say(f"  applies to   {rule.signal}es" if rule.signal == "match" else f"  applies to   {rule.signal}s")
-    say(f"  applies when {describe(rule.when)}", indent=15)
+    handed = handed_over(rule, pol.rules)
+    say(f"  applies when {describe(rule.when)}" + (f" (so {handed})" if handed else ""), indent=15)
     say(f"  as written   {rule.when}", indent=15)
     if rule.rationale:
         say(f"  rationale    {rule.rationale}", indent=15)

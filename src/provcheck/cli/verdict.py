@@ -31,10 +31,15 @@ def waiver_lines(result: ScanResult) -> list[str]:
         f"waivers ({w.file}): {w.waived} finding(s) waived, {w.expired} re-opened (expired), "
         f"{len(w.stale)} stale entr{'y' if len(w.stale) == 1 else 'ies'}"
     ]
-    if w.placeholders:
+    if w.from_baseline:
         lines.append(
-            f"WARNING: {w.placeholders} waiver(s) still have the baseline placeholder reason or "
+            f"WARNING: {w.from_baseline} waiver(s) still have the baseline placeholder reason or "
             f"approver; fill them in in {w.file}"
+        )
+    if w.placeholders > w.from_baseline:
+        lines.append(
+            f"WARNING: {w.placeholders - w.from_baseline} finding(s) waived by a waiver whose approver "
+            f"or ticket is at a domain reserved for examples, or that never expires ({w.file})"
         )
     for stale in w.stale[:ERRORS_SHOWN]:
         what = f"id {stale.id}" if stale.id else f"rule {stale.rule}"

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from provcheck.model.findings import (
     Action,
     Clause,
+    DateLowering,
     Declaration,
     Finding,
     MarkerHit,
@@ -90,12 +91,22 @@ if TYPE_CHECKING:
         IndexMember,
         MergeFacts,
         PartialFacts,
+        RuleFacts,
         ShardFacts,
         ShareFile,
     )
 
 _OCCASIONAL = frozenset(
-    ("FetchedIndex", "GitFacts", "IndexMember", "MergeFacts", "PartialFacts", "ShardFacts", "ShareFile")
+    (
+        "FetchedIndex",
+        "GitFacts",
+        "IndexMember",
+        "MergeFacts",
+        "PartialFacts",
+        "RuleFacts",
+        "ShardFacts",
+        "ShareFile",
+    )
 )
 """The run record's occasional facts (``model.runextras``) and which build wrote it
 (``model.build``): imported when first named, so that a run without them (a pre-commit hook's,
@@ -128,6 +139,7 @@ __all__ = [
     "CharSpan",
     "Clause",
     "ContentHash",
+    "DateLowering",
     "Declaration",
     "ErrorKind",
     "Evidence",
@@ -157,6 +169,7 @@ __all__ = [
     "ReferenceId",
     "RoleKind",
     "RouteCounts",
+    "RuleFacts",
     "RuleRef",
     "RunRecord",
     "ScanResult",

@@ -71,6 +71,34 @@ class Clause:
 
 
 @dataclass(frozen=True, slots=True)
+class DateLowering:
+    """A finding's action lowered because of a date: the material is dated before every wording
+    of the cited clause on record, so the rule's ``action_before_wording`` (``review`` unless the
+    policy raises it) stands until a reviewer confirms the restriction was in force then. The
+    clause's ``note`` says it in words; this says it to a machine (counsel 21)."""
+
+    date: str
+    """The material's date (ISO), which the cited version's ``effective`` date is after."""
+    date_of: str | None
+    """The source (or ``dataset:…``, a dataset's own declaration) whose ``date`` fact it is: the
+    triggering source's, else its own dataset's or the nearest dated source of its chain."""
+    effective: str | None
+    """When the cited version, the earliest wording of the clause on record, took effect."""
+    version: str | None
+    """The cited version's own version number, when the policy records one."""
+    document: str
+    """The document cited (the version's own title)."""
+    terms: str | None
+    """The policy's terms id (``openai-terms-of-use``); None for a rule's inline clause."""
+    clause: str | None
+    """The clause's key in those terms (``compete``); None for an inline clause."""
+    from_action: Action
+    """The rule's action."""
+    to_action: Action
+    """The finding's action: the rule's ``action_before_wording``."""
+
+
+@dataclass(frozen=True, slots=True)
 class RuleRef:
     """What a finding says about the rule that produced it."""
 
@@ -86,6 +114,9 @@ class RuleRef:
     when_words: str | None = None
     """The same condition in plain words (``policy.describe``), for counsel; ``when`` stays the
     policy's own spelling, for engineers."""
+    date_lowering: DateLowering | None = None
+    """Set when the finding's action is lower than the rule's because of the material's date
+    (``Rule.action_before_wording``): which date, which version, from what action to what."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +135,16 @@ class Waiver:
     …; path …``): a waiver written for one finding reads differently from a rule-wide one."""
     entry: str | None = None
     """Where the entry is (``waivers.yaml:12``)."""
+    doubts: tuple[str, ...] = ()
+    """Why the entry reads as a placeholder though a person filled it in: an approver or ticket
+    at a domain reserved for examples (RFC 2606, RFC 6761: ``example.com``, ``*.test``…), or no
+    expiry (never reviewed again). Such a waiver still waives; reports flag it and count it
+    among ``WaiverReport.placeholders`` (counsel 21)."""
+
+    @property
+    def placeholder_like(self) -> bool:
+        """True when nobody can be shown to have approved it: baseline's placeholder, or doubts."""
+        return self.placeholder or bool(self.doubts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +176,9 @@ class WaiverReport:
     expired: int
     """Findings whose only waivers have expired (re-opened)."""
     placeholders: int
-    """Waived findings whose waiver still has ``provcheck baseline``'s placeholder reason."""
+    """Waived findings whose waiver is placeholder-like (``Waiver.placeholder_like``): still
+    ``provcheck baseline``'s placeholder reason or approver, or an approver or ticket at a
+    reserved example domain, or no expiry."""
     stale: tuple[StaleWaiver, ...]
     """Entries that matched no finding."""
     sha256: str | None = None
@@ -144,6 +187,8 @@ class WaiverReport:
     as_of: str | None = None
     """The date (UTC, ISO) expiry dates were compared with: a waiver in force on the day of the
     scan may have expired when the scan is re-run."""
+    from_baseline: int = 0
+    """Of ``placeholders``, those whose reason or approver is still ``provcheck baseline``'s."""
 
 
 @enum.unique

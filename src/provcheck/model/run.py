@@ -38,6 +38,7 @@ if TYPE_CHECKING:  # the occasional facts' classes (and the build's), built only
         GitFacts,
         IndexMember,
         MergeFacts,
+        RuleFacts,
         ShardFacts,
     )
 
@@ -160,6 +161,9 @@ class PolicyFacts:
     """What the policy overrides, in words with where: rules of shipped packs that the user's
     files turned off or redefined, and index source facts its ``sources:`` replaced; absent when
     it overrides nothing (and in records written before it was recorded)."""
+    rules: tuple[RuleFacts, ...] | Absent = ABSENT
+    """Every rule of the policy, in its order, whether or not it made a finding: what was
+    checked (absent in a hook's run, which writes no record, and in records written before)."""
 
 
 @dataclass(frozen=True, slots=True)

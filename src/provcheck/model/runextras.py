@@ -97,14 +97,54 @@ class PartialFacts:
 
 @dataclass(frozen=True, slots=True)
 class MergeFacts:
-    """``provcheck merge``: the shares the result was put together from."""
+    """``provcheck merge``: the shares the result was put together from, and the merge itself."""
 
     shards: int
     inputs: str
     partials: tuple[PartialFacts, ...]
+    command: tuple[str, ...] | Absent = ABSENT
+    """The ``provcheck merge`` command line that put the shares together and wrote the reports
+    (the run's ``command`` too; each share's scan command is its partial's)."""
+    merged_at: str | Absent = ABSENT
+    """When the merge ran (ISO 8601, UTC): the waivers were judged as of its date. The run's
+    ``started_at`` and ``finished_at`` are the first share's start and the last share's end."""
 
 
-for _value in (IndexMember, GitFacts, FetchedIndex, ShareFile, ShardFacts, PartialFacts, MergeFacts):
+@dataclass(frozen=True, slots=True)
+class RuleFacts:
+    """A rule of the policy, as the run record lists every one whether or not it made a
+    finding: counsel sees what was tested, and what was not (counsel 21)."""
+
+    id: str
+    title: str
+    action: str
+    """The rule's action (``block``, ``review``, ``warn``, ``info``)."""
+    signal: str
+    """What it looks at: ``match``, ``marker``, ``declaration`` or ``conflict``."""
+    enabled: bool
+    """False: turned off (``enabled: false``): never checked."""
+    document: str | None
+    """The document its clause is cited from; None when the rule cites no clause."""
+    terms: str | None
+    """The policy's terms id the clause is in; None for an inline clause or none."""
+    clause: str | None
+    """The clause's key in those terms; None for an inline clause or none."""
+    section: str | None
+    """The clause's section in the latest wording on record (a finding cites the version in
+    force on its material's date, which may number it differently); None for a document of
+    licence texts (``select: licence``), whose versions are different licences."""
+
+
+for _value in (
+    IndexMember,
+    GitFacts,
+    FetchedIndex,
+    ShareFile,
+    ShardFacts,
+    PartialFacts,
+    MergeFacts,
+    RuleFacts,
+):
     by_constructor(_value)  # as ``provcheck.model`` does for the classes it imports
 del _value
 
@@ -114,6 +154,7 @@ __all__ = [
     "IndexMember",
     "MergeFacts",
     "PartialFacts",
+    "RuleFacts",
     "ShardFacts",
     "ShareFile",
 ]

@@ -13,10 +13,11 @@ passes when one of them does ("includes").
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from provcheck.policy.loadstate import FIELD_TYPES
-from provcheck.policy.model import All, AnyOf, Comparison, Condition, Not
+from provcheck.policy.model import All, AnyOf, Comparison, Condition, Not, Rule
 
 FIELDS: dict[str, str] = {
     "source.name": "the matched source's name",
@@ -113,6 +114,55 @@ _MARKS = ("({})", "({})", "[{}]")
 def describe(cond: Condition) -> str:
     """The condition in plain words (``always`` for an empty one)."""
     return _describe(cond, 0)
+
+
+HANDED_FIELDS = ("source.terms",)  # said as "sources under “openai-eu-terms-of-use”"
+"""Fields a rule may leave to other rules by value: a rule that excludes some terms documents
+(``not: {source.terms: [...]}``) hands those sources to the rules written for them."""
+
+
+def handed_over(rule: Rule, rules: Sequence[Rule]) -> str:
+    """Where the sources a rule excludes by terms document go: the rules of the same signal that
+    require that document, said after *Applies when* (counsel 20: the OpenAI rule was "switched
+    off" for the EU terms and the Services Agreement with no word of the rules that take them).
+    Empty when the rule excludes none; "no other rule" is said, never left out."""
+    said = []
+    for field in HANDED_FIELDS:
+        for value in _excluded(rule.when, field, negated=False):
+            takers = [
+                r.id
+                for r in rules
+                if r.id != rule.id
+                and r.enabled
+                and r.signal == rule.signal
+                and value in _required(r.when, field)
+            ]
+            whom = ", ".join(takers) if takers else "no other rule of this policy"
+            said.append(f"sources under {_value(value)} are judged by {whom} instead")
+    return "; ".join(said)
+
+
+def _excluded(cond: Condition, field: str, negated: bool) -> list[Any]:
+    """The values of ``field`` a condition excludes (a comparison on it under ``not``)."""
+    if isinstance(cond, Comparison):
+        if negated and cond.field == field and cond.op in ("equals", "in"):
+            return list(cond.value) if isinstance(cond.value, (list, tuple)) else [cond.value]
+        return []
+    if isinstance(cond, Not):
+        return _excluded(cond.item, field, not negated)
+    return [v for item in cond.items for v in _excluded(item, field, negated)]
+
+
+def _required(cond: Condition, field: str) -> list[Any]:
+    """The values of ``field`` a condition can hold for: a comparison on it that is not negated,
+    in its ``all`` or one branch of an ``any`` (the rule may then judge such a source)."""
+    if isinstance(cond, Comparison):
+        if cond.field == field and cond.op in ("equals", "in"):
+            return list(cond.value) if isinstance(cond.value, (list, tuple)) else [cond.value]
+        return []
+    if isinstance(cond, Not):
+        return []
+    return [v for item in cond.items for v in _required(item, field)]
 
 
 def _describe(cond: Condition, depth: int) -> str:

@@ -38,7 +38,8 @@ from provcheck.model import (
     SourceName,
 )
 from provcheck.policy.conflicts import MatchedSources, licence_declarations
-from provcheck.policy.describe import describe
+from provcheck.policy.dating import dated, lowered
+from provcheck.policy.describe import describe, handed_over
 from provcheck.policy.licenses import license_ids, traits
 from provcheck.policy.model import Policy, Rule, SourceFacts, Use, comparisons, overlay
 from provcheck.policy.paths import project_bases, spelt
@@ -130,7 +131,7 @@ class Evaluator:
         self.use = use
         self.index_sources = index_sources
         self._chains: dict[str, tuple[SourceFacts, ...]] = {}
-        self._refs: dict[tuple[str, dt.date | None, str], tuple[RuleRef, Action]] = {}
+        self._refs: dict[tuple[str, dt.date | None, str, str | None], tuple[RuleRef, Action]] = {}
         self._info_cache: dict[str, tuple[SourceInfo]] = {}
         self._bases = project_bases(policy.path)
         self._use_ctx = {
@@ -242,19 +243,21 @@ class Evaluator:
         return self.cited(rule, on, facts)[0]
 
     def cited(
-        self, rule: Rule, on: dt.date | None, facts: SourceFacts | None = None
+        self,
+        rule: Rule,
+        on: dt.date | None,
+        facts: SourceFacts | None = None,
+        date_of: str | None = None,
     ) -> tuple[RuleRef, Action]:
         """``rule_ref`` and the finding's action: ``action_before_wording`` (review unless the
-        policy raises it) when the material is dated before every wording on record."""
+        policy raises it) when the material (dated ``on``, the ``date`` of source ``date_of``)
+        is dated before every wording on record."""
         cited = self.policy.cite(rule, on, facts)
         action = rule.action_for(cited is not None and cited.predates)
         clause = cited.clause if cited else None
+        lowering = None
         if clause is not None and action is not rule.action:
-            clause = replace(
-                clause,
-                note=f"{clause.note}: the finding is {action.value}, not {rule.action.value}, "
-                "until a reviewer confirms the restriction was in force then",
-            )
+            clause, lowering = lowered(rule, clause, action, on, date_of or (facts.name if facts else None))
         ref = RuleRef(
             id=rule.id,
             title=rule.title,
@@ -262,9 +265,17 @@ class Evaluator:
             remediation=rule.remediation,
             clause=clause,
             when=str(rule.when) or None,
-            when_words=describe(rule.when) if rule.when else None,
+            when_words=self._when_words(rule),
+            date_lowering=lowering,
         )
         return ref, action
+
+    def _when_words(self, rule: Rule) -> str | None:
+        """*Applies when* in words, with where the sources the rule excludes go."""
+        if not rule.when:
+            return None
+        handed = handed_over(rule, self.policy.rules)
+        return describe(rule.when) + (f" (so {handed})" if handed else "")
 
     def _rules(self, signal: str) -> list[Rule]:
         return [r for r in self.policy.rules if r.enabled and r.signal == signal]
@@ -323,8 +334,8 @@ class Evaluator:
         chain: tuple[SourceFacts, ...],
         ctx: dict[str, Any],
     ) -> Finding:
-        on = facts.date or next((f.date for f in chain if f.date), None)
-        rule_ref, action = self._rule_ref_cached(rule, on, facts)
+        on, date_of = dated(facts, *chain)
+        rule_ref, action = self._rule_ref_cached(rule, on, facts, date_of)
         downgraded = None
         # Blocking rests on the match's strength: short, convergent or improbable evidence is
         # review at most (``Strength.can_block``).
@@ -351,11 +362,13 @@ class Evaluator:
             downgraded_from=downgraded,
         )
 
-    def _rule_ref_cached(self, rule: Rule, on: dt.date | None, facts: SourceFacts) -> tuple[RuleRef, Action]:
-        key = (rule.id, on, facts.name)
+    def _rule_ref_cached(
+        self, rule: Rule, on: dt.date | None, facts: SourceFacts, date_of: str | None
+    ) -> tuple[RuleRef, Action]:
+        key = (rule.id, on, facts.name, date_of)
         ref = self._refs.get(key)
         if ref is None:
-            ref = self._refs[key] = self.cited(rule, on, facts)
+            ref = self._refs[key] = self.cited(rule, on, facts, date_of)
         return ref
 
     def _infos(self, facts: SourceFacts) -> tuple[SourceInfo]:
@@ -458,8 +471,8 @@ class Evaluator:
                 ctx = {**base, **self._source_ctx(facts)}
                 if not rule.when.holds(ctx):
                     continue
-                on = facts.date or own.date or next((f.date for f in chain if f.date), None)
-                ref, action = self.cited(rule, on, facts)
+                on, date_of = dated(facts, own, *chain)
+                ref, action = self.cited(rule, on, facts, date_of)
                 out.append(
                     Finding(
                         id=finding_id(rule.id, _norm(d.dataset), d.key, d.value.lower(), facts.name),
@@ -507,8 +520,8 @@ class Evaluator:
                     }
                     if not rule.when.holds(ctx):
                         continue
-                    on = facts.date or own.date or next((f.date for f in chain if f.date), None)
-                    ref, action = self.cited(rule, on, facts)
+                    on, date_of = dated(facts, own, *chain)
+                    ref, action = self.cited(rule, on, facts, date_of)
                     out.append(
                         Finding(
                             id=finding_id(rule.id, _norm(d.dataset), "conflict", declared.lower(), info.name),

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from provcheck.model import Clause, Finding, RunRecord, ScanResult, WaiverState
-from provcheck.report import clauses
+from provcheck.report import checked, clauses
 from provcheck.report import overview as ov
 from provcheck.report import prompt as request
 from provcheck.report.base import Formatter, ReportContext
@@ -248,6 +248,7 @@ class MarkdownFormatter(Formatter):
             if missing := ov.providers_not_indexed(result.run):
                 out += [md(missing, 1000), ""]
         out += _waived(result)
+        out += _rules(result)
         if result.errors:
             out += [f"<details><summary>{len(result.errors):,} unreadable file(s) or record(s)</summary>", ""]
             for e in result.errors[:20]:
@@ -299,6 +300,8 @@ def _waived(result: ScanResult) -> list[str]:
         )
         # The source too: a card's entries differ only by the source its licence conflicts with.
         source = f.source.name if f.source is not None else ov.origin(f)
+        if w.placeholder_like:  # counsel 21: example.com approvers and no expiry read as approvals
+            state += f" (placeholder-like: {ov.waiver_doubts(w)})"
         out.append(
             f"| {state} | `{f.id}` | {md(ov.where(f))} | {md(f.rule.id)} | {md(source)} | "
             f"{md(f.action.value)} | {md(w.approver)} | {md(w.date)} | {md(w.expires or 'never')} | "
@@ -306,6 +309,24 @@ def _waived(result: ScanResult) -> list[str]:
         )
     if len(positions) > ROWS:
         out += ["", f"… and {len(positions) - ROWS:,} more in the full report (Waiver register)."]
+    return [*out, "", "</details>", ""]
+
+
+def _rules(result: ScanResult) -> list[str]:
+    """Every rule of the policy, fired or not: "Findings by rule" lists only those that fired,
+    so a rule that found nothing read as one never checked (counsel 21)."""
+    rules = checked.rules_checked(result)
+    line = md(checked.rules_line(result), 1000)
+    if rules is None:
+        return [line, ""]
+    out = [
+        f"<details><summary>{line}</summary>",
+        "",
+        "| rule | title | action | clause cited | in this scan |",
+        "|---|---|---|---|---|",
+    ]
+    for r in rules:
+        out.append(f"| {md(r.id)} | {md(r.title)} | {md(r.action)} | {md(r.clause, 600)} | {md(r.outcome)} |")
     return [*out, "", "</details>", ""]
 
 

@@ -22,6 +22,7 @@ from provcheck.model import (
     ScanResult,
     SkipReason,
     SourceInfo,
+    Waiver,
 )
 from provcheck.policy.licenses import (
     MODEL_TERMS,
@@ -463,16 +464,25 @@ def policy_files(run: RunRecord) -> list[tuple[str, str]]:
 
 
 def command_line(run: RunRecord) -> str:
-    """The command as a shell would take it; for a merged result, every share's, each named by
-    its share (the merged record's own command is its first share's: counsel could not trace the
-    others, outside counsel read 19)."""
+    """The command as a shell would take it; for a merged result, the merge's (with when it ran)
+    and every share's scan, each named by its shard (outside counsel read 19 and 20)."""
     import shlex  # a report's line, not the hook's
 
     merged = run.merged if not isinstance(run.merged, Absent) else None
     if merged is not None and merged.partials:
+        # The merge that wrote the reports first, then each share's scan (counsel 20: the merge
+        # command was recorded nowhere).
+        merge = shlex.join(merged.command) if isinstance(merged.command, tuple) else "not recorded"
+        when = f" (at {merged.merged_at})" if isinstance(merged.merged_at, str) else ""
         return "; ".join(
-            f"share {p.shard}: " + (shlex.join(p.command) if isinstance(p.command, tuple) else "not recorded")
-            for p in merged.partials
+            [
+                f"merge{when}: {merge}",
+                *(
+                    f"shard {p.shard}: "
+                    + (shlex.join(p.command) if isinstance(p.command, tuple) else "not recorded")
+                    for p in merged.partials
+                ),
+            ]
         )
     return shlex.join(run.command) if run.command else ""
 
@@ -484,6 +494,19 @@ def declared_unscanned(result: ScanResult) -> list[str]:
     return [n.path for n in result.not_scanned if n.path in declaring]
 
 
+PLACEHOLDER_LIKE = (
+    "no one can be shown to have approved it (a placeholder reason or approver, an approver or "
+    "ticket at a domain reserved for examples such as example.com, or no expiry)"
+)
+"""What a placeholder-like waiver is, said where reports count or flag them."""
+
+
+def waiver_doubts(w: Waiver) -> str:
+    """Why a waiver is placeholder-like, in words, or "" when it is not."""
+    said = ["placeholder reason or approver written by provcheck baseline"] if w.placeholder else []
+    return "; ".join([*said, *w.doubts])
+
+
 def waivers_fact(result: ScanResult) -> str:
     """The waivers file a scan applied, with its digest, the date expiry was judged on and what
     it did: which findings are waived is part of what counsel decides on, and an auditor
@@ -491,12 +514,17 @@ def waivers_fact(result: ScanResult) -> str:
     w = result.waivers
     if w is None:
         return "none: no waivers file was used, and no finding is waived"
-    placeholders = (
-        f", {w.placeholders:,} of them only by a placeholder written by provcheck baseline (no reason "
-        "or approver)"
-        if w.placeholders
-        else ""
-    )
+    placeholders = ""
+    if w.placeholders:
+        # Counsel 21: waivers approved at example.com, and never expiring, read as approvals.
+        baseline = (
+            f" ({w.from_baseline:,} still with provcheck baseline's placeholder reason or approver)"
+            if w.from_baseline
+            else ""
+        )
+        placeholders = (
+            f", {w.placeholders:,} of them by a placeholder-like waiver{baseline}: {PLACEHOLDER_LIKE}"
+        )
     return (
         f"{w.file} (sha256 {w.sha256 or 'not recorded'}), expiry dates compared with "
         f"{w.as_of or 'a date not recorded'} (UTC): {w.waived:,} finding(s) waived{placeholders}; "

@@ -293,6 +293,8 @@ def result_of(f: Finding, rule_index: int, run: RunRecord, fingerprint_: str) ->
                 "id": f.id,
                 "action": f.action.value,
                 "downgradedFrom": f.downgraded_from.value if f.downgraded_from else None,
+                # Lowered because of the material's date: which date, version, from and to.
+                "dateLowering": s.date_lowering(f.rule.date_lowering),
                 "waiverState": f.waiver_state.value,
                 "waiver": s.waiver(f.waiver),
                 "turn": s.record(f.record)["turn"] if f.record is not None else None,

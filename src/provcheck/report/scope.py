@@ -204,6 +204,9 @@ def scan_time(run: RunRecord) -> str:
             + "; ".join(f"shard {p.shard}: {_share_time(p)}" for p in shares)
             + ")"
         )
+        merged_at = None if isinstance(merged, Absent) or merged is None else merged.merged_at
+        if isinstance(merged_at, str):  # when the reports were written (counsel 20)
+            said += f"; merged {merged_at} by provcheck merge"
     return said
 
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from provcheck.model import (
     AlignedSpan,
     Clause,
+    DateLowering,
     Declaration,
     Evidence,
     FieldCounts,
@@ -197,6 +198,25 @@ def clause(c: Clause | None) -> dict[str, Any] | None:
     }
 
 
+def date_lowering(d: DateLowering | None) -> dict[str, Any] | None:
+    """Why a finding's action is lower than its rule's because of a date, or None."""
+    if d is None:
+        return None
+    return {
+        "date": d.date,
+        "date_of": d.date_of,
+        "clause": {
+            "terms": d.terms,
+            "clause": d.clause,
+            "document": d.document,
+            "version": d.version,
+            "effective": d.effective,
+        },
+        "from": d.from_action.value,
+        "to": d.to_action.value,
+    }
+
+
 def waiver(w: Waiver | None) -> dict[str, Any] | None:
     """A waiver."""
     if w is None:
@@ -208,6 +228,7 @@ def waiver(w: Waiver | None) -> dict[str, Any] | None:
         "expires": w.expires,
         "ticket": w.ticket,
         "placeholder": w.placeholder,
+        "doubts": list(w.doubts),
         "written_for": w.written_for,
         "entry": w.entry,
     }
@@ -236,6 +257,8 @@ def finding(f: Finding) -> dict[str, Any]:
         # prose is left to the human formats: ~700 characters a finding, held in memory with
         # the encoded findings (tests/unit/test_results.py), for what the scores already say.
         "lowered_because": lowered_because(f) if f.downgraded_from is not None else None,
+        # Lowered because of the material's date (counsel 21): the clause's note says it in words.
+        "date_lowering": date_lowering(f.rule.date_lowering),
         "clause": clause(f.rule.clause),
         "waived": f.waived,
         "waiver_state": f.waiver_state.value,
@@ -284,6 +307,7 @@ def waivers(w: WaiverReport | None) -> dict[str, Any] | None:
         "waived": w.waived,
         "expired": w.expired,
         "placeholders": w.placeholders,
+        "placeholders_from_baseline": w.from_baseline,
         "sha256": w.sha256,
         "as_of": w.as_of,
         "stale": [

@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from provcheck.model import Action, Finding, ScanResult, SourceInfo
-from provcheck.report import clauses
+from provcheck.report import checked, clauses
 from provcheck.report import overview as ov
 from provcheck.report.base import Formatter, ReportContext
 from provcheck.report.evidence import token_ranges, withheld_note
@@ -154,6 +154,7 @@ class TextFormatter(Formatter):
             console.print(f"No findings. {CLEAN_LIMITS}", markup=False)
             if read:
                 console.print(read, markup=False)
+            self._rules(console, result)
             console.print(printable(ov.scanned_line(result.run)), markup=False, soft_wrap=True)
             console.print(printable(_written_by(result, rs)), markup=False, soft_wrap=True)
             return
@@ -184,6 +185,7 @@ class TextFormatter(Formatter):
             console.print(printable(legend), markup=False)
         if read:
             console.print("\n" + read, markup=False)
+        self._rules(console, result)
         console.print()
         console.print(printable(ov.scanned_line(result.run)), markup=False, soft_wrap=True)
         console.print(printable(_written_by(result, rs)), markup=False, soft_wrap=True)
@@ -245,6 +247,27 @@ class TextFormatter(Formatter):
                 f"{r.findings:,}",
             )
         return table
+
+    @staticmethod
+    def _rules(console: Console, result: ScanResult) -> None:
+        """Every rule of the policy, fired or not (counsel 21: what was and was not tested)."""
+        console.print()
+        rules = checked.rules_checked(result)
+        console.print(printable(checked.rules_line(result) + (":" if rules else "")), markup=False)
+        # The rules that made findings in full; the others by id (the demo's policy has 72: a
+        # line each buried the findings; JSON and HTML give each its title and clause).
+        for r in rules or ():
+            if r.enabled and r.findings:
+                console.print(
+                    printable(f"  [{r.action}] {r.id}: {r.title}; clause: {r.clause}; {r.outcome}"),
+                    markup=False,
+                )
+        for said, group in (
+            ("no finding", [r.id for r in rules or () if r.enabled and not r.findings]),
+            ("turned off (enabled: false): not checked", [r.id for r in rules or () if not r.enabled]),
+        ):
+            if group:
+                console.print(printable(f"  {said} ({len(group):,}): {', '.join(group)}"), markup=False)
 
     @staticmethod
     def _evidence(console: Console, f: Finding, quoted: set[str]) -> None:
@@ -338,7 +361,7 @@ class TextFormatter(Formatter):
                 console.print(printable(f"    note: {c.note}"), markup=False)
         if f.waiver is not None:
             w = f.waiver
-            flag = " (PLACEHOLDER: fill in reason and approver)" if w.placeholder else ""
+            flag = f" (PLACEHOLDER-LIKE: {ov.waiver_doubts(w)})" if w.placeholder_like else ""
             until = f", until {w.expires}" if w.expires else ""
             console.print(
                 printable(

@@ -11,6 +11,7 @@ import platform
 import re
 import sys
 from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
 from provcheck import __version__
 from provcheck.index.combined import Index, IndexSet
@@ -25,6 +26,9 @@ from provcheck.model import (
     UseFacts,
 )
 from provcheck.policy import Policy, Use
+
+if TYPE_CHECKING:  # built only by a run that writes its record (not a hook's)
+    from provcheck.model.runextras import RuleFacts
 
 
 def tool_facts_started(recorded: bool) -> Callable[[], tuple[ToolFacts, Mapping[str, str]]]:
@@ -136,9 +140,12 @@ def index_facts(index: Index) -> IndexFacts:
     )
 
 
-def policy_facts(policy: Policy, index_sources: Mapping[str, SourceInfo] | None = None) -> PolicyFacts:
-    """The policy evaluated: its file, name, digest and every file it includes, and what of the
-    shipped packs and of the index's source facts (``index_sources``) it overrides."""
+def policy_facts(
+    policy: Policy, index_sources: Mapping[str, SourceInfo] | None = None, *, rules: bool = True
+) -> PolicyFacts:
+    """The policy evaluated: its file, name, digest and every file it includes, what of the
+    shipped packs and of the index's source facts (``index_sources``) it overrides, and (with
+    ``rules``: not for a hook, which writes no record) every rule it checks."""
     overrides = (*policy.overrides, *source_overrides(policy, index_sources or {}))
     return PolicyFacts(
         path=policy.path or None,
@@ -150,7 +157,42 @@ def policy_facts(policy: Policy, index_sources: Mapping[str, SourceInfo] | None 
         else ABSENT,
         providers=policy.providers(),
         overrides=overrides or ABSENT,
+        rules=rule_facts(policy) if rules else ABSENT,
     )
+
+
+def rule_facts(policy: Policy) -> tuple[RuleFacts, ...]:
+    """Every rule of the policy with the clause it cites: listed whether or not it fired."""
+    from provcheck.model.runextras import RuleFacts  # a hook's run lists none: not built there
+
+    out = []
+    for rule in policy.rules:
+        ref = rule.clause
+        document = section = None
+        if ref is not None and ref.inline is not None:
+            document, section = ref.inline.document, ref.inline.section
+        elif ref is not None and (terms := policy.terms.get(ref.terms or "")) is not None:
+            key = ref.key or ""
+            having = [v for v in terms.versions if key in v.clauses]
+            document = terms.document
+            if having and not terms.by_licence:  # a licence text's version is one licence's, not the rule's
+                latest = having[-1]
+                document = latest.document or terms.document
+                section = latest.clauses[key].get("section")
+        out.append(
+            RuleFacts(
+                id=rule.id,
+                title=rule.title,
+                action=rule.action.value,
+                signal=rule.signal,
+                enabled=rule.enabled,
+                document=document,
+                terms=ref.terms if ref is not None and ref.inline is None else None,
+                clause=ref.key if ref is not None and ref.inline is None else None,
+                section=section,
+            )
+        )
+    return tuple(out)
 
 
 def source_overrides(policy: Policy, index_sources: Mapping[str, SourceInfo]) -> tuple[str, ...]:

@@ -138,11 +138,15 @@ def merge(
     partials: Sequence[Partial],
     load: Callable[[Partial], Partial] | None = None,
     today: dt.date | None = None,
+    command: Sequence[str] | None = None,
 ) -> ScanResult:
     """One ``ScanResult`` from the shares of a run, as one scan of everything gives it.
 
     ``load``: reads a partial's body when ``partials`` were read without (``body=False``), so
-    that one partial's matches are in memory at a time (the collector spools them to disk)."""
+    that one partial's matches are in memory at a time (the collector spools them to disk).
+    ``command``: the merge's own command line, recorded as the run's ``command`` and in
+    ``merged.command`` beside each share's (counsel 20: the merge was recorded nowhere)."""
+    merged_at = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
     check_set(partials)
     ordered = sorted(partials, key=lambda p: p.shard.index)
     replay = _Replay()
@@ -184,7 +188,7 @@ def merge(
         errors=tuple(errors),
         files=files,
         stats=stats,
-        run=_merged_run(ordered),
+        run=_merged_run(ordered, tuple(command) if command is not None else None, merged_at),
         waivers=applier.report() if applier is not None else None,
         markers=sum(p.markers for p in ordered),
         declarations=tuple(d for p in ordered for d in p.declarations),
@@ -270,8 +274,12 @@ class _Replay:
         return self.findings
 
 
-def _merged_run(ordered: Sequence[Partial]) -> RunRecord:
+def _merged_run(ordered: Sequence[Partial], command: tuple[str, ...] | None, merged_at: str) -> RunRecord:
     run = dict(ordered[0].run)
+    if command is not None:  # the command that wrote these reports; each share's is its partial's
+        run["command"] = list(command)
+    else:
+        run.pop("command", None)
     run.pop("shard", None)
     run.pop("waivers_digest", None)
     run["started_at"] = min(str(p.run.get("started_at")) for p in ordered)
@@ -313,6 +321,8 @@ def _merged_run(ordered: Sequence[Partial]) -> RunRecord:
             }
             for p in ordered
         ],
+        **({"command": list(command)} if command is not None else {}),
+        "merged_at": merged_at,
     }
     return RunRecord.from_dict(run)
 

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from provcheck.model import Clause, Finding, Match, RecordRef, RuleRef, SourceInfo, WaiverState
 from provcheck.report import evidence
+from provcheck.report import overview as ov
 from provcheck.report import prompt as request
 from provcheck.report.clauses import (
     DEFAULT_TERMS,
@@ -139,8 +140,8 @@ def waiver_html(f: Finding) -> str:
         f"ticket {esc(w.ticket)}" if w.ticket else "",
     ]
     reason = f"reason: {esc(w.reason)}"
-    if w.placeholder:
-        reason += " <b>(placeholder written by provcheck baseline; not yet reviewed)</b>"
+    if w.placeholder_like:
+        reason += f" <b>(placeholder-like: {esc(ov.waiver_doubts(w))}; not shown to be reviewed)</b>"
     return f'<div class="waiver-box">{" · ".join(p for p in parts if p)}<br>{reason}</div>'
 
 

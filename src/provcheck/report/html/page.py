@@ -26,6 +26,7 @@ from provcheck.report.clauses import legend as quote_legend
 from provcheck.report.html.finding import SCORE_LEGEND, card, clause_html, when_html
 from provcheck.report.html.limits import PROMPTS, SPLIT_COPIES, heldout_limit
 from provcheck.report.html.markup import dl, esc, table
+from provcheck.report.html.rules import rules_section
 from provcheck.report.html.signoff import decision_block, policy_files_html
 from provcheck.report.html.summary import (
     executive_summary,
@@ -215,6 +216,7 @@ class HtmlFormatter(Formatter):
             ("records", f"Records ({len(rs.rows):,})"),
             ("findings", f"Evidence ({len(result.findings):,} findings)"),
             ("waivers", "Waivers"),
+            ("rules", "Rules checked"),
             ("errors", f"Unreadable input ({len(result.errors):,})"),
             ("method", "Method and limits"),
             ("manifest", "Reproducibility"),
@@ -256,6 +258,7 @@ class HtmlFormatter(Formatter):
         self._findings(result, overview, out)
         out.write(unmatched(result, ROWS_SHOWN))
         out.write(waiver_register(result, overview.waived))
+        out.write(rules_section(result))
         out.write(self._errors(result))
         out.write(self._method(run))
         out.write(self._manifest(result, rs.identity))

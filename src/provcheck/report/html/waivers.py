@@ -29,8 +29,8 @@ def _applied_rows(result: ScanResult, waived: Iterable[int]) -> Iterator[list[st
         state = {WaiverState.WAIVED: "in force", WaiverState.EXPIRED: "expired"}.get(
             f.waiver_state, "not applied"
         )
-        if w.placeholder:
-            state += " (placeholder reason)"
+        if w.placeholder_like:
+            state += f" (placeholder-like: {ov.waiver_doubts(w)})"
         late = ""
         if as_of and w.date > as_of:
             # The gate accepts it (adversarial 14 noted it); counsel should not take a decision

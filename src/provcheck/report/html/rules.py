@@ -1,0 +1,36 @@
+"""The HTML report's "Rules checked": every rule of the policy, with its action, the clause it
+cites and what it did in this scan, fired or not (``report.checked``)."""
+
+from __future__ import annotations
+
+from provcheck.model import ScanResult
+from provcheck.report import checked
+from provcheck.report.html.markup import esc, table
+
+
+def rules_section(result: ScanResult) -> str:
+    """The ``Rules checked`` section."""
+    rules = checked.rules_checked(result)
+    head = '<section id="rules"><h2>Rules checked</h2>'
+    if rules is None:
+        return f"{head}<p>{esc(checked.NOT_RECORDED)}</p></section>"
+    rows = [
+        [
+            f'<span class="mono">{esc(r.id)}</span>',
+            esc(r.title),
+            esc(r.action),
+            esc(r.signal),
+            esc(r.clause),
+            esc(r.outcome),
+        ]
+        for r in rules
+    ]
+    return (
+        f"{head}<p>{esc(checked.rules_line(result))}. Every rule of the policy is listed, whether or "
+        "not it made a finding: one with no finding was evaluated on this scan's matches, markers and "
+        "declarations and none met its condition (<code>provcheck policy explain RULE</code> gives "
+        "it). The clause is the latest wording on record; each finding cites the version in force "
+        "on its material's date.</p>"
+        + table(["rule", "title", "action", "looks at", "clause cited", "in this scan"], rows, "rules")
+        + "</section>"
+    )
