@@ -80,3 +80,16 @@ def test_the_records_row_of_a_card_names_every_line_with_a_finding(reports: dict
     for fmt in ("txt", "md", "html"):
         assert "dataset/README.md:2, 6" in re.sub(r"<[^>]+>", "", reports[fmt]), fmt
     assert "dataset/README.md:6: source_datasets = tatsu-lab/alpaca" in reports["txt"]
+
+
+def test_a_sources_facts_are_said_to_be_what_the_index_recorded(reports: dict[str, str]) -> None:
+    """Outside counsel 21 (P1): "copies output of gpt-3.5-turbo" stated as fact what was only the
+    index builder's word (the demo's sources say their texts stand in for provider outputs): the
+    packs' messages say "text recorded as output of", and every sources table says where a
+    source's facts come from and that provcheck does not verify them."""
+    html = _flat(re.sub(r"<[^>]+>", " ", reports["html"]))
+    assert "copies text recorded as output of gpt-3.5-turbo (sharegpt-dump)" in html
+    assert "copies output of" not in html
+    for fmt in ("txt", "md", "html"):
+        flat = _flat(re.sub(r"<[^>]+>", " ", reports[fmt]))
+        assert "provcheck verifies that records match its text, not where that text came from" in flat, fmt

@@ -21,6 +21,7 @@ from provcheck.report.meaning import CLEAN_LIMITS, SHORT_ONLY
 from provcheck.report.records import (
     DATASET_LEVEL_NOTE,
     RUN_ROW,
+    SOURCE_FACTS_NOTE,
     evidence_kinds,
     record_view,
     short_only,
@@ -155,6 +156,8 @@ class MarkdownFormatter(Formatter):
                 f"{f'{src.unruled:,}' if src.unruled else ''} | {md('; '.join(src.clauses))} |"
             )
         out += ["", md(sources_basis(rs.counts.scanned), 1000), ""]
+        if any(src.indexed for src in rs.sources):
+            out += [md(SOURCE_FACTS_NOTE, 1000), ""]
         if any(src.declared for src in rs.sources):
             out += [md(DATASET_LEVEL_NOTE, 1000), ""]
         if unruled := unruled_line(rs, ov.declared_use(run)):

@@ -160,6 +160,16 @@ DATASET_LEVEL_NOTE = (
 the text table left them out, so a source named only by the card read "0 / 0")."""
 
 
+SOURCE_FACTS_NOTE = (
+    "An indexed source's provider, generator, licence, terms and date are what was recorded for it "
+    "when the index was built (the sources file or options given to provcheck index build or add); "
+    "provcheck verifies that records match its text, not where that text came from: a source "
+    "recorded wrongly gives wrong findings, permissions (info) included."
+)
+"""Where an indexed source's facts come from, said beside every sources table (outside counsel
+21: "copies output of gpt-3.5-turbo" read as established where it was the index builder's word)."""
+
+
 def sources_basis(scanned: int) -> str:
     """What the sources table's record columns count, said alike in every format (counsel 18:
     no stated basis; counsel 20: review-only records were counted with the copies that block)."""

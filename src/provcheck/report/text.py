@@ -21,6 +21,7 @@ from provcheck.report.meaning import CLEAN_LIMITS, PROBABILITY_BASIS, lowered_be
 from provcheck.report.overview import coverage
 from provcheck.report.records import (
     DATASET_LEVEL_NOTE,
+    SOURCE_FACTS_NOTE,
     RecordSummary,
     record_view,
     sources_basis,
@@ -144,6 +145,8 @@ class TextFormatter(Formatter):
         console.print("\nBy source (records, not findings):", markup=False)
         wide.print(sources)
         console.print(printable(sources_basis(rs.counts.scanned)), markup=False)
+        if any(src.indexed for src in rs.sources):
+            console.print(printable(SOURCE_FACTS_NOTE), markup=False)
         if any(src.declared for src in rs.sources):
             console.print(printable(DATASET_LEVEL_NOTE), markup=False)
         if unruled := unruled_line(rs, ov.declared_use(result.run)):

@@ -6,7 +6,14 @@ from __future__ import annotations
 import re
 
 from provcheck.report.html.markup import badge, breakable, esc, table
-from provcheck.report.records import DATASET_LEVEL_NOTE, RecordSummary, SourceRow, sources_basis, with_share
+from provcheck.report.records import (
+    DATASET_LEVEL_NOTE,
+    SOURCE_FACTS_NOTE,
+    RecordSummary,
+    SourceRow,
+    sources_basis,
+    with_share,
+)
 
 
 def sources_table(rs: RecordSummary) -> str:
@@ -59,6 +66,8 @@ def sources_table(rs: RecordSummary) -> str:
     note = f'<p class="note">{esc(DATASET_LEVEL_NOTE)}</p>' if any(s.declared for s in rs.sources) else ""
     # "share" and "records" had no stated basis (counsel 18).
     basis = f'<p class="note" id="sources-basis">{esc(sources_basis(rs.counts.scanned))}</p>'
+    if any(s.indexed for s in rs.sources):
+        basis += f'<p class="note" id="source-facts">{esc(SOURCE_FACTS_NOTE)}</p>'
 
     return table(head, rows, "sources") + basis + note
 
