@@ -13,6 +13,7 @@ block."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 
@@ -35,8 +36,8 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     args: list[object] = ["scan", demo / "dataset", "--index", root / "index"]
     args += ["--policy", demo / "policy.yaml", "--waivers", demo / "waivers.yaml", "-q"]
     args += ["-f", "text", "-o", root / "r.txt", "-f", "markdown", "-o", root / "r.md"]
-    run_cli([*args, "-f", "html", "-o", root / "r.html"], 1)
-    return {fmt: (root / f"r.{fmt}").read_text(encoding="utf-8") for fmt in ("txt", "md", "html")}
+    run_cli([*args, "-f", "html", "-o", root / "r.html", "-f", "sarif", "-o", root / "r.sarif"], 1)
+    return {fmt: (root / f"r.{fmt}").read_text(encoding="utf-8") for fmt in ("txt", "md", "html", "sarif")}
 
 
 def _flat(text: str) -> str:
@@ -93,3 +94,23 @@ def test_a_sources_facts_are_said_to_be_what_the_index_recorded(reports: dict[st
     for fmt in ("txt", "md", "html"):
         flat = _flat(re.sub(r"<[^>]+>", " ", reports[fmt]))
         assert "provcheck verifies that records match its text, not where that text came from" in flat, fmt
+
+
+def test_a_date_lowering_is_said_in_the_sarif_message_and_for_the_right_reason(
+    reports: dict[str, str],
+) -> None:
+    """Outside counsel 21 (P3): the Alpaca record's OpenAI finding, lowered to review because the
+    material is dated a day before the earliest wording on record, was a SARIF warning worded as
+    the restriction, the lowering only in properties; and its note blamed "pre-2023 wording" for
+    material of 2023."""
+    results = json.loads(reports["sarif"])["runs"][0]["results"]
+    lowered = [r for r in results if r["properties"]["findings"][0]["dateLowering"] is not None]
+    assert lowered, "the demo has a finding lowered for its date"
+    for r in lowered:
+        assert (
+            "lowered to review: the material is dated 2023-03-13, before the earliest wording"
+            in (r["message"]["text"])
+        )
+    flat = _flat(re.sub(r"<[^>]+>", " ", reports["html"]))
+    assert "as pre-2023 wording is not verified" not in flat
+    assert "no wording in force before 2023-03-14 is on record verified" in flat

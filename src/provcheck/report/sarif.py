@@ -279,6 +279,15 @@ def result_of(f: Finding, rule_index: int, run: RunRecord, fingerprint_: str) ->
         # As the text report and the HTML card say it: a warning that read as a copy was a
         # blocking rule's finding lowered as likely convergence.
         message += f" (rule action {f.downgraded_from.value}; lowered: {lowered_because(f)})"
+    if (low := f.rule.date_lowering) is not None:
+        # Said in the message, not only in properties: a warning worded as the restriction read
+        # as a restriction in force (outside counsel 21, P3).
+        message += (
+            f" (rule action {low.from_action.value}; lowered to {low.to_action.value}: the material is "
+            f"dated {low.date}, before the earliest wording of {low.document} on record took effect"
+            + (f" ({low.effective})" if low.effective else "")
+            + "; a reviewer confirms whether the restriction was in force then)"
+        )
     if f.match is not None and f.match.strength is not None:
         # The match's reason, as the text report gives it (counsel 21: a copy and an answer the
         # prompt explains read alike without it).
