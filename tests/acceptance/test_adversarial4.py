@@ -247,7 +247,10 @@ def test_a_decision_that_names_no_report_is_not_shown_as_made_on_this_one(
     # after new blocking records came in: nothing said it was never checked against them.
     policy, decision, html = tmp_path / "policy.yaml", tmp_path / "decision.yaml", tmp_path / "r.html"
     policy.write_text(BLOCKING_POLICY, encoding="utf-8")
-    decision.write_text("decision: approve\nname: Jane Doe\nrole: Counsel\ndate: 2026-12-01\n")
+    decision.write_text(
+        "decision: approve\nname: Jane Doe\nrole: Counsel\ndate: 2026-12-01\n"
+        "override: the records are licensed under contract\n"  # approving over blocking findings
+    )
     args = ["scan", _copies(tmp_path / "d.jsonl"), "-i", index_dir, "-p", policy, "--no-cache"]
     result = run_cli([*args, "--decision", decision, "-f", "html", "-o", html], code=1)
     block = html.read_text(encoding="utf-8").split('<section id="decision"', 1)[1].split("</section>", 1)[0]

@@ -46,7 +46,7 @@ def test_a_decision_no_report_shows_and_a_misspelt_key_are_refused(tmp_path: Pat
     decision = tmp_path / "decision.yaml"
     decision.write_text(DECISION)
     result = run_cli([*scan_args(tmp_path, index_dir), "--decision", decision, "-f", "sarif"], 2)
-    assert "--decision is shown only in html, pdf and json reports" in result.stderr
+    assert "--decision is shown only in html, pdf, json, markdown and text reports" in result.stderr
     decision.write_text(DECISION + "sigature: /s/ Jane\n")
     result = run_cli([*scan_args(tmp_path, index_dir), "--decision", decision, "-f", "json"], 2)
     assert "decision.yaml:5: unknown key 'sigature'; did you mean 'signature'?" in result.stderr
@@ -70,3 +70,32 @@ def test_pdf_without_its_browser_is_refused_before_the_scan(
     result = run_cli([*scan_args(tmp_path, index_dir), "-f", "pdf", "-o", out], 2)
     assert "PROVCHECK_CHROMIUM" in result.stderr and "not an executable" in result.stderr
     assert not out.exists() and "scanned" not in result.stderr
+
+
+def test_an_approval_over_blocking_findings_needs_an_override_and_says_so_everywhere(
+    tmp_path: Path, index_dir: Path
+) -> None:
+    """Outside counsel 21 (P5): "decision: approve" with no conditions over three blocking
+    findings rendered "Decision Approve, Conditions none" with nothing saying it overrode the
+    report's verdict, and the Markdown and text reports did not show the decision at all."""
+    args = scan_args(tmp_path, index_dir)
+    decision = tmp_path / "decision.yaml"
+    decision.write_text("decision: approve\nname: Jane Doe\nrole: Product counsel\ndate: 2026-12-05\n")
+    html, md, txt = tmp_path / "r.html", tmp_path / "r.md", tmp_path / "r.txt"
+    outputs: list[object] = ["-f", "html", "-o", html, "-f", "markdown", "-o", md, "-f", "text", "-o", txt]
+    refused = run_cli([*args, "--decision", decision, *outputs], 2)
+    assert "decision 'approve' over" in refused.stderr and "needs 'override:'" in refused.stderr
+    assert not html.exists() and not md.exists() and not txt.exists()
+    decision.write_text(decision.read_text() + "override: licensed from the provider under contract C-12\n")
+    run_cli([*args, "--decision", decision, *outputs], 1)
+    block = html.read_text().split('<section id="decision"', 1)[1].split("</section>", 1)[0]
+    assert "<dt>Given over</dt><dd><b>Approve given over " in block
+    assert (
+        "blocking finding(s)" in block and "override: licensed from the provider under contract C-12" in block
+    )
+    for out in (md, txt):
+        flat = " ".join(out.read_text().replace("*", "").split())
+        assert "Decision on record: Approve given over " in flat, out.name
+        assert (
+            "override: licensed from the provider under contract C-12; by Jane Doe (Product counsel)" in flat
+        )

@@ -39,7 +39,7 @@ from provcheck.model import ABSENT, Absent, Action, ScanResult
 from provcheck.model.runextras import GitFacts
 from provcheck.report import OutputFormat, ReportContext, formatter
 from provcheck.report import overview as ov
-from provcheck.report.decision import Decision, DecisionError, load_decision
+from provcheck.report.decision import Decision, DecisionError, load_decision, open_counts
 from provcheck.report.overview import coverage
 from provcheck.report.serialize import counts_by_action
 from provcheck.report.terminal import printable, printable_lines
@@ -51,7 +51,13 @@ from provcheck.waivers import Waivers, load_waivers
 FAIL_ON = ["block", "review", "warn", "info", "never"]
 
 
-DECISION_FORMATS = (OutputFormat.HTML, OutputFormat.PDF, OutputFormat.JSON)
+DECISION_FORMATS = (
+    OutputFormat.HTML,
+    OutputFormat.PDF,
+    OutputFormat.JSON,
+    OutputFormat.MARKDOWN,
+    OutputFormat.TEXT,
+)
 
 
 def report_decision(path: str | None, formats: list[OutputFormat]) -> Decision | None:
@@ -60,7 +66,8 @@ def report_decision(path: str | None, formats: list[OutputFormat]) -> Decision |
         return None
     if not any(f in DECISION_FORMATS for f in formats):
         raise UsageError(
-            "--decision is shown only in html, pdf and json reports; add --format html (or pdf, json) "
+            "--decision is shown only in html, pdf, json, markdown and text reports; add --format html "
+            "(or pdf, json, markdown, text) "
             "with an --output"
         )
     return load_decision(path)
@@ -72,6 +79,19 @@ def check_decision(decision: Decision, result: ScanResult) -> None:
     from provcheck.report.records import report_identity
 
     ident = report_identity(result)
+    if decision.decision == "approve" and decision.override is None:
+        block, _, unreadable = open_counts(result)
+        if block or unreadable:
+            # "Approve, conditions none" was signed beside "FAIL: 3 finding(s) with action block"
+            # with nothing saying why (outside counsel 21): the stricter reading asks.
+            raise DecisionError(
+                [
+                    f"{decision.path}: decision 'approve' over {block:,} open blocking finding(s) and "
+                    f"{unreadable:,} unreadable file(s) or record(s) of this scan needs 'override:' "
+                    "(why the approval stands over the report's verdict)"
+                ],
+                hint="add 'override: <why>', or use 'approve-with-conditions' with the conditions",
+            )
     if decision.report is None:
         # Shown, with a notice in the decision block: nothing ties it to this report.
         stderr.print(

@@ -15,6 +15,12 @@ key checked, unknown keys refused with the nearest known one.
     signature: /s/ Jane Doe            # optional
     notes: Reviewed with the data team. # optional
     scan_run_by: Sam Lee, data team    # optional: who ran the scan (when the scan recorded no --run-by)
+    override: Records are licensed from the provider under contract C-12.  # see below
+
+An unconditional ``approve`` of a report with open blocking findings or unreadable input needs
+``override:``, why the approval stands over the report's verdict: without it the signed record
+read "Approve, conditions none" beside "FAIL: 3 finding(s) with action block" (outside counsel
+21). Every format that shows the decision says what it was given over (``over_verdict``).
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from typing import Any
 
 from provcheck import yamlfile
 from provcheck.errors import ExitCode, InvalidFileError
+from provcheck.model import Action, ScanResult
 
 DECISIONS = {
     "approve": "Approve",
@@ -34,7 +41,7 @@ DECISIONS = {
 }
 """Allowed values of ``decision`` and how the report words them."""
 _REQUIRED = ("decision", "name", "role", "date")
-_OPTIONAL = ("conditions", "report", "signature", "notes", "scan_run_by")
+_OPTIONAL = ("conditions", "report", "signature", "notes", "scan_run_by", "override")
 
 
 class DecisionError(InvalidFileError):
@@ -66,6 +73,9 @@ class Decision:
     scan_run_by: str | None = None
     """Who ran the scan the decision was made on: provcheck records the command and the time,
     not the person, and counsel signs on facts someone vouches for."""
+    override: str | None = None
+    """Why an approval stands over the report's verdict (required for ``approve`` over open
+    blocking findings or unreadable input: ``cli.scan.check_decision``)."""
     path: str = ""
     """The file it was read from."""
 
@@ -86,6 +96,7 @@ class Decision:
             "signature": self.signature,
             "notes": self.notes,
             "scan_run_by": self.scan_run_by,
+            "override": self.override,
             "file": self.path,
         }
 
@@ -120,7 +131,7 @@ def load_decision(path: str) -> Decision:
             hint = f"; did you mean {near[0]!r}?" if near else f"; allowed: {', '.join(known)}"
             problems.append(f"{at(str(key))}: unknown key {str(key)!r}{hint}")
     values: dict[str, str | None] = {}
-    for key in (*_REQUIRED, "report", "signature", "notes", "scan_run_by"):
+    for key in (*_REQUIRED, "report", "signature", "notes", "scan_run_by", "override"):
         raw = data.get(key)
         if key == "date" and isinstance(raw, dt.date):
             raw = raw.isoformat()
@@ -177,5 +188,55 @@ def load_decision(path: str) -> Decision:
         signature=values["signature"],
         notes=values["notes"],
         scan_run_by=values["scan_run_by"],
+        override=values["override"],
         path=path,
+    )
+
+
+def over_verdict(decision: Decision, blocking: int, review: int, unreadable: int) -> str | None:
+    """What an approval was given over, in words (``approved over 3 blocking finding(s), 4 open
+    review finding(s) and 1 unreadable input``, with the override given); None for a rejection
+    or an approval over nothing open."""
+    if decision.decision == "reject":
+        return None
+    parts = [
+        f"{n:,} {what}"
+        for n, what in (
+            (blocking, "blocking finding(s)"),
+            (review, "open review finding(s)"),
+            (unreadable, "unreadable file(s) or record(s)"),
+        )
+        if n
+    ]
+    if not parts:
+        return None
+    said = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    why = f"; override: {decision.override}" if decision.override else ""
+    return f"{decision.label} given over {said}{why}"
+
+
+def open_counts(result: ScanResult) -> tuple[int, int, int]:
+    """Open (unwaived) findings with action block, with action review, and unreadable inputs."""
+    block = review = 0
+    for f in result.findings:
+        if not f.waived:
+            block += f.action is Action.BLOCK
+            review += f.action is Action.REVIEW
+    return block, review, len(result.errors)
+
+
+def decision_over(decision: Decision, result: ScanResult) -> str | None:
+    """``over_verdict`` of this scan."""
+    return over_verdict(decision, *open_counts(result))
+
+
+def decision_line(decision: Decision, result: ScanResult) -> str:
+    """The decision on record in one line, for the text and Markdown reports (they did not show
+    it: a pull-request comment could not tell that one existed)."""
+    over = decision_over(decision, result)
+    conditions = f"; conditions: {'; '.join(decision.conditions)}" if decision.conditions else ""
+    checked = "" if decision.report else " (the decision file names no report: not checked against this one)"
+    return (
+        f"Decision on record: {over or decision.label}{conditions}; by {decision.name} ({decision.role}), "
+        f"{decision.date}, in {decision.path}{checked}"
     )

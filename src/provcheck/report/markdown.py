@@ -14,6 +14,7 @@ from provcheck.report import checked, clauses
 from provcheck.report import overview as ov
 from provcheck.report import prompt as request
 from provcheck.report.base import Formatter, ReportContext
+from provcheck.report.decision import decision_line
 from provcheck.report.evidence import WITHHELD
 from provcheck.report.headline import record_verdict
 from provcheck.report.locations import line_url, repo_path
@@ -113,6 +114,8 @@ class MarkdownFormatter(Formatter):
         rs = record_view(result, context.fail_on)
         verdict = record_verdict(rs.counts, v, ov.declared_use(run), ov.fact_text(run.changed_since))
         out = [f"### provcheck: {md(verdict, 1200)}", ""]
+        if context.decision is not None:
+            out += [f"**{md(decision_line(context.decision, result), 2000)}**", ""]
         policy = ov.policy_label(run, "default policy")
         out.append(
             f"**Dataset** {md(ov.fact_text(run.paths))} · **use** {md(ov.declared_use(run))} · "

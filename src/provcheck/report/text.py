@@ -15,6 +15,7 @@ from provcheck.model import Action, Finding, ScanResult, SourceInfo
 from provcheck.report import checked, clauses
 from provcheck.report import overview as ov
 from provcheck.report.base import Formatter, ReportContext
+from provcheck.report.decision import decision_line
 from provcheck.report.evidence import token_ranges, withheld_note
 from provcheck.report.headline import record_verdict
 from provcheck.report.meaning import CLEAN_LIMITS, PROBABILITY_BASIS, lowered_because, meaning
@@ -142,6 +143,8 @@ class TextFormatter(Formatter):
             ),
             markup=False,
         )
+        if context.decision is not None:
+            console.print(printable(decision_line(context.decision, result)), markup=False)
         console.print("\nBy source (records, not findings):", markup=False)
         wide.print(sources)
         console.print(printable(sources_basis(rs.counts.scanned)), markup=False)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from provcheck.model import RunRecord, ScanResult
 from provcheck.report import overview as ov
-from provcheck.report.decision import DECISIONS, Decision
+from provcheck.report.decision import DECISIONS, Decision, decision_over
 from provcheck.report.headline import declared_blocking, unreviewed
 from provcheck.report.html.markup import dl, esc
 from provcheck.report.html.summary import _mono, not_scanned
@@ -156,6 +156,7 @@ def decision_block(
     ) + (decision_question(result, rs, dataset, decision) if result is not None else "")
     if decision is not None:
         chosen = decision.label
+        over_said = decision_over(decision, result) if result is not None else None
         conditions = (
             "<ol>" + "".join(f"<li>{esc(c)}</li>" for c in decision.conditions) + "</ol>"
             if decision.conditions
@@ -164,6 +165,7 @@ def decision_block(
         facts = dl(
             [
                 ("Decision", f"<b>{esc(chosen)}</b>"),
+                *[("Given over", f"<b>{esc(over)}</b>") for over in [over_said] if over],
                 ("Conditions", conditions),
                 ("Name", esc(decision.name)),
                 ("Role", esc(decision.role)),
