@@ -319,8 +319,8 @@ def run_by_facts(given: str | None) -> tuple[str | Absent, str | Absent]:
     "decision_path",
     type=click.Path(dir_okay=False),
     default=None,
-    help="Counsel's decision (YAML: decision, conditions, name, role, date) to show in the html, pdf "
-    "and json reports; see docs/report.md.",
+    help="Counsel's decision (YAML: decision, conditions, name, role, date; override to approve over "
+    "blocking findings) to show in the html, pdf, json, markdown and text reports; see docs/report.md.",
 )
 @click.option(
     "--run-by",
