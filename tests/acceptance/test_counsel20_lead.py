@@ -114,3 +114,23 @@ def test_a_date_lowering_is_said_in_the_sarif_message_and_for_the_right_reason(
     flat = _flat(re.sub(r"<[^>]+>", " ", reports["html"]))
     assert "as pre-2023 wording is not verified" not in flat
     assert "no wording in force before 2023-03-14 is on record verified" in flat
+
+
+def test_the_decision_facts_give_each_file_and_what_unmatched_records_were_checked_against(
+    reports: dict[str, str],
+) -> None:
+    """Outside counsel 21 (P2): the records that matched nothing read as cleared, beside a file
+    read in ShareGPT's format whose matched rows were ShareGPT copies, on an index of 10 texts;
+    and the example condition (remove the records listed) implied that was enough."""
+    page = reports["html"]
+    block = _flat(
+        re.sub(r"<[^>]+>", " ", page.split('<section id="decision"', 1)[1].split("</section>", 1)[0])
+    )
+    assert (
+        "dataset/sft_mix.jsonl (read as sharegpt): 7 record(s), 3 with open findings "
+        "(sharegpt-dump, deepseek-chat-outputs), 4 with none; 1 unreadable"
+    ) in block
+    assert (
+        "A record with no finding was checked only against the 10 text(s) of the 3 indexed source(s)" in block
+    )
+    assert "removing the records listed does not show the rest clean" in block

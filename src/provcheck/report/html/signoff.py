@@ -7,6 +7,7 @@ from __future__ import annotations
 from provcheck.model import RunRecord, ScanResult
 from provcheck.report import overview as ov
 from provcheck.report.decision import DECISIONS, Decision, decision_over
+from provcheck.report.files import file_lines, unmatched_basis
 from provcheck.report.headline import declared_blocking, unreviewed
 from provcheck.report.html.markup import dl, esc
 from provcheck.report.html.summary import _mono, not_scanned
@@ -64,9 +65,10 @@ def decision_question(result: ScanResult, rs: RecordSummary, dataset: str, decis
         f"used for the declared use ({esc(use)}), given the findings of this report under the policy "
         f"“{esc(policy)}”? <i>Approve</i>: yes, as scanned. <i>Approve with conditions</i>: yes, once the "
         "conditions written below are met (for example, that the records listed under Records with "
-        "findings are removed). <i>Reject</i>: no. The decision covers the dataset files listed, with "
-        "their digests, under Reproducibility manifest, for this use only: a changed file, another use "
-        "or another policy needs a new scan."
+        "findings are removed and the files holding copies traced to where they came from: removing "
+        "the records listed does not show the rest clean, see Files below). <i>Reject</i>: no. The "
+        "decision covers the dataset files listed, with their digests, under Reproducibility "
+        "manifest, for this use only: a changed file, another use or another policy needs a new scan."
         # The findings a waiver set aside were never before the signer: which they are depends on
         # the waivers file and the date expiry was judged on, neither of which the sentence named.
         + (
@@ -120,6 +122,11 @@ def decision_question(result: ScanResult, rs: RecordSummary, dataset: str, decis
                 + esc(ov.index_written(run.index))
                 # What the decision cannot rest on: the summary said it, the facts signed did not.
                 + (f"; <b>{esc(missing)}</b>" if (missing := ov.providers_not_indexed(run)) else ""),
+            ),
+            (
+                "Files",
+                "<br>".join(esc(line) for line in file_lines(result, rs))
+                + f'<br><span class="note">{esc(unmatched_basis(rs))}</span>',
             ),
             ("Scanned", esc(ov.scan_time(run)) + " by " + _mono(ov.tool_text(run))),
             (
