@@ -18,6 +18,10 @@ short records are joined with the committed short records next to them in the ne
 (``around``, up to ``MAX_RECORDS`` on each side: a copy whose first half was committed before),
 and a match is kept only when it lies in a new record too, located at the new records it spans
 (what lies only in committed records is not this change's, and was a finding when committed).
+Windows of committed records only are matched too, never reported, so that a copy whose new
+records begin a window is joined with the committed windows it continues, as a full scan joins
+them (adversarial pass 21: three records appended to a committed cut copy were a short passage
+to review, exit 0, where the full scan blocked the run).
 """
 
 from __future__ import annotations
@@ -119,23 +123,25 @@ class Window:
     """Offset of each part's text in the joined text."""
 
 
-def windows(items: Sequence[Short]) -> Iterator[Window]:
+def windows(items: Sequence[Short], context: bool = False) -> Iterator[Window]:
     """The windows of one file's short records (in any order): runs of consecutive records of
-    one role, cut where a record's digest ends a window."""
+    one role, cut where a record's digest ends a window; with ``context``, windows of committed
+    records only too (``committed``)."""
     run: list[Short] = []
     for item in sorted(items, key=lambda s: (s.turn.role, s.index)):
         if run and (item.index != run[-1].index + 1 or item.turn.role != run[0].turn.role):
-            yield from _window(run)
+            yield from _window(run, context)
             run = []
         run.append(item)
         if len(run) >= MAX_RECORDS or (len(run) >= MIN_RECORDS and _ends_window(item.turn.text)):
-            yield from _window(run)
+            yield from _window(run, context)
             run = []
-    yield from _window(run)
+    yield from _window(run, context)
 
 
-def _window(parts: list[Short]) -> Iterator[Window]:
-    if len(parts) < 2 or all(p.context for p in parts):  # committed records only: not this change's
+def _window(parts: list[Short], context: bool = False) -> Iterator[Window]:
+    # Committed records only: not this change's, made only with ``context`` (``committed``).
+    if len(parts) < 2 or (not context and all(p.context for p in parts)):
         return
     starts, at = [], 0
     for part in parts:
@@ -153,9 +159,16 @@ def _last_line(part: Short) -> int | None:
     return part.end_line or part.line
 
 
+def committed(window: Window) -> bool:
+    """A window of committed context records only (diff-aware scans): its matches are never
+    reported, and serve only to join a copy that goes on into new records (``joined``)."""
+    return all(p.context for p in window.parts)
+
+
 def spanned(window: Window, match: Match) -> Match | None:
     """``match`` located at the records its aligned text lies in, or None when that is one
-    record (matched, or not, as that record) or no new one (only committed context records)."""
+    record (matched, or not, as that record) or no new one (only committed context records;
+    in a ``committed`` window, located at the records it spans, for ``joined`` only)."""
     touched: set[int] = set()
     for span in match.evidence.spans:
         start, end = span.candidate.start, span.candidate.end
@@ -167,6 +180,8 @@ def spanned(window: Window, match: Match) -> Match | None:
     if len(touched) < 2:
         return None
     new = [i for i in touched if not window.parts[i].context]
+    if committed(window):
+        new = sorted(touched)
     if not new:
         return None
     a, b = window.parts[min(new)], window.parts[max(new)]
@@ -198,9 +213,9 @@ class Runs:
         for path, items in self.items.items():
             read: set[int] = set()  # records, not turns: a chat record gives one per role
             made = 0
-            for window in windows(items):
+            for window in windows(items, context=True):
                 read.update(p.index for p in window.parts if not p.context)
-                made += 1
+                made += not committed(window)
                 yield window
             if made:
                 self.counts[path] = (len(read), made)
@@ -360,11 +375,12 @@ def joined(kept: Sequence[tuple[Window, Match]], matcher: Matcher) -> list[Match
             chain = of.get(_source(match))
             if chain is None or (one := spanned(whole, match)) is None:
                 continue
-            lo = min(m.record.location.index for _, m in chain)
-            if one.record.location.index <= lo and _end(one) >= max(_end(m) for _, m in chain):
+            shown = [m for w, m in chain if not committed(w)]  # a chain with new records only
+            lo = min(m.record.location.index for m in shown)
+            if one.record.location.index <= lo and _end(one) >= max(_end(m) for m in shown):
                 out.append(one)
                 replaced.update(id(m) for _, m in chain)
-    return [m for _, m in kept if id(m) not in replaced] + out
+    return [m for w, m in kept if id(m) not in replaced and not committed(w)] + out
 
 
 def _end(match: Match) -> int:
