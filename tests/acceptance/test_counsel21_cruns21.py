@@ -205,3 +205,32 @@ def test_the_hook_joins_new_records_that_begin_a_window_with_the_committed_copy(
     assert [(f["action"], f["record"]["line"], f["record"]["end_line"]) for f in whole["findings"]] == [
         ("block", 2, 13)
     ]
+
+
+def test_a_copys_end_under_the_floor_after_a_boundary_is_in_the_run(
+    tmp_path: Any, dense: dict[str, Any]
+) -> None:
+    """Adversarial pass 21: the copy's pieces 1-11 (lines 2-12): the window after the boundary at
+    line 10 holds two pieces, 20 tokens, under the floor alone, and was in no finding (the run
+    was 2-10); with the first ten lines committed, the hook let the two appended pieces in."""
+    from gitrepo import GitRepo, isolated_env, jsonl
+
+    lines = (dense["data"] / "snippets.jsonl").read_text(encoding="utf-8").splitlines()
+    rows = [json.loads(line) for line in lines][:12]
+    demo = tmp_path / "demo"
+    shutil.copytree(FIXTURES / "demo", demo)
+    index = tmp_path / "index"
+    run_cli(["index", "build", index, "--sources", demo / "sources.yaml", "--quiet"])
+    repo = GitRepo(tmp_path / "dataset", isolated_env(tmp_path))
+    repo.write(".provcheck.yaml", f"index: {index}\npolicy: {demo / 'policy.yaml'}\n")
+    repo.write("data/train.jsonl", jsonl(rows[:10]))
+    repo.git("add", ".")
+    repo.commit("dataset", "--no-verify")
+    repo.append("data/train.jsonl", jsonl(rows[10:]))
+    repo.git("add", ".")
+    refused = " ".join(repo.provcheck("hook", "run", code=1).stderr.split())
+    assert "data/train.jsonl:11-12" in refused and "1 block" in refused, refused
+    whole = json.loads(repo.provcheck("scan", "data", "-f", "json", "-q", code=1).stdout)
+    assert [(f["action"], f["record"]["line"], f["record"]["end_line"]) for f in whole["findings"]] == [
+        ("block", 2, 12)
+    ]

@@ -11,7 +11,9 @@ to match), located at the lines of the records it spans; its id hashes the windo
 it does not move with the file's lines. Window boundaries are content-defined (a record whose
 digest says so ends a window): inserting or deleting a record moves only the window it is in.
 A copy that a boundary cuts is matched again as one (``joined``) when the two windows' matches
-of one reference meet at it, so that its opening is not judged apart as a short passage.
+of one reference meet at it, so that its opening is not judged apart as a short passage, and
+a window that matches nothing of that reference next to such a match (a copy's end under the
+floor alone) is matched again with it (``_edges``).
 
 A diff-aware scan (the hook, ``--changed-since``) reads only the new records of a file; their
 short records are joined with the committed short records next to them in the new version
@@ -257,16 +259,18 @@ class Runs:
                     matcher.records(chunk, roles)
                     items += shorts(chunk, roles, matcher.short, context=True)
         pending: list[Window] = []
+        every: list[Window] = []
         kept: list[tuple[Window, Match]] = []
         for window in self.windows():
             pending.append(window)
+            every.append(window)
             if len(pending) >= BATCH:
                 kept += _matched(pending, matcher)
                 pending = []
         if pending:
             kept += _matched(pending, matcher)
         if kept:
-            yield joined(kept, matcher)
+            yield joined(kept, matcher, every)
 
 
 def _at(window: Window) -> tuple[str, int, str]:
@@ -317,7 +321,9 @@ _Chain = list[tuple[Window, Match]]
 """Windows whose matches of one reference turn go on from one to the next (``joined``)."""
 
 
-def joined(kept: Sequence[tuple[Window, Match]], matcher: Matcher) -> list[Match]:
+def joined(
+    kept: Sequence[tuple[Window, Match]], matcher: Matcher, every: Sequence[Window] = ()
+) -> list[Match]:
     """The windows' matches, where a copy was cut by a window boundary matched again as one.
 
     When one window's match of a reference turn reaches its last record and the next window's
@@ -327,7 +333,12 @@ def joined(kept: Sequence[tuple[Window, Match]], matcher: Matcher) -> list[Match
     record; its match of that reference replaces theirs when it covers every record theirs
     did (the opening of a cut copy is judged with what it continues, not as a short passage
     apart). Only such chains are matched again: a scan whose windows' matches do not meet
-    at a boundary matches nothing more."""
+    at a boundary matches nothing more.
+
+    A chain (or one window) whose match reaches the edge of its windows, next to a window of
+    ``every`` with no match of that reference turn (under the floor alone: two ten-word pieces
+    after a boundary), is matched again with that window too (``_edges``): the copy's end was
+    in no finding, and a hook let two pieces appended after a boundary in (adversarial pass 21)."""
     by_window: dict[int, dict[tuple[str, str, int], tuple[Window, Match]]] = {}
     for window, match in kept:  # one match a reference turn and window (``Matcher.records``)
         by_window.setdefault(id(window), {})[_source(match)] = (window, match)
@@ -336,6 +347,7 @@ def joined(kept: Sequence[tuple[Window, Match]], matcher: Matcher) -> list[Match
         key=lambda w: (w.record.location.path, w.parts[0].turn.role, w.parts[0].index),
     )
     chains: list[_Chain] = []
+    singles: list[_Chain] = []
     open_: dict[tuple[str, str, int], _Chain] = {}
     previous: Window | None = None
     for window in order:
@@ -351,17 +363,19 @@ def joined(kept: Sequence[tuple[Window, Match]], matcher: Matcher) -> list[Match
             ):
                 chain.append(pair)
             else:
-                if chain is not None and len(chain) > 1:
-                    chains.append(chain)
+                if chain is not None:
+                    (chains if len(chain) > 1 else singles).append(chain)
                 chain = [pair]
             carried[key] = chain
         chains += [c for c in open_.values() if len(c) > 1]
+        singles += [c for c in open_.values() if len(c) == 1]
         open_ = carried
         previous = window
     chains += [c for c in open_.values() if len(c) > 1]
+    singles += [c for c in open_.values() if len(c) == 1]
     wholes: dict[tuple[str, int, str, int | None], tuple[Window, dict[tuple[str, str, int], _Chain]]] = {}
-    for chain in chains:  # chains of two references over the same windows: one text
-        for whole in _window([p for w, _ in chain for p in w.parts]):
+    for chain, parts in _edges(chains, singles, by_window, every):  # two references' chains: one text
+        for whole in _window(parts):
             at = (*_at(whole), whole.record.location.end_index)
             wholes.setdefault(at, (whole, {}))[1][_source(chain[0][1])] = chain
     replaced: set[int] = set()
@@ -376,11 +390,42 @@ def joined(kept: Sequence[tuple[Window, Match]], matcher: Matcher) -> list[Match
             if chain is None or (one := spanned(whole, match)) is None:
                 continue
             shown = [m for w, m in chain if not committed(w)]  # a chain with new records only
-            lo = min(m.record.location.index for m in shown)
-            if one.record.location.index <= lo and _end(one) >= max(_end(m) for m in shown):
+            lo = min((m.record.location.index for m in shown), default=one.record.location.index)
+            if one.record.location.index <= lo and _end(one) >= max((_end(m) for m in shown), default=0):
                 out.append(one)
                 replaced.update(id(m) for _, m in chain)
     return [m for w, m in kept if id(m) not in replaced and not committed(w)] + out
+
+
+def _edges(
+    chains: list[_Chain],
+    singles: list[_Chain],
+    by_window: dict[int, dict[tuple[str, str, int], tuple[Window, Match]]],
+    every: Sequence[Window],
+) -> Iterator[tuple[_Chain, list[Short]]]:
+    """Each chain with the records to match again: its windows', and the window next to it on
+    either side that has no match of its reference turn when its match reaches that edge (a
+    copy's end under the floor alone); a single window only when it gains such a neighbour."""
+    at = {(w.parts[0].path, w.parts[0].turn.role, w.parts[0].index): w for w in every}
+    to = {(w.parts[-1].path, w.parts[-1].turn.role, w.parts[-1].index): w for w in every}
+    for chain in [*chains, *singles]:
+        (wa, ma), (wb, mb) = chain[0], chain[-1]
+        key = _source(ma)
+        head = to.get((wa.parts[0].path, wa.parts[0].turn.role, wa.parts[0].index - 1))
+        tail = at.get((wb.parts[-1].path, wb.parts[-1].turn.role, wb.parts[-1].index + 1))
+        if head is not None and (
+            key in by_window.get(id(head), {}) or _part(wa, ma.evidence.spans[0].candidate.start)
+        ):
+            head = None
+        last = mb.evidence.spans[-1].candidate.end - 1
+        if tail is not None and (key in by_window.get(id(tail), {}) or _part(wb, last) != len(wb.parts) - 1):
+            tail = None
+        if len(chain) == 1 and head is None and tail is None:
+            continue
+        windows = [w for w in (head, *(w for w, _ in chain), tail) if w is not None]
+        if sum(len(w.record.turns[0].text) + 1 for w in windows) > JOIN_CHARS:
+            windows = [w for w, _ in chain]
+        yield chain, [p for w in windows for p in w.parts]
 
 
 def _end(match: Match) -> int:
