@@ -167,3 +167,70 @@ def test_junit_and_sarif_name_every_record_of_a_run(dense: dict[str, Any]) -> No
         assert loc["physicalLocation"]["region"] == {"startLine": rec["line"], "endLine": rec["end_line"]}
         named = [x["fullyQualifiedName"].rsplit("#", 1)[1] for x in loc["logicalLocations"]]
         assert named == [str(i) for i in range(rec["index"], rec["end_index"] + 1)]  # was the first only
+
+
+def test_the_hook_joins_new_records_that_begin_a_window_with_the_committed_copy(
+    tmp_path: Any, dense: dict[str, Any]
+) -> None:
+    """Adversarial pass 21: the copy's first windows committed (past the gate), its next three
+    pieces (30 tokens, a window of their own: the boundary after line 10 is the committed
+    record's) staged. A full scan blocks lines 2-13 as one run; the hook matched the new window
+    alone, a short passage to review, and let the commit in (exit 0). Windows of committed
+    records are now matched too, to join the copy the new records continue."""
+    from gitrepo import GitRepo, isolated_env, jsonl
+
+    data = dense["data"]
+    lines = (data / "snippets.jsonl").read_text(encoding="utf-8").splitlines()
+    pieces = [json.loads(line) for line in lines]  # the own record, then the pieces
+    demo = tmp_path / "demo"
+    shutil.copytree(FIXTURES / "demo", demo)
+    index = tmp_path / "index"
+    run_cli(["index", "build", index, "--sources", demo / "sources.yaml", "--quiet"])
+    repo = GitRepo(tmp_path / "dataset", isolated_env(tmp_path))
+    repo.write(".provcheck.yaml", f"index: {index}\npolicy: {demo / 'policy.yaml'}\n")
+    repo.write("data/train.jsonl", jsonl(pieces[:10]))  # lines 1-10: two whole windows
+    repo.git("add", ".")
+    repo.commit("dataset", "--no-verify")
+    repo.append("data/train.jsonl", jsonl(pieces[10:13]))
+    repo.git("add", ".")
+    refused = " ".join(repo.provcheck("hook", "run", code=1).stderr.split())
+    assert "data/train.jsonl:11-13" in refused and "1 block" in refused, refused
+    repo.git("commit", "-q", "--no-verify", "-m", "more of the copy")
+    doc = json.loads(repo.provcheck("scan", "--changed-since", "HEAD~1", "-f", "json", "-q", code=1).stdout)
+    (found,) = doc["findings"]
+    assert found["action"] == "block" and (found["record"]["line"], found["record"]["end_line"]) == (11, 13)
+    # What the committed windows matched on their own is not this change's: not reported.
+    assert [m["record"]["line"] for m in doc["matches"]] == [11]
+    whole = json.loads(repo.provcheck("scan", "data", "-f", "json", "-q", code=1).stdout)
+    assert [(f["action"], f["record"]["line"], f["record"]["end_line"]) for f in whole["findings"]] == [
+        ("block", 2, 13)
+    ]
+
+
+def test_a_copys_end_under_the_floor_after_a_boundary_is_in_the_run(
+    tmp_path: Any, dense: dict[str, Any]
+) -> None:
+    """Adversarial pass 21: the copy's pieces 1-11 (lines 2-12): the window after the boundary at
+    line 10 holds two pieces, 20 tokens, under the floor alone, and was in no finding (the run
+    was 2-10); with the first ten lines committed, the hook let the two appended pieces in."""
+    from gitrepo import GitRepo, isolated_env, jsonl
+
+    lines = (dense["data"] / "snippets.jsonl").read_text(encoding="utf-8").splitlines()
+    rows = [json.loads(line) for line in lines][:12]
+    demo = tmp_path / "demo"
+    shutil.copytree(FIXTURES / "demo", demo)
+    index = tmp_path / "index"
+    run_cli(["index", "build", index, "--sources", demo / "sources.yaml", "--quiet"])
+    repo = GitRepo(tmp_path / "dataset", isolated_env(tmp_path))
+    repo.write(".provcheck.yaml", f"index: {index}\npolicy: {demo / 'policy.yaml'}\n")
+    repo.write("data/train.jsonl", jsonl(rows[:10]))
+    repo.git("add", ".")
+    repo.commit("dataset", "--no-verify")
+    repo.append("data/train.jsonl", jsonl(rows[10:]))
+    repo.git("add", ".")
+    refused = " ".join(repo.provcheck("hook", "run", code=1).stderr.split())
+    assert "data/train.jsonl:11-12" in refused and "1 block" in refused, refused
+    whole = json.loads(repo.provcheck("scan", "data", "-f", "json", "-q", code=1).stdout)
+    assert [(f["action"], f["record"]["line"], f["record"]["end_line"]) for f in whole["findings"]] == [
+        ("block", 2, 12)
+    ]

@@ -135,3 +135,15 @@ def test_a_prompt_match_says_how_much_of_the_reference_s_own_words_it_repeats_an
     ):
         said = reason(unread)
         assert f"were not compared with the candidate ({why}" in said and "the candidate repeats" not in said
+
+
+def test_exactly_the_own_words_the_test_asks_are_enough_whatever_the_floating_point() -> None:
+    """Adversarial pass 21: a verbatim copy of a whole AlpacaEval answer (43 tokens, 33 of them
+    repeating its prompt, 10 its own) was lowered as ``prompt`` convergence, its reason saying
+    "about 10 word(s), fewer than 10": (1 - 33/43) * 43 is 9.999999999999998 in floating point."""
+    ev = whole(43)
+    assert own_copied(1.0, 33 / 43, ev)
+    copy = judge(Signals(ev, 0.0, None, "a", 33 / 43, own_share=1.0, own_read=True), [], MatchConfig())
+    assert copy.convergence is None and copy.can_block, copy.reason
+    # One own word fewer is still too few.
+    assert not own_copied(1.0, 34 / 43, ev)

@@ -89,8 +89,14 @@ def own_copied(own_share: float, echo_share: float, ev: Evidence) -> bool:
 def own_repeated(own_share: float, echo_share: float, ev: Evidence) -> float:
     """How many of the reference's own tokens in the match (those not repeating its prompt) the
     candidate repeats, estimated from the shares: what ``own_copied`` weighs against
-    ``OWN_TOKENS`` and ``OWN_EVIDENCE``, and what a ``prompt`` match's reason says."""
-    return own_share * (1.0 - echo_share) * ev.matched_tokens
+    ``OWN_TOKENS`` and ``OWN_EVIDENCE``, and what a ``prompt`` match's reason says.
+
+    Rounded to 6 places: the shares are ratios of token counts, and their product in floating
+    point fell just short of the count it stands for (10 own words of 43, echo 33/43: 9.999...),
+    so a verbatim copy of a whole answer with exactly ``OWN_TOKENS`` own words was lowered as
+    ``prompt`` convergence, its reason saying "about 10 word(s), fewer than 10" (adversarial
+    pass 21, AlpacaEval)."""
+    return round(own_share * (1.0 - echo_share) * ev.matched_tokens, 6)
 
 
 HOLDERS_READ = 64

@@ -21,6 +21,32 @@ def dated(*facts: SourceFacts) -> tuple[dt.date | None, str | None]:
     return (found.date, found.name) if found is not None else (None, None)
 
 
+def dated_declared(
+    own: SourceFacts, facts: SourceFacts, chain: tuple[SourceFacts, ...]
+) -> tuple[dt.date | None, str | None, bool]:
+    """The date of a declaration's or conflict's finding, its source's name, and whether it is
+    the dataset's own claim: the first date of the triggering source and its chain (the index's,
+    the policy's and the catalogue's facts), else the dataset's own ``date`` (``own``: its card
+    or manifest). A claimed date is cited but never lowers the action (``claimed``): a card
+    dating its rows 1990 lowered a block to review over the catalogue's 2023 date of the dataset
+    it declares (adversarial pass 21): the data would choose its own verdict."""
+    on, date_of = dated(*(f for f in (facts, *chain) if f.name != own.name))
+    if on is not None:
+        return on, date_of, False
+    on, date_of = dated(own)
+    return on, date_of, on is not None
+
+
+def claimed(clause: Clause, date_of: str | None) -> Clause:
+    """``clause`` with its note saying the date before every wording is the dataset's own claim,
+    which keeps the rule's action (``dated_declared``)."""
+    return replace(
+        clause,
+        note=f"{clause.note}: that date is the dataset's own ({date_of}: its card or manifest), "
+        "which does not lower the finding's action",
+    )
+
+
 def lowered(
     rule: Rule, clause: Clause, action: Action, on: dt.date | None, date_of: str | None
 ) -> tuple[Clause, DateLowering | None]:

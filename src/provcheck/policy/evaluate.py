@@ -38,7 +38,7 @@ from provcheck.model import (
     SourceName,
 )
 from provcheck.policy.conflicts import MatchedSources, licence_declarations
-from provcheck.policy.dating import dated, lowered
+from provcheck.policy.dating import claimed, dated, dated_declared, lowered
 from provcheck.policy.describe import describe, handed_over
 from provcheck.policy.licenses import license_ids, traits
 from provcheck.policy.model import Policy, Rule, SourceFacts, Use, comparisons, overlay
@@ -248,13 +248,16 @@ class Evaluator:
         on: dt.date | None,
         facts: SourceFacts | None = None,
         date_of: str | None = None,
+        own: bool = False,
     ) -> tuple[RuleRef, Action]:
         """``rule_ref`` and the finding's action: ``action_before_wording`` (review unless the
         policy raises it) when the material (dated ``on``, the ``date`` of source ``date_of``)
-        is dated before every wording on record."""
+        is dated before every wording on record, unless the date is the dataset's ``own``."""
         cited = self.policy.cite(rule, on, facts)
-        action = rule.action_for(cited is not None and cited.predates)
+        action = rule.action_for(cited is not None and cited.predates and not own)
         clause = cited.clause if cited else None
+        if clause is not None and own and cited is not None and cited.predates:
+            clause = claimed(clause, date_of)
         lowering = None
         if clause is not None and action is not rule.action:
             clause, lowering = lowered(rule, clause, action, on, date_of or (facts.name if facts else None))
@@ -471,8 +474,8 @@ class Evaluator:
                 ctx = {**base, **self._source_ctx(facts)}
                 if not rule.when.holds(ctx):
                     continue
-                on, date_of = dated(facts, own, *chain)
-                ref, action = self.cited(rule, on, facts, date_of)
+                on, date_of, mine = dated_declared(own, facts, chain)
+                ref, action = self.cited(rule, on, facts, date_of, mine)
                 out.append(
                     Finding(
                         id=finding_id(rule.id, _norm(d.dataset), d.key, d.value.lower(), facts.name),
@@ -520,8 +523,8 @@ class Evaluator:
                     }
                     if not rule.when.holds(ctx):
                         continue
-                    on, date_of = dated(facts, own, *chain)
-                    ref, action = self.cited(rule, on, facts, date_of)
+                    on, date_of, mine = dated_declared(own, facts, chain)
+                    ref, action = self.cited(rule, on, facts, date_of, mine)
                     out.append(
                         Finding(
                             id=finding_id(rule.id, _norm(d.dataset), "conflict", declared.lower(), info.name),

@@ -11,13 +11,19 @@ to match), located at the lines of the records it spans; its id hashes the windo
 it does not move with the file's lines. Window boundaries are content-defined (a record whose
 digest says so ends a window): inserting or deleting a record moves only the window it is in.
 A copy that a boundary cuts is matched again as one (``joined``) when the two windows' matches
-of one reference meet at it, so that its opening is not judged apart as a short passage.
+of one reference meet at it, so that its opening is not judged apart as a short passage, and
+a window that matches nothing of that reference next to such a match (a copy's end under the
+floor alone) is matched again with it (``_edges``).
 
 A diff-aware scan (the hook, ``--changed-since``) reads only the new records of a file; their
 short records are joined with the committed short records next to them in the new version
 (``around``, up to ``MAX_RECORDS`` on each side: a copy whose first half was committed before),
 and a match is kept only when it lies in a new record too, located at the new records it spans
 (what lies only in committed records is not this change's, and was a finding when committed).
+Windows of committed records only are matched too, never reported, so that a copy whose new
+records begin a window is joined with the committed windows it continues, as a full scan joins
+them (adversarial pass 21: three records appended to a committed cut copy were a short passage
+to review, exit 0, where the full scan blocked the run).
 """
 
 from __future__ import annotations
@@ -119,23 +125,25 @@ class Window:
     """Offset of each part's text in the joined text."""
 
 
-def windows(items: Sequence[Short]) -> Iterator[Window]:
+def windows(items: Sequence[Short], context: bool = False) -> Iterator[Window]:
     """The windows of one file's short records (in any order): runs of consecutive records of
-    one role, cut where a record's digest ends a window."""
+    one role, cut where a record's digest ends a window; with ``context``, windows of committed
+    records only too (``committed``)."""
     run: list[Short] = []
     for item in sorted(items, key=lambda s: (s.turn.role, s.index)):
         if run and (item.index != run[-1].index + 1 or item.turn.role != run[0].turn.role):
-            yield from _window(run)
+            yield from _window(run, context)
             run = []
         run.append(item)
         if len(run) >= MAX_RECORDS or (len(run) >= MIN_RECORDS and _ends_window(item.turn.text)):
-            yield from _window(run)
+            yield from _window(run, context)
             run = []
-    yield from _window(run)
+    yield from _window(run, context)
 
 
-def _window(parts: list[Short]) -> Iterator[Window]:
-    if len(parts) < 2 or all(p.context for p in parts):  # committed records only: not this change's
+def _window(parts: list[Short], context: bool = False) -> Iterator[Window]:
+    # Committed records only: not this change's, made only with ``context`` (``committed``).
+    if len(parts) < 2 or (not context and all(p.context for p in parts)):
         return
     starts, at = [], 0
     for part in parts:
@@ -153,9 +161,16 @@ def _last_line(part: Short) -> int | None:
     return part.end_line or part.line
 
 
+def committed(window: Window) -> bool:
+    """A window of committed context records only (diff-aware scans): its matches are never
+    reported, and serve only to join a copy that goes on into new records (``joined``)."""
+    return all(p.context for p in window.parts)
+
+
 def spanned(window: Window, match: Match) -> Match | None:
     """``match`` located at the records its aligned text lies in, or None when that is one
-    record (matched, or not, as that record) or no new one (only committed context records)."""
+    record (matched, or not, as that record) or no new one (only committed context records;
+    in a ``committed`` window, located at the records it spans, for ``joined`` only)."""
     touched: set[int] = set()
     for span in match.evidence.spans:
         start, end = span.candidate.start, span.candidate.end
@@ -167,6 +182,8 @@ def spanned(window: Window, match: Match) -> Match | None:
     if len(touched) < 2:
         return None
     new = [i for i in touched if not window.parts[i].context]
+    if committed(window):
+        new = sorted(touched)
     if not new:
         return None
     a, b = window.parts[min(new)], window.parts[max(new)]
@@ -198,9 +215,9 @@ class Runs:
         for path, items in self.items.items():
             read: set[int] = set()  # records, not turns: a chat record gives one per role
             made = 0
-            for window in windows(items):
+            for window in windows(items, context=True):
                 read.update(p.index for p in window.parts if not p.context)
-                made += 1
+                made += not committed(window)
                 yield window
             if made:
                 self.counts[path] = (len(read), made)
@@ -242,16 +259,18 @@ class Runs:
                     matcher.records(chunk, roles)
                     items += shorts(chunk, roles, matcher.short, context=True)
         pending: list[Window] = []
+        every: list[Window] = []
         kept: list[tuple[Window, Match]] = []
         for window in self.windows():
             pending.append(window)
+            every.append(window)
             if len(pending) >= BATCH:
                 kept += _matched(pending, matcher)
                 pending = []
         if pending:
             kept += _matched(pending, matcher)
         if kept:
-            yield joined(kept, matcher)
+            yield joined(kept, matcher, every)
 
 
 def _at(window: Window) -> tuple[str, int, str]:
@@ -302,7 +321,9 @@ _Chain = list[tuple[Window, Match]]
 """Windows whose matches of one reference turn go on from one to the next (``joined``)."""
 
 
-def joined(kept: Sequence[tuple[Window, Match]], matcher: Matcher) -> list[Match]:
+def joined(
+    kept: Sequence[tuple[Window, Match]], matcher: Matcher, every: Sequence[Window] = ()
+) -> list[Match]:
     """The windows' matches, where a copy was cut by a window boundary matched again as one.
 
     When one window's match of a reference turn reaches its last record and the next window's
@@ -312,7 +333,12 @@ def joined(kept: Sequence[tuple[Window, Match]], matcher: Matcher) -> list[Match
     record; its match of that reference replaces theirs when it covers every record theirs
     did (the opening of a cut copy is judged with what it continues, not as a short passage
     apart). Only such chains are matched again: a scan whose windows' matches do not meet
-    at a boundary matches nothing more."""
+    at a boundary matches nothing more.
+
+    A chain (or one window) whose match reaches the edge of its windows, next to a window of
+    ``every`` with no match of that reference turn (under the floor alone: two ten-word pieces
+    after a boundary), is matched again with that window too (``_edges``): the copy's end was
+    in no finding, and a hook let two pieces appended after a boundary in (adversarial pass 21)."""
     by_window: dict[int, dict[tuple[str, str, int], tuple[Window, Match]]] = {}
     for window, match in kept:  # one match a reference turn and window (``Matcher.records``)
         by_window.setdefault(id(window), {})[_source(match)] = (window, match)
@@ -321,6 +347,7 @@ def joined(kept: Sequence[tuple[Window, Match]], matcher: Matcher) -> list[Match
         key=lambda w: (w.record.location.path, w.parts[0].turn.role, w.parts[0].index),
     )
     chains: list[_Chain] = []
+    singles: list[_Chain] = []
     open_: dict[tuple[str, str, int], _Chain] = {}
     previous: Window | None = None
     for window in order:
@@ -336,17 +363,19 @@ def joined(kept: Sequence[tuple[Window, Match]], matcher: Matcher) -> list[Match
             ):
                 chain.append(pair)
             else:
-                if chain is not None and len(chain) > 1:
-                    chains.append(chain)
+                if chain is not None:
+                    (chains if len(chain) > 1 else singles).append(chain)
                 chain = [pair]
             carried[key] = chain
         chains += [c for c in open_.values() if len(c) > 1]
+        singles += [c for c in open_.values() if len(c) == 1]
         open_ = carried
         previous = window
     chains += [c for c in open_.values() if len(c) > 1]
+    singles += [c for c in open_.values() if len(c) == 1]
     wholes: dict[tuple[str, int, str, int | None], tuple[Window, dict[tuple[str, str, int], _Chain]]] = {}
-    for chain in chains:  # chains of two references over the same windows: one text
-        for whole in _window([p for w, _ in chain for p in w.parts]):
+    for chain, parts in _edges(chains, singles, by_window, every):  # two references' chains: one text
+        for whole in _window(parts):
             at = (*_at(whole), whole.record.location.end_index)
             wholes.setdefault(at, (whole, {}))[1][_source(chain[0][1])] = chain
     replaced: set[int] = set()
@@ -360,11 +389,43 @@ def joined(kept: Sequence[tuple[Window, Match]], matcher: Matcher) -> list[Match
             chain = of.get(_source(match))
             if chain is None or (one := spanned(whole, match)) is None:
                 continue
-            lo = min(m.record.location.index for _, m in chain)
-            if one.record.location.index <= lo and _end(one) >= max(_end(m) for _, m in chain):
+            shown = [m for w, m in chain if not committed(w)]  # a chain with new records only
+            lo = min((m.record.location.index for m in shown), default=one.record.location.index)
+            if one.record.location.index <= lo and _end(one) >= max((_end(m) for m in shown), default=0):
                 out.append(one)
                 replaced.update(id(m) for _, m in chain)
-    return [m for _, m in kept if id(m) not in replaced] + out
+    return [m for w, m in kept if id(m) not in replaced and not committed(w)] + out
+
+
+def _edges(
+    chains: list[_Chain],
+    singles: list[_Chain],
+    by_window: dict[int, dict[tuple[str, str, int], tuple[Window, Match]]],
+    every: Sequence[Window],
+) -> Iterator[tuple[_Chain, list[Short]]]:
+    """Each chain with the records to match again: its windows', and the window next to it on
+    either side that has no match of its reference turn when its match reaches that edge (a
+    copy's end under the floor alone); a single window only when it gains such a neighbour."""
+    at = {(w.parts[0].path, w.parts[0].turn.role, w.parts[0].index): w for w in every}
+    to = {(w.parts[-1].path, w.parts[-1].turn.role, w.parts[-1].index): w for w in every}
+    for chain in [*chains, *singles]:
+        (wa, ma), (wb, mb) = chain[0], chain[-1]
+        key = _source(ma)
+        head = to.get((wa.parts[0].path, wa.parts[0].turn.role, wa.parts[0].index - 1))
+        tail = at.get((wb.parts[-1].path, wb.parts[-1].turn.role, wb.parts[-1].index + 1))
+        if head is not None and (
+            key in by_window.get(id(head), {}) or _part(wa, ma.evidence.spans[0].candidate.start)
+        ):
+            head = None
+        last = mb.evidence.spans[-1].candidate.end - 1
+        if tail is not None and (key in by_window.get(id(tail), {}) or _part(wb, last) != len(wb.parts) - 1):
+            tail = None
+        if len(chain) == 1 and head is None and tail is None:
+            continue
+        windows = [w for w in (head, *(w for w, _ in chain), tail) if w is not None]
+        if sum(len(w.record.turns[0].text) + 1 for w in windows) > JOIN_CHARS:
+            windows = [w for w, _ in chain]
+        yield chain, [p for w in windows for p in w.parts]
 
 
 def _end(match: Match) -> int:
