@@ -66,6 +66,14 @@ TARGETS = {
 }
 
 
+def measuring_code(report: dict[str, Any]) -> dict[str, Any]:
+    """The code that measured these figures, from the scan's own run record (``tool.build``): its
+    code digest and commit, copied into ``method.json`` with the figures so that every report can
+    say whether the code it ran is the code measured (a version label names every commit)."""
+    build = (report.get("run", {}).get("tool") or {}).get("build") or {}
+    return {key: build.get(key) for key in ("code_sha256", "commit", "dirty")}
+
+
 def words5(text: str) -> set[tuple[str, ...]]:
     """Word 5-grams of the normalized text (case, punctuation and markup do not count: a
     reformatted copy is the same text)."""
@@ -418,7 +426,7 @@ def main() -> None:
     # ---- recall per kind
     kinds = list(dict.fromkeys(kind for kind, _ in truth.values()))
     recall_rows = []
-    results: dict[str, Any] = {"recall": {}, "baseline_recall": {}}
+    results: dict[str, Any] = {"recall": {}, "baseline_recall": {}, "code": measuring_code(doc)}
     for kind in kinds:
         ids = [cid for cid, (k, _) in truth.items() if k == kind]
 

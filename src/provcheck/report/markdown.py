@@ -19,6 +19,7 @@ from provcheck.report.evidence import WITHHELD
 from provcheck.report.headline import record_verdict
 from provcheck.report.locations import line_url, repo_path
 from provcheck.report.meaning import CLEAN_LIMITS, SHORT_ONLY
+from provcheck.report.method import measured, rates_paragraph
 from provcheck.report.records import (
     DATASET_LEVEL_NOTE,
     RUN_ROW,
@@ -253,6 +254,8 @@ class MarkdownFormatter(Formatter):
             ]
             if missing := ov.providers_not_indexed(result.run):
                 out += [md(missing, 1000), ""]
+        # The error rates and main limits beside the verdict: a summary gave neither (counsel 21, P6).
+        out += [md(rates_paragraph(measured(), run.tool.build, ov.changed_thresholds(run)), 4000), ""]
         out += _waived(result)
         out += _rules(result)
         if result.errors:

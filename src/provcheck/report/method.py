@@ -1,7 +1,10 @@
-"""The measured error rates the HTML report states, read from ``method.json`` (package data).
+"""The measured error rates every report states, read from ``method.json`` (package data), and
+their wording: one definition here, so the HTML summary, the text report and the Markdown summary
+say the same figures, what they were measured on and with which code (outside counsel 21, P6).
 
 The figures come from ``benchmarks/detection.py``; ``method.json`` names the command and date
-of the run they were copied from, so a reader can reproduce them.
+of the run they were copied from, so a reader can reproduce them, and the code that measured
+them (the run's ``tool.build``: code digest and commit), or that it is not recorded.
 """
 
 from __future__ import annotations
@@ -9,7 +12,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from provcheck.model import Absent
+
+if TYPE_CHECKING:
+    from provcheck.model.build import BuildFacts
 
 MATCH_PARAMETERS = {
     "min_tokens": "fewest aligned identical tokens for any match",
@@ -102,6 +110,15 @@ class Measured:
     heldout_what: str = ""
     heldout: tuple[HeldOut, ...] = ()
     """Kinds measured apart from ``recall`` (the lowest held-out kinds, code)."""
+    code_sha256: str | None = None
+    """The code digest (``tool.build.code_sha256``) of the provcheck that measured the recall and
+    false-positive figures, or None when not recorded."""
+    commit: str | None = None
+    """The git commit of that code, or None when not recorded."""
+    dirty: bool | None = None
+    """Whether that code had uncommitted changes (the commit alone does not give it)."""
+    code_unrecorded: str = ""
+    """Why the measuring code is not recorded (figures measured before it was)."""
 
     @property
     def false_positive_rate(self) -> float:
@@ -115,6 +132,7 @@ def measured() -> Measured:
         resources.files("provcheck.report").joinpath("method.json").read_text(encoding="utf-8")
     )
     bench = raw["benchmark"]
+    code = bench.get("code") or {}
     same = raw.get("same_prompt", {})
     held = raw.get("heldout", {})
     return Measured(
@@ -162,4 +180,154 @@ def measured() -> Measured:
             )
             for r in held.get("rows", [])
         ),
+        code_sha256=code.get("code_sha256") or None,
+        commit=code.get("commit") or None,
+        dirty=code.get("dirty"),
+        code_unrecorded=str(code.get("why_not_recorded", "")),
+    )
+
+
+# The wording of the rates, plain text: the HTML report escapes it and adds its emphasis, the
+# text and Markdown reports print it. The text and Markdown reports carried a verdict with no
+# error rate and (text) no statement of what a clean result does not prove (counsel 21, P6).
+
+CAN_BLOCK_MEANS = (
+    "of texts copied from an indexed source, the share with a match able to fail a gate on block"
+)
+RECALL_MEANS = "of texts copied from an indexed source, the share found, to block or to review"
+FALSE_POSITIVE_MEANS = (
+    "of independent texts written for the same prompts and sharing little wording with the "
+    "references, the share wrongly matched"
+)
+
+PARAPHRASE = "the same content in other words is not detected"
+TRANSLATION = "a copy in another language is not detected"
+NOT_INDEXED = (
+    "only the reference material indexed for this scan is searched; a clean report says nothing "
+    "about model output from other sources"
+)
+NOT_PEOPLE = (
+    "It does not prove that the data was written by people, and findings are evidence for a "
+    "decision, not the decision."
+)
+
+
+def can_block_range(m: Measured) -> str:
+    """``82.8%–99.8% per kind of edited copy (…)``, or empty when not measured."""
+    blockable = [r.can_block for r in m.recall if r.can_block is not None]
+    if not blockable:
+        return ""
+    return (
+        f"{min(blockable):.1%}–{max(blockable):.1%} per kind of edited copy (the others found are "
+        "findings to review)"
+    )
+
+
+def recall_range(m: Measured) -> str:
+    """The recall range, what it was measured on and its lowest kind."""
+    low = min(m.recall, key=lambda r: r.recall)
+    high = max(r.recall for r in m.recall)
+    return (
+        f"{low.recall:.1%}–{high:.1%} over {len(m.recall)} kinds of edited copy "
+        f"({m.candidates_per_kind:,} copies per kind, made from {m.references}, which were "
+        f"indexed), lowest for {low.what}"
+    )
+
+
+def measured_apart(m: Measured) -> str:
+    """What the recall range was measured on: read alone it stood for every kind of copy, code
+    included, whose copies can block less often (measured apart), and the lowest kind of prose
+    measured apart (outside counsel read 19)."""
+    code = [h.can_block for h in m.heldout if h.what.startswith("code")]
+    apart = (
+        f"; code was measured apart, its copies able to block in {min(code):.1%}–{max(code):.1%} of "
+        "cases (see Method and limits)"
+        if code
+        else ""
+    )
+    prose = [h for h in m.heldout if h.what.startswith("prose")]
+    low = min(prose, key=lambda h: h.recall) if prose else None
+    if low is not None and low.recall < min(r.recall for r in m.recall):
+        apart += (
+            f"; the lowest kind of prose measured apart, {low.what.removeprefix('prose: ')}, "
+            f"was found in {low.recall:.1%} and could block in {low.can_block:.1%}"
+        )
+    return f"measured on prose like that corpus, answers written by models{apart}"
+
+
+def false_positive(m: Measured) -> str:
+    """The false-positive rate with what it was measured on."""
+    return (
+        f"{m.false_positive_rate:.2%} ({m.false_positives:,} of {m.negatives:,} "
+        f"{m.negatives_description}, checked against the same index)"
+    )
+
+
+def _code(digest: str, commit: str | None, dirty: bool | None = None) -> str:
+    state = ", with uncommitted changes to the package" if dirty else ""
+    return f"code {digest[:12]} (" + (f"commit {commit[:12]}{state})" if commit else "commit not recorded)")
+
+
+def measured_code(m: Measured, build: BuildFacts | Absent) -> str:
+    """Which code measured the figures and which code ran this scan, and whether they are the
+    same: the version label ("provcheck 0.1.0") does not change between commits, so it could not
+    tell whether the figures describe the code that ran (counsel 21, P6). The code digest covers
+    every file of the package, ``method.json`` included: a build that ships newly copied figures
+    differs from the one that measured them by that file at least."""
+    when = f"Measured on {m.date} by {m.command}"
+    ran = None if isinstance(build, Absent) else build.code_sha256
+    scan = (
+        "this scan's code is not recorded"
+        if isinstance(build, Absent) or ran is None
+        else f"this scan ran {_code(ran, build.commit, build.dirty)}"
+    )
+    if m.code_sha256 is None:
+        why = f": {m.code_unrecorded}" if m.code_unrecorded else ""
+        return (
+            f"{when}, on code not recorded{why}; {scan}. Whether these figures describe the code "
+            f"of this scan cannot be told (the version label, provcheck {m.version}, does not change "
+            "between commits)."
+        )
+    measured_on = f"{when}, on {_code(m.code_sha256, m.commit, m.dirty)}"
+    if ran is None:
+        return f"{measured_on}; {scan}: whether the figures describe it cannot be told."
+    if ran == m.code_sha256:
+        return f"{measured_on}; this scan ran the same code."
+    build_commit = None if isinstance(build, Absent) else build.commit
+    diff = (
+        f"git diff {m.commit[:12]} {build_commit[:12]} -- src/provcheck shows what changed"
+        if m.commit and build_commit
+        else "which files changed is not recorded"
+    )
+    return (
+        f"{measured_on}; {scan}. The code has changed since these figures were measured, so they "
+        f"may not describe this scan ({diff})."
+    )
+
+
+def rates_paragraph(m: Measured, build: BuildFacts | Absent, changed: list[str]) -> str:
+    """The error rates and the main limits in one paragraph, for the text and Markdown reports
+    (the HTML report says each in its summary and its Method and limits section). ``changed``:
+    the matching thresholds this scan changed (``overview.changed_thresholds``)."""
+    caveat = (
+        f" This scan did not use the default thresholds ({'; '.join(changed)}): the rates were "
+        "measured at the defaults and do not describe it."
+        if changed
+        else ""
+    )
+    gate = f"copies that can block ({CAN_BLOCK_MEANS}): {rng}; " if (rng := can_block_range(m)) else ""
+    edited = [h for h in m.heldout if h.what.startswith("prose") and "replaced" in h.what]
+    throughout = (
+        f"found in {min(h.recall for h in edited):.1%} of copies with "
+        f"{min(edited, key=lambda h: h.recall).what.removeprefix('prose: ').split(' (')[0]}, "
+        "fewer as more words change"
+        if edited
+        else "found less often"
+    )
+    return (
+        f"Error rates of the method: {gate}recall ({RECALL_MEANS}): {recall_range(m)}; "
+        f"false-positive rate ({FALSE_POSITIVE_MEANS}): {false_positive(m)}. "
+        f"{measured_code(m, build)}{caveat} Main limits: paraphrase ({PARAPHRASE}); translation "
+        f"({TRANSLATION}); copies edited throughout ({throughout}); sources not in the index "
+        f"({NOT_INDEXED}). {NOT_PEOPLE}"
     )

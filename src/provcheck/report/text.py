@@ -19,6 +19,7 @@ from provcheck.report.decision import decision_line
 from provcheck.report.evidence import token_ranges, withheld_note
 from provcheck.report.headline import record_verdict
 from provcheck.report.meaning import CLEAN_LIMITS, PROBABILITY_BASIS, lowered_because, meaning
+from provcheck.report.method import measured, rates_paragraph
 from provcheck.report.overview import coverage
 from provcheck.report.records import (
     DATASET_LEVEL_NOTE,
@@ -160,6 +161,7 @@ class TextFormatter(Formatter):
             console.print(f"No findings. {CLEAN_LIMITS}", markup=False)
             if read:
                 console.print(read, markup=False)
+            console.print("\n" + printable(_rates(result)), markup=False)
             self._rules(console, result)
             console.print(printable(ov.scanned_line(result.run)), markup=False, soft_wrap=True)
             console.print(printable(_written_by(result, rs)), markup=False, soft_wrap=True)
@@ -191,6 +193,7 @@ class TextFormatter(Formatter):
             console.print(printable(legend), markup=False)
         if read:
             console.print("\n" + read, markup=False)
+        console.print("\n" + printable(_rates(result)), markup=False)
         self._rules(console, result)
         console.print()
         console.print(printable(ov.scanned_line(result.run)), markup=False, soft_wrap=True)
@@ -375,6 +378,12 @@ class TextFormatter(Formatter):
                 ),
                 markup=False,
             )
+
+
+def _rates(result: ScanResult) -> str:
+    """The method's error rates and main limits: a verdict printed without them read as exact
+    (counsel 21, P6); the wording is the HTML report's (``report.method``)."""
+    return rates_paragraph(measured(), result.run.tool.build, ov.changed_thresholds(result.run))
 
 
 def _author(source: SourceInfo) -> str:

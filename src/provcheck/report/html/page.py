@@ -37,7 +37,16 @@ from provcheck.report.html.summary import (
 from provcheck.report.html.unmatched import unmatched
 from provcheck.report.html.waivers import waiver_register
 from provcheck.report.identity import DIGEST_COVERS, ReportIdentity
-from provcheck.report.method import MATCH_PARAMETERS, Measured, measured
+from provcheck.report.method import (
+    MATCH_PARAMETERS,
+    NOT_INDEXED,
+    NOT_PEOPLE,
+    PARAPHRASE,
+    TRANSLATION,
+    Measured,
+    measured,
+    measured_code,
+)
 from provcheck.report.records import RecordSummary, RecordView, summarize
 
 PAGE = 50
@@ -404,13 +413,13 @@ class HtmlFormatter(Formatter):
             f"positives: {m.false_positives:,} of {m.negatives:,} hard negatives "
             f"({m.false_positive_rate:.2%}) matched a reference; hard negatives are "
             f"{esc(m.negatives_description)}. "
-            f"Measured with provcheck {esc(m.version)} on {esc(m.date)} by "
-            f"<code>{esc(m.command)}</code>. These rates hold for text like that corpus at the default "
+            f'<span class="measured-code">{esc(measured_code(m, run.tool.build))}</span> These rates '
+            "hold for text like that corpus at the default "
             "thresholds; other thresholds, languages or kinds of text may differ.</p>"
             + _same_prompt(m)
             + "<h3>What a clean report does not prove</h3><ul>"
-            "<li><b>Paraphrase</b>: the same content in other words is not detected.</li>"
-            "<li><b>Translation</b>: a copy in another language is not detected.</li>"
+            f"<li><b>Paraphrase</b>: {esc(PARAPHRASE)}.</li>"
+            f"<li><b>Translation</b>: {esc(TRANSLATION)}.</li>"
             "<li><b>Copies edited throughout</b>: candidates are found by runs of "
             f"{esc(run_len)} tokens shared with a reference, and by token trigrams; a copy with one "
             "word in every four to six replaced, dropped or added keeps no such run and is found only "
@@ -418,8 +427,7 @@ class HtmlFormatter(Formatter):
             "<code>benchmarks/heldout_kinds.py</code>; kept only where it can block), and one with a "
             "word in every three or four replaced is not found, though it is close to the reference "
             "(with one word in seven changed it is found; measured at the default fingerprint).</li>"
-            "<li><b>Sources not in the index</b>: only the reference material indexed for this scan is "
-            "searched; a clean report says nothing about model output from other sources.</li>"
+            f"<li><b>Sources not in the index</b>: {esc(NOT_INDEXED)}.</li>"
             "<li><b>Short passages</b>: fewer aligned tokens than <code>min_tokens</code> are never a "
             "match.</li><li><b>What a match establishes</b>: that the texts share the aligned passages "
             "shown, not who wrote them first; a match marked as convergence shares a passage that "
@@ -440,8 +448,7 @@ class HtmlFormatter(Formatter):
             + PROMPTS
             + "<li><b>Unreadable input</b>: files and records listed under Unreadable input "
             "were not scanned.</li>"
-            "</ul><p>It does not prove that the data was written by people, and findings are evidence for a "
-            "decision, not the decision.</p>"
+            f"</ul><p>{esc(NOT_PEOPLE)}</p>"
             '<p class="notice"><b>Not legal advice.</b> Clauses are quoted from the documents named, as '
             "recorded in the policy with their effective dates and how each quote was verified; the policy "
             "author chose which rules apply. Ask counsel whether a use is permitted.</p></section>"

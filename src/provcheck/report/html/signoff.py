@@ -140,6 +140,16 @@ def decision_question(result: ScanResult, rs: RecordSummary, dataset: str, decis
     return question + "<h3>Facts the decision rests on</h3>" + basis
 
 
+def _signature(rs: RecordSummary, sign: str) -> str:
+    """The signature line with the report it signs: printed, the choices and the signature fell
+    on separate pages, and a signature page alone did not say what it signed (counsel 21, P13).
+    ``sign``: the signature, escaped (empty for a blank line)."""
+    return (
+        f'<div class="signature"><span class="sig-line">{sign}</span>Signature, for report '
+        f"{_mono(rs.identity.id)} (digest {_mono(rs.identity.digest)})</div>"
+    )
+
+
 def decision_block(
     decision: Decision | None,
     rs: RecordSummary,
@@ -195,8 +205,7 @@ def decision_block(
             '<section id="decision" class="decision filled"><h2>Decision</h2>'
             + ident
             + unchecked
-            + facts
-            + f'<div class="signature"><span class="sig-line">{sign}</span>Signature</div></section>'
+            + f'<div class="sign-part">{facts}{_signature(rs, sign)}</div></section>'
         )
     options = "".join(
         f'<label><input type="radio" name="decision" value="{esc(k)}"> {esc(v)}</label>'
@@ -205,7 +214,7 @@ def decision_block(
     return (
         '<section id="decision" class="decision"><h2>Decision</h2>'
         + ident
-        + '<form class="decision-form" autocomplete="off">'
+        + '<div class="sign-part"><form class="decision-form" autocomplete="off">'
         f"<fieldset><legend>Decision</legend>{options}</fieldset>"
         '<label class="wide">Conditions<textarea name="conditions" rows="3"></textarea></label>'
         '<label>Name<input type="text" name="name"></label>'
@@ -213,8 +222,7 @@ def decision_block(
         '<label>Date (YYYY-MM-DD)<input type="text" name="date" inputmode="numeric" '
         'pattern="[0-9]{4}-[0-9]{2}-[0-9]{2}" placeholder="YYYY-MM-DD"></label>'
         '<label>Scan run by<input type="text" name="run_by"></label>'
-        "</form>"
-        '<div class="signature"><span class="sig-line"></span>Signature</div>'
+        "</form>" + _signature(rs, "") + "</div>"
         '<p class="note noprint">Fill in and print (or save as PDF) to sign. To keep a decision with the '
         "report, write it to a YAML file and give it to <code>provcheck scan --decision FILE</code>: "
         "the report is regenerated with the decision in this block.</p></section>"

@@ -18,7 +18,18 @@ from provcheck.report.html.charts import bar_chart
 from provcheck.report.html.markup import badge, breakable, dl, esc, idents, table
 from provcheck.report.html.sources import sources_table
 from provcheck.report.meaning import EDITED_THROUGHOUT, SHORT_ONLY
-from provcheck.report.method import Measured, measured
+from provcheck.report.method import (
+    CAN_BLOCK_MEANS,
+    FALSE_POSITIVE_MEANS,
+    RECALL_MEANS,
+    Measured,
+    can_block_range,
+    false_positive,
+    measured,
+    measured_apart,
+    measured_code,
+    recall_range,
+)
 from provcheck.report.records import (
     RUN_ROW,
     WAIVED,
@@ -82,7 +93,8 @@ def files_not_scanned(result: ScanResult, limit: int) -> str:
 
 
 def error_rates(result: ScanResult) -> str:
-    """The method's measured error rates with their definitions, in plain words."""
+    """The method's measured error rates with their definitions, in plain words (the wording is
+    ``report.method``'s, which the text and Markdown reports print too)."""
     m = measured()
     changed = ov.changed_thresholds(result.run)
     caveat = (
@@ -92,53 +104,18 @@ def error_rates(result: ScanResult) -> str:
         if changed
         else ""
     )
-    low = min(m.recall, key=lambda r: r.recall)
-    high = max(r.recall for r in m.recall)
     # What the gate does first: a gate failing on block passes the copies found only for review,
     # and "found 96.8%-100%" read as what it stops (outside counsel 20, P18).
-    blockable = [r for r in m.recall if r.can_block is not None]
-    gate = (
-        f"<p><b>Copies that can block</b> (of texts copied from an indexed source, the share with "
-        f"a match able to fail a gate on <code>block</code>): "
-        f"{min(r.can_block or 0.0 for r in blockable):.1%}–{max(r.can_block or 0.0 for r in blockable):.1%} "
-        f"per kind of edited copy; the others found are findings to review. "
-        if blockable
-        else "<p>"
-    )
+    rng = can_block_range(m)
+    gate = f"<p><b>Copies that can block</b> ({esc(CAN_BLOCK_MEANS)}): {esc(rng)}. " if rng else "<p>"
+    # Which code measured the figures, beside them: "provcheck 0.1.0" names every commit, so it
+    # could not tell whether they describe the code that ran (outside counsel 21, P6).
     return caveat + (
-        f"{gate}<b>Recall</b> (of texts copied from an indexed source, the share found, to block "
-        f"or to review): {low.recall:.1%}–{high:.1%} over {len(m.recall)} kinds of edited copy "
-        f"({m.candidates_per_kind:,} copies per kind, made from {esc(m.references)}, which were "
-        f"indexed), lowest for {esc(low.what)}{_measured_on(m)}. <b>False-positive rate</b> (of "
-        "independent texts "
-        f"written for the same prompts and sharing little wording with the references, the share "
-        f"wrongly matched): {m.false_positive_rate:.2%} ({m.false_positives:,} of {m.negatives:,} "
-        f"{esc(m.negatives_description)}, checked against the same index). Measured with "
-        f"provcheck {esc(m.version)} on {esc(m.date)}; other kinds of text may differ "
-        '(see <a href="#method">Method and limits</a>).</p>' + _same_prompt_line(m)
+        f"{gate}<b>Recall</b> ({esc(RECALL_MEANS)}): {esc(recall_range(m))} ({esc(measured_apart(m))}). "
+        f"<b>False-positive rate</b> ({esc(FALSE_POSITIVE_MEANS)}): {esc(false_positive(m))}. "
+        f'<span class="measured-code">{esc(measured_code(m, result.run.tool.build))}</span> Other kinds of '
+        'text may differ (see <a href="#method">Method and limits</a>).</p>' + _same_prompt_line(m)
     )
-
-
-def _measured_on(m: Measured) -> str:
-    """What the recall range was measured on: read alone it stood for every kind of copy, code
-    included, whose copies can block less often (measured apart)."""
-    code = [h.can_block for h in m.heldout if h.what.startswith("code")]
-    apart = (
-        f"; code was measured apart, its copies able to block in {min(code):.1%}–{max(code):.1%} of "
-        'cases: see <a href="#method">Method and limits</a>'
-        if code
-        else ""
-    )
-    prose = [h for h in m.heldout if h.what.startswith("prose")]
-    low = min(prose, key=lambda h: h.recall) if prose else None
-    # The recall table's range read as the whole story beside a limit saying seven in ten
-    # (outside counsel read 19): the lowest kind measured apart is said with it.
-    if low is not None and low.recall < min(r.recall for r in m.recall):
-        apart += (
-            f"; the lowest kind of prose measured apart, {esc(low.what.removeprefix('prose: '))}, "
-            f"was found in {low.recall:.1%} and could block in {low.can_block:.1%}"
-        )
-    return f" (measured on prose like that corpus, answers written by models{apart})"
 
 
 def _same_prompt_line(m: Measured) -> str:

@@ -1,0 +1,121 @@
+"""Outside counsel read 21: every report states the error rates with the code that measured them
+(P6), and the printed decision block keeps its signature with what it signs (P13).
+
+Built through the command line on the demo (``make demo``'s index, policy and waivers).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import provcheck
+from helpers import FIXTURES, run_cli
+from provcheck.report.method import measured
+
+DEMO = FIXTURES / "demo"
+LIMITS = ("paraphrase (", "translation (", "copies edited throughout (", "sources not in the index (")
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("rates") / "index"
+    run_cli(["index", "build", path, "--sources", DEMO / "sources.yaml", "--quiet"])
+    return path
+
+
+def _scan(index: Path, out: Path, *extra: Any) -> None:
+    run_cli(
+        [
+            "scan", DEMO / "dataset", "--index", index, "--policy", DEMO / "policy.yaml",
+            "--waivers", DEMO / "waivers.yaml", "-q", *extra,
+        ],
+        1,
+    )  # fmt: skip
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_text_and_markdown_give_the_rates_what_they_were_measured_on_and_the_limits(
+    index: Path, tmp_path: Path
+) -> None:
+    txt, md, html = tmp_path / "r.txt", tmp_path / "r.md", tmp_path / "r.html"
+    doc = tmp_path / "r.json"
+    _scan(index, txt, "-f", "text", "-o", txt, "-f", "markdown", "-o", md, "-f", "json", "-o", doc,
+          "-f", "html", "-o", html)  # fmt: skip
+    build = json.loads(doc.read_text())["run"]["tool"]["build"]
+    m = measured()
+    low = min(r.can_block or 1.0 for r in m.recall)
+    for path in (txt, md):
+        text = _flat(path.read_text(encoding="utf-8"))
+        assert "Error rates of the method: copies that can block" in text, path
+        assert f"{low:.1%}–" in text and f"{min(r.recall for r in m.recall):.1%}–100.0%" in text
+        assert (
+            "false-positive rate" in text
+            and f"{m.false_positive_rate:.2%} ({m.false_positives:,} of " in text
+        )
+        for limit in (
+            "paraphrase (",
+            "translation (",
+            "copies edited throughout (",
+            "sources not in the index (",
+        ):
+            assert limit in text, (path, limit)
+        assert "does not prove that the data was written by people" in text
+        # Which code ran beside which measured: the version label alone named every commit.
+        assert f"this scan ran code {build['code_sha256'][:12]} (commit {build['commit'][:12]}" in text
+        assert "on code not recorded" in text and "cannot be told" in text
+    page = _flat(html.read_text(encoding="utf-8"))
+    assert "Measured with provcheck" not in page
+    assert page.count(f"this scan ran code {build['code_sha256'][:12]}") == 2  # summary, method
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_the_printed_signature_stays_with_the_decision_and_names_the_report(
+    index: Path, tmp_path: Path
+) -> None:
+    if shutil.which("pdftotext") is None:
+        pytest.skip("poppler-utils (pdftotext) not installed")
+    from provcheck.report.pdf import chromium_path
+
+    try:
+        chromium_path()
+    except Exception:
+        pytest.skip("Chromium not installed")
+    decision = tmp_path / "dec.yaml"
+    decision.write_text(
+        "decision: approve-with-conditions\nconditions: [Trace sft_mix.jsonl to its origin first.]\n"
+        "name: Jane Doe\nrole: Product counsel\ndate: 2026-12-07\n",
+        encoding="utf-8",
+    )
+    for name, extra in (("blank", ()), ("filled", ("--decision", decision))):
+        pdf = tmp_path / f"{name}.pdf"
+        _scan(index, pdf, "-f", "pdf", "-o", pdf, "-f", "json", "-o", tmp_path / f"{name}.json", *extra)
+        pages = subprocess.run(
+            ["pdftotext", str(pdf), "-"], check=True, capture_output=True, text=True
+        ).stdout
+        pages_of = pages.split("\f")
+        signed = [i for i, p in enumerate(pages_of) if re.search(r"^Signature\b", p, re.M)]
+        assert len(signed) == 1, name
+        page = _flat(pages_of[signed[0]])
+        # The choices (or the decision made), its conditions and the names are on the page
+        # signed: the demo's signature part fell on the page after "Approve / Reject / Conditions".
+        words = ("Approve with conditions", "Reject") if name == "blank" else ("Trace sft_mix.jsonl",)
+        for word in (*words, "Conditions", "Name", "Role", "Date"):
+            assert word in page, (name, word)
+        ident = json.loads((tmp_path / f"{name}.json").read_text())["report"]
+        assert f"Signature, for report {ident['id']} (digest {ident['digest']})" in page, name
+
+
+def test_the_decision_block_keeps_its_signing_part_whole_in_print() -> None:
+    css = (Path(provcheck.__file__).parent / "report/html/report.css").read_text(encoding="utf-8")
+    assert re.search(r"section\.decision \.sign-part \{ break-inside: avoid; \}", css)
