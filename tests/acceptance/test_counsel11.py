@@ -298,7 +298,7 @@ def test_a_creative_commons_clause_states_its_version_and_what_is_known_of_its_d
     assert f"Date: {cc[0]['date_note']}" in page
     assert "section 2(a)(1); 1(i), version 4.0, no effective date, https://" in text
     assert (
-        f"quote confidence V-P ({CONFIDENCE['V-P']}), wording seen 2023-05-29 in a copy of the document; "
+        f"quote confidence V-P ({CONFIDENCE['V-P']}), wording from a copy dated 2023-05-29; "
         f"date: {cc[0]['date_note']}" in text
     )  # counsel18
     assert "effective date not recorded" not in page

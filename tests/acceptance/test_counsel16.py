@@ -5,7 +5,7 @@ read left undone.
    version in force for the material's date (the version's ``effective_note``, from
    ../shared/reference/terms-and-licences.md: the date is from secondary pages).
 2. A version may record when its wording was last seen in a copy of the document (``seen``, a
-   closed key: a misspelt one is refused); each quoted clause says it ("wording seen DATE") or
+   closed key: a misspelt one is refused); each quoted clause says it ("wording from a copy dated DATE") or
    says "retrieval date not recorded", in HTML, Markdown, text and JSON, instead of one sentence
    for the whole report.
 3. The waiver register says what each waiver entry was written for (one finding, or a rule,
@@ -138,7 +138,7 @@ def test_a_version_seen_in_a_capture_says_when() -> None:
     facts = SourceFacts(name="claude-api", provider="anthropic", terms="anthropic-commercial-terms")
     clause = policy.terms["anthropic-commercial-terms"].clause("compete", dt.date(2025, 12, 1), facts)
     assert clause is not None and clause.seen == "2026-03-11"
-    said = f"quote confidence V-P ({CONFIDENCE['V-P']}), wording seen 2026-03-11 in a copy of the document"
+    said = f"quote confidence V-P ({CONFIDENCE['V-P']}), wording from a copy dated 2026-03-11"
     assert said in clauses.citation(clause)
     usage = policy.terms["anthropic-usage-policy"].clause("no-training", None, facts)
     assert usage is not None and usage.seen == "2026-08-14"

@@ -236,7 +236,7 @@ def test_the_reference_gives_those_dates() -> None:
 
 def test_clauses_say_their_copy_date_or_what_its_absence_means(demo: dict[str, str]) -> None:
     evidence = _words(demo["html"][demo["html"].index('<section id="findings">') :])
-    said = f"quote confidence V-P ({CONFIDENCE['V-P']}) · wording seen 2023-05-29 in a copy of the document"
+    said = f"quote confidence V-P ({CONFIDENCE['V-P']}) · wording from a copy dated 2023-05-29"
     assert said in evidence
     assert (
         f"quote confidence V-S ({CONFIDENCE['V-S']}) · retrieval date not recorded: "

@@ -145,9 +145,9 @@ def test_the_label_beside_a_quote_says_what_it_means(demo: dict[str, Any]) -> No
     cc = "https://creativecommons.org/licenses/by-nc/4.0/legalcode"
     said = f"quote confidence V-P ({CONFIDENCE['V-P']})"
     page = _words(demo["html"])
-    assert f"{cc} · {said} · wording seen 2023-05-29" in page
+    assert f"{cc} · {said} · wording from a copy dated 2023-05-29" in page
     assert f"{cc}, version 4.0, no effective date, {said}" in demo["markdown"].replace("\\", "")
-    assert f"{cc}, {said}, wording seen 2023-05-29" in re.sub(r"\s+", " ", demo["text"])
+    assert f"{cc}, {said}, wording from a copy dated 2023-05-29" in re.sub(r"\s+", " ", demo["text"])
 
 
 def test_a_merged_report_gives_each_shares_start_and_end(tmp_path: Path) -> None:

@@ -30,10 +30,11 @@ NO_URL = "URL not recorded"
 DeepSeek terms' address is not verified, so the pack gives none)."""
 NO_RETRIEVAL = (
     "Policies record each quoted wording's effective date and how the quote was verified, and the "
-    "date it was last seen in a copy of the document only where the reference on record gives one "
-    "(beside each clause: “wording seen DATE”, otherwise “retrieval date not recorded”): a "
-    "document may have changed since; compare the quote with the document at its URL before "
-    "relying on it."
+    "date of the copy of the document the wording was read in (a repository's last commit, a page "
+    "snapshot: the copy's date, not the day it was read) only where the reference on record gives "
+    "one (beside each clause: “wording from a copy dated DATE”, otherwise “retrieval date not "
+    "recorded”): a document may have changed since; compare the quote with the document at its URL "
+    "before relying on it."
 )
 """Said beside the quote-confidence legend: an effective date and a label beside each quote
 read as a citation checked on some date, which most versions do not record."""
@@ -78,11 +79,12 @@ def date_meaning(c: Clause) -> str | None:
 
 
 def retrieval(c: Clause) -> str | None:
-    """``wording seen 2026-03-11 in a copy of the document``, or ``retrieval date not recorded``; None
-    without a quote (nothing was retrieved)."""
+    """``wording from a copy dated 2026-03-11``, or ``retrieval date not recorded``; None without
+    a quote (nothing was retrieved). The date is the copy's (a repository's last commit, a page
+    snapshot): "wording seen 2023-05-29" read as the day someone read it (outside counsel 21)."""
     if not c.quote:
         return None
-    return f"wording seen {c.seen} in a copy of the document" if c.seen else NOT_RETRIEVED
+    return f"wording from a copy dated {c.seen}" if c.seen else NOT_RETRIEVED
 
 
 _PINPOINT = re.compile(r"[\d(§]|[A-Za-z][.\d]")
