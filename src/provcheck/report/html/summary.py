@@ -360,10 +360,7 @@ def record_charts(rs: RecordSummary) -> list[str]:
             [(a, worst[a]) for a in order],
             # The demo's review findings are all dataset-level: "review 0" beside them read as a
             # contradiction of the finding counts.
-            f"records; {rs.counts.dataset_level:,} dataset-level finding row(s) (declarations, not "
-            "records) are not counted"
-            if rs.counts.dataset_level
-            else "",
+            _dataset_level_caption(rs) if rs.counts.dataset_level else "",
         ),
         bar_chart(
             "Records by source",
@@ -372,6 +369,23 @@ def record_charts(rs: RecordSummary) -> list[str]:
         ),
         bar_chart("Records by rule", ov.counts(by_rule), note),
     ]
+
+
+def _dataset_level_caption(rs: RecordSummary) -> str:
+    """What "review 0" leaves out: the dataset-level rows' findings and their worst action
+    (outside counsel 21: "review: 0" beside four review findings read as none to review)."""
+    rows = [r for r in rs.rows if r.index is None and r.worst != WAIVED]
+    findings = sum(r.findings for r in rows)
+    worst = min((r.worst or WAIVED for r in rows), key=_ORDER.index, default=None)
+    return (
+        f"records; not counted: {rs.counts.dataset_level:,} dataset-level row(s) (declarations about "
+        f"the dataset, not records) with {findings:,} finding(s)"
+        + (f", worst action {worst}" if worst and worst != WAIVED else "")
+        + ": listed under Records with findings"
+    )
+
+
+_ORDER = ["block", "review", "warn", "info", WAIVED]
 
 
 def record_rows(rs: RecordSummary) -> Iterator[list[str]]:
