@@ -134,3 +134,12 @@ def test_the_decision_facts_give_each_file_and_what_unmatched_records_were_check
         "A record with no finding was checked only against the 10 text(s) of the 3 indexed source(s)" in block
     )
     assert "removing the records listed does not show the rest clean" in block
+
+
+def test_a_records_row_gives_the_action_of_a_rule_that_is_not_the_rows_worst(reports: dict[str, str]) -> None:
+    """Outside counsel 21 (P10): the Alpaca record's row, worst "block", listed
+    openai-no-competing-models (lowered to review for its date) as if it blocked too."""
+    for fmt in ("txt", "md", "html"):
+        flat = _flat(re.sub(r"<[^>]+>", " ", reports[fmt]))
+        assert "openai-no-competing-models (review)" in flat, fmt
+        assert "noncommercial-licence-in-commercial-use (block)" not in flat, fmt

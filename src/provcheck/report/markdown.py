@@ -187,7 +187,7 @@ class MarkdownFormatter(Formatter):
                 where = _where(r.path, r.line, r.index, run, (r.end_line, r.end_index), r.also_lines)
                 out.append(
                     f"| **{md(r.worst or '')}** | {where} | "
-                    f"{md(', '.join(r.rules))} | {md(_refs(r.references))} |"
+                    f"{md(', '.join(r.labelled_rules))} | {md(_refs(r.references))} |"
                 )
             if len(rs.rows) > ROWS:
                 out += ["", f"… and {len(rs.rows) - ROWS:,} more records in the full report."]

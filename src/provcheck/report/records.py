@@ -51,6 +51,9 @@ class RecordRow:
     # rule, one reference and one source (a list of one costs twice a tuple of one).
     rules: tuple[str, ...] = ()
     """Rule ids, in order of first finding."""
+    rule_worst: tuple[str, ...] = ()
+    """Each rule's worst action on the row (``WAIVED`` when all its findings are waived), in the
+    order of ``rules``."""
     references: tuple[str, ...] = ()
     """Reference ids matched (``source:id``), markers (``marker:id``) or declarations."""
     sources: tuple[str, ...] = ()
@@ -79,6 +82,16 @@ class RecordRow:
         if self.index is not None:
             return f"{self.path}#{self.index}" + (f"-{self.end_index}" if self.end_index is not None else "")
         return self.path
+
+    @property
+    def labelled_rules(self) -> tuple[str, ...]:
+        """``rules``, each whose worst action is not the row's with it (``openai-no-competing-
+        models (review)``): a row worst "block" listed a rule lowered to review beside the one
+        that blocks as if both did (outside counsel 21)."""
+        return tuple(
+            rule if action == self.worst else f"{rule} ({action})"
+            for rule, action in zip(self.rules, self.rule_worst, strict=True)
+        )
 
     @property
     def covers(self) -> range:
@@ -323,7 +336,13 @@ class RecordView:
         if rec is None and action in self.fail_on:
             covered = f.declaration.records if f.declaration is not None else None
             self._declared[key] = max(self._declared.get(key, 0), covered or 0)
-        row.rules = _with(row.rules, self._one(f.rule.id))
+        rule = self._one(f.rule.id)
+        if rule in row.rules:
+            at = row.rules.index(rule)
+            was = row.rule_worst[at]
+            row.rule_worst = (*row.rule_worst[:at], worse(was, action) or action, *row.rule_worst[at + 1 :])
+        elif rule:
+            row.rules, row.rule_worst = (*row.rules, rule), (*row.rule_worst, action)
         row.references = _with(row.references, self._one(_reference(f)))
         name = self._one(origin_of(f))
         row.sources = _with(row.sources, name)

@@ -251,7 +251,7 @@ class TextFormatter(Formatter):
                 _cell(r.worst or "", _STYLE_OF.get(r.worst or "", "")),
                 _cell(r.location),
                 _cell(r.id or ""),
-                _lines(r.rules),  # one identifier per line, never folded
+                _lines(r.labelled_rules),  # one identifier per line, never folded
                 _lines(r.sources),
                 f"{r.findings:,}",
             )

@@ -402,7 +402,7 @@ def record_rows(rs: RecordSummary) -> Iterator[list[str]]:
         where = f'<a href="#f-{esc(r.first_id)}" class="mono name">{loc}</a>'
         rid = f'<span class="id">{esc(r.id)}</span>' if r.id else ""
         refs = idents(r.references, 3, cls="name")
-        yield [where, rid, idents(r.rules, cls="name"), refs, f"{r.findings:,}", badge(r.worst)]
+        yield [where, rid, idents(r.labelled_rules, cls="name"), refs, f"{r.findings:,}", badge(r.worst)]
 
 
 LOCATION_WHOLE = 40
