@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from provcheck.matching.calibration import BLOCK_PROBABILITY
+from provcheck.matching.calibration import BLOCK_PROBABILITY, RELIABILITY
 from provcheck.matching.strength import is_whole, percent, relation
 from provcheck.model import Finding, Match, SourceInfo
 
@@ -145,7 +145,30 @@ def _match_meaning(m: Match) -> Meaning:
     return Meaning(
         shows=shows + (f" {probability}." if probability else ""),
         does_not_show=f"{_MATCH_LIMITS[0].upper()}{_MATCH_LIMITS[1:]}.",
-        probability=f"The probability is {PROBABILITY_BASIS}." if probability else "",
+        probability=(
+            f"The probability is {PROBABILITY_BASIS}. {calibration_note(st.probability)}"
+            if probability and st is not None
+            else ""
+        ),
+    )
+
+
+LOW_PRIOR = 0.1
+"""The share of copies among verified matches a calibration note also reads a probability at."""
+
+
+def calibration_note(probability: float) -> str:
+    """What a probability rests on in counts, and what it becomes if copies were rarer: a
+    percentage read to a lawyer as a measured probability of copying where it is a score under
+    equal prior odds, calibrated on few cases near the blocking floor (outside counsel 21)."""
+    at = min(int(probability * 10), 9)
+    row = RELIABILITY[at]
+    odds = probability / max(1.0 - probability, 1e-9) * LOW_PRIOR / (1.0 - LOW_PRIOR)
+    low = percent(odds / (1.0 + odds))
+    return (
+        f"Of {row['matches']:,} held-out matches estimated {row['bin']}, {row['observed']:.1%} were "
+        f"copies; were one verified match in ten a copy (not one in two), the same evidence would "
+        f"give {low if low[0] in 'ou' else 'about ' + low}."
     )
 
 
