@@ -1,0 +1,167 @@
+"""Counsel read 21, outside counsel's points on Rules checked, each with a test that fails on the
+old code.
+
+P7.  "Rules checked" said "no finding" of rules that could not fire: a match rule about Anthropic
+     output read as a clean check when the index held no Anthropic source. A rule that made no
+     finding is now "could not fire: <why>" or "evaluated, no finding", counted apart in the
+     summary line; ``run.policy.rules[].could_not_fire`` gives the reason. Sound: a provider seen
+     only through a source's derivation chain (the policy's ``sources:``, the catalogue) counts.
+P9.  Rules checked cites the latest wording's section ("What you cannot do"), the findings the
+     version in force for their material ("2(c)(iii)"); only the HTML said so. Every format says
+     it, and a rule whose findings cite another section names it.
+"""
+
+from __future__ import annotations
+
+import html as htmllib
+import json
+import re
+from typing import Any
+
+import pytest
+
+from helpers import FIXTURES, check_json_report, run_cli
+from provcheck.model import ABSENT, Action, SourceInfo, SourceName
+from provcheck.policy import Evaluator, Policy, Rule, Use
+from provcheck.policy.model import All, AnyOf, Comparison, Not, SourceFacts
+from provcheck.policy.reach import NO_SOURCE, TURNED_OFF, could_not_fire, matchable_providers
+from provcheck.report.checked import CheckedRule
+
+
+def _rule(when: Any, signal: str = "match", enabled: bool = True) -> Rule:
+    return Rule(
+        id="r", title="t", action=Action.BLOCK, message="m", when=when, signal=signal, enabled=enabled
+    )
+
+
+ANTHROPIC = Comparison("source.provider", "equals", "anthropic")
+COMPETING = Comparison("use.purpose", "equals", "train-competing-model")
+SEEN = frozenset({"openai", "deepseek", None})
+
+
+def test_a_rule_about_a_provider_no_source_is_from_could_not_fire() -> None:
+    assert could_not_fire(_rule(All((ANTHROPIC, COMPETING))), SEEN) == "no indexed source from anthropic"
+    either = Comparison("source.provider", "in", ["Qwen", "alibaba"])
+    assert could_not_fire(_rule(either), SEEN) == "no indexed source from alibaba or qwen"
+    glob = Comparison("source.provider", "glob", "anthro*")
+    assert could_not_fire(_rule(glob), SEEN) == "no indexed source from a provider its condition allows"
+    assert could_not_fire(_rule(ANTHROPIC, signal="conflict"), SEEN) == "no indexed source from anthropic"
+    assert could_not_fire(_rule(ANTHROPIC, enabled=False), SEEN) == TURNED_OFF
+    assert could_not_fire(_rule(COMPETING), None) == NO_SOURCE
+
+
+def test_a_rule_that_could_fire_is_never_said_unable() -> None:
+    openai = Comparison("source.provider", "equals", "OpenAI")  # compared without case
+    assert could_not_fire(_rule(All((openai, COMPETING))), SEEN) is None
+    # One branch of an "any of" that does not name a provider can hold.
+    terms = Comparison("source.terms", "equals", "gemma-terms-of-use")
+    assert could_not_fire(_rule(AnyOf((ANTHROPIC, terms))), SEEN) is None
+    # Under a "not": a source without a provider (or another's) meets it.
+    assert could_not_fire(_rule(Not(ANTHROPIC)), SEEN) is None
+    assert could_not_fire(_rule(Not(Comparison("source.provider", "exists", True))), SEEN) is None
+    # Rules of other signals are tested on no source: never said unable here.
+    assert could_not_fire(_rule(ANTHROPIC, signal="declaration"), SEEN) is None
+    assert could_not_fire(_rule(ANTHROPIC, signal="marker"), SEEN) is None
+
+
+def _policy(**sources: SourceFacts) -> Policy:
+    rule = _rule(All((ANTHROPIC, COMPETING)))
+    return Policy(path="", files=(), digest="", rules=(rule,), sources=sources)
+
+
+def test_providers_seen_through_the_policy_and_a_derivation_chain_count() -> None:
+    dump = SourceInfo(SourceName("dump"), provider="openai")
+    plain = Evaluator(_policy(), Use(), {"dump": dump})
+    assert could_not_fire(plain.policy.rules[0], matchable_providers(plain)) is not None
+    # The policy's sources: says the dump is Anthropic output: the rule can fire on it.
+    said = Evaluator(_policy(dump=SourceFacts(name="dump", provider="anthropic")), Use(), {"dump": dump})
+    assert could_not_fire(said.policy.rules[0], matchable_providers(said)) is None
+    # A source derived from one of Anthropic's output (its parent in the policy's sources:).
+    child = SourceInfo(SourceName("child"), meta={"derived_from": "claude-dump"})
+    parent = SourceFacts(name="claude-dump", provider="anthropic")
+    derived = Evaluator(_policy(**{"claude-dump": parent}), Use(), {"child": child})
+    assert "anthropic" in (matchable_providers(derived) or ())
+    assert could_not_fire(derived.policy.rules[0], matchable_providers(derived)) is None
+    # A background source is never matched into a finding.
+    background = SourceInfo(SourceName("b"), provider="anthropic", background=True)
+    assert matchable_providers(Evaluator(_policy(), Use(), {"b": background})) is None
+
+
+def test_a_record_that_predates_it_claims_neither() -> None:
+    base: dict[str, Any] = {"id": "r", "title": "t", "action": "block", "signal": "match", "enabled": True}
+    base |= {"clause": "c", "findings": 0, "waived": 0}
+    assert CheckedRule(**base).outcome == "no finding"
+    assert CheckedRule(**base, could_not_fire=None).outcome == "evaluated, no finding"
+    unable = CheckedRule(**base, could_not_fire="no indexed source from xai")
+    assert unable.outcome == "could not fire: no indexed source from xai"
+    assert CheckedRule(**base).could_not_fire is ABSENT
+
+
+FORMATS = {"json": "r.json", "html": "r.html", "markdown": "r.md", "text": "r.txt"}
+
+
+def _flat(text: str, fmt: str) -> str:
+    shown = re.sub(r"<[^>]+>", " ", text) if fmt == "html" else text.replace("\\", "")
+    return re.sub(r"\s+", " ", htmllib.unescape(shown))
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    tmp = tmp_path_factory.mktemp("rc22")
+    run_cli(["index", "build", tmp / "index", "--sources", FIXTURES / "demo" / "sources.yaml", "-q"])
+    args: list[object] = ["scan", FIXTURES / "demo" / "dataset", "--index", tmp / "index", "-q"]
+    args += ["--policy", FIXTURES / "demo" / "policy.yaml", "--waivers", FIXTURES / "demo" / "waivers.yaml"]
+    for fmt, name in FORMATS.items():
+        args += ["-f", fmt, "-o", tmp / name]
+    run_cli(args, 1)
+    out: dict[str, Any] = {
+        fmt: _flat((tmp / n).read_text(encoding="utf-8"), fmt) for fmt, n in FORMATS.items()
+    }
+    out["doc"] = json.loads((tmp / "r.json").read_text(encoding="utf-8"))
+    check_json_report(out["doc"])  # the schema knows could_not_fire
+    return out
+
+
+def test_the_demo_splits_found_nothing_into_could_not_fire_and_evaluated(demo: dict[str, Any]) -> None:
+    rules = demo["doc"]["run"]["policy"]["rules"]
+    fired = {f["rule"] for f in demo["doc"]["findings"]}
+    unable = {r["id"]: r["could_not_fire"] for r in rules if r["could_not_fire"]}
+    # The index holds OpenAI and DeepSeek sources (and Alpaca's, OpenAI output): no rule that
+    # made a finding, nor any about those providers, is said unable.
+    assert not fired & set(unable)
+    assert unable["anthropic-no-competing-models"] == "no indexed source from anthropic"
+    assert unable["llama-no-improving-other-llms"] == "no indexed source from meta"
+    assert unable["qwen-attribution"] == "no indexed source from alibaba or qwen"
+    for kept in ("openai-api-no-competing-models", "deepseek-license-derivatives", "marker-refusal"):
+        assert kept not in unable
+    quiet = [r for r in rules if r["enabled"] and r["id"] not in fired]
+    line = (
+        f"{len(quiet)} found nothing: {len(unable)} could not fire (no indexed source from their "
+        f"provider), {len(quiet) - len(unable)} evaluated with no finding"
+    )
+    for fmt in ("html", "markdown", "text"):
+        assert line in demo[fmt], fmt
+    assert (
+        "| anthropic-no-competing-models | Claude output used to develop a competing model | block | "
+    ) in demo["markdown"]
+    assert "| evaluated, no finding |" in demo["markdown"]
+    assert "could not fire: no indexed source from xai (5): xai-no-competing-models, " in demo["text"]
+    assert "evaluated, no finding (" in demo["text"]
+    assert " no finding (" not in demo["text"].replace("evaluated, no finding (", "")
+    assert "could not fire: no indexed source from google" in demo["html"]
+
+
+def test_every_format_says_which_wording_rules_checked_cites(demo: dict[str, Any]) -> None:
+    note = (
+        "The clause cited is the latest wording on record; findings cite the version in force for their "
+        "material, which may number the clause differently"
+    )
+    cited = (
+        "OpenAI Terms of Use, What you cannot do (openai-terms-of-use: compete); findings here cite "
+        "2(c)(iii) (effective 2023-03-14) (the version in force for their material)"
+    )
+    for fmt in ("html", "markdown", "text"):
+        assert note in demo[fmt], fmt
+        assert cited in demo[fmt], fmt
+    # A rule whose findings cite the section of the latest wording says nothing more.
+    assert "4.2(3) (deepseek-terms-of-use: training-permitted); 1 finding(s)" in demo["text"]
