@@ -9,6 +9,10 @@ P7.  "Rules checked" said "no finding" of rules that could not fire: a match rul
 P9.  Rules checked cites the latest wording's section ("What you cannot do"), the findings the
      version in force for their material ("2(c)(iii)"); only the HTML said so. Every format says
      it, and a rule whose findings cite another section names it.
+P14. declared-permissive-licence-over-provider-output's *Applies when* requires that the source's
+     licence is not non-commercial, and the finding resolved to alpaca-style-nc (CC BY-NC): the
+     facts that met it were those of the model that source derives from. Text and HTML say which
+     source "the source" is when it is not the matched or declared one.
 """
 
 from __future__ import annotations
@@ -165,3 +169,21 @@ def test_every_format_says_which_wording_rules_checked_cites(demo: dict[str, Any
         assert cited in demo[fmt], fmt
     # A rule whose findings cite the section of the latest wording says nothing more.
     assert "4.2(3) (deepseek-terms-of-use: training-permitted); 1 finding(s)" in demo["text"]
+
+
+def test_applies_when_names_the_source_whose_facts_met_it(demo: dict[str, Any]) -> None:
+    said = (
+        "here “the source” is model:openai/text-davinci-003 (output of openai, text-davinci-003), from "
+        "which alpaca-style-nc derives: the rule is tested on each source of the chain in turn, and the "
+        "facts of model:openai/text-davinci-003 met it"
+    )
+    for fmt in ("html", "text"):
+        assert said in demo[fmt], fmt
+        # The finding over sharegpt-dump was met by the matched source itself: nothing more is said.
+        assert "here “the source” is sharegpt-dump" not in demo[fmt]
+    text = demo["text"]
+    # Said of the finding over alpaca-style-nc, under its Applies when.
+    permissive = text.index("[info] declared-permissive-licence-over-provider-output: ")
+    at = text.index(said, permissive)
+    assert "resolves to alpaca-style-nc <- tatsu-lab/alpaca" in text[permissive:at]
+    assert at < text.index("[info] declared-permissive", permissive + 1)

@@ -17,7 +17,7 @@ from provcheck.report import overview as ov
 from provcheck.report.base import Formatter, ReportContext
 from provcheck.report.evidence import token_ranges, withheld_note
 from provcheck.report.headline import record_verdict
-from provcheck.report.meaning import CLEAN_LIMITS, PROBABILITY_BASIS, lowered_because, meaning
+from provcheck.report.meaning import CLEAN_LIMITS, PROBABILITY_BASIS, lowered_because, meaning, tested_on
 from provcheck.report.overview import coverage
 from provcheck.report.records import (
     DATASET_LEVEL_NOTE,
@@ -337,6 +337,8 @@ class TextFormatter(Formatter):
             console.print(
                 Text("  applies when: ", style="bold") + Text(printable(f.rule.when_words or f.rule.when))
             )
+            if (whose := tested_on(f)) is not None:
+                console.print(printable(f"  ({whose})"), markup=False)
             if f.rule.when_words:
                 console.print(
                     Text("  as written in the policy: ", style="bold") + Text(printable(f.rule.when))
