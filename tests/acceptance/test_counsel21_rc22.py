@@ -28,7 +28,7 @@ from helpers import FIXTURES, check_json_report, run_cli
 from provcheck.model import ABSENT, Action, SourceInfo, SourceName
 from provcheck.policy import Evaluator, Policy, Rule, Use
 from provcheck.policy.model import All, AnyOf, Comparison, Not, SourceFacts
-from provcheck.policy.reach import NO_SOURCE, TURNED_OFF, could_not_fire, matchable_providers
+from provcheck.policy.reach import NO_SOURCE, TURNED_OFF, could_not_fire, matchable_sources
 from provcheck.report.checked import CheckedRule
 
 
@@ -40,7 +40,9 @@ def _rule(when: Any, signal: str = "match", enabled: bool = True) -> Rule:
 
 ANTHROPIC = Comparison("source.provider", "equals", "anthropic")
 COMPETING = Comparison("use.purpose", "equals", "train-competing-model")
-SEEN = frozenset({"openai", "deepseek", None})
+OPENAI_TOU = {"source.provider": "openai", "source.terms": "openai-terms-of-use", "source.generator": "gpt-4"}
+SEEN = (OPENAI_TOU, {"source.provider": "deepseek", "source.terms": "deepseek-terms-of-use"}, {})
+"""The source facts of three indexed sources (the third records none)."""
 
 
 def test_a_rule_about_a_provider_no_source_is_from_could_not_fire() -> None:
@@ -48,22 +50,46 @@ def test_a_rule_about_a_provider_no_source_is_from_could_not_fire() -> None:
     either = Comparison("source.provider", "in", ["Qwen", "alibaba"])
     assert could_not_fire(_rule(either), SEEN) == "no indexed source from alibaba or qwen"
     glob = Comparison("source.provider", "glob", "anthro*")
-    assert could_not_fire(_rule(glob), SEEN) == "no indexed source from a provider its condition allows"
+    assert (
+        could_not_fire(_rule(glob), SEEN)
+        == "no indexed source is recorded with the provider its condition requires"
+    )
     assert could_not_fire(_rule(ANTHROPIC, signal="conflict"), SEEN) == "no indexed source from anthropic"
     assert could_not_fire(_rule(ANTHROPIC, enabled=False), SEEN) == TURNED_OFF
     assert could_not_fire(_rule(COMPETING), None) == NO_SOURCE
 
 
+def test_other_source_facts_no_source_has_rule_a_rule_out() -> None:
+    openai = Comparison("source.provider", "equals", "openai")
+    services = Comparison("source.terms", "equals", "openai-services-agreement")
+    said = "no indexed source is recorded with the terms its condition requires"
+    assert could_not_fire(_rule(All((openai, services, COMPETING))), SEEN) == said
+    # Each fact is some source's, but no one source has both: tested source by source.
+    deepseek_terms = Comparison("source.terms", "equals", "deepseek-terms-of-use")
+    both = "no indexed source is recorded with the provider or terms its condition requires"
+    assert could_not_fire(_rule(All((openai, deepseek_terms))), SEEN) == both
+    gemma = AnyOf(
+        (Comparison("source.terms", "equals", "gemma"), Comparison("source.generator", "glob", "gemma*"))
+    )
+    assert (
+        could_not_fire(_rule(gemma), SEEN)
+        == "no indexed source is recorded with the terms or model its condition requires"
+    )
+
+
 def test_a_rule_that_could_fire_is_never_said_unable() -> None:
     openai = Comparison("source.provider", "equals", "OpenAI")  # compared without case
-    assert could_not_fire(_rule(All((openai, COMPETING))), SEEN) is None
-    # One branch of an "any of" that does not name a provider can hold.
-    terms = Comparison("source.terms", "equals", "gemma-terms-of-use")
-    assert could_not_fire(_rule(AnyOf((ANTHROPIC, terms))), SEEN) is None
+    tou = Comparison("source.terms", "equals", "openai-terms-of-use")
+    assert could_not_fire(_rule(All((openai, tou, COMPETING))), SEEN) is None
+    # One branch of an "any of" that tests no source fact can hold.
+    assert could_not_fire(_rule(AnyOf((ANTHROPIC, COMPETING))), SEEN) is None
     # Under a "not": a source without a provider (or another's) meets it.
     assert could_not_fire(_rule(Not(ANTHROPIC)), SEEN) is None
     assert could_not_fire(_rule(Not(Comparison("source.provider", "exists", True))), SEEN) is None
-    # Rules of other signals are tested on no source: never said unable here.
+    assert could_not_fire(_rule(Not(All((ANTHROPIC, COMPETING)))), SEEN) is None
+    # A condition that holds for nothing whatever the index: not said to be the index's doing.
+    assert could_not_fire(_rule(AnyOf(())), SEEN) is None
+    # Rules of other signals are tested on no indexed source: never said unable here.
     assert could_not_fire(_rule(ANTHROPIC, signal="declaration"), SEEN) is None
     assert could_not_fire(_rule(ANTHROPIC, signal="marker"), SEEN) is None
 
@@ -73,22 +99,22 @@ def _policy(**sources: SourceFacts) -> Policy:
     return Policy(path="", files=(), digest="", rules=(rule,), sources=sources)
 
 
-def test_providers_seen_through_the_policy_and_a_derivation_chain_count() -> None:
+def test_facts_seen_through_the_policy_and_a_derivation_chain_count() -> None:
     dump = SourceInfo(SourceName("dump"), provider="openai")
     plain = Evaluator(_policy(), Use(), {"dump": dump})
-    assert could_not_fire(plain.policy.rules[0], matchable_providers(plain)) is not None
+    assert could_not_fire(plain.policy.rules[0], matchable_sources(plain)) is not None
     # The policy's sources: says the dump is Anthropic output: the rule can fire on it.
     said = Evaluator(_policy(dump=SourceFacts(name="dump", provider="anthropic")), Use(), {"dump": dump})
-    assert could_not_fire(said.policy.rules[0], matchable_providers(said)) is None
+    assert could_not_fire(said.policy.rules[0], matchable_sources(said)) is None
     # A source derived from one of Anthropic's output (its parent in the policy's sources:).
     child = SourceInfo(SourceName("child"), meta={"derived_from": "claude-dump"})
     parent = SourceFacts(name="claude-dump", provider="anthropic")
     derived = Evaluator(_policy(**{"claude-dump": parent}), Use(), {"child": child})
-    assert "anthropic" in (matchable_providers(derived) or ())
-    assert could_not_fire(derived.policy.rules[0], matchable_providers(derived)) is None
+    assert [s["source.provider"] for s in matchable_sources(derived) or ()] == [None, "anthropic"]
+    assert could_not_fire(derived.policy.rules[0], matchable_sources(derived)) is None
     # A background source is never matched into a finding.
     background = SourceInfo(SourceName("b"), provider="anthropic", background=True)
-    assert matchable_providers(Evaluator(_policy(), Use(), {"b": background})) is None
+    assert matchable_sources(Evaluator(_policy(), Use(), {"b": background})) is None
 
 
 def test_a_record_that_predates_it_claims_neither() -> None:
@@ -131,17 +157,20 @@ def test_the_demo_splits_found_nothing_into_could_not_fire_and_evaluated(demo: d
     fired = {f["rule"] for f in demo["doc"]["findings"]}
     unable = {r["id"]: r["could_not_fire"] for r in rules if r["could_not_fire"]}
     # The index holds OpenAI and DeepSeek sources (and Alpaca's, OpenAI output): no rule that
-    # made a finding, nor any about those providers, is said unable.
+    # made a finding is said unable, nor one that the declared use alone kept from firing.
     assert not fired & set(unable)
     assert unable["anthropic-no-competing-models"] == "no indexed source from anthropic"
     assert unable["llama-no-improving-other-llms"] == "no indexed source from meta"
     assert unable["qwen-attribution"] == "no indexed source from alibaba or qwen"
-    for kept in ("openai-api-no-competing-models", "deepseek-license-derivatives", "marker-refusal"):
+    terms = "no indexed source is recorded with the terms its condition requires"
+    assert unable["openai-api-no-competing-models"] == terms  # OpenAI's, not under the API's terms
+    for kept in ("openai-competition-undeclared", "declared-source-research-only", "marker-refusal"):
         assert kept not in unable
     quiet = [r for r in rules if r["enabled"] and r["id"] not in fired]
     line = (
-        f"{len(quiet)} found nothing: {len(unable)} could not fire (no indexed source from their "
-        f"provider), {len(quiet) - len(unable)} evaluated with no finding"
+        f"{len(quiet)} found nothing: {len(unable)} could not fire (no indexed source is recorded with the "
+        f"provider, terms, licence or model they test for), {len(quiet) - len(unable)} evaluated with no "
+        "finding"
     )
     for fmt in ("html", "markdown", "text"):
         assert line in demo[fmt], fmt

@@ -136,9 +136,9 @@ class RuleFacts:
     could_not_fire: str | Absent | None = ABSENT
     """Why the rule could not fire on this scan, in words (``no indexed source from anthropic``:
     a match rule about a provider of which neither the index's sources nor those they derive
-    from are; ``turned off (enabled: false)``); null when it could, or when that it could not is
-    not known (counsel 21: ``no finding`` read as a clean check); absent in records written
-    before it was recorded."""
+    from are; ``no indexed source is recorded with the terms its condition requires``; ``turned
+    off (enabled: false)``); null when it could, or when that it could not is not known (counsel
+    21: ``no finding`` read as a clean check); absent in records written before it was recorded."""
 
 
 for _value in (

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from provcheck.model import ABSENT, Absent, ScanResult
-from provcheck.policy.reach import NO_PROVIDER
+from provcheck.policy.reach import NO_FACTS, NO_PROVIDER
 
 NOT_RECORDED = (
     "not recorded: the run record predates listing the rules checked; provcheck policy list "
@@ -154,11 +154,13 @@ def rules_line(result: ScanResult) -> str:
     unable = [r for r in quiet if r.unable]
     if not unable:
         return f"{line}: all {len(quiet):,} evaluated with no finding"
-    why = (
-        "no indexed source from their provider"
-        if all(str(r.could_not_fire).startswith(NO_PROVIDER) for r in unable)
-        else "each with its reason"
-    )
+    reasons = [str(r.could_not_fire) for r in unable]
+    if all(why.startswith(NO_PROVIDER) for why in reasons):
+        why = "no indexed source from their provider"
+    elif all(why.startswith((NO_PROVIDER, NO_FACTS)) for why in reasons):
+        why = "no indexed source is recorded with the provider, terms, licence or model they test for"
+    else:
+        why = "each with its reason"
     return (
         f"{line}: {len(unable):,} could not fire ({why}), "
         f"{len(quiet) - len(unable):,} evaluated with no finding"

@@ -172,9 +172,9 @@ def rule_facts(policy: Policy, evaluator: Evaluator | None = None) -> tuple[Rule
     the ``evaluator`` of the scan, why each that could not fire could not (``policy.reach``:
     null for a rule that could, absent without an evaluator)."""
     from provcheck.model.runextras import RuleFacts  # a hook's run lists none: not built there
-    from provcheck.policy.reach import could_not_fire, matchable_providers
+    from provcheck.policy.reach import could_not_fire, matchable_sources
 
-    providers = matchable_providers(evaluator) if evaluator is not None else None
+    sources = matchable_sources(evaluator) if evaluator is not None else None
     out = []
     for rule in policy.rules:
         ref = rule.clause
@@ -200,7 +200,7 @@ def rule_facts(policy: Policy, evaluator: Evaluator | None = None) -> tuple[Rule
                 terms=ref.terms if ref is not None and ref.inline is None else None,
                 clause=ref.key if ref is not None and ref.inline is None else None,
                 section=section,
-                could_not_fire=could_not_fire(rule, providers) if evaluator is not None else ABSENT,
+                could_not_fire=could_not_fire(rule, sources) if evaluator is not None else ABSENT,
             )
         )
     return tuple(out)

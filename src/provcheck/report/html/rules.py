@@ -28,8 +28,8 @@ def rules_section(result: ScanResult) -> str:
     return (
         f"{head}<p>{esc(checked.rules_line(result))}. Every rule of the policy is listed, whether or "
         "not it made a finding. One that <i>could not fire</i> had nothing to be tested on: a match "
-        "rule about a provider of which the index holds no source (nor any source it derives from) "
-        "cannot meet a copy of that provider's output, so its silence clears nothing. One "
+        "rule about a provider (or terms, licence, model) that no indexed source has, nor any source "
+        "it derives from, cannot meet a copy of that output, so its silence clears nothing. One "
         "<i>evaluated, no finding</i> was tested on this scan's matches, markers and declarations "
         "and none met its condition (<code>provcheck policy explain RULE</code> gives it). "
         f"{esc(checked.CLAUSE_NOTE)}.</p>"
