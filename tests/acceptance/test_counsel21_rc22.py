@@ -112,6 +112,11 @@ def test_facts_seen_through_the_policy_and_a_derivation_chain_count() -> None:
     derived = Evaluator(_policy(**{"claude-dump": parent}), Use(), {"child": child})
     assert [s["source.provider"] for s in matchable_sources(derived) or ()] == [None, "anthropic"]
     assert could_not_fire(derived.policy.rules[0], matchable_sources(derived)) is None
+    # A reference of a source the manifest does not list is matched with its name alone: a rule
+    # about names or unrecorded facts is never said unable.
+    named = _rule(Comparison("source.name", "equals", "elsewhere"))
+    both = Evaluator(Policy(path="", files=(), digest="", rules=(named,)), Use(), {"dump": dump})
+    assert could_not_fire(named, matchable_sources(both)) is None
     # A background source is never matched into a finding.
     background = SourceInfo(SourceName("b"), provider="anthropic", background=True)
     assert matchable_sources(Evaluator(_policy(), Use(), {"b": background})) is None

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from provcheck.policy.model import All, AnyOf, Comparison, Condition, Not, Rule, comparisons
+from provcheck.policy.model import All, AnyOf, Comparison, Condition, Not, Rule, SourceFacts, comparisons
 
 if TYPE_CHECKING:
     from provcheck.policy.evaluate import Evaluator
@@ -60,7 +60,15 @@ def matchable_sources(ev: Evaluator) -> tuple[Mapping[str, Any], ...] | None:
             names.add(facts.name)
             known = {k: v for k, v in ev._source_ctx(facts).items() if k in tested}
             seen.setdefault(tuple(sorted((k, repr(v)) for k, v in known.items())), known)
-    return tuple(seen.values()) if names else None
+    if not names:
+        return None
+    # A reference whose source the manifest does not list is matched with no facts but its name
+    # (``index.store``): such a source is one more to test on, whatever its name.
+    bare = {
+        k: v for k, v in ev._source_ctx(SourceFacts(name="")).items() if k in tested and k != "source.name"
+    }
+    seen.setdefault(tuple(sorted((k, repr(v)) for k, v in bare.items())), bare)
+    return tuple(seen.values())
 
 
 def _outcomes(cond: Condition, known: Mapping[str, Any], fields: frozenset[str] | None) -> frozenset[bool]:
@@ -69,6 +77,8 @@ def _outcomes(cond: Condition, known: Mapping[str, Any], fields: frozenset[str] 
     its own: a superset of what can happen)."""
     if isinstance(cond, Comparison):
         if not cond.field.startswith("source.") or (fields is not None and cond.field not in fields):
+            return _EITHER
+        if cond.field == "source.name" and cond.field not in known:  # the bare source: any name
             return _EITHER
         return frozenset({cond.holds(known)})
     if isinstance(cond, Not):
@@ -87,8 +97,9 @@ def _can_hold(rule: Rule, sources: Sequence[Mapping[str, Any]], fields: frozense
 
 
 def could_not_fire(rule: Rule, sources: Sequence[Mapping[str, Any]] | None) -> str | None:
-    """Why ``rule`` could not fire on a scan whose matches can be tested on ``sources`` (from
-    ``matchable_sources``), in words; None when it could (or it is not known that it could not)."""
+    """Why ``rule`` (one of the evaluator's policy) could not fire on a scan whose matches can
+    be tested on ``sources`` (``matchable_sources``: only the fields the policy's rules test), in
+    words; None when it could (or it is not known that it could not)."""
     if not rule.enabled:
         return TURNED_OFF
     if rule.signal not in ("match", "conflict"):
