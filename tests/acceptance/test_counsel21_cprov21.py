@@ -13,7 +13,8 @@ P9.  A finding's action lowered because of a date (the material dated before eve
      ``dateLowering`` in SARIF) gives the date, whose date it is, the clause version, from and to.
 P2.  A report listed only the rules that made findings: every rule of the policy, with its action
      and the clause it cites, is in ``run.policy.rules`` and in a "Rules checked" section of
-     HTML, Markdown and text, with what it did in the scan ("no finding" for one that fired not).
+     HTML, Markdown and text, with what it did in the scan (for one that fired not, whether it
+     could not fire or was evaluated with no finding: counsel 21 P7, tests/acceptance/test_counsel21_rc22.py).
 P11. The OpenAI rule's *Applies when* excluded sources under the EU terms and the Services
      Agreement with no word of where they go: the rules of the policy that take them are named.
 """
@@ -239,13 +240,15 @@ def test_every_rule_checked_is_listed_fired_or_not(merged: dict[str, Any]) -> No
         "terms": "anthropic-commercial-terms",
         "clause": "compete",
         "section": "D.4",
+        "could_not_fire": "no indexed source from anthropic",
     }
     licence = next(r for r in rules if r["id"] == "noncommercial-licence-in-commercial-use")
     # A document of licence texts: its versions are different licences, none the rule's own.
     assert (licence["document"], licence["section"]) == ("Non-commercial licence terms", None)
     row = (
         "anthropic-api-no-competing-models Claude API output used to train a competing model block "
-        "match Anthropic Commercial Terms of Service, D.4 (anthropic-commercial-terms: compete) no finding"
+        "match Anthropic Commercial Terms of Service, D.4 (anthropic-commercial-terms: compete) could not "
+        "fire: no indexed source from anthropic"
     )
     html = _flat(merged["html"], "html")
     assert f"Rules checked Rules checked: {len(rules)} of the policy's {len(rules)};" in html
@@ -253,7 +256,8 @@ def test_every_rule_checked_is_listed_fired_or_not(merged: dict[str, Any]) -> No
     md = _flat(merged["markdown"], "markdown")
     assert (
         "| anthropic-api-no-competing-models | Claude API output used to train a competing model | block | "
-        "Anthropic Commercial Terms of Service, D.4 (anthropic-commercial-terms: compete) | no finding |"
+        "Anthropic Commercial Terms of Service, D.4 (anthropic-commercial-terms: compete) | could not fire: "
+        "no indexed source from anthropic |"
     ) in md
     assert "| marker-ai-self-reference | " in md and "| 1 finding(s), 1 waived |" in md
     text = _flat(merged["text"], "text")
@@ -261,9 +265,10 @@ def test_every_rule_checked_is_listed_fired_or_not(merged: dict[str, Any]) -> No
     assert (
         "[block] openai-no-competing-models: OpenAI output used to develop a competing model; clause: "
     ) in text
-    nothing = re.search(r"(\d+) found nothing:.*? no finding \((\d+)\): (.*)", text)
-    assert nothing is not None and nothing.group(1) == nothing.group(2)
-    assert "anthropic-api-no-competing-models," in nothing.group(3)
+    nothing = re.search(r"(\d+) found nothing: (\d+) could not fire .*?, (\d+) evaluated with no", text)
+    assert nothing is not None
+    assert int(nothing.group(1)) == int(nothing.group(2)) + int(nothing.group(3))
+    assert "could not fire: no indexed source from anthropic (6): anthropic-no-competing-models, " in text
 
 
 def test_the_terminal_warns_of_placeholder_like_waivers(tmp_path: Path) -> None:

@@ -112,6 +112,7 @@ FULL = RunRecord(
                 terms="openai-terms-of-use",
                 clause="compete",
                 section=None,
+                could_not_fire="no indexed source from openai",
             ),
         ),
     ),

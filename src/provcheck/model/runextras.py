@@ -133,6 +133,12 @@ class RuleFacts:
     """The clause's section in the latest wording on record (a finding cites the version in
     force on its material's date, which may number it differently); None for a document of
     licence texts (``select: licence``), whose versions are different licences."""
+    could_not_fire: str | Absent | None = ABSENT
+    """Why the rule could not fire on this scan, in words (``no indexed source from anthropic``:
+    a match rule about a provider of which neither the index's sources nor those they derive
+    from are; ``no indexed source is recorded with the terms its condition requires``; ``turned
+    off (enabled: false)``); null when it could, or when that it could not is not known (counsel
+    21: ``no finding`` read as a clean check); absent in records written before it was recorded."""
 
 
 for _value in (

@@ -226,6 +226,18 @@ class Rule:
     record (never more severe than ``action``): by default a reviewer decides whether the
     restriction was in force then; a policy that knows it was raises this to ``block``."""
 
+    def providers(self) -> tuple[str, ...]:
+        """Providers whose output this rule looks for (``source.provider`` compared with a name,
+        outside any ``not``), lower-cased and sorted; none for a rule of another signal than
+        ``match`` or ``conflict`` (only those are tested against a matched source)."""
+        named: set[str] = set()
+        if self.signal in ("match", "conflict"):
+            for c in _positive(self.when):
+                if c.field == "source.provider" and c.op in ("equals", "in"):
+                    values = c.value if isinstance(c.value, (list, tuple)) else [c.value]
+                    named.update(str(v).lower() for v in values)
+        return tuple(sorted(named))
+
     def action_for(self, predates: bool) -> Action:
         """The finding's action, given whether the material predates the cited wording."""
         if predates and self.action_before_wording.severity < self.action.severity:
@@ -286,14 +298,7 @@ class Policy:
         """Providers whose output the policy's enabled rules look for in matches (``source.provider``
         compared with a name, outside any ``not``), sorted: a provider the index holds no
         source of cannot be matched, whatever these rules say."""
-        named: set[str] = set()
-        for rule in self.rules:
-            if rule.enabled and rule.signal in ("match", "conflict"):
-                for c in _positive(rule.when):
-                    if c.field == "source.provider" and c.op in ("equals", "in"):
-                        values = c.value if isinstance(c.value, (list, tuple)) else [c.value]
-                        named.update(str(v).lower() for v in values)
-        return tuple(sorted(named))
+        return tuple(sorted({p for rule in self.rules if rule.enabled for p in rule.providers()}))
 
     def rule(self, rule_id: str) -> Rule | None:
         """The rule with this id, if any."""

@@ -331,11 +331,15 @@ def _rules(result: ScanResult) -> list[str]:
     out = [
         f"<details><summary>{line}</summary>",
         "",
+        md(checked.CLAUSE_NOTE, 1000) + ".",
+        "",
         "| rule | title | action | clause cited | in this scan |",
         "|---|---|---|---|---|",
     ]
     for r in rules:
-        out.append(f"| {md(r.id)} | {md(r.title)} | {md(r.action)} | {md(r.clause, 600)} | {md(r.outcome)} |")
+        out.append(
+            f"| {md(r.id)} | {md(r.title)} | {md(r.action)} | {md(r.clause_cited, 600)} | {md(r.outcome)} |"
+        )
     return [*out, "", "</details>", ""]
 
 

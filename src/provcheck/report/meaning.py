@@ -232,6 +232,27 @@ def meaning(f: Finding) -> Meaning | None:
     return None
 
 
+def tested_on(f: Finding) -> str | None:
+    """Which source "the source" of the finding's *Applies when* is, when it is not the first of
+    its chain (the matched or declared source): a rule is tested on each source of the chain in
+    turn, and the finding's source is the one whose facts met it. Counsel 21 (P14) read a rule
+    requiring that the source's licence is not non-commercial as contradicted by the CC BY-NC
+    source the finding resolved to, when the facts that met it were those of the model that
+    source derives from. None when the finding's source is the first of its chain (or has none)."""
+    src = f.source
+    if src is None or not f.chain or f.chain[0].name == src.name:
+        return None
+    if all(s.name != src.name for s in f.chain):
+        return None
+    first = f.chain[0]
+    facts = _facts(src)
+    return (
+        f"here “the source” is {src.name}" + (f" ({facts})" if facts else "") + f", from which "
+        f"{first.name} derives: the rule is tested on each source of the chain in turn, and the "
+        f"facts of {src.name} met it"
+    )
+
+
 def is_conflict(f: Finding) -> bool:
     """True for a finding that sets a licence a dataset declares against a source its records
     matched (``signal: conflict``, ``policy/conflicts.py``): its chain starts at the matched

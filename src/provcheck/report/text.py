@@ -18,7 +18,7 @@ from provcheck.report.base import Formatter, ReportContext
 from provcheck.report.decision import decision_line
 from provcheck.report.evidence import token_ranges, withheld_note
 from provcheck.report.headline import record_verdict
-from provcheck.report.meaning import CLEAN_LIMITS, PROBABILITY_BASIS, lowered_because, meaning
+from provcheck.report.meaning import CLEAN_LIMITS, PROBABILITY_BASIS, lowered_because, meaning, tested_on
 from provcheck.report.method import measured, rates_paragraph
 from provcheck.report.overview import coverage
 from provcheck.report.records import (
@@ -265,18 +265,16 @@ class TextFormatter(Formatter):
         console.print(printable(checked.rules_line(result) + (":" if rules else "")), markup=False)
         # The rules that made findings in full; the others by id (the demo's policy has 72: a
         # line each buried the findings; JSON and HTML give each its title and clause).
+        if rules:
+            console.print(printable(f"  ({checked.CLAUSE_NOTE}.)"), markup=False)
         for r in rules or ():
             if r.enabled and r.findings:
                 console.print(
-                    printable(f"  [{r.action}] {r.id}: {r.title}; clause: {r.clause}; {r.outcome}"),
+                    printable(f"  [{r.action}] {r.id}: {r.title}; clause: {r.clause_cited}; {r.outcome}"),
                     markup=False,
                 )
-        for said, group in (
-            ("no finding", [r.id for r in rules or () if r.enabled and not r.findings]),
-            ("turned off (enabled: false): not checked", [r.id for r in rules or () if not r.enabled]),
-        ):
-            if group:
-                console.print(printable(f"  {said} ({len(group):,}): {', '.join(group)}"), markup=False)
+        for said, group in checked.quiet_groups(rules or ()):
+            console.print(printable(f"  {said} ({len(group):,}): {', '.join(group)}"), markup=False)
 
     @staticmethod
     def _evidence(console: Console, f: Finding, quoted: set[str]) -> None:
@@ -348,6 +346,8 @@ class TextFormatter(Formatter):
             console.print(
                 Text("  applies when: ", style="bold") + Text(printable(f.rule.when_words or f.rule.when))
             )
+            if (whose := tested_on(f)) is not None:
+                console.print(printable(f"  ({whose})"), markup=False)
             if f.rule.when_words:
                 console.print(
                     Text("  as written in the policy: ", style="bold") + Text(printable(f.rule.when))

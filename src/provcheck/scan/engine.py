@@ -487,7 +487,7 @@ def scan(
         paths=tuple(paths),
         use=use_facts(use),
         index=index_facts(index),
-        policy=policy_facts(policy, index.sources, rules=options.recorded),
+        policy=policy_facts(policy, index.sources, rules=options.recorded, evaluator=tally.results.evaluator),
         waivers=waivers.path if waivers is not None else None,
         markers=tuple(m.id for m in policy.markers),
         match=options.match.to_dict(),

@@ -29,6 +29,7 @@ from provcheck.policy import Policy, Use
 
 if TYPE_CHECKING:  # built only by a run that writes its record (not a hook's)
     from provcheck.model.runextras import RuleFacts
+    from provcheck.policy import Evaluator
 
 
 def tool_facts_started(recorded: bool) -> Callable[[], tuple[ToolFacts, Mapping[str, str]]]:
@@ -141,11 +142,16 @@ def index_facts(index: Index) -> IndexFacts:
 
 
 def policy_facts(
-    policy: Policy, index_sources: Mapping[str, SourceInfo] | None = None, *, rules: bool = True
+    policy: Policy,
+    index_sources: Mapping[str, SourceInfo] | None = None,
+    *,
+    rules: bool = True,
+    evaluator: Evaluator | None = None,
 ) -> PolicyFacts:
     """The policy evaluated: its file, name, digest and every file it includes, what of the
     shipped packs and of the index's source facts (``index_sources``) it overrides, and (with
-    ``rules``: not for a hook, which writes no record) every rule it checks."""
+    ``rules``: not for a hook, which writes no record) every rule it checks, with why each could
+    not fire when the scan's ``evaluator`` shows it could not."""
     overrides = (*policy.overrides, *source_overrides(policy, index_sources or {}))
     return PolicyFacts(
         path=policy.path or None,
@@ -157,14 +163,18 @@ def policy_facts(
         else ABSENT,
         providers=policy.providers(),
         overrides=overrides or ABSENT,
-        rules=rule_facts(policy) if rules else ABSENT,
+        rules=rule_facts(policy, evaluator) if rules else ABSENT,
     )
 
 
-def rule_facts(policy: Policy) -> tuple[RuleFacts, ...]:
-    """Every rule of the policy with the clause it cites: listed whether or not it fired."""
+def rule_facts(policy: Policy, evaluator: Evaluator | None = None) -> tuple[RuleFacts, ...]:
+    """Every rule of the policy with the clause it cites: listed whether or not it fired; with
+    the ``evaluator`` of the scan, why each that could not fire could not (``policy.reach``:
+    null for a rule that could, absent without an evaluator)."""
     from provcheck.model.runextras import RuleFacts  # a hook's run lists none: not built there
+    from provcheck.policy.reach import could_not_fire, matchable_sources
 
+    sources = matchable_sources(evaluator) if evaluator is not None else None
     out = []
     for rule in policy.rules:
         ref = rule.clause
@@ -190,6 +200,7 @@ def rule_facts(policy: Policy) -> tuple[RuleFacts, ...]:
                 terms=ref.terms if ref is not None and ref.inline is None else None,
                 clause=ref.key if ref is not None and ref.inline is None else None,
                 section=section,
+                could_not_fire=could_not_fire(rule, sources) if evaluator is not None else ABSENT,
             )
         )
     return tuple(out)

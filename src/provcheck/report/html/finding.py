@@ -21,7 +21,7 @@ from provcheck.report.clauses import (
 from provcheck.report.clauses import label as clause_label
 from provcheck.report.evidence import Piece, PieceKind
 from provcheck.report.html.markup import dl, esc, fmt_score, link
-from provcheck.report.meaning import is_conflict, lowered_because, meaning
+from provcheck.report.meaning import is_conflict, lowered_because, meaning, tested_on
 from provcheck.report.overview import where
 
 
@@ -339,6 +339,8 @@ def card(f: Finding, open_: bool) -> str:
         rows.append(("What to do", esc(f.rule.remediation)))
     if f.rule.when:
         note = " <span class='note'>(the declared use is stated under Scope)</span>"
+        if (whose := tested_on(f)) is not None:
+            note = f" <span class='note'>({esc(whose)}; the declared use is stated under Scope)</span>"
         rows.append(("Applies when", when_html(f.rule, note)))
     rows.append(("Clause", clause_html(f.rule.clause)))
     rows.append(("Provenance", chain_html(f)))

@@ -20,17 +20,19 @@ def rules_section(result: ScanResult) -> str:
             esc(r.title),
             esc(r.action),
             esc(r.signal),
-            esc(r.clause),
+            esc(r.clause_cited),
             esc(r.outcome),
         ]
         for r in rules
     ]
     return (
         f"{head}<p>{esc(checked.rules_line(result))}. Every rule of the policy is listed, whether or "
-        "not it made a finding: one with no finding was evaluated on this scan's matches, markers and "
-        "declarations and none met its condition (<code>provcheck policy explain RULE</code> gives "
-        "it). The clause is the latest wording on record; each finding cites the version in force "
-        "on its material's date.</p>"
+        "not it made a finding. One that <i>could not fire</i> had nothing to be tested on: a match "
+        "rule about a provider (or terms, licence, model) that no indexed source has, nor any source "
+        "it derives from, cannot meet a copy of that output, so its silence clears nothing. One "
+        "<i>evaluated, no finding</i> was tested on this scan's matches, markers and declarations "
+        "and none met its condition (<code>provcheck policy explain RULE</code> gives it). "
+        f"{esc(checked.CLAUSE_NOTE)}.</p>"
         + table(["rule", "title", "action", "looks at", "clause cited", "in this scan"], rows, "rules")
         + "</section>"
     )
