@@ -30,6 +30,7 @@ from provcheck.errors import PolicyError
 from provcheck.model import Action, Finding, StaleWaiver, Waiver, WaiverReport, WaiverState
 from provcheck.support.dates import DateError, parse_date
 from provcheck.support.globs import name_match, path_match
+from provcheck.support.reserved import reserved_domain as reserved_domain
 from provcheck.yamlfile import LineDict, LineList, YamlProblem, line_of, load
 
 DEFAULT_FILE = ".provcheck-waivers.yaml"
@@ -62,26 +63,10 @@ _BLANK_OTHER = "give one, or leave the key out"
 _TEMPLATE = re.compile(r"^<[^<>@]*>$")
 """A value that is all placeholder, as the entry ``hook run`` prints has them (``<who decided>``);
 not an address in angle brackets (``<legal@example.com>``)."""
-RESERVED_DOMAINS = ("example.com", "example.org", "example.net")
-"""Second-level domains reserved for examples (RFC 2606 §3), with their subdomains."""
-RESERVED_TLDS = ("example", "test", "invalid", "localhost")
-"""Top-level names reserved for examples and tests (RFC 2606 §2, RFC 6761)."""
-_DOMAIN = re.compile(r"(?:@|://)([A-Za-z0-9.-]+)")
 NO_EXPIRY = "no expiry: it is never reviewed again"
 FUTURE_SLACK = dt.timedelta(days=1)
 """How far after today (UTC) a waiver's ``date`` may be: a reviewer east of UTC writes their own
 day, which can be the next UTC day."""
-
-
-def reserved_domain(text: str) -> str | None:
-    """The first domain in ``text`` (an address's or a URL's) reserved for examples, or None."""
-    for found in _DOMAIN.findall(text):
-        host = str(found).lower().rstrip(".")
-        if host.rsplit(".", 1)[-1] in RESERVED_TLDS or any(
-            host == d or host.endswith("." + d) for d in RESERVED_DOMAINS
-        ):
-            return host
-    return None
 
 
 def not_credited(approver: str, ticket: str | None) -> tuple[str, ...]:
