@@ -220,7 +220,7 @@ def sample() -> ScanResult:
     m_unmatched = copy_match(4, edited, ref, path="data/other.jsonl")
     waiver = Waiver(
         reason="Licensed from OpenAI under contract C-17",
-        approver="counsel@example.com",
+        approver="counsel@acme-legal.com",
         date="2026-01-01",
         expires="2027-01-01",
         ticket="LEGAL-42",

@@ -9,9 +9,11 @@ when (``date``), optionally until when (``expires``) and where it was decided (`
 ``link``).
 
 Applying waivers never hides a finding: a waived finding is reported as waived (and does not
-fail the scan); one whose waiver has expired is re-opened; an entry that matches no finding is
-reported as stale. ``provcheck baseline`` writes an entry per current finding with placeholder
-reason and approver, which reports flag until a person fills them in.
+fail the scan); one whose waiver has expired is re-opened; one whose waiver names an approver or
+ticket at a domain reserved for examples (``example.com``…) is claimed, not credited, and stays
+open; an entry that matches no finding is reported as stale. ``provcheck baseline`` writes an
+entry per current finding with placeholder reason and approver, which reports flag until a
+person fills them in.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from provcheck.errors import PolicyError
 from provcheck.model import Action, Finding, StaleWaiver, Waiver, WaiverReport, WaiverState
 from provcheck.support.dates import DateError, parse_date
 from provcheck.support.globs import name_match, path_match
+from provcheck.support.reserved import reserved_domain as reserved_domain
 from provcheck.yamlfile import LineDict, LineList, YamlProblem, line_of, load
 
 DEFAULT_FILE = ".provcheck-waivers.yaml"
@@ -60,38 +63,27 @@ _BLANK_OTHER = "give one, or leave the key out"
 _TEMPLATE = re.compile(r"^<[^<>@]*>$")
 """A value that is all placeholder, as the entry ``hook run`` prints has them (``<who decided>``);
 not an address in angle brackets (``<legal@example.com>``)."""
-RESERVED_DOMAINS = ("example.com", "example.org", "example.net")
-"""Second-level domains reserved for examples (RFC 2606 §3), with their subdomains."""
-RESERVED_TLDS = ("example", "test", "invalid", "localhost")
-"""Top-level names reserved for examples and tests (RFC 2606 §2, RFC 6761)."""
-_DOMAIN = re.compile(r"(?:@|://)([A-Za-z0-9.-]+)")
 NO_EXPIRY = "no expiry: it is never reviewed again"
 FUTURE_SLACK = dt.timedelta(days=1)
 """How far after today (UTC) a waiver's ``date`` may be: a reviewer east of UTC writes their own
 day, which can be the next UTC day."""
 
 
-def reserved_domain(text: str) -> str | None:
-    """The first domain in ``text`` (an address's or a URL's) reserved for examples, or None."""
-    for found in _DOMAIN.findall(text):
-        host = str(found).lower().rstrip(".")
-        if host.rsplit(".", 1)[-1] in RESERVED_TLDS or any(
-            host == d or host.endswith("." + d) for d in RESERVED_DOMAINS
-        ):
-            return host
-    return None
-
-
-def doubts(approver: str, ticket: str | None, expires: dt.date | None) -> tuple[str, ...]:
-    """Why a filled-in waiver still reads as a placeholder (``Waiver.doubts``)."""
+def not_credited(approver: str, ticket: str | None) -> tuple[str, ...]:
+    """Why a waiver is claimed but not credited (``Waiver.not_credited``): its approver or its
+    ticket is at a domain reserved for examples, so no identifiable person approved it."""
     said = []
     if host := reserved_domain(approver):
         said.append(f"approver at {host}, a domain reserved for examples (RFC 2606/6761)")
     if ticket and (host := reserved_domain(ticket)):
         said.append(f"ticket at {host}, a domain reserved for examples (RFC 2606/6761)")
-    if expires is None:
-        said.append(NO_EXPIRY)
     return tuple(said)
+
+
+def doubts(approver: str, ticket: str | None, expires: dt.date | None) -> tuple[str, ...]:
+    """Why a filled-in waiver still reads as a placeholder (``Waiver.doubts``): the reasons it
+    is not credited, and no expiry."""
+    return (*not_credited(approver, ticket), *((NO_EXPIRY,) if expires is None else ()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -328,6 +320,7 @@ def _entry(path: str, line: int | None, item: Any, problem: Any) -> WaiverEntry 
         ticket=strings["ticket"] or strings["link"],
         placeholder=reason == PLACEHOLDER_REASON or approver == PLACEHOLDER_APPROVER,
         doubts=doubts(approver, strings["ticket"] or strings["link"], expires),
+        not_credited=not_credited(approver, strings["ticket"] or strings["link"]),
         written_for=written_for(
             fid.lower() if fid else None, rule, strings["source"], strings["path"], action
         ),
@@ -415,7 +408,7 @@ class Applier:
         self.today = today
         self._base = waivers.base
         self._used: set[int] = set()
-        self._waived = self._expired = self._placeholders = self._baseline = 0
+        self._waived = self._expired = self._placeholders = self._baseline = self._not_credited = 0
 
     def __call__(self, finding: Finding) -> Finding:
         """``finding`` with its waiver (waived, or expired and re-opened), if one covers it."""
@@ -424,16 +417,25 @@ class Applier:
         if not matching:
             return finding
         today = self.today
-        # In force before expired; a waiver for this very finding before a scope; then file order.
-        _, chosen = min(matching, key=lambda ie: (not ie[1].in_force(today), ie[1].id is None, ie[0]))
-        if chosen.in_force(today):
+        # In force before expired, credited before not; a waiver for this very finding before a
+        # scope; then file order.
+        _, chosen = min(
+            matching,
+            key=lambda ie: (not ie[1].in_force(today), not ie[1].waiver.credited, ie[1].id is None, ie[0]),
+        )
+        if not chosen.in_force(today):
+            state = WaiverState.EXPIRED
+            self._expired += 1
+        elif not chosen.waiver.credited:
+            # Counsel 21 (P4): approved at example.com is approved by no one that can be shown;
+            # like an expired waiver, it is reported and waives nothing.
+            state = WaiverState.NOT_CREDITED
+            self._not_credited += 1
+        else:
             state = WaiverState.WAIVED
             self._waived += 1
             self._placeholders += chosen.waiver.placeholder_like
             self._baseline += chosen.waiver.placeholder
-        else:
-            state = WaiverState.EXPIRED
-            self._expired += 1
         return replace(finding, waiver=chosen.waiver, waiver_state=state)
 
     def report(self) -> WaiverReport:
@@ -449,6 +451,7 @@ class Applier:
             sha256=self.waivers.sha256,
             as_of=self.today.isoformat(),
             from_baseline=self._baseline,
+            not_credited=self._not_credited,
         )
 
 

@@ -109,7 +109,7 @@ def test_a_waiver_with_a_key_left_blank_is_refused_where_it_is(
     tmp_path: Path, index_dir: Path, blank: str, said: str
 ) -> None:
     data, policy, fid = _blocked(tmp_path, index_dir)
-    values = {"reason": "accepted by legal", "approver": "counsel@example.com", "date": "2026-12-01"}
+    values = {"reason": "accepted by legal", "approver": "counsel@acme-legal.com", "date": "2026-12-01"}
     values.pop(blank, None)
     lines = [f"  - id: {fid}", *(f"    {k}: {v}" for k, v in values.items()), f"    {blank}:"]
     waivers = tmp_path / "waivers.yaml"
@@ -133,7 +133,7 @@ def test_a_scope_waiver_with_a_blank_source_or_path_does_not_cover_everything(
     waivers.write_text(
         "version: 1\nwaivers:\n  - rule: openai-no-competing-models\n"
         f"    {key}: {value}\n    {blank}:\n"
-        "    reason: accepted\n    approver: counsel@example.com\n    date: 2026-12-01\n"
+        "    reason: accepted\n    approver: counsel@acme-legal.com\n    date: 2026-12-01\n"
     )
     out = run_cli(
         ["scan", data, "-i", index_dir, "-p", policy, "--waivers", waivers, "--no-cache", "-q"], code=3
@@ -147,7 +147,7 @@ def test_a_scope_waiver_with_a_blank_source_or_path_does_not_cover_everything(
 def test_a_waiver_dated_after_today_is_refused(tmp_path: Path, index_dir: Path) -> None:
     data, policy, fid = _blocked(tmp_path, index_dir)
     waivers = tmp_path / "waivers.yaml"
-    entry = f"  - id: {fid}\n    reason: accepted\n    approver: counsel@example.com\n"
+    entry = f"  - id: {fid}\n    reason: accepted\n    approver: counsel@acme-legal.com\n"
     waivers.write_text(f"version: 1\nwaivers:\n{entry}    date: 2062-12-01\n")
     args = ["scan", data, "-i", index_dir, "-p", policy, "--waivers", waivers, "--no-cache", "-q"]
     out = run_cli(args, code=3)

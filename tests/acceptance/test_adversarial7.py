@@ -158,7 +158,7 @@ waivers:
   - rule: "*"
     path: "legacy/**"
     reason: the legacy folder at the root is being removed
-    approver: legal@example.com
+    approver: legal@acme-legal.com
     date: 2026-01-01
 """
 

@@ -52,8 +52,11 @@ def test_the_demo_blocks_allows_and_waives(tmp_path: Path) -> None:
     assert {(f["rule"], f["action"]) for f in by_record["conv-005"]} == {
         ("deepseek-training-permitted", "info")
     }
+    # The demo's waiver for conv-007 is approved at example.com: claimed, not credited (counsel
+    # 21), its finding open.
     (waived,) = by_record["conv-007"]
-    assert waived["waived"] and waived["waiver"]["approver"] == "data-governance@example.com"
+    assert not waived["waived"] and waived["waiver"]["approver"] == "data-governance@example.com"
+    assert waived["waiver_state"] == "not-credited" and waived["waiver"]["credited"] is False
     assert waived["marker"]["text"] == "As an AI language model" and waived["marker"]["start"] == 0
     card = by_record[str(demo / "dataset")]
     assert {(f["rule"], f["waiver_state"]) for f in card} == {
@@ -67,8 +70,8 @@ def test_the_demo_blocks_allows_and_waives(tmp_path: Path) -> None:
     (conflict,) = [f for f in card if f["rule"] == "declared-licence-contradicts-matched-noncommercial"]
     assert conflict["action"] == "review" and conflict["source"]["name"] == "alpaca-style-nc"
     assert conflict["clause"]["url"] == "https://creativecommons.org/licenses/by-nc/4.0/legalcode"
-    assert doc["waivers"]["waived"] == 1 and doc["waivers"]["expired"] == 1 and doc["waivers"]["stale"] == []
-    assert doc["summary"]["waived"] == 1
+    assert doc["waivers"]["waived"] == 0 and doc["waivers"]["expired"] == 1 and doc["waivers"]["stale"] == []
+    assert doc["waivers"]["not_credited"] == 1 and doc["summary"]["waived"] == 0
     nc = next(f for f in doc["findings"] if f["rule"] == "noncommercial-licence-in-commercial-use")
     assert [s["name"] for s in nc["chain"]] == [
         "alpaca-style-nc",

@@ -323,7 +323,7 @@ def waived(case: dict[str, Path]) -> dict[str, Any]:
     )
     entries[claude] = re.sub(
         r"reason: .*\n    approver: TODO",
-        "reason: Anthropic authorized these transcripts in writing.\n    approver: counsel@acme.example\n"
+        "reason: Anthropic authorized these transcripts in writing.\n    approver: counsel@acme-legal.com\n"
         "    expires: 2099-06-30",
         entries[claude],
     )
@@ -366,10 +366,10 @@ def test_the_decision_facts_and_manifest_name_the_waivers_file_its_digest_and_da
     page = waived["html"]
     today = dt.datetime.now(dt.timezone.utc).date().isoformat()
     fact = (
-        f"(sha256 {waived['sha256']}), expiry dates compared with {today} (UTC): 5 finding(s) waived, 5 of "
+        f"(sha256 {waived['sha256']}), expiry dates compared with {today} (UTC): 5 finding(s) waived, 4 of "
         "them by a placeholder-like waiver (4 still with provcheck baseline's placeholder reason or "
         "approver): no one can be shown to have approved it"
-    )  # the fifth, filled in by counsel@acme.example, is at a domain reserved for examples (counsel 21)
+    )  # the fifth, filled in by counsel with an expiry, is credited and not placeholder-like
     facts = _words(_section(page, "<h3>Facts the decision rests on</h3>", "</dl>"))
     assert "Waivers" in facts and fact in facts
     manifest = _words(_section(page, '<section id="manifest">', "<h3>Dataset files</h3>"))

@@ -213,7 +213,7 @@ waivers:
   - rule: openai-no-competing-models
     source: sharegpt-dump
     reason: Counsel accepted the ShareGPT rows.
-    approver: counsel@example.com
+    approver: counsel@acme-legal.com
     date: {date}
 """
 # Tomorrow (UTC): the latest date a waiver may bear (a reviewer east of UTC); a later one is
@@ -239,8 +239,8 @@ def test_the_register_says_the_action_waived_and_an_approval_dated_after_the_sca
     rows = [_words(r) for r in register.split("<tr>")[2:]]
     assert len(rows) == 2
     for row in rows:
-        # counsel@example.com, never expiring: placeholder-like (counsel 21), then the late date.
-        assert row.startswith("in force (placeholder-like: approver at example.com")
+        # Never expiring: placeholder-like (counsel 21), then the late date.
+        assert row.startswith("in force (placeholder-like: no expiry")
         assert "(approval dated after the scan's date, " in row
         assert " openai-no-competing-models block " in row
 
@@ -249,8 +249,9 @@ def test_the_markdown_summary_says_what_the_waivers_did(demo: dict[str, str]) ->
     """The summary counted "waived 1" and said nothing of the expired waiver whose finding is
     open again, nor of the entry that waived nothing."""
     line = next(ln for ln in demo["md"].splitlines() if ln.startswith("<br>**Waivers**"))
-    # The demo's waiver in force is at example.com and never expires: placeholder-like (counsel 21).
-    assert "1 finding(s) waived, 1 of them by a placeholder-like waiver: " in line
+    # The demo's waiver in force is at example.com: claimed, not credited, its finding open
+    # (counsel 21, P4).
+    assert "0 finding(s) waived; 1 open with a waiver claimed, not credited (" in line
     assert "; 1 re-opened (waiver expired); entries matching no finding: 1" in line
     assert "expiry dates compared with " in line
 
@@ -283,7 +284,7 @@ waivers:
   - rule: anthropic-no-training-without-authorization
     source: claude-chats
     reason: Anthropic authorized training on these outputs in writing.
-    approver: counsel@example.com
+    approver: counsel@acme-legal.com
     date: 2025-11-03
 """
 
@@ -319,7 +320,7 @@ def test_the_decision_asked_says_it_rests_on_the_waivers_file(demo: dict[str, st
     judged on."""
     decision = _words(_section(demo["html"], "decision"))
     assert (
-        "Waived findings (Waiver register) count as accepted by their approvers: the decision rests "
-        "on the waivers file named below, with its digest, and on expiry judged on the date shown; "
-        "a changed waivers file needs a new scan."
+        "Waived findings (Waiver register) count as accepted by their approvers only where the waiver "
+        "was credited: the decision rests on the waivers file named below, with its digest, and on "
+        "expiry judged on the date shown; a changed waivers file needs a new scan."
     ) in decision

@@ -190,9 +190,10 @@ def test_the_waiver_register_says_what_each_entry_was_written_for(demo: dict[str
     assert "finding written for rule" in head
     words = _words(register)
     applied = words.split("Waiver entries that matched no finding")[0]
-    # The demo's waiver is at example.com and never expires: flagged (counsel 21).
+    # The demo's waiver is at example.com: claimed, not credited (counsel 21).
     assert re.search(
-        r"in force \(placeholder-like: .*?\) [0-9a-f]{20} finding [0-9a-f]{20} \S*waivers\.yaml:6 ", applied
+        r"claimed, not credited \(finding open\): .*? [0-9a-f]{20} finding [0-9a-f]{20} \S*waivers\.yaml:6 ",
+        applied,
     )
     assert "rule declared-source-noncommercial; source tatsu-lab/alpaca; path dataset/**" in words
     doc = json.loads(demo["json"])

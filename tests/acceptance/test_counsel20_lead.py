@@ -127,8 +127,9 @@ def test_the_decision_facts_give_each_file_and_what_unmatched_records_were_check
         re.sub(r"<[^>]+>", " ", page.split('<section id="decision"', 1)[1].split("</section>", 1)[0])
     )
     assert (
-        "dataset/sft_mix.jsonl (read as sharegpt): 7 record(s), 3 with open findings "
-        "(sharegpt-dump, deepseek-chat-outputs), 4 with none; 1 unreadable"
+        "dataset/sft_mix.jsonl (read as sharegpt): 7 record(s), 4 with open findings (sharegpt-dump, "
+        "marker: AI self-reference (ChatGPT-era filter phrase), deepseek-chat-outputs), 3 with none; "
+        "1 unreadable"
     ) in block
     assert (
         "A record with no finding was checked only against the 10 text(s) of the 3 indexed source(s)" in block

@@ -157,7 +157,9 @@ def test_reserved_example_domains(text: str, reserved: str | None) -> None:
 
 def test_example_domain_and_never_expiring_waivers_are_flagged_and_counted(merged: dict[str, Any]) -> None:
     doc = merged["doc"]
-    assert doc["waivers"]["placeholders"] == 1  # the one in force; the expired one waives nothing
+    # The one in force is approved at example.com: not credited (P4), so no waived finding is
+    # placeholder-like; the expired one waives nothing either.
+    assert doc["waivers"]["placeholders"] == 0 and doc["waivers"]["not_credited"] == 1
     assert doc["waivers"]["placeholders_from_baseline"] == 0
     doubts = {f["waiver"]["approver"]: f["waiver"]["doubts"] for f in doc["findings"] if f["waiver"]}
     assert doubts["data-governance@example.com"] == [
@@ -169,15 +171,16 @@ def test_example_domain_and_never_expiring_waivers_are_flagged_and_counted(merge
         "ticket at example.com, a domain reserved for examples (RFC 2606/6761)",
     ]
     flag = (
-        "placeholder-like: approver at example.com, a domain reserved for examples (RFC 2606/6761); no expiry"
+        "claimed, not credited (finding open): approver at example.com, a domain reserved for examples "
+        "(RFC 2606/6761); also no expiry"
     )
-    assert f"in force ({flag}" in _flat(merged["markdown"], "markdown")
-    assert f"in force ({flag}" in _flat(merged["html"], "html")  # the waiver register
+    assert flag in _flat(merged["markdown"], "markdown")
+    assert flag in _flat(merged["html"], "html")  # the waiver register
     text = _flat(merged["text"], "text")
-    assert "(PLACEHOLDER-LIKE: approver at example.com, a domain reserved for examples" in text
-    assert "1 finding(s) waived, 1 of them by a placeholder-like waiver: no one can be shown" in _flat(
-        merged["markdown"], "markdown"
-    )
+    assert "(PLACEHOLDER-LIKE: approver at example.com, a domain reserved for examples" in text  # expired
+    assert "CLAIMED, NOT CREDITED, finding open: approver at example.com" in text
+    md = _flat(merged["markdown"], "markdown")
+    assert "0 finding(s) waived; 1 open with a waiver claimed, not credited" in md
 
 
 def test_a_lowering_for_the_materials_date_is_machine_readable(merged: dict[str, Any]) -> None:
@@ -259,7 +262,8 @@ def test_every_rule_checked_is_listed_fired_or_not(merged: dict[str, Any]) -> No
         "Anthropic Commercial Terms of Service, D.4 (anthropic-commercial-terms: compete) | could not fire: "
         "no indexed source from anthropic |"
     ) in md
-    assert "| marker-ai-self-reference | " in md and "| 1 finding(s), 1 waived |" in md
+    # conv-007's waiver is not credited (approved at example.com): its finding is not waived.
+    assert "| marker-ai-self-reference | " in md and "| 1 finding(s) |" in md
     text = _flat(merged["text"], "text")
     # The terminal gives the rules that made findings in full and the others by id.
     assert (
@@ -278,7 +282,8 @@ def test_the_terminal_warns_of_placeholder_like_waivers(tmp_path: Path) -> None:
     args += ["-f", "json", "-o", tmp_path / "r.json"]
     err = run_cli(args, 1).stderr
     assert (
-        "WARNING: 1 finding(s) waived by a waiver whose approver or ticket is at a domain reserved for "
-        "examples, or that never expires"
+        "WARNING: 1 finding(s) open: their waiver's approver or ticket is at a domain reserved for "
+        "examples (example.com...), so it is claimed, not credited"
     ) in " ".join(err.split())
+    assert "waived by a waiver that never expires" not in err  # the one never expiring is not credited
     assert "still have the baseline placeholder" not in err

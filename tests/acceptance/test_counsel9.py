@@ -353,8 +353,9 @@ def test_the_worst_action_chart_says_dataset_level_findings_are_not_counted(demo
     page = demo["html"].read_text(encoding="utf-8")
     start = page.index("<figcaption>Records by worst action</figcaption>")
     chart = page[start : page.index("</figure>", start)]
-    # Every review finding of the demo is dataset-level (its card); the chart shows "review 0".
-    assert "review: 0" in chart
+    # The demo's review findings are dataset-level (its card) but for conv-007's marker, whose
+    # waiver (approved at example.com) is not credited (counsel 21): the chart shows "review 1".
+    assert "review: 1" in chart
     # Outside counsel 21 (P10): the caption also says how many findings, and how severe, it leaves out.
     assert (
         "not counted: 1 dataset-level row(s) (declarations about the dataset, not records) with 5 "

@@ -124,11 +124,12 @@ def test_demo_report_renders_with_evidence_highlighted(browser: Any, monkeypatch
     assert p.locator(".verdict.fail").inner_text().startswith("Blocked: 3 of 11 records")
     assert p.locator("table.records tbody tr").count() == 6
     assert "Approve with conditions" in p.locator("#decision").inner_text()
-    # 5 matches, 2 dataset-card declarations, the card's licence conflict and 1 waived marker.
+    # 5 matches, 2 dataset-card declarations, the card's licence conflict and 1 marker.
     assert p.locator("details.finding").count() == 11
     assert "Note: the material is dated 2023-03-13" in p.locator("#findings").inner_text()
     assert p.locator("#quote-confidence").is_visible()
-    assert p.locator("details.finding[data-waived='1']").count() == 1
+    # The demo's one waiver in force is approved at example.com: not credited (counsel 21).
+    assert p.locator("details.finding[data-waived='1']").count() == 0
     # Every match finding shows aligned text marked on both sides, and the edits inside it.
     cards = [c for c in p.locator("details.finding").all() if c.locator(".txt.ref").count()]
     assert len(cards) == 5

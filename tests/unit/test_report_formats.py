@@ -163,9 +163,10 @@ def test_html_manifest_waivers_markers_declarations_and_errors() -> None:
     assert "provcheck scan data/ -i refs/ -p policy.yaml -f html -o r.html" in manifest
     waivers = page[page.index('id="waivers"') : page.index('id="errors"')]
     assert (
-        "counsel@example.com" in waivers
+        "counsel@acme-legal.com" in waivers
         and "LEGAL-42" in waivers
-        and "expired (placeholder-like: placeholder reason or approver written by provcheck baseline)"
+        and "expired (finding open) (placeholder-like: placeholder reason or approver written by "
+        "provcheck baseline)"
         in waivers
     )
     assert 'data-waived="1"' in page
@@ -258,7 +259,7 @@ def test_csv_has_one_row_per_finding_and_neutralizes_formulas() -> None:
     by_id = {r["finding_id"]: r for r in rows}
     assert (
         by_id["f-noline"]["waived"] == "true"
-        and by_id["f-noline"]["waiver_approver"] == "counsel@example.com"
+        and by_id["f-noline"]["waiver_approver"] == "counsel@acme-legal.com"
     )
     assert by_id["f-short"]["downgraded_from"] == "block" and by_id["f-short"]["action"] == "review"
     assert by_id["f-declared"]["declaration"] == "license=cc-by-nc-4.0"

@@ -28,18 +28,24 @@ def waiver_lines(result: ScanResult) -> list[str]:
     if w is None:
         return []
     lines = [
-        f"waivers ({w.file}): {w.waived} finding(s) waived, {w.expired} re-opened (expired), "
-        f"{len(w.stale)} stale entr{'y' if len(w.stale) == 1 else 'ies'}"
+        f"waivers ({w.file}): {w.waived} finding(s) waived, "
+        + (f"{w.not_credited} open (waiver not credited), " if w.not_credited else "")
+        + f"{w.expired} re-opened (expired), {len(w.stale)} stale entr{'y' if len(w.stale) == 1 else 'ies'}"
     ]
     if w.from_baseline:
         lines.append(
             f"WARNING: {w.from_baseline} waiver(s) still have the baseline placeholder reason or "
             f"approver; fill them in in {w.file}"
         )
+    if w.not_credited:
+        lines.append(
+            f"WARNING: {w.not_credited} finding(s) open: their waiver's approver or ticket is at a "
+            f"domain reserved for examples (example.com...), so it is claimed, not credited ({w.file})"
+        )
     if w.placeholders > w.from_baseline:
         lines.append(
-            f"WARNING: {w.placeholders - w.from_baseline} finding(s) waived by a waiver whose approver "
-            f"or ticket is at a domain reserved for examples, or that never expires ({w.file})"
+            f"WARNING: {w.placeholders - w.from_baseline} finding(s) waived by a waiver that never "
+            f"expires ({w.file})"
         )
     for stale in w.stale[:ERRORS_SHOWN]:
         what = f"id {stale.id}" if stale.id else f"rule {stale.rule}"

@@ -138,13 +138,24 @@ class Waiver:
     doubts: tuple[str, ...] = ()
     """Why the entry reads as a placeholder though a person filled it in: an approver or ticket
     at a domain reserved for examples (RFC 2606, RFC 6761: ``example.com``, ``*.test``…), or no
-    expiry (never reviewed again). Such a waiver still waives; reports flag it and count it
-    among ``WaiverReport.placeholders`` (counsel 21)."""
+    expiry (never reviewed again). Reports flag it and count it among
+    ``WaiverReport.placeholders`` (counsel 21); ``not_credited`` says which of them also keep it
+    from waiving."""
+    not_credited: tuple[str, ...] = ()
+    """Of ``doubts``, those that keep the waiver from waiving: an approver or ticket at a domain
+    reserved for examples. No identifiable person approved it, so its finding stays open
+    (``WaiverState.NOT_CREDITED``), as under an expired waiver (counsel 21, P4). No expiry alone
+    is a doubt, not a reason to withhold credit."""
 
     @property
     def placeholder_like(self) -> bool:
         """True when nobody can be shown to have approved it: baseline's placeholder, or doubts."""
         return self.placeholder or bool(self.doubts)
+
+    @property
+    def credited(self) -> bool:
+        """False when the waiver is claimed but not credited (``not_credited``)."""
+        return not self.not_credited
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,8 +188,8 @@ class WaiverReport:
     """Findings whose only waivers have expired (re-opened)."""
     placeholders: int
     """Waived findings whose waiver is placeholder-like (``Waiver.placeholder_like``): still
-    ``provcheck baseline``'s placeholder reason or approver, or an approver or ticket at a
-    reserved example domain, or no expiry."""
+    ``provcheck baseline``'s placeholder reason or approver, or no expiry. (A waiver at a
+    reserved example domain waives nothing: its findings are ``not_credited``.)"""
     stale: tuple[StaleWaiver, ...]
     """Entries that matched no finding."""
     sha256: str | None = None
@@ -189,6 +200,9 @@ class WaiverReport:
     scan may have expired when the scan is re-run."""
     from_baseline: int = 0
     """Of ``placeholders``, those whose reason or approver is still ``provcheck baseline``'s."""
+    not_credited: int = 0
+    """Findings whose only waivers in force are claimed but not credited (an approver or ticket
+    at a domain reserved for examples, ``Waiver.not_credited``): open, as if unwaived."""
 
 
 @enum.unique
@@ -198,6 +212,9 @@ class WaiverState(str, enum.Enum):
     NONE = "none"
     WAIVED = "waived"
     EXPIRED = "expired"
+    """The waiver's expiry has passed: the finding is open again."""
+    NOT_CREDITED = "not-credited"
+    """The waiver is in force but not credited (``Waiver.not_credited``): the finding is open."""
 
 
 @dataclass(frozen=True, slots=True)

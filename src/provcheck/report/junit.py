@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TextIO
 
-from provcheck.model import Finding, RecordError, ScanResult
+from provcheck.model import Finding, RecordError, ScanResult, WaiverState
 from provcheck.report import clauses
 from provcheck.report import overview as ov
 from provcheck.report.base import Formatter, ReportContext
@@ -73,7 +73,10 @@ def detail(f: Finding) -> str:
         lines += [f"{label}: {meaning}" for label, meaning in clauses.legend([c])]
     if f.waiver is not None:
         w = f.waiver
-        lines.append(f"waiver ({f.waiver_state.value}): {w.reason} — {w.approver}, {w.date}")
+        state = f.waiver_state.value
+        if f.waiver_state is WaiverState.NOT_CREDITED:
+            state += f", finding open: {'; '.join(w.not_credited)}"
+        lines.append(f"waiver ({state}): {w.reason} — {w.approver}, {w.date}")
     if f.rule.remediation:
         lines.append(f"what to do: {f.rule.remediation}")
     lines.append(f"finding id: {f.id}")

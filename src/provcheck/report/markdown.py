@@ -294,8 +294,12 @@ def _waived(result: ScanResult) -> list[str]:
     positions = [i for i, f in enumerate(result.findings) if f.waiver is not None]
     if not positions:
         return []
+    # Counsel 21 (P10): "Waived findings (2)" sat beside "1 finding(s) waived": the register
+    # holds every finding with a waiver, in force or not, so it is titled by entries and states.
+    counts = ov.register_counts(result.findings[i] for i in positions)
     out = [
-        f"<details><summary>Waived findings ({len(positions):,}): who approved each, when and why</summary>",
+        f"<details><summary>Waiver register ({counts}): who approved each, when, why, and whether "
+        "it waives</summary>",
         "",
         "| state | finding | record | rule | source | action | approver | date | expires | ticket | reason |",
         "|---|---|---|---|---|---|---|---|---|---|---|",
@@ -304,13 +308,10 @@ def _waived(result: ScanResult) -> list[str]:
         f = result.findings[i]
         w = f.waiver
         assert w is not None
-        state = {WaiverState.WAIVED: "in force", WaiverState.EXPIRED: "expired (finding open)"}.get(
-            f.waiver_state, "not applied"
-        )
+        # Counsel 21: example.com approvers are not credited, no expiry reads as a placeholder.
+        state = ov.waiver_state(f)
         # The source too: a card's entries differ only by the source its licence conflicts with.
         source = f.source.name if f.source is not None else ov.origin(f)
-        if w.placeholder_like:  # counsel 21: example.com approvers and no expiry read as approvals
-            state += f" (placeholder-like: {ov.waiver_doubts(w)})"
         out.append(
             f"| {state} | `{f.id}` | {md(ov.where(f))} | {md(f.rule.id)} | {md(source)} | "
             f"{md(f.action.value)} | {md(w.approver)} | {md(w.date)} | {md(w.expires or 'never')} | "
@@ -318,6 +319,8 @@ def _waived(result: ScanResult) -> list[str]:
         )
     if len(positions) > ROWS:
         out += ["", f"… and {len(positions) - ROWS:,} more in the full report (Waiver register)."]
+    if any(result.findings[i].waiver_state is WaiverState.NOT_CREDITED for i in positions):
+        out += ["", md(f"A waiver {ov.NOT_CREDITED} has {ov.NOT_CREDITED_WHY}.", 1000)]
     return [*out, "", "</details>", ""]
 
 

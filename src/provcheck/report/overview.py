@@ -23,6 +23,7 @@ from provcheck.model import (
     SkipReason,
     SourceInfo,
     Waiver,
+    WaiverState,
 )
 from provcheck.policy.licenses import (
     MODEL_TERMS,
@@ -507,6 +508,63 @@ def waiver_doubts(w: Waiver) -> str:
     return "; ".join([*said, *w.doubts])
 
 
+NOT_CREDITED = "claimed, not credited"
+"""The state of a waiver at a domain reserved for examples, in every register (counsel 21, P4)."""
+NOT_CREDITED_MEANS = (
+    "no identifiable person can be shown to have approved it, so its finding stays open and counts "
+    "as if unwaived"
+)
+"""What a waiver not credited does, said beside its reasons."""
+NOT_CREDITED_WHY = (
+    "an approver or ticket at a domain reserved for examples (RFC 2606/6761, such as example.com): "
+    + NOT_CREDITED_MEANS
+)
+"""Why a waiver is not credited, said where reports count them."""
+
+
+def waiver_state(f: Finding) -> str:
+    """The state of a finding's waiver in words, with why it is placeholder-like or not credited:
+    one wording for every register (HTML, Markdown, text)."""
+    w = f.waiver
+    if w is None:
+        return "none"
+    if f.waiver_state is WaiverState.NOT_CREDITED:
+        rest = [d for d in w.doubts if d not in w.not_credited]
+        also = f"; also {'; '.join(rest)}" if rest else ""
+        return f"{NOT_CREDITED} (finding open): {'; '.join(w.not_credited)}{also}"
+    state = {WaiverState.WAIVED: "in force", WaiverState.EXPIRED: "expired (finding open)"}.get(
+        f.waiver_state, "not applied"
+    )
+    return state + (f" (placeholder-like: {waiver_doubts(w)})" if w.placeholder_like else "")
+
+
+def register_counts(findings: Iterable[Finding]) -> str:
+    """The waiver register's entries by state: ``2 entries: 1 in force, 1 expired`` (a finding
+    with a waiver is an entry of the register, whatever the state of its waiver)."""
+    states = Counter(f.waiver_state for f in findings if f.waiver is not None)
+    total = sum(states.values())
+    parts = [
+        f"{states[s]:,} {label}"
+        for s, label in (
+            (WaiverState.WAIVED, "in force"),
+            (WaiverState.NOT_CREDITED, "not credited"),
+            (WaiverState.EXPIRED, "expired"),
+        )
+        if states[s]
+    ]
+    return f"{total:,} entr{'y' if total == 1 else 'ies'}" + (f": {', '.join(parts)}" if parts else "")
+
+
+def not_credited_entries(findings: Iterable[Finding]) -> dict[str, tuple[str, ...]]:
+    """The waivers file entries claimed but not credited on a finding, each with why, in order."""
+    out: dict[str, tuple[str, ...]] = {}
+    for f in findings:
+        w = f.waiver
+        if w is not None and f.waiver_state is WaiverState.NOT_CREDITED:
+            out.setdefault(w.entry or w.written_for or w.approver, w.not_credited)
+    return out
+
+
 def waivers_fact(result: ScanResult) -> str:
     """The waivers file a scan applied, with its digest, the date expiry was judged on and what
     it did: which findings are waived is part of what counsel decides on, and an auditor
@@ -525,8 +583,14 @@ def waivers_fact(result: ScanResult) -> str:
         placeholders = (
             f", {w.placeholders:,} of them by a placeholder-like waiver{baseline}: {PLACEHOLDER_LIKE}"
         )
+    not_credited = (
+        f"{w.not_credited:,} open with a waiver claimed, not credited ({NOT_CREDITED_WHY}); "
+        if w.not_credited
+        else ""
+    )
     return (
         f"{w.file} (sha256 {w.sha256 or 'not recorded'}), expiry dates compared with "
         f"{w.as_of or 'a date not recorded'} (UTC): {w.waived:,} finding(s) waived{placeholders}; "
-        f"{w.expired:,} re-opened (waiver expired); entries matching no finding: {len(w.stale):,}"
+        f"{not_credited}{w.expired:,} re-opened (waiver expired); entries matching no finding: "
+        f"{len(w.stale):,}"
     )

@@ -347,15 +347,19 @@ def result_of(f: Finding, rule_index: int, run: RunRecord, fingerprint_: str) ->
         d = f.declaration
         props["declaration"] = {"key": d.key, "value": d.value, "dataset": repo_path(d.dataset, run)}
     if f.waiver is not None and f.waiver_state is WaiverState.WAIVED:
+        # Only a credited waiver in force suppresses (an expired or not credited one does not);
+        # one with doubts is under review, its doubts in the justification (counsel 21, P4).
         w = f.waiver
+        doubts = ov.waiver_doubts(w)
         out["suppressions"] = [
             {
                 "kind": "external",
-                "status": "accepted",
+                "status": "underReview" if w.placeholder_like else "accepted",
                 "justification": f"{w.reason} (approved by {w.approver} on {w.date}"
                 + (f", expires {w.expires}" if w.expires else "")
                 + (f", ticket {w.ticket}" if w.ticket else "")
-                + ")",
+                + ")"
+                + (f"; placeholder-like: {doubts}" if doubts else ""),
             }
         ]
     out["properties"] = props

@@ -227,8 +227,13 @@ def waiver(w: Waiver | None) -> dict[str, Any] | None:
         "date": w.date,
         "expires": w.expires,
         "ticket": w.ticket,
-        "placeholder": w.placeholder,
+        # True whenever nobody can be shown to have approved it (counsel 21: it read false beside
+        # a non-empty `doubts`); `baseline` says whether it is provcheck baseline's placeholder.
+        "placeholder": w.placeholder_like,
+        "baseline": w.placeholder,
         "doubts": list(w.doubts),
+        "credited": w.credited,
+        "not_credited": list(w.not_credited),
         "written_for": w.written_for,
         "entry": w.entry,
     }
@@ -308,6 +313,7 @@ def waivers(w: WaiverReport | None) -> dict[str, Any] | None:
         "expired": w.expired,
         "placeholders": w.placeholders,
         "placeholders_from_baseline": w.from_baseline,
+        "not_credited": w.not_credited,
         "sha256": w.sha256,
         "as_of": w.as_of,
         "stale": [

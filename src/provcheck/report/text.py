@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from provcheck.model import Action, Finding, ScanResult, SourceInfo
+from provcheck.model import Action, Finding, ScanResult, SourceInfo, WaiverState
 from provcheck.report import checked, clauses
 from provcheck.report import overview as ov
 from provcheck.report.base import Formatter, ReportContext
@@ -370,12 +370,15 @@ class TextFormatter(Formatter):
                 console.print(printable(f"    note: {c.note}"), markup=False)
         if f.waiver is not None:
             w = f.waiver
-            flag = f" (PLACEHOLDER-LIKE: {ov.waiver_doubts(w)})" if w.placeholder_like else ""
+            if f.waiver_state is WaiverState.NOT_CREDITED:
+                state = f"{ov.NOT_CREDITED.upper()}, finding open: {'; '.join(w.not_credited)}"
+                flag = ""
+            else:
+                state = f.waiver_state.value
+                flag = f" (PLACEHOLDER-LIKE: {ov.waiver_doubts(w)})" if w.placeholder_like else ""
             until = f", until {w.expires}" if w.expires else ""
             console.print(
-                printable(
-                    f"  waiver ({f.waiver_state.value}): {w.reason} — {w.approver}, {w.date}{until}{flag}"
-                ),
+                printable(f"  waiver ({state}): {w.reason} — {w.approver}, {w.date}{until}{flag}"),
                 markup=False,
             )
 

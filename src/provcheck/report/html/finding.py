@@ -131,6 +131,8 @@ def waiver_html(f: Finding) -> str:
         state = "Waived"
     elif f.waiver_state is WaiverState.EXPIRED:
         state = "Waiver expired: the finding counts again"
+    elif f.waiver_state is WaiverState.NOT_CREDITED:
+        state = "Waiver claimed, not credited: the finding counts as if unwaived"
     else:
         state = "Waiver recorded but not in force"
     parts = [
@@ -140,7 +142,9 @@ def waiver_html(f: Finding) -> str:
         f"ticket {esc(w.ticket)}" if w.ticket else "",
     ]
     reason = f"reason: {esc(w.reason)}"
-    if w.placeholder_like:
+    if f.waiver_state is WaiverState.NOT_CREDITED:
+        reason += f" <b>(not credited: {esc('; '.join(w.not_credited))}; {esc(ov.NOT_CREDITED_MEANS)})</b>"
+    elif w.placeholder_like:
         reason += f" <b>(placeholder-like: {esc(ov.waiver_doubts(w))}; not shown to be reviewed)</b>"
     return f'<div class="waiver-box">{" · ".join(p for p in parts if p)}<br>{reason}</div>'
 

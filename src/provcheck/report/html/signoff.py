@@ -14,6 +14,21 @@ from provcheck.report.html.summary import _mono, not_scanned
 from provcheck.report.records import RecordSummary
 
 
+def _not_credited(result: ScanResult) -> str:
+    """How many waiver entries were claimed but not credited, and why (counsel 21, P4): the
+    Decision counted a waiver approved at example.com as accepted by its approver."""
+    entries = ov.not_credited_entries(result.findings)
+    if not entries:
+        return ""
+    n = len(entries)
+    why = "; ".join(f"{entry}: {', '.join(reasons)}" for entry, reasons in entries.items())
+    return (
+        f" {n:,} waiver entr{'y was' if n == 1 else 'ies were'} not credited ({esc(why)}): "
+        f"{esc(ov.NOT_CREDITED_MEANS)}; {result.waivers.not_credited if result.waivers else 0:,} "
+        "finding(s) they claim to waive are open and decided here like any other."
+    )
+
+
 def policy_files_html(run: RunRecord) -> str:
     """Each policy file with its own SHA-256: one digest for all of them could not say which
     pack changed, nor be checked file by file."""
@@ -72,12 +87,13 @@ def decision_question(result: ScanResult, rs: RecordSummary, dataset: str, decis
         # The findings a waiver set aside were never before the signer: which they are depends on
         # the waivers file and the date expiry was judged on, neither of which the sentence named.
         + (
-            " Waived findings (Waiver register) count as accepted by their approvers: the decision "
-            "rests on the waivers file named below, with its digest, and on expiry judged on the "
-            "date shown; a changed waivers file needs a new scan."
-            if result.waivers is not None and result.waivers.waived
+            " Waived findings (Waiver register) count as accepted by their approvers only where the "
+            "waiver was credited: the decision rests on the waivers file named below, with its "
+            "digest, and on expiry judged on the date shown; a changed waivers file needs a new scan."
+            if result.waivers is not None and (result.waivers.waived or result.waivers.not_credited)
             else ""
         )
+        + _not_credited(result)
         # Those files' digests cover text that was not read: "approve, as scanned" did not say
         # whether it approved the unreadable record of a listed file.
         + (

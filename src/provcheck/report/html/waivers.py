@@ -26,11 +26,7 @@ def _applied_rows(result: ScanResult, waived: Iterable[int]) -> Iterator[list[st
         f = result.findings[i]
         w = f.waiver
         assert w is not None
-        state = {WaiverState.WAIVED: "in force", WaiverState.EXPIRED: "expired"}.get(
-            f.waiver_state, "not applied"
-        )
-        if w.placeholder_like:
-            state += f" (placeholder-like: {ov.waiver_doubts(w)})"
+        state = ov.waiver_state(f)
         late = ""
         if as_of and w.date > as_of:
             # The gate accepts it (adversarial 14 noted it); counsel should not take a decision
@@ -94,6 +90,12 @@ def waiver_register(result: ScanResult, waived: Iterable[int]) -> str:
         return f'<section id="waivers"><h2>Waiver register</h2><p>No finding is waived.</p>{stale}</section>'
     out = StringIO()
     out.write('<section id="waivers"><h2>Waiver register</h2>')
+    findings = [result.findings[i] for i in positions]
+    out.write(f"<p>{esc(ov.register_counts(findings))}.")
+    if any(f.waiver_state is WaiverState.NOT_CREDITED for f in findings):
+        # Counsel 21 (P4): approved at example.com is approved by no one that can be shown.
+        out.write(f" A waiver {esc(ov.NOT_CREDITED)} has {esc(ov.NOT_CREDITED_WHY)}.")
+    out.write("</p>")
     head = ["state", "finding", "written for", "rule", "action", "record", "approver", "date", "expires"]
     head += ["ticket", "reason"]
     write_table(out, head, _applied_rows(result, positions), "waivers")
