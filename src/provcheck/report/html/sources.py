@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from provcheck.report import basis as provenance
 from provcheck.report.html.markup import badge, breakable, esc, table
 from provcheck.report.records import (
     DATASET_LEVEL_NOTE,
@@ -34,6 +35,12 @@ def sources_table(rs: RecordSummary) -> str:
                     ' <span class="note">(background: independent text, never a finding; it explains '
                     "passages other matches share with it)</span>"
                     if s.background
+                    else ""
+                )
+                # Beside the facts it supports, or that none is recorded (outside counsel 21).
+                + (
+                    f'<br><span class="note basis">{esc(provenance.words(s.basis, short=True))}</span>'
+                    if s.indexed and not s.background
                     else ""
                 ),
                 esc(s.provider or ""),
