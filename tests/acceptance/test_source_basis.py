@@ -56,10 +56,13 @@ def _flat(html: str) -> str:
     return " ".join(re.sub(r"<[^>]+>", " ", html).replace("&#x27;", "'").replace("&quot;", '"').split())
 
 
-def _sources_table(html: str) -> str:
-    found = re.search(r'<table class="sources">.*?</table>', html, flags=re.S)
+def _bases(html: str) -> str:
+    """The list of bases under the sources table."""
+    found = re.search(
+        r'<table class="sources">.*?</table>.*?<ul class="note" id="source-bases">.*?</ul>', html, flags=re.S
+    )
     assert found is not None
-    return found[0]
+    return found[0][found[0].index('<ul class="note" id="source-bases">') :]
 
 
 def _card(html: str, rule: str) -> str:
@@ -77,14 +80,15 @@ def test_the_demo_records_honestly_that_its_sources_are_stand_ins() -> None:
 
 def test_a_recorded_basis_is_shown_beside_the_source_in_every_report(based: dict[str, str]) -> None:
     html = _flat(based["html"])
-    sources = _flat(_sources_table(based["html"]))
-    assert f"basis: {STAND_IN}" in sources
+    sources = _flat(_bases(based["html"]))
+    assert f"deepseek-chat-outputs : {STAND_IN}" in sources
     assert "basis not recorded" not in sources
     # The finding's provenance names the matched source's basis.
     card = _card(based["html"], "deepseek-training-permitted")
     assert f"basis: {STAND_IN}" in card
     assert "the basis recorded for those facts: " + STAND_IN in card
     assert html.count("basis not recorded") == 1, "only in the note on what a source's facts are"
+    assert "marker:" not in sources, "a marker is not an indexed source"
     for fmt in ("txt", "md"):
         flat = " ".join(based[fmt].replace("\\", "").split())
         assert "Basis of each indexed source's facts: sharegpt-dump: stand-in text" in flat, fmt
@@ -100,7 +104,7 @@ def test_a_recorded_basis_is_shown_beside_the_source_in_every_report(based: dict
 
 
 def test_without_a_basis_every_report_says_it_is_not_recorded(unbased: dict[str, str]) -> None:
-    sources = _flat(_sources_table(unbased["html"]))
+    sources = _flat(_bases(unbased["html"]))
     assert sources.count("basis not recorded") == 3, "one per indexed source"
     card = _card(unbased["html"], "openai-no-competing-models")
     said = "basis not recorded: its provider, generator and date are as the index builder recorded them"
