@@ -66,6 +66,10 @@ def test_the_demo_blocks_allows_and_waives(tmp_path: Path) -> None:
         ("declared-licence-contradicts-matched-noncommercial", "none"),
         # And over rows of OpenAI output: the label does not lift OpenAI's terms (counsel 16).
         ("declared-permissive-licence-over-provider-output", "none"),
+        # Alpaca's README: research use only (outside counsel 21, P8): the declared source and
+        # the card's licence over a row copied from it.
+        ("declared-source-research-only", "none"),
+        ("declared-licence-contradicts-matched-research-only", "none"),
     }
     (conflict,) = [f for f in card if f["rule"] == "declared-licence-contradicts-matched-noncommercial"]
     assert conflict["action"] == "review" and conflict["source"]["name"] == "alpaca-style-nc"
@@ -172,6 +176,7 @@ def test_declared_metadata_is_read_and_a_bad_manifest_is_an_input_error(
     assert rules == {
         ("declared-noncommercial-licence", "block"),
         ("declared-source-noncommercial", "review"),
+        ("declared-source-research-only", "review"),
         ("openai-declared-source", "review"),
     }
     nc = next(f for f in doc["findings"] if f["rule"] == "declared-source-noncommercial")

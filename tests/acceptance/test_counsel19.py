@@ -162,7 +162,12 @@ def test_text_says_a_references_provider_and_model_are_not_recorded_instead_of_q
     scans: dict[str, str],
 ) -> None:
     assert "(?/?)" not in scans["txt"]
-    assert "reference garden-1 of community-nc (provider and model not recorded in the index)" in scans["txt"]
+    # counsel 21: and that no basis is recorded for the source's facts.
+    said = (
+        "reference garden-1 of community-nc (provider and model not recorded in the index; "
+        "basis not recorded)"
+    )
+    assert said in scans["txt"]
     # The provenance's "date" says a date of what.
     page = _words(scans["html"])
     assert (

@@ -79,14 +79,15 @@ def _render(result: ScanResult, fmt: OutputFormat = OutputFormat.HTML) -> str:
 def test_every_finding_says_what_it_shows_and_what_it_does_not(demo: dict[str, Path]) -> None:
     cards = _cards(demo["html"].read_text(encoding="utf-8"))
     # 11 with counsel 16's two info notes on the card's apache-2.0 over OpenAI output.
-    assert len(cards) == 11
+    assert len(cards) == 14  # 11, and Alpaca's research-only findings since counsel 21 (P8)
     for fid, text in cards.items():
         assert "What this shows" in text and "What it does not show" in text, fid
     whole = [t for t in cards.values() if "is a near-verbatim copy of the reference" in t]
     excerpt = [t for t in cards.values() if "shares the marked passages with the reference" in t]
-    # The TCP/UDP copy and the photosynthesis copy (twice, two rules) and the DeepSeek copy are
-    # whole copies; the sourdough paragraph pasted into a longer answer is not.
-    assert len(whole) == 4 and len(excerpt) == 1
+    # The TCP/UDP copy and the photosynthesis copy (three times, three rules: Alpaca's research-only
+    # statement since counsel 21) and the DeepSeek copy are whole copies; the sourdough paragraph
+    # pasted into a longer answer is not.
+    assert len(whole) == 5 and len(excerpt) == 1
     # What was verified, with the numbers, and what the probability was measured on.
     verified = "100% similarity over 71 aligned tokens (57% of the record's turn and 47% of the reference)"
     assert verified in excerpt[0]
@@ -95,13 +96,13 @@ def test_every_finding_says_what_it_shows_and_what_it_does_not(demo: dict[str, P
         assert "Who wrote the text first" in text
     marker = next(t for t in cards.values() if "marker-ai-self-reference" in t)
     assert "people write such phrases too" in marker
-    declared = [t for t in cards.values() if "Declared in" in t]
-    assert len(declared) == 5 and all("does not verify it" in t for t in declared)
+    declared = [t for t in cards.values() if "Declared in" in t]  # 5, and two research-only (counsel 21, P8)
+    assert len(declared) == 7 and all("does not verify it" in t for t in declared)
 
 
 def test_the_text_report_says_it_too(demo: dict[str, Path]) -> None:
     text = re.sub(r"\s+", " ", demo["text"].read_text(encoding="utf-8"))
-    assert text.count("shows: ") == text.count("does not show: ") == 11
+    assert text.count("shows: ") == text.count("does not show: ") == 14
     assert "shows: The record shares the marked passages with the reference: 100% similarity" in text
     # What the probabilities rest on, said once under the evidence.
     assert text.count("Every estimated probability of derivation is estimated by a model fitted on") == 1
@@ -358,7 +359,7 @@ def test_the_worst_action_chart_says_dataset_level_findings_are_not_counted(demo
     assert "review: 1" in chart
     # Outside counsel 21 (P10): the caption also says how many findings, and how severe, it leaves out.
     assert (
-        "not counted: 1 dataset-level row(s) (declarations about the dataset, not records) with 5 "
+        "not counted: 1 dataset-level row(s) (declarations about the dataset, not records) with 7 "
         "finding(s), worst action review"
     ) in _words(chart)
 

@@ -250,3 +250,27 @@ def test_the_built_in_rule_does_not_call_every_match_a_copy() -> None:
 
     (rule,) = default_policy().rules
     assert "copies" not in rule.title.lower() and "shares text" in rule.title
+
+
+def test_the_ai_self_reference_rule_cites_the_filter_lists_with_their_confidence() -> None:
+    """Outside counsel 21 (P14): "Phrases like this were filtered out of ShareGPT by dataset
+    builders" cited no source. The rule now names the lists the reference records (§9a), each with
+    its confidence, and quotes them as the reference does; it claims no more than a look of model
+    output."""
+    (rule,) = [r for r in _policy("markers").rules if r.id == "marker-ai-self-reference"]
+    why = " ".join((rule.rationale or "").split())
+    assert "filtered out of ShareGPT by dataset builders" not in why
+    card = "were removed (and a few others that can't be mentioned here)"
+    garak = (
+        "found in OpenAI ChatGPT mitigation messages listed in the ShareGPT dataset used in training "
+        "the Vicuna models"
+    )
+    assert 'ShareGPT_Vicuna_unfiltered dataset card lists phrases such as "as an AI language model"' in why
+    assert f'"{card}" (confidence V-S' in why
+    assert "NVIDIA garak's MitigationBypass detector (garak/detectors/mitigation.py)" in why
+    assert f'"{garak}" (confidence V-P' in why
+    reference = SHARED / "reference" / "terms-and-licences.md"
+    if reference.exists():
+        text = reference.read_text(encoding="utf-8")
+        for quote in (card, garak, '"Sorry, as an AI" †', '"As a digital AI" †'):
+            assert quote in text, quote

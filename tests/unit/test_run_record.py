@@ -73,6 +73,7 @@ FULL = RunRecord(
                 records=2,
                 texts=3,
                 background=True,
+                basis="https://example.org/a.jsonl, indexed by the test",
             ),
         ),
         members=(

@@ -231,7 +231,11 @@ def _building(fn: F) -> F:
     "--meta",
     multiple=True,
     metavar="KEY=VALUE",
-    help="Another fact (origin, derived_from, date, url...). Repeatable.",
+    help=(
+        "Another fact (origin, derived_from, date, url...). Repeatable. basis=TEXT records where "
+        "the material came from (URL or file hash), who indexed it and the evidence for its "
+        "provider, generator and date; reports say 'basis not recorded' without it."
+    ),
 )
 @options.records
 @options.roles(

@@ -15,7 +15,7 @@
         roles: [gpt]                  # optional, default: the model's turns
         allow_no_turns: true          # optional: a file without reference turns is not an error
         background: true              # optional: independent text, not reference material
-        meta: {origin: generated, date: 2023-04-01}
+        meta: {origin: generated, date: 2023-04-01, basis: "URL or sha256; who indexed it; evidence"}
 """
 
 from __future__ import annotations

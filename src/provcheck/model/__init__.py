@@ -33,6 +33,7 @@ from provcheck.model.ids import (
     SourceName,
 )
 from provcheck.model.matches import (
+    BASIS,
     META_FACTS,
     AlignedSpan,
     CharSpan,
@@ -127,6 +128,7 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "ABSENT",
+    "BASIS",
     "META_FACTS",
     "Absent",
     "Action",

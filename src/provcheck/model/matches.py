@@ -41,9 +41,13 @@ class SourceInfo:
     convergence when judging the candidate's other matches (MOSS's "base" files)."""
 
 
-META_FACTS = ("date", "generated", "origin", "derived_from", "url")
-"""``meta`` keys read as facts of the source (its date, origin, parents, address); any other key
-is kept for rules to test as ``source.meta.KEY``."""
+META_FACTS = ("date", "generated", "origin", "derived_from", "url", "basis")
+"""``meta`` keys read as facts of the source (its date, origin, parents, address, and the basis
+for its provenance facts); any other key is kept for rules to test as ``source.meta.KEY``."""
+BASIS = "basis"
+"""The ``meta`` key of a source's provenance basis: where its text came from (a URL, a file
+hash), who indexed it and when, and the evidence for its provider, generator and date. Without
+it those facts are the index builder's word alone, and reports say so (outside counsel 21)."""
 _OWN_FIELDS = ("provider", "generator", "license", "terms")
 """Facts with a field of their own (``--license``, ``license:`` in a sources manifest): given
 as ``meta`` they are stored and never read as the fact."""

@@ -94,6 +94,7 @@ class SourceFacts:
         "records",
         "texts",
         "background",
+        "basis",
     )
 
     name: str
@@ -107,6 +108,9 @@ class SourceFacts:
     background: bool | Absent = ABSENT
     """True for a background source (independent text, never findings); absent otherwise, so
     that the run record of an index without one reads as before."""
+    basis: str | Absent = ABSENT
+    """The source's provenance basis (``meta.basis``: where its text came from, who indexed
+    it, the evidence for its provider, generator and date); absent when none is recorded."""
 
 
 @dataclass(frozen=True, slots=True)

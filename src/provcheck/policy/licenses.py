@@ -82,6 +82,8 @@ _TRAITS: dict[str, frozenset[str]] = {
     "licenseref-academic-research-only": frozenset({RESEARCH_ONLY, NONCOMMERCIAL}),
     # UltraChat's README: MIT, "intended solely for research and educational purposes".
     "licenseref-ultrachat-research-and-education-only": frozenset({RESEARCH_ONLY, NONCOMMERCIAL}),
+    # Stanford Alpaca's README: "intended and licensed for research use only" (reference §6).
+    "licenseref-alpaca-research-use-only": frozenset({RESEARCH_ONLY, NONCOMMERCIAL}),
     "licenseref-no-license": frozenset({NO_LICENSE}),
 }
 

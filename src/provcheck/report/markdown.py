@@ -25,6 +25,7 @@ from provcheck.report.records import (
     RUN_ROW,
     SOURCE_FACTS_NOTE,
     evidence_kinds,
+    provenance_bases,
     record_view,
     short_only,
     sources_basis,
@@ -162,6 +163,8 @@ class MarkdownFormatter(Formatter):
         out += ["", md(sources_basis(rs.counts.scanned), 1000), ""]
         if any(src.indexed for src in rs.sources):
             out += [md(SOURCE_FACTS_NOTE, 1000), ""]
+        if (bases := provenance_bases(rs.sources)) is not None:
+            out += [md(bases, 4000), ""]
         if any(src.declared for src in rs.sources):
             out += [md(DATASET_LEVEL_NOTE, 1000), ""]
         if unruled := unruled_line(rs, ov.declared_use(run)):

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from provcheck.model import ABSENT, Absent, Action, Finding, Match, RunRecord, ScanResult
+from provcheck.report import basis
 from provcheck.report import overview as ov
 from provcheck.report.identity import ReportIdentity, identity
 
@@ -116,6 +117,8 @@ class SourceRow:
     """False for markers and declarations: what a finding rests on that is not in the index."""
     background: bool = False
     """A background source: independent text, whose matches are never findings."""
+    basis: str | None = None
+    """An indexed source's provenance basis (``meta.basis``); None when not recorded."""
     records: int = 0
     """Records with at least one open finding resting on it."""
     blocking: int = 0
@@ -177,10 +180,20 @@ SOURCE_FACTS_NOTE = (
     "An indexed source's provider, generator, licence, terms and date are what was recorded for it "
     "when the index was built (the sources file or options given to provcheck index build or add); "
     "provcheck verifies that records match its text, not where that text came from: a source "
-    "recorded wrongly gives wrong findings, permissions (info) included."
+    "recorded wrongly gives wrong findings, permissions (info) included. Its basis (where its "
+    "text came from, who indexed it, the evidence for those facts) is shown beside it when "
+    'recorded (meta basis), otherwise "basis not recorded".'
 )
 """Where an indexed source's facts come from, said beside every sources table (outside counsel
 21: "copies output of gpt-3.5-turbo" read as established where it was the index builder's word)."""
+
+
+def provenance_bases(sources: Iterable[SourceRow]) -> str | None:
+    """Each indexed source's provenance basis, or that none is recorded, in one line for the
+    text and Markdown reports (whose sources tables have no room for it); None without indexed
+    sources."""
+    said = [f"{s.source}: {s.basis or basis.SHORT}" for s in sources if s.indexed and not s.background]
+    return "Basis of each indexed source's facts: " + " | ".join(said) if said else None
 
 
 def sources_basis(scanned: int) -> str:
@@ -267,6 +280,7 @@ def indexed_sources(run: RunRecord) -> list[SourceRow]:
             terms=_opt(d.terms),
             texts=d.texts,
             background=d.background is True,
+            basis=d.basis if isinstance(d.basis, str) else None,
         )
         for d in details
     ]
@@ -356,6 +370,7 @@ class RecordView:
                 generator=info.generator if info and indexed else None,
                 license=info.license if info and indexed else None,
                 terms=info.terms if info and indexed else None,
+                basis=basis.recorded(info) if info and indexed else None,
                 indexed=indexed,
             )
         src.findings += 1

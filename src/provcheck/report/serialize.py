@@ -23,6 +23,7 @@ from provcheck.model import (
     Waiver,
     WaiverReport,
 )
+from provcheck.report import basis
 from provcheck.report import prompt as request
 from provcheck.report.meaning import lowered_because
 
@@ -41,6 +42,8 @@ def source(info: SourceInfo) -> dict[str, Any]:
         "license": info.license,
         "terms": info.terms,
         "meta": dict(info.meta),
+        # Said where absent, not only given where recorded (outside counsel 21).
+        "basis": basis.recorded(info),
     }
 
 
@@ -74,6 +77,7 @@ def reference(ref: Reference) -> dict[str, Any]:
         "license": ref.source.license,
         "terms": ref.source.terms,
         "meta": dict(ref.source.meta),
+        "basis": basis.recorded(ref.source),
         "path": ref.path,
         "index": ref.index,
         "duplicates": ref.duplicates,
@@ -405,6 +409,7 @@ def source_row(r: SourceRow) -> dict[str, Any]:
         "generator": r.generator,
         "license": r.license,
         "terms": r.terms,
+        **({"basis": r.basis} if r.indexed and not r.background else {}),
         "texts": r.texts,
         "records": r.records,
         "share": round(r.share, 6),

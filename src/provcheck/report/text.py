@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from provcheck.model import Action, Finding, ScanResult, SourceInfo, WaiverState
-from provcheck.report import checked, clauses
+from provcheck.report import basis, checked, clauses
 from provcheck.report import overview as ov
 from provcheck.report.base import Formatter, ReportContext
 from provcheck.report.decision import decision_line
@@ -25,6 +25,7 @@ from provcheck.report.records import (
     DATASET_LEVEL_NOTE,
     SOURCE_FACTS_NOTE,
     RecordSummary,
+    provenance_bases,
     record_view,
     sources_basis,
     unruled_line,
@@ -151,6 +152,8 @@ class TextFormatter(Formatter):
         console.print(printable(sources_basis(rs.counts.scanned)), markup=False)
         if any(src.indexed for src in rs.sources):
             console.print(printable(SOURCE_FACTS_NOTE), markup=False)
+        if (bases := provenance_bases(rs.sources)) is not None:
+            console.print(printable(bases), markup=False)
         if any(src.declared for src in rs.sources):
             console.print(printable(DATASET_LEVEL_NOTE), markup=False)
         if unruled := unruled_line(rs, ov.declared_use(result.run)):
@@ -304,6 +307,9 @@ class TextFormatter(Formatter):
                 printable(f"  reference {ref.id} of {chain} ({_author(ref.source)})"),
                 markup=False,
             )
+            rests = basis.permission_note(f)
+            if rests is not None and not rests[1]:  # a permission on the index builder's word alone
+                console.print(printable(f"  rests on: {rests[0]}"), markup=False)
             span = max(ev.spans, key=lambda s: s.matched_tokens)
             note = withheld_note(ref)
             if note is not None:
@@ -394,8 +400,11 @@ def _author(source: SourceInfo) -> str:
     source without either read as a fault of the report (counsel 19), so what is not recorded
     is said in words."""
     if source.provider is None and source.generator is None:
-        return "provider and model not recorded in the index"
-    return f"{source.provider or 'provider not recorded'}/{source.generator or 'model not recorded'}"
+        who = "provider and model not recorded in the index"
+    else:
+        who = f"{source.provider or 'provider not recorded'}/{source.generator or 'model not recorded'}"
+    # What those facts rest on (outside counsel 21): the basis itself is under By source.
+    return who + ("; basis recorded, under By source" if basis.recorded(source) else f"; {basis.SHORT}")
 
 
 def _written_by(result: ScanResult, rs: RecordSummary) -> str:

@@ -17,6 +17,7 @@ from provcheck import __version__
 from provcheck.index.combined import Index, IndexSet
 from provcheck.model import (
     ABSENT,
+    BASIS,
     IndexFacts,
     PolicyFacts,
     PolicyFile,
@@ -126,6 +127,7 @@ def index_facts(index: Index) -> IndexFacts:
                 records=e.records,
                 texts=e.turns,
                 background=True if e.info.background else ABSENT,
+                basis=e.info.meta.get(BASIS) or ABSENT,
             )
             for name, e in sorted(index.manifest.sources.items())
         ),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from provcheck.model import Clause, Finding, Match, RecordRef, RuleRef, SourceInfo, WaiverState
-from provcheck.report import evidence
+from provcheck.report import basis, evidence
 from provcheck.report import overview as ov
 from provcheck.report import prompt as request
 from provcheck.report.clauses import (
@@ -55,6 +55,8 @@ def _meta_fact(key: str, value: str) -> str:
         # "date 2024-02-01" did not say a date of what (counsel 19); the clause notes call it
         # the recorded date (source.date) that picks the version of the terms cited.
         return f"material dated {value} (source.date: picks the version of the terms cited)"
+    if key == "basis":
+        return basis.words(value)
     return f"{_META_WORDS.get(key, key)} {value}"
 
 
@@ -92,8 +94,12 @@ def chain_html(f: Finding) -> str:
         rel = _first_link(f) if i == 0 else "derived from the one above"
         cls = ' class="trigger"' if info.name == trigger else ""
         note = " — the rule applies through this source" if info.name == trigger and len(chain) > 1 else ""
+        facts = source_facts(info)
+        if i == 0 and f.match is not None and not info.background and basis.recorded(info) is None:
+            # The matched source's facts are the index builder's word: said where they are shown.
+            facts = "; ".join(x for x in (facts, basis.NOT_RECORDED) if x)
         items.append(
-            f"<li{cls}><b>{esc(info.name)}</b> ({esc(rel)}): {esc(source_facts(info)) or 'no facts recorded'}"
+            f"<li{cls}><b>{esc(info.name)}</b> ({esc(rel)}): {esc(facts) or 'no facts recorded'}"
             f"{esc(note)}</li>"
         )
     return f'<ol class="chain">{"".join(items)}</ol>'
@@ -341,6 +347,10 @@ def card(f: Finding, open_: bool) -> str:
         rows.append(("Why", esc(f.rule.rationale)))
     if f.rule.remediation:
         rows.append(("What to do", esc(f.rule.remediation)))
+    if (rests := basis.permission_note(f)) is not None:
+        # A permission clears records on the index's word about the source (outside counsel 21).
+        rested, based = rests
+        rows.append(("Rests on", esc(rested) if based else f"<b class='unbased'>{esc(rested)}</b>"))
     if f.rule.when:
         note = " <span class='note'>(the declared use is stated under Scope)</span>"
         if (whose := tested_on(f)) is not None:

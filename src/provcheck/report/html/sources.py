@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from provcheck.report import basis as provenance
 from provcheck.report.html.markup import badge, breakable, esc, table
 from provcheck.report.records import (
     DATASET_LEVEL_NOTE,
@@ -68,6 +69,18 @@ def sources_table(rs: RecordSummary) -> str:
     basis = f'<p class="note" id="sources-basis">{esc(sources_basis(rs.counts.scanned))}</p>'
     if any(s.indexed for s in rs.sources):
         basis += f'<p class="note" id="source-facts">{esc(SOURCE_FACTS_NOTE)}</p>'
+    # Each indexed source's basis, or that none is recorded (outside counsel 21), as a list under
+    # the table: a long basis in a cell widened the printed table past the page.
+    bases = [
+        f'<li><span class="mono">{esc(s.source)}</span>: {esc(s.basis or provenance.SHORT)}</li>'
+        for s in rs.sources
+        if s.indexed and not s.background
+    ]
+    if bases:
+        basis += (
+            '<p class="note">Basis of each indexed source\'s facts:</p>'
+            f'<ul class="note" id="source-bases">{"".join(bases)}</ul>'
+        )
 
     return table(head, rows, "sources") + basis + note
 
