@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -144,3 +145,22 @@ def test_a_records_row_gives_the_action_of_a_rule_that_is_not_the_rows_worst(rep
         flat = _flat(re.sub(r"<[^>]+>", " ", reports[fmt]))
         assert "openai-no-competing-models (review)" in flat, fmt
         assert "noncommercial-licence-in-commercial-use (block)" not in flat, fmt
+
+
+def test_markdown_statements_are_not_clipped_by_a_long_path(tmp_path: Path) -> None:
+    """The Markdown waivers line was clipped at 500 characters: under a long temporary path (a
+    fresh clone's test run) it lost "entries matching no finding: N" after the not-credited clause."""
+    deep = tmp_path.joinpath(*["a-rather-long-directory-name-for-a-checkout"] * 5)
+    shutil.copytree(FIXTURES / "demo", deep / "demo")
+    demo = deep / "demo"
+    run_cli(["index", "build", tmp_path / "index", "--sources", demo / "sources.yaml", "--quiet"])
+    out = tmp_path / "r.md"
+    args: list[object] = ["scan", demo / "dataset", "--index", tmp_path / "index", "--policy"]
+    run_cli(
+        [*args, demo / "policy.yaml", "--waivers", demo / "waivers.yaml", "-q", "-f", "markdown", "-o", out],
+        1,
+    )
+    line = next(ln for ln in out.read_text(encoding="utf-8").splitlines() if ln.startswith("<br>**Waivers**"))
+    assert re.search(r"; 1 re-opened \(waiver expired\); entries matching no finding: \d+$", line), line[
+        -200:
+    ]

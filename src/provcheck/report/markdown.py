@@ -115,7 +115,9 @@ class MarkdownFormatter(Formatter):
         v = ov.verdict(result, context.fail_on)
         rs = record_view(result, context.fail_on)
         verdict = record_verdict(rs.counts, v, ov.declared_use(run), ov.fact_text(run.changed_since))
-        out = [f"### provcheck: {md(verdict, 1200)}", ""]
+        # Statements are never clipped short of what they say (a temporary path's length cut the
+        # waivers' count of stale entries); only table cells are (``CELL``).
+        out = [f"### provcheck: {md(verdict, 3000)}", ""]
         if context.decision is not None:
             out += [f"**{md(decision_line(context.decision, result), 2000)}**", ""]
         policy = ov.policy_label(run, "default policy")
@@ -126,19 +128,21 @@ class MarkdownFormatter(Formatter):
         )
         out.append(f"<br>{md(ov.scanned_line(run), 3000)}")
         if changed := ov.overrides_line(run):
-            out.append(f"<br>**Policy** {md(changed, 1200)}")
+            out.append(f"<br>**Policy** {md(changed, 3000)}")
         if changed := ov.replaced_line(run):
-            out.append(f"<br>**Settings** {md(changed, 1200)}")
+            out.append(f"<br>**Settings** {md(changed, 3000)}")
         if line := ov.not_scanned_line(result):
-            out.append(f"<br>{md(line, 500)}")
+            out.append(f"<br>{md(line, 3000)}")
         if line := read_by_content_line(result):
-            out.append(f"<br>{md(line, 500)}")
+            out.append(f"<br>{md(line, 3000)}")
         if line := ov.joined_line(result):
-            out.append(f"<br>{md(line, 500)}")
+            out.append(f"<br>{md(line, 3000)}")
         if result.waivers is not None:
             # Which findings are waived, re-opened or missed by an entry is part of what a
             # reviewer holding only this summary approves; the count "waived 1" said none of it.
-            out.append(f"<br>**Waivers** {md(ov.waivers_fact(result), 500)}")
+            # Not clipped at 500: with the not-credited clause, a long waivers path cut off the
+            # count of stale entries (a fresh clone's temporary path did, in its test run).
+            out.append(f"<br>**Waivers** {md(ov.waivers_fact(result), 3000)}")
         out.append("")
         out += [
             "| source | provider | licence | terms | texts indexed | records that block (share) "
@@ -162,13 +166,13 @@ class MarkdownFormatter(Formatter):
             )
         out += ["", md(sources_basis(rs.counts.scanned), 1000), ""]
         if any(src.indexed for src in rs.sources):
-            out += [md(SOURCE_FACTS_NOTE, 1000), ""]
+            out += [md(SOURCE_FACTS_NOTE, 3000), ""]
         if (bases := provenance_bases(rs.sources)) is not None:
             out += [md(bases, 4000), ""]
         if any(src.declared for src in rs.sources):
-            out += [md(DATASET_LEVEL_NOTE, 1000), ""]
+            out += [md(DATASET_LEVEL_NOTE, 3000), ""]
         if unruled := unruled_line(rs, ov.declared_use(run)):
-            out += [md(unruled, 1000), ""]
+            out += [md(unruled, 3000), ""]
         counts = ov.by_action(result)
         out.append("| findings: " + " | ".join(a for a, _ in counts) + " | unreadable |")
         out.append("|" + "---:|" * (len(counts) + 1))
@@ -176,7 +180,7 @@ class MarkdownFormatter(Formatter):
         out.append("")
         read = ov.coverage(result)
         if read:
-            out += [md(read, 600), ""]
+            out += [md(read, 3000), ""]
         if rs.rows:
             out += [
                 f"**Records with findings** ({len(rs.rows):,}; one row per record, most severe first"
@@ -234,13 +238,13 @@ class MarkdownFormatter(Formatter):
                         by_note.setdefault(clauses.DEFAULT_TERMS, []).append(f"{g.origin}: {g.size:,}")
                 notes = list(by_note)
                 for note in notes[:NOTES]:
-                    cite += f"<br>Note ({md(', '.join(by_note[note]), 200)} finding(s)): {md(note, 400)}"
+                    cite += f"<br>Note ({md(', '.join(by_note[note]), 200)} finding(s)): {md(note, 1000)}"
                 if len(notes) > NOTES:
                     cite += f"<br>… {len(notes) - NOTES:,} more notes in the full report"
                 total = sum(g.size for g in groups)
                 out.append(f"| {md(rule)}: {md(first.title)} | {total:,} | {cite} |")
             legend = clauses.legend_line(shown)
-            out += ["", *([md(legend, 1000), ""] if legend else [])]
+            out += ["", *([md(legend, 3000), ""] if legend else [])]
             # The words themselves, once per clause: a summary that cited "section 2(a)(1); 1(i)"
             # without them left counsel without the definition of NonCommercial it rests on
             # (counsel 20, P15).
@@ -256,7 +260,7 @@ class MarkdownFormatter(Formatter):
                 "",
             ]
             if missing := ov.providers_not_indexed(result.run):
-                out += [md(missing, 1000), ""]
+                out += [md(missing, 3000), ""]
         # The error rates and main limits beside the verdict: a summary gave neither (counsel 21, P6).
         out += [md(rates_paragraph(measured(), run.tool.build, ov.changed_thresholds(run)), 4000), ""]
         out += _waived(result)
@@ -323,7 +327,7 @@ def _waived(result: ScanResult) -> list[str]:
     if len(positions) > ROWS:
         out += ["", f"… and {len(positions) - ROWS:,} more in the full report (Waiver register)."]
     if any(result.findings[i].waiver_state is WaiverState.NOT_CREDITED for i in positions):
-        out += ["", md(f"A waiver {ov.NOT_CREDITED} has {ov.NOT_CREDITED_WHY}.", 1000)]
+        out += ["", md(f"A waiver {ov.NOT_CREDITED} has {ov.NOT_CREDITED_WHY}.", 3000)]
     return [*out, "", "</details>", ""]
 
 
@@ -337,7 +341,7 @@ def _rules(result: ScanResult) -> list[str]:
     out = [
         f"<details><summary>{line}</summary>",
         "",
-        md(checked.CLAUSE_NOTE, 1000) + ".",
+        md(checked.CLAUSE_NOTE, 3000) + ".",
         "",
         "| rule | title | action | clause cited | in this scan |",
         "|---|---|---|---|---|",
@@ -413,4 +417,4 @@ def _what_a_match_shows(result: ScanResult) -> str:
         )
     line += ". Only the indexed sources were checked: text from other sources is not detected."
     missing = ov.providers_not_indexed(result.run)
-    return line + (f" {md(missing, 1000)}" if missing else "")
+    return line + (f" {md(missing, 3000)}" if missing else "")
