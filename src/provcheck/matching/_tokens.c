@@ -24,13 +24,17 @@
  * ``keep`` smallest distinct token-trigram hashes, from its token hashes, in one pass a text
  * (the numpy path, ``trigrams.sketches_of_hashes``, is the reference:
  * ``tests/unit/test_trigrams.py`` compares them).
+ *
+ * ``holds_any`` is ``any(n in text for n in needles)`` for ASCII needles in one pass over the
+ * text (the code prefilter's hints, ``matching.code._has_hint``: a dozen substring searches of
+ * every multi-line text of an index build, most of which hold none).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stdint.h>
 #include <string.h>
 
-#define TOKENS_VERSION 3
+#define TOKENS_VERSION 4
 #define BMP 0x10000
 #define SEPARATOR 0
 #define WORD 1
@@ -440,6 +444,123 @@ done:
     return result;
 }
 
+/* ``holds_any``: each needle is looked for through one pair of its adjacent characters (the
+ * one rarest in English by letter frequency: ``ur`` of ``return``, ``mp`` of ``import ``), a
+ * needle of one character through every pair it starts; one bit a pair of code points under
+ * 256 tells whether a needle may stand there, so a text is read once, pair by pair, and a
+ * needle is compared only where its pair is (a text holds a needle only where its pair is).
+ * The table is made for one tuple of needles and kept while that tuple is passed. */
+#define MAX_NEEDLES 64
+static PyObject *pairs_for = NULL;           /* the tuple the table is made for */
+static uint8_t pairs[256 * 256 / 8];         /* bit (a << 8 | b): a needle may stand at a pair ab */
+static uint8_t singles[256];                 /* a needle of this one character */
+static Py_ssize_t needle_count;
+static Py_UCS1 needle_chars[MAX_NEEDLES][64];
+static Py_ssize_t needle_len[MAX_NEEDLES], needle_at[MAX_NEEDLES];
+static int needle_pair[MAX_NEEDLES];
+
+static int char_rank(unsigned char c) {
+    /* A character's frequency in English prose, roughly: letters by "etaoinshrdlucmfwypvbgkjqxz",
+     * the space above them all, capitals, digits and punctuation below. */
+    static const char order[] = "etaoinshrdlucmfwypvbgkjqxz";
+    if (c == ' ') return 40;
+    const char *at = c ? strchr(order, c) : NULL;
+    if (at) return 30 - (int)(at - order);
+    return 1;
+}
+
+static int make_pairs(PyObject *needles) {
+    Py_ssize_t count = PyTuple_GET_SIZE(needles);
+    if (count > MAX_NEEDLES) {
+        PyErr_SetString(PyExc_ValueError, "at most 64 needles");
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < count; i++) {
+        PyObject *needle = PyTuple_GET_ITEM(needles, i);
+        if (!PyUnicode_Check(needle) || !PyUnicode_IS_ASCII(needle) || PyUnicode_GET_LENGTH(needle) > 64) {
+            PyErr_SetString(PyExc_TypeError, "needles must be ASCII strings of at most 64 characters");
+            return -1;
+        }
+    }
+    memset(pairs, 0, sizeof pairs);
+    memset(singles, 0, sizeof singles);
+    for (Py_ssize_t i = 0; i < count; i++) {
+        PyObject *needle = PyTuple_GET_ITEM(needles, i);
+        const Py_UCS1 *c = PyUnicode_1BYTE_DATA(needle);
+        Py_ssize_t len = PyUnicode_GET_LENGTH(needle);
+        needle_len[i] = len;
+        memcpy(needle_chars[i], c, (size_t)len);
+        if (len == 1) {
+            singles[c[0]] = 1;
+            for (int b = 0; b < 256; b++) pairs[(c[0] << 8 | b) >> 3] |= (uint8_t)(1u << (b & 7));
+            continue;
+        }
+        if (len == 0) continue; /* "" is in every text: holds_any answers before any pair */
+        Py_ssize_t best = 0;
+        int rank = 1 << 30;
+        for (Py_ssize_t k = 0; k + 1 < len; k++) {
+            int r = char_rank(c[k]) * char_rank(c[k + 1]);
+            if (r < rank) rank = r, best = k;
+        }
+        needle_at[i] = best;
+        needle_pair[i] = c[best] << 8 | c[best + 1];
+        pairs[needle_pair[i] >> 3] |= (uint8_t)(1u << (needle_pair[i] & 7));
+    }
+    Py_XDECREF(pairs_for);
+    Py_INCREF(needles);
+    pairs_for = needles;
+    needle_count = count;
+    return 0;
+}
+
+/* Whether a needle of two or more characters whose pair is ``pair`` stands with that pair at
+ * ``at`` of the text. */
+#define HOLDS_AT(TYPE)                                                                           \
+    static int holds_at_##TYPE(const TYPE *t, Py_ssize_t n, Py_ssize_t at, int pair) {           \
+        for (Py_ssize_t i = 0; i < needle_count; i++) {                                          \
+            Py_ssize_t len = needle_len[i], start = at - needle_at[i];                           \
+            if (len < 2 || needle_pair[i] != pair || start < 0 || start + len > n) continue;     \
+            Py_ssize_t k = 0;                                                                    \
+            while (k < len && t[start + k] == needle_chars[i][k]) k++;                           \
+            if (k == len) return 1;                                                              \
+        }                                                                                        \
+        return 0;                                                                                \
+    }                                                                                            \
+    static int scan_##TYPE(const TYPE *t, Py_ssize_t n) {                                        \
+        for (Py_ssize_t at = 0; at + 1 < n; at++) {                                              \
+            Py_UCS4 a = t[at], b = t[at + 1];                                                    \
+            if (a > 255 || b > 255) { /* no pair of a needle: a needle of one character? */      \
+                if (a < 256 && singles[a]) return 1;                                             \
+                continue;                                                                        \
+            }                                                                                    \
+            int pair = (int)(a << 8 | b);                                                        \
+            if (!(pairs[pair >> 3] & (1u << (pair & 7)))) continue;                              \
+            if (singles[a] || holds_at_##TYPE(t, n, at, pair)) return 1;                         \
+        }                                                                                        \
+        return n > 0 && t[n - 1] < 256 && singles[t[n - 1]];                                     \
+    }
+HOLDS_AT(Py_UCS1)
+HOLDS_AT(Py_UCS2)
+HOLDS_AT(Py_UCS4)
+
+static PyObject *holds_any(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *text, *needles;
+    if (!PyArg_ParseTuple(args, "UO!", &text, &PyTuple_Type, &needles)) return NULL;
+    if (needles != pairs_for && make_pairs(needles) < 0) return NULL;
+    for (Py_ssize_t i = 0; i < needle_count; i++) {
+        if (needle_len[i] == 0) Py_RETURN_TRUE;
+    }
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    int found;
+    switch (PyUnicode_KIND(text)) {
+    case PyUnicode_1BYTE_KIND: found = scan_Py_UCS1(PyUnicode_1BYTE_DATA(text), n); break;
+    case PyUnicode_2BYTE_KIND: found = scan_Py_UCS2(PyUnicode_2BYTE_DATA(text), n); break;
+    default: found = scan_Py_UCS4(PyUnicode_4BYTE_DATA(text), n); break;
+    }
+    return PyBool_FromLong(found);
+}
+
 static PyMethodDef methods[] = {
     {"tokenize", tokenize, METH_VARARGS,
      "tokenize(texts, table, lookup, replace, folded_table, folded_class, fold_string) -> "
@@ -447,6 +568,8 @@ static PyMethodDef methods[] = {
     {"trigram_sketches", trigram_sketches, METH_VARARGS,
      "trigram_sketches(hashes, counts, keep) -> (sizes, values) as bytearrays: each text's keep "
      "smallest distinct token-trigram hashes (uint32, ascending) and how many (int64)"},
+    {"holds_any", holds_any, METH_VARARGS,
+     "holds_any(text, needles) -> any(n in text for n in needles), for a tuple of ASCII strings"},
     {NULL, NULL, 0, NULL},
 };
 
