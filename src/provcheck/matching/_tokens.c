@@ -25,6 +25,11 @@
  * (the numpy path, ``trigrams.sketches_of_hashes``, is the reference:
  * ``tests/unit/test_trigrams.py`` compares them).
  *
+ * ``token_hashes`` is ``fingerprint._token_hashes`` (the numpy path, its reference:
+ * ``tests/unit/test_token_hashes_compiled.py``): each token's polynomial over its folded code
+ * points, its length mixed in, MurmurHash3's finalizer, in one pass over the tokens' characters
+ * (the numpy path makes prefix sums over every character of the batch, eight passes).
+ *
  * ``holds_any`` is ``any(n in text for n in needles)`` for ASCII needles in one pass over the
  * text (the code prefilter's hints, ``matching.code._has_hint``: a dozen substring searches of
  * every multi-line text of an index build, most of which hold none).
@@ -34,7 +39,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#define TOKENS_VERSION 4
+#define TOKENS_VERSION 5
 #define BMP 0x10000
 #define SEPARATOR 0
 #define WORD 1
@@ -444,6 +449,56 @@ done:
     return result;
 }
 
+/* ``fingerprint._token_hashes``: for each token ``(starts[i], ends[i])`` of ``chars``,
+ * ``fmix64(sum((chars[k] + 1) * base**(k - start)) ^ (end - start) * len_mix)`` modulo 2**64
+ * (the numpy path's ``(prefix[end] - prefix[start]) * base**-start`` is the same sum). */
+static PyObject *token_hashes(PyObject *self, PyObject *args) {
+    (void)self;
+    Py_buffer chars, starts, ends;
+    unsigned long long base, len_mix;
+    if (!PyArg_ParseTuple(args, "y*y*y*KK", &chars, &starts, &ends, &base, &len_mix)) return NULL;
+    PyObject *result = NULL;
+    Vec out = {NULL, 0, 0, 8};
+    Py_ssize_t n = chars.len / 4, tokens = starts.len / 8;
+    if (chars.len % 4 || starts.len % 8 || ends.len != starts.len) {
+        PyErr_SetString(PyExc_ValueError, "chars must hold 4-byte words, starts and ends as many 8-byte ones");
+        goto done;
+    }
+    if (vec_reserve(&out, tokens) < 0) goto done;
+    {
+        const uint32_t *c = (const uint32_t *)chars.buf;
+        const int64_t *a = (const int64_t *)starts.buf, *b = (const int64_t *)ends.buf;
+        uint64_t *h = (uint64_t *)out.data;
+        for (Py_ssize_t i = 0; i < tokens; i++) {
+            int64_t start = a[i], end = b[i];
+            if (start < 0 || end < start || end > n) {
+                PyErr_SetString(PyExc_ValueError, "a token lies outside the characters");
+                goto done;
+            }
+            uint64_t x = 0, power = 1;
+            for (int64_t k = start; k < end; k++) {
+                x += ((uint64_t)c[k] + 1u) * power;
+                power *= base;
+            }
+            x ^= (uint64_t)(end - start) * len_mix;
+            x ^= x >> 33;
+            x *= 0xFF51AFD7ED558CCDull;
+            x ^= x >> 33;
+            x *= 0xC4CEB9FE1A85EC53ull;
+            x ^= x >> 33;
+            h[i] = x;
+        }
+        out.len = tokens;
+    }
+    result = as_bytearray(&out);
+done:
+    PyBuffer_Release(&chars);
+    PyBuffer_Release(&starts);
+    PyBuffer_Release(&ends);
+    PyMem_Free(out.data);
+    return result;
+}
+
 /* ``holds_any``: each needle is looked for through one pair of its adjacent characters (the
  * one rarest in English by letter frequency: ``ur`` of ``return``, ``mp`` of ``import ``), a
  * needle of one character through every pair it starts; one bit a pair of code points under
@@ -568,6 +623,8 @@ static PyMethodDef methods[] = {
     {"trigram_sketches", trigram_sketches, METH_VARARGS,
      "trigram_sketches(hashes, counts, keep) -> (sizes, values) as bytearrays: each text's keep "
      "smallest distinct token-trigram hashes (uint32, ascending) and how many (int64)"},
+    {"token_hashes", token_hashes, METH_VARARGS,
+     "token_hashes(chars, starts, ends, base, len_mix) -> bytearray of each token's hash (uint64)"},
     {"holds_any", holds_any, METH_VARARGS,
      "holds_any(text, needles) -> any(n in text for n in needles), for a tuple of ASCII strings"},
     {NULL, NULL, 0, NULL},

@@ -20,3 +20,10 @@ def trigram_sketches(
     hashes: npt.NDArray[np.uint64], counts: npt.NDArray[np.int64], keep: int
 ) -> tuple[bytearray, bytearray]: ...
 def holds_any(text: str, needles: tuple[str, ...]) -> bool: ...
+def token_hashes(
+    chars: npt.NDArray[np.uint32],
+    starts: npt.NDArray[np.int64],
+    ends: npt.NDArray[np.int64],
+    base: int,
+    len_mix: int,
+) -> bytearray: ...

@@ -36,6 +36,7 @@ from provcheck.matching.code import (
     literal_hashes,
     renamed_hashes_many,
 )
+from provcheck.matching.compiled import TOKENS
 from provcheck.matching.normalize import Tokens, canonical, tokenize, tokens
 from provcheck.matching.params import FingerprintConfig
 from provcheck.matching.recurring import Recurring, joined, pieces
@@ -556,8 +557,31 @@ def _window_minima(values: U32, window: int) -> U32:
     return np.minimum(mins[:width], mins[window - run : window - run + width])
 
 
+_TOKEN_HASHES = getattr(TOKENS, "token_hashes", None)
+
+
 def _token_hashes(batch: Tokens) -> U64:
-    """Hash of every token: a polynomial over its code points, from prefix sums."""
+    """Hash of every token: a polynomial over its code points. In C where the tokenizer
+    module is built (``_tokens.token_hashes``: one pass over the tokens' characters), else
+    :func:`numpy_token_hashes` (the reference; ``tests/unit/test_token_hashes_compiled.py``
+    compares them). The numpy path's eight passes over every character of a batch cost 0.09
+    CPU s of every 10,000 AlpacaEval outputs (13% of ``index add``), the loop a fifth."""
+    if _TOKEN_HASHES is None:
+        return numpy_token_hashes(batch)
+    raw = _TOKEN_HASHES(
+        np.ascontiguousarray(batch.chars, dtype=np.uint32),
+        np.ascontiguousarray(batch.starts, dtype=np.int64),
+        np.ascontiguousarray(batch.ends, dtype=np.int64),
+        _BASE,
+        _LEN_MIX,
+    )
+    return np.frombuffer(raw, dtype=np.uint64)
+
+
+def numpy_token_hashes(batch: Tokens) -> U64:
+    """:func:`_token_hashes` with numpy, from prefix sums: ``BASE**t`` times each character
+    (plus one) summed over the batch, a token's the difference of two sums times
+    ``BASE**-start``."""
     n = len(batch.chars)
     if len(batch.starts) == 0:
         return np.zeros(0, dtype=np.uint64)
