@@ -565,7 +565,7 @@ def _token_hashes(batch: Tokens) -> U64:
     module is built (``_tokens.token_hashes``: one pass over the tokens' characters), else
     :func:`numpy_token_hashes` (the reference; ``tests/unit/test_token_hashes_compiled.py``
     compares them). The numpy path's eight passes over every character of a batch cost 0.09
-    CPU s of every 10,000 AlpacaEval outputs (13% of ``index add``), the loop a fifth."""
+    CPU s of every 10,000 AlpacaEval outputs (13% of ``index add``), the loop two fifths of it."""
     if _TOKEN_HASHES is None:
         return numpy_token_hashes(batch)
     raw = _TOKEN_HASHES(
