@@ -1,5 +1,5 @@
 """``_tokens.token_hashes`` (``_tokens.c``) gives every token the hash of the numpy path
-(``fingerprint.numpy_token_hashes``): on hostile text (characters that fold to several, astral
+(``tokenhash.numpy_token_hashes``): on hostile text (characters that fold to several, astral
 and surrogate code points, NULs, one very long token), random text of any code point, batches
 of no text and of empty texts, and real AlpacaEval outputs; the fingerprints of a batch (its
 shingles, anchors and token hashes) are the same on both paths; tokens outside the characters
@@ -18,10 +18,11 @@ from hypothesis import strategies as st
 from test_tokens_compiled import HOSTILE
 
 from helpers import CORPORA
-from provcheck.matching import fingerprint
-from provcheck.matching.fingerprint import Fingerprinter, numpy_token_hashes
+from provcheck.matching import tokenhash
+from provcheck.matching.fingerprint import Fingerprinter
 from provcheck.matching.normalize import tokenize
 from provcheck.matching.params import FingerprintConfig
+from provcheck.matching.tokenhash import numpy_token_hashes
 
 try:
     from provcheck.matching import _tokens
@@ -35,7 +36,7 @@ compiled_only = pytest.mark.skipif(
 
 def _same(texts: list[str]) -> None:
     batch = tokenize(texts)
-    got = fingerprint._token_hashes(batch)
+    got = tokenhash._token_hashes(batch)
     want = numpy_token_hashes(batch)
     assert got.dtype == want.dtype == np.uint64
     assert np.array_equal(got, want)
@@ -43,7 +44,7 @@ def _same(texts: list[str]) -> None:
 
 @compiled_only
 def test_the_compiled_hashes_run_by_default() -> None:
-    assert fingerprint._TOKEN_HASHES is _tokens.token_hashes
+    assert tokenhash._TOKEN_HASHES is _tokens.token_hashes
 
 
 @compiled_only
@@ -72,12 +73,12 @@ def test_random_batches_of_hostile_pieces_give_the_same_fingerprints() -> None:
         texts = [" ".join(rng.choices(pieces, k=rng.randint(0, 60))) for _ in range(rng.randint(1, 8))]
         _same(texts)
         got = fp.of_texts(texts)
-        saved = fingerprint._TOKEN_HASHES
-        fingerprint._TOKEN_HASHES = None
+        saved = tokenhash._TOKEN_HASHES
+        tokenhash._TOKEN_HASHES = None
         try:
             want = fp.of_texts(texts)
         finally:
-            fingerprint._TOKEN_HASHES = saved
+            tokenhash._TOKEN_HASHES = saved
         for a, b in zip(got, want, strict=True):
             assert a.key == b.key and a.codes == b.codes
             assert np.array_equal(a.tokens, b.tokens) and np.array_equal(a.anchors, b.anchors)
