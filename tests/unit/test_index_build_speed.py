@@ -29,7 +29,7 @@ from provcheck.ingest import AddSpec, add_file
 from provcheck.ingest import add as add_module
 from provcheck.ingest.add import FingerprintJob
 from provcheck.inputs import schemas
-from provcheck.matching import code
+from provcheck.matching import code, tokenhash
 from provcheck.matching import fingerprint as fp
 from provcheck.matching.fingerprint import Fingerprinter
 from provcheck.matching.params import FingerprintConfig
@@ -46,12 +46,12 @@ def test_window_minima_equal_the_plain_minimum_of_every_window(values: list[int]
 
 
 def test_power_tables_equal_the_running_product() -> None:
-    powers = fp._Powers()
+    powers = tokenhash._Powers()
     for n in (1, 2, 3, 7, 64, 1000, 4097, 100_000):
         powers.ensure(n)
         size = len(powers.up)
         assert size >= n and len(powers.down) == size
-        for table, base in ((powers.up, fp._BASE), (powers.down, fp._BASE_INV)):
+        for table, base in ((powers.up, tokenhash._BASE), (powers.down, tokenhash._BASE_INV)):
             plain = np.full(size, base, dtype=np.uint64)
             plain[0] = 1
             assert np.array_equal(table, np.cumprod(plain, dtype=np.uint64))

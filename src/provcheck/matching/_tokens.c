@@ -24,13 +24,22 @@
  * ``keep`` smallest distinct token-trigram hashes, from its token hashes, in one pass a text
  * (the numpy path, ``trigrams.sketches_of_hashes``, is the reference:
  * ``tests/unit/test_trigrams.py`` compares them).
+ *
+ * ``token_hashes`` is ``fingerprint._token_hashes`` (the numpy path, its reference:
+ * ``tests/unit/test_token_hashes_compiled.py``): each token's polynomial over its folded code
+ * points, its length mixed in, MurmurHash3's finalizer, in one pass over the tokens' characters
+ * (the numpy path makes prefix sums over every character of the batch, eight passes).
+ *
+ * ``holds_any`` is ``any(n in text for n in needles)`` for ASCII needles in one pass over the
+ * text (the code prefilter's hints, ``matching.code._has_hint``: a dozen substring searches of
+ * every multi-line text of an index build, most of which hold none).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stdint.h>
 #include <string.h>
 
-#define TOKENS_VERSION 3
+#define TOKENS_VERSION 5
 #define BMP 0x10000
 #define SEPARATOR 0
 #define WORD 1
@@ -440,6 +449,173 @@ done:
     return result;
 }
 
+/* ``fingerprint._token_hashes``: for each token ``(starts[i], ends[i])`` of ``chars``,
+ * ``fmix64(sum((chars[k] + 1) * base**(k - start)) ^ (end - start) * len_mix)`` modulo 2**64
+ * (the numpy path's ``(prefix[end] - prefix[start]) * base**-start`` is the same sum). */
+static PyObject *token_hashes(PyObject *self, PyObject *args) {
+    (void)self;
+    Py_buffer chars, starts, ends;
+    unsigned long long base, len_mix;
+    if (!PyArg_ParseTuple(args, "y*y*y*KK", &chars, &starts, &ends, &base, &len_mix)) return NULL;
+    PyObject *result = NULL;
+    Vec out = {NULL, 0, 0, 8};
+    Py_ssize_t n = chars.len / 4, tokens = starts.len / 8;
+    if (chars.len % 4 || starts.len % 8 || ends.len != starts.len) {
+        PyErr_SetString(PyExc_ValueError, "chars must hold 4-byte words, starts and ends as many 8-byte ones");
+        goto done;
+    }
+    if (vec_reserve(&out, tokens) < 0) goto done;
+    {
+        const uint32_t *c = (const uint32_t *)chars.buf;
+        const int64_t *a = (const int64_t *)starts.buf, *b = (const int64_t *)ends.buf;
+        uint64_t *h = (uint64_t *)out.data;
+        for (Py_ssize_t i = 0; i < tokens; i++) {
+            int64_t start = a[i], end = b[i];
+            if (start < 0 || end < start || end > n) {
+                PyErr_SetString(PyExc_ValueError, "a token lies outside the characters");
+                goto done;
+            }
+            uint64_t x = 0, power = 1;
+            for (int64_t k = start; k < end; k++) {
+                x += ((uint64_t)c[k] + 1u) * power;
+                power *= base;
+            }
+            x ^= (uint64_t)(end - start) * len_mix;
+            x ^= x >> 33;
+            x *= 0xFF51AFD7ED558CCDull;
+            x ^= x >> 33;
+            x *= 0xC4CEB9FE1A85EC53ull;
+            x ^= x >> 33;
+            h[i] = x;
+        }
+        out.len = tokens;
+    }
+    result = as_bytearray(&out);
+done:
+    PyBuffer_Release(&chars);
+    PyBuffer_Release(&starts);
+    PyBuffer_Release(&ends);
+    PyMem_Free(out.data);
+    return result;
+}
+
+/* ``holds_any``: each needle is looked for through one pair of its adjacent characters (the
+ * one rarest in English by letter frequency: ``ur`` of ``return``, ``mp`` of ``import ``), a
+ * needle of one character through every pair it starts; one bit a pair of code points under
+ * 256 tells whether a needle may stand there, so a text is read once, pair by pair, and a
+ * needle is compared only where its pair is (a text holds a needle only where its pair is).
+ * The table is made for one tuple of needles and kept while that tuple is passed. */
+#define MAX_NEEDLES 64
+static PyObject *pairs_for = NULL;           /* the tuple the table is made for */
+static uint8_t pairs[256 * 256 / 8];         /* bit (a << 8 | b): a needle may stand at a pair ab */
+static uint8_t singles[256];                 /* a needle of this one character */
+static Py_ssize_t needle_count;
+static Py_UCS1 needle_chars[MAX_NEEDLES][64];
+static Py_ssize_t needle_len[MAX_NEEDLES], needle_at[MAX_NEEDLES];
+static int needle_pair[MAX_NEEDLES];
+
+static int char_rank(unsigned char c) {
+    /* A character's frequency in English prose, roughly: letters by "etaoinshrdlucmfwypvbgkjqxz",
+     * the space above them all, capitals, digits and punctuation below. */
+    static const char order[] = "etaoinshrdlucmfwypvbgkjqxz";
+    if (c == ' ') return 40;
+    const char *at = c ? strchr(order, c) : NULL;
+    if (at) return 30 - (int)(at - order);
+    return 1;
+}
+
+static int make_pairs(PyObject *needles) {
+    Py_ssize_t count = PyTuple_GET_SIZE(needles);
+    if (count > MAX_NEEDLES) {
+        PyErr_SetString(PyExc_ValueError, "at most 64 needles");
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < count; i++) {
+        PyObject *needle = PyTuple_GET_ITEM(needles, i);
+        if (!PyUnicode_Check(needle) || !PyUnicode_IS_ASCII(needle) || PyUnicode_GET_LENGTH(needle) > 64) {
+            PyErr_SetString(PyExc_TypeError, "needles must be ASCII strings of at most 64 characters");
+            return -1;
+        }
+    }
+    memset(pairs, 0, sizeof pairs);
+    memset(singles, 0, sizeof singles);
+    for (Py_ssize_t i = 0; i < count; i++) {
+        PyObject *needle = PyTuple_GET_ITEM(needles, i);
+        const Py_UCS1 *c = PyUnicode_1BYTE_DATA(needle);
+        Py_ssize_t len = PyUnicode_GET_LENGTH(needle);
+        needle_len[i] = len;
+        memcpy(needle_chars[i], c, (size_t)len);
+        if (len == 1) {
+            singles[c[0]] = 1;
+            for (int b = 0; b < 256; b++) pairs[(c[0] << 8 | b) >> 3] |= (uint8_t)(1u << (b & 7));
+            continue;
+        }
+        if (len == 0) continue; /* "" is in every text: holds_any answers before any pair */
+        Py_ssize_t best = 0;
+        int rank = 1 << 30;
+        for (Py_ssize_t k = 0; k + 1 < len; k++) {
+            int r = char_rank(c[k]) * char_rank(c[k + 1]);
+            if (r < rank) rank = r, best = k;
+        }
+        needle_at[i] = best;
+        needle_pair[i] = c[best] << 8 | c[best + 1];
+        pairs[needle_pair[i] >> 3] |= (uint8_t)(1u << (needle_pair[i] & 7));
+    }
+    Py_XDECREF(pairs_for);
+    Py_INCREF(needles);
+    pairs_for = needles;
+    needle_count = count;
+    return 0;
+}
+
+/* Whether a needle of two or more characters whose pair is ``pair`` stands with that pair at
+ * ``at`` of the text. */
+#define HOLDS_AT(TYPE)                                                                           \
+    static int holds_at_##TYPE(const TYPE *t, Py_ssize_t n, Py_ssize_t at, int pair) {           \
+        for (Py_ssize_t i = 0; i < needle_count; i++) {                                          \
+            Py_ssize_t len = needle_len[i], start = at - needle_at[i];                           \
+            if (len < 2 || needle_pair[i] != pair || start < 0 || start + len > n) continue;     \
+            Py_ssize_t k = 0;                                                                    \
+            while (k < len && t[start + k] == needle_chars[i][k]) k++;                           \
+            if (k == len) return 1;                                                              \
+        }                                                                                        \
+        return 0;                                                                                \
+    }                                                                                            \
+    static int scan_##TYPE(const TYPE *t, Py_ssize_t n) {                                        \
+        for (Py_ssize_t at = 0; at + 1 < n; at++) {                                              \
+            Py_UCS4 a = t[at], b = t[at + 1];                                                    \
+            if (a > 255 || b > 255) { /* no pair of a needle: a needle of one character? */      \
+                if (a < 256 && singles[a]) return 1;                                             \
+                continue;                                                                        \
+            }                                                                                    \
+            int pair = (int)(a << 8 | b);                                                        \
+            if (!(pairs[pair >> 3] & (1u << (pair & 7)))) continue;                              \
+            if (singles[a] || holds_at_##TYPE(t, n, at, pair)) return 1;                         \
+        }                                                                                        \
+        return n > 0 && t[n - 1] < 256 && singles[t[n - 1]];                                     \
+    }
+HOLDS_AT(Py_UCS1)
+HOLDS_AT(Py_UCS2)
+HOLDS_AT(Py_UCS4)
+
+static PyObject *holds_any(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *text, *needles;
+    if (!PyArg_ParseTuple(args, "UO!", &text, &PyTuple_Type, &needles)) return NULL;
+    if (needles != pairs_for && make_pairs(needles) < 0) return NULL;
+    for (Py_ssize_t i = 0; i < needle_count; i++) {
+        if (needle_len[i] == 0) Py_RETURN_TRUE;
+    }
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    int found;
+    switch (PyUnicode_KIND(text)) {
+    case PyUnicode_1BYTE_KIND: found = scan_Py_UCS1(PyUnicode_1BYTE_DATA(text), n); break;
+    case PyUnicode_2BYTE_KIND: found = scan_Py_UCS2(PyUnicode_2BYTE_DATA(text), n); break;
+    default: found = scan_Py_UCS4(PyUnicode_4BYTE_DATA(text), n); break;
+    }
+    return PyBool_FromLong(found);
+}
+
 static PyMethodDef methods[] = {
     {"tokenize", tokenize, METH_VARARGS,
      "tokenize(texts, table, lookup, replace, folded_table, folded_class, fold_string) -> "
@@ -447,6 +623,10 @@ static PyMethodDef methods[] = {
     {"trigram_sketches", trigram_sketches, METH_VARARGS,
      "trigram_sketches(hashes, counts, keep) -> (sizes, values) as bytearrays: each text's keep "
      "smallest distinct token-trigram hashes (uint32, ascending) and how many (int64)"},
+    {"token_hashes", token_hashes, METH_VARARGS,
+     "token_hashes(chars, starts, ends, base, len_mix) -> bytearray of each token's hash (uint64)"},
+    {"holds_any", holds_any, METH_VARARGS,
+     "holds_any(text, needles) -> any(n in text for n in needles), for a tuple of ASCII strings"},
     {NULL, NULL, 0, NULL},
 };
 

@@ -19,3 +19,11 @@ def tokenize(
 def trigram_sketches(
     hashes: npt.NDArray[np.uint64], counts: npt.NDArray[np.int64], keep: int
 ) -> tuple[bytearray, bytearray]: ...
+def holds_any(text: str, needles: tuple[str, ...]) -> bool: ...
+def token_hashes(
+    chars: npt.NDArray[np.uint32],
+    starts: npt.NDArray[np.int64],
+    ends: npt.NDArray[np.int64],
+    base: int,
+    len_mix: int,
+) -> bytearray: ...

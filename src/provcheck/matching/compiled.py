@@ -44,9 +44,9 @@ ALIGN, ALIGNMENT = _load()
 """The compiled module or None, and which path runs, in words (the run record's
 ``tool.build.alignment``)."""
 
-TOKENS_VERSION = 3
+TOKENS_VERSION = 5
 """The ``_tokens.VERSION`` this code calls (raised with every change of its functions; 3:
-``trigram_sketches``)."""
+``trigram_sketches``; 4: ``holds_any``; 5: ``token_hashes``)."""
 
 
 def _load_tokens() -> tuple[ModuleType | None, str]:
