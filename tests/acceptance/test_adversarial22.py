@@ -1,0 +1,61 @@
+"""Adversarial pass 22: fail-open paths around the features that landed in session 22.
+
+A waiver's ``link`` was never checked for a domain reserved for examples when a ``ticket`` was
+given too (only ``ticket or link`` was read), so ``ticket: DATA-1`` with ``link:
+https://jira.example.com/DATA-1`` waived a blocking finding, exit 0.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from helpers import REFERENCE_TEXTS, run_cli, write_jsonl
+
+BLOCKING_POLICY = """\
+include: [provcheck:default]
+use: {purpose: train-competing-model, commercial: true}
+"""
+
+
+def _blocked(tmp_path: Path, index_dir: Path) -> tuple[list[object], str]:
+    """Scan arguments for a dataset holding one blocking copy, and that finding's id."""
+    data = write_jsonl(tmp_path / "data" / "d.jsonl", [{"id": "c", "text": REFERENCE_TEXTS[0]}])
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(BLOCKING_POLICY, encoding="utf-8")
+    args: list[object] = ["scan", data, "-i", index_dir, "-p", policy, "--no-cache"]
+    doc = tmp_path / "first.json"
+    run_cli([*args, "-q", "-f", "json", "-o", doc], code=1)
+    (finding,) = (f for f in json.loads(doc.read_text())["findings"] if f["action"] == "block")
+    return args, finding["id"]
+
+
+def _scan_waived(tmp_path: Path, index_dir: Path, entry: str, code: int) -> dict[str, object]:
+    args, fid = _blocked(tmp_path, index_dir)
+    waivers = tmp_path / "waivers.yaml"
+    waivers.write_text(
+        f"version: 1\nwaivers:\n  - id: {fid}\n    reason: licensed under contract C-17\n"
+        f"    date: 2026-12-01\n    expires: 2027-12-31\n{entry}",
+        encoding="utf-8",
+    )
+    out = tmp_path / "r.json"
+    run_cli([*args, "--waivers", waivers, "-q", "-f", "json", "-o", out], code=code)
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    (f,) = (f for f in doc["findings"] if f["id"] == fid)
+    return dict(f)
+
+
+def test_a_link_at_an_example_domain_is_not_cleared_by_a_ticket(tmp_path: Path, index_dir: Path) -> None:
+    # The old code read `ticket or link`: the link was never looked at, the scan passed (exit 0).
+    f = _scan_waived(
+        tmp_path,
+        index_dir,
+        "    approver: Jane Doe (counsel)\n    ticket: DATA-1\n    link: https://jira.example.com/DATA-1\n",
+        code=1,
+    )
+    assert f["waiver_state"] == "not-credited"
+    waiver = f["waiver"]
+    assert isinstance(waiver, dict)
+    assert waiver["not_credited"] == [
+        "ticket at jira.example.com, a domain reserved for examples (RFC 2606/6761)"
+    ]
