@@ -2,7 +2,9 @@
 
 A waiver's ``link`` was never checked for a domain reserved for examples when a ``ticket`` was
 given too (only ``ticket or link`` was read), so ``ticket: DATA-1`` with ``link:
-https://jira.example.com/DATA-1`` waived a blocking finding, exit 0.
+https://jira.example.com/DATA-1`` waived a blocking finding, exit 0. An approver at a host with
+an underscore (``jane@legal_team.example.com``) was read as ``legal`` and credited too (the
+other forms are in tests/unit/test_reserved.py).
 """
 
 from __future__ import annotations
@@ -59,3 +61,11 @@ def test_a_link_at_an_example_domain_is_not_cleared_by_a_ticket(tmp_path: Path, 
     assert waiver["not_credited"] == [
         "ticket at jira.example.com, a domain reserved for examples (RFC 2606/6761)"
     ]
+
+
+def test_an_approver_at_an_example_subdomain_with_an_underscore_is_not_credited(
+    tmp_path: Path, index_dir: Path
+) -> None:
+    # The old pattern stopped at '_' and read the host as 'legal': the scan passed, exit 0.
+    f = _scan_waived(tmp_path, index_dir, "    approver: jane@legal_team.example.com\n", code=1)
+    assert f["waiver_state"] == "not-credited"
