@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from helpers import REFERENCE_TEXTS, run_cli, write_jsonl
 
 BLOCKING_POLICY = """\
@@ -69,3 +71,27 @@ def test_an_approver_at_an_example_subdomain_with_an_underscore_is_not_credited(
     # The old pattern stopped at '_' and read the host as 'legal': the scan passed, exit 0.
     f = _scan_waived(tmp_path, index_dir, "    approver: jane@legal_team.example.com\n", code=1)
     assert f["waiver_state"] == "not-credited"
+
+
+@pytest.mark.parametrize(
+    ("override", "said"),
+    [
+        ('"<why>"', "override is still a placeholder, '<why>'"),
+        ('"   "', "override is blank; write it, or leave the key out"),
+    ],
+)
+def test_an_approval_over_blocking_findings_needs_a_written_override(
+    tmp_path: Path, index_dir: Path, override: str, said: str
+) -> None:
+    # The refusal's hint says "add 'override: <why>'": pasted as it is, the old code accepted it
+    # and the report showed an approval over a blocking finding "override: <why>" (exit 1, the
+    # scan's own); a blank override was refused as "must be text, got str".
+    args, _ = _blocked(tmp_path, index_dir)
+    decision = tmp_path / "decision.yaml"
+    decision.write_text(
+        f"decision: approve\nname: Jane Doe\nrole: counsel\ndate: 2026-12-01\noverride: {override}\n",
+        encoding="utf-8",
+    )
+    result = run_cli([*args, "--decision", decision, "-f", "json", "-o", tmp_path / "r.json"], code=2)
+    assert f"{decision}:5: {said}" in result.stderr
+    assert not (tmp_path / "r.json").exists()
