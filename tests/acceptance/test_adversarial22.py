@@ -95,3 +95,20 @@ def test_an_approval_over_blocking_findings_needs_a_written_override(
     result = run_cli([*args, "--decision", decision, "-f", "json", "-o", tmp_path / "r.json"], code=2)
     assert f"{decision}:5: {said}" in result.stderr
     assert not (tmp_path / "r.json").exists()
+
+
+def test_a_list_or_mapping_in_a_sources_meta_is_refused(tmp_path: Path, reference_file: Path) -> None:
+    # The old code stored Python's repr: derived_from "['tatsu-lab/alpaca']" (a parent no one
+    # knows) and basis "['a', 'b']", index build exit 0.
+    manifest = tmp_path / "sources.yaml"
+    manifest.write_text(
+        f"sources:\n  - path: {reference_file}\n    source: my-distill\n    provider: acme\n"
+        "    meta:\n      derived_from: [tatsu-lab/alpaca]\n      basis: {url: https://acme.com/x}\n",
+        encoding="utf-8",
+    )
+    result = run_cli(["index", "build", tmp_path / "idx", "--sources", manifest, "-q"], code=2)
+    said = " ".join(result.stderr.split())
+    assert (
+        f"{manifest}:6: meta derived_from: a list cannot be stored; write names separated by commas" in said
+    )
+    assert f"{manifest}:7: meta basis: a mapping cannot be stored; write one text" in said
