@@ -69,21 +69,25 @@ FUTURE_SLACK = dt.timedelta(days=1)
 day, which can be the next UTC day."""
 
 
-def not_credited(approver: str, ticket: str | None) -> tuple[str, ...]:
-    """Why a waiver is claimed but not credited (``Waiver.not_credited``): its approver or its
-    ticket is at a domain reserved for examples, so no identifiable person approved it."""
+def not_credited(approver: str, *tickets: str | None) -> tuple[str, ...]:
+    """Why a waiver is claimed but not credited (``Waiver.not_credited``): its approver or one of
+    its tickets (``ticket`` and ``link``: each is checked, a ``ticket: DATA-1`` did not clear a
+    ``link`` at example.com) is at a domain reserved for examples, so no identifiable person
+    approved it."""
     said = []
     if host := reserved_domain(approver):
         said.append(f"approver at {host}, a domain reserved for examples (RFC 2606/6761)")
-    if ticket and (host := reserved_domain(ticket)):
-        said.append(f"ticket at {host}, a domain reserved for examples (RFC 2606/6761)")
+    for ticket in tickets:
+        if ticket and (host := reserved_domain(ticket)):
+            said.append(f"ticket at {host}, a domain reserved for examples (RFC 2606/6761)")
+            break
     return tuple(said)
 
 
-def doubts(approver: str, ticket: str | None, expires: dt.date | None) -> tuple[str, ...]:
+def doubts(approver: str, tickets: Sequence[str | None], expires: dt.date | None) -> tuple[str, ...]:
     """Why a filled-in waiver still reads as a placeholder (``Waiver.doubts``): the reasons it
     is not credited, and no expiry."""
-    return (*not_credited(approver, ticket), *((NO_EXPIRY,) if expires is None else ()))
+    return (*not_credited(approver, *tickets), *((NO_EXPIRY,) if expires is None else ()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -319,8 +323,8 @@ def _entry(path: str, line: int | None, item: Any, problem: Any) -> WaiverEntry 
         expires=str(expires) if expires else None,
         ticket=strings["ticket"] or strings["link"],
         placeholder=reason == PLACEHOLDER_REASON or approver == PLACEHOLDER_APPROVER,
-        doubts=doubts(approver, strings["ticket"] or strings["link"], expires),
-        not_credited=not_credited(approver, strings["ticket"] or strings["link"]),
+        doubts=doubts(approver, (strings["ticket"], strings["link"]), expires),
+        not_credited=not_credited(approver, strings["ticket"], strings["link"]),
         written_for=written_for(
             fid.lower() if fid else None, rule, strings["source"], strings["path"], action
         ),

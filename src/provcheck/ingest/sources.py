@@ -119,6 +119,15 @@ def load_sources(path: str) -> list[AddSpec]:
         ):
             line = meta.line_of(key) if isinstance(meta, LineDict) else entry.line_of("meta")
             problems.append(f"{path}:{line}: meta {key}: empty; give it or leave it out")
+        for key in sorted(k for k in meta if isinstance(meta[k], (list, dict))):
+            # `derived_from: [tatsu-lab/alpaca]` and `basis: [...]` were stored as Python's repr
+            # ("['tatsu-lab/alpaca']"): a parent no one knows, a basis in brackets (adversarial 22).
+            line = meta.line_of(key) if isinstance(meta, LineDict) else entry.line_of("meta")
+            listed = "names separated by commas" if key == "derived_from" else "one text"
+            problems.append(
+                f"{path}:{line}: meta {key}: a {'list' if isinstance(meta[key], list) else 'mapping'} "
+                f"cannot be stored; write {listed}"
+            )
         for key in sorted(DATE_META_KEYS & set(meta)):
             why = date_problem(meta[key])
             if why:

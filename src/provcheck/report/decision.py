@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -101,6 +102,10 @@ class Decision:
         }
 
 
+_TEMPLATE = re.compile(r"^<[^<>@]*>$")
+"""A value that is all placeholder (``<why>``), as the hints print it."""
+
+
 def _text(value: object) -> str | None:
     if value is None:
         return None
@@ -136,8 +141,17 @@ def load_decision(path: str) -> Decision:
         if key == "date" and isinstance(raw, dt.date):
             raw = raw.isoformat()
         values[key] = _text(raw)
-        if raw is not None and values[key] is None:
+        if isinstance(raw, str) and values[key] is None:
+            problems.append(f"{at(key)}: {key} is blank; write it, or leave the key out")
+        elif raw is not None and values[key] is None:
             problems.append(f"{at(key)}: {key} must be text, got {type(raw).__name__}")
+        elif key == "override" and values[key] is not None and _TEMPLATE.match(str(values[key])):
+            # The refusal's hint, "add 'override: <why>'", pasted as it is: approve over blocking
+            # findings was signed 'override: <why>' (adversarial pass 22).
+            problems.append(
+                f"{at(key)}: override is still a placeholder, {values[key]!r}: say why the approval "
+                "stands over the report's verdict"
+            )
         elif values[key] is None and key in _REQUIRED:
             problems.append(f"{at(key)}: missing {key!r}")
     decision = values["decision"]
