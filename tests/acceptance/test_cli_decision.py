@@ -99,3 +99,20 @@ def test_an_approval_over_blocking_findings_needs_an_override_and_says_so_everyw
         assert (
             "override: licensed from the provider under contract C-12; by Jane Doe (Product counsel)" in flat
         )
+
+
+def test_an_approval_over_review_findings_that_fail_the_scan_needs_an_override_too(
+    tmp_path: Path, index_dir: Path
+) -> None:
+    """adv22: the override was asked for over blocking findings only; under --fail-on review an
+    approve over the review findings that fail the gate went through without one."""
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(BLOCK_POLICY.replace("action: block", "action: review"))
+    args: list[object] = ["scan", dataset(tmp_path), "-i", index_dir, "-p", policy, "-q"]
+    decision = tmp_path / "decision.yaml"
+    decision.write_text("decision: approve\nname: Jane Doe\nrole: Product counsel\ndate: 2026-12-05\n")
+    out = tmp_path / "r.json"
+    run_cli([*args, "--decision", decision, "-f", "json", "-o", out], 0)  # review does not fail by default
+    out.unlink()
+    refused = run_cli([*args, "--fail-on", "review", "--decision", decision, "-f", "json", "-o", out], 2)
+    assert "open finding(s) that fail the scan" in refused.stderr and not out.exists()

@@ -138,7 +138,7 @@ def merge(
         if fail_on != shards and not quiet:
             stderr.print(printable(f"note: {_replaced(shards, fail_on)}"), markup=False)
     if decision is not None:
-        check_decision(decision, result)
+        check_decision(decision, result, actions)
     width = shutil.get_terminal_size((120, 24)).columns
     reports: list[Output] = []
     for fmt, out in targets:

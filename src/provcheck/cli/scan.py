@@ -73,21 +73,24 @@ def report_decision(path: str | None, formats: list[OutputFormat]) -> Decision |
     return load_decision(path)
 
 
-def check_decision(decision: Decision, result: ScanResult) -> None:
+def check_decision(decision: Decision, result: ScanResult, fail_on: frozenset[Action] | None = None) -> None:
     """A decision naming a report must name this one: a decision is never shown on a report it
-    was not made on."""
+    was not made on. ``fail_on``: the actions the scan fails on (default block)."""
     from provcheck.report.records import report_identity
 
     ident = report_identity(result)
     if decision.decision == "approve" and decision.override is None:
         block, _, unreadable = open_counts(result)
+        # Under --fail-on review the findings that fail the gate are reviews too (adv22): an
+        # approve over them asks for the override as over blocking ones.
+        block = max(block, result.blocking_count(fail_on)) if fail_on else block
         if block or unreadable:
             # "Approve, conditions none" was signed beside "FAIL: 3 finding(s) with action block"
             # with nothing saying why (outside counsel 21): the stricter reading asks.
             raise DecisionError(
                 [
-                    f"{decision.path}: decision 'approve' over {block:,} open blocking finding(s) and "
-                    f"{unreadable:,} unreadable file(s) or record(s) of this scan needs 'override:' "
+                    f"{decision.path}: decision 'approve' over {block:,} open finding(s) that fail the "
+                    f"scan and {unreadable:,} unreadable file(s) or record(s) of this scan needs 'override:' "
                     "(why the approval stands over the report's verdict)"
                 ],
                 hint="add 'override: <why>', or use 'approve-with-conditions' with the conditions",
@@ -533,7 +536,7 @@ def scan(
         if not quiet:
             stderr.print(printable(f"partial of shard {shard} written to {partial_path}"), markup=False)
     if decision is not None:
-        check_decision(decision, result)
+        check_decision(decision, result, actions)
     reports: list[Output] = []
     for fmt, out in targets:
         color = out is None and fmt is OutputFormat.TEXT and sys.stdout.isatty()
