@@ -31,11 +31,13 @@ from provcheck.model import Action, Finding, StaleWaiver, Waiver, WaiverReport, 
 from provcheck.support.dates import DateError, parse_date
 from provcheck.support.globs import name_match, path_match
 from provcheck.support.reserved import reserved_domain as reserved_domain
+from provcheck.waiver_doubts import NO_EXPIRY as NO_EXPIRY
+from provcheck.waiver_doubts import PLACEHOLDER_APPROVER as PLACEHOLDER_APPROVER
+from provcheck.waiver_doubts import doubts, not_credited
 from provcheck.yamlfile import LineDict, LineList, YamlProblem, line_of, load
 
 DEFAULT_FILE = ".provcheck-waivers.yaml"
 PLACEHOLDER_REASON = "TODO: say why this finding is acceptable (written by provcheck baseline)"
-PLACEHOLDER_APPROVER = "TODO"
 _KEYS = (
     "id",
     "rule",
@@ -63,31 +65,9 @@ _BLANK_OTHER = "give one, or leave the key out"
 _TEMPLATE = re.compile(r"^<[^<>@]*>$")
 """A value that is all placeholder, as the entry ``hook run`` prints has them (``<who decided>``);
 not an address in angle brackets (``<legal@example.com>``)."""
-NO_EXPIRY = "no expiry: it is never reviewed again"
 FUTURE_SLACK = dt.timedelta(days=1)
 """How far after today (UTC) a waiver's ``date`` may be: a reviewer east of UTC writes their own
 day, which can be the next UTC day."""
-
-
-def not_credited(approver: str, *tickets: str | None) -> tuple[str, ...]:
-    """Why a waiver is claimed but not credited (``Waiver.not_credited``): its approver or one of
-    its tickets (``ticket`` and ``link``: each is checked, a ``ticket: DATA-1`` did not clear a
-    ``link`` at example.com) is at a domain reserved for examples, so no identifiable person
-    approved it."""
-    said = []
-    if host := reserved_domain(approver):
-        said.append(f"approver at {host}, a domain reserved for examples (RFC 2606/6761)")
-    for ticket in tickets:
-        if ticket and (host := reserved_domain(ticket)):
-            said.append(f"ticket at {host}, a domain reserved for examples (RFC 2606/6761)")
-            break
-    return tuple(said)
-
-
-def doubts(approver: str, tickets: Sequence[str | None], expires: dt.date | None) -> tuple[str, ...]:
-    """Why a filled-in waiver still reads as a placeholder (``Waiver.doubts``): the reasons it
-    is not credited, and no expiry."""
-    return (*not_credited(approver, *tickets), *((NO_EXPIRY,) if expires is None else ()))
 
 
 @dataclass(frozen=True, slots=True)

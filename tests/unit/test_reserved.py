@@ -44,3 +44,18 @@ def test_reserved_domains_in_the_forms_addresses_are_written(text: str, host: st
 )
 def test_other_approvers_and_tickets_are_not_reserved(text: str) -> None:
     assert reserved_domain(text) is None
+
+
+def test_an_approver_that_names_no_one_is_doubted_whatever_its_case() -> None:
+    """adv22: only the baseline's exact ``TODO`` was flagged; ``todo``, ``TBD`` or ``n/a`` written
+    by hand was credited with no flag. They are flagged (placeholder-like), as the baseline's is."""
+    import datetime as dt
+
+    from provcheck.waiver_doubts import doubts
+
+    later = dt.date(2027, 1, 1)
+    for nobody in ("todo", "TBD", " n/a ", "None", "?"):
+        assert any("names no one" in d for d in doubts(nobody, (), later)), nobody
+    assert doubts("TODO", (), later) == ()  # the baseline's own: flagged as the baseline's
+    assert doubts("Jane Doe, legal", (), later) == ()
+    assert doubts("Tom Todd", (), later) == ()

@@ -27,3 +27,8 @@ def reserved_domain(text: str) -> str | None:
         ):
             return host
     return None
+
+
+NO_ONE = frozenset({"todo", "tbd", "tba", "n/a", "na", "none", "nobody", "unknown", "fixme", "xxx", "-", "?"})
+"""Approvers that name no one (compared in lower case): the baseline's ``TODO`` written by hand as
+``todo``, ``TBD`` or ``n/a`` was credited with no flag (adversarial pass 22)."""
