@@ -302,6 +302,7 @@ def _entry(path: str, line: int | None, item: Any, problem: Any) -> WaiverEntry 
         date=str(date),
         expires=str(expires) if expires else None,
         ticket=strings["ticket"] or strings["link"],
+        link=strings["link"] if strings["ticket"] else None,
         placeholder=reason == PLACEHOLDER_REASON or approver == PLACEHOLDER_APPROVER,
         doubts=doubts(approver, (strings["ticket"], strings["link"]), expires),
         not_credited=not_credited(approver, strings["ticket"], strings["link"]),

@@ -112,3 +112,20 @@ def test_a_list_or_mapping_in_a_sources_meta_is_refused(tmp_path: Path, referenc
         f"{manifest}:6: meta derived_from: a list cannot be stored; write names separated by commas" in said
     )
     assert f"{manifest}:7: meta basis: a mapping cannot be stored; write one text" in said
+
+
+def test_a_waivers_link_is_kept_beside_its_ticket(tmp_path: Path, index_dir: Path) -> None:
+    # The old code kept `ticket or link`: with both given, the link was in no report.
+    f = _scan_waived(
+        tmp_path,
+        index_dir,
+        "    approver: Jane Doe (counsel)\n    ticket: DATA-1\n    link: https://jira.acme-legal.com/DATA-1\n",
+        code=0,
+    )
+    waiver = f["waiver"]
+    assert isinstance(waiver, dict)
+    assert waiver["ticket"] == "DATA-1" and waiver["link"] == "https://jira.acme-legal.com/DATA-1"
+    html = tmp_path / "r.html"
+    args, _ = _blocked(tmp_path / "again", index_dir)
+    run_cli([*args, "--waivers", tmp_path / "waivers.yaml", "-q", "-f", "html", "-o", html], code=0)
+    assert "link https://jira.acme-legal.com/DATA-1" in html.read_text(encoding="utf-8")

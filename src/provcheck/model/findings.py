@@ -128,6 +128,7 @@ class Waiver:
     date: str
     expires: str | None = None
     ticket: str | None = None
+    """The entry's ``ticket``, else its ``link``."""
     placeholder: bool = False
     """True while the reason is still the placeholder ``provcheck baseline`` wrote."""
     written_for: str | None = None
@@ -146,6 +147,9 @@ class Waiver:
     reserved for examples. No identifiable person approved it, so its finding stays open
     (``WaiverState.NOT_CREDITED``), as under an expired waiver (counsel 21, P4). No expiry alone
     is a doubt, not a reason to withhold credit."""
+    link: str | None = None
+    """The entry's ``link`` when a ``ticket`` is given too (it was dropped from every report,
+    adversarial pass 22); None when it is the ``ticket`` above or not given."""
 
     @property
     def placeholder_like(self) -> bool:

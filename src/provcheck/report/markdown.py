@@ -322,7 +322,7 @@ def _waived(result: ScanResult) -> list[str]:
         out.append(
             f"| {state} | `{f.id}` | {md(ov.where(f))} | {md(f.rule.id)} | {md(source)} | "
             f"{md(f.action.value)} | {md(w.approver)} | {md(w.date)} | {md(w.expires or 'never')} | "
-            f"{md(w.ticket or '')} | {md(w.reason, 300)} |"
+            f"{md(w.ticket or '')}{'; link ' + md(w.link) if w.link else ''} | {md(w.reason, 300)} |"
         )
     if len(positions) > ROWS:
         out += ["", f"… and {len(positions) - ROWS:,} more in the full report (Waiver register)."]

@@ -358,6 +358,7 @@ def result_of(f: Finding, rule_index: int, run: RunRecord, fingerprint_: str) ->
                 "justification": f"{w.reason} (approved by {w.approver} on {w.date}"
                 + (f", expires {w.expires}" if w.expires else "")
                 + (f", ticket {w.ticket}" if w.ticket else "")
+                + (f", link {w.link}" if w.link else "")
                 + ")"
                 + (f"; placeholder-like: {doubts}" if doubts else ""),
             }

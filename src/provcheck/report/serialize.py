@@ -231,6 +231,7 @@ def waiver(w: Waiver | None) -> dict[str, Any] | None:
         "date": w.date,
         "expires": w.expires,
         "ticket": w.ticket,
+        "link": w.link,
         # True whenever nobody can be shown to have approved it (counsel 21: it read false beside
         # a non-empty `doubts`); `baseline` says whether it is provcheck baseline's placeholder.
         "placeholder": w.placeholder_like,

@@ -145,7 +145,7 @@ def waiver_html(f: Finding) -> str:
         f"<b>{esc(state)}</b>",
         f"approved by {esc(w.approver)} on {esc(w.date)}",
         f"expires {esc(w.expires)}" if w.expires else "no expiry",
-        f"ticket {esc(w.ticket)}" if w.ticket else "",
+        f"ticket {esc(w.ticket)}" + (f", link {esc(w.link)}" if w.link else "") if w.ticket else "",
     ]
     reason = f"reason: {esc(w.reason)}"
     if f.waiver_state is WaiverState.NOT_CREDITED:

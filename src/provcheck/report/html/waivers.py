@@ -46,7 +46,7 @@ def _applied_rows(result: ScanResult, waived: Iterable[int]) -> Iterator[list[st
             esc(w.approver),
             esc(w.date),
             esc(w.expires or "never"),
-            esc(w.ticket or ""),
+            esc(w.ticket or "") + (f"; link {esc(w.link)}" if w.link else ""),
             esc(w.reason),
         ]
 
