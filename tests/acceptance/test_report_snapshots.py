@@ -69,7 +69,9 @@ DEMO_COMMAND = [
 ]
 
 
-BUILD = BuildFacts("<code-sha256>", "editable", "file://<ROOT>", "<commit>", False, None, "<alignment>")
+BUILD = BuildFacts(
+    "<code-sha256>", "editable", "file://<ROOT>", "<commit>", False, None, "<alignment>", "<matching-sha256>"
+)
 """The build that wrote the demo report: its commit and code digest change with every commit."""
 
 

@@ -15,6 +15,7 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from provcheck.model import Absent
+from provcheck.support.matchcode import source_paths
 
 if TYPE_CHECKING:
     from provcheck.model.build import BuildFacts
@@ -119,6 +120,11 @@ class Measured:
     """Whether that code had uncommitted changes (the commit alone does not give it)."""
     code_unrecorded: str = ""
     """Why the measuring code is not recorded (figures measured before it was)."""
+    matching_sha256: str | None = None
+    """The matching-code digest (``tool.build.matching_sha256``: the files whose change can
+    change a figure, ``support/matchcode.py``) of the provcheck that measured the figures, or
+    None when not recorded. Reports compare it with their own scan's: the whole package's digest
+    covers ``method.json`` itself, so it always differed once the figures were copied in."""
 
     @property
     def false_positive_rate(self) -> float:
@@ -184,6 +190,7 @@ def measured() -> Measured:
         commit=code.get("commit") or None,
         dirty=code.get("dirty"),
         code_unrecorded=str(code.get("why_not_recorded", "")),
+        matching_sha256=code.get("matching_sha256") or None,
     )
 
 
@@ -263,18 +270,27 @@ def false_positive(m: Measured) -> str:
     )
 
 
-def _code(digest: str, commit: str | None, dirty: bool | None = None) -> str:
+def _code(digest: str, commit: str | None, dirty: bool | None = None, what: str = "code") -> str:
     state = ", with uncommitted changes to the package" if dirty else ""
-    return f"code {digest[:12]} (" + (f"commit {commit[:12]}{state})" if commit else "commit not recorded)")
+    return f"{what} {digest[:12]} (" + (f"commit {commit[:12]}{state})" if commit else "commit not recorded)")
+
+
+MATCHING_CODE_MEANS = (
+    "the code that reads texts, finds, verifies and judges matches (listed in "
+    "provcheck/support/matchcode.py); reports, policies and the rest of the package may differ"
+)
 
 
 def measured_code(m: Measured, build: BuildFacts | Absent) -> str:
     """Which code measured the figures and which code ran this scan, and whether they are the
     same: the version label ("provcheck 0.1.0") does not change between commits, so it could not
-    tell whether the figures describe the code that ran (counsel 21, P6). The code digest covers
-    every file of the package, ``method.json`` included: a build that ships newly copied figures
-    differs from the one that measured them by that file at least."""
+    tell whether the figures describe the code that ran (counsel 21, P6). Compared by the
+    matching code's digest (``matching_sha256``): the digest of every file of the package covers
+    ``method.json`` itself, so a build that ships the figures always differed from the one that
+    measured them, and every report said the code had "changed since"."""
     when = f"Measured on {m.date} by {m.command}"
+    if m.matching_sha256 is not None:
+        return _matching_code(m, build, when)
     ran = None if isinstance(build, Absent) else build.code_sha256
     scan = (
         "this scan's code is not recorded"
@@ -302,6 +318,30 @@ def measured_code(m: Measured, build: BuildFacts | Absent) -> str:
     return (
         f"{measured_on}; {scan}. The code has changed since these figures were measured, so they "
         f"may not describe this scan ({diff})."
+    )
+
+
+def _matching_code(m: Measured, build: BuildFacts | Absent, when: str) -> str:
+    """``measured_code`` where the figures record their matching code's digest."""
+    assert m.matching_sha256 is not None
+    measured_on = f"{when}, on {_code(m.matching_sha256, m.commit, m.dirty, 'matching code')}"
+    ran = None if isinstance(build, Absent) else build.matching_sha256
+    if isinstance(build, Absent) or ran is None:
+        return (
+            f"{measured_on}; this scan's matching code is not recorded: whether the figures "
+            "describe it cannot be told."
+        )
+    scan = _code(ran, build.commit, build.dirty, "matching code")
+    if ran == m.matching_sha256:
+        return f"{measured_on}; this scan ran the same matching code ({MATCHING_CODE_MEANS})."
+    diff = (
+        f"git diff {m.commit[:12]} {build.commit[:12]} -- {source_paths()} shows what changed"
+        if m.commit and build.commit
+        else "which files changed is not recorded"
+    )
+    return (
+        f"{measured_on}; this scan ran {scan}. The matching code has changed since these figures "
+        f"were measured, so they may not describe this scan ({diff})."
     )
 
 
