@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from provcheck.model import Clause, Finding, RunRecord, ScanResult, WaiverState
-from provcheck.report import checked, clauses
+from provcheck.report import basis, checked, clauses
 from provcheck.report import overview as ov
 from provcheck.report import prompt as request
 from provcheck.report.base import Formatter, ReportContext
@@ -118,6 +118,8 @@ class MarkdownFormatter(Formatter):
         # Statements are never clipped short of what they say (a temporary path's length cut the
         # waivers' count of stale entries); only table cells are (``CELL``).
         out = [f"### provcheck: {md(verdict, 3000)}", ""]
+        if unbased := basis.unrecorded_line(result):
+            out += [f"**{md(unbased, 3000)}**", ""]
         if context.decision is not None:
             out += [f"**{md(decision_line(context.decision, result), 2000)}**", ""]
         policy = ov.policy_label(run, "default policy")

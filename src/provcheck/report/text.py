@@ -145,6 +145,8 @@ class TextFormatter(Formatter):
             ),
             markup=False,
         )
+        if unbased := basis.unrecorded_line(result):
+            console.print(printable(unbased), markup=False)
         if context.decision is not None:
             console.print(printable(decision_line(context.decision, result)), markup=False)
         console.print("\nBy source (records, not findings):", markup=False)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from provcheck.model import RunRecord, ScanResult
 from provcheck.report import overview as ov
+from provcheck.report.basis import indexed_bases, rests_on, unrecorded_line
 from provcheck.report.decision import DECISIONS, Decision, decision_over
 from provcheck.report.files import file_lines, unmatched_basis
 from provcheck.report.headline import declared_blocking, unreviewed
@@ -148,6 +149,18 @@ def decision_question(result: ScanResult, rs: RecordSummary, dataset: str, decis
             (
                 "Not scanned",
                 esc("; ".join(gaps)) if gaps else "nothing left out: every record given was read",
+            ),
+            # Whether the findings rest on sources with a recorded basis: it was listed under
+            # the sources table, not among the facts signed (trust 23).
+            (
+                "Provenance basis",
+                f"<b>{esc(unbased)}</b>"
+                if (unbased := unrecorded_line(result))
+                else esc(
+                    "recorded for every indexed source the findings rest on (listed under By source)"
+                    if any(rests_on(f, indexed_bases(result)) for f in result.findings)
+                    else "no finding rests on an indexed source"
+                ),
             ),
             ("Waivers", esc(ov.waivers_fact(result))),
             ("Run by", run_by),

@@ -13,6 +13,7 @@ from typing import TextIO
 
 from provcheck.model import ScanResult
 from provcheck.report import overview as ov
+from provcheck.report.basis import unrecorded_line
 from provcheck.report.headline import record_verdict
 from provcheck.report.html.charts import bar_chart
 from provcheck.report.html.markup import badge, breakable, dl, esc, idents, table
@@ -229,6 +230,11 @@ def executive_summary(
         f'<div class="verdict {esc(verdict.status)}" id="verdict">'
         f"{esc(record_verdict(c, verdict, ov.declared_use(run), ov.fact_text(run.changed_since)))}</div>"
         + records_line
+        + (
+            f'<p class="notice" id="basis-not-recorded">{esc(unbased)}</p>'
+            if (unbased := unrecorded_line(result))
+            else ""
+        )
         + '<p class="notice"><b>Not legal advice.</b> This report lists text in the dataset that provcheck '
         "verified, by alignment, as matching the indexed sources (or a marker phrase), and what the "
         "policy says about it; a match is evidence of shared text, not by itself proof of copying. "
