@@ -1,13 +1,20 @@
 """Why a filled-in waiver is doubted or not credited (``Waiver.doubts``, ``Waiver.not_credited``):
 an approver or ticket at a domain reserved for examples names no one who can be shown to have
 approved it (not credited); an approver that names no one and a waiver that never expires are
-flagged (outside counsel 21, adversarial pass 22). Apart from ``waivers`` (reading the file)."""
+flagged (outside counsel 21, adversarial pass 22). And the waivers refused when they meet a scan
+(``Applier``): one dated after today, or a scope naming a rule the policy nearly defines (a
+typo); a ``rule`` written as a pattern is refused where the file is read (``waivers._entry``).
+Apart from ``waivers`` (reading the file, applying it)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Collection, Iterable, Sequence
+from typing import Protocol
 
+from provcheck.errors import PolicyError
+from provcheck.model import Waiver
+from provcheck.support.dates import parse_date
 from provcheck.support.reserved import NO_ONE, reserved_domain
 
 PLACEHOLDER_APPROVER = "TODO"
@@ -39,3 +46,69 @@ def doubts(approver: str, tickets: Sequence[str | None], expires: dt.date | None
         *((f"approver {approver.strip()!r} names no one",) if nobody else ()),
         *((NO_EXPIRY,) if expires is None else ()),
     )
+
+
+FUTURE_SLACK = dt.timedelta(days=1)
+"""How far after today (UTC) a waiver's ``date`` may be: a reviewer east of UTC writes their own
+day, which can be the next UTC day."""
+
+
+class Entry(Protocol):
+    """What these checks read of a waivers file's entry (``waivers.WaiverEntry``)."""
+
+    @property
+    def waiver(self) -> Waiver: ...
+    @property
+    def file(self) -> str: ...
+    @property
+    def line(self) -> int | None: ...
+    @property
+    def rule(self) -> str | None: ...
+
+
+class Entries(Protocol):
+    """A loaded waivers file (``waivers.Waivers``)."""
+
+    @property
+    def entries(self) -> Iterable[Entry]: ...
+
+
+def refuse_future(waivers: Entries, today: dt.date) -> None:
+    """``PolicyError`` for entries dated after today: a waiver records a decision already taken.
+
+    ``date: 2062-12-01`` (a typo) or a decision written ahead of the day it is to be taken
+    waived the finding at once, exit 0 (adversarial pass 18). One day of slack is left for a
+    reviewer east of UTC, whose day starts before UTC's."""
+    problems = [
+        f"{e.file}:{e.line}: 'date' {e.waiver.date} is after today ({today.isoformat()}, UTC): a "
+        "waiver records a decision already taken; write the day it was taken"
+        if e.line
+        else f"{e.file}: 'date' {e.waiver.date} is after today ({today.isoformat()}, UTC)"
+        for e in waivers.entries
+        if parse_date(e.waiver.date) > today + FUTURE_SLACK
+    ]
+    if problems:
+        raise PolicyError(problems, what="waivers file")
+
+
+def refuse_near_rules(waivers: Entries, rules: Collection[str]) -> None:
+    """``PolicyError`` for a scope entry whose ``rule`` is no rule of the policy but nearly one
+    (``openai-no-competing-model``): it would cover nothing and be reported stale, leaving
+    open the findings it was written for. An id far from every rule (a rule of another
+    policy the file also serves) is left to the stale report."""
+    known = {r.lower() for r in rules}
+    problems = []
+    for e in waivers.entries:
+        if e.rule is None or e.rule.lower() in known:
+            continue
+        import difflib  # only for a rule id the policy does not define
+
+        near = difflib.get_close_matches(e.rule.lower(), sorted(known), n=1, cutoff=0.85)
+        if near:
+            where = f"{e.file}:{e.line}" if e.line else e.file
+            problems.append(
+                f"{where}: 'rule' {e.rule!r} is no rule of the policy (did you mean {near[0]!r}?); "
+                "provcheck policy list shows the rule ids"
+            )
+    if problems:
+        raise PolicyError(problems, what="waivers file")
