@@ -1,5 +1,5 @@
 """Why a filled-in waiver is doubted or not credited (``Waiver.doubts``, ``Waiver.not_credited``):
-an approver or ticket at a domain reserved for examples names no one who can be shown to have
+an approver or ticket at a host reserved for examples names no one who can be shown to have
 approved it (not credited); an approver that names no one and a waiver that never expires are
 flagged (outside counsel 21, adversarial pass 22). And the waivers refused when they meet a scan
 (``Applier``): one dated after today, or a scope naming a rule the policy nearly defines (a
@@ -15,7 +15,7 @@ from typing import Protocol
 from provcheck.errors import PolicyError
 from provcheck.model import Waiver
 from provcheck.support.dates import parse_date
-from provcheck.support.reserved import NO_ONE, reserved_domain
+from provcheck.support.reserved import NO_ONE, reserved_host
 
 PLACEHOLDER_APPROVER = "TODO"
 """The approver ``provcheck baseline`` writes (credited, flagged as the baseline's)."""
@@ -25,16 +25,25 @@ NO_EXPIRY = "no expiry: it is never reviewed again"
 def not_credited(approver: str, *tickets: str | None) -> tuple[str, ...]:
     """Why a waiver is claimed but not credited (``Waiver.not_credited``): its approver or one of
     its tickets (``ticket`` and ``link``: each is checked, a ``ticket: DATA-1`` did not clear a
-    ``link`` at example.com) is at a domain reserved for examples, so no identifiable person
-    approved it."""
+    ``link`` at example.com) is at a host no one can be shown to exist at (a domain reserved for
+    examples or a lookalike of one, an IP address reserved for documentation or not globally
+    reachable: ``support/reserved.py``), so no identifiable person approved it."""
     said = []
-    if host := reserved_domain(approver):
-        said.append(f"approver at {host}, a domain reserved for examples (RFC 2606/6761)")
+    if found := reserved_host(approver, _fold):
+        said.append(f"approver at {found[0]}, {found[1]}")
     for ticket in tickets:
-        if ticket and (host := reserved_domain(ticket)):
-            said.append(f"ticket at {host}, a domain reserved for examples (RFC 2606/6761)")
+        if ticket and (found := reserved_host(ticket, _fold)):
+            said.append(f"ticket at {found[0]}, {found[1]}")
             break
     return tuple(said)
+
+
+def _fold(char: str) -> str:
+    """One character as the tokenizer folds it (NFKC, case, accents, Unicode's confusables):
+    imported only when a host holds letters other than ASCII (the hook's start-up stays light)."""
+    from provcheck.matching.folding import fold_char
+
+    return fold_char(char)
 
 
 def doubts(approver: str, tickets: Sequence[str | None], expires: dt.date | None) -> tuple[str, ...]:
