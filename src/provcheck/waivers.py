@@ -53,8 +53,9 @@ _KEYS = (
     "note",
 )
 _ID = re.compile(r"^[0-9a-f]{20}$")
-_WILDCARD = re.compile(r"[*?\[\]]")
-"""What makes a ``rule`` a pattern (``fnmatch``'s ``*``, ``?`` and ``[…]``): refused."""
+_WILDCARD = re.compile(r"[*?]|\[!?\]?[^\]]*\]")
+"""What makes a ``rule`` a pattern as ``fnmatch`` reads it (``*``, ``?``, a set ``[…]``; a ``[``
+that no ``]`` closes is a literal): refused."""
 _BLANK = {
     "reason": "say why this finding is acceptable",
     "approver": "name who accepted it",
