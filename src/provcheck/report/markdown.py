@@ -119,7 +119,7 @@ class MarkdownFormatter(Formatter):
         # waivers' count of stale entries); only table cells are (``CELL``).
         out = [f"### provcheck: {md(verdict, 3000)}", ""]
         if context.decision is not None:
-            out += [f"**{md(decision_line(context.decision, result), 2000)}**", ""]
+            out += [f"**{md(decision_line(context.decision, result, rs.identity.digest), 2000)}**", ""]
         policy = ov.policy_label(run, "default policy")
         out.append(
             f"**Dataset** {md(ov.fact_text(run.paths))} · **use** {md(ov.declared_use(run))} · "

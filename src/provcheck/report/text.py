@@ -146,7 +146,8 @@ class TextFormatter(Formatter):
             markup=False,
         )
         if context.decision is not None:
-            console.print(printable(decision_line(context.decision, result)), markup=False)
+            line = decision_line(context.decision, result, rs.identity.digest)
+            console.print(printable(line), markup=False)
         console.print("\nBy source (records, not findings):", markup=False)
         wide.print(sources)
         console.print(printable(sources_basis(rs.counts.scanned)), markup=False)
