@@ -30,6 +30,7 @@ from provcheck.report import clauses
 from provcheck.report import overview as ov
 from provcheck.report import serialize as s
 from provcheck.report.base import Formatter, ReportContext
+from provcheck.report.decision import Decision, decision_over
 from provcheck.report.evidence import WITHHELD
 from provcheck.report.html.markup import safe_url
 from provcheck.report.locations import repo_path
@@ -454,6 +455,9 @@ class SarifFormatter(Formatter):
                             {"path": n.path, "reason": n.reason, "kind": n.kind} for n in result.not_scanned
                         ],
                         "run": run.to_dict(),
+                        # Counsel's decision, as the JSON report's `decision` (null without
+                        # --decision): CI read the error results as an unreviewed failure (counsel 23).
+                        "decision": decision_data(context.decision, result),
                     },
                 }
             ],
@@ -473,3 +477,11 @@ class SarifFormatter(Formatter):
             item = result_of(f, index_of[f.rule.id], run, prints.of(f))
             out.write(_dumps(item).replace("\n", "\n" + indent))
         out.write(skeleton[at + len(_dumps(placeholder)) :] + "\n")
+
+
+def decision_data(decision: Decision | None, result: ScanResult) -> dict[str, Any] | None:
+    """The decision on record as the JSON report's ``decision`` gives it, with what an approval
+    was given over (``given_over``, as the other formats say it); None without one."""
+    if decision is None:
+        return None
+    return {**decision.to_dict(), "given_over": decision_over(decision, result)}

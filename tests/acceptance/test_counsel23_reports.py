@@ -1,0 +1,151 @@
+"""Outside counsel 23's points on report consistency (helper cs23): the demo scan in every format.
+
+* P13: the text and Markdown decision line left out notes, signature and scan_run_by, and joined
+  conditions "before training.; Re-scan"; SARIF carried no decision.
+"""
+
+from __future__ import annotations
+
+import html as htmllib
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from helpers import FIXTURES, REFERENCE_TEXTS, UNRELATED_TEXT, check_json_report, run_cli, write_jsonl
+
+FORMATS = {"json": "r.json", "sarif": "r.sarif", "text": "r.txt", "markdown": "r.md", "html": "r.html"}
+DECISION = """\
+decision: approve-with-conditions
+conditions:
+  - Remove the records listed under "Records with findings" before training.
+  - Re-scan once the index holds the ShareGPT sources
+name: Counsel Twenty-Three
+role: outside counsel
+date: 2026-12-07
+notes: Reviewed the demo only; fixtures are stand-ins.
+signature: /s/ C. T.
+scan_run_by: CI job 42
+"""
+
+
+def _flat(text: str, fmt: str) -> str:
+    text = re.sub(r"<wbr\s*/?>", "", text)  # a break opportunity inside a name, not a space
+    shown = re.sub(r"<[^>]+>", " ", text) if fmt == "html" else text.replace("\\", "")
+    return re.sub(r"\s+", " ", htmllib.unescape(shown))
+
+
+def _scan(tmp: Path, args: list[Any], code: int) -> dict[str, Any]:
+    for fmt, name in FORMATS.items():
+        args += ["-f", fmt, "-o", tmp / name]
+    run_cli(args, code)
+    out: dict[str, Any] = {fmt: (tmp / n).read_text(encoding="utf-8") for fmt, n in FORMATS.items()}
+    out.update({f"flat_{fmt}": _flat(out[fmt], fmt) for fmt in ("text", "markdown", "html")})
+    out["doc"] = json.loads(out["json"])
+    out["sarif_doc"] = json.loads(out["sarif"])
+    check_json_report(out["doc"])  # the schema knows via and onward_findings
+    return out
+
+
+def _demo(tmp: Path, *extra: Any) -> dict[str, Any]:
+    run_cli(["index", "build", tmp / "index", "--sources", FIXTURES / "demo" / "sources.yaml", "-q"])
+    args: list[Any] = ["scan", FIXTURES / "demo" / "dataset", "--index", tmp / "index", "-q", "--no-cache"]
+    args += ["--policy", FIXTURES / "demo" / "policy.yaml", "--waivers", FIXTURES / "demo" / "waivers.yaml"]
+    return _scan(tmp, [*args, *extra], 1)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    return _demo(tmp_path_factory.mktemp("cs23-demo"))
+
+
+@pytest.fixture(scope="module")
+def decided(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    tmp = tmp_path_factory.mktemp("cs23-decided")
+    decision = tmp / "decision.yaml"
+    decision.write_text(DECISION, encoding="utf-8")
+    return _demo(tmp, "--decision", decision)
+
+
+@pytest.fixture(scope="module")
+def other(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Another scan: a record copying a non-commercial source derived from tatsu-lab/alpaca, one
+    copying plain OpenAI output, and a card naming tatsu-lab/alpaca under apache-2.0."""
+    tmp = tmp_path_factory.mktemp("cs23-other")
+    nc = write_jsonl(tmp / "nc.jsonl", [{"id": "nc-0", "text": REFERENCE_TEXTS[0]}])
+    gpt = write_jsonl(tmp / "gpt.jsonl", [{"id": "gpt-0", "text": REFERENCE_TEXTS[1]}])
+    index = tmp / "index"
+    facts = ["--provider", "openai", "--meta", "date=2023-06-01", "-q"]
+    run_cli(["index", "add", index, nc, "--source", "nc-copy", *facts, "--license", "CC-BY-NC-4.0"])
+    run_cli(["index", "add", index, gpt, "--source", "gpt-out", *facts, "--terms", "openai-terms-of-use"])
+    data = tmp / "data"
+    data.mkdir()
+    write_jsonl(
+        data / "rows.jsonl",
+        [
+            {"id": "a", "text": REFERENCE_TEXTS[0]},
+            {"id": "b", "text": REFERENCE_TEXTS[1]},
+            {"id": "c", "text": UNRELATED_TEXT},
+        ],
+    )
+    (data / "README.md").write_text(
+        "---\nlicense: apache-2.0\nsource_datasets:\n- tatsu-lab/alpaca\n---\n# Rows\n", encoding="utf-8"
+    )
+    policy = tmp / "policy.yaml"
+    policy.write_text(
+        "version: 1\nname: other\ninclude: [provcheck:default]\n"
+        "use: {purpose: train-competing-model, commercial: true, distributed: true}\n"
+        "sources:\n  nc-copy:\n    derived_from: tatsu-lab/alpaca\n",
+        encoding="utf-8",
+    )
+    return _scan(tmp, ["scan", data, "--index", index, "--policy", policy, "-q", "--no-cache"], 1)
+
+
+def _by_source(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {s["source"]: s for s in doc["summary"]["sources"]}
+
+
+def _counted_for(f: dict[str, Any]) -> str:
+    """The finding's own source, else (a marker) what it rests on."""
+    if f["source"] is not None:
+        return str(f["source"]["name"])
+    return f"marker: {f['marker']['label']}" if f.get("marker") else ""
+
+
+# P13 ---------------------------------------------------------------------------------------------
+
+
+def test_text_and_markdown_decision_line_holds_the_whole_decision(decided: dict[str, Any]) -> None:
+    for fmt in ("text", "markdown"):
+        flat = decided[f"flat_{fmt}"]
+        assert (
+            'conditions: (1) Remove the records listed under "Records with findings" before training. '
+            "(2) Re-scan once the index holds the ShareGPT sources · by Counsel Twenty-Three "
+            "(outside counsel), 2026-12-07 · notes: Reviewed the demo only; fixtures are stand-ins. · "
+            "signature: /s/ C. T. · "
+            "scan run by (as the decision file states): CI job 42 · in "
+        ) in flat, fmt
+        assert "training.;" not in flat, fmt
+
+
+def test_sarif_carries_the_decision(decided: dict[str, Any], demo: dict[str, Any]) -> None:
+    said = decided["sarif_doc"]["runs"][0]["properties"]["decision"]
+    assert said["decision"] == "approve-with-conditions" and said["signature"] == "/s/ C. T."
+    assert (
+        said["notes"] == "Reviewed the demo only; fixtures are stand-ins."
+        and said["scan_run_by"] == "CI job 42"
+    )
+    assert said["given_over"].startswith("Approve with conditions given over 4 blocking finding(s)")
+    assert {k: v for k, v in said.items() if k != "given_over"} == decided["doc"]["decision"]
+    assert demo["sarif_doc"]["runs"][0]["properties"]["decision"] is None
+
+
+def test_decision_docs_agree_on_the_formats_that_show_it() -> None:
+    root = FIXTURES.parent
+    formats = "html, pdf, json, markdown, text and sarif"
+    cli = (root / "docs" / "cli.md").read_text(encoding="utf-8")
+    assert cli.count(f"to show in the {formats} reports") == 2  # scan and merge
+    assert f"shown in the {formats} reports" in (root / "docs" / "commands.md").read_text(encoding="utf-8")
+    assert "html, pdf and json" not in cli
