@@ -2,6 +2,8 @@
 
 * P13: the text and Markdown decision line left out notes, signature and scan_run_by, and joined
   conditions "before training.; Re-scan"; SARIF carried no decision.
+* P5 (wording): "near-duplicate" labelled a match covering 47% of the reference and 57% of the
+  record's turn; the label now says which side it covers (JSON ``kind`` is unchanged).
 """
 
 from __future__ import annotations
@@ -149,3 +151,18 @@ def test_decision_docs_agree_on_the_formats_that_show_it() -> None:
     assert cli.count(f"to show in the {formats} reports") == 2  # scan and merge
     assert f"shown in the {formats} reports" in (root / "docs" / "commands.md").read_text(encoding="utf-8")
     assert "html, pdf and json" not in cli
+
+
+# P5 (wording) ------------------------------------------------------------------------------------
+
+
+def test_near_duplicate_label_says_which_side_it_covers(demo: dict[str, Any]) -> None:
+    partial = "near-duplicate of the record's turn: 57% of it; 47% of the reference"
+    assert f"{partial}; similarity 1.00, containment 0.47, coverage 0.57" in demo["flat_html"]
+    assert f"{partial}; similarity 1.00, containment 0.47, coverage" in demo["flat_text"]
+    results = demo["sarif_doc"]["runs"][0]["results"]
+    related = [loc["message"]["text"] for r in results for loc in r.get("relatedLocations", [])]
+    assert any(f"({partial}, similarity 1.00" in m for m in related)
+    # The JSON enum is unchanged, and so is the verdict.
+    assert {m["kind"] for m in demo["doc"]["matches"]} == {"near-duplicate"}
+    assert demo["doc"]["verdict"]["blocking_findings"] == 4

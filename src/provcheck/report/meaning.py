@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from provcheck.matching.calibration import BLOCK_PROBABILITY, RELIABILITY
 from provcheck.matching.strength import is_whole, percent, relation
-from provcheck.model import Finding, Match, SourceInfo
+from provcheck.model import Evidence, Finding, Match, MatchKind, SourceInfo
 
 
 @dataclass(frozen=True, slots=True)
@@ -325,3 +325,17 @@ def lowered_because(f: Finding) -> str:
             f"{BLOCK_PROBABILITY:.0%}"
         )
     return " and ".join(reasons) or "the match's strength does not allow blocking"
+
+
+def kind_label(ev: Evidence) -> str:
+    """A match's evidence test as readers see it: a near-duplicate says which side it covers and
+    how much of each ("near-duplicate of the record's turn: 57% of it; 47% of the reference").
+    "near-duplicate" alone labelled a match covering under half the reference (outside counsel
+    23, P5); the test passes on either side, so the label names the side it passed on. The JSON
+    enum (``kind``) and every verdict are unchanged."""
+    if ev.kind is not MatchKind.NEAR_DUPLICATE:
+        return str(ev.kind.value)
+    record, reference = f"{ev.coverage:.0%}", f"{ev.containment:.0%}"
+    if ev.coverage >= ev.containment:
+        return f"near-duplicate of the record's turn: {record} of it; {reference} of the reference"
+    return f"near-duplicate of the reference: {reference} of it; {record} of the record's turn"

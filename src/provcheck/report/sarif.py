@@ -35,7 +35,7 @@ from provcheck.report.evidence import WITHHELD
 from provcheck.report.html.markup import safe_url
 from provcheck.report.locations import repo_path
 from provcheck.report.markdown import md as markdown_text
-from provcheck.report.meaning import lowered_because
+from provcheck.report.meaning import kind_label, lowered_because
 from provcheck.report.terminal import printable_lines
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -250,7 +250,7 @@ def _related(f: Finding, n: int, run: RunRecord) -> dict[str, Any] | None:
         ref = f.match.reference
         name = f"{ref.source.name}/{ref.id}"
         text = (
-            f"{turn} copies reference {ref.id} of source {ref.source.name} ({f.match.evidence.kind.value}, "
+            f"{turn} copies reference {ref.id} of source {ref.source.name} ({kind_label(f.match.evidence)}, "
         )
         text += f"similarity {f.match.evidence.similarity:.2f}, {f.match.evidence.matched_tokens} tokens)"
         if ref.withheld:

@@ -18,7 +18,14 @@ from provcheck.report.base import Formatter, ReportContext
 from provcheck.report.decision import decision_line
 from provcheck.report.evidence import token_ranges, withheld_note
 from provcheck.report.headline import record_verdict
-from provcheck.report.meaning import CLEAN_LIMITS, PROBABILITY_BASIS, lowered_because, meaning, tested_on
+from provcheck.report.meaning import (
+    CLEAN_LIMITS,
+    PROBABILITY_BASIS,
+    kind_label,
+    lowered_because,
+    meaning,
+    tested_on,
+)
 from provcheck.report.method import measured, rates_paragraph
 from provcheck.report.overview import coverage
 from provcheck.report.records import (
@@ -292,7 +299,7 @@ class TextFormatter(Formatter):
             ev = m.evidence
             ref = m.reference
             console.print(
-                f"  {ev.kind.value}: similarity {ev.similarity:.2f}, containment "
+                f"  {kind_label(ev)}; similarity {ev.similarity:.2f}, containment "
                 f"{ev.containment:.2f}, coverage {ev.coverage:.2f}, {ev.matched_tokens} tokens",
                 markup=False,
             )
