@@ -1,5 +1,7 @@
 """Outside counsel 23's points on report consistency (helper cs23): the demo scan in every format.
 
+* P12: "0.72 of such copies …, kept only where it can block" gave the recall (0.715) as the share
+  able to block (0.660); held-out rows had a date and no code identity.
 * P13: the text and Markdown decision line left out notes, signature and scan_run_by, and joined
   conditions "before training.; Re-scan"; SARIF carried no decision.
 * P5 (wording): "near-duplicate" labelled a match covering 47% of the reference and 57% of the
@@ -114,6 +116,28 @@ def _counted_for(f: dict[str, Any]) -> str:
     if f["source"] is not None:
         return str(f["source"]["name"])
     return f"marker: {f['marker']['label']}" if f.get("marker") else ""
+
+
+# P12 ---------------------------------------------------------------------------------------------
+
+
+def test_copies_edited_throughout_give_recall_and_can_block_apart(demo: dict[str, Any]) -> None:
+    html = demo["flat_html"]
+    assert "kept only where it can block" not in html and "0.72 " not in html
+    assert "found in 71.5%, able to block in 66.0% of such copies of held-out sources (200 copies" in html
+    # Each held-out row says which code measured it, here that none is recorded.
+    assert (
+        "recall 0.715, can block 0.660 (200 copies, python benchmarks/heldout_kinds.py , 2026-12-07, "
+        "code not recorded)" in html
+    )
+    assert (
+        "found in 71.5%, able to block in 66.0% of copies with one word in every 4-6 replaced"
+        in demo["flat_markdown"]
+    )
+    assert (
+        "found in 71.5%, able to block in 66.0% of copies with one word in every 4-6 replaced"
+        in demo["flat_text"]
+    )
 
 
 # P13 ---------------------------------------------------------------------------------------------

@@ -34,18 +34,6 @@ class Meaning:
         return f"{self.shows} {self.probability}" if self.probability else self.shows
 
 
-EDITED_THROUGHOUT = (
-    "candidates are found by runs of tokens shared with a reference (12 with the default "
-    "fingerprint) and by shared token trigrams; a copy with one word in every four to six replaced, "
-    "dropped or added keeps no such run and is found only through its trigrams, about seven times in "
-    "ten (0.72 of such copies of held-out sources, kept only where it can block), and one with a word "
-    "in every three or four replaced is not found, though it is close to the reference (with one word "
-    "in seven changed it is found)"
-)
-"""A copy the method misses, measured (adversarial pass 14, ``tests/acceptance/test_adversarial14.py``;
-README "What a clean report does and does not prove"): said with the other limits, or a report
-listed paraphrase and translation as what it cannot see and left out a near copy it cannot see."""
-
 SHORT_ONLY = (
     "share with an indexed source only passages shorter than a finding needs to block: short texts "
     "can coincide without copying, so these are listed for a person to judge and are not, on their "

@@ -17,13 +17,14 @@ from provcheck.report.headline import record_verdict
 from provcheck.report.html.charts import bar_chart
 from provcheck.report.html.markup import badge, breakable, dl, esc, idents, table
 from provcheck.report.html.sources import sources_table
-from provcheck.report.meaning import EDITED_THROUGHOUT, SHORT_ONLY
+from provcheck.report.meaning import SHORT_ONLY
 from provcheck.report.method import (
     CAN_BLOCK_MEANS,
     FALSE_POSITIVE_MEANS,
     RECALL_MEANS,
     Measured,
     can_block_range,
+    edited_throughout,
     false_positive,
     measured,
     measured_apart,
@@ -325,7 +326,7 @@ def _proves(result: ScanResult, with_findings: int, sources: int, unruled: str =
         "not show that the data was written by people.</li>"
         + (f"<li><b>{esc(missing)}</b></li>" if (missing := ov.providers_not_indexed(result.run)) else "")
         + "<li>Paraphrases, translations and passages shorter than the matching threshold are not "
-        f"detected, nor is a copy edited throughout: {esc(EDITED_THROUGHOUT)}.</li>"
+        f"detected, nor is a copy edited throughout: {esc(edited_throughout(measured()))}.</li>"
         "<li>A copy cut across records is found only where Method and limits says (<i>Copies cut "
         "across records</i>): pieces long enough to be matched alone, or in shuffled order, are "
         "matched one record at a time.</li>"
