@@ -1,5 +1,10 @@
 """Outside counsel 23's points on report consistency (helper cs23): the demo scan in every format.
 
+* P8: the sources table counted a finding for the indexed source its record matched, while JSON
+  ``findings[].source`` and SARIF name the source whose facts met the rule: tatsu-lab/alpaca's
+  research-only block was counted for alpaca-style-nc, the table giving tatsu-lab/alpaca a worst
+  action of review, and model:openai/text-davinci-003 (the source of two findings) had no row.
+  Each finding is now counted for its own source, "via" the matched (or declared) source.
 * P12: "0.72 of such copies …, kept only where it can block" gave the recall (0.715) as the share
   able to block (0.660); held-out rows had a date and no code identity.
 * P13: the text and Markdown decision line left out notes, signature and scan_run_by, and joined
@@ -13,6 +18,7 @@ from __future__ import annotations
 import html as htmllib
 import json
 import re
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -116,6 +122,69 @@ def _counted_for(f: dict[str, Any]) -> str:
     if f["source"] is not None:
         return str(f["source"]["name"])
     return f"marker: {f['marker']['label']}" if f.get("marker") else ""
+
+
+# P8 ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("scan", ["demo", "other"])
+def test_summary_sources_count_each_finding_for_its_own_source(
+    scan: str, request: pytest.FixtureRequest
+) -> None:
+    out = request.getfixturevalue(scan)
+    doc = out["doc"]
+    by_name = Counter(_counted_for(f) for f in doc["findings"])
+    rows = {s["source"]: s["findings"] for s in doc["summary"]["sources"] if s["findings"]}
+    assert rows == dict(by_name)
+    named = Counter(f["source"]["name"] for f in doc["findings"] if f["source"] is not None)
+    assert {n: rows[n] for n in named} == dict(named)
+    # SARIF results name the same sources.
+    results = out["sarif_doc"]["runs"][0]["results"]
+    sarif = Counter(r["properties"]["source"]["name"] for r in results if r["properties"].get("source"))
+    assert sarif == named
+    # A source's worst action and blocking records follow the findings counted for it.
+    for name, row in _by_source(doc).items():
+        mine = [f for f in doc["findings"] if _counted_for(f) == name and not f["waived"]]
+        if mine:
+            rank = ["info", "warn", "review", "block"]
+            assert row["worst_action"] == max((f["action"] for f in mine), key=rank.index), name
+        blocking = {
+            (f["record"]["path"], f["record"]["index"])
+            for f in mine
+            if f["action"] == "block" and f["record"]
+        }
+        assert row["blocking_records"] == len(blocking), name
+
+
+def test_the_demo_counts_alpaca_research_block_for_tatsu_lab_alpaca_via_the_matched_source(
+    demo: dict[str, Any],
+) -> None:
+    rows = _by_source(demo["doc"])
+    alpaca = rows["tatsu-lab/alpaca"]
+    assert (alpaca["findings"], alpaca["worst_action"], alpaca["blocking_records"]) == (4, "block", 1)
+    assert alpaca["via"] == ["alpaca-style-nc"] and alpaca["indexed"] is False
+    model = rows["model:openai/text-davinci-003"]
+    assert (model["findings"], model["worst_action"]) == (2, "review")
+    assert model["via"] == ["tatsu-lab/alpaca", "alpaca-style-nc"]
+    nc = rows["alpaca-style-nc"]
+    # Its own findings, and those it led to that are counted for the sources above (the old view).
+    assert (nc["findings"], nc["onward_findings"], nc["via"]) == (3, 3, [])
+    assert rows["sharegpt-dump"]["findings"] == 3
+    # Every human table says the same, with the matched source named.
+    assert "tatsu-lab/alpaca (not indexed) via alpaca-style-nc" in demo["flat_text"]
+    assert re.search(
+        r"\| tatsu-lab/alpaca \(not indexed\) via alpaca-style-nc \|[^\n]*\| \*\*block\*\* \|",
+        demo["markdown"],
+    )
+    assert (
+        "model:openai/text-davinci-003 (not indexed) via tatsu-lab/alpaca, alpaca-style-nc"
+        in demo["markdown"]
+    )
+    assert "tatsu-lab/alpaca (not an indexed source) via alpaca-style-nc" in demo["flat_html"]
+    assert "model:openai/text-davinci-003 (not an indexed source) via" in demo["flat_html"]
+    said = "a finding is counted for the source whose facts met its rule"
+    for fmt in ("text", "markdown", "html"):
+        assert said in demo[f"flat_{fmt}"], fmt
 
 
 # P12 ---------------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from provcheck.report.base import Formatter, ReportContext
 from provcheck.report.decision import decision_line
 from provcheck.report.evidence import WITHHELD
 from provcheck.report.headline import record_verdict
+from provcheck.report.kinds import evidence_kinds, short_only
 from provcheck.report.locations import line_url, repo_path
 from provcheck.report.meaning import CLEAN_LIMITS, SHORT_ONLY
 from provcheck.report.method import measured, rates_paragraph
@@ -24,12 +25,11 @@ from provcheck.report.records import (
     DATASET_LEVEL_NOTE,
     RUN_ROW,
     SOURCE_FACTS_NOTE,
-    evidence_kinds,
     provenance_bases,
     record_view,
-    short_only,
     sources_basis,
     unruled_line,
+    via_text,
     with_share,
 )
 from provcheck.report.scope import read_by_content_line
@@ -153,6 +153,7 @@ class MarkdownFormatter(Formatter):
         for src in rs.sources:
             texts = "" if src.texts is None else f"{src.texts:,}" + (" (empty)" if src.texts == 0 else "")
             name = md(src.source) + ("" if src.indexed else " (not indexed)")
+            name += f" {md(via_text(src).strip())}" if src.via else ""
             name += " (background)" if src.background else ""  # independent text: never findings
             worst = f"**{src.worst}**" if src.worst in ("block", "review") else md(src.worst or "")
             # A declaration's finding is about the dataset: "0" records beside a review read as

@@ -36,6 +36,7 @@ from provcheck.report.records import (
     record_view,
     sources_basis,
     unruled_line,
+    via_text,
     with_share,
 )
 from provcheck.report.terminal import printable
@@ -226,6 +227,7 @@ class TextFormatter(Formatter):
                 _cell(
                     src.source
                     + ("" if src.indexed else " (not indexed)")
+                    + via_text(src)
                     + (" (background)" if src.background else "")  # independent: never findings
                 ),
                 _cell(src.provider or ""),

@@ -17,6 +17,7 @@ from provcheck.report.headline import record_verdict
 from provcheck.report.html.charts import bar_chart
 from provcheck.report.html.markup import badge, breakable, dl, esc, idents, table
 from provcheck.report.html.sources import sources_table
+from provcheck.report.kinds import evidence_kinds, short_only
 from provcheck.report.meaning import SHORT_ONLY
 from provcheck.report.method import (
     CAN_BLOCK_MEANS,
@@ -35,8 +36,6 @@ from provcheck.report.records import (
     RUN_ROW,
     WAIVED,
     RecordSummary,
-    evidence_kinds,
-    short_only,
     unruled_line,
 )
 
