@@ -5,10 +5,12 @@
   research-only block was counted for alpaca-style-nc, the table giving tatsu-lab/alpaca a worst
   action of review, and model:openai/text-davinci-003 (the source of two findings) had no row.
   Each finding is now counted for its own source, "via" the matched (or declared) source.
+* P11: "Records with findings (6 …)" stood beside "5 records have at least one open finding".
 * P12: "0.72 of such copies …, kept only where it can block" gave the recall (0.715) as the share
   able to block (0.660); held-out rows had a date and no code identity.
 * P13: the text and Markdown decision line left out notes, signature and scan_run_by, and joined
   conditions "before training.; Re-scan"; SARIF carried no decision.
+* P14: the Markdown sources table cut a clause cell mid-date ("OpenAI Terms of Use, effective 20…").
 * P5 (wording): "near-duplicate" labelled a match covering 47% of the reference and 57% of the
   record's turn; the label now says which side it covers (JSON ``kind`` is unchanged).
 """
@@ -187,6 +189,34 @@ def test_the_demo_counts_alpaca_research_block_for_tatsu_lab_alpaca_via_the_matc
         assert said in demo[f"flat_{fmt}"], fmt
 
 
+# P11 ---------------------------------------------------------------------------------------------
+
+
+def test_records_with_findings_says_which_rows_are_records(demo: dict[str, Any]) -> None:
+    rows = "6 rows: 5 records and 1 dataset-level row (README.md, 7 findings)"
+    assert f"**Records with findings** ({rows}; one row per record or declaring file" in demo["markdown"]
+    assert f"Records with findings ({rows}):" in demo["flat_text"]
+    assert f"Every record with a finding, one line each ({rows})" in demo["flat_html"]
+    assert ">Records (6 rows)<" in demo["html"]
+    assert demo["doc"]["summary"]["records"]["with_findings"] == 5  # the headline's count
+    # The text sources table's column holding "+ 3 dataset-level" says they are findings.
+    assert "By source (records; after +, dataset-level findings):" in demo["text"]
+    assert "records review/warn/info only (+ dataset-level findings)" in demo["text"]
+    assert "By source (records, not findings)" not in demo["text"]
+
+
+def test_a_text_report_under_either_title_is_not_scanned_as_data(tmp_path: Path) -> None:
+    """The text report is recognised beside the data by its sources title (``inputs.ownreport``):
+    the new title, and the one earlier versions wrote."""
+    from provcheck.inputs.ownreport import own_report
+
+    head = "provcheck report \u00b7 declared use: train (policy)\nBlocked: 1 of 2 records\n\n"
+    for i, title in enumerate(("records; after +, dataset-level findings", "records, not findings")):
+        path = tmp_path / f"r{i}.txt"
+        path.write_text(f"{head}By source ({title}):\n| source |\n", encoding="utf-8")
+        assert own_report(str(path)), title
+
+
 # P12 ---------------------------------------------------------------------------------------------
 
 
@@ -244,6 +274,19 @@ def test_decision_docs_agree_on_the_formats_that_show_it() -> None:
     assert cli.count(f"to show in the {formats} reports") == 2  # scan and merge
     assert f"shown in the {formats} reports" in (root / "docs" / "commands.md").read_text(encoding="utf-8")
     assert "html, pdf and json" not in cli
+
+
+# P14 ---------------------------------------------------------------------------------------------
+
+
+def test_markdown_sources_table_never_cuts_a_clause(demo: dict[str, Any]) -> None:
+    table = [line for line in demo["markdown"].splitlines() if line.startswith("| alpaca-style-nc |")]
+    assert len(table) == 1
+    assert "effective 20…" not in table[0]
+    assert (
+        "OpenAI Terms of Use, effective 2023-03-14 (see its note) (the provider's default terms: this "
+        "source's terms not recorded) |"
+    ) in table[0]
 
 
 # P5 (wording) ------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from provcheck.report import prompt as request
 from provcheck.report.base import Formatter, ReportContext
 from provcheck.report.decision import decision_line
 from provcheck.report.evidence import WITHHELD
-from provcheck.report.headline import record_verdict
+from provcheck.report.headline import record_verdict, rows_said
 from provcheck.report.kinds import evidence_kinds, short_only
 from provcheck.report.locations import line_url, repo_path
 from provcheck.report.meaning import CLEAN_LIMITS, SHORT_ONLY
@@ -69,6 +69,20 @@ def md(text: object, limit: int = CELL) -> str:
     if len(flat) > limit:
         flat = flat[: limit - 1] + "…"
     return flat.translate(_TABLE)
+
+
+def _clauses_cell(clauses: Sequence[str], limit: int = 600) -> str:
+    """A sources table's clause cell: whole clauses only, each with its caveats ("(see its
+    note)", "the provider's default terms"), the rest counted. Clipped at ``CELL`` it read
+    "OpenAI Terms of Use, effective 20…", both caveats and half the date lost (counsel 23, P14)."""
+    shown: list[str] = []
+    for c in clauses:
+        if shown and len("; ".join([*shown, c])) > limit:
+            break
+        shown.append(c)
+    more = len(clauses) - len(shown)
+    rest = f"; and {more:,} more clause document(s): see the json or html report" if more else ""
+    return md("; ".join(shown), max(limit, len("; ".join(shown)))) + rest
 
 
 def _refs(refs: Sequence[str]) -> str:
@@ -163,7 +177,7 @@ class MarkdownFormatter(Formatter):
                 f"| {name} | {md(src.provider or '')} | {md(src.license or '')} | {md(src.terms or '')} | "
                 f"{texts} | {with_share(src.blocking, src.blocking_share)} | "
                 f"{with_share(src.not_blocking, src.not_blocking_share)}{declared} | {worst} | "
-                f"{f'{src.unruled:,}' if src.unruled else ''} | {md('; '.join(src.clauses))} |"
+                f"{f'{src.unruled:,}' if src.unruled else ''} | {_clauses_cell(src.clauses)} |"
             )
         out += ["", md(sources_basis(rs.counts.scanned), 1000), ""]
         if any(src.indexed for src in rs.sources):
@@ -184,7 +198,8 @@ class MarkdownFormatter(Formatter):
             out += [md(read, 3000), ""]
         if rs.rows:
             out += [
-                f"**Records with findings** ({len(rs.rows):,}; one row per record, most severe first"
+                f"**Records with findings** ({rows_said(rs.rows)}; one row per record or declaring "
+                "file, most severe first"
                 + (f"; {RUN_ROW}" if any(r.end_index is not None for r in rs.rows) else "")
                 + ")",
                 "",

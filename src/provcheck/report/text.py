@@ -17,7 +17,7 @@ from provcheck.report import overview as ov
 from provcheck.report.base import Formatter, ReportContext
 from provcheck.report.decision import decision_line
 from provcheck.report.evidence import token_ranges, withheld_note
-from provcheck.report.headline import record_verdict
+from provcheck.report.headline import record_verdict, rows_said
 from provcheck.report.meaning import (
     CLEAN_LIMITS,
     PROBABILITY_BASIS,
@@ -155,7 +155,7 @@ class TextFormatter(Formatter):
         )
         if context.decision is not None:
             console.print(printable(decision_line(context.decision, result)), markup=False)
-        console.print("\nBy source (records, not findings):", markup=False)
+        console.print("\nBy source (records; after +, dataset-level findings):", markup=False)
         wide.print(sources)
         console.print(printable(sources_basis(rs.counts.scanned)), markup=False)
         if any(src.indexed for src in rs.sources):
@@ -177,7 +177,7 @@ class TextFormatter(Formatter):
             console.print(printable(ov.scanned_line(result.run)), markup=False, soft_wrap=True)
             console.print(printable(_written_by(result, rs)), markup=False, soft_wrap=True)
             return
-        console.print("Records with findings:", markup=False)
+        console.print(printable(f"Records with findings ({rows_said(rs.rows)}):"), markup=False)
         wide.print(records)
         unlisted = len(rs.rows) - TABLE_ROWS
         if unlisted > 0:
@@ -216,8 +216,13 @@ class TextFormatter(Formatter):
         table.add_column("source", no_wrap=True)
         for name in ("provider", "licence", "terms"):
             table.add_column(name, no_wrap=True)
-        # Records that block, and records with review, warn or info only, each with its share.
-        for name in ("texts", "records that block", "review/warn/info only"):
+        # Records that block, and records with review, warn or info only, each with its share;
+        # after "+", dataset-level findings, which are not records (counsel 23: its title said records).
+        for name in (
+            "texts",
+            "records that block",
+            "records review/warn/info only (+ dataset-level findings)",
+        ):
             table.add_column(name, no_wrap=True, justify="right")
         table.add_column("worst", no_wrap=True)
         table.add_column("no rule", no_wrap=True, justify="right")  # matched under no rule

@@ -223,7 +223,7 @@ class HtmlFormatter(Formatter):
         nav = [
             ("summary", "Summary"),
             ("decision", "Decision"),
-            ("records", f"Records ({len(rs.rows):,})"),
+            ("records", f"Records ({len(rs.rows):,} rows)"),
             ("findings", f"Evidence ({len(result.findings):,} findings)"),
             ("waivers", "Waivers"),
             ("rules", "Rules checked"),

@@ -13,7 +13,7 @@ from typing import TextIO
 
 from provcheck.model import ScanResult
 from provcheck.report import overview as ov
-from provcheck.report.headline import record_verdict
+from provcheck.report.headline import record_verdict, rows_said
 from provcheck.report.html.charts import bar_chart
 from provcheck.report.html.markup import badge, breakable, dl, esc, idents, table
 from provcheck.report.html.sources import sources_table
@@ -418,7 +418,7 @@ def write_records(out: TextIO, rs: RecordSummary, for_print: bool = False) -> No
     """Every record with a finding, one line each (the printed document's appendix too)."""
     out.write(
         '<section id="records"><h2>Records with findings</h2>'
-        f"<p>Every record with a finding, one line each ({len(rs.rows):,} rows), most severe first"
+        f"<p>Every record with a finding, one line each ({esc(rows_said(rs.rows))}), most severe first"
         + (f"; {RUN_ROW}" if any(r.end_index is not None for r in rs.rows) else "")
         + ". "
         "This list is complete in print; the evidence of each finding follows.</p>"
