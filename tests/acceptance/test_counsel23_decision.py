@@ -93,7 +93,8 @@ def test_the_decision_digest_binds_the_decision_file_and_is_shown_where_it_is_si
     docs = []
     for decision in (first, second):
         html, text = tmp_path / f"{decision.stem}.html", tmp_path / f"{decision.stem}.txt"
-        shown = ("-f", "html", "-o", html, "-f", "text", "-o", text)
+        sarif = tmp_path / f"{decision.stem}.sarif"
+        shown = ("-f", "html", "-o", html, "-f", "text", "-o", text, "-f", "sarif", "-o", sarif)
         doc = _scan(root, demo_index, "--decision", decision, *shown)
         assert doc["report"] == report  # the report's own identity leaves the decision out
         file_sha = hashlib.sha256(decision.read_bytes()).hexdigest()
@@ -102,6 +103,7 @@ def test_the_decision_digest_binds_the_decision_file_and_is_shown_where_it_is_si
         signature = html.read_text().split('<div class="signature">')[-1].split("</div>")[0]
         assert f'decision digest <span class="mono">{bound}</span>' in signature
         assert f"decision digest {bound}" in " ".join(text.read_text().split())
+        assert json.loads(sarif.read_text())["runs"][0]["properties"]["decision"]["sha256"] == bound
         docs.append(doc)
     assert docs[0]["decision"]["sha256"] != docs[1]["decision"]["sha256"]
 

@@ -311,16 +311,37 @@ def dated_note(decision: Decision, result: ScanResult) -> str:
     return f" (dated before this scan ran on {scanned}, and the file names no report)"
 
 
+def numbered(items: tuple[str, ...]) -> str:
+    """``(1) Remove … before training. (2) Re-scan …``: joined with "; " they read "before
+    training.; Re-scan" (outside counsel 23, P13); a "; " only after an item without its own stop."""
+    said = ""
+    for i, item in enumerate(items, 1):
+        if said:
+            said += " " if said.endswith((".", "!", "?", ";", ":")) else "; "
+        said += f"({i}) {item}"
+    return said
+
+
 def decision_line(decision: Decision, result: ScanResult, report_digest: str | None = None) -> str:
     """The decision on record in one line, for the text and Markdown reports (they did not show
-    it: a pull-request comment could not tell that one existed), with its digest when the
-    report's is given (``decision_digest``)."""
+    it: a pull-request comment could not tell that one existed), with everything the HTML and
+    PDF decision block holds: notes, the signature and who ran the scan were left out, and notes
+    can qualify an approval (outside counsel 23, P13); with its digest when the report's is given
+    (``decision_digest``)."""
     over = decision_over(decision, result)
-    conditions = f"; conditions: {'; '.join(decision.conditions)}" if decision.conditions else ""
     checked = "" if decision.report else " (the decision file names no report: not checked against this one)"
     bound = decision_digest(decision, report_digest) if report_digest is not None else None
-    binds = f"; decision digest {bound}" if bound is not None else ""
-    return (
-        f"Decision on record: {over or decision.label}{conditions}; by {decision.name} ({decision.role}), "
-        f"{decision.date}{dated_note(decision, result)}, in {decision.path}{checked}{binds}"
+    # Fields apart with " · ": a note or signature ending in a stop read "stand-ins.; signature".
+    return "Decision on record: " + " · ".join(
+        [
+            over or decision.label,
+            *([f"conditions: {numbered(decision.conditions)}"] if decision.conditions else []),
+            f"by {decision.name} ({decision.role}), {decision.date}{dated_note(decision, result)}",
+            *([f"notes: {decision.notes}"] if decision.notes else []),
+            *([f"override: {decision.override}"] if decision.override and not over else []),
+            f"signature: {decision.signature}" if decision.signature else "no signature recorded",
+            f"scan run by (as the decision file states): {decision.scan_run_by or 'not stated'}",
+            f"in {decision.path}{checked}",
+            *([f"decision digest {bound}"] if bound is not None else []),
+        ]
     )
