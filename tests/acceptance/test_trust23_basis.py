@@ -58,7 +58,7 @@ def test_findings_on_a_source_with_no_basis_are_said_where_the_decision_is_made(
     text = reports["txt"].splitlines()
     # Text: right after the verdict, before the sources table.
     (at,) = (i for i, line in enumerate(text) if line.startswith("Blocked:"))
-    after = " ".join(text[at : text.index("By source (records, not findings):")])
+    after = " ".join(text[at : next(i for i, line in enumerate(text) if line.startswith("By source ("))])
     assert LINE in after and "1 finding)" in after
     # Markdown: under the heading.
     md = reports["md"].split("\n\n")

@@ -30,11 +30,13 @@ from provcheck.report import basis, clauses
 from provcheck.report import overview as ov
 from provcheck.report import serialize as s
 from provcheck.report.base import Formatter, ReportContext
+from provcheck.report.decision import Decision, decision_digest, decision_over
 from provcheck.report.evidence import WITHHELD
 from provcheck.report.html.markup import safe_url
 from provcheck.report.locations import repo_path
 from provcheck.report.markdown import md as markdown_text
-from provcheck.report.meaning import lowered_because
+from provcheck.report.meaning import kind_label, lowered_because
+from provcheck.report.records import report_identity
 from provcheck.report.terminal import printable_lines
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -249,7 +251,7 @@ def _related(f: Finding, n: int, run: RunRecord) -> dict[str, Any] | None:
         ref = f.match.reference
         name = f"{ref.source.name}/{ref.id}"
         text = (
-            f"{turn} copies reference {ref.id} of source {ref.source.name} ({f.match.evidence.kind.value}, "
+            f"{turn} copies reference {ref.id} of source {ref.source.name} ({kind_label(f.match.evidence)}, "
         )
         text += f"similarity {f.match.evidence.similarity:.2f}, {f.match.evidence.matched_tokens} tokens)"
         if ref.withheld:
@@ -470,6 +472,9 @@ class SarifFormatter(Formatter):
                             {"path": n.path, "reason": n.reason, "kind": n.kind} for n in result.not_scanned
                         ],
                         "run": run.to_dict(),
+                        # Counsel's decision, as the JSON report's `decision` (null without
+                        # --decision): CI read the error results as an unreviewed failure (counsel 23).
+                        "decision": decision_data(context.decision, result),
                     },
                 }
             ],
@@ -490,3 +495,12 @@ class SarifFormatter(Formatter):
             item = result_of(f, index_of[f.rule.id], run, prints.of(f), bases)
             out.write(_dumps(item).replace("\n", "\n" + indent))
         out.write(skeleton[at + len(_dumps(placeholder)) :] + "\n")
+
+
+def decision_data(decision: Decision | None, result: ScanResult) -> dict[str, Any] | None:
+    """The decision on record as the JSON report's ``decision`` gives it, with what an approval
+    was given over (``given_over``, as the other formats say it); None without one."""
+    if decision is None:
+        return None
+    digest = decision_digest(decision, report_identity(result).digest)
+    return {**decision.to_dict(), "sha256": digest, "given_over": decision_over(decision, result)}
