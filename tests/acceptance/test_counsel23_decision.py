@@ -136,3 +136,27 @@ def test_a_decision_dated_before_the_scan_says_so(tmp_path: Path, demo_index: Pa
     _scan(root, demo_index, "--decision", decision, "-f", "markdown", "-o", md)
     assert "2020-01-01 (dated before this scan ran on" in md.read_text()
     assert "and the file names no report)" in md.read_text()
+
+
+def test_the_facts_signed_name_the_least_verified_quote_relied_on(tmp_path: Path, demo_index: Path) -> None:
+    """P4: the quote confidence was shown beside each quote and in a legend, not among the facts
+    the decision is signed on; the demo's OpenAI clause is verified in a secondary copy only."""
+    root = _copy_demo(tmp_path)
+    html = tmp_path / "r.html"
+    _scan(root, demo_index, "-f", "html", "-o", html)
+    page = html.read_text()
+    facts = page[page.index("Facts the decision rests on") :]
+    row = facts[facts.index("<dt>Quotes relied on</dt>") :].split("</dd>")[0]
+    assert "the least verified: quote confidence V-S" in row
+    assert "OpenAI Terms of Use, section 2(c)(iii), effective 2023-03-14" in row
+    # A policy whose rules cite no clause gives no such row (nothing is claimed of quotes).
+    policy = tmp_path / "bare.yaml"
+    policy.write_text(
+        "use: {purpose: train-competing-model}\nrules:\n  - id: openai-compete\n"
+        "    title: OpenAI output\n    when: {source.provider: openai}\n    action: review\n"
+        "    message: copies {source.name}\n"
+    )
+    bare = tmp_path / "bare.html"
+    args: list[object] = ["scan", root / "dataset", "--index", demo_index, "--policy", policy, "-q"]
+    run_cli([*args, "--fail-on", "never", "-f", "html", "-o", bare], 4)  # 4: the demo's unreadable record
+    assert "Quotes relied on" not in bare.read_text()

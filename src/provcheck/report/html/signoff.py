@@ -5,6 +5,7 @@ on, and the form (or the decision given with ``--decision``) to sign. Moved from
 from __future__ import annotations
 
 from provcheck.model import RunRecord, ScanResult
+from provcheck.report import clauses
 from provcheck.report import overview as ov
 from provcheck.report.basis import indexed_bases, rests_on, unrecorded_line
 from provcheck.report.decision import DECISIONS, Decision, dated_note, decision_digest, decision_over
@@ -162,6 +163,7 @@ def decision_question(result: ScanResult, rs: RecordSummary, dataset: str, decis
                     else "no finding rests on an indexed source"
                 ),
             ),
+            *[("Quotes relied on", esc(line)) for line in [clauses.weakest_quotes(result.findings)] if line],
             ("Waivers", esc(ov.waivers_fact(result))),
             ("Run by", run_by),
         ]
