@@ -42,6 +42,13 @@ def merge_terms(state: LoadState, doc: LineDict, display: str) -> None:
                     f"terms {tid!r}: 'effective_note' says where the 'effective' date of a version comes "
                     "from; this version has none: use 'date_note' for what is known of its date",
                 )
+            if effective is None and "date_label" in v:
+                state.problem(
+                    display,
+                    v.line_of("date_label"),
+                    f"terms {tid!r}: 'date_label' says what a version's 'effective' date is (Updated, Last "
+                    "Update); this version has none",
+                )
             seen = None
             if "seen" in v:
                 seen = policy_date(state, display, v.line_of("seen"), v["seen"], "seen")
@@ -68,6 +75,7 @@ def merge_terms(state: LoadState, doc: LineDict, display: str) -> None:
                     date_note=v.get("date_note"),
                     effective_note=v.get("effective_note"),
                     seen=seen,
+                    date_label=v.get("date_label"),
                 )
             )
         parsed.sort(key=lambda tv: tv.effective or dt.date.min)

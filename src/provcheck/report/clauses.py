@@ -60,10 +60,11 @@ NO_DATE = (
 
 
 def dating(c: Clause) -> str:
-    """The wording's date in a few words: ``effective DATE``, ``version 4.0, no effective
-    date`` or ``effective date not recorded``."""
+    """The wording's date in a few words: ``effective DATE`` (``Updated DATE``, ``Last Update
+    DATE``: as the document labels it), ``version 4.0, no effective date`` or ``effective date
+    not recorded``."""
     if c.effective:
-        return f"effective {c.effective}"
+        return f"{c.date_label or 'effective'} {c.effective}"
     if c.version:
         return f"version {c.version}, no effective date"
     return "effective date not recorded"

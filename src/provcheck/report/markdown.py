@@ -159,7 +159,7 @@ class MarkdownFormatter(Formatter):
             # a finding about nothing.
             declared = f" + {src.declared:,} dataset-level" if src.declared else ""
             out.append(
-                f"| {name} | {md(src.provider or '')} | {md(src.license or '')} | {md(src.terms or '')} | "
+                f"| {name} | {md(src.provider or '')} | {md(src.licence_shown)} | {md(src.terms or '')} | "
                 f"{texts} | {with_share(src.blocking, src.blocking_share)} | "
                 f"{with_share(src.not_blocking, src.not_blocking_share)}{declared} | {worst} | "
                 f"{f'{src.unruled:,}' if src.unruled else ''} | {md('; '.join(src.clauses))} |"
@@ -338,7 +338,9 @@ def _rules(result: ScanResult) -> list[str]:
     line = md(checked.rules_line(result), 1000)
     if rules is None:
         return [line, ""]
+    said = checked.unassessed_line(result)
     out = [
+        *([md(said, 3000) + ".", ""] if said else []),
         f"<details><summary>{line}</summary>",
         "",
         md(checked.CLAUSE_NOTE, 3000) + ".",

@@ -284,8 +284,8 @@ def result_of(f: Finding, rule_index: int, run: RunRecord, fingerprint_: str) ->
         # as a restriction in force (outside counsel 21, P3).
         message += (
             f" (rule action {low.from_action.value}; lowered to {low.to_action.value}: the material is "
-            f"dated {low.date}, before the earliest wording of {low.document} on record took effect"
-            + (f" ({low.effective})" if low.effective else "")
+            f"dated {low.date}, before the date of the earliest wording of {low.document} on record"
+            + (f" ({low.date_label or 'effective'} {low.effective})" if low.effective else "")
             + "; a reviewer confirms whether the restriction was in force then)"
         )
     if f.match is not None and f.match.strength is not None:
