@@ -21,7 +21,9 @@
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -287,3 +289,32 @@ def test_openai_2023_date_labelled_updated(reports: dict[str, Any]) -> None:
         flat = " ".join(reports[fmt].split())
         assert "Updated 2023-03-14" in flat, fmt
         assert "effective 2023-03-14" not in flat, fmt
+
+
+# P10 (the reference) -------------------------------------------------------------------------
+
+
+def test_every_report_names_the_legal_reference_and_its_currency(reports: dict[str, Any]) -> None:
+    """Which reference the packs quote, as it describes itself, in Scope and in the facts the
+    decision rests on (HTML), in the text and Markdown headings and in the JSON run record."""
+    (ref,) = reports["doc"]["run"]["policy"]["references"]
+    assert ref["id"] == "terms-and-licences" and ref["file"].startswith("terms-and-licences.md")
+    compiled = "Compiled by reading primary and secondary sources; nothing here is legal advice."
+    assert ref["compiled"] == compiled
+    assert "The OTA history ends 2026-08-22." in ref["currency"]
+    assert "states no date of compilation" in ref["currency"]
+    said = r"(?i)legal reference (of the policy's quotes and legal facts: )?terms-and-licences\.md"
+    for fmt in ("text", "markdown", "html"):
+        flat = " ".join(html.unescape(re.sub(r"<[^>]+>|\*\*", " ", reports[fmt])).split())
+        assert re.search(said, flat), fmt
+        assert compiled in flat, fmt
+    page = reports["html"]
+    facts = page[page.index("Facts the decision rests on") :]
+    assert "<dt>Legal reference</dt>" in facts and "The OTA history ends 2026-08-22." in facts
+
+
+def test_a_policy_naming_an_unknown_reference_is_refused(tmp_path: Path) -> None:
+    policy = tmp_path / "p.yaml"
+    policy.write_text("version: 1\nreference: my-notes\nrules: []\n")
+    out = run_cli(["policy", "validate", policy], code=3)
+    assert f"{policy}:2: unknown reference 'my-notes'; allowed: terms-and-licences" in out.stderr

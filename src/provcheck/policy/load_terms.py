@@ -58,9 +58,12 @@ def merge_terms(state: LoadState, doc: LineDict, display: str) -> None:
                     line_of(body["versions"], i),
                     f"terms {tid!r}: with 'select: licence' a version names 'licenses' or 'datasets'",
                 )
+            # A clause that is not a mapping was refused by the schema (and reported): left out. A
+            # YAML alias can carry it past the schema's path into a second terms document.
             clauses = {
                 key: {k: str(clause[k]) for k in ("quote", "section", "confidence") if k in clause}
                 for key, clause in v["clauses"].items()
+                if isinstance(clause, dict)
             }
             parsed.append(
                 TermsVersion(

@@ -193,6 +193,7 @@ class JunitFormatter(Formatter):
             *[("coverage", line) for line in [ov.coverage(result)] if line],
             ("declared_use", ov.declared_use(run)),
             ("not_scanned", ov.not_scanned_line(result) or "none"),
+            *[("legal_reference", line) for line in [ov.reference_line(run)] if line],
             *[("policy_overrides", line) for line in [ov.overrides_line(run)] if line],
             *[("settings_replaced", line) for line in [ov.replaced_line(run)] if line],
         ]

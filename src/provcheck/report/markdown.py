@@ -127,6 +127,8 @@ class MarkdownFormatter(Formatter):
             f"report {md(rs.identity.id)}"
         )
         out.append(f"<br>{md(ov.scanned_line(run), 3000)}")
+        if line := ov.reference_words(run):
+            out.append(f"<br>**Legal reference** of the policy's quotes and legal facts: {md(line, 3000)}")
         if changed := ov.overrides_line(run):
             out.append(f"<br>**Policy** {md(changed, 3000)}")
         if changed := ov.replaced_line(run):

@@ -35,12 +35,15 @@ from provcheck.policy.licenses import (
     SHAREALIKE,
     traits,
 )
+from provcheck.report.scope import NO_REFERENCE as NO_REFERENCE
 from provcheck.report.scope import declared_use as declared_use
 from provcheck.report.scope import joined_line as joined_line
 from provcheck.report.scope import not_scanned_line as not_scanned_line
 from provcheck.report.scope import overrides_line as overrides_line
 from provcheck.report.scope import providers_not_indexed as providers_not_indexed
 from provcheck.report.scope import read_by_content_line as read_by_content_line
+from provcheck.report.scope import reference_line as reference_line
+from provcheck.report.scope import reference_words as reference_words
 from provcheck.report.scope import replaced_line as replaced_line
 from provcheck.report.scope import run_by_text as run_by_text
 from provcheck.report.scope import scan_time as scan_time
