@@ -318,3 +318,25 @@ def test_a_policy_naming_an_unknown_reference_is_refused(tmp_path: Path) -> None
     policy.write_text("version: 1\nreference: my-notes\nrules: []\n")
     out = run_cli(["policy", "validate", policy], code=3)
     assert f"{policy}:2: unknown reference 'my-notes'; allowed: terms-and-licences" in out.stderr
+
+
+# P15 ------------------------------------------------------------------------------------------
+
+
+def test_cc_by_nc_is_quoted_as_separate_passages_in_section_order(reports: dict[str, Any]) -> None:
+    """§1(g), §1(i), §2(a)(1) and §2(a)(2), each its own quotation with its section, and the
+    block's Why says, as the share-alike rule does, that whether the licence reaches the
+    material is for counsel."""
+    (f,) = _findings(reports["doc"], "noncommercial-licence-in-commercial-use")
+    c = f["clause"]
+    assert [p["section"] for p in c["parts"]] == ["1(g)", "1(i)", "2(a)(1)", "2(a)(2)"]
+    assert c["parts"][0]["quote"].startswith("g. Licensed Rights means")
+    assert c["parts"][3]["quote"].startswith("2. Exceptions and Limitations.")
+    assert c["section"] == "1(g); 1(i); 2(a)(1); 2(a)(2)"
+    joint = "in connection with the exchange.” (section 1(i)); “1. Subject to the terms"
+    for fmt in ("text", "markdown", "html"):
+        flat = " ".join(html.unescape(reports[fmt]).split())
+        assert joint in flat, fmt
+        assert "purposes only. […] i. NonCommercial" not in flat, fmt
+    why = " ".join(f["rationale"].split())
+    assert "Copyright and Similar Rights" in why and "legal questions for your counsel" in why

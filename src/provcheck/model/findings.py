@@ -69,6 +69,10 @@ class Clause:
     """What ``effective`` is, as the document or the reference labels it (``Updated``, ``Last
     Update``, ``added``); None when it is an effective date (counsel 23: an "Updated" heading
     and a "Last Update" line were shown as "effective")."""
+    parts: tuple[tuple[str, str], ...] = ()
+    """``(section, words)`` of each passage when the clause quotes passages of different
+    sections as separate quotations, in section order (``quote`` is then the passages joined by
+    " […] "); empty for one passage (counsel 23: CC BY-NC's §2(a)(1) and §1(i) read as one)."""
     default_terms: bool = False
     """True when the source's terms are not recorded and the document cited is the one the
     policy applies by default (not a licence or version named by the source's generator,

@@ -65,6 +65,16 @@ def merge_terms(state: LoadState, doc: LineDict, display: str) -> None:
                 for key, clause in v["clauses"].items()
                 if isinstance(clause, dict)
             }
+            # Passages of different sections, quoted apart (in section order): the clause's quote
+            # is them joined by " […] ", and its section theirs, unless the clause gives one.
+            parts = {
+                key: tuple((str(p["section"]), str(p["quote"])) for p in clause["parts"])
+                for key, clause in v["clauses"].items()
+                if isinstance(clause, dict) and clause.get("parts")
+            }
+            for key, passages in parts.items():
+                clauses[key].setdefault("quote", " […] ".join(words for _, words in passages))
+                clauses[key].setdefault("section", "; ".join(section for section, _ in passages))
             parsed.append(
                 TermsVersion(
                     effective,
@@ -79,6 +89,7 @@ def merge_terms(state: LoadState, doc: LineDict, display: str) -> None:
                     effective_note=v.get("effective_note"),
                     seen=seen,
                     date_label=v.get("date_label"),
+                    parts=parts,
                 )
             )
         parsed.sort(key=lambda tv: tv.effective or dt.date.min)

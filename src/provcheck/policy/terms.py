@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from provcheck.model import Clause
@@ -51,6 +51,8 @@ class TermsVersion:
     date_label: str | None = None
     """What ``effective`` is, as the document or the reference labels it (``Updated``, ``Last
     Update``, ``added``); None for an effective date."""
+    parts: Mapping[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
+    """Clause key -> ``(section, words)`` of each passage a clause quotes separately."""
 
     def governs(self, facts: SourceFacts | None) -> bool:
         """True when the source's name, generator or licence names this version."""
@@ -100,6 +102,7 @@ class Terms:
                     effective_note=v.effective_note,
                     seen=_iso(v.seen) or None,
                     date_label=v.date_label,
+                    parts=v.parts.get(key, ()),
                 )
             )
         return out
@@ -175,6 +178,7 @@ class Terms:
             seen=_iso(chosen.seen) or None,
             default_terms=default,
             date_label=chosen.date_label,
+            parts=chosen.parts.get(key, ()),
         )
         return Citation(clause, predates)
 

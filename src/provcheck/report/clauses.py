@@ -106,7 +106,12 @@ def section(c: Clause) -> str:
 
 
 def quote(c: Clause) -> str:
-    """The quote between typographic quotes, or ``no wording on record``."""
+    """The quote between typographic quotes, or ``no wording on record``; passages of different
+    sections each between their own, with their section: ``“i. NonCommercial means …” (section
+    1(i)); “1. Subject to …” (section 2(a)(1))`` (counsel 23: stitched as one quotation, §2 before
+    §1, they read as one passage)."""
+    if c.parts:
+        return "; ".join(f"“{words}” ({pinpoint(section)})" for section, words in c.parts)
     return f"“{c.quote}”" if c.quote else NO_WORDING
 
 

@@ -250,10 +250,12 @@ class MarkdownFormatter(Formatter):
             # The words themselves, once per clause: a summary that cited "section 2(a)(1); 1(i)"
             # without them left counsel without the definition of NonCommercial it rests on
             # (counsel 20, P15).
-            words = dict.fromkeys((c.document, clauses.section(c), c.quote) for c in shown if c.quote)
+            words = dict.fromkeys(
+                (c.document, clauses.section(c), clauses.quote(c)) for c in shown if c.quote
+            )
             if words:
                 out += ["Clauses quoted, in full as the policy records them:", ""]
-                out += [f"- {md(doc)}, {md(sec)}: “{md(quote, QUOTE)}”" for doc, sec, quote in words]
+                out += [f"- {md(doc)}, {md(sec)}: {md(quote, QUOTE)}" for doc, sec, quote in words]
                 out.append("")
             out += ["</details>", ""]
         else:

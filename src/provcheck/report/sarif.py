@@ -133,7 +133,12 @@ def rule_descriptor(rule_id: str, use: RuleUse) -> dict[str, Any]:
         url = _link_target(c.url)
         cite = f"[{_md(c.document)}]({url})" if url else _md(c.document)
         md.append(
-            (f"> {_md(c.quote)}\n\n" if c.quote else f"{clauses.NO_WORDING}: ")
+            # Passages of different sections, each between its own quotation marks (counsel 23).
+            (
+                f"> {_md(clauses.quote(c) if c.parts else c.quote)}\n\n"
+                if c.quote
+                else f"{clauses.NO_WORDING}: "
+            )
             + cite
             + f", {_md(clauses.section(c))}"
             + f", {_md(clauses.dating(c))}"

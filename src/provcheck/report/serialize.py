@@ -201,6 +201,7 @@ def clause(c: Clause | None) -> dict[str, Any] | None:
         "effective_note": c.effective_note,
         "seen": c.seen,
         "default_terms": c.default_terms,
+        **({"parts": [{"section": s, "quote": q} for s, q in c.parts]} if c.parts else {}),
     }
 
 

@@ -371,7 +371,7 @@ class TextFormatter(Formatter):
                 shown = "as quoted in full above (the same words of the same document)"
             else:
                 quoted.add(c.quote)
-                shown = f"“{printable(' '.join(c.quote.split()))}”"
+                shown = printable(" ".join(clauses.quote(c).split()))
             console.print(Text("  clause: ", style="bold") + Text(shown))
             console.print(printable("    " + clauses.citation(c)), markup=False)
             if c.note:
