@@ -43,6 +43,7 @@ from provcheck.report.scope import overrides_line as overrides_line
 from provcheck.report.scope import providers_not_indexed as providers_not_indexed
 from provcheck.report.scope import read_by_content_line as read_by_content_line
 from provcheck.report.scope import reference_line as reference_line
+from provcheck.report.scope import reference_short as reference_short
 from provcheck.report.scope import reference_words as reference_words
 from provcheck.report.scope import replaced_line as replaced_line
 from provcheck.report.scope import run_by_text as run_by_text

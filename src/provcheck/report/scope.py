@@ -135,6 +135,17 @@ def reference_line(run: RunRecord) -> str | None:
     return REFERENCE_OF + said if said else None
 
 
+def reference_short(run: RunRecord) -> str | None:
+    """``reference_words`` in a few words, for the facts a decision rests on (which repeat what
+    Scope says in full): the file, its digest's first 12 characters and its currency."""
+    refs = run.policy.references
+    if isinstance(refs, Absent) or not refs:
+        return None
+    return "; ".join(f"{r.file.split(' ', 1)[0]} (SHA-256 {r.sha256[:12]}…): {r.currency}" for r in refs) + (
+        " (in full under Scope)"
+    )
+
+
 def reference_words(run: RunRecord) -> str | None:
     """``legal reference: terms-and-licences.md (…), “Restricted-provenance facts …” (SHA-256 …):
     “Compiled by …”; it states no date of compilation; …``: which reference the policy's quotes

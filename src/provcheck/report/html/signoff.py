@@ -114,7 +114,7 @@ def decision_question(result: ScanResult, rs: RecordSummary, dataset: str, decis
         [
             ("Declared use", esc(use)),
             ("Policy", esc(policy) + (f"; digest {_mono(digest)}" if digest else "")),
-            ("Legal reference", esc(ov.reference_words(run) or ov.NO_REFERENCE)),
+            ("Legal reference", esc(ov.reference_short(run) or ov.NO_REFERENCE)),
             # A pack's rule the user's file redefined or turned off reads as the pack's own
             # judgement in the findings: counsel has to see that the file decided it.
             *[("Policy overrides", f"<b>{esc(line)}</b>") for line in [ov.overrides_line(run)] if line],
