@@ -67,6 +67,6 @@ def test_a_manifests_own_date_is_cited_but_keeps_the_rules_action(tmp_path: Path
     found = _declared(_scan(tmp_path, index_dir, "dated", {"provenance.yaml": manifest}, code=1))
     assert found["action"] == "block" and found["date_lowering"] is None, found
     note = found["clause"]["note"]
-    assert "the material is dated 2020-01-01, before this version took effect (2023-03-14)" in note
+    assert "the material is dated 2020-01-01, before this version's date (Updated 2023-03-14)" in note
     assert "that date is the dataset's own (dataset:" in note and "dated: its card or manifest)" in note
     assert note.endswith("which does not lower the finding's action"), note

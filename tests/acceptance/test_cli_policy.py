@@ -47,7 +47,9 @@ def test_the_demo_blocks_allows_and_waives(tmp_path: Path) -> None:
         key = (f["record"] or {}).get("id") or f["path"]
         by_record.setdefault(key, []).append(f)
     assert {(f["rule"], f["action"], f["waived"]) for f in by_record["conv-002"]} == {
-        ("openai-no-competing-models", "block", False)
+        ("openai-no-competing-models", "block", False),
+        # ShareGPT released no licence (reference §6): reviewed, never silent (counsel 23).
+        ("unlicensed-material", "review", False),
     }
     assert {(f["rule"], f["action"]) for f in by_record["conv-005"]} == {
         ("deepseek-training-permitted", "info")
@@ -101,7 +103,9 @@ def test_the_default_waivers_file_is_read_from_the_current_directory(
     data = chats(tmp_path / "d.jsonl", [EDITED])
     policy = policy_file(tmp_path)
     doc = scan_json([data, "-i", index_dir, "-p", policy], 1)
-    (finding,) = doc["findings"]
+    # The index's ShareGPT licence is no licence: unlicensed-material reviews it (counsel 23).
+    assert sorted(f["rule"] for f in doc["findings"]) == ["openai-no-competing-models", "unlicensed-material"]
+    (finding,) = [f for f in doc["findings"] if f["rule"] == "openai-no-competing-models"]
     (tmp_path / ".provcheck-waivers.yaml").write_text(
         f"waivers:\n  - id: {finding['id']}\n    reason: bought a licence\n    approver: legal\n"
         "    date: 2025-01-01\n  - rule: nothing-fires\n    reason: r\n    approver: a\n"
@@ -109,7 +113,8 @@ def test_the_default_waivers_file_is_read_from_the_current_directory(
     )
     monkeypatch.chdir(tmp_path)
     doc = scan_json([data, "-i", index_dir, "-p", policy], 0)
-    assert doc["findings"][0]["waived"] and doc["verdict"]["blocking"] is False
+    (waived,) = [f for f in doc["findings"] if f["id"] == finding["id"]]
+    assert waived["waived"] and doc["verdict"]["blocking"] is False
     assert [s["rule"] for s in doc["waivers"]["stale"]] == ["nothing-fires"]
     result = run_cli(["scan", data, "-i", index_dir, "-p", policy], 0)
     assert "stale waiver (rule nothing-fires)" in result.stderr and "review (waived)" not in result.stdout
@@ -126,24 +131,25 @@ def test_baseline_waives_everything_and_flags_the_placeholders(tmp_path: Path, i
     assert {f["rule"] for f in before["findings"]} == {
         "openai-no-competing-models",
         "marker-ai-self-reference",
+        "unlicensed-material",  # the index's ShareGPT licence is no licence (counsel 23)
     }
     result = run_cli(["baseline", data, "-i", index_dir, "-p", policy, "-o", out], 0)
-    assert "2 waiver(s) written" in result.stderr and "placeholder" in result.stderr
+    assert "3 waiver(s) written" in result.stderr and "placeholder" in result.stderr
     assert sorted(p.name for p in out.parent.iterdir()) == [".provcheck-waivers.yaml"]  # atomic: no temp file
     doc = scan_json([data, "-i", index_dir, "-p", policy, "--waivers", out], 0)
     assert all(f["waived"] and f["waiver"]["placeholder"] for f in doc["findings"])
-    assert doc["waivers"]["placeholders"] == 2
+    assert doc["waivers"]["placeholders"] == 3
     result = run_cli(["scan", data, "-i", index_dir, "-p", policy, "--waivers", out], 0)
-    assert "WARNING: 2 waiver(s) still have the baseline placeholder" in result.stderr
+    assert "WARNING: 3 waiver(s) still have the baseline placeholder" in result.stderr
     assert "PLACEHOLDER" in result.stdout
     # A second baseline adds only what is new, keeping what people wrote in the file.
     text = out.read_text().replace("approver: TODO", "approver: jane", 1) + "  # reviewed 2025-03\n"
     out.write_text(text)
     chats(tmp_path / "d.jsonl", [EDITED, marked, REFERENCE_TEXTS[0]])
     result = run_cli(["baseline", data, "-i", index_dir, "-p", policy, "-o", out], 0)
-    assert "1 waiver(s) written" in result.stderr
+    assert "2 waiver(s) written" in result.stderr  # its copy and its missing licence
     new = out.read_text()
-    assert new.startswith(text) and new.count("- id:") == 3
+    assert new.startswith(text) and new.count("- id:") == 5
 
 
 def test_markers_are_found_in_worker_processes_too(tmp_path: Path, index_dir: Path) -> None:

@@ -104,11 +104,13 @@ use:
 # Counsel has decided that this assistant does not compete with OpenAI, Google or Anthropic: the
 # rules that review copies when the declared use leaves that open are turned off, and the ChatGPT
 # and Gemini copies are matches no rule applies to (what sections 1 and 5 check); the Claude copy
-# is still blocked by the Usage Policy's training rule.
+# is still blocked by the Usage Policy's training rule. Counsel has also accepted the ChatGPT
+# shares' missing licence (LicenseRef-ShareGPT is no licence, counsel 23).
 disable:
   - openai-competition-undeclared
   - google-gemini-api-competition-undeclared
   - anthropic-competition-undeclared
+  - unlicensed-material
 """
 HOSTILE_NAME = "<img src=x onerror=alert(1)>.jsonl"
 

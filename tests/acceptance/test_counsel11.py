@@ -294,9 +294,9 @@ def test_a_creative_commons_clause_states_its_version_and_what_is_known_of_its_d
         assert "names its version and no date" in clause["date_note"]
         assert "when the source was made available under CC BY-NC 4.0" in clause["date_note"]
     page, text = _words(reports["html"]), re.sub(r"\s+", " ", reports["text"])
-    assert "section 2(a)(1); 1(i) · version 4.0, no effective date · https://" in page
+    assert "section 1(g); 1(i); 2(a)(1); 2(a)(2) · version 4.0, no effective date · https://" in page
     assert f"Date: {cc[0]['date_note']}" in page
-    assert "section 2(a)(1); 1(i), version 4.0, no effective date, https://" in text
+    assert "section 1(g); 1(i); 2(a)(1); 2(a)(2), version 4.0, no effective date, https://" in text
     assert (
         f"quote confidence V-P ({CONFIDENCE['V-P']}), wording from a copy dated 2023-05-29; "
         f"date: {cc[0]['date_note']}" in text

@@ -175,10 +175,12 @@ def test_the_sources_table_counts_dataset_level_findings(demo: dict[str, object]
     # + 4000: the list of each source's basis stands between the table and the note (counsel 21).
     section = _words(page[at : page.index("</table>", at) + 4000])
     # Counted for the source whose facts met each rule (counsel 23): tatsu-lab/alpaca's
-    # research-only block on the copied row, and three of the card's findings, via the matched source.
+    # research-only finding on the copied row (review since counsel 23's P1: the reference dates
+    # the README's statement after the material), and three of the card's findings, via the
+    # matched source.
     assert re.search(
-        r"tatsu-lab/ ?alpaca .*?\(not an indexed source\) via alpaca-style-nc .*? 1 \(9\.1%\) 0 \(0\.0%\) "
-        r"\+ 3 dataset-level block",
+        r"tatsu-lab/ ?alpaca .*?\(not an indexed source\) via alpaca-style-nc .*? 0 \(0\.0%\) 1 \(9\.1%\) "
+        r"\+ 3 dataset-level review",
         section,
     ), section
     # counsel20: records blocking, then records not blocking, each with its share.
@@ -200,8 +202,8 @@ def test_the_markdown_sources_table_counts_them_too(tmp_path: Path) -> None:
     )
     text = out.read_text(encoding="utf-8")
     assert re.search(
-        r"\| tatsu-lab/alpaca \(not indexed\) via alpaca-style-nc \|.*\| 1 \(9\.1%\) \| "
-        r"0 \(0\.0%\) \+ 3 dataset-level \|",
+        r"\| tatsu-lab/alpaca \(not indexed\) via alpaca-style-nc \|.*\| 0 \(0\.0%\) \| "
+        r"1 \(9\.1%\) \+ 3 dataset-level \|",
         text,
     ), text
 
@@ -220,7 +222,8 @@ def test_the_text_sources_table_counts_them_and_says_what_they_are(tmp_path: Pat
     )
     text = out.read_text(encoding="utf-8")
     row = next(line for line in text.splitlines() if "tatsu-lab/alpaca (not indexed)" in line)
-    assert re.search(r"1 \(9\.1%\) +│ +0 \(0\.0%\) \+ 3 dataset-level +│ +block", row), row
+    # Review since outside counsel 23 (P1): the research-only statement is dated after the material.
+    assert re.search(r"0 \(0\.0%\) +│ +1 \(9\.1%\) \+ 3 dataset-level +│ +review", row), row
     assert "+ N dataset-level: findings on what the dataset's card or manifest declares" in " ".join(
         text.split()
     )

@@ -154,7 +154,8 @@ def test_stale_entries_are_listed_when_no_finding_is_waived(tmp_path: Path) -> N
 
 def test_the_markdown_summary_says_a_url_is_not_recorded(demo: dict[str, str]) -> None:
     line = next(ln for ln in demo["md"].splitlines() if ln.startswith("| deepseek-training-permitted"))
-    assert "DeepSeek Terms of Use, section 4.2(3), URL not recorded, effective 2025-04-28" in line
+    # Named and dated as the reference does (counsel 23, P9): Terms of Service, "Last Update".
+    assert "DeepSeek Terms of Service, section 4.2(3), URL not recorded, Last Update 2025-04-28" in line
 
 
 UNNUMBERED = """version: 1

@@ -91,8 +91,8 @@ def _finding_clauses(doc: dict[str, object], rule: str) -> list[dict[str, object
 def test_the_2023_openai_version_says_what_its_date_rests_on(demo: dict[str, str]) -> None:
     evidence = _words(_section(demo["html"], "findings"))
     said = (
-        'Date: 2023-03-14 is the date of the version headed "Updated March 14, 2023" as secondary pages '
-        "give it: the date is from secondary pages, not from OpenAI's own page."
+        'Date: 2023-03-14 is the date of the version headed "Updated March 14, 2023" (reference §1a: '
+        '"the date is from secondary pages"), not a date OpenAI\'s own page gives as effective.'
     )
     assert said in evidence
     assert (

@@ -253,7 +253,7 @@ def test_the_deepseek_citation_says_why_it_has_no_url_and_where_to_look(demo: di
     clause = ds["clause"]
     assert isinstance(clause, dict) and clause["url"] is None
     card = _card(demo["html"], str(ds["id"]))
-    assert "DeepSeek Terms of Use · section 4.2(3) · effective 2025-04-28 · URL not recorded" in card
+    assert "DeepSeek Terms of Service · section 4.2(3) · Last Update 2025-04-28 · URL not recorded" in card
     assert (
         "No URL is cited: the reference names these as the terms of chat.deepseek.com and "
         "platform.deepseek.com and has no verified address for them"

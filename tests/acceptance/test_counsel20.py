@@ -92,8 +92,13 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 def test_sarif_has_one_result_per_finding_fingerprinted_by_its_id(demo: dict[str, Any]) -> None:
     findings = demo["doc"]["findings"]
-    twice = [f for f in findings if (f.get("record") or {}).get("id") == "conv-twice"]
-    assert len(twice) == 2 and len({f["rule"] for f in twice}) == 1  # one rule, two findings
+    # One rule, two findings (and ShareGPT's missing licence on each copy since counsel 23).
+    twice = [
+        f
+        for f in findings
+        if (f.get("record") or {}).get("id") == "conv-twice" and f["rule"] != "unlicensed-material"
+    ]
+    assert len(twice) == 2 and len({f["rule"] for f in twice}) == 1
     (run,) = demo["log"]["runs"]
     results = run["results"]
     assert len(results) == len(findings)

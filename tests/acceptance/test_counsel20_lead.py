@@ -109,12 +109,14 @@ def test_a_date_lowering_is_said_in_the_sarif_message_and_for_the_right_reason(
     assert lowered, "the demo has a finding lowered for its date"
     for r in lowered:
         assert (
-            "lowered to review: the material is dated 2023-03-13, before the earliest wording"
+            "lowered to review: the material is dated 2023-03-13, before the date of the earliest wording"
             in (r["message"]["text"])
         )
     flat = _flat(re.sub(r"<[^>]+>", " ", reports["html"]))
     assert "as pre-2023 wording is not verified" not in flat
-    assert "no wording in force before 2023-03-14 is on record verified" in flat
+    # Counsel 23 (P10): the reference's own words, for what they support.
+    assert "No version between 2023-01-01 and 2023-03-13 is on record" in flat
+    assert "Pre-2023 wording: not verified" in flat
 
 
 def test_the_decision_facts_give_each_file_and_what_unmatched_records_were_checked_against(

@@ -196,7 +196,7 @@ def test_every_format_says_which_wording_rules_checked_cites(demo: dict[str, Any
     )
     cited = (
         "OpenAI Terms of Use, What you cannot do (openai-terms-of-use: compete); findings here cite "
-        "2(c)(iii) (effective 2023-03-14) (the version in force for their material)"
+        "2(c)(iii) (Updated 2023-03-14) (the version in force for their material)"
     )
     for fmt in ("html", "markdown", "text"):
         assert note in demo[fmt], fmt

@@ -148,7 +148,7 @@ def test_the_facts_signed_name_the_least_verified_quote_relied_on(tmp_path: Path
     facts = page[page.index("Facts the decision rests on") :]
     row = facts[facts.index("<dt>Quotes relied on</dt>") :].split("</dd>")[0]
     assert "the least verified: quote confidence V-S" in row
-    assert "OpenAI Terms of Use, section 2(c)(iii), effective 2023-03-14" in row
+    assert "OpenAI Terms of Use, section 2(c)(iii), Updated 2023-03-14" in row
     # A policy whose rules cite no clause gives no such row (nothing is claimed of quotes).
     policy = tmp_path / "bare.yaml"
     policy.write_text(

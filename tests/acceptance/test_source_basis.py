@@ -121,9 +121,10 @@ def test_without_a_basis_every_report_says_it_is_not_recorded(unbased: dict[str,
 
 def test_a_permission_on_a_source_without_a_basis_says_what_it_rests_on(unbased: dict[str, str]) -> None:
     """The DeepSeek permission ("Nothing to do") cleared a record on the index builder's word:
-    its card and the text report now say so; its action is left as the rule gives it."""
+    its card and the text report now say so; its action is left as the rule gives it (and what
+    to do asks for the facts to be confirmed, counsel 23)."""
     card = _card(unbased["html"], "deepseek-training-permitted")
-    assert "Nothing to do" in card
+    assert "Confirm the material is DeepSeek service output" in card
     assert (
         "This finding rests on what the index records of deepseek-chat-outputs (provider deepseek, "
         "generator deepseek-chat, dated 2025-06-01); no basis is recorded for those facts" in card

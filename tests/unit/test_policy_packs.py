@@ -176,7 +176,7 @@ def test_policy_pack_case(pack_case: tuple[str, dict[str, Any]]) -> None:
                 assert clause.note is None, case["file"]
             else:
                 assert e["clause_note"] in (clause.note or ""), case["file"]
-        for key in ("section", "url", "confidence", "quote"):
+        for key in ("section", "url", "confidence", "quote", "date_label"):
             if f"clause_{key}" in e:
                 assert clause is not None and getattr(clause, key) == e[f"clause_{key}"], case["file"]
         if "clause_quote_contains" in e:

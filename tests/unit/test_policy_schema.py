@@ -136,6 +136,7 @@ def test_a_policy_using_every_key_of_the_schema_loads(tmp_path: Path) -> None:
         "version": 1,
         "name": "all keys",
         "description": "d",
+        "reference": "terms-and-licences",
         "include": [],
         "use": {"purpose": ["fine-tune"], "commercial": True, "distributed": False, "research_only": False},
         "sources": {
@@ -161,6 +162,7 @@ def test_a_policy_using_every_key_of_the_schema_loads(tmp_path: Path) -> None:
                     {
                         "effective": "2024-01-01",
                         "effective_note": "the date the version is headed with",
+                        "date_label": "Updated",
                         "seen": "2025-11-11",
                         "url": "https://example.org",
                         "document": "T v1",
@@ -223,6 +225,8 @@ def test_a_policy_using_every_key_of_the_schema_loads(tmp_path: Path) -> None:
     assert policy.terms["t"].versions[0].datasets == ("d",) and policy.markers[0].provider == "p"
     assert policy.terms["t"].versions[0].seen == dt.date(2025, 11, 11)
     assert policy.terms["t"].versions[0].effective_note == "the date the version is headed with"
+    assert policy.terms["t"].versions[0].date_label == "Updated"
+    assert policy.references == ("terms-and-licences",)
 
 
 _ODD_VALUES: list[Any] = [

@@ -116,6 +116,16 @@ FULL = RunRecord(
                 could_not_fire="no indexed source from openai",
             ),
         ),
+        references=(
+            run_module.LegalReference(
+                id="terms-and-licences",
+                file="terms-and-licences.md",
+                title="Restricted-provenance facts",
+                compiled="Compiled by reading primary and secondary sources.",
+                currency="it states no date of compilation",
+                sha256="d" * 64,
+            ),
+        ),
     ),
     waivers=".provcheck-waivers.yaml",
     markers=("openai-refusal",),

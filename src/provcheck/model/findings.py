@@ -45,7 +45,8 @@ class Clause:
     url: str | None = None
     """Where the document is published."""
     effective: str | None = None
-    """ISO date the quoted version took effect."""
+    """ISO date of the quoted version: when it took effect, unless ``date_label`` says what
+    date it is."""
     section: str | None = None
     """Section or item number, as the document numbers it."""
     confidence: str | None = None
@@ -64,6 +65,14 @@ class Clause:
     seen: str | None = None
     """ISO date the quoted wording was last seen in a copy of the document (a crawler's
     capture), when the reference records one."""
+    date_label: str | None = None
+    """What ``effective`` is, as the document or the reference labels it (``Updated``, ``Last
+    Update``, ``added``); None when it is an effective date (counsel 23: an "Updated" heading
+    and a "Last Update" line were shown as "effective")."""
+    parts: tuple[tuple[str, str], ...] = ()
+    """``(section, words)`` of each passage when the clause quotes passages of different
+    sections as separate quotations, in section order (``quote`` is then the passages joined by
+    " […] "); empty for one passage (counsel 23: CC BY-NC's §2(a)(1) and §1(i) read as one)."""
     default_terms: bool = False
     """True when the source's terms are not recorded and the document cited is the one the
     policy applies by default (not a licence or version named by the source's generator,
@@ -83,7 +92,8 @@ class DateLowering:
     """The source (or ``dataset:…``, a dataset's own declaration) whose ``date`` fact it is: the
     triggering source's, else its own dataset's or the nearest dated source of its chain."""
     effective: str | None
-    """When the cited version, the earliest wording of the clause on record, took effect."""
+    """When the cited version, the earliest wording of the clause on record, took effect (or
+    the date ``date_label`` names)."""
     version: str | None
     """The cited version's own version number, when the policy records one."""
     document: str
@@ -96,6 +106,9 @@ class DateLowering:
     """The rule's action."""
     to_action: Action
     """The finding's action: the rule's ``action_before_wording``."""
+    date_label: str | None = None
+    """What ``effective`` is, as the document or the reference labels it (``Clause.date_label``);
+    None for an effective date."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -147,6 +147,25 @@ class PolicyFile:
 
 
 @dataclass(frozen=True, slots=True)
+class LegalReference:
+    """The research a policy's quotes and legal facts come from, as it describes itself
+    (outside counsel 23: no report said which reference the packs quote, or as of when)."""
+
+    id: str
+    """The name a policy file gives it (``reference: terms-and-licences``)."""
+    file: str
+    """The reference's file, where provcheck's packs were written from it."""
+    title: str
+    """Its own title."""
+    compiled: str
+    """How it was compiled, in its own words."""
+    currency: str
+    """Its date and currency as it states them (its own words, or that it states no date)."""
+    sha256: str
+    """SHA-256 of the copy the packs were checked against."""
+
+
+@dataclass(frozen=True, slots=True)
 class PolicyFacts:
     """The policy evaluated."""
 
@@ -168,6 +187,9 @@ class PolicyFacts:
     rules: tuple[RuleFacts, ...] | Absent = ABSENT
     """Every rule of the policy, in its order, whether or not it made a finding: what was
     checked (absent in a hook's run, which writes no record, and in records written before)."""
+    references: tuple[LegalReference, ...] | Absent = ABSENT
+    """The legal references the policy's files say their quotes come from (``reference:``);
+    absent when none says (a policy of the user's own with no pack)."""
 
 
 @dataclass(frozen=True, slots=True)

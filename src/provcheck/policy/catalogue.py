@@ -50,6 +50,14 @@ class Catalogue:
             return None
         return self.datasets.get(key) or self.models.get(key)
 
+    def whose(self, name: str) -> str:
+        """``describe`` saying whose facts they are (``provcheck's catalogue: text-davinci-003
+        output, CC-BY-NC-4.0``): beside what a card declares, "(text-davinci-003 output)" read as
+        the card's own words where the card named only tatsu-lab/alpaca (counsel 23)."""
+        if self.facts(name) is None:
+            return "not in provcheck's catalogue"
+        return f"provcheck's catalogue: {self.describe(name)}"
+
     def describe(self, name: str) -> str:
         """One line for people: ``text-davinci-003 output, CC-BY-NC-4.0``."""
         facts = self.facts(name)

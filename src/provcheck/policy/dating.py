@@ -70,4 +70,5 @@ def lowered(
         clause=named.key if named is not None else None,
         from_action=rule.action,
         to_action=action,
+        date_label=clause.date_label,
     )

@@ -464,7 +464,7 @@ class Evaluator:
             **spelt("declared.file", d.path, self._bases),
             **spelt("declared.dataset", d.dataset, self._bases),
             "declared.known": known is not None,
-            "declared.resolved": self.known.describe(d.value) if d.key == "source_datasets" else d.value,
+            "declared.resolved": self.known.whose(d.value) if d.key == "source_datasets" else d.value,
             "declared.license_traits": tuple(sorted(traits(d.value))) if d.key == "license" else (),
             **declared_by(d),
         }

@@ -85,7 +85,27 @@ _TRAITS: dict[str, frozenset[str]] = {
     # Stanford Alpaca's README: "intended and licensed for research use only" (reference §6).
     "licenseref-alpaca-research-use-only": frozenset({RESEARCH_ONLY, NONCOMMERCIAL}),
     "licenseref-no-license": frozenset({NO_LICENSE}),
+    # ShareGPT: "none released; unclear terms" (reference §6, ShareGPT / Vicuna): no licence was
+    # given, as the catalogue records for its re-uploads (LicenseRef-No-License). Read as a model
+    # licence by the LicenseRef- convention, it met no licence rule and nothing said so (counsel 23).
+    "licenseref-sharegpt": frozenset({NO_LICENSE}),
 }
+DATA_TRAITS = TRAITS - {MODEL_TERMS}
+"""Traits a data-licence rule tests (``model-terms`` says only that a model licence or a
+provider's terms govern the material, which the provider packs assess)."""
+_MODEL_LICENCES = (
+    "licenseref-llama",
+    "licenseref-gemma",
+    "licenseref-deepseek",
+    "licenseref-qwen",
+    "licenseref-tongyi",
+    "licenseref-mistral",
+    "licenseref-c4ai",
+    "licenseref-openai",
+    "licenseref-lmsys",
+)
+"""``LicenseRef-`` names of the model licences and provider terms the reference names (§7, "Not
+in SPDX"), which the provider packs assess by name."""
 
 
 def license_ids(expression: str | None) -> tuple[str, ...]:
@@ -119,6 +139,29 @@ def _one(license_id: str) -> frozenset[str]:
     if "-sa" in key or "sharealike" in key:
         found.add(SHAREALIKE)
     return frozenset(found)
+
+
+def unassessed(expression: str | None) -> tuple[str, ...]:
+    """The licence ids of ``expression`` no licence rule can read: no data-licence trait is
+    known for them, and they are not a model licence the reference names (an unknown
+    ``LicenseRef-`` name is read as model terms by convention, and every data-licence rule
+    passed it silently: ``LicenseRef-ShareGPT``, counsel 23)."""
+    out = []
+    for i in license_ids(expression):
+        key = i.strip().lower()
+        if _one(i) & DATA_TRAITS:
+            continue
+        if key in _TRAITS or key in _MODEL_TAGS or key.startswith(("llama", "gemma", *_MODEL_LICENCES)):
+            continue
+        out.append(i)
+    return tuple(out)
+
+
+def not_assessed(expression: str | None) -> str | None:
+    """``licence not assessed (no traits known for LicenseRef-X)``, or None when every id of
+    ``expression`` has a trait a rule can read (or there is no licence)."""
+    ids = unassessed(expression)
+    return f"licence not assessed (no traits known for {', '.join(ids)})" if ids else None
 
 
 def legal_code_url(license_id: str) -> str | None:

@@ -42,6 +42,13 @@ def merge_terms(state: LoadState, doc: LineDict, display: str) -> None:
                     f"terms {tid!r}: 'effective_note' says where the 'effective' date of a version comes "
                     "from; this version has none: use 'date_note' for what is known of its date",
                 )
+            if effective is None and "date_label" in v:
+                state.problem(
+                    display,
+                    v.line_of("date_label"),
+                    f"terms {tid!r}: 'date_label' says what a version's 'effective' date is (Updated, Last "
+                    "Update); this version has none",
+                )
             seen = None
             if "seen" in v:
                 seen = policy_date(state, display, v.line_of("seen"), v["seen"], "seen")
@@ -51,10 +58,23 @@ def merge_terms(state: LoadState, doc: LineDict, display: str) -> None:
                     line_of(body["versions"], i),
                     f"terms {tid!r}: with 'select: licence' a version names 'licenses' or 'datasets'",
                 )
+            # A clause that is not a mapping was refused by the schema (and reported): left out. A
+            # YAML alias can carry it past the schema's path into a second terms document.
             clauses = {
                 key: {k: str(clause[k]) for k in ("quote", "section", "confidence") if k in clause}
                 for key, clause in v["clauses"].items()
+                if isinstance(clause, dict)
             }
+            # Passages of different sections, quoted apart (in section order): the clause's quote
+            # is them joined by " […] ", and its section theirs, unless the clause gives one.
+            parts = {
+                key: tuple((str(p["section"]), str(p["quote"])) for p in clause["parts"])
+                for key, clause in v["clauses"].items()
+                if isinstance(clause, dict) and clause.get("parts")
+            }
+            for key, passages in parts.items():
+                clauses[key].setdefault("quote", " […] ".join(words for _, words in passages))
+                clauses[key].setdefault("section", "; ".join(section for section, _ in passages))
             parsed.append(
                 TermsVersion(
                     effective,
@@ -68,6 +88,8 @@ def merge_terms(state: LoadState, doc: LineDict, display: str) -> None:
                     date_note=v.get("date_note"),
                     effective_note=v.get("effective_note"),
                     seen=seen,
+                    date_label=v.get("date_label"),
+                    parts=parts,
                 )
             )
         parsed.sort(key=lambda tv: tv.effective or dt.date.min)

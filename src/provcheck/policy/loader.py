@@ -82,6 +82,7 @@ def load_policy(path: str, *, allow_outside: bool = False) -> Policy:
         name=state.name,
         source_lines=dict(state.source_lines),
         overrides=tuple(state.overrides),
+        references=tuple(state.references),
     )
 
 
@@ -155,6 +156,7 @@ def _load_file(
     _drop(state, doc, {path[:2] for path, _, _ in broken})
     if "name" in doc and included_from is None:
         state.name = doc["name"]
+    _merge_reference(state, doc, display)
     state.stack.append(resolved)
     try:
         for include, line in _includes(state, doc, display):
@@ -167,6 +169,20 @@ def _load_file(
     merge_markers(state, doc, display)
     merge_rules(state, doc, display)
     _apply_disable(state, doc, display)
+
+
+def _merge_reference(state: LoadState, doc: LineDict, display: str) -> None:
+    """The legal reference the file's quotes come from (``policy.reference``): a name the
+    reports describe, so that an unknown name is a located problem, never shown as research."""
+    from provcheck.policy.reference import REFERENCES
+
+    name = doc.get("reference")
+    if name is None:
+        return
+    if name not in REFERENCES:
+        state.problem(display, doc.line_of("reference"), unknown("reference", name, sorted(REFERENCES)))
+    elif name not in state.references:
+        state.references.append(name)
 
 
 def _drop(state: LoadState, doc: LineDict, paths: set[tuple[str | int, ...]]) -> None:

@@ -129,6 +129,8 @@ class LoadState:
     overrides: list[str] = field(default_factory=list)
     """Rules of shipped packs that a file of the user's turned off or redefined, in words
     (``Policy.overrides``)."""
+    references: list[str] = field(default_factory=list)
+    """The legal references the files name (``reference:``), first named first."""
 
     def problem(self, path: str, line: int | None, message: str, column: int | None = None) -> None:
         where = f"{path}:{line}:{column}" if line and column else f"{path}:{line}" if line else path

@@ -280,6 +280,8 @@ class Policy:
     file_sha256: tuple[str, ...] = ()
     """SHA-256 of each of ``files``, in the same order (``digest`` is one for them all)."""
     overrides: tuple[str, ...] = ()
+    references: tuple[str, ...] = ()
+    """The legal references its files name (``reference:``; ``policy.reference.REFERENCES``)."""
     """Rules of shipped packs that a file of the user's turned off or redefined, each in words
     with where (``openai-no-competing-models of provcheck:openai (block) redefined (info) at
     policy.yaml:4``): every report says so, since a finding shows only the rule in force."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from provcheck.model import Clause
@@ -48,6 +48,11 @@ class TermsVersion:
     """With ``effective``: where that date comes from and how the version is selected."""
     seen: dt.date | None = None
     """When the quoted wording was last seen in a copy of the document, if recorded."""
+    date_label: str | None = None
+    """What ``effective`` is, as the document or the reference labels it (``Updated``, ``Last
+    Update``, ``added``); None for an effective date."""
+    parts: Mapping[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
+    """Clause key -> ``(section, words)`` of each passage a clause quotes separately."""
 
     def governs(self, facts: SourceFacts | None) -> bool:
         """True when the source's name, generator or licence names this version."""
@@ -96,6 +101,8 @@ class Terms:
                     date_note=v.date_note,
                     effective_note=v.effective_note,
                     seen=_iso(v.seen) or None,
+                    date_label=v.date_label,
+                    parts=v.parts.get(key, ()),
                 )
             )
         return out
@@ -122,6 +129,15 @@ class Terms:
         named = [v for v in having if v.governs(facts)]
         if named:
             chosen = named[-1]
+            # A dataset's own wording with a date on record (Alpaca's README statement, added
+            # 2023-03-25) is dated like any other: material dated before it is not shown to have
+            # been under it (counsel 23: kept at block for material of 2023-03-13).
+            if on is not None and chosen.effective is not None and on < chosen.effective:
+                predates = True
+                note = (
+                    f"the material is dated {on.isoformat()}, before this wording's date on record "
+                    f"({_dated(chosen)}); no wording of it in force before then is on record"
+                )
         elif self.by_licence:
             return Citation(self._no_wording(facts))
         elif on is None:
@@ -135,8 +151,8 @@ class Terms:
             if not earlier:
                 predates = True
                 note = (
-                    f"the material is dated {on.isoformat()}, before this version took effect "
-                    f"({_iso(chosen.effective)}); no earlier wording is on record"
+                    f"the material is dated {on.isoformat()}, {_before(chosen)}; no earlier wording "
+                    "is on record"
                 )
             else:
                 note = self._superseded(key, chosen, on)
@@ -161,6 +177,8 @@ class Terms:
             effective_note=chosen.effective_note,
             seen=_iso(chosen.seen) or None,
             default_terms=default,
+            date_label=chosen.date_label,
+            parts=chosen.parts.get(key, ()),
         )
         return Citation(clause, predates)
 
@@ -187,8 +205,8 @@ class Terms:
         if on is not None:
             when = f"on {on.isoformat()}, the material's date"
         return (
-            f"the version in force {when}, {current.document or self.document} effective "
-            f"{_iso(current.effective)}, has no wording of this clause on record: the earlier wording "
+            f"the version in force {when}, {current.document or self.document} "
+            f"{_dated(current)}, has no wording of this clause on record: the earlier wording "
             f"of {_iso(chosen.effective)} is quoted; check whether the restriction was still in force"
         )
 
@@ -212,6 +230,19 @@ def _id_version(ids: Sequence[str]) -> str | None:
     that much is known of a licence whose text is not on record."""
     found = {m[1] for i in ids if (m := re.search(r"-(\d+(?:\.\d+)+)$", i))}
     return found.pop() if len(ids) == 1 and len(found) == 1 else None
+
+
+def _before(v: TermsVersion) -> str:
+    """``before this version took effect (2024-01-31)``, or for a date labelled otherwise ``before
+    this version's date (Updated 2023-03-14)``: an "Updated" heading is not an effective date."""
+    if v.date_label:
+        return f"before this version's date ({_dated(v)})"
+    return f"before this version took effect ({_iso(v.effective)})"
+
+
+def _dated(v: TermsVersion) -> str:
+    """A version's date as its source labels it: ``effective 2024-01-31``, ``Updated 2023-03-14``."""
+    return f"{v.date_label or 'effective'} {_iso(v.effective)}"
 
 
 def _iso(date: dt.date | None) -> str:

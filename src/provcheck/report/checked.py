@@ -12,7 +12,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from provcheck.model import ABSENT, Absent, ScanResult
+from provcheck.policy.licenses import not_assessed
 from provcheck.policy.reach import NO_FACTS, NO_PROVIDER
+from provcheck.report import clauses
 
 NOT_RECORDED = (
     "not recorded: the run record predates listing the rules checked; provcheck policy list "
@@ -91,11 +93,12 @@ def rules_checked(result: ScanResult) -> list[CheckedRule] | None:
     for f in result.findings:
         clause = f.rule.clause
         if clause is not None and clause.section:
-            sections.setdefault(f.rule.id, set()).add((clause.section, clause.effective or ""))
+            dated = clauses.dating(clause) if clause.effective else ""
+            sections.setdefault(f.rule.id, set()).add((clause.section, dated))
     out = []
     for r in rules:
         differ = tuple(
-            section + (f" (effective {effective})" if effective else "")
+            section + (f" ({effective})" if effective else "")
             for section, effective in sorted(sections.get(r.id, ()))
             if section != r.section
         )
@@ -119,6 +122,33 @@ def rules_checked(result: ScanResult) -> list[CheckedRule] | None:
             )
         )
     return out
+
+
+def unassessed_line(result: ScanResult) -> str | None:
+    """The indexed sources whose licence no licence rule could read, in one line for every
+    format's Rules checked; None when there are none (or the run record does not list the
+    sources' facts). A licence with no known trait met no licence rule, and "could not fire"
+    read as "no such source" (counsel 23: LicenseRef-ShareGPT)."""
+    details = result.run.index.source_details
+    if isinstance(details, Absent):
+        return None
+    said = [
+        f"{d.name}: {words}"
+        for d in details
+        if d.background is not True
+        and isinstance(d.license, str)
+        and (words := not_assessed(d.license)) is not None
+    ]
+    if not said:
+        return None
+    return (
+        "Licences no licence rule could read: "
+        + "; ".join(said)
+        + ". No rule (non-commercial, research-only, share-alike, no-derivatives, no licence) "
+        "tested these sources' licence, so the rules' silence about it clears nothing: a "
+        "reviewer reads the licence, or the index records an SPDX id or a LicenseRef- name "
+        "provcheck knows"
+    )
 
 
 def quiet_groups(rules: Iterable[CheckedRule]) -> list[tuple[str, list[str]]]:

@@ -60,10 +60,11 @@ NO_DATE = (
 
 
 def dating(c: Clause) -> str:
-    """The wording's date in a few words: ``effective DATE``, ``version 4.0, no effective
-    date`` or ``effective date not recorded``."""
+    """The wording's date in a few words: ``effective DATE`` (``Updated DATE``, ``Last Update
+    DATE``: as the document labels it), ``version 4.0, no effective date`` or ``effective date
+    not recorded``."""
     if c.effective:
-        return f"effective {c.effective}"
+        return f"{c.date_label or 'effective'} {c.effective}"
     if c.version:
         return f"version {c.version}, no effective date"
     return "effective date not recorded"
@@ -105,7 +106,12 @@ def section(c: Clause) -> str:
 
 
 def quote(c: Clause) -> str:
-    """The quote between typographic quotes, or ``no wording on record``."""
+    """The quote between typographic quotes, or ``no wording on record``; passages of different
+    sections each between their own, with their section: ``“i. NonCommercial means …” (section
+    1(i)); “1. Subject to …” (section 2(a)(1))`` (counsel 23: stitched as one quotation, §2 before
+    §1, they read as one passage)."""
+    if c.parts:
+        return "; ".join(f"“{words}” ({pinpoint(section)})" for section, words in c.parts)
     return f"“{c.quote}”" if c.quote else NO_WORDING
 
 
@@ -187,7 +193,7 @@ def _rank(c: Clause) -> int:
 
 
 def _wording(c: Clause) -> str:
-    return f"{c.document}, {section(c)}" + (f", effective {c.effective}" if c.effective else "")
+    return f"{c.document}, {section(c)}, {dating(c)}"
 
 
 def weakest_quotes(findings: Iterable[Finding]) -> str | None:

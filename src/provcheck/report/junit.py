@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import TextIO
 
 from provcheck.model import Finding, RecordError, ScanResult, WaiverState
-from provcheck.report import clauses
+from provcheck.report import clauses, scope
 from provcheck.report import overview as ov
 from provcheck.report.base import Formatter, ReportContext
 from provcheck.report.evidence import withheld_note
@@ -194,6 +194,7 @@ class JunitFormatter(Formatter):
             *[("coverage", line) for line in [ov.coverage(result)] if line],
             ("declared_use", ov.declared_use(run)),
             ("not_scanned", ov.not_scanned_line(result) or "none"),
+            *[("legal_reference", line) for line in [scope.reference_line(run)] if line],
             *[("policy_overrides", line) for line in [ov.overrides_line(run)] if line],
             *[("settings_replaced", line) for line in [ov.replaced_line(run)] if line],
         ]

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from provcheck.model import Clause, Finding, RunRecord, ScanResult, WaiverState
-from provcheck.report import basis, checked, clauses
+from provcheck.report import basis, checked, clauses, scope
 from provcheck.report import overview as ov
 from provcheck.report import prompt as request
 from provcheck.report.base import Formatter, ReportContext
@@ -143,6 +143,8 @@ class MarkdownFormatter(Formatter):
             f"report {md(rs.identity.id)}"
         )
         out.append(f"<br>{md(ov.scanned_line(run), 3000)}")
+        if line := scope.reference_words(run):
+            out.append(f"<br>**Legal reference** of the policy's quotes and legal facts: {md(line, 3000)}")
         if changed := ov.overrides_line(run):
             out.append(f"<br>**Policy** {md(changed, 3000)}")
         if changed := ov.replaced_line(run):
@@ -176,7 +178,7 @@ class MarkdownFormatter(Formatter):
             # a finding about nothing.
             declared = f" + {src.declared:,} dataset-level" if src.declared else ""
             out.append(
-                f"| {name} | {md(src.provider or '')} | {md(src.license or '')} | {md(src.terms or '')} | "
+                f"| {name} | {md(src.provider or '')} | {md(src.licence_shown)} | {md(src.terms or '')} | "
                 f"{texts} | {with_share(src.blocking, src.blocking_share)} | "
                 f"{with_share(src.not_blocking, src.not_blocking_share)}{declared} | {worst} | "
                 f"{f'{src.unruled:,}' if src.unruled else ''} | {_clauses_cell(src.clauses)} |"
@@ -266,10 +268,12 @@ class MarkdownFormatter(Formatter):
             # The words themselves, once per clause: a summary that cited "section 2(a)(1); 1(i)"
             # without them left counsel without the definition of NonCommercial it rests on
             # (counsel 20, P15).
-            words = dict.fromkeys((c.document, clauses.section(c), c.quote) for c in shown if c.quote)
+            words = dict.fromkeys(
+                (c.document, clauses.section(c), clauses.quote(c)) for c in shown if c.quote
+            )
             if words:
                 out += ["Clauses quoted, in full as the policy records them:", ""]
-                out += [f"- {md(doc)}, {md(sec)}: “{md(quote, QUOTE)}”" for doc, sec, quote in words]
+                out += [f"- {md(doc)}, {md(sec)}: {md(quote, QUOTE)}" for doc, sec, quote in words]
                 out.append("")
             out += ["</details>", ""]
         else:
@@ -356,7 +360,9 @@ def _rules(result: ScanResult) -> list[str]:
     line = md(checked.rules_line(result), 1000)
     if rules is None:
         return [line, ""]
+    said = checked.unassessed_line(result)
     out = [
+        *([md(said, 3000) + ".", ""] if said else []),
         f"<details><summary>{line}</summary>",
         "",
         md(checked.CLAUSE_NOTE, 3000) + ".",

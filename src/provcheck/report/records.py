@@ -14,8 +14,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from provcheck.model import ABSENT, Absent, Action, Finding, Match, RunRecord, ScanResult
+from provcheck.policy.licenses import not_assessed
 from provcheck.report import basis
 from provcheck.report import overview as ov
+from provcheck.report.clauses import dating as clause_dating
 from provcheck.report.identity import ReportIdentity, identity
 
 WAIVED = "waived"
@@ -136,6 +138,14 @@ class SourceRow:
     """``records`` over the records scanned."""
     blocking_share: float = 0.0
     """``blocking`` over the records scanned."""
+
+    @property
+    def licence_shown(self) -> str:
+        """``license`` as a sources table shows it: with ``licence not assessed (no traits known
+        for LicenseRef-X)`` when no licence rule can read an id of it (counsel 23: the ShareGPT
+        source's licence met no rule, and the table said nothing)."""
+        said = not_assessed(self.license)
+        return f"{self.license} ({said})" if said else self.license or ""
 
     @property
     def not_blocking(self) -> int:
@@ -429,9 +439,7 @@ class RecordView:
             # Cited by default: read alone it said the source was known to be under this document.
             if c.default_terms:
                 qualified += " (the provider's default terms: this source's terms not recorded)"
-            _add_once(
-                src.clauses, c.document + (f", effective {c.effective}" if c.effective else "") + qualified
-            )
+            _add_once(src.clauses, c.document + (f", {clause_dating(c)}" if c.effective else "") + qualified)
 
     def add_unruled(self, m: Match) -> None:
         """Count a verified match that no rule applied to (``ScanResult.unruled``)."""

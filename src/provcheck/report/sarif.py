@@ -135,7 +135,12 @@ def rule_descriptor(rule_id: str, use: RuleUse) -> dict[str, Any]:
         url = _link_target(c.url)
         cite = f"[{_md(c.document)}]({url})" if url else _md(c.document)
         md.append(
-            (f"> {_md(c.quote)}\n\n" if c.quote else f"{clauses.NO_WORDING}: ")
+            # Passages of different sections, each between its own quotation marks (counsel 23).
+            (
+                f"> {_md(clauses.quote(c) if c.parts else c.quote)}\n\n"
+                if c.quote
+                else f"{clauses.NO_WORDING}: "
+            )
             + cite
             + f", {_md(clauses.section(c))}"
             + f", {_md(clauses.dating(c))}"
@@ -293,8 +298,8 @@ def result_of(
         # as a restriction in force (outside counsel 21, P3).
         message += (
             f" (rule action {low.from_action.value}; lowered to {low.to_action.value}: the material is "
-            f"dated {low.date}, before the earliest wording of {low.document} on record took effect"
-            + (f" ({low.effective})" if low.effective else "")
+            f"dated {low.date}, before the date of the earliest wording of {low.document} on record"
+            + (f" ({low.date_label or 'effective'} {low.effective})" if low.effective else "")
             + "; a reviewer confirms whether the restriction was in force then)"
         )
     if f.match is not None and f.match.strength is not None:

@@ -119,6 +119,49 @@ def overrides_line(run: RunRecord) -> str | None:
     return f"the policy overrides: {'; '.join(overrides)}"
 
 
+NO_REFERENCE = (
+    "not recorded: the policy's files name no legal reference for their quotes (or the run "
+    "record predates recording it)"
+)
+"""Said where the legal reference is shown and none is recorded."""
+
+
+REFERENCE_OF = "legal reference of the policy's quotes and legal facts: "
+
+
+def reference_line(run: RunRecord) -> str | None:
+    """``reference_words`` after what it is, for a line of its own."""
+    said = reference_words(run)
+    return REFERENCE_OF + said if said else None
+
+
+def reference_short(run: RunRecord) -> str | None:
+    """``reference_words`` in a few words, for the facts a decision rests on (which repeat what
+    Scope says in full): the file, its digest's first 12 characters and its currency."""
+    refs = run.policy.references
+    if isinstance(refs, Absent) or not refs:
+        return None
+    return "; ".join(f"{r.file.split(' ', 1)[0]} (SHA-256 {r.sha256[:12]}…): {r.currency}" for r in refs) + (
+        " (in full under Scope)"
+    )
+
+
+def reference_words(run: RunRecord) -> str | None:
+    """``legal reference: terms-and-licences.md (…), “Restricted-provenance facts …” (SHA-256 …):
+    “Compiled by …”; it states no date of compilation; …``: which reference the policy's quotes
+    and legal facts come from, as it describes itself (outside counsel 23: no report identified
+    it, or as of when); None when the run records none."""
+    refs = run.policy.references
+    if isinstance(refs, Absent) or not refs:
+        return None
+    said = [
+        f"{r.file}, \u201c{r.title}\u201d (SHA-256 {r.sha256} of the copy the packs were checked "
+        f"against): \u201c{r.compiled}\u201d; {r.currency}"
+        for r in refs
+    ]
+    return "; and ".join(said)
+
+
 def replaced_line(run: RunRecord) -> str | None:
     """``options replaced configured settings: fail_on: review (.provcheck.yaml:3) replaced by
     --fail-on never``, or None. The configuration is what the team agreed on; an option that
@@ -133,6 +176,7 @@ def replaced_line(run: RunRecord) -> str | None:
 def summary_lines(result: ScanResult) -> list[str]:
     """The lines about what was checked and for which use, shared by every format."""
     lines = (
+        reference_line(result.run),
         overrides_line(result.run),
         replaced_line(result.run),
         not_scanned_line(result),

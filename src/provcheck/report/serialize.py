@@ -23,6 +23,7 @@ from provcheck.model import (
     Waiver,
     WaiverReport,
 )
+from provcheck.policy.licenses import unassessed
 from provcheck.report import basis
 from provcheck.report import prompt as request
 from provcheck.report.meaning import lowered_because
@@ -191,6 +192,7 @@ def clause(c: Clause | None) -> dict[str, Any] | None:
         "document": c.document,
         "url": c.url,
         "effective": c.effective,
+        "date_label": c.date_label,
         "section": c.section,
         "confidence": c.confidence,
         "note": c.note,
@@ -199,6 +201,7 @@ def clause(c: Clause | None) -> dict[str, Any] | None:
         "effective_note": c.effective_note,
         "seen": c.seen,
         "default_terms": c.default_terms,
+        **({"parts": [{"section": s, "quote": q} for s, q in c.parts]} if c.parts else {}),
     }
 
 
@@ -215,6 +218,7 @@ def date_lowering(d: DateLowering | None) -> dict[str, Any] | None:
             "document": d.document,
             "version": d.version,
             "effective": d.effective,
+            "date_label": d.date_label,
         },
         "from": d.from_action.value,
         "to": d.to_action.value,
@@ -409,6 +413,7 @@ def source_row(r: SourceRow) -> dict[str, Any]:
         "provider": r.provider,
         "generator": r.generator,
         "license": r.license,
+        **({"license_not_assessed": list(ids)} if (ids := unassessed(r.license)) else {}),
         "terms": r.terms,
         **({"basis": r.basis} if r.indexed and not r.background else {}),
         "texts": r.texts,

@@ -239,7 +239,7 @@ class TextFormatter(Formatter):
                     + (" (background)" if src.background else "")  # independent: never findings
                 ),
                 _cell(src.provider or ""),
-                _cell(src.license or ""),
+                _cell(src.licence_shown),
                 _cell(src.terms or ""),
                 Text(
                     texts + (" (empty)" if src.indexed and src.texts == 0 else ""),
@@ -287,6 +287,8 @@ class TextFormatter(Formatter):
         # line each buried the findings; JSON and HTML give each its title and clause).
         if rules:
             console.print(printable(f"  ({checked.CLAUSE_NOTE}.)"), markup=False)
+        if (said := checked.unassessed_line(result)) is not None:
+            console.print(printable(f"  {said}."), markup=False)
         for r in rules or ():
             if r.enabled and r.findings:
                 console.print(
@@ -386,7 +388,7 @@ class TextFormatter(Formatter):
                 shown = "as quoted in full above (the same words of the same document)"
             else:
                 quoted.add(c.quote)
-                shown = f"“{printable(' '.join(c.quote.split()))}”"
+                shown = printable(" ".join(clauses.quote(c).split()))
             console.print(Text("  clause: ", style="bold") + Text(shown))
             console.print(printable("    " + clauses.citation(c)), markup=False)
             if c.note:

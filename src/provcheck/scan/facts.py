@@ -18,7 +18,9 @@ from provcheck.index.combined import Index, IndexSet
 from provcheck.model import (
     ABSENT,
     BASIS,
+    Absent,
     IndexFacts,
+    LegalReference,
     PolicyFacts,
     PolicyFile,
     SourceFacts,
@@ -166,7 +168,18 @@ def policy_facts(
         providers=policy.providers(),
         overrides=overrides or ABSENT,
         rules=rule_facts(policy, evaluator) if rules else ABSENT,
+        references=_references(policy),
     )
+
+
+def _references(policy: Policy) -> tuple[LegalReference, ...] | Absent:
+    """The legal references the policy's files name, as each describes itself; absent when
+    none names one."""
+    if not policy.references:
+        return ABSENT
+    from provcheck.policy.reference import REFERENCES
+
+    return tuple(REFERENCES[r] for r in policy.references)
 
 
 def rule_facts(policy: Policy, evaluator: Evaluator | None = None) -> tuple[RuleFacts, ...]:

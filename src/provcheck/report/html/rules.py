@@ -33,6 +33,11 @@ def rules_section(result: ScanResult) -> str:
         "<i>evaluated, no finding</i> was tested on this scan's matches, markers and declarations "
         "and none met its condition (<code>provcheck policy explain RULE</code> gives it). "
         f"{esc(checked.CLAUSE_NOTE)}.</p>"
+        + (
+            f'<p class="flag" id="licences-not-assessed">{esc(said)}.</p>'
+            if (said := checked.unassessed_line(result))
+            else ""
+        )
         + table(["rule", "title", "action", "looks at", "clause cited", "in this scan"], rows, "rules")
         + "</section>"
     )

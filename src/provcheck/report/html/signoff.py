@@ -5,7 +5,7 @@ on, and the form (or the decision given with ``--decision``) to sign. Moved from
 from __future__ import annotations
 
 from provcheck.model import RunRecord, ScanResult
-from provcheck.report import clauses
+from provcheck.report import clauses, scope
 from provcheck.report import overview as ov
 from provcheck.report.basis import indexed_bases, rests_on, unrecorded_line
 from provcheck.report.decision import DECISIONS, Decision, dated_note, decision_digest, decision_over
@@ -116,6 +116,7 @@ def decision_question(result: ScanResult, rs: RecordSummary, dataset: str, decis
         [
             ("Declared use", esc(use)),
             ("Policy", esc(policy) + (f"; digest {_mono(digest)}" if digest else "")),
+            ("Legal reference", esc(scope.reference_short(run) or scope.NO_REFERENCE)),
             # A pack's rule the user's file redefined or turned off reads as the pack's own
             # judgement in the findings: counsel has to see that the file decided it.
             *[("Policy overrides", f"<b>{esc(line)}</b>") for line in [ov.overrides_line(run)] if line],

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from provcheck.policy.licenses import not_assessed
 from provcheck.report import basis as provenance
 from provcheck.report.html.markup import badge, breakable, esc, table
 from provcheck.report.records import (
@@ -45,7 +46,8 @@ def sources_table(rs: RecordSummary) -> str:
                     else ""
                 ),
                 esc(s.provider or ""),
-                _ident(s.license),
+                _ident(s.license)
+                + (f' <span class="note">({esc(said)})</span>' if (said := not_assessed(s.license)) else ""),
                 _ident(s.terms),
                 texts,
                 with_share(s.blocking, s.blocking_share),

@@ -13,6 +13,7 @@ from typing import TextIO
 
 from provcheck.model import ScanResult
 from provcheck.report import overview as ov
+from provcheck.report import scope as scopes
 from provcheck.report.basis import unrecorded_line
 from provcheck.report.headline import record_verdict, rows_said
 from provcheck.report.html.charts import bar_chart
@@ -180,6 +181,7 @@ def executive_summary(
             *[("Coverage", esc(line)) for line in [ov.coverage(result)] if line],
             ("Declared use", esc(ov.declared_use(run))),
             ("Policy", esc(policy) + (f"; digest {_mono(digest)}" if digest else "")),
+            ("Legal reference", esc(scopes.reference_words(run) or scopes.NO_REFERENCE)),
             # A pack's rule the user's file redefined or turned off reads as the pack's own
             # judgement in the findings: counsel has to see that the file decided it.
             *[("Policy overrides", f"<b>{esc(line)}</b>") for line in [ov.overrides_line(run)] if line],
