@@ -270,6 +270,52 @@ def test_align_gives_the_same_alignments_on_both_paths(monkeypatch: pytest.Monke
 
 
 @compiled_only
+@pytest.mark.parametrize("pure", [False, True])
+def test_one_candidate_against_many_references_aligns_as_each_pair_aligns(
+    monkeypatch: pytest.MonkeyPatch, pure: bool
+) -> None:
+    # ``align_many`` (the scan's common case, one compiled call per segment) gives each pair
+    # ``align``'s verdict, echoes included; keys in the memo of rejections are not aligned
+    # (None, even where the pair would match: the memo is trusted), and every key that fails,
+    # under the token floor or after the first tests, is added to it.
+    config = MatchConfig()
+    rng = random.Random(11)
+    texts = [*REFERENCE_TEXTS, UNRELATED_TEXT]
+    for ref_text in REFERENCE_TEXTS:
+        cands = _variants(ref_text, rng)
+        prints = F.of_texts([*cands, *texts, "too short to align"])
+        refs = [fp.codes for fp in prints[len(cands) :]]
+        # Echoes covering the reference's first 40 tokens: an aligned copy may fail on them.
+        echoes = [[(0, 40)] if n % 2 else [] for n in range(len(refs))]
+        for cand in prints[: len(cands)]:
+            expected = [verify.align(cand.codes, r, config, e) for r, e in zip(refs, echoes, strict=True)]
+            keys = [("k", n) for n in range(len(refs))]
+            memo = {keys[0], keys[-2]}  # the first (a match, maybe) and the unrelated text
+            if pure:
+                monkeypatch.setattr(verify, "ALIGN", None)
+            failing = set(memo)
+            found = verify.align_many(cand.codes, refs, keys, failing, config, echoes.__getitem__)
+            monkeypatch.undo()
+            assert found == [None if k in memo else e for k, e in zip(keys, expected, strict=True)]
+            assert failing == memo | {k for k, e in zip(keys, expected, strict=True) if e is None}
+            assert keys[-1] in failing  # under the token floor
+    assert any(verify.align(c.codes, r, config) for c in F.of_texts(REFERENCE_TEXTS) for r in refs)
+
+
+@compiled_only
+def test_many_references_refuse_what_is_not_text_and_lists_that_differ() -> None:
+    tests = (25, 0.5, 0.7, 40, 0.93)
+    with pytest.raises(TypeError):
+        _align.passes_many("ab", [b"ab"], ["k"], set(), 1.0, 8.0, 32, 10, 0.9, tests)
+    with pytest.raises(ValueError):
+        _align.passes_many("ab", ["ab", "cd"], ["k"], set(), 1.0, 8.0, 32, 10, 0.9, tests)
+    with pytest.raises(TypeError):
+        _align.passes_many("ab", ["ab"], ["k"], set(), 1.0, 8.0, 32, 10, 0.9, None)
+    with pytest.raises(TypeError):  # an unhashable key
+        _align.passes_many("ab", ["ab"], [[1]], set(), 1.0, 8.0, 32, 10, 0.9, tests)
+
+
+@compiled_only
 def test_codes_that_are_not_text_are_refused() -> None:
     with pytest.raises(TypeError):
         _align.passes(b"ab", "ab", 1.0)  # type: ignore[arg-type]

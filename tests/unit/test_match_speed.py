@@ -182,18 +182,36 @@ def test_shared_anchors_of_a_set_of_indexes_equal_a_fresh_fingerprint_s(tmp_path
 
 
 def _counting_module(monkeypatch: pytest.MonkeyPatch, name: str) -> list[tuple[Any, bool]]:
-    """Calls of ``provcheck.scan.match.<name>`` with whether each found a match."""
+    """Calls of ``provcheck.scan.match.<name>`` (or ``scan.codestreams``'s) with whether each
+    found a match. For ``align``,
+    the pairs ``align_many`` aligns count as its calls (not those its memo of rejections skips)."""
+    import provcheck.scan.codestreams as codestreams
     import provcheck.scan.match as scan_match
 
     calls: list[tuple[Any, bool]] = []
-    original = getattr(scan_match, name)
+    module = scan_match if hasattr(scan_match, name) else codestreams
+    original = getattr(module, name)
 
     def wrapper(*args: Any) -> Any:
         found = original(*args)
         calls.append((args, found is not None))
         return found
 
-    monkeypatch.setattr(scan_match, name, wrapper)
+    monkeypatch.setattr(module, name, wrapper)
+    if name == "align":
+        many = scan_match.align_many
+
+        def each(cand: str, refs: list[str], keys: list[Any], failing: set[Any], *rest: Any) -> Any:
+            known = set(failing)
+            found = many(cand, refs, keys, failing, *rest)
+            calls.extend(
+                ((cand, ref), f is not None)
+                for ref, key, f in zip(refs, keys, found, strict=True)
+                if key not in known
+            )
+            return found
+
+        monkeypatch.setattr(scan_match, "align_many", each)
     return calls
 
 

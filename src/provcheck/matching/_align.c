@@ -475,33 +475,25 @@ static int passes_tests(const Span *spans, Py_ssize_t k, Py_ssize_t n, Py_ssize_
     return 0;
 }
 
-static PyObject *run_passes(PyObject *args, PyObject *kwargs, int full) {
-    static char *names[] = {"cand",       "ref",    "gap_penalty", "extend", "min_score",
-                            "max_passes", "repass", "explained",   "tests",  NULL};
-    PyObject *ca, *cb, *tests = Py_None;
-    double gap_penalty, min_score = 8.0, explained = 0.9;
-    Py_ssize_t extend = 0, max_passes = 32, repass = 10;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "UUd|ndnndO:passes", names, &ca, &cb, &gap_penalty,
-                                     &extend, &min_score, &max_passes, &repass, &explained, &tests))
-        return NULL;
-    /* ``tests``: (min_tokens, min_coverage, min_similarity, excerpt_tokens, excerpt_similarity),
-     * verify.align's first tests: None comes back for a pair that fails them. */
-    Py_ssize_t min_tokens = 0, excerpt_tokens = 0;
-    double min_coverage = 0, min_similarity = 0, excerpt_similarity = 0;
-    int judge = tests != Py_None;
-    if (judge && !PyArg_ParseTuple(tests, "nddnd:tests", &min_tokens, &min_coverage, &min_similarity,
-                                   &excerpt_tokens, &excerpt_similarity))
-        return NULL;
-    Py_ssize_t n, m;
-    uint32_t *c = codes_of(ca, &n);
-    if (!c) return NULL;
-    uint32_t *r = codes_of(cb, &m);
-    if (!r) {
-        PyMem_Free(c);
-        return NULL;
-    }
-    Lcs local = {0};
-    Lcs *w = lcs_take(&local);
+/* What a pass loop is given besides the two texts (``passes``' arguments). */
+typedef struct {
+    double gap_penalty, min_score, explained;
+    Py_ssize_t extend, max_passes, repass;
+    int judge; /* run verify.align's first tests (``tests`` given) */
+    Py_ssize_t min_tokens, excerpt_tokens;
+    double min_coverage, min_similarity, excerpt_similarity;
+} Params;
+
+/* The pass loop over the codes ``c`` (n) and ``r`` (m), which it masks in place, with the
+ * workspace ``w``: None for a pair that fails the tests, else (spans, inside); NULL on error. */
+static PyObject *pass_loop(Lcs *w, uint32_t *c, Py_ssize_t n, uint32_t *r, Py_ssize_t m, const Params *q,
+                           int full) {
+    double gap_penalty = q->gap_penalty, min_score = q->min_score, explained = q->explained;
+    Py_ssize_t extend = q->extend, max_passes = q->max_passes, repass = q->repass;
+    int judge = q->judge;
+    Py_ssize_t min_tokens = q->min_tokens, excerpt_tokens = q->excerpt_tokens;
+    double min_coverage = q->min_coverage, min_similarity = q->min_similarity;
+    double excerpt_similarity = q->excerpt_similarity;
     Vec blocks = {NULL, 0, 0, sizeof(Block)};  /* every pass's runs, one after the other */
     Vec chains = {NULL, 0, 0, sizeof(Chain)};  /* every pass's chains (indices into blocks) */
     Vec passes = {NULL, 0, 0, 4 * sizeof(Py_ssize_t)}; /* block start/end, chain start/end */
@@ -647,10 +639,119 @@ done:
     PyMem_Free(chains.data);
     PyMem_Free(passes.data);
     PyMem_Free(spans.data);
+    return result;
+}
+
+/* ``tests`` as Params (None: no tests). */
+static int parse_tests(PyObject *tests, Params *q) {
+    q->judge = tests != Py_None;
+    q->min_tokens = q->excerpt_tokens = 0;
+    q->min_coverage = q->min_similarity = q->excerpt_similarity = 0;
+    if (q->judge && !PyArg_ParseTuple(tests, "nddnd:tests", &q->min_tokens, &q->min_coverage,
+                                      &q->min_similarity, &q->excerpt_tokens, &q->excerpt_similarity))
+        return -1;
+    return 0;
+}
+
+static PyObject *run_passes(PyObject *args, PyObject *kwargs, int full) {
+    static char *names[] = {"cand",       "ref",    "gap_penalty", "extend", "min_score",
+                            "max_passes", "repass", "explained",   "tests",  NULL};
+    PyObject *ca, *cb, *tests = Py_None;
+    Params q = {0, 8.0, 0.9, 0, 32, 10, 0, 0, 0, 0, 0, 0};
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "UUd|ndnndO:passes", names, &ca, &cb, &q.gap_penalty,
+                                     &q.extend, &q.min_score, &q.max_passes, &q.repass, &q.explained,
+                                     &tests))
+        return NULL;
+    /* ``tests``: (min_tokens, min_coverage, min_similarity, excerpt_tokens, excerpt_similarity),
+     * verify.align's first tests: None comes back for a pair that fails them. */
+    if (parse_tests(tests, &q) < 0) return NULL;
+    Py_ssize_t n, m;
+    uint32_t *c = codes_of(ca, &n);
+    if (!c) return NULL;
+    uint32_t *r = codes_of(cb, &m);
+    if (!r) {
+        PyMem_Free(c);
+        return NULL;
+    }
+    Lcs local = {0};
+    Lcs *w = lcs_take(&local);
+    PyObject *result = pass_loop(w, c, n, r, m, &q, full);
     lcs_give(w);
     PyMem_Free(c);
     PyMem_Free(r);
     return result;
+}
+
+/* ``passes_many``: one candidate against many references (``verify.align_many``). */
+static PyObject *align_passes_many(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *ca, *refs, *keys, *failing, *tests;
+    Params q = {0, 8.0, 0.9, 0, 32, 10, 0, 0, 0, 0, 0, 0};
+    if (!PyArg_ParseTuple(args, "UO!O!O!ddnndO:passes_many", &ca, &PyList_Type, &refs, &PyList_Type, &keys,
+                          &PySet_Type, &failing, &q.gap_penalty, &q.min_score, &q.max_passes, &q.repass,
+                          &q.explained, &tests))
+        return NULL;
+    if (tests == Py_None) {
+        PyErr_SetString(PyExc_TypeError, "passes_many needs the tests");
+        return NULL;
+    }
+    if (parse_tests(tests, &q) < 0) return NULL;
+    Py_ssize_t count = PyList_GET_SIZE(refs);
+    if (PyList_GET_SIZE(keys) != count) {
+        PyErr_SetString(PyExc_ValueError, "passes_many: as many keys as references");
+        return NULL;
+    }
+    Py_ssize_t n;
+    uint32_t *pristine = codes_of(ca, &n);
+    if (!pristine) return NULL;
+    uint32_t *c = PyMem_Malloc((size_t)(n ? n : 1) * sizeof(uint32_t));
+    PyObject *out = PyList_New(count);
+    if (!c || !out) {
+        PyMem_Free(pristine);
+        PyMem_Free(c);
+        Py_XDECREF(out);
+        return c ? NULL : PyErr_NoMemory();
+    }
+    Lcs local = {0};
+    Lcs *w = lcs_take(&local);
+    for (Py_ssize_t j = 0; j < count; j++) {
+        PyObject *key = PyList_GET_ITEM(keys, j), *ref = PyList_GET_ITEM(refs, j);
+        PyObject *got = NULL;
+        int known = PySet_Contains(failing, key);
+        if (known < 0) goto fail;
+        if (!known) {
+            Py_ssize_t m;
+            uint32_t *r = codes_of(ref, &m);
+            if (!r) goto fail;
+            if (n < q.min_tokens || m < q.min_tokens) { /* verify.align's first test */
+                got = Py_None;
+                Py_INCREF(got);
+            } else {
+                memcpy(c, pristine, (size_t)n * sizeof(uint32_t));
+                got = pass_loop(w, c, n, r, m, &q, 0);
+            }
+            PyMem_Free(r);
+            if (!got) goto fail;
+            if (got == Py_None && PySet_Add(failing, key) < 0) {
+                Py_DECREF(got);
+                goto fail;
+            }
+        } else {
+            got = Py_None;
+            Py_INCREF(got);
+        }
+        PyList_SET_ITEM(out, j, got);
+    }
+    lcs_give(w);
+    PyMem_Free(pristine);
+    PyMem_Free(c);
+    return out;
+fail:
+    lcs_give(w);
+    PyMem_Free(pristine);
+    PyMem_Free(c);
+    Py_DECREF(out);
+    return NULL;
 }
 
 static PyObject *align_passes(PyObject *self, PyObject *args, PyObject *kwargs) {
@@ -711,6 +812,11 @@ static PyMethodDef methods[] = {
     {"passes_chained", (PyCFunction)(void (*)(void))align_passes_chained, METH_VARARGS | METH_KEYWORDS,
      "passes_chained(...) -> (spans, [(blocks, chains)]): as passes, with each pass's runs and "
      "chains as verify._passes returns them (for the tests that compare the two)."},
+    {"passes_many", align_passes_many, METH_VARARGS,
+     "passes_many(cand, refs, keys, failing, gap_penalty, min_score, max_passes, repass, explained, "
+     "tests) -> [None | (spans, inside)]: passes(cand, ref, ...) with the tests for each reference "
+     "in order, None without aligning where its key is in the set failing, and every key whose "
+     "pair fails (or is under the token floor) added to it."},
     {"chains", align_chains, METH_VARARGS,
      "chains(blocks, gap_penalty, min_score) -> [(first, last, matched)]: verify._chains."},
     {"codes", align_index_codes, METH_VARARGS,
@@ -731,7 +837,7 @@ static struct PyModuleDef module = {
 /* Raised whenever what the functions return or accept changes: ``matching/compiled.py`` uses a
  * build only when its version is the one the Python code was written for (a stale build left in
  * a checkout by an editable install is not used). */
-#define ALIGN_VERSION 2
+#define ALIGN_VERSION 3
 
 PyMODINIT_FUNC PyInit__align(void) {
     PyObject *m = PyModule_Create(&module);

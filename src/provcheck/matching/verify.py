@@ -21,8 +21,9 @@ set on real outputs of 200+ models (``benchmarks/detection.py``).
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, replace
+from typing import TypeVar
 
 import numpy as np
 from rapidfuzz.distance import Indel
@@ -280,7 +281,59 @@ def align(
     found = _aligned(cand, ref, config, ngram - 1)
     if found is None:
         return None
-    spans, runs_found = found
+    return _judged(cand, config, ref_echoes, cand_plain, len(ref), *found)
+
+
+_Key = TypeVar("_Key", bound=Hashable)
+
+
+def align_many(
+    cand: str,
+    refs: list[str],
+    keys: list[_Key],
+    failing: set[_Key],
+    config: MatchConfig,
+    echoes: Callable[[int], Sequence[tuple[int, int]]],
+) -> list[Alignment | None]:
+    """``align(cand, refs[j], config, echoes(j))`` for each reference ``j`` in order, in one call
+    of the compiled alignment where it is built (the candidate's codes read once; no Python call
+    per pair the tests reject, most of them). A pair whose key is in ``failing`` is known to fail
+    (a memo of rejections): None, not aligned. The key of every pair that fails is added to
+    ``failing``. ``echoes(j)`` is asked only of a pair the first tests pass."""
+    if ALIGN is None:
+        out: list[Alignment | None] = []
+        for j, (ref, key) in enumerate(zip(refs, keys, strict=True)):
+            alignment = None if key in failing else align(cand, ref, config, echoes(j))
+            if alignment is None:
+                failing.add(key)
+            out.append(alignment)
+        return out
+    c = config
+    tests = (c.min_tokens, c.min_coverage, c.min_similarity, c.excerpt_tokens, c.excerpt_similarity)
+    got: list[tuple[list[_Span], bytes] | None] = ALIGN.passes_many(
+        cand, refs, keys, failing, c.gap_penalty, _MIN_CHAIN_SCORE, _PASSES, _REPASS_TOKENS, _EXPLAINED, tests
+    )
+    judged: list[Alignment | None] = [None] * len(got)
+    for j in [j for j, passed in enumerate(got) if passed is not None] if any(got) else ():
+        passed = got[j]
+        assert passed is not None
+        judged[j] = _judged(cand, config, echoes(j), None, len(refs[j]), *passed)
+        if judged[j] is None:
+            failing.add(keys[j])
+    return judged
+
+
+def _judged(
+    cand: str,
+    config: MatchConfig,
+    ref_echoes: Sequence[tuple[int, int]],
+    cand_plain: str | Callable[[], str] | None,
+    ref_length: int,
+    spans: list[_Span],
+    runs_found: bytes | _Chained,
+) -> Alignment | None:
+    """``align``'s tests of the spans and runs ``_aligned`` found (the reference ``ref_length``
+    tokens long)."""
     matched = sum(s[4] for s in spans)
     if matched < config.min_tokens:
         return None
@@ -289,7 +342,7 @@ def align(
     # changes no result).
     lengths = sum((c1 - c0) + (r1 - r0) for c0, c1, r0, r1, _ in spans)
     similarity = 2 * matched / lengths
-    containment = matched / len(ref)
+    containment = matched / ref_length
     coverage = matched / len(cand)
     if max(containment, coverage) >= config.min_coverage and similarity >= config.min_similarity:
         kind = MatchKind.NEAR_DUPLICATE

@@ -66,6 +66,7 @@ _MATCHING_CODE = (
     "provcheck.index",
     "provcheck.scan.engine",
     "provcheck.scan.match",
+    "provcheck.scan.codestreams",  # code aligned again on its code streams
     "provcheck.scan.spans",
     "provcheck.scan.described",  # a match's evidence (its prompt passages) and shape
     "provcheck.scan.holders",  # background matches set aside
