@@ -356,3 +356,38 @@ def test_holder_sources_are_the_sources_of_every_text_holding_the_anchor(tmp_pat
     assert len(asked) > 10
     for anchor, sources in asked.items():
         assert sources == held_by[anchor]
+
+
+def test_segments_aligned_in_one_call_match_as_the_per_pair_loop_matches_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # ``Matcher._plain_pairs`` (one ``align_many`` call per segment) against the loop that takes
+    # packs and comment lines, a pair at a time: copies, an edited copy only the trigram route
+    # lists, code renamed (the code streams read the pairs it rejects), and unrelated turns,
+    # recurring so that the memo of rejections answers too.
+    from test_trigrams import SOURCE as LIGHTHOUSE
+    from test_trigrams import dense_copy
+
+    import provcheck.scan.match as scan_match
+
+    index = index_of(tmp_path, {"a": [*REFERENCE_TEXTS[:3], LIGHTHOUSE, SOURCE, PROSE, COMMON]})
+    texts = [
+        REFERENCE_TEXTS[0],
+        REFERENCE_TEXTS[1][:400] + " and a closing line of my own, said twice over.",
+        dense_copy(LIGHTHOUSE),
+        _wrapped(RENAMED),
+        COMMON + " " + REFERENCE_TEXTS[2][:300],
+        REFERENCE_TEXTS[2][::-1],
+    ]
+
+    def scan() -> tuple[list[str], tuple[int, int, int]]:
+        matcher = Matcher(index, MatchConfig())
+        found = matcher.records([record(t) for t in texts + texts[::-1]], None)
+        found += matcher.records([record(t) for t in texts], None)
+        return sorted(repr(m) for m in found), matcher.route_counts()
+
+    batched = scan()
+    monkeypatch.setattr(scan_match, "_PLAIN_PAIRS", False)
+    assert scan() == batched
+    assert len(batched[0]) >= 10 and batched[1][1] >= 1  # matches, and the route's pairs aligned
+    assert any("identifiers renamed" in m for m in batched[0])  # the code streams were read

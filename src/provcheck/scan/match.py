@@ -61,6 +61,11 @@ _GROUP_CHARS = 4_000_000
 """Characters of segments matched together (bounds the temporary arrays of a batch)."""
 
 
+_PLAIN_PAIRS = True
+"""Segments without packs or comment lines take ``Matcher._plain_pairs`` (the per-pair loop in
+``_segments`` gives the same matches: tests/unit/test_match_speed.py turns this off to compare)."""
+
+
 def match_id(ref: RecordRef, reference_key: Sequence[object]) -> MatchId:
     """Digest of the candidate content and turn and the reference; never positions in files."""
     digest = hashlib.blake2b(digest_size=10)
@@ -317,7 +322,7 @@ class Matcher(CodeStreams):
             # (A group is made at the first rejection: the memo holds no codes nothing failed with.)
             rejected = verdicts.found(fp.codes)
             before, start = (len(rejected) if rejected is not None else 0), len(aligned)
-            if packs is None and fp.comments is None and i not in uncommented:
+            if _PLAIN_PAIRS and packs is None and fp.comments is None and i not in uncommented:
                 # The common case, every pair of the segment in a call or two (``_plain_pairs``).
                 failing = set() if rejected is None else rejected
                 self._plain_pairs(
