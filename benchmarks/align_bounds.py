@@ -51,17 +51,12 @@ def record(argv: list[str]) -> tuple[list[Pair], MatchConfig]:
     many = verify.align_many
 
     def each(
-        cand: str,
-        refs: list[str],
-        keys: list[object],
-        failing: set[object],
-        config: MatchConfig,
-        echoes: Callable[[int], Sequence[tuple[int, int]]],
+        cand: str, refs: list[verify.Coded], keys: list[object], failing: set[object], config: MatchConfig
     ) -> list[verify.Alignment | None]:
         # ``align_many``, a pair at a time (timed as ``align``), skipping what its memo holds.
         out = []
-        for j, (ref, key) in enumerate(zip(refs, keys, strict=True)):
-            found = None if key in failing else timed(cand, ref, config, echoes(j))
+        for ref, key in zip(refs, keys, strict=True):
+            found = None if key in failing else timed(cand, ref.codes, config, ref.echoes)
             if found is None:
                 failing.add(key)
             out.append(found)

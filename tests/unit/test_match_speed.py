@@ -201,11 +201,11 @@ def _counting_module(monkeypatch: pytest.MonkeyPatch, name: str) -> list[tuple[A
     if name == "align":
         many = scan_match.align_many
 
-        def each(cand: str, refs: list[str], keys: list[Any], failing: set[Any], *rest: Any) -> Any:
+        def each(cand: str, refs: list[Any], keys: list[Any], failing: set[Any], *rest: Any) -> Any:
             known = set(failing)
             found = many(cand, refs, keys, failing, *rest)
             calls.extend(
-                ((cand, ref), f is not None)
+                ((cand, ref.codes), f is not None)
                 for ref, key, f in zip(refs, keys, found, strict=True)
                 if key not in known
             )
@@ -391,3 +391,26 @@ def test_segments_aligned_in_one_call_match_as_the_per_pair_loop_matches_them(
     assert scan() == batched
     assert len(batched[0]) >= 10 and batched[1][1] >= 1  # matches, and the route's pairs aligned
     assert any("identifiers renamed" in m for m in batched[0])  # the code streams were read
+
+
+def test_a_match_id_is_the_digest_of_its_parts_each_followed_by_a_unit_separator() -> None:
+    # Hashed in one call since the twenty-third session: the ids of every earlier report (and
+    # the waivers keyed on them) stay what the part-by-part digest gave.
+    import hashlib
+
+    from provcheck.model import ContentHash, Location, RecordRef, RoleKind, Turn
+    from provcheck.scan.match import match_id
+
+    def part_by_part(parts: tuple[object, ...]) -> str:
+        digest = hashlib.blake2b(digest_size=10)
+        for part in parts:
+            digest.update(str(part).encode("utf-8", "surrogatepass"))
+            digest.update(b"\x1f")
+        return digest.hexdigest()
+
+    for content, name, ident in [("c0ffee", "alpaca", "r1"), ("h\ud800é", "s\x1fx", 7), ("", "", None)]:
+        turn = Turn("assistant", RoleKind.ASSISTANT, 2, "output", "text")
+        ref = RecordRef(Location("data.jsonl", 3), "x", ContentHash(content), turn)
+        key = (name, ident, 1)
+        assert match_id(ref, key) == part_by_part((content, 2, *key))
+    assert match_id(ref, ("a", "b", 1)) != match_id(ref, ("a", "b", 2))

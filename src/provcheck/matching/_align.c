@@ -484,10 +484,113 @@ typedef struct {
     double min_coverage, min_similarity, excerpt_similarity;
 } Params;
 
+/* verify.align's tests after the first ones (``verify._judged``), for ``passes_many``: the
+ * candidate's tokens in the identical runs (``plain``: its codes, unmasked), and the reference's
+ * echoes of its prompt (``echoes``: a sequence of (start, end), read only when reached). */
+typedef struct {
+    const uint32_t *plain;
+    Py_ssize_t floor;        /* min_distinct_tokens */
+    Py_ssize_t min_original; /* min_original_tokens */
+    PyObject *reference;     /* its ``echoes`` attribute */
+} Extra;
+
+/* Distinct values among ``plain[c0 : c0 + min(size, cap)]`` over the runs, counted up to ``floor``
+ * (``cap`` < 0: whole runs). */
+static Py_ssize_t distinct_in_runs(const uint32_t *plain, const Block *runs, Py_ssize_t k, Py_ssize_t cap,
+                                   Py_ssize_t floor, uint32_t *seen) {
+    Py_ssize_t count = 0;
+    for (Py_ssize_t i = 0; i < k && count < floor; i++) {
+        Py_ssize_t size = runs[i].size;
+        if (cap >= 0 && size > cap) size = cap;
+        for (Py_ssize_t t = runs[i].a; t < runs[i].a + size && count < floor; t++) {
+            uint32_t v = plain[t];
+            Py_ssize_t j = 0;
+            while (j < count && seen[j] != v) j++;
+            if (j == count) seen[count++] = v;
+        }
+    }
+    return count;
+}
+
+/* verify._orderings: distinct 4-grams inside the runs, counted up to ``enough``. */
+static Py_ssize_t orderings(const uint32_t *plain, const Block *runs, Py_ssize_t k, Py_ssize_t enough,
+                            uint32_t *grams) {
+    Py_ssize_t count = 0;
+    for (Py_ssize_t i = 0; i < k && count < enough; i++) {
+        for (Py_ssize_t t = runs[i].a; t + 4 <= runs[i].a + runs[i].size && count < enough; t++) {
+            const uint32_t *g = plain + t;
+            Py_ssize_t j = 0;
+            while (j < count && memcmp(grams + 4 * j, g, 4 * sizeof(uint32_t)) != 0) j++;
+            if (j == count) memcpy(grams + 4 * count++, g, 4 * sizeof(uint32_t));
+        }
+    }
+    return count;
+}
+
+/* The rest of verify.align's tests on the runs inside chains: -1 on error, 0 when the pair
+ * fails, 1 when it passes (``*few``: it passed on few distinct tokens). */
+static int extra_tests(const Extra *x, const Block *runs, Py_ssize_t k, Py_ssize_t min_tokens, int *few) {
+    *few = 0;
+    Py_ssize_t floor = x->floor;
+    if (floor > 0) {
+        Py_ssize_t want = floor > 4 * min_tokens ? floor : 4 * min_tokens;
+        uint32_t *seen = PyMem_Malloc((size_t)(want ? want : 1) * sizeof(uint32_t));
+        if (!seen) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        int fails = 0;
+        if (distinct_in_runs(x->plain, runs, k, 4 * floor, floor, seen) < floor) {
+            *few = distinct_in_runs(x->plain, runs, k, -1, floor, seen) < floor;
+            if (*few && orderings(x->plain, runs, k, min_tokens, seen) < min_tokens) fails = 1;
+        }
+        PyMem_Free(seen);
+        if (fails) return 0;
+    }
+    PyObject *echoes = PyObject_GetAttrString(x->reference, "echoes");
+    if (!echoes) return -1;
+    PyObject *fast = PySequence_Fast(echoes, "echoes must be a sequence");
+    Py_DECREF(echoes);
+    if (!fast) return -1;
+    Py_ssize_t ne = PySequence_Fast_GET_SIZE(fast);
+    if (ne == 0) {
+        Py_DECREF(fast);
+        return 1;
+    }
+    Py_ssize_t *ab = PyMem_Malloc((size_t)ne * 2 * sizeof(Py_ssize_t));
+    if (!ab) {
+        Py_DECREF(fast);
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (Py_ssize_t e = 0; e < ne; e++) {
+        if (!PyArg_ParseTuple(PySequence_Fast_GET_ITEM(fast, e), "nn:echo", ab + 2 * e, ab + 2 * e + 1)) {
+            PyMem_Free(ab);
+            Py_DECREF(fast);
+            return -1;
+        }
+    }
+    Py_DECREF(fast);
+    /* verify._without_echoes, summed */
+    Py_ssize_t original = 0;
+    for (Py_ssize_t i = 0; i < k; i++) {
+        Py_ssize_t pos = runs[i].b, end = runs[i].b + runs[i].size;
+        for (Py_ssize_t e = 0; e < ne; e++) {
+            Py_ssize_t a = ab[2 * e], b = ab[2 * e + 1];
+            if (b <= pos || a >= end) continue;
+            if (a > pos) original += a - pos;
+            if (b > pos) pos = b;
+        }
+        if (pos < end) original += end - pos;
+    }
+    PyMem_Free(ab);
+    return original >= x->min_original;
+}
+
 /* The pass loop over the codes ``c`` (n) and ``r`` (m), which it masks in place, with the
  * workspace ``w``: None for a pair that fails the tests, else (spans, inside); NULL on error. */
 static PyObject *pass_loop(Lcs *w, uint32_t *c, Py_ssize_t n, uint32_t *r, Py_ssize_t m, const Params *q,
-                           int full) {
+                           int full, const Extra *x) {
     double gap_penalty = q->gap_penalty, min_score = q->min_score, explained = q->explained;
     Py_ssize_t extend = q->extend, max_passes = q->max_passes, repass = q->repass;
     int judge = q->judge;
@@ -567,6 +670,34 @@ static PyObject *pass_loop(Lcs *w, uint32_t *c, Py_ssize_t n, uint32_t *r, Py_ss
         Py_INCREF(result);
         goto done;
     }
+    int few = 0;
+    if (x) {
+        /* the runs inside chains, pass by pass, chain by chain (what ``verify._inside`` gives) */
+        Vec inside = {NULL, 0, 0, sizeof(Block)};
+        for (Py_ssize_t k = 0; k < passes.len; k++) {
+            Py_ssize_t *p = (Py_ssize_t *)passes.data + 4 * k;
+            const Block *bl = (Block *)blocks.data + p[0];
+            for (Py_ssize_t i = p[2]; i < p[3]; i++) {
+                const Chain *ch = (Chain *)chains.data + i;
+                for (Py_ssize_t j = ch->first; j <= ch->last; j++) {
+                    Block *b = (Block *)vec_push(&inside);
+                    if (!b) {
+                        PyMem_Free(inside.data);
+                        goto done;
+                    }
+                    *b = bl[j];
+                }
+            }
+        }
+        int passed = extra_tests(x, (Block *)inside.data, inside.len, min_tokens, &few);
+        PyMem_Free(inside.data);
+        if (passed < 0) goto done;
+        if (!passed) {
+            result = Py_None;
+            Py_INCREF(result);
+            goto done;
+        }
+    }
     span_list = PyList_New(spans.len);
     if (!span_list) goto done;
     for (Py_ssize_t i = 0; i < spans.len; i++) {
@@ -574,6 +705,10 @@ static PyObject *pass_loop(Lcs *w, uint32_t *c, Py_ssize_t n, uint32_t *r, Py_ss
         PyObject *t = int_tuple(&s->c0, 5);
         if (!t) goto done;
         PyList_SET_ITEM(span_list, i, t);
+    }
+    if (x) {
+        result = PyTuple_Pack(2, span_list, few ? Py_True : Py_False);
+        goto done;
     }
     if (full) {
         /* [(blocks, chains)] per pass, as verify._passes returns them */
@@ -675,7 +810,7 @@ static PyObject *run_passes(PyObject *args, PyObject *kwargs, int full) {
     }
     Lcs local = {0};
     Lcs *w = lcs_take(&local);
-    PyObject *result = pass_loop(w, c, n, r, m, &q, full);
+    PyObject *result = pass_loop(w, c, n, r, m, &q, full, NULL);
     lcs_give(w);
     PyMem_Free(c);
     PyMem_Free(r);
@@ -685,18 +820,19 @@ static PyObject *run_passes(PyObject *args, PyObject *kwargs, int full) {
 /* ``passes_many``: one candidate against many references (``verify.align_many``). */
 static PyObject *align_passes_many(PyObject *self, PyObject *args) {
     (void)self;
-    PyObject *ca, *refs, *keys, *failing, *tests;
+    PyObject *ca, *texts, *keys, *failing, *tests;
     Params q = {0, 8.0, 0.9, 0, 32, 10, 0, 0, 0, 0, 0, 0};
-    if (!PyArg_ParseTuple(args, "UO!O!O!ddnndO:passes_many", &ca, &PyList_Type, &refs, &PyList_Type, &keys,
+    Extra x = {NULL, 0, 0, NULL};
+    if (!PyArg_ParseTuple(args, "UO!O!O!ddnndOnn:passes_many", &ca, &PyList_Type, &texts, &PyList_Type, &keys,
                           &PySet_Type, &failing, &q.gap_penalty, &q.min_score, &q.max_passes, &q.repass,
-                          &q.explained, &tests))
+                          &q.explained, &tests, &x.floor, &x.min_original))
         return NULL;
     if (tests == Py_None) {
         PyErr_SetString(PyExc_TypeError, "passes_many needs the tests");
         return NULL;
     }
     if (parse_tests(tests, &q) < 0) return NULL;
-    Py_ssize_t count = PyList_GET_SIZE(refs);
+    Py_ssize_t count = PyList_GET_SIZE(texts);
     if (PyList_GET_SIZE(keys) != count) {
         PyErr_SetString(PyExc_ValueError, "passes_many: as many keys as references");
         return NULL;
@@ -704,6 +840,7 @@ static PyObject *align_passes_many(PyObject *self, PyObject *args) {
     Py_ssize_t n;
     uint32_t *pristine = codes_of(ca, &n);
     if (!pristine) return NULL;
+    x.plain = pristine;
     uint32_t *c = PyMem_Malloc((size_t)(n ? n : 1) * sizeof(uint32_t));
     PyObject *out = PyList_New(count);
     if (!c || !out) {
@@ -715,20 +852,24 @@ static PyObject *align_passes_many(PyObject *self, PyObject *args) {
     Lcs local = {0};
     Lcs *w = lcs_take(&local);
     for (Py_ssize_t j = 0; j < count; j++) {
-        PyObject *key = PyList_GET_ITEM(keys, j), *ref = PyList_GET_ITEM(refs, j);
+        PyObject *key = PyList_GET_ITEM(keys, j), *text = PyList_GET_ITEM(texts, j);
         PyObject *got = NULL;
         int known = PySet_Contains(failing, key);
         if (known < 0) goto fail;
         if (!known) {
+            PyObject *ref = PyObject_GetAttrString(text, "codes");
+            if (!ref) goto fail;
             Py_ssize_t m;
             uint32_t *r = codes_of(ref, &m);
+            Py_DECREF(ref);
             if (!r) goto fail;
             if (n < q.min_tokens || m < q.min_tokens) { /* verify.align's first test */
                 got = Py_None;
                 Py_INCREF(got);
             } else {
                 memcpy(c, pristine, (size_t)n * sizeof(uint32_t));
-                got = pass_loop(w, c, n, r, m, &q, 0);
+                x.reference = text;
+                got = pass_loop(w, c, n, r, m, &q, 0, &x);
             }
             PyMem_Free(r);
             if (!got) goto fail;
@@ -813,10 +954,11 @@ static PyMethodDef methods[] = {
      "passes_chained(...) -> (spans, [(blocks, chains)]): as passes, with each pass's runs and "
      "chains as verify._passes returns them (for the tests that compare the two)."},
     {"passes_many", align_passes_many, METH_VARARGS,
-     "passes_many(cand, refs, keys, failing, gap_penalty, min_score, max_passes, repass, explained, "
-     "tests) -> [None | (spans, inside)]: passes(cand, ref, ...) with the tests for each reference "
-     "in order, None without aligning where its key is in the set failing, and every key whose "
-     "pair fails (or is under the token floor) added to it."},
+     "passes_many(cand, texts, keys, failing, gap_penalty, min_score, max_passes, repass, explained, "
+     "tests, min_distinct_tokens, min_original_tokens) -> [None | (spans, few_distinct)]: "
+     "verify.align(cand, text.codes, ..., text.echoes)'s tests for each text in order, None without "
+     "aligning where its key is in the set failing, and every key whose pair fails (or is under "
+     "the token floor) added to it."},
     {"chains", align_chains, METH_VARARGS,
      "chains(blocks, gap_penalty, min_score) -> [(first, last, matched)]: verify._chains."},
     {"codes", align_index_codes, METH_VARARGS,
