@@ -332,8 +332,13 @@ def test_many_references_refuse_what_is_not_text_and_lists_that_differ() -> None
     with pytest.raises(TypeError):  # an unhashable key
         _align.passes_many("ab", [_Ref("ab", [])], [[1]], set(), *args)
     copy = F.of_texts([REFERENCE_TEXTS[0]])[0].codes
-    with pytest.raises(TypeError):  # echoes that are not pairs, read once the pair passes
+    with pytest.raises(ValueError):  # echoes that are not pairs, read once the pair passes
         _align.passes_many(copy, [_Ref(copy, [(1, 2, 3)])], ["k"], set(), *args)  # type: ignore[list-item]
+    with pytest.raises(TypeError):
+        _align.passes_many(copy, [_Ref(copy, [("a", 2)])], ["k"], set(), *args)  # type: ignore[list-item]
+    # Pairs as lists read as tuples do (``for a, b in echoes`` in Python takes either).
+    as_lists = _align.passes_many(copy, [_Ref(copy, [[0, 400]])], ["k"], set(), *args)  # type: ignore[list-item]
+    assert as_lists == _align.passes_many(copy, [_Ref(copy, [(0, 400)])], ["k"], set(), *args) == [None]
 
 
 @compiled_only

@@ -563,8 +563,18 @@ static int extra_tests(const Extra *x, const Block *runs, Py_ssize_t k, Py_ssize
         PyErr_NoMemory();
         return -1;
     }
-    for (Py_ssize_t e = 0; e < ne; e++) {
-        if (!PyArg_ParseTuple(PySequence_Fast_GET_ITEM(fast, e), "nn:echo", ab + 2 * e, ab + 2 * e + 1)) {
+    for (Py_ssize_t e = 0; e < ne; e++) { /* each a pair of ints, a tuple or any sequence */
+        PyObject *pair = PySequence_Fast(PySequence_Fast_GET_ITEM(fast, e), "an echo must be a pair");
+        if (pair && PySequence_Fast_GET_SIZE(pair) != 2) {
+            PyErr_SetString(PyExc_ValueError, "an echo must be a pair");
+            Py_CLEAR(pair);
+        }
+        if (pair) {
+            ab[2 * e] = PyLong_AsSsize_t(PySequence_Fast_GET_ITEM(pair, 0));
+            ab[2 * e + 1] = PyLong_AsSsize_t(PySequence_Fast_GET_ITEM(pair, 1));
+            Py_DECREF(pair);
+        }
+        if (!pair || PyErr_Occurred()) {
             PyMem_Free(ab);
             Py_DECREF(fast);
             return -1;
