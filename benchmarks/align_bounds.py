@@ -48,11 +48,27 @@ def record(argv: list[str]) -> tuple[list[Pair], MatchConfig]:
             configs[:] = [config]
         return found
 
+    many = verify.align_many
+
+    def each(
+        cand: str, refs: list[verify.Coded], keys: list[object], failing: set[object], config: MatchConfig
+    ) -> list[verify.Alignment | None]:
+        # ``align_many``, a pair at a time (timed as ``align``), skipping what its memo holds.
+        out = []
+        for ref, key in zip(refs, keys, strict=True):
+            found = None if key in failing else timed(cand, ref.codes, config, ref.echoes)
+            if found is None:
+                failing.add(key)
+            out.append(found)
+        return out
+
     scan_match.align = timed  # type: ignore[assignment]
+    scan_match.align_many = each  # type: ignore[assignment]
     try:
         cli.main([*argv, "--workers", "1", "-q"], prog_name="provcheck", standalone_mode=False)
     finally:
         scan_match.align = plain
+        scan_match.align_many = many
     return pairs, configs[0] if configs else MatchConfig()
 
 

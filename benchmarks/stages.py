@@ -52,7 +52,8 @@ STAGES: list[tuple[str, list[tuple[str, str, str | None]]]] = [
             ("matching/fingerprint.py", "with_tokens", "_segments"),
             # The literal stream, computed only for the candidates a pair may read it of.
             ("matching/fingerprint.py", "with_literal", "_segments"),
-            ("scan/match.py", "_with_literal", "_segments"),
+            ("scan/codestreams.py", "_with_literal", "_segments"),
+            ("scan/codestreams.py", "_with_literal", "_plain_pairs"),
         ],
     ),
     (
@@ -63,10 +64,14 @@ STAGES: list[tuple[str, list[tuple[str, str, str | None]]]] = [
         "prefilter",
         [
             ("matching/verify.py", "prefilter", None),
-            ("scan/match.py", "_may_judge", None),
+            ("scan/codestreams.py", "_may_judge", None),
         ],
     ),
-    ("alignment", [("matching/verify.py", "align", "_segments")]),
+    (
+        # Most pairs in one call per segment (``align_many``, from ``_plain_pairs``).
+        "alignment",
+        [("matching/verify.py", "align", "_segments"), ("matching/verify.py", "align_many", "_plain_pairs")],
+    ),
     (
         # Pairs the plain alignment rejected where code may still match: the reference
         # fingerprinted with its code streams (``_details(code=True)``), the identifier-insensitive
@@ -74,7 +79,7 @@ STAGES: list[tuple[str, list[tuple[str, str, str | None]]]] = [
         # fourteenth session this was half in ``evidence + strength`` and half in ``other``.
         "code alignment (renamed, literal, uncommented)",
         [
-            ("scan/match.py", "_renamed", None),
+            ("scan/codestreams.py", "_renamed", None),
             ("matching/uncommented.py", "with_uncommented", "_segments"),
         ],
     ),
@@ -102,9 +107,8 @@ STAGES: list[tuple[str, list[tuple[str, str, str | None]]]] = [
             ("matching/convergence.py", "residual", "_segments"),
             ("matching/strength.py", "is_whole", "_segments"),
             ("matching/strength.py", "verbatim_passage", "_segments"),
-            ("scan/match.py", "_echo_share", None),
-            ("scan/match.py", "_on_code", None),
-            ("scan/match.py", "_code_whole", None),
+            ("scan/spans.py", "on_code", None),
+            ("scan/codestreams.py", "_code_whole", None),
             ("matching/request.py", "request_key", "_segments"),
             ("matching/determined.py", "determined", "_segments"),
             ("scan/match.py", "match_id", None),

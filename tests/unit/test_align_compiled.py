@@ -270,6 +270,78 @@ def test_align_gives_the_same_alignments_on_both_paths(monkeypatch: pytest.Monke
 
 
 @compiled_only
+@pytest.mark.parametrize("pure", [False, True])
+def test_one_candidate_against_many_references_aligns_as_each_pair_aligns(
+    monkeypatch: pytest.MonkeyPatch, pure: bool
+) -> None:
+    # ``align_many`` (the scan's common case, one compiled call per segment, every test in C)
+    # gives each pair ``align``'s verdict, echoes and few distinct tokens included; keys in the
+    # memo of rejections are not aligned (None, even where the pair would match: the memo is
+    # trusted), and every key that fails, under the token floor or at any test, is added to it.
+    config = MatchConfig()
+    rng = random.Random(11)
+    texts = [*REFERENCE_TEXTS, UNRELATED_TEXT]
+    grid = " ".join(str(rng.randint(1, 9)) for _ in range(120))  # few distinct tokens
+    kinds = set()
+    for ref_text in [*REFERENCE_TEXTS, grid]:
+        cands = _variants(ref_text, rng) if ref_text != grid else [grid, grid[:150] + " " + grid[:200]]
+        prints = F.of_texts([*cands, *texts, grid, "too short to align"])
+        # Echoes covering the reference's first 40 or 400 tokens: an aligned copy may fail on them.
+        refs = [
+            _Ref(fp.codes, [(0, 40)] if n % 3 == 1 else [(0, 400)] if n % 3 == 2 else [])
+            for n, fp in enumerate(prints[len(cands) :])
+        ]
+        for cand in prints[: len(cands)]:
+            expected = [verify.align(cand.codes, r.codes, config, r.echoes) for r in refs]
+            keys = [("k", n) for n in range(len(refs))]
+            memo = {keys[0], keys[-3]}  # the first (a match, maybe) and the unrelated text
+            if pure:
+                monkeypatch.setattr(verify, "ALIGN", None)
+            failing = set(memo)
+            found = verify.align_many(cand.codes, refs, keys, failing, config)
+            monkeypatch.undo()
+            assert found == [None if k in memo else e for k, e in zip(keys, expected, strict=True)]
+            assert failing == memo | {k for k, e in zip(keys, expected, strict=True) if e is None}
+            assert keys[-1] in failing  # under the token floor
+            kinds |= {(e.few_distinct, bool(r.echoes)) for e, r in zip(expected, refs, strict=True) if e}
+            # Pairs the first tests pass that the echoes or the distinct tokens reject occur too.
+            tests = (config.min_tokens, config.min_coverage, config.min_similarity, 40, 0.93)
+            first = [_align.passes(cand.codes, r.codes, 1.0, tests=tests) is not None for r in refs]
+            kinds |= {"rejected later" for f, e in zip(first, expected, strict=True) if f and e is None}
+    assert {(False, False), (False, True), "rejected later"} <= kinds, kinds
+    assert any(k[0] for k in kinds if isinstance(k, tuple))  # a match on few distinct tokens
+
+
+class _Ref:
+    def __init__(self, codes: str, echoes: list[tuple[int, int]]) -> None:
+        self.codes, self.echoes = codes, echoes
+
+
+@compiled_only
+def test_many_references_refuse_what_is_not_text_and_lists_that_differ() -> None:
+    tests = (25, 0.5, 0.7, 40, 0.93)
+    args = (1.0, 8.0, 32, 10, 0.9, tests, 12, 10)
+    with pytest.raises(TypeError):
+        _align.passes_many("ab", [_Ref(b"ab", [])], ["k"], set(), *args)  # type: ignore[arg-type]
+    with pytest.raises(AttributeError):
+        _align.passes_many("ab", ["ab"], ["k"], set(), *args)
+    with pytest.raises(ValueError):
+        _align.passes_many("ab", [_Ref("ab", []), _Ref("cd", [])], ["k"], set(), *args)
+    with pytest.raises(TypeError):
+        _align.passes_many("ab", [_Ref("ab", [])], ["k"], set(), *args[:5], None, 12, 10)
+    with pytest.raises(TypeError):  # an unhashable key
+        _align.passes_many("ab", [_Ref("ab", [])], [[1]], set(), *args)
+    copy = F.of_texts([REFERENCE_TEXTS[0]])[0].codes
+    with pytest.raises(ValueError):  # echoes that are not pairs, read once the pair passes
+        _align.passes_many(copy, [_Ref(copy, [(1, 2, 3)])], ["k"], set(), *args)  # type: ignore[list-item]
+    with pytest.raises(TypeError):
+        _align.passes_many(copy, [_Ref(copy, [("a", 2)])], ["k"], set(), *args)  # type: ignore[list-item]
+    # Pairs as lists read as tuples do (``for a, b in echoes`` in Python takes either).
+    as_lists = _align.passes_many(copy, [_Ref(copy, [[0, 400]])], ["k"], set(), *args)  # type: ignore[list-item]
+    assert as_lists == _align.passes_many(copy, [_Ref(copy, [(0, 400)])], ["k"], set(), *args) == [None]
+
+
+@compiled_only
 def test_codes_that_are_not_text_are_refused() -> None:
     with pytest.raises(TypeError):
         _align.passes(b"ab", "ab", 1.0)  # type: ignore[arg-type]

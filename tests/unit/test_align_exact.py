@@ -39,7 +39,7 @@ from provcheck.matching.verify import (
     renamed_may_align,
 )
 from provcheck.model import MatchKind
-from provcheck.scan.match import may_have_code_stream
+from provcheck.scan.codestreams import may_have_code_stream
 
 F = Fingerprinter(FingerprintConfig())
 CONFIG = MatchConfig()

@@ -28,6 +28,7 @@ _SAID = Description(
     None,
     0.0,
     (),
+    (0.0, 0.0, False),
 )
 
 

@@ -108,3 +108,17 @@ def test_without_route_pairs_every_match_is_judged_once(calls: list[int]) -> Non
     got = judged.route_kept(best, set(), config)  # type: ignore[arg-type]
     assert len(calls) == len(best)
     assert got == _two_passes(best, set(), config)
+
+
+def test_a_match_given_its_strength_is_the_match_replaced_with_it() -> None:
+    # ``with_strength`` names ``Match``'s fields (faster than ``dataclasses.replace``): a field
+    # added to ``Match`` must be added there too, or judging would drop it.
+    import dataclasses
+
+    from provcheck.model import Match
+
+    names = ["id", "record", "reference", "evidence", "strength"]
+    assert [f.name for f in dataclasses.fields(Match)] == names
+    m = Match(id="m1", record="rec", reference="ref", evidence="ev")  # type: ignore[arg-type]
+    given = judged.with_strength(m, "strong")  # type: ignore[arg-type]
+    assert given == dataclasses.replace(m, strength="strong") and given is not m and m.strength is None

@@ -182,18 +182,36 @@ def test_shared_anchors_of_a_set_of_indexes_equal_a_fresh_fingerprint_s(tmp_path
 
 
 def _counting_module(monkeypatch: pytest.MonkeyPatch, name: str) -> list[tuple[Any, bool]]:
-    """Calls of ``provcheck.scan.match.<name>`` with whether each found a match."""
+    """Calls of ``provcheck.scan.match.<name>`` (or ``scan.codestreams``'s) with whether each
+    found a match. For ``align``,
+    the pairs ``align_many`` aligns count as its calls (not those its memo of rejections skips)."""
+    import provcheck.scan.codestreams as codestreams
     import provcheck.scan.match as scan_match
 
     calls: list[tuple[Any, bool]] = []
-    original = getattr(scan_match, name)
+    module = scan_match if hasattr(scan_match, name) else codestreams
+    original = getattr(module, name)
 
     def wrapper(*args: Any) -> Any:
         found = original(*args)
         calls.append((args, found is not None))
         return found
 
-    monkeypatch.setattr(scan_match, name, wrapper)
+    monkeypatch.setattr(module, name, wrapper)
+    if name == "align":
+        many = scan_match.align_many
+
+        def each(cand: str, refs: list[Any], keys: list[Any], failing: set[Any], *rest: Any) -> Any:
+            known = set(failing)
+            found = many(cand, refs, keys, failing, *rest)
+            calls.extend(
+                ((cand, ref.codes), f is not None)
+                for ref, key, f in zip(refs, keys, found, strict=True)
+                if key not in known
+            )
+            return found
+
+        monkeypatch.setattr(scan_match, "align_many", each)
     return calls
 
 
@@ -338,3 +356,61 @@ def test_holder_sources_are_the_sources_of_every_text_holding_the_anchor(tmp_pat
     assert len(asked) > 10
     for anchor, sources in asked.items():
         assert sources == held_by[anchor]
+
+
+def test_segments_aligned_in_one_call_match_as_the_per_pair_loop_matches_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # ``Matcher._plain_pairs`` (one ``align_many`` call per segment) against the loop that takes
+    # packs and comment lines, a pair at a time: copies, an edited copy only the trigram route
+    # lists, code renamed (the code streams read the pairs it rejects), and unrelated turns,
+    # recurring so that the memo of rejections answers too.
+    from test_trigrams import SOURCE as LIGHTHOUSE
+    from test_trigrams import dense_copy
+
+    import provcheck.scan.match as scan_match
+
+    index = index_of(tmp_path, {"a": [*REFERENCE_TEXTS[:3], LIGHTHOUSE, SOURCE, PROSE, COMMON]})
+    texts = [
+        REFERENCE_TEXTS[0],
+        REFERENCE_TEXTS[1][:400] + " and a closing line of my own, said twice over.",
+        dense_copy(LIGHTHOUSE),
+        _wrapped(RENAMED),
+        COMMON + " " + REFERENCE_TEXTS[2][:300],
+        REFERENCE_TEXTS[2][::-1],
+    ]
+
+    def scan() -> tuple[list[str], tuple[int, int, int]]:
+        matcher = Matcher(index, MatchConfig())
+        found = matcher.records([record(t) for t in texts + texts[::-1]], None)
+        found += matcher.records([record(t) for t in texts], None)
+        return sorted(repr(m) for m in found), matcher.route_counts()
+
+    batched = scan()
+    monkeypatch.setattr(scan_match, "_PLAIN_PAIRS", False)
+    assert scan() == batched
+    assert len(batched[0]) >= 10 and batched[1][1] >= 1  # matches, and the route's pairs aligned
+    assert any("identifiers renamed" in m for m in batched[0])  # the code streams were read
+
+
+def test_a_match_id_is_the_digest_of_its_parts_each_followed_by_a_unit_separator() -> None:
+    # Hashed in one call since the twenty-third session: the ids of every earlier report (and
+    # the waivers keyed on them) stay what the part-by-part digest gave.
+    import hashlib
+
+    from provcheck.model import ContentHash, Location, RecordRef, RoleKind, Turn
+    from provcheck.scan.match import match_id
+
+    def part_by_part(parts: tuple[object, ...]) -> str:
+        digest = hashlib.blake2b(digest_size=10)
+        for part in parts:
+            digest.update(str(part).encode("utf-8", "surrogatepass"))
+            digest.update(b"\x1f")
+        return digest.hexdigest()
+
+    for content, name, ident in [("c0ffee", "alpaca", "r1"), ("h\ud800é", "s\x1fx", 7), ("", "", None)]:
+        turn = Turn("assistant", RoleKind.ASSISTANT, 2, "output", "text")
+        ref = RecordRef(Location("data.jsonl", 3), "x", ContentHash(content), turn)
+        key = (name, ident, 1)
+        assert match_id(ref, key) == part_by_part((content, 2, *key))
+    assert match_id(ref, ("a", "b", 1)) != match_id(ref, ("a", "b", 2))

@@ -475,33 +475,138 @@ static int passes_tests(const Span *spans, Py_ssize_t k, Py_ssize_t n, Py_ssize_
     return 0;
 }
 
-static PyObject *run_passes(PyObject *args, PyObject *kwargs, int full) {
-    static char *names[] = {"cand",       "ref",    "gap_penalty", "extend", "min_score",
-                            "max_passes", "repass", "explained",   "tests",  NULL};
-    PyObject *ca, *cb, *tests = Py_None;
-    double gap_penalty, min_score = 8.0, explained = 0.9;
-    Py_ssize_t extend = 0, max_passes = 32, repass = 10;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "UUd|ndnndO:passes", names, &ca, &cb, &gap_penalty,
-                                     &extend, &min_score, &max_passes, &repass, &explained, &tests))
-        return NULL;
-    /* ``tests``: (min_tokens, min_coverage, min_similarity, excerpt_tokens, excerpt_similarity),
-     * verify.align's first tests: None comes back for a pair that fails them. */
-    Py_ssize_t min_tokens = 0, excerpt_tokens = 0;
-    double min_coverage = 0, min_similarity = 0, excerpt_similarity = 0;
-    int judge = tests != Py_None;
-    if (judge && !PyArg_ParseTuple(tests, "nddnd:tests", &min_tokens, &min_coverage, &min_similarity,
-                                   &excerpt_tokens, &excerpt_similarity))
-        return NULL;
-    Py_ssize_t n, m;
-    uint32_t *c = codes_of(ca, &n);
-    if (!c) return NULL;
-    uint32_t *r = codes_of(cb, &m);
-    if (!r) {
-        PyMem_Free(c);
-        return NULL;
+/* What a pass loop is given besides the two texts (``passes``' arguments). */
+typedef struct {
+    double gap_penalty, min_score, explained;
+    Py_ssize_t extend, max_passes, repass;
+    int judge; /* run verify.align's first tests (``tests`` given) */
+    Py_ssize_t min_tokens, excerpt_tokens;
+    double min_coverage, min_similarity, excerpt_similarity;
+} Params;
+
+/* verify.align's tests after the first ones (``verify._judged``), for ``passes_many``: the
+ * candidate's tokens in the identical runs (``plain``: its codes, unmasked), and the reference's
+ * echoes of its prompt (``echoes``: a sequence of (start, end), read only when reached). */
+typedef struct {
+    const uint32_t *plain;
+    Py_ssize_t floor;        /* min_distinct_tokens */
+    Py_ssize_t min_original; /* min_original_tokens */
+    PyObject *reference;     /* its ``echoes`` attribute */
+} Extra;
+
+/* Distinct values among ``plain[c0 : c0 + min(size, cap)]`` over the runs, counted up to ``floor``
+ * (``cap`` < 0: whole runs). */
+static Py_ssize_t distinct_in_runs(const uint32_t *plain, const Block *runs, Py_ssize_t k, Py_ssize_t cap,
+                                   Py_ssize_t floor, uint32_t *seen) {
+    Py_ssize_t count = 0;
+    for (Py_ssize_t i = 0; i < k && count < floor; i++) {
+        Py_ssize_t size = runs[i].size;
+        if (cap >= 0 && size > cap) size = cap;
+        for (Py_ssize_t t = runs[i].a; t < runs[i].a + size && count < floor; t++) {
+            uint32_t v = plain[t];
+            Py_ssize_t j = 0;
+            while (j < count && seen[j] != v) j++;
+            if (j == count) seen[count++] = v;
+        }
     }
-    Lcs local = {0};
-    Lcs *w = lcs_take(&local);
+    return count;
+}
+
+/* verify._orderings: distinct 4-grams inside the runs, counted up to ``enough``. */
+static Py_ssize_t orderings(const uint32_t *plain, const Block *runs, Py_ssize_t k, Py_ssize_t enough,
+                            uint32_t *grams) {
+    Py_ssize_t count = 0;
+    for (Py_ssize_t i = 0; i < k && count < enough; i++) {
+        for (Py_ssize_t t = runs[i].a; t + 4 <= runs[i].a + runs[i].size && count < enough; t++) {
+            const uint32_t *g = plain + t;
+            Py_ssize_t j = 0;
+            while (j < count && memcmp(grams + 4 * j, g, 4 * sizeof(uint32_t)) != 0) j++;
+            if (j == count) memcpy(grams + 4 * count++, g, 4 * sizeof(uint32_t));
+        }
+    }
+    return count;
+}
+
+/* The rest of verify.align's tests on the runs inside chains: -1 on error, 0 when the pair
+ * fails, 1 when it passes (``*few``: it passed on few distinct tokens). */
+static int extra_tests(const Extra *x, const Block *runs, Py_ssize_t k, Py_ssize_t min_tokens, int *few) {
+    *few = 0;
+    Py_ssize_t floor = x->floor;
+    if (floor > 0) {
+        Py_ssize_t want = floor > 4 * min_tokens ? floor : 4 * min_tokens;
+        uint32_t *seen = PyMem_Malloc((size_t)(want ? want : 1) * sizeof(uint32_t));
+        if (!seen) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        int fails = 0;
+        if (distinct_in_runs(x->plain, runs, k, 4 * floor, floor, seen) < floor) {
+            *few = distinct_in_runs(x->plain, runs, k, -1, floor, seen) < floor;
+            if (*few && orderings(x->plain, runs, k, min_tokens, seen) < min_tokens) fails = 1;
+        }
+        PyMem_Free(seen);
+        if (fails) return 0;
+    }
+    PyObject *echoes = PyObject_GetAttrString(x->reference, "echoes");
+    if (!echoes) return -1;
+    PyObject *fast = PySequence_Fast(echoes, "echoes must be a sequence");
+    Py_DECREF(echoes);
+    if (!fast) return -1;
+    Py_ssize_t ne = PySequence_Fast_GET_SIZE(fast);
+    if (ne == 0) {
+        Py_DECREF(fast);
+        return 1;
+    }
+    Py_ssize_t *ab = PyMem_Malloc((size_t)ne * 2 * sizeof(Py_ssize_t));
+    if (!ab) {
+        Py_DECREF(fast);
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (Py_ssize_t e = 0; e < ne; e++) { /* each a pair of ints, a tuple or any sequence */
+        PyObject *pair = PySequence_Fast(PySequence_Fast_GET_ITEM(fast, e), "an echo must be a pair");
+        if (pair && PySequence_Fast_GET_SIZE(pair) != 2) {
+            PyErr_SetString(PyExc_ValueError, "an echo must be a pair");
+            Py_CLEAR(pair);
+        }
+        if (pair) {
+            ab[2 * e] = PyLong_AsSsize_t(PySequence_Fast_GET_ITEM(pair, 0));
+            ab[2 * e + 1] = PyLong_AsSsize_t(PySequence_Fast_GET_ITEM(pair, 1));
+            Py_DECREF(pair);
+        }
+        if (!pair || PyErr_Occurred()) {
+            PyMem_Free(ab);
+            Py_DECREF(fast);
+            return -1;
+        }
+    }
+    Py_DECREF(fast);
+    /* verify._without_echoes, summed */
+    Py_ssize_t original = 0;
+    for (Py_ssize_t i = 0; i < k; i++) {
+        Py_ssize_t pos = runs[i].b, end = runs[i].b + runs[i].size;
+        for (Py_ssize_t e = 0; e < ne; e++) {
+            Py_ssize_t a = ab[2 * e], b = ab[2 * e + 1];
+            if (b <= pos || a >= end) continue;
+            if (a > pos) original += a - pos;
+            if (b > pos) pos = b;
+        }
+        if (pos < end) original += end - pos;
+    }
+    PyMem_Free(ab);
+    return original >= x->min_original;
+}
+
+/* The pass loop over the codes ``c`` (n) and ``r`` (m), which it masks in place, with the
+ * workspace ``w``: None for a pair that fails the tests, else (spans, inside); NULL on error. */
+static PyObject *pass_loop(Lcs *w, uint32_t *c, Py_ssize_t n, uint32_t *r, Py_ssize_t m, const Params *q,
+                           int full, const Extra *x) {
+    double gap_penalty = q->gap_penalty, min_score = q->min_score, explained = q->explained;
+    Py_ssize_t extend = q->extend, max_passes = q->max_passes, repass = q->repass;
+    int judge = q->judge;
+    Py_ssize_t min_tokens = q->min_tokens, excerpt_tokens = q->excerpt_tokens;
+    double min_coverage = q->min_coverage, min_similarity = q->min_similarity;
+    double excerpt_similarity = q->excerpt_similarity;
     Vec blocks = {NULL, 0, 0, sizeof(Block)};  /* every pass's runs, one after the other */
     Vec chains = {NULL, 0, 0, sizeof(Chain)};  /* every pass's chains (indices into blocks) */
     Vec passes = {NULL, 0, 0, 4 * sizeof(Py_ssize_t)}; /* block start/end, chain start/end */
@@ -575,6 +680,34 @@ static PyObject *run_passes(PyObject *args, PyObject *kwargs, int full) {
         Py_INCREF(result);
         goto done;
     }
+    int few = 0;
+    if (x) {
+        /* the runs inside chains, pass by pass, chain by chain (what ``verify._inside`` gives) */
+        Vec inside = {NULL, 0, 0, sizeof(Block)};
+        for (Py_ssize_t k = 0; k < passes.len; k++) {
+            Py_ssize_t *p = (Py_ssize_t *)passes.data + 4 * k;
+            const Block *bl = (Block *)blocks.data + p[0];
+            for (Py_ssize_t i = p[2]; i < p[3]; i++) {
+                const Chain *ch = (Chain *)chains.data + i;
+                for (Py_ssize_t j = ch->first; j <= ch->last; j++) {
+                    Block *b = (Block *)vec_push(&inside);
+                    if (!b) {
+                        PyMem_Free(inside.data);
+                        goto done;
+                    }
+                    *b = bl[j];
+                }
+            }
+        }
+        int passed = extra_tests(x, (Block *)inside.data, inside.len, min_tokens, &few);
+        PyMem_Free(inside.data);
+        if (passed < 0) goto done;
+        if (!passed) {
+            result = Py_None;
+            Py_INCREF(result);
+            goto done;
+        }
+    }
     span_list = PyList_New(spans.len);
     if (!span_list) goto done;
     for (Py_ssize_t i = 0; i < spans.len; i++) {
@@ -582,6 +715,10 @@ static PyObject *run_passes(PyObject *args, PyObject *kwargs, int full) {
         PyObject *t = int_tuple(&s->c0, 5);
         if (!t) goto done;
         PyList_SET_ITEM(span_list, i, t);
+    }
+    if (x) {
+        result = PyTuple_Pack(2, span_list, few ? Py_True : Py_False);
+        goto done;
     }
     if (full) {
         /* [(blocks, chains)] per pass, as verify._passes returns them */
@@ -647,10 +784,125 @@ done:
     PyMem_Free(chains.data);
     PyMem_Free(passes.data);
     PyMem_Free(spans.data);
+    return result;
+}
+
+/* ``tests`` as Params (None: no tests). */
+static int parse_tests(PyObject *tests, Params *q) {
+    q->judge = tests != Py_None;
+    q->min_tokens = q->excerpt_tokens = 0;
+    q->min_coverage = q->min_similarity = q->excerpt_similarity = 0;
+    if (q->judge && !PyArg_ParseTuple(tests, "nddnd:tests", &q->min_tokens, &q->min_coverage,
+                                      &q->min_similarity, &q->excerpt_tokens, &q->excerpt_similarity))
+        return -1;
+    return 0;
+}
+
+static PyObject *run_passes(PyObject *args, PyObject *kwargs, int full) {
+    static char *names[] = {"cand",       "ref",    "gap_penalty", "extend", "min_score",
+                            "max_passes", "repass", "explained",   "tests",  NULL};
+    PyObject *ca, *cb, *tests = Py_None;
+    Params q = {0, 8.0, 0.9, 0, 32, 10, 0, 0, 0, 0, 0, 0};
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "UUd|ndnndO:passes", names, &ca, &cb, &q.gap_penalty,
+                                     &q.extend, &q.min_score, &q.max_passes, &q.repass, &q.explained,
+                                     &tests))
+        return NULL;
+    /* ``tests``: (min_tokens, min_coverage, min_similarity, excerpt_tokens, excerpt_similarity),
+     * verify.align's first tests: None comes back for a pair that fails them. */
+    if (parse_tests(tests, &q) < 0) return NULL;
+    Py_ssize_t n, m;
+    uint32_t *c = codes_of(ca, &n);
+    if (!c) return NULL;
+    uint32_t *r = codes_of(cb, &m);
+    if (!r) {
+        PyMem_Free(c);
+        return NULL;
+    }
+    Lcs local = {0};
+    Lcs *w = lcs_take(&local);
+    PyObject *result = pass_loop(w, c, n, r, m, &q, full, NULL);
     lcs_give(w);
     PyMem_Free(c);
     PyMem_Free(r);
     return result;
+}
+
+/* ``passes_many``: one candidate against many references (``verify.align_many``). */
+static PyObject *align_passes_many(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *ca, *texts, *keys, *failing, *tests;
+    Params q = {0, 8.0, 0.9, 0, 32, 10, 0, 0, 0, 0, 0, 0};
+    Extra x = {NULL, 0, 0, NULL};
+    if (!PyArg_ParseTuple(args, "UO!O!O!ddnndOnn:passes_many", &ca, &PyList_Type, &texts, &PyList_Type, &keys,
+                          &PySet_Type, &failing, &q.gap_penalty, &q.min_score, &q.max_passes, &q.repass,
+                          &q.explained, &tests, &x.floor, &x.min_original))
+        return NULL;
+    if (tests == Py_None) {
+        PyErr_SetString(PyExc_TypeError, "passes_many needs the tests");
+        return NULL;
+    }
+    if (parse_tests(tests, &q) < 0) return NULL;
+    Py_ssize_t count = PyList_GET_SIZE(texts);
+    if (PyList_GET_SIZE(keys) != count) {
+        PyErr_SetString(PyExc_ValueError, "passes_many: as many keys as references");
+        return NULL;
+    }
+    Py_ssize_t n;
+    uint32_t *pristine = codes_of(ca, &n);
+    if (!pristine) return NULL;
+    x.plain = pristine;
+    uint32_t *c = PyMem_Malloc((size_t)(n ? n : 1) * sizeof(uint32_t));
+    PyObject *out = PyList_New(count);
+    if (!c || !out) {
+        PyMem_Free(pristine);
+        PyMem_Free(c);
+        Py_XDECREF(out);
+        return c ? NULL : PyErr_NoMemory();
+    }
+    Lcs local = {0};
+    Lcs *w = lcs_take(&local);
+    for (Py_ssize_t j = 0; j < count; j++) {
+        PyObject *key = PyList_GET_ITEM(keys, j), *text = PyList_GET_ITEM(texts, j);
+        PyObject *got = NULL;
+        int known = PySet_Contains(failing, key);
+        if (known < 0) goto fail;
+        if (!known) {
+            PyObject *ref = PyObject_GetAttrString(text, "codes");
+            if (!ref) goto fail;
+            Py_ssize_t m;
+            uint32_t *r = codes_of(ref, &m);
+            Py_DECREF(ref);
+            if (!r) goto fail;
+            if (n < q.min_tokens || m < q.min_tokens) { /* verify.align's first test */
+                got = Py_None;
+                Py_INCREF(got);
+            } else {
+                memcpy(c, pristine, (size_t)n * sizeof(uint32_t));
+                x.reference = text;
+                got = pass_loop(w, c, n, r, m, &q, 0, &x);
+            }
+            PyMem_Free(r);
+            if (!got) goto fail;
+            if (got == Py_None && PySet_Add(failing, key) < 0) {
+                Py_DECREF(got);
+                goto fail;
+            }
+        } else {
+            got = Py_None;
+            Py_INCREF(got);
+        }
+        PyList_SET_ITEM(out, j, got);
+    }
+    lcs_give(w);
+    PyMem_Free(pristine);
+    PyMem_Free(c);
+    return out;
+fail:
+    lcs_give(w);
+    PyMem_Free(pristine);
+    PyMem_Free(c);
+    Py_DECREF(out);
+    return NULL;
 }
 
 static PyObject *align_passes(PyObject *self, PyObject *args, PyObject *kwargs) {
@@ -711,6 +963,12 @@ static PyMethodDef methods[] = {
     {"passes_chained", (PyCFunction)(void (*)(void))align_passes_chained, METH_VARARGS | METH_KEYWORDS,
      "passes_chained(...) -> (spans, [(blocks, chains)]): as passes, with each pass's runs and "
      "chains as verify._passes returns them (for the tests that compare the two)."},
+    {"passes_many", align_passes_many, METH_VARARGS,
+     "passes_many(cand, texts, keys, failing, gap_penalty, min_score, max_passes, repass, explained, "
+     "tests, min_distinct_tokens, min_original_tokens) -> [None | (spans, few_distinct)]: "
+     "verify.align(cand, text.codes, ..., text.echoes)'s tests for each text in order, None without "
+     "aligning where its key is in the set failing, and every key whose pair fails (or is under "
+     "the token floor) added to it."},
     {"chains", align_chains, METH_VARARGS,
      "chains(blocks, gap_penalty, min_score) -> [(first, last, matched)]: verify._chains."},
     {"codes", align_index_codes, METH_VARARGS,
@@ -731,7 +989,7 @@ static struct PyModuleDef module = {
 /* Raised whenever what the functions return or accept changes: ``matching/compiled.py`` uses a
  * build only when its version is the one the Python code was written for (a stale build left in
  * a checkout by an editable install is not used). */
-#define ALIGN_VERSION 2
+#define ALIGN_VERSION 3
 
 PyMODINIT_FUNC PyInit__align(void) {
     PyObject *m = PyModule_Create(&module);

@@ -20,8 +20,9 @@ from types import ModuleType
 
 PURE_VARIABLE = "PROVCHECK_PURE_PYTHON"
 """Set to anything but ``""`` or ``0`` to force the pure-Python alignment."""
-VERSION = 2
-"""The ``_align.VERSION`` this code calls (raised with every change of its functions)."""
+VERSION = 3
+"""The ``_align.VERSION`` this code calls (raised with every change of its functions; 3:
+``passes_many``)."""
 
 
 def _load() -> tuple[ModuleType | None, str]:

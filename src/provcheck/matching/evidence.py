@@ -130,8 +130,9 @@ def prompt_echoes(
     character ranges of the reference text, in order, adjacent ones joined."""
     parts: list[tuple[int, int]] = []
     for sp in sorted(alignment.spans, key=lambda sp: sp.ref_start):
-        for a, b in echoes:
-            start, end = max(a, sp.ref_start), min(b, sp.ref_end)
+        r0, r1 = sp.ref_start, sp.ref_end
+        for a, b in echoes:  # plain comparisons: ``max``/``min`` calls were most of the cost
+            start, end = (a if a > r0 else r0), (b if b < r1 else r1)
             if start < end:
                 parts.append((int(offsets[0][start]), int(offsets[1][end - 1])))
     parts.sort()

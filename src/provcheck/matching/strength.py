@@ -188,12 +188,16 @@ def features(s: Signals, crowd: int) -> dict[str, float]:
     of facts, in order, are not a rearranged copy (counting them together let two such answers
     block)."""
     ev = s.evidence
-    longest = max((sp.matched_tokens for sp in ev.spans), default=0)
-    runs = sorted(
-        (sp for sp in ev.spans if sp.matched_tokens >= RUN_TOKENS), key=lambda sp: sp.candidate.start
-    )
-    if any(b.reference.start < a.reference.start for a, b in itertools.pairwise(runs)):
-        longest = max(longest, sum(sp.matched_tokens for sp in runs))
+    longest, runs = 0, []  # the most tokens a span matched (never negative), and the runs
+    for sp in ev.spans:
+        if sp.matched_tokens > longest:
+            longest = sp.matched_tokens
+        if sp.matched_tokens >= RUN_TOKENS:
+            runs.append(sp)
+    if len(runs) > 1:
+        runs.sort(key=lambda sp: sp.candidate.start)
+        if any(b.reference.start < a.reference.start for a, b in itertools.pairwise(runs)):
+            longest = max(longest, sum(sp.matched_tokens for sp in runs))
     whole = max(ev.coverage, ev.containment)
     values = {
         "log_tokens": math.log(max(ev.matched_tokens, 1)),

@@ -21,8 +21,9 @@ set on real outputs of 200+ models (``benchmarks/detection.py``).
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, replace
+from typing import Protocol, TypeVar
 
 import numpy as np
 from rapidfuzz.distance import Indel
@@ -280,7 +281,70 @@ def align(
     found = _aligned(cand, ref, config, ngram - 1)
     if found is None:
         return None
-    spans, runs_found = found
+    return _judged(cand, config, ref_echoes, cand_plain, len(ref), *found)
+
+
+_Key = TypeVar("_Key", bound=Hashable)
+
+
+class Coded(Protocol):
+    """A reference text as ``align_many`` reads it (``scan.refcache.CachedText`` is one)."""
+
+    codes: str
+    echoes: list[tuple[int, int]]
+
+
+def align_many(
+    cand: str, refs: list[Coded], keys: list[_Key], failing: set[_Key], config: MatchConfig
+) -> list[Alignment | None]:
+    """``align(cand, ref.codes, config, ref.echoes)`` for each reference in order, in one call of
+    the compiled alignment where it is built: the candidate's codes read once, every test in C
+    (no Python call per pair the tests reject, most of them; a reference's echoes are read only
+    where the tests before reach them). A pair whose key is in ``failing`` is known to fail (a
+    memo of rejections): None, not aligned. The key of every pair that fails is added to
+    ``failing``."""
+    if ALIGN is None:
+        out: list[Alignment | None] = []
+        for ref, key in zip(refs, keys, strict=True):
+            alignment = None if key in failing else align(cand, ref.codes, config, ref.echoes)
+            if alignment is None:
+                failing.add(key)
+            out.append(alignment)
+        return out
+    c = config
+    tests = (c.min_tokens, c.min_coverage, c.min_similarity, c.excerpt_tokens, c.excerpt_similarity)
+    got: list[tuple[list[_Span], bool] | None] = ALIGN.passes_many(
+        cand,
+        refs,
+        keys,
+        failing,
+        c.gap_penalty,
+        _MIN_CHAIN_SCORE,
+        _PASSES,
+        _REPASS_TOKENS,
+        _EXPLAINED,
+        tests,
+        c.min_distinct_tokens,
+        c.min_original_tokens,
+    )
+    judged: list[Alignment | None] = [None] * len(got)
+    for j in [j for j, passed in enumerate(got) if passed is not None] if any(got) else ():
+        spans, few = got[j] or ([], False)
+        figures = _figures(len(cand), len(refs[j].codes), spans, config)
+        if figures is None:  # the compiled tests passed it: never, but the Python ones decide
+            failing.add(keys[j])
+        else:
+            judged[j] = _alignment(spans, figures, few)
+    return judged
+
+
+_Figures = tuple[MatchKind, int, float, float, float]
+"""An alignment's kind, matched tokens, similarity, containment and coverage."""
+
+
+def _figures(cand_length: int, ref_length: int, spans: list[_Span], config: MatchConfig) -> _Figures | None:
+    """``align``'s first tests of the spans of two texts ``cand_length`` and ``ref_length``
+    tokens long, and the figures they read; None when they fail."""
     matched = sum(s[4] for s in spans)
     if matched < config.min_tokens:
         return None
@@ -289,8 +353,8 @@ def align(
     # changes no result).
     lengths = sum((c1 - c0) + (r1 - r0) for c0, c1, r0, r1, _ in spans)
     similarity = 2 * matched / lengths
-    containment = matched / len(ref)
-    coverage = matched / len(cand)
+    containment = matched / ref_length
+    coverage = matched / cand_length
     if max(containment, coverage) >= config.min_coverage and similarity >= config.min_similarity:
         kind = MatchKind.NEAR_DUPLICATE
     elif any(
@@ -299,6 +363,36 @@ def align(
     ):
         kind = MatchKind.EXCERPT
     else:
+        return None
+    return kind, matched, similarity, containment, coverage
+
+
+def _alignment(spans: list[_Span], figures: _Figures, few: bool) -> Alignment:
+    kind, matched, similarity, containment, coverage = figures
+    return Alignment(
+        kind,
+        tuple(TokenSpan(c0, c1, r0, r1, m) for c0, c1, r0, r1, m in spans),
+        matched,
+        similarity,
+        containment,
+        coverage,
+        few_distinct=few,
+    )
+
+
+def _judged(
+    cand: str,
+    config: MatchConfig,
+    ref_echoes: Sequence[tuple[int, int]],
+    cand_plain: str | Callable[[], str] | None,
+    ref_length: int,
+    spans: list[_Span],
+    runs_found: bytes | _Chained,
+) -> Alignment | None:
+    """``align``'s tests of the spans and runs ``_aligned`` found (the reference ``ref_length``
+    tokens long; ``_align.c``'s ``extra_tests`` are the same for ``align_many``)."""
+    figures = _figures(len(cand), ref_length, spans, config)
+    if figures is None:
         return None
     inside = _inside(runs_found)
     # A table of digits or a repeated list marker aligns by chance: few distinct tokens...
@@ -323,15 +417,7 @@ def align(
         original = sum(size for _, _, size in _without_echoes(inside, ref_echoes))
         if original < config.min_original_tokens:
             return None
-    return Alignment(
-        kind,
-        tuple(TokenSpan(c0, c1, r0, r1, m) for c0, c1, r0, r1, m in spans),
-        matched,
-        similarity,
-        containment,
-        coverage,
-        few_distinct=few,
-    )
+    return _alignment(spans, figures, few)
 
 
 _ORDER_NGRAM = 4

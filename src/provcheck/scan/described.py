@@ -28,6 +28,7 @@ from provcheck.matching.structure import is_formula, structure
 from provcheck.matching.verify import Alignment
 from provcheck.model import Evidence
 from provcheck.scan.refcache import CachedText
+from provcheck.scan.spans import echo_shares
 
 ENTRY_CHARS = 256
 """Characters one description counts as in ``Described``'s bound (its evidence's spans and
@@ -50,6 +51,10 @@ class Description(NamedTuple):
     third_share: float
     third_spans: tuple[float, ...]
     """``span_shares`` per span when ``third`` is set, else empty."""
+    echoes: tuple[float, float, bool]
+    """``spans.echo_shares``: the share of the reference's aligned tokens repeating its prompt,
+    the share of its own words the candidate repeats, whether that was read (a function of the
+    two texts and their alignment too)."""
 
 
 def describe(
@@ -99,7 +104,8 @@ def describe(
     ranges = [(sp.candidate.start - base, sp.candidate.end - base) for sp in ev.spans]
     third, third_share = attributed(text, ranges)
     third_spans = span_shares(text, ranges, third) if third is not None else ()
-    return Description(ev, whole, passage, shape, third, third_share, third_spans)
+    echoes = echo_shares(alignment, ref.echoes, cand.codes, ref.codes)
+    return Description(ev, whole, passage, shape, third, third_share, third_spans, echoes)
 
 
 class Seen:

@@ -9,7 +9,7 @@ from dataclasses import replace
 from provcheck.matching.params import MatchConfig
 from provcheck.matching.strength import Signals, judge
 from provcheck.matching.trigrams import FEATURE as TRIGRAM_FEATURE
-from provcheck.model import Match, MatchId
+from provcheck.model import Match, MatchId, Strength
 from provcheck.scan.holders import background_aside
 
 Slot = tuple[int, int, str, str]
@@ -77,7 +77,7 @@ def _judged_turn(pairs: list[tuple[Match, Signals]], config: MatchConfig) -> lis
     """The matches of one candidate turn judged against each other (``route_kept``)."""
     pairs = background_aside(pairs)
     given = [
-        replace(m, strength=judge(signals, [p for k, (_, p) in enumerate(pairs) if k != n], config))
+        with_strength(m, judge(signals, [p for k, (_, p) in enumerate(pairs) if k != n], config))
         for n, (m, signals) in enumerate(pairs)
     ]
     kept = [m for m in given if m.strength is not None]
@@ -85,3 +85,12 @@ def _judged_turn(pairs: list[tuple[Match, Signals]], config: MatchConfig) -> lis
     if any(m.strength is not None and m.strength.convergence == "background" for m in kept):
         kept = [m for m in given if m.reference.source.background or any(m is k for k in kept)]
     return kept
+
+
+def with_strength(m: Match, strength: Strength | None) -> Match:
+    """``replace(m, strength=strength)``, made directly: ``dataclasses.replace`` reads every field
+    by name, a sixth of judging a turn (``tests/unit/test_judged.py`` holds ``Match`` to these
+    fields). Another dataclass (a test's stand-in) is replaced the general way."""
+    if type(m) is not Match:
+        return replace(m, strength=strength)
+    return Match(m.id, m.record, m.reference, m.evidence, strength)

@@ -15,19 +15,16 @@ import numpy as np
 
 from provcheck.index import TextKey
 from provcheck.index.combined import Index, IndexSet
-from provcheck.index.pack import Pack
-from provcheck.matching.code import may_be_code
+from provcheck.index.store import Candidate
 from provcheck.matching.convergence import residual
 from provcheck.matching.determined import determined
 from provcheck.matching.evidence import Unanchored, distinct
 from provcheck.matching.fingerprint import Fingerprint, Fingerprinter
-from provcheck.matching.normalize import Offsets, Tokens, canonical, token_offsets
+from provcheck.matching.normalize import Offsets, Tokens, token_offsets
 from provcheck.matching.params import MatchConfig
 from provcheck.matching.request import request_key
 from provcheck.matching.segment import RoleFilter, Segment, segments
 from provcheck.matching.strength import (
-    WHOLE_EXTENT,
-    WHOLE_SIMILARITY,
     Signals,
     verbatim_passage,
 )
@@ -36,20 +33,18 @@ from provcheck.matching.uncommented import with_uncommented
 from provcheck.matching.verify import (
     Alignment,
     align,
-    align_literal,
-    align_renamed,
+    align_many,
     literal_judgeable,
-    literal_may_judge,
-    renamed_may_align,
 )
 from provcheck.model import Match, MatchId, Record, RecordRef, RoleKind
+from provcheck.scan.codestreams import CodeStreams, judgeable_once
+from provcheck.scan.codestreams import pack_holding as _pack
 from provcheck.scan.described import Described, describe
 from provcheck.scan.holders import Holders
 from provcheck.scan.judged import Slot, route_kept
 from provcheck.scan.refcache import REFS_BYTES, Kept, measured
 from provcheck.scan.refcache import CachedText as _Reference
 from provcheck.scan.rejections import Rejections
-from provcheck.scan.spans import echo_shares as _echo_shares
 from provcheck.scan.spans import on_code as _on_code
 
 _PROMPT_KINDS = (RoleKind.USER, RoleKind.SYSTEM, RoleKind.TOOL)
@@ -66,16 +61,19 @@ _GROUP_CHARS = 4_000_000
 """Characters of segments matched together (bounds the temporary arrays of a batch)."""
 
 
+_PLAIN_PAIRS = True
+"""Segments without packs or comment lines take ``Matcher._plain_pairs`` (the per-pair loop in
+``_segments`` gives the same matches: tests/unit/test_match_speed.py turns this off to compare)."""
+
+
 def match_id(ref: RecordRef, reference_key: Sequence[object]) -> MatchId:
     """Digest of the candidate content and turn and the reference; never positions in files."""
-    digest = hashlib.blake2b(digest_size=10)
-    for part in (ref.content_hash, ref.turn.position, *reference_key):
-        digest.update(str(part).encode("utf-8", "surrogatepass"))
-        digest.update(b"\x1f")
-    return MatchId(digest.hexdigest())
+    # Each part's text and a unit separator after it, hashed in one call (the same bytes).
+    parts = "\x1f".join(map(str, (ref.content_hash, ref.turn.position, *reference_key))) + "\x1f"
+    return MatchId(hashlib.blake2b(parts.encode("utf-8", "surrogatepass"), digest_size=10).hexdigest())
 
 
-class Matcher:
+class Matcher(CodeStreams):
     """Finds verified matches of records against one index, a batch of records at a time."""
 
     def __init__(self, index: Index, config: MatchConfig) -> None:
@@ -175,102 +173,58 @@ class Matcher:
                 ref.offsets = token_offsets(text, toks, i)
                 self._ref_bytes += measured(ref)  # its arrays its own: the batch's may go
 
-    def _may_judge(self, codes: str, ref: _Reference, judgeable: dict[int, bool], i: int) -> bool:
-        """``literal_may_judge(codes, ref.codes)``, each side's half computed once."""
-        if ref.judgeable is None:
-            ref.judgeable = literal_judgeable(ref.codes, self.config)
-        if i not in judgeable and not ref.judgeable:
-            judgeable[i] = literal_judgeable(codes, self.config)
-        return ref.judgeable or judgeable[i]
-
-    def _with_literal(self, prints: list[Fingerprint], i: int) -> Fingerprint:
-        """``prints[i]`` with its literal stream (computed once, when first needed)."""
+    def _plain_pairs(
+        self,
+        prints: list[Fingerprint],
+        i: int,
+        cands: Sequence[Candidate],
+        routed_at: int,
+        failing: set[TextKey],
+        aligned: list[tuple[int, TextKey, Alignment]],
+        code: list[tuple[int, TextKey]],
+        judgeable: dict[int, bool],
+    ) -> None:
+        """The pairs of segment ``i`` (no pack, no comment lines: the common case), as the loop
+        in ``_segments`` takes them, each pair's verdict in one compiled call (``align_many``):
+        the references anchors listed (before ``routed_at``), then, unless an alignment of them
+        covers the turn (90%+), those only the trigram route listed (an alignment of one of
+        these that covers it leaves the rest unread). ``failing``: the segment's memo of
+        rejections, which grows; pairs that fail join ``code`` as the loop joins them."""
+        refs, fp = self._refs, prints[i]
+        keys = [c.key for c in cands]
+        anchored = keys[:routed_at]
+        found = align_many(fp.codes, [refs[k] for k in anchored], anchored, failing, self.config)
+        aligned += [(i, key, a) for key, a in zip(anchored, found, strict=True) if a is not None]
+        if routed_at < len(keys) and not any(a is not None and a.coverage >= 0.9 for a in found):
+            rest = keys[routed_at:]
+            more = align_many(fp.codes, [refs[k] for k in rest], rest, failing, self.config)
+            for key, a in zip(rest, more, strict=True):
+                if a is not None:
+                    aligned.append((i, key, a))
+                    self.trigram_aligned += 1
+                    if a.coverage >= 0.9:
+                        break
+        rejected = [key for key, a in zip(anchored, found, strict=True) if a is None]
+        if rejected and fp.renamed is not None:
+            code += [(i, key) for key in rejected]
+            return
+        # Without the identifier-insensitive stream only ``align_literal`` may match, where
+        # ``literal_may_judge`` admits the pair (else ``_code_may_match`` rejects it): from the
+        # first such pair on (``_may_judge``, each side's half once), with the candidate's
+        # literal stream made, every pair left may read it.
         assert self._lazy is not None
-        segs, toks, lazy = self._lazy
-        if i in lazy:
-            lazy.discard(i)
-            prints[i] = self._candidates.with_literal(prints[i], segs[i].text, toks, i)
-        return prints[i]
-
-    def _renamed(
-        self, prints: list[Fingerprint], pairs: list[tuple[int, TextKey]], texts: list[str]
-    ) -> list[tuple[int, TextKey, Alignment]]:
-        """Code the plain alignment rejected, aligned again with identifiers abstracted (the
-        reference's stream is computed from its text: the index stores plain codes only)."""
-        # Pairs where neither stream can match are left out before their references are
-        # fingerprinted with the code streams (most of this path's cost; many of these pairs
-        # are code against prose). Exact: both tests are necessary conditions of
-        # ``align_literal`` and ``align_renamed`` (tests/unit/test_align_exact.py).
-        # Verdicts in this call's order (of two chunks of a turn matching a reference equally
-        # well, the first is kept), each text and reference computed once.
-        got: dict[tuple[str, TextKey], Alignment | None] = {}
-        todo: dict[tuple[str, TextKey], int] = {}
-        for i, key in pairs:
-            seen = (texts[i], key)
-            if seen in got or seen in todo:
-                continue
-            if self._code_verdicts.holds(seen):
-                got[seen] = None
-            elif self._code_may_match(prints[i], key):
-                todo[seen] = i
-            else:
-                got[seen] = None
-                self._code_verdicts.add(seen)
-        if todo:
-            self._details((key for _, key in todo), code=True)
-        for (text, key), i in todo.items():
-            ref = self._refs[key].fingerprint
-            alignment = None
-            if ref is not None:
-                if literal_may_judge(prints[i].codes, ref.codes, self.config):  # else read by none
-                    self._with_literal(prints, i)
-                    held = self._refs[key]
-                    if held.literal_pending and held.text is not None:
-                        held.literal_pending = False
-                        ref = held.fingerprint = self._candidates.with_literal(ref, held.text)
-                        self._ref_bytes += measured(held)
-                # Literal first (symbols and markup as tokens): a copy found so is not "renamed".
-                alignment = align_literal(prints[i], ref, self.config, self._refs[key].echoes)
-                if alignment is None:
-                    alignment = align_renamed(prints[i], ref, self.config, self._refs[key].echoes)
-            got[(text, key)] = alignment
-            if alignment is None:
-                self._code_verdicts.add((text, key))
-        return [(i, key, found) for i, key in pairs if (found := got[(texts[i], key)]) is not None]
-
-    def _code_whole(self, cand: Fingerprint, key: TextKey, alignment: Alignment) -> bool:
-        """Whether ``cand`` takes the reference text's whole code once identifiers are
-        abstracted (``Signals.code_whole``): a renamed copy does, an answer writing the same
-        textbook function takes a part of it. The plain alignment cannot tell: renamed names
-        break a copy's plain alignment into the passages that still read alike."""
-        found: Alignment | None = alignment
-        if not alignment.renamed:
-            if _pack(self.index, key) is not None:
-                return False
-            self._details([key], code=True)
-            ref = self._refs[key].fingerprint
-            found = None if ref is None else align_renamed(cand, ref, self.config, self._refs[key].echoes)
-        return (
-            found is not None and found.containment >= WHOLE_EXTENT and found.similarity >= WHOLE_SIMILARITY
-        )
-
-    def _code_may_match(self, cand: Fingerprint, key: TextKey) -> bool:
-        """Whether ``align_literal`` or ``align_renamed`` may match ``cand`` with the reference
-        text ``key``, from its plain codes and text, before it is fingerprinted with its code
-        streams. A pack's texts are withheld and never aligned so."""
-        if _pack(self.index, key) is not None:
-            return False
-        ref = self._refs[key]
-        if literal_may_judge(cand.codes, ref.codes, self.config):
-            return True
-        if not renamed_may_align(cand, ref.codes, self.config):
-            return False
-        if ref.code_stream is None:
-            if ref.text is None:
-                ref.text = self.index.text(key)
-                self._ref_bytes += measured(ref)
-            ref.code_stream = ref.text is not None and may_have_code_stream(ref.text)
-        return ref.code_stream
+        first = 0
+        if rejected and i in self._lazy[2]:
+            if i not in judgeable:
+                judgeable[i] = literal_judgeable(fp.codes, self.config)
+            if not judgeable[i]:
+                config = self.config
+                while first < len(rejected) and not judgeable_once(refs[rejected[first]], config):
+                    first += 1
+                if first == len(rejected):
+                    return
+        if rejected and self._with_literal(prints, i).literal is not None:
+            code += [(i, k) for k in rejected[first:]]
 
     def records(self, records: Sequence[Record], roles: RoleFilter | None) -> list[Match]:
         """Verified matches of the records' turns; one per turn and reference (best chunk).
@@ -327,10 +281,12 @@ class Matcher:
         looked = [i for i, fp in enumerate(prints) if len(fp.tokens) >= self.config.min_tokens]
         turns = [prints[i].codes for i in looked]
         routed: set[tuple[int, TextKey]] = set()
+        routed_at: dict[int, int] = {}  # where a segment's candidates only the route listed start
         for i, found in zip(
             looked, self.index.trigram_candidates_many(turns, self.config, ROUTED), strict=True
         ):
             have = {c.key for c in candidates[i]}
+            routed_at[i] = len(candidates[i])
             candidates[i] += (extra := [c for c in found if c.key not in have])
             routed.update((i, c.key) for c in extra)
         self.trigram_added += len(routed)
@@ -342,6 +298,7 @@ class Matcher:
         # from pair to pair is read once (an index without packs has no pack to ask for).
         refs, verdicts, config = self._refs, self._verdicts, self.config
         packs = self.index if isinstance(self.index, IndexSet) else None
+        uncommented = {i for i, _ in bare_only}
         for i, (fp, cands) in enumerate(zip(prints, candidates, strict=True)):
             if not cands:
                 continue
@@ -349,6 +306,18 @@ class Matcher:
             # (A group is made at the first rejection: the memo holds no codes nothing failed with.)
             rejected = verdicts.found(fp.codes)
             before, start = (len(rejected) if rejected is not None else 0), len(aligned)
+            if _PLAIN_PAIRS and packs is None and fp.comments is None and i not in uncommented:
+                # The common case, every pair of the segment in a call or two (``_plain_pairs``).
+                failing = set() if rejected is None else rejected
+                self._plain_pairs(
+                    prints, i, cands, routed_at.get(i, len(cands)), failing, aligned, code, judgeable
+                )
+                if rejected is None and failing:
+                    verdicts.group(fp.codes).update(failing)
+                    rejected = failing
+                if rejected is not None:
+                    verdicts.grown(fp.codes, before)
+                continue
             for cand in cands:
                 key = cand.key
                 # A turn an anchor's alignment already covers (90%+) is explained: the route, for
@@ -460,15 +429,13 @@ class Matcher:
                     alignment, fp, seg.text, seg.offset, offsets[i], shingles[i], ref, withheld, self.config
                 )
                 self._described.put(seg.text, (seg.offset, key), alignment, said)
-            ev, whole, passage, shape, third, third_share, third_spans = said
+            ev, whole, passage, shape, third, third_share, third_spans, (echo, owned, read) = said
             # Whether the shared passage lies on code lines (``Signals.code_passage``).
             on_code = same_request and fp.renamed is not None and _on_code(seg, ev.spans)
             record = records_of[i]
-            echo, owned, read = _echo_shares(alignment, ref.echoes, fp.codes, ref.codes)
             packed = _pack(self.index, key) is not None  # own words not read: text withheld
-            prompts = [t.text for t in seg.record.turns if t.kind in _PROMPT_KINDS]
             told = (
-                determined(prompts, passage, ref.text)
+                determined([t.text for t in seg.record.turns if t.kind in _PROMPT_KINDS], passage, ref.text)
                 if same_request and not whole and passage is not None and ref.text
                 else None
             )
@@ -491,11 +458,12 @@ class Matcher:
                 own = frozenset(r.source.name for r in ref.references)
                 foreign = self._holders.foreign_share(anchors, own)
             for reference in ref.references:
-                mid = match_id(record, (reference.source.name, reference.id, reference.turn.position))
-                m = Match(id=mid, record=record, reference=reference, evidence=ev)
                 slot = (id(seg.record), record.turn.position, reference.source.name, reference.id)
                 old = best.get(slot)
                 if old is None or ev.matched_tokens > old[0].evidence.matched_tokens:
+                    # Made only for a match kept (a turn's chunks meet a reference more than once).
+                    mid = match_id(record, (reference.source.name, reference.id, reference.turn.position))
+                    m = Match(id=mid, record=record, reference=reference, evidence=ev)
                     if (i, key) in routed:
                         self._route.add(mid)
                     else:
@@ -531,11 +499,6 @@ class Matcher:
                     )
 
 
-def _pack(index: Index, key: TextKey) -> Pack | None:
-    """The pack holding a reference text (its text withheld), or None."""
-    return index.pack_of(key) if isinstance(index, IndexSet) else None
-
-
 def _groups(segs: Iterable[Segment], limit: int) -> Iterator[list[Segment]]:
     """Consecutive segments, in lists of at most ``limit`` characters (at least one segment)."""
     group: list[Segment] = []
@@ -548,12 +511,6 @@ def _groups(segs: Iterable[Segment], limit: int) -> Iterator[list[Segment]]:
         size += len(seg.text)
     if group:
         yield group
-
-
-def may_have_code_stream(text: str) -> bool:
-    """False when fingerprinting ``text`` surely gives no identifier-insensitive stream
-    (``Fingerprinter._add_code``: only a multi-line text that may be code has one)."""
-    return "\n" in text and may_be_code(canonical(text))
 
 
 def _length(fp: Fingerprint) -> int:

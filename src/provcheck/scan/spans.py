@@ -48,11 +48,16 @@ def echo_shares(
     identifiers abstracted is not read (its spans are on other streams), nor is a pack's
     reference (its codes are hashed n-grams: no run is found, and the prompt keeps explaining
     the match, as before)."""
+    if not echoes:  # most references: nothing of theirs repeats a prompt
+        return 0.0, 0.0, False
     total = inside = 0
     for sp in alignment.spans:
-        total += sp.ref_end - sp.ref_start
-        for a, b in echoes:
-            inside += max(0, min(b, sp.ref_end) - max(a, sp.ref_start))
+        start, end = sp.ref_start, sp.ref_end
+        total += end - start
+        for a, b in echoes:  # plain comparisons: ``max``/``min`` calls were most of the cost
+            low, high = (a if a > start else start), (b if b < end else end)
+            if high > low:
+                inside += high - low
     share = inside / total if total else 0.0
     if share < ECHO_SHARE or alignment.renamed or total == inside:
         return share, 0.0, False
@@ -61,10 +66,25 @@ def echo_shares(
         blocks = identical_runs(cand[sp.cand_start : sp.cand_end], ref[sp.ref_start : sp.ref_end])
         mine = _outside(sp.ref_start, sp.ref_end, echoes)
         own += sum(b - a for a, b in mine)
-        for _, r0, size in blocks:
-            start, end = sp.ref_start + r0, sp.ref_start + r0 + size
-            taken += sum(max(0, min(b, end) - max(a, start)) for a, b in mine)
+        taken += _overlap([(sp.ref_start + r0, sp.ref_start + r0 + size) for _, r0, size in blocks], mine)
     return share, (taken / own if own else 0.0), own > 0
+
+
+def _overlap(xs: list[tuple[int, int]], ys: list[tuple[int, int]]) -> int:
+    """Positions two lists of sorted, disjoint ranges share: the sum of every pair's overlap, in
+    one merge (the runs of an alignment and the parts outside echoes are both so)."""
+    total = i = j = 0
+    while i < len(xs) and j < len(ys):
+        a, b = xs[i]
+        c, d = ys[j]
+        low, high = (a if a > c else c), (b if b < d else d)
+        if high > low:
+            total += high - low
+        if b < d:
+            i += 1
+        else:
+            j += 1
+    return total
 
 
 def _outside(start: int, end: int, echoes: list[tuple[int, int]]) -> list[tuple[int, int]]:

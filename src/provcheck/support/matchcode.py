@@ -26,6 +26,7 @@ DECIDES_MATCHES = (
     "index/",  # reading an index: anchors, postings, token codes, texts, packs
     "scan/engine.py",  # which turns are matched, in which batches
     "scan/match.py",  # candidates, alignment, evidence of a turn
+    "scan/codestreams.py",  # code aligned again on its code streams (literal, renamed)
     "scan/spans.py",  # where aligned spans lie (code lines, prompt echoes)
     "scan/described.py",  # a match's evidence (its prompt passages) and shape
     "scan/holders.py",  # background matches set aside
