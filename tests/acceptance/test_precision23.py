@@ -8,7 +8,8 @@ function, a list of facts) was read as near-copies of one answer in a dump, whic
 passage common: an independent answer that is only that passage aligned whole and blocked. On
 the 164,183 AlpacaEval outputs indexed as one source, 11 of 13,383 held-out records of datasets
 the index does not hold blocked so (GPTeacher's longest common subsequence and ``is_prime``,
-Spike Lee's films, a distance worked out step by step); now none does. Fixtures: written for
+Spike Lee's films, a distance worked out step by step); now 2 do (whole answers a request
+determines that one indexed text holds more closely than the rest). Fixtures: written for
 this test (``fixtures/precision23/README.md``).
 """
 

@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from provcheck.matching import reasons
 from provcheck.matching.calibration import BLOCK_PROBABILITY, FEATURES, MODEL
 from provcheck.matching.convergence import ECHO_SHARE, FOREIGN_SOURCES, own_copied, residual
-from provcheck.matching.duplicates import resembles
+from provcheck.matching.duplicates import holds_alike, resembles
 from provcheck.matching.params import MatchConfig
 from provcheck.matching.reasons import ANSWERS_WHY, ATTRIBUTED, OWN_COPIED, PLAIN_REQUEST, RENAMED_WHY, WHY
 from provcheck.model import Evidence, MatchKind, Strength
@@ -357,7 +357,7 @@ def shared_passage(a: Evidence, b: Evidence) -> float:
 def _duplicated(s: Signals, peers: Sequence[Signals]) -> bool:
     """Whether ``COMMON_DF`` texts of its source share its passage, fewer as a crowd (``duplicates``)."""
     met: set[object] = set()
-    crowd = 0  # texts sharing it that are neither near-copies of the matched one nor led by it
+    crowd = 0  # texts holding it as closely as the matched one, and no near-copies of it
     for p in peers:
         if (
             p is not s
@@ -368,8 +368,8 @@ def _duplicated(s: Signals, peers: Sequence[Signals]) -> bool:
             and shared_passage(s.evidence, p.evidence) >= CROWD_OVERLAP
         ):
             met.add(p.text)
-            led = s.evidence.matched_tokens >= CROWD_LEAD * p.evidence.matched_tokens
-            crowd += not (led or resembles(s.shingles, p.shingles))  # type: ignore[arg-type]
+            alike = holds_alike(s.evidence, p.evidence, CROWD_LEAD)
+            crowd += alike and not resembles(s.shingles, p.shingles)  # type: ignore[arg-type]
             if crowd + 1 >= COMMON_DF:
                 return False
     return len(met) + 1 >= COMMON_DF
