@@ -68,10 +68,11 @@ TARGETS = {
 
 def measuring_code(report: dict[str, Any]) -> dict[str, Any]:
     """The code that measured these figures, from the scan's own run record (``tool.build``): its
-    code digest and commit, copied into ``method.json`` with the figures so that every report can
-    say whether the code it ran is the code measured (a version label names every commit)."""
+    code digest, matching-code digest and commit, copied into ``method.json`` with the figures so
+    that every report can say whether the matching code it ran is the code measured (a version
+    label names every commit; the whole package's digest covers method.json itself)."""
     build = (report.get("run", {}).get("tool") or {}).get("build") or {}
-    return {key: build.get(key) for key in ("code_sha256", "commit", "dirty")}
+    return {key: build.get(key) for key in ("code_sha256", "matching_sha256", "commit", "dirty")}
 
 
 def words5(text: str) -> set[tuple[str, ...]]:

@@ -3,10 +3,10 @@
 A waivers file (default ``.provcheck-waivers.yaml`` in the current directory) lists entries,
 each either for one finding (``id``: finding ids hash the rule, the record's content, the turn
 and the reference, so they survive re-ordering and re-formatting of files) or for a scope: a
-``rule`` (glob) with an optional ``source`` (glob over the finding's source and its chain) and
-``path`` (glob over the dataset file). Every entry says why (``reason``), who (``approver``),
-when (``date``), optionally until when (``expires``) and where it was decided (``ticket``/
-``link``).
+``rule`` (named: a pattern is refused) with an optional ``source`` (glob over the finding's
+source and its chain) and ``path`` (glob over the dataset file). Every entry says why
+(``reason``), who (``approver``), when (``date``), optionally until when (``expires``) and where
+it was decided (``ticket``/``link``).
 
 Applying waivers never hides a finding: a waived finding is reported as waived (and does not
 fail the scan); one whose waiver has expired is re-opened; one whose waiver names an approver or
@@ -22,7 +22,7 @@ import datetime as dt
 import hashlib
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -33,7 +33,7 @@ from provcheck.support.globs import name_match, path_match
 from provcheck.support.reserved import reserved_domain as reserved_domain
 from provcheck.waiver_doubts import NO_EXPIRY as NO_EXPIRY
 from provcheck.waiver_doubts import PLACEHOLDER_APPROVER as PLACEHOLDER_APPROVER
-from provcheck.waiver_doubts import doubts, not_credited
+from provcheck.waiver_doubts import doubts, not_credited, refuse_future, refuse_near_rules
 from provcheck.yamlfile import LineDict, LineList, YamlProblem, line_of, load
 
 DEFAULT_FILE = ".provcheck-waivers.yaml"
@@ -53,6 +53,9 @@ _KEYS = (
     "note",
 )
 _ID = re.compile(r"^[0-9a-f]{20}$")
+_WILDCARD = re.compile(r"[*?]|\[!?\]?[^\]]*\]")
+"""What makes a ``rule`` a pattern as ``fnmatch`` reads it (``*``, ``?``, a set ``[…]``; a ``[``
+that no ``]`` closes is a literal): refused."""
 _BLANK = {
     "reason": "say why this finding is acceptable",
     "approver": "name who accepted it",
@@ -65,9 +68,6 @@ _BLANK_OTHER = "give one, or leave the key out"
 _TEMPLATE = re.compile(r"^<[^<>@]*>$")
 """A value that is all placeholder, as the entry ``hook run`` prints has them (``<who decided>``);
 not an address in angle brackets (``<legal@example.com>``)."""
-FUTURE_SLACK = dt.timedelta(days=1)
-"""How far after today (UTC) a waiver's ``date`` may be: a reviewer east of UTC writes their own
-day, which can be the next UTC day."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,6 +271,16 @@ def _entry(path: str, line: int | None, item: Any, problem: Any) -> WaiverEntry 
     if fid is not None and any(strings[k] is not None for k in ("rule", "source", "path")):
         problem(line, "give either 'id' or a scope ('rule', 'source', 'path'), not both")
         ok = False
+    if rule is not None and _WILDCARD.search(rule):
+        # `rule: "*"` waived every rule the record broke, present and future (trust 23): a
+        # waiver accepts the risk of one rule, which its approver read.
+        problem(
+            item.line_of("rule"),
+            f"'rule' {rule!r} is a pattern: a waiver accepts the risk of a rule it names; list "
+            "each rule, one entry per rule (provcheck policy list shows the rule ids; 'source' "
+            "and 'path' may still be globs)",
+        )
+        ok = False
     if fid is not None and not _ID.match(fid.lower()):
         problem(item.line_of("id"), f"'id' {fid!r} is not a finding id (20 hex digits, as reports show)")
         ok = False
@@ -365,30 +375,14 @@ def _date(item: LineDict, key: str, problem: Any, *, required: bool) -> dt.date 
         return None
 
 
-def refuse_future(waivers: Waivers, today: dt.date) -> None:
-    """``PolicyError`` for entries dated after today: a waiver records a decision already taken.
-
-    ``date: 2062-12-01`` (a typo) or a decision written ahead of the day it is to be taken
-    waived the finding at once, exit 0 (adversarial pass 18). One day of slack is left for a
-    reviewer east of UTC, whose day starts before UTC's."""
-    problems = [
-        f"{e.file}:{e.line}: 'date' {e.waiver.date} is after today ({today.isoformat()}, UTC): a "
-        "waiver records a decision already taken; write the day it was taken"
-        if e.line
-        else f"{e.file}: 'date' {e.waiver.date} is after today ({today.isoformat()}, UTC)"
-        for e in waivers.entries
-        if parse_date(e.waiver.date) > today + FUTURE_SLACK
-    ]
-    if problems:
-        raise PolicyError(problems, what="waivers file")
-
-
 class Applier:
     """Applies waivers to findings one at a time (a scan's findings arrive batch by batch);
     ``report`` says what the file did once every finding has been seen."""
 
-    def __init__(self, waivers: Waivers, today: dt.date) -> None:
+    def __init__(self, waivers: Waivers, today: dt.date, rules: Collection[str] | None = None) -> None:
         refuse_future(waivers, today)
+        if rules is not None:
+            refuse_near_rules(waivers, rules)
         self.waivers = waivers
         self.today = today
         self._base = waivers.base

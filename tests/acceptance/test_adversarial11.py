@@ -157,7 +157,8 @@ LOOSENINGS = {
     "softened-policy": ("policy.yaml", None),
     "scope-waiver": (
         ".provcheck-waivers.yaml",
-        "version: 1\nwaivers:\n  - rule: '*'\n    reason: fine\n    approver: a@example.org\n"
+        "version: 1\nwaivers:\n  - rule: openai-no-competing-models\n"
+        "    reason: fine\n    approver: a@example.org\n"
         "    date: 2026-01-01\n",
     ),
 }

@@ -273,7 +273,10 @@ def _linked_gate_repo(tmp_path: Path, index_dir: Path) -> GitRepo:
     repo.write("policies/strict.yaml", STRICT)
     repo.write("policies/lenient.yaml", LENIENT)
     repo.write("waivers/reviewed.yaml", "version: 1\nwaivers: []\n")
-    everything = "version: 1\nwaivers:\n  - {rule: '*', reason: r, approver: a, date: 2025-01-01}\n"
+    everything = (
+        "version: 1\nwaivers:\n"
+        "  - {rule: openai-no-competing-models, reason: r, approver: a, date: 2025-01-01}\n"
+    )
     repo.write("waivers/open.yaml", everything)
     (repo.path / "policy.yaml").symlink_to("policies/strict.yaml")
     (repo.path / "waivers.yaml").symlink_to("waivers/reviewed.yaml")

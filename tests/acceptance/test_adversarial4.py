@@ -374,7 +374,8 @@ def test_a_scan_whose_every_finding_is_waived_does_not_say_nothing_matched(
     policy, waivers, md = tmp_path / "policy.yaml", tmp_path / "w.yaml", tmp_path / "r.md"
     policy.write_text(BLOCKING_POLICY, encoding="utf-8")
     waivers.write_text(
-        'waivers:\n  - rule: "*"\n    reason: licensed\n    approver: counsel@acme-legal.com\n'
+        "waivers:\n  - rule: openai-no-competing-models\n    reason: licensed\n"
+        "    approver: counsel@acme-legal.com\n"
         "    date: 2025-01-01\n"
     )
     data = _copies(tmp_path / "d.jsonl")

@@ -155,7 +155,7 @@ def test_include_globs_that_miss_a_whole_folder_count_its_files(
 WAIVE_ROOT_LEGACY = """\
 version: 1
 waivers:
-  - rule: "*"
+  - rule: openai-no-competing-models
     path: "legacy/**"
     reason: the legacy folder at the root is being removed
     approver: legal@acme-legal.com
@@ -210,7 +210,7 @@ def test_counsels_report_names_every_file_it_did_not_scan(tmp_path: Path, index_
 WAIVE_EVERYTHING = """\
 version: 1
 waivers:
-  - rule: "*"
+  - rule: openai-no-competing-models
     reason: fine
     approver: me
     date: 2026-01-01

@@ -80,7 +80,7 @@ def test_moving_a_file_out_of_a_path_waiver_scans_what_the_waiver_no_longer_cove
     repo.write(".provcheck.yaml", f"index: {index_dir}\npolicy: policy.yaml\n")
     waiver = {
         "path": "legacy/**",
-        "rule": "*",
+        "rule": "openai-compete",
         "reason": "bought from the provider under licence for the legacy model only",
         "approver": "counsel",
         "date": "2026-01-01",
@@ -303,7 +303,7 @@ def test_a_scope_waiver_committed_with_the_records_it_waives_is_refused(
     repo.write(".provcheck-waivers.yaml", "waivers: []\n")
     repo.git("add", ".")
     repo.commit("dataset")
-    scope = {"rule": "*", "reason": "fine", "approver": "me", "date": "2026-01-01"}
+    scope = {"rule": "openai-compete", "reason": "fine", "approver": "me", "date": "2026-01-01"}
     repo.write(".provcheck-waivers.yaml", yaml.safe_dump({"waivers": [scope]}))
     repo.append("data/train.jsonl", jsonl([restricted(1)]))
     repo.git("add", ".")

@@ -45,8 +45,8 @@ def test_a_decision_about_another_report_is_refused(tmp_path: Path, index_dir: P
 def test_a_decision_no_report_shows_and_a_misspelt_key_are_refused(tmp_path: Path, index_dir: Path) -> None:
     decision = tmp_path / "decision.yaml"
     decision.write_text(DECISION)
-    result = run_cli([*scan_args(tmp_path, index_dir), "--decision", decision, "-f", "sarif"], 2)
-    assert "--decision is shown only in html, pdf, json, markdown and text reports" in result.stderr
+    result = run_cli([*scan_args(tmp_path, index_dir), "--decision", decision, "-f", "csv"], 2)
+    assert "--decision is shown only in html, pdf, json, markdown, text and sarif reports" in result.stderr
     decision.write_text(DECISION + "sigature: /s/ Jane\n")
     result = run_cli([*scan_args(tmp_path, index_dir), "--decision", decision, "-f", "json"], 2)
     assert "decision.yaml:5: unknown key 'sigature'; did you mean 'signature'?" in result.stderr
@@ -97,7 +97,7 @@ def test_an_approval_over_blocking_findings_needs_an_override_and_says_so_everyw
         flat = " ".join(out.read_text().replace("*", "").split())
         assert "Decision on record: Approve given over " in flat, out.name
         assert (
-            "override: licensed from the provider under contract C-12; by Jane Doe (Product counsel)" in flat
+            "override: licensed from the provider under contract C-12 · by Jane Doe (Product counsel)" in flat
         )
 
 

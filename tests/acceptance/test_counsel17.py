@@ -76,12 +76,19 @@ def _card(page: str, finding_id: str) -> str:
 def test_the_permissive_label_note_names_the_matched_source(demo: dict[str, str]) -> None:
     notes = _findings(demo, "declared-permissive-licence-over-provider-output")
     said = sorted(str(f["message"]) for f in notes)
-    assert len(said) == 2, said
+    # Three since trust 23: the DeepSeek chat output has no licence of its own (MIT was
+    # DeepSeek-R1's), so the card's apache-2.0 over it is noted as over OpenAI's output is.
+    assert len(said) == 3, said
     assert "1 record(s) match alpaca-style-nc, output of openai (text-davinci-003)" in said[0], said
-    assert "2 record(s) match sharegpt-dump, output of openai (gpt-3.5-turbo)" in said[1], said
+    assert "1 record(s) match deepseek-chat-outputs, output of deepseek (deepseek-chat)" in said[1], said
+    assert "2 record(s) match sharegpt-dump, output of openai (gpt-3.5-turbo)" in said[2], said
     assert not any("match model:openai" in s for s in said), said
     # The rule still applies through the ancestor whose facts it tests (rule logic unchanged).
-    assert {f["source"]["name"] for f in notes} == {"model:openai/text-davinci-003", "sharegpt-dump"}  # type: ignore[index]
+    assert {f["source"]["name"] for f in notes} == {  # type: ignore[index]
+        "model:openai/text-davinci-003",
+        "deepseek-chat-outputs",
+        "sharegpt-dump",
+    }
 
 
 def test_conflict_source_is_a_field_only_conflict_rules_may_use(tmp_path: Path) -> None:

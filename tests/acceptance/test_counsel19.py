@@ -22,7 +22,7 @@ HTML, PDF, Markdown, text, JSON and SARIF.
 7. The summaries counted a record whose only match is short evidence (below the blocking floor)
    among records "verified ... closely enough to suggest it derives from" a source, while its
    card says short texts can coincide without copying: the HTML and Markdown summaries now count
-   such records apart (``records.short_only``).
+   such records apart (``kinds.short_only``).
 6. The HTML's heading said "scanned" at the scan's end and its decision facts "Scanned" at its
    start: a merged or long scan showed two times for one scan. Every report now says the start
    and, when it differs, the end (``scope.scan_time``).

@@ -127,16 +127,22 @@ def test_the_sources_table_counts_records_that_block_apart_from_review_only(demo
     pct = f"{1 / scanned:.1%}"
     page = _words(demo["html"])
     assert "records that block (share) records with review, warn or info only (share)" in page
+    # No licence since trust 23 (MIT licenses DeepSeek-R1's weights, not the chat service's
+    # output); the card's apache-2.0 over its output is a dataset-level note (info).
     assert re.search(
-        rf"deepseek-chat-outputs deepseek MIT deepseek-terms-of-use 2 0 \(0\.0%\) 1 \({pct}\) info", page
+        rf"deepseek-chat-outputs deepseek deepseek-terms-of-use 2 0 \(0\.0%\) 1 \({pct}\) "
+        r"\+ 1 dataset-level info",
+        page,
     )
     assert re.search(
-        rf"\| deepseek-chat-outputs \|.*\| 2 \| 0 \(0\.0%\) \| 1 \({re.escape(pct)}\) \| info \|",
+        rf"\| deepseek-chat-outputs \|.*\| 2 \| 0 \(0\.0%\) \| 1 \({re.escape(pct)}\) "
+        r"\+ 1 dataset-level \| info \|",
         demo["markdown"],
     )
     assert "records with review, warn or info only: records whose open findings" in demo["markdown"]
     assert re.search(
-        rf"deepseek-chat-outputs .*│ +0 \(0\.0%\) │ +1 \({re.escape(pct)}\) │ info", demo["text"]
+        rf"deepseek-chat-outputs .*│ +0 \(0\.0%\) │ +1 \({re.escape(pct)}\) \+ 1 dataset-level │ info",
+        demo["text"],
     )
 
 

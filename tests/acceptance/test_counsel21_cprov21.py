@@ -282,8 +282,9 @@ def test_the_terminal_warns_of_placeholder_like_waivers(tmp_path: Path) -> None:
     args += ["-f", "json", "-o", tmp_path / "r.json"]
     err = run_cli(args, 1).stderr
     assert (
-        "WARNING: 1 finding(s) open: their waiver's approver or ticket is at a domain reserved for "
-        "examples (example.com...), so it is claimed, not credited"
+        "WARNING: 1 finding(s) open: their waiver's approver or ticket is at a host reserved for "
+        "examples or documentation (example.com, 192.0.2.1...) or not publicly reachable "
+        "(127.0.0.1...), so it is claimed, not credited"
     ) in " ".join(err.split())
     assert "waived by a waiver that never expires" not in err  # the one never expiring is not credited
     assert "still have the baseline placeholder" not in err

@@ -138,7 +138,8 @@ def test_a_waiver_action_is_checked(tmp_path: Path, index_dir: Path, monkeypatch
     root = _project(tmp_path, index_dir)
     monkeypatch.chdir(root)
     Path(".provcheck-waivers.yaml").write_text(
-        "version: 1\nwaivers:\n  - rule: '*'\n    action: blok\n    reason: r\n    approver: a\n"
+        "version: 1\nwaivers:\n  - rule: openai-no-competing-models\n    action: blok\n"
+        "    reason: r\n    approver: a\n"
         "    date: 2026-01-01\n",
         encoding="utf-8",
     )

@@ -126,8 +126,9 @@ def test_demo_report_renders_with_evidence_highlighted(browser: Any, monkeypatch
     assert "Approve with conditions" in p.locator("#decision").inner_text()
     # 5 matches, 2 dataset-card declarations, the card's licence conflict and 1 waived marker, the
     # two info notes on its apache-2.0 (counsel 16), and Alpaca's research-only statement on the
-    # copied row, the declared source and the card's licence (counsel 21, P8).
-    assert p.locator("details.finding").count() == 14
+    # copied row, the declared source and the card's licence (counsel 21, P8); the same note on
+    # the card's apache-2.0 over DeepSeek's chat output, under no licence of its own (trust 23).
+    assert p.locator("details.finding").count() == 15
     assert "Note: the material is dated 2023-03-13" in p.locator("#findings").inner_text()
     assert p.locator("#quote-confidence").is_visible()
     # The demo's one waiver in force is approved at example.com: not credited (counsel 21).

@@ -69,7 +69,9 @@ DEMO_COMMAND = [
 ]
 
 
-BUILD = BuildFacts("<code-sha256>", "editable", "file://<ROOT>", "<commit>", False, None, "<alignment>")
+BUILD = BuildFacts(
+    "<code-sha256>", "editable", "file://<ROOT>", "<commit>", False, None, "<alignment>", "<matching-sha256>"
+)
 """The build that wrote the demo report: its commit and code digest change with every commit."""
 
 
@@ -170,8 +172,10 @@ def test_demo_scan_reports_match_their_golden_files(fmt: OutputFormat, demo: tup
     # same label over rows of OpenAI output, twice (gpt-3.5-turbo, text-davinci-003): info notes
     # that the label does not lift the generator's terms. Alpaca's research-only statement (its
     # README, in the catalogue since outside counsel 21, P8) adds three: the copied Alpaca row,
-    # the card's source_datasets, and the card's licence over research-only rows.
-    assert len(result.findings) == 14
+    # the card's source_datasets, and the card's licence over research-only rows. The same label
+    # over DeepSeek's chat output adds one since trust 23: that output has no licence of its own
+    # (the MIT the demo gave it is DeepSeek-R1's weights' licence), only the service's terms.
+    assert len(result.findings) == 15
     text = render(fmt, result)
     check_snapshot(f"demo.{SUFFIX[fmt]}", mask_paths(text, tmp))
 

@@ -82,6 +82,17 @@ def test_the_detection_benchmark_records_the_code_of_the_scan_it_measured() -> N
         spec.loader.exec_module(bench)
     finally:
         sys.path.remove(str(ROOT / "benchmarks"))
-    build = {"code_sha256": "e" * 64, "commit": "f" * 40, "dirty": False, "install": "editable"}
+    build = {
+        "code_sha256": "e" * 64,
+        "matching_sha256": "a" * 64,
+        "commit": "f" * 40,
+        "dirty": False,
+        "install": "editable",
+    }
     report = {"run": {"tool": {"build": build}}}
-    assert bench.measuring_code(report) == {"code_sha256": "e" * 64, "commit": "f" * 40, "dirty": False}
+    assert bench.measuring_code(report) == {
+        "code_sha256": "e" * 64,
+        "matching_sha256": "a" * 64,  # what reports compare (trust 23)
+        "commit": "f" * 40,
+        "dirty": False,
+    }

@@ -86,7 +86,7 @@ waivers:
     reason: reviewed
     approver: jane
     date: 2025-01-01
-  - rule: openai-*
+  - rule: openai-no-competing-models
     source: chatgpt
     path: "data/legacy/**"
     reason: legacy data, licensed separately
@@ -128,13 +128,13 @@ waivers:
     approver: a
     date: 2024-01-01
     expires: 2025-06-01
-  - rule: "*"
+  - rule: openai-no-competing-models
     path: "other/**"
     reason: r
     approver: a
     date: 2024-01-01
     expires: 2024-02-01
-  - rule: "*"
+  - rule: openai-no-competing-models
     path: "other/**"
     reason: renewed
     approver: a
@@ -228,7 +228,7 @@ def test_a_path_glob_star_never_crosses_a_folder(tmp_path: Path) -> None:
             """\
 version: 1
 waivers:
-  - rule: "*"
+  - rule: openai-no-competing-models
     path: "ds4/*.jsonl"
     reason: the top of ds4 is licensed
     approver: legal
@@ -242,14 +242,14 @@ waivers:
     assert [f.waiver_state for f in out] == [WaiverState.WAIVED, WaiverState.NONE]
 
 
-def test_source_and_rule_globs_are_name_globs(tmp_path: Path) -> None:
+def test_source_globs_are_name_globs_and_rule_ids_read_in_any_case(tmp_path: Path) -> None:
     w = load_waivers(
         write(
             tmp_path,
             """\
 version: 1
 waivers:
-  - rule: "OPENAI-*"
+  - rule: "OPENAI-NO-COMPETING-MODELS"
     source: "meta-llama/*"
     reason: r
     approver: a

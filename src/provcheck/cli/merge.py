@@ -91,7 +91,7 @@ def check_shard_options(
     "decision_path",
     type=click.Path(dir_okay=False),
     default=None,
-    help="Counsel's decision to show in the html, pdf and json reports (as for scan).",
+    help="Counsel's decision to show in the html, pdf, json, markdown, text and sarif reports (as for scan).",
 )
 @options.QUIET
 @handle_errors

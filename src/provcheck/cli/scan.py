@@ -56,6 +56,7 @@ DECISION_FORMATS = (
     OutputFormat.PDF,
     OutputFormat.JSON,
     OutputFormat.MARKDOWN,
+    OutputFormat.SARIF,
     OutputFormat.TEXT,
 )
 
@@ -66,8 +67,8 @@ def report_decision(path: str | None, formats: list[OutputFormat]) -> Decision |
         return None
     if not any(f in DECISION_FORMATS for f in formats):
         raise UsageError(
-            "--decision is shown only in html, pdf, json, markdown and text reports; add --format html "
-            "(or pdf, json, markdown, text) "
+            "--decision is shown only in html, pdf, json, markdown, text and sarif reports; add --format "
+            "html (or pdf, json, markdown, text, sarif) "
             "with an --output"
         )
     return load_decision(path)
@@ -323,7 +324,8 @@ def run_by_facts(given: str | None) -> tuple[str | Absent, str | Absent]:
     type=click.Path(dir_okay=False),
     default=None,
     help="Counsel's decision (YAML: decision, conditions, name, role, date; override to approve over "
-    "blocking findings) to show in the html, pdf, json, markdown and text reports; see docs/report.md.",
+    "blocking findings) to show in the html, pdf, json, markdown, text and sarif reports; see "
+    "docs/report.md.",
 )
 @click.option(
     "--run-by",

@@ -40,7 +40,8 @@ def waiver_lines(result: ScanResult) -> list[str]:
     if w.not_credited:
         lines.append(
             f"WARNING: {w.not_credited} finding(s) open: their waiver's approver or ticket is at a "
-            f"domain reserved for examples (example.com...), so it is claimed, not credited ({w.file})"
+            "host reserved for examples or documentation (example.com, 192.0.2.1...) or not publicly "
+            f"reachable (127.0.0.1...), so it is claimed, not credited ({w.file})"
         )
     if w.placeholders > w.from_baseline:
         lines.append(

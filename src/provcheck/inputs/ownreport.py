@@ -9,10 +9,13 @@ import re
 
 _MARKDOWN_HEAD = b"### provcheck: "
 _TEXT_HEAD = b"provcheck report \xc2\xb7 declared use: "
-_TEXT_SECTION = re.compile(rb"\n\s*By source \(records, not findings\):\r?\n")
+_TEXT_SECTION = re.compile(
+    rb"\n\s*By source \((?:records; after \+, dataset-level findings|records, not findings)\):\r?\n"
+)
 """The text report's second section, after its one-line heading and the verdict: a file that
 only opened like the text report ("provcheck report · declared use: " and then a dataset's
-text) was skipped as a report, its copies never read."""
+text) was skipped as a report, its copies never read. Its title before outside counsel 23
+("records, not findings") is still recognised, in reports written by earlier versions."""
 _TEXT_REACH = 64 * 1024
 """Bytes of a file opening like the text report looked at for its second section (the heading
 and the verdict are a few lines)."""

@@ -34,6 +34,11 @@ class BuildFacts:
     may be ``pure Python (why)`` (``matching/compiled.py``); both give the same alignments and
     tokens. Null in records written before it was recorded (records
     written before the tokenizer was compiled name the alignment's path alone)."""
+    matching_sha256: str | None = None
+    """SHA-256, by the recipe of ``code_sha256``, over the files whose change can change what
+    matches (``support/matchcode.py``): the digest the measured error rates record of the code
+    that measured them, and compare with this scan's. Null when a file could not be read, and in
+    records written before it was recorded."""
 
     def describe(self) -> str:
         """The build in one line (the reports put the version before it)."""
@@ -58,7 +63,8 @@ class BuildFacts:
         )
         origin = f" from {self.origin}" if self.origin else ""
         aligned = f"; alignment {self.alignment}" if self.alignment else ""
-        return f"{self.install} install{origin}, {where}; {code}{aligned}"
+        matching = f"; matching code sha256 {self.matching_sha256}" if self.matching_sha256 else ""
+        return f"{self.install} install{origin}, {where}; {code}{matching}{aligned}"
 
 
 by_constructor(BuildFacts)  # as ``provcheck.model`` does for the classes it imports

@@ -143,10 +143,11 @@ class Waiver:
     ``WaiverReport.placeholders`` (counsel 21); ``not_credited`` says which of them also keep it
     from waiving."""
     not_credited: tuple[str, ...] = ()
-    """Of ``doubts``, those that keep the waiver from waiving: an approver or ticket at a domain
-    reserved for examples. No identifiable person approved it, so its finding stays open
-    (``WaiverState.NOT_CREDITED``), as under an expired waiver (counsel 21, P4). No expiry alone
-    is a doubt, not a reason to withhold credit."""
+    """Of ``doubts``, those that keep the waiver from waiving: an approver or ticket at a host
+    reserved for examples (or a lookalike of one) or for documentation, or at an IP address not
+    globally reachable (``support/reserved.py``). No identifiable person approved it, so its
+    finding stays open (``WaiverState.NOT_CREDITED``), as under an expired waiver (counsel 21,
+    P4). No expiry alone is a doubt, not a reason to withhold credit."""
     link: str | None = None
     """The entry's ``link`` when a ``ticket`` is given too (it was dropped from every report,
     adversarial pass 22); None when it is the ``ticket`` above or not given."""

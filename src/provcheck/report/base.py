@@ -39,7 +39,8 @@ class ReportContext:
     width: int = 120
     """Terminal width (text format only)."""
     decision: Decision | None = None
-    """Counsel's decision from ``--decision FILE`` (html, pdf and json reports)."""
+    """Counsel's decision from ``--decision FILE`` (html, pdf, json, markdown, text and sarif
+    reports: ``cli.scan.DECISION_FORMATS``)."""
 
 
 class Formatter(abc.ABC):

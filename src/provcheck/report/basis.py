@@ -9,7 +9,9 @@ counsel 21: a DeepSeek permission cleared records on the index builder's word al
 
 from __future__ import annotations
 
-from provcheck.model import BASIS, Action, Finding, SourceInfo
+from collections.abc import Mapping
+
+from provcheck.model import BASIS, Absent, Action, Finding, ScanResult, SourceInfo
 
 NOT_RECORDED = (
     "basis not recorded: its provider, generator and date are as the index builder recorded them, "
@@ -60,4 +62,59 @@ def permission_note(f: Finding) -> tuple[str, bool] | None:
         "meta in a sources file). If the source was recorded wrongly, this finding is wrong: "
         "establish where its text came from before relying on it.",
         False,
+    )
+
+
+def rests_on(f: Finding, indexed: Mapping[str, str | None]) -> tuple[tuple[str, str | None], ...]:
+    """The indexed sources a finding rests on, each with its recorded basis (None when none is
+    recorded): the matched source, then every source of its chain the index holds (a parent
+    named by ``derived_from`` that was indexed too); facts from the policy or the catalogue of
+    known datasets are not the index builder's word and are left out, as are background
+    sources (never a finding's ground). ``indexed``: each indexed source's basis
+    (:func:`indexed_bases`)."""
+    out: dict[str, str | None] = {}
+    if f.match is not None and not f.match.reference.source.background:
+        out[f.match.reference.source.name] = recorded(f.match.reference.source)
+    for info in f.chain:
+        if info.name not in out and info.name in indexed and not info.background:
+            out[info.name] = indexed[info.name]
+    return tuple(out.items())
+
+
+def indexed_bases(result: ScanResult) -> dict[str, str | None]:
+    """Each indexed (non-background) source's recorded basis, or None, from the run record."""
+    details = result.run.index.source_details
+    if isinstance(details, Absent):
+        return {}
+    return {
+        d.name: d.basis if isinstance(d.basis, str) and d.basis.strip() else None
+        for d in details
+        if d.background is not True
+    }
+
+
+def unrecorded_line(result: ScanResult) -> str:
+    """ "N findings rest on sources whose provenance basis is not recorded: …", or "" when every
+    finding's indexed sources have one (or no finding rests on an indexed source). Said where a
+    decision is made (headline, decision facts): the basis was listed under the sources table
+    and in each card, and a reader of the verdict alone did not learn that the findings rest on
+    the index builder's word (trust 23)."""
+    indexed = indexed_bases(result)
+    per_source: dict[str, int] = {}
+    findings = 0
+    for f in result.findings:
+        missing = [name for name, based in rests_on(f, indexed) if based is None]
+        findings += bool(missing)
+        for name in missing:
+            per_source[name] = per_source.get(name, 0) + 1
+    if not findings:
+        return ""
+    shown = ", ".join(
+        f"{name} ({n:,} finding{'s' if n != 1 else ''})" for name, n in sorted(per_source.items())
+    )
+    return (
+        f"{findings:,} of {len(result.findings):,} finding(s) rest on sources whose provenance basis is "
+        f"not recorded: {shown}; their provider, generator and date are as the index builder "
+        "recorded them, with no record of where their text came from, and a source recorded wrongly "
+        "gives wrong findings, permissions included."
     )

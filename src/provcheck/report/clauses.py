@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from provcheck.model import Clause, Finding
+from provcheck.model import Action, Clause, Finding
 
 CONFIDENCE: dict[str, str] = {
     "V-P": "verified in a primary source: the wording was read in the provider's or licensor's own "
@@ -175,3 +175,39 @@ def finding_clauses(findings: Iterable[Finding]) -> list[Clause]:
         if f.rule.clause is not None:
             seen.setdefault(f.rule.clause, None)
     return list(seen)
+
+
+_RANK = {"V-P": 0, "V-S": 1, "R": 2}
+"""How far a quote can be relied on, best first: unrated quotes rank after these, a citation
+with no wording last."""
+
+
+def _rank(c: Clause) -> int:
+    return _RANK.get(c.confidence or "", len(_RANK)) if c.quote else len(_RANK) + 1
+
+
+def _wording(c: Clause) -> str:
+    return f"{c.document}, {section(c)}" + (f", effective {c.effective}" if c.effective else "")
+
+
+def weakest_quotes(findings: Iterable[Finding]) -> str | None:
+    """The least verified wording the open findings (block, review, warn) rest on, for the facts
+    a decision is signed on: the quote confidence was shown beside each quote and in a legend,
+    not where counsel signs (outside counsel 23, P4). None when no open finding cites a clause."""
+    cited: dict[Clause, int] = {}
+    for f in findings:
+        if not f.waived and f.action in (Action.BLOCK, Action.REVIEW, Action.WARN) and f.rule.clause:
+            cited[f.rule.clause] = cited.get(f.rule.clause, 0) + 1
+    if not cited:
+        return None
+    worst = max(_rank(c) for c in cited)
+    # One line a wording: the same clause carries notes that differ by source (default terms).
+    weakest: dict[str, int] = {}
+    for c, n in cited.items():
+        if _rank(c) == worst:
+            weakest[_wording(c)] = weakest.get(_wording(c), 0) + n
+    first = next(c for c in cited if _rank(c) == worst)
+    said = label(first) or (NO_WORDING if not first.quote else UNRATED)
+    where = "; ".join(f"{key} ({n:,} finding(s))" for key, n in weakest.items())
+    distinct = len({_wording(c) for c in cited})
+    return f"the open findings cite {distinct:,} clause(s); the least verified: {said}: {where}"

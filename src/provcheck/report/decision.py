@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import hashlib
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -34,6 +35,7 @@ from typing import Any
 from provcheck import yamlfile
 from provcheck.errors import ExitCode, InvalidFileError
 from provcheck.model import Action, ScanResult
+from provcheck.support.reserved import NO_ONE
 
 DECISIONS = {
     "approve": "Approve",
@@ -79,6 +81,9 @@ class Decision:
     blocking findings or unreadable input: ``cli.scan.check_decision``)."""
     path: str = ""
     """The file it was read from."""
+    sha256: str | None = None
+    """SHA-256 of the decision file's bytes as read: the signed record names the file's content,
+    not only its path (``decision_digest``)."""
 
     @property
     def label(self) -> str:
@@ -99,6 +104,7 @@ class Decision:
             "scan_run_by": self.scan_run_by,
             "override": self.override,
             "file": self.path,
+            "file_sha256": self.sha256,
         }
 
 
@@ -115,10 +121,23 @@ def _text(value: object) -> str | None:
     return None
 
 
-def load_decision(path: str) -> Decision:
-    """Read and check a decision file; every problem is reported, each with its line."""
+def _names_no_one(text: str) -> bool:
+    """A name, role or condition that says nothing: no letter or digit (``-``, ``...``), or a word
+    that names no one (``n/a``, ``TBD``, ``none``: ``support.reserved.NO_ONE``)."""
+    return not any(c.isalnum() for c in text) or text.strip().strip(".").lower() in NO_ONE
+
+
+def _empty_condition(where: str, text: str) -> str:
+    return f"{where}: condition {text!r} says nothing: write what must be done"
+
+
+def load_decision(path: str, today: dt.date | None = None) -> Decision:
+    """Read and check a decision file; every problem is reported, each with its line. ``today``
+    (UTC, by default the day it is read) bounds the decision's date: a decision is not dated in
+    the future."""
     try:
-        data = yamlfile.load(path)
+        raw_bytes = yamlfile.read(path)
+        data = yamlfile.parse(raw_bytes, path)
     except yamlfile.YamlProblem as exc:
         raise DecisionError([str(exc)]) from None
     if not isinstance(data, dict):
@@ -154,6 +173,19 @@ def load_decision(path: str) -> Decision:
             )
         elif values[key] is None and key in _REQUIRED:
             problems.append(f"{at(key)}: missing {key!r}")
+        elif (
+            key in ("name", "role", "override")
+            and values[key] is not None
+            and _names_no_one(str(values[key]))
+        ):
+            # 'name: "-"', 'role: n/a' were signed records of no one (outside counsel 23), as
+            # the waivers' 'approver: TBD' was (adversarial pass 22).
+            problems.append(
+                f"{at(key)}: {key} {values[key]!r} names no one: write who decided, in what capacity, and why"
+                if key != "override"
+                else f"{at(key)}: override {values[key]!r} says nothing: say why the approval stands "
+                "over the report's verdict"
+            )
     decision = values["decision"]
     if decision is not None and decision not in DECISIONS:
         near = difflib.get_close_matches(decision, DECISIONS, n=1)
@@ -162,9 +194,17 @@ def load_decision(path: str) -> Decision:
     date = values["date"]
     if date is not None:
         try:
-            dt.date.fromisoformat(date)
+            day = dt.date.fromisoformat(date)
         except ValueError:
             problems.append(f"{at('date')}: date {date!r} is not an ISO date (YYYY-MM-DD)")
+        else:
+            # One day of grace: the signer's calendar may be a day ahead of UTC.
+            limit = (today or dt.datetime.now(dt.timezone.utc).date()) + dt.timedelta(days=1)
+            if day > limit:
+                problems.append(
+                    f"{at('date')}: date {date} is in the future (today is {limit - dt.timedelta(days=1)} "
+                    "UTC): a decision is dated the day it was made"
+                )
     raw_conditions = data.get("conditions")
     conditions: list[str] = []
     if isinstance(raw_conditions, list):
@@ -172,12 +212,16 @@ def load_decision(path: str) -> Decision:
             text = _text(item)
             if text is None:
                 problems.append(f"{at('conditions')}: every condition must be non-empty text")
+            elif _names_no_one(text):
+                problems.append(_empty_condition(at("conditions"), text))
             else:
                 conditions.append(text)
     elif raw_conditions is not None:
         text = _text(raw_conditions)
         if text is None:
             problems.append(f"{at('conditions')}: conditions must be text or a list of texts")
+        elif _names_no_one(text):
+            problems.append(_empty_condition(at("conditions"), text))
         else:
             conditions.append(text)
     if decision == "approve-with-conditions" and not conditions:
@@ -204,7 +248,18 @@ def load_decision(path: str) -> Decision:
         scan_run_by=values["scan_run_by"],
         override=values["override"],
         path=path,
+        sha256=hashlib.sha256(raw_bytes).hexdigest(),
     )
+
+
+def decision_digest(decision: Decision, report_digest: str) -> str | None:
+    """SHA-256 over the report's digest and the decision file's bytes (as read): what a signature
+    binds. The report's own digest leaves the decision out (a decision refers to the report), so
+    a signed, an unsigned and a differently decided rendering of one scan shared every digest
+    (outside counsel 23). None when the file's bytes were not recorded."""
+    if decision.sha256 is None:
+        return None
+    return hashlib.sha256(f"{report_digest}\n{decision.sha256}".encode()).hexdigest()
 
 
 def over_verdict(decision: Decision, blocking: int, review: int, unreadable: int) -> str | None:
@@ -244,13 +299,49 @@ def decision_over(decision: Decision, result: ScanResult) -> str | None:
     return over_verdict(decision, *open_counts(result))
 
 
-def decision_line(decision: Decision, result: ScanResult) -> str:
+def dated_note(decision: Decision, result: ScanResult) -> str:
+    """What a decision's date says beside this scan's: dated before the scan ran, it was made on an
+    earlier run (the same report id when the file names one, else nothing ties it to this scan).
+    A 2020 date beside a 2026 scan was shown with no comment (outside counsel 23)."""
+    scanned = result.run.started_at[:10]
+    if decision.date >= scanned:
+        return ""
+    if decision.report:
+        return f" (dated before this scan ran on {scanned}: made on an earlier run with the same report id)"
+    return f" (dated before this scan ran on {scanned}, and the file names no report)"
+
+
+def numbered(items: tuple[str, ...]) -> str:
+    """``(1) Remove … before training. (2) Re-scan …``: joined with "; " they read "before
+    training.; Re-scan" (outside counsel 23, P13); a "; " only after an item without its own stop."""
+    said = ""
+    for i, item in enumerate(items, 1):
+        if said:
+            said += " " if said.endswith((".", "!", "?", ";", ":")) else "; "
+        said += f"({i}) {item}"
+    return said
+
+
+def decision_line(decision: Decision, result: ScanResult, report_digest: str | None = None) -> str:
     """The decision on record in one line, for the text and Markdown reports (they did not show
-    it: a pull-request comment could not tell that one existed)."""
+    it: a pull-request comment could not tell that one existed), with everything the HTML and
+    PDF decision block holds: notes, the signature and who ran the scan were left out, and notes
+    can qualify an approval (outside counsel 23, P13); with its digest when the report's is given
+    (``decision_digest``)."""
     over = decision_over(decision, result)
-    conditions = f"; conditions: {'; '.join(decision.conditions)}" if decision.conditions else ""
     checked = "" if decision.report else " (the decision file names no report: not checked against this one)"
-    return (
-        f"Decision on record: {over or decision.label}{conditions}; by {decision.name} ({decision.role}), "
-        f"{decision.date}, in {decision.path}{checked}"
+    bound = decision_digest(decision, report_digest) if report_digest is not None else None
+    # Fields apart with " · ": a note or signature ending in a stop read "stand-ins.; signature".
+    return "Decision on record: " + " · ".join(
+        [
+            over or decision.label,
+            *([f"conditions: {numbered(decision.conditions)}"] if decision.conditions else []),
+            f"by {decision.name} ({decision.role}), {decision.date}{dated_note(decision, result)}",
+            *([f"notes: {decision.notes}"] if decision.notes else []),
+            *([f"override: {decision.override}"] if decision.override and not over else []),
+            f"signature: {decision.signature}" if decision.signature else "no signature recorded",
+            f"scan run by (as the decision file states): {decision.scan_run_by or 'not stated'}",
+            f"in {decision.path}{checked}",
+            *([f"decision digest {bound}"] if bound is not None else []),
+        ]
     )

@@ -4,8 +4,10 @@ claims no more than was checked and says what was not read (outside counsel 18-2
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from provcheck.report import overview as ov
-from provcheck.report.records import RecordCounts
+from provcheck.report.records import RecordCounts, RecordRow
 
 
 def record_verdict(counts: RecordCounts, verdict: ov.Verdict, use: str = "", since: str = "") -> str:
@@ -137,3 +139,26 @@ def unreviewed(counts: RecordCounts) -> str:
 
 def _pct(part: int, whole: int) -> str:
     return f"{part / whole:.1%}" if whole else "0%"
+
+
+def rows_said(rows: Sequence[RecordRow]) -> str:
+    """What the rows of Records with findings are, said alike in every format: "6 rows: 5
+    records and 1 dataset-level row (README.md, 7 findings)". "Records with findings (6 …)"
+    stood beside "5 records have at least one open finding", the sixth row a dataset card's
+    seven findings (outside counsel 23, P11)."""
+    records = [r for r in rows if r.index is not None]
+    declared = [r for r in rows if r.index is None]
+    covered = len({(r.path, i) for r in records for i in r.covers})
+    said = f"{len(rows):,} row{'s' * (len(rows) != 1)}"
+    if len(records) == covered:
+        parts = [f"{covered:,} record{'s' * (covered != 1)}"] if records else []
+    else:  # a run of short records read together is one row
+        parts = [f"{len(records):,} row(s) of records covering {covered:,} records"]
+    if declared:
+        where = ", ".join(
+            f"{r.path.rsplit('/', 1)[-1]}, {r.findings:,} finding{'s' * (r.findings != 1)}"
+            for r in declared[:3]
+        )
+        more = f", and {len(declared) - 3:,} more" if len(declared) > 3 else ""
+        parts.append(f"{len(declared):,} dataset-level row{'s' * (len(declared) != 1)} ({where}{more})")
+    return f"{said}: {' and '.join(parts)}" if parts else said

@@ -10,6 +10,7 @@ from __future__ import annotations
 from itertools import islice
 
 from provcheck.model import Action, Finding, ScanResult
+from provcheck.report.meaning import kind_label
 from provcheck.report.terminal import printable
 
 SHOWN = 20
@@ -62,7 +63,7 @@ def describe(finding: Finding) -> list[str]:
         lines.append(
             f"  copies reference {safe(m.reference.id, 60)} of source {safe(src.name, 60)}"
             + (f" ({facts})" if facts else "")
-            + f": {m.evidence.kind.value}, {m.evidence.matched_tokens} tokens, "
+            + f": {kind_label(m.evidence)}, {m.evidence.matched_tokens} tokens, "
             f"similarity {m.evidence.similarity:.2f}"
         )
     via = ""

@@ -25,11 +25,13 @@ class ReportIdentity:
 _IDENTITY_KEYS = (("index", "digest"), ("index", "signature"), ("policy", "digest"), ("policy", "name"))
 
 DIGEST_COVERS = (
-    "SHA-256 over each dataset file's path, SHA-256, records and unreadable records; the index "
-    "digest and parameters; the policy's name and digest; the declared use; the thresholds; "
-    "fail-on; the tool version and its code digest; every finding's id, action and waiver state, "
-    "in order; and the counts of records and unreadable inputs. Times and the command line are "
-    "left out. It is not a checksum of this file: it identifies the scan, and re-running the "
+    "SHA-256 over each dataset file's path, SHA-256, records and unreadable records; each dataset "
+    "card's or manifest's path and SHA-256; the waivers file's SHA-256; the index digest and "
+    "parameters; the policy's name and digest; the declared use; the thresholds; fail-on; the tool "
+    "version and its code digest; every finding's id, action and waiver state, in order; and the "
+    "counts of records and unreadable inputs. Times, the command line and the decision file are "
+    "left out (a decision refers to the report: it carries a digest of its own, over this one and "
+    "its file). It is not a checksum of this file: it identifies the scan, and re-running the "
     "command on the same inputs gives the same id and digest"
 )
 """What the report's digest covers, said where counsel signs against it: a digest beside the
@@ -62,6 +64,14 @@ def identity(result: ScanResult, findings_digest: str) -> ReportIdentity:
         "errors": len(result.errors),
         "records": result.stats.records,
     }
+    # What the decision says it rests on, beside the dataset files: a card's body or a waiver's
+    # reason edited gave the same id, and a decision made on the one was shown on the other
+    # (outside counsel 23). Absent from identities of scans with no card and no waivers file.
+    cards = sorted({(d.path, d.sha256) for d in result.declarations if d.sha256})
+    if cards:
+        body["cards"] = [list(c) for c in cards]
+    if result.waivers is not None and result.waivers.sha256:
+        body["waivers"] = result.waivers.sha256
     code = _get(run, "tool", "build", "code_sha256")
     if code is not None:  # the code that produced it; absent from records written before
         body["tool_code"] = code

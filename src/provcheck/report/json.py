@@ -20,6 +20,7 @@ from provcheck.report import clauses
 from provcheck.report import overview as ov
 from provcheck.report import serialize as s
 from provcheck.report.base import Formatter, ReportContext
+from provcheck.report.decision import decision_digest
 from provcheck.report.records import RecordSummary, RecordView, summarize
 
 # Compact: reports with many matches are tens of MB and indenting triples the time to write
@@ -193,7 +194,14 @@ class JsonFormatter(Formatter):
                 "seconds": result.stats.seconds,
                 "records_per_second": round(result.stats.records_per_second, 1),
             },
-            "decision": context.decision.to_dict() if context.decision else None,
+            "decision": (
+                {
+                    **context.decision.to_dict(),
+                    "sha256": decision_digest(context.decision, rs.identity.digest),
+                }
+                if context.decision
+                else None
+            ),
             "run": run,
             "quote_confidence": {},
         }

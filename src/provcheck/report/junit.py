@@ -22,6 +22,7 @@ from provcheck.report import clauses
 from provcheck.report import overview as ov
 from provcheck.report.base import Formatter, ReportContext
 from provcheck.report.evidence import withheld_note
+from provcheck.report.meaning import kind_label
 from provcheck.report.serialize import counts_by_action as s_counts
 
 _NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -53,7 +54,7 @@ def detail(f: Finding) -> str:
         ev = f.match.evidence
         ref = f.match.reference
         lines.append(
-            f"reference: {ref.id} of {ref.source.name}; {ev.kind.value}, similarity {ev.similarity:.2f}, "
+            f"reference: {ref.id} of {ref.source.name}; {kind_label(ev)}, similarity {ev.similarity:.2f}, "
             f"containment {ev.containment:.2f}, {ev.matched_tokens} tokens"
         )
         if (note := withheld_note(ref)) is not None:

@@ -10,13 +10,14 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from provcheck.model import Clause, Finding, RunRecord, ScanResult, WaiverState
-from provcheck.report import checked, clauses
+from provcheck.report import basis, checked, clauses
 from provcheck.report import overview as ov
 from provcheck.report import prompt as request
 from provcheck.report.base import Formatter, ReportContext
 from provcheck.report.decision import decision_line
 from provcheck.report.evidence import WITHHELD
-from provcheck.report.headline import record_verdict
+from provcheck.report.headline import record_verdict, rows_said
+from provcheck.report.kinds import evidence_kinds, short_only
 from provcheck.report.locations import line_url, repo_path
 from provcheck.report.meaning import CLEAN_LIMITS, SHORT_ONLY
 from provcheck.report.method import measured, rates_paragraph
@@ -24,12 +25,11 @@ from provcheck.report.records import (
     DATASET_LEVEL_NOTE,
     RUN_ROW,
     SOURCE_FACTS_NOTE,
-    evidence_kinds,
     provenance_bases,
     record_view,
-    short_only,
     sources_basis,
     unruled_line,
+    via_text,
     with_share,
 )
 from provcheck.report.scope import read_by_content_line
@@ -69,6 +69,20 @@ def md(text: object, limit: int = CELL) -> str:
     if len(flat) > limit:
         flat = flat[: limit - 1] + "…"
     return flat.translate(_TABLE)
+
+
+def _clauses_cell(clauses: Sequence[str], limit: int = 600) -> str:
+    """A sources table's clause cell: whole clauses only, each with its caveats ("(see its
+    note)", "the provider's default terms"), the rest counted. Clipped at ``CELL`` it read
+    "OpenAI Terms of Use, effective 20…", both caveats and half the date lost (counsel 23, P14)."""
+    shown: list[str] = []
+    for c in clauses:
+        if shown and len("; ".join([*shown, c])) > limit:
+            break
+        shown.append(c)
+    more = len(clauses) - len(shown)
+    rest = f"; and {more:,} more clause document(s): see the json or html report" if more else ""
+    return md("; ".join(shown), max(limit, len("; ".join(shown)))) + rest
 
 
 def _refs(refs: Sequence[str]) -> str:
@@ -118,8 +132,10 @@ class MarkdownFormatter(Formatter):
         # Statements are never clipped short of what they say (a temporary path's length cut the
         # waivers' count of stale entries); only table cells are (``CELL``).
         out = [f"### provcheck: {md(verdict, 3000)}", ""]
+        if unbased := basis.unrecorded_line(result):
+            out += [f"**{md(unbased, 3000)}**", ""]
         if context.decision is not None:
-            out += [f"**{md(decision_line(context.decision, result), 2000)}**", ""]
+            out += [f"**{md(decision_line(context.decision, result, rs.identity.digest), 2000)}**", ""]
         policy = ov.policy_label(run, "default policy")
         out.append(
             f"**Dataset** {md(ov.fact_text(run.paths))} · **use** {md(ov.declared_use(run))} · "
@@ -153,6 +169,7 @@ class MarkdownFormatter(Formatter):
         for src in rs.sources:
             texts = "" if src.texts is None else f"{src.texts:,}" + (" (empty)" if src.texts == 0 else "")
             name = md(src.source) + ("" if src.indexed else " (not indexed)")
+            name += f" {md(via_text(src).strip())}" if src.via else ""
             name += " (background)" if src.background else ""  # independent text: never findings
             worst = f"**{src.worst}**" if src.worst in ("block", "review") else md(src.worst or "")
             # A declaration's finding is about the dataset: "0" records beside a review read as
@@ -162,7 +179,7 @@ class MarkdownFormatter(Formatter):
                 f"| {name} | {md(src.provider or '')} | {md(src.license or '')} | {md(src.terms or '')} | "
                 f"{texts} | {with_share(src.blocking, src.blocking_share)} | "
                 f"{with_share(src.not_blocking, src.not_blocking_share)}{declared} | {worst} | "
-                f"{f'{src.unruled:,}' if src.unruled else ''} | {md('; '.join(src.clauses))} |"
+                f"{f'{src.unruled:,}' if src.unruled else ''} | {_clauses_cell(src.clauses)} |"
             )
         out += ["", md(sources_basis(rs.counts.scanned), 1000), ""]
         if any(src.indexed for src in rs.sources):
@@ -183,7 +200,8 @@ class MarkdownFormatter(Formatter):
             out += [md(read, 3000), ""]
         if rs.rows:
             out += [
-                f"**Records with findings** ({len(rs.rows):,}; one row per record, most severe first"
+                f"**Records with findings** ({rows_said(rs.rows)}; one row per record or declaring "
+                "file, most severe first"
                 + (f"; {RUN_ROW}" if any(r.end_index is not None for r in rs.rows) else "")
                 + ")",
                 "",

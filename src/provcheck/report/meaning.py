@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from provcheck.matching.calibration import BLOCK_PROBABILITY, RELIABILITY
 from provcheck.matching.strength import is_whole, percent, relation
-from provcheck.model import Finding, Match, SourceInfo
+from provcheck.model import Evidence, Finding, Match, MatchKind, SourceInfo
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,18 +33,6 @@ class Meaning:
         """``shows`` with the probability and its basis."""
         return f"{self.shows} {self.probability}" if self.probability else self.shows
 
-
-EDITED_THROUGHOUT = (
-    "candidates are found by runs of tokens shared with a reference (12 with the default "
-    "fingerprint) and by shared token trigrams; a copy with one word in every four to six replaced, "
-    "dropped or added keeps no such run and is found only through its trigrams, about seven times in "
-    "ten (0.72 of such copies of held-out sources, kept only where it can block), and one with a word "
-    "in every three or four replaced is not found, though it is close to the reference (with one word "
-    "in seven changed it is found)"
-)
-"""A copy the method misses, measured (adversarial pass 14, ``tests/acceptance/test_adversarial14.py``;
-README "What a clean report does and does not prove"): said with the other limits, or a report
-listed paraphrase and translation as what it cannot see and left out a near copy it cannot see."""
 
 SHORT_ONLY = (
     "share with an indexed source only passages shorter than a finding needs to block: short texts "
@@ -325,3 +313,17 @@ def lowered_because(f: Finding) -> str:
             f"{BLOCK_PROBABILITY:.0%}"
         )
     return " and ".join(reasons) or "the match's strength does not allow blocking"
+
+
+def kind_label(ev: Evidence) -> str:
+    """A match's evidence test as readers see it: a near-duplicate says which side it covers and
+    how much of each ("near-duplicate of the record's turn: 57% of it; 47% of the reference").
+    "near-duplicate" alone labelled a match covering under half the reference (outside counsel
+    23, P5); the test passes on either side, so the label names the side it passed on. The JSON
+    enum (``kind``) and every verdict are unchanged."""
+    if ev.kind is not MatchKind.NEAR_DUPLICATE:
+        return str(ev.kind.value)
+    record, reference = f"{ev.coverage:.0%}", f"{ev.containment:.0%}"
+    if ev.coverage >= ev.containment:
+        return f"near-duplicate of the record's turn: {record} of it; {reference} of the reference"
+    return f"near-duplicate of the reference: {reference} of it; {record} of the record's turn"

@@ -15,6 +15,7 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from provcheck.model import Absent
+from provcheck.support.matchcode import source_paths
 
 if TYPE_CHECKING:
     from provcheck.model.build import BuildFacts
@@ -67,6 +68,17 @@ class HeldOut:
     can_block: float
     command: str
     date: str
+    code_sha256: str | None = None
+    """The code digest of the provcheck that measured the row (``code_sha256`` in its row of
+    ``method.json``), or None when not recorded: each row was dated, with no code identity,
+    beside a headline saying which code measured the other figures (counsel 23, P12)."""
+    commit: str | None = None
+    """The git commit of that code, or None when not recorded."""
+
+    @property
+    def code(self) -> str:
+        """``code 1a2b… (commit …)``, or "code not recorded"."""
+        return _code(self.code_sha256, self.commit) if self.code_sha256 else "code not recorded"
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +131,11 @@ class Measured:
     """Whether that code had uncommitted changes (the commit alone does not give it)."""
     code_unrecorded: str = ""
     """Why the measuring code is not recorded (figures measured before it was)."""
+    matching_sha256: str | None = None
+    """The matching-code digest (``tool.build.matching_sha256``: the files whose change can
+    change a figure, ``support/matchcode.py``) of the provcheck that measured the figures, or
+    None when not recorded. Reports compare it with their own scan's: the whole package's digest
+    covers ``method.json`` itself, so it always differed once the figures were copied in."""
 
     @property
     def false_positive_rate(self) -> float:
@@ -177,6 +194,8 @@ def measured() -> Measured:
                 float(r["can_block"]),
                 str(r["command"]),
                 str(r["date"]),
+                r.get("code_sha256") or None,
+                r.get("commit") or None,
             )
             for r in held.get("rows", [])
         ),
@@ -184,6 +203,7 @@ def measured() -> Measured:
         commit=code.get("commit") or None,
         dirty=code.get("dirty"),
         code_unrecorded=str(code.get("why_not_recorded", "")),
+        matching_sha256=code.get("matching_sha256") or None,
     )
 
 
@@ -263,18 +283,27 @@ def false_positive(m: Measured) -> str:
     )
 
 
-def _code(digest: str, commit: str | None, dirty: bool | None = None) -> str:
+def _code(digest: str, commit: str | None, dirty: bool | None = None, what: str = "code") -> str:
     state = ", with uncommitted changes to the package" if dirty else ""
-    return f"code {digest[:12]} (" + (f"commit {commit[:12]}{state})" if commit else "commit not recorded)")
+    return f"{what} {digest[:12]} (" + (f"commit {commit[:12]}{state})" if commit else "commit not recorded)")
+
+
+MATCHING_CODE_MEANS = (
+    "the code that reads texts, finds, verifies and judges matches (listed in "
+    "provcheck/support/matchcode.py); reports, policies and the rest of the package may differ"
+)
 
 
 def measured_code(m: Measured, build: BuildFacts | Absent) -> str:
     """Which code measured the figures and which code ran this scan, and whether they are the
     same: the version label ("provcheck 0.1.0") does not change between commits, so it could not
-    tell whether the figures describe the code that ran (counsel 21, P6). The code digest covers
-    every file of the package, ``method.json`` included: a build that ships newly copied figures
-    differs from the one that measured them by that file at least."""
+    tell whether the figures describe the code that ran (counsel 21, P6). Compared by the
+    matching code's digest (``matching_sha256``): the digest of every file of the package covers
+    ``method.json`` itself, so a build that ships the figures always differed from the one that
+    measured them, and every report said the code had "changed since"."""
     when = f"Measured on {m.date} by {m.command}"
+    if m.matching_sha256 is not None:
+        return _matching_code(m, build, when)
     ran = None if isinstance(build, Absent) else build.code_sha256
     scan = (
         "this scan's code is not recorded"
@@ -305,6 +334,30 @@ def measured_code(m: Measured, build: BuildFacts | Absent) -> str:
     )
 
 
+def _matching_code(m: Measured, build: BuildFacts | Absent, when: str) -> str:
+    """``measured_code`` where the figures record their matching code's digest."""
+    assert m.matching_sha256 is not None
+    measured_on = f"{when}, on {_code(m.matching_sha256, m.commit, m.dirty, 'matching code')}"
+    ran = None if isinstance(build, Absent) else build.matching_sha256
+    if isinstance(build, Absent) or ran is None:
+        return (
+            f"{measured_on}; this scan's matching code is not recorded: whether the figures "
+            "describe it cannot be told."
+        )
+    scan = _code(ran, build.commit, build.dirty, "matching code")
+    if ran == m.matching_sha256:
+        return f"{measured_on}; this scan ran the same matching code ({MATCHING_CODE_MEANS})."
+    diff = (
+        f"git diff {m.commit[:12]} {build.commit[:12]} -- {source_paths()} shows what changed"
+        if m.commit and build.commit
+        else "which files changed is not recorded"
+    )
+    return (
+        f"{measured_on}; this scan ran {scan}. The matching code has changed since these figures "
+        f"were measured, so they may not describe this scan ({diff})."
+    )
+
+
 def rates_paragraph(m: Measured, build: BuildFacts | Absent, changed: list[str]) -> str:
     """The error rates and the main limits in one paragraph, for the text and Markdown reports
     (the HTML report says each in its summary and its Method and limits section). ``changed``:
@@ -316,12 +369,10 @@ def rates_paragraph(m: Measured, build: BuildFacts | Absent, changed: list[str])
         else ""
     )
     gate = f"copies that can block ({CAN_BLOCK_MEANS}): {rng}; " if (rng := can_block_range(m)) else ""
-    edited = [h for h in m.heldout if h.what.startswith("prose") and "replaced" in h.what]
     throughout = (
-        f"found in {min(h.recall for h in edited):.1%} of copies with "
-        f"{min(edited, key=lambda h: h.recall).what.removeprefix('prose: ').split(' (')[0]}, "
+        f"{edited_figures(low)} of copies with {low.what.removeprefix('prose: ').split(' (')[0]}, "
         "fewer as more words change"
-        if edited
+        if (low := _edited(m))
         else "found less often"
     )
     return (
@@ -330,4 +381,41 @@ def rates_paragraph(m: Measured, build: BuildFacts | Absent, changed: list[str])
         f"{measured_code(m, build)}{caveat} Main limits: paraphrase ({PARAPHRASE}); translation "
         f"({TRANSLATION}); copies edited throughout ({throughout}); sources not in the index "
         f"({NOT_INDEXED}). {NOT_PEOPLE}"
+    )
+
+
+def _edited(m: Measured) -> HeldOut | None:
+    """The held-out kind of prose edited throughout (a word replaced every few) found least."""
+    edited = [h for h in m.heldout if h.what.startswith("prose") and "replaced" in h.what]
+    return min(edited, key=lambda h: h.recall) if edited else None
+
+
+def edited_figures(h: HeldOut) -> str:
+    """``found in 71.5%, able to block in 66.0%``: the recall alone was once given as the share
+    "kept only where it can block" (counsel 23, P12); both, wherever the kind is cited."""
+    return f"found in {h.recall:.1%}, able to block in {h.can_block:.1%}"
+
+
+def edited_cited(m: Measured) -> str:
+    """The figures of a copy edited throughout with what measured them, as the summaries and
+    Method and limits cite them."""
+    low = _edited(m)
+    return (
+        f"{edited_figures(low)} of such copies of held-out sources ({low.copies:,} copies, "
+        f"{low.command}, {low.date}, {low.code})"
+        if low is not None
+        else "found less often (not measured)"
+    )
+
+
+def edited_throughout(m: Measured) -> str:
+    """What a copy edited throughout escapes, with the measured figures and what measured them,
+    for the summaries' "does and does not prove" lists."""
+    measured_as = edited_cited(m)
+    return (
+        "candidates are found by runs of tokens shared with a reference (12 with the default "
+        "fingerprint) and by shared token trigrams; a copy with one word in every four to six "
+        "replaced, dropped or added keeps no such run and is found only through its trigrams: "
+        f"{measured_as}; one with a word in every three or four replaced is not found, though it "
+        "is close to the reference (with one word in seven changed it is found)"
     )

@@ -497,7 +497,8 @@ def declared_unscanned(result: ScanResult) -> list[str]:
 
 PLACEHOLDER_LIKE = (
     "no one can be shown to have approved it (a placeholder reason or approver, an approver or "
-    "ticket at a domain reserved for examples such as example.com, or no expiry)"
+    "ticket at a host reserved for examples or documentation such as example.com or 192.0.2.1, or "
+    "not publicly reachable such as 127.0.0.1, or no expiry)"
 )
 """What a placeholder-like waiver is, said where reports count or flag them."""
 
@@ -509,15 +510,16 @@ def waiver_doubts(w: Waiver) -> str:
 
 
 NOT_CREDITED = "claimed, not credited"
-"""The state of a waiver at a domain reserved for examples, in every register (counsel 21, P4)."""
+"""The state of a waiver at a host reserved for examples, in every register (counsel 21, P4)."""
 NOT_CREDITED_MEANS = (
     "no identifiable person can be shown to have approved it, so its finding stays open and counts "
     "as if unwaived"
 )
 """What a waiver not credited does, said beside its reasons."""
 NOT_CREDITED_WHY = (
-    "an approver or ticket at a domain reserved for examples (RFC 2606/6761, such as example.com): "
-    + NOT_CREDITED_MEANS
+    "an approver or ticket at a host reserved for examples (RFC 2606/6761, such as example.com, or a "
+    "lookalike of one) or for documentation (RFC 5737/3849, such as 192.0.2.1), or at an address "
+    "not publicly reachable (127.0.0.1, 10.0.0.1): " + NOT_CREDITED_MEANS
 )
 """Why a waiver is not credited, said where reports count them."""
 

@@ -120,7 +120,7 @@ class SourceRow:
     basis: str | None = None
     """An indexed source's provenance basis (``meta.basis``); None when not recorded."""
     records: int = 0
-    """Records with at least one open finding resting on it."""
+    """Records with at least one open finding counted for it (``attributed``)."""
     blocking: int = 0
     """Of ``records``, those with an open finding resting on it that fails the scan (the rest
     have only findings to review, warnings or notes on it: counted together, a review-only
@@ -149,6 +149,13 @@ class SourceRow:
 
     clauses: list[str] = field(default_factory=list)
     """Documents of the clauses cited about it (``document, effective date``)."""
+    via: list[str] = field(default_factory=list)
+    """What its findings were reached through, where that is not itself (``via_of``): the indexed
+    source a record matched, or the source the dataset declares, whose derivation chain leads to
+    it (tatsu-lab/alpaca's research-only block, on a record matching alpaca-style-nc)."""
+    onward: int = 0
+    """Findings reached through it (``via_of``) but counted under the source whose facts met the
+    rule (``attributed``): with ``findings``, the count the matched-source view would give it."""
     unruled: int = 0
     """Records that matched it under no rule of the policy for the declared use, and have no
     open finding resting on it: a verified copy of a source whose terms no rule applies to was
@@ -159,6 +166,12 @@ class SourceRow:
 
 RUN_ROW = "a run of short records read together is one row, with its first and last line"
 """Said where rows are counted when one covers a run (counsel 20: 4 rows beside 15 records)."""
+
+
+def via_text(s: SourceRow) -> str:
+    """`` via alpaca-style-nc`` after a source's name when its findings were reached through
+    another source (a record matching it, a card declaring it), else ""."""
+    return f" via {', '.join(s.via)}" if s.via else ""
 
 
 def with_share(n: int, share: float) -> str:
@@ -200,11 +213,14 @@ def sources_basis(scanned: int) -> str:
     """What the sources table's record columns count, said alike in every format (counsel 18:
     no stated basis; counsel 20: review-only records were counted with the copies that block)."""
     return (
-        "records that block: records with an open finding resting on the source whose action "
-        "fails the scan; records with review, warn or info only: records whose open findings "
-        "resting on the source are all to review, warnings or information (not copies that "
-        f"block); each with its share of the {scanned:,} records scanned (waived-only records "
-        "not counted); texts indexed: the source's texts in the index."
+        "a finding is counted for the source whose facts met its rule (the finding's own source, "
+        'as in the json and sarif reports), with "via" naming the indexed source its record '
+        "matched, or the source the dataset declares, when that is another; records that block: "
+        "records with an open finding counted for the source whose action fails the scan; "
+        "records with review, warn or info only: records whose open findings counted for the "
+        "source are all to review, warnings or information (not copies that block); each with its "
+        f"share of the {scanned:,} records scanned (waived-only records not counted); texts "
+        "indexed: the source's texts in the index."
     )
 
 
@@ -238,13 +254,27 @@ class RecordCounts:
 
 
 def origin_of(f: Finding) -> str:
-    """The source a finding is counted for: the matched source, the declared source where a
-    declaration resolves to one, else the marker or declaring file (as ``overview.origin``)."""
+    """What a finding rests on: the matched source, the declared source where a declaration
+    resolves to one, else the marker or declaring file (as ``overview.origin``). A record's row
+    lists these; a source's row counts a finding under ``attributed`` and names this as its
+    ``via`` where the two differ."""
     if f.match is not None:
         return f.match.reference.source.name
     if f.declaration is not None and f.chain:
         return f.chain[0].name
     return ov.origin(f)
+
+
+def attributed(f: Finding) -> str:
+    """The source a finding is counted for in the sources table: the source whose facts met the
+    rule (the finding's ``source``, as JSON ``findings[].source`` and SARIF give it), else what
+    it rests on (``origin_of``: a marker, a declaring file).
+
+    Counted by the matched source instead, tatsu-lab/alpaca's research-only block (met by the
+    catalogue's facts of tatsu-lab/alpaca, on a record copying alpaca-style-nc) was counted for
+    alpaca-style-nc, and the table gave tatsu-lab/alpaca a worst action of review beside JSON
+    findings naming it as the source of a block (outside counsel 23, P8)."""
+    return f.source.name if f.source is not None else origin_of(f)
 
 
 def _reference(f: Finding) -> str:
@@ -301,6 +331,8 @@ class RecordView:
         """Per source, the records of ``_records`` with a finding on it that fails the scan."""
         self.sources: dict[str, SourceRow] = {s.source: s for s in indexed_sources(run)}
         self._placeholders = self._placeholders_failing = 0
+        self._onward: dict[str, int] = {}
+        """Per source, findings reached through it but counted under another (``SourceRow.onward``)."""
         self._declared: dict[tuple[str, int | None, str], int] = {}
         """Per blocking declaration row, the records its record-field declaration covers."""
         self._unruled: dict[str, dict[tuple[str, int | None, str], bool]] = {}
@@ -358,21 +390,27 @@ class RecordView:
         elif rule:
             row.rules, row.rule_worst = (*row.rules, rule), (*row.rule_worst, action)
         row.references = _with(row.references, self._one(_reference(f)))
-        name = self._one(origin_of(f))
-        row.sources = _with(row.sources, name)
+        via = self._one(origin_of(f))
+        row.sources = _with(row.sources, via)
+        name = self._one(attributed(f))
         src = self.sources.get(name)
         if src is None:
-            info = ov.source_of(f)
-            indexed = f.match is not None
+            # Not an indexed source: a catalogue or policy entry a derivation chain reaches
+            # (its facts are the finding's source's), a marker, or a declaring file.
+            info = f.source if f.source is not None and f.source.name == name else None
+            indexed = f.match is not None and f.match.reference.source.name == name
             src = self.sources[name] = SourceRow(
                 source=name,
-                provider=info.provider if info and indexed else None,
-                generator=info.generator if info and indexed else None,
-                license=info.license if info and indexed else None,
-                terms=info.terms if info and indexed else None,
+                provider=info.provider if info else None,
+                generator=info.generator if info else None,
+                license=info.license if info else None,
+                terms=info.terms if info else None,
                 basis=basis.recorded(info) if info and indexed else None,
                 indexed=indexed,
             )
+        if via != name:
+            _add_once(src.via, via)
+            self._onward[via] = self._onward.get(via, 0) + 1
         src.findings += 1
         src.worst = worse(src.worst, action)
         if not f.waived and index is not None:  # a declaration is about a dataset, not a record
@@ -426,6 +464,7 @@ class RecordView:
         for name in self._unruled:
             self.sources.setdefault(name, SourceRow(source=name))
         for name, src in self.sources.items():
+            src.onward = self._onward.get(name, 0)
             src.records = len(self._records.get(name, ()))
             src.share = src.records / scanned if scanned else 0.0
             src.blocking = len(self._blocking.get(name, ()))
@@ -512,48 +551,6 @@ def report_identity(result: ScanResult) -> ReportIdentity:
     for i, f in enumerate(result.findings):
         view.add(i, f)
     return view.identity(result)
-
-
-def evidence_kinds(result: ScanResult) -> tuple[int, int, int]:
-    """Records with open findings by what they rest on: a match that asserts derivation, only
-    matches marked as likely convergence, and no match at all (markers, declarations).
-
-    A convergent match or a marker phrase is not evidence of copying, so a report must not
-    count such records as "copied" (counsel read six independent answers as copies)."""
-    asserts: set[tuple[str, int]] = set()
-    convergent: set[tuple[str, int]] = set()
-    other: set[tuple[str, int]] = set()
-    for f in result.findings:
-        if f.waived:
-            continue
-        if f.match is not None:
-            loc = f.match.record.location
-            strength = f.match.strength
-            kind = convergent if strength is not None and strength.convergence else asserts
-            kind.update((loc.path, i) for i in loc.covers)
-        elif f.marker is not None:
-            loc = f.marker.record.location
-            other.add((loc.path, loc.index))
-    convergent -= asserts
-    other -= asserts | convergent
-    return len(asserts), len(convergent), len(other)
-
-
-def short_only(result: ScanResult) -> int:
-    """Records among ``evidence_kinds``' first count whose open matches are all short evidence
-    (below the blocking floor): their cards say short texts can coincide without copying, and
-    the summary counted them among records "closely enough to suggest" derivation (counsel 19)."""
-    strong: set[tuple[str, int]] = set()
-    short: set[tuple[str, int]] = set()
-    for f in result.findings:
-        if f.waived or f.match is None:
-            continue
-        strength = f.match.strength
-        if strength is not None and strength.convergence:
-            continue
-        loc = f.match.record.location
-        (short if f.match.evidence.short else strong).update((loc.path, i) for i in loc.covers)
-    return len(short - strong)
 
 
 def unruled_line(rs: RecordSummary, use: str) -> str:

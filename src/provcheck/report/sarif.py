@@ -19,22 +19,24 @@ from __future__ import annotations
 import json
 import uuid
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any, TextIO
 from urllib.parse import quote
 
 from provcheck.model import Action, Clause, Finding, RecordError, RuleRef, RunRecord, ScanResult, WaiverState
-from provcheck.report import clauses
+from provcheck.report import basis, clauses
 from provcheck.report import overview as ov
 from provcheck.report import serialize as s
 from provcheck.report.base import Formatter, ReportContext
+from provcheck.report.decision import Decision, decision_digest, decision_over
 from provcheck.report.evidence import WITHHELD
 from provcheck.report.html.markup import safe_url
 from provcheck.report.locations import repo_path
 from provcheck.report.markdown import md as markdown_text
-from provcheck.report.meaning import lowered_because
+from provcheck.report.meaning import kind_label, lowered_because
+from provcheck.report.records import report_identity
 from provcheck.report.terminal import printable_lines
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -249,7 +251,7 @@ def _related(f: Finding, n: int, run: RunRecord) -> dict[str, Any] | None:
         ref = f.match.reference
         name = f"{ref.source.name}/{ref.id}"
         text = (
-            f"{turn} copies reference {ref.id} of source {ref.source.name} ({f.match.evidence.kind.value}, "
+            f"{turn} copies reference {ref.id} of source {ref.source.name} ({kind_label(f.match.evidence)}, "
         )
         text += f"similarity {f.match.evidence.similarity:.2f}, {f.match.evidence.matched_tokens} tokens)"
         if ref.withheld:
@@ -272,8 +274,15 @@ def _related(f: Finding, n: int, run: RunRecord) -> dict[str, Any] | None:
     return out
 
 
-def result_of(f: Finding, rule_index: int, run: RunRecord, fingerprint_: str) -> dict[str, Any]:
-    """One finding as a SARIF result (``fingerprint_``: its ``partialFingerprints`` value)."""
+def result_of(
+    f: Finding,
+    rule_index: int,
+    run: RunRecord,
+    fingerprint_: str,
+    bases: Mapping[str, str | None] | None = None,
+) -> dict[str, Any]:
+    """One finding as a SARIF result (``fingerprint_``: its ``partialFingerprints`` value;
+    ``bases``: each indexed source's recorded basis, ``basis.indexed_bases``)."""
     message = f"{f.message} [{ov.where(f)}]"
     if f.downgraded_from is not None:
         # As the text report and the HTML card say it: a warning that read as a copy was a
@@ -292,6 +301,13 @@ def result_of(f: Finding, rule_index: int, run: RunRecord, fingerprint_: str) ->
         # The match's reason, as the text report gives it (counsel 21: a copy and an answer the
         # prompt explains read alike without it).
         message += f" (strength: {f.match.strength.reason})"
+    # The provenance basis of each indexed source the finding rests on, or that none is
+    # recorded: a dashboard shows the message, and a finding on a source recorded on the index
+    # builder's word alone read as one on an established source (trust 23).
+    rests = basis.rests_on(f, bases or {})
+    if rests:
+        said = (f"source {name}: {basis.words(based, short=True)}" for name, based in rests)
+        message += " (" + "; ".join(said) + ")"
     message += f" (finding {f.id})"
     props: dict[str, Any] = {
         "action": f.action.value,
@@ -325,6 +341,8 @@ def result_of(f: Finding, rule_index: int, run: RunRecord, fingerprint_: str) ->
         "waiverState": f.waiver_state.value,
         "source": s.source(f.source) if f.source else None,
         "chain": [c.name for c in f.chain],
+        # Each indexed source the finding rests on and its basis (null: not recorded).
+        "provenanceBasis": [{"source": name, "basis": based} for name, based in rests],
         "clause": s.clause(f.rule.clause),
     }
     if f.record is not None:
@@ -454,6 +472,9 @@ class SarifFormatter(Formatter):
                             {"path": n.path, "reason": n.reason, "kind": n.kind} for n in result.not_scanned
                         ],
                         "run": run.to_dict(),
+                        # Counsel's decision, as the JSON report's `decision` (null without
+                        # --decision): CI read the error results as an unreviewed failure (counsel 23).
+                        "decision": decision_data(context.decision, result),
                     },
                 }
             ],
@@ -467,9 +488,19 @@ class SarifFormatter(Formatter):
         indent = skeleton[skeleton.rindex("\n", 0, at) + 1 : at]
         out.write(skeleton[:at])
         prints = Fingerprints()
+        bases = basis.indexed_bases(result)
         for i, f in enumerate(result.findings):
             if i:
                 out.write(",\n" + indent)
-            item = result_of(f, index_of[f.rule.id], run, prints.of(f))
+            item = result_of(f, index_of[f.rule.id], run, prints.of(f), bases)
             out.write(_dumps(item).replace("\n", "\n" + indent))
         out.write(skeleton[at + len(_dumps(placeholder)) :] + "\n")
+
+
+def decision_data(decision: Decision | None, result: ScanResult) -> dict[str, Any] | None:
+    """The decision on record as the JSON report's ``decision`` gives it, with what an approval
+    was given over (``given_over``, as the other formats say it); None without one."""
+    if decision is None:
+        return None
+    digest = decision_digest(decision, report_identity(result).digest)
+    return {**decision.to_dict(), "sha256": digest, "given_over": decision_over(decision, result)}

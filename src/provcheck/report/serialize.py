@@ -417,6 +417,8 @@ def source_row(r: SourceRow) -> dict[str, Any]:
         "blocking_records": r.blocking,
         "blocking_share": round(r.blocking_share, 6),
         "findings": r.findings,
+        "via": list(r.via),
+        "onward_findings": r.onward,
         "worst_action": r.worst,
         "clauses": list(r.clauses),
         "unruled_records": r.unruled,

@@ -17,8 +17,15 @@ from provcheck.report import overview as ov
 from provcheck.report.base import Formatter, ReportContext
 from provcheck.report.decision import decision_line
 from provcheck.report.evidence import token_ranges, withheld_note
-from provcheck.report.headline import record_verdict
-from provcheck.report.meaning import CLEAN_LIMITS, PROBABILITY_BASIS, lowered_because, meaning, tested_on
+from provcheck.report.headline import record_verdict, rows_said
+from provcheck.report.meaning import (
+    CLEAN_LIMITS,
+    PROBABILITY_BASIS,
+    kind_label,
+    lowered_because,
+    meaning,
+    tested_on,
+)
 from provcheck.report.method import measured, rates_paragraph
 from provcheck.report.overview import coverage
 from provcheck.report.records import (
@@ -29,6 +36,7 @@ from provcheck.report.records import (
     record_view,
     sources_basis,
     unruled_line,
+    via_text,
     with_share,
 )
 from provcheck.report.terminal import printable
@@ -145,9 +153,12 @@ class TextFormatter(Formatter):
             ),
             markup=False,
         )
+        if unbased := basis.unrecorded_line(result):
+            console.print(printable(unbased), markup=False)
         if context.decision is not None:
-            console.print(printable(decision_line(context.decision, result)), markup=False)
-        console.print("\nBy source (records, not findings):", markup=False)
+            line = decision_line(context.decision, result, rs.identity.digest)
+            console.print(printable(line), markup=False)
+        console.print("\nBy source (records; after +, dataset-level findings):", markup=False)
         wide.print(sources)
         console.print(printable(sources_basis(rs.counts.scanned)), markup=False)
         if any(src.indexed for src in rs.sources):
@@ -169,7 +180,7 @@ class TextFormatter(Formatter):
             console.print(printable(ov.scanned_line(result.run)), markup=False, soft_wrap=True)
             console.print(printable(_written_by(result, rs)), markup=False, soft_wrap=True)
             return
-        console.print("Records with findings:", markup=False)
+        console.print(printable(f"Records with findings ({rows_said(rs.rows)}):"), markup=False)
         wide.print(records)
         unlisted = len(rs.rows) - TABLE_ROWS
         if unlisted > 0:
@@ -208,8 +219,13 @@ class TextFormatter(Formatter):
         table.add_column("source", no_wrap=True)
         for name in ("provider", "licence", "terms"):
             table.add_column(name, no_wrap=True)
-        # Records that block, and records with review, warn or info only, each with its share.
-        for name in ("texts", "records that block", "review/warn/info only"):
+        # Records that block, and records with review, warn or info only, each with its share;
+        # after "+", dataset-level findings, which are not records (counsel 23: its title said records).
+        for name in (
+            "texts",
+            "records that block",
+            "records review/warn/info only (+ dataset-level findings)",
+        ):
             table.add_column(name, no_wrap=True, justify="right")
         table.add_column("worst", no_wrap=True)
         table.add_column("no rule", no_wrap=True, justify="right")  # matched under no rule
@@ -219,6 +235,7 @@ class TextFormatter(Formatter):
                 _cell(
                     src.source
                     + ("" if src.indexed else " (not indexed)")
+                    + via_text(src)
                     + (" (background)" if src.background else "")  # independent: never findings
                 ),
                 _cell(src.provider or ""),
@@ -292,7 +309,7 @@ class TextFormatter(Formatter):
             ev = m.evidence
             ref = m.reference
             console.print(
-                f"  {ev.kind.value}: similarity {ev.similarity:.2f}, containment "
+                f"  {kind_label(ev)}; similarity {ev.similarity:.2f}, containment "
                 f"{ev.containment:.2f}, coverage {ev.coverage:.2f}, {ev.matched_tokens} tokens",
                 markup=False,
             )

@@ -14,6 +14,8 @@ the code itself:
   built on two machines would differ and ``merge`` would refuse the shares of one run: its C
   source (``_align.c``, ``_tokens.c``, shipped in the package) stands for it instead, and which
   compiled code ran is ``alignment``.
+- ``matching_sha256``: the same recipe over the files whose change can change what matches
+  (``support/matchcode.py`` lists them), the digest the measured error rates are compared by.
 - the git commit, and whether a file of the package differed from it or was not in it
   (``dirty``), read when the code runs from a checkout (an editable install or ``src`` on the path);
 - otherwise what pip recorded at install time: the commit of a ``pip install git+URL``; for an
@@ -40,12 +42,24 @@ from pathlib import Path
 import provcheck
 from provcheck.matching.compiled import PATHS
 from provcheck.model import BuildFacts
+from provcheck.support.matchcode import is_measured
 
 _DIST_INFO = re.compile(r"provcheck-[^-]+\.dist-info")
 
 
 def code_digest(package: Path) -> str | None:
     """SHA-256 of the package's files (the recipe above), or None when one cannot be read."""
+    return _digests(package)[0]
+
+
+def matching_digest(package: Path) -> str | None:
+    """SHA-256 of the files of the package whose change can change what matches
+    (``support/matchcode.py`` lists them), by the same recipe; None when one cannot be read."""
+    return _digests(package)[1]
+
+
+def _digests(package: Path) -> tuple[str | None, str | None]:
+    """``(code_sha256, matching_sha256)`` from one walk of the package."""
     lines = []
     try:
         for dirpath, dirnames, filenames in os.walk(package):
@@ -57,8 +71,13 @@ def code_digest(package: Path) -> str | None:
                 rel = path.relative_to(package).as_posix()
                 lines.append(f"{rel}\0{hashlib.sha256(path.read_bytes()).hexdigest()}\n")
     except OSError:
-        return None
-    return hashlib.sha256("".join(sorted(lines)).encode()).hexdigest()
+        return None, None
+    lines.sort()
+    matching = [line for line in lines if is_measured(line.split("\0", 1)[0])]
+    return (
+        hashlib.sha256("".join(lines).encode()).hexdigest(),
+        hashlib.sha256("".join(matching).encode()).hexdigest(),
+    )
 
 
 def build_facts() -> BuildFacts:
@@ -70,15 +89,15 @@ def _build() -> BuildFacts:
     package = Path(provcheck.__file__).resolve().parent
     direct = _direct_url(package)
     if direct is not None and not _editable(direct):
-        return _installed(direct, code_digest(package))
+        return _installed(direct, *_digests(package))
     status = _git_status(package)  # git runs while the files are hashed
-    digest = code_digest(package)
+    digest, matching = _digests(package)
     commit, dirty, why = _git_result(status)
     install = "editable" if direct is not None else "source"
     origin = str(direct.get("url")) if direct is not None else str(package.parent)
     if commit is None:
         why = f"not read from git ({why})"
-    return BuildFacts(digest, install, origin, commit, dirty, why)
+    return BuildFacts(digest, install, origin, commit, dirty, why, matching_sha256=matching)
 
 
 def build_facts_started() -> Callable[[], BuildFacts]:
@@ -108,8 +127,12 @@ def build_facts_started() -> Callable[[], BuildFacts]:
     return result
 
 
-def _installed(direct: dict[str, object], digest: str | None) -> BuildFacts:
+def _installed(direct: dict[str, object], digest: str | None, matching: str | None) -> BuildFacts:
     """A copy pip installed: what its ``direct_url.json`` says of where it came from."""
+    return replace(_installed_facts(direct, digest), matching_sha256=matching)
+
+
+def _installed_facts(direct: dict[str, object], digest: str | None) -> BuildFacts:
     if not direct:
         why = (
             "installed from a package index, which records no commit: the version and code digest identify it"

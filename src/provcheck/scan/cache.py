@@ -48,6 +48,7 @@ from provcheck.model import (
     Turn,
 )
 from provcheck.support import paths
+from provcheck.support.matchcode import DECIDES_MATCHES, module_name
 
 CACHE_VERSION = 1
 FILENAME = f"provcheck-cache-v{CACHE_VERSION}.sqlite"
@@ -62,17 +63,11 @@ FLUSH_RESULTS = 20_000
 at most this many in memory, and an interrupted scan keeps what it had learned."""
 _MATCHING_CODE = (
     "provcheck.model",  # cached matches are these values: a change to their shape invalidates them
-    "provcheck.matching",
-    "provcheck.index",
-    "provcheck.scan.engine",
-    "provcheck.scan.match",
-    "provcheck.scan.spans",
-    "provcheck.scan.described",  # a match's evidence (its prompt passages) and shape
-    "provcheck.scan.holders",  # background matches set aside
-    "provcheck.scan.judged",  # the trigram route's keep rule and the per-turn judging
+    *(module_name(path) for path in DECIDES_MATCHES),
 )
-"""Modules and packages whose code decides what matches: a change to any file of them
-invalidates cached results (a package counts every module in it, new ones included)."""
+"""Modules and packages whose code decides what matches (``support/matchcode.py``, the one list
+of it): a change to any file of them invalidates cached results (a package counts every module
+in it, new ones included)."""
 
 
 def default_dir() -> str:

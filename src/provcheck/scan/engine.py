@@ -394,7 +394,9 @@ def scan(
     today = today or dt.datetime.now(dt.timezone.utc).date()
     # Findings are made batch by batch as matches arrive, so nothing grows with the dataset
     # but the results' small sort keys (``provcheck.scan.results``).
-    applier = Applier(waivers, today) if waivers is not None else None
+    # A scope waiver naming a near miss of a rule id is refused here, where the policy is known.
+    rules = {r.id for r in policy.rules} | {o.split(" ", 1)[0] for o in policy.overrides}
+    applier = Applier(waivers, today, rules) if waivers is not None else None
     tally = _Tally(
         Collector(Evaluator(policy, use, index.sources), applier, options.match.min_probability),
         error_limit=options.limits.max_errors_per_file,

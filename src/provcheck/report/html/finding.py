@@ -21,7 +21,7 @@ from provcheck.report.clauses import (
 from provcheck.report.clauses import label as clause_label
 from provcheck.report.evidence import Piece, PieceKind
 from provcheck.report.html.markup import dl, esc, fmt_score, link
-from provcheck.report.meaning import is_conflict, lowered_because, meaning, tested_on
+from provcheck.report.meaning import is_conflict, kind_label, lowered_because, meaning, tested_on
 from provcheck.report.overview import where
 
 
@@ -179,7 +179,7 @@ def evidence_html(m: Match) -> str:
         spans += " (the longest; every span is in the JSON report)"
     ref_where = f"{ref.path}#{ref.index}" if ref.path is not None else "not recorded"
     scores = (
-        f"{esc(ev.kind.value)}; similarity {fmt_score(ev.similarity)}, containment "
+        f"{esc(kind_label(ev))}; similarity {fmt_score(ev.similarity)}, containment "
         f"{fmt_score(ev.containment)}, coverage {fmt_score(ev.coverage)}, {ev.matched_tokens:,} matched "
         f"tokens, character similarity {fmt_score(ev.char_similarity)}, shingle Jaccard "
         f"{fmt_score(ev.jaccard)}"

@@ -14,7 +14,7 @@ def heldout_limit(m: Measured) -> str:
         return ""
     rows = "; ".join(
         f"{esc(h.what)}: recall {h.recall:.3f}, can block {h.can_block:.3f} ({h.copies:,} copies, "
-        f"<code>{esc(h.command)}</code>, {esc(h.date)})"
+        f"<code>{esc(h.command)}</code>, {esc(h.date)}, {esc(h.code)})"
         for h in m.heldout
     )
     return (

@@ -44,6 +44,7 @@ from provcheck.report.method import (
     PARAPHRASE,
     TRANSLATION,
     Measured,
+    edited_cited,
     measured,
     measured_code,
 )
@@ -222,7 +223,7 @@ class HtmlFormatter(Formatter):
         nav = [
             ("summary", "Summary"),
             ("decision", "Decision"),
-            ("records", f"Records ({len(rs.rows):,})"),
+            ("records", f"Records ({len(rs.rows):,} rows)"),
             ("findings", f"Evidence ({len(result.findings):,} findings)"),
             ("waivers", "Waivers"),
             ("rules", "Rules checked"),
@@ -386,6 +387,7 @@ class HtmlFormatter(Formatter):
             [[_mono(k), esc(v), esc(MATCH_PARAMETERS.get(str(k), ""))] for k, v in match.items()],
         )
         m = measured()
+        held = edited_cited(m)
         recall = table(
             ["copy of a reference", "recall", "of them, can block"],
             [
@@ -423,8 +425,7 @@ class HtmlFormatter(Formatter):
             "<li><b>Copies edited throughout</b>: candidates are found by runs of "
             f"{esc(run_len)} tokens shared with a reference, and by token trigrams; a copy with one "
             "word in every four to six replaced, dropped or added keeps no such run and is found only "
-            "through its trigrams, about seven times in ten (0.72 on held-out sources, "
-            "<code>benchmarks/heldout_kinds.py</code>; kept only where it can block), and one with a "
+            f"through its trigrams ({esc(held)}), and one with a "
             "word in every three or four replaced is not found, though it is close to the reference "
             "(with one word in seven changed it is found; measured at the default fingerprint).</li>"
             f"<li><b>Sources not in the index</b>: {esc(NOT_INDEXED)}.</li>"

@@ -5,8 +5,10 @@ on, and the form (or the decision given with ``--decision``) to sign. Moved from
 from __future__ import annotations
 
 from provcheck.model import RunRecord, ScanResult
+from provcheck.report import clauses
 from provcheck.report import overview as ov
-from provcheck.report.decision import DECISIONS, Decision, decision_over
+from provcheck.report.basis import indexed_bases, rests_on, unrecorded_line
+from provcheck.report.decision import DECISIONS, Decision, dated_note, decision_digest, decision_over
 from provcheck.report.files import file_lines, unmatched_basis
 from provcheck.report.headline import declared_blocking, unreviewed
 from provcheck.report.html.markup import dl, esc
@@ -149,6 +151,19 @@ def decision_question(result: ScanResult, rs: RecordSummary, dataset: str, decis
                 "Not scanned",
                 esc("; ".join(gaps)) if gaps else "nothing left out: every record given was read",
             ),
+            # Whether the findings rest on sources with a recorded basis: it was listed under
+            # the sources table, not among the facts signed (trust 23).
+            (
+                "Provenance basis",
+                f"<b>{esc(unbased)}</b>"
+                if (unbased := unrecorded_line(result))
+                else esc(
+                    "recorded for every indexed source the findings rest on (listed under By source)"
+                    if any(rests_on(f, indexed_bases(result)) for f in result.findings)
+                    else "no finding rests on an indexed source"
+                ),
+            ),
+            *[("Quotes relied on", esc(line)) for line in [clauses.weakest_quotes(result.findings)] if line],
             ("Waivers", esc(ov.waivers_fact(result))),
             ("Run by", run_by),
         ]
@@ -156,13 +171,22 @@ def decision_question(result: ScanResult, rs: RecordSummary, dataset: str, decis
     return question + "<h3>Facts the decision rests on</h3>" + basis
 
 
-def _signature(rs: RecordSummary, sign: str) -> str:
+def _signature(rs: RecordSummary, sign: str, decision: Decision | None = None) -> str:
     """The signature line with the report it signs: printed, the choices and the signature fell
     on separate pages, and a signature page alone did not say what it signed (counsel 21, P13).
-    ``sign``: the signature, escaped (empty for a blank line)."""
+    ``sign``: the signature, escaped (empty for a blank line). A decision given with
+    ``--decision`` adds its own digest, over the report's and the decision file's bytes: the
+    report's leaves the decision out, so it alone bound no decision (counsel 23)."""
+    bound = decision_digest(decision, rs.identity.digest) if decision is not None else None
+    binds = (
+        f"; decision digest {_mono(bound)} (SHA-256 over the report digest and the decision file "
+        f"{_mono(decision.path)} as read)"
+        if bound is not None and decision is not None
+        else ""
+    )
     return (
         f'<div class="signature"><span class="sig-line">{sign}</span>Signature, for report '
-        f"{_mono(rs.identity.id)} (digest {_mono(rs.identity.digest)})</div>"
+        f"{_mono(rs.identity.id)} (digest {_mono(rs.identity.digest)}){binds}</div>"
     )
 
 
@@ -195,6 +219,9 @@ def decision_block(
             if decision.conditions
             else "none"
         )
+        recorded = _mono(decision.path)
+        if decision.sha256:
+            recorded += f", SHA-256 {_mono(decision.sha256)}"
         facts = dl(
             [
                 ("Decision", f"<b>{esc(chosen)}</b>"),
@@ -202,9 +229,9 @@ def decision_block(
                 ("Conditions", conditions),
                 ("Name", esc(decision.name)),
                 ("Role", esc(decision.role)),
-                ("Date", esc(decision.date)),
+                ("Date", esc(decision.date + (dated_note(decision, result) if result is not None else ""))),
                 ("Notes", esc(decision.notes or "")),
-                ("Recorded in", _mono(decision.path)),
+                ("Recorded in", recorded),
             ]
         )
         sign = esc(decision.signature) if decision.signature else ""
@@ -221,7 +248,7 @@ def decision_block(
             '<section id="decision" class="decision filled"><h2>Decision</h2>'
             + ident
             + unchecked
-            + f'<div class="sign-part">{facts}{_signature(rs, sign)}</div></section>'
+            + f'<div class="sign-part">{facts}{_signature(rs, sign, decision)}</div></section>'
         )
     options = "".join(
         f'<label><input type="radio" name="decision" value="{esc(k)}"> {esc(v)}</label>'

@@ -31,6 +31,13 @@ def sources_table(rs: RecordSummary) -> str:
                 # print, under overflow-wrap: anywhere); a label wraps between its words.
                 f'<span class="mono name">{breakable(s.source)}</span>'
                 + ("" if s.indexed else ' <span class="note">(not an indexed source)</span>')
+                # At the table's size, each name breaking where a source's own name does: as a
+                # note (larger in print) a long name widened the printed table past the page.
+                + (
+                    " via " + ", ".join(f'<span class="mono name">{breakable(v)}</span>' for v in s.via)
+                    if s.via
+                    else ""
+                )
                 + (
                     ' <span class="note">(background: independent text, never a finding; it explains '
                     "passages other matches share with it)</span>"
@@ -89,7 +96,17 @@ _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def _ident(value: str | None) -> str:
-    return f'<span class="id">{esc(value)}</span>' if value else ""
+    """An id, never broken inside; a licence expression breaks between its ids and operators,
+    and a long id after its hyphens ("CC-BY-NC-4.0 AND LicenseRef-Alpaca-Research-Use-Only", a
+    catalogue entry's, widened the printed table past the page as one unbreakable run)."""
+    if not value:
+        return ""
+    return " ".join(
+        f'<span class="mono name">{breakable(part, "-")}</span>'
+        if len(part) > 24
+        else f'<span class="id">{esc(part)}</span>'
+        for part in value.split()
+    )
 
 
 def _unruled_cell(s: SourceRow) -> str:

@@ -13,17 +13,20 @@ from typing import TextIO
 
 from provcheck.model import ScanResult
 from provcheck.report import overview as ov
-from provcheck.report.headline import record_verdict
+from provcheck.report.basis import unrecorded_line
+from provcheck.report.headline import record_verdict, rows_said
 from provcheck.report.html.charts import bar_chart
 from provcheck.report.html.markup import badge, breakable, dl, esc, idents, table
 from provcheck.report.html.sources import sources_table
-from provcheck.report.meaning import EDITED_THROUGHOUT, SHORT_ONLY
+from provcheck.report.kinds import evidence_kinds, short_only
+from provcheck.report.meaning import SHORT_ONLY
 from provcheck.report.method import (
     CAN_BLOCK_MEANS,
     FALSE_POSITIVE_MEANS,
     RECALL_MEANS,
     Measured,
     can_block_range,
+    edited_throughout,
     false_positive,
     measured,
     measured_apart,
@@ -34,8 +37,6 @@ from provcheck.report.records import (
     RUN_ROW,
     WAIVED,
     RecordSummary,
-    evidence_kinds,
-    short_only,
     unruled_line,
 )
 
@@ -229,6 +230,11 @@ def executive_summary(
         f'<div class="verdict {esc(verdict.status)}" id="verdict">'
         f"{esc(record_verdict(c, verdict, ov.declared_use(run), ov.fact_text(run.changed_since)))}</div>"
         + records_line
+        + (
+            f'<p class="notice" id="basis-not-recorded">{esc(unbased)}</p>'
+            if (unbased := unrecorded_line(result))
+            else ""
+        )
         + '<p class="notice"><b>Not legal advice.</b> This report lists text in the dataset that provcheck '
         "verified, by alignment, as matching the indexed sources (or a marker phrase), and what the "
         "policy says about it; a match is evidence of shared text, not by itself proof of copying. "
@@ -325,7 +331,7 @@ def _proves(result: ScanResult, with_findings: int, sources: int, unruled: str =
         "not show that the data was written by people.</li>"
         + (f"<li><b>{esc(missing)}</b></li>" if (missing := ov.providers_not_indexed(result.run)) else "")
         + "<li>Paraphrases, translations and passages shorter than the matching threshold are not "
-        f"detected, nor is a copy edited throughout: {esc(EDITED_THROUGHOUT)}.</li>"
+        f"detected, nor is a copy edited throughout: {esc(edited_throughout(measured()))}.</li>"
         "<li>A copy cut across records is found only where Method and limits says (<i>Copies cut "
         "across records</i>): pieces long enough to be matched alone, or in shuffled order, are "
         "matched one record at a time.</li>"
@@ -418,7 +424,7 @@ def write_records(out: TextIO, rs: RecordSummary, for_print: bool = False) -> No
     """Every record with a finding, one line each (the printed document's appendix too)."""
     out.write(
         '<section id="records"><h2>Records with findings</h2>'
-        f"<p>Every record with a finding, one line each ({len(rs.rows):,} rows), most severe first"
+        f"<p>Every record with a finding, one line each ({esc(rows_said(rs.rows))}), most severe first"
         + (f"; {RUN_ROW}" if any(r.end_index is not None for r in rs.rows) else "")
         + ". "
         "This list is complete in print; the evidence of each finding follows.</p>"

@@ -8,7 +8,7 @@ from itertools import islice
 from provcheck.model import ScanResult
 from provcheck.report import overview as ov
 from provcheck.report.html.markup import esc, fmt_score, table
-from provcheck.report.meaning import reading
+from provcheck.report.meaning import kind_label, reading
 
 
 def _mono(value: object) -> str:
@@ -28,7 +28,7 @@ def unmatched(result: ScanResult, shown: int) -> str:
                 esc(m.record.turn.role),
                 esc(m.reference.id),
                 esc(m.reference.source.name),
-                esc(m.evidence.kind.value),
+                esc(kind_label(m.evidence)),
                 fmt_score(m.evidence.similarity),
                 f"{m.evidence.matched_tokens:,}",
                 # "near-duplicate 1.00" read as a copy for a common passage the card of the
