@@ -40,6 +40,7 @@ from dataclasses import dataclass
 from provcheck.matching import reasons
 from provcheck.matching.calibration import BLOCK_PROBABILITY, FEATURES, MODEL
 from provcheck.matching.convergence import ECHO_SHARE, FOREIGN_SOURCES, own_copied, residual
+from provcheck.matching.duplicates import holds_alike, resembles
 from provcheck.matching.params import MatchConfig
 from provcheck.matching.reasons import ANSWERS_WHY, ATTRIBUTED, OWN_COPIED, PLAIN_REQUEST, RENAMED_WHY, WHY
 from provcheck.model import Evidence, MatchKind, Strength
@@ -135,6 +136,8 @@ class Signals:
     plain_reference: bool = False
     """The reference was indexed as plain text (a record with no request turns): what it repeats
     of a prompt cannot be known, so nothing of it is set aside as one."""
+    shingles: object = None
+    """Its text's distinct shingles if its source names no provider or generator (``duplicates``)."""
 
 
 VERBATIM_RUN = 50
@@ -356,23 +359,24 @@ def shared_passage(a: Evidence, b: Evidence) -> float:
 
 
 def _duplicated(s: Signals, peers: Sequence[Signals]) -> bool:
-    """Whether texts of the match's own source sharing its passage (``CROWD_OVERLAP``), with the
-    matched one, make ``COMMON_DF`` distinct texts: the count stops there (a turn matching many
-    texts of one source compared every pair of its matches)."""
-    duplicates: set[object] = set()
+    """Whether ``COMMON_DF`` texts of its source share its passage, fewer as a crowd (``duplicates``)."""
+    met: set[object] = set()
+    crowd = 0  # texts holding it as closely as the matched one, and no near-copies of it
     for p in peers:
         if (
             p is not s
             and p.source == s.source
             and p.text is not None
             and p.text != s.text
-            and p.text not in duplicates
+            and p.text not in met
             and shared_passage(s.evidence, p.evidence) >= CROWD_OVERLAP
         ):
-            duplicates.add(p.text)
-            if len(duplicates) + 1 >= COMMON_DF:
-                return True
-    return False
+            met.add(p.text)
+            alike = holds_alike(s.evidence, p.evidence, CROWD_LEAD)
+            crowd += alike and not resembles(s.shingles, p.shingles)  # type: ignore[arg-type]
+            if crowd + 1 >= COMMON_DF:
+                return False
+    return len(met) + 1 >= COMMON_DF
 
 
 def judge(s: Signals, peers: Sequence[Signals], config: MatchConfig | None = None) -> Strength:

@@ -495,6 +495,12 @@ class Matcher(CodeStreams):
                             own_read=read and not packed,
                             withheld=packed,
                             plain_reference=reference.turn.kind is RoleKind.TEXT,
+                            # A source of no named provider or generator may hold many authors.
+                            shingles=(
+                                None
+                                if reference.source.provider or reference.source.generator
+                                else ref.shingles
+                            ),
                         ),
                     )
 
