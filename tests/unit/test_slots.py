@@ -143,3 +143,26 @@ def test_the_spool_reads_model_values_back_without_constructors(monkeypatch: pyt
     assert list(spool) == items
     assert [spool[i] for i in range(len(items))] == items
     assert spool[3] is RoleKind.TOOL
+
+
+def test_a_json_lines_record_is_parsed_without_the_dataclass_constructors(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from provcheck.inputs.base import RawRecord
+    from provcheck.inputs.jsonl import parse_line
+
+    line = b'{"id": "r/3", "messages": [{"role": "user", "content": "Name three rivers."}]}'
+    want = parse_line("f.jsonl", line, 4, 5, 100, 10_000)
+    assert isinstance(want, RawRecord)
+    where = want.location("f.jsonl")
+    assert want == RawRecord(4, 5, want.data, None)
+    assert where == Location("f.jsonl", 4, 5, None, None)
+
+    def refused(self: Any, *args: Any, **kwargs: Any) -> None:
+        raise AssertionError(f"{type(self).__name__}.__init__ called")
+
+    for cls in (RawRecord, Location):
+        monkeypatch.setattr(cls, "__init__", refused)
+    got = parse_line("f.jsonl", line, 4, 5, 100, 10_000)
+    assert got == want
+    assert got.location("f.jsonl") == where
