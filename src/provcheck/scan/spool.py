@@ -34,6 +34,7 @@ from typing import IO, Any, Generic, TypeVar, Union, overload
 import numpy as np
 
 from provcheck.errors import TempSpaceError
+from provcheck.support.methodcode import exec_source
 from provcheck.support.slots import maker
 
 T = TypeVar("T")
@@ -121,7 +122,7 @@ def _reducer(code: int, names: list[str]) -> Callable[[Any], tuple[Any, ...]]:
         return lambda value: (_build, (code, *get(value)))
     source = f"def reduce(value):\n    return _build, ({code}, {''.join(f'value.{n}, ' for n in names)})"
     scope: dict[str, Any] = {"_build": _build}
-    exec(source, scope)  # the source is built from the dataclass's own field names
+    exec_source(source, scope)  # compiled once, kept with the dataclass methods' code
     reduce: Callable[[Any], tuple[Any, ...]] = scope["reduce"]
     return reduce
 
