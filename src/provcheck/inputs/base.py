@@ -11,6 +11,7 @@ from typing import Any, Protocol
 from provcheck.inputs.frames import list_hint
 from provcheck.inputs.source import InputSource
 from provcheck.model import ErrorKind, Location, RecordError
+from provcheck.support.slots import maker
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,10 +29,15 @@ class RawRecord:
 
     def location(self, path: str) -> Location:
         """Where the record is, in file ``path``."""
-        return Location(path, self.index, self.line, self.end_line)
+        return _make_location(path, self.index, self.line, self.end_line, None)
 
 
 RawItem = RawRecord | RecordError
+
+# Built by filling their slots (``support.slots``): one of each a record read.
+_make_location = maker(Location)
+make_raw_record = maker(RawRecord)
+"""``RawRecord(index, line, data, end_line)``, every field given."""
 
 
 class WrapperMember(dict[str, Any]):

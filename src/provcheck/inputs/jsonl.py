@@ -16,6 +16,7 @@ from provcheck.inputs.base import (
     Screen,
     json_syntax,
     keep_repeated_keys,
+    make_raw_record,
     nested_too_deep,
     repeats_keys,
     string_or_error,
@@ -252,7 +253,7 @@ def parse_line(path: str, data: bytes, index: int, line_no: int, depth: int, str
     if fast is not None and repeats_keys(quotes, fast, orjson.dumps):
         fast = None  # the reference path keeps every value of a repeated key
     if fast is not None:
-        return RawRecord(index=index, line=line_no, data=fast)
+        return make_raw_record(index, line_no, fast, None)
     nul = data.find(b"\x00")
     if nul >= 0:
         return RecordError(

@@ -381,11 +381,13 @@ class RecordView:
         elif rec is None and line is not None and row.line is not None:
             row.line, *others = sorted({row.line, *row.also_lines, line})
             row.also_lines = tuple(others)
-        action = WAIVED if f.waived else f.action.value
-        self.hash.update(f"{f.id}\t{f.action.value}\t{f.waiver_state.value}\n".encode())
+        # ``_value_``: the members' values without ``Enum.value``'s Python-level property.
+        value = f.action._value_
+        action = WAIVED if f.waived else value
+        self.hash.update(f"{f.id}\t{value}\t{f.waiver_state._value_}\n".encode())
         if f.waived and f.waiver is not None and f.waiver.placeholder:
             self._placeholders += 1
-            self._placeholders_failing += f.action.value in self.fail_on
+            self._placeholders_failing += value in self.fail_on
         row.findings += 1
         row.worst = worse(row.worst, action)
         row.blocking = row.blocking or action in self.fail_on

@@ -66,16 +66,19 @@ def add(into: Counter[FieldKey], key: FieldKey, n: int) -> None:
 def count_fields(records: Iterable[Record], roles: RoleFilter | None, into: Counter[FieldKey]) -> None:
     """Add to ``into`` the turns each record's fields gave, the strings it did not read and the
     licences and models it declares (with the first line of each)."""
+    # A reason's ``_value_`` is its ``value`` without the enum's Python-level property (five
+    # strings a chat record).
+    role = SkipReason.ROLE.value
     for rec in records:
         path = rec.location.path
         carries = False
         for turn in rec.turns:
             scanned = roles is None or roles.accepts(turn)
-            into[(path, field_pattern(turn.field), "" if scanned else SkipReason.ROLE.value)] += 1
+            into[(path, field_pattern(turn.field), "" if scanned else role)] += 1
             carries = carries or (scanned and turn.kind in OUTPUT_KINDS)
         for skip in rec.skipped:
             pattern = field_pattern(skip.field)
-            into[(path, pattern, skip.reason.value)] += 1
+            into[(path, pattern, skip.reason._value_)] += 1
             if skip.value is not None:
                 into[(path, pattern, DECLARED + skip.value)] += 1
                 if carries and last_key(pattern).lower() in GENERATOR_KEYS:

@@ -33,6 +33,7 @@ from provcheck.policy import Evaluator
 from provcheck.scan import spool
 from provcheck.scan.spool import Spool, SpoolView, compact
 from provcheck.support.arrays import is_in
+from provcheck.support.slots import maker
 from provcheck.waivers import Applier
 
 # Matches and findings are model values: stored compactly (read back ~3x faster; spool.compact).
@@ -54,6 +55,7 @@ source's facts): stored once, in memory, and by number in each finding."""
 _SHARED = 4096
 """Shared values held at most per scan; past this a value is stored with each finding."""
 _finding_values = operator.attrgetter(*_FINDING_FIELDS)
+_make_finding = maker(Finding)
 
 _HEX_ID = re.compile(r"[0-9a-f]{20}")
 
@@ -325,7 +327,7 @@ class _Rehydrate:
         for at in _SHARED_AT:
             if type(values[at]) is int:
                 values[at] = self.shared[values[at]]
-        return Finding(*values)
+        return _make_finding(*values)
 
 
 __all__ = ["Collected", "Collector", "SpoolView", "above_threshold", "finding_order", "match_order"]

@@ -22,7 +22,6 @@ from __future__ import annotations
 import copyreg
 import dataclasses
 import enum
-import functools
 import io
 import operator
 import pickle
@@ -35,6 +34,8 @@ from typing import IO, Any, Generic, TypeVar, Union, overload
 import numpy as np
 
 from provcheck.errors import TempSpaceError
+from provcheck.support.methodcode import exec_source
+from provcheck.support.slots import maker
 
 T = TypeVar("T")
 U = TypeVar("U")
@@ -64,6 +65,18 @@ def _build(code: int, *args: Any) -> Any:
     return _FACTORIES[code](*args)
 
 
+def _first_build(code: int, cls: type) -> Callable[..., Any]:
+    """What ``_build`` calls for the dataclass ``cls`` until a value of it is first read back:
+    its ``slots.maker`` (made then, not at registration: most registered types are never
+    read back by a command), which then takes its place."""
+
+    def first(*args: Any) -> Any:
+        made = _FACTORIES[code] = maker(cls)
+        return made(*args)
+
+    return first
+
+
 def compact(*types: type) -> None:
     """Store values of ``types`` (dataclasses whose fields are all ``__init__`` arguments, and
     enums) in a spool as a call of one function with a number and the fields.
@@ -83,28 +96,35 @@ def compact(*types: type) -> None:
             if issubclass(cls, enum.Flag):  # a combination of flags has no name of its own
                 raise TypeError(f"{cls!r} is a Flag")
             _FACTORIES.append(cls.__members__.__getitem__)
-            _REDUCERS[cls] = functools.partial(_member, code)
+            # Each member's stored form made once: the reduction is a lookup in C, no call of
+            # Python code per member pickled.
+            _REDUCERS[cls] = {m: (_build, (code, m.name)) for m in cls}.__getitem__
             continue
         if not dataclasses.is_dataclass(cls):
             raise TypeError(f"{cls!r} is neither a dataclass nor an enum")
         fields = dataclasses.fields(cls)
         if any(not f.init for f in fields):
             raise TypeError(f"{cls.__name__} has fields that are not __init__ arguments")
-        _FACTORIES.append(cls)
-        get = operator.attrgetter(*(f.name for f in fields))
-        _REDUCERS[cls] = functools.partial(_one if len(fields) == 1 else _fields, code, get)
+        # Each value is built by filling its slots (``slots.maker``): the dataclass's frozen
+        # ``__init__`` was a fifth of reading a match back.
+        _FACTORIES.append(_first_build(code, cls))
+        _REDUCERS[cls] = _reducer(code, [f.name for f in fields])
 
 
-def _member(code: int, member: enum.Enum) -> tuple[Any, ...]:
-    return _build, (code, member.name)
-
-
-def _fields(code: int, get: Callable[[Any], tuple[Any, ...]], value: object) -> tuple[Any, ...]:
-    return _build, (code, *get(value))
-
-
-def _one(code: int, get: Callable[[Any], Any], value: object) -> tuple[Any, ...]:
-    return _build, (code, get(value))
+def _reducer(code: int, names: list[str]) -> Callable[[Any], tuple[Any, ...]]:
+    """``value -> (_build, (code, value.<field>, ...))`` for a dataclass of fields ``names``:
+    one function reading each field by name (a partial of a function unpacking an
+    ``attrgetter``'s tuple was three calls a value, and a match pickles a dozen values)."""
+    if not all(n.isidentifier() and n != "value" for n in names):
+        get = operator.attrgetter(*names)
+        if len(names) == 1:
+            return lambda value: (_build, (code, get(value)))
+        return lambda value: (_build, (code, *get(value)))
+    source = f"def reduce(value):\n    return _build, ({code}, {''.join(f'value.{n}, ' for n in names)})"
+    scope: dict[str, Any] = {"_build": _build}
+    exec_source(source, scope)  # compiled once, kept with the dataclass methods' code
+    reduce: Callable[[Any], tuple[Any, ...]] = scope["reduce"]
+    return reduce
 
 
 class Spool(Sequence[T]):

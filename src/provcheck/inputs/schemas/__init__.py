@@ -56,6 +56,7 @@ from provcheck.model import (
     SkipReason,
     Turn,
 )
+from provcheck.support.slots import maker
 
 __all__ = [
     "GENERATOR_KEYS",
@@ -292,15 +293,23 @@ class RecordTurns:
     def record(self) -> Record:
         """The :class:`Record`, with the digest of its turns."""
         turns = self.turns
-        return Record(
-            location=self.location,
-            id=self.id,
-            schema=self.schema,
-            turns=turns,
+        return _make_record(
+            self.location,
+            self.id,
+            self.schema,
+            turns,
             # Extra fields (timestamps, scores...) do not change what the record *is*.
-            content_hash=content_hash([t for t in turns if t.kind is not RoleKind.FIELD] or turns),
-            skipped=self.skipped,
+            content_hash([t for t in turns if t.kind is not RoleKind.FIELD] or turns),
+            self.skipped,
         )
+
+
+# A record's objects built by filling their slots (``support.slots``): their frozen
+# ``__init__`` was a sixth of reading a chat record.
+_make_record = maker(Record)
+_make_turns = maker(RecordTurns)
+_make_turn = maker(Turn)
+_make_skipped = maker(Skipped)
 
 
 def to_record(data: dict[str, Any], location: Location, options: RecordOptions) -> Record | RecordError:
@@ -367,17 +376,18 @@ def to_turns(data: dict[str, Any], location: Location, options: RecordOptions) -
     # A wrapper's member is metadata beside the records: its strings are extra fields (kind
     # `field`: not indexed by `index add`'s default roles, not taken for a model's answer).
     generic = schema is _GENERIC and not member
+    text_field, id_field = options.text_field, options.id_field
     for path, text in found:
         if path in claimed or path in skipped:
             continue
         if text is None:
             skipped[path] = SkipReason.LIMIT
-        elif options.text_field:
+        elif text_field:
             skipped[path] = SkipReason.NOT_SELECTED
             name = last_key(path).lower()
             if name in _DECLARING_KEYS and _declares(name, classify(name, text)):
                 declared[path] = text.strip()  # not read as text, still what the record says
-        elif path == options.id_field and not is_prose(text):
+        elif path == id_field and not is_prose(text):
             # `--id-field notes` made a copy in `notes` an "id", never read.
             skipped[path] = SkipReason.ID
         else:
@@ -406,7 +416,8 @@ def to_turns(data: dict[str, Any], location: Location, options: RecordOptions) -
                     declared[path] = text.strip()  # the record's own licence or model
             else:
                 raw.append((RawTurn(key, path, text), role_kind(key) if generic else RoleKind.FIELD))
-    for key in GENERATOR_KEYS.intersection(data):  # a model named by a number or an object
+    for key in () if GENERATOR_KEYS.isdisjoint(data) else GENERATOR_KEYS.intersection(data):
+        # A model named by a number or an object.
         if (named := _named(data[key])) is not None:
             skipped.setdefault(key, SkipReason.NUMBER if named[1] else SkipReason.LABEL)
             declared[key] = named[0]
@@ -419,32 +430,35 @@ def to_turns(data: dict[str, Any], location: Location, options: RecordOptions) -
     pieces: list[Piece] = []
     for t, kind in raw:
         decoded = t.field.endswith(_DECODINGS)
+        spaced = " " in t.text
         if (
             not decoded
-            and (" " not in t.text or may_be_spaced(t.text))
+            and (not spaced or may_be_spaced(t.text))
             and (plain := decoded_text(t.text)) is not None
         ):
             # A schema's turn (or a wrapped body read as prose) that is base64 of text.
             t = RawTurn(t.role, t.field + ENCODED_SUFFIX, plain, parts=t.paths())
-        elif not decoded and (word := decoded_word(t.text)) is not None:
-            # Or hexadecimal digits or percent-encoding of text (one word, as base64 is).
+        elif not decoded and not spaced and (word := decoded_word(t.text)) is not None:
+            # Or hexadecimal digits or percent-encoding of text (one word, as base64 is; a text
+            # holding a space is neither).
             t = RawTurn(t.role, t.field + word[1], word[0], parts=t.paths())
         if (
-            not t.field.endswith(JSON_SUFFIX)
+            "\\" in t.text  # what ``may_be_json`` looks for first, without a call
+            and not t.field.endswith(JSON_SUFFIX)
             and may_be_json(t.text)
             and (plain := json_text(t.text)) is not None
         ):
             # JSON text whose characters are \u escapes (a chat serialised with ensure_ascii), or
             # base64 of it: a decoded text that is JSON text was read with its escapes.
             t = RawTurn(t.role, t.field + JSON_SUFFIX, plain, parts=t.paths())
-        text = _clean(t.text)
+        text = t.text if t.text.isascii() else _clean(t.text)  # ``_clean`` keeps ASCII as it is
         if not text or text.isspace():  # ``not text.strip()`` without copying the text
             skipped.update(dict.fromkeys(t.paths(), SkipReason.EMPTY))
             continue
         pieces.append((t.role, kind, t.field, text))
     # A text kept as a list of short pieces is read as the one text it is (``runs``).
     for role, kind, field, text in joined(pieces):
-        turns.append(Turn(role=role, kind=kind, position=len(turns), field=field, text=text))
+        turns.append(_make_turn(role, kind, len(turns), field, text))
     if not turns and not member:
         keys = ", ".join(sorted(map(str, data))[:20]) or "none"
         return RecordError(
@@ -454,12 +468,12 @@ def to_turns(data: dict[str, Any], location: Location, options: RecordOptions) -
             line=location.line,
             index=location.index,
         )
-    return RecordTurns(
-        location=location,
-        id=_record_id(data, options.id_field),
-        schema=schema.name,
-        turns=tuple(turns),
-        skipped=tuple(Skipped(path, reason, declared.get(path)) for path, reason in skipped.items()),
+    return _make_turns(
+        location,
+        _record_id(data, options.id_field),
+        schema.name,
+        tuple(turns),
+        tuple([_make_skipped(path, reason, declared.get(path)) for path, reason in skipped.items()]),
     )
 
 

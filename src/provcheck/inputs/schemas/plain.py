@@ -23,6 +23,7 @@ from typing import Any
 from provcheck.inputs.schemas.base import RawTurn, role_kind
 from provcheck.inputs.schemas.walk import KEY_WORDS
 from provcheck.model import RoleKind
+from provcheck.support.slots import maker
 
 _OTHER_LISTS = frozenset(
     {
@@ -59,6 +60,11 @@ class PlainChat:
     the messages' contents)."""
 
 
+# Built by filling their slots (``support.slots``): two turns a chat record.
+_make_raw = maker(RawTurn)
+_make_chat = maker(PlainChat)
+
+
 def plain_chat(data: dict[str, Any]) -> PlainChat | None:
     """The turns and other strings of ``data`` when it is a plain chat record, else None.
 
@@ -79,26 +85,26 @@ def plain_chat(data: dict[str, Any]) -> PlainChat | None:
     turns: list[RawTurn] = []
     claimed: set[str] = set()
     rest: list[tuple[str, str]] = []
+    make = _make_raw
     for key, value in data.items():
         if type(key) is not str:
             return None
         if len(key) >= _KEY_CHARS and len(key.split()) >= KEY_WORDS:
             rest.append((f"{key}#key", key))
         if key == "messages":
+            # A message holds exactly a role and a content (tested above): its content is a
+            # turn, its role one of the other strings.
             for i, message in enumerate(messages):
-                here = f"messages[{i}]"
-                for name, text in message.items():
-                    at = f"{here}.{name}"
-                    if name == "content":
-                        turns.append(RawTurn(message["role"], at, text))
-                        claimed.add(at)
-                    else:
-                        rest.append((at, text))
+                role = message["role"]
+                at = f"messages[{i}].content"
+                turns.append(make(role, at, message["content"], ()))
+                claimed.add(at)
+                rest.append((f"messages[{i}].role", role))
         elif type(value) is str:
             rest.append((key, value))
         elif type(value) not in _SCALARS:
             return None
-    return PlainChat(turns, claimed, rest)
+    return _make_chat(turns, claimed, rest)
 
 
 def plain_text(data: dict[str, Any]) -> PlainChat | None:

@@ -109,11 +109,24 @@ HAS_SPACE = re.compile(r"\s")
 """Finds a character for which ``str.isspace`` is true (both are ``Py_UNICODE_ISSPACE``)."""
 
 
+_PATTERNS: dict[str, str] = {}
+"""``field_pattern`` of the paths with an index met (``messages[3].content``: a few per dataset,
+on every record; bounded, as paths come from data)."""
+_MAX_PATTERNS = 4096
+
+
 def field_pattern(path: str) -> str:
     """A field path with list indices (or an index range, ``runs.span_field``) as ``[]``:
     ``messages[3].content`` -> ``messages[].content``."""
     # Most paths hold no index (``id``, ``text``): a one-character search, not a regex pass.
-    return _INDEX.sub("[]", path) if "[" in path else path
+    if "[" not in path:
+        return path
+    found = _PATTERNS.get(path)
+    if found is None:
+        found = _INDEX.sub("[]", path)
+        if len(_PATTERNS) < _MAX_PATTERNS:
+            _PATTERNS[path] = found
+    return found
 
 
 def _is_id_key(key: str) -> bool:
