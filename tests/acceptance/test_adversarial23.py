@@ -9,6 +9,11 @@ before its fix.
    concatenated streams are read as before, and NUL bytes after an xz stream (its stream
    padding, which ``xz -t`` accepts) are passed over where they were an error
    (``inputs/concatenated.py``).
+2. SAID ``hook run`` options that replace settings of ``.provcheck.yaml`` (``--fail-on never``
+   over ``fail_on: block``, ``-p lenient.yaml`` over ``policy:``, as the pre-commit framework's
+   ``args:`` give them) were applied without a word: the commit passed with "findings: 1 block"
+   and nothing said that the configured gate was not the one applied, where ``scan`` says so
+   in every report. The hook's summary now says it as ``scan`` does (``cli/replaced.py``).
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from pathlib import Path
 
 import pytest
 
+from gitrepo import BLOCK_POLICY, GitRepo, clean, isolated_env, jsonl, restricted
 from helpers import REFERENCE_TEXTS, run_cli
 
 BLOCKING_POLICY = """\
@@ -100,3 +106,33 @@ def test_concatenated_streams_are_all_read(
     doc = _scan(path, index_dir, policy, code=1)
     assert doc["errors"] == []
     assert doc["summary"]["records"]["scanned"] == 2  # type: ignore[index]
+
+
+LENIENT_POLICY = BLOCK_POLICY.replace("action: block", "action: info")
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["--fail-on", "never"], "fail_on: block (.provcheck.yaml:3) replaced by --fail-on never"),
+        (["-p", "lenient.yaml"], "policy: policy.yaml (.provcheck.yaml:2) replaced by --policy lenient.yaml"),
+    ],
+    ids=["fail-on", "policy"],
+)
+def test_a_hook_option_replacing_a_configured_setting_is_said(
+    tmp_path: Path, index_dir: Path, args: list[str], said: str
+) -> None:
+    # The old hook passed the copy (exit 0) saying only "findings: 1 block" or "findings: none".
+    repo = GitRepo(tmp_path / "dataset", isolated_env(tmp_path))
+    repo.write("policy.yaml", BLOCK_POLICY)
+    repo.write("lenient.yaml", LENIENT_POLICY)
+    repo.write(".provcheck.yaml", f"index: {index_dir}\npolicy: policy.yaml\nfail_on: block\n")
+    repo.write("data/train.jsonl", jsonl([clean(1)]))
+    repo.git("add", ".")
+    repo.commit("dataset")
+    repo.append("data/train.jsonl", jsonl([restricted(1)]))
+    repo.git("add", ".")
+    repo.provcheck("hook", "run", "--no-cache", code=1)
+    out = repo.provcheck("hook", "run", "--no-cache", *args)
+    line = next(x for x in out.stderr.splitlines() if "options replaced configured settings" in x)
+    assert said in line.replace(str(repo.path.resolve()) + "/", "").replace(str(repo.path) + "/", "")
