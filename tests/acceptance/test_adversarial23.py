@@ -14,6 +14,13 @@ before its fix.
    ``args:`` give them) were applied without a word: the commit passed with "findings: 1 block"
    and nothing said that the configured gate was not the one applied, where ``scan`` says so
    in every report. The hook's summary now says it as ``scan`` does (``cli/replaced.py``).
+3. FAIL-OPEN ``--use research-only`` over a policy declaring ``commercial: true`` was taken as
+   an addition (the documented reading of ``--use``), and the declared use became commercial
+   *and* research-only: ``research-only-licence-outside-research`` tests only the latter, so a
+   copy of research-only material passed, exit 0, where ``--use non-commercial`` is refused as
+   a contradiction. The two are now refused together wherever they come from (exit 2, naming
+   both origins); ``--use-only --use research-only`` replaces the use as before
+   (``policy/use.py``).
 """
 
 from __future__ import annotations
@@ -136,3 +143,34 @@ def test_a_hook_option_replacing_a_configured_setting_is_said(
     out = repo.provcheck("hook", "run", "--no-cache", *args)
     line = next(x for x in out.stderr.splitlines() if "options replaced configured settings" in x)
     assert said in line.replace(str(repo.path.resolve()) + "/", "").replace(str(repo.path) + "/", "")
+
+
+COMMERCIAL_POLICY = """\
+include: [provcheck:default]
+use: {purpose: train-model, commercial: true, distributed: true}
+"""
+
+
+def test_research_only_is_refused_beside_a_commercial_use(tmp_path: Path) -> None:
+    # The old code merged the two; the research-only block was never raised: exit 0.
+    refs = tmp_path / "refs.jsonl"
+    refs.write_text(json.dumps({"id": "r0", "text": REFERENCE_TEXTS[0]}) + "\n", encoding="utf-8")
+    index = tmp_path / "index"
+    run_cli(["index", "add", index, refs, "--source", "lab", "--provider", "deepseek", "--license",
+             "LicenseRef-Research-Use", "-q"])  # fmt: skip
+    data = tmp_path / "data" / "d.jsonl"
+    data.parent.mkdir()
+    data.write_bytes(COPY)
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(COMMERCIAL_POLICY, encoding="utf-8")
+    args: list[object] = ["scan", data, "-i", index, "-p", policy, "--no-cache", "-q"]
+    out = tmp_path / "r.json"
+    run_cli([*args, "-f", "json", "-o", out], code=1)
+    rules = {f["rule"] for f in json.loads(out.read_text(encoding="utf-8"))["findings"]}
+    assert "research-only-licence-outside-research" in rules
+    result = run_cli([*args, "--use", "research-only"], code=2)
+    assert "'research-only' contradicts 'commercial' declared by the policy" in result.stderr
+    run_cli([*args, "--use-only", "--use", "research-only", "--use", "train-model"], code=0)
+    run_cli(
+        [*args, "--use-only", "--use", "research-only", "--use", "commercial", "--use", "train-model"], code=2
+    )
