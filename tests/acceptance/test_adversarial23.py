@@ -21,10 +21,17 @@ before its fix.
    a contradiction. The two are now refused together wherever they come from (exit 2, naming
    both origins); ``--use-only --use research-only`` replaces the use as before
    (``policy/use.py``).
+4. CACHE The result cache's code digest (what invalidates cached matches when the matching code
+   changes: in a checkout the version stays ``0.1.0``) covered the matcher's modules but not
+   what they import: ``scan.rejections`` (the memo of pairs known to fail), ``scan.refcache``
+   and ``provcheck.support``. A change there kept serving the matches of the code before it,
+   a pass where the new code blocks. Every provcheck module the matching code imports is now
+   covered, or named below with why it cannot change a cached match (``scan/cache.py``).
 """
 
 from __future__ import annotations
 
+import ast
 import bz2
 import gzip
 import json
@@ -173,4 +180,78 @@ def test_research_only_is_refused_beside_a_commercial_use(tmp_path: Path) -> Non
     run_cli([*args, "--use-only", "--use", "research-only", "--use", "train-model"], code=0)
     run_cli(
         [*args, "--use-only", "--use", "research-only", "--use", "commercial", "--use", "train-model"], code=2
+    )
+
+
+NOT_MATCHING = {
+    "provcheck": "the version, which the digest holds",
+    "provcheck.errors": "exceptions",
+    "provcheck.inputs": "records: the cache key holds every turn read",
+    "provcheck.policy": "evaluated afresh on every run",
+    "provcheck.runtime": "processes and progress",
+    "provcheck.waivers": "applied afresh on every run",
+    "provcheck.scan.facts": "the run record",
+    "provcheck.scan.fields": "field counts",
+    "provcheck.scan.partial": "shards",
+    "provcheck.scan.prefilter": "applies the cache",
+    "provcheck.scan.remote": "readers on Ray workers, never used with the result cache",
+    "provcheck.scan.results": "collects matches after the cache (the threshold applied to both)",
+    "provcheck.scan.runs": "runs of short records are matched again on every run",
+    "provcheck.scan.tally": "counts",
+}
+
+
+def _provcheck_imports(path: Path, module: str) -> set[str]:
+    found: set[str] = set()
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names if a.name.startswith("provcheck"))
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*parts, *([base] if base else [])])
+            if base.startswith("provcheck"):
+                found.add(base)
+                found.update(f"{base}.{a.name}" for a in node.names)
+    return found
+
+
+def test_the_cache_digest_covers_every_module_the_matching_code_imports() -> None:
+    import provcheck
+    from provcheck.scan import cache
+
+    root = Path(provcheck.__file__).parent.parent
+
+    def source(name: str) -> Path | None:
+        base = root / name.replace(".", "/")
+        return (
+            base / "__init__.py"
+            if base.is_dir()
+            else (base.with_suffix(".py") if base.with_suffix(".py").exists() else None)
+        )
+
+    def covered(name: str, prefixes: tuple[str, ...]) -> bool:
+        return any(name == p or name.startswith(p + ".") for p in prefixes)
+
+    todo = [str(p.relative_to(root).with_suffix("")).replace("/", ".").removesuffix(".__init__")
+            for name in cache._MATCHING_CODE for p in cache._module_sources(name)]  # fmt: skip
+    seen: set[str] = set()
+    missing: set[str] = set()
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        path = source(name)
+        if path is None:
+            continue  # a name imported from a module, not a module
+        if not covered(name, cache._MATCHING_CODE):
+            if name != "provcheck" and not covered(name, tuple(n for n in NOT_MATCHING if n != "provcheck")):
+                missing.add(name)
+            continue
+        todo.extend(_provcheck_imports(path, name))
+    assert not missing, (
+        f"modules the matching code imports that the cache digest does not cover: {sorted(missing)}"
     )
