@@ -26,7 +26,8 @@ before its fix.
    what they import: ``scan.rejections`` (the memo of pairs known to fail), ``scan.refcache``
    and ``provcheck.support``. A change there kept serving the matches of the code before it,
    a pass where the new code blocks. Every provcheck module the matching code imports is now
-   covered, or named below with why it cannot change a cached match (``scan/cache.py``).
+   covered, or named below with why it cannot change a cached match, and the C sources of the
+   compiled passes are hashed with their package (``scan/cache.py``).
 """
 
 from __future__ import annotations
@@ -252,6 +253,8 @@ def test_the_cache_digest_covers_every_module_the_matching_code_imports() -> Non
                 missing.add(name)
             continue
         todo.extend(_provcheck_imports(path, name))
+    compiled = {p.name for p in cache._module_sources("provcheck.matching") if p.suffix == ".c"}
+    assert compiled == {p.name for p in (root / "provcheck" / "matching").glob("*.c")}
     assert not missing, (
         f"modules the matching code imports that the cache digest does not cover: {sorted(missing)}"
     )

@@ -107,13 +107,14 @@ def code_digest() -> str:
 
 
 def _module_sources(name: str) -> list[Path]:
-    """The source files of a module, or of every module of a package, sorted."""
+    """The source files of a module, or of every module of a package (its C sources too, where
+    they are: a compiled alignment pass decides matches as its Python twin does), sorted."""
     spec = importlib.util.find_spec(name)
     if spec is None or spec.origin is None:
         raise RuntimeError(f"the result cache cannot find the matching module {name}")
     origin = Path(spec.origin)
     if spec.submodule_search_locations is not None:
-        return sorted(origin.parent.rglob("*.py"))
+        return sorted([*origin.parent.rglob("*.py"), *origin.parent.rglob("*.c")])
     return [origin]
 
 
