@@ -28,6 +28,13 @@ before its fix.
    a pass where the new code blocks. Every provcheck module the matching code imports is now
    covered, or named below with why it cannot change a cached match, and the C sources of the
    compiled passes are hashed with their package (``scan/cache.py``).
+5. DROPPED A ``PROVCHECK_*`` variable spelling an option or setting another way
+   (``PROVCHECK_FAILON=review``, ``PROVCHECK_POLICY_FILE=strict.yaml``, ``PROVCHECK_WAIVER``,
+   ``PROVCHECK_EXCLUDES``) was "not provcheck's to judge" and dropped without a word: the gate
+   ran on ``block`` and the default policy. Such a name (without its underscores, one ``S``
+   more or less, or ``_FILE``/``_PATH``/``_DIR``/``_URL``/``_LEVEL`` added) is refused like
+   the exact one unless the command line gives the option; other names are left alone
+   (``cli/environment.py``).
 """
 
 from __future__ import annotations
@@ -258,3 +265,35 @@ def test_the_cache_digest_covers_every_module_the_matching_code_imports() -> Non
     assert not missing, (
         f"modules the matching code imports that the cache digest does not cover: {sorted(missing)}"
     )
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "said"),
+    [
+        ("PROVCHECK_FAILON", "review", "read as PROVCHECK_FAIL_ON, the option --fail-on"),
+        ("PROVCHECK_POLICY_FILE", "strict.yaml", "read as PROVCHECK_POLICY, the option --policy"),
+        ("PROVCHECK_WAIVER", "w.yaml", "read as PROVCHECK_WAIVERS, the option --waivers"),
+        ("PROVCHECK_EXCLUDES", "data/**", "write `exclude:` in .provcheck.yaml"),
+    ],
+)
+def test_a_setting_spelt_another_way_in_the_environment_is_refused(
+    tmp_path: Path,
+    index_dir: Path,
+    policy: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    variable: str,
+    value: str,
+    said: str,
+) -> None:
+    # The old code left every such name alone: the scan ran without the setting (exit 1 here).
+    data = tmp_path / "data" / "d.jsonl"
+    data.parent.mkdir()
+    data.write_bytes(COPY)
+    args: list[object] = ["scan", data, "-i", index_dir, "--no-cache", "-q"]
+    monkeypatch.setenv(variable, value)
+    out = run_cli(args, code=2)
+    assert f"{variable} is set" in out.stderr and said in " ".join(out.stderr.split()), out.stderr
+    monkeypatch.delenv(variable)
+    for other in ("PROVCHECK_SHARED", "PROVCHECK_USER", "PROVCHECK_VERSION"):  # not provcheck's
+        monkeypatch.setenv(other, "x")
+    run_cli([*args, "-p", policy], code=1)
