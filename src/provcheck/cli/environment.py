@@ -78,11 +78,11 @@ def refuse_unread(
                 f"would be dropped; give {option.opts[-1]} on the command line{where}, or unset {variable}",
                 ctx,
             )
-        key = _near(name, [k.upper() for k in CONFIG_KEYS]) if reads_config and misspelt is None else None
-        if key is not None and key.lower() != name.lower():
+        setting = _near(name, [k.upper() for k in CONFIG_KEYS]) if reads_config and misspelt is None else None
+        if setting is not None and setting.lower() != name.lower():
             raise click.UsageError(
-                f"{variable} is set (read as {PREFIX + key}), but provcheck reads no setting from the "
-                f"environment: it would be dropped; write `{key.lower()}:` in .provcheck.yaml, or "
+                f"{variable} is set (read as {PREFIX + setting}), but provcheck reads no setting from the "
+                f"environment: it would be dropped; write `{setting.lower()}:` in .provcheck.yaml, or "
                 f"unset {variable}",
                 ctx,
             )
