@@ -35,6 +35,10 @@ before its fix.
    more or less, or ``_FILE``/``_PATH``/``_DIR``/``_URL``/``_LEVEL`` added) is refused like
    the exact one unless the command line gives the option; other names are left alone
    (``cli/environment.py``).
+6. CRASH A staged dataset file whose name is not UTF-8 (``data/bad\\xffname.jsonl``, legal on
+   Linux; ``git`` lists it) stopped the hook with an internal error (exit 10) instead of
+   scanning it: the paths sent to ``git check-attr`` on its standard input were encoded
+   strictly (``gitscan/repo.py``).
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ import bz2
 import gzip
 import json
 import lzma
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -297,3 +302,17 @@ def test_a_setting_spelt_another_way_in_the_environment_is_refused(
     for other in ("PROVCHECK_SHARED", "PROVCHECK_USER", "PROVCHECK_VERSION"):  # not provcheck's
         monkeypatch.setenv(other, "x")
     run_cli([*args, "-p", policy], code=1)
+
+
+def test_a_staged_file_whose_name_is_not_utf8_is_scanned(tmp_path: Path, index_dir: Path) -> None:
+    # The old hook: "internal error (a bug)", exit 10.
+    repo = GitRepo(tmp_path / "dataset", isolated_env(tmp_path))
+    repo.write("policy.yaml", BLOCK_POLICY)
+    repo.write(".provcheck.yaml", f"index: {index_dir}\npolicy: policy.yaml\n")
+    repo.write("data/train.jsonl", jsonl([clean(1)]))
+    repo.git("add", ".")
+    repo.commit("dataset")
+    (repo.path / "data").joinpath(os.fsdecode(b"bad\xffname.jsonl")).write_text(jsonl([restricted(1)]))
+    repo.git("add", ".")
+    out = repo.provcheck("hook", "run", "--no-cache", code=1)
+    assert "commit refused: 1 blocking finding(s)" in out.stderr
