@@ -39,6 +39,12 @@ before its fix.
    Linux; ``git`` lists it) stopped the hook with an internal error (exit 10) instead of
    scanning it: the paths sent to ``git check-attr`` on its standard input were encoded
    strictly (``gitscan/repo.py``).
+7. FAIL-OPEN A commit (or a pull request, ``scan --changed-since``) that changes only
+   ``.provcheck.yaml`` to select committed files it did not (an ``exclude:`` removed, an
+   ``include:`` widened) passed with "no staged dataset records to scan": those files had never
+   been checked, and a copy in them came under the gate unscanned, where moving the file into
+   the globs (``git mv``) has it scanned whole. Such files are now scanned whole
+   (``gitscan/widened.py``).
 """
 
 from __future__ import annotations
@@ -316,3 +322,37 @@ def test_a_staged_file_whose_name_is_not_utf8_is_scanned(tmp_path: Path, index_d
     repo.git("add", ".")
     out = repo.provcheck("hook", "run", "--no-cache", code=1)
     assert "commit refused: 1 blocking finding(s)" in out.stderr
+
+
+def test_a_configuration_change_that_selects_unchecked_files_scans_them(
+    tmp_path: Path, index_dir: Path
+) -> None:
+    # The old hook and CI gate: "no staged dataset records to scan", exit 0.
+    repo = GitRepo(tmp_path / "dataset", isolated_env(tmp_path))
+    repo.write("policy.yaml", BLOCK_POLICY)
+    config = f"index: {index_dir}\npolicy: policy.yaml\ninclude: ['data/**']\nexclude: ['data/scratch/**']\n"
+    repo.write(".provcheck.yaml", config)
+    repo.write("data/train.jsonl", jsonl([clean(1)]))
+    repo.write("data/scratch/old.jsonl", jsonl([restricted(1)]))  # left out, never checked
+    repo.git("add", ".")
+    repo.commit("dataset")
+    base = repo.git("rev-parse", "HEAD").stdout.strip()
+    repo.write(".provcheck.yaml", config.replace("exclude: ['data/scratch/**']\n", ""))
+    repo.git("add", ".")
+    out = repo.provcheck("hook", "run", "--no-cache", code=1)
+    assert (
+        "selects 1 dataset file(s) its version in HEAD did not: scanned whole (data/scratch/old.jsonl)"
+        in (" ".join(out.stderr.split()))
+    )
+    repo.commit("configuration on its own", "--no-verify")
+    repo.provcheck("scan", "--changed-since", base, "--no-cache", "-q", code=1)
+    # A change that selects nothing new is scanned as before.
+    repo.write(
+        ".provcheck.yaml", config.replace("exclude: ['data/scratch/**']\n", "exclude: ['data/zzz/**']\n")
+    )
+    repo.git("add", ".")
+    repo.commit("exclude again", "--no-verify")
+    repo.write(".provcheck.yaml", config)
+    repo.git("add", ".")
+    out = repo.provcheck("hook", "run", "--no-cache")
+    assert "scanned whole" not in out.stderr

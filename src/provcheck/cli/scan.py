@@ -25,7 +25,7 @@ from provcheck.cli.common import (
     stderr,
     write_outputs,
 )
-from provcheck.cli.hook import refuse_gate_changes, refuse_gate_mix
+from provcheck.cli.hook import refuse_gate_changes, refuse_gate_mix, scan_widened
 from provcheck.cli.merge import check_shard_options, refuse_partial_inside
 from provcheck.cli.pairing import pair_outputs
 from provcheck.cli.replaced import replaced_settings, same_path
@@ -452,6 +452,7 @@ def scan(
             # under the configuration they bring and passed (adversarial pass 11).
             refuse_gate_changes(repo, config, changes, policy_path, index_path)
             refuse_globs_selecting_nothing(repo, config, changes)
+            scan_widened(repo, config, changes, settings.lfs, quiet)
             if waivers is not None:
                 refuse_new_scope_waivers(repo, waivers, changes)
             if config_path is None:  # a changed file under a nested configuration (as the hook)
