@@ -45,6 +45,9 @@ before its fix.
    been checked, and a copy in them came under the gate unscanned, where moving the file into
    the globs (``git mv``) has it scanned whole. Such files are now scanned whole
    (``gitscan/widened.py``).
+8. LOCATED A result cache that git tracks, named by ``PROVCHECK_CACHE_DIR`` (as the GitLab job
+   sets it), was refused as "--cache-dir: ...", an option the command line never gave; the
+   error now names what named the cache (``api.py``).
 """
 
 from __future__ import annotations
@@ -356,3 +359,19 @@ def test_a_configuration_change_that_selects_unchecked_files_scans_them(
     repo.git("add", ".")
     out = repo.provcheck("hook", "run", "--no-cache")
     assert "scanned whole" not in out.stderr
+
+
+def test_a_tracked_cache_is_refused_naming_the_variable_that_named_it(
+    tmp_path: Path, index_dir: Path
+) -> None:
+    repo = GitRepo(tmp_path / "dataset", isolated_env(tmp_path))
+    repo.write("policy.yaml", BLOCK_POLICY)
+    repo.write(".provcheck.yaml", f"index: {index_dir}\npolicy: policy.yaml\n")
+    repo.write("data/train.jsonl", jsonl([clean(1)]))
+    repo.write(".provcheck-cache/planted.sqlite", b"\0")
+    repo.git("add", ".")
+    repo.commit("dataset")
+    repo.append("data/train.jsonl", jsonl([restricted(1)]))
+    repo.env = {**repo.env, "PROVCHECK_CACHE_DIR": ".provcheck-cache"}
+    out = repo.provcheck("scan", "--changed-since", "HEAD", "-q", code=6)
+    assert "PROVCHECK_CACHE_DIR: the result cache .provcheck-cache holds files git tracks" in out.stderr
