@@ -23,11 +23,12 @@ before its fix.
    (``policy/use.py``).
 4. CACHE The result cache's code digest (what invalidates cached matches when the matching code
    changes: in a checkout the version stays ``0.1.0``) covered the matcher's modules but not
-   what they import: ``scan.rejections`` (the memo of pairs known to fail), ``scan.refcache``
-   and ``provcheck.support``. A change there kept serving the matches of the code before it,
-   a pass where the new code blocks. Every provcheck module the matching code imports is now
-   covered, or named below with why it cannot change a cached match, and the C sources of the
-   compiled passes are hashed with their package (``scan/cache.py``).
+   all they import: ``provcheck.support`` (text scanning, arrays, batching), nor the C sources
+   of the compiled passes (``scan.rejections`` and ``scan.refcache`` were missing too until
+   ``support/matchcode.py`` landed beside this pass). A change there kept serving the matches
+   of the code before it, a pass where the new code blocks. Every provcheck module the
+   matching code imports is now covered, or named below with why it cannot change a cached
+   match, and the C sources are hashed with their package (``scan/cache.py``).
 5. DROPPED A ``PROVCHECK_*`` variable spelling an option or setting another way
    (``PROVCHECK_FAILON=review``, ``PROVCHECK_POLICY_FILE=strict.yaml``, ``PROVCHECK_WAIVER``,
    ``PROVCHECK_EXCLUDES``) was "not provcheck's to judge" and dropped without a word: the gate
