@@ -434,7 +434,7 @@ def _refuse_tracked_cache(settings: Settings, repo: Repo) -> None:
         return
     tracked = repo.git("ls-files", "-z", "--", os.path.relpath(cache, root))
     if tracked.strip(b"\0"):
-        where = settings.config.where("cache") if settings.config and settings.config.cache else "--cache-dir"
+        where = _cache_origin(settings)
         raise ConfigError(
             [
                 f"{where}: the result cache {settings.cache_dir} holds files git tracks: "
@@ -443,6 +443,19 @@ def _refuse_tracked_cache(settings: Settings, repo: Repo) -> None:
             hint="keep the cache outside the repository (the default, ~/.cache/provcheck) or untrack it "
             "(git rm -r --cached DIR); --no-cache runs without it",
         )
+
+
+def _cache_origin(settings: Settings) -> str:
+    """What named the cache directory: ``.provcheck.yaml:LINE``, ``PROVCHECK_CACHE_DIR`` or
+    ``--cache-dir`` (an error named ``--cache-dir`` for a cache only the variable gave)."""
+    cache = os.path.realpath(settings.cache_dir or "")
+    configured = settings.config.cache if settings.config else None
+    if settings.config and isinstance(configured, str) and os.path.realpath(configured) == cache:
+        return settings.config.where("cache")
+    variable = os.environ.get("PROVCHECK_CACHE_DIR")
+    if variable and os.path.realpath(variable) == cache:
+        return "PROVCHECK_CACHE_DIR"
+    return "--cache-dir"
 
 
 def _moved_out_of_waiver(change: FileChange, repo: Repo, waivers: Waivers) -> FileChange:

@@ -61,14 +61,29 @@ def refuse_unread(
     for name in names:
         variable = PREFIX + name
         option = options.get(name)
+        misspelt = next((r for r in READ if _distance(name, r) <= max(1, len(r) // 5)), None)
+        meant, spelt = "", name
+        if option is None and misspelt is None:
+            near = _near(name, list(options))
+            if near is not None:
+                option, spelt = options[near], near
+                meant = f" (read as {PREFIX + near}, the option {option.opts[-1]})"
         if option is not None:
             if any(opt in given for opt in option.opts + option.secondary_opts):
                 continue  # the user's own variable, given on the command line (-i "$PROVCHECK_INDEX")
-            key = name.lower()
+            key = spelt.lower()
             where = f" (or `{key}:` in .provcheck.yaml)" if reads_config and key in CONFIG_KEYS else ""
             raise click.UsageError(
-                f"{variable} is set, but provcheck reads no option from the environment: it would be "
-                f"dropped; give {option.opts[-1]} on the command line{where}, or unset {variable}",
+                f"{variable} is set{meant}, but provcheck reads no option from the environment: it "
+                f"would be dropped; give {option.opts[-1]} on the command line{where}, or unset {variable}",
+                ctx,
+            )
+        setting = _near(name, [k.upper() for k in CONFIG_KEYS]) if reads_config and misspelt is None else None
+        if setting is not None and setting.lower() != name.lower():
+            raise click.UsageError(
+                f"{variable} is set (read as {PREFIX + setting}), but provcheck reads no setting from the "
+                f"environment: it would be dropped; write `{setting.lower()}:` in .provcheck.yaml, or "
+                f"unset {variable}",
                 ctx,
             )
         if reads_config and name.lower() in CONFIG_KEYS:
@@ -77,13 +92,32 @@ def refuse_unread(
                 f"dropped; write `{name.lower()}:` in .provcheck.yaml, or unset {variable}",
                 ctx,
             )
-        near = next((r for r in READ if _distance(name, r) <= max(1, len(r) // 5)), None)
-        if near is not None:
+        if misspelt is not None:
             raise click.UsageError(
-                f"{variable} is set, but provcheck does not read it (did you mean {PREFIX + near}?); "
+                f"{variable} is set, but provcheck does not read it (did you mean {PREFIX + misspelt}?); "
                 f"it reads {', '.join(PREFIX + r for r in READ)}",
                 ctx,
             )
+
+
+_SUFFIXES = ("_FILE", "_PATH", "_DIR", "_URL", "_LEVEL")
+"""What a variable may add to a setting's name (``PROVCHECK_POLICY_FILE``, ``PROVCHECK_INDEX_DIR``)."""
+
+
+def _near(name: str, keys: Sequence[str]) -> str | None:
+    """The option or setting a variable name spells another way (``FAILON``, ``WAIVER``,
+    ``POLICY_FILE`` for ``FAIL_ON``, ``WAIVERS``, ``POLICY``): such a variable was dropped
+    without a word, as another tool's would be, and the gate ran without the setting
+    (adversarial pass 23). Only these spellings: without its underscores, one ``S`` more or
+    less, or a suffix of ``_SUFFIXES``; ``PROVCHECK_SHARED`` is not ``--shard``."""
+    for key in keys:
+        if (
+            name.replace("_", "") == key.replace("_", "")
+            or name in (key + "S", key.removesuffix("S"))
+            or (name.startswith(key) and name[len(key) :] in _SUFFIXES)
+        ):
+            return key
+    return None
 
 
 def _distance(a: str, b: str) -> int:

@@ -19,6 +19,7 @@ from provcheck.gitscan.merges import merge_heads, merged_in
 from provcheck.gitscan.named import refuse_unknown_files
 from provcheck.gitscan.prefix import start_proofs
 from provcheck.gitscan.repo import Repo, repository_paths
+from provcheck.gitscan.widened import newly_selected
 from provcheck.inputs import reader_for
 from provcheck.report.terminal import printable
 
@@ -90,6 +91,7 @@ def run(
     # Before anything is skipped: a loosened configuration may be what skips the new records.
     refuse_gate_changes(repo, config, changes, policy_path, index_path)
     refuse_globs_selecting_nothing(repo, config, changes)  # a typo in `include:` passed every commit
+    scan_widened(repo, config, changes, lfs, quiet)
     if config_path is None:
         # A dataset folder with a `.provcheck.yaml` of its own (a monorepo): its files were
         # judged under the configuration found from the working directory, its own ignored.
@@ -130,6 +132,34 @@ def run(
         quiet=quiet,
         started=started,
     )
+
+
+def scan_widened(
+    repo: Repo, config: project.ProjectConfig | None, changes: changesets.ChangeSet, lfs: str, quiet: bool
+) -> None:
+    """Add to ``changes``, whole, the dataset files the configuration change brings under the
+    gate (``gitscan.widened``): they were never checked."""
+    widened = newly_selected(repo, config, changes)
+    if not widened:
+        return
+    named = [os.path.join(repo.root, p) for p in widened]
+    if changes.base_commit is None:  # the hook: a named file the commit leaves as it is is read whole
+        whole = changesets.staged(repo, named, config, lfs)
+    else:  # every file is new against the empty tree
+        whole = changesets.since(repo, repo.empty_tree(), named, config, lfs, commit=repo.empty_tree())
+    have = {c.path for c in (*changes.files, *changes.declaring)}
+    changes.files += [c for c in whole.files if c.path not in have]
+    changes.declaring += [c for c in whole.declaring if c.path not in have]
+    if not quiet:
+        shown = ", ".join(widened[:5]) + (", ..." if len(widened) > 5 else "")
+        stderr.print(
+            printable(
+                f"provcheck: the configuration {config.path if config else ''} selects "
+                f"{len(widened)} dataset file(s) its version in {changes.base_commit or 'HEAD'} "
+                f"did not: scanned whole ({shown})"
+            ),
+            markup=False,
+        )
 
 
 PRE_COMMIT_CONFIG = ".pre-commit-config.yaml"

@@ -25,9 +25,10 @@ from provcheck.cli.common import (
     stderr,
     write_outputs,
 )
-from provcheck.cli.hook import refuse_gate_changes, refuse_gate_mix
+from provcheck.cli.hook import refuse_gate_changes, refuse_gate_mix, scan_widened
 from provcheck.cli.merge import check_shard_options, refuse_partial_inside
 from provcheck.cli.pairing import pair_outputs
+from provcheck.cli.replaced import replaced_settings, same_path
 from provcheck.cli.staged import inside, refuse_new_scope_waivers
 from provcheck.cli.verdict import ERRORS_SHOWN, fail_on_actions, waiver_lines
 from provcheck.errors import ExitCode, ProvcheckError, UsageError
@@ -140,7 +141,7 @@ def _note_replaced(config: project.ProjectConfig, index: str | None, policy: str
         ("--index", index, config.index, "; give it as another -i to search both"),
         ("--policy", policy, config.policy, ""),
     ):
-        if given and configured and not _same_path(given, configured):
+        if given and configured and not same_path(given, configured):
             stderr.print(
                 printable(
                     f"note: {option} {given} is used instead of the {option[2:]} that "
@@ -148,45 +149,6 @@ def _note_replaced(config: project.ProjectConfig, index: str | None, policy: str
                 ),
                 markup=False,
             )
-
-
-def replaced_settings(config: project.ProjectConfig, given: dict[str, tuple[str, object]]) -> list[str]:
-    """What options replaced of the configuration, one line each (``fail_on: review
-    (.provcheck.yaml:3) replaced by --fail-on never``), for the run record and a note.
-
-    ``given`` maps a configuration key to the option and the value given (None when not given;
-    True for a flag). Options win over the file, as documented, but only a replaced index or
-    policy was said: ``--fail-on never`` over ``fail_on: review`` left every report naming the
-    configuration and the threshold in force, with nothing saying that the file had asked for
-    another (adversarial pass 18)."""
-    out: list[str] = []
-    for key, (option, value) in given.items():
-        configured = getattr(config, key)
-        if value is None or configured is None or configured == ():
-            continue
-        if isinstance(value, tuple):  # --roles a,b --roles c
-            value = ",".join(_words(value))
-            configured = ",".join(_words(configured))
-        if value is True:  # --no-cache
-            if configured is False:
-                continue
-            said = option
-        elif isinstance(value, str) and isinstance(configured, str) and _same_path(value, configured):
-            continue
-        else:
-            said = f"{option} {value}"
-        if value == configured:
-            continue
-        out.append(f"{key}: {configured} ({config.where(key)}) replaced by {said}")
-    return out
-
-
-def _words(values: object) -> list[str]:
-    return sorted({w.strip() for v in values for w in str(v).split(",") if w.strip()})  # type: ignore[attr-defined]
-
-
-def _same_path(a: str, b: str) -> bool:
-    return a == b or ("://" not in a and "://" not in b and os.path.realpath(a) == os.path.realpath(b))
 
 
 def waivers_for(path: str | None) -> Waivers | None:
@@ -490,6 +452,7 @@ def scan(
             # under the configuration they bring and passed (adversarial pass 11).
             refuse_gate_changes(repo, config, changes, policy_path, index_path)
             refuse_globs_selecting_nothing(repo, config, changes)
+            scan_widened(repo, config, changes, settings.lfs, quiet)
             if waivers is not None:
                 refuse_new_scope_waivers(repo, waivers, changes)
             if config_path is None:  # a changed file under a nested configuration (as the hook)

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from provcheck.api import resolve, scan_changes, unchanged_records, waivers_of
 from provcheck.cli.common import StderrProgress, format_error, stderr
 from provcheck.cli.hook import refuse_gate_mix
+from provcheck.cli.replaced import replaced_settings
 from provcheck.cli.verdict import ERRORS_SHOWN, fail_on_actions, waiver_lines
 from provcheck.errors import ExitCode, GateChangeError, ProvcheckError
 from provcheck.gitscan.changes import ChangeSet
@@ -74,11 +75,27 @@ def scan_staged(
     try:
         # The hook writes no run record: which build ran and the libraries' versions are not read.
         result, cache = scan_changes(settings, changes, repo, progress, waivers=waivers, recorded=False)
+        replaced = (
+            replaced_settings(
+                config,
+                {
+                    "index": ("--index", index_path[0] if index_path else None),
+                    "policy": ("--policy", policy_path),
+                    "waivers": ("--waivers", waivers_path),
+                    "fail_on": ("--fail-on", fail_on),
+                    "lfs": ("--lfs", lfs if lfs != (config.lfs or "report") else None),
+                    "cache": ("--no-cache", True) if no_cache else ("--cache-dir", cache_dir),
+                },
+            )
+            if config is not None
+            else []
+        )
         run = dataclasses.replace(
             result.run,
             command=("provcheck", *sys.argv[1:]),
             mode="pre-commit",
             fail_on=tuple(sorted(a.value for a in actions)),
+            replaced=tuple(replaced) if replaced else result.run.replaced,
         )
         result = dataclasses.replace(result, run=run)
         gate = [config.path if config is not None else None, *result.run.policy.files]

@@ -304,7 +304,13 @@ class Repo:
     def ask_filtered(self, paths: Sequence[str]) -> Pending:
         """``filtered``'s git process for one or more ``paths``, started (its answer:
         ``parse_filtered``)."""
-        return self.ask("check-attr", "-z", "--stdin", "filter", stdin="\0".join(paths).encode() + b"\0")
+        return self.ask(
+            "check-attr",
+            "-z",
+            "--stdin",
+            "filter",
+            stdin="\0".join(paths).encode("utf-8", "surrogateescape") + b"\0",
+        )
 
     def sizes(self, oids: Iterable[str]) -> dict[str, int]:
         """Sizes of blobs (missing objects are absent from the answer)."""

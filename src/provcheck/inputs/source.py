@@ -8,7 +8,6 @@ is refused, so a decompression bomb costs neither memory nor disk.
 
 from __future__ import annotations
 
-import bz2
 import codecs
 import hashlib
 import io
@@ -23,6 +22,8 @@ from dataclasses import dataclass
 from typing import IO, Any, BinaryIO, cast
 
 from provcheck.errors import InputError
+from provcheck.inputs.concatenated import KINDS as CONCATENATED
+from provcheck.inputs.concatenated import STEP, Concatenated
 
 _MAGIC = {
     b"\x1f\x8b": "gzip",
@@ -396,12 +397,10 @@ class InputSource:
                     import gzip  # when a file is gzipped: not on every reader's path
 
                     inner = cast(IO[bytes], gzip.GzipFile(fileobj=hashed, mode="rb"))
-                elif kind == "xz":
-                    inner = lzma.LZMAFile(hashed, mode="rb")  # noqa: SIM115 - closed with raw
-                elif kind == "lzma":
-                    inner = lzma.LZMAFile(hashed, mode="rb", format=lzma.FORMAT_ALONE)  # noqa: SIM115
-                elif kind == "bzip2":
-                    inner = bz2.BZ2File(hashed, mode="rb")
+                elif kind in CONCATENATED:
+                    # Not BZ2File/LZMAFile: they end quietly at bytes after a stream that start
+                    # none (rows appended uncompressed), which were then never read.
+                    inner = io.BufferedReader(Concatenated(hashed, kind), buffer_size=STEP)
                 else:
                     inner = _zstd_reader(cast(BinaryIO, hashed))
                 limit = max(self.limits.min_decompressed, size * self.limits.max_expansion)

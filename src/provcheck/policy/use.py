@@ -214,6 +214,7 @@ def merge_use(layers: Sequence[UseLayer]) -> EffectiveUse:
                 )
             flags.setdefault(name, (value, layer))
             _credit(credits, name, layer.origin)
+    _refuse_commercial_research(flags)
     use = Use(
         purposes=frozenset(purposes),
         **{name: flags[name][0] if name in flags else None for name in FLAGS},
@@ -222,6 +223,28 @@ def merge_use(layers: Sequence[UseLayer]) -> EffectiveUse:
     origins.update({name: credits[name] for name in flags})
     kept = {(p, None) for p in purposes} | {(n, v) for n, (v, _) in flags.items()}
     return EffectiveUse(use, origins, tuple(text for key, text in dropped.items() if key not in kept))
+
+
+def _refuse_commercial_research(flags: Mapping[str, tuple[bool, UseLayer]]) -> None:
+    """A use both ``commercial`` and ``research-only`` is refused: research-only terms allow no
+    commercial use (the research-only clauses of ``policies/dataset-licences.yaml``), and the
+    research-only rules test ``use.research_only`` alone. So
+    ``--use research-only`` over a policy's ``commercial: true``, an addition as documented,
+    turned off ``research-only-licence-outside-research`` and the copy passed, exit 0, where
+    ``non-commercial`` is refused as a contradiction (adversarial pass 23)."""
+    research, commercial = flags.get("research_only"), flags.get("commercial")
+    if research is None or commercial is None or not research[0] or not commercial[0]:
+        return
+    r, c = research[1], commercial[1]
+    said = f"{r.where}: 'research-only' contradicts 'commercial'"
+    if r is not c:
+        said += f" declared by the {c.origin} ({c.where})"
+    raise UsageError(
+        f"{said}: research-only material may not be used commercially, and a use both would "
+        "turn the research-only rules off",
+        hint="declare one of them: a commercial use is not research-only (to replace the declared "
+        "use, pass --use-only, or set `use_only: true` in .provcheck.yaml)",
+    )
 
 
 def _credit(origins: dict[str, str], part: str, origin: str) -> None:
