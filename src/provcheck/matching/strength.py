@@ -41,6 +41,7 @@ from provcheck.matching import reasons
 from provcheck.matching.calibration import BLOCK_PROBABILITY, FEATURES, MODEL
 from provcheck.matching.convergence import ECHO_SHARE, FOREIGN_SOURCES, own_copied, residual
 from provcheck.matching.duplicates import holds_alike, resembles
+from provcheck.matching.overlap import shared_passage
 from provcheck.matching.params import MatchConfig
 from provcheck.matching.reasons import ANSWERS_WHY, ATTRIBUTED, OWN_COPIED, PLAIN_REQUEST, RENAMED_WHY, WHY
 from provcheck.model import Evidence, MatchKind, Strength
@@ -302,60 +303,6 @@ def answers_alike(s: Signals, peers: Sequence[Signals]) -> int:
     if all(s.evidence.matched_tokens >= CROWD_LEAD * p.evidence.matched_tokens for p in answers):
         return 0  # a copy of one answer aligns with it far more than with the others
     return len(answers) + 1
-
-
-def covered_by(a: Evidence, spans: Sequence[tuple[int, int]]) -> float:
-    """Share of ``a``'s aligned candidate characters inside the union of ``spans`` (candidate
-    character ranges, e.g. every passage the turn shares with background text)."""
-    total = sum(max(0, x.candidate.end - x.candidate.start) for x in a.spans)
-    if total == 0 or not spans:
-        return 0.0
-    merged = _merged(spans)
-    covered = sum(
-        max(0, min(x.candidate.end, b) - max(x.candidate.start, a_)) for x in a.spans for a_, b in merged
-    )
-    return min(1.0, covered / total)
-
-
-def covered_spans(a: Evidence, spans: Sequence[tuple[int, int]]) -> tuple[float, ...]:
-    """Per aligned span of ``a``, the share of its candidate characters inside the union of
-    ``spans`` (``covered_by`` span by span: ``Signals.attributed_spans``)."""
-    merged = _merged(spans)
-    return tuple(
-        min(1.0, sum(max(0, min(x.candidate.end, b) - max(x.candidate.start, a_)) for a_, b in merged) / n)
-        if (n := x.candidate.end - x.candidate.start) > 0
-        else 0.0
-        for x in a.spans
-    )
-
-
-def _merged(spans: Sequence[tuple[int, int]]) -> list[list[int]]:
-    merged: list[list[int]] = []
-    for start, end in sorted(spans):
-        if merged and start <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], end)
-        else:
-            merged.append([start, end])
-    return merged
-
-
-def shared_passage(a: Evidence, b: Evidence) -> float:
-    """Share of ``a``'s aligned candidate characters that ``b``'s aligned candidate spans cover."""
-    # The sums of ``max(0, ...)`` over every pair of spans, in plain loops (the generator of
-    # ``max``/``min`` calls was most of ``judge``'s comparisons of a turn's matches).
-    theirs = [(y.candidate.start, y.candidate.end) for y in b.spans]
-    total = covered = 0
-    for x in a.spans:
-        start, end = x.candidate.start, x.candidate.end
-        if end > start:
-            total += end - start
-        for s, e in theirs:
-            overlap = (end if end < e else e) - (start if start > s else s)
-            if overlap > 0:
-                covered += overlap
-    if total == 0:
-        return 1.0  # nothing to locate: judged as the same passage, as before
-    return min(1.0, covered / total)
 
 
 def _duplicated(s: Signals, peers: Sequence[Signals]) -> bool:

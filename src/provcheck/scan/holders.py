@@ -20,7 +20,8 @@ from provcheck.index.shard import Shard
 from provcheck.index.store import held_anchors
 from provcheck.matching.convergence import FOREIGN_SOURCES, HOLDERS_READ
 from provcheck.matching.fingerprint import U32
-from provcheck.matching.strength import COMMON_DF, Signals, covered_by, covered_spans
+from provcheck.matching.overlap import covered_by, covered_spans
+from provcheck.matching.strength import COMMON_DF, Signals
 from provcheck.model import Match
 from provcheck.support.arrays import sorted_unique
 
