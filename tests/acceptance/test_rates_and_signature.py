@@ -71,11 +71,21 @@ def test_text_and_markdown_give_the_rates_what_they_were_measured_on_and_the_lim
             assert limit in text, (path, limit)
         assert "does not prove that the data was written by people" in text
         # Which code ran beside which measured: the version label alone named every commit.
-        assert f"this scan ran code {build['code_sha256'][:12]} (commit {build['commit'][:12]}" in text
-        assert "on code not recorded" in text and "cannot be told" in text
+        if m.matching_sha256 is None:
+            assert f"this scan ran code {build['code_sha256'][:12]} (commit {build['commit'][:12]}" in text
+            assert "on code not recorded" in text and "cannot be told" in text
+        elif m.matching_sha256 == build["matching_sha256"]:  # the figures of this checkout's code
+            assert f"on matching code {m.matching_sha256[:12]}" in text
+            assert "this scan ran the same matching code" in text
+        else:
+            assert f"this scan ran matching code {build['matching_sha256'][:12]}" in text
+            assert "The matching code has changed since these figures were measured" in text
     page = _flat(html.read_text(encoding="utf-8"))
     assert "Measured with provcheck" not in page
-    assert page.count(f"this scan ran code {build['code_sha256'][:12]}") == 2  # summary, method
+    said = (
+        "on code not recorded" if m.matching_sha256 is None else f"on matching code {m.matching_sha256[:12]}"
+    )
+    assert page.count(said) == 2  # summary, method
 
 
 @pytest.mark.browser
